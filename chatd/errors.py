@@ -1,0 +1,97 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+Protocol-neutral refusals.
+
+The service raises these; every front-end translates C{code} (the TCHAT error
+number) into its own wire form, so one taxonomy serves TCHAT, talk, IRC and the
+web alike.
+"""
+
+from __future__ import annotations
+
+
+class ChatError(Exception):
+    """
+    A request the service refused, with the TCHAT code that names the reason.
+    """
+
+    code: int = 0
+    reason: str = "internal server error"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.reason)
+
+    @property
+    def text(self) -> str:
+        """
+        The human-readable explanation, for front-ends that show one.
+        """
+        return str(self.args[0])
+
+
+class InternalError(ChatError):
+    code, reason = 0, "internal server error"
+
+
+class NotLoggedIn(ChatError):
+    code, reason = 1, "log in first"
+
+
+class ServerFull(ChatError):
+    code, reason = 2, "the server is full, try again later"
+
+
+class InvalidArgument(ChatError):
+    code, reason = 10, "invalid argument"
+
+
+class UnknownCommand(ChatError):
+    code, reason = 11, "unknown command"
+
+
+class InvalidNick(ChatError):
+    code, reason = 20, "a nickname is 1 to 16 letters, digits, '_' or '-'"
+
+
+class NoSuchUser(ChatError):
+    code, reason = 21, "no such user is connected"
+
+
+class NickTaken(ChatError):
+    code, reason = 23, "that nickname is already taken"
+
+
+class InvalidGroup(ChatError):
+    code, reason = 30, "a room name is 1 to 16 letters, digits, '_' or '-'"
+
+
+class NoSuchGroup(ChatError):
+    code, reason = 31, "no such room"
+
+
+class GroupExists(ChatError):
+    code, reason = 33, "that room already exists"
+
+
+class NotMember(ChatError):
+    code, reason = 34, "you are not in that room"
+
+
+class AlreadyMember(ChatError):
+    code, reason = 35, "you are already in that room"
+
+
+class GroupFull(ChatError):
+    code, reason = 36, "that room is full"
+
+
+class NotPermitted(ChatError):
+    code, reason = 12, "only operators may do that"
+
+
+class AlreadyLoggedIn(InvalidArgument):
+    reason = "you are already logged in"
+
+
+class Kicked(ChatError):
+    code, reason = 26, "you were kicked"

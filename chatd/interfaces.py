@@ -1,0 +1,170 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+The seams between chatd's parts.
+
+L{IChatService} is what every front-end may ask; L{IParticipant} is what the
+service calls back on a connected person, whatever protocol they speak.  The
+service never sees a transport and a front-end never touches another
+front-end's state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zope.interface import Attribute, Interface
+
+if TYPE_CHECKING:
+    from chatd.errors import ChatError
+    from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+
+
+class IParticipant(Interface):
+    """
+    A connected person, as the service sees them.  Methods must not raise:
+    they queue output for the person and return.
+    """
+
+    nick = Attribute("The logged-in nickname (a L{str}), or C{None} before login.")
+    address = Attribute("Where the connection comes from: an IP address, a L{str}.")
+    protocolName = Attribute("The front-end's short name: 'tchat', 'talk', 'irc', 'web'.")
+
+    def roomMessage(event: RoomMessage) -> None:
+        """
+        Someone else spoke in a room this participant is in.
+        """
+
+    def privateMessage(event: PrivateMessage) -> None:
+        """
+        Someone spoke to this participant privately.
+        """
+
+    def membershipChanged(event: Membership) -> None:
+        """
+        Someone else entered or left a room this participant is in.
+        """
+
+    def renamed(event: Rename) -> None:
+        """
+        Someone sharing a room with this participant (or the participant
+        itself) changed nickname.
+        """
+
+    def notice(event: Notice) -> None:
+        """
+        A server notice for this person: an announcement or a moderation note.
+        """
+
+    def disconnect(error: ChatError) -> None:
+        """
+        The service ends this person's session (kick, ban, kill, shutdown):
+        tell them C{error} in the protocol's own way, then close.
+        """
+
+
+class IChatService(Interface):
+    """
+    The one shared chat: people, rooms, membership and messages, with every
+    rule.  Methods raise L{chatd.errors.ChatError} subclasses to refuse; those
+    that may need I/O return a L{Deferred}, so callers use C{maybeDeferred}.
+    """
+
+    maxClients = Attribute("How many connections the service accepts at once, or C{None}.")
+
+    def connect(participant: IParticipant) -> None:
+        """
+        Admit a new connection (before login).
+
+        @raise ServerFull: when C{maxClients} connections are already open.
+        """
+
+    def disconnect(participant: IParticipant, reason: str = "") -> None:
+        """
+        Forget a connection: it leaves its rooms (others are told, with
+        C{reason}) and its nickname becomes free.  Safe to call twice.
+        """
+
+    def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
+        """
+        Give C{participant} the nickname C{nick}; returns the name as stored.
+
+        @raise InvalidNick: the name is not 1 to 16 letters, digits, _ or -.
+        @raise NickTaken: someone connected already uses it, in any case.
+        """
+
+    def rename(participant: IParticipant, nick: str) -> Any:
+        """
+        Change a logged-in participant's nickname everywhere; everyone sharing
+        a room with them is told.
+        """
+
+    def createRoom(participant: IParticipant, room: str) -> Any:
+        """
+        Create an empty room.
+
+        @raise InvalidGroup: bad name.  @raise GroupExists: it exists.
+        """
+
+    def enter(participant: IParticipant, room: str) -> Any:
+        """
+        Make C{participant} a member of C{room}; the other members are told.
+
+        @raise NoSuchGroup, AlreadyMember, GroupFull: as their names say.
+        """
+
+    def leave(participant: IParticipant, room: str) -> Any:
+        """
+        Remove C{participant} from C{room}; the remaining members are told.
+        """
+
+    def members(participant: IParticipant, room: str) -> list[str]:
+        """
+        The nicknames in C{room}, in the order they entered.  Only members may
+        ask.
+        """
+
+    def say(participant: IParticipant, room: str, lines: tuple[str, ...]) -> Any:
+        """
+        Send C{lines} to the other members of C{room}.
+
+        @raise InvalidArgument: the message is empty.
+        """
+
+    def tell(participant: IParticipant, nick: str, lines: tuple[str, ...]) -> Any:
+        """
+        Send C{lines} privately to C{nick}.
+
+        @raise NoSuchUser: nobody by that name is connected.
+        """
+
+    def roomsOf(participant: IParticipant) -> list[str]:
+        """
+        The rooms C{participant} is in, by display name.
+        """
+
+    def rooms() -> list[tuple[str, int]]:
+        """
+        Every room's display name and member count, sorted by name.
+        """
+
+    def users() -> list[IParticipant]:
+        """
+        Every logged-in participant, in login order.
+        """
+
+    def find(nick: str) -> IParticipant | None:
+        """
+        The logged-in participant called C{nick} (any case), or C{None}.
+        """
+
+    def isOperator(participant: IParticipant) -> bool:
+        """
+        Whether C{participant} may moderate (kick) other users.
+        """
+
+    def kick(participant: IParticipant, nick: str, reason: str = "") -> Any:
+        """
+        An operator ends C{nick}'s session with C{reason}.
+
+        @raise NotPermitted: C{participant} is not an operator.
+        """

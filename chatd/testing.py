@@ -1,0 +1,47 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+Test doubles for code built on chatd, in the spirit of C{treq.testing}.
+"""
+
+from __future__ import annotations
+
+from zope.interface import implementer
+
+from chatd.errors import ChatError
+from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.interfaces import IParticipant
+
+
+@implementer(IParticipant)
+class RecordingParticipant:
+    """
+    A participant that remembers every event the service gives it.
+
+    @ivar events: everything received, in order.
+    @ivar disconnectedWith: the error given to L{disconnect}, if any.
+    """
+
+    def __init__(self, address: str = "127.0.0.1", protocolName: str = "test") -> None:
+        self.nick: str | None = None
+        self.address = address
+        self.protocolName = protocolName
+        self.events: list[Event] = []
+        self.disconnectedWith: ChatError | None = None
+
+    def roomMessage(self, event: RoomMessage) -> None:
+        self.events.append(event)
+
+    def privateMessage(self, event: PrivateMessage) -> None:
+        self.events.append(event)
+
+    def membershipChanged(self, event: Membership) -> None:
+        self.events.append(event)
+
+    def renamed(self, event: Rename) -> None:
+        self.events.append(event)
+
+    def notice(self, event: Notice) -> None:
+        self.events.append(event)
+
+    def disconnect(self, error: ChatError) -> None:
+        self.disconnectedWith = error

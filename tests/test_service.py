@@ -1,0 +1,197 @@
+"""
+Tests for L{chatd.service.ChatService}: the rules every front-end shares.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from chatd import errors
+from chatd.events import Membership, PrivateMessage, Rename, RoomMessage
+from chatd.interfaces import IChatService, IParticipant
+from chatd.service import ChatService
+from chatd.testing import RecordingParticipant
+
+
+class ChatServiceTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1000)
+        self.service = ChatService(self.clock, maxGroupSize=3, operators=["Root"])
+
+    def user(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def test_interfaces(self) -> None:
+        """
+        The service and the test double provide their interfaces.
+        """
+        self.assertTrue(verifyObject(IChatService, self.service))
+        self.assertTrue(verifyObject(IParticipant, RecordingParticipant()))
+
+    def test_loginNames(self) -> None:
+        """
+        Names are 1-16 letters (any script), digits, _ or -; unique without
+        regard to case, displayed as given.
+        """
+        for bad in ["", "a" * 17, "al ice", "al!ce", "a.b"]:
+            self.assertRaises(errors.InvalidNick, self.service.login, RecordingParticipant(), bad)
+        alice = self.user("Alice_-1")
+        self.assertEqual(alice.nick, "Alice_-1")
+        self.assertRaises(errors.NickTaken, self.service.login, RecordingParticipant(), "alice_-1")
+        self.assertEqual(self.user("Zoë").nick, "Zoë")
+        self.assertRaises(errors.AlreadyLoggedIn, self.service.login, alice, "other")
+
+    def test_unicodeRoomNames(self) -> None:
+        """
+        C{Général} is a valid room name, the same room in decomposed form.
+        """
+        alice = self.user("alice")
+        self.assertEqual(self.service.createRoom(alice, "Général"), "Général")
+        self.assertEqual(self.service.enter(alice, "ge\u0301ne\u0301ral".upper()), "Général")
+
+    def test_roomLifecycle(self) -> None:
+        """
+        Entering, listing and leaving a room tell the other members, with a
+        timestamp in whole seconds.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        self.service.createRoom(alice, "lobby")
+        self.assertRaises(errors.GroupExists, self.service.createRoom, bob, "LOBBY")
+        self.assertRaises(errors.InvalidGroup, self.service.createRoom, bob, "bad name")
+        self.service.enter(alice, "lobby")
+        self.assertRaises(errors.AlreadyMember, self.service.enter, alice, "lobby")
+        self.assertRaises(errors.NotMember, self.service.members, bob, "lobby")
+        self.service.enter(bob, "lobby")
+        self.assertEqual(self.service.members(bob, "lobby"), ["alice", "bob"])
+        [event] = alice.events
+        assert isinstance(event, Membership)
+        self.assertEqual((event.room, event.nick, event.joined, event.when), ("lobby", "bob", True, 1000))
+        self.assertEqual(bob.events, [])
+        self.service.leave(bob, "lobby")
+        self.assertEqual([(e.nick, e.joined) for e in alice.events if isinstance(e, Membership)], [("bob", True), ("bob", False)])
+        self.assertRaises(errors.NotMember, self.service.leave, bob, "lobby")
+        self.assertRaises(errors.NoSuchGroup, self.service.enter, bob, "nowhere")
+        self.assertEqual(self.service.rooms(), [("lobby", 1)])
+        self.assertEqual(self.service.roomsOf(alice), ["lobby"])
+
+    def test_groupFull(self) -> None:
+        """
+        A room holds at most C{maxGroupSize} members.
+        """
+        users = [self.user(f"u{i}") for i in range(4)]
+        self.service.createRoom(users[0], "small")
+        for u in users[:3]:
+            self.service.enter(u, "small")
+        self.assertRaises(errors.GroupFull, self.service.enter, users[3], "small")
+
+    def test_sayFansOutOnceToOthers(self) -> None:
+        """
+        A room message reaches every other member, as one shared event.
+        """
+        alice, bob, carol = self.user("alice"), self.user("bob"), self.user("carol")
+        self.service.createRoom(alice, "lobby")
+        for u in (alice, bob, carol):
+            self.service.enter(u, "lobby")
+        bob.events.clear()
+        carol.events.clear()
+        self.service.say(alice, "LOBBY", ("hello", "world"))
+        self.assertEqual(alice.events[-1:], [e for e in alice.events[-1:] if isinstance(e, Membership)])
+        [toBob], [toCarol] = bob.events, carol.events
+        self.assertIs(toBob, toCarol)
+        assert isinstance(toBob, RoomMessage)
+        self.assertEqual((toBob.room, toBob.sender, toBob.lines), ("lobby", "alice", ("hello", "world")))
+        self.assertRaises(errors.InvalidArgument, self.service.say, alice, "lobby", ())
+        self.assertRaises(errors.InvalidArgument, self.service.say, alice, "lobby", (" ",))
+        outsider = self.user("dave")
+        self.assertRaises(errors.NotMember, self.service.say, outsider, "lobby", ("hi",))
+
+    def test_tell(self) -> None:
+        """
+        A private message reaches only its recipient; an unknown one is 21.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        self.service.tell(alice, "BOB", ("psst",))
+        [event] = bob.events
+        assert isinstance(event, PrivateMessage)
+        self.assertEqual((event.sender, event.recipient, event.lines), ("alice", "bob", ("psst",)))
+        self.assertRaises(errors.NoSuchUser, self.service.tell, alice, "nobody", ("x",))
+        self.assertRaises(errors.InvalidArgument, self.service.tell, alice, "bob", ())
+
+    def test_notLoggedIn(self) -> None:
+        """
+        Everything but login needs a nickname first.
+        """
+        anonymous = RecordingParticipant()
+        self.service.connect(anonymous)
+        self.assertRaises(errors.NotLoggedIn, self.service.createRoom, anonymous, "x")
+        self.assertRaises(errors.NotLoggedIn, self.service.tell, anonymous, "x", ("y",))
+
+    def test_disconnectLeavesEverything(self) -> None:
+        """
+        A disconnect makes the user leave every room, tells the others why,
+        frees the nickname, and is safe to repeat.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        for room in ("a", "b"):
+            self.service.createRoom(alice, room)
+            self.service.enter(alice, room)
+            self.service.enter(bob, room)
+        self.service.disconnect(bob, "connection lost")
+        self.service.disconnect(bob, "again")
+        left = [e for e in alice.events if isinstance(e, Membership) and not e.joined]
+        self.assertEqual([(e.room, e.reason) for e in left], [("a", "connection lost"), ("b", "connection lost")])
+        self.assertIsNone(self.service.find("bob"))
+        self.user("bob")
+
+    def test_maxClients(self) -> None:
+        """
+        Past C{maxClients} connections a newcomer is refused until one leaves.
+        """
+        self.service.maxClients = 2
+        first, second = RecordingParticipant(), RecordingParticipant()
+        self.service.connect(first)
+        self.service.connect(second)
+        self.assertRaises(errors.ServerFull, self.service.connect, RecordingParticipant())
+        self.service.disconnect(first)
+        self.service.connect(RecordingParticipant())
+
+    def test_rename(self) -> None:
+        """
+        A rename frees the old name and tells everyone sharing a room, once.
+        """
+        alice, bob, carol = self.user("alice"), self.user("bob"), self.user("carol")
+        for room in ("a", "b"):
+            self.service.createRoom(alice, room)
+            self.service.enter(alice, room)
+            self.service.enter(bob, room)
+        alice.events.clear()
+        bob.events.clear()
+        self.assertRaises(errors.NickTaken, self.service.rename, alice, "BOB")
+        self.service.rename(alice, "Alicia")
+        [toBob] = bob.events
+        assert isinstance(toBob, Rename)
+        self.assertEqual((toBob.old, toBob.new, toBob.rooms), ("alice", "Alicia", ("a", "b")))
+        self.assertEqual(len(alice.events), 1)
+        self.assertEqual(carol.events, [])
+        self.assertEqual(self.service.members(bob, "a"), ["Alicia", "bob"])
+        self.user("alice")
+        self.service.rename(bob, "BOB")
+
+    def test_kickNeedsOperator(self) -> None:
+        """
+        Only operators may kick; the kicked user is told and disconnected.
+        """
+        root, bob = self.user("root"), self.user("bob")
+        self.assertRaises(errors.NotPermitted, self.service.kick, bob, "root")
+        self.service.kick(root, "bob", "spam")
+        assert bob.disconnectedWith is not None
+        self.assertEqual(bob.disconnectedWith.code, 26)
+        self.assertIn("spam", bob.disconnectedWith.text)
+        self.assertIsNone(self.service.find("bob"))
+        self.assertRaises(errors.NoSuchUser, self.service.kick, root, "bob")
