@@ -168,3 +168,13 @@ class IChatService(Interface):
 
         @raise NotPermitted: C{participant} is not an operator.
         """
+
+    def invite(participant: IParticipant, nick: str, room: str) -> Any:
+        """
+        A member of C{room} invites C{nick} to it: C{nick} gets a notice
+        saying so.
+
+        @raise NoSuchGroup, NotMember: C{room} is missing or not theirs.
+        @raise NoSuchUser: nobody by that name is connected.
+        @raise AlreadyMember: C{nick} is in C{room} already.
+        """

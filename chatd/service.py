@@ -258,3 +258,14 @@ class ChatService(Service):
         event = Notice(text, self._now())
         for user in self.users():
             user.notice(event)
+
+    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
+        sender = self._requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        recipient = self._users.get(key(nick))
+        if recipient is None:
+            raise errors.NoSuchUser()
+        assert recipient.nick is not None
+        if key(recipient.nick) in target.members:
+            raise errors.AlreadyMember()
+        recipient.notice(Notice(f"{sender} invites you to join {target.name}", self._now()))

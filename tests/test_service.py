@@ -9,7 +9,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from chatd import errors
-from chatd.events import Membership, PrivateMessage, Rename, RoomMessage
+from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatService, IParticipant
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
@@ -195,3 +195,35 @@ class ChatServiceTests(SynchronousTestCase):
         self.assertIn("spam", bob.disconnectedWith.text)
         self.assertIsNone(self.service.find("bob"))
         self.assertRaises(errors.NoSuchUser, self.service.kick, root, "bob")
+
+
+class InviteTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1000)
+        self.service = ChatService(self.clock, rooms=["lobby"])
+
+    def user(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def test_invite(self) -> None:
+        """
+        A member invites someone connected and not in the room: they get a
+        notice naming the inviter and the room.  Outsiders cannot invite,
+        nobody can invite a missing person or a member.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        self.service.enter(alice, "lobby")
+        self.service.invite(alice, "BOB", "LOBBY")
+        [event] = bob.events
+        assert isinstance(event, Notice)
+        self.assertEqual((event.text, event.when), ("alice invites you to join lobby", 1000))
+        self.assertRaises(errors.NotMember, self.service.invite, bob, "alice", "lobby")
+        self.assertRaises(errors.NoSuchGroup, self.service.invite, alice, "bob", "nope")
+        self.assertRaises(errors.NoSuchUser, self.service.invite, alice, "carol", "lobby")
+        self.service.enter(bob, "lobby")
+        self.assertRaises(errors.AlreadyMember, self.service.invite, alice, "bob", "lobby")
+        self.assertRaises(errors.NotLoggedIn, self.service.invite, RecordingParticipant(), "bob", "lobby")

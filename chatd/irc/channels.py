@@ -1,0 +1,331 @@
+# -*- test-case-name: tests.test_irc_channels -*-
+"""
+Channel and message commands: C{JOIN}, C{PART}, C{PRIVMSG}, C{NOTICE},
+C{NAMES}, C{LIST}, C{TOPIC}, C{KICK} and C{INVITE}.
+
+A channel C{#name} is the service's room C{name}; joining a room that does
+not exist creates it, as IRC users expect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.python.failure import Failure
+
+from chatd.errors import AlreadyMember, ChatError, NoSuchGroup
+from chatd.irc import numerics as N
+from chatd.irc.connection import IRCConnection
+from chatd.irc.message import MAX_LINE, Message, formatLine
+from chatd.irc.wire import channelName, messageLines, serverTime
+from chatd.names import key
+
+#: At most this many targets in one PRIVMSG or NOTICE (ISUPPORT TARGMAX).
+MAX_TARGETS = 4
+
+
+class ChannelCommands(IRCConnection):
+    """
+    What an IRC client does in and with channels.
+    """
+
+    def timeTags(self) -> dict[str, str] | None:
+        """
+        The tags for a line this client is shown now.
+        """
+        if "server-time" in self.caps:
+            return {"time": serverTime(self.factory.clock.seconds())}
+        return None
+
+    def roomName(self, channel: str) -> str | None:
+        """
+        The service room for C{channel}, or C{None} if the name is not a
+        channel (it does not start with C{#}).
+        """
+        return channel[1:] if channel.startswith("#") and len(channel) > 1 else None
+
+    def findRoom(self, room: str) -> tuple[str, int] | None:
+        """
+        The display name and member count of C{room}, if it exists.
+        """
+        wanted = key(room)
+        for name, count in self.service.rooms():
+            if key(name) == wanted:
+                return name, count
+        return None
+
+    def inRoom(self, room: str) -> bool:
+        wanted = key(room)
+        return any(key(name) == wanted for name in self.service.roomsOf(self))
+
+    # JOIN / PART
+
+    def irc_JOIN(self, message: Message) -> Any:
+        if not self.needParams(message, 1):
+            return None
+        if message.params[0] == "0":
+            return self.partAll()
+        if len(message.params) > 1:
+            for channel in message.params[0].split(","):
+                self.numeric(
+                    N.ERR_BADCHANNELKEY, channel, "Cannot join channel (+k): chatd channels have no keys"
+                )
+            return None
+        d: Deferred[Any] = succeed(None)
+        for channel in message.params[0].split(","):
+            if channel:
+                d.addCallback(lambda _, channel=channel: self.joinOne(channel))
+        return d
+
+    def joinOne(self, channel: str) -> Deferred[Any]:
+        room = self.roomName(channel)
+        if room is None:
+            self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
+            return succeed(None)
+        service = self.service
+
+        def create(failure: Failure) -> Deferred[Any]:
+            failure.trap(NoSuchGroup)
+            d = maybeDeferred(service.createRoom, self, room)
+            return d.addCallback(lambda _: service.enter(self, room))
+
+        def refused(failure: Failure) -> None:
+            failure.trap(ChatError)
+            if not failure.check(AlreadyMember):
+                self.refused(failure.value, channel)
+
+        d = maybeDeferred(service.enter, self, room)
+        d.addErrback(create)
+        return d.addCallbacks(self.joined, refused)
+
+    def joined(self, room: str) -> None:
+        channel = channelName(room)
+        self.sendMessage("JOIN", channel, prefix=self.hostmask(), tags=self.timeTags())
+        self.sendNames(channel, room)
+
+    def partAll(self) -> Any:
+        d: Deferred[Any] = succeed(None)
+        for room in self.service.roomsOf(self):
+            d.addCallback(lambda _, room=room: self.partOne(channelName(room), ""))
+        return d
+
+    def irc_PART(self, message: Message) -> Any:
+        if not self.needParams(message, 1):
+            return None
+        reason = message.params[1] if len(message.params) > 1 else ""
+        d: Deferred[Any] = succeed(None)
+        for channel in message.params[0].split(","):
+            if channel:
+                d.addCallback(lambda _, channel=channel: self.partOne(channel, reason))
+        return d
+
+    def partOne(self, channel: str, reason: str) -> Deferred[Any]:
+        room = self.roomName(channel)
+        if room is None:
+            self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
+            return succeed(None)
+
+        def left(name: str) -> None:
+            params = [channelName(name)] + ([reason] if reason else [])
+            self.sendMessage("PART", *params, prefix=self.hostmask(), tags=self.timeTags())
+
+        return self.call(self.service.leave, self, room, subject=channel, onSuccess=left)
+
+    # NAMES / LIST / TOPIC
+
+    def sendNames(self, channel: str, room: str) -> None:
+        """
+        C{353 RPL_NAMREPLY} lines for C{room} (operators marked C{@}),
+        then C{366 RPL_ENDOFNAMES}.
+        """
+        try:
+            nicks = self.service.members(self, room)
+        except ChatError:
+            nicks = []  # not a member: chatd shows members to members only
+        service = self.service
+        names: list[str] = []
+        for nick in nicks:
+            person = service.find(nick)
+            names.append(("@" if person is not None and service.isOperator(person) else "") + nick)
+        head = formatLine(N.RPL_NAMREPLY, self.me(), "=", channel, "x", prefix=self.server)
+        budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1
+        line: list[str] = []
+        used = 0
+        for name in names:
+            size = len(name.encode("utf-8")) + 1
+            if line and used + size > budget:
+                self.numeric(N.RPL_NAMREPLY, "=", channel, " ".join(line))
+                line, used = [], 0
+            line.append(name)
+            used += size
+        if line:
+            self.numeric(N.RPL_NAMREPLY, "=", channel, " ".join(line))
+        self.numeric(N.RPL_ENDOFNAMES, channel, "End of /NAMES list.")
+
+    def irc_NAMES(self, message: Message) -> None:
+        if not message.params:
+            self.numeric(N.RPL_ENDOFNAMES, "*", "End of /NAMES list.")
+            return
+        for channel in message.params[0].split(","):
+            room = self.roomName(channel)
+            found = self.findRoom(room) if room is not None else None
+            if found is None:
+                self.numeric(N.RPL_ENDOFNAMES, channel, "End of /NAMES list.")
+            else:
+                self.sendNames(channelName(found[0]), found[0])
+
+    def irc_LIST(self, message: Message) -> None:
+        wanted: set[str] | None = None
+        if message.params and message.params[0]:
+            wanted = {key(self.roomName(c) or "") for c in message.params[0].split(",")}
+        self.numeric(N.RPL_LISTSTART, "Channel", "Users  Name")
+        for name, count in self.service.rooms():
+            if wanted is None or key(name) in wanted:
+                self.numeric(N.RPL_LIST, channelName(name), str(count), "")
+        self.numeric(N.RPL_LISTEND, "End of /LIST")
+
+    def irc_TOPIC(self, message: Message) -> None:
+        """
+        chatd rooms have no topic the service keeps, so every channel shows
+        "no topic" and setting one is refused as for a C{+t} channel.
+        """
+        if not self.needParams(message, 1):
+            return
+        channel = message.params[0]
+        room = self.roomName(channel)
+        if room is None or self.findRoom(room) is None:
+            self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
+        elif len(message.params) > 1:
+            if not self.inRoom(room):
+                self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
+            else:
+                self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "chatd rooms have no settable topic")
+        else:
+            self.numeric(N.RPL_NOTOPIC, channel, "No topic is set")
+
+    # Messages
+
+    def irc_PRIVMSG(self, message: Message) -> Any:
+        return self.sendText(message, quiet=False)
+
+    def irc_NOTICE(self, message: Message) -> Any:
+        return self.sendText(message, quiet=True)
+
+    def sendText(self, message: Message, quiet: bool) -> Any:
+        """
+        C{PRIVMSG}/C{NOTICE} to channels and nicknames.  chatd has one kind
+        of message, so a NOTICE arrives as a message; as IRC requires, a
+        NOTICE is never answered with an error.
+        """
+        if not message.params or not message.params[0]:
+            if not quiet:
+                self.numeric(N.ERR_NORECIPIENT, f"No recipient given ({message.command})")
+            return None
+        if len(message.params) < 2 or not message.params[1]:
+            if not quiet:
+                self.numeric(N.ERR_NOTEXTTOSEND, "No text to send")
+            return None
+        text = message.params[1]
+        self.lastSpoke = self.factory.clock.seconds()
+        targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+        d: Deferred[Any] = succeed(None)
+        for target in targets:
+            d.addCallback(lambda _, target=target: self.sendOne(message.command, target, text, quiet))
+        return d
+
+    def sendOne(self, command: str, target: str, text: str, quiet: bool) -> Deferred[Any]:
+        service = self.service
+        room = self.roomName(target)
+        if room is not None:
+            call = self.call(
+                service.say,
+                self,
+                room,
+                (text,),
+                subject=target,
+                errors={34: N.ERR_CANNOTSENDTOCHAN},
+                quiet=quiet,
+                onSuccess=lambda _: self.echo(command, target, text),
+            )
+            return call
+        recipient = service.find(target)
+        away = getattr(recipient, "awayMessage", None)
+
+        def sent(_: object) -> None:
+            if away and not quiet:
+                self.numeric(N.RPL_AWAY, target, away)
+            self.echo(command, recipient.nick if recipient else target, text)
+
+        return self.call(service.tell, self, target, (text,), subject=target, quiet=quiet, onSuccess=sent)
+
+    def echo(self, command: str, target: str, text: str) -> None:
+        """
+        With C{echo-message}, show the client its own message as the others
+        see it.
+        """
+        if "echo-message" in self.caps:
+            self.send(messageLines(command, self.hostmask(), target, (text,), self.timeTags()))
+
+    # Moderation
+
+    def irc_KICK(self, message: Message) -> Any:
+        """
+        chatd's kick (for operators) ends the person's session everywhere;
+        the channel sees them quit with the reason.
+        """
+        if not self.needParams(message, 2):
+            return None
+        channel = message.params[0]
+        reason = message.params[2] if len(message.params) > 2 else ""
+        room = self.roomName(channel)
+        if room is None or self.findRoom(room) is None:
+            self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
+            return None
+        try:
+            members = {key(nick) for nick in self.service.members(self, room)}
+        except ChatError as error:
+            self.refused(error, channel)
+            return None
+        if not self.service.isOperator(self):
+            self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
+            return None
+        d: Deferred[Any] = succeed(None)
+        for nick in message.params[1].split(","):
+            if key(nick) not in members:
+                self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
+                continue
+            d.addCallback(
+                lambda _, nick=nick: self.call(
+                    self.service.kick, self, nick, reason, subject=nick, errors={12: N.ERR_CHANOPRIVSNEEDED}
+                )
+            )
+        return d
+
+    def irc_INVITE(self, message: Message) -> Any:
+        if not self.needParams(message, 2):
+            return None
+        nick, channel = message.params[0], message.params[1]
+        room = self.roomName(channel)
+        if room is None or self.findRoom(room) is None:
+            self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
+            return None
+
+        if not self.inRoom(room):
+            self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
+            return None
+        target = self.service.find(nick)
+        if target is None:
+            self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+            return None
+        if key(nick) in {key(member) for member in self.service.members(self, room)}:
+            self.numeric(N.ERR_USERONCHANNEL, nick, channel, "is already on channel")
+            return None
+        return self.call(
+            self.service.invite,
+            self,
+            nick,
+            room,
+            subject=nick,
+            onSuccess=lambda _: self.numeric(N.RPL_INVITING, nick, channel),
+        )

@@ -1,0 +1,46 @@
+# -*- test-case-name: tests.test_irc_protocol -*-
+"""
+The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.names import MAX_NAME_LENGTH
+
+if TYPE_CHECKING:
+    from chatd.irc.factory import IRCFactory
+
+#: Longest AWAY, KICK and TOPIC text accepted, in characters.
+TEXT_LENGTH = 390
+
+
+def isupportTokens(factory: IRCFactory) -> list[str]:
+    """
+    The ISUPPORT tokens for C{factory}'s server.
+
+    - C{CHANTYPES=#}: every channel is a chatd room, C{#} + its name.
+    - C{PREFIX=(o)@}: chatd operators show as channel operators.
+    - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
+      (C{Zoë} is C{ZOË}), not ASCII; L{chatd.names.key}.
+    - C{CHANMODES=,,,nt}: C{+n} (no messages from outside) and C{+t} (only
+      operators set the topic) are always set; no other room settings exist
+      in the service to map to.
+    """
+    return [
+        "AWAYLEN=%d" % TEXT_LENGTH,
+        "CASEMAPPING=rfc8265",
+        "CHANLIMIT=#:",
+        "CHANMODES=,,,nt",
+        "CHANNELLEN=%d" % (MAX_NAME_LENGTH + 1),
+        "CHANTYPES=#",
+        "KICKLEN=%d" % TEXT_LENGTH,
+        "MAXTARGETS=4",
+        "MODES=4",
+        "NETWORK=" + factory.networkName,
+        "NICKLEN=%d" % MAX_NAME_LENGTH,
+        "PREFIX=(o)@",
+        "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
+        "TOPICLEN=%d" % TEXT_LENGTH,
+    ]
