@@ -30,6 +30,9 @@ PREREGISTRATION = frozenset(
     {"CAP", "NICK", "USER", "PASS", "AUTHENTICATE", "PING", "PONG", "QUIT"}
 )
 
+#: How the base class's reasons for closing are shown to IRC clients.
+CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
+
 
 class IRCConnection(ChatLineReceiver):
     """
@@ -57,6 +60,7 @@ class IRCConnection(ChatLineReceiver):
     signedOn = 0.0
     lastSpoke = 0.0
     _command = ""
+    _closing = False
 
     def connectionMade(self) -> None:
         self.caps = Capabilities()
@@ -203,24 +207,34 @@ class IRCConnection(ChatLineReceiver):
         """
         Send C{ERROR} with C{reason} and close, as an IRC server does.
         """
-        self.sendMessage("ERROR", f"Closing Link: {self.address} ({reason})", prefix="")
         self.closeWith(reason)
+
+    def closeWith(self, reason: str) -> None:
+        """
+        Every way a connection ends (QUIT, a kick, a ping timeout, a flood,
+        a full server) tells the client why with one C{ERROR} line.
+        """
+        if not self._closing:
+            self._closing = True
+            shown = CLOSE_REASONS.get(reason, reason)
+            self.sendMessage("ERROR", f"Closing Link: {self.address} ({shown})", prefix="")
+        super().closeWith(reason)
 
     # What the base class asks for
 
     def inputRefused(self, error: ChatError) -> None:
         if "too long" in error.text:
             self.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
-        elif "flood" in error.text:
-            self.sendMessage("ERROR", f"Closing Link: {self.address} (Excess Flood)", prefix="")
-        else:
+        elif "flood" not in error.text:  # a flood is told by closeWith
             self.numeric(N.ERR_UNKNOWNERROR, self._command or "*", error.text)
 
     def internalError(self) -> None:
         self.numeric(N.ERR_UNKNOWNERROR, self._command or "*", "Internal server error")
 
     def refuseConnection(self, error: ChatError) -> None:
-        self.sendMessage("ERROR", f"Closing Link: {self.address} ({error.text})", prefix="")
+        """
+        The ERROR line is sent by L{closeWith}, which follows.
+        """
 
     def probeIdle(self) -> None:
         self.sendMessage("PING", self.server, prefix="")

@@ -26,6 +26,8 @@ from chatd.irc.isupport import isupportTokens
 from chatd.irc.message import Message
 from chatd.names import MAX_NAME_LENGTH, isValidName, normalize
 
+#: The version shown in 002 and 004.
+VERSION = "chatd-0.1"
 #: SASL payloads arrive base64-encoded in chunks of this many characters.
 SASL_CHUNK = 400
 #: A PLAIN payload longer than this is refused (C{905 ERR_SASLTOOLONG}).
@@ -113,9 +115,9 @@ class RegistrationCommands(IRCConnection):
         self.numeric(
             N.RPL_WELCOME, f"Welcome to the {factory.networkName} IRC network, {self.hostmask()}"
         )
-        self.numeric(N.RPL_YOURHOST, f"Your host is {self.server}, running chatd")
+        self.numeric(N.RPL_YOURHOST, f"Your host is {self.server}, running version {VERSION}")
         self.numeric(N.RPL_CREATED, f"This server was created {factory.created}")
-        self.sendMessage(N.RPL_MYINFO, me, self.server, "chatd", "i", "nt")
+        self.sendMessage(N.RPL_MYINFO, me, self.server, VERSION, "i", "nt")
         tokens = isupportTokens(factory)
         for start in range(0, len(tokens), 12):
             self.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")
