@@ -53,7 +53,9 @@ def test_makeServiceListens() -> None:
     options' limits.
     """
     memory = MemoryReactorClock()
-    options = parse("--port", "tcp:4321:interface=127.0.0.1", "--max-clients", "7", "--rooms", "a,b")
+    options = parse(
+        "--port", "tcp:4321:interface=127.0.0.1", "--max-clients", "7", "--rooms", "a,b"
+    )
     top = makeService(options, memory)
     top.startService()
     try:
