@@ -71,6 +71,8 @@ def startDaemon(
     path, and wait until C{factories} listen.
     """
     log = workdir / "chatd.log"
+    if "--irc" not in args:  # never the default 6667 on every interface
+        args = (*args, "--irc", "tcp:0:interface=127.0.0.1")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [str(TWISTD), "-n", "--pidfile=", "chatd", *args]
     with log.open("wb") as out:

@@ -23,12 +23,12 @@ class IRCTestCase(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
-        self.service = ChatService(
-            self.clock, maxGroupSize=4, rooms=["lobby"], operators=["root"]
-        )
+        self.service = ChatService(self.clock, maxGroupSize=4, rooms=["lobby"], operators=["root"])
         self.factory = IRCFactory(self.service, self.clock, floodBurst=None, aliveAfter=60)
 
-    def connect(self, nick: str | None = None, caps: str = "") -> tuple[IRCProtocol, StringTransport]:
+    def connect(
+        self, nick: str | None = None, caps: str = ""
+    ) -> tuple[IRCProtocol, StringTransport]:
         """
         A new client; with C{nick}, registered (after C{CAP REQ :caps}) and
         with the welcome burst read.

@@ -63,7 +63,9 @@ class JoinPartTests(ChannelTestCase):
         """
         proto, t = self.connect("alice")
         messages = self.messages(self.send(proto, t, "JOIN #new,#Général"))
-        self.assertEqual([m.params[0] for m in messages if m.command == "JOIN"], ["#new", "#Général"])
+        self.assertEqual(
+            [m.params[0] for m in messages if m.command == "JOIN"], ["#new", "#Général"]
+        )
         self.assertEqual([name for name, _ in self.service.rooms()], ["Général", "lobby", "new"])
 
     def test_joinErrors(self) -> None:
@@ -147,12 +149,17 @@ class MessageTests(ChannelTestCase):
         self.assertEqual(self.send(proto, t, "PRIVMSG #lobby :héllo, wörld"), "")
         event = bob.events[-1]
         assert isinstance(event, RoomMessage)
-        self.assertEqual((event.room, event.sender, event.lines), ("lobby", "alice", ("héllo, wörld",)))
+        self.assertEqual(
+            (event.room, event.sender, event.lines), ("lobby", "alice", ("héllo, wörld",))
+        )
         self.service.say(bob, "lobby", ("line one", "line two"))
         messages = self.messages(self.read(t))
         self.assertEqual(
             [(m.prefix, m.params) for m in messages],
-            [("bob!bob@tchat.chatd", ["#lobby", "line one"]), ("bob!bob@tchat.chatd", ["#lobby", "line two"])],
+            [
+                ("bob!bob@tchat.chatd", ["#lobby", "line one"]),
+                ("bob!bob@tchat.chatd", ["#lobby", "line two"]),
+            ],
         )
 
     def test_longLinesSplit(self) -> None:
@@ -168,7 +175,9 @@ class MessageTests(ChannelTestCase):
         lines = raw.split(b"\r\n")[:-1]
         self.assertGreater(len(lines), 1)
         self.assertTrue(all(len(line) + 2 <= 512 for line in lines))
-        self.assertEqual("".join(self.messages(raw.decode())[i].params[1] for i in range(len(lines))), text)
+        self.assertEqual(
+            "".join(self.messages(raw.decode())[i].params[1] for i in range(len(lines))), text
+        )
 
     def test_serverTimeAndEcho(self) -> None:
         """
@@ -198,7 +207,9 @@ class MessageTests(ChannelTestCase):
         self.assertEqual((event.sender, event.recipient, event.lines), ("alice", "bob", ("psst",)))
         self.service.tell(bob, "alice", ("yes?",))
         [message] = self.messages(self.read(t))
-        self.assertEqual((message.prefix, message.params), ("bob!bob@tchat.chatd", ["alice", "yes?"]))
+        self.assertEqual(
+            (message.prefix, message.params), ("bob!bob@tchat.chatd", ["alice", "yes?"])
+        )
         carol, tc = self.connect("carol")
         self.send(carol, tc, "AWAY :lunch")
         reply = self.send(proto, t, "PRIVMSG carol :there?")
@@ -243,7 +254,9 @@ class InfoTests(ChannelTestCase):
         """
         self.other("bob")
         proto, t = self.joined("alice")
-        self.assertEqual(self.messages(self.send(proto, t, "NAMES #lobby"))[0].params[-1], "bob alice")
+        self.assertEqual(
+            self.messages(self.send(proto, t, "NAMES #lobby"))[0].params[-1], "bob alice"
+        )
         outsider, to = self.connect("carol")
         self.assertEqual(self.numerics(self.send(outsider, to, "NAMES #lobby")), ["366"])
         self.assertEqual(self.numerics(self.send(outsider, to, "NAMES #nowhere")), ["366"])
@@ -295,9 +308,13 @@ class ModeTests(ChannelTestCase):
         operators may try changes, and unknown modes are 472.
         """
         proto, t = self.joined("alice")
-        self.assertEqual(self.messages(self.send(proto, t, "MODE #lobby"))[0].params, ["alice", "#lobby", "+nt"])
+        self.assertEqual(
+            self.messages(self.send(proto, t, "MODE #lobby"))[0].params, ["alice", "#lobby", "+nt"]
+        )
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby b")), ["368"])
-        self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby +beI")), ["368", "349", "347"])
+        self.assertEqual(
+            self.numerics(self.send(proto, t, "MODE #lobby +beI")), ["368", "349", "347"]
+        )
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby +m")), ["482"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #nowhere")), ["403"])
         self.service._operators.add("root")
@@ -312,8 +329,12 @@ class ModeTests(ChannelTestCase):
         """
         proto, t = self.connect("alice")
         self.connect("bob")
-        self.assertEqual(self.messages(self.send(proto, t, "MODE alice +i"))[0].params, ["alice", "+i"])
-        self.assertEqual(self.messages(self.send(proto, t, "MODE alice"))[0].params, ["alice", "+i"])
+        self.assertEqual(
+            self.messages(self.send(proto, t, "MODE alice +i"))[0].params, ["alice", "+i"]
+        )
+        self.assertEqual(
+            self.messages(self.send(proto, t, "MODE alice"))[0].params, ["alice", "+i"]
+        )
         self.assertEqual(self.send(proto, t, "MODE alice +i"), "")
         self.assertEqual(self.numerics(self.send(proto, t, "MODE alice +x")), ["501"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE bob +i")), ["502"])

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import irc.client
 import pytest_twisted
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
@@ -37,7 +38,9 @@ class Client:
         self.reactor.add_global_handler("all_events", lambda c, e: self.events.append(e), -20)
         self.connection = self.reactor.server().connect("127.0.0.1", port, nick, **kwargs)
 
-    def waitFor(self, kind: str, test: Callable[[irc.client.Event], bool] = lambda e: True) -> irc.client.Event:
+    def waitFor(
+        self, kind: str, test: Callable[[irc.client.Event], bool] = lambda e: True
+    ) -> irc.client.Event:
         """
         Pump until an event of type C{kind} passing C{test} arrives; it and
         everything before it are consumed.
@@ -113,7 +116,11 @@ def scenario(ircPort: int, tchatPort: int) -> None:
         # Messages: IRC -> IRC + TCHAT, TCHAT multi-line -> IRC
         alice.connection.privmsg("#lobby", "hello from IRC, é😀")
         said = bob.waitFor("pubmsg")
-        assert (said.source.nick, said.target, said.arguments) == ("alice", "#lobby", ["hello from IRC, é😀"])
+        assert (said.source.nick, said.target, said.arguments) == (
+            "alice",
+            "#lobby",
+            ["hello from IRC, é😀"],
+        )
         speak = carol.until("srv: .")
         assert speak[0].startswith("srv: SPEAK alice lobby ")
         assert speak[1:] == ["srv: hello from IRC, é😀", "srv: ."]
@@ -217,12 +224,12 @@ async def test_ircLibrary() -> None:
     tchatFactory = TchatFactory(service, reactor)
     ircPort = reactor.listenTCP(0, ircFactory, interface="127.0.0.1")
     tchatPort = reactor.listenTCP(0, tchatFactory, interface="127.0.0.1")
+    ircNumber: int = ircPort.getHost().port  # type: ignore[attr-defined]
+    tchatNumber: int = tchatPort.getHost().port  # type: ignore[attr-defined]
     try:
-        d: Deferred[None] = deferToThread(
-            scenario, ircPort.getHost().port, tchatPort.getHost().port
-        )
+        d: Deferred[None] = deferToThread(scenario, ircNumber, tchatNumber)
         await d.addTimeout(30, reactor)
-        await deferToThread(saslScenario, ircPort.getHost().port).addTimeout(15, reactor)
+        await deferToThread(saslScenario, ircNumber).addTimeout(15, reactor)
     finally:
         # The clients have closed their sockets; wait until the server has
         # seen every connection go (and cancelled its timers).
@@ -230,6 +237,6 @@ async def test_ircLibrary() -> None:
             if not service._connections:
                 break
             await deferLater(reactor, 0.02)
-        await ircPort.stopListening()
-        await tchatPort.stopListening()
+        await maybeDeferred(ircPort.stopListening)
+        await maybeDeferred(tchatPort.stopListening)
     assert not service._connections

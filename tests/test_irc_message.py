@@ -56,7 +56,9 @@ class ParseTests(SynchronousTestCase):
         Runs of spaces separate parameters like one; an empty trailing
         parameter is kept; a colon inside a middle parameter is literal.
         """
-        self.assertEqual(parse("USER  a  0 *  :Real Name"), Message("USER", ["a", "0", "*", "Real Name"]))
+        self.assertEqual(
+            parse("USER  a  0 *  :Real Name"), Message("USER", ["a", "0", "*", "Real Name"])
+        )
         self.assertEqual(parse("TOPIC #a :"), Message("TOPIC", ["#a", ""]))
         self.assertEqual(parse("PRIVMSG a:b :c"), Message("PRIVMSG", ["a:b", "c"]))
         self.assertEqual(parse("QUIT :"), Message("QUIT", [""]))
@@ -98,7 +100,9 @@ class FormatTests(SynchronousTestCase):
         """
         self.assertEqual(formatLine("PING", "x", prefix=""), "PING x")
         self.assertEqual(formatLine("PING", "x", trailing=True), "PING :x")
-        self.assertEqual(formatLine("001", "me", "Welcome home", prefix="srv"), ":srv 001 me :Welcome home")
+        self.assertEqual(
+            formatLine("001", "me", "Welcome home", prefix="srv"), ":srv 001 me :Welcome home"
+        )
         self.assertEqual(formatLine("TOPIC", "#a", ""), "TOPIC #a :")
         self.assertEqual(formatLine("X", ":smile"), "X ::smile")
         self.assertEqual(formatLine("X", tags={"a": "b c", "d": ""}), r"@a=b\sc;d X")

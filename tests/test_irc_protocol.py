@@ -7,13 +7,17 @@ driven in memory with L{StringTransport} and a L{Clock}.
 from __future__ import annotations
 
 from base64 import b64encode
+from typing import Any
 
 from twisted.internet.defer import Deferred
+from twisted.internet.testing import StringTransport
 from zope.interface.verify import verifyObject
 
 from chatd import errors
+from chatd.events import Rename
 from chatd.interfaces import IParticipant
 from chatd.irc.factory import IRCFactory
+from chatd.irc.protocol import IRCProtocol
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output
 from tests.irchelpers import IRCTestCase
@@ -68,7 +72,13 @@ class RegistrationTests(IRCTestCase):
         proto2, t2 = self.connect()
         reply = self.send(proto2, t2, "NICK bob", "USER b 0 * :B")
         tokens = [p for m in self.messages(reply) if m.command == "005" for p in m.params[1:-1]]
-        for token in ["NICKLEN=16", "CHANNELLEN=17", "CHANTYPES=#", "PREFIX=(o)@", "CASEMAPPING=rfc8265"]:
+        for token in [
+            "NICKLEN=16",
+            "CHANNELLEN=17",
+            "CHANTYPES=#",
+            "PREFIX=(o)@",
+            "CASEMAPPING=rfc8265",
+        ]:
             self.assertIn(token, tokens)
 
     def test_nickErrors(self) -> None:
@@ -82,7 +92,9 @@ class RegistrationTests(IRCTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "NICK bad!name")), ["432"])
         self.assertEqual(self.numerics(self.send(proto, t, "NICK " + "x" * 17)), ["432"])
         reply = self.send(proto, t, "NICK ALICE")
-        self.assertEqual(self.messages(reply)[0].params, ["*", "ALICE", "Nickname is already in use"])
+        self.assertEqual(
+            self.messages(reply)[0].params, ["*", "ALICE", "Nickname is already in use"]
+        )
         self.assertEqual(self.send(proto, t, "USER a 0 * :A"), "")
         self.assertIn(" 001 alice2 ", self.send(proto, t, "NICK alice2"))
 
@@ -103,7 +115,9 @@ class RegistrationTests(IRCTestCase):
         proto, t = self.connect()
         for line in ["JOIN #lobby", "PRIVMSG #lobby :hi", "WHOIS x", "MODE #lobby"]:
             self.assertEqual(self.numerics(self.send(proto, t, line)), ["451"])
-        self.assertEqual(self.messages(self.send(proto, t, "FROB x"))[0].params, ["*", "FROB", "Unknown command"])
+        self.assertEqual(
+            self.messages(self.send(proto, t, "FROB x"))[0].params, ["*", "FROB", "Unknown command"]
+        )
 
     def test_reregister(self) -> None:
         """
@@ -151,8 +165,13 @@ class RegistrationTests(IRCTestCase):
         self.send(alice, ta, "JOIN #lobby")
         reply = self.send(alice, ta, "NICK Alicia")
         [message] = self.messages(reply)
-        self.assertEqual((message.prefix, message.command, message.params), ("alice!alice@irc.chatd", "NICK", ["Alicia"]))
-        self.assertEqual(other.events[-1].new, "Alicia")  # type: ignore[attr-defined]
+        self.assertEqual(
+            (message.prefix, message.command, message.params),
+            ("alice!alice@irc.chatd", "NICK", ["Alicia"]),
+        )
+        event = other.events[-1]
+        assert isinstance(event, Rename)
+        self.assertEqual((event.old, event.new), ("alice", "Alicia"))
         self.assertEqual(self.numerics(self.send(alice, ta, "NICK bob")), ["433"])
         self.assertEqual(self.numerics(self.send(alice, ta, "NICK b@d")), ["432"])
         self.assertEqual(self.send(alice, ta, "NICK Alicia"), "")
@@ -164,7 +183,11 @@ class RegistrationTests(IRCTestCase):
         """
         pending: Deferred[str] = Deferred()
         original = self.service.login
-        self.service.login = lambda p, n, pw=None: pending  # type: ignore[method-assign,assignment,misc]
+
+        def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
+            return pending
+
+        self.service.login = login  # type: ignore[method-assign]
         proto, t = self.connect()
         self.assertEqual(self.send(proto, t, "NICK alice", "USER a 0 * :A", "PING :after"), "")
         original(proto, "alice")
@@ -183,12 +206,17 @@ class CapabilityTests(IRCTestCase):
         [ls] = self.messages(reply)
         self.assertEqual(ls.params[:2], ["*", "LS"])
         self.assertIn("sasl=PLAIN", ls.params[2].split())
-        reply = self.send(proto, t, "CAP REQ :server-time nope", "CAP REQ :server-time multi-prefix")
+        reply = self.send(
+            proto, t, "CAP REQ :server-time nope", "CAP REQ :server-time multi-prefix"
+        )
         self.assertEqual(
             [m.params for m in self.messages(reply)],
             [["alice", "NAK", "server-time nope"], ["alice", "ACK", "server-time multi-prefix"]],
         )
-        self.assertEqual(self.messages(self.send(proto, t, "CAP LIST"))[0].params[2], "cap-notify multi-prefix server-time")
+        self.assertEqual(
+            self.messages(self.send(proto, t, "CAP LIST"))[0].params[2],
+            "cap-notify multi-prefix server-time",
+        )
         self.assertIn(" 001 ", self.send(proto, t, "CAP END"))
 
     def test_badSubcommand(self) -> None:
@@ -204,12 +232,15 @@ class CapabilityTests(IRCTestCase):
         CAP works after registration too, without touching registration.
         """
         proto, t = self.connect("alice")
-        self.assertEqual(self.messages(self.send(proto, t, "CAP REQ echo-message"))[0].params, ["alice", "ACK", "echo-message"])
+        self.assertEqual(
+            self.messages(self.send(proto, t, "CAP REQ echo-message"))[0].params,
+            ["alice", "ACK", "echo-message"],
+        )
         self.assertEqual(self.send(proto, t, "CAP END"), "")
 
 
 class SASLTests(IRCTestCase):
-    def negotiate(self) -> tuple[object, object]:
+    def negotiate(self) -> tuple[IRCProtocol, StringTransport]:
         proto, t = self.connect()
         self.send(proto, t, "CAP LS 302", "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
         self.assertEqual(self.send(proto, t, "AUTHENTICATE PLAIN"), "AUTHENTICATE +\r\n")
@@ -229,11 +260,11 @@ class SASLTests(IRCTestCase):
 
         self.service.login = login  # type: ignore[method-assign]
         proto, t = self.negotiate()
-        reply = self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "sesame"))  # type: ignore[arg-type]
+        reply = self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "sesame"))
         self.assertEqual(self.numerics(reply), ["900", "903"])
         self.assertEqual(passwords, ["sesame"])
-        self.assertIn(" 001 alice ", self.send(proto, t, "CAP END"))  # type: ignore[arg-type]
-        self.assertEqual(proto.account, "alice")  # type: ignore[attr-defined]
+        self.assertIn(" 001 alice ", self.send(proto, t, "CAP END"))
+        self.assertEqual(proto.account, "alice")
 
     def test_otherNick(self) -> None:
         """
@@ -252,9 +283,9 @@ class SASLTests(IRCTestCase):
         """
         self.connect("taken")
         proto, t = self.negotiate()
-        reply = self.send(proto, t, "AUTHENTICATE " + plain("", "taken", "x"))  # type: ignore[arg-type]
+        reply = self.send(proto, t, "AUTHENTICATE " + plain("", "taken", "x"))
         self.assertEqual(self.numerics(reply), ["904"])
-        self.assertIn(" 001 alice ", self.send(proto, t, "CAP END"))  # type: ignore[arg-type]
+        self.assertIn(" 001 alice ", self.send(proto, t, "CAP END"))
 
     def test_malformed(self) -> None:
         """
@@ -263,12 +294,14 @@ class SASLTests(IRCTestCase):
         """
         for payload in ["!!!", b64encode(b"only\0two").decode(), plain("bob", "alice", "pw")]:
             proto, t = self.negotiate()
-            self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE " + payload)), ["904"])  # type: ignore[arg-type]
+            self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE " + payload)), ["904"])
         proto, t = self.connect()
         self.send(proto, t, "CAP REQ sasl")
-        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")), ["908", "904"])
+        self.assertEqual(
+            self.numerics(self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")), ["908", "904"]
+        )
         proto, t = self.negotiate()
-        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE *")), ["906"])  # type: ignore[arg-type]
+        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE *")), ["906"])
 
     def test_chunks(self) -> None:
         """
@@ -278,12 +311,12 @@ class SASLTests(IRCTestCase):
         proto, t = self.negotiate()
         payload = plain("", "alice", "p" * 293)
         self.assertEqual(len(payload), 400)
-        self.assertEqual(self.send(proto, t, "AUTHENTICATE " + payload), "")  # type: ignore[arg-type]
-        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE +")), ["900", "903"])  # type: ignore[arg-type]
+        self.assertEqual(self.send(proto, t, "AUTHENTICATE " + payload), "")
+        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE +")), ["900", "903"])
         proto, t = self.negotiate()
         for _ in range(4):
-            self.send(proto, t, "AUTHENTICATE " + "A" * 400)  # type: ignore[arg-type]
-        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE " + "A" * 400)), ["905"])  # type: ignore[arg-type]
+            self.send(proto, t, "AUTHENTICATE " + "A" * 400)
+        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE " + "A" * 400)), ["905"])
 
     def test_notNegotiated(self) -> None:
         """
@@ -292,8 +325,8 @@ class SASLTests(IRCTestCase):
         proto, t = self.connect()
         self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE PLAIN")), ["904"])
         proto, t = self.negotiate()
-        self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "pw"))  # type: ignore[arg-type]
-        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE PLAIN")), ["907"])  # type: ignore[arg-type]
+        self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "pw"))
+        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE PLAIN")), ["907"])
 
 
 class FramingTests(IRCTestCase):
@@ -387,7 +420,9 @@ class KeepaliveTests(IRCTestCase):
         PING is answered with PONG carrying the token; without one, 409.
         """
         proto, t = self.connect("alice")
-        self.assertEqual(self.messages(self.send(proto, t, "PING :tok en"))[0].params, ["chatd", "tok en"])
+        self.assertEqual(
+            self.messages(self.send(proto, t, "PING :tok en"))[0].params, ["chatd", "tok en"]
+        )
         self.assertEqual(self.numerics(self.send(proto, t, "PING")), ["409"])
 
     def test_quit(self) -> None:
@@ -405,7 +440,10 @@ class KeepaliveTests(IRCTestCase):
         self.assertTrue(tb.disconnecting)
         bob.connectionLost()
         [quit] = self.messages(self.read(ta))
-        self.assertEqual((quit.prefix, quit.command, quit.params), ("bob!bob@irc.chatd", "QUIT", ["Quit: bye now"]))
+        self.assertEqual(
+            (quit.prefix, quit.command, quit.params),
+            ("bob!bob@irc.chatd", "QUIT", ["Quit: bye now"]),
+        )
 
 
 class FloodTests(IRCTestCase):
@@ -429,7 +467,9 @@ class FloodTests(IRCTestCase):
         A client that keeps flooding past the backlog is disconnected with
         an ERROR.
         """
-        factory = IRCFactory(self.service, self.clock, floodBurst=5, floodRate=1.0, floodBacklog=2000)
+        factory = IRCFactory(
+            self.service, self.clock, floodBurst=5, floodRate=1.0, floodBacklog=2000
+        )
         proto, t = connect(factory, self.clock)
         for _ in range(30):
             proto.dataReceived(b"PING :" + b"x" * 100 + b"\r\n")
@@ -468,7 +508,10 @@ class EventTests(IRCTestCase):
             raise RuntimeError("boom")
 
         self.service.rooms = broken  # type: ignore[method-assign,assignment]
-        self.assertEqual(self.messages(self.send(proto, t, "LIST"))[-1].params, ["alice", "LIST", "Internal server error"])
+        self.assertEqual(
+            self.messages(self.send(proto, t, "LIST"))[-1].params,
+            ["alice", "LIST", "Internal server error"],
+        )
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
         self.assertFalse(t.disconnecting)
 
@@ -478,5 +521,8 @@ class EventTests(IRCTestCase):
         """
         self.service.maxClients = 0
         proto, t = connect(self.factory, self.clock)
-        self.assertEqual(output(t, self.clock), b"ERROR :Closing Link: 127.0.0.1 (the server is full, try again later)\r\n")
+        self.assertEqual(
+            output(t, self.clock),
+            b"ERROR :Closing Link: 127.0.0.1 (the server is full, try again later)\r\n",
+        )
         self.assertTrue(t.disconnecting)

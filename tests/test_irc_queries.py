@@ -31,7 +31,16 @@ class QueryTests(IRCTestCase):
         self.assertEqual(
             [m.params for m in messages],
             [
-                ["alice", "#lobby", "bob", "tchat.chatd", "chatd", "bob", "H", "0 chatd tchat user"],
+                [
+                    "alice",
+                    "#lobby",
+                    "bob",
+                    "tchat.chatd",
+                    "chatd",
+                    "bob",
+                    "H",
+                    "0 chatd tchat user",
+                ],
                 ["alice", "#lobby", "alice", "irc.chatd", "chatd", "alice", "G*@", "0 alice Real"],
                 ["alice", "#lobby", "End of /WHO list."],
             ],
@@ -89,7 +98,10 @@ class QueryTests(IRCTestCase):
         alice, t = self.connect("alice")
         self.send(alice, t, "AWAY :x")
         reply = self.send(alice, t, "USERHOST bob alice nobody")
-        self.assertEqual(self.messages(reply)[0].params, ["alice", "bob*=+bob@tchat.chatd alice=-alice@irc.chatd"])
+        self.assertEqual(
+            self.messages(reply)[0].params,
+            ["alice", "bob*=+bob@tchat.chatd alice=-alice@irc.chatd"],
+        )
         self.assertEqual(self.numerics(self.send(alice, t, "USERHOST")), ["461"])
 
     def test_away(self) -> None:
@@ -124,7 +136,9 @@ class QueryTests(IRCTestCase):
         MOTD sends the factory's lines; with none, 422.
         """
         alice, t = self.connect("alice")
-        self.assertEqual(self.numerics(self.send(alice, t, "MOTD")), ["375", "372", "372", "372", "376"])
+        self.assertEqual(
+            self.numerics(self.send(alice, t, "MOTD")), ["375", "372", "372", "372", "376"]
+        )
         factory = IRCFactory(self.service, self.clock, motd=(), floodBurst=None)
         proto, t2 = connect(factory, self.clock)
         proto.dataReceived(b"NICK carol\r\nUSER c 0 * :C\r\n")

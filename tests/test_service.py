@@ -237,4 +237,6 @@ class InviteTests(SynchronousTestCase):
         self.assertRaises(errors.NoSuchUser, self.service.invite, alice, "carol", "lobby")
         self.service.enter(bob, "lobby")
         self.assertRaises(errors.AlreadyMember, self.service.invite, alice, "bob", "lobby")
-        self.assertRaises(errors.NotLoggedIn, self.service.invite, RecordingParticipant(), "bob", "lobby")
+        self.assertRaises(
+            errors.NotLoggedIn, self.service.invite, RecordingParticipant(), "bob", "lobby"
+        )

@@ -57,7 +57,7 @@ class ChannelCommands(IRCConnection):
 
     def inRoom(self, room: str) -> bool:
         wanted = key(room)
-        return any(key(name) == wanted for name in self.service.roomsOf(self))
+        return any(key(name) == wanted for name in self.service.roomsOf(self.participant))
 
     # JOIN / PART
 
@@ -69,14 +69,12 @@ class ChannelCommands(IRCConnection):
         if len(message.params) > 1:
             for channel in message.params[0].split(","):
                 self.numeric(
-                    N.ERR_BADCHANNELKEY, channel, "Cannot join channel (+k): chatd channels have no keys"
+                    N.ERR_BADCHANNELKEY,
+                    channel,
+                    "Cannot join channel (+k): chatd channels have no keys",
                 )
             return None
-        d: Deferred[Any] = succeed(None)
-        for channel in message.params[0].split(","):
-            if channel:
-                d.addCallback(lambda _, channel=channel: self.joinOne(channel))
-        return d
+        return self.inTurn([c for c in message.params[0].split(",") if c], self.joinOne)
 
     def joinOne(self, channel: str) -> Deferred[Any]:
         room = self.roomName(channel)
@@ -85,17 +83,17 @@ class ChannelCommands(IRCConnection):
             return succeed(None)
         service = self.service
 
-        def create(failure: Failure) -> Deferred[Any]:
+        def create(failure: Failure) -> Deferred[str]:
             failure.trap(NoSuchGroup)
-            d = maybeDeferred(service.createRoom, self, room)
-            return d.addCallback(lambda _: service.enter(self, room))
+            d = maybeDeferred(service.createRoom, self.participant, room)
+            return d.addCallback(lambda _: maybeDeferred(service.enter, self.participant, room))
 
         def refused(failure: Failure) -> None:
-            failure.trap(ChatError)
-            if not failure.check(AlreadyMember):
-                self.refused(failure.value, channel)
+            error = failure.trap(ChatError) and failure.value
+            if isinstance(error, ChatError) and not isinstance(error, AlreadyMember):
+                self.refused(error, channel)
 
-        d = maybeDeferred(service.enter, self, room)
+        d = maybeDeferred(service.enter, self.participant, room)
         d.addErrback(create)
         return d.addCallbacks(self.joined, refused)
 
@@ -105,22 +103,17 @@ class ChannelCommands(IRCConnection):
         self.sendNames(channel, room)
 
     def partAll(self) -> Any:
-        d: Deferred[Any] = succeed(None)
-        for room in self.service.roomsOf(self):
-            d.addCallback(lambda _, room=room: self.partOne(channelName(room), ""))
-        return d
+        rooms = self.service.roomsOf(self.participant)
+        return self.inTurn([channelName(room) for room in rooms], self.partOne)
 
     def irc_PART(self, message: Message) -> Any:
         if not self.needParams(message, 1):
             return None
         reason = message.params[1] if len(message.params) > 1 else ""
-        d: Deferred[Any] = succeed(None)
-        for channel in message.params[0].split(","):
-            if channel:
-                d.addCallback(lambda _, channel=channel: self.partOne(channel, reason))
-        return d
+        channels = [c for c in message.params[0].split(",") if c]
+        return self.inTurn(channels, lambda channel: self.partOne(channel, reason))
 
-    def partOne(self, channel: str, reason: str) -> Deferred[Any]:
+    def partOne(self, channel: str, reason: str = "") -> Deferred[Any]:
         room = self.roomName(channel)
         if room is None:
             self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
@@ -130,7 +123,9 @@ class ChannelCommands(IRCConnection):
             params = [channelName(name)] + ([reason] if reason else [])
             self.sendMessage("PART", *params, prefix=self.hostmask(), tags=self.timeTags())
 
-        return self.call(self.service.leave, self, room, subject=channel, onSuccess=left)
+        return self.call(
+            self.service.leave, self.participant, room, subject=channel, onSuccess=left
+        )
 
     # NAMES / LIST / TOPIC
 
@@ -140,7 +135,7 @@ class ChannelCommands(IRCConnection):
         then C{366 RPL_ENDOFNAMES}.
         """
         try:
-            nicks = self.service.members(self, room)
+            nicks = self.service.members(self.participant, room)
         except ChatError:
             nicks = []  # not a member: chatd shows members to members only
         service = self.service
@@ -229,10 +224,9 @@ class ChannelCommands(IRCConnection):
         text = message.params[1]
         self.lastSpoke = self.factory.clock.seconds()
         targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
-        d: Deferred[Any] = succeed(None)
-        for target in targets:
-            d.addCallback(lambda _, target=target: self.sendOne(message.command, target, text, quiet))
-        return d
+        return self.inTurn(
+            targets, lambda target: self.sendOne(message.command, target, text, quiet)
+        )
 
     def sendOne(self, command: str, target: str, text: str, quiet: bool) -> Deferred[Any]:
         service = self.service
@@ -240,7 +234,7 @@ class ChannelCommands(IRCConnection):
         if room is not None:
             call = self.call(
                 service.say,
-                self,
+                self.participant,
                 room,
                 (text,),
                 subject=target,
@@ -257,7 +251,15 @@ class ChannelCommands(IRCConnection):
                 self.numeric(N.RPL_AWAY, target, away)
             self.echo(command, recipient.nick if recipient else target, text)
 
-        return self.call(service.tell, self, target, (text,), subject=target, quiet=quiet, onSuccess=sent)
+        return self.call(
+            service.tell,
+            self.participant,
+            target,
+            (text,),
+            subject=target,
+            quiet=quiet,
+            onSuccess=sent,
+        )
 
     def echo(self, command: str, target: str, text: str) -> None:
         """
@@ -283,24 +285,28 @@ class ChannelCommands(IRCConnection):
             self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
             return None
         try:
-            members = {key(nick) for nick in self.service.members(self, room)}
+            members = {key(nick) for nick in self.service.members(self.participant, room)}
         except ChatError as error:
             self.refused(error, channel)
             return None
-        if not self.service.isOperator(self):
+        if not self.service.isOperator(self.participant):
             self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
             return None
-        d: Deferred[Any] = succeed(None)
-        for nick in message.params[1].split(","):
+
+        def kickOne(nick: str) -> Any:
             if key(nick) not in members:
                 self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
-                continue
-            d.addCallback(
-                lambda _, nick=nick: self.call(
-                    self.service.kick, self, nick, reason, subject=nick, errors={12: N.ERR_CHANOPRIVSNEEDED}
-                )
+                return None
+            return self.call(
+                self.service.kick,
+                self.participant,
+                nick,
+                reason,
+                subject=nick,
+                errors={12: N.ERR_CHANOPRIVSNEEDED},
             )
-        return d
+
+        return self.inTurn(message.params[1].split(","), kickOne)
 
     def irc_INVITE(self, message: Message) -> Any:
         if not self.needParams(message, 2):
@@ -318,12 +324,12 @@ class ChannelCommands(IRCConnection):
         if target is None:
             self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
             return None
-        if key(nick) in {key(member) for member in self.service.members(self, room)}:
+        if key(nick) in {key(member) for member in self.service.members(self.participant, room)}:
             self.numeric(N.ERR_USERONCHANNEL, nick, channel, "is already on channel")
             return None
         return self.call(
             self.service.invite,
-            self,
+            self.participant,
             nick,
             room,
             subject=nick,

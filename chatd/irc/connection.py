@@ -9,12 +9,14 @@ puts them together.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
 from chatd.errors import ChatError
+from chatd.interfaces import IParticipant
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
 from chatd.irc.message import MalformedMessage, Message, formatLine, parse
@@ -26,9 +28,14 @@ if TYPE_CHECKING:
     from chatd.irc.factory import IRCFactory
 
 #: Commands a client may send before it is registered.
-PREREGISTRATION = frozenset(
-    {"CAP", "NICK", "USER", "PASS", "AUTHENTICATE", "PING", "PONG", "QUIT"}
-)
+PREREGISTRATION = frozenset({"CAP", "NICK", "USER", "PASS", "AUTHENTICATE", "PING", "PONG", "QUIT"})
+
+T = TypeVar("T")
+
+
+def _runStep(ignored: object, step: Callable[[T], Any], item: T) -> Any:
+    return step(item)
+
 
 #: How the base class's reasons for closing are shown to IRC clients.
 CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
@@ -73,6 +80,14 @@ class IRCConnection(ChatLineReceiver):
     @property
     def service(self) -> IChatService:
         return self.factory.service
+
+    @property
+    def participant(self) -> IParticipant:
+        """
+        This connection as the service sees it (L{chatd.irc.protocol.IRCProtocol}
+        declares the interface; the command mixins are parts of it).
+        """
+        return cast(IParticipant, self)
 
     @property
     def server(self) -> str:
@@ -157,7 +172,7 @@ class IRCConnection(ChatLineReceiver):
 
         def refused(failure: Failure) -> None:
             failure.trap(ChatError)
-            if not quiet:
+            if not quiet and isinstance(failure.value, ChatError):
                 self.refused(failure.value, subject, errors)
 
         d = maybeDeferred(function, *args)
@@ -174,6 +189,16 @@ class IRCConnection(ChatLineReceiver):
         if errors and error.code in errors:
             numeric = errors[error.code]
         self.numeric(numeric, *params)
+
+    def inTurn(self, items: Iterable[T], step: Callable[[T], Any]) -> Deferred[Any]:
+        """
+        Run C{step} on each item, each once the previous one's service call
+        has answered, so replies to C{JOIN #a,#b} come in order.
+        """
+        d: Deferred[Any] = succeed(None)
+        for item in items:
+            d.addCallback(_runStep, step, item)
+        return d
 
     # Output
 

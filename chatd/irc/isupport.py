@@ -29,18 +29,18 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
       in the service to map to.
     """
     return [
-        "AWAYLEN=%d" % TEXT_LENGTH,
+        f"AWAYLEN={TEXT_LENGTH}",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
         "CHANMODES=,,,nt",
-        "CHANNELLEN=%d" % (MAX_NAME_LENGTH + 1),
+        f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
         "CHANTYPES=#",
-        "KICKLEN=%d" % TEXT_LENGTH,
+        f"KICKLEN={TEXT_LENGTH}",
         "MAXTARGETS=4",
         "MODES=4",
         "NETWORK=" + factory.networkName,
-        "NICKLEN=%d" % MAX_NAME_LENGTH,
+        f"NICKLEN={MAX_NAME_LENGTH}",
         "PREFIX=(o)@",
         "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
-        "TOPICLEN=%d" % TEXT_LENGTH,
+        f"TOPICLEN={TEXT_LENGTH}",
     ]

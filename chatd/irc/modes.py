@@ -21,7 +21,11 @@ from chatd.names import key
 CHANNEL_MODES = "nt"
 #: List modes and the numeric that ends each (empty) list.
 LIST_MODES = {"b": N.RPL_ENDOFBANLIST, "e": "349", "I": "347"}
-LIST_NAMES = {"b": "End of channel ban list", "e": "End of channel exception list", "I": "End of channel invite list"}
+LIST_NAMES = {
+    "b": "End of channel ban list",
+    "e": "End of channel exception list",
+    "I": "End of channel invite list",
+}
 #: User modes a client may set on itself.
 USER_MODES = "i"
 
@@ -62,7 +66,7 @@ class ModeCommands(ChannelCommands):
                 changes.append(("+" if adding else "-") + char)
         if not changes:
             return
-        if not self.service.isOperator(self):
+        if not self.service.isOperator(self.participant):
             self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
             return
         for change in changes:
@@ -98,5 +102,7 @@ class ModeCommands(ChannelCommands):
         if unknown:
             self.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
         if added or removed:
-            change = ("+" + "".join(added) if added else "") + ("-" + "".join(removed) if removed else "")
+            change = ("+" + "".join(added) if added else "") + (
+                "-" + "".join(removed) if removed else ""
+            )
             self.sendMessage("MODE", self.me(), change, prefix=self.hostmask(), trailing=True)

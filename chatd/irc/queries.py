@@ -47,7 +47,7 @@ class QueryCommands(IRCConnection):
         people: list[tuple[str, IParticipant]] = []
         if mask.startswith("#"):
             try:
-                nicks = service.members(self, mask[1:])
+                nicks = service.members(self.participant, mask[1:])
             except Exception:
                 nicks = []  # chatd shows a room's members to its members
             for nick in nicks:
@@ -90,7 +90,9 @@ class QueryCommands(IRCConnection):
         rooms = service.roomsOf(person)
         if rooms:
             prefix = "@" if service.isOperator(person) else ""
-            self.numeric(N.RPL_WHOISCHANNELS, nick, " ".join(prefix + channelName(r) for r in rooms))
+            self.numeric(
+                N.RPL_WHOISCHANNELS, nick, " ".join(prefix + channelName(r) for r in rooms)
+            )
         self.numeric(N.RPL_WHOISSERVER, nick, self.server, f"chatd ({person.protocolName})")
         if service.isOperator(person):
             self.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")

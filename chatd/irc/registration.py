@@ -69,9 +69,9 @@ class RegistrationCommands(IRCConnection):
         if self.registered:
             if nick == self.nick:
                 return None
-            return self.call(self.service.rename, self, nick, subject=nick)
+            return self.call(self.service.rename, self.participant, nick, subject=nick)
         holder = self.service.find(nick)
-        if holder is not None and holder is not self:
+        if holder is not None and holder is not self.participant:
             self.numeric(N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
             return None
         self.pendingNick = nick
@@ -89,7 +89,7 @@ class RegistrationCommands(IRCConnection):
                 return self.welcome()
             # The nickname asked for differs from the account: take it if
             # the service allows, else stay on the account's name.
-            d = maybeDeferred(self.service.rename, self, wanted)
+            d = maybeDeferred(self.service.rename, self.participant, wanted)
             d.addErrback(lambda failure: failure.trap(ChatError) and None)
             return d.addCallback(lambda _: self.welcome())
         if self.pendingNick is None:
@@ -97,7 +97,7 @@ class RegistrationCommands(IRCConnection):
         nick = self.pendingNick
         return self.call(
             self.service.login,
-            self,
+            self.participant,
             nick,
             self.password,
             subject=nick,
@@ -120,7 +120,9 @@ class RegistrationCommands(IRCConnection):
         self.sendMessage(N.RPL_MYINFO, me, self.server, VERSION, "i", "nt")
         tokens = isupportTokens(factory)
         for start in range(0, len(tokens), 12):
-            self.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")
+            self.numeric(
+                N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server"
+            )
         self.irc_LUSERS(Message("LUSERS"))
         self.irc_MOTD(Message("MOTD"))
 
@@ -129,7 +131,9 @@ class RegistrationCommands(IRCConnection):
         users = service.users()
         operators = sum(1 for user in users if service.isOperator(user))
         rooms = len(service.rooms())
-        self.numeric(N.RPL_LUSERCLIENT, f"There are {len(users)} users and 0 invisible on 1 servers")
+        self.numeric(
+            N.RPL_LUSERCLIENT, f"There are {len(users)} users and 0 invisible on 1 servers"
+        )
         self.numeric(N.RPL_LUSEROP, str(operators), "operator(s) online")
         self.numeric(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
         self.numeric(N.RPL_LUSERME, f"I have {len(users)} clients and 0 servers")
@@ -235,9 +239,10 @@ class RegistrationCommands(IRCConnection):
 
         def failed(failure: Failure) -> None:
             failure.trap(ChatError)
-            self.numeric(N.ERR_SASLFAIL, f"SASL authentication failed: {failure.value.text}")
+            text = failure.value.text if isinstance(failure.value, ChatError) else ""
+            self.numeric(N.ERR_SASLFAIL, f"SASL authentication failed: {text}")
 
-        d = maybeDeferred(self.service.login, self, account, password)
+        d = maybeDeferred(self.service.login, self.participant, account, password)
         return d.addCallbacks(loggedIn, failed)
 
     # Connection

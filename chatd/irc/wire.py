@@ -23,7 +23,7 @@ def serverTime(when: float) -> str:
     """
     whole = int(when)
     millis = int(round((when - whole) * 1000))
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + ".%03dZ" % millis
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
 
 
 def cleanText(text: str) -> str:
@@ -125,5 +125,7 @@ class WireFormat:
 
     def rename(self, event: Rename) -> bytes:
         prefix = self.hostmask(event.old, event.new)
-        line = formatLine("NICK", event.new, prefix=prefix, tags=self._tags(event.when), trailing=True)
+        line = formatLine(
+            "NICK", event.new, prefix=prefix, tags=self._tags(event.when), trailing=True
+        )
         return line.encode("utf-8") + b"\r\n"
