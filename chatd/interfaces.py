@@ -178,3 +178,10 @@ class IChatService(Interface):
         @raise NoSuchUser: nobody by that name is connected.
         @raise AlreadyMember: C{nick} is in C{room} already.
         """
+
+    def capacity(room: str) -> int | None:
+        """
+        How many members C{room} accepts, or C{None} for no limit.
+
+        @raise NoSuchGroup: there is no such room.
+        """

@@ -266,3 +266,7 @@ class ChatService(Service):
         if key(recipient.nick) in target.members:
             raise errors.AlreadyMember()
         recipient.notice(Notice(f"{sender} invites you to join {target.name}", self._now()))
+
+    def capacity(self, room: str) -> int | None:
+        self._room(room)
+        return self.maxGroupSize

@@ -309,6 +309,11 @@ class ModeTests(ChannelTestCase):
         """
         proto, t = self.joined("alice")
         self.assertEqual(
+            self.messages(self.send(proto, t, "MODE #lobby"))[0].params,
+            ["alice", "#lobby", "+ntl", "4"],
+        )
+        self.service.maxGroupSize = None
+        self.assertEqual(
             self.messages(self.send(proto, t, "MODE #lobby"))[0].params, ["alice", "#lobby", "+nt"]
         )
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby b")), ["368"])
@@ -320,7 +325,15 @@ class ModeTests(ChannelTestCase):
         self.service._operators.add("root")
         root, tr = self.joined("root")
         self.assertEqual(self.send(root, tr, "MODE #lobby +nt"), "")
-        self.assertEqual(self.numerics(self.send(root, tr, "MODE #lobby +m-t")), ["472", "472"])
+        reply = self.send(root, tr, "MODE #lobby +m-t+l 9")
+        self.assertEqual(
+            [m.params[1:] for m in self.messages(reply)],
+            [
+                ["m", "is unknown mode char to me"],
+                ["t", "is always set on chatd rooms"],
+                ["l", "is set by the server for every room (--max-group-size)"],
+            ],
+        )
 
     def test_userModes(self) -> None:
         """

@@ -240,3 +240,13 @@ class InviteTests(SynchronousTestCase):
         self.assertRaises(
             errors.NotLoggedIn, self.service.invite, RecordingParticipant(), "bob", "lobby"
         )
+
+    def test_capacity(self) -> None:
+        """
+        A room's capacity is the service's group size limit (C{None}: none);
+        asking about a missing room is an error.
+        """
+        self.assertIsNone(self.service.capacity("LOBBY"))
+        self.service.maxGroupSize = 3
+        self.assertEqual(self.service.capacity("lobby"), 3)
+        self.assertRaises(errors.NoSuchGroup, self.service.capacity, "nope")

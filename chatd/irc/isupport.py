@@ -24,15 +24,15 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
     - C{PREFIX=(o)@}: chatd operators show as channel operators.
     - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
       (C{Zoë} is C{ZOË}), not ASCII; L{chatd.names.key}.
-    - C{CHANMODES=,,,nt}: C{+n} (no messages from outside) and C{+t} (only
-      operators set the topic) are always set; no other room settings exist
-      in the service to map to.
+    - C{CHANMODES=,,l,nt}: C{+n} (no messages from outside) and C{+t} (only
+      operators set the topic) are always set; C{+l} shows the service's
+      room capacity when it has one.
     """
     return [
         f"AWAYLEN={TEXT_LENGTH}",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
-        "CHANMODES=,,,nt",
+        "CHANMODES=,,l,nt",
         f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
         "CHANTYPES=#",
         f"KICKLEN={TEXT_LENGTH}",

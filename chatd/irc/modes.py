@@ -4,7 +4,8 @@ C{MODE} for channels and users.
 
 chatd rooms have no per-room settings in the service today, so every
 channel is C{+nt}: no messages from outside (the service only lets members
-speak) and only operators may set the topic (nobody can).  The ban,
+speak) and only operators may set the topic (nobody can); with a room
+capacity (C{--max-group-size}), also C{+l} with that number.  The ban,
 exception and invite lists clients ask for on join are always empty.  The
 only user mode is C{+i}, which changes nothing but is accepted because
 clients set it on connect.
@@ -25,6 +26,12 @@ LIST_NAMES = {
     "b": "End of channel ban list",
     "e": "End of channel exception list",
     "I": "End of channel invite list",
+}
+#: Modes that reflect the server's settings and cannot be changed by MODE.
+SERVER_MODES = {
+    "l": "is set by the server for every room (--max-group-size)",
+    "n": "is always set on chatd rooms",
+    "t": "is always set on chatd rooms",
 }
 #: User modes a client may set on itself.
 USER_MODES = "i"
@@ -52,7 +59,11 @@ class ModeCommands(ChannelCommands):
             return
         channel = "#" + found[0]
         if not args:
-            self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + CHANNEL_MODES)
+            limit = self.service.capacity(found[0])
+            if limit is None:
+                self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + CHANNEL_MODES)
+            else:
+                self.numeric(N.RPL_CHANNELMODEIS, channel, f"+{CHANNEL_MODES}l", str(limit))
             return
         adding = True
         changes: list[str] = []
@@ -72,7 +83,10 @@ class ModeCommands(ChannelCommands):
         for change in changes:
             if change[1] in CHANNEL_MODES and change[0] == "+":
                 continue  # already set
-            self.numeric(N.ERR_UNKNOWNMODE, change[1], "is unknown mode char to me")
+            if change[1] in SERVER_MODES:
+                self.numeric(N.ERR_UNKNOWNMODE, change[1], SERVER_MODES[change[1]])
+            else:
+                self.numeric(N.ERR_UNKNOWNMODE, change[1], "is unknown mode char to me")
 
     def userMode(self, nick: str, args: list[str]) -> None:
         if self.service.find(nick) is None:
