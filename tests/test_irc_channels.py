@@ -8,6 +8,7 @@ from __future__ import annotations
 from twisted.internet.testing import StringTransport
 
 from chatd.events import Membership, PrivateMessage, RoomMessage
+from chatd.interfaces import IParticipant
 from chatd.irc.protocol import IRCProtocol
 from chatd.testing import RecordingParticipant
 from tests.irchelpers import IRCTestCase
@@ -408,3 +409,63 @@ class ModerationTests(ChannelTestCase):
         self.read(ta)
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #lobby")), ["443"])
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob")), ["461"])
+
+
+class SyncTests(ChannelTestCase):
+    def test_serviceJoinsUs(self) -> None:
+        """
+        When the service puts the user in a room on its own (restored
+        memberships, approvals), the IRC client is shown JOIN and NAMES
+        before the first event from that room, once.
+        """
+        bob = self.other("bob")
+        proto, t = self.connect("alice")
+        self.service.enter(proto, "lobby")
+        self.service.say(bob, "lobby", ("welcome back",))
+        self.service.say(bob, "lobby", ("again",))
+        messages = self.messages(self.read(t))
+        self.assertEqual(
+            [m.command for m in messages], ["JOIN", "353", "366", "PRIVMSG", "PRIVMSG"]
+        )
+        self.assertEqual(self.send(proto, t, "JOIN #lobby"), "")
+
+    def test_noticeSyncs(self) -> None:
+        """
+        A notice (the service's way of saying it moved the user) brings the
+        client's channels in line first: JOIN for new rooms, PART for rooms
+        it is no longer in.
+        """
+        proto, t = self.joined("alice")
+        self.read(t)
+        self.service.createRoom(proto, "two")
+        self.service.enter(proto, "two")
+        self.service.leave(proto, "lobby")
+        self.service.announce("an operator moved you")
+        messages = self.messages(self.read(t))
+        self.assertEqual(
+            [(m.command, m.params[0]) for m in messages],
+            [
+                ("JOIN", "#two"),
+                ("353", "alice"),
+                ("366", "alice"),
+                ("PART", "#lobby"),
+                ("NOTICE", "alice"),
+            ],
+        )
+
+    def test_registrationSyncs(self) -> None:
+        """
+        Rooms the service put the user in during login are shown right
+        after the welcome burst.
+        """
+        original = self.service.login
+
+        def login(participant: IParticipant, nick: str, password: str | None = None) -> str:
+            name = original(participant, nick, password)
+            self.service.enter(participant, "lobby")
+            return name
+
+        self.service.login = login  # type: ignore[method-assign]
+        proto, t = self.connect()
+        codes = self.numerics(self.send(proto, t, "NICK alice", "USER a 0 * :A"))
+        self.assertEqual(codes[-4:], ["376", "JOIN", "353", "366"])

@@ -29,10 +29,9 @@ pytestmark = pytest.mark.skipif(
 
 CONFIG = """
 settings = {
-  core = {
-    real_name = "Irssi Tester"; user_name = "tester"; nick = "irssiuser";
-    cmd_queue_speed = "100msec"; cmds_max_at_once = "20";
-  };
+  core = { real_name = "Irssi Tester"; user_name = "tester"; nick = "irssiuser"; };
+  # irssi's own anti-flood queue spaces commands 2.2 s apart by default.
+  "irc/core" = { cmd_queue_speed = "10msec"; cmds_max_at_once = "20"; };
   "fe-common/core" = { autolog = "no"; };
 };
 """
@@ -147,6 +146,10 @@ async def test_irssi(tmp_path: Path) -> None:
         irssi.type("/part #lobby")
         assert (await carol.line()).startswith("srv: LEAVE lobby irssi2 ")
         irssi.type("/quit")
+    except BaseException:
+        if irssi is not None:
+            print("irssi's screen:\n" + irssi.screen())
+        raise
     finally:
         if irssi is not None:
             irssi.close()

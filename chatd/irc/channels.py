@@ -98,9 +98,34 @@ class ChannelCommands(IRCConnection):
         return d.addCallbacks(self.joined, refused)
 
     def joined(self, room: str) -> None:
+        """
+        Show the client it is in C{room} (JOIN, then NAMES), once.
+        """
+        if key(room) in self.shownRooms:
+            return
+        self.shownRooms[key(room)] = room
         channel = channelName(room)
         self.sendMessage("JOIN", channel, prefix=self.hostmask(), tags=self.timeTags())
         self.sendNames(channel, room)
+
+    def syncChannels(self) -> None:
+        """
+        Make the channels the client believes it is in match the rooms the
+        service has it in.  The service may put a user in rooms on its own
+        (rooms restored at login, automatic rooms, an approval granted
+        later) or take it out; an IRC client must see JOIN or PART for it.
+        """
+        if not self.registered:
+            return
+        current = {key(room): room for room in self.service.roomsOf(self.participant)}
+        for roomKey, room in current.items():
+            if roomKey not in self.shownRooms:
+                self.joined(room)
+        for roomKey in [k for k in self.shownRooms if k not in current]:
+            room = self.shownRooms.pop(roomKey)
+            self.sendMessage(
+                "PART", channelName(room), prefix=self.hostmask(), tags=self.timeTags()
+            )
 
     def partAll(self) -> Any:
         rooms = self.service.roomsOf(self.participant)
@@ -120,6 +145,7 @@ class ChannelCommands(IRCConnection):
             return succeed(None)
 
         def left(name: str) -> None:
+            self.shownRooms.pop(key(name), None)
             params = [channelName(name)] + ([reason] if reason else [])
             self.sendMessage("PART", *params, prefix=self.hostmask(), tags=self.timeTags())
 

@@ -71,6 +71,7 @@ class IRCConnection(ChatLineReceiver):
 
     def connectionMade(self) -> None:
         self.caps = Capabilities()
+        self.shownRooms: dict[str, str] = {}  # room key -> name, as the client was shown
         self.userModes: set[str] = set()
         self.signedOn = self.lastSpoke = self.factory.clock.seconds()
         super().connectionMade()
@@ -199,6 +200,13 @@ class IRCConnection(ChatLineReceiver):
         for item in items:
             d.addCallback(_runStep, step, item)
         return d
+
+    def syncChannels(self) -> None:
+        """
+        Show the client the channels the service has it in; implemented by
+        L{chatd.irc.channels.ChannelCommands}, called from registration.
+        """
+        raise NotImplementedError()
 
     # Output
 

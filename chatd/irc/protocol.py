@@ -18,6 +18,7 @@ from chatd.irc.modes import ModeCommands
 from chatd.irc.queries import QueryCommands
 from chatd.irc.registration import RegistrationCommands
 from chatd.irc.wire import cleanText, serverTime
+from chatd.names import key
 
 
 @implementer(IParticipant)
@@ -30,6 +31,8 @@ class IRCProtocol(ModeCommands, QueryCommands, RegistrationCommands):
 
     def roomMessage(self, event: RoomMessage) -> None:
         self._lastQuit = None
+        if key(event.room) not in self.shownRooms:
+            self.syncChannels()
         self.send(event.wire(self.wire.roomMessage))
 
     def privateMessage(self, event: PrivateMessage) -> None:
@@ -37,6 +40,8 @@ class IRCProtocol(ModeCommands, QueryCommands, RegistrationCommands):
         self.send(event.wire(self.wire.privateMessage))
 
     def membershipChanged(self, event: Membership) -> None:
+        if key(event.room) not in self.shownRooms:
+            self.syncChannels()
         if not event.joined and event.reason:
             # Someone leaving chatd leaves each shared room in turn; IRC
             # shows that as one QUIT.
@@ -52,6 +57,7 @@ class IRCProtocol(ModeCommands, QueryCommands, RegistrationCommands):
         self.send(event.wire(self.wire.rename))
 
     def notice(self, event: Notice) -> None:
+        self.syncChannels()  # a notice may say the service moved us
         tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
         self.sendMessage("NOTICE", self.me(), cleanText(event.text), tags=tags, trailing=True)
 

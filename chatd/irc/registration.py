@@ -125,6 +125,7 @@ class RegistrationCommands(IRCConnection):
             )
         self.irc_LUSERS(Message("LUSERS"))
         self.irc_MOTD(Message("MOTD"))
+        self.syncChannels()
 
     def irc_LUSERS(self, message: Message) -> None:
         service = self.service
