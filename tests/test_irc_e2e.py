@@ -9,12 +9,16 @@ the test.
 
 from __future__ import annotations
 
+import functools
 import socket
+import ssl
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import irc.client
+import irc.connection
 import pytest_twisted
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import deferLater
@@ -23,6 +27,8 @@ from twisted.internet.threads import deferToThread
 from chatd.irc.factory import IRCFactory
 from chatd.service import ChatService
 from chatd.tchat import TchatFactory
+from tests.daemon import startDaemon
+from tests.tls import makeCertificate
 
 DEADLINE = 10.0
 
@@ -240,3 +246,40 @@ async def test_ircLibrary() -> None:
         await maybeDeferred(ircPort.stopListening)
         await maybeDeferred(tchatPort.stopListening)
     assert not service._connections
+
+
+def tlsScenario(port: int, certPath: Path) -> None:
+    context = ssl.create_default_context(cafile=str(certPath))
+    factory = irc.connection.Factory(
+        wrapper=functools.partial(context.wrap_socket, server_hostname="localhost")
+    )
+    client = Client(port, "secure", connect_factory=factory)
+    try:
+        assert client.waitFor("welcome").target == "secure"
+    finally:
+        client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_tls(tmp_path: Path) -> None:
+    """
+    C{--irc ssl:...} serves IRC over TLS with no code of ours: the C{irc}
+    library connects with certificate checking and registers, against the
+    real daemon.
+    """
+    from twisted.internet import reactor
+
+    keyPath, certPath = makeCertificate(tmp_path)
+    daemon = startDaemon(
+        tmp_path,
+        "--irc",
+        f"ssl:0:interface=127.0.0.1:privateKey={keyPath}:certKey={certPath}",
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        factories=("TchatFactory", "IRCFactory"),
+    )
+    try:
+        d: Deferred[None] = deferToThread(tlsScenario, daemon.ports["IRCFactory"], certPath)
+        await d.addTimeout(20, reactor)
+    finally:
+        daemon.stop()
