@@ -191,11 +191,13 @@ class CapabilityTests(SynchronousTestCase):
         older clients see bare names.
         """
         self.assertEqual(
-            Capabilities().ls(None), ["echo-message message-tags multi-prefix sasl server-time"]
+            Capabilities().ls(None),
+            ["echo-message message-tags multi-prefix sasl server-time userhost-in-names"],
         )
         caps = Capabilities()
         self.assertEqual(
-            caps.ls("302"), ["echo-message message-tags multi-prefix sasl=PLAIN server-time"]
+            caps.ls("302"),
+            ["echo-message message-tags multi-prefix sasl=PLAIN server-time userhost-in-names"],
         )
         self.assertIn("cap-notify", caps)
 

@@ -51,7 +51,8 @@ class RegistrationTests(IRCTestCase):
         codes = self.numerics(reply)
         self.assertEqual(
             codes,
-            ["001", "002", "003", "004", "005", "005", "251", "252", "254", "255", "375"]
+            ["001", "002", "003", "004", "005", "005", "251", "252", "254", "255", "265", "266"]
+            + ["375"]
             + ["372"] * 3
             + ["376"],
         )
@@ -388,6 +389,19 @@ class FramingTests(IRCTestCase):
         proto.dataReceived(b"PRIVMSG #lobby :" + b"x" * 700 + b"\r\nPING :ok\r\n")
         self.assertEqual(self.numerics(output(t, self.clock).decode()), ["417", "PONG"])
         self.assertFalse(t.disconnecting)
+
+    def test_tagsTooLong(self) -> None:
+        """
+        A client tag section over 4094 bytes is refused with 417 and not
+        acted on, though the whole line fits the line limit.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        reply = self.send(alice, ta, "@+x=" + "a" * 4096 + " PRIVMSG bob :hi")
+        self.assertEqual(self.numerics(reply), ["417"])
+        self.assertEqual(self.read(tb), "")
+        self.send(alice, ta, "@+x=" + "a" * 4000 + " PRIVMSG bob :hi")
+        self.assertEqual(self.messages(self.read(tb))[0].params, ["bob", "hi"])
 
     def test_blankAndMalformed(self) -> None:
         """

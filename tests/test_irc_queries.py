@@ -46,9 +46,10 @@ class QueryTests(IRCTestCase):
             ],
         )
         self.assertEqual(self.numerics(self.send(alice, t, "WHO BOB")), ["352", "315"])
+        self.assertEqual(self.messages(self.send(alice, t, "WHO #LOBBY"))[0].params[1], "#lobby")
         self.assertEqual(self.numerics(self.send(alice, t, "WHO nobody")), ["315"])
         self.assertEqual(self.numerics(self.send(alice, t, "WHO #nowhere")), ["315"])
-        self.assertEqual(self.numerics(self.send(alice, t, "WHO")), ["315"])
+        self.assertEqual(self.numerics(self.send(alice, t, "WHO")), ["352", "352", "315"])
 
     def test_whois(self) -> None:
         """
@@ -128,8 +129,13 @@ class QueryTests(IRCTestCase):
                 ("252", ["1", "operator(s) online"]),
                 ("254", ["1", "channels formed"]),
                 ("255", ["I have 2 clients and 0 servers"]),
+                ("265", ["2", "2", "Current local users 2, max 2"]),
+                ("266", ["2", "2", "Current global users 2, max 2"]),
             ],
         )
+        self.service.disconnect(self.bob)
+        [local] = [m for m in self.messages(self.send(alice, t, "LUSERS")) if m.command == "265"]
+        self.assertEqual(local.params[1:3], ["1", "2"])
 
     def test_motd(self) -> None:
         """
@@ -143,3 +149,40 @@ class QueryTests(IRCTestCase):
         proto, t2 = connect(factory, self.clock)
         proto.dataReceived(b"NICK carol\r\nUSER c 0 * :C\r\n")
         self.assertEqual(self.numerics(output(t2, self.clock).decode())[-1], "422")
+
+
+class MaskTests(IRCTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        bob = RecordingParticipant(protocolName="tchat")
+        self.service.connect(bob)
+        self.service.login(bob, "bob")
+        self.service.enter(bob, "lobby")
+
+    def test_whoMask(self) -> None:
+        """
+        WHO with wildcards matches nicknames without regard to case; people
+        with user mode +i show only to those sharing a room with them.
+        """
+        alice, ta = self.connect("alice")
+        self.connect("alfred")
+        hidden, th = self.connect("albert")
+        self.send(hidden, th, "MODE albert +i")
+        replies = self.messages(self.send(alice, ta, "WHO AL*"))
+        self.assertEqual(sorted(m.params[5] for m in replies[:-1]), ["alfred", "alice"])
+        self.assertEqual(replies[-1].params[1:], ["AL*", "End of /WHO list."])
+        self.send(alice, ta, "JOIN #lobby")
+        self.send(hidden, th, "JOIN #lobby")
+        self.read(ta)
+        replies = self.messages(self.send(alice, ta, "WHO a?*e*"))
+        self.assertEqual(sorted(m.params[5] for m in replies[:-1]), ["albert", "alfred", "alice"])
+
+    def test_userhostInNames(self) -> None:
+        """
+        With userhost-in-names, NAMES shows full hostmasks.
+        """
+        alice, ta = self.connect("alice", caps="userhost-in-names")
+        self.send(alice, ta, "JOIN #lobby")
+        reply = self.send(alice, ta, "NAMES #lobby")
+        names = self.messages(reply)[0].params[-1].split()
+        self.assertEqual(names, ["bob!bob@tchat.chatd", "alice!alice@irc.chatd"])

@@ -16,6 +16,7 @@ SUPPORTED: dict[str, str] = {
     "multi-prefix": "",
     "sasl": "PLAIN",
     "server-time": "",
+    "userhost-in-names": "",
 }
 
 #: Capabilities a client may not remove once enabled (none today).

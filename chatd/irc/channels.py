@@ -166,9 +166,11 @@ class ChannelCommands(IRCConnection):
             nicks = []  # not a member: chatd shows members to members only
         service = self.service
         names: list[str] = []
+        full = "userhost-in-names" in self.caps
         for nick in nicks:
             person = service.find(nick)
-            names.append(("@" if person is not None and service.isOperator(person) else "") + nick)
+            prefix = "@" if person is not None and service.isOperator(person) else ""
+            names.append(prefix + (self.wire.hostmask(nick) if full else nick))
         head = formatLine(N.RPL_NAMREPLY, self.me(), "=", channel, "x", prefix=self.server)
         budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1
         line: list[str] = []

@@ -19,7 +19,7 @@ from chatd.errors import ChatError
 from chatd.interfaces import IParticipant
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
-from chatd.irc.message import MalformedMessage, Message, formatLine, parse
+from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, Message, formatLine, parse
 from chatd.irc.wire import WireFormat
 from chatd.lineproto import ChatLineReceiver
 
@@ -126,6 +126,11 @@ class IRCConnection(ChatLineReceiver):
     def textReceived(self, text: str) -> Any:
         if not text.strip():
             return None
+        if text.startswith("@"):
+            tags = text.split(" ", 1)[0]
+            if len(tags.encode("utf-8")) - 1 > MAX_CLIENT_TAGS:
+                self.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
+                return None
         try:
             message = parse(text)
         except MalformedMessage:

@@ -65,6 +65,8 @@ class IRCFactory(ChatFactory):
         self.serverName = serverName
         self.networkName = networkName
         self.motd = motd
+        #: The most users seen at once by LUSERS or a registration (265/266).
+        self.peakUsers = 0
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
         self.plain = WireFormat(service, tagged=False)
         self.tagged = WireFormat(service, tagged=True)

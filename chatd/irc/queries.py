@@ -10,6 +10,9 @@ they chat from.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
+from chatd.errors import ChatError
 from chatd.interfaces import IParticipant
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
@@ -48,12 +51,29 @@ class QueryCommands(IRCConnection):
         if mask.startswith("#"):
             try:
                 nicks = service.members(self.participant, mask[1:])
-            except Exception:
+            except ChatError:
                 nicks = []  # chatd shows a room's members to its members
+            names = {key(room): room for room in service.roomsOf(self.participant)}
+            channel = channelName(names.get(key(mask[1:]), mask[1:]))
             for nick in nicks:
                 person = service.find(nick)
                 if person is not None:
-                    people.append((mask, person))
+                    people.append((channel, person))
+        elif "*" in mask or "?" in mask:
+            pattern = key(mask)
+            mine = {key(room) for room in service.roomsOf(self.participant)}
+            for person in service.users():
+                if person.nick is None or not fnmatchcase(key(person.nick), pattern):
+                    continue
+                rooms = service.roomsOf(person)
+                shared = any(key(room) in mine for room in rooms)
+                if (
+                    "i" in getattr(person, "userModes", ())
+                    and not shared
+                    and person is not self.participant
+                ):
+                    continue  # invisible: shown only to people sharing a room
+                people.append((channelName(rooms[0]) if rooms else "*", person))
         else:
             person = service.find(mask)
             if person is not None:

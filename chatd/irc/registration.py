@@ -138,6 +138,10 @@ class RegistrationCommands(IRCConnection):
         self.numeric(N.RPL_LUSEROP, str(operators), "operator(s) online")
         self.numeric(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
         self.numeric(N.RPL_LUSERME, f"I have {len(users)} clients and 0 servers")
+        peak = self.factory.peakUsers = max(self.factory.peakUsers, len(users))
+        count, most = str(len(users)), str(peak)
+        self.numeric(N.RPL_LOCALUSERS, count, most, f"Current local users {count}, max {most}")
+        self.numeric(N.RPL_GLOBALUSERS, count, most, f"Current global users {count}, max {most}")
 
     def irc_MOTD(self, message: Message) -> None:
         motd = self.factory.motd
