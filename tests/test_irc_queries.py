@@ -186,3 +186,36 @@ class MaskTests(IRCTestCase):
         reply = self.send(alice, ta, "NAMES #lobby")
         names = self.messages(reply)[0].params[-1].split()
         self.assertEqual(names, ["bob!bob@tchat.chatd", "alice!alice@irc.chatd"])
+
+
+class ServerQueryTests(IRCTestCase):
+    def test_whowas(self) -> None:
+        """
+        WHOWAS always answers 406 then 369: chatd keeps no past nicknames.
+        """
+        alice, t = self.connect("alice")
+        reply = self.send(alice, t, "WHOWAS bob")
+        self.assertEqual(
+            [(m.command, m.params[1]) for m in self.messages(reply)],
+            [("406", "bob"), ("369", "bob")],
+        )
+        self.assertEqual(self.numerics(self.send(alice, t, "WHOWAS")), ["431"])
+
+    def test_time(self) -> None:
+        """
+        TIME gives the server's time, from the factory's clock.
+        """
+        alice, t = self.connect("alice")
+        [reply] = self.messages(self.send(alice, t, "TIME"))
+        self.assertEqual(
+            reply.params, ["alice", "chatd", "Tuesday November 14 2023 -- 22:13:20 +00:00"]
+        )
+
+    def test_version(self) -> None:
+        """
+        VERSION gives 351 and the ISUPPORT tokens again.
+        """
+        alice, t = self.connect("alice")
+        messages = self.messages(self.send(alice, t, "VERSION"))
+        self.assertEqual(messages[0].params[1:3], ["chatd-0.1", "chatd"])
+        self.assertEqual([m.command for m in messages[1:]], ["005", "005"])

@@ -12,6 +12,9 @@ from chatd.names import MAX_NAME_LENGTH
 if TYPE_CHECKING:
     from chatd.irc.factory import IRCFactory
 
+#: The version shown in 002, 004 and 351.
+VERSION = "chatd-0.1"
+
 #: Longest AWAY, KICK and TOPIC text accepted, in characters.
 TEXT_LENGTH = 390
 

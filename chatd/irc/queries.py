@@ -10,13 +10,14 @@ they chat from.
 
 from __future__ import annotations
 
+import time
 from fnmatch import fnmatchcase
 
 from chatd.errors import ChatError
 from chatd.interfaces import IParticipant
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
-from chatd.irc.isupport import TEXT_LENGTH
+from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.wire import channelName
 from chatd.names import key
@@ -164,5 +165,26 @@ class QueryCommands(IRCConnection):
             self.awayMessage = None
             self.numeric(N.RPL_UNAWAY, "You are no longer marked as being away")
 
-    def isSelf(self, nick: str) -> bool:
-        return key(nick) == key(self.me())
+    def irc_WHOWAS(self, message: Message) -> None:
+        """
+        chatd keeps no record of past nicknames: every WHOWAS is 406.
+        """
+        if not message.params or not message.params[0]:
+            self.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
+            return
+        nick = message.params[0]
+        self.numeric(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+        self.numeric(N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+
+    def irc_TIME(self, message: Message) -> None:
+        now = self.factory.clock.seconds()
+        text = time.strftime("%A %B %d %Y -- %H:%M:%S +00:00", time.gmtime(now))
+        self.numeric(N.RPL_TIME, self.server, text)
+
+    def irc_VERSION(self, message: Message) -> None:
+        self.numeric(N.RPL_VERSION, VERSION, self.server, "chatd IRC front-end")
+        tokens = isupportTokens(self.factory)
+        for start in range(0, len(tokens), 12):
+            self.numeric(
+                N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server"
+            )

@@ -22,12 +22,10 @@ from twisted.python.failure import Failure
 from chatd.errors import ChatError
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
-from chatd.irc.isupport import isupportTokens
+from chatd.irc.isupport import VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.names import MAX_NAME_LENGTH, isValidName, normalize
 
-#: The version shown in 002 and 004.
-VERSION = "chatd-0.1"
 #: SASL payloads arrive base64-encoded in chunks of this many characters.
 SASL_CHUNK = 400
 #: A PLAIN payload longer than this is refused (C{905 ERR_SASLTOOLONG}).
