@@ -10,7 +10,8 @@ once per wire format, not N times.
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 E = TypeVar("E", bound="Event")
 

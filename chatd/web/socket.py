@@ -1,0 +1,438 @@
+# -*- test-case-name: tests.test_web -*-
+"""
+The WebSocket participant: JSON requests in, service calls, JSON replies and
+events out.  The message format is in C{docs/WEB.md}; the encoders are in
+L{chatd.web.wire}.
+
+A request is C{{"type": "join", "room": "lobby", "id": 7}}; its reply has the
+same C{type} and C{id} plus the result, or is an C{error} frame with the TCHAT
+code.  Requests are answered in order: while one waits for the service (a
+password check, a store write), later ones queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.error import ConnectionDone
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.server import Request
+from twisted.web.websocket import WebSocketTransport
+from wsproto.utilities import LocalProtocolError
+from zope.interface import implementer
+
+from chatd.errors import ChatError, InternalError, InvalidArgument, ServerFull, UnknownCommand
+from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.interfaces import IChatService, IParticipant
+from chatd.web import wire
+from chatd.web.guard import GuardProtocol
+
+E = TypeVar("E", bound=Event)
+Reply = dict[str, Any]
+
+#: WebSocket close codes (RFC 6455 section 7.4.1).
+CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
+    1000,
+    1001,
+    1008,
+    1009,
+    1013,
+)
+
+
+class TokenBucket:
+    """
+    C{rate} requests a second on average, bursts of up to C{burst}.
+    """
+
+    def __init__(self, clock: IReactorTime, rate: float, burst: int) -> None:
+        self.clock, self.rate, self.burst = clock, rate, burst
+        self.tokens = float(burst)
+        self.last = clock.seconds()
+
+    def take(self) -> bool:
+        """
+        Spend one token if there is one.
+        """
+        now = self.clock.seconds()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def _text(request: dict[str, Any], field: str) -> str:
+    value = request.get(field)
+    if not isinstance(value, str):
+        raise InvalidArgument(f"'{field}' must be a string")
+    return value
+
+
+@implementer(IParticipant)
+class WebParticipant:
+    """
+    One browser tab (or any WebSocket client) as a chat participant.
+
+    @ivar transport: the WebSocket transport, once negotiation starts.
+    @ivar guard: the connection's byte counters, when served by
+        L{chatd.web.guard.GuardedSite}.
+    """
+
+    protocolName = "web"
+    log = Logger()
+
+    def __init__(self, factory: WebFactory, address: str) -> None:
+        self.factory = factory
+        self.service = factory.service
+        self.address = address
+        self.nick: str | None = None
+        self.transport: WebSocketTransport | None = None
+        self.guard: GuardProtocol | None = None
+        self._bucket = TokenBucket(factory.clock, factory.rate, factory.burst)
+        self._refusedInARow = 0
+        self._queue: deque[str] = deque()
+        self._busy = False
+        self._open = False
+        self._closeReason = ""
+        self._keepalive: IDelayedCall | None = None
+        self._awaitingPong = False
+
+    # WebSocketProtocol
+
+    def negotiationStarted(self, transport: WebSocketTransport) -> None:
+        self.transport = transport
+
+    def negotiationFinished(self) -> None:
+        self._open = True
+        try:
+            self.service.connect(self)
+        except ServerFull as error:
+            self._send(wire.errorFrame(error))
+            self.close(CLOSE_TRY_LATER, "refused: server full")
+            return
+        self._send(wire.dumps({"type": "hello", "server": "chatd", "limits": self._limits()}))
+        self._scheduleKeepalive()
+
+    def _limits(self) -> dict[str, float]:
+        return {
+            "maxMessageBytes": self.factory.maxMessageBytes,
+            "rate": self.factory.rate,
+            "burst": self.factory.burst,
+        }
+
+    def textMessageReceived(self, message: str) -> None:
+        self._messageComplete()
+        if not self._open:
+            return
+        if len(message) > self.factory.maxMessageBytes and (
+            len(message.encode("utf-8")) > self.factory.maxMessageBytes
+        ):
+            self._send(
+                wire.errorFrame(
+                    InvalidArgument(
+                        f"message too large (at most {self.factory.maxMessageBytes} bytes)"
+                    )
+                )
+            )
+            return
+        if not self._bucket.take():
+            self._refusedInARow += 1
+            if self._refusedInARow > self.factory.floodLimit:
+                self._send(wire.errorFrame(InvalidArgument("flooding: disconnected")))
+                self.close(CLOSE_POLICY, "flood")
+            else:
+                self._send(wire.errorFrame(InvalidArgument("too many messages, slow down")))
+            return
+        self._refusedInARow = 0
+        if self._busy:
+            self._queue.append(message)
+        else:
+            self._handle(message)
+
+    def bytesMessageReceived(self, data: bytes | bytearray) -> None:
+        self._messageComplete()
+        self._send(wire.errorFrame(InvalidArgument("binary frames are not supported: send JSON")))
+
+    def pongReceived(self, payload: bytes) -> None:
+        self._messageComplete()
+        self._awaitingPong = False
+
+    def connectionLost(self, reason: Failure) -> None:
+        self._open = False
+        if self._keepalive is not None and self._keepalive.active():
+            self._keepalive.cancel()
+        self._keepalive = None
+        self._queue.clear()
+        if not self._closeReason:
+            self._closeReason = "quit" if reason.check(ConnectionDone) else "lost connection"
+        self.service.disconnect(self, self._closeReason)
+
+    # Requests
+
+    def _handle(self, message: str) -> None:
+        try:
+            request = json.loads(message)
+        except ValueError:
+            self._send(wire.errorFrame(InvalidArgument("not JSON")))
+            return
+        if not isinstance(request, dict):
+            self._send(wire.errorFrame(InvalidArgument("a request is a JSON object")))
+            return
+        requestId = request.get("id")
+        if requestId is not None and not isinstance(requestId, (str, int, float)):
+            self._send(wire.errorFrame(InvalidArgument("'id' must be a string or a number")))
+            return
+        kind = request.get("type")
+        handler: Callable[[dict[str, Any]], Any] | None = (
+            getattr(self, "req_" + kind, None) if isinstance(kind, str) else None
+        )
+        if handler is None or not isinstance(kind, str):
+            self._send(wire.errorFrame(UnknownCommand(f"unknown type {kind!r}"), requestId))
+            return
+        d = maybeDeferred(handler, request)
+        d.addCallbacks(
+            self._replied,
+            self._refused,
+            callbackArgs=(kind, requestId),
+            errbackArgs=(kind, requestId),
+        )
+        d.addErrback(lambda failure: self.log.failure("web reply failed", failure))
+        if not d.called:
+            self._busy = True
+            d.addBoth(self._next)
+
+    def _replied(self, result: Reply, kind: str, requestId: Any) -> None:
+        reply: Reply = {"type": kind}
+        if requestId is not None:
+            reply["id"] = requestId
+        reply.update(result)
+        self._send(wire.dumps(reply))
+
+    def _refused(self, failure: Failure, kind: str, requestId: Any) -> None:
+        if failure.check(ChatError):
+            error = failure.value
+            assert isinstance(error, ChatError)
+        else:
+            self.log.failure("web request {kind!r} failed", failure, kind=kind)
+            error = InternalError()
+        self._send(wire.errorFrame(error, requestId, kind))
+
+    def _next(self, ignored: object) -> None:
+        self._busy = False
+        while self._queue and not self._busy:
+            self._handle(self._queue.popleft())
+
+    def req_ping(self, request: dict[str, Any]) -> Reply:
+        return {}
+
+    def req_login(self, request: dict[str, Any]) -> Any:
+        nick = _text(request, "nick")
+        password = request.get("password")
+        if password is not None and not isinstance(password, str):
+            raise InvalidArgument("'password' must be a string")
+        return maybeDeferred(self.service.login, self, nick, password).addCallback(
+            lambda stored: {"nick": stored}
+        )
+
+    def req_nick(self, request: dict[str, Any]) -> Any:
+        return maybeDeferred(self.service.rename, self, _text(request, "nick")).addCallback(
+            lambda stored: {"nick": stored}
+        )
+
+    def req_rooms(self, request: dict[str, Any]) -> Reply:
+        return {
+            "rooms": [{"name": name, "members": count} for name, count in self.service.rooms()],
+            "joined": self.service.roomsOf(self),
+        }
+
+    def req_users(self, request: dict[str, Any]) -> Reply:
+        return {"users": [user.nick for user in self.service.users()]}
+
+    def req_create(self, request: dict[str, Any]) -> Any:
+        return maybeDeferred(self.service.createRoom, self, _text(request, "room")).addCallback(
+            lambda room: {"room": room}
+        )
+
+    def req_join(self, request: dict[str, Any]) -> Any:
+        def entered(room: str) -> Reply:
+            return {"room": room, "members": self.service.members(self, room)}
+
+        return maybeDeferred(self.service.enter, self, _text(request, "room")).addCallback(
+            entered
+        )
+
+    def req_leave(self, request: dict[str, Any]) -> Any:
+        return maybeDeferred(self.service.leave, self, _text(request, "room")).addCallback(
+            lambda room: {"room": room}
+        )
+
+    def req_members(self, request: dict[str, Any]) -> Reply:
+        room = _text(request, "room")
+        return {"room": room, "members": self.service.members(self, room)}
+
+    def req_history(self, request: dict[str, Any]) -> Any:
+        """
+        Stored messages of a room the user is in, oldest first.  Until the
+        service keeps history (C{service.history}), the list is empty.
+        """
+        room = _text(request, "room")
+        limit = request.get("limit", 50)
+        if not isinstance(limit, int) or not 0 < limit <= 500:
+            raise InvalidArgument("'limit' must be a whole number from 1 to 500")
+        self.service.members(self, room)  # only members may read it
+        history = getattr(self.service, "history", None)
+        if history is None:
+            return {"room": room, "messages": [], "stored": False}
+        return maybeDeferred(history, self, room, limit).addCallback(
+            lambda events: {
+                "room": room,
+                "messages": [wire.historyEntry(event) for event in events],
+                "stored": True,
+            }
+        )
+
+    def req_say(self, request: dict[str, Any]) -> Any:
+        room, text = _text(request, "room"), _text(request, "text")
+        return maybeDeferred(self.service.say, self, room, wire.splitText(text)).addCallback(
+            lambda ignored: {"room": room, "from": self.nick, "text": text, "time": self._now()}
+        )
+
+    def req_tell(self, request: dict[str, Any]) -> Any:
+        to, text = _text(request, "to"), _text(request, "text")
+        return maybeDeferred(self.service.tell, self, to, wire.splitText(text)).addCallback(
+            lambda ignored: {"to": to, "from": self.nick, "text": text, "time": self._now()}
+        )
+
+    def _now(self) -> int:
+        return int(self.factory.clock.seconds())
+
+    # IParticipant
+
+    def roomMessage(self, event: RoomMessage) -> None:
+        self._send(event.wire(wire.encodeRoomMessage))
+
+    def privateMessage(self, event: PrivateMessage) -> None:
+        self._send(event.wire(wire.encodePrivateMessage))
+
+    def membershipChanged(self, event: Membership) -> None:
+        self._send(event.wire(wire.encodeMembership))
+
+    def renamed(self, event: Rename) -> None:
+        self._send(event.wire(wire.encodeRename))
+
+    def notice(self, event: Notice) -> None:
+        self._send(event.wire(wire.encodeNotice))
+
+    def disconnect(self, error: ChatError) -> None:
+        self._send(wire.dumps({"type": "bye", "code": error.code, "text": error.text}))
+        self.close(CLOSE_NORMAL, error.text)
+
+    # Output, limits and keepalive
+
+    def _send(self, frame: bytes) -> None:
+        if not self._open or self.transport is None:
+            return
+        try:
+            self.transport.sendTextMessage(frame.decode("utf-8"))
+        except LocalProtocolError:
+            # The peer's close frame arrived and was answered; connectionLost
+            # follows.  Nothing more can be said on this connection.
+            self._open = False
+            return
+        self.service.stats.sent(self.protocolName)
+
+    def close(self, code: int, reason: str) -> None:
+        """
+        Close with WebSocket status C{code}; C{reason} is what the service
+        (and the disconnect metrics) are told.
+        """
+        if not self._closeReason:
+            self._closeReason = reason
+        if self._open and self.transport is not None:
+            self._open = False
+            try:
+                self.transport.loseConnection(code)
+            except LocalProtocolError:
+                pass
+
+    def _messageComplete(self) -> None:
+        if self.guard is not None:
+            self.guard.messageComplete()
+
+    def inputTooLarge(self) -> None:
+        self._send(
+            wire.errorFrame(
+                InvalidArgument(f"message too large (at most {self.factory.maxMessageBytes} bytes)")
+            )
+        )
+        self.close(CLOSE_TOO_BIG, "refused: message too large")
+
+    def outputStalled(self) -> None:
+        self._open = False
+        self._closeReason = "slow reader"
+
+    def _scheduleKeepalive(self) -> None:
+        self._keepalive = self.factory.clock.callLater(self.factory.pingInterval, self._ping)
+
+    def _ping(self) -> None:
+        self._keepalive = None
+        if not self._open or self.transport is None:
+            return
+        if self._awaitingPong:
+            self.close(CLOSE_GOING_AWAY, "timeout: no pong")
+            return
+        self._awaitingPong = True
+        try:
+            self.transport.ping(b"chatd")
+        except LocalProtocolError:
+            return
+        self._scheduleKeepalive()
+
+
+class WebFactory:
+    """
+    Builds a L{WebParticipant} per WebSocket connection and holds what they
+    share: the service, the clock and the limits.
+
+    @ivar maxMessageBytes: largest request accepted (UTF-8 bytes).
+    @ivar rate: requests per second allowed on average, with bursts of
+        C{burst}; beyond that requests are refused with an error, and a
+        client that keeps going (C{floodLimit} refusals in a row) is closed.
+    @ivar pingInterval: seconds between WebSocket pings; a client that has
+        not answered one by the next is closed.
+    """
+
+    def __init__(
+        self,
+        service: IChatService,
+        clock: IReactorTime,
+        maxMessageBytes: int = 16384,
+        rate: float = 5.0,
+        burst: int = 20,
+        floodLimit: int = 20,
+        pingInterval: float = 30.0,
+    ) -> None:
+        self.service = service
+        self.clock = clock
+        self.maxMessageBytes = maxMessageBytes
+        self.rate = rate
+        self.burst = burst
+        self.floodLimit = floodLimit
+        self.pingInterval = pingInterval
+
+    def buildProtocol(self, request: Request) -> WebParticipant:
+        address = request.getClientAddress()
+        participant = WebParticipant(self, getattr(address, "host", None) or str(address))
+        guard = request.channel.transport
+        if isinstance(guard, GuardProtocol):
+            participant.guard = guard
+            guard.listener = participant
+        return participant
