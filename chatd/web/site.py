@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
-from twisted.web.resource import Resource
+from twisted.web.pages import notFound
+from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
 from twisted.web.websocket import WebSocketResource
 
@@ -33,6 +34,15 @@ _STATIC = {
     b"app.js": ("app.js", "text/javascript; charset=utf-8"),
     b"style.css": ("style.css", "text/css; charset=utf-8"),
 }
+
+
+class Root(Resource):
+    """
+    The site's root: its children, and a plain 404 for anything else.
+    """
+
+    def getChild(self, path: bytes, request: Request) -> IResource:
+        return notFound()
 
 
 class StaticFile(Resource):
@@ -133,7 +143,7 @@ def makeSite(
         C{floodLimit}, C{pingInterval}).
     """
     factory = WebFactory(service, clock, maxMessageBytes=maxMessageBytes, **limits)  # type: ignore[arg-type]
-    root = Resource()
+    root = Root()
     for path, (name, contentType) in _STATIC.items():
         root.putChild(path, StaticFile(name, contentType))
     root.putChild(b"index.html", root.children[b""])
