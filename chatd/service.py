@@ -121,9 +121,7 @@ class ChatService(Service):
         del self._users[key(nick)]
         self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
 
-    def login(
-        self, participant: IParticipant, nick: str, password: str | None = None
-    ) -> str:
+    def login(self, participant: IParticipant, nick: str, password: str | None = None) -> str:
         if participant in self._joined:
             raise errors.AlreadyLoggedIn()
         nick = normalize(nick)
@@ -156,8 +154,7 @@ class ChatService(Service):
         audience: dict[IParticipant, list[str]] = {participant: []}
         for room in self._joined[participant]:
             room.members = {
-                (key(nick) if k == key(old) else k): member
-                for k, member in room.members.items()
+                (key(nick) if k == key(old) else k): member for k, member in room.members.items()
             }
             for member in room.members.values():
                 audience.setdefault(member, []).append(room.name)
