@@ -89,9 +89,7 @@ class ProtocolTests(WebTestCase):
         reply = self.request(bob, type="join", room="lobby")
         self.assertEqual(reply["members"], ["alice", "bob"])
         joined = alice.take()
-        self.assertEqual(
-            joined, [{"type": "joined", "room": "lobby", "nick": "bob", "time": 1000}]
-        )
+        self.assertEqual(joined, [{"type": "joined", "room": "lobby", "nick": "bob", "time": 1000}])
         text = "<script>alert(1)</script>\nsecond line"
         reply = self.request(bob, type="say", room="lobby", text=text)
         self.assertEqual(
@@ -163,8 +161,9 @@ class ProtocolTests(WebTestCase):
             [{"type": "renamed", "old": "bob", "new": "robert", "rooms": ["lobby"], "time": 1000}],
         )
         self.assertEqual(self.request(alice, type="users")["users"], ["alice", "robert"])
-        self.assertEqual(self.request(alice, type="members", room="lobby")["members"],
-                         ["alice", "robert"])
+        self.assertEqual(
+            self.request(alice, type="members", room="lobby")["members"], ["alice", "robert"]
+        )
 
     def test_errors(self) -> None:
         """
@@ -199,8 +198,15 @@ class ProtocolTests(WebTestCase):
         C{id} or are binary get an error frame and change nothing.
         """
         client = self.web.connect("alice")
-        for frame in ["{nope", "[1, 2]", '"text"', '{"id": 5}', '{"type": 3}',
-                      '{"type": "ping", "id": {"a": 1}}', '{"type": "__init__"}']:
+        for frame in [
+            "{nope",
+            "[1, 2]",
+            '"text"',
+            '{"id": 5}',
+            '{"type": 3}',
+            '{"type": "ping", "id": {"a": 1}}',
+            '{"type": "__init__"}',
+        ]:
             client.transport.sendTextMessage(frame)
         client.transport.sendBytesMessage(b"\x00\x01")
         self.web.flush()
@@ -389,8 +395,9 @@ class OrderingService(ChatService):
         check: Deferred[None] = Deferred()
         self.checks.append(check)
         self.passwords.append(password)
-        return check.addCallback(lambda ignored: super(OrderingService, self).login(
-            participant, nick, password))
+        return check.addCallback(
+            lambda ignored: super(OrderingService, self).login(participant, nick, password)
+        )
 
     def history(self, participant: IParticipant, room: str, limit: int) -> list[RoomMessage]:
         return [RoomMessage(room, "old", ("before", "you came"), 900)][-limit:]

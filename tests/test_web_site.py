@@ -109,8 +109,12 @@ class OriginTests(SiteTestCase):
         A handshake whose C{Origin} is another site (or another scheme or
         port of this one) is refused with 403 before any participant exists.
         """
-        for origin in [b"http://evil.example", b"https://chat.example:8080",
-                       b"http://chat.example:8081", b"null"]:
+        for origin in [
+            b"http://evil.example",
+            b"https://chat.example:8080",
+            b"http://chat.example:8081",
+            b"null",
+        ]:
             response, transport, _ = self.web.rawRequest(handshake(b"chat.example:8080", origin))
             status, _, body = split(response)
             self.assertEqual(status, b"HTTP/1.1 403 Forbidden")
@@ -127,7 +131,9 @@ class ConfiguredOriginTests(SiteTestCase):
         slash or upper case in the setting does not matter), even from a
         different C{Host} (behind a proxy); others are refused.
         """
-        response, _, _ = self.web.rawRequest(handshake(b"10.0.0.5:8080", b"https://Chat.example.org"))
+        response, _, _ = self.web.rawRequest(
+            handshake(b"10.0.0.5:8080", b"https://Chat.example.org")
+        )
         self.assertTrue(response.startswith(b"HTTP/1.1 101 "), response)
         response, _, _ = self.web.rawRequest(handshake(b"10.0.0.5:8080", b"http://10.0.0.5:8080"))
         self.assertTrue(response.startswith(b"HTTP/1.1 403 "), response)

@@ -157,3 +157,9 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         self.site = site
         self.maxPendingInput = maxPendingInput
         self.maxPendingOutput = maxPendingOutput
+
+    def logPrefix(self) -> str:
+        """
+        One word, so the log says C{GuardedSite starting on 8080}.
+        """
+        return self.__class__.__name__

@@ -165,11 +165,14 @@ class HealthResource(Resource):
     def render_GET(self, request: Request) -> bytes:
         request.setHeader(b"content-type", b"application/json")
         request.setHeader(b"cache-control", b"no-store")
-        return json.dumps(
-            {
-                "status": "ok",
-                "connections": len(self.service.connections()),
-                "users": len(self.service.users()),
-                "rooms": len(self.service.rooms()),
-            }
-        ).encode("ascii") + b"\n"
+        return (
+            json.dumps(
+                {
+                    "status": "ok",
+                    "connections": len(self.service.connections()),
+                    "users": len(self.service.users()),
+                    "rooms": len(self.service.rooms()),
+                }
+            ).encode("ascii")
+            + b"\n"
+        )

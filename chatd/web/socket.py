@@ -265,9 +265,7 @@ class WebParticipant:
         def entered(room: str) -> Reply:
             return {"room": room, "members": self.service.members(self, room)}
 
-        return maybeDeferred(self.service.enter, self, _text(request, "room")).addCallback(
-            entered
-        )
+        return maybeDeferred(self.service.enter, self, _text(request, "room")).addCallback(entered)
 
     def req_leave(self, request: dict[str, Any]) -> Any:
         return maybeDeferred(self.service.leave, self, _text(request, "room")).addCallback(
