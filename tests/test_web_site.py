@@ -67,6 +67,7 @@ class PageTests(SiteTestCase):
             (b"/index.html", "index.html", b"text/html"),
             (b"/app.js", "app.js", b"text/javascript"),
             (b"/style.css", "style.css", b"text/css"),
+            (b"/favicon.svg", "favicon.svg", b"image/svg+xml"),
         ]:
             response, _, _ = self.web.rawRequest(get(path))
             status, headers, body = split(response)

@@ -33,6 +33,7 @@ _STATIC = {
     b"": ("index.html", "text/html; charset=utf-8"),
     b"app.js": ("app.js", "text/javascript; charset=utf-8"),
     b"style.css": ("style.css", "text/css; charset=utf-8"),
+    b"favicon.svg": ("favicon.svg", "image/svg+xml"),
 }
 
 

@@ -17,6 +17,7 @@
     current: null,           // key of the conversation shown
     retry: 0,                // reconnect attempts since the last success
     reconnect: true,
+    limits: { maxMessageBytes: 16384 },  // replaced by the server's hello
   };
 
   // ---- DOM helpers ---------------------------------------------------------
@@ -96,8 +97,13 @@
         return;
       }
       const id = state.nextId++;
+      const frame = JSON.stringify(Object.assign({ type, id }, fields));
+      if (new TextEncoder().encode(frame).length > state.limits.maxMessageBytes) {
+        reject({ code: 10, text: "message too long (at most " + state.limits.maxMessageBytes + " bytes)" });
+        return;
+      }
       state.pending.set(id, { resolve, reject });
-      state.ws.send(JSON.stringify(Object.assign({ type, id }, fields)));
+      state.ws.send(frame);
     });
   }
 
@@ -120,7 +126,7 @@
   }
 
   const events = {
-    hello() {},
+    hello(m) { state.limits = m.limits; },
     error(m) { complain(m); },
     message(m) {
       addLine(roomConvo(m.room), "msg", m.from, m.text, m.time);
