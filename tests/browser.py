@@ -175,14 +175,16 @@ class TchatClient:
         self.sock.close()
 
 
-def conversation(web: str, tchatPort: int, pause: Callable[[], None] | None = None) -> list[Browser]:
+def conversation(
+    web: str, tchatPort: int, pause: Callable[[Browser], None] | None = None
+) -> list[Browser]:
     """
     The scenario the browser test checks and the screenshot shows: alice and
     bob in browsers and carol over TCHAT talk in C{lobby}, then privately.
     The browsers are returned still open (the caller quits them).
 
-    @param pause: called once the conversation is under way, with alice's
-        window mid-conversation (the screenshot's moment).
+    @param pause: called with alice's window mid-conversation (the
+        screenshot's moment).
     """
     alice = Browser(web)
     browsers = [alice]
@@ -232,6 +234,8 @@ def conversation(web: str, tchatPort: int, pause: Callable[[], None] | None = No
             alice.say("Sure, noon it is.")
             bob.open("@alice")
             bob.waitForLine("alice", "Sure, noon it is.")
+            if pause is not None:
+                pause(alice)
 
             # Leaving is seen; errors are readable.
             carol.send("LEAVE lobby")
@@ -241,8 +245,6 @@ def conversation(web: str, tchatPort: int, pause: Callable[[], None] | None = No
             alice.find("#new-room").send_keys("no spaces!")
             alice.click("#create-form button")
             alice.wait(lambda: "Error 30" in alice.find("#errors").text)
-            if pause is not None:
-                pause()
         finally:
             carol.close()
     except BaseException:
