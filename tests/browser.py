@@ -77,9 +77,10 @@ class Browser:
         """
         Poll C{condition} until it returns something true, and return that.
         """
-        result: T = WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
+        result = WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
             lambda driver: condition()
         )
+        assert result is not None  # until() only returns a true value
         return result
 
     def find(self, css: str) -> WebElement:
