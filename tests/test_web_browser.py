@@ -5,9 +5,7 @@ Chromium through Selenium, and a TCHAT client, all on 127.0.0.1.
 
 from __future__ import annotations
 
-import json
 import socket
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,23 +54,6 @@ def test_conversation(daemon: Daemon) -> None:
     for browser in conversation(url(daemon), daemon.ports["TchatFactory"]):
         assert browser.driver.get_log("browser") == [], "console errors"
         browser.quit()
-
-
-def test_metricsAndHealth(daemon: Daemon) -> None:
-    """
-    The daemon serves C{/healthz} and C{/metrics} next to the page.
-    """
-    client = TchatClient(daemon.ports["TchatFactory"])
-    try:
-        client.send("LOGIN carol")
-        client.expect("srv: OKAY!")
-        with urllib.request.urlopen(url(daemon, "/healthz"), timeout=10) as response:
-            assert json.loads(response.read())["users"] == 1
-        with urllib.request.urlopen(url(daemon, "/metrics"), timeout=10) as response:
-            text = response.read().decode()
-        assert 'chatd_users{protocol="tchat"} 1.0' in text
-    finally:
-        client.close()
 
 
 def freePort() -> int:
