@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
@@ -64,7 +64,7 @@ class ProtocolTests(WebTestCase):
         client = self.web.connect()
         self.assertEqual(self.service.connections()[0].protocolName, "web")
         reply = self.request(client, type="login", nick="Zoë")
-        self.assertEqual(reply, {"type": "login", "id": reply["id"], "nick": "Zoë"})
+        self.assertEqual(reply, {"type": "login", "id": reply["id"], "nick": "Zoë", "rooms": []})
         self.assertEqual([user.nick for user in self.service.users()], ["Zoë"])
 
     def test_idOptional(self) -> None:
@@ -390,6 +390,8 @@ class OrderingService(ChatService):
         super().__init__(*args, **kwargs)
         self.checks: list[Deferred[None]] = []
         self.passwords: list[str | None] = []
+        self.counts: list[int | None] = []
+        self.registered: list[tuple[str | None, str]] = []
 
     def login(self, participant: IParticipant, nick: str, password: str | None = None) -> Any:
         check: Deferred[None] = Deferred()
@@ -399,8 +401,15 @@ class OrderingService(ChatService):
             lambda ignored: super(OrderingService, self).login(participant, nick, password)
         )
 
-    def history(self, participant: IParticipant, room: str, limit: int) -> list[RoomMessage]:
-        return [RoomMessage(room, "old", ("before", "you came"), 900)][-limit:]
+    def history(
+        self, participant: IParticipant, room: str, count: int | None = None
+    ) -> list[RoomMessage]:
+        self.counts.append(count)
+        return [RoomMessage(room, "old", ("before", "you came"), 900)]
+
+    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
+        self.registered.append((participant.nick, password))
+        return succeed(None)
 
 
 class DeferredTests(WebTestCase):
@@ -438,6 +447,12 @@ class DeferredTests(WebTestCase):
         client.take()
         self.assertEqual(self.request(client, type="history", room="lobby")["code"], 34)
         self.request(client, type="join", room="lobby")
+        reply = self.request(client, type="history", room="lobby")
+        self.assertEqual(reply["messages"][0]["from"], "old")
+        self.assertEqual(
+            self.request(client, type="history", room="lobby", limit=1000)["type"], "history"
+        )
+        self.assertEqual(self.service.counts, [None, 1000])
         reply = self.request(client, type="history", room="lobby", limit=10)
         self.assertEqual(
             reply,
@@ -449,3 +464,50 @@ class DeferredTests(WebTestCase):
                 "messages": [{"from": "old", "text": "before\nyou came", "time": 900}],
             },
         )
+
+    def test_register(self) -> None:
+        """
+        C{register} hands the password to the service and answers with the
+        nickname it protects.
+        """
+        client = self.web.connect()
+        client.send(type="login", nick="alice")
+        self.web.flush()
+        self.service.checks[0].callback(None)
+        self.web.flush()
+        client.take()
+        self.assertEqual(self.request(client, type="register", password="sesame")["nick"], "alice")
+        self.assertEqual(self.service.registered, [("alice", "sesame")])
+
+
+class NoStoreService(ChatService):
+    """
+    A service with the persistence API but no store: it refuses history.
+    """
+
+    def history(self, participant: IParticipant, room: str, count: int | None = None) -> None:
+        self.members(participant, room)
+        raise errors.NotPermitted("this server keeps no accounts or history")
+
+
+class NoStoreTests(WebTestCase):
+    service: NoStoreService
+
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.service = NoStoreService(self.reactor, rooms=["lobby"])
+        super().setUp()
+
+    def test_historyNotKept(self) -> None:
+        """
+        A service that keeps no history answers C{history} with an empty
+        list marked C{stored: false}, not an error; accounts are refused
+        with code 12.
+        """
+        client = self.web.connect("alice")
+        self.request(client, type="join", room="lobby")
+        reply = self.request(client, type="history", room="lobby")
+        self.assertEqual(
+            (reply["type"], reply["messages"], reply["stored"]), ("history", [], False)
+        )
+        self.assertEqual(self.request(client, type="register", password="x" * 8)["code"], 12)

@@ -27,7 +27,14 @@ from twisted.web.websocket import WebSocketTransport
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
-from chatd.errors import ChatError, InternalError, InvalidArgument, ServerFull, UnknownCommand
+from chatd.errors import (
+    ChatError,
+    InternalError,
+    InvalidArgument,
+    NotPermitted,
+    ServerFull,
+    UnknownCommand,
+)
 from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatService, IParticipant
 from chatd.web import wire
@@ -239,7 +246,7 @@ class WebParticipant:
         if password is not None and not isinstance(password, str):
             raise InvalidArgument("'password' must be a string")
         return maybeDeferred(self.service.login, self, nick, password).addCallback(
-            lambda stored: {"nick": stored}
+            lambda stored: {"nick": stored, "rooms": self.service.roomsOf(self)}
         )
 
     def req_nick(self, request: dict[str, Any]) -> Any:
@@ -282,19 +289,40 @@ class WebParticipant:
         service keeps history (C{service.history}), the list is empty.
         """
         room = _text(request, "room")
-        limit = request.get("limit", 50)
-        if not isinstance(limit, int) or not 0 < limit <= 500:
-            raise InvalidArgument("'limit' must be a whole number from 1 to 500")
+        limit = request.get("limit")
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000
+        ):
+            raise InvalidArgument("'limit' must be a whole number from 1 to 1000")
         self.service.members(self, room)  # only members may read it
+        notKept: Reply = {"room": room, "messages": [], "stored": False}
+        # service.history comes with message storage; a service without a
+        # store refuses it with NotPermitted.
         history = getattr(self.service, "history", None)
         if history is None:
-            return {"room": room, "messages": [], "stored": False}
-        return maybeDeferred(history, self, room, limit).addCallback(
-            lambda events: {
-                "room": room,
-                "messages": [wire.historyEntry(event) for event in events],
-                "stored": True,
-            }
+            return notKept
+
+        def stored(events: list[RoomMessage]) -> Reply:
+            messages = [wire.historyEntry(event) for event in events]
+            return {"room": room, "messages": messages, "stored": True}
+
+        def refused(failure: Failure) -> Reply:
+            failure.trap(NotPermitted)
+            return notKept
+
+        return maybeDeferred(history, self, room, limit).addCallbacks(stored, refused)
+
+    def req_register(self, request: dict[str, Any]) -> Any:
+        """
+        Protect the nickname in use with a password (the service needs
+        message storage for accounts).
+        """
+        password = _text(request, "password")
+        register = getattr(self.service, "register", None)
+        if register is None:
+            raise NotPermitted("this server keeps no accounts")
+        return maybeDeferred(register, self, password).addCallback(
+            lambda ignored: {"nick": self.nick}
         )
 
     def req_say(self, request: dict[str, Any]) -> Any:

@@ -42,6 +42,12 @@
     setTimeout(() => item.remove(), 8000);
   }
 
+  function showNotice(text) {
+    const convo = state.current && state.convos.get(state.current);
+    if (convo) addLine(convo, "notice", null, text);
+    else showError(text);
+  }
+
   function setStatus(text, ok) {
     $("status").textContent = text;
     $("status").className = ok ? "ok" : "bad";
@@ -157,11 +163,7 @@
       }
       renderMembers();
     },
-    notice(m) {
-      const convo = state.current && state.convos.get(state.current);
-      if (convo) addLine(convo, "notice", null, m.text, m.time);
-      else showError(m.text);
-    },
+    notice(m) { showNotice(m.text); },
     bye(m) {
       showError("Disconnected by the server: " + m.text);
       if (m.code === 26) {         // kicked: do not come straight back
@@ -292,7 +294,12 @@
       $("login-view").hidden = true;
       $("chat-view").hidden = false;
       refreshRooms();
-      const rejoin = [...state.convos.values()].filter((c) => c.kind === "room" && c.joined);
+      // The service may have put us back in our rooms (stored accounts);
+      // re-enter the others this page was in before a reconnect.
+      const inside = new Set(reply.rooms.map((room) => room.toLowerCase()));
+      for (const room of reply.rooms) entered(room, true);
+      const rejoin = [...state.convos.values()].filter(
+        (c) => c.kind === "room" && c.joined && !inside.has(c.name.toLowerCase()));
       for (const convo of rejoin) join(convo.name, true);
       if (!again) $("text").focus();
     }, (error) => {
@@ -314,21 +321,28 @@
   }
 
   function join(name, again) {
-    request("join", { room: name }).then((reply) => {
-      const convo = roomConvo(reply.room);
-      convo.joined = true;
-      convo.name = reply.room;
+    request("join", { room: name }).then((reply) => entered(reply.room, again, reply.members),
+      complain);
+  }
+
+  // We are in ROOM (just joined, or put back by the server): show it, its
+  // members and its stored history.
+  function entered(room, again, members) {
+    const convo = roomConvo(room);
+    convo.joined = true;
+    convo.name = room;
+    const mark = addLine(convo, "event", null, (again ? "rejoined #" : "you joined #") + room);
+    if (!again || state.current === null) show(convo.key);
+    renderConvos();
+    refreshRooms();
+    const listed = members ? Promise.resolve({ members }) : request("members", { room });
+    listed.then((reply) => {
       convo.members = reply.members;
-      const mark = addLine(convo, "event", null,
-        again ? "rejoined #" + reply.room : "you joined #" + reply.room);
-      if (!again || state.current === null) show(convo.key);
-      else renderMembers();
-      renderConvos();
-      refreshRooms();
-      request("history", { room: reply.room }).then((history) => {
-        for (const m of history.messages) addLine(convo, "msg history", m.from, m.text, m.time, mark);
-        if (convo.key === state.current) scrollDown();
-      }, complain);
+      renderMembers();
+    }, complain);
+    request("history", { room }).then((history) => {
+      for (const m of history.messages) addLine(convo, "msg history", m.from, m.text, m.time, mark);
+      if (convo.key === state.current) scrollDown();
     }, complain);
   }
 
@@ -372,12 +386,18 @@
       case "join": return join(arg);
       case "create": return request("create", { room: arg }).then((r) => join(r.room), complain);
       case "nick": return request("nick", { nick: arg }).then((r) => setMe(r.nick), complain);
+      case "register":
+        return request("register", { password: arg }).then((r) => {
+          if (state.wanted) state.wanted.password = arg;
+          showNotice("The nickname " + r.nick + " is now registered.");
+        }, complain);
       case "leave": {
         const convo = state.current && state.convos.get(state.current);
         if (convo && convo.kind === "room") leave(convo);
         return;
       }
-      default: showError("Unknown command /" + verb + " (try /msg, /join, /create, /leave, /nick)");
+      default:
+        showError("Unknown command /" + verb + " (try /msg, /join, /create, /leave, /nick, /register)");
     }
   }
 
