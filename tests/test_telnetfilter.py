@@ -49,10 +49,9 @@ class TelnetFilterTests(SynchronousTestCase):
         Option requests are answered with refusals (so the client stays in
         line mode) and never delivered as text.
         """
-        data = self.feed(
-            b"a" + telnet.IAC + telnet.DO + telnet.ECHO
-            + b"b" + telnet.IAC + telnet.WILL + telnet.LINEMODE + b"c\r\n"
-        )
+        doEcho = telnet.IAC + telnet.DO + telnet.ECHO
+        willLinemode = telnet.IAC + telnet.WILL + telnet.LINEMODE
+        data = self.feed(b"a" + doEcho + b"b" + willLinemode + b"c\r\n")
         self.assertEqual(data, b"abc\n")
         self.assertEqual(
             b"".join(self.replies),
@@ -71,10 +70,8 @@ class TelnetFilterTests(SynchronousTestCase):
         """
         A subnegotiation (here a window size) is consumed silently.
         """
-        data = self.feed(
-            b"a" + telnet.IAC + telnet.SB + telnet.NAWS + b"\x00\x50\x00\x18"
-            + telnet.IAC + telnet.SE + b"b\r\n"
-        )
+        windowSize = telnet.IAC + telnet.SB + telnet.NAWS + b"\x00\x50\x00\x18"
+        data = self.feed(b"a" + windowSize + telnet.IAC + telnet.SE + b"b\r\n")
         self.assertEqual(data, b"ab\n")
 
     def test_escapedIAC(self) -> None:
