@@ -64,7 +64,7 @@ class Options(usage.Options):
             "talk",
             None,
             endpoint("2323"),
-            "Talk-mode (plain telnet) listener: a port number or an endpoint string.",
+            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('': off).",
             endpoint,
         ],
         ["default-room", None, "lobby", "The room talk-mode users land in."],
@@ -152,6 +152,9 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         **lineLimits(options),
     )
     strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
-    talk = TalkFactory(chat, reactor, defaultRoom=options["default-room"], **lineLimits(options))
-    strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
+    if options["talk"]:
+        talk = TalkFactory(
+            chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
+        )
+        strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
     return top

@@ -5,11 +5,13 @@ every mistake, driven in memory with L{StringTransport} and a L{Clock}.
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.conch import telnet
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
@@ -19,6 +21,7 @@ from chatd.interfaces import IParticipant
 from chatd.service import ChatService
 from chatd.talk import TalkFactory, TalkProtocol
 from chatd.talkformat import NICK_PROMPT, helpText
+from chatd.tap import Options, makeService
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output
@@ -639,3 +642,43 @@ class RobustnessTests(TalkTestCase):
         self.read(tc)
         self.send(alice, ta, "hi all")
         self.assertEqual(self.read(tb), self.read(tc))
+
+
+class TapTests(SynchronousTestCase):
+    def listeners(self, *args: str) -> dict[type, tuple[int, Any, int, str]]:
+        options = Options()
+        options.parseOptions(list(args))
+        memory = MemoryReactorClock()
+        top = makeService(options, memory)
+        top.startService()
+        self.addCleanup(top.stopService)
+        return {
+            type(factory): (port, factory, backlog, interface)
+            for port, factory, backlog, interface in memory.tcpServers
+        }
+
+    def test_defaultListener(self) -> None:
+        """
+        Talk mode listens on port 2323 by default, with the same service as
+        TCHAT, the shared limits and the default room C{lobby}.
+        """
+        servers = self.listeners("--max-line-length", "200")
+        port, talk, _, interface = servers[TalkFactory]
+        self.assertEqual((port, interface), (2323, ""))
+        self.assertIs(talk.service, servers[TchatFactory][1].service)
+        self.assertEqual(
+            (talk.defaultRoom, talk.maxLineLength, talk.aliveAfter), ("lobby", 200, None)
+        )
+
+    def test_endpointAndRoom(self) -> None:
+        """
+        C{--talk} takes an endpoint string or a bare port; C{--default-room}
+        names the landing room; an empty C{--talk} switches talk mode off.
+        """
+        servers = self.listeners(
+            "--talk", "tcp:4000:interface=127.0.0.1", "--default-room", "Accueil"
+        )
+        port, talk, _, interface = servers[TalkFactory]
+        self.assertEqual((port, interface, talk.defaultRoom), (4000, "127.0.0.1", "Accueil"))
+        self.assertEqual(self.listeners("--talk", "4001")[TalkFactory][0], 4001)
+        self.assertNotIn(TalkFactory, self.listeners("--talk", ""))
