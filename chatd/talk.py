@@ -17,6 +17,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.error import ConnectionDone
+from twisted.internet.interfaces import IDelayedCall
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -39,7 +40,7 @@ from chatd.talkformat import (
     encodeRoomMessage,
     helpText,
     lines,
-    notice,
+    serverLine,
     usage,
 )
 from chatd.telnetfilter import TelnetFilter, editLine
@@ -73,6 +74,7 @@ class TalkProtocol(ChatLineReceiver):
     protocolName = "talk"
     factory: TalkFactory
     room: str | None = None
+    _loginCall: IDelayedCall | None = None
 
     def connectionMade(self) -> None:
         self.telnet = TelnetFilter(
@@ -83,6 +85,15 @@ class TalkProtocol(ChatLineReceiver):
         super().connectionMade()
         if self._admitted:
             self.send(lines(*GREETING) + NICK_PROMPT.encode("utf-8"))
+            timeout = self.factory.loginTimeout
+            if timeout is not None:
+                self._loginCall = self.factory.clock.callLater(timeout, self._loginTimedOut)
+
+    def _loginTimedOut(self) -> None:
+        # Someone who never picks a name must not hold a --max-clients slot.
+        self._loginCall = None
+        self.send(b"\r\n" + serverLine("No nickname chosen in time: goodbye."))
+        self.closeWith("no nickname chosen")
 
     def dataReceived(self, data: bytes) -> None:
         self.telnet.dataReceived(data)
@@ -95,15 +106,18 @@ class TalkProtocol(ChatLineReceiver):
             reason is not None and not reason.check(ConnectionDone)
         ):
             self.closeReason = "connection lost"
+        if self._loginCall is not None and self._loginCall.active():
+            self._loginCall.cancel()
+        self._loginCall = None
         super().connectionLost(reason)
 
     # What the line layer reports
 
     def inputRefused(self, error: ChatError) -> None:
-        self.send(notice(_INPUT_REFUSALS.get(error.text, f"Sorry, {error.text}.")))
+        self.send(serverLine(_INPUT_REFUSALS.get(error.text, f"Sorry, {error.text}.")))
 
     def internalError(self) -> None:
-        self.send(notice("Sorry, something went wrong on the server. Please try again."))
+        self.send(serverLine("Sorry, something went wrong on the server. Please try again."))
 
     def refuseConnection(self, error: ChatError) -> None:
         if isinstance(error, errors.ServerFull):
@@ -131,9 +145,9 @@ class TalkProtocol(ChatLineReceiver):
             else:
                 await self._say(text)
         except UsageError as error:
-            self.send(notice(error.text))
+            self.send(serverLine(error.text))
         except ChatError as error:
-            self.send(notice(f"Sorry, {error.text}."))
+            self.send(serverLine(f"Sorry, {error.text}."))
 
     async def _login(self, text: str) -> None:
         if text.startswith("/"):
@@ -141,20 +155,23 @@ class TalkProtocol(ChatLineReceiver):
             if ALIASES.get(name, name) == "quit":
                 self._quit("")
                 return
-            self.send(notice("Pick a nickname first.") + NICK_PROMPT.encode())
+            self.send(serverLine("Pick a nickname first.") + NICK_PROMPT.encode())
             return
         service = self.factory.service
         try:
             await maybeDeferred(service.login, self, text)
         except ChatError as error:
-            self.send(notice(f"Sorry, {error.text}.") + NICK_PROMPT.encode())
+            self.send(serverLine(f"Sorry, {error.text}.") + NICK_PROMPT.encode())
             return
-        self.send(notice(f"Welcome, {self.nick}!"))
+        if self._loginCall is not None and self._loginCall.active():
+            self._loginCall.cancel()
+        self._loginCall = None
+        self.send(serverLine(f"Welcome, {self.nick}!"))
         room = self.factory.defaultRoom
         try:
             await self._enter(room)
         except ChatError as error:
-            self.send(notice(f"Could not enter {room}: {error.text}. /rooms lists the others."))
+            self.send(serverLine(f"Could not enter {room}: {error.text}. /rooms lists the others."))
         self.send(helpText())
 
     async def _enter(self, room: str) -> None:
@@ -170,14 +187,14 @@ class TalkProtocol(ChatLineReceiver):
         except errors.AlreadyMember:
             name = next(r for r in service.roomsOf(self) if key(r) == key(room))
             self.room = name
-            self.send(notice(f"You are now talking in {name}."))
+            self.send(serverLine(f"You are now talking in {name}."))
             return
         self.room = name
         others = [nick for nick in service.members(self, name) if nick != self.nick]
         if others:
-            self.send(notice(f"You joined {name}, with {', '.join(others)}."))
+            self.send(serverLine(f"You joined {name}, with {', '.join(others)}."))
         else:
-            self.send(notice(f"You joined {name}; nobody else is here yet."))
+            self.send(serverLine(f"You joined {name}; nobody else is here yet."))
 
     def _currentRoom(self) -> str:
         """
@@ -204,7 +221,7 @@ class TalkProtocol(ChatLineReceiver):
         name = ALIASES.get(name, name)
         handler: Callable[[str], Any] | None = getattr(self, "cmd_" + name, None)
         if name not in COMMANDS or handler is None:
-            self.send(notice(f"Unknown command /{name}; type /help for the list."))
+            self.send(serverLine(f"Unknown command /{name}; type /help for the list."))
             return
         result = handler(rest.strip())
         if result is not None:
@@ -238,14 +255,14 @@ class TalkProtocol(ChatLineReceiver):
     async def cmd_name(self, rest: str) -> None:
         nick = self._word("name", rest)
         if nick == self.nick:
-            self.send(notice(f"You are already called {nick}."))
+            self.send(serverLine(f"You are already called {nick}."))
             return
         # The service tells everyone, us included (see renamed).
         await maybeDeferred(self.factory.service.rename, self, nick)
 
     def cmd_list(self, rest: str) -> None:
         nicks = [user.nick for user in self.factory.service.users() if user.nick is not None]
-        self.send(notice(f"Online ({len(nicks)}): {', '.join(nicks)}"))
+        self.send(serverLine(f"Online ({len(nicks)}): {', '.join(nicks)}"))
 
     def cmd_rooms(self, rest: str) -> None:
         service = self.factory.service
@@ -260,9 +277,9 @@ class TalkProtocol(ChatLineReceiver):
             people = "person" if count == 1 else "people"
             rows.append(f"  {room} ({count} {people}){where}")
         if not rows:
-            self.send(notice("There are no rooms yet: /join <room> creates one."))
+            self.send(serverLine("There are no rooms yet: /join <room> creates one."))
             return
-        self.send(notice(f"Rooms ({len(rows)}):") + lines(*rows))
+        self.send(serverLine(f"Rooms ({len(rows)}):") + lines(*rows))
 
     async def cmd_join(self, rest: str) -> None:
         await self._enter(self._word("join", rest))
@@ -278,19 +295,19 @@ class TalkProtocol(ChatLineReceiver):
             if self.room is not None
             else "you are in no room now: /join <room>"
         )
-        self.send(notice(f"You left {left}; {where}."))
+        self.send(serverLine(f"You left {left}; {where}."))
 
     def cmd_who(self, rest: str) -> None:
         room = self._word("who", rest, optional=True) or self._currentRoom()
         nicks = self.factory.service.members(self, room)
-        self.send(notice(f"In {room} ({len(nicks)}): {', '.join(nicks)}"))
+        self.send(serverLine(f"In {room} ({len(nicks)}): {', '.join(nicks)}"))
 
     async def cmd_kick(self, rest: str) -> None:
         nick, _, reason = rest.partition(" ")
         if not nick:
             raise UsageError(usage("kick"))
         await maybeDeferred(self.factory.service.kick, self, nick, reason.strip())
-        self.send(notice(f"{nick} has been disconnected."))
+        self.send(serverLine(f"{nick} has been disconnected."))
 
     def cmd_help(self, rest: str) -> None:
         self.send(helpText())
@@ -304,7 +321,7 @@ class TalkProtocol(ChatLineReceiver):
         sent.
         """
         reason = f"quit: {message}" if message else "quit"
-        self.send(notice(f"Goodbye{', ' + self.nick if self.nick else ''}!"))
+        self.send(serverLine(f"Goodbye{', ' + self.nick if self.nick else ''}!"))
         if self._admitted:
             self._admitted = False
             self.factory.service.disconnect(self, reason)
@@ -323,7 +340,7 @@ class TalkProtocol(ChatLineReceiver):
 
     def renamed(self, event: Rename) -> None:
         if event.new == self.nick:
-            self.send(notice(f"You are now known as {event.new}."))
+            self.send(serverLine(f"You are now known as {event.new}."))
         else:
             self.send(event.wire(encodeRename))
 
@@ -332,7 +349,7 @@ class TalkProtocol(ChatLineReceiver):
 
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service has already forgotten us
-        self.send(notice(f"You have been disconnected: {error.text}."))
+        self.send(serverLine(f"You have been disconnected: {error.text}."))
         self.closeWith(error.text)
 
 
@@ -342,12 +359,21 @@ class TalkFactory(ChatFactory):
 
     @ivar defaultRoom: where everyone lands after picking a nickname; created
         on first use if it does not exist.
+    @ivar loginTimeout: seconds a newcomer has to pick a nickname (C{None}:
+        forever).
     """
 
     protocol = TalkProtocol
 
-    def __init__(self, *args: Any, defaultRoom: str = "lobby", **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        defaultRoom: str = "lobby",
+        loginTimeout: float | None = 300.0,
+        **kw: Any,
+    ) -> None:
         # People read silently for long stretches: no liveness probe.
         kw.setdefault("aliveAfter", None)
         super().__init__(*args, **kw)
         self.defaultRoom = defaultRoom
+        self.loginTimeout = loginTimeout

@@ -38,7 +38,7 @@ def lines(*texts: str) -> bytes:
     return "".join(text + "\r\n" for text in texts).encode("utf-8")
 
 
-def notice(text: str) -> bytes:
+def serverLine(text: str) -> bytes:
     """
     A line from the server itself.
     """
@@ -77,23 +77,23 @@ def encodeMembership(event: Membership) -> bytes:
     C{*** alice has joined lobby} or C{*** alice has left lobby (reason)}.
     """
     if event.joined:
-        return notice(f"{event.nick} has joined {event.room}")
+        return serverLine(f"{event.nick} has joined {event.room}")
     why = f" ({clean(event.reason)})" if event.reason else ""
-    return notice(f"{event.nick} has left {event.room}{why}")
+    return serverLine(f"{event.nick} has left {event.room}{why}")
 
 
 def encodeRename(event: Rename) -> bytes:
     """
     C{*** alice is now known as alicia}.
     """
-    return notice(f"{event.old} is now known as {event.new}")
+    return serverLine(f"{event.old} is now known as {event.new}")
 
 
 def encodeNotice(event: Notice) -> bytes:
     """
     A server announcement, marked as such.
     """
-    return notice(f"Server notice: {clean(event.text)}")
+    return serverLine(f"Server notice: {clean(event.text)}")
 
 
 GREETING = (

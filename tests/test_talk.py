@@ -164,6 +164,25 @@ class LoginTests(TalkTestCase):
             self.send(proto, t, "hello"), b"*** You are not in any room: /join <room> first.\r\n"
         )
 
+    def test_loginTimeout(self) -> None:
+        """
+        Someone who does not pick a nickname within C{loginTimeout} seconds
+        is told and disconnected; picking one in time stops the timer.
+        """
+        lingering, tl = self.connect()
+        quick, tq = self.connect()
+        self.clock.advance(299)
+        self.send(lingering, tl, "bad name")
+        self.send(quick, tq, "quick")
+        self.assertFalse(tl.disconnecting)
+        self.clock.advance(1)
+        self.assertEqual(self.read(tl), b"\r\n*** No nickname chosen in time: goodbye.\r\n")
+        self.assertTrue(tl.disconnecting)
+        self.clock.advance(1000)
+        self.assertFalse(tq.disconnecting)
+        lingering.connectionLost(Failure(ConnectionDone()))
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
     def test_serverFull(self) -> None:
         """
         Beyond C{maxClients} a newcomer gets a polite message and is closed.
