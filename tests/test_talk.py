@@ -460,6 +460,7 @@ class RoomTests(TalkTestCase):
         self.service.connect(other)
         self.service.login(other, "viaTchat")
         self.assertEqual(self.send(alice, ta, "/list"), b"*** Online (2): alice, viaTchat\r\n")
+        self.assertEqual(self.send(alice, ta, "/users"), b"*** Online (2): alice, viaTchat\r\n")
 
 
 class SessionTests(TalkTestCase):
