@@ -129,12 +129,13 @@ class TalkProtocol(ChatLineReceiver):
     # Input
 
     def textReceived(self, text: str) -> Any:
-        text = editLine(text).strip()
-        if not text:
+        typed = editLine(text).rstrip()
+        if not typed.strip():
             return None  # an empty line (a person pressing Enter) says nothing
-        return Deferred.fromCoroutine(self._handle(text))
+        return Deferred.fromCoroutine(self._handle(typed))
 
-    async def _handle(self, text: str) -> None:
+    async def _handle(self, typed: str) -> None:
+        text = typed.lstrip()
         try:
             if self.nick is None:
                 await self._login(text)
@@ -143,7 +144,7 @@ class TalkProtocol(ChatLineReceiver):
             elif text.startswith("/"):
                 await self._command(text)
             else:
-                await self._say(text)
+                await self._say(typed)  # indentation (pasted code) is kept
         except UsageError as error:
             self.send(serverLine(error.text))
         except ChatError as error:

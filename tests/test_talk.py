@@ -201,13 +201,19 @@ class ChatTests(TalkTestCase):
     def test_say(self) -> None:
         """
         A plain line is said in the current room: others see
-        C{[lobby] <alice> hello}, the speaker gets nothing back.
+        C{[lobby] <alice> hello}, the speaker gets nothing back.  Leading
+        spaces of a message are kept; a command may be indented.
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
         self.read(ta)
-        self.assertEqual(self.send(alice, ta, "hello there"), b"")
-        self.assertEqual(self.read(tb), b"[lobby] <alice> hello there\r\n")
+        self.assertEqual(
+            self.send(alice, ta, "hello there", "    indented  ", "  /who"),
+            b"*** In lobby (2): alice, bob\r\n",
+        )
+        self.assertEqual(
+            self.read(tb), b"[lobby] <alice> hello there\r\n[lobby] <alice>     indented\r\n"
+        )
 
     def test_slashEscape(self) -> None:
         """
