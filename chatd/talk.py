@@ -26,7 +26,7 @@ from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.lineproto import ChatFactory, ChatLineReceiver
-from chatd.names import key
+from chatd.names import isValidName, key, normalize
 from chatd.talkformat import (
     ALIASES,
     COMMANDS,
@@ -352,6 +352,18 @@ class TalkProtocol(ChatLineReceiver):
         self._admitted = False  # the service has already forgotten us
         self.send(serverLine(f"You have been disconnected: {error.text}."))
         self.closeWith(error.text)
+
+
+def roomOption(value: str) -> str:
+    """
+    Check a C{--default-room} value at start-up rather than at every login.
+
+    @raise ValueError: it is not a valid room name.
+    """
+    name = normalize(value)
+    if not isValidName(name):
+        raise ValueError(errors.InvalidGroup.reason)
+    return name
 
 
 class TalkFactory(ChatFactory):

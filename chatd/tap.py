@@ -12,7 +12,7 @@ from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
 from chatd.service import ChatService
-from chatd.talk import TalkFactory
+from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
 LISTEN_BACKLOG = 1024
@@ -67,7 +67,7 @@ class Options(usage.Options):
             "Talk-mode (plain telnet) listener: a port number or an endpoint string ('': off).",
             endpoint,
         ],
-        ["default-room", None, "lobby", "The room talk-mode users land in."],
+        ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
         [
             "max-clients",
             None,

@@ -13,6 +13,7 @@ from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
+from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
@@ -708,3 +709,11 @@ class TapTests(SynchronousTestCase):
         self.assertEqual((port, interface, talk.defaultRoom), (4000, "127.0.0.1", "Accueil"))
         self.assertEqual(self.listeners("--talk", "4001")[TalkFactory][0], 4001)
         self.assertNotIn(TalkFactory, self.listeners("--talk", ""))
+
+    def test_badDefaultRoom(self) -> None:
+        """
+        An invalid C{--default-room} is refused when the daemon starts.
+        """
+        with self.assertRaises(UsageError) as caught:
+            Options().parseOptions(["--default-room", "my room"])
+        self.assertIn("a room name is 1 to 16 letters", str(caught.exception))
