@@ -12,6 +12,7 @@ from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
 from chatd.service import ChatService
+from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
 LISTEN_BACKLOG = 1024
@@ -60,6 +61,14 @@ class Options(usage.Options):
             endpoint,
         ],
         [
+            "talk",
+            None,
+            endpoint("2323"),
+            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('': off).",
+            endpoint,
+        ],
+        ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
+        [
             "max-clients",
             None,
             1000,
@@ -97,7 +106,7 @@ class Options(usage.Options):
             None,
             endpoint("8080"),
             "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
-            " endpoint string ('none': no web front-end).",
+            " endpoint string ('' or 'none': no web front-end).",
             endpoint,
         ],
         [
@@ -159,7 +168,12 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         **lineLimits(options),
     )
     strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
-    if options["web"] != "none":
+    if options["talk"]:
+        talk = TalkFactory(
+            chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
+        )
+        strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
+    if options["web"] not in ("", "none"):
         from chatd.web.site import makeSite
 
         web = makeSite(
