@@ -14,28 +14,32 @@ protocol, rooms).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 
-#: Disconnect reasons are free text ("kicked by root: spam"); metrics need a
-#: small fixed set of labels, so a reason is filed under its first word when
-#: that word is one of these, and under C{other} otherwise.
-DISCONNECT_REASONS = frozenset(
-    {
-        "quit",
-        "closed",
-        "lost",
-        "kicked",
-        "banned",
-        "timeout",
-        "flood",
-        "slow",
-        "refused",
-        "error",
-        "shutdown",
-    }
-)
+#: Disconnect reasons are free text ("kicked by root: spam", "too slow
+#: reading, output limit exceeded"); metrics need a small fixed set of labels.
+#: A reason is filed under the label of the earliest of these words in it
+#: (so a kick whose message mentions flooding is still a kick).
+_REASON_WORDS = {
+    "quit": "quit",
+    "closed": "closed",
+    "lost": "lost",
+    "kick": "kicked",
+    "ban": "banned",
+    "time": "timeout",
+    "flood": "flood",
+    "slow": "slow",
+    "refused": "refused",
+    "full": "refused",
+    "shut": "shutdown",
+}
+_REASON = re.compile("|".join(_REASON_WORDS), re.IGNORECASE)
+
+#: Every label L{reasonLabel} returns.
+DISCONNECT_REASONS = frozenset(_REASON_WORDS.values()) | {"other"}
 
 #: Upper bounds (seconds) of the store write latency histogram buckets.
 STORE_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -43,15 +47,14 @@ STORE_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 def reasonLabel(reason: str) -> str:
     """
-    The metrics label for a free-text disconnect C{reason}: its first word,
-    lower-cased and stripped of punctuation, if it is a known reason, else
-    C{"other"}; an empty reason is C{"closed"}.
+    The metrics label for a free-text disconnect C{reason}: see
+    L{_REASON_WORDS}; an empty reason is C{"closed"}, one with none of the
+    words C{"other"}.
     """
-    words = reason.split(None, 1)
-    if not words:
+    if not reason:
         return "closed"
-    word = words[0].strip(":,.;()").lower()
-    return word if word in DISCONNECT_REASONS else "other"
+    found = _REASON.search(reason)
+    return "other" if found is None else _REASON_WORDS[found.group().lower()]
 
 
 class ChatStats:
