@@ -435,6 +435,20 @@ class DeferredTests(WebTestCase):
         self.web.flush()
         self.assertEqual([reply["type"] for reply in client.take()], ["login", "join"])
 
+    def test_queueBounded(self) -> None:
+        """
+        While a request waits, at most C{maxQueued} more are kept; the rest
+        are refused at once.
+        """
+        self.web.site.site.resource.children[b"ws"].wrapped.factory.maxQueued = 2
+        client = self.web.connect()
+        for _ in range(4):
+            client.send(type="login", nick="alice")
+        self.web.flush()
+        refused = client.take()
+        self.assertEqual([frame["text"] for frame in refused], ["too many requests waiting"])
+        self.assertEqual(len(self.service.checks), 1)
+
     def test_history(self) -> None:
         """
         C{history} returns what the service keeps for a room, to members.

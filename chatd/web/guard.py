@@ -91,12 +91,17 @@ class GuardProtocol(ProtocolWrapper):
         self.writtenWhilePaused = 0
         self.channelProducer: IPushProducer | None = None
         self._stalled = False
+        self._discarding = False
 
     def dataReceived(self, data: bytes) -> None:
+        if self._discarding:
+            return
         if self.listener is not None:
             self.pendingInput += len(data)
             if self.pendingInput > self.factory.maxPendingInput:
-                self.pendingInput = 0
+                # What follows is the rest of a frame we will not read: the
+                # stream cannot be parsed any more, only closed.
+                self._discarding = True
                 self.listener.inputTooLarge()
                 return
         super().dataReceived(data)

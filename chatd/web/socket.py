@@ -160,7 +160,10 @@ class WebParticipant:
             return
         self._refusedInARow = 0
         if self._busy:
-            self._queue.append(message)
+            if len(self._queue) >= self.factory.maxQueued:
+                self._send(wire.errorFrame(InvalidArgument("too many requests waiting")))
+            else:
+                self._queue.append(message)
         else:
             self._handle(message)
 
@@ -434,6 +437,8 @@ class WebFactory:
         client that keeps going (C{floodLimit} refusals in a row) is closed.
     @ivar pingInterval: seconds between WebSocket pings; a client that has
         not answered one by the next is closed.
+    @ivar maxQueued: requests kept waiting while an earlier one waits for
+        the service (a password check, the store); more are refused.
     """
 
     def __init__(
@@ -445,6 +450,7 @@ class WebFactory:
         burst: int = 20,
         floodLimit: int = 20,
         pingInterval: float = 30.0,
+        maxQueued: int = 50,
     ) -> None:
         self.service = service
         self.clock = clock
@@ -453,6 +459,7 @@ class WebFactory:
         self.burst = burst
         self.floodLimit = floodLimit
         self.pingInterval = pingInterval
+        self.maxQueued = maxQueued
 
     def buildProtocol(self, request: Request) -> WebParticipant:
         address = request.getClientAddress()
