@@ -246,6 +246,16 @@ def conversation(
             alice.find("#new-room").send_keys("no spaces!")
             alice.click("#create-form button")
             alice.wait(lambda: "Error 30" in alice.find("#errors").text)
+            alice.find("#new-room").clear()
+            alice.find("#new-room").send_keys("projects")
+            alice.click("#create-form button")
+            alice.wait(lambda: alice.find("#conv-title").text == "#projects")
+            bob.open("#lobby")
+            bob.click("#leave")
+            bob.wait(lambda: not bob.findAll('#convos button[data-key="#lobby"]'))
+            alice.open("#lobby")
+            alice.waitForLine("", "bob left")
+            assert alice.find("#members").text.split() == ["alice"]
         finally:
             carol.close()
     except BaseException:
