@@ -27,9 +27,11 @@ class WebTestCase(SynchronousTestCase):
     def setUp(self) -> None:
         self.reactor = MemoryReactorClock()
         self.reactor.advance(1000)
-        if not hasattr(self, "service"):
-            self.service = ChatService(self.reactor, rooms=["lobby", "Général"], operators=["root"])
+        self.service = self.makeService()
         self.web = WebHarness(self.service, self.reactor, **self.options())
+
+    def makeService(self) -> ChatService:
+        return ChatService(self.reactor, rooms=["lobby", "Général"], operators=["root"])
 
     def options(self) -> dict[str, Any]:
         return {}
@@ -418,10 +420,20 @@ class OrderingService(ChatService):
 class DeferredTests(WebTestCase):
     service: OrderingService
 
-    def setUp(self) -> None:
-        self.reactor = MemoryReactorClock()
-        self.service = OrderingService(self.reactor, rooms=["lobby"])
-        super().setUp()
+    def makeService(self) -> OrderingService:
+        return OrderingService(self.reactor, rooms=["lobby"])
+
+    def loggedIn(self, nick: str) -> JSONClient:
+        """
+        A client logged in as C{nick}, once the password check passed.
+        """
+        client = self.web.connect()
+        client.send(type="login", nick=nick)
+        self.web.flush()
+        self.service.checks[-1].callback(None)
+        self.web.flush()
+        client.take()
+        return client
 
     def test_ordered(self) -> None:
         """
@@ -456,12 +468,7 @@ class DeferredTests(WebTestCase):
         """
         C{history} returns what the service keeps for a room, to members.
         """
-        client = self.web.connect()
-        client.send(type="login", nick="alice")
-        self.web.flush()
-        self.service.checks[0].callback(None)
-        self.web.flush()
-        client.take()
+        client = self.loggedIn("alice")
         self.assertEqual(self.request(client, type="history", room="lobby")["code"], 34)
         self.request(client, type="join", room="lobby")
         reply = self.request(client, type="history", room="lobby")
@@ -487,12 +494,7 @@ class DeferredTests(WebTestCase):
         C{register} hands the password to the service and answers with the
         nickname it protects.
         """
-        client = self.web.connect()
-        client.send(type="login", nick="alice")
-        self.web.flush()
-        self.service.checks[0].callback(None)
-        self.web.flush()
-        client.take()
+        client = self.loggedIn("alice")
         self.assertEqual(self.request(client, type="register", password="sesame")["nick"], "alice")
         self.assertEqual(self.service.registered, [("alice", "sesame")])
 
@@ -510,10 +512,8 @@ class NoStoreService(ChatService):
 class NoStoreTests(WebTestCase):
     service: NoStoreService
 
-    def setUp(self) -> None:
-        self.reactor = MemoryReactorClock()
-        self.service = NoStoreService(self.reactor, rooms=["lobby"])
-        super().setUp()
+    def makeService(self) -> NoStoreService:
+        return NoStoreService(self.reactor, rooms=["lobby"])
 
     def test_historyNotKept(self) -> None:
         """
