@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib.resources import files
+from typing import Any
 from urllib.parse import urlsplit
 
 from twisted.internet.interfaces import IReactorTime
@@ -129,7 +130,7 @@ def makeSite(
     origins: Iterable[str] = (),
     maxMessageBytes: int = 16384,
     maxPendingOutput: int = 1 << 20,
-    **limits: float,
+    **limits: Any,
 ) -> GuardedSite:
     """
     The web front-end as a protocol factory for C{strports.service}.
@@ -143,7 +144,7 @@ def makeSite(
     @param limits: further L{WebFactory} settings (C{rate}, C{burst},
         C{floodLimit}, C{pingInterval}).
     """
-    factory = WebFactory(service, clock, maxMessageBytes=maxMessageBytes, **limits)  # type: ignore[arg-type]
+    factory = WebFactory(service, clock, maxMessageBytes=maxMessageBytes, **limits)
     root = Root()
     for path, (name, contentType) in _STATIC.items():
         root.putChild(path, StaticFile(name, contentType))
