@@ -82,6 +82,7 @@ class Client:
     def __init__(self) -> None:
         self.frames: DeferredQueue[dict[str, Any]] = DeferredQueue()
         self.closed: Deferred[None] = Deferred()
+        self.skipped: list[dict[str, Any]] = []
 
     def negotiationStarted(self, transport: WebSocketTransport) -> None:
         self.transport = transport
@@ -101,14 +102,22 @@ class Client:
     def connectionLost(self, reason: Failure) -> None:
         self.closed.callback(None)
 
-    async def next(self) -> dict[str, Any]:
-        d = self.frames.get()
-        d.addTimeout(TIMEOUT, reactor)
-        return await d
+    async def next(self, *types: str) -> dict[str, Any]:
+        """
+        The next frame of one of C{types}; others (a server notice, say) are
+        kept in C{skipped}.
+        """
+        while True:
+            d = self.frames.get()
+            d.addTimeout(TIMEOUT, reactor)
+            frame = await d
+            if frame["type"] in types:
+                return frame
+            self.skipped.append(frame)
 
     async def request(self, **request: Any) -> dict[str, Any]:
         self.transport.sendTextMessage(json.dumps(request))
-        return await self.next()
+        return await self.next(request["type"], "error")
 
     def buildProtocol(self, url: str) -> Client:
         return self
@@ -125,12 +134,12 @@ async def test_websocketOverLoopback(daemon: Daemon) -> None:
     web = await connecting
     carol = TchatClient(daemon.ports["TchatFactory"])
     try:
-        assert (await web.next())["type"] == "hello"
+        assert (await web.next("hello"))["server"] == "chatd"
         assert (await web.request(type="login", nick="alice", id=1))["nick"] == "alice"
         assert (await web.request(type="join", room="lobby", id=2))["members"] == ["alice"]
         carol.send("LOGIN carol", "ENTER lobby", "SPEAK lobby", "bonjour", ".")
-        assert (await web.next())["type"] == "joined"
-        message = await web.next()
+        assert (await web.next("joined"))["nick"] == "carol"
+        message = await web.next("message")
         assert (message["from"], message["text"]) == ("carol", "bonjour")
         reply = await web.request(type="tell", to="carol", text="salut", id=3)
         assert reply["id"] == 3

@@ -189,13 +189,12 @@
   function roomConvo(room) { return conversation("#" + room.toLowerCase(), "room", room); }
   function privateConvo(nick) { return conversation("@" + nick.toLowerCase(), "private", nick); }
 
-  function addLine(convo, kind, from, text, time, before) {
+  function addLine(convo, kind, from, text, time) {
     const line = el("li", kind);
     line.appendChild(el("time", "when", clock(time)));
     if (from !== null) line.appendChild(el("span", "from", from));
     line.appendChild(el("span", "text", text));
-    if (before) convo.log.insertBefore(line, before);
-    else convo.log.appendChild(line);
+    convo.log.appendChild(line);
     if (convo.key === state.current) {
       scrollDown();
     } else if (kind === "msg") {
@@ -325,13 +324,14 @@
       complain);
   }
 
-  // We are in ROOM (just joined, or put back by the server): show it, its
-  // members and its stored history.
+  // We are in ROOM (just joined, or put back by the server): show it and
+  // its members.  A server that stores messages replays the room's last
+  // ones by itself, as ordinary message events with their original time.
   function entered(room, again, members) {
     const convo = roomConvo(room);
     convo.joined = true;
     convo.name = room;
-    const mark = addLine(convo, "event", null, (again ? "rejoined #" : "you joined #") + room);
+    addLine(convo, "event", null, (again ? "rejoined #" : "you joined #") + room);
     if (!again || state.current === null) show(convo.key);
     renderConvos();
     refreshRooms();
@@ -339,10 +339,6 @@
     listed.then((reply) => {
       convo.members = reply.members;
       renderMembers();
-    }, complain);
-    request("history", { room }).then((history) => {
-      for (const m of history.messages) addLine(convo, "msg history", m.from, m.text, m.time, mark);
-      if (convo.key === state.current) scrollDown();
     }, complain);
   }
 
