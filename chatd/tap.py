@@ -177,7 +177,12 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         from chatd.web.site import makeSite
 
         web = makeSite(
-            chat, reactor, origins=options["web-origins"], maxPendingOutput=options["max-output"]
+            chat,
+            reactor,
+            origins=options["web-origins"],
+            maxPendingOutput=options["max-output"],
+            rate=options["flood-rate"],
+            burst=options["flood-burst"],
         )
         strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
     return top

@@ -344,6 +344,18 @@ class LimitTests(WebTestCase):
         self.assertIsNotNone(client.lost)
         self.assertEqual(self.service.stats.disconnects["web", "flood"], 1)
 
+    def test_noRateLimit(self) -> None:
+        """
+        With no C{burst}, requests are not rate-limited.
+        """
+        self.web.site.site.resource.children[b"ws"].wrapped.factory.burst = None
+        client = self.web.connect("alice")
+        for _ in range(50):
+            client.send(type="ping")
+        self.web.flush()
+        self.assertEqual([frame["type"] for frame in client.take()], ["ping"] * 50)
+        self.assertIsNone(client.lost)
+
     def test_keepalive(self) -> None:
         """
         The server pings every C{pingInterval}; a client that answers stays,

@@ -37,6 +37,7 @@ def test_webListener() -> None:
         ([], (8080, 1024, "")),
         (["--web", "tcp:9000:interface=127.0.0.1"], (9000, 50, "127.0.0.1")),
     ]:
+        args += ["--flood-burst", "7", "--flood-rate", "3"]
         options = Options()
         options.parseOptions([*args, "--web-origins", "https://a.example,https://b.example"])
         memory = MemoryReactorClock()
@@ -50,6 +51,7 @@ def test_webListener() -> None:
             assert isinstance(factory, GuardedSite)
             check = factory.site.resource.children[b"ws"]
             assert check.allowed == {"https://a.example", "https://b.example"}
+            assert (check.wrapped.factory.burst, check.wrapped.factory.rate) == (7, 3.0)
         finally:
             top.stopService()
     options = Options()

@@ -103,7 +103,11 @@ class WebParticipant:
         self.nick: str | None = None
         self.transport: WebSocketTransport | None = None
         self.guard: GuardProtocol | None = None
-        self._bucket = TokenBucket(factory.clock, factory.rate, factory.burst)
+        self._bucket = (
+            None
+            if factory.burst is None
+            else TokenBucket(factory.clock, factory.rate, factory.burst)
+        )
         self._refusedInARow = 0
         self._queue: deque[str] = deque()
         self._busy = False
@@ -128,7 +132,7 @@ class WebParticipant:
         self._send(wire.dumps({"type": "hello", "server": "chatd", "limits": self._limits()}))
         self._scheduleKeepalive()
 
-    def _limits(self) -> dict[str, float]:
+    def _limits(self) -> dict[str, float | None]:
         return {
             "maxMessageBytes": self.factory.maxMessageBytes,
             "rate": self.factory.rate,
@@ -150,7 +154,7 @@ class WebParticipant:
                 )
             )
             return
-        if not self._bucket.take():
+        if self._bucket is not None and not self._bucket.take():
             self._refusedInARow += 1
             if self._refusedInARow > self.factory.floodLimit:
                 self._send(wire.errorFrame(InvalidArgument("flooding: disconnected")))
@@ -433,7 +437,8 @@ class WebFactory:
 
     @ivar maxMessageBytes: largest request accepted (UTF-8 bytes).
     @ivar rate: requests per second allowed on average, with bursts of
-        C{burst}; beyond that requests are refused with an error, and a
+        C{burst} (C{None}: no limit); beyond that requests are refused with
+        an error, and a
         client that keeps going (C{floodLimit} refusals in a row) is closed.
     @ivar pingInterval: seconds between WebSocket pings; a client that has
         not answered one by the next is closed.
@@ -446,8 +451,8 @@ class WebFactory:
         service: IChatService,
         clock: IReactorTime,
         maxMessageBytes: int = 16384,
-        rate: float = 5.0,
-        burst: int = 20,
+        rate: float = 20.0,
+        burst: int | None = 100,
         floodLimit: int = 20,
         pingInterval: float = 30.0,
         maxQueued: int = 50,
