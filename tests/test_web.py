@@ -10,6 +10,9 @@ from typing import Any
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
+from wsproto import ConnectionType
+from wsproto.connection import Connection
+from wsproto.events import TextMessage
 from zope.interface.verify import verifyObject
 
 from chatd import errors
@@ -17,6 +20,7 @@ from chatd.events import RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
+from chatd.web import wire
 from chatd.web.socket import WebFactory, WebParticipant
 from tests.webclient import JSONClient, WebHarness
 
@@ -540,3 +544,15 @@ class NoStoreTests(WebTestCase):
             (reply["type"], reply["messages"], reply["stored"]), ("history", [], False)
         )
         self.assertEqual(self.request(client, type="register", password="x" * 8)["code"], 12)
+
+
+class FrameTests(SynchronousTestCase):
+    def test_sameAsWsproto(self) -> None:
+        """
+        L{wire.frame} builds exactly the text frame wsproto builds for a
+        server, for each of the three length encodings.
+        """
+        server = Connection(ConnectionType.SERVER)
+        for size in (0, 1, 125, 126, 65535, 65536, 100000):
+            text = "é" * (size // 2) + "x" * (size % 2)
+            self.assertEqual(wire.frame(text.encode("utf-8")), server.send(TextMessage(text)), size)

@@ -89,8 +89,8 @@ class WebParticipant:
     One browser tab (or any WebSocket client) as a chat participant.
 
     @ivar transport: the WebSocket transport, once negotiation starts.
-    @ivar guard: the connection's byte counters, when served by
-        L{chatd.web.guard.GuardedSite}.
+    @ivar guard: the connection under the WebSocket layer, with its byte
+        counters (L{chatd.web.guard.GuardedSite}); frames are written to it.
     """
 
     protocolName = "web"
@@ -371,15 +371,20 @@ class WebParticipant:
     # Output, limits and keepalive
 
     def _send(self, frame: bytes) -> None:
-        if not self._open or self.transport is None:
+        """
+        Write one frame from L{chatd.web.wire} straight to the connection:
+        frames are built once per event, not once per recipient by the
+        WebSocket library.
+        """
+        guard = self.guard
+        if not self._open or guard is None:
             return
-        try:
-            self.transport.sendTextMessage(frame.decode("utf-8"))
-        except LocalProtocolError:
+        if guard.disconnecting:
             # The peer's close frame arrived and was answered; connectionLost
             # follows.  Nothing more can be said on this connection.
             self._open = False
             return
+        guard.write(frame)
         self.service.stats.sent(self.protocolName)
 
     def close(self, code: int, reason: str) -> None:
@@ -470,7 +475,8 @@ class WebFactory:
         address = request.getClientAddress()
         participant = WebParticipant(self, getattr(address, "host", None) or str(address))
         guard = request.channel.transport
-        if isinstance(guard, GuardProtocol):
-            participant.guard = guard
-            guard.listener = participant
+        if not isinstance(guard, GuardProtocol):
+            raise TypeError("serve WebFactory through chatd.web.guard.GuardedSite (makeSite)")
+        participant.guard = guard
+        guard.listener = participant
         return participant

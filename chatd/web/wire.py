@@ -1,26 +1,44 @@
 # -*- test-case-name: tests.test_web -*-
 """
-The web front-end's JSON wire format: one JSON object per WebSocket text
-frame, with a C{type}.  See C{docs/WEB.md}.
+The web front-end's wire format: one JSON object, with a C{type}, per
+WebSocket text frame.  See C{docs/WEB.md}.
 
-The event encoders here are handed to C{event.wire(...)}, so one room
-message sent to a thousand browsers is serialized once.
+Everything here returns a complete frame as the server sends it (RFC 6455:
+final, unmasked, no extension: Twisted's server negotiates none), so the
+event encoders handed to C{event.wire(...)} build the bytes of a room message
+once, and fanning it out to a thousand browsers costs a thousand writes, not
+a thousand JSON serializations and framings.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 from typing import Any
 
 from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 
 
+def frame(payload: bytes) -> bytes:
+    """
+    A final, unmasked text frame carrying C{payload} (UTF-8).
+    """
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
+
+
 def dumps(message: dict[str, Any]) -> bytes:
     """
-    Compact UTF-8 JSON for one frame.
+    C{message} as compact UTF-8 JSON in one text frame.
     """
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return frame(json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def encodeRoomMessage(event: RoomMessage) -> bytes:
