@@ -86,6 +86,10 @@
       state.pending.clear();
       if (!state.reconnect) {
         setStatus("disconnected", false);
+        state.convos.clear();
+        state.current = null;
+        $("login-view").hidden = false;
+        $("chat-view").hidden = true;
         return;
       }
       const delay = Math.min(10, 2 ** state.retry) * 1000 * (0.5 + Math.random() / 2);
@@ -296,10 +300,10 @@
       // The service may have put us back in our rooms (stored accounts);
       // re-enter the others this page was in before a reconnect.
       const inside = new Set(reply.rooms.map((room) => room.toLowerCase()));
-      for (const room of reply.rooms) entered(room, true);
+      for (const room of reply.rooms) entered(room, "you are in #" + room, false);
       const rejoin = [...state.convos.values()].filter(
         (c) => c.kind === "room" && c.joined && !inside.has(c.name.toLowerCase()));
-      for (const convo of rejoin) join(convo.name, true);
+      for (const convo of rejoin) join(convo.name, "rejoined #", false);
       if (!again) $("text").focus();
     }, (error) => {
       complain(error);
@@ -319,20 +323,21 @@
     }, complain);
   }
 
-  function join(name, again) {
-    request("join", { room: name }).then((reply) => entered(reply.room, again, reply.members),
-      complain);
+  // Enter room NAME; PREFIX + its name is logged; FOCUS shows it.
+  function join(name, prefix = "you joined #", focus = true) {
+    request("join", { room: name }).then(
+      (reply) => entered(reply.room, prefix + reply.room, focus, reply.members), complain);
   }
 
   // We are in ROOM (just joined, or put back by the server): show it and
   // its members.  A server that stores messages replays the room's last
   // ones by itself, as ordinary message events with their original time.
-  function entered(room, again, members) {
+  function entered(room, note, focus, members) {
     const convo = roomConvo(room);
     convo.joined = true;
     convo.name = room;
-    addLine(convo, "event", null, (again ? "rejoined #" : "you joined #") + room);
-    if (!again || state.current === null) show(convo.key);
+    addLine(convo, "event", null, note);
+    if (focus || state.current === null) show(convo.key);
     renderConvos();
     refreshRooms();
     const listed = members ? Promise.resolve({ members }) : request("members", { room });
@@ -407,8 +412,14 @@
   $("login-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.reconnect = true;
-    if (!state.ws) connect();
-    login($("nick").value.trim(), $("password").value, false);
+    const nick = $("nick").value.trim();
+    const password = $("password").value;
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+      login(nick, password, false);
+    } else {                       // log in as soon as the connection opens
+      state.wanted = { nick, password };
+      if (!state.ws) connect();
+    }
   });
 
   $("create-form").addEventListener("submit", (event) => {
