@@ -279,6 +279,17 @@ class ProtocolTests(WebTestCase):
         self.assertEqual(self.service.stats.disconnects["web", "kicked"], 1)
         self.assertEqual(self.service.connections(), [root])
 
+    def test_kickRequest(self) -> None:
+        """
+        An operator kicks with C{kick}; anyone else gets code 12.
+        """
+        root, alice = self.web.connect("root"), self.web.connect("alice")
+        self.assertEqual(self.request(alice, type="kick", nick="root")["code"], 12)
+        reply = self.request(root, type="kick", nick="alice", reason="spam")
+        self.assertEqual(reply["nick"], "alice")
+        self.assertEqual(alice.take()[0]["text"], "kicked by root: spam")
+        self.assertIsNotNone(alice.lost)
+
     def test_disconnectForgets(self) -> None:
         """
         A browser that goes away leaves its rooms and frees its nickname; the

@@ -30,6 +30,8 @@ def start(workdir: Path, web: str = "tcp:0:interface=127.0.0.1") -> Daemon:
         web,
         "--rooms",
         "lobby",
+        "--operators",
+        "root",
         factories=FACTORIES,
     )
 
@@ -95,3 +97,23 @@ def test_reconnects(tmp_path: Path) -> None:
     finally:
         browser.quit()
         daemon.stop()
+
+
+def test_kicked(daemon: Daemon) -> None:
+    """
+    An operator kicks from the page; the kicked page says why, goes back to
+    the login form and does not reconnect by itself.
+    """
+    root, bob = Browser(url(daemon)), Browser(url(daemon))
+    try:
+        root.login("root")
+        bob.login("bob")
+        root.join("lobby")
+        root.say("/kick bob enough")
+        bob.wait(lambda: "kicked by root: enough" in bob.find("#errors").text)
+        bob.shown("#login-form")
+        assert bob.find("#status").text == "disconnected"
+        root.wait(lambda: "bob was kicked." in root.find("#log").text)
+    finally:
+        root.quit()
+        bob.quit()

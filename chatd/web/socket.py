@@ -344,6 +344,15 @@ class WebParticipant:
             lambda ignored: {"to": to, "from": self.nick, "text": text, "time": self._now()}
         )
 
+    def req_kick(self, request: dict[str, Any]) -> Any:
+        nick = _text(request, "nick")
+        reason = request.get("reason", "")
+        if not isinstance(reason, str):
+            raise InvalidArgument("'reason' must be a string")
+        return maybeDeferred(self.service.kick, self, nick, reason).addCallback(
+            lambda ignored: {"nick": nick}
+        )
+
     def _now(self) -> int:
         return int(self.factory.clock.seconds())
 

@@ -387,6 +387,11 @@
       case "join": return join(arg);
       case "create": return request("create", { room: arg }).then((r) => join(r.room), complain);
       case "nick": return request("nick", { nick: arg }).then((r) => setMe(r.nick), complain);
+      case "kick": {
+        const [who, ...why] = arg.split(" ");
+        return request("kick", { nick: who, reason: why.join(" ") }).then(
+          (r) => showNotice(r.nick + " was kicked."), complain);
+      }
       case "register":
         return request("register", { password: arg }).then((r) => {
           if (state.wanted) state.wanted.password = arg;
@@ -398,7 +403,7 @@
         return;
       }
       default:
-        showError("Unknown command /" + verb + " (try /msg, /join, /create, /leave, /nick, /register)");
+        showError("Unknown command /" + verb + " (try /msg, /join, /create, /leave, /nick, /register, /kick)");
     }
   }
 
