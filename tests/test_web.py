@@ -1,14 +1,12 @@
 """
-Tests for L{chatd.web.socket}: the JSON-over-WebSocket participant, in memory.
+Tests for L{chatd.web.socket} and L{chatd.web.requests}: the JSON-over-WebSocket
+participant, in memory.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
-from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
 from wsproto import ConnectionType
 from wsproto.connection import Connection
@@ -16,41 +14,11 @@ from wsproto.events import TextMessage
 from zope.interface.verify import verifyObject
 
 from chatd import errors
-from chatd.events import RoomMessage
 from chatd.interfaces import IParticipant
-from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
 from chatd.web import wire
 from chatd.web.socket import WebFactory, WebParticipant
-from tests.webclient import JSONClient, WebHarness
-
-
-class WebTestCase(SynchronousTestCase):
-    service: ChatService
-
-    def setUp(self) -> None:
-        self.reactor = MemoryReactorClock()
-        self.reactor.advance(1000)
-        self.service = self.makeService()
-        self.web = WebHarness(self.service, self.reactor, **self.options())
-
-    def makeService(self) -> ChatService:
-        return ChatService(self.reactor, rooms=["lobby", "Général"], operators=["root"])
-
-    def options(self) -> dict[str, Any]:
-        return {}
-
-    def request(self, client: JSONClient, **request: Any) -> dict[str, Any]:
-        """
-        Send one request and return the one frame that answers it.
-        """
-        requestId = client.send(**request)
-        self.web.flush()
-        frames = client.take()
-        replies = [frame for frame in frames if frame.get("id") == requestId]
-        self.assertEqual(len(replies), 1, frames)
-        client.received = [frame for frame in frames if frame.get("id") != requestId]
-        return replies[0]
+from tests.webclient import WebTestCase
 
 
 class ProtocolTests(WebTestCase):
@@ -331,230 +299,6 @@ class ProtocolTests(WebTestCase):
         self.request(client, type="join", room="lobby")
         reply = self.request(client, type="history", room="lobby")
         self.assertEqual((reply["messages"], reply["stored"]), ([], False))
-
-
-class LimitTests(WebTestCase):
-    def options(self) -> dict[str, Any]:
-        return {"rate": 1.0, "burst": 3, "floodLimit": 4, "pingInterval": 30.0}
-
-    def test_rateLimit(self) -> None:
-        """
-        Beyond the burst, requests are refused with an error until tokens
-        refill; a client that keeps flooding is disconnected (1008).
-        """
-        client = self.web.connect("alice")  # the login took one token
-        for _ in range(3):
-            client.send(type="ping")
-        self.web.flush()
-        replies = client.take()
-        self.assertEqual([reply["type"] for reply in replies], ["ping", "ping", "error"])
-        self.assertIn("slow down", replies[2]["text"])
-        self.reactor.advance(1)
-        self.assertEqual(self.request(client, type="ping")["type"], "ping")
-        for _ in range(6):
-            client.send(type="ping")
-        self.web.flush()
-        replies = client.take()
-        self.assertEqual(replies[-1]["text"], "flooding: disconnected")
-        self.assertIsNotNone(client.lost)
-        self.assertEqual(self.service.stats.disconnects["web", "flood"], 1)
-
-    def test_noRateLimit(self) -> None:
-        """
-        With no C{burst}, requests are not rate-limited.
-        """
-        self.web.site.site.resource.children[b"ws"].wrapped.factory.burst = None
-        client = self.web.connect("alice")
-        for _ in range(50):
-            client.send(type="ping")
-        self.web.flush()
-        self.assertEqual([frame["type"] for frame in client.take()], ["ping"] * 50)
-        self.assertIsNone(client.lost)
-
-    def test_keepalive(self) -> None:
-        """
-        The server pings every C{pingInterval}; a client that answers stays,
-        one that does not answer before the next ping is closed.
-        """
-        alive, dead = self.web.connect("alive"), self.web.connect("dead")
-        deadPump = self.web.pumps.pop()
-        for _ in range(3):
-            self.reactor.advance(30)
-            self.web.flush()
-        self.assertIsNone(alive.lost)
-        self.assertEqual(len(alive.take()), 0)
-        deadPump.flush()
-        self.assertIsNotNone(dead.lost)
-        self.assertEqual(self.service.find("dead"), None)
-        self.assertIsNotNone(self.service.find("alive"))
-        self.assertEqual(self.service.stats.disconnects["web", "timeout"], 1)
-
-    def test_serverFull(self) -> None:
-        """
-        When the service is full, the handshake completes, then an error with
-        code 2 is sent and the connection closed (1013: try again later).
-        """
-        self.service.maxClients = 1
-        self.web.connect("alice")
-        from twisted.internet.defer import Deferred as D
-        from twisted.test.iosim import ConnectionCompleter
-        from twisted.web.websocket import WebSocketClientEndpoint
-
-        from tests.webclient import ClientFactory
-
-        endpoint = WebSocketClientEndpoint.new(self.reactor, "http://localhost/ws")
-        connected = D.fromCoroutine(endpoint.connect(ClientFactory()))
-        pump = ConnectionCompleter(self.reactor).succeedOnce()
-        assert pump is not None
-        pump.flush()
-        client = self.successResultOf(connected)
-        self.assertEqual(client.received[0]["code"], 2)
-        self.assertIsNotNone(client.lost)
-        self.assertEqual(len(self.service.connections()), 1)
-
-
-class OrderingService(ChatService):
-    """
-    A service whose logins wait for a password check and which keeps history.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.checks: list[Deferred[None]] = []
-        self.passwords: list[str | None] = []
-        self.counts: list[int | None] = []
-        self.registered: list[tuple[str | None, str]] = []
-
-    def login(self, participant: IParticipant, nick: str, password: str | None = None) -> Any:
-        check: Deferred[None] = Deferred()
-        self.checks.append(check)
-        self.passwords.append(password)
-        return check.addCallback(
-            lambda ignored: super(OrderingService, self).login(participant, nick, password)
-        )
-
-    def history(
-        self, participant: IParticipant, room: str, count: int | None = None
-    ) -> list[RoomMessage]:
-        self.counts.append(count)
-        return [RoomMessage(room, "old", ("before", "you came"), 900)]
-
-    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
-        self.registered.append((participant.nick, password))
-        return succeed(None)
-
-
-class DeferredTests(WebTestCase):
-    service: OrderingService
-
-    def makeService(self) -> OrderingService:
-        return OrderingService(self.reactor, rooms=["lobby"])
-
-    def loggedIn(self, nick: str) -> JSONClient:
-        """
-        A client logged in as C{nick}, once the password check passed.
-        """
-        client = self.web.connect()
-        client.send(type="login", nick=nick)
-        self.web.flush()
-        self.service.checks[-1].callback(None)
-        self.web.flush()
-        client.take()
-        return client
-
-    def test_ordered(self) -> None:
-        """
-        While a request waits for the service, later requests queue and are
-        answered afterwards, in order; the password reaches the service.
-        """
-        client = self.web.connect()
-        client.send(type="login", nick="alice", password="sesame")
-        client.send(type="join", room="lobby")
-        self.web.flush()
-        self.assertEqual(client.take(), [])
-        self.assertEqual(self.service.passwords, ["sesame"])
-        self.service.checks[0].callback(None)
-        self.web.flush()
-        self.assertEqual([reply["type"] for reply in client.take()], ["login", "join"])
-
-    def test_queueBounded(self) -> None:
-        """
-        While a request waits, at most C{maxQueued} more are kept; the rest
-        are refused at once.
-        """
-        self.web.site.site.resource.children[b"ws"].wrapped.factory.maxQueued = 2
-        client = self.web.connect()
-        for _ in range(4):
-            client.send(type="login", nick="alice")
-        self.web.flush()
-        refused = client.take()
-        self.assertEqual([frame["text"] for frame in refused], ["too many requests waiting"])
-        self.assertEqual(len(self.service.checks), 1)
-
-    def test_history(self) -> None:
-        """
-        C{history} returns what the service keeps for a room, to members.
-        """
-        client = self.loggedIn("alice")
-        self.assertEqual(self.request(client, type="history", room="lobby")["code"], 34)
-        self.request(client, type="join", room="lobby")
-        reply = self.request(client, type="history", room="lobby")
-        self.assertEqual(reply["messages"][0]["from"], "old")
-        self.assertEqual(
-            self.request(client, type="history", room="lobby", limit=1000)["type"], "history"
-        )
-        self.assertEqual(self.service.counts, [None, 1000])
-        reply = self.request(client, type="history", room="lobby", limit=10)
-        self.assertEqual(
-            reply,
-            {
-                "type": "history",
-                "id": reply["id"],
-                "room": "lobby",
-                "stored": True,
-                "messages": [{"from": "old", "text": "before\nyou came", "time": 900}],
-            },
-        )
-
-    def test_register(self) -> None:
-        """
-        C{register} hands the password to the service and answers with the
-        nickname it protects.
-        """
-        client = self.loggedIn("alice")
-        self.assertEqual(self.request(client, type="register", password="sesame")["nick"], "alice")
-        self.assertEqual(self.service.registered, [("alice", "sesame")])
-
-
-class NoStoreService(ChatService):
-    """
-    A service with the persistence API but no store: it refuses history.
-    """
-
-    def history(self, participant: IParticipant, room: str, count: int | None = None) -> None:
-        self.members(participant, room)
-        raise errors.NotPermitted("this server keeps no accounts or history")
-
-
-class NoStoreTests(WebTestCase):
-    service: NoStoreService
-
-    def makeService(self) -> NoStoreService:
-        return NoStoreService(self.reactor, rooms=["lobby"])
-
-    def test_historyNotKept(self) -> None:
-        """
-        A service that keeps no history answers C{history} with an empty
-        list marked C{stored: false}, not an error; accounts are refused
-        with code 12.
-        """
-        client = self.web.connect("alice")
-        self.request(client, type="join", room="lobby")
-        reply = self.request(client, type="history", room="lobby")
-        self.assertEqual(
-            (reply["type"], reply["messages"], reply["stored"]), ("history", [], False)
-        )
-        self.assertEqual(self.request(client, type="register", password="x" * 8)["code"], 12)
 
 
 class FrameTests(SynchronousTestCase):

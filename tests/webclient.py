@@ -13,9 +13,11 @@ from twisted.internet.defer import Deferred
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.test.iosim import ConnectionCompleter, IOPump
+from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.websocket import WebSocketClientEndpoint, WebSocketTransport
 
 from chatd.interfaces import IChatService
+from chatd.service import ChatService
 from chatd.web.guard import GuardedSite, GuardProtocol
 from chatd.web.site import makeSite
 
@@ -153,3 +155,31 @@ def handshake(host: bytes = b"localhost", origin: bytes | None = None) -> bytes:
     """
     extra = b"Origin: " + origin + b"\r\n" if origin is not None else b""
     return HANDSHAKE % (host, extra)
+
+
+class WebTestCase(SynchronousTestCase):
+    service: ChatService
+
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.reactor.advance(1000)
+        self.service = self.makeService()
+        self.web = WebHarness(self.service, self.reactor, **self.options())
+
+    def makeService(self) -> ChatService:
+        return ChatService(self.reactor, rooms=["lobby", "Général"], operators=["root"])
+
+    def options(self) -> dict[str, Any]:
+        return {}
+
+    def request(self, client: JSONClient, **request: Any) -> dict[str, Any]:
+        """
+        Send one request and return the one frame that answers it.
+        """
+        requestId = client.send(**request)
+        self.web.flush()
+        frames = client.take()
+        replies = [frame for frame in frames if frame.get("id") == requestId]
+        self.assertEqual(len(replies), 1, frames)
+        client.received = [frame for frame in frames if frame.get("id") != requestId]
+        return replies[0]

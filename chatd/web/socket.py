@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from twisted.internet.defer import maybeDeferred
@@ -31,13 +30,12 @@ from chatd.errors import (
     ChatError,
     InternalError,
     InvalidArgument,
-    NotPermitted,
     ServerFull,
     UnknownCommand,
 )
 from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatService, IParticipant
-from chatd.web import wire
+from chatd.web import requests, wire
 from chatd.web.guard import GuardProtocol
 
 E = TypeVar("E", bound=Event)
@@ -74,13 +72,6 @@ class TokenBucket:
             self.tokens -= 1
             return True
         return False
-
-
-def _text(request: dict[str, Any], field: str) -> str:
-    value = request.get(field)
-    if not isinstance(value, str):
-        raise InvalidArgument(f"'{field}' must be a string")
-    return value
 
 
 @implementer(IParticipant)
@@ -205,13 +196,11 @@ class WebParticipant:
             self._send(wire.errorFrame(InvalidArgument("'id' must be a string or a number")))
             return
         kind = request.get("type")
-        handler: Callable[[dict[str, Any]], Any] | None = (
-            getattr(self, "req_" + kind, None) if isinstance(kind, str) else None
-        )
+        handler = requests.HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is None or not isinstance(kind, str):
             self._send(wire.errorFrame(UnknownCommand(f"unknown type {kind!r}"), requestId))
             return
-        d = maybeDeferred(handler, request)
+        d = maybeDeferred(handler, self, request)
         d.addCallbacks(
             self._replied,
             self._refused,
@@ -243,118 +232,6 @@ class WebParticipant:
         self._busy = False
         while self._queue and not self._busy:
             self._handle(self._queue.popleft())
-
-    def req_ping(self, request: dict[str, Any]) -> Reply:
-        return {}
-
-    def req_login(self, request: dict[str, Any]) -> Any:
-        nick = _text(request, "nick")
-        password = request.get("password")
-        if password is not None and not isinstance(password, str):
-            raise InvalidArgument("'password' must be a string")
-        return maybeDeferred(self.service.login, self, nick, password).addCallback(
-            lambda stored: {"nick": stored, "rooms": self.service.roomsOf(self)}
-        )
-
-    def req_nick(self, request: dict[str, Any]) -> Any:
-        return maybeDeferred(self.service.rename, self, _text(request, "nick")).addCallback(
-            lambda stored: {"nick": stored}
-        )
-
-    def req_rooms(self, request: dict[str, Any]) -> Reply:
-        return {
-            "rooms": [{"name": name, "members": count} for name, count in self.service.rooms()],
-            "joined": self.service.roomsOf(self),
-        }
-
-    def req_users(self, request: dict[str, Any]) -> Reply:
-        return {"users": [user.nick for user in self.service.users()]}
-
-    def req_create(self, request: dict[str, Any]) -> Any:
-        return maybeDeferred(self.service.createRoom, self, _text(request, "room")).addCallback(
-            lambda room: {"room": room}
-        )
-
-    def req_join(self, request: dict[str, Any]) -> Any:
-        def entered(room: str) -> Reply:
-            return {"room": room, "members": self.service.members(self, room)}
-
-        return maybeDeferred(self.service.enter, self, _text(request, "room")).addCallback(entered)
-
-    def req_leave(self, request: dict[str, Any]) -> Any:
-        return maybeDeferred(self.service.leave, self, _text(request, "room")).addCallback(
-            lambda room: {"room": room}
-        )
-
-    def req_members(self, request: dict[str, Any]) -> Reply:
-        room = _text(request, "room")
-        return {"room": room, "members": self.service.members(self, room)}
-
-    def req_history(self, request: dict[str, Any]) -> Any:
-        """
-        Stored messages of a room the user is in, oldest first.  Until the
-        service keeps history (C{service.history}), the list is empty.
-        """
-        room = _text(request, "room")
-        limit = request.get("limit")
-        if limit is not None and (
-            not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000
-        ):
-            raise InvalidArgument("'limit' must be a whole number from 1 to 1000")
-        self.service.members(self, room)  # only members may read it
-        notKept: Reply = {"room": room, "messages": [], "stored": False}
-        # service.history comes with message storage; a service without a
-        # store refuses it with NotPermitted.
-        history = getattr(self.service, "history", None)
-        if history is None:
-            return notKept
-
-        def stored(events: list[RoomMessage]) -> Reply:
-            messages = [wire.historyEntry(event) for event in events]
-            return {"room": room, "messages": messages, "stored": True}
-
-        def refused(failure: Failure) -> Reply:
-            failure.trap(NotPermitted)
-            return notKept
-
-        return maybeDeferred(history, self, room, limit).addCallbacks(stored, refused)
-
-    def req_register(self, request: dict[str, Any]) -> Any:
-        """
-        Protect the nickname in use with a password (the service needs
-        message storage for accounts).
-        """
-        password = _text(request, "password")
-        register = getattr(self.service, "register", None)
-        if register is None:
-            raise NotPermitted("this server keeps no accounts")
-        return maybeDeferred(register, self, password).addCallback(
-            lambda ignored: {"nick": self.nick}
-        )
-
-    def req_say(self, request: dict[str, Any]) -> Any:
-        room, text = _text(request, "room"), _text(request, "text")
-        return maybeDeferred(self.service.say, self, room, wire.splitText(text)).addCallback(
-            lambda ignored: {"room": room, "from": self.nick, "text": text, "time": self._now()}
-        )
-
-    def req_tell(self, request: dict[str, Any]) -> Any:
-        to, text = _text(request, "to"), _text(request, "text")
-        return maybeDeferred(self.service.tell, self, to, wire.splitText(text)).addCallback(
-            lambda ignored: {"to": to, "from": self.nick, "text": text, "time": self._now()}
-        )
-
-    def req_kick(self, request: dict[str, Any]) -> Any:
-        nick = _text(request, "nick")
-        reason = request.get("reason", "")
-        if not isinstance(reason, str):
-            raise InvalidArgument("'reason' must be a string")
-        return maybeDeferred(self.service.kick, self, nick, reason).addCallback(
-            lambda ignored: {"nick": nick}
-        )
-
-    def _now(self) -> int:
-        return int(self.factory.clock.seconds())
 
     # IParticipant
 
