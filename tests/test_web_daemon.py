@@ -17,12 +17,13 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred, DeferredQueue
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
-from twisted.web.websocket import WebSocketClientEndpoint, WebSocketTransport
+from twisted.web.websocket import WebSocketClientEndpoint
 
 from chatd.tap import Options, makeService
 from chatd.web.guard import GuardedSite
 from tests.browser import TchatClient
 from tests.daemon import Daemon, startDaemon
+from tests.webclient import JSONClient
 
 TIMEOUT = 10
 
@@ -76,30 +77,20 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     assert "Traceback" not in daemon.logText()
 
 
-class Client:
+class Client(JSONClient):
     """
-    A WebSocket client whose frames arrive in a queue.
+    A L{JSONClient} for the real reactor: frames arrive in a queue and
+    L{next} waits for one.
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.frames: DeferredQueue[dict[str, Any]] = DeferredQueue()
         self.closed: Deferred[None] = Deferred()
         self.skipped: list[dict[str, Any]] = []
 
-    def negotiationStarted(self, transport: WebSocketTransport) -> None:
-        self.transport = transport
-
-    def negotiationFinished(self) -> None:
-        pass
-
     def textMessageReceived(self, message: str) -> None:
         self.frames.put(json.loads(message))
-
-    def bytesMessageReceived(self, data: bytes | bytearray) -> None:
-        pass
-
-    def pongReceived(self, payload: bytes) -> None:
-        pass
 
     def connectionLost(self, reason: Failure) -> None:
         self.closed.callback(None)
