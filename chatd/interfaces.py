@@ -185,3 +185,14 @@ class IChatService(Interface):
 
         @raise NoSuchGroup: there is no such room.
         """
+
+    def connections() -> list[IParticipant]:
+        """
+        Every connection the service admitted and has not yet forgotten,
+        logged in or not, in no particular order.
+        """
+
+    stats = Attribute(
+        "The daemon's running totals, a L{chatd.metrics.ChatStats}: the service"
+        " counts messages and disconnects; front-ends may count their output."
+    )

@@ -62,11 +62,15 @@ def test_makeServiceListens() -> None:
         "a,b",
         "--irc",
         "none",
+        "--talk",
+        "",  # TCHAT only here; the talk listener is tested in tests/test_talk.py
     )
     top = makeService(options, memory)
     top.startService()
     try:
-        [(port, factory, backlog, interface)] = memory.tcpServers
+        [(port, factory, backlog, interface)] = [
+            server for server in memory.tcpServers if isinstance(server[1], TchatFactory)
+        ]
         assert (port, backlog, interface) == (4321, 50, "127.0.0.1")
         assert isinstance(factory, TchatFactory)
         service = factory.service
