@@ -18,7 +18,9 @@ here.
 
 from __future__ import annotations
 
+import atexit
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,22 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     software_name = "chatd"
     supported_sasl_mechanisms: set[str] = set()
     supports_sts = False
+    #: Every daemon started, so that those of tests whose C{setUp} raised
+    #: (irctest then skips C{tearDown}, which would kill them) are stopped
+    #: when the next test starts, and all are stopped at exit.
+    started: list[subprocess.Popen[bytes]] = []
+
+    @classmethod
+    def stopLeftovers(cls) -> None:
+        for process in cls.started:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        cls.started.clear()
 
     def run(
         self,
@@ -62,6 +80,7 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         if run_services:
             raise NotImplementedByController("services")
         assert self.proc is None
+        self.stopLeftovers()
         self.port = port
         self.hostname = hostname
         self.create_config()
@@ -99,6 +118,10 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
             env=environment,
             cwd=self.directory,
         )
+        self.started.append(self.proc)
+
+
+atexit.register(ChatdController.stopLeftovers)
 
 
 def get_irctest_controller_class() -> type[ChatdController]:
