@@ -107,6 +107,19 @@ class FormatTests(SynchronousTestCase):
         self.assertEqual(formatLine("X", ":smile"), "X ::smile")
         self.assertEqual(formatLine("X", tags={"a": "b c", "d": ""}), r"@a=b\sc;d X")
 
+    def test_truncated(self) -> None:
+        """
+        A line over 512 bytes (tags aside) is cut, never inside a character,
+        and still parses.
+        """
+        line = formatLine(
+            "432", "me", "é" * 400, "Erroneous nickname", prefix="srv", tags={"a": "b"}
+        )
+        tags, body = line.split(" ", 1)
+        self.assertEqual(tags, "@a=b")
+        self.assertEqual(len(body.encode()), 510)
+        self.assertEqual(parse(line).params[:1], ["me"])
+
 
 class SplitTests(SynchronousTestCase):
     def test_short(self) -> None:

@@ -134,10 +134,12 @@ def formatLine(
     trailing form when it must be (empty, has a space, starts with C{:}) or
     when C{trailing} asks for it (message text, for clients that expect it);
     the others must be single words.
+
+    The line without its tags is cut to fit the 512-byte limit (never inside
+    a character): a reply quoting an overlong nickname or command stays a
+    valid line.  Message text is split to fit before it gets here.
     """
     parts: list[str] = []
-    if tags:
-        parts.append("@" + formatTags(tags))
     if prefix:
         parts.append(":" + prefix)
     parts.append(command)
@@ -147,7 +149,18 @@ def formatLine(
         if trailing or not last or " " in last or last.startswith(":"):
             last = ":" + last
         parts.append(last)
-    return " ".join(parts)
+    body = truncateUTF8(" ".join(parts), MAX_LINE - 2)
+    return "@" + formatTags(tags) + " " + body if tags else body
+
+
+def truncateUTF8(text: str, limit: int) -> str:
+    """
+    The longest start of C{text} that is at most C{limit} bytes of UTF-8.
+    """
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore")
 
 
 def splitUTF8(text: str, limit: int) -> list[str]:
