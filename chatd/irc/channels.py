@@ -90,7 +90,11 @@ class ChannelCommands(IRCConnection):
 
         def refused(failure: Failure) -> None:
             error = failure.trap(ChatError) and failure.value
-            if isinstance(error, ChatError) and not isinstance(error, AlreadyMember):
+            if isinstance(error, AlreadyMember):
+                found = self.findRoom(room)
+                if found is not None:
+                    self.joined(found[0])  # shown once, if the client missed it
+            elif isinstance(error, ChatError):
                 self.refused(error, channel)
 
         d = maybeDeferred(service.enter, self.participant, room)
