@@ -57,6 +57,16 @@ class JoinPartTests(ChannelTestCase):
         self.assertEqual((event.room, event.nick, event.joined), ("lobby", "alice", True))
         self.assertEqual(self.send(proto, t, "JOIN #lobby"), "")  # already there: nothing
 
+    def test_joinShowsMissedRoom(self) -> None:
+        """
+        JOIN of a room the service already put the user in (and the client
+        was not yet shown) shows it now, once.
+        """
+        proto, t = self.connect("alice")
+        self.service.enter(proto, "lobby")
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #lobby")), ["JOIN", "353", "366"])
+        self.assertEqual(self.send(proto, t, "JOIN #lobby"), "")
+
     def test_joinCreates(self) -> None:
         """
         Joining a channel that does not exist creates the room, as on IRC;
