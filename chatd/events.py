@@ -10,7 +10,8 @@ once per wire format, not N times.
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 E = TypeVar("E", bound="Event")
 
@@ -56,9 +57,7 @@ class PrivateMessage(Event):
 
     __slots__ = ("sender", "recipient", "lines")
 
-    def __init__(
-        self, sender: str, recipient: str, lines: tuple[str, ...], when: int
-    ) -> None:
+    def __init__(self, sender: str, recipient: str, lines: tuple[str, ...], when: int) -> None:
         super().__init__(when)
         self.sender, self.recipient, self.lines = sender, recipient, lines
 
@@ -71,9 +70,7 @@ class Membership(Event):
 
     __slots__ = ("room", "nick", "joined", "reason")
 
-    def __init__(
-        self, room: str, nick: str, joined: bool, when: int, reason: str = ""
-    ) -> None:
+    def __init__(self, room: str, nick: str, joined: bool, when: int, reason: str = "") -> None:
         super().__init__(when)
         self.room, self.nick, self.joined, self.reason = room, nick, joined, reason
 

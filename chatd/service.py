@@ -8,7 +8,7 @@ protocol into these calls and the events back into their wire protocol.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from twisted.application.service import Service
 from twisted.internet.interfaces import IReactorTime
@@ -117,9 +117,7 @@ class ChatService(Service):
         del self._users[key(nick)]
         self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
 
-    def login(
-        self, participant: IParticipant, nick: str, password: str | None = None
-    ) -> str:
+    def login(self, participant: IParticipant, nick: str, password: str | None = None) -> str:
         if participant in self._joined:
             raise errors.AlreadyLoggedIn()
         nick = normalize(nick)
@@ -152,8 +150,7 @@ class ChatService(Service):
         audience: dict[IParticipant, list[str]] = {participant: []}
         for room in self._joined[participant]:
             room.members = {
-                (key(nick) if k == key(old) else k): member
-                for k, member in room.members.items()
+                (key(nick) if k == key(old) else k): member for k, member in room.members.items()
             }
             for member in room.members.values():
                 audience.setdefault(member, []).append(room.name)

@@ -71,10 +71,15 @@ class ChatServiceTests(SynchronousTestCase):
         self.assertEqual(self.service.members(bob, "lobby"), ["alice", "bob"])
         [event] = alice.events
         assert isinstance(event, Membership)
-        self.assertEqual((event.room, event.nick, event.joined, event.when), ("lobby", "bob", True, 1000))
+        self.assertEqual(
+            (event.room, event.nick, event.joined, event.when), ("lobby", "bob", True, 1000)
+        )
         self.assertEqual(bob.events, [])
         self.service.leave(bob, "lobby")
-        self.assertEqual([(e.nick, e.joined) for e in alice.events if isinstance(e, Membership)], [("bob", True), ("bob", False)])
+        self.assertEqual(
+            [(e.nick, e.joined) for e in alice.events if isinstance(e, Membership)],
+            [("bob", True), ("bob", False)],
+        )
         self.assertRaises(errors.NotMember, self.service.leave, bob, "lobby")
         self.assertRaises(errors.NoSuchGroup, self.service.enter, bob, "nowhere")
         self.assertEqual(self.service.rooms(), [("lobby", 1)])
@@ -101,11 +106,15 @@ class ChatServiceTests(SynchronousTestCase):
         bob.events.clear()
         carol.events.clear()
         self.service.say(alice, "LOBBY", ("hello", "world"))
-        self.assertEqual(alice.events[-1:], [e for e in alice.events[-1:] if isinstance(e, Membership)])
+        self.assertEqual(
+            alice.events[-1:], [e for e in alice.events[-1:] if isinstance(e, Membership)]
+        )
         [toBob], [toCarol] = bob.events, carol.events
         self.assertIs(toBob, toCarol)
         assert isinstance(toBob, RoomMessage)
-        self.assertEqual((toBob.room, toBob.sender, toBob.lines), ("lobby", "alice", ("hello", "world")))
+        self.assertEqual(
+            (toBob.room, toBob.sender, toBob.lines), ("lobby", "alice", ("hello", "world"))
+        )
         self.assertRaises(errors.InvalidArgument, self.service.say, alice, "lobby", ())
         self.assertRaises(errors.InvalidArgument, self.service.say, alice, "lobby", (" ",))
         outsider = self.user("dave")
@@ -145,7 +154,9 @@ class ChatServiceTests(SynchronousTestCase):
         self.service.disconnect(bob, "connection lost")
         self.service.disconnect(bob, "again")
         left = [e for e in alice.events if isinstance(e, Membership) and not e.joined]
-        self.assertEqual([(e.room, e.reason) for e in left], [("a", "connection lost"), ("b", "connection lost")])
+        self.assertEqual(
+            [(e.room, e.reason) for e in left], [("a", "connection lost"), ("b", "connection lost")]
+        )
         self.assertIsNone(self.service.find("bob"))
         self.user("bob")
 

@@ -1,0 +1,322 @@
+# -*- test-case-name: tests.test_lineproto -*-
+"""
+What chatd's line protocols share: framing, decoding, limits and liveness.
+
+L{ChatLineReceiver} turns bytes into decoded lines and enforces every limit a
+user can hit (line length, UTF-8, floods, slow reading, silence), so the
+protocols built on it (TCHAT, talk, IRC) only map lines to service calls.  It
+keeps C{LineReceiver}'s interface but frames a whole read at once: the stock
+C{dataReceived} copies the rest of the buffer for every line, which costs
+quadratic time on a busy connection.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, ClassVar
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.protocol import ServerFactory
+from twisted.logger import Logger
+from twisted.protocols.basic import LineReceiver
+from twisted.python.failure import Failure
+
+from chatd.errors import ChatError, InvalidArgument
+from chatd.interfaces import IChatService
+from chatd.outbox import FlushScheduler, Outbox
+
+
+class ChatFactory(ServerFactory):
+    """
+    What the connections of one front-end share: the service, the clock, and
+    the limits.
+
+    @ivar maxLineLength: bytes in one line, without its delimiter.
+    @ivar maxOutput: bytes a connection may have waiting before it is cut off.
+    @ivar floodBurst: lines accepted at once before throttling (C{None}: off).
+    @ivar floodRate: lines per second accepted once the burst is spent.
+    @ivar floodBacklog: bytes of throttled input held before disconnecting.
+    @ivar aliveAfter: seconds of silence before a liveness probe (C{None}: off).
+    """
+
+    protocol: type[ChatLineReceiver]  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        service: IChatService,
+        clock: IReactorTime,
+        *,
+        maxLineLength: int = 4096,
+        maxOutput: int = 1 << 20,
+        floodBurst: int | None = 100,
+        floodRate: float = 20.0,
+        floodBacklog: int = 64 * 1024,
+        aliveAfter: float | None = 15.0,
+    ) -> None:
+        self.service = service
+        self.clock = clock
+        self.flusher = FlushScheduler(clock)
+        self.maxLineLength = maxLineLength
+        self.maxOutput = maxOutput
+        self.floodBurst = floodBurst
+        self.floodRate = floodRate
+        self.floodBacklog = floodBacklog
+        self.aliveAfter = aliveAfter
+
+    def stopFactory(self) -> None:
+        self.flusher.flush()
+        self.flusher.cancel()
+
+
+class ChatLineReceiver(LineReceiver):
+    """
+    Base class for chatd's line protocols.
+
+    Subclasses set C{protocolName} and implement L{textReceived},
+    L{inputRefused}, L{internalError}, L{refuseConnection} and, for a liveness
+    probe, L{probeIdle}; and the L{chatd.interfaces.IParticipant} methods.
+    C{textReceived} may return a L{Deferred}: later lines wait until it fires,
+    so replies keep the order of the commands.
+    """
+
+    log = Logger()
+    delimiter = b"\n"
+    protocolName: ClassVar[str] = "line"
+    factory: ChatFactory
+
+    nick: str | None = None
+    address = ""
+    outbox: Outbox | None = None
+    closeReason = "connection closed"
+    _partial = b""
+    _discarding = False
+    _blocked = False
+    _draining = False
+    _tokens = 0.0
+    _tokensAt = 0.0
+    _backlog = 0
+    _drainCall: IDelayedCall | None = None
+    _idleCall: IDelayedCall | None = None
+    _lastHeard = 0.0
+    _probed = False
+    _admitted = False
+
+    def connectionMade(self) -> None:
+        factory = self.factory
+        peer = self.transport.getPeer()  # type: ignore[union-attr]
+        self.address = getattr(peer, "host", str(peer))
+        noDelay = getattr(self.transport, "setTcpNoDelay", None)
+        if noDelay is not None:
+            noDelay(True)  # replies must not wait for Nagle's 40 ms
+        self.outbox = Outbox(self.transport, factory.flusher, factory.maxOutput, self._overflowed)  # type: ignore[arg-type]
+        self._pending: deque[bytes | None] = deque()
+        now = factory.clock.seconds()
+        self._tokens, self._tokensAt, self._lastHeard = float(factory.floodBurst or 0), now, now
+        try:
+            factory.service.connect(self)  # type: ignore[arg-type]
+        except ChatError as error:
+            self.refuseConnection(error)
+            self.closeWith(error.text)
+            return
+        self._admitted = True
+        if factory.aliveAfter is not None:
+            self._idleCall = factory.clock.callLater(factory.aliveAfter, self._checkIdle)
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        for call in (self._idleCall, self._drainCall):
+            if call is not None and call.active():
+                call.cancel()
+        self._idleCall = self._drainCall = None
+        if self.outbox is not None:
+            self.outbox.stopProducing()
+        if self._admitted:
+            self._admitted = False
+            self.factory.service.disconnect(self, self.closeReason)  # type: ignore[arg-type]
+
+    # Output
+
+    def send(self, data: bytes) -> None:
+        """
+        Queue C{data} (whole lines, already encoded) for this connection.
+        """
+        if self.outbox is not None:
+            self.outbox.write(data)
+
+    def sendLine(self, line: bytes) -> None:
+        self.send(line + b"\n")
+
+    def closeWith(self, reason: str) -> None:
+        """
+        Send what is queued, then close; C{reason} is what the rooms are told.
+        """
+        self.closeReason = reason
+        if self.outbox is not None:
+            self.outbox.close()
+        self.transport.loseConnection()  # type: ignore[union-attr]
+
+    def _overflowed(self) -> None:
+        self.closeReason = "too slow reading, output limit exceeded"
+        self.log.info("{address}: output limit exceeded, disconnecting", address=self.address)
+        self.transport.abortConnection()  # type: ignore[union-attr]
+
+    # Input
+
+    def dataReceived(self, data: bytes) -> None:
+        factory = self.factory
+        self._lastHeard = factory.clock.seconds()
+        self._probed = False
+        if self._discarding:
+            end = data.find(b"\n")
+            if end < 0:
+                return
+            data, self._discarding = data[end + 1 :], False
+        if self._partial:
+            data, self._partial = self._partial + data, b""
+        lines = data.split(b"\n")
+        tail = lines.pop()
+        limit = factory.maxLineLength
+        pending = self._pending
+        for line in lines:
+            if len(line) > limit + 1:  # + 1: a trailing "\r" does not count
+                pending.append(None)  # refused in turn, so replies stay in order
+            else:
+                pending.append(line)
+                self._backlog += len(line)
+        if len(tail) > limit:
+            pending.append(None)
+            self._discarding = True
+        else:
+            self._partial = tail
+        if self._backlog > factory.floodBacklog:
+            self.closeReason = "flooding"
+            self.inputRefused(InvalidArgument("flooding: too many lines too fast"))
+            self._pending.clear()
+            self.closeWith(self.closeReason)
+            return
+        self._drain()
+
+    def _drain(self) -> None:
+        """
+        Handle queued lines, as the flood limit and pending replies allow.
+        """
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            pending = self._pending
+            factory = self.factory
+            while pending and not self._blocked:
+                if self.transport is None or getattr(self.transport, "disconnecting", False):
+                    pending.clear()
+                    return
+                if factory.floodBurst is not None and not self._takeToken():
+                    wait = (1.0 - self._tokens) / factory.floodRate
+                    if self._drainCall is None or not self._drainCall.active():
+                        self._drainCall = factory.clock.callLater(wait, self._drain)
+                    return
+                line = pending.popleft()
+                if line is None:
+                    self.inputRefused(InvalidArgument("line too long"))
+                    continue
+                self._backlog -= len(line)
+                self._handleLine(line)
+        finally:
+            self._draining = False
+
+    def _takeToken(self) -> bool:
+        factory = self.factory
+        now = factory.clock.seconds()
+        burst = float(factory.floodBurst or 0)
+        self._tokens = min(burst, self._tokens + (now - self._tokensAt) * factory.floodRate)
+        self._tokensAt = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
+
+    def _handleLine(self, line: bytes) -> None:
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        try:
+            text = self.decodeLine(line)
+        except ChatError as error:
+            self.inputRefused(error)
+            return
+        try:
+            result = self.textReceived(text)
+        except Exception:
+            self.log.failure("unexpected error handling {line!r}", line=line)
+            self.internalError()
+            return
+        if isinstance(result, Deferred):
+            self._blocked = True
+            result.addErrback(self._unexpected, line)
+            result.addBoth(self._unblock)
+
+    def _unexpected(self, failure: Failure, line: bytes) -> None:
+        self.log.failure("unexpected error handling {line!r}", failure, line=line)
+        self.internalError()
+
+    def _unblock(self, ignored: object) -> None:
+        self._blocked = False
+        self._drain()
+
+    def decodeLine(self, line: bytes) -> str:
+        """
+        Decode one line; strict UTF-8 unless a protocol says otherwise.
+
+        @raise InvalidArgument: the line is not valid UTF-8.
+        """
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgument("invalid UTF-8") from None
+
+    # Liveness
+
+    def _checkIdle(self) -> None:
+        after = self.factory.aliveAfter
+        assert after is not None
+        clock = self.factory.clock
+        idle = clock.seconds() - self._lastHeard
+        if idle < after:
+            self._idleCall = clock.callLater(after - idle, self._checkIdle)
+        elif not self._probed:
+            self._probed = True
+            self.probeIdle()
+            self._idleCall = clock.callLater(after, self._checkIdle)
+        else:
+            self._idleCall = None
+            self.closeWith("timed out")
+
+    # For subclasses
+
+    def textReceived(self, text: str) -> Any:
+        """
+        Handle one decoded line (without its line ending).
+        """
+        raise NotImplementedError()
+
+    def inputRefused(self, error: ChatError) -> None:
+        """
+        Tell the user a line was refused before it reached L{textReceived}.
+        """
+        raise NotImplementedError()
+
+    def internalError(self) -> None:
+        """
+        Tell the user their line hit a bug; the connection stays open.
+        """
+        raise NotImplementedError()
+
+    def refuseConnection(self, error: ChatError) -> None:
+        """
+        Tell a newcomer why they are refused (the connection then closes).
+        """
+        raise NotImplementedError()
+
+    def probeIdle(self) -> None:
+        """
+        The peer has been silent C{aliveAfter} seconds: ask it to answer.
+        """

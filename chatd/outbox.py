@@ -1,0 +1,128 @@
+# -*- test-case-name: tests.test_outbox -*-
+"""
+Output batching and the slow-reader cap.
+
+Fan-out writes one pre-encoded message to many connections.  Calling
+C{transport.write} for each is the expensive part, so each connection appends
+to its own L{Outbox} and one L{FlushScheduler} hands every dirty outbox to its
+transport once per reactor turn with C{writeSequence}.
+
+The outbox is also the transport's push producer: when the kernel stops taking
+a reader's bytes, Twisted pauses it and output accumulates here instead, and a
+reader that lets more than C{limit} bytes pile up is cut off rather than
+growing the daemon's memory without bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime, ITransport
+from zope.interface import implementer
+
+
+class FlushScheduler:
+    """
+    Flushes every outbox with pending output, once per reactor turn.
+    """
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        self._dirty: list[Outbox] = []
+        self._call: IDelayedCall | None = None
+
+    def schedule(self, outbox: Outbox) -> None:
+        """
+        Flush C{outbox} at the end of this reactor turn.
+        """
+        self._dirty.append(outbox)
+        if self._call is None:
+            self._call = self.clock.callLater(0, self.flush)
+
+    def flush(self) -> None:
+        """
+        Hand every pending outbox's data to its transport now.
+        """
+        self._call = None
+        dirty, self._dirty = self._dirty, []
+        for outbox in dirty:
+            outbox.flush()
+
+    def cancel(self) -> None:
+        """
+        Drop the pending flush (for shutting down cleanly).
+        """
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+        self._call = None
+
+
+@implementer(IPushProducer)
+class Outbox:
+    """
+    One connection's pending output.
+
+    @ivar pending: bytes waiting to be handed to the transport.
+    """
+
+    __slots__ = ("transport", "scheduler", "limit", "overflowed", "_chunks", "pending", "_paused")
+
+    def __init__(
+        self,
+        transport: ITransport,
+        scheduler: FlushScheduler,
+        limit: int,
+        overflowed: Callable[[], None],
+    ) -> None:
+        self.transport = transport
+        self.scheduler = scheduler
+        self.limit = limit
+        self.overflowed = overflowed
+        self._chunks: list[bytes] | None = []
+        self.pending = 0
+        self._paused = False
+        transport.registerProducer(self, True)  # type: ignore[attr-defined]
+
+    def write(self, data: bytes) -> None:
+        """
+        Queue C{data}; it reaches the transport at the end of this turn.
+        """
+        chunks = self._chunks
+        if chunks is None:
+            return
+        if not chunks and not self._paused:
+            self.scheduler.schedule(self)
+        chunks.append(data)
+        self.pending += len(data)
+        if self.pending > self.limit:
+            self._chunks = None
+            self.overflowed()
+
+    def flush(self) -> None:
+        """
+        Hand queued data to the transport, unless it asked us to wait.
+        """
+        chunks = self._chunks
+        if self._paused or not chunks:
+            return
+        self._chunks = []
+        self.pending = 0
+        self.transport.writeSequence(chunks)
+
+    def close(self) -> None:
+        """
+        Flush what is queued and accept no more.
+        """
+        self._paused = False
+        self.flush()
+        self._chunks = None
+
+    def pauseProducing(self) -> None:
+        self._paused = True
+
+    def resumeProducing(self) -> None:
+        self._paused = False
+        self.flush()
+
+    def stopProducing(self) -> None:
+        self._chunks = None

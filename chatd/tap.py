@@ -1,0 +1,146 @@
+# -*- test-case-name: tests.test_tap -*-
+"""
+C{twistd chatd}: command-line options and the service tree they build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.application import strports
+from twisted.application.service import IService, MultiService
+from twisted.python import usage
+
+from chatd.service import ChatService
+from chatd.tchat import TchatFactory
+
+LISTEN_BACKLOG = 1024
+
+
+def endpoint(description: str) -> str:
+    """
+    Turn a bare port number into a TCP endpoint string with a listen backlog
+    large enough for a burst of logins; pass endpoint strings through.
+    """
+    if description.isdigit():
+        return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
+    return description
+
+
+def _optionalInt(value: str) -> int | None:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number or None
+
+
+def _names(value: str) -> list[str]:
+    return [name for name in value.split(",") if name]
+
+
+class Options(usage.Options):
+    """
+    Every option a site may tune; each limit has a default that suits a small
+    site, and 0 switches a limit off where that makes sense.
+    """
+
+    synopsis = "[options]"
+    longdesc = (
+        "Run the chatd chat daemon.  Listener options take a port number or a "
+        "Twisted endpoint string, e.g. tcp:12345:interface=127.0.0.1 or "
+        "ssl:12345:privateKey=key.pem:certKey=cert.pem for TLS."
+    )
+
+    optParameters: list[Any] = [
+        [
+            "port",
+            "p",
+            endpoint("12345"),
+            "TCHAT listener: a port number or an endpoint string.",
+            endpoint,
+        ],
+        [
+            "max-clients",
+            None,
+            1000,
+            "Connections accepted at once, all listeners together (0: no limit).",
+            _optionalInt,
+        ],
+        ["max-group-size", None, None, "Members a room accepts (0: no limit).", _optionalInt],
+        ["max-line-length", None, 4096, "Bytes in one line.", int],
+        ["max-body-lines", None, 100, "Lines in one TCHAT message body.", int],
+        ["max-body-bytes", None, 16384, "Characters in one TCHAT message body.", int],
+        [
+            "max-output",
+            None,
+            1048576,
+            "Bytes a slow reader may have waiting before it is disconnected.",
+            int,
+        ],
+        [
+            "flood-burst",
+            None,
+            100,
+            "Lines a client may send at once before it is throttled (0: no flood control).",
+            _optionalInt,
+        ],
+        ["flood-rate", None, 20.0, "Lines per second a throttled client may send.", float],
+        [
+            "alive-after",
+            None,
+            15.0,
+            "Seconds of silence before a TCHAT ALIVE probe (0: never).",
+            float,
+        ],
+        ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
+        ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
+    ]
+
+    def postOptions(self) -> None:
+        for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
+            if self[name] <= 0:
+                raise usage.UsageError(f"--{name} must be positive")
+        if self["flood-rate"] <= 0:
+            raise usage.UsageError("--flood-rate must be positive")
+
+
+def lineLimits(options: Options) -> dict[str, Any]:
+    """
+    The limits every line-protocol factory shares, from the options.
+    """
+    return {
+        "maxLineLength": options["max-line-length"],
+        "maxOutput": options["max-output"],
+        "floodBurst": options["flood-burst"],
+        "floodRate": options["flood-rate"],
+    }
+
+
+def makeService(options: Options, reactor: Any = None) -> IService:
+    """
+    Build the daemon: the chat service and one listener per front-end.
+
+    @param reactor: the reactor to listen and keep time with; tests pass a
+        C{MemoryReactorClock}.  Protocols never import the global one.
+    """
+    if reactor is None:
+        from twisted.internet import reactor
+    top = MultiService()
+    chat = ChatService(
+        reactor,
+        maxClients=options["max-clients"],
+        maxGroupSize=options["max-group-size"],
+        rooms=options["rooms"],
+        operators=options["operators"],
+    )
+    chat.setServiceParent(top)
+    tchat = TchatFactory(
+        chat,
+        reactor,
+        aliveAfter=options["alive-after"] or None,
+        maxBodyLines=options["max-body-lines"],
+        maxBodyBytes=options["max-body-bytes"],
+        **lineLimits(options),
+    )
+    strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+    return top

@@ -1,0 +1,243 @@
+# -*- test-case-name: tests.test_tchat -*-
+"""
+TCHAT 1, the course's line protocol: C{clt: VERB args} in, C{srv: ...} out.
+
+Every command gets exactly one final line, C{srv: OKAY!} or C{srv: ERROR NN}
+(the code of the L{chatd.errors.ChatError} the service raised), in the order
+the commands came.  SPEAK and MSGPV are followed by a body of C{clt: <text>}
+lines ended by C{clt: .}; the whole body is read before the one reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import maybeDeferred
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from chatd import errors
+from chatd.errors import ChatError
+from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.interfaces import IParticipant
+from chatd.lineproto import ChatFactory, ChatLineReceiver
+
+PREFIX = "clt: "
+OKAY = b"srv: OKAY!\n"
+
+
+def _body(lines: tuple[str, ...]) -> bytes:
+    return "".join(f"srv: {line}\n" for line in lines).encode("utf-8") + b"srv: .\n"
+
+
+def encodeSpeak(event: RoomMessage) -> bytes:
+    head = f"srv: SPEAK {event.sender} {event.room} {event.when}\n".encode()
+    return head + _body(event.lines)
+
+
+def encodePrivate(event: PrivateMessage) -> bytes:
+    return f"srv: MSGPV {event.sender} {event.when}\n".encode() + _body(event.lines)
+
+
+def encodeMembership(event: Membership) -> bytes:
+    verb = "ENTER" if event.joined else "LEAVE"
+    return f"srv: {verb} {event.room} {event.nick} {event.when}\n".encode()
+
+
+def encodeNotice(event: Notice) -> bytes:
+    return f"srv: NOTICE {event.when}\n".encode() + _body(tuple(event.text.splitlines()))
+
+
+def encodeError(code: int) -> bytes:
+    return b"srv: ERROR %02d\n" % (code,)
+
+
+class _Body:
+    """
+    A SPEAK or MSGPV body being read: what to do with it once it ends.
+    """
+
+    __slots__ = ("command", "argument", "lines", "size", "tooBig")
+
+    def __init__(self, command: Callable[[str, tuple[str, ...]], Any], argument: str) -> None:
+        self.command, self.argument = command, argument
+        self.lines: list[str] = []
+        self.size = 0
+        self.tooBig = False
+
+
+@implementer(IParticipant)
+class TchatProtocol(ChatLineReceiver):
+    """
+    One TCHAT connection.
+    """
+
+    protocolName = "tchat"
+    factory: TchatFactory
+    _body: _Body | None = None
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        if self._admitted:
+            self.send(b"srv: TCHAT 1\n")
+
+    # Input
+
+    def textReceived(self, text: str) -> Any:
+        if self._body is not None:
+            return self._bodyLine(text)
+        if not text.startswith(PREFIX):
+            self.send(encodeError(errors.UnknownCommand.code))
+            return None
+        verb, _, argument = text[len(PREFIX) :].partition(" ")
+        if verb in ("SPEAK", "MSGPV"):
+            command = self.cmd_SPEAK if verb == "SPEAK" else self.cmd_MSGPV
+            self._body = _Body(command, argument)
+            return None
+        if verb == "ALIVE":
+            return None  # the answer to our probe: never replied to
+        handler = getattr(self, "cmd_" + verb, None)
+        if handler is None:
+            self.send(encodeError(errors.UnknownCommand.code))
+            return None
+        if self.nick is None and verb != "LOGIN":
+            self.send(encodeError(errors.NotLoggedIn.code))
+            return None
+        return self._reply(maybeDeferred(handler, argument))
+
+    def _bodyLine(self, text: str) -> Any:
+        body = self._body
+        assert body is not None
+        if text == PREFIX + ".":
+            self._body = None
+            if body.tooBig:
+                self.send(encodeError(errors.InvalidArgument.code))
+                return None
+            if self.nick is None:
+                self.send(encodeError(errors.NotLoggedIn.code))
+                return None
+            return self._reply(maybeDeferred(body.command, body.argument, tuple(body.lines)))
+        if not text.startswith(PREFIX):
+            body.tooBig = True  # a malformed body is refused as a whole
+            return None
+        line = text[len(PREFIX) :]
+        body.size += len(line)
+        if len(body.lines) >= self.factory.maxBodyLines or body.size > self.factory.maxBodyBytes:
+            body.tooBig = True
+        else:
+            body.lines.append(line)
+        return None
+
+    def _reply(self, result: Any) -> Any:
+        return result.addCallbacks(self._okay, self._refused)
+
+    def _okay(self, extra: object) -> None:
+        # Commands answer with extra lines (bytes) before OKAY!, or anything else.
+        self.send(extra + OKAY if isinstance(extra, bytes) else OKAY)
+
+    def _refused(self, failure: Failure) -> None:
+        error = failure.value
+        if isinstance(error, ChatError):
+            self.send(encodeError(error.code))
+        else:
+            self.log.failure("TCHAT command failed", failure)
+            self.internalError()
+
+    def inputRefused(self, error: ChatError) -> None:
+        if self._body is not None:
+            self._body.tooBig = True
+        else:
+            self.send(encodeError(error.code))
+
+    def internalError(self) -> None:
+        self.send(encodeError(errors.InternalError.code))
+
+    def refuseConnection(self, error: ChatError) -> None:
+        self.send(encodeError(error.code))
+
+    def probeIdle(self) -> None:
+        self.send(b"srv: ALIVE\n")
+
+    # Commands: each returns extra reply lines (or None) or raises ChatError
+
+    @staticmethod
+    def _single(argument: str) -> str:
+        if not argument or " " in argument:
+            raise errors.InvalidArgument()
+        return argument
+
+    def cmd_LOGIN(self, argument: str) -> Any:
+        nick, _, password = argument.partition(" ")
+        if not nick or " " in password:
+            raise errors.InvalidArgument()
+        return self.factory.service.login(self, nick, password or None)
+
+    def cmd_CREAT(self, argument: str) -> Any:
+        return self.factory.service.createRoom(self, self._single(argument))
+
+    def cmd_ENTER(self, argument: str) -> Any:
+        return self.factory.service.enter(self, self._single(argument))
+
+    def cmd_LEAVE(self, argument: str) -> Any:
+        return self.factory.service.leave(self, self._single(argument))
+
+    def cmd_LSMEM(self, argument: str) -> bytes:
+        room = self._single(argument)
+        names = self.factory.service.members(self, room)
+        lines = [f"srv: LSMEM {room} {len(names)}\n"] + [f"srv: {name}\n" for name in names]
+        return "".join(lines).encode("utf-8")
+
+    def cmd_SPEAK(self, argument: str, lines: tuple[str, ...]) -> Any:
+        return self.factory.service.say(self, self._single(argument), lines)
+
+    def cmd_MSGPV(self, argument: str, lines: tuple[str, ...]) -> Any:
+        return self.factory.service.tell(self, self._single(argument), lines)
+
+    # Events from the service (IParticipant)
+
+    def roomMessage(self, event: RoomMessage) -> None:
+        self.send(event.wire(encodeSpeak))
+
+    def privateMessage(self, event: PrivateMessage) -> None:
+        self.send(event.wire(encodePrivate))
+
+    def membershipChanged(self, event: Membership) -> None:
+        self.send(event.wire(encodeMembership))
+
+    def renamed(self, event: Rename) -> None:
+        # TCHAT has no rename line: members see the old name leave and the new
+        # one enter, which keeps a strict client's member lists right.
+        self.send(
+            "".join(
+                f"srv: LEAVE {room} {event.old} {event.when}\n"
+                f"srv: ENTER {room} {event.new} {event.when}\n"
+                for room in event.rooms
+            ).encode("utf-8")
+        )
+
+    def notice(self, event: Notice) -> None:
+        self.send(event.wire(encodeNotice))
+
+    def disconnect(self, error: ChatError) -> None:
+        self._admitted = False  # the service has already forgotten us
+        self.send(encodeError(error.code))
+        self.closeWith(error.text)
+
+
+class TchatFactory(ChatFactory):
+    """
+    Builds TCHAT connections for one listener.
+
+    @ivar maxBodyLines: lines in one SPEAK or MSGPV body.
+    @ivar maxBodyBytes: characters in one body.
+    """
+
+    protocol = TchatProtocol
+
+    def __init__(
+        self, *args: Any, maxBodyLines: int = 100, maxBodyBytes: int = 16 * 1024, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.maxBodyLines = maxBodyLines
+        self.maxBodyBytes = maxBodyBytes

@@ -1,0 +1,37 @@
+"""
+Helpers for driving chatd's protocols in memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.address import IPv4Address
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+
+_port = [40000]
+
+
+def connect(factory: Any, clock: Clock, host: str = "127.0.0.1") -> tuple[Any, StringTransport]:
+    """
+    Build a protocol from C{factory} on a fresh L{StringTransport}; output is
+    flushed by C{clock.advance(0)} (see L{output}).
+    """
+    _port[0] += 1
+    proto = factory.buildProtocol(IPv4Address("TCP", host, _port[0]))
+    assert proto is not None
+    transport = StringTransport(peerAddress=IPv4Address("TCP", host, _port[0]))
+    proto.makeConnection(transport)
+    return proto, transport
+
+
+def output(transport: StringTransport, clock: Clock) -> bytes:
+    """
+    Everything written to C{transport} so far, after this reactor turn's
+    flush; the transport is cleared.
+    """
+    clock.advance(0)
+    data: bytes = transport.value()
+    transport.clear()
+    return data

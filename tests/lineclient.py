@@ -1,0 +1,62 @@
+"""
+A line-oriented test client for real loopback connections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred, DeferredQueue
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.protocols.basic import LineOnlyReceiver
+from twisted.python.failure import Failure
+
+TIMEOUT = 10.0
+
+
+class LineClient(LineOnlyReceiver):
+    """
+    Collects received lines in a queue; L{line} waits for the next one.
+    """
+
+    delimiter = b"\n"
+    MAX_LENGTH = 1 << 20
+
+    def __init__(self, reactor: Any) -> None:
+        self.reactor = reactor
+        self.lines: DeferredQueue[str] = DeferredQueue()
+        self.closed: Deferred[None] = Deferred()
+
+    def lineReceived(self, line: bytes) -> None:
+        self.lines.put(line.rstrip(b"\r").decode("utf-8"))
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self.closed.callback(None)
+
+    def send(self, *lines: str) -> None:
+        self.transport.write("".join(line + "\r\n" for line in lines).encode("utf-8"))  # type: ignore[union-attr]
+
+    async def line(self) -> str:
+        """
+        The next line received, or a timeout after L{TIMEOUT} seconds.
+        """
+        d = self.lines.get()
+        d.addTimeout(TIMEOUT, self.reactor)
+        return await d
+
+    async def nextLines(self, count: int) -> list[str]:
+        return [await self.line() for _ in range(count)]
+
+    async def close(self) -> None:
+        self.transport.loseConnection()  # type: ignore[union-attr]
+        await self.closed
+
+
+async def connectLines(reactor: Any, port: int, host: str = "127.0.0.1") -> LineClient:
+    """
+    Connect a L{LineClient} to C{host:port}.
+    """
+    endpoint = TCP4ClientEndpoint(reactor, host, port, timeout=int(TIMEOUT))
+    d = connectProtocol(endpoint, LineClient(reactor))
+    d.addTimeout(TIMEOUT, reactor)
+    return await d

@@ -1,0 +1,96 @@
+"""
+Tests for L{chatd.tap}: options and the service tree they build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol, wrapClientTLS
+from twisted.internet.ssl import Certificate, optionsForClientTLS
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python.usage import UsageError
+
+from chatd.service import ChatService
+from chatd.tap import Options, endpoint, makeService
+from chatd.tchat import TchatFactory
+from tests.daemon import startDaemon
+from tests.lineclient import TIMEOUT, LineClient
+from tests.tls import makeCertificate
+
+
+def parse(*args: str) -> Options:
+    options = Options()
+    options.parseOptions(list(args))
+    return options
+
+
+def test_barePortGetsBacklog() -> None:
+    """
+    A bare port number becomes a TCP endpoint with a large listen backlog;
+    endpoint strings pass through untouched.
+    """
+    assert endpoint("12345") == "tcp:12345:backlog=1024"
+    assert parse("--port", "4000")["port"] == "tcp:4000:backlog=1024"
+    assert parse("--port", "ssl:4000:privateKey=k")["port"] == "ssl:4000:privateKey=k"
+
+
+def test_badLimitsRefused() -> None:
+    """
+    Nonsensical limits are usage errors, not crashes at run time.
+    """
+    for args in (["--max-line-length", "0"], ["--flood-rate", "-1"], ["--max-clients", "-2"]):
+        with pytest.raises((UsageError, ValueError)):
+            parse(*args)
+
+
+def test_makeServiceListens() -> None:
+    """
+    makeService builds the chat service and a TCHAT listener with the
+    options' limits.
+    """
+    memory = MemoryReactorClock()
+    options = parse("--port", "tcp:4321:interface=127.0.0.1", "--max-clients", "7", "--rooms", "a,b")
+    top = makeService(options, memory)
+    top.startService()
+    try:
+        [(port, factory, backlog, interface)] = memory.tcpServers
+        assert (port, backlog, interface) == (4321, 50, "127.0.0.1")
+        assert isinstance(factory, TchatFactory)
+        service = factory.service
+        assert isinstance(service, ChatService)
+        assert service.maxClients == 7
+        assert service.rooms() == [("a", 0), ("b", 0)]
+    finally:
+        top.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_tlsListener(tmp_path: Path) -> None:
+    """
+    An C{ssl:} endpoint string gives TCHAT over TLS with no code of ours.
+    """
+    keyPath, certPath = makeCertificate(tmp_path)
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        f"ssl:0:interface=127.0.0.1:privateKey={keyPath}:certKey={certPath}",
+    )
+    try:
+        trust = Certificate.loadPEM(certPath.read_bytes())
+        tls = wrapClientTLS(
+            optionsForClientTLS("localhost", trustRoot=trust),
+            TCP4ClientEndpoint(reactor, "127.0.0.1", daemon.ports["TchatFactory"]),
+        )
+        d = connectProtocol(tls, LineClient(reactor))
+        d.addTimeout(TIMEOUT, reactor)
+        client = await d
+        assert await client.line() == "srv: TCHAT 1"
+        client.send("clt: LOGIN secure")
+        assert await client.line() == "srv: OKAY!"
+        await client.close()
+    finally:
+        daemon.stop()
