@@ -76,8 +76,19 @@ def postgresServer() -> Iterator[str]:
         prefix = ["runuser", "-u", "postgres", "--"]
     data, log = os.path.join(base, "data"), os.path.join(base, "log")
     subprocess.run(
-        [*prefix, initdb, "-D", data, "-U", "chatd", "--auth=trust", "--no-sync",
-         "-E", "UTF8", "--locale=C"],
+        [
+            *prefix,
+            initdb,
+            "-D",
+            data,
+            "-U",
+            "chatd",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
         check=True,
         capture_output=True,
     )

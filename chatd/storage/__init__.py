@@ -29,7 +29,7 @@ def openStore(
         if db.startswith("sqlite:"):
             from chatd.storage.sqlite import sqliteStore
 
-            return sqliteStore(db[len("sqlite:"):], reactor, flushInterval=flushInterval)
+            return sqliteStore(db[len("sqlite:") :], reactor, flushInterval=flushInterval)
         raise ValueError(f"unsupported --db {db!r}: use postgresql://... or sqlite:PATH")
     from chatd.storage.sqlite import dataDirStore
 

@@ -180,8 +180,15 @@ class SQLChatStore(Service):
                 " name = excluded.name, mode = excluded.mode, capacity = excluded.capacity,"
                 " topic = excluded.topic, autojoin = excluded.autojoin"
             ),
-            (key(room.name), room.name, room.mode, room.capacity, room.topic,
-             int(room.autojoin), when),
+            (
+                key(room.name),
+                room.name,
+                room.mode,
+                room.capacity,
+                room.topic,
+                int(room.autojoin),
+                when,
+            ),
         )
 
     def saveRoom(self, room: RoomSettings, when: int) -> Deferred[None]:
