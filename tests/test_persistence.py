@@ -390,6 +390,7 @@ class HistoryTests(PersistenceTestCase):
         """
         alice, bob = self.login("alice"), self.login("bob")
         self.service.tell(alice, "bob", ("hi",))
+        self.assertIsInstance(bob.events[-1], PrivateMessage)
         self.assertEqual(len(self.store._messages), 1)
         self.assertEqual(self.successResultOf(self.store.undelivered("bob")), [])
 

@@ -47,13 +47,22 @@ def test_badLimitsRefused() -> None:
             parse(*args)
 
 
-def test_makeServiceListens() -> None:
+def test_makeServiceListens(tmp_path: Path) -> None:
     """
     makeService builds the chat service and a TCHAT listener with the
     options' limits.
     """
     memory = MemoryReactorClock()
-    options = parse("--port", "tcp:4321:interface=127.0.0.1", "--max-clients", "7", "--rooms", "a,b")
+    options = parse(
+        "--port",
+        "tcp:4321:interface=127.0.0.1",
+        "--max-clients",
+        "7",
+        "--rooms",
+        "a,b",
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
     top = makeService(options, memory)
     top.startService()
     try:
@@ -94,3 +103,25 @@ async def test_tlsListener(tmp_path: Path) -> None:
         await client.close()
     finally:
         daemon.stop()
+
+
+def test_storeOptions(tmp_path: Path) -> None:
+    """
+    The store comes first in the service tree (so it stops last, after the
+    chat service, and flushes what was acknowledged); --data-dir is created,
+    --history-count reaches the service, nonsense is refused.
+    """
+    from chatd.storage.sql import SQLChatStore
+
+    memory = MemoryReactorClock()
+    data = tmp_path / "data"
+    options = parse("--data-dir", str(data), "--history-count", "5", "--flush-interval", "0.05")
+    top = makeService(options, memory)
+    store, chat = list(top)[:2]  # type: ignore[call-overload]
+    assert isinstance(store, SQLChatStore) and store.flushInterval == 0.05
+    assert isinstance(chat, ChatService) and chat.historyCount == 5
+    assert data.is_dir()
+    store.pool.close()
+    for args in (["--history-count", "-1"], ["--flush-interval", "0"]):
+        with pytest.raises(UsageError):
+            parse(*args)
