@@ -404,7 +404,7 @@ class OfflineTests(PersistenceTestCase):
         """
         self.registered("bob", "sesame")
         alice = self.login("alice")
-        self.assertIsNone(self.service.tell(alice, "Bob", ("first",)))
+        self.service.tell(alice, "Bob", ("first",))
         self.clock.advance(5)
         self.service.tell(alice, "bob", ("second", "two lines"))
         self.assertRaises(errors.NoSuchUser, self.service.tell, alice, "carol", ("x",))

@@ -40,7 +40,7 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertEqual(self.send(alice, ta, "clt: REGIS open sesame"), b"srv: ERROR 10\n")
         self.assertEqual(self.send(alice, ta, "clt: REGIS sesame"), b"srv: OKAY!\n")
         alice.transport.loseConnection()  # type: ignore[union-attr]
-        alice.connectionLost(None)  # type: ignore[arg-type]
+        alice.connectionLost(None)
         other, to = connect(self.factory, self.clock)
         output(to, self.clock)
         self.assertEqual(self.send(other, to, "clt: LOGIN alice"), b"srv: ERROR 22\n")
