@@ -62,6 +62,8 @@ def test_makeServiceListens(tmp_path: Path) -> None:
         "a,b",
         "--data-dir",
         str(tmp_path / "data"),
+        "--talk",
+        "",  # TCHAT only here; the talk listener is tested in tests/test_talk.py
     )
     top = makeService(options, memory)
     top.startService()

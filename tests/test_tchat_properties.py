@@ -47,11 +47,18 @@ def test_arbitraryBytes(chunks: list[bytes]) -> None:
 command = st.builds(
     lambda verb, args: ("clt: " + verb + (" " + args if args else "")).encode("utf-8"),
     st.sampled_from(VERBS),
-    st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=30),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"), max_size=30),
 )
-rawLine = st.binary(max_size=100).map(lambda b: b.replace(b"\n", b"")).filter(
-    lambda b: not b.startswith(b"clt: SPEAK") and not b.startswith(b"clt: MSGPV")
-    and not b.startswith(b"clt: ALIVE")
+rawLine = (
+    st.binary(max_size=100)
+    .map(lambda b: b.replace(b"\n", b""))
+    .filter(
+        lambda b: (
+            not b.startswith(b"clt: SPEAK")
+            and not b.startswith(b"clt: MSGPV")
+            and not b.startswith(b"clt: ALIVE")
+        )
+    )
 )
 
 
