@@ -8,7 +8,9 @@ an older chatd is upgraded in place and a failed upgrade leaves it untouched.
 Append new migrations to L{MIGRATIONS}; never edit one that has shipped.
 
 The SQL uses C{?} placeholders and only what both engines accept (C{BIGINT},
-C{TEXT}, partial indexes, C{ON CONFLICT ... DO UPDATE}).
+C{TEXT}, partial indexes, C{ON CONFLICT ... DO UPDATE}); C{{id_type}} is the
+one difference: SQLite's C{INTEGER PRIMARY KEY} is the 64-bit rowid itself
+(no second index to maintain per message), PostgreSQL's needs C{BIGINT}.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ DEFAULT_ROOMS = (
     RoomSettings("Informatique", APPROVAL),
     RoomSettings("Marketing", APPROVAL),
 )
+
+#: C{{id_type}} in L{MIGRATIONS}, by parameter style.
+ID_TYPE = {"qmark": "INTEGER", "format": "BIGINT"}
 
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 
@@ -54,7 +59,7 @@ MIGRATIONS: list[list[str]] = [
             requested BIGINT NOT NULL,
             PRIMARY KEY (room_key, nick_key))""",
         """CREATE TABLE messages (
-            id BIGINT PRIMARY KEY,
+            id {id_type} PRIMARY KEY,
             room_key TEXT,
             room TEXT,
             sender TEXT NOT NULL,
@@ -67,3 +72,16 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX messages_pending ON messages (recipient_key, id) WHERE pending = 1",
     ],
 ]
+
+_COLUMNS = "id, room_key, room, sender, recipient_key, recipient, body, sent, pending"
+
+#: Insert a batch of message rows given as one JSON array of arrays, by
+#: parameter style (C{qmark}: SQLite's JSON1, C{format}: PostgreSQL).
+INSERT_MESSAGES = {
+    "qmark": f"INSERT INTO messages ({_COLUMNS}) SELECT "
+    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(9))
+    + " FROM json_each(?)",
+    "format": f"INSERT INTO messages ({_COLUMNS}) SELECT "
+    "(r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::bigint,"
+    " (r->>8)::integer FROM json_array_elements(%s::json) AS r",
+}

@@ -8,7 +8,9 @@ L{chatd.storage.postgres} make the pool; the SQL here serves both.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from twisted.application.service import Service
@@ -20,12 +22,20 @@ from zope.interface import implementer
 
 from chatd import errors
 from chatd.events import PrivateMessage, RoomMessage
-from chatd.names import key
+from chatd.names import key as _key
 from chatd.storage.batch import WriteBehind
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
-from chatd.storage.schema import DEFAULT_ROOMS, MIGRATIONS, VERSION_TABLE
+from chatd.storage.schema import (
+    DEFAULT_ROOMS,
+    ID_TYPE,
+    INSERT_MESSAGES,
+    MIGRATIONS,
+    VERSION_TABLE,
+)
 
 T = TypeVar("T")
+#: Names are keyed once per message: remember the few thousand in use.
+key = lru_cache(maxsize=16384)(_key)
 Cursor = Any
 MessageRow = tuple[int, str | None, str | None, str, str | None, str | None, str, int, int]
 NO_LIMIT = 2**62
@@ -52,6 +62,7 @@ class SQLChatStore(Service):
     ) -> None:
         self.pool = pool
         self.paramstyle = paramstyle
+        self.insertMessages = INSERT_MESSAGES[paramstyle]
         self.flushInterval = flushInterval
         self._batch: WriteBehind[MessageRow] = WriteBehind(
             clock, self._writeMessages, flushInterval, maxBatch
@@ -123,7 +134,7 @@ class SQLChatStore(Service):
             )
         for statements in MIGRATIONS[version:]:
             for statement in statements:
-                txn.execute(statement)
+                txn.execute(statement.replace("{id_type}", ID_TYPE[self.paramstyle]))
         if version == 0:
             for room in DEFAULT_ROOMS:
                 self._saveRoom(txn, room, 0)
@@ -266,14 +277,15 @@ class SQLChatStore(Service):
         return self._lastId or 0
 
     def _writeMessages(self, rows: list[MessageRow]) -> Deferred[None]:
+        """
+        Insert a batch with one statement whose one parameter is the rows as
+        JSON: the driver then leaves Python (and releases the GIL) once per
+        batch instead of once per row, which keeps the writer thread from
+        contending with the reactor thread for every message.
+        """
+
         def run(txn: Cursor) -> None:
-            txn.executemany(
-                self._sql(
-                    "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient,"
-                    " body, sent, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ),
-                rows,
-            )
+            txn.execute(self.insertMessages, (json.dumps(rows),))
 
         return self._run(run)
 
