@@ -41,6 +41,66 @@ MessageRow = tuple[int, str | None, str | None, str, str | None, str | None, str
 NO_LIMIT = 2**62
 
 
+def convert(query: str, paramstyle: str) -> str:
+    """
+    C{query}, written with C{?} placeholders, for a driver of C{paramstyle}.
+    """
+    return query.replace("?", "%s") if paramstyle == "format" else query
+
+
+def migrate(txn: Cursor, paramstyle: str) -> None:
+    """
+    Bring the schema reached through DB-API cursor C{txn} up to date, in the
+    caller's transaction; a fresh database also gets L{DEFAULT_ROOMS}.
+
+    @raise RuntimeError: the database was made by a newer chatd.
+    """
+    txn.execute(VERSION_TABLE)
+    txn.execute("SELECT version FROM schema_version")
+    row = txn.fetchone()
+    if row is None:
+        version = 0
+        txn.execute("INSERT INTO schema_version (version) VALUES (0)")
+    else:
+        version = row[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database has schema version {version}, newer than this chatd "
+            f"({len(MIGRATIONS)}); upgrade chatd"
+        )
+    for statements in MIGRATIONS[version:]:
+        for statement in statements:
+            txn.execute(statement.replace("{id_type}", ID_TYPE[paramstyle]))
+    if version == 0:
+        for room in DEFAULT_ROOMS:
+            saveRoomRow(txn, paramstyle, room, 0)
+    txn.execute(convert("UPDATE schema_version SET version = ?", paramstyle), (len(MIGRATIONS),))
+
+
+def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> None:
+    """
+    Create or update C{room}'s row.
+    """
+    txn.execute(
+        convert(
+            "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_key) DO UPDATE SET"
+            " name = excluded.name, mode = excluded.mode, capacity = excluded.capacity,"
+            " topic = excluded.topic, autojoin = excluded.autojoin",
+            paramstyle,
+        ),
+        (
+            key(room.name),
+            room.name,
+            room.mode,
+            room.capacity,
+            room.topic,
+            int(room.autojoin),
+            when,
+        ),
+    )
+
+
 @implementer(IChatStore)
 class SQLChatStore(Service):
     """
@@ -73,7 +133,7 @@ class SQLChatStore(Service):
     # Plumbing
 
     def _sql(self, query: str) -> str:
-        return query.replace("?", "%s") if self.paramstyle == "format" else query
+        return convert(query, self.paramstyle)
 
     def _run(self, fn: Callable[..., T], *args: Any) -> Deferred[T]:
         """
@@ -118,30 +178,8 @@ class SQLChatStore(Service):
 
     # Schema
 
-    def _migrate(self, txn: Cursor) -> None:
-        txn.execute(VERSION_TABLE)
-        txn.execute("SELECT version FROM schema_version")
-        row = txn.fetchone()
-        if row is None:
-            version = 0
-            txn.execute("INSERT INTO schema_version (version) VALUES (0)")
-        else:
-            version = row[0]
-        if version > len(MIGRATIONS):
-            raise RuntimeError(
-                f"the database has schema version {version}, newer than this chatd "
-                f"({len(MIGRATIONS)}); upgrade chatd"
-            )
-        for statements in MIGRATIONS[version:]:
-            for statement in statements:
-                txn.execute(statement.replace("{id_type}", ID_TYPE[self.paramstyle]))
-        if version == 0:
-            for room in DEFAULT_ROOMS:
-                self._saveRoom(txn, room, 0)
-        txn.execute(self._sql("UPDATE schema_version SET version = ?"), (len(MIGRATIONS),))
-
     def _load(self, txn: Cursor) -> tuple[Snapshot, int]:
-        self._migrate(txn)
+        migrate(txn, self.paramstyle)
         snapshot = Snapshot()
         txn.execute(
             "SELECT name, mode, capacity, topic, autojoin FROM rooms ORDER BY created, room_key"
@@ -184,23 +222,7 @@ class SQLChatStore(Service):
         )
 
     def _saveRoom(self, txn: Cursor, room: RoomSettings, when: int) -> None:
-        txn.execute(
-            self._sql(
-                "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_key) DO UPDATE SET"
-                " name = excluded.name, mode = excluded.mode, capacity = excluded.capacity,"
-                " topic = excluded.topic, autojoin = excluded.autojoin"
-            ),
-            (
-                key(room.name),
-                room.name,
-                room.mode,
-                room.capacity,
-                room.topic,
-                int(room.autojoin),
-                when,
-            ),
-        )
+        saveRoomRow(txn, self.paramstyle, room, when)
 
     def saveRoom(self, room: RoomSettings, when: int) -> Deferred[None]:
         return self._run(self._saveRoom, room, when)
