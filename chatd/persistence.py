@@ -186,6 +186,8 @@ class Persistence:
             participant.notice(Notice("you are in " + ", ".join(entered), self.service._now()))
         for room in entered:
             await self._replay(participant, room, mark)
+        if key(nick) not in self.registered:
+            return  # only registered names receive messages while away
         waiting = await self.store.undelivered(nick)
         if participant.nick != nick or participant not in self.service._joined:
             return
