@@ -210,7 +210,7 @@ async def test_survivesRestart(backend: Backend) -> None:
     await first.setMembership("alice", "Jeux", True)
     await first.setAccess("Marketing", "alice", True, 3)
     last = 0
-    for i in range(50):
+    for i in range(250):  # more than one INSERT statement's worth
         last = first.addMessage("Jeux", "alice", None, (f"m{i}",), 10 + i)
     first.addMessage(None, "bob", "alice", ("while away",), 99, pending=True)
     await stop(first)
@@ -221,7 +221,8 @@ async def test_survivesRestart(backend: Backend) -> None:
         assert snapshot.accounts == {"alice"}
         assert snapshot.access == {"marketing": {"alice": ("alice", True)}}
         assert await second.memberships("alice") == ["Jeux"]
-        assert len(await second.history("Jeux", 100)) == 50
+        history = await second.history("Jeux", 1000)
+        assert [m.lines for m in history] == [(f"m{i}",) for i in range(250)]
         assert [m.lines for _, m in await second.undelivered("alice")] == [("while away",)]
         assert second.addMessage("Jeux", "bob", None, ("next",), 200) == last + 2
     finally:

@@ -73,15 +73,12 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
-_COLUMNS = "id, room_key, room, sender, recipient_key, recipient, body, sent, pending"
-
-#: Insert a batch of message rows given as one JSON array of arrays, by
-#: parameter style (C{qmark}: SQLite's JSON1, C{format}: PostgreSQL).
-INSERT_MESSAGES = {
-    "qmark": f"INSERT INTO messages ({_COLUMNS}) SELECT "
-    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(9))
-    + " FROM json_each(?)",
-    "format": f"INSERT INTO messages ({_COLUMNS}) SELECT "
-    "(r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::bigint,"
-    " (r->>8)::integer FROM json_array_elements(%s::json) AS r",
-}
+#: A batch of messages is inserted with C{INSERT_MESSAGES} followed by up to
+#: C{ROWS_PER_INSERT} comma-separated C{MESSAGE_VALUES}: 900 parameters, under
+#: the 999 that older SQLite builds allow in one statement.
+INSERT_MESSAGES = (
+    "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
+    " pending) VALUES "
+)
+MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+ROWS_PER_INSERT = 100
