@@ -22,6 +22,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
+from twisted.logger import Logger
 
 from chatd import errors
 from chatd.names import key
@@ -149,8 +150,11 @@ class Backoff:
 
 class Accounts:
     """
-    Password checks for registered nicknames, against the store.
+    Password checks for registered nicknames, against the store.  Failed
+    attempts are logged (without the password) for tools like fail2ban.
     """
+
+    log = Logger()
 
     def __init__(
         self,
@@ -181,6 +185,12 @@ class Accounts:
         if not await self.checker.verify(passwordHash, password):
             self.perName.failed(key(nick))
             self.perAddress.failed(address)
+            self.log.info(
+                "bad password for {nick} from {address}{unknown}",
+                nick=nick,
+                address=address,
+                unknown="" if passwordHash else " (not registered)",
+            )
             raise errors.BadPassword()
         self.perName.succeeded(key(nick))
         if self.checker.hasher.check_needs_rehash(passwordHash or ""):

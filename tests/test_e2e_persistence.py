@@ -9,25 +9,33 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
 import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from tests.daemon import Daemon, startDaemon
 from tests.lineclient import LineClient, connectLines
+from tests.pgserver import createDatabase, postgresServer
+
+__all__ = ["postgresServer"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
+    """
+    The daemon's storage options: a data directory, or a fresh database on
+    the tests' PostgreSQL server.
+    """
+    if request.param == "sqlite":
+        return ["--data-dir", str(tmp_path / "data")]
+    return ["--db", createDatabase(request.getfixturevalue("postgresServer"))]
 
 
 def start(tmp_path: Path, *args: str) -> Daemon:
-    return startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--flood-burst",
-        "0",
-        *args,
-    )
+    if "--db" not in args:
+        args = ("--data-dir", str(tmp_path / "data"), *args)
+    return startDaemon(tmp_path, "--port", "tcp:0:interface=127.0.0.1", "--flood-burst", "0", *args)
 
 
 async def command(client: LineClient, *lines: str) -> list[str]:
@@ -58,14 +66,15 @@ def spoken(lines: list[str]) -> list[str]:
 
 
 @pytest_twisted.ensureDeferred
-async def test_restartAfterSigterm(tmp_path: Path) -> None:
+async def test_restartAfterSigterm(tmp_path: Path, database: list[str]) -> None:
     """
     After SIGTERM, a restarted daemon on the same data directory still has
     the registered accounts (and refuses them without their password), the
     rooms users created and were in, every acknowledged message (sent right
-    up to the signal), and the private message waiting for an absent user.
+    up to the signal), and the private message waiting for an absent user;
+    with SQLite and with PostgreSQL.
     """
-    daemon = start(tmp_path)
+    daemon = start(tmp_path, *database)
     try:
         alice, bob = await connect(daemon), await connect(daemon)
         assert (await command(alice, "clt: LOGIN alice"))[-1] == "srv: OKAY!"
@@ -90,7 +99,7 @@ async def test_restartAfterSigterm(tmp_path: Path) -> None:
     assert status in (0, -signal.SIGTERM), daemon.logText()
     assert "Traceback" not in daemon.logText()
 
-    daemon = start(tmp_path)
+    daemon = start(tmp_path, *database)
     try:
         intruder = await connect(daemon)
         assert await command(intruder, "clt: LOGIN alice") == ["srv: ERROR 22"]
