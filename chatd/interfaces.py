@@ -208,3 +208,16 @@ class IChatService(Interface):
         """
         The pending requests to enter approval rooms, as (room, nickname).
         """
+
+    def configureRoom(
+        room: str,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> Any:
+        """
+        Create C{room} if needed and change the given settings (for the admin
+        console); returns a L{Deferred} firing with the room's name once the
+        settings are stored.
+        """

@@ -26,7 +26,7 @@ from chatd.accounts import Accounts, checkPasswordRules
 from chatd.events import Notice, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.names import key, normalize
-from chatd.storage.interfaces import APPROVAL, IChatStore
+from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
 if TYPE_CHECKING:
     from chatd.service import ChatService, Room
@@ -300,3 +300,31 @@ class Persistence:
             else:
                 await self._entered(user, user.nick, target)
         user.notice(Notice(text, service._now()))
+
+    def configureRoom(
+        self,
+        room: str,
+        mode: str | None,
+        capacity: int | None,
+        topic: str | None,
+        autojoin: bool | None,
+    ) -> Deferred[str]:
+        if mode not in (None, OPEN, APPROVAL) or (capacity is not None and capacity < 0):
+            raise errors.InvalidArgument("mode is open or approval; capacity is 0 or more")
+        service = self.service
+        try:
+            target = service._room(room)
+        except errors.NoSuchGroup:
+            target = service._addRoom(room)
+        settings = target.settings
+        settings.name = target.name
+        if mode is not None:
+            settings.mode = mode
+        if capacity is not None:
+            settings.capacity = capacity or None
+        if topic is not None:
+            settings.topic = topic
+        if autojoin is not None:
+            settings.autojoin = autojoin
+        d = self.store.saveRoom(settings, service._now())
+        return d.addCallback(lambda _: target.name)

@@ -363,3 +363,20 @@ class ChatService(Service):
         """
         rooms = self._rooms.values() if room is None else [self._room(room)]
         return [(r.name, nick) for r in rooms for nick in r.pending.values()]
+
+    def configureRoom(
+        self,
+        room: str,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> Deferred[str]:
+        """
+        Create C{room} if needed and change the settings given (for the admin
+        console): C{mode} L{OPEN} or C{"approval"}, C{capacity} (0: the
+        server-wide limit), C{topic}, and whether newcomers are put in it.
+
+        @raise InvalidArgument: an unknown mode or a negative capacity.
+        """
+        return self._persistence().configureRoom(room, mode, capacity, topic, autojoin)

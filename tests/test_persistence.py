@@ -341,6 +341,30 @@ class RoomTests(PersistenceTestCase):
         self.successResultOf(self.service.enter(alice, "Petit"))
         self.assertRaises(errors.GroupFull, self.service.enter, bob, "Petit")
 
+    def test_configureRoom(self) -> None:
+        """
+        An operator creates and configures rooms: approval mode, capacity,
+        topic and automatic joining are kept across restarts and applied.
+        """
+        name = self.successResultOf(
+            self.service.configureRoom("Direction", mode="approval", capacity=1, topic="board")
+        )
+        self.assertEqual(name, "Direction")
+        self.successResultOf(self.service.configureRoom("blabla", autojoin=True))
+        self.assertRaises(errors.InvalidArgument, self.service.configureRoom, "x", mode="secret")
+        self.assertRaises(errors.InvalidArgument, self.service.configureRoom, "x", capacity=-1)
+        self.service = self.makeService()
+        alice = self.login("alice")
+        self.assertEqual(sorted(self.service.roomsOf(alice)), ["Blabla", "Général"])
+        self.assertRaises(errors.PendingApproval, self.service.enter, alice, "Direction")
+        snapshot = self.successResultOf(self.store.load())
+        [direction] = [r for r in snapshot.rooms if r.name == "Direction"]
+        self.assertEqual(
+            (direction.mode, direction.capacity, direction.topic), ("approval", 1, "board")
+        )
+        self.successResultOf(self.service.configureRoom("Direction", capacity=0))
+        self.assertIsNone(self.service._room("Direction").settings.capacity)
+
 
 class HistoryTests(PersistenceTestCase):
     def test_replayOnEnter(self) -> None:
