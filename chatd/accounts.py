@@ -126,7 +126,9 @@ class Backoff:
         if state[2] + self.forget < now:
             del self._state[key]
             return 0.0
-        at = max(now, state[1])
+        # Parallel attempts queue up one interval apart, but never more than
+        # `maximum` ahead: each connection has at most one login under way.
+        at = min(max(now, state[1]), now + self.maximum)
         state[1] = at + self._interval(state[0])
         return at - now
 

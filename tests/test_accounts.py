@@ -99,6 +99,7 @@ class AccountsTests(SynchronousTestCase):
         for _ in range(10):
             backoff.failed("b")
         self.assertEqual(backoff.wait("b"), 4.0)
+        self.assertEqual(backoff.wait("b"), 4.0)  # the next slot: never more than maximum
         backoff.succeeded("b")
         self.assertEqual(backoff.wait("b"), 0.0)
 
