@@ -34,6 +34,21 @@ if TYPE_CHECKING:
 MAX_HISTORY = 1000
 
 
+def _settled(d: Deferred[Any]) -> Deferred[None]:
+    """
+    Fires (with C{None}) when C{d} has fired, whether it succeeded or
+    failed, without taking its result from its other users.
+    """
+    settled: Deferred[None] = Deferred()
+
+    def done(result: object) -> object:
+        settled.callback(None)
+        return result
+
+    d.addBoth(done)
+    return settled
+
+
 class Persistence:
     """
     The store-backed half of a L{ChatService}.
@@ -53,6 +68,7 @@ class Persistence:
         self._ready = False
         self._loadFailure: Failure | None = None
         self._waiters: list[Deferred[None]] = []
+        self._requests: dict[tuple[str, str], Deferred[None]] = {}
 
     # Start
 
@@ -237,11 +253,18 @@ class Persistence:
             return
         if key(nick) not in room.pending:
             room.pending[key(nick)] = nick
-            self._background(
-                self.store.setAccess(room.name, nick, False, self.service._now()),
-                "recording a request to enter",
-            )
+            # Kept so that an acceptance waits for it: with several database
+            # connections the two writes could otherwise land in either order.
+            write = self.store.setAccess(room.name, nick, False, self.service._now())
+            self._requests[key(room.name), key(nick)] = write
+            write.addBoth(self._requestWritten, key(room.name), key(nick), write)
+            self._background(write, "recording a request to enter")
         raise errors.PendingApproval()
+
+    def _requestWritten(self, result: object, roomKey: str, nickKey: str, write: object) -> object:
+        if self._requests.get((roomKey, nickKey)) is write:
+            del self._requests[roomKey, nickKey]
+        return result
 
     def entered(self, participant: IParticipant, nick: str, room: Room) -> Deferred[str]:
         return Deferred.fromCoroutine(self._entered(participant, nick, room))
@@ -284,6 +307,9 @@ class Persistence:
             raise errors.NoSuchUser("nobody by that name waits to enter that room")
         display = target.pending.pop(nickKey)
         target.approved.add(nickKey)
+        request = self._requests.get((key(target.name), nickKey))
+        if request is not None:
+            await _settled(request)
         await self.store.setAccess(target.name, display, True, service._now())
         user = service._users.get(nickKey)
         if user is None:

@@ -317,6 +317,37 @@ class RoomTests(PersistenceTestCase):
         self.service = self.makeService()
         self.assertEqual(self.service.pendingRequests(), [("Informatique", "bob")])
 
+    def test_acceptWaitsForTheRequestWrite(self) -> None:
+        """
+        An acceptance is written after the request it accepts, even when the
+        request's write is slow (several connections may reorder them).
+        """
+        writes: list[bool | None] = []
+        slow: list[Deferred[None]] = []
+        original = self.store.setAccess
+
+        def setAccess(room: str, nick: str, approved: bool | None, when: int) -> Deferred[None]:
+            def write(_: object = None) -> Deferred[None]:
+                writes.append(approved)
+                return original(room, nick, approved, when)
+
+            if approved is False:
+                d: Deferred[None] = Deferred()
+                slow.append(d)
+                return d.addCallback(write)
+            return write()
+
+        self.store.setAccess = setAccess  # type: ignore[method-assign]
+        alice = self.login("alice")
+        self.assertRaises(errors.PendingApproval, self.service.enter, alice, "Marketing")
+        accepted = self.service.acceptPending("Marketing", "alice")
+        self.assertNoResult(accepted)
+        slow[0].callback(None)
+        self.successResultOf(accepted)
+        self.assertEqual(writes, [False, True])
+        snapshot = self.successResultOf(self.store.load())
+        self.assertEqual(snapshot.access["marketing"], {"alice": ("alice", True)})
+
     def test_acceptOfflineRegistered(self) -> None:
         """
         A registered user accepted while away is in the room at next login.
