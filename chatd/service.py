@@ -21,6 +21,7 @@ from chatd import errors
 from chatd.accounts import Accounts
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatService, IParticipant
+from chatd.metrics import ChatStats
 from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
@@ -73,6 +74,7 @@ class ChatService(Service):
         self._rooms: dict[str, Room] = {}
         self._joined: dict[IParticipant, list[Room]] = {}
         self._operators = {key(nick) for nick in operators}
+        self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
         self.historyCount = historyCount
@@ -123,7 +125,9 @@ class ChatService(Service):
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
-        self._connections.discard(participant)
+        if participant in self._connections:
+            self._connections.remove(participant)
+            self.stats.disconnected(participant.protocolName, reason)
         if self.persistence is not None:
             self.persistence.forgetLogin(participant)
         rooms = self._joined.pop(participant, None)
@@ -263,6 +267,7 @@ class ChatService(Service):
         for member in target.members.values():
             if member is not participant:
                 member.roomMessage(event)
+        self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
 
     def tell(self, participant: IParticipant, nick: str, lines: tuple[str, ...]) -> None:
         sender = self._requireLogin(participant)
@@ -274,6 +279,7 @@ class ChatService(Service):
                 self.persistence.store.addMessage(
                     None, sender, normalize(nick), lines, now, pending=True
                 )
+                self.stats.messageIn(participant.protocolName, "private", 1)
                 return
             raise errors.NoSuchUser()
         self._checkBody(lines)
@@ -281,6 +287,7 @@ class ChatService(Service):
         if self.persistence is not None:
             self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
         recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, now))
+        self.stats.messageIn(participant.protocolName, "private", 1)
 
     # People
 
@@ -311,6 +318,12 @@ class ChatService(Service):
         event = Notice(text, self._now())
         for user in self.users():
             user.notice(event)
+
+    def connections(self) -> list[IParticipant]:
+        """
+        Every open connection, logged in or not (for metrics).
+        """
+        return list(self._connections)
 
     # Persistence: accounts, approvals and history (need a store)
 
