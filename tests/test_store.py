@@ -281,18 +281,22 @@ async def test_onlineBackup(tmp_path: Path) -> None:
         await stop(restored)
 
 
-def test_openStoreChoosesBackend(tmp_path: Path) -> None:
+@pytest_twisted.ensureDeferred
+async def test_openStoreChoosesBackend(tmp_path: Path) -> None:
     """
     C{--db} picks PostgreSQL or an SQLite path; the default is a file in a
-    data directory created (private to its owner) on first start; anything
-    else is refused.
+    data directory created (private to its owner) when the store first
+    opens it; anything else is refused.
     """
     from twisted.internet import reactor
 
-    store = openStore(str(tmp_path / "data"), None, reactor)
-    assert (tmp_path / "data").is_dir()
-    assert (tmp_path / "data").stat().st_mode & 0o077 == 0
-    store.pool.close()
+    store = openStore(str(tmp_path / "data" / "sub"), None, reactor)
+    assert not (tmp_path / "data").exists()
+    store.startService()
+    await store.load()
+    await stop(store)
+    assert (tmp_path / "data" / "sub" / "chatd.sqlite3").is_file()
+    assert (tmp_path / "data" / "sub").stat().st_mode & 0o077 == 0
     store = openStore("unused", "sqlite:" + str(tmp_path / "x.db"), reactor)
     assert store.paramstyle == "qmark"
     store.pool.close()

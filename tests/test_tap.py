@@ -112,8 +112,9 @@ async def test_tlsListener(tmp_path: Path) -> None:
 def test_storeOptions(tmp_path: Path) -> None:
     """
     The store comes first in the service tree (so it stops last, after the
-    chat service, and flushes what was acknowledged); --data-dir is created,
-    --history-count reaches the service, nonsense is refused.
+    chat service, and flushes what was acknowledged); --data-dir is not
+    touched before the store runs; --history-count reaches the service;
+    nonsense is refused.
     """
     from chatd.storage.sql import SQLChatStore
 
@@ -124,7 +125,7 @@ def test_storeOptions(tmp_path: Path) -> None:
     store, chat = list(top)[:2]  # type: ignore[call-overload]
     assert isinstance(store, SQLChatStore) and store.flushInterval == 0.05
     assert isinstance(chat, ChatService) and chat.historyCount == 5
-    assert data.is_dir()
+    assert not data.exists()  # created when the store first opens it
     store.pool.close()
     for args in (["--history-count", "-1"], ["--flush-interval", "0"]):
         with pytest.raises(UsageError):

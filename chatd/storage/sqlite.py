@@ -29,12 +29,30 @@ def _onOpen(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA synchronous = NORMAL")
 
 
-def sqliteStore(path: str, reactor: Any, **kwargs: Any) -> SQLChatStore:
+class SQLitePool(adbapi.ConnectionPool):
+    """
+    A connection pool that creates the database's directory (mode 0700: it
+    holds password hashes and private messages) when it first connects, in
+    the pool's thread: nothing touches the disk until the store is used.
+    """
+
+    directory: Path | None = None
+
+    def connect(self) -> Any:
+        if self.directory is not None:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return super().connect()
+
+
+def sqliteStore(
+    path: str, reactor: Any, directory: Path | None = None, **kwargs: Any
+) -> SQLChatStore:
     """
     A store in the SQLite database at C{path} (a file, created if missing, or
-    C{":memory:"}); C{kwargs} go to L{SQLChatStore}.
+    C{":memory:"}), in C{directory}, created if missing; C{kwargs} go to
+    L{SQLChatStore}.
     """
-    pool = adbapi.ConnectionPool(
+    pool = SQLitePool(
         "sqlite3",
         path,
         check_same_thread=False,
@@ -43,17 +61,17 @@ def sqliteStore(path: str, reactor: Any, **kwargs: Any) -> SQLChatStore:
         cp_openfun=_onOpen,
         cp_reactor=reactor,
     )
+    pool.directory = directory
     return SQLChatStore(pool, reactor, "qmark", **kwargs)
 
 
 def dataDirStore(dataDir: str, reactor: Any, **kwargs: Any) -> SQLChatStore:
     """
-    The store of data directory C{dataDir}, which is created (mode 0700: it
-    holds password hashes and private messages) if it does not exist.
+    The store of data directory C{dataDir}, which is created (mode 0700) when
+    the store first opens it.
     """
     directory = Path(dataDir)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return sqliteStore(str(directory / DATABASE_NAME), reactor, **kwargs)
+    return sqliteStore(str(directory / DATABASE_NAME), reactor, directory, **kwargs)
 
 
 def backup(source: str, destination: str) -> None:
