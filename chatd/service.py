@@ -359,7 +359,7 @@ class ChatService(Service):
         L{RoomMessage}s with their original time.  Only members may ask.
         """
         if count is None:
-            count = self.historyCount
+            count = self.historyCount or 20  # replay may be off; HISTO still answers
         return self._persistence().history(participant, room, count)
 
     def acceptPending(self, room: str, nick: str) -> Deferred[None]:
