@@ -124,9 +124,7 @@ class LoginTests(TalkAccountTestCase):
         alice.connectionLost(None)
         _, seen = self.talkLogin("alice", "sesame")
         self.assertIn(b"*** You are in lobby; nobody else is here yet.\r\n", seen)
-        self.assertIn(
-            "*** You are also in Général, games; plain lines go to lobby".encode(), seen
-        )
+        self.assertIn("*** You are also in Général, games; plain lines go to lobby".encode(), seen)
 
     def test_wrongPassword(self) -> None:
         """
