@@ -12,7 +12,7 @@ group C{lobby} and a talk user in C{lobby} see each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -128,10 +128,27 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
     def textReceived(self, text: str) -> Any:
         typed = editLine(text).rstrip()
         if self._passwordFor is not None:
-            return Deferred.fromCoroutine(self._password(typed))
+            return self._secret(self._password(typed))
         if not typed.strip():
             return None  # an empty line (a person pressing Enter) says nothing
+        if typed.lstrip().lower().startswith("/register"):
+            return self._secret(self._handle(typed))
         return Deferred.fromCoroutine(self._handle(typed))
+
+    def _secret(self, work: Coroutine[Any, Any, None]) -> Deferred[None]:
+        """
+        Handle a line that holds a password: a bug met on the way is logged
+        without the line (the line layer would log it whole), and the person
+        gets the usual apology.
+        """
+
+        def failed(failure: Failure) -> None:
+            self.log.failure("unexpected error handling a line with a password", failure)
+            self.internalError()
+            if self.nick is None:
+                self.send(NICK_PROMPT.encode())
+
+        return Deferred.fromCoroutine(work).addErrback(failed)
 
     async def _handle(self, typed: str) -> None:
         text = typed.lstrip()
@@ -230,11 +247,9 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
         if self.room is None:
             self.send(serverLine("You are in no room: /rooms lists them, /join <room> enters."))
         elif others:
+            which = others[0] if len(others) == 1 else "<room>"
             self.send(
-                serverLine(
-                    f"You are also in {', '.join(others)}; plain lines go to {self.room},"
-                    " /join <room> talks in another."
-                )
+                serverLine(f"You are also in {', '.join(others)}: /join {which} talks there.")
             )
 
     def _company(self, room: str) -> str:
@@ -256,10 +271,7 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
             name = await maybeDeferred(service.enter, self, room)
         except errors.PendingApproval:
             self.send(
-                serverLine(
-                    f"{room} is waiting for an operator's approval of your request;"
-                    " you will be told here when you are let in."
-                )
+                serverLine(f"Waiting for an operator's approval to enter {room}; you will be told.")
             )
             return
         except errors.AlreadyMember:

@@ -8,9 +8,11 @@ memory against a service with a store.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from twisted.conch import telnet
 from twisted.internet.testing import StringTransport
+from twisted.logger import formatEvent, globalLogPublisher
 
 from chatd.service import ChatService
 from chatd.talk import TalkFactory, TalkProtocol
@@ -28,8 +30,7 @@ ASKED = b"*** alice is a registered nickname.\r\n" + WILL_ECHO + PASSWORD_PROMPT
 #: What a newcomer alone in a fresh chat reads after the welcome.
 LANDED = (
     b"*** You joined lobby; nobody else is here yet.\r\n"
-    + "*** You are also in Général; plain lines go to lobby, /join <room> talks in"
-    " another.\r\n".encode()
+    + "*** You are also in Général: /join Général talks there.\r\n".encode()
     + helpText()
 )
 
@@ -124,7 +125,9 @@ class LoginTests(TalkAccountTestCase):
         alice.connectionLost(None)
         _, seen = self.talkLogin("alice", "sesame")
         self.assertIn(b"*** You are in lobby; nobody else is here yet.\r\n", seen)
-        self.assertIn("*** You are also in Général, games; plain lines go to lobby".encode(), seen)
+        self.assertIn(
+            "*** You are also in Général, games: /join <room> talks there.\r\n".encode(), seen
+        )
 
     def test_wrongPassword(self) -> None:
         """
@@ -175,6 +178,37 @@ class LoginTests(TalkAccountTestCase):
         self.assertTrue(
             seen.startswith(b"*** Sorry, wrong password.\r\n" + PROMPT + b"*** Welcome, bob!"), seen
         )
+
+    def test_passwordNeverLogged(self) -> None:
+        """
+        A bug met while checking a password is logged without the line
+        (hence without the password); the person gets the apology and the
+        nickname prompt.  The same holds for C{/register}.
+        """
+        self.registered("alice", "sesame")
+        events: list[dict[str, Any]] = []
+        globalLogPublisher.addObserver(events.append)
+        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+        assert self.service.persistence is not None
+
+        def broken(*args: object) -> None:
+            raise RuntimeError("bug")
+
+        self.patch(self.service.persistence.accounts, "authenticate", broken)
+        proto, t = self.connect()
+        self.send(proto, t, "alice")
+        self.assertEqual(
+            self.send(proto, t, "sesame"),
+            b"*** Sorry, something went wrong on the server. Please try again.\r\n" + PROMPT,
+        )
+        self.send(proto, t, "bob")
+        self.patch(self.service, "register", broken)
+        self.assertIn(b"went wrong", self.send(proto, t, "/register s3cret"))
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 2)
+        logged = "".join(repr(event) + formatEvent(event) for event in events)
+        self.assertIn("password", logged)
+        for secret in ("sesame", "s3cret"):
+            self.assertNotIn(secret, logged)
 
     def test_clientWithoutNegotiation(self) -> None:
         """
@@ -334,8 +368,7 @@ class CommandTests(TalkAccountTestCase):
         """
         self.assertEqual(
             self.send(self.alice, self.ta, "/join Marketing"),
-            b"*** Marketing is waiting for an operator's approval of your request;"
-            b" you will be told here when you are let in.\r\n",
+            b"*** Waiting for an operator's approval to enter Marketing; you will be told.\r\n",
         )
         self.assertEqual(self.alice.room, "lobby")
         self.successResultOf(self.service.acceptPending("Marketing", "alice"))
