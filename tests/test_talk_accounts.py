@@ -8,11 +8,11 @@ memory against a service with a store.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from twisted.conch import telnet
 from twisted.internet.testing import StringTransport
-from twisted.logger import formatEvent, globalLogPublisher
+from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 
 from chatd.service import ChatService
 from chatd.talk import TalkFactory, TalkProtocol
@@ -187,8 +187,9 @@ class LoginTests(TalkAccountTestCase):
         """
         self.registered("alice", "sesame")
         events: list[dict[str, Any]] = []
-        globalLogPublisher.addObserver(events.append)
-        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+        observer = cast(ILogObserver, events.append)  # any callable taking an event will do
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
         assert self.service.persistence is not None
 
         def broken(*args: object) -> None:
