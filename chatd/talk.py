@@ -129,6 +129,8 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
         typed = editLine(text).rstrip()
         if self._passwordFor is not None:
             return self._secret(self._password(typed))
+        if self._registering is not None:
+            return self._secret(self._newPassword(typed))
         if not typed.strip():
             return None  # an empty line (a person pressing Enter) says nothing
         if typed.lstrip().lower().startswith("/register"):

@@ -21,6 +21,8 @@ from chatd.interfaces import IParticipant
 from chatd.names import key
 from chatd.persistence import MAX_HISTORY
 from chatd.talkformat import (
+    AGAIN_PROMPT,
+    NEW_PASSWORD_PROMPT,
     actionText,
     encodeOldRoomMessage,
     helpText,
@@ -31,6 +33,7 @@ from chatd.talkformat import (
 
 if TYPE_CHECKING:
     from chatd.talk import TalkFactory
+    from chatd.telnetfilter import TelnetFilter
 
 
 class UsageError(ChatError):
@@ -49,6 +52,10 @@ class TalkCommands:
     factory: TalkFactory
     nick: str | None
     room: str | None
+    telnet: TelnetFilter
+    #: C{/register}'s hidden prompts: C{None} when not registering, else the
+    #: passwords typed so far.
+    _registering: list[str] | None = None
 
     @property
     def _me(self) -> IParticipant:
@@ -82,7 +89,10 @@ class TalkCommands:
         nick, _, message = rest.partition(" ")
         if not nick or not message.strip():
             raise UsageError(usage("pm"))
-        await maybeDeferred(self.factory.service.tell, self._me, nick, (message.strip(),))
+        service = self.factory.service
+        await maybeDeferred(service.tell, self._me, nick, (message.strip(),))
+        if service.find(nick) is None:  # kept for a registered user who is away
+            self.send(serverLine(f"{nick} is away; they will get it when they log in."))
 
     async def cmd_me(self, rest: str) -> None:
         if not rest:
@@ -99,14 +109,51 @@ class TalkCommands:
         await maybeDeferred(self.factory.service.rename, self._me, nick)
 
     async def cmd_register(self, rest: str) -> None:
+        if not rest:
+            # Asked for without echo, twice, so it never shows on the screen.
+            self._registering = []
+            self.telnet.hideInput()
+            self.send(NEW_PASSWORD_PROMPT.encode())
+            return
+        await self._register(rest)
+
+    async def _newPassword(self, typed: str) -> None:
+        """
+        A line typed at C{/register}'s password prompts: the password, then
+        the same again; an empty line gives up.
+        """
+        entered, typed = self._registering or [], typed.strip()
+        if self.telnet.inputHidden():
+            self.send(b"\r\n")  # the client echoed nothing, not even Enter
+        if typed and not entered:
+            self._registering = [typed]
+            self.send(AGAIN_PROMPT.encode())
+            return
+        self._registering = None
+        self.telnet.showInput()
+        if not typed:
+            self.send(serverLine("Registration cancelled."))
+        elif typed != entered[0]:
+            self.send(serverLine("The two passwords differ; nothing was changed."))
+        else:
+            try:
+                await self._register(typed)
+            except ChatError as error:
+                self.send(
+                    serverLine(
+                        error.text if isinstance(error, UsageError) else f"Sorry, {error.text}."
+                    )
+                )
+
+    async def _register(self, password: str) -> None:
         # No spaces: TCHAT's "LOGIN <nick> <password>" could not carry them.
-        if not rest or " " in rest:
+        if " " in password:
             raise UsageError(usage("register") + " (4 to 256 characters, no spaces)")
         service = self.factory.service
         nick = self.nick
         assert nick is not None
         known = await maybeDeferred(service.isRegistered, nick)
-        await maybeDeferred(service.register, self._me, rest)
+        await maybeDeferred(service.register, self._me, password)
         if known:
             self.send(serverLine(f"Password changed for {nick}."))
         else:

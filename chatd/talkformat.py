@@ -156,6 +156,10 @@ NICK_PROMPT = "Pick a nickname (1-16 letters, digits, _ or -): "
 
 PASSWORD_PROMPT = "Password (or just Enter to pick another nickname): "
 
+NEW_PASSWORD_PROMPT = "New password (4-256 characters, no spaces; just Enter to cancel): "
+
+AGAIN_PROMPT = "The same password again: "
+
 #: command name -> (arguments, what it does); the order is the help's order.
 COMMANDS: dict[str, tuple[str, str]] = {
     "pm": ("<nick> <text>", "private message (also /msg)"),
@@ -166,7 +170,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "who": ("[room]", "who is in the current (or named) room"),
     "list": ("", "everyone online"),
     "name": ("<newnick>", "change your nickname"),
-    "register": ("<password>", "protect your nickname with a password"),
+    "register": ("[password]", "protect your nickname with a password"),
     "history": ("[n]", "the current room's last n messages (20)"),
     "kick": ("<nick> [reason]", "disconnect someone (operators only)"),
     "help": ("", "this help"),

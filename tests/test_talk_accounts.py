@@ -16,7 +16,13 @@ from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 
 from chatd.service import ChatService
 from chatd.talk import TalkFactory, TalkProtocol
-from chatd.talkformat import NICK_PROMPT, PASSWORD_PROMPT, helpText
+from chatd.talkformat import (
+    AGAIN_PROMPT,
+    NEW_PASSWORD_PROMPT,
+    NICK_PROMPT,
+    PASSWORD_PROMPT,
+    helpText,
+)
 from tests.helpers import connect, output
 from tests.test_persistence import PersistenceTestCase
 
@@ -252,7 +258,14 @@ class LoginTests(TalkAccountTestCase):
         self.registered("bob", "sesame")
         alice, _ = self.talkLogin("alice")
         sent = int(self.clock.seconds())
-        self.assertEqual(self.send(alice, self.transports[alice], "/pm bob see you at noon"), b"")
+        self.assertEqual(
+            self.send(alice, self.transports[alice], "/pm bob see you at noon"),
+            b"*** bob is away; they will get it when they log in.\r\n",
+        )
+        self.assertEqual(
+            self.send(alice, self.transports[alice], "/pm carol hi"),
+            b"*** Sorry, no such user is connected.\r\n",
+        )
         self.clock.advance(600)
         bob, seen = self.talkLogin("bob", "sesame")
         self.assertTrue(
@@ -278,8 +291,7 @@ class CommandTests(TalkAccountTestCase):
         it changes the password; bad arguments get the usage or the rule.
         The next login under that name needs the password.
         """
-        usage = b"*** Usage: /register <password> (4 to 256 characters, no spaces)\r\n"
-        self.assertEqual(self.send(self.alice, self.ta, "/register"), usage)
+        usage = b"*** Usage: /register [password] (4 to 256 characters, no spaces)\r\n"
         self.assertEqual(self.send(self.alice, self.ta, "/register open sesame"), usage)
         self.assertEqual(
             self.send(self.alice, self.ta, "/register abc"),
@@ -297,6 +309,60 @@ class CommandTests(TalkAccountTestCase):
         self.alice.connectionLost(None)
         proto, t = self.connect()
         self.assertEqual(self.send(proto, t, "alice"), ASKED)
+
+    def test_registerHidden(self) -> None:
+        """
+        C{/register} alone asks for the password twice with echo off, so
+        it never shows; different answers change nothing, an empty one
+        cancels, and the same twice registers.  Lines typed at the prompts
+        are passwords, not commands.
+        """
+        new, again = NEW_PASSWORD_PROMPT.encode(), AGAIN_PROMPT.encode()
+        self.assertEqual(self.send(self.alice, self.ta, "/register"), WILL_ECHO + new)
+        self.assertEqual(self.raw(self.alice, self.ta, DO_ECHO + b"/quit\r\n"), b"\r\n" + again)
+        self.assertEqual(
+            self.send(self.alice, self.ta, "sesame"),
+            b"\r\n" + WONT_ECHO + b"*** The two passwords differ; nothing was changed.\r\n",
+        )
+        self.raw(self.alice, self.ta, DONT_ECHO)
+        self.send(self.alice, self.ta, "/register")
+        self.raw(self.alice, self.ta, DO_ECHO)
+        self.assertEqual(
+            self.send(self.alice, self.ta, ""),
+            b"\r\n" + WONT_ECHO + b"*** Registration cancelled.\r\n",
+        )
+        self.raw(self.alice, self.ta, DONT_ECHO)
+        self.send(self.alice, self.ta, "/register")
+        self.raw(self.alice, self.ta, DO_ECHO)
+        self.send(self.alice, self.ta, "open sesame")
+        self.assertEqual(
+            self.send(self.alice, self.ta, "open sesame"),
+            b"\r\n"
+            + WONT_ECHO
+            + b"*** Usage: /register [password] (4 to 256 characters, no spaces)\r\n",
+        )
+        self.raw(self.alice, self.ta, DONT_ECHO)
+        self.send(self.alice, self.ta, "/register")
+        self.raw(self.alice, self.ta, DO_ECHO)
+        self.send(self.alice, self.ta, "abc")
+        self.assertEqual(
+            self.send(self.alice, self.ta, "abc"),
+            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 256 characters.\r\n",
+        )
+        self.raw(self.alice, self.ta, DONT_ECHO)
+        self.send(self.alice, self.ta, "/register")
+        self.raw(self.alice, self.ta, DO_ECHO)
+        self.send(self.alice, self.ta, "sesame")
+        seen = self.send(self.alice, self.ta, "sesame")
+        self.assertTrue(
+            seen.endswith(
+                b"*** alice is now registered: logging in as alice needs this password.\r\n"
+            ),
+            seen,
+        )
+        self.assertTrue(self.successResultOf(self.service.isRegistered("alice")))
+        self.assertIsNone(self.alice._registering)
+        self.assertEqual(self.send(self.alice, self.ta, "/who"), b"*** In lobby (1): alice\r\n")
 
     def test_history(self) -> None:
         """
@@ -390,7 +456,7 @@ class CommandTests(TalkAccountTestCase):
         screen.
         """
         text = helpText().decode()
-        self.assertIn("/register <password>", text)
+        self.assertIn("/register [password]", text)
         self.assertIn("/history [n]", text)
         rows = text.splitlines()
         self.assertLessEqual(len(rows), 20)
