@@ -1,13 +1,15 @@
-# -*- test-case-name: tests.test_talk -*-
+# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
 """
 Talk mode: a chat room for people on plain C{telnet}, with slash commands.
 
-A newcomer is greeted, picks a nickname and lands in the default room; every
-plain line is said in their current room and C{/commands} do the rest (see
-L{chatd.talkformat.COMMANDS}).  Telnet negotiation is stripped below the line
-receiver by L{chatd.telnetfilter.TelnetFilter}; what people see is formatted
-by L{chatd.talkformat}.  All state lives in the service: a TCHAT user in
-group C{lobby} and a talk user in C{lobby} see each other.
+A newcomer is greeted, picks a nickname (and types its password, unechoed,
+if the name is registered) and lands in the default room, as well as in any
+room the service put them in; every plain line is said in their current room
+and C{/commands} do the rest (see L{chatd.talkcommands}).  Telnet negotiation
+is stripped below the line receiver by L{chatd.telnetfilter.TelnetFilter};
+what people see is formatted by L{chatd.talkformat}.  All state lives in the
+service: a TCHAT user in group C{lobby} and a talk user in C{lobby} see each
+other.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk -*-
+# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
 """
 Talk mode's slash commands, one C{cmd_<name>} method each.
 
@@ -138,12 +138,10 @@ class TalkCommands:
         else:
             try:
                 await self._register(typed)
+            except UsageError as error:
+                self.send(serverLine(error.text))
             except ChatError as error:
-                self.send(
-                    serverLine(
-                        error.text if isinstance(error, UsageError) else f"Sorry, {error.text}."
-                    )
-                )
+                self.send(serverLine(f"Sorry, {error.text}."))
 
     async def _register(self, password: str) -> None:
         # No spaces: TCHAT's "LOGIN <nick> <password>" could not carry them.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk -*-
+# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
 """
 What a person in talk mode sees: the text form of every event and notice.
 
