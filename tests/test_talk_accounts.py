@@ -101,6 +101,23 @@ class LoginTests(TalkAccountTestCase):
             b"*** Server notice: maintenance at noon\r\n",
         )
 
+    def test_defaultRoomNeedsApproval(self) -> None:
+        """
+        When the default room needs approval, the newcomer's request waits
+        and their current room is the first room the service put them in.
+        """
+        self.factory = TalkFactory(self.service, self.clock, defaultRoom="Marketing")
+        alice, seen = self.talkLogin("alice")
+        self.assertEqual(
+            seen,
+            b"*** Welcome, alice!\r\n"
+            b"*** Waiting for an operator's approval to enter Marketing; you will be told.\r\n"
+            + "*** You are in Général; nobody else is here yet.\r\n".encode()
+            + helpText(),
+        )
+        self.assertEqual(alice.room, "Général")
+        self.assertEqual(self.service.pendingRequests(), [("Marketing", "alice")])
+
     def test_registeredPassword(self) -> None:
         """
         A registered name gets a password prompt preceded by C{IAC WILL
