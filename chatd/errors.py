@@ -95,3 +95,15 @@ class AlreadyLoggedIn(InvalidArgument):
 
 class Kicked(ChatError):
     code, reason = 26, "you were kicked"
+
+
+class Banned(ChatError):
+    code, reason = 24, "you are banned from this server"
+
+
+class Muted(ChatError):
+    code, reason = 25, "you are muted"
+
+
+class Killed(ChatError):
+    code, reason = 27, "an administrator ended your session"

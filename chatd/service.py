@@ -18,6 +18,7 @@ from zope.interface import implementer
 from chatd import errors
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatService, IParticipant
+from chatd.moderation import Moderation
 from chatd.names import isValidName, key, normalize
 
 
@@ -62,6 +63,7 @@ class ChatService(Service):
         self._operators = {key(nick) for nick in operators}
         for name in rooms:
             self._addRoom(name)
+        self.moderation = Moderation(clock, self._operators)
 
     def _now(self) -> int:
         return int(self.clock.seconds())
@@ -103,6 +105,7 @@ class ChatService(Service):
     def connect(self, participant: IParticipant) -> None:
         if self.maxClients is not None and len(self._connections) >= self.maxClients:
             raise errors.ServerFull()
+        self.moderation.admit(participant)
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
@@ -123,6 +126,7 @@ class ChatService(Service):
         nick = normalize(nick)
         if not isValidName(nick):
             raise errors.InvalidNick()
+        self.moderation.checkLogin(nick)
         if key(nick) in self._users:
             raise errors.NickTaken()
         self._users[key(nick)] = participant
@@ -212,6 +216,7 @@ class ChatService(Service):
         nick = self._requireLogin(participant)
         target = self._memberRoom(participant, room)
         self._checkBody(lines)
+        self.moderation.checkSpeak(nick)
         event = RoomMessage(target.name, nick, lines, self._now())
         for member in target.members.values():
             if member is not participant:
@@ -223,6 +228,7 @@ class ChatService(Service):
         if recipient is None:
             raise errors.NoSuchUser()
         self._checkBody(lines)
+        self.moderation.checkSpeak(sender)
         assert recipient.nick is not None
         recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, self._now()))
 
@@ -255,3 +261,34 @@ class ChatService(Service):
         event = Notice(text, self._now())
         for user in self.users():
             user.notice(event)
+
+    # Administration (the admin console's needs; protocol-neutral)
+
+    def connections(self) -> list[IParticipant]:
+        """
+        Every open connection, logged in or not.
+        """
+        return list(self._connections)
+
+    def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
+        """
+        End C{participant}'s session (kick, ban, kill): the rooms it was in
+        are told C{error.text}, then the participant is told C{error} and
+        disconnected.
+        """
+        self.disconnect(participant, error.text)
+        participant.disconnect(error)
+
+    def addRoom(self, name: str) -> str:
+        """
+        Create the room C{name} on an administrator's behalf.
+
+        @raise errors.InvalidGroup: bad name.  @raise errors.GroupExists: it exists.
+        """
+        return self._addRoom(name).name
+
+    def notify(self, participant: IParticipant, text: str) -> None:
+        """
+        Send one participant a server notice (a moderation note).
+        """
+        participant.notice(Notice(text, self._now()))

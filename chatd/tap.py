@@ -11,6 +11,7 @@ from twisted.application import strports
 from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
+from chatd.admin import wiring as admin
 from chatd.service import ChatService
 from chatd.tchat import TchatFactory
 
@@ -94,7 +95,9 @@ class Options(usage.Options):
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
         ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
+        *admin.OPTIONS,
     ]
+    optFlags: list[Any] = [*admin.FLAGS]
 
     def postOptions(self) -> None:
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
@@ -143,4 +146,5 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         **lineLimits(options),
     )
     strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+    admin.addAdminServices(top, options, chat, reactor)
     return top

@@ -72,6 +72,8 @@ def startDaemon(
     """
     log = workdir / "chatd.log"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if "--admin" not in args:  # never the default port 2300: tests run side by side
+        args = ("--admin", "tcp:0:interface=127.0.0.1", *args)
     command = [str(TWISTD), "-n", "--pidfile=", "chatd", *args]
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -47,13 +47,24 @@ def test_badLimitsRefused() -> None:
             parse(*args)
 
 
-def test_makeServiceListens() -> None:
+def test_makeServiceListens(tmp_path: Path) -> None:
     """
     makeService builds the chat service and a TCHAT listener with the
     options' limits.
     """
     memory = MemoryReactorClock()
-    options = parse("--port", "tcp:4321:interface=127.0.0.1", "--max-clients", "7", "--rooms", "a,b")
+    options = parse(
+        "--port",
+        "tcp:4321:interface=127.0.0.1",
+        "--max-clients",
+        "7",
+        "--rooms",
+        "a,b",
+        "--admin",
+        "off",
+        "--data-dir",
+        str(tmp_path),
+    )
     top = makeService(options, memory)
     top.startService()
     try:

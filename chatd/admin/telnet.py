@@ -1,0 +1,83 @@
+# -*- test-case-name: tests.test_admin_telnet -*-
+"""
+The moderation console over telnet (C{--admin}), behind a login prompt.
+
+Telnet is clear text, so the listener defaults to 127.0.0.1; reach it from
+elsewhere through SSH (C{--admin-ssh}) instead.  A connection gets three
+attempts, each failure answered late by the checker's back-off, and is then
+closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.conch import telnet
+from twisted.conch.insults import insults
+from twisted.cred.portal import IRealm, Portal
+from twisted.internet.protocol import Protocol, ServerFactory
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from chatd.admin.commands import AdminConsole
+from chatd.admin.shell import ConsoleShell
+
+#: Failed logins one telnet connection may make before it is closed.
+MAX_ATTEMPTS = 3
+
+
+@implementer(IRealm)
+class ConsoleTelnetRealm:
+    """
+    Gives each administrator who logs in over telnet a console of their own.
+    """
+
+    def __init__(self, makeConsole: Callable[[str], AdminConsole]) -> None:
+        self.makeConsole = makeConsole
+
+    def requestAvatar(self, avatarId: Any, mind: object, *interfaces: Any) -> Any:
+        if telnet.ITelnetProtocol not in interfaces:
+            raise NotImplementedError("only telnet consoles here")
+        name = avatarId.decode("utf-8") if isinstance(avatarId, bytes) else str(avatarId)
+        console = self.makeConsole(name)
+        protocol = telnet.TelnetBootstrapProtocol(insults.ServerProtocol, ConsoleShell, console)
+        return telnet.ITelnetProtocol, protocol, lambda: None
+
+
+class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
+    """
+    The login prompt, closing the connection after L{MAX_ATTEMPTS} failures.
+    """
+
+    attempts = 0
+    transport: Any
+
+    def telnet_User(self, line: bytes) -> str:
+        if not line.strip():
+            self.transport.write(b"Username: ")
+            return "User"
+        result: str = super().telnet_User(line.strip())
+        return result
+
+    def _ebLogin(self, failure: Failure) -> None:
+        self.attempts += 1
+        if self.attempts >= MAX_ATTEMPTS:
+            self.transport.write(b"\r\nAuthentication failed; too many attempts.\r\n")
+            self.transport.loseConnection()
+            return
+        super()._ebLogin(failure)
+
+
+class AdminTelnetFactory(ServerFactory):
+    """
+    Builds telnet console connections for one listener.
+    """
+
+    def __init__(self, portal: Portal) -> None:
+        self.portal = portal
+
+    def buildProtocol(self, addr: Any) -> Protocol:
+        protocol = telnet.TelnetTransport(ConsoleLogin, self.portal)
+        protocol.factory = self
+        return protocol
