@@ -49,9 +49,16 @@ command = st.builds(
     st.sampled_from(VERBS),
     st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=30),
 )
-rawLine = st.binary(max_size=100).map(lambda b: b.replace(b"\n", b"")).filter(
-    lambda b: not b.startswith(b"clt: SPEAK") and not b.startswith(b"clt: MSGPV")
-    and not b.startswith(b"clt: ALIVE")
+rawLine = (
+    st.binary(max_size=100)
+    .map(lambda b: b.replace(b"\n", b""))
+    .filter(
+        lambda b: (
+            not b.startswith(b"clt: SPEAK")
+            and not b.startswith(b"clt: MSGPV")
+            and not b.startswith(b"clt: ALIVE")
+        )
+    )
 )
 
 

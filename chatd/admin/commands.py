@@ -229,7 +229,7 @@ class AdminConsole:
         return "\n".join(lines)
 
     def cmd_add_room(self, rest: str) -> str:
-        (text,) = self._split(rest, 1)
+        text = rest
         replies = []
         for name in self._rooms(text):
             try:
@@ -245,7 +245,7 @@ class AdminConsole:
         return "no approval rooms in this build: rooms needing approval come with accounts"
 
     def cmd_accept_pending(self, rest: str) -> str:
-        nick, rooms = self._split(rest, 2)
+        nick, rooms = self._split(rest, 1, "required")
         self._nick(nick)
         self._rooms(rooms)
         return "no approval rooms in this build: rooms needing approval come with accounts"
