@@ -47,7 +47,7 @@ def test_arbitraryBytes(chunks: list[bytes]) -> None:
 command = st.builds(
     lambda verb, args: ("clt: " + verb + (" " + args if args else "")).encode("utf-8"),
     st.sampled_from(VERBS),
-    st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=30),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n"), max_size=30),
 )
 rawLine = (
     st.binary(max_size=100)
