@@ -188,13 +188,13 @@ class ChatLineReceiver(LineReceiver):
             self._discarding = True
         else:
             self._partial = tail
-        if self._backlog > factory.floodBacklog:
-            self.closeReason = "flooding"
-            self.inputRefused(InvalidArgument("flooding: too many lines too fast"))
-            self._pending.clear()
-            self.closeWith(self.closeReason)
-            return
         self._drain()
+        if self._backlog > factory.floodBacklog:
+            # Only what the throttle (or a pending reply) holds back counts.
+            self._pending.clear()
+            self._backlog = 0
+            self.inputRefused(InvalidArgument("flooding: too many lines too fast"))
+            self.closeWith("flooding")
 
     def _drain(self) -> None:
         """

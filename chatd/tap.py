@@ -13,6 +13,7 @@ from twisted.python import usage
 
 from chatd.admin import wiring as admin
 from chatd.service import ChatService
+from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
 LISTEN_BACKLOG = 1024
@@ -60,6 +61,14 @@ class Options(usage.Options):
             "TCHAT listener: a port number or an endpoint string.",
             endpoint,
         ],
+        [
+            "talk",
+            None,
+            endpoint("2323"),
+            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('': off).",
+            endpoint,
+        ],
+        ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
         [
             "max-clients",
             None,
@@ -146,5 +155,10 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         **lineLimits(options),
     )
     strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+    if options["talk"]:
+        talk = TalkFactory(
+            chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
+        )
+        strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
     admin.addAdminServices(top, options, chat, reactor)
     return top

@@ -59,4 +59,5 @@ async def connectLines(reactor: Any, port: int, host: str = "127.0.0.1") -> Line
     endpoint = TCP4ClientEndpoint(reactor, host, port, timeout=int(TIMEOUT))
     d = connectProtocol(endpoint, LineClient(reactor))
     d.addTimeout(TIMEOUT, reactor)
-    return await d
+    client: LineClient = await d
+    return client

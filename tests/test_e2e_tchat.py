@@ -4,7 +4,8 @@ End-to-end TCHAT over real loopback sockets (pytest-twisted, real reactor).
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_twisted
@@ -22,9 +23,11 @@ async def port() -> AsyncIterator[Any]:
     """
     service = ChatService(reactor)
     factory = TchatFactory(service, reactor, aliveAfter=None)
-    listening = reactor.listenTCP(0, factory, interface="127.0.0.1")  # type: ignore[attr-defined]
+    listening = reactor.listenTCP(0, factory, interface="127.0.0.1")
     yield listening
-    await listening.stopListening()
+    stopped = listening.stopListening()
+    if stopped is not None:
+        await stopped
     factory.flusher.cancel()
 
 
@@ -45,7 +48,7 @@ async def test_conversation(port: Any) -> None:
     alice, bob, carol = [await login(port, nick) for nick in ("alice", "bob", "carol")]
     alice.send("clt: CREAT lobby", "clt: ENTER lobby")
     assert await alice.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
-    for index, client in enumerate((bob, carol)):
+    for client in (bob, carol):
         client.send("clt: ENTER lobby")
         assert await client.line() == "srv: OKAY!"
     assert (await alice.line()).startswith("srv: ENTER lobby bob ")

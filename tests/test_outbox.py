@@ -16,7 +16,7 @@ class RecordingTransport(StringTransport):
         super().__init__()
         self.writes: list[list[bytes]] = []
 
-    def writeSequence(self, data: list[bytes]) -> None:  # type: ignore[override]
+    def writeSequence(self, data: list[bytes]) -> None:
         self.writes.append(list(data))
         super().writeSequence(data)
 

@@ -60,6 +60,8 @@ def test_makeServiceListens(tmp_path: Path) -> None:
         "7",
         "--rooms",
         "a,b",
+        "--talk",
+        "",  # TCHAT only here; the talk listener is tested in tests/test_talk.py
         "--admin",
         "off",
         "--data-dir",

@@ -442,3 +442,16 @@ class FanOutTests(TchatTestCase):
         self.assertEqual(
             self.read(ta), b"srv: LEAVE g bob 1700000000\nsrv: ENTER g robert 1700000000\n"
         )
+
+
+class BigReadTests(TchatTestCase):
+    def test_bigReadIsNotAFlood(self) -> None:
+        """
+        With flood control off, one read of far more than the backlog limit
+        of valid lines is simply handled: only held-back lines count.
+        """
+        self.factory.floodBacklog = 1000
+        alice, ta = self.connect("alice")
+        alice.dataReceived(b"clt: FOO\n" * 2000)
+        self.assertEqual(self.read(ta), b"srv: ERROR 11\n" * 2000)
+        self.assertFalse(ta.disconnecting)

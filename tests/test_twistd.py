@@ -9,9 +9,9 @@ import signal
 from pathlib import Path
 
 import pytest_twisted
+from twisted.application.service import IServiceMaker
 from twisted.internet import reactor
 from twisted.plugin import IPlugin, getPlugins
-from twisted.application.service import IServiceMaker
 
 from tests.daemon import startDaemon
 from tests.lineclient import connectLines
@@ -21,7 +21,7 @@ def test_pluginIsListed() -> None:
     """
     twistd finds the chatd plugin.
     """
-    makers = {maker.tapname for maker in getPlugins(IServiceMaker)}  # type: ignore[attr-defined]
+    makers = {maker.tapname for maker in getPlugins(IServiceMaker)}
     assert "chatd" in makers
     assert list(getPlugins(IPlugin))
 
