@@ -15,6 +15,7 @@ from typing import Any
 
 from twisted.conch import telnet
 from twisted.conch.insults import insults
+from twisted.cred import credentials
 from twisted.cred.portal import IRealm, Portal
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.python.failure import Failure
@@ -59,6 +60,20 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
             return "User"
         result: str = super().telnet_User(line.strip())
         return result
+
+    def telnet_Password(self, line: bytes) -> str:
+        username, password = self.username, line.rstrip(b"\r")
+        del self.username
+
+        def login(ignored: object) -> None:
+            creds = credentials.UsernamePassword(username, password)
+            d = self.portal.login(creds, None, telnet.ITelnetProtocol)
+            d.addCallbacks(self._cbLogin, self._ebLogin)
+
+        # A client that never answered WILL ECHO (netcat) makes WONT fail at
+        # once; log in anyway rather than hang.
+        self.transport.wont(telnet.ECHO).addBoth(login)
+        return "Discard"
 
     def _ebLogin(self, failure: Failure) -> None:
         self.attempts += 1
