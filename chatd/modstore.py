@@ -10,6 +10,7 @@ L{SQLiteModerationStore} keeps them in a file of the data directory now.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,16 +145,28 @@ class SQLiteModerationStore(Service):
     Sanctions and audit trail in an SQLite file, through one adbapi
     connection (which serializes writes and keeps them in order).
 
-    Start it before use: the schema is created by the first interaction.
+    Start it before use.  Starting reads the sanctions synchronously (one
+    short read, before the reactor serves anyone) and the first
+    L{loadSanctions} returns them at once, so a daemon enforces its bans from
+    its very first connection; everything else goes through the pool.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._pool: adbapi.ConnectionPool | None = None
+        self._preloaded: list[Sanction] | None = None
 
     def startService(self) -> None:
         super().startService()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path)
+        try:
+            with connection:
+                cursor = connection.cursor()
+                self._createSchema(cursor)
+                self._preloaded = self._loadSanctions(cursor)
+        finally:
+            connection.close()
         self._pool = adbapi.ConnectionPool(
             "sqlite3",
             self.path,
@@ -162,7 +175,6 @@ class SQLiteModerationStore(Service):
             cp_max=1,
             cp_openfun=_onOpen,
         )
-        self._ready = self._run(self._createSchema)
 
     def stopService(self) -> Deferred[None] | None:
         super().stopService()
@@ -181,14 +193,19 @@ class SQLiteModerationStore(Service):
         result: Deferred[T] = self._pool.runInteraction(function, *args)
         return result
 
-    def loadSanctions(self) -> Deferred[list[Sanction]]:
-        def load(txn: Any) -> list[Sanction]:
-            txn.execute("SELECT kind, target, name, reason, by_admin, at, until FROM sanctions")
-            return [Sanction(*row) for row in txn.fetchall()]
+    @staticmethod
+    def _loadSanctions(txn: Any) -> list[Sanction]:
+        txn.execute("SELECT kind, target, name, reason, by_admin, at, until FROM sanctions")
+        return [Sanction(*row) for row in txn.fetchall()]
 
-        return self._run(load)
+    def loadSanctions(self) -> Deferred[list[Sanction]]:
+        if self._preloaded is not None:
+            preloaded, self._preloaded = self._preloaded, None
+            return succeed(preloaded)
+        return self._run(self._loadSanctions)
 
     def saveSanction(self, sanction: Sanction) -> Deferred[None]:
+        self._preloaded = None  # the start-up read is stale now
         def save(txn: Any) -> None:
             txn.execute(
                 "INSERT OR REPLACE INTO sanctions VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -206,6 +223,7 @@ class SQLiteModerationStore(Service):
         return self._run(save)
 
     def deleteSanction(self, kind: str, target: str) -> Deferred[None]:
+        self._preloaded = None  # the start-up read is stale now
         def delete(txn: Any) -> None:
             txn.execute("DELETE FROM sanctions WHERE kind = ? AND target = ?", (kind, target))
 

@@ -28,6 +28,29 @@ from chatd.admin.shell import ConsoleShell
 MAX_ATTEMPTS = 3
 
 
+def _refused(failure: Failure) -> None:
+    """
+    A client may refuse any option (netcat answers none): not an error.
+    """
+
+
+class TerminalBootstrap(telnet.TelnetBootstrapProtocol):
+    """
+    Conch's telnet-to-terminal bridge, without logging a traceback each time
+    a client refuses an option or never answers (netcat), which is normal.
+    """
+
+    def connectionMade(self) -> None:
+        transport: Any = self.transport
+        transport.negotiationMap[telnet.NAWS] = self.telnet_NAWS
+        transport.negotiationMap[telnet.LINEMODE] = self.telnet_LINEMODE
+        for option in (telnet.LINEMODE, telnet.NAWS, telnet.SGA):
+            transport.do(option).addErrback(_refused)
+        transport.will(telnet.ECHO).addErrback(_refused)
+        self.protocol = self.protocolFactory(*self.protocolArgs, **self.protocolKwArgs)
+        self.protocol.makeConnection(self)
+
+
 @implementer(IRealm)
 class ConsoleTelnetRealm:
     """
@@ -42,7 +65,7 @@ class ConsoleTelnetRealm:
             raise NotImplementedError("only telnet consoles here")
         name = avatarId.decode("utf-8") if isinstance(avatarId, bytes) else str(avatarId)
         console = self.makeConsole(name)
-        protocol = telnet.TelnetBootstrapProtocol(insults.ServerProtocol, ConsoleShell, console)
+        protocol = TerminalBootstrap(insults.ServerProtocol, ConsoleShell, console)
         return telnet.ITelnetProtocol, protocol, lambda: None
 
 
@@ -58,8 +81,11 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
         if not line.strip():
             self.transport.write(b"Username: ")
             return "User"
-        result: str = super().telnet_User(line.strip())
-        return result
+        self.username = line.strip()
+        # Handled: a client that hangs up before answering is not an error.
+        self.transport.will(telnet.ECHO).addErrback(_refused)
+        self.transport.write(b"Password: ")
+        return "Password"
 
     def telnet_Password(self, line: bytes) -> str:
         username, password = self.username, line.rstrip(b"\r")
