@@ -206,6 +206,7 @@ class SQLiteModerationStore(Service):
 
     def saveSanction(self, sanction: Sanction) -> Deferred[None]:
         self._preloaded = None  # the start-up read is stale now
+
         def save(txn: Any) -> None:
             txn.execute(
                 "INSERT OR REPLACE INTO sanctions VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -224,6 +225,7 @@ class SQLiteModerationStore(Service):
 
     def deleteSanction(self, kind: str, target: str) -> Deferred[None]:
         self._preloaded = None  # the start-up read is stale now
+
         def delete(txn: Any) -> None:
             txn.execute("DELETE FROM sanctions WHERE kind = ? AND target = ?", (kind, target))
 

@@ -93,10 +93,20 @@ class SSH:
         self.knownHosts = workdir / "known_hosts"
 
     def run(
-        self, port: int, *command: str, password: str = PASSWORD, strict: str = "accept-new"
+        self,
+        port: int,
+        *command: str,
+        password: str = PASSWORD,
+        strict: str = "accept-new",
+        keystrokes: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        """
+        Run C{ssh}: a command, or with C{keystrokes} an interactive session
+        on a pty (C{-tt}) typed from standard input.
+        """
         args = [
             "ssh",
+            *(["-tt"] if keystrokes is not None else []),
             "-F",
             "/dev/null",
             "-p",
@@ -129,7 +139,7 @@ class SSH:
         return subprocess.run(
             args,
             env=env,
-            stdin=subprocess.DEVNULL,
+            input=keystrokes,
             capture_output=True,
             text=True,
             timeout=60,
@@ -322,3 +332,46 @@ def test_telnetConsoleAndManhole(tmp_path: Path) -> None:
     assert "failed admin login for 'root'" in log and "failed admin login for 'nobody'" in log
     assert "administrator root logged in" in log
     assert "Traceback" not in log
+
+
+@needsSSH
+def test_interactiveSessions(tmp_path: Path) -> None:
+    """
+    An interactive SSH login gets the console with line editing; the
+    manhole gives a Python prompt on the live service, after a banner.
+    """
+    dataDir = tmp_path / "data"
+    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        LOCAL,
+        "--admin-ssh",
+        LOCAL,
+        "--manhole",
+        LOCAL,
+        "--rooms",
+        "lobby,Blabla",
+        "--data-dir",
+        str(dataDir),
+        factories=("TchatFactory", "AdminSSHFactory", "ManholeSSHFactory"),
+    )
+    try:
+        ssh = SSH(tmp_path)
+        console = ssh.run(
+            daemon.ports["AdminSSHFactory"], keystrokes="rooms\rbad\x7f\x7f\x7fhelp kick\rquit\r"
+        )
+        assert "\x1b[2J" not in console.stdout  # the banner stays on screen
+        assert "You are root." in console.stdout
+        assert "Blabla" in console.stdout and "lobby" in console.stdout
+        assert "kick <username> <timeout> <reason>: " in console.stdout  # 'bad' was erased
+        shell = ssh.run(
+            daemon.ports["ManholeSSHFactory"],
+            keystrokes="sorted(name for name, count in service.rooms())\r\x04",
+        )
+        assert "\x1b[2J" not in shell.stdout
+        assert "chatd manhole" in shell.stdout
+        assert "['Blabla', 'lobby']" in shell.stdout
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()

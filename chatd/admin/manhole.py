@@ -35,12 +35,17 @@ class BannerManhole(manhole.ColoredManhole):
     C{ColoredManhole} that first says what its namespace holds.
     """
 
-    def connectionMade(self) -> None:
-        super().connectionMade()
+    def initializeScreen(self) -> None:
+        self.terminal.reset()
         for line in BANNER.splitlines():
             self.terminal.write(line.encode("utf-8"))
             self.terminal.nextLine()
-        self.drawInputLine()
+        self.terminal.write(self.ps[self.pn])
+        self.setInsertMode()
+
+    def terminalSize(self, width: int, height: int) -> None:
+        # Conch clears the screen here, which would wipe the banner.
+        self.width, self.height = width, height
 
 
 class ManholeSSHFactory(manhole_ssh.ConchFactory):

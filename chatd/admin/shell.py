@@ -68,6 +68,11 @@ class ConsoleShell(HistoricRecvLine):
         # No screen reset: leave the operator's scrollback alone.
         self.setInsertMode()
 
+    def terminalSize(self, width: int, height: int) -> None:
+        # Conch clears the screen here, which would wipe the banner and the
+        # operator's scrollback; this console is not full-screen.
+        self.width, self.height = width, height
+
     def lineReceived(self, line: bytes) -> None:
         text = line.decode("utf-8", "replace").strip()
         if text.lower() in QUIT:
