@@ -359,7 +359,7 @@ def test_interactiveSessions(tmp_path: Path) -> None:
     try:
         ssh = SSH(tmp_path)
         console = ssh.run(
-            daemon.ports["AdminSSHFactory"], keystrokes="rooms\rbad\x7f\x7f\x7fhelp kick\rquit\r"
+            daemon.ports["AdminSSHFactory"], keystrokes="rooms\rbad\x7f\x7f\x7fhelp kick\r\x04"
         )
         assert "\x1b[2J" not in console.stdout  # the banner stays on screen
         assert "You are root." in console.stdout
@@ -375,3 +375,48 @@ def test_interactiveSessions(tmp_path: Path) -> None:
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()
+
+
+def test_terminalConsole(tmp_path: Path) -> None:
+    """
+    C{--console} runs the moderation console on the daemon's own terminal
+    (standard input and output); C{shutdown} there stops it with status 0.
+    """
+    from tests.daemon import ROOT, TWISTD
+
+    command = [
+        str(TWISTD),
+        "-n",
+        "--pidfile=",
+        "--logfile=chatd.log",
+        "chatd",
+        "--port",
+        LOCAL,
+        "--talk",
+        "",
+        "--admin",
+        "off",
+        "--rooms",
+        "lobby,Général",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--console",
+    ]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=env,
+        input="rooms\nkick\nshutdown\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    log = (tmp_path / "chatd.log").read_text()
+    assert done.returncode == 0, (done, log)
+    assert done.stdout.startswith("chatd admin console;")
+    assert "Général           open      0" in done.stdout
+    assert "usage: kick <username> <timeout> <reason>" in done.stdout
+    assert "shutting down" in done.stdout
+    assert "admin console: shutdown" in log
+    assert "Traceback" not in log

@@ -68,6 +68,12 @@ class ConsoleShell(HistoricRecvLine):
         # No screen reset: leave the operator's scrollback alone.
         self.setInsertMode()
 
+    def keystrokeReceived(self, keyID: bytes, modifier: object) -> None:
+        if keyID == b"\x04" and not self.lineBuffer:  # Ctrl-D on an empty line
+            self.terminal.loseConnection()
+            return
+        super().keystrokeReceived(keyID, modifier)
+
     def terminalSize(self, width: int, height: int) -> None:
         # Conch clears the screen here, which would wipe the banner and the
         # operator's scrollback; this console is not full-screen.

@@ -75,7 +75,7 @@ OPTIONS: list[Any] = [
         "manhole",
         None,
         "",
-        "Python shell in the daemon over SSH, e.g. tcp:2323:interface=127.0.0.1 (default: off).",
+        "Python shell in the daemon over SSH, e.g. tcp:2324:interface=127.0.0.1 (default: off).",
         adminEndpoint,
     ],
     [
