@@ -5,6 +5,8 @@ argument, driven through L{ConsoleLineProtocol} on a C{StringTransport}.
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -17,6 +19,8 @@ from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.events import Notice
 from chatd.modstore import AuditEntry, MemoryModerationStore
 from chatd.service import ChatService
+from chatd.talk import TalkFactory
+from chatd.talkformat import NICK_PROMPT
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output
@@ -530,6 +534,59 @@ class TchatModerationTests(SynchronousTestCase):
         self.assertEqual(b"srv: ERROR 27\n", output(transport, self.clock))
         self.assertTrue(transport.disconnecting)
         self.tchat("bob")
+
+
+class TalkModerationTests(SynchronousTestCase):
+    """
+    What talk-mode users see of moderation: the reason in words.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock, rooms=["lobby"])
+        self.factory = TalkFactory(self.service, self.clock, floodBurst=None)
+        self.console = AdminConsole(self.service, "root")
+
+    def talk(self, nick: str) -> tuple[Any, StringTransport, bytes]:
+        proto, transport = connect(self.factory, self.clock)
+        self.assertTrue(output(transport, self.clock).endswith(NICK_PROMPT.encode()))
+        proto.dataReceived(nick.encode() + b"\r\n")
+        return proto, transport, output(transport, self.clock)
+
+    def test_kicked(self) -> None:
+        """
+        A kicked talk user is told who kicked them, for how long and why,
+        and is disconnected; picking that nickname again is refused with the
+        time left until the timeout passes.
+        """
+        _, transport, welcome = self.talk("carol")
+        self.assertIn(b"Welcome, carol!", welcome)
+        self.successResultOf(self.console.execute("kick carol 30 rude"))
+        self.assertIn(
+            b"You have been disconnected: kicked by root for 30s: rude.",
+            output(transport, self.clock),
+        )
+        self.assertTrue(transport.disconnecting)
+        self.clock.advance(10)
+        proto, again, refused = self.talk("carol")
+        self.assertIn(b"Sorry, you were kicked, come back for 20s more: rude.", refused)
+        self.clock.advance(20)
+        proto.dataReceived(b"carol\r\n")
+        self.assertIn(b"Welcome, carol!", output(again, self.clock))
+        proto.dataReceived(b"/quit\r\n")
+        output(again, self.clock)
+
+    def test_muted(self) -> None:
+        """
+        A muted talk user is told, and told again when they try to speak.
+        """
+        proto, transport, _ = self.talk("carol")
+        self.successResultOf(self.console.execute("mute carol 5m"))
+        self.assertIn(b"you are muted for 5m by root", output(transport, self.clock))
+        proto.dataReceived(b"hello\r\n")
+        self.assertIn(b"you are muted for 5m more", output(transport, self.clock))
+        proto.dataReceived(b"/quit\r\n")
+        output(transport, self.clock)
 
 
 class TimeSpecTests(SynchronousTestCase):
