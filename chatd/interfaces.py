@@ -168,3 +168,34 @@ class IChatService(Interface):
 
         @raise NotPermitted: C{participant} is not an operator.
         """
+
+    # Administration (the admin console's needs)
+
+    moderation = Attribute(
+        "The L{chatd.moderation.Moderation} rules the service enforces at connect, "
+        "login and speak: kicks, bans, address bans, mutes, operators."
+    )
+
+    def connections() -> list[IParticipant]:
+        """
+        Every open connection, logged in or not.
+        """
+
+    def endSession(participant: IParticipant, error: ChatError) -> None:
+        """
+        End C{participant}'s session on an administrator's order (kick, ban,
+        kill): its rooms are told C{error.text}, then it is told C{error}
+        and disconnected.
+        """
+
+    def addRoom(name: str) -> str:
+        """
+        Create the room C{name} on an administrator's behalf; return its name.
+
+        @raise InvalidGroup: bad name.  @raise GroupExists: it exists.
+        """
+
+    def notify(participant: IParticipant, text: str) -> None:
+        """
+        Send one participant a server notice (a moderation note).
+        """
