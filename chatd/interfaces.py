@@ -169,17 +169,23 @@ class IChatService(Interface):
         @raise NotPermitted: C{participant} is not an operator.
         """
 
+    def connections() -> list[IParticipant]:
+        """
+        Every connection the service admitted and has not yet forgotten,
+        logged in or not, in no particular order.
+        """
+
+    stats = Attribute(
+        "The daemon's running totals, a L{chatd.metrics.ChatStats}: the service"
+        " counts messages and disconnects; front-ends may count their output."
+    )
+
     # Administration (the admin console's needs)
 
     moderation = Attribute(
         "The L{chatd.moderation.Moderation} rules the service enforces at connect, "
         "login and speak: kicks, bans, address bans, mutes, operators."
     )
-
-    def connections() -> list[IParticipant]:
-        """
-        Every open connection, logged in or not.
-        """
 
     def endSession(participant: IParticipant, error: ChatError) -> None:
         """

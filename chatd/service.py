@@ -18,6 +18,7 @@ from zope.interface import implementer
 from chatd import errors
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatService, IParticipant
+from chatd.metrics import ChatStats
 from chatd.moderation import Moderation
 from chatd.names import isValidName, key, normalize
 
@@ -61,6 +62,7 @@ class ChatService(Service):
         self._rooms: dict[str, Room] = {}
         self._joined: dict[IParticipant, list[Room]] = {}
         self._operators = {key(nick) for nick in operators}
+        self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
         self.moderation = Moderation(clock, self._operators)
@@ -109,7 +111,9 @@ class ChatService(Service):
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
-        self._connections.discard(participant)
+        if participant in self._connections:
+            self._connections.remove(participant)
+            self.stats.disconnected(participant.protocolName, reason)
         rooms = self._joined.pop(participant, None)
         if rooms is None:
             return
@@ -221,6 +225,7 @@ class ChatService(Service):
         for member in target.members.values():
             if member is not participant:
                 member.roomMessage(event)
+        self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
 
     def tell(self, participant: IParticipant, nick: str, lines: tuple[str, ...]) -> None:
         sender = self._requireLogin(participant)
@@ -231,6 +236,7 @@ class ChatService(Service):
         self.moderation.checkSpeak(sender)
         assert recipient.nick is not None
         recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, self._now()))
+        self.stats.messageIn(participant.protocolName, "private", 1)
 
     # People
 
@@ -262,13 +268,13 @@ class ChatService(Service):
         for user in self.users():
             user.notice(event)
 
-    # Administration (the admin console's needs; protocol-neutral)
-
     def connections(self) -> list[IParticipant]:
         """
-        Every open connection, logged in or not.
+        Every open connection, logged in or not (for metrics).
         """
         return list(self._connections)
+
+    # Administration (the admin console's needs; protocol-neutral)
 
     def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
         """

@@ -102,6 +102,22 @@ class Options(usage.Options):
             "Seconds of silence before a TCHAT ALIVE probe (0: never).",
             float,
         ],
+        [
+            "web",
+            None,
+            endpoint("8080"),
+            "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
+            " endpoint string ('' or 'none': no web front-end).",
+            endpoint,
+        ],
+        [
+            "web-origins",
+            None,
+            [],
+            "Origins whose pages may open the WebSocket, comma-separated, e.g."
+            " https://chat.example.org ('*': any; default: the page's own host only).",
+            _names,
+        ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
         ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
         *admin.OPTIONS,
@@ -160,5 +176,17 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
         )
         strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
+    if options["web"] not in ("", "none"):
+        from chatd.web.site import makeSite
+
+        web = makeSite(
+            chat,
+            reactor,
+            origins=options["web-origins"],
+            maxPendingOutput=options["max-output"],
+            rate=options["flood-rate"],
+            burst=options["flood-burst"],
+        )
+        strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
     admin.addAdminServices(top, options, chat, reactor)
     return top

@@ -70,7 +70,9 @@ def test_makeServiceListens(tmp_path: Path) -> None:
     top = makeService(options, memory)
     top.startService()
     try:
-        [(port, factory, backlog, interface)] = memory.tcpServers
+        [(port, factory, backlog, interface)] = [
+            server for server in memory.tcpServers if isinstance(server[1], TchatFactory)
+        ]
         assert (port, backlog, interface) == (4321, 50, "127.0.0.1")
         assert isinstance(factory, TchatFactory)
         service = factory.service
