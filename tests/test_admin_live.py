@@ -119,14 +119,15 @@ class SSH:
         password: str = PASSWORD,
         strict: str = "accept-new",
         keystrokes: str | None = None,
+        tty: bool = True,
     ) -> subprocess.CompletedProcess[str]:
         """
         Run C{ssh}: a command, or with C{keystrokes} an interactive session
-        on a pty (C{-tt}) typed from standard input.
+        typed from standard input, on a pty (C{-tt}) unless C{tty} is false.
         """
         args = [
             "ssh",
-            *(["-tt"] if keystrokes is not None else []),
+            *([] if keystrokes is None else ["-tt"] if tty else ["-T"]),
             "-F",
             "/dev/null",
             "-p",
@@ -391,6 +392,8 @@ def test_interactiveSessions(tmp_path: Path) -> None:
         assert "You are root." in console.stdout
         assert "Blabla" in console.stdout and "lobby" in console.stdout
         assert "kick <username> <timeout> <reason>: " in console.stdout  # 'bad' was erased
+        piped = ssh.run(daemon.ports["AdminSSHFactory"], keystrokes="stats\n", tty=False)
+        assert "connections: 0" in piped.stdout, piped  # and end of input ended it
         shell = ssh.run(
             daemon.ports["ManholeSSHFactory"],
             keystrokes="sorted(name for name, count in service.rooms())\r\x04",

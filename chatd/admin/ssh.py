@@ -55,12 +55,19 @@ class TerminalSession(manhole_ssh.TerminalSession):
     """
 
     width, height = 80, 24
+    _shell: Any = None
+
+    def openShell(self, proto: Any) -> None:
+        self._shell = proto
+        super().openShell(proto)
 
     def windowChanged(self, newWindowSize: Any) -> None:
         self.height, self.width = newWindowSize[:2]
 
     def eofReceived(self) -> None:
-        pass
+        # End of input (ssh -T host < script) ends an interactive session.
+        if self._shell is not None:
+            self._shell.loseConnection()
 
 
 class ConsoleSession(TerminalSession):
