@@ -76,6 +76,7 @@ class IChatService(Interface):
         Admit a new connection (before login).
 
         @raise ServerFull: when C{maxClients} connections are already open.
+        @raise Banned: the participant's address is in a banned network.
         """
 
     def disconnect(participant: IParticipant, reason: str = "") -> None:
