@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -269,7 +271,8 @@ def test_sshConsoleKicksAndPersists(tmp_path: Path) -> None:
 @needsSSH
 def test_shutdown(tmp_path: Path) -> None:
     """
-    C{shutdown} tells every user, then the daemon stops with status 0.
+    C{shutdown} tells every user, saves the audit trail, then the daemon
+    stops with status 0.
     """
     dataDir = tmp_path / "data"
     setPassword(dataDir / "admin-passwords", "root", PASSWORD)
@@ -287,6 +290,9 @@ def test_shutdown(tmp_path: Path) -> None:
         daemon.stop()
     assert status == 0, daemon.logText()
     assert "Traceback" not in daemon.logText()
+    with closing(sqlite3.connect(dataDir / "moderation.sqlite")) as db:
+        audit = db.execute("SELECT who, what FROM audit").fetchall()
+    assert audit == [("root", "shutdown")]  # written before the daemon exited
 
 
 def telnetLogin(port: int, name: str, password: str) -> bytes:
