@@ -22,6 +22,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.admin import credentials
 from chatd.admin.commands import consoleFactory
 from chatd.admin.credentials import AdminChecker, readPasswords, setPassword, verify
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
@@ -136,6 +137,18 @@ class CheckerTests(SynchronousTestCase):
         d = self.check(b"root", b"guess")
         self.clock.advance(1)
         self.failureResultOf(d, UnauthorizedLogin)
+
+    def test_failuresBounded(self) -> None:
+        """
+        Failures are counted for at most C{MAX_TRACKED} names, so guessing
+        made-up names cannot grow the daemon's memory.
+        """
+        self.patch(credentials, "MAX_TRACKED", 3)
+        for name in (b"a", b"b", b"c", b"d"):
+            d = self.check(name, b"guess")
+            self.clock.advance(1)
+            self.failureResultOf(d, UnauthorizedLogin)
+        self.assertEqual({"d": 1}, self.checker.failures)
 
     def test_extraCheck(self) -> None:
         """

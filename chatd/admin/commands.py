@@ -139,10 +139,10 @@ class AdminConsole(ConsoleViews):
             network = parseNetwork(text)
         except ValueError:
             raise Usage(f"{text!r} is not an address or network") from None
-        sanction = self.moderation.banAddress(network, reason, self.who)
+        self.moderation.banAddress(network, reason, self.who)
         dropped = 0
         for participant in self.service.connections():
-            if self.moderation.addressBan(participant.address) is sanction:
+            if self.moderation.addressBan(participant.address) is not None:
                 error = errors.Banned(f"your address was banned by {self.who}: {reason}")
                 self.service.endSession(participant, error)
                 dropped += 1

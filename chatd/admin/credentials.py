@@ -34,6 +34,8 @@ from zope.interface import implementer
 FIRST_DELAY = 1.0
 #: The longest delay, in seconds.
 MAX_DELAY = 30.0
+#: Names whose failures are counted at once.
+MAX_TRACKED = 10000
 
 _hasher = PasswordHasher()
 
@@ -142,6 +144,8 @@ class AdminChecker:
             self.failures.pop(name, None)
             self.log.info("administrator {name} logged in", name=name)
             return name.encode("utf-8")
+        if len(self.failures) >= MAX_TRACKED and name not in self.failures:
+            self.failures.clear()  # a flood of made-up names must not grow memory
         count = self.failures[name] = self.failures.get(name, 0) + 1
         delay = min(FIRST_DELAY * 2 ** (count - 1), MAX_DELAY)
         self.log.warn(
