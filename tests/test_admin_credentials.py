@@ -235,6 +235,8 @@ class TelnetLoginTests(SynchronousTestCase):
         self.assertIn(b"You are root.", self.attempt(b"root", b"sesame"))
         self.protocol.dataReceived(b"rooms\r\0")
         self.assertIn(b"lobby", self.read())
+        self.protocol.dataReceived("add room Génér\x7f\x7f\x7fnéral\r\0".encode())
+        self.assertIn("created Général".encode(), self.read())
         self.protocol.dataReceived(b"ban eve troll\r\0")
         self.assertIn(b"banned eve", self.read())
         [entry] = self.successResultOf(self.service.moderation.store.lastAudit(1))

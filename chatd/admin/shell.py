@@ -68,9 +68,24 @@ class ConsoleShell(HistoricRecvLine):
         # No screen reset: leave the operator's scrollback alone.
         self.setInsertMode()
 
+    _utf8 = b""
+
     def keystrokeReceived(self, keyID: bytes, modifier: object) -> None:
         if keyID == b"\x04" and not self.lineBuffer:  # Ctrl-D on an empty line
             self.terminal.loseConnection()
+            return
+        if isinstance(keyID, bytes) and len(keyID) == 1 and keyID[0] >= 0x80:
+            # Conch's line editor takes ASCII only: gather a UTF-8 sequence
+            # into one character, so 'Général' can be typed and erased.
+            self._utf8 += keyID
+            try:
+                self._utf8.decode("utf-8")
+            except UnicodeDecodeError:
+                if len(self._utf8) >= 4:
+                    self._utf8 = b""  # not UTF-8: drop it
+                return
+            character, self._utf8 = self._utf8, b""
+            self.characterReceived(character, False)
             return
         super().keystrokeReceived(keyID, modifier)
 
