@@ -394,6 +394,7 @@ def test_interactiveSessions(tmp_path: Path) -> None:
         console = ssh.run(
             daemon.ports["AdminSSHFactory"], keystrokes="rooms\rbad\x7f\x7f\x7fhelp kick\r\x04"
         )
+        assert console.returncode == 0, console  # Ctrl-D: exit status 0
         assert "\x1b[2J" not in console.stdout  # the banner stays on screen
         assert "You are root." in console.stdout
         assert "Blabla" in console.stdout and "lobby" in console.stdout
@@ -404,6 +405,7 @@ def test_interactiveSessions(tmp_path: Path) -> None:
             daemon.ports["ManholeSSHFactory"],
             keystrokes="sorted(name for name, count in service.rooms())\r\x04",
         )
+        assert shell.returncode == 0, shell
         assert "\x1b[2J" not in shell.stdout
         assert "chatd manhole" in shell.stdout
         assert "['Blabla', 'lobby']" in shell.stdout

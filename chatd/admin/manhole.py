@@ -19,7 +19,7 @@ from twisted.conch.ssh.keys import Key
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.cred.portal import Portal
 
-from chatd.admin.ssh import TerminalSession, withHostKey
+from chatd.admin.ssh import ExitingTransport, TerminalSession, withHostKey
 
 BANNER = """chatd manhole: Python inside the running daemon. Careful: this is live.
   service     the ChatService (service.users(), service.rooms(), service.find(nick))
@@ -61,7 +61,7 @@ def manholeFactory(
     An SSH factory serving a Python shell on C{namespace} to administrators
     C{checker} accepts.
     """
-    realm = manhole_ssh.TerminalRealm()
+    realm = manhole_ssh.TerminalRealm(ExitingTransport)
     realm.sessionFactory = TerminalSession
     realm.chainedProtocolFactory = lambda: insults.ServerProtocol(BannerManhole, namespace)  # type: ignore[assignment,misc]
     return withHostKey(ManholeSSHFactory(Portal(realm, [checker])), key)  # type: ignore[arg-type]

@@ -48,6 +48,20 @@ def hostKey(dataDir: Path) -> Key:
     return key
 
 
+class ExitingTransport(manhole_ssh.TerminalSessionTransport):
+    """
+    Conch's terminal session transport, but a shell that ends (C{quit},
+    Ctrl-D) reports exit status 0 to the client before the channel closes,
+    as a login shell does.
+    """
+
+    def __init__(self, proto: Any, chainedProtocol: Any, *args: Any) -> None:
+        super().__init__(proto, chainedProtocol, *args)
+        chainedProtocol.transport.loseConnection = lambda: proto.processEnded(
+            Failure(ProcessDone(0))
+        )
+
+
 class TerminalSession(manhole_ssh.TerminalSession):
     """
     Conch's terminal session, also usable when the client asks for no pty
@@ -91,6 +105,7 @@ class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
     """
 
     sessionFactory = ConsoleSession
+    transportFactory = ExitingTransport
 
     def __init__(self, makeConsole: Callable[[str], AdminConsole]) -> None:
         super().__init__()
