@@ -431,6 +431,8 @@ def test_terminalConsole(tmp_path: Path) -> None:
         LOCAL,
         "--talk",
         "",
+        "--web",
+        "",
         "--admin",
         "off",
         "--rooms",
