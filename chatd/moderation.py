@@ -106,7 +106,7 @@ class Moderation:
         self.store: IModerationStore = store if store is not None else MemoryModerationStore()
         self._sanctions: dict[tuple[str, str], Sanction] = {}
         self._connectedAt: WeakKeyDictionary[IParticipant, float] = WeakKeyDictionary()
-        self._recent: deque[int] = deque()
+        self._recent: deque[list[int]] = deque()  # [second, messages], oldest first
 
     # Start-up
 
@@ -164,8 +164,11 @@ class Moderation:
         if mute is not None:
             raise errors.Muted(f"you are muted {describe(mute, self.clock.seconds())}")
         now = int(self.clock.seconds())
-        self._recent.append(now)
-        while self._recent and self._recent[0] <= now - RATE_WINDOW:
+        if self._recent and self._recent[-1][0] == now:
+            self._recent[-1][1] += 1
+        else:
+            self._recent.append([now, 1])
+        while self._recent[0][0] <= now - RATE_WINDOW:
             self._recent.popleft()
 
     # Queries
@@ -214,7 +217,8 @@ class Moderation:
         The average rate of accepted messages over the last minute.
         """
         now = int(self.clock.seconds())
-        return sum(1 for when in self._recent if when > now - RATE_WINDOW) / RATE_WINDOW
+        recent = (count for when, count in self._recent if when > now - RATE_WINDOW)
+        return sum(recent) / RATE_WINDOW
 
     # Changes (the console audits them; see L{audit})
 

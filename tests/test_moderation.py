@@ -125,10 +125,15 @@ class ModerationRulesTests(SynchronousTestCase):
         """
         The message rate is the last minute's accepted messages over 60 s.
         """
-        for _ in range(120):
+        for _ in range(60):
             self.moderation.checkSpeak("alice")
+        self.clock.advance(30)
+        for _ in range(60):
+            self.moderation.checkSpeak("bob")
         self.assertEqual(2.0, self.moderation.messagesPerSecond())
-        self.clock.advance(60)
+        self.clock.advance(30)
+        self.assertEqual(1.0, self.moderation.messagesPerSecond())
+        self.clock.advance(30)
         self.assertEqual(0.0, self.moderation.messagesPerSecond())
 
     def test_audit(self) -> None:
