@@ -6,6 +6,7 @@ consoles, the manhole and the terminal console).
 
 C{chatd.tap} only adds L{OPTIONS} and L{FLAGS} to its own and calls
 L{addAdminServices}; everything else about administration is decided here.
+The files go in C{--data-dir}, which the storage options define.
 """
 
 from __future__ import annotations
@@ -51,12 +52,6 @@ def adminEndpoint(description: str) -> str:
 
 
 OPTIONS: list[Any] = [
-    [
-        "data-dir",
-        None,
-        "chatd-data",
-        "Directory for the daemon's files: moderation database, SSH host key, admin passwords.",
-    ],
     [
         "admin",
         None,
