@@ -177,20 +177,12 @@ class CommandTests(ConsoleTestCase):
 
     def test_messages(self) -> None:
         """
-        C{messages} accepts every time form and says that this build keeps
-        no history.
+        Without a store, C{messages} says that the server keeps no messages
+        (tests/test_admin_store.py covers the store).
         """
-        for text, since in (
-            ("2026-11-18 08:00", "2026-11-18 08:00:00"),
-            ("1h", "2026-11-18 10:06:40"),
-            ("1795000000", "2026-11-18 11:06:40"),
-        ):
-            reply = self.run_(f"messages {text}")
-            self.assertEqual(
-                f"no message history since {since}: this build keeps no messages "
-                "(the message store is not part of it yet)",
-                reply,
-            )
+        self.assertEqual(
+            "this server keeps no messages (it runs without a store)", self.run_("messages 1h")
+        )
 
     def test_users(self) -> None:
         """
@@ -230,10 +222,14 @@ class CommandTests(ConsoleTestCase):
 
     def test_pending(self) -> None:
         """
-        Approval rooms do not exist without accounts; the commands say so.
+        Without a store there are no approval rooms: nobody waits, and
+        accepting says why it cannot.
         """
-        for line in ("pending rooms bob", "accept pending bob Marketing,Informatique"):
-            self.assertIn("no approval rooms in this build", self.run_(line))
+        self.assertEqual("bob waits to enter no room", self.run_("pending rooms bob"))
+        self.assertEqual(
+            "lobby: this server keeps no accounts or history",
+            self.run_("accept pending bob lobby"),
+        )
 
     def test_kickAndUnkick(self) -> None:
         """

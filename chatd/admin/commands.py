@@ -23,6 +23,7 @@ from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, ConsoleViews, Usage
 from chatd.moderation import formatSpan, parseNetwork
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
+from chatd.names import key, normalize
 from chatd.service import ChatService
 
 __all__ = ["COMMANDS", "AdminConsole", "Usage", "consoleFactory"]
@@ -88,22 +89,33 @@ class AdminConsole(ConsoleViews):
 
     # Commands that change things (each is audited)
 
-    def cmd_add_room(self, rest: str) -> str:
-        text = rest
+    async def cmd_add_room(self, rest: str) -> str:
         replies = []
-        for name in self._rooms(text):
-            try:
+        existing = {key(name) for name, _ in self.service.rooms()}
+        for name in self._rooms(rest):
+            if key(normalize(name)) in existing:
+                replies.append(f"{name}: {errors.GroupExists().text}")
+            elif self.service.persistence is not None:  # stored, so it outlives a restart
+                replies.append(f"created {await self.service.configureRoom(name)}")
+            else:
                 replies.append(f"created {self.service.addRoom(name)}")
-            except errors.ChatError as error:
-                replies.append(f"{name}: {error}")
-        self._audit(f"add room {text}")
+            existing.add(key(normalize(name)))
+        self._audit(f"add room {rest}")
         return "\n".join(replies)
 
-    def cmd_accept_pending(self, rest: str) -> str:
-        nick, rooms = self._split(rest, 1, "required")
-        self._nick(nick)
-        self._rooms(rooms)
-        return "no approval rooms in this build: rooms needing approval come with accounts"
+    async def cmd_accept_pending(self, rest: str) -> str:
+        text, roomList = self._split(rest, 1, "required")
+        nick, rooms = self._nick(text), self._rooms(roomList)
+        replies = []
+        for room in rooms:
+            try:
+                await self.service.acceptPending(room, nick)
+            except errors.ChatError as error:
+                replies.append(f"{room}: {error}")
+            else:
+                replies.append(f"accepted {nick} in {room}")
+        self._audit(f"accept pending {nick} {roomList}")
+        return "\n".join(replies)
 
     def cmd_kick(self, rest: str) -> str:
         nickText, timeout, reason = self._split(rest, 2, "required")

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import resource
 from collections import Counter
-from collections.abc import Callable
 
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.moderation import describe
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
-from chatd.names import isValidName, normalize
+from chatd.names import isValidName, key, normalize
 from chatd.service import ChatService
+
+#: Messages per room that C{messages} looks through, the newest first.
+HISTORY_LIMIT = 1000
 
 #: Every command: its usage line and what it does, in the order C{help} lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -132,17 +134,28 @@ class ConsoleViews:
         width = max(len(usage) for usage, _ in COMMANDS.values())
         return "\n".join(f"{usage:<{width}}  {text}" for usage, text in COMMANDS.values())
 
-    def cmd_messages(self, rest: str) -> str:
+    async def cmd_messages(self, rest: str) -> str:
         if not rest:
             raise Usage("")
-        text = rest
         try:
-            since = parseTime(text, self._now())
+            since = parseTime(rest, self._now())
         except ValueError:
-            raise Usage(f"{text!r} is not a time") from None
-        return (
-            f"no message history since {formatTime(since)}: this build keeps no messages "
-            "(the message store is not part of it yet)"
+            raise Usage(f"{rest!r} is not a time") from None
+        persistence = self.service.persistence
+        if persistence is None:
+            return "this server keeps no messages (it runs without a store)"
+        found = []
+        for room, _ in self.service.rooms():
+            for message in await persistence.store.history(room, HISTORY_LIMIT):
+                if message.when >= since:
+                    found.append(message)
+        if not found:
+            return f"no room messages since {formatTime(since)} UTC"
+        found.sort(key=lambda message: message.when)
+        return "\n".join(
+            f"{formatTime(m.when)}  {m.room:<16}  {m.sender}: {line}"
+            for m in found
+            for line in m.lines
         )
 
     def cmd_users(self, rest: str) -> str:
@@ -164,7 +177,7 @@ class ConsoleViews:
 
     def cmd_rooms(self, rest: str) -> str:
         self._split(rest, 0)
-        modeOf: Callable[[str], str] = getattr(self.service, "roomMode", lambda name: "open")
+        modeOf = self.service.roomMode
         rooms = self.service.rooms()
         if not rooms:
             return "no rooms"
@@ -173,9 +186,15 @@ class ConsoleViews:
         return "\n".join(lines)
 
     def cmd_pending_rooms(self, rest: str) -> str:
-        (nick,) = self._split(rest, 1)
-        self._nick(nick)
-        return "no approval rooms in this build: rooms needing approval come with accounts"
+        (text,) = self._split(rest, 1)
+        nick = self._nick(text)
+        requests = [
+            (room, who) for room, who in self.service.pendingRequests() if key(who) == key(nick)
+        ]
+        if not requests:
+            return f"{nick} waits to enter no room"
+        name = requests[0][1]  # as they spelled it
+        return f"{name} waits to enter: {', '.join(room for room, _ in requests)}"
 
     def cmd_whois(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
