@@ -429,12 +429,14 @@ def test_interactiveSessions(tmp_path: Path) -> None:
         assert "connections: 0" in piped.stdout, piped  # and end of input ended it
         shell = ssh.run(
             daemon.ports["ManholeSSHFactory"],
-            keystrokes="[name for name, count in service.rooms() if name < 'C']\r\x04",
+            keystrokes="[name for name, count in service.rooms() if name < 'C']\r"
+            "store is service.persistence.store\r\x04",
         )
         assert shell.returncode == 0, shell
         assert "\x1b[2J" not in shell.stdout
         assert "chatd manhole" in shell.stdout
         assert "['Blabla']" in shell.stdout
+        assert "\nTrue\n" in shell.stdout  # the chat store is at hand
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()

@@ -24,7 +24,8 @@ from chatd.admin.ssh import ExitingTransport, TerminalSession, withHostKey
 BANNER = """chatd manhole: Python inside the running daemon. Careful: this is live.
   service     the ChatService (service.users(), service.rooms(), service.find(nick))
   moderation  its Moderation (sanctions(), operators, kick/ban/mute/lift)
-  store       the moderation store (sanctions and audit trail)
+  store       the chat store: accounts, rooms, messages (None without one)
+  moderationStore  sanctions and the audit trail
   listeners   the daemon's service tree (listeners by name: listeners.namedServices)
   console     an AdminConsole: console.execute("users").addCallback(print)
 """

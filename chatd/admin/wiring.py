@@ -162,7 +162,8 @@ def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor
             namespace = {
                 "service": chat,
                 "moderation": chat.moderation,
-                "store": store,
+                "store": None if chat.persistence is None else chat.persistence.store,
+                "moderationStore": store,
                 "listeners": top,
                 "console": makeConsole("manhole"),
             }
