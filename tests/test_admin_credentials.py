@@ -5,8 +5,10 @@ Tests for L{chatd.admin.credentials} and the telnet console's login
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,15 @@ class PasswordFileTests(SynchronousTestCase):
     """
     The admin password file holds argon2 hashes, never passwords.
     """
+
+    def mktemp(self) -> str:
+        """
+        A fresh path in the system's temporary directory (trial's own
+        C{mktemp} is relative to the working directory: the checkout).
+        """
+        directory = tempfile.mkdtemp(prefix="chatd-admin-")
+        self.addCleanup(shutil.rmtree, directory)
+        return str(Path(directory) / "temp")
 
     def test_setAndVerify(self) -> None:
         """

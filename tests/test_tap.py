@@ -66,8 +66,6 @@ def test_makeServiceListens(tmp_path: Path) -> None:
         "",  # TCHAT only here; the talk listener is tested in tests/test_talk.py
         "--admin",
         "off",
-        "--data-dir",
-        str(tmp_path),
     )
     top = makeService(options, memory)
     top.startService()
