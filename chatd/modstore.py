@@ -137,6 +137,23 @@ SCHEMA = (
 
 def _onOpen(connection: Any) -> None:
     connection.execute("PRAGMA journal_mode = WAL")
+    with connection:
+        for statement in SCHEMA:
+            connection.execute(statement)
+
+
+class _Pool(adbapi.ConnectionPool):
+    """
+    Creates the database's directory (mode 0700) on first connect, in the
+    pool's thread: nothing touches the disk until the store is used.
+    """
+
+    directory: Path | None = None
+
+    def connect(self) -> Any:
+        if self.directory is not None:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return super().connect()
 
 
 @implementer(IModerationStore)
@@ -145,36 +162,42 @@ class SQLiteModerationStore(Service):
     Sanctions and audit trail in an SQLite file, through one adbapi
     connection (which serializes writes and keeps them in order).
 
-    Start it before use.  Starting reads the sanctions synchronously (one
-    short read, before the reactor serves anyone) and the first
-    L{loadSanctions} returns them at once, so a daemon enforces its bans from
-    its very first connection; everything else goes through the pool.
+    Start it before use.  If the file exists, starting reads the sanctions
+    synchronously (one short read, before the reactor serves anyone) and the
+    first L{loadSanctions} returns them at once, so a daemon enforces its
+    bans from its very first connection.  Everything else goes through the
+    pool, which creates the directory, the file and the tables when first
+    used.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, reactor: Any = None) -> None:
         self.path = str(path)
+        self.reactor = reactor
         self._pool: adbapi.ConnectionPool | None = None
         self._preloaded: list[Sanction] | None = None
 
     def startService(self) -> None:
         super().startService()
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path)
-        try:
-            with connection:
-                cursor = connection.cursor()
-                self._createSchema(cursor)
-                self._preloaded = self._loadSanctions(cursor)
-        finally:
-            connection.close()
-        self._pool = adbapi.ConnectionPool(
+        self._preloaded = []
+        if Path(self.path).exists():
+            connection = sqlite3.connect(self.path)
+            try:
+                with connection:
+                    cursor = connection.cursor()
+                    self._createSchema(cursor)
+                    self._preloaded = self._loadSanctions(cursor)
+            finally:
+                connection.close()
+        self._pool = _Pool(
             "sqlite3",
             self.path,
             check_same_thread=False,
             cp_min=1,
             cp_max=1,
             cp_openfun=_onOpen,
+            **({} if self.reactor is None else {"cp_reactor": self.reactor}),
         )
+        self._pool.directory = Path(self.path).parent
 
     def stopService(self) -> Deferred[None] | None:
         super().stopService()

@@ -71,7 +71,7 @@ def setPassword(path: Path, name: str, password: str) -> None:
         raise ValueError("the password is empty")
     entries = readPasswords(path)
     entries[name] = _hasher.hash(password)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".new")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -39,7 +39,7 @@ def hostKey(dataDir: Path) -> Key:
     """
     path = dataDir / HOST_KEY
     if not path.exists():
-        dataDir.mkdir(parents=True, exist_ok=True)
+        dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
         new = Key(Ed25519PrivateKey.generate())
         path.touch(mode=0o600)
         path.write_bytes(new.toString("OPENSSH"))

@@ -133,7 +133,7 @@ def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor
     """
     dataDir = Path(options["data-dir"])
     passwords = Path(options["admin-passwords"] or dataDir / PASSWORDS)
-    store = SQLiteModerationStore(dataDir / MODERATION_DB)
+    store = SQLiteModerationStore(dataDir / MODERATION_DB, reactor)
     store.setName("moderation-store")
     store.setServiceParent(top)
     RestoreModeration(chat.moderation, store).setServiceParent(top)
