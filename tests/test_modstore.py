@@ -99,3 +99,23 @@ async def test_survivesRestart(tmp_path: Path) -> None:
         assert (entry.who, entry.what) == ("root", "kick bob 1h spam")
     finally:
         second.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_diskTouchedWhenUsed(tmp_path: Path) -> None:
+    """
+    Starting an SQLite store for a file that does not exist creates nothing;
+    the first write creates the directory (0700), the file and the tables.
+    """
+    path = tmp_path / "data" / "moderation.sqlite"
+    store = SQLiteModerationStore(path)
+    store.startService()
+    try:
+        assert not path.parent.exists()
+        assert await store.loadSanctions() == []
+        await store.addAudit(AuditEntry(1.0, "root", "op carol"))
+        assert path.exists()
+        assert path.parent.stat().st_mode & 0o777 == 0o700
+        assert [e.what for e in await store.lastAudit(1)] == ["op carol"]
+    finally:
+        store.stopService()
