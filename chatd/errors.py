@@ -95,3 +95,23 @@ class AlreadyLoggedIn(InvalidArgument):
 
 class Kicked(ChatError):
     code, reason = 26, "you were kicked"
+
+
+class BadPassword(ChatError):
+    code, reason = 22, "wrong or missing password for this registered nickname"
+
+
+class PendingApproval(ChatError):
+    code, reason = 37, "your request to enter this room awaits an operator's approval"
+
+
+class Banned(ChatError):
+    code, reason = 24, "you are banned from this server"
+
+
+class Muted(ChatError):
+    code, reason = 25, "you are muted"
+
+
+class Killed(ChatError):
+    code, reason = 27, "an administrator ended your session"

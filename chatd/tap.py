@@ -11,7 +11,9 @@ from twisted.application import strports
 from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
+from chatd.admin import wiring as admin
 from chatd.service import ChatService
+from chatd.storage import openStore
 from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
@@ -135,7 +137,25 @@ class Options(usage.Options):
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
         ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
+        [
+            "data-dir",
+            None,
+            "chatd-data",
+            "Directory of the daemon's files (created on first start): the SQLite"
+            " database, the moderation database, the SSH host key, the admin passwords.",
+        ],
+        ["db", None, None, "A database URL instead: postgresql://user@host/dbname."],
+        ["history-count", None, 20, "Messages replayed on entering a room (0: none).", int],
+        [
+            "flush-interval",
+            None,
+            0.1,
+            "Seconds a message may wait before it is written (what a kill -9 may lose).",
+            float,
+        ],
+        *admin.OPTIONS,
     ]
+    optFlags: list[Any] = [*admin.FLAGS]
 
     def postOptions(self) -> None:
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
@@ -143,6 +163,8 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["flood-rate"] <= 0:
             raise usage.UsageError("--flood-rate must be positive")
+        if self["history-count"] < 0 or self["flush-interval"] <= 0:
+            raise usage.UsageError("--history-count and --flush-interval must be positive")
 
 
 def lineLimits(options: Options) -> dict[str, Any]:
@@ -167,12 +189,17 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
     top = MultiService()
+    # First in, last out: the store outlives the service and flushes last.
+    store = openStore(options["data-dir"], options["db"], reactor, options["flush-interval"])
+    store.setServiceParent(top)
     chat = ChatService(
         reactor,
         maxClients=options["max-clients"],
         maxGroupSize=options["max-group-size"],
         rooms=options["rooms"],
         operators=options["operators"],
+        store=store,
+        historyCount=options["history-count"],
     )
     chat.setServiceParent(top)
     tchat = TchatFactory(
@@ -213,4 +240,5 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             burst=options["flood-burst"],
         )
         strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
+    admin.addAdminServices(top, options, chat, reactor)
     return top

@@ -5,6 +5,8 @@ service's rooms, shared with every other protocol.
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.internet.testing import StringTransport
 
 from chatd.events import Membership, PrivateMessage, RoomMessage
@@ -470,7 +472,7 @@ class SyncTests(ChannelTestCase):
         """
         original = self.service.login
 
-        def login(participant: IParticipant, nick: str, password: str | None = None) -> str:
+        def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
             name = original(participant, nick, password)
             self.service.enter(participant, "lobby")
             return name

@@ -140,7 +140,7 @@ class RegistrationTests(IRCTestCase):
         seen: list[str | None] = []
         original = self.service.login
 
-        def login(participant: IParticipant, nick: str, password: str | None = None) -> str:
+        def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
             seen.append(password)
             if password != "right":
                 raise BadPassword()
@@ -255,7 +255,7 @@ class SASLTests(IRCTestCase):
         passwords: list[str | None] = []
         original = self.service.login
 
-        def login(participant: IParticipant, nick: str, password: str | None = None) -> str:
+        def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
             passwords.append(password)
             return original(participant, nick, password)
 

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 
 from chatd.service import ChatService
 from chatd.talk import TalkFactory
-from chatd.talkformat import GREETING, NICK_PROMPT
+from chatd.talkformat import GREETING, NICK_PROMPT, PASSWORD_PROMPT
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon
 from tests.lineclient import TIMEOUT, LineClient, connectLines
@@ -208,6 +208,20 @@ class Screen:
         subprocess.run([*self.base, "kill-server"], capture_output=True, timeout=10)
 
 
+async def lineNotInGeneral(client: LineClient) -> str:
+    """
+    The next line that is neither a NOTICE nor about Général, the room a
+    fresh data directory puts every newcomer in (issue #4).
+    """
+    while True:
+        line = await client.line()
+        if line.startswith("srv: NOTICE "):
+            while await client.line() != "srv: .":
+                pass
+        elif "Général" not in line:
+            return line
+
+
 @pytest.mark.skipif(
     TELNET is None or TMUX is None,
     reason="needs the Debian telnet and tmux programs (apt-get install telnet tmux; CI has them)",
@@ -245,10 +259,10 @@ async def test_realTelnet(tmp_path: Path) -> None:
         screen.type("alice", "Enter")
         await screen.shows("*** You joined lobby, with bob.")
         await screen.shows("/quit [message]")
-        assert (await bob.line()).startswith("srv: ENTER lobby alice ")
+        assert (await lineNotInGeneral(bob)).startswith("srv: ENTER lobby alice ")
 
         bob.send("clt: SPEAK lobby", "clt: hi alice, welcome!", "clt: .")
-        assert await bob.line() == "srv: OKAY!"
+        assert await lineNotInGeneral(bob) == "srv: OKAY!"
         await screen.shows("[lobby] <bob> hi alice, welcome!")
 
         screen.type("hello bbo", "BSpace", "BSpace", "ob", "Enter")
@@ -263,7 +277,7 @@ async def test_realTelnet(tmp_path: Path) -> None:
         screen.type("/quit", "Enter")
         final = await screen.shows("Connection closed by foreign host.")
         assert "*** Goodbye, alice!" in final, final
-        assert (await bob.line()).startswith("srv: LEAVE lobby alice ")
+        assert (await lineNotInGeneral(bob)).startswith("srv: LEAVE lobby alice ")
         for garbage in ("\ufffd", "\xff", "^[", "[0m"):
             assert garbage not in final, final
         await bob.close()
@@ -273,5 +287,60 @@ async def test_realTelnet(tmp_path: Path) -> None:
             screen.close()
         if bob is not None:
             await bob.close()
+        daemon.stop()
+    assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+@pytest.mark.skipif(
+    TELNET is None or TMUX is None,
+    reason="needs the Debian telnet and tmux programs (apt-get install telnet tmux; CI has them)",
+)
+@pytest_twisted.ensureDeferred
+async def test_realTelnetPassword(tmp_path: Path) -> None:
+    """
+    A nickname registered over TCHAT asks the real C{telnet} user for its
+    password, which never shows on the screen (the client stops echoing
+    while it is typed); a wrong one is refused readably, the right one logs
+    in, and the client echoes what is typed again afterwards.
+    """
+    assert TELNET is not None
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--talk",
+        "tcp:0:interface=127.0.0.1",
+        factories=("TchatFactory", "TalkFactory"),
+    )
+    screen: Screen | None = None
+    try:
+        carol = await connectLines(reactor, daemon.ports["TchatFactory"])
+        assert await carol.line() == "srv: TCHAT 1"
+        carol.send("clt: LOGIN carol", "clt: REGIS hunter22")
+        assert await carol.line() == "srv: OKAY!"
+        assert await lineNotInGeneral(carol) == "srv: OKAY!"
+        await carol.close()
+
+        screen = Screen(tmp_path, [TELNET, "127.0.0.1", str(daemon.ports["TalkFactory"])])
+        await screen.shows(NICK_PROMPT.rstrip())
+        screen.type("carol", "Enter")
+        await screen.shows(PASSWORD_PROMPT.rstrip())
+        screen.type("guess99", "Enter")
+        await screen.shows("*** Sorry, wrong password.")
+        screen.type("carol", "Enter")
+        await screen.shows("*** Sorry, wrong password.\n" + NICK_PROMPT + "carol")
+        await until(lambda: screen is not None and screen.text().count("Password") == 2, "asked")
+        screen.type("hunter22", "Enter")
+        await screen.shows("*** Welcome, carol!")
+        screen.type("/who", "Enter")
+        final = await screen.shows("*** In lobby (1): carol")
+        assert "\n/who\n" in final, final  # echoed by the client again
+        for secret in ("guess99", "hunter22"):
+            assert secret not in final, final
+        for garbage in ("\ufffd", "\xff", "^["):
+            assert garbage not in final, final
+    finally:
+        if screen is not None:
+            screen.close()
         daemon.stop()
     assert "Traceback" not in daemon.logText(), daemon.logText()
