@@ -283,3 +283,10 @@ class IChatService(Interface):
 
         @raise NoSuchGroup: there is no such room.
         """
+
+    def topic(room: str) -> str:
+        """
+        The topic of room C{room} (C{""}: none).
+
+        @raise NoSuchGroup: there is no such room.
+        """

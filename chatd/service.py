@@ -449,3 +449,6 @@ class ChatService(Service):
         @raise errors.NoSuchGroup: there is no such room.
         """
         return self._room(name).settings.mode
+
+    def topic(self, room: str) -> str:
+        return self._room(room).settings.topic

@@ -126,3 +126,18 @@ class IRCAccountTests(PersistenceTestCase):
         self.successResultOf(self.service.configureRoom("Blabla", capacity=7))
         mode = self.send(proto, t, "MODE #Blabla")
         self.assertEqual(mode[0].params[2:], ["+ntl", "7"])
+        self.assertEqual(self.send(proto, t, "MODE #Marketing")[0].params[2:], ["+int"])
+
+    def test_operatorSetsTopic(self) -> None:
+        """
+        A chatd operator's TOPIC changes the room's stored topic; others get
+        482.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK root", "USER r 0 * :R", "JOIN #Blabla")
+        [change] = self.send(proto, t, "TOPIC #blabla :rules: be kind")
+        self.assertEqual((change.command, change.params), ("TOPIC", ["#Blabla", "rules: be kind"]))
+        self.assertEqual(self.service.topic("Blabla"), "rules: be kind")
+        other, to = self.client()
+        self.send(other, to, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
+        self.assertEqual(self.codes(self.send(other, to, "TOPIC #Blabla :mine")), ["482"])

@@ -313,6 +313,22 @@ class InfoTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :x")), ["442"])
         self.assertEqual(self.numerics(self.send(proto, t, "TOPIC")), ["461"])
 
+    def test_topicShown(self) -> None:
+        """
+        A room's topic from the service is 332 on TOPIC and on JOIN, and in
+        LIST; an operator's change needs a server with a store (482 here).
+        """
+        self.service._room("lobby").settings.topic = "all welcome"
+        proto, t = self.connect("alice")
+        codes = self.numerics(self.send(proto, t, "JOIN #lobby"))
+        self.assertEqual(codes, ["JOIN", "332", "353", "366"])
+        reply = self.messages(self.send(proto, t, "TOPIC #LOBBY"))
+        self.assertEqual(reply[0].params, ["alice", "#lobby", "all welcome"])
+        listed = self.messages(self.send(proto, t, "LIST #lobby"))[1]
+        self.assertEqual(listed.params[1:], ["#lobby", "1", "all welcome"])
+        self.service._operators.add("alice")
+        self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :new")), ["482"])
+
 
 class ModeTests(ChannelTestCase):
     def test_channelModes(self) -> None:
@@ -344,7 +360,7 @@ class ModeTests(ChannelTestCase):
             [
                 ["m", "is unknown mode char to me"],
                 ["t", "is always set on chatd rooms"],
-                ["l", "is set by the server for every room (--max-group-size)"],
+                ["l", "is a room setting, changed from the admin console (capacity)"],
             ],
         )
 

@@ -271,3 +271,12 @@ class InviteTests(SynchronousTestCase):
         self.service.maxGroupSize = 3
         self.assertEqual(self.service.capacity("lobby"), 3)
         self.assertRaises(errors.NoSuchGroup, self.service.capacity, "nope")
+
+    def test_topic(self) -> None:
+        """
+        A room's topic is its settings' topic, empty unless configured.
+        """
+        self.assertEqual(self.service.topic("LOBBY"), "")
+        self.service._room("lobby").settings.topic = "all welcome"
+        self.assertEqual(self.service.topic("lobby"), "all welcome")
+        self.assertRaises(errors.NoSuchGroup, self.service.topic, "nope")

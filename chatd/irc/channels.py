@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 from chatd.errors import AlreadyMember, ChatError, NoSuchGroup
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
+from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.wire import channelName, messageLines, serverTime
 from chatd.names import key
@@ -110,6 +111,7 @@ class ChannelCommands(IRCConnection):
         self.shownRooms[key(room)] = room
         channel = channelName(room)
         self.sendMessage("JOIN", channel, prefix=self.hostmask(), tags=self.timeTags())
+        self.sendTopic(channel, room)
         self.sendNames(channel, room)
 
     def syncChannels(self) -> None:
@@ -209,26 +211,54 @@ class ChannelCommands(IRCConnection):
         self.numeric(N.RPL_LISTSTART, "Channel", "Users  Name")
         for name, count in self.service.rooms():
             if wanted is None or key(name) in wanted:
-                self.numeric(N.RPL_LIST, channelName(name), str(count), "")
+                self.numeric(N.RPL_LIST, channelName(name), str(count), self.service.topic(name))
         self.numeric(N.RPL_LISTEND, "End of /LIST")
 
-    def irc_TOPIC(self, message: Message) -> None:
+    def irc_TOPIC(self, message: Message) -> Any:
         """
-        chatd rooms have no topic the service keeps, so every channel shows
-        "no topic" and setting one is refused as for a C{+t} channel.
+        A room's topic is one of its settings in the service; chatd
+        operators may change it (C{+t}: nobody else).
         """
         if not self.needParams(message, 1):
-            return
+            return None
         channel = message.params[0]
         room = self.roomName(channel)
-        if room is None or self.findRoom(room) is None:
+        found = self.findRoom(room) if room is not None else None
+        if found is None:
             self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
-        elif len(message.params) > 1:
-            if not self.inRoom(room):
-                self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
-            else:
-                self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "chatd rooms have no settable topic")
-        else:
+            return None
+        channel = channelName(found[0])
+        if len(message.params) == 1:
+            self.sendTopic(channel, found[0], always=True)
+            return None
+        if not self.inRoom(found[0]):
+            self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
+            return None
+        if not self.service.isOperator(self.participant):
+            self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
+            return None
+        text = message.params[1][:TEXT_LENGTH]
+        return self.call(
+            self.service.configureRoom,
+            found[0],
+            None,
+            None,
+            text,
+            subject=channel,
+            onSuccess=lambda _: self.sendMessage(
+                "TOPIC", channel, text, prefix=self.hostmask(), trailing=True
+            ),
+        )
+
+    def sendTopic(self, channel: str, room: str, always: bool = False) -> None:
+        """
+        C{332 RPL_TOPIC} for a room with a topic; C{331 RPL_NOTOPIC} for
+        one without when C{always} (a TOPIC query; a JOIN says nothing).
+        """
+        topic = self.service.topic(room)
+        if topic:
+            self.numeric(N.RPL_TOPIC, channel, topic)
+        elif always:
             self.numeric(N.RPL_NOTOPIC, channel, "No topic is set")
 
     # Messages

@@ -27,15 +27,15 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
     - C{PREFIX=(o)@}: chatd operators show as channel operators.
     - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
       (C{Zoë} is C{ZOË}), not ASCII; L{chatd.names.key}.
-    - C{CHANMODES=,,l,nt}: C{+n} (no messages from outside) and C{+t} (only
-      operators set the topic) are always set; C{+l} shows the service's
-      room capacity when it has one.
+    - C{CHANMODES=,,l,int}: C{+n} (no messages from outside) and C{+t} (only
+      operators set the topic) are always set; C{+l} shows a room's
+      capacity and C{+i} an approval room, as the service has them.
     """
     return [
         f"AWAYLEN={TEXT_LENGTH}",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
-        "CHANMODES=,,l,nt",
+        "CHANMODES=,,l,int",
         f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
         "CHANTYPES=#",
         f"KICKLEN={TEXT_LENGTH}",

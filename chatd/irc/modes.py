@@ -29,7 +29,8 @@ LIST_NAMES = {
 }
 #: Modes that reflect the server's settings and cannot be changed by MODE.
 SERVER_MODES = {
-    "l": "is set by the server for every room (--max-group-size)",
+    "i": "is a room setting, changed from the admin console (approval rooms)",
+    "l": "is a room setting, changed from the admin console (capacity)",
     "n": "is always set on chatd rooms",
     "t": "is always set on chatd rooms",
 }
@@ -59,11 +60,14 @@ class ModeCommands(ChannelCommands):
             return
         channel = "#" + found[0]
         if not args:
+            modes = CHANNEL_MODES
+            if self.service.roomMode(found[0]) == "approval":
+                modes = "i" + modes
             limit = self.service.capacity(found[0])
             if limit is None:
-                self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + CHANNEL_MODES)
+                self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes)
             else:
-                self.numeric(N.RPL_CHANNELMODEIS, channel, f"+{CHANNEL_MODES}l", str(limit))
+                self.numeric(N.RPL_CHANNELMODEIS, channel, f"+{modes}l", str(limit))
             return
         adding = True
         changes: list[str] = []
