@@ -108,6 +108,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 "",
                 "--web",
                 "none",
+                "--admin",
+                "off",
                 "--irc-server-name",
                 "My.Little.Server",
                 "--rooms",
