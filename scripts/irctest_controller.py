@@ -31,6 +31,17 @@ ROOT = Path(os.environ.get("CHATD_ROOT", Path(__file__).resolve().parent.parent)
 TWISTD = os.environ.get("CHATD_TWISTD", "twistd")
 
 
+#: Run with chatd's interpreter: create the schema, then drop the rooms.
+PREPARE = """
+import sqlite3, sys
+from chatd.storage.sql import migrate
+connection = sqlite3.connect(sys.argv[1])
+migrate(connection.cursor(), "qmark")
+connection.execute("DELETE FROM rooms")
+connection.commit()
+"""
+
+
 class ChatdController(BaseServerController, DirectoryBasedController):  # type: ignore[misc]
     """
     Runs chatd's IRC front-end for irctest.
@@ -92,6 +103,7 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         else:
             listener = f"tcp:{port}:interface={hostname}"
         environment: dict[str, Any] = dict(os.environ, PYTHONPATH=str(ROOT))
+        self.emptyDataDirectory(self.directory / "chatd-data", environment)
         self.proc = self.execute(
             [
                 TWISTD,
@@ -121,6 +133,20 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
             cwd=self.directory,
         )
         self.started.append(self.proc)
+
+    @staticmethod
+    def emptyDataDirectory(dataDir: Path, environment: dict[str, Any]) -> None:
+        """
+        A data directory whose database has chatd's schema but none of the
+        rooms a fresh one starts with (C{Général} takes every newcomer):
+        irctest expects a server with no channels.
+        """
+        dataDir.mkdir(mode=0o700)
+        subprocess.run(
+            [str(Path(TWISTD).with_name("python")), "-c", PREPARE, str(dataDir / "chatd.sqlite3")],
+            env=environment,
+            check=True,
+        )
 
 
 atexit.register(ChatdController.stopLeftovers)
