@@ -117,7 +117,7 @@ _BY_CODE: dict[int, tuple[str, bool]] = {
     21: (ERR_NOSUCHNICK, True),
     22: (ERR_PASSWDMISMATCH, False),
     23: (ERR_NICKNAMEINUSE, True),
-    24: (ERR_BANNEDFROMCHAN, True),
+    24: (ERR_YOUREBANNEDCREEP, False),
     25: (ERR_CANNOTSENDTOCHAN, True),
     30: (ERR_NOSUCHCHANNEL, True),
     31: (ERR_NOSUCHCHANNEL, True),
