@@ -1,0 +1,442 @@
+#!/usr/bin/env python
+"""
+Benchmark chatd over real 127.0.0.1 sockets: throughput, latency, login
+bursts and memory per idle connection.  See docs/PERFORMANCE.md.
+
+Each phase starts its own C{twistd -n chatd} process pinned to one CPU
+(C{taskset -c 0}) while this generator pins itself to another, so the daemon
+gets one whole core and the generator's own CPU use shows whether it kept up.
+Load phases run the daemon with C{--flood-burst 0 --alive-after 0
+--max-clients 0}: flood control and keepalive would throttle or probe the
+generator, which is not what is being measured.
+
+    python scripts/bench.py            # every phase, a few minutes
+    python scripts/bench.py --quick    # a ~30 s smoke run
+    python scripts/bench.py --json out.json --phases throughput,latency
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from loadgen import (
+    ADAPTERS,
+    SO_TIMESTAMPNS,
+    Client,
+    Daemon,
+    Loop,
+    WireAdapter,
+    raiseFileLimit,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOM = "lobby"
+LOAD_OPTIONS = ["--flood-burst", "0", "--alive-after", "0", "--max-clients", "0"]
+PHASES = ("throughput", "latency", "logins", "memory")
+Result = dict[str, Any]
+
+
+class Bench:
+    """
+    The phases, sharing the options, the adapter and a scratch directory.
+    """
+
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args = args
+        self.adapter: WireAdapter = ADAPTERS[args.protocol]()
+        self.workdir = workdir
+        self.message = self.adapter.message(ROOM, ["x" * args.body] * args.lines)
+
+    @contextmanager
+    def daemon(self, options: list[str], profile: Path | None = None) -> Iterator[Daemon]:
+        daemon = Daemon(
+            ROOT, self.adapter, options, self.workdir, self.args.daemon_cpu, profile=profile
+        )
+        try:
+            yield daemon
+        finally:
+            daemon.stop()
+
+    def crowd(self, loop: Loop, count: int, prefix: str, enter: bool = True) -> list[Client]:
+        """
+        Connect, log in (and enter the room) C{count} clients, in batches.
+        """
+        adapter, clients = self.adapter, []
+        for base in range(0, count, 1000):
+            size = min(1000, count - base)
+            acks = loop.acks + size * (2 if enter else 1)
+
+            def first(i: int, base: int = base) -> bytes:
+                login = adapter.login(f"{prefix}{base + i}")
+                return login + adapter.enter(ROOM) if enter else login
+
+            clients += loop.open(size, first)
+            if not loop.waitAcks(acks, 120):
+                raise RuntimeError(f"only {loop.acks} of {acks} logins answered")
+        return clients
+
+    def throughputAndLatency(self, run: list[str]) -> Result:
+        """
+        Phases (a) and (b) on one daemon and one crowd of N clients.
+        """
+        args, result = self.args, {}
+        with self.daemon(LOAD_OPTIONS, args.profile) as daemon:
+            loop = Loop(self.adapter, daemon.port)
+            try:
+                clients = self.crowd(loop, args.clients, "u")
+                for client in clients:  # enabled early: the kernel starts stamping lazily
+                    client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+                if "throughput" in run:
+                    result["throughput"] = self.throughput(loop, daemon, clients)
+                if "latency" in run:
+                    result["latency"] = self.latency(loop, clients)
+            finally:
+                loop.closeAll()
+        return result
+
+    def throughput(self, loop: Loop, daemon: Daemon, clients: list[Client]) -> Result:
+        """
+        (a) S senders keep W messages each in flight; count deliveries.
+        """
+        args, message = self.args, self.message
+        senders = clients[: args.senders]
+        fanout = len(clients) - 1
+        # A message is "in flight" until acknowledged; on top of that the
+        # deliveries not yet read are capped, so no queue grows without bound.
+        cap = 2 * args.senders * args.window * fanout
+        state = {"sent": 0, "sending": True}
+        blocked: list[Client] = []
+
+        def refill(client: Client, acks: int) -> None:
+            client.inflight -= acks
+            if not state["sending"] or client.inflight < 0:
+                client.inflight = max(client.inflight, 0)
+                return
+            if state["sent"] * fanout - loop.deliveries > cap:
+                blocked.append(client)
+                return
+            more = args.window - client.inflight
+            client.inflight = args.window
+            state["sent"] += more
+            loop.send(client, message * more)
+
+        def unblock(client: Client, count: int, stamp: int) -> None:
+            if blocked and state["sent"] * fanout - loop.deliveries <= cap // 2:
+                waiting = blocked[:]
+                del blocked[:]
+                for sender in waiting:
+                    refill(sender, 0)
+
+        loop.onAck, loop.onDelivery = refill, unblock
+        for sender in senders:
+            refill(sender, 0)
+        loop.runUntil(lambda: False, args.warmup)
+        daemon.profile(True)
+        before = (time.perf_counter(), loop.deliveries, daemon.cpuSeconds(), time.process_time())
+        loop.runUntil(lambda: False, args.duration)
+        after = (time.perf_counter(), loop.deliveries, daemon.cpuSeconds(), time.process_time())
+        daemon.profile(False)
+        state["sending"] = False
+        drained = loop.runUntil(
+            lambda: (
+                loop.deliveries >= state["sent"] * fanout
+                and all(sender.inflight == 0 for sender in senders)
+            ),
+            30,
+        )
+        loop.onAck = loop.onDelivery = None
+        elapsed = after[0] - before[0]
+        return {
+            "clients": len(clients),
+            "senders": len(senders),
+            "window": args.window,
+            "bodyLines": args.lines,
+            "seconds": round(elapsed, 3),
+            "deliveriesPerSecond": round((after[1] - before[1]) / elapsed),
+            "messagesSent": state["sent"],
+            "deliveriesExpected": state["sent"] * fanout,
+            "deliveries": loop.deliveries,
+            "lost": state["sent"] * fanout - loop.deliveries,
+            "drained": drained,
+            "errors": loop.errors,
+            "disconnected": loop.lost,
+            "daemonCpu": round((after[2] - before[2]) / elapsed, 3),
+            "generatorCpu": round((after[3] - before[3]) / elapsed, 3),
+        }
+
+    def latency(self, loop: Loop, clients: list[Client]) -> Result:
+        """
+        (b) One message in flight: send time to each recipient's arrival time
+        (kernel receive timestamps, so the generator's own turn does not count).
+        """
+        args, sender = self.args, clients[0]
+        fanout = len(clients) - 1
+        for client in clients:
+            client.stamped = True
+        samples: list[int] = []
+        lasts: list[int] = []
+        okays: list[int] = []
+        sent = [0]
+
+        def arrived(client: Client, count: int, stamp: int) -> None:
+            samples.extend([stamp - sent[0]] * count)
+
+        def acked(client: Client, count: int) -> None:
+            okays.append(time.time_ns() - sent[0])
+
+        loop.onDelivery, loop.onAck = arrived, acked
+        deadline = time.monotonic() + args.latency_seconds
+        count = 0
+        while count < args.latency_messages and time.monotonic() < deadline:
+            goal = len(samples) + fanout
+            sent[0] = time.time_ns()
+            loop.send(sender, self.message)
+            if not loop.waitAcks(loop.acks + 1, 10):
+                break
+            if not loop.runUntil(lambda: len(samples) >= goal, 10):  # noqa: B023 (called here)
+                break
+            lasts.append(max(samples[-fanout:]))
+            count += 1
+        loop.onAck = loop.onDelivery = None
+        return {
+            "messages": count,
+            "deliveries": len(samples),
+            "lost": count * fanout - len(samples),
+            "deliveryMs": percentiles(samples),
+            "lastRecipientMs": percentiles(lasts),
+            "okayMs": percentiles(okays),
+        }
+
+    def logins(self) -> Result:
+        """
+        (c) Bursts of connections that log in at once; the best and median rate.
+        """
+        args, rates = self.args, []
+        cpu: list[float] = []
+        with self.daemon(LOAD_OPTIONS) as daemon:
+            loop = Loop(self.adapter, daemon.port)
+            try:
+                for round_ in range(args.burst_rounds):
+                    acks = loop.acks + args.burst
+
+                    def login(i: int, prefix: str = f"b{round_}x") -> bytes:
+                        return self.adapter.login(f"{prefix}{i}")
+
+                    started, daemonCpu = time.perf_counter(), daemon.cpuSeconds()
+                    clients = loop.open(args.burst, login)
+                    done = loop.waitAcks(acks, 60)
+                    elapsed = time.perf_counter() - started
+                    if not done:
+                        raise RuntimeError(f"burst {round_}: {loop.acks} of {acks} logins")
+                    rates.append(args.burst / elapsed)
+                    cpu.append((daemon.cpuSeconds() - daemonCpu) / elapsed)
+                    loop.close(clients)
+                    time.sleep(0.5)  # let the daemon see the disconnects
+            finally:
+                loop.closeAll()
+        return {
+            "connections": args.burst,
+            "rounds": len(rates),
+            "loginsPerSecond": round(statistics.median(rates)),
+            "bestLoginsPerSecond": round(max(rates)),
+            "allLoginsPerSecond": [round(rate) for rate in rates],
+            "daemonCpu": round(statistics.median(cpu), 3),
+            "errors": loop.errors,
+        }
+
+    def memory(self) -> Result:
+        """
+        (d) RSS growth for C{--idle} logged-in, silent connections.
+        """
+        args = self.args
+        wanted = args.idle
+        limit = raiseFileLimit(wanted + 500)
+        idle = min(wanted, limit - 500)
+        options = ["--max-clients", "0"]
+        with self.daemon(options) as daemon:
+            loop = Loop(self.adapter, daemon.port)
+            try:
+                warm = self.crowd(loop, 200, "w", enter=False)
+                loop.close(warm)
+                time.sleep(0.5)
+                before = daemon.rss()
+                clients = self.crowd(loop, idle, "i", enter=False)
+                loop.runUntil(lambda: False, 1.0)
+                after = daemon.rss()
+                lost = loop.lost
+            finally:
+                loop.closeAll()
+        return {
+            "connections": len(clients),
+            "requested": wanted,
+            "fileLimit": limit,
+            "rssBefore": before,
+            "rssAfter": after,
+            "bytesPerConnection": round((after - before) / len(clients)),
+            "disconnected": lost,
+            "daemonOptions": options,
+        }
+
+
+def percentiles(samples: list[int]) -> dict[str, float]:
+    """
+    p50, p99 and max of nanosecond samples, in milliseconds.
+    """
+    if not samples:
+        return {}
+    ordered = sorted(samples)
+
+    def at(fraction: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] / 1e6, 3)
+
+    return {"p50": at(0.50), "p99": at(0.99), "max": round(ordered[-1] / 1e6, 3)}
+
+
+def machine() -> Result:
+    """
+    The facts a reader needs to compare figures.
+    """
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = Path("/proc/meminfo").read_text().split()[1]
+    import twisted
+
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memoryGiB": round(int(memory) / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "twisted": twisted.__version__,
+    }
+
+
+def report(results: Result, out: Callable[[str], object] = print) -> None:
+    """
+    Print a readable summary of C{results}.
+    """
+    m = results["machine"]
+    out(
+        f"machine: {m['cpu']}, {m['cores']} cores, {m['memoryGiB']} GiB, Linux {m['kernel']}, "
+        f"Python {m['python']}, Twisted {m['twisted']}; protocol {results['protocol']}"
+    )
+    if "throughput" in results:
+        t = results["throughput"]
+        out(
+            f"(a) throughput: {t['deliveriesPerSecond']:,} deliveries/s "
+            f"(N={t['clients']}, S={t['senders']}, W={t['window']}, {t['seconds']} s); "
+            f"lost {t['lost']}, errors {t['errors']}, disconnected {t['disconnected']}; "
+            f"daemon CPU {t['daemonCpu']:.0%}, generator CPU {t['generatorCpu']:.0%}"
+        )
+    if "latency" in results:
+        lat = results["latency"]
+        d, last = lat["deliveryMs"], lat["lastRecipientMs"]
+        out(
+            f"(b) latency, 1 in flight, {lat['messages']} messages: per delivery p50 "
+            f"{d.get('p50')} ms, p99 {d.get('p99')} ms, max {d.get('max')} ms; last recipient "
+            f"p99 {last.get('p99')} ms; lost {lat['lost']}"
+        )
+    if "logins" in results:
+        lg = results["logins"]
+        out(
+            f"(c) logins: {lg['loginsPerSecond']:,}/s median of {lg['rounds']} bursts of "
+            f"{lg['connections']} (best {lg['bestLoginsPerSecond']:,}/s), "
+            f"daemon CPU {lg['daemonCpu']:.0%}"
+        )
+    if "memory" in results:
+        mem = results["memory"]
+        note = (
+            ""
+            if mem["connections"] == mem["requested"]
+            else (f" (RLIMIT_NOFILE {mem['fileLimit']} allowed only {mem['connections']})")
+        )
+        size = mem["bytesPerConnection"]
+        out(
+            f"(d) memory: {size:,} bytes ({size / 1024:.2f} KiB) per idle connection, "
+            f"{mem['connections']:,} connections{note}"
+        )
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--protocol", choices=sorted(ADAPTERS), default="tchat")
+    add("--phases", default=",".join(PHASES), help="comma-separated subset of " + ",".join(PHASES))
+    add("--clients", type=int, default=500, help="N: clients in the one room")
+    add("--senders", type=int, default=50, help="S: clients that send in phase (a)")
+    add("--window", type=int, default=32, help="W: messages in flight per sender")
+    add("--lines", type=int, default=1, help="body lines per message")
+    add("--body", type=int, default=20, help="characters per body line")
+    add("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    add("--duration", type=float, default=20.0, help="seconds measured in phase (a)")
+    add("--latency-messages", type=int, default=1000)
+    add("--latency-seconds", type=float, default=30.0, help="time bound of phase (b)")
+    add("--burst", type=int, default=1000, help="connections in one login burst")
+    add("--burst-rounds", type=int, default=5)
+    add("--idle", type=int, default=10000, help="idle connections in phase (d)")
+    add("--daemon-cpu", type=int, default=0, help="CPU the daemon is pinned to")
+    add("--generator-cpu", type=int, default=1, help="CPU this generator is pinned to")
+    add("--no-pin", action="store_true", help="pin neither process")
+    add("--profile", type=Path, help="run the daemon under pyinstrument, text report here")
+    add("--json", type=Path, help="also write the results as JSON here ('-': stdout)")
+    add("--quick", action="store_true", help="a ~30 s smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.warmup, args.duration, args.latency_messages = 1.0, 4.0, 200
+        args.latency_seconds, args.burst_rounds, args.idle = 5.0, 2, 2000
+    if args.no_pin:
+        args.daemon_cpu = args.generator_cpu = None
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    run = [phase for phase in args.phases.split(",") if phase]
+    unknown = set(run) - set(PHASES)
+    if unknown:
+        sys.exit(f"unknown phases: {', '.join(sorted(unknown))}")
+    if args.generator_cpu is not None:
+        os.sched_setaffinity(0, {args.generator_cpu})
+    raiseFileLimit(max(args.clients, args.burst, args.idle) + 500)
+    results: Result = {"machine": machine(), "protocol": args.protocol, "options": dict(vars(args))}
+    results["options"]["profile"] = str(args.profile) if args.profile else None
+    results["options"]["json"] = None
+    with tempfile.TemporaryDirectory(prefix="chatd-bench-") as scratch:
+        bench = Bench(args, Path(scratch))
+        if "throughput" in run or "latency" in run:
+            results.update(bench.throughputAndLatency(run))
+        if "logins" in run:
+            results["logins"] = bench.logins()
+        if "memory" in run:
+            results["memory"] = bench.memory()
+    report(results)
+    if args.json is not None:
+        text = json.dumps(results, indent=2)
+        if str(args.json) == "-":
+            print(text)
+        else:
+            args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,403 @@
+"""
+The load generator's machinery: wire adapters, a lean epoll client loop and
+the daemon under test, for C{scripts/bench.py}.
+
+The generator must outrun a daemon that delivers millions of messages per
+second, so it never parses lines in Python: each read lands in one shared
+buffer (C{recv_into}, no allocation) and the replies that matter are counted
+with C{bytearray.count} over the complete lines.  What to count is the wire
+adapter's business; everything else is protocol-neutral.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SO_TIMESTAMPNS = 35  # Linux: kernel receive time of the data read, as a timespec
+_LINGER_RESET = struct.pack("ii", 1, 0)  # close with RST: no TIME_WAIT pile-up
+_BUFSIZE = 1 << 20
+
+# Runs twistd under pyinstrument, sampling only between SIGUSR1 and SIGUSR2
+# (the measured window); the text report goes to argv[1].  twistd re-raises
+# SIGTERM on itself after shutdown, so pyinstrument's own CLI never gets to
+# write its report.
+PROFILED_TWISTD = """
+import signal, sys
+from pyinstrument import Profiler
+out = sys.argv.pop(1)
+profiler = Profiler(interval=0.0005)
+def start(*ignored):
+    profiler.start()
+def stop(*ignored):
+    if profiler.is_running:
+        profiler.stop()
+        with open(out, "w") as f:
+            f.write(profiler.output_text(show_all=True))
+signal.signal(signal.SIGUSR1, start)
+signal.signal(signal.SIGUSR2, stop)
+from twisted.scripts.twistd import run
+run()
+"""
+
+
+class WireAdapter:
+    """
+    What the generator needs to know about one wire format: the bytes a
+    client sends and the line markers it counts in what it reads.
+
+    A marker is a complete line, so counting it in the complete lines of a
+    read never splits or double-counts it.  IRC, whose PRIVMSG has no reply,
+    will need a PING after each message as its C{ack}; a WebSocket adapter
+    will need a handshake and framing, and so its own client class.
+
+    @ivar ack: the line that ends the server's answer to one command.
+    @ivar delivery: the line that ends one delivered message.
+    @ivar error: the start of an error reply.
+    """
+
+    name = ""
+    ack = b""
+    delivery = b""
+    error = b""
+
+    def daemonOptions(self, listen: str) -> list[str]:
+        """
+        The C{twistd chatd} options that make this front-end listen on C{listen}.
+        """
+        raise NotImplementedError()
+
+    def login(self, nick: str) -> bytes:
+        raise NotImplementedError()
+
+    def enter(self, room: str) -> bytes:
+        raise NotImplementedError()
+
+    def message(self, room: str, lines: list[str]) -> bytes:
+        raise NotImplementedError()
+
+
+class TchatAdapter(WireAdapter):
+    """
+    TCHAT 1: every command ends with C{srv: OKAY!}; a message ends with C{srv: .}.
+    """
+
+    name = "tchat"
+    ack = b"srv: OKAY!\n"
+    delivery = b"srv: .\n"
+    error = b"srv: ERROR"
+
+    def daemonOptions(self, listen: str) -> list[str]:
+        return ["--port", listen]
+
+    def login(self, nick: str) -> bytes:
+        return f"clt: LOGIN {nick}\n".encode()
+
+    def enter(self, room: str) -> bytes:
+        return f"clt: ENTER {room}\n".encode()
+
+    def message(self, room: str, lines: list[str]) -> bytes:
+        body = "".join(f"clt: {line}\n" for line in lines)
+        return f"clt: SPEAK {room}\n{body}clt: .\n".encode()
+
+
+ADAPTERS: dict[str, type[WireAdapter]] = {"tchat": TchatAdapter}
+
+
+class Client:
+    """
+    One generator connection and its counters.
+
+    @ivar inflight: messages sent and not yet acknowledged (senders only).
+    @ivar stamped: read with C{recvmsg} to get the kernel's arrival time.
+    """
+
+    __slots__ = (
+        "sock",
+        "fd",
+        "partial",
+        "out",
+        "connected",
+        "closed",
+        "acks",
+        "deliveries",
+        "inflight",
+        "stamped",
+    )
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.partial = b""
+        self.out = b""
+        self.connected = False
+        self.closed = False
+        self.acks = 0
+        self.deliveries = 0
+        self.inflight = 0
+        self.stamped = False
+
+
+AckHook = Callable[[Client, int], None]
+DeliveryHook = Callable[[Client, int, int], None]
+
+
+class Loop:
+    """
+    Non-blocking client sockets on one epoll, counting markers as they arrive.
+
+    @ivar onAck: called with a client and how many acks one read brought.
+    @ivar onDelivery: called with a client, how many deliveries one read
+        brought, and their arrival time in ns (kernel time for stamped clients,
+        else C{time.time_ns()}).
+    """
+
+    def __init__(self, adapter: WireAdapter, port: int) -> None:
+        self.adapter = adapter
+        self.address = ("127.0.0.1", port)
+        self.poller = select.epoll()
+        self.clients: dict[int, Client] = {}
+        self.acks = self.deliveries = self.errors = self.lost = 0
+        self.onAck: AckHook | None = None
+        self.onDelivery: DeliveryHook | None = None
+        self._buffer = bytearray(_BUFSIZE)
+        self._view = memoryview(self._buffer)
+
+    def open(self, count: int, first: Callable[[int], bytes] | None = None) -> list[Client]:
+        """
+        Start C{count} connections; C{first(i)} is queued to send on connect.
+        """
+        opened = []
+        for i in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            client = Client(sock)
+            if first is not None:
+                client.out = first(i)
+            err = sock.connect_ex(self.address)
+            if err not in (0, errno.EINPROGRESS):
+                sock.close()
+                raise OSError(err, os.strerror(err))
+            self.clients[client.fd] = client
+            self.poller.register(client.fd, select.EPOLLIN | select.EPOLLOUT)
+            opened.append(client)
+        return opened
+
+    def send(self, client: Client, data: bytes) -> None:
+        if client.closed:
+            return
+        if client.out or not client.connected:
+            client.out += data
+            return
+        try:
+            sent = client.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._lose(client)
+            return
+        if sent < len(data):
+            client.out = data[sent:]
+            self.poller.modify(client.fd, select.EPOLLIN | select.EPOLLOUT)
+
+    def close(self, clients: list[Client]) -> None:
+        for client in clients:
+            if not client.closed:
+                client.closed = True
+                self.poller.unregister(client.fd)
+                del self.clients[client.fd]
+                client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+                client.sock.close()
+
+    def closeAll(self) -> None:
+        self.close(list(self.clients.values()))
+        self.poller.close()
+
+    def runUntil(self, done: Callable[[], bool], timeout: float) -> bool:
+        """
+        Serve sockets until C{done()} or C{timeout} seconds; return C{done()}.
+        """
+        deadline = time.monotonic() + timeout
+        clients, poll = self.clients, self.poller.poll
+        while not done():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            for fd, events in poll(min(left, 0.05)):
+                client = clients.get(fd)
+                if client is None:
+                    continue
+                if events & select.EPOLLOUT:
+                    self._writable(client)
+                if events & (select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP):
+                    self._read(client)
+        return True
+
+    def waitAcks(self, goal: int, timeout: float) -> bool:
+        """
+        Serve sockets until C{goal} acks in all have arrived, or C{timeout}.
+        """
+        return self.runUntil(lambda: self.acks >= goal, timeout)
+
+    def _writable(self, client: Client) -> None:
+        client.connected = True
+        if client.out:
+            data, client.out = client.out, b""
+            self.send(client, data)
+        if not client.out and not client.closed:
+            self.poller.modify(client.fd, select.EPOLLIN)
+
+    def _read(self, client: Client) -> None:
+        view, buffer = self._view, self._buffer
+        start = len(client.partial)
+        if start:
+            buffer[:start] = client.partial
+        stamp = 0
+        try:
+            if client.stamped:
+                size, ancillary, _, _ = client.sock.recvmsg_into([view[start:]], 64)
+                for _, kind, data in ancillary:
+                    if kind == SO_TIMESTAMPNS:
+                        seconds, nanoseconds = struct.unpack("qq", data[:16])
+                        stamp = seconds * 1_000_000_000 + nanoseconds
+            else:
+                size = client.sock.recv_into(view[start:])
+        except BlockingIOError:
+            return
+        except OSError:
+            size = 0
+        if not size:
+            self._lose(client)
+            return
+        total = start + size
+        end = buffer.rfind(b"\n", 0, total) + 1
+        client.partial = bytes(view[end:total]) if end < total else b""
+        adapter = self.adapter
+        acks = buffer.count(adapter.ack, 0, end)
+        deliveries = buffer.count(adapter.delivery, 0, end)
+        self.errors += buffer.count(adapter.error, 0, end)
+        if acks:
+            client.acks += acks
+            self.acks += acks
+            if self.onAck is not None:
+                self.onAck(client, acks)
+        if deliveries:
+            client.deliveries += deliveries
+            self.deliveries += deliveries
+            if self.onDelivery is not None:
+                self.onDelivery(client, deliveries, stamp or time.time_ns())
+
+    def _lose(self, client: Client) -> None:
+        self.lost += 1
+        self.close([client])
+
+
+def freePort() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def raiseFileLimit(wanted: int) -> int:
+    """
+    Raise this process's open-file limit (children inherit it) towards
+    C{wanted}; return what it is now, which the hard limit may cap.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return int(soft)
+
+
+class Daemon:
+    """
+    A real C{twistd -n chatd} process on 127.0.0.1, optionally pinned to a CPU
+    and run under pyinstrument.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        adapter: WireAdapter,
+        options: list[str],
+        workdir: Path,
+        cpu: int | None,
+        profile: Path | None = None,
+    ) -> None:
+        self.port = freePort()
+        self.logfile = workdir / f"chatd-{self.port}.log"
+        listen = f"tcp:{self.port}:interface=127.0.0.1:backlog=1024"
+        twistd = Path(sys.executable).parent / "twistd"
+        command = [str(twistd)]
+        if profile is not None:
+            command = [sys.executable, "-c", PROFILED_TWISTD, str(profile)]
+        command += ["-n", "--pidfile=", "--logfile", str(self.logfile), "chatd"]
+        command += adapter.daemonOptions(listen) + options
+        if cpu is not None:
+            command = ["taskset", "-c", str(cpu)] + command
+        self.command = command
+        self.profiling = profile is not None
+        env = dict(os.environ, PYTHONPATH=str(root))
+        self.process = subprocess.Popen(command, env=env, cwd=workdir)
+        self.pid = self.process.pid
+        self._waitReady()
+
+    def _waitReady(self) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daemon exited: see {self.logfile}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe:
+                    if probe.recv(64):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("daemon did not start listening within 20 s")
+
+    def profile(self, start: bool) -> None:
+        """
+        Start or stop (and write) the profile, when running under pyinstrument.
+        """
+        if self.profiling:
+            self.process.send_signal(signal.SIGUSR1 if start else signal.SIGUSR2)
+
+    def cpuSeconds(self) -> float:
+        """
+        User + system CPU time the daemon has used so far.
+        """
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        ticks = int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def rss(self) -> int:
+        """
+        Resident memory in bytes, from C{/proc/PID/status}.
+        """
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
