@@ -53,8 +53,9 @@ class Bench:
     The phases, sharing the options, the adapter and a scratch directory.
     """
 
-    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+    def __init__(self, args: argparse.Namespace, workdir: Path, root: Path = ROOT) -> None:
         self.args = args
+        self.root = root
         self.adapter: WireAdapter = ADAPTERS[args.protocol]()
         self.workdir = workdir
         self.message = self.adapter.message(ROOM, ["x" * args.body] * args.lines)
@@ -62,7 +63,7 @@ class Bench:
     @contextmanager
     def daemon(self, options: list[str], profile: Path | None = None) -> Iterator[Daemon]:
         daemon = Daemon(
-            ROOT, self.adapter, options, self.workdir, self.args.daemon_cpu, profile=profile
+            self.root, self.adapter, options, self.workdir, self.args.daemon_cpu, profile=profile
         )
         try:
             yield daemon
@@ -290,6 +291,54 @@ class Bench:
         }
 
 
+def runPhases(bench: Bench, run: list[str]) -> Result:
+    results: Result = {}
+    if "throughput" in run or "latency" in run:
+        results.update(bench.throughputAndLatency(run))
+    if "logins" in run:
+        results["logins"] = bench.logins()
+    if "memory" in run:
+        results["memory"] = bench.memory()
+    return results
+
+
+HEADLINES = {
+    "deliveries/s": ("throughput", "deliveriesPerSecond"),
+    "latency p99 ms": ("latency", "deliveryMs", "p99"),
+    "logins/s": ("logins", "loginsPerSecond"),
+    "bytes/connection": ("memory", "bytesPerConnection"),
+}
+
+
+def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
+    """
+    Run the phases on C{--root} and C{--compare} in alternation, C{--rounds}
+    times each, so both see the same machine noise; print the medians and
+    their ratio (root / compare).
+    """
+    roots = {"root": args.root, "compare": args.compare}
+    seen: dict[str, dict[str, list[float]]] = {name: {} for name in roots}
+    for round_ in range(args.rounds):
+        for name, root in roots.items():
+            results = runPhases(Bench(args, workdir, root), run)
+            print(f"round {round_ + 1}, {name} ({root}):")
+            report(results)
+            for headline, path in HEADLINES.items():
+                value: Any = results
+                for step in path:
+                    value = value.get(step) if isinstance(value, dict) else None
+                if value is not None:
+                    seen[name].setdefault(headline, []).append(float(value))
+    summary: Result = {}
+    for headline in HEADLINES:
+        mine, theirs = seen["root"].get(headline), seen["compare"].get(headline)
+        if mine and theirs:
+            a, b = statistics.median(mine), statistics.median(theirs)
+            summary[headline] = {"root": a, "compare": b, "ratio": round(a / b, 3)}
+            print(f"{headline}: {a:,.3f} vs {b:,.3f} (median of {args.rounds}): ratio {a / b:.3f}")
+    return {"roots": {name: str(root) for name, root in roots.items()}, "medians": summary}
+
+
 def percentiles(samples: list[int]) -> dict[str, float]:
     """
     p50, p99 and max of nanosecond samples, in milliseconds.
@@ -334,11 +383,12 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
     """
     Print a readable summary of C{results}.
     """
-    m = results["machine"]
-    out(
-        f"machine: {m['cpu']}, {m['cores']} cores, {m['memoryGiB']} GiB, Linux {m['kernel']}, "
-        f"Python {m['python']}, Twisted {m['twisted']}; protocol {results['protocol']}"
-    )
+    m = results.get("machine")
+    if m is not None:
+        out(
+            f"machine: {m['cpu']}, {m['cores']} cores, {m['memoryGiB']} GiB, Linux {m['kernel']}, "
+            f"Python {m['python']}, Twisted {m['twisted']}; protocol {results['protocol']}"
+        )
     if "throughput" in results:
         t = results["throughput"]
         out(
@@ -399,6 +449,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add("--profile", type=Path, help="run the daemon under pyinstrument, text report here")
     add("--json", type=Path, help="also write the results as JSON here ('-': stdout)")
     add("--quick", action="store_true", help="a ~30 s smoke run")
+    add("--root", type=Path, default=ROOT, help="checkout whose chatd runs (default: this one)")
+    add("--compare", type=Path, help="another checkout: run both in turn, report the ratios")
+    add("--rounds", type=int, default=3, help="turns per checkout with --compare")
     args = parser.parse_args(argv)
     if args.quick:
         args.warmup, args.duration, args.latency_messages = 1.0, 4.0, 200
@@ -418,17 +471,15 @@ def main(argv: list[str]) -> int:
         os.sched_setaffinity(0, {args.generator_cpu})
     raiseFileLimit(max(args.clients, args.burst, args.idle) + 500)
     results: Result = {"machine": machine(), "protocol": args.protocol, "options": dict(vars(args))}
-    results["options"]["profile"] = str(args.profile) if args.profile else None
-    results["options"]["json"] = None
+    for key in ("profile", "json", "root", "compare"):
+        results["options"][key] = str(results["options"][key])
     with tempfile.TemporaryDirectory(prefix="chatd-bench-") as scratch:
-        bench = Bench(args, Path(scratch))
-        if "throughput" in run or "latency" in run:
-            results.update(bench.throughputAndLatency(run))
-        if "logins" in run:
-            results["logins"] = bench.logins()
-        if "memory" in run:
-            results["memory"] = bench.memory()
-    report(results)
+        if args.compare is None:
+            results.update(runPhases(Bench(args, Path(scratch), args.root), run))
+            report(results)
+        else:
+            report(results)
+            results["compare"] = compare(args, Path(scratch), run)
     if args.json is not None:
         text = json.dumps(results, indent=2)
         if str(args.json) == "-":
