@@ -38,6 +38,7 @@ from loadgen import (
     Daemon,
     Loop,
     WireAdapter,
+    busyCores,
     raiseFileLimit,
 )
 
@@ -102,7 +103,7 @@ class Bench:
                 if "throughput" in run:
                     result["throughput"] = self.throughput(loop, daemon, clients)
                 if "latency" in run:
-                    result["latency"] = self.latency(loop, clients)
+                    result["latency"] = self.latency(loop, daemon, clients)
             finally:
                 loop.closeAll()
         return result
@@ -145,9 +146,21 @@ class Bench:
             refill(sender, 0)
         loop.runUntil(lambda: False, args.warmup)
         daemon.profile(True)
-        before = (time.perf_counter(), loop.deliveries, daemon.cpuSeconds(), time.process_time())
+        before = (
+            time.perf_counter(),
+            loop.deliveries,
+            daemon.cpuSeconds(),
+            time.process_time(),
+            busyCores(),
+        )
         loop.runUntil(lambda: False, args.duration)
-        after = (time.perf_counter(), loop.deliveries, daemon.cpuSeconds(), time.process_time())
+        after = (
+            time.perf_counter(),
+            loop.deliveries,
+            daemon.cpuSeconds(),
+            time.process_time(),
+            busyCores(),
+        )
         daemon.profile(False)
         state["sending"] = False
         drained = loop.runUntil(
@@ -159,6 +172,8 @@ class Bench:
         )
         loop.onAck = loop.onDelivery = None
         elapsed = after[0] - before[0]
+        daemonCpu = (after[2] - before[2]) / elapsed
+        generatorCpu = (after[3] - before[3]) / elapsed
         return {
             "clients": len(clients),
             "senders": len(senders),
@@ -173,11 +188,15 @@ class Bench:
             "drained": drained,
             "errors": loop.errors,
             "disconnected": loop.lost,
-            "daemonCpu": round((after[2] - before[2]) / elapsed, 3),
-            "generatorCpu": round((after[3] - before[3]) / elapsed, 3),
+            "daemonCpu": round(daemonCpu, 3),
+            "generatorCpu": round(generatorCpu, 3),
+            # What one fully used core would deliver: steadier than the raw
+            # rate when other work on the machine takes the daemon's core.
+            "deliveriesPerDaemonCpuSecond": round((after[1] - before[1]) / (after[2] - before[2])),
+            "otherCpu": round((after[4] - before[4]) / elapsed - daemonCpu - generatorCpu, 3),
         }
 
-    def latency(self, loop: Loop, clients: list[Client]) -> Result:
+    def latency(self, loop: Loop, daemon: Daemon, clients: list[Client]) -> Result:
         """
         (b) One message in flight: send time to each recipient's arrival time
         (kernel receive timestamps, so the generator's own turn does not count).
@@ -198,6 +217,7 @@ class Bench:
             okays.append(time.time_ns() - sent[0])
 
         loop.onDelivery, loop.onAck = arrived, acked
+        started, busy, daemonCpu = time.perf_counter(), busyCores(), daemon.cpuSeconds()
         deadline = time.monotonic() + args.latency_seconds
         count = 0
         while count < args.latency_messages and time.monotonic() < deadline:
@@ -211,8 +231,15 @@ class Bench:
             lasts.append(max(samples[-fanout:]))
             count += 1
         loop.onAck = loop.onDelivery = None
+        elapsed = time.perf_counter() - started
+        daemonSeconds = daemon.cpuSeconds() - daemonCpu
         return {
             "messages": count,
+            "daemonCpu": round(daemonSeconds / elapsed, 3),
+            # The daemon's CPU time per message (reading it, N - 1 writes): on
+            # an idle machine, the floor under the last recipient's latency.
+            "daemonCpuMsPerMessage": round(daemonSeconds * 1000 / max(count, 1), 3),
+            "busyCores": round((busyCores() - busy) / elapsed, 3),
             "deliveries": len(samples),
             "lost": count * fanout - len(samples),
             "deliveryMs": percentiles(samples),
@@ -304,7 +331,9 @@ def runPhases(bench: Bench, run: list[str]) -> Result:
 
 HEADLINES = {
     "deliveries/s": ("throughput", "deliveriesPerSecond"),
+    "deliveries/daemon CPU s": ("throughput", "deliveriesPerDaemonCpuSecond"),
     "latency p99 ms": ("latency", "deliveryMs", "p99"),
+    "daemon CPU ms/message": ("latency", "daemonCpuMsPerMessage"),
     "logins/s": ("logins", "loginsPerSecond"),
     "bytes/connection": ("memory", "bytesPerConnection"),
 }
@@ -395,7 +424,9 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
             f"(a) throughput: {t['deliveriesPerSecond']:,} deliveries/s "
             f"(N={t['clients']}, S={t['senders']}, W={t['window']}, {t['seconds']} s); "
             f"lost {t['lost']}, errors {t['errors']}, disconnected {t['disconnected']}; "
-            f"daemon CPU {t['daemonCpu']:.0%}, generator CPU {t['generatorCpu']:.0%}"
+            f"daemon CPU {t['daemonCpu']:.0%}, generator CPU {t['generatorCpu']:.0%}, "
+            f"other processes {t['otherCpu']:.0%}; "
+            f"{t['deliveriesPerDaemonCpuSecond']:,} deliveries per daemon CPU second"
         )
     if "latency" in results:
         lat = results["latency"]
@@ -403,7 +434,9 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
         out(
             f"(b) latency, 1 in flight, {lat['messages']} messages: per delivery p50 "
             f"{d.get('p50')} ms, p99 {d.get('p99')} ms, max {d.get('max')} ms; last recipient "
-            f"p99 {last.get('p99')} ms; lost {lat['lost']}"
+            f"p99 {last.get('p99')} ms; lost {lat['lost']}; daemon CPU {lat['daemonCpu']:.0%} "
+            f"({lat['daemonCpuMsPerMessage']} ms per message), "
+            f"all processes {lat['busyCores']:.2f} cores busy"
         )
     if "logins" in results:
         lg = results["logins"]

@@ -303,6 +303,17 @@ class Loop:
         self.close([client])
 
 
+def busyCores() -> float:
+    """
+    CPU seconds all processes on this machine have used so far (from
+    C{/proc/stat}): over a window, minus the daemon's and the generator's
+    share, it shows how much other work competed for the cores.
+    """
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def freePort() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
