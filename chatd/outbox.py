@@ -78,6 +78,9 @@ def _sendable(transport: Connection) -> bool:
     )
 
 
+NOTHING: tuple[()] = ()
+
+
 @implementer(IPushProducer)
 class Outbox:
     """
@@ -108,7 +111,9 @@ class Outbox:
         self.scheduler = scheduler
         self.limit = limit
         self.overflowed = overflowed
-        self._chunks: list[bytes] | None = []
+        # NOTHING (shared) until the first write of a turn, then a list;
+        # None once closed.  An idle connection holds no list of its own.
+        self._chunks: list[bytes] | tuple[()] | None = NOTHING
         self.pending = 0
         self._paused = False
         self._direct = isinstance(transport, Connection)
@@ -124,6 +129,7 @@ class Outbox:
                 return
             if not self._paused:
                 self.scheduler.schedule(self)
+            chunks = self._chunks = []
         chunks.append(data)
         pending = self.pending = self.pending + len(data)
         if pending > self.limit:
@@ -137,7 +143,7 @@ class Outbox:
         chunks = self._chunks
         if self._paused or not chunks:
             return
-        self._chunks = []
+        self._chunks = NOTHING
         self.pending = 0
         # One C-level join instead of writeSequence: Twisted's writeSequence
         # type-checks every chunk in Python, which costs more than the copy.

@@ -10,6 +10,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.outbox import NOTHING
 from chatd.service import ChatService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
@@ -35,6 +36,19 @@ class FootprintTests(SynchronousTestCase):
         """
         proto, _ = self.login("alice")
         self.assertIsNone(proto._pending)
+
+    def test_idleOutboxHoldsNoList(self) -> None:
+        """
+        Once flushed, an outbox shares one empty placeholder instead of
+        keeping a list per connection; the next write starts a fresh one.
+        """
+        proto, transport = self.login("alice")
+        assert proto.outbox is not None
+        self.assertIs(proto.outbox._chunks, NOTHING)
+        proto.dataReceived(b"clt: FOO\n")
+        self.assertEqual(proto.outbox._chunks, [b"srv: ERROR 11\n"])
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 11\n")
+        self.assertIs(proto.outbox._chunks, NOTHING)
 
     def test_heldLinesKeepTheirQueueUntilHandled(self) -> None:
         """
