@@ -64,7 +64,13 @@ class Bench:
     @contextmanager
     def daemon(self, options: list[str], profile: Path | None = None) -> Iterator[Daemon]:
         daemon = Daemon(
-            self.root, self.adapter, options, self.workdir, self.args.daemon_cpu, profile=profile
+            self.root,
+            self.adapter,
+            options,
+            self.workdir,
+            self.args.daemon_cpu,
+            profile=profile,
+            nice=self.args.nice,
         )
         try:
             yield daemon
@@ -253,6 +259,7 @@ class Bench:
         """
         args, rates = self.args, []
         cpu: list[float] = []
+        perCpu: list[float] = []
         with self.daemon(LOAD_OPTIONS) as daemon:
             loop = Loop(self.adapter, daemon.port)
             try:
@@ -269,7 +276,9 @@ class Bench:
                     if not done:
                         raise RuntimeError(f"burst {round_}: {loop.acks} of {acks} logins")
                     rates.append(args.burst / elapsed)
-                    cpu.append((daemon.cpuSeconds() - daemonCpu) / elapsed)
+                    used = daemon.cpuSeconds() - daemonCpu
+                    cpu.append(used / elapsed)
+                    perCpu.append(args.burst / used if used else 0.0)
                     loop.close(clients)
                     time.sleep(0.5)  # let the daemon see the disconnects
             finally:
@@ -281,6 +290,7 @@ class Bench:
             "bestLoginsPerSecond": round(max(rates)),
             "allLoginsPerSecond": [round(rate) for rate in rates],
             "daemonCpu": round(statistics.median(cpu), 3),
+            "loginsPerDaemonCpuSecond": round(statistics.median(perCpu)),
             "errors": loop.errors,
         }
 
@@ -335,6 +345,7 @@ HEADLINES = {
     "latency p99 ms": ("latency", "deliveryMs", "p99"),
     "daemon CPU ms/message": ("latency", "daemonCpuMsPerMessage"),
     "logins/s": ("logins", "loginsPerSecond"),
+    "logins/daemon CPU s": ("logins", "loginsPerDaemonCpuSecond"),
     "bytes/connection": ("memory", "bytesPerConnection"),
 }
 
@@ -443,7 +454,8 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
         out(
             f"(c) logins: {lg['loginsPerSecond']:,}/s median of {lg['rounds']} bursts of "
             f"{lg['connections']} (best {lg['bestLoginsPerSecond']:,}/s), "
-            f"daemon CPU {lg['daemonCpu']:.0%}"
+            f"daemon CPU {lg['daemonCpu']:.0%}; "
+            f"{lg['loginsPerDaemonCpuSecond']:,} logins per daemon CPU second"
         )
     if "memory" in results:
         mem = results["memory"]
@@ -479,6 +491,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add("--daemon-cpu", type=int, default=0, help="CPU the daemon is pinned to")
     add("--generator-cpu", type=int, default=1, help="CPU this generator is pinned to")
     add("--no-pin", action="store_true", help="pin neither process")
+    add(
+        "--nice",
+        type=int,
+        default=0,
+        help="run the daemon at this nice level (negative, as root: less noise from "
+        "other work on a shared machine)",
+    )
     add("--profile", type=Path, help="run the daemon under pyinstrument, text report here")
     add("--json", type=Path, help="also write the results as JSON here ('-': stdout)")
     add("--quick", action="store_true", help="a ~30 s smoke run")

@@ -348,6 +348,7 @@ class Daemon:
         workdir: Path,
         cpu: int | None,
         profile: Path | None = None,
+        nice: int = 0,
     ) -> None:
         self.port = freePort()
         self.logfile = workdir / f"chatd-{self.port}.log"
@@ -360,6 +361,8 @@ class Daemon:
         command += adapter.daemonOptions(listen) + options
         if cpu is not None:
             command = ["taskset", "-c", str(cpu)] + command
+        if nice:
+            command = ["nice", "-n", str(nice)] + command
         self.command = command
         self.profiling = profile is not None
         env = dict(os.environ, PYTHONPATH=str(root))
