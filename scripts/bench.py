@@ -495,8 +495,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--nice",
         type=int,
         default=0,
-        help="run the daemon at this nice level (negative, as root: less noise from "
-        "other work on a shared machine)",
+        help="run the daemon and the generator at this nice level (negative, as root: "
+        "less noise from other work on a shared machine)",
     )
     add("--profile", type=Path, help="run the daemon under pyinstrument, text report here")
     add("--json", type=Path, help="also write the results as JSON here ('-': stdout)")
@@ -521,6 +521,8 @@ def main(argv: list[str]) -> int:
         sys.exit(f"unknown phases: {', '.join(sorted(unknown))}")
     if args.generator_cpu is not None:
         os.sched_setaffinity(0, {args.generator_cpu})
+    if args.nice:
+        os.nice(args.nice)  # the generator too: the closed loop needs both
     raiseFileLimit(max(args.clients, args.burst, args.idle) + 500)
     results: Result = {"machine": machine(), "protocol": args.protocol, "options": dict(vars(args))}
     for key in ("profile", "json", "root", "compare"):
