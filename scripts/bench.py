@@ -20,17 +20,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
+import shutil
 import socket
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from benchreport import HEADLINES, machine, percentiles, report
 from loadgen import (
     ADAPTERS,
     SO_TIMESTAMPNS,
@@ -151,7 +152,7 @@ class Bench:
         for sender in senders:
             refill(sender, 0)
         loop.runUntil(lambda: False, args.warmup)
-        daemon.profile(True)
+        daemon.profile(True, "phase (a), throughput")
         before = (
             time.perf_counter(),
             loop.deliveries,
@@ -223,6 +224,7 @@ class Bench:
             okays.append(time.time_ns() - sent[0])
 
         loop.onDelivery, loop.onAck = arrived, acked
+        daemon.profile(True, "phase (b), latency")
         started, busy, daemonCpu = time.perf_counter(), busyCores(), daemon.cpuSeconds()
         deadline = time.monotonic() + args.latency_seconds
         count = 0
@@ -237,6 +239,7 @@ class Bench:
             lasts.append(max(samples[-fanout:]))
             count += 1
         loop.onAck = loop.onDelivery = None
+        daemon.profile(False)
         elapsed = time.perf_counter() - started
         daemonSeconds = daemon.cpuSeconds() - daemonCpu
         return {
@@ -260,8 +263,9 @@ class Bench:
         args, rates = self.args, []
         cpu: list[float] = []
         perCpu: list[float] = []
-        with self.daemon(LOAD_OPTIONS) as daemon:
+        with self.daemon(LOAD_OPTIONS, args.profile) as daemon:
             loop = Loop(self.adapter, daemon.port)
+            daemon.profile(True, "phase (c), login bursts")
             try:
                 for round_ in range(args.burst_rounds):
                     acks = loop.acks + args.burst
@@ -281,6 +285,7 @@ class Bench:
                     perCpu.append(args.burst / used if used else 0.0)
                     loop.close(clients)
                     time.sleep(0.5)  # let the daemon see the disconnects
+                daemon.profile(False)
             finally:
                 loop.closeAll()
         return {
@@ -339,17 +344,6 @@ def runPhases(bench: Bench, run: list[str]) -> Result:
     return results
 
 
-HEADLINES = {
-    "deliveries/s": ("throughput", "deliveriesPerSecond"),
-    "deliveries/daemon CPU s": ("throughput", "deliveriesPerDaemonCpuSecond"),
-    "latency p99 ms": ("latency", "deliveryMs", "p99"),
-    "daemon CPU ms/message": ("latency", "daemonCpuMsPerMessage"),
-    "logins/s": ("logins", "loginsPerSecond"),
-    "logins/daemon CPU s": ("logins", "loginsPerDaemonCpuSecond"),
-    "bytes/connection": ("memory", "bytesPerConnection"),
-}
-
-
 def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
     """
     Run the phases on C{--root} and C{--compare} in alternation, C{--rounds}
@@ -379,98 +373,6 @@ def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
     return {"roots": {name: str(root) for name, root in roots.items()}, "medians": summary}
 
 
-def percentiles(samples: list[int]) -> dict[str, float]:
-    """
-    p50, p99 and max of nanosecond samples, in milliseconds.
-    """
-    if not samples:
-        return {}
-    ordered = sorted(samples)
-
-    def at(fraction: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] / 1e6, 3)
-
-    return {"p50": at(0.50), "p99": at(0.99), "max": round(ordered[-1] / 1e6, 3)}
-
-
-def machine() -> Result:
-    """
-    The facts a reader needs to compare figures.
-    """
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in cpuinfo.splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    memory = Path("/proc/meminfo").read_text().split()[1]
-    import twisted
-
-    return {
-        "cpu": model,
-        "cores": os.cpu_count(),
-        "memoryGiB": round(int(memory) / 2**20, 1),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "twisted": twisted.__version__,
-    }
-
-
-def report(results: Result, out: Callable[[str], object] = print) -> None:
-    """
-    Print a readable summary of C{results}.
-    """
-    m = results.get("machine")
-    if m is not None:
-        out(
-            f"machine: {m['cpu']}, {m['cores']} cores, {m['memoryGiB']} GiB, Linux {m['kernel']}, "
-            f"Python {m['python']}, Twisted {m['twisted']}; protocol {results['protocol']}"
-        )
-    if "throughput" in results:
-        t = results["throughput"]
-        out(
-            f"(a) throughput: {t['deliveriesPerSecond']:,} deliveries/s "
-            f"(N={t['clients']}, S={t['senders']}, W={t['window']}, {t['seconds']} s); "
-            f"lost {t['lost']}, errors {t['errors']}, disconnected {t['disconnected']}; "
-            f"daemon CPU {t['daemonCpu']:.0%}, generator CPU {t['generatorCpu']:.0%}, "
-            f"other processes {t['otherCpu']:.0%}; "
-            f"{t['deliveriesPerDaemonCpuSecond']:,} deliveries per daemon CPU second"
-        )
-    if "latency" in results:
-        lat = results["latency"]
-        d, last = lat["deliveryMs"], lat["lastRecipientMs"]
-        out(
-            f"(b) latency, 1 in flight, {lat['messages']} messages: per delivery p50 "
-            f"{d.get('p50')} ms, p99 {d.get('p99')} ms, max {d.get('max')} ms; last recipient "
-            f"p99 {last.get('p99')} ms; lost {lat['lost']}; daemon CPU {lat['daemonCpu']:.0%} "
-            f"({lat['daemonCpuMsPerMessage']} ms per message), "
-            f"all processes {lat['busyCores']:.2f} cores busy"
-        )
-    if "logins" in results:
-        lg = results["logins"]
-        out(
-            f"(c) logins: {lg['loginsPerSecond']:,}/s median of {lg['rounds']} bursts of "
-            f"{lg['connections']} (best {lg['bestLoginsPerSecond']:,}/s), "
-            f"daemon CPU {lg['daemonCpu']:.0%}; "
-            f"{lg['loginsPerDaemonCpuSecond']:,} logins per daemon CPU second"
-        )
-    if "memory" in results:
-        mem = results["memory"]
-        note = (
-            ""
-            if mem["connections"] == mem["requested"]
-            else (f" (RLIMIT_NOFILE {mem['fileLimit']} allowed only {mem['connections']})")
-        )
-        size = mem["bytesPerConnection"]
-        out(
-            f"(d) memory: {size:,} bytes ({size / 1024:.2f} KiB) per idle connection, "
-            f"{mem['connections']:,} connections{note}"
-        )
-
-
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add = parser.add_argument
@@ -498,7 +400,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="run the daemon and the generator at this nice level (negative, as root: "
         "less noise from other work on a shared machine)",
     )
-    add("--profile", type=Path, help="run the daemon under pyinstrument, text report here")
+    add(
+        "--profile",
+        type=Path,
+        help="run the daemon under pyinstrument; each measured phase's text report is "
+        "appended here",
+    )
     add("--json", type=Path, help="also write the results as JSON here ('-': stdout)")
     add("--quick", action="store_true", help="a ~30 s smoke run")
     add("--root", type=Path, default=ROOT, help="checkout whose chatd runs (default: this one)")
@@ -508,7 +415,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.warmup, args.duration, args.latency_messages = 1.0, 4.0, 200
         args.latency_seconds, args.burst_rounds, args.idle = 5.0, 2, 2000
-    if args.no_pin:
+    if args.no_pin or shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        if not args.no_pin:
+            print("not pinning: needs taskset (util-linux) and two CPUs", file=sys.stderr)
         args.daemon_cpu = args.generator_cpu = None
     return args
 
@@ -524,6 +433,8 @@ def main(argv: list[str]) -> int:
     if args.nice:
         os.nice(args.nice)  # the generator too: the closed loop needs both
     raiseFileLimit(max(args.clients, args.burst, args.idle) + 500)
+    if args.profile is not None:
+        args.profile.write_text("")  # each phase appends its report
     results: Result = {"machine": machine(), "protocol": args.protocol, "options": dict(vars(args))}
     for key in ("profile", "json", "root", "compare"):
         results["options"][key] = str(results["options"][key])

@@ -29,7 +29,7 @@ _LINGER_RESET = struct.pack("ii", 1, 0)  # close with RST: no TIME_WAIT pile-up
 _BUFSIZE = 1 << 20
 
 # Runs twistd under pyinstrument, sampling only between SIGUSR1 and SIGUSR2
-# (the measured window); the text report goes to argv[1].  twistd re-raises
+# (a measured window); each window's text report is appended to argv[1].  twistd re-raises
 # SIGTERM on itself after shutdown, so pyinstrument's own CLI never gets to
 # write its report.
 PROFILED_TWISTD = """
@@ -42,7 +42,7 @@ def start(*ignored):
 def stop(*ignored):
     if profiler.is_running:
         profiler.stop()
-        with open(out, "w") as f:
+        with open(out, "a") as f:
             f.write(profiler.output_text(show_all=True))
 signal.signal(signal.SIGUSR1, start)
 signal.signal(signal.SIGUSR2, stop)
@@ -364,7 +364,7 @@ class Daemon:
         if nice:
             command = ["nice", "-n", str(nice)] + command
         self.command = command
-        self.profiling = profile is not None
+        self.profilePath = profile
         env = dict(os.environ, PYTHONPATH=str(root))
         self.process = subprocess.Popen(command, env=env, cwd=workdir)
         self.pid = self.process.pid
@@ -383,11 +383,15 @@ class Daemon:
                 time.sleep(0.05)
         raise RuntimeError("daemon did not start listening within 20 s")
 
-    def profile(self, start: bool) -> None:
+    def profile(self, start: bool, label: str = "") -> None:
         """
-        Start or stop (and write) the profile, when running under pyinstrument.
+        Start (after a C{label} heading) or stop (and append) the profile,
+        when running under pyinstrument.
         """
-        if self.profiling:
+        if self.profilePath is not None:
+            if start:
+                with self.profilePath.open("a") as f:
+                    f.write(f"\n==== {label} ====\n")
             self.process.send_signal(signal.SIGUSR1 if start else signal.SIGUSR2)
 
     def cpuSeconds(self) -> float:
