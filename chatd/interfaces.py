@@ -168,3 +168,14 @@ class IChatService(Interface):
 
         @raise NotPermitted: C{participant} is not an operator.
         """
+
+    def connections() -> list[IParticipant]:
+        """
+        Every connection the service admitted and has not yet forgotten,
+        logged in or not, in no particular order.
+        """
+
+    stats = Attribute(
+        "The daemon's running totals, a L{chatd.metrics.ChatStats}: the service"
+        " counts messages and disconnects; front-ends may count their output."
+    )

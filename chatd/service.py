@@ -18,6 +18,7 @@ from zope.interface import implementer
 from chatd import errors
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatService, IParticipant
+from chatd.metrics import ChatStats
 from chatd.names import isValidName, key, normalize
 
 
@@ -60,6 +61,7 @@ class ChatService(Service):
         self._rooms: dict[str, Room] = {}
         self._joined: dict[IParticipant, list[Room]] = {}
         self._operators = {key(nick) for nick in operators}
+        self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
 
@@ -106,7 +108,9 @@ class ChatService(Service):
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
-        self._connections.discard(participant)
+        if participant in self._connections:
+            self._connections.remove(participant)
+            self.stats.disconnected(participant.protocolName, reason)
         rooms = self._joined.pop(participant, None)
         if rooms is None:
             return
@@ -216,6 +220,7 @@ class ChatService(Service):
         for member in target.members.values():
             if member is not participant:
                 member.roomMessage(event)
+        self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
 
     def tell(self, participant: IParticipant, nick: str, lines: tuple[str, ...]) -> None:
         sender = self._requireLogin(participant)
@@ -225,6 +230,7 @@ class ChatService(Service):
         self._checkBody(lines)
         assert recipient.nick is not None
         recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, self._now()))
+        self.stats.messageIn(participant.protocolName, "private", 1)
 
     # People
 
@@ -255,3 +261,9 @@ class ChatService(Service):
         event = Notice(text, self._now())
         for user in self.users():
             user.notice(event)
+
+    def connections(self) -> list[IParticipant]:
+        """
+        Every open connection, logged in or not (for metrics).
+        """
+        return list(self._connections)

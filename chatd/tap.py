@@ -12,6 +12,7 @@ from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
 from chatd.service import ChatService
+from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
 LISTEN_BACKLOG = 1024
@@ -60,6 +61,14 @@ class Options(usage.Options):
             endpoint,
         ],
         [
+            "talk",
+            None,
+            endpoint("2323"),
+            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('': off).",
+            endpoint,
+        ],
+        ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
+        [
             "max-clients",
             None,
             1000,
@@ -91,6 +100,22 @@ class Options(usage.Options):
             15.0,
             "Seconds of silence before a TCHAT ALIVE probe (0: never).",
             float,
+        ],
+        [
+            "web",
+            None,
+            endpoint("8080"),
+            "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
+            " endpoint string ('' or 'none': no web front-end).",
+            endpoint,
+        ],
+        [
+            "web-origins",
+            None,
+            [],
+            "Origins whose pages may open the WebSocket, comma-separated, e.g."
+            " https://chat.example.org ('*': any; default: the page's own host only).",
+            _names,
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
         ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
@@ -143,4 +168,21 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         **lineLimits(options),
     )
     strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+    if options["talk"]:
+        talk = TalkFactory(
+            chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
+        )
+        strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
+    if options["web"] not in ("", "none"):
+        from chatd.web.site import makeSite
+
+        web = makeSite(
+            chat,
+            reactor,
+            origins=options["web-origins"],
+            maxPendingOutput=options["max-output"],
+            rate=options["flood-rate"],
+            burst=options["flood-burst"],
+        )
+        strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
     return top

@@ -54,12 +54,21 @@ def test_makeServiceListens() -> None:
     """
     memory = MemoryReactorClock()
     options = parse(
-        "--port", "tcp:4321:interface=127.0.0.1", "--max-clients", "7", "--rooms", "a,b"
+        "--port",
+        "tcp:4321:interface=127.0.0.1",
+        "--max-clients",
+        "7",
+        "--rooms",
+        "a,b",
+        "--talk",
+        "",  # TCHAT only here; the talk listener is tested in tests/test_talk.py
     )
     top = makeService(options, memory)
     top.startService()
     try:
-        [(port, factory, backlog, interface)] = memory.tcpServers
+        [(port, factory, backlog, interface)] = [
+            server for server in memory.tcpServers if isinstance(server[1], TchatFactory)
+        ]
         assert (port, backlog, interface) == (4321, 50, "127.0.0.1")
         assert isinstance(factory, TchatFactory)
         service = factory.service
