@@ -412,9 +412,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add("--compare", type=Path, help="another checkout: run both in turn, report the ratios")
     add("--rounds", type=int, default=3, help="turns per checkout with --compare")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.warmup, args.duration, args.latency_messages = 1.0, 4.0, 200
-        args.latency_seconds, args.burst_rounds, args.idle = 5.0, 2, 2000
+    if args.quick:  # shorter phases, unless given explicitly
+        quick = {
+            "warmup": 1.0,
+            "duration": 4.0,
+            "latency_messages": 200,
+            "latency_seconds": 5.0,
+            "burst_rounds": 2,
+            "idle": 2000,
+        }
+        for name, value in quick.items():
+            if getattr(args, name) == parser.get_default(name):
+                setattr(args, name, value)
     if args.no_pin or shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
         if not args.no_pin:
             print("not pinning: needs taskset (util-linux) and two CPUs", file=sys.stderr)

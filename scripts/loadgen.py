@@ -57,7 +57,9 @@ class WireAdapter:
     client sends and the line markers it counts in what it reads.
 
     A marker is a complete line, so counting it in the complete lines of a
-    read never splits or double-counts it.  IRC, whose PRIVMSG has no reply,
+    read never splits or double-counts it.  It is counted as a substring, so
+    the bodies the generator sends must not end in marker text (they are
+    C{x} repeated).  IRC, whose PRIVMSG has no reply,
     will need a PING after each message as its C{ack}; a WebSocket adapter
     will need a handshake and framing, and so its own client class.
 
