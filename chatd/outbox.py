@@ -116,7 +116,9 @@ class Outbox:
         self._chunks: list[bytes] | tuple[()] | None = NOTHING
         self.pending = 0
         self._paused = False
-        self._direct = isinstance(transport, Connection)
+        # Should a Twisted release drop the buffer attributes _sendable reads,
+        # fall back to plain writes rather than fail.
+        self._direct = isinstance(transport, Connection) and hasattr(transport, "_tempDataLen")
         transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
