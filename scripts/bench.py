@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import socket
 import statistics
@@ -31,17 +32,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchreport import HEADLINES, machine, percentiles, report
-from loadgen import (
-    ADAPTERS,
-    SO_TIMESTAMPNS,
-    Client,
+from benchdaemon import (
     Daemon,
-    Loop,
-    WireAdapter,
     busyCores,
     raiseFileLimit,
+    supportedOptions,
+    withoutAutojoin,
 )
+from benchreport import HEADLINES, machine, percentiles, report
+from loadgen import ADAPTERS, SO_TIMESTAMPNS, Client, Loop, WireAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOM = "lobby"
@@ -64,7 +63,31 @@ class Bench:
 
     @contextmanager
     def daemon(self, options: list[str], profile: Path | None = None) -> Iterator[Daemon]:
-        daemon = Daemon(
+        """
+        A fresh daemon for one phase: its own data directory, no web listener
+        (it would take port 8080), and the seeded autojoin room switched off
+        unless C{--autojoin}; then C{--daemon-args}.
+        """
+        supported = supportedOptions(self.root)
+        options = list(options)
+        if "web" in supported:
+            options += ["--web", "none"]
+        dataDir = None
+        if "data-dir" in supported:
+            dataDir = Path(tempfile.mkdtemp(prefix="data-", dir=self.workdir))
+            options += ["--data-dir", str(dataDir)]
+        options += shlex.split(self.args.daemon_args)
+        if dataDir is not None and not self.args.autojoin:
+            self.start(options).stop()  # creates and seeds the database
+            withoutAutojoin(dataDir)
+        daemon = self.start(options, profile)
+        try:
+            yield daemon
+        finally:
+            daemon.stop()
+
+    def start(self, options: list[str], profile: Path | None = None) -> Daemon:
+        return Daemon(
             self.root,
             self.adapter,
             options,
@@ -73,10 +96,6 @@ class Bench:
             profile=profile,
             nice=self.args.nice,
         )
-        try:
-            yield daemon
-        finally:
-            daemon.stop()
 
     def crowd(self, loop: Loop, count: int, prefix: str, enter: bool = True) -> list[Client]:
         """
@@ -125,7 +144,9 @@ class Bench:
         # A message is "in flight" until acknowledged; on top of that the
         # deliveries not yet read are capped, so no queue grows without bound.
         cap = 2 * args.senders * args.window * fanout
-        state = {"sent": 0, "sending": True}
+        # Deliveries before this phase (history replayed on entering, say)
+        # are not the phase's: count from here.
+        state = {"sent": 0, "sending": True, "base": loop.deliveries}
         blocked: list[Client] = []
 
         def refill(client: Client, acks: int) -> None:
@@ -133,7 +154,7 @@ class Bench:
             if not state["sending"] or client.inflight < 0:
                 client.inflight = max(client.inflight, 0)
                 return
-            if state["sent"] * fanout - loop.deliveries > cap:
+            if state["sent"] * fanout - (loop.deliveries - state["base"]) > cap:
                 blocked.append(client)
                 return
             more = args.window - client.inflight
@@ -142,7 +163,7 @@ class Bench:
             loop.send(client, message * more)
 
         def unblock(client: Client, count: int, stamp: int) -> None:
-            if blocked and state["sent"] * fanout - loop.deliveries <= cap // 2:
+            if blocked and state["sent"] * fanout - (loop.deliveries - state["base"]) <= cap // 2:
                 waiting = blocked[:]
                 del blocked[:]
                 for sender in waiting:
@@ -172,7 +193,7 @@ class Bench:
         state["sending"] = False
         drained = loop.runUntil(
             lambda: (
-                loop.deliveries >= state["sent"] * fanout
+                loop.deliveries - state["base"] >= state["sent"] * fanout
                 and all(sender.inflight == 0 for sender in senders)
             ),
             30,
@@ -190,8 +211,8 @@ class Bench:
             "deliveriesPerSecond": round((after[1] - before[1]) / elapsed),
             "messagesSent": state["sent"],
             "deliveriesExpected": state["sent"] * fanout,
-            "deliveries": loop.deliveries,
-            "lost": state["sent"] * fanout - loop.deliveries,
+            "deliveries": loop.deliveries - state["base"],
+            "lost": state["sent"] * fanout - (loop.deliveries - state["base"]),
             "drained": drained,
             "errors": loop.errors,
             "disconnected": loop.lost,
@@ -409,6 +430,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add("--json", type=Path, help="also write the results as JSON here ('-': stdout)")
     add("--quick", action="store_true", help="a ~30 s smoke run")
     add("--root", type=Path, default=ROOT, help="checkout whose chatd runs (default: this one)")
+    add(
+        "--daemon-args",
+        default="",
+        help="more options for every daemon, e.g. '--history-count 0'",
+    )
+    add(
+        "--autojoin",
+        action="store_true",
+        help="keep the autojoin room a fresh data directory is seeded with (each login "
+        "then enters it, notifying every member)",
+    )
     add("--compare", type=Path, help="another checkout: run both in turn, report the ratios")
     add("--rounds", type=int, default=3, help="turns per checkout with --compare")
     args = parser.parse_args(argv)

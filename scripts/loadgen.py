@@ -1,6 +1,6 @@
 """
-The load generator's machinery: wire adapters, a lean epoll client loop and
-the daemon under test, for C{scripts/bench.py}.
+The load generator's machinery for C{scripts/bench.py}: wire adapters and a
+lean epoll client loop (the daemon under test is in C{benchdaemon.py}).
 
 The generator must outrun a daemon that delivers millions of messages per
 second, so it never parses lines in Python: each read lands in one shared
@@ -13,42 +13,15 @@ from __future__ import annotations
 
 import errno
 import os
-import resource
 import select
-import signal
 import socket
 import struct
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 SO_TIMESTAMPNS = 35  # Linux: kernel receive time of the data read, as a timespec
 _LINGER_RESET = struct.pack("ii", 1, 0)  # close with RST: no TIME_WAIT pile-up
 _BUFSIZE = 1 << 20
-
-# Runs twistd under pyinstrument, sampling only between SIGUSR1 and SIGUSR2
-# (a measured window); each window's text report is appended to argv[1].  twistd re-raises
-# SIGTERM on itself after shutdown, so pyinstrument's own CLI never gets to
-# write its report.
-PROFILED_TWISTD = """
-import signal, sys
-from pyinstrument import Profiler
-out = sys.argv.pop(1)
-profiler = Profiler(interval=0.0005)
-def start(*ignored):
-    profiler.start()
-def stop(*ignored):
-    if profiler.is_running:
-        profiler.stop()
-        with open(out, "a") as f:
-            f.write(profiler.output_text(show_all=True))
-signal.signal(signal.SIGUSR1, start)
-signal.signal(signal.SIGUSR2, stop)
-from twisted.scripts.twistd import run
-run()
-"""
 
 
 class WireAdapter:
@@ -303,121 +276,3 @@ class Loop:
     def _lose(self, client: Client) -> None:
         self.lost += 1
         self.close([client])
-
-
-def busyCores() -> float:
-    """
-    CPU seconds all processes on this machine have used so far (from
-    C{/proc/stat}): over a window, minus the daemon's and the generator's
-    share, it shows how much other work competed for the cores.
-    """
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def freePort() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def raiseFileLimit(wanted: int) -> int:
-    """
-    Raise this process's open-file limit (children inherit it) towards
-    C{wanted}; return what it is now, which the hard limit may cap.
-    """
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        soft = target
-    return int(soft)
-
-
-class Daemon:
-    """
-    A real C{twistd -n chatd} process on 127.0.0.1, optionally pinned to a CPU
-    and run under pyinstrument.
-    """
-
-    def __init__(
-        self,
-        root: Path,
-        adapter: WireAdapter,
-        options: list[str],
-        workdir: Path,
-        cpu: int | None,
-        profile: Path | None = None,
-        nice: int = 0,
-    ) -> None:
-        self.port = freePort()
-        self.logfile = workdir / f"chatd-{self.port}.log"
-        listen = f"tcp:{self.port}:interface=127.0.0.1:backlog=1024"
-        twistd = Path(sys.executable).parent / "twistd"
-        command = [str(twistd)]
-        if profile is not None:
-            command = [sys.executable, "-c", PROFILED_TWISTD, str(profile)]
-        command += ["-n", "--pidfile=", "--logfile", str(self.logfile), "chatd"]
-        command += adapter.daemonOptions(listen) + options
-        if cpu is not None:
-            command = ["taskset", "-c", str(cpu)] + command
-        if nice:
-            command = ["nice", "-n", str(nice)] + command
-        self.command = command
-        self.profilePath = profile
-        env = dict(os.environ, PYTHONPATH=str(root))
-        self.process = subprocess.Popen(command, env=env, cwd=workdir)
-        self.pid = self.process.pid
-        self._waitReady()
-
-    def _waitReady(self) -> None:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daemon exited: see {self.logfile}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe:
-                    if probe.recv(64):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("daemon did not start listening within 20 s")
-
-    def profile(self, start: bool, label: str = "") -> None:
-        """
-        Start (after a C{label} heading) or stop (and append) the profile,
-        when running under pyinstrument.
-        """
-        if self.profilePath is not None:
-            if start:
-                with self.profilePath.open("a") as f:
-                    f.write(f"\n==== {label} ====\n")
-            self.process.send_signal(signal.SIGUSR1 if start else signal.SIGUSR2)
-
-    def cpuSeconds(self) -> float:
-        """
-        User + system CPU time the daemon has used so far.
-        """
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
-        ticks = int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def rss(self) -> int:
-        """
-        Resident memory in bytes, from C{/proc/PID/status}.
-        """
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmRSS")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
