@@ -60,7 +60,7 @@ class FlushScheduler:
 
 def _sendable(transport: Connection) -> bool:
     """
-    Whether C{data} may go to the socket now, skipping Twisted's buffer.
+    Whether output may go to the socket now, skipping Twisted's buffer.
 
     C{transport.write} only queues: the socket is written on the reactor's
     next turn, after registering for and dispatching a writable event, which
