@@ -8,9 +8,11 @@ Each phase starts its own C{twistd -n chatd} process pinned to one CPU
 gets one whole core and the generator's own CPU use shows whether it kept up.
 Load phases run the daemon with C{--flood-burst 0 --alive-after 0
 --max-clients 0}: flood control and keepalive would throttle or probe the
-generator, which is not what is being measured.
+generator, which is not what is being measured.  Every daemon also gets
+C{--web none} and a fresh C{--data-dir} whose seeded autojoin room is switched
+off (C{--autojoin} keeps it), where the checkout knows those options.
 
-    python scripts/bench.py            # every phase, a few minutes
+    python scripts/bench.py            # every phase, one or two minutes
     python scripts/bench.py --quick    # a ~30 s smoke run
     python scripts/bench.py --json out.json --phases throughput,latency
 """
