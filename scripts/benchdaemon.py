@@ -28,7 +28,7 @@ PROFILED_TWISTD = """
 import signal, sys
 from pyinstrument import Profiler
 out = sys.argv.pop(1)
-profiler = Profiler(interval=0.0005)
+profiler = Profiler(interval=0.0005, async_mode="disabled")
 def start(*ignored):
     profiler.start()
 def stop(*ignored):
