@@ -11,6 +11,7 @@ from twisted.application import strports
 from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
+from chatd.admin import wiring as admin
 from chatd.service import ChatService
 from chatd.storage import openStore
 from chatd.talk import TalkFactory, roomOption
@@ -124,7 +125,8 @@ class Options(usage.Options):
             "data-dir",
             None,
             "chatd-data",
-            "Directory of the SQLite database (created on first start).",
+            "Directory of the daemon's files (created on first start): the SQLite"
+            " database, the moderation database, the SSH host key, the admin passwords.",
         ],
         ["db", None, None, "A database URL instead: postgresql://user@host/dbname."],
         ["history-count", None, 20, "Messages replayed on entering a room (0: none).", int],
@@ -135,7 +137,9 @@ class Options(usage.Options):
             "Seconds a message may wait before it is written (what a kill -9 may lose).",
             float,
         ],
+        *admin.OPTIONS,
     ]
+    optFlags: list[Any] = [*admin.FLAGS]
 
     def postOptions(self) -> None:
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
@@ -208,4 +212,5 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             burst=options["flood-burst"],
         )
         strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
+    admin.addAdminServices(top, options, chat, reactor)
     return top
