@@ -19,7 +19,9 @@ class BusTests(SynchronousTestCase):
         self.redis = FakeRedis(Clock())
         self.gaps: list[str] = []
         self.peers: list[str] = []
-        self.bus = Bus("a", "chatd:0:events", self.redis.publish, self.gaps.append, self.peers.append)
+        self.bus = Bus(
+            "a", "chatd:0:events", self.redis.publish, self.gaps.append, self.peers.append
+        )
         self.got: list[tuple[str, dict[str, Any]]] = []
         self.bus.on("say", lambda node, fields: self.got.append((node, fields)))
 
@@ -33,9 +35,7 @@ class BusTests(SynchronousTestCase):
         self.assertEqual(len(self.redis.published), 2)
         channel, data = self.redis.published[0]
         self.assertEqual(channel, "chatd:0:events")
-        self.assertEqual(
-            data, '{"n":"a","q":1,"k":"say","u":"alice","room":"lobby","l":["héllo"]}'
-        )
+        self.assertEqual(data, '{"n":"a","q":1,"k":"say","u":"alice","room":"lobby","l":["héllo"]}')
         self.assertEqual(json.loads(self.redis.published[1][1])["q"], 2)
 
     def test_ownIgnored(self) -> None:

@@ -72,6 +72,13 @@ class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]
 
     link: RedisLink
 
+    def unwrapped(self) -> _Commands:
+        """
+        This protocol itself: C{ClientService} hands C{prepareConnection} a
+        proxy, and the link must compare the real protocol in L{_lost}.
+        """
+        return self
+
     def connectionLost(self, why: Failure) -> None:
         super().connectionLost(why)
         self.link._lost(self, why)
@@ -83,6 +90,9 @@ class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
     """
 
     link: RedisLink
+
+    def unwrapped(self) -> _Subscriber:
+        return self
 
     def messageReceived(self, pattern: object, channel: str, message: str) -> None:
         self.link._message(channel, message)
@@ -184,17 +194,17 @@ class RedisLink(MultiService):
 
     # Connection life cycle
 
-    def _prepareCommands(self, proto: _Commands) -> Deferred[None]:
+    def _prepareCommands(self, proto: Any) -> Deferred[None]:
         def ready(_: object) -> None:
-            self._commands = proto
+            self._commands = proto.unwrapped()
             self._checkUp()
 
         d: Deferred[None] = proto.whenConnected().addCallback(ready)
         return d
 
-    def _prepareSubscriber(self, proto: _Subscriber) -> Deferred[None]:
+    def _prepareSubscriber(self, proto: Any) -> Deferred[None]:
         def subscribed(_: object) -> None:
-            self._subscriber = proto
+            self._subscriber = proto.unwrapped()
             self._checkUp()
 
         d: Deferred[None] = proto.whenConnected()
@@ -244,7 +254,7 @@ class RedisLink(MultiService):
         for proto in (self._commands, self._subscriber):
             if proto is not None and proto.transport is not None:
                 proto.transport.loseConnection()
-        d: Deferred[None] = super().stopService()  # type: ignore[assignment]
+        d: Deferred[None] = super().stopService()
         return d
 
     # Commands
@@ -256,8 +266,20 @@ class RedisLink(MultiService):
         """
         if self._commands is None or not self.up:
             return fail(RedisUnavailable(f"Redis at {self.address} is unreachable"))
-        d: Deferred[Any] = self._commands.execute_command(*args)
-        return d
+        try:
+            d: Deferred[Any] = self._commands.execute_command(*args)
+        except txredisapi.ConnectionError as e:
+            return fail(RedisUnavailable(str(e)))
+        return d.addErrback(self._unavailable)
+
+    def _unavailable(self, failure: Failure) -> Failure:
+        """
+        A command cut short by a lost connection or a reply timeout is
+        Redis being unavailable, like a command that could not be sent.
+        """
+        if failure.check(txredisapi.ConnectionError):
+            return Failure(RedisUnavailable(failure.getErrorMessage()))
+        return failure
 
     def publish(self, channel: str, message: str) -> Deferred[Any]:
         """
