@@ -12,6 +12,7 @@ from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
 from chatd.service import ChatService
+from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
 LISTEN_BACKLOG = 1024
@@ -59,6 +60,14 @@ class Options(usage.Options):
             "TCHAT listener: a port number or an endpoint string.",
             endpoint,
         ],
+        [
+            "talk",
+            None,
+            endpoint("2323"),
+            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('': off).",
+            endpoint,
+        ],
+        ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
         [
             "max-clients",
             None,
@@ -143,4 +152,9 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         **lineLimits(options),
     )
     strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+    if options["talk"]:
+        talk = TalkFactory(
+            chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
+        )
+        strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
     return top

@@ -72,6 +72,8 @@ def startDaemon(
     """
     log = workdir / "chatd.log"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if "--talk" not in args:
+        args += ("--talk", "tcp:0:interface=127.0.0.1")  # never the shared default port
     command = [str(TWISTD), "-n", "--pidfile=", "chatd", *args]
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -54,7 +54,14 @@ def test_makeServiceListens() -> None:
     """
     memory = MemoryReactorClock()
     options = parse(
-        "--port", "tcp:4321:interface=127.0.0.1", "--max-clients", "7", "--rooms", "a,b"
+        "--port",
+        "tcp:4321:interface=127.0.0.1",
+        "--max-clients",
+        "7",
+        "--rooms",
+        "a,b",
+        "--talk",
+        "",  # TCHAT only here; the talk listener is tested in tests/test_talk.py
     )
     top = makeService(options, memory)
     top.startService()

@@ -1,0 +1,138 @@
+# -*- test-case-name: tests.test_telnetfilter -*-
+"""
+The telnet layer below talk mode's line receiver.
+
+A telnet client mixes option negotiation (C{IAC} sequences, RFC 854) into the
+byte stream and ends lines with C{CR LF} or C{CR NUL}.  L{TelnetFilter} runs
+the stream through L{twisted.conch.telnet.Telnet}, which parses commands and
+answers option requests (refusing every option, so the client stays in its
+line-by-line mode with local echo and local line editing), and hands on only
+the application data, with every line ending turned into C{\\n}.
+
+It is a filter object rather than a L{twisted.conch.telnet.TelnetTransport}
+around the protocol so that the protocol keeps the real transport: the outbox
+registers itself as a producer on it and the flood limit pauses its reads,
+neither of which C{TelnetTransport} passes through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.conch import telnet
+from twisted.internet.interfaces import ITransport
+
+# Every byte Telnet.dataReceived accepts after IAC; anything else makes it
+# raise ValueError("Stumped"), which must not end a chat session.
+_COMMAND_BYTES = frozenset(
+    [
+        telnet.IAC,
+        telnet.SB,
+        telnet.EOR,
+        telnet.NOP,
+        telnet.DM,
+        telnet.BRK,
+        telnet.IP,
+        telnet.AO,
+        telnet.AYT,
+        telnet.EC,
+        telnet.EL,
+        telnet.GA,
+        telnet.WILL,
+        telnet.WONT,
+        telnet.DO,
+        telnet.DONT,
+    ]
+)
+
+#: What L{TelnetFilter} delivers for telnet's "erase character" and "erase
+#: line" commands: the same control characters a character-mode client sends
+#: for backspace and ^U, so one line editor handles both.
+ERASE_CHARACTER = b"\x08"
+ERASE_LINE = b"\x15"
+
+
+class TelnetFilter(telnet.Telnet):
+    """
+    Strip telnet commands from a byte stream and normalize line endings.
+
+    @ivar deliver: called with the application data, where C{CR LF}, C{CR NUL}
+        and a bare C{CR} have all become C{\\n}.
+    @ivar reply: called with bytes the telnet layer must send back to the
+        client (option refusals, the answer to "are you there").
+    """
+
+    def __init__(
+        self,
+        deliver: Callable[[bytes], None],
+        reply: Callable[[bytes], None],
+        transport: ITransport,
+    ) -> None:
+        """
+        @param transport: the connection, closed only if the client sends an
+            endless subnegotiation (L{twisted.conch.telnet.Telnet} bounds it).
+        """
+        super().__init__()
+        self.deliver = deliver
+        self.reply = reply
+        self.transport = transport
+
+    def _write(self, data: bytes) -> None:
+        # Telnet sends its negotiation answers through here; route them with
+        # the rest of the connection's output so ordering is kept.
+        self.reply(data)
+
+    def dataReceived(self, data: bytes) -> None:
+        """
+        Parse C{data}, dropping any C{IAC} followed by a byte that is not a
+        telnet command instead of failing the way the base class does.
+        """
+        start = 0
+        end = len(data)
+        while start < end:
+            if self.state == "escaped" and data[start : start + 1] not in _COMMAND_BYTES:
+                # A stray IAC (some clients send raw 0xFF): drop it and the
+                # byte after it, and carry on with plain data.
+                self.state = "data"
+                start += 1
+                continue
+            iac = data.find(telnet.IAC, start)
+            stop = end if iac == -1 else iac + 1
+            super().dataReceived(data[start:stop])
+            start = stop
+
+    def applicationDataReceived(self, data: bytes) -> None:
+        # Telnet already turned CR LF into LF and CR NUL into CR; a line
+        # ends at either, and a bare CR (non-conforming clients) as well.
+        self.deliver(data.replace(b"\r", b"\n"))
+
+    def unhandledCommand(self, command: bytes, argument: bytes | None) -> None:
+        if command == telnet.EC:
+            self.deliver(ERASE_CHARACTER)
+        elif command == telnet.EL:
+            self.deliver(ERASE_LINE)
+        elif command == telnet.AYT:
+            self.reply(b"\r\n[chatd: yes, still here]\r\n")
+
+
+def editLine(text: str) -> str:
+    """
+    Apply the editing keys a character-mode telnet client sends inside a line:
+    backspace (C{^H}) and delete (C{DEL}) erase the character before them,
+    C{^U} erases everything before it.
+
+    @param text: one decoded line, as typed.
+    @return: the line as the person meant it.
+    """
+    if "\x08" not in text and "\x7f" not in text and "\x15" not in text:
+        return text
+    kept: list[str] = []
+    for ch in text:
+        if ch in "\x08\x7f":
+            if kept:
+                kept.pop()
+        elif ch == "\x15":
+            kept.clear()
+        else:
+            kept.append(ch)
+    return "".join(kept)

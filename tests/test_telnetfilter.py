@@ -1,0 +1,137 @@
+"""
+Tests for L{chatd.telnetfilter}: telnet commands never reach the chat as text.
+"""
+
+from __future__ import annotations
+
+from twisted.conch import telnet
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.telnetfilter import TelnetFilter, editLine
+
+
+class TelnetFilterTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.delivered: list[bytes] = []
+        self.replies: list[bytes] = []
+        self.transport = StringTransport()
+        self.filter = TelnetFilter(self.delivered.append, self.replies.append, self.transport)
+
+    def feed(self, *chunks: bytes) -> bytes:
+        for chunk in chunks:
+            self.filter.dataReceived(chunk)
+        return b"".join(self.delivered)
+
+    def test_plainText(self) -> None:
+        """
+        Text without telnet commands passes through; CR LF becomes LF.
+        """
+        self.assertEqual(self.feed(b"hello\r\nworld\r\n"), b"hello\nworld\n")
+        self.assertEqual(self.replies, [])
+
+    def test_crNul(self) -> None:
+        """
+        C{CR NUL} (a telnet client's bare carriage return) ends a line too, as
+        does a bare CR followed by text from a non-conforming client.
+        """
+        self.assertEqual(self.feed(b"one\r\0two\rthree\r\n"), b"one\ntwo\nthree\n")
+
+    def test_lineEndingSplitAcrossChunks(self) -> None:
+        """
+        A CR at the end of one read and its LF at the start of the next make
+        one line ending, not two.
+        """
+        self.assertEqual(self.feed(b"hi\r", b"\nyo\r", b"\0"), b"hi\nyo\n")
+
+    def test_negotiationRefused(self) -> None:
+        """
+        Option requests are answered with refusals (so the client stays in
+        line mode) and never delivered as text.
+        """
+        doEcho = telnet.IAC + telnet.DO + telnet.ECHO
+        willLinemode = telnet.IAC + telnet.WILL + telnet.LINEMODE
+        data = self.feed(b"a" + doEcho + b"b" + willLinemode + b"c\r\n")
+        self.assertEqual(data, b"abc\n")
+        self.assertEqual(
+            b"".join(self.replies),
+            telnet.IAC + telnet.WONT + telnet.ECHO + telnet.IAC + telnet.DONT + telnet.LINEMODE,
+        )
+
+    def test_commandSplitAcrossChunks(self) -> None:
+        """
+        An IAC sequence cut between two reads is still recognised.
+        """
+        data = self.feed(b"x" + telnet.IAC, telnet.WILL, telnet.NAWS + b"y\r\n")
+        self.assertEqual(data, b"xy\n")
+        self.assertEqual(b"".join(self.replies), telnet.IAC + telnet.DONT + telnet.NAWS)
+
+    def test_subnegotiationDropped(self) -> None:
+        """
+        A subnegotiation (here a window size) is consumed silently.
+        """
+        windowSize = telnet.IAC + telnet.SB + telnet.NAWS + b"\x00\x50\x00\x18"
+        data = self.feed(b"a" + windowSize + telnet.IAC + telnet.SE + b"b\r\n")
+        self.assertEqual(data, b"ab\n")
+
+    def test_escapedIAC(self) -> None:
+        """
+        C{IAC IAC} is a literal 0xFF byte of data (left for UTF-8 decoding to
+        refuse).
+        """
+        self.assertEqual(self.feed(b"a" + telnet.IAC + telnet.IAC + b"b\r\n"), b"a\xffb\n")
+
+    def test_strayIAC(self) -> None:
+        """
+        An IAC followed by a byte that is no telnet command (which makes the
+        base class raise) is dropped with that byte; the rest of the data,
+        before and after it, still arrives.
+        """
+        self.assertEqual(self.feed(b"ab" + telnet.IAC + b"Xcd\r\n"), b"abcd\n")
+        self.assertEqual(self.feed(b"e" + telnet.IAC, b"Yf\r\n"), b"abcd\nef\n")
+        self.assertEqual(self.feed(telnet.IAC + telnet.SE + b"g\n"), b"abcd\nef\ng\n")
+
+    def test_eraseCommands(self) -> None:
+        """
+        Telnet's erase-character and erase-line commands become the control
+        characters L{editLine} understands.
+        """
+        data = self.feed(b"abc" + telnet.IAC + telnet.EC + b"d\r\n")
+        self.assertEqual(editLine(data.decode().rstrip("\n")), "abd")
+        self.delivered.clear()
+        data = self.feed(b"junk" + telnet.IAC + telnet.EL + b"ok\r\n")
+        self.assertEqual(editLine(data.decode().rstrip("\n")), "ok")
+
+    def test_areYouThere(self) -> None:
+        """
+        AYT gets a visible answer.
+        """
+        self.feed(telnet.IAC + telnet.AYT)
+        self.assertIn(b"still here", b"".join(self.replies))
+
+    def test_endlessSubnegotiation(self) -> None:
+        """
+        A subnegotiation that never ends closes the connection instead of
+        growing without bound.
+        """
+        self.feed(telnet.IAC + telnet.SB + b"x" * 5000)
+        self.assertTrue(self.transport.disconnecting)
+        self.assertEqual(self.delivered, [])
+
+
+class EditLineTests(SynchronousTestCase):
+    def test_backspaceAndDelete(self) -> None:
+        """
+        BS and DEL erase the character before them, a whole character even if
+        it is not ASCII; extra erasures at the start do nothing.
+        """
+        self.assertEqual(editLine("helo\x08lo"), "hello")
+        self.assertEqual(editLine("caf\u00e9\x7f\x7fe"), "cae")
+        self.assertEqual(editLine("\x08\x7fhi"), "hi")
+        self.assertEqual(editLine("plain"), "plain")
+
+    def test_killLine(self) -> None:
+        """
+        ^U erases everything typed before it.
+        """
+        self.assertEqual(editLine("oops\x15fine"), "fine")
