@@ -95,3 +95,7 @@ class AlreadyLoggedIn(InvalidArgument):
 
 class Kicked(ChatError):
     code, reason = 26, "you were kicked"
+
+
+class ClusterUnavailable(ServerFull):
+    reason = "the chat is briefly unreachable, try again in a moment"

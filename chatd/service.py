@@ -8,16 +8,18 @@ protocol into these calls and the events back into their wire protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from twisted.application.service import Service
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd import errors
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IChatService, IParticipant
+from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.names import isValidName, key, normalize
 
 
@@ -116,8 +118,10 @@ class ChatService(Service):
             self._removeMember(room, nick, reason)
         del self._users[key(nick)]
         self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
+        if self.observer is not None:
+            self.observer.loggedOut(participant, nick, reason)
 
-    def login(self, participant: IParticipant, nick: str, password: str | None = None) -> str:
+    def login(self, participant: IParticipant, nick: str, password: str | None = None) -> Any:
         if participant in self._joined:
             raise errors.AlreadyLoggedIn()
         nick = normalize(nick)
@@ -125,6 +129,11 @@ class ChatService(Service):
             raise errors.InvalidNick()
         if key(nick) in self._users:
             raise errors.NickTaken()
+        if self.observer is not None:
+            return self._claimThen(participant, nick, self._admitClaimed, participant, nick)
+        return self._admit(participant, nick)
+
+    def _admit(self, participant: IParticipant, nick: str) -> str:
         self._users[key(nick)] = participant
         self._joined[participant] = []
         participant.nick = nick
@@ -134,9 +143,11 @@ class ChatService(Service):
             address=participant.address,
             protocol=participant.protocolName,
         )
+        if self.observer is not None:
+            self.observer.loggedIn(participant)
         return nick
 
-    def rename(self, participant: IParticipant, nick: str) -> str:
+    def rename(self, participant: IParticipant, nick: str) -> Any:
         old = self._requireLogin(participant)
         nick = normalize(nick)
         if not isValidName(nick):
@@ -144,6 +155,11 @@ class ChatService(Service):
         holder = self._users.get(key(nick))
         if holder is not None and holder is not participant:
             raise errors.NickTaken()
+        if self.observer is not None and key(nick) != key(old):
+            return self._claimThen(participant, nick, self._renameClaimed, participant, old, nick)
+        return self._rename(participant, old, nick)
+
+    def _rename(self, participant: IParticipant, old: str, nick: str) -> str:
         del self._users[key(old)]
         self._users[key(nick)] = participant
         participant.nick = nick
@@ -157,13 +173,18 @@ class ChatService(Service):
         now = self._now()
         for member, rooms in audience.items():
             member.renamed(Rename(old, nick, tuple(rooms), now))
+        if self.observer is not None:
+            self.observer.renamed(participant, old)
         return nick
 
     # Rooms
 
     def createRoom(self, participant: IParticipant, room: str) -> str:
         self._requireLogin(participant)
-        return self._addRoom(room).name
+        name = self._addRoom(room).name
+        if self.observer is not None:
+            self.observer.roomCreated(participant, name)
+        return name
 
     def enter(self, participant: IParticipant, room: str) -> str:
         nick = self._requireLogin(participant)
@@ -177,6 +198,8 @@ class ChatService(Service):
             member.membershipChanged(event)
         target.members[key(nick)] = participant
         self._joined[participant].append(target)
+        if self.observer is not None:
+            self.observer.entered(participant, target.name)
         return target.name
 
     def leave(self, participant: IParticipant, room: str) -> str:
@@ -184,6 +207,8 @@ class ChatService(Service):
         target = self._memberRoom(participant, room)
         self._joined[participant].remove(target)
         self._removeMember(target, nick, "")
+        if self.observer is not None:
+            self.observer.left(participant, target.name)
         return target.name
 
     def _removeMember(self, room: Room, nick: str, reason: str) -> None:
@@ -255,3 +280,79 @@ class ChatService(Service):
         event = Notice(text, self._now())
         for user in self.users():
             user.notice(event)
+
+    # An observer (optional: cluster mode sets one) and participants served
+    # by another process, whose actions were checked where they were made.
+
+    observer: IChatObserver | None = None
+
+    def _claimThen(
+        self, participant: IParticipant, nick: str, then: Callable[..., Any], *args: Any
+    ) -> Deferred[Any]:
+        """
+        Ask the observer for C{nick}, then C{then(*args)}; a claim that
+        ends up unused is given back.
+        """
+        observer = self.observer
+        assert observer is not None
+
+        def claimed(_: object) -> Deferred[Any]:
+            def unused(failure: Any) -> Any:
+                observer.releaseNick(participant, nick)
+                return failure
+
+            return maybeDeferred(then, *args).addErrback(unused)
+
+        return maybeDeferred(observer.claimNick, participant, nick).addCallback(claimed)
+
+    def _admitClaimed(self, participant: IParticipant, nick: str) -> str:
+        if participant not in self._connections or participant in self._joined:
+            raise errors.NotLoggedIn("the connection closed during login")
+        if key(nick) in self._users:
+            raise errors.NickTaken()
+        return self._admit(participant, nick)
+
+    def _renameClaimed(self, participant: IParticipant, old: str, nick: str) -> str:
+        if participant.nick != old or participant not in self._joined:
+            raise errors.NotLoggedIn("the connection closed during the rename")
+        holder = self._users.get(key(nick))
+        if holder is not None and holder is not participant:
+            raise errors.NickTaken()
+        return self._rename(participant, old, nick)
+
+    def admitRemote(self, participant: IParticipant, nick: str) -> str:
+        """
+        Log in a participant connected to another process, where the name
+        was claimed and any password checked.
+
+        @raise NickTaken: someone here has the name.
+        """
+        nick = normalize(nick)
+        if key(nick) in self._users:
+            raise errors.NickTaken()
+        return self._admit(participant, nick)
+
+    def ensureRoom(self, room: str) -> str:
+        """
+        The display name of C{room}, created here first if another process
+        created it.
+        """
+        try:
+            return self._room(room).name
+        except errors.NoSuchGroup:
+            return self._addRoom(room).name
+
+    def enterRemote(self, participant: IParticipant, room: str) -> None:
+        """
+        Put a participant served by another process in C{room} (created if
+        need be), where its entry was already checked; members here are told.
+        """
+        nick = self._requireLogin(participant)
+        target = self._room(self.ensureRoom(room))
+        if key(nick) in target.members:
+            return
+        event = Membership(target.name, nick, True, self._now())
+        for member in target.members.values():
+            member.membershipChanged(event)
+        target.members[key(nick)] = participant
+        self._joined[participant].append(target)

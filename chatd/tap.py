@@ -35,6 +35,13 @@ def _optionalInt(value: str) -> int | None:
     return number or None
 
 
+def _clusterURL(value: str) -> str:
+    from chatd.cluster.address import RedisAddress
+
+    RedisAddress.fromURL(value)
+    return value
+
+
 def _names(value: str) -> list[str]:
     return [name for name in value.split(",") if name]
 
@@ -103,6 +110,13 @@ class Options(usage.Options):
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
         ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
+        [
+            "cluster",
+            None,
+            None,
+            "Join the cluster on this Redis, redis://host:port/db (docs/CLUSTER.md).",
+            _clusterURL,
+        ],
     ]
 
     def postOptions(self) -> None:
@@ -157,4 +171,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
         )
         strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
+    if options["cluster"]:
+        from chatd.cluster.node import ClusterNode
+
+        ClusterNode(chat, options["cluster"], reactor).setServiceParent(top)
     return top

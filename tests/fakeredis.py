@@ -8,6 +8,8 @@ and run in Python; the integration tests run the real scripts on a real Redis.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred, fail, succeed
@@ -27,6 +29,7 @@ class FakeRedis:
         self.clock = clock
         self.data: dict[str, tuple[str, float | None]] = {}
         self.published: list[tuple[str, str]] = []
+        self.subscribers: list[Callable[[str, str], None]] = []
         self.down = False
 
     def _get(self, key: str) -> str | None:
@@ -53,8 +56,20 @@ class FakeRedis:
         return self.execute("PUBLISH", channel, message)
 
     def cmd_PUBLISH(self, channel: str, message: str) -> int:
+        """
+        Record C{message} and deliver it to every subscriber on the next
+        reactor turn, as Redis would: after the publisher's call returns.
+        """
         self.published.append((channel, message))
-        return 0
+        for subscriber in self.subscribers:
+            self.clock.callLater(0, subscriber, channel, message)
+        return len(self.subscribers)
+
+    def kinds(self) -> list[str]:
+        """
+        The kind of every envelope published so far, in order.
+        """
+        return [json.loads(message)["k"] for _, message in self.published]
 
     def cmd_GET(self, key: str) -> str | None:
         return self._get(key)

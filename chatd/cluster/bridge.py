@@ -23,6 +23,7 @@ from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
 from chatd import errors
 from chatd.cluster.bus import Bus
@@ -30,14 +31,16 @@ from chatd.cluster.presence import Presence
 from chatd.cluster.redis import RedisUnavailable
 from chatd.cluster.remote import RemoteParticipant
 from chatd.events import Notice, PrivateMessage, RoomMessage
-from chatd.interfaces import IParticipant
+from chatd.interfaces import IChatObserver, IParticipant
 from chatd.names import key
 from chatd.service import ChatService
 
 
+@implementer(IChatObserver)
 class Bridge:
     """
-    Keeps one node's service and the rest of the cluster in step.
+    Keeps one node's service and the rest of the cluster in step; it makes
+    itself the service's observer and the bus's and presence's listener.
 
     @ivar proxies: per node, nick key -> the L{RemoteParticipant}.
     """
@@ -57,6 +60,10 @@ class Bridge:
             bus.on(kind, getattr(self, "remote_" + kind))
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
+        bus.onGap, bus.onPeer = self.gap, self.peerSeen
+        presence.localNicks = self.localNicks
+        presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
+        service.observer = self
 
     # Who is who
 

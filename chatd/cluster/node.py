@@ -56,22 +56,12 @@ class ClusterNode(MultiService):
         self.link = RedisLink(reactor, address, [channel], self._received, maxDelay=ttl / 2)
         self.bus = Bus(self.nodeId, channel, self.link.publish)
         self.presence = Presence(
-            self.link.execute,
-            reactor,
-            self.nodeId,
-            lambda: self.bridge.localNicks(),
-            lambda nick: self.bridge.nickLost(nick),
-            lambda node: self.bridge.nodeLost(node),
-            interval=heartbeat,
-            ttl=ttl,
+            self.link.execute, reactor, self.nodeId, interval=heartbeat, ttl=ttl
         )
         self.bridge = Bridge(service, self.bus, self.presence)
-        self.bus.onGap = self.bridge.gap
-        self.bus.onPeer = self.bridge.peerSeen
         self.link.whenUp(self.bridge.linkUp)
         self.link.whenDown(self.bridge.linkDown)
         self.link.setServiceParent(self)
-        service.observer = self.bridge
 
     def _received(self, channel: str, message: str) -> None:
         self.bus.received(channel, message)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import txredisapi
 from twisted.application.internet import ClientService, backoffPolicy
@@ -29,6 +28,10 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.cluster.address import RedisAddress
+
+__all__ = ["RedisAddress", "RedisLink", "RedisUnavailable"]
+
 #: Seconds a command may wait for its reply before the connection is
 #: declared dead and re-made: a hung Redis must not hang the chat.
 REPLY_TIMEOUT = 5.0
@@ -38,31 +41,6 @@ class RedisUnavailable(Exception):
     """
     The link to Redis is down right now; the caller should degrade.
     """
-
-
-class RedisAddress:
-    """
-    Where Redis is, parsed from C{redis://[:password@]host[:port][/db]}.
-    """
-
-    def __init__(self, host: str, port: int, db: int, password: str | None) -> None:
-        self.host, self.port, self.db, self.password = host, port, db, password
-
-    @classmethod
-    def fromURL(cls, url: str) -> RedisAddress:
-        """
-        @raise ValueError: C{url} is not a C{redis://} URL.
-        """
-        parts = urlsplit(url)
-        if parts.scheme != "redis" or not parts.hostname:
-            raise ValueError(f"not a redis://host:port/db URL: {url!r}")
-        path = parts.path.strip("/")
-        db = int(path) if path else 0
-        password = unquote(parts.password) if parts.password else None
-        return cls(parts.hostname, parts.port or 6379, db, password)
-
-    def __repr__(self) -> str:
-        return f"redis://{self.host}:{self.port}/{self.db}"
 
 
 class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]

@@ -1,0 +1,211 @@
+"""
+Cluster mode end to end: real C{twistd -n chatd --cluster ...} processes and
+a real C{redis-server}, driven over TCHAT on loopback sockets.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
+
+from tests.daemon import Daemon, startDaemon
+from tests.lineclient import LineClient, connectLines
+from tests.redis_server import RedisServer, redisServer
+
+__all__ = ["redisServer"]
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[[str], Daemon]]:
+    """
+    Start chatd nodes on the test's Redis; each is stopped after the test.
+    """
+    started: list[Daemon] = []
+
+    def start(name: str) -> Daemon:
+        workdir = tmp_path / name
+        workdir.mkdir()
+        daemon = startDaemon(
+            workdir,
+            "--port",
+            "tcp:0:interface=127.0.0.1",
+            "--talk",
+            "",
+            "--rooms",
+            "lobby",
+            "--cluster",
+            redisServer.url,
+        )
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.stop(signal.SIGTERM)
+    for daemon in started:
+        assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+async def login(daemon: Daemon, nick: str, *rooms: str) -> LineClient:
+    client = await connectLines(reactor, daemon.ports["TchatFactory"])
+    assert await client.line() == "srv: TCHAT 1"
+    client.send(f"clt: LOGIN {nick}")
+    assert await client.line() == "srv: OKAY!"
+    for room in rooms:
+        client.send(f"clt: ENTER {room}")
+        assert await client.line() == "srv: OKAY!"
+    return client
+
+
+async def sleep(seconds: float) -> None:
+    await deferLater(reactor, seconds, lambda: None)
+
+
+async def waitForLog(daemon: Daemon, text: str, count: int = 1, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while daemon.logText().count(text) < count:
+        assert time.monotonic() < deadline, f"{text!r} not logged:\n{daemon.logText()}"
+        await sleep(0.05)
+
+
+async def members(client: LineClient, room: str) -> list[str]:
+    client.send(f"clt: LSMEM {room}")
+    head = await client.line()
+    while head.startswith(("srv: ENTER ", "srv: LEAVE ")):  # others moving meanwhile
+        head = await client.line()
+    assert head.startswith(f"srv: LSMEM {room} "), head
+    names = [(await client.line()).removeprefix("srv: ") for _ in range(int(head.split()[-1]))]
+    assert await client.line() == "srv: OKAY!"
+    return sorted(names)
+
+
+async def waitForMembers(client: LineClient, room: str, expected: list[str]) -> None:
+    deadline = time.monotonic() + 15
+    while await members(client, room) != sorted(expected):
+        assert time.monotonic() < deadline, f"{room} never had {expected}"
+        await sleep(0.05)
+
+
+async def speak(client: LineClient, room: str, text: str) -> None:
+    client.send(f"clt: SPEAK {room}", f"clt: {text}", "clt: .")
+    assert await client.line() == "srv: OKAY!"
+
+
+async def heard(client: LineClient, sender: str, room: str, text: str) -> None:
+    line = await client.line()
+    assert line.startswith(f"srv: SPEAK {sender} {room} "), line
+    assert await client.nextLines(2) == [f"srv: {text}", "srv: ."]
+
+
+@pytest_twisted.ensureDeferred
+async def test_crossNodeChat(nodes: Callable[[str], Daemon]) -> None:
+    """
+    Users on two nodes share a room (LSMEM lists both), hear each other in
+    order, message each other privately, and cannot take each other's
+    nickname; a third node joining later sees everyone.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    bob = await login(b, "bob", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby bob ")
+    await waitForMembers(bob, "lobby", ["alice", "bob"])
+
+    for i in range(20):
+        bob.send("clt: SPEAK lobby", f"clt: line {i}", "clt: .")
+    assert await bob.nextLines(20) == ["srv: OKAY!"] * 20
+    for i in range(20):
+        await heard(alice, "bob", "lobby", f"line {i}")
+
+    alice.send("clt: MSGPV bob", "clt: psst", "clt: .")
+    assert await alice.line() == "srv: OKAY!"
+    assert (await bob.line()).startswith("srv: MSGPV alice ")
+    assert await bob.nextLines(2) == ["srv: psst", "srv: ."]
+
+    intruder = await connectLines(reactor, b.ports["TchatFactory"])
+    assert await intruder.line() == "srv: TCHAT 1"
+    intruder.send("clt: LOGIN ALICE")
+    assert await intruder.line() == "srv: ERROR 23"
+
+    c = nodes("c")
+    await waitForLog(c, "connected to Redis")
+    carol = await login(c, "carol", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby carol ")
+    await waitForMembers(carol, "lobby", ["alice", "bob", "carol"])
+    for client in (alice, bob, carol, intruder):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_killedNode(nodes: Callable[[str], Daemon]) -> None:
+    """
+    A node killed with SIGKILL says nothing, yet its users leave their rooms
+    on the other node within the heartbeat TTL (5 s) plus a beat, and their
+    names are free again.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    bob = await login(b, "bob", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby bob ")
+    await waitForMembers(bob, "lobby", ["alice", "bob"])
+    a.stop(signal.SIGKILL)
+    killed = time.monotonic()
+    line = await bob.line()
+    assert line.startswith("srv: LEAVE lobby alice "), line
+    assert time.monotonic() - killed < 8.0
+    again = await login(b, "alice", "lobby")
+    await again.close()
+    await bob.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_redisRestarted(nodes: Callable[[str], Daemon], redisServer: RedisServer) -> None:
+    """
+    Redis restarts mid-conversation: each node keeps its local users
+    chatting, logs the loss, reconnects and resynchronises; afterwards the
+    nodes hear each other again, with changes made meanwhile.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    pal = await login(a, "pal", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby pal ")
+    bob = await login(b, "bob", "lobby")
+    await waitForMembers(bob, "lobby", ["alice", "bob", "pal"])
+    for client in (alice, pal):
+        assert (await client.line()).startswith("srv: ENTER lobby bob ")
+
+    redisServer.stop()
+    await waitForLog(a, "lost Redis")
+    await waitForLog(b, "lost Redis")
+    await speak(alice, "lobby", "local only")
+    await heard(pal, "alice", "lobby", "local only")
+    newcomer = await connectLines(reactor, a.ports["TchatFactory"])
+    assert await newcomer.line() == "srv: TCHAT 1"
+    newcomer.send("clt: LOGIN newcomer")
+    assert await newcomer.line() == "srv: ERROR 02"
+    pal.send("clt: LEAVE lobby")
+    assert await pal.line() == "srv: OKAY!"
+    assert (await alice.line()).startswith("srv: LEAVE lobby pal ")
+
+    redisServer.start()
+    await waitForLog(a, "is back; resynchronising")
+    await waitForLog(b, "is back; resynchronising")
+    await waitForMembers(bob, "lobby", ["alice", "bob"])
+    await speak(alice, "lobby", "back again")
+    await heard(bob, "alice", "lobby", "back again")
+    newcomer.send("clt: LOGIN newcomer")
+    assert await newcomer.line() == "srv: OKAY!"
+    for client in (alice, pal, bob, newcomer):
+        await client.close()
