@@ -36,9 +36,13 @@ def _optionalInt(value: str) -> int | None:
 
 
 def _clusterURL(value: str) -> str:
+    from importlib.util import find_spec
+
     from chatd.cluster.address import RedisAddress
 
     RedisAddress.fromURL(value)
+    if find_spec("txredisapi") is None:
+        raise ValueError("cluster mode needs txredisapi: pip install -e '.[cluster]'")
     return value
 
 
