@@ -86,6 +86,7 @@ class _Factory(Factory):
     """
 
     isLazy = True
+    noisy = False  # no "Starting factory" line per reconnection attempt
     log = Logger()
 
     def __init__(self, link: RedisLink, protocol: type[_Commands] | type[_Subscriber]) -> None:
@@ -138,6 +139,7 @@ class RedisLink(MultiService):
         self.onMessage = onMessage
         self.up = False
         self._everUp = False
+        self._warned = False
         self._commands: _Commands | None = None
         self._subscriber: _Subscriber | None = None
         self._upListeners: list[Callable[[], None]] = []
@@ -145,7 +147,8 @@ class RedisLink(MultiService):
         backoff = backoffPolicy(initialDelay=0.1, maxDelay=maxDelay, factor=2.0)
 
         def policy(attempt: int) -> float:
-            if attempt == 1 and not self.up:
+            if not self.up and not self._warned:
+                self._warned = True
                 self.log.warn("cannot reach Redis at {address}; retrying", address=self.address)
             return backoff(attempt)
 
@@ -193,6 +196,7 @@ class RedisLink(MultiService):
         if self.up or self._commands is None or self._subscriber is None:
             return
         self.up = True
+        self._warned = False
         if self._everUp:
             self.log.info("Redis at {address} is back; resynchronising", address=self.address)
         else:
