@@ -23,13 +23,13 @@ __all__ = ["redisServer"]
 
 
 @pytest.fixture
-def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[[str], Daemon]]:
+def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Daemon]]:
     """
     Start chatd nodes on the test's Redis; each is stopped after the test.
     """
     started: list[Daemon] = []
 
-    def start(name: str) -> Daemon:
+    def start(name: str, talk: bool = False) -> Daemon:
         workdir = tmp_path / name
         workdir.mkdir()
         daemon = startDaemon(
@@ -37,11 +37,14 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[[str], 
             "--port",
             "tcp:0:interface=127.0.0.1",
             "--talk",
-            "",
+            "tcp:0:interface=127.0.0.1" if talk else "",
             "--rooms",
             "lobby",
+            "--operators",
+            "op",
             "--cluster",
             redisServer.url,
+            factories=("TchatFactory", "TalkFactory") if talk else ("TchatFactory",),
         )
         started.append(daemon)
         return daemon
@@ -105,7 +108,7 @@ async def heard(client: LineClient, sender: str, room: str, text: str) -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_crossNodeChat(nodes: Callable[[str], Daemon]) -> None:
+async def test_crossNodeChat(nodes: Callable[..., Daemon]) -> None:
     """
     Users on two nodes share a room (LSMEM lists both), hear each other in
     order, message each other privately, and cannot take each other's
@@ -145,7 +148,7 @@ async def test_crossNodeChat(nodes: Callable[[str], Daemon]) -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_killedNode(nodes: Callable[[str], Daemon]) -> None:
+async def test_killedNode(nodes: Callable[..., Daemon]) -> None:
     """
     A node killed with SIGKILL says nothing, yet its users leave their rooms
     on the other node within the heartbeat TTL (5 s) plus a beat, and their
@@ -169,7 +172,7 @@ async def test_killedNode(nodes: Callable[[str], Daemon]) -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_redisRestarted(nodes: Callable[[str], Daemon], redisServer: RedisServer) -> None:
+async def test_redisRestarted(nodes: Callable[..., Daemon], redisServer: RedisServer) -> None:
     """
     Redis restarts mid-conversation: each node keeps its local users
     chatting, logs the loss, reconnects and resynchronises; afterwards the
@@ -209,3 +212,31 @@ async def test_redisRestarted(nodes: Callable[[str], Daemon], redisServer: Redis
     assert await newcomer.line() == "srv: OKAY!"
     for client in (alice, pal, bob, newcomer):
         await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    An operator in talk mode on one node kicks a TCHAT user on another: the
+    user's own node closes the connection with ERROR 26, and a room-mate on
+    the operator's node sees the user leave.
+    """
+    a, b = nodes("a"), nodes("b", talk=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    carol = await login(b, "carol", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby carol ")
+    await waitForMembers(carol, "lobby", ["alice", "carol"])
+    op = await connectLines(reactor, b.ports["TalkFactory"])
+    await op.nextLines(2)
+    op.send("op")
+    assert (await op.line()).endswith("*** Welcome, op!")
+    op.send("/kick alice spamming")
+    while (line := await alice.line()) != "srv: ERROR 26":
+        assert line.startswith("srv: ENTER lobby op "), line  # talk mode puts op in lobby
+    await alice.closed
+    while not (line := await carol.line()).startswith("srv: LEAVE lobby alice "):
+        assert line.startswith("srv: ENTER lobby op "), line
+    await carol.close()
+    await op.close()
