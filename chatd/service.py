@@ -356,3 +356,15 @@ class ChatService(Service):
             member.membershipChanged(event)
         target.members[key(nick)] = participant
         self._joined[participant].append(target)
+
+    def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
+        """
+        Take a participant served by another process out of C{room} (where
+        its leaving was already recorded); members here are told.
+        """
+        nick = self._requireLogin(participant)
+        target = self._rooms.get(key(room))
+        if target is None or target not in self._joined[participant]:
+            return
+        self._joined[participant].remove(target)
+        self._removeMember(target, nick, reason)

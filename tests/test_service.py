@@ -350,3 +350,9 @@ class ObserverTests(SynchronousTestCase):
         joined = [e for e in bob.events if isinstance(e, Membership)]
         self.assertEqual([(e.nick, e.joined) for e in joined], [("carol", True)])
         self.assertNotIn(("claim", "carol"), self.observer.calls)
+        self.service.leaveRemote(remote, "LOBBY", "gone")
+        self.service.leaveRemote(remote, "lobby")
+        self.service.leaveRemote(remote, "nowhere")
+        self.assertEqual(self.service.roomsOf(remote), ["elsewhere"])
+        self.assertEqual((bob.events[-1].joined, bob.events[-1].reason), (False, "gone"))  # type: ignore[attr-defined]
+        self.assertNotIn(("left", "carol", "lobby"), self.observer.calls)

@@ -311,8 +311,7 @@ class Bridge:
             self._leave(proxy, fields["room"])
 
     def _leave(self, proxy: RemoteParticipant, room: str) -> None:
-        if key(room) in {key(name) for name in self.service.roomsOf(proxy)}:
-            self._background(maybeDeferred(self.service.leave, proxy, room), "leaving")
+        self.service.leaveRemote(proxy, room)
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
         self.service.ensureRoom(fields["room"])
