@@ -331,3 +331,26 @@ class BridgeTests(SynchronousTestCase):
         self.a.service.say(alice, "lobby", ("once",))
         self.settle()
         self.assertEqual(self.redis.kinds()[before:], ["say"])
+
+    def test_messageFromUnknownSender(self) -> None:
+        """
+        A message from someone this node does not see in the room (the
+        states diverged) is not delivered; the node asks for fresh states
+        once, and they put the sender back in the room.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.c.user("carol", "lobby")
+        self.settle()
+        proxy = self.b.service.find("alice")
+        assert proxy is not None
+        self.b.service.leaveRemote(proxy, "lobby")
+        bob.events.clear()
+        before = len(self.redis.published)
+        self.a.service.say(alice, "lobby", ("one",))
+        self.a.service.say(alice, "lobby", ("two",))
+        self.settle()
+        self.assertEqual([e for e in bob.events if isinstance(e, RoomMessage)], [])
+        self.settle()
+        self.assertEqual(self.redis.kinds()[before:], ["say", "say", "hello", "state", "state"])
+        self.assertEqual(self.b.service.members(bob, "lobby"), ["bob", "carol", "alice"])

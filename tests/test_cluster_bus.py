@@ -19,8 +19,14 @@ class BusTests(SynchronousTestCase):
         self.redis = FakeRedis(Clock())
         self.gaps: list[str] = []
         self.peers: list[str] = []
+        self.heard: list[str] = []
         self.bus = Bus(
-            "a", "chatd:0:events", self.redis.publish, self.gaps.append, self.peers.append
+            "a",
+            "chatd:0:events",
+            self.redis.publish,
+            self.gaps.append,
+            self.peers.append,
+            self.heard.append,
         )
         self.got: list[tuple[str, dict[str, Any]]] = []
         self.bus.on("say", lambda node, fields: self.got.append((node, fields)))
@@ -55,6 +61,7 @@ class BusTests(SynchronousTestCase):
         self.assertEqual([f["i"] for _, f in self.got], [1, 2, 3])
         self.assertEqual({n for n, _ in self.got}, {"b"})
         self.assertEqual(self.peers, ["b"])
+        self.assertEqual(self.heard, ["b", "b", "b"])
         self.assertEqual(self.gaps, [])
 
     def test_duplicatesDropped(self) -> None:

@@ -158,3 +158,19 @@ class PresenceTests(SynchronousTestCase):
         """
         with self.assertRaises(ValueError):
             Presence(self.redis.execute, self.clock, "c", list, print, print, 2.0, 2.0)
+
+    def test_publishingPeerIsAlive(self) -> None:
+        """
+        A peer whose beats stopped reaching Redis but whose envelopes keep
+        arriving (a busy node) is not declared dead; once it falls silent
+        too, it is.
+        """
+        self.successResultOf(self.a.linkUp())
+        self.a.start()
+        self.a.seen("b")
+        for _ in range(6):
+            self.clock.advance(1.0)
+            self.a.seen("b")
+        self.assertEqual(self.lostNodes, [])
+        self.clock.pump([1.0] * 4)
+        self.assertEqual(self.lostNodes, [("a", "b")])

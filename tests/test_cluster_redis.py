@@ -74,7 +74,7 @@ class Node:
         address = RedisAddress.fromURL(server.url)
         self.bus: Bus
         self.link = RedisLink(reactor, address, [CHANNEL], lambda c, m: self.bus.received(c, m))
-        self.bus = Bus(name, CHANNEL, self.link.publish, onPeer=lambda n: self.presence.seen(n))
+        self.bus = Bus(name, CHANNEL, self.link.publish, onHeard=lambda n: self.presence.seen(n))
         self.bus.on("say", lambda node, fields: self.received.append((node, fields)))
         self.presence = Presence(
             self.link.execute,

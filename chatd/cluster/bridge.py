@@ -60,7 +60,8 @@ class Bridge:
             bus.on(kind, getattr(self, "remote_" + kind))
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
-        bus.onGap, bus.onPeer = self.gap, self.peerSeen
+        self._unknownSenders: set[tuple[str, str, str]] = set()
+        bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
         presence.localNicks = self.localNicks
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
         service.observer = self
@@ -139,11 +140,19 @@ class Bridge:
     # Called by proxies: local messages go out, once per event
 
     def publishSay(self, event: RoomMessage) -> bytes:
-        self.bus.publish("say", u=event.sender, room=event.room, l=event.lines, w=event.when)
+        """
+        An "encoder" run once per room message (C{event.wire} caches it):
+        publish the message if a local user sent it.
+        """
+        if self.isLocal(event.sender):
+            self.bus.publish("say", u=event.sender, room=event.room, l=event.lines, w=event.when)
         return b""
 
     def publishTell(self, event: PrivateMessage) -> bytes:
-        self.bus.publish("tell", u=event.sender, to=event.recipient, l=event.lines, w=event.when)
+        if self.isLocal(event.sender):
+            self.bus.publish(
+                "tell", u=event.sender, to=event.recipient, l=event.lines, w=event.when
+            )
         return b""
 
     def forwardNotice(self, event: Notice, proxy: RemoteParticipant) -> None:
@@ -208,7 +217,6 @@ class Bridge:
         self.presence.linkDown()
 
     def peerSeen(self, node: str) -> None:
-        self.presence.seen(node)
         if node in self._gone:
             self._gone.discard(node)
             self.bus.publish("hello")
@@ -320,7 +328,7 @@ class Bridge:
         proxy = self._proxy(node, fields["u"])
         room = fields["room"]
         if proxy is None or key(room) not in {key(r) for r in self.service.roomsOf(proxy)}:
-            self.log.debug("dropping a message from {u} in {room}", u=fields["u"], room=room)
+            self._dropped(node, fields["u"], room)
             return
         nicks = self.service.members(proxy, room)
         event = RoomMessage(room, fields["u"], tuple(fields["l"]), fields["w"])
@@ -328,6 +336,23 @@ class Bridge:
             member = self.service.find(nick)
             if member is not None and not isinstance(member, RemoteParticipant):
                 member.roomMessage(event)
+
+    def _dropped(self, node: str, nick: str, room: str) -> None:
+        """
+        A message from someone this node does not see in the room: the
+        states differ, so ask for fresh ones (once per sender and room until
+        they arrive).
+        """
+        if (node, key(nick), key(room)) in self._unknownSenders:
+            return
+        self._unknownSenders.add((node, key(nick), key(room)))
+        self.log.warn(
+            "{nick} of node {node} spoke in {room} without being in it here; resynchronising",
+            nick=nick,
+            node=node,
+            room=room,
+        )
+        self.bus.publish("hello")
 
     def remote_tell(self, node: str, fields: dict[str, Any]) -> None:
         recipient = self.service.find(fields["to"])
@@ -365,6 +390,7 @@ class Bridge:
         Make this node's proxies for C{node} match C{node}'s own account of
         its users and their rooms.
         """
+        self._unknownSenders = {u for u in self._unknownSenders if u[0] != node}
         for room in fields["rooms"]:
             self.service.ensureRoom(room)
         seen = set()

@@ -46,6 +46,10 @@ class Bus:
     """
     Publishes this node's events and dispatches other nodes' events.
 
+    C{onPeer(node)} is called for a node's first envelope (or its first
+    after L{forget}), C{onHeard(node)} for every one, C{onGap(node)} when
+    envelopes from C{node} went missing.
+
     @ivar handlers: kind -> handler.
     @ivar lastSeq: per other node, the last sequence number accepted.
     @ivar dropped: envelopes this node could not publish (Redis was down).
@@ -60,12 +64,14 @@ class Bus:
         publish: Callable[[str, str], Deferred[Any]],
         onGap: Callable[[str], None] = lambda node: None,
         onPeer: Callable[[str], None] = lambda node: None,
+        onHeard: Callable[[str], None] = lambda node: None,
     ) -> None:
         self.nodeId = nodeId
         self.channel = channel
         self._publish = publish
         self.onGap = onGap
         self.onPeer = onPeer
+        self.onHeard = onHeard
         self.handlers: dict[str, Handler] = {}
         self.lastSeq: dict[str, int] = {}
         self.dropped = 0
@@ -116,6 +122,7 @@ class Bus:
         if last is not None and seq <= last:
             return
         self.lastSeq[node] = seq
+        self.onHeard(node)
         if last is None:
             self.onPeer(node)
         elif seq != last + 1:

@@ -91,6 +91,7 @@ class Presence:
         self.interval, self.ttl = interval, ttl
         self.namespace = namespace
         self.peers: set[str] = set()
+        self._heard: dict[str, float] = {}
         self._upSince: float | None = None
         self._loop = LoopingCall(self.beat)
         self._loop.clock = clock
@@ -154,10 +155,13 @@ class Presence:
 
     def seen(self, node: str) -> None:
         """
-        C{node} spoke on the bus: watch its heartbeat from now on.
+        C{node} spoke on the bus: it is alive now, and its heartbeat is
+        watched from now on.  A node that is publishing is never declared
+        dead, even if a busy reactor delayed its beat past the TTL.
         """
         if node != self.nodeId:
             self.peers.add(node)
+            self._heard[node] = self.clock.seconds()
 
     # The beat
 
@@ -182,7 +186,8 @@ class Presence:
     def _checkPeers(self) -> Deferred[None] | None:
         if self._upSince is None or self.clock.seconds() - self._upSince < self.ttl:
             return None
-        peers = sorted(self.peers)
+        now = self.clock.seconds()
+        peers = sorted(p for p in self.peers if now - self._heard.get(p, 0.0) >= self.ttl)
         if not peers:
             return None
 
@@ -190,6 +195,7 @@ class Presence:
             for peer, value in zip(peers, values, strict=True):
                 if value is None and peer in self.peers:
                     self.peers.discard(peer)
+                    self._heard.pop(peer, None)
                     self.log.warn("node {node} stopped beating; its users leave", node=peer)
                     self.onNodeLost(peer)
 

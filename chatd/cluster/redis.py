@@ -241,15 +241,19 @@ class RedisLink(MultiService):
 
     # Commands
 
-    def execute(self, *args: object) -> Deferred[Any]:
+    def execute(self, *args: object, timeout: bool = True) -> Deferred[Any]:
         """
         Run one Redis command; fails at once with L{RedisUnavailable} while
         the link is down, so no caller ever waits on a dead Redis.
+
+        @param timeout: whether a reply slower than L{REPLY_TIMEOUT} drops
+            the connection (the heartbeat relies on it to notice a hung
+            Redis; a publication need not pay for a timer of its own).
         """
         if self._commands is None or not self.up:
             return fail(RedisUnavailable(f"Redis at {self.address} is unreachable"))
         try:
-            d: Deferred[Any] = self._commands.execute_command(*args)
+            d: Deferred[Any] = self._commands.execute_command(*args, apply_timeout=timeout)
         except txredisapi.ConnectionError as e:
             return fail(RedisUnavailable(str(e)))
         return d.addErrback(self._unavailable)
@@ -268,4 +272,4 @@ class RedisLink(MultiService):
         Publish C{message} on C{channel}; commands on the one command
         connection reach Redis, and hence every subscriber, in call order.
         """
-        return self.execute("PUBLISH", channel, message)
+        return self.execute("PUBLISH", channel, message, timeout=False)

@@ -7,8 +7,9 @@ user on another node: logged in under their nickname and entered in their
 rooms, so that LSMEM, MSGPV, kicks and every front-end work unchanged.  The
 service delivers events to it like to anyone; it forwards to the bus only
 what a LOCAL user caused, and only once per event: the first proxy to see a
-room message publishes it through C{event.wire(bridge.publishSay)}, which the
-event caches, so further proxies in the room cost a dictionary lookup.
+room message runs C{event.wire(bridge.publishSay)}, which checks the sender
+and publishes; the event caches the (empty) result, so further proxies in
+the room cost a dictionary lookup.
 """
 
 from __future__ import annotations
@@ -43,12 +44,10 @@ class RemoteParticipant:
         return f"<RemoteParticipant {self.nick} on {self.node}>"
 
     def roomMessage(self, event: RoomMessage) -> None:
-        if self.bridge.isLocal(event.sender):
-            event.wire(self.bridge.publishSay)
+        event.wire(self.bridge.publishSay)
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        if self.bridge.isLocal(event.sender):
-            event.wire(self.bridge.publishTell)
+        event.wire(self.bridge.publishTell)
 
     def membershipChanged(self, event: Membership) -> None:
         """
