@@ -97,5 +97,13 @@ class Kicked(ChatError):
     code, reason = 26, "you were kicked"
 
 
+class BadPassword(ChatError):
+    code, reason = 22, "wrong or missing password for this registered nickname"
+
+
+class PendingApproval(ChatError):
+    code, reason = 37, "your request to enter this room awaits an operator's approval"
+
+
 class ClusterUnavailable(ServerFull):
     reason = "the chat is briefly unreachable, try again in a moment"

@@ -169,6 +169,70 @@ class IChatService(Interface):
         @raise NotPermitted: C{participant} is not an operator.
         """
 
+    def connections() -> list[IParticipant]:
+        """
+        Every connection the service admitted and has not yet forgotten,
+        logged in or not, in no particular order.
+        """
+
+    stats = Attribute(
+        "The daemon's running totals, a L{chatd.metrics.ChatStats}: the service"
+        " counts messages and disconnects; front-ends may count their output."
+    )
+
+    def register(participant: IParticipant, password: str) -> Any:
+        """
+        Register the nickname C{participant} is logged in with, protected by
+        C{password} (or change its password); from then on that name can only
+        be taken with the password.  Returns a L{Deferred}.
+
+        @raise InvalidArgument: the password is not 4 to 256 characters.
+        @raise NotPermitted: the server has no store, hence no accounts.
+        """
+
+    def isRegistered(nick: str) -> Any:
+        """
+        A L{Deferred} firing with whether C{nick} is registered, i.e. whether
+        C{login} will need its password.
+        """
+
+    def history(participant: IParticipant, room: str, count: int | None = None) -> Any:
+        """
+        A L{Deferred} firing with the last C{count} (default: the server's
+        history count) L{RoomMessage}s of C{room}, oldest first, with their
+        original timestamps.  Only members may ask.
+
+        @raise NoSuchGroup, NotMember: as their names say.
+        @raise InvalidArgument: C{count} is not 1 to 1000.
+        """
+
+    def acceptPending(room: str, nick: str) -> Any:
+        """
+        Accept C{nick}'s request to enter approval room C{room} (for the
+        admin console): a connected user is put in the room and told.
+        Returns a L{Deferred}.
+
+        @raise NoSuchUser: C{nick} has no pending request for C{room}.
+        """
+
+    def pendingRequests(room: str | None = None) -> list[tuple[str, str]]:
+        """
+        The pending requests to enter approval rooms, as (room, nickname).
+        """
+
+    def configureRoom(
+        room: str,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> Any:
+        """
+        Create C{room} if needed and change the given settings (for the admin
+        console); returns a L{Deferred} firing with the room's name once the
+        settings are stored.
+        """
+
 
 class IChatObserver(Interface):
     """

@@ -12,27 +12,36 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd import errors
+from chatd.accounts import Accounts
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
+from chatd.metrics import ChatStats
 from chatd.names import isValidName, key, normalize
+from chatd.persistence import Persistence
+from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
 
 
 class Room:
     """
-    A room's name as created and its members, in the order they entered.
+    A room's name as created and its members, in the order they entered;
+    its stored C{settings}, and for an approval room the nick keys that
+    asked to enter (C{pending}, to their display nick) or were accepted.
     """
 
-    __slots__ = ("name", "members")
+    __slots__ = ("name", "members", "settings", "pending", "approved")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.members: dict[str, IParticipant] = {}
+        self.settings = RoomSettings(name, OPEN)
+        self.pending: dict[str, str] = {}
+        self.approved: set[str] = set()
 
 
 @implementer(IChatService)
@@ -53,6 +62,9 @@ class ChatService(Service):
         maxGroupSize: int | None = None,
         rooms: Iterable[str] = (),
         operators: Iterable[str] = (),
+        store: IChatStore | None = None,
+        accounts: Accounts | None = None,
+        historyCount: int = 20,
     ) -> None:
         self.clock = clock
         self.maxClients = maxClients
@@ -62,8 +74,13 @@ class ChatService(Service):
         self._rooms: dict[str, Room] = {}
         self._joined: dict[IParticipant, list[Room]] = {}
         self._operators = {key(nick) for nick in operators}
+        self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
+        self.historyCount = historyCount
+        self.persistence = (
+            None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
+        )
 
     def _now(self) -> int:
         return int(self.clock.seconds())
@@ -108,7 +125,11 @@ class ChatService(Service):
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
-        self._connections.discard(participant)
+        if participant in self._connections:
+            self._connections.remove(participant)
+            self.stats.disconnected(participant.protocolName, reason)
+        if self.persistence is not None:
+            self.persistence.forgetLogin(participant)
         rooms = self._joined.pop(participant, None)
         if rooms is None:
             return
@@ -122,6 +143,12 @@ class ChatService(Service):
             self.observer.loggedOut(participant, nick, reason)
 
     def login(self, participant: IParticipant, nick: str, password: str | None = None) -> Any:
+        """
+        Without a store, the name is given at once.  With one, a L{Deferred}:
+        a registered name needs its password (L{errors.BadPassword}
+        otherwise), and the user is put back in their rooms and given the
+        private messages that waited for them.
+        """
         if participant in self._joined:
             raise errors.AlreadyLoggedIn()
         nick = normalize(nick)
@@ -130,7 +157,11 @@ class ChatService(Service):
         if key(nick) in self._users:
             raise errors.NickTaken()
         if self.observer is not None:
-            return self._claimThen(participant, nick, self._admitClaimed, participant, nick)
+            return self._claimThen(
+                participant, nick, self._loginClaimed, participant, nick, password
+            )
+        if self.persistence is not None:
+            return self.persistence.login(participant, nick, password)
         return self._admit(participant, nick)
 
     def _admit(self, participant: IParticipant, nick: str) -> str:
@@ -155,6 +186,8 @@ class ChatService(Service):
         holder = self._users.get(key(nick))
         if holder is not None and holder is not participant:
             raise errors.NickTaken()
+        if self.persistence is not None:
+            self.persistence.checkRename(old, nick)
         if self.observer is not None and key(nick) != key(old):
             return self._claimThen(participant, nick, self._renameClaimed, participant, old, nick)
         return self._rename(participant, old, nick)
@@ -179,19 +212,30 @@ class ChatService(Service):
 
     # Rooms
 
-    def createRoom(self, participant: IParticipant, room: str) -> str:
+    def createRoom(self, participant: IParticipant, room: str) -> Any:
         self._requireLogin(participant)
-        name = self._addRoom(room).name
+        created = self._addRoom(room)
         if self.observer is not None:
-            self.observer.roomCreated(participant, name)
-        return name
+            self.observer.roomCreated(participant, created.name)
+        if self.persistence is not None:
+            return self.persistence.roomCreated(created)
+        return created.name
 
-    def enter(self, participant: IParticipant, room: str) -> str:
+    def enter(self, participant: IParticipant, room: str) -> Any:
         nick = self._requireLogin(participant)
         target = self._room(room)
         if key(nick) in target.members:
             raise errors.AlreadyMember()
-        if self.maxGroupSize is not None and len(target.members) >= self.maxGroupSize:
+        if self.persistence is not None:
+            self.persistence.checkApproval(participant, nick, target)
+        self._join(participant, nick, target)
+        if self.persistence is not None:
+            return self.persistence.entered(participant, nick, target)
+        return target.name
+
+    def _join(self, participant: IParticipant, nick: str, target: Room) -> None:
+        limit = self.maxGroupSize if target.settings.capacity is None else target.settings.capacity
+        if limit is not None and len(target.members) >= limit:
             raise errors.GroupFull()
         event = Membership(target.name, nick, True, self._now())
         for member in target.members.values():
@@ -200,15 +244,16 @@ class ChatService(Service):
         self._joined[participant].append(target)
         if self.observer is not None:
             self.observer.entered(participant, target.name)
-        return target.name
 
-    def leave(self, participant: IParticipant, room: str) -> str:
+    def leave(self, participant: IParticipant, room: str) -> Any:
         nick = self._requireLogin(participant)
         target = self._memberRoom(participant, room)
         self._joined[participant].remove(target)
         self._removeMember(target, nick, "")
         if self.observer is not None:
             self.observer.left(participant, target.name)
+        if self.persistence is not None:
+            return self.persistence.left(nick, target)
         return target.name
 
     def _removeMember(self, room: Room, nick: str, reason: str) -> None:
@@ -238,18 +283,32 @@ class ChatService(Service):
         target = self._memberRoom(participant, room)
         self._checkBody(lines)
         event = RoomMessage(target.name, nick, lines, self._now())
+        if self.persistence is not None:
+            self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
         for member in target.members.values():
             if member is not participant:
                 member.roomMessage(event)
+        self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
 
     def tell(self, participant: IParticipant, nick: str, lines: tuple[str, ...]) -> None:
         sender = self._requireLogin(participant)
         recipient = self._users.get(key(nick))
+        now = self._now()
         if recipient is None:
+            if self.persistence is not None and self.persistence.isRegisteredNow(nick):
+                self._checkBody(lines)
+                self.persistence.store.addMessage(
+                    None, sender, normalize(nick), lines, now, pending=True
+                )
+                self.stats.messageIn(participant.protocolName, "private", 1)
+                return
             raise errors.NoSuchUser()
         self._checkBody(lines)
         assert recipient.nick is not None
-        recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, self._now()))
+        if self.persistence is not None:
+            self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
+        recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, now))
+        self.stats.messageIn(participant.protocolName, "private", 1)
 
     # People
 
@@ -281,6 +340,81 @@ class ChatService(Service):
         for user in self.users():
             user.notice(event)
 
+    def connections(self) -> list[IParticipant]:
+        """
+        Every open connection, logged in or not (for metrics).
+        """
+        return list(self._connections)
+
+    # Persistence: accounts, approvals and history (need a store)
+
+    def startService(self) -> None:
+        super().startService()
+        if self.persistence is not None:
+            self.persistence.start()
+
+    def _persistence(self) -> Persistence:
+        if self.persistence is None:
+            raise errors.NotPermitted("this server keeps no accounts or history")
+        return self.persistence
+
+    def register(self, participant: IParticipant, password: str) -> Any:
+        """
+        Register C{participant}'s nickname with C{password}, or change the
+        password of the registered name they are logged in with.
+        """
+        return self._persistence().register(participant, password)
+
+    def isRegistered(self, nick: str) -> Deferred[bool]:
+        """
+        Whether C{nick} is a registered nickname (that needs a password).
+        """
+        if self.persistence is None:
+            return succeed(False)
+        persistence = self.persistence
+        return persistence.whenReady().addCallback(lambda _: persistence.isRegisteredNow(nick))
+
+    def history(self, participant: IParticipant, room: str, count: int | None = None) -> Any:
+        """
+        The last C{count} messages of C{room}, oldest first, as
+        L{RoomMessage}s with their original time.  Only members may ask.
+        """
+        if count is None:
+            count = self.historyCount or 20  # replay may be off; HISTO still answers
+        return self._persistence().history(participant, room, count)
+
+    def acceptPending(self, room: str, nick: str) -> Deferred[None]:
+        """
+        An operator lets C{nick} into approval room C{room}: they are put in
+        it and told if they are connected, or find it on their next login.
+        """
+        return Deferred.fromCoroutine(self._persistence().acceptPending(room, nick))
+
+    def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
+        """
+        The requests to enter approval rooms (all of them, or C{room}'s), as
+        (room, nickname) pairs.
+        """
+        rooms = self._rooms.values() if room is None else [self._room(room)]
+        return [(r.name, nick) for r in rooms for nick in r.pending.values()]
+
+    def configureRoom(
+        self,
+        room: str,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> Deferred[str]:
+        """
+        Create C{room} if needed and change the settings given (for the admin
+        console): C{mode} L{OPEN} or C{"approval"}, C{capacity} (0: the
+        server-wide limit), C{topic}, and whether newcomers are put in it.
+
+        @raise InvalidArgument: an unknown mode or a negative capacity.
+        """
+        return self._persistence().configureRoom(room, mode, capacity, topic, autojoin)
+
     # An observer (optional: cluster mode sets one) and participants served
     # by another process, whose actions were checked where they were made.
 
@@ -305,11 +439,13 @@ class ChatService(Service):
 
         return maybeDeferred(observer.claimNick, participant, nick).addCallback(claimed)
 
-    def _admitClaimed(self, participant: IParticipant, nick: str) -> str:
+    def _loginClaimed(self, participant: IParticipant, nick: str, password: str | None) -> Any:
         if participant not in self._connections or participant in self._joined:
             raise errors.NotLoggedIn("the connection closed during login")
         if key(nick) in self._users:
             raise errors.NickTaken()
+        if self.persistence is not None:
+            return self.persistence.login(participant, nick, password)
         return self._admit(participant, nick)
 
     def _renameClaimed(self, participant: IParticipant, old: str, nick: str) -> str:

@@ -12,6 +12,7 @@ from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
 from chatd.service import ChatService
+from chatd.storage import openStore
 from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
@@ -112,8 +113,39 @@ class Options(usage.Options):
             "Seconds of silence before a TCHAT ALIVE probe (0: never).",
             float,
         ],
+        [
+            "web",
+            None,
+            endpoint("8080"),
+            "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
+            " endpoint string ('' or 'none': no web front-end).",
+            endpoint,
+        ],
+        [
+            "web-origins",
+            None,
+            [],
+            "Origins whose pages may open the WebSocket, comma-separated, e.g."
+            " https://chat.example.org ('*': any; default: the page's own host only).",
+            _names,
+        ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
         ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
+        [
+            "data-dir",
+            None,
+            "chatd-data",
+            "Directory of the SQLite database (created on first start).",
+        ],
+        ["db", None, None, "A database URL instead: postgresql://user@host/dbname."],
+        ["history-count", None, 20, "Messages replayed on entering a room (0: none).", int],
+        [
+            "flush-interval",
+            None,
+            0.1,
+            "Seconds a message may wait before it is written (what a kill -9 may lose).",
+            float,
+        ],
         [
             "cluster",
             None,
@@ -129,6 +161,8 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["flood-rate"] <= 0:
             raise usage.UsageError("--flood-rate must be positive")
+        if self["history-count"] < 0 or self["flush-interval"] <= 0:
+            raise usage.UsageError("--history-count and --flush-interval must be positive")
 
 
 def lineLimits(options: Options) -> dict[str, Any]:
@@ -153,12 +187,17 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
     top = MultiService()
+    # First in, last out: the store outlives the service and flushes last.
+    store = openStore(options["data-dir"], options["db"], reactor, options["flush-interval"])
+    store.setServiceParent(top)
     chat = ChatService(
         reactor,
         maxClients=options["max-clients"],
         maxGroupSize=options["max-group-size"],
         rooms=options["rooms"],
         operators=options["operators"],
+        store=store,
+        historyCount=options["history-count"],
     )
     chat.setServiceParent(top)
     tchat = TchatFactory(
@@ -175,6 +214,18 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
         )
         strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
+    if options["web"] not in ("", "none"):
+        from chatd.web.site import makeSite
+
+        web = makeSite(
+            chat,
+            reactor,
+            origins=options["web-origins"],
+            maxPendingOutput=options["max-output"],
+            rate=options["flood-rate"],
+            burst=options["flood-burst"],
+        )
+        strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode
 

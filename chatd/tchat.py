@@ -194,6 +194,16 @@ class TchatProtocol(ChatLineReceiver):
     def cmd_MSGPV(self, argument: str, lines: tuple[str, ...]) -> Any:
         return self.factory.service.tell(self, self._single(argument), lines)
 
+    def cmd_REGIS(self, argument: str) -> Any:
+        return self.factory.service.register(self, self._single(argument))
+
+    def cmd_HISTO(self, argument: str) -> Any:
+        room, _, count = argument.partition(" ")
+        if not room or (count and not (count.isascii() and count.isdigit())):
+            raise errors.InvalidArgument()
+        d = maybeDeferred(self.factory.service.history, self, room, int(count) if count else None)
+        return d.addCallback(lambda events: b"".join(e.wire(encodeSpeak) for e in events))
+
     # Events from the service (IParticipant)
 
     def roomMessage(self, event: RoomMessage) -> None:

@@ -68,8 +68,11 @@ def startDaemon(
 ) -> Daemon:
     """
     Run C{twistd -n chatd ARGS} in C{workdir} with this checkout first on the
-    path, and wait until C{factories} listen.
+    path, and wait until C{factories} listen.  Unless C{ARGS} say otherwise,
+    the web front-end listens on a free loopback port, not the default 8080.
     """
+    if "--web" not in args:
+        args = (*args, "--web", "tcp:0:interface=127.0.0.1")
     log = workdir / "chatd.log"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if "--talk" not in args:

@@ -9,23 +9,54 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.task import deferLater
 
 from tests.daemon import Daemon, startDaemon
-from tests.lineclient import LineClient, connectLines
+from tests.lineclient import TIMEOUT, LineClient
 from tests.redis_server import RedisServer, redisServer
 
 __all__ = ["redisServer"]
+
+
+class ClusterClient(LineClient):
+    """
+    A TCHAT client that skips what the persistent store adds around a login
+    (NOTICE blocks, arrivals in the auto-join room Général), which these
+    tests are not about.
+    """
+
+    async def line(self) -> str:
+        while True:
+            text = await super().line()
+            if text.startswith("srv: NOTICE "):
+                while await super().line() != "srv: .":
+                    pass
+            elif not text.startswith(("srv: ENTER Général ", "srv: LEAVE Général ")):
+                return text
+
+
+async def connectLines(reactor: Any, port: int) -> ClusterClient:
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=int(TIMEOUT))
+    d = connectProtocol(endpoint, ClusterClient(reactor))
+    d.addTimeout(TIMEOUT, reactor)
+    client: ClusterClient = await d
+    return client
 
 
 @pytest.fixture
 def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Daemon]]:
     """
     Start chatd nodes on the test's Redis; each is stopped after the test.
+
+    Each node keeps its own SQLite store in its directory: the SQL store
+    assigns message ids in-process, so two nodes cannot share one database
+    yet (docs/CLUSTER.md).
     """
     started: list[Daemon] = []
 
@@ -42,6 +73,8 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
             "lobby",
             "--operators",
             "op",
+            "--web",
+            "none",
             "--cluster",
             redisServer.url,
             factories=("TchatFactory", "TalkFactory") if talk else ("TchatFactory",),

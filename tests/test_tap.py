@@ -47,7 +47,7 @@ def test_badLimitsRefused() -> None:
             parse(*args)
 
 
-def test_makeServiceListens() -> None:
+def test_makeServiceListens(tmp_path: Path) -> None:
     """
     makeService builds the chat service and a TCHAT listener with the
     options' limits.
@@ -60,13 +60,17 @@ def test_makeServiceListens() -> None:
         "7",
         "--rooms",
         "a,b",
+        "--data-dir",
+        str(tmp_path / "data"),
         "--talk",
         "",  # TCHAT only here; the talk listener is tested in tests/test_talk.py
     )
     top = makeService(options, memory)
     top.startService()
     try:
-        [(port, factory, backlog, interface)] = memory.tcpServers
+        [(port, factory, backlog, interface)] = [
+            server for server in memory.tcpServers if isinstance(server[1], TchatFactory)
+        ]
         assert (port, backlog, interface) == (4321, 50, "127.0.0.1")
         assert isinstance(factory, TchatFactory)
         service = factory.service
@@ -103,3 +107,26 @@ async def test_tlsListener(tmp_path: Path) -> None:
         await client.close()
     finally:
         daemon.stop()
+
+
+def test_storeOptions(tmp_path: Path) -> None:
+    """
+    The store comes first in the service tree (so it stops last, after the
+    chat service, and flushes what was acknowledged); --data-dir is not
+    touched before the store runs; --history-count reaches the service;
+    nonsense is refused.
+    """
+    from chatd.storage.sql import SQLChatStore
+
+    memory = MemoryReactorClock()
+    data = tmp_path / "data"
+    options = parse("--data-dir", str(data), "--history-count", "5", "--flush-interval", "0.05")
+    top = makeService(options, memory)
+    store, chat = list(top)[:2]  # type: ignore[call-overload]
+    assert isinstance(store, SQLChatStore) and store.flushInterval == 0.05
+    assert isinstance(chat, ChatService) and chat.historyCount == 5
+    assert not data.exists()  # created when the store first opens it
+    store.pool.close()
+    for args in (["--history-count", "-1"], ["--flush-interval", "0"]):
+        with pytest.raises(UsageError):
+            parse(*args)

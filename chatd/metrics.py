@@ -1,0 +1,115 @@
+# -*- test-case-name: tests.test_metrics -*-
+"""
+Protocol-neutral counters for the whole daemon.
+
+The service owns one L{ChatStats} and bumps it where every front-end passes
+anyway (C{say}, C{tell}, C{disconnect}), so TCHAT, talk, IRC and the web are all
+counted without any of them doing anything.  The counters are plain integers
+in dictionaries: the hot path pays one dictionary increment per message, never
+a lock or a metrics-library call.  Whatever exports them (the web front-end's
+C{/metrics}, see L{chatd.web.metrics}) reads them at scrape time, together
+with the gauges it can derive from the service's state (connections per
+protocol, rooms).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable
+
+#: Disconnect reasons are free text ("kicked by root: spam", "too slow
+#: reading, output limit exceeded"); metrics need a small fixed set of labels.
+#: A reason is filed under the label of the earliest of these words in it
+#: (so a kick whose message mentions flooding is still a kick).
+_REASON_WORDS = {
+    "quit": "quit",
+    "closed": "closed",
+    "lost": "lost",
+    "kick": "kicked",
+    "ban": "banned",
+    "time": "timeout",
+    "flood": "flood",
+    "slow": "slow",
+    "refused": "refused",
+    "full": "refused",
+    "shut": "shutdown",
+}
+_REASON = re.compile("|".join(_REASON_WORDS), re.IGNORECASE)
+
+#: Every label L{reasonLabel} returns.
+DISCONNECT_REASONS = frozenset(_REASON_WORDS.values()) | {"other"}
+
+#: Upper bounds (seconds) of the store write latency histogram buckets.
+STORE_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+def reasonLabel(reason: str) -> str:
+    """
+    The metrics label for a free-text disconnect C{reason}: see
+    L{_REASON_WORDS}; an empty reason is C{"closed"}, one with none of the
+    words C{"other"}.
+    """
+    if not reason:
+        return "closed"
+    found = _REASON.search(reason)
+    return "other" if found is None else _REASON_WORDS[found.group().lower()]
+
+
+class ChatStats:
+    """
+    Running totals since the daemon started.
+
+    @ivar messagesIn: messages accepted by the service, by (sender's protocol,
+        C{"room"} or C{"private"}).
+    @ivar deliveries: events handed to recipients by fan-out, by kind: one
+        room message to a room of N other members counts N.
+    @ivar framesOut: protocol frames or lines written by front-ends that count
+        their output (by protocol).
+    @ivar disconnects: closed connections, by (protocol, L{reasonLabel}).
+    @ivar storeWriteBuckets: store write latency histogram: counts per bucket
+        of L{STORE_LATENCY_BUCKETS} plus one overflow bucket.
+    @ivar storeQueueDepth: a callable returning how many writes the message
+        store has queued, set by the store when there is one (C{None}: no
+        store, the gauge is not exported).
+    """
+
+    def __init__(self) -> None:
+        self.messagesIn: Counter[tuple[str, str]] = Counter()
+        self.deliveries: Counter[str] = Counter()
+        self.framesOut: Counter[str] = Counter()
+        self.disconnects: Counter[tuple[str, str]] = Counter()
+        self.storeWriteBuckets = [0] * (len(STORE_LATENCY_BUCKETS) + 1)
+        self.storeWriteSum = 0.0
+        self.storeQueueDepth: Callable[[], int] | None = None
+
+    def messageIn(self, protocol: str, kind: str, recipients: int) -> None:
+        """
+        The service accepted one message of C{kind} (C{"room"} or
+        C{"private"}) from a C{protocol} user and handed it to C{recipients}
+        people.
+        """
+        self.messagesIn[protocol, kind] += 1
+        self.deliveries[kind] += recipients
+
+    def sent(self, protocol: str, frames: int = 1) -> None:
+        """
+        A front-end wrote C{frames} frames (or lines) to its clients.
+        """
+        self.framesOut[protocol] += frames
+
+    def disconnected(self, protocol: str, reason: str) -> None:
+        """
+        A C{protocol} connection closed, for C{reason} (free text, see
+        L{reasonLabel}).
+        """
+        self.disconnects[protocol, reasonLabel(reason)] += 1
+
+    def storeWrite(self, seconds: float) -> None:
+        """
+        The message store finished one write that took C{seconds}: the hook
+        the persistence layer calls.
+        """
+        self.storeWriteBuckets[bisect_left(STORE_LATENCY_BUCKETS, seconds)] += 1
+        self.storeWriteSum += seconds

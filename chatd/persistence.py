@@ -1,0 +1,356 @@
+# -*- test-case-name: tests.test_persistence -*-
+"""
+What the chat service does when it has a store: registered nicknames,
+rooms that survive restarts, approval rooms, history replay and private
+messages kept for offline users.
+
+L{Persistence} is the service's helper, not a second service: it reads and
+changes L{chatd.service.ChatService}'s state only from the service's own
+methods, so every rule still has one home.  Events a command causes for its
+own sender (history replay, waiting private messages) are delivered on the
+reactor turn after the command's reply, so a TCHAT client reads C{OKAY!}
+first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd import errors
+from chatd.accounts import Accounts, checkPasswordRules
+from chatd.events import Notice, RoomMessage
+from chatd.interfaces import IParticipant
+from chatd.names import key, normalize
+from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
+
+if TYPE_CHECKING:
+    from chatd.service import ChatService, Room
+
+MAX_HISTORY = 1000
+
+
+def _settled(d: Deferred[Any]) -> Deferred[None]:
+    """
+    Fires (with C{None}) when C{d} has fired, whether it succeeded or
+    failed, without taking its result from its other users.
+    """
+    settled: Deferred[None] = Deferred()
+
+    def done(result: object) -> object:
+        settled.callback(None)
+        return result
+
+    d.addBoth(done)
+    return settled
+
+
+class Persistence:
+    """
+    The store-backed half of a L{ChatService}.
+
+    @ivar registered: the keys of every registered nickname, loaded at start
+        so that renames and private messages are checked without a query.
+    """
+
+    log = Logger()
+
+    def __init__(self, service: ChatService, store: IChatStore, accounts: Accounts) -> None:
+        self.service = service
+        self.store = store
+        self.accounts = accounts
+        self.registered: set[str] = set()
+        self._reserved: dict[str, IParticipant] = {}
+        self._ready = False
+        self._loadFailure: Failure | None = None
+        self._waiters: list[Deferred[None]] = []
+        self._requests: dict[tuple[str, str], Deferred[None]] = {}
+
+    # Start
+
+    def start(self) -> None:
+        """
+        Load rooms, approvals and account names from the store; logins wait
+        until this is done.
+        """
+        Deferred.fromCoroutine(self._load()).addBoth(self._loaded)
+
+    async def _load(self) -> None:
+        service = self.service
+        snapshot = await self.store.load()
+        stored = set()
+        for settings in snapshot.rooms:
+            room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
+            room.name, room.settings = settings.name, settings
+            stored.add(key(settings.name))
+            for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
+                if approved:
+                    room.approved.add(nickKey)
+                else:
+                    room.pending[nickKey] = nick
+        for roomKey, room in list(service._rooms.items()):
+            if roomKey not in stored:
+                await self.store.saveRoom(room.settings, service._now())
+        self.registered = snapshot.accounts
+
+    def _loaded(self, result: object) -> None:
+        if isinstance(result, Failure):
+            self.log.failure("could not load the chat store; logins will fail", result)
+            self._loadFailure = result
+        self._ready = True
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            self._fireWaiter(waiter)
+
+    def _fireWaiter(self, waiter: Deferred[None]) -> None:
+        if self._loadFailure is not None:
+            waiter.errback(errors.InternalError("the chat store is unavailable"))
+        else:
+            waiter.callback(None)
+
+    def whenReady(self) -> Deferred[None]:
+        """
+        Fires once the store is loaded (fails if loading failed).
+        """
+        waiter: Deferred[None] = Deferred()
+        if self._ready:
+            self._fireWaiter(waiter)
+        else:
+            self._waiters.append(waiter)
+        return waiter
+
+    # Plumbing
+
+    def _background(self, d: Deferred[Any], what: str) -> None:
+        d.addErrback(lambda f: self.log.failure("{what} failed", f, what=what))
+
+    def _later(self, fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+        """
+        Run C{fn(*args)} on the next reactor turn, after the current reply.
+        """
+        self.service.clock.callLater(
+            0, lambda: self._background(Deferred.fromCoroutine(fn(*args)), fn.__name__)
+        )
+
+    def isRegisteredNow(self, nick: str) -> bool:
+        return key(normalize(nick)) in self.registered
+
+    # Accounts
+
+    def login(self, participant: IParticipant, nick: str, password: str | None) -> Deferred[str]:
+        if participant in self._reserved.values():
+            raise errors.AlreadyLoggedIn()
+        if key(nick) in self._reserved:
+            raise errors.NickTaken()
+        self._reserved[key(nick)] = participant
+        return Deferred.fromCoroutine(self._login(participant, nick, password))
+
+    def forgetLogin(self, participant: IParticipant) -> None:
+        """
+        C{participant} disconnected: a login it has under way comes to nothing.
+        """
+        for nickKey, holder in list(self._reserved.items()):
+            if holder is participant:
+                del self._reserved[nickKey]
+
+    async def _login(self, participant: IParticipant, nick: str, password: str | None) -> str:
+        service, nickKey = self.service, key(nick)
+        try:
+            await self.whenReady()
+            if nickKey in self.registered or password is not None:
+                if password is None:
+                    raise errors.BadPassword()
+                await self.accounts.authenticate(nick, password, participant.address)
+            if self._reserved.get(nickKey) is not participant:
+                raise errors.NotLoggedIn("the connection closed during login")
+        finally:
+            if self._reserved.get(nickKey) is participant:
+                del self._reserved[nickKey]
+        if nickKey in service._users:
+            raise errors.NickTaken()
+        nick = service._admit(participant, nick)
+        if nickKey in self.registered:
+            names = await self.store.memberships(nick)
+        else:
+            names = [room.name for room in service._rooms.values() if room.settings.autojoin]
+        mark = self.store.lastMessageId() + 1
+        entered = []
+        for name in names:
+            room = service._rooms.get(key(name))
+            if room is None or participant not in service._joined or nickKey in room.members:
+                continue
+            try:
+                service._join(participant, nick, room)
+            except errors.ChatError:
+                continue
+            entered.append(room.name)
+        self._later(self._welcome, participant, nick, entered, mark)
+        return nick
+
+    async def _welcome(
+        self, participant: IParticipant, nick: str, entered: list[str], mark: int
+    ) -> None:
+        """
+        Tell a user who just logged in which rooms they are in, replay those
+        rooms' history, and deliver the private messages that waited.
+        """
+        if entered:
+            participant.notice(Notice("you are in " + ", ".join(entered), self.service._now()))
+        for room in entered:
+            await self._replay(participant, room, mark)
+        if key(nick) not in self.registered:
+            return  # only registered names receive messages while away
+        waiting = await self.store.undelivered(nick)
+        if participant.nick != nick or participant not in self.service._joined:
+            return
+        for _, message in waiting:
+            participant.privateMessage(message)
+        if waiting:
+            await self.store.markDelivered([id for id, _ in waiting])
+
+    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
+        nick = self.service._requireLogin(participant)
+        checkPasswordRules(password)
+        return Deferred.fromCoroutine(self._register(participant, nick, password))
+
+    async def _register(self, participant: IParticipant, nick: str, password: str) -> None:
+        await self.whenReady()
+        await self.accounts.register(nick, password)
+        self.registered.add(key(nick))
+        for room in list(self.service._joined.get(participant, ())):
+            await self.store.setMembership(nick, room.name, True)
+
+    def checkRename(self, old: str, nick: str) -> None:
+        """
+        @raise BadPassword: C{nick} is registered to someone else (a
+            registered name is only taken with LOGIN and its password).
+        @raise NickTaken: someone is logging in with C{nick}.
+        """
+        if key(nick) != key(old) and key(nick) in self.registered:
+            raise errors.BadPassword("that nickname is registered: log in with its password")
+        if key(nick) in self._reserved:
+            raise errors.NickTaken()
+
+    # Rooms
+
+    def roomCreated(self, room: Room) -> Deferred[str]:
+        room.settings.name = room.name
+        d = self.store.saveRoom(room.settings, self.service._now())
+        return d.addCallback(lambda _: room.name)
+
+    def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
+        """
+        @raise PendingApproval: C{room} needs approval and C{nick} does not
+            have it yet; the request is recorded for an operator.
+        """
+        if room.settings.mode != APPROVAL or self.service.isOperator(participant):
+            return
+        if key(nick) in room.approved:
+            return
+        if key(nick) not in room.pending:
+            room.pending[key(nick)] = nick
+            # Kept so that an acceptance waits for it: with several database
+            # connections the two writes could otherwise land in either order.
+            write = self.store.setAccess(room.name, nick, False, self.service._now())
+            self._requests[key(room.name), key(nick)] = write
+            write.addBoth(self._requestWritten, key(room.name), key(nick), write)
+            self._background(write, "recording a request to enter")
+        raise errors.PendingApproval()
+
+    def _requestWritten(self, result: object, roomKey: str, nickKey: str, write: object) -> object:
+        if self._requests.get((roomKey, nickKey)) is write:
+            del self._requests[roomKey, nickKey]
+        return result
+
+    def entered(self, participant: IParticipant, nick: str, room: Room) -> Deferred[str]:
+        return Deferred.fromCoroutine(self._entered(participant, nick, room))
+
+    async def _entered(self, participant: IParticipant, nick: str, room: Room) -> str:
+        mark = self.store.lastMessageId() + 1
+        if key(nick) in self.registered:
+            await self.store.setMembership(nick, room.name, True)
+        self._later(self._replay, participant, room.name, mark)
+        return room.name
+
+    def left(self, nick: str, room: Room) -> Deferred[str]:
+        d = succeed(None)
+        if key(nick) in self.registered:
+            d = self.store.setMembership(nick, room.name, False)
+        return d.addCallback(lambda _: room.name)
+
+    async def _replay(self, participant: IParticipant, room: str, before: int) -> None:
+        if self.service.historyCount <= 0:
+            return
+        events = await self.store.history(room, self.service.historyCount, before)
+        if room not in self.service.roomsOf(participant):
+            return
+        for event in events:
+            participant.roomMessage(event)
+
+    def history(
+        self, participant: IParticipant, room: str, count: int
+    ) -> Deferred[list[RoomMessage]]:
+        self.service._requireLogin(participant)
+        target = self.service._memberRoom(participant, room)
+        if not 0 < count <= MAX_HISTORY:
+            raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
+        return self.store.history(target.name, count)
+
+    async def acceptPending(self, room: str, nick: str) -> None:
+        service = self.service
+        target, nickKey = service._room(room), key(nick)
+        if nickKey not in target.pending:
+            raise errors.NoSuchUser("nobody by that name waits to enter that room")
+        display = target.pending.pop(nickKey)
+        target.approved.add(nickKey)
+        request = self._requests.get((key(target.name), nickKey))
+        if request is not None:
+            await _settled(request)
+        await self.store.setAccess(target.name, display, True, service._now())
+        user = service._users.get(nickKey)
+        if user is None:
+            if nickKey in self.registered:
+                await self.store.setMembership(display, target.name, True)
+            return
+        assert user.nick is not None
+        text = f"an operator accepted you in {target.name}"
+        if nickKey not in target.members:
+            try:
+                service._join(user, user.nick, target)
+            except errors.GroupFull:
+                text += ", but it is full: try ENTER later"
+            else:
+                await self._entered(user, user.nick, target)
+        user.notice(Notice(text, service._now()))
+
+    def configureRoom(
+        self,
+        room: str,
+        mode: str | None,
+        capacity: int | None,
+        topic: str | None,
+        autojoin: bool | None,
+    ) -> Deferred[str]:
+        if mode not in (None, OPEN, APPROVAL) or (capacity is not None and capacity < 0):
+            raise errors.InvalidArgument("mode is open or approval; capacity is 0 or more")
+        service = self.service
+        try:
+            target = service._room(room)
+        except errors.NoSuchGroup:
+            target = service._addRoom(room)
+        settings = target.settings
+        settings.name = target.name
+        if mode is not None:
+            settings.mode = mode
+        if capacity is not None:
+            settings.capacity = capacity or None
+        if topic is not None:
+            settings.topic = topic
+        if autojoin is not None:
+            settings.autojoin = autojoin
+        d = self.store.saveRoom(settings, service._now())
+        return d.addCallback(lambda _: target.name)

@@ -1,0 +1,39 @@
+# -*- test-case-name: tests.test_store -*-
+"""
+Durable chat state: L{interfaces.IChatStore} and its implementations
+(L{sqlite}, the default, L{postgres}, and L{memory} for tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatd.storage.interfaces import IChatStore
+from chatd.storage.sql import SQLChatStore
+
+
+def openStore(
+    dataDir: str, db: str | None, reactor: Any, flushInterval: float = 0.1
+) -> SQLChatStore:
+    """
+    The store the options name: PostgreSQL when C{db} is a C{postgresql://}
+    (or C{postgres://}) URL, otherwise SQLite in C{dataDir}.
+
+    @raise ValueError: C{db} names an engine chatd does not know.
+    """
+    if db:
+        if db.startswith(("postgresql:", "postgres:")):
+            from chatd.storage.postgres import postgresStore
+
+            return postgresStore(db, reactor, flushInterval=flushInterval)
+        if db.startswith("sqlite:"):
+            from chatd.storage.sqlite import sqliteStore
+
+            return sqliteStore(db[len("sqlite:") :], reactor, flushInterval=flushInterval)
+        raise ValueError(f"unsupported --db {db!r}: use postgresql://... or sqlite:PATH")
+    from chatd.storage.sqlite import dataDirStore
+
+    return dataDirStore(dataDir, reactor, flushInterval=flushInterval)
+
+
+__all__ = ["IChatStore", "openStore"]

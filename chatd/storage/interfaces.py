@@ -1,0 +1,152 @@
+# -*- test-case-name: tests.test_store -*-
+"""
+The seam between the chat service and durable storage.
+
+L{IChatStore} is everything L{chatd.service.ChatService} asks of a database:
+accounts, room settings, memberships, approvals and messages.  Reads and
+ordinary writes return L{Deferred}s (the reactor never waits on a disk or a
+socket); message writes are the exception, because they happen once per
+message: L{IChatStore.addMessage} only queues the row and a write-behind batch
+stores it within C{flushInterval} seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from zope.interface import Attribute, Interface
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
+    from chatd.events import PrivateMessage, RoomMessage
+
+OPEN = "open"
+APPROVAL = "approval"
+
+
+@dataclass
+class RoomSettings:
+    """
+    A room as the store keeps it.
+
+    @ivar name: the display name (NFC).
+    @ivar mode: L{OPEN} (anyone may enter) or L{APPROVAL} (an operator must
+        accept each newcomer).
+    @ivar capacity: the most members it takes, or C{None} for the server-wide
+        limit.
+    @ivar topic: free text shown to users.
+    @ivar autojoin: whether new users are put in it at their first login.
+    """
+
+    name: str
+    mode: str = OPEN
+    capacity: int | None = None
+    topic: str = ""
+    autojoin: bool = False
+
+
+@dataclass
+class Snapshot:
+    """
+    What the service loads at start: every room, every registered nickname
+    (by key), and every approval request (room key -> nick key -> (display
+    nick, approved)).
+    """
+
+    rooms: list[RoomSettings] = field(default_factory=list)
+    accounts: set[str] = field(default_factory=set)
+    access: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)
+
+
+class IChatStore(Interface):
+    """
+    Durable chat state.  Names are given as displayed; the store compares them
+    with L{chatd.names.key}, like the service.
+    """
+
+    flushInterval = Attribute(
+        "Seconds a queued message may wait before it is written (the data a kill -9 may lose)."
+    )
+
+    def load() -> Deferred[Snapshot]:
+        """
+        Create or migrate the schema if needed (a fresh store is seeded with
+        the default rooms), then return the L{Snapshot} the service starts
+        from.  Every other method may only be used after this has fired.
+        """
+
+    def accountHash(nick: str) -> Deferred[str | None]:
+        """
+        The argon2 hash of C{nick}'s password, or C{None} when it is not
+        registered.
+        """
+
+    def saveAccount(nick: str, passwordHash: str, when: int) -> Deferred[None]:
+        """
+        Register C{nick}, or change its password hash.
+        """
+
+    def saveRoom(room: RoomSettings, when: int) -> Deferred[None]:
+        """
+        Create C{room} or update its settings.
+        """
+
+    def memberships(nick: str) -> Deferred[list[str]]:
+        """
+        The display names of the rooms registered C{nick} is a member of.
+        """
+
+    def setMembership(nick: str, room: str, member: bool) -> Deferred[None]:
+        """
+        Record that registered C{nick} is (or no longer is) in C{room}.
+        """
+
+    def setAccess(room: str, nick: str, approved: bool | None, when: int) -> Deferred[None]:
+        """
+        Record a request to enter approval room C{room}: pending
+        (C{approved=False}), accepted (C{True}), or forgotten (C{None}).
+        """
+
+    def addMessage(
+        room: str | None,
+        sender: str,
+        recipient: str | None,
+        lines: tuple[str, ...],
+        when: int,
+        pending: bool = False,
+    ) -> int:
+        """
+        Queue a message for writing and return its id, which orders it among
+        all messages.  A room message has a C{room} and no C{recipient}; a
+        private one the reverse, and C{pending} when it awaits delivery.
+
+        @raise chatd.errors.InternalError: the store is shut down.
+        """
+
+    def lastMessageId() -> int:
+        """
+        The id of the newest message queued so far (0 when there is none).
+        """
+
+    def flush() -> Deferred[None]:
+        """
+        Fires once every message queued before the call is written.
+        """
+
+    def history(room: str, count: int, before: int | None = None) -> Deferred[list[RoomMessage]]:
+        """
+        The last C{count} messages of C{room} (with ids below C{before}, if
+        given), oldest first, with their original timestamps.
+        """
+
+    def undelivered(nick: str) -> Deferred[list[tuple[int, PrivateMessage]]]:
+        """
+        The private messages waiting for C{nick}, oldest first, with their ids.
+        """
+
+    def markDelivered(ids: list[int]) -> Deferred[None]:
+        """
+        The private messages with these ids no longer wait for delivery.
+        """

@@ -1,0 +1,140 @@
+# -*- test-case-name: tests.test_store -*-
+"""
+L{MemoryChatStore}: L{IChatStore} in dictionaries, for unit tests that run
+without a reactor (every L{Deferred} it returns has already fired) and for a
+daemon that should forget everything when it stops.  The same contract tests
+as the SQL stores keep it honest.
+"""
+
+from __future__ import annotations
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, succeed
+from zope.interface import implementer
+
+from chatd import errors
+from chatd.events import PrivateMessage, RoomMessage
+from chatd.names import key
+from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
+from chatd.storage.schema import DEFAULT_ROOMS
+
+
+@implementer(IChatStore)
+class MemoryChatStore(Service):
+    """
+    Chat state kept in memory only.
+    """
+
+    flushInterval = 0.0
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, str] = {}
+        self._rooms: dict[str, RoomSettings] = {}
+        self._memberships: dict[str, set[str]] = {}
+        self._access: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._messages: list[tuple[int, RoomMessage | PrivateMessage, str | None, bool]] = []
+        self._pending: set[int] = set()
+        self._loaded = False
+        self._closed = False
+
+    def stopService(self) -> None:
+        super().stopService()
+        self._closed = True
+
+    def load(self) -> Deferred[Snapshot]:
+        if not self._loaded:
+            self._loaded = True
+            for room in DEFAULT_ROOMS:
+                self._rooms[key(room.name)] = RoomSettings(**vars(room))
+        return succeed(
+            Snapshot(
+                [RoomSettings(**vars(room)) for room in self._rooms.values()],
+                set(self._accounts),
+                {room: dict(requests) for room, requests in self._access.items()},
+            )
+        )
+
+    def accountHash(self, nick: str) -> Deferred[str | None]:
+        return succeed(self._accounts.get(key(nick)))
+
+    def saveAccount(self, nick: str, passwordHash: str, when: int) -> Deferred[None]:
+        self._accounts[key(nick)] = passwordHash
+        return succeed(None)
+
+    def saveRoom(self, room: RoomSettings, when: int) -> Deferred[None]:
+        self._rooms[key(room.name)] = RoomSettings(**vars(room))
+        return succeed(None)
+
+    def memberships(self, nick: str) -> Deferred[list[str]]:
+        rooms = self._memberships.get(key(nick), set())
+        return succeed(sorted(self._rooms[r].name for r in rooms if r in self._rooms))
+
+    def setMembership(self, nick: str, room: str, member: bool) -> Deferred[None]:
+        rooms = self._memberships.setdefault(key(nick), set())
+        if member:
+            rooms.add(key(room))
+        else:
+            rooms.discard(key(room))
+        return succeed(None)
+
+    def setAccess(self, room: str, nick: str, approved: bool | None, when: int) -> Deferred[None]:
+        requests = self._access.setdefault(key(room), {})
+        if approved is None:
+            requests.pop(key(nick), None)
+        else:
+            requests[key(nick)] = (nick, approved)
+        return succeed(None)
+
+    def addMessage(
+        self,
+        room: str | None,
+        sender: str,
+        recipient: str | None,
+        lines: tuple[str, ...],
+        when: int,
+        pending: bool = False,
+    ) -> int:
+        if self._closed or not self._loaded:
+            raise errors.InternalError("the message store is not open")
+        id = len(self._messages) + 1
+        event: RoomMessage | PrivateMessage
+        if room is not None:
+            event, target = RoomMessage(room, sender, lines, when), room
+        else:
+            assert recipient is not None
+            event, target = PrivateMessage(sender, recipient, lines, when), recipient
+        self._messages.append((id, event, key(target), pending))
+        if pending:
+            self._pending.add(id)
+        return id
+
+    def lastMessageId(self) -> int:
+        return len(self._messages)
+
+    def flush(self) -> Deferred[None]:
+        return succeed(None)
+
+    def history(
+        self, room: str, count: int, before: int | None = None
+    ) -> Deferred[list[RoomMessage]]:
+        found: list[RoomMessage] = []
+        for id, event, target, _ in reversed(self._messages):
+            if len(found) >= count:
+                break
+            if isinstance(event, RoomMessage) and target == key(room):
+                if before is None or id < before:
+                    found.append(RoomMessage(event.room, event.sender, event.lines, event.when))
+        return succeed(found[::-1])
+
+    def undelivered(self, nick: str) -> Deferred[list[tuple[int, PrivateMessage]]]:
+        return succeed(
+            [
+                (id, PrivateMessage(event.sender, event.recipient, event.lines, event.when))
+                for id, event, target, _ in self._messages
+                if isinstance(event, PrivateMessage) and target == key(nick) and id in self._pending
+            ]
+        )
+
+    def markDelivered(self, ids: list[int]) -> Deferred[None]:
+        self._pending.difference_update(ids)
+        return succeed(None)

@@ -1,0 +1,84 @@
+# -*- test-case-name: tests.test_store -*-
+"""
+The database schema, as numbered migrations shared by SQLite and PostgreSQL.
+
+A store records the last migration it applied in C{schema_version}; at start
+it applies the ones after it, in one transaction, so a data directory made by
+an older chatd is upgraded in place and a failed upgrade leaves it untouched.
+Append new migrations to L{MIGRATIONS}; never edit one that has shipped.
+
+The SQL uses C{?} placeholders and only what both engines accept (C{BIGINT},
+C{TEXT}, partial indexes, C{ON CONFLICT ... DO UPDATE}); C{{id_type}} is the
+one difference: SQLite's C{INTEGER PRIMARY KEY} is the 64-bit rowid itself
+(no second index to maintain per message), PostgreSQL's needs C{BIGINT}.
+"""
+
+from __future__ import annotations
+
+from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
+
+#: The rooms a fresh data directory starts with (those of seed 004).
+DEFAULT_ROOMS = (
+    RoomSettings("Blabla", OPEN),
+    RoomSettings("Général", OPEN, autojoin=True),
+    RoomSettings("Comptabilité", APPROVAL),
+    RoomSettings("Informatique", APPROVAL),
+    RoomSettings("Marketing", APPROVAL),
+)
+
+#: C{{id_type}} in L{MIGRATIONS}, by parameter style.
+ID_TYPE = {"qmark": "INTEGER", "format": "BIGINT"}
+
+VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+
+MIGRATIONS: list[list[str]] = [
+    # 1: accounts, rooms, memberships, approval requests and messages.
+    [
+        """CREATE TABLE accounts (
+            nick_key TEXT PRIMARY KEY,
+            nick TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            created BIGINT NOT NULL)""",
+        """CREATE TABLE rooms (
+            room_key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            capacity INTEGER,
+            topic TEXT NOT NULL,
+            autojoin INTEGER NOT NULL,
+            created BIGINT NOT NULL)""",
+        """CREATE TABLE memberships (
+            nick_key TEXT NOT NULL REFERENCES accounts (nick_key) ON DELETE CASCADE,
+            room_key TEXT NOT NULL REFERENCES rooms (room_key) ON DELETE CASCADE,
+            PRIMARY KEY (nick_key, room_key))""",
+        """CREATE TABLE access (
+            room_key TEXT NOT NULL REFERENCES rooms (room_key) ON DELETE CASCADE,
+            nick_key TEXT NOT NULL,
+            nick TEXT NOT NULL,
+            approved INTEGER NOT NULL,
+            requested BIGINT NOT NULL,
+            PRIMARY KEY (room_key, nick_key))""",
+        """CREATE TABLE messages (
+            id {id_type} PRIMARY KEY,
+            room_key TEXT,
+            room TEXT,
+            sender TEXT NOT NULL,
+            recipient_key TEXT,
+            recipient TEXT,
+            body TEXT NOT NULL,
+            sent BIGINT NOT NULL,
+            pending INTEGER NOT NULL)""",
+        "CREATE INDEX messages_room ON messages (room_key, id)",
+        "CREATE INDEX messages_pending ON messages (recipient_key, id) WHERE pending = 1",
+    ],
+]
+
+#: A batch of messages is inserted with C{INSERT_MESSAGES} followed by up to
+#: C{ROWS_PER_INSERT} comma-separated C{MESSAGE_VALUES}: 900 parameters, under
+#: the 999 that older SQLite builds allow in one statement.
+INSERT_MESSAGES = (
+    "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
+    " pending) VALUES "
+)
+MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+ROWS_PER_INSERT = 100

@@ -1,0 +1,118 @@
+# -*- test-case-name: tests.test_storage_tools -*-
+"""
+Offline helpers for a site's operator, run as
+C{python -m chatd.storage.tools backup|copy ...} (or C{scripts/backup}):
+
+  - C{backup DATA DEST}: an online backup of the SQLite database while the
+    daemon runs (SQLite's backup API: a consistent copy, the daemon is never
+    stopped);
+  - C{copy DATA postgresql://...}: move a site from SQLite to PostgreSQL:
+    creates the schema in an empty PostgreSQL database and copies every
+    account, room, membership, approval request and message.
+
+C{DATA} is a data directory (as given to C{--data-dir}) or the database file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from chatd.storage.sql import convert, migrate
+from chatd.storage.sqlite import DATABASE_NAME, backup
+
+#: Tables in foreign-key order, with the columns copied.
+TABLES = [
+    ("accounts", "nick_key, nick, hash, created"),
+    ("rooms", "room_key, name, mode, capacity, topic, autojoin, created"),
+    ("memberships", "nick_key, room_key"),
+    ("access", "room_key, nick_key, nick, approved, requested"),
+    ("messages", "id, room_key, room, sender, recipient_key, recipient, body, sent, pending"),
+]
+
+
+def databasePath(data: str) -> str:
+    """
+    The SQLite file of C{data}, a data directory or the file itself.
+
+    @raise FileNotFoundError: there is no such database.
+    """
+    path = Path(data)
+    if path.is_dir():
+        path = path / DATABASE_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"no chatd database at {path}")
+    return str(path)
+
+
+def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
+    """
+    Copy the SQLite database C{source} into the empty PostgreSQL database
+    C{dsn}, in one transaction; returns the rows copied per table.
+
+    @raise RuntimeError: the target already holds accounts or messages.
+    """
+    import psycopg2
+
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    target = psycopg2.connect(dsn)
+    counts: dict[str, int] = {}
+    try:
+        with target, target.cursor() as cursor:
+            migrate(cursor, "format")
+            for table in ("accounts", "messages"):
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                row = cursor.fetchone()
+                if row is not None and row[0]:
+                    raise RuntimeError(f"the target database already has {table}; use an empty one")
+            cursor.execute("DELETE FROM rooms")  # the seeded defaults; the source has its own
+            for table, columns in TABLES:
+                counts[table] = _copyTable(reader, cursor, table, columns, batch)
+    finally:
+        target.close()
+        reader.close()
+    return counts
+
+
+def _copyTable(
+    reader: sqlite3.Connection, cursor: Any, table: str, columns: str, batch: int
+) -> int:
+    marks = ", ".join("?" for _ in columns.split(","))
+    insert = convert(f"INSERT INTO {table} ({columns}) VALUES ({marks})", "format")
+    rows = reader.execute(f"SELECT {columns} FROM {table}")
+    copied = 0
+    while chunk := rows.fetchmany(batch):
+        cursor.executemany(insert, chunk)
+        copied += len(chunk)
+    return copied
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chatd.storage.tools", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    backupCommand = commands.add_parser("backup", help="online backup of the SQLite database")
+    backupCommand.add_argument("data", help="data directory or database file")
+    backupCommand.add_argument("destination", help="backup file to write")
+    copyCommand = commands.add_parser("copy", help="copy a SQLite site into PostgreSQL")
+    copyCommand.add_argument("data", help="data directory or database file")
+    copyCommand.add_argument("dsn", help="postgresql://user@host/dbname (an empty database)")
+    args = parser.parse_args(argv)
+    try:
+        source = databasePath(args.data)
+        if args.command == "backup":
+            backup(source, args.destination)
+            print(f"backed up {source} to {args.destination}")
+        else:
+            counts = copyToPostgres(source, args.dsn)
+            print(", ".join(f"{count} {table}" for table, count in counts.items()), "copied")
+    except (OSError, RuntimeError, sqlite3.Error) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

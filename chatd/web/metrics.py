@@ -1,0 +1,178 @@
+# -*- test-case-name: tests.test_web_site -*-
+"""
+C{/metrics} (Prometheus text format) and C{/healthz} for the whole daemon.
+
+Nothing here is on the chat's hot path: L{ChatCollector} reads the service's
+state and its L{chatd.metrics.ChatStats} totals when Prometheus scrapes, so
+every front-end is covered whether or not it knows about metrics.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.process_collector import ProcessCollector
+from twisted.web.resource import Resource
+from twisted.web.server import Request
+
+from chatd.interfaces import IChatService
+from chatd.metrics import STORE_LATENCY_BUCKETS
+
+#: Protocols always exported (as 0 when nobody uses them), so dashboards and
+#: alerts see a series from the start.
+KNOWN_PROTOCOLS = ("tchat", "talk", "irc", "web")
+
+
+class ChatCollector:
+    """
+    A custom Prometheus collector over one L{IChatService}.
+    """
+
+    def __init__(self, service: IChatService) -> None:
+        self.service = service
+
+    def collect(self) -> Iterator[Metric]:
+        service, stats = self.service, self.service.stats
+
+        connections = countByProtocol(p.protocolName for p in service.connections())
+        gauge = GaugeMetricFamily(
+            "chatd_connections", "Open connections, by protocol.", labels=["protocol"]
+        )
+        for protocol, count in sorted(connections.items()):
+            gauge.add_metric([protocol], count)
+        yield gauge
+
+        users = countByProtocol(p.protocolName for p in service.users())
+        gauge = GaugeMetricFamily(
+            "chatd_users", "Logged-in users, by protocol.", labels=["protocol"]
+        )
+        for protocol, count in sorted(users.items()):
+            gauge.add_metric([protocol], count)
+        yield gauge
+
+        yield GaugeMetricFamily("chatd_rooms", "Rooms that exist.", value=len(service.rooms()))
+
+        counter = CounterMetricFamily(
+            "chatd_messages_in",
+            "Messages accepted by the service, by the sender's protocol and kind.",
+            labels=["protocol", "kind"],
+        )
+        for (protocol, kind), count in sorted(stats.messagesIn.items()):
+            counter.add_metric([protocol, kind], count)
+        yield counter
+
+        counter = CounterMetricFamily(
+            "chatd_deliveries",
+            "Fan-out: events handed to recipients (a room message to N others counts N).",
+            labels=["kind"],
+        )
+        for kind in ("room", "private"):
+            counter.add_metric([kind], stats.deliveries[kind])
+        yield counter
+
+        counter = CounterMetricFamily(
+            "chatd_messages_out",
+            "Frames or lines written to clients, by protocol (front-ends that count them).",
+            labels=["protocol"],
+        )
+        for protocol in sorted(set(KNOWN_PROTOCOLS) | set(stats.framesOut)):
+            counter.add_metric([protocol], stats.framesOut[protocol])
+        yield counter
+
+        counter = CounterMetricFamily(
+            "chatd_disconnects",
+            "Closed connections, by protocol and reason.",
+            labels=["protocol", "reason"],
+        )
+        for (protocol, reason), count in sorted(stats.disconnects.items()):
+            counter.add_metric([protocol, reason], count)
+        yield counter
+
+        buckets: list[tuple[str, float]] = []
+        total = 0
+        for bound, count in zip(
+            [*map(str, STORE_LATENCY_BUCKETS), "+Inf"], stats.storeWriteBuckets, strict=True
+        ):
+            total += count
+            buckets.append((bound, total))
+        yield HistogramMetricFamily(
+            "chatd_store_write_seconds",
+            "Time the message store took per write.",
+            buckets=buckets,
+            sum_value=stats.storeWriteSum,
+        )
+
+        if stats.storeQueueDepth is not None:
+            yield GaugeMetricFamily(
+                "chatd_store_queue_depth",
+                "Writes queued in the message store.",
+                value=stats.storeQueueDepth(),
+            )
+
+
+def countByProtocol(protocols: Iterable[str]) -> Counter[str]:
+    """
+    Count C{protocols}, with every known protocol present.
+    """
+    counts: Counter[str] = Counter({protocol: 0 for protocol in KNOWN_PROTOCOLS})
+    counts.update(protocols)
+    return counts
+
+
+class MetricsResource(Resource):
+    """
+    C{GET /metrics}: the chat's metrics plus the process's own (CPU, memory,
+    open files), in whichever exposition format the scraper asks for.
+    """
+
+    isLeaf = True
+
+    def __init__(self, service: IChatService) -> None:
+        super().__init__()
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(ChatCollector(service))
+        ProcessCollector(registry=self.registry)
+
+    def render_GET(self, request: Request) -> bytes:
+        accept = request.getHeader(b"accept")
+        encoder, contentType = choose_encoder(accept.decode("latin-1") if accept else "")
+        request.setHeader(b"content-type", contentType.encode("ascii"))
+        request.setHeader(b"cache-control", b"no-store")
+        return encoder(self.registry)
+
+
+class HealthResource(Resource):
+    """
+    C{GET /healthz}: 200 and a small JSON summary while the daemon serves.
+    """
+
+    isLeaf = True
+
+    def __init__(self, service: IChatService) -> None:
+        super().__init__()
+        self.service = service
+
+    def render_GET(self, request: Request) -> bytes:
+        request.setHeader(b"content-type", b"application/json")
+        request.setHeader(b"cache-control", b"no-store")
+        return (
+            json.dumps(
+                {
+                    "status": "ok",
+                    "connections": len(self.service.connections()),
+                    "users": len(self.service.users()),
+                    "rooms": len(self.service.rooms()),
+                }
+            ).encode("ascii")
+            + b"\n"
+        )

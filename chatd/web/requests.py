@@ -1,0 +1,176 @@
+# -*- test-case-name: tests.test_web -*-
+"""
+What each WebSocket request does: one function per request C{type}, in
+L{HANDLERS}, translating a JSON object into a service call and its result
+into the reply's fields.  L{chatd.web.socket.WebParticipant} dispatches to
+them and adds the C{type} and C{id}; a L{ChatError} raised here (or by the
+service) becomes the error frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import maybeDeferred
+from twisted.python.failure import Failure
+
+from chatd.errors import InvalidArgument, NotPermitted
+from chatd.events import RoomMessage
+from chatd.web import wire
+
+if TYPE_CHECKING:
+    from chatd.web.socket import WebParticipant
+
+Reply = dict[str, Any]
+
+
+def _text(request: dict[str, Any], field: str) -> str:
+    value = request.get(field)
+    if not isinstance(value, str):
+        raise InvalidArgument(f"'{field}' must be a string")
+    return value
+
+
+def ping(web: WebParticipant, request: dict[str, Any]) -> Reply:
+    return {}
+
+
+def login(web: WebParticipant, request: dict[str, Any]) -> Any:
+    nick = _text(request, "nick")
+    password = request.get("password")
+    if password is not None and not isinstance(password, str):
+        raise InvalidArgument("'password' must be a string")
+    return maybeDeferred(web.service.login, web, nick, password).addCallback(
+        lambda stored: {"nick": stored, "rooms": web.service.roomsOf(web)}
+    )
+
+
+def nick(web: WebParticipant, request: dict[str, Any]) -> Any:
+    return maybeDeferred(web.service.rename, web, _text(request, "nick")).addCallback(
+        lambda stored: {"nick": stored}
+    )
+
+
+def rooms(web: WebParticipant, request: dict[str, Any]) -> Reply:
+    return {
+        "rooms": [{"name": name, "members": count} for name, count in web.service.rooms()],
+        "joined": web.service.roomsOf(web),
+    }
+
+
+def users(web: WebParticipant, request: dict[str, Any]) -> Reply:
+    return {"users": [user.nick for user in web.service.users()]}
+
+
+def create(web: WebParticipant, request: dict[str, Any]) -> Any:
+    return maybeDeferred(web.service.createRoom, web, _text(request, "room")).addCallback(
+        lambda room: {"room": room}
+    )
+
+
+def join(web: WebParticipant, request: dict[str, Any]) -> Any:
+    def entered(room: str) -> Reply:
+        return {"room": room, "members": web.service.members(web, room)}
+
+    return maybeDeferred(web.service.enter, web, _text(request, "room")).addCallback(entered)
+
+
+def leave(web: WebParticipant, request: dict[str, Any]) -> Any:
+    return maybeDeferred(web.service.leave, web, _text(request, "room")).addCallback(
+        lambda room: {"room": room}
+    )
+
+
+def members(web: WebParticipant, request: dict[str, Any]) -> Reply:
+    room = _text(request, "room")
+    return {"room": room, "members": web.service.members(web, room)}
+
+
+def history(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    Stored messages of a room the user is in, oldest first.  Until the
+    service keeps history (C{service.history}), the list is empty.
+    """
+    room = _text(request, "room")
+    limit = request.get("limit")
+    if limit is not None and (
+        not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000
+    ):
+        raise InvalidArgument("'limit' must be a whole number from 1 to 1000")
+    web.service.members(web, room)  # only members may read it
+    notKept: Reply = {"room": room, "messages": [], "stored": False}
+    # service.history comes with message storage; a service without a
+    # store refuses it with NotPermitted.
+    history = getattr(web.service, "history", None)
+    if history is None:
+        return notKept
+
+    def stored(events: list[RoomMessage]) -> Reply:
+        messages = [wire.historyEntry(event) for event in events]
+        return {"room": room, "messages": messages, "stored": True}
+
+    def refused(failure: Failure) -> Reply:
+        failure.trap(NotPermitted)
+        return notKept
+
+    return maybeDeferred(history, web, room, limit).addCallbacks(stored, refused)
+
+
+def register(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    Protect the nickname in use with a password (the service needs
+    message storage for accounts).
+    """
+    password = _text(request, "password")
+    register = getattr(web.service, "register", None)
+    if register is None:
+        raise NotPermitted("this server keeps no accounts")
+    return maybeDeferred(register, web, password).addCallback(lambda ignored: {"nick": web.nick})
+
+
+def say(web: WebParticipant, request: dict[str, Any]) -> Any:
+    room, text = _text(request, "room"), _text(request, "text")
+    return maybeDeferred(web.service.say, web, room, wire.splitText(text)).addCallback(
+        lambda ignored: {"room": room, "from": web.nick, "text": text, "time": _now(web)}
+    )
+
+
+def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
+    to, text = _text(request, "to"), _text(request, "text")
+    return maybeDeferred(web.service.tell, web, to, wire.splitText(text)).addCallback(
+        lambda ignored: {"to": to, "from": web.nick, "text": text, "time": _now(web)}
+    )
+
+
+def kick(web: WebParticipant, request: dict[str, Any]) -> Any:
+    nick = _text(request, "nick")
+    reason = request.get("reason", "")
+    if not isinstance(reason, str):
+        raise InvalidArgument("'reason' must be a string")
+    return maybeDeferred(web.service.kick, web, nick, reason).addCallback(
+        lambda ignored: {"nick": nick}
+    )
+
+
+def _now(web: WebParticipant) -> int:
+    return int(web.factory.clock.seconds())
+
+
+#: Request C{type} to handler.
+HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
+    "ping": ping,
+    "login": login,
+    "nick": nick,
+    "rooms": rooms,
+    "users": users,
+    "create": create,
+    "join": join,
+    "leave": leave,
+    "members": members,
+    "history": history,
+    "register": register,
+    "say": say,
+    "tell": tell,
+    "kick": kick,
+}

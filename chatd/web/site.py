@@ -1,0 +1,159 @@
+# -*- test-case-name: tests.test_web_site -*-
+"""
+The web front-end's HTTP side: the page, the WebSocket endpoint behind an
+Origin check, C{/metrics} and C{/healthz}, assembled by L{makeSite}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.resources import files
+from typing import Any
+from urllib.parse import urlsplit
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.web.pages import notFound
+from twisted.web.resource import IResource, Resource
+from twisted.web.server import Request, Site
+from twisted.web.websocket import WebSocketResource
+
+from chatd.interfaces import IChatService
+from chatd.web.guard import GuardedSite
+from chatd.web.metrics import HealthResource, MetricsResource
+from chatd.web.socket import WebFactory
+
+#: No inline script or style, nothing from elsewhere: whatever a user manages
+#: to smuggle into the page cannot run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+    " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+_STATIC = {
+    b"": ("index.html", "text/html; charset=utf-8"),
+    b"app.js": ("app.js", "text/javascript; charset=utf-8"),
+    b"style.css": ("style.css", "text/css; charset=utf-8"),
+    b"favicon.svg": ("favicon.svg", "image/svg+xml"),
+}
+
+
+class Root(Resource):
+    """
+    The site's root: its children, and a plain 404 for anything else.
+    """
+
+    def getChild(self, path: bytes, request: Request) -> IResource:
+        return notFound()
+
+
+class StaticFile(Resource):
+    """
+    One file of the page, read once from the package, served with the
+    security headers.
+    """
+
+    isLeaf = True
+
+    def __init__(self, name: str, contentType: str) -> None:
+        super().__init__()
+        self.body = files("chatd.web").joinpath("static", name).read_bytes()
+        self.contentType = contentType.encode("ascii")
+
+    def render_GET(self, request: Request) -> bytes:
+        request.setHeader(b"content-type", self.contentType)
+        request.setHeader(b"content-security-policy", CONTENT_SECURITY_POLICY.encode("ascii"))
+        request.setHeader(b"x-content-type-options", b"nosniff")
+        request.setHeader(b"referrer-policy", b"no-referrer")
+        request.setHeader(b"cache-control", b"no-cache")
+        return self.body
+
+    render_HEAD = render_GET
+
+
+class OriginCheck(Resource):
+    """
+    Refuse WebSocket handshakes from pages on other sites (403) before
+    L{WebSocketResource} accepts them: a browser sends C{Origin} with every
+    WebSocket handshake, and without this check any site a user visits could
+    chat in their name.
+
+    @ivar allowed: the exact origins allowed (C{"https://chat.example.org"}),
+        or C{"*"} for any.  Empty: same origin only, judged from the
+        request's C{Host} header and scheme.  A handshake without C{Origin}
+        (not a browser) is allowed.
+    """
+
+    log = Logger()
+
+    def __init__(self, wrapped: Resource, allowed: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.wrapped = wrapped
+        self.allowed = frozenset(origin.rstrip("/").lower() for origin in allowed)
+
+    def allows(self, request: Request) -> bool:
+        """
+        Whether C{request}'s C{Origin} is acceptable.
+        """
+        header = request.getHeader(b"origin")
+        if header is None:
+            return True
+        origin = header.decode("latin-1").lower()
+        if "*" in self.allowed or origin in self.allowed:
+            return True
+        if self.allowed:
+            return False
+        parts = urlsplit(origin)
+        host = request.getHeader(b"host")
+        scheme = "https" if request.isSecure() else "http"
+        return host is not None and (parts.scheme, parts.netloc) == (
+            scheme,
+            host.decode("latin-1").lower(),
+        )
+
+    def render(self, request: Request) -> bytes | int:
+        if not self.allows(request):
+            self.log.warn(
+                "refused WebSocket from origin {origin}",
+                origin=request.getHeader(b"origin"),
+            )
+            request.setResponseCode(403)
+            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+            return b"origin not allowed\n"
+        result: bytes | int = self.wrapped.render(request)
+        return result
+
+
+def makeSite(
+    service: IChatService,
+    clock: IReactorTime,
+    origins: Iterable[str] = (),
+    maxMessageBytes: int = 16384,
+    maxPendingOutput: int = 1 << 20,
+    **limits: Any,
+) -> GuardedSite:
+    """
+    The web front-end as a protocol factory for C{strports.service}.
+
+    @param origins: see L{OriginCheck}.
+    @param maxMessageBytes: largest WebSocket request; a message still
+        incomplete after four times that (plus one read) closes the
+        connection.
+    @param maxPendingOutput: bytes a client may leave unread (beyond the
+        transport's buffer) before it is disconnected.
+    @param limits: further L{WebFactory} settings (C{rate}, C{burst},
+        C{floodLimit}, C{pingInterval}).
+    """
+    factory = WebFactory(service, clock, maxMessageBytes=maxMessageBytes, **limits)
+    root = Root()
+    for path, (name, contentType) in _STATIC.items():
+        root.putChild(path, StaticFile(name, contentType))
+    root.putChild(b"index.html", root.children[b""])
+    root.putChild(b"ws", OriginCheck(WebSocketResource(factory), origins))
+    root.putChild(b"metrics", MetricsResource(service))
+    root.putChild(b"healthz", HealthResource(service))
+    site = Site(root, reactor=clock)
+    site.displayTracebacks = False
+    return GuardedSite(
+        site, maxPendingInput=4 * maxMessageBytes + 65536, maxPendingOutput=maxPendingOutput
+    )

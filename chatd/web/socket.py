@@ -1,0 +1,368 @@
+# -*- test-case-name: tests.test_web -*-
+"""
+The WebSocket participant: JSON requests in, service calls, JSON replies and
+events out.  The message format is in C{docs/WEB.md}; the encoders are in
+L{chatd.web.wire}.
+
+A request is C{{"type": "join", "room": "lobby", "id": 7}}; its reply has the
+same C{type} and C{id} plus the result, or is an C{error} frame with the TCHAT
+code.  Requests are answered in order: while one waits for the service (a
+password check, a store write), later ones queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from typing import Any, TypeVar
+
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.error import ConnectionDone
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.server import Request
+from twisted.web.websocket import WebSocketTransport
+from wsproto.utilities import LocalProtocolError
+from zope.interface import implementer
+
+from chatd.errors import (
+    ChatError,
+    InternalError,
+    InvalidArgument,
+    ServerFull,
+    UnknownCommand,
+)
+from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.interfaces import IChatService, IParticipant
+from chatd.web import requests, wire
+from chatd.web.guard import GuardProtocol
+
+E = TypeVar("E", bound=Event)
+Reply = dict[str, Any]
+
+#: WebSocket close codes (RFC 6455 section 7.4.1).
+CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
+    1000,
+    1001,
+    1008,
+    1009,
+    1013,
+)
+
+
+class TokenBucket:
+    """
+    C{rate} requests a second on average, bursts of up to C{burst}.
+    """
+
+    def __init__(self, clock: IReactorTime, rate: float, burst: int) -> None:
+        self.clock, self.rate, self.burst = clock, rate, burst
+        self.tokens = float(burst)
+        self.last = clock.seconds()
+
+    def take(self) -> bool:
+        """
+        Spend one token if there is one.
+        """
+        now = self.clock.seconds()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+@implementer(IParticipant)
+class WebParticipant:
+    """
+    One browser tab (or any WebSocket client) as a chat participant.
+
+    @ivar transport: the WebSocket transport, once negotiation starts.
+    @ivar guard: the connection under the WebSocket layer, with its byte
+        counters (L{chatd.web.guard.GuardedSite}); frames are written to it.
+    """
+
+    protocolName = "web"
+    log = Logger()
+
+    def __init__(self, factory: WebFactory, address: str) -> None:
+        self.factory = factory
+        self.service = factory.service
+        self.address = address
+        self.nick: str | None = None
+        self.transport: WebSocketTransport | None = None
+        self.guard: GuardProtocol | None = None
+        self._bucket = (
+            None
+            if factory.burst is None
+            else TokenBucket(factory.clock, factory.rate, factory.burst)
+        )
+        self._refusedInARow = 0
+        self._queue: deque[str] = deque()
+        self._busy = False
+        self._open = False
+        self._closeReason = ""
+        self._keepalive: IDelayedCall | None = None
+        self._awaitingPong = False
+
+    # WebSocketProtocol
+
+    def negotiationStarted(self, transport: WebSocketTransport) -> None:
+        self.transport = transport
+
+    def negotiationFinished(self) -> None:
+        self._open = True
+        try:
+            self.service.connect(self)
+        except ServerFull as error:
+            self._send(wire.errorFrame(error))
+            self.close(CLOSE_TRY_LATER, "refused: server full")
+            return
+        self._send(wire.dumps({"type": "hello", "server": "chatd", "limits": self._limits()}))
+        self._scheduleKeepalive()
+
+    def _limits(self) -> dict[str, float | None]:
+        return {
+            "maxMessageBytes": self.factory.maxMessageBytes,
+            "rate": self.factory.rate,
+            "burst": self.factory.burst,
+        }
+
+    def textMessageReceived(self, message: str) -> None:
+        self._messageComplete()
+        if not self._open:
+            return
+        if len(message) > self.factory.maxMessageBytes and (
+            len(message.encode("utf-8")) > self.factory.maxMessageBytes
+        ):
+            self._send(
+                wire.errorFrame(
+                    InvalidArgument(
+                        f"message too large (at most {self.factory.maxMessageBytes} bytes)"
+                    )
+                )
+            )
+            return
+        if self._bucket is not None and not self._bucket.take():
+            self._refusedInARow += 1
+            if self._refusedInARow > self.factory.floodLimit:
+                self._send(wire.errorFrame(InvalidArgument("flooding: disconnected")))
+                self.close(CLOSE_POLICY, "flood")
+            else:
+                self._send(wire.errorFrame(InvalidArgument("too many messages, slow down")))
+            return
+        self._refusedInARow = 0
+        if self._busy:
+            if len(self._queue) >= self.factory.maxQueued:
+                self._send(wire.errorFrame(InvalidArgument("too many requests waiting")))
+            else:
+                self._queue.append(message)
+        else:
+            self._handle(message)
+
+    def bytesMessageReceived(self, data: bytes | bytearray) -> None:
+        self._messageComplete()
+        self._send(wire.errorFrame(InvalidArgument("binary frames are not supported: send JSON")))
+
+    def pongReceived(self, payload: bytes) -> None:
+        self._messageComplete()
+        self._awaitingPong = False
+
+    def connectionLost(self, reason: Failure) -> None:
+        self._open = False
+        if self._keepalive is not None and self._keepalive.active():
+            self._keepalive.cancel()
+        self._keepalive = None
+        self._queue.clear()
+        if not self._closeReason:
+            self._closeReason = "quit" if reason.check(ConnectionDone) else "lost connection"
+        self.service.disconnect(self, self._closeReason)
+
+    # Requests
+
+    def _handle(self, message: str) -> None:
+        try:
+            request = json.loads(message)
+        except ValueError:
+            self._send(wire.errorFrame(InvalidArgument("not JSON")))
+            return
+        if not isinstance(request, dict):
+            self._send(wire.errorFrame(InvalidArgument("a request is a JSON object")))
+            return
+        requestId = request.get("id")
+        if requestId is not None and not isinstance(requestId, (str, int, float)):
+            self._send(wire.errorFrame(InvalidArgument("'id' must be a string or a number")))
+            return
+        kind = request.get("type")
+        handler = requests.HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None or not isinstance(kind, str):
+            self._send(wire.errorFrame(UnknownCommand(f"unknown type {kind!r}"), requestId))
+            return
+        d = maybeDeferred(handler, self, request)
+        d.addCallbacks(
+            self._replied,
+            self._refused,
+            callbackArgs=(kind, requestId),
+            errbackArgs=(kind, requestId),
+        )
+        d.addErrback(lambda failure: self.log.failure("web reply failed", failure))
+        if not d.called:
+            self._busy = True
+            d.addBoth(self._next)
+
+    def _replied(self, result: Reply, kind: str, requestId: Any) -> None:
+        reply: Reply = {"type": kind}
+        if requestId is not None:
+            reply["id"] = requestId
+        reply.update(result)
+        self._send(wire.dumps(reply))
+
+    def _refused(self, failure: Failure, kind: str, requestId: Any) -> None:
+        if failure.check(ChatError):
+            error = failure.value
+            assert isinstance(error, ChatError)
+        else:
+            self.log.failure("web request {kind!r} failed", failure, kind=kind)
+            error = InternalError()
+        self._send(wire.errorFrame(error, requestId, kind))
+
+    def _next(self, ignored: object) -> None:
+        self._busy = False
+        while self._queue and not self._busy:
+            self._handle(self._queue.popleft())
+
+    # IParticipant
+
+    def roomMessage(self, event: RoomMessage) -> None:
+        self._send(event.wire(wire.encodeRoomMessage))
+
+    def privateMessage(self, event: PrivateMessage) -> None:
+        self._send(event.wire(wire.encodePrivateMessage))
+
+    def membershipChanged(self, event: Membership) -> None:
+        self._send(event.wire(wire.encodeMembership))
+
+    def renamed(self, event: Rename) -> None:
+        self._send(event.wire(wire.encodeRename))
+
+    def notice(self, event: Notice) -> None:
+        self._send(event.wire(wire.encodeNotice))
+
+    def disconnect(self, error: ChatError) -> None:
+        self._send(wire.dumps({"type": "bye", "code": error.code, "text": error.text}))
+        self.close(CLOSE_NORMAL, error.text)
+
+    # Output, limits and keepalive
+
+    def _send(self, frame: bytes) -> None:
+        """
+        Write one frame from L{chatd.web.wire} straight to the connection:
+        frames are built once per event, not once per recipient by the
+        WebSocket library.
+        """
+        guard = self.guard
+        if not self._open or guard is None:
+            return
+        if guard.disconnecting:
+            # The peer's close frame arrived and was answered; connectionLost
+            # follows.  Nothing more can be said on this connection.
+            self._open = False
+            return
+        guard.write(frame)
+        self.service.stats.sent(self.protocolName)
+
+    def close(self, code: int, reason: str) -> None:
+        """
+        Close with WebSocket status C{code}; C{reason} is what the service
+        (and the disconnect metrics) are told.
+        """
+        if not self._closeReason:
+            self._closeReason = reason
+        if self._open and self.transport is not None:
+            self._open = False
+            try:
+                self.transport.loseConnection(code)
+            except LocalProtocolError:
+                pass
+
+    def _messageComplete(self) -> None:
+        if self.guard is not None:
+            self.guard.messageComplete()
+
+    def inputTooLarge(self) -> None:
+        self._send(
+            wire.errorFrame(
+                InvalidArgument(f"message too large (at most {self.factory.maxMessageBytes} bytes)")
+            )
+        )
+        self.close(CLOSE_TOO_BIG, "refused: message too large")
+
+    def outputStalled(self) -> None:
+        self._open = False
+        self._closeReason = "slow reader"
+
+    def _scheduleKeepalive(self) -> None:
+        self._keepalive = self.factory.clock.callLater(self.factory.pingInterval, self._ping)
+
+    def _ping(self) -> None:
+        self._keepalive = None
+        if not self._open or self.transport is None:
+            return
+        if self._awaitingPong:
+            self.close(CLOSE_GOING_AWAY, "timeout: no pong")
+            return
+        self._awaitingPong = True
+        try:
+            self.transport.ping(b"chatd")
+        except LocalProtocolError:
+            return
+        self._scheduleKeepalive()
+
+
+class WebFactory:
+    """
+    Builds a L{WebParticipant} per WebSocket connection and holds what they
+    share: the service, the clock and the limits.
+
+    @ivar maxMessageBytes: largest request accepted (UTF-8 bytes).
+    @ivar rate: requests per second allowed on average, with bursts of
+        C{burst} (C{None}: no limit); beyond that requests are refused with
+        an error, and a
+        client that keeps going (C{floodLimit} refusals in a row) is closed.
+    @ivar pingInterval: seconds between WebSocket pings; a client that has
+        not answered one by the next is closed.
+    @ivar maxQueued: requests kept waiting while an earlier one waits for
+        the service (a password check, the store); more are refused.
+    """
+
+    def __init__(
+        self,
+        service: IChatService,
+        clock: IReactorTime,
+        maxMessageBytes: int = 16384,
+        rate: float = 20.0,
+        burst: int | None = 100,
+        floodLimit: int = 20,
+        pingInterval: float = 30.0,
+        maxQueued: int = 50,
+    ) -> None:
+        self.service = service
+        self.clock = clock
+        self.maxMessageBytes = maxMessageBytes
+        self.rate = rate
+        self.burst = burst
+        self.floodLimit = floodLimit
+        self.pingInterval = pingInterval
+        self.maxQueued = maxQueued
+
+    def buildProtocol(self, request: Request) -> WebParticipant:
+        address = request.getClientAddress()
+        participant = WebParticipant(self, getattr(address, "host", None) or str(address))
+        guard = request.channel.transport
+        if not isinstance(guard, GuardProtocol):
+            raise TypeError("serve WebFactory through chatd.web.guard.GuardedSite (makeSite)")
+        participant.guard = guard
+        guard.listener = participant
+        return participant

@@ -1,0 +1,121 @@
+# -*- test-case-name: tests.test_web -*-
+"""
+The web front-end's wire format: one JSON object, with a C{type}, per
+WebSocket text frame.  See C{docs/WEB.md}.
+
+Everything here returns a complete frame as the server sends it (RFC 6455:
+final, unmasked, no extension: Twisted's server negotiates none), so the
+event encoders handed to C{event.wire(...)} build the bytes of a room message
+once, and fanning it out to a thousand browsers costs a thousand writes, not
+a thousand JSON serializations and framings.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any
+
+from chatd.errors import ChatError
+from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+
+
+def frame(payload: bytes) -> bytes:
+    """
+    A final, unmasked text frame carrying C{payload} (UTF-8).
+    """
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
+
+
+def dumps(message: dict[str, Any]) -> bytes:
+    """
+    C{message} as compact UTF-8 JSON in one text frame.
+    """
+    return frame(json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def encodeRoomMessage(event: RoomMessage) -> bytes:
+    return dumps(
+        {
+            "type": "message",
+            "room": event.room,
+            "from": event.sender,
+            "text": "\n".join(event.lines),
+            "time": event.when,
+        }
+    )
+
+
+def encodePrivateMessage(event: PrivateMessage) -> bytes:
+    return dumps(
+        {
+            "type": "private",
+            "from": event.sender,
+            "to": event.recipient,
+            "text": "\n".join(event.lines),
+            "time": event.when,
+        }
+    )
+
+
+def encodeMembership(event: Membership) -> bytes:
+    message: dict[str, Any] = {
+        "type": "joined" if event.joined else "left",
+        "room": event.room,
+        "nick": event.nick,
+        "time": event.when,
+    }
+    if not event.joined:
+        message["reason"] = event.reason
+    return dumps(message)
+
+
+def encodeRename(event: Rename) -> bytes:
+    return dumps(
+        {
+            "type": "renamed",
+            "old": event.old,
+            "new": event.new,
+            "rooms": list(event.rooms),
+            "time": event.when,
+        }
+    )
+
+
+def encodeNotice(event: Notice) -> bytes:
+    return dumps({"type": "notice", "text": event.text, "time": event.when})
+
+
+def historyEntry(event: RoomMessage) -> dict[str, Any]:
+    """
+    One stored room message inside a C{history} reply.
+    """
+    return {"from": event.sender, "text": "\n".join(event.lines), "time": event.when}
+
+
+def errorFrame(error: ChatError, requestId: Any = None, request: str | None = None) -> bytes:
+    """
+    An C{error} frame: the TCHAT C{code}, readable C{text}, and the C{id}
+    and C{request} type of the request it answers, when there is one.
+    """
+    message: dict[str, Any] = {"type": "error", "code": error.code, "text": error.text}
+    if requestId is not None:
+        message["id"] = requestId
+    if request is not None:
+        message["request"] = request
+    return dumps(message)
+
+
+def splitText(text: str) -> tuple[str, ...]:
+    """
+    A message body as the service's tuple of lines (C{\\r\\n}, C{\\r} and
+    C{\\n} all end a line).
+    """
+    return tuple(text.splitlines()) or ("",)

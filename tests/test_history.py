@@ -1,0 +1,93 @@
+"""
+History replay, HISTO's service side and private messages kept for
+registered users who are away (L{chatd.persistence}), in memory with a
+L{Clock}.
+"""
+
+from __future__ import annotations
+
+from chatd import errors
+from chatd.events import PrivateMessage, RoomMessage
+from chatd.testing import RecordingParticipant
+from tests.test_persistence import PersistenceTestCase
+
+
+class HistoryTests(PersistenceTestCase):
+    def test_replayOnEnter(self) -> None:
+        """
+        Entering a room replays its last C{historyCount} messages, oldest
+        first, with their senders and original times, after the reply.
+        """
+        self.service.historyCount = 3
+        alice = self.login("alice")
+        for i in range(5):
+            self.service.say(alice, "Général", (f"m{i}",))
+            self.clock.advance(10)
+        bob = RecordingParticipant()
+        self.service.connect(bob)
+        self.successResultOf(self.service.login(bob, "bob"))
+        self.assertEqual(bob.events, [])
+        self.clock.advance(0)
+        replay = [e for e in bob.events if isinstance(e, RoomMessage)]
+        self.assertEqual(
+            [(e.sender, e.lines, e.when) for e in replay],
+            [("alice", (f"m{i}",), 1_700_000_000 + 10 * i) for i in (2, 3, 4)],
+        )
+        self.successResultOf(self.service.enter(bob, "Blabla"))
+        self.service.say(alice, "Général", ("after",))
+        self.clock.advance(0)
+        last = bob.events[-1]
+        assert isinstance(last, RoomMessage)
+        self.assertEqual(last.lines, ("after",))
+
+    def test_historyCommand(self) -> None:
+        """
+        L{ChatService.history} gives the last n messages of a room the user
+        is in; others get 34, bad counts 10.
+        """
+        alice = self.login("alice")
+        for i in range(4):
+            self.service.say(alice, "Général", (f"m{i}",))
+        got = self.successResultOf(self.service.history(alice, "général", 2))
+        self.assertEqual([e.lines for e in got], [("m2",), ("m3",)])
+        self.assertEqual(len(self.successResultOf(self.service.history(alice, "Général"))), 4)
+        self.assertRaises(errors.NotMember, self.service.history, alice, "Blabla", 2)
+        self.assertRaises(errors.InvalidArgument, self.service.history, alice, "Général", 0)
+
+    def test_privateMessagesStored(self) -> None:
+        """
+        Private messages to connected users are stored too, not pending.
+        """
+        alice, bob = self.login("alice"), self.login("bob")
+        self.service.tell(alice, "bob", ("hi",))
+        self.assertIsInstance(bob.events[-1], PrivateMessage)
+        self.assertEqual(len(self.store._messages), 1)
+        self.assertEqual(self.successResultOf(self.store.undelivered("bob")), [])
+
+
+class OfflineTests(PersistenceTestCase):
+    def test_deliveredAtNextLogin(self) -> None:
+        """
+        Private messages to a registered user who is away wait, and arrive
+        at their next login in order with their original times; an
+        unregistered name that is away is still 21.
+        """
+        self.registered("bob", "sesame")
+        alice = self.login("alice")
+        self.service.tell(alice, "Bob", ("first",))
+        self.clock.advance(5)
+        self.service.tell(alice, "bob", ("second", "two lines"))
+        self.assertRaises(errors.NoSuchUser, self.service.tell, alice, "carol", ("x",))
+        self.clock.advance(60)
+        bob = self.login("bob", "sesame")
+        private = [e for e in bob.events if isinstance(e, PrivateMessage)]
+        self.assertEqual(
+            [(e.sender, e.lines, e.when) for e in private],
+            [
+                ("alice", ("first",), 1_700_000_000),
+                ("alice", ("second", "two lines"), 1_700_000_005),
+            ],
+        )
+        self.service.disconnect(bob)
+        bob = self.login("bob", "sesame")
+        self.assertEqual([e for e in bob.events if isinstance(e, PrivateMessage)], [])

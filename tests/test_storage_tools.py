@@ -1,0 +1,80 @@
+"""
+Tests for L{chatd.storage.tools}: online backup and the move to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+
+from chatd.storage import openStore
+from chatd.storage.sqlite import dataDirStore
+from chatd.storage.tools import main
+from tests.pgserver import createDatabase, postgresServer
+
+__all__ = ["postgresServer"]
+
+
+async def fill(data: Path) -> None:
+    from twisted.internet import reactor
+
+    store = dataDirStore(str(data), reactor)
+    store.startService()
+    await store.load()
+    await store.saveAccount("alice", "$argon2id$h", 1)
+    await store.setMembership("alice", "Blabla", True)
+    await store.setAccess("Marketing", "alice", False, 2)
+    for i in range(12):
+        store.addMessage("Blabla", "alice", None, (f"m{i}",), 10 + i)
+    store.addMessage(None, "bob", "alice", ("later",), 50, pending=True)
+    await store.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_backupCommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """
+    C{backup DATA DEST} copies a data directory's database; a missing one is
+    a clear error, exit status 1.
+    """
+    from twisted.internet import reactor
+
+    await fill(tmp_path / "data")
+    assert main(["backup", str(tmp_path / "data"), str(tmp_path / "copy.sqlite3")]) == 0
+    copy = openStore("unused", "sqlite:" + str(tmp_path / "copy.sqlite3"), reactor)
+    copy.startService()
+    try:
+        assert (await copy.load()).accounts == {"alice"}
+        assert len(await copy.history("Blabla", 100)) == 12
+    finally:
+        await copy.stopService()
+    assert main(["backup", str(tmp_path / "nowhere"), str(tmp_path / "x")]) == 1
+    assert "no chatd database" in capsys.readouterr().err
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
+    """
+    C{copy DATA URL} moves everything into an empty PostgreSQL database,
+    which chatd then serves as it served SQLite; copying twice is refused.
+    """
+    from twisted.internet import reactor
+
+    await fill(tmp_path / "data")
+    url = createDatabase(postgresServer)
+    assert main(["copy", str(tmp_path / "data"), url]) == 0
+    store = openStore("unused", url, reactor)
+    store.startService()
+    try:
+        snapshot = await store.load()
+        assert snapshot.accounts == {"alice"}
+        assert snapshot.access == {"marketing": {"alice": ("alice", False)}}
+        assert len(snapshot.rooms) == 5
+        assert await store.memberships("alice") == ["Blabla"]
+        assert [m.lines for m in await store.history("Blabla", 2)] == [("m10",), ("m11",)]
+        assert [m.lines for _, m in await store.undelivered("alice")] == [("later",)]
+        assert store.addMessage("Blabla", "a", None, ("next",), 99) == 14
+    finally:
+        await store.stopService()
+    assert main(["copy", str(tmp_path / "data"), url]) == 1

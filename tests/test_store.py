@@ -1,0 +1,304 @@
+"""
+One contract for every L{IChatStore}: the in-memory store, SQLite (a file and
+C{:memory:}) and PostgreSQL (a real server the tests start; skipped, saying
+why, where PostgreSQL is not installed).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+from twisted.internet.defer import Deferred
+from zope.interface.verify import verifyObject
+
+from chatd import errors
+from chatd.storage import openStore
+from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore, RoomSettings
+from chatd.storage.memory import MemoryChatStore
+from chatd.storage.sql import SQLChatStore
+from chatd.storage.sqlite import backup, sqliteStore
+from tests.pgserver import createDatabase, postgresServer
+
+__all__ = ["postgresServer"]
+
+Opener = Callable[[], Any]
+
+
+class Backend:
+    """
+    Opens (and reopens) one database with a given implementation.
+    """
+
+    def __init__(self, name: str, open: Opener, durable: bool) -> None:
+        self.name, self._open, self.durable = name, open, durable
+
+    def open(self) -> Any:
+        store = self._open()
+        store.startService()
+        return store
+
+
+@pytest.fixture(params=["memory", "sqlite-file", "sqlite-memory", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    from twisted.internet import reactor
+
+    if request.param == "memory":
+        return Backend("memory", MemoryChatStore, False)
+    if request.param == "sqlite-file":
+        path = str(tmp_path / "chat.sqlite3")
+        return Backend("sqlite", lambda: sqliteStore(path, reactor), True)
+    if request.param == "sqlite-memory":
+        return Backend("sqlite", lambda: sqliteStore(":memory:", reactor), False)
+    url = createDatabase(request.getfixturevalue("postgresServer"))
+    return Backend("postgres", lambda: openStore("unused", url, reactor), True)
+
+
+@pytest_twisted.async_yield_fixture
+async def store(backend: Backend) -> AsyncIterator[Any]:
+    opened = backend.open()
+    await opened.load()
+    yield opened
+    await stop(opened)
+
+
+async def stop(store: Any) -> None:
+    result = store.stopService()
+    if isinstance(result, Deferred):
+        await result
+
+
+@pytest_twisted.ensureDeferred
+async def test_freshStoreIsSeeded(store: Any) -> None:
+    """
+    A fresh store provides L{IChatStore} and holds seed 004's rooms (only
+    Général joined automatically, the last three by approval), no account
+    and no message.
+    """
+    assert verifyObject(IChatStore, store)
+    snapshot = await store.load()
+    assert sorted((r.name, r.mode, r.autojoin) for r in snapshot.rooms) == [
+        ("Blabla", OPEN, False),
+        ("Comptabilité", APPROVAL, False),
+        ("Général", OPEN, True),
+        ("Informatique", APPROVAL, False),
+        ("Marketing", APPROVAL, False),
+    ]
+    assert snapshot.accounts == set()
+    assert store.lastMessageId() == 0
+    assert await store.history("Général", 20) == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_accounts(store: Any) -> None:
+    """
+    An account is found by any case of its name, and saving again changes
+    the hash.
+    """
+    assert await store.accountHash("Alice") is None
+    await store.saveAccount("Alice", "$argon2id$one", 10)
+    assert await store.accountHash("ALICE") == "$argon2id$one"
+    await store.saveAccount("alice", "$argon2id$two", 20)
+    assert await store.accountHash("Alice") == "$argon2id$two"
+    assert (await store.load()).accounts == {"alice"}
+
+
+@pytest_twisted.ensureDeferred
+async def test_roomsAndMemberships(store: Any) -> None:
+    """
+    Rooms are created and updated with every setting; a registered user's
+    memberships are kept by display name.
+    """
+    await store.saveRoom(RoomSettings("Jeux"), 5)
+    await store.saveRoom(RoomSettings("Jeux", APPROVAL, 7, "cartes", True), 6)
+    rooms = {r.name: r for r in (await store.load()).rooms}
+    assert rooms["Jeux"] == RoomSettings("Jeux", APPROVAL, 7, "cartes", True)
+    await store.saveAccount("bob", "h", 1)
+    await store.setMembership("bob", "jeux", True)
+    await store.setMembership("Bob", "ge\u0301ne\u0301ral", True)
+    await store.setMembership("bob", "jeux", True)
+    assert await store.memberships("BOB") == ["Général", "Jeux"]
+    await store.setMembership("bob", "Jeux", False)
+    assert await store.memberships("bob") == ["Général"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_access(store: Any) -> None:
+    """
+    Requests to enter an approval room are pending, then approved, or
+    forgotten; the snapshot has them by room and nick key.
+    """
+    await store.setAccess("Marketing", "Carol", False, 1)
+    await store.setAccess("Marketing", "dave", False, 2)
+    await store.setAccess("marketing", "carol", True, 3)
+    await store.setAccess("Marketing", "Dave", None, 4)
+    snapshot = await store.load()
+    assert snapshot.access == {"marketing": {"carol": ("carol", True)}}
+
+
+@pytest_twisted.ensureDeferred
+async def test_history(store: Any) -> None:
+    """
+    Room messages come back oldest first with sender, lines and original
+    time; C{count} keeps the newest, C{before} cuts at an id; private
+    messages are not room history.
+    """
+    ids = [
+        store.addMessage("Blabla", f"u{i}", None, (f"m{i}", "second"), 100 + i) for i in range(5)
+    ]
+    assert ids == sorted(ids) and store.lastMessageId() == ids[-1]
+    store.addMessage(None, "u1", "u2", ("secret",), 200)
+    store.addMessage("Général", "u9", None, ("elsewhere",), 201)
+    history = await store.history("BLABLA", 3)
+    assert [(m.room, m.sender, m.lines, m.when) for m in history] == [
+        ("Blabla", "u2", ("m2", "second"), 102),
+        ("Blabla", "u3", ("m3", "second"), 103),
+        ("Blabla", "u4", ("m4", "second"), 104),
+    ]
+    assert [m.sender for m in await store.history("Blabla", 10, before=ids[2])] == ["u0", "u1"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_undelivered(store: Any) -> None:
+    """
+    Only pending private messages wait for their recipient, in order, until
+    marked delivered.
+    """
+    store.addMessage(None, "alice", "Bob", ("live",), 1)
+    first = store.addMessage(None, "alice", "Bob", ("one",), 2, pending=True)
+    store.addMessage(None, "carol", "dave", ("other",), 3, pending=True)
+    second = store.addMessage(None, "carol", "bob", ("two", "lines"), 4, pending=True)
+    waiting = await store.undelivered("BOB")
+    assert [(i, m.sender, m.recipient, m.lines, m.when) for i, m in waiting] == [
+        (first, "alice", "Bob", ("one",), 2),
+        (second, "carol", "bob", ("two", "lines"), 4),
+    ]
+    await store.markDelivered([first])
+    assert [i for i, _ in await store.undelivered("bob")] == [second]
+
+
+@pytest_twisted.ensureDeferred
+async def test_closedStoreRefusesMessages(backend: Backend) -> None:
+    """
+    After the store stops, queuing a message is an internal error, never a
+    silent loss.
+    """
+    opened = backend.open()
+    await opened.load()
+    await stop(opened)
+    with pytest.raises(errors.InternalError):
+        opened.addMessage("Blabla", "a", None, ("x",), 1)
+
+
+@pytest_twisted.ensureDeferred
+async def test_survivesRestart(backend: Backend) -> None:
+    """
+    Everything, including messages queued just before a clean stop, is
+    there when the database is opened again, and message ids go on from
+    the last one.
+    """
+    if not backend.durable:
+        pytest.skip(f"{backend.name} in memory forgets everything by design")
+    first = backend.open()
+    await first.load()
+    await first.saveAccount("alice", "hash", 1)
+    await first.saveRoom(RoomSettings("Jeux", OPEN, 3, "t", False), 2)
+    await first.setMembership("alice", "Jeux", True)
+    await first.setAccess("Marketing", "alice", True, 3)
+    last = 0
+    for i in range(250):  # more than one INSERT statement's worth
+        last = first.addMessage("Jeux", "alice", None, (f"m{i}",), 10 + i)
+    first.addMessage(None, "bob", "alice", ("while away",), 99, pending=True)
+    await stop(first)
+    second = backend.open()
+    try:
+        snapshot = await second.load()
+        assert "Jeux" in {r.name for r in snapshot.rooms}
+        assert snapshot.accounts == {"alice"}
+        assert snapshot.access == {"marketing": {"alice": ("alice", True)}}
+        assert await second.memberships("alice") == ["Jeux"]
+        history = await second.history("Jeux", 1000)
+        assert [m.lines for m in history] == [(f"m{i}",) for i in range(250)]
+        assert [m.lines for _, m in await second.undelivered("alice")] == [("while away",)]
+        assert second.addMessage("Jeux", "bob", None, ("next",), 200) == last + 2
+    finally:
+        await stop(second)
+
+
+@pytest_twisted.ensureDeferred
+async def test_newerSchemaRefused(tmp_path: Path) -> None:
+    """
+    A database migrated by a newer chatd is not touched by an older one.
+    """
+    from twisted.internet import reactor
+
+    path = str(tmp_path / "chat.sqlite3")
+    first = sqliteStore(path, reactor)
+    first.startService()
+    await first.load()
+    await stop(first)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE schema_version SET version = 999")
+    connection.close()
+    second = sqliteStore(path, reactor)
+    second.startService()
+    try:
+        with pytest.raises(RuntimeError, match="newer than this chatd"):
+            await second.load()
+    finally:
+        await stop(second)
+
+
+@pytest_twisted.ensureDeferred
+async def test_onlineBackup(tmp_path: Path) -> None:
+    """
+    L{backup} copies a database the daemon has open, including what it has
+    written, into a file SQLite opens as a complete store.
+    """
+    from twisted.internet import reactor
+
+    path, copy = str(tmp_path / "live.sqlite3"), str(tmp_path / "copy.sqlite3")
+    live: SQLChatStore = sqliteStore(path, reactor)
+    live.startService()
+    try:
+        await live.load()
+        await live.saveAccount("alice", "hash", 1)
+        live.addMessage("Blabla", "alice", None, ("hello",), 5)
+        await live.flush()
+        backup(path, copy)
+    finally:
+        await stop(live)
+    restored = sqliteStore(copy, reactor)
+    restored.startService()
+    try:
+        assert (await restored.load()).accounts == {"alice"}
+        assert [m.lines for m in await restored.history("Blabla", 5)] == [("hello",)]
+    finally:
+        await stop(restored)
+
+
+@pytest_twisted.ensureDeferred
+async def test_openStoreChoosesBackend(tmp_path: Path) -> None:
+    """
+    C{--db} picks PostgreSQL or an SQLite path; the default is a file in a
+    data directory created (private to its owner) when the store first
+    opens it; anything else is refused.
+    """
+    from twisted.internet import reactor
+
+    store = openStore(str(tmp_path / "data" / "sub"), None, reactor)
+    assert not (tmp_path / "data").exists()
+    store.startService()
+    await store.load()
+    await stop(store)
+    assert (tmp_path / "data" / "sub" / "chatd.sqlite3").is_file()
+    assert (tmp_path / "data" / "sub").stat().st_mode & 0o077 == 0
+    store = openStore("unused", "sqlite:" + str(tmp_path / "x.db"), reactor)
+    assert store.paramstyle == "qmark"
+    store.pool.close()
+    with pytest.raises(ValueError):
+        openStore("unused", "mysql://x", reactor)

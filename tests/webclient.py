@@ -1,0 +1,185 @@
+"""
+An in-memory WebSocket test harness for the web front-end: the whole site on
+a L{MemoryReactorClock}, JSON clients connected through
+L{WebSocketClientEndpoint} and pumped with L{twisted.test.iosim}.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.python.failure import Failure
+from twisted.test.iosim import ConnectionCompleter, IOPump
+from twisted.trial.unittest import SynchronousTestCase
+from twisted.web.websocket import WebSocketClientEndpoint, WebSocketTransport
+
+from chatd.interfaces import IChatService
+from chatd.service import ChatService
+from chatd.web.guard import GuardedSite, GuardProtocol
+from chatd.web.site import makeSite
+
+HANDSHAKE = (
+    b"GET /ws HTTP/1.1\r\n"
+    b"Host: %s\r\n"
+    b"Upgrade: websocket\r\n"
+    b"Connection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    b"Sec-WebSocket-Version: 13\r\n"
+    b"%s"
+    b"\r\n"
+)
+
+
+class JSONClient:
+    """
+    A WebSocket client that decodes every frame as JSON and remembers it.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.pongs: list[bytes] = []
+        self.lost: Failure | None = None
+        self.nextId = 1
+
+    def negotiationStarted(self, transport: WebSocketTransport) -> None:
+        self.transport = transport
+
+    def negotiationFinished(self) -> None:
+        pass
+
+    def textMessageReceived(self, message: str) -> None:
+        self.received.append(json.loads(message))
+
+    def bytesMessageReceived(self, data: bytes | bytearray) -> None:
+        raise AssertionError("the server sent a binary frame")
+
+    def pongReceived(self, payload: bytes) -> None:
+        self.pongs.append(payload)
+
+    def connectionLost(self, reason: Failure) -> None:
+        self.lost = reason
+
+    def send(self, **request: Any) -> int:
+        """
+        Send a request with a fresh C{id}, returned.
+        """
+        requestId = self.nextId
+        self.nextId += 1
+        self.transport.sendTextMessage(json.dumps({"id": requestId, **request}))
+        return requestId
+
+    def take(self) -> list[dict[str, Any]]:
+        """
+        Everything received since the last call.
+        """
+        received, self.received = self.received, []
+        return received
+
+
+class ClientFactory:
+    def buildProtocol(self, url: str) -> JSONClient:
+        return JSONClient()
+
+
+class WebHarness:
+    """
+    One site, any number of clients, all in memory.
+    """
+
+    def __init__(self, service: IChatService, reactor: MemoryReactorClock, **options: Any) -> None:
+        self.reactor = reactor
+        self.service = service
+        self.site: GuardedSite = makeSite(service, reactor, **options)
+        self.port = reactor.listenTCP(80, self.site)
+        self.pumps: list[IOPump] = []
+
+    def connect(self, nick: str | None = None) -> JSONClient:
+        """
+        A connected client, past the C{hello}; logged in as C{nick} if given.
+        """
+        endpoint = WebSocketClientEndpoint.new(self.reactor, "http://localhost/ws")
+        connected = Deferred.fromCoroutine(endpoint.connect(ClientFactory()))
+        pump = ConnectionCompleter(self.reactor).succeedOnce()
+        assert pump is not None
+        self.pumps.append(pump)
+        pump.flush()
+        client: JSONClient | None = None
+
+        def got(result: JSONClient) -> None:
+            nonlocal client
+            client = result
+
+        connected.addCallback(got)
+        assert client is not None, "not connected"
+        self.flush()
+        hello = client.take()
+        assert hello[0]["type"] == "hello", hello
+        if nick is not None:
+            client.send(type="login", nick=nick)
+            self.flush()
+            reply = client.take()
+            assert reply[0]["type"] == "login", reply
+        return client
+
+    def flush(self) -> None:
+        """
+        Deliver everything written, in both directions, until quiet.
+        """
+        for _ in range(10):
+            moved = False
+            for pump in self.pumps:
+                moved = pump.pump() or moved
+            if not moved:
+                return
+
+    def rawRequest(self, request: bytes) -> tuple[bytes, StringTransport, GuardProtocol]:
+        """
+        Feed raw bytes to a fresh server connection; return what it wrote.
+        """
+        from twisted.internet.address import IPv4Address
+
+        protocol = self.site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
+        assert isinstance(protocol, GuardProtocol)
+        transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555))
+        protocol.makeConnection(transport)
+        protocol.dataReceived(request)
+        return transport.value(), transport, protocol
+
+
+def handshake(host: bytes = b"localhost", origin: bytes | None = None) -> bytes:
+    """
+    A raw WebSocket upgrade request, with an C{Origin} header when given.
+    """
+    extra = b"Origin: " + origin + b"\r\n" if origin is not None else b""
+    return HANDSHAKE % (host, extra)
+
+
+class WebTestCase(SynchronousTestCase):
+    service: ChatService
+
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.reactor.advance(1000)
+        self.service = self.makeService()
+        self.web = WebHarness(self.service, self.reactor, **self.options())
+
+    def makeService(self) -> ChatService:
+        return ChatService(self.reactor, rooms=["lobby", "Général"], operators=["root"])
+
+    def options(self) -> dict[str, Any]:
+        return {}
+
+    def request(self, client: JSONClient, **request: Any) -> dict[str, Any]:
+        """
+        Send one request and return the one frame that answers it.
+        """
+        requestId = client.send(**request)
+        self.web.flush()
+        frames = client.take()
+        replies = [frame for frame in frames if frame.get("id") == requestId]
+        self.assertEqual(len(replies), 1, frames)
+        client.received = [frame for frame in frames if frame.get("id") != requestId]
+        return replies[0]
