@@ -6,12 +6,16 @@ through a fake Redis, on one L{Clock}.
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from chatd import errors
+from chatd.accounts import Accounts, PasswordChecker
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
@@ -19,6 +23,7 @@ from chatd.cluster.remote import RemoteParticipant
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatObserver, IParticipant
 from chatd.service import ChatService
+from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from tests.fakeredis import FakeRedis
 
@@ -28,10 +33,13 @@ class FakeNode:
     One node: a service, a bus, presence and the bridge, on a fake Redis.
     """
 
-    def __init__(self, test: SynchronousTestCase, redis: FakeRedis, name: str) -> None:
+    def __init__(
+        self, test: SynchronousTestCase, redis: FakeRedis, name: str, **storage: Any
+    ) -> None:
         self.test = test
         self.alive = True
-        self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"])
+        self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
+        self.service.startService()
         self.bus = Bus(name, "chatd:0:events", redis.publish)
         self.presence = Presence(redis.execute, redis.clock, name, interval=1.0, ttl=3.0)
         self.bridge = Bridge(self.service, self.bus, self.presence)
@@ -53,10 +61,10 @@ class FakeNode:
         self.alive = False
         self.presence.stop()
 
-    def user(self, nick: str, *rooms: str) -> RecordingParticipant:
+    def user(self, nick: str, *rooms: str, password: str | None = None) -> RecordingParticipant:
         person = RecordingParticipant()
         self.service.connect(person)
-        self.test.successResultOf(self.service.login(person, nick))
+        self.test.successResultOf(self.service.login(person, nick, password))
         for room in rooms:
             self.service.enter(person, room)
         return person
@@ -222,6 +230,21 @@ class BridgeTests(SynchronousTestCase):
         [gone] = [e for e in carol.events if isinstance(e, Membership) and not e.joined]
         self.assertEqual(gone.reason, "kicked by op: spam")
 
+    def test_sessionEndedWithAnyError(self) -> None:
+        """
+        A session ended from another node with another error than a kick
+        (the admin console's ban, say) ends with that error at home.
+        """
+        alice = self.a.user("alice")
+        self.settle()
+        proxy = self.b.service.find("alice")
+        assert proxy is not None
+        self.b.service.disconnect(proxy, "no")
+        proxy.disconnect(errors.NickTaken("taken"))
+        self.settle()
+        self.assertIsInstance(alice.disconnectedWith, errors.NickTaken)
+        self.assertEqual(str(alice.disconnectedWith), "taken")
+
     def test_bridgeKick(self) -> None:
         """
         L{Bridge.kick}, for the admin console, ends a session wherever it is.
@@ -354,3 +377,71 @@ class BridgeTests(SynchronousTestCase):
         self.settle()
         self.assertEqual(self.redis.kinds()[before:], ["say", "say", "hello", "state", "state"])
         self.assertEqual(self.b.service.members(bob, "lobby"), ["bob", "carol", "alice"])
+
+
+class WithStoresTests(SynchronousTestCase):
+    """
+    Nodes that each have a store (accounts, history): what a node applies
+    for another is never checked against, nor written to, its own store.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.stores = [MemoryChatStore(), MemoryChatStore()]
+        nodes = []
+        for name, store in zip("ab", self.stores, strict=True):
+            store.startService()
+            checker = PasswordChecker(
+                PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+                runInThread=maybeDeferred,
+            )
+            accounts = Accounts(store, self.clock, checker)
+            nodes.append(FakeNode(self, self.redis, name, store=store, accounts=accounts))
+        self.a, self.b = nodes
+        for node in nodes:
+            node.start()
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def test_storedOnceAtOrigin(self) -> None:
+        """
+        A room message is stored by the sender's node only; users are put
+        in the auto-join room on their node and seen there elsewhere; a name
+        registered on one node's store is no hurdle for its proxy on the
+        other.
+        """
+        carol = self.b.user("carol")
+        self.successResultOf(self.b.service.register(carol, "secret1"))
+        self.b.service.disconnect(carol)
+        carolOnA = self.a.user("carol", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.assertIsInstance(self.b.service.find("carol"), RemoteParticipant)
+        self.assertEqual(sorted(self.b.service.members(bob, "Général")), ["bob", "carol"])
+        self.a.service.say(carolOnA, "lobby", ("hi",))
+        self.settle()
+        self.assertEqual([e.lines for e in bob.events if isinstance(e, RoomMessage)], [("hi",)])
+        self.assertEqual((self.stores[0].lastMessageId(), self.stores[1].lastMessageId()), (1, 0))
+
+    def test_passwordLoginClaims(self) -> None:
+        """
+        A registered user's login claims the name cluster-wide first; a
+        wrong password gives the claim back.
+        """
+        dave = self.a.user("dave")
+        self.successResultOf(self.a.service.register(dave, "secret1"))
+        self.a.service.disconnect(dave)
+        self.settle()
+        wrong = RecordingParticipant()
+        self.a.service.connect(wrong)
+        self.failureResultOf(self.a.service.login(wrong, "dave", "nope"), errors.BadPassword)
+        self.successResultOf(self.a.presence.claim("dave"))
+        self.a.presence.release("dave")
+        self.a.user("dave", password="secret1")
+        self.settle()
+        self.assertIsInstance(self.b.service.find("dave"), RemoteParticipant)

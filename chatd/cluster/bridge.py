@@ -36,6 +36,18 @@ from chatd.names import key
 from chatd.service import ChatService
 
 
+def _error(name: str, text: str) -> errors.ChatError:
+    """
+    The error another node ended a session with (L{errors.Kicked},
+    C{Banned}...), rebuilt from its class name; L{errors.Kicked} if this
+    node does not know it.
+    """
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.ChatError)):
+        cls = errors.Kicked
+    return cls(text)
+
+
 @implementer(IChatObserver)
 class Bridge:
     """
@@ -174,7 +186,9 @@ class Bridge:
         self.bus.publish("notice", t=event.text, to=recipients, w=event.when)
 
     def publishDisconnect(self, nick: str, node: str, error: errors.ChatError) -> None:
-        self.bus.publish("disconnect", u=nick, node=node, r=error.text, c=error.code)
+        self.bus.publish(
+            "disconnect", u=nick, node=node, r=error.text, c=error.code, e=type(error).__name__
+        )
 
     # Moderation across nodes (for the admin console)
 
@@ -376,7 +390,7 @@ class Bridge:
         if user is None or isinstance(user, RemoteParticipant):
             return
         self.service.disconnect(user, fields["r"])
-        user.disconnect(errors.Kicked(fields["r"]))
+        user.disconnect(_error(fields.get("e", ""), fields["r"]))
 
     def remote_mod(self, node: str, fields: dict[str, Any]) -> None:
         for handler in list(self._moderation):
