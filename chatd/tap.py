@@ -163,6 +163,11 @@ class Options(usage.Options):
             raise usage.UsageError("--flood-rate must be positive")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
+        if self["cluster"] and self["db"]:
+            raise usage.UsageError(
+                "--cluster nodes cannot share a --db yet (the store numbers messages per"
+                " process): give each node its own --data-dir; see docs/CLUSTER.md"
+            )
 
 
 def lineLimits(options: Options) -> dict[str, Any]:

@@ -49,6 +49,14 @@ def test_badURL() -> None:
         parse("--cluster", "localhost:6379")
 
 
+def test_noSharedDatabase() -> None:
+    """
+    Cluster nodes cannot share a database yet: refused, with the way out.
+    """
+    with pytest.raises(UsageError, match="--data-dir"):
+        parse("--cluster", "redis://127.0.0.1/0", "--db", "postgresql://chat@db/chat")
+
+
 def test_clusterNodeWired() -> None:
     """
     With C{--cluster} the service tree holds a cluster node whose bridge
@@ -57,7 +65,7 @@ def test_clusterNodeWired() -> None:
     from chatd.cluster.node import ClusterNode
 
     top = makeService(
-        parse("--port", "tcp:0", "--talk", "", "--cluster", "redis://127.0.0.1:1/2"),
+        parse("--port", "tcp:0", "--talk", "", "--web", "", "--cluster", "redis://127.0.0.1:1/2"),
         MemoryReactorClock(),
     )
     assert IServiceCollection.providedBy(top)
