@@ -145,7 +145,8 @@ async def test_crossNodeChat(nodes: Callable[..., Daemon]) -> None:
     """
     Users on two nodes share a room (LSMEM lists both), hear each other in
     order, message each other privately, and cannot take each other's
-    nickname; a third node joining later sees everyone.
+    nickname; a third node joining later sees everyone, and when it stops
+    cleanly its user leaves everywhere at once, without waiting for the TTL.
     """
     a, b = nodes("a"), nodes("b")
     await waitForLog(a, "connected to Redis")
@@ -166,16 +167,20 @@ async def test_crossNodeChat(nodes: Callable[..., Daemon]) -> None:
     assert (await bob.line()).startswith("srv: MSGPV alice ")
     assert await bob.nextLines(2) == ["srv: psst", "srv: ."]
 
-    intruder = await connectLines(reactor, b.ports["TchatFactory"])
-    assert await intruder.line() == "srv: TCHAT 1"
-    intruder.send("clt: LOGIN ALICE")
-    assert await intruder.line() == "srv: ERROR 23"
-
     c = nodes("c")
     await waitForLog(c, "connected to Redis")
     carol = await login(c, "carol", "lobby")
     assert (await alice.line()).startswith("srv: ENTER lobby carol ")
     await waitForMembers(carol, "lobby", ["alice", "bob", "carol"])
+    c.stop(signal.SIGTERM)  # a clean stop: carol leaves everywhere at once
+    line = await alice.line()
+    assert line.startswith("srv: LEAVE lobby carol "), line
+
+    intruder = await connectLines(reactor, b.ports["TchatFactory"])
+    assert await intruder.line() == "srv: TCHAT 1"
+    intruder.send("clt: LOGIN ALICE")
+    assert await intruder.line() == "srv: ERROR 23"
+
     for client in (alice, bob, carol, intruder):
         await client.close()
 

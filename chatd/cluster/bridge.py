@@ -424,4 +424,4 @@ class Bridge:
                     self.service.enterRemote(proxy, room)
         for nickKey, proxy in list(self.proxies.get(node, {}).items()):
             if nickKey not in seen:
-                self.service.disconnect(proxy, "left the chat")
+                self.service.disconnect(proxy, fields.get("r", "left the chat"))

@@ -78,7 +78,7 @@ class ClusterNode(MultiService):
         self.presence.stop()
         for nick in self.bridge.localNicks():
             self.presence.release(nick)
-        self.bus.publish("state", users=[], rooms=[])
+        self.bus.publish("state", users=[], rooms=[], r="their server shut down")
         self.link.execute("DEL", self.presence.nodeKey(self.nodeId)).addErrback(lambda _: None)
         d: Deferred[None] = super().stopService()
         return d
