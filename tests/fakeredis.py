@@ -16,7 +16,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
 from chatd.cluster import presence
-from chatd.cluster.redis import RedisUnavailable
+from chatd.cluster.address import RedisUnavailable
 
 
 class FakeRedis:

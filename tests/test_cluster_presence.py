@@ -8,8 +8,8 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.presence import Presence
-from chatd.cluster.redis import RedisUnavailable
 from chatd.errors import NickTaken
 from tests.fakeredis import FakeRedis
 

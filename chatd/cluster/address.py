@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.test_cluster_redis -*-
 """
-The C{--cluster} URL, parsed without importing any Redis client, so that
-option checking stays light.
+The C{--cluster} URL and the one error of the Redis link, defined without
+importing any Redis client (txredisapi imports the global reactor), so that
+option checking, the bus and presence stay light.
 """
 
 from __future__ import annotations
@@ -32,3 +33,9 @@ class RedisAddress:
 
     def __repr__(self) -> str:
         return f"redis://{self.host}:{self.port}/{self.db}"
+
+
+class RedisUnavailable(Exception):
+    """
+    The link to Redis is down right now; the caller should degrade.
+    """

@@ -26,9 +26,9 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd import errors
+from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
-from chatd.cluster.redis import RedisUnavailable
 from chatd.cluster.remote import RemoteParticipant
 from chatd.events import Notice, PrivateMessage, RoomMessage
 from chatd.interfaces import IChatObserver, IParticipant

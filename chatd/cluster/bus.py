@@ -27,7 +27,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from chatd.cluster.redis import RedisUnavailable
+from chatd.cluster.address import RedisUnavailable
 
 #: A handler gets the sending node's id and the envelope's fields.
 Handler = Callable[[str, dict[str, Any]], None]

@@ -26,7 +26,7 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd.cluster.redis import RedisUnavailable
+from chatd.cluster.address import RedisUnavailable
 from chatd.errors import NickTaken
 from chatd.names import key
 

@@ -28,19 +28,13 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd.cluster.address import RedisAddress
+from chatd.cluster.address import RedisAddress, RedisUnavailable
 
 __all__ = ["RedisAddress", "RedisLink", "RedisUnavailable"]
 
 #: Seconds a command may wait for its reply before the connection is
 #: declared dead and re-made: a hung Redis must not hang the chat.
 REPLY_TIMEOUT = 5.0
-
-
-class RedisUnavailable(Exception):
-    """
-    The link to Redis is down right now; the caller should degrade.
-    """
 
 
 class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]
