@@ -504,3 +504,17 @@ class ChatService(Service):
             return
         self._joined[participant].remove(target)
         self._removeMember(target, nick, reason)
+
+    def renameRemote(self, participant: IParticipant, nick: str) -> str:
+        """
+        Rename a participant served by another process, where the new name
+        was claimed and checked; members of its rooms here are told.
+
+        @raise NickTaken: someone else here has the name.
+        """
+        old = self._requireLogin(participant)
+        nick = normalize(nick)
+        holder = self._users.get(key(nick))
+        if holder is not None and holder is not participant:
+            raise errors.NickTaken()
+        return self._rename(participant, old, nick)

@@ -356,3 +356,7 @@ class ObserverTests(SynchronousTestCase):
         self.assertEqual(self.service.roomsOf(remote), ["elsewhere"])
         self.assertEqual((bob.events[-1].joined, bob.events[-1].reason), (False, "gone"))  # type: ignore[attr-defined]
         self.assertNotIn(("left", "carol", "lobby"), self.observer.calls)
+        self.assertEqual(self.service.renameRemote(remote, "Caroline"), "Caroline")
+        self.assertRaises(errors.NickTaken, self.service.renameRemote, remote, "BOB")
+        self.assertIs(self.service.find("caroline"), remote)
+        self.assertNotIn(("claim", "Caroline"), self.observer.calls)

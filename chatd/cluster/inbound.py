@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 
 from chatd import errors
 from chatd.cluster.bus import Bus
@@ -84,15 +82,6 @@ class Inbound:
         self.proxies.setdefault(node, {})[key(nick)] = proxy
         return proxy
 
-    def _background(self, d: Deferred[Any], what: str) -> None:
-        def failed(failure: Failure) -> None:
-            if failure.check(errors.ChatError):
-                self.log.warn("{what}: {why}", what=what, why=failure.getErrorMessage())
-            else:
-                self.log.failure("{what} failed", failure, what=what)
-
-        d.addErrback(failed)
-
     def remote_login(self, node: str, fields: dict[str, Any]) -> None:
         self._ensureProxy(node, fields["u"])
 
@@ -106,10 +95,15 @@ class Inbound:
         if proxy is None:
             self._ensureProxy(node, fields["to"])
             return
-        self._background(
-            maybeDeferred(self.service.rename, proxy, fields["to"]),
-            f"renaming {fields['u']} from node {node}",
-        )
+        try:
+            self.service.renameRemote(proxy, fields["to"])
+        except errors.NickTaken:
+            self.log.warn(
+                "{old} of node {node} became {new}, a name a local user holds; the claim decides",
+                old=fields["u"],
+                node=node,
+                new=fields["to"],
+            )
 
     def remote_enter(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._ensureProxy(node, fields["u"])
