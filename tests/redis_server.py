@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ class RedisServer:
 
 
 @pytest.fixture
-def redisServer(tmp_path: Path) -> object:
+def redisServer(tmp_path: Path) -> Iterator[RedisServer]:
     """
     A started L{RedisServer}, stopped after the test.
     """
