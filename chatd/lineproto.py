@@ -246,17 +246,25 @@ class ChatLineReceiver(LineReceiver):
         try:
             result = self.textReceived(text)
         except Exception:
-            self.log.failure("unexpected error handling {line!r}", line=line)
+            self.log.failure("unexpected error handling {line}", line=self.loggableLine(text))
             self.internalError()
             return
         if isinstance(result, Deferred):
             self._blocked = True
-            result.addErrback(self._unexpected, line)
+            result.addErrback(self._unexpected, text)
             result.addBoth(self._unblock)
 
-    def _unexpected(self, failure: Failure, line: bytes) -> None:
-        self.log.failure("unexpected error handling {line!r}", failure, line=line)
+    def _unexpected(self, failure: Failure, text: str) -> None:
+        self.log.failure("unexpected error handling {line}", failure, line=self.loggableLine(text))
         self.internalError()
+
+    def loggableLine(self, text: str) -> str:
+        """
+        What of a line that met a bug may go to the log.  By default only its
+        length: a line may hold a password (TCHAT LOGIN, IRC PASS, a talk
+        prompt), and logs are read by more people than passwords should be.
+        """
+        return f"a line of {len(text)} characters"
 
     def _unblock(self, ignored: object) -> None:
         self._blocked = False

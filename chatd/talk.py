@@ -1,18 +1,20 @@
-# -*- test-case-name: tests.test_talk -*-
+# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
 """
 Talk mode: a chat room for people on plain C{telnet}, with slash commands.
 
-A newcomer is greeted, picks a nickname and lands in the default room; every
-plain line is said in their current room and C{/commands} do the rest (see
-L{chatd.talkformat.COMMANDS}).  Telnet negotiation is stripped below the line
-receiver by L{chatd.telnetfilter.TelnetFilter}; what people see is formatted
-by L{chatd.talkformat}.  All state lives in the service: a TCHAT user in
-group C{lobby} and a talk user in C{lobby} see each other.
+A newcomer is greeted, picks a nickname (and types its password, unechoed,
+if the name is registered) and lands in the default room, as well as in any
+room the service put them in; every plain line is said in their current room
+and C{/commands} do the rest (see L{chatd.talkcommands}).  Telnet negotiation
+is stripped below the line receiver by L{chatd.telnetfilter.TelnetFilter};
+what people see is formatted by L{chatd.talkformat}.  All state lives in the
+service: a TCHAT user in group C{lobby} and a talk user in C{lobby} see each
+other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -27,21 +29,24 @@ from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.lineproto import ChatFactory, ChatLineReceiver
 from chatd.names import isValidName, key, normalize
+from chatd.talkcommands import TalkCommands, UsageError
 from chatd.talkformat import (
     ALIASES,
     COMMANDS,
     GREETING,
     NICK_PROMPT,
-    actionText,
+    PASSWORD_PROMPT,
     encodeMembership,
     encodeNotice,
+    encodeOldPrivateMessage,
+    encodeOldRoomMessage,
     encodePrivateMessage,
     encodeRename,
     encodeRoomMessage,
     helpText,
+    isLive,
     lines,
     serverLine,
-    usage,
 )
 from chatd.telnetfilter import TelnetFilter, editLine
 
@@ -55,16 +60,8 @@ _INPUT_REFUSALS = {
 }
 
 
-class UsageError(ChatError):
-    """
-    A command was given the wrong arguments; the text is its usage line.
-    """
-
-    code = errors.InvalidArgument.code
-
-
 @implementer(IParticipant)
-class TalkProtocol(ChatLineReceiver):
+class TalkProtocol(TalkCommands, ChatLineReceiver):
     """
     One person on telnet.
 
@@ -75,6 +72,8 @@ class TalkProtocol(ChatLineReceiver):
     factory: TalkFactory
     room: str | None = None
     _loginCall: IDelayedCall | None = None
+    _passwordFor: str | None = None  # the registered nickname whose password is asked
+    _loginNotice: str | None = None  # the service's login notice, not shown twice
 
     def connectionMade(self) -> None:
         self.telnet = TelnetFilter(
@@ -130,9 +129,30 @@ class TalkProtocol(ChatLineReceiver):
 
     def textReceived(self, text: str) -> Any:
         typed = editLine(text).rstrip()
+        if self._passwordFor is not None:
+            return self._secret(self._password(typed))
+        if self._registering is not None:
+            return self._secret(self._newPassword(typed))
         if not typed.strip():
             return None  # an empty line (a person pressing Enter) says nothing
+        if typed.lstrip().lower().startswith("/register"):
+            return self._secret(self._handle(typed))
         return Deferred.fromCoroutine(self._handle(typed))
+
+    def _secret(self, work: Coroutine[Any, Any, None]) -> Deferred[None]:
+        """
+        Handle a line that holds a password: a bug met on the way is logged
+        without the line (the line layer would log it whole), and the person
+        gets the usual apology.
+        """
+
+        def failed(failure: Failure) -> None:
+            self.log.failure("unexpected error handling a line with a password", failure)
+            self.internalError()
+            if self.nick is None:
+                self.send(NICK_PROMPT.encode())
+
+        return Deferred.fromCoroutine(work).addErrback(failed)
 
     async def _handle(self, typed: str) -> None:
         text = typed.lstrip()
@@ -158,9 +178,40 @@ class TalkProtocol(ChatLineReceiver):
                 return
             self.send(serverLine("Pick a nickname first.") + NICK_PROMPT.encode())
             return
-        service = self.factory.service
+        await self._logIn(text, None)
+
+    async def _password(self, typed: str) -> None:
+        """
+        The line typed at the password prompt: log in with it, or go back to
+        the nickname prompt on an empty line.
+        """
+        nick, self._passwordFor = self._passwordFor, None
+        assert nick is not None
+        hidden = self.telnet.inputHidden()
+        self.telnet.showInput()
+        if hidden:
+            self.send(b"\r\n")  # the client echoed nothing, not even Enter
+        if not typed.strip():
+            self.send(NICK_PROMPT.encode())
+            return
+        await self._logIn(nick, typed.strip())
+
+    async def _logIn(self, nick: str, password: str | None) -> None:
+        """
+        Ask the service for C{nick}; a registered one first needs its
+        password (the service answers L{errors.BadPassword} without one).
+        """
         try:
-            await maybeDeferred(service.login, self, text)
+            await maybeDeferred(self.factory.service.login, self, nick, password)
+        except errors.BadPassword:
+            if password is None:
+                self._passwordFor = normalize(nick)
+                self.send(serverLine(f"{self._passwordFor} is a registered nickname."))
+                self.telnet.hideInput()  # IAC WILL ECHO: the client stops echoing
+                self.send(PASSWORD_PROMPT.encode())
+            else:
+                self.send(serverLine("Sorry, wrong password.") + NICK_PROMPT.encode())
+            return
         except ChatError as error:
             self.send(serverLine(f"Sorry, {error.text}.") + NICK_PROMPT.encode())
             return
@@ -168,12 +219,49 @@ class TalkProtocol(ChatLineReceiver):
             self._loginCall.cancel()
         self._loginCall = None
         self.send(serverLine(f"Welcome, {self.nick}!"))
-        room = self.factory.defaultRoom
-        try:
-            await self._enter(room)
-        except ChatError as error:
-            self.send(serverLine(f"Could not enter {room}: {error.text}. /rooms lists the others."))
+        await self._land()
         self.send(helpText())
+
+    async def _land(self) -> None:
+        """
+        Put a newcomer in the default room, as their current room, and tell
+        them every room they are in: the service may already have put them
+        in others (rooms that take every newcomer, or a registered user's
+        rooms from last time).
+        """
+        service = self.factory.service
+        already = service.roomsOf(self)
+        if already:
+            # The service says the same in a notice; this says it better.
+            self._loginNotice = "you are in " + ", ".join(already)
+        room = self.factory.defaultRoom
+        self.room = next((name for name in already if key(name) == key(room)), None)
+        if self.room is not None:
+            self.send(serverLine(f"You are in {self.room}{self._company(self.room)}"))
+        else:
+            try:
+                await self._enter(room)
+            except ChatError as error:
+                self.send(serverLine(f"Could not enter {room}: {error.text}."))
+        rooms = service.roomsOf(self)
+        if self.room is None and rooms:
+            self.room = rooms[0]
+            self.send(serverLine(f"You are in {self.room}{self._company(self.room)}"))
+        others = [name for name in rooms if self.room is None or key(name) != key(self.room)]
+        if self.room is None:
+            self.send(serverLine("You are in no room: /rooms lists them, /join <room> enters."))
+        elif others:
+            which = others[0] if len(others) == 1 else "<room>"
+            self.send(
+                serverLine(f"You are also in {', '.join(others)}: /join {which} talks there.")
+            )
+
+    def _company(self, room: str) -> str:
+        """
+        C{", with bob."} or C{"; nobody else is here yet."}.
+        """
+        others = [nick for nick in self.factory.service.members(self, room) if nick != self.nick]
+        return f", with {', '.join(others)}." if others else "; nobody else is here yet."
 
     async def _enter(self, room: str) -> None:
         """
@@ -185,17 +273,18 @@ class TalkProtocol(ChatLineReceiver):
         except errors.NoSuchGroup:
             await maybeDeferred(service.createRoom, self, room)
             name = await maybeDeferred(service.enter, self, room)
+        except errors.PendingApproval:
+            self.send(
+                serverLine(f"Waiting for an operator's approval to enter {room}; you will be told.")
+            )
+            return
         except errors.AlreadyMember:
             name = next(r for r in service.roomsOf(self) if key(r) == key(room))
             self.room = name
             self.send(serverLine(f"You are now talking in {name}."))
             return
         self.room = name
-        others = [nick for nick in service.members(self, name) if nick != self.nick]
-        if others:
-            self.send(serverLine(f"You joined {name}, with {', '.join(others)}."))
-        else:
-            self.send(serverLine(f"You joined {name}; nobody else is here yet."))
+        self.send(serverLine(f"You joined {name}{self._company(name)}"))
 
     def _currentRoom(self) -> str:
         """
@@ -228,94 +317,6 @@ class TalkProtocol(ChatLineReceiver):
         if result is not None:
             await result
 
-    # Commands: each takes the rest of the line, stripped
-
-    @staticmethod
-    def _word(command: str, rest: str, optional: bool = False) -> str:
-        """
-        The single word C{command} takes.
-
-        @raise UsageError: there is none (unless C{optional}), or more than one.
-        """
-        if (not rest and not optional) or " " in rest:
-            raise UsageError(usage(command))
-        return rest
-
-    async def cmd_pm(self, rest: str) -> None:
-        nick, _, message = rest.partition(" ")
-        if not nick or not message.strip():
-            raise UsageError(usage("pm"))
-        await maybeDeferred(self.factory.service.tell, self, nick, (message.strip(),))
-
-    async def cmd_me(self, rest: str) -> None:
-        if not rest:
-            raise UsageError(usage("me"))
-        assert self.nick is not None
-        await self._say(actionText(self.nick, rest))
-
-    async def cmd_name(self, rest: str) -> None:
-        nick = self._word("name", rest)
-        if nick == self.nick:
-            self.send(serverLine(f"You are already called {nick}."))
-            return
-        # The service tells everyone, us included (see renamed).
-        await maybeDeferred(self.factory.service.rename, self, nick)
-
-    def cmd_list(self, rest: str) -> None:
-        nicks = [user.nick for user in self.factory.service.users() if user.nick is not None]
-        self.send(serverLine(f"Online ({len(nicks)}): {', '.join(nicks)}"))
-
-    def cmd_rooms(self, rest: str) -> None:
-        service = self.factory.service
-        mine = {key(room) for room in service.roomsOf(self)}
-        rows = []
-        for room, count in service.rooms():
-            where = ""
-            if self.room is not None and key(room) == key(self.room):
-                where = "  <- you talk here"
-            elif key(room) in mine:
-                where = "  (joined)"
-            people = "person" if count == 1 else "people"
-            rows.append(f"  {room} ({count} {people}){where}")
-        if not rows:
-            self.send(serverLine("There are no rooms yet: /join <room> creates one."))
-            return
-        self.send(serverLine(f"Rooms ({len(rows)}):") + lines(*rows))
-
-    async def cmd_join(self, rest: str) -> None:
-        await self._enter(self._word("join", rest))
-
-    async def cmd_leave(self, rest: str) -> None:
-        room = self._word("leave", rest, optional=True) or self._currentRoom()
-        left = await maybeDeferred(self.factory.service.leave, self, room)
-        rooms = self.factory.service.roomsOf(self)
-        if self.room is not None and key(self.room) == key(left):
-            self.room = rooms[-1] if rooms else None
-        where = (
-            f"now talking in {self.room}"
-            if self.room is not None
-            else "you are in no room now: /join <room>"
-        )
-        self.send(serverLine(f"You left {left}; {where}."))
-
-    def cmd_who(self, rest: str) -> None:
-        room = self._word("who", rest, optional=True) or self._currentRoom()
-        nicks = self.factory.service.members(self, room)
-        self.send(serverLine(f"In {room} ({len(nicks)}): {', '.join(nicks)}"))
-
-    async def cmd_kick(self, rest: str) -> None:
-        nick, _, reason = rest.partition(" ")
-        if not nick:
-            raise UsageError(usage("kick"))
-        await maybeDeferred(self.factory.service.kick, self, nick, reason.strip())
-        self.send(serverLine(f"{nick} has been disconnected."))
-
-    def cmd_help(self, rest: str) -> None:
-        self.send(helpText())
-
-    def cmd_quit(self, rest: str) -> None:
-        self._quit(rest)
-
     def _quit(self, message: str) -> None:
         """
         Say goodbye, tell the rooms at once, and close once the goodbye is
@@ -331,10 +332,18 @@ class TalkProtocol(ChatLineReceiver):
     # Events from the service (IParticipant)
 
     def roomMessage(self, event: RoomMessage) -> None:
-        self.send(event.wire(encodeRoomMessage))
+        now = self.factory.clock.seconds()
+        if isLive(event, now):
+            self.send(event.wire(encodeRoomMessage))
+        else:  # history replayed on entering a room
+            self.send(encodeOldRoomMessage(event, now))
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        self.send(event.wire(encodePrivateMessage))
+        now = self.factory.clock.seconds()
+        if isLive(event, now):
+            self.send(event.wire(encodePrivateMessage))
+        else:  # it waited for us to log in
+            self.send(encodeOldPrivateMessage(event, now))
 
     def membershipChanged(self, event: Membership) -> None:
         self.send(event.wire(encodeMembership))
@@ -346,6 +355,9 @@ class TalkProtocol(ChatLineReceiver):
             self.send(event.wire(encodeRename))
 
     def notice(self, event: Notice) -> None:
+        if self._loginNotice is not None and event.text == self._loginNotice:
+            self._loginNotice = None  # _land has already said which rooms
+            return
         self.send(event.wire(encodeNotice))
 
     def disconnect(self, error: ChatError) -> None:

@@ -1,12 +1,15 @@
-# -*- test-case-name: tests.test_talk -*-
+# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
 """
 What a person in talk mode sees: the text form of every event and notice.
 
 Chat reads C{[lobby] <alice> hello}, private messages C{*private* <bob> hi},
 and everything the server itself says starts with C{***}, so it never looks
-like something a person typed.  Lines end in C{CR LF} as a telnet terminal
-expects, and control characters from other people's text are removed so
-nobody can send escape sequences to everyone's screen.
+like something a person typed.  A message that is not live (history, a
+private message that waited for its recipient) carries the time it was
+sent, in the server's local time: C{[lobby 14:02] <alice> hello}.  Lines
+end in C{CR LF} as a telnet terminal expects, and control characters from
+other people's text are removed so nobody can send escape sequences to
+everyone's screen.
 
 The encoders are module-level functions so that C{event.wire(encoder)} caches
 one encoding per event for every talk-mode recipient.
@@ -15,6 +18,7 @@ one encoding per event for every talk-mode recipient.
 from __future__ import annotations
 
 import re
+import time
 
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 
@@ -72,6 +76,53 @@ def encodePrivateMessage(event: PrivateMessage) -> bytes:
     return lines(*(f"*private* <{event.sender}> {clean(line)}" for line in event.lines))
 
 
+#: How many seconds old an event must be to be shown with its time: live
+#: events are delivered in the second they happen, history and waiting
+#: private messages are older.
+LIVE_SLACK = 2
+
+
+def isLive(event: RoomMessage | PrivateMessage, now: float) -> bool:
+    """
+    Whether C{event} is happening now rather than replayed from the store.
+    """
+    return now - event.when < LIVE_SLACK
+
+
+def stamp(when: int, now: float) -> str:
+    """
+    C{14:02} in the server's local time; C{Nov 14 22:13} when that is not
+    today, so that old history is not mistaken for today's.
+    """
+    moment, today = time.localtime(when), time.localtime(now)
+    if moment[:3] == today[:3]:
+        return time.strftime("%H:%M", moment)
+    if moment.tm_year == today.tm_year:
+        return time.strftime("%b %d %H:%M", moment)
+    return time.strftime("%Y-%m-%d %H:%M", moment)
+
+
+def encodeOldRoomMessage(event: RoomMessage, now: float) -> bytes:
+    """
+    A room message from history: C{[lobby 14:02] <alice> text}.  Not cached
+    with C{event.wire}: the date shown depends on C{now}, and history events
+    are built per reader anyway.
+    """
+    prefix = f"[{event.room} {stamp(event.when, now)}] "
+    if len(event.lines) == 1 and event.lines[0].startswith(f"* {event.sender} "):
+        return lines(prefix + clean(event.lines[0]))
+    return lines(*(f"{prefix}<{event.sender}> {clean(line)}" for line in event.lines))
+
+
+def encodeOldPrivateMessage(event: PrivateMessage, now: float) -> bytes:
+    """
+    A private message that waited for its recipient:
+    C{*private 14:02* <bob> text}.
+    """
+    when = stamp(event.when, now)
+    return lines(*(f"*private {when}* <{event.sender}> {clean(line)}" for line in event.lines))
+
+
 def encodeMembership(event: Membership) -> bytes:
     """
     C{*** alice has joined lobby} or C{*** alice has left lobby (reason)}.
@@ -103,6 +154,12 @@ GREETING = (
 
 NICK_PROMPT = "Pick a nickname (1-16 letters, digits, _ or -): "
 
+PASSWORD_PROMPT = "Password (or just Enter to pick another nickname): "
+
+NEW_PASSWORD_PROMPT = "New password (4-256 characters, no spaces; just Enter to cancel): "
+
+AGAIN_PROMPT = "The same password again: "
+
 #: command name -> (arguments, what it does); the order is the help's order.
 COMMANDS: dict[str, tuple[str, str]] = {
     "pm": ("<nick> <text>", "private message (also /msg)"),
@@ -113,6 +170,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "who": ("[room]", "who is in the current (or named) room"),
     "list": ("", "everyone online"),
     "name": ("<newnick>", "change your nickname"),
+    "register": ("[password]", "protect your nickname with a password"),
+    "history": ("[n]", "the current room's last n messages (20)"),
     "kick": ("<nick> [reason]", "disconnect someone (operators only)"),
     "help": ("", "this help"),
     "quit": ("[message]", "say goodbye and leave (also /exit)"),

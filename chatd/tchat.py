@@ -144,6 +144,10 @@ class TchatProtocol(ChatLineReceiver):
             self.log.failure("TCHAT command failed", failure)
             self.internalError()
 
+    def loggableLine(self, text: str) -> str:
+        # The verb helps debugging; the arguments may be a password.
+        return repr(" ".join(text.split(" ", 2)[:2]))
+
     def inputRefused(self, error: ChatError) -> None:
         if self._body is not None:
             self._body.tooBig = True

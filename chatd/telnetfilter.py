@@ -9,6 +9,13 @@ answers option requests (refusing every option, so the client stays in its
 line-by-line mode with local echo and local line editing), and hands on only
 the application data, with every line ending turned into C{\\n}.
 
+The one exception is the server side of C{ECHO} while a password is typed:
+L{TelnetFilter.hideInput} offers it (C{IAC WILL ECHO}), which makes the
+client stop echoing locally, and since the server echoes nothing the
+password never shows; L{TelnetFilter.showInput} gives it back up.  Both use
+the RFC 1143 state machine of the base class, so a client that never
+answers (C{nc}) or refuses changes nothing.
+
 It is a filter object rather than a L{twisted.conch.telnet.TelnetTransport}
 around the protocol so that the protocol keeps the real transport: the outbox
 registers itself as a producer on it and the flood limit pauses its reads,
@@ -21,6 +28,7 @@ from collections.abc import Callable
 
 from twisted.conch import telnet
 from twisted.internet.interfaces import ITransport
+from twisted.python.failure import Failure
 
 # Every byte Telnet.dataReceived accepts after IAC; anything else makes it
 # raise ValueError("Stumped"), which must not end a chat session.
@@ -76,6 +84,60 @@ class TelnetFilter(telnet.Telnet):
         self.deliver = deliver
         self.reply = reply
         self.transport = transport
+        self._hiding = False
+        self._echoRefused = False
+
+    # Hiding what is typed (passwords)
+
+    def hideInput(self) -> None:
+        """
+        Ask the client to stop echoing what is typed (we offer to echo it
+        ourselves and then do not): for a password prompt.
+        """
+        self._hiding = True
+        self._negotiateEcho()
+
+    def showInput(self) -> None:
+        """
+        Let the client echo what is typed again, as before L{hideInput}.
+        """
+        self._hiding = False
+        self._negotiateEcho()
+
+    def inputHidden(self) -> bool:
+        """
+        Whether the client has agreed not to echo what is typed; it then
+        does not echo the end of the line either.
+        """
+        return bool(self.getOptionState(telnet.ECHO).us.state == "yes")
+
+    def _negotiateEcho(self) -> None:
+        # One negotiation at a time (RFC 1143): a change wanted while one is
+        # under way is made when its answer arrives (see _echoSettled).
+        state = self.getOptionState(telnet.ECHO).us
+        if state.negotiating:
+            return
+        if self._hiding and state.state == "no" and not self._echoRefused:
+            self.will(telnet.ECHO).addBoth(self._echoSettled)
+        elif not self._hiding and state.state == "yes":
+            self.wont(telnet.ECHO).addBoth(self._echoSettled)
+
+    def _echoSettled(self, result: object) -> None:
+        if isinstance(result, Failure):
+            result.trap(telnet.OptionRefused)
+            self._echoRefused = True  # never ask again: that would loop
+        self._negotiateEcho()
+
+    def enableLocal(self, option: bytes) -> bool:
+        """
+        Agree to echo only while hiding input; refuse every other option.
+        """
+        return option == telnet.ECHO and self._hiding
+
+    def disableLocal(self, option: bytes) -> None:
+        """
+        Nothing to undo: "echoing" never sends anything back.
+        """
 
     def _write(self, data: bytes) -> None:
         # Telnet sends its negotiation answers through here; route them with

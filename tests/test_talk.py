@@ -153,8 +153,11 @@ class LoginTests(TalkTestCase):
             self.connect(nick)
         proto, t = self.connect()
         seen = self.send(proto, t, "e")
-        self.assertIn(b"*** Could not enter lobby: that room is full.", seen)
-        self.assertIn(helpText(), seen)
+        self.assertIn(
+            b"*** Could not enter lobby: that room is full.\r\n"
+            b"*** You are in no room: /rooms lists them, /join <room> enters.\r\n" + helpText(),
+            seen,
+        )
         self.assertEqual(
             self.send(proto, t, "hello"), b"*** You are not in any room: /join <room> first.\r\n"
         )

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 
 from chatd.service import ChatService
 from chatd.talk import TalkFactory
-from chatd.talkformat import GREETING, NICK_PROMPT
+from chatd.talkformat import GREETING, NICK_PROMPT, PASSWORD_PROMPT
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon
 from tests.lineclient import TIMEOUT, LineClient, connectLines
@@ -287,5 +287,60 @@ async def test_realTelnet(tmp_path: Path) -> None:
             screen.close()
         if bob is not None:
             await bob.close()
+        daemon.stop()
+    assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+@pytest.mark.skipif(
+    TELNET is None or TMUX is None,
+    reason="needs the Debian telnet and tmux programs (apt-get install telnet tmux; CI has them)",
+)
+@pytest_twisted.ensureDeferred
+async def test_realTelnetPassword(tmp_path: Path) -> None:
+    """
+    A nickname registered over TCHAT asks the real C{telnet} user for its
+    password, which never shows on the screen (the client stops echoing
+    while it is typed); a wrong one is refused readably, the right one logs
+    in, and the client echoes what is typed again afterwards.
+    """
+    assert TELNET is not None
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--talk",
+        "tcp:0:interface=127.0.0.1",
+        factories=("TchatFactory", "TalkFactory"),
+    )
+    screen: Screen | None = None
+    try:
+        carol = await connectLines(reactor, daemon.ports["TchatFactory"])
+        assert await carol.line() == "srv: TCHAT 1"
+        carol.send("clt: LOGIN carol", "clt: REGIS hunter22")
+        assert await carol.line() == "srv: OKAY!"
+        assert await lineNotInGeneral(carol) == "srv: OKAY!"
+        await carol.close()
+
+        screen = Screen(tmp_path, [TELNET, "127.0.0.1", str(daemon.ports["TalkFactory"])])
+        await screen.shows(NICK_PROMPT.rstrip())
+        screen.type("carol", "Enter")
+        await screen.shows(PASSWORD_PROMPT.rstrip())
+        screen.type("guess99", "Enter")
+        await screen.shows("*** Sorry, wrong password.")
+        screen.type("carol", "Enter")
+        await screen.shows("*** Sorry, wrong password.\n" + NICK_PROMPT + "carol")
+        await until(lambda: screen is not None and screen.text().count("Password") == 2, "asked")
+        screen.type("hunter22", "Enter")
+        await screen.shows("*** Welcome, carol!")
+        screen.type("/who", "Enter")
+        final = await screen.shows("*** In lobby (1): carol")
+        assert "\n/who\n" in final, final  # echoed by the client again
+        for secret in ("guess99", "hunter22"):
+            assert secret not in final, final
+        for garbage in ("\ufffd", "\xff", "^["):
+            assert garbage not in final, final
+    finally:
+        if screen is not None:
+            screen.close()
         daemon.stop()
     assert "Traceback" not in daemon.logText(), daemon.logText()

@@ -455,3 +455,50 @@ class BigReadTests(TchatTestCase):
         alice.dataReceived(b"clt: FOO\n" * 2000)
         self.assertEqual(self.read(ta), b"srv: ERROR 11\n" * 2000)
         self.assertFalse(ta.disconnecting)
+
+
+class PasswordLoggingTests(TchatTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        from twisted.logger import LogEvent, globalLogPublisher
+
+        self.events: list[LogEvent] = []
+        observer = self.events.append
+        globalLogPublisher.addObserver(observer)  # type: ignore[arg-type]
+        self.addCleanup(globalLogPublisher.removeObserver, observer)  # type: ignore[arg-type]
+
+    def failures(self) -> list[object]:
+        self.flushLoggedErrors(RuntimeError)
+        return [e for e in self.events if "log_failure" in e]
+
+    def test_commandBugHidesPassword(self) -> None:
+        """
+        When a LOGIN with a password meets a bug in the service, the log has
+        the traceback but not the password.
+        """
+
+        def broken(participant: object, nick: str, password: str | None = None) -> None:
+            raise RuntimeError("boom")
+
+        self.service.login = broken  # type: ignore[method-assign]
+        proto, t = self.connect()
+        self.assertEqual(self.send(proto, t, "clt: LOGIN alice hunter2"), b"srv: ERROR 00\n")
+        failures = self.failures()
+        self.assertEqual(len(failures), 1)
+        self.assertNotIn("hunter2", repr(failures))
+
+    def test_lineBugNamesOnlyTheVerb(self) -> None:
+        """
+        When handling a line itself meets a bug, the log names the TCHAT verb
+        but not its arguments.
+        """
+        proto, t = self.connect()
+
+        def broken(text: str) -> None:
+            raise RuntimeError("boom")
+
+        proto.textReceived = broken  # type: ignore[method-assign]
+        self.assertEqual(self.send(proto, t, "clt: LOGIN alice hunter2"), b"srv: ERROR 00\n")
+        [failure] = self.failures()
+        self.assertEqual(failure["line"], "'clt: LOGIN'")  # type: ignore[index]
+        self.assertNotIn("hunter2", repr(failure))

@@ -119,6 +119,95 @@ class TelnetFilterTests(SynchronousTestCase):
         self.assertEqual(self.delivered, [])
 
 
+WILL_ECHO = telnet.IAC + telnet.WILL + telnet.ECHO
+WONT_ECHO = telnet.IAC + telnet.WONT + telnet.ECHO
+DO_ECHO = telnet.IAC + telnet.DO + telnet.ECHO
+DONT_ECHO = telnet.IAC + telnet.DONT + telnet.ECHO
+
+
+class HiddenInputTests(SynchronousTestCase):
+    """
+    L{TelnetFilter.hideInput} and L{TelnetFilter.showInput}: the server side
+    of C{ECHO} offered for a password and given up after, per RFC 1143.
+    """
+
+    def setUp(self) -> None:
+        self.replies: list[bytes] = []
+        self.filter = TelnetFilter(lambda data: None, self.replies.append, StringTransport())
+
+    def sent(self) -> bytes:
+        data = b"".join(self.replies)
+        self.replies.clear()
+        return data
+
+    def test_hideAndShow(self) -> None:
+        """
+        Hiding offers C{WILL ECHO}; the client's C{DO ECHO} is not answered
+        (that would loop) and the input is then hidden; showing sends C{WONT
+        ECHO}, and the client's C{DONT ECHO} is not answered either.
+        """
+        self.filter.hideInput()
+        self.assertEqual(self.sent(), WILL_ECHO)
+        self.assertFalse(self.filter.inputHidden())
+        self.filter.dataReceived(DO_ECHO)
+        self.assertEqual(self.sent(), b"")
+        self.assertTrue(self.filter.inputHidden())
+        self.filter.showInput()
+        self.assertEqual(self.sent(), WONT_ECHO)
+        self.filter.dataReceived(DONT_ECHO)
+        self.assertEqual(self.sent(), b"")
+        self.assertFalse(self.filter.inputHidden())
+        self.filter.hideInput()
+        self.assertEqual(self.sent(), WILL_ECHO)
+
+    def test_showWhileOffering(self) -> None:
+        """
+        Input shown again before the client answered the offer: once the
+        C{DO ECHO} arrives, C{WONT ECHO} follows, so echo is never left off.
+        """
+        self.filter.hideInput()
+        self.filter.showInput()
+        self.assertEqual(self.sent(), WILL_ECHO)
+        self.filter.dataReceived(DO_ECHO)
+        self.assertEqual(self.sent(), WONT_ECHO)
+        self.filter.dataReceived(DONT_ECHO)
+        self.assertEqual(self.sent(), b"")
+        self.assertFalse(self.filter.inputHidden())
+
+    def test_refused(self) -> None:
+        """
+        A client that refuses (C{DONT ECHO}) is not asked again.
+        """
+        self.filter.hideInput()
+        self.filter.dataReceived(DONT_ECHO)
+        self.filter.showInput()
+        self.filter.hideInput()
+        self.assertEqual(self.sent(), WILL_ECHO)
+        self.assertFalse(self.filter.inputHidden())
+
+    def test_unansweredOffer(self) -> None:
+        """
+        A client that never answers (C{nc}) gets one offer, no more.
+        """
+        self.filter.hideInput()
+        self.filter.showInput()
+        self.filter.hideInput()
+        self.assertEqual(self.sent(), WILL_ECHO)
+
+    def test_unsolicitedDoEcho(self) -> None:
+        """
+        A client asking the server to echo on its own is refused (the
+        server would not echo); while input is hidden, a repeated request
+        is ignored rather than answered.
+        """
+        self.filter.dataReceived(DO_ECHO)
+        self.assertEqual(self.sent(), WONT_ECHO)
+        self.filter.hideInput()
+        self.filter.dataReceived(DO_ECHO + DO_ECHO)
+        self.assertEqual(self.sent(), WILL_ECHO)
+        self.assertTrue(self.filter.inputHidden())
+
+
 class EditLineTests(SynchronousTestCase):
     def test_backspaceAndDelete(self) -> None:
         """
