@@ -105,5 +105,17 @@ class PendingApproval(ChatError):
     code, reason = 37, "your request to enter this room awaits an operator's approval"
 
 
+class Banned(ChatError):
+    code, reason = 24, "you are banned from this server"
+
+
+class Muted(ChatError):
+    code, reason = 25, "you are muted"
+
+
+class Killed(ChatError):
+    code, reason = 27, "an administrator ended your session"
+
+
 class ClusterUnavailable(ServerFull):
     reason = "the chat is briefly unreachable, try again in a moment"

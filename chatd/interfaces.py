@@ -76,6 +76,7 @@ class IChatService(Interface):
         Admit a new connection (before login).
 
         @raise ServerFull: when C{maxClients} connections are already open.
+        @raise Banned: the participant's address is in a banned network.
         """
 
     def disconnect(participant: IParticipant, reason: str = "") -> None:
@@ -231,6 +232,39 @@ class IChatService(Interface):
         Create C{room} if needed and change the given settings (for the admin
         console); returns a L{Deferred} firing with the room's name once the
         settings are stored.
+        """
+
+    # Administration (the admin console's needs)
+
+    moderation = Attribute(
+        "The L{chatd.moderation.Moderation} rules the service enforces at connect, "
+        "login and speak: kicks, bans, address bans, mutes, operators."
+    )
+
+    def endSession(participant: IParticipant, error: ChatError) -> None:
+        """
+        End C{participant}'s session on an administrator's order (kick, ban,
+        kill): its rooms are told C{error.text}, then it is told C{error}
+        and disconnected.
+        """
+
+    def addRoom(name: str) -> str:
+        """
+        Create the room C{name} on an administrator's behalf; return its name.
+
+        @raise InvalidGroup: bad name.  @raise GroupExists: it exists.
+        """
+
+    def notify(participant: IParticipant, text: str) -> None:
+        """
+        Send one participant a server notice (a moderation note).
+        """
+
+    def roomMode(name: str) -> str:
+        """
+        The mode of room C{name}: C{"open"} or C{"approval"}.
+
+        @raise NoSuchGroup: there is no such room.
         """
 
 

@@ -22,6 +22,7 @@ from chatd.accounts import Accounts
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.metrics import ChatStats
+from chatd.moderation import Moderation
 from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
@@ -77,6 +78,7 @@ class ChatService(Service):
         self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
+        self.moderation = Moderation(clock, self._operators)
         self.historyCount = historyCount
         self.persistence = (
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
@@ -122,6 +124,7 @@ class ChatService(Service):
     def connect(self, participant: IParticipant) -> None:
         if self.maxClients is not None and len(self._connections) >= self.maxClients:
             raise errors.ServerFull()
+        self.moderation.admit(participant)
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
@@ -154,6 +157,7 @@ class ChatService(Service):
         nick = normalize(nick)
         if not isValidName(nick):
             raise errors.InvalidNick()
+        self.moderation.checkLogin(nick)
         if key(nick) in self._users:
             raise errors.NickTaken()
         if self.observer is not None:
@@ -282,6 +286,7 @@ class ChatService(Service):
         nick = self._requireLogin(participant)
         target = self._memberRoom(participant, room)
         self._checkBody(lines)
+        self.moderation.checkSpeak(nick)
         event = RoomMessage(target.name, nick, lines, self._now())
         if self.persistence is not None:
             self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
@@ -292,6 +297,7 @@ class ChatService(Service):
 
     def tell(self, participant: IParticipant, nick: str, lines: tuple[str, ...]) -> None:
         sender = self._requireLogin(participant)
+        self.moderation.checkSpeak(sender)  # before the offline path too
         recipient = self._users.get(key(nick))
         now = self._now()
         if recipient is None:
@@ -414,6 +420,39 @@ class ChatService(Service):
         @raise InvalidArgument: an unknown mode or a negative capacity.
         """
         return self._persistence().configureRoom(room, mode, capacity, topic, autojoin)
+
+    # Administration (the admin console's needs; protocol-neutral)
+
+    def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
+        """
+        End C{participant}'s session (kick, ban, kill): the rooms it was in
+        are told C{error.text}, then the participant is told C{error} and
+        disconnected.
+        """
+        self.disconnect(participant, error.text)
+        participant.disconnect(error)
+
+    def addRoom(self, name: str) -> str:
+        """
+        Create the room C{name} on an administrator's behalf.
+
+        @raise errors.InvalidGroup: bad name.  @raise errors.GroupExists: it exists.
+        """
+        return self._addRoom(name).name
+
+    def notify(self, participant: IParticipant, text: str) -> None:
+        """
+        Send one participant a server notice (a moderation note).
+        """
+        participant.notice(Notice(text, self._now()))
+
+    def roomMode(self, name: str) -> str:
+        """
+        The mode of room C{name}: C{"open"} or C{"approval"}.
+
+        @raise errors.NoSuchGroup: there is no such room.
+        """
+        return self._room(name).settings.mode
 
     # An observer (optional: cluster mode sets one) and participants served
     # by another process, whose actions were checked where they were made.

@@ -11,6 +11,7 @@ from twisted.application import strports
 from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
+from chatd.admin import wiring as admin
 from chatd.service import ChatService
 from chatd.storage import openStore
 from chatd.talk import TalkFactory, roomOption
@@ -135,7 +136,8 @@ class Options(usage.Options):
             "data-dir",
             None,
             "chatd-data",
-            "Directory of the SQLite database (created on first start).",
+            "Directory of the daemon's files (created on first start): the SQLite"
+            " database, the moderation database, the SSH host key, the admin passwords.",
         ],
         ["db", None, None, "A database URL instead: postgresql://user@host/dbname."],
         ["history-count", None, 20, "Messages replayed on entering a room (0: none).", int],
@@ -146,6 +148,7 @@ class Options(usage.Options):
             "Seconds a message may wait before it is written (what a kill -9 may lose).",
             float,
         ],
+        *admin.OPTIONS,
         [
             "cluster",
             None,
@@ -154,6 +157,7 @@ class Options(usage.Options):
             _clusterURL,
         ],
     ]
+    optFlags: list[Any] = [*admin.FLAGS]
 
     def postOptions(self) -> None:
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
@@ -231,6 +235,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             burst=options["flood-burst"],
         )
         strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
+    admin.addAdminServices(top, options, chat, reactor)
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode
 

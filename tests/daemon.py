@@ -77,6 +77,8 @@ def startDaemon(
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if "--talk" not in args:
         args += ("--talk", "tcp:0:interface=127.0.0.1")  # never the shared default port
+    if "--admin" not in args:  # never the default port 2300: tests run side by side
+        args += ("--admin", "tcp:0:interface=127.0.0.1")
     command = [str(TWISTD), "-n", "--pidfile=", "chatd", *args]
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -245,6 +245,24 @@ class BridgeTests(SynchronousTestCase):
         self.assertIsInstance(alice.disconnectedWith, errors.NickTaken)
         self.assertEqual(str(alice.disconnectedWith), "taken")
 
+    def test_sanctionsEverywhere(self) -> None:
+        """
+        A ban, a mute or operator rights set from one node's console (its
+        L{Moderation}) apply on every node, and so does lifting them.
+        """
+        self.a.service.moderation.ban("mallory", "spam", "root")
+        self.b.service.moderation.mute("bob", None, "shouting", "root")
+        self.b.service.moderation.op("olga", "root")
+        self.settle()
+        self.assertRaises(errors.Banned, self.c.service.login, RecordingParticipant(), "Mallory")
+        bob = self.a.user("bob", "lobby")
+        self.assertRaises(errors.Muted, self.a.service.say, bob, "lobby", ("hi",))
+        olga = self.c.user("olga")
+        self.assertTrue(self.c.service.isOperator(olga))
+        self.c.service.moderation.lift("ban", "mallory")
+        self.settle()
+        self.a.user("mallory")
+
     def test_bridgeKick(self) -> None:
         """
         L{Bridge.kick}, for the admin console, ends a session wherever it is.

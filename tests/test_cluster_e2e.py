@@ -6,6 +6,7 @@ a real C{redis-server}, driven over TCHAT on loopback sockets.
 from __future__ import annotations
 
 import signal
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,11 +18,13 @@ from twisted.internet import reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.task import deferLater
 
+from chatd.admin.credentials import setPassword
 from tests.daemon import Daemon, startDaemon
 from tests.lineclient import TIMEOUT, LineClient
 from tests.redis_server import RedisServer, redisServer
 
 __all__ = ["redisServer"]
+CONSOLE_PASSWORD = "console-secret"
 
 
 class ClusterClient(LineClient):
@@ -60,11 +63,16 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
     """
     started: list[Daemon] = []
 
-    def start(name: str, talk: bool = False) -> Daemon:
+    def start(name: str, talk: bool = False, console: bool = False) -> Daemon:
         workdir = tmp_path / name
         workdir.mkdir()
+        factories = ["TchatFactory"] + ["TalkFactory"] * talk + ["AdminTelnetFactory"] * console
+        if console:
+            setPassword(workdir / "chatd-data" / "admin-passwords", "root", CONSOLE_PASSWORD)
         daemon = startDaemon(
             workdir,
+            "--admin",
+            "tcp:0:interface=127.0.0.1" if console else "off",
             "--port",
             "tcp:0:interface=127.0.0.1",
             "--talk",
@@ -77,7 +85,7 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
             "none",
             "--cluster",
             redisServer.url,
-            factories=("TchatFactory", "TalkFactory") if talk else ("TchatFactory",),
+            factories=tuple(factories),
         )
         started.append(daemon)
         return daemon
@@ -278,3 +286,56 @@ async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
         assert line.startswith("srv: ENTER lobby op "), line
     await carol.close()
     await op.close()
+
+
+def consoleCommand(port: int, command: str) -> str:
+    """
+    Log in to a node's telnet admin console as root, run one command and
+    return its output.  (A plain blocking socket, as netcat would be; the
+    chatd nodes are other processes, so blocking this one is harmless.)
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        received = b""
+        for prompt, answer in (
+            (b"Username: ", b"root"),
+            (b"Password: ", CONSOLE_PASSWORD.encode()),
+        ):
+            while prompt not in received:
+                received += sock.recv(4096)
+            sock.sendall(answer + b"\r\n")
+        received = b""
+        while b"chatd> " not in received:
+            received += sock.recv(4096)
+        sock.sendall(command.encode() + b"\r\n")
+        received = b""
+        while b"chatd> " not in received:
+            received += sock.recv(4096)
+        return received.decode(errors="replace")
+
+
+@pytest_twisted.ensureDeferred
+async def test_banFromAnotherNodesConsole(nodes: Callable[..., Daemon]) -> None:
+    """
+    An administrator bans, on node B's console, a user connected to node A:
+    A ends the session with ERROR 24, B's users see the user leave, and the
+    ban holds on node A too.
+    """
+    a, b = nodes("a"), nodes("b", console=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    carol = await login(b, "carol", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby carol ")
+    await waitForMembers(carol, "lobby", ["alice", "carol"])
+    output = consoleCommand(b.ports["AdminTelnetFactory"], "ban alice spamming")
+    assert "banned alice" in output, output
+    assert await alice.line() == "srv: ERROR 24"
+    await alice.closed
+    line = await carol.line()
+    assert line.startswith("srv: LEAVE lobby alice "), line
+    again = await connectLines(reactor, a.ports["TchatFactory"])
+    assert await again.line() == "srv: TCHAT 1"
+    again.send("clt: LOGIN alice")
+    assert await again.line() == "srv: ERROR 24"
+    await again.close()
+    await carol.close()

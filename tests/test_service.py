@@ -209,6 +209,27 @@ class ChatServiceTests(SynchronousTestCase):
         self.assertIsNone(self.service.find("bob"))
         self.assertRaises(errors.NoSuchUser, self.service.kick, root, "bob")
 
+    def test_administration(self) -> None:
+        """
+        The admin console's capabilities: every connection (logged in or
+        not), rooms created without a participant, a notice to one person,
+        and ending a session with a given error.
+        """
+        bob, anonymous = self.user("bob"), RecordingParticipant()
+        self.service.connect(anonymous)
+        self.assertEqual({bob, anonymous}, set(self.service.connections()))
+        self.assertEqual("Général", self.service.addRoom("Général"))
+        self.assertRaises(errors.GroupExists, self.service.addRoom, "général")
+        self.assertRaises(errors.InvalidGroup, self.service.addRoom, "no room")
+        self.service.notify(bob, "you are muted")
+        self.assertEqual("you are muted", bob.events[-1].text)  # type: ignore[attr-defined]
+        self.service.enter(bob, "Général")
+        self.service.endSession(bob, errors.Killed("killed by root: flooding"))
+        assert bob.disconnectedWith is not None
+        self.assertEqual(27, bob.disconnectedWith.code)
+        self.assertEqual([("Général", 0)], self.service.rooms())
+        self.assertEqual([anonymous], self.service.connections())
+
 
 @implementer(IChatObserver)
 class RecordingObserver:

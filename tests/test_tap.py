@@ -64,6 +64,8 @@ def test_makeServiceListens(tmp_path: Path) -> None:
         str(tmp_path / "data"),
         "--talk",
         "",  # TCHAT only here; the talk listener is tested in tests/test_talk.py
+        "--admin",
+        "off",
     )
     top = makeService(options, memory)
     top.startService()

@@ -18,6 +18,7 @@ gap or a missed envelope lost.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
@@ -34,6 +35,7 @@ from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
 from chatd.events import Notice, PrivateMessage, RoomMessage
 from chatd.interfaces import IChatObserver, IParticipant
+from chatd.modstore import Sanction
 from chatd.names import key
 from chatd.service import ChatService
 
@@ -57,7 +59,8 @@ class Bridge(Inbound):
         self.proxies: dict[str, dict[str, RemoteParticipant]] = {}
         self._notices: dict[Notice, list[str]] = {}
         for kind in (
-            "login logout rename enter leave room say tell notice disconnect mod hello state"
+            "login logout rename enter leave room say tell notice disconnect mod sanction"
+            " hello state"
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
         self._moderation: list[Any] = []
@@ -67,6 +70,7 @@ class Bridge(Inbound):
         presence.localNicks = self.localNicks
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
         service.observer = self
+        service.moderation.onChange = self.publishSanction
 
     # Who is who
 
@@ -181,6 +185,15 @@ class Bridge(Inbound):
         )
 
     # Moderation across nodes (for the admin console)
+
+    def publishSanction(self, kind: str, target: str, sanction: Sanction | None) -> None:
+        """
+        The admin console added or lifted a kick, ban, mute or operator
+        here: every other node applies it too (L{Moderation.replicate}).
+        """
+        self.bus.publish(
+            "sanction", sk=kind, t=target, s=None if sanction is None else asdict(sanction)
+        )
 
     def moderate(self, action: str, **fields: Any) -> None:
         """

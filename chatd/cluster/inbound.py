@@ -19,6 +19,7 @@ from chatd import errors
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
 from chatd.events import Notice, PrivateMessage, RoomMessage
+from chatd.modstore import Sanction
 from chatd.names import key
 from chatd.service import ChatService
 
@@ -178,6 +179,10 @@ class Inbound:
     def remote_mod(self, node: str, fields: dict[str, Any]) -> None:
         for handler in list(self._moderation):
             handler(fields["a"], fields["f"])
+
+    def remote_sanction(self, node: str, fields: dict[str, Any]) -> None:
+        sanction = None if fields["s"] is None else Sanction(**fields["s"])
+        self.service.moderation.replicate(fields["sk"], fields["t"], sanction)
 
     def remote_hello(self, node: str, fields: dict[str, Any]) -> None:
         self.publishState()

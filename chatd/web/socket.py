@@ -116,9 +116,12 @@ class WebParticipant:
         self._open = True
         try:
             self.service.connect(self)
-        except ServerFull as error:
+        except ChatError as error:  # ServerFull, or Banned (a banned address)
             self._send(wire.errorFrame(error))
-            self.close(CLOSE_TRY_LATER, "refused: server full")
+            if isinstance(error, ServerFull):
+                self.close(CLOSE_TRY_LATER, "refused: server full")
+            else:
+                self.close(CLOSE_POLICY, f"refused: {error.text}")
             return
         self._send(wire.dumps({"type": "hello", "server": "chatd", "limits": self._limits()}))
         self._scheduleKeepalive()

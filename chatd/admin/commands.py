@@ -1,0 +1,260 @@
+# -*- test-case-name: tests.test_admin_commands -*-
+"""
+The moderation console's commands, independent of any transport.
+
+L{AdminConsole.execute} takes one line as an administrator typed it (the
+forms of seed 004, plus mute, announce, op, whois, stats and audit) and
+returns the text to show.  Telnet, SSH and the daemon's terminal only carry
+lines in and out.  A malformed command gets its one-line usage; every action
+that changes something is logged and kept in the audit trail.  The
+read-only commands and the argument checks are in L{chatd.admin.views}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd import errors
+from chatd.admin.timespec import formatTime
+from chatd.admin.views import COMMANDS, ConsoleViews, Usage
+from chatd.moderation import formatSpan, parseNetwork
+from chatd.modstore import BAN, IPBAN, KICK, MUTE
+from chatd.names import key, normalize
+from chatd.service import ChatService
+
+__all__ = ["COMMANDS", "AdminConsole", "Usage", "consoleFactory"]
+
+
+class AdminConsole(ConsoleViews):
+    """
+    One administrator's console session.
+
+    @ivar shutdown: stops the daemon (wired to the reactor by the tap).
+    """
+
+    log = Logger()
+
+    def __init__(
+        self, service: ChatService, who: str, shutdown: Callable[[], object] | None = None
+    ) -> None:
+        super().__init__(service, who)
+        self.shutdown = shutdown
+
+    def execute(self, line: str) -> Deferred[str]:
+        """
+        Run one command line; the L{Deferred} fires with the reply text
+        (possibly several lines, never failing).
+        """
+        words = line.split(None, 2)
+        if not words:
+            return Deferred.fromCoroutine(self._nothing())
+        name = words[0].lower()
+        if len(words) > 1 and f"{name} {words[1].lower()}" in COMMANDS:
+            name = f"{name} {words[1].lower()}"
+            rest = words[2] if len(words) > 2 else ""
+        else:
+            rest = line.strip()[len(words[0]) :].strip()
+        if name not in COMMANDS:
+            return maybeDeferred(lambda: f"unknown command {words[0]!r}; try: help")
+        handler = getattr(self, "cmd_" + name.replace(" ", "_"))
+        d = maybeDeferred(handler, rest)
+        return d.addErrback(self._failed, name)
+
+    async def _nothing(self) -> str:
+        return ""
+
+    def _failed(self, failure: Failure, name: str) -> str:
+        if failure.check(Usage):
+            return f"usage: {COMMANDS[name][0]}" + (
+                f" ({failure.value})" if str(failure.value) else ""
+            )
+        if failure.check(errors.ChatError):
+            return f"refused: {failure.value}"
+        self.log.failure("admin command {name!r} failed", failure, name=name)
+        return "internal error (logged with its traceback)"
+
+    def _audit(self, what: str) -> None:
+        self.moderation.audit(self.who, what)
+
+    def _end(self, nick: str, error: errors.ChatError) -> bool:
+        target = self.service.find(nick)
+        if target is None:
+            return False
+        self.service.endSession(target, error)
+        return True
+
+    # Commands that change things (each is audited)
+
+    async def cmd_add_room(self, rest: str) -> str:
+        replies = []
+        existing = {key(name) for name, _ in self.service.rooms()}
+        for name in self._rooms(rest):
+            if key(normalize(name)) in existing:
+                replies.append(f"{name}: {errors.GroupExists().text}")
+            elif self.service.persistence is not None:  # stored, so it outlives a restart
+                replies.append(f"created {await self.service.configureRoom(name)}")
+            else:
+                replies.append(f"created {self.service.addRoom(name)}")
+            existing.add(key(normalize(name)))
+        self._audit(f"add room {rest}")
+        return "\n".join(replies)
+
+    async def cmd_accept_pending(self, rest: str) -> str:
+        text, roomList = self._split(rest, 1, "required")
+        nick, rooms = self._nick(text), self._rooms(roomList)
+        replies = []
+        for room in rooms:
+            try:
+                await self.service.acceptPending(room, nick)
+            except errors.ChatError as error:
+                replies.append(f"{room}: {error}")
+            else:
+                replies.append(f"accepted {nick} in {room}")
+        self._audit(f"accept pending {nick} {roomList}")
+        return "\n".join(replies)
+
+    def cmd_kick(self, rest: str) -> str:
+        nickText, timeout, reason = self._split(rest, 2, "required")
+        nick, seconds = self._nick(nickText), self._duration(timeout)
+        sanction = self.moderation.kick(nick, seconds, reason, self.who)
+        span = formatSpan(seconds)
+        online = self._end(nick, errors.Kicked(f"kicked by {self.who} for {span}: {reason}"))
+        self._audit(f"kick {nick} {timeout} {reason}")
+        assert sanction.until is not None
+        return f"kicked {nick} for {span}, until {formatTime(sanction.until)}" + (
+            "" if online else " (not connected now)"
+        )
+
+    def cmd_unkick(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        nick = self._nick(nick)
+        if not self.moderation.lift(KICK, nick):
+            return f"{nick} is not kicked"
+        self._audit(f"unkick {nick}")
+        return f"{nick} may log in again"
+
+    def cmd_ban(self, rest: str) -> str:
+        nickText, reason = self._split(rest, 1, "required")
+        nick = self._nick(nickText)
+        self.moderation.ban(nick, reason, self.who)
+        online = self._end(nick, errors.Banned(f"banned by {self.who}: {reason}"))
+        self._audit(f"ban {nick} {reason}")
+        return f"banned {nick}" + ("" if online else " (not connected now)")
+
+    def cmd_ban_ip(self, rest: str) -> str:
+        text, reason = self._split(rest, 1, "required")
+        try:
+            network = parseNetwork(text)
+        except ValueError:
+            raise Usage(f"{text!r} is not an address or network") from None
+        self.moderation.banAddress(network, reason, self.who)
+        dropped = 0
+        for participant in self.service.connections():
+            if self.moderation.addressBan(participant.address) is not None:
+                error = errors.Banned(f"your address was banned by {self.who}: {reason}")
+                self.service.endSession(participant, error)
+                dropped += 1
+        self._audit(f"ban ip {network} {reason}")
+        return f"banned {network}; {dropped} connection(s) closed"
+
+    def cmd_unban(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        nick = self._nick(nick)
+        if not self.moderation.lift(BAN, nick):
+            return f"{nick} is not banned"
+        self._audit(f"unban {nick}")
+        return f"unbanned {nick}"
+
+    def cmd_unban_ip(self, rest: str) -> str:
+        (text,) = self._split(rest, 1)
+        try:
+            network = parseNetwork(text)
+        except ValueError:
+            raise Usage(f"{text!r} is not an address or network") from None
+        if not self.moderation.lift(IPBAN, str(network)):
+            return f"{network} is not banned"
+        self._audit(f"unban ip {network}")
+        return f"unbanned {network}"
+
+    def cmd_kill(self, rest: str) -> str:
+        nickText, reason = self._split(rest, 1, "required")
+        nick = self._nick(nickText)
+        if not self._end(nick, errors.Killed(f"killed by {self.who}: {reason}")):
+            return f"{nick} is not connected"
+        self._audit(f"kill {nick} {reason}")
+        return f"killed {nick}"
+
+    def cmd_mute(self, rest: str) -> str:
+        nickText, timeout, reason = self._split(rest, 2, "optional")
+        nick, seconds = self._nick(nickText), self._duration(timeout)
+        self.moderation.mute(nick, seconds, reason, self.who)
+        target = self.service.find(nick)
+        span = formatSpan(seconds)
+        if target is not None:
+            note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
+            self.service.notify(target, note)
+        self._audit(f"mute {nick} {timeout} {reason}".rstrip())
+        return f"muted {nick} for {span}"
+
+    def cmd_unmute(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        nick = self._nick(nick)
+        if not self.moderation.lift(MUTE, nick):
+            return f"{nick} is not muted"
+        target = self.service.find(nick)
+        if target is not None:
+            self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
+        self._audit(f"unmute {nick}")
+        return f"unmuted {nick}"
+
+    def cmd_announce(self, rest: str) -> str:
+        if not rest.strip():
+            raise Usage("")
+        self.service.announce(rest.strip())
+        self._audit(f"announce {rest.strip()}")
+        return f"announced to {len(self.service.users())} user(s)"
+
+    def cmd_op(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        nick = self._nick(nick)
+        if not self.moderation.op(nick, self.who):
+            return f"{nick} is already an operator"
+        target = self.service.find(nick)
+        if target is not None:
+            self.service.notify(target, f"{self.who} made you an operator")
+        self._audit(f"op {nick}")
+        return f"{nick} is now an operator"
+
+    def cmd_deop(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        nick = self._nick(nick)
+        if not self.moderation.deop(nick):
+            return f"{nick} is not an operator"
+        self._audit(f"deop {nick}")
+        return f"{nick} is no longer an operator"
+
+    def cmd_shutdown(self, rest: str) -> str:
+        self._split(rest, 0)
+        if self.shutdown is None:
+            return "shutdown is not available from this console"
+        self._audit("shutdown")
+        self.service.announce(f"The server is shutting down now (by {self.who}).")
+        self.shutdown()
+        return "shutting down"
+
+
+def consoleFactory(
+    service: ChatService, shutdown: Callable[[], object] | None = None
+) -> Callable[[str], AdminConsole]:
+    """
+    A function giving each logged-in administrator (by name) a console.
+    """
+
+    def make(who: str) -> AdminConsole:
+        return AdminConsole(service, who, shutdown)
+
+    return make

@@ -1,0 +1,160 @@
+# -*- test-case-name: tests.test_admin_credentials -*-
+"""
+Who may administer: a file of argon2 password hashes, and the one
+credentials checker the telnet console, the SSH console and the manhole
+share.
+
+The file has one C{name:hash} line per administrator (C{#} starts a
+comment); C{scripts/chatd-admin} writes it.  It is read again at each login,
+so adding or removing an administrator needs no restart.  Hashing runs in a
+thread (argon2 is slow on purpose) and every failure is logged and answered
+only after a delay that doubles with each consecutive failure for that name,
+which makes guessing expensive without locking the real administrator out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from twisted.cred.checkers import ICredentialsChecker
+from twisted.cred.credentials import IUsernamePassword
+from twisted.cred.error import UnauthorizedLogin
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.threads import deferToThread
+from twisted.logger import Logger
+from zope.interface import implementer
+
+#: Seconds before the answer to the first failed login; doubled per failure.
+FIRST_DELAY = 1.0
+#: The longest delay, in seconds.
+MAX_DELAY = 30.0
+#: Names whose failures are counted at once.
+MAX_TRACKED = 10000
+
+_hasher = PasswordHasher()
+
+
+def readPasswords(path: Path) -> dict[str, str]:
+    """
+    Administrator name -> argon2 hash, from C{path} (empty if it is missing).
+    """
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    entries = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and ":" in line:
+            name, _, hashed = line.partition(":")
+            entries[name.strip()] = hashed.strip()
+    return entries
+
+
+def setPassword(path: Path, name: str, password: str) -> None:
+    """
+    Add administrator C{name} to the file at C{path}, or change its password.
+    The file is replaced atomically and readable by its owner only.
+
+    @raise ValueError: C{name} is empty or has a colon or whitespace, or the
+        password is empty.
+    """
+    if not name or ":" in name or any(c.isspace() for c in name):
+        raise ValueError("an administrator name has no colon and no whitespace")
+    if not password:
+        raise ValueError("the password is empty")
+    entries = readPasswords(path)
+    entries[name] = _hasher.hash(password)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("# chatd administrators: name:argon2 hash (see scripts/chatd-admin)\n")
+        out.writelines(f"{entry}:{hashed}\n" for entry, hashed in sorted(entries.items()))
+    os.replace(temporary, path)
+
+
+def verify(path: Path, name: str, password: str) -> bool:
+    """
+    Whether C{password} is C{name}'s, per the file at C{path}.  Blocking:
+    run it in a thread.
+    """
+    hashed = readPasswords(path).get(name)
+    if hashed is None:
+        _hasher.hash(password)  # spend the same time: don't reveal who exists
+        return False
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+#: Another source of administrators: C{(name, password)} -> fires True or False.
+#: Accounts flagged admin plug in here once the account store exists.
+ExtraCheck = Callable[[str, str], "Deferred[bool]"]
+
+
+@implementer(ICredentialsChecker)
+class AdminChecker:
+    """
+    Checks a name and password against the admin password file (and, if
+    given, L{ExtraCheck}s such as accounts flagged admin).
+
+    @ivar failures: consecutive failed logins per name, for the back-off.
+    """
+
+    credentialInterfaces = (IUsernamePassword,)
+    log = Logger()
+
+    def __init__(
+        self,
+        path: Path,
+        clock: IReactorTime,
+        extraChecks: list[ExtraCheck] | None = None,
+        verifier: Callable[[Path, str, str], Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.clock = clock
+        self.extraChecks = list(extraChecks or [])
+        self._verify = verifier or (lambda *args: deferToThread(verify, *args))
+        self.failures: dict[str, int] = {}
+
+    def requestAvatarId(self, credentials: Any) -> Deferred[bytes | tuple[()]]:
+        d: Deferred[bytes | tuple[()]] = Deferred.fromCoroutine(self._check(credentials))
+        return d
+
+    async def _check(self, credentials: Any) -> bytes:
+        raw = credentials.username
+        name = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        password = credentials.password
+        if isinstance(password, bytes):
+            password = password.decode("utf-8", "replace")
+        ok = bool(await self._verify(self.path, name, password))
+        for extra in self.extraChecks:
+            if ok:
+                break
+            ok = bool(await extra(name, password))
+        if ok:
+            self.failures.pop(name, None)
+            self.log.info("administrator {name} logged in", name=name)
+            return name.encode("utf-8")
+        if len(self.failures) >= MAX_TRACKED and name not in self.failures:
+            self.failures.clear()  # a flood of made-up names must not grow memory
+        count = self.failures[name] = self.failures.get(name, 0) + 1
+        delay = min(FIRST_DELAY * 2 ** (count - 1), MAX_DELAY)
+        self.log.warn(
+            "failed admin login for {name!r} ({count} in a row); answering in {delay}s",
+            name=name,
+            count=count,
+            delay=delay,
+        )
+        wait: Deferred[None] = Deferred()
+        self.clock.callLater(delay, wait.callback, None)
+        await wait
+        raise UnauthorizedLogin("wrong name or password")

@@ -1,0 +1,108 @@
+# -*- test-case-name: tests.test_admin_shell -*-
+"""
+Carrying console lines in and out: over a plain byte stream (the daemon's
+own terminal, via C{StandardIO}) or over a terminal emulation (telnet and
+SSH, with line editing and history from C{twisted.conch.recvline}).
+
+Both run one command at a time: input that arrives while a command is
+still working (the audit trail is read from the store) waits, so replies
+keep the order of the commands.
+"""
+
+from __future__ import annotations
+
+from twisted.conch.recvline import HistoricRecvLine
+from twisted.protocols.basic import LineReceiver
+
+from chatd.admin.commands import AdminConsole
+
+BANNER = "chatd admin console; 'help' lists the commands, 'quit' leaves."
+QUIT = {"quit", "exit", "logout"}
+
+
+class ConsoleLineProtocol(LineReceiver):
+    """
+    The console over a plain stream of lines (C{twistd -n chatd --console}).
+    """
+
+    delimiter = b"\n"
+    prompt = b"chatd> "
+
+    def __init__(self, console: AdminConsole) -> None:
+        self.console = console
+
+    def connectionMade(self) -> None:
+        self.transport.write(BANNER.encode() + b"\n" + self.prompt)  # type: ignore[union-attr]
+
+    def lineReceived(self, line: bytes) -> None:
+        text = line.rstrip(b"\r").decode("utf-8", "replace").strip()
+        if text.lower() in QUIT:
+            self.transport.loseConnection()  # type: ignore[union-attr]
+            return
+        self.pauseProducing()  # later lines wait for this reply
+        self.console.execute(text).addCallback(self._reply)
+
+    def _reply(self, text: str) -> None:
+        out = (text + "\n" if text else "").encode("utf-8") + self.prompt
+        self.transport.write(out)  # type: ignore[union-attr]
+        self.resumeProducing()
+
+
+class ConsoleShell(HistoricRecvLine):
+    """
+    The console on a terminal (telnet, SSH): line editing, history, a prompt.
+    """
+
+    ps = (b"chatd> ", b"... ")
+
+    def __init__(self, console: AdminConsole) -> None:
+        self.console = console
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        self.terminal.write(f"{BANNER} You are {self.console.who}.".encode())
+        self.terminal.nextLine()
+        self.drawInputLine()
+
+    def initializeScreen(self) -> None:
+        # No screen reset: leave the operator's scrollback alone.
+        self.setInsertMode()
+
+    _utf8 = b""
+
+    def keystrokeReceived(self, keyID: bytes, modifier: object) -> None:
+        if keyID == b"\x04" and not self.lineBuffer:  # Ctrl-D on an empty line
+            self.terminal.loseConnection()
+            return
+        if isinstance(keyID, bytes) and len(keyID) == 1 and keyID[0] >= 0x80:
+            # Conch's line editor takes ASCII only: gather a UTF-8 sequence
+            # into one character, so 'Général' can be typed and erased.
+            self._utf8 += keyID
+            try:
+                self._utf8.decode("utf-8")
+            except UnicodeDecodeError:
+                if len(self._utf8) >= 4:
+                    self._utf8 = b""  # not UTF-8: drop it
+                return
+            character, self._utf8 = self._utf8, b""
+            self.characterReceived(character, False)
+            return
+        super().keystrokeReceived(keyID, modifier)
+
+    def terminalSize(self, width: int, height: int) -> None:
+        # Conch clears the screen here, which would wipe the banner and the
+        # operator's scrollback; this console is not full-screen.
+        self.width, self.height = width, height
+
+    def lineReceived(self, line: bytes) -> None:
+        text = line.decode("utf-8", "replace").strip()
+        if text.lower() in QUIT:
+            self.terminal.loseConnection()
+            return
+        self.console.execute(text).addCallback(self._reply)
+
+    def _reply(self, text: str) -> None:
+        for line in text.splitlines():
+            self.terminal.write(line.encode("utf-8"))
+            self.terminal.nextLine()
+        self.drawInputLine()

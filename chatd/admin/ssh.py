@@ -1,0 +1,150 @@
+# -*- test-case-name: tests.test_admin_ssh -*-
+"""
+The moderation console over SSH (C{--admin-ssh}), and the SSH pieces the
+manhole shares: the host key and a terminal session that works without a
+pty.
+
+An interactive login (C{ssh -p 2322 admin@host}) gets the same line-editing
+console as telnet; a command on the ssh command line (C{ssh ... admin@host
+kick bob 10m spam}) runs that one command and exits, which suits scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from twisted.conch import manhole_ssh
+from twisted.conch.insults import insults
+from twisted.conch.interfaces import ISession
+from twisted.conch.ssh.keys import Key
+from twisted.cred.portal import Portal
+from twisted.internet.error import ProcessDone
+from twisted.python.failure import Failure
+
+from chatd.admin.commands import AdminConsole
+from chatd.admin.shell import ConsoleShell
+
+HOST_KEY = "ssh_host_ed25519_key"
+F = TypeVar("F", bound=manhole_ssh.ConchFactory)
+
+
+def hostKey(dataDir: Path) -> Key:
+    """
+    The daemon's SSH host key, generated into C{dataDir} on first start
+    (readable by the owner only) and read from there afterwards, so clients'
+    C{known_hosts} stay valid across restarts.
+    """
+    path = dataDir / HOST_KEY
+    if not path.exists():
+        dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        new = Key(Ed25519PrivateKey.generate())
+        path.touch(mode=0o600)
+        path.write_bytes(new.toString("OPENSSH"))
+        path.with_name(HOST_KEY + ".pub").write_bytes(new.public().toString("OPENSSH") + b"\n")
+    key: Key = Key.fromFile(str(path))
+    return key
+
+
+class ExitingTransport(manhole_ssh.TerminalSessionTransport):
+    """
+    Conch's terminal session transport, but a shell that ends (C{quit},
+    Ctrl-D) reports exit status 0 to the client before the channel closes,
+    as a login shell does.
+    """
+
+    def __init__(self, proto: Any, chainedProtocol: Any, *args: Any) -> None:
+        super().__init__(proto, chainedProtocol, *args)
+        chainedProtocol.transport.loseConnection = lambda: proto.processEnded(
+            Failure(ProcessDone(0))
+        )
+
+
+class TerminalSession(manhole_ssh.TerminalSession):
+    """
+    Conch's terminal session, also usable when the client asks for no pty
+    (C{ssh -T}, piped input) and tolerant of end-of-input and resizes.
+    """
+
+    width, height = 80, 24
+    _shell: Any = None
+
+    def openShell(self, proto: Any) -> None:
+        self._shell = proto
+        super().openShell(proto)
+
+    def windowChanged(self, newWindowSize: Any) -> None:
+        self.height, self.width = newWindowSize[:2]
+
+    def eofReceived(self) -> None:
+        # End of input (ssh -T host < script) ends an interactive session.
+        if self._shell is not None:
+            self._shell.loseConnection()
+
+
+class ConsoleSession(TerminalSession):
+    """
+    A console session: a shell, or one command given on the ssh command line.
+    """
+
+    console: AdminConsole
+
+    def execCommand(self, proto: Any, cmd: bytes) -> None:
+        def done(text: str) -> None:
+            proto.write(text.encode("utf-8") + b"\n" if text else b"")
+            proto.processEnded(Failure(ProcessDone(0)))
+
+        self.console.execute(cmd.decode("utf-8", "replace")).addCallback(done)
+
+
+class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
+    """
+    Gives each administrator who logs in over SSH a console of their own.
+    """
+
+    sessionFactory = ConsoleSession
+    transportFactory = ExitingTransport
+
+    def __init__(self, makeConsole: Callable[[str], AdminConsole]) -> None:
+        super().__init__()
+        self.makeConsole = makeConsole
+
+    def _getAvatar(self, avatarId: Any) -> Any:
+        user = super()._getAvatar(avatarId)
+        name = avatarId.decode("utf-8") if isinstance(avatarId, bytes) else str(avatarId)
+        console = self.makeConsole(name)
+        session = ISession(user.original)
+        session.console = console  # type: ignore[attr-defined]
+        session.chainedProtocolFactory = (  # type: ignore[attr-defined]
+            lambda: insults.ServerProtocol(ConsoleShell, console)
+        )
+        return user
+
+
+def withHostKey(factory: F, key: Key) -> F:
+    """
+    Give an SSH server C{factory} the host key C{key}.  The key dictionaries
+    are assigned afresh: on C{ConchFactory} they are class attributes shared
+    by every instance.
+    """
+    factory.publicKeys = {key.sshType(): key.public()}
+    factory.privateKeys = {key.sshType(): key}  # type: ignore[dict-item]
+    return factory
+
+
+class AdminSSHFactory(manhole_ssh.ConchFactory):
+    """
+    The console's SSH factory; its own class so the log names the listener.
+    """
+
+
+def consoleSSHFactory(
+    makeConsole: Callable[[str], AdminConsole], checker: Any, key: Key
+) -> manhole_ssh.ConchFactory:
+    """
+    The SSH listener's factory for the moderation console.
+    """
+    realm = ConsoleSSHRealm(makeConsole)
+    return withHostKey(AdminSSHFactory(Portal(realm, [checker])), key)  # type: ignore[arg-type]

@@ -1,0 +1,57 @@
+# -*- test-case-name: tests.test_admin_commands -*-
+"""
+Durations and points in time as administrators type them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SPAN = re.compile(r"(\d+)([smhdw]?)")
+
+
+def parseDuration(text: str) -> int:
+    """
+    Seconds in C{30}, C{10m}, C{2h}, C{1d}, C{1h30m}; a bare number is seconds.
+
+    @raise ValueError: anything else, or zero.
+    """
+    text = text.strip().lower()
+    pos, total = 0, 0
+    while pos < len(text):
+        match = _SPAN.match(text, pos)
+        if match is None:
+            raise ValueError(f"not a duration: {text!r}")
+        total += int(match[1]) * _UNITS[match[2] or "s"]
+        pos = match.end()
+    if not text or total <= 0:
+        raise ValueError(f"not a duration: {text!r}")
+    return total
+
+
+def parseTime(text: str, now: float) -> float:
+    """
+    A Unix time from C{2026-11-20 14:00} (UTC), C{2026-11-20}, a span ago
+    such as C{1h} or C{30m}, or a Unix time such as C{1795000000}.
+
+    @raise ValueError: none of those.
+    """
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            parsed = datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=UTC).timestamp()
+    return now - parseDuration(text)
+
+
+def formatTime(when: float) -> str:
+    """
+    C{2026-11-20 14:00:05} (UTC) for a Unix time.
+    """
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,248 @@
+# -*- test-case-name: tests.test_admin_commands -*-
+"""
+The console's vocabulary and its read-only commands: the command table,
+argument checking, and the views (users, rooms, whois, stats, audit...).
+
+L{chatd.admin.commands.AdminConsole} adds the commands that change things;
+nothing here does, so nothing here is audited.
+"""
+
+from __future__ import annotations
+
+import resource
+from collections import Counter
+
+from chatd.admin.timespec import formatTime, parseDuration, parseTime
+from chatd.moderation import describe
+from chatd.modstore import BAN, IPBAN, KICK, MUTE
+from chatd.names import isValidName, key, normalize
+from chatd.service import ChatService
+
+#: Messages per room that C{messages} looks through, the newest first.
+HISTORY_LIMIT = 1000
+
+#: Every command: its usage line and what it does, in the order C{help} lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "help": ("help [command]", "list the commands, or explain one"),
+    "messages": ("messages <time>", "messages since a time: '2026-11-20 14:00' (UTC), 1h, or Unix"),
+    "users": ("users", "who is connected, from where, over what, since when"),
+    "rooms": ("rooms", "every room with its mode and member count"),
+    "add room": ("add room <room1,room2,...>", "create rooms"),
+    "pending rooms": ("pending rooms <username>", "rooms a user asked to join"),
+    "accept pending": (
+        "accept pending <username> <room1,room2,...>",
+        "let a user into approval rooms",
+    ),
+    "kick": ("kick <username> <timeout> <reason>", "disconnect and refuse for 30, 10m, 2h, 1d"),
+    "unkick": ("unkick <username>", "let a kicked user back in now"),
+    "ban ip": ("ban ip <ip|network/bits> <reason>", "refuse connections from an address"),
+    "ban": ("ban <username> <reason>", "disconnect and refuse until unbanned"),
+    "unban ip": ("unban ip <ip|network/bits>", "lift an address ban"),
+    "unban": ("unban <username>", "lift a ban"),
+    "kill": ("kill <username> <reason>", "disconnect now; they may come back"),
+    "mute": ("mute <username> <timeout> [reason]", "refuse their messages for a while"),
+    "unmute": ("unmute <username>", "let them speak again"),
+    "announce": ("announce <text>", "a notice to everyone on every protocol"),
+    "op": ("op <username>", "allow them to kick (talk /kick, IRC KICK)"),
+    "deop": ("deop <username>", "take operator rights away"),
+    "whois": ("whois <username>", "everything known about a user"),
+    "stats": ("stats", "connections per protocol, messages per second, memory"),
+    "audit": ("audit [count]", "the last administrator actions (20)"),
+    "shutdown": ("shutdown", "tell everyone, save, and stop the daemon"),
+}
+
+
+class Usage(Exception):
+    """
+    The command's arguments were wrong: show its usage line.
+    """
+
+
+def _memory() -> str:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return line.split(":", 1)[1].strip() + " resident"
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return f"{peak} kB peak resident"
+
+
+class ConsoleViews:
+    """
+    Argument checking and the commands that only look.
+
+    @ivar who: the administrator's name, for the audit trail.
+    """
+
+    def __init__(self, service: ChatService, who: str) -> None:
+        self.service = service
+        self.moderation = service.moderation
+        self.who = who
+
+    # Argument helpers
+
+    @staticmethod
+    def _split(rest: str, count: int, tail: str = "") -> list[str]:
+        """
+        C{count} words, plus the rest of the line when C{tail} names it
+        (C{"required"} or C{"optional"}).
+        """
+        words = rest.split(None, count) if tail else rest.split()
+        if len(words) < count or (tail == "required" and len(words) == count):
+            raise Usage("")
+        if not tail and len(words) > count:
+            raise Usage("too many arguments")
+        return words + [""] * (tail == "optional" and len(words) == count)
+
+    @staticmethod
+    def _nick(text: str) -> str:
+        nick = normalize(text)
+        if not isValidName(nick):
+            raise Usage(f"{text!r} is not a nickname")
+        return nick
+
+    @staticmethod
+    def _duration(text: str) -> int:
+        try:
+            return parseDuration(text)
+        except ValueError:
+            raise Usage(f"{text!r} is not a timeout like 30, 10m, 2h or 1d") from None
+
+    def _rooms(self, text: str) -> list[str]:
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        if not names:
+            raise Usage("no room names")
+        for name in names:
+            if not isValidName(normalize(name)):
+                raise Usage(f"{name!r} is not a room name")
+        return names
+
+    def _now(self) -> float:
+        return self.moderation.clock.seconds()
+
+    # Commands that only look
+
+    def cmd_help(self, rest: str) -> str:
+        if rest:
+            entry = COMMANDS.get(rest.lower().strip())
+            if entry is None:
+                raise Usage(f"no command {rest!r}")
+            return f"{entry[0]}: {entry[1]}"
+        width = max(len(usage) for usage, _ in COMMANDS.values())
+        return "\n".join(f"{usage:<{width}}  {text}" for usage, text in COMMANDS.values())
+
+    async def cmd_messages(self, rest: str) -> str:
+        if not rest:
+            raise Usage("")
+        try:
+            since = parseTime(rest, self._now())
+        except ValueError:
+            raise Usage(f"{rest!r} is not a time") from None
+        persistence = self.service.persistence
+        if persistence is None:
+            return "this server keeps no messages (it runs without a store)"
+        found = []
+        for room, _ in self.service.rooms():
+            for message in await persistence.store.history(room, HISTORY_LIMIT):
+                if message.when >= since:
+                    found.append(message)
+        if not found:
+            return f"no room messages since {formatTime(since)} UTC"
+        found.sort(key=lambda message: message.when)
+        return "\n".join(
+            f"{formatTime(m.when)}  {m.room:<16}  {m.sender}: {line}"
+            for m in found
+            for line in m.lines
+        )
+
+    def cmd_users(self, rest: str) -> str:
+        self._split(rest, 0)
+        rows = []
+        for participant in self.service.connections():
+            since = self.moderation.connectedAt(participant) or 0.0
+            rows.append((since, participant))
+        if not rows:
+            return "nobody is connected"
+        rows.sort(key=lambda row: row[0])
+        lines = [f"{'nick':<16}  {'address':<39}  {'protocol':<8}  since (UTC)"]
+        for since, p in rows:
+            lines.append(
+                f"{p.nick or '(not logged in)':<16}  {p.address:<39}  "
+                f"{p.protocolName:<8}  {formatTime(since)}"
+            )
+        return "\n".join(lines)
+
+    def cmd_rooms(self, rest: str) -> str:
+        self._split(rest, 0)
+        modeOf = self.service.roomMode
+        rooms = self.service.rooms()
+        if not rooms:
+            return "no rooms"
+        lines = [f"{'room':<16}  {'mode':<8}  members"]
+        lines += [f"{name:<16}  {modeOf(name):<8}  {count}" for name, count in rooms]
+        return "\n".join(lines)
+
+    def cmd_pending_rooms(self, rest: str) -> str:
+        (text,) = self._split(rest, 1)
+        nick = self._nick(text)
+        requests = [
+            (room, who) for room, who in self.service.pendingRequests() if key(who) == key(nick)
+        ]
+        if not requests:
+            return f"{nick} waits to enter no room"
+        name = requests[0][1]  # as they spelled it
+        return f"{name} waits to enter: {', '.join(room for room, _ in requests)}"
+
+    def cmd_whois(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        nick = self._nick(nick)
+        lines = []
+        target = self.service.find(nick)
+        if target is None:
+            lines.append(f"{nick}: not connected")
+        else:
+            since = self.moderation.connectedAt(target)
+            lines.append(
+                f"{target.nick}: connected from {target.address} over {target.protocolName}"
+                + (f" since {formatTime(since)} UTC" if since is not None else "")
+            )
+            rooms = self.service.roomsOf(target)
+            lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
+        if nick.casefold() in self.moderation.operators:
+            lines.append("operator")
+        now = self._now()
+        for kind, label in ((BAN, "banned"), (KICK, "kicked"), (MUTE, "muted")):
+            sanction = self.moderation.active(kind, nick)
+            if sanction is not None:
+                lines.append(f"{label} by {sanction.by} {describe(sanction, now)}")
+        return "\n".join(lines)
+
+    def cmd_stats(self, rest: str) -> str:
+        self._split(rest, 0)
+        connections = self.service.connections()
+        perProtocol = Counter(p.protocolName for p in connections)
+        protocols = ", ".join(f"{name} {count}" for name, count in sorted(perProtocol.items()))
+        bans = len(self.moderation.sanctions(BAN)) + len(self.moderation.sanctions(IPBAN))
+        return "\n".join(
+            [
+                f"connections: {len(connections)}" + (f" ({protocols})" if protocols else ""),
+                f"logged in: {len(self.service.users())}",
+                f"rooms: {len(self.service.rooms())}",
+                f"messages per second: {self.moderation.messagesPerSecond():.2f} (last minute)",
+                f"bans: {bans}, kicks: {len(self.moderation.sanctions(KICK))}, "
+                f"mutes: {len(self.moderation.sanctions(MUTE))}",
+                f"memory: {_memory()}",
+            ]
+        )
+
+    async def cmd_audit(self, rest: str) -> str:
+        (text,) = self._split(rest, 1) if rest else ["20"]
+        if not text.isdigit() or not 0 < int(text) <= 1000:
+            raise Usage(f"{text!r} is not a count from 1 to 1000")
+        entries = await self.moderation.lastAudit(int(text))
+        if not entries:
+            return "no administrator actions recorded"
+        return "\n".join(f"{formatTime(e.at)}  {e.who:<12}  {e.what}" for e in entries)

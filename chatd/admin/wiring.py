@@ -1,0 +1,173 @@
+# -*- test-case-name: tests.test_admin_wiring -*-
+"""
+The administration side of C{twistd chatd}: its options and the services
+they add to the daemon's tree (the moderation store, the telnet and SSH
+consoles, the manhole and the terminal console).
+
+C{chatd.tap} only adds L{OPTIONS} and L{FLAGS} to its own and calls
+L{addAdminServices}; everything else about administration is decided here.
+The files go in C{--data-dir}, which the storage options define.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from twisted.application import strports
+from twisted.application.service import MultiService, Service
+from twisted.cred.portal import Portal
+from twisted.internet.defer import Deferred
+from twisted.internet.stdio import StandardIO
+from twisted.logger import Logger
+
+from chatd.admin.commands import AdminConsole, consoleFactory
+from chatd.admin.credentials import AdminChecker, readPasswords
+from chatd.admin.manhole import manholeFactory
+from chatd.admin.shell import ConsoleLineProtocol
+from chatd.admin.ssh import consoleSSHFactory, hostKey
+from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
+from chatd.moderation import Moderation
+from chatd.modstore import IModerationStore, SQLiteModerationStore
+from chatd.service import ChatService
+
+#: Seconds between C{shutdown} and the reactor stopping: users get the notice.
+SHUTDOWN_GRACE = 1.0
+MODERATION_DB = "moderation.sqlite"
+PASSWORDS = "admin-passwords"
+
+log = Logger()
+
+
+def adminEndpoint(description: str) -> str:
+    """
+    A bare port number means that port on 127.0.0.1 (admin listeners are
+    local unless said otherwise); C{""} or C{off} switches the listener off.
+    """
+    if description.lower() in ("", "off", "none"):
+        return ""
+    if description.isdigit():
+        return f"tcp:{description}:interface=127.0.0.1"
+    return description
+
+
+OPTIONS: list[Any] = [
+    [
+        "admin",
+        None,
+        "tcp:2300:interface=127.0.0.1",
+        "Moderation console over telnet (clear text: keep it local); 'off' to disable.",
+        adminEndpoint,
+    ],
+    [
+        "admin-ssh",
+        None,
+        "",
+        "Moderation console over SSH, e.g. tcp:2322:interface=127.0.0.1 (default: off).",
+        adminEndpoint,
+    ],
+    [
+        "manhole",
+        None,
+        "",
+        "Python shell in the daemon over SSH, e.g. tcp:2324:interface=127.0.0.1 (default: off).",
+        adminEndpoint,
+    ],
+    [
+        "admin-passwords",
+        None,
+        None,
+        f"File of admin argon2 hashes (default: DATA_DIR/{PASSWORDS}); see scripts/chatd-admin.",
+    ],
+]
+
+FLAGS: list[Any] = [
+    ["console", None, "Run the moderation console on this terminal (with twistd -n)."],
+]
+
+
+class RestoreModeration(Service):
+    """
+    At start, hand the moderation rules the durable store and the sanctions
+    it holds (kicks and bans survive restarts).
+    """
+
+    def __init__(self, moderation: Moderation, store: IModerationStore) -> None:
+        self.moderation = moderation
+        self.store = store
+        self.restored: Deferred[int] | None = None
+
+    def startService(self) -> None:
+        super().startService()
+        self.restored = Deferred.fromCoroutine(self.moderation.restore(self.store))
+        self.restored.addCallbacks(
+            lambda count: log.info("moderation: {count} sanctions in force", count=count),
+            lambda failure: log.failure("could not load the moderation store", failure),
+        )
+
+
+class TerminalConsole(Service):
+    """
+    The moderation console on the daemon's own standard input and output.
+    """
+
+    def __init__(self, console: AdminConsole, reactor: Any) -> None:
+        self.console = console
+        self.reactor = reactor
+        self._stdio: StandardIO | None = None
+
+    def startService(self) -> None:
+        super().startService()
+        self._stdio = StandardIO(ConsoleLineProtocol(self.console), reactor=self.reactor)
+
+    def stopService(self) -> None:
+        super().stopService()
+        if self._stdio is not None:
+            self._stdio.loseConnection()
+            self._stdio = None
+
+
+def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor: Any) -> None:
+    """
+    Add the administration services the options ask for to C{top}.
+    """
+    dataDir = Path(options["data-dir"])
+    passwords = Path(options["admin-passwords"] or dataDir / PASSWORDS)
+    store = SQLiteModerationStore(dataDir / MODERATION_DB, reactor)
+    store.setName("moderation-store")
+    store.setServiceParent(top)
+    RestoreModeration(chat.moderation, store).setServiceParent(top)
+
+    def shutdown() -> None:
+        reactor.callLater(SHUTDOWN_GRACE, reactor.stop)
+
+    makeConsole = consoleFactory(chat, shutdown)
+    checker = AdminChecker(passwords, reactor)
+    wanted = [options[name] for name in ("admin", "admin-ssh", "manhole")]
+    if any(wanted) and not readPasswords(passwords):
+        log.warn(
+            "no administrators in {path}: add one with scripts/chatd-admin",
+            path=str(passwords),
+        )
+    if options["admin"]:
+        portal = Portal(ConsoleTelnetRealm(makeConsole), [checker])
+        factory = AdminTelnetFactory(portal)
+        strports.service(options["admin"], factory, reactor=reactor).setServiceParent(top)
+    if options["admin-ssh"] or options["manhole"]:
+        key = hostKey(dataDir)
+        if options["admin-ssh"]:
+            ssh = consoleSSHFactory(makeConsole, checker, key)
+            strports.service(options["admin-ssh"], ssh, reactor=reactor).setServiceParent(top)
+        if options["manhole"]:
+            namespace = {
+                "service": chat,
+                "moderation": chat.moderation,
+                "store": None if chat.persistence is None else chat.persistence.store,
+                "moderationStore": store,
+                "listeners": top,
+                "console": makeConsole("manhole"),
+            }
+            shell = manholeFactory(namespace, checker, key)
+            strports.service(options["manhole"], shell, reactor=reactor).setServiceParent(top)
+    if options["console"]:
+        TerminalConsole(makeConsole("console"), reactor).setServiceParent(top)

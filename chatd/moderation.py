@@ -1,0 +1,345 @@
+# -*- test-case-name: tests.test_moderation -*-
+"""
+The moderation rules every front-end obeys: kicks with an expiry, bans of
+nicknames and of addresses (single IPs or CIDR networks), mutes, operators,
+and the audit trail of the administrators who set them.
+
+L{ChatService} owns one L{Moderation} and asks it at each gate (a new
+connection, a login, a message); the admin console changes it.  Time comes
+from the injected clock, so expiry is exact under C{task.Clock} in tests.
+Sanctions lapse lazily: a check compares C{until} with the clock, so no
+timer is left running, and lapsed ones are dropped from the store the next
+time they are listed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatd import errors
+from chatd.interfaces import IParticipant
+from chatd.modstore import (
+    BAN,
+    IPBAN,
+    KICK,
+    MUTE,
+    OPERATOR,
+    AuditEntry,
+    IModerationStore,
+    MemoryModerationStore,
+    Sanction,
+)
+from chatd.names import key
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+#: Seconds of message history kept for L{Moderation.messagesPerSecond}.
+RATE_WINDOW = 60
+
+
+def parseNetwork(text: str) -> Network:
+    """
+    An address or CIDR network as typed by an administrator.
+
+    @raise ValueError: C{text} is neither.
+    """
+    return ipaddress.ip_network(text.strip(), strict=False)
+
+
+def _addressOf(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return None  # a UNIX socket or a test double: no IP to match
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return parsed.ipv4_mapped
+    return parsed
+
+
+def describe(sanction: Sanction, now: float) -> str:
+    """
+    What a sanction means for its target, e.g. C{"for 9m 58s more: spam"}.
+    """
+    span = "for good" if sanction.until is None else f"for {formatSpan(sanction.until - now)} more"
+    return f"{span}: {sanction.reason}" if sanction.reason else span
+
+
+def formatSpan(seconds: float) -> str:
+    """
+    A duration for people: C{"1d 2h"}, C{"9m 58s"}, C{"3s"}.
+    """
+    left = max(0, int(seconds + 0.999))
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size or (unit == "s" and not parts):
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    return " ".join(parts[:2])
+
+
+class Moderation:
+    """
+    Who may not connect, log in or speak, and who may moderate.
+
+    @ivar operators: nickname keys allowed to moderate; the same set object
+        as the service's, so L{op} and L{deop} take effect everywhere.
+    @ivar store: where sanctions and the audit trail are kept.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        operators: set[str] | None = None,
+        store: IModerationStore | None = None,
+    ) -> None:
+        self.clock = clock
+        self.operators = operators if operators is not None else set()
+        self.store: IModerationStore = store if store is not None else MemoryModerationStore()
+        self._sanctions: dict[tuple[str, str], Sanction] = {}
+        self._connectedAt: WeakKeyDictionary[IParticipant, float] = WeakKeyDictionary()
+        self._recent: deque[list[int]] = deque()  # [second, messages], oldest first
+
+    # Start-up
+
+    async def restore(self, store: IModerationStore) -> int:
+        """
+        Use C{store} from now on and take over the sanctions it holds that
+        are still in force; return how many.
+        """
+        self.store = store
+        now = self.clock.seconds()
+        count = 0
+        for sanction in await store.loadSanctions():
+            if not sanction.activeAt(now):
+                self._persist(store.deleteSanction(sanction.kind, sanction.target))
+                continue
+            self._sanctions[(sanction.kind, sanction.target)] = sanction
+            if sanction.kind == OPERATOR:
+                self.operators.add(sanction.target)
+            count += 1
+        return count
+
+    # Gates the service calls
+
+    def admit(self, participant: IParticipant) -> None:
+        """
+        A new connection: note when it came, refuse it if its address is banned.
+
+        @raise errors.Banned: the address is in a banned network.
+        """
+        ban = self.addressBan(participant.address)
+        if ban is not None:
+            raise errors.Banned(f"your address is banned {describe(ban, self.clock.seconds())}")
+        self._connectedAt[participant] = self.clock.seconds()
+
+    def checkLogin(self, nick: str) -> None:
+        """
+        @raise errors.Banned: C{nick} is banned.
+        @raise errors.Kicked: C{nick} was kicked and the timeout has not passed.
+        """
+        now = self.clock.seconds()
+        ban = self.active(BAN, nick)
+        if ban is not None:
+            raise errors.Banned(f"you are banned {describe(ban, now)}")
+        kick = self.active(KICK, nick)
+        if kick is not None:
+            raise errors.Kicked(f"you were kicked, come back {describe(kick, now)}")
+
+    def checkSpeak(self, nick: str) -> None:
+        """
+        Count one message for L{messagesPerSecond}, unless C{nick} is muted.
+
+        @raise errors.Muted: C{nick} is muted.
+        """
+        mute = self.active(MUTE, nick)
+        if mute is not None:
+            raise errors.Muted(f"you are muted {describe(mute, self.clock.seconds())}")
+        now = int(self.clock.seconds())
+        if self._recent and self._recent[-1][0] == now:
+            self._recent[-1][1] += 1
+        else:
+            self._recent.append([now, 1])
+        while self._recent[0][0] <= now - RATE_WINDOW:
+            self._recent.popleft()
+
+    # Queries
+
+    def active(self, kind: str, target: str) -> Sanction | None:
+        """
+        The sanction of C{kind} on C{target} (a nickname, or a network for
+        L{IPBAN}) if it is in force now.
+        """
+        sanction = self._sanctions.get((kind, self._key(kind, target)))
+        if sanction is None or not sanction.activeAt(self.clock.seconds()):
+            return None
+        return sanction
+
+    def addressBan(self, address: str) -> Sanction | None:
+        """
+        The ban in force on a network that contains C{address}, if any.
+        """
+        parsed = _addressOf(address)
+        if parsed is None:
+            return None
+        for sanction in self.sanctions(IPBAN):
+            if parsed in parseNetwork(sanction.target):
+                return sanction
+        return None
+
+    def sanctions(self, kind: str | None = None) -> list[Sanction]:
+        """
+        Sanctions in force, of C{kind} or all, oldest first; lapsed ones are
+        forgotten here (and in the store).
+        """
+        now = self.clock.seconds()
+        for lapsed in [s for s in self._sanctions.values() if not s.activeAt(now)]:
+            self._drop(lapsed.kind, lapsed.target)
+        found = [s for s in self._sanctions.values() if kind is None or s.kind == kind]
+        return sorted(found, key=lambda s: s.at)
+
+    def connectedAt(self, participant: IParticipant) -> float | None:
+        """
+        When C{participant} connected (Unix time), if it was admitted here.
+        """
+        return self._connectedAt.get(participant)
+
+    def messagesPerSecond(self) -> float:
+        """
+        The average rate of accepted messages over the last minute.
+        """
+        now = int(self.clock.seconds())
+        recent = (count for when, count in self._recent if when > now - RATE_WINDOW)
+        return sum(recent) / RATE_WINDOW
+
+    # Changes (the console audits them; see L{audit})
+
+    def kick(self, nick: str, seconds: float, reason: str, by: str) -> Sanction:
+        """
+        Refuse C{nick} at login for C{seconds}.
+        """
+        return self._add(KICK, nick, reason, by, seconds)
+
+    def ban(self, nick: str, reason: str, by: str) -> Sanction:
+        """
+        Refuse C{nick} at login until unbanned.
+        """
+        return self._add(BAN, nick, reason, by, None)
+
+    def banAddress(self, network: Network, reason: str, by: str) -> Sanction:
+        """
+        Refuse connections from C{network} until unbanned.
+        """
+        return self._add(IPBAN, str(network), reason, by, None)
+
+    def mute(self, nick: str, seconds: float | None, reason: str, by: str) -> Sanction:
+        """
+        Refuse C{nick}'s messages for C{seconds} (C{None}: until unmuted).
+        """
+        return self._add(MUTE, nick, reason, by, seconds)
+
+    def op(self, nick: str, by: str) -> bool:
+        """
+        Make C{nick} an operator; C{False} if it already was one.
+        """
+        if key(nick) in self.operators:
+            return False
+        self.operators.add(key(nick))
+        self._add(OPERATOR, nick, "", by, None)
+        return True
+
+    def deop(self, nick: str) -> bool:
+        """
+        Take operator rights from C{nick}; C{False} if it had none.
+        """
+        if key(nick) not in self.operators:
+            return False
+        self.operators.discard(key(nick))
+        self._drop(OPERATOR, key(nick))
+        return True
+
+    def lift(self, kind: str, target: str) -> bool:
+        """
+        End the sanction of C{kind} on C{target}; C{False} if none was in force.
+        """
+        found = self.active(kind, target) is not None
+        self._drop(kind, self._key(kind, target))
+        return found
+
+    def audit(self, who: str, what: str) -> None:
+        """
+        Record that administrator C{who} did C{what}: in the log and the store.
+        """
+        self.log.info("admin {who}: {what}", who=who, what=what)
+        self._persist(self.store.addAudit(AuditEntry(self.clock.seconds(), who, what)))
+
+    def lastAudit(self, limit: int) -> Deferred[list[AuditEntry]]:
+        """
+        The last C{limit} audit entries, oldest first.
+        """
+        return self.store.lastAudit(limit)
+
+    # Internals
+
+    @staticmethod
+    def _key(kind: str, target: str) -> str:
+        return str(parseNetwork(target)) if kind == IPBAN else key(target)
+
+    def _add(self, kind: str, target: str, reason: str, by: str, seconds: float | None) -> Sanction:
+        now = self.clock.seconds()
+        sanction = Sanction(
+            kind,
+            self._key(kind, target),
+            target,
+            reason,
+            by,
+            now,
+            None if seconds is None else now + seconds,
+        )
+        self._sanctions[(kind, sanction.target)] = sanction
+        self._persist(self.store.saveSanction(sanction))
+        if self.onChange is not None:
+            self.onChange(kind, sanction.target, sanction)
+        return sanction
+
+    def _drop(self, kind: str, target: str) -> None:
+        if self._sanctions.pop((kind, target), None) is not None:
+            self._persist(self.store.deleteSanction(kind, target))
+            if self.onChange is not None:
+                self.onChange(kind, target, None)
+
+    def _persist(self, d: Deferred[Any]) -> None:
+        d.addErrback(lambda f: self.log.failure("moderation store failed", f))
+
+    # Replication (optional: cluster mode sets onChange)
+
+    #: Called as C{onChange(kind, target, sanction)} after a sanction is
+    #: added here, or with C{None} after one is lifted, so that other
+    #: processes can apply it too (L{replicate}).
+    onChange: Callable[[str, str, Sanction | None], None] | None = None
+
+    def replicate(self, kind: str, target: str, sanction: Sanction | None) -> None:
+        """
+        Apply a change made by another process: add (or replace) C{sanction},
+        or lift the sanction of C{kind} on C{target} when it is C{None}.
+        It is stored here, and not reported to L{onChange} again.
+        """
+        if sanction is None:
+            if self._sanctions.pop((kind, target), None) is not None:
+                self._persist(self.store.deleteSanction(kind, target))
+            if kind == OPERATOR:
+                self.operators.discard(target)
+            return
+        self._sanctions[(kind, target)] = sanction
+        self._persist(self.store.saveSanction(sanction))
+        if kind == OPERATOR:
+            self.operators.add(target)

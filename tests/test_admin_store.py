@@ -1,0 +1,119 @@
+"""
+The console's commands that need the chat store (persistence): stored
+rooms, approval requests and message history, in memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd import errors
+from chatd.accounts import Accounts, PasswordChecker
+from chatd.admin.commands import AdminConsole
+from chatd.service import ChatService
+from chatd.storage.memory import MemoryChatStore
+from chatd.testing import RecordingParticipant
+
+START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
+
+
+def inline(f: Any, *args: Any) -> Deferred[Any]:
+    return maybeDeferred(f, *args)
+
+
+class StoreConsoleTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(START)
+        self.store = MemoryChatStore()
+        self.store.startService()
+        self.service = ChatService(
+            self.clock,
+            rooms=["lobby"],
+            store=self.store,
+            accounts=Accounts(self.store, self.clock, PasswordChecker(runInThread=inline)),
+        )
+        self.service.startService()
+        self.console = AdminConsole(self.service, "root")
+
+    def run_(self, line: str) -> str:
+        reply: str = self.successResultOf(self.console.execute(line))
+        return reply
+
+    def login(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.successResultOf(maybeDeferred(self.service.login, participant, nick))
+        self.clock.advance(0)
+        return participant
+
+    def test_roomsShowModes(self) -> None:
+        """
+        C{rooms} shows each room's mode, approval rooms included.
+        """
+        rows = {line.split()[0]: line.split()[1:] for line in self.run_("rooms").splitlines()[1:]}
+        self.assertEqual(["approval", "0"], rows["Marketing"])
+        self.assertEqual(["open", "0"], rows["Blabla"])
+
+    def test_addRoomIsStored(self) -> None:
+        """
+        With a store, C{add room} saves the room, so it outlives a restart.
+        """
+        self.assertEqual(
+            "created Direction\nBlabla: that room already exists",
+            self.run_("add room Direction,Blabla"),
+        )
+        snapshot = self.successResultOf(self.store.load())
+        self.assertIn("Direction", [room.name for room in snapshot.rooms])
+
+    def test_pendingAndAccept(self) -> None:
+        """
+        C{pending rooms} lists the approval rooms a user asked to enter;
+        C{accept pending} puts them in (each room reported), and is audited.
+        """
+        alice = self.login("alice")
+        for room in ("Marketing", "Informatique"):
+            self.assertRaises(errors.PendingApproval, self.service.enter, alice, room)
+        self.assertEqual(
+            "alice waits to enter: Informatique, Marketing", self.run_("pending rooms Alice")
+        )
+        self.assertEqual(
+            "accepted alice in Marketing\nNowhere: no such room\nBlabla: "
+            "nobody by that name waits to enter that room",
+            self.run_("accept pending alice Marketing,Nowhere,Blabla"),
+        )
+        self.assertIn("Marketing", self.service.roomsOf(alice))
+        self.assertEqual("alice waits to enter: Informatique", self.run_("pending rooms alice"))
+        [entry] = self.successResultOf(self.service.moderation.lastAudit(1))
+        self.assertEqual("accept pending alice Marketing,Nowhere,Blabla", entry.what)
+
+    def test_messages(self) -> None:
+        """
+        C{messages <time>} lists the stored room messages since then, in
+        time order, one line each; private messages are not shown.
+        """
+        alice, bob = self.login("alice"), self.login("bob")
+        for person in (alice, bob):
+            self.successResultOf(maybeDeferred(self.service.enter, person, "Blabla"))
+        self.service.say(alice, "Blabla", ("early",))
+        self.clock.advance(3600)
+        self.service.say(bob, "Blabla", ("late", "two lines"))
+        self.service.tell(bob, "alice", ("secret",))
+        self.clock.advance(1)
+        self.assertEqual(
+            "2026-11-18 12:06:40  Blabla            bob: late\n"
+            "2026-11-18 12:06:40  Blabla            bob: two lines",
+            self.run_("messages 30m"),
+        )
+        everything = self.run_("messages 2026-11-18 11:00")
+        self.assertTrue(
+            everything.startswith("2026-11-18 11:06:40  Blabla            alice: early")
+        )
+        self.assertNotIn("secret", everything)
+        self.assertEqual(
+            "no room messages since 2026-11-18 12:06:41 UTC", self.run_(f"messages {START + 3601}")
+        )

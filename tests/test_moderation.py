@@ -1,0 +1,278 @@
+"""
+Tests for L{chatd.moderation}: the rules, their expiry on the clock, and the
+service enforcing them for every front-end.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd import errors
+from chatd.events import RoomMessage
+from chatd.moderation import Moderation, formatSpan, parseNetwork
+from chatd.modstore import BAN, IPBAN, KICK, OPERATOR, MemoryModerationStore, Sanction
+from chatd.service import ChatService
+from chatd.testing import RecordingParticipant
+
+
+class ModerationRulesTests(SynchronousTestCase):
+    """
+    L{Moderation} on its own.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_000_000)
+        self.store = MemoryModerationStore()
+        self.moderation = Moderation(self.clock, set(), self.store)
+
+    def test_kickExpires(self) -> None:
+        """
+        A kicked nickname is refused at login, in any case, until exactly the
+        timeout has passed.
+        """
+        self.moderation.kick("Bob", 600, "spam", "root")
+        self.clock.advance(599)
+        error = self.assertRaises(errors.Kicked, self.moderation.checkLogin, "bob")
+        self.assertIn("1s more: spam", error.text)
+        self.clock.advance(1)
+        self.moderation.checkLogin("bob")
+
+    def test_banLastsUntilLifted(self) -> None:
+        """
+        A ban has no end; lifting it lets the nickname in again.
+        """
+        self.moderation.ban("bob", "abuse", "root")
+        self.clock.advance(10 * 365 * 86400)
+        self.assertRaises(errors.Banned, self.moderation.checkLogin, "BOB")
+        self.assertTrue(self.moderation.lift(BAN, "Bob"))
+        self.moderation.checkLogin("bob")
+        self.assertFalse(self.moderation.lift(BAN, "bob"))
+
+    def test_muteExpires(self) -> None:
+        """
+        A muted nickname may not speak until its mute lapses.
+        """
+        self.moderation.mute("bob", 30, "", "root")
+        self.assertRaises(errors.Muted, self.moderation.checkSpeak, "bob")
+        self.moderation.checkSpeak("alice")
+        self.clock.advance(30)
+        self.moderation.checkSpeak("bob")
+
+    def test_addressBans(self) -> None:
+        """
+        A ban on an address or a CIDR network refuses addresses inside it,
+        IPv4-mapped IPv6 forms included, and nothing outside it.
+        """
+        self.moderation.banAddress(parseNetwork("10.1.0.0/16"), "bots", "root")
+        self.moderation.banAddress(parseNetwork("2001:db8::1"), "one", "root")
+        for address in ("10.1.2.3", "::ffff:10.1.9.9", "2001:db8::1"):
+            self.assertIsNotNone(self.moderation.addressBan(address), address)
+        for address in ("10.2.0.1", "2001:db8::2", "127.0.0.1", "not-an-ip", ""):
+            self.assertIsNone(self.moderation.addressBan(address), address)
+        self.assertTrue(self.moderation.lift(IPBAN, "10.1.0.0/16"))
+        self.assertIsNone(self.moderation.addressBan("10.1.2.3"))
+
+    def test_sanctionsPersist(self) -> None:
+        """
+        Sanctions are saved as set and deleted when lifted or found lapsed.
+        """
+        self.moderation.kick("bob", 10, "r", "root")
+        self.moderation.ban("eve", "r", "root")
+        self.assertEqual({(KICK, "bob"), (BAN, "eve")}, set(self.store.sanctions))
+        self.moderation.lift(BAN, "eve")
+        self.clock.advance(10)
+        self.assertEqual([], self.moderation.sanctions())
+        self.assertEqual({}, self.store.sanctions)
+
+    def test_restore(self) -> None:
+        """
+        A new L{Moderation} restored from a store enforces what is still in
+        force, operators included, and drops what has lapsed.
+        """
+        now = self.clock.seconds()
+        self.store.sanctions = {
+            (KICK, "bob"): Sanction(KICK, "bob", "Bob", "r", "root", now - 10, now + 50),
+            (KICK, "old"): Sanction(KICK, "old", "old", "r", "root", now - 10, now - 1),
+            (OPERATOR, "carol"): Sanction(OPERATOR, "carol", "Carol", "", "root", now),
+        }
+        operators: set[str] = set()
+        fresh = Moderation(self.clock, operators)
+        restored: Deferred[int] = Deferred.fromCoroutine(fresh.restore(self.store))
+        self.assertEqual(2, self.successResultOf(restored))
+        self.assertRaises(errors.Kicked, fresh.checkLogin, "bob")
+        fresh.checkLogin("old")
+        self.assertEqual({"carol"}, operators)
+        self.assertNotIn((KICK, "old"), self.store.sanctions)
+        self.clock.advance(50)
+        fresh.checkLogin("bob")
+
+    def test_operators(self) -> None:
+        """
+        L{Moderation.op} and L{Moderation.deop} change the shared operator
+        set and report whether anything changed.
+        """
+        self.assertTrue(self.moderation.op("Carol", "root"))
+        self.assertFalse(self.moderation.op("carol", "root"))
+        self.assertEqual({"carol"}, self.moderation.operators)
+        self.assertTrue(self.moderation.deop("CAROL"))
+        self.assertFalse(self.moderation.deop("carol"))
+        self.assertEqual({}, self.store.sanctions)
+
+    def test_messagesPerSecond(self) -> None:
+        """
+        The message rate is the last minute's accepted messages over 60 s.
+        """
+        for _ in range(60):
+            self.moderation.checkSpeak("alice")
+        self.clock.advance(30)
+        for _ in range(60):
+            self.moderation.checkSpeak("bob")
+        self.assertEqual(2.0, self.moderation.messagesPerSecond())
+        self.clock.advance(30)
+        self.assertEqual(1.0, self.moderation.messagesPerSecond())
+        self.clock.advance(30)
+        self.assertEqual(0.0, self.moderation.messagesPerSecond())
+
+    def test_audit(self) -> None:
+        """
+        Audit entries are kept in the store with who, what and when.
+        """
+        self.moderation.audit("root", "kick bob 10m spam")
+        [entry] = self.successResultOf(self.moderation.lastAudit(5))
+        self.assertEqual(
+            ("root", "kick bob 10m spam", 1_000_000), (entry.who, entry.what, entry.at)
+        )
+
+    def test_formatSpan(self) -> None:
+        """
+        Durations are shown in their two largest units, rounded up.
+        """
+        self.assertEqual(
+            ["0s", "1s", "1m 30s", "2h", "1d 1h", "1m"],
+            [formatSpan(s) for s in (0, 0.2, 90, 7200, 90000, 59.5)],
+        )
+
+
+class ServiceEnforcementTests(SynchronousTestCase):
+    """
+    L{ChatService} asks its L{Moderation} at each gate, for every front-end.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock, rooms=["lobby"], operators=["Oper"])
+        self.moderation = self.service.moderation
+
+    def login(self, nick: str, address: str = "127.0.0.1") -> RecordingParticipant:
+        participant = RecordingParticipant(address)
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def test_bannedAddressRefused(self) -> None:
+        """
+        A connection from a banned network is refused before login.
+        """
+        self.moderation.banAddress(parseNetwork("192.0.2.0/24"), "abuse", "root")
+        self.assertRaises(errors.Banned, self.service.connect, RecordingParticipant("192.0.2.7"))
+        self.assertEqual([], self.service.connections())
+        self.service.connect(RecordingParticipant("198.51.100.1"))
+
+    def test_kickedLoginRefused(self) -> None:
+        """
+        A kicked nickname cannot log in until the kick lapses.
+        """
+        self.moderation.kick("bob", 5, "calm down", "root")
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.assertRaises(errors.Kicked, self.service.login, participant, "Bob")
+        self.assertIsNone(participant.nick)
+        self.clock.advance(5)
+        self.assertEqual("Bob", self.service.login(participant, "Bob"))
+
+    def test_mutedCannotSpeak(self) -> None:
+        """
+        A muted user's room and private messages are refused; others are not.
+        """
+        bob, alice = self.login("bob"), self.login("alice")
+        for person in (bob, alice):
+            self.service.enter(person, "lobby")
+        self.moderation.mute("bob", 60, "", "root")
+        self.assertRaises(errors.Muted, self.service.say, bob, "lobby", ("hi",))
+        self.assertRaises(errors.Muted, self.service.tell, bob, "alice", ("hi",))
+        self.service.say(alice, "lobby", ("hi",))
+        self.clock.advance(60)
+        self.service.say(bob, "lobby", ("back",))
+        heardByBob = [e.lines for e in bob.events if isinstance(e, RoomMessage)]
+        heardByAlice = [e.lines for e in alice.events if isinstance(e, RoomMessage)]
+        self.assertEqual(([("hi",)], [("back",)]), (heardByBob, heardByAlice))
+
+    def test_operatorsShared(self) -> None:
+        """
+        C{--operators} fill the moderation's operator set, and op/deop
+        change who the service lets kick.
+        """
+        oper, carol = self.login("oper"), self.login("carol")
+        self.assertTrue(self.service.isOperator(oper))
+        self.assertFalse(self.service.isOperator(carol))
+        self.moderation.op("Carol", "root")
+        self.assertTrue(self.service.isOperator(carol))
+        self.moderation.deop("oper")
+        self.assertFalse(self.service.isOperator(oper))
+
+    def test_endSession(self) -> None:
+        """
+        L{ChatService.endSession} frees the nickname, tells the room why, and
+        hands the participant the error.
+        """
+        bob, alice = self.login("bob"), self.login("alice")
+        for person in (bob, alice):
+            self.service.enter(person, "lobby")
+        error = errors.Killed("killed by root: flooding")
+        self.service.endSession(bob, error)
+        self.assertIs(error, bob.disconnectedWith)
+        self.assertIsNone(self.service.find("bob"))
+        self.assertEqual("killed by root: flooding", alice.events[-1].reason)  # type: ignore[attr-defined]
+        self.assertNotIn(bob, self.service.connections())
+
+    def test_connectedAt(self) -> None:
+        """
+        The moderation notes when each connection was admitted.
+        """
+        self.clock.advance(42)
+        bob = self.login("bob")
+        self.assertEqual(42, self.moderation.connectedAt(bob))
+
+
+class ReplicationTests(SynchronousTestCase):
+    """
+    C{onChange} reports each sanction added or lifted; C{replicate} applies
+    another process's change without reporting it again.
+    """
+
+    def test_changesReportedAndReplicated(self) -> None:
+        clock = Clock()
+        here, there = Moderation(clock), Moderation(clock)
+        seen: list[tuple[str, str, Sanction | None]] = []
+        here.onChange = lambda kind, target, sanction: seen.append((kind, target, sanction))
+        there.onChange = lambda kind, target, sanction: self.fail("replicated change reported")
+        here.ban("Mallory", "spam", "root")
+        here.op("Olga", "root")
+        here.lift(BAN, "mallory")
+        here.deop("olga")
+        self.assertEqual(
+            [(kind, target, sanction is not None) for kind, target, sanction in seen],
+            [(BAN, "mallory", True), (OPERATOR, "olga", True), (BAN, "mallory", False)]
+            + [(OPERATOR, "olga", False)],
+        )
+        for kind, target, sanction in seen[:2]:
+            there.replicate(kind, target, sanction)
+        self.assertRaises(errors.Banned, there.checkLogin, "MALLORY")
+        self.assertIn("olga", there.operators)
+        for kind, target, sanction in seen[2:]:
+            there.replicate(kind, target, sanction)
+        there.checkLogin("mallory")
+        self.assertNotIn("olga", there.operators)
