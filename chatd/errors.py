@@ -115,3 +115,7 @@ class Muted(ChatError):
 
 class Killed(ChatError):
     code, reason = 27, "an administrator ended your session"
+
+
+class ClusterUnavailable(ServerFull):
+    reason = "the chat is briefly unreachable, try again in a moment"

@@ -290,3 +290,54 @@ class IChatService(Interface):
 
         @raise NoSuchGroup: there is no such room.
         """
+
+
+class IChatObserver(Interface):
+    """
+    Optional: told of every change the service makes to who is logged in
+    and who is in which room, after it is made, and asked before a nickname
+    is given; e.g. to keep other processes' copies of the chat in step
+    (chatd's cluster mode).  Set as C{ChatService.observer}.
+    """
+
+    def claimNick(participant: IParticipant, nick: str) -> Any:
+        """
+        C{participant} is about to get C{nick} (login or rename): a
+        L{Deferred} that fires to allow it or fails with a
+        L{chatd.errors.ChatError} to refuse it.
+        """
+
+    def releaseNick(participant: IParticipant, nick: str) -> None:
+        """
+        A claimed C{nick} was not given after all (the login failed).
+        """
+
+    def loggedIn(participant: IParticipant) -> None:
+        """
+        C{participant} logged in as C{participant.nick}.
+        """
+
+    def loggedOut(participant: IParticipant, nick: str, reason: str) -> None:
+        """
+        C{participant}, logged in as C{nick}, disconnected; it has left its rooms.
+        """
+
+    def renamed(participant: IParticipant, old: str) -> None:
+        """
+        C{participant}, formerly C{old}, is called C{participant.nick} now.
+        """
+
+    def entered(participant: IParticipant, room: str) -> None:
+        """
+        C{participant} entered C{room} (its display name).
+        """
+
+    def left(participant: IParticipant, room: str) -> None:
+        """
+        C{participant} left C{room} by choice.
+        """
+
+    def roomCreated(participant: IParticipant, room: str) -> None:
+        """
+        C{participant} created C{room}.
+        """

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -306,11 +307,39 @@ class Moderation:
         )
         self._sanctions[(kind, sanction.target)] = sanction
         self._persist(self.store.saveSanction(sanction))
+        if self.onChange is not None:
+            self.onChange(kind, sanction.target, sanction)
         return sanction
 
     def _drop(self, kind: str, target: str) -> None:
         if self._sanctions.pop((kind, target), None) is not None:
             self._persist(self.store.deleteSanction(kind, target))
+            if self.onChange is not None:
+                self.onChange(kind, target, None)
 
     def _persist(self, d: Deferred[Any]) -> None:
         d.addErrback(lambda f: self.log.failure("moderation store failed", f))
+
+    # Replication (optional: cluster mode sets onChange)
+
+    #: Called as C{onChange(kind, target, sanction)} after a sanction is
+    #: added here, or with C{None} after one is lifted, so that other
+    #: processes can apply it too (L{replicate}).
+    onChange: Callable[[str, str, Sanction | None], None] | None = None
+
+    def replicate(self, kind: str, target: str, sanction: Sanction | None) -> None:
+        """
+        Apply a change made by another process: add (or replace) C{sanction},
+        or lift the sanction of C{kind} on C{target} when it is C{None}.
+        It is stored here, and not reported to L{onChange} again.
+        """
+        if sanction is None:
+            if self._sanctions.pop((kind, target), None) is not None:
+                self._persist(self.store.deleteSanction(kind, target))
+            if kind == OPERATOR:
+                self.operators.discard(target)
+            return
+        self._sanctions[(kind, target)] = sanction
+        self._persist(self.store.saveSanction(sanction))
+        if kind == OPERATOR:
+            self.operators.add(target)

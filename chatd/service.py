@@ -8,11 +8,11 @@ protocol into these calls and the events back into their wire protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
@@ -20,7 +20,7 @@ from zope.interface import implementer
 from chatd import errors
 from chatd.accounts import Accounts
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IChatService, IParticipant
+from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.metrics import ChatStats
 from chatd.moderation import Moderation
 from chatd.names import isValidName, key, normalize
@@ -142,6 +142,8 @@ class ChatService(Service):
             self._removeMember(room, nick, reason)
         del self._users[key(nick)]
         self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
+        if self.observer is not None:
+            self.observer.loggedOut(participant, nick, reason)
 
     def login(self, participant: IParticipant, nick: str, password: str | None = None) -> Any:
         """
@@ -158,6 +160,10 @@ class ChatService(Service):
         self.moderation.checkLogin(nick)
         if key(nick) in self._users:
             raise errors.NickTaken()
+        if self.observer is not None:
+            return self._claimThen(
+                participant, nick, self._loginClaimed, participant, nick, password
+            )
         if self.persistence is not None:
             return self.persistence.login(participant, nick, password)
         return self._admit(participant, nick)
@@ -172,9 +178,11 @@ class ChatService(Service):
             address=participant.address,
             protocol=participant.protocolName,
         )
+        if self.observer is not None:
+            self.observer.loggedIn(participant)
         return nick
 
-    def rename(self, participant: IParticipant, nick: str) -> str:
+    def rename(self, participant: IParticipant, nick: str) -> Any:
         old = self._requireLogin(participant)
         nick = normalize(nick)
         if not isValidName(nick):
@@ -184,6 +192,11 @@ class ChatService(Service):
             raise errors.NickTaken()
         if self.persistence is not None:
             self.persistence.checkRename(old, nick)
+        if self.observer is not None and key(nick) != key(old):
+            return self._claimThen(participant, nick, self._renameClaimed, participant, old, nick)
+        return self._rename(participant, old, nick)
+
+    def _rename(self, participant: IParticipant, old: str, nick: str) -> str:
         del self._users[key(old)]
         self._users[key(nick)] = participant
         participant.nick = nick
@@ -197,6 +210,8 @@ class ChatService(Service):
         now = self._now()
         for member, rooms in audience.items():
             member.renamed(Rename(old, nick, tuple(rooms), now))
+        if self.observer is not None:
+            self.observer.renamed(participant, old)
         return nick
 
     # Rooms
@@ -204,6 +219,8 @@ class ChatService(Service):
     def createRoom(self, participant: IParticipant, room: str) -> Any:
         self._requireLogin(participant)
         created = self._addRoom(room)
+        if self.observer is not None:
+            self.observer.roomCreated(participant, created.name)
         if self.persistence is not None:
             return self.persistence.roomCreated(created)
         return created.name
@@ -229,12 +246,16 @@ class ChatService(Service):
             member.membershipChanged(event)
         target.members[key(nick)] = participant
         self._joined[participant].append(target)
+        if self.observer is not None:
+            self.observer.entered(participant, target.name)
 
     def leave(self, participant: IParticipant, room: str) -> Any:
         nick = self._requireLogin(participant)
         target = self._memberRoom(participant, room)
         self._joined[participant].remove(target)
         self._removeMember(target, nick, "")
+        if self.observer is not None:
+            self.observer.left(participant, target.name)
         if self.persistence is not None:
             return self.persistence.left(nick, target)
         return target.name
@@ -452,3 +473,107 @@ class ChatService(Service):
 
     def topic(self, room: str) -> str:
         return self._room(room).settings.topic
+
+    # An observer (optional: cluster mode sets one) and participants served
+    # by another process, whose actions were checked where they were made.
+
+    observer: IChatObserver | None = None
+
+    def _claimThen(
+        self, participant: IParticipant, nick: str, then: Callable[..., Any], *args: Any
+    ) -> Deferred[Any]:
+        """
+        Ask the observer for C{nick}, then C{then(*args)}; a claim that
+        ends up unused is given back.
+        """
+        observer = self.observer
+        assert observer is not None
+
+        def claimed(_: object) -> Deferred[Any]:
+            def unused(failure: Any) -> Any:
+                observer.releaseNick(participant, nick)
+                return failure
+
+            return maybeDeferred(then, *args).addErrback(unused)
+
+        return maybeDeferred(observer.claimNick, participant, nick).addCallback(claimed)
+
+    def _loginClaimed(self, participant: IParticipant, nick: str, password: str | None) -> Any:
+        if participant not in self._connections or participant in self._joined:
+            raise errors.NotLoggedIn("the connection closed during login")
+        if key(nick) in self._users:
+            raise errors.NickTaken()
+        if self.persistence is not None:
+            return self.persistence.login(participant, nick, password)
+        return self._admit(participant, nick)
+
+    def _renameClaimed(self, participant: IParticipant, old: str, nick: str) -> str:
+        if participant.nick != old or participant not in self._joined:
+            raise errors.NotLoggedIn("the connection closed during the rename")
+        holder = self._users.get(key(nick))
+        if holder is not None and holder is not participant:
+            raise errors.NickTaken()
+        return self._rename(participant, old, nick)
+
+    def admitRemote(self, participant: IParticipant, nick: str) -> str:
+        """
+        Log in a participant connected to another process, where the name
+        was claimed and any password checked.
+
+        @raise NickTaken: someone here has the name.
+        """
+        nick = normalize(nick)
+        if key(nick) in self._users:
+            raise errors.NickTaken()
+        return self._admit(participant, nick)
+
+    def ensureRoom(self, room: str) -> str:
+        """
+        The display name of C{room}, created here first if another process
+        created it.
+        """
+        try:
+            return self._room(room).name
+        except errors.NoSuchGroup:
+            return self._addRoom(room).name
+
+    def enterRemote(self, participant: IParticipant, room: str) -> None:
+        """
+        Put a participant served by another process in C{room} (created if
+        need be), where its entry was already checked; members here are told.
+        """
+        nick = self._requireLogin(participant)
+        target = self._room(self.ensureRoom(room))
+        if key(nick) in target.members:
+            return
+        event = Membership(target.name, nick, True, self._now())
+        for member in target.members.values():
+            member.membershipChanged(event)
+        target.members[key(nick)] = participant
+        self._joined[participant].append(target)
+
+    def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
+        """
+        Take a participant served by another process out of C{room} (where
+        its leaving was already recorded); members here are told.
+        """
+        nick = self._requireLogin(participant)
+        target = self._rooms.get(key(room))
+        if target is None or target not in self._joined[participant]:
+            return
+        self._joined[participant].remove(target)
+        self._removeMember(target, nick, reason)
+
+    def renameRemote(self, participant: IParticipant, nick: str) -> str:
+        """
+        Rename a participant served by another process, where the new name
+        was claimed and checked; members of its rooms here are told.
+
+        @raise NickTaken: someone else here has the name.
+        """
+        old = self._requireLogin(participant)
+        nick = normalize(nick)
+        holder = self._users.get(key(nick))
+        if holder is not None and holder is not participant:
+            raise errors.NickTaken()
+        return self._rename(participant, old, nick)

@@ -37,6 +37,17 @@ def _optionalInt(value: str) -> int | None:
     return number or None
 
 
+def _clusterURL(value: str) -> str:
+    from importlib.util import find_spec
+
+    from chatd.cluster.address import RedisAddress
+
+    RedisAddress.fromURL(value)
+    if find_spec("txredisapi") is None:
+        raise ValueError("cluster mode needs txredisapi: pip install -e '.[cluster]'")
+    return value
+
+
 def _names(value: str) -> list[str]:
     return [name for name in value.split(",") if name]
 
@@ -154,6 +165,13 @@ class Options(usage.Options):
             float,
         ],
         *admin.OPTIONS,
+        [
+            "cluster",
+            None,
+            None,
+            "Join the cluster on this Redis, redis://host:port/db (docs/CLUSTER.md).",
+            _clusterURL,
+        ],
     ]
     optFlags: list[Any] = [*admin.FLAGS]
 
@@ -165,6 +183,11 @@ class Options(usage.Options):
             raise usage.UsageError("--flood-rate must be positive")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
+        if self["cluster"] and self["db"]:
+            raise usage.UsageError(
+                "--cluster nodes cannot share a --db yet (the store numbers messages per"
+                " process): give each node its own --data-dir; see docs/CLUSTER.md"
+            )
 
 
 def lineLimits(options: Options) -> dict[str, Any]:
@@ -241,4 +264,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         )
         strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
     admin.addAdminServices(top, options, chat, reactor)
+    if options["cluster"]:
+        from chatd.cluster.node import ClusterNode
+
+        ClusterNode(chat, options["cluster"], reactor).setServiceParent(top)
     return top

@@ -245,3 +245,34 @@ class ServiceEnforcementTests(SynchronousTestCase):
         self.clock.advance(42)
         bob = self.login("bob")
         self.assertEqual(42, self.moderation.connectedAt(bob))
+
+
+class ReplicationTests(SynchronousTestCase):
+    """
+    C{onChange} reports each sanction added or lifted; C{replicate} applies
+    another process's change without reporting it again.
+    """
+
+    def test_changesReportedAndReplicated(self) -> None:
+        clock = Clock()
+        here, there = Moderation(clock), Moderation(clock)
+        seen: list[tuple[str, str, Sanction | None]] = []
+        here.onChange = lambda kind, target, sanction: seen.append((kind, target, sanction))
+        there.onChange = lambda kind, target, sanction: self.fail("replicated change reported")
+        here.ban("Mallory", "spam", "root")
+        here.op("Olga", "root")
+        here.lift(BAN, "mallory")
+        here.deop("olga")
+        self.assertEqual(
+            [(kind, target, sanction is not None) for kind, target, sanction in seen],
+            [(BAN, "mallory", True), (OPERATOR, "olga", True), (BAN, "mallory", False)]
+            + [(OPERATOR, "olga", False)],
+        )
+        for kind, target, sanction in seen[:2]:
+            there.replicate(kind, target, sanction)
+        self.assertRaises(errors.Banned, there.checkLogin, "MALLORY")
+        self.assertIn("olga", there.operators)
+        for kind, target, sanction in seen[2:]:
+            there.replicate(kind, target, sanction)
+        there.checkLogin("mallory")
+        self.assertNotIn("olga", there.operators)

@@ -4,13 +4,15 @@ Tests for L{chatd.service.ChatService}: the rules every front-end shares.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from chatd import errors
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IChatService, IParticipant
+from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
 
@@ -280,3 +282,155 @@ class InviteTests(SynchronousTestCase):
         self.service._room("lobby").settings.topic = "all welcome"
         self.assertEqual(self.service.topic("lobby"), "all welcome")
         self.assertRaises(errors.NoSuchGroup, self.service.topic, "nope")
+
+
+@implementer(IChatObserver)
+class RecordingObserver:
+    """
+    An observer that records what it is told and holds each nickname claim
+    until the test fires or fails it.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+        self.claims: dict[str, Deferred[None]] = {}
+
+    def claimNick(self, participant: IParticipant, nick: str) -> Deferred[None]:
+        self.calls.append(("claim", nick))
+        d = self.claims[nick] = Deferred()
+        return d
+
+    def releaseNick(self, participant: IParticipant, nick: str) -> None:
+        self.calls.append(("release", nick))
+
+    def loggedIn(self, participant: IParticipant) -> None:
+        self.calls.append(("in", participant.nick))
+
+    def loggedOut(self, participant: IParticipant, nick: str, reason: str) -> None:
+        self.calls.append(("out", nick, reason))
+
+    def renamed(self, participant: IParticipant, old: str) -> None:
+        self.calls.append(("renamed", old, participant.nick))
+
+    def entered(self, participant: IParticipant, room: str) -> None:
+        self.calls.append(("entered", participant.nick, room))
+
+    def left(self, participant: IParticipant, room: str) -> None:
+        self.calls.append(("left", participant.nick, room))
+
+    def roomCreated(self, participant: IParticipant, room: str) -> None:
+        self.calls.append(("created", room))
+
+
+class ObserverTests(SynchronousTestCase):
+    """
+    The optional L{IChatObserver}: asked before a name is given, told of
+    every change after it is made.
+    """
+
+    def setUp(self) -> None:
+        self.service = ChatService(Clock(), rooms=["lobby"])
+        self.observer = RecordingObserver()
+        self.service.observer = self.observer
+        verifyObject(IChatObserver, self.observer)
+
+    def connected(self) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        return participant
+
+    def login(self, nick: str) -> RecordingParticipant:
+        participant = self.connected()
+        d = self.service.login(participant, nick)
+        self.observer.claims[nick].callback(None)
+        self.successResultOf(d)
+        return participant
+
+    def test_loginWaitsForClaim(self) -> None:
+        """
+        A login completes only once the observer granted the name; a
+        refused claim refuses the login.
+        """
+        alice = self.connected()
+        d = self.service.login(alice, "alice")
+        self.assertNoResult(d)
+        self.assertIsNone(self.service.find("alice"))
+        self.observer.claims["alice"].callback(None)
+        self.assertEqual(self.successResultOf(d), "alice")
+        bob = self.connected()
+        d = self.service.login(bob, "bob")
+        self.observer.claims["bob"].errback(errors.NickTaken())
+        self.failureResultOf(d, errors.NickTaken)
+        self.assertIsNone(bob.nick)
+        self.assertEqual(
+            self.observer.calls, [("claim", "alice"), ("in", "alice"), ("claim", "bob")]
+        )
+
+    def test_unusedClaimReleased(self) -> None:
+        """
+        A name claimed for a connection that closed meanwhile is given back.
+        """
+        alice = self.connected()
+        d = self.service.login(alice, "alice")
+        self.service.disconnect(alice)
+        self.observer.claims["alice"].callback(None)
+        self.failureResultOf(d, errors.NotLoggedIn)
+        self.assertIsNone(self.service.find("alice"))
+        self.assertEqual(self.observer.calls[-1], ("release", "alice"))
+
+    def test_changesReported(self) -> None:
+        """
+        Entering, leaving, creating rooms, renaming and disconnecting are
+        reported after they happen.
+        """
+        alice = self.login("alice")
+        self.service.createRoom(alice, "dev")
+        self.service.enter(alice, "dev")
+        self.service.leave(alice, "dev")
+        d = self.service.rename(alice, "alicia")
+        self.observer.claims["alicia"].callback(None)
+        self.successResultOf(d)
+        self.service.rename(alice, "ALICIA")  # same name: nothing to claim
+        self.service.disconnect(alice, "bye")
+        self.assertEqual(
+            self.observer.calls[2:],
+            [
+                ("created", "dev"),
+                ("entered", "alice", "dev"),
+                ("left", "alice", "dev"),
+                ("claim", "alicia"),
+                ("renamed", "alice", "alicia"),
+                ("renamed", "alicia", "ALICIA"),
+                ("out", "ALICIA", "bye"),
+            ],
+        )
+
+    def test_remoteParticipants(self) -> None:
+        """
+        A participant served elsewhere is admitted and put in rooms without
+        a claim or a size limit; rooms it names are created.
+        """
+        self.service.maxGroupSize = 1
+        bob = self.login("bob")
+        self.service.enter(bob, "lobby")
+        remote = RecordingParticipant()
+        self.assertEqual(self.service.admitRemote(remote, "carol"), "carol")
+        self.service.enterRemote(remote, "lobby")
+        self.service.enterRemote(remote, "lobby")
+        self.service.enterRemote(remote, "elsewhere")
+        self.assertEqual(self.service.members(bob, "lobby"), ["bob", "carol"])
+        self.assertEqual(self.service.ensureRoom("ELSEWHERE"), "elsewhere")
+        self.assertRaises(errors.NickTaken, self.service.admitRemote, RecordingParticipant(), "Bob")
+        joined = [e for e in bob.events if isinstance(e, Membership)]
+        self.assertEqual([(e.nick, e.joined) for e in joined], [("carol", True)])
+        self.assertNotIn(("claim", "carol"), self.observer.calls)
+        self.service.leaveRemote(remote, "LOBBY", "gone")
+        self.service.leaveRemote(remote, "lobby")
+        self.service.leaveRemote(remote, "nowhere")
+        self.assertEqual(self.service.roomsOf(remote), ["elsewhere"])
+        self.assertEqual((bob.events[-1].joined, bob.events[-1].reason), (False, "gone"))  # type: ignore[attr-defined]
+        self.assertNotIn(("left", "carol", "lobby"), self.observer.calls)
+        self.assertEqual(self.service.renameRemote(remote, "Caroline"), "Caroline")
+        self.assertRaises(errors.NickTaken, self.service.renameRemote, remote, "BOB")
+        self.assertIs(self.service.find("caroline"), remote)
+        self.assertNotIn(("claim", "Caroline"), self.observer.calls)

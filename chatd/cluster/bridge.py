@@ -1,0 +1,273 @@
+# -*- test-case-name: tests.test_cluster_bridge -*-
+"""
+The bridge between one node's L{ChatService} and the cluster bus.
+
+Outwards (this module): the service tells the bridge, as its
+L{IChatObserver}, about every login, logout, rename, room entry and exit and
+new room; the bridge publishes those made by LOCAL users, and
+L{RemoteParticipant}s publish local room and private messages.  Inwards
+(L{chatd.cluster.inbound}): other nodes' events are applied to the service
+through their proxies, and their messages fanned out to local members
+directly, since those were checked (and stored) where they were sent.
+
+Whole state travels too: a node that (re)connects publishes C{hello}, and
+every node answers with a C{state} snapshot of its own users and their rooms,
+which the others reconcile their proxies with.  That heals whatever a Redis
+gap or a missed envelope lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from chatd import errors
+from chatd.cluster.address import RedisUnavailable
+from chatd.cluster.bus import Bus
+from chatd.cluster.inbound import Inbound
+from chatd.cluster.presence import Presence
+from chatd.cluster.remote import RemoteParticipant
+from chatd.events import Notice, PrivateMessage, RoomMessage
+from chatd.interfaces import IChatObserver, IParticipant
+from chatd.modstore import Sanction
+from chatd.names import key
+from chatd.service import ChatService
+
+
+@implementer(IChatObserver)
+class Bridge(Inbound):
+    """
+    Keeps one node's service and the rest of the cluster in step; it makes
+    itself the service's observer and the bus's and presence's listener.
+
+    @ivar proxies: per node, nick key -> the L{RemoteParticipant}.
+    """
+
+    log = Logger()
+
+    def __init__(self, service: ChatService, bus: Bus, presence: Presence) -> None:
+        self.service = service
+        self.bus = bus
+        self.presence = presence
+        self.clock: IReactorTime = service.clock
+        self.proxies: dict[str, dict[str, RemoteParticipant]] = {}
+        self._notices: dict[Notice, list[str]] = {}
+        for kind in (
+            "login logout rename enter leave room say tell notice disconnect mod sanction"
+            " hello state"
+        ).split():
+            bus.on(kind, getattr(self, "remote_" + kind))
+        self._moderation: list[Any] = []
+        self._gone: set[str] = set()
+        self._unknownSenders: set[tuple[str, str, str]] = set()
+        bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
+        presence.localNicks = self.localNicks
+        presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
+        service.observer = self
+        service.moderation.onChange = self.publishSanction
+
+    # Who is who
+
+    def isLocal(self, nick: str) -> bool:
+        """
+        Whether C{nick} is a user connected to this node.
+        """
+        user = self.service.find(nick)
+        return user is not None and not isinstance(user, RemoteParticipant)
+
+    def localUsers(self) -> list[IParticipant]:
+        return [u for u in self.service.users() if not isinstance(u, RemoteParticipant)]
+
+    def localNicks(self) -> list[str]:
+        return [u.nick for u in self.localUsers() if u.nick is not None]
+
+    # The service's observer: local changes go out
+
+    def claimNick(self, participant: IParticipant, nick: str) -> Deferred[None]:
+        """
+        Claim C{nick} cluster-wide before the service gives it to a local
+        participant.  Without Redis nobody can prove a name is free, so new
+        names are refused until it is back.
+        """
+        if isinstance(participant, RemoteParticipant):
+            return succeed(None)
+
+        def unavailable(failure: Failure) -> None:
+            failure.trap(RedisUnavailable)
+            raise errors.ClusterUnavailable()
+
+        return self.presence.claim(nick).addErrback(unavailable)
+
+    def releaseNick(self, participant: IParticipant, nick: str) -> None:
+        if not isinstance(participant, RemoteParticipant):
+            self.presence.release(nick)
+
+    def loggedIn(self, participant: IParticipant) -> None:
+        if isinstance(participant, RemoteParticipant):
+            return
+        self.bus.publish("login", u=participant.nick)
+
+    def loggedOut(self, participant: IParticipant, nick: str, reason: str) -> None:
+        if isinstance(participant, RemoteParticipant):
+            self._forgetProxy(participant)
+            return
+        self.presence.release(nick)
+        self.bus.publish("logout", u=nick, r=reason)
+
+    def renamed(self, participant: IParticipant, old: str) -> None:
+        if isinstance(participant, RemoteParticipant):
+            node = self.proxies.get(participant.node, {})
+            if node.get(key(old)) is participant:
+                del node[key(old)]
+            assert participant.nick is not None
+            node[key(participant.nick)] = participant
+            return
+        self.presence.release(old)
+        self.bus.publish("rename", u=old, to=participant.nick)
+
+    def entered(self, participant: IParticipant, room: str) -> None:
+        if not isinstance(participant, RemoteParticipant):
+            self.bus.publish("enter", u=participant.nick, room=room)
+
+    def left(self, participant: IParticipant, room: str) -> None:
+        if not isinstance(participant, RemoteParticipant):
+            self.bus.publish("leave", u=participant.nick, room=room)
+
+    def roomCreated(self, participant: IParticipant, room: str) -> None:
+        if not isinstance(participant, RemoteParticipant):
+            self.bus.publish("room", room=room)
+
+    # Called by proxies: local messages go out, once per event
+
+    def publishSay(self, event: RoomMessage) -> bytes:
+        """
+        An "encoder" run once per room message (C{event.wire} caches it):
+        publish the message if a local user sent it.
+        """
+        if self.isLocal(event.sender):
+            self.bus.publish("say", u=event.sender, room=event.room, l=event.lines, w=event.when)
+        return b""
+
+    def publishTell(self, event: PrivateMessage) -> bytes:
+        if self.isLocal(event.sender):
+            self.bus.publish(
+                "tell", u=event.sender, to=event.recipient, l=event.lines, w=event.when
+            )
+        return b""
+
+    def forwardNotice(self, event: Notice, proxy: RemoteParticipant) -> None:
+        """
+        Collect the remote recipients of a notice during this reactor turn
+        (the service hands it to all of them at once) and publish it once,
+        with their names.
+        """
+        if proxy.nick is None:
+            return
+        recipients = self._notices.get(event)
+        if recipients is None:
+            recipients = self._notices[event] = []
+            self.clock.callLater(0, self._publishNotice, event)
+        recipients.append(proxy.nick)
+
+    def _publishNotice(self, event: Notice) -> None:
+        recipients = self._notices.pop(event, [])
+        self.bus.publish("notice", t=event.text, to=recipients, w=event.when)
+
+    def publishDisconnect(self, nick: str, node: str, error: errors.ChatError) -> None:
+        self.bus.publish(
+            "disconnect", u=nick, node=node, r=error.text, c=error.code, e=type(error).__name__
+        )
+
+    # Moderation across nodes (for the admin console)
+
+    def publishSanction(self, kind: str, target: str, sanction: Sanction | None) -> None:
+        """
+        The admin console added or lifted a kick, ban, mute or operator
+        here: every other node applies it too (L{Moderation.replicate}).
+        """
+        self.bus.publish(
+            "sanction", sk=kind, t=target, s=None if sanction is None else asdict(sanction)
+        )
+
+    def moderate(self, action: str, **fields: Any) -> None:
+        """
+        Tell every other node's moderation handlers about C{action} (e.g.
+        C{"ban"}, C{nick=...}); the caller applies it on this node itself.
+        """
+        self.bus.publish("mod", a=action, f=fields)
+
+    def onModeration(self, handler: Any) -> None:
+        """
+        Call C{handler(action, fields)} for every L{moderate} from another node.
+        """
+        self._moderation.append(handler)
+
+    def kick(self, nick: str, reason: str) -> None:
+        """
+        End C{nick}'s session wherever they are connected, with C{reason}.
+
+        @raise NoSuchUser: nobody by that name is in the chat.
+        """
+        user = self.service.find(nick)
+        if user is None:
+            raise errors.NoSuchUser()
+        self.service.disconnect(user, reason)
+        user.disconnect(errors.Kicked(reason))
+
+    # Link and peers
+
+    def linkUp(self) -> None:
+        """
+        Redis is (back): renew claims, and trade whole states with every node.
+        """
+        self.presence.linkUp()
+        self.bus.publish("hello")
+        self.publishState()
+
+    def linkDown(self) -> None:
+        self.presence.linkDown()
+
+    def peerSeen(self, node: str) -> None:
+        if node in self._gone:
+            self._gone.discard(node)
+            self.bus.publish("hello")
+
+    def gap(self, node: str) -> None:
+        self.bus.publish("hello")
+
+    def nodeLost(self, node: str) -> None:
+        """
+        C{node} stopped beating: its users leave their rooms here, and
+        everyone local who shared a room with them is told.
+        """
+        self._gone.add(node)
+        self.bus.forget(node)
+        for proxy in list(self.proxies.pop(node, {}).values()):
+            self.service.disconnect(proxy, "their server went away")
+
+    def nickLost(self, nick: str) -> None:
+        """
+        While this node was cut off from Redis, another node's user took
+        C{nick}: the claim decides, so the local holder is disconnected.
+        """
+        user = self.service.find(nick)
+        if user is None or isinstance(user, RemoteParticipant):
+            return
+        why = "another user took this nickname while the server was cut off"
+        self.service.disconnect(user, why)
+        user.disconnect(errors.NickTaken(why))
+        self.bus.publish("hello")
+
+    def newProxy(self, node: str, nick: str) -> RemoteParticipant:
+        return RemoteParticipant(self, node, nick)
+
+    def publishState(self) -> None:
+        users = [[u.nick, self.service.roomsOf(u)] for u in self.localUsers()]
+        rooms = [name for name, _ in self.service.rooms()]
+        self.bus.publish("state", users=users, rooms=rooms)

@@ -1,0 +1,215 @@
+# -*- test-case-name: tests.test_cluster_bridge -*-
+"""
+Other nodes' events, applied to this node's service.
+
+L{Inbound} is the half of L{chatd.cluster.bridge.Bridge} that handles what
+arrives: it keeps a L{RemoteParticipant} per user of another node, logged in
+and entered in rooms through the service's entry points for participants
+served elsewhere (no claim, no password, no store), and it fans other
+nodes' messages out to local members itself, once per event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.logger import Logger
+
+from chatd import errors
+from chatd.cluster.bus import Bus
+from chatd.cluster.remote import RemoteParticipant
+from chatd.events import Notice, PrivateMessage, RoomMessage
+from chatd.modstore import Sanction
+from chatd.names import key
+from chatd.service import ChatService
+
+
+def _error(name: str, text: str) -> errors.ChatError:
+    """
+    The error another node ended a session with (L{errors.Kicked},
+    C{Banned}...), rebuilt from its class name; L{errors.Kicked} if this
+    node does not know it.
+    """
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.ChatError)):
+        cls = errors.Kicked
+    return cls(text)
+
+
+class Inbound:
+    """
+    Applies other nodes' envelopes; a C{remote_<kind>} method per kind.
+
+    @ivar proxies: per node, nick key -> the L{RemoteParticipant}.
+    """
+
+    log: Logger
+    service: ChatService
+    bus: Bus
+    proxies: dict[str, dict[str, RemoteParticipant]]
+    _moderation: list[Any]
+    _unknownSenders: set[tuple[str, str, str]]
+
+    def publishState(self) -> None:
+        raise NotImplementedError()
+
+    def newProxy(self, node: str, nick: str) -> RemoteParticipant:
+        raise NotImplementedError()
+
+    def _proxy(self, node: str, nick: str) -> RemoteParticipant | None:
+        return self.proxies.get(node, {}).get(key(nick))
+
+    def _forgetProxy(self, proxy: RemoteParticipant) -> None:
+        known = self.proxies.get(proxy.node, {})
+        if proxy.nick is not None and known.get(key(proxy.nick)) is proxy:
+            del known[key(proxy.nick)]
+
+    def _ensureProxy(self, node: str, nick: str) -> RemoteParticipant | None:
+        proxy = self._proxy(node, nick)
+        if proxy is not None:
+            return proxy
+        holder = self.service.find(nick)
+        if isinstance(holder, RemoteParticipant):
+            self.service.disconnect(holder, "logged in elsewhere")
+        elif holder is not None:
+            self.log.warn(
+                "{nick} on node {node} clashes with a local user; the nickname claim decides",
+                nick=nick,
+                node=node,
+            )
+            return None
+        proxy = self.newProxy(node, nick)
+        self.service.admitRemote(proxy, nick)
+        self.proxies.setdefault(node, {})[key(nick)] = proxy
+        return proxy
+
+    def remote_login(self, node: str, fields: dict[str, Any]) -> None:
+        self._ensureProxy(node, fields["u"])
+
+    def remote_logout(self, node: str, fields: dict[str, Any]) -> None:
+        proxy = self._proxy(node, fields["u"])
+        if proxy is not None:
+            self.service.disconnect(proxy, fields.get("r", ""))
+
+    def remote_rename(self, node: str, fields: dict[str, Any]) -> None:
+        proxy = self._proxy(node, fields["u"])
+        if proxy is None:
+            self._ensureProxy(node, fields["to"])
+            return
+        try:
+            self.service.renameRemote(proxy, fields["to"])
+        except errors.NickTaken:
+            self.log.warn(
+                "{old} of node {node} became {new}, a name a local user holds; the claim decides",
+                old=fields["u"],
+                node=node,
+                new=fields["to"],
+            )
+
+    def remote_enter(self, node: str, fields: dict[str, Any]) -> None:
+        proxy = self._ensureProxy(node, fields["u"])
+        if proxy is not None:
+            self.service.enterRemote(proxy, fields["room"])
+
+    def remote_leave(self, node: str, fields: dict[str, Any]) -> None:
+        proxy = self._proxy(node, fields["u"])
+        if proxy is not None:
+            self._leave(proxy, fields["room"])
+
+    def _leave(self, proxy: RemoteParticipant, room: str) -> None:
+        self.service.leaveRemote(proxy, room)
+
+    def remote_room(self, node: str, fields: dict[str, Any]) -> None:
+        self.service.ensureRoom(fields["room"])
+
+    def remote_say(self, node: str, fields: dict[str, Any]) -> None:
+        proxy = self._proxy(node, fields["u"])
+        room = fields["room"]
+        if proxy is None or key(room) not in {key(r) for r in self.service.roomsOf(proxy)}:
+            self._dropped(node, fields["u"], room)
+            return
+        nicks = self.service.members(proxy, room)
+        event = RoomMessage(room, fields["u"], tuple(fields["l"]), fields["w"])
+        for nick in nicks:
+            member = self.service.find(nick)
+            if member is not None and not isinstance(member, RemoteParticipant):
+                member.roomMessage(event)
+
+    def _dropped(self, node: str, nick: str, room: str) -> None:
+        """
+        A message from someone this node does not see in the room: the
+        states differ, so ask for fresh ones (once per sender and room until
+        they arrive).
+        """
+        if (node, key(nick), key(room)) in self._unknownSenders:
+            return
+        self._unknownSenders.add((node, key(nick), key(room)))
+        self.log.warn(
+            "{nick} of node {node} spoke in {room} without being in it here; resynchronising",
+            nick=nick,
+            node=node,
+            room=room,
+        )
+        self.bus.publish("hello")
+
+    def remote_tell(self, node: str, fields: dict[str, Any]) -> None:
+        recipient = self.service.find(fields["to"])
+        if recipient is None or isinstance(recipient, RemoteParticipant):
+            return
+        assert recipient.nick is not None
+        event = PrivateMessage(fields["u"], recipient.nick, tuple(fields["l"]), fields["w"])
+        recipient.privateMessage(event)
+
+    def remote_notice(self, node: str, fields: dict[str, Any]) -> None:
+        event = Notice(fields["t"], fields["w"])
+        for nick in fields["to"]:
+            user = self.service.find(nick)
+            if user is not None and not isinstance(user, RemoteParticipant):
+                user.notice(event)
+
+    def remote_disconnect(self, node: str, fields: dict[str, Any]) -> None:
+        if fields["node"] != self.bus.nodeId:
+            return
+        user = self.service.find(fields["u"])
+        if user is None or isinstance(user, RemoteParticipant):
+            return
+        self.service.disconnect(user, fields["r"])
+        user.disconnect(_error(fields.get("e", ""), fields["r"]))
+
+    def remote_mod(self, node: str, fields: dict[str, Any]) -> None:
+        for handler in list(self._moderation):
+            handler(fields["a"], fields["f"])
+
+    def remote_sanction(self, node: str, fields: dict[str, Any]) -> None:
+        sanction = None if fields["s"] is None else Sanction(**fields["s"])
+        self.service.moderation.replicate(fields["sk"], fields["t"], sanction)
+
+    def remote_hello(self, node: str, fields: dict[str, Any]) -> None:
+        self.publishState()
+
+    def remote_state(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        Make this node's proxies for C{node} match C{node}'s own account of
+        its users and their rooms.
+        """
+        self._unknownSenders = {u for u in self._unknownSenders if u[0] != node}
+        for room in fields["rooms"]:
+            self.service.ensureRoom(room)
+        seen = set()
+        for nick, rooms in fields["users"]:
+            proxy = self._ensureProxy(node, nick)
+            if proxy is None:
+                continue
+            seen.add(key(nick))
+            wanted = {key(room) for room in rooms}
+            current = self.service.roomsOf(proxy)
+            for room in current:
+                if key(room) not in wanted:
+                    self._leave(proxy, room)
+            have = {key(room) for room in current}
+            for room in rooms:
+                if key(room) not in have:
+                    self.service.enterRemote(proxy, room)
+        for nickKey, proxy in list(self.proxies.get(node, {}).items()):
+            if nickKey not in seen:
+                self.service.disconnect(proxy, fields.get("r", "left the chat"))

@@ -1,0 +1,84 @@
+# -*- test-case-name: tests.test_cluster_bridge -*-
+"""
+One chatd process's membership of a cluster: L{ClusterNode} wires the Redis
+link, the bus, presence and the bridge to a L{ChatService}.
+
+C{tap.makeService} builds it only when C{--cluster redis://host:port/db} is
+given, and only then imports this package (and txredisapi).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from typing import Any
+
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred
+
+from chatd.cluster.bridge import Bridge
+from chatd.cluster.bus import Bus
+from chatd.cluster.presence import Presence
+from chatd.cluster.redis import RedisAddress, RedisLink
+from chatd.service import ChatService
+
+
+def newNodeId() -> str:
+    """
+    A name for this process that no other process, here or on another
+    machine, past or present, has: host, pid and a random suffix.
+    """
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+class ClusterNode(MultiService):
+    """
+    Makes C{service} one node of the cluster on the Redis at C{url}.
+
+    @ivar bridge: what the admin console calls to moderate cluster-wide
+        (L{Bridge.kick}, L{Bridge.moderate}, L{Bridge.onModeration}).
+    """
+
+    def __init__(
+        self,
+        service: ChatService,
+        url: str,
+        reactor: Any,
+        nodeId: str | None = None,
+        heartbeat: float = 1.0,
+        ttl: float = 5.0,
+    ) -> None:
+        super().__init__()
+        address = RedisAddress.fromURL(url)
+        self.nodeId = nodeId or newNodeId()
+        channel = f"chatd:{address.db}:events"  # pub/sub ignores SELECT: name the db
+        self.link = RedisLink(reactor, address, [channel], self._received, maxDelay=ttl / 2)
+        self.bus = Bus(self.nodeId, channel, self.link.publish)
+        self.presence = Presence(
+            self.link.execute, reactor, self.nodeId, interval=heartbeat, ttl=ttl
+        )
+        self.bridge = Bridge(service, self.bus, self.presence)
+        self.link.whenUp(self.bridge.linkUp)
+        self.link.whenDown(self.bridge.linkDown)
+        self.link.setServiceParent(self)
+
+    def _received(self, channel: str, message: str) -> None:
+        self.bus.received(channel, message)
+
+    def startService(self) -> None:
+        super().startService()
+        self.presence.start()
+
+    def stopService(self) -> Deferred[None]:
+        """
+        Leave cleanly: give up this node's claims and key, so the others
+        see its users go at once instead of after the TTL.
+        """
+        self.presence.stop()
+        for nick in self.bridge.localNicks():
+            self.presence.release(nick)
+        self.bus.publish("state", users=[], rooms=[], r="their server shut down")
+        self.link.execute("DEL", self.presence.nodeKey(self.nodeId)).addErrback(lambda _: None)
+        d: Deferred[None] = super().stopService()
+        return d

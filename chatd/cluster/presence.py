@@ -1,0 +1,209 @@
+# -*- test-case-name: tests.test_cluster_presence -*-
+"""
+Short-lived shared state in Redis: which nodes are alive, who holds which
+nickname.
+
+A nickname is claimed with C{SET chatd:nick:<key> <node> NX PX <ttl>}: the
+first node to claim it wins, and the claim expires unless its node renews
+it.  Every C{interval} seconds a node's heartbeat, one Lua script, sets its
+own C{chatd:node:<id>} key with the same expiry and renews (or, after a
+Redis restart, re-takes) the claims of its users; a claim another node took
+meanwhile is reported lost.  The same beat reads the keys of the peers this
+node has heard from: a peer whose key expired is dead, and its users leave
+their rooms here.  A peer is only declared dead once this node has itself
+been connected for a whole C{ttl}, so a Redis restart (which forgets every
+key at once) is not mistaken for every other node dying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd.cluster.address import RedisUnavailable
+from chatd.errors import NickTaken
+from chatd.names import key
+
+#: Renew this node's key and its users' claims; return the 1-based indexes
+#: of the claims another node holds now.
+HEARTBEAT = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local lost = {}
+for i = 2, #KEYS do
+  local holder = redis.call('GET', KEYS[i])
+  if holder == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[i], ARGV[2])
+  elseif not holder then
+    redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
+  else
+    table.insert(lost, i - 1)
+  end
+end
+return lost
+"""
+
+#: Delete a claim only if this node still holds it.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+Execute = Callable[..., Deferred[Any]]
+
+
+class Presence:
+    """
+    This node's heartbeat, its nickname claims, and its watch on its peers.
+
+    @ivar peers: the other nodes heard from and believed alive.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        execute: Execute,
+        clock: IReactorTime,
+        nodeId: str,
+        localNicks: Callable[[], list[str]] = list,
+        onNickLost: Callable[[str], None] = lambda nick: None,
+        onNodeLost: Callable[[str], None] = lambda node: None,
+        interval: float = 1.0,
+        ttl: float = 5.0,
+        namespace: str = "chatd",
+    ) -> None:
+        if ttl <= interval:
+            raise ValueError("the claim lifetime must exceed the heartbeat interval")
+        self.execute = execute
+        self.clock = clock
+        self.nodeId = nodeId
+        self.localNicks = localNicks
+        self.onNickLost = onNickLost
+        self.onNodeLost = onNodeLost
+        self.interval, self.ttl = interval, ttl
+        self.namespace = namespace
+        self.peers: set[str] = set()
+        self._heard: dict[str, float] = {}
+        self._upSince: float | None = None
+        self._loop = LoopingCall(self.beat)
+        self._loop.clock = clock
+
+    def nodeKey(self, node: str) -> str:
+        return f"{self.namespace}:node:{node}"
+
+    def nickKey(self, nick: str) -> str:
+        return f"{self.namespace}:nick:{key(nick)}"
+
+    @property
+    def _ttlMs(self) -> int:
+        return int(self.ttl * 1000)
+
+    # Life cycle
+
+    def start(self) -> None:
+        self._loop.start(self.interval, now=False)
+
+    def stop(self) -> None:
+        if self._loop.running:
+            self._loop.stop()
+
+    def linkUp(self) -> Deferred[None]:
+        """
+        Redis is (back): beat at once, so this node's key and claims exist
+        again before anyone looks.
+        """
+        self._upSince = self.clock.seconds()
+        return self.beat()
+
+    def linkDown(self) -> None:
+        self._upSince = None
+
+    # Claims
+
+    def claim(self, nick: str) -> Deferred[None]:
+        """
+        Claim C{nick} for this node.
+
+        @return: fires when claimed; fails with L{NickTaken} when another
+            claim holds it, or L{RedisUnavailable} while Redis is away.
+        """
+
+        def claimed(reply: object) -> None:
+            if reply != "OK":
+                raise NickTaken()
+
+        d = self.execute("SET", self.nickKey(nick), self.nodeId, "NX", "PX", self._ttlMs)
+        return d.addCallback(claimed)
+
+    def release(self, nick: str) -> None:
+        """
+        Give C{nick} up (if this node holds it).  Without Redis the claim
+        simply expires.
+        """
+        d = self.execute("EVAL", RELEASE, 1, self.nickKey(nick), self.nodeId)
+        d.addErrback(self._logFailure, "releasing a nickname")
+
+    # Peers
+
+    def seen(self, node: str) -> None:
+        """
+        C{node} spoke on the bus: it is alive now, and its heartbeat is
+        watched from now on.  A node that is publishing is never declared
+        dead, even if a busy reactor delayed its beat past the TTL.
+        """
+        if node != self.nodeId:
+            self.peers.add(node)
+            self._heard[node] = self.clock.seconds()
+
+    # The beat
+
+    def beat(self) -> Deferred[None]:
+        """
+        Renew this node's key and claims, then check the peers' keys.
+        """
+        nicks = self.localNicks()
+        keys = [self.nodeKey(self.nodeId)] + [self.nickKey(nick) for nick in nicks]
+        d = self.execute("EVAL", HEARTBEAT, len(keys), *keys, self.nodeId, self._ttlMs)
+        d.addCallback(self._renewed, nicks)
+        d.addCallback(lambda _: self._checkPeers())
+        d.addErrback(self._logFailure, "the heartbeat")
+        return d
+
+    def _renewed(self, lost: list[int], nicks: list[str]) -> None:
+        for index in lost:
+            nick = nicks[index - 1]
+            self.log.warn("another node holds {nick} now", nick=nick)
+            self.onNickLost(nick)
+
+    def _checkPeers(self) -> Deferred[None] | None:
+        if self._upSince is None or self.clock.seconds() - self._upSince < self.ttl:
+            return None
+        now = self.clock.seconds()
+        peers = sorted(p for p in self.peers if now - self._heard.get(p, 0.0) >= self.ttl)
+        if not peers:
+            return None
+
+        def check(values: list[object]) -> None:
+            for peer, value in zip(peers, values, strict=True):
+                if value is None and peer in self.peers:
+                    self.peers.discard(peer)
+                    self._heard.pop(peer, None)
+                    self.log.warn("node {node} stopped beating; its users leave", node=peer)
+                    self.onNodeLost(peer)
+
+        d: Deferred[None] = self.execute("MGET", *[self.nodeKey(p) for p in peers]).addCallback(
+            check
+        )
+        return d
+
+    def _logFailure(self, failure: Failure, what: str) -> None:
+        if not failure.check(RedisUnavailable):
+            self.log.failure("{what} failed", failure, what=what)

@@ -1,0 +1,269 @@
+# -*- test-case-name: tests.test_cluster_redis -*-
+"""
+chatd's link to Redis: one connection for commands, one for pub/sub.
+
+Both are kept up by L{ClientService} with exponential back-off, so a Redis
+restart or a network blip never reaches the chat: while the link is down
+L{RedisLink.execute} fails at once with L{RedisUnavailable} (callers degrade
+instead of queueing), every loss and every recovery is logged once, and
+listeners are told so they can resynchronise.
+
+The wire protocol is U{txredisapi<https://pypi.org/project/txredisapi/>}'s
+Twisted-native RESP client; we use its protocol classes only, and do the
+connecting ourselves so the clock and the back-off policy are injectable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import txredisapi
+from twisted.application.internet import ClientService, backoffPolicy
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred, fail
+from twisted.internet.endpoints import HostnameEndpoint
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.protocol import Factory
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd.cluster.address import RedisAddress, RedisUnavailable
+
+__all__ = ["RedisAddress", "RedisLink", "RedisUnavailable"]
+
+#: Seconds a command may wait for its reply before the connection is
+#: declared dead and re-made: a hung Redis must not hang the chat.
+REPLY_TIMEOUT = 5.0
+
+
+class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]
+    """
+    The command connection; tells its link when it is lost.
+    """
+
+    link: RedisLink
+
+    def unwrapped(self) -> _Commands:
+        """
+        This protocol itself: C{ClientService} hands C{prepareConnection} a
+        proxy, and the link must compare the real protocol in L{_lost}.
+        """
+        return self
+
+    def connectionLost(self, why: Failure) -> None:
+        super().connectionLost(why)
+        self.link._lost(self, why)
+
+
+class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
+    """
+    The pub/sub connection; hands every message to its link.
+    """
+
+    link: RedisLink
+
+    def unwrapped(self) -> _Subscriber:
+        return self
+
+    def messageReceived(self, pattern: object, channel: str, message: str) -> None:
+        self.link._message(channel, message)
+
+    def connectionLost(self, why: Failure) -> None:
+        super().connectionLost(why)
+        self.link._lost(self, why)
+
+
+class _Factory(Factory):
+    """
+    Builds txredisapi protocols and answers the few factory calls they make.
+    """
+
+    isLazy = True
+    noisy = False  # no "Starting factory" line per reconnection attempt
+    log = Logger()
+
+    def __init__(self, link: RedisLink, protocol: type[_Commands] | type[_Subscriber]) -> None:
+        self.link, self.protocolClass = link, protocol
+
+    def buildProtocol(self, addr: object) -> Any:
+        address = self.link.address
+        proto = self.protocolClass(
+            charset="utf-8",
+            replyTimeout=REPLY_TIMEOUT,
+            password=address.password,
+            dbid=address.db or None,
+            convertNumbers=True,
+        )
+        proto.factory, proto.link = self, self.link
+        proto.callLater = self.link.clock.callLater
+        return proto
+
+    def stopTrying(self) -> None:
+        """
+        txredisapi gives up on a bad password or database; we keep retrying
+        (the operator may fix Redis) and the failure is logged.
+        """
+
+    def connectionError(self, message: str) -> None:
+        self.log.error("{address}: {message}", address=self.link.address, message=message)
+
+
+class RedisLink(MultiService):
+    """
+    A self-healing pair of Redis connections.
+
+    @ivar up: whether both connections are ready (subscriptions made).
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        reactor: Any,
+        address: RedisAddress,
+        channels: list[str],
+        onMessage: Callable[[str, str], None],
+        maxDelay: float = 2.0,
+    ) -> None:
+        super().__init__()
+        self.clock: IReactorTime = reactor
+        self.address = address
+        self.channels = channels
+        self.onMessage = onMessage
+        self.up = False
+        self._everUp = False
+        self._warned = False
+        self._commands: _Commands | None = None
+        self._subscriber: _Subscriber | None = None
+        self._upListeners: list[Callable[[], None]] = []
+        self._downListeners: list[Callable[[], None]] = []
+        backoff = backoffPolicy(initialDelay=0.1, maxDelay=maxDelay, factor=2.0)
+
+        def policy(attempt: int) -> float:
+            if not self.up and not self._warned:
+                self._warned = True
+                self.log.warn("cannot reach Redis at {address}; retrying", address=self.address)
+            return backoff(attempt)
+
+        for protocol, prepare in (
+            (_Commands, self._prepareCommands),
+            (_Subscriber, self._prepareSubscriber),
+        ):
+            endpoint = HostnameEndpoint(reactor, address.host, address.port, timeout=5)
+            ClientService(
+                endpoint, _Factory(self, protocol), policy, self.clock, prepare
+            ).setServiceParent(self)
+
+    def whenUp(self, listener: Callable[[], None]) -> None:
+        """
+        Call C{listener} every time the link comes (back) up.
+        """
+        self._upListeners.append(listener)
+
+    def whenDown(self, listener: Callable[[], None]) -> None:
+        """
+        Call C{listener} every time the link goes down.
+        """
+        self._downListeners.append(listener)
+
+    # Connection life cycle
+
+    def _prepareCommands(self, proto: Any) -> Deferred[None]:
+        def ready(_: object) -> None:
+            self._commands = proto.unwrapped()
+            self._checkUp()
+
+        d: Deferred[None] = proto.whenConnected().addCallback(ready)
+        return d
+
+    def _prepareSubscriber(self, proto: Any) -> Deferred[None]:
+        def subscribed(_: object) -> None:
+            self._subscriber = proto.unwrapped()
+            self._checkUp()
+
+        d: Deferred[None] = proto.whenConnected()
+        d.addCallback(lambda _: proto.subscribe(self.channels)).addCallback(subscribed)
+        return d
+
+    def _checkUp(self) -> None:
+        if self.up or self._commands is None or self._subscriber is None:
+            return
+        self.up = True
+        self._warned = False
+        if self._everUp:
+            self.log.info("Redis at {address} is back; resynchronising", address=self.address)
+        else:
+            self.log.info("connected to Redis at {address}", address=self.address)
+        self._everUp = True
+        for listener in list(self._upListeners):
+            listener()
+
+    def _lost(self, proto: object, why: Failure) -> None:
+        if proto is self._commands:
+            self._commands = None
+        elif proto is self._subscriber:
+            self._subscriber = None
+        else:
+            return
+        if not self.up:
+            return
+        self.up = False
+        if self.running:
+            self.log.warn(
+                "lost Redis at {address} ({why}); chatting continues on this node "
+                "only, reconnecting",
+                address=self.address,
+                why=why.getErrorMessage(),
+            )
+        for listener in list(self._downListeners):
+            listener()
+
+    def _message(self, channel: str, message: str) -> None:
+        try:
+            self.onMessage(channel, message)
+        except Exception:
+            self.log.failure("handling a Redis message on {channel} failed", channel=channel)
+
+    def stopService(self) -> Deferred[None]:
+        self.up = False
+        for proto in (self._commands, self._subscriber):
+            if proto is not None and proto.transport is not None:
+                proto.transport.loseConnection()
+        d: Deferred[None] = super().stopService()
+        return d
+
+    # Commands
+
+    def execute(self, *args: object, timeout: bool = True) -> Deferred[Any]:
+        """
+        Run one Redis command; fails at once with L{RedisUnavailable} while
+        the link is down, so no caller ever waits on a dead Redis.
+
+        @param timeout: whether a reply slower than L{REPLY_TIMEOUT} drops
+            the connection (the heartbeat relies on it to notice a hung
+            Redis; a publication need not pay for a timer of its own).
+        """
+        if self._commands is None or not self.up:
+            return fail(RedisUnavailable(f"Redis at {self.address} is unreachable"))
+        try:
+            d: Deferred[Any] = self._commands.execute_command(*args, apply_timeout=timeout)
+        except txredisapi.ConnectionError as e:
+            return fail(RedisUnavailable(str(e)))
+        return d.addErrback(self._unavailable)
+
+    def _unavailable(self, failure: Failure) -> Failure:
+        """
+        A command cut short by a lost connection or a reply timeout is
+        Redis being unavailable, like a command that could not be sent.
+        """
+        if failure.check(txredisapi.ConnectionError):
+            return Failure(RedisUnavailable(failure.getErrorMessage()))
+        return failure
+
+    def publish(self, channel: str, message: str) -> Deferred[Any]:
+        """
+        Publish C{message} on C{channel}; commands on the one command
+        connection reach Redis, and hence every subscriber, in call order.
+        """
+        return self.execute("PUBLISH", channel, message, timeout=False)

@@ -1,0 +1,72 @@
+# -*- test-case-name: tests.test_cluster_bridge -*-
+"""
+People connected to other nodes, as this node's service sees them.
+
+A L{RemoteParticipant} stands in the local L{chatd.service.ChatService} for a
+user on another node: logged in under their nickname and entered in their
+rooms, so that LSMEM, MSGPV, kicks and every front-end work unchanged.  The
+service delivers events to it like to anyone; it forwards to the bus only
+what a LOCAL user caused, and only once per event: the first proxy to see a
+room message runs C{event.wire(bridge.publishSay)}, which checks the sender
+and publishes; the event caches the (empty) result, so further proxies in
+the room cost a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zope.interface import implementer
+
+from chatd.errors import ChatError
+from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.interfaces import IParticipant
+
+if TYPE_CHECKING:
+    from chatd.cluster.bridge import Bridge
+
+
+@implementer(IParticipant)
+class RemoteParticipant:
+    """
+    A user on node C{node}.
+    """
+
+    protocolName = "remote"
+
+    def __init__(self, bridge: Bridge, node: str, nick: str) -> None:
+        self.bridge = bridge
+        self.node = node
+        self.nick: str | None = nick
+        self.address = f"node {node}"
+
+    def __repr__(self) -> str:
+        return f"<RemoteParticipant {self.nick} on {self.node}>"
+
+    def roomMessage(self, event: RoomMessage) -> None:
+        event.wire(self.bridge.publishSay)
+
+    def privateMessage(self, event: PrivateMessage) -> None:
+        event.wire(self.bridge.publishTell)
+
+    def membershipChanged(self, event: Membership) -> None:
+        """
+        Membership travels as state (the bridge publishes local changes),
+        so the copy every proxy gets needs nothing.
+        """
+
+    def renamed(self, event: Rename) -> None:
+        """
+        As for L{membershipChanged}.
+        """
+
+    def notice(self, event: Notice) -> None:
+        self.bridge.forwardNotice(event, self)
+
+    def disconnect(self, error: ChatError) -> None:
+        """
+        This node ended the user's session (a kick from here): their own
+        node must close the real connection.
+        """
+        assert self.nick is not None
+        self.bridge.publishDisconnect(self.nick, self.node, error)

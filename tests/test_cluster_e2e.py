@@ -1,0 +1,341 @@
+"""
+Cluster mode end to end: real C{twistd -n chatd --cluster ...} processes and
+a real C{redis-server}, driven over TCHAT on loopback sockets.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.task import deferLater
+
+from chatd.admin.credentials import setPassword
+from tests.daemon import Daemon, startDaemon
+from tests.lineclient import TIMEOUT, LineClient
+from tests.redis_server import RedisServer, redisServer
+
+__all__ = ["redisServer"]
+CONSOLE_PASSWORD = "console-secret"
+
+
+class ClusterClient(LineClient):
+    """
+    A TCHAT client that skips what the persistent store adds around a login
+    (NOTICE blocks, arrivals in the auto-join room Général), which these
+    tests are not about.
+    """
+
+    async def line(self) -> str:
+        while True:
+            text = await super().line()
+            if text.startswith("srv: NOTICE "):
+                while await super().line() != "srv: .":
+                    pass
+            elif not text.startswith(("srv: ENTER Général ", "srv: LEAVE Général ")):
+                return text
+
+
+async def connectLines(reactor: Any, port: int) -> ClusterClient:
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=int(TIMEOUT))
+    d = connectProtocol(endpoint, ClusterClient(reactor))
+    d.addTimeout(TIMEOUT, reactor)
+    client: ClusterClient = await d
+    return client
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Daemon]]:
+    """
+    Start chatd nodes on the test's Redis; each is stopped after the test.
+
+    Each node keeps its own SQLite store in its directory: the SQL store
+    assigns message ids in-process, so two nodes cannot share one database
+    yet (docs/CLUSTER.md).
+    """
+    started: list[Daemon] = []
+
+    def start(name: str, talk: bool = False, console: bool = False) -> Daemon:
+        workdir = tmp_path / name
+        workdir.mkdir()
+        factories = ["TchatFactory"] + ["TalkFactory"] * talk + ["AdminTelnetFactory"] * console
+        if console:
+            setPassword(workdir / "chatd-data" / "admin-passwords", "root", CONSOLE_PASSWORD)
+        daemon = startDaemon(
+            workdir,
+            "--admin",
+            "tcp:0:interface=127.0.0.1" if console else "off",
+            "--port",
+            "tcp:0:interface=127.0.0.1",
+            "--talk",
+            "tcp:0:interface=127.0.0.1" if talk else "",
+            "--rooms",
+            "lobby",
+            "--operators",
+            "op",
+            "--web",
+            "none",
+            "--cluster",
+            redisServer.url,
+            factories=tuple(factories),
+        )
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.stop(signal.SIGTERM)
+    for daemon in started:
+        assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+async def login(daemon: Daemon, nick: str, *rooms: str) -> LineClient:
+    client = await connectLines(reactor, daemon.ports["TchatFactory"])
+    assert await client.line() == "srv: TCHAT 1"
+    client.send(f"clt: LOGIN {nick}")
+    assert await client.line() == "srv: OKAY!"
+    for room in rooms:
+        client.send(f"clt: ENTER {room}")
+        assert await client.line() == "srv: OKAY!"
+    return client
+
+
+async def sleep(seconds: float) -> None:
+    await deferLater(reactor, seconds, lambda: None)
+
+
+async def waitForLog(daemon: Daemon, text: str, count: int = 1, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while daemon.logText().count(text) < count:
+        assert time.monotonic() < deadline, f"{text!r} not logged:\n{daemon.logText()}"
+        await sleep(0.05)
+
+
+async def members(client: LineClient, room: str) -> list[str]:
+    client.send(f"clt: LSMEM {room}")
+    head = await client.line()
+    while head.startswith(("srv: ENTER ", "srv: LEAVE ")):  # others moving meanwhile
+        head = await client.line()
+    assert head.startswith(f"srv: LSMEM {room} "), head
+    names = [(await client.line()).removeprefix("srv: ") for _ in range(int(head.split()[-1]))]
+    assert await client.line() == "srv: OKAY!"
+    return sorted(names)
+
+
+async def waitForMembers(client: LineClient, room: str, expected: list[str]) -> None:
+    deadline = time.monotonic() + 15
+    while await members(client, room) != sorted(expected):
+        assert time.monotonic() < deadline, f"{room} never had {expected}"
+        await sleep(0.05)
+
+
+async def speak(client: LineClient, room: str, text: str) -> None:
+    client.send(f"clt: SPEAK {room}", f"clt: {text}", "clt: .")
+    assert await client.line() == "srv: OKAY!"
+
+
+async def heard(client: LineClient, sender: str, room: str, text: str) -> None:
+    line = await client.line()
+    assert line.startswith(f"srv: SPEAK {sender} {room} "), line
+    assert await client.nextLines(2) == [f"srv: {text}", "srv: ."]
+
+
+@pytest_twisted.ensureDeferred
+async def test_crossNodeChat(nodes: Callable[..., Daemon]) -> None:
+    """
+    Users on two nodes share a room (LSMEM lists both), hear each other in
+    order, message each other privately, and cannot take each other's
+    nickname; a third node joining later sees everyone, and when it stops
+    cleanly its user leaves everywhere at once, without waiting for the TTL.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    bob = await login(b, "bob", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby bob ")
+    await waitForMembers(bob, "lobby", ["alice", "bob"])
+
+    for i in range(20):
+        bob.send("clt: SPEAK lobby", f"clt: line {i}", "clt: .")
+    assert await bob.nextLines(20) == ["srv: OKAY!"] * 20
+    for i in range(20):
+        await heard(alice, "bob", "lobby", f"line {i}")
+
+    alice.send("clt: MSGPV bob", "clt: psst", "clt: .")
+    assert await alice.line() == "srv: OKAY!"
+    assert (await bob.line()).startswith("srv: MSGPV alice ")
+    assert await bob.nextLines(2) == ["srv: psst", "srv: ."]
+
+    c = nodes("c")
+    await waitForLog(c, "connected to Redis")
+    carol = await login(c, "carol", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby carol ")
+    await waitForMembers(carol, "lobby", ["alice", "bob", "carol"])
+    c.stop(signal.SIGTERM)  # a clean stop: carol leaves everywhere at once
+    line = await alice.line()
+    assert line.startswith("srv: LEAVE lobby carol "), line
+
+    intruder = await connectLines(reactor, b.ports["TchatFactory"])
+    assert await intruder.line() == "srv: TCHAT 1"
+    intruder.send("clt: LOGIN ALICE")
+    assert await intruder.line() == "srv: ERROR 23"
+
+    for client in (alice, bob, carol, intruder):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_killedNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    A node killed with SIGKILL says nothing, yet its users leave their rooms
+    on the other node within the heartbeat TTL (5 s) plus a beat, and their
+    names are free again.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    bob = await login(b, "bob", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby bob ")
+    await waitForMembers(bob, "lobby", ["alice", "bob"])
+    a.stop(signal.SIGKILL)
+    killed = time.monotonic()
+    line = await bob.line()
+    assert line.startswith("srv: LEAVE lobby alice "), line
+    assert time.monotonic() - killed < 8.0
+    again = await login(b, "alice", "lobby")
+    await again.close()
+    await bob.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_redisRestarted(nodes: Callable[..., Daemon], redisServer: RedisServer) -> None:
+    """
+    Redis restarts mid-conversation: each node keeps its local users
+    chatting, logs the loss, reconnects and resynchronises; afterwards the
+    nodes hear each other again, with changes made meanwhile.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    pal = await login(a, "pal", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby pal ")
+    bob = await login(b, "bob", "lobby")
+    await waitForMembers(bob, "lobby", ["alice", "bob", "pal"])
+    for client in (alice, pal):
+        assert (await client.line()).startswith("srv: ENTER lobby bob ")
+
+    redisServer.stop()
+    await waitForLog(a, "lost Redis")
+    await waitForLog(b, "lost Redis")
+    await speak(alice, "lobby", "local only")
+    await heard(pal, "alice", "lobby", "local only")
+    newcomer = await connectLines(reactor, a.ports["TchatFactory"])
+    assert await newcomer.line() == "srv: TCHAT 1"
+    newcomer.send("clt: LOGIN newcomer")
+    assert await newcomer.line() == "srv: ERROR 02"
+    pal.send("clt: LEAVE lobby")
+    assert await pal.line() == "srv: OKAY!"
+    assert (await alice.line()).startswith("srv: LEAVE lobby pal ")
+
+    redisServer.start()
+    await waitForLog(a, "is back; resynchronising")
+    await waitForLog(b, "is back; resynchronising")
+    await waitForMembers(bob, "lobby", ["alice", "bob"])
+    await speak(alice, "lobby", "back again")
+    await heard(bob, "alice", "lobby", "back again")
+    newcomer.send("clt: LOGIN newcomer")
+    assert await newcomer.line() == "srv: OKAY!"
+    for client in (alice, pal, bob, newcomer):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    An operator in talk mode on one node kicks a TCHAT user on another: the
+    user's own node closes the connection with ERROR 26, and a room-mate on
+    the operator's node sees the user leave.
+    """
+    a, b = nodes("a"), nodes("b", talk=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    carol = await login(b, "carol", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby carol ")
+    await waitForMembers(carol, "lobby", ["alice", "carol"])
+    op = await connectLines(reactor, b.ports["TalkFactory"])
+    await op.nextLines(2)
+    op.send("op")
+    assert (await op.line()).endswith("*** Welcome, op!")
+    op.send("/kick alice spamming")
+    while (line := await alice.line()) != "srv: ERROR 26":
+        assert line.startswith("srv: ENTER lobby op "), line  # talk mode puts op in lobby
+    await alice.closed
+    while not (line := await carol.line()).startswith("srv: LEAVE lobby alice "):
+        assert line.startswith("srv: ENTER lobby op "), line
+    await carol.close()
+    await op.close()
+
+
+def consoleCommand(port: int, command: str) -> str:
+    """
+    Log in to a node's telnet admin console as root, run one command and
+    return its output.  (A plain blocking socket, as netcat would be; the
+    chatd nodes are other processes, so blocking this one is harmless.)
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        received = b""
+        for prompt, answer in (
+            (b"Username: ", b"root"),
+            (b"Password: ", CONSOLE_PASSWORD.encode()),
+        ):
+            while prompt not in received:
+                received += sock.recv(4096)
+            sock.sendall(answer + b"\r\n")
+        received = b""
+        while b"chatd> " not in received:
+            received += sock.recv(4096)
+        sock.sendall(command.encode() + b"\r\n")
+        received = b""
+        while b"chatd> " not in received:
+            received += sock.recv(4096)
+        return received.decode(errors="replace")
+
+
+@pytest_twisted.ensureDeferred
+async def test_banFromAnotherNodesConsole(nodes: Callable[..., Daemon]) -> None:
+    """
+    An administrator bans, on node B's console, a user connected to node A:
+    A ends the session with ERROR 24, B's users see the user leave, and the
+    ban holds on node A too.
+    """
+    a, b = nodes("a"), nodes("b", console=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    carol = await login(b, "carol", "lobby")
+    assert (await alice.line()).startswith("srv: ENTER lobby carol ")
+    await waitForMembers(carol, "lobby", ["alice", "carol"])
+    output = consoleCommand(b.ports["AdminTelnetFactory"], "ban alice spamming")
+    assert "banned alice" in output, output
+    assert await alice.line() == "srv: ERROR 24"
+    await alice.closed
+    line = await carol.line()
+    assert line.startswith("srv: LEAVE lobby alice "), line
+    again = await connectLines(reactor, a.ports["TchatFactory"])
+    assert await again.line() == "srv: TCHAT 1"
+    again.send("clt: LOGIN alice")
+    assert await again.line() == "srv: ERROR 24"
+    await again.close()
+    await carol.close()

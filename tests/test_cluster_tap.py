@@ -1,0 +1,74 @@
+"""
+C{--cluster}: off by default (and then nothing of the cluster is imported),
+checked when given, and wiring a L{ClusterNode} to the chat service.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from twisted.application.service import IServiceCollection
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python.usage import UsageError
+
+from chatd.tap import Options, makeService
+from tests.daemon import ROOT
+
+
+def parse(*args: str) -> Options:
+    options = Options()
+    options.parseOptions(list(args))
+    return options
+
+
+def test_offByDefault() -> None:
+    """
+    Without C{--cluster} no cluster module nor Redis client is imported.
+    """
+    script = (
+        "import sys\n"
+        "from twisted.internet.testing import MemoryReactorClock\n"
+        "from chatd.tap import Options, makeService\n"
+        "o = Options(); o.parseOptions(['--port', 'tcp:0', '--talk', ''])\n"
+        "makeService(o, MemoryReactorClock())\n"
+        "print(sorted(m for m in sys.modules if 'redis' in m or m.startswith('chatd.cluster')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_badURL() -> None:
+    """
+    A C{--cluster} value that is not a redis:// URL is a usage error.
+    """
+    with pytest.raises(UsageError):
+        parse("--cluster", "localhost:6379")
+
+
+def test_noSharedDatabase() -> None:
+    """
+    Cluster nodes cannot share a database yet: refused, with the way out.
+    """
+    with pytest.raises(UsageError, match="--data-dir"):
+        parse("--cluster", "redis://127.0.0.1/0", "--db", "postgresql://chat@db/chat")
+
+
+def test_clusterNodeWired() -> None:
+    """
+    With C{--cluster} the service tree holds a cluster node whose bridge
+    observes the chat service.
+    """
+    from chatd.cluster.node import ClusterNode
+
+    top = makeService(
+        parse("--port", "tcp:0", "--talk", "", "--web", "", "--cluster", "redis://127.0.0.1:1/2"),
+        MemoryReactorClock(),
+    )
+    assert IServiceCollection.providedBy(top)
+    [node] = [s for s in top if isinstance(s, ClusterNode)]
+    assert node.bridge.service.observer is node.bridge
+    assert node.bus.channel == "chatd:2:events"
