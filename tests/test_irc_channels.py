@@ -192,6 +192,19 @@ class MessageTests(ChannelTestCase):
             "".join(self.messages(raw.decode())[i].params[1] for i in range(len(lines))), text
         )
 
+    def test_loneSurrogate(self) -> None:
+        """
+        Text from another protocol holding a lone surrogate (JSON allows
+        one) reaches IRC with a C{?} in its place, and the fan-out goes on.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice")
+        carol = self.other("carol")
+        self.read(t)
+        self.service.say(bob, "lobby", ("odd \ud800 text",))
+        self.assertEqual(self.messages(self.read(t))[0].params, ["#lobby", "odd ? text"])
+        self.assertEqual(carol.events[-1].lines, ("odd \ud800 text",))  # type: ignore[attr-defined]
+
     def test_serverTimeAndEcho(self) -> None:
         """
         With server-time, relayed lines carry the event's time; with

@@ -155,11 +155,12 @@ def formatLine(
 
 def truncateUTF8(text: str, limit: int) -> str:
     """
-    The longest start of C{text} that is at most C{limit} bytes of UTF-8.
+    The longest start of C{text} that is at most C{limit} bytes of UTF-8
+    (lone surrogates, which UTF-8 cannot carry, replaced by C{?}).
     """
-    data = text.encode("utf-8")
+    data = text.encode("utf-8", "replace")  # a lone surrogate becomes "?"
     if len(data) <= limit:
-        return text
+        return data.decode("utf-8")
     return data[:limit].decode("utf-8", "ignore")
 
 
@@ -173,7 +174,9 @@ def splitUTF8(text: str, limit: int) -> list[str]:
     """
     if limit < 4:
         raise ValueError("limit must leave room for one character")
-    data = text.encode("utf-8")
+    # Text from other protocols may hold lone surrogates (JSON allows them):
+    # they cannot be sent as UTF-8 and become "?".
+    data = text.encode("utf-8", "replace")
     pieces: list[str] = []
     while len(data) > limit:
         cut = limit

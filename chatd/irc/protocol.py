@@ -14,6 +14,7 @@ from zope.interface import implementer
 from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
+from chatd.irc.moderation import ModerationCommands
 from chatd.irc.modes import ModeCommands
 from chatd.irc.queries import QueryCommands
 from chatd.irc.registration import RegistrationCommands
@@ -22,7 +23,7 @@ from chatd.names import key
 
 
 @implementer(IParticipant)
-class IRCProtocol(ModeCommands, QueryCommands, RegistrationCommands):
+class IRCProtocol(ModerationCommands, ModeCommands, QueryCommands, RegistrationCommands):
     """
     An IRC client connected to chatd.
     """
