@@ -22,7 +22,12 @@ def plain(account: str, password: str) -> str:
     return b64encode(f"\0{account}\0{password}".encode()).decode()
 
 
-class IRCAccountTests(PersistenceTestCase):
+class IRCStoreTestCase(PersistenceTestCase):
+    """
+    A service with a store, an IRC factory, and the registered account
+    C{alice} (password C{sesame}).
+    """
+
     def setUp(self) -> None:
         super().setUp()
         self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
@@ -42,6 +47,8 @@ class IRCAccountTests(PersistenceTestCase):
     def codes(self, messages: list[Message]) -> list[str]:
         return [m.command for m in messages]
 
+
+class IRCAccountTests(IRCStoreTestCase):
     def test_saslAccount(self) -> None:
         """
         SASL PLAIN with an account's password logs in as the account: 900,
@@ -141,3 +148,65 @@ class IRCAccountTests(PersistenceTestCase):
         other, to = self.client()
         self.send(other, to, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
         self.assertEqual(self.codes(self.send(other, to, "TOPIC #Blabla :mine")), ["482"])
+
+
+class ChatHistoryTests(IRCStoreTestCase):
+    def test_latest(self) -> None:
+        """
+        CHATHISTORY LATEST #room * N gives the room's last N messages, oldest
+        first, in a chathistory batch, each with its original time.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        for text in ["one", "two", "three"]:
+            self.service.say(bob, "Blabla", (text,))
+            self.clock.advance(10)
+        self.clock.advance(0)
+        proto, t = self.client()
+        caps = "CAP REQ :batch server-time draft/chathistory"
+        self.send(proto, t, caps, "NICK carol", "USER c 0 * :C", "CAP END", "JOIN #Blabla")
+        replies = self.send(proto, t, "CHATHISTORY LATEST #blabla * 2")
+        self.assertEqual([m.command for m in replies], ["BATCH", "PRIVMSG", "PRIVMSG", "BATCH"])
+        start, first, second, end = replies
+        batch = start.params[0][1:]
+        self.assertEqual(start.params, ["+" + batch, "chathistory", "#Blabla"])
+        self.assertEqual(end.params, ["-" + batch])
+        self.assertEqual([m.params[1] for m in (first, second)], ["two", "three"])
+        self.assertEqual(first.tags, {"batch": batch, "time": "2023-11-14T22:13:30.000Z"})
+        self.assertEqual(first.prefix, "bob!bob@test.chatd")
+
+    def test_refusals(self) -> None:
+        """
+        Other subcommands, bad parameters and rooms one is not in get FAIL
+        standard replies.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C")
+        cases = [
+            ("CHATHISTORY BEFORE #Blabla timestamp=2023-01-01T00:00:00.000Z 5", "UNKNOWN_COMMAND"),
+            ("CHATHISTORY LATEST #Blabla * 0", "INVALID_PARAMS"),
+            ("CHATHISTORY LATEST bob * 5", "INVALID_PARAMS"),
+            ("CHATHISTORY LATEST #Blabla *", "NEED_MORE_PARAMS"),
+            ("CHATHISTORY LATEST #Blabla * 5", "INVALID_TARGET"),
+            ("CHATHISTORY LATEST #nowhere * 5", "INVALID_TARGET"),
+        ]
+        for line, code in cases:
+            [reply] = self.send(proto, t, line)
+            self.assertEqual(
+                (reply.command, reply.params[:2]), ("FAIL", ["CHATHISTORY", code]), line
+            )
+
+    def test_withoutBatch(self) -> None:
+        """
+        Without the batch capability the messages come as plain PRIVMSGs.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        self.service.say(bob, "Blabla", ("hello",))
+        self.clock.advance(0)
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
+        [reply] = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 10")
+        self.assertEqual(
+            (reply.command, reply.params, reply.tags), ("PRIVMSG", ["#Blabla", "hello"], {})
+        )

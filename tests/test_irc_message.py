@@ -208,12 +208,18 @@ class CapabilityTests(SynchronousTestCase):
         """
         self.assertEqual(
             Capabilities().ls(None),
-            ["echo-message message-tags multi-prefix sasl server-time userhost-in-names"],
+            [
+                "batch draft/chathistory echo-message message-tags multi-prefix sasl"
+                " server-time userhost-in-names"
+            ],
         )
         caps = Capabilities()
         self.assertEqual(
             caps.ls("302"),
-            ["echo-message message-tags multi-prefix sasl=PLAIN server-time userhost-in-names"],
+            [
+                "batch draft/chathistory echo-message message-tags multi-prefix sasl=PLAIN"
+                " server-time userhost-in-names"
+            ],
         )
         self.assertIn("cap-notify", caps)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 #: What chatd offers, with the values version 302 clients are shown.
 SUPPORTED: dict[str, str] = {
+    "batch": "",
+    "draft/chathistory": "",
     "echo-message": "",
     "message-tags": "",
     "multi-prefix": "",

@@ -35,6 +35,7 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
         f"AWAYLEN={TEXT_LENGTH}",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
+        "CHATHISTORY=1000",
         "CHANMODES=,,l,int",
         f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
         "CHANTYPES=#",

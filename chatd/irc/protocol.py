@@ -14,6 +14,7 @@ from zope.interface import implementer
 from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
+from chatd.irc.history import HistoryCommands
 from chatd.irc.moderation import ModerationCommands
 from chatd.irc.modes import ModeCommands
 from chatd.irc.queries import QueryCommands
@@ -23,7 +24,9 @@ from chatd.names import key
 
 
 @implementer(IParticipant)
-class IRCProtocol(ModerationCommands, ModeCommands, QueryCommands, RegistrationCommands):
+class IRCProtocol(
+    ModerationCommands, ModeCommands, HistoryCommands, QueryCommands, RegistrationCommands
+):
     """
     An IRC client connected to chatd.
     """
