@@ -157,7 +157,10 @@ class Options(usage.Options):
             _clusterURL,
         ],
     ]
-    optFlags: list[Any] = [*admin.FLAGS]
+    optFlags: list[Any] = [
+        *admin.FLAGS,
+        ["quiet-connections", None, "Do not log every login and disconnect (for busy sites)."],
+    ]
 
     def postOptions(self) -> None:
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
@@ -207,6 +210,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         operators=options["operators"],
         store=store,
         historyCount=options["history-count"],
+        logConnections=not options["quiet-connections"],
     )
     chat.setServiceParent(top)
     tchat = TchatFactory(
