@@ -177,7 +177,7 @@ class Persistence:
             names = await self.store.memberships(nick)
         else:
             names = [room.name for room in service._rooms.values() if room.settings.autojoin]
-        mark = self.store.lastMessageId() + 1
+        mark = self.store.mark()
         entered = []
         for name in names:
             room = service._rooms.get(key(name))
@@ -192,7 +192,7 @@ class Persistence:
         return nick
 
     async def _welcome(
-        self, participant: IParticipant, nick: str, entered: list[str], mark: int
+        self, participant: IParticipant, nick: str, entered: list[str], marked: Deferred[int]
     ) -> None:
         """
         Tell a user who just logged in which rooms they are in, replay those
@@ -200,6 +200,7 @@ class Persistence:
         """
         if entered:
             participant.notice(Notice("you are in " + ", ".join(entered), self.service._now()))
+        mark = await marked
         for room in entered:
             await self._replay(participant, room, mark)
         if key(nick) not in self.registered:
@@ -270,10 +271,10 @@ class Persistence:
         return Deferred.fromCoroutine(self._entered(participant, nick, room))
 
     async def _entered(self, participant: IParticipant, nick: str, room: Room) -> str:
-        mark = self.store.lastMessageId() + 1
+        marked = self.store.mark()
         if key(nick) in self.registered:
             await self.store.setMembership(nick, room.name, True)
-        self._later(self._replay, participant, room.name, mark)
+        self._later(self._replayAt, participant, room.name, marked)
         return room.name
 
     def left(self, nick: str, room: Room) -> Deferred[str]:
@@ -281,6 +282,9 @@ class Persistence:
         if key(nick) in self.registered:
             d = self.store.setMembership(nick, room.name, False)
         return d.addCallback(lambda _: room.name)
+
+    async def _replayAt(self, participant: IParticipant, room: str, marked: Deferred[int]) -> None:
+        await self._replay(participant, room, await marked)
 
     async def _replay(self, participant: IParticipant, room: str, before: int) -> None:
         if self.service.historyCount <= 0:

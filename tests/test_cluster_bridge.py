@@ -444,7 +444,8 @@ class WithStoresTests(SynchronousTestCase):
         self.a.service.say(carolOnA, "lobby", ("hi",))
         self.settle()
         self.assertEqual([e.lines for e in bob.events if isinstance(e, RoomMessage)], [("hi",)])
-        self.assertEqual((self.stores[0].lastMessageId(), self.stores[1].lastMessageId()), (1, 0))
+        marks = (self.stores[0].mark(), self.stores[1].mark())
+        self.assertEqual([self.successResultOf(mark) for mark in marks], [2, 1])
 
     def test_passwordLoginClaims(self) -> None:
         """
