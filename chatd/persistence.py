@@ -15,6 +15,7 @@ first.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred, succeed
@@ -55,6 +56,14 @@ class Persistence:
 
     @ivar registered: the keys of every registered nickname, loaded at start
         so that renames and private messages are checked without a query.
+    @ivar onChange: called as C{onChange(kind, fields)} once a change that
+        other processes sharing the store must see is written: C{"account"},
+        C{"settings"} or C{"access"} (cluster mode publishes it; the other
+        nodes give it to L{chatd.sharing.applyChange}).
+    @ivar isLocal: whether a participant is served by this process (cluster
+        mode: not another node's user).
+    @ivar sharedStore: other processes write the store too, so a login under
+        a name not known as registered asks the store before letting it in.
     """
 
     log = Logger()
@@ -69,6 +78,13 @@ class Persistence:
         self._loadFailure: Failure | None = None
         self._waiters: list[Deferred[None]] = []
         self._requests: dict[tuple[str, str], Deferred[None]] = {}
+        self.onChange: Callable[[str, dict[str, Any]], None] | None = None
+        self.isLocal: Callable[[IParticipant], bool] = lambda participant: True
+        self.sharedStore = False
+
+    def _changed(self, kind: str, **fields: Any) -> None:
+        if self.onChange is not None:
+            self.onChange(kind, fields)
 
     # Start
 
@@ -161,6 +177,9 @@ class Persistence:
         service, nickKey = self.service, key(nick)
         try:
             await self.whenReady()
+            if nickKey not in self.registered and password is None and self.sharedStore:
+                if await self.store.accountHash(nick) is not None:
+                    self.registered.add(nickKey)  # registered on another node
             if nickKey in self.registered or password is not None:
                 if password is None:
                     raise errors.BadPassword()
@@ -222,6 +241,7 @@ class Persistence:
         await self.whenReady()
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
+        self._changed("account", u=nick)
         for room in list(self.service._joined.get(participant, ())):
             await self.store.setMembership(nick, room.name, True)
 
@@ -241,7 +261,11 @@ class Persistence:
     def roomCreated(self, room: Room) -> Deferred[str]:
         room.settings.name = room.name
         d = self.store.saveRoom(room.settings, self.service._now())
-        return d.addCallback(lambda _: room.name)
+        return d.addCallback(self._roomSaved, room)
+
+    def _roomSaved(self, ignored: object, room: Room) -> str:
+        self._changed("settings", s=asdict(room.settings))
+        return room.name
 
     def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
         """
@@ -265,6 +289,9 @@ class Persistence:
     def _requestWritten(self, result: object, roomKey: str, nickKey: str, write: object) -> object:
         if self._requests.get((roomKey, nickKey)) is write:
             del self._requests[roomKey, nickKey]
+        room = self.service._rooms.get(roomKey)
+        if not isinstance(result, Failure) and room is not None and nickKey in room.pending:
+            self._changed("access", room=room.name, u=room.pending[nickKey], a=False)
         return result
 
     def entered(self, participant: IParticipant, nick: str, room: Room) -> Deferred[str]:
@@ -315,14 +342,24 @@ class Persistence:
         if request is not None:
             await _settled(request)
         await self.store.setAccess(target.name, display, True, service._now())
+        self._changed("access", room=target.name, u=display, a=True)
         user = service._users.get(nickKey)
         if user is None:
             if nickKey in self.registered:
                 await self.store.setMembership(display, target.name, True)
             return
+        if self.isLocal(user):
+            await self.admitAccepted(user, target)
+
+    async def admitAccepted(self, user: IParticipant, target: Room) -> None:
+        """
+        Put C{user}, served here, in C{target} now that they were accepted,
+        and tell them.
+        """
+        service = self.service
         assert user.nick is not None
         text = f"an operator accepted you in {target.name}"
-        if nickKey not in target.members:
+        if key(user.nick) not in target.members:
             try:
                 service._join(user, user.nick, target)
             except errors.GroupFull:
@@ -357,4 +394,4 @@ class Persistence:
         if autojoin is not None:
             settings.autojoin = autojoin
         d = self.store.saveRoom(settings, service._now())
-        return d.addCallback(lambda _: target.name)
+        return d.addCallback(self._roomSaved, target)

@@ -34,7 +34,12 @@ class FakeNode:
     """
 
     def __init__(
-        self, test: SynchronousTestCase, redis: FakeRedis, name: str, **storage: Any
+        self,
+        test: SynchronousTestCase,
+        redis: FakeRedis,
+        name: str,
+        sharedStore: bool = False,
+        **storage: Any,
     ) -> None:
         self.test = test
         self.alive = True
@@ -42,7 +47,7 @@ class FakeNode:
         self.service.startService()
         self.bus = Bus(name, "chatd:0:events", redis.publish)
         self.presence = Presence(redis.execute, redis.clock, name, interval=1.0, ttl=3.0)
-        self.bridge = Bridge(self.service, self.bus, self.presence)
+        self.bridge = Bridge(self.service, self.bus, self.presence, sharedStore)
         redis.subscribers.append(self._received)
         test.addCleanup(self.presence.stop)
 
