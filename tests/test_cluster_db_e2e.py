@@ -144,7 +144,7 @@ async def test_historyFromBothNodesSurvivesRestart(nodes: Callable[..., Daemon])
     a, b = nodes("a2"), nodes("b2")
     for daemon in (a, b):
         reader = await login(daemon, "reader", "Blabla")
-        replayed = []  # entering replays the last 20 (--history-count) messages
+        replayed: list[str] = []  # entering replays the last 20 (--history-count) messages
         while len(replayed) < 20:
             line = await reader.line()
             if line.startswith("srv: SPEAK "):
