@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chatd.storage.migration import convert, migrate
 from chatd.storage.schema import RESTART_IDS
-from chatd.storage.sql import convert, migrate
 from chatd.storage.sqlite import DATABASE_NAME, backup
 
 #: Tables in foreign-key order, with the columns copied.
