@@ -93,6 +93,31 @@ MIGRATIONS: list[list[Statement]] = [
             "qmark": None,
         },
     ],
+    # 3: moderation (chatd.modstore.IModerationStore) in the chat database, so
+    # that with --db it is in PostgreSQL, shared by cluster nodes.
+    [
+        """CREATE TABLE sanctions (
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            name TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            by_admin TEXT NOT NULL,
+            at DOUBLE PRECISION NOT NULL,
+            until DOUBLE PRECISION,
+            PRIMARY KEY (kind, target))""",
+        {
+            "format": """CREATE TABLE audit (
+            id BIGSERIAL PRIMARY KEY,
+            at DOUBLE PRECISION NOT NULL,
+            who TEXT NOT NULL,
+            what TEXT NOT NULL)""",
+            "qmark": """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at DOUBLE PRECISION NOT NULL,
+            who TEXT NOT NULL,
+            what TEXT NOT NULL)""",
+        },
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
