@@ -192,3 +192,26 @@ async def test_approvalAcceptedOnAnotherNode(nodes: Callable[..., Daemon]) -> No
     assert await command(carol, "clt: LEAVE Marketing") == ["srv: OKAY!"]
     assert await command(carol, "clt: ENTER Marketing") == ["srv: OKAY!"]
     await carol.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_moderationInTheSharedDatabase(nodes: Callable[..., Daemon]) -> None:
+    """
+    A ban set on node A's console is in the shared database: a node started
+    afterwards with a data directory of its own, never told over the bus,
+    refuses the banned user, and A's audit trail is there too.
+    """
+    a = nodes("a", console=True)
+    await waitForLog(a, "connected to Redis")
+    output = consoleCommand(a.ports["AdminTelnetFactory"], "ban mallory spamming")
+    assert "banned mallory" in output, output
+    a.stop(signal.SIGTERM)
+    b = nodes("b", console=True)
+    await waitForLog(b, "moderation: 1 sanctions in force")
+    assert not (b.log.parent / "chatd-data" / "moderation.sqlite").exists()
+    client = await connected(b)
+    client.send("clt: LOGIN mallory")
+    assert await client.line() == "srv: ERROR 24"
+    await client.close()
+    audit = consoleCommand(b.ports["AdminTelnetFactory"], "audit")
+    assert "ban mallory spamming" in audit, audit
