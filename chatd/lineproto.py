@@ -23,6 +23,7 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
 from chatd.errors import ChatError, InvalidArgument
+from chatd.idle import IdleTimers
 from chatd.interfaces import IChatService
 from chatd.outbox import FlushScheduler, Outbox
 
@@ -57,6 +58,7 @@ class ChatFactory(ServerFactory):
         self.service = service
         self.clock = clock
         self.flusher = FlushScheduler(clock)
+        self.idleTimers = IdleTimers(clock)
         self.maxLineLength = maxLineLength
         self.maxOutput = maxOutput
         self.floodBurst = floodBurst
@@ -67,6 +69,7 @@ class ChatFactory(ServerFactory):
     def stopFactory(self) -> None:
         self.flusher.flush()
         self.flusher.cancel()
+        self.idleTimers.cancel()
 
 
 class ChatLineReceiver(LineReceiver):
@@ -90,6 +93,9 @@ class ChatLineReceiver(LineReceiver):
     outbox: Outbox | None = None
     closeReason = "connection closed"
     _partial = b""
+    # Lines read and not yet handled.  Created on input and dropped once
+    # drained: an idle connection holds no deque (an empty one costs ~600 bytes).
+    _pending: deque[bytes | None] | None = None
     _discarding = False
     _blocked = False
     _draining = False
@@ -97,7 +103,6 @@ class ChatLineReceiver(LineReceiver):
     _tokensAt = 0.0
     _backlog = 0
     _drainCall: IDelayedCall | None = None
-    _idleCall: IDelayedCall | None = None
     _lastHeard = 0.0
     _probed = False
     _admitted = False
@@ -110,7 +115,6 @@ class ChatLineReceiver(LineReceiver):
         if noDelay is not None:
             noDelay(True)  # replies must not wait for Nagle's 40 ms
         self.outbox = Outbox(self.transport, factory.flusher, factory.maxOutput, self._overflowed)  # type: ignore[arg-type]
-        self._pending: deque[bytes | None] = deque()
         now = factory.clock.seconds()
         self._tokens, self._tokensAt, self._lastHeard = float(factory.floodBurst or 0), now, now
         try:
@@ -121,13 +125,13 @@ class ChatLineReceiver(LineReceiver):
             return
         self._admitted = True
         if factory.aliveAfter is not None:
-            self._idleCall = factory.clock.callLater(factory.aliveAfter, self._checkIdle)
+            factory.idleTimers.add(self, factory.aliveAfter)
 
     def connectionLost(self, reason: Failure | None = None) -> None:
-        for call in (self._idleCall, self._drainCall):
-            if call is not None and call.active():
-                call.cancel()
-        self._idleCall = self._drainCall = None
+        self.factory.idleTimers.discard(self)
+        if self._drainCall is not None and self._drainCall.active():
+            self._drainCall.cancel()
+        self._drainCall = None
         if self.outbox is not None:
             self.outbox.stopProducing()
         if self._admitted:
@@ -177,6 +181,8 @@ class ChatLineReceiver(LineReceiver):
         tail = lines.pop()
         limit = factory.maxLineLength
         pending = self._pending
+        if pending is None:
+            pending = self._pending = deque()
         for line in lines:
             if len(line) > limit + 1:  # + 1: a trailing "\r" does not count
                 pending.append(None)  # refused in turn, so replies stay in order
@@ -191,7 +197,9 @@ class ChatLineReceiver(LineReceiver):
         self._drain()
         if self._backlog > factory.floodBacklog:
             # Only what the throttle (or a pending reply) holds back counts.
-            self._pending.clear()
+            if self._pending is not None:
+                self._pending.clear()
+                self._pending = None
             self._backlog = 0
             self.inputRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
@@ -223,6 +231,8 @@ class ChatLineReceiver(LineReceiver):
                 self._handleLine(line)
         finally:
             self._draining = False
+            if not self._pending:
+                self._pending = None
 
     def _takeToken(self) -> bool:
         factory = self.factory
@@ -283,19 +293,23 @@ class ChatLineReceiver(LineReceiver):
 
     # Liveness
 
-    def _checkIdle(self) -> None:
-        after = self.factory.aliveAfter
+    def checkIdle(self) -> None:
+        """
+        The liveness deadline has come (see L{chatd.idle.IdleTimers}): if the
+        peer spoke meanwhile, wait for the new deadline; else probe it once,
+        and close it if it stays silent as long again.
+        """
+        factory = self.factory
+        after = factory.aliveAfter
         assert after is not None
-        clock = self.factory.clock
-        idle = clock.seconds() - self._lastHeard
+        idle = factory.clock.seconds() - self._lastHeard
         if idle < after:
-            self._idleCall = clock.callLater(after - idle, self._checkIdle)
+            factory.idleTimers.add(self, after - idle)
         elif not self._probed:
             self._probed = True
             self.probeIdle()
-            self._idleCall = clock.callLater(after, self._checkIdle)
+            factory.idleTimers.add(self, after)
         else:
-            self._idleCall = None
             self.closeWith("timed out")
 
     # For subclasses

@@ -211,7 +211,10 @@ class TchatProtocol(ChatLineReceiver):
     # Events from the service (IParticipant)
 
     def roomMessage(self, event: RoomMessage) -> None:
-        self.send(event.wire(encodeSpeak))
+        # The fan-out hot path, once per recipient: straight to the outbox.
+        outbox = self.outbox
+        if outbox is not None:
+            outbox.write(event.wire(encodeSpeak))
 
     def privateMessage(self, event: PrivateMessage) -> None:
         self.send(event.wire(encodePrivate))

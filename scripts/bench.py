@@ -1,0 +1,501 @@
+#!/usr/bin/env python
+"""
+Benchmark chatd over real 127.0.0.1 sockets: throughput, latency, login
+bursts and memory per idle connection.  See docs/PERFORMANCE.md.
+
+Each phase starts its own C{twistd -n chatd} process pinned to one CPU
+(C{taskset -c 0}) while this generator pins itself to another, so the daemon
+gets one whole core and the generator's own CPU use shows whether it kept up.
+Load phases run the daemon with C{--flood-burst 0 --alive-after 0
+--max-clients 0}: flood control and keepalive would throttle or probe the
+generator, which is not what is being measured.  Every daemon also gets
+C{--web none} and a fresh C{--data-dir} whose seeded autojoin room is switched
+off (C{--autojoin} keeps it), where the checkout knows those options.
+
+    python scripts/bench.py            # every phase, one or two minutes
+    python scripts/bench.py --quick    # a ~30 s smoke run
+    python scripts/bench.py --json out.json --phases throughput,latency
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from benchdaemon import (
+    Daemon,
+    busyCores,
+    raiseFileLimit,
+    supportedOptions,
+    withoutAutojoin,
+)
+from benchreport import HEADLINES, machine, percentiles, report
+from loadgen import ADAPTERS, SO_TIMESTAMPNS, Client, Loop, WireAdapter
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOM = "lobby"
+LOAD_OPTIONS = ["--flood-burst", "0", "--alive-after", "0", "--max-clients", "0"]
+PHASES = ("throughput", "latency", "logins", "memory")
+Result = dict[str, Any]
+
+
+class Bench:
+    """
+    The phases, sharing the options, the adapter and a scratch directory.
+    """
+
+    def __init__(self, args: argparse.Namespace, workdir: Path, root: Path = ROOT) -> None:
+        self.args = args
+        self.root = root
+        self.adapter: WireAdapter = ADAPTERS[args.protocol]()
+        self.workdir = workdir
+        self.message = self.adapter.message(ROOM, ["x" * args.body] * args.lines)
+
+    @contextmanager
+    def daemon(self, options: list[str], profile: Path | None = None) -> Iterator[Daemon]:
+        """
+        A fresh daemon for one phase: its own data directory, no web listener
+        (it would take port 8080), and the seeded autojoin room switched off
+        unless C{--autojoin}; then C{--daemon-args}.
+        """
+        supported = supportedOptions(self.root)
+        options = list(options)
+        if "web" in supported:
+            options += ["--web", "none"]
+        dataDir = None
+        if "data-dir" in supported:
+            dataDir = Path(tempfile.mkdtemp(prefix="data-", dir=self.workdir))
+            options += ["--data-dir", str(dataDir)]
+        options += shlex.split(self.args.daemon_args)
+        if dataDir is not None and not self.args.autojoin:
+            self.start(options).stop()  # creates and seeds the database
+            withoutAutojoin(dataDir)
+        daemon = self.start(options, profile)
+        try:
+            yield daemon
+        finally:
+            daemon.stop()
+
+    def start(self, options: list[str], profile: Path | None = None) -> Daemon:
+        return Daemon(
+            self.root,
+            self.adapter,
+            options,
+            self.workdir,
+            self.args.daemon_cpu,
+            profile=profile,
+            nice=self.args.nice,
+        )
+
+    def crowd(self, loop: Loop, count: int, prefix: str, enter: bool = True) -> list[Client]:
+        """
+        Connect, log in (and enter the room) C{count} clients, in batches.
+        """
+        adapter, clients = self.adapter, []
+        for base in range(0, count, 1000):
+            size = min(1000, count - base)
+            acks = loop.acks + size * (2 if enter else 1)
+
+            def first(i: int, base: int = base) -> bytes:
+                login = adapter.login(f"{prefix}{base + i}")
+                return login + adapter.enter(ROOM) if enter else login
+
+            clients += loop.open(size, first)
+            if not loop.waitAcks(acks, 120):
+                raise RuntimeError(f"only {loop.acks} of {acks} logins answered")
+        return clients
+
+    def throughputAndLatency(self, run: list[str]) -> Result:
+        """
+        Phases (a) and (b) on one daemon and one crowd of N clients.
+        """
+        args, result = self.args, {}
+        with self.daemon(LOAD_OPTIONS, args.profile) as daemon:
+            loop = Loop(self.adapter, daemon.port)
+            try:
+                clients = self.crowd(loop, args.clients, "u")
+                for client in clients:  # enabled early: the kernel starts stamping lazily
+                    client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+                if "throughput" in run:
+                    result["throughput"] = self.throughput(loop, daemon, clients)
+                if "latency" in run:
+                    result["latency"] = self.latency(loop, daemon, clients)
+            finally:
+                loop.closeAll()
+        return result
+
+    def throughput(self, loop: Loop, daemon: Daemon, clients: list[Client]) -> Result:
+        """
+        (a) S senders keep W messages each in flight; count deliveries.
+        """
+        args, message = self.args, self.message
+        senders = clients[: args.senders]
+        fanout = len(clients) - 1
+        # A message is "in flight" until acknowledged; on top of that the
+        # deliveries not yet read are capped, so no queue grows without bound.
+        cap = 2 * args.senders * args.window * fanout
+        # Deliveries before this phase (history replayed on entering, say)
+        # are not the phase's: count from here.
+        state = {"sent": 0, "sending": True, "base": loop.deliveries}
+        blocked: list[Client] = []
+
+        def refill(client: Client, acks: int) -> None:
+            client.inflight -= acks
+            if not state["sending"] or client.inflight < 0:
+                client.inflight = max(client.inflight, 0)
+                return
+            if state["sent"] * fanout - (loop.deliveries - state["base"]) > cap:
+                blocked.append(client)
+                return
+            more = args.window - client.inflight
+            client.inflight = args.window
+            state["sent"] += more
+            loop.send(client, message * more)
+
+        def unblock(client: Client, count: int, stamp: int) -> None:
+            if blocked and state["sent"] * fanout - (loop.deliveries - state["base"]) <= cap // 2:
+                waiting = blocked[:]
+                del blocked[:]
+                for sender in waiting:
+                    refill(sender, 0)
+
+        loop.onAck, loop.onDelivery = refill, unblock
+        for sender in senders:
+            refill(sender, 0)
+        loop.runUntil(lambda: False, args.warmup)
+        daemon.profile(True, "phase (a), throughput")
+        before = (
+            time.perf_counter(),
+            loop.deliveries,
+            daemon.cpuSeconds(),
+            time.process_time(),
+            busyCores(),
+        )
+        loop.runUntil(lambda: False, args.duration)
+        after = (
+            time.perf_counter(),
+            loop.deliveries,
+            daemon.cpuSeconds(),
+            time.process_time(),
+            busyCores(),
+        )
+        daemon.profile(False)
+        state["sending"] = False
+        drained = loop.runUntil(
+            lambda: (
+                loop.deliveries - state["base"] >= state["sent"] * fanout
+                and all(sender.inflight == 0 for sender in senders)
+            ),
+            30,
+        )
+        loop.onAck = loop.onDelivery = None
+        elapsed = after[0] - before[0]
+        daemonCpu = (after[2] - before[2]) / elapsed
+        generatorCpu = (after[3] - before[3]) / elapsed
+        return {
+            "clients": len(clients),
+            "senders": len(senders),
+            "window": args.window,
+            "bodyLines": args.lines,
+            "seconds": round(elapsed, 3),
+            "deliveriesPerSecond": round((after[1] - before[1]) / elapsed),
+            "messagesSent": state["sent"],
+            "deliveriesExpected": state["sent"] * fanout,
+            "deliveries": loop.deliveries - state["base"],
+            "lost": state["sent"] * fanout - (loop.deliveries - state["base"]),
+            "drained": drained,
+            "errors": loop.errors,
+            "disconnected": loop.lost,
+            "daemonCpu": round(daemonCpu, 3),
+            "generatorCpu": round(generatorCpu, 3),
+            # What one fully used core would deliver: steadier than the raw
+            # rate when other work on the machine takes the daemon's core.
+            "deliveriesPerDaemonCpuSecond": round((after[1] - before[1]) / (after[2] - before[2])),
+            "otherCpu": round((after[4] - before[4]) / elapsed - daemonCpu - generatorCpu, 3),
+        }
+
+    def latency(self, loop: Loop, daemon: Daemon, clients: list[Client]) -> Result:
+        """
+        (b) One message in flight: send time to each recipient's arrival time
+        (kernel receive timestamps, so the generator's own turn does not count).
+        """
+        args, sender = self.args, clients[0]
+        fanout = len(clients) - 1
+        for client in clients:
+            client.stamped = True
+        samples: list[int] = []
+        lasts: list[int] = []
+        okays: list[int] = []
+        sent = [0]
+
+        def arrived(client: Client, count: int, stamp: int) -> None:
+            samples.extend([stamp - sent[0]] * count)
+
+        def acked(client: Client, count: int) -> None:
+            okays.append(time.time_ns() - sent[0])
+
+        loop.onDelivery, loop.onAck = arrived, acked
+        daemon.profile(True, "phase (b), latency")
+        started, busy, daemonCpu = time.perf_counter(), busyCores(), daemon.cpuSeconds()
+        deadline = time.monotonic() + args.latency_seconds
+        count = 0
+        while count < args.latency_messages and time.monotonic() < deadline:
+            goal = len(samples) + fanout
+            sent[0] = time.time_ns()
+            loop.send(sender, self.message)
+            if not loop.waitAcks(loop.acks + 1, 10):
+                break
+            if not loop.runUntil(lambda: len(samples) >= goal, 10):  # noqa: B023 (called here)
+                break
+            lasts.append(max(samples[-fanout:]))
+            count += 1
+        loop.onAck = loop.onDelivery = None
+        daemon.profile(False)
+        elapsed = time.perf_counter() - started
+        daemonSeconds = daemon.cpuSeconds() - daemonCpu
+        return {
+            "messages": count,
+            "daemonCpu": round(daemonSeconds / elapsed, 3),
+            # The daemon's CPU time per message (reading it, N - 1 writes): on
+            # an idle machine, the floor under the last recipient's latency.
+            "daemonCpuMsPerMessage": round(daemonSeconds * 1000 / max(count, 1), 3),
+            "busyCores": round((busyCores() - busy) / elapsed, 3),
+            "deliveries": len(samples),
+            "lost": count * fanout - len(samples),
+            "deliveryMs": percentiles(samples),
+            "lastRecipientMs": percentiles(lasts),
+            "okayMs": percentiles(okays),
+        }
+
+    def logins(self) -> Result:
+        """
+        (c) Bursts of connections that log in at once; the best and median rate.
+        """
+        args, rates = self.args, []
+        cpu: list[float] = []
+        perCpu: list[float] = []
+        with self.daemon(LOAD_OPTIONS, args.profile) as daemon:
+            loop = Loop(self.adapter, daemon.port)
+            daemon.profile(True, "phase (c), login bursts")
+            try:
+                for round_ in range(args.burst_rounds):
+                    acks = loop.acks + args.burst
+
+                    def login(i: int, prefix: str = f"b{round_}x") -> bytes:
+                        return self.adapter.login(f"{prefix}{i}")
+
+                    started, daemonCpu = time.perf_counter(), daemon.cpuSeconds()
+                    clients = loop.open(args.burst, login)
+                    done = loop.waitAcks(acks, 60)
+                    elapsed = time.perf_counter() - started
+                    if not done:
+                        raise RuntimeError(f"burst {round_}: {loop.acks} of {acks} logins")
+                    rates.append(args.burst / elapsed)
+                    used = daemon.cpuSeconds() - daemonCpu
+                    cpu.append(used / elapsed)
+                    perCpu.append(args.burst / used if used else 0.0)
+                    loop.close(clients)
+                    time.sleep(0.5)  # let the daemon see the disconnects
+                daemon.profile(False)
+            finally:
+                loop.closeAll()
+        return {
+            "connections": args.burst,
+            "rounds": len(rates),
+            "loginsPerSecond": round(statistics.median(rates)),
+            "bestLoginsPerSecond": round(max(rates)),
+            "allLoginsPerSecond": [round(rate) for rate in rates],
+            "daemonCpu": round(statistics.median(cpu), 3),
+            "loginsPerDaemonCpuSecond": round(statistics.median(perCpu)),
+            "errors": loop.errors,
+        }
+
+    def memory(self) -> Result:
+        """
+        (d) RSS growth for C{--idle} logged-in, silent connections.
+        """
+        args = self.args
+        wanted = args.idle
+        limit = raiseFileLimit(wanted + 500)
+        idle = min(wanted, limit - 500)
+        options = ["--max-clients", "0"]
+        with self.daemon(options) as daemon:
+            loop = Loop(self.adapter, daemon.port)
+            try:
+                warm = self.crowd(loop, 200, "w", enter=False)
+                loop.close(warm)
+                time.sleep(0.5)
+                before = daemon.rss()
+                clients = self.crowd(loop, idle, "i", enter=False)
+                loop.runUntil(lambda: False, 1.0)
+                after = daemon.rss()
+                lost = loop.lost
+            finally:
+                loop.closeAll()
+        return {
+            "connections": len(clients),
+            "requested": wanted,
+            "fileLimit": limit,
+            "rssBefore": before,
+            "rssAfter": after,
+            "bytesPerConnection": round((after - before) / len(clients)),
+            "disconnected": lost,
+            "daemonOptions": options,
+        }
+
+
+def runPhases(bench: Bench, run: list[str]) -> Result:
+    results: Result = {}
+    if "throughput" in run or "latency" in run:
+        results.update(bench.throughputAndLatency(run))
+    if "logins" in run:
+        results["logins"] = bench.logins()
+    if "memory" in run:
+        results["memory"] = bench.memory()
+    return results
+
+
+def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
+    """
+    Run the phases on C{--root} and C{--compare} in alternation, C{--rounds}
+    times each, so both see the same machine noise; print the medians and
+    their ratio (root / compare).
+    """
+    roots = {"root": args.root, "compare": args.compare}
+    seen: dict[str, dict[str, list[float]]] = {name: {} for name in roots}
+    for round_ in range(args.rounds):
+        for name, root in roots.items():
+            results = runPhases(Bench(args, workdir, root), run)
+            print(f"round {round_ + 1}, {name} ({root}):")
+            report(results)
+            for headline, path in HEADLINES.items():
+                value: Any = results
+                for step in path:
+                    value = value.get(step) if isinstance(value, dict) else None
+                if value is not None:
+                    seen[name].setdefault(headline, []).append(float(value))
+    summary: Result = {}
+    for headline in HEADLINES:
+        mine, theirs = seen["root"].get(headline), seen["compare"].get(headline)
+        if mine and theirs:
+            a, b = statistics.median(mine), statistics.median(theirs)
+            summary[headline] = {"root": a, "compare": b, "ratio": round(a / b, 3)}
+            print(f"{headline}: {a:,.3f} vs {b:,.3f} (median of {args.rounds}): ratio {a / b:.3f}")
+    return {"roots": {name: str(root) for name, root in roots.items()}, "medians": summary}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--protocol", choices=sorted(ADAPTERS), default="tchat")
+    add("--phases", default=",".join(PHASES), help="comma-separated subset of " + ",".join(PHASES))
+    add("--clients", type=int, default=500, help="N: clients in the one room")
+    add("--senders", type=int, default=50, help="S: clients that send in phase (a)")
+    add("--window", type=int, default=32, help="W: messages in flight per sender")
+    add("--lines", type=int, default=1, help="body lines per message")
+    add("--body", type=int, default=20, help="characters per body line")
+    add("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    add("--duration", type=float, default=20.0, help="seconds measured in phase (a)")
+    add("--latency-messages", type=int, default=1000)
+    add("--latency-seconds", type=float, default=30.0, help="time bound of phase (b)")
+    add("--burst", type=int, default=1000, help="connections in one login burst")
+    add("--burst-rounds", type=int, default=5)
+    add("--idle", type=int, default=10000, help="idle connections in phase (d)")
+    add("--daemon-cpu", type=int, default=0, help="CPU the daemon is pinned to")
+    add("--generator-cpu", type=int, default=1, help="CPU this generator is pinned to")
+    add("--no-pin", action="store_true", help="pin neither process")
+    add(
+        "--nice",
+        type=int,
+        default=0,
+        help="run the daemon and the generator at this nice level (negative, as root: "
+        "less noise from other work on a shared machine)",
+    )
+    add(
+        "--profile",
+        type=Path,
+        help="run the daemon under pyinstrument; each measured phase's text report is "
+        "appended here",
+    )
+    add("--json", type=Path, help="also write the results as JSON here ('-': stdout)")
+    add("--quick", action="store_true", help="a ~30 s smoke run")
+    add("--root", type=Path, default=ROOT, help="checkout whose chatd runs (default: this one)")
+    add(
+        "--daemon-args",
+        default="",
+        help="more options for every daemon, e.g. '--history-count 0'",
+    )
+    add(
+        "--autojoin",
+        action="store_true",
+        help="keep the autojoin room a fresh data directory is seeded with (each login "
+        "then enters it, notifying every member)",
+    )
+    add("--compare", type=Path, help="another checkout: run both in turn, report the ratios")
+    add("--rounds", type=int, default=3, help="turns per checkout with --compare")
+    args = parser.parse_args(argv)
+    if args.quick:  # shorter phases, unless given explicitly
+        quick = {
+            "warmup": 1.0,
+            "duration": 4.0,
+            "latency_messages": 200,
+            "latency_seconds": 5.0,
+            "burst_rounds": 2,
+            "idle": 2000,
+        }
+        for name, value in quick.items():
+            if getattr(args, name) == parser.get_default(name):
+                setattr(args, name, value)
+    if args.no_pin or shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        if not args.no_pin:
+            print("not pinning: needs taskset (util-linux) and two CPUs", file=sys.stderr)
+        args.daemon_cpu = args.generator_cpu = None
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    run = [phase for phase in args.phases.split(",") if phase]
+    unknown = set(run) - set(PHASES)
+    if unknown:
+        sys.exit(f"unknown phases: {', '.join(sorted(unknown))}")
+    if args.generator_cpu is not None:
+        os.sched_setaffinity(0, {args.generator_cpu})
+    if args.nice:
+        os.nice(args.nice)  # the generator too: the closed loop needs both
+    raiseFileLimit(max(args.clients, args.burst, args.idle) + 500)
+    if args.profile is not None:
+        args.profile.write_text("")  # each phase appends its report
+    results: Result = {"machine": machine(), "protocol": args.protocol, "options": dict(vars(args))}
+    for key in ("profile", "json", "root", "compare"):
+        results["options"][key] = str(results["options"][key])
+    with tempfile.TemporaryDirectory(prefix="chatd-bench-") as scratch:
+        if args.compare is None:
+            results.update(runPhases(Bench(args, Path(scratch), args.root), run))
+            report(results)
+        else:
+            report(results)
+            results["compare"] = compare(args, Path(scratch), run)
+    if args.json is not None:
+        text = json.dumps(results, indent=2)
+        if str(args.json) == "-":
+            print(text)
+        else:
+            args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

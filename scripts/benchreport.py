@@ -1,0 +1,117 @@
+"""
+Figures for C{scripts/bench.py}: the machine's facts, percentiles and the
+readable summary.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Result = dict[str, Any]
+
+
+HEADLINES = {
+    "deliveries/s": ("throughput", "deliveriesPerSecond"),
+    "deliveries/daemon CPU s": ("throughput", "deliveriesPerDaemonCpuSecond"),
+    "latency p99 ms": ("latency", "deliveryMs", "p99"),
+    "daemon CPU ms/message": ("latency", "daemonCpuMsPerMessage"),
+    "logins/s": ("logins", "loginsPerSecond"),
+    "logins/daemon CPU s": ("logins", "loginsPerDaemonCpuSecond"),
+    "bytes/connection": ("memory", "bytesPerConnection"),
+}
+
+
+def percentiles(samples: list[int]) -> dict[str, float]:
+    """
+    p50, p99 and max of nanosecond samples, in milliseconds.
+    """
+    if not samples:
+        return {}
+    ordered = sorted(samples)
+
+    def at(fraction: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] / 1e6, 3)
+
+    return {"p50": at(0.50), "p99": at(0.99), "max": round(ordered[-1] / 1e6, 3)}
+
+
+def machine() -> Result:
+    """
+    The facts a reader needs to compare figures.
+    """
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = Path("/proc/meminfo").read_text().split()[1]
+    import twisted
+
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memoryGiB": round(int(memory) / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "twisted": twisted.__version__,
+    }
+
+
+def report(results: Result, out: Callable[[str], object] = print) -> None:
+    """
+    Print a readable summary of C{results}.
+    """
+    m = results.get("machine")
+    if m is not None:
+        out(
+            f"machine: {m['cpu']}, {m['cores']} cores, {m['memoryGiB']} GiB, Linux {m['kernel']}, "
+            f"Python {m['python']}, Twisted {m['twisted']}; protocol {results['protocol']}"
+        )
+    if "throughput" in results:
+        t = results["throughput"]
+        out(
+            f"(a) throughput: {t['deliveriesPerSecond']:,} deliveries/s "
+            f"(N={t['clients']}, S={t['senders']}, W={t['window']}, {t['seconds']} s); "
+            f"lost {t['lost']}, errors {t['errors']}, disconnected {t['disconnected']}; "
+            f"daemon CPU {t['daemonCpu']:.0%}, generator CPU {t['generatorCpu']:.0%}, "
+            f"other processes {t['otherCpu']:.0%}; "
+            f"{t['deliveriesPerDaemonCpuSecond']:,} deliveries per daemon CPU second"
+        )
+    if "latency" in results:
+        lat = results["latency"]
+        d, last = lat["deliveryMs"], lat["lastRecipientMs"]
+        out(
+            f"(b) latency, 1 in flight, {lat['messages']} messages: per delivery p50 "
+            f"{d.get('p50')} ms, p99 {d.get('p99')} ms, max {d.get('max')} ms; last recipient "
+            f"p99 {last.get('p99')} ms; lost {lat['lost']}; daemon CPU {lat['daemonCpu']:.0%} "
+            f"({lat['daemonCpuMsPerMessage']} ms per message), "
+            f"all processes {lat['busyCores']:.2f} cores busy"
+        )
+    if "logins" in results:
+        lg = results["logins"]
+        out(
+            f"(c) logins: {lg['loginsPerSecond']:,}/s median of {lg['rounds']} bursts of "
+            f"{lg['connections']} (best {lg['bestLoginsPerSecond']:,}/s), "
+            f"daemon CPU {lg['daemonCpu']:.0%}; "
+            f"{lg['loginsPerDaemonCpuSecond']:,} logins per daemon CPU second"
+        )
+    if "memory" in results:
+        mem = results["memory"]
+        note = (
+            ""
+            if mem["connections"] == mem["requested"]
+            else (f" (RLIMIT_NOFILE {mem['fileLimit']} allowed only {mem['connections']})")
+        )
+        size = mem["bytesPerConnection"]
+        out(
+            f"(d) memory: {size:,} bytes ({size / 1024:.2f} KiB) per idle connection, "
+            f"{mem['connections']:,} connections{note}"
+        )

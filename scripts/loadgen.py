@@ -1,0 +1,278 @@
+"""
+The load generator's machinery for C{scripts/bench.py}: wire adapters and a
+lean epoll client loop (the daemon under test is in C{benchdaemon.py}).
+
+The generator must outrun a daemon that delivers millions of messages per
+second, so it never parses lines in Python: each read lands in one shared
+buffer (C{recv_into}, no allocation) and the replies that matter are counted
+with C{bytearray.count} over the complete lines.  What to count is the wire
+adapter's business; everything else is protocol-neutral.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+import struct
+import time
+from collections.abc import Callable
+
+SO_TIMESTAMPNS = 35  # Linux: kernel receive time of the data read, as a timespec
+_LINGER_RESET = struct.pack("ii", 1, 0)  # close with RST: no TIME_WAIT pile-up
+_BUFSIZE = 1 << 20
+
+
+class WireAdapter:
+    """
+    What the generator needs to know about one wire format: the bytes a
+    client sends and the line markers it counts in what it reads.
+
+    A marker is a complete line, so counting it in the complete lines of a
+    read never splits or double-counts it.  It is counted as a substring, so
+    the bodies the generator sends must not end in marker text (they are
+    C{x} repeated).  IRC, whose PRIVMSG has no reply,
+    will need a PING after each message as its C{ack}; a WebSocket adapter
+    will need a handshake and framing, and so its own client class.
+
+    @ivar ack: the line that ends the server's answer to one command.
+    @ivar delivery: the line that ends one delivered message.
+    @ivar error: the start of an error reply.
+    """
+
+    name = ""
+    ack = b""
+    delivery = b""
+    error = b""
+
+    def daemonOptions(self, listen: str) -> list[str]:
+        """
+        The C{twistd chatd} options that make this front-end listen on C{listen}.
+        """
+        raise NotImplementedError()
+
+    def login(self, nick: str) -> bytes:
+        raise NotImplementedError()
+
+    def enter(self, room: str) -> bytes:
+        raise NotImplementedError()
+
+    def message(self, room: str, lines: list[str]) -> bytes:
+        raise NotImplementedError()
+
+
+class TchatAdapter(WireAdapter):
+    """
+    TCHAT 1: every command ends with C{srv: OKAY!}; a message ends with C{srv: .}.
+    """
+
+    name = "tchat"
+    ack = b"srv: OKAY!\n"
+    delivery = b"srv: .\n"
+    error = b"srv: ERROR"
+
+    def daemonOptions(self, listen: str) -> list[str]:
+        return ["--port", listen]
+
+    def login(self, nick: str) -> bytes:
+        return f"clt: LOGIN {nick}\n".encode()
+
+    def enter(self, room: str) -> bytes:
+        return f"clt: ENTER {room}\n".encode()
+
+    def message(self, room: str, lines: list[str]) -> bytes:
+        body = "".join(f"clt: {line}\n" for line in lines)
+        return f"clt: SPEAK {room}\n{body}clt: .\n".encode()
+
+
+ADAPTERS: dict[str, type[WireAdapter]] = {"tchat": TchatAdapter}
+
+
+class Client:
+    """
+    One generator connection and its counters.
+
+    @ivar inflight: messages sent and not yet acknowledged (senders only).
+    @ivar stamped: read with C{recvmsg} to get the kernel's arrival time.
+    """
+
+    __slots__ = (
+        "sock",
+        "fd",
+        "partial",
+        "out",
+        "connected",
+        "closed",
+        "acks",
+        "deliveries",
+        "inflight",
+        "stamped",
+    )
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.partial = b""
+        self.out = b""
+        self.connected = False
+        self.closed = False
+        self.acks = 0
+        self.deliveries = 0
+        self.inflight = 0
+        self.stamped = False
+
+
+AckHook = Callable[[Client, int], None]
+DeliveryHook = Callable[[Client, int, int], None]
+
+
+class Loop:
+    """
+    Non-blocking client sockets on one epoll, counting markers as they arrive.
+
+    @ivar onAck: called with a client and how many acks one read brought.
+    @ivar onDelivery: called with a client, how many deliveries one read
+        brought, and their arrival time in ns (kernel time for stamped clients,
+        else C{time.time_ns()}).
+    """
+
+    def __init__(self, adapter: WireAdapter, port: int) -> None:
+        self.adapter = adapter
+        self.address = ("127.0.0.1", port)
+        self.poller = select.epoll()
+        self.clients: dict[int, Client] = {}
+        self.acks = self.deliveries = self.errors = self.lost = 0
+        self.onAck: AckHook | None = None
+        self.onDelivery: DeliveryHook | None = None
+        self._buffer = bytearray(_BUFSIZE)
+        self._view = memoryview(self._buffer)
+
+    def open(self, count: int, first: Callable[[int], bytes] | None = None) -> list[Client]:
+        """
+        Start C{count} connections; C{first(i)} is queued to send on connect.
+        """
+        opened = []
+        for i in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            client = Client(sock)
+            if first is not None:
+                client.out = first(i)
+            err = sock.connect_ex(self.address)
+            if err not in (0, errno.EINPROGRESS):
+                sock.close()
+                raise OSError(err, os.strerror(err))
+            self.clients[client.fd] = client
+            self.poller.register(client.fd, select.EPOLLIN | select.EPOLLOUT)
+            opened.append(client)
+        return opened
+
+    def send(self, client: Client, data: bytes) -> None:
+        if client.closed:
+            return
+        if client.out or not client.connected:
+            client.out += data
+            return
+        try:
+            sent = client.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._lose(client)
+            return
+        if sent < len(data):
+            client.out = data[sent:]
+            self.poller.modify(client.fd, select.EPOLLIN | select.EPOLLOUT)
+
+    def close(self, clients: list[Client]) -> None:
+        for client in clients:
+            if not client.closed:
+                client.closed = True
+                self.poller.unregister(client.fd)
+                del self.clients[client.fd]
+                client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+                client.sock.close()
+
+    def closeAll(self) -> None:
+        self.close(list(self.clients.values()))
+        self.poller.close()
+
+    def runUntil(self, done: Callable[[], bool], timeout: float) -> bool:
+        """
+        Serve sockets until C{done()} or C{timeout} seconds; return C{done()}.
+        """
+        deadline = time.monotonic() + timeout
+        clients, poll = self.clients, self.poller.poll
+        while not done():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            for fd, events in poll(min(left, 0.05)):
+                client = clients.get(fd)
+                if client is None:
+                    continue
+                if events & select.EPOLLOUT:
+                    self._writable(client)
+                if events & (select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP):
+                    self._read(client)
+        return True
+
+    def waitAcks(self, goal: int, timeout: float) -> bool:
+        """
+        Serve sockets until C{goal} acks in all have arrived, or C{timeout}.
+        """
+        return self.runUntil(lambda: self.acks >= goal, timeout)
+
+    def _writable(self, client: Client) -> None:
+        client.connected = True
+        if client.out:
+            data, client.out = client.out, b""
+            self.send(client, data)
+        if not client.out and not client.closed:
+            self.poller.modify(client.fd, select.EPOLLIN)
+
+    def _read(self, client: Client) -> None:
+        view, buffer = self._view, self._buffer
+        start = len(client.partial)
+        if start:
+            buffer[:start] = client.partial
+        stamp = 0
+        try:
+            if client.stamped:
+                size, ancillary, _, _ = client.sock.recvmsg_into([view[start:]], 64)
+                for _, kind, data in ancillary:
+                    if kind == SO_TIMESTAMPNS:
+                        seconds, nanoseconds = struct.unpack("qq", data[:16])
+                        stamp = seconds * 1_000_000_000 + nanoseconds
+            else:
+                size = client.sock.recv_into(view[start:])
+        except BlockingIOError:
+            return
+        except OSError:
+            size = 0
+        if not size:
+            self._lose(client)
+            return
+        total = start + size
+        end = buffer.rfind(b"\n", 0, total) + 1
+        client.partial = bytes(view[end:total]) if end < total else b""
+        adapter = self.adapter
+        acks = buffer.count(adapter.ack, 0, end)
+        deliveries = buffer.count(adapter.delivery, 0, end)
+        self.errors += buffer.count(adapter.error, 0, end)
+        if acks:
+            client.acks += acks
+            self.acks += acks
+            if self.onAck is not None:
+                self.onAck(client, acks)
+        if deliveries:
+            client.deliveries += deliveries
+            self.deliveries += deliveries
+            if self.onDelivery is not None:
+                self.onDelivery(client, deliveries, stamp or time.time_ns())
+
+    def _lose(self, client: Client) -> None:
+        self.lost += 1
+        self.close([client])
