@@ -142,8 +142,8 @@ async def test_historyFromBothNodesSurvivesRestart(nodes: Callable[..., Daemon])
     for daemon in (a, b):
         daemon.stop(signal.SIGTERM)  # a clean stop: what was queued is written
     a, b = nodes("a2"), nodes("b2")
-    for daemon in (a, b):
-        reader = await login(daemon, "reader", "Blabla")
+    for n, daemon in enumerate((a, b)):
+        reader = await login(daemon, f"reader{n}", "Blabla")
         replayed: list[str] = []  # entering replays the last 20 (--history-count) messages
         while len(replayed) < 20:
             line = await reader.line()
