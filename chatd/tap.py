@@ -170,11 +170,6 @@ class Options(usage.Options):
             raise usage.UsageError("--flood-rate must be positive")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
-        if self["cluster"] and self["db"]:
-            raise usage.UsageError(
-                "--cluster nodes cannot share a --db yet (the store numbers messages per"
-                " process): give each node its own --data-dir; see docs/CLUSTER.md"
-            )
 
 
 def lineLimits(options: Options) -> dict[str, Any]:
@@ -243,5 +238,6 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode
 
-        ClusterNode(chat, options["cluster"], reactor).setServiceParent(top)
+        node = ClusterNode(chat, options["cluster"], reactor, sharedStore=bool(options["db"]))
+        node.setServiceParent(top)
     return top
