@@ -15,6 +15,7 @@ first.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred, succeed
@@ -55,6 +56,14 @@ class Persistence:
 
     @ivar registered: the keys of every registered nickname, loaded at start
         so that renames and private messages are checked without a query.
+    @ivar onChange: called as C{onChange(kind, fields)} once a change that
+        other processes sharing the store must see is written: C{"account"},
+        C{"settings"} or C{"access"} (cluster mode publishes it; the other
+        nodes give it to L{chatd.sharing.applyChange}).
+    @ivar isLocal: whether a participant is served by this process (cluster
+        mode: not another node's user).
+    @ivar sharedStore: other processes write the store too, so a login under
+        a name not known as registered asks the store before letting it in.
     """
 
     log = Logger()
@@ -69,6 +78,13 @@ class Persistence:
         self._loadFailure: Failure | None = None
         self._waiters: list[Deferred[None]] = []
         self._requests: dict[tuple[str, str], Deferred[None]] = {}
+        self.onChange: Callable[[str, dict[str, Any]], None] | None = None
+        self.isLocal: Callable[[IParticipant], bool] = lambda participant: True
+        self.sharedStore = False
+
+    def _changed(self, kind: str, **fields: Any) -> None:
+        if self.onChange is not None:
+            self.onChange(kind, fields)
 
     # Start
 
@@ -161,6 +177,9 @@ class Persistence:
         service, nickKey = self.service, key(nick)
         try:
             await self.whenReady()
+            if nickKey not in self.registered and password is None and self.sharedStore:
+                if await self.store.accountHash(nick) is not None:
+                    self.registered.add(nickKey)  # registered on another node
             if nickKey in self.registered or password is not None:
                 if password is None:
                     raise errors.BadPassword()
@@ -177,7 +196,7 @@ class Persistence:
             names = await self.store.memberships(nick)
         else:
             names = [room.name for room in service._rooms.values() if room.settings.autojoin]
-        mark = self.store.lastMessageId() + 1
+        mark = self.store.mark()
         entered = []
         for name in names:
             room = service._rooms.get(key(name))
@@ -192,7 +211,7 @@ class Persistence:
         return nick
 
     async def _welcome(
-        self, participant: IParticipant, nick: str, entered: list[str], mark: int
+        self, participant: IParticipant, nick: str, entered: list[str], marked: Deferred[int]
     ) -> None:
         """
         Tell a user who just logged in which rooms they are in, replay those
@@ -200,6 +219,7 @@ class Persistence:
         """
         if entered:
             participant.notice(Notice("you are in " + ", ".join(entered), self.service._now()))
+        mark = await marked
         for room in entered:
             await self._replay(participant, room, mark)
         if key(nick) not in self.registered:
@@ -221,6 +241,7 @@ class Persistence:
         await self.whenReady()
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
+        self._changed("account", u=nick)
         for room in list(self.service._joined.get(participant, ())):
             await self.store.setMembership(nick, room.name, True)
 
@@ -240,7 +261,11 @@ class Persistence:
     def roomCreated(self, room: Room) -> Deferred[str]:
         room.settings.name = room.name
         d = self.store.saveRoom(room.settings, self.service._now())
-        return d.addCallback(lambda _: room.name)
+        return d.addCallback(self._roomSaved, room)
+
+    def _roomSaved(self, ignored: object, room: Room) -> str:
+        self._changed("settings", s=asdict(room.settings))
+        return room.name
 
     def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
         """
@@ -264,16 +289,19 @@ class Persistence:
     def _requestWritten(self, result: object, roomKey: str, nickKey: str, write: object) -> object:
         if self._requests.get((roomKey, nickKey)) is write:
             del self._requests[roomKey, nickKey]
+        room = self.service._rooms.get(roomKey)
+        if not isinstance(result, Failure) and room is not None and nickKey in room.pending:
+            self._changed("access", room=room.name, u=room.pending[nickKey], a=False)
         return result
 
     def entered(self, participant: IParticipant, nick: str, room: Room) -> Deferred[str]:
         return Deferred.fromCoroutine(self._entered(participant, nick, room))
 
     async def _entered(self, participant: IParticipant, nick: str, room: Room) -> str:
-        mark = self.store.lastMessageId() + 1
+        marked = self.store.mark()
         if key(nick) in self.registered:
             await self.store.setMembership(nick, room.name, True)
-        self._later(self._replay, participant, room.name, mark)
+        self._later(self._replayAt, participant, room.name, marked)
         return room.name
 
     def left(self, nick: str, room: Room) -> Deferred[str]:
@@ -281,6 +309,9 @@ class Persistence:
         if key(nick) in self.registered:
             d = self.store.setMembership(nick, room.name, False)
         return d.addCallback(lambda _: room.name)
+
+    async def _replayAt(self, participant: IParticipant, room: str, marked: Deferred[int]) -> None:
+        await self._replay(participant, room, await marked)
 
     async def _replay(self, participant: IParticipant, room: str, before: int) -> None:
         if self.service.historyCount <= 0:
@@ -311,14 +342,24 @@ class Persistence:
         if request is not None:
             await _settled(request)
         await self.store.setAccess(target.name, display, True, service._now())
+        self._changed("access", room=target.name, u=display, a=True)
         user = service._users.get(nickKey)
         if user is None:
             if nickKey in self.registered:
                 await self.store.setMembership(display, target.name, True)
             return
+        if self.isLocal(user):
+            await self.admitAccepted(user, target)
+
+    async def admitAccepted(self, user: IParticipant, target: Room) -> None:
+        """
+        Put C{user}, served here, in C{target} now that they were accepted,
+        and tell them.
+        """
+        service = self.service
         assert user.nick is not None
         text = f"an operator accepted you in {target.name}"
-        if nickKey not in target.members:
+        if key(user.nick) not in target.members:
             try:
                 service._join(user, user.nick, target)
             except errors.GroupFull:
@@ -353,4 +394,4 @@ class Persistence:
         if autojoin is not None:
             settings.autojoin = autojoin
         d = self.store.saveRoom(settings, service._now())
-        return d.addCallback(lambda _: target.name)
+        return d.addCallback(self._roomSaved, target)

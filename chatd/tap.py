@@ -173,7 +173,10 @@ class Options(usage.Options):
             _clusterURL,
         ],
     ]
-    optFlags: list[Any] = [*admin.FLAGS]
+    optFlags: list[Any] = [
+        *admin.FLAGS,
+        ["quiet-connections", None, "Do not log every login and disconnect (for busy sites)."],
+    ]
 
     def postOptions(self) -> None:
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
@@ -183,11 +186,6 @@ class Options(usage.Options):
             raise usage.UsageError("--flood-rate must be positive")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
-        if self["cluster"] and self["db"]:
-            raise usage.UsageError(
-                "--cluster nodes cannot share a --db yet (the store numbers messages per"
-                " process): give each node its own --data-dir; see docs/CLUSTER.md"
-            )
 
 
 def lineLimits(options: Options) -> dict[str, Any]:
@@ -223,6 +221,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         operators=options["operators"],
         store=store,
         historyCount=options["history-count"],
+        logConnections=not options["quiet-connections"],
     )
     chat.setServiceParent(top)
     tchat = TchatFactory(
@@ -267,5 +266,6 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode
 
-        ClusterNode(chat, options["cluster"], reactor).setServiceParent(top)
+        node = ClusterNode(chat, options["cluster"], reactor, sharedStore=bool(options["db"]))
+        node.setServiceParent(top)
     return top

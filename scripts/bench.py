@@ -10,7 +10,8 @@ Load phases run the daemon with C{--flood-burst 0 --alive-after 0
 --max-clients 0}: flood control and keepalive would throttle or probe the
 generator, which is not what is being measured.  Every daemon also gets
 C{--web none} and a fresh C{--data-dir} whose seeded autojoin room is switched
-off (C{--autojoin} keeps it), where the checkout knows those options.
+off (C{--autojoin} keeps it), and C{--quiet-connections} (C{--log-connections}
+keeps the per-login log lines), where the checkout knows those options.
 
     python scripts/bench.py            # every phase, one or two minutes
     python scripts/bench.py --quick    # a ~30 s smoke run
@@ -74,6 +75,8 @@ class Bench:
         options = list(options)
         if "web" in supported:
             options += ["--web", "none"]
+        if "quiet-connections" in supported and not self.args.log_connections:
+            options.append("--quiet-connections")
         dataDir = None
         if "data-dir" in supported:
             dataDir = Path(tempfile.mkdtemp(prefix="data-", dir=self.workdir))
@@ -442,6 +445,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="keep the autojoin room a fresh data directory is seeded with (each login "
         "then enters it, notifying every member)",
+    )
+    add(
+        "--log-connections",
+        action="store_true",
+        help="keep the daemon's log line per login and disconnect (by default the bench "
+        "passes --quiet-connections: the text formatting costs ~40%% of a login)",
     )
     add("--compare", type=Path, help="another checkout: run both in turn, report the ratios")
     add("--rounds", type=int, default=3, help="turns per checkout with --compare")

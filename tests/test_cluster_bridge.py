@@ -34,7 +34,12 @@ class FakeNode:
     """
 
     def __init__(
-        self, test: SynchronousTestCase, redis: FakeRedis, name: str, **storage: Any
+        self,
+        test: SynchronousTestCase,
+        redis: FakeRedis,
+        name: str,
+        sharedStore: bool = False,
+        **storage: Any,
     ) -> None:
         self.test = test
         self.alive = True
@@ -42,7 +47,7 @@ class FakeNode:
         self.service.startService()
         self.bus = Bus(name, "chatd:0:events", redis.publish)
         self.presence = Presence(redis.execute, redis.clock, name, interval=1.0, ttl=3.0)
-        self.bridge = Bridge(self.service, self.bus, self.presence)
+        self.bridge = Bridge(self.service, self.bus, self.presence, sharedStore)
         redis.subscribers.append(self._received)
         test.addCleanup(self.presence.stop)
 
@@ -444,7 +449,8 @@ class WithStoresTests(SynchronousTestCase):
         self.a.service.say(carolOnA, "lobby", ("hi",))
         self.settle()
         self.assertEqual([e.lines for e in bob.events if isinstance(e, RoomMessage)], [("hi",)])
-        self.assertEqual((self.stores[0].lastMessageId(), self.stores[1].lastMessageId()), (1, 0))
+        marks = (self.stores[0].mark(), self.stores[1].mark())
+        self.assertEqual([self.successResultOf(mark) for mark in marks], [2, 1])
 
     def test_passwordLoginClaims(self) -> None:
         """

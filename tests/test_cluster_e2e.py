@@ -57,9 +57,8 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
     """
     Start chatd nodes on the test's Redis; each is stopped after the test.
 
-    Each node keeps its own SQLite store in its directory: the SQL store
-    assigns message ids in-process, so two nodes cannot share one database
-    yet (docs/CLUSTER.md).
+    Each node keeps its own SQLite store in its directory (nodes sharing
+    one PostgreSQL database: tests/test_cluster_db_e2e.py).
     """
     started: list[Daemon] = []
 

@@ -49,12 +49,22 @@ def test_badURL() -> None:
         parse("--cluster", "localhost:6379")
 
 
-def test_noSharedDatabase() -> None:
+def test_sharedDatabase() -> None:
     """
-    Cluster nodes cannot share a database yet: refused, with the way out.
+    Cluster nodes may share a database: with C{--db} the bridge announces
+    and applies changes to what the nodes cache from it (and only then).
     """
-    with pytest.raises(UsageError, match="--data-dir"):
-        parse("--cluster", "redis://127.0.0.1/0", "--db", "postgresql://chat@db/chat")
+    from chatd.cluster.node import ClusterNode
+
+    for db, shared in (("postgresql://chat@127.0.0.1:1/chat", True), (None, False)):
+        args = ["--port", "tcp:0", "--talk", "", "--web", "", "--cluster", "redis://127.0.0.1/0"]
+        top = makeService(parse(*args, *(["--db", db] if db else [])), MemoryReactorClock())
+        assert IServiceCollection.providedBy(top)
+        [node] = [s for s in top if isinstance(s, ClusterNode)]
+        persistence = node.bridge.service.persistence
+        assert persistence is not None
+        assert (node.bridge.sharedStore, persistence.sharedStore) == (shared, shared)
+        assert (persistence.onChange == node.bridge.publishStored) is shared
 
 
 def test_clusterNodeWired() -> None:

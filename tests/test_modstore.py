@@ -22,12 +22,32 @@ from chatd.modstore import (
     Sanction,
     SQLiteModerationStore,
 )
+from chatd.storage import openStore
+from chatd.storage.modsql import SQLModerationStore
+from chatd.storage.sqlite import sqliteStore
+from tests.pgserver import createDatabase, postgresServer
+
+__all__ = ["postgresServer"]
 
 
-@pytest_twisted.async_yield_fixture(params=["memory", "sqlite"])
+@pytest_twisted.async_yield_fixture(params=["memory", "sqlite", "chat-sqlite", "chat-postgres"])
 async def store(request: Any, tmp_path: Path) -> AsyncIterator[IModerationStore]:
+    from twisted.internet import reactor
+
     if request.param == "memory":
         yield MemoryModerationStore()
+        return
+    if request.param.startswith("chat-"):
+        if request.param == "chat-sqlite":
+            chat = sqliteStore(str(tmp_path / "chat.sqlite3"), reactor)
+        else:
+            chat = openStore(
+                "unused", createDatabase(request.getfixturevalue("postgresServer")), reactor
+            )
+        chat.startService()
+        await chat.load()
+        yield SQLModerationStore(chat)
+        await chat.stopService()
         return
     sqlite = SQLiteModerationStore(tmp_path / "data" / "moderation.sqlite")
     sqlite.startService()
@@ -119,3 +139,39 @@ async def test_diskTouchedWhenUsed(tmp_path: Path) -> None:
         assert [e.what for e in await store.lastAudit(1)] == ["op carol"]
     finally:
         store.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_importIntoChatDatabase(tmp_path: Path) -> None:
+    """
+    With C{--db}, moderation moves into the chat database: an existing
+    C{moderation.sqlite} is imported at the first load (sanctions and audit
+    trail), without overwriting a sanction the database already has, and
+    renamed so that it is imported only once.
+    """
+    from twisted.internet import reactor
+
+    legacy = tmp_path / "data" / "moderation.sqlite"
+    old = SQLiteModerationStore(legacy)
+    old.startService()
+    ban = Sanction(BAN, "bob", "Bob", "abuse", "root", 200.0, None)
+    await old.saveSanction(ban)
+    await old.saveSanction(Sanction(KICK, "eve", "Eve", "old", "root", 1.0, 9e9))
+    await old.addAudit(AuditEntry(1.0, "root", "ban bob abuse"))
+    old.stopService()
+    chat = sqliteStore(str(tmp_path / "chat.sqlite3"), reactor)
+    chat.startService()
+    try:
+        await chat.load()
+        store = SQLModerationStore(chat, legacy)
+        newer = Sanction(KICK, "eve", "Eve", "newer", "ops", 5.0, 9e9)
+        await store.saveSanction(newer)
+        loaded = sorted(await store.loadSanctions(), key=lambda s: s.kind)
+        assert loaded == [ban, newer]
+        assert [e.what for e in await store.lastAudit(10)] == ["ban bob abuse"]
+        assert not legacy.exists() and legacy.with_name("moderation.sqlite.imported").exists()
+        await store.addAudit(AuditEntry(2.0, "root", "second"))
+        assert len(await store.loadSanctions()) == 2
+        assert [e.what for e in await store.lastAudit(10)] == ["ban bob abuse", "second"]
+    finally:
+        await chat.stopService()

@@ -434,3 +434,36 @@ class ObserverTests(SynchronousTestCase):
         self.assertRaises(errors.NickTaken, self.service.renameRemote, remote, "BOB")
         self.assertIs(self.service.find("caroline"), remote)
         self.assertNotIn(("claim", "Caroline"), self.observer.calls)
+
+
+class ConnectionLogTests(SynchronousTestCase):
+    def loggedFor(self, logConnections: bool) -> list[str]:
+        from twisted.logger import LogEvent, formatEvent, globalLogPublisher
+
+        events: list[LogEvent] = []
+        observer = events.append
+        globalLogPublisher.addObserver(observer)  # type: ignore[arg-type]
+        try:
+            service = ChatService(Clock(), logConnections=logConnections)
+            alice = RecordingParticipant()
+            service.connect(alice)
+            service.login(alice, "alice")
+            service.disconnect(alice, "bye")
+        finally:
+            globalLogPublisher.removeObserver(observer)  # type: ignore[arg-type]
+        return [formatEvent(e) for e in events if e.get("log_namespace", "").startswith("chatd")]
+
+    def test_connectionsLoggedByDefault(self) -> None:
+        """
+        Each login and disconnect is logged with who, from where and why.
+        """
+        self.assertEqual(
+            self.loggedFor(True),
+            ["alice logged in from 127.0.0.1 over test", "alice disconnected (bye)"],
+        )
+
+    def test_quietConnections(self) -> None:
+        """
+        A busy site can turn those lines off.
+        """
+        self.assertEqual(self.loggedFor(False), [])

@@ -74,7 +74,10 @@ async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
         assert await store.memberships("alice") == ["Blabla"]
         assert [m.lines for m in await store.history("Blabla", 2)] == [("m10",), ("m11",)]
         assert [m.lines for _, m in await store.undelivered("alice")] == [("later",)]
-        assert store.addMessage("Blabla", "a", None, ("next",), 99) == 14
+        assert await store.mark() == 14
+        store.addMessage("Blabla", "a", None, ("next",), 99)
+        await store.flush()
+        assert await store.mark() == 15
     finally:
         await store.stopService()
     assert main(["copy", str(tmp_path / "data"), url]) == 1

@@ -89,7 +89,7 @@ async def test_freshStoreIsSeeded(store: Any) -> None:
         ("Marketing", APPROVAL, False),
     ]
     assert snapshot.accounts == set()
-    assert store.lastMessageId() == 0
+    assert await store.mark() == 1
     assert await store.history("Général", 20) == []
 
 
@@ -144,13 +144,19 @@ async def test_access(store: Any) -> None:
 async def test_history(store: Any) -> None:
     """
     Room messages come back oldest first with sender, lines and original
-    time; C{count} keeps the newest, C{before} cuts at an id; private
-    messages are not room history.
+    time; C{count} keeps the newest, C{before} cuts at a mark (taken while
+    messages are still queued or after they are written); private messages
+    are not room history.
     """
-    ids = [
-        store.addMessage("Blabla", f"u{i}", None, (f"m{i}", "second"), 100 + i) for i in range(5)
-    ]
-    assert ids == sorted(ids) and store.lastMessageId() == ids[-1]
+    marks = []
+    for i in range(5):
+        if i == 2:
+            marks.append(store.mark())
+        store.addMessage("Blabla", f"u{i}", None, (f"m{i}", "second"), 100 + i)
+    await store.flush()
+    marks.append(store.mark())
+    cut, end = [await mark for mark in marks]
+    assert cut < end
     store.addMessage(None, "u1", "u2", ("secret",), 200)
     store.addMessage("Général", "u9", None, ("elsewhere",), 201)
     history = await store.history("BLABLA", 3)
@@ -159,7 +165,10 @@ async def test_history(store: Any) -> None:
         ("Blabla", "u3", ("m3", "second"), 103),
         ("Blabla", "u4", ("m4", "second"), 104),
     ]
-    assert [m.sender for m in await store.history("Blabla", 10, before=ids[2])] == ["u0", "u1"]
+    assert [m.sender for m in await store.history("Blabla", 10, before=cut)] == ["u0", "u1"]
+    assert len(await store.history("Blabla", 10, before=end)) == 5
+    store.addMessage("Blabla", "late", None, ("after",), 300)
+    assert len(await store.history("Blabla", 10, before=end)) == 5
 
 
 @pytest_twisted.ensureDeferred
@@ -169,14 +178,16 @@ async def test_undelivered(store: Any) -> None:
     marked delivered.
     """
     store.addMessage(None, "alice", "Bob", ("live",), 1)
-    first = store.addMessage(None, "alice", "Bob", ("one",), 2, pending=True)
+    store.addMessage(None, "alice", "Bob", ("one",), 2, pending=True)
     store.addMessage(None, "carol", "dave", ("other",), 3, pending=True)
-    second = store.addMessage(None, "carol", "bob", ("two", "lines"), 4, pending=True)
+    store.addMessage(None, "carol", "bob", ("two", "lines"), 4, pending=True)
     waiting = await store.undelivered("BOB")
-    assert [(i, m.sender, m.recipient, m.lines, m.when) for i, m in waiting] == [
-        (first, "alice", "Bob", ("one",), 2),
-        (second, "carol", "bob", ("two", "lines"), 4),
+    assert [(m.sender, m.recipient, m.lines, m.when) for _, m in waiting] == [
+        ("alice", "Bob", ("one",), 2),
+        ("carol", "bob", ("two", "lines"), 4),
     ]
+    first, second = [i for i, _ in waiting]
+    assert first < second
     await store.markDelivered([first])
     assert [i for i, _ in await store.undelivered("bob")] == [second]
 
@@ -209,10 +220,10 @@ async def test_survivesRestart(backend: Backend) -> None:
     await first.saveRoom(RoomSettings("Jeux", OPEN, 3, "t", False), 2)
     await first.setMembership("alice", "Jeux", True)
     await first.setAccess("Marketing", "alice", True, 3)
-    last = 0
     for i in range(250):  # more than one INSERT statement's worth
-        last = first.addMessage("Jeux", "alice", None, (f"m{i}",), 10 + i)
+        first.addMessage("Jeux", "alice", None, (f"m{i}",), 10 + i)
     first.addMessage(None, "bob", "alice", ("while away",), 99, pending=True)
+    last = await first.mark()
     await stop(first)
     second = backend.open()
     try:
@@ -224,7 +235,11 @@ async def test_survivesRestart(backend: Backend) -> None:
         history = await second.history("Jeux", 1000)
         assert [m.lines for m in history] == [(f"m{i}",) for i in range(250)]
         assert [m.lines for _, m in await second.undelivered("alice")] == [("while away",)]
-        assert second.addMessage("Jeux", "bob", None, ("next",), 200) == last + 2
+        assert await second.mark() == last
+        second.addMessage("Jeux", "bob", None, ("next",), 200)
+        await second.flush()
+        assert await second.mark() == last + 1
+        assert [m.lines for m in await second.history("Jeux", 1, before=last + 1)] == [("next",)]
     finally:
         await stop(second)
 

@@ -30,6 +30,8 @@ from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.moderation import Moderation
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.service import ChatService
+from chatd.storage.modsql import SQLModerationStore
+from chatd.storage.sql import SQLChatStore
 
 #: Seconds between C{shutdown} and the reactor stopping: users get the notice.
 SHUTDOWN_GRACE = 1.0
@@ -133,7 +135,14 @@ def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor
     """
     dataDir = Path(options["data-dir"])
     passwords = Path(options["admin-passwords"] or dataDir / PASSWORDS)
-    store = SQLiteModerationStore(dataDir / MODERATION_DB, reactor)
+    store: IModerationStore
+    chatStore = None if chat.persistence is None else chat.persistence.store
+    if options["db"] and isinstance(chatStore, SQLChatStore):
+        # In the chat database (PostgreSQL: shared by cluster nodes); an
+        # older moderation.sqlite is imported once.
+        store = SQLModerationStore(chatStore, dataDir / MODERATION_DB)
+    else:
+        store = SQLiteModerationStore(dataDir / MODERATION_DB, reactor)
     store.setName("moderation-store")
     store.setServiceParent(top)
     RestoreModeration(chat.moderation, store).setServiceParent(top)

@@ -27,7 +27,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatd import errors
+from chatd import errors, sharing
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
@@ -47,11 +47,16 @@ class Bridge(Inbound):
     itself the service's observer and the bus's and presence's listener.
 
     @ivar proxies: per node, nick key -> the L{RemoteParticipant}.
+    @ivar sharedStore: the nodes share one database (C{--db}): registered
+        names, room settings and approvals changed here are announced, and
+        re-read from the store after a gap (L{chatd.sharing}).
     """
 
     log = Logger()
 
-    def __init__(self, service: ChatService, bus: Bus, presence: Presence) -> None:
+    def __init__(
+        self, service: ChatService, bus: Bus, presence: Presence, sharedStore: bool = False
+    ) -> None:
         self.service = service
         self.bus = bus
         self.presence = presence
@@ -60,7 +65,7 @@ class Bridge(Inbound):
         self._notices: dict[Notice, list[str]] = {}
         for kind in (
             "login logout rename enter leave room say tell notice disconnect mod sanction"
-            " hello state"
+            " hello state stored"
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
         self._moderation: list[Any] = []
@@ -71,6 +76,13 @@ class Bridge(Inbound):
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
         service.observer = self
         service.moderation.onChange = self.publishSanction
+        self.sharedStore = sharedStore and service.persistence is not None
+        self._linked = False
+        if self.sharedStore:
+            assert service.persistence is not None
+            service.persistence.onChange = self.publishStored
+            service.persistence.isLocal = lambda user: not isinstance(user, RemoteParticipant)
+            service.persistence.sharedStore = True
 
     # Who is who
 
@@ -195,6 +207,22 @@ class Bridge(Inbound):
             "sanction", sk=kind, t=target, s=None if sanction is None else asdict(sanction)
         )
 
+    def publishStored(self, kind: str, fields: dict[str, Any]) -> None:
+        """
+        This node wrote a change to the shared store that the others cache
+        (an account, a room's settings, an approval): tell them.
+        """
+        self.bus.publish("stored", sk=kind, f=fields)
+
+    def reloadStored(self) -> None:
+        """
+        Events may have been lost: re-read what the store holds.
+        """
+        if self.sharedStore:
+            assert self.service.persistence is not None
+            d = Deferred.fromCoroutine(sharing.reload(self.service.persistence))
+            d.addErrback(lambda f: self.log.failure("re-reading the shared store failed", f))
+
     def moderate(self, action: str, **fields: Any) -> None:
         """
         Tell every other node's moderation handlers about C{action} (e.g.
@@ -229,6 +257,9 @@ class Bridge(Inbound):
         self.presence.linkUp()
         self.bus.publish("hello")
         self.publishState()
+        if self._linked:
+            self.reloadStored()
+        self._linked = True
 
     def linkDown(self) -> None:
         self.presence.linkDown()
@@ -240,6 +271,7 @@ class Bridge(Inbound):
 
     def gap(self, node: str) -> None:
         self.bus.publish("hello")
+        self.reloadStored()
 
     def nodeLost(self, node: str) -> None:
         """

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from chatd import errors
+from chatd import errors, sharing
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
 from chatd.events import Notice, PrivateMessage, RoomMessage
@@ -183,6 +184,16 @@ class Inbound:
     def remote_sanction(self, node: str, fields: dict[str, Any]) -> None:
         sanction = None if fields["s"] is None else Sanction(**fields["s"])
         self.service.moderation.replicate(fields["sk"], fields["t"], sanction)
+
+    def remote_stored(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        Another node changed the shared store: update this node's copy.
+        """
+        persistence = self.service.persistence
+        if persistence is None or not persistence.sharedStore:
+            return
+        d = Deferred.fromCoroutine(sharing.applyChange(persistence, fields["sk"], fields["f"]))
+        d.addErrback(lambda f: self.log.failure("applying a {kind} change", f, kind=fields["sk"]))
 
     def remote_hello(self, node: str, fields: dict[str, Any]) -> None:
         self.publishState()

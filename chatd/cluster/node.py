@@ -48,6 +48,7 @@ class ClusterNode(MultiService):
         nodeId: str | None = None,
         heartbeat: float = 1.0,
         ttl: float = 5.0,
+        sharedStore: bool = False,
     ) -> None:
         super().__init__()
         address = RedisAddress.fromURL(url)
@@ -58,7 +59,7 @@ class ClusterNode(MultiService):
         self.presence = Presence(
             self.link.execute, reactor, self.nodeId, interval=heartbeat, ttl=ttl
         )
-        self.bridge = Bridge(service, self.bus, self.presence)
+        self.bridge = Bridge(service, self.bus, self.presence, sharedStore)
         self.link.whenUp(self.bridge.linkUp)
         self.link.whenDown(self.bridge.linkDown)
         self.link.setServiceParent(self)

@@ -116,18 +116,23 @@ class IChatStore(Interface):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
-    ) -> int:
+    ) -> None:
         """
-        Queue a message for writing and return its id, which orders it among
-        all messages.  A room message has a C{room} and no C{recipient}; a
-        private one the reverse, and C{pending} when it awaits delivery.
+        Queue a message for writing.  It gets its id, which orders it among
+        all messages, from the database when it is written (so that several
+        processes can share one database).  A room message has a C{room} and
+        no C{recipient}; a private one the reverse, and C{pending} when it
+        awaits delivery.
 
         @raise chatd.errors.InternalError: the store is shut down.
         """
 
-    def lastMessageId() -> int:
+    def mark() -> Deferred[int]:
         """
-        The id of the newest message queued so far (0 when there is none).
+        A message id above every message queued (here) before the call and
+        below every message queued after it: C{history(room, n,
+        before=mark)} is then what was said before the call, e.g. before a
+        user entered a room, without what they since received live.
         """
 
     def flush() -> Deferred[None]:

@@ -93,7 +93,7 @@ class MemoryChatStore(Service):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
-    ) -> int:
+    ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
         id = len(self._messages) + 1
@@ -106,10 +106,9 @@ class MemoryChatStore(Service):
         self._messages.append((id, event, key(target), pending))
         if pending:
             self._pending.add(id)
-        return id
 
-    def lastMessageId(self) -> int:
-        return len(self._messages)
+    def mark(self) -> Deferred[int]:
+        return succeed(len(self._messages) + 1)
 
     def flush(self) -> Deferred[None]:
         return succeed(None)

@@ -29,9 +29,19 @@ DEFAULT_ROOMS = (
 #: C{{id_type}} in L{MIGRATIONS}, by parameter style.
 ID_TYPE = {"qmark": "INTEGER", "format": "BIGINT"}
 
+#: A migration step is SQL for both engines, or a mapping from parameter
+#: style to that engine's SQL (C{None}: nothing to do there).
+Statement = str | dict[str, str | None]
+
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 
-MIGRATIONS: list[list[str]] = [
+#: Starts PostgreSQL's message ids after those in the table (after copying
+#: messages in with their ids, too).
+RESTART_IDS = (
+    "SELECT setval('messages_id_seq', (SELECT COALESCE(MAX(id), 0) + 1 FROM messages), false)"
+)
+
+MIGRATIONS: list[list[Statement]] = [
     # 1: accounts, rooms, memberships, approval requests and messages.
     [
         """CREATE TABLE accounts (
@@ -71,7 +81,65 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX messages_room ON messages (room_key, id)",
         "CREATE INDEX messages_pending ON messages (recipient_key, id) WHERE pending = 1",
     ],
+    # 2: message ids come from the database, so several chatd processes can
+    # share one PostgreSQL database (cluster mode).  PostgreSQL gets a
+    # sequence, started after the ids already used; SQLite, which only one
+    # process writes, takes MAX(id) in the writing transaction.
+    [
+        {"format": "CREATE SEQUENCE messages_id_seq OWNED BY messages.id", "qmark": None},
+        {"format": RESTART_IDS, "qmark": None},
+        {
+            "format": "ALTER TABLE messages ALTER COLUMN id SET DEFAULT nextval('messages_id_seq')",
+            "qmark": None,
+        },
+    ],
+    # 3: moderation (chatd.modstore.IModerationStore) in the chat database, so
+    # that with --db it is in PostgreSQL, shared by cluster nodes.
+    [
+        """CREATE TABLE sanctions (
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            name TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            by_admin TEXT NOT NULL,
+            at DOUBLE PRECISION NOT NULL,
+            until DOUBLE PRECISION,
+            PRIMARY KEY (kind, target))""",
+        {
+            "format": """CREATE TABLE audit (
+            id BIGSERIAL PRIMARY KEY,
+            at DOUBLE PRECISION NOT NULL,
+            who TEXT NOT NULL,
+            what TEXT NOT NULL)""",
+            "qmark": """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at DOUBLE PRECISION NOT NULL,
+            who TEXT NOT NULL,
+            what TEXT NOT NULL)""",
+        },
+    ],
 ]
+
+#: How a batch of C{n} message ids is reserved, in the writing transaction,
+#: by parameter style: one query either way, so a batch stays one round trip
+#: more, not one per message.  PostgreSQL's sequence hands out ids no other
+#: process gets (not necessarily consecutive: they are sorted before use);
+#: SQLite's single writer continues from the highest id.
+RESERVE_IDS = {
+    "format": "SELECT nextval('messages_id_seq') FROM generate_series(1, %s)",
+    "qmark": "SELECT COALESCE(MAX(id), 0) FROM messages",
+}
+
+#: The highest message id handed out so far, by parameter style.
+HIGHEST_ID = {
+    "format": "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
+    " FROM messages_id_seq",
+    "qmark": "SELECT MAX(id) FROM messages",
+}
+
+#: Taken first in a PostgreSQL migration so that nodes starting together on
+#: a fresh database migrate one after the other, not into each other.
+MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 
 #: A batch of messages is inserted with C{INSERT_MESSAGES} followed by up to
 #: C{ROWS_PER_INSERT} comma-separated C{MESSAGE_VALUES}: 900 parameters, under

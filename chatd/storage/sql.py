@@ -24,14 +24,13 @@ from chatd.events import PrivateMessage, RoomMessage
 from chatd.names import key as _key
 from chatd.storage.batch import WriteBehind
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
+from chatd.storage.migration import convert, migrate, saveRoomRow
 from chatd.storage.schema import (
-    DEFAULT_ROOMS,
-    ID_TYPE,
+    HIGHEST_ID,
     INSERT_MESSAGES,
     MESSAGE_VALUES,
-    MIGRATIONS,
+    RESERVE_IDS,
     ROWS_PER_INSERT,
-    VERSION_TABLE,
 )
 
 T = TypeVar("T")
@@ -40,66 +39,6 @@ key = lru_cache(maxsize=16384)(_key)
 Cursor = Any
 MessageRow = tuple[int, str | None, str | None, str, str | None, str | None, str, int, int]
 NO_LIMIT = 2**62
-
-
-def convert(query: str, paramstyle: str) -> str:
-    """
-    C{query}, written with C{?} placeholders, for a driver of C{paramstyle}.
-    """
-    return query.replace("?", "%s") if paramstyle == "format" else query
-
-
-def migrate(txn: Cursor, paramstyle: str) -> None:
-    """
-    Bring the schema reached through DB-API cursor C{txn} up to date, in the
-    caller's transaction; a fresh database also gets L{DEFAULT_ROOMS}.
-
-    @raise RuntimeError: the database was made by a newer chatd.
-    """
-    txn.execute(VERSION_TABLE)
-    txn.execute("SELECT version FROM schema_version")
-    row = txn.fetchone()
-    if row is None:
-        version = 0
-        txn.execute("INSERT INTO schema_version (version) VALUES (0)")
-    else:
-        version = row[0]
-    if version > len(MIGRATIONS):
-        raise RuntimeError(
-            f"the database has schema version {version}, newer than this chatd "
-            f"({len(MIGRATIONS)}); upgrade chatd"
-        )
-    for statements in MIGRATIONS[version:]:
-        for statement in statements:
-            txn.execute(statement.replace("{id_type}", ID_TYPE[paramstyle]))
-    if version == 0:
-        for room in DEFAULT_ROOMS:
-            saveRoomRow(txn, paramstyle, room, 0)
-    txn.execute(convert("UPDATE schema_version SET version = ?", paramstyle), (len(MIGRATIONS),))
-
-
-def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> None:
-    """
-    Create or update C{room}'s row.
-    """
-    txn.execute(
-        convert(
-            "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_key) DO UPDATE SET"
-            " name = excluded.name, mode = excluded.mode, capacity = excluded.capacity,"
-            " topic = excluded.topic, autojoin = excluded.autojoin",
-            paramstyle,
-        ),
-        (
-            key(room.name),
-            room.name,
-            room.mode,
-            room.capacity,
-            room.topic,
-            int(room.autojoin),
-            when,
-        ),
-    )
 
 
 @implementer(IChatStore)
@@ -127,8 +66,15 @@ class SQLChatStore(Service):
         self._batch: WriteBehind[MessageRow] = WriteBehind(
             clock, self._writeMessages, flushInterval, maxBatch
         )
-        self._lastId: int | None = None
+        self._loaded = False
         self._closed = False
+        # Messages are numbered locally ("tickets") as they are queued, and
+        # get their database ids when their batch is written; marks wait for
+        # the id of a ticket (see mark()).
+        self._queued = 0
+        self._writtenTicket = 0
+        self._lastId = 0
+        self._marks: list[tuple[int, Deferred[int]]] = []
 
     # Plumbing
 
@@ -178,7 +124,7 @@ class SQLChatStore(Service):
 
     # Schema
 
-    def _load(self, txn: Cursor) -> tuple[Snapshot, int]:
+    def _load(self, txn: Cursor) -> Snapshot:
         migrate(txn, self.paramstyle)
         snapshot = Snapshot()
         txn.execute(
@@ -191,12 +137,11 @@ class SQLChatStore(Service):
         txn.execute("SELECT room_key, nick_key, nick, approved FROM access ORDER BY requested")
         for roomKey, nickKey, nick, approved in txn.fetchall():
             snapshot.access.setdefault(roomKey, {})[nickKey] = (nick, bool(approved))
-        txn.execute("SELECT MAX(id) FROM messages")
-        lastId = txn.fetchone()[0] or 0
-        return snapshot, int(lastId)
+        return snapshot
 
     async def _loadAsync(self) -> Snapshot:
-        snapshot, self._lastId = await self._run(self._load)
+        snapshot = await self._run(self._load)
+        self._loaded = True
         return snapshot
 
     def load(self) -> Deferred[Snapshot]:
@@ -276,13 +221,13 @@ class SQLChatStore(Service):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
-    ) -> int:
-        if self._closed or self._lastId is None:
+    ) -> None:
+        if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
-        self._lastId += 1
+        self._queued += 1
         self._batch.add(
             (
-                self._lastId,
+                self._queued,
                 None if room is None else key(room),
                 room,
                 sender,
@@ -293,10 +238,47 @@ class SQLChatStore(Service):
                 int(pending),
             )
         )
-        return self._lastId
 
-    def lastMessageId(self) -> int:
-        return self._lastId or 0
+    def mark(self) -> Deferred[int]:
+        """
+        With messages of ours still queued, the mark follows the newest of
+        them, once its batch has its ids.  Otherwise it is the database's
+        high-water mark, which takes in what other processes sharing the
+        database wrote.  (The messages queued after this call go in a batch
+        that starts C{flushInterval} later, long after this one-row query.)
+        """
+        if self._writtenTicket < self._queued:
+            waiter: Deferred[int] = Deferred()
+            self._marks.append((self._queued, waiter))
+            return waiter
+        last = self._lastId
+        d = self._select(HIGHEST_ID[self.paramstyle])
+        return d.addCallback(lambda rows: max(int(rows[0][0] or 0), last) + 1)
+
+    def _reserveIds(self, txn: Cursor, count: int) -> list[int]:
+        """
+        C{count} new message ids, ascending, in the writing transaction.
+        """
+        if self.paramstyle == "format":
+            txn.execute(RESERVE_IDS["format"], (count,))
+            return sorted(int(row[0]) for row in txn.fetchall())
+        txn.execute(RESERVE_IDS["qmark"])
+        start = int(txn.fetchone()[0])
+        return list(range(start + 1, start + count + 1))
+
+    def _idsWritten(self, ids: list[int], rows: list[MessageRow]) -> None:
+        """
+        A batch is in the database (back on the reactor thread): resolve the
+        marks whose ticket it holds.
+        """
+        first = rows[0][0]
+        self._writtenTicket, self._lastId = rows[-1][0], ids[-1]
+        waiting, self._marks = self._marks, []
+        for ticket, waiter in waiting:
+            if ticket <= self._writtenTicket:
+                waiter.callback(ids[ticket - first] + 1 if ticket >= first else ids[0])
+            else:
+                self._marks.append((ticket, waiter))
 
     def _writeMessages(self, rows: list[MessageRow]) -> Deferred[None]:
         """
@@ -307,15 +289,21 @@ class SQLChatStore(Service):
         message nor spends CPU on per-row statement overhead.
         """
 
-        def run(txn: Cursor) -> None:
+        def run(txn: Cursor) -> list[int]:
+            ids = self._reserveIds(txn, len(rows))
             for start in range(0, len(rows), ROWS_PER_INSERT):
                 chunk = rows[start : start + ROWS_PER_INSERT]
                 txn.execute(
                     self._sql(INSERT_MESSAGES + ", ".join([MESSAGE_VALUES] * len(chunk))),
-                    [value for row in chunk for value in row],
+                    [
+                        value
+                        for id, row in zip(ids[start : start + len(chunk)], chunk, strict=True)
+                        for value in (id, *row[1:])
+                    ],
                 )
+            return ids
 
-        return self._run(run)
+        return self._run(run).addCallback(self._idsWritten, rows)
 
     def flush(self) -> Deferred[None]:
         return self._batch.flush()

@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chatd.storage.sql import convert, migrate
+from chatd.storage.migration import convert, migrate
+from chatd.storage.schema import RESTART_IDS
 from chatd.storage.sqlite import DATABASE_NAME, backup
 
 #: Tables in foreign-key order, with the columns copied.
@@ -71,6 +72,7 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
             cursor.execute("DELETE FROM rooms")  # the seeded defaults; the source has its own
             for table, columns in TABLES:
                 counts[table] = _copyTable(reader, cursor, table, columns, batch)
+            cursor.execute(RESTART_IDS)
     finally:
         target.close()
         reader.close()

@@ -1,0 +1,82 @@
+# -*- test-case-name: tests.test_sharing -*-
+"""
+Keeping what a node caches from the store (registered names, room settings,
+approvals) in step with other processes that share the store.
+
+A node loads these at start and consults its copy without a query (a rename
+to a registered name, a room's mode on ENTER).  In cluster mode several
+nodes share one database: L{chatd.persistence.Persistence} reports each
+change it has written (C{onChange}), the cluster bus carries it, and every
+other node applies it here to its copy.  Events lost while Redis was away
+are healed by L{reload}, which re-reads the copy from the store: the store is
+the truth, the bus only says when to look.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chatd.names import key
+from chatd.storage.interfaces import RoomSettings
+
+if TYPE_CHECKING:
+    from chatd.persistence import Persistence
+    from chatd.service import Room
+
+
+def _room(persistence: Persistence, settings: RoomSettings) -> Room:
+    service = persistence.service
+    room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
+    room.name, room.settings = settings.name, settings
+    return room
+
+
+async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any]) -> None:
+    """
+    Apply a change another node made and wrote to the shared store.
+
+    C{"account"} (C{u}: a newly registered name), C{"settings"} (C{s}: a
+    room's L{RoomSettings} as a dict) or C{"access"} (C{room}, C{u}, C{a}: a
+    request to enter an approval room, pending or accepted).  A user of this
+    node accepted elsewhere enters the room here and is told, as if the
+    operator were on this node.
+    """
+    await persistence.whenReady()
+    if kind == "account":
+        persistence.registered.add(key(fields["u"]))
+    elif kind == "settings":
+        _room(persistence, RoomSettings(**fields["s"]))
+    elif kind == "access":
+        room = persistence.service._rooms.get(key(fields["room"]))
+        nick, nickKey = fields["u"], key(fields["u"])
+        if room is None:
+            return
+        if not fields["a"]:
+            if nickKey not in room.approved:
+                room.pending[nickKey] = nick
+            return
+        room.pending.pop(nickKey, None)
+        room.approved.add(nickKey)
+        user = persistence.service._users.get(nickKey)
+        if user is not None and persistence.isLocal(user):
+            await persistence.admitAccepted(user, room)
+
+
+async def reload(persistence: Persistence) -> None:
+    """
+    Re-read registered names, room settings and approvals from the store,
+    after this node may have missed changes (Redis was away, events were
+    lost).  Only additions and changes are applied: chatd never removes an
+    account, and an approval only moves from pending to accepted.
+    """
+    await persistence.whenReady()
+    snapshot = await persistence.store.load()
+    persistence.registered |= snapshot.accounts
+    for settings in snapshot.rooms:
+        room = _room(persistence, settings)
+        for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
+            if approved:
+                room.pending.pop(nickKey, None)
+                room.approved.add(nickKey)
+            elif nickKey not in room.approved:
+                room.pending[nickKey] = nick

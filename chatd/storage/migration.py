@@ -1,0 +1,81 @@
+# -*- test-case-name: tests.test_store -*-
+"""
+Creating and upgrading the schema (L{chatd.storage.schema}'s migrations) in
+a DB-API transaction, for the store at start and for the copy tool.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from chatd.names import key as _key
+from chatd.storage.interfaces import RoomSettings
+from chatd.storage.schema import DEFAULT_ROOMS, ID_TYPE, MIGRATION_LOCK, MIGRATIONS, VERSION_TABLE
+
+key = lru_cache(maxsize=1024)(_key)
+Cursor = Any
+
+
+def convert(query: str, paramstyle: str) -> str:
+    """
+    C{query}, written with C{?} placeholders, for a driver of C{paramstyle}.
+    """
+    return query.replace("?", "%s") if paramstyle == "format" else query
+
+
+def migrate(txn: Cursor, paramstyle: str) -> None:
+    """
+    Bring the schema reached through DB-API cursor C{txn} up to date, in the
+    caller's transaction; a fresh database also gets L{DEFAULT_ROOMS}.
+
+    @raise RuntimeError: the database was made by a newer chatd.
+    """
+    if paramstyle == "format":
+        txn.execute(MIGRATION_LOCK)
+    txn.execute(VERSION_TABLE)
+    txn.execute("SELECT version FROM schema_version")
+    row = txn.fetchone()
+    if row is None:
+        version = 0
+        txn.execute("INSERT INTO schema_version (version) VALUES (0)")
+    else:
+        version = row[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database has schema version {version}, newer than this chatd "
+            f"({len(MIGRATIONS)}); upgrade chatd"
+        )
+    for statements in MIGRATIONS[version:]:
+        for statement in statements:
+            sql = statement if isinstance(statement, str) else statement[paramstyle]
+            if sql is not None:
+                txn.execute(sql.replace("{id_type}", ID_TYPE[paramstyle]))
+    if version == 0:
+        for room in DEFAULT_ROOMS:
+            saveRoomRow(txn, paramstyle, room, 0)
+    txn.execute(convert("UPDATE schema_version SET version = ?", paramstyle), (len(MIGRATIONS),))
+
+
+def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> None:
+    """
+    Create or update C{room}'s row.
+    """
+    txn.execute(
+        convert(
+            "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_key) DO UPDATE SET"
+            " name = excluded.name, mode = excluded.mode, capacity = excluded.capacity,"
+            " topic = excluded.topic, autojoin = excluded.autojoin",
+            paramstyle,
+        ),
+        (
+            key(room.name),
+            room.name,
+            room.mode,
+            room.capacity,
+            room.topic,
+            int(room.autojoin),
+            when,
+        ),
+    )

@@ -1,0 +1,137 @@
+# -*- test-case-name: tests.test_modstore -*-
+"""
+L{SQLModerationStore}: moderation (L{chatd.modstore.IModerationStore}) in
+the chat database itself, next to accounts and messages, on SQLite or
+PostgreSQL.  C{--db} uses it, so sanctions and the audit trail are in the
+database every cluster node shares.
+
+A data directory that kept moderation in its own C{moderation.sqlite}
+(before C{--db} took it over) is imported once, at the first load: its
+sanctions are added where the database has none of the same kind and
+target, its audit entries appended, and the file renamed
+C{moderation.sqlite.imported}, kept as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from chatd.modstore import AuditEntry, IModerationStore, Sanction
+from chatd.storage.migration import convert, migrate
+from chatd.storage.sql import SQLChatStore
+
+Cursor = Any
+SANCTION_COLUMNS = "kind, target, name, reason, by_admin, at, until"
+
+
+@implementer(IModerationStore)
+class SQLModerationStore(Service):
+    """
+    Sanctions and audit trail in C{store}'s database, through its pool.
+
+    @ivar legacy: a C{moderation.sqlite} to import at the first load, if it
+        exists.
+    """
+
+    log = Logger()
+
+    def __init__(self, store: SQLChatStore, legacy: Path | None = None) -> None:
+        self.store = store
+        self.legacy = legacy
+
+    def _sql(self, query: str) -> str:
+        return convert(query, self.store.paramstyle)
+
+    def _saveSanction(self, txn: Cursor, sanction: Sanction, replace: bool = True) -> None:
+        action = (
+            "DO UPDATE SET name = excluded.name, reason = excluded.reason,"
+            " by_admin = excluded.by_admin, at = excluded.at, until = excluded.until"
+            if replace
+            else "DO NOTHING"
+        )
+        txn.execute(
+            self._sql(
+                f"INSERT INTO sanctions ({SANCTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                f" ON CONFLICT (kind, target) {action}"
+            ),
+            (
+                sanction.kind,
+                sanction.target,
+                sanction.name,
+                sanction.reason,
+                sanction.by,
+                sanction.at,
+                sanction.until,
+            ),
+        )
+
+    def _addAudit(self, txn: Cursor, entry: AuditEntry) -> None:
+        txn.execute(
+            self._sql("INSERT INTO audit (at, who, what) VALUES (?, ?, ?)"),
+            (entry.at, entry.who, entry.what),
+        )
+
+    def _import(self, txn: Cursor, path: Path) -> int:
+        """
+        Add the old file's sanctions and audit trail, in this transaction.
+        """
+        old = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in old.execute("SELECT name FROM sqlite_master")}
+            sanctions = audit = []
+            if "sanctions" in tables:
+                sanctions = old.execute(f"SELECT {SANCTION_COLUMNS} FROM sanctions").fetchall()
+            if "audit" in tables:
+                audit = old.execute("SELECT at, who, what FROM audit ORDER BY id").fetchall()
+        finally:
+            old.close()
+        for row in sanctions:
+            self._saveSanction(txn, Sanction(*row), replace=False)
+        for row in audit:
+            self._addAudit(txn, AuditEntry(*row))
+        return len(sanctions)
+
+    def _load(self, txn: Cursor) -> tuple[list[Sanction], int | None]:
+        migrate(txn, self.store.paramstyle)  # a no-op once the chat store has loaded
+        imported = None
+        if self.legacy is not None and self.legacy.exists():
+            imported = self._import(txn, self.legacy)
+        txn.execute(f"SELECT {SANCTION_COLUMNS} FROM sanctions")
+        return [Sanction(*row) for row in txn.fetchall()], imported
+
+    async def _loadSanctions(self) -> list[Sanction]:
+        sanctions, imported = await self.store._run(self._load)
+        if imported is not None and self.legacy is not None:
+            os.replace(self.legacy, self.legacy.with_name(self.legacy.name + ".imported"))
+            self.log.info(
+                "moderation: imported {count} sanctions and the audit trail of {path}",
+                count=imported,
+                path=str(self.legacy),
+            )
+        return sanctions
+
+    def loadSanctions(self) -> Deferred[list[Sanction]]:
+        return Deferred.fromCoroutine(self._loadSanctions())
+
+    def saveSanction(self, sanction: Sanction) -> Deferred[None]:
+        return self.store._run(self._saveSanction, sanction)
+
+    def deleteSanction(self, kind: str, target: str) -> Deferred[None]:
+        return self.store._execute(
+            "DELETE FROM sanctions WHERE kind = ? AND target = ?", kind, target
+        )
+
+    def addAudit(self, entry: AuditEntry) -> Deferred[None]:
+        return self.store._run(self._addAudit, entry)
+
+    def lastAudit(self, limit: int) -> Deferred[list[AuditEntry]]:
+        d = self.store._select("SELECT at, who, what FROM audit ORDER BY id DESC LIMIT ?", limit)
+        return d.addCallback(lambda rows: [AuditEntry(*row) for row in reversed(rows)])
