@@ -170,6 +170,23 @@ class IChatService(Interface):
         @raise NotPermitted: C{participant} is not an operator.
         """
 
+    def invite(participant: IParticipant, nick: str, room: str) -> Any:
+        """
+        A member of C{room} invites C{nick} to it: C{nick} gets a notice
+        saying so.
+
+        @raise NoSuchGroup, NotMember: C{room} is missing or not theirs.
+        @raise NoSuchUser: nobody by that name is connected.
+        @raise AlreadyMember: C{nick} is in C{room} already.
+        """
+
+    def capacity(room: str) -> int | None:
+        """
+        How many members C{room} accepts, or C{None} for no limit.
+
+        @raise NoSuchGroup: there is no such room.
+        """
+
     def connections() -> list[IParticipant]:
         """
         Every connection the service admitted and has not yet forgotten,
@@ -263,6 +280,13 @@ class IChatService(Interface):
     def roomMode(name: str) -> str:
         """
         The mode of room C{name}: C{"open"} or C{"approval"}.
+
+        @raise NoSuchGroup: there is no such room.
+        """
+
+    def topic(room: str) -> str:
+        """
+        The topic of room C{room} (C{""}: none).
 
         @raise NoSuchGroup: there is no such room.
         """

@@ -352,6 +352,23 @@ class ChatService(Service):
         for user in self.users():
             user.notice(event)
 
+    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
+        sender = self._requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        recipient = self._users.get(key(nick))
+        if recipient is None:
+            raise errors.NoSuchUser()
+        assert recipient.nick is not None
+        if key(recipient.nick) in target.members:
+            raise errors.AlreadyMember()
+        recipient.notice(Notice(f"{sender} invites you to join {target.name}", self._now()))
+
+    def capacity(self, room: str) -> int | None:
+        target = self._room(room)
+        if target.settings.capacity is not None:
+            return target.settings.capacity
+        return self.maxGroupSize
+
     def connections(self) -> list[IParticipant]:
         """
         Every open connection, logged in or not (for metrics).
@@ -459,6 +476,9 @@ class ChatService(Service):
         @raise errors.NoSuchGroup: there is no such room.
         """
         return self._room(name).settings.mode
+
+    def topic(self, room: str) -> str:
+        return self._room(room).settings.topic
 
     # An observer (optional: cluster mode sets one) and participants served
     # by another process, whose actions were checked where they were made.

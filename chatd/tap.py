@@ -115,6 +115,22 @@ class Options(usage.Options):
             float,
         ],
         [
+            "irc",
+            None,
+            endpoint("6667"),
+            "IRC listener: a port number or an endpoint string ('' or 'none': off).",
+            endpoint,
+        ],
+        ["irc-server-name", None, "chatd", "The IRC server's name, as shown in numerics."],
+        [
+            "irc-flood-burst",
+            None,
+            40,
+            "IRC lines a client may send at once before throttling.",
+            int,
+        ],
+        ["irc-flood-rate", None, 5.0, "IRC lines per second once the burst is spent.", float],
+        [
             "web",
             None,
             endpoint("8080"),
@@ -217,6 +233,18 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         **lineLimits(options),
     )
     strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+    if options["irc"] not in ("", "none"):
+        from chatd.irc.factory import IRCFactory
+
+        irc = IRCFactory(
+            chat,
+            reactor,
+            serverName=options["irc-server-name"],
+            maxOutput=options["max-output"],
+            floodBurst=options["irc-flood-burst"] or None,
+            floodRate=options["irc-flood-rate"],
+        )
+        strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
     if options["talk"]:
         talk = TalkFactory(
             chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)

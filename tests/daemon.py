@@ -74,6 +74,8 @@ def startDaemon(
     if "--web" not in args:
         args = (*args, "--web", "tcp:0:interface=127.0.0.1")
     log = workdir / "chatd.log"
+    if "--irc" not in args:  # never the default 6667 on every interface
+        args = (*args, "--irc", "tcp:0:interface=127.0.0.1")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if "--talk" not in args:
         args += ("--talk", "tcp:0:interface=127.0.0.1")  # never the shared default port

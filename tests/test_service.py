@@ -11,7 +11,7 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from chatd import errors
-from chatd.events import Membership, PrivateMessage, Rename, RoomMessage
+from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
@@ -229,6 +229,59 @@ class ChatServiceTests(SynchronousTestCase):
         self.assertEqual(27, bob.disconnectedWith.code)
         self.assertEqual([("Général", 0)], self.service.rooms())
         self.assertEqual([anonymous], self.service.connections())
+
+
+class InviteTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1000)
+        self.service = ChatService(self.clock, rooms=["lobby"])
+
+    def user(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def test_invite(self) -> None:
+        """
+        A member invites someone connected and not in the room: they get a
+        notice naming the inviter and the room.  Outsiders cannot invite,
+        nobody can invite a missing person or a member.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        self.service.enter(alice, "lobby")
+        self.service.invite(alice, "BOB", "LOBBY")
+        [event] = bob.events
+        assert isinstance(event, Notice)
+        self.assertEqual((event.text, event.when), ("alice invites you to join lobby", 1000))
+        self.assertRaises(errors.NotMember, self.service.invite, bob, "alice", "lobby")
+        self.assertRaises(errors.NoSuchGroup, self.service.invite, alice, "bob", "nope")
+        self.assertRaises(errors.NoSuchUser, self.service.invite, alice, "carol", "lobby")
+        self.service.enter(bob, "lobby")
+        self.assertRaises(errors.AlreadyMember, self.service.invite, alice, "bob", "lobby")
+        self.assertRaises(
+            errors.NotLoggedIn, self.service.invite, RecordingParticipant(), "bob", "lobby"
+        )
+
+    def test_capacity(self) -> None:
+        """
+        A room's capacity is the service's group size limit (C{None}: none);
+        asking about a missing room is an error.
+        """
+        self.assertIsNone(self.service.capacity("LOBBY"))
+        self.service.maxGroupSize = 3
+        self.assertEqual(self.service.capacity("lobby"), 3)
+        self.assertRaises(errors.NoSuchGroup, self.service.capacity, "nope")
+
+    def test_topic(self) -> None:
+        """
+        A room's topic is its settings' topic, empty unless configured.
+        """
+        self.assertEqual(self.service.topic("LOBBY"), "")
+        self.service._room("lobby").settings.topic = "all welcome"
+        self.assertEqual(self.service.topic("lobby"), "all welcome")
+        self.assertRaises(errors.NoSuchGroup, self.service.topic, "nope")
 
 
 @implementer(IChatObserver)

@@ -60,6 +60,8 @@ def test_makeServiceListens(tmp_path: Path) -> None:
         "7",
         "--rooms",
         "a,b",
+        "--irc",
+        "none",
         "--data-dir",
         str(tmp_path / "data"),
         "--talk",
@@ -109,6 +111,38 @@ async def test_tlsListener(tmp_path: Path) -> None:
         await client.close()
     finally:
         daemon.stop()
+
+
+def test_ircListener() -> None:
+    """
+    C{--irc} adds an IRC listener (default port 6667) on the same chat
+    service, with its own flood limits; C{--irc none} turns it off.
+    """
+    from chatd.irc.factory import IRCFactory
+
+    assert parse()["irc"] == "tcp:6667:backlog=1024"
+    memory = MemoryReactorClock()
+    options = parse(
+        "--irc",
+        "tcp:6697:interface=127.0.0.1",
+        "--irc-flood-burst",
+        "9",
+        "--irc-server-name",
+        "irc.example",
+    )
+    top = makeService(options, memory)
+    top.startService()
+    try:
+        byFactory = {type(f): (port, f, interface) for port, f, _, interface in memory.tcpServers}
+        port, irc, interface = byFactory[IRCFactory]
+        tchat = byFactory[TchatFactory][1]
+        assert isinstance(tchat, TchatFactory)
+        assert (port, interface) == (6697, "127.0.0.1")
+        assert isinstance(irc, IRCFactory)
+        assert irc.service is tchat.service
+        assert (irc.floodBurst, irc.serverName) == (9, "irc.example")
+    finally:
+        top.stopService()
 
 
 def test_storeOptions(tmp_path: Path) -> None:

@@ -1,0 +1,97 @@
+# -*- test-case-name: tests.test_irc_caps -*-
+"""
+IRCv3 capability negotiation (C{CAP LS/REQ/LIST/END}).
+
+L{Capabilities} is one connection's negotiation state, independent of the
+transport so its rules (atomic REQ, version 302 values, registration held
+until END) are tested on their own.
+"""
+
+from __future__ import annotations
+
+#: What chatd offers, with the values version 302 clients are shown.
+SUPPORTED: dict[str, str] = {
+    "batch": "",
+    "draft/chathistory": "",
+    "echo-message": "",
+    "message-tags": "",
+    "multi-prefix": "",
+    "sasl": "PLAIN",
+    "server-time": "",
+    "userhost-in-names": "",
+}
+
+#: Capabilities a client may not remove once enabled (none today).
+STICKY: frozenset[str] = frozenset()
+
+
+class Capabilities:
+    """
+    One connection's capability state.
+
+    @ivar enabled: the capabilities the client asked for and was granted.
+    @ivar negotiating: true from C{CAP LS} or C{CAP REQ} before registration
+        until C{CAP END}: registration waits meanwhile.
+    @ivar version: the CAP version the client announced (301 if none).
+    """
+
+    def __init__(self, supported: dict[str, str] | None = None) -> None:
+        self.supported = dict(SUPPORTED if supported is None else supported)
+        self.enabled: set[str] = set()
+        self.negotiating = False
+        self.version = 301
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.enabled
+
+    def ls(self, version: str | None) -> list[str]:
+        """
+        The capability list for C{CAP LS [version]}, as one space-separated
+        string per reply line (the caller marks all but the last with C{*}).
+        """
+        if version is not None and version.isdigit():
+            self.version = max(self.version, int(version))
+        if self.version >= 302:
+            # 302 implies cap-notify; values are shown only to 302 clients.
+            self.enabled.add("cap-notify")
+            words = [n + ("=" + v if v else "") for n, v in sorted(self.supported.items())]
+        else:
+            words = sorted(self.supported)
+        lines: list[str] = []
+        current = ""
+        for word in words:
+            if current and len(current) + 1 + len(word) > 400:
+                lines.append(current)
+                current = word
+            else:
+                current = f"{current} {word}" if current else word
+        lines.append(current)
+        return lines
+
+    def request(self, text: str) -> bool:
+        """
+        Apply C{CAP REQ :text} atomically: every change is granted (ACK) or
+        none is (NAK).
+
+        @return: whether the request was acknowledged.
+        """
+        changes: list[tuple[str, bool]] = []
+        for word in text.split():
+            name, enable = (word[1:], False) if word.startswith("-") else (word, True)
+            if name not in self.supported or (not enable and name in STICKY):
+                return False
+            changes.append((name, enable))
+        if not changes:
+            return False
+        for name, enable in changes:
+            if enable:
+                self.enabled.add(name)
+            else:
+                self.enabled.discard(name)
+        return True
+
+    def listEnabled(self) -> str:
+        """
+        The enabled capabilities for C{CAP LIST}, space-separated.
+        """
+        return " ".join(sorted(self.enabled))

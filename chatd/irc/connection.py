@@ -1,0 +1,278 @@
+# -*- test-case-name: tests.test_irc_protocol -*-
+"""
+The core of an IRC connection: decoding, dispatch, replies and errors.
+
+The command mixins (L{chatd.irc.registration}, L{chatd.irc.channels},
+L{chatd.irc.queries}) build on L{IRCConnection}; L{chatd.irc.protocol}
+puts them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.python.failure import Failure
+
+from chatd.errors import ChatError
+from chatd.interfaces import IParticipant
+from chatd.irc import numerics as N
+from chatd.irc.caps import Capabilities
+from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, Message, formatLine, parse
+from chatd.irc.wire import WireFormat
+from chatd.lineproto import ChatLineReceiver
+
+if TYPE_CHECKING:
+    from chatd.interfaces import IChatService
+    from chatd.irc.factory import IRCFactory
+
+#: Commands a client may send before it is registered.
+PREREGISTRATION = frozenset({"CAP", "NICK", "USER", "PASS", "AUTHENTICATE", "PING", "PONG", "QUIT"})
+
+T = TypeVar("T")
+
+
+def _runStep(ignored: object, step: Callable[[T], Any], item: T) -> Any:
+    return step(item)
+
+
+#: How the base class's reasons for closing are shown to IRC clients.
+CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
+
+
+class IRCConnection(ChatLineReceiver):
+    """
+    One IRC client.
+
+    @ivar pendingNick: the nickname asked for before registration.
+    @ivar ident: the user name given with C{USER}.
+    @ivar realName: the real name given with C{USER}.
+    @ivar registered: whether registration (001) is complete.
+    @ivar caps: the capabilities negotiated.
+    @ivar awayMessage: the C{AWAY} text, or C{None} when present.
+    """
+
+    protocolName: ClassVar[str] = "irc"
+    factory: IRCFactory
+    delimiter = b"\n"
+
+    pendingNick: str | None = None
+    ident: str | None = None
+    realName = ""
+    password: str | None = None
+    registered = False
+    awayMessage: str | None = None
+    account: str | None = None
+    signedOn = 0.0
+    lastSpoke = 0.0
+    _command = ""
+    _closing = False
+
+    def connectionMade(self) -> None:
+        self.caps = Capabilities()
+        self.shownRooms: dict[str, str] = {}  # room key -> name, as the client was shown
+        self.userModes: set[str] = set()
+        self.signedOn = self.lastSpoke = self.factory.clock.seconds()
+        super().connectionMade()
+
+    # Shortcuts
+
+    @property
+    def service(self) -> IChatService:
+        return self.factory.service
+
+    @property
+    def participant(self) -> IParticipant:
+        """
+        This connection as the service sees it (L{chatd.irc.protocol.IRCProtocol}
+        declares the interface; the command mixins are parts of it).
+        """
+        return cast(IParticipant, self)
+
+    @property
+    def server(self) -> str:
+        return self.factory.serverName
+
+    @property
+    def wire(self) -> WireFormat:
+        """
+        The encoders for this client: with C{server-time} tags if it asked.
+        """
+        return self.factory.tagged if "server-time" in self.caps else self.factory.plain
+
+    def me(self) -> str:
+        """
+        The client's name in replies: its nickname, or C{*} before it has one.
+        """
+        return self.nick or self.pendingNick or "*"
+
+    def hostmask(self) -> str:
+        return self.wire.hostmask(self.me())
+
+    # Input
+
+    def decodeLine(self, line: bytes) -> str:
+        """
+        UTF-8 if the line is valid UTF-8, else Latin-1: IRC has clients that
+        still send legacy encodings, and a line that decodes oddly is better
+        than one refused.
+        """
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError:
+            return line.decode("latin-1")
+
+    def textReceived(self, text: str) -> Any:
+        if not text.strip():
+            return None
+        if text.startswith("@"):
+            tags = text.split(" ", 1)[0]
+            if len(tags.encode("utf-8")) - 1 > MAX_CLIENT_TAGS:
+                self.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
+                return None
+        try:
+            message = parse(text)
+        except MalformedMessage:
+            return None
+        self._command = message.command
+        handler: Callable[[Message], Any] | None = getattr(self, "irc_" + message.command, None)
+        if handler is None:
+            self.numeric(N.ERR_UNKNOWNCOMMAND, message.command, "Unknown command")
+            return None
+        if not self.registered and message.command not in PREREGISTRATION:
+            self.numeric(N.ERR_NOTREGISTERED, "You have not registered")
+            return None
+        return handler(message)
+
+    def needParams(self, message: Message, count: int) -> bool:
+        """
+        Whether C{message} has at least C{count} parameters; if not, the
+        client is told C{461 ERR_NEEDMOREPARAMS}.
+        """
+        if len(message.params) >= count and all(message.params[:count]):
+            return True
+        self.numeric(N.ERR_NEEDMOREPARAMS, message.command, "Not enough parameters")
+        return False
+
+    def call(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        subject: str,
+        onSuccess: Callable[[Any], Any] | None = None,
+        errors: dict[int, str] | None = None,
+        quiet: bool = False,
+    ) -> Deferred[Any]:
+        """
+        Call the service, which may answer now or later, and turn a refusal
+        into the numeric that names it.
+
+        @param subject: the channel, nickname or command the call is about.
+        @param errors: numerics to use instead of the usual ones, by code.
+        @param quiet: refusals are not answered (C{NOTICE} gets no errors).
+        @return: a L{Deferred} that fires when the reply is sent; a bug's
+            failure propagates so the base class logs it and answers with an
+            internal error.
+        """
+
+        def refused(failure: Failure) -> None:
+            failure.trap(ChatError)
+            if not quiet and isinstance(failure.value, ChatError):
+                self.refused(failure.value, subject, errors)
+
+        d = maybeDeferred(function, *args)
+        if onSuccess is not None:
+            d.addCallback(onSuccess)
+        d.addErrback(refused)
+        return d
+
+    def refused(self, error: ChatError, subject: str, errors: dict[int, str] | None = None) -> None:
+        """
+        Tell the client the service refused a request about C{subject}.
+        """
+        numeric, params = N.errorNumeric(error, subject)
+        if errors and error.code in errors:
+            numeric = errors[error.code]
+        self.numeric(numeric, *params)
+
+    def inTurn(self, items: Iterable[T], step: Callable[[T], Any]) -> Deferred[Any]:
+        """
+        Run C{step} on each item, each once the previous one's service call
+        has answered, so replies to C{JOIN #a,#b} come in order.
+        """
+        d: Deferred[Any] = succeed(None)
+        for item in items:
+            d.addCallback(_runStep, step, item)
+        return d
+
+    def syncChannels(self) -> None:
+        """
+        Show the client the channels the service has it in; implemented by
+        L{chatd.irc.channels.ChannelCommands}, called from registration.
+        """
+        raise NotImplementedError()
+
+    # Output
+
+    def sendMessage(
+        self,
+        command: str,
+        *params: str,
+        prefix: str | None = None,
+        tags: dict[str, str] | None = None,
+        trailing: bool = False,
+    ) -> None:
+        """
+        Send one line.  C{prefix} defaults to the server's name.
+        """
+        line = formatLine(
+            command,
+            *params,
+            prefix=self.server if prefix is None else prefix,
+            tags=tags,
+            trailing=trailing,
+        )
+        self.send(line.encode("utf-8") + b"\r\n")
+
+    def numeric(self, code: str, *params: str) -> None:
+        """
+        Send numeric C{code} to this client, addressed to its nickname.
+        """
+        self.sendMessage(code, self.me(), *params)
+
+    def closeLink(self, reason: str) -> None:
+        """
+        Send C{ERROR} with C{reason} and close, as an IRC server does.
+        """
+        self.closeWith(reason)
+
+    def closeWith(self, reason: str) -> None:
+        """
+        Every way a connection ends (QUIT, a kick, a ping timeout, a flood,
+        a full server) tells the client why with one C{ERROR} line.
+        """
+        if not self._closing:
+            self._closing = True
+            shown = CLOSE_REASONS.get(reason, reason)
+            self.sendMessage("ERROR", f"Closing Link: {self.address} ({shown})", prefix="")
+        super().closeWith(reason)
+
+    # What the base class asks for
+
+    def inputRefused(self, error: ChatError) -> None:
+        if "too long" in error.text:
+            self.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
+        elif "flood" not in error.text:  # a flood is told by closeWith
+            self.numeric(N.ERR_UNKNOWNERROR, self._command or "*", error.text)
+
+    def internalError(self) -> None:
+        self.numeric(N.ERR_UNKNOWNERROR, self._command or "*", "Internal server error")
+
+    def refuseConnection(self, error: ChatError) -> None:
+        """
+        The ERROR line is sent by L{closeWith}, which follows.
+        """
+
+    def probeIdle(self) -> None:
+        self.sendMessage("PING", self.server, prefix="")

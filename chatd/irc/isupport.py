@@ -1,0 +1,50 @@
+# -*- test-case-name: tests.test_irc_protocol -*-
+"""
+The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.names import MAX_NAME_LENGTH
+
+if TYPE_CHECKING:
+    from chatd.irc.factory import IRCFactory
+
+#: The version shown in 002, 004 and 351.
+VERSION = "chatd-0.1"
+
+#: Longest AWAY, KICK and TOPIC text accepted, in characters.
+TEXT_LENGTH = 390
+
+
+def isupportTokens(factory: IRCFactory) -> list[str]:
+    """
+    The ISUPPORT tokens for C{factory}'s server.
+
+    - C{CHANTYPES=#}: every channel is a chatd room, C{#} + its name.
+    - C{PREFIX=(o)@}: chatd operators show as channel operators.
+    - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
+      (C{Zoë} is C{ZOË}), not ASCII; L{chatd.names.key}.
+    - C{CHANMODES=,,l,int}: C{+n} (no messages from outside) and C{+t} (only
+      operators set the topic) are always set; C{+l} shows a room's
+      capacity and C{+i} an approval room, as the service has them.
+    """
+    return [
+        f"AWAYLEN={TEXT_LENGTH}",
+        "CASEMAPPING=rfc8265",
+        "CHANLIMIT=#:",
+        "CHATHISTORY=1000",
+        "CHANMODES=,,l,int",
+        f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
+        "CHANTYPES=#",
+        f"KICKLEN={TEXT_LENGTH}",
+        "MAXTARGETS=4",
+        "MODES=4",
+        "NETWORK=" + factory.networkName,
+        f"NICKLEN={MAX_NAME_LENGTH}",
+        "PREFIX=(o)@",
+        "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
+        f"TOPICLEN={TEXT_LENGTH}",
+    ]

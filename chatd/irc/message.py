@@ -1,0 +1,202 @@
+# -*- test-case-name: tests.test_irc_message -*-
+"""
+IRC message syntax: parsing client lines (with IRCv3 message tags) and
+formatting server lines that respect the 512-byte limit.
+
+This is chatd's own because Twisted's C{irc.parsemsg} knows nothing of tags
+and its server base class decodes each network read on its own.  Lines reach
+L{parse} already decoded, one whole line at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: The RFC 1459 limit on a line, CR LF included, tags excluded.
+MAX_LINE = 512
+
+#: IRCv3 message-tags: the client's tag section may be this long.
+MAX_CLIENT_TAGS = 4094
+
+_TAG_UNESCAPE = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
+_TAG_ESCAPE = {";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"}
+
+
+class MalformedMessage(ValueError):
+    """
+    A client line that is not an IRC message (for instance, only tags).
+    """
+
+
+@dataclass
+class Message:
+    """
+    One IRC message: C{@tags :prefix COMMAND params...}.
+
+    @ivar command: upper-cased, as commands are case-insensitive.
+    """
+
+    command: str
+    params: list[str] = field(default_factory=list)
+    prefix: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def unescapeTagValue(value: str) -> str:
+    """
+    Undo IRCv3 tag-value escaping; an unknown escape drops its backslash and
+    a trailing lone backslash is dropped, as the specification says.
+    """
+    if "\\" not in value:
+        return value
+    out: list[str] = []
+    chars = iter(value)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, "")
+            out.append(_TAG_UNESCAPE.get(nxt, nxt))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def escapeTagValue(value: str) -> str:
+    """
+    Escape a tag value so it survives in a tag section.
+    """
+    return "".join(_TAG_ESCAPE.get(ch, ch) for ch in value)
+
+
+def parseTags(section: str) -> dict[str, str]:
+    """
+    Parse C{a=b;c;+d=e\\sf} (without the leading C{@}) into a dictionary; a
+    tag without a value maps to C{""}, and a repeated tag keeps its last value.
+    """
+    tags: dict[str, str] = {}
+    for item in section.split(";"):
+        if not item:
+            continue
+        name, _, value = item.partition("=")
+        tags[name] = unescapeTagValue(value)
+    return tags
+
+
+def formatTags(tags: dict[str, str]) -> str:
+    """
+    The tag section for C{tags}, without the leading C{@}.
+    """
+    return ";".join(
+        name + ("=" + escapeTagValue(value) if value else "") for name, value in tags.items()
+    )
+
+
+def parse(line: str) -> Message:
+    """
+    Parse one decoded line (without its CR LF).
+
+    Runs of spaces between parameters count as one, as servers in practice
+    accept; a parameter after C{:} is the trailing one and may contain spaces.
+
+    @raise MalformedMessage: the line has no command.
+    """
+    rest = line.lstrip(" ")
+    tags: dict[str, str] = {}
+    prefix: str | None = None
+    if rest.startswith("@"):
+        section, _, rest = rest[1:].partition(" ")
+        tags = parseTags(section)
+        rest = rest.lstrip(" ")
+    if rest.startswith(":"):
+        prefix, _, rest = rest[1:].partition(" ")
+        rest = rest.lstrip(" ")
+    trailing: str | None = None
+    if " :" in rest:
+        rest, trailing = rest.split(" :", 1)
+    elif rest.startswith(":"):
+        rest, trailing = "", rest[1:]
+    words = [word for word in rest.split(" ") if word]
+    if trailing is not None:
+        words.append(trailing)
+    if not words or not words[0]:
+        raise MalformedMessage(line)
+    return Message(words[0].upper(), words[1:], prefix, tags)
+
+
+def formatLine(
+    command: str,
+    *params: str,
+    prefix: str | None = None,
+    tags: dict[str, str] | None = None,
+    trailing: bool = False,
+) -> str:
+    """
+    Format an outgoing line (without CR LF).  The last parameter is sent in
+    trailing form when it must be (empty, has a space, starts with C{:}) or
+    when C{trailing} asks for it (message text, for clients that expect it);
+    the others must be single words.
+
+    The line without its tags is cut to fit the 512-byte limit (never inside
+    a character): a reply quoting an overlong nickname or command stays a
+    valid line.  Message text is split to fit before it gets here.
+    """
+    parts: list[str] = []
+    if prefix:
+        parts.append(":" + prefix)
+    parts.append(command)
+    if params:
+        *middle, last = params
+        parts.extend(middle)
+        if trailing or not last or " " in last or last.startswith(":"):
+            last = ":" + last
+        parts.append(last)
+    body = truncateUTF8(" ".join(parts), MAX_LINE - 2)
+    return "@" + formatTags(tags) + " " + body if tags else body
+
+
+def truncateUTF8(text: str, limit: int) -> str:
+    """
+    The longest start of C{text} that is at most C{limit} bytes of UTF-8
+    (lone surrogates, which UTF-8 cannot carry, replaced by C{?}).
+    """
+    data = text.encode("utf-8", "replace")  # a lone surrogate becomes "?"
+    if len(data) <= limit:
+        return data.decode("utf-8")
+    return data[:limit].decode("utf-8", "ignore")
+
+
+def splitUTF8(text: str, limit: int) -> list[str]:
+    """
+    Cut C{text} into pieces of at most C{limit} bytes of UTF-8 each, never
+    inside a character, preferring to cut after a space when one is in the
+    second half of a piece so words stay whole.
+
+    An empty text is one empty piece, so an empty line is still sent.
+    """
+    if limit < 4:
+        raise ValueError("limit must leave room for one character")
+    # Text from other protocols may hold lone surrogates (JSON allows them):
+    # they cannot be sent as UTF-8 and become "?".
+    data = text.encode("utf-8", "replace")
+    pieces: list[str] = []
+    while len(data) > limit:
+        cut = limit
+        # Back off to a character boundary: continuation bytes are 10xxxxxx.
+        while data[cut] & 0xC0 == 0x80:
+            cut -= 1
+        space = data.rfind(b" ", limit // 2, cut)
+        if space != -1:
+            cut = space + 1
+        pieces.append(data[:cut].decode("utf-8"))
+        data = data[cut:]
+    pieces.append(data.decode("utf-8"))
+    return pieces
+
+
+def textBudget(command: str, prefix: str, target: str) -> int:
+    """
+    How many bytes of text fit in C{:prefix COMMAND target :text\\r\\n}
+    within L{MAX_LINE} (tags do not count against it).
+    """
+    line = formatLine(command, target, "x", prefix=prefix, trailing=True)
+    overhead = len(line.encode("utf-8")) - 1
+    return MAX_LINE - 2 - overhead

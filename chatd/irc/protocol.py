@@ -1,0 +1,69 @@
+# -*- test-case-name: tests.test_irc_protocol -*-
+"""
+The IRC protocol: one connected IRC client as a chatd participant.
+
+The commands live in their mixins; this class adds what the service calls
+back (L{IParticipant}): each event is encoded once per wire format and
+written as IRC lines.
+"""
+
+from __future__ import annotations
+
+from zope.interface import implementer
+
+from chatd.errors import ChatError
+from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.interfaces import IParticipant
+from chatd.irc.history import HistoryCommands
+from chatd.irc.moderation import ModerationCommands
+from chatd.irc.modes import ModeCommands
+from chatd.irc.queries import QueryCommands
+from chatd.irc.registration import RegistrationCommands
+from chatd.irc.wire import cleanText, serverTime
+from chatd.names import key
+
+
+@implementer(IParticipant)
+class IRCProtocol(
+    ModerationCommands, ModeCommands, HistoryCommands, QueryCommands, RegistrationCommands
+):
+    """
+    An IRC client connected to chatd.
+    """
+
+    _lastQuit: str | None = None
+
+    def roomMessage(self, event: RoomMessage) -> None:
+        self._lastQuit = None
+        if key(event.room) not in self.shownRooms:
+            self.syncChannels()
+        self.send(event.wire(self.wire.roomMessage))
+
+    def privateMessage(self, event: PrivateMessage) -> None:
+        self._lastQuit = None
+        self.send(event.wire(self.wire.privateMessage))
+
+    def membershipChanged(self, event: Membership) -> None:
+        if key(event.room) not in self.shownRooms:
+            self.syncChannels()
+        if not event.joined and event.reason:
+            # Someone leaving chatd leaves each shared room in turn; IRC
+            # shows that as one QUIT.
+            if self._lastQuit == event.nick:
+                return
+            self._lastQuit = event.nick
+        else:
+            self._lastQuit = None
+        self.send(event.wire(self.wire.membership))
+
+    def renamed(self, event: Rename) -> None:
+        self._lastQuit = None
+        self.send(event.wire(self.wire.rename))
+
+    def notice(self, event: Notice) -> None:
+        self.syncChannels()  # a notice may say the service moved us
+        tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
+        self.sendMessage("NOTICE", self.me(), cleanText(event.text), tags=tags, trailing=True)
+
+    def disconnect(self, error: ChatError) -> None:
+        self.closeLink(error.text)

@@ -1,0 +1,190 @@
+# -*- test-case-name: tests.test_irc_queries -*-
+"""
+Questions about people: C{WHO}, C{WHOIS}, C{ISON}, C{USERHOST}, and the
+client's own C{AWAY} state.
+
+People on other protocols are described as the service knows them: their
+host names their protocol (C{tchat.chatd}) and their real name says where
+they chat from.
+"""
+
+from __future__ import annotations
+
+import time
+from fnmatch import fnmatchcase
+
+from chatd.errors import ChatError
+from chatd.interfaces import IParticipant
+from chatd.irc import numerics as N
+from chatd.irc.connection import IRCConnection
+from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
+from chatd.irc.message import Message
+from chatd.irc.wire import channelName
+from chatd.names import key
+
+
+class QueryCommands(IRCConnection):
+    """
+    Who is who, and whether they are here.
+    """
+
+    def describe(self, person: IParticipant) -> tuple[str, str, str]:
+        """
+        C{(user, host, realname)} for C{person}.
+        """
+        nick = person.nick or "*"
+        user, _, host = self.wire.hostmask(nick).partition("!")[2].partition("@")
+        realName = getattr(person, "realName", "") or f"chatd {person.protocolName} user"
+        return user, host, realName
+
+    def flags(self, person: IParticipant) -> str:
+        """
+        C{H} (here) or C{G} (gone, away), then C{*@} for an operator.
+        """
+        away = getattr(person, "awayMessage", None)
+        oper = self.service.isOperator(person)
+        return ("G" if away else "H") + ("*@" if oper else "")
+
+    def irc_WHO(self, message: Message) -> None:
+        mask = message.params[0] if message.params else "*"
+        service = self.service
+        people: list[tuple[str, IParticipant]] = []
+        if mask.startswith("#"):
+            try:
+                nicks = service.members(self.participant, mask[1:])
+            except ChatError:
+                nicks = []  # chatd shows a room's members to its members
+            names = {key(room): room for room in service.roomsOf(self.participant)}
+            channel = channelName(names.get(key(mask[1:]), mask[1:]))
+            for nick in nicks:
+                person = service.find(nick)
+                if person is not None:
+                    people.append((channel, person))
+        elif "*" in mask or "?" in mask:
+            pattern = key(mask)
+            mine = {key(room) for room in service.roomsOf(self.participant)}
+            for person in service.users():
+                if person.nick is None or not fnmatchcase(key(person.nick), pattern):
+                    continue
+                rooms = service.roomsOf(person)
+                shared = any(key(room) in mine for room in rooms)
+                if (
+                    "i" in getattr(person, "userModes", ())
+                    and not shared
+                    and person is not self.participant
+                ):
+                    continue  # invisible: shown only to people sharing a room
+                people.append((channelName(rooms[0]) if rooms else "*", person))
+        else:
+            person = service.find(mask)
+            if person is not None:
+                rooms = service.roomsOf(person)
+                people.append((channelName(rooms[0]) if rooms else "*", person))
+        for channel, person in people:
+            user, host, realName = self.describe(person)
+            self.numeric(
+                N.RPL_WHOREPLY,
+                channel,
+                user,
+                host,
+                self.server,
+                person.nick or "*",
+                self.flags(person),
+                f"0 {realName}",
+            )
+        self.numeric(N.RPL_ENDOFWHO, mask, "End of /WHO list.")
+
+    def irc_WHOIS(self, message: Message) -> None:
+        if not message.params:
+            self.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
+            return
+        nick = message.params[-1]
+        service = self.service
+        person = service.find(nick)
+        if person is None or person.nick is None:
+            self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+            self.numeric(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
+            return
+        nick = person.nick
+        user, host, realName = self.describe(person)
+        self.numeric(N.RPL_WHOISUSER, nick, user, host, "*", realName)
+        rooms = service.roomsOf(person)
+        if rooms:
+            prefix = "@" if service.isOperator(person) else ""
+            self.numeric(
+                N.RPL_WHOISCHANNELS, nick, " ".join(prefix + channelName(r) for r in rooms)
+            )
+        self.numeric(N.RPL_WHOISSERVER, nick, self.server, f"chatd ({person.protocolName})")
+        if service.isOperator(person):
+            self.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
+        away = getattr(person, "awayMessage", None)
+        if away:
+            self.numeric(N.RPL_AWAY, nick, away)
+        account = getattr(person, "account", None)
+        if account:
+            self.numeric(N.RPL_WHOISACCOUNT, nick, account, "is logged in as")
+        lastSpoke = getattr(person, "lastSpoke", None)
+        signedOn = getattr(person, "signedOn", None)
+        if lastSpoke is not None and signedOn is not None:
+            idle = int(self.factory.clock.seconds() - lastSpoke)
+            self.numeric(
+                N.RPL_WHOISIDLE, nick, str(idle), str(int(signedOn)), "seconds idle, signon time"
+            )
+        self.numeric(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
+
+    def irc_ISON(self, message: Message) -> None:
+        if not self.needParams(message, 1):
+            return
+        online: list[str] = []
+        for word in " ".join(message.params).split():
+            person = self.service.find(word)
+            if person is not None and person.nick is not None:
+                online.append(person.nick)
+        self.numeric(N.RPL_ISON, " ".join(online))
+
+    def irc_USERHOST(self, message: Message) -> None:
+        if not self.needParams(message, 1):
+            return
+        replies: list[str] = []
+        for word in " ".join(message.params).split()[:5]:
+            person = self.service.find(word)
+            if person is None or person.nick is None:
+                continue
+            user, host, _ = self.describe(person)
+            oper = "*" if self.service.isOperator(person) else ""
+            away = "-" if getattr(person, "awayMessage", None) else "+"
+            replies.append(f"{person.nick}{oper}={away}{user}@{host}")
+        self.numeric(N.RPL_USERHOST, " ".join(replies))
+
+    def irc_AWAY(self, message: Message) -> None:
+        text = message.params[0] if message.params else ""
+        if text:
+            self.awayMessage = text[:TEXT_LENGTH]
+            self.numeric(N.RPL_NOWAWAY, "You have been marked as being away")
+        else:
+            self.awayMessage = None
+            self.numeric(N.RPL_UNAWAY, "You are no longer marked as being away")
+
+    def irc_WHOWAS(self, message: Message) -> None:
+        """
+        chatd keeps no record of past nicknames: every WHOWAS is 406.
+        """
+        if not message.params or not message.params[0]:
+            self.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
+            return
+        nick = message.params[0]
+        self.numeric(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+        self.numeric(N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+
+    def irc_TIME(self, message: Message) -> None:
+        now = self.factory.clock.seconds()
+        text = time.strftime("%A %B %d %Y -- %H:%M:%S +00:00", time.gmtime(now))
+        self.numeric(N.RPL_TIME, self.server, text)
+
+    def irc_VERSION(self, message: Message) -> None:
+        self.numeric(N.RPL_VERSION, VERSION, self.server, "chatd IRC front-end")
+        tokens = isupportTokens(self.factory)
+        for start in range(0, len(tokens), 12):
+            self.numeric(
+                N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server"
+            )

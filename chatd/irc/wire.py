@@ -1,0 +1,131 @@
+# -*- test-case-name: tests.test_irc_protocol -*-
+"""
+Service events as IRC lines, encoded once per event and wire format.
+
+A message to a room of N IRC members is formatted once for the members that
+asked for C{server-time} tags and once for those that did not, through
+C{event.wire(encoder)}; the encoders are bound methods of a L{WireFormat}
+kept on the factory, so they are stable cache keys.
+"""
+
+from __future__ import annotations
+
+import time
+
+from chatd.events import Membership, PrivateMessage, Rename, RoomMessage
+from chatd.interfaces import IChatService
+from chatd.irc.message import formatLine, splitUTF8, textBudget
+
+
+def serverTime(when: float) -> str:
+    """
+    The IRCv3 C{server-time} tag value for Unix time C{when}.
+    """
+    whole = int(when)
+    millis = int(round((when - whole) * 1000))
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+
+
+def cleanText(text: str) -> str:
+    """
+    C{text} with the characters that would end or corrupt an IRC line
+    (CR, LF, NUL) replaced by spaces: other protocols may carry them.
+    """
+    if "\r" in text or "\n" in text or "\0" in text:
+        return text.replace("\r", " ").replace("\n", " ").replace("\0", " ")
+    return text
+
+
+def channelName(room: str) -> str:
+    """
+    The IRC channel for service room C{room}.
+    """
+    return "#" + room
+
+
+def messageLines(
+    command: str, prefix: str, target: str, lines: tuple[str, ...], tags: dict[str, str] | None
+) -> bytes:
+    """
+    One C{command} line per text line, each split at the 512-byte limit on
+    character boundaries, as bytes ready to send.
+    """
+    budget = textBudget(command, prefix, target)
+    out: list[bytes] = []
+    for line in lines:
+        for piece in splitUTF8(cleanText(line), budget):
+            formatted = formatLine(command, target, piece, prefix=prefix, tags=tags, trailing=True)
+            out.append(formatted.encode("utf-8") + b"\r\n")
+    return b"".join(out)
+
+
+class WireFormat:
+    """
+    Encoders from service events to IRC bytes, with or without
+    C{server-time} tags.
+
+    @ivar service: where hostmasks are looked up.
+    @ivar tagged: whether lines carry a C{time} tag.
+    """
+
+    def __init__(self, service: IChatService, tagged: bool) -> None:
+        self.service = service
+        self.tagged = tagged
+
+    def hostmask(self, nick: str, current: str | None = None) -> str:
+        """
+        C{nick!user@host} for C{nick}.  The host names the protocol the
+        person uses (C{tchat.chatd}, C{irc.chatd}) instead of their address,
+        which other users have no business knowing.
+
+        @param current: the nickname to look the person up by, when C{nick}
+            is a former name.
+        """
+        person = self.service.find(current or nick)
+        if person is None:
+            return f"{nick}!{nick}@chatd"
+        user = getattr(person, "ident", None) or person.nick or nick
+        return f"{nick}!{user}@{person.protocolName}.chatd"
+
+    def _tags(self, when: float) -> dict[str, str] | None:
+        return {"time": serverTime(when)} if self.tagged else None
+
+    def roomMessage(self, event: RoomMessage) -> bytes:
+        return messageLines(
+            "PRIVMSG",
+            self.hostmask(event.sender),
+            channelName(event.room),
+            event.lines,
+            self._tags(event.when),
+        )
+
+    def privateMessage(self, event: PrivateMessage) -> bytes:
+        return messageLines(
+            "PRIVMSG",
+            self.hostmask(event.sender),
+            event.recipient,
+            event.lines,
+            self._tags(event.when),
+        )
+
+    def membership(self, event: Membership) -> bytes:
+        prefix = self.hostmask(event.nick)
+        tags = self._tags(event.when)
+        if event.joined:
+            line = formatLine("JOIN", channelName(event.room), prefix=prefix, tags=tags)
+        elif event.reason:
+            # A reason means the person left chatd altogether (disconnect,
+            # kick): IRC calls that QUIT.
+            line = formatLine(
+                "QUIT", cleanText(event.reason), prefix=prefix, tags=tags, trailing=True
+            )
+        else:
+            line = formatLine("PART", channelName(event.room), prefix=prefix, tags=tags)
+        return line.encode("utf-8") + b"\r\n"
+
+    def rename(self, event: Rename) -> bytes:
+        prefix = self.hostmask(event.old, event.new)
+        line = formatLine(
+            "NICK", event.new, prefix=prefix, tags=self._tags(event.when), trailing=True
+        )
+        return line.encode("utf-8") + b"\r\n"

@@ -1,0 +1,156 @@
+"""
+chatd's controller for irctest (https://github.com/progval/irctest), the
+IRC server conformance suite.
+
+irctest imports this module (C{--controller irctest_controller}) and asks it
+to run a server on a given host and port; it runs the real
+C{twistd -n chatd} from this checkout with only the IRC listener of
+interest to the tests.  Use C{scripts/run-irctest}, which sets the
+environment this module reads:
+
+  - C{CHATD_ROOT}: the chatd checkout (put on the daemon's C{PYTHONPATH});
+  - C{CHATD_TWISTD}: the C{twistd} of an environment with chatd's
+    dependencies.
+
+The shape follows irctest's own ngircd controller; no irctest code is kept
+here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from irctest.basecontrollers import BaseServerController, DirectoryBasedController
+from irctest.runner import NotImplementedByController
+
+ROOT = Path(os.environ.get("CHATD_ROOT", Path(__file__).resolve().parent.parent))
+TWISTD = os.environ.get("CHATD_TWISTD", "twistd")
+
+
+#: Run with chatd's interpreter: create the schema, then drop the rooms.
+PREPARE = """
+import sqlite3, sys
+from chatd.storage.sql import migrate
+connection = sqlite3.connect(sys.argv[1])
+migrate(connection.cursor(), "qmark")
+connection.execute("DELETE FROM rooms")
+connection.commit()
+"""
+
+
+class ChatdController(BaseServerController, DirectoryBasedController):  # type: ignore[misc]
+    """
+    Runs chatd's IRC front-end for irctest.
+
+    chatd has no server password, no IRC operators (chatd operators come from
+    C{--operators}) and no services, so the tests needing those are skipped
+    or fail as unsupported; SASL needs an account, which irctest registers
+    through services only.
+    """
+
+    software_name = "chatd"
+    supported_sasl_mechanisms: set[str] = set()
+    supports_sts = False
+    #: Every daemon started, so that those of tests whose C{setUp} raised
+    #: (irctest then skips C{tearDown}, which would kill them) are stopped
+    #: when the next test starts, and all are stopped at exit.
+    started: list[subprocess.Popen[bytes]] = []
+
+    @classmethod
+    def stopLeftovers(cls) -> None:
+        for process in cls.started:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        cls.started.clear()
+
+    def run(
+        self,
+        hostname: str,
+        port: int,
+        *,
+        password: str | None,
+        ssl: bool,
+        run_services: bool,
+        faketime: str | None,
+        websocket_hostname: str | None,
+        websocket_port: int | None,
+    ) -> None:
+        if websocket_hostname is not None or websocket_port is not None:
+            raise NotImplementedByController("Websocket")
+        if password is not None:
+            raise NotImplementedByController("PASS (server password)")
+        if run_services:
+            raise NotImplementedByController("services")
+        assert self.proc is None
+        self.stopLeftovers()
+        self.port = port
+        self.hostname = hostname
+        self.create_config()
+        assert self.directory is not None
+        if ssl:
+            self.gen_ssl()
+            keys = f"privateKey={self.key_path}:certKey={self.pem_path}"
+            listener = f"ssl:{port}:interface={hostname}:{keys}"
+        else:
+            listener = f"tcp:{port}:interface={hostname}"
+        environment: dict[str, Any] = dict(os.environ, PYTHONPATH=str(ROOT))
+        self.emptyDataDirectory(self.directory / "chatd-data", environment)
+        self.proc = self.execute(
+            [
+                TWISTD,
+                "-n",
+                "--pidfile=",
+                "--logfile",
+                str(self.directory / "chatd.log"),
+                "chatd",
+                "--irc",
+                listener,
+                "--port",
+                "tcp:0:interface=127.0.0.1",
+                "--talk",
+                "",
+                "--web",
+                "none",
+                "--admin",
+                "off",
+                "--irc-server-name",
+                "My.Little.Server",
+                "--rooms",
+                "",
+                "--max-clients",
+                "0",
+            ],
+            env=environment,
+            cwd=self.directory,
+        )
+        self.started.append(self.proc)
+
+    @staticmethod
+    def emptyDataDirectory(dataDir: Path, environment: dict[str, Any]) -> None:
+        """
+        A data directory whose database has chatd's schema but none of the
+        rooms a fresh one starts with (C{Général} takes every newcomer):
+        irctest expects a server with no channels.
+        """
+        dataDir.mkdir(mode=0o700)
+        subprocess.run(
+            [str(Path(TWISTD).with_name("python")), "-c", PREPARE, str(dataDir / "chatd.sqlite3")],
+            env=environment,
+            check=True,
+        )
+
+
+atexit.register(ChatdController.stopLeftovers)
+
+
+def get_irctest_controller_class() -> type[ChatdController]:
+    return ChatdController

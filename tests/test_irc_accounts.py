@@ -1,0 +1,212 @@
+"""
+The IRC front-end against a service with a store (issue #4's persistence):
+SASL PLAIN and PASS checked against accounts, rooms the service puts a user
+in, history replayed with its original time, approval rooms and per-room
+capacity.
+"""
+
+from __future__ import annotations
+
+from base64 import b64encode
+
+from twisted.internet.testing import StringTransport
+
+from chatd.irc.factory import IRCFactory
+from chatd.irc.message import Message, parse
+from chatd.irc.protocol import IRCProtocol
+from tests.helpers import connect, output
+from tests.test_persistence import PersistenceTestCase
+
+
+def plain(account: str, password: str) -> str:
+    return b64encode(f"\0{account}\0{password}".encode()).decode()
+
+
+class IRCStoreTestCase(PersistenceTestCase):
+    """
+    A service with a store, an IRC factory, and the registered account
+    C{alice} (password C{sesame}).
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
+        self.registered("alice", "sesame")
+
+    def client(self) -> tuple[IRCProtocol, StringTransport]:
+        proto, transport = connect(self.factory, self.clock)
+        assert isinstance(proto, IRCProtocol)
+        return proto, transport
+
+    def send(self, proto: IRCProtocol, transport: StringTransport, *lines: str) -> list[Message]:
+        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
+        self.clock.advance(0)  # the store and the login answer on later turns
+        text = output(transport, self.clock).decode("utf-8")
+        return [parse(line) for line in text.split("\r\n") if line]
+
+    def codes(self, messages: list[Message]) -> list[str]:
+        return [m.command for m in messages]
+
+
+class IRCAccountTests(IRCStoreTestCase):
+    def test_saslAccount(self) -> None:
+        """
+        SASL PLAIN with an account's password logs in as the account: 900,
+        903, then 001 on CAP END; the account shows in WHOIS.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        replies = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        # (then the service's notice of the rooms it put alice back in)
+        self.assertEqual(self.codes(replies)[:2], ["900", "903"])
+        welcome = self.send(proto, t, "CAP END")
+        self.assertEqual((welcome[0].command, welcome[0].params[0]), ("001", "alice"))
+        whois = self.send(proto, t, "WHOIS alice")
+        self.assertIn(["alice", "alice", "alice", "is logged in as"], [m.params for m in whois])
+
+    def test_saslRefused(self) -> None:
+        """
+        A wrong password, or a name with no account, is 904; the client may
+        then register without SASL under another name.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK bob", "USER b 0 * :B")
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        self.assertEqual(
+            self.codes(self.send(proto, t, "AUTHENTICATE " + plain("alice", "nope"))), ["904"]
+        )
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        self.assertEqual(
+            self.codes(self.send(proto, t, "AUTHENTICATE " + plain("nobody", "x"))), ["904"]
+        )
+        self.assertEqual(self.send(proto, t, "CAP END")[0].params[0], "bob")
+
+    def test_pass(self) -> None:
+        """
+        PASS carries a registered nickname's password: missing or wrong is
+        464 and the client stays unregistered; right logs in.
+        """
+        proto, t = self.client()
+        self.assertEqual(self.codes(self.send(proto, t, "NICK alice", "USER a 0 * :A")), ["464"])
+        self.assertEqual(self.codes(self.send(proto, t, "PASS wrong", "NICK alice")), ["464"])
+        self.clock.advance(60)  # past the back-off a wrong password earns
+        self.assertEqual(self.send(proto, t, "PASS sesame", "NICK alice")[0].command, "001")
+
+    def test_automaticRooms(self) -> None:
+        """
+        A newcomer is put in Général by the service: the client is shown
+        JOIN and NAMES for it after the welcome burst.
+        """
+        proto, t = self.client()
+        replies = self.send(proto, t, "NICK carol", "USER c 0 * :C")
+        joins = [m.params[0] for m in replies if m.command == "JOIN"]
+        self.assertEqual(joins, ["#Général"])
+        codes = self.codes(replies)
+        end = codes.index("376")  # end of the MOTD, the welcome burst's last line
+        self.assertEqual(codes[end + 1 : end + 4], ["JOIN", "353", "366"])
+
+    def test_historyTimes(self) -> None:
+        """
+        Joining a room replays its history with each message's original
+        time in the server-time tag.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        self.service.say(bob, "Blabla", ("earlier",))
+        self.clock.advance(100)
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ server-time", "NICK carol", "USER c 0 * :C", "CAP END")
+        replayed = self.send(proto, t, "JOIN #Blabla")
+        [message] = [m for m in replayed if m.command == "PRIVMSG"]
+        self.assertEqual(message.params, ["#Blabla", "earlier"])
+        self.assertEqual(message.tags["time"], "2023-11-14T22:13:20.000Z")
+
+    def test_approvalAndCapacity(self) -> None:
+        """
+        An approval room answers JOIN with 473 while the request waits; a
+        room's own capacity shows as +l.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C")
+        self.assertEqual(self.codes(self.send(proto, t, "JOIN #Marketing")), ["473"])
+        self.successResultOf(self.service.configureRoom("Blabla", capacity=7))
+        mode = self.send(proto, t, "MODE #Blabla")
+        self.assertEqual(mode[0].params[2:], ["+ntl", "7"])
+        self.assertEqual(self.send(proto, t, "MODE #Marketing")[0].params[2:], ["+int"])
+
+    def test_operatorSetsTopic(self) -> None:
+        """
+        A chatd operator's TOPIC changes the room's stored topic; others get
+        482.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK root", "USER r 0 * :R", "JOIN #Blabla")
+        [change] = self.send(proto, t, "TOPIC #blabla :rules: be kind")
+        self.assertEqual((change.command, change.params), ("TOPIC", ["#Blabla", "rules: be kind"]))
+        self.assertEqual(self.service.topic("Blabla"), "rules: be kind")
+        other, to = self.client()
+        self.send(other, to, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
+        self.assertEqual(self.codes(self.send(other, to, "TOPIC #Blabla :mine")), ["482"])
+
+
+class ChatHistoryTests(IRCStoreTestCase):
+    def test_latest(self) -> None:
+        """
+        CHATHISTORY LATEST #room * N gives the room's last N messages, oldest
+        first, in a chathistory batch, each with its original time.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        for text in ["one", "two", "three"]:
+            self.service.say(bob, "Blabla", (text,))
+            self.clock.advance(10)
+        self.clock.advance(0)
+        proto, t = self.client()
+        caps = "CAP REQ :batch server-time draft/chathistory"
+        self.send(proto, t, caps, "NICK carol", "USER c 0 * :C", "CAP END", "JOIN #Blabla")
+        replies = self.send(proto, t, "CHATHISTORY LATEST #blabla * 2")
+        self.assertEqual([m.command for m in replies], ["BATCH", "PRIVMSG", "PRIVMSG", "BATCH"])
+        start, first, second, end = replies
+        batch = start.params[0][1:]
+        self.assertEqual(start.params, ["+" + batch, "chathistory", "#Blabla"])
+        self.assertEqual(end.params, ["-" + batch])
+        self.assertEqual([m.params[1] for m in (first, second)], ["two", "three"])
+        self.assertEqual(first.tags, {"batch": batch, "time": "2023-11-14T22:13:30.000Z"})
+        self.assertEqual(first.prefix, "bob!bob@test.chatd")
+
+    def test_refusals(self) -> None:
+        """
+        Other subcommands, bad parameters and rooms one is not in get FAIL
+        standard replies.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C")
+        cases = [
+            ("CHATHISTORY BEFORE #Blabla timestamp=2023-01-01T00:00:00.000Z 5", "UNKNOWN_COMMAND"),
+            ("CHATHISTORY LATEST #Blabla * 0", "INVALID_PARAMS"),
+            ("CHATHISTORY LATEST bob * 5", "INVALID_PARAMS"),
+            ("CHATHISTORY LATEST #Blabla *", "NEED_MORE_PARAMS"),
+            ("CHATHISTORY LATEST #Blabla * 5", "INVALID_TARGET"),
+            ("CHATHISTORY LATEST #nowhere * 5", "INVALID_TARGET"),
+        ]
+        for line, code in cases:
+            [reply] = self.send(proto, t, line)
+            self.assertEqual(
+                (reply.command, reply.params[:2]), ("FAIL", ["CHATHISTORY", code]), line
+            )
+
+    def test_withoutBatch(self) -> None:
+        """
+        Without the batch capability the messages come as plain PRIVMSGs.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        self.service.say(bob, "Blabla", ("hello",))
+        self.clock.advance(0)
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
+        [reply] = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 10")
+        self.assertEqual(
+            (reply.command, reply.params, reply.tags), ("PRIVMSG", ["#Blabla", "hello"], {})
+        )

@@ -1,0 +1,512 @@
+"""
+Tests for L{chatd.irc.channels} and L{chatd.irc.modes}: channels are the
+service's rooms, shared with every other protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.testing import StringTransport
+
+from chatd.events import Membership, PrivateMessage, RoomMessage
+from chatd.interfaces import IParticipant
+from chatd.irc.protocol import IRCProtocol
+from chatd.testing import RecordingParticipant
+from tests.irchelpers import IRCTestCase
+
+
+class ChannelTestCase(IRCTestCase):
+    def other(self, nick: str, room: str | None = "lobby") -> RecordingParticipant:
+        """
+        A participant of another protocol, logged in and (by default) in
+        C{room}.
+        """
+        person = RecordingParticipant(protocolName="tchat")
+        self.service.connect(person)
+        self.service.login(person, nick)
+        if room is not None:
+            self.service.enter(person, room)
+        return person
+
+    def joined(self, nick: str, caps: str = "") -> tuple[IRCProtocol, StringTransport]:
+        proto, t = self.connect(nick, caps)
+        self.send(proto, t, "JOIN #lobby")
+        return proto, t
+
+
+class JoinPartTests(ChannelTestCase):
+    def test_join(self) -> None:
+        """
+        JOIN enters the room: the client sees its JOIN and NAMES (operators
+        marked C{@}), the members on other protocols are told.
+        """
+        bob = self.other("bob")
+        self.service._operators.add("root")
+        self.other("root")
+        proto, t = self.connect("alice")
+        messages = self.messages(self.send(proto, t, "JOIN #LOBBY"))
+        self.assertEqual(
+            [(m.prefix, m.command, m.params) for m in messages],
+            [
+                ("alice!alice@irc.chatd", "JOIN", ["#lobby"]),
+                ("chatd", "353", ["alice", "=", "#lobby", "bob @root alice"]),
+                ("chatd", "366", ["alice", "#lobby", "End of /NAMES list."]),
+            ],
+        )
+        event = bob.events[-1]
+        assert isinstance(event, Membership)
+        self.assertEqual((event.room, event.nick, event.joined), ("lobby", "alice", True))
+        self.assertEqual(self.send(proto, t, "JOIN #lobby"), "")  # already there: nothing
+
+    def test_joinShowsMissedRoom(self) -> None:
+        """
+        JOIN of a room the service already put the user in (and the client
+        was not yet shown) shows it now, once.
+        """
+        proto, t = self.connect("alice")
+        self.service.enter(proto, "lobby")
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #lobby")), ["JOIN", "353", "366"])
+        self.assertEqual(self.send(proto, t, "JOIN #lobby"), "")
+
+    def test_joinCreates(self) -> None:
+        """
+        Joining a channel that does not exist creates the room, as on IRC;
+        several channels may be joined at once.
+        """
+        proto, t = self.connect("alice")
+        messages = self.messages(self.send(proto, t, "JOIN #new,#Général"))
+        self.assertEqual(
+            [m.params[0] for m in messages if m.command == "JOIN"], ["#new", "#Général"]
+        )
+        self.assertEqual([name for name, _ in self.service.rooms()], ["Général", "lobby", "new"])
+
+    def test_joinErrors(self) -> None:
+        """
+        A name without C{#} or with bad characters is 403; a key is refused
+        with 475 (chatd channels have none); a full room is 471.
+        """
+        proto, t = self.connect("alice")
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN lobby")), ["403"])
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #bad!name")), ["403"])
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #" + "x" * 17)), ["403"])
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #lobby sesame")), ["475"])
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN")), ["461"])
+        for nick in ["b", "c", "d", "e"]:
+            self.other(nick)
+        reply = self.send(proto, t, "JOIN #lobby")
+        self.assertEqual(self.messages(reply)[0].params, ["alice", "#lobby", "that room is full"])
+        self.assertEqual(self.numerics(reply), ["471"])
+
+    def test_part(self) -> None:
+        """
+        PART leaves: the client sees its PART (with its reason), others are
+        told; not a member is 442, no such channel 403.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice")
+        reply = self.send(proto, t, "PART #lobby :see you")
+        [message] = self.messages(reply)
+        self.assertEqual((message.command, message.params), ("PART", ["#lobby", "see you"]))
+        event = bob.events[-1]
+        assert isinstance(event, Membership)
+        self.assertEqual((event.nick, event.joined), ("alice", False))
+        self.assertEqual(self.numerics(self.send(proto, t, "PART #lobby")), ["442"])
+        self.assertEqual(self.numerics(self.send(proto, t, "PART #nowhere")), ["403"])
+        self.assertEqual(self.numerics(self.send(proto, t, "PART")), ["461"])
+
+    def test_joinZero(self) -> None:
+        """
+        C{JOIN 0} leaves every channel.
+        """
+        proto, t = self.joined("alice")
+        self.send(proto, t, "JOIN #two")
+        reply = self.send(proto, t, "JOIN 0")
+        self.assertEqual([m.command for m in self.messages(reply)], ["PART", "PART"])
+        self.assertEqual(self.service.roomsOf(proto), [])
+
+    def test_othersComeAndGo(self) -> None:
+        """
+        Members on other protocols joining, leaving and disconnecting show
+        as JOIN, PART and one QUIT (even when several rooms are shared).
+        """
+        proto, t = self.joined("alice")
+        self.send(proto, t, "JOIN #two")
+        bob = self.other("bob")
+        self.service.enter(bob, "two")
+        self.service.leave(bob, "two")
+        self.service.enter(bob, "two")
+        self.service.disconnect(bob, "connection lost")
+        messages = self.messages(self.read(t))
+        self.assertEqual(
+            [(m.prefix, m.command, m.params) for m in messages],
+            [
+                ("bob!bob@tchat.chatd", "JOIN", ["#lobby"]),
+                ("bob!bob@tchat.chatd", "JOIN", ["#two"]),
+                ("bob!bob@tchat.chatd", "PART", ["#two"]),
+                ("bob!bob@tchat.chatd", "JOIN", ["#two"]),
+                ("bob!bob@tchat.chatd", "QUIT", ["connection lost"]),
+            ],
+        )
+
+
+class MessageTests(ChannelTestCase):
+    def test_channelBothWays(self) -> None:
+        """
+        PRIVMSG to a channel reaches members on other protocols with the
+        sender's nickname and text intact; their messages (one PRIVMSG per
+        line) reach the IRC client.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice")
+        self.assertEqual(self.send(proto, t, "PRIVMSG #lobby :héllo, wörld"), "")
+        event = bob.events[-1]
+        assert isinstance(event, RoomMessage)
+        self.assertEqual(
+            (event.room, event.sender, event.lines), ("lobby", "alice", ("héllo, wörld",))
+        )
+        self.service.say(bob, "lobby", ("line one", "line two"))
+        messages = self.messages(self.read(t))
+        self.assertEqual(
+            [(m.prefix, m.params) for m in messages],
+            [
+                ("bob!bob@tchat.chatd", ["#lobby", "line one"]),
+                ("bob!bob@tchat.chatd", ["#lobby", "line two"]),
+            ],
+        )
+
+    def test_longLinesSplit(self) -> None:
+        """
+        A line too long for one IRC message is split into several, each at
+        most 512 bytes, no character cut.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice")
+        text = "é" * 300 + "😀" * 100
+        self.service.say(bob, "lobby", (text,))
+        raw = self.read(t).encode()
+        lines = raw.split(b"\r\n")[:-1]
+        self.assertGreater(len(lines), 1)
+        self.assertTrue(all(len(line) + 2 <= 512 for line in lines))
+        self.assertEqual(
+            "".join(self.messages(raw.decode())[i].params[1] for i in range(len(lines))), text
+        )
+
+    def test_loneSurrogate(self) -> None:
+        """
+        Text from another protocol holding a lone surrogate (JSON allows
+        one) reaches IRC with a C{?} in its place, and the fan-out goes on.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice")
+        carol = self.other("carol")
+        self.read(t)
+        self.service.say(bob, "lobby", ("odd \ud800 text",))
+        self.assertEqual(self.messages(self.read(t))[0].params, ["#lobby", "odd ? text"])
+        self.assertEqual(carol.events[-1].lines, ("odd \ud800 text",))  # type: ignore[attr-defined]
+
+    def test_serverTimeAndEcho(self) -> None:
+        """
+        With server-time, relayed lines carry the event's time; with
+        echo-message, the sender sees its own message.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice", caps="server-time echo-message")
+        self.clock.advance(5)
+        self.service.say(bob, "lobby", ("hi",))
+        [message] = self.messages(self.read(t))
+        self.assertEqual(message.tags, {"time": "2023-11-14T22:13:25.000Z"})
+        [echo] = self.messages(self.send(proto, t, "PRIVMSG #lobby :back"))
+        self.assertEqual((echo.prefix, echo.params), ("alice!alice@irc.chatd", ["#lobby", "back"]))
+        self.assertEqual(echo.tags, {"time": "2023-11-14T22:13:25.000Z"})
+
+    def test_private(self) -> None:
+        """
+        PRIVMSG to a nickname is a private message, both ways; an away
+        recipient's message comes back as 301.
+        """
+        bob = self.other("bob", room=None)
+        proto, t = self.connect("alice")
+        self.send(proto, t, "PRIVMSG BOB :psst")
+        event = bob.events[-1]
+        assert isinstance(event, PrivateMessage)
+        self.assertEqual((event.sender, event.recipient, event.lines), ("alice", "bob", ("psst",)))
+        self.service.tell(bob, "alice", ("yes?",))
+        [message] = self.messages(self.read(t))
+        self.assertEqual(
+            (message.prefix, message.params), ("bob!bob@tchat.chatd", ["alice", "yes?"])
+        )
+        carol, tc = self.connect("carol")
+        self.send(carol, tc, "AWAY :lunch")
+        reply = self.send(proto, t, "PRIVMSG carol :there?")
+        self.assertEqual(self.messages(reply)[0].params, ["alice", "carol", "lunch"])
+
+    def test_errors(self) -> None:
+        """
+        No recipient 411, no text 412, unknown nick 401, unknown channel
+        403, a channel one is not in 404; NOTICE is never answered.
+        """
+        proto, t = self.connect("alice")
+        self.send(proto, t, "JOIN #other")
+        cases = [
+            ("PRIVMSG", ["411"]),
+            ("PRIVMSG #lobby", ["412"]),
+            ("PRIVMSG #lobby :", ["412"]),
+            ("PRIVMSG nobody :hi", ["401"]),
+            ("PRIVMSG #nowhere :hi", ["403"]),
+            ("PRIVMSG #lobby :hi", ["404"]),
+        ]
+        for line, codes in cases:
+            self.assertEqual(self.numerics(self.send(proto, t, line)), codes, line)
+            self.assertEqual(self.send(proto, t, line.replace("PRIVMSG", "NOTICE")), "")
+
+    def test_notice(self) -> None:
+        """
+        NOTICE delivers like PRIVMSG (chatd has one kind of message), to
+        several targets at once.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice")
+        carol, tc = self.connect("carol")
+        self.send(proto, t, "NOTICE #lobby,carol :hear ye")
+        self.assertEqual(bob.events[-1].lines, ("hear ye",))  # type: ignore[attr-defined]
+        self.assertEqual(self.messages(self.read(tc))[0].params, ["carol", "hear ye"])
+
+
+class InfoTests(ChannelTestCase):
+    def test_names(self) -> None:
+        """
+        NAMES lists members to members; others get only the end.
+        """
+        self.other("bob")
+        proto, t = self.joined("alice")
+        self.assertEqual(
+            self.messages(self.send(proto, t, "NAMES #lobby"))[0].params[-1], "bob alice"
+        )
+        outsider, to = self.connect("carol")
+        self.assertEqual(self.numerics(self.send(outsider, to, "NAMES #lobby")), ["366"])
+        self.assertEqual(self.numerics(self.send(outsider, to, "NAMES #nowhere")), ["366"])
+        self.assertEqual(self.numerics(self.send(outsider, to, "NAMES")), ["366"])
+
+    def test_namesSplit(self) -> None:
+        """
+        A long member list is split across 353 lines within 512 bytes.
+        """
+        self.service.maxGroupSize = None
+        for i in range(60):
+            self.other(f"user{i:02}-padding")
+        proto, t = self.joined("alice")
+        raw = self.send(proto, t, "NAMES #lobby")
+        names = [m for m in self.messages(raw) if m.command == "353"]
+        self.assertGreater(len(names), 1)
+        self.assertEqual(sum(len(m.params[-1].split()) for m in names), 61)
+        self.assertTrue(all(len(line.encode()) + 2 <= 512 for line in raw.split("\r\n")))
+
+    def test_list(self) -> None:
+        """
+        LIST shows every room with its member count, or the ones asked for.
+        """
+        self.other("bob")
+        proto, t = self.joined("alice")
+        self.send(proto, t, "JOIN #two")
+        messages = self.messages(self.send(proto, t, "LIST"))
+        self.assertEqual([m.command for m in messages], ["321", "322", "322", "323"])
+        self.assertEqual([m.params[1:3] for m in messages[1:3]], [["#lobby", "2"], ["#two", "1"]])
+        self.assertEqual(self.numerics(self.send(proto, t, "LIST #TWO")), ["321", "322", "323"])
+
+    def test_topic(self) -> None:
+        """
+        Rooms have no topic: 331; setting one is 482 (+t); errors 403/442.
+        """
+        proto, t = self.joined("alice")
+        self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby")), ["331"])
+        self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :new")), ["482"])
+        self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #nowhere")), ["403"])
+        self.send(proto, t, "PART #lobby")
+        self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :x")), ["442"])
+        self.assertEqual(self.numerics(self.send(proto, t, "TOPIC")), ["461"])
+
+    def test_topicShown(self) -> None:
+        """
+        A room's topic from the service is 332 on TOPIC and on JOIN, and in
+        LIST; an operator's change needs a server with a store (482 here).
+        """
+        self.service._room("lobby").settings.topic = "all welcome"
+        proto, t = self.connect("alice")
+        codes = self.numerics(self.send(proto, t, "JOIN #lobby"))
+        self.assertEqual(codes, ["JOIN", "332", "353", "366"])
+        reply = self.messages(self.send(proto, t, "TOPIC #LOBBY"))
+        self.assertEqual(reply[0].params, ["alice", "#lobby", "all welcome"])
+        listed = self.messages(self.send(proto, t, "LIST #lobby"))[1]
+        self.assertEqual(listed.params[1:], ["#lobby", "1", "all welcome"])
+        self.service._operators.add("alice")
+        self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :new")), ["482"])
+
+
+class ModeTests(ChannelTestCase):
+    def test_channelModes(self) -> None:
+        """
+        Channels are +nt; ban, exception and invite lists are empty; only
+        operators may try changes, and unknown modes are 472.
+        """
+        proto, t = self.joined("alice")
+        self.assertEqual(
+            self.messages(self.send(proto, t, "MODE #lobby"))[0].params,
+            ["alice", "#lobby", "+ntl", "4"],
+        )
+        self.service.maxGroupSize = None
+        self.assertEqual(
+            self.messages(self.send(proto, t, "MODE #lobby"))[0].params, ["alice", "#lobby", "+nt"]
+        )
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby b")), ["368"])
+        self.assertEqual(
+            self.numerics(self.send(proto, t, "MODE #lobby +beI")), ["368", "349", "347"]
+        )
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby +m")), ["482"])
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE #nowhere")), ["403"])
+        self.service._operators.add("root")
+        root, tr = self.joined("root")
+        self.assertEqual(self.send(root, tr, "MODE #lobby +nt"), "")
+        reply = self.send(root, tr, "MODE #lobby +m-t+l 9")
+        self.assertEqual(
+            [m.params[1:] for m in self.messages(reply)],
+            [
+                ["m", "is unknown mode char to me"],
+                ["t", "is always set on chatd rooms"],
+                ["l", "is a room setting, changed from the admin console (capacity)"],
+            ],
+        )
+
+    def test_userModes(self) -> None:
+        """
+        A client may set +i on itself; other flags are 501, other users 502,
+        unknown users 401.
+        """
+        proto, t = self.connect("alice")
+        self.connect("bob")
+        self.assertEqual(
+            self.messages(self.send(proto, t, "MODE alice +i"))[0].params, ["alice", "+i"]
+        )
+        self.assertEqual(
+            self.messages(self.send(proto, t, "MODE alice"))[0].params, ["alice", "+i"]
+        )
+        self.assertEqual(self.send(proto, t, "MODE alice +i"), "")
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE alice +x")), ["501"])
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE bob +i")), ["502"])
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE nobody")), ["401"])
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE")), ["461"])
+
+
+class ModerationTests(ChannelTestCase):
+    def test_kick(self) -> None:
+        """
+        An operator's KICK ends the target's chatd session (service.kick):
+        the channel sees them quit with the reason.
+        """
+        self.service._operators.add("root")
+        bob = self.other("bob")
+        alice, ta = self.joined("alice")
+        root, tr = self.joined("root")
+        self.read(ta)
+        self.send(root, tr, "KICK #lobby bob :spamming")
+        self.assertIsNotNone(bob.disconnectedWith)
+        [quit] = self.messages(self.read(ta))
+        self.assertEqual((quit.command, quit.params), ("QUIT", ["kicked by root: spamming"]))
+
+    def test_kickErrors(self) -> None:
+        """
+        Non-operators get 482, a nick not in the channel 441, a channel one
+        is not in 442, a missing channel 403.
+        """
+        self.other("bob")
+        self.other("carol", room=None)
+        alice, ta = self.joined("alice")
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby bob")), ["482"])
+        self.service._operators.add("alice")
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby carol")), ["441"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #nowhere bob")), ["403"])
+        self.send(alice, ta, "JOIN #two")
+        self.send(alice, ta, "PART #lobby")
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby bob")), ["442"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby")), ["461"])
+
+    def test_invite(self) -> None:
+        """
+        INVITE tells the invitee (on any protocol) and answers 341; errors
+        401, 442, 443, 403.
+        """
+        bob = self.other("bob", room=None)
+        alice, ta = self.joined("alice")
+        reply = self.send(alice, ta, "INVITE bob #lobby")
+        self.assertEqual(self.messages(reply)[0].params, ["alice", "bob", "#lobby"])
+        self.assertEqual(bob.events[-1].text, "alice invites you to join lobby")  # type: ignore[attr-defined]
+        carol, tc = self.connect("carol")
+        self.send(alice, ta, "INVITE carol #lobby")
+        self.assertEqual(self.read(tc), ":chatd NOTICE carol :alice invites you to join lobby\r\n")
+        self.assertEqual(self.numerics(self.send(alice, ta, "INVITE nobody #lobby")), ["401"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #nowhere")), ["403"])
+        self.assertEqual(self.numerics(self.send(carol, tc, "INVITE bob #lobby")), ["442"])
+        self.service.enter(bob, "lobby")
+        self.read(ta)
+        self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #lobby")), ["443"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob")), ["461"])
+
+
+class SyncTests(ChannelTestCase):
+    def test_serviceJoinsUs(self) -> None:
+        """
+        When the service puts the user in a room on its own (restored
+        memberships, approvals), the IRC client is shown JOIN and NAMES
+        before the first event from that room, once.
+        """
+        bob = self.other("bob")
+        proto, t = self.connect("alice")
+        self.service.enter(proto, "lobby")
+        self.service.say(bob, "lobby", ("welcome back",))
+        self.service.say(bob, "lobby", ("again",))
+        messages = self.messages(self.read(t))
+        self.assertEqual(
+            [m.command for m in messages], ["JOIN", "353", "366", "PRIVMSG", "PRIVMSG"]
+        )
+        self.assertEqual(self.send(proto, t, "JOIN #lobby"), "")
+
+    def test_noticeSyncs(self) -> None:
+        """
+        A notice (the service's way of saying it moved the user) brings the
+        client's channels in line first: JOIN for new rooms, PART for rooms
+        it is no longer in.
+        """
+        proto, t = self.joined("alice")
+        self.read(t)
+        self.service.createRoom(proto, "two")
+        self.service.enter(proto, "two")
+        self.service.leave(proto, "lobby")
+        self.service.announce("an operator moved you")
+        messages = self.messages(self.read(t))
+        self.assertEqual(
+            [(m.command, m.params[0]) for m in messages],
+            [
+                ("JOIN", "#two"),
+                ("353", "alice"),
+                ("366", "alice"),
+                ("PART", "#lobby"),
+                ("NOTICE", "alice"),
+            ],
+        )
+
+    def test_registrationSyncs(self) -> None:
+        """
+        Rooms the service put the user in during login are shown right
+        after the welcome burst.
+        """
+        original = self.service.login
+
+        def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
+            name = original(participant, nick, password)
+            self.service.enter(participant, "lobby")
+            return name
+
+        self.service.login = login  # type: ignore[method-assign]
+        proto, t = self.connect()
+        codes = self.numerics(self.send(proto, t, "NICK alice", "USER a 0 * :A"))
+        self.assertEqual(codes[-4:], ["376", "JOIN", "353", "366"])

@@ -1,0 +1,221 @@
+"""
+Tests for L{chatd.irc.queries} and the welcome-burst queries (LUSERS, MOTD):
+who is who, across protocols.
+"""
+
+from __future__ import annotations
+
+from chatd.irc.factory import IRCFactory
+from chatd.testing import RecordingParticipant
+from tests.helpers import connect, output
+from tests.irchelpers import IRCTestCase
+
+
+class QueryTests(IRCTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.bob = RecordingParticipant(protocolName="tchat")
+        self.service.connect(self.bob)
+        self.service.login(self.bob, "bob")
+        self.service.enter(self.bob, "lobby")
+
+    def test_who(self) -> None:
+        """
+        WHO on a channel lists its members (H/G, C{@} for operators); WHO
+        on a nickname lists that person; the list always ends with 315.
+        """
+        self.service._operators.add("alice")
+        alice, t = self.connect("alice")
+        self.send(alice, t, "JOIN #lobby", "AWAY :busy")
+        messages = self.messages(self.send(alice, t, "WHO #lobby"))
+        self.assertEqual(
+            [m.params for m in messages],
+            [
+                [
+                    "alice",
+                    "#lobby",
+                    "bob",
+                    "tchat.chatd",
+                    "chatd",
+                    "bob",
+                    "H",
+                    "0 chatd tchat user",
+                ],
+                ["alice", "#lobby", "alice", "irc.chatd", "chatd", "alice", "G*@", "0 alice Real"],
+                ["alice", "#lobby", "End of /WHO list."],
+            ],
+        )
+        self.assertEqual(self.numerics(self.send(alice, t, "WHO BOB")), ["352", "315"])
+        self.assertEqual(self.messages(self.send(alice, t, "WHO #LOBBY"))[0].params[1], "#lobby")
+        self.assertEqual(self.numerics(self.send(alice, t, "WHO nobody")), ["315"])
+        self.assertEqual(self.numerics(self.send(alice, t, "WHO #nowhere")), ["315"])
+        self.assertEqual(self.numerics(self.send(alice, t, "WHO")), ["352", "352", "315"])
+
+    def test_whois(self) -> None:
+        """
+        WHOIS shows user, channels, server (with protocol), operator, away,
+        account and idle time; an unknown nick is 401 then 318.
+        """
+        alice, t = self.connect("alice")
+        self.send(alice, t, "JOIN #lobby", "AWAY :gone fishing")
+        alice.account = "alice"
+        self.service._operators.add("alice")
+        self.clock.advance(42)
+        carol, tc = self.connect("carol")
+        messages = self.messages(self.send(carol, tc, "WHOIS ALICE"))
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in messages],
+            [
+                ("311", ["alice", "alice", "irc.chatd", "*", "alice Real"]),
+                ("319", ["alice", "@#lobby"]),
+                ("312", ["alice", "chatd", "chatd (irc)"]),
+                ("313", ["alice", "is an IRC operator"]),
+                ("301", ["alice", "gone fishing"]),
+                ("330", ["alice", "alice", "is logged in as"]),
+                ("317", ["alice", "42", "1700000000", "seconds idle, signon time"]),
+                ("318", ["alice", "End of /WHOIS list."]),
+            ],
+        )
+        self.assertEqual(
+            self.numerics(self.send(carol, tc, "WHOIS chatd bob")), ["311", "319", "312", "318"]
+        )
+        self.assertEqual(self.numerics(self.send(carol, tc, "WHOIS nobody")), ["401", "318"])
+        self.assertEqual(self.numerics(self.send(carol, tc, "WHOIS")), ["431"])
+
+    def test_ison(self) -> None:
+        """
+        ISON answers with the nicknames online, as they are spelled.
+        """
+        alice, t = self.connect("alice")
+        reply = self.send(alice, t, "ISON BOB nobody :alice x")
+        self.assertEqual(self.messages(reply)[0].params, ["alice", "bob alice"])
+        self.assertEqual(self.numerics(self.send(alice, t, "ISON")), ["461"])
+
+    def test_userhost(self) -> None:
+        """
+        USERHOST gives nick[*]=[+-]user@host for each known nickname.
+        """
+        self.service._operators.add("bob")
+        alice, t = self.connect("alice")
+        self.send(alice, t, "AWAY :x")
+        reply = self.send(alice, t, "USERHOST bob alice nobody")
+        self.assertEqual(
+            self.messages(reply)[0].params,
+            ["alice", "bob*=+bob@tchat.chatd alice=-alice@irc.chatd"],
+        )
+        self.assertEqual(self.numerics(self.send(alice, t, "USERHOST")), ["461"])
+
+    def test_away(self) -> None:
+        """
+        AWAY with text is 306, without is 305.
+        """
+        alice, t = self.connect("alice")
+        self.assertEqual(self.numerics(self.send(alice, t, "AWAY :out")), ["306"])
+        self.assertEqual(alice.awayMessage, "out")
+        self.assertEqual(self.numerics(self.send(alice, t, "AWAY")), ["305"])
+        self.assertIsNone(alice.awayMessage)
+
+    def test_lusers(self) -> None:
+        """
+        LUSERS counts users on every protocol, operators and rooms.
+        """
+        self.service._operators.add("bob")
+        alice, t = self.connect("alice")
+        messages = self.messages(self.send(alice, t, "LUSERS"))
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in messages],
+            [
+                ("251", ["There are 2 users and 0 invisible on 1 servers"]),
+                ("252", ["1", "operator(s) online"]),
+                ("254", ["1", "channels formed"]),
+                ("255", ["I have 2 clients and 0 servers"]),
+                ("265", ["2", "2", "Current local users 2, max 2"]),
+                ("266", ["2", "2", "Current global users 2, max 2"]),
+            ],
+        )
+        self.service.disconnect(self.bob)
+        [local] = [m for m in self.messages(self.send(alice, t, "LUSERS")) if m.command == "265"]
+        self.assertEqual(local.params[1:3], ["1", "2"])
+
+    def test_motd(self) -> None:
+        """
+        MOTD sends the factory's lines; with none, 422.
+        """
+        alice, t = self.connect("alice")
+        self.assertEqual(
+            self.numerics(self.send(alice, t, "MOTD")), ["375", "372", "372", "372", "376"]
+        )
+        factory = IRCFactory(self.service, self.clock, motd=(), floodBurst=None)
+        proto, t2 = connect(factory, self.clock)
+        proto.dataReceived(b"NICK carol\r\nUSER c 0 * :C\r\n")
+        self.assertEqual(self.numerics(output(t2, self.clock).decode())[-1], "422")
+
+
+class MaskTests(IRCTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        bob = RecordingParticipant(protocolName="tchat")
+        self.service.connect(bob)
+        self.service.login(bob, "bob")
+        self.service.enter(bob, "lobby")
+
+    def test_whoMask(self) -> None:
+        """
+        WHO with wildcards matches nicknames without regard to case; people
+        with user mode +i show only to those sharing a room with them.
+        """
+        alice, ta = self.connect("alice")
+        self.connect("alfred")
+        hidden, th = self.connect("albert")
+        self.send(hidden, th, "MODE albert +i")
+        replies = self.messages(self.send(alice, ta, "WHO AL*"))
+        self.assertEqual(sorted(m.params[5] for m in replies[:-1]), ["alfred", "alice"])
+        self.assertEqual(replies[-1].params[1:], ["AL*", "End of /WHO list."])
+        self.send(alice, ta, "JOIN #lobby")
+        self.send(hidden, th, "JOIN #lobby")
+        self.read(ta)
+        replies = self.messages(self.send(alice, ta, "WHO a?*e*"))
+        self.assertEqual(sorted(m.params[5] for m in replies[:-1]), ["albert", "alfred", "alice"])
+
+    def test_userhostInNames(self) -> None:
+        """
+        With userhost-in-names, NAMES shows full hostmasks.
+        """
+        alice, ta = self.connect("alice", caps="userhost-in-names")
+        self.send(alice, ta, "JOIN #lobby")
+        reply = self.send(alice, ta, "NAMES #lobby")
+        names = self.messages(reply)[0].params[-1].split()
+        self.assertEqual(names, ["bob!bob@tchat.chatd", "alice!alice@irc.chatd"])
+
+
+class ServerQueryTests(IRCTestCase):
+    def test_whowas(self) -> None:
+        """
+        WHOWAS always answers 406 then 369: chatd keeps no past nicknames.
+        """
+        alice, t = self.connect("alice")
+        reply = self.send(alice, t, "WHOWAS bob")
+        self.assertEqual(
+            [(m.command, m.params[1]) for m in self.messages(reply)],
+            [("406", "bob"), ("369", "bob")],
+        )
+        self.assertEqual(self.numerics(self.send(alice, t, "WHOWAS")), ["431"])
+
+    def test_time(self) -> None:
+        """
+        TIME gives the server's time, from the factory's clock.
+        """
+        alice, t = self.connect("alice")
+        [reply] = self.messages(self.send(alice, t, "TIME"))
+        self.assertEqual(
+            reply.params, ["alice", "chatd", "Tuesday November 14 2023 -- 22:13:20 +00:00"]
+        )
+
+    def test_version(self) -> None:
+        """
+        VERSION gives 351 and the ISUPPORT tokens again.
+        """
+        alice, t = self.connect("alice")
+        messages = self.messages(self.send(alice, t, "VERSION"))
+        self.assertEqual(messages[0].params[1:3], ["chatd-0.1", "chatd"])
+        self.assertEqual([m.command for m in messages[1:]], ["005", "005"])
