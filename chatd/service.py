@@ -19,7 +19,16 @@ from zope.interface import implementer
 
 from chatd import errors
 from chatd.accounts import Accounts
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.events import (
+    KICK,
+    PART,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Rename,
+    RoomChange,
+    RoomMessage,
+)
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.metrics import ChatStats
 from chatd.moderation import Moderation
@@ -27,15 +36,25 @@ from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
 
+#: Room modes the service enforces: C{t} only operators set the topic, C{n}
+#: only members speak, C{m} only voiced members and operators speak.
+ROOM_MODES = "mnt"
+#: What a new room starts with, as on most IRC servers.
+DEFAULT_ROOM_MODES = "nt"
+#: Modes that give a member a status: operator and voice.
+MEMBER_MODES = "ov"
+
 
 class Room:
     """
     A room's name as created and its members, in the order they entered;
     its stored C{settings}, and for an approval room the nick keys that
     asked to enter (C{pending}, to their display nick) or were accepted.
+    C{ops} and C{voiced} are the nick keys of its operators and voiced
+    members (kept while they stay), C{modes} its mode letters (L{ROOM_MODES}).
     """
 
-    __slots__ = ("name", "members", "settings", "pending", "approved")
+    __slots__ = ("name", "members", "settings", "pending", "approved", "ops", "voiced", "modes")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -43,6 +62,9 @@ class Room:
         self.settings = RoomSettings(name, OPEN)
         self.pending: dict[str, str] = {}
         self.approved: set[str] = set()
+        self.ops: set[str] = set()
+        self.voiced: set[str] = set()
+        self.modes: set[str] = set(DEFAULT_ROOM_MODES)
 
 
 @implementer(IChatService)
@@ -211,6 +233,10 @@ class ChatService(Service):
             room.members = {
                 (key(nick) if k == key(old) else k): member for k, member in room.members.items()
             }
+            for status in (room.ops, room.voiced):
+                if key(old) in status:
+                    status.discard(key(old))
+                    status.add(key(nick))
             for member in room.members.values():
                 audience.setdefault(member, []).append(room.name)
         now = self._now()
@@ -223,8 +249,9 @@ class ChatService(Service):
     # Rooms
 
     def createRoom(self, participant: IParticipant, room: str) -> Any:
-        self._requireLogin(participant)
+        creator = self._requireLogin(participant)
         created = self._addRoom(room)
+        created.ops.add(key(creator))  # the creator runs the room
         if self.observer is not None:
             self.observer.roomCreated(participant, created.name)
         if self.persistence is not None:
@@ -255,20 +282,22 @@ class ChatService(Service):
         if self.observer is not None:
             self.observer.entered(participant, target.name)
 
-    def leave(self, participant: IParticipant, room: str) -> Any:
+    def leave(self, participant: IParticipant, room: str, reason: str = "") -> Any:
         nick = self._requireLogin(participant)
         target = self._memberRoom(participant, room)
         self._joined[participant].remove(target)
-        self._removeMember(target, nick, "")
+        self._removeMember(target, nick, reason, PART)
         if self.observer is not None:
             self.observer.left(participant, target.name)
         if self.persistence is not None:
             return self.persistence.left(nick, target)
         return target.name
 
-    def _removeMember(self, room: Room, nick: str, reason: str) -> None:
+    def _removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
         del room.members[key(nick)]
-        event = Membership(room.name, nick, False, self._now(), reason)
+        room.ops.discard(key(nick))
+        room.voiced.discard(key(nick))
+        event = Membership(room.name, nick, False, self._now(), reason, kind)
         for member in room.members.values():
             member.membershipChanged(event)
 
@@ -288,12 +317,14 @@ class ChatService(Service):
 
     # Messages
 
-    def say(self, participant: IParticipant, room: str, lines: tuple[str, ...]) -> None:
+    def say(
+        self, participant: IParticipant, room: str, lines: tuple[str, ...], notice: bool = False
+    ) -> None:
         nick = self._requireLogin(participant)
-        target = self._memberRoom(participant, room)
+        target = self._speakingRoom(participant, nick, room)
         self._checkBody(lines)
         self.moderation.checkSpeak(nick)
-        event = RoomMessage(target.name, nick, lines, self._now())
+        event = RoomMessage(target.name, nick, lines, self._now(), notice)
         if self.persistence is not None:
             self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
         for member in target.members.values():
@@ -301,7 +332,9 @@ class ChatService(Service):
                 member.roomMessage(event)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
 
-    def tell(self, participant: IParticipant, nick: str, lines: tuple[str, ...]) -> None:
+    def tell(
+        self, participant: IParticipant, nick: str, lines: tuple[str, ...], notice: bool = False
+    ) -> None:
         sender = self._requireLogin(participant)
         self.moderation.checkSpeak(sender)  # before the offline path too
         recipient = self._users.get(key(nick))
@@ -319,7 +352,7 @@ class ChatService(Service):
         assert recipient.nick is not None
         if self.persistence is not None:
             self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
-        recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, now))
+        recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, now, notice))
         self.stats.messageIn(participant.protocolName, "private", 1)
 
     # People
@@ -583,3 +616,141 @@ class ChatService(Service):
         if holder is not None and holder is not participant:
             raise errors.NickTaken()
         return self._rename(participant, old, nick)
+
+    # Room operators, voice and modes (protocol-neutral; IRC shows them as
+    # channel modes, other front-ends as notices)
+
+    def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
+        """
+        The room C{nick} may speak in: a member's, or any room without
+        C{n}; in a C{m} room only voiced members and operators speak.
+        """
+        room = self._room(name)
+        if key(nick) not in room.members and "n" in room.modes:
+            raise errors.NotMember()
+        if "m" in room.modes and not self._hasVoice(participant, room):
+            raise errors.Moderated()
+        return room
+
+    def _hasVoice(self, participant: IParticipant, room: Room) -> bool:
+        nick = key(participant.nick or "")
+        return nick in room.voiced or nick in room.ops or self.isOperator(participant)
+
+    def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{participant} runs C{room}: one of its operators, or a
+        chatd operator (operators everywhere).
+        """
+        target = self._room(room)
+        if self.isOperator(participant):
+            return True
+        return participant.nick is not None and key(participant.nick) in target.ops
+
+    def _requireRoomOperator(self, participant: IParticipant, room: str) -> tuple[str, Room]:
+        nick = self._requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        if not self.isRoomOperator(participant, room):
+            raise errors.NotRoomOperator()
+        return nick, target
+
+    def memberStatus(self, room: str, nick: str) -> str:
+        """
+        C{"o"} for an operator of C{room} (chatd operators included),
+        C{"v"} for a voiced member, C{""} otherwise.
+        """
+        target = self._room(room)
+        person = self._users.get(key(nick))
+        if key(nick) in target.ops or (person is not None and self.isOperator(person)):
+            return "o"
+        return "v" if key(nick) in target.voiced else ""
+
+    def roomModes(self, room: str) -> str:
+        """
+        C{room}'s mode letters (of L{ROOM_MODES}), sorted.
+        """
+        return "".join(sorted(self._room(room).modes))
+
+    def _tellRoom(self, room: Room, event: Notice) -> None:
+        for member in room.members.values():
+            member.notice(event)
+
+    def changeRoomMode(
+        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
+    ) -> bool:
+        """
+        A room operator sets (C{adding}) or clears one mode of C{room}: a
+        room mode of L{ROOM_MODES}, or C{o}/C{v} for member C{nick}.  Every
+        member is told with a L{RoomChange}; a change that changes nothing
+        is not announced.  Returns whether something changed.
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        @raise NotInRoom: C{nick} is not a member.
+        @raise InvalidArgument: an unknown mode.
+        """
+        by, target = self._requireRoomOperator(participant, room)
+        sign = "+" if adding else "-"
+        if mode in MEMBER_MODES:
+            if key(nick) not in target.members:
+                raise errors.NotInRoom()
+            shown = target.members[key(nick)].nick or nick
+            status = target.ops if mode == "o" else target.voiced
+            if (key(nick) in status) == adding:
+                return False
+            (status.add if adding else status.discard)(key(nick))
+            self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode, (shown,)))
+            return True
+        if mode not in ROOM_MODES:
+            raise errors.InvalidArgument(f"unknown room mode {mode!r}")
+        if (mode in target.modes) == adding:
+            return False
+        (target.modes.add if adding else target.modes.discard)(mode)
+        self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode))
+        return True
+
+    def setTopic(self, participant: IParticipant, room: str, topic: str) -> Any:
+        """
+        A member sets C{room}'s topic (only its operators when it has mode
+        C{t}); every member is told with a L{RoomChange}.  With a store, a
+        L{Deferred} that fires once it is saved.
+
+        @raise NotRoomOperator: C{t} is set and C{participant} does not run it.
+        """
+        nick = self._requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        if "t" in target.modes and not self.isRoomOperator(participant, room):
+            raise errors.NotRoomOperator()
+        target.settings.topic = topic
+        self._tellRoom(target, RoomChange(target.name, nick, self._now(), topic=topic))
+        if self.persistence is not None:
+            return self.persistence.configureRoom(target.name, None, None, topic, None)
+        return target.name
+
+    def kickFromRoom(
+        self, participant: IParticipant, room: str, nick: str, reason: str = ""
+    ) -> Any:
+        """
+        A room operator removes C{nick} from C{room} (not from the server):
+        every member, the kicked one included, is told with a L{Membership}
+        of kind L{KICK} carrying C{reason}.  Returns the kicked nickname.
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        @raise NotInRoom: C{nick} is not a member.
+        """
+        by, target = self._requireRoomOperator(participant, room)
+        kicked = target.members.get(key(nick))
+        if kicked is None:
+            raise errors.NotInRoom()
+        shown = kicked.nick or nick
+        event = Membership(target.name, shown, False, self._now(), reason, KICK, by)
+        for member in target.members.values():
+            member.membershipChanged(event)
+        del target.members[key(nick)]
+        target.ops.discard(key(nick))
+        target.voiced.discard(key(nick))
+        if target in self._joined.get(kicked, []):
+            self._joined[kicked].remove(target)
+        if self.observer is not None:
+            self.observer.left(kicked, target.name)
+        if self.persistence is not None:
+            return self.persistence.left(shown, target).addCallback(lambda _: shown)
+        return shown
