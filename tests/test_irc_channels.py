@@ -329,7 +329,8 @@ class InfoTests(ChannelTestCase):
     def test_topicShown(self) -> None:
         """
         A room's topic from the service is 332 on TOPIC and on JOIN, and in
-        LIST; an operator's change needs a server with a store (482 here).
+        LIST; under +t a member who does not run the room may not change it
+        (482), a chatd operator may, and every member sees TOPIC.
         """
         self.service._room("lobby").settings.topic = "all welcome"
         proto, t = self.connect("alice")
@@ -339,8 +340,11 @@ class InfoTests(ChannelTestCase):
         self.assertEqual(reply[0].params, ["alice", "#lobby", "all welcome"])
         listed = self.messages(self.send(proto, t, "LIST #lobby"))[1]
         self.assertEqual(listed.params[1:], ["#lobby", "1", "all welcome"])
-        self.service._operators.add("alice")
         self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :new")), ["482"])
+        self.service._operators.add("alice")
+        [line] = self.messages(self.send(proto, t, "TOPIC #lobby :new"))
+        self.assertEqual((line.command, line.params), ("TOPIC", ["#lobby", "new"]))
+        self.assertEqual(self.service.topic("lobby"), "new")
 
 
 class ModeTests(ChannelTestCase):
@@ -366,16 +370,70 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #nowhere")), ["403"])
         self.service._operators.add("root")
         root, tr = self.joined("root")
-        self.assertEqual(self.send(root, tr, "MODE #lobby +nt"), "")
+        self.read(t)
+        self.assertEqual(self.send(root, tr, "MODE #lobby +nt"), "")  # no change, no line
         reply = self.send(root, tr, "MODE #lobby +m-t+l 9")
         self.assertEqual(
-            [m.params[1:] for m in self.messages(reply)],
+            [(m.command, m.params[1:]) for m in self.messages(reply)],
             [
-                ["m", "is unknown mode char to me"],
-                ["t", "is always set on chatd rooms"],
-                ["l", "is a room setting, changed from the admin console (capacity)"],
+                ("MODE", ["+m"]),
+                ("MODE", ["-t"]),
+                ("472", ["l", "is a room setting, changed from the admin console (capacity)"]),
             ],
         )
+        self.assertEqual(
+            [m.params for m in self.messages(self.read(t))], [["#lobby", "+m"], ["#lobby", "-t"]]
+        )
+        self.assertEqual(
+            self.messages(self.send(root, tr, "MODE #lobby +k secret"))[0].command, "472"
+        )
+        self.assertEqual(self.messages(self.send(root, tr, "MODE #lobby"))[0].params[2], "+mn")
+
+    def test_operatorsAndVoice(self) -> None:
+        """
+        The creator of a channel is its operator (@ in NAMES and WHO); it
+        gives +o and +v, which every member sees as MODE and NAMES shows;
+        errors are 401, 441 and 482.
+        """
+        alice, ta = self.connect("alice")
+        joined = self.messages(self.send(alice, ta, "JOIN #den"))
+        self.assertEqual(joined[-2].params[-1], "@alice")
+        bob, tb = self.connect("bob")
+        self.send(bob, tb, "JOIN #den")
+        self.read(ta)
+        reply = self.messages(self.send(alice, ta, "MODE #den +v bob"))
+        self.assertEqual([(m.command, m.params) for m in reply], [("MODE", ["#den", "+v", "bob"])])
+        self.assertEqual(reply[0].prefix, "alice!alice@irc.chatd")
+        self.assertEqual(self.messages(self.read(tb))[0].params, ["#den", "+v", "bob"])
+        names = self.messages(self.send(bob, tb, "NAMES #den"))
+        self.assertEqual(names[0].params[-1], "@alice +bob")
+        who = self.messages(self.send(bob, tb, "WHO #den"))
+        self.assertEqual([m.params[6] for m in who[:2]], ["H@", "H+"])
+        self.assertEqual(self.numerics(self.send(bob, tb, "MODE #den +o bob")), ["482"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "MODE #den +o nobody")), ["401"])
+        self.connect("carol")
+        self.assertEqual(self.numerics(self.send(alice, ta, "MODE #den +o carol")), ["441"])
+        self.send(alice, ta, "MODE #den +o-v bob bob")
+        self.assertEqual(self.service.memberStatus("den", "bob"), "o")
+        self.read(tb)
+        self.assertEqual(self.numerics(self.send(bob, tb, "MODE #den -o alice")), ["MODE"])
+        self.assertFalse(self.service.isRoomOperator(alice.participant, "den"))
+
+    def test_moderatedChannel(self) -> None:
+        """
+        Under +m an unvoiced member's PRIVMSG is 404; voiced, it goes.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
+        bob, tb = self.connect("bob")
+        self.send(bob, tb, "JOIN #den")
+        self.send(alice, ta, "MODE #den +m")
+        self.read(tb)
+        self.assertEqual(self.numerics(self.send(bob, tb, "PRIVMSG #den :hi")), ["404"])
+        self.send(alice, ta, "MODE #den +v bob")
+        self.read(ta)
+        self.send(bob, tb, "PRIVMSG #den :hi")
+        self.assertEqual(self.messages(self.read(ta))[0].params, ["#den", "hi"])
 
     def test_userModes(self) -> None:
         """
@@ -400,18 +458,49 @@ class ModeTests(ChannelTestCase):
 class ModerationTests(ChannelTestCase):
     def test_kick(self) -> None:
         """
-        An operator's KICK ends the target's chatd session (service.kick):
-        the channel sees them quit with the reason.
+        A channel operator's KICK removes the target from the channel only:
+        every member, the target too, sees KICK with the reason.
         """
-        self.service._operators.add("root")
         bob = self.other("bob")
-        alice, ta = self.joined("alice")
-        root, tr = self.joined("root")
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
+        carol, tc = self.connect("carol")
+        self.send(carol, tc, "JOIN #den")
+        self.service.enter(bob, "den")
         self.read(ta)
-        self.send(root, tr, "KICK #lobby bob :spamming")
-        self.assertIsNotNone(bob.disconnectedWith)
-        [quit] = self.messages(self.read(ta))
-        self.assertEqual((quit.command, quit.params), ("QUIT", ["kicked by root: spamming"]))
+        self.read(tc)
+        reply = self.messages(self.send(alice, ta, "KICK #den carol :spamming"))
+        self.assertEqual(
+            [(m.prefix, m.command, m.params) for m in reply],
+            [("alice!alice@irc.chatd", "KICK", ["#den", "carol", "spamming"])],
+        )
+        self.assertEqual(self.messages(self.read(tc))[0].command, "KICK")
+        self.assertEqual(self.service.roomsOf(carol.participant), [])
+        self.assertIsNotNone(self.service.find("carol"))
+        self.assertEqual(self.numerics(self.send(carol, tc, "PRIVMSG #den :back?")), ["404"])
+        self.send(alice, ta, "KICK #den bob")
+        [event] = [e for e in bob.events if isinstance(e, Membership)][-1:]
+        self.assertEqual((event.kind, event.nick, event.by), ("kick", "bob", "alice"))
+        self.assertIsNone(bob.disconnectedWith)
+
+    def test_partReasonAndNotice(self) -> None:
+        """
+        PART's reason reaches the others; a NOTICE arrives as NOTICE.
+        """
+        alice, ta = self.joined("alice")
+        bob, tb = self.joined("bob")
+        self.read(ta)
+        self.send(bob, tb, "NOTICE #lobby :heads up")
+        self.send(bob, tb, "NOTICE alice :psst")
+        self.send(bob, tb, "PART #lobby :see you")
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(self.read(ta))],
+            [
+                ("NOTICE", ["#lobby", "heads up"]),
+                ("NOTICE", ["alice", "psst"]),
+                ("PART", ["#lobby", "see you"]),
+            ],
+        )
 
     def test_kickErrors(self) -> None:
         """
@@ -422,6 +511,7 @@ class ModerationTests(ChannelTestCase):
         self.other("carol", room=None)
         alice, ta = self.joined("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby bob")), ["482"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby root")), ["482"])
         self.service._operators.add("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby carol")), ["441"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #nowhere bob")), ["403"])

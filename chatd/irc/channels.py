@@ -22,6 +22,9 @@ from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.wire import channelName, messageLines, serverTime
 from chatd.names import key
 
+#: The NAMES/WHO prefix for a member's status in a room (ISUPPORT PREFIX).
+STATUS_PREFIX = {"o": "@", "v": "+", "": ""}
+
 #: At most this many targets in one PRIVMSG or NOTICE (ISUPPORT TARGMAX).
 MAX_TARGETS = 4
 
@@ -156,15 +159,15 @@ class ChannelCommands(IRCConnection):
             self.sendMessage("PART", *params, prefix=self.hostmask(), tags=self.timeTags())
 
         return self.call(
-            self.service.leave, self.participant, room, subject=channel, onSuccess=left
+            self.service.leave, self.participant, room, reason, subject=channel, onSuccess=left
         )
 
     # NAMES / LIST / TOPIC
 
     def sendNames(self, channel: str, room: str) -> None:
         """
-        C{353 RPL_NAMREPLY} lines for C{room} (operators marked C{@}),
-        then C{366 RPL_ENDOFNAMES}.
+        C{353 RPL_NAMREPLY} lines for C{room} (operators marked C{@},
+        voiced members C{+}), then C{366 RPL_ENDOFNAMES}.
         """
         try:
             nicks = self.service.members(self.participant, room)
@@ -174,8 +177,7 @@ class ChannelCommands(IRCConnection):
         names: list[str] = []
         full = "userhost-in-names" in self.caps
         for nick in nicks:
-            person = service.find(nick)
-            prefix = "@" if person is not None and service.isOperator(person) else ""
+            prefix = STATUS_PREFIX[service.memberStatus(room, nick)]
             names.append(prefix + (self.wire.hostmask(nick) if full else nick))
         head = formatLine(N.RPL_NAMREPLY, self.me(), "=", channel, "x", prefix=self.server)
         budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1
@@ -216,8 +218,9 @@ class ChannelCommands(IRCConnection):
 
     def irc_TOPIC(self, message: Message) -> Any:
         """
-        A room's topic is one of its settings in the service; chatd
-        operators may change it (C{+t}: nobody else).
+        A room's topic is one of its settings in the service; under C{+t}
+        only the room's operators may change it, otherwise any member.
+        Every member, the setter included, sees the service's TOPIC.
         """
         if not self.needParams(message, 1):
             return None
@@ -234,21 +237,8 @@ class ChannelCommands(IRCConnection):
         if not self.inRoom(found[0]):
             self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
             return None
-        if not self.service.isOperator(self.participant):
-            self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
-            return None
         text = message.params[1][:TEXT_LENGTH]
-        return self.call(
-            self.service.configureRoom,
-            found[0],
-            None,
-            None,
-            text,
-            subject=channel,
-            onSuccess=lambda _: self.sendMessage(
-                "TOPIC", channel, text, prefix=self.hostmask(), trailing=True
-            ),
-        )
+        return self.call(self.service.setTopic, self.participant, found[0], text, subject=channel)
 
     def sendTopic(self, channel: str, room: str, always: bool = False) -> None:
         """
@@ -271,9 +261,9 @@ class ChannelCommands(IRCConnection):
 
     def sendText(self, message: Message, quiet: bool) -> Any:
         """
-        C{PRIVMSG}/C{NOTICE} to channels and nicknames.  chatd has one kind
-        of message, so a NOTICE arrives as a message; as IRC requires, a
-        NOTICE is never answered with an error.
+        C{PRIVMSG}/C{NOTICE} to channels and nicknames.  A NOTICE reaches
+        IRC users as a NOTICE (the service marks it) and others as a
+        message; as IRC requires, a NOTICE is never answered with an error.
         """
         if not message.params or not message.params[0]:
             if not quiet:
@@ -299,8 +289,9 @@ class ChannelCommands(IRCConnection):
                 self.participant,
                 room,
                 (text,),
+                quiet,
                 subject=target,
-                errors={34: N.ERR_CANNOTSENDTOCHAN},
+                errors={34: N.ERR_CANNOTSENDTOCHAN, 12: N.ERR_CANNOTSENDTOCHAN},
                 quiet=quiet,
                 onSuccess=lambda _: self.echo(command, target, text),
             )
@@ -318,6 +309,7 @@ class ChannelCommands(IRCConnection):
             self.participant,
             target,
             (text,),
+            quiet,
             subject=target,
             quiet=quiet,
             onSuccess=sent,

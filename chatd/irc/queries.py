@@ -37,13 +37,20 @@ class QueryCommands(IRCConnection):
         realName = getattr(person, "realName", "") or f"chatd {person.protocolName} user"
         return user, host, realName
 
-    def flags(self, person: IParticipant) -> str:
+    def flags(self, person: IParticipant, channel: str = "*") -> str:
         """
-        C{H} (here) or C{G} (gone, away), then C{*@} for an operator.
+        C{H} (here) or C{G} (gone, away), C{*} for a chatd operator, then
+        C{@} or C{+} for their status in C{channel}.
         """
         away = getattr(person, "awayMessage", None)
-        oper = self.service.isOperator(person)
-        return ("G" if away else "H") + ("*@" if oper else "")
+        flags = ("G" if away else "H") + ("*" if self.service.isOperator(person) else "")
+        if channel != "*" and person.nick is not None:
+            try:
+                status = self.service.memberStatus(channel[1:], person.nick)
+            except ChatError:
+                status = ""
+            flags += {"o": "@", "v": "+"}.get(status, "")
+        return flags
 
     def irc_WHO(self, message: Message) -> None:
         mask = message.params[0] if message.params else "*"
@@ -89,7 +96,7 @@ class QueryCommands(IRCConnection):
                 host,
                 self.server,
                 person.nick or "*",
-                self.flags(person),
+                self.flags(person, channel),
                 f"0 {realName}",
             )
         self.numeric(N.RPL_ENDOFWHO, mask, "End of /WHO list.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from chatd.events import Membership, PrivateMessage, Rename, RoomMessage
+from chatd.events import KICK, QUIT, Membership, PrivateMessage, Rename, RoomChange, RoomMessage
 from chatd.interfaces import IChatService
 from chatd.irc.message import formatLine, splitUTF8, textBudget
 
@@ -92,7 +92,7 @@ class WireFormat:
 
     def roomMessage(self, event: RoomMessage) -> bytes:
         return messageLines(
-            "PRIVMSG",
+            "NOTICE" if event.notice else "PRIVMSG",
             self.hostmask(event.sender),
             channelName(event.room),
             event.lines,
@@ -101,7 +101,7 @@ class WireFormat:
 
     def privateMessage(self, event: PrivateMessage) -> bytes:
         return messageLines(
-            "PRIVMSG",
+            "NOTICE" if event.notice else "PRIVMSG",
             self.hostmask(event.sender),
             event.recipient,
             event.lines,
@@ -111,16 +111,45 @@ class WireFormat:
     def membership(self, event: Membership) -> bytes:
         prefix = self.hostmask(event.nick)
         tags = self._tags(event.when)
+        channel = channelName(event.room)
         if event.joined:
-            line = formatLine("JOIN", channelName(event.room), prefix=prefix, tags=tags)
-        elif event.reason:
-            # A reason means the person left chatd altogether (disconnect,
-            # kick): IRC calls that QUIT.
+            line = formatLine("JOIN", channel, prefix=prefix, tags=tags)
+        elif event.kind == KICK:
+            line = formatLine(
+                "KICK",
+                channel,
+                event.nick,
+                cleanText(event.reason or event.by),
+                prefix=self.hostmask(event.by),
+                tags=tags,
+                trailing=True,
+            )
+        elif event.kind == QUIT:
+            # The person left chatd altogether (a disconnect, a server kick).
             line = formatLine(
                 "QUIT", cleanText(event.reason), prefix=prefix, tags=tags, trailing=True
             )
+        elif event.reason:
+            line = formatLine(
+                "PART", channel, cleanText(event.reason), prefix=prefix, tags=tags, trailing=True
+            )
         else:
-            line = formatLine("PART", channelName(event.room), prefix=prefix, tags=tags)
+            line = formatLine("PART", channel, prefix=prefix, tags=tags)
+        return line.encode("utf-8") + b"\r\n"
+
+    def roomChange(self, event: RoomChange) -> bytes:
+        """
+        C{MODE} or C{TOPIC} from the operator who changed the room.
+        """
+        prefix = self.hostmask(event.by)
+        tags = self._tags(event.when)
+        channel = channelName(event.room)
+        if event.topic is not None:
+            line = formatLine(
+                "TOPIC", channel, cleanText(event.topic), prefix=prefix, tags=tags, trailing=True
+            )
+        else:
+            line = formatLine("MODE", channel, event.modes, *event.args, prefix=prefix, tags=tags)
         return line.encode("utf-8") + b"\r\n"
 
     def rename(self, event: Rename) -> bytes:
