@@ -343,6 +343,12 @@ class IChatService(Interface):
         @raise NotRoomOperator, NotInRoom: as they say.
         """
 
+    def grantOperator(participant: IParticipant) -> None:
+        """
+        Make C{participant} a chatd operator until it disconnects (an
+        administrator's password was checked by the front-end).
+        """
+
 
 class IChatObserver(Interface):
     """

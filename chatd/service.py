@@ -98,6 +98,7 @@ class ChatService(Service):
         self._rooms: dict[str, Room] = {}
         self._joined: dict[IParticipant, list[Room]] = {}
         self._operators = {key(nick) for nick in operators}
+        self._sessionOperators: set[IParticipant] = set()
         self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
@@ -154,6 +155,7 @@ class ChatService(Service):
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
+        self._sessionOperators.discard(participant)
         if participant in self._connections:
             self._connections.remove(participant)
             self.stats.disconnected(participant.protocolName, reason)
@@ -364,6 +366,8 @@ class ChatService(Service):
         return self._users.get(key(nick))
 
     def isOperator(self, participant: IParticipant) -> bool:
+        if participant in self._sessionOperators:
+            return True
         return participant.nick is not None and key(participant.nick) in self._operators
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
@@ -754,3 +758,12 @@ class ChatService(Service):
         if self.persistence is not None:
             return self.persistence.left(shown, target).addCallback(lambda _: shown)
         return shown
+
+    def grantOperator(self, participant: IParticipant) -> None:
+        """
+        Make C{participant} a chatd operator for the rest of its session
+        (an administrator proved who they are, IRC's C{OPER}); it ends with
+        the connection, whatever the nickname.
+        """
+        self._requireLogin(participant)
+        self._sessionOperators.add(participant)

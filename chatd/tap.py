@@ -234,8 +234,13 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     )
     strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
     if options["irc"] not in ("", "none"):
+        from pathlib import Path
+
+        from chatd.admin.credentials import AdminChecker
         from chatd.irc.factory import IRCFactory
 
+        # OPER takes an administrator's name and password (the admin file).
+        passwords = options["admin-passwords"] or Path(options["data-dir"]) / admin.PASSWORDS
         irc = IRCFactory(
             chat,
             reactor,
@@ -243,6 +248,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             maxOutput=options["max-output"],
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],
+            operChecker=AdminChecker(Path(passwords), reactor),
         )
         strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
     if options["talk"]:

@@ -636,3 +636,15 @@ class RoomOperatorTests(SynchronousTestCase):
         self.service.tell(self.alice, "bob", ("plain",))
         notices = [event.notice for event in self.bob.events]  # type: ignore[attr-defined]
         self.assertEqual(notices, [True, True, False])
+
+    def test_grantOperator(self) -> None:
+        """
+        A session made operator runs every room and may kick, until it
+        disconnects; the nickname alone does not carry it.
+        """
+        self.service.grantOperator(self.bob)
+        self.assertTrue(self.service.isOperator(self.bob))
+        self.assertTrue(self.service.isRoomOperator(self.bob, "den"))
+        self.service.disconnect(self.bob)
+        self.assertFalse(self.service.isOperator(self.user("bob")))
+        self.assertRaises(errors.NotLoggedIn, self.service.grantOperator, RecordingParticipant())

@@ -26,6 +26,7 @@ from chatd.interfaces import IParticipant
 from chatd.irc.history import HistoryCommands
 from chatd.irc.moderation import ModerationCommands
 from chatd.irc.modes import ModeCommands
+from chatd.irc.oper import OperCommands
 from chatd.irc.queries import QueryCommands
 from chatd.irc.registration import RegistrationCommands
 from chatd.irc.wire import cleanText, serverTime
@@ -34,7 +35,12 @@ from chatd.names import key
 
 @implementer(IParticipant)
 class IRCProtocol(
-    ModerationCommands, ModeCommands, HistoryCommands, QueryCommands, RegistrationCommands
+    ModerationCommands,
+    ModeCommands,
+    HistoryCommands,
+    QueryCommands,
+    OperCommands,
+    RegistrationCommands,
 ):
     """
     An IRC client connected to chatd.
