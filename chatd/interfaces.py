@@ -319,11 +319,12 @@ class IChatService(Interface):
 
     def changeRoomMode(
         participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
-    ) -> bool:
+    ) -> Any:
         """
-        A room operator sets or clears a room mode, or operator (C{o}) or
-        voice (C{v}) for member C{nick}; members get a L{RoomChange} notice.
-        Returns whether anything changed.
+        A room operator sets or clears a room mode, operator (C{o}) or
+        voice (C{v}) for member C{nick}, or the capacity (C{l}, C{nick} the
+        number); members get a L{RoomChange} notice.  Returns whether
+        anything changed (maybe as a L{Deferred}).
 
         @raise NotRoomOperator, NotInRoom, InvalidArgument: as they say.
         """

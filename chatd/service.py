@@ -680,19 +680,24 @@ class ChatService(Service):
 
     def changeRoomMode(
         self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
-    ) -> bool:
+    ) -> Any:
         """
         A room operator sets (C{adding}) or clears one mode of C{room}: a
-        room mode of L{ROOM_MODES}, or C{o}/C{v} for member C{nick}.  Every
-        member is told with a L{RoomChange}; a change that changes nothing
-        is not announced.  Returns whether something changed.
+        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, or C{l}:
+        the room's capacity (C{nick} is the number; cleared, the server's
+        limit applies).  Every member is told with a L{RoomChange}; a change
+        that changes nothing is not announced.  Returns whether something
+        changed (a L{Deferred} for a stored capacity).
 
         @raise NotRoomOperator: C{participant} does not run the room.
         @raise NotInRoom: C{nick} is not a member.
-        @raise InvalidArgument: an unknown mode.
+        @raise InvalidArgument: an unknown mode, or a capacity that is not a
+            whole number above 0.
         """
         by, target = self._requireRoomOperator(participant, room)
         sign = "+" if adding else "-"
+        if mode == "l":
+            return self._changeCapacity(by, target, nick if adding else None)
         if mode in MEMBER_MODES:
             if key(nick) not in target.members:
                 raise errors.NotInRoom()
@@ -767,3 +772,18 @@ class ChatService(Service):
         """
         self._requireLogin(participant)
         self._sessionOperators.add(participant)
+
+    def _changeCapacity(self, by: str, target: Room, limit: str | None) -> Any:
+        if limit is not None and not (limit.isascii() and limit.isdigit() and int(limit) > 0):
+            raise errors.InvalidArgument("a room's capacity is a whole number above 0")
+        capacity = None if limit is None else int(limit)
+        if capacity == target.settings.capacity:
+            return False
+        target.settings.capacity = capacity
+        args = () if capacity is None else (str(capacity),)
+        modes = "-l" if capacity is None else "+l"
+        self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
+        if self.persistence is not None:
+            d = self.persistence.configureRoom(target.name, None, capacity or 0, None, None)
+            return d.addCallback(lambda _: True)
+        return True

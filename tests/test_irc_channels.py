@@ -378,16 +378,24 @@ class ModeTests(ChannelTestCase):
             [
                 ("MODE", ["+m"]),
                 ("MODE", ["-t"]),
-                ("472", ["l", "is a room setting, changed from the admin console (capacity)"]),
+                ("MODE", ["+l", "9"]),
             ],
         )
         self.assertEqual(
-            [m.params for m in self.messages(self.read(t))], [["#lobby", "+m"], ["#lobby", "-t"]]
+            [m.params for m in self.messages(self.read(t))],
+            [["#lobby", "+m"], ["#lobby", "-t"], ["#lobby", "+l", "9"]],
         )
+        self.assertEqual(self.service.capacity("lobby"), 9)
+        refusal = self.messages(self.send(root, tr, "MODE #lobby +l 0"))[0]
+        self.assertEqual((refusal.command, refusal.params[1:4]), ("696", ["#lobby", "l", "0"]))
         self.assertEqual(
             self.messages(self.send(root, tr, "MODE #lobby +k secret"))[0].command, "472"
         )
-        self.assertEqual(self.messages(self.send(root, tr, "MODE #lobby"))[0].params[2], "+mn")
+        self.assertEqual(
+            self.messages(self.send(root, tr, "MODE #lobby"))[0].params[2:], ["+mnl", "9"]
+        )
+        self.send(root, tr, "MODE #lobby -l")
+        self.assertIsNone(self.service.capacity("lobby"))
 
     def test_operatorsAndVoice(self) -> None:
         """

@@ -637,6 +637,31 @@ class RoomOperatorTests(SynchronousTestCase):
         notices = [event.notice for event in self.bob.events]  # type: ignore[attr-defined]
         self.assertEqual(notices, [True, True, False])
 
+    def test_capacity(self) -> None:
+        """
+        An operator sets and clears the room's capacity (mode C{l}); a
+        full room refuses newcomers; bad numbers are refused.
+        """
+        self.service.changeRoomMode(self.alice, "den", True, "l", "2")
+        self.assertEqual(self.service.capacity("den"), 2)
+        event = self.bob.events[-1]
+        assert isinstance(event, RoomChange)
+        self.assertEqual((event.modes, event.args), ("+l", ("2",)))
+        self.assertRaises(errors.GroupFull, self.service.enter, self.user("carol"), "den")
+        for bad in ["0", "-1", "x", ""]:
+            self.assertRaises(
+                errors.InvalidArgument,
+                self.service.changeRoomMode,
+                self.alice,
+                "den",
+                True,
+                "l",
+                bad,
+            )
+        self.service.changeRoomMode(self.alice, "den", False, "l")
+        self.assertIsNone(self.service.capacity("den"))
+        self.assertEqual(self.bob.events[-1].modes, "-l")  # type: ignore[attr-defined]
+
     def test_grantOperator(self) -> None:
         """
         A session made operator runs every room and may kick, until it

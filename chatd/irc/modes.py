@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatd.errors import ChatError, NotInRoom
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from chatd.errors import ChatError, InvalidArgument, NotInRoom
 from chatd.irc import numerics as N
 from chatd.irc.channels import ChannelCommands
 from chatd.irc.message import Message
@@ -35,11 +38,12 @@ LIST_NAMES = {
 #: Modes that reflect the server's settings and cannot be changed by MODE.
 SERVER_MODES = {
     "i": "is a room setting, changed from the admin console (approval rooms)",
-    "l": "is a room setting, changed from the admin console (capacity)",
     "k": "is unknown mode char to me: chatd channels have no keys",
 }
 #: Modes whose setting takes an argument, which is skipped when refused.
 ARG_WHEN_SET = "kl"
+#: A mode's parameter is invalid (a capacity of 0, say).
+ERR_INVALIDMODEPARAM = "696"
 #: User modes a client may set on itself.
 USER_MODES = "i"
 #: At most this many mode changes per MODE (ISUPPORT MODES).
@@ -88,8 +92,9 @@ class ModeCommands(ChannelCommands):
                 if nick is not None:
                     changes.append((adding, char, nick))
             elif char in ARG_WHEN_SET and adding:
-                next(params, None)
-                changes.append((adding, char, ""))
+                argument = next(params, None)
+                if argument is not None:
+                    changes.append((adding, char, argument))
             else:
                 changes.append((adding, char, ""))
         if not changes:
@@ -108,18 +113,28 @@ class ModeCommands(ChannelCommands):
         if char in SERVER_MODES:
             self.numeric(N.ERR_UNKNOWNMODE, char, SERVER_MODES[char])
             return
-        if char not in ROOM_MODES and char not in MEMBER_MODES:
+        if char not in ROOM_MODES and char not in MEMBER_MODES and char != "l":
             self.numeric(N.ERR_UNKNOWNMODE, char, "is unknown mode char to me")
             return
         if char in MEMBER_MODES and self.service.find(nick) is None:
             self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
             return
         try:
-            self.service.changeRoomMode(self.participant, room, adding, char, nick)
+            result = self.service.changeRoomMode(self.participant, room, adding, char, nick)
         except NotInRoom:
             self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
+        except InvalidArgument as error:
+            self.numeric(ERR_INVALIDMODEPARAM, channel, char, nick, error.text)
         except ChatError as error:
             self.refused(error, channel)
+        else:
+            if isinstance(result, Deferred):  # a capacity being stored
+                result.addErrback(self.storeFailed, channel)
+
+    def storeFailed(self, failure: Failure, channel: str) -> None:
+        failure.trap(ChatError)
+        assert isinstance(failure.value, ChatError)
+        self.refused(failure.value, channel)
 
     def showModes(self, channel: str, room: str) -> None:
         """
