@@ -344,6 +344,11 @@ class IChatService(Interface):
         @raise NotRoomOperator, NotInRoom: as they say.
         """
 
+    def topicSetter(room: str) -> tuple[str, int] | None:
+        """
+        Who last set C{room}'s topic with L{setTopic}, and when, if known.
+        """
+
     def grantOperator(participant: IParticipant) -> None:
         """
         Make C{participant} a chatd operator until it disconnects (an

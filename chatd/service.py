@@ -54,7 +54,17 @@ class Room:
     members (kept while they stay), C{modes} its mode letters (L{ROOM_MODES}).
     """
 
-    __slots__ = ("name", "members", "settings", "pending", "approved", "ops", "voiced", "modes")
+    __slots__ = (
+        "name",
+        "members",
+        "settings",
+        "pending",
+        "approved",
+        "ops",
+        "voiced",
+        "modes",
+        "topicSetter",
+    )
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -65,6 +75,7 @@ class Room:
         self.ops: set[str] = set()
         self.voiced: set[str] = set()
         self.modes: set[str] = set(DEFAULT_ROOM_MODES)
+        self.topicSetter: tuple[str, int] | None = None
 
 
 @implementer(IChatService)
@@ -729,6 +740,7 @@ class ChatService(Service):
         if "t" in target.modes and not self.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
         target.settings.topic = topic
+        target.topicSetter = (nick, self._now())
         self._tellRoom(target, RoomChange(target.name, nick, self._now(), topic=topic))
         if self.persistence is not None:
             return self.persistence.configureRoom(target.name, None, None, topic, None)
@@ -787,3 +799,10 @@ class ChatService(Service):
             d = self.persistence.configureRoom(target.name, None, capacity or 0, None, None)
             return d.addCallback(lambda _: True)
         return True
+
+    def topicSetter(self, room: str) -> tuple[str, int] | None:
+        """
+        Who last set C{room}'s topic from a chat front-end, and when (Unix
+        time), or C{None} if nobody has since the server started.
+        """
+        return self._room(room).topicSetter

@@ -345,6 +345,11 @@ class InfoTests(ChannelTestCase):
         [line] = self.messages(self.send(proto, t, "TOPIC #lobby :new"))
         self.assertEqual((line.command, line.params), ("TOPIC", ["#lobby", "new"]))
         self.assertEqual(self.service.topic("lobby"), "new")
+        joined = self.messages(self.send(proto, t, "PART #lobby", "JOIN #lobby"))
+        self.assertEqual(
+            [m.params for m in joined if m.command in ("332", "333")],
+            [["alice", "#lobby", "new"], ["alice", "#lobby", "alice", "1700000000"]],
+        )
 
 
 class ModeTests(ChannelTestCase):

@@ -588,8 +588,11 @@ class RoomOperatorTests(SynchronousTestCase):
         Under C{t} only operators set the topic; without it any member.
         """
         self.assertRaises(errors.NotRoomOperator, self.service.setTopic, self.bob, "den", "x")
+        self.assertIsNone(self.service.topicSetter("den"))
+        self.clock.advance(50)
         self.service.setTopic(self.alice, "den", "cats")
         self.assertEqual(self.service.topic("den"), "cats")
+        self.assertEqual(self.service.topicSetter("den"), ("alice", 50))
         [event] = self.bob.events
         assert isinstance(event, RoomChange)
         self.assertEqual(event.topic, "cats")

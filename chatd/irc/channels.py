@@ -25,6 +25,9 @@ from chatd.names import key
 #: The NAMES/WHO prefix for a member's status in a room (ISUPPORT PREFIX).
 STATUS_PREFIX = {"o": "@", "v": "+", "": ""}
 
+#: Who set the topic, and when.
+RPL_TOPICWHOTIME = "333"
+
 #: At most this many targets in one PRIVMSG or NOTICE (ISUPPORT TARGMAX).
 MAX_TARGETS = 4
 
@@ -242,12 +245,17 @@ class ChannelCommands(IRCConnection):
 
     def sendTopic(self, channel: str, room: str, always: bool = False) -> None:
         """
-        C{332 RPL_TOPIC} for a room with a topic; C{331 RPL_NOTOPIC} for
+        C{332 RPL_TOPIC} for a room with a topic (and C{333
+        RPL_TOPICWHOTIME} when the service knows who set it and when);
+        C{331 RPL_NOTOPIC} for
         one without when C{always} (a TOPIC query; a JOIN says nothing).
         """
         topic = self.service.topic(room)
         if topic:
             self.numeric(N.RPL_TOPIC, channel, topic)
+            setter = self.service.topicSetter(room)
+            if setter is not None:
+                self.numeric(RPL_TOPICWHOTIME, channel, setter[0], str(setter[1]))
         elif always:
             self.numeric(N.RPL_NOTOPIC, channel, "No topic is set")
 
