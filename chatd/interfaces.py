@@ -308,7 +308,8 @@ class IChatService(Interface):
 
     def memberStatus(room: str, nick: str) -> str:
         """
-        C{"o"} (operator), C{"v"} (voiced) or C{""} for member C{nick}.
+        Member C{nick}'s status letters, highest first: C{"o"} (operator),
+        C{"v"} (voiced), both (C{"ov"}) or neither (C{""}).
         """
 
     def roomModes(room: str) -> str:

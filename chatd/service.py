@@ -670,14 +670,16 @@ class ChatService(Service):
 
     def memberStatus(self, room: str, nick: str) -> str:
         """
-        C{"o"} for an operator of C{room} (chatd operators included),
-        C{"v"} for a voiced member, C{""} otherwise.
+        C{nick}'s status letters in C{room}, highest first: C{"o"} for an
+        operator (chatd operators included), C{"v"} for voice; C{"ov"} for
+        both, C{""} for neither.
         """
         target = self._room(room)
         person = self._users.get(key(nick))
+        status = ""
         if key(nick) in target.ops or (person is not None and self.isOperator(person)):
-            return "o"
-        return "v" if key(nick) in target.voiced else ""
+            status = "o"
+        return status + ("v" if key(nick) in target.voiced else "")
 
     def roomModes(self, room: str) -> str:
         """

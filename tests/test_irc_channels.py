@@ -432,6 +432,26 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(bob, tb, "MODE #den -o alice")), ["MODE"])
         self.assertFalse(self.service.isRoomOperator(alice.participant, "den"))
 
+    def test_multiPrefixAndWhois(self) -> None:
+        """
+        With multi-prefix, NAMES and WHO show every status (@+); without,
+        the highest; WHOIS prefixes each channel.
+        """
+        alice, ta = self.connect("alice", caps="multi-prefix")
+        self.send(alice, ta, "JOIN #den", "MODE #den +v alice")
+        bob, tb = self.connect("bob")
+        self.send(bob, tb, "JOIN #den")
+        self.read(ta)
+        self.assertEqual(
+            self.messages(self.send(alice, ta, "NAMES #den"))[0].params[-1], "@+alice bob"
+        )
+        self.assertEqual(
+            self.messages(self.send(bob, tb, "NAMES #den"))[0].params[-1], "@alice bob"
+        )
+        self.assertEqual(self.messages(self.send(alice, ta, "WHO #den"))[0].params[6], "H@+")
+        whois = self.messages(self.send(bob, tb, "WHOIS alice"))
+        self.assertEqual([m.params[-1] for m in whois if m.command == "319"], ["@#den"])
+
     def test_moderatedChannel(self) -> None:
         """
         Under +m an unvoiced member's PRIVMSG is 404; voiced, it goes.

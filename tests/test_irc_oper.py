@@ -63,3 +63,25 @@ class OperTests(IRCTestCase):
         self.factory = IRCFactory(self.service, self.clock, floodBurst=None, aliveAfter=60)
         proto, t = self.connect("baz")
         self.assertEqual(self.numerics(self.send(proto, t, "OPER a b")), ["491"])
+
+    def test_kill(self) -> None:
+        """
+        KILL by someone who is not an operator is 481; by an operator it
+        ends the target's session; an unknown nick is 401.
+        """
+        oper, to = self.connect("ircop")
+        self.send(oper, to, "OPER operuser operpassword")
+        alice, ta = self.connect("alice")
+        self.assertEqual(self.numerics(self.send(alice, ta, "KILL ircop :no")), ["481"])
+        self.assertEqual(self.numerics(self.send(oper, to, "KILL nobody :x")), ["401"])
+        self.send(oper, to, "KILL alice :enough")
+        self.assertIsNone(self.service.find("alice"))
+        self.assertTrue(ta.disconnecting)
+        self.assertIn("enough", ta.value().decode())
+
+    def test_info(self) -> None:
+        """
+        INFO is 371 lines ended by 374.
+        """
+        proto, t = self.connect("baz")
+        self.assertEqual(self.numerics(self.send(proto, t, "INFO")), ["371"] * 3 + ["374"])

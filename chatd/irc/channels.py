@@ -22,9 +22,6 @@ from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.wire import channelName, messageLines, serverTime
 from chatd.names import key
 
-#: The NAMES/WHO prefix for a member's status in a room (ISUPPORT PREFIX).
-STATUS_PREFIX = {"o": "@", "v": "+", "": ""}
-
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"
 
@@ -176,11 +173,10 @@ class ChannelCommands(IRCConnection):
             nicks = self.service.members(self.participant, room)
         except ChatError:
             nicks = []  # not a member: chatd shows members to members only
-        service = self.service
         names: list[str] = []
         full = "userhost-in-names" in self.caps
         for nick in nicks:
-            prefix = STATUS_PREFIX[service.memberStatus(room, nick)]
+            prefix = self.statusPrefix(room, nick)
             names.append(prefix + (self.wire.hostmask(nick) if full else nick))
         head = formatLine(N.RPL_NAMREPLY, self.me(), "=", channel, "x", prefix=self.server)
         budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1

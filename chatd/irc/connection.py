@@ -41,6 +41,10 @@ def _runStep(ignored: object, step: Callable[[T], Any], item: T) -> Any:
 CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
 
 
+#: The NAMES/WHO/WHOIS prefix for each status letter (ISUPPORT PREFIX).
+STATUS_PREFIX = {"o": "@", "v": "+"}
+
+
 class IRCConnection(ChatLineReceiver):
     """
     One IRC client.
@@ -144,6 +148,19 @@ class IRCConnection(ChatLineReceiver):
             self.numeric(N.ERR_NOTREGISTERED, "You have not registered")
             return None
         return handler(message)
+
+    def statusPrefix(self, room: str, nick: str) -> str:
+        """
+        C{nick}'s prefix in C{room}: the highest (C{@}, C{+}), or all of
+        them with the C{multi-prefix} capability.
+        """
+        try:
+            status = self.service.memberStatus(room, nick)
+        except ChatError:
+            return ""
+        if "multi-prefix" not in self.caps:
+            status = status[:1]
+        return "".join(STATUS_PREFIX[letter] for letter in status)
 
     def needParams(self, message: Message, count: int) -> bool:
         """

@@ -1,6 +1,7 @@
 # -*- test-case-name: tests.test_irc_oper -*-
 """
-C{OPER}: an administrator becomes a chatd operator for this connection.
+C{OPER}: an administrator becomes a chatd operator for this connection;
+C{KILL}: a chatd operator ends someone's session.
 
 The name and password are an administrator's from chatd's admin password
 file (the same argon2 hashes and back-off as the admin consoles,
@@ -56,3 +57,24 @@ class OperCommands(IRCConnection):
 
         d = maybeDeferred(checker.requestAvatarId, credentials)
         return d.addCallbacks(granted, denied)
+
+    def irc_KILL(self, message: Message) -> Any:
+        """
+        A chatd operator ends someone's session: the service's kick (the
+        person's rooms see them quit with the reason).
+        """
+        if not self.needParams(message, 1):
+            return None
+        nick = message.params[0]
+        reason = message.params[1] if len(message.params) > 1 else ""
+        if not self.service.isOperator(self.participant):
+            self.numeric(N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
+            return None
+        return self.call(
+            self.service.kick,
+            self.participant,
+            nick,
+            reason,
+            subject=nick,
+            errors={12: N.ERR_NOPRIVILEGES},
+        )

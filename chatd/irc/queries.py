@@ -22,6 +22,9 @@ from chatd.irc.message import Message
 from chatd.irc.wire import channelName
 from chatd.names import key
 
+RPL_INFO = "371"
+RPL_ENDOFINFO = "374"
+
 
 class QueryCommands(IRCConnection):
     """
@@ -45,11 +48,7 @@ class QueryCommands(IRCConnection):
         away = getattr(person, "awayMessage", None)
         flags = ("G" if away else "H") + ("*" if self.service.isOperator(person) else "")
         if channel != "*" and person.nick is not None:
-            try:
-                status = self.service.memberStatus(channel[1:], person.nick)
-            except ChatError:
-                status = ""
-            flags += {"o": "@", "v": "+"}.get(status, "")
+            flags += self.statusPrefix(channel[1:], person.nick)
         return flags
 
     def irc_WHO(self, message: Message) -> None:
@@ -117,10 +116,8 @@ class QueryCommands(IRCConnection):
         self.numeric(N.RPL_WHOISUSER, nick, user, host, "*", realName)
         rooms = service.roomsOf(person)
         if rooms:
-            prefix = "@" if service.isOperator(person) else ""
-            self.numeric(
-                N.RPL_WHOISCHANNELS, nick, " ".join(prefix + channelName(r) for r in rooms)
-            )
+            shown = [self.statusPrefix(room, nick) + channelName(room) for room in rooms]
+            self.numeric(N.RPL_WHOISCHANNELS, nick, " ".join(shown))
         self.numeric(N.RPL_WHOISSERVER, nick, self.server, f"chatd ({person.protocolName})")
         if service.isOperator(person):
             self.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
@@ -195,3 +192,15 @@ class QueryCommands(IRCConnection):
             self.numeric(
                 N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server"
             )
+
+    def irc_INFO(self, message: Message) -> None:
+        """
+        C{371 RPL_INFO} lines about the server, then C{374 RPL_ENDOFINFO}.
+        """
+        for line in (
+            f"{VERSION}: the chatd IRC front-end",
+            "One chat shared by TCHAT, telnet, IRC and web users.",
+            f"Server started {self.factory.created}.",
+        ):
+            self.numeric(RPL_INFO, line)
+        self.numeric(RPL_ENDOFINFO, "End of INFO list")
