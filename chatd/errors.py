@@ -131,3 +131,7 @@ class Moderated(NotPermitted):
 
 class NotInRoom(NoSuchUser):
     reason = "they are not in that room"
+
+
+class InviteOnly(NotPermitted):
+    reason = "that room is invite-only: ask one of its members for an invitation"

@@ -158,3 +158,16 @@ class RoomChange(Notice):
             text = f"{by} set mode {' '.join((modes, *args))} on {room}"
         super().__init__(text, when)
         self.room, self.by, self.modes, self.args, self.topic = room, by, modes, args, topic
+
+
+class Invitation(Notice):
+    """
+    C{by} invites the recipient, C{nick}, to C{room}: a L{Notice} whose
+    C{text} says so, for front-ends with no invitation of their own.
+    """
+
+    __slots__ = ("room", "by", "nick")
+
+    def __init__(self, room: str, by: str, nick: str, when: int) -> None:
+        super().__init__(f"{by} invites you to join {room}", when)
+        self.room, self.by, self.nick = room, by, nick

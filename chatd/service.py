@@ -22,6 +22,7 @@ from chatd.accounts import Accounts
 from chatd.events import (
     KICK,
     PART,
+    Invitation,
     Membership,
     Notice,
     PrivateMessage,
@@ -37,8 +38,9 @@ from chatd.persistence import Persistence
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
 
 #: Room modes the service enforces: C{t} only operators set the topic, C{n}
-#: only members speak, C{m} only voiced members and operators speak.
-ROOM_MODES = "mnt"
+#: only members speak, C{m} only voiced members and operators speak, C{i}
+#: only those invited enter.
+ROOM_MODES = "imnt"
 #: What a new room starts with, as on most IRC servers.
 DEFAULT_ROOM_MODES = "nt"
 #: Modes that give a member a status: operator and voice.
@@ -64,6 +66,7 @@ class Room:
         "voiced",
         "modes",
         "topicSetter",
+        "invited",
     )
 
     def __init__(self, name: str) -> None:
@@ -76,6 +79,7 @@ class Room:
         self.voiced: set[str] = set()
         self.modes: set[str] = set(DEFAULT_ROOM_MODES)
         self.topicSetter: tuple[str, int] | None = None
+        self.invited: set[str] = set()
 
 
 @implementer(IChatService)
@@ -276,9 +280,13 @@ class ChatService(Service):
         target = self._room(room)
         if key(nick) in target.members:
             raise errors.AlreadyMember()
+        if "i" in target.modes and not self.isOperator(participant):
+            if key(nick) not in target.invited:
+                raise errors.InviteOnly()
         if self.persistence is not None:
             self.persistence.checkApproval(participant, nick, target)
         self._join(participant, nick, target)
+        target.invited.discard(key(nick))
         if self.persistence is not None:
             return self.persistence.entered(participant, nick, target)
         return target.name
@@ -409,7 +417,11 @@ class ChatService(Service):
         assert recipient.nick is not None
         if key(recipient.nick) in target.members:
             raise errors.AlreadyMember()
-        recipient.notice(Notice(f"{sender} invites you to join {target.name}", self._now()))
+        if "i" in target.modes:
+            if not self.isRoomOperator(participant, target.name):
+                raise errors.NotRoomOperator()
+            target.invited.add(key(recipient.nick))
+        recipient.notice(Invitation(target.name, sender, recipient.nick, self._now()))
 
     def capacity(self, room: str) -> int | None:
         target = self._room(room)

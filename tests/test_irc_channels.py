@@ -452,6 +452,23 @@ class ModeTests(ChannelTestCase):
         whois = self.messages(self.send(bob, tb, "WHOIS alice"))
         self.assertEqual([m.params[-1] for m in whois if m.command == "319"], ["@#den"])
 
+    def test_inviteOnly(self) -> None:
+        """
+        Under +i, JOIN is 473 until an operator INVITEs; a member who does
+        not run the channel may not invite (482).
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
+        self.assertEqual(
+            self.messages(self.send(alice, ta, "MODE #den +i"))[0].params, ["#den", "+i"]
+        )
+        bob, tb = self.connect("bob")
+        self.assertEqual(self.numerics(self.send(bob, tb, "JOIN #den")), ["473"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #den")), ["341"])
+        self.assertEqual(self.numerics(self.send(bob, tb, "JOIN #den"))[:2], ["INVITE", "JOIN"])
+        carol, tc = self.connect("carol")
+        self.assertEqual(self.numerics(self.send(bob, tb, "INVITE carol #den")), ["482"])
+
     def test_moderatedChannel(self) -> None:
         """
         Under +m an unvoiced member's PRIVMSG is 404; voiced, it goes.
@@ -565,7 +582,7 @@ class ModerationTests(ChannelTestCase):
         self.assertEqual(bob.events[-1].text, "alice invites you to join lobby")  # type: ignore[attr-defined]
         carol, tc = self.connect("carol")
         self.send(alice, ta, "INVITE carol #lobby")
-        self.assertEqual(self.read(tc), ":chatd NOTICE carol :alice invites you to join lobby\r\n")
+        self.assertEqual(self.read(tc), ":alice!alice@irc.chatd INVITE carol #lobby\r\n")
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE nobody #lobby")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #nowhere")), ["403"])
         self.assertEqual(self.numerics(self.send(carol, tc, "INVITE bob #lobby")), ["442"])

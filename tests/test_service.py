@@ -14,6 +14,7 @@ from chatd import errors
 from chatd.events import (
     KICK,
     PART,
+    Invitation,
     Membership,
     Notice,
     PrivateMessage,
@@ -664,6 +665,26 @@ class RoomOperatorTests(SynchronousTestCase):
         self.service.changeRoomMode(self.alice, "den", False, "l")
         self.assertIsNone(self.service.capacity("den"))
         self.assertEqual(self.bob.events[-1].modes, "-l")  # type: ignore[attr-defined]
+
+    def test_inviteOnly(self) -> None:
+        """
+        In an C{i} room only those an operator invited (once each) and chatd
+        operators enter; members who do not run it may not invite.
+        """
+        self.service.changeRoomMode(self.alice, "den", True, "i")
+        carol = self.user("carol")
+        self.assertRaises(errors.InviteOnly, self.service.enter, carol, "den")
+        self.assertRaises(errors.NotRoomOperator, self.service.invite, self.bob, "carol", "den")
+        self.service.invite(self.alice, "carol", "den")
+        event = carol.events[-1]
+        assert isinstance(event, Invitation)
+        self.assertEqual(
+            (event.room, event.by, event.text), ("den", "alice", "alice invites you to join den")
+        )
+        self.service.enter(carol, "den")
+        self.service.leave(carol, "den")
+        self.assertRaises(errors.InviteOnly, self.service.enter, carol, "den")
+        self.service.enter(self.user("Root"), "den")
 
     def test_grantOperator(self) -> None:
         """

@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
-from chatd.errors import AlreadyMember, ChatError, NoSuchGroup
+from chatd.errors import AlreadyMember, ChatError, InviteOnly, NoSuchGroup
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
 from chatd.irc.isupport import TEXT_LENGTH
@@ -98,6 +98,8 @@ class ChannelCommands(IRCConnection):
                 found = self.findRoom(room)
                 if found is not None:
                     self.joined(found[0])  # shown once, if the client missed it
+            elif isinstance(error, InviteOnly):
+                self.numeric(N.ERR_INVITEONLYCHAN, channel, "Cannot join channel (+i)")
             elif isinstance(error, ChatError):
                 self.refused(error, channel)
 

@@ -4,10 +4,11 @@ C{MODE} for channels and users.
 
 A channel's modes are its room's, kept by the service: C{+t} (only channel
 operators set the topic), C{+n} (no messages from outside), C{+m} (only
-voiced members and operators speak), and member status C{+o} and C{+v},
-which the room's operators give and take.  A room's capacity (C{+l}) and
-approval (C{+i}) are shown but set from the admin console; chatd has no
-channel keys (C{+k}).  The ban, exception and invite lists clients ask for
+voiced members and operators speak), C{+i} (only those invited by an
+operator enter), C{+l} (the room's capacity) and member status C{+o} and
+C{+v}, which the room's operators give and take.  An approval room (set
+from the admin console) shows as C{+i} too; chatd has no channel keys
+(C{+k}).  The ban, exception and invite lists clients ask for
 on join are always empty.  The only user mode is C{+i}, which hides a user
 from WHO masks of people sharing no room with them.
 """
@@ -26,7 +27,7 @@ from chatd.irc.message import Message
 from chatd.names import key
 
 #: Modes MODE may change; member status modes take a nickname.
-ROOM_MODES = "mnt"
+ROOM_MODES = "imnt"
 MEMBER_MODES = "ov"
 #: List modes and the numeric that ends each (empty) list.
 LIST_MODES = {"b": N.RPL_ENDOFBANLIST, "e": "349", "I": "347"}
@@ -37,7 +38,6 @@ LIST_NAMES = {
 }
 #: Modes that reflect the server's settings and cannot be changed by MODE.
 SERVER_MODES = {
-    "i": "is a room setting, changed from the admin console (approval rooms)",
     "k": "is unknown mode char to me: chatd channels have no keys",
 }
 #: Modes whose setting takes an argument, which is skipped when refused.
@@ -143,8 +143,8 @@ class ModeCommands(ChannelCommands):
         """
         service: Any = self.service
         modes = service.roomModes(room)
-        if service.roomMode(room) == "approval":
-            modes = "i" + modes
+        if service.roomMode(room) == "approval" and "i" not in modes:
+            modes = "".join(sorted("i" + modes))
         limit = service.capacity(room)
         if limit is None:
             self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes)

@@ -15,6 +15,7 @@ from chatd.errors import ChatError
 from chatd.events import (
     KICK,
     QUIT,
+    Invitation,
     Membership,
     Notice,
     PrivateMessage,
@@ -29,7 +30,7 @@ from chatd.irc.modes import ModeCommands
 from chatd.irc.oper import OperCommands
 from chatd.irc.queries import QueryCommands
 from chatd.irc.registration import RegistrationCommands
-from chatd.irc.wire import cleanText, serverTime
+from chatd.irc.wire import channelName, cleanText, serverTime
 from chatd.names import key
 
 
@@ -81,6 +82,11 @@ class IRCProtocol(
         self.syncChannels()  # a notice may say the service moved us
         if isinstance(event, RoomChange):
             self.send(event.wire(self.wire.roomChange))
+            return
+        if isinstance(event, Invitation):
+            self.sendMessage(
+                "INVITE", event.nick, channelName(event.room), prefix=self.wire.hostmask(event.by)
+            )
             return
         tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
         self.sendMessage("NOTICE", self.me(), cleanText(event.text), tags=tags, trailing=True)
