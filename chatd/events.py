@@ -44,23 +44,38 @@ class RoomMessage(Event):
 
     @ivar notice: the sender asked for no automatic reply (IRC's C{NOTICE});
         front-ends without that distinction show it as a normal message.
+    @ivar tags: the sender's annotations, C{(name, value)} pairs the service
+        relays untouched (IRC's client-only tags, C{+name}).  A message with
+        tags and no C{lines} carries only them (IRC's C{TAGMSG}): front-ends
+        that show no tags show nothing.
+    @ivar msgid: the service's unique id for the message (C{""}: none,
+        e.g. replayed history).
     """
 
-    __slots__ = ("room", "sender", "lines", "notice")
+    __slots__ = ("room", "sender", "lines", "notice", "tags", "msgid")
 
     def __init__(
-        self, room: str, sender: str, lines: tuple[str, ...], when: int, notice: bool = False
+        self,
+        room: str,
+        sender: str,
+        lines: tuple[str, ...],
+        when: int,
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+        msgid: str = "",
     ) -> None:
         super().__init__(when)
         self.room, self.sender, self.lines, self.notice = room, sender, lines, notice
+        self.tags, self.msgid = tags, msgid
 
 
 class PrivateMessage(Event):
     """
-    C{sender} told C{recipient} C{lines}; C{notice} as for L{RoomMessage}.
+    C{sender} told C{recipient} C{lines}; C{notice}, C{tags} and C{msgid}
+    as for L{RoomMessage}.
     """
 
-    __slots__ = ("sender", "recipient", "lines", "notice")
+    __slots__ = ("sender", "recipient", "lines", "notice", "tags", "msgid")
 
     def __init__(
         self,
@@ -69,9 +84,12 @@ class PrivateMessage(Event):
         lines: tuple[str, ...],
         when: int,
         notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+        msgid: str = "",
     ) -> None:
         super().__init__(when)
         self.sender, self.recipient, self.lines, self.notice = sender, recipient, lines, notice
+        self.tags, self.msgid = tags, msgid
 
 
 #: How someone left a room (L{Membership.kind}).

@@ -126,21 +126,33 @@ class IChatService(Interface):
         """
 
     def say(
-        participant: IParticipant, room: str, lines: tuple[str, ...], notice: bool = False
+        participant: IParticipant,
+        room: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
     ) -> Any:
         """
         Send C{lines} to the other members of C{room} (C{notice}: a message
-        that must not be answered automatically, IRC's NOTICE).
+        that must not be answered automatically, IRC's NOTICE; C{tags}: the
+        sender's annotations, relayed untouched; with tags, C{lines} may be
+        empty).  Returns the L{RoomMessage} the members got.
 
         @raise InvalidArgument: the message is empty.
         @raise Moderated: the room has mode C{m} and the sender no voice.
         """
 
     def tell(
-        participant: IParticipant, nick: str, lines: tuple[str, ...], notice: bool = False
+        participant: IParticipant,
+        nick: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
     ) -> Any:
         """
-        Send C{lines} privately to C{nick} (C{notice} as for L{say}).
+        Send C{lines} privately to C{nick} (C{notice}, C{tags} as for
+        L{say}); returns the L{PrivateMessage}, or C{None} when it waits
+        for a registered user who is offline.
 
         @raise NoSuchUser: nobody by that name is connected.
         """

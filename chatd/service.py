@@ -8,6 +8,7 @@ protocol into these calls and the events back into their wire protocol.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -339,23 +340,35 @@ class ChatService(Service):
     # Messages
 
     def say(
-        self, participant: IParticipant, room: str, lines: tuple[str, ...], notice: bool = False
-    ) -> None:
+        self,
+        participant: IParticipant,
+        room: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> RoomMessage:
         nick = self._requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)
-        self._checkBody(lines)
+        if lines or not tags:
+            self._checkBody(lines)
         self.moderation.checkSpeak(nick)
-        event = RoomMessage(target.name, nick, lines, self._now(), notice)
-        if self.persistence is not None:
+        event = RoomMessage(target.name, nick, lines, self._now(), notice, tags, self._msgid())
+        if self.persistence is not None and lines:
             self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
         for member in target.members.values():
             if member is not participant:
                 member.roomMessage(event)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
+        return event
 
     def tell(
-        self, participant: IParticipant, nick: str, lines: tuple[str, ...], notice: bool = False
-    ) -> None:
+        self,
+        participant: IParticipant,
+        nick: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> PrivateMessage | None:
         sender = self._requireLogin(participant)
         self.moderation.checkSpeak(sender)  # before the offline path too
         recipient = self._users.get(key(nick))
@@ -367,14 +380,17 @@ class ChatService(Service):
                     None, sender, normalize(nick), lines, now, pending=True
                 )
                 self.stats.messageIn(participant.protocolName, "private", 1)
-                return
+                return None
             raise errors.NoSuchUser()
-        self._checkBody(lines)
+        if lines or not tags:
+            self._checkBody(lines)
         assert recipient.nick is not None
-        if self.persistence is not None:
+        if self.persistence is not None and lines:
             self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
-        recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, now, notice))
+        event = PrivateMessage(sender, recipient.nick, lines, now, notice, tags, self._msgid())
+        recipient.privateMessage(event)
         self.stats.messageIn(participant.protocolName, "private", 1)
+        return event
 
     # People
 
@@ -820,3 +836,16 @@ class ChatService(Service):
         time), or C{None} if nobody has since the server started.
         """
         return self._room(room).topicSetter
+
+    _msgids = 0
+    _msgidPrefix = ""
+
+    def _msgid(self) -> str:
+        """
+        A new message id: random per service (so cluster nodes and restarts
+        do not collide), then a counter.
+        """
+        if not self._msgidPrefix:
+            self._msgidPrefix = secrets.token_hex(6)
+        self._msgids += 1
+        return f"{self._msgidPrefix}-{self._msgids:x}"

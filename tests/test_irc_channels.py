@@ -650,3 +650,49 @@ class SyncTests(ChannelTestCase):
         proto, t = self.connect()
         codes = self.numerics(self.send(proto, t, "NICK alice", "USER a 0 * :A"))
         self.assertEqual(codes[-4:], ["376", "JOIN", "353", "366"])
+
+
+class MessageTagTests(ChannelTestCase):
+    def test_clientTagsAndMsgid(self) -> None:
+        """
+        Client-only tags and a msgid reach message-tags clients (the echo
+        has the same msgid); other tags are dropped; clients without the
+        capability get no tags.
+        """
+        alice, ta = self.joined("alice", caps="message-tags")
+        bob, tb = self.joined("bob", caps="message-tags echo-message")
+        carol, tc = self.joined("carol")
+        self.read(ta)
+        self.read(tb)
+        self.send(alice, ta, "@+baz=bat;fizz=buzz PRIVMSG #lobby hi")
+        [relayed] = self.messages(self.read(tb))
+        self.assertEqual(relayed.tags["+baz"], "bat")
+        self.assertNotIn("fizz", relayed.tags)
+        self.assertTrue(relayed.tags["msgid"])
+        self.assertEqual(self.read(tc), ":alice!alice@irc.chatd PRIVMSG #lobby :hi\r\n")
+        [echo] = self.messages(self.send(bob, tb, "@+x=y PRIVMSG alice :psst"))
+        [got] = self.messages(self.read(ta))
+        self.assertEqual(echo.tags, got.tags)
+        self.assertEqual(got.tags["+x"], "y")
+
+    def test_tagmsg(self) -> None:
+        """
+        TAGMSG reaches message-tags clients only, with the sender's echo;
+        other protocols see nothing; without client tags it is ignored.
+        """
+        alice, ta = self.joined("alice", caps="message-tags")
+        bob, tb = self.joined("bob", caps="message-tags echo-message")
+        carol, tc = self.joined("carol", caps="server-time")
+        other = self.other("dave")
+        self.read(ta)
+        self.read(tb)
+        self.read(tc)
+        [echo] = self.messages(self.send(bob, tb, r"@+buzz=fizz\:buzz;cat=dog TAGMSG #lobby"))
+        [got] = self.messages(self.read(ta))
+        self.assertEqual((got.command, got.params), ("TAGMSG", ["#lobby"]))
+        self.assertEqual(got.tags["+buzz"], "fizz;buzz")
+        self.assertNotIn("cat", got.tags)
+        self.assertEqual(echo.tags["msgid"], got.tags["msgid"])
+        self.assertEqual(self.read(tc), "")
+        self.assertIsInstance(other.events[-1], RoomMessage)  # delivered, empty
+        self.assertEqual(self.send(bob, tb, "TAGMSG #lobby"), "")

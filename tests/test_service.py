@@ -697,3 +697,18 @@ class RoomOperatorTests(SynchronousTestCase):
         self.service.disconnect(self.bob)
         self.assertFalse(self.service.isOperator(self.user("bob")))
         self.assertRaises(errors.NotLoggedIn, self.service.grantOperator, RecordingParticipant())
+
+    def test_tagsAndMsgid(self) -> None:
+        """
+        Messages get unique ids and carry the sender's tags; a message of
+        tags only is allowed, an empty one without tags is not.
+        """
+        first = self.service.say(self.alice, "den", ("hi",), tags=(("+a", "b"),))
+        second = self.service.say(self.alice, "den", (), tags=(("+typing", "active"),))
+        self.assertIs(self.bob.events[-1], second)
+        self.assertEqual(first.tags, (("+a", "b"),))
+        self.assertNotEqual(first.msgid, second.msgid)
+        self.assertRaises(errors.InvalidArgument, self.service.say, self.alice, "den", ())
+        private = self.service.tell(self.alice, "bob", (), tags=(("+x", ""),))
+        assert private is not None
+        self.assertTrue(private.msgid)

@@ -15,6 +15,7 @@ from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
 from chatd.errors import AlreadyMember, ChatError, InviteOnly, NoSuchGroup
+from chatd.events import PrivateMessage, RoomMessage
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
 from chatd.irc.isupport import TEXT_LENGTH
@@ -24,6 +25,15 @@ from chatd.names import key
 
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"
+
+
+def clientTags(message: Message) -> tuple[tuple[str, str], ...]:
+    """
+    The client-only tags (C{+name}) of C{message}, which are relayed; other
+    tags a client sends are the server's business and dropped.
+    """
+    return tuple((name, value) for name, value in message.tags.items() if name.startswith("+"))
+
 
 #: At most this many targets in one PRIVMSG or NOTICE (ISUPPORT TARGMAX).
 MAX_TARGETS = 4
@@ -282,11 +292,31 @@ class ChannelCommands(IRCConnection):
         text = message.params[1]
         self.lastSpoke = self.factory.clock.seconds()
         targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+        tags = clientTags(message)
         return self.inTurn(
-            targets, lambda target: self.sendOne(message.command, target, text, quiet)
+            targets, lambda target: self.sendOne(message.command, target, (text,), quiet, tags)
         )
 
-    def sendOne(self, command: str, target: str, text: str, quiet: bool) -> Deferred[Any]:
+    def irc_TAGMSG(self, message: Message) -> Any:
+        """
+        A message of client-only tags (C{+typing}, C{+draft/react}): the
+        service relays it to IRC clients with C{message-tags}; others show
+        nothing.  Like NOTICE, never answered with an error.
+        """
+        tags = clientTags(message)
+        if not message.params or not tags:
+            return None
+        targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+        return self.inTurn(targets, lambda target: self.sendOne("TAGMSG", target, (), True, tags))
+
+    def sendOne(
+        self,
+        command: str,
+        target: str,
+        lines: tuple[str, ...],
+        quiet: bool,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> Deferred[Any]:
         service = self.service
         room = self.roomName(target)
         if room is not None:
@@ -294,37 +324,46 @@ class ChannelCommands(IRCConnection):
                 service.say,
                 self.participant,
                 room,
-                (text,),
-                quiet,
+                lines,
+                command == "NOTICE",
+                tags,
                 subject=target,
                 errors={34: N.ERR_CANNOTSENDTOCHAN, 12: N.ERR_CANNOTSENDTOCHAN},
                 quiet=quiet,
-                onSuccess=lambda _: self.echo(command, target, text),
+                onSuccess=lambda event: self.echo(command, target, lines, event),
             )
             return call
         recipient = service.find(target)
         away = getattr(recipient, "awayMessage", None)
 
-        def sent(_: object) -> None:
+        def sent(event: object) -> None:
             if away and not quiet:
                 self.numeric(N.RPL_AWAY, target, away)
-            self.echo(command, recipient.nick if recipient else target, text)
+            self.echo(command, recipient.nick if recipient else target, lines, event)
 
         return self.call(
             service.tell,
             self.participant,
             target,
-            (text,),
-            quiet,
+            lines,
+            command == "NOTICE",
+            tags,
             subject=target,
             quiet=quiet,
             onSuccess=sent,
         )
 
-    def echo(self, command: str, target: str, text: str) -> None:
+    def echo(self, command: str, target: str, lines: tuple[str, ...], event: object) -> None:
         """
         With C{echo-message}, show the client its own message as the others
-        see it.
+        see it: the service's event (same C{msgid}), or, for a message kept
+        for an offline user, the text.
         """
-        if "echo-message" in self.caps:
-            self.send(messageLines(command, self.hostmask(), target, (text,), self.timeTags()))
+        if "echo-message" not in self.caps:
+            return
+        if isinstance(event, RoomMessage):
+            self.send(event.wire(self.wire.roomMessage))
+        elif isinstance(event, PrivateMessage):
+            self.send(event.wire(self.wire.privateMessage))
+        elif lines:
+            self.send(messageLines(command, self.hostmask(), target, lines, self.timeTags()))

@@ -101,9 +101,13 @@ class IRCConnection(ChatLineReceiver):
     @property
     def wire(self) -> WireFormat:
         """
-        The encoders for this client: with C{server-time} tags if it asked.
+        The encoders for this client: with C{server-time} tags if it asked,
+        with client tags and C{msgid} if it has C{message-tags}.
         """
-        return self.factory.tagged if "server-time" in self.caps else self.factory.plain
+        factory = self.factory
+        if "message-tags" in self.caps:
+            return factory.taggedWithTags if "server-time" in self.caps else factory.plainWithTags
+        return factory.tagged if "server-time" in self.caps else factory.plain
 
     def me(self) -> str:
         """

@@ -75,3 +75,6 @@ class IRCFactory(ChatFactory):
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
         self.plain = WireFormat(service, tagged=False)
         self.tagged = WireFormat(service, tagged=True)
+        #: The same, for clients with C{message-tags} (client tags, msgid).
+        self.plainWithTags = WireFormat(service, tagged=False, messageTags=True)
+        self.taggedWithTags = WireFormat(service, tagged=True, messageTags=True)

@@ -68,9 +68,10 @@ class WireFormat:
     @ivar tagged: whether lines carry a C{time} tag.
     """
 
-    def __init__(self, service: IChatService, tagged: bool) -> None:
+    def __init__(self, service: IChatService, tagged: bool, messageTags: bool = False) -> None:
         self.service = service
         self.tagged = tagged
+        self.messageTags = messageTags
 
     def hostmask(self, nick: str, current: str | None = None) -> str:
         """
@@ -90,23 +91,35 @@ class WireFormat:
     def _tags(self, when: float) -> dict[str, str] | None:
         return {"time": serverTime(when)} if self.tagged else None
 
+    def _messageTags(self, event: RoomMessage | PrivateMessage) -> dict[str, str] | None:
+        """
+        The tags of a relayed message: C{time} with C{server-time}; with
+        C{message-tags}, also the sender's client-only tags and C{msgid}.
+        """
+        tags = self._tags(event.when)
+        if not self.messageTags:
+            return tags
+        tags = dict(tags or {})
+        tags.update(event.tags)
+        if event.msgid:
+            tags["msgid"] = event.msgid
+        return tags or None
+
+    def _message(self, event: RoomMessage | PrivateMessage, target: str) -> bytes:
+        tags = self._messageTags(event)
+        prefix = self.hostmask(event.sender)
+        if not event.lines:  # IRC's TAGMSG: only for clients that see tags
+            if not self.messageTags:
+                return b""
+            return formatLine("TAGMSG", target, prefix=prefix, tags=tags).encode("utf-8") + b"\r\n"
+        command = "NOTICE" if event.notice else "PRIVMSG"
+        return messageLines(command, prefix, target, event.lines, tags)
+
     def roomMessage(self, event: RoomMessage) -> bytes:
-        return messageLines(
-            "NOTICE" if event.notice else "PRIVMSG",
-            self.hostmask(event.sender),
-            channelName(event.room),
-            event.lines,
-            self._tags(event.when),
-        )
+        return self._message(event, channelName(event.room))
 
     def privateMessage(self, event: PrivateMessage) -> bytes:
-        return messageLines(
-            "NOTICE" if event.notice else "PRIVMSG",
-            self.hostmask(event.sender),
-            event.recipient,
-            event.lines,
-            self._tags(event.when),
-        )
+        return self._message(event, event.recipient)
 
     def membership(self, event: Membership) -> bytes:
         prefix = self.hostmask(event.nick)
