@@ -4,6 +4,8 @@ Tests for L{chatd.irc.oper}: C{OPER} against the admin password file.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,9 @@ from tests.irchelpers import IRCTestCase
 class OperTests(IRCTestCase):
     def setUp(self) -> None:
         super().setUp()
-        path = Path(self.mktemp())
+        directory = tempfile.mkdtemp(prefix="chatd-oper-")  # not in the checkout
+        self.addCleanup(shutil.rmtree, directory)
+        path = Path(directory) / "admin-passwords"
         setPassword(path, "operuser", "operpassword")
 
         def check(*args: Any) -> Any:
