@@ -24,6 +24,7 @@ async def fill(data: Path) -> None:
     store.startService()
     await store.load()
     await store.saveAccount("alice", "$argon2id$h", 1)
+    await store.setAdmin("alice", True)
     await store.setMembership("alice", "Blabla", True)
     await store.setAccess("Marketing", "alice", False, 2)
     for i in range(12):
@@ -69,6 +70,7 @@ async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
     try:
         snapshot = await store.load()
         assert snapshot.accounts == {"alice"}
+        assert await store.adminHash("alice") == "$argon2id$h"
         assert snapshot.access == {"marketing": {"alice": ("alice", False)}}
         assert len(snapshot.rooms) == 5
         assert await store.memberships("alice") == ["Blabla"]
