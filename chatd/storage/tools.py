@@ -82,6 +82,10 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
 def _copyTable(
     reader: sqlite3.Connection, cursor: Any, table: str, columns: str, batch: int
 ) -> int:
+    # A source made by an older chatd may lack later columns (accounts.admin):
+    # those take the target's defaults.
+    present = {row[1] for row in reader.execute(f"PRAGMA table_info({table})")}
+    columns = ", ".join(c for c in (c.strip() for c in columns.split(",")) if c in present)
     marks = ", ".join("?" for _ in columns.split(","))
     insert = convert(f"INSERT INTO {table} ({columns}) VALUES ({marks})", "format")
     rows = reader.execute(f"SELECT {columns} FROM {table}")
