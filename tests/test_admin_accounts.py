@@ -18,9 +18,11 @@ from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
 from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
+from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, LogEvent, globalLogPublisher
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.accounts import Accounts, PasswordChecker
@@ -226,7 +228,7 @@ class ConsoleTests(AccountsTestCase):
             "password file: nobody\naccounts flagged admin: Alice, bob", self.run_("admins")
         )
         self.assertEqual(
-            "bob is no longer an administrator (from their next login on)",
+            "bob is no longer an administrator; 0 open console session(s) closed",
             self.run_("admin revoke bob"),
         )
         self.assertEqual("bob is not an administrator", self.run_("admin revoke bob"))
@@ -313,6 +315,50 @@ class TelnetTests(AccountsTestCase):
         self.assertIn(b"banned eve", transport.value())
         entries = self.successResultOf(self.service.moderation.lastAudit(1))
         self.assertEqual([("alice", "ban eve troll")], [(e.who, e.what) for e in entries])
+
+    def test_revokeClosesSessions(self) -> None:
+        """
+        Revoking an account closes its open console sessions (not the
+        revoking administrator's own); a name also in the password file
+        keeps its sessions, since its file password still lets it in.
+        """
+        passwords = Path(self.mktemp())
+        makeConsole = consoleFactory(self.service, passwords=passwords)
+        portal = Portal(ConsoleTelnetRealm(makeConsole), [self.checker])
+        factory = AdminTelnetFactory(portal)
+        sessions = []
+        for name, password in (
+            (b"alice", b"alicepw"),
+            (b"alice", b"alicepw"),
+            (b"root", b"sesame"),
+        ):
+            protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1))
+            transport = StringTransport()
+            protocol.makeConnection(transport)
+            protocol.dataReceived(name + b"\n" + password + b"\n")
+            self.assertIn(b"You are " + name, transport.value())
+            sessions.append((protocol, transport))
+        rootConsole = makeConsole("root")
+        self.assertEqual(
+            "alice is no longer an administrator; 2 open console session(s) closed",
+            self.successResultOf(rootConsole.execute("admin revoke alice")),
+        )
+        self.assertEqual(
+            [True, True, False], [transport.disconnecting for _, transport in sessions]
+        )
+        for protocol, _ in sessions[:2]:
+            protocol.connectionLost(Failure(ConnectionDone()))
+        self.assertEqual(1, len(rootConsole.sessions))
+        # root is in the password file and an account flagged admin: revoking
+        # the account leaves root's session open.
+        setPassword(passwords, "root", "sesame")
+        self.successResultOf(self.service.persistence.accounts.register("root", "rootpw"))  # type: ignore[union-attr]
+        self.successResultOf(self.store.setAdmin("root", True))
+        self.assertEqual(
+            "root is no longer an administrator; 0 open console session(s) closed",
+            self.successResultOf(makeConsole("carol").execute("admin revoke root")),
+        )
+        self.assertFalse(sessions[2][1].disconnecting)
 
 
 @pytest_twisted.ensureDeferred

@@ -51,6 +51,17 @@ class TelnetConsole:
         self.sock.sendall(line.encode("utf-8") + b"\r\n")
         return self.readUntil(PROMPT).decode("utf-8", "replace")
 
+    def closed(self) -> bool:
+        """
+        Whether the console closes the connection (within the deadline).
+        """
+        try:
+            while self.sock.recv(4096):
+                pass
+        except TimeoutError:
+            return False
+        return True
+
     def close(self) -> None:
         self.sock.close()
 
@@ -110,11 +121,17 @@ def test_accountFlaggedAdmin(tmp_path: Path) -> None:
             alice.close()
         assert b"Authentication failed" in telnetLogin(admin, "alice", "wrong")
         assert b"Authentication failed" in telnetLogin(admin, "bob", "bobpw")
+        alice = TelnetConsole(admin, "alice", "alicepw")
         root = TelnetConsole(admin, "root", PASSWORD)
         try:
-            assert "alice is no longer an administrator" in root.run("admin revoke alice")
+            revoked = root.run("admin revoke alice")
+            assert (
+                "alice is no longer an administrator; 1 open console session(s) closed" in revoked
+            )
+            assert alice.closed()
         finally:
             root.close()
+            alice.close()
         assert b"Authentication failed" in telnetLogin(admin, "alice", "alicepw")
     finally:
         daemon.stop()

@@ -51,6 +51,23 @@ class AdminConsole(ConsoleViews):
         super().__init__(service, who)
         self.shutdown = shutdown
         self.passwords = passwords
+        self.sessions: set[AdminConsole] = set()
+        self.close: Callable[[], object] | None = None
+
+    def attach(self, close: Callable[[], object]) -> None:
+        """
+        A terminal session (telnet, SSH) now shows this console: C{close}
+        ends it, e.g. when the account it logged in with is revoked.
+        """
+        self.close = close
+        self.sessions.add(self)
+
+    def detach(self) -> None:
+        """
+        The terminal session has ended.
+        """
+        self.close = None
+        self.sessions.discard(self)
 
     def execute(self, line: str) -> Deferred[str]:
         """
@@ -302,7 +319,14 @@ class AdminConsole(ConsoleViews):
             return unchanged
         nick = self._nick(rest.strip())
         self._audit(f"admin revoke {nick}")
-        return f"{nick} is no longer an administrator (from their next login on)"
+        closed = 0
+        if self.passwords is None or key(nick) not in map(key, readPasswords(self.passwords)):
+            # Not also in the password file: their open console sessions end.
+            for session in list(self.sessions):
+                if session is not self and key(session.who) == key(nick) and session.close:
+                    session.close()
+                    closed += 1
+        return f"{nick} is no longer an administrator; {closed} open console session(s) closed"
 
     def cmd_shutdown(self, rest: str) -> str:
         self._split(rest, 0)
@@ -323,7 +347,11 @@ def consoleFactory(
     A function giving each logged-in administrator (by name) a console.
     """
 
+    sessions: set[AdminConsole] = set()
+
     def make(who: str) -> AdminConsole:
-        return AdminConsole(service, who, shutdown, passwords)
+        console = AdminConsole(service, who, shutdown, passwords)
+        console.sessions = sessions
+        return console
 
     return make
