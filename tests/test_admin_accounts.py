@@ -7,6 +7,8 @@ against a real SQLite store in threads, and through the telnet console.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, cast
 
@@ -82,6 +84,15 @@ class AccountsTestCase(SynchronousTestCase):
             [accountAdminCheck(self.service.persistence)],  # type: ignore[arg-type]
             verifier=fileVerify,
         )
+
+    def mktemp(self) -> str:
+        """
+        A fresh path in the system's temporary directory (trial's own
+        C{mktemp} is relative to the working directory: the checkout).
+        """
+        directory = tempfile.mkdtemp(prefix="chatd-acctadmin-")
+        self.addCleanup(shutil.rmtree, directory)
+        return str(Path(directory) / "admin-passwords")
 
     def check(self, name: str, password: str) -> Deferred[Any]:
         return self.checker.requestAvatarId(UsernamePassword(name.encode(), password.encode()))
