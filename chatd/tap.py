@@ -24,7 +24,11 @@ def endpoint(description: str) -> str:
     """
     Turn a bare port number into a TCP endpoint string with a listen backlog
     large enough for a burst of logins; pass endpoint strings through.
+    C{off}, C{none} or nothing switch the listener off (C{""}), the same
+    words for every listener.
     """
+    if description.strip().lower() in ("", "off", "none"):
+        return ""
     if description.isdigit():
         return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
     return description
@@ -70,14 +74,14 @@ class Options(usage.Options):
             "port",
             "p",
             endpoint("12345"),
-            "TCHAT listener: a port number or an endpoint string.",
+            "TCHAT listener: a port number or an endpoint string ('off': none).",
             endpoint,
         ],
         [
             "talk",
             None,
             endpoint("2323"),
-            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('': off).",
+            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('off': none).",
             endpoint,
         ],
         ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
@@ -118,7 +122,7 @@ class Options(usage.Options):
             "irc",
             None,
             endpoint("6667"),
-            "IRC listener: a port number or an endpoint string ('' or 'none': off).",
+            "IRC listener: a port number or an endpoint string ('off': none).",
             endpoint,
         ],
         ["irc-server-name", None, "chatd", "The IRC server's name, as shown in numerics."],
@@ -135,7 +139,7 @@ class Options(usage.Options):
             None,
             endpoint("8080"),
             "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
-            " endpoint string ('' or 'none': no web front-end).",
+            " endpoint string ('off': no web front-end).",
             endpoint,
         ],
         [
@@ -232,15 +236,21 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         maxBodyBytes=options["max-body-bytes"],
         **lineLimits(options),
     )
-    strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
-    if options["irc"] not in ("", "none"):
+    if options["port"]:
+        strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+    if options["irc"]:
         from pathlib import Path
 
+        from chatd.admin.accountcheck import accountAdminCheck
         from chatd.admin.credentials import AdminChecker
         from chatd.irc.factory import IRCFactory
 
-        # OPER takes an administrator's name and password (the admin file).
+        # OPER takes an administrator's name and password: the admin file,
+        # or an account flagged admin, as the consoles do.
         passwords = options["admin-passwords"] or Path(options["data-dir"]) / admin.PASSWORDS
+        operChecker = AdminChecker(Path(passwords), reactor)
+        if chat.persistence is not None:
+            operChecker.extraChecks.append(accountAdminCheck(chat.persistence))
         irc = IRCFactory(
             chat,
             reactor,
@@ -248,7 +258,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             maxOutput=options["max-output"],
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],
-            operChecker=AdminChecker(Path(passwords), reactor),
+            operChecker=operChecker,
         )
         strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
     if options["talk"]:
@@ -256,7 +266,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
         )
         strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
-    if options["web"] not in ("", "none"):
+    if options["web"]:
         from chatd.web.site import makeSite
 
         web = makeSite(
