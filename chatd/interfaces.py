@@ -362,6 +362,11 @@ class IChatService(Interface):
         Who last set C{room}'s topic with L{setTopic}, and when, if known.
         """
 
+    def roomCreatedAt(room: str) -> int:
+        """
+        When a user created C{room} (Unix time), or 0 if unknown.
+        """
+
     def grantOperator(participant: IParticipant) -> None:
         """
         Make C{participant} a chatd operator until it disconnects (an

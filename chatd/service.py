@@ -68,6 +68,7 @@ class Room:
         "modes",
         "topicSetter",
         "invited",
+        "createdAt",
     )
 
     def __init__(self, name: str) -> None:
@@ -81,6 +82,7 @@ class Room:
         self.modes: set[str] = set(DEFAULT_ROOM_MODES)
         self.topicSetter: tuple[str, int] | None = None
         self.invited: set[str] = set()
+        self.createdAt = 0
 
 
 @implementer(IChatService)
@@ -270,6 +272,7 @@ class ChatService(Service):
         creator = self._requireLogin(participant)
         created = self._addRoom(room)
         created.ops.add(key(creator))  # the creator runs the room
+        created.createdAt = self._now()
         if self.observer is not None:
             self.observer.roomCreated(participant, created.name)
         if self.persistence is not None:
@@ -849,3 +852,10 @@ class ChatService(Service):
             self._msgidPrefix = secrets.token_hex(6)
         self._msgids += 1
         return f"{self._msgidPrefix}-{self._msgids:x}"
+
+    def roomCreatedAt(self, room: str) -> int:
+        """
+        When a user created C{room} (Unix time), or 0 if it was not created
+        by a user since the server started (configured, restored rooms).
+        """
+        return self._room(room).createdAt

@@ -411,6 +411,10 @@ class ModeTests(ChannelTestCase):
         alice, ta = self.connect("alice")
         joined = self.messages(self.send(alice, ta, "JOIN #den"))
         self.assertEqual(joined[-2].params[-1], "@alice")
+        modes = self.messages(self.send(alice, ta, "MODE #den"))
+        self.assertEqual(
+            [(m.command, m.params[2]) for m in modes], [("324", "+ntl"), ("329", "1700000000")]
+        )
         bob, tb = self.connect("bob")
         self.send(bob, tb, "JOIN #den")
         self.read(ta)
@@ -467,7 +471,8 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #den")), ["341"])
         self.assertEqual(self.numerics(self.send(bob, tb, "JOIN #den"))[:2], ["INVITE", "JOIN"])
         carol, tc = self.connect("carol")
-        self.assertEqual(self.numerics(self.send(bob, tb, "INVITE carol #den")), ["482"])
+        [refusal] = self.messages(self.send(bob, tb, "INVITE carol #den"))
+        self.assertEqual((refusal.command, refusal.params[1]), ("482", "#den"))
 
     def test_moderatedChannel(self) -> None:
         """

@@ -515,6 +515,11 @@ class RoomOperatorTests(SynchronousTestCase):
         self.assertEqual(self.service.memberStatus("den", "bob"), "")
         self.assertEqual(self.service.memberStatus("den", "Root"), "o")
         self.assertEqual(self.service.roomModes("den"), "nt")
+        self.assertEqual(self.service.roomCreatedAt("den"), 0)  # the clock's start
+        self.clock.advance(7)
+        self.service.createRoom(self.bob, "attic")
+        self.assertEqual(self.service.roomCreatedAt("attic"), 7)
+        self.assertTrue(self.service.isRoomOperator(self.bob, "attic"))
 
     def test_giveAndTakeStatus(self) -> None:
         """

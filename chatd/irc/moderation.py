@@ -86,6 +86,11 @@ class ModerationCommands(ChannelCommands):
         if key(nick) in {key(member) for member in self.service.members(self.participant, room)}:
             self.numeric(N.ERR_USERONCHANNEL, nick, channel, "is already on channel")
             return None
+        if "i" in self.service.roomModes(room) and not self.service.isRoomOperator(
+            self.participant, room
+        ):
+            self.numeric(N.ERR_CHANOPRIVSNEEDED, channelName(room), "You're not channel operator")
+            return None
         return self.call(
             self.service.invite,
             self.participant,

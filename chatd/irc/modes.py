@@ -42,6 +42,8 @@ SERVER_MODES = {
 }
 #: Modes whose setting takes an argument, which is skipped when refused.
 ARG_WHEN_SET = "kl"
+#: When the channel was created (after 324, when known).
+RPL_CREATIONTIME = "329"
 #: A mode's parameter is invalid (a capacity of 0, say).
 ERR_INVALIDMODEPARAM = "696"
 #: User modes a client may set on itself.
@@ -124,7 +126,7 @@ class ModeCommands(ChannelCommands):
         except NotInRoom:
             self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
         except InvalidArgument as error:
-            self.numeric(ERR_INVALIDMODEPARAM, channel, char, nick, error.text)
+            self.numeric(ERR_INVALIDMODEPARAM, channel, char, nick or "*", error.text)
         except ChatError as error:
             self.refused(error, channel)
         else:
@@ -150,6 +152,9 @@ class ModeCommands(ChannelCommands):
             self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes)
         else:
             self.numeric(N.RPL_CHANNELMODEIS, channel, f"+{modes}l", str(limit))
+        created = service.roomCreatedAt(room)
+        if created:
+            self.numeric(RPL_CREATIONTIME, channel, str(created))
 
     def userMode(self, nick: str, args: list[str]) -> None:
         if self.service.find(nick) is None:
