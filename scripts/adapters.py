@@ -200,7 +200,9 @@ class IrcAdapter(WireAdapter):
     name = "irc"
     acks = (b" 001 ", b" 366 ", b" PONG ")
     delivery = b" PRIVMSG #"
-    errors = (b"ERROR :", b" 404 ", b" 403 ")
+    # Only the fatal ERROR: numerics such as 404 also occur as numbers in
+    # replies (LUSERS: "There are 404 users"); a refused message shows as lost.
+    errors = (b"ERROR :",)
     ping = b"PING "
     pong = b"PONG :k\r\n"
     greets = False

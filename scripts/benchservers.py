@@ -47,7 +47,7 @@ INSPIRCD = """\
 <server name="bench.invalid" description="chatd bench" network="Bench">
 <admin name="bench" nick="bench" email="bench@bench.invalid">
 <bind address="127.0.0.1" port="{port}" type="clients">
-<connect allow="*" timeout="60" threshold="0" commandrate="1000000000"
+<connect allow="*" timeout="60" threshold="1000000" commandrate="1000000000"
          fakelag="no" pingfreq="600" hardsendq="67108864" softsendq="67108864"
          recvq="1048576" localmax="100000" globalmax="100000" maxconnwarn="off"
          resolvehostnames="no" useident="no" limit="100000">

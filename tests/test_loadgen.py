@@ -197,13 +197,15 @@ class IrcCountingTests(SynchronousTestCase):
     def test_linesCounted(self) -> None:
         """
         C{001}, C{366} and C{PONG} are acks, each C{PRIVMSG} to a channel a
-        delivery (a private one is not), C{404} an error; the server's
+        delivery (a private one is not), C{ERROR} an error (a number in a
+        reply is not); the server's
         C{PING} is answered.
         """
         lines = (
             b":s 001 a :Welcome\r\n:s 353 a = #lobby :a b\r\n:s 366 a #lobby :End\r\n"
             b":b!b@h PRIVMSG #lobby :xx\r\n:b!b@h PRIVMSG a :xx\r\nPING :s\r\n"
-            b":b!b@h PRIVMSG #lobby :xx\r\n:s PONG s :k\r\n:s 404 a #x :Cannot send\r\n"
+            b":b!b@h PRIVMSG #lobby :xx\r\n:s PONG s :k\r\n:s 251 a :There are 404 users\r\n"
+            b"ERROR :Closing link\r\n"
         )
         cut = lines.index(b"PRIVMSG #lobby") + 4
         self.peer.sendall(lines[:cut])
