@@ -132,6 +132,8 @@ def cluster(bench: Bench, counts: list[int], run: list[str]) -> Result:
             redisBefore = procCpuSeconds(redis.pid)
             try:
                 result = bench.measure(loop, group, [node.port for node in nodes], run)
+            except RuntimeError as error:  # nodes that stop answering: record, go on
+                result = {"failed": {"crowd": str(error)}}
             finally:
                 loop.closeAll()
                 group.stop()

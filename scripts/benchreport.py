@@ -130,7 +130,7 @@ def _table(rows: dict[str, Result], label: str, out: Callable[[str], object]) ->
     out("|---|---|---|---|---|---|---|")
     for name, found in rows.items():
         t, lat, lg = found.get("throughput", {}), found.get("latency", {}), found.get("logins", {})
-        d = lat.get("deliveryMs", {})
+        d = lat.get("deliveryMs", {"p50": "-", "p99": "-"})
         out(
             f"| {name} | {t.get('deliveriesPerSecond', 0):,} "
             f"| {t.get('deliveriesPerDaemonCpuSecond', 0):,} | {t.get('daemonCpu', 0):.0%} "
