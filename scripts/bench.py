@@ -9,13 +9,18 @@ gets one whole core and the generator's own CPU use shows whether it kept up.
 Load phases run the daemon with C{--flood-burst 0 --alive-after 0
 --max-clients 0}: flood control and keepalive would throttle or probe the
 generator, which is not what is being measured.  Every daemon also gets
-C{--web none} and a fresh C{--data-dir} whose seeded autojoin room is switched
-off (C{--autojoin} keeps it), and C{--quiet-connections} (C{--log-connections}
+only the listener under test (C{--web none}, C{--irc none}, C{--talk ''},
+C{--admin off}, TCHAT on a free port when another protocol is tested), a
+fresh C{--data-dir} whose seeded autojoin room is switched off
+(C{--autojoin} keeps it), and C{--quiet-connections} (C{--log-connections}
 keeps the per-login log lines), where the checkout knows those options.
 
     python scripts/bench.py            # every phase, one or two minutes
     python scripts/bench.py --quick    # a ~30 s smoke run
     python scripts/bench.py --json out.json --phases throughput,latency
+    python scripts/bench.py --protocol websocket       # or irc; see adapters.py
+    python scripts/bench.py --protocol irc --servers chatd,ngircd,inspircd
+    python scripts/bench.py --nodes 1,2,3 --phases throughput,latency   # cluster
 """
 
 from __future__ import annotations
