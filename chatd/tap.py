@@ -24,7 +24,11 @@ def endpoint(description: str) -> str:
     """
     Turn a bare port number into a TCP endpoint string with a listen backlog
     large enough for a burst of logins; pass endpoint strings through.
+    C{off}, C{none} or nothing switch the listener off (C{""}), the same
+    words for every listener.
     """
+    if description.strip().lower() in ("", "off", "none"):
+        return ""
     if description.isdigit():
         return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
     return description
@@ -70,14 +74,14 @@ class Options(usage.Options):
             "port",
             "p",
             endpoint("12345"),
-            "TCHAT listener: a port number or an endpoint string.",
+            "TCHAT listener: a port number or an endpoint string ('off': none).",
             endpoint,
         ],
         [
             "talk",
             None,
             endpoint("2323"),
-            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('': off).",
+            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('off': none).",
             endpoint,
         ],
         ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
@@ -118,7 +122,7 @@ class Options(usage.Options):
             "irc",
             None,
             endpoint("6667"),
-            "IRC listener: a port number or an endpoint string ('' or 'none': off).",
+            "IRC listener: a port number or an endpoint string ('off': none).",
             endpoint,
         ],
         ["irc-server-name", None, "chatd", "The IRC server's name, as shown in numerics."],
@@ -135,7 +139,7 @@ class Options(usage.Options):
             None,
             endpoint("8080"),
             "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
-            " endpoint string ('' or 'none': no web front-end).",
+            " endpoint string ('off': no web front-end).",
             endpoint,
         ],
         [
@@ -232,8 +236,9 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         maxBodyBytes=options["max-body-bytes"],
         **lineLimits(options),
     )
-    strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
-    if options["irc"] not in ("", "none"):
+    if options["port"]:
+        strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+    if options["irc"]:
         from chatd.irc.factory import IRCFactory
 
         irc = IRCFactory(
@@ -250,7 +255,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
         )
         strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
-    if options["web"] not in ("", "none"):
+    if options["web"]:
         from chatd.web.site import makeSite
 
         web = makeSite(

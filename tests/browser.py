@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -77,9 +78,14 @@ class Browser:
         """
         Poll C{condition} until it returns something true, and return that.
         """
-        result = WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
-            lambda driver: condition()
-        )
+        # The page re-renders lists as messages arrive: an element found a
+        # moment ago may be gone ("stale") by the time it is read; look again.
+        result = WebDriverWait(
+            self.driver,
+            timeout,
+            poll_frequency=0.05,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ).until(lambda driver: condition())
         assert result is not None  # until() only returns a true value
         return result
 
@@ -104,7 +110,11 @@ class Browser:
         self.wait(lambda: self.find("#me").text == f"as {nick}")
 
     def click(self, css: str) -> None:
-        self.shown(css).click()
+        def clicked() -> bool:
+            self.shown(css).click()  # stale: found again on the next poll
+            return True
+
+        self.wait(clicked)
 
     def join(self, room: str) -> None:
         self.click(f'#rooms li[data-room="{room}"] button')
@@ -119,7 +129,7 @@ class Browser:
     def say(self, text: str) -> None:
         box = self.shown("#text")
         box.send_keys(text)
-        self.find("#send").click()
+        self.click("#send")
         self.wait(lambda: self.find("#text").get_attribute("value") == "")
 
     def lines(self) -> list[tuple[str, str]]:

@@ -79,6 +79,14 @@ BAD_ARGUMENTS = [
     ("audit 5001", "audit"),
     ("shutdown now", "shutdown"),
     ("help nosuchcommand", "help"),
+    ("admins all", "admins"),
+    ("admin grant", "admin grant"),
+    ("admin grant bob eve", "admin grant"),
+    ("admin grant bad!nick", "admin grant"),
+    ("admin", "admin grant"),
+    ("admin promote bob", "admin grant"),
+    ("admin revoke", "admin revoke"),
+    ("admin revoke bad!nick", "admin revoke"),
 ]
 
 

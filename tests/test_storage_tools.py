@@ -4,6 +4,7 @@ Tests for L{chatd.storage.tools}: online backup and the move to PostgreSQL.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ async def fill(data: Path) -> None:
     store.startService()
     await store.load()
     await store.saveAccount("alice", "$argon2id$h", 1)
+    await store.setAdmin("alice", True)
     await store.setMembership("alice", "Blabla", True)
     await store.setAccess("Marketing", "alice", False, 2)
     for i in range(12):
@@ -69,6 +71,7 @@ async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
     try:
         snapshot = await store.load()
         assert snapshot.accounts == {"alice"}
+        assert await store.adminHash("alice") == "$argon2id$h"
         assert snapshot.access == {"marketing": {"alice": ("alice", False)}}
         assert len(snapshot.rooms) == 5
         assert await store.memberships("alice") == ["Blabla"]
@@ -81,3 +84,28 @@ async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
     finally:
         await store.stopService()
     assert main(["copy", str(tmp_path / "data"), url]) == 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyFromOlderSchema(tmp_path: Path, postgresServer: str) -> None:
+    """
+    A SQLite database from before the admin flag (schema version 3) is
+    copied too: its accounts arrive, none flagged admin.
+    """
+    from twisted.internet import reactor
+
+    await fill(tmp_path / "data")
+    with sqlite3.connect(tmp_path / "data" / "chatd.sqlite3") as connection:
+        connection.execute("ALTER TABLE accounts DROP COLUMN admin")
+        connection.execute("UPDATE schema_version SET version = 3")
+    connection.close()
+    url = createDatabase(postgresServer)
+    assert main(["copy", str(tmp_path / "data"), url]) == 0
+    store = openStore("unused", url, reactor)
+    store.startService()
+    try:
+        assert (await store.load()).accounts == {"alice"}
+        assert await store.accountHash("alice") == "$argon2id$h"
+        assert await store.admins() == []
+    finally:
+        await store.stopService()

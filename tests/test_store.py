@@ -108,6 +108,35 @@ async def test_accounts(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_adminFlag(store: Any) -> None:
+    """
+    Only a registered account can be flagged admin; L{IChatStore.setAdmin}
+    answers the flag as it was, L{IChatStore.adminHash} gives the hash of
+    flagged accounts only, and changing the password keeps the flag.
+    """
+    assert await store.setAdmin("Ghost", True) is None
+    assert await store.admins() == []
+    await store.saveAccount("Alice", "$argon2id$one", 10)
+    await store.saveAccount("bob", "$argon2id$bob", 11)
+    assert await store.adminHash("alice") is None
+    assert await store.setAdmin("ALICE", True) is False
+    assert await store.setAdmin("alice", True) is True
+    assert await store.adminHash("aLiCe") == "$argon2id$one"
+    assert await store.adminHash("bob") is None
+    assert await store.adminHash("Ghost") is None
+    await store.saveAccount("Alice", "$argon2id$two", 20)
+    assert await store.adminHash("alice") == "$argon2id$two"
+    assert await store.setAdmin("bob", True) is False
+    assert await store.admins() == ["Alice", "bob"]
+    assert await store.setAdmin("Alice", False) is True
+    assert await store.setAdmin("Alice", False) is False
+    assert await store.adminHash("alice") is None
+    assert await store.admins() == ["bob"]
+    assert await store.setAdmin("Ghost", False) is None
+    assert (await store.load()).accounts == {"alice", "bob"}
+
+
+@pytest_twisted.ensureDeferred
 async def test_roomsAndMemberships(store: Any) -> None:
     """
     Rooms are created and updated with every setting; a registered user's
@@ -217,6 +246,8 @@ async def test_survivesRestart(backend: Backend) -> None:
     first = backend.open()
     await first.load()
     await first.saveAccount("alice", "hash", 1)
+    await first.saveAccount("root", "roothash", 1)
+    await first.setAdmin("root", True)
     await first.saveRoom(RoomSettings("Jeux", OPEN, 3, "t", False), 2)
     await first.setMembership("alice", "Jeux", True)
     await first.setAccess("Marketing", "alice", True, 3)
@@ -229,7 +260,9 @@ async def test_survivesRestart(backend: Backend) -> None:
     try:
         snapshot = await second.load()
         assert "Jeux" in {r.name for r in snapshot.rooms}
-        assert snapshot.accounts == {"alice"}
+        assert snapshot.accounts == {"alice", "root"}
+        assert await second.admins() == ["root"]
+        assert await second.adminHash("root") == "roothash"
         assert snapshot.access == {"marketing": {"alice": ("alice", True)}}
         assert await second.memberships("alice") == ["Jeux"]
         history = await second.history("Jeux", 1000)

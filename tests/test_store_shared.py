@@ -77,6 +77,7 @@ def _oldSchema(execute: Any, paramstyle: str) -> None:
         assert isinstance(statement, str)
         execute(statement.replace("{id_type}", ID_TYPE[paramstyle]))
     execute("INSERT INTO schema_version (version) VALUES (1)")
+    execute("INSERT INTO accounts (nick_key, nick, hash, created) VALUES ('old', 'Old', 'h', 1)")
     for id in (1, 2):
         execute(
             "INSERT INTO messages (id, room_key, room, sender, body, sent, pending)"
@@ -89,6 +90,12 @@ async def _checkUpgraded(store: SQLChatStore) -> None:
     try:
         await store.load()
         assert await store.mark() == 3
+        # The admin flag (migration 4): existing accounts are not admins,
+        # and can be made admins.
+        assert await store.admins() == []
+        assert await store.adminHash("old") is None
+        assert await store.setAdmin("old", True) is False
+        assert await store.adminHash("OLD") == "h"
         store.addMessage("Blabla", "new", None, ("m3",), 3)
         await store.flush()
         assert await store.mark() == 4

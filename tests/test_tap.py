@@ -166,3 +166,26 @@ def test_storeOptions(tmp_path: Path) -> None:
     for args in (["--history-count", "-1"], ["--flush-interval", "0"]):
         with pytest.raises(UsageError):
             parse(*args)
+
+
+def test_listenersOffWithTheSameWords() -> None:
+    """
+    Every listener is switched off by C{off}, C{none} or an empty value,
+    and then nothing listens for it.
+    """
+    for word in ("off", "none", "OFF", ""):
+        options = parse(
+            "--data-dir",
+            "unused",
+            "--port",
+            word,
+            "--talk",
+            word,
+            "--irc",
+            word,
+            "--web",
+            word,
+            "--admin",
+            word,
+        )
+        assert [options[name] for name in ("port", "talk", "irc", "web", "admin")] == [""] * 5

@@ -13,12 +13,14 @@ read-only commands and the argument checks are in L{chatd.admin.views}.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd import errors
+from chatd.admin.credentials import readPasswords
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, ConsoleViews, Usage
 from chatd.moderation import formatSpan, parseNetwork
@@ -34,15 +36,38 @@ class AdminConsole(ConsoleViews):
     One administrator's console session.
 
     @ivar shutdown: stops the daemon (wired to the reactor by the tap).
+    @ivar passwords: the admin password file, which C{admins} lists.
     """
 
     log = Logger()
 
     def __init__(
-        self, service: ChatService, who: str, shutdown: Callable[[], object] | None = None
+        self,
+        service: ChatService,
+        who: str,
+        shutdown: Callable[[], object] | None = None,
+        passwords: Path | None = None,
     ) -> None:
         super().__init__(service, who)
         self.shutdown = shutdown
+        self.passwords = passwords
+        self.sessions: set[AdminConsole] = set()
+        self.close: Callable[[], object] | None = None
+
+    def attach(self, close: Callable[[], object]) -> None:
+        """
+        A terminal session (telnet, SSH) now shows this console: C{close}
+        ends it, e.g. when the account it logged in with is revoked.
+        """
+        self.close = close
+        self.sessions.add(self)
+
+    def detach(self) -> None:
+        """
+        The terminal session has ended.
+        """
+        self.close = None
+        self.sessions.discard(self)
 
     def execute(self, line: str) -> Deferred[str]:
         """
@@ -59,6 +84,12 @@ class AdminConsole(ConsoleViews):
         else:
             rest = line.strip()[len(words[0]) :].strip()
         if name not in COMMANDS:
+            # The first word of two-word commands ("admin", "add"): their usages.
+            forms = [
+                usage for command, (usage, _) in COMMANDS.items() if command.startswith(f"{name} ")
+            ]
+            if forms:
+                return maybeDeferred(lambda: "usage: " + " | ".join(forms))
             return maybeDeferred(lambda: f"unknown command {words[0]!r}; try: help")
         handler = getattr(self, "cmd_" + name.replace(" ", "_"))
         d = maybeDeferred(handler, rest)
@@ -237,6 +268,66 @@ class AdminConsole(ConsoleViews):
         self._audit(f"deop {nick}")
         return f"{nick} is no longer an operator"
 
+    async def cmd_admins(self, rest: str) -> str:
+        self._split(rest, 0)
+        lines = []
+        if self.passwords is not None:
+            names = sorted(readPasswords(self.passwords))
+            lines.append(f"password file: {', '.join(names) if names else 'nobody'}")
+        persistence = self.service.persistence
+        if persistence is None:
+            lines.append("accounts flagged admin: none (this server runs without a store)")
+        else:
+            flagged = await persistence.store.admins()
+            lines.append(f"accounts flagged admin: {', '.join(flagged) if flagged else 'none'}")
+        return "\n".join(lines)
+
+    async def _flagAdmin(self, rest: str, admin: bool) -> str | None:
+        """
+        Set the admin flag of the account named in C{rest}; the reply when
+        nothing changed, else C{None}.
+        """
+        (text,) = self._split(rest, 1)
+        nick = self._nick(text)
+        persistence = self.service.persistence
+        if persistence is None:
+            raise errors.InvalidArgument("this server has no accounts (it runs without a store)")
+        before = await persistence.store.setAdmin(nick, admin)
+        if before is None:
+            raise errors.InvalidArgument(
+                f"{nick} is not a registered account; only registered accounts can be"
+                " administrators (the user registers first, or use scripts/chatd-admin)"
+            )
+        if before == admin:
+            return f"{nick} is {'already' if admin else 'not'} an administrator"
+        return None
+
+    async def cmd_admin_grant(self, rest: str) -> str:
+        unchanged = await self._flagAdmin(rest, True)
+        if unchanged is not None:
+            return unchanged
+        nick = self._nick(rest.strip())
+        self._audit(f"admin grant {nick}")
+        target = self.service.find(nick)
+        if target is not None:
+            self.service.notify(target, f"{self.who} made you an administrator of this server")
+        return f"{nick} is now an administrator (logs in with their account password)"
+
+    async def cmd_admin_revoke(self, rest: str) -> str:
+        unchanged = await self._flagAdmin(rest, False)
+        if unchanged is not None:
+            return unchanged
+        nick = self._nick(rest.strip())
+        self._audit(f"admin revoke {nick}")
+        closed = 0
+        if self.passwords is None or key(nick) not in map(key, readPasswords(self.passwords)):
+            # Not also in the password file: their open console sessions end.
+            for session in list(self.sessions):
+                if session is not self and key(session.who) == key(nick) and session.close:
+                    session.close()
+                    closed += 1
+        return f"{nick} is no longer an administrator; {closed} open console session(s) closed"
+
     def cmd_shutdown(self, rest: str) -> str:
         self._split(rest, 0)
         if self.shutdown is None:
@@ -248,13 +339,19 @@ class AdminConsole(ConsoleViews):
 
 
 def consoleFactory(
-    service: ChatService, shutdown: Callable[[], object] | None = None
+    service: ChatService,
+    shutdown: Callable[[], object] | None = None,
+    passwords: Path | None = None,
 ) -> Callable[[str], AdminConsole]:
     """
     A function giving each logged-in administrator (by name) a console.
     """
 
+    sessions: set[AdminConsole] = set()
+
     def make(who: str) -> AdminConsole:
-        return AdminConsole(service, who, shutdown)
+        console = AdminConsole(service, who, shutdown, passwords)
+        console.sessions = sessions
+        return console
 
     return make

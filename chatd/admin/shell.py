@@ -60,9 +60,14 @@ class ConsoleShell(HistoricRecvLine):
 
     def connectionMade(self) -> None:
         super().connectionMade()
+        self.console.attach(self.terminal.loseConnection)
         self.terminal.write(f"{BANNER} You are {self.console.who}.".encode())
         self.terminal.nextLine()
         self.drawInputLine()
+
+    def connectionLost(self, reason: object = None) -> None:
+        self.console.detach()
+        super().connectionLost(reason)
 
     def initializeScreen(self) -> None:
         # No screen reset: leave the operator's scrollback alone.

@@ -48,6 +48,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "whois": ("whois <username>", "everything known about a user"),
     "stats": ("stats", "connections per protocol, messages per second, memory"),
     "audit": ("audit [count]", "the last administrator actions (20)"),
+    "admins": ("admins", "who may log in here: password file and accounts flagged admin"),
+    "admin grant": ("admin grant <username>", "a registered account becomes an administrator"),
+    "admin revoke": ("admin revoke <username>", "an account is no longer an administrator"),
     "shutdown": ("shutdown", "tell everyone, save, and stop the daemon"),
 }
 

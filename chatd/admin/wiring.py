@@ -21,6 +21,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.stdio import StandardIO
 from twisted.logger import Logger
 
+from chatd.admin.accountcheck import accountAdminCheck
 from chatd.admin.commands import AdminConsole, consoleFactory
 from chatd.admin.credentials import AdminChecker, readPasswords
 from chatd.admin.manhole import manholeFactory
@@ -150,12 +151,15 @@ def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor
     def shutdown() -> None:
         reactor.callLater(SHUTDOWN_GRACE, reactor.stop)
 
-    makeConsole = consoleFactory(chat, shutdown)
+    makeConsole = consoleFactory(chat, shutdown, passwords)
     checker = AdminChecker(passwords, reactor)
+    if chat.persistence is not None:
+        checker.extraChecks.append(accountAdminCheck(chat.persistence))
     wanted = [options[name] for name in ("admin", "admin-ssh", "manhole")]
     if any(wanted) and not readPasswords(passwords):
         log.warn(
-            "no administrators in {path}: add one with scripts/chatd-admin",
+            "no administrators in {path}: add one with scripts/chatd-admin"
+            " (accounts flagged admin with 'admin grant' may log in too)",
             path=str(passwords),
         )
     if options["admin"]:

@@ -155,3 +155,23 @@ class IChatStore(Interface):
         """
         The private messages with these ids no longer wait for delivery.
         """
+
+    def adminHash(nick: str) -> Deferred[str | None]:
+        """
+        The argon2 hash of C{nick}'s password if C{nick} is registered and
+        flagged admin, else C{None}: what the admin login checks, in one
+        query.
+        """
+
+    def setAdmin(nick: str, admin: bool) -> Deferred[bool | None]:
+        """
+        Flag registered C{nick} as an administrator, or no longer.  Fires
+        with the flag as it was before, or C{None} (and nothing changes)
+        when C{nick} is not registered.  Changing the password keeps the
+        flag.
+        """
+
+    def admins() -> Deferred[list[str]]:
+        """
+        The display names of the accounts flagged admin, sorted by key.
+        """

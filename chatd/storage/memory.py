@@ -29,6 +29,8 @@ class MemoryChatStore(Service):
 
     def __init__(self) -> None:
         self._accounts: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._admins: set[str] = set()
         self._rooms: dict[str, RoomSettings] = {}
         self._memberships: dict[str, set[str]] = {}
         self._access: dict[str, dict[str, tuple[str, bool]]] = {}
@@ -59,7 +61,25 @@ class MemoryChatStore(Service):
 
     def saveAccount(self, nick: str, passwordHash: str, when: int) -> Deferred[None]:
         self._accounts[key(nick)] = passwordHash
+        self._names[key(nick)] = nick
         return succeed(None)
+
+    def adminHash(self, nick: str) -> Deferred[str | None]:
+        return succeed(self._accounts.get(key(nick)) if key(nick) in self._admins else None)
+
+    def setAdmin(self, nick: str, admin: bool) -> Deferred[bool | None]:
+        nickKey = key(nick)
+        if nickKey not in self._accounts:
+            return succeed(None)
+        before = nickKey in self._admins
+        if admin:
+            self._admins.add(nickKey)
+        else:
+            self._admins.discard(nickKey)
+        return succeed(before)
+
+    def admins(self) -> Deferred[list[str]]:
+        return succeed([self._names[nickKey] for nickKey in sorted(self._admins)])
 
     def saveRoom(self, room: RoomSettings, when: int) -> Deferred[None]:
         self._rooms[key(room.name)] = RoomSettings(**vars(room))

@@ -118,6 +118,12 @@ MIGRATIONS: list[list[Statement]] = [
             what TEXT NOT NULL)""",
         },
     ],
+    # 4: accounts flagged admin log into the admin consoles and the manhole
+    # with their account password (chatd.admin.accountcheck).  Existing
+    # accounts are not administrators.
+    [
+        "ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -166,6 +166,35 @@ class SQLChatStore(Service):
             when,
         )
 
+    async def _adminHash(self, nick: str) -> str | None:
+        rows = await self._select(
+            "SELECT hash FROM accounts WHERE nick_key = ? AND admin = 1", key(nick)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def adminHash(self, nick: str) -> Deferred[str | None]:
+        return Deferred.fromCoroutine(self._adminHash(nick))
+
+    def _setAdmin(self, txn: Cursor, nick: str, admin: bool) -> bool | None:
+        txn.execute(self._sql("SELECT admin FROM accounts WHERE nick_key = ?"), (key(nick),))
+        row = txn.fetchone()
+        if row is None:
+            return None
+        txn.execute(
+            self._sql("UPDATE accounts SET admin = ? WHERE nick_key = ?"), (int(admin), key(nick))
+        )
+        return bool(row[0])
+
+    def setAdmin(self, nick: str, admin: bool) -> Deferred[bool | None]:
+        return self._run(self._setAdmin, nick, admin)
+
+    async def _admins(self) -> list[str]:
+        rows = await self._select("SELECT nick FROM accounts WHERE admin = 1 ORDER BY nick_key")
+        return [str(row[0]) for row in rows]
+
+    def admins(self) -> Deferred[list[str]]:
+        return Deferred.fromCoroutine(self._admins())
+
     def _saveRoom(self, txn: Cursor, room: RoomSettings, when: int) -> None:
         saveRoomRow(txn, self.paramstyle, room, when)
 

@@ -27,7 +27,7 @@ from chatd.storage.sqlite import DATABASE_NAME, backup
 
 #: Tables in foreign-key order, with the columns copied.
 TABLES = [
-    ("accounts", "nick_key, nick, hash, created"),
+    ("accounts", "nick_key, nick, hash, created, admin"),
     ("rooms", "room_key, name, mode, capacity, topic, autojoin, created"),
     ("memberships", "nick_key, room_key"),
     ("access", "room_key, nick_key, nick, approved, requested"),
@@ -82,6 +82,10 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
 def _copyTable(
     reader: sqlite3.Connection, cursor: Any, table: str, columns: str, batch: int
 ) -> int:
+    # A source made by an older chatd may lack later columns (accounts.admin):
+    # those take the target's defaults.
+    present = {row[1] for row in reader.execute(f"PRAGMA table_info({table})")}
+    columns = ", ".join(c for c in (c.strip() for c in columns.split(",")) if c in present)
     marks = ", ".join("?" for _ in columns.split(","))
     insert = convert(f"INSERT INTO {table} ({columns}) VALUES ({marks})", "format")
     rows = reader.execute(f"SELECT {columns} FROM {table}")

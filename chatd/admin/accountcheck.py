@@ -1,0 +1,58 @@
+# -*- test-case-name: tests.test_admin_accounts -*-
+"""
+Registered accounts flagged admin as a second source of administrators,
+next to the password file: an L{chatd.admin.credentials.ExtraCheck} for
+L{chatd.admin.credentials.AdminChecker}.
+
+The flag is read from the store at every login (never cached), so a grant or
+a revoke from the console takes effect at the next login, on every node of a
+cluster sharing the database, with nothing to propagate.  The account's own
+password is checked with the accounts' argon2 checker, in a thread.  The
+L{AdminChecker} answers a refusal (a wrong password, an account that is not
+flagged, a name nobody registered) exactly like a failed password-file login:
+same back-off, same log line, same message.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from chatd.admin.credentials import ExtraCheck
+from chatd.names import isValidName, normalize
+
+if TYPE_CHECKING:
+    from chatd.persistence import Persistence
+
+log = Logger()
+
+
+def accountAdminCheck(persistence: Persistence) -> ExtraCheck:
+    """
+    An L{ExtraCheck} accepting a registered account flagged admin with its
+    account password, against C{persistence}'s store.
+    """
+
+    async def check(name: str, password: str) -> bool:
+        nick = normalize(name)
+        passwordHash = None
+        try:
+            if isValidName(nick):
+                await persistence.whenReady()
+                passwordHash = await persistence.store.adminHash(nick)
+            # A dummy hash is verified for None, as slowly: the answer takes
+            # the same time whether or not the name is an admin account.
+            ok = await persistence.accounts.checker.verify(passwordHash, password)
+        except Exception:
+            log.failure("could not check {name!r} against the accounts flagged admin", name=name)
+            return False
+        if ok:
+            log.info("{name} logs in as an account flagged admin", name=nick)
+        return bool(ok)
+
+    def run(name: str, password: str) -> Deferred[bool]:
+        return Deferred.fromCoroutine(check(name, password))
+
+    return run
