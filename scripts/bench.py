@@ -9,13 +9,18 @@ gets one whole core and the generator's own CPU use shows whether it kept up.
 Load phases run the daemon with C{--flood-burst 0 --alive-after 0
 --max-clients 0}: flood control and keepalive would throttle or probe the
 generator, which is not what is being measured.  Every daemon also gets
-C{--web none} and a fresh C{--data-dir} whose seeded autojoin room is switched
-off (C{--autojoin} keeps it), and C{--quiet-connections} (C{--log-connections}
+only the listener under test (C{--web none}, C{--irc none}, C{--talk ''},
+C{--admin off}, TCHAT on a free port when another protocol is tested), a
+fresh C{--data-dir} whose seeded autojoin room is switched off
+(C{--autojoin} keeps it), and C{--quiet-connections} (C{--log-connections}
 keeps the per-login log lines), where the checkout knows those options.
 
     python scripts/bench.py            # every phase, one or two minutes
     python scripts/bench.py --quick    # a ~30 s smoke run
     python scripts/bench.py --json out.json --phases throughput,latency
+    python scripts/bench.py --protocol websocket       # or irc; see adapters.py
+    python scripts/bench.py --protocol irc --servers chatd,ngircd,inspircd
+    python scripts/bench.py --nodes 1,2,3 --phases throughput,latency   # cluster
 """
 
 from __future__ import annotations
@@ -35,14 +40,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from benchcluster import cluster
 from benchdaemon import (
     Daemon,
     busyCores,
+    freePort,
     raiseFileLimit,
     supportedOptions,
     withoutAutojoin,
 )
-from benchreport import HEADLINES, machine, percentiles, report
+from benchreport import HEADLINES, machine, percentiles, report, reportCluster, reportServers
+from benchservers import SERVERS, Server, startServer
 from loadgen import ADAPTERS, SO_TIMESTAMPNS, Client, Loop, WireAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,24 +65,38 @@ class Bench:
     The phases, sharing the options, the adapter and a scratch directory.
     """
 
-    def __init__(self, args: argparse.Namespace, workdir: Path, root: Path = ROOT) -> None:
+    def __init__(
+        self, args: argparse.Namespace, workdir: Path, root: Path = ROOT, server: str = "chatd"
+    ) -> None:
         self.args = args
         self.root = root
         self.adapter: WireAdapter = ADAPTERS[args.protocol]()
         self.workdir = workdir
         self.message = self.adapter.message(ROOM, ["x" * args.body] * args.lines)
+        # Deliveries one message makes per recipient (IRC: one per line).
+        self.perMessage = self.adapter.deliveriesPerMessage(args.lines)
+        self.server = server
 
-    @contextmanager
-    def daemon(self, options: list[str], profile: Path | None = None) -> Iterator[Daemon]:
+    def daemonOptions(self, options: list[str]) -> tuple[list[str], Path | None]:
         """
-        A fresh daemon for one phase: its own data directory, no web listener
-        (it would take port 8080), and the seeded autojoin room switched off
-        unless C{--autojoin}; then C{--daemon-args}.
+        C{options} plus what every daemon gets: only the listener under test
+        on 127.0.0.1 (the others off, or TCHAT on a free port, so several
+        nodes can run side by side), its own data directory, quiet
+        connections; then C{--daemon-args}.  Also the data directory.
         """
         supported = supportedOptions(self.root)
         options = list(options)
-        if "web" in supported:
+        name = self.adapter.name
+        if "web" in supported and name != "websocket":
             options += ["--web", "none"]
+        if "irc" in supported and name != "irc":
+            options += ["--irc", "none"]
+        if name != "tchat":
+            options += ["--port", f"tcp:{freePort()}:interface=127.0.0.1"]
+        if "talk" in supported:
+            options += ["--talk", ""]
+        if "admin" in supported:
+            options += ["--admin", "off"]
         if "quiet-connections" in supported and not self.args.log_connections:
             options.append("--quiet-connections")
         dataDir = None
@@ -82,6 +104,23 @@ class Bench:
             dataDir = Path(tempfile.mkdtemp(prefix="data-", dir=self.workdir))
             options += ["--data-dir", str(dataDir)]
         options += shlex.split(self.args.daemon_args)
+        return options, dataDir
+
+    @contextmanager
+    def daemon(self, options: list[str], profile: Path | None = None) -> Iterator[Server]:
+        """
+        A fresh daemon for one phase (see L{daemonOptions}), with the seeded
+        autojoin room switched off unless C{--autojoin}; or, with
+        C{--server}, another IRC server.
+        """
+        if self.server != "chatd":
+            foreign = startServer(self.server, self.workdir, self.args.daemon_cpu)
+            try:
+                yield foreign
+            finally:
+                foreign.stop()
+            return
+        options, dataDir = self.daemonOptions(options)
         if dataDir is not None and not self.args.autojoin:
             self.start(options).stop()  # creates and seeds the database
             withoutAutojoin(dataDir)
@@ -91,61 +130,122 @@ class Bench:
         finally:
             daemon.stop()
 
-    def start(self, options: list[str], profile: Path | None = None) -> Daemon:
+    def start(self, options: list[str], profile: Path | None = None, pinned: bool = True) -> Daemon:
         return Daemon(
             self.root,
             self.adapter,
             options,
             self.workdir,
-            self.args.daemon_cpu,
+            self.args.daemon_cpu if pinned else None,
             profile=profile,
             nice=self.args.nice,
         )
 
-    def crowd(self, loop: Loop, count: int, prefix: str, enter: bool = True) -> list[Client]:
+    def connect(
+        self, loop: Loop, nicks: list[str], enter: bool, ports: list[int] | None = None
+    ) -> list[Client]:
+        """
+        Connect one client per nickname, spread over C{ports} in turn, and
+        log them in (and enter the room); return once every step is answered.
+        """
+        adapter = self.adapter
+        hello = adapter.handshake()
+        together = enter and adapter.pipelined
+
+        def opening(nick: str) -> bytes:
+            if hello:
+                return hello
+            login = adapter.login(nick)
+            return login + adapter.enter(ROOM) if together else login
+
+        targets: list[int | None] = list(ports) if ports else [None]
+        pairs: list[tuple[Client, str]] = []
+        for index, port in enumerate(targets):
+            group = nicks[index :: len(targets)]
+
+            def first(i: int, group: list[str] = group) -> bytes:
+                return opening(group[i])
+
+            opened = loop.open(len(group), first, port)
+            pairs += zip(opened, group, strict=True)
+        if hello:
+            greeted = loop.greeted + len(pairs)
+            if not loop.runUntil(lambda: loop.greeted >= greeted, 120):
+                raise RuntimeError(f"only {loop.greeted} of {greeted} handshakes answered")
+            for client, nick in pairs:
+                login = adapter.login(nick)
+                loop.send(client, login + adapter.enter(ROOM) if together else login)
+        acks = loop.acks + len(pairs) * (2 if together else 1)
+        if not loop.waitAcks(acks, 120):
+            raise RuntimeError(f"only {loop.acks} of {acks} logins answered")
+        if enter and not together:
+            for client, _ in pairs:
+                loop.send(client, adapter.enter(ROOM))
+            acks = loop.acks + len(pairs)
+            if not loop.waitAcks(acks, 120):
+                raise RuntimeError(f"only {loop.acks} of {acks} entries answered")
+        order = {nick: index for index, nick in enumerate(nicks)}
+        pairs.sort(key=lambda pair: order[pair[1]])  # interleaved over the ports again
+        return [client for client, _ in pairs]
+
+    def crowd(
+        self,
+        loop: Loop,
+        count: int,
+        prefix: str,
+        enter: bool = True,
+        ports: list[int] | None = None,
+    ) -> list[Client]:
         """
         Connect, log in (and enter the room) C{count} clients, in batches.
         """
-        adapter, clients = self.adapter, []
-        for base in range(0, count, 1000):
-            size = min(1000, count - base)
-            acks = loop.acks + size * (2 if enter else 1)
-
-            def first(i: int, base: int = base) -> bytes:
-                login = adapter.login(f"{prefix}{base + i}")
-                return login + adapter.enter(ROOM) if enter else login
-
-            clients += loop.open(size, first)
-            if not loop.waitAcks(acks, 120):
-                raise RuntimeError(f"only {loop.acks} of {acks} logins answered")
+        clients: list[Client] = []
+        # ngIRCd listens with a backlog of 10: a thousand SYNs at once would
+        # wait for the kernel's retransmissions, seconds apart.
+        batch = 1000 if self.server == "chatd" else 20
+        for base in range(0, count, batch):
+            size = min(batch, count - base)
+            nicks = [f"{prefix}{base + i}" for i in range(size)]
+            clients += self.connect(loop, nicks, enter, ports)
         return clients
+
+    def loadOptions(self) -> list[str]:
+        return LOAD_OPTIONS
 
     def throughputAndLatency(self, run: list[str]) -> Result:
         """
         Phases (a) and (b) on one daemon and one crowd of N clients.
         """
-        args, result = self.args, {}
-        with self.daemon(LOAD_OPTIONS, args.profile) as daemon:
+        with self.daemon(self.loadOptions(), self.args.profile) as daemon:
             loop = Loop(self.adapter, daemon.port)
             try:
-                clients = self.crowd(loop, args.clients, "u")
-                for client in clients:  # enabled early: the kernel starts stamping lazily
-                    client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-                if "throughput" in run:
-                    result["throughput"] = self.throughput(loop, daemon, clients)
-                if "latency" in run:
-                    result["latency"] = self.latency(loop, daemon, clients)
+                return self.measure(loop, daemon, None, run)
             finally:
                 loop.closeAll()
+
+    def measure(
+        self, loop: Loop, daemon: Server, ports: list[int] | None, run: list[str]
+    ) -> Result:
+        """
+        Phases (a) and (b) on one crowd of N clients, spread over C{ports}.
+        """
+        result = {}
+        clients = self.crowd(loop, self.args.clients, "u", ports=ports)
+        for client in clients:  # enabled early: the kernel starts stamping lazily
+            client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        if "throughput" in run:
+            result["throughput"] = self.throughput(loop, daemon, clients)
+        if "latency" in run:
+            result["latency"] = self.latency(loop, daemon, clients)
         return result
 
-    def throughput(self, loop: Loop, daemon: Daemon, clients: list[Client]) -> Result:
+    def throughput(self, loop: Loop, daemon: Server, clients: list[Client]) -> Result:
         """
         (a) S senders keep W messages each in flight; count deliveries.
         """
         args, message = self.args, self.message
         senders = clients[: args.senders]
-        fanout = len(clients) - 1
+        fanout = (len(clients) - 1) * self.perMessage
         # A message is "in flight" until acknowledged; on top of that the
         # deliveries not yet read are capped, so no queue grows without bound.
         cap = 2 * args.senders * args.window * fanout
@@ -229,13 +329,13 @@ class Bench:
             "otherCpu": round((after[4] - before[4]) / elapsed - daemonCpu - generatorCpu, 3),
         }
 
-    def latency(self, loop: Loop, daemon: Daemon, clients: list[Client]) -> Result:
+    def latency(self, loop: Loop, daemon: Server, clients: list[Client]) -> Result:
         """
         (b) One message in flight: send time to each recipient's arrival time
         (kernel receive timestamps, so the generator's own turn does not count).
         """
         args, sender = self.args, clients[0]
-        fanout = len(clients) - 1
+        fanout = (len(clients) - 1) * self.perMessage
         for client in clients:
             client.stamped = True
         samples: list[int] = []
@@ -294,17 +394,13 @@ class Bench:
             daemon.profile(True, "phase (c), login bursts")
             try:
                 for round_ in range(args.burst_rounds):
-                    acks = loop.acks + args.burst
-
-                    def login(i: int, prefix: str = f"b{round_}x") -> bytes:
-                        return self.adapter.login(f"{prefix}{i}")
-
+                    nicks = [f"b{round_}x{i}" for i in range(args.burst)]
                     started, daemonCpu = time.perf_counter(), daemon.cpuSeconds()
-                    clients = loop.open(args.burst, login)
-                    done = loop.waitAcks(acks, 60)
+                    try:
+                        clients = self.connect(loop, nicks, enter=False)
+                    except RuntimeError as error:
+                        raise RuntimeError(f"burst {round_}: {error}") from None
                     elapsed = time.perf_counter() - started
-                    if not done:
-                        raise RuntimeError(f"burst {round_}: {loop.acks} of {acks} logins")
                     rates.append(args.burst / elapsed)
                     used = daemon.cpuSeconds() - daemonCpu
                     cpu.append(used / elapsed)
@@ -360,13 +456,24 @@ class Bench:
 
 
 def runPhases(bench: Bench, run: list[str]) -> Result:
+    """
+    The phases in C{run}; one that fails (a server that does not answer in
+    time) is reported as failed and the others still run.
+    """
     results: Result = {}
+    steps = []
     if "throughput" in run or "latency" in run:
-        results.update(bench.throughputAndLatency(run))
+        steps.append(("throughput", lambda: results.update(bench.throughputAndLatency(run))))
     if "logins" in run:
-        results["logins"] = bench.logins()
+        steps.append(("logins", lambda: results.__setitem__("logins", bench.logins())))
     if "memory" in run:
-        results["memory"] = bench.memory()
+        steps.append(("memory", lambda: results.__setitem__("memory", bench.memory())))
+    for name, step in steps:
+        try:
+            step()
+        except RuntimeError as error:
+            results.setdefault("failed", {})[name] = str(error)
+            print(f"phase {name} failed: {error}", file=sys.stderr)
     return results
 
 
@@ -452,9 +559,26 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="keep the daemon's log line per login and disconnect (by default the bench "
         "passes --quiet-connections: the text formatting costs ~40%% of a login)",
     )
+    add(
+        "--servers",
+        default="chatd",
+        help="with --protocol irc: comma-separated IRC servers loaded in turn in one run, "
+        f"of {','.join(SERVERS)} (Debian packages ngircd, inspircd)",
+    )
+    add(
+        "--nodes",
+        default="",
+        help="cluster mode: comma-separated node counts, e.g. 1,2,3: phases (a) and (b) "
+        "with the N clients spread over that many --cluster nodes on one redis-server",
+    )
     add("--compare", type=Path, help="another checkout: run both in turn, report the ratios")
     add("--rounds", type=int, default=3, help="turns per checkout with --compare")
     args = parser.parse_args(argv)
+    servers = [name for name in args.servers.split(",") if name]
+    if set(servers) - set(SERVERS) or (servers != ["chatd"] and args.protocol != "irc"):
+        parser.error(f"--servers takes {','.join(SERVERS)}, with --protocol irc")
+    args.servers = servers
+    args.nodes = [int(count) for count in args.nodes.split(",") if count]
     if args.quick:  # shorter phases, unless given explicitly
         quick = {
             "warmup": 1.0,
@@ -491,7 +615,20 @@ def main(argv: list[str]) -> int:
     for key in ("profile", "json", "root", "compare"):
         results["options"][key] = str(results["options"][key])
     with tempfile.TemporaryDirectory(prefix="chatd-bench-") as scratch:
-        if args.compare is None:
+        if args.nodes:
+            report(results)
+            results["cluster"] = cluster(Bench(args, Path(scratch), args.root), args.nodes, run)
+            reportCluster(results["cluster"])
+        elif args.servers != ["chatd"]:
+            report(results)
+            results["servers"] = {}
+            for name in args.servers:
+                print(f"server {name}:")
+                found = runPhases(Bench(args, Path(scratch), args.root, name), run)
+                report(found)
+                results["servers"][name] = found
+            reportServers(results["servers"])
+        elif args.compare is None:
             results.update(runPhases(Bench(args, Path(scratch), args.root), run))
             report(results)
         else:

@@ -104,6 +104,7 @@ class Daemon:
             command = ["nice", "-n", str(nice)] + command
         self.command = command
         self.profilePath = profile
+        self.greets = adapter.greets
         env = dict(os.environ, PYTHONPATH=str(root))
         self.process = subprocess.Popen(command, env=env, cwd=workdir)
         self.pid = self.process.pid
@@ -116,7 +117,8 @@ class Daemon:
                 raise RuntimeError(f"daemon exited: see {self.logfile}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe:
-                    if probe.recv(64):
+                    # IRC and HTTP servers wait for the client: accepting is enough.
+                    if not self.greets or probe.recv(64):
                         return
             except OSError:
                 time.sleep(0.05)

@@ -103,6 +103,8 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
             f"daemon CPU {lg['daemonCpu']:.0%}; "
             f"{lg['loginsPerDaemonCpuSecond']:,} logins per daemon CPU second"
         )
+    for phase, error in results.get("failed", {}).items():
+        out(f"phase {phase} FAILED: {error}")
     if "memory" in results:
         mem = results["memory"]
         note = (
@@ -115,3 +117,40 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
             f"(d) memory: {size:,} bytes ({size / 1024:.2f} KiB) per idle connection, "
             f"{mem['connections']:,} connections{note}"
         )
+
+
+def _table(rows: dict[str, Result], label: str, out: Callable[[str], object]) -> None:
+    """
+    The headline figures side by side, one row per server or node count.
+    """
+    out(
+        f"| {label} | deliveries/s | per daemon CPU s | daemon CPU | generator CPU "
+        "| latency p50 / p99 ms | logins/s |"
+    )
+    out("|---|---|---|---|---|---|---|")
+    for name, found in rows.items():
+        t, lat, lg = found.get("throughput", {}), found.get("latency", {}), found.get("logins", {})
+        d = lat.get("deliveryMs", {"p50": "-", "p99": "-"})
+        out(
+            f"| {name} | {t.get('deliveriesPerSecond', 0):,} "
+            f"| {t.get('deliveriesPerDaemonCpuSecond', 0):,} | {t.get('daemonCpu', 0):.0%} "
+            f"| {t.get('generatorCpu', 0):.0%} | {d.get('p50')} / {d.get('p99')} "
+            f"| {lg.get('loginsPerSecond', '-')} |"
+        )
+
+
+def reportServers(servers: Result, out: Callable[[str], object] = print) -> None:
+    """
+    IRC servers compared on the same load, in one run.
+    """
+    _table(servers, "server", out)
+
+
+def reportCluster(counts: Result, out: Callable[[str], object] = print) -> None:
+    """
+    Each node count's figures (daemon CPU: all nodes and Redis together).
+    """
+    for count, found in counts.items():
+        out(f"{count} node(s); Redis used {found['redisCpuSeconds']} CPU s:")
+        report(found, out)
+    _table(counts, "nodes", out)

@@ -19,74 +19,14 @@ import struct
 import time
 from collections.abc import Callable
 
+import adapters
+from adapters import ADAPTERS, IrcAdapter, TchatAdapter, WebSocketAdapter, WireAdapter
+
+__all__ = ["ADAPTERS", "adapters", "IrcAdapter", "TchatAdapter", "WebSocketAdapter", "WireAdapter"]
+
 SO_TIMESTAMPNS = 35  # Linux: kernel receive time of the data read, as a timespec
 _LINGER_RESET = struct.pack("ii", 1, 0)  # close with RST: no TIME_WAIT pile-up
 _BUFSIZE = 1 << 20
-
-
-class WireAdapter:
-    """
-    What the generator needs to know about one wire format: the bytes a
-    client sends and the line markers it counts in what it reads.
-
-    A marker is a complete line, so counting it in the complete lines of a
-    read never splits or double-counts it.  It is counted as a substring, so
-    the bodies the generator sends must not end in marker text (they are
-    C{x} repeated).  IRC, whose PRIVMSG has no reply,
-    will need a PING after each message as its C{ack}; a WebSocket adapter
-    will need a handshake and framing, and so its own client class.
-
-    @ivar ack: the line that ends the server's answer to one command.
-    @ivar delivery: the line that ends one delivered message.
-    @ivar error: the start of an error reply.
-    """
-
-    name = ""
-    ack = b""
-    delivery = b""
-    error = b""
-
-    def daemonOptions(self, listen: str) -> list[str]:
-        """
-        The C{twistd chatd} options that make this front-end listen on C{listen}.
-        """
-        raise NotImplementedError()
-
-    def login(self, nick: str) -> bytes:
-        raise NotImplementedError()
-
-    def enter(self, room: str) -> bytes:
-        raise NotImplementedError()
-
-    def message(self, room: str, lines: list[str]) -> bytes:
-        raise NotImplementedError()
-
-
-class TchatAdapter(WireAdapter):
-    """
-    TCHAT 1: every command ends with C{srv: OKAY!}; a message ends with C{srv: .}.
-    """
-
-    name = "tchat"
-    ack = b"srv: OKAY!\n"
-    delivery = b"srv: .\n"
-    error = b"srv: ERROR"
-
-    def daemonOptions(self, listen: str) -> list[str]:
-        return ["--port", listen]
-
-    def login(self, nick: str) -> bytes:
-        return f"clt: LOGIN {nick}\n".encode()
-
-    def enter(self, room: str) -> bytes:
-        return f"clt: ENTER {room}\n".encode()
-
-    def message(self, room: str, lines: list[str]) -> bytes:
-        body = "".join(f"clt: {line}\n" for line in lines)
-        return f"clt: SPEAK {room}\n{body}clt: .\n".encode()
-
-
-ADAPTERS: dict[str, type[WireAdapter]] = {"tchat": TchatAdapter}
 
 
 class Client:
@@ -108,6 +48,7 @@ class Client:
         "deliveries",
         "inflight",
         "stamped",
+        "greeted",
     )
 
     def __init__(self, sock: socket.socket) -> None:
@@ -121,6 +62,7 @@ class Client:
         self.deliveries = 0
         self.inflight = 0
         self.stamped = False
+        self.greeted = False
 
 
 AckHook = Callable[[Client, int], None]
@@ -142,16 +84,21 @@ class Loop:
         self.address = ("127.0.0.1", port)
         self.poller = select.epoll()
         self.clients: dict[int, Client] = {}
-        self.acks = self.deliveries = self.errors = self.lost = 0
+        self.acks = self.deliveries = self.errors = self.lost = self.greeted = 0
         self.onAck: AckHook | None = None
         self.onDelivery: DeliveryHook | None = None
         self._buffer = bytearray(_BUFSIZE)
         self._view = memoryview(self._buffer)
+        self._overlap = 0 if adapter.lineFramed else adapter.overlap
 
-    def open(self, count: int, first: Callable[[int], bytes] | None = None) -> list[Client]:
+    def open(
+        self, count: int, first: Callable[[int], bytes] | None = None, port: int | None = None
+    ) -> list[Client]:
         """
-        Start C{count} connections; C{first(i)} is queued to send on connect.
+        Start C{count} connections (to C{port}, default the loop's);
+        C{first(i)} is queued to send on connect.
         """
+        address = self.address if port is None else ("127.0.0.1", port)
         opened = []
         for i in range(count):
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -160,7 +107,7 @@ class Loop:
             client = Client(sock)
             if first is not None:
                 client.out = first(i)
-            err = sock.connect_ex(self.address)
+            err = sock.connect_ex(address)
             if err not in (0, errno.EINPROGRESS):
                 sock.close()
                 raise OSError(err, os.strerror(err))
@@ -255,13 +202,28 @@ class Loop:
         if not size:
             self._lose(client)
             return
+        if not client.greeted:
+            client.greeted = True
+            self.greeted += 1
         total = start + size
-        end = buffer.rfind(b"\n", 0, total) + 1
-        client.partial = bytes(view[end:total]) if end < total else b""
         adapter = self.adapter
-        acks = buffer.count(adapter.ack, 0, end)
+        if adapter.lineFramed:
+            end = buffer.rfind(b"\n", 0, total) + 1
+            client.partial = bytes(view[end:total]) if end < total else b""
+        else:  # count everything, carry over what could start a split marker
+            end = total
+            client.partial = bytes(view[max(total - self._overlap, 0) : total])
+        if len(adapter.acks) == 1:
+            acks = buffer.count(adapter.acks[0], 0, end)
+        else:
+            acks = sum(buffer.count(marker, 0, end) for marker in adapter.acks)
         deliveries = buffer.count(adapter.delivery, 0, end)
-        self.errors += buffer.count(adapter.error, 0, end)
+        for marker in adapter.errors:
+            self.errors += buffer.count(marker, 0, end)
+        if adapter.ping:
+            pings = buffer.count(adapter.ping, 0, end)
+            if pings:
+                self.send(client, adapter.pong * pings)
         if acks:
             client.acks += acks
             self.acks += acks

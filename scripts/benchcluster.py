@@ -1,0 +1,145 @@
+"""
+Cluster mode for C{scripts/bench.py --nodes 1,2,3}: a real C{redis-server}
+on a free 127.0.0.1 port and that many C{twistd chatd --cluster} nodes, the
+same N clients spread over them in turn, and phases (a) and (b) measured on
+the whole.  The nodes are not pinned: on a two-core machine they, Redis and
+the generator share both cores, which is the point being measured.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from benchdaemon import Daemon, freePort, supportedOptions, withoutAutojoin
+from loadgen import Loop
+
+if TYPE_CHECKING:
+    from bench import Bench
+
+Result = dict[str, Any]
+
+
+def procCpuSeconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Redis:
+    """
+    A throw-away C{redis-server}: nothing on disk, loopback only.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("cluster mode needs redis-server (apt-get install redis-server)")
+        self.port = freePort()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        log = (workdir / f"redis-{self.port}.log").open("ab")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no", "--dir", str(workdir)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.pid = self.process.pid
+        deadline = time.monotonic() + 20
+        while not self.command(b"PING\r\n").startswith(b"+PONG"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def command(self, line: bytes) -> bytes:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as conn:
+                conn.sendall(line)
+                return conn.recv(64)
+        except OSError:
+            return b""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
+
+
+class Nodes:
+    """
+    The nodes and Redis, read by the phases as one server: CPU time is
+    theirs together.
+    """
+
+    def __init__(self, nodes: list[Daemon], redis: Redis) -> None:
+        self.nodes, self.redis = nodes, redis
+        self.port = nodes[0].port
+        self.pid = nodes[0].pid
+
+    def cpuSeconds(self) -> float:
+        return sum(node.cpuSeconds() for node in self.nodes) + procCpuSeconds(self.redis.pid)
+
+    def rss(self) -> int:
+        return sum(node.rss() for node in self.nodes)
+
+    def profile(self, start: bool, label: str = "") -> None:
+        """
+        Not profiled: several processes.
+        """
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+def startNodes(bench: Bench, count: int, url: str) -> list[Daemon]:
+    nodes: list[Daemon] = []
+    options = list(bench.loadOptions()) + ["--cluster", url]
+    try:
+        for _ in range(count):
+            nodeOptions, dataDir = bench.daemonOptions(options)
+            if dataDir is not None and not bench.args.autojoin:
+                bench.start(nodeOptions, pinned=False).stop()
+                withoutAutojoin(dataDir)
+            nodes.append(bench.start(nodeOptions, pinned=False))
+    except BaseException:
+        for node in nodes:
+            node.stop()
+        raise
+    return nodes
+
+
+def cluster(bench: Bench, counts: list[int], run: list[str]) -> Result:
+    """
+    Phases (a) and (b) for each node count, on one Redis flushed in between.
+    """
+    if "cluster" not in supportedOptions(bench.root):
+        raise RuntimeError(f"{bench.root} has no --cluster option")
+    results: Result = {}
+    redis = Redis(bench.workdir)
+    try:
+        for count in counts:
+            redis.command(b"FLUSHALL\r\n")
+            nodes = startNodes(bench, count, redis.url)
+            group = Nodes(nodes, redis)
+            loop = Loop(bench.adapter, group.port)
+            redisBefore = procCpuSeconds(redis.pid)
+            try:
+                result = bench.measure(loop, group, [node.port for node in nodes], run)
+            except RuntimeError as error:  # nodes that stop answering: record, go on
+                result = {"failed": {"crowd": str(error)}}
+            finally:
+                loop.closeAll()
+                group.stop()
+            result["nodes"] = count
+            result["redisCpuSeconds"] = round(procCpuSeconds(redis.pid) - redisBefore, 2)
+            results[str(count)] = result
+    finally:
+        redis.stop()
+    return results
