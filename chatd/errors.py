@@ -119,3 +119,19 @@ class Killed(ChatError):
 
 class ClusterUnavailable(ServerFull):
     reason = "the chat is briefly unreachable, try again in a moment"
+
+
+class NotRoomOperator(NotPermitted):
+    reason = "only the room's operators may do that"
+
+
+class Moderated(NotPermitted):
+    reason = "the room is moderated: only voiced members and operators may speak"
+
+
+class NotInRoom(NoSuchUser):
+    reason = "they are not in that room"
+
+
+class InviteOnly(NotPermitted):
+    reason = "that room is invite-only: ask one of its members for an invitation"

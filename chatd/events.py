@@ -41,38 +41,88 @@ class Event:
 class RoomMessage(Event):
     """
     C{sender} said C{lines} (one or more lines of text) in C{room}.
+
+    @ivar notice: the sender asked for no automatic reply (IRC's C{NOTICE});
+        front-ends without that distinction show it as a normal message.
+    @ivar tags: the sender's annotations, C{(name, value)} pairs the service
+        relays untouched (IRC's client-only tags, C{+name}).  A message with
+        tags and no C{lines} carries only them (IRC's C{TAGMSG}): front-ends
+        that show no tags show nothing.
+    @ivar msgid: the service's unique id for the message (C{""}: none,
+        e.g. replayed history).
     """
 
-    __slots__ = ("room", "sender", "lines")
+    __slots__ = ("room", "sender", "lines", "notice", "tags", "msgid")
 
-    def __init__(self, room: str, sender: str, lines: tuple[str, ...], when: int) -> None:
+    def __init__(
+        self,
+        room: str,
+        sender: str,
+        lines: tuple[str, ...],
+        when: int,
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+        msgid: str = "",
+    ) -> None:
         super().__init__(when)
-        self.room, self.sender, self.lines = room, sender, lines
+        self.room, self.sender, self.lines, self.notice = room, sender, lines, notice
+        self.tags, self.msgid = tags, msgid
 
 
 class PrivateMessage(Event):
     """
-    C{sender} told C{recipient} C{lines}.
+    C{sender} told C{recipient} C{lines}; C{notice}, C{tags} and C{msgid}
+    as for L{RoomMessage}.
     """
 
-    __slots__ = ("sender", "recipient", "lines")
+    __slots__ = ("sender", "recipient", "lines", "notice", "tags", "msgid")
 
-    def __init__(self, sender: str, recipient: str, lines: tuple[str, ...], when: int) -> None:
+    def __init__(
+        self,
+        sender: str,
+        recipient: str,
+        lines: tuple[str, ...],
+        when: int,
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+        msgid: str = "",
+    ) -> None:
         super().__init__(when)
-        self.sender, self.recipient, self.lines = sender, recipient, lines
+        self.sender, self.recipient, self.lines, self.notice = sender, recipient, lines, notice
+        self.tags, self.msgid = tags, msgid
+
+
+#: How someone left a room (L{Membership.kind}).
+PART, QUIT, KICK = "part", "quit", "kick"
 
 
 class Membership(Event):
     """
-    C{nick} entered (C{joined} true) or left C{room}; C{reason} says why it left
-    when it did not choose to (a disconnect, a kick).
+    C{nick} entered (C{joined} true) or left C{room}, with a C{reason}.
+
+    @ivar kind: how it left: L{PART} (by choice; C{reason} is its own
+        parting words), L{QUIT} (it disconnected) or L{KICK} (a room
+        operator, C{by}, removed it from the room).  Without a kind, a
+        reason means L{QUIT}, as before kinds existed.
+    @ivar by: who kicked it, for L{KICK}.
     """
 
-    __slots__ = ("room", "nick", "joined", "reason")
+    __slots__ = ("room", "nick", "joined", "reason", "kind", "by")
 
-    def __init__(self, room: str, nick: str, joined: bool, when: int, reason: str = "") -> None:
+    def __init__(
+        self,
+        room: str,
+        nick: str,
+        joined: bool,
+        when: int,
+        reason: str = "",
+        kind: str | None = None,
+        by: str = "",
+    ) -> None:
         super().__init__(when)
         self.room, self.nick, self.joined, self.reason = room, nick, joined, reason
+        self.kind = kind if kind is not None else (QUIT if reason else PART)
+        self.by = by
 
 
 class Rename(Event):
@@ -98,3 +148,44 @@ class Notice(Event):
     def __init__(self, text: str, when: int) -> None:
         super().__init__(when)
         self.text = text
+
+
+class RoomChange(Notice):
+    """
+    C{by} changed C{room}'s settings: its C{topic} (C{modes} empty) or its
+    modes, e.g. C{"+o"} with C{args} C{("alice",)}, C{"+m"}, C{"-v"}.
+
+    It is a L{Notice}, so front-ends that know nothing of modes show its
+    C{text}, a sentence; IRC shows C{MODE} or C{TOPIC}.
+    """
+
+    __slots__ = ("room", "by", "modes", "args", "topic")
+
+    def __init__(
+        self,
+        room: str,
+        by: str,
+        when: int,
+        modes: str = "",
+        args: tuple[str, ...] = (),
+        topic: str | None = None,
+    ) -> None:
+        if topic is not None:
+            text = f"{by} set the topic of {room}: {topic}"
+        else:
+            text = f"{by} set mode {' '.join((modes, *args))} on {room}"
+        super().__init__(text, when)
+        self.room, self.by, self.modes, self.args, self.topic = room, by, modes, args, topic
+
+
+class Invitation(Notice):
+    """
+    C{by} invites the recipient, C{nick}, to C{room}: a L{Notice} whose
+    C{text} says so, for front-ends with no invitation of their own.
+    """
+
+    __slots__ = ("room", "by", "nick")
+
+    def __init__(self, room: str, by: str, nick: str, when: int) -> None:
+        super().__init__(f"{by} invites you to join {room}", when)
+        self.room, self.by, self.nick = room, by, nick

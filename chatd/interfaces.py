@@ -113,9 +113,10 @@ class IChatService(Interface):
         @raise NoSuchGroup, AlreadyMember, GroupFull: as their names say.
         """
 
-    def leave(participant: IParticipant, room: str) -> Any:
+    def leave(participant: IParticipant, room: str, reason: str = "") -> Any:
         """
-        Remove C{participant} from C{room}; the remaining members are told.
+        Remove C{participant} from C{room}; the remaining members are told,
+        with C{reason} (its parting words, a L{Membership} of kind C{part}).
         """
 
     def members(participant: IParticipant, room: str) -> list[str]:
@@ -124,16 +125,34 @@ class IChatService(Interface):
         ask.
         """
 
-    def say(participant: IParticipant, room: str, lines: tuple[str, ...]) -> Any:
+    def say(
+        participant: IParticipant,
+        room: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> Any:
         """
-        Send C{lines} to the other members of C{room}.
+        Send C{lines} to the other members of C{room} (C{notice}: a message
+        that must not be answered automatically, IRC's NOTICE; C{tags}: the
+        sender's annotations, relayed untouched; with tags, C{lines} may be
+        empty).  Returns the L{RoomMessage} the members got.
 
         @raise InvalidArgument: the message is empty.
+        @raise Moderated: the room has mode C{m} and the sender no voice.
         """
 
-    def tell(participant: IParticipant, nick: str, lines: tuple[str, ...]) -> Any:
+    def tell(
+        participant: IParticipant,
+        nick: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> Any:
         """
-        Send C{lines} privately to C{nick}.
+        Send C{lines} privately to C{nick} (C{notice}, C{tags} as for
+        L{say}); returns the L{PrivateMessage}, or C{None} when it waits
+        for a registered user who is offline.
 
         @raise NoSuchUser: nobody by that name is connected.
         """
@@ -289,6 +308,69 @@ class IChatService(Interface):
         The topic of room C{room} (C{""}: none).
 
         @raise NoSuchGroup: there is no such room.
+        """
+
+    # Room operators, voice and modes
+
+    def isRoomOperator(participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{participant} runs C{room}: its creator or someone given
+        operator status there, or a chatd operator.
+        """
+
+    def memberStatus(room: str, nick: str) -> str:
+        """
+        Member C{nick}'s status letters, highest first: C{"o"} (operator),
+        C{"v"} (voiced), both (C{"ov"}) or neither (C{""}).
+        """
+
+    def roomModes(room: str) -> str:
+        """
+        C{room}'s mode letters: C{t} (only operators set the topic), C{n}
+        (only members speak), C{m} (only voiced members and operators speak).
+        """
+
+    def changeRoomMode(
+        participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
+    ) -> Any:
+        """
+        A room operator sets or clears a room mode, operator (C{o}) or
+        voice (C{v}) for member C{nick}, or the capacity (C{l}, C{nick} the
+        number); members get a L{RoomChange} notice.  Returns whether
+        anything changed (maybe as a L{Deferred}).
+
+        @raise NotRoomOperator, NotInRoom, InvalidArgument: as they say.
+        """
+
+    def setTopic(participant: IParticipant, room: str, topic: str) -> Any:
+        """
+        A member sets C{room}'s topic (only operators under mode C{t});
+        members get a L{RoomChange} notice.
+        """
+
+    def kickFromRoom(participant: IParticipant, room: str, nick: str, reason: str = "") -> Any:
+        """
+        A room operator removes C{nick} from C{room} (not from the server);
+        every member, the kicked one included, gets a L{Membership} of kind
+        C{kick} with C{reason}.
+
+        @raise NotRoomOperator, NotInRoom: as they say.
+        """
+
+    def topicSetter(room: str) -> tuple[str, int] | None:
+        """
+        Who last set C{room}'s topic with L{setTopic}, and when, if known.
+        """
+
+    def roomCreatedAt(room: str) -> int:
+        """
+        When a user created C{room} (Unix time), or 0 if unknown.
+        """
+
+    def grantOperator(participant: IParticipant) -> None:
+        """
+        Make C{participant} a chatd operator until it disconnects (an
+        administrator's password was checked by the front-end).
         """
 
 

@@ -8,6 +8,7 @@ protocol into these calls and the events back into their wire protocol.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,7 +20,17 @@ from zope.interface import implementer
 
 from chatd import errors
 from chatd.accounts import Accounts
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.events import (
+    KICK,
+    PART,
+    Invitation,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Rename,
+    RoomChange,
+    RoomMessage,
+)
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.metrics import ChatStats
 from chatd.moderation import Moderation
@@ -27,15 +38,38 @@ from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
 
+#: Room modes the service enforces: C{t} only operators set the topic, C{n}
+#: only members speak, C{m} only voiced members and operators speak, C{i}
+#: only those invited enter.
+ROOM_MODES = "imnt"
+#: What a new room starts with, as on most IRC servers.
+DEFAULT_ROOM_MODES = "nt"
+#: Modes that give a member a status: operator and voice.
+MEMBER_MODES = "ov"
+
 
 class Room:
     """
     A room's name as created and its members, in the order they entered;
     its stored C{settings}, and for an approval room the nick keys that
     asked to enter (C{pending}, to their display nick) or were accepted.
+    C{ops} and C{voiced} are the nick keys of its operators and voiced
+    members (kept while they stay), C{modes} its mode letters (L{ROOM_MODES}).
     """
 
-    __slots__ = ("name", "members", "settings", "pending", "approved")
+    __slots__ = (
+        "name",
+        "members",
+        "settings",
+        "pending",
+        "approved",
+        "ops",
+        "voiced",
+        "modes",
+        "topicSetter",
+        "invited",
+        "createdAt",
+    )
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -43,6 +77,12 @@ class Room:
         self.settings = RoomSettings(name, OPEN)
         self.pending: dict[str, str] = {}
         self.approved: set[str] = set()
+        self.ops: set[str] = set()
+        self.voiced: set[str] = set()
+        self.modes: set[str] = set(DEFAULT_ROOM_MODES)
+        self.topicSetter: tuple[str, int] | None = None
+        self.invited: set[str] = set()
+        self.createdAt = 0
 
 
 @implementer(IChatService)
@@ -76,6 +116,7 @@ class ChatService(Service):
         self._rooms: dict[str, Room] = {}
         self._joined: dict[IParticipant, list[Room]] = {}
         self._operators = {key(nick) for nick in operators}
+        self._sessionOperators: set[IParticipant] = set()
         self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
@@ -132,6 +173,7 @@ class ChatService(Service):
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
+        self._sessionOperators.discard(participant)
         if participant in self._connections:
             self._connections.remove(participant)
             self.stats.disconnected(participant.protocolName, reason)
@@ -211,6 +253,10 @@ class ChatService(Service):
             room.members = {
                 (key(nick) if k == key(old) else k): member for k, member in room.members.items()
             }
+            for status in (room.ops, room.voiced):
+                if key(old) in status:
+                    status.discard(key(old))
+                    status.add(key(nick))
             for member in room.members.values():
                 audience.setdefault(member, []).append(room.name)
         now = self._now()
@@ -223,8 +269,10 @@ class ChatService(Service):
     # Rooms
 
     def createRoom(self, participant: IParticipant, room: str) -> Any:
-        self._requireLogin(participant)
+        creator = self._requireLogin(participant)
         created = self._addRoom(room)
+        created.ops.add(key(creator))  # the creator runs the room
+        created.createdAt = self._now()
         if self.observer is not None:
             self.observer.roomCreated(participant, created.name)
         if self.persistence is not None:
@@ -236,9 +284,13 @@ class ChatService(Service):
         target = self._room(room)
         if key(nick) in target.members:
             raise errors.AlreadyMember()
+        if "i" in target.modes and not self.isOperator(participant):
+            if key(nick) not in target.invited:
+                raise errors.InviteOnly()
         if self.persistence is not None:
             self.persistence.checkApproval(participant, nick, target)
         self._join(participant, nick, target)
+        target.invited.discard(key(nick))
         if self.persistence is not None:
             return self.persistence.entered(participant, nick, target)
         return target.name
@@ -255,20 +307,22 @@ class ChatService(Service):
         if self.observer is not None:
             self.observer.entered(participant, target.name)
 
-    def leave(self, participant: IParticipant, room: str) -> Any:
+    def leave(self, participant: IParticipant, room: str, reason: str = "") -> Any:
         nick = self._requireLogin(participant)
         target = self._memberRoom(participant, room)
         self._joined[participant].remove(target)
-        self._removeMember(target, nick, "")
+        self._removeMember(target, nick, reason, PART)
         if self.observer is not None:
             self.observer.left(participant, target.name)
         if self.persistence is not None:
             return self.persistence.left(nick, target)
         return target.name
 
-    def _removeMember(self, room: Room, nick: str, reason: str) -> None:
+    def _removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
         del room.members[key(nick)]
-        event = Membership(room.name, nick, False, self._now(), reason)
+        room.ops.discard(key(nick))
+        room.voiced.discard(key(nick))
+        event = Membership(room.name, nick, False, self._now(), reason, kind)
         for member in room.members.values():
             member.membershipChanged(event)
 
@@ -288,20 +342,36 @@ class ChatService(Service):
 
     # Messages
 
-    def say(self, participant: IParticipant, room: str, lines: tuple[str, ...]) -> None:
+    def say(
+        self,
+        participant: IParticipant,
+        room: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> RoomMessage:
         nick = self._requireLogin(participant)
-        target = self._memberRoom(participant, room)
-        self._checkBody(lines)
+        target = self._speakingRoom(participant, nick, room)
+        if lines or not tags:
+            self._checkBody(lines)
         self.moderation.checkSpeak(nick)
-        event = RoomMessage(target.name, nick, lines, self._now())
-        if self.persistence is not None:
+        event = RoomMessage(target.name, nick, lines, self._now(), notice, tags, self._msgid())
+        if self.persistence is not None and lines:
             self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
         for member in target.members.values():
             if member is not participant:
                 member.roomMessage(event)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
+        return event
 
-    def tell(self, participant: IParticipant, nick: str, lines: tuple[str, ...]) -> None:
+    def tell(
+        self,
+        participant: IParticipant,
+        nick: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> PrivateMessage | None:
         sender = self._requireLogin(participant)
         self.moderation.checkSpeak(sender)  # before the offline path too
         recipient = self._users.get(key(nick))
@@ -313,14 +383,17 @@ class ChatService(Service):
                     None, sender, normalize(nick), lines, now, pending=True
                 )
                 self.stats.messageIn(participant.protocolName, "private", 1)
-                return
+                return None
             raise errors.NoSuchUser()
-        self._checkBody(lines)
+        if lines or not tags:
+            self._checkBody(lines)
         assert recipient.nick is not None
-        if self.persistence is not None:
+        if self.persistence is not None and lines:
             self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
-        recipient.privateMessage(PrivateMessage(sender, recipient.nick, lines, now))
+        event = PrivateMessage(sender, recipient.nick, lines, now, notice, tags, self._msgid())
+        recipient.privateMessage(event)
         self.stats.messageIn(participant.protocolName, "private", 1)
+        return event
 
     # People
 
@@ -331,6 +404,8 @@ class ChatService(Service):
         return self._users.get(key(nick))
 
     def isOperator(self, participant: IParticipant) -> bool:
+        if participant in self._sessionOperators:
+            return True
         return participant.nick is not None and key(participant.nick) in self._operators
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
@@ -361,7 +436,11 @@ class ChatService(Service):
         assert recipient.nick is not None
         if key(recipient.nick) in target.members:
             raise errors.AlreadyMember()
-        recipient.notice(Notice(f"{sender} invites you to join {target.name}", self._now()))
+        if "i" in target.modes:
+            if not self.isRoomOperator(participant, target.name):
+                raise errors.NotRoomOperator()
+            target.invited.add(key(recipient.nick))
+        recipient.notice(Invitation(target.name, sender, recipient.nick, self._now()))
 
     def capacity(self, room: str) -> int | None:
         target = self._room(room)
@@ -583,3 +662,200 @@ class ChatService(Service):
         if holder is not None and holder is not participant:
             raise errors.NickTaken()
         return self._rename(participant, old, nick)
+
+    # Room operators, voice and modes (protocol-neutral; IRC shows them as
+    # channel modes, other front-ends as notices)
+
+    def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
+        """
+        The room C{nick} may speak in: a member's, or any room without
+        C{n}; in a C{m} room only voiced members and operators speak.
+        """
+        room = self._room(name)
+        if key(nick) not in room.members and "n" in room.modes:
+            raise errors.NotMember()
+        if "m" in room.modes and not self._hasVoice(participant, room):
+            raise errors.Moderated()
+        return room
+
+    def _hasVoice(self, participant: IParticipant, room: Room) -> bool:
+        nick = key(participant.nick or "")
+        return nick in room.voiced or nick in room.ops or self.isOperator(participant)
+
+    def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{participant} runs C{room}: one of its operators, or a
+        chatd operator (operators everywhere).
+        """
+        target = self._room(room)
+        if self.isOperator(participant):
+            return True
+        return participant.nick is not None and key(participant.nick) in target.ops
+
+    def _requireRoomOperator(self, participant: IParticipant, room: str) -> tuple[str, Room]:
+        nick = self._requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        if not self.isRoomOperator(participant, room):
+            raise errors.NotRoomOperator()
+        return nick, target
+
+    def memberStatus(self, room: str, nick: str) -> str:
+        """
+        C{nick}'s status letters in C{room}, highest first: C{"o"} for an
+        operator (chatd operators included), C{"v"} for voice; C{"ov"} for
+        both, C{""} for neither.
+        """
+        target = self._room(room)
+        person = self._users.get(key(nick))
+        status = ""
+        if key(nick) in target.ops or (person is not None and self.isOperator(person)):
+            status = "o"
+        return status + ("v" if key(nick) in target.voiced else "")
+
+    def roomModes(self, room: str) -> str:
+        """
+        C{room}'s mode letters (of L{ROOM_MODES}), sorted.
+        """
+        return "".join(sorted(self._room(room).modes))
+
+    def _tellRoom(self, room: Room, event: Notice) -> None:
+        for member in room.members.values():
+            member.notice(event)
+
+    def changeRoomMode(
+        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
+    ) -> Any:
+        """
+        A room operator sets (C{adding}) or clears one mode of C{room}: a
+        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, or C{l}:
+        the room's capacity (C{nick} is the number; cleared, the server's
+        limit applies).  Every member is told with a L{RoomChange}; a change
+        that changes nothing is not announced.  Returns whether something
+        changed (a L{Deferred} for a stored capacity).
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        @raise NotInRoom: C{nick} is not a member.
+        @raise InvalidArgument: an unknown mode, or a capacity that is not a
+            whole number above 0.
+        """
+        by, target = self._requireRoomOperator(participant, room)
+        sign = "+" if adding else "-"
+        if mode == "l":
+            return self._changeCapacity(by, target, nick if adding else None)
+        if mode in MEMBER_MODES:
+            if key(nick) not in target.members:
+                raise errors.NotInRoom()
+            shown = target.members[key(nick)].nick or nick
+            status = target.ops if mode == "o" else target.voiced
+            if (key(nick) in status) == adding:
+                return False
+            (status.add if adding else status.discard)(key(nick))
+            self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode, (shown,)))
+            return True
+        if mode not in ROOM_MODES:
+            raise errors.InvalidArgument(f"unknown room mode {mode!r}")
+        if (mode in target.modes) == adding:
+            return False
+        (target.modes.add if adding else target.modes.discard)(mode)
+        self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode))
+        return True
+
+    def setTopic(self, participant: IParticipant, room: str, topic: str) -> Any:
+        """
+        A member sets C{room}'s topic (only its operators when it has mode
+        C{t}); every member is told with a L{RoomChange}.  With a store, a
+        L{Deferred} that fires once it is saved.
+
+        @raise NotRoomOperator: C{t} is set and C{participant} does not run it.
+        """
+        nick = self._requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        if "t" in target.modes and not self.isRoomOperator(participant, room):
+            raise errors.NotRoomOperator()
+        target.settings.topic = topic
+        target.topicSetter = (nick, self._now())
+        self._tellRoom(target, RoomChange(target.name, nick, self._now(), topic=topic))
+        if self.persistence is not None:
+            return self.persistence.configureRoom(target.name, None, None, topic, None)
+        return target.name
+
+    def kickFromRoom(
+        self, participant: IParticipant, room: str, nick: str, reason: str = ""
+    ) -> Any:
+        """
+        A room operator removes C{nick} from C{room} (not from the server):
+        every member, the kicked one included, is told with a L{Membership}
+        of kind L{KICK} carrying C{reason}.  Returns the kicked nickname.
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        @raise NotInRoom: C{nick} is not a member.
+        """
+        by, target = self._requireRoomOperator(participant, room)
+        kicked = target.members.get(key(nick))
+        if kicked is None:
+            raise errors.NotInRoom()
+        shown = kicked.nick or nick
+        event = Membership(target.name, shown, False, self._now(), reason, KICK, by)
+        for member in target.members.values():
+            member.membershipChanged(event)
+        del target.members[key(nick)]
+        target.ops.discard(key(nick))
+        target.voiced.discard(key(nick))
+        if target in self._joined.get(kicked, []):
+            self._joined[kicked].remove(target)
+        if self.observer is not None:
+            self.observer.left(kicked, target.name)
+        if self.persistence is not None:
+            return self.persistence.left(shown, target).addCallback(lambda _: shown)
+        return shown
+
+    def grantOperator(self, participant: IParticipant) -> None:
+        """
+        Make C{participant} a chatd operator for the rest of its session
+        (an administrator proved who they are, IRC's C{OPER}); it ends with
+        the connection, whatever the nickname.
+        """
+        self._requireLogin(participant)
+        self._sessionOperators.add(participant)
+
+    def _changeCapacity(self, by: str, target: Room, limit: str | None) -> Any:
+        if limit is not None and not (limit.isascii() and limit.isdigit() and int(limit) > 0):
+            raise errors.InvalidArgument("a room's capacity is a whole number above 0")
+        capacity = None if limit is None else int(limit)
+        if capacity == target.settings.capacity:
+            return False
+        target.settings.capacity = capacity
+        args = () if capacity is None else (str(capacity),)
+        modes = "-l" if capacity is None else "+l"
+        self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
+        if self.persistence is not None:
+            d = self.persistence.configureRoom(target.name, None, capacity or 0, None, None)
+            return d.addCallback(lambda _: True)
+        return True
+
+    def topicSetter(self, room: str) -> tuple[str, int] | None:
+        """
+        Who last set C{room}'s topic from a chat front-end, and when (Unix
+        time), or C{None} if nobody has since the server started.
+        """
+        return self._room(room).topicSetter
+
+    _msgids = 0
+    _msgidPrefix = ""
+
+    def _msgid(self) -> str:
+        """
+        A new message id: random per service (so cluster nodes and restarts
+        do not collide), then a counter.
+        """
+        if not self._msgidPrefix:
+            self._msgidPrefix = secrets.token_hex(6)
+        self._msgids += 1
+        return f"{self._msgidPrefix}-{self._msgids:x}"
+
+    def roomCreatedAt(self, room: str) -> int:
+        """
+        When a user created C{room} (Unix time), or 0 if it was not created
+        by a user since the server started (configured, restored rooms).
+        """
+        return self._room(room).createdAt

@@ -332,6 +332,8 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
     # Events from the service (IParticipant)
 
     def roomMessage(self, event: RoomMessage) -> None:
+        if not event.lines:
+            return  # a message of tags only (IRC's TAGMSG) has nothing to show
         now = self.factory.clock.seconds()
         if isLive(event, now):
             self.send(event.wire(encodeRoomMessage))
@@ -339,6 +341,8 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
             self.send(encodeOldRoomMessage(event, now))
 
     def privateMessage(self, event: PrivateMessage) -> None:
+        if not event.lines:
+            return
         now = self.factory.clock.seconds()
         if isLive(event, now):
             self.send(event.wire(encodePrivateMessage))

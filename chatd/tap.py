@@ -239,8 +239,18 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     if options["port"]:
         strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
     if options["irc"]:
+        from pathlib import Path
+
+        from chatd.admin.accountcheck import accountAdminCheck
+        from chatd.admin.credentials import AdminChecker
         from chatd.irc.factory import IRCFactory
 
+        # OPER takes an administrator's name and password: the admin file,
+        # or an account flagged admin, as the consoles do.
+        passwords = options["admin-passwords"] or Path(options["data-dir"]) / admin.PASSWORDS
+        operChecker = AdminChecker(Path(passwords), reactor)
+        if chat.persistence is not None:
+            operChecker.extraChecks.append(accountAdminCheck(chat.persistence))
         irc = IRCFactory(
             chat,
             reactor,
@@ -248,6 +258,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             maxOutput=options["max-output"],
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],
+            operChecker=operChecker,
         )
         strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
     if options["talk"]:

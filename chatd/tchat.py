@@ -213,11 +213,12 @@ class TchatProtocol(ChatLineReceiver):
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per recipient: straight to the outbox.
         outbox = self.outbox
-        if outbox is not None:
+        if outbox is not None and event.lines:  # tags only: nothing to show
             outbox.write(event.wire(encodeSpeak))
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        self.send(event.wire(encodePrivate))
+        if event.lines:  # a message of tags only has nothing to show here
+            self.send(event.wire(encodePrivate))
 
     def membershipChanged(self, event: Membership) -> None:
         self.send(event.wire(encodeMembership))

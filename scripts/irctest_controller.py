@@ -31,7 +31,8 @@ ROOT = Path(os.environ.get("CHATD_ROOT", Path(__file__).resolve().parent.parent)
 TWISTD = os.environ.get("CHATD_TWISTD", "twistd")
 
 
-#: Run with chatd's interpreter: create the schema, then drop the rooms.
+#: Run with chatd's interpreter: create the schema, then drop the rooms;
+#: and give OPER the administrator irctest uses.
 PREPARE = """
 import sqlite3, sys
 from chatd.storage.sql import migrate
@@ -39,6 +40,9 @@ connection = sqlite3.connect(sys.argv[1])
 migrate(connection.cursor(), "qmark")
 connection.execute("DELETE FROM rooms")
 connection.commit()
+from pathlib import Path
+from chatd.admin.credentials import setPassword
+setPassword(Path(sys.argv[2]), "operuser", "operpassword")
 """
 
 
@@ -46,10 +50,10 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     """
     Runs chatd's IRC front-end for irctest.
 
-    chatd has no server password, no IRC operators (chatd operators come from
-    C{--operators}) and no services, so the tests needing those are skipped
-    or fail as unsupported; SASL needs an account, which irctest registers
-    through services only.
+    chatd has no server password and no services, so the tests needing
+    those are skipped or fail as unsupported; SASL needs an account, which
+    irctest registers through services only.  OPER takes the administrator
+    C{operuser}/C{operpassword}, written to the data directory's admin file.
     """
 
     software_name = "chatd"
@@ -122,6 +126,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 "none",
                 "--admin",
                 "off",
+                "--admin-passwords",
+                str(self.directory / "chatd-data" / "admin-passwords"),
                 "--irc-server-name",
                 "My.Little.Server",
                 "--rooms",
@@ -143,7 +149,13 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         """
         dataDir.mkdir(mode=0o700)
         subprocess.run(
-            [str(Path(TWISTD).with_name("python")), "-c", PREPARE, str(dataDir / "chatd.sqlite3")],
+            [
+                str(Path(TWISTD).with_name("python")),
+                "-c",
+                PREPARE,
+                str(dataDir / "chatd.sqlite3"),
+                str(dataDir / "admin-passwords"),
+            ],
             env=environment,
             check=True,
         )

@@ -329,7 +329,8 @@ class InfoTests(ChannelTestCase):
     def test_topicShown(self) -> None:
         """
         A room's topic from the service is 332 on TOPIC and on JOIN, and in
-        LIST; an operator's change needs a server with a store (482 here).
+        LIST; under +t a member who does not run the room may not change it
+        (482), a chatd operator may, and every member sees TOPIC.
         """
         self.service._room("lobby").settings.topic = "all welcome"
         proto, t = self.connect("alice")
@@ -339,8 +340,16 @@ class InfoTests(ChannelTestCase):
         self.assertEqual(reply[0].params, ["alice", "#lobby", "all welcome"])
         listed = self.messages(self.send(proto, t, "LIST #lobby"))[1]
         self.assertEqual(listed.params[1:], ["#lobby", "1", "all welcome"])
-        self.service._operators.add("alice")
         self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :new")), ["482"])
+        self.service._operators.add("alice")
+        [line] = self.messages(self.send(proto, t, "TOPIC #lobby :new"))
+        self.assertEqual((line.command, line.params), ("TOPIC", ["#lobby", "new"]))
+        self.assertEqual(self.service.topic("lobby"), "new")
+        joined = self.messages(self.send(proto, t, "PART #lobby", "JOIN #lobby"))
+        self.assertEqual(
+            [m.params for m in joined if m.command in ("332", "333")],
+            [["alice", "#lobby", "new"], ["alice", "#lobby", "alice", "1700000000"]],
+        )
 
 
 class ModeTests(ChannelTestCase):
@@ -366,16 +375,120 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #nowhere")), ["403"])
         self.service._operators.add("root")
         root, tr = self.joined("root")
-        self.assertEqual(self.send(root, tr, "MODE #lobby +nt"), "")
+        self.read(t)
+        self.assertEqual(self.send(root, tr, "MODE #lobby +nt"), "")  # no change, no line
         reply = self.send(root, tr, "MODE #lobby +m-t+l 9")
         self.assertEqual(
-            [m.params[1:] for m in self.messages(reply)],
+            [(m.command, m.params[1:]) for m in self.messages(reply)],
             [
-                ["m", "is unknown mode char to me"],
-                ["t", "is always set on chatd rooms"],
-                ["l", "is a room setting, changed from the admin console (capacity)"],
+                ("MODE", ["+m"]),
+                ("MODE", ["-t"]),
+                ("MODE", ["+l", "9"]),
             ],
         )
+        self.assertEqual(
+            [m.params for m in self.messages(self.read(t))],
+            [["#lobby", "+m"], ["#lobby", "-t"], ["#lobby", "+l", "9"]],
+        )
+        self.assertEqual(self.service.capacity("lobby"), 9)
+        refusal = self.messages(self.send(root, tr, "MODE #lobby +l 0"))[0]
+        self.assertEqual((refusal.command, refusal.params[1:4]), ("696", ["#lobby", "l", "0"]))
+        self.assertEqual(
+            self.messages(self.send(root, tr, "MODE #lobby +k secret"))[0].command, "472"
+        )
+        self.assertEqual(
+            self.messages(self.send(root, tr, "MODE #lobby"))[0].params[2:], ["+mnl", "9"]
+        )
+        self.send(root, tr, "MODE #lobby -l")
+        self.assertIsNone(self.service.capacity("lobby"))
+
+    def test_operatorsAndVoice(self) -> None:
+        """
+        The creator of a channel is its operator (@ in NAMES and WHO); it
+        gives +o and +v, which every member sees as MODE and NAMES shows;
+        errors are 401, 441 and 482.
+        """
+        alice, ta = self.connect("alice")
+        joined = self.messages(self.send(alice, ta, "JOIN #den"))
+        self.assertEqual(joined[-2].params[-1], "@alice")
+        modes = self.messages(self.send(alice, ta, "MODE #den"))
+        self.assertEqual(
+            [(m.command, m.params[2]) for m in modes], [("324", "+ntl"), ("329", "1700000000")]
+        )
+        bob, tb = self.connect("bob")
+        self.send(bob, tb, "JOIN #den")
+        self.read(ta)
+        reply = self.messages(self.send(alice, ta, "MODE #den +v bob"))
+        self.assertEqual([(m.command, m.params) for m in reply], [("MODE", ["#den", "+v", "bob"])])
+        self.assertEqual(reply[0].prefix, "alice!alice@irc.chatd")
+        self.assertEqual(self.messages(self.read(tb))[0].params, ["#den", "+v", "bob"])
+        names = self.messages(self.send(bob, tb, "NAMES #den"))
+        self.assertEqual(names[0].params[-1], "@alice +bob")
+        who = self.messages(self.send(bob, tb, "WHO #den"))
+        self.assertEqual([m.params[6] for m in who[:2]], ["H@", "H+"])
+        self.assertEqual(self.numerics(self.send(bob, tb, "MODE #den +o bob")), ["482"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "MODE #den +o nobody")), ["401"])
+        self.connect("carol")
+        self.assertEqual(self.numerics(self.send(alice, ta, "MODE #den +o carol")), ["441"])
+        self.send(alice, ta, "MODE #den +o-v bob bob")
+        self.assertEqual(self.service.memberStatus("den", "bob"), "o")
+        self.read(tb)
+        self.assertEqual(self.numerics(self.send(bob, tb, "MODE #den -o alice")), ["MODE"])
+        self.assertFalse(self.service.isRoomOperator(alice.participant, "den"))
+
+    def test_multiPrefixAndWhois(self) -> None:
+        """
+        With multi-prefix, NAMES and WHO show every status (@+); without,
+        the highest; WHOIS prefixes each channel.
+        """
+        alice, ta = self.connect("alice", caps="multi-prefix")
+        self.send(alice, ta, "JOIN #den", "MODE #den +v alice")
+        bob, tb = self.connect("bob")
+        self.send(bob, tb, "JOIN #den")
+        self.read(ta)
+        self.assertEqual(
+            self.messages(self.send(alice, ta, "NAMES #den"))[0].params[-1], "@+alice bob"
+        )
+        self.assertEqual(
+            self.messages(self.send(bob, tb, "NAMES #den"))[0].params[-1], "@alice bob"
+        )
+        self.assertEqual(self.messages(self.send(alice, ta, "WHO #den"))[0].params[6], "H@+")
+        whois = self.messages(self.send(bob, tb, "WHOIS alice"))
+        self.assertEqual([m.params[-1] for m in whois if m.command == "319"], ["@#den"])
+
+    def test_inviteOnly(self) -> None:
+        """
+        Under +i, JOIN is 473 until an operator INVITEs; a member who does
+        not run the channel may not invite (482).
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
+        self.assertEqual(
+            self.messages(self.send(alice, ta, "MODE #den +i"))[0].params, ["#den", "+i"]
+        )
+        bob, tb = self.connect("bob")
+        self.assertEqual(self.numerics(self.send(bob, tb, "JOIN #den")), ["473"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #den")), ["341"])
+        self.assertEqual(self.numerics(self.send(bob, tb, "JOIN #den"))[:2], ["INVITE", "JOIN"])
+        carol, tc = self.connect("carol")
+        [refusal] = self.messages(self.send(bob, tb, "INVITE carol #den"))
+        self.assertEqual((refusal.command, refusal.params[1]), ("482", "#den"))
+
+    def test_moderatedChannel(self) -> None:
+        """
+        Under +m an unvoiced member's PRIVMSG is 404; voiced, it goes.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
+        bob, tb = self.connect("bob")
+        self.send(bob, tb, "JOIN #den")
+        self.send(alice, ta, "MODE #den +m")
+        self.read(tb)
+        self.assertEqual(self.numerics(self.send(bob, tb, "PRIVMSG #den :hi")), ["404"])
+        self.send(alice, ta, "MODE #den +v bob")
+        self.read(ta)
+        self.send(bob, tb, "PRIVMSG #den :hi")
+        self.assertEqual(self.messages(self.read(ta))[0].params, ["#den", "hi"])
 
     def test_userModes(self) -> None:
         """
@@ -400,18 +513,49 @@ class ModeTests(ChannelTestCase):
 class ModerationTests(ChannelTestCase):
     def test_kick(self) -> None:
         """
-        An operator's KICK ends the target's chatd session (service.kick):
-        the channel sees them quit with the reason.
+        A channel operator's KICK removes the target from the channel only:
+        every member, the target too, sees KICK with the reason.
         """
-        self.service._operators.add("root")
         bob = self.other("bob")
-        alice, ta = self.joined("alice")
-        root, tr = self.joined("root")
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
+        carol, tc = self.connect("carol")
+        self.send(carol, tc, "JOIN #den")
+        self.service.enter(bob, "den")
         self.read(ta)
-        self.send(root, tr, "KICK #lobby bob :spamming")
-        self.assertIsNotNone(bob.disconnectedWith)
-        [quit] = self.messages(self.read(ta))
-        self.assertEqual((quit.command, quit.params), ("QUIT", ["kicked by root: spamming"]))
+        self.read(tc)
+        reply = self.messages(self.send(alice, ta, "KICK #den carol :spamming"))
+        self.assertEqual(
+            [(m.prefix, m.command, m.params) for m in reply],
+            [("alice!alice@irc.chatd", "KICK", ["#den", "carol", "spamming"])],
+        )
+        self.assertEqual(self.messages(self.read(tc))[0].command, "KICK")
+        self.assertEqual(self.service.roomsOf(carol.participant), [])
+        self.assertIsNotNone(self.service.find("carol"))
+        self.assertEqual(self.numerics(self.send(carol, tc, "PRIVMSG #den :back?")), ["404"])
+        self.send(alice, ta, "KICK #den bob")
+        [event] = [e for e in bob.events if isinstance(e, Membership)][-1:]
+        self.assertEqual((event.kind, event.nick, event.by), ("kick", "bob", "alice"))
+        self.assertIsNone(bob.disconnectedWith)
+
+    def test_partReasonAndNotice(self) -> None:
+        """
+        PART's reason reaches the others; a NOTICE arrives as NOTICE.
+        """
+        alice, ta = self.joined("alice")
+        bob, tb = self.joined("bob")
+        self.read(ta)
+        self.send(bob, tb, "NOTICE #lobby :heads up")
+        self.send(bob, tb, "NOTICE alice :psst")
+        self.send(bob, tb, "PART #lobby :see you")
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(self.read(ta))],
+            [
+                ("NOTICE", ["#lobby", "heads up"]),
+                ("NOTICE", ["alice", "psst"]),
+                ("PART", ["#lobby", "see you"]),
+            ],
+        )
 
     def test_kickErrors(self) -> None:
         """
@@ -422,6 +566,7 @@ class ModerationTests(ChannelTestCase):
         self.other("carol", room=None)
         alice, ta = self.joined("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby bob")), ["482"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby root")), ["482"])
         self.service._operators.add("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby carol")), ["441"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #nowhere bob")), ["403"])
@@ -442,7 +587,7 @@ class ModerationTests(ChannelTestCase):
         self.assertEqual(bob.events[-1].text, "alice invites you to join lobby")  # type: ignore[attr-defined]
         carol, tc = self.connect("carol")
         self.send(alice, ta, "INVITE carol #lobby")
-        self.assertEqual(self.read(tc), ":chatd NOTICE carol :alice invites you to join lobby\r\n")
+        self.assertEqual(self.read(tc), ":alice!alice@irc.chatd INVITE carol #lobby\r\n")
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE nobody #lobby")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #nowhere")), ["403"])
         self.assertEqual(self.numerics(self.send(carol, tc, "INVITE bob #lobby")), ["442"])
@@ -510,3 +655,49 @@ class SyncTests(ChannelTestCase):
         proto, t = self.connect()
         codes = self.numerics(self.send(proto, t, "NICK alice", "USER a 0 * :A"))
         self.assertEqual(codes[-4:], ["376", "JOIN", "353", "366"])
+
+
+class MessageTagTests(ChannelTestCase):
+    def test_clientTagsAndMsgid(self) -> None:
+        """
+        Client-only tags and a msgid reach message-tags clients (the echo
+        has the same msgid); other tags are dropped; clients without the
+        capability get no tags.
+        """
+        alice, ta = self.joined("alice", caps="message-tags")
+        bob, tb = self.joined("bob", caps="message-tags echo-message")
+        carol, tc = self.joined("carol")
+        self.read(ta)
+        self.read(tb)
+        self.send(alice, ta, "@+baz=bat;fizz=buzz PRIVMSG #lobby hi")
+        [relayed] = self.messages(self.read(tb))
+        self.assertEqual(relayed.tags["+baz"], "bat")
+        self.assertNotIn("fizz", relayed.tags)
+        self.assertTrue(relayed.tags["msgid"])
+        self.assertEqual(self.read(tc), ":alice!alice@irc.chatd PRIVMSG #lobby :hi\r\n")
+        [echo] = self.messages(self.send(bob, tb, "@+x=y PRIVMSG alice :psst"))
+        [got] = self.messages(self.read(ta))
+        self.assertEqual(echo.tags, got.tags)
+        self.assertEqual(got.tags["+x"], "y")
+
+    def test_tagmsg(self) -> None:
+        """
+        TAGMSG reaches message-tags clients only, with the sender's echo;
+        other protocols see nothing; without client tags it is ignored.
+        """
+        alice, ta = self.joined("alice", caps="message-tags")
+        bob, tb = self.joined("bob", caps="message-tags echo-message")
+        carol, tc = self.joined("carol", caps="server-time")
+        other = self.other("dave")
+        self.read(ta)
+        self.read(tb)
+        self.read(tc)
+        [echo] = self.messages(self.send(bob, tb, r"@+buzz=fizz\:buzz;cat=dog TAGMSG #lobby"))
+        [got] = self.messages(self.read(ta))
+        self.assertEqual((got.command, got.params), ("TAGMSG", ["#lobby"]))
+        self.assertEqual(got.tags["+buzz"], "fizz;buzz")
+        self.assertNotIn("cat", got.tags)
+        self.assertEqual(echo.tags["msgid"], got.tags["msgid"])
+        self.assertEqual(self.read(tc), "")
+        self.assertIsInstance(other.events[-1], RoomMessage)  # delivered, empty
+        self.assertEqual(self.send(bob, tb, "TAGMSG #lobby"), "")

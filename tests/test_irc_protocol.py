@@ -77,7 +77,7 @@ class RegistrationTests(IRCTestCase):
             "NICKLEN=16",
             "CHANNELLEN=17",
             "CHANTYPES=#",
-            "PREFIX=(o)@",
+            "PREFIX=(ov)@+",
             "CASEMAPPING=rfc8265",
         ]:
             self.assertIn(token, tokens)

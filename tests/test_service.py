@@ -11,7 +11,17 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from chatd import errors
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.events import (
+    KICK,
+    PART,
+    Invitation,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Rename,
+    RoomChange,
+    RoomMessage,
+)
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
@@ -467,3 +477,243 @@ class ConnectionLogTests(SynchronousTestCase):
         A busy site can turn those lines off.
         """
         self.assertEqual(self.loggedFor(False), [])
+
+
+class RoomOperatorTests(SynchronousTestCase):
+    """
+    Room operators, voice, room modes, topics and kicks from a room.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock, operators=["Root"])
+        self.alice = self.user("alice")
+        self.bob = self.user("bob")
+        self.service.createRoom(self.alice, "den")
+        self.service.enter(self.alice, "den")
+        self.service.enter(self.bob, "den")
+        self.alice.events.clear()
+        self.bob.events.clear()
+
+    def user(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def test_creatorIsOperator(self) -> None:
+        """
+        Whoever creates a room runs it; others do not, chatd operators run
+        every room.
+        """
+        root = self.user("Root")
+        self.service.enter(root, "den")
+        self.assertTrue(self.service.isRoomOperator(self.alice, "den"))
+        self.assertFalse(self.service.isRoomOperator(self.bob, "den"))
+        self.assertTrue(self.service.isRoomOperator(root, "den"))
+        self.assertEqual(self.service.memberStatus("den", "ALICE"), "o")
+        self.assertEqual(self.service.memberStatus("den", "bob"), "")
+        self.assertEqual(self.service.memberStatus("den", "Root"), "o")
+        self.assertEqual(self.service.roomModes("den"), "nt")
+        self.assertEqual(self.service.roomCreatedAt("den"), 0)  # the clock's start
+        self.clock.advance(7)
+        self.service.createRoom(self.bob, "attic")
+        self.assertEqual(self.service.roomCreatedAt("attic"), 7)
+        self.assertTrue(self.service.isRoomOperator(self.bob, "attic"))
+
+    def test_giveAndTakeStatus(self) -> None:
+        """
+        An operator gives voice and operator status; every member is told
+        with a L{RoomChange}; a change that changes nothing is silent.
+        """
+        self.assertTrue(self.service.changeRoomMode(self.alice, "den", True, "v", "BOB"))
+        self.assertEqual(self.service.memberStatus("den", "bob"), "v")
+        [event] = self.bob.events
+        assert isinstance(event, RoomChange)
+        self.assertEqual((event.by, event.modes, event.args), ("alice", "+v", ("bob",)))
+        self.assertEqual(event.text, "alice set mode +v bob on den")
+        self.assertIs(self.alice.events[0], event)
+        self.assertFalse(self.service.changeRoomMode(self.alice, "den", True, "v", "bob"))
+        self.assertEqual(len(self.bob.events), 1)
+        self.service.changeRoomMode(self.alice, "den", True, "o", "bob")
+        self.assertTrue(self.service.isRoomOperator(self.bob, "den"))
+        self.service.changeRoomMode(self.bob, "den", False, "o", "alice")
+        self.assertFalse(self.service.isRoomOperator(self.alice, "den"))
+
+    def test_onlyOperatorsChange(self) -> None:
+        """
+        A member who does not run the room may not change modes; the target
+        must be a member; unknown modes are refused.
+        """
+        self.assertRaises(
+            errors.NotRoomOperator, self.service.changeRoomMode, self.bob, "den", True, "o", "bob"
+        )
+        carol = self.user("carol")
+        self.assertRaises(
+            errors.NotInRoom, self.service.changeRoomMode, self.alice, "den", True, "v", "carol"
+        )
+        self.assertRaises(errors.NotMember, self.service.changeRoomMode, carol, "den", True, "m")
+        self.assertRaises(
+            errors.InvalidArgument, self.service.changeRoomMode, self.alice, "den", True, "k"
+        )
+
+    def test_statusFollowsMember(self) -> None:
+        """
+        Status goes with the person across a rename and is lost on leaving.
+        """
+        self.service.rename(self.alice, "alicia")
+        self.assertEqual(self.service.memberStatus("den", "alicia"), "o")
+        self.service.leave(self.alice, "den")
+        self.service.enter(self.alice, "den")
+        self.assertEqual(self.service.memberStatus("den", "alicia"), "")
+
+    def test_moderated(self) -> None:
+        """
+        In a C{+m} room only voiced members and operators speak.
+        """
+        self.service.changeRoomMode(self.alice, "den", True, "m")
+        self.assertEqual(self.service.roomModes("den"), "mnt")
+        self.assertRaises(errors.Moderated, self.service.say, self.bob, "den", ("hi",))
+        self.service.say(self.alice, "den", ("hi",))
+        self.service.changeRoomMode(self.alice, "den", True, "v", "bob")
+        self.service.say(self.bob, "den", ("hi",))
+        self.assertIsInstance(self.alice.events[-1], RoomMessage)
+
+    def test_noExternalMessages(self) -> None:
+        """
+        Without C{n}, people outside the room may speak in it.
+        """
+        carol = self.user("carol")
+        self.assertRaises(errors.NotMember, self.service.say, carol, "den", ("hi",))
+        self.service.changeRoomMode(self.alice, "den", False, "n")
+        self.service.say(carol, "den", ("hi",))
+        self.assertEqual(self.bob.events[-1].lines, ("hi",))  # type: ignore[attr-defined]
+
+    def test_topic(self) -> None:
+        """
+        Under C{t} only operators set the topic; without it any member.
+        """
+        self.assertRaises(errors.NotRoomOperator, self.service.setTopic, self.bob, "den", "x")
+        self.assertIsNone(self.service.topicSetter("den"))
+        self.clock.advance(50)
+        self.service.setTopic(self.alice, "den", "cats")
+        self.assertEqual(self.service.topic("den"), "cats")
+        self.assertEqual(self.service.topicSetter("den"), ("alice", 50))
+        [event] = self.bob.events
+        assert isinstance(event, RoomChange)
+        self.assertEqual(event.topic, "cats")
+        self.service.changeRoomMode(self.alice, "den", False, "t")
+        self.service.setTopic(self.bob, "den", "dogs")
+        self.assertEqual(self.service.topic("den"), "dogs")
+
+    def test_kickFromRoom(self) -> None:
+        """
+        An operator removes someone from the room only: everyone, the kicked
+        one included, gets a kick L{Membership} with the reason.
+        """
+        self.assertEqual(self.service.kickFromRoom(self.alice, "den", "BOB", "spam"), "bob")
+        [event] = self.bob.events
+        assert isinstance(event, Membership)
+        self.assertEqual(
+            (event.kind, event.by, event.reason, event.nick), (KICK, "alice", "spam", "bob")
+        )
+        self.assertIs(self.alice.events[0], event)
+        self.assertEqual(self.service.roomsOf(self.bob), [])
+        self.assertIs(self.service.find("bob"), self.bob)
+        self.assertIsNone(self.bob.disconnectedWith)
+        self.assertRaises(errors.NotInRoom, self.service.kickFromRoom, self.alice, "den", "bob")
+        self.service.enter(self.bob, "den")
+        self.assertRaises(
+            errors.NotRoomOperator, self.service.kickFromRoom, self.bob, "den", "alice"
+        )
+
+    def test_partReason(self) -> None:
+        """
+        Parting words reach the others in a L{Membership} of kind C{part}.
+        """
+        self.service.leave(self.bob, "den", "bye all")
+        [event] = self.alice.events
+        assert isinstance(event, Membership)
+        self.assertEqual((event.kind, event.reason), (PART, "bye all"))
+
+    def test_notices(self) -> None:
+        """
+        A message marked as a notice arrives marked; others are not.
+        """
+        self.service.say(self.alice, "den", ("hi",), notice=True)
+        self.service.tell(self.alice, "bob", ("psst",), notice=True)
+        self.service.tell(self.alice, "bob", ("plain",))
+        notices = [event.notice for event in self.bob.events]  # type: ignore[attr-defined]
+        self.assertEqual(notices, [True, True, False])
+
+    def test_capacity(self) -> None:
+        """
+        An operator sets and clears the room's capacity (mode C{l}); a
+        full room refuses newcomers; bad numbers are refused.
+        """
+        self.service.changeRoomMode(self.alice, "den", True, "l", "2")
+        self.assertEqual(self.service.capacity("den"), 2)
+        event = self.bob.events[-1]
+        assert isinstance(event, RoomChange)
+        self.assertEqual((event.modes, event.args), ("+l", ("2",)))
+        self.assertRaises(errors.GroupFull, self.service.enter, self.user("carol"), "den")
+        for bad in ["0", "-1", "x", ""]:
+            self.assertRaises(
+                errors.InvalidArgument,
+                self.service.changeRoomMode,
+                self.alice,
+                "den",
+                True,
+                "l",
+                bad,
+            )
+        self.service.changeRoomMode(self.alice, "den", False, "l")
+        self.assertIsNone(self.service.capacity("den"))
+        self.assertEqual(self.bob.events[-1].modes, "-l")  # type: ignore[attr-defined]
+
+    def test_inviteOnly(self) -> None:
+        """
+        In an C{i} room only those an operator invited (once each) and chatd
+        operators enter; members who do not run it may not invite.
+        """
+        self.service.changeRoomMode(self.alice, "den", True, "i")
+        carol = self.user("carol")
+        self.assertRaises(errors.InviteOnly, self.service.enter, carol, "den")
+        self.assertRaises(errors.NotRoomOperator, self.service.invite, self.bob, "carol", "den")
+        self.service.invite(self.alice, "carol", "den")
+        event = carol.events[-1]
+        assert isinstance(event, Invitation)
+        self.assertEqual(
+            (event.room, event.by, event.text), ("den", "alice", "alice invites you to join den")
+        )
+        self.service.enter(carol, "den")
+        self.service.leave(carol, "den")
+        self.assertRaises(errors.InviteOnly, self.service.enter, carol, "den")
+        self.service.enter(self.user("Root"), "den")
+
+    def test_grantOperator(self) -> None:
+        """
+        A session made operator runs every room and may kick, until it
+        disconnects; the nickname alone does not carry it.
+        """
+        self.service.grantOperator(self.bob)
+        self.assertTrue(self.service.isOperator(self.bob))
+        self.assertTrue(self.service.isRoomOperator(self.bob, "den"))
+        self.service.disconnect(self.bob)
+        self.assertFalse(self.service.isOperator(self.user("bob")))
+        self.assertRaises(errors.NotLoggedIn, self.service.grantOperator, RecordingParticipant())
+
+    def test_tagsAndMsgid(self) -> None:
+        """
+        Messages get unique ids and carry the sender's tags; a message of
+        tags only is allowed, an empty one without tags is not.
+        """
+        first = self.service.say(self.alice, "den", ("hi",), tags=(("+a", "b"),))
+        second = self.service.say(self.alice, "den", (), tags=(("+typing", "active"),))
+        self.assertIs(self.bob.events[-1], second)
+        self.assertEqual(first.tags, (("+a", "b"),))
+        self.assertNotEqual(first.msgid, second.msgid)
+        self.assertRaises(errors.InvalidArgument, self.service.say, self.alice, "den", ())
+        private = self.service.tell(self.alice, "bob", (), tags=(("+x", ""),))
+        assert private is not None
+        self.assertTrue(private.msgid)

@@ -175,6 +175,22 @@ class CommandTests(TchatTestCase):
             "srv: SPEAK alice g 1700000000\nsrv: héllo\nsrv: \nsrv: ..\nsrv: .\n".encode(),
         )
 
+    def test_tagOnlyMessagesIgnored(self) -> None:
+        """
+        A message of tags only (IRC's TAGMSG) shows nothing in TCHAT; a
+        notice arrives as a normal SPEAK or MSGPV.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.service.say(bob, "g", (), tags=(("+typing", "active"),))
+        self.service.tell(bob, "alice", (), tags=(("+typing", "active"),))
+        self.assertEqual(self.read(ta), b"")
+        self.service.say(bob, "g", ("hey",), notice=True)
+        self.assertEqual(self.read(ta), b"srv: SPEAK bob g 1700000000\nsrv: hey\nsrv: .\n")
+
     def test_speakErrors(self) -> None:
         """
         SPEAK's one reply after the body: 31, 34, 10 for an empty body or a

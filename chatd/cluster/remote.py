@@ -44,10 +44,12 @@ class RemoteParticipant:
         return f"<RemoteParticipant {self.nick} on {self.node}>"
 
     def roomMessage(self, event: RoomMessage) -> None:
-        event.wire(self.bridge.publishSay)
+        if event.lines:  # tags and notices do not cross nodes (yet)
+            event.wire(self.bridge.publishSay)
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        event.wire(self.bridge.publishTell)
+        if event.lines:
+            event.wire(self.bridge.publishTell)
 
     def membershipChanged(self, event: Membership) -> None:
         """

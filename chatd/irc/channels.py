@@ -14,13 +14,26 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
-from chatd.errors import AlreadyMember, ChatError, NoSuchGroup
+from chatd.errors import AlreadyMember, ChatError, InviteOnly, NoSuchGroup
+from chatd.events import PrivateMessage, RoomMessage
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.wire import channelName, messageLines, serverTime
 from chatd.names import key
+
+#: Who set the topic, and when.
+RPL_TOPICWHOTIME = "333"
+
+
+def clientTags(message: Message) -> tuple[tuple[str, str], ...]:
+    """
+    The client-only tags (C{+name}) of C{message}, which are relayed; other
+    tags a client sends are the server's business and dropped.
+    """
+    return tuple((name, value) for name, value in message.tags.items() if name.startswith("+"))
+
 
 #: At most this many targets in one PRIVMSG or NOTICE (ISUPPORT TARGMAX).
 MAX_TARGETS = 4
@@ -95,6 +108,8 @@ class ChannelCommands(IRCConnection):
                 found = self.findRoom(room)
                 if found is not None:
                     self.joined(found[0])  # shown once, if the client missed it
+            elif isinstance(error, InviteOnly):
+                self.numeric(N.ERR_INVITEONLYCHAN, channel, "Cannot join channel (+i)")
             elif isinstance(error, ChatError):
                 self.refused(error, channel)
 
@@ -156,26 +171,24 @@ class ChannelCommands(IRCConnection):
             self.sendMessage("PART", *params, prefix=self.hostmask(), tags=self.timeTags())
 
         return self.call(
-            self.service.leave, self.participant, room, subject=channel, onSuccess=left
+            self.service.leave, self.participant, room, reason, subject=channel, onSuccess=left
         )
 
     # NAMES / LIST / TOPIC
 
     def sendNames(self, channel: str, room: str) -> None:
         """
-        C{353 RPL_NAMREPLY} lines for C{room} (operators marked C{@}),
-        then C{366 RPL_ENDOFNAMES}.
+        C{353 RPL_NAMREPLY} lines for C{room} (operators marked C{@},
+        voiced members C{+}), then C{366 RPL_ENDOFNAMES}.
         """
         try:
             nicks = self.service.members(self.participant, room)
         except ChatError:
             nicks = []  # not a member: chatd shows members to members only
-        service = self.service
         names: list[str] = []
         full = "userhost-in-names" in self.caps
         for nick in nicks:
-            person = service.find(nick)
-            prefix = "@" if person is not None and service.isOperator(person) else ""
+            prefix = self.statusPrefix(room, nick)
             names.append(prefix + (self.wire.hostmask(nick) if full else nick))
         head = formatLine(N.RPL_NAMREPLY, self.me(), "=", channel, "x", prefix=self.server)
         budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1
@@ -216,8 +229,9 @@ class ChannelCommands(IRCConnection):
 
     def irc_TOPIC(self, message: Message) -> Any:
         """
-        A room's topic is one of its settings in the service; chatd
-        operators may change it (C{+t}: nobody else).
+        A room's topic is one of its settings in the service; under C{+t}
+        only the room's operators may change it, otherwise any member.
+        Every member, the setter included, sees the service's TOPIC.
         """
         if not self.needParams(message, 1):
             return None
@@ -234,30 +248,22 @@ class ChannelCommands(IRCConnection):
         if not self.inRoom(found[0]):
             self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
             return None
-        if not self.service.isOperator(self.participant):
-            self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
-            return None
         text = message.params[1][:TEXT_LENGTH]
-        return self.call(
-            self.service.configureRoom,
-            found[0],
-            None,
-            None,
-            text,
-            subject=channel,
-            onSuccess=lambda _: self.sendMessage(
-                "TOPIC", channel, text, prefix=self.hostmask(), trailing=True
-            ),
-        )
+        return self.call(self.service.setTopic, self.participant, found[0], text, subject=channel)
 
     def sendTopic(self, channel: str, room: str, always: bool = False) -> None:
         """
-        C{332 RPL_TOPIC} for a room with a topic; C{331 RPL_NOTOPIC} for
+        C{332 RPL_TOPIC} for a room with a topic (and C{333
+        RPL_TOPICWHOTIME} when the service knows who set it and when);
+        C{331 RPL_NOTOPIC} for
         one without when C{always} (a TOPIC query; a JOIN says nothing).
         """
         topic = self.service.topic(room)
         if topic:
             self.numeric(N.RPL_TOPIC, channel, topic)
+            setter = self.service.topicSetter(room)
+            if setter is not None:
+                self.numeric(RPL_TOPICWHOTIME, channel, setter[0], str(setter[1]))
         elif always:
             self.numeric(N.RPL_NOTOPIC, channel, "No topic is set")
 
@@ -271,9 +277,9 @@ class ChannelCommands(IRCConnection):
 
     def sendText(self, message: Message, quiet: bool) -> Any:
         """
-        C{PRIVMSG}/C{NOTICE} to channels and nicknames.  chatd has one kind
-        of message, so a NOTICE arrives as a message; as IRC requires, a
-        NOTICE is never answered with an error.
+        C{PRIVMSG}/C{NOTICE} to channels and nicknames.  A NOTICE reaches
+        IRC users as a NOTICE (the service marks it) and others as a
+        message; as IRC requires, a NOTICE is never answered with an error.
         """
         if not message.params or not message.params[0]:
             if not quiet:
@@ -286,11 +292,31 @@ class ChannelCommands(IRCConnection):
         text = message.params[1]
         self.lastSpoke = self.factory.clock.seconds()
         targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+        tags = clientTags(message)
         return self.inTurn(
-            targets, lambda target: self.sendOne(message.command, target, text, quiet)
+            targets, lambda target: self.sendOne(message.command, target, (text,), quiet, tags)
         )
 
-    def sendOne(self, command: str, target: str, text: str, quiet: bool) -> Deferred[Any]:
+    def irc_TAGMSG(self, message: Message) -> Any:
+        """
+        A message of client-only tags (C{+typing}, C{+draft/react}): the
+        service relays it to IRC clients with C{message-tags}; others show
+        nothing.  Like NOTICE, never answered with an error.
+        """
+        tags = clientTags(message)
+        if not message.params or not tags:
+            return None
+        targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+        return self.inTurn(targets, lambda target: self.sendOne("TAGMSG", target, (), True, tags))
+
+    def sendOne(
+        self,
+        command: str,
+        target: str,
+        lines: tuple[str, ...],
+        quiet: bool,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> Deferred[Any]:
         service = self.service
         room = self.roomName(target)
         if room is not None:
@@ -298,35 +324,46 @@ class ChannelCommands(IRCConnection):
                 service.say,
                 self.participant,
                 room,
-                (text,),
+                lines,
+                command == "NOTICE",
+                tags,
                 subject=target,
-                errors={34: N.ERR_CANNOTSENDTOCHAN},
+                errors={34: N.ERR_CANNOTSENDTOCHAN, 12: N.ERR_CANNOTSENDTOCHAN},
                 quiet=quiet,
-                onSuccess=lambda _: self.echo(command, target, text),
+                onSuccess=lambda event: self.echo(command, target, lines, event),
             )
             return call
         recipient = service.find(target)
         away = getattr(recipient, "awayMessage", None)
 
-        def sent(_: object) -> None:
+        def sent(event: object) -> None:
             if away and not quiet:
                 self.numeric(N.RPL_AWAY, target, away)
-            self.echo(command, recipient.nick if recipient else target, text)
+            self.echo(command, recipient.nick if recipient else target, lines, event)
 
         return self.call(
             service.tell,
             self.participant,
             target,
-            (text,),
+            lines,
+            command == "NOTICE",
+            tags,
             subject=target,
             quiet=quiet,
             onSuccess=sent,
         )
 
-    def echo(self, command: str, target: str, text: str) -> None:
+    def echo(self, command: str, target: str, lines: tuple[str, ...], event: object) -> None:
         """
         With C{echo-message}, show the client its own message as the others
-        see it.
+        see it: the service's event (same C{msgid}), or, for a message kept
+        for an offline user, the text.
         """
-        if "echo-message" in self.caps:
-            self.send(messageLines(command, self.hostmask(), target, (text,), self.timeTags()))
+        if "echo-message" not in self.caps:
+            return
+        if isinstance(event, RoomMessage):
+            self.send(event.wire(self.wire.roomMessage))
+        elif isinstance(event, PrivateMessage):
+            self.send(event.wire(self.wire.privateMessage))
+        elif lines:
+            self.send(messageLines(command, self.hostmask(), target, lines, self.timeTags()))

@@ -41,6 +41,10 @@ def _runStep(ignored: object, step: Callable[[T], Any], item: T) -> Any:
 CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
 
 
+#: The NAMES/WHO/WHOIS prefix for each status letter (ISUPPORT PREFIX).
+STATUS_PREFIX = {"o": "@", "v": "+"}
+
+
 class IRCConnection(ChatLineReceiver):
     """
     One IRC client.
@@ -97,9 +101,13 @@ class IRCConnection(ChatLineReceiver):
     @property
     def wire(self) -> WireFormat:
         """
-        The encoders for this client: with C{server-time} tags if it asked.
+        The encoders for this client: with C{server-time} tags if it asked,
+        with client tags and C{msgid} if it has C{message-tags}.
         """
-        return self.factory.tagged if "server-time" in self.caps else self.factory.plain
+        factory = self.factory
+        if "message-tags" in self.caps:
+            return factory.taggedWithTags if "server-time" in self.caps else factory.plainWithTags
+        return factory.tagged if "server-time" in self.caps else factory.plain
 
     def me(self) -> str:
         """
@@ -144,6 +152,19 @@ class IRCConnection(ChatLineReceiver):
             self.numeric(N.ERR_NOTREGISTERED, "You have not registered")
             return None
         return handler(message)
+
+    def statusPrefix(self, room: str, nick: str) -> str:
+        """
+        C{nick}'s prefix in C{room}: the highest (C{@}, C{+}), or all of
+        them with the C{multi-prefix} capability.
+        """
+        try:
+            status = self.service.memberStatus(room, nick)
+        except ChatError:
+            return ""
+        if "multi-prefix" not in self.caps:
+            status = status[:1]
+        return "".join(STATUS_PREFIX[letter] for letter in status)
 
     def needParams(self, message: Message, count: int) -> bool:
         """

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from twisted.cred.checkers import ICredentialsChecker
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.interfaces import IChatService
@@ -35,6 +36,7 @@ class IRCFactory(ChatFactory):
     @ivar serverName: the server's name, as shown in numerics.
     @ivar networkName: the C{NETWORK} ISUPPORT token.
     @ivar motd: message-of-the-day lines (empty: C{422 ERR_NOMOTD}).
+    @ivar operChecker: checks C{OPER} names and passwords.
     """
 
     protocol = IRCProtocol
@@ -51,6 +53,7 @@ class IRCFactory(ChatFactory):
         floodBurst: int | None = 40,
         floodRate: float = 5.0,
         aliveAfter: float | None = 120.0,
+        operChecker: ICredentialsChecker | None = None,
         **limits: Any,
     ) -> None:
         super().__init__(
@@ -65,8 +68,13 @@ class IRCFactory(ChatFactory):
         self.serverName = serverName
         self.networkName = networkName
         self.motd = motd
+        #: Who may OPER (the admin password file), or C{None}: nobody.
+        self.operChecker = operChecker
         #: The most users seen at once by LUSERS or a registration (265/266).
         self.peakUsers = 0
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
         self.plain = WireFormat(service, tagged=False)
         self.tagged = WireFormat(service, tagged=True)
+        #: The same, for clients with C{message-tags} (client tags, msgid).
+        self.plainWithTags = WireFormat(service, tagged=False, messageTags=True)
+        self.taggedWithTags = WireFormat(service, tagged=True, messageTags=True)

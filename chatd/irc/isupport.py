@@ -24,19 +24,20 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
     The ISUPPORT tokens for C{factory}'s server.
 
     - C{CHANTYPES=#}: every channel is a chatd room, C{#} + its name.
-    - C{PREFIX=(o)@}: chatd operators show as channel operators.
+    - C{PREFIX=(ov)@+}: a room's operators (its creator, those it made
+      operators, chatd operators) and voiced members.
     - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
       (C{Zoë} is C{ZOË}), not ASCII; L{chatd.names.key}.
-    - C{CHANMODES=,,l,int}: C{+n} (no messages from outside) and C{+t} (only
-      operators set the topic) are always set; C{+l} shows a room's
-      capacity and C{+i} an approval room, as the service has them.
+    - C{CHANMODES=,,l,imnt}: C{+n} (no messages from outside), C{+t} (only
+      operators set the topic) and C{+m} (moderated) are the room's modes;
+      C{+l} shows a room's capacity and C{+i} an approval room.
     """
     return [
         f"AWAYLEN={TEXT_LENGTH}",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
         "CHATHISTORY=1000",
-        "CHANMODES=,,l,int",
+        "CHANMODES=,,l,imnt",
         f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
         "CHANTYPES=#",
         f"KICKLEN={TEXT_LENGTH}",
@@ -44,7 +45,7 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
         "MODES=4",
         "NETWORK=" + factory.networkName,
         f"NICKLEN={MAX_NAME_LENGTH}",
-        "PREFIX=(o)@",
+        "PREFIX=(ov)@+",
         "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
         f"TOPICLEN={TEXT_LENGTH}",
     ]

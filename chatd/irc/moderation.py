@@ -1,17 +1,18 @@
 # -*- test-case-name: tests.test_irc_channels -*-
 """
-C{KICK} and C{INVITE}: what IRC calls channel moderation, mapped to chatd's
-server-wide operators and the service's kick and invitation.
+C{KICK} and C{INVITE}: what IRC calls channel moderation, mapped to the
+service's kick from a room (by the room's operators) and invitation.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from chatd.errors import ChatError
 from chatd.irc import numerics as N
 from chatd.irc.channels import ChannelCommands
+from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import Message
+from chatd.irc.wire import channelName
 from chatd.names import key
 
 
@@ -22,40 +23,49 @@ class ModerationCommands(ChannelCommands):
 
     def irc_KICK(self, message: Message) -> Any:
         """
-        chatd's kick (for operators) ends the person's session everywhere;
-        the channel sees them quit with the reason.
+        A channel operator removes people from the channel (not from
+        chatd): the service's kick from a room, which every member, the
+        kicked ones included, sees as a KICK.
         """
         if not self.needParams(message, 2):
             return None
         channel = message.params[0]
-        reason = message.params[2] if len(message.params) > 2 else ""
+        reason = message.params[2][:TEXT_LENGTH] if len(message.params) > 2 else ""
         room = self.roomName(channel)
-        if room is None or self.findRoom(room) is None:
+        found = self.findRoom(room) if room is not None else None
+        if found is None:
             self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
             return None
-        try:
-            members = {key(nick) for nick in self.service.members(self.participant, room)}
-        except ChatError as error:
-            self.refused(error, channel)
+        room = found[0]
+        channel = channelName(room)
+        if not self.inRoom(room):
+            self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
             return None
-        if not self.service.isOperator(self.participant):
+        if not self.service.isRoomOperator(self.participant, room):
             self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
             return None
 
         def kickOne(nick: str) -> Any:
-            if key(nick) not in members:
-                self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
-                return None
             return self.call(
-                self.service.kick,
+                self.service.kickFromRoom,
                 self.participant,
+                room,
                 nick,
                 reason,
                 subject=nick,
-                errors={12: N.ERR_CHANOPRIVSNEEDED},
-            )
+                errors={21: N.ERR_USERNOTINCHANNEL},
+            ).addCallback(lambda _: None)
 
-        return self.inTurn(message.params[1].split(","), kickOne)
+        def notThere(nick: str) -> None:
+            self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
+
+        def step(nick: str) -> Any:
+            members = {key(member) for member in self.service.members(self.participant, room)}
+            if key(nick) not in members:
+                return notThere(nick)
+            return kickOne(nick)
+
+        return self.inTurn([n for n in message.params[1].split(",") if n], step)
 
     def irc_INVITE(self, message: Message) -> Any:
         if not self.needParams(message, 2):
@@ -75,6 +85,11 @@ class ModerationCommands(ChannelCommands):
             return None
         if key(nick) in {key(member) for member in self.service.members(self.participant, room)}:
             self.numeric(N.ERR_USERONCHANNEL, nick, channel, "is already on channel")
+            return None
+        if "i" in self.service.roomModes(room) and not self.service.isRoomOperator(
+            self.participant, room
+        ):
+            self.numeric(N.ERR_CHANOPRIVSNEEDED, channelName(room), "You're not channel operator")
             return None
         return self.call(
             self.service.invite,

@@ -2,24 +2,33 @@
 """
 C{MODE} for channels and users.
 
-chatd rooms have no per-room settings in the service today, so every
-channel is C{+nt}: no messages from outside (the service only lets members
-speak) and only operators may set the topic (nobody can); with a room
-capacity (C{--max-group-size}), also C{+l} with that number.  The ban,
-exception and invite lists clients ask for on join are always empty.  The
-only user mode is C{+i}, which changes nothing but is accepted because
-clients set it on connect.
+A channel's modes are its room's, kept by the service: C{+t} (only channel
+operators set the topic), C{+n} (no messages from outside), C{+m} (only
+voiced members and operators speak), C{+i} (only those invited by an
+operator enter), C{+l} (the room's capacity) and member status C{+o} and
+C{+v}, which the room's operators give and take.  An approval room (set
+from the admin console) shows as C{+i} too; chatd has no channel keys
+(C{+k}).  The ban, exception and invite lists clients ask for
+on join are always empty.  The only user mode is C{+i}, which hides a user
+from WHO masks of people sharing no room with them.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from chatd.errors import ChatError, InvalidArgument, NotInRoom
 from chatd.irc import numerics as N
 from chatd.irc.channels import ChannelCommands
 from chatd.irc.message import Message
 from chatd.names import key
 
-#: Modes every chatd channel has.
-CHANNEL_MODES = "nt"
+#: Modes MODE may change; member status modes take a nickname.
+ROOM_MODES = "imnt"
+MEMBER_MODES = "ov"
 #: List modes and the numeric that ends each (empty) list.
 LIST_MODES = {"b": N.RPL_ENDOFBANLIST, "e": "349", "I": "347"}
 LIST_NAMES = {
@@ -29,13 +38,18 @@ LIST_NAMES = {
 }
 #: Modes that reflect the server's settings and cannot be changed by MODE.
 SERVER_MODES = {
-    "i": "is a room setting, changed from the admin console (approval rooms)",
-    "l": "is a room setting, changed from the admin console (capacity)",
-    "n": "is always set on chatd rooms",
-    "t": "is always set on chatd rooms",
+    "k": "is unknown mode char to me: chatd channels have no keys",
 }
+#: Modes whose setting takes an argument, which is skipped when refused.
+ARG_WHEN_SET = "kl"
+#: When the channel was created (after 324, when known).
+RPL_CREATIONTIME = "329"
+#: A mode's parameter is invalid (a capacity of 0, say).
+ERR_INVALIDMODEPARAM = "696"
 #: User modes a client may set on itself.
 USER_MODES = "i"
+#: At most this many mode changes per MODE (ISUPPORT MODES).
+MAX_MODES = 4
 
 
 class ModeCommands(ChannelCommands):
@@ -58,39 +72,89 @@ class ModeCommands(ChannelCommands):
         if found is None:
             self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
             return
-        channel = "#" + found[0]
+        room = found[0]
+        channel = "#" + room
         if not args:
-            modes = CHANNEL_MODES
-            if self.service.roomMode(found[0]) == "approval":
-                modes = "i" + modes
-            limit = self.service.capacity(found[0])
-            if limit is None:
-                self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes)
-            else:
-                self.numeric(N.RPL_CHANNELMODEIS, channel, f"+{modes}l", str(limit))
+            self.showModes(channel, room)
             return
         adding = True
-        changes: list[str] = []
+        changes: list[tuple[bool, str, str]] = []
+        params = iter(args[1:])
         for char in args[0]:
             if char in "+-":
                 adding = char == "+"
-            elif char in LIST_MODES and (len(args) < 2 or not adding):
-                # A list query ("MODE #c b"): chatd keeps no such lists here.
-                self.numeric(LIST_MODES[char], channel, LIST_NAMES[char])
+            elif char in LIST_MODES:
+                if next(params, None) is None or not adding:
+                    # A list query ("MODE #c b"): chatd keeps no such lists.
+                    self.numeric(LIST_MODES[char], channel, LIST_NAMES[char])
+                else:
+                    self.numeric(N.ERR_UNKNOWNMODE, char, "chatd keeps no ban lists")
+            elif char in MEMBER_MODES:
+                nick = next(params, None)
+                if nick is not None:
+                    changes.append((adding, char, nick))
+            elif char in ARG_WHEN_SET and adding:
+                argument = next(params, None)
+                if argument is not None:
+                    changes.append((adding, char, argument))
             else:
-                changes.append(("+" if adding else "-") + char)
+                changes.append((adding, char, ""))
         if not changes:
             return
-        if not self.service.isOperator(self.participant):
+        if not self.service.isRoomOperator(self.participant, room):
             self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
             return
-        for change in changes:
-            if change[1] in CHANNEL_MODES and change[0] == "+":
-                continue  # already set
-            if change[1] in SERVER_MODES:
-                self.numeric(N.ERR_UNKNOWNMODE, change[1], SERVER_MODES[change[1]])
-            else:
-                self.numeric(N.ERR_UNKNOWNMODE, change[1], "is unknown mode char to me")
+        for adding, char, nick in changes[:MAX_MODES]:
+            self.changeOne(channel, room, adding, char, nick)
+
+    def changeOne(self, channel: str, room: str, adding: bool, char: str, nick: str) -> None:
+        """
+        One mode change; the service tells every member (this client too)
+        what changed, as a MODE line.
+        """
+        if char in SERVER_MODES:
+            self.numeric(N.ERR_UNKNOWNMODE, char, SERVER_MODES[char])
+            return
+        if char not in ROOM_MODES and char not in MEMBER_MODES and char != "l":
+            self.numeric(N.ERR_UNKNOWNMODE, char, "is unknown mode char to me")
+            return
+        if char in MEMBER_MODES and self.service.find(nick) is None:
+            self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+            return
+        try:
+            result = self.service.changeRoomMode(self.participant, room, adding, char, nick)
+        except NotInRoom:
+            self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
+        except InvalidArgument as error:
+            self.numeric(ERR_INVALIDMODEPARAM, channel, char, nick or "*", error.text)
+        except ChatError as error:
+            self.refused(error, channel)
+        else:
+            if isinstance(result, Deferred):  # a capacity being stored
+                result.addErrback(self.storeFailed, channel)
+
+    def storeFailed(self, failure: Failure, channel: str) -> None:
+        failure.trap(ChatError)
+        assert isinstance(failure.value, ChatError)
+        self.refused(failure.value, channel)
+
+    def showModes(self, channel: str, room: str) -> None:
+        """
+        C{324 RPL_CHANNELMODEIS}: the room's modes, approval as C{i} and a
+        capacity as C{l}.
+        """
+        service: Any = self.service
+        modes = service.roomModes(room)
+        if service.roomMode(room) == "approval" and "i" not in modes:
+            modes = "".join(sorted("i" + modes))
+        limit = service.capacity(room)
+        if limit is None:
+            self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes)
+        else:
+            self.numeric(N.RPL_CHANNELMODEIS, channel, f"+{modes}l", str(limit))
+        created = service.roomCreatedAt(room)
+        if created:
+            self.numeric(RPL_CREATIONTIME, channel, str(created))
 
     def userMode(self, nick: str, args: list[str]) -> None:
         if self.service.find(nick) is None:

@@ -12,20 +12,36 @@ from __future__ import annotations
 from zope.interface import implementer
 
 from chatd.errors import ChatError
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.events import (
+    KICK,
+    QUIT,
+    Invitation,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Rename,
+    RoomChange,
+    RoomMessage,
+)
 from chatd.interfaces import IParticipant
 from chatd.irc.history import HistoryCommands
 from chatd.irc.moderation import ModerationCommands
 from chatd.irc.modes import ModeCommands
+from chatd.irc.oper import OperCommands
 from chatd.irc.queries import QueryCommands
 from chatd.irc.registration import RegistrationCommands
-from chatd.irc.wire import cleanText, serverTime
+from chatd.irc.wire import channelName, cleanText, serverTime
 from chatd.names import key
 
 
 @implementer(IParticipant)
 class IRCProtocol(
-    ModerationCommands, ModeCommands, HistoryCommands, QueryCommands, RegistrationCommands
+    ModerationCommands,
+    ModeCommands,
+    HistoryCommands,
+    QueryCommands,
+    OperCommands,
+    RegistrationCommands,
 ):
     """
     An IRC client connected to chatd.
@@ -46,7 +62,7 @@ class IRCProtocol(
     def membershipChanged(self, event: Membership) -> None:
         if key(event.room) not in self.shownRooms:
             self.syncChannels()
-        if not event.joined and event.reason:
+        if not event.joined and event.kind == QUIT:
             # Someone leaving chatd leaves each shared room in turn; IRC
             # shows that as one QUIT.
             if self._lastQuit == event.nick:
@@ -54,6 +70,8 @@ class IRCProtocol(
             self._lastQuit = event.nick
         else:
             self._lastQuit = None
+        if event.kind == KICK and key(event.nick) == key(self.me()):
+            self.shownRooms.pop(key(event.room), None)  # kicked out: the KICK says so
         self.send(event.wire(self.wire.membership))
 
     def renamed(self, event: Rename) -> None:
@@ -62,6 +80,14 @@ class IRCProtocol(
 
     def notice(self, event: Notice) -> None:
         self.syncChannels()  # a notice may say the service moved us
+        if isinstance(event, RoomChange):
+            self.send(event.wire(self.wire.roomChange))
+            return
+        if isinstance(event, Invitation):
+            self.sendMessage(
+                "INVITE", event.nick, channelName(event.room), prefix=self.wire.hostmask(event.by)
+            )
+            return
         tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
         self.sendMessage("NOTICE", self.me(), cleanText(event.text), tags=tags, trailing=True)
 

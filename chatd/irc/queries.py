@@ -22,6 +22,9 @@ from chatd.irc.message import Message
 from chatd.irc.wire import channelName
 from chatd.names import key
 
+RPL_INFO = "371"
+RPL_ENDOFINFO = "374"
+
 
 class QueryCommands(IRCConnection):
     """
@@ -37,13 +40,16 @@ class QueryCommands(IRCConnection):
         realName = getattr(person, "realName", "") or f"chatd {person.protocolName} user"
         return user, host, realName
 
-    def flags(self, person: IParticipant) -> str:
+    def flags(self, person: IParticipant, channel: str = "*") -> str:
         """
-        C{H} (here) or C{G} (gone, away), then C{*@} for an operator.
+        C{H} (here) or C{G} (gone, away), C{*} for a chatd operator, then
+        C{@} or C{+} for their status in C{channel}.
         """
         away = getattr(person, "awayMessage", None)
-        oper = self.service.isOperator(person)
-        return ("G" if away else "H") + ("*@" if oper else "")
+        flags = ("G" if away else "H") + ("*" if self.service.isOperator(person) else "")
+        if channel != "*" and person.nick is not None:
+            flags += self.statusPrefix(channel[1:], person.nick)
+        return flags
 
     def irc_WHO(self, message: Message) -> None:
         mask = message.params[0] if message.params else "*"
@@ -89,7 +95,7 @@ class QueryCommands(IRCConnection):
                 host,
                 self.server,
                 person.nick or "*",
-                self.flags(person),
+                self.flags(person, channel),
                 f"0 {realName}",
             )
         self.numeric(N.RPL_ENDOFWHO, mask, "End of /WHO list.")
@@ -110,10 +116,8 @@ class QueryCommands(IRCConnection):
         self.numeric(N.RPL_WHOISUSER, nick, user, host, "*", realName)
         rooms = service.roomsOf(person)
         if rooms:
-            prefix = "@" if service.isOperator(person) else ""
-            self.numeric(
-                N.RPL_WHOISCHANNELS, nick, " ".join(prefix + channelName(r) for r in rooms)
-            )
+            shown = [self.statusPrefix(room, nick) + channelName(room) for room in rooms]
+            self.numeric(N.RPL_WHOISCHANNELS, nick, " ".join(shown))
         self.numeric(N.RPL_WHOISSERVER, nick, self.server, f"chatd ({person.protocolName})")
         if service.isOperator(person):
             self.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
@@ -188,3 +192,15 @@ class QueryCommands(IRCConnection):
             self.numeric(
                 N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server"
             )
+
+    def irc_INFO(self, message: Message) -> None:
+        """
+        C{371 RPL_INFO} lines about the server, then C{374 RPL_ENDOFINFO}.
+        """
+        for line in (
+            f"{VERSION}: the chatd IRC front-end",
+            "One chat shared by TCHAT, telnet, IRC and web users.",
+            f"Server started {self.factory.created}.",
+        ):
+            self.numeric(RPL_INFO, line)
+        self.numeric(RPL_ENDOFINFO, "End of INFO list")

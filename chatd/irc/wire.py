@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from chatd.events import Membership, PrivateMessage, Rename, RoomMessage
+from chatd.events import KICK, QUIT, Membership, PrivateMessage, Rename, RoomChange, RoomMessage
 from chatd.interfaces import IChatService
 from chatd.irc.message import formatLine, splitUTF8, textBudget
 
@@ -68,9 +68,10 @@ class WireFormat:
     @ivar tagged: whether lines carry a C{time} tag.
     """
 
-    def __init__(self, service: IChatService, tagged: bool) -> None:
+    def __init__(self, service: IChatService, tagged: bool, messageTags: bool = False) -> None:
         self.service = service
         self.tagged = tagged
+        self.messageTags = messageTags
 
     def hostmask(self, nick: str, current: str | None = None) -> str:
         """
@@ -90,37 +91,78 @@ class WireFormat:
     def _tags(self, when: float) -> dict[str, str] | None:
         return {"time": serverTime(when)} if self.tagged else None
 
+    def _messageTags(self, event: RoomMessage | PrivateMessage) -> dict[str, str] | None:
+        """
+        The tags of a relayed message: C{time} with C{server-time}; with
+        C{message-tags}, also the sender's client-only tags and C{msgid}.
+        """
+        tags = self._tags(event.when)
+        if not self.messageTags:
+            return tags
+        tags = dict(tags or {})
+        tags.update(event.tags)
+        if event.msgid:
+            tags["msgid"] = event.msgid
+        return tags or None
+
+    def _message(self, event: RoomMessage | PrivateMessage, target: str) -> bytes:
+        tags = self._messageTags(event)
+        prefix = self.hostmask(event.sender)
+        if not event.lines:  # IRC's TAGMSG: only for clients that see tags
+            if not self.messageTags:
+                return b""
+            return formatLine("TAGMSG", target, prefix=prefix, tags=tags).encode("utf-8") + b"\r\n"
+        command = "NOTICE" if event.notice else "PRIVMSG"
+        return messageLines(command, prefix, target, event.lines, tags)
+
     def roomMessage(self, event: RoomMessage) -> bytes:
-        return messageLines(
-            "PRIVMSG",
-            self.hostmask(event.sender),
-            channelName(event.room),
-            event.lines,
-            self._tags(event.when),
-        )
+        return self._message(event, channelName(event.room))
 
     def privateMessage(self, event: PrivateMessage) -> bytes:
-        return messageLines(
-            "PRIVMSG",
-            self.hostmask(event.sender),
-            event.recipient,
-            event.lines,
-            self._tags(event.when),
-        )
+        return self._message(event, event.recipient)
 
     def membership(self, event: Membership) -> bytes:
         prefix = self.hostmask(event.nick)
         tags = self._tags(event.when)
+        channel = channelName(event.room)
         if event.joined:
-            line = formatLine("JOIN", channelName(event.room), prefix=prefix, tags=tags)
-        elif event.reason:
-            # A reason means the person left chatd altogether (disconnect,
-            # kick): IRC calls that QUIT.
+            line = formatLine("JOIN", channel, prefix=prefix, tags=tags)
+        elif event.kind == KICK:
+            line = formatLine(
+                "KICK",
+                channel,
+                event.nick,
+                cleanText(event.reason or event.by),
+                prefix=self.hostmask(event.by),
+                tags=tags,
+                trailing=True,
+            )
+        elif event.kind == QUIT:
+            # The person left chatd altogether (a disconnect, a server kick).
             line = formatLine(
                 "QUIT", cleanText(event.reason), prefix=prefix, tags=tags, trailing=True
             )
+        elif event.reason:
+            line = formatLine(
+                "PART", channel, cleanText(event.reason), prefix=prefix, tags=tags, trailing=True
+            )
         else:
-            line = formatLine("PART", channelName(event.room), prefix=prefix, tags=tags)
+            line = formatLine("PART", channel, prefix=prefix, tags=tags)
+        return line.encode("utf-8") + b"\r\n"
+
+    def roomChange(self, event: RoomChange) -> bytes:
+        """
+        C{MODE} or C{TOPIC} from the operator who changed the room.
+        """
+        prefix = self.hostmask(event.by)
+        tags = self._tags(event.when)
+        channel = channelName(event.room)
+        if event.topic is not None:
+            line = formatLine(
+                "TOPIC", channel, cleanText(event.topic), prefix=prefix, tags=tags, trailing=True
+            )
+        else:
+            line = formatLine("MODE", channel, event.modes, *event.args, prefix=prefix, tags=tags)
         return line.encode("utf-8") + b"\r\n"
 
     def rename(self, event: Rename) -> bytes:

@@ -239,10 +239,12 @@ class WebParticipant:
     # IParticipant
 
     def roomMessage(self, event: RoomMessage) -> None:
-        self._send(event.wire(wire.encodeRoomMessage))
+        if event.lines:  # a message of tags only (IRC's TAGMSG) shows nothing
+            self._send(event.wire(wire.encodeRoomMessage))
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        self._send(event.wire(wire.encodePrivateMessage))
+        if event.lines:
+            self._send(event.wire(wire.encodePrivateMessage))
 
     def membershipChanged(self, event: Membership) -> None:
         self._send(event.wire(wire.encodeMembership))

@@ -1,0 +1,91 @@
+"""
+Tests for L{chatd.irc.oper}: C{OPER} against the admin password file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from twisted.internet.defer import succeed
+
+from chatd.admin.credentials import AdminChecker, setPassword, verify
+from chatd.irc.factory import IRCFactory
+from tests.irchelpers import IRCTestCase
+
+
+class OperTests(IRCTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        directory = tempfile.mkdtemp(prefix="chatd-oper-")  # not in the checkout
+        self.addCleanup(shutil.rmtree, directory)
+        path = Path(directory) / "admin-passwords"
+        setPassword(path, "operuser", "operpassword")
+
+        def check(*args: Any) -> Any:
+            return succeed(verify(*args))  # in a thread in the daemon
+
+        self.factory.operChecker = AdminChecker(path, self.clock, verifier=check)
+
+    def test_operSuccess(self) -> None:
+        """
+        The right name and password: 381, MODE +o, and the connection is a
+        chatd operator (channel operator everywhere), only until it closes.
+        """
+        proto, t = self.connect("baz")
+        reply = self.messages(self.send(proto, t, "OPER operuser operpassword"))
+        self.assertEqual([m.command for m in reply], ["381", "MODE"])
+        self.assertEqual(reply[1].params, ["baz", "+o"])
+        self.assertTrue(self.service.isOperator(proto))
+        self.assertTrue(self.service.isRoomOperator(proto, "lobby"))
+        self.assertEqual(self.messages(self.send(proto, t, "MODE baz"))[0].params, ["baz", "+o"])
+        proto.connectionLost(Exception("bye"))  # type: ignore[arg-type]
+        other, _ = self.connect("baz")
+        self.assertFalse(self.service.isOperator(other))
+
+    def test_operFailure(self) -> None:
+        """
+        A wrong password or unknown name is 464 after the back-off; later
+        lines wait for the answer; a missing password is 461.
+        """
+        proto, t = self.connect("baz")
+        self.assertEqual(self.send(proto, t, "OPER operuser wrong", "PING x"), "")
+        self.clock.advance(1)
+        self.assertEqual(self.numerics(self.read(t)), ["464", "PONG"])
+        self.send(proto, t, "OPER nobody pw")
+        self.clock.advance(1)
+        self.assertEqual(self.numerics(self.read(t)), ["464"])
+        self.assertFalse(self.service.isOperator(proto))
+        self.assertEqual(self.numerics(self.send(proto, t, "OPER operuser")), ["461"])
+
+    def test_noOper(self) -> None:
+        """
+        A server without an OPER checker answers 491.
+        """
+        self.factory = IRCFactory(self.service, self.clock, floodBurst=None, aliveAfter=60)
+        proto, t = self.connect("baz")
+        self.assertEqual(self.numerics(self.send(proto, t, "OPER a b")), ["491"])
+
+    def test_kill(self) -> None:
+        """
+        KILL by someone who is not an operator is 481; by an operator it
+        ends the target's session; an unknown nick is 401.
+        """
+        oper, to = self.connect("ircop")
+        self.send(oper, to, "OPER operuser operpassword")
+        alice, ta = self.connect("alice")
+        self.assertEqual(self.numerics(self.send(alice, ta, "KILL ircop :no")), ["481"])
+        self.assertEqual(self.numerics(self.send(oper, to, "KILL nobody :x")), ["401"])
+        self.send(oper, to, "KILL alice :enough")
+        self.assertIsNone(self.service.find("alice"))
+        self.assertTrue(ta.disconnecting)
+        self.assertIn("enough", ta.value().decode())
+
+    def test_info(self) -> None:
+        """
+        INFO is 371 lines ended by 374.
+        """
+        proto, t = self.connect("baz")
+        self.assertEqual(self.numerics(self.send(proto, t, "INFO")), ["371"] * 3 + ["374"])
