@@ -72,6 +72,8 @@ class Persistence:
         self.service = service
         self.store = store
         self.accounts = accounts
+        service.stats.storeQueueDepth = store.queueDepth
+        store.observeWrites(service.stats.storeWrite)
         self.registered: set[str] = set()
         self._reserved: dict[str, IParticipant] = {}
         self._ready = False

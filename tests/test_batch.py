@@ -35,6 +35,23 @@ class WriteBehindTests(SynchronousTestCase):
         self.writes[0][1].callback(None)
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_writesTimed(self) -> None:
+        """
+        C{timed} hears how long each successful batch write took, for the
+        store-latency metric; C{len} is the queue depth.
+        """
+        durations: list[float] = []
+        self.queue.timed = durations.append
+        self.queue.add(1)
+        self.queue.add(2)
+        self.assertEqual(len(self.queue), 2)
+        self.clock.advance(0.1)
+        self.assertEqual(len(self.queue), 0)
+        self.clock.advance(0.25)
+        self.writes[0][1].callback(None)
+        [duration] = durations
+        self.assertAlmostEqual(duration, 0.25)
+
     def test_fullBatchWrittenAtOnce(self) -> None:
         """
         C{maxBatch} waiting rows are written without waiting; rows added

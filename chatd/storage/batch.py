@@ -53,6 +53,9 @@ class WriteBehind(Generic[Row]):
         self._added = 0
         self._written = 0
         self._waiters: list[tuple[int, Deferred[None]]] = []
+        self._startedAt = 0.0
+        #: Told how many seconds each successful batch write took (metrics).
+        self.timed: Callable[[float], None] | None = None
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -97,11 +100,14 @@ class WriteBehind(Generic[Row]):
         batch = self._queue[: self.maxBatch]
         del self._queue[: self.maxBatch]
         self._writing = True
+        self._startedAt = self.clock.seconds()
         d = self._write(batch)
         d.addCallbacks(self._written_, self._failed, callbackArgs=(batch,), errbackArgs=(batch,))
 
     def _written_(self, ignored: object, batch: list[Row]) -> None:
         self._writing = False
+        if self.timed is not None:
+            self.timed(self.clock.seconds() - self._startedAt)
         self._written += len(batch)
         ready = [w for w in self._waiters if w[0] <= self._written]
         self._waiters = [w for w in self._waiters if w[0] > self._written]

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from zope.interface import Attribute, Interface
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from twisted.internet.defer import Deferred
 
     from chatd.events import PrivateMessage, RoomMessage
@@ -138,6 +140,17 @@ class IChatStore(Interface):
     def flush() -> Deferred[None]:
         """
         Fires once every message queued before the call is written.
+        """
+
+    def queueDepth() -> int:
+        """
+        How many messages wait to be written now (for C{/metrics}).
+        """
+
+    def observeWrites(timed: Callable[[float], None]) -> None:
+        """
+        Call C{timed} with the seconds each write of queued messages took
+        (for C{/metrics}); a store that writes at once never calls it.
         """
 
     def history(room: str, count: int, before: int | None = None) -> Deferred[list[RoomMessage]]:

@@ -8,6 +8,8 @@ as the SQL stores keep it honest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
 from zope.interface import implementer
@@ -132,6 +134,12 @@ class MemoryChatStore(Service):
 
     def flush(self) -> Deferred[None]:
         return succeed(None)
+
+    def queueDepth(self) -> int:
+        return 0  # every write happens at once
+
+    def observeWrites(self, timed: Callable[[float], None]) -> None:
+        pass  # nothing is queued, so no write is ever timed
 
     def history(
         self, room: str, count: int, before: int | None = None

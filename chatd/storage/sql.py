@@ -337,6 +337,12 @@ class SQLChatStore(Service):
     def flush(self) -> Deferred[None]:
         return self._batch.flush()
 
+    def queueDepth(self) -> int:
+        return len(self._batch)
+
+    def observeWrites(self, timed: Callable[[float], None]) -> None:
+        self._batch.timed = timed
+
     async def _history(self, room: str, count: int, before: int | None) -> list[RoomMessage]:
         await self.flush()
         rows = await self._select(
