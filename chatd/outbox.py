@@ -106,7 +106,14 @@ class Outbox:
         scheduler: FlushScheduler,
         limit: int,
         overflowed: Callable[[], None],
+        register: bool = True,
     ) -> None:
+        """
+        @param register: register with C{transport} as its producer.  Pass
+            C{False} when something else already is its producer and forwards
+            the pause and resume calls here (the web front-end's guard, which
+            also pauses the HTTP channel).
+        """
         self.transport = transport
         self.scheduler = scheduler
         self.limit = limit
@@ -119,7 +126,8 @@ class Outbox:
         # Should a Twisted release drop the buffer attributes _sendable reads,
         # fall back to plain writes rather than fail.
         self._direct = isinstance(transport, Connection) and hasattr(transport, "_tempDataLen")
-        transport.registerProducer(self, True)  # type: ignore[attr-defined]
+        if register:
+            transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
         """

@@ -155,5 +155,8 @@ def makeSite(
     site = Site(root, reactor=clock)
     site.displayTracebacks = False
     return GuardedSite(
-        site, maxPendingInput=4 * maxMessageBytes + 65536, maxPendingOutput=maxPendingOutput
+        site,
+        maxPendingInput=4 * maxMessageBytes + 65536,
+        maxPendingOutput=maxPendingOutput,
+        clock=clock,
     )

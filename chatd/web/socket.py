@@ -370,4 +370,5 @@ class WebFactory:
             raise TypeError("serve WebFactory through chatd.web.guard.GuardedSite (makeSite)")
         participant.guard = guard
         guard.listener = participant
+        guard.startBatching()
         return participant
