@@ -135,7 +135,7 @@ class GuardProtocol(ProtocolWrapper):
         """
         self.pendingInput = 0
 
-    def startBatching(self) -> None:
+    def startBatching(self) -> Outbox:
         """
         From now on, queue every write in an L{Outbox} flushed once per
         reactor turn (see the module docstring).  Everything written to this
@@ -144,8 +144,8 @@ class GuardProtocol(ProtocolWrapper):
         the outbox's limit then takes over from C{writtenWhilePaused}.
         """
         if self.outbox is not None:
-            return
-        self.outbox = Outbox(
+            return self.outbox
+        outbox = self.outbox = Outbox(
             self.transport,  # type: ignore[arg-type]
             self.factory.flusher,
             self.factory.maxPendingOutput,
@@ -153,7 +153,8 @@ class GuardProtocol(ProtocolWrapper):
             register=False,
         )
         if self.writePaused:
-            self.outbox.pauseProducing()
+            outbox.pauseProducing()
+        return outbox
 
     def write(self, data: bytes) -> None:
         outbox = self.outbox

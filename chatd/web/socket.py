@@ -35,6 +35,7 @@ from chatd.errors import (
 )
 from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IChatService, IParticipant
+from chatd.outbox import Outbox
 from chatd.web import requests, wire
 from chatd.web.guard import GuardProtocol
 
@@ -82,6 +83,7 @@ class WebParticipant:
     @ivar transport: the WebSocket transport, once negotiation starts.
     @ivar guard: the connection under the WebSocket layer, with its byte
         counters (L{chatd.web.guard.GuardedSite}); frames are written to it.
+    @ivar outbox: the guard's L{Outbox}, where the fan-out writes directly.
     """
 
     protocolName = "web"
@@ -91,9 +93,11 @@ class WebParticipant:
         self.factory = factory
         self.service = factory.service
         self.address = address
+        self.stats = factory.service.stats
         self.nick: str | None = None
         self.transport: WebSocketTransport | None = None
         self.guard: GuardProtocol | None = None
+        self.outbox: Outbox | None = None
         self._bucket = (
             None
             if factory.burst is None
@@ -239,8 +243,13 @@ class WebParticipant:
     # IParticipant
 
     def roomMessage(self, event: RoomMessage) -> None:
-        if event.lines:  # a message of tags only (IRC's TAGMSG) shows nothing
-            self._send(event.wire(wire.encodeRoomMessage))
+        # The fan-out hot path, once per recipient: straight to the outbox
+        # (which drops what is written once the connection is closing).  A
+        # message of tags only (IRC's TAGMSG) shows nothing.
+        outbox = self.outbox
+        if outbox is not None and self._open and event.lines:
+            outbox.write(event.wire(wire.encodeRoomMessage))
+            self.stats.sent("web")
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:
@@ -370,5 +379,5 @@ class WebFactory:
             raise TypeError("serve WebFactory through chatd.web.guard.GuardedSite (makeSite)")
         participant.guard = guard
         guard.listener = participant
-        guard.startBatching()
+        participant.outbox = guard.startBatching()
         return participant
