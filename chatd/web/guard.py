@@ -239,8 +239,8 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         Hand the last queued output to the transports, and leave no flush
         scheduled behind.
         """
-        self.flusher.flush()
         self.flusher.cancel()
+        self.flusher.flush()
         super().stopFactory()
 
     def logPrefix(self) -> str:
