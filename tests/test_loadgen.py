@@ -180,7 +180,6 @@ class WebSocketLoopTests(SynchronousTestCase):
         pong = loadgen.WebSocketAdapter.pong
         self.assertEqual(self.peer.recv(100), pong)
 
-
     def test_shortMarkerEndsRead(self) -> None:
         """
         A marker shorter than the bytes carried over to the next read, lying
