@@ -125,7 +125,7 @@ class Outbox:
         @param register: register with C{transport} as its producer.  Pass
             C{False} when something else already is its producer and forwards
             the pause and resume calls here (the web front-end's guard, which
-            also pauses the HTTP channel).
+            also tells the HTTP channel).
         """
         self.transport = transport
         self.scheduler = scheduler

@@ -167,3 +167,38 @@ class BeforeUpgradeTests(SynchronousTestCase):
         self.assertTrue(response.startswith(b"HTTP/1.1 200 "), response)
         assert isinstance(protocol, GuardProtocol)
         self.assertIsNone(protocol.outbox)
+
+
+class IdleFootprintTests(SynchronousTestCase):
+    """
+    What an idle WebSocket connection keeps (docs/PERFORMANCE.md, idle
+    memory): no upgrade request, no request deque, no timer of its own.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.web = WebHarness(ChatService(self.reactor, rooms=["lobby"]), self.reactor)
+
+    def test_requestReleased(self) -> None:
+        """
+        Once upgraded, the HTTP channel no longer holds the upgrade request.
+        """
+        response, _, protocol = self.web.rawRequest(handshake())
+        self.assertTrue(response.startswith(b"HTTP/1.1 101 "), response)
+        channel = protocol.wrappedProtocol._channel  # type: ignore[attr-defined]
+        self.assertEqual(channel.requests, [])
+
+    def test_oneKeepaliveTimer(self) -> None:
+        """
+        Keepalive deadlines of many connections share one timer, and an idle
+        participant has no request queue.
+        """
+        before = len(self.reactor.getDelayedCalls())
+        participants = []
+        for _ in range(5):
+            _, _, protocol = self.web.rawRequest(handshake())
+            participants.append(protocol.listener)
+        self.assertLessEqual(len(self.reactor.getDelayedCalls()), before + 1)
+        for participant in participants:
+            assert isinstance(participant, WebParticipant)
+            self.assertIsNone(participant._queue)
