@@ -145,6 +145,9 @@ class GuardProtocol(ProtocolWrapper):
         """
         if self.outbox is not None:
             return self.outbox
+        noDelay = getattr(self.transport, "setTcpNoDelay", None)
+        if noDelay is not None:
+            noDelay(True)  # as the line protocols: frames must not wait for Nagle's 40 ms
         outbox = self.outbox = Outbox(
             self.transport,  # type: ignore[arg-type]
             self.factory.flusher,
