@@ -375,8 +375,10 @@ class RoomTests(TalkTestCase):
         )
         self.send(bob, tb, "back")
         self.assertEqual(self.read(ta), b"[lobby] <bob> back\r\n")
-        self.assertEqual(self.send(alice, ta, "/join"), b"*** Usage: /join <room>\r\n")
-        self.assertEqual(self.send(alice, ta, "/join a b"), b"*** Usage: /join <room>\r\n")
+        self.assertEqual(self.send(alice, ta, "/join"), b"*** Usage: /join <room> [key]\r\n")
+        self.assertEqual(
+            self.send(alice, ta, "/join a b c"), b"*** Usage: /join <room> [key]\r\n"
+        )
         self.assertEqual(
             self.send(alice, ta, "/join b@d"),
             b"*** Sorry, a room name is 1 to 16 letters, digits, '_' or '-'.\r\n",
