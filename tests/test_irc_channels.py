@@ -388,9 +388,7 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.service.capacity("lobby"), 9)
         refusal = self.messages(self.send(root, tr, "MODE #lobby +l 0"))[0]
         self.assertEqual((refusal.command, refusal.params[1:4]), ("696", ["#lobby", "l", "0"]))
-        self.assertEqual(
-            self.messages(self.send(root, tr, "MODE #lobby +X"))[0].command, "472"
-        )
+        self.assertEqual(self.messages(self.send(root, tr, "MODE #lobby +X"))[0].command, "472")
         self.assertEqual(
             self.messages(self.send(root, tr, "MODE #lobby"))[0].params[2:], ["+mnl", "9"]
         )
