@@ -330,7 +330,8 @@ class IChatService(Interface):
     def roomModes(room: str) -> str:
         """
         C{room}'s mode letters: C{t} (only operators set the topic), C{n}
-        (only members speak), C{m} (only voiced members and operators speak).
+        (only members speak), C{m} (only voiced members and operators speak),
+        C{i} (invite-only), C{s} (secret).
         """
 
     def changeRoomMode(
@@ -338,8 +339,9 @@ class IChatService(Interface):
     ) -> Any:
         """
         A room operator sets or clears a room mode, operator (C{o}) or
-        voice (C{v}) for member C{nick}, or the capacity (C{l}, C{nick} the
-        number); members get a L{RoomChange} notice.  Returns whether
+        voice (C{v}) for member C{nick}, the capacity (C{l}, C{nick} the
+        number), the key (C{k}, C{nick} the key) or a ban mask (C{b},
+        C{nick} the mask); members get a L{RoomChange} notice.  Returns whether
         anything changed (maybe as a L{Deferred}).
 
         @raise NotRoomOperator, NotInRoom, InvalidArgument: as they say.

@@ -740,9 +740,10 @@ class ChatService(Service):
     ) -> Any:
         """
         A room operator sets (C{adding}) or clears one mode of C{room}: a
-        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, or C{l}:
+        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, C{l}:
         the room's capacity (C{nick} is the number; cleared, the server's
-        limit applies).  Every member is told with a L{RoomChange}; a change
+        limit applies), C{k}: the room's key (C{nick} is the key) or C{b}:
+        a ban mask (C{nick} is the mask).  Every member is told with a L{RoomChange}; a change
         that changes nothing is not announced.  Returns whether something
         changed (a L{Deferred} for a stored capacity).
 
@@ -764,6 +765,13 @@ class ChatService(Service):
                 return False
             (status.add if adding else status.discard)(key(nick))
             self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode, (shown,)))
+            return True
+        if mode in "kb":  # the key, a ban mask: C{nick} is the argument
+            done = roomrules.applyMode(target, by, adding, mode, nick, self._now(), ROOM_MODES)
+            if done is None:
+                return False
+            args = () if done[1] is None else (done[1],)
+            self._tellRoom(target, RoomChange(target.name, by, self._now(), done[0], args))
             return True
         if mode not in ROOM_MODES:
             raise errors.InvalidArgument(f"unknown room mode {mode!r}")

@@ -880,3 +880,20 @@ class RoomRulesTests(SynchronousTestCase):
         change = self.alice.events[-1]
         assert isinstance(change, RoomChange)
         self.assertEqual((change.modes, change.args), ("+lv", ("5", "bob")))
+
+    def test_singleChangeKeyAndBan(self) -> None:
+        """
+        L{ChatService.changeRoomMode} sets and clears a key and ban masks
+        too, announcing each; an invalid key is refused.
+        """
+        self.assertTrue(self.service.changeRoomMode(self.alice, "den", True, "k", "sesame"))
+        self.assertFalse(self.service.changeRoomMode(self.alice, "den", True, "k", "sesame"))
+        self.assertTrue(self.service.changeRoomMode(self.alice, "den", True, "b", "eve"))
+        change = self.bob.events[-1]
+        assert isinstance(change, RoomChange)
+        self.assertEqual((change.modes, change.args), ("+b", ("eve!*@*",)))
+        self.assertRaises(
+            errors.InvalidArgument, self.service.changeRoomMode, self.alice, "den", True, "k", ""
+        )
+        self.assertTrue(self.service.changeRoomMode(self.alice, "den", False, "k", ""))
+        self.assertIsNone(self.service.roomKey("den"))
