@@ -98,6 +98,20 @@ class Nodes:
             node.stop()
 
 
+def waitLinked(node: Daemon, timeout: float = 20.0) -> None:
+    """
+    Wait until C{node} has logged that its link to Redis is up, so that the
+    phases measure a working cluster rather than its start.  (A node takes
+    logins before that too: their nickname claims wait for the link, up to
+    a few seconds; see docs/CLUSTER.md.)
+    """
+    deadline = time.monotonic() + timeout
+    while "connected to Redis" not in node.logfile.read_text(errors="replace"):
+        if node.process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"node never reached Redis: see {node.logfile}")
+        time.sleep(0.05)
+
+
 def startNodes(bench: Bench, count: int, url: str) -> list[Daemon]:
     nodes: list[Daemon] = []
     options = list(bench.loadOptions()) + ["--cluster", url]
@@ -108,6 +122,8 @@ def startNodes(bench: Bench, count: int, url: str) -> list[Daemon]:
                 bench.start(nodeOptions, pinned=False).stop()
                 withoutAutojoin(dataDir)
             nodes.append(bench.start(nodeOptions, pinned=False))
+        for node in nodes:
+            waitLinked(node)
     except BaseException:
         for node in nodes:
             node.stop()
@@ -133,7 +149,9 @@ def cluster(bench: Bench, counts: list[int], run: list[str]) -> Result:
             try:
                 result = bench.measure(loop, group, [node.port for node in nodes], run)
             except RuntimeError as error:  # nodes that stop answering: record, go on
-                result = {"failed": {"crowd": str(error)}}
+                # ERROR replies are not acks: say how many came, or a refusal
+                # looks like silence (issue #8).
+                result = {"failed": {"crowd": str(error), "errorReplies": loop.errors}}
             finally:
                 loop.closeAll()
                 group.stop()
