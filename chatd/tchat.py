@@ -181,7 +181,14 @@ class TchatProtocol(ChatLineReceiver):
         return self.factory.service.createRoom(self, self._single(argument))
 
     def cmd_ENTER(self, argument: str) -> Any:
-        return self.factory.service.enter(self, self._single(argument))
+        """
+        C{ENTER <group>}, or C{ENTER <group> <key>} for a group with a key
+        (a chatd extension; strict TCHAT 1 clients never send a key).
+        """
+        group, _, roomKey = argument.partition(" ")
+        return self.factory.service.enter(
+            self, self._single(group), self._single(roomKey) if roomKey else None
+        )
 
     def cmd_LEAVE(self, argument: str) -> Any:
         return self.factory.service.leave(self, self._single(argument))
@@ -211,10 +218,16 @@ class TchatProtocol(ChatLineReceiver):
     # Events from the service (IParticipant)
 
     def roomMessage(self, event: RoomMessage) -> None:
-        # The fan-out hot path, once per recipient: straight to the outbox.
+        # The fan-out hot path, once per recipient: straight to the outbox,
+        # reading the encoded cache without a call once the first recipient
+        # has filled it.
         outbox = self.outbox
         if outbox is not None and event.lines:  # tags only: nothing to show
-            outbox.write(event.wire(encodeSpeak))
+            try:
+                data = event.encoded[encodeSpeak]
+            except KeyError:
+                data = event.wire(encodeSpeak)
+            outbox.write(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:  # a message of tags only has nothing to show here
