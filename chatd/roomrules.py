@@ -245,14 +245,15 @@ def snapshot(room: Room) -> dict[str, Any]:
     """
     C{room}'s settings kept in memory, as plain data (for another process
     that keeps a copy of the room): C{m} its mode letters, C{k} its key,
-    C{b} its ban list, C{l} its capacity, C{o}/C{v} its operators' and
-    voiced members' nick keys.
+    C{b} its ban list, C{l} its capacity, C{t} its topic with who set it
+    and when, C{o}/C{v} its operators' and voiced members' nick keys.
     """
     return {
         "m": "".join(sorted(room.modes)),
         "k": room.key,
         "b": [list(entry) for entry in room.bans.entries],
         "l": room.settings.capacity,
+        "t": [room.settings.topic, *(room.topicSetter or (None, None))],
         "o": sorted(room.ops),
         "v": sorted(room.voiced),
     }

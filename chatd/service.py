@@ -1048,7 +1048,8 @@ class ChatService(Service):
         """
         Make C{room} match C{state} (a L{roomState}, maybe partial: only
         the settings it holds, and the status of members C{nicks}), telling
-        members here the difference in one L{RoomChange} by C{by}.
+        members here the difference in one L{RoomChange} by C{by} (and a
+        second for a new topic, by whoever set it).
         """
         target = self._room(self.ensureRoom(room))
         changes = roomrules.differences(target, state, nicks, ROOM_MODES)
@@ -1058,6 +1059,10 @@ class ChatService(Service):
             (mask, *setBy[key(mask)][1:3]) if key(mask) in setBy else (mask, who, when)
             for mask, who, when in target.bans.entries
         ]
+        if "t" in state and state["t"][0] != target.settings.topic:
+            topic, setter, when = state["t"]
+            told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
+            return event or told
         return event
 
     def kickRemote(self, room: str, nick: str, by: str, reason: str = "") -> bool:

@@ -213,6 +213,7 @@ class RoomSyncTests(SynchronousTestCase):
             [(True, "m", ""), (True, "k", "x"), (True, "b", "eve"), (True, "l", "9")],
         )
         self.a.service.changeRoomMode(self.op, "lobby", True, "v", "bob")
+        self.a.service.setTopic(self.op, "lobby", "rules")
         self.settle()
         d = FakeNode(self, self.redis, "d")
         d.start()
@@ -224,9 +225,11 @@ class RoomSyncTests(SynchronousTestCase):
         self.assertEqual(d.service.memberStatus("lobby", "op"), "o")  # a chatd operator
         self.assertEqual(d.service.memberStatus("lobby", "bob"), "v")
         self.assertEqual(d.service.memberStatus("lobby", "carol"), "")
+        self.assertEqual(d.service.topic("lobby"), "rules")
+        self.assertEqual(d.service.topicSetter("lobby"), ("op", 1000))
         for node in self.nodes():
             self.assertEqual(node.service.roomState("lobby"), d.service.roomState("lobby"))
-        self.assertEqual(len(changes(self.carol)), 2)  # nothing told twice
+        self.assertEqual(len(changes(self.carol)), 3)  # nothing told twice
 
     def test_changeDuringRedisGap(self) -> None:
         """

@@ -1004,6 +1004,7 @@ class RemoteRoomTests(SynchronousTestCase):
         room.bans.add("eve!*@*", "alice", 3)
         room.settings.capacity = 4
         room.ops.update({"bob", "op"})
+        room.settings.topic, room.topicSetter = "tea", ("alice", 5)
         state = other.roomState("dev")
         self.service.enter(self.bob, "dev")
         self.service.enterRemote(self.remote, "dev")
@@ -1011,6 +1012,9 @@ class RemoteRoomTests(SynchronousTestCase):
         assert event is not None
         self.assertEqual((event.modes, event.args), ("-nt+iskblo", ("k", "eve!*@*", "4", "op")))
         self.assertEqual(self.service.roomBans("dev"), [("eve!*@*", "alice", 3)])
+        self.assertEqual(self.service.topicSetter("dev"), ("alice", 5))
+        topics = [e.topic for e in self.bob.events if isinstance(e, RoomChange) and e.topic]
+        self.assertEqual(topics, ["tea"])
         self.assertEqual(self.service.memberStatus("dev", "bob"), "")
         self.assertEqual(self.service.roomState("dev"), {**state, "o": ["op"]})
         self.assertIsNone(self.service.syncRoomState("dev", "alice", state, ["op"]))

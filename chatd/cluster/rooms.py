@@ -16,7 +16,7 @@ Whole states carry the settings too (C{rs} in C{state}), so a node that
 starts later or comes back after a Redis gap converges:
 
  - a room's own settings (modes, key, bans and, without a shared store,
-   capacity) go by the last change: each node keeps, per room, the stamp
+   capacity and topic) go by the last change: each node keeps, per room, the stamp
    C{[time, node, by]} of the last change it made or applied, and adopts a
    state's settings only when their stamp is newer;
  - a member's status (C{o}, C{v}) goes by the member's own node: a state
@@ -117,7 +117,7 @@ class RoomSync:
             state["o"] = [k for k in state["o"] if k in mine]
             state["v"] = [k for k in state["v"] if k in mine]
             if self.sharedStore:
-                del state["l"]  # the shared store holds it
+                del state["l"], state["t"]  # the shared store holds them
             state["s"] = self._stamp(name)
             states[name] = state
         return states
