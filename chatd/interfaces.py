@@ -17,6 +17,7 @@ from zope.interface import Attribute, Interface
 if TYPE_CHECKING:
     from chatd.errors import ChatError
     from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+    from chatd.whowas import PastUser
 
 
 class IParticipant(Interface):
@@ -371,6 +372,15 @@ class IChatService(Interface):
         """
         Make C{participant} a chatd operator until it disconnects (an
         administrator's password was checked by the front-end).
+        """
+
+    def whowas(nick: str, count: int | None = None) -> list[PastUser]:
+        """
+        Who recently used C{nick} and no longer does (they disconnected or
+        were renamed), most recent first, as L{PastUser}s; at
+        most C{count} (C{None} or non-positive: all that are remembered).
+        C{*} and C{?} in C{nick} are wildcards.  The record is in memory
+        and bounded.
         """
 
 
