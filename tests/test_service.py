@@ -788,9 +788,7 @@ class WhowasTests(SynchronousTestCase):
             self.clock.advance(1)
             self.service.disconnect(person)
         self.user("nick3")
-        self.assertEqual(
-            [e.user for e in self.service.whowas("nick2")], ["three", "two", "one"]
-        )
+        self.assertEqual([e.user for e in self.service.whowas("nick2")], ["three", "two", "one"])
         self.assertEqual([e.user for e in self.service.whowas("nick2", 1)], ["three"])
         self.assertEqual([e.user for e in self.service.whowas("nick2", 2)], ["three", "two"])
         self.assertEqual(len(self.service.whowas("nick2", 0)), 3)
