@@ -9,6 +9,8 @@ written as IRC lines.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from zope.interface import implementer
 
 from chatd.errors import ChatError
@@ -33,6 +35,11 @@ from chatd.irc.registration import RegistrationCommands
 from chatd.irc.wire import channelName, cleanText, serverTime
 from chatd.names import key
 
+#: L{key} of a room name, cached: Unicode normalization and case folding
+#: per recipient of every message would cost more than the rest of the
+#: delivery.  Room names are short and few, so the cache stays small.
+roomKey = lru_cache(maxsize=4096)(key)
+
 
 @implementer(IParticipant)
 class IRCProtocol(
@@ -50,8 +57,11 @@ class IRCProtocol(
     _lastQuit: str | None = None
 
     def roomMessage(self, event: RoomMessage) -> None:
-        self._lastQuit = None
-        if key(event.room) not in self.shownRooms:
+        # Called once per member for every message: per-recipient work is
+        # kept to a cached key, a cached encoding and a queue append.
+        if self._lastQuit is not None:
+            self._lastQuit = None
+        if roomKey(event.room) not in self.shownRooms:
             self.syncChannels()
         self.send(event.wire(self.wire.roomMessage))
 
