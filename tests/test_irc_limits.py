@@ -136,6 +136,21 @@ class RefusalTests(IRCTestCase):
             text = "a" * (self.budget() - 4 + missing) + EMOJI
             self.assertRefused(self.say("PRIVMSG #lobby :" + text))
 
+    def test_legacyEncoding(self) -> None:
+        """
+        A line that is not UTF-8 is read as Latin-1 and relayed as UTF-8,
+        where each accented letter takes two bytes: the limit counts the
+        relayed bytes, not the bytes received.
+        """
+        half = self.budget() // 2
+        self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * half + b"\r\n")
+        [echo] = self.messages(self.read(self.ta))
+        self.assertEqual(echo.params, ["#lobby", "é" * half])
+        self.read(self.tb)
+        self.tchat.events.clear()
+        self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * (half + 1) + b"\r\n")
+        self.assertRefused(self.read(self.ta))
+
     def test_colonDoesNotCount(self) -> None:
         """
         A one-word message sent without the trailing colon is relayed with
