@@ -19,22 +19,27 @@ E = TypeVar("E", bound="Event")
 class Event:
     """
     Something that happened at C{when} (Unix time, whole seconds).
+
+    @ivar encoded: what L{wire} computed, by encoder.  A fan-out hot path may
+        look its encoder up here first (C{event.encoded[encoder]}, falling
+        back to L{wire} on C{KeyError}): that saves a Python call per
+        recipient, a measurable share of a delivery.
     """
 
-    __slots__ = ("when", "_wire")
+    __slots__ = ("when", "encoded")
 
     def __init__(self, when: int) -> None:
         self.when = when
-        self._wire: dict[object, bytes] = {}
+        self.encoded: dict[object, bytes] = {}
 
     def wire(self: E, encoder: Callable[[E], bytes]) -> bytes:
         """
         C{encoder(self)}, computed once per encoder and then reused.
         """
         try:
-            return self._wire[encoder]
+            return self.encoded[encoder]
         except KeyError:
-            data = self._wire[encoder] = encoder(self)
+            data = self.encoded[encoder] = encoder(self)
             return data
 
 

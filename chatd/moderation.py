@@ -188,10 +188,13 @@ class Moderation:
         """
         The ban in force on a network that contains C{address}, if any.
         """
+        bans = self.sanctions(IPBAN)
+        if not bans:
+            return None  # the usual case: no address to parse for every connection
         parsed = _addressOf(address)
         if parsed is None:
             return None
-        for sanction in self.sanctions(IPBAN):
+        for sanction in bans:
             if parsed in parseNetwork(sanction.target):
                 return sanction
         return None

@@ -15,6 +15,7 @@ growing the daemon's memory without bound.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime, ITransport
@@ -58,23 +59,35 @@ class FlushScheduler:
         self._call = None
 
 
-def _sendable(transport: Connection) -> bool:
+def _directSocket(transport: ITransport) -> socket.socket | None:
     """
-    Whether output may go to the socket now, skipping Twisted's buffer.
+    The socket L{Outbox.flush} may send to itself, skipping Twisted's buffer,
+    or C{None} to always go through C{transport.write}.
 
     C{transport.write} only queues: the socket is written on the reactor's
     next turn, after registering for and dispatching a writable event, which
     at light load costs about as much CPU as the whole fan-out (see
-    docs/PERFORMANCE.md).  Sending at once is only right when Twisted holds
-    nothing queued (order), the connection is open, and no TLS layer must
-    see the bytes first; otherwise the data goes through C{write}.
+    docs/PERFORMANCE.md).  Only plain TCP transports qualify, and only while
+    this Twisted keeps the buffer attributes L{_sendable} reads: should a
+    release drop them, chatd falls back to plain writes rather than fail.
     """
-    return (
-        bool(transport.connected)
+    if isinstance(transport, Connection) and hasattr(transport, "_tempDataLen"):
+        return transport.socket
+    return None
+
+
+def _sendable(transport: Connection) -> bool:
+    """
+    Whether output may go to the socket now: Twisted holds nothing queued
+    (order), the connection is open, and no TLS layer must see the bytes
+    first.  (Twisted resets C{dataBuffer} to C{b""} once it is all sent.)
+    """
+    return bool(
+        transport.connected
         and not transport.disconnecting
         and not transport.TLS
         and not transport._tempDataLen
-        and transport.offset == len(transport.dataBuffer)
+        and not transport.dataBuffer
     )
 
 
@@ -97,7 +110,7 @@ class Outbox:
         "_chunks",
         "pending",
         "_paused",
-        "_direct",
+        "_socket",
     )
 
     def __init__(
@@ -116,9 +129,7 @@ class Outbox:
         self._chunks: list[bytes] | tuple[()] | None = NOTHING
         self.pending = 0
         self._paused = False
-        # Should a Twisted release drop the buffer attributes _sendable reads,
-        # fall back to plain writes rather than fail.
-        self._direct = isinstance(transport, Connection) and hasattr(transport, "_tempDataLen")
+        self._socket = _directSocket(transport)
         transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
@@ -151,12 +162,17 @@ class Outbox:
         # type-checks every chunk in Python, which costs more than the copy.
         data = b"".join(chunks)
         transport = self.transport
-        if self._direct and _sendable(transport):  # type: ignore[arg-type]
-            sent = transport.writeSomeData(data)  # type: ignore[attr-defined]
-            if type(sent) is int and sent > 0:  # else EAGAIN or an error: as usual
-                if sent == len(data):
-                    return
-                data = data[sent:]
+        sock = self._socket
+        if sock is not None and _sendable(transport):  # type: ignore[arg-type]
+            # socket.send itself: Twisted's writeSomeData adds a memoryview,
+            # a retry wrapper and an exception translation per call.
+            try:
+                sent = sock.send(data)
+            except OSError:  # EAGAIN, or an error transport.write will meet
+                sent = 0
+            if sent == len(data):
+                return
+            data = data[sent:]
         transport.write(data)
 
     def close(self) -> None:

@@ -198,7 +198,9 @@ class Persistence:
             names = await self.store.memberships(nick)
         else:
             names = [room.name for room in service._rooms.values() if room.settings.autojoin]
-        mark = self.store.mark()
+        # The history mark costs a database query: only take it when there are
+        # rooms whose history to replay (not for a plain guest's login).
+        mark = self.store.mark() if names else None
         entered = []
         for name in names:
             room = service._rooms.get(key(name))
@@ -209,11 +211,16 @@ class Persistence:
             except errors.ChatError:
                 continue
             entered.append(room.name)
-        self._later(self._welcome, participant, nick, entered, mark)
+        if entered or nickKey in self.registered:
+            self._later(self._welcome, participant, nick, entered, mark)
         return nick
 
     async def _welcome(
-        self, participant: IParticipant, nick: str, entered: list[str], marked: Deferred[int]
+        self,
+        participant: IParticipant,
+        nick: str,
+        entered: list[str],
+        marked: Deferred[int] | None,
     ) -> None:
         """
         Tell a user who just logged in which rooms they are in, replay those
@@ -221,9 +228,10 @@ class Persistence:
         """
         if entered:
             participant.notice(Notice("you are in " + ", ".join(entered), self.service._now()))
-        mark = await marked
-        for room in entered:
-            await self._replay(participant, room, mark)
+            assert marked is not None  # taken whenever there were rooms to enter
+            mark = await marked
+            for room in entered:
+                await self._replay(participant, room, mark)
         if key(nick) not in self.registered:
             return  # only registered names receive messages while away
         waiting = await self.store.undelivered(nick)

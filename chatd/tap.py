@@ -278,10 +278,11 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             burst=options["flood-burst"],
         )
         strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
-    admin.addAdminServices(top, options, chat, reactor)
+    consoles = admin.addAdminServices(top, options, chat, reactor)
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode
 
         node = ClusterNode(chat, options["cluster"], reactor, sharedStore=bool(options["db"]))
+        node.bridge.onModeration(consoles.peerModeration)
         node.setServiceParent(top)
     return top

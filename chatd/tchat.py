@@ -211,10 +211,16 @@ class TchatProtocol(ChatLineReceiver):
     # Events from the service (IParticipant)
 
     def roomMessage(self, event: RoomMessage) -> None:
-        # The fan-out hot path, once per recipient: straight to the outbox.
+        # The fan-out hot path, once per recipient: straight to the outbox,
+        # reading the encoded cache without a call once the first recipient
+        # has filled it.
         outbox = self.outbox
         if outbox is not None and event.lines:  # tags only: nothing to show
-            outbox.write(event.wire(encodeSpeak))
+            try:
+                data = event.encoded[encodeSpeak]
+            except KeyError:
+                data = event.wire(encodeSpeak)
+            outbox.write(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:  # a message of tags only has nothing to show here

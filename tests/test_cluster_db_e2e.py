@@ -19,6 +19,7 @@ from tests.daemon import Daemon, startDaemon
 from tests.lineclient import LineClient
 from tests.pgserver import createDatabase, postgresServer
 from tests.redis_server import RedisServer, redisServer
+from tests.test_admin_accounts_live import TelnetConsole, register
 from tests.test_cluster_e2e import (
     CONSOLE_PASSWORD,
     connectLines,
@@ -215,3 +216,26 @@ async def test_moderationInTheSharedDatabase(nodes: Callable[..., Daemon]) -> No
     await client.close()
     audit = consoleCommand(b.ports["AdminTelnetFactory"], "audit")
     assert "ban mallory spamming" in audit, audit
+
+
+@pytest_twisted.ensureDeferred
+async def test_revokeEndsSessionsOnEveryNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    An account flagged admin (in the shared database) has a console open on
+    node B; revoking it from node A's console closes that session too.
+    """
+    a = nodes("a", console=True)
+    b = nodes("b", console=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    register(a.ports["TchatFactory"], "alice", "alicepw")
+    granted = consoleCommand(a.ports["AdminTelnetFactory"], "admin grant alice")
+    assert "alice is now an administrator" in granted, granted
+    alice = TelnetConsole(b.ports["AdminTelnetFactory"], "alice", "alicepw")
+    try:
+        revoked = consoleCommand(a.ports["AdminTelnetFactory"], "admin revoke alice")
+        assert "alice is no longer an administrator" in revoked, revoked
+        assert alice.closed()
+    finally:
+        alice.close()
+    await waitForLog(b, "1 session(s) of alice closed: revoked on another node")

@@ -28,7 +28,7 @@ from chatd.modstore import BAN, IPBAN, KICK, MUTE
 from chatd.names import key, normalize
 from chatd.service import ChatService
 
-__all__ = ["COMMANDS", "AdminConsole", "Usage", "consoleFactory"]
+__all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage", "consoleFactory"]
 
 
 class AdminConsole(ConsoleViews):
@@ -319,13 +319,10 @@ class AdminConsole(ConsoleViews):
             return unchanged
         nick = self._nick(rest.strip())
         self._audit(f"admin revoke {nick}")
-        closed = 0
-        if self.passwords is None or key(nick) not in map(key, readPasswords(self.passwords)):
-            # Not also in the password file: their open console sessions end.
-            for session in list(self.sessions):
-                if session is not self and key(session.who) == key(nick) and session.close:
-                    session.close()
-                    closed += 1
+        closed = endSessions(self.sessions, self.passwords, nick, sparing=self)
+        tellPeers = getattr(self.service.observer, "moderate", None)
+        if tellPeers is not None:  # cluster mode: their sessions on other nodes end too
+            tellPeers(REVOKE_ADMIN, nick=nick)
         return f"{nick} is no longer an administrator; {closed} open console session(s) closed"
 
     def cmd_shutdown(self, rest: str) -> str:
@@ -338,20 +335,78 @@ class AdminConsole(ConsoleViews):
         return "shutting down"
 
 
+#: The cluster moderation action that ends a revoked administrator's
+#: sessions on every node.
+REVOKE_ADMIN = "revoke-admin"
+
+
+def endSessions(
+    sessions: set[AdminConsole],
+    passwords: Path | None,
+    nick: str,
+    sparing: AdminConsole | None = None,
+) -> int:
+    """
+    Close the open sessions (consoles and manhole shells) of C{nick}, whose
+    administrator flag was just revoked, except C{sparing}: the revoking
+    session itself.  A name that is also in the password file keeps its
+    sessions, since its file password still lets it in.  Returns how many
+    were closed.
+    """
+    if passwords is not None and key(nick) in map(key, readPasswords(passwords)):
+        return 0
+    closed = 0
+    for session in list(sessions):
+        if session is not sparing and key(session.who) == key(nick) and session.close:
+            session.close()
+            closed += 1
+    return closed
+
+
+class Consoles:
+    """
+    The daemon's administrator sessions: a console for each administrator
+    who logs in (by name, through any terminal), all in one registry, so
+    that revoking an administrator ends every session they have open.
+    """
+
+    def __init__(
+        self,
+        service: ChatService,
+        shutdown: Callable[[], object] | None = None,
+        passwords: Path | None = None,
+    ) -> None:
+        self.service = service
+        self.shutdown = shutdown
+        self.passwords = passwords
+        self.sessions: set[AdminConsole] = set()
+
+    def __call__(self, who: str) -> AdminConsole:
+        console = AdminConsole(self.service, who, self.shutdown, self.passwords)
+        console.sessions = self.sessions
+        return console
+
+    def peerModeration(self, action: str, fields: dict[str, str]) -> None:
+        """
+        Another cluster node's console revoked an administrator: end their
+        sessions here too.
+        """
+        if action == REVOKE_ADMIN:
+            closed = endSessions(self.sessions, self.passwords, fields["nick"])
+            if closed:
+                AdminConsole.log.info(
+                    "{count} session(s) of {nick} closed: revoked on another node",
+                    count=closed,
+                    nick=fields["nick"],
+                )
+
+
 def consoleFactory(
     service: ChatService,
     shutdown: Callable[[], object] | None = None,
     passwords: Path | None = None,
-) -> Callable[[str], AdminConsole]:
+) -> Consoles:
     """
     A function giving each logged-in administrator (by name) a console.
     """
-
-    sessions: set[AdminConsole] = set()
-
-    def make(who: str) -> AdminConsole:
-        console = AdminConsole(service, who, shutdown, passwords)
-        console.sessions = sessions
-        return console
-
-    return make
+    return Consoles(service, shutdown, passwords)

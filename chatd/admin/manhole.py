@@ -6,19 +6,23 @@ for operators who need to look at what the console does not show.
 It is as powerful as the daemon's own user, so it is off by default, listens
 on 127.0.0.1 unless told otherwise, and always asks for an administrator's
 password (the same checker as the consoles; there is no anonymous or
-key-less way in).
+key-less way in).  Each shell is registered like a console session under the
+administrator's name, so C{admin revoke} ends it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.conch import manhole, manhole_ssh
 from twisted.conch.insults import insults
+from twisted.conch.interfaces import ISession
 from twisted.conch.ssh.keys import Key
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.cred.portal import Portal
 
+from chatd.admin.commands import AdminConsole
 from chatd.admin.ssh import ExitingTransport, TerminalSession, withHostKey
 
 BANNER = """chatd manhole: Python inside the running daemon. Careful: this is live.
@@ -33,8 +37,21 @@ BANNER = """chatd manhole: Python inside the running daemon. Careful: this is li
 
 class BannerManhole(manhole.ColoredManhole):
     """
-    C{ColoredManhole} that first says what its namespace holds.
+    C{ColoredManhole} that first says what its namespace holds, and that
+    registers itself as C{console}'s session (so a revoke closes it).
     """
+
+    def __init__(self, namespace: dict[str, Any], console: AdminConsole) -> None:
+        super().__init__(namespace)
+        self.console = console
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        self.console.attach(self.terminal.loseConnection)
+
+    def connectionLost(self, reason: object = None) -> None:
+        self.console.detach()
+        super().connectionLost(reason)
 
     def initializeScreen(self) -> None:
         self.terminal.reset()
@@ -55,14 +72,42 @@ class ManholeSSHFactory(manhole_ssh.ConchFactory):
     """
 
 
+class ManholeRealm(manhole_ssh.TerminalRealm):
+    """
+    Gives each administrator who logs in a Python shell on the shared
+    namespace, registered under their name.
+    """
+
+    sessionFactory = TerminalSession
+    transportFactory = ExitingTransport
+
+    def __init__(
+        self, namespace: dict[str, Any], makeConsole: Callable[[str], AdminConsole]
+    ) -> None:
+        super().__init__()
+        self.namespace = namespace
+        self.makeConsole = makeConsole
+
+    def _getAvatar(self, avatarId: Any) -> Any:
+        user = super()._getAvatar(avatarId)
+        name = avatarId.decode("utf-8") if isinstance(avatarId, bytes) else str(avatarId)
+        console = self.makeConsole(name)
+        session = ISession(user.original)
+        session.chainedProtocolFactory = (  # type: ignore[attr-defined]
+            lambda: insults.ServerProtocol(BannerManhole, self.namespace, console)
+        )
+        return user
+
+
 def manholeFactory(
-    namespace: dict[str, Any], checker: ICredentialsChecker, key: Key
+    namespace: dict[str, Any],
+    checker: ICredentialsChecker,
+    key: Key,
+    makeConsole: Callable[[str], AdminConsole],
 ) -> ManholeSSHFactory:
     """
     An SSH factory serving a Python shell on C{namespace} to administrators
-    C{checker} accepts.
+    C{checker} accepts; C{makeConsole} registers each shell by name.
     """
-    realm = manhole_ssh.TerminalRealm(ExitingTransport)
-    realm.sessionFactory = TerminalSession
-    realm.chainedProtocolFactory = lambda: insults.ServerProtocol(BannerManhole, namespace)  # type: ignore[assignment,misc]
+    realm = ManholeRealm(namespace, makeConsole)
     return withHostKey(ManholeSSHFactory(Portal(realm, [checker])), key)  # type: ignore[arg-type]

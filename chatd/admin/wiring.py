@@ -22,7 +22,7 @@ from twisted.internet.stdio import StandardIO
 from twisted.logger import Logger
 
 from chatd.admin.accountcheck import accountAdminCheck
-from chatd.admin.commands import AdminConsole, consoleFactory
+from chatd.admin.commands import AdminConsole, Consoles, consoleFactory
 from chatd.admin.credentials import AdminChecker, readPasswords
 from chatd.admin.manhole import manholeFactory
 from chatd.admin.shell import ConsoleLineProtocol
@@ -130,9 +130,10 @@ class TerminalConsole(Service):
             self._stdio = None
 
 
-def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor: Any) -> None:
+def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor: Any) -> Consoles:
     """
-    Add the administration services the options ask for to C{top}.
+    Add the administration services the options ask for to C{top}; returns
+    the registry of their sessions (for a cluster node to reach them).
     """
     dataDir = Path(options["data-dir"])
     passwords = Path(options["admin-passwords"] or dataDir / PASSWORDS)
@@ -180,7 +181,8 @@ def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor
                 "listeners": top,
                 "console": makeConsole("manhole"),
             }
-            shell = manholeFactory(namespace, checker, key)
+            shell = manholeFactory(namespace, checker, key, makeConsole)
             strports.service(options["manhole"], shell, reactor=reactor).setServiceParent(top)
     if options["console"]:
         TerminalConsole(makeConsole("console"), reactor).setServiceParent(top)
+    return makeConsole
