@@ -57,13 +57,21 @@ class IRCProtocol(
     _lastQuit: str | None = None
 
     def roomMessage(self, event: RoomMessage) -> None:
-        # Called once per member for every message: per-recipient work is
-        # kept to a cached key, a cached encoding and a queue append.
+        # The fan-out hot path, once per member for every message: a cached
+        # key, the encoded cache read without a call once the first
+        # recipient of this wire format has filled it, straight to the outbox.
         if self._lastQuit is not None:
             self._lastQuit = None
         if roomKey(event.room) not in self.shownRooms:
             self.syncChannels()
-        self.send(event.wire(self.wire.roomMessage))
+        encoder = self.wire.roomMessage
+        try:
+            data = event.encoded[encoder]
+        except KeyError:
+            data = event.wire(encoder)
+        outbox = self.outbox
+        if outbox is not None:
+            outbox.write(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         self._lastQuit = None
