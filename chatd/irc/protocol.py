@@ -78,7 +78,7 @@ class IRCProtocol(
         self.send(event.wire(self.wire.privateMessage))
 
     def membershipChanged(self, event: Membership) -> None:
-        if key(event.room) not in self.shownRooms:
+        if roomKey(event.room) not in self.shownRooms:
             self.syncChannels()
         if not event.joined and event.kind == QUIT:
             # Someone leaving chatd leaves each shared room in turn; IRC
