@@ -135,3 +135,15 @@ class NotInRoom(NoSuchUser):
 
 class InviteOnly(NotPermitted):
     reason = "that room is invite-only: ask one of its members for an invitation"
+
+
+class BadRoomKey(ChatError):
+    code, reason = 38, "that room has a key: give the right one to enter"
+
+
+class BannedFromRoom(ChatError):
+    code, reason = 39, "you are banned from that room"
+
+
+class ListFull(InvalidArgument):
+    reason = "that list is full"

@@ -107,11 +107,14 @@ class IChatService(Interface):
         @raise InvalidGroup: bad name.  @raise GroupExists: it exists.
         """
 
-    def enter(participant: IParticipant, room: str) -> Any:
+    def enter(participant: IParticipant, room: str, roomKey: str | None = None) -> Any:
         """
         Make C{participant} a member of C{room}; the other members are told.
+        A room with a key (mode C{k}) needs it as C{roomKey}.
 
         @raise NoSuchGroup, AlreadyMember, GroupFull: as their names say.
+        @raise BadRoomKey: C{roomKey} is not the room's key.
+        @raise BannedFromRoom: one of the room's ban masks matches.
         """
 
     def leave(participant: IParticipant, room: str, reason: str = "") -> Any:
@@ -328,7 +331,8 @@ class IChatService(Interface):
     def roomModes(room: str) -> str:
         """
         C{room}'s mode letters: C{t} (only operators set the topic), C{n}
-        (only members speak), C{m} (only voiced members and operators speak).
+        (only members speak), C{m} (only voiced members and operators speak),
+        C{i} (invite-only), C{s} (secret).
         """
 
     def changeRoomMode(
@@ -336,8 +340,9 @@ class IChatService(Interface):
     ) -> Any:
         """
         A room operator sets or clears a room mode, operator (C{o}) or
-        voice (C{v}) for member C{nick}, or the capacity (C{l}, C{nick} the
-        number); members get a L{RoomChange} notice.  Returns whether
+        voice (C{v}) for member C{nick}, the capacity (C{l}, C{nick} the
+        number), the key (C{k}, C{nick} the key) or a ban mask (C{b},
+        C{nick} the mask); members get a L{RoomChange} notice.  Returns whether
         anything changed (maybe as a L{Deferred}).
 
         @raise NotRoomOperator, NotInRoom, InvalidArgument: as they say.
@@ -372,6 +377,42 @@ class IChatService(Interface):
         """
         Make C{participant} a chatd operator until it disconnects (an
         administrator's password was checked by the front-end).
+        """
+
+    # Room keys, ban masks, secret rooms, grouped mode changes
+
+    def canSee(participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{room} shows in C{participant}'s room lists: a secret room
+        (mode C{s}) only to its members and chatd operators.
+        """
+
+    def roomsVisibleTo(participant: IParticipant) -> list[tuple[str, int]]:
+        """
+        L{rooms} as C{participant} may see them: without secret rooms it is
+        not in.  Every front-end's room list uses this.
+        """
+
+    def roomKey(room: str) -> str | None:
+        """
+        C{room}'s key (mode C{k}), or C{None}.
+        """
+
+    def roomBans(room: str) -> list[tuple[str, str, int]]:
+        """
+        C{room}'s ban masks (mode C{b}, C{nick!user@host} globs), each with
+        the nickname that set it and when (Unix time).
+        """
+
+    def changeRoomModes(participant: IParticipant, room: str, changes: Any) -> Any:
+        """
+        A room operator makes several changes C{(adding, mode, argument)}
+        at once (modes as for L{changeRoomMode}, plus C{k}, the key, and
+        C{b}, a ban mask); members get ONE L{RoomChange} with every change
+        made.  Returns the refused ones as C{(adding, mode, argument,
+        error)} (maybe as a L{Deferred}).
+
+        @raise NotRoomOperator, NotMember: as they say.
         """
 
     def whowas(nick: str, count: int | None = None) -> list[PastUser]:

@@ -119,7 +119,14 @@ class Outbox:
         scheduler: FlushScheduler,
         limit: int,
         overflowed: Callable[[], None],
+        register: bool = True,
     ) -> None:
+        """
+        @param register: register with C{transport} as its producer.  Pass
+            C{False} when something else already is its producer and forwards
+            the pause and resume calls here (the web front-end's guard, which
+            also tells the HTTP channel).
+        """
         self.transport = transport
         self.scheduler = scheduler
         self.limit = limit
@@ -130,7 +137,8 @@ class Outbox:
         self.pending = 0
         self._paused = False
         self._socket = _directSocket(transport)
-        transport.registerProducer(self, True)  # type: ignore[attr-defined]
+        if register:
+            transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
         """

@@ -18,7 +18,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd import errors
+from chatd import errors, roomrules
 from chatd.accounts import Accounts
 from chatd.events import (
     KICK,
@@ -36,13 +36,14 @@ from chatd.metrics import ChatStats
 from chatd.moderation import Moderation
 from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
+from chatd.roomrules import BanList
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
 from chatd.whowas import NickHistory, PastUser
 
 #: Room modes the service enforces: C{t} only operators set the topic, C{n}
 #: only members speak, C{m} only voiced members and operators speak, C{i}
-#: only those invited enter.
-ROOM_MODES = "imnt"
+#: only those invited enter, C{s} only members see the room in room lists.
+ROOM_MODES = "imnst"
 #: What a new room starts with, as on most IRC servers.
 DEFAULT_ROOM_MODES = "nt"
 #: Modes that give a member a status: operator and voice.
@@ -70,6 +71,8 @@ class Room:
         "topicSetter",
         "invited",
         "createdAt",
+        "key",
+        "bans",
     )
 
     def __init__(self, name: str) -> None:
@@ -84,6 +87,8 @@ class Room:
         self.topicSetter: tuple[str, int] | None = None
         self.invited: set[str] = set()
         self.createdAt = 0
+        self.key: str | None = None
+        self.bans = BanList()
 
 
 @implementer(IChatService)
@@ -282,11 +287,12 @@ class ChatService(Service):
             return self.persistence.roomCreated(created)
         return created.name
 
-    def enter(self, participant: IParticipant, room: str) -> Any:
+    def enter(self, participant: IParticipant, room: str, roomKey: str | None = None) -> Any:
         nick = self._requireLogin(participant)
         target = self._room(room)
         if key(nick) in target.members:
             raise errors.AlreadyMember()
+        self._checkEntry(participant, nick, target, roomKey)
         if "i" in target.modes and not self.isOperator(participant):
             if key(nick) not in target.invited:
                 raise errors.InviteOnly()
@@ -443,6 +449,8 @@ class ChatService(Service):
             if not self.isRoomOperator(participant, target.name):
                 raise errors.NotRoomOperator()
             target.invited.add(key(recipient.nick))
+        elif self.isRoomOperator(participant, target.name):
+            target.invited.add(key(recipient.nick))  # lets them past a ban mask, once
         recipient.notice(Invitation(target.name, sender, recipient.nick, self._now()))
 
     def capacity(self, room: str) -> int | None:
@@ -679,6 +687,11 @@ class ChatService(Service):
             raise errors.NotMember()
         if "m" in room.modes and not self._hasVoice(participant, room):
             raise errors.Moderated()
+        if room.bans.entries and not self._hasVoice(participant, room):
+            if room.bans.matches(participant):
+                raise errors.BannedFromRoom(
+                    "you are banned from that room: only voiced members speak"
+                )
         return room
 
     def _hasVoice(self, participant: IParticipant, room: Room) -> bool:
@@ -730,9 +743,10 @@ class ChatService(Service):
     ) -> Any:
         """
         A room operator sets (C{adding}) or clears one mode of C{room}: a
-        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, or C{l}:
+        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, C{l}:
         the room's capacity (C{nick} is the number; cleared, the server's
-        limit applies).  Every member is told with a L{RoomChange}; a change
+        limit applies), C{k}: the room's key (C{nick} is the key) or C{b}:
+        a ban mask (C{nick} is the mask).  Every member is told with a L{RoomChange}; a change
         that changes nothing is not announced.  Returns whether something
         changed (a L{Deferred} for a stored capacity).
 
@@ -754,6 +768,13 @@ class ChatService(Service):
                 return False
             (status.add if adding else status.discard)(key(nick))
             self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode, (shown,)))
+            return True
+        if mode in "kb":  # the key, a ban mask: C{nick} is the argument
+            done = roomrules.applyMode(target, by, adding, mode, nick, self._now(), ROOM_MODES)
+            if done is None:
+                return False
+            args = () if done[1] is None else (done[1],)
+            self._tellRoom(target, RoomChange(target.name, by, self._now(), done[0], args))
             return True
         if mode not in ROOM_MODES:
             raise errors.InvalidArgument(f"unknown room mode {mode!r}")
@@ -862,6 +883,94 @@ class ChatService(Service):
         by a user since the server started (configured, restored rooms).
         """
         return self._room(room).createdAt
+
+    # Room keys, ban masks, secret rooms and grouped mode changes (the
+    # rules are in chatd.roomrules; all kept in memory like the other modes)
+
+    def _checkEntry(
+        self, participant: IParticipant, nick: str, target: Room, roomKey: str | None
+    ) -> None:
+        """
+        Refuse entry to a room whose ban list matches C{participant}
+        (unless invited) or whose key C{roomKey} does not give.  chatd
+        operators pass, as they pass C{i}.
+        """
+        if self.isOperator(participant):
+            return
+        if target.bans.entries and key(nick) not in target.invited:
+            if target.bans.matches(participant):
+                raise errors.BannedFromRoom()
+        if target.key is not None and roomKey != target.key:
+            raise errors.BadRoomKey()
+
+    def canSee(self, participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{room} shows in C{participant}'s room lists: a secret
+        room (mode C{s}) shows only to its members and chatd operators.
+        """
+        target = self._room(room)
+        if "s" not in target.modes or self.isOperator(participant):
+            return True
+        return (
+            participant.nick is not None
+            and target.members.get(key(participant.nick)) is participant
+        )
+
+    def roomsVisibleTo(self, participant: IParticipant) -> list[tuple[str, int]]:
+        """
+        L{rooms}, without the secret rooms C{participant} may not see.
+        """
+        return [(name, count) for name, count in self.rooms() if self.canSee(participant, name)]
+
+    def roomKey(self, room: str) -> str | None:
+        """
+        C{room}'s key (mode C{k}), or C{None}.
+        """
+        return self._room(room).key
+
+    def roomBans(self, room: str) -> list[tuple[str, str, int]]:
+        """
+        C{room}'s ban masks, each with who set it and when, in the order set.
+        """
+        return list(self._room(room).bans.entries)
+
+    def changeRoomModes(
+        self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
+    ) -> Any:
+        """
+        A room operator makes several mode changes at once, each
+        C{(adding, mode, argument)} as for L{changeRoomMode}, plus C{k} (the
+        room's key, the argument) and C{b} (a ban mask).  The changes that
+        change something are announced in ONE L{RoomChange} (C{"-int"},
+        C{"+kl" ("key", "9")}); those refused are returned as
+        C{(adding, mode, argument, error)}, maybe as a L{Deferred} when a
+        capacity is stored.
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        """
+        by, target = self._requireRoomOperator(participant, room)
+        applied: list[tuple[str, str | None]] = []
+        refused: list[tuple[bool, str, str, errors.ChatError]] = []
+        capacity = target.settings.capacity
+        for adding, mode, argument in changes:
+            try:
+                done = roomrules.applyMode(
+                    target, by, adding, mode, argument, self._now(), ROOM_MODES
+                )
+            except errors.ChatError as error:
+                refused.append((adding, mode, argument, error))
+            else:
+                if done is not None:
+                    applied.append(done)
+        if applied:
+            modes, args = roomrules.modeString(applied)
+            self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
+        if self.persistence is not None and capacity != target.settings.capacity:
+            d = self.persistence.configureRoom(
+                target.name, None, target.settings.capacity or 0, None, None
+            )
+            return d.addCallback(lambda _: refused)
+        return refused
 
     _nickHistory: NickHistory | None = None
 

@@ -263,13 +263,14 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
         others = [nick for nick in self.factory.service.members(self, room) if nick != self.nick]
         return f", with {', '.join(others)}." if others else "; nobody else is here yet."
 
-    async def _enter(self, room: str) -> None:
+    async def _enter(self, room: str, roomKey: str | None = None) -> None:
         """
-        Enter C{room}, creating it if it does not exist, and talk there.
+        Enter C{room} (with C{roomKey} if it has a key), creating it if it
+        does not exist, and talk there.
         """
         service = self.factory.service
         try:
-            name = await maybeDeferred(service.enter, self, room)
+            name = await maybeDeferred(service.enter, self, room, roomKey)
         except errors.NoSuchGroup:
             await maybeDeferred(service.createRoom, self, room)
             name = await maybeDeferred(service.enter, self, room)

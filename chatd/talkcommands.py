@@ -70,7 +70,7 @@ class TalkCommands:
 
         async def _say(self, text: str) -> None: ...
 
-        async def _enter(self, room: str) -> None: ...
+        async def _enter(self, room: str, roomKey: str | None = None) -> None: ...
 
         def _quit(self, message: str) -> None: ...
 
@@ -186,7 +186,7 @@ class TalkCommands:
         service = self.factory.service
         mine = {key(room) for room in service.roomsOf(self._me)}
         rows = []
-        for room, count in service.rooms():
+        for room, count in service.roomsVisibleTo(self._me):
             where = ""
             if self.room is not None and key(room) == key(self.room):
                 where = "  <- you talk here"
@@ -200,7 +200,8 @@ class TalkCommands:
         self.send(serverLine(f"Rooms ({len(rows)}):") + lines(*rows))
 
     async def cmd_join(self, rest: str) -> None:
-        await self._enter(self._word("join", rest))
+        room, _, roomKey = rest.partition(" ")
+        await self._enter(self._word("join", room), self._word("join", roomKey, True) or None)
 
     async def cmd_leave(self, rest: str) -> None:
         room = self._word("leave", rest, optional=True) or self._currentRoom()

@@ -164,7 +164,7 @@ AGAIN_PROMPT = "The same password again: "
 COMMANDS: dict[str, tuple[str, str]] = {
     "pm": ("<nick> <text>", "private message (also /msg)"),
     "me": ("<action>", "act: /me waves -> * alice waves"),
-    "join": ("<room>", "enter a room (created if missing), talk there"),
+    "join": ("<room> [key]", "enter (or create) a room, with its key if any"),
     "leave": ("[room]", "leave the current (or named) room"),
     "rooms": ("", "list the rooms and how many are in each"),
     "who": ("[room]", "who is in the current (or named) room"),

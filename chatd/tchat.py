@@ -181,7 +181,14 @@ class TchatProtocol(ChatLineReceiver):
         return self.factory.service.createRoom(self, self._single(argument))
 
     def cmd_ENTER(self, argument: str) -> Any:
-        return self.factory.service.enter(self, self._single(argument))
+        """
+        C{ENTER <group>}, or C{ENTER <group> <key>} for a group with a key
+        (a chatd extension; strict TCHAT 1 clients never send a key).
+        """
+        group, _, roomKey = argument.partition(" ")
+        return self.factory.service.enter(
+            self, self._single(group), self._single(roomKey) if roomKey else None
+        )
 
     def cmd_LEAVE(self, argument: str) -> Any:
         return self.factory.service.leave(self, self._single(argument))

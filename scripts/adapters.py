@@ -5,8 +5,10 @@ format sends, and the markers the generator counts in what it reads.
 The generator never parses replies.  Line protocols (TCHAT, IRC) are counted
 over the complete lines of each read; WebSocket frames are not lines, so
 their markers are counted over the whole read and the last C{len(marker) - 1}
-bytes carried over to the next read, which counts a marker split between two
-reads exactly once and never twice.
+bytes (of the longest marker) carried over to the next read, which counts a
+marker split between two reads once; a shorter marker lying wholly inside the
+carried bytes was counted with the previous read and is subtracted, so it is
+not counted twice.
 """
 
 from __future__ import annotations

@@ -210,20 +210,28 @@ class Loop:
         if adapter.lineFramed:
             end = buffer.rfind(b"\n", 0, total) + 1
             client.partial = bytes(view[end:total]) if end < total else b""
+            counted = b""  # the carried partial line was not counted yet
         else:  # count everything, carry over what could start a split marker
             end = total
+            counted = client.partial
             client.partial = bytes(view[max(total - self._overlap, 0) : total])
         if len(adapter.acks) == 1:
             acks = buffer.count(adapter.acks[0], 0, end)
         else:
             acks = sum(buffer.count(marker, 0, end) for marker in adapter.acks)
         deliveries = buffer.count(adapter.delivery, 0, end)
-        for marker in adapter.errors:
-            self.errors += buffer.count(marker, 0, end)
-        if adapter.ping:
-            pings = buffer.count(adapter.ping, 0, end)
-            if pings:
-                self.send(client, adapter.pong * pings)
+        errors = sum(buffer.count(marker, 0, end) for marker in adapter.errors)
+        pings = buffer.count(adapter.ping, 0, end) if adapter.ping else 0
+        if counted:
+            # A marker shorter than the carried bytes may lie wholly inside
+            # them: the previous read counted it already.
+            acks -= sum(counted.count(marker) for marker in adapter.acks)
+            deliveries -= counted.count(adapter.delivery)
+            errors -= sum(counted.count(marker) for marker in adapter.errors)
+            pings -= counted.count(adapter.ping) if adapter.ping else 0
+        self.errors += errors
+        if pings:
+            self.send(client, adapter.pong * pings)
         if acks:
             client.acks += acks
             self.acks += acks

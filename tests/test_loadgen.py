@@ -180,6 +180,30 @@ class WebSocketLoopTests(SynchronousTestCase):
         pong = loadgen.WebSocketAdapter.pong
         self.assertEqual(self.peer.recv(100), pong)
 
+    def test_shortMarkerEndsRead(self) -> None:
+        """
+        A marker shorter than the bytes carried over to the next read, lying
+        wholly in those bytes (a read that ends just after a reply's
+        C{"id":"k"} or after a ping), is counted once, not again with the
+        next read.
+        """
+        reply = serverFrame(b'{"type":"say","id":"k"}')
+        stream = (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+            + reply
+            + b"\x89\x05chatd"
+            + serverFrame(b'{"type":"message","room":"lobby","from":"b","text":"x"}')
+            + reply
+        )
+        afterReply = stream.index(reply) + len(reply)
+        afterPing = afterReply + len(b"\x89\x05chatd")
+        self.feed(stream, [afterReply, afterPing, afterPing + 5])
+        self.assertTrue(self.loop.runUntil(lambda: self.loop.deliveries >= 1, 5))
+        self.loop.runUntil(lambda: False, 0.1)
+        self.assertEqual((self.loop.acks, self.loop.deliveries), (2, 1))
+        pong = loadgen.WebSocketAdapter.pong
+        self.assertEqual(self.peer.recv(100), pong)
+
 
 class IrcCountingTests(SynchronousTestCase):
     def setUp(self) -> None:

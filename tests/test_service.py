@@ -720,6 +720,186 @@ class RoomOperatorTests(SynchronousTestCase):
         self.assertTrue(private.msgid)
 
 
+class RoomRulesTests(SynchronousTestCase):
+    """
+    Room keys (C{k}), ban masks (C{b}), secret rooms (C{s}) and grouped
+    mode changes.  Alice created C{den}; bob is in it too.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock, operators=["Root"])
+        self.alice = self.user("alice")
+        self.bob = self.user("bob")
+        self.service.createRoom(self.alice, "den")
+        self.service.enter(self.alice, "den")
+        self.service.enter(self.bob, "den")
+
+    def user(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def test_key(self) -> None:
+        """
+        A keyed room lets in only those who give its key (chatd operators
+        pass); members are told the key was set in a L{RoomChange}.
+        """
+        refused = self.service.changeRoomModes(self.alice, "den", [(True, "k", "sesame")])
+        self.assertEqual(refused, [])
+        self.assertEqual(self.service.roomKey("den"), "sesame")
+        change = self.bob.events[-1]
+        assert isinstance(change, RoomChange)
+        self.assertEqual((change.modes, change.args), ("+k", ("sesame",)))
+        carol = self.user("carol")
+        self.assertRaises(errors.BadRoomKey, self.service.enter, carol, "den")
+        self.assertRaises(errors.BadRoomKey, self.service.enter, carol, "den", "SESAME")
+        self.assertEqual(self.service.enter(carol, "den", "sesame"), "den")
+        self.assertEqual(self.service.enter(self.user("Root"), "den"), "den")
+        self.service.changeRoomModes(self.alice, "den", [(False, "k", "*")])
+        self.assertIsNone(self.service.roomKey("den"))
+        self.assertEqual(self.service.enter(self.user("dave"), "den"), "den")
+
+    def test_badKey(self) -> None:
+        """
+        An invalid key is refused and returned with its error; the other
+        changes of the group are still made.
+        """
+        refused = self.service.changeRoomModes(
+            self.alice, "den", [(True, "k", "two words"), (True, "m", "")]
+        )
+        [(adding, mode, argument, error)] = refused
+        self.assertEqual((adding, mode, argument), (True, "k", "two words"))
+        self.assertIsInstance(error, errors.InvalidArgument)
+        self.assertIsNone(self.service.roomKey("den"))
+        self.assertIn("m", self.service.roomModes("den"))
+
+    def test_bans(self) -> None:
+        """
+        A ban mask keeps matching people out, without regard to case; it
+        is listed with its setter and time and can be lifted.
+        """
+        self.clock.advance(50)
+        self.service.changeRoomModes(self.alice, "den", [(True, "b", "CAROL")])
+        self.assertEqual(self.service.roomBans("den"), [("CAROL!*@*", "alice", 50)])
+        change = self.bob.events[-1]
+        assert isinstance(change, RoomChange)
+        self.assertEqual((change.modes, change.args), ("+b", ("CAROL!*@*",)))
+        carol = self.user("carol")
+        self.assertRaises(errors.BannedFromRoom, self.service.enter, carol, "den")
+        self.service.changeRoomModes(self.alice, "den", [(False, "b", "carol!*@*")])
+        self.assertEqual(self.service.roomBans("den"), [])
+        self.assertEqual(self.service.enter(carol, "den"), "den")
+
+    def test_banByAddress(self) -> None:
+        """
+        A mask matches a participant's real address as well as the host
+        IRC shows for its protocol.
+        """
+        self.service.changeRoomModes(self.alice, "den", [(True, "b", "*!*@10.1.*")])
+        far = RecordingParticipant(address="10.1.2.3")
+        self.service.connect(far)
+        self.service.login(far, "far")
+        self.assertRaises(errors.BannedFromRoom, self.service.enter, far, "den")
+        self.service.changeRoomModes(self.alice, "den", [(True, "b", "*!*@test.chatd")])
+        self.assertRaises(errors.BannedFromRoom, self.service.enter, self.user("near"), "den")
+
+    def test_bannedMemberIsSilent(self) -> None:
+        """
+        A member matching a ban mask may not speak there unless voiced.
+        """
+        self.service.changeRoomModes(self.alice, "den", [(True, "b", "bob")])
+        self.assertRaises(errors.BannedFromRoom, self.service.say, self.bob, "den", ("hi",))
+        self.service.changeRoomModes(self.alice, "den", [(True, "v", "bob")])
+        self.service.say(self.bob, "den", ("hi",))
+
+    def test_invitationPassesBan(self) -> None:
+        """
+        An invitation from a room operator lets a banned person in once; a
+        chatd operator is never kept out.
+        """
+        self.service.changeRoomModes(self.alice, "den", [(True, "b", "carol")])
+        carol = self.user("carol")
+        self.service.invite(self.bob, "carol", "den")  # bob does not run den
+        self.assertRaises(errors.BannedFromRoom, self.service.enter, carol, "den")
+        self.service.invite(self.alice, "carol", "den")
+        self.service.enter(carol, "den")
+        self.service.leave(carol, "den")
+        self.assertRaises(errors.BannedFromRoom, self.service.enter, carol, "den")
+        self.service.changeRoomModes(self.alice, "den", [(True, "b", "*")])
+        self.service.enter(self.user("Root"), "den")
+
+    def test_secret(self) -> None:
+        """
+        A secret room shows in the room lists of its members and chatd
+        operators only.
+        """
+        self.service.addRoom("lobby")
+        carol = self.user("carol")
+        self.service.changeRoomModes(self.alice, "den", [(True, "s", "")])
+        self.assertEqual(self.service.roomsVisibleTo(self.bob), [("den", 2), ("lobby", 0)])
+        self.assertEqual(self.service.roomsVisibleTo(carol), [("lobby", 0)])
+        self.assertFalse(self.service.canSee(carol, "den"))
+        self.assertTrue(self.service.canSee(self.user("Root"), "den"))
+        self.assertEqual(self.service.rooms(), [("den", 2), ("lobby", 0)])  # the admin's view
+
+    def test_grouped(self) -> None:
+        """
+        Several changes make ONE L{RoomChange}, with only what changed;
+        refusals come back with their errors; only operators may try.
+        """
+        refused = self.service.changeRoomModes(
+            self.alice,
+            "den",
+            [
+                (True, "i", ""),
+                (False, "n", ""),
+                (False, "t", ""),
+                (True, "t", ""),
+                (True, "o", "x"),
+            ],
+        )
+        self.assertEqual(
+            [(mode, type(error)) for _, mode, _, error in refused], [("o", errors.NotInRoom)]
+        )
+        changes = [e for e in self.bob.events if isinstance(e, RoomChange)]
+        self.assertEqual([(c.modes, c.args) for c in changes], [("+i-nt+t", ())])
+        self.assertEqual(self.service.roomModes("den"), "it")
+        self.bob.events.clear()
+        self.assertEqual(self.service.changeRoomModes(self.alice, "den", [(True, "i", "")]), [])
+        self.assertEqual(self.bob.events, [])
+        self.assertRaises(
+            errors.NotRoomOperator, self.service.changeRoomModes, self.bob, "den", [(True, "m", "")]
+        )
+        refused = self.service.changeRoomModes(
+            self.alice, "den", [(True, "Q", ""), (True, "l", "0")]
+        )
+        self.assertEqual([mode for _, mode, _, _ in refused], ["Q", "l"])
+        self.service.changeRoomModes(self.alice, "den", [(True, "l", "5"), (True, "v", "BOB")])
+        self.assertEqual(self.service.capacity("den"), 5)
+        change = self.alice.events[-1]
+        assert isinstance(change, RoomChange)
+        self.assertEqual((change.modes, change.args), ("+lv", ("5", "bob")))
+
+    def test_singleChangeKeyAndBan(self) -> None:
+        """
+        L{ChatService.changeRoomMode} sets and clears a key and ban masks
+        too, announcing each; an invalid key is refused.
+        """
+        self.assertTrue(self.service.changeRoomMode(self.alice, "den", True, "k", "sesame"))
+        self.assertFalse(self.service.changeRoomMode(self.alice, "den", True, "k", "sesame"))
+        self.assertTrue(self.service.changeRoomMode(self.alice, "den", True, "b", "eve"))
+        change = self.bob.events[-1]
+        assert isinstance(change, RoomChange)
+        self.assertEqual((change.modes, change.args), ("+b", ("eve!*@*",)))
+        self.assertRaises(
+            errors.InvalidArgument, self.service.changeRoomMode, self.alice, "den", True, "k", ""
+        )
+        self.assertTrue(self.service.changeRoomMode(self.alice, "den", False, "k", ""))
+        self.assertIsNone(self.service.roomKey("den"))
+
+
 class WhowasTests(SynchronousTestCase):
     """
     L{ChatService.whowas}: a bounded memory of nicknames no longer in use.

@@ -375,8 +375,8 @@ class RoomTests(TalkTestCase):
         )
         self.send(bob, tb, "back")
         self.assertEqual(self.read(ta), b"[lobby] <bob> back\r\n")
-        self.assertEqual(self.send(alice, ta, "/join"), b"*** Usage: /join <room>\r\n")
-        self.assertEqual(self.send(alice, ta, "/join a b"), b"*** Usage: /join <room>\r\n")
+        self.assertEqual(self.send(alice, ta, "/join"), b"*** Usage: /join <room> [key]\r\n")
+        self.assertEqual(self.send(alice, ta, "/join a b c"), b"*** Usage: /join <room> [key]\r\n")
         self.assertEqual(
             self.send(alice, ta, "/join b@d"),
             b"*** Sorry, a room name is 1 to 16 letters, digits, '_' or '-'.\r\n",
@@ -465,3 +465,27 @@ class RoomTests(TalkTestCase):
         self.service.login(other, "viaTchat")
         self.assertEqual(self.send(alice, ta, "/list"), b"*** Online (2): alice, viaTchat\r\n")
         self.assertEqual(self.send(alice, ta, "/users"), b"*** Online (2): alice, viaTchat\r\n")
+
+
+class RoomKeyTests(TalkTestCase):
+    def test_joinWithKey(self) -> None:
+        """
+        C{/join room key} enters a room that has a key; without it or with
+        a wrong one, the person is told why.  A secret room is missing from
+        C{/rooms} of people outside it.
+        """
+        owner = RecordingParticipant()
+        self.service.connect(owner)
+        self.service.login(owner, "owner")
+        self.service.createRoom(owner, "den")
+        self.service.enter(owner, "den")
+        self.service.changeRoomModes(owner, "den", [(True, "k", "sesame"), (True, "s", "")])
+        alice, ta = self.connect("alice")
+        self.assertNotIn(b"den", self.send(alice, ta, "/rooms"))
+        refusal = b"*** Sorry, that room has a key: give the right one to enter.\r\n"
+        self.assertEqual(self.send(alice, ta, "/join den"), refusal)
+        self.assertEqual(self.send(alice, ta, "/join den wrong"), refusal)
+        self.assertEqual(
+            self.send(alice, ta, "/join den sesame"), b"*** You joined den, with owner.\r\n"
+        )
+        self.assertIn(b"den (2 people)", self.send(alice, ta, "/rooms"))

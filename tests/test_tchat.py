@@ -518,3 +518,20 @@ class PasswordLoggingTests(TchatTestCase):
         [failure] = self.failures()
         self.assertEqual(failure["line"], "'clt: LOGIN'")  # type: ignore[index]
         self.assertNotIn("hunter2", repr(failure))
+
+
+class RoomKeyTests(TchatTestCase):
+    def test_enterWithKey(self) -> None:
+        """
+        C{ENTER <group> <key>} (a chatd extension) enters a group with a
+        key; without the key, or with a wrong one, it is ERROR 38.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.service.changeRoomModes(alice, "g", [(True, "k", "sesame")])
+        bob, tb = self.connect("bob")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g"), b"srv: ERROR 38\n")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g wrong"), b"srv: ERROR 38\n")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g two words"), b"srv: ERROR 10\n")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g sesame"), b"srv: OKAY!\n")
+        self.assertEqual(self.service.members(bob, "g"), ["alice", "bob"])

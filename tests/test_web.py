@@ -301,6 +301,32 @@ class ProtocolTests(WebTestCase):
         self.assertEqual((reply["messages"], reply["stored"]), ([], False))
 
 
+class RoomKeyTests(WebTestCase):
+    def test_joinWithKey(self) -> None:
+        """
+        C{join} with a C{key} field enters a room that has one; without it
+        (or with a wrong one, or a key that is not a string) the error
+        frame says why.  A secret room is missing from others' C{rooms}.
+        """
+        alice, bob = self.web.connect("alice"), self.web.connect("bob")
+        self.request(alice, type="create", room="den")
+        self.request(alice, type="join", room="den")
+        owner = self.service.find("alice")
+        assert owner is not None
+        self.service.changeRoomModes(owner, "den", [(True, "k", "sesame"), (True, "s", "")])
+        listed = self.request(bob, type="rooms")["rooms"]
+        self.assertNotIn("den", [room["name"] for room in listed])
+        for fields in [{}, {"key": "wrong"}]:
+            reply = self.request(bob, type="join", room="den", **fields)
+            self.assertEqual((reply["type"], reply["code"]), ("error", errors.BadRoomKey.code))
+        reply = self.request(bob, type="join", room="den", key=42)
+        self.assertEqual((reply["type"], reply["code"]), ("error", 10))
+        reply = self.request(bob, type="join", room="den", key="sesame")
+        self.assertEqual(reply["members"], ["alice", "bob"])
+        listed = self.request(bob, type="rooms")["rooms"]
+        self.assertIn({"name": "den", "members": 2}, listed)
+
+
 class FrameTests(SynchronousTestCase):
     def test_sameAsWsproto(self) -> None:
         """

@@ -105,7 +105,7 @@ class WebHarness:
         pump = ConnectionCompleter(self.reactor).succeedOnce()
         assert pump is not None
         self.pumps.append(pump)
-        pump.flush()
+        self.flush()
         client: JSONClient | None = None
 
         def got(result: JSONClient) -> None:
@@ -126,9 +126,12 @@ class WebHarness:
 
     def flush(self) -> None:
         """
-        Deliver everything written, in both directions, until quiet.
+        Deliver everything written, in both directions, until quiet.  The
+        server's output leaves its outboxes at the end of a reactor turn:
+        each round runs the turn's flush first.
         """
         for _ in range(10):
+            self.reactor.advance(0)
             moved = False
             for pump in self.pumps:
                 moved = pump.pump() or moved
@@ -146,6 +149,7 @@ class WebHarness:
         transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555))
         protocol.makeConnection(transport)
         protocol.dataReceived(request)
+        self.reactor.advance(0)  # the end of the turn: the outbox is flushed
         return transport.value(), transport, protocol
 
 

@@ -14,7 +14,14 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
-from chatd.errors import AlreadyMember, ChatError, InviteOnly, NoSuchGroup
+from chatd.errors import (
+    AlreadyMember,
+    BadRoomKey,
+    BannedFromRoom,
+    ChatError,
+    InviteOnly,
+    NoSuchGroup,
+)
 from chatd.events import PrivateMessage, RoomMessage
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
@@ -76,21 +83,20 @@ class ChannelCommands(IRCConnection):
     # JOIN / PART
 
     def irc_JOIN(self, message: Message) -> Any:
+        """
+        C{JOIN #a,#b key1,key2}: the keys go with the channels in order;
+        a channel without a key of its own is joined without one.
+        """
         if not self.needParams(message, 1):
             return None
         if message.params[0] == "0":
             return self.partAll()
-        if len(message.params) > 1:
-            for channel in message.params[0].split(","):
-                self.numeric(
-                    N.ERR_BADCHANNELKEY,
-                    channel,
-                    "Cannot join channel (+k): chatd channels have no keys",
-                )
-            return None
-        return self.inTurn([c for c in message.params[0].split(",") if c], self.joinOne)
+        channels = [c for c in message.params[0].split(",") if c]
+        keys = message.params[1].split(",") if len(message.params) > 1 else []
+        pairs = [(channel, keys[i] if i < len(keys) else "") for i, channel in enumerate(channels)]
+        return self.inTurn(pairs, lambda pair: self.joinOne(*pair))
 
-    def joinOne(self, channel: str) -> Deferred[Any]:
+    def joinOne(self, channel: str, roomKey: str = "") -> Deferred[Any]:
         room = self.roomName(channel)
         if room is None:
             self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
@@ -110,10 +116,14 @@ class ChannelCommands(IRCConnection):
                     self.joined(found[0])  # shown once, if the client missed it
             elif isinstance(error, InviteOnly):
                 self.numeric(N.ERR_INVITEONLYCHAN, channel, "Cannot join channel (+i)")
+            elif isinstance(error, BadRoomKey):
+                self.numeric(N.ERR_BADCHANNELKEY, channel, "Cannot join channel (+k)")
+            elif isinstance(error, BannedFromRoom):
+                self.numeric(N.ERR_BANNEDFROMCHAN, channel, "Cannot join channel (+b)")
             elif isinstance(error, ChatError):
                 self.refused(error, channel)
 
-        d = maybeDeferred(service.enter, self.participant, room)
+        d = maybeDeferred(service.enter, self.participant, room, roomKey or None)
         d.addErrback(create)
         return d.addCallbacks(self.joined, refused)
 
@@ -190,19 +200,20 @@ class ChannelCommands(IRCConnection):
         for nick in nicks:
             prefix = self.statusPrefix(room, nick)
             names.append(prefix + (self.wire.hostmask(nick) if full else nick))
-        head = formatLine(N.RPL_NAMREPLY, self.me(), "=", channel, "x", prefix=self.server)
+        symbol = "@" if "s" in self.service.roomModes(room) else "="  # secret
+        head = formatLine(N.RPL_NAMREPLY, self.me(), symbol, channel, "x", prefix=self.server)
         budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1
         line: list[str] = []
         used = 0
         for name in names:
             size = len(name.encode("utf-8")) + 1
             if line and used + size > budget:
-                self.numeric(N.RPL_NAMREPLY, "=", channel, " ".join(line))
+                self.numeric(N.RPL_NAMREPLY, symbol, channel, " ".join(line))
                 line, used = [], 0
             line.append(name)
             used += size
         if line:
-            self.numeric(N.RPL_NAMREPLY, "=", channel, " ".join(line))
+            self.numeric(N.RPL_NAMREPLY, symbol, channel, " ".join(line))
         self.numeric(N.RPL_ENDOFNAMES, channel, "End of /NAMES list.")
 
     def irc_NAMES(self, message: Message) -> None:
@@ -222,7 +233,7 @@ class ChannelCommands(IRCConnection):
         if message.params and message.params[0]:
             wanted = {key(self.roomName(c) or "") for c in message.params[0].split(",")}
         self.numeric(N.RPL_LISTSTART, "Channel", "Users  Name")
-        for name, count in self.service.rooms():
+        for name, count in self.service.roomsVisibleTo(self.participant):
             if wanted is None or key(name) in wanted:
                 self.numeric(N.RPL_LIST, channelName(name), str(count), self.service.topic(name))
         self.numeric(N.RPL_LISTEND, "End of /LIST")
@@ -331,7 +342,11 @@ class ChannelCommands(IRCConnection):
                 command == "NOTICE",
                 tags,
                 subject=target,
-                errors={34: N.ERR_CANNOTSENDTOCHAN, 12: N.ERR_CANNOTSENDTOCHAN},
+                errors={
+                    34: N.ERR_CANNOTSENDTOCHAN,
+                    12: N.ERR_CANNOTSENDTOCHAN,
+                    39: N.ERR_CANNOTSENDTOCHAN,
+                },
                 quiet=quiet,
                 onSuccess=lambda event: self.echo(command, target, lines, event),
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatd.names import MAX_NAME_LENGTH
+from chatd.roomrules import MAX_BANS, MAX_KEY_LENGTH
 
 if TYPE_CHECKING:
     from chatd.irc.factory import IRCFactory
@@ -28,19 +29,23 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
       operators, chatd operators) and voiced members.
     - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
       (C{Zoë} is C{ZOË}), not ASCII; L{chatd.names.key}.
-    - C{CHANMODES=,,l,imnt}: C{+n} (no messages from outside), C{+t} (only
-      operators set the topic) and C{+m} (moderated) are the room's modes;
-      C{+l} shows a room's capacity and C{+i} an approval room.
+    - C{CHANMODES=b,k,l,imnst}: C{+b} the room's ban masks, C{+k} its key,
+      C{+l} its capacity; C{+n} (no messages from outside), C{+t} (only
+      operators set the topic), C{+m} (moderated), C{+s} (secret) and C{+i}
+      (invite-only; an approval room shows it too).
+    - C{MAXLIST=b:50}, C{KEYLEN=23}: L{chatd.roomrules}' limits.
     """
     return [
         f"AWAYLEN={TEXT_LENGTH}",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
         "CHATHISTORY=1000",
-        "CHANMODES=,,l,imnt",
+        "CHANMODES=b,k,l,imnst",
         f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
         "CHANTYPES=#",
+        f"KEYLEN={MAX_KEY_LENGTH}",
         f"KICKLEN={TEXT_LENGTH}",
+        f"MAXLIST=b:{MAX_BANS}",
         "MAXTARGETS=4",
         "MODES=4",
         "NETWORK=" + factory.networkName,

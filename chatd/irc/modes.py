@@ -5,47 +5,45 @@ C{MODE} for channels and users.
 A channel's modes are its room's, kept by the service: C{+t} (only channel
 operators set the topic), C{+n} (no messages from outside), C{+m} (only
 voiced members and operators speak), C{+i} (only those invited by an
-operator enter), C{+l} (the room's capacity) and member status C{+o} and
-C{+v}, which the room's operators give and take.  An approval room (set
-from the admin console) shows as C{+i} too; chatd has no channel keys
-(C{+k}).  The ban, exception and invite lists clients ask for
-on join are always empty.  The only user mode is C{+i}, which hides a user
-from WHO masks of people sharing no room with them.
+operator enter), C{+s} (secret: hidden from non-members' LIST, NAMES and
+WHOIS), C{+l} (the room's capacity), C{+k} (the room's key), C{+b} (the
+room's ban masks) and member status C{+o} and C{+v}, which the room's
+operators give and take.  An approval room (set from the admin console)
+shows as C{+i} too.  One MODE line makes its changes in one service call,
+so members see them in one MODE line.  The exception and invite lists
+clients ask for on join are always empty.  The only user mode is C{+i},
+which hides a user from WHO masks of people sharing no room with them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred
-from twisted.python.failure import Failure
-
-from chatd.errors import ChatError, InvalidArgument, NotInRoom
+from chatd.errors import ChatError, InvalidArgument, ListFull, NotInRoom
 from chatd.irc import numerics as N
 from chatd.irc.channels import ChannelCommands
 from chatd.irc.message import Message
 from chatd.names import key
 
 #: Modes MODE may change; member status modes take a nickname.
-ROOM_MODES = "imnt"
+ROOM_MODES = "imnst"
 MEMBER_MODES = "ov"
-#: List modes and the numeric that ends each (empty) list.
-LIST_MODES = {"b": N.RPL_ENDOFBANLIST, "e": "349", "I": "347"}
+#: List modes kept empty, and the numeric that ends each.
+EMPTY_LISTS = {"e": "349", "I": "347"}
 LIST_NAMES = {
-    "b": "End of channel ban list",
     "e": "End of channel exception list",
     "I": "End of channel invite list",
 }
-#: Modes that reflect the server's settings and cannot be changed by MODE.
-SERVER_MODES = {
-    "k": "is unknown mode char to me: chatd channels have no keys",
-}
-#: Modes whose setting takes an argument, which is skipped when refused.
-ARG_WHEN_SET = "kl"
+#: Modes that always take an argument (C{-k} too, as CHANMODES type B).
+ALWAYS_ARG = "kov"
+#: Modes whose setting takes an argument (C{+l}).
+ARG_WHEN_SET = "l"
 #: When the channel was created (after 324, when known).
 RPL_CREATIONTIME = "329"
 #: A mode's parameter is invalid (a capacity of 0, say).
 ERR_INVALIDMODEPARAM = "696"
+#: A list mode's list is full.
+ERR_BANLISTFULL = "478"
 #: User modes a client may set on itself.
 USER_MODES = "i"
 #: At most this many mode changes per MODE (ISUPPORT MODES).
@@ -57,101 +55,121 @@ class ModeCommands(ChannelCommands):
     C{MODE} against the service's rooms and users.
     """
 
-    def irc_MODE(self, message: Message) -> None:
+    def irc_MODE(self, message: Message) -> Any:
         if not self.needParams(message, 1):
-            return
+            return None
         target = message.params[0]
         if target.startswith("#"):
-            self.channelMode(target, message.params[1:])
-        else:
-            self.userMode(target, message.params[1:])
+            return self.channelMode(target, message.params[1:])
+        self.userMode(target, message.params[1:])
+        return None
 
-    def channelMode(self, channel: str, args: list[str]) -> None:
+    def channelMode(self, channel: str, args: list[str]) -> Any:
         room = self.roomName(channel)
         found = self.findRoom(room) if room is not None else None
         if found is None:
             self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
-            return
+            return None
         room = found[0]
         channel = "#" + room
         if not args:
             self.showModes(channel, room)
-            return
+            return None
         adding = True
         changes: list[tuple[bool, str, str]] = []
         params = iter(args[1:])
         for char in args[0]:
             if char in "+-":
                 adding = char == "+"
-            elif char in LIST_MODES:
-                if next(params, None) is None or not adding:
-                    # A list query ("MODE #c b"): chatd keeps no such lists.
-                    self.numeric(LIST_MODES[char], channel, LIST_NAMES[char])
+            elif char == "b":
+                mask = next(params, None)
+                if mask is None:
+                    self.showBans(channel, room)  # "MODE #c b" or "+b": the list
                 else:
-                    self.numeric(N.ERR_UNKNOWNMODE, char, "chatd keeps no ban lists")
-            elif char in MEMBER_MODES:
-                nick = next(params, None)
-                if nick is not None:
-                    changes.append((adding, char, nick))
-            elif char in ARG_WHEN_SET and adding:
+                    changes.append((adding, char, mask))
+            elif char in EMPTY_LISTS:
+                if next(params, None) is None or not adding:
+                    self.numeric(EMPTY_LISTS[char], channel, LIST_NAMES[char])
+                else:
+                    self.numeric(N.ERR_UNKNOWNMODE, char, "chatd keeps no such list")
+            elif char in ALWAYS_ARG or (char in ARG_WHEN_SET and adding):
                 argument = next(params, None)
                 if argument is not None:
                     changes.append((adding, char, argument))
-            else:
+                elif char == "k" and not adding:
+                    changes.append((adding, char, "*"))
+                else:
+                    self.numeric(N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+            elif char in ROOM_MODES or char == "l":
                 changes.append((adding, char, ""))
+            else:
+                self.numeric(N.ERR_UNKNOWNMODE, char, "is unknown mode char to me")
         if not changes:
-            return
+            return None
         if not self.service.isRoomOperator(self.participant, room):
             self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
-            return
-        for adding, char, nick in changes[:MAX_MODES]:
-            self.changeOne(channel, room, adding, char, nick)
+            return None
+        wanted: list[tuple[bool, str, str]] = []
+        for change in changes[:MAX_MODES]:
+            if change[1] in MEMBER_MODES and self.service.find(change[2]) is None:
+                self.numeric(N.ERR_NOSUCHNICK, change[2], "No such nick/channel")
+            else:
+                wanted.append(change)
+        return self.call(
+            self.service.changeRoomModes,
+            self.participant,
+            room,
+            wanted,
+            subject=channel,
+            onSuccess=lambda refused: self.modesRefused(channel, refused),
+        )
 
-    def changeOne(self, channel: str, room: str, adding: bool, char: str, nick: str) -> None:
+    def modesRefused(self, channel: str, refused: list[tuple[bool, str, str, ChatError]]) -> None:
         """
-        One mode change; the service tells every member (this client too)
-        what changed, as a MODE line.
+        The numerics for the changes the service refused (the others were
+        announced as one MODE line to every member, this client too).
         """
-        if char in SERVER_MODES:
-            self.numeric(N.ERR_UNKNOWNMODE, char, SERVER_MODES[char])
-            return
-        if char not in ROOM_MODES and char not in MEMBER_MODES and char != "l":
-            self.numeric(N.ERR_UNKNOWNMODE, char, "is unknown mode char to me")
-            return
-        if char in MEMBER_MODES and self.service.find(nick) is None:
-            self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
-            return
-        try:
-            result = self.service.changeRoomMode(self.participant, room, adding, char, nick)
-        except NotInRoom:
-            self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
-        except InvalidArgument as error:
-            self.numeric(ERR_INVALIDMODEPARAM, channel, char, nick or "*", error.text)
-        except ChatError as error:
-            self.refused(error, channel)
-        else:
-            if isinstance(result, Deferred):  # a capacity being stored
-                result.addErrback(self.storeFailed, channel)
+        for _, char, argument, error in refused:
+            if isinstance(error, NotInRoom):
+                self.numeric(
+                    N.ERR_USERNOTINCHANNEL, argument, channel, "They aren't on that channel"
+                )
+            elif isinstance(error, ListFull):
+                self.numeric(ERR_BANLISTFULL, channel, char, "Channel list is full")
+            elif isinstance(error, InvalidArgument):
+                shown = "*" if char == "k" else argument or "*"
+                self.numeric(ERR_INVALIDMODEPARAM, channel, char, shown, error.text)
+            else:
+                self.refused(error, channel)
 
-    def storeFailed(self, failure: Failure, channel: str) -> None:
-        failure.trap(ChatError)
-        assert isinstance(failure.value, ChatError)
-        self.refused(failure.value, channel)
+    def showBans(self, channel: str, room: str) -> None:
+        """
+        C{367 RPL_BANLIST} per mask (with who set it and when), then C{368}.
+        """
+        for mask, setter, when in self.service.roomBans(room):
+            self.numeric(N.RPL_BANLIST, channel, mask, setter, str(when))
+        self.numeric(N.RPL_ENDOFBANLIST, channel, "End of channel ban list")
 
     def showModes(self, channel: str, room: str) -> None:
         """
-        C{324 RPL_CHANNELMODEIS}: the room's modes, approval as C{i} and a
-        capacity as C{l}.
+        C{324 RPL_CHANNELMODEIS}: the room's modes, approval as C{i}, a
+        key as C{k} (the key itself only for members) and a capacity as
+        C{l}.
         """
         service: Any = self.service
         modes = service.roomModes(room)
         if service.roomMode(room) == "approval" and "i" not in modes:
             modes = "".join(sorted("i" + modes))
+        args: list[str] = []
+        roomKey = service.roomKey(room)
+        if roomKey is not None:
+            modes += "k"
+            args.append(roomKey if self.inRoom(room) else "*")
         limit = service.capacity(room)
-        if limit is None:
-            self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes)
-        else:
-            self.numeric(N.RPL_CHANNELMODEIS, channel, f"+{modes}l", str(limit))
+        if limit is not None:
+            modes += "l"
+            args.append(str(limit))
+        self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes, *args)
         created = service.roomCreatedAt(room)
         if created:
             self.numeric(RPL_CREATIONTIME, channel, str(created))

@@ -125,6 +125,8 @@ _BY_CODE: dict[int, tuple[str, bool]] = {
     35: (ERR_USERONCHANNEL, True),
     36: (ERR_CHANNELISFULL, True),
     37: (ERR_INVITEONLYCHAN, True),
+    38: (ERR_BADCHANNELKEY, True),
+    39: (ERR_BANNEDFROMCHAN, True),
 }
 
 

@@ -38,7 +38,7 @@ from chatd.names import key
 #: L{key} of a room name, cached: Unicode normalization and case folding
 #: per recipient of every message would cost more than the rest of the
 #: delivery.  Room names are short and few, so the cache stays small.
-roomKey = lru_cache(maxsize=4096)(key)
+cachedKey = lru_cache(maxsize=4096)(key)
 
 
 @implementer(IParticipant)
@@ -62,7 +62,7 @@ class IRCProtocol(
         # recipient of this wire format has filled it, straight to the outbox.
         if self._lastQuit is not None:
             self._lastQuit = None
-        if roomKey(event.room) not in self.shownRooms:
+        if cachedKey(event.room) not in self.shownRooms:
             self.syncChannels()
         encoder = self.wire.roomMessage
         try:
@@ -78,7 +78,7 @@ class IRCProtocol(
         self.send(event.wire(self.wire.privateMessage))
 
     def membershipChanged(self, event: Membership) -> None:
-        if roomKey(event.room) not in self.shownRooms:
+        if cachedKey(event.room) not in self.shownRooms:
             self.syncChannels()
         if not event.joined and event.kind == QUIT:
             # Someone leaving chatd leaves each shared room in turn; IRC

@@ -116,7 +116,7 @@ class QueryCommands(IRCConnection):
         nick = person.nick
         user, host, realName = self.describe(person)
         self.numeric(N.RPL_WHOISUSER, nick, user, host, "*", realName)
-        rooms = service.roomsOf(person)
+        rooms = [room for room in service.roomsOf(person) if service.canSee(self.participant, room)]
         if rooms:
             shown = [self.statusPrefix(room, nick) + channelName(room) for room in rooms]
             self.numeric(N.RPL_WHOISCHANNELS, nick, " ".join(shown))

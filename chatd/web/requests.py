@@ -54,7 +54,9 @@ def nick(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 def rooms(web: WebParticipant, request: dict[str, Any]) -> Reply:
     return {
-        "rooms": [{"name": name, "members": count} for name, count in web.service.rooms()],
+        "rooms": [
+            {"name": name, "members": count} for name, count in web.service.roomsVisibleTo(web)
+        ],
         "joined": web.service.roomsOf(web),
     }
 
@@ -73,7 +75,12 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     def entered(room: str) -> Reply:
         return {"room": room, "members": web.service.members(web, room)}
 
-    return maybeDeferred(web.service.enter, web, _text(request, "room")).addCallback(entered)
+    roomKey = request.get("key")
+    if roomKey is not None and not isinstance(roomKey, str):
+        raise InvalidArgument("'key' must be a string")
+    return maybeDeferred(web.service.enter, web, _text(request, "room"), roomKey).addCallback(
+        entered
+    )
 
 
 def leave(web: WebParticipant, request: dict[str, Any]) -> Any:

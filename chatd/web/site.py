@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
-from twisted.web.server import Request, Site
+from twisted.web.server import NOT_DONE_YET, Request, Site
 from twisted.web.websocket import WebSocketResource
 
 from chatd.interfaces import IChatService
@@ -121,6 +121,11 @@ class OriginCheck(Resource):
             request.setHeader(b"content-type", b"text/plain; charset=utf-8")
             return b"origin not allowed\n"
         result: bytes | int = self.wrapped.render(request)
+        if result == NOT_DONE_YET and request in request.channel.requests:
+            # Upgraded: the channel now hands every byte to the WebSocket and
+            # will never finish or even look at this request again, but kept
+            # it (with its headers: ~1.7 KB) for the life of the connection.
+            request.channel.requests.remove(request)
         return result
 
 
@@ -155,5 +160,8 @@ def makeSite(
     site = Site(root, reactor=clock)
     site.displayTracebacks = False
     return GuardedSite(
-        site, maxPendingInput=4 * maxMessageBytes + 65536, maxPendingOutput=maxPendingOutput
+        site,
+        maxPendingInput=4 * maxMessageBytes + 65536,
+        maxPendingOutput=maxPendingOutput,
+        clock=clock,
     )

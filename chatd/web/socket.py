@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from twisted.internet.defer import maybeDeferred
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.server import Request
@@ -34,7 +34,9 @@ from chatd.errors import (
     UnknownCommand,
 )
 from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.idle import IdleTimers
 from chatd.interfaces import IChatService, IParticipant
+from chatd.outbox import Outbox
 from chatd.web import requests, wire
 from chatd.web.guard import GuardProtocol
 
@@ -82,6 +84,7 @@ class WebParticipant:
     @ivar transport: the WebSocket transport, once negotiation starts.
     @ivar guard: the connection under the WebSocket layer, with its byte
         counters (L{chatd.web.guard.GuardedSite}); frames are written to it.
+    @ivar outbox: the guard's L{Outbox}, where the fan-out writes directly.
     """
 
     protocolName = "web"
@@ -91,20 +94,23 @@ class WebParticipant:
         self.factory = factory
         self.service = factory.service
         self.address = address
+        self.stats = factory.service.stats
         self.nick: str | None = None
         self.transport: WebSocketTransport | None = None
         self.guard: GuardProtocol | None = None
+        self.outbox: Outbox | None = None
         self._bucket = (
             None
             if factory.burst is None
             else TokenBucket(factory.clock, factory.rate, factory.burst)
         )
         self._refusedInARow = 0
-        self._queue: deque[str] = deque()
+        # Requests waiting for an earlier one; created when one has to wait
+        # (an empty deque costs ~760 bytes per idle connection).
+        self._queue: deque[str] | None = None
         self._busy = False
         self._open = False
         self._closeReason = ""
-        self._keepalive: IDelayedCall | None = None
         self._awaitingPong = False
 
     # WebSocketProtocol
@@ -158,6 +164,8 @@ class WebParticipant:
             return
         self._refusedInARow = 0
         if self._busy:
+            if self._queue is None:
+                self._queue = deque()
             if len(self._queue) >= self.factory.maxQueued:
                 self._send(wire.errorFrame(InvalidArgument("too many requests waiting")))
             else:
@@ -175,10 +183,8 @@ class WebParticipant:
 
     def connectionLost(self, reason: Failure) -> None:
         self._open = False
-        if self._keepalive is not None and self._keepalive.active():
-            self._keepalive.cancel()
-        self._keepalive = None
-        self._queue.clear()
+        self.factory.idleTimers.discard(self)
+        self._queue = None
         if not self._closeReason:
             self._closeReason = "quit" if reason.check(ConnectionDone) else "lost connection"
         self.service.disconnect(self, self._closeReason)
@@ -235,12 +241,19 @@ class WebParticipant:
         self._busy = False
         while self._queue and not self._busy:
             self._handle(self._queue.popleft())
+        if not self._queue:
+            self._queue = None
 
     # IParticipant
 
     def roomMessage(self, event: RoomMessage) -> None:
-        if event.lines:  # a message of tags only (IRC's TAGMSG) shows nothing
-            self._send(event.wire(wire.encodeRoomMessage))
+        # The fan-out hot path, once per recipient: straight to the outbox
+        # (which drops what is written once the connection is closing).  A
+        # message of tags only (IRC's TAGMSG) shows nothing.
+        outbox = self.outbox
+        if outbox is not None and self._open and event.lines:
+            outbox.write(event.wire(wire.encodeRoomMessage))
+            self.stats.sent("web")
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:
@@ -309,10 +322,15 @@ class WebParticipant:
         self._closeReason = "slow reader"
 
     def _scheduleKeepalive(self) -> None:
-        self._keepalive = self.factory.clock.callLater(self.factory.pingInterval, self._ping)
+        # One shared timer for all connections (chatd.idle): a DelayedCall
+        # each cost ~460 bytes per idle connection.
+        self.factory.idleTimers.add(self, self.factory.pingInterval)
 
-    def _ping(self) -> None:
-        self._keepalive = None
+    def checkIdle(self) -> None:
+        """
+        The keepalive timer: ping, or close a client that did not answer the
+        last ping.
+        """
         if not self._open or self.transport is None:
             return
         if self._awaitingPong:
@@ -361,6 +379,7 @@ class WebFactory:
         self.floodLimit = floodLimit
         self.pingInterval = pingInterval
         self.maxQueued = maxQueued
+        self.idleTimers = IdleTimers(clock)
 
     def buildProtocol(self, request: Request) -> WebParticipant:
         address = request.getClientAddress()
@@ -370,4 +389,5 @@ class WebFactory:
             raise TypeError("serve WebFactory through chatd.web.guard.GuardedSite (makeSite)")
         participant.guard = guard
         guard.listener = participant
+        participant.outbox = guard.startBatching()
         return participant

@@ -323,9 +323,11 @@
     }, complain);
   }
 
-  // Enter room NAME; PREFIX + its name is logged; FOCUS shows it.
-  function join(name, prefix = "you joined #", focus = true) {
-    request("join", { room: name }).then(
+  // Enter room NAME (with KEY, for a room that has one); PREFIX + its name
+  // is logged; FOCUS shows it.
+  function join(name, prefix = "you joined #", focus = true, key = undefined) {
+    const fields = key ? { room: name, key } : { room: name };
+    request("join", fields).then(
       (reply) => entered(reply.room, prefix + reply.room, focus, reply.members), complain);
   }
 
@@ -384,7 +386,10 @@
         say(convo, arg.slice(space + 1)).then(() => show(convo.key), complain);
         return;
       }
-      case "join": return join(arg);
+      case "join": {
+        const [room, key] = arg.split(/\s+/);
+        return join(room, undefined, true, key);
+      }
       case "create": return request("create", { room: arg }).then((r) => join(r.room), complain);
       case "nick": return request("nick", { nick: arg }).then((r) => setMe(r.nick), complain);
       case "kick": {

@@ -1,0 +1,218 @@
+# -*- test-case-name: tests.test_roomrules -*-
+"""
+A room's keys, ban masks and grouped mode changes: the rules behind IRC's
+C{+k}, C{+b} and C{+s}, kept protocol-neutral.
+
+A ban mask is C{nick!user@host} with C{*} and C{?} wildcards, compared
+without regard to case (L{chatd.names.key}).  Every participant, whatever
+its protocol, is matched as C{nick!user@host} twice: with the host that IRC
+shows for it (C{tchat.chatd}, C{web.chatd}, ...) and with its real
+address, so a mask copied from an IRC prefix works and so does a network
+ban such as C{*!*@192.0.2.*}.  The user part is the participant's C{ident}
+when its protocol has one (IRC's USER), otherwise its nickname.
+
+The service keeps these in memory, like the other room modes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from chatd import errors
+from chatd.interfaces import IParticipant
+from chatd.names import key
+
+if TYPE_CHECKING:
+    from chatd.service import Room
+
+#: The longest room key, as in RFC 2812 (and ISUPPORT KEYLEN).
+MAX_KEY_LENGTH = 23
+#: The most masks a room's ban list holds (ISUPPORT MAXLIST).
+MAX_BANS = 50
+#: The longest ban mask accepted.
+MAX_MASK_LENGTH = 100
+
+
+def checkKey(roomKey: str) -> str:
+    """
+    C{roomKey} if it can be a room key: 1 to L{MAX_KEY_LENGTH} printable
+    characters without spaces or commas (which separate keys in IRC's JOIN).
+
+    @raise errors.InvalidArgument: it cannot.
+    """
+    if not 0 < len(roomKey) <= MAX_KEY_LENGTH or any(
+        ch.isspace() or ch == "," or not ch.isprintable() for ch in roomKey
+    ):
+        raise errors.InvalidArgument(
+            f"a room key is 1 to {MAX_KEY_LENGTH} characters without spaces or commas"
+        )
+    return roomKey
+
+
+def normalizeMask(mask: str) -> str:
+    """
+    C{mask} in full C{nick!user@host} form: C{bob} is C{bob!*@*},
+    C{bob!x} is C{bob!x@*}, C{*@host} is C{*!*@host}.
+
+    @raise errors.InvalidArgument: an empty, overlong or spaced mask.
+    """
+    if not 0 < len(mask) <= MAX_MASK_LENGTH or any(ch.isspace() for ch in mask):
+        raise errors.InvalidArgument(
+            f"a ban mask is nick!user@host, at most {MAX_MASK_LENGTH} characters"
+        )
+    nick, bang, rest = mask.partition("!")
+    if not bang:
+        if "@" in mask:
+            nick, rest = "*", mask
+        else:
+            rest = "*"
+    user, at, host = rest.partition("@")
+    return f"{nick or '*'}!{user or '*'}@{host if at and host else '*'}"
+
+
+@lru_cache(maxsize=1024)
+def _pattern(mask: str) -> re.Pattern[str]:
+    parts = ("." if ch == "?" else ".*" if ch == "*" else re.escape(ch) for ch in key(mask))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def participantMasks(participant: IParticipant) -> tuple[str, str]:
+    """
+    The two C{nick!user@host} forms C{participant} is matched as: with the
+    host IRC shows for it, and with its address.
+    """
+    nick = participant.nick or "*"
+    user = getattr(participant, "ident", None) or nick
+    return (
+        f"{nick}!{user}@{participant.protocolName}.chatd",
+        f"{nick}!{user}@{participant.address}",
+    )
+
+
+def matches(mask: str, participant: IParticipant) -> bool:
+    """
+    Whether ban mask C{mask} (normalized) matches C{participant}.
+    """
+    pattern = _pattern(mask)
+    return any(pattern.fullmatch(key(form)) for form in participantMasks(participant))
+
+
+class BanList:
+    """
+    A room's ban masks, each with who set it and when, in the order set.
+    """
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str, int]] = []
+
+    def find(self, mask: str) -> int | None:
+        wanted = key(mask)
+        for index, (existing, _, _) in enumerate(self.entries):
+            if key(existing) == wanted:
+                return index
+        return None
+
+    def add(self, mask: str, by: str, when: int) -> bool:
+        """
+        Add C{mask} (normalized); C{False} if it is there already.
+
+        @raise errors.ListFull: the list is full.
+        """
+        if self.find(mask) is not None:
+            return False
+        if len(self.entries) >= MAX_BANS:
+            raise errors.ListFull(f"the ban list is full ({MAX_BANS} masks)")
+        self.entries.append((mask, by, when))
+        return True
+
+    def remove(self, mask: str) -> str | None:
+        """
+        Remove C{mask} (any case); the mask as it was set, or C{None}.
+        """
+        index = self.find(mask)
+        if index is None:
+            return None
+        return self.entries.pop(index)[0]
+
+    def matches(self, participant: IParticipant) -> bool:
+        return any(matches(mask, participant) for mask, _, _ in self.entries)
+
+
+def applyMode(
+    room: Room, by: str, adding: bool, mode: str, argument: str, now: int, flags: str
+) -> tuple[str, str | None] | None:
+    """
+    Set (C{adding}) or clear one mode of C{room}: a flag of C{flags}, C{o}
+    or C{v} for member C{argument}, C{l} (the capacity), C{k} (the key) or
+    C{b} (a ban mask), on C{by}'s order at C{now}.
+
+    @return: what changed, C{("+k", "key")}, C{("-m", None)}, or C{None}
+        when nothing did.
+    @raise errors.InvalidArgument: an unknown mode or a bad argument.
+    @raise errors.NotInRoom: C{o} or C{v} for someone not in the room.
+    """
+    sign = "+" if adding else "-"
+    if mode in "ov":
+        member = room.members.get(key(argument))
+        if member is None:
+            raise errors.NotInRoom()
+        status = room.ops if mode == "o" else room.voiced
+        if (key(argument) in status) == adding:
+            return None
+        (status.add if adding else status.discard)(key(argument))
+        return sign + mode, member.nick or argument
+    if mode == "l":
+        return _capacity(room, argument if adding else None)
+    if mode == "k":
+        if adding:
+            if room.key == checkKey(argument):
+                return None
+            room.key = argument
+            return "+k", argument
+        if room.key is None:
+            return None
+        room.key = None
+        return "-k", "*"
+    if mode == "b":
+        mask = normalizeMask(argument)
+        if adding:
+            return ("+b", mask) if room.bans.add(mask, by, now) else None
+        removed = room.bans.remove(mask)
+        return None if removed is None else ("-b", removed)
+    if mode not in flags:
+        raise errors.InvalidArgument(f"unknown room mode {mode!r}")
+    if (mode in room.modes) == adding:
+        return None
+    (room.modes.add if adding else room.modes.discard)(mode)
+    return sign + mode, None
+
+
+def _capacity(room: Room, limit: str | None) -> tuple[str, str | None] | None:
+    if limit is not None and not (limit.isascii() and limit.isdigit() and int(limit) > 0):
+        raise errors.InvalidArgument("a room's capacity is a whole number above 0")
+    capacity = None if limit is None else int(limit)
+    if capacity == room.settings.capacity:
+        return None
+    room.settings.capacity = capacity
+    return ("-l", None) if capacity is None else ("+l", str(capacity))
+
+
+def modeString(applied: list[tuple[str, str | None]]) -> tuple[str, tuple[str, ...]]:
+    """
+    One IRC-style mode string and its arguments for C{applied} changes:
+    C{[("-i", None), ("-n", None), ("+k", "x")]} is C{("-in+k", ("x",))}.
+    """
+    modes, sign = "", ""
+    args: list[str] = []
+    for change, argument in applied:
+        if change[0] != sign:
+            sign = change[0]
+            modes += sign
+        modes += change[1:]
+        if argument is not None:
+            args.append(argument)
+    return modes, tuple(args)
