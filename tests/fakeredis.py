@@ -21,8 +21,12 @@ from chatd.cluster.address import RedisUnavailable
 
 class FakeRedis:
     """
-    Keys with optional expiry, PUBLISH recorded, and C{down} to refuse
-    everything as an unreachable Redis would.
+    Keys with optional expiry, PUBLISH recorded, C{down} to refuse
+    everything as an unreachable Redis would, and C{holding} to apply
+    commands but keep their replies back (a hung or slow Redis) until
+    L{answerHeld}.
+
+    @ivar commands: every command's name, in the order sent.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -31,6 +35,9 @@ class FakeRedis:
         self.published: list[tuple[str, str]] = []
         self.subscribers: list[Callable[[str, str], None]] = []
         self.down = False
+        self.holding = False
+        self.held: list[tuple[Deferred[Any], Any]] = []
+        self.commands: list[str] = []
 
     def _get(self, key: str) -> str | None:
         entry = self.data.get(key)
@@ -50,7 +57,23 @@ class FakeRedis:
         if self.down:
             return fail(RedisUnavailable("fake Redis is down"))
         command, rest = str(args[0]).upper(), list(args[1:])
-        return succeed(getattr(self, "cmd_" + command)(*rest))
+        self.commands.append(command)
+        reply = getattr(self, "cmd_" + command)(*rest)
+        if self.holding:
+            d: Deferred[Any] = Deferred()
+            self.held.append((d, reply))
+            return d
+        return succeed(reply)
+
+    def answerHeld(self) -> None:
+        """
+        Send the replies held back so far, in order; one whose caller gave
+        up waiting (cancelled) is dropped, as txredisapi drops it.
+        """
+        held, self.held = self.held, []
+        for d, reply in held:
+            if not d.called:
+                d.callback(reply)
 
     def publish(self, channel: str, message: str) -> Deferred[Any]:
         return self.execute("PUBLISH", channel, message)

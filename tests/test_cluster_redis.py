@@ -12,14 +12,17 @@ from typing import Any
 import pytest
 import pytest_twisted
 from twisted.internet import reactor as _reactor
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred, gatherResults, maybeDeferred
 from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.bus import Bus
+from chatd.cluster.node import ClusterNode
 from chatd.cluster.presence import Presence
 from chatd.cluster.redis import RedisAddress, RedisLink, RedisUnavailable
 from chatd.errors import NickTaken
+from chatd.service import ChatService
+from chatd.testing import RecordingParticipant
 from tests.redis_server import RedisServer, redisServer
 
 reactor: Any = _reactor
@@ -195,3 +198,74 @@ async def test_redisRestarted(redisServer: RedisServer, nodes: Any) -> None:
     await waitUntil(lambda: len(b.received) == 2)
     assert [f["i"] for _, f in b.received] == [0, 2]
     assert gaps == ["a"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_readyWaitsForTheLink(redisServer: RedisServer) -> None:
+    """
+    L{RedisLink.ready} fires once the link is up (at once afterwards); a
+    cancelled wait is withdrawn; stopping the link fails the waits left.
+    """
+    link = RedisLink(reactor, RedisAddress.fromURL(redisServer.url), [CHANNEL], lambda c, m: None)
+    first, withdrawn, second = link.ready(), link.ready(), link.ready()
+    withdrawn.cancel()
+    with pytest.raises(CancelledError):
+        await withdrawn
+    assert not first.called
+    link.startService()
+    try:
+        await first.addTimeout(10, reactor)
+        assert link.up
+        await second
+        assert link.ready().called
+    finally:
+        await link.stopService()
+    neverStarted = RedisLink(reactor, RedisAddress.fromURL(redisServer.url), [CHANNEL], print)
+    waiting = neverStarted.ready()
+    await neverStarted.stopService()
+    with pytest.raises(RedisUnavailable):
+        await waiting
+
+
+@pytest_twisted.ensureDeferred
+async def test_loginBurstFromStart(redisServer: RedisServer) -> None:
+    """
+    A burst of 400 logins and room entries reaching a node as it starts,
+    before its link to Redis is up, is admitted in full once the link is
+    up, and so is a second burst while the heartbeat renews the first;
+    every claim is in Redis.  (Before claims waited for the link, such a
+    burst was answered "try again" and the benchmark waited forever.)
+    """
+    service = ChatService(reactor, rooms=["lobby"])
+    node = ClusterNode(service, redisServer.url, reactor, nodeId="burst", heartbeat=0.2, ttl=2.0)
+    service.startService()
+    node.startService()
+    users: list[RecordingParticipant] = []
+    try:
+
+        def enter(_: object, user: RecordingParticipant) -> Any:
+            return service.enter(user, "lobby")
+
+        def burst(prefix: str) -> Deferred[Any]:
+            logins = []
+            for i in range(400):
+                user = RecordingParticipant()
+                service.connect(user)
+                users.append(user)
+                d = maybeDeferred(service.login, user, f"{prefix}{i}")
+                logins.append(d.addCallback(enter, user))
+            done = gatherResults(logins, consumeErrors=True)
+            return done.addTimeout(20, reactor)
+
+        assert not node.link.up
+        await burst("early")
+        await deferLater(reactor, 0.3, lambda: None)  # a heartbeat or so
+        await burst("later")
+        assert len(service.members(users[0], "lobby")) == 800
+        held = await node.link.execute("KEYS", "chatd:nick:*")
+        assert len(held) == 800
+    finally:
+        for user in users:
+            service.disconnect(user, "test over")
+        await node.stopService()
+        service.stopService()

@@ -19,7 +19,7 @@ from twisted.internet.defer import Deferred
 
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
-from chatd.cluster.presence import Presence
+from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
 from chatd.cluster.redis import RedisAddress, RedisLink
 from chatd.service import ChatService
 
@@ -49,6 +49,7 @@ class ClusterNode(MultiService):
         heartbeat: float = 1.0,
         ttl: float = 5.0,
         sharedStore: bool = False,
+        claimTimeout: float = CLAIM_TIMEOUT,
     ) -> None:
         super().__init__()
         address = RedisAddress.fromURL(url)
@@ -57,7 +58,13 @@ class ClusterNode(MultiService):
         self.link = RedisLink(reactor, address, [channel], self._received, maxDelay=ttl / 2)
         self.bus = Bus(self.nodeId, channel, self.link.publish)
         self.presence = Presence(
-            self.link.execute, reactor, self.nodeId, interval=heartbeat, ttl=ttl
+            self.link.execute,
+            reactor,
+            self.nodeId,
+            interval=heartbeat,
+            ttl=ttl,
+            ready=self.link.ready,
+            claimTimeout=claimTimeout,
         )
         self.bridge = Bridge(service, self.bus, self.presence, sharedStore)
         self.link.whenUp(self.bridge.linkUp)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
@@ -56,7 +56,17 @@ end
 return 0
 """
 
+#: Seconds a login or rename waits for its nickname claim (for Redis to
+#: answer, or for the link to come up) before the user is told to try again:
+#: shorter than the link's own reply timeout, so a hung Redis is felt by the
+#: user as a prompt error rather than as silence.
+CLAIM_TIMEOUT = 3.0
+
 Execute = Callable[..., Deferred[Any]]
+
+
+def _alwaysReady() -> Deferred[None]:
+    return succeed(None)
 
 
 class Presence:
@@ -79,6 +89,8 @@ class Presence:
         interval: float = 1.0,
         ttl: float = 5.0,
         namespace: str = "chatd",
+        ready: Callable[[], Deferred[None]] = _alwaysReady,
+        claimTimeout: float = CLAIM_TIMEOUT,
     ) -> None:
         if ttl <= interval:
             raise ValueError("the claim lifetime must exceed the heartbeat interval")
@@ -90,6 +102,8 @@ class Presence:
         self.onNodeLost = onNodeLost
         self.interval, self.ttl = interval, ttl
         self.namespace = namespace
+        self.ready = ready
+        self.claimTimeout = claimTimeout
         self.peers: set[str] = set()
         self._heard: dict[str, float] = {}
         self._upSince: float | None = None
@@ -130,18 +144,39 @@ class Presence:
 
     def claim(self, nick: str) -> Deferred[None]:
         """
-        Claim C{nick} for this node.
+        Claim C{nick} for this node, within C{claimTimeout} seconds.
+
+        While the link is (re)connecting the claim waits for it (C{ready})
+        instead of failing at once: a node that has just started, or that
+        lost Redis for a moment, does not turn away the users who arrive
+        meanwhile.  Past the deadline, waiting or not, the claim fails and
+        its reply, if it ever comes, is dropped (txredisapi still matches it
+        to this command, so no other reply shifts); a claim Redis may
+        already have granted is given back, so the user's retry finds the
+        name free.
 
         @return: fires when claimed; fails with L{NickTaken} when another
-            claim holds it, or L{RedisUnavailable} while Redis is away.
+            claim holds it, or L{RedisUnavailable} when Redis is away or did
+            not answer in time.
         """
+        sent = False
+
+        def send(_: object) -> Deferred[Any]:
+            nonlocal sent
+            sent = True
+            return self.execute("SET", self.nickKey(nick), self.nodeId, "NX", "PX", self._ttlMs)
 
         def claimed(reply: object) -> None:
             if reply != "OK":
                 raise NickTaken()
 
-        d = self.execute("SET", self.nickKey(nick), self.nodeId, "NX", "PX", self._ttlMs)
-        return d.addCallback(claimed)
+        def timedOut(result: object, timeout: float) -> None:
+            if sent:
+                self.release(nick)
+            raise RedisUnavailable(f"no nickname claim from Redis in {timeout:g} s")
+
+        d = self.ready().addCallback(send).addCallback(claimed)
+        return d.addTimeout(self.claimTimeout, self.clock, onTimeoutCancel=timedOut)
 
     def release(self, nick: str) -> None:
         """

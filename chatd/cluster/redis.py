@@ -21,7 +21,7 @@ from typing import Any
 import txredisapi
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred, fail
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.endpoints import HostnameEndpoint
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Factory
@@ -137,6 +137,7 @@ class RedisLink(MultiService):
         self._commands: _Commands | None = None
         self._subscriber: _Subscriber | None = None
         self._upListeners: list[Callable[[], None]] = []
+        self._readyWaiters: list[Deferred[None]] = []
         self._downListeners: list[Callable[[], None]] = []
         backoff = backoffPolicy(initialDelay=0.1, maxDelay=maxDelay, factor=2.0)
 
@@ -166,6 +167,26 @@ class RedisLink(MultiService):
         Call C{listener} every time the link goes down.
         """
         self._downListeners.append(listener)
+
+    def ready(self) -> Deferred[None]:
+        """
+        Fires once the link is up: at once if it is, else when it comes
+        (back) up, after the L{whenUp} listeners (so a node's own claims are
+        renewed before new ones are sent).  Never times out by itself: the
+        caller bounds the wait (L{Presence.claim} does), and cancelling
+        the result withdraws it.  Fails with L{RedisUnavailable} if the
+        link is stopped meanwhile.
+        """
+        if self.up:
+            return succeed(None)
+
+        def withdraw(d: Deferred[None]) -> None:
+            if d in self._readyWaiters:
+                self._readyWaiters.remove(d)
+
+        d: Deferred[None] = Deferred(withdraw)
+        self._readyWaiters.append(d)
+        return d
 
     # Connection life cycle
 
@@ -198,6 +219,9 @@ class RedisLink(MultiService):
         self._everUp = True
         for listener in list(self._upListeners):
             listener()
+        waiters, self._readyWaiters = self._readyWaiters, []
+        for waiter in waiters:
+            waiter.callback(None)
 
     def _lost(self, proto: object, why: Failure) -> None:
         if proto is self._commands:
@@ -227,6 +251,9 @@ class RedisLink(MultiService):
 
     def stopService(self) -> Deferred[None]:
         self.up = False
+        waiters, self._readyWaiters = self._readyWaiters, []
+        for waiter in waiters:
+            waiter.errback(RedisUnavailable("the Redis link is stopping"))
         for proto in (self._commands, self._subscriber):
             if proto is not None and proto.transport is not None:
                 proto.transport.loseConnection()
