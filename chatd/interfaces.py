@@ -17,6 +17,7 @@ from zope.interface import Attribute, Interface
 if TYPE_CHECKING:
     from chatd.errors import ChatError
     from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
+    from chatd.whowas import PastUser
 
 
 class IParticipant(Interface):
@@ -412,6 +413,15 @@ class IChatService(Interface):
         error)} (maybe as a L{Deferred}).
 
         @raise NotRoomOperator, NotMember: as they say.
+        """
+
+    def whowas(nick: str, count: int | None = None) -> list[PastUser]:
+        """
+        Who recently used C{nick} and no longer does (they disconnected or
+        were renamed), most recent first, as L{PastUser}s; at
+        most C{count} (C{None} or non-positive: all that are remembered).
+        C{*} and C{?} in C{nick} are wildcards.  The record is in memory
+        and bounded.
         """
 
 

@@ -38,6 +38,7 @@ from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
 from chatd.roomrules import BanList
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
+from chatd.whowas import NickHistory, PastUser
 
 #: Room modes the service enforces: C{t} only operators set the topic, C{n}
 #: only members speak, C{m} only voiced members and operators speak, C{i}
@@ -189,6 +190,7 @@ class ChatService(Service):
             return
         nick = participant.nick
         assert nick is not None
+        self.nickHistory.remember(participant, nick, self._now())
         for room in rooms:
             self._removeMember(room, nick, reason)
         del self._users[key(nick)]
@@ -250,6 +252,7 @@ class ChatService(Service):
         return self._rename(participant, old, nick)
 
     def _rename(self, participant: IParticipant, old: str, nick: str) -> str:
+        self.nickHistory.remember(participant, old, self._now(), renamedTo=nick)
         del self._users[key(old)]
         self._users[key(nick)] = participant
         participant.nick = nick
@@ -1118,3 +1121,17 @@ class ChatService(Service):
         if when:
             target.createdAt = when
         return target.name
+
+    _nickHistory: NickHistory | None = None
+
+    @property
+    def nickHistory(self) -> NickHistory:
+        """
+        Who recently left or was renamed (created on first use).
+        """
+        if self._nickHistory is None:
+            self._nickHistory = NickHistory()
+        return self._nickHistory
+
+    def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
+        return self.nickHistory.lookup(nick, count)

@@ -189,9 +189,19 @@ class MaskTests(IRCTestCase):
 
 
 class ServerQueryTests(IRCTestCase):
-    def test_whowas(self) -> None:
+    def quit(self, nick: str, ident: str) -> None:
         """
-        WHOWAS always answers 406 then 369: chatd keeps no past nicknames.
+        An IRC client registers as C{nick} with user name C{ident} and real
+        name C{Realname}, then quits.
+        """
+        proto, t = self.connect(None)
+        self.send(proto, t, f"NICK {nick}", f"USER {ident} 0 * :Realname", "QUIT :bye")
+        proto.connectionLost()
+
+    def test_whowasUnknown(self) -> None:
+        """
+        WHOWAS of a nickname nobody left answers 406 then 369; without a
+        nickname, 431.
         """
         alice, t = self.connect("alice")
         reply = self.send(alice, t, "WHOWAS bob")
@@ -200,6 +210,65 @@ class ServerQueryTests(IRCTestCase):
             [("406", "bob"), ("369", "bob")],
         )
         self.assertEqual(self.numerics(self.send(alice, t, "WHOWAS")), ["431"])
+        self.assertEqual(self.numerics(self.send(alice, t, "WHOWAS alice")), ["406", "369"])
+
+    def test_whowas(self) -> None:
+        """
+        Someone who quit is described by 314 (nick, user, host, real name as
+        they were shown) and 312 (server, when they left), then 369.
+        """
+        alice, t = self.connect("alice")
+        self.clock.advance(30)
+        self.quit("nick2", "ident2")
+        messages = self.messages(self.send(alice, t, "WHOWAS NICK2"))
+        self.assertEqual(
+            [(m.prefix, m.command, m.params) for m in messages],
+            [
+                ("chatd", "314", ["alice", "nick2", "ident2", "irc.chatd", "*", "Realname"]),
+                ("chatd", "312", ["alice", "nick2", "chatd", "Tue Nov 14 22:13:50 2023 UTC"]),
+                ("chatd", "369", ["alice", "NICK2", "End of WHOWAS"]),
+            ],
+        )
+
+    def test_whowasOtherProtocols(self) -> None:
+        """
+        A TCHAT user who left, and an IRC user's former nickname, are
+        remembered too.
+        """
+        bob = RecordingParticipant(protocolName="tchat")
+        self.service.connect(bob)
+        self.service.login(bob, "bob")
+        alice, t = self.connect("alice")
+        self.send(alice, t, "NICK alicia")
+        self.service.disconnect(bob, "gone")
+        [user, server, end] = self.messages(self.send(alice, t, "WHOWAS bob"))
+        self.assertEqual(
+            (user.command, user.params[1:]),
+            ("314", ["bob", "bob", "tchat.chatd", "*", "chatd tchat user"]),
+        )
+        self.assertEqual((server.command, end.command), ("312", "369"))
+        self.assertEqual(self.numerics(self.send(alice, t, "WHOWAS alice")), ["314", "312", "369"])
+
+    def test_whowasCount(self) -> None:
+        """
+        Several entries come most recent first; a positive count limits
+        them; zero, a negative or unreadable count means all.
+        """
+        alice, t = self.connect("alice")
+        self.quit("nick2", "ident2")
+        self.quit("nick2", "ident3")
+
+        def users(line: str) -> list[str]:
+            reply = self.messages(self.send(alice, t, line))
+            self.assertEqual(reply[-1].command, "369")
+            return [m.params[2] for m in reply if m.command == "314"]
+
+        self.assertEqual(users("WHOWAS nick2"), ["ident3", "ident2"])
+        self.assertEqual(users("WHOWAS nick2 1"), ["ident3"])
+        self.assertEqual(users("WHOWAS nick2 2"), ["ident3", "ident2"])
+        self.assertEqual(users("WHOWAS nick2 0"), ["ident3", "ident2"])
+        self.assertEqual(users("WHOWAS nick2 -1"), ["ident3", "ident2"])
+        self.assertEqual(users("WHOWAS nick2 many My.Little.Server"), ["ident3", "ident2"])
 
     def test_time(self) -> None:
         """

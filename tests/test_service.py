@@ -25,6 +25,7 @@ from chatd.events import (
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
+from chatd.whowas import MAX_ENTRIES
 
 
 class ChatServiceTests(SynchronousTestCase):
@@ -1062,3 +1063,101 @@ class RemoteRoomTests(SynchronousTestCase):
         self.service.enterRemote(self.remote, "dev")
         self.assertEqual(self.service.memberStatus("dev", "op"), "o")
         self.assertEqual(self.service.roomCreatedAt("dev"), 42)
+
+
+class WhowasTests(SynchronousTestCase):
+    """
+    L{ChatService.whowas}: a bounded memory of nicknames no longer in use.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1000)
+        self.service = ChatService(self.clock, rooms=["lobby"])
+
+    def user(self, nick: str, protocolName: str = "test") -> RecordingParticipant:
+        participant = RecordingParticipant(protocolName=protocolName)
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def test_departure(self) -> None:
+        """
+        Someone who disconnects is remembered with their user name, protocol,
+        real name and the time; someone still here, or never seen, is not.
+        """
+        self.assertEqual(self.service.whowas("alice"), [])
+        alice = self.user("Alice", protocolName="irc")
+        alice.ident = "al"  # type: ignore[attr-defined]
+        alice.realName = "Alice Liddell"  # type: ignore[attr-defined]
+        self.user("bob")
+        self.clock.advance(5)
+        self.service.disconnect(alice, "bye")
+        [entry] = self.service.whowas("ALICE")
+        self.assertEqual(
+            (entry.nick, entry.user, entry.protocolName, entry.realName, entry.when),
+            ("Alice", "al", "irc", "Alice Liddell", 1005),
+        )
+        self.assertEqual((entry.node, entry.renamedTo), ("", None))
+        self.assertEqual(self.service.whowas("bob"), [])
+
+    def test_defaults(self) -> None:
+        """
+        Without a user name or real name (TCHAT, web), the user name is the
+        nickname and the real name empty.
+        """
+        carol = self.user("carol")
+        self.service.disconnect(carol)
+        [entry] = self.service.whowas("carol")
+        self.assertEqual((entry.user, entry.realName), ("carol", ""))
+
+    def test_rename(self) -> None:
+        """
+        A rename remembers the old name, and the new one.
+        """
+        alice = self.user("alice")
+        self.clock.advance(3)
+        self.service.rename(alice, "alicia")
+        [entry] = self.service.whowas("alice")
+        self.assertEqual((entry.nick, entry.when, entry.renamedTo), ("alice", 1003, "alicia"))
+        self.assertEqual(self.service.whowas("alicia"), [])
+
+    def test_mostRecentFirstAndCount(self) -> None:
+        """
+        Entries come most recent first; C{count} limits them, a
+        non-positive one does not; C{*} and C{?} are wildcards.
+        """
+        for ident in ("one", "two", "three"):
+            person = self.user("nick2")
+            person.ident = ident  # type: ignore[attr-defined]
+            self.clock.advance(1)
+            self.service.disconnect(person)
+        self.user("nick3")
+        self.assertEqual([e.user for e in self.service.whowas("nick2")], ["three", "two", "one"])
+        self.assertEqual([e.user for e in self.service.whowas("nick2", 1)], ["three"])
+        self.assertEqual([e.user for e in self.service.whowas("nick2", 2)], ["three", "two"])
+        self.assertEqual(len(self.service.whowas("nick2", 0)), 3)
+        self.assertEqual(len(self.service.whowas("nick2", -1)), 3)
+        self.assertEqual(len(self.service.whowas("*CK2")), 3)
+        self.assertEqual(len(self.service.whowas("nick?")), 3)
+
+    def test_bounded(self) -> None:
+        """
+        Only the most recent L{MAX_ENTRIES} departures are kept.
+        """
+        for n in range(MAX_ENTRIES + 10):
+            self.service.disconnect(self.user(f"u{n}"))
+        self.assertEqual(self.service.whowas("u0"), [])
+        self.assertEqual(self.service.whowas("u9"), [])
+        self.assertEqual(len(self.service.whowas("u10")), 1)
+        self.assertEqual(len(self.service.whowas("u*")), MAX_ENTRIES)
+        self.assertEqual(self.service.whowas("u*", 1)[0].nick, f"u{MAX_ENTRIES + 9}")
+
+    def test_notLoggedIn(self) -> None:
+        """
+        A connection that never logged in leaves nothing behind.
+        """
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.service.disconnect(participant)
+        self.assertEqual(self.service.whowas("*"), [])

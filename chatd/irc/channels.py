@@ -26,9 +26,9 @@ from chatd.events import PrivateMessage, RoomMessage
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
 from chatd.irc.isupport import TEXT_LENGTH
-from chatd.irc.message import MAX_LINE, Message, formatLine
+from chatd.irc.message import MAX_LINE, Message, formatLine, relayFits
 from chatd.irc.wire import channelName, messageLines, serverTime
-from chatd.names import key
+from chatd.names import key, normalize
 
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"
@@ -331,6 +331,9 @@ class ChannelCommands(IRCConnection):
         service = self.service
         room = self.roomName(target)
         if room is not None:
+            shown = self.shownRooms.get(key(room)) or (self.findRoom(room) or (room,))[0]
+            if not self.fitsRelay(command, channelName(shown), lines):
+                return succeed(None)
             call = self.call(
                 service.say,
                 self.participant,
@@ -349,6 +352,8 @@ class ChannelCommands(IRCConnection):
             )
             return call
         recipient = service.find(target)
+        if not self.fitsRelay(command, recipient.nick if recipient else normalize(target), lines):
+            return succeed(None)
         away = getattr(recipient, "awayMessage", None)
 
         def sent(event: object) -> None:
@@ -367,6 +372,20 @@ class ChannelCommands(IRCConnection):
             quiet=quiet,
             onSuccess=sent,
         )
+
+    def fitsRelay(self, command: str, target: str, lines: tuple[str, ...]) -> bool:
+        """
+        Whether C{lines} would be relayed as lines of at most 512 bytes, as
+        C{:nick!user@host COMMAND target :text} with C{target} as the
+        service names it; if not, the client is told C{417
+        ERR_INPUTTOOLONG} (even for a NOTICE: it answers the line's length,
+        as for any overlong line) and nothing is relayed.
+        """
+        prefix = self.hostmask()
+        if all(relayFits(command, prefix, target, line) for line in lines):
+            return True
+        self.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
+        return False
 
     def echo(self, command: str, target: str, lines: tuple[str, ...], event: object) -> None:
         """

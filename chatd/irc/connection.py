@@ -105,9 +105,10 @@ class IRCConnection(ChatLineReceiver):
         with client tags and C{msgid} if it has C{message-tags}.
         """
         factory = self.factory
-        if "message-tags" in self.caps:
-            return factory.taggedWithTags if "server-time" in self.caps else factory.plainWithTags
-        return factory.tagged if "server-time" in self.caps else factory.plain
+        enabled = self.caps.enabled  # the set itself: this runs per delivery
+        if "message-tags" in enabled:
+            return factory.taggedWithTags if "server-time" in enabled else factory.plainWithTags
+        return factory.tagged if "server-time" in enabled else factory.plain
 
     def me(self) -> str:
         """

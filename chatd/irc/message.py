@@ -200,3 +200,16 @@ def textBudget(command: str, prefix: str, target: str) -> int:
     line = formatLine(command, target, "x", prefix=prefix, trailing=True)
     overhead = len(line.encode("utf-8")) - 1
     return MAX_LINE - 2 - overhead
+
+
+def relayFits(command: str, prefix: str, target: str, text: str) -> bool:
+    """
+    Whether C{text} fits in one C{:prefix COMMAND target :text\\r\\n} line
+    of at most L{MAX_LINE} bytes (tags do not count), as it would be relayed.
+
+    An IRC client's own message that does not fit is refused rather than
+    split or truncated: its client can split it (real clients do, allowing
+    for their prefix), and a cut the sender never sees would change what
+    they said.
+    """
+    return len(text.encode("utf-8", "replace")) <= textBudget(command, prefix, target)

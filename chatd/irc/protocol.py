@@ -9,6 +9,8 @@ written as IRC lines.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from zope.interface import implementer
 
 from chatd.errors import ChatError
@@ -33,6 +35,11 @@ from chatd.irc.registration import RegistrationCommands
 from chatd.irc.wire import channelName, cleanText, serverTime
 from chatd.names import key
 
+#: L{key} of a room name, cached: Unicode normalization and case folding
+#: per recipient of every message would cost more than the rest of the
+#: delivery.  Room names are short and few, so the cache stays small.
+cachedKey = lru_cache(maxsize=4096)(key)
+
 
 @implementer(IParticipant)
 class IRCProtocol(
@@ -50,17 +57,28 @@ class IRCProtocol(
     _lastQuit: str | None = None
 
     def roomMessage(self, event: RoomMessage) -> None:
-        self._lastQuit = None
-        if key(event.room) not in self.shownRooms:
+        # The fan-out hot path, once per member for every message: a cached
+        # key, the encoded cache read without a call once the first
+        # recipient of this wire format has filled it, straight to the outbox.
+        if self._lastQuit is not None:
+            self._lastQuit = None
+        if cachedKey(event.room) not in self.shownRooms:
             self.syncChannels()
-        self.send(event.wire(self.wire.roomMessage))
+        encoder = self.wire.roomMessage
+        try:
+            data = event.encoded[encoder]
+        except KeyError:
+            data = event.wire(encoder)
+        outbox = self.outbox
+        if outbox is not None:
+            outbox.write(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         self._lastQuit = None
         self.send(event.wire(self.wire.privateMessage))
 
     def membershipChanged(self, event: Membership) -> None:
-        if key(event.room) not in self.shownRooms:
+        if cachedKey(event.room) not in self.shownRooms:
             self.syncChannels()
         if not event.joined and event.kind == QUIT:
             # Someone leaving chatd leaves each shared room in turn; IRC

@@ -1,7 +1,7 @@
 # -*- test-case-name: tests.test_irc_queries -*-
 """
-Questions about people: C{WHO}, C{WHOIS}, C{ISON}, C{USERHOST}, and the
-client's own C{AWAY} state.
+Questions about people: C{WHO}, C{WHOIS}, C{WHOWAS}, C{ISON}, C{USERHOST},
+and the client's own C{AWAY} state.
 
 People on other protocols are described as the service knows them: their
 host names their protocol (C{tchat.chatd}) and their real name says where
@@ -22,6 +22,8 @@ from chatd.irc.message import Message
 from chatd.irc.wire import channelName
 from chatd.names import key
 
+#: C{nick user host * :realname} of someone gone (not in twisted.words).
+RPL_WHOWASUSER = "314"
 RPL_INFO = "371"
 RPL_ENDOFINFO = "374"
 
@@ -171,13 +173,33 @@ class QueryCommands(IRCConnection):
 
     def irc_WHOWAS(self, message: Message) -> None:
         """
-        chatd keeps no record of past nicknames: every WHOWAS is 406.
+        C{WHOWAS nick [count]}: who recently used C{nick} (they left chatd
+        or were renamed), most recent first, from the service's bounded
+        memory: C{314 RPL_WHOWASUSER} and C{312} (when they stopped) for
+        each, or C{406 ERR_WASNOSUCHNICK}; then C{369 RPL_ENDOFWHOWAS}.  A
+        missing or non-positive count means all; a server argument is
+        ignored (the record is the whole network's).
         """
         if not message.params or not message.params[0]:
             self.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
             return
         nick = message.params[0]
-        self.numeric(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+        count: int | None = None
+        if len(message.params) > 1:
+            try:
+                count = int(message.params[1])
+            except ValueError:
+                count = None
+        entries = self.service.whowas(nick, count)
+        if not entries:
+            self.numeric(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+        for entry in entries:
+            # The host as the relay showed it (chatd.irc.wire.WireFormat.hostmask).
+            host = f"{entry.protocolName}.chatd"
+            realName = entry.realName or f"chatd {entry.protocolName} user"
+            self.numeric(RPL_WHOWASUSER, entry.nick, entry.user, host, "*", realName)
+            when = time.strftime("%a %b %d %H:%M:%S %Y UTC", time.gmtime(entry.when))
+            self.numeric(N.RPL_WHOISSERVER, entry.nick, self.server, when)
         self.numeric(N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
 
     def irc_TIME(self, message: Message) -> None:

@@ -1,0 +1,89 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+A bounded, in-memory record of who recently left chatd or changed nickname.
+
+IRC's C{WHOWAS} is its reader today, but the record is protocol-neutral: it
+keeps what the service knows of a person (nickname, user name, protocol,
+real name, node), not any front-end's rendering of it.  Nothing is stored
+on disk: like IRC servers' WHOWAS history, it is forgotten on restart, and
+its size is bounded so that a stream of short connections cannot grow it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from chatd.interfaces import IParticipant
+from chatd.names import key
+
+#: How many departures are remembered, across all nicknames.
+MAX_ENTRIES = 1024
+
+
+@dataclass(frozen=True)
+class PastUser:
+    """
+    Someone who used nickname C{nick} until C{when}.
+
+    @ivar user: the user name they gave (IRC's C{USER}), else their nickname.
+    @ivar protocolName: the front-end they used (C{irc}, C{tchat}, ...).
+    @ivar realName: the real name they gave, or C{""}.
+    @ivar when: when they left or were renamed (Unix time).
+    @ivar node: the cluster node that served them; C{""} for this one.
+    @ivar renamedTo: their new nickname if they were renamed, else C{None}
+        (they left).
+    """
+
+    nick: str
+    user: str
+    protocolName: str
+    realName: str
+    when: int
+    node: str = ""
+    renamedTo: str | None = None
+
+
+class NickHistory:
+    """
+    The last L{MAX_ENTRIES} departures and renames, most recent last.
+    """
+
+    def __init__(self, size: int = MAX_ENTRIES) -> None:
+        self._entries: deque[PastUser] = deque(maxlen=size)
+
+    def remember(
+        self, participant: IParticipant, nick: str, when: int, renamedTo: str | None = None
+    ) -> None:
+        """
+        Record that C{participant} stopped using C{nick} at C{when}.
+        """
+        self._entries.append(
+            PastUser(
+                nick=nick,
+                user=getattr(participant, "ident", None) or nick,
+                protocolName=participant.protocolName,
+                realName=getattr(participant, "realName", "") or "",
+                when=when,
+                node=getattr(participant, "node", "") or "",
+                renamedTo=renamedTo,
+            )
+        )
+
+    def lookup(self, nick: str, count: int | None = None) -> list[PastUser]:
+        """
+        The entries for C{nick} (case-insensitive; C{*} and C{?} are
+        wildcards), most recent first, at most C{count} of them (C{None}
+        or a non-positive count: all).
+        """
+        wanted = key(nick)
+        wild = "*" in wanted or "?" in wanted
+        found: list[PastUser] = []
+        for entry in reversed(self._entries):
+            name = key(entry.nick)
+            if name == wanted or (wild and fnmatchcase(name, wanted)):
+                found.append(entry)
+                if count is not None and 0 < count <= len(found):
+                    break
+        return found
