@@ -16,7 +16,7 @@ from zope.interface import Attribute, Interface
 
 if TYPE_CHECKING:
     from chatd.errors import ChatError
-    from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+    from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
     from chatd.whowas import PastUser
 
 
@@ -473,4 +473,24 @@ class IChatObserver(Interface):
     def roomCreated(participant: IParticipant, room: str) -> None:
         """
         C{participant} created C{room}.
+        """
+
+    def roomChanged(event: RoomChange) -> None:
+        """
+        An operator or member here changed a room's modes, a member's
+        status, its key, ban list, capacity or topic: C{event} is what the
+        room's members were told.  (C{roomCreated} also means its creator
+        is an operator of the new room.)
+        """
+
+    def kickedFromRoom(room: str, nick: str, by: str, reason: str) -> None:
+        """
+        C{by}, a room operator here, removed C{nick} from C{room} (wherever
+        C{nick} is served).
+        """
+
+    def invited(room: str, nick: str, by: str, admitted: bool) -> None:
+        """
+        C{by} invited C{nick} to C{room}; C{admitted}: that lets C{nick}
+        past the room's C{i} mode and ban masks (once).
         """

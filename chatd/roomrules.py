@@ -17,8 +17,9 @@ The service keeps these in memory, like the other room modes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chatd import errors
 from chatd.interfaces import IParticipant
@@ -216,3 +217,76 @@ def modeString(applied: list[tuple[str, str | None]]) -> tuple[str, tuple[str, .
         if argument is not None:
             args.append(argument)
     return modes, tuple(args)
+
+
+#: Modes whose change carries an argument both ways (C{l} only when set).
+ARGUMENT_MODES = "ovbk"
+
+
+def parseModes(modes: str, args: tuple[str, ...] | list[str]) -> list[tuple[bool, str, str | None]]:
+    """
+    The changes in C{modes} and C{args} as L{modeString} wrote them:
+    C{("+m-o", ("bob",))} is C{[(True, "m", None), (False, "o", "bob")]}.
+    A change whose argument is missing gets C{None}.
+    """
+    changes: list[tuple[bool, str, str | None]] = []
+    rest = list(args)
+    adding = True
+    for mode in modes:
+        if mode in "+-":
+            adding = mode == "+"
+            continue
+        takes = mode in ARGUMENT_MODES or (mode == "l" and adding)
+        changes.append((adding, mode, rest.pop(0) if takes and rest else None))
+    return changes
+
+
+def snapshot(room: Room) -> dict[str, Any]:
+    """
+    C{room}'s settings kept in memory, as plain data (for another process
+    that keeps a copy of the room): C{m} its mode letters, C{k} its key,
+    C{b} its ban list, C{l} its capacity, C{t} its topic with who set it
+    and when, C{o}/C{v} its operators' and voiced members' nick keys.
+    """
+    return {
+        "m": "".join(sorted(room.modes)),
+        "k": room.key,
+        "b": [list(entry) for entry in room.bans.entries],
+        "l": room.settings.capacity,
+        "t": [room.settings.topic, *(room.topicSetter or (None, None))],
+        "o": sorted(room.ops),
+        "v": sorted(room.voiced),
+    }
+
+
+def differences(
+    room: Room, state: dict[str, Any], nicks: Iterable[str], flags: str
+) -> list[tuple[bool, str, str | None]]:
+    """
+    The changes that make C{room} match C{state} (a L{snapshot}, maybe
+    partial): the room's own settings that C{state} holds, and the status
+    (C{o}, C{v}) of the members C{nicks} only.
+    """
+    changes: list[tuple[bool, str, str | None]] = []
+    if "m" in state:
+        wanted = set(state["m"]) & set(flags)
+        changes += [(False, mode, None) for mode in sorted(room.modes - wanted)]
+        changes += [(True, mode, None) for mode in sorted(wanted - room.modes)]
+    if "k" in state and state["k"] != room.key:
+        changes.append((False, "k", "*") if state["k"] is None else (True, "k", state["k"]))
+    if "b" in state:
+        wantedBans = {key(entry[0]): entry[0] for entry in state["b"]}
+        haveBans = {key(mask): mask for mask, _, _ in room.bans.entries}
+        changes += [(False, "b", m) for k, m in haveBans.items() if k not in wantedBans]
+        changes += [(True, "b", m) for k, m in wantedBans.items() if k not in haveBans]
+    if "l" in state and state["l"] != room.settings.capacity:
+        changes.append((False, "l", None) if state["l"] is None else (True, "l", str(state["l"])))
+    for nick in nicks:
+        member = room.members.get(key(nick))
+        if member is None:
+            continue
+        for mode, have in (("o", room.ops), ("v", room.voiced)):
+            wantedStatus = key(nick) in {key(n) for n in state.get(mode, ())}
+            if (key(nick) in have) != wantedStatus:
+                changes.append((wantedStatus, mode, member.nick or nick))
+    return changes

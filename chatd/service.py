@@ -452,6 +452,9 @@ class ChatService(Service):
         elif self.isRoomOperator(participant, target.name):
             target.invited.add(key(recipient.nick))  # lets them past a ban mask, once
         recipient.notice(Invitation(target.name, sender, recipient.nick, self._now()))
+        if self.observer is not None:
+            admitted = key(recipient.nick) in target.invited
+            self.observer.invited(target.name, recipient.nick, sender, admitted)
 
     def capacity(self, room: str) -> int | None:
         target = self._room(room)
@@ -647,6 +650,7 @@ class ChatService(Service):
             member.membershipChanged(event)
         target.members[key(nick)] = participant
         self._joined[participant].append(target)
+        target.invited.discard(key(nick))  # used up, as by enter()
 
     def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
         """
@@ -737,6 +741,8 @@ class ChatService(Service):
     def _tellRoom(self, room: Room, event: Notice) -> None:
         for member in room.members.values():
             member.notice(event)
+        if self.observer is not None and isinstance(event, RoomChange):
+            self.observer.roomChanged(event)
 
     def changeRoomMode(
         self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
@@ -828,7 +834,7 @@ class ChatService(Service):
         if target in self._joined.get(kicked, []):
             self._joined[kicked].remove(target)
         if self.observer is not None:
-            self.observer.left(kicked, target.name)
+            self.observer.kickedFromRoom(target.name, shown, by, reason)
         if self.persistence is not None:
             return self.persistence.left(shown, target).addCallback(lambda _: shown)
         return shown
@@ -971,6 +977,150 @@ class ChatService(Service):
             )
             return d.addCallback(lambda _: refused)
         return refused
+
+    # Room settings shared with other processes (cluster mode): changes an
+    # operator made elsewhere, checked there, applied here without checks;
+    # this process's members are told as if the operator were here.
+
+    def applyRemoteRoomChange(
+        self,
+        room: str,
+        by: str,
+        modes: str = "",
+        args: tuple[str, ...] | list[str] = (),
+        topic: str | None = None,
+        when: int | None = None,
+    ) -> RoomChange | None:
+        """
+        Apply a L{RoomChange} made elsewhere: C{topic}, or C{modes} with
+        C{args} as in L{RoomChange} (parsed by L{roomrules.parseModes}).
+        Members here get ONE L{RoomChange} with the changes that applied or
+        were already so (this copy may have learnt them another way: a
+        stored setting); a change that cannot apply here (C{+o} for
+        someone not in the room here) is left out.  Returns what members
+        were told, if anything.
+        """
+        target = self._room(self.ensureRoom(room))
+        now = self._now() if when is None else when
+        if topic is not None:
+            target.settings.topic = topic
+            target.topicSetter = (by, now)
+            event = RoomChange(target.name, by, now, topic=topic)
+            for member in target.members.values():
+                member.notice(event)
+            return event
+        return self._applyRemoteModes(target, by, roomrules.parseModes(modes, args), now)
+
+    def _applyRemoteModes(
+        self, target: Room, by: str, changes: list[tuple[bool, str, str | None]], now: int
+    ) -> RoomChange | None:
+        shown: list[tuple[str, str | None]] = []
+        for adding, mode, argument in changes:
+            try:
+                done = roomrules.applyMode(
+                    target, by, adding, mode, argument or "", now, ROOM_MODES
+                )
+            except errors.ChatError as error:
+                self.log.info(
+                    "{room}: {mode} from {by} does not apply here ({error})",
+                    room=target.name,
+                    mode=("+" if adding else "-") + mode,
+                    by=by,
+                    error=error.text,
+                )
+                continue
+            shown.append(done or (("+" if adding else "-") + mode, argument))
+        if not shown:
+            return None
+        modes, args = roomrules.modeString(shown)
+        event = RoomChange(target.name, by, now, modes, args)
+        for member in target.members.values():
+            member.notice(event)
+        return event
+
+    def roomState(self, room: str) -> dict[str, Any]:
+        """
+        C{room}'s modes, key, ban list, capacity and its members' status,
+        as plain data (L{roomrules.snapshot}) for another process's copy.
+        """
+        return roomrules.snapshot(self._room(room))
+
+    def syncRoomState(
+        self, room: str, by: str, state: dict[str, Any], nicks: Iterable[str] = ()
+    ) -> RoomChange | None:
+        """
+        Make C{room} match C{state} (a L{roomState}, maybe partial: only
+        the settings it holds, and the status of members C{nicks}), telling
+        members here the difference in one L{RoomChange} by C{by} (and a
+        second for a new topic, by whoever set it).
+        """
+        target = self._room(self.ensureRoom(room))
+        changes = roomrules.differences(target, state, nicks, ROOM_MODES)
+        event = self._applyRemoteModes(target, by, changes, self._now())
+        setBy = {key(entry[0]): entry for entry in state.get("b", ())}
+        target.bans.entries = [
+            (mask, *setBy[key(mask)][1:3]) if key(mask) in setBy else (mask, who, when)
+            for mask, who, when in target.bans.entries
+        ]
+        if "t" in state and state["t"][0] != target.settings.topic:
+            topic, setter, when = state["t"]
+            told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
+            return event or told
+        return event
+
+    def kickRemote(self, room: str, nick: str, by: str, reason: str = "") -> bool:
+        """
+        Remove C{nick} from C{room} on an operator's order given elsewhere,
+        wherever C{nick} is served: every member here, the kicked one
+        included, is told with a L{Membership} of kind L{KICK}.  Returns
+        whether C{nick} was in the room here.
+        """
+        target = self._rooms.get(key(room))
+        kicked = None if target is None else target.members.get(key(nick))
+        if target is None or kicked is None:
+            return False
+        shown = kicked.nick or nick
+        event = Membership(target.name, shown, False, self._now(), reason, KICK, by)
+        for member in target.members.values():
+            member.membershipChanged(event)
+        del target.members[key(nick)]
+        target.ops.discard(key(nick))
+        target.voiced.discard(key(nick))
+        if target in self._joined.get(kicked, []):
+            self._joined[kicked].remove(target)
+        if self.persistence is not None and kicked in self._connections:
+            self.persistence.left(shown, target).addErrback(
+                lambda f: self.log.failure("recording a kick from {room}", f, room=target.name)
+            )
+        return True
+
+    def inviteRemote(
+        self, room: str, nick: str, by: str, admitted: bool, when: int | None = None
+    ) -> None:
+        """
+        C{by} invited C{nick} to C{room} elsewhere: if that let C{nick} in
+        (C{admitted}: past C{i} and ban masks, once), it does here too, and
+        C{nick}, if here, gets the L{Invitation}.
+        """
+        target = self._room(self.ensureRoom(room))
+        if admitted:
+            target.invited.add(key(nick))
+        recipient = self._users.get(key(nick))
+        if recipient is not None and recipient.nick is not None:
+            now = self._now() if when is None else when
+            recipient.notice(Invitation(target.name, by, recipient.nick, now))
+
+    def roomCreatedRemote(self, room: str, creator: str | None, when: int | None = None) -> str:
+        """
+        C{creator} created C{room} elsewhere: it exists here too, and the
+        creator runs it, as in L{createRoom}.
+        """
+        target = self._room(self.ensureRoom(room))
+        if creator:
+            target.ops.add(key(creator))
+        if when:
+            target.createdAt = when
+        return target.name
 
     _nickHistory: NickHistory | None = None
 

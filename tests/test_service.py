@@ -332,6 +332,15 @@ class RecordingObserver:
     def roomCreated(self, participant: IParticipant, room: str) -> None:
         self.calls.append(("created", room))
 
+    def roomChanged(self, event: RoomChange) -> None:
+        self.calls.append(("changed", event.room, event.modes, event.args, event.topic))
+
+    def kickedFromRoom(self, room: str, nick: str, by: str, reason: str) -> None:
+        self.calls.append(("kicked", room, nick, by, reason))
+
+    def invited(self, room: str, nick: str, by: str, admitted: bool) -> None:
+        self.calls.append(("invited", room, nick, by, admitted))
+
 
 class ObserverTests(SynchronousTestCase):
     """
@@ -898,6 +907,162 @@ class RoomRulesTests(SynchronousTestCase):
         )
         self.assertTrue(self.service.changeRoomMode(self.alice, "den", False, "k", ""))
         self.assertIsNone(self.service.roomKey("den"))
+
+
+class RemoteRoomTests(SynchronousTestCase):
+    """
+    Room changes made in another process (cluster mode): reported to the
+    observer where they are made, applied without checks where they are
+    not, members told with the usual events.
+    """
+
+    def setUp(self) -> None:
+        self.service = ChatService(Clock(), rooms=["lobby"])
+        self.observer = RecordingObserver()
+        self.service.observer = self.observer
+        self.remote = RecordingParticipant()
+        self.service.admitRemote(self.remote, "op")
+        self.service.enterRemote(self.remote, "lobby")
+        self.bob = self.login("bob")
+        self.service.enter(self.bob, "lobby")
+
+    def login(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        d = self.service.login(participant, nick)
+        self.observer.claims[nick].callback(None)
+        self.successResultOf(d)
+        return participant
+
+    def changes(self, person: RecordingParticipant) -> list[tuple[str, tuple[str, ...], str]]:
+        return [(e.modes, e.args, e.by) for e in person.events if isinstance(e, RoomChange)]
+
+    def test_changesReported(self) -> None:
+        """
+        Mode, status, topic, kick and invitation made here are reported,
+        once per change, with what members were told.
+        """
+        self.service.addRoom("dev")
+        carol = self.login("carol")
+        self.service._room("lobby").ops.add("bob")
+        self.service.changeRoomModes(self.bob, "lobby", [(True, "m", ""), (True, "k", "s3")])
+        self.service.changeRoomMode(self.bob, "lobby", True, "v", "op")
+        self.service.setTopic(self.bob, "lobby", "hi")
+        self.service.invite(self.bob, "carol", "lobby")
+        self.service.kickFromRoom(self.bob, "lobby", "OP", "out")
+        del carol
+        self.assertEqual(
+            [c for c in self.observer.calls if c[0] in ("changed", "kicked", "invited")],
+            [
+                ("changed", "lobby", "+mk", ("s3",), None),
+                ("changed", "lobby", "+v", ("op",), None),
+                ("changed", "lobby", "", (), "hi"),
+                ("invited", "lobby", "carol", "bob", True),
+                ("kicked", "lobby", "op", "bob", "out"),
+            ],
+        )
+        self.assertNotIn(("left", "op", "lobby"), self.observer.calls)
+
+    def test_applyRemoteModes(self) -> None:
+        """
+        A grouped change from elsewhere applies without permission checks;
+        members get one L{RoomChange}; parts that cannot apply here are
+        left out; nothing is reported back to the observer.
+        """
+        before = len(self.observer.calls)
+        event = self.service.applyRemoteRoomChange(
+            "lobby", "op", "+mklo-n", ["key", "5", "bob", "nobody"], when=7
+        )
+        assert event is not None
+        self.assertEqual((event.modes, event.args, event.when), ("+mklo-n", ("key", "5", "bob"), 7))
+        self.assertEqual(self.changes(self.bob), [("+mklo-n", ("key", "5", "bob"), "op")])
+        self.assertEqual(self.changes(self.remote), [("+mklo-n", ("key", "5", "bob"), "op")])
+        self.assertEqual(self.service.roomModes("lobby"), "mt")
+        self.assertEqual(self.service.roomKey("lobby"), "key")
+        self.assertEqual(self.service.capacity("lobby"), 5)
+        self.assertEqual(self.service.memberStatus("lobby", "bob"), "o")
+        self.assertEqual(len(self.observer.calls), before)
+        self.assertIsNone(self.service.applyRemoteRoomChange("lobby", "op", "+v", ["ghost"]))
+        self.service.applyRemoteRoomChange("lobby", "op", "-k+b", ["*", "eve"])
+        self.assertEqual(self.service.roomKey("lobby"), None)
+        self.assertEqual(self.service.roomBans("lobby"), [("eve!*@*", "op", 0)])
+        self.service.applyRemoteRoomChange("lobby", "op", topic="news", when=9)
+        self.assertEqual(
+            (self.service.topic("lobby"), self.service.topicSetter("lobby")), ("news", ("op", 9))
+        )
+        self.assertEqual(len(self.observer.calls), before)
+
+    def test_syncRoomState(self) -> None:
+        """
+        A room made to match another copy's state: its own settings, and
+        the status of the members named only.
+        """
+        self.service.addRoom("dev")
+        other = ChatService(Clock(), rooms=["dev"])
+        room = other._room("dev")
+        room.modes = {"i", "s"}
+        room.key = "k"
+        room.bans.add("eve!*@*", "alice", 3)
+        room.settings.capacity = 4
+        room.ops.update({"bob", "op"})
+        room.settings.topic, room.topicSetter = "tea", ("alice", 5)
+        state = other.roomState("dev")
+        self.service.enter(self.bob, "dev")
+        self.service.enterRemote(self.remote, "dev")
+        event = self.service.syncRoomState("dev", "alice", state, ["op"])
+        assert event is not None
+        self.assertEqual((event.modes, event.args), ("-nt+iskblo", ("k", "eve!*@*", "4", "op")))
+        self.assertEqual(self.service.roomBans("dev"), [("eve!*@*", "alice", 3)])
+        self.assertEqual(self.service.topicSetter("dev"), ("alice", 5))
+        topics = [e.topic for e in self.bob.events if isinstance(e, RoomChange) and e.topic]
+        self.assertEqual(topics, ["tea"])
+        self.assertEqual(self.service.memberStatus("dev", "bob"), "")
+        self.assertEqual(self.service.roomState("dev"), {**state, "o": ["op"]})
+        self.assertIsNone(self.service.syncRoomState("dev", "alice", state, ["op"]))
+
+    def test_kickRemote(self) -> None:
+        """
+        A kick ordered elsewhere removes a local member or a remote one;
+        everyone in the room, the kicked one included, gets a KICK.
+        """
+        self.service._room("lobby").voiced.add("bob")
+        self.assertTrue(self.service.kickRemote("LOBBY", "BOB", "op", "bye"))
+        kicks = [e for e in self.bob.events if isinstance(e, Membership) and e.kind == KICK]
+        self.assertEqual([(k.nick, k.by, k.reason) for k in kicks], [("bob", "op", "bye")])
+        self.assertEqual(self.service.roomsOf(self.bob), [])
+        self.assertEqual(self.service.memberStatus("lobby", "bob"), "")
+        self.assertFalse(self.service.kickRemote("lobby", "bob", "op"))
+        self.assertFalse(self.service.kickRemote("nowhere", "bob", "op"))
+        self.service.enter(self.bob, "lobby")
+        self.assertTrue(self.service.kickRemote("lobby", "op", "bob"))
+        self.assertEqual(self.service.members(self.bob, "lobby"), ["bob"])
+        self.assertEqual(self.service.roomsOf(self.remote), [])
+        self.assertNotIn("kicked", [c[0] for c in self.observer.calls])
+
+    def test_inviteRemote(self) -> None:
+        """
+        An invitation made elsewhere lets the user past C{i} here (once),
+        and they are told.
+        """
+        self.service.applyRemoteRoomChange("lobby", "op", "+i")
+        carol = self.login("carol")
+        self.service.inviteRemote("lobby", "carol", "op", admitted=False)
+        self.assertRaises(errors.InviteOnly, self.service.enter, carol, "lobby")
+        self.service.inviteRemote("lobby", "carol", "op", admitted=True, when=5)
+        invitations = [e for e in carol.events if isinstance(e, Invitation)]
+        self.assertEqual([(i.room, i.by, i.when) for i in invitations][-1], ("lobby", "op", 5))
+        self.service.enter(carol, "lobby")
+        self.service.leave(carol, "lobby")
+        self.assertRaises(errors.InviteOnly, self.service.enter, carol, "lobby")
+
+    def test_roomCreatedRemote(self) -> None:
+        """
+        A room created elsewhere exists here with its creator as operator.
+        """
+        self.assertEqual(self.service.roomCreatedRemote("Dev", "op", 42), "Dev")
+        self.service.enterRemote(self.remote, "dev")
+        self.assertEqual(self.service.memberStatus("dev", "op"), "o")
+        self.assertEqual(self.service.roomCreatedAt("dev"), 42)
 
 
 class WhowasTests(SynchronousTestCase):

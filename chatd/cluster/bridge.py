@@ -33,6 +33,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
+from chatd.cluster.rooms import RoomSync
 from chatd.events import Notice, PrivateMessage, RoomMessage
 from chatd.interfaces import IChatObserver, IParticipant
 from chatd.modstore import Sanction
@@ -41,7 +42,7 @@ from chatd.service import ChatService
 
 
 @implementer(IChatObserver)
-class Bridge(Inbound):
+class Bridge(RoomSync, Inbound):
     """
     Keeps one node's service and the rest of the cluster in step; it makes
     itself the service's observer and the bus's and presence's listener.
@@ -68,6 +69,7 @@ class Bridge(Inbound):
             " hello state stored"
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
+        self.listenRooms()
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
         self._unknownSenders: set[tuple[str, str, str]] = set()
@@ -153,7 +155,8 @@ class Bridge(Inbound):
 
     def roomCreated(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):
-            self.bus.publish("room", room=room)
+            when = self.service.roomCreatedAt(room)
+            self.bus.publish("room", room=room, op=participant.nick, w=when)
 
     # Called by proxies: local messages go out, once per event
 
@@ -302,4 +305,5 @@ class Bridge(Inbound):
     def publishState(self) -> None:
         users = [[u.nick, self.service.roomsOf(u)] for u in self.localUsers()]
         rooms = [name for name, _ in self.service.rooms()]
-        self.bus.publish("state", users=users, rooms=rooms)
+        states = self.roomStates([str(nick) for nick, _ in users])
+        self.bus.publish("state", users=users, rooms=rooms, rs=states)

@@ -57,6 +57,9 @@ class Inbound:
     def newProxy(self, node: str, nick: str) -> RemoteParticipant:
         raise NotImplementedError()
 
+    def syncRooms(self, node: str, users: list[Any], states: dict[str, dict[str, Any]]) -> None:
+        raise NotImplementedError()
+
     def _proxy(self, node: str, nick: str) -> RemoteParticipant | None:
         return self.proxies.get(node, {}).get(key(nick))
 
@@ -121,7 +124,7 @@ class Inbound:
         self.service.leaveRemote(proxy, room)
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.ensureRoom(fields["room"])
+        self.service.roomCreatedRemote(fields["room"], fields.get("op"), fields.get("w"))
 
     def remote_say(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])
@@ -224,3 +227,4 @@ class Inbound:
         for nickKey, proxy in list(self.proxies.get(node, {}).items()):
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))
+        self.syncRooms(node, fields["users"], fields.get("rs", {}))

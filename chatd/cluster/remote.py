@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 from zope.interface import implementer
 
 from chatd.errors import ChatError
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.events import (
+    Invitation,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Rename,
+    RoomChange,
+    RoomMessage,
+)
 from chatd.interfaces import IParticipant
 
 if TYPE_CHECKING:
@@ -63,6 +71,13 @@ class RemoteParticipant:
         """
 
     def notice(self, event: Notice) -> None:
+        """
+        A server notice goes to the user's node as text; room changes and
+        invitations travel as state (L{chatd.cluster.rooms}), and every
+        node tells its own users, so they are not forwarded.
+        """
+        if isinstance(event, (RoomChange, Invitation)):
+            return
         self.bridge.forwardNotice(event, self)
 
     def disconnect(self, error: ChatError) -> None:

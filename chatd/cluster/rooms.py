@@ -1,0 +1,143 @@
+# -*- test-case-name: tests.test_cluster_rooms -*-
+"""
+Room settings kept the same on every node: modes, key, ban masks,
+capacity, topic, members' operator and voice status, invitations, kicks
+from a room.
+
+An operator's change is checked and applied on the operator's node, which
+publishes it once (C{mode}, C{kick}, C{invite}); every other node applies it
+without checks (L{ChatService.applyRemoteRoomChange}, C{kickRemote},
+C{inviteRemote}) and tells its OWN members with the same events a local
+change gives (a L{RoomChange}, a L{Membership} of kind KICK, an
+L{Invitation}), so an IRC user on any node sees C{MODE}, C{KICK} and
+C{INVITE} lines.  Proxies forward none of these as notices.
+
+Whole states carry the settings too (C{rs} in C{state}), so a node that
+starts later or comes back after a Redis gap converges:
+
+ - a room's own settings (modes, key, bans and, without a shared store,
+   capacity and topic) go by the last change: each node keeps, per room, the stamp
+   C{[time, node, by]} of the last change it made or applied, and adopts a
+   state's settings only when their stamp is newer;
+ - a member's status (C{o}, C{v}) goes by the member's own node: a state
+   from node X sets the status of X's users in each room.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatd.cluster.bus import Bus
+from chatd.cluster.remote import RemoteParticipant
+from chatd.events import RoomChange
+from chatd.names import key
+from chatd.service import ChatService
+
+#: Who a state's changes are shown as made by when nobody changed the room.
+SERVER = "chatd"
+
+
+class RoomSync:
+    """
+    The bridge's part that keeps rooms' settings in step; mixed into
+    L{chatd.cluster.bridge.Bridge}.
+
+    @ivar roomStamps: room key -> C{[time, node, by]} of the last change to
+        the room's own settings this node made or applied.
+    """
+
+    log: Logger
+    service: ChatService
+    bus: Bus
+    clock: IReactorTime
+    sharedStore: bool
+    proxies: dict[str, dict[str, RemoteParticipant]]
+    roomStamps: dict[str, list[Any]]
+
+    def listenRooms(self) -> None:
+        self.roomStamps = {}
+        for kind in ("mode", "kick", "invite"):
+            self.bus.on(kind, getattr(self, "remote_" + kind))
+
+    def _stamp(self, room: str) -> list[Any]:
+        return self.roomStamps.get(key(room), [0, "", SERVER])
+
+    # Outwards: the service's observer
+
+    def roomChanged(self, event: RoomChange) -> None:
+        stamp = [self.clock.seconds(), self.bus.nodeId, event.by]
+        self.roomStamps[key(event.room)] = stamp
+        self.bus.publish(
+            "mode",
+            room=event.room,
+            by=event.by,
+            m=event.modes,
+            a=event.args,
+            t=event.topic,
+            w=event.when,
+            s=stamp,
+        )
+
+    def kickedFromRoom(self, room: str, nick: str, by: str, reason: str) -> None:
+        self.bus.publish("kick", room=room, u=nick, by=by, r=reason)
+
+    def invited(self, room: str, nick: str, by: str, admitted: bool) -> None:
+        self.bus.publish("invite", room=room, u=nick, by=by, a=admitted)
+
+    # Inwards
+
+    def remote_mode(self, node: str, fields: dict[str, Any]) -> None:
+        stamp = fields.get("s")
+        if stamp is not None and stamp > self._stamp(fields["room"]):
+            self.roomStamps[key(fields["room"])] = stamp
+        self.service.applyRemoteRoomChange(
+            fields["room"], fields["by"], fields["m"], fields["a"], fields["t"], fields["w"]
+        )
+
+    def remote_kick(self, node: str, fields: dict[str, Any]) -> None:
+        self.service.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])
+
+    def remote_invite(self, node: str, fields: dict[str, Any]) -> None:
+        self.service.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
+
+    # Whole states
+
+    def roomStates(self, localNicks: list[str]) -> dict[str, dict[str, Any]]:
+        """
+        Every room's settings for a C{state} envelope, with the status of
+        this node's users only (C{localNicks}) and the room's stamp.
+        """
+        mine = {key(nick) for nick in localNicks}
+        states = {}
+        for name, _ in self.service.rooms():
+            state = self.service.roomState(name)
+            state["o"] = [k for k in state["o"] if k in mine]
+            state["v"] = [k for k in state["v"] if k in mine]
+            if self.sharedStore:
+                del state["l"], state["t"]  # the shared store holds them
+            state["s"] = self._stamp(name)
+            states[name] = state
+        return states
+
+    def syncRooms(self, node: str, users: list[Any], states: dict[str, dict[str, Any]]) -> None:
+        """
+        Make this node's rooms match node C{node}'s C{states}: the rooms'
+        own settings where C{node}'s stamp is newer, and the status of
+        C{node}'s C{users} (C{[[nick, [rooms]]]}) wherever they are.
+        """
+        known = self.proxies.get(node, {})
+        for room, state in states.items():
+            nicks = [
+                nick
+                for nick, rooms in users
+                if key(nick) in known and key(room) in {key(r) for r in rooms}
+            ]
+            stamp = state.pop("s", None) or [0, "", SERVER]
+            if stamp <= self._stamp(room):
+                state = {"o": state.get("o", []), "v": state.get("v", [])}
+            else:
+                self.roomStamps[key(room)] = stamp
+            self.service.syncRoomState(room, stamp[2], state, nicks)

@@ -1,0 +1,136 @@
+"""
+Room operators across real cluster nodes: two C{twistd -n chatd --cluster}
+processes on one real C{redis-server}, driven over IRC on loopback sockets.
+An operator on node A sets a mode that node B enforces and kicks a user of
+node B from the room.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+
+from tests.daemon import Daemon, startDaemon
+from tests.lineclient import LineClient, connectLines
+from tests.redis_server import RedisServer, redisServer
+from tests.test_cluster_e2e import waitForLog
+
+__all__ = ["redisServer"]
+DEADLINE = 15.0
+
+
+@pytest.fixture
+def ircNodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[[str], Daemon]]:
+    """
+    Start chatd nodes with IRC on the test's Redis; each stops after the test.
+    """
+    started: list[Daemon] = []
+
+    def start(name: str) -> Daemon:
+        workdir = tmp_path / name
+        workdir.mkdir()
+        daemon = startDaemon(
+            workdir,
+            "--port",
+            "tcp:0:interface=127.0.0.1",
+            "--irc",
+            "tcp:0:interface=127.0.0.1",
+            "--rooms",
+            "lobby",
+            "--operators",
+            "op",
+            "--web",
+            "none",
+            "--cluster",
+            redisServer.url,
+            factories=("TchatFactory", "IRCFactory"),
+        )
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.stop(signal.SIGTERM)
+    for daemon in started:
+        assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+async def waitForLine(client: LineClient, test: Callable[[str], bool]) -> str:
+    """
+    Read lines until one passes C{test} (each read is bounded; so is the
+    whole wait).
+    """
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        line = await client.line()
+        if test(line):
+            return line
+        assert time.monotonic() < deadline, "gave up waiting"
+
+
+async def ircUser(daemon: Daemon, nick: str) -> LineClient:
+    client = await connectLines(reactor, daemon.ports["IRCFactory"])
+    client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+    await waitForLine(client, lambda line: f" 001 {nick} " in line)
+    return client
+
+
+async def names(client: LineClient) -> list[str]:
+    """
+    Who NAMES lists in #lobby (read up to its end, 366).
+    """
+    client.send("NAMES #lobby")
+    listed: list[str] = []
+    while True:
+        line = await waitForLine(client, lambda line: any(f" {n} " in line for n in (353, 366)))
+        if " 366 " in line:
+            return listed
+        listed += line.split(" #lobby ", 1)[1].removeprefix(":").split()
+
+
+@pytest_twisted.ensureDeferred
+async def test_operatorOnOtherNode(ircNodes: Callable[[str], Daemon]) -> None:
+    """
+    op (IRC, node A) sets C{+m} on #lobby: bob (IRC, node B) sees the MODE
+    line and may no longer speak there.  op kicks bob: bob sees the KICK,
+    is out of the room on both nodes, and op's NAMES no longer lists him.
+    """
+    a, b = ircNodes("a"), ircNodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    bob = await ircUser(b, "bob")
+    op = await ircUser(a, "op")
+    try:
+        bob.send("JOIN #lobby")
+        await waitForLine(bob, lambda line: " 366 bob #lobby " in line)
+        op.send("JOIN #lobby")
+        await waitForLine(op, lambda line: " 366 op #lobby " in line)
+        await waitForLine(bob, lambda line: line.startswith(":op!") and " JOIN " in line)
+        deadline = time.monotonic() + DEADLINE
+        while "bob" not in await names(op):  # until node A has bob in the room
+            assert time.monotonic() < deadline, "node A never saw bob enter"
+
+        op.send("MODE #lobby +m")
+        mode = await waitForLine(bob, lambda line: " MODE " in line)
+        assert mode.startswith(":op!") and mode.endswith("MODE #lobby +m"), mode
+        bob.send("PRIVMSG #lobby :can I?")
+        refused = await waitForLine(bob, lambda line: " 404 " in line)
+        assert "#lobby" in refused
+
+        op.send("KICK #lobby bob :enough")
+        kick = await waitForLine(bob, lambda line: " KICK " in line)
+        assert kick.startswith(":op!") and kick.endswith("KICK #lobby bob :enough"), kick
+        assert await names(op) == ["@op"]
+        bob.send("PRIVMSG #lobby :still here?")
+        refused = await waitForLine(bob, lambda line: " 404 " in line or " 442 " in line)
+        assert "#lobby" in refused, refused
+    finally:
+        for client in (bob, op):
+            client.send("QUIT :bye")
+            await client.closed
