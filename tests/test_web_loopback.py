@@ -25,7 +25,9 @@ from chatd.web.site import makeSite
 from tests.webclient import JSONClient
 
 TIMEOUT = 10
-MESSAGES = 4000
+#: At most this many messages are sent before the transport must pause.
+MESSAGES = 20000
+BATCH = 200
 
 
 class Reader(JSONClient):
@@ -79,7 +81,7 @@ async def test_pausedFanOutArrivesInOrder() -> None:
     tcpReactor: Any = reactor
     port = tcpReactor.listenTCP(0, site, interface="127.0.0.1")
     url = f"ws://127.0.0.1:{port.getHost().port}/ws"
-    client = Reader(MESSAGES)
+    client = Reader(MESSAGES)  # expects what is sent, set once known
     connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(client))
     connecting.addTimeout(TIMEOUT, reactor)
     await connecting
@@ -100,16 +102,25 @@ async def test_pausedFanOutArrivesInOrder() -> None:
         tcp.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         tcp.pauseProducing()  # the client stops reading
         body = "x" * 200
-        for batch in range(0, MESSAGES, 200):  # over several reactor turns
-            for i in range(batch, batch + 200):
+        sent = 0
+
+        async def sendBatch() -> None:
+            nonlocal sent
+            for i in range(sent, sent + BATCH):
                 service.say(sender, "lobby", (f"{i:05d} {body}",))
+            sent += BATCH
             await task.deferLater(reactor, 0)
-        await until(lambda: guard.writePaused, "the server's transport to pause")
+
+        while not guard.writePaused:  # over several reactor turns
+            assert sent < MESSAGES, "the server's transport never paused"
+            await sendBatch()
+        await sendBatch()  # written while paused: held in the outbox
         assert guard.outbox is not None and guard.outbox.pending > 0
+        client.expected = sent
         tcp.resumeProducing()
         client.done.addTimeout(TIMEOUT, reactor)
         await client.done
-        assert [text[:5] for text in client.texts] == [f"{i:05d}" for i in range(MESSAGES)]
+        assert [text[:5] for text in client.texts] == [f"{i:05d}" for i in range(sent)]
         assert service.find("reader") is not None
     finally:
         client.transport.loseConnection()
