@@ -177,13 +177,15 @@ class Bench:
                 loop.send(client, login + adapter.enter(ROOM) if together else login)
         acks = loop.acks + len(pairs) * (2 if together else 1)
         if not loop.waitAcks(acks, 120):
-            raise RuntimeError(f"only {loop.acks} of {acks} logins answered")
+            raise RuntimeError(f"only {loop.acks} of {acks} logins answered ({loop.errors} errors)")
         if enter and not together:
             for client, _ in pairs:
                 loop.send(client, adapter.enter(ROOM))
             acks = loop.acks + len(pairs)
             if not loop.waitAcks(acks, 120):
-                raise RuntimeError(f"only {loop.acks} of {acks} entries answered")
+                raise RuntimeError(
+                    f"only {loop.acks} of {acks} entries answered ({loop.errors} errors)"
+                )
         order = {nick: index for index, nick in enumerate(nicks)}
         pairs.sort(key=lambda pair: order[pair[1]])  # interleaved over the ports again
         return [client for client, _ in pairs]

@@ -169,8 +169,13 @@ class Loop:
     def waitAcks(self, goal: int, timeout: float) -> bool:
         """
         Serve sockets until C{goal} acks in all have arrived, or C{timeout}.
+        An error reply answers a request too: once acks and errors together
+        reach C{goal}, waiting longer is pointless, and the result is false
+        if any of them was an error.
         """
-        return self.runUntil(lambda: self.acks >= goal, timeout)
+        errors = self.errors
+        self.runUntil(lambda: self.acks + self.errors - errors >= goal, timeout)
+        return self.acks >= goal
 
     def _writable(self, client: Client) -> None:
         client.connected = True
