@@ -73,6 +73,8 @@ class Room:
         "createdAt",
         "key",
         "bans",
+        "exceptions",
+        "invex",
     )
 
     def __init__(self, name: str) -> None:
@@ -89,6 +91,8 @@ class Room:
         self.createdAt = 0
         self.key: str | None = None
         self.bans = BanList()
+        self.exceptions = BanList("ban exception")
+        self.invex = BanList("invite exception")
 
 
 @implementer(IChatService)
@@ -294,7 +298,7 @@ class ChatService(Service):
             raise errors.AlreadyMember()
         self._checkEntry(participant, nick, target, roomKey)
         if "i" in target.modes and not self.isOperator(participant):
-            if key(nick) not in target.invited:
+            if key(nick) not in target.invited and not target.invex.matches(participant):
                 raise errors.InviteOnly()
         if self.persistence is not None:
             self.persistence.checkApproval(participant, nick, target)
@@ -692,7 +696,7 @@ class ChatService(Service):
         if "m" in room.modes and not self._hasVoice(participant, room):
             raise errors.Moderated()
         if room.bans.entries and not self._hasVoice(participant, room):
-            if room.bans.matches(participant):
+            if self._banned(room, participant):
                 raise errors.BannedFromRoom(
                     "you are banned from that room: only voiced members speak"
                 )
@@ -904,10 +908,18 @@ class ChatService(Service):
         if self.isOperator(participant):
             return
         if target.bans.entries and key(nick) not in target.invited:
-            if target.bans.matches(participant):
+            if self._banned(target, participant):
                 raise errors.BannedFromRoom()
         if target.key is not None and roomKey != target.key:
             raise errors.BadRoomKey()
+
+    @staticmethod
+    def _banned(room: Room, participant: IParticipant) -> bool:
+        """
+        Whether one of C{room}'s ban masks matches C{participant} and none
+        of its ban exceptions (mode C{e}) does.
+        """
+        return room.bans.matches(participant) and not room.exceptions.matches(participant)
 
     def canSee(self, participant: IParticipant, room: str) -> bool:
         """
@@ -934,11 +946,12 @@ class ChatService(Service):
         """
         return self._room(room).key
 
-    def roomBans(self, room: str) -> list[tuple[str, str, int]]:
+    def roomBans(self, room: str, mode: str = "b") -> list[tuple[str, str, int]]:
         """
-        C{room}'s ban masks, each with who set it and when, in the order set.
+        C{room}'s ban masks (or, with C{mode} C{e} or C{I}, its ban or
+        invite exceptions), each with who set it and when, in the order set.
         """
-        return list(self._room(room).bans.entries)
+        return list(roomrules.maskList(self._room(room), mode).entries)
 
     def changeRoomModes(
         self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
@@ -1057,11 +1070,13 @@ class ChatService(Service):
         target = self._room(self.ensureRoom(room))
         changes = roomrules.differences(target, state, nicks, ROOM_MODES)
         event = self._applyRemoteModes(target, by, changes, self._now())
-        setBy = {key(entry[0]): entry for entry in state.get("b", ())}
-        target.bans.entries = [
-            (mask, *setBy[key(mask)][1:3]) if key(mask) in setBy else (mask, who, when)
-            for mask, who, when in target.bans.entries
-        ]
+        for mode in roomrules.MASK_LISTS:  # who set each mask, and when, as there
+            setBy = {key(entry[0]): entry for entry in state.get(mode, ())}
+            masks = roomrules.maskList(target, mode)
+            masks.entries = [
+                (mask, *setBy[key(mask)][1:3]) if key(mask) in setBy else (mask, who, when)
+                for mask, who, when in masks.entries
+            ]
         if "t" in state and state["t"][0] != target.settings.topic:
             topic, setter, when = state["t"]
             told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
