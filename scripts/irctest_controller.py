@@ -130,6 +130,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 str(self.directory / "chatd-data" / "admin-passwords"),
                 "--irc-server-name",
                 "My.Little.Server",
+                "--irc-server-info",
+                "test server",
                 "--rooms",
                 "",
                 "--max-clients",
