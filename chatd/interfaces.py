@@ -426,6 +426,20 @@ class IChatService(Interface):
         and bounded.
         """
 
+    def receiveWallops(participant: IParticipant, wanted: bool) -> None:
+        """
+        Whether C{participant} receives chatd operators' messages (IRC's
+        user mode C{+w}), until it disconnects.
+        """
+
+    def wallops(participant: IParticipant, text: str) -> Any:
+        """
+        A chatd operator's message to everyone connected here who asked for
+        operators' messages (a L{chatd.events.Wallops} notice).
+
+        @raise NotPermitted: C{participant} is not a chatd operator.
+        """
+
 
 class IChatObserver(Interface):
     """

@@ -30,6 +30,7 @@ from chatd.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    Wallops,
 )
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.metrics import ChatStats
@@ -127,6 +128,8 @@ class ChatService(Service):
         self._joined: dict[IParticipant, list[Room]] = {}
         self._operators = {key(nick) for nick in operators}
         self._sessionOperators: set[IParticipant] = set()
+        #: Who asked for operators' messages (L{wallops}).
+        self._wallopsReaders: set[IParticipant] = set()
         self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
@@ -184,6 +187,7 @@ class ChatService(Service):
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
         self._sessionOperators.discard(participant)
+        self._wallopsReaders.discard(participant)
         if participant in self._connections:
             self._connections.remove(participant)
             self.stats.disconnected(participant.protocolName, reason)
@@ -1150,3 +1154,30 @@ class ChatService(Service):
 
     def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
         return self.nickHistory.lookup(nick, count)
+
+    # Operators' messages (IRC's WALLOPS)
+
+    def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:
+        """
+        Whether C{participant} receives operators' messages (L{wallops});
+        until it disconnects, or says otherwise.
+        """
+        if wanted:
+            self._wallopsReaders.add(participant)
+        else:
+            self._wallopsReaders.discard(participant)
+
+    def wallops(self, participant: IParticipant, text: str) -> Wallops:
+        """
+        A chatd operator's message to every connected participant of this
+        server that asked for them with L{receiveWallops}.
+
+        @raise NotPermitted: C{participant} is not a chatd operator.
+        """
+        by = self._requireLogin(participant)
+        if not self.isOperator(participant):
+            raise errors.NotPermitted("only chatd operators may send operators' messages")
+        event = Wallops(by, text, self._now())
+        for reader in list(self._wallopsReaders):
+            reader.notice(event)
+        return event

@@ -21,6 +21,7 @@ from chatd.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    Wallops,
 )
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.service import ChatService
@@ -1227,3 +1228,33 @@ class ExceptionListTests(SynchronousTestCase):
         [(_, _, _, error)] = self.service.changeRoomModes(self.alice, "den", [(True, "e", "y")])
         self.assertIsInstance(error, errors.ListFull)
         self.assertIn("ban exception list", error.text)
+
+
+class WallopsTests(SynchronousTestCase):
+    """
+    Operators' messages (L{ChatService.wallops}) reach those who asked.
+    """
+
+    def test_readersOnly(self) -> None:
+        """
+        A chatd operator's message reaches the participants that asked for
+        them, until they stop asking or disconnect; others may not send.
+        """
+        service = ChatService(Clock(), operators=["root"])
+        people = {}
+        for nick in ("root", "reader", "other"):
+            people[nick] = RecordingParticipant()
+            service.connect(people[nick])
+            service.login(people[nick], nick)
+        service.receiveWallops(people["reader"], True)
+        event = service.wallops(people["root"], "maintenance at noon")
+        self.assertEqual(people["reader"].events[-1:], [event])
+        self.assertEqual((event.by, event.message), ("root", "maintenance at noon"))
+        self.assertFalse(any(isinstance(e, Wallops) for e in people["other"].events))
+        self.assertRaises(errors.NotPermitted, service.wallops, people["other"], "hi")
+        service.disconnect(people["reader"])
+        service.wallops(people["root"], "again")
+        self.assertEqual(
+            [e.message for e in people["reader"].events if isinstance(e, Wallops)],
+            ["maintenance at noon"],
+        )

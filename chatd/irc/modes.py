@@ -11,7 +11,7 @@ lists C{+b} (bans), C{+e} (ban exceptions) and C{+I} (invite exceptions),
 and member status C{+o} and C{+v}, which the room's operators give and
 take.  An approval room (set from the admin console) shows as C{+i} too.
 One MODE line makes its changes in one service call, so members see them
-in one MODE line.  The only user mode is C{+i},
+in one MODE line.  User modes: C{+w} (receive operators' WALLOPS) and C{+i},
 which hides a user from WHO masks of people sharing no room with them.
 """
 
@@ -44,8 +44,9 @@ RPL_CREATIONTIME = "329"
 ERR_INVALIDMODEPARAM = "696"
 #: A list mode's list is full.
 ERR_BANLISTFULL = "478"
-#: User modes a client may set on itself.
-USER_MODES = "i"
+#: User modes a client may set on itself: C{i} (invisible to WHO masks),
+#: C{w} (receives operators' WALLOPS).
+USER_MODES = "iw"
 #: At most this many mode changes per MODE (ISUPPORT MODES).
 MAX_MODES = 4
 
@@ -197,6 +198,8 @@ class ModeCommands(ChannelCommands):
             elif not adding and char in self.userModes:
                 self.userModes.discard(char)
                 removed.append(char)
+            if char == "w" and (char in added or char in removed):
+                self.service.receiveWallops(self.participant, adding)
         if unknown:
             self.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
         if added or removed:

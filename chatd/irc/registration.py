@@ -115,7 +115,7 @@ class RegistrationCommands(IRCConnection):
         )
         self.numeric(N.RPL_YOURHOST, f"Your host is {self.server}, running version {VERSION}")
         self.numeric(N.RPL_CREATED, f"This server was created {factory.created}")
-        self.sendMessage(N.RPL_MYINFO, me, self.server, VERSION, "i", "ilnt")
+        self.sendMessage(N.RPL_MYINFO, me, self.server, VERSION, "iow", "Ibeiklmnostv")
         tokens = isupportTokens(factory)
         for start in range(0, len(tokens), 12):
             self.numeric(
