@@ -35,6 +35,9 @@ class IRCFactory(ChatFactory):
 
     @ivar serverName: the server's name, as shown in numerics.
     @ivar serverInfo: the server's one-line description (C{LINKS}).
+    @ivar password: the listener's password, which every client must give
+        with C{PASS} before registering (C{None}: none; C{PASS} then carries
+        a registered nickname's password).
     @ivar networkName: the C{NETWORK} ISUPPORT token.
     @ivar motd: message-of-the-day lines (empty: C{422 ERR_NOMOTD}).
     @ivar operChecker: checks C{OPER} names and passwords.
@@ -49,6 +52,7 @@ class IRCFactory(ChatFactory):
         *,
         serverName: str = "chatd",
         serverInfo: str = "chatd chat server",
+        password: str | None = None,
         networkName: str = "chatd",
         motd: tuple[str, ...] = DEFAULT_MOTD,
         maxLineLength: int = 8191 + 512,
@@ -69,6 +73,7 @@ class IRCFactory(ChatFactory):
         )
         self.serverName = serverName
         self.serverInfo = serverInfo
+        self.password = password
         self.networkName = networkName
         self.motd = motd
         #: Who may OPER (the admin password file), or C{None}: nobody.
