@@ -183,6 +183,19 @@ class RoomChange(Notice):
         self.room, self.by, self.modes, self.args, self.topic = room, by, modes, args, topic
 
 
+class Wallops(Notice):
+    """
+    A chatd operator's message C{text} to everyone who asked for operators'
+    messages (IRC's C{WALLOPS}, to users with mode C{+w}), from C{by}.
+    """
+
+    __slots__ = ("by", "message")
+
+    def __init__(self, by: str, message: str, when: int) -> None:
+        super().__init__(f"operator message from {by}: {message}", when)
+        self.by, self.message = by, message
+
+
 class Invitation(Notice):
     """
     C{by} invites the recipient, C{nick}, to C{room}: a L{Notice} whose

@@ -398,10 +398,12 @@ class IChatService(Interface):
         C{room}'s key (mode C{k}), or C{None}.
         """
 
-    def roomBans(room: str) -> list[tuple[str, str, int]]:
+    def roomBans(room: str, mode: str = "b") -> list[tuple[str, str, int]]:
         """
         C{room}'s ban masks (mode C{b}, C{nick!user@host} globs), each with
-        the nickname that set it and when (Unix time).
+        the nickname that set it and when (Unix time); with C{mode} C{e} its
+        ban exceptions (who passes the bans), with C{I} its invite
+        exceptions (who enters without an invitation when it is C{+i}).
         """
 
     def changeRoomModes(participant: IParticipant, room: str, changes: Any) -> Any:
@@ -422,6 +424,20 @@ class IChatService(Interface):
         most C{count} (C{None} or non-positive: all that are remembered).
         C{*} and C{?} in C{nick} are wildcards.  The record is in memory
         and bounded.
+        """
+
+    def receiveWallops(participant: IParticipant, wanted: bool) -> None:
+        """
+        Whether C{participant} receives chatd operators' messages (IRC's
+        user mode C{+w}), until it disconnects.
+        """
+
+    def wallops(participant: IParticipant, text: str) -> Any:
+        """
+        A chatd operator's message to everyone connected here who asked for
+        operators' messages (a L{chatd.events.Wallops} notice).
+
+        @raise NotPermitted: C{participant} is not a chatd operator.
         """
 
 

@@ -1,7 +1,12 @@
 # -*- test-case-name: tests.test_roomrules -*-
 """
-A room's keys, ban masks and grouped mode changes: the rules behind IRC's
-C{+k}, C{+b} and C{+s}, kept protocol-neutral.
+A room's keys, mask lists and grouped mode changes: the rules behind IRC's
+C{+k}, C{+b}, C{+e}, C{+I} and C{+s}, kept protocol-neutral.
+
+A room keeps three mask lists: ban masks (C{b}: who may not enter, nor
+speak unless voiced), ban exceptions (C{e}: who passes the ban masks all
+the same) and invite exceptions (C{I}: who enters an invite-only room
+without an invitation).
 
 A ban mask is C{nick!user@host} with C{*} and C{?} wildcards, compared
 without regard to case (L{chatd.names.key}).  Every participant, whatever
@@ -30,8 +35,16 @@ if TYPE_CHECKING:
 
 #: The longest room key, as in RFC 2812 (and ISUPPORT KEYLEN).
 MAX_KEY_LENGTH = 23
-#: The most masks a room's ban list holds (ISUPPORT MAXLIST).
+#: The most masks a room's ban list holds (ISUPPORT MAXLIST), and each
+#: of its exception lists.
 MAX_BANS = 50
+#: A room's mask lists by mode letter: the L{Room} attribute and the
+#: list's name in refusals.
+MASK_LISTS = {
+    "b": ("bans", "ban"),
+    "e": ("exceptions", "ban exception"),
+    "I": ("invex", "invite exception"),
+}
 #: The longest ban mask accepted.
 MAX_MASK_LENGTH = 100
 
@@ -105,10 +118,11 @@ class BanList:
     A room's ban masks, each with who set it and when, in the order set.
     """
 
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "name")
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "ban") -> None:
         self.entries: list[tuple[str, str, int]] = []
+        self.name = name
 
     def find(self, mask: str) -> int | None:
         wanted = key(mask)
@@ -126,7 +140,7 @@ class BanList:
         if self.find(mask) is not None:
             return False
         if len(self.entries) >= MAX_BANS:
-            raise errors.ListFull(f"the ban list is full ({MAX_BANS} masks)")
+            raise errors.ListFull(f"the {self.name} list is full ({MAX_BANS} masks)")
         self.entries.append((mask, by, when))
         return True
 
@@ -178,18 +192,27 @@ def applyMode(
             return None
         room.key = None
         return "-k", "*"
-    if mode == "b":
+    if mode in MASK_LISTS:
+        masks = maskList(room, mode)
         mask = normalizeMask(argument)
         if adding:
-            return ("+b", mask) if room.bans.add(mask, by, now) else None
-        removed = room.bans.remove(mask)
-        return None if removed is None else ("-b", removed)
+            return (sign + mode, mask) if masks.add(mask, by, now) else None
+        removed = masks.remove(mask)
+        return None if removed is None else (sign + mode, removed)
     if mode not in flags:
         raise errors.InvalidArgument(f"unknown room mode {mode!r}")
     if (mode in room.modes) == adding:
         return None
     (room.modes.add if adding else room.modes.discard)(mode)
     return sign + mode, None
+
+
+def maskList(room: Room, mode: str) -> BanList:
+    """
+    C{room}'s mask list for mode letter C{mode} (of L{MASK_LISTS}).
+    """
+    masks: BanList = getattr(room, MASK_LISTS[mode][0])
+    return masks
 
 
 def _capacity(room: Room, limit: str | None) -> tuple[str, str | None] | None:
@@ -220,7 +243,7 @@ def modeString(applied: list[tuple[str, str | None]]) -> tuple[str, tuple[str, .
 
 
 #: Modes whose change carries an argument both ways (C{l} only when set).
-ARGUMENT_MODES = "ovbk"
+ARGUMENT_MODES = "ovbeIk"
 
 
 def parseModes(modes: str, args: tuple[str, ...] | list[str]) -> list[tuple[bool, str, str | None]]:
@@ -245,13 +268,13 @@ def snapshot(room: Room) -> dict[str, Any]:
     """
     C{room}'s settings kept in memory, as plain data (for another process
     that keeps a copy of the room): C{m} its mode letters, C{k} its key,
-    C{b} its ban list, C{l} its capacity, C{t} its topic with who set it
+    C{b}, C{e} and C{I} its mask lists, C{l} its capacity, C{t} its topic with who set it
     and when, C{o}/C{v} its operators' and voiced members' nick keys.
     """
     return {
         "m": "".join(sorted(room.modes)),
         "k": room.key,
-        "b": [list(entry) for entry in room.bans.entries],
+        **{mode: [list(entry) for entry in maskList(room, mode).entries] for mode in MASK_LISTS},
         "l": room.settings.capacity,
         "t": [room.settings.topic, *(room.topicSetter or (None, None))],
         "o": sorted(room.ops),
@@ -274,11 +297,13 @@ def differences(
         changes += [(True, mode, None) for mode in sorted(wanted - room.modes)]
     if "k" in state and state["k"] != room.key:
         changes.append((False, "k", "*") if state["k"] is None else (True, "k", state["k"]))
-    if "b" in state:
-        wantedBans = {key(entry[0]): entry[0] for entry in state["b"]}
-        haveBans = {key(mask): mask for mask, _, _ in room.bans.entries}
-        changes += [(False, "b", m) for k, m in haveBans.items() if k not in wantedBans]
-        changes += [(True, "b", m) for k, m in wantedBans.items() if k not in haveBans]
+    for mode in MASK_LISTS:
+        if mode not in state:
+            continue
+        wantedMasks = {key(entry[0]): entry[0] for entry in state[mode]}
+        haveMasks = {key(mask): mask for mask, _, _ in maskList(room, mode).entries}
+        changes += [(False, mode, m) for k, m in haveMasks.items() if k not in wantedMasks]
+        changes += [(True, mode, m) for k, m in wantedMasks.items() if k not in haveMasks]
     if "l" in state and state["l"] != room.settings.capacity:
         changes.append((False, "l", None) if state["l"] is None else (True, "l", str(state["l"])))
     for nick in nicks:

@@ -30,6 +30,7 @@ from chatd.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    Wallops,
 )
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.metrics import ChatStats
@@ -73,6 +74,8 @@ class Room:
         "createdAt",
         "key",
         "bans",
+        "exceptions",
+        "invex",
     )
 
     def __init__(self, name: str) -> None:
@@ -89,6 +92,8 @@ class Room:
         self.createdAt = 0
         self.key: str | None = None
         self.bans = BanList()
+        self.exceptions = BanList("ban exception")
+        self.invex = BanList("invite exception")
 
 
 @implementer(IChatService)
@@ -123,6 +128,8 @@ class ChatService(Service):
         self._joined: dict[IParticipant, list[Room]] = {}
         self._operators = {key(nick) for nick in operators}
         self._sessionOperators: set[IParticipant] = set()
+        #: Who asked for operators' messages (L{wallops}).
+        self._wallopsReaders: set[IParticipant] = set()
         self.stats = ChatStats()
         for name in rooms:
             self._addRoom(name)
@@ -180,6 +187,7 @@ class ChatService(Service):
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
         self._sessionOperators.discard(participant)
+        self._wallopsReaders.discard(participant)
         if participant in self._connections:
             self._connections.remove(participant)
             self.stats.disconnected(participant.protocolName, reason)
@@ -294,7 +302,7 @@ class ChatService(Service):
             raise errors.AlreadyMember()
         self._checkEntry(participant, nick, target, roomKey)
         if "i" in target.modes and not self.isOperator(participant):
-            if key(nick) not in target.invited:
+            if key(nick) not in target.invited and not target.invex.matches(participant):
                 raise errors.InviteOnly()
         if self.persistence is not None:
             self.persistence.checkApproval(participant, nick, target)
@@ -692,7 +700,7 @@ class ChatService(Service):
         if "m" in room.modes and not self._hasVoice(participant, room):
             raise errors.Moderated()
         if room.bans.entries and not self._hasVoice(participant, room):
-            if room.bans.matches(participant):
+            if self._banned(room, participant):
                 raise errors.BannedFromRoom(
                     "you are banned from that room: only voiced members speak"
                 )
@@ -904,10 +912,18 @@ class ChatService(Service):
         if self.isOperator(participant):
             return
         if target.bans.entries and key(nick) not in target.invited:
-            if target.bans.matches(participant):
+            if self._banned(target, participant):
                 raise errors.BannedFromRoom()
         if target.key is not None and roomKey != target.key:
             raise errors.BadRoomKey()
+
+    @staticmethod
+    def _banned(room: Room, participant: IParticipant) -> bool:
+        """
+        Whether one of C{room}'s ban masks matches C{participant} and none
+        of its ban exceptions (mode C{e}) does.
+        """
+        return room.bans.matches(participant) and not room.exceptions.matches(participant)
 
     def canSee(self, participant: IParticipant, room: str) -> bool:
         """
@@ -934,11 +950,12 @@ class ChatService(Service):
         """
         return self._room(room).key
 
-    def roomBans(self, room: str) -> list[tuple[str, str, int]]:
+    def roomBans(self, room: str, mode: str = "b") -> list[tuple[str, str, int]]:
         """
-        C{room}'s ban masks, each with who set it and when, in the order set.
+        C{room}'s ban masks (or, with C{mode} C{e} or C{I}, its ban or
+        invite exceptions), each with who set it and when, in the order set.
         """
-        return list(self._room(room).bans.entries)
+        return list(roomrules.maskList(self._room(room), mode).entries)
 
     def changeRoomModes(
         self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
@@ -1057,11 +1074,13 @@ class ChatService(Service):
         target = self._room(self.ensureRoom(room))
         changes = roomrules.differences(target, state, nicks, ROOM_MODES)
         event = self._applyRemoteModes(target, by, changes, self._now())
-        setBy = {key(entry[0]): entry for entry in state.get("b", ())}
-        target.bans.entries = [
-            (mask, *setBy[key(mask)][1:3]) if key(mask) in setBy else (mask, who, when)
-            for mask, who, when in target.bans.entries
-        ]
+        for mode in roomrules.MASK_LISTS:  # who set each mask, and when, as there
+            setBy = {key(entry[0]): entry for entry in state.get(mode, ())}
+            masks = roomrules.maskList(target, mode)
+            masks.entries = [
+                (mask, *setBy[key(mask)][1:3]) if key(mask) in setBy else (mask, who, when)
+                for mask, who, when in masks.entries
+            ]
         if "t" in state and state["t"][0] != target.settings.topic:
             topic, setter, when = state["t"]
             told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
@@ -1135,3 +1154,30 @@ class ChatService(Service):
 
     def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
         return self.nickHistory.lookup(nick, count)
+
+    # Operators' messages (IRC's WALLOPS)
+
+    def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:
+        """
+        Whether C{participant} receives operators' messages (L{wallops});
+        until it disconnects, or says otherwise.
+        """
+        if wanted:
+            self._wallopsReaders.add(participant)
+        else:
+            self._wallopsReaders.discard(participant)
+
+    def wallops(self, participant: IParticipant, text: str) -> Wallops:
+        """
+        A chatd operator's message to every connected participant of this
+        server that asked for them with L{receiveWallops}.
+
+        @raise NotPermitted: C{participant} is not a chatd operator.
+        """
+        by = self._requireLogin(participant)
+        if not self.isOperator(participant):
+            raise errors.NotPermitted("only chatd operators may send operators' messages")
+        event = Wallops(by, text, self._now())
+        for reader in list(self._wallopsReaders):
+            reader.notice(event)
+        return event

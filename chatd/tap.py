@@ -127,6 +127,19 @@ class Options(usage.Options):
         ],
         ["irc-server-name", None, "chatd", "The IRC server's name, as shown in numerics."],
         [
+            "irc-password",
+            None,
+            None,
+            "A password every IRC client must give with PASS to connect (accounts then"
+            " log in with SASL). Default: none.",
+        ],
+        [
+            "irc-server-info",
+            None,
+            "chatd chat server",
+            "The IRC server's description, shown by LINKS.",
+        ],
+        [
             "irc-flood-burst",
             None,
             40,
@@ -255,6 +268,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             chat,
             reactor,
             serverName=options["irc-server-name"],
+            serverInfo=options["irc-server-info"],
+            password=options["irc-password"],
             maxOutput=options["max-output"],
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],

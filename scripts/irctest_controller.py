@@ -50,7 +50,7 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     """
     Runs chatd's IRC front-end for irctest.
 
-    chatd has no server password and no services, so the tests needing
+    chatd has no services, so the tests needing
     those are skipped or fail as unsupported; SASL needs an account, which
     irctest registers through services only.  OPER takes the administrator
     C{operuser}/C{operpassword}, written to the data directory's admin file.
@@ -90,8 +90,6 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     ) -> None:
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
-        if password is not None:
-            raise NotImplementedByController("PASS (server password)")
         if run_services:
             raise NotImplementedByController("services")
         assert self.proc is None
@@ -130,10 +128,13 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 str(self.directory / "chatd-data" / "admin-passwords"),
                 "--irc-server-name",
                 "My.Little.Server",
+                "--irc-server-info",
+                "test server",
                 "--rooms",
                 "",
                 "--max-clients",
                 "0",
+                *(["--irc-password", password] if password is not None else []),
             ],
             env=environment,
             cwd=self.directory,

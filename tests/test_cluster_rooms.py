@@ -158,6 +158,26 @@ class RoomSyncTests(SynchronousTestCase):
         self.assertRaises(errors.GroupFull, self.c.service.enter, grace, "lobby", "sesame")
         self.assertEqual(self.c.service.capacity("lobby"), 5)
 
+    def test_exceptionLists(self) -> None:
+        """
+        Ban and invite exceptions set on A hold on B, listed with who set
+        them, as the ban masks are.
+        """
+        self.a.service.changeRoomModes(
+            self.op, "lobby", [(True, "b", "*!*@*"), (True, "e", "frank"), (True, "e", "grace")]
+        )
+        self.a.service.changeRoomModes(self.op, "lobby", [(True, "i", ""), (True, "I", "frank")])
+        self.settle()
+        frank, grace = self.b.user("frank"), self.b.user("grace")
+        self.settle()
+        self.assertEqual(
+            self.b.service.roomBans("lobby", "e"),
+            [("frank!*@*", "op", 1000), ("grace!*@*", "op", 1000)],
+        )
+        self.assertEqual(self.b.service.roomBans("lobby", "I"), [("frank!*@*", "op", 1000)])
+        self.assertRaises(errors.InviteOnly, self.b.service.enter, grace, "lobby")
+        self.assertEqual(self.b.service.enter(frank, "lobby"), "lobby")
+
     def test_groupedChangeOncePerNode(self) -> None:
         """
         A grouped change is one envelope, and one L{RoomChange} for each

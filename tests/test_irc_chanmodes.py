@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from chatd import errors
 from chatd.events import RoomChange
+from chatd.irc.isupport import isupportTokens
 from tests.test_irc_channels import ChannelTestCase
 
 
@@ -211,3 +212,49 @@ class GroupedModeTests(ModesTestCase):
         )
         reply = self.messages(self.send(alice, ta, "MODE #den +sbbbb a b c d"))
         self.assertEqual(reply[0].params, ["#den", "+sbbb", "a!*@*", "b!*@*", "c!*@*"])
+
+
+class ExceptionListTests(ModesTestCase):
+    def test_banExceptionList(self) -> None:
+        """
+        C{+e} lets a matching client join a channel its ban masks close;
+        C{MODE #c e} lists the exceptions as 348 lines and 349.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
+        reply = self.messages(self.send(alice, ta, "MODE #den +be *!*@* bob"))
+        self.assertEqual(reply[0].params, ["#den", "+be", "*!*@*", "bob!*@*"])
+        bob, tb = self.connect("bob")
+        self.assertEqual(self.numerics(self.send(bob, tb, "JOIN #den"))[0], "JOIN")
+        carol, tc = self.connect("carol")
+        self.assertEqual(self.numerics(self.send(carol, tc, "JOIN #den")), ["474"])
+        self.read(ta)  # bob's JOIN
+        listed = self.messages(self.send(alice, ta, "MODE #den e"))
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in listed],
+            [
+                ("348", ["#den", "bob!*@*", "alice", "1700000000"]),
+                ("349", ["#den", "End of channel exception list"]),
+            ],
+        )
+
+    def test_inviteExceptionList(self) -> None:
+        """
+        C{+I} lets a matching client into a C{+i} channel (others get 473);
+        C{MODE #c I} lists it as 346 and 347; the ISUPPORT tokens say so.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
+        self.send(alice, ta, "MODE #den +iI bob")
+        bob, tb = self.connect("bob")
+        self.assertEqual(self.numerics(self.send(bob, tb, "JOIN #den"))[0], "JOIN")
+        carol, tc = self.connect("carol")
+        self.assertEqual(self.numerics(self.send(carol, tc, "JOIN #den")), ["473"])
+        self.read(ta)  # bob's JOIN
+        self.assertEqual(
+            [m.command for m in self.messages(self.send(alice, ta, "MODE #den I"))],
+            ["346", "347"],
+        )
+        tokens = isupportTokens(self.factory)
+        for token in ("CHANMODES=beI,k,l,imnst", "EXCEPTS=e", "INVEX=I", "MAXLIST=beI:50"):
+            self.assertIn(token, tokens)

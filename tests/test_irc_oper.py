@@ -89,3 +89,40 @@ class OperTests(IRCTestCase):
         """
         proto, t = self.connect("baz")
         self.assertEqual(self.numerics(self.send(proto, t, "INFO")), ["371"] * 3 + ["374"])
+
+
+class WallopsTests(IRCTestCase):
+    """
+    C{WALLOPS}: a chatd operator's message to the users with mode C{+w}.
+    """
+
+    def test_wallops(self) -> None:
+        """
+        An operator's WALLOPS reaches the users who set C{+w}, with the
+        operator's prefix, and nobody else; C{-w} stops it.
+        """
+        self.service._operators.add("root")
+        root, tr = self.connect("root")
+        reader, trd = self.connect("reader")
+        other, to = self.connect("other")
+        self.assertEqual(self.numerics(self.send(reader, trd, "MODE reader +w")), ["MODE"])
+        self.assertEqual(self.send(root, tr, "WALLOPS :hi everyone"), "")
+        [line] = self.messages(self.read(trd))
+        self.assertEqual(line.command, "WALLOPS")
+        self.assertEqual(line.params, ["hi everyone"])
+        assert line.prefix is not None
+        self.assertTrue(line.prefix.startswith("root!"))
+        self.assertEqual(self.read(to), "")
+        self.send(reader, trd, "MODE reader -w")
+        self.send(root, tr, "WALLOPS :again")
+        self.assertEqual(self.read(trd), "")
+
+    def test_notAnOperator(self) -> None:
+        """
+        Anyone else gets 481, and nobody receives anything.
+        """
+        reader, trd = self.connect("reader")
+        self.send(reader, trd, "MODE reader +w")
+        alice, ta = self.connect("alice")
+        self.assertEqual(self.numerics(self.send(alice, ta, "WALLOPS :hi")), ["481"])
+        self.assertEqual(self.read(trd), "")

@@ -288,3 +288,18 @@ class ServerQueryTests(IRCTestCase):
         messages = self.messages(self.send(alice, t, "VERSION"))
         self.assertEqual(messages[0].params[1:3], ["chatd-0.1", "chatd"])
         self.assertEqual([m.command for m in messages[1:]], ["005", "005"])
+
+    def test_links(self) -> None:
+        """
+        LINKS shows this server alone, with its description, then the end.
+        """
+        self.factory.serverInfo = "the club's chat"
+        alice, t = self.connect("alice")
+        messages = self.messages(self.send(alice, t, "LINKS"))
+        self.assertEqual(
+            [(m.command, m.params) for m in messages],
+            [
+                ("364", ["alice", "chatd", "chatd", "0 the club's chat"]),
+                ("365", ["alice", "*", "End of /LINKS list"]),
+            ],
+        )

@@ -21,6 +21,7 @@ from chatd.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    Wallops,
 )
 from chatd.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.service import ChatService
@@ -1161,3 +1162,99 @@ class WhowasTests(SynchronousTestCase):
         self.service.connect(participant)
         self.service.disconnect(participant)
         self.assertEqual(self.service.whowas("*"), [])
+
+
+class ExceptionListTests(SynchronousTestCase):
+    """
+    Ban exceptions (C{e}) and invite exceptions (C{I}): masks that let
+    people past a room's ban masks, or into an invite-only room.  Alice
+    created C{den}.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock)
+        self.alice = self.user("alice")
+        self.service.createRoom(self.alice, "den")
+        self.service.enter(self.alice, "den")
+
+    def user(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def test_banException(self) -> None:
+        """
+        Someone matched by a ban mask and by a ban exception enters and
+        speaks; someone matched by the ban alone does neither.
+        """
+        self.service.changeRoomModes(
+            self.alice, "den", [(True, "b", "*!*@*"), (True, "e", "bob"), (True, "m", "")]
+        )
+        self.service.changeRoomModes(self.alice, "den", [(False, "m", "")])
+        bob, carol = self.user("Bob"), self.user("carol")
+        self.assertEqual(self.service.enter(bob, "den"), "den")
+        self.assertRaises(errors.BannedFromRoom, self.service.enter, carol, "den")
+        self.service.say(bob, "den", ("hello",))
+        self.service.changeRoomModes(self.alice, "den", [(False, "e", "BOB!*@*")])
+        self.assertRaises(errors.BannedFromRoom, self.service.say, bob, "den", ("again",))
+        self.assertEqual(self.service.roomBans("den", "e"), [])
+
+    def test_inviteException(self) -> None:
+        """
+        In an invite-only room, someone matching an invite exception enters
+        without an invitation; the list is kept with setter and time.
+        """
+        self.clock.advance(7)
+        self.service.changeRoomModes(self.alice, "den", [(True, "i", ""), (True, "I", "*!*@10.*")])
+        inside, outside = RecordingParticipant("10.0.0.9"), RecordingParticipant("192.0.2.1")
+        for participant, nick in ((inside, "dora"), (outside, "eve")):
+            self.service.connect(participant)
+            self.service.login(participant, nick)
+        self.assertEqual(self.service.enter(inside, "den"), "den")
+        self.assertRaises(errors.InviteOnly, self.service.enter, outside, "den")
+        self.assertEqual(self.service.roomBans("den", "I"), [("*!*@10.*", "alice", 7)])
+
+    def test_listsAreSeparate(self) -> None:
+        """
+        The three lists are kept apart: an exception is not a ban, and a
+        full exception list says which list is full.
+        """
+        self.service.changeRoomModes(self.alice, "den", [(True, "e", "x")])
+        self.assertEqual(self.service.roomBans("den"), [])
+        for n in range(49):
+            self.service.changeRoomModes(self.alice, "den", [(True, "e", f"n{n}")])
+        [(_, _, _, error)] = self.service.changeRoomModes(self.alice, "den", [(True, "e", "y")])
+        self.assertIsInstance(error, errors.ListFull)
+        self.assertIn("ban exception list", error.text)
+
+
+class WallopsTests(SynchronousTestCase):
+    """
+    Operators' messages (L{ChatService.wallops}) reach those who asked.
+    """
+
+    def test_readersOnly(self) -> None:
+        """
+        A chatd operator's message reaches the participants that asked for
+        them, until they stop asking or disconnect; others may not send.
+        """
+        service = ChatService(Clock(), operators=["root"])
+        people = {}
+        for nick in ("root", "reader", "other"):
+            people[nick] = RecordingParticipant()
+            service.connect(people[nick])
+            service.login(people[nick], nick)
+        service.receiveWallops(people["reader"], True)
+        event = service.wallops(people["root"], "maintenance at noon")
+        self.assertEqual(people["reader"].events[-1:], [event])
+        self.assertEqual((event.by, event.message), ("root", "maintenance at noon"))
+        self.assertFalse(any(isinstance(e, Wallops) for e in people["other"].events))
+        self.assertRaises(errors.NotPermitted, service.wallops, people["other"], "hi")
+        service.disconnect(people["reader"])
+        service.wallops(people["root"], "again")
+        self.assertEqual(
+            [e.message for e in people["reader"].events if isinstance(e, Wallops)],
+            ["maintenance at noon"],
+        )

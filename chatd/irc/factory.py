@@ -34,6 +34,10 @@ class IRCFactory(ChatFactory):
     USER, JOINs, MODE and WHO queries) and then a steady rate.
 
     @ivar serverName: the server's name, as shown in numerics.
+    @ivar serverInfo: the server's one-line description (C{LINKS}).
+    @ivar password: the listener's password, which every client must give
+        with C{PASS} before registering (C{None}: none; C{PASS} then carries
+        a registered nickname's password).
     @ivar networkName: the C{NETWORK} ISUPPORT token.
     @ivar motd: message-of-the-day lines (empty: C{422 ERR_NOMOTD}).
     @ivar operChecker: checks C{OPER} names and passwords.
@@ -47,6 +51,8 @@ class IRCFactory(ChatFactory):
         clock: IReactorTime,
         *,
         serverName: str = "chatd",
+        serverInfo: str = "chatd chat server",
+        password: str | None = None,
         networkName: str = "chatd",
         motd: tuple[str, ...] = DEFAULT_MOTD,
         maxLineLength: int = 8191 + 512,
@@ -66,6 +72,8 @@ class IRCFactory(ChatFactory):
             **limits,
         )
         self.serverName = serverName
+        self.serverInfo = serverInfo
+        self.password = password
         self.networkName = networkName
         self.motd = motd
         #: Who may OPER (the admin password file), or C{None}: nobody.

@@ -29,23 +29,28 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
       operators, chatd operators) and voiced members.
     - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
       (C{Zoë} is C{ZOË}), not ASCII; L{chatd.names.key}.
-    - C{CHANMODES=b,k,l,imnst}: C{+b} the room's ban masks, C{+k} its key,
+    - C{CHANMODES=beI,k,l,imnst}: C{+b} the room's ban masks, C{+e} its
+      ban exceptions, C{+I} its invite exceptions (C{EXCEPTS}, C{INVEX}),
+      C{+k} its key,
       C{+l} its capacity; C{+n} (no messages from outside), C{+t} (only
       operators set the topic), C{+m} (moderated), C{+s} (secret) and C{+i}
       (invite-only; an approval room shows it too).
-    - C{MAXLIST=b:50}, C{KEYLEN=23}: L{chatd.roomrules}' limits.
+    - C{MAXLIST=beI:50}, C{KEYLEN=23}: L{chatd.roomrules}' limits (50
+      masks in each list).
     """
     return [
         f"AWAYLEN={TEXT_LENGTH}",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
         "CHATHISTORY=1000",
-        "CHANMODES=b,k,l,imnst",
+        "CHANMODES=beI,k,l,imnst",
         f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
         "CHANTYPES=#",
+        "EXCEPTS=e",
+        "INVEX=I",
         f"KEYLEN={MAX_KEY_LENGTH}",
         f"KICKLEN={TEXT_LENGTH}",
-        f"MAXLIST=b:{MAX_BANS}",
+        f"MAXLIST=beI:{MAX_BANS}",
         "MAXTARGETS=4",
         "MODES=4",
         "NETWORK=" + factory.networkName,

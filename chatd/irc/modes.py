@@ -6,12 +6,12 @@ A channel's modes are its room's, kept by the service: C{+t} (only channel
 operators set the topic), C{+n} (no messages from outside), C{+m} (only
 voiced members and operators speak), C{+i} (only those invited by an
 operator enter), C{+s} (secret: hidden from non-members' LIST, NAMES and
-WHOIS), C{+l} (the room's capacity), C{+k} (the room's key), C{+b} (the
-room's ban masks) and member status C{+o} and C{+v}, which the room's
-operators give and take.  An approval room (set from the admin console)
-shows as C{+i} too.  One MODE line makes its changes in one service call,
-so members see them in one MODE line.  The exception and invite lists
-clients ask for on join are always empty.  The only user mode is C{+i},
+WHOIS), C{+l} (the room's capacity), C{+k} (the room's key), the mask
+lists C{+b} (bans), C{+e} (ban exceptions) and C{+I} (invite exceptions),
+and member status C{+o} and C{+v}, which the room's operators give and
+take.  An approval room (set from the admin console) shows as C{+i} too.
+One MODE line makes its changes in one service call, so members see them
+in one MODE line.  User modes: C{+w} (receive operators' WALLOPS) and C{+i},
 which hides a user from WHO masks of people sharing no room with them.
 """
 
@@ -28,11 +28,11 @@ from chatd.names import key
 #: Modes MODE may change; member status modes take a nickname.
 ROOM_MODES = "imnst"
 MEMBER_MODES = "ov"
-#: List modes kept empty, and the numeric that ends each.
-EMPTY_LISTS = {"e": "349", "I": "347"}
-LIST_NAMES = {
-    "e": "End of channel exception list",
-    "I": "End of channel invite list",
+#: The mask lists: the numerics of an entry and of the end, and the end's text.
+MASK_LISTS = {
+    "b": (N.RPL_BANLIST, N.RPL_ENDOFBANLIST, "End of channel ban list"),
+    "e": ("348", "349", "End of channel exception list"),
+    "I": ("346", "347", "End of channel invite list"),
 }
 #: Modes that always take an argument (C{-k} too, as CHANMODES type B).
 ALWAYS_ARG = "kov"
@@ -44,8 +44,9 @@ RPL_CREATIONTIME = "329"
 ERR_INVALIDMODEPARAM = "696"
 #: A list mode's list is full.
 ERR_BANLISTFULL = "478"
-#: User modes a client may set on itself.
-USER_MODES = "i"
+#: User modes a client may set on itself: C{i} (invisible to WHO masks),
+#: C{w} (receives operators' WALLOPS).
+USER_MODES = "iw"
 #: At most this many mode changes per MODE (ISUPPORT MODES).
 MAX_MODES = 4
 
@@ -81,17 +82,12 @@ class ModeCommands(ChannelCommands):
         for char in args[0]:
             if char in "+-":
                 adding = char == "+"
-            elif char == "b":
+            elif char in MASK_LISTS:
                 mask = next(params, None)
                 if mask is None:
-                    self.showBans(channel, room)  # "MODE #c b" or "+b": the list
+                    self.showList(channel, room, char)  # "MODE #c b" or "+b": the list
                 else:
                     changes.append((adding, char, mask))
-            elif char in EMPTY_LISTS:
-                if next(params, None) is None or not adding:
-                    self.numeric(EMPTY_LISTS[char], channel, LIST_NAMES[char])
-                else:
-                    self.numeric(N.ERR_UNKNOWNMODE, char, "chatd keeps no such list")
             elif char in ALWAYS_ARG or (char in ARG_WHEN_SET and adding):
                 argument = next(params, None)
                 if argument is not None:
@@ -142,13 +138,16 @@ class ModeCommands(ChannelCommands):
             else:
                 self.refused(error, channel)
 
-    def showBans(self, channel: str, room: str) -> None:
+    def showList(self, channel: str, room: str, mode: str) -> None:
         """
-        C{367 RPL_BANLIST} per mask (with who set it and when), then C{368}.
+        A mask list, one numeric per mask (with who set it and when) then
+        its end: C{367}/C{368} for bans, C{348}/C{349} for ban exceptions,
+        C{346}/C{347} for invite exceptions.
         """
-        for mask, setter, when in self.service.roomBans(room):
-            self.numeric(N.RPL_BANLIST, channel, mask, setter, str(when))
-        self.numeric(N.RPL_ENDOFBANLIST, channel, "End of channel ban list")
+        entry, end, text = MASK_LISTS[mode]
+        for mask, setter, when in self.service.roomBans(room, mode):
+            self.numeric(entry, channel, mask, setter, str(when))
+        self.numeric(end, channel, text)
 
     def showModes(self, channel: str, room: str) -> None:
         """
@@ -199,6 +198,8 @@ class ModeCommands(ChannelCommands):
             elif not adding and char in self.userModes:
                 self.userModes.discard(char)
                 removed.append(char)
+            if char == "w" and (char in added or char in removed):
+                self.service.receiveWallops(self.participant, adding)
         if unknown:
             self.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
         if added or removed:

@@ -8,7 +8,9 @@ file (the same argon2 hashes and back-off as the admin consoles,
 L{chatd.admin.credentials.AdminChecker}); the check runs in a thread, off
 the reactor, and later lines from the client wait for it.  Success makes
 the connection a chatd operator (L{IChatService.grantOperator}): operator
-in every room, able to kick, as C{--operators} are.
+in every room, able to kick, as C{--operators} are.  C{WALLOPS}: a chatd
+operator's message to everyone who set user mode C{+w} (the service's
+L{IChatService.wallops}).
 """
 
 from __future__ import annotations
@@ -76,5 +78,19 @@ class OperCommands(IRCConnection):
             nick,
             reason,
             subject=nick,
+            errors={12: N.ERR_NOPRIVILEGES},
+        )
+
+    def irc_WALLOPS(self, message: Message) -> Any:
+        if not self.needParams(message, 1):
+            return None
+        if not self.service.isOperator(self.participant):
+            self.numeric(N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
+            return None
+        return self.call(
+            self.service.wallops,
+            self.participant,
+            message.params[-1],
+            subject="WALLOPS",
             errors={12: N.ERR_NOPRIVILEGES},
         )

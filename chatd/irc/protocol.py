@@ -24,6 +24,7 @@ from chatd.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    Wallops,
 )
 from chatd.interfaces import IParticipant
 from chatd.irc.history import HistoryCommands
@@ -100,6 +101,14 @@ class IRCProtocol(
         self.syncChannels()  # a notice may say the service moved us
         if isinstance(event, RoomChange):
             self.send(event.wire(self.wire.roomChange))
+            return
+        if isinstance(event, Wallops):
+            self.sendMessage(
+                "WALLOPS",
+                cleanText(event.message),
+                prefix=self.wire.hostmask(event.by),
+                trailing=True,
+            )
             return
         if isinstance(event, Invitation):
             self.sendMessage(

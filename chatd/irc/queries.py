@@ -26,6 +26,8 @@ from chatd.names import key
 RPL_WHOWASUSER = "314"
 RPL_INFO = "371"
 RPL_ENDOFINFO = "374"
+RPL_LINKS = "364"
+RPL_ENDOFLINKS = "365"
 
 
 class QueryCommands(IRCConnection):
@@ -201,6 +203,14 @@ class QueryCommands(IRCConnection):
             when = time.strftime("%a %b %d %H:%M:%S %Y UTC", time.gmtime(entry.when))
             self.numeric(N.RPL_WHOISSERVER, entry.nick, self.server, when)
         self.numeric(N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+
+    def irc_LINKS(self, message: Message) -> None:
+        """
+        C{364 RPL_LINKS} for this server alone, then C{365}: cluster nodes
+        are one server to their users, so there is never more to show.
+        """
+        self.numeric(RPL_LINKS, self.server, self.server, f"0 {self.factory.serverInfo}")
+        self.numeric(RPL_ENDOFLINKS, "*", "End of /LINKS list")
 
     def irc_TIME(self, message: Message) -> None:
         now = self.factory.clock.seconds()

@@ -7,12 +7,15 @@ C{PING}, C{PONG} and C{QUIT}.
 Registration completes when the client has given a nickname and C{USER}
 and is not negotiating capabilities; only then does the service log it in
 (checking the C{PASS} password of a registered nickname), unless SASL has
-already logged it in.
+already logged it in.  A listener with a password of its own
+(C{--irc-password}, a private server) takes C{PASS} as that password, and
+refuses to register a client without it; its accounts log in with SASL.
 """
 
 from __future__ import annotations
 
 import binascii
+import hmac
 from base64 import b64decode
 from typing import Any
 
@@ -38,12 +41,19 @@ class RegistrationCommands(IRCConnection):
     """
 
     _sasl: str | None = None  # base64 collected so far, once PLAIN is chosen
+    _serverPasswordGiven = False
 
     def irc_PASS(self, message: Message) -> None:
         if self.registered:
             self.numeric(N.ERR_ALREADYREGISTRED, "You may not reregister")
         elif self.needParams(message, 1):
-            self.password = message.params[0]
+            expected = self.factory.password
+            if expected is None:
+                self.password = message.params[0]
+            else:
+                self._serverPasswordGiven = hmac.compare_digest(
+                    message.params[0].encode("utf-8"), expected.encode("utf-8")
+                )
 
     def irc_USER(self, message: Message) -> Any:
         if self.registered or self.ident is not None:
@@ -81,6 +91,12 @@ class RegistrationCommands(IRCConnection):
         """
         if self.registered or self.ident is None or self.caps.negotiating:
             return None
+        if self.factory.password is not None and not self._serverPasswordGiven:
+            if self.pendingNick is None and self.nick is None:
+                return None  # the error waits for a nickname, as registration does
+            self.numeric(N.ERR_PASSWDMISMATCH, "Password incorrect")
+            self.closeLink("Bad password: this server needs its password (PASS)")
+            return None
         if self.nick is not None:  # logged in through SASL already
             wanted = self.pendingNick
             if wanted is None or wanted == self.nick:
@@ -115,7 +131,7 @@ class RegistrationCommands(IRCConnection):
         )
         self.numeric(N.RPL_YOURHOST, f"Your host is {self.server}, running version {VERSION}")
         self.numeric(N.RPL_CREATED, f"This server was created {factory.created}")
-        self.sendMessage(N.RPL_MYINFO, me, self.server, VERSION, "i", "ilnt")
+        self.sendMessage(N.RPL_MYINFO, me, self.server, VERSION, "iow", "Ibeiklmnostv")
         tokens = isupportTokens(factory)
         for start in range(0, len(tokens), 12):
             self.numeric(
