@@ -832,6 +832,19 @@ class ChatService(Service):
         kicked = target.members.get(key(nick))
         if kicked is None:
             raise errors.NotInRoom()
+        shown = self._kickOut(target, kicked, nick, by, reason)
+        if self.observer is not None:
+            self.observer.kickedFromRoom(target.name, shown, by, reason)
+        if self.persistence is not None:
+            return self.persistence.left(shown, target).addCallback(lambda _: shown)
+        return shown
+
+    def _kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
+        """
+        Take C{kicked} out of C{target}, telling every member (the kicked
+        one included) with a L{Membership} of kind L{KICK}; returns the
+        kicked nickname as shown.
+        """
         shown = kicked.nick or nick
         event = Membership(target.name, shown, False, self._now(), reason, KICK, by)
         for member in target.members.values():
@@ -841,10 +854,6 @@ class ChatService(Service):
         target.voiced.discard(key(nick))
         if target in self._joined.get(kicked, []):
             self._joined[kicked].remove(target)
-        if self.observer is not None:
-            self.observer.kickedFromRoom(target.name, shown, by, reason)
-        if self.persistence is not None:
-            return self.persistence.left(shown, target).addCallback(lambda _: shown)
         return shown
 
     def grantOperator(self, participant: IParticipant) -> None:
@@ -1098,15 +1107,7 @@ class ChatService(Service):
         kicked = None if target is None else target.members.get(key(nick))
         if target is None or kicked is None:
             return False
-        shown = kicked.nick or nick
-        event = Membership(target.name, shown, False, self._now(), reason, KICK, by)
-        for member in target.members.values():
-            member.membershipChanged(event)
-        del target.members[key(nick)]
-        target.ops.discard(key(nick))
-        target.voiced.discard(key(nick))
-        if target in self._joined.get(kicked, []):
-            self._joined[kicked].remove(target)
+        shown = self._kickOut(target, kicked, nick, by, reason)
         if self.persistence is not None and kicked in self._connections:
             self.persistence.left(shown, target).addErrback(
                 lambda f: self.log.failure("recording a kick from {room}", f, room=target.name)
