@@ -27,6 +27,7 @@ from chatd.accounts import Accounts, checkPasswordRules
 from chatd.events import Notice, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.names import key, normalize
+from chatd.roomrules import restoreRules
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
 if TYPE_CHECKING:
@@ -98,12 +99,15 @@ class Persistence:
         Deferred.fromCoroutine(self._load()).addBoth(self._loaded)
 
     async def _load(self) -> None:
+        from chatd.service import ROOM_MODES  # chatd.service imports this module
+
         service = self.service
         snapshot = await self.store.load()
         stored = set()
         for settings in snapshot.rooms:
             room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
             room.name, room.settings = settings.name, settings
+            restoreRules(room, settings.rules, ROOM_MODES)
             stored.add(key(settings.name))
             for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
                 if approved:

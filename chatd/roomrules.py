@@ -21,6 +21,7 @@ The service keeps these in memory, like the other room modes.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -315,3 +316,41 @@ def differences(
             if (key(nick) in have) != wantedStatus:
                 changes.append((wantedStatus, mode, member.nick or nick))
     return changes
+
+
+#: What L{savedRules} keeps: the room's own settings that operators set
+#: (mode letters, key, the three mask lists), not its members' status.
+SAVED = ("m", "k", *MASK_LISTS)
+
+
+def savedRules(room: Room) -> str:
+    """
+    C{room}'s operator settings as JSON, for the store: L{snapshot}'s
+    mode letters, key and mask lists (capacity and topic are stored in
+    their own columns; o/v status lasts a session).
+    """
+    state = snapshot(room)
+    return json.dumps({name: state[name] for name in SAVED}, sort_keys=True)
+
+
+def restoreRules(room: Room, saved: str, flags: str) -> None:
+    """
+    Give C{room} the settings L{savedRules} wrote (at start, before anyone
+    is in it, so nobody is told).  Settings that no longer apply (a mode
+    letter this chatd does not know) are skipped.
+    """
+    if not saved:
+        return
+    state = {name: value for name, value in json.loads(saved).items() if name in SAVED}
+    for adding, mode, argument in differences(room, state, (), flags):
+        try:
+            applyMode(room, "", adding, mode, argument or "", 0, flags)
+        except errors.ChatError:
+            continue
+    for mode in MASK_LISTS:  # who set each mask, and when
+        entries = {key(entry[0]): entry for entry in state.get(mode, ())}
+        masks = maskList(room, mode)
+        masks.entries = [
+            (mask, *entries[key(mask)][1:3]) if key(mask) in entries else (mask, who, when)
+            for mask, who, when in masks.entries
+        ]

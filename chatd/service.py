@@ -749,8 +749,25 @@ class ChatService(Service):
     def _tellRoom(self, room: Room, event: Notice) -> None:
         for member in room.members.values():
             member.notice(event)
-        if self.observer is not None and isinstance(event, RoomChange):
-            self.observer.roomChanged(event)
+        if isinstance(event, RoomChange):
+            if self.observer is not None:
+                self.observer.roomChanged(event)
+            if event.modes:
+                self._saveRules(room)
+
+    def _saveRules(self, room: Room) -> None:
+        """
+        Store C{room}'s operator settings (modes, key, masks) if they
+        changed, so a restart keeps them; a failure is logged, the change
+        holds in memory.
+        """
+        rules = roomrules.savedRules(room)
+        if rules == room.settings.rules:
+            return
+        room.settings.rules = rules
+        if self.persistence is not None:
+            d = self.persistence.store.saveRoom(room.settings, self._now())
+            d.addErrback(lambda f: self.log.failure("storing {room}'s modes", f, room=room.name))
 
     def changeRoomMode(
         self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
@@ -1062,6 +1079,7 @@ class ChatService(Service):
         event = RoomChange(target.name, by, now, modes, args)
         for member in target.members.values():
             member.notice(event)
+        self._saveRules(target)
         return event
 
     def roomState(self, room: str) -> dict[str, Any]:

@@ -285,6 +285,27 @@ class RoomTests(PersistenceTestCase):
         self.service = self.makeService()
         self.assertIn("lobby", [name for name, _ in self.service.rooms()])
 
+    def test_roomRulesSurviveRestart(self) -> None:
+        """
+        A room's modes, key and mask lists, set by its operator, are there
+        when the service starts again on the same store; members' status
+        (o, v) is not, as it lasts a session.
+        """
+        alice = self.login("alice")
+        self.successResultOf(self.service.createRoom(alice, "Jeux"))
+        self.service.enter(alice, "Jeux")
+        self.clock.advance(5)
+        self.service.changeRoomModes(
+            alice, "Jeux", [(True, "m", ""), (True, "k", "sesame"), (True, "b", "eve")]
+        )
+        self.service.changeRoomModes(alice, "Jeux", [(True, "I", "*!*@10.*"), (False, "t", "")])
+        self.service = self.makeService()
+        self.assertEqual(self.service.roomModes("Jeux"), "mn")
+        self.assertEqual(self.service.roomKey("Jeux"), "sesame")
+        self.assertEqual(self.service.roomBans("Jeux"), [("eve!*@*", "alice", 1_700_000_005)])
+        self.assertEqual([m for m, _, _ in self.service.roomBans("Jeux", "I")], ["*!*@10.*"])
+        self.assertEqual(self.service.memberStatus("Jeux", "alice"), "")
+
     def test_approval(self) -> None:
         """
         Entering an approval room is refused with 37 and recorded until an

@@ -248,7 +248,7 @@ async def test_survivesRestart(backend: Backend) -> None:
     await first.saveAccount("alice", "hash", 1)
     await first.saveAccount("root", "roothash", 1)
     await first.setAdmin("root", True)
-    await first.saveRoom(RoomSettings("Jeux", OPEN, 3, "t", False), 2)
+    await first.saveRoom(RoomSettings("Jeux", OPEN, 3, "t", False, '{"k": "sesame"}'), 2)
     await first.setMembership("alice", "Jeux", True)
     await first.setAccess("Marketing", "alice", True, 3)
     for i in range(250):  # more than one INSERT statement's worth
@@ -260,6 +260,7 @@ async def test_survivesRestart(backend: Backend) -> None:
     try:
         snapshot = await second.load()
         assert "Jeux" in {r.name for r in snapshot.rooms}
+        assert {r.name: r.rules for r in snapshot.rooms}["Jeux"] == '{"k": "sesame"}'
         assert snapshot.accounts == {"alice", "root"}
         assert await second.admins() == ["root"]
         assert await second.adminHash("root") == "roothash"

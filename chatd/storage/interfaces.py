@@ -40,6 +40,9 @@ class RoomSettings:
         limit.
     @ivar topic: free text shown to users.
     @ivar autojoin: whether new users are put in it at their first login.
+    @ivar rules: the room operators' settings, as JSON (L{chatd.roomrules.
+        savedRules}: mode letters, key, ban and exception masks); C{""}: a
+        new room's defaults.
     """
 
     name: str
@@ -47,6 +50,7 @@ class RoomSettings:
     capacity: int | None = None
     topic: str = ""
     autojoin: bool = False
+    rules: str = ""
 
 
 @dataclass

@@ -63,10 +63,10 @@ def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> 
     """
     txn.execute(
         convert(
-            "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_key) DO UPDATE SET"
+            "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created, rules)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_key) DO UPDATE SET"
             " name = excluded.name, mode = excluded.mode, capacity = excluded.capacity,"
-            " topic = excluded.topic, autojoin = excluded.autojoin",
+            " topic = excluded.topic, autojoin = excluded.autojoin, rules = excluded.rules",
             paramstyle,
         ),
         (
@@ -77,5 +77,6 @@ def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> 
             room.topic,
             int(room.autojoin),
             when,
+            room.rules,
         ),
     )

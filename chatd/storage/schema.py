@@ -124,6 +124,11 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0",
     ],
+    # 5: the room operators' settings (mode letters, key, ban and exception
+    # masks, chatd.roomrules.savedRules), so a restart keeps them.
+    [
+        "ALTER TABLE rooms ADD COLUMN rules TEXT NOT NULL DEFAULT ''",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

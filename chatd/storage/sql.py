@@ -128,10 +128,11 @@ class SQLChatStore(Service):
         migrate(txn, self.paramstyle)
         snapshot = Snapshot()
         txn.execute(
-            "SELECT name, mode, capacity, topic, autojoin FROM rooms ORDER BY created, room_key"
+            "SELECT name, mode, capacity, topic, autojoin, rules FROM rooms"
+            " ORDER BY created, room_key"
         )
-        for name, mode, capacity, topic, autojoin in txn.fetchall():
-            snapshot.rooms.append(RoomSettings(name, mode, capacity, topic, bool(autojoin)))
+        for name, mode, capacity, topic, autojoin, rules in txn.fetchall():
+            snapshot.rooms.append(RoomSettings(name, mode, capacity, topic, bool(autojoin), rules))
         txn.execute("SELECT nick_key FROM accounts")
         snapshot.accounts = {row[0] for row in txn.fetchall()}
         txn.execute("SELECT room_key, nick_key, nick, approved FROM access ORDER BY requested")
