@@ -10,11 +10,15 @@ from chatd import errors
 from chatd.roomrules import (
     MAX_BANS,
     BanList,
+    applyMode,
     checkKey,
+    differences,
     matches,
     modeString,
     normalizeMask,
+    parseModes,
     participantMasks,
+    snapshot,
 )
 from chatd.testing import RecordingParticipant
 
@@ -116,3 +120,37 @@ class ModeStringTests(SynchronousTestCase):
             modeString([("+k", "x"), ("+m", None), ("-l", None), ("+b", "a!*@*")]),
             ("+km-l+b", ("x", "a!*@*")),
         )
+
+
+class ExceptionListTests(SynchronousTestCase):
+    def test_exceptionsTravel(self) -> None:
+        """
+        C{e} and C{I} masks are set and cleared like C{b}, keep their own
+        lists, and a L{snapshot} brings another copy of the room to match.
+        """
+        from chatd.service import Room
+
+        room = Room("#a")
+        self.assertEqual(
+            applyMode(room, "alice", True, "e", "Bob!*@*", 5, "imnst"), ("+e", "Bob!*@*")
+        )
+        self.assertEqual(
+            applyMode(room, "alice", True, "I", "carol!*@*", 6, "imnst"), ("+I", "carol!*@*")
+        )
+        self.assertIsNone(applyMode(room, "alice", True, "e", "bob!*@*", 7, "imnst"))
+        self.assertEqual(room.exceptions.entries, [("Bob!*@*", "alice", 5)])
+        self.assertEqual(room.invex.entries, [("carol!*@*", "alice", 6)])
+        self.assertEqual(room.bans.entries, [])
+        self.assertEqual(
+            parseModes("+eI", ("Bob!*@*", "carol!*@*")),
+            [(True, "e", "Bob!*@*"), (True, "I", "carol!*@*")],
+        )
+        copy = Room("#a")
+        self.assertEqual(
+            differences(copy, snapshot(room), (), "imnst"),
+            [(True, "e", "Bob!*@*"), (True, "I", "carol!*@*")],
+        )
+        self.assertEqual(
+            applyMode(room, "alice", False, "I", "CAROL!*@*", 8, "imnst"), ("-I", "carol!*@*")
+        )
+        self.assertEqual(differences(copy, snapshot(room), (), "imnst"), [(True, "e", "Bob!*@*")])
