@@ -347,10 +347,18 @@ def restoreRules(room: Room, saved: str, flags: str) -> None:
             applyMode(room, "", adding, mode, argument or "", 0, flags)
         except errors.ChatError:
             continue
-    for mode in MASK_LISTS:  # who set each mask, and when
-        entries = {key(entry[0]): entry for entry in state.get(mode, ())}
+    keepSetters(room, state)
+
+
+def keepSetters(room: Room, state: dict[str, Any]) -> None:
+    """
+    Give C{room}'s masks the setter and time C{state} (a L{snapshot})
+    records for them, rather than whoever applied the copy and when.
+    """
+    for mode in MASK_LISTS:
+        recorded = {key(entry[0]): entry for entry in state.get(mode, ())}
         masks = maskList(room, mode)
         masks.entries = [
-            (mask, *entries[key(mask)][1:3]) if key(mask) in entries else (mask, who, when)
+            (mask, *recorded[key(mask)][1:3]) if key(mask) in recorded else (mask, who, when)
             for mask, who, when in masks.entries
         ]

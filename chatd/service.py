@@ -1101,13 +1101,8 @@ class ChatService(Service):
         target = self._room(self.ensureRoom(room))
         changes = roomrules.differences(target, state, nicks, ROOM_MODES)
         event = self._applyRemoteModes(target, by, changes, self._now())
-        for mode in roomrules.MASK_LISTS:  # who set each mask, and when, as there
-            setBy = {key(entry[0]): entry for entry in state.get(mode, ())}
-            masks = roomrules.maskList(target, mode)
-            masks.entries = [
-                (mask, *setBy[key(mask)][1:3]) if key(mask) in setBy else (mask, who, when)
-                for mask, who, when in masks.entries
-            ]
+        roomrules.keepSetters(target, state)  # who set each mask, and when, as there
+        self._saveRules(target)
         if "t" in state and state["t"][0] != target.settings.topic:
             topic, setter, when = state["t"]
             told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
