@@ -29,17 +29,28 @@ from chatd.testing import RecordingParticipant
 from chatd.whowas import MAX_ENTRIES
 
 
-class ChatServiceTests(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1000)
-        self.service = ChatService(self.clock, maxGroupSize=3, operators=["Root"])
+class ServiceTestCase(SynchronousTestCase):
+    """
+    Tests of one L{ChatService}, C{self.service}, set up by each subclass.
+    """
+
+    service: ChatService
 
     def user(self, nick: str) -> RecordingParticipant:
+        """
+        A participant connected and logged in as C{nick}.
+        """
         participant = RecordingParticipant()
         self.service.connect(participant)
         self.service.login(participant, nick)
         return participant
+
+
+class ChatServiceTests(ServiceTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1000)
+        self.service = ChatService(self.clock, maxGroupSize=3, operators=["Root"])
 
     def test_interfaces(self) -> None:
         """
@@ -243,17 +254,11 @@ class ChatServiceTests(SynchronousTestCase):
         self.assertEqual([anonymous], self.service.connections())
 
 
-class InviteTests(SynchronousTestCase):
+class InviteTests(ServiceTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1000)
         self.service = ChatService(self.clock, rooms=["lobby"])
-
-    def user(self, nick: str) -> RecordingParticipant:
-        participant = RecordingParticipant()
-        self.service.connect(participant)
-        self.service.login(participant, nick)
-        return participant
 
     def test_invite(self) -> None:
         """
@@ -490,7 +495,7 @@ class ConnectionLogTests(SynchronousTestCase):
         self.assertEqual(self.loggedFor(False), [])
 
 
-class RoomOperatorTests(SynchronousTestCase):
+class RoomOperatorTests(ServiceTestCase):
     """
     Room operators, voice, room modes, topics and kicks from a room.
     """
@@ -505,12 +510,6 @@ class RoomOperatorTests(SynchronousTestCase):
         self.service.enter(self.bob, "den")
         self.alice.events.clear()
         self.bob.events.clear()
-
-    def user(self, nick: str) -> RecordingParticipant:
-        participant = RecordingParticipant()
-        self.service.connect(participant)
-        self.service.login(participant, nick)
-        return participant
 
     def test_creatorIsOperator(self) -> None:
         """
@@ -730,7 +729,7 @@ class RoomOperatorTests(SynchronousTestCase):
         self.assertTrue(private.msgid)
 
 
-class RoomRulesTests(SynchronousTestCase):
+class RoomRulesTests(ServiceTestCase):
     """
     Room keys (C{k}), ban masks (C{b}), secret rooms (C{s}) and grouped
     mode changes.  Alice created C{den}; bob is in it too.
@@ -744,12 +743,6 @@ class RoomRulesTests(SynchronousTestCase):
         self.service.createRoom(self.alice, "den")
         self.service.enter(self.alice, "den")
         self.service.enter(self.bob, "den")
-
-    def user(self, nick: str) -> RecordingParticipant:
-        participant = RecordingParticipant()
-        self.service.connect(participant)
-        self.service.login(participant, nick)
-        return participant
 
     def test_key(self) -> None:
         """
@@ -1164,7 +1157,7 @@ class WhowasTests(SynchronousTestCase):
         self.assertEqual(self.service.whowas("*"), [])
 
 
-class ExceptionListTests(SynchronousTestCase):
+class ExceptionListTests(ServiceTestCase):
     """
     Ban exceptions (C{e}) and invite exceptions (C{I}): masks that let
     people past a room's ban masks, or into an invite-only room.  Alice
@@ -1177,12 +1170,6 @@ class ExceptionListTests(SynchronousTestCase):
         self.alice = self.user("alice")
         self.service.createRoom(self.alice, "den")
         self.service.enter(self.alice, "den")
-
-    def user(self, nick: str) -> RecordingParticipant:
-        participant = RecordingParticipant()
-        self.service.connect(participant)
-        self.service.login(participant, nick)
-        return participant
 
     def test_banException(self) -> None:
         """
