@@ -63,10 +63,11 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
     """
     started: list[Daemon] = []
 
-    def start(name: str, talk: bool = False, console: bool = False) -> Daemon:
+    def start(name: str, talk: bool = False, console: bool = False, irc: bool = False) -> Daemon:
         workdir = tmp_path / name
         workdir.mkdir()
         factories = ["TchatFactory"] + ["TalkFactory"] * talk + ["AdminTelnetFactory"] * console
+        factories += ["IRCFactory"] * irc  # IRC always listens (tests.daemon); its port, if asked
         if console:
             setPassword(workdir / "chatd-data" / "admin-passwords", "root", CONSOLE_PASSWORD)
         daemon = startDaemon(

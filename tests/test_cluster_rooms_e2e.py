@@ -7,58 +7,19 @@ node B from the room.
 
 from __future__ import annotations
 
-import signal
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 import pytest_twisted
 from twisted.internet import reactor
 
-from tests.daemon import Daemon, startDaemon
+from tests.daemon import Daemon
 from tests.lineclient import LineClient, connectLines
-from tests.redis_server import RedisServer, redisServer
-from tests.test_cluster_e2e import waitForLog
+from tests.redis_server import redisServer
+from tests.test_cluster_e2e import nodes, waitForLog
 
-__all__ = ["redisServer"]
+__all__ = ["nodes", "redisServer"]
 DEADLINE = 15.0
-
-
-@pytest.fixture
-def ircNodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[[str], Daemon]]:
-    """
-    Start chatd nodes with IRC on the test's Redis; each stops after the test.
-    """
-    started: list[Daemon] = []
-
-    def start(name: str) -> Daemon:
-        workdir = tmp_path / name
-        workdir.mkdir()
-        daemon = startDaemon(
-            workdir,
-            "--port",
-            "tcp:0:interface=127.0.0.1",
-            "--irc",
-            "tcp:0:interface=127.0.0.1",
-            "--rooms",
-            "lobby",
-            "--operators",
-            "op",
-            "--web",
-            "none",
-            "--cluster",
-            redisServer.url,
-            factories=("TchatFactory", "IRCFactory"),
-        )
-        started.append(daemon)
-        return daemon
-
-    yield start
-    for daemon in started:
-        daemon.stop(signal.SIGTERM)
-    for daemon in started:
-        assert "Traceback" not in daemon.logText(), daemon.logText()
 
 
 async def waitForLine(client: LineClient, test: Callable[[str], bool]) -> str:
@@ -95,13 +56,13 @@ async def names(client: LineClient) -> list[str]:
 
 
 @pytest_twisted.ensureDeferred
-async def test_operatorOnOtherNode(ircNodes: Callable[[str], Daemon]) -> None:
+async def test_operatorOnOtherNode(nodes: Callable[..., Daemon]) -> None:
     """
     op (IRC, node A) sets C{+m} on #lobby: bob (IRC, node B) sees the MODE
     line and may no longer speak there.  op kicks bob: bob sees the KICK,
     is out of the room on both nodes, and op's NAMES no longer lists him.
     """
-    a, b = ircNodes("a"), ircNodes("b")
+    a, b = nodes("a", irc=True), nodes("b", irc=True)
     await waitForLog(a, "connected to Redis")
     await waitForLog(b, "connected to Redis")
     bob = await ircUser(b, "bob")
