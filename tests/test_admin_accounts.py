@@ -29,7 +29,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.accounts import Accounts, PasswordChecker
 from chatd.admin.accountcheck import accountAdminCheck
-from chatd.admin.commands import AdminConsole, consoleFactory
+from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, setPassword
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
@@ -312,7 +312,7 @@ class TelnetTests(AccountsTestCase):
         Alice logs in with her account password and her actions are audited
         under her name; a wrong password gets the usual refusal.
         """
-        portal = Portal(ConsoleTelnetRealm(consoleFactory(self.service)), [self.checker])
+        portal = Portal(ConsoleTelnetRealm(Consoles(self.service)), [self.checker])
         protocol = AdminTelnetFactory(portal).buildProtocol(IPv4Address("TCP", "127.0.0.1", 1))
         transport = StringTransport()
         protocol.makeConnection(transport)
@@ -334,7 +334,7 @@ class TelnetTests(AccountsTestCase):
         keeps its sessions, since its file password still lets it in.
         """
         passwords = Path(self.mktemp())
-        makeConsole = consoleFactory(self.service, passwords=passwords)
+        makeConsole = Consoles(self.service, passwords=passwords)
         portal = Portal(ConsoleTelnetRealm(makeConsole), [self.checker])
         factory = AdminTelnetFactory(portal)
         sessions = []

@@ -25,7 +25,7 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin import credentials
-from chatd.admin.commands import consoleFactory
+from chatd.admin.commands import Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords, setPassword, verify
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.service import ChatService
@@ -199,7 +199,7 @@ class TelnetLoginTests(SynchronousTestCase):
         self.clock = Clock()
         self.service = ChatService(self.clock, rooms=["lobby"])
         self.checker = AdminChecker(Path("unused"), self.clock, verifier=fakeVerify)
-        portal = Portal(ConsoleTelnetRealm(consoleFactory(self.service)), [self.checker])
+        portal = Portal(ConsoleTelnetRealm(Consoles(self.service)), [self.checker])
         self.protocol = AdminTelnetFactory(portal).buildProtocol(
             IPv4Address("TCP", "127.0.0.1", 5000)
         )

@@ -28,7 +28,7 @@ from chatd.modstore import BAN, IPBAN, KICK, MUTE
 from chatd.names import key, normalize
 from chatd.service import ChatService
 
-__all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage", "consoleFactory"]
+__all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
 
 
 class AdminConsole(ConsoleViews):
@@ -399,14 +399,3 @@ class Consoles:
                     count=closed,
                     nick=fields["nick"],
                 )
-
-
-def consoleFactory(
-    service: ChatService,
-    shutdown: Callable[[], object] | None = None,
-    passwords: Path | None = None,
-) -> Consoles:
-    """
-    A function giving each logged-in administrator (by name) a console.
-    """
-    return Consoles(service, shutdown, passwords)

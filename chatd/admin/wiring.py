@@ -22,7 +22,7 @@ from twisted.internet.stdio import StandardIO
 from twisted.logger import Logger
 
 from chatd.admin.accountcheck import accountAdminCheck
-from chatd.admin.commands import AdminConsole, Consoles, consoleFactory
+from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords
 from chatd.admin.manhole import manholeFactory
 from chatd.admin.shell import ConsoleLineProtocol
@@ -152,7 +152,7 @@ def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor
     def shutdown() -> None:
         reactor.callLater(SHUTDOWN_GRACE, reactor.stop)
 
-    makeConsole = consoleFactory(chat, shutdown, passwords)
+    makeConsole = Consoles(chat, shutdown, passwords)
     checker = AdminChecker(passwords, reactor)
     if chat.persistence is not None:
         checker.extraChecks.append(accountAdminCheck(chat.persistence))
