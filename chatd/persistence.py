@@ -27,7 +27,7 @@ from chatd.accounts import Accounts, checkPasswordRules
 from chatd.events import Notice, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.names import key, normalize
-from chatd.roomrules import restoreRules
+from chatd.roomrules import ROOM_MODES, restoreRules
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
 if TYPE_CHECKING:
@@ -99,8 +99,6 @@ class Persistence:
         Deferred.fromCoroutine(self._load()).addBoth(self._loaded)
 
     async def _load(self) -> None:
-        from chatd.service import ROOM_MODES  # chatd.service imports this module
-
         service = self.service
         snapshot = await self.store.load()
         stored = set()

@@ -34,6 +34,10 @@ from chatd.names import key
 if TYPE_CHECKING:
     from chatd.service import Room
 
+#: Room modes the service enforces: C{t} only operators set the topic, C{n}
+#: only members speak, C{m} only voiced members and operators speak, C{i}
+#: only those invited enter, C{s} only members see the room in room lists.
+ROOM_MODES = "imnst"
 #: The longest room key, as in RFC 2812 (and ISUPPORT KEYLEN).
 MAX_KEY_LENGTH = 23
 #: The most masks a room's ban list holds (ISUPPORT MAXLIST), and each

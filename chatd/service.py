@@ -37,14 +37,10 @@ from chatd.metrics import ChatStats
 from chatd.moderation import Moderation
 from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
-from chatd.roomrules import BanList
+from chatd.roomrules import ROOM_MODES, BanList
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
 from chatd.whowas import NickHistory, PastUser
 
-#: Room modes the service enforces: C{t} only operators set the topic, C{n}
-#: only members speak, C{m} only voiced members and operators speak, C{i}
-#: only those invited enter, C{s} only members see the room in room lists.
-ROOM_MODES = "imnst"
 #: What a new room starts with, as on most IRC servers.
 DEFAULT_ROOM_MODES = "nt"
 #: Modes that give a member a status: operator and voice.

@@ -24,9 +24,9 @@ from chatd.irc import numerics as N
 from chatd.irc.channels import ChannelCommands
 from chatd.irc.message import Message
 from chatd.names import key
+from chatd.roomrules import ROOM_MODES
 
-#: Modes MODE may change; member status modes take a nickname.
-ROOM_MODES = "imnst"
+#: Member status modes, which take a nickname (room flags: L{ROOM_MODES}).
 MEMBER_MODES = "ov"
 #: The mask lists: the numerics of an entry and of the end, and the end's text.
 MASK_LISTS = {
