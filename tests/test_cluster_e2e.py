@@ -362,7 +362,7 @@ async def test_pipelinedLoginBurstWhileConnecting(
     nodes: Callable[..., Daemon], redisServer: RedisServer
 ) -> None:
     """
-    As C{scripts/bench.py --nodes} does, but while the node's link to Redis
+    As the benchmark's C{--nodes} (C{scripts/bench}) does, but while the node's link to Redis
     is still connecting: 200 connections each pipelining C{LOGIN} and
     C{ENTER}, sent just before Redis starts.  Every one of the 400 commands
     is answered C{OKAY!}, once the link is up (issue #8: they were answered

@@ -1,5 +1,5 @@
 """
-Tests for the benchmark's load generator (C{scripts/loadgen.py}): it counts
+Tests for the benchmark's load generator (C{scripts/bench/loadgen.py}): it counts
 replies without parsing lines, so a marker split between reads must still be
 counted exactly once.  Plain sockets on 127.0.0.1, no reactor.
 """
@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
-from pathlib import Path
 
 from twisted.trial.unittest import SynchronousTestCase
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-
-import loadgen  # noqa: E402
+from scripts.bench import loadgen
 
 
 class LoopTests(SynchronousTestCase):

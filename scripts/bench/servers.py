@@ -1,5 +1,5 @@
 """
-Other IRC servers for C{scripts/bench.py --server}: ngIRCd and InspIRCd
+Other IRC servers for C{--servers}: ngIRCd and InspIRCd
 from their Debian packages (Debian's C{ergo} package is a quantum chemistry
 program, not the Ergo IRC server), each run in the foreground with a
 minimal configuration written to a scratch directory: a free 127.0.0.1 port,
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from benchdaemon import freePort
+from .daemon import freePort
 
 NGIRCD = """\
 [Global]

@@ -3,7 +3,7 @@ How much storing history costs the fan-out: the same room traffic through a
 C{ChatService} without a store and with the real SQLite store (write-behind
 batches in the pool thread), TCHAT-encoded to in-memory transports.
 
-Usage: .venv/bin/python scripts/bench_history.py [--members 100] [--messages 20000]
+Usage: .venv/bin/python -m scripts.bench.history [--members 100] [--messages 20000]
 Prints deliveries per second for each and the storage overhead; docs/STORAGE.md
 records a run.
 """
@@ -23,7 +23,7 @@ from twisted.internet.testing import StringTransport
 
 from chatd.service import ChatService
 from chatd.storage.sqlite import sqliteStore
-from chatd.tchat import TchatFactory
+from chatd.tchat import TchatFactory, TchatProtocol
 
 
 async def once(
@@ -43,9 +43,10 @@ async def once(
     service = ChatService(reactor, store=store, historyCount=0)
     service.startService()
     factory = TchatFactory(service, reactor, floodBurst=None, aliveAfter=None)
-    people = []
+    people: list[tuple[TchatProtocol, StringTransport]] = []
     for i in range(members):
         proto = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 10000 + i))
+        assert isinstance(proto, TchatProtocol)
         transport = StringTransport()
         proto.makeConnection(transport)
         await service.login(proto, f"u{i}") if withStore else service.login(proto, f"u{i}")
@@ -53,8 +54,8 @@ async def once(
     await service.createRoom(people[0][0], "bench") if withStore else None
     if not withStore:
         service.createRoom(people[0][0], "bench")
-    for proto, _ in people:
-        await ensureDeferred(_enter(service, proto))
+    for member, _ in people:
+        await ensureDeferred(_enter(service, member))
     await deferLater(reactor, 0.2, lambda: None)
     for _, transport in people:
         transport.clear()

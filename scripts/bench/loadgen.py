@@ -1,6 +1,6 @@
 """
-The load generator's machinery for C{scripts/bench.py}: wire adapters and a
-lean epoll client loop (the daemon under test is in C{benchdaemon.py}).
+The load generator's machinery for the benchmark (C{scripts/bench}): wire adapters and a
+lean epoll client loop (the daemon under test is in C{daemon.py}).
 
 The generator must outrun a daemon that delivers millions of messages per
 second, so it never parses lines in Python: each read lands in one shared
@@ -19,8 +19,8 @@ import struct
 import time
 from collections.abc import Callable
 
-import adapters
-from adapters import ADAPTERS, IrcAdapter, TchatAdapter, WebSocketAdapter, WireAdapter
+from . import adapters
+from .adapters import ADAPTERS, IrcAdapter, TchatAdapter, WebSocketAdapter, WireAdapter
 
 __all__ = ["ADAPTERS", "adapters", "IrcAdapter", "TchatAdapter", "WebSocketAdapter", "WireAdapter"]
 

@@ -1,5 +1,5 @@
 """
-The daemon under test for C{scripts/bench.py}: a real C{twistd -n chatd}
+The daemon under test for the benchmark (C{scripts/bench}): a real C{twistd -n chatd}
 process, pinned, optionally profiled, and what the bench reads about it and
 about the machine (CPU time, RSS, file limits).
 """
@@ -18,7 +18,7 @@ import time
 from functools import cache
 from pathlib import Path
 
-from loadgen import WireAdapter
+from .loadgen import WireAdapter
 
 # Runs twistd under pyinstrument, sampling only between SIGUSR1 and SIGUSR2
 # (a measured window); each window's text report is appended to argv[1].  twistd re-raises

@@ -1,5 +1,5 @@
 """
-Wire adapters for the load generator (C{scripts/loadgen.py}): what one wire
+Wire adapters for the load generator (C{loadgen.py}): what one wire
 format sends, and the markers the generator counts in what it reads.
 
 The generator never parses replies.  Line protocols (TCHAT, IRC) are counted

@@ -1,5 +1,6 @@
+# -*- test-case-name: tests.test_bench -*-
 """
-Cluster mode for C{scripts/bench.py --nodes 1,2,3}: a real C{redis-server}
+Cluster mode (C{--nodes 1,2,3}): a real C{redis-server}
 on a free 127.0.0.1 port and that many C{twistd chatd --cluster} nodes, the
 same N clients spread over them in turn, and phases (a) and (b) measured on
 the whole.  The nodes are not pinned: on a two-core machine they, Redis and
@@ -15,16 +16,13 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from benchdaemon import Daemon, freePort, supportedOptions, withoutAutojoin
-from loadgen import Client, Loop
-
-if TYPE_CHECKING:
-    from bench import Bench
+from .daemon import Daemon, freePort, supportedOptions, withoutAutojoin
+from .loadgen import Client, Loop
+from .phases import ROOM, Bench
 
 Result = dict[str, Any]
-ROOM = "lobby"  # scripts/bench.py's room
 
 
 def procCpuSeconds(pid: int) -> float:
@@ -210,7 +208,7 @@ def cluster(bench: Bench, counts: list[int], run: list[str]) -> Result:
                 result = bench.measure(loop, group, [node.port for node in nodes], run)
             except RuntimeError as error:  # nodes that stop answering: record, go on
                 # ERROR replies are not acks: say how many came, or a refusal
-                # looks like silence (issue #8).
+                # looks like silence.
                 result = {"failed": {"crowd": str(error), "errorReplies": loop.errors}}
             finally:
                 loop.closeAll()

@@ -1,5 +1,5 @@
 """
-Figures for C{scripts/bench.py}: the machine's facts, percentiles and the
+Figures for the benchmark (C{scripts/bench}): the machine's facts, percentiles and the
 readable summary.
 """
 
