@@ -1,7 +1,9 @@
 # -*- test-case-name: tests.test_bench -*-
 """
 Benchmark chatd over real 127.0.0.1 sockets: throughput, latency, login
-bursts and memory per idle connection.  Run from the checkout's root:
+bursts and memory per idle connection.
+
+Run from the checkout's root:
 
     .venv/bin/python -m scripts.bench            # every phase, one or two minutes
     .venv/bin/python -m scripts.bench --quick    # a ~30 s smoke run
@@ -32,7 +34,9 @@ from .servers import SERVERS
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench", description=__doc__.split("\n\n")[0]
+    )
     add = parser.add_argument
     add("--protocol", choices=sorted(ADAPTERS), default="tchat")
     add("--phases", default=",".join(PHASES), help="comma-separated subset of " + ",".join(PHASES))

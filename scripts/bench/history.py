@@ -106,7 +106,9 @@ async def main(reactor: Any, members: int, messages: int, rounds: int) -> None:
 
 
 def run() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench.history", description=__doc__.splitlines()[1]
+    )
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=3)
