@@ -4,7 +4,7 @@ Liveness deadlines for many connections behind one timer.
 
 Each connection's keepalive check used to be its own C{DelayedCall}: with its
 C{__dict__}, its bound method and its keyword dict, ~460 bytes per idle
-connection, the largest thing chatd itself kept for one (docs/PERFORMANCE.md).
+connection, the largest thing chatd itself kept for one (docs/dev/BENCHMARKING.md).
 L{IdleTimers} keeps every deadline in one heap, a small tuple each, behind a
 single C{DelayedCall}, and calls each connection's check at the moment its own
 timer would have fired.

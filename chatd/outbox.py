@@ -67,7 +67,7 @@ def _directSocket(transport: ITransport) -> socket.socket | None:
     C{transport.write} only queues: the socket is written on the reactor's
     next turn, after registering for and dispatching a writable event, which
     at light load costs about as much CPU as the whole fan-out (see
-    docs/PERFORMANCE.md).  Only plain TCP transports qualify, and only while
+    docs/dev/decisions/outbox-direct-send.md).  Only plain TCP transports qualify, and only while
     this Twisted keeps the buffer attributes L{_sendable} reads: should a
     release drop them, chatd falls back to plain writes rather than fail.
     """

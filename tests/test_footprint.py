@@ -1,5 +1,5 @@
 """
-Tests for the per-connection trimming done for docs/PERFORMANCE.md: what an
+Tests for the per-connection trimming of docs/dev/BENCHMARKING.md (memory): what an
 idle connection keeps, and the fan-out fast path in L{chatd.tchat}.
 """
 

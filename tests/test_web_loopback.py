@@ -3,7 +3,7 @@ The web front-end's output path on real 127.0.0.1 sockets: a fan-out larger
 than the kernel's and Twisted's buffers, to a client that stops reading for
 a while, goes straight to the socket, is held in the outbox while the
 transport is paused, and arrives complete and in order once the client reads
-again (docs/PERFORMANCE.md, "The WebSocket stall").
+again (docs/dev/BENCHMARKING.md, "A fan-out that runs as one turn").
 """
 
 from __future__ import annotations

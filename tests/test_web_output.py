@@ -2,7 +2,7 @@
 Tests for the web front-end's output path: L{chatd.web.guard.GuardProtocol}
 queues a WebSocket's frames in an L{chatd.outbox.Outbox}, so a fan-out costs
 one transport write per connection per reactor turn (the cause of the
-WebSocket stall in docs/PERFORMANCE.md was a C{transport.write} per frame).
+fan-out stall in docs/dev/BENCHMARKING.md was a C{transport.write} per frame).
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ class BeforeUpgradeTests(SynchronousTestCase):
 
 class IdleFootprintTests(SynchronousTestCase):
     """
-    What an idle WebSocket connection keeps (docs/PERFORMANCE.md, idle
+    What an idle WebSocket connection keeps (docs/dev/BENCHMARKING.md, WebSocket
     memory): no upgrade request, no request deque, no timer of its own.
     """
 

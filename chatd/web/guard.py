@@ -23,7 +23,7 @@ machinery), which:
     microseconds per frame (and, once Twisted's buffer passed 64 KiB, a
     C{pauseProducing} call per frame): a turn that read 50 senders' requests
     then spent seconds on one fan-out without sending a byte
-    (docs/PERFORMANCE.md, "WebSocket stall").
+    (docs/dev/BENCHMARKING.md, "A fan-out that runs as one turn").
 """
 
 from __future__ import annotations

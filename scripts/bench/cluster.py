@@ -141,8 +141,8 @@ def waitMembers(ports: list[int], room: str, count: int, timeout: float = 60.0) 
     Wait until every node lists all C{count} clients in C{room}.  A node
     publishes a local user's room message only if it knows members of the
     room on other nodes, so a phase that starts before every entry has
-    crossed Redis loses its first messages to the other nodes: 200,000 to
-    592,000 "lost" deliveries in 2-node runs (docs/PERFORMANCE.md).
+    crossed Redis loses its first messages to the other nodes: hundreds of
+    thousands of "lost" deliveries in 2-node runs (docs/dev/BENCHMARKING.md).
     """
     deadline = time.monotonic() + timeout
     for index, port in enumerate(ports):

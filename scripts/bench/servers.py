@@ -5,7 +5,7 @@ program, not the Ergo IRC server), each run in the foreground with a
 minimal configuration written to a scratch directory: a free 127.0.0.1 port,
 no services, no DNS or ident look-ups, and connection and flood limits off
 or as high as the server allows (what each could not switch off is in
-docs/PERFORMANCE.md).
+docs/dev/BENCHMARKING.md).
 """
 
 from __future__ import annotations
