@@ -13,7 +13,7 @@ from contextlib import redirect_stderr
 from twisted.trial.unittest import SynchronousTestCase
 
 from scripts.bench.__main__ import parse
-from scripts.bench.phases import PHASES
+from scripts.bench.harness import PHASES
 from scripts.bench.report import percentiles, reportServers
 
 

@@ -27,8 +27,9 @@ from pathlib import Path
 
 from .cluster import cluster
 from .daemon import raiseFileLimit
+from .harness import PHASES, ROOT, Result
 from .loadgen import ADAPTERS
-from .phases import PHASES, ROOT, Bench, Result, compare, runPhases
+from .phases import Bench, compare, runPhases
 from .report import machine, report, reportCluster, reportServers
 from .servers import SERVERS
 

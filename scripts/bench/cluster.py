@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from .daemon import Daemon, freePort, supportedOptions, withoutAutojoin
+from .harness import ROOM
 from .loadgen import Client, Loop
-from .phases import ROOM, Bench
+from .phases import Bench
 
 Result = dict[str, Any]
 

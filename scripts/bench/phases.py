@@ -8,202 +8,32 @@ the method is in docs/dev/BENCHMARKING.md.
 Each phase starts its own C{twistd -n chatd} process pinned to one CPU
 (C{taskset -c 0}) while the generator pins itself to another, so the daemon
 gets one whole core and the generator's own CPU use shows whether it kept up.
-Load phases run the daemon with C{--flood-burst 0 --alive-after 0
---max-clients 0}: flood control and keepalive would throttle or probe the
-generator, which is not what is being measured.  Every daemon also gets
-only the listener under test (C{--web none}, C{--irc none}, C{--talk ''},
-C{--admin off}, TCHAT on a free port when another protocol is tested), a
-fresh C{--data-dir} whose seeded autojoin room is switched off
-(C{--autojoin} keeps it), and C{--quiet-connections} (C{--log-connections}
-keeps the per-login log lines), where the checkout knows those options.
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
 import socket
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .daemon import (
-    Daemon,
     busyCores,
-    freePort,
     raiseFileLimit,
-    supportedOptions,
-    withoutAutojoin,
 )
-from .loadgen import ADAPTERS, SO_TIMESTAMPNS, Client, Loop, WireAdapter
+from .harness import LOAD_OPTIONS, Harness, Result
+from .loadgen import SO_TIMESTAMPNS, Client, Loop
 from .report import HEADLINES, percentiles, report
-from .servers import Server, startServer
-
-ROOT = Path(__file__).resolve().parents[2]  # the checkout this package is in
-ROOM = "lobby"
-LOAD_OPTIONS = ["--flood-burst", "0", "--alive-after", "0", "--max-clients", "0"]
-PHASES = ("throughput", "latency", "logins", "memory")
-Result = dict[str, Any]
+from .servers import Server
 
 
-class Bench:
+class Bench(Harness):
     """
-    The phases, sharing the options, the adapter and a scratch directory.
+    The four phases, on the server and clients of L{Harness}.
     """
-
-    def __init__(
-        self, args: argparse.Namespace, workdir: Path, root: Path = ROOT, server: str = "chatd"
-    ) -> None:
-        self.args = args
-        self.root = root
-        self.adapter: WireAdapter = ADAPTERS[args.protocol]()
-        self.workdir = workdir
-        self.message = self.adapter.message(ROOM, ["x" * args.body] * args.lines)
-        # Deliveries one message makes per recipient (IRC: one per line).
-        self.perMessage = self.adapter.deliveriesPerMessage(args.lines)
-        self.server = server
-
-    def daemonOptions(self, options: list[str]) -> tuple[list[str], Path | None]:
-        """
-        C{options} plus what every daemon gets: only the listener under test
-        on 127.0.0.1 (the others off, or TCHAT on a free port, so several
-        nodes can run side by side), its own data directory, quiet
-        connections; then C{--daemon-args}.  Also the data directory.
-        """
-        supported = supportedOptions(self.root)
-        options = list(options)
-        name = self.adapter.name
-        if "web" in supported and name != "websocket":
-            options += ["--web", "none"]
-        if "irc" in supported and name != "irc":
-            options += ["--irc", "none"]
-        if name != "tchat":
-            options += ["--port", f"tcp:{freePort()}:interface=127.0.0.1"]
-        if "talk" in supported:
-            options += ["--talk", ""]
-        if "admin" in supported:
-            options += ["--admin", "off"]
-        if "quiet-connections" in supported and not self.args.log_connections:
-            options.append("--quiet-connections")
-        dataDir = None
-        if "data-dir" in supported:
-            dataDir = Path(tempfile.mkdtemp(prefix="data-", dir=self.workdir))
-            options += ["--data-dir", str(dataDir)]
-        options += shlex.split(self.args.daemon_args)
-        return options, dataDir
-
-    @contextmanager
-    def daemon(self, options: list[str], profile: Path | None = None) -> Iterator[Server]:
-        """
-        A fresh daemon for one phase (see L{daemonOptions}), with the seeded
-        autojoin room switched off unless C{--autojoin}; or, with
-        C{--server}, another IRC server.
-        """
-        if self.server != "chatd":
-            foreign = startServer(self.server, self.workdir, self.args.daemon_cpu)
-            try:
-                yield foreign
-            finally:
-                foreign.stop()
-            return
-        options, dataDir = self.daemonOptions(options)
-        if dataDir is not None and not self.args.autojoin:
-            self.start(options).stop()  # creates and seeds the database
-            withoutAutojoin(dataDir)
-        daemon = self.start(options, profile)
-        try:
-            yield daemon
-        finally:
-            daemon.stop()
-
-    def start(self, options: list[str], profile: Path | None = None, pinned: bool = True) -> Daemon:
-        return Daemon(
-            self.root,
-            self.adapter,
-            options,
-            self.workdir,
-            self.args.daemon_cpu if pinned else None,
-            profile=profile,
-            nice=self.args.nice,
-        )
-
-    def connect(
-        self, loop: Loop, nicks: list[str], enter: bool, ports: list[int] | None = None
-    ) -> list[Client]:
-        """
-        Connect one client per nickname, spread over C{ports} in turn, and
-        log them in (and enter the room); return once every step is answered.
-        """
-        adapter = self.adapter
-        hello = adapter.handshake()
-        together = enter and adapter.pipelined
-
-        def opening(nick: str) -> bytes:
-            if hello:
-                return hello
-            login = adapter.login(nick)
-            return login + adapter.enter(ROOM) if together else login
-
-        targets: list[int | None] = list(ports) if ports else [None]
-        pairs: list[tuple[Client, str]] = []
-        for index, port in enumerate(targets):
-            group = nicks[index :: len(targets)]
-
-            def first(i: int, group: list[str] = group) -> bytes:
-                return opening(group[i])
-
-            opened = loop.open(len(group), first, port)
-            pairs += zip(opened, group, strict=True)
-        if hello:
-            greeted = loop.greeted + len(pairs)
-            if not loop.runUntil(lambda: loop.greeted >= greeted, 120):
-                raise RuntimeError(f"only {loop.greeted} of {greeted} handshakes answered")
-            for client, nick in pairs:
-                login = adapter.login(nick)
-                loop.send(client, login + adapter.enter(ROOM) if together else login)
-        acks = loop.acks + len(pairs) * (2 if together else 1)
-        if not loop.waitAcks(acks, 120):
-            raise RuntimeError(f"only {loop.acks} of {acks} logins answered ({loop.errors} errors)")
-        if enter and not together:
-            for client, _ in pairs:
-                loop.send(client, adapter.enter(ROOM))
-            acks = loop.acks + len(pairs)
-            if not loop.waitAcks(acks, 120):
-                raise RuntimeError(
-                    f"only {loop.acks} of {acks} entries answered ({loop.errors} errors)"
-                )
-        order = {nick: index for index, nick in enumerate(nicks)}
-        pairs.sort(key=lambda pair: order[pair[1]])  # interleaved over the ports again
-        return [client for client, _ in pairs]
-
-    def crowd(
-        self,
-        loop: Loop,
-        count: int,
-        prefix: str,
-        enter: bool = True,
-        ports: list[int] | None = None,
-    ) -> list[Client]:
-        """
-        Connect, log in (and enter the room) C{count} clients, in batches.
-        """
-        clients: list[Client] = []
-        # ngIRCd listens with a backlog of 10: a thousand SYNs at once would
-        # wait for the kernel's retransmissions, seconds apart.
-        batch = 1000 if self.server == "chatd" else 20
-        for base in range(0, count, batch):
-            size = min(batch, count - base)
-            nicks = [f"{prefix}{base + i}" for i in range(size)]
-            clients += self.connect(loop, nicks, enter, ports)
-        return clients
-
-    def loadOptions(self) -> list[str]:
-        return LOAD_OPTIONS
 
     def throughputAndLatency(self, run: list[str]) -> Result:
         """
