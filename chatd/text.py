@@ -42,8 +42,10 @@ _FORMATTING = re.compile(
     r"|[\x01\x02\x0f\x11\x16\x1d\x1e\x1f]"
 )
 
-#: What a terminal or a browser is never sent: every control but TAB.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+#: What a terminal or a browser is never sent: every control but TAB, and
+#: the Unicode line and paragraph separators, which Python's
+#: C{str.splitlines} (and so many a client) takes for line ends.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 #: What IRC lines never carry: the refused characters (IRC formatting,
 #: CTCP and TAB stay).
@@ -119,8 +121,8 @@ def plain(text: str) -> str:
     """
     C{text} as a terminal or a browser may be sent it: IRC formatting
     removed (colour numbers included) and every control character but TAB
-    dropped, so nobody can move a terminal's cursor, ring its bell, end a
-    line early or forge a line.
+    (and U+2028, U+2029) dropped, so nobody can move a terminal's cursor,
+    ring its bell, end a line early or forge a line.
     """
     if _UNPRINTABLE.search(text) is None:
         return text

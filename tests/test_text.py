@@ -34,7 +34,9 @@ from chatd.web import wire as webwire
 anyText = st.text(alphabet=st.characters(exclude_categories=()), max_size=60)
 
 #: What no terminal or browser front-end may be sent.
-TERMINAL_UNSAFE = {chr(c) for c in [*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0)]}
+TERMINAL_UNSAFE = {
+    chr(c) for c in [*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]
+}
 
 #: IRC's formatting codes and CTCP's marker, which the rule keeps.
 FORMATTING = "\x01\x02\x03\x04\x0f\x11\x16\x1d\x1e\x1f"
@@ -123,6 +125,7 @@ class OutputTests(SynchronousTestCase):
         self.assertEqual(plain("\x04ff0000hex\x0f \x1ditalic\x1d"), "hex italic")
         self.assertEqual(plain("ring\x07 \x1b[31mred\x1b[0m"), "ring [31mred[0m")
         self.assertEqual(plain("tab\tkept"), "tab\tkept")
+        self.assertEqual(plain("one\u2028srv: two\u2029"), "onesrv: two")
 
     def test_action(self) -> None:
         """
@@ -144,7 +147,7 @@ def payload(frame: bytes) -> object:
     return json.loads(frame[start:].decode("utf-8"))
 
 
-HOSTILE = ("hi\x1b[2J\x07", "\rsrv: MSGPV root 1", ".", "x\ud800y\0z", "\x01ACTION waves\x01")
+HOSTILE = ("hi\x1b[2J\x07\u2028", "\rsrv: MSGPV root 1", ".", "x\ud800y\0z", "\x01ACTION waves\x01")
 
 
 def _events() -> list[object]:
@@ -272,7 +275,7 @@ class EncoderTests(SynchronousTestCase):
         self.assertEqual(
             lines[:-1],
             [
-                ":bob!bob@chatd PRIVMSG #lobby :hi[2J",
+                ":bob!bob@chatd PRIVMSG #lobby :hi[2J\u2028",
                 ":bob!bob@chatd PRIVMSG #lobby : srv: MSGPV root 1",
                 ":bob!bob@chatd PRIVMSG #lobby :.",
                 ":bob!bob@chatd PRIVMSG #lobby :xy z",
