@@ -197,7 +197,9 @@ class World:
             assert " FAIL PRIVMSG INVALID_TEXT " in reply or " 461 " in reply or " 412 " in reply
 
     def talkSay(self, text: str) -> None:
-        typed = "x" + text.replace("\r", "").replace("\n", "")  # not a command
+        # Never a command, never empty: no line end, no editing key (^H, DEL,
+        # ^U edit the line before it is used; see test_telnetfilter).
+        typed = "x" + "".join(c for c in text if c not in "\r\n\x08\x7f\x15")
         self.talkUser.dataReceived(raw(typed) + b"\r\n")
         reply = self.take(self.tk)
         if reply == b"":
@@ -211,8 +213,9 @@ class World:
         self.web.flush()
         [reply] = [r for r in self.webUser.take() if r.get("id") == requestId]
         if reply["type"] == "say":
-            assert reply["text"] == text
-            self.acknowledged.append(("w", splitText(text)))
+            lines = splitText(text)
+            assert reply["text"] == "\n".join(plainLine("w", line) for line in lines)
+            self.acknowledged.append(("w", lines))
         else:
             assert (reply["type"], reply["code"]) == ("error", 10), reply
 

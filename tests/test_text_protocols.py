@@ -298,7 +298,8 @@ class WebTests(WebTestCase):
         self.assertEqual((error["id"], error["code"]), ("\ud800", 10))
         self.assertEqual(self.alice.take(), [])
         self.assertEqual(self.stored(), [])
-        self.request(self.bob, type="say", room="lobby", text="one\r\ntwo\rthree")
-        self.assertEqual(self.stored(), [("one", "two", "three")])
+        reply = self.request(self.bob, type="say", room="lobby", text="one\r\ntwo\rthree\x02!")
+        self.assertEqual(reply["text"], "one\ntwo\nthree!")  # as the others see it
+        self.assertEqual(self.stored(), [("one", "two", "three\x02!")])
         [message] = self.alice.take()
-        self.assertEqual(message["text"], "one\ntwo\nthree")
+        self.assertEqual(message["text"], "one\ntwo\nthree!")

@@ -52,9 +52,10 @@ def dumps(message: dict[str, Any]) -> bytes:
     return frame(payload)
 
 
-def _text(sender: str, lines: tuple[str, ...]) -> str:
+def messageText(sender: str, lines: tuple[str, ...]) -> str:
     """
-    A message's lines as one L{plain} text, lines separated by C{\\n}.
+    A message's lines as one L{plain} text, lines separated by C{\\n}: what
+    browsers are shown of what C{sender} said.
     """
     return "\n".join(plainLine(sender, line) for line in lines)
 
@@ -65,7 +66,7 @@ def encodeRoomMessage(event: RoomMessage) -> bytes:
             "type": "message",
             "room": event.room,
             "from": event.sender,
-            "text": _text(event.sender, event.lines),
+            "text": messageText(event.sender, event.lines),
             "time": event.when,
         }
     )
@@ -77,7 +78,7 @@ def encodePrivateMessage(event: PrivateMessage) -> bytes:
             "type": "private",
             "from": event.sender,
             "to": event.recipient,
-            "text": _text(event.sender, event.lines),
+            "text": messageText(event.sender, event.lines),
             "time": event.when,
         }
     )
@@ -116,7 +117,11 @@ def historyEntry(event: RoomMessage) -> dict[str, Any]:
     """
     One stored room message inside a C{history} reply.
     """
-    return {"from": event.sender, "text": _text(event.sender, event.lines), "time": event.when}
+    return {
+        "from": event.sender,
+        "text": messageText(event.sender, event.lines),
+        "time": event.when,
+    }
 
 
 def errorFrame(error: ChatError, requestId: Any = None, request: str | None = None) -> bytes:
