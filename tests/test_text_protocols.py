@@ -186,8 +186,9 @@ class IRCTests(FrontEndTestCase):
 
     def test_otherText(self) -> None:
         """
-        A topic, a PART reason or an away message with a control character
-        is refused with C{FAIL <command> INVALID_TEXT}; nothing changes.
+        A topic, a PART or KICK reason, an operator's message or an away
+        message with a control character is refused with C{FAIL <command>
+        INVALID_TEXT}; a room key with one is not set; nothing changes.
         """
         alice, t = self.ircUser("alice")
         self.service.grantOperator(alice)  # may set the topic of a +t room
@@ -197,6 +198,16 @@ class IRCTests(FrontEndTestCase):
         reply = self.send(alice, t, b"PART #lobby :bye\x07\r\n")
         self.assertTrue(reply.startswith(b":chatd FAIL PART INVALID_TEXT #lobby :"), reply)
         self.assertIn("lobby", self.service.roomsOf(alice))
+        self.ircUser("bob")
+        output(t, self.clock)
+        reply = self.send(alice, t, b"KICK #lobby bob :out\x07\r\n")
+        self.assertTrue(reply.startswith(b":chatd FAIL KICK INVALID_TEXT bob :"), reply)
+        self.assertIn("lobby", self.service.roomsOf(self.service.find("bob")))  # type: ignore[arg-type]
+        reply = self.send(alice, t, b"WALLOPS :hear\x1b[5m\r\n")
+        self.assertTrue(reply.startswith(b":chatd FAIL WALLOPS INVALID_TEXT WALLOPS :"), reply)
+        reply = self.send(alice, t, b"MODE #lobby +k key\x1b\r\n")
+        self.assertIn(b" 696 alice #lobby k * :the mode argument holds U+001B (ESC)", reply)
+        self.assertIsNone(self.service.roomKey("lobby"))
         reply = self.send(alice, t, b"AWAY :gone\x1b\r\n")
         self.assertTrue(reply.startswith(b":chatd FAIL AWAY INVALID_TEXT AWAY :"), reply)
         self.assertIsNone(alice.awayMessage)
