@@ -39,6 +39,7 @@ from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
 from chatd.roomrules import ROOM_MODES, BanList
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
+from chatd.text import checkLines, checkText, scrub
 from chatd.whowas import NickHistory, PastUser
 
 #: What a new room starts with, as on most IRC servers.
@@ -170,6 +171,7 @@ class ChatService(Service):
 
     @staticmethod
     def _checkBody(lines: tuple[str, ...]) -> None:
+        checkLines(lines)
         if not any(line.strip() for line in lines):
             raise errors.InvalidArgument("empty message")
 
@@ -182,6 +184,7 @@ class ChatService(Service):
         self._connections.add(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
+        reason = scrub(reason)  # a leaving user's words cannot be refused
         self._sessionOperators.discard(participant)
         self._wallopsReaders.discard(participant)
         if participant in self._connections:
@@ -323,6 +326,7 @@ class ChatService(Service):
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> Any:
         nick = self._requireLogin(participant)
         target = self._memberRoom(participant, room)
+        checkText(reason, "reason")
         self._joined[participant].remove(target)
         self._removeMember(target, nick, reason, PART)
         if self.observer is not None:
@@ -428,13 +432,15 @@ class ChatService(Service):
         target = self.find(nick)
         if target is None:
             raise errors.NoSuchUser()
+        checkText(reason, "reason")
         why = f"kicked by {operator}" + (f": {reason}" if reason else "")
         self.disconnect(target, why)
         target.disconnect(errors.Kicked(why))
 
     def announce(self, text: str) -> None:
         """
-        Send a server notice to every logged-in user.
+        Send a server notice to every logged-in user.  An administrator's
+        text is not checked: each front-end's encoder makes it safe to show.
         """
         event = Notice(text, self._now())
         for user in self.users():
@@ -539,6 +545,8 @@ class ChatService(Service):
 
         @raise InvalidArgument: an unknown mode or a negative capacity.
         """
+        if topic is not None:
+            checkText(topic, "topic")
         return self._persistence().configureRoom(room, mode, capacity, topic, autojoin)
 
     # Administration (the admin console's needs; protocol-neutral)
@@ -797,6 +805,7 @@ class ChatService(Service):
             self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode, (shown,)))
             return True
         if mode in "kb":  # the key, a ban mask: C{nick} is the argument
+            checkText(nick, "mode argument")
             done = roomrules.applyMode(target, by, adding, mode, nick, self._now(), ROOM_MODES)
             if done is None:
                 return False
@@ -823,6 +832,7 @@ class ChatService(Service):
         target = self._memberRoom(participant, room)
         if "t" in target.modes and not self.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
+        checkText(topic, "topic")
         target.settings.topic = topic
         target.topicSetter = (nick, self._now())
         self._tellRoom(target, RoomChange(target.name, nick, self._now(), topic=topic))
@@ -845,6 +855,7 @@ class ChatService(Service):
         kicked = target.members.get(key(nick))
         if kicked is None:
             raise errors.NotInRoom()
+        checkText(reason, "reason")
         shown = self._kickOut(target, kicked, nick, by, reason)
         if self.observer is not None:
             self.observer.kickedFromRoom(target.name, shown, by, reason)
@@ -999,6 +1010,7 @@ class ChatService(Service):
         capacity = target.settings.capacity
         for adding, mode, argument in changes:
             try:
+                checkText(argument, "mode argument")
                 done = roomrules.applyMode(
                     target, by, adding, mode, argument, self._now(), ROOM_MODES
                 )
@@ -1187,6 +1199,7 @@ class ChatService(Service):
         by = self._requireLogin(participant)
         if not self.isOperator(participant):
             raise errors.NotPermitted("only chatd operators may send operators' messages")
+        checkText(text)
         event = Wallops(by, text, self._now())
         for reader in list(self._wallopsReaders):
             reader.notice(event)

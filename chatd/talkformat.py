@@ -17,22 +17,16 @@ one encoding per event for every talk-mode recipient.
 
 from __future__ import annotations
 
-import re
 import time
 
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.text import plain, plainLine
 
 NOTICE = "*** "
 
-# C0 and C1 control characters (ESC, CSI, BEL, BS, ...) except TAB.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """
-    C{text} without control characters, safe to print on a terminal.
-    """
-    return _CONTROL.sub("", text)
+#: C{text} without control characters (nor IRC formatting), safe to print
+#: on a terminal: the rule every terminal and browser front-end shares.
+clean = plain
 
 
 def lines(*texts: str) -> bytes:
@@ -63,17 +57,16 @@ def encodeRoomMessage(event: RoomMessage) -> bytes:
     C{[room] <nick> text}, one terminal line per message line; an action
     (see L{actionText}) shows as C{[room] * nick does something}.
     """
-    prefix = f"[{event.room}] "
-    if len(event.lines) == 1 and event.lines[0].startswith(f"* {event.sender} "):
-        return lines(prefix + clean(event.lines[0]))
-    return lines(*(f"{prefix}<{event.sender}> {clean(line)}" for line in event.lines))
+    return _roomLines(f"[{event.room}] ", event)
 
 
 def encodePrivateMessage(event: PrivateMessage) -> bytes:
     """
     C{*private* <nick> text}, one terminal line per message line.
     """
-    return lines(*(f"*private* <{event.sender}> {clean(line)}" for line in event.lines))
+    return lines(
+        *(f"*private* <{event.sender}> {plainLine(event.sender, line)}" for line in event.lines)
+    )
 
 
 #: How many seconds old an event must be to be shown with its time: live
@@ -108,10 +101,14 @@ def encodeOldRoomMessage(event: RoomMessage, now: float) -> bytes:
     with C{event.wire}: the date shown depends on C{now}, and history events
     are built per reader anyway.
     """
-    prefix = f"[{event.room} {stamp(event.when, now)}] "
-    if len(event.lines) == 1 and event.lines[0].startswith(f"* {event.sender} "):
-        return lines(prefix + clean(event.lines[0]))
-    return lines(*(f"{prefix}<{event.sender}> {clean(line)}" for line in event.lines))
+    return _roomLines(f"[{event.room} {stamp(event.when, now)}] ", event)
+
+
+def _roomLines(prefix: str, event: RoomMessage) -> bytes:
+    shown = [plainLine(event.sender, line) for line in event.lines]
+    if len(shown) == 1 and shown[0].startswith(f"* {event.sender} "):
+        return lines(prefix + shown[0])
+    return lines(*(f"{prefix}<{event.sender}> {line}" for line in shown))
 
 
 def encodeOldPrivateMessage(event: PrivateMessage, now: float) -> bytes:
@@ -119,8 +116,8 @@ def encodeOldPrivateMessage(event: PrivateMessage, now: float) -> bytes:
     A private message that waited for its recipient:
     C{*private 14:02* <bob> text}.
     """
-    when = stamp(event.when, now)
-    return lines(*(f"*private {when}* <{event.sender}> {clean(line)}" for line in event.lines))
+    head = f"*private {stamp(event.when, now)}* <{event.sender}> "
+    return lines(*(head + plainLine(event.sender, line) for line in event.lines))
 
 
 def encodeMembership(event: Membership) -> bytes:

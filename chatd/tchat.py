@@ -10,7 +10,7 @@ lines ended by C{clt: .}; the whole body is read before the one reply.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.internet.defer import maybeDeferred
@@ -22,22 +22,33 @@ from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.lineproto import ChatFactory, ChatLineReceiver
+from chatd.text import plain, plainLine
 
 PREFIX = "clt: "
 OKAY = b"srv: OKAY!\n"
 
 
-def _body(lines: tuple[str, ...]) -> bytes:
-    return "".join(f"srv: {line}\n" for line in lines).encode("utf-8") + b"srv: .\n"
+def bodyLine(line: str) -> str:
+    """
+    A body line as a TCHAT client may be sent it: L{plain} text, and never
+    one that reads C{.} (the end of the body; what follows would pass for
+    server lines), which is sent as C{..}.
+    """
+    return ".." if line.strip() == "." else line
+
+
+def _body(lines: Iterable[str]) -> bytes:
+    return "".join(f"srv: {bodyLine(line)}\n" for line in lines).encode("utf-8") + b"srv: .\n"
 
 
 def encodeSpeak(event: RoomMessage) -> bytes:
     head = f"srv: SPEAK {event.sender} {event.room} {event.when}\n".encode()
-    return head + _body(event.lines)
+    return head + _body(plainLine(event.sender, line) for line in event.lines)
 
 
 def encodePrivate(event: PrivateMessage) -> bytes:
-    return f"srv: MSGPV {event.sender} {event.when}\n".encode() + _body(event.lines)
+    head = f"srv: MSGPV {event.sender} {event.when}\n".encode()
+    return head + _body(plainLine(event.sender, line) for line in event.lines)
 
 
 def encodeMembership(event: Membership) -> bytes:
@@ -46,7 +57,9 @@ def encodeMembership(event: Membership) -> bytes:
 
 
 def encodeNotice(event: Notice) -> bytes:
-    return f"srv: NOTICE {event.when}\n".encode() + _body(tuple(event.text.splitlines()))
+    return f"srv: NOTICE {event.when}\n".encode() + _body(
+        plain(line) for line in event.text.splitlines()
+    )
 
 
 def encodeError(code: int) -> bytes:

@@ -13,6 +13,7 @@ from chatd.events import Membership, PrivateMessage, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.irc.protocol import IRCProtocol
 from chatd.testing import RecordingParticipant
+from chatd.text import InvalidText
 from tests.irchelpers import IRCTestCase
 
 
@@ -193,16 +194,17 @@ class MessageTests(ChannelTestCase):
 
     def test_loneSurrogate(self) -> None:
         """
-        Text from another protocol holding a lone surrogate (JSON allows
-        one) reaches IRC with a C{?} in its place, and the fan-out goes on.
+        Text holding a lone surrogate (JSON allows one) is refused by the
+        service; an event that holds one anyway (from another source)
+        reaches IRC without it, and the fan-out goes on.
         """
         bob = self.other("bob")
         proto, t = self.joined("alice")
-        carol = self.other("carol")
         self.read(t)
-        self.service.say(bob, "lobby", ("odd \ud800 text",))
-        self.assertEqual(self.messages(self.read(t))[0].params, ["#lobby", "odd ? text"])
-        self.assertEqual(carol.events[-1].lines, ("odd \ud800 text",))  # type: ignore[attr-defined]
+        self.assertRaises(InvalidText, self.service.say, bob, "lobby", ("odd \ud800 text",))
+        self.assertEqual(self.read(t), "")
+        proto.roomMessage(RoomMessage("lobby", "bob", ("odd \ud800 text",), 0))
+        self.assertEqual(self.messages(self.read(t))[0].params, ["#lobby", "odd  text"])
 
     def test_serverTimeAndEcho(self) -> None:
         """

@@ -24,6 +24,7 @@ from chatd.irc.message import (
     unescapeTagValue,
 )
 from chatd.irc.numerics import errorNumeric
+from chatd.text import refusedCharacter
 
 
 class ParseTests(SynchronousTestCase):
@@ -82,11 +83,15 @@ class ParseTests(SynchronousTestCase):
         self.assertEqual(parseTags("a=1;a=2;;b"), {"a": "2", "b": ""})
 
     @given(
-        st.text(alphabet=st.characters(codec="utf-8", blacklist_characters="\r\n\0"), max_size=200)
+        st.text(
+            alphabet=st.characters(codec="utf-8").filter(lambda c: refusedCharacter(c) is None),
+            max_size=200,
+        )
     )
     def test_roundTrip(self, text: str) -> None:
         """
-        Any text sent as a trailing parameter parses back unchanged.
+        Any text the service accepts, sent as a trailing parameter, parses
+        back unchanged.
         """
         line = formatLine("PRIVMSG", "#lobby", text, prefix="a!b@c", tags={"time": "t;x y"})
         message = parse(line)

@@ -224,8 +224,9 @@ class ChatTests(TalkTestCase):
 
     def test_multiLineFromTchat(self) -> None:
         """
-        A TCHAT message body of several lines shows as several lines, and
-        control characters in it never reach the terminal.
+        A TCHAT message body of several lines shows as several lines; one
+        with control characters is refused as a whole (ERROR 10) and never
+        reaches the terminal.
         """
         alice, ta = self.connect("alice")
         tchat = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
@@ -234,10 +235,10 @@ class ChatTests(TalkTestCase):
             b"clt: LOGIN bob\nclt: ENTER lobby\nclt: SPEAK lobby\nclt: one\n"
             b"clt: two \x1b[2J\x07\nclt: .\n"
         )
-        self.assertEqual(
-            self.read(ta),
-            b"*** bob has joined lobby\r\n[lobby] <bob> one\r\n[lobby] <bob> two [2J\r\n",
-        )
+        self.assertEqual(self.read(ta), b"*** bob has joined lobby\r\n")
+        self.assertTrue(tt.value().endswith(b"srv: ERROR 10\n"))
+        proto.dataReceived(b"clt: SPEAK lobby\nclt: one\nclt: two\tthree\nclt: .\n")
+        self.assertEqual(self.read(ta), b"[lobby] <bob> one\r\n[lobby] <bob> two\tthree\r\n")
 
     def test_privateMessages(self) -> None:
         """

@@ -22,6 +22,7 @@ from chatd.irc.caps import Capabilities
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, Message, formatLine, parse
 from chatd.irc.wire import WireFormat
 from chatd.lineproto import ChatLineReceiver
+from chatd.text import InvalidText
 
 if TYPE_CHECKING:
     from chatd.interfaces import IChatService
@@ -121,14 +122,39 @@ class IRCConnection(ChatLineReceiver):
 
     # Input
 
+    _afterCR = False
+
+    def dataReceived(self, data: bytes) -> None:
+        """
+        Frame lines on CR, LF or CR LF: RFC 1459 ends messages with CR LF,
+        and servers take either alone as an end too, so a bare CR never
+        reaches a message (nor another user's terminal).
+        """
+        if self._afterCR:
+            self._afterCR = False
+            if data.startswith(b"\n"):  # the LF of a CR LF split across reads
+                data = data[1:]
+        if b"\r" in data:
+            self._afterCR = data.endswith(b"\r")
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if data:
+            super().dataReceived(data)
+
     def decodeLine(self, line: bytes) -> str:
         """
-        UTF-8 if the line is valid UTF-8, else Latin-1: IRC has clients that
-        still send legacy encodings, and a line that decodes oddly is better
-        than one refused.
+        UTF-8 if the line is valid UTF-8, else Windows-1252 (Latin-1 for
+        the five bytes it leaves undefined): IRC has clients that still send
+        legacy encodings, and a line that decodes oddly is better than one
+        refused.  Windows-1252 rather than Latin-1 because its C{0x80-0x9f}
+        are the quotes and dashes people type, not C1 controls (which the
+        service refuses).
         """
         try:
             return line.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        try:
+            return line.decode("cp1252")
         except UnicodeDecodeError:
             return line.decode("latin-1")
 
@@ -213,6 +239,11 @@ class IRCConnection(ChatLineReceiver):
         """
         Tell the client the service refused a request about C{subject}.
         """
+        if isinstance(error, InvalidText):
+            # An IRCv3 standard reply: no numeric means "bad characters".
+            command = self._command or "*"
+            self.sendMessage("FAIL", command, "INVALID_TEXT", subject, error.text, trailing=True)
+            return
         numeric, params = N.errorNumeric(error, subject)
         if errors and error.code in errors:
             numeric = errors[error.code]

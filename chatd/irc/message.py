@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chatd.text import ircSafe
+
 #: The RFC 1459 limit on a line, CR LF included, tags excluded.
 MAX_LINE = 512
 
@@ -137,7 +139,9 @@ def formatLine(
 
     The line without its tags is cut to fit the 512-byte limit (never inside
     a character): a reply quoting an overlong nickname or command stays a
-    valid line.  Message text is split to fit before it gets here.
+    valid line.  Message text is split to fit before it gets here.  Every
+    line goes through L{ircSafe}: whatever a parameter holds (an away
+    message, a real name, a topic), it cannot end the line early.
     """
     parts: list[str] = []
     if prefix:
@@ -149,8 +153,8 @@ def formatLine(
         if trailing or not last or " " in last or last.startswith(":"):
             last = ":" + last
         parts.append(last)
-    body = truncateUTF8(" ".join(parts), MAX_LINE - 2)
-    return "@" + formatTags(tags) + " " + body if tags else body
+    body = truncateUTF8(ircSafe(" ".join(parts)), MAX_LINE - 2)
+    return "@" + ircSafe(formatTags(tags)) + " " + body if tags else body
 
 
 def truncateUTF8(text: str, limit: int) -> str:

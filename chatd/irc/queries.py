@@ -21,6 +21,7 @@ from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.wire import channelName
 from chatd.names import key
+from chatd.text import InvalidText, checkText
 
 #: C{nick user host * :realname} of someone gone (not in twisted.words).
 RPL_WHOWASUSER = "314"
@@ -167,6 +168,11 @@ class QueryCommands(IRCConnection):
     def irc_AWAY(self, message: Message) -> None:
         text = message.params[0] if message.params else ""
         if text:
+            try:
+                checkText(text, "away message")  # shown to other users
+            except InvalidText as error:
+                self.refused(error, "AWAY")
+                return
             self.awayMessage = text[:TEXT_LENGTH]
             self.numeric(N.RPL_NOWAWAY, "You have been marked as being away")
         else:

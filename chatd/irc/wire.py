@@ -15,6 +15,7 @@ import time
 from chatd.events import KICK, QUIT, Membership, PrivateMessage, Rename, RoomChange, RoomMessage
 from chatd.interfaces import IChatService
 from chatd.irc.message import formatLine, splitUTF8, textBudget
+from chatd.text import ircSafe
 
 
 def serverTime(when: float) -> str:
@@ -26,14 +27,10 @@ def serverTime(when: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
 
 
-def cleanText(text: str) -> str:
-    """
-    C{text} with the characters that would end or corrupt an IRC line
-    (CR, LF, NUL) replaced by spaces: other protocols may carry them.
-    """
-    if "\r" in text or "\n" in text or "\0" in text:
-        return text.replace("\r", " ").replace("\n", " ").replace("\0", " ")
-    return text
+#: C{text} without what would end or corrupt an IRC line (CR, LF and NUL
+#: become spaces, other controls but IRC's formatting go): other protocols,
+#: an administrator or an old stored row may carry them.
+cleanText = ircSafe
 
 
 def channelName(room: str) -> str:

@@ -137,17 +137,30 @@ def register(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 
 def say(web: WebParticipant, request: dict[str, Any]) -> Any:
-    room, text = _text(request, "room"), _text(request, "text")
-    return maybeDeferred(web.service.say, web, room, wire.splitText(text)).addCallback(
-        lambda ignored: {"room": room, "from": web.nick, "text": text, "time": _now(web)}
+    room, lines = _text(request, "room"), wire.splitText(_text(request, "text"))
+    return maybeDeferred(web.service.say, web, room, lines).addCallback(
+        lambda ignored: {
+            "room": room,
+            "from": web.nick,
+            "text": _shown(web, lines),
+            "time": _now(web),
+        }
     )
 
 
 def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
-    to, text = _text(request, "to"), _text(request, "text")
-    return maybeDeferred(web.service.tell, web, to, wire.splitText(text)).addCallback(
-        lambda ignored: {"to": to, "from": web.nick, "text": text, "time": _now(web)}
+    to, lines = _text(request, "to"), wire.splitText(_text(request, "text"))
+    return maybeDeferred(web.service.tell, web, to, lines).addCallback(
+        lambda ignored: {"to": to, "from": web.nick, "text": _shown(web, lines), "time": _now(web)}
     )
+
+
+def _shown(web: WebParticipant, lines: tuple[str, ...]) -> str:
+    """
+    The reply's C{text}: what the other browsers are shown, so the sender's
+    page shows the same (and gets no control character either).
+    """
+    return wire.messageText(web.nick or "", lines)
 
 
 def kick(web: WebParticipant, request: dict[str, Any]) -> Any:

@@ -13,11 +13,15 @@ a thousand JSON serializations and framings.
 from __future__ import annotations
 
 import json
+import re
 import struct
 from typing import Any
 
 from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.text import plain, plainLine
+
+_LINE_END = re.compile("\r\n|\r|\n")
 
 
 def frame(payload: bytes) -> bytes:
@@ -38,7 +42,22 @@ def dumps(message: dict[str, Any]) -> bytes:
     """
     C{message} as compact UTF-8 JSON in one text frame.
     """
-    return frame(json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    try:
+        payload = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (from a request's JSON, echoed in a reply's id)
+        # cannot be UTF-8: escaped as JSON allows, the frame stays valid.
+        payload = json.dumps(message, separators=(",", ":")).encode("ascii")
+    return frame(payload)
+
+
+def messageText(sender: str, lines: tuple[str, ...]) -> str:
+    """
+    A message's lines as one L{plain} text, lines separated by C{\\n}: what
+    browsers are shown of what C{sender} said.
+    """
+    return "\n".join(plainLine(sender, line) for line in lines)
 
 
 def encodeRoomMessage(event: RoomMessage) -> bytes:
@@ -47,7 +66,7 @@ def encodeRoomMessage(event: RoomMessage) -> bytes:
             "type": "message",
             "room": event.room,
             "from": event.sender,
-            "text": "\n".join(event.lines),
+            "text": messageText(event.sender, event.lines),
             "time": event.when,
         }
     )
@@ -59,7 +78,7 @@ def encodePrivateMessage(event: PrivateMessage) -> bytes:
             "type": "private",
             "from": event.sender,
             "to": event.recipient,
-            "text": "\n".join(event.lines),
+            "text": messageText(event.sender, event.lines),
             "time": event.when,
         }
     )
@@ -73,7 +92,7 @@ def encodeMembership(event: Membership) -> bytes:
         "time": event.when,
     }
     if not event.joined:
-        message["reason"] = event.reason
+        message["reason"] = plain(event.reason)
     return dumps(message)
 
 
@@ -90,14 +109,19 @@ def encodeRename(event: Rename) -> bytes:
 
 
 def encodeNotice(event: Notice) -> bytes:
-    return dumps({"type": "notice", "text": event.text, "time": event.when})
+    text = "\n".join(plain(line) for line in event.text.splitlines())
+    return dumps({"type": "notice", "text": text, "time": event.when})
 
 
 def historyEntry(event: RoomMessage) -> dict[str, Any]:
     """
     One stored room message inside a C{history} reply.
     """
-    return {"from": event.sender, "text": "\n".join(event.lines), "time": event.when}
+    return {
+        "from": event.sender,
+        "text": messageText(event.sender, event.lines),
+        "time": event.when,
+    }
 
 
 def errorFrame(error: ChatError, requestId: Any = None, request: str | None = None) -> bytes:
@@ -116,6 +140,10 @@ def errorFrame(error: ChatError, requestId: Any = None, request: str | None = No
 def splitText(text: str) -> tuple[str, ...]:
     """
     A message body as the service's tuple of lines (C{\\r\\n}, C{\\r} and
-    C{\\n} all end a line).
+    C{\\n} all end a line; other characters, controls included, are left
+    for the service to judge).
     """
-    return tuple(text.splitlines()) or ("",)
+    pieces = _LINE_END.split(text)
+    if len(pieces) > 1 and not pieces[-1]:
+        pieces.pop()  # a final line end ends the last line, as in str.splitlines
+    return tuple(pieces)

@@ -1,0 +1,162 @@
+# -*- test-case-name: tests.test_text -*-
+"""
+What text chatd accepts from people, and what each kind of client is shown.
+
+Two rules, each with one home here:
+
+ - B{Input.}  The service checks every piece of text a person sends that
+   is relayed or stored (message lines, topics, reasons, away and operator
+   messages) with L{checkText}, the same for every front-end.  It refuses
+   what no client can show or store safely: lone surrogates (a JSON string
+   may hold them; UTF-8 cannot encode them, so neither can a database), NUL,
+   CR and LF inside a line, the other C0 controls (ESC, BEL, backspace...)
+   and DEL and the C1 controls.  It keeps TAB, C{\\x01} (IRC's CTCP, as in
+   C{/me}) and IRC's formatting codes (bold, colour, italic, ...: C{\\x02
+   \\x03 \\x04 \\x0f \\x11 \\x16 \\x1d \\x1e \\x1f}), which IRC users type.
+
+ - B{Output.}  Each wire format's encoder makes text safe for its clients
+   once per event (see L{chatd.events.Event.wire}), so text from any source
+   (an administrator, a stored row written before these rules, another
+   cluster node) is covered too: L{plain} for terminals and browsers (TCHAT,
+   talk, web: no control character but TAB, IRC formatting removed) and
+   L{ircSafe} for IRC (formatting kept, nothing that ends or corrupts a line).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from chatd.errors import InvalidArgument
+
+#: What L{checkText} refuses: C0 controls but TAB, CTCP's \x01 and IRC's
+#: formatting codes; DEL and C1; any surrogate (a str from valid UTF-8 or
+#: from JSON pairs never holds one: only a lone surrogate gets here).
+_REFUSED = re.compile("[\x00\x05-\x08\x0a-\x0e\x10\x12-\x15\x17-\x1c\x7f-\x9f\ud800-\udfff]")
+
+#: IRC formatting: colour codes with their numbers (C{\\x0304,12}), hex
+#: colours (C{\\x04ff0000}), and the one-character toggles; CTCP's \x01.
+_FORMATTING = re.compile(
+    r"\x03(?:\d{1,2}(?:,\d{1,2})?)?"
+    r"|\x04(?:[0-9a-fA-F]{6}(?:,[0-9a-fA-F]{6})?)?"
+    r"|[\x01\x02\x0f\x11\x16\x1d\x1e\x1f]"
+)
+
+#: What a terminal or a browser is never sent: every control but TAB, and
+#: the Unicode line and paragraph separators, which Python's
+#: C{str.splitlines} (and so many a client) takes for line ends.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+#: What IRC lines never carry: the refused characters (IRC formatting,
+#: CTCP and TAB stay).
+_IRC_UNSAFE = _REFUSED
+
+#: The CTCP form of an action (IRC's C{/me}): C{\\x01ACTION waves\\x01}.
+_ACTION = re.compile("\x01ACTION (.*?)\x01?", re.DOTALL)
+
+
+class InvalidText(InvalidArgument):
+    """
+    Text with a character chatd does not accept (see L{checkText}); an
+    L{InvalidArgument}, so TCHAT answers C{ERROR 10}.
+    """
+
+    reason = "the text holds a character chatd does not accept"
+
+
+def refusedCharacter(text: str) -> str | None:
+    """
+    The first character of C{text} that L{checkText} refuses, or C{None}.
+    """
+    found = _REFUSED.search(text)
+    return None if found is None else found.group()
+
+
+def checkText(text: str, what: str = "message") -> str:
+    """
+    Return C{text} if chatd accepts it as (one line of) C{what}.
+
+    @raise InvalidText: C{text} holds a lone surrogate, NUL, CR, LF or
+        another control character (see the module docstring); the error
+        names it as C{U+XXXX}, never the character itself.
+    """
+    found = _REFUSED.search(text)
+    if found is not None:
+        raise InvalidText(
+            f"the {what} holds U+{ord(found.group()):04X} ({_describe(found.group())}),"
+            " which chatd does not accept"
+        )
+    return text
+
+
+def checkLines(lines: Iterable[str], what: str = "message") -> None:
+    """
+    L{checkText} each line of a message.
+    """
+    for line in lines:
+        checkText(line, what)
+
+
+def _describe(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return "a lone surrogate"
+    return {0: "NUL", 0x0A: "a line feed", 0x0D: "a carriage return", 0x1B: "ESC"}.get(
+        code, "a control character"
+    )
+
+
+def scrub(text: str) -> str:
+    """
+    C{text} without the characters L{checkText} refuses (CR and LF become
+    spaces), for text that cannot be refused: the reason given with a
+    disconnect.
+    """
+    if _REFUSED.search(text) is None:
+        return text
+    return _REFUSED.sub("", text.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
+
+
+def plain(text: str) -> str:
+    """
+    C{text} as a terminal or a browser may be sent it: IRC formatting
+    removed (colour numbers included) and every control character but TAB
+    (and U+2028, U+2029) dropped, so nobody can move a terminal's cursor,
+    ring its bell, end a line early or forge a line.
+    """
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub("", _FORMATTING.sub("", text))
+
+
+def ircSafe(text: str) -> str:
+    """
+    C{text} as an IRC line may carry it: CR, LF and NUL, which would end or
+    corrupt the line, become spaces; the other characters L{checkText}
+    refuses are dropped; IRC's formatting codes, CTCP's \\x01 and TAB stay.
+    """
+    if _IRC_UNSAFE.search(text) is None:
+        return text
+    text = text.replace("\r", " ").replace("\n", " ").replace("\0", " ")
+    return _IRC_UNSAFE.sub("", text)
+
+
+def plainLine(sender: str, line: str) -> str:
+    """
+    One line of C{sender}'s message as L{plain} text; a CTCP action (IRC's
+    C{/me waves}) reads C{* alice waves}, as talk mode's C{/me} sends it.
+    """
+    if line.startswith("\x01"):
+        words = action(line)
+        if words is not None:
+            return f"* {sender} {plain(words)}"
+    return plain(line)
+
+
+def action(line: str) -> str | None:
+    """
+    The words of a CTCP action line (C{\\x01ACTION waves\\x01}: C{waves}),
+    or C{None} if C{line} is not one.
+    """
+    found = _ACTION.fullmatch(line)
+    return None if found is None else found.group(1)
