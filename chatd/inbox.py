@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from chatd import errors
@@ -93,6 +93,7 @@ class Inbox:
         # Waiting counts by nick key, read once from the store then kept up
         # to date here; _loading holds the callers waiting for a read.
         self._counts: dict[str, int] = {}
+        self._names: dict[str, str] = {}
         self._loading: dict[str, list[Deferred[None]]] = {}
         self._epoch = 0
         self._delivering: dict[str, Deferred[None]] = {}
@@ -108,29 +109,26 @@ class Inbox:
         @raise InboxFull: (as a failed L{Deferred}) C{maxWaiting} messages
             wait for C{recipient} already.
         """
-        return Deferred.fromCoroutine(self._keep(sender, recipient, lines, when))
+        d = self._admit(recipient)
+        d.addCallback(
+            lambda _: self.store.addMessage(None, sender, recipient, lines, when, pending=True)
+        )
+        return d
 
-    async def _keep(self, sender: str, recipient: str, lines: tuple[str, ...], when: int) -> None:
-        nickKey = key(recipient)
-        if self.maxWaiting is not None:
-            await self._counted(recipient)
-            count = self._counts.get(nickKey, 0)
-            if count >= self.maxWaiting:
-                raise errors.InboxFull(
-                    f"{recipient}'s inbox is full ({count} messages wait):"
-                    " it takes more once they log in and read it"
-                )
-            self._counts[nickKey] = count + 1
-        self.store.addMessage(None, sender, recipient, lines, when, pending=True)
-
-    def _counted(self, nick: str) -> Deferred[None]:
+    def _admit(self, nick: str) -> Deferred[None]:
         """
-        Fires once C{_counts} holds C{nick}'s waiting count.  Callers that
-        arrive while it is being read share the read, and resume one after
-        the other, so each sees the count the previous one left.
+        Count one more message for C{nick}, or refuse it.  The count is read
+        from the store once; callers that arrive while it is being read
+        share the read and are counted one after the other, in order.
         """
         nickKey = key(nick)
+        if self.maxWaiting is None:
+            return succeed(None)
         if nickKey in self._counts:
+            try:
+                self._take(nickKey)
+            except errors.InboxFull:
+                return fail()
             return succeed(None)
         waiter: Deferred[None] = Deferred()
         waiting = self._loading.get(nickKey)
@@ -138,23 +136,40 @@ class Inbox:
             waiting.append(waiter)
             return waiter
         self._loading[nickKey] = [waiter]
-        self.store.waitingCount(nick).addBoth(self._countRead, nickKey, self._epoch)
+        self.store.waitingCount(nick).addBoth(self._countRead, nick, self._epoch)
         return waiter
 
-    def _countRead(self, result: int | Failure, nickKey: str, epoch: int) -> None:
+    def _take(self, nickKey: str) -> None:
+        count = self._counts[nickKey]
+        if self.maxWaiting is not None and count >= self.maxWaiting:
+            raise errors.InboxFull(
+                f"{self._names.get(nickKey, nickKey)}'s inbox is full ({count} messages"
+                " wait): it takes more once they log in and read it"
+            )
+        self._counts[nickKey] = count + 1
+
+    def _countRead(self, result: int | Failure, nick: str, epoch: int) -> None:
+        nickKey = key(nick)
         waiters = self._loading.pop(nickKey)
         if isinstance(result, Failure):
             for waiter in waiters:
                 waiter.errback(result)
             return
         self._counts[nickKey] = result
+        self._names[nickKey] = nick
         for waiter in waiters:
-            waiter.callback(None)
+            try:
+                self._take(nickKey)
+            except errors.InboxFull:
+                waiter.errback()
+            else:
+                waiter.callback(None)
         if self.shared() or epoch != self._epoch:
             # Other processes add messages too, or some were delivered
             # while it was read: this count served the callers that waited
             # for it, and the next caller reads it again.
-            self._counts.pop(nickKey, None)
+            del self._counts[nickKey]
+            del self._names[nickKey]
 
     def _forget(self, nick: str) -> None:
         """
@@ -162,6 +177,7 @@ class Inbox:
         """
         self._epoch += 1
         self._counts.pop(key(nick), None)
+        self._names.pop(key(nick), None)
 
     # Delivering
 

@@ -1,0 +1,416 @@
+"""
+Private messages kept for registered users who are away (L{chatd.inbox}):
+delivery in pages paced by the connection (L{Outbox.whenDrained}), marked
+delivered only once handed over, and the limit per recipient (ERROR 28); in
+memory with a L{Clock}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.address import IPv4Address
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd import errors
+from chatd.events import PrivateMessage
+from chatd.inbox import FETCH, LINE_OVERHEAD, wireSize
+from chatd.outbox import FlushScheduler, Outbox
+from chatd.storage.memory import MemoryChatStore
+from chatd.tchat import TchatFactory, TchatProtocol
+from chatd.testing import RecordingParticipant
+from tests.helpers import output
+from tests.test_persistence import PersistenceTestCase
+
+
+class SlowTransport(StringTransport):
+    """
+    A transport whose reader lags: like Twisted's, it pauses its producer
+    once more than C{bufferSize} bytes wait, and resumes it when the
+    reader has read everything (L{read}).
+    """
+
+    def __init__(self, bufferSize: int) -> None:
+        super().__init__()
+        self.bufferSize = bufferSize
+        self.paused = False
+
+    def write(self, data: bytes) -> None:
+        super().write(data)
+        if len(self.value()) > self.bufferSize and self.producer is not None and not self.paused:
+            self.paused = True
+            self.producer.pauseProducing()
+
+    def read(self) -> bytes:
+        data: bytes = self.value()
+        self.clear()
+        if self.paused and self.producer is not None:
+            self.paused = False
+            self.producer.resumeProducing()
+        return data
+
+
+class WhenDrainedTests(SynchronousTestCase):
+    """
+    L{Outbox.whenDrained}: fires once what was written reached the transport
+    and the transport takes more.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.overflows: list[int] = []
+
+    def outbox(self, transport: StringTransport, limit: int = 1000) -> Outbox:
+        return Outbox(
+            transport, FlushScheduler(self.clock), limit, lambda: self.overflows.append(1)
+        )
+
+    def test_idle(self) -> None:
+        """
+        With nothing queued, the outbox is drained now.
+        """
+        box = self.outbox(StringTransport())
+        self.assertIs(self.successResultOf(box.whenDrained()), True)
+
+    def test_afterFlush(self) -> None:
+        """
+        Written output counts as drained once this turn's flush handed it
+        to the transport, not before.
+        """
+        transport = StringTransport()
+        box = self.outbox(transport)
+        box.write(b"hello\n")
+        drained = box.whenDrained()
+        self.assertNoResult(drained)
+        self.clock.advance(0)
+        self.assertEqual(transport.value(), b"hello\n")
+        self.assertIs(self.successResultOf(drained), True)
+
+    def test_waitsWhileTheTransportIsFull(self) -> None:
+        """
+        A write that fills the transport's buffer pauses the outbox: it is
+        drained only once the transport resumes it, i.e. the reader read.
+        """
+        transport = SlowTransport(bufferSize=4)
+        box = self.outbox(transport)
+        box.write(b"more than four\n")
+        drained = box.whenDrained()
+        self.clock.advance(0)
+        self.assertTrue(transport.paused)
+        self.assertNoResult(drained)
+        self.assertEqual(transport.read(), b"more than four\n")
+        self.assertIs(self.successResultOf(drained), True)
+
+    def test_closedFirst(self) -> None:
+        """
+        A connection that closes (or is cut for overflowing) before its
+        output was handed over is not drained: C{False}.
+        """
+        transport = SlowTransport(bufferSize=0)
+        box = self.outbox(transport)
+        box.write(b"x")
+        self.clock.advance(0)
+        box.write(b"y")
+        drained = box.whenDrained()
+        box.stopProducing()
+        self.assertIs(self.successResultOf(drained), False)
+        self.assertIs(self.successResultOf(box.whenDrained()), False)
+
+        box = self.outbox(SlowTransport(bufferSize=0), limit=3)
+        box.write(b"x")
+        self.clock.advance(0)
+        drained = box.whenDrained()
+        box.write(b"toolong")
+        self.assertEqual(self.overflows, [1])
+        self.assertIs(self.successResultOf(drained), False)
+
+
+class InboxTestCase(PersistenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.registered("bob", "sesame")
+        self.alice = self.login("alice")
+        assert self.service.persistence is not None
+        self.inbox = self.service.persistence.inbox
+
+    def tell(self, nick: str, lines: tuple[str, ...]) -> Deferred[Any]:
+        """
+        Alice's private message to C{nick}, as a L{Deferred}.
+        """
+        return maybeDeferred(self.service.tell, self.alice, nick, lines)
+
+    def send(self, count: int, size: int = 100) -> None:
+        for i in range(count):
+            self.successResultOf(self.tell("bob", (f"{i:04}".ljust(size, "."),)))
+
+    def waiting(self) -> int:
+        return int(self.successResultOf(self.store.waitingCount("bob")))
+
+    def loginSlow(self, nick: str = "bob") -> RecordingParticipant:
+        """
+        Log in as C{nick} with a reader that has not read anything yet.
+        """
+        participant = RecordingParticipant()
+        participant.slow = True
+        self.service.connect(participant)
+        self.successResultOf(self.service.login(participant, nick, "sesame"))
+        self.clock.advance(0)
+        return participant
+
+    def received(self, participant: RecordingParticipant) -> list[str]:
+        return [e.lines[0][:4] for e in participant.events if isinstance(e, PrivateMessage)]
+
+
+class DeliveryTests(InboxTestCase):
+    def test_pagesFollowTheReader(self) -> None:
+        """
+        Waiting messages come in pages of at most C{pageBytes}; the next
+        page only once the connection took the last one, which is then
+        (and only then) marked delivered.
+        """
+        self.inbox.pageBytes = 2 * (100 + LINE_OVERHEAD)
+        self.send(5)
+        bob = self.loginSlow()
+        self.assertEqual(self.received(bob), ["0000", "0001"])
+        self.assertEqual(self.waiting(), 5)
+        bob.drain()
+        self.assertEqual(self.received(bob), ["0000", "0001", "0002", "0003"])
+        self.assertEqual(self.waiting(), 3)
+        bob.drain()
+        bob.drain()
+        self.assertEqual(self.received(bob), ["0000", "0001", "0002", "0003", "0004"])
+        self.assertEqual(self.waiting(), 0)
+
+    def test_bigMessageAlone(self) -> None:
+        """
+        A message larger than a page is a page by itself.
+        """
+        self.inbox.pageBytes = 10
+        self.send(2)
+        bob = self.loginSlow()
+        self.assertEqual(self.received(bob), ["0000"])
+        bob.drain()
+        self.assertEqual(self.received(bob), ["0000", "0001"])
+
+    def test_closedMidInbox(self) -> None:
+        """
+        A connection that closes before taking a page leaves that page and
+        the rest waiting; the next login gets them, in order, once.
+        """
+        self.inbox.pageBytes = 2 * (100 + LINE_OVERHEAD)
+        self.send(5)
+        bob = self.loginSlow()
+        bob.drain()
+        self.assertEqual(self.received(bob), ["0000", "0001", "0002", "0003"])
+        self.service.disconnect(bob)
+        bob.drain(handed=False)
+        self.assertEqual(self.waiting(), 3)
+        again = self.login("bob", "sesame")
+        self.assertEqual(self.received(again), ["0002", "0003", "0004"])
+        self.assertEqual(self.waiting(), 0)
+
+    def test_nextLoginWaitsForTheLastDelivery(self) -> None:
+        """
+        A new login while the previous connection's page is still being
+        handed over waits for it: nothing is delivered twice or skipped.
+        """
+        self.inbox.pageBytes = 2 * (100 + LINE_OVERHEAD)
+        self.send(5)
+        bob = self.loginSlow()
+        self.service.disconnect(bob)
+        again = self.login("bob", "sesame")
+        self.assertEqual(self.received(again), [])
+        bob.drain()  # the first page was handed after all
+        self.assertEqual(self.received(again), ["0002", "0003", "0004"])
+        self.assertEqual(self.waiting(), 0)
+
+    def test_manyMessages(self) -> None:
+        """
+        More messages than one store read are all delivered, in order.
+        """
+        self.inbox.maxWaiting = None
+        self.send(FETCH * 2 + 7)
+        bob = self.login("bob", "sesame")
+        self.assertEqual(self.received(bob), [f"{i:04}" for i in range(FETCH * 2 + 7)])
+        self.assertEqual(self.waiting(), 0)
+
+    def test_wireSize(self) -> None:
+        """
+        A message's size counts its UTF-8 bytes and the framing of each line.
+        """
+        message = PrivateMessage("a", "b", ("é", "xy"), 0)
+        self.assertEqual(wireSize(message), 2 + 2 + 2 * LINE_OVERHEAD)
+
+
+class SlowCountStore(MemoryChatStore):
+    """
+    A store whose waiting counts are answered when the test says so.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: list[Deferred[int]] = []
+
+    def waitingCount(self, nick: str) -> Deferred[int]:
+        d: Deferred[int] = Deferred()
+        self.counts.append(d)
+        return d
+
+
+class LimitTests(InboxTestCase):
+    def test_full(self) -> None:
+        """
+        Once C{maxWaiting} messages wait for a recipient, more are refused
+        with L{errors.InboxFull} (28); once they read them, it takes more.
+        """
+        self.inbox.maxWaiting = 3
+        self.send(3)
+        failure = self.failureResultOf(self.tell("bob", ("one more",)), errors.InboxFull)
+        self.assertEqual(failure.value.code, 28)
+        self.assertIn("bob's inbox is full", failure.value.text)
+        self.assertEqual(self.waiting(), 3)
+        bob = self.login("bob", "sesame")
+        self.assertEqual(len(self.received(bob)), 3)
+        self.service.disconnect(bob)
+        self.send(3)
+        self.assertEqual(self.waiting(), 3)
+
+    def test_perRecipient(self) -> None:
+        """
+        The limit counts each recipient's messages on their own.
+        """
+        self.registered("carol", "sesame")
+        self.inbox.maxWaiting = 1
+        self.send(1)
+        self.successResultOf(self.tell("carol", ("hi",)))
+        self.failureResultOf(self.tell("carol", ("hi",)), errors.InboxFull)
+
+    def test_noLimit(self) -> None:
+        """
+        C{maxWaiting} C{None} keeps every message.
+        """
+        self.inbox.maxWaiting = None
+        self.send(250)
+        self.assertEqual(self.waiting(), 250)
+
+    def test_concurrentSenders(self) -> None:
+        """
+        Messages sent while the count is being read wait for it and are
+        counted one after the other: the limit holds exactly.
+        """
+        store = SlowCountStore()
+        store.startService()
+        self.store = store
+        self.service = self.makeService()
+        self.registered("bob", "sesame")
+        self.alice = self.login("alice")
+        assert self.service.persistence is not None
+        self.service.persistence.inbox.maxWaiting = 2
+        sent = [self.tell("bob", (f"m{i}",)) for i in range(3)]
+        self.assertEqual(len(store.counts), 1)  # one read, shared
+        for d in sent:
+            self.assertNoResult(d)
+        store.counts[0].callback(0)
+        self.successResultOf(sent[0])
+        self.successResultOf(sent[1])
+        self.failureResultOf(sent[2], errors.InboxFull)
+        self.assertEqual(len(self.successResultOf(store.undelivered("bob"))), 2)
+
+    def test_sharedStoreCountsEachTime(self) -> None:
+        """
+        When other processes write the store too, each message reads the
+        count afresh (others may have added to it).
+        """
+        assert self.service.persistence is not None
+        self.service.persistence.sharedStore = True
+        self.inbox.maxWaiting = 2
+        self.send(1)
+        self.store.addMessage(None, "zed", "bob", ("from another node",), 0, pending=True)
+        self.failureResultOf(self.tell("bob", ("x",)), errors.InboxFull)
+
+
+class TchatInboxTests(PersistenceTestCase):
+    """
+    Over TCHAT: a slow reader gets a large inbox without being cut off, and
+    a sender to a full inbox gets C{ERROR 28}.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.maxOutput = 64 * 1024
+        self.factory = TchatFactory(
+            self.service,
+            self.clock,
+            floodBurst=None,
+            aliveAfter=None,
+            maxOutput=self.maxOutput,
+        )
+        assert self.service.persistence is not None
+        self.inbox = self.service.persistence.inbox
+        self.inbox.pageBytes = self.maxOutput // 4
+
+    def tchat(self, nick: str, transport: StringTransport | None = None) -> Any:
+        """
+        Connect over TCHAT on C{transport} and log in as C{nick} (bob with
+        his password).
+        """
+        address = IPv4Address("TCP", "127.0.0.1", 4321)
+        transport = transport if transport is not None else StringTransport()
+        proto = self.factory.buildProtocol(address)
+        assert isinstance(proto, TchatProtocol)
+        proto.makeConnection(transport)
+        password = " sesame" if nick == "bob" else ""
+        proto.dataReceived(f"clt: LOGIN {nick}{password}\r\n".encode())
+        return proto, transport
+
+    def test_slowReaderGetsEverything(self) -> None:
+        """
+        Twenty messages of 12 KiB (four times the output limit) reach a
+        reader whose transport takes 16 KiB at a time: in order, without a
+        disconnect, and the outbox never holds more than a page or so.
+        """
+        self.registered("bob", "sesame")
+        alice, ta = self.tchat("alice")
+        output(ta, self.clock)
+        body = "x" * 4000
+        for i in range(20):
+            alice.dataReceived(
+                f"clt: MSGPV bob\r\nclt: {i:04}\r\n"
+                f"clt: {body}\r\nclt: {body}\r\nclt: {body}\r\nclt: .\r\n".encode()
+            )
+            self.assertEqual(output(ta, self.clock), b"srv: OKAY!\n")
+        slow = SlowTransport(bufferSize=16 * 1024)
+        bob, _ = self.tchat("bob", slow)
+        got = b""
+        for _ in range(100):  # each round: the reactor turns, then bob reads
+            self.clock.advance(0)
+            assert bob.outbox is not None
+            self.assertLessEqual(bob.outbox.pending, self.maxOutput // 2)
+            got += slow.read()
+            if b"srv: 0019\n" in got:
+                break
+        self.assertFalse(slow.disconnecting)
+        numbers = [
+            line[5:] for line in got.decode().split("\n") if line[5:9].isdigit() and len(line) == 9
+        ]
+        self.assertEqual(numbers, [f"{i:04}" for i in range(20)])
+        self.assertEqual(self.successResultOf(self.store.waitingCount("bob")), 0)
+
+    def test_full(self) -> None:
+        """
+        MSGPV to a registered user who is away and whose inbox is full is
+        C{ERROR 28}; the message is not kept.
+        """
+        self.registered("bob", "sesame")
+        self.inbox.maxWaiting = 2
+        alice, ta = self.tchat("alice")
+        output(ta, self.clock)
+        replies = []
+        for i in range(3):
+            alice.dataReceived(f"clt: MSGPV bob\r\nclt: m{i}\r\nclt: .\r\n".encode())
+            replies.append(output(ta, self.clock))
+        self.assertEqual(replies, [b"srv: OKAY!\n", b"srv: OKAY!\n", b"srv: ERROR 28\n"])
+        self.assertEqual(self.successResultOf(self.store.waitingCount("bob")), 2)
