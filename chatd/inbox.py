@@ -218,8 +218,9 @@ class Inbox:
                 if not await participant.whenDrained():
                     return  # closed: what it did not take waits for next time
                 ids = [id for id, _ in page]
+                self._forget(nick)  # a sender now waits for the count to be read again
                 await self.store.markDelivered(ids)
-                self._forget(nick)
+                self._forget(nick)  # and a count read meanwhile is not kept
                 after = ids[-1]
             if complete:
                 return
