@@ -55,7 +55,7 @@ class SlowClient(LineClient):
         super().dataReceived(data)
         if self.transport is not None and self._resume is None:
             self.transport.pauseProducing()  # type: ignore[attr-defined]
-            self._resume = reactor.callLater(self.pause, self._readOn)  # type: ignore[attr-defined]
+            self._resume = reactor.callLater(self.pause, self._readOn)
 
     def _readOn(self) -> None:
         self._resume = None
@@ -191,18 +191,19 @@ def waitingForBob(database: list[str]) -> int:
     if database[0] == "--db":
         import psycopg2
 
-        connection = psycopg2.connect(database[1])
+        postgres = psycopg2.connect(database[1])
         try:
-            with connection.cursor() as cursor:
+            with postgres.cursor() as cursor:
                 cursor.execute(query)
-                return int(cursor.fetchone()[0])
+                row: Any = cursor.fetchone()
+                return int(row[0])
         finally:
-            connection.close()
-    connection = sqlite3.connect(Path(database[1]) / DATABASE_NAME)
+            postgres.close()
+    lite = sqlite3.connect(Path(database[1]) / DATABASE_NAME)
     try:
-        return int(connection.execute(query).fetchone()[0])
+        return int(lite.execute(query).fetchone()[0])
     finally:
-        connection.close()
+        lite.close()
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:
