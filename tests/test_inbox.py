@@ -7,19 +7,24 @@ memory with a L{Clock}.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import errors
 from chatd.events import PrivateMessage
-from chatd.inbox import FETCH, LINE_OVERHEAD, wireSize
+from chatd.inbox import FETCH, LINE_OVERHEAD, MAX_WAITING, PAGE_BYTES, wireSize
 from chatd.outbox import FlushScheduler, Outbox
+from chatd.service import ChatService
 from chatd.storage.memory import MemoryChatStore
+from chatd.tap import Options, makeService
 from chatd.tchat import TchatFactory, TchatProtocol
 from chatd.testing import RecordingParticipant
 from tests.helpers import output
@@ -414,3 +419,25 @@ class TchatInboxTests(PersistenceTestCase):
             replies.append(output(ta, self.clock))
         self.assertEqual(replies, [b"srv: OKAY!\n", b"srv: OKAY!\n", b"srv: ERROR 28\n"])
         self.assertEqual(self.successResultOf(self.store.waitingCount("bob")), 2)
+
+
+def test_options(tmp_path: Path) -> None:
+    """
+    C{--max-inbox} reaches the inbox (0: no limit; negative is refused),
+    and pages are a quarter of C{--max-output}, at most 64 KiB.
+    """
+    for args, expected in [
+        ([], (MAX_WAITING, PAGE_BYTES)),
+        (["--max-inbox", "5", "--max-output", "100000"], (5, 25000)),
+        (["--max-inbox", "0"], (None, PAGE_BYTES)),
+    ]:
+        options = Options()
+        options.parseOptions(["--data-dir", str(tmp_path / "data"), *args])
+        top = makeService(options, MemoryReactorClock())
+        store, chat = list(top)[:2]  # type: ignore[call-overload]
+        assert isinstance(chat, ChatService) and chat.persistence is not None
+        inbox = chat.persistence.inbox
+        assert (inbox.maxWaiting, inbox.pageBytes) == expected
+        store.pool.close()
+    with pytest.raises(UsageError):
+        Options().parseOptions(["--max-inbox", "-1"])
