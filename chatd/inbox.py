@@ -124,7 +124,7 @@ class Inbox:
         nickKey = key(nick)
         if self.maxWaiting is None:
             return succeed(None)
-        if nickKey in self._counts:
+        if nickKey in self._counts and nickKey not in self._delivering:
             try:
                 self._take(nickKey)
             except errors.InboxFull:
@@ -136,8 +136,15 @@ class Inbox:
             waiting.append(waiter)
             return waiter
         self._loading[nickKey] = [waiter]
-        self.store.waitingCount(nick).addBoth(self._countRead, nick, self._epoch)
+        delivering = self._delivering.get(nickKey)
+        if delivering is None:
+            self._readCount(None, nick)
+        else:  # they just left: count once what they were handed is marked
+            _settled(delivering).addCallback(self._readCount, nick)
         return waiter
+
+    def _readCount(self, ignored: None, nick: str) -> None:
+        self.store.waitingCount(nick).addBoth(self._countRead, nick, self._epoch)
 
     def _take(self, nickKey: str) -> None:
         count = self._counts[nickKey]

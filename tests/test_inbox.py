@@ -324,6 +324,23 @@ class LimitTests(InboxTestCase):
         self.failureResultOf(sent[2], errors.InboxFull)
         self.assertEqual(len(self.successResultOf(store.undelivered("bob"))), 2)
 
+    def test_countAfterTheLastDelivery(self) -> None:
+        """
+        A message sent just after the recipient left, while their last page
+        is still being handed over, is counted once that page is marked
+        delivered: what they read no longer fills their inbox.
+        """
+        self.inbox.maxWaiting = 2
+        self.inbox.pageBytes = 2 * (100 + LINE_OVERHEAD)
+        self.send(2)
+        bob = self.loginSlow()
+        self.service.disconnect(bob)
+        sent = self.tell("bob", ("after",))
+        self.assertNoResult(sent)
+        bob.drain()
+        self.successResultOf(sent)
+        self.assertEqual(self.waiting(), 1)
+
     def test_sharedStoreCountsEachTime(self) -> None:
         """
         When other processes write the store too, each message reads the
