@@ -117,6 +117,10 @@ class Killed(ChatError):
     code, reason = 27, "an administrator ended your session"
 
 
+class InboxFull(ChatError):
+    code, reason = 28, "their inbox is full: it takes more once they log in and read it"
+
+
 class ClusterUnavailable(ServerFull):
     reason = "the chat is briefly unreachable, try again in a moment"
 

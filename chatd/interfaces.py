@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from zope.interface import Attribute, Interface
 
 if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
     from chatd.errors import ChatError
     from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
     from chatd.whowas import PastUser
@@ -60,6 +62,16 @@ class IParticipant(Interface):
         """
         The service ends this person's session (kick, ban, kill, shutdown):
         tell them C{error} in the protocol's own way, then close.
+        """
+
+    def whenDrained() -> Deferred[bool]:
+        """
+        A L{Deferred} that fires with C{True} once everything queued for
+        this person so far was handed to their connection and it is ready
+        for more (the reader keeps up), or with C{False} if the connection
+        closed first.  The service sends output that comes in pieces (the
+        private messages that waited for a user) one piece at a time with
+        it, so a slow reader is not cut off for a backlog it did not cause.
         """
 
 
@@ -155,10 +167,12 @@ class IChatService(Interface):
     ) -> Any:
         """
         Send C{lines} privately to C{nick} (C{notice}, C{tags} as for
-        L{say}); returns the L{PrivateMessage}, or C{None} when it waits
-        for a registered user who is offline.
+        L{say}); returns the L{PrivateMessage}, or, for a registered user
+        who is offline, a L{Deferred} firing with C{None} once the message
+        is kept for their next login.
 
         @raise NoSuchUser: nobody by that name is connected.
+        @raise InboxFull: (offline recipient) too many messages wait for them.
         """
 
     def roomsOf(participant: IParticipant) -> list[str]:

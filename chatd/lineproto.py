@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, ClassVar
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import ServerFactory
 from twisted.logger import Logger
@@ -149,6 +149,15 @@ class ChatLineReceiver(LineReceiver):
 
     def sendLine(self, line: bytes) -> None:
         self.send(line + b"\n")
+
+    def whenDrained(self) -> Deferred[bool]:
+        """
+        See L{chatd.interfaces.IParticipant.whenDrained}: this connection's
+        L{Outbox} answers.
+        """
+        if self.outbox is None:
+            return succeed(False)
+        return self.outbox.whenDrained()
 
     def closeWith(self, reason: str) -> None:
         """

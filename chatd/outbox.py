@@ -10,7 +10,9 @@ transport once per reactor turn, as one joined C{write}.
 The outbox is also the transport's push producer: when the kernel stops taking
 a reader's bytes, Twisted pauses it and output accumulates here instead, and a
 reader that lets more than C{limit} bytes pile up is cut off rather than
-growing the daemon's memory without bound.
+growing the daemon's memory without bound.  Output that is sent in pieces
+(the private messages that waited for a user) asks L{Outbox.whenDrained}
+before each piece, so that it never piles up towards that limit.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime, ITransport
 from twisted.internet.tcp import Connection
 from zope.interface import implementer
@@ -111,6 +114,7 @@ class Outbox:
         "pending",
         "_paused",
         "_socket",
+        "_drainWaiters",
     )
 
     def __init__(
@@ -137,6 +141,7 @@ class Outbox:
         self.pending = 0
         self._paused = False
         self._socket = _directSocket(transport)
+        self._drainWaiters: list[Deferred[bool]] | None = None
         if register:
             transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
@@ -155,6 +160,7 @@ class Outbox:
         pending = self.pending = self.pending + len(data)
         if pending > self.limit:
             self._chunks = None
+            self._drained(False)
             self.overflowed()
 
     def flush(self) -> None:
@@ -163,6 +169,8 @@ class Outbox:
         """
         chunks = self._chunks
         if self._paused or not chunks:
+            if self._drainWaiters is not None and not self._paused and chunks is not None:
+                self._drained(True)
             return
         self._chunks = NOTHING
         self.pending = 0
@@ -179,9 +187,35 @@ class Outbox:
             except OSError:  # EAGAIN, or an error transport.write will meet
                 sent = 0
             if sent == len(data):
+                if self._drainWaiters is not None:
+                    self._drained(True)
                 return
             data = data[sent:]
-        transport.write(data)
+        transport.write(data)  # may pause us: the transport's buffer is full
+        if self._drainWaiters is not None and not self._paused:
+            self._drained(True)
+
+    def whenDrained(self) -> Deferred[bool]:
+        """
+        Fires with C{True} once everything written so far was handed to the
+        transport and the transport is not asking us to wait (the reader is
+        keeping up); with C{False} if the connection closed or overflowed
+        first (what was queued may never have reached the transport).
+        """
+        if self._chunks is None:
+            return succeed(False)
+        if not self._paused and not self._chunks:
+            return succeed(True)
+        waiter: Deferred[bool] = Deferred()
+        if self._drainWaiters is None:
+            self._drainWaiters = []
+        self._drainWaiters.append(waiter)
+        return waiter
+
+    def _drained(self, handed: bool) -> None:
+        waiters, self._drainWaiters = self._drainWaiters, None
+        for waiter in waiters or ():
+            waiter.callback(handed)
 
     def close(self) -> None:
         """
@@ -190,6 +224,7 @@ class Outbox:
         self._paused = False
         self.flush()
         self._chunks = None
+        self._drained(False)
 
     def pauseProducing(self) -> None:
         self._paused = True
@@ -200,3 +235,4 @@ class Outbox:
 
     def stopProducing(self) -> None:
         self._chunks = None
+        self._drained(False)

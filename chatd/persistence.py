@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from chatd import errors
 from chatd.accounts import Accounts, checkPasswordRules
 from chatd.events import Notice, RoomMessage
+from chatd.inbox import Inbox
 from chatd.interfaces import IParticipant
 from chatd.names import key, normalize
 from chatd.roomrules import ROOM_MODES, restoreRules
@@ -65,6 +66,8 @@ class Persistence:
         mode: not another node's user).
     @ivar sharedStore: other processes write the store too, so a login under
         a name not known as registered asks the store before letting it in.
+    @ivar inbox: the private messages waiting for registered users who are
+        away (L{chatd.inbox.Inbox}: their limit, their delivery at login).
     """
 
     log = Logger()
@@ -84,6 +87,7 @@ class Persistence:
         self.onChange: Callable[[str, dict[str, Any]], None] | None = None
         self.isLocal: Callable[[IParticipant], bool] = lambda participant: True
         self.sharedStore = False
+        self.inbox = Inbox(store, service.find, lambda: self.sharedStore)
 
     def _changed(self, kind: str, **fields: Any) -> None:
         if self.onChange is not None:
@@ -236,13 +240,7 @@ class Persistence:
                 await self._replay(participant, room, mark)
         if key(nick) not in self.registered:
             return  # only registered names receive messages while away
-        waiting = await self.store.undelivered(nick)
-        if participant.nick != nick or participant not in self.service._joined:
-            return
-        for _, message in waiting:
-            participant.privateMessage(message)
-        if waiting:
-            await self.store.markDelivered([id for id, _ in waiting])
+        await self.inbox.deliver(participant, nick)
 
     def register(self, participant: IParticipant, password: str) -> Deferred[None]:
         nick = self.service._requireLogin(participant)

@@ -388,7 +388,7 @@ class ChatService(Service):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-    ) -> PrivateMessage | None:
+    ) -> PrivateMessage | Deferred[None]:
         sender = self._requireLogin(participant)
         self.moderation.checkSpeak(sender)  # before the offline path too
         recipient = self._users.get(key(nick))
@@ -396,11 +396,8 @@ class ChatService(Service):
         if recipient is None:
             if self.persistence is not None and self.persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
-                self.persistence.store.addMessage(
-                    None, sender, normalize(nick), lines, now, pending=True
-                )
-                self.stats.messageIn(participant.protocolName, "private", 1)
-                return None
+                kept = self.persistence.inbox.keep(sender, normalize(nick), lines, now)
+                return kept.addCallback(self._keptPrivate, participant)
             raise errors.NoSuchUser()
         if lines or not tags:
             self._checkBody(lines)
@@ -411,6 +408,9 @@ class ChatService(Service):
         recipient.privateMessage(event)
         self.stats.messageIn(participant.protocolName, "private", 1)
         return event
+
+    def _keptPrivate(self, ignored: None, participant: IParticipant) -> None:
+        self.stats.messageIn(participant.protocolName, "private", 1)
 
     # People
 

@@ -12,6 +12,7 @@ from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
 from chatd.admin import wiring as admin
+from chatd.inbox import MAX_WAITING, PAGE_BYTES
 from chatd.service import ChatService
 from chatd.storage import openStore
 from chatd.talk import TalkFactory, roomOption
@@ -175,6 +176,14 @@ class Options(usage.Options):
         ["db", None, None, "A database URL instead: postgresql://user@host/dbname."],
         ["history-count", None, 20, "Messages replayed on entering a room (0: none).", int],
         [
+            "max-inbox",
+            None,
+            MAX_WAITING,
+            "Private messages that may wait for one registered user who is away; more"
+            " are refused with ERROR 28 (0: no limit).",
+            _optionalInt,
+        ],
+        [
             "flush-interval",
             None,
             0.1,
@@ -217,6 +226,17 @@ def lineLimits(options: Options) -> dict[str, Any]:
     }
 
 
+def configureInbox(chat: ChatService, options: Options) -> None:
+    """
+    The waiting private messages' limit, and their pages at login: a quarter
+    of what a reader may have waiting (at most L{PAGE_BYTES}), so a page and
+    the live traffic beside it stay under C{--max-output}.
+    """
+    if chat.persistence is not None:
+        chat.persistence.inbox.maxWaiting = options["max-inbox"]
+        chat.persistence.inbox.pageBytes = min(PAGE_BYTES, options["max-output"] // 4)
+
+
 def makeService(options: Options, reactor: Any = None) -> IService:
     """
     Build the daemon: the chat service and one listener per front-end.
@@ -241,6 +261,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         logConnections=not options["quiet-connections"],
     )
     chat.setServiceParent(top)
+    configureInbox(chat, options)
     tchat = TchatFactory(
         chat,
         reactor,

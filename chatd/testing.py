@@ -5,6 +5,7 @@ Test doubles for code built on chatd, in the spirit of C{treq.testing}.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred, succeed
 from zope.interface import implementer
 
 from chatd.errors import ChatError
@@ -19,6 +20,8 @@ class RecordingParticipant:
 
     @ivar events: everything received, in order.
     @ivar disconnectedWith: the error given to L{disconnect}, if any.
+    @ivar slow: when true, L{whenDrained} waits until L{drain} (a reader
+        that has not read yet); else its output counts as handed at once.
     """
 
     def __init__(self, address: str = "127.0.0.1", protocolName: str = "test") -> None:
@@ -27,6 +30,8 @@ class RecordingParticipant:
         self.protocolName = protocolName
         self.events: list[Event] = []
         self.disconnectedWith: ChatError | None = None
+        self.slow = False
+        self._drainWaiters: list[Deferred[bool]] = []
 
     def roomMessage(self, event: RoomMessage) -> None:
         self.events.append(event)
@@ -45,3 +50,21 @@ class RecordingParticipant:
 
     def disconnect(self, error: ChatError) -> None:
         self.disconnectedWith = error
+
+    def whenDrained(self) -> Deferred[bool]:
+        if self.disconnectedWith is not None:
+            return succeed(False)
+        if not self.slow:
+            return succeed(True)
+        waiter: Deferred[bool] = Deferred()
+        self._drainWaiters.append(waiter)
+        return waiter
+
+    def drain(self, handed: bool = True) -> None:
+        """
+        The reader caught up (C{handed}) or the connection closed (not
+        C{handed}): fire what L{whenDrained} returned so far.
+        """
+        waiters, self._drainWaiters = self._drainWaiters, []
+        for waiter in waiters:
+            waiter.callback(handed)

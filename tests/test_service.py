@@ -725,7 +725,7 @@ class RoomOperatorTests(ServiceTestCase):
         self.assertNotEqual(first.msgid, second.msgid)
         self.assertRaises(errors.InvalidArgument, self.service.say, self.alice, "den", ())
         private = self.service.tell(self.alice, "bob", (), tags=(("+x", ""),))
-        assert private is not None
+        assert isinstance(private, PrivateMessage)
         self.assertTrue(private.msgid)
 
 

@@ -203,7 +203,7 @@ class RobustnessTests(TalkTestCase):
         """
         alice, ta = self.connect("alice")
         slow: Deferred[None] = Deferred()
-        self.service.tell = lambda *args: slow  # type: ignore[method-assign,assignment]
+        self.service.tell = lambda *args: slow  # type: ignore[method-assign]
         self.assertEqual(self.send(alice, ta, "/pm bob hi", "/who"), b"")
         slow.errback(Failure(errors.NoSuchUser()))
         self.assertEqual(

@@ -119,6 +119,7 @@ _BY_CODE: dict[int, tuple[str, bool]] = {
     23: (ERR_NICKNAMEINUSE, True),
     24: (ERR_YOUREBANNEDCREEP, False),
     25: (ERR_CANNOTSENDTOCHAN, True),
+    28: (ERR_CANNOTSENDTOCHAN, True),  # the nickname's inbox is full
     30: (ERR_NOSUCHCHANNEL, True),
     31: (ERR_NOSUCHCHANNEL, True),
     34: (ERR_NOTONCHANNEL, True),

@@ -163,9 +163,18 @@ class IChatStore(Interface):
         given), oldest first, with their original timestamps.
         """
 
-    def undelivered(nick: str) -> Deferred[list[tuple[int, PrivateMessage]]]:
+    def undelivered(
+        nick: str, after: int = 0, limit: int | None = None
+    ) -> Deferred[list[tuple[int, PrivateMessage]]]:
         """
-        The private messages waiting for C{nick}, oldest first, with their ids.
+        The private messages waiting for C{nick}, oldest first, with their
+        ids: those with ids above C{after}, at most C{limit} (C{None}: all).
+        """
+
+    def waitingCount(nick: str) -> Deferred[int]:
+        """
+        How many private messages wait for C{nick}, those still queued for
+        writing included.
         """
 
     def markDelivered(ids: list[int]) -> Deferred[None]:

@@ -153,14 +153,23 @@ class MemoryChatStore(Service):
                     found.append(RoomMessage(event.room, event.sender, event.lines, event.when))
         return succeed(found[::-1])
 
-    def undelivered(self, nick: str) -> Deferred[list[tuple[int, PrivateMessage]]]:
-        return succeed(
-            [
-                (id, PrivateMessage(event.sender, event.recipient, event.lines, event.when))
-                for id, event, target, _ in self._messages
-                if isinstance(event, PrivateMessage) and target == key(nick) and id in self._pending
-            ]
-        )
+    def _waiting(self, nick: str, after: int = 0) -> list[tuple[int, PrivateMessage]]:
+        return [
+            (id, PrivateMessage(event.sender, event.recipient, event.lines, event.when))
+            for id, event, target, _ in self._messages
+            if isinstance(event, PrivateMessage)
+            and target == key(nick)
+            and id in self._pending
+            and id > after
+        ]
+
+    def undelivered(
+        self, nick: str, after: int = 0, limit: int | None = None
+    ) -> Deferred[list[tuple[int, PrivateMessage]]]:
+        return succeed(self._waiting(nick, after)[:limit])
+
+    def waitingCount(self, nick: str) -> Deferred[int]:
+        return succeed(len(self._waiting(nick)))
 
     def markDelivered(self, ids: list[int]) -> Deferred[None]:
         self._pending.difference_update(ids)

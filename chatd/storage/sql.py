@@ -363,20 +363,36 @@ class SQLChatStore(Service):
     ) -> Deferred[list[RoomMessage]]:
         return Deferred.fromCoroutine(self._history(room, count, before))
 
-    async def _undelivered(self, nick: str) -> list[tuple[int, PrivateMessage]]:
+    async def _undelivered(
+        self, nick: str, after: int, limit: int | None
+    ) -> list[tuple[int, PrivateMessage]]:
         await self.flush()
         rows = await self._select(
             "SELECT id, sender, recipient, body, sent FROM messages"
-            " WHERE recipient_key = ? AND pending = 1 ORDER BY id",
+            " WHERE recipient_key = ? AND pending = 1 AND id > ? ORDER BY id LIMIT ?",
             key(nick),
+            after,
+            NO_LIMIT if limit is None else limit,
         )
         return [
             (int(id), PrivateMessage(sender, recipient, tuple(body.split("\n")), int(sent)))
             for id, sender, recipient, body, sent in rows
         ]
 
-    def undelivered(self, nick: str) -> Deferred[list[tuple[int, PrivateMessage]]]:
-        return Deferred.fromCoroutine(self._undelivered(nick))
+    def undelivered(
+        self, nick: str, after: int = 0, limit: int | None = None
+    ) -> Deferred[list[tuple[int, PrivateMessage]]]:
+        return Deferred.fromCoroutine(self._undelivered(nick, after, limit))
+
+    async def _waitingCount(self, nick: str) -> int:
+        await self.flush()
+        rows = await self._select(
+            "SELECT COUNT(*) FROM messages WHERE recipient_key = ? AND pending = 1", key(nick)
+        )
+        return int(rows[0][0])
+
+    def waitingCount(self, nick: str) -> Deferred[int]:
+        return Deferred.fromCoroutine(self._waitingCount(nick))
 
     def markDelivered(self, ids: list[int]) -> Deferred[None]:
         def run(txn: Cursor) -> None:

@@ -16,7 +16,7 @@ import json
 from collections import deque
 from typing import Any, TypeVar
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
@@ -290,6 +290,15 @@ class WebParticipant:
             return
         guard.write(frame)
         self.service.stats.sent(self.protocolName)
+
+    def whenDrained(self) -> Deferred[bool]:
+        """
+        See L{chatd.interfaces.IParticipant.whenDrained}: the guard's
+        L{Outbox} answers.
+        """
+        if self.outbox is None or not self._open:
+            return succeed(False)
+        return self.outbox.whenDrained()
 
     def close(self, code: int, reason: str) -> None:
         """

@@ -1,0 +1,245 @@
+# -*- test-case-name: tests.test_inbox -*-
+"""
+Private messages kept for registered users who are away: how many may wait,
+and how they are handed over at the next login.
+
+Every front-end cuts a reader off when more than C{--max-output} bytes wait
+for it.  A whole inbox written at login can be more than that by itself, and
+it used to be marked delivered at once: the connection was cut and every
+message lost.  L{Inbox.deliver} sends it in pages of at most C{pageBytes},
+the next page only once the connection has taken the previous one
+(L{chatd.interfaces.IParticipant.whenDrained}), and marks each page
+delivered only then; what a closed connection did not take waits for the
+next login.  L{Inbox.keep} refuses a message (L{errors.InboxFull}) once
+C{maxWaiting} wait for that recipient, so a flooder cannot fill the disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.python.failure import Failure
+
+from chatd import errors
+from chatd.events import PrivateMessage
+from chatd.interfaces import IParticipant
+from chatd.names import key
+from chatd.storage.interfaces import IChatStore
+
+#: Messages waiting for one recipient, by default: a weekend's worth of
+#: private messages for a busy user, and at most about 3 MiB of disk per
+#: account with the default --max-body-bytes (16 KiB).
+MAX_WAITING = 200
+#: Bytes of messages in one page, by default (a quarter of the default
+#: --max-output is 256 KiB; 64 KiB is Twisted's own write buffer size).
+PAGE_BYTES = 64 * 1024
+#: Waiting messages read from the store at once (each read is a query).
+FETCH = 50
+#: What a message costs on the wire beyond its text, per line, as an upper
+#: bound: the TCHAT, IRC or WebSocket framing, sender and timestamp.
+LINE_OVERHEAD = 128
+
+
+def wireSize(message: PrivateMessage) -> int:
+    """
+    An upper bound of the bytes C{message} takes on any front-end's wire
+    (UTF-8 text, plus L{LINE_OVERHEAD} per line).
+    """
+    return sum(len(line.encode("utf-8")) + LINE_OVERHEAD for line in message.lines)
+
+
+def _settled(d: Deferred[Any]) -> Deferred[None]:
+    """
+    Fires (with C{None}) once C{d} fired, successfully or not, leaving its
+    result to its other users.
+    """
+    settled: Deferred[None] = Deferred()
+
+    def done(result: object) -> object:
+        settled.callback(None)
+        return result
+
+    d.addBoth(done)
+    return settled
+
+
+class Inbox:
+    """
+    The waiting private messages of a service with a store.
+
+    @ivar maxWaiting: messages that may wait for one recipient (C{None}: no
+        limit).
+    @ivar pageBytes: bytes of messages (L{wireSize}) in one page; a page
+        holds at least one message.
+    @ivar find: the logged-in participant with a nickname, or C{None}: the
+        service's C{find}.
+    @ivar shared: whether other processes add messages to the store too
+        (then counts are read from the store for each message, not kept).
+    """
+
+    def __init__(
+        self,
+        store: IChatStore,
+        find: Callable[[str], IParticipant | None],
+        shared: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.store = store
+        self.find = find
+        self.shared = shared
+        self.maxWaiting: int | None = MAX_WAITING
+        self.pageBytes = PAGE_BYTES
+        # Waiting counts by nick key, read once from the store then kept up
+        # to date here; _loading holds the callers waiting for a read.
+        self._counts: dict[str, int] = {}
+        self._names: dict[str, str] = {}
+        self._loading: dict[str, list[Deferred[None]]] = {}
+        self._epoch = 0
+        self._delivering: dict[str, Deferred[None]] = {}
+
+    # Keeping
+
+    def keep(
+        self, sender: str, recipient: str, lines: tuple[str, ...], when: int
+    ) -> Deferred[None]:
+        """
+        Store a private message for C{recipient}, registered and away.
+
+        @raise InboxFull: (as a failed L{Deferred}) C{maxWaiting} messages
+            wait for C{recipient} already.
+        """
+        d = self._admit(recipient)
+        d.addCallback(
+            lambda _: self.store.addMessage(None, sender, recipient, lines, when, pending=True)
+        )
+        return d
+
+    def _admit(self, nick: str) -> Deferred[None]:
+        """
+        Count one more message for C{nick}, or refuse it.  The count is read
+        from the store once; callers that arrive while it is being read
+        share the read and are counted one after the other, in order.
+        """
+        nickKey = key(nick)
+        if self.maxWaiting is None:
+            return succeed(None)
+        if nickKey in self._counts and nickKey not in self._delivering:
+            try:
+                self._take(nickKey)
+            except errors.InboxFull:
+                return fail()
+            return succeed(None)
+        waiter: Deferred[None] = Deferred()
+        waiting = self._loading.get(nickKey)
+        if waiting is not None:
+            waiting.append(waiter)
+            return waiter
+        self._loading[nickKey] = [waiter]
+        delivering = self._delivering.get(nickKey)
+        if delivering is None:
+            self._readCount(None, nick)
+        else:  # they just left: count once what they were handed is marked
+            _settled(delivering).addCallback(self._readCount, nick)
+        return waiter
+
+    def _readCount(self, ignored: None, nick: str) -> None:
+        self.store.waitingCount(nick).addBoth(self._countRead, nick, self._epoch)
+
+    def _take(self, nickKey: str) -> None:
+        count = self._counts[nickKey]
+        if self.maxWaiting is not None and count >= self.maxWaiting:
+            raise errors.InboxFull(
+                f"{self._names.get(nickKey, nickKey)}'s inbox is full ({count} messages"
+                " wait): it takes more once they log in and read it"
+            )
+        self._counts[nickKey] = count + 1
+
+    def _countRead(self, result: int | Failure, nick: str, epoch: int) -> None:
+        nickKey = key(nick)
+        waiters = self._loading.pop(nickKey)
+        if isinstance(result, Failure):
+            for waiter in waiters:
+                waiter.errback(result)
+            return
+        self._counts[nickKey] = result
+        self._names[nickKey] = nick
+        for waiter in waiters:
+            try:
+                self._take(nickKey)
+            except errors.InboxFull:
+                waiter.errback()
+            else:
+                waiter.callback(None)
+        if self.shared() or epoch != self._epoch:
+            # Other processes add messages too, or some were delivered
+            # while it was read: this count served the callers that waited
+            # for it, and the next caller reads it again.
+            del self._counts[nickKey]
+            del self._names[nickKey]
+
+    def _forget(self, nick: str) -> None:
+        """
+        Messages for C{nick} were delivered: read their count afresh.
+        """
+        self._epoch += 1
+        self._counts.pop(key(nick), None)
+        self._names.pop(key(nick), None)
+
+    # Delivering
+
+    def deliver(self, participant: IParticipant, nick: str) -> Deferred[None]:
+        """
+        Hand C{participant}, just logged in as C{nick}, the messages that
+        waited for them, page by page; fires when done or when they left.
+        A delivery to the same name still under way (a previous connection)
+        finishes first, so no message is handed twice.
+        """
+        nickKey = key(nick)
+        previous = self._delivering.get(nickKey)
+        d = Deferred.fromCoroutine(self._deliver(participant, nick, previous))
+        self._delivering[nickKey] = d
+        settled = _settled(d)
+        settled.addCallback(self._delivered, nickKey, d)
+        return d
+
+    def _delivered(self, ignored: None, nickKey: str, d: Deferred[None]) -> None:
+        if self._delivering.get(nickKey) is d:
+            del self._delivering[nickKey]
+
+    async def _deliver(
+        self, participant: IParticipant, nick: str, previous: Deferred[None] | None
+    ) -> None:
+        if previous is not None:
+            await _settled(previous)
+        after = 0
+        while True:
+            fetched = await self.store.undelivered(nick, after, FETCH)
+            complete = len(fetched) < FETCH
+            while fetched:
+                if self.find(nick) is not participant:
+                    return  # gone or renamed: the rest waits for next time
+                page, fetched = self._page(fetched)
+                for _, message in page:
+                    participant.privateMessage(message)
+                if not await participant.whenDrained():
+                    return  # closed: what it did not take waits for next time
+                ids = [id for id, _ in page]
+                self._forget(nick)  # a sender now waits for the count to be read again
+                await self.store.markDelivered(ids)
+                self._forget(nick)  # and a count read meanwhile is not kept
+                after = ids[-1]
+            if complete:
+                return
+
+    def _page(
+        self, fetched: list[tuple[int, PrivateMessage]]
+    ) -> tuple[list[tuple[int, PrivateMessage]], list[tuple[int, PrivateMessage]]]:
+        """
+        The first page of C{fetched} (at least one message), and the rest.
+        """
+        size, end = wireSize(fetched[0][1]), 1
+        while end < len(fetched) and size + wireSize(fetched[end][1]) <= self.pageBytes:
+            size += wireSize(fetched[end][1])
+            end += 1
+        return fetched[:end], fetched[end:]
