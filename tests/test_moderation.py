@@ -12,8 +12,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd import errors
 from chatd.events import RoomMessage
 from chatd.moderation import Moderation, formatSpan, parseNetwork
-from chatd.names import key
 from chatd.modstore import BAN, IPBAN, KICK, OPERATOR, MemoryModerationStore, Sanction
+from chatd.names import key
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 
+from chatd.names import key
 from chatd.storage import openStore
 from chatd.storage.sqlite import dataDirStore
 from chatd.storage.tools import main
-from chatd.names import key
 from tests.pgserver import createDatabase, postgresServer
 
 __all__ = ["postgresServer"]
