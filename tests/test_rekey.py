@@ -42,8 +42,8 @@ def _beforeRekey(execute: Any, paramstyle: str) -> None:
     execute(VERSION_TABLE)
     for statements in MIGRATIONS[:-1]:
         for statement in statements:
+            assert not callable(statement)
             sql = statement if isinstance(statement, str) else statement[paramstyle]
-            assert isinstance(sql, str) or sql is None
             if sql is not None:
                 execute(sql.replace("{id_type}", ID_TYPE[paramstyle]))
     execute(f"INSERT INTO schema_version (version) VALUES ({len(MIGRATIONS) - 1})")
