@@ -70,6 +70,8 @@ class FakeNode:
         person = RecordingParticipant()
         self.service.connect(person)
         self.test.successResultOf(self.service.login(person, nick, password))
+        if nick == "op":  # the node's operator, as its password login leaves it
+            self.service.accountProven(person, nick)
         for room in rooms:
             self.service.enter(person, room)
         return person
@@ -263,6 +265,8 @@ class BridgeTests(SynchronousTestCase):
         bob = self.a.user("bob", "lobby")
         self.assertRaises(errors.Muted, self.a.service.say, bob, "lobby", ("hi",))
         olga = self.c.user("olga")
+        self.assertFalse(self.c.service.isOperator(olga))  # not without her password
+        self.c.service.accountProven(olga, "olga")
         self.assertTrue(self.c.service.isOperator(olga))
         self.c.service.moderation.lift("ban", "mallory")
         self.settle()
