@@ -70,7 +70,7 @@ async def test_operatorOnOtherNode(nodes: Callable[..., Daemon]) -> None:
     bob = await ircUser(b, "bob")
     owner = await connectLines(reactor, a.ports["TchatFactory"])  # op's account on node A
     owner.send("clt: LOGIN op", "clt: REGIS op-secret")
-    replies = []
+    replies: list[str] = []
     while len(replies) < 2:
         line = await owner.line()
         assert not line.startswith("srv: ERROR"), line
