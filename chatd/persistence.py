@@ -103,7 +103,14 @@ class Persistence:
         snapshot = await self.store.load()
         stored = set()
         for settings in snapshot.rooms:
-            room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
+            try:
+                room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
+            except errors.InvalidGroup:
+                self.log.warn(
+                    "stored room {name} is not a valid room name (PRECIS): not loaded",
+                    name=settings.name,
+                )
+                continue
             room.name, room.settings = settings.name, settings
             restoreRules(room, settings.rules, ROOM_MODES)
             stored.add(key(settings.name))

@@ -15,8 +15,10 @@ from chatd.moderation import Moderation
 from chatd.names import isValidName, key, normalize, skeleton
 from chatd.roomrules import matches
 from chatd.service import ChatService
+from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant
 from tests.irchelpers import IRCTestCase
+from tests.test_persistence import PersistenceTestCase
 from tests.test_tchat import TchatTestCase
 from tests.webclient import WebTestCase
 
@@ -229,3 +231,45 @@ class WebWireTests(WebTestCase):
         client = self.web.connect()
         reply = self.request(client, type="login", nick="\u0410LICE")
         self.assertEqual((reply["type"], reply["code"]), ("error", 23))
+
+
+class StoredNameTests(PersistenceTestCase):
+    def test_operatorAccount(self) -> None:
+        """
+        With a store, C{--operators root} warns at start while C{root} has
+        no account, and a guest named C{root} may not kick; once registered,
+        the password login may, a login without it is refused, and the
+        warning is gone.
+        """
+        with capturedLogs() as events:
+            self.service = self.makeService()
+        self.assertEqual(
+            [e["name"] for e in events if "operator" in e.get("log_format", "")], ["root"]
+        )
+        guest, bob = self.login("root"), self.login("bob")
+        self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
+        self.successResultOf(self.service.register(guest, "rootpass"))
+        self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
+        self.service.disconnect(guest)
+        with capturedLogs() as events:
+            self.service = self.makeService()
+        self.assertFalse([e for e in events if "operator" in e.get("log_format", "")])
+        self.failureResultOf(
+            self.service.login(RecordingParticipant(), "ROOT", None), errors.BadPassword
+        )
+        root, bob = self.login("root", "rootpass"), self.login("bob")
+        self.service.kick(root, "bob", "enough")
+        self.assertIsNotNone(bob.disconnectedWith)
+
+    def test_invalidStoredRoom(self) -> None:
+        """
+        A stored room whose name PRECIS refuses is left out, with a warning,
+        instead of failing the load.
+        """
+        bold = "\U0001d42b\U0001d428\U0001d428\U0001d426"
+        self.successResultOf(self.store.saveRoom(RoomSettings(bold), 0))
+        with capturedLogs() as events:
+            self.service = self.makeService()
+        self.assertEqual([e["name"] for e in events if "room" in e.get("log_format", "")], [bold])
+        self.assertNotIn(bold, [name for name, _ in self.service.rooms()])
+        self.login("alice")
