@@ -211,9 +211,9 @@ class Persistence:
                 del self._reserved[nickKey]
         if nickKey in service._users:
             raise errors.NickTaken()
-        nick = service._admit(participant, nick)
-        if proven:
+        if proven:  # before admission, which other nodes hear of
             service.accountProven(participant, nick)
+        nick = service._admit(participant, nick)
         if nickKey in self.registered:
             names = await self.store.memberships(nick)
         else:

@@ -441,6 +441,13 @@ class ChatService(Service):
         """
         self._provenAccounts[participant] = key(nick)
 
+    def provenAccount(self, participant: IParticipant) -> str | None:
+        """
+        The key of the account C{participant} logged in to with its password
+        (L{accountProven}), or C{None}.
+        """
+        return self._provenAccounts.get(participant)
+
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
         operator = self._requireLogin(participant)
         if not self.isOperator(participant):
