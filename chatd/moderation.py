@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -123,6 +124,11 @@ class Moderation:
             if not sanction.activeAt(now):
                 self._persist(store.deleteSanction(sanction.kind, sanction.target))
                 continue
+            current = self._key(sanction.kind, sanction.name)
+            if current != sanction.target:  # kept under an older name key
+                self._persist(store.deleteSanction(sanction.kind, sanction.target))
+                sanction = replace(sanction, target=current)
+                self._persist(store.saveSanction(sanction))
             self._sanctions[(sanction.kind, sanction.target)] = sanction
             if sanction.kind == OPERATOR:
                 self.operators.add(sanction.target)

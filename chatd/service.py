@@ -123,8 +123,11 @@ class ChatService(Service):
         self._users: dict[str, IParticipant] = {}
         self._rooms: dict[str, Room] = {}
         self._joined: dict[IParticipant, list[Room]] = {}
+        self.operatorNames = list(operators)
         self._operators = {key(nick) for nick in operators}
         self._sessionOperators: set[IParticipant] = set()
+        #: The account key each participant proved with its password.
+        self._provenAccounts: dict[IParticipant, str] = {}
         #: Who asked for operators' messages (L{wallops}).
         self._wallopsReaders: set[IParticipant] = set()
         self.stats = ChatStats()
@@ -186,6 +189,7 @@ class ChatService(Service):
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
         reason = scrub(reason)  # a leaving user's words cannot be refused
         self._sessionOperators.discard(participant)
+        self._provenAccounts.pop(participant, None)
         self._wallopsReaders.discard(participant)
         if participant in self._connections:
             self._connections.remove(participant)
@@ -421,9 +425,32 @@ class ChatService(Service):
         return self._users.get(key(nick))
 
     def isOperator(self, participant: IParticipant) -> bool:
+        """
+        Whether C{participant} may moderate everywhere: made an operator for
+        its session (L{grantOperator}), or named an operator (C{--operators},
+        the console's C{op}) and logged in to that registered account with
+        its password.  A name alone gives nothing: anyone may type it.
+        """
         if participant in self._sessionOperators:
             return True
-        return participant.nick is not None and key(participant.nick) in self._operators
+        if participant.nick is None or key(participant.nick) not in self._operators:
+            return False
+        return self._provenAccounts.get(participant) == key(participant.nick)
+
+    def accountProven(self, participant: IParticipant, nick: str) -> None:
+        """
+        C{participant} logged in as the registered account C{nick} with its
+        password (TCHAT, talk, the web, IRC C{PASS} or SASL): it holds the
+        operator rights given to that name, if any, while it keeps it.
+        """
+        self._provenAccounts[participant] = key(nick)
+
+    def provenAccount(self, participant: IParticipant) -> str | None:
+        """
+        The key of the account C{participant} logged in to with its password
+        (L{accountProven}), or C{None}.
+        """
+        return self._provenAccounts.get(participant)
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
         operator = self._requireLogin(participant)
@@ -484,6 +511,13 @@ class ChatService(Service):
         super().startService()
         if self.persistence is not None:
             self.persistence.start()
+        else:
+            for name in self.operatorNames:
+                self.log.warn(
+                    "operator {name} has no registered account (this server keeps no"
+                    " accounts): the name gives no rights; use IRC OPER",
+                    name=name,
+                )
 
     def _persistence(self) -> Persistence:
         if self.persistence is None:

@@ -165,7 +165,13 @@ class Options(usage.Options):
             _names,
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
-        ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
+        [
+            "operators",
+            None,
+            [],
+            "Registered accounts allowed to kick (with a password login), comma-separated.",
+            _names,
+        ],
         [
             "data-dir",
             None,

@@ -43,6 +43,15 @@ class IRCTestCase(SynchronousTestCase):
             self.assertIn(" 001 ", replies)
         return proto, transport
 
+    def makeOperator(self, nick: str) -> None:
+        """
+        Make the connected C{nick} a chatd operator for its session, as
+        C{OPER} does (a name alone gives no rights).
+        """
+        participant = self.service.find(nick)
+        assert participant is not None
+        self.service.grantOperator(participant)
+
     def send(self, proto: IRCProtocol, transport: StringTransport, *lines: str) -> str:
         proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
         return self.read(transport)

@@ -66,9 +66,13 @@ class FakeNode:
         self.alive = False
         self.presence.stop()
 
-    def user(self, nick: str, *rooms: str, password: str | None = None) -> RecordingParticipant:
+    def user(
+        self, nick: str, *rooms: str, password: str | None = None, proven: bool = True
+    ) -> RecordingParticipant:
         person = RecordingParticipant()
         self.service.connect(person)
+        if nick == "op" and proven:  # the operator's password login proves it first
+            self.service.accountProven(person, nick)
         self.test.successResultOf(self.service.login(person, nick, password))
         for room in rooms:
             self.service.enter(person, room)
@@ -92,6 +96,25 @@ class BridgeTests(SynchronousTestCase):
         """
         for _ in range(10):
             self.clock.advance(0)
+
+    def test_operatorProofTravels(self) -> None:
+        """
+        Other nodes see a chatd operator as one only when its own node
+        checked the account's password: a guest using the name is not.
+        """
+        op = self.a.user("op", "lobby")
+        self.settle()
+        proxy = self.b.service.find("op")
+        assert proxy is not None
+        self.assertTrue(self.b.service.isOperator(proxy))
+        self.a.service.disconnect(op)
+        self.settle()
+        self.a.user("op", "lobby", proven=False)
+        self.settle()
+        proxy = self.b.service.find("op")
+        assert proxy is not None
+        self.assertFalse(self.b.service.isOperator(proxy))
+        self.assertEqual(self.c.service.memberStatus("lobby", "op"), "")
 
     def test_interfaces(self) -> None:
         """
@@ -263,6 +286,8 @@ class BridgeTests(SynchronousTestCase):
         bob = self.a.user("bob", "lobby")
         self.assertRaises(errors.Muted, self.a.service.say, bob, "lobby", ("hi",))
         olga = self.c.user("olga")
+        self.assertFalse(self.c.service.isOperator(olga))  # not without her password
+        self.c.service.accountProven(olga, "olga")
         self.assertTrue(self.c.service.isOperator(olga))
         self.c.service.moderation.lift("ban", "mallory")
         self.settle()

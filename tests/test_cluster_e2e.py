@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import pytest_twisted
+from twisted.conch.telnet import ECHO, IAC, WILL, WONT
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
@@ -96,6 +97,18 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
         daemon.stop(signal.SIGTERM)
     for daemon in started:
         assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+class TelnetLines(LineClient):
+    """
+    A line client that drops the telnet negotiation of talk mode's
+    password prompt (echo off and on again).
+    """
+
+    def lineReceived(self, line: bytes) -> None:
+        for option in (WILL, WONT):
+            line = line.replace(IAC + option + ECHO, b"")
+        super().lineReceived(line)
 
 
 async def login(daemon: Daemon, nick: str, *rooms: str) -> LineClient:
@@ -275,9 +288,16 @@ async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
     carol = await login(b, "carol", "lobby")
     assert (await alice.line()).startswith("srv: ENTER lobby carol ")
     await waitForMembers(carol, "lobby", ["alice", "carol"])
-    op = await connectLines(reactor, b.ports["TalkFactory"])
+    owner = await login(b, "op")  # the operator's account, registered on its node
+    owner.send("clt: REGIS op-secret")
+    assert await owner.line() == "srv: OKAY!"
+    await owner.close()
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", b.ports["TalkFactory"])
+    op = await connectProtocol(endpoint, TelnetLines(reactor))
     await op.nextLines(2)
     op.send("op")
+    assert (await op.line()).endswith("*** op is a registered nickname.")
+    op.send("op-secret")  # at the password prompt
     assert (await op.line()).endswith("*** Welcome, op!")
     op.send("/kick alice spamming")
     while (line := await alice.line()) != "srv: ERROR 26":

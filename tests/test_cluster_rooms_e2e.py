@@ -35,8 +35,10 @@ async def waitForLine(client: LineClient, test: Callable[[str], bool]) -> str:
         assert time.monotonic() < deadline, "gave up waiting"
 
 
-async def ircUser(daemon: Daemon, nick: str) -> LineClient:
+async def ircUser(daemon: Daemon, nick: str, password: str | None = None) -> LineClient:
     client = await connectLines(reactor, daemon.ports["IRCFactory"])
+    if password is not None:
+        client.send(f"PASS {password}")
     client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
     await waitForLine(client, lambda line: f" 001 {nick} " in line)
     return client
@@ -66,7 +68,15 @@ async def test_operatorOnOtherNode(nodes: Callable[..., Daemon]) -> None:
     await waitForLog(a, "connected to Redis")
     await waitForLog(b, "connected to Redis")
     bob = await ircUser(b, "bob")
-    op = await ircUser(a, "op")
+    owner = await connectLines(reactor, a.ports["TchatFactory"])  # op's account on node A
+    owner.send("clt: LOGIN op", "clt: REGIS op-secret")
+    replies: list[str] = []
+    while len(replies) < 2:
+        line = await owner.line()
+        assert not line.startswith("srv: ERROR"), line
+        replies += [line] if line == "srv: OKAY!" else []
+    await owner.close()
+    op = await ircUser(a, "op", "op-secret")
     try:
         bob.send("JOIN #lobby")
         await waitForLine(bob, lambda line: " 366 bob #lobby " in line)

@@ -43,8 +43,8 @@ class JoinPartTests(ChannelTestCase):
         marked C{@}), the members on other protocols are told.
         """
         bob = self.other("bob")
-        self.service._operators.add("root")
         self.other("root")
+        self.makeOperator("root")
         proto, t = self.connect("alice")
         messages = self.messages(self.send(proto, t, "JOIN #LOBBY"))
         self.assertEqual(
@@ -342,7 +342,7 @@ class InfoTests(ChannelTestCase):
         listed = self.messages(self.send(proto, t, "LIST #lobby"))[1]
         self.assertEqual(listed.params[1:], ["#lobby", "1", "all welcome"])
         self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :new")), ["482"])
-        self.service._operators.add("alice")
+        self.makeOperator("alice")
         [line] = self.messages(self.send(proto, t, "TOPIC #lobby :new"))
         self.assertEqual((line.command, line.params), ("TOPIC", ["#lobby", "new"]))
         self.assertEqual(self.service.topic("lobby"), "new")
@@ -375,8 +375,8 @@ class ModeTests(ChannelTestCase):
         )
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby +m")), ["482"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #nowhere")), ["403"])
-        self.service._operators.add("root")
         root, tr = self.joined("root")
+        self.makeOperator("root")
         self.read(t)
         self.assertEqual(self.send(root, tr, "MODE #lobby +nt"), "")  # no change, no line
         reply = self.send(root, tr, "MODE #lobby +m-t+l 9")
@@ -562,7 +562,7 @@ class ModerationTests(ChannelTestCase):
         alice, ta = self.joined("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby bob")), ["482"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby root")), ["482"])
-        self.service._operators.add("alice")
+        self.makeOperator("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby carol")), ["441"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #nowhere bob")), ["403"])
         self.send(alice, ta, "JOIN #two")

@@ -101,8 +101,8 @@ class WallopsTests(IRCTestCase):
         An operator's WALLOPS reaches the users who set C{+w}, with the
         operator's prefix, and nobody else; C{-w} stops it.
         """
-        self.service._operators.add("root")
         root, tr = self.connect("root")
+        self.makeOperator("root")
         reader, trd = self.connect("reader")
         other, to = self.connect("other")
         self.assertEqual(self.numerics(self.send(reader, trd, "MODE reader +w")), ["MODE"])

@@ -505,8 +505,8 @@ class EventTests(IRCTestCase):
         When the service ends the session, the client gets ERROR and the
         connection closes.
         """
-        self.service._operators.add("root")
         root, tr = self.connect("root")
+        self.makeOperator("root")
         proto, t = self.connect("alice")
         self.service.kick(root, "alice", "spam")
         self.assertEqual(self.read(t), "ERROR :Closing Link: 127.0.0.1 (kicked by root: spam)\r\n")

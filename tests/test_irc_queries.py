@@ -24,8 +24,8 @@ class QueryTests(IRCTestCase):
         WHO on a channel lists its members (H/G, C{@} for operators); WHO
         on a nickname lists that person; the list always ends with 315.
         """
-        self.service._operators.add("alice")
         alice, t = self.connect("alice")
+        self.makeOperator("alice")
         self.send(alice, t, "JOIN #lobby", "AWAY :busy")
         messages = self.messages(self.send(alice, t, "WHO #lobby"))
         self.assertEqual(
@@ -59,7 +59,7 @@ class QueryTests(IRCTestCase):
         alice, t = self.connect("alice")
         self.send(alice, t, "JOIN #lobby", "AWAY :gone fishing")
         alice.account = "alice"
-        self.service._operators.add("alice")
+        self.makeOperator("alice")
         self.clock.advance(42)
         carol, tc = self.connect("carol")
         messages = self.messages(self.send(carol, tc, "WHOIS ALICE"))
@@ -95,7 +95,7 @@ class QueryTests(IRCTestCase):
         """
         USERHOST gives nick[*]=[+-]user@host for each known nickname.
         """
-        self.service._operators.add("bob")
+        self.makeOperator("bob")
         alice, t = self.connect("alice")
         self.send(alice, t, "AWAY :x")
         reply = self.send(alice, t, "USERHOST bob alice nobody")
@@ -119,7 +119,7 @@ class QueryTests(IRCTestCase):
         """
         LUSERS counts users on every protocol, operators and rooms.
         """
-        self.service._operators.add("bob")
+        self.makeOperator("bob")
         alice, t = self.connect("alice")
         messages = self.messages(self.send(alice, t, "LUSERS"))
         self.assertEqual(

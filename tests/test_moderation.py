@@ -13,6 +13,7 @@ from chatd import errors
 from chatd.events import RoomMessage
 from chatd.moderation import Moderation, formatSpan, parseNetwork
 from chatd.modstore import BAN, IPBAN, KICK, OPERATOR, MemoryModerationStore, Sanction
+from chatd.names import key
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
 
@@ -213,9 +214,13 @@ class ServiceEnforcementTests(SynchronousTestCase):
     def test_operatorsShared(self) -> None:
         """
         C{--operators} fill the moderation's operator set, and op/deop
-        change who the service lets kick.
+        change who the service lets kick; the rights come with a login to
+        the account with its password, never with the name alone.
         """
         oper, carol = self.login("oper"), self.login("carol")
+        self.assertFalse(self.service.isOperator(oper))
+        self.service.accountProven(oper, "oper")
+        self.service.accountProven(carol, "carol")
         self.assertTrue(self.service.isOperator(oper))
         self.assertFalse(self.service.isOperator(carol))
         self.moderation.op("Carol", "root")
@@ -265,8 +270,12 @@ class ReplicationTests(SynchronousTestCase):
         here.deop("olga")
         self.assertEqual(
             [(kind, target, sanction is not None) for kind, target, sanction in seen],
-            [(BAN, "mallory", True), (OPERATOR, "olga", True), (BAN, "mallory", False)]
-            + [(OPERATOR, "olga", False)],
+            [
+                (BAN, key("mallory"), True),
+                (OPERATOR, key("olga"), True),
+                (BAN, key("mallory"), False),
+            ]
+            + [(OPERATOR, key("olga"), False)],
         )
         for kind, target, sanction in seen[:2]:
             there.replicate(kind, target, sanction)

@@ -17,6 +17,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd import errors
 from chatd.accounts import Accounts, PasswordChecker
 from chatd.events import Membership, Notice
+from chatd.names import key
 from chatd.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
@@ -312,7 +313,8 @@ class RoomTests(PersistenceTestCase):
         operator accepts; the user is then put in, told, and may come back
         later without asking again.  Operators need no approval.
         """
-        root, alice = self.login("root"), self.login("alice")
+        self.registered("root", "rootpass")
+        root, alice = self.login("root", "rootpass"), self.login("alice")
         self.successResultOf(self.service.enter(root, "Marketing"))
         self.assertRaises(errors.PendingApproval, self.service.enter, alice, "marketing")
         self.assertRaises(errors.PendingApproval, self.service.enter, alice, "Marketing")
@@ -367,7 +369,7 @@ class RoomTests(PersistenceTestCase):
         self.successResultOf(accepted)
         self.assertEqual(writes, [False, True])
         snapshot = self.successResultOf(self.store.load())
-        self.assertEqual(snapshot.access["marketing"], {"alice": ("alice", True)})
+        self.assertEqual(snapshot.access[key("marketing")], {key("alice"): ("alice", True)})
 
     def test_acceptOfflineRegistered(self) -> None:
         """

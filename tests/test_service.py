@@ -45,6 +45,15 @@ class ServiceTestCase(SynchronousTestCase):
         self.service.login(participant, nick)
         return participant
 
+    def operator(self, nick: str) -> RecordingParticipant:
+        """
+        A participant logged in as C{nick}, named an operator, as a login
+        with the account's password leaves it.
+        """
+        participant = self.user(nick)
+        self.service.accountProven(participant, nick)
+        return participant
+
 
 class ChatServiceTests(ServiceTestCase):
     def setUp(self) -> None:
@@ -223,7 +232,7 @@ class ChatServiceTests(ServiceTestCase):
         """
         Only operators may kick; the kicked user is told and disconnected.
         """
-        root, bob = self.user("root"), self.user("bob")
+        root, bob = self.operator("root"), self.user("bob")
         self.assertRaises(errors.NotPermitted, self.service.kick, bob, "root")
         self.service.kick(root, "bob", "spam")
         assert bob.disconnectedWith is not None
@@ -516,7 +525,7 @@ class RoomOperatorTests(ServiceTestCase):
         Whoever creates a room runs it; others do not, chatd operators run
         every room.
         """
-        root = self.user("Root")
+        root = self.operator("Root")
         self.service.enter(root, "den")
         self.assertTrue(self.service.isRoomOperator(self.alice, "den"))
         self.assertFalse(self.service.isRoomOperator(self.bob, "den"))
@@ -699,7 +708,7 @@ class RoomOperatorTests(ServiceTestCase):
         self.service.enter(carol, "den")
         self.service.leave(carol, "den")
         self.assertRaises(errors.InviteOnly, self.service.enter, carol, "den")
-        self.service.enter(self.user("Root"), "den")
+        self.service.enter(self.operator("Root"), "den")
 
     def test_grantOperator(self) -> None:
         """
@@ -759,7 +768,7 @@ class RoomRulesTests(ServiceTestCase):
         self.assertRaises(errors.BadRoomKey, self.service.enter, carol, "den")
         self.assertRaises(errors.BadRoomKey, self.service.enter, carol, "den", "SESAME")
         self.assertEqual(self.service.enter(carol, "den", "sesame"), "den")
-        self.assertEqual(self.service.enter(self.user("Root"), "den"), "den")
+        self.assertEqual(self.service.enter(self.operator("Root"), "den"), "den")
         self.service.changeRoomModes(self.alice, "den", [(False, "k", "*")])
         self.assertIsNone(self.service.roomKey("den"))
         self.assertEqual(self.service.enter(self.user("dave"), "den"), "den")
@@ -831,7 +840,7 @@ class RoomRulesTests(ServiceTestCase):
         self.service.leave(carol, "den")
         self.assertRaises(errors.BannedFromRoom, self.service.enter, carol, "den")
         self.service.changeRoomModes(self.alice, "den", [(True, "b", "*")])
-        self.service.enter(self.user("Root"), "den")
+        self.service.enter(self.operator("Root"), "den")
 
     def test_secret(self) -> None:
         """
@@ -844,7 +853,7 @@ class RoomRulesTests(ServiceTestCase):
         self.assertEqual(self.service.roomsVisibleTo(self.bob), [("den", 2), ("lobby", 0)])
         self.assertEqual(self.service.roomsVisibleTo(carol), [("lobby", 0)])
         self.assertFalse(self.service.canSee(carol, "den"))
-        self.assertTrue(self.service.canSee(self.user("Root"), "den"))
+        self.assertTrue(self.service.canSee(self.operator("Root"), "den"))
         self.assertEqual(self.service.rooms(), [("den", 2), ("lobby", 0)])  # the admin's view
 
     def test_grouped(self) -> None:
@@ -1233,6 +1242,7 @@ class WallopsTests(SynchronousTestCase):
             people[nick] = RecordingParticipant()
             service.connect(people[nick])
             service.login(people[nick], nick)
+        service.accountProven(people["root"], "root")  # as a password login does
         service.receiveWallops(people["reader"], True)
         event = service.wallops(people["root"], "maintenance at noon")
         self.assertEqual(people["reader"].events[-1:], [event])

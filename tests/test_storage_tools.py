@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 
+from chatd.names import key
 from chatd.storage import openStore
 from chatd.storage.sqlite import dataDirStore
 from chatd.storage.tools import main
@@ -47,7 +48,7 @@ async def test_backupCommand(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     copy = openStore("unused", "sqlite:" + str(tmp_path / "copy.sqlite3"), reactor)
     copy.startService()
     try:
-        assert (await copy.load()).accounts == {"alice"}
+        assert (await copy.load()).accounts == {key("alice")}
         assert len(await copy.history("Blabla", 100)) == 12
     finally:
         await copy.stopService()
@@ -70,9 +71,9 @@ async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
     store.startService()
     try:
         snapshot = await store.load()
-        assert snapshot.accounts == {"alice"}
+        assert snapshot.accounts == {key("alice")}
         assert await store.adminHash("alice") == "$argon2id$h"
-        assert snapshot.access == {"marketing": {"alice": ("alice", False)}}
+        assert snapshot.access == {key("marketing"): {key("alice"): ("alice", False)}}
         assert len(snapshot.rooms) == 5
         assert await store.memberships("alice") == ["Blabla"]
         assert [m.lines for m in await store.history("Blabla", 2)] == [("m10",), ("m11",)]
@@ -104,7 +105,7 @@ async def test_copyFromOlderSchema(tmp_path: Path, postgresServer: str) -> None:
     store = openStore("unused", url, reactor)
     store.startService()
     try:
-        assert (await store.load()).accounts == {"alice"}
+        assert (await store.load()).accounts == {key("alice")}
         assert await store.accountHash("alice") == "$argon2id$h"
         assert await store.admins() == []
     finally:

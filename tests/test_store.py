@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred
 from zope.interface.verify import verifyObject
 
 from chatd import errors
+from chatd.names import key
 from chatd.storage import openStore
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore, RoomSettings
 from chatd.storage.memory import MemoryChatStore
@@ -104,7 +105,7 @@ async def test_accounts(store: Any) -> None:
     assert await store.accountHash("ALICE") == "$argon2id$one"
     await store.saveAccount("alice", "$argon2id$two", 20)
     assert await store.accountHash("Alice") == "$argon2id$two"
-    assert (await store.load()).accounts == {"alice"}
+    assert (await store.load()).accounts == {key("alice")}
 
 
 @pytest_twisted.ensureDeferred
@@ -133,7 +134,7 @@ async def test_adminFlag(store: Any) -> None:
     assert await store.adminHash("alice") is None
     assert await store.admins() == ["bob"]
     assert await store.setAdmin("Ghost", False) is None
-    assert (await store.load()).accounts == {"alice", "bob"}
+    assert (await store.load()).accounts == {key("alice"), key("bob")}
 
 
 @pytest_twisted.ensureDeferred
@@ -166,7 +167,7 @@ async def test_access(store: Any) -> None:
     await store.setAccess("marketing", "carol", True, 3)
     await store.setAccess("Marketing", "Dave", None, 4)
     snapshot = await store.load()
-    assert snapshot.access == {"marketing": {"carol": ("carol", True)}}
+    assert snapshot.access == {key("marketing"): {key("carol"): ("carol", True)}}
 
 
 @pytest_twisted.ensureDeferred
@@ -261,10 +262,10 @@ async def test_survivesRestart(backend: Backend) -> None:
         snapshot = await second.load()
         assert "Jeux" in {r.name for r in snapshot.rooms}
         assert {r.name: r.rules for r in snapshot.rooms}["Jeux"] == '{"k": "sesame"}'
-        assert snapshot.accounts == {"alice", "root"}
+        assert snapshot.accounts == {key("alice"), key("root")}
         assert await second.admins() == ["root"]
         assert await second.adminHash("root") == "roothash"
-        assert snapshot.access == {"marketing": {"alice": ("alice", True)}}
+        assert snapshot.access == {key("marketing"): {key("alice"): ("alice", True)}}
         assert await second.memberships("alice") == ["Jeux"]
         history = await second.history("Jeux", 1000)
         assert [m.lines for m in history] == [(f"m{i}",) for i in range(250)]
@@ -324,7 +325,7 @@ async def test_onlineBackup(tmp_path: Path) -> None:
     restored = sqliteStore(copy, reactor)
     restored.startService()
     try:
-        assert (await restored.load()).accounts == {"alice"}
+        assert (await restored.load()).accounts == {key("alice")}
         assert [m.lines for m in await restored.history("Blabla", 5)] == [("hello",)]
     finally:
         await stop(restored)

@@ -64,6 +64,7 @@ class SessionTests(TalkTestCase):
         room is told; anyone else is refused, bad arguments get the usage.
         """
         root, tr = self.connect("root")
+        self.service.grantOperator(root)
         bob, tb = self.connect("bob")
         alice, ta = self.connect("alice")
         self.read(tr)

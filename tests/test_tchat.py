@@ -437,8 +437,8 @@ class FanOutTests(TchatTestCase):
         """
         A kicked user gets the kick's error code and is disconnected.
         """
-        self.service._operators.add("root")
         root, tr = self.connect("root")
+        self.service.grantOperator(root)
         bob, tb = self.connect("bob")
         self.service.kick(root, "bob", "spam")
         self.assertEqual(self.read(tb), b"srv: ERROR 26\n")

@@ -238,6 +238,7 @@ class ProtocolTests(WebTestCase):
         root = RecordingParticipant()
         self.service.connect(root)
         self.service.login(root, "root")
+        self.service.grantOperator(root)
         self.service.kick(root, "alice", "spam")
         self.web.flush()
         [bye] = client.take()
@@ -252,6 +253,9 @@ class ProtocolTests(WebTestCase):
         An operator kicks with C{kick}; anyone else gets code 12.
         """
         root, alice = self.web.connect("root"), self.web.connect("alice")
+        rootParticipant = self.service.find("root")
+        assert rootParticipant is not None
+        self.service.grantOperator(rootParticipant)
         self.assertEqual(self.request(alice, type="kick", nick="root")["code"], 12)
         reply = self.request(root, type="kick", nick="alice", reason="spam")
         self.assertEqual(reply["nick"], "alice")

@@ -101,12 +101,18 @@ def test_reconnects(tmp_path: Path) -> None:
 
 def test_kicked(daemon: Daemon) -> None:
     """
-    An operator kicks from the page; the kicked page says why, goes back to
+    An operator (logged in to the account named in C{--operators} with its
+    password) kicks from the page; the kicked page says why, goes back to
     the login form and does not reconnect by itself.
     """
+    owner = TchatClient(daemon.ports["TchatFactory"])
+    owner.send("LOGIN root", "REGIS root-secret")
+    owner.expect("srv: OKAY!")
+    owner.expect("srv: OKAY!")
+    owner.close()
     root, bob = Browser(url(daemon)), Browser(url(daemon))
     try:
-        root.login("root")
+        root.login("root", "root-secret")
         bob.login("bob")
         root.join("lobby")
         root.say("/kick bob enough")

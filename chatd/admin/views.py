@@ -214,7 +214,7 @@ class ConsoleViews:
             )
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
-        if nick.casefold() in self.moderation.operators:
+        if key(nick) in self.moderation.operators:
             lines.append("operator")
         now = self._now()
         for kind, label in ((BAN, "banned"), (KICK, "kicked"), (MUTE, "muted")):

@@ -125,7 +125,8 @@ class Bridge(RoomSync, Inbound):
     def loggedIn(self, participant: IParticipant) -> None:
         if isinstance(participant, RemoteParticipant):
             return
-        self.bus.publish("login", u=participant.nick)
+        proven = self.service.provenAccount(participant) is not None
+        self.bus.publish("login", u=participant.nick, **({"a": 1} if proven else {}))
 
     def loggedOut(self, participant: IParticipant, nick: str, reason: str) -> None:
         if isinstance(participant, RemoteParticipant):
@@ -306,4 +307,5 @@ class Bridge(RoomSync, Inbound):
         users = [[u.nick, self.service.roomsOf(u)] for u in self.localUsers()]
         rooms = [name for name, _ in self.service.rooms()]
         states = self.roomStates([str(nick) for nick, _ in users])
-        self.bus.publish("state", users=users, rooms=rooms, rs=states)
+        proven = [u.nick for u in self.localUsers() if self.service.provenAccount(u) is not None]
+        self.bus.publish("state", users=users, rooms=rooms, rs=states, a=proven)

@@ -88,7 +88,10 @@ class Inbound:
         return proxy
 
     def remote_login(self, node: str, fields: dict[str, Any]) -> None:
-        self._ensureProxy(node, fields["u"])
+        proxy = self._ensureProxy(node, fields["u"])
+        if proxy is not None and fields.get("a"):
+            # Logged in to its account with the password on its own node.
+            self.service.accountProven(proxy, fields["u"])
 
     def remote_logout(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])
@@ -224,6 +227,9 @@ class Inbound:
             for room in rooms:
                 if key(room) not in have:
                     self.service.enterRemote(proxy, room)
+        for nick in fields.get("a", []):
+            if (proxy := self._proxy(node, nick)) is not None:
+                self.service.accountProven(proxy, nick)
         for nickKey, proxy in list(self.proxies.get(node, {}).items()):
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))

@@ -28,7 +28,8 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
     - C{PREFIX=(ov)@+}: a room's operators (its creator, those it made
       operators, chatd operators) and voiced members.
     - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
-      (C{Zoë} is C{ZOË}), not ASCII; L{chatd.names.key}.
+      (C{Zoë} is C{ZOË}), not ASCII, PRECIS usernames whose look-alikes
+      are one name; L{chatd.names.key}.
     - C{CHANMODES=beI,k,l,imnst}: C{+b} the room's ban masks, C{+e} its
       ban exceptions, C{+I} its invite exceptions (C{EXCEPTS}, C{INVEX}),
       C{+k} its key,

@@ -48,6 +48,9 @@ def migrate(txn: Cursor, paramstyle: str) -> None:
         )
     for statements in MIGRATIONS[version:]:
         for statement in statements:
+            if callable(statement):
+                statement(txn, paramstyle)
+                continue
             sql = statement if isinstance(statement, str) else statement[paramstyle]
             if sql is not None:
                 txn.execute(sql.replace("{id_type}", ID_TYPE[paramstyle]))

@@ -15,7 +15,11 @@ one difference: SQLite's C{INTEGER PRIMARY KEY} is the 64-bit rowid itself
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
+from chatd.storage.rekey import rekey
 
 #: The rooms a fresh data directory starts with (those of seed 004).
 DEFAULT_ROOMS = (
@@ -29,9 +33,10 @@ DEFAULT_ROOMS = (
 #: C{{id_type}} in L{MIGRATIONS}, by parameter style.
 ID_TYPE = {"qmark": "INTEGER", "format": "BIGINT"}
 
-#: A migration step is SQL for both engines, or a mapping from parameter
-#: style to that engine's SQL (C{None}: nothing to do there).
-Statement = str | dict[str, str | None]
+#: A migration step is SQL for both engines, a mapping from parameter
+#: style to that engine's SQL (C{None}: nothing to do there), or a function
+#: called as C{step(cursor, paramstyle)} for what SQL alone cannot compute.
+Statement = str | dict[str, str | None] | Callable[[Any, str], None]
 
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 
@@ -129,6 +134,9 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE rooms ADD COLUMN rules TEXT NOT NULL DEFAULT ''",
     ],
+    # 6: name keys are PRECIS names' confusable skeletons (chatd.names.key):
+    # every stored key is recomputed, and look-alikes are merged.
+    [rekey],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -1,0 +1,126 @@
+# -*- test-case-name: tests.test_rekey -*-
+"""
+A schema migration in Python: recompute every stored name key with today's
+L{chatd.names.key} (PRECIS, then the UTS #39 confusable skeleton), in the
+caller's transaction, on SQLite and PostgreSQL alike.
+
+Names that were two under the old key and are one under the new one
+(C{alice} and C{аlice} with a Cyrillic a) cannot both stay: the oldest
+account or room (by creation time, then name) keeps the name; each younger
+one is deleted with what hangs on it (an account's room memberships,
+approvals and private messages; a room's memberships, approvals and
+history), and a warning names it in the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.logger import Logger
+
+from chatd.names import key
+
+Cursor = Any
+
+log = Logger()
+
+_TEMPORARY = "\x01rekey:"
+
+
+def _sql(query: str, paramstyle: str) -> str:
+    return query.replace("?", "%s") if paramstyle == "format" else query
+
+
+def _survivors(rows: list[tuple[str, str]]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """
+    From C{(old key, name)} rows, oldest first: the new key of each row that
+    keeps its name, and the C{(old key, name)} of those that collide with
+    an older one.
+    """
+    taken: dict[str, str] = {}
+    kept: dict[str, str] = {}
+    dropped = []
+    for oldKey, name in rows:
+        newKey = key(name)
+        if newKey in taken:
+            dropped.append((oldKey, name))
+            continue
+        taken[newKey] = name
+        kept[oldKey] = newKey
+    return kept, dropped
+
+
+def _move(txn: Cursor, paramstyle: str, table: str, column: str, moves: dict[str, str]) -> None:
+    """
+    Change C{column} from each old key to its new one, through a temporary
+    value, so that no change lands on a key another row still has.
+    """
+    changed = {old: new for old, new in moves.items() if old != new}
+    update = _sql(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", paramstyle)
+    for old, new in changed.items():
+        txn.execute(update, (_TEMPORARY + new, old))
+    for new in changed.values():
+        txn.execute(update, (new, _TEMPORARY + new))
+
+
+def rekey(txn: Cursor, paramstyle: str) -> None:
+    """
+    The migration step: see the module's docstring.
+    """
+
+    def run(query: str, *args: Any) -> None:
+        txn.execute(_sql(query, paramstyle), args)
+
+    def rows(query: str) -> list[Any]:
+        txn.execute(query)
+        return list(txn.fetchall())
+
+    accounts, lostAccounts = _survivors(
+        rows("SELECT nick_key, nick FROM accounts ORDER BY created, nick")
+    )
+    rooms, lostRooms = _survivors(rows("SELECT room_key, name FROM rooms ORDER BY created, name"))
+    memberships = rows("SELECT nick_key, room_key FROM memberships")
+    access = rows("SELECT room_key, nick_key, nick, approved, requested FROM access")
+    run("DELETE FROM memberships")
+    run("DELETE FROM access")
+    for oldKey, nick in lostAccounts:
+        log.warn(
+            "account {nick} looks like an older account: deleted with its private messages",
+            nick=nick,
+        )
+        run("DELETE FROM messages WHERE room_key IS NULL AND recipient_key = ?", oldKey)
+        run("DELETE FROM accounts WHERE nick_key = ?", oldKey)
+    for oldKey, name in lostRooms:
+        log.warn("room {name} looks like an older room: deleted with its history", name=name)
+        run("DELETE FROM messages WHERE room_key = ?", oldKey)
+        run("DELETE FROM rooms WHERE room_key = ?", oldKey)
+    _move(txn, paramstyle, "accounts", "nick_key", accounts)
+    _move(txn, paramstyle, "rooms", "room_key", rooms)
+    _move(txn, paramstyle, "messages", "room_key", rooms)
+    recipients = {
+        old: key(name)
+        for old, name in rows(
+            "SELECT DISTINCT recipient_key, recipient FROM messages"
+            " WHERE room_key IS NULL AND recipient_key IS NOT NULL"
+        )
+    }
+    _move(txn, paramstyle, "messages", "recipient_key", recipients)
+    for pair in {(accounts[n], rooms[r]) for n, r in memberships if n in accounts and r in rooms}:
+        run("INSERT INTO memberships (nick_key, room_key) VALUES (?, ?)", *pair)
+    kept: dict[tuple[str, str], tuple[str, int, int]] = {}
+    for roomKey, _, nick, approved, requested in access:
+        if roomKey not in rooms:
+            continue
+        where = (rooms[roomKey], key(nick))
+        if where not in kept or approved > kept[where][1]:
+            kept[where] = (nick, approved, requested)
+    for (roomKey, nickKey), (nick, approved, requested) in kept.items():
+        run(
+            "INSERT INTO access (room_key, nick_key, nick, approved, requested)"
+            " VALUES (?, ?, ?, ?, ?)",
+            roomKey,
+            nickKey,
+            nick,
+            approved,
+            requested,
+        )
