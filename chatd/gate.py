@@ -111,7 +111,9 @@ class PasswordGate:
         """
         return self.hashing.run(self.runInThread, fn, *args)
 
-    def check(self, name: str, address: str, verify: Callable[[], Deferred[bool]]) -> Deferred[bool]:
+    def check(
+        self, name: str, address: str, verify: Callable[[], Deferred[bool]]
+    ) -> Deferred[bool]:
         """
         Run C{verify()} (which hashes, via L{inThread}) when the lanes of
         C{name} and C{address} give the attempt its turn; fires with its
@@ -121,7 +123,10 @@ class PasswordGate:
             wait already, in all or from C{address}.
         """
         addressLane = self._lane(self._addresses, address, self.addressFree)
-        if self.pending >= self.maxPending or len(addressLane.queue) + addressLane.busy >= self.maxPerAddress:
+        if (
+            self.pending >= self.maxPending
+            or len(addressLane.queue) + addressLane.busy >= self.maxPerAddress
+        ):
             self.log.warn(
                 "password check for {name!r} from {address} refused: too many waiting",
                 name=name,

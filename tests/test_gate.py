@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
+from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -204,7 +204,7 @@ class GateTests(SynchronousTestCase):
         A check that fails with an error (the store is down) is passed on
         and counts as no failure.
         """
-        broken = self.gate.check("alice", "10.0.0.1", lambda: maybeDeferred(lambda: 1 / 0))
+        broken = self.gate.check("alice", "10.0.0.1", lambda: fail(ZeroDivisionError()))
         self.failureResultOf(broken, ZeroDivisionError)
         self.assertEqual(self.gate.pending, 0)
         for _ in range(3):
