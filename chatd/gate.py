@@ -231,6 +231,13 @@ class PasswordGate:
         lane = table.get(lid or "")
         return 0.0 if lane is None else max(0.0, lane.nextAt - self.clock.seconds())
 
+    def tracked(self) -> int:
+        """
+        How many names and addresses the gate remembers (failures, waiting
+        attempts): bounded by about C{2 * MAX_TRACKED}.
+        """
+        return len(self._names) + len(self._addresses)
+
     # Scheduling
 
     def _lane(self, table: dict[str, Lane], lid: str, free: int) -> Lane:

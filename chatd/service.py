@@ -221,7 +221,9 @@ class ChatService(Service):
         if self.persistence is not None:
             # The password first: the name is claimed only once it is earned.
             return self.persistence.login(participant, nick, password)
-        return self.admitVerified(participant, nick)
+        if self.observer is not None:
+            return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
+        return self._admit(participant, nick)
 
     def admitVerified(self, participant: IParticipant, nick: str) -> Any:
         """

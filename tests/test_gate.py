@@ -12,7 +12,7 @@ from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
+from chatd import errors, gate
 from chatd.gate import PasswordGate
 
 
@@ -231,3 +231,16 @@ class GateTests(SynchronousTestCase):
         self.hasher.finish()
         self.assertEqual(self.gate.backoff(name="alice"), 0)
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_memoryBounded(self) -> None:
+        """
+        Guesses at ever new names from ever new addresses do not grow what
+        the gate remembers beyond its bound: the oldest idle ones go first.
+        """
+        self.patch(gate, "MAX_TRACKED", 10)
+        for i in range(50):
+            self.attempt("bad", name=f"n{i}", address=f"10.0.{i}.1")
+            self.hasher.finish()
+            self.clock.advance(1)
+        self.assertLessEqual(self.gate.tracked(), 20)
+        self.assertGreater(self.gate.tracked(), 0)
