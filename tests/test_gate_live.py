@@ -19,7 +19,7 @@ from pathlib import Path
 
 from chatd.admin.credentials import setPassword
 from tests.daemon import Daemon, startDaemon
-from tests.test_admin_live import TIMEOUT, LineSocket, tchatLogin
+from tests.test_admin_live import SSH, TIMEOUT, LineSocket, needsSSH, tchatLogin
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 PASSWORD = "correct horse"
@@ -160,3 +160,26 @@ def test_tchatOwnerNotKeptOut(tmp_path: Path) -> None:
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()
+
+
+@needsSSH
+def test_sshConsoleKnowsTheAddress(tmp_path: Path) -> None:
+    """
+    SSH password logins reach the gate with the client's address (its
+    per-address lane), as the telnet console's do: the failure is logged
+    with it, and the right password then opens the console.
+    """
+    daemon = start(tmp_path, "--admin-ssh", LOCAL, factories=("AdminSSHFactory",))
+    try:
+        ssh = SSH(tmp_path)
+        port = daemon.ports["AdminSSHFactory"]
+        refused = ssh.run(port, "users", password="wrong")
+        assert refused.returncode == 255 and "Permission denied" in refused.stderr
+        served = ssh.run(port, "users", password=PASSWORD)
+        assert served.returncode == 0, served
+    finally:
+        daemon.stop()
+    log = daemon.logText()
+    assert "failed admin login for 'root' from 127.0.0.1" in log
+    assert "administrator root logged in from 127.0.0.1" in log
+    assert "Traceback" not in log
