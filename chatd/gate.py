@@ -142,11 +142,15 @@ class Lane:
 
 class _Attempt:
     def __init__(
-        self, name: Lane, address: Lane, verify: Callable[[], Deferred[bool]], gate: PasswordGate
+        self,
+        name: Lane,
+        address: Lane,
+        verify: Callable[[], Deferred[bool]],
+        cancel: Callable[[_Attempt], None],
     ) -> None:
         self.name, self.address, self.verify = name, address, verify
         self.started = False
-        self.result: Deferred[bool] = Deferred(lambda d: gate._cancel(self))
+        self.result: Deferred[bool] = Deferred(lambda d: cancel(self))
 
 
 class PasswordGate:
@@ -216,7 +220,7 @@ class PasswordGate:
             self._tidy(addressLane)
             return fail(errors.TooManyAttempts())
         nameLane = self._lane(self._names, name, self.nameFree)
-        attempt = _Attempt(nameLane, addressLane, verify, self)
+        attempt = _Attempt(nameLane, addressLane, verify, self._cancel)
         addressLane.queue.append(attempt)
         self.pending += 1
         self._pump(addressLane)
