@@ -1,7 +1,7 @@
 # -*- test-case-name: tests.test_accounts -*-
 """
 Registered nicknames: argon2 password hashes, checked off the reactor
-thread, and a back-off that slows password guessing.
+thread, through the L{PasswordGate} that slows password guessing.
 
 An attempt against an unknown name costs exactly what one against a known
 name costs (a dummy hash is verified, the same back-off applies), so timing
@@ -20,11 +20,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 from twisted.logger import Logger
 
 from chatd import errors
+from chatd.gate import PasswordGate
 from chatd.names import key
 from chatd.storage.interfaces import IChatStore
 
@@ -80,76 +80,6 @@ class PasswordChecker:
         return self.runInThread(self._verify, passwordHash, password)
 
 
-class Backoff:
-    """
-    Spaces out failed attempts per key (a name, an address).
-
-    After C{free} failures, attempts for a key are let through at most one
-    per C{base * 2**(failures - free)} seconds (at most C{maximum}), even when
-    they arrive in parallel: each attempt reserves the next slot.  A key is
-    forgotten C{forget} seconds after its last failure, and a success clears
-    it.
-    """
-
-    def __init__(
-        self,
-        clock: IReactorTime,
-        free: int = 3,
-        base: float = 1.0,
-        maximum: float = 60.0,
-        forget: float = 3600.0,
-    ) -> None:
-        self.clock = clock
-        self.free, self.base, self.maximum, self.forget = free, base, maximum, forget
-        # key -> [failures, next allowed attempt, last failure]
-        self._state: dict[str, list[float]] = {}
-
-    def _interval(self, failures: float) -> float:
-        if failures < self.free:
-            return 0.0
-        return float(min(self.base * 2 ** (failures - self.free), self.maximum))
-
-    def _prune(self, now: float) -> None:
-        if len(self._state) > 10000:
-            for k in [k for k, s in self._state.items() if s[2] + self.forget < now]:
-                del self._state[k]
-
-    def wait(self, key: str) -> float:
-        """
-        Reserve the next attempt slot for C{key}; returns how many seconds to
-        wait for it.
-        """
-        now = self.clock.seconds()
-        state = self._state.get(key)
-        if state is None:
-            return 0.0
-        if state[2] + self.forget < now:
-            del self._state[key]
-            return 0.0
-        # Parallel attempts queue up one interval apart, but never more than
-        # `maximum` ahead: each connection has at most one login under way.
-        at = min(max(now, state[1]), now + self.maximum)
-        state[1] = at + self._interval(state[0])
-        return at - now
-
-    def failed(self, key: str) -> None:
-        """
-        An attempt for C{key} failed.
-        """
-        now = self.clock.seconds()
-        self._prune(now)
-        state = self._state.setdefault(key, [0, now, now])
-        state[0] += 1
-        state[2] = now
-        state[1] = max(state[1], now + self._interval(state[0]))
-
-    def succeeded(self, key: str) -> None:
-        """
-        An attempt for C{key} succeeded: forget its failures.
-        """
-        self._state.pop(key, None)
-
-
 class Accounts:
     """
     Password checks for registered nicknames, against the store.  Failed
@@ -163,39 +93,39 @@ class Accounts:
         store: IChatStore,
         clock: IReactorTime,
         checker: PasswordChecker | None = None,
-        perName: Backoff | None = None,
-        perAddress: Backoff | None = None,
+        gate: PasswordGate | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
-        self.checker = checker or PasswordChecker()
-        self.perName = perName or Backoff(clock, free=3)
-        self.perAddress = perAddress or Backoff(clock, free=10)
+        self.gate = gate or PasswordGate(clock)
+        self.checker = checker or PasswordChecker(runInThread=self.gate.inThread)
 
     async def authenticate(self, nick: str, password: str, address: str) -> None:
         """
-        Check C{password} for C{nick}, after any back-off for the name and the
-        address.
+        Check C{password} for C{nick} when the gate gives the attempt its
+        turn (after any back-off for the name and the address).
 
         @raise BadPassword: the name is not registered or the password is
             wrong (the two take the same time).
+        @raise TooManyAttempts: too many attempts wait already.
         """
-        delay = max(self.perName.wait(key(nick)), self.perAddress.wait(address))
-        if delay:
-            await deferLater(self.clock, delay, lambda: None)
-        passwordHash = await self.store.accountHash(nick)
-        if not await self.checker.verify(passwordHash, password):
-            self.perName.failed(key(nick))
-            self.perAddress.failed(address)
+        found: list[str | None] = []
+
+        async def verify() -> bool:
+            passwordHash = await self.store.accountHash(nick)
+            found.append(passwordHash)
+            return await self.checker.verify(passwordHash, password)
+
+        if not await self.gate.check(key(nick), address, lambda: Deferred.fromCoroutine(verify())):
             self.log.info(
                 "bad password for {nick} from {address}{unknown}",
                 nick=nick,
                 address=address,
-                unknown="" if passwordHash else " (not registered)",
+                unknown="" if found and found[0] else " (not registered)",
             )
             raise errors.BadPassword()
-        self.perName.succeeded(key(nick))
-        if self.checker.hasher.check_needs_rehash(passwordHash or ""):
+        passwordHash = found[0] or ""
+        if self.checker.hasher.check_needs_rehash(passwordHash):
             await self.store.saveAccount(
                 nick, await self.checker.hash(password), int(self.clock.seconds())
             )

@@ -101,6 +101,10 @@ class BadPassword(ChatError):
     code, reason = 22, "wrong or missing password for this registered nickname"
 
 
+class TooManyAttempts(ChatError):
+    code, reason = 29, "too many login attempts are waiting, try again later"
+
+
 class PendingApproval(ChatError):
     code, reason = 37, "your request to enter this room awaits an operator's approval"
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import CancelledError, Deferred, maybeDeferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -79,7 +79,8 @@ class Persistence:
         service.stats.storeQueueDepth = store.queueDepth
         store.observeWrites(service.stats.storeWrite)
         self.registered: set[str] = set()
-        self._reserved: dict[str, IParticipant] = {}
+        self._logins: dict[IParticipant, Deferred[str]] = {}
+        self._checks: dict[IParticipant, Deferred[None]] = {}
         self._ready = False
         self._loadFailure: Failure | None = None
         self._waiters: list[Deferred[None]] = []
@@ -180,20 +181,37 @@ class Persistence:
     # Accounts
 
     def login(self, participant: IParticipant, nick: str, password: str | None) -> Deferred[str]:
-        if participant in self._reserved.values():
+        """
+        Check the password of a registered name (through the accounts'
+        gate) and only then claim the name and admit C{participant}: an
+        attempt holds nothing while it waits or is checked, so a guess never
+        keeps the owner out; of two attempts, the first whose password is
+        right gets the name (the other then finds it taken).
+
+        @raise AlreadyLoggedIn: this connection has a login under way.
+        """
+        if participant in self._logins:
             raise errors.AlreadyLoggedIn()
-        if key(nick) in self._reserved:
-            raise errors.NickTaken()
-        self._reserved[key(nick)] = participant
-        return Deferred.fromCoroutine(self._login(participant, nick, password))
+        d = Deferred.fromCoroutine(self._login(participant, nick, password))
+        if not d.called:
+            self._logins[participant] = d
+
+            def done(result: object) -> object:
+                self._logins.pop(participant, None)
+                return result
+
+            d.addBoth(done)
+        return d
 
     def forgetLogin(self, participant: IParticipant) -> None:
         """
-        C{participant} disconnected: a login it has under way comes to nothing.
+        C{participant} disconnected: a login it has under way comes to
+        nothing, and its password check is withdrawn if it still waits.
         """
-        for nickKey, holder in list(self._reserved.items()):
-            if holder is participant:
-                del self._reserved[nickKey]
+        self._logins.pop(participant, None)
+        check = self._checks.pop(participant, None)
+        if check is not None:
+            check.cancel()
 
     async def _login(self, participant: IParticipant, nick: str, password: str | None) -> str:
         service, nickKey = self.service, key(nick)
@@ -207,17 +225,19 @@ class Persistence:
             if proven:
                 if password is None:
                     raise errors.BadPassword()
-                await self.accounts.authenticate(nick, password, participant.address)
-            if self._reserved.get(nickKey) is not participant:
-                raise errors.NotLoggedIn("the connection closed during login")
-        finally:
-            if self._reserved.get(nickKey) is participant:
-                del self._reserved[nickKey]
-        if nickKey in service._users:
-            raise errors.NickTaken()
+                check = Deferred.fromCoroutine(
+                    self.accounts.authenticate(nick, password, participant.address)
+                )
+                self._checks[participant] = check
+                try:
+                    await check
+                finally:
+                    self._checks.pop(participant, None)
+        except CancelledError:
+            raise errors.NotLoggedIn("the connection closed during login") from None
         if proven:  # before admission, which other nodes hear of
             service.accountProven(participant, nick)
-        nick = service._admit(participant, nick)
+        nick = await maybeDeferred(service.admitVerified, participant, nick)
         if nickKey in self.registered:
             names = await self.store.memberships(nick)
         else:
@@ -277,12 +297,9 @@ class Persistence:
         """
         @raise BadPassword: C{nick} is registered to someone else (a
             registered name is only taken with LOGIN and its password).
-        @raise NickTaken: someone is logging in with C{nick}.
         """
         if key(nick) != key(old) and key(nick) in self.registered:
             raise errors.BadPassword("that nickname is registered: log in with its password")
-        if key(nick) in self._reserved:
-            raise errors.NickTaken()
 
     # Rooms
 

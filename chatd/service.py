@@ -225,13 +225,24 @@ class ChatService(Service):
         self.moderation.checkLogin(nick)
         if key(nick) in self._users:
             raise errors.NickTaken()
-        if self.observer is not None:
-            return self._claimThen(
-                participant, nick, self._loginClaimed, participant, nick, password
-            )
         if self.persistence is not None:
+            # The password first: the name is claimed only once it is earned.
             return self.persistence.login(participant, nick, password)
+        if self.observer is not None:
+            return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
         return self._admit(participant, nick)
+
+    def admitVerified(self, participant: IParticipant, nick: str) -> Any:
+        """
+        Give C{nick}, whose password (if any) was checked, to
+        C{participant}: claimed cluster-wide first in cluster mode.
+
+        @raise NickTaken: someone has the name by now.
+        @raise NotLoggedIn: the connection closed meanwhile.
+        """
+        if self.observer is not None:
+            return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
+        return self._loginClaimed(participant, nick)
 
     def _admit(self, participant: IParticipant, nick: str) -> str:
         self._users[key(nick)] = participant
@@ -643,13 +654,11 @@ class ChatService(Service):
 
         return maybeDeferred(observer.claimNick, participant, nick).addCallback(claimed)
 
-    def _loginClaimed(self, participant: IParticipant, nick: str, password: str | None) -> Any:
+    def _loginClaimed(self, participant: IParticipant, nick: str) -> str:
         if participant not in self._connections or participant in self._joined:
             raise errors.NotLoggedIn("the connection closed during login")
         if key(nick) in self._users:
             raise errors.NickTaken()
-        if self.persistence is not None:
-            return self.persistence.login(participant, nick, password)
         return self._admit(participant, nick)
 
     def _renameClaimed(self, participant: IParticipant, old: str, nick: str) -> str:

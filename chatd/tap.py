@@ -11,6 +11,8 @@ from twisted.application import strports
 from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
+from chatd import gate as passwordgate
+from chatd.accounts import Accounts
 from chatd.admin import wiring as admin
 from chatd.inbox import MAX_WAITING, PAGE_BYTES
 from chatd.service import ChatService
@@ -197,6 +199,7 @@ class Options(usage.Options):
             float,
         ],
         *admin.OPTIONS,
+        *passwordgate.OPTIONS,
         [
             "cluster",
             None,
@@ -256,6 +259,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     # First in, last out: the store outlives the service and flushes last.
     store = openStore(options["data-dir"], options["db"], reactor, options["flush-interval"])
     store.setServiceParent(top)
+    # One gate for every password check: chat logins, consoles and OPER.
+    gate = passwordgate.gateFromOptions(options, reactor)
     chat = ChatService(
         reactor,
         maxClients=options["max-clients"],
@@ -263,6 +268,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         rooms=options["rooms"],
         operators=options["operators"],
         store=store,
+        accounts=Accounts(store, reactor, gate=gate),
         historyCount=options["history-count"],
         logConnections=not options["quiet-connections"],
     )
@@ -288,7 +294,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         # OPER takes an administrator's name and password: the admin file,
         # or an account flagged admin, as the consoles do.
         passwords = options["admin-passwords"] or Path(options["data-dir"]) / admin.PASSWORDS
-        operChecker = AdminChecker(Path(passwords), reactor)
+        operChecker = AdminChecker(Path(passwords), reactor, gate=gate)
         if chat.persistence is not None:
             operChecker.extraChecks.append(accountAdminCheck(chat.persistence))
         irc = IRCFactory(
@@ -320,7 +326,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             burst=options["flood-burst"],
         )
         strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
-    consoles = admin.addAdminServices(top, options, chat, reactor)
+    consoles = admin.addAdminServices(top, options, chat, reactor, gate)
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode
 

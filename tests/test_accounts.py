@@ -15,7 +15,7 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import errors
-from chatd.accounts import Accounts, Backoff, PasswordChecker
+from chatd.accounts import Accounts, PasswordChecker
 from chatd.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
@@ -84,24 +84,6 @@ class AccountsTests(SynchronousTestCase):
         assert stored is not None
         self.assertIn("t=2", stored)
         self.assertFalse(strong.hasher.check_needs_rehash(stored))
-
-    def test_backoffForgets(self) -> None:
-        """
-        Failures are forgotten C{forget} seconds after the last one, and a
-        success clears them at once.
-        """
-        backoff = Backoff(self.clock, free=1, base=1.0, maximum=4.0, forget=100.0)
-        backoff.failed("a")
-        backoff.failed("a")
-        self.assertEqual(backoff.wait("a"), 2.0)
-        self.clock.advance(101)
-        self.assertEqual(backoff.wait("a"), 0.0)
-        for _ in range(10):
-            backoff.failed("b")
-        self.assertEqual(backoff.wait("b"), 4.0)
-        self.assertEqual(backoff.wait("b"), 4.0)  # the next slot: never more than maximum
-        backoff.succeeded("b")
-        self.assertEqual(backoff.wait("b"), 0.0)
 
     def test_loadFailure(self) -> None:
         """

@@ -97,20 +97,21 @@ class AccountsTestCase(SynchronousTestCase):
     def check(self, name: str, password: str) -> Deferred[Any]:
         return self.checker.requestAvatarId(UsernamePassword(name.encode(), password.encode()))
 
-    def refusal(self, name: str, password: str, delay: float = 1.0) -> tuple[str, list[str]]:
+    def refusal(self, name: str, password: str, delay: float = 0.0) -> tuple[str, list[str]]:
         """
         Log in as C{name} with a bad C{password}: the message of the
-        refusal, which must come exactly C{delay} seconds later, and what
-        was logged.
+        refusal, which must come exactly C{delay} seconds later (the
+        back-off before the check), and what was logged.
         """
         logged: list[LogEvent] = []
         observer = cast(ILogObserver, logged.append)
         globalLogPublisher.addObserver(observer)
         try:
             d = self.check(name, password)
-            self.clock.advance(delay - 0.001)
-            self.assertNoResult(d)
-            self.clock.advance(0.001)
+            if delay:
+                self.clock.advance(delay - 0.001)
+                self.assertNoResult(d)
+                self.clock.advance(0.001)
             failure = self.failureResultOf(d, UnauthorizedLogin)
         finally:
             globalLogPublisher.removeObserver(observer)
@@ -135,8 +136,8 @@ class CheckerTests(AccountsTestCase):
         """
         A wrong password for a flagged account, the right password of an
         account that is not flagged, and a name nobody registered are each
-        refused as a bad password-file login is: same first delay, same
-        message, the same failure logged.
+        refused as a bad password-file login is: same timing, same message,
+        the same failure logged.
         """
         expected = self.refusal("root", "guess")
         for name, password in (("alice", "wrong"), ("bob", "bobpw"), ("nobody", "x"), ("b!d", "x")):
@@ -144,14 +145,16 @@ class CheckerTests(AccountsTestCase):
 
     def test_sameBackOff(self) -> None:
         """
-        Failures for an account back off like the file's (1, 2, 4 s), and a
-        success resets them.
+        Failures for an account back off like the file's (after 3 free
+        ones, 1, 2 s... before the next check), and a success resets them.
         """
-        for delay in (1, 2, 4):
+        for delay in (0, 0, 0, 1, 2):
             self.refusal("alice", "wrong", delay)
-        self.assertEqual(3, self.checker.failures["alice"])
-        self.successResultOf(self.check("alice", "alicepw"))
-        self.assertNotIn("alice", self.checker.failures)
+        self.assertEqual(4.0, self.checker.gate.backoff(name="alice"))
+        d = self.check("alice", "alicepw")
+        self.clock.advance(4)
+        self.successResultOf(d)
+        self.assertEqual(0, self.checker.gate.backoff(name="alice"))
 
     def test_revoked(self) -> None:
         """
@@ -396,8 +399,6 @@ async def test_realSQLiteStore(tmp_path: Path) -> None:
         )
 
         async def attempt(name: bytes, password: bytes) -> Any:
-            checker.failures.clear()
-            checker.failures[name.decode()] = -10  # refusals after 2 ** -11 s
             d = checker.requestAvatarId(UsernamePassword(name, password))
             d.addTimeout(10, reactor)
             return await d

@@ -133,33 +133,37 @@ class CheckerTests(SynchronousTestCase):
 
     def test_backOff(self) -> None:
         """
-        Each failure is answered later than the one before (1, 2, 4 s...),
-        up to 30 s; a success resets the count.
+        After 3 free failures, each attempt for a name waits before it is
+        checked (1, 2, 4 s... up to 30 s); a success resets the count.
         """
-        for delay in (1, 2, 4, 8, 16, 30, 30):
+        for delay in (0, 0, 0, 1, 2, 4, 8, 16, 30, 30):
             d = self.check(b"root", b"guess")
-            self.clock.advance(delay - 0.01)
-            self.assertNoResult(d)
-            self.clock.advance(0.01)
+            if delay:
+                self.clock.advance(delay - 0.01)
+                self.assertNoResult(d)
+                self.clock.advance(0.01)
             self.failureResultOf(d, UnauthorizedLogin)
-        self.assertEqual(7, self.checker.failures["root"])
-        self.successResultOf(self.check(b"root", b"sesame"))
-        self.assertNotIn("root", self.checker.failures)
-        d = self.check(b"root", b"guess")
-        self.clock.advance(1)
-        self.failureResultOf(d, UnauthorizedLogin)
+        d = self.check(b"root", b"sesame")
+        self.clock.advance(30)
+        self.assertEqual(b"root", self.successResultOf(d))
+        self.assertEqual(0, self.checker.gate.backoff(name="root"))
+        self.failureResultOf(self.check(b"root", b"guess"), UnauthorizedLogin)
 
-    def test_failuresBounded(self) -> None:
+    def test_tooManyWaiting(self) -> None:
         """
-        Failures are counted for at most C{MAX_TRACKED} names, so guessing
-        made-up names cannot grow the daemon's memory.
+        Beyond the gate's bound on waiting attempts from an address, a login
+        is refused at once, as "try again later".
         """
-        self.patch(credentials, "MAX_TRACKED", 3)
-        for name in (b"a", b"b", b"c", b"d"):
-            d = self.check(name, b"guess")
-            self.clock.advance(1)
+        self.checker.gate.maxPerAddress = 2
+        for _ in range(3):
+            self.failureResultOf(self.check(b"root", b"guess"), UnauthorizedLogin)
+        waiting = [self.check(b"root", b"guess") for _ in range(2)]
+        refused = self.failureResultOf(self.check(b"root", b"sesame"), credentials.TooManyAttempts)
+        self.assertIn("try again later", str(refused.value))
+        self.clock.advance(1)
+        self.clock.advance(2)
+        for d in waiting:
             self.failureResultOf(d, UnauthorizedLogin)
-        self.assertEqual({"d": 1}, self.checker.failures)
 
     def test_extraCheck(self) -> None:
         """
@@ -183,7 +187,6 @@ async def test_threadedArgon2(tmp_path: Path) -> None:
     d = checker.requestAvatarId(UsernamePassword(b"root", b"sesame"))
     d.addTimeout(10, reactor)
     assert await d == b"root"
-    checker.failures["root"] = -10  # no delay for this failure: 2 ** -11 s
     refused = checker.requestAvatarId(UsernamePassword(b"root", b"wrong"))
     refused.addTimeout(10, reactor)
     with pytest.raises(UnauthorizedLogin):
@@ -221,21 +224,35 @@ class TelnetLoginTests(SynchronousTestCase):
 
     def test_wrongPasswordRefused(self) -> None:
         """
-        A wrong password is refused after the back-off delay, with no console;
-        the third failure closes the connection.
+        A wrong password is refused with no console (the first ones at once:
+        the back-off starts after 3 failures); the third failure closes the
+        connection.
         """
         self.assertEqual(b"Username: ", self.read())
-        self.assertNotIn(b"Authentication", self.attempt(b"root", b"guess"))
-        self.clock.advance(1)
-        self.assertEqual(b"\r\nAuthentication failed\r\nUsername: ", self.read())
-        self.attempt(b"root", b"sesame2")
-        self.clock.advance(2)
-        self.assertIn(b"Authentication failed", self.read())
-        self.attempt(b"nobody", b"sesame")
-        self.clock.advance(1)
-        self.assertIn(b"too many attempts", self.read())
+        self.assertTrue(
+            self.attempt(b"root", b"guess").endswith(b"\r\nAuthentication failed\r\nUsername: ")
+        )
+        self.assertIn(b"Authentication failed", self.attempt(b"root", b"sesame2"))
+        self.assertIn(b"too many attempts", self.attempt(b"nobody", b"sesame"))
         self.assertTrue(self.transport.disconnecting)
         self.assertNotIn(b"chatd>", self.transport.value())
+
+    def test_backOffBeforeCheck(self) -> None:
+        """
+        Once the name has failed 3 times, the next attempt is checked only
+        after its back-off: nothing is answered before, the console opens
+        after.
+        """
+        self.read()
+        for _ in range(3):
+            self.failureResultOf(
+                self.checker.requestAvatarId(UsernamePassword(b"root", b"x")), UnauthorizedLogin
+            )
+        answer = self.attempt(b"root", b"sesame")
+        self.assertNotIn(b"You are root.", answer)
+        self.assertNotIn(b"Authentication", answer)
+        self.clock.advance(1)
+        self.assertIn(b"You are root.", self.read())
 
     def test_console(self) -> None:
         """

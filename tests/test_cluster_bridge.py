@@ -479,8 +479,9 @@ class WithStoresTests(SynchronousTestCase):
 
     def test_passwordLoginClaims(self) -> None:
         """
-        A registered user's login claims the name cluster-wide first; a
-        wrong password gives the claim back.
+        A registered user's login claims the name cluster-wide once the
+        password is verified; a wrong password never claims it, so the
+        right one sent just after is not refused as taken (23).
         """
         dave = self.a.user("dave")
         self.successResultOf(self.a.service.register(dave, "secret1"))
@@ -488,9 +489,15 @@ class WithStoresTests(SynchronousTestCase):
         self.settle()
         wrong = RecordingParticipant()
         self.a.service.connect(wrong)
+        before = len(self.redis.commands)
         self.failureResultOf(self.a.service.login(wrong, "dave", "nope"), errors.BadPassword)
-        self.successResultOf(self.a.presence.claim("dave"))
-        self.a.presence.release("dave")
-        self.a.user("dave", password="secret1")
+        self.assertNotIn(
+            "SET", self.redis.commands[before:]
+        )  # nothing claimed, nothing to give back
+        owner = RecordingParticipant()
+        self.a.service.connect(owner)
+        right = self.a.service.login(owner, "dave", "secret1")
         self.settle()
+        self.assertEqual(self.successResultOf(right), "dave")
+        self.failureResultOf(self.b.presence.claim("dave"), errors.NickTaken)
         self.assertIsInstance(self.b.service.find("dave"), RemoteParticipant)

@@ -47,18 +47,44 @@ class OperTests(IRCTestCase):
 
     def test_operFailure(self) -> None:
         """
-        A wrong password or unknown name is 464 after the back-off; later
-        lines wait for the answer; a missing password is 461.
+        A wrong password or unknown name is 464; later lines wait for the
+        answer; a missing password is 461.
         """
         proto, t = self.connect("baz")
-        self.assertEqual(self.send(proto, t, "OPER operuser wrong", "PING x"), "")
-        self.clock.advance(1)
-        self.assertEqual(self.numerics(self.read(t)), ["464", "PONG"])
-        self.send(proto, t, "OPER nobody pw")
-        self.clock.advance(1)
-        self.assertEqual(self.numerics(self.read(t)), ["464"])
+        self.assertEqual(
+            self.numerics(self.send(proto, t, "OPER operuser wrong", "PING x")), ["464", "PONG"]
+        )
+        self.assertEqual(self.numerics(self.send(proto, t, "OPER nobody pw")), ["464"])
         self.assertFalse(self.service.isOperator(proto))
         self.assertEqual(self.numerics(self.send(proto, t, "OPER operuser")), ["461"])
+
+    def test_operBackOff(self) -> None:
+        """
+        After 3 wrong passwords for a name, the next OPER for it (even the
+        right one, from elsewhere) is checked only after the back-off; the
+        client's later lines wait for it.
+        """
+        for i in range(3):
+            guesser, tg = self.connect(f"guess{i}")
+            self.assertEqual(self.numerics(self.send(guesser, tg, "OPER operuser wrong")), ["464"])
+        proto, t = self.connect("baz")
+        self.assertEqual(self.send(proto, t, "OPER operuser operpassword", "PING x"), "")
+        self.clock.advance(1)
+        self.assertEqual(self.numerics(self.read(t)), ["381", "MODE", "PONG"])
+
+    def test_operTooMany(self) -> None:
+        """
+        When too many password checks wait already, OPER is answered 263
+        (try again later) at once, without a check.
+        """
+        checker = self.factory.operChecker
+        assert isinstance(checker, AdminChecker)
+        checker.gate.maxPending = 0
+        proto, t = self.connect("baz")
+        [reply] = self.messages(self.send(proto, t, "OPER operuser operpassword"))
+        self.assertEqual(reply.command, "263")
+        self.assertEqual(reply.params[1:], ["OPER", "Too many attempts, try again later"])
+        self.assertFalse(self.service.isOperator(proto))
 
     def test_noOper(self) -> None:
         """

@@ -152,7 +152,8 @@ class AccountTests(PersistenceTestCase):
     def test_disconnectDuringLogin(self) -> None:
         """
         A connection that closes while its password is checked does not
-        become a ghost user, and the name is free again.
+        become a ghost user; meanwhile another attempt at the name is not
+        refused as taken (23): it is checked next and gets the name.
         """
         self.registered("alice", "sesame")
         pending: list[Deferred[Any]] = []
@@ -169,11 +170,51 @@ class AccountTests(PersistenceTestCase):
         result = self.service.login(alice, "alice", "sesame")
         other = RecordingParticipant()
         self.service.connect(other)
-        self.assertRaises(errors.NickTaken, self.service.login, other, "alice", "sesame")
+        second = self.service.login(other, "alice", "sesame")
+        self.assertNoResult(second)
+        self.assertEqual(len(pending), 1)  # one check at a time for a name
         self.service.disconnect(alice)
-        pending.pop().callback(None)
         self.failureResultOf(result, errors.NotLoggedIn)
+        pending.pop().callback(None)
         self.assertIsNone(self.service.find("alice"))
+        pending.pop().callback(None)
+        self.assertEqual(self.successResultOf(second), "alice")
+        self.assertIs(self.service.find("alice"), other)
+
+    def test_waitingLoginWithdrawn(self) -> None:
+        """
+        A login still waiting for its turn when its connection closes is
+        withdrawn from the gate: its password is never hashed.
+        """
+        self.registered("alice", "sesame")
+        assert self.service.persistence is not None
+        gate = self.service.persistence.accounts.gate
+        for _ in range(3):
+            attacker = RecordingParticipant("10.9.0.1")
+            self.service.connect(attacker)
+            self.failureResultOf(self.service.login(attacker, "alice", "bad"), errors.BadPassword)
+        waiting = RecordingParticipant("10.9.0.2")
+        self.service.connect(waiting)
+        result = self.service.login(waiting, "alice", "bad")
+        self.assertEqual(gate.pending, 1)
+        self.service.disconnect(waiting)
+        self.failureResultOf(result, errors.NotLoggedIn)
+        self.assertEqual(gate.pending, 0)
+        self.clock.advance(10)
+        self.assertEqual(gate.backoff(name="alice"), 0)  # no fourth failure was counted
+
+    def test_oneLoginAtATime(self) -> None:
+        """
+        A connection has at most one login under way.
+        """
+        self.registered("alice", "sesame")
+        self.registered("bob", "sesame")
+        assert self.service.persistence is not None
+        self.service.persistence.accounts.checker.runInThread = lambda f, *a: Deferred()
+        alice = RecordingParticipant()
+        self.service.connect(alice)
+        self.assertNoResult(self.service.login(alice, "alice", "sesame"))
+        self.assertRaises(errors.AlreadyLoggedIn, self.service.login, alice, "bob", "sesame")
 
 
 class BackoffTests(PersistenceTestCase):
@@ -185,9 +226,9 @@ class BackoffTests(PersistenceTestCase):
     def test_perNameBackoff(self) -> None:
         """
         After three wrong passwords for a name, each further attempt waits
-        (1 s, then 2 s...), from any address; a parallel attempt at the same
-        name is refused as taken (23) while one is checked; the right
-        password then works and clears the back-off.
+        (1 s, then 2 s...) before it is checked, from any address; parallel
+        attempts at the same name take turns, none refused as taken (23);
+        the right password then works and clears the back-off.
         """
         self.registered("alice", "sesame")
         for i in range(3):
@@ -197,15 +238,18 @@ class BackoffTests(PersistenceTestCase):
         self.clock.advance(1)
         self.failureResultOf(slowed, errors.BadPassword)
         parallel = [self.attempt("alice", "bad", f"10.3.0.{i}") for i in range(2)]
-        self.failureResultOf(parallel[1], errors.NickTaken)
-        self.assertNoResult(parallel[0])
         self.clock.advance(1.5)
         self.assertNoResult(parallel[0])
         self.clock.advance(0.5)
         self.failureResultOf(parallel[0], errors.BadPassword)
+        self.clock.advance(3.5)
+        self.assertNoResult(parallel[1])
+        self.clock.advance(0.5)
+        self.failureResultOf(parallel[1], errors.BadPassword)
         good = self.attempt("alice", "sesame", "10.4.0.1")
         self.clock.advance(8)
         self.successResultOf(good)
+        self.assertEqual(self.service.persistence.accounts.gate.backoff(name="alice"), 0)  # type: ignore[union-attr]
 
     def test_unknownNamesNotFaster(self) -> None:
         """

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from argon2 import PasswordHasher
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 
 from chatd import errors
+from chatd.accounts import Accounts, PasswordChecker
 from chatd.events import RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.service import ChatService
+from chatd.storage.memory import MemoryChatStore
 from tests.webclient import JSONClient, WebTestCase
 
 
@@ -158,3 +161,35 @@ class NoStoreTests(WebTestCase):
             (reply["type"], reply["messages"], reply["stored"]), ("history", [], False)
         )
         self.assertEqual(self.request(client, type="register", password="x" * 8)["code"], 12)
+
+
+class GateTests(WebTestCase):
+    """
+    The web login of a registered name, through the password gate.
+    """
+
+    def makeService(self) -> ChatService:
+        store = MemoryChatStore()
+        store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        self.accounts = Accounts(store, self.reactor, checker)
+        service = ChatService(self.reactor, rooms=["lobby"], store=store, accounts=self.accounts)
+        service.startService()
+        self.successResultOf(self.accounts.register("alice", "sesame"))
+        return service
+
+    def test_gateFull(self) -> None:
+        """
+        When too many password checks wait, a login with a password gets
+        error 29 (try again later); once there is room, the same login works.
+        """
+        self.accounts.gate.maxPending = 0
+        client = self.web.connect()
+        reply = self.request(client, type="login", nick="alice", password="sesame")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 29))
+        self.assertIn("try again later", reply["text"])
+        self.accounts.gate.maxPending = 10
+        reply = self.request(client, type="login", nick="alice", password="sesame")
+        self.assertEqual((reply["type"], reply["nick"]), ("login", "alice"))

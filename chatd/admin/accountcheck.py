@@ -7,10 +7,12 @@ L{chatd.admin.credentials.AdminChecker}.
 The flag is read from the store at every login (never cached), so a grant or
 a revoke from the console takes effect at the next login, on every node of a
 cluster sharing the database, with nothing to propagate.  The account's own
-password is checked with the accounts' argon2 checker, in a thread.  The
-L{AdminChecker} answers a refusal (a wrong password, an account that is not
-flagged, a name nobody registered) exactly like a failed password-file login:
-same back-off, same log line, same message.
+password is checked with the accounts' argon2 checker, in a thread (one of
+the gate's bounded hashing slots).  The L{AdminChecker} runs this check
+inside the same gate turn as the password file's, and answers a refusal (a
+wrong password, an account that is not flagged, a name nobody registered)
+exactly like a failed password-file login: same back-off, same log line,
+same message.
 """
 
 from __future__ import annotations

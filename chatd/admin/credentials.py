@@ -6,10 +6,12 @@ share.
 
 The file has one C{name:hash} line per administrator (C{#} starts a
 comment); C{scripts/chatd-admin} writes it.  It is read again at each login,
-so adding or removing an administrator needs no restart.  Hashing runs in a
-thread (argon2 is slow on purpose) and every failure is logged and answered
-only after a delay that doubles with each consecutive failure for that name,
-which makes guessing expensive without locking the real administrator out.
+so adding or removing an administrator needs no restart.  Every attempt
+passes the daemon's one L{PasswordGate}, as chat logins do: attempts for a
+name, and from an address, are checked one at a time and, after a few
+failures, only once their back-off has passed; hashing runs in a thread
+(argon2 is slow on purpose), a bounded number at once.  Every failure is
+logged.
 """
 
 from __future__ import annotations
@@ -22,20 +24,16 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from twisted.cred.checkers import ICredentialsChecker
-from twisted.cred.credentials import IUsernamePassword
+from twisted.cred.credentials import IUsernamePassword, UsernamePassword
 from twisted.cred.error import UnauthorizedLogin
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.threads import deferToThread
 from twisted.logger import Logger
 from zope.interface import implementer
 
-#: Seconds before the answer to the first failed login; doubled per failure.
-FIRST_DELAY = 1.0
-#: The longest delay, in seconds.
-MAX_DELAY = 30.0
-#: Names whose failures are counted at once.
-MAX_TRACKED = 10000
+from chatd import errors
+from chatd.gate import PasswordGate
+from chatd.names import key
 
 _hasher = PasswordHasher()
 
@@ -100,13 +98,28 @@ def verify(path: Path, name: str, password: str) -> bool:
 ExtraCheck = Callable[[str, str], "Deferred[bool]"]
 
 
+class AddressedCredentials(UsernamePassword):
+    """
+    A name and password, with the address they come from (for the gate's
+    per-address lane).
+    """
+
+    def __init__(self, username: bytes, password: bytes, address: str) -> None:
+        super().__init__(username, password)
+        self.address = address
+
+
+class TooManyAttempts(UnauthorizedLogin):
+    """
+    Refused without a check: too many attempts wait already.
+    """
+
+
 @implementer(ICredentialsChecker)
 class AdminChecker:
     """
     Checks a name and password against the admin password file (and, if
-    given, L{ExtraCheck}s such as accounts flagged admin).
-
-    @ivar failures: consecutive failed logins per name, for the back-off.
+    given, L{ExtraCheck}s such as accounts flagged admin), through C{gate}.
     """
 
     credentialInterfaces = (IUsernamePassword,)
@@ -118,16 +131,25 @@ class AdminChecker:
         clock: IReactorTime,
         extraChecks: list[ExtraCheck] | None = None,
         verifier: Callable[[Path, str, str], Any] | None = None,
+        gate: PasswordGate | None = None,
     ) -> None:
         self.path = path
         self.clock = clock
         self.extraChecks = list(extraChecks or [])
-        self._verify = verifier or (lambda *args: deferToThread(verify, *args))
-        self.failures: dict[str, int] = {}
+        self.gate = gate or PasswordGate(clock)
+        self._verify = verifier or (lambda *args: self.gate.inThread(verify, *args))
 
     def requestAvatarId(self, credentials: Any) -> Deferred[bytes | tuple[()]]:
         d: Deferred[bytes | tuple[()]] = Deferred.fromCoroutine(self._check(credentials))
         return d
+
+    async def _verifyAll(self, name: str, password: str) -> bool:
+        ok = bool(await self._verify(self.path, name, password))
+        for extra in self.extraChecks:
+            if ok:
+                break
+            ok = bool(await extra(name, password))
+        return ok
 
     async def _check(self, credentials: Any) -> bytes:
         raw = credentials.username
@@ -135,26 +157,17 @@ class AdminChecker:
         password = credentials.password
         if isinstance(password, bytes):
             password = password.decode("utf-8", "replace")
-        ok = bool(await self._verify(self.path, name, password))
-        for extra in self.extraChecks:
-            if ok:
-                break
-            ok = bool(await extra(name, password))
+        address = str(getattr(credentials, "address", "") or "unknown")
+        try:
+            ok = await self.gate.check(
+                key(name), address, lambda: Deferred.fromCoroutine(self._verifyAll(name, password))
+            )
+        except errors.TooManyAttempts:
+            raise TooManyAttempts("too many attempts, try again later") from None
         if ok:
-            self.failures.pop(name, None)
-            self.log.info("administrator {name} logged in", name=name)
+            self.log.info(
+                "administrator {name} logged in from {address}", name=name, address=address
+            )
             return name.encode("utf-8")
-        if len(self.failures) >= MAX_TRACKED and name not in self.failures:
-            self.failures.clear()  # a flood of made-up names must not grow memory
-        count = self.failures[name] = self.failures.get(name, 0) + 1
-        delay = min(FIRST_DELAY * 2 ** (count - 1), MAX_DELAY)
-        self.log.warn(
-            "failed admin login for {name!r} ({count} in a row); answering in {delay}s",
-            name=name,
-            count=count,
-            delay=delay,
-        )
-        wait: Deferred[None] = Deferred()
-        self.clock.callLater(delay, wait.callback, None)
-        await wait
+        self.log.warn("failed admin login for {name!r} from {address}", name=name, address=address)
         raise UnauthorizedLogin("wrong name or password")

@@ -18,13 +18,18 @@ from typing import Any, TypeVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from twisted.conch import manhole_ssh
 from twisted.conch.insults import insults
-from twisted.conch.interfaces import ISession
+from twisted.conch.interfaces import IConchUser, ISession
+from twisted.conch.ssh import userauth
+from twisted.conch.ssh.common import getNS
 from twisted.conch.ssh.keys import Key
+from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import ProcessDone
 from twisted.python.failure import Failure
 
 from chatd.admin.commands import AdminConsole
+from chatd.admin.credentials import AddressedCredentials
 from chatd.admin.shell import ConsoleShell
 
 HOST_KEY = "ssh_host_ed25519_key"
@@ -123,14 +128,42 @@ class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
         return user
 
 
+class AddressedUserAuth(userauth.SSHUserAuthServer):
+    """
+    SSH password logins that tell the checker the client's address (for the
+    password gate's per-address lane), one password check at a time per
+    connection.
+    """
+
+    _checking = False
+
+    def auth_password(self, packet: bytes) -> Deferred[Any]:
+        if self._checking:
+            return fail(UnauthorizedLogin("one password check at a time"))
+        password = getNS(packet[1:])[0]
+        peer = self.transport.transport.getPeer()  # type: ignore[union-attr]
+        address = str(getattr(peer, "host", peer))
+        credentials = AddressedCredentials(self.user or b"", password, address)
+        self._checking = True
+
+        def done(result: Any) -> Any:
+            self._checking = False
+            return result
+
+        d = self.portal.login(credentials, None, IConchUser).addBoth(done)
+        return d.addErrback(self._ebPassword)  # type: ignore[no-any-return]
+
+
 def withHostKey(factory: F, key: Key) -> F:
     """
-    Give an SSH server C{factory} the host key C{key}.  The key dictionaries
-    are assigned afresh: on C{ConchFactory} they are class attributes shared
-    by every instance.
+    Give an SSH server C{factory} the host key C{key}, and password logins
+    that pass the client's address on.  The dictionaries are assigned
+    afresh: on C{ConchFactory} they are class attributes shared by every
+    instance.
     """
     factory.publicKeys = {key.sshType(): key.public()}
     factory.privateKeys = {key.sshType(): key}  # type: ignore[dict-item]
+    factory.services = {**factory.services, b"ssh-userauth": AddressedUserAuth}
     return factory
 
 

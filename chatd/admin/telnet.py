@@ -4,8 +4,9 @@ The moderation console over telnet (C{--admin}), behind a login prompt.
 
 Telnet is clear text, so the listener defaults to 127.0.0.1; reach it from
 elsewhere through SSH (C{--admin-ssh}) instead.  A connection gets three
-attempts, each failure answered late by the checker's back-off, and is then
-closed.
+attempts, one at a time, each checked when the password gate gives it its
+turn (after the back-off of the name and of the client's address), and is
+then closed.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from typing import Any
 
 from twisted.conch import telnet
 from twisted.conch.insults import insults
-from twisted.cred import credentials
 from twisted.cred.portal import IRealm, Portal
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.admin.commands import AdminConsole
+from chatd.admin.credentials import AddressedCredentials
 from chatd.admin.shell import ConsoleShell
 
 #: Failed logins one telnet connection may make before it is closed.
@@ -92,7 +93,9 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
         del self.username
 
         def login(ignored: object) -> None:
-            creds = credentials.UsernamePassword(username, password)
+            peer = self.transport.getPeer()
+            address = str(getattr(peer, "host", peer))
+            creds = AddressedCredentials(username, password, address)
             d = self.portal.login(creds, None, telnet.ITelnetProtocol)
             d.addCallbacks(self._cbLogin, self._ebLogin)
 

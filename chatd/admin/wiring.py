@@ -28,6 +28,7 @@ from chatd.admin.manhole import manholeFactory
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.admin.ssh import consoleSSHFactory, hostKey
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
+from chatd.gate import PasswordGate
 from chatd.moderation import Moderation
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.service import ChatService
@@ -130,10 +131,19 @@ class TerminalConsole(Service):
             self._stdio = None
 
 
-def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor: Any) -> Consoles:
+def addAdminServices(
+    top: MultiService,
+    options: Any,
+    chat: ChatService,
+    reactor: Any,
+    gate: PasswordGate | None = None,
+) -> Consoles:
     """
     Add the administration services the options ask for to C{top}; returns
     the registry of their sessions (for a cluster node to reach them).
+
+    @param gate: the daemon's password gate, which console logins share
+        with chat logins and OPER.
     """
     dataDir = Path(options["data-dir"])
     passwords = Path(options["admin-passwords"] or dataDir / PASSWORDS)
@@ -153,7 +163,7 @@ def addAdminServices(top: MultiService, options: Any, chat: ChatService, reactor
         reactor.callLater(SHUTDOWN_GRACE, reactor.stop)
 
     makeConsole = Consoles(chat, shutdown, passwords)
-    checker = AdminChecker(passwords, reactor)
+    checker = AdminChecker(passwords, reactor, gate=gate)
     if chat.persistence is not None:
         checker.extraChecks.append(accountAdminCheck(chat.persistence))
     wanted = [options[name] for name in ("admin", "admin-ssh", "manhole")]

@@ -4,9 +4,10 @@ C{OPER}: an administrator becomes a chatd operator for this connection;
 C{KILL}: a chatd operator ends someone's session.
 
 The name and password are an administrator's from chatd's admin password
-file (the same argon2 hashes and back-off as the admin consoles,
-L{chatd.admin.credentials.AdminChecker}); the check runs in a thread, off
-the reactor, and later lines from the client wait for it.  Success makes
+file (the same argon2 hashes as the admin consoles,
+L{chatd.admin.credentials.AdminChecker}, through the daemon's one password
+gate with its back-off per name and per address); the check runs in a
+thread, off the reactor, and later lines from the client wait for it.  Success makes
 the connection a chatd operator (L{IChatService.grantOperator}): operator
 in every room, able to kick, as C{--operators} are.  C{WALLOPS}: a chatd
 operator's message to everyone who set user mode C{+w} (the service's
@@ -17,11 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.cred.credentials import UsernamePassword
 from twisted.internet.defer import maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.admin.credentials import AddressedCredentials, TooManyAttempts
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
 from chatd.irc.message import Message
@@ -45,7 +46,9 @@ class OperCommands(IRCConnection):
             self.numeric(ERR_NOOPERHOST, "No O-lines for your host: this server has no OPER")
             return None
         name, password = message.params[0], message.params[1]
-        credentials = UsernamePassword(name.encode("utf-8"), password.encode("utf-8"))
+        credentials = AddressedCredentials(
+            name.encode("utf-8"), password.encode("utf-8"), self.address
+        )
 
         def granted(_: object) -> None:
             self.service.grantOperator(self.participant)
@@ -55,7 +58,10 @@ class OperCommands(IRCConnection):
             self.sendMessage("MODE", self.me(), "+o", prefix=self.hostmask(), trailing=True)
 
         def denied(failure: Failure) -> None:
-            self.numeric(N.ERR_PASSWDMISMATCH, "Password incorrect")
+            if failure.check(TooManyAttempts):
+                self.numeric(N.RPL_TRYAGAIN, "OPER", "Too many attempts, try again later")
+            else:
+                self.numeric(N.ERR_PASSWDMISMATCH, "Password incorrect")
 
         d = maybeDeferred(checker.requestAvatarId, credentials)
         return d.addCallbacks(granted, denied)
