@@ -25,7 +25,6 @@ from twisted.logger import Logger
 
 from chatd import errors
 from chatd.gate import PasswordGate
-from chatd.names import key
 from chatd.storage.interfaces import IChatStore
 
 MIN_PASSWORD, MAX_PASSWORD = 4, 256
@@ -116,7 +115,7 @@ class Accounts:
             found.append(passwordHash)
             return await self.checker.verify(passwordHash, password)
 
-        if not await self.gate.check(key(nick), address, lambda: Deferred.fromCoroutine(verify())):
+        if not await self.gate.check(nick, address, lambda: Deferred.fromCoroutine(verify())):
             self.log.info(
                 "bad password for {nick} from {address}{unknown}",
                 nick=nick,

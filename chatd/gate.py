@@ -29,6 +29,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd import errors
+from chatd.names import key
 
 #: Lanes kept at once; beyond, the oldest idle ones are forgotten.
 MAX_TRACKED = 10000
@@ -201,7 +202,8 @@ class PasswordGate:
     ) -> Deferred[bool]:
         """
         Run C{verify()} (which hashes, via L{inThread}) when the lanes of
-        C{name} and C{address} give the attempt its turn; fires with its
+        C{name} (any look-alike of it: one lane per L{key}) and C{address}
+        give the attempt its turn; fires with its
         answer.  Cancelling the result withdraws an attempt still waiting.
 
         @raise TooManyAttempts: (the result fails with it) too many attempts
@@ -219,7 +221,7 @@ class PasswordGate:
             )
             self._tidy(addressLane)
             return fail(errors.TooManyAttempts())
-        nameLane = self._lane(self._names, name, self.nameFree)
+        nameLane = self._lane(self._names, key(name), self.nameFree)
         attempt = _Attempt(nameLane, addressLane, verify, self._cancel)
         addressLane.queue.append(attempt)
         self.pending += 1
@@ -231,7 +233,7 @@ class PasswordGate:
         Seconds until the lane of C{name} or C{address} lets an attempt start
         (0 if it would at once), for the operator and the tests.
         """
-        table, lid = (self._names, name) if name is not None else (self._addresses, address)
+        table, lid = (self._names, key(name)) if name is not None else (self._addresses, address)
         lane = table.get(lid or "")
         return 0.0 if lane is None else max(0.0, lane.nextAt - self.clock.seconds())
 

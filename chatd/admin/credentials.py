@@ -33,7 +33,6 @@ from zope.interface import implementer
 
 from chatd import errors
 from chatd.gate import PasswordGate
-from chatd.names import key
 
 _hasher = PasswordHasher()
 
@@ -160,7 +159,7 @@ class AdminChecker:
         address = str(getattr(credentials, "address", "") or "unknown")
         try:
             ok = await self.gate.check(
-                key(name), address, lambda: Deferred.fromCoroutine(self._verifyAll(name, password))
+                name, address, lambda: Deferred.fromCoroutine(self._verifyAll(name, password))
             )
         except errors.TooManyAttempts:
             raise TooManyAttempts("too many attempts, try again later") from None
