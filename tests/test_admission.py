@@ -273,7 +273,7 @@ class FrontEndTests(SynchronousTestCase):
     def webConnect(self, site: object, address: object) -> tuple[GuardProtocol, StringTransport]:
         protocol = site.buildProtocol(address)  # type: ignore[attr-defined]
         assert isinstance(protocol, GuardProtocol)
-        transport = StringTransport(peerAddress=address)  # type: ignore[arg-type]
+        transport = StringTransport(peerAddress=address)
         protocol.makeConnection(transport)
         return protocol, transport
 

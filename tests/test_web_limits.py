@@ -84,7 +84,7 @@ class LimitTests(WebTestCase):
         guard.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(len(self.service.connections()), 1)
         self.assertEqual(self.service.admission.count, 1)
-        alice.transport.loseConnection()  # type: ignore[union-attr]
+        alice.transport.loseConnection()
         self.web.flush()
         self.assertIsNotNone(alice.lost)
         self.assertEqual(self.service.admission.count, 0)
