@@ -51,7 +51,7 @@ class ChannelTests(WebTestCase):
 
     def written(self, transport: StringTransport) -> bytes:
         self.reactor.advance(0)
-        data = transport.value()
+        data: bytes = transport.value()
         transport.clear()
         return data
 
