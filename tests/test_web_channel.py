@@ -77,11 +77,15 @@ class ChannelTests(WebTestCase):
 
     def test_silentConnection(self) -> None:
         """
-        A connection that never sends a request is closed at the deadline.
+        A connection that never sends a request is closed at the deadline,
+        without a response: there was no request to answer.
         """
         protocol, transport = self.open()
-        self.reactor.advance(10)
+        self.reactor.advance(9.9)
+        self.assertFalse(transport.disconnecting)
+        self.reactor.advance(0.1)
         self.assertTrue(transport.disconnecting)
+        self.assertEqual(self.written(transport), b"")
 
     def test_idleKeepAlive(self) -> None:
         """
@@ -98,6 +102,7 @@ class ChannelTests(WebTestCase):
         self.assertTrue(self.written(transport).startswith(b"HTTP/1.1 200 OK\r\n"))
         self.reactor.advance(10)
         self.assertTrue(transport.disconnecting)
+        self.assertEqual(self.written(transport), b"")
 
     def test_pipelined(self) -> None:
         """

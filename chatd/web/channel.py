@@ -7,8 +7,9 @@ bounds it lacks for a site that only serves pages and a WebSocket.
     for a request (the connection opened, or the previous response ended)
     until its last header line: Twisted's own timeout is an idle timeout,
     restarted by every byte, so a client sending one byte every few seconds
-    (slowloris) held a connection for ever.  The same deadline ends an idle
-    keep-alive connection.  Once a request is read, the request (or the
+    (slowloris) held a connection for ever: it gets 408 and is closed.  The
+    same deadline closes an idle connection (a keep-alive one between
+    requests), silently.  Once a request is read, the request (or the
     WebSocket it becomes) is no longer timed by it.
   - No request bodies: nothing here takes one, and Twisted spools any body
     over 100 kB to a temporary file, without limit.  A request that
@@ -58,13 +59,19 @@ class ChatChannel(HTTPChannel):
     headerTimeout: float | None = HEADER_TIMEOUT
     _headerCall: IDelayedCall | None = None
     _refusedBody = False
+    _requestStarted = False
 
     def connectionMade(self) -> None:
         super().connectionMade()
         self._startHeaderClock()
 
+    def dataReceived(self, data: bytes) -> None:
+        self._requestStarted = True
+        super().dataReceived(data)
+
     def _startHeaderClock(self) -> None:
         self._stopHeaderClock()
+        self._requestStarted = False
         if self.headerTimeout is not None:
             self._headerCall = self.callLater(self.headerTimeout, self._headersTimedOut)
 
@@ -75,7 +82,8 @@ class ChatChannel(HTTPChannel):
 
     def _headersTimedOut(self) -> None:
         self._headerCall = None
-        self.transport.write(TIMED_OUT)  # type: ignore[union-attr]
+        if self._requestStarted:  # else an idle connection, closed without a word
+            self.transport.write(TIMED_OUT)  # type: ignore[union-attr]
         # Twisted's timeout path: close, and abort if the peer does not let go.
         self.timeoutConnection()
 
