@@ -170,7 +170,8 @@ def test_httpBounds(web: Daemon) -> None:
     response = request(
         web,
         b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-        b"Connection: Upgrade, close\r\nSec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        b"Connection: Upgrade, close\r\nSec-WebSocket-Key: abc\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n",
     )
     assert response.startswith(b"HTTP/1.1 400 Bad Request\r\n"), response
     assert response.endswith(b"Sec-WebSocket-Key must be the base64 encoding of 16 bytes\n")
