@@ -9,6 +9,9 @@ the L{Site} factory; each connection gets a L{GuardProtocol} between the TCP
 transport and the HTTP channel (and, after the upgrade, the WebSocket
 machinery), which:
 
+  - asks the service's admission policy (L{chatd.admission}) before anything
+    else: a connection it refuses is answered 429 or 503 at once and closed,
+    without an HTTP channel; an admitted one gives its place back on close;
   - counts bytes received since the WebSocket participant last got a complete
     message (or pong) and, past C{maxPendingInput}, tells it so (close 1009);
   - watches the transport's write buffer: once the kernel and Twisted's buffer
