@@ -20,10 +20,12 @@ not an IP address (a UNIX socket) is only counted by C{maxClients}.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
 
 from chatd import errors
 
@@ -55,12 +57,13 @@ class _Host:
     One address group's open connections and its token bucket.
     """
 
-    __slots__ = ("open", "tokens", "stamp")
+    __slots__ = ("open", "tokens", "stamp", "refusing")
 
     def __init__(self, tokens: float, stamp: float) -> None:
         self.open = 0
         self.tokens = tokens
         self.stamp = stamp
+        self.refusing = False
 
 
 class Admission:
@@ -69,7 +72,12 @@ class Admission:
     when off.
 
     @ivar count: connections admitted and not yet released.
+    @ivar refused: connections refused so far, by reason: C{"full"}
+        (C{maxClients}), C{"address"} (C{perAddress}), C{"rate"}
+        (C{perMinute}).
     """
+
+    log = Logger()
 
     def __init__(
         self,
@@ -85,6 +93,7 @@ class Admission:
         self.perMinute = perMinute
         self.exempt = list(exempt)
         self.count = 0
+        self.refused: Counter[str] = Counter()
         self._hosts: dict[str, _Host] = {}
         self._sweepAt = 1024
 
@@ -123,17 +132,35 @@ class Admission:
         if key:
             host = self._refill(key)
             if self.perAddress is not None and host.open >= self.perAddress:
+                self._refuse(key, host, "address")
                 raise errors.TooManyConnections()
             if self.perMinute is not None and host.tokens < 1.0:
+                self._refuse(key, host, "rate")
                 raise errors.TooManyNewConnections()
         if self.maxClients is not None and self.count >= self.maxClients:
+            self.refused["full"] += 1
             raise errors.ServerFull()
         self.count += 1
         if host is not None:
             host.open += 1
+            host.refusing = False
             if self.perMinute is not None:
                 host.tokens -= 1.0
         return key
+
+    def _refuse(self, key: str, host: _Host, reason: str) -> None:
+        """
+        Count a refusal; log the first of a run from one address group
+        only, so that a flood of connections is not a flood of log lines.
+        """
+        self.refused[reason] += 1
+        if not host.refusing:
+            host.refusing = True
+            self.log.info(
+                "refusing new connections from {group} ({reason} limit) until it gets one in again",
+                group=key,
+                reason=reason,
+            )
 
     def release(self, ticket: str) -> None:
         """

@@ -40,6 +40,8 @@ class AdmissionPolicyTests(SynchronousTestCase):
         """
         tickets = [self.admission.admit("192.0.2.1") for _ in range(3)]
         self.assertRaises(errors.TooManyConnections, self.admission.admit, "192.0.2.1")
+        self.assertRaises(errors.TooManyConnections, self.admission.admit, "192.0.2.1")
+        self.assertEqual(self.admission.refused, {"address": 2})
         self.admission.admit("192.0.2.2")
         self.assertEqual(self.admission.openFrom("192.0.2.1"), 3)
         self.assertEqual(self.admission.count, 4)
@@ -81,6 +83,7 @@ class AdmissionPolicyTests(SynchronousTestCase):
         admission.admit("10.1.2.3")
         self.assertRaises(errors.ServerFull, admission.admit, "192.0.2.2")
         self.assertRaises(errors.ServerFull, admission.admit, "10.1.2.3")
+        self.assertEqual(admission.refused, {"full": 2})
 
     def test_exempt(self) -> None:
         """

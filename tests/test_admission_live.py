@@ -97,8 +97,16 @@ def test_perAddressLimit(limited: Daemon) -> None:
     exempt = [dial(ports["TchatFactory"], "127.0.0.3") for _ in range(5)]
     for connection in exempt:
         assert firstLine(connection) == b"srv: TCHAT 1\n"
+
+    metrics = dial(ports["GuardedSite"], "127.0.0.2")
+    metrics.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    scraped = readAll(metrics)
+    assert b'chatd_refused_connections_total{reason="address"} 4.0' in scraped
+    assert b"chatd_admitted_connections 10.0" in scraped  # 3 + 1 + 5 + this one
     for connection in [*held, other, *exempt]:
         connection.close()
+    # One log line for the run of refusals, not one per refusal.
+    assert limited.logText().count("refusing new connections from 127.0.0.1 (address limit)") == 1
 
 
 def test_newConnectionsPerMinute(tmp_path: Path) -> None:
