@@ -13,12 +13,14 @@ from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
+from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import errors
 from chatd.admission import UNGROUPED, Admission, parseNetworks
 from chatd.irc.factory import IRCFactory
 from chatd.service import ChatService
+from chatd.tap import Options, makeService
 from chatd.talk import TalkFactory
 from chatd.tchat import TchatFactory
 from chatd.web.guard import GuardProtocol
@@ -304,3 +306,51 @@ class FrontEndTests(SynchronousTestCase):
         _, transport = self.webConnect(site, IPv6Address("TCP", "2001:db8::1", 1234))
         self.assertEqual(transport.value(), b"")
         self.assertEqual(self.service.admission.count, 2)
+
+
+class OptionTests(SynchronousTestCase):
+    def build(self, *args: str) -> ChatService:
+        options = Options()
+        options.parseOptions([*args, "--data-dir", self.mktemp(), "--admin", "off"])
+        top = makeService(options, MemoryReactorClock())
+        [chat] = [s for s in top if isinstance(s, ChatService)]  # type: ignore[attr-defined]
+        return chat
+
+    def test_defaults(self) -> None:
+        """
+        The limits are on by default, with no address exempt, loopback
+        included.
+        """
+        admission = self.build().admission
+        self.assertEqual(
+            (admission.maxClients, admission.perAddress, admission.perMinute, admission.exempt),
+            (1000, 10, 30, []),
+        )
+        self.assertEqual(admission.group("127.0.0.1"), "127.0.0.1")
+
+    def test_options(self) -> None:
+        """
+        The options reach the service's admission; 0 switches a limit off.
+        """
+        admission = self.build(
+            "--max-per-address",
+            "0",
+            "--connects-per-minute",
+            "5",
+            "--limit-exempt",
+            "127.0.0.1,10.0.0.0/8",
+        ).admission
+        self.assertEqual((admission.perAddress, admission.perMinute), (None, 5))
+        self.assertEqual(admission.exempt, parseNetworks("127.0.0.1,10.0.0.0/8"))
+
+    def test_badOptions(self) -> None:
+        """
+        A malformed exemption or a negative limit is a usage error.
+        """
+        for args in (
+            ["--limit-exempt", "10.0.0.0/8,school"],
+            ["--max-per-address", "-1"],
+            ["--connects-per-minute", "-1"],
+            ["--http-header-timeout", "-1"],
+        ):
+            self.assertRaises((UsageError, ValueError), Options().parseOptions, args)
