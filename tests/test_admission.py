@@ -20,8 +20,8 @@ from chatd import errors
 from chatd.admission import UNGROUPED, Admission, parseNetworks
 from chatd.irc.factory import IRCFactory
 from chatd.service import ChatService
-from chatd.tap import Options, makeService
 from chatd.talk import TalkFactory
+from chatd.tap import Options, makeService
 from chatd.tchat import TchatFactory
 from chatd.web.guard import GuardProtocol
 from chatd.web.site import makeSite
