@@ -114,7 +114,10 @@ class ChatChannel(HTTPChannel):
 
 class ChatSite(Site):
     """
-    A L{Site} whose connections are L{ChatChannel}s with C{headerTimeout}.
+    A L{Site} whose connections are L{ChatChannel}s with C{headerTimeout},
+    built directly rather than behind Twisted's wrapper that would negotiate
+    HTTP/2 over TLS: that needs the C{h2} package, which chatd does not
+    install, and the WebSocket upgrade is HTTP/1.1 only.
     """
 
     def __init__(self, *args: Any, headerTimeout: float | None = HEADER_TIMEOUT, **kw: Any):
