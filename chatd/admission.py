@@ -68,8 +68,8 @@ class _Host:
 
 class Admission:
     """
-    The admission policy; see the module docstring.  Each limit is C{None}
-    when off.
+    The admission policy; see the module docstring.  Each per-address
+    limit is off when C{None} or 0; C{maxClients} when C{None}.
 
     @ivar count: connections admitted and not yet released.
     @ivar refused: connections refused so far, by reason: C{"full"}
@@ -131,10 +131,10 @@ class Admission:
         host = None
         if key:
             host = self._refill(key)
-            if self.perAddress is not None and host.open >= self.perAddress:
+            if self.perAddress and host.open >= self.perAddress:
                 self._refuse(key, host, "address")
                 raise errors.TooManyConnections()
-            if self.perMinute is not None and host.tokens < 1.0:
+            if self.perMinute and host.tokens < 1.0:
                 self._refuse(key, host, "rate")
                 raise errors.TooManyNewConnections()
         if self.maxClients is not None and self.count >= self.maxClients:
@@ -144,7 +144,7 @@ class Admission:
         if host is not None:
             host.open += 1
             host.refusing = False
-            if self.perMinute is not None:
+            if self.perMinute:
                 host.tokens -= 1.0
         return key
 
@@ -157,7 +157,8 @@ class Admission:
         if not host.refusing:
             host.refusing = True
             self.log.info(
-                "refusing new connections from {group} ({reason} limit) until it gets one in again",
+                "refusing new connections from {group} ({reason} limit);"
+                " not logged again until one is admitted",
                 group=key,
                 reason=reason,
             )

@@ -123,7 +123,7 @@ class ChatService(Service):
             made here (C{None}: none).
         """
         self.clock = clock
-        self.admission = admission or Admission(clock, maxClients)
+        self.admission = Admission(clock, maxClients) if admission is None else admission
         self.maxGroupSize = maxGroupSize
         self._connections: set[IParticipant] = set()
         self._users: dict[str, IParticipant] = {}

@@ -31,21 +31,28 @@ from twisted.web.server import Site
 HEADER_TIMEOUT = 10.0
 
 
-def _closingResponse(status: bytes, text: bytes) -> bytes:
+def closingResponse(status: bytes, text: str, retryAfter: int | None = None) -> bytes:
+    """
+    A whole HTTP response, written before the connection closes: C{status}
+    (C{b"413 Content Too Large"}) and C{text} as a plain-text line.
+    """
+    body = text.encode("utf-8") + b"\n"
+    retry = b"" if retryAfter is None else b"\r\nRetry-After: %d" % (retryAfter,)
     return b"".join(
         [
             b"HTTP/1.1 ",
             status,
             b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ",
-            str(len(text)).encode("ascii"),
+            str(len(body)).encode("ascii"),
+            retry,
             b"\r\nConnection: close\r\n\r\n",
-            text,
+            body,
         ]
     )
 
 
-TOO_LARGE = _closingResponse(b"413 Content Too Large", b"request bodies are not accepted\n")
-TIMED_OUT = _closingResponse(b"408 Request Timeout", b"request headers took too long\n")
+TOO_LARGE = closingResponse(b"413 Content Too Large", "request bodies are not accepted")
+TIMED_OUT = closingResponse(b"408 Request Timeout", "request headers took too long")
 
 
 class ChatChannel(HTTPChannel):

@@ -50,6 +50,7 @@ from zope.interface import implementer
 from chatd import errors
 from chatd.admission import Admission
 from chatd.outbox import FlushScheduler, Outbox
+from chatd.web.channel import closingResponse
 
 
 def refusal(error: errors.ChatError) -> bytes:
@@ -64,17 +65,7 @@ def refusal(error: errors.ChatError) -> bytes:
         status = b"503 Service Unavailable"
     else:
         status = b"403 Forbidden"
-    body = error.text.encode("utf-8") + b"\n"
-    return b"".join(
-        [
-            b"HTTP/1.1 ",
-            status,
-            b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ",
-            str(len(body)).encode("ascii"),
-            b"\r\nRetry-After: 60\r\nConnection: close\r\n\r\n",
-            body,
-        ]
-    )
+    return closingResponse(status, error.text, retryAfter=60)
 
 
 class GuardListener(Protocol):
@@ -136,7 +127,7 @@ class GuardProtocol(ProtocolWrapper):
 
     @ivar listener: told when a limit is crossed; the WebSocket participant
         attaches itself once the upgrade happens (before that, plain HTTP
-        requests are bounded by Twisted's own header and body limits).
+        requests are bounded by L{chatd.web.channel.ChatChannel}).
     @ivar outbox: where every write goes once L{startBatching} was called.
     @ivar ticket: what the site's admission counted this connection under
         (C{None}: not counted).
