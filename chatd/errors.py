@@ -41,6 +41,14 @@ class ServerFull(ChatError):
     code, reason = 2, "the server is full, try again later"
 
 
+class TooManyConnections(ChatError):
+    code, reason = 4, "too many connections from your address"
+
+
+class TooManyNewConnections(TooManyConnections):
+    reason = "too many new connections from your address, wait a minute"
+
+
 class InvalidArgument(ChatError):
     code, reason = 10, "invalid argument"
 

@@ -83,12 +83,16 @@ class IChatService(Interface):
     """
 
     maxClients = Attribute("How many connections the service accepts at once, or C{None}.")
+    admission = Attribute(
+        "The L{chatd.admission.Admission} every listener asks when a connection"
+        " opens (C{--max-clients}, the per-address limits), and tells when it closes."
+    )
 
     def connect(participant: IParticipant) -> None:
         """
-        Admit a new connection (before login).
+        Register a new participant (before login), on a connection that
+        C{admission} already admitted.
 
-        @raise ServerFull: when C{maxClients} connections are already open.
         @raise Banned: the participant's address is in a banned network.
         """
 

@@ -106,6 +106,8 @@ class ChatLineReceiver(LineReceiver):
     _lastHeard = 0.0
     _probed = False
     _admitted = False
+    # What the service's admission counted this connection under, while open.
+    _ticket: str | None = None
 
     def connectionMade(self) -> None:
         factory = self.factory
@@ -117,9 +119,12 @@ class ChatLineReceiver(LineReceiver):
         self.outbox = Outbox(self.transport, factory.flusher, factory.maxOutput, self._overflowed)  # type: ignore[arg-type]
         now = factory.clock.seconds()
         self._tokens, self._tokensAt, self._lastHeard = float(factory.floodBurst or 0), now, now
+        service = factory.service
         try:
-            factory.service.connect(self)  # type: ignore[arg-type]
+            self._ticket = service.admission.admit(self.address)
+            service.connect(self)  # type: ignore[arg-type]
         except ChatError as error:
+            self._release()
             self.refuseConnection(error)
             self.closeWith(error.text)
             return
@@ -137,6 +142,15 @@ class ChatLineReceiver(LineReceiver):
         if self._admitted:
             self._admitted = False
             self.factory.service.disconnect(self, self.closeReason)  # type: ignore[arg-type]
+        self._release()
+
+    def _release(self) -> None:
+        """
+        Give back this connection's place in the admission counts.
+        """
+        if self._ticket is not None:
+            self.factory.service.admission.release(self._ticket)
+            self._ticket = None
 
     # Output
 

@@ -20,6 +20,7 @@ from zope.interface import implementer
 
 from chatd import errors, roomrules
 from chatd.accounts import Accounts
+from chatd.admission import Admission
 from chatd.events import (
     KICK,
     PART,
@@ -98,7 +99,8 @@ class ChatService(Service):
     """
     In-memory chat state, shared by every front-end of one daemon.
 
-    @ivar maxClients: connections accepted at once (C{None}: no limit).
+    @ivar admission: which connections the listeners accept (C{maxClients}
+        and the per-address limits).
     @ivar maxGroupSize: members a room accepts (C{None}: no limit).
     """
 
@@ -115,9 +117,14 @@ class ChatService(Service):
         accounts: Accounts | None = None,
         historyCount: int = 20,
         logConnections: bool = True,
+        admission: Admission | None = None,
     ) -> None:
+        """
+        @param maxClients: without C{admission}, the only limit of the one
+            made here (C{None}: none).
+        """
         self.clock = clock
-        self.maxClients = maxClients
+        self.admission = Admission(clock, maxClients) if admission is None else admission
         self.maxGroupSize = maxGroupSize
         self._connections: set[IParticipant] = set()
         self._users: dict[str, IParticipant] = {}
@@ -141,6 +148,17 @@ class ChatService(Service):
         self.persistence = (
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
         )
+
+    @property
+    def maxClients(self) -> int | None:
+        """
+        Connections accepted at once (C{None}: no limit), kept by C{admission}.
+        """
+        return self.admission.maxClients
+
+    @maxClients.setter
+    def maxClients(self, value: int | None) -> None:
+        self.admission.maxClients = value
 
     def _now(self) -> int:
         return int(self.clock.seconds())
@@ -181,8 +199,6 @@ class ChatService(Service):
     # Connections
 
     def connect(self, participant: IParticipant) -> None:
-        if self.maxClients is not None and len(self._connections) >= self.maxClients:
-            raise errors.ServerFull()
         self.moderation.admit(participant)
         self._connections.add(participant)
 

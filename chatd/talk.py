@@ -121,6 +121,10 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
     def refuseConnection(self, error: ChatError) -> None:
         if isinstance(error, errors.ServerFull):
             text = "Sorry, the chat is full right now. Please try again in a little while."
+        elif isinstance(error, errors.TooManyNewConnections):
+            text = "Sorry, too many connections came from your address just now: wait a minute."
+        elif isinstance(error, errors.TooManyConnections):
+            text = "Sorry, too many connections are open from your address: close one first."
         else:
             text = f"Sorry, {error.text}."
         self.send(lines(text))

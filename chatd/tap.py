@@ -5,6 +5,7 @@ C{twistd chatd}: command-line options and the service tree they build.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from twisted.application import strports
@@ -14,6 +15,7 @@ from twisted.python import usage
 from chatd import gate as passwordgate
 from chatd.accounts import Accounts
 from chatd.admin import wiring as admin
+from chatd.admission import Admission, parseNetworks
 from chatd.inbox import MAX_WAITING, PAGE_BYTES
 from chatd.service import ChatService
 from chatd.storage import openStore
@@ -21,19 +23,33 @@ from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
 LISTEN_BACKLOG = 1024
+#: Endpoint types that take a C{backlog=} argument.
+_BACKLOG_TYPES = ("tcp", "tcp6", "ssl", "unix")
+_UNESCAPED_COLON = re.compile(r"(?<!\\):")
 
 
 def endpoint(description: str) -> str:
     """
-    Turn a bare port number into a TCP endpoint string with a listen backlog
-    large enough for a burst of logins; pass endpoint strings through.
-    C{off}, C{none} or nothing switch the listener off (C{""}), the same
-    words for every listener.
+    Turn a bare port number into a TCP endpoint string; give an endpoint
+    string of a type that listens on a socket (C{tcp:}, C{tcp6:}, C{ssl:},
+    C{unix:}) and does not choose its own C{backlog=} a listen backlog large
+    enough for a burst of logins (Twisted's default, 50, made 800 connects
+    take seconds).  C{off}, C{none} or nothing switch the listener off
+    (C{""}), the same words for every listener.
     """
     if description.strip().lower() in ("", "off", "none"):
         return ""
     if description.isdigit():
         return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
+    kind, *arguments = _UNESCAPED_COLON.split(description)
+    # Past the port (or path), a positional argument could be the backlog.
+    positional = [argument for argument in arguments if "=" not in argument]
+    if (
+        kind.lower() in _BACKLOG_TYPES
+        and len(positional) <= 1
+        and not any(argument.startswith("backlog=") for argument in arguments)
+    ):
+        return f"{description}:backlog={LISTEN_BACKLOG}"
     return description
 
 
@@ -94,6 +110,31 @@ class Options(usage.Options):
             1000,
             "Connections accepted at once, all listeners together (0: no limit).",
             _optionalInt,
+        ],
+        [
+            "max-per-address",
+            None,
+            10,
+            "Connections open at once from one address (IPv6: one /64), all listeners"
+            " together (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "connects-per-minute",
+            None,
+            30,
+            "New connections one address (IPv6: one /64) may open per minute, in"
+            " bursts of as many (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "limit-exempt",
+            None,
+            [],
+            "Addresses and networks the two limits above do not apply to,"
+            " comma-separated, e.g. 192.0.2.7,10.0.0.0/8 (a school behind one NAT"
+            " address, a reverse proxy on this host).",
+            parseNetworks,
         ],
         ["max-group-size", None, None, "Members a room accepts (0: no limit).", _optionalInt],
         ["max-line-length", None, 4096, "Bytes in one line.", int],
@@ -159,6 +200,14 @@ class Options(usage.Options):
             endpoint,
         ],
         [
+            "http-header-timeout",
+            None,
+            10.0,
+            "Seconds an HTTP request's headers may take to arrive, also how long an"
+            " idle HTTP connection stays open (0: no limit).",
+            float,
+        ],
+        [
             "web-origins",
             None,
             [],
@@ -219,6 +268,8 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["flood-rate"] <= 0:
             raise usage.UsageError("--flood-rate must be positive")
+        if self["http-header-timeout"] < 0:
+            raise usage.UsageError("--http-header-timeout must not be negative")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
 
@@ -261,9 +312,16 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     store.setServiceParent(top)
     # One gate for every password check: chat logins, consoles and OPER.
     gate = passwordgate.gateFromOptions(options, reactor)
-    chat = ChatService(
+    admission = Admission(
         reactor,
         maxClients=options["max-clients"],
+        perAddress=options["max-per-address"],
+        perMinute=options["connects-per-minute"],
+        exempt=options["limit-exempt"],
+    )
+    chat = ChatService(
+        reactor,
+        admission=admission,
         maxGroupSize=options["max-group-size"],
         rooms=options["rooms"],
         operators=options["operators"],
@@ -322,6 +380,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             reactor,
             origins=options["web-origins"],
             maxPendingOutput=options["max-output"],
+            headerTimeout=options["http-header-timeout"] or None,
             rate=options["flood-rate"],
             burst=options["flood-burst"],
         )

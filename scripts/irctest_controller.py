@@ -134,6 +134,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 "",
                 "--max-clients",
                 "0",
+                "--limit-exempt",
+                "127.0.0.0/8",
                 *(["--irc-password", password] if password is not None else []),
             ],
             env=environment,

@@ -196,15 +196,17 @@ class ChatServiceTests(ServiceTestCase):
 
     def test_maxClients(self) -> None:
         """
-        Past C{maxClients} connections a newcomer is refused until one leaves.
+        C{maxClients} is the admission policy's, which every listener asks:
+        past it a newcomer is refused until a connection closes.
         """
         self.service.maxClients = 2
-        first, second = RecordingParticipant(), RecordingParticipant()
-        self.service.connect(first)
-        self.service.connect(second)
-        self.assertRaises(errors.ServerFull, self.service.connect, RecordingParticipant())
-        self.service.disconnect(first)
-        self.service.connect(RecordingParticipant())
+        admission = self.service.admission
+        self.assertEqual(admission.maxClients, 2)
+        first = admission.admit("192.0.2.1")
+        admission.admit("192.0.2.2")
+        self.assertRaises(errors.ServerFull, admission.admit, "192.0.2.3")
+        admission.release(first)
+        admission.admit("192.0.2.3")
 
     def test_rename(self) -> None:
         """

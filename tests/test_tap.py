@@ -31,11 +31,23 @@ def parse(*args: str) -> Options:
 def test_barePortGetsBacklog() -> None:
     """
     A bare port number becomes a TCP endpoint with a large listen backlog;
-    endpoint strings pass through untouched.
+    so does an endpoint string of a listening type that does not give one.
+    One that gives its own, or of another type, passes through untouched.
     """
     assert endpoint("12345") == "tcp:12345:backlog=1024"
     assert parse("--port", "4000")["port"] == "tcp:4000:backlog=1024"
-    assert parse("--port", "ssl:4000:privateKey=k")["port"] == "ssl:4000:privateKey=k"
+    assert parse("--port", "ssl:4000:privateKey=k")["port"] == "ssl:4000:privateKey=k:backlog=1024"
+    for option in ("--port", "--talk", "--irc", "--web"):
+        assert parse(option, "tcp:4000:interface=127.0.0.1")[option[2:]] == (
+            "tcp:4000:interface=127.0.0.1:backlog=1024"
+        )
+    assert endpoint("tcp6:port=4000:interface=\\:\\:1") == (
+        "tcp6:port=4000:interface=\\:\\:1:backlog=1024"
+    )
+    assert endpoint("unix:/run/chatd.sock") == "unix:/run/chatd.sock:backlog=1024"
+    assert endpoint("tcp:4000:backlog=5") == "tcp:4000:backlog=5"
+    assert endpoint("tcp:4000:127.0.0.1:5") == "tcp:4000:127.0.0.1:5"  # positional backlog
+    assert endpoint("systemd:domain=INET:index=0") == "systemd:domain=INET:index=0"
 
 
 def test_badLimitsRefused() -> None:
@@ -75,7 +87,7 @@ def test_makeServiceListens(tmp_path: Path) -> None:
         [(port, factory, backlog, interface)] = [
             server for server in memory.tcpServers if isinstance(server[1], TchatFactory)
         ]
-        assert (port, backlog, interface) == (4321, 50, "127.0.0.1")
+        assert (port, backlog, interface) == (4321, 1024, "127.0.0.1")
         assert isinstance(factory, TchatFactory)
         service = factory.service
         assert isinstance(service, ChatService)

@@ -36,7 +36,7 @@ def test_webListener() -> None:
     """
     for args, expected in [
         ([], (8080, 1024, "")),
-        (["--web", "tcp:9000:interface=127.0.0.1"], (9000, 50, "127.0.0.1")),
+        (["--web", "tcp:9000:interface=127.0.0.1"], (9000, 1024, "127.0.0.1")),
     ]:
         args += ["--flood-burst", "7", "--flood-rate", "3"]
         options = Options()

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred
-from twisted.test.iosim import ConnectionCompleter
-from twisted.web.websocket import WebSocketClientEndpoint
+from twisted.internet.error import ConnectionDone
+from twisted.python.failure import Failure
 
-from tests.webclient import ClientFactory, WebTestCase
+from tests.webclient import WebTestCase, handshake
 
 
 class LimitTests(WebTestCase):
@@ -71,17 +70,23 @@ class LimitTests(WebTestCase):
 
     def test_serverFull(self) -> None:
         """
-        When the service is full, the handshake completes, then an error with
-        code 2 is sent and the connection closed (1013: try again later).
+        When the service is full, a new HTTP connection (a WebSocket
+        handshake or any other request) is answered 503 and closed before a
+        byte of it is read; once a connection closes, the next gets in.
         """
         self.service.maxClients = 1
-        self.web.connect("alice")
-        endpoint = WebSocketClientEndpoint.new(self.reactor, "http://localhost/ws")
-        connected = Deferred.fromCoroutine(endpoint.connect(ClientFactory()))
-        pump = ConnectionCompleter(self.reactor).succeedOnce()
-        assert pump is not None
-        pump.flush()
-        client = self.successResultOf(connected)
-        self.assertEqual(client.received[0]["code"], 2)
-        self.assertIsNotNone(client.lost)
+        alice = self.web.connect("alice")
+        written, transport, guard = self.web.rawRequest(handshake())
+        self.assertTrue(written.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), written)
+        self.assertIn(b"\r\nConnection: close\r\n", written)
+        self.assertTrue(written.endswith(b"\r\n\r\nthe server is full, try again later\n"))
+        self.assertTrue(transport.disconnecting)
+        guard.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(len(self.service.connections()), 1)
+        self.assertEqual(self.service.admission.count, 1)
+        alice.transport.loseConnection()
+        self.web.flush()
+        self.assertIsNotNone(alice.lost)
+        self.assertEqual(self.service.admission.count, 0)
+        self.web.connect("bob")
+        self.assertEqual(self.service.admission.count, 1)

@@ -15,6 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.errors import NotPermitted
 from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
+from chatd.web.channel import ChatChannel
 from chatd.web.guard import GuardProtocol
 from chatd.web.socket import WebParticipant
 from tests.webclient import WebHarness, handshake
@@ -185,7 +186,8 @@ class IdleFootprintTests(SynchronousTestCase):
         """
         response, _, protocol = self.web.rawRequest(handshake())
         self.assertTrue(response.startswith(b"HTTP/1.1 101 "), response)
-        channel = protocol.wrappedProtocol._channel  # type: ignore[attr-defined]
+        channel = protocol.wrappedProtocol
+        assert isinstance(channel, ChatChannel)
         self.assertEqual(channel.requests, [])
 
     def test_oneKeepaliveTimer(self) -> None:

@@ -9,6 +9,9 @@ the L{Site} factory; each connection gets a L{GuardProtocol} between the TCP
 transport and the HTTP channel (and, after the upgrade, the WebSocket
 machinery), which:
 
+  - asks the service's admission policy (L{chatd.admission}) before anything
+    else: a connection it refuses is answered 429 or 503 at once and closed,
+    without an HTTP channel; an admitted one gives its place back on close;
   - counts bytes received since the WebSocket participant last got a complete
     message (or pong) and, past C{maxPendingInput}, tells it so (close 1009);
   - watches the transport's write buffer: once the kernel and Twisted's buffer
@@ -30,14 +33,39 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from twisted.internet.interfaces import IConsumer, IProtocol, IPushProducer, IReactorTime
+from twisted.internet.interfaces import (
+    IConsumer,
+    IProtocol,
+    IPushProducer,
+    IReactorTime,
+    ITransport,
+)
+from twisted.internet.protocol import Protocol as BaseProtocol
 from twisted.internet.protocol import connectionDone
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
 from twisted.web.server import Site
 from zope.interface import implementer
 
+from chatd import errors
+from chatd.admission import Admission
 from chatd.outbox import FlushScheduler, Outbox
+from chatd.web.channel import closingResponse
+
+
+def refusal(error: errors.ChatError) -> bytes:
+    """
+    The whole HTTP response that turns away a connection the admission
+    policy refused, before a byte of its request is read: 503 when the
+    server is full, 429 when its address has too many.
+    """
+    if isinstance(error, errors.TooManyConnections):
+        status = b"429 Too Many Requests"
+    elif isinstance(error, errors.ServerFull):
+        status = b"503 Service Unavailable"
+    else:
+        status = b"403 Forbidden"
+    return closingResponse(status, error.text, retryAfter=60)
 
 
 class GuardListener(Protocol):
@@ -99,8 +127,12 @@ class GuardProtocol(ProtocolWrapper):
 
     @ivar listener: told when a limit is crossed; the WebSocket participant
         attaches itself once the upgrade happens (before that, plain HTTP
-        requests are bounded by Twisted's own header and body limits).
+        requests are bounded by L{chatd.web.channel.ChatChannel}).
     @ivar outbox: where every write goes once L{startBatching} was called.
+    @ivar ticket: what the site's admission counted this connection under
+        (C{None}: not counted).
+    @ivar refused: the admission policy turned this connection away; the
+        HTTP channel never saw it.
     """
 
     factory: GuardedSite
@@ -115,9 +147,29 @@ class GuardProtocol(ProtocolWrapper):
         self.outbox: Outbox | None = None
         self._stalled = False
         self._discarding = False
+        self.ticket: str | None = None
+        self.refused = False
+
+    def makeConnection(self, transport: ITransport) -> None:
+        """
+        Ask the admission policy first: a connection it refuses is answered
+        at once and closed, without an HTTP channel.
+        """
+        admission = self.factory.admission
+        if admission is not None:
+            peer = transport.getPeer()
+            try:
+                self.ticket = admission.admit(getattr(peer, "host", None) or str(peer))
+            except errors.ChatError as error:
+                self.refused = True
+                BaseProtocol.makeConnection(self, transport)
+                transport.write(refusal(error))
+                transport.loseConnection()
+                return
+        super().makeConnection(transport)
 
     def dataReceived(self, data: bytes) -> None:
-        if self._discarding:
+        if self._discarding or self.refused:
             return
         if self.listener is not None:
             self.pendingInput += len(data)
@@ -185,6 +237,12 @@ class GuardProtocol(ProtocolWrapper):
         super().loseConnection()
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
+        if self.refused:
+            return
+        admission = self.factory.admission
+        if self.ticket is not None and admission is not None:
+            admission.release(self.ticket)
+            self.ticket = None
         if self.outbox is not None:
             self.outbox.stopProducing()
         super().connectionLost(reason)
@@ -226,13 +284,16 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         maxPendingInput: int = 1 << 20,
         maxPendingOutput: int = 1 << 20,
         clock: IReactorTime | None = None,
+        admission: Admission | None = None,
     ) -> None:
         """
         @param clock: schedules the outboxes' flushes (default: the site's
             reactor).
+        @param admission: asked for every connection (C{None}: all admitted).
         """
         super().__init__(site)
         self.site = site
+        self.admission = admission
         self.maxPendingInput = maxPendingInput
         self.maxPendingOutput = maxPendingOutput
         self.flusher = FlushScheduler(clock if clock is not None else site.reactor)

@@ -62,6 +62,22 @@ class ChatCollector:
 
         yield GaugeMetricFamily("chatd_rooms", "Rooms that exist.", value=len(service.rooms()))
 
+        admission = service.admission
+        yield GaugeMetricFamily(
+            "chatd_admitted_connections",
+            "Connections the admission policy counts, every listener and HTTP included.",
+            value=admission.count,
+        )
+        counter = CounterMetricFamily(
+            "chatd_refused_connections",
+            "New connections refused: server full, too many from one address, or too"
+            " many new ones from one address.",
+            labels=["reason"],
+        )
+        for reason in ("full", "address", "rate"):
+            counter.add_metric([reason], admission.refused[reason])
+        yield counter
+
         counter = CounterMetricFamily(
             "chatd_messages_in",
             "Messages accepted by the service, by the sender's protocol and kind.",

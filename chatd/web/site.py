@@ -11,15 +11,18 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
+import h11
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.websocket import WebSocketResource
 
 from chatd.interfaces import IChatService
+from chatd.web.channel import HEADER_TIMEOUT, ChatSite
 from chatd.web.guard import GuardedSite
+from chatd.web.handshake import handshakeProblem
 from chatd.web.metrics import HealthResource, MetricsResource
 from chatd.web.socket import WebFactory
 
@@ -112,21 +115,33 @@ class OriginCheck(Resource):
         )
 
     def render(self, request: Request) -> bytes | int:
+        problem = handshakeProblem(request)
+        if problem is not None:
+            return self._refuse(request, 400, problem)
         if not self.allows(request):
             self.log.warn(
                 "refused WebSocket from origin {origin}",
                 origin=request.getHeader(b"origin"),
             )
-            request.setResponseCode(403)
-            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
-            return b"origin not allowed\n"
-        result: bytes | int = self.wrapped.render(request)
+            return self._refuse(request, 403, "origin not allowed")
+        try:
+            result: bytes | int = self.wrapped.render(request)
+        except h11.LocalProtocolError as error:
+            # wsproto found the request unfit for its HTTP/1.1 model (a
+            # request target h11 refuses...): the client's fault, not ours.
+            return self._refuse(request, 400, f"not a valid WebSocket handshake: {error}")
         if result == NOT_DONE_YET and request in request.channel.requests:
             # Upgraded: the channel now hands every byte to the WebSocket and
             # will never finish or even look at this request again, but kept
             # it (with its headers: ~1.7 KB) for the life of the connection.
             request.channel.requests.remove(request)
         return result
+
+    @staticmethod
+    def _refuse(request: Request, code: int, text: str) -> bytes:
+        request.setResponseCode(code)
+        request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+        return text.encode("utf-8") + b"\n"
 
 
 def makeSite(
@@ -135,6 +150,7 @@ def makeSite(
     origins: Iterable[str] = (),
     maxMessageBytes: int = 16384,
     maxPendingOutput: int = 1 << 20,
+    headerTimeout: float | None = HEADER_TIMEOUT,
     **limits: Any,
 ) -> GuardedSite:
     """
@@ -146,6 +162,8 @@ def makeSite(
         connection.
     @param maxPendingOutput: bytes a client may leave unread (beyond the
         transport's buffer) before it is disconnected.
+    @param headerTimeout: seconds a request's headers may take
+        (L{chatd.web.channel.ChatChannel}).
     @param limits: further L{WebFactory} settings (C{rate}, C{burst},
         C{floodLimit}, C{pingInterval}).
     """
@@ -157,11 +175,12 @@ def makeSite(
     root.putChild(b"ws", OriginCheck(WebSocketResource(factory), origins))
     root.putChild(b"metrics", MetricsResource(service))
     root.putChild(b"healthz", HealthResource(service))
-    site = Site(root, reactor=clock)
+    site = ChatSite(root, reactor=clock, headerTimeout=headerTimeout)
     site.displayTracebacks = False
     return GuardedSite(
         site,
         maxPendingInput=4 * maxMessageBytes + 65536,
         maxPendingOutput=maxPendingOutput,
         clock=clock,
+        admission=service.admission,
     )

@@ -12,7 +12,6 @@ password check, a store write), later ones queue.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from typing import Any, TypeVar
 
@@ -193,9 +192,9 @@ class WebParticipant:
 
     def _handle(self, message: str) -> None:
         try:
-            request = json.loads(message)
-        except ValueError:
-            self._send(wire.errorFrame(InvalidArgument("not JSON")))
+            request = wire.loads(message)
+        except ValueError as error:
+            self._send(wire.errorFrame(InvalidArgument(str(error))))
             return
         if not isinstance(request, dict):
             self._send(wire.errorFrame(InvalidArgument("a request is a JSON object")))

@@ -13,6 +13,7 @@ a thousand JSON serializations and framings.
 from __future__ import annotations
 
 import json
+import math
 import re
 import struct
 from typing import Any
@@ -22,6 +23,40 @@ from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.text import plain, plainLine
 
 _LINE_END = re.compile("\r\n|\r|\n")
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _BadNumber("numbers must be finite")
+    return number
+
+
+def _noConstant(name: str) -> None:
+    raise _BadNumber(f"{name} is not a JSON number")
+
+
+def loads(message: str) -> Any:
+    """
+    A request's JSON, as strict as RFC 8259: no C{NaN} or C{Infinity}, no
+    number too large for a float (C{1e999}), which would come back in a
+    reply as no JSON at all.
+
+    @raise ValueError: with the reason, for the error frame: not JSON,
+        nested too deeply for the parser, or such a number.
+    """
+    try:
+        return json.loads(message, parse_float=_finite, parse_constant=_noConstant)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    except _BadNumber:
+        raise
+    except ValueError:  # a syntax error, or an integer of thousands of digits
+        raise ValueError("not JSON") from None
 
 
 def frame(payload: bytes) -> bytes:

@@ -9,7 +9,8 @@ Load phases run the daemon with C{--flood-burst 0 --alive-after 0
 --max-clients 0}: flood control and keepalive would throttle or probe the
 generator, which is not what is being measured.  Every daemon also gets
 only the listener under test (C{--web none}, C{--irc none}, C{--talk ''},
-C{--admin off}, TCHAT on a free port when another protocol is tested), a
+C{--admin off}, TCHAT on a free port when another protocol is tested),
+loopback exempt from the per-address limits (C{--limit-exempt 127.0.0.0/8}), a
 fresh C{--data-dir} whose seeded autojoin room is switched off
 (C{--autojoin} keeps it), and C{--quiet-connections} (C{--log-connections}
 keeps the per-login log lines), where the checkout knows those options.
@@ -74,6 +75,8 @@ class Harness:
             options += ["--talk", ""]
         if "admin" in supported:
             options += ["--admin", "off"]
+        if "limit-exempt" in supported:  # the generator opens thousands from 127.0.0.1
+            options += ["--limit-exempt", "127.0.0.0/8"]
         if "quiet-connections" in supported and not self.args.log_connections:
             options.append("--quiet-connections")
         dataDir = None

@@ -1,0 +1,204 @@
+# -*- test-case-name: tests.test_admission -*-
+"""
+Which new connections the daemon accepts: the one admission policy every
+listener asks (TCHAT, talk, IRC, and the web's HTTP connections, WebSocket
+included), before any byte of the connection is read.
+
+  - C{maxClients}: connections open at once, all listeners together;
+  - C{perAddress}: connections open at once from one address;
+  - C{perMinute}: new connections from one address per minute, a token
+    bucket on the reactor's clock (bursts of C{perMinute}, refilled evenly);
+  - C{exempt}: networks that only C{maxClients} limits (a school or an
+    office behind one NAT address, a reverse proxy on this host).
+
+An IPv6 address is judged by its /64 network: one host or one home usually
+gets a whole /64, and would otherwise have 2**64 addresses to spread its
+connections over.  An IPv4-mapped IPv6 address (C{::ffff:192.0.2.1}, seen on
+a dual-stack listener) counts as the IPv4 address it maps.  A peer that is
+not an IP address (a UNIX socket) is only counted by C{maxClients}.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatd import errors
+
+#: The networks an address is grouped by.
+IPV6_GROUP = 64
+
+#: What L{Admission.admit} returns for a connection counted only by
+#: C{maxClients}.
+UNGROUPED = ""
+
+
+def parseNetworks(value: str) -> list[IPv4Network | IPv6Network]:
+    """
+    A comma-separated list of addresses and networks (C{127.0.0.1},
+    C{10.0.0.0/8}, C{2001:db8::/48}), for C{--limit-exempt}.
+
+    @raise ValueError: an entry is not an address or a network.
+    """
+    networks: list[IPv4Network | IPv6Network] = []
+    for entry in value.split(","):
+        entry = entry.strip()
+        if entry:
+            networks.append(ip_network(entry, strict=False))
+    return networks
+
+
+class _Host:
+    """
+    One address group's open connections and its token bucket.
+    """
+
+    __slots__ = ("open", "tokens", "stamp", "refusing")
+
+    def __init__(self, tokens: float, stamp: float) -> None:
+        self.open = 0
+        self.tokens = tokens
+        self.stamp = stamp
+        self.refusing = False
+
+
+class Admission:
+    """
+    The admission policy; see the module docstring.  Each per-address
+    limit is off when C{None} or 0; C{maxClients} when C{None}.
+
+    @ivar count: connections admitted and not yet released.
+    @ivar refused: connections refused so far, by reason: C{"full"}
+        (C{maxClients}), C{"address"} (C{perAddress}), C{"rate"}
+        (C{perMinute}).
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        maxClients: int | None = None,
+        perAddress: int | None = None,
+        perMinute: int | None = None,
+        exempt: Iterable[IPv4Network | IPv6Network] = (),
+    ) -> None:
+        self.clock = clock
+        self.maxClients = maxClients
+        self.perAddress = perAddress
+        self.perMinute = perMinute
+        self.exempt = list(exempt)
+        self.count = 0
+        self.refused: Counter[str] = Counter()
+        self._hosts: dict[str, _Host] = {}
+        self._sweepAt = 1024
+
+    def group(self, address: str) -> str:
+        """
+        The key C{address} is counted under: the address itself (IPv4), its
+        /64 (IPv6), or L{UNGROUPED} for an exempt address or one that is not
+        an IP address.
+        """
+        try:
+            ip = ip_address(address)
+        except ValueError:
+            return UNGROUPED
+        if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+            address = str(ip)
+        if any(ip in network for network in self.exempt):
+            return UNGROUPED
+        if isinstance(ip, IPv6Address):
+            return str(IPv6Network((ip, IPV6_GROUP), strict=False))
+        return address
+
+    def admit(self, address: str) -> str:
+        """
+        Count a new connection from C{address}, or refuse it.
+
+        @return: the ticket to hand back to L{release} when it closes.
+        @raise errors.TooManyConnections: C{perAddress} connections from
+            that address are open.
+        @raise errors.TooManyNewConnections: that address opened
+            C{perMinute} connections in the last minute.
+        @raise errors.ServerFull: C{maxClients} connections are open.
+        """
+        key = self.group(address) if self.perAddress or self.perMinute else UNGROUPED
+        host = None
+        if key:
+            host = self._refill(key)
+            if self.perAddress and host.open >= self.perAddress:
+                self._refuse(key, host, "address")
+                raise errors.TooManyConnections()
+            if self.perMinute and host.tokens < 1.0:
+                self._refuse(key, host, "rate")
+                raise errors.TooManyNewConnections()
+        if self.maxClients is not None and self.count >= self.maxClients:
+            self.refused["full"] += 1
+            raise errors.ServerFull()
+        self.count += 1
+        if host is not None:
+            host.open += 1
+            host.refusing = False
+            if self.perMinute:
+                host.tokens -= 1.0
+        return key
+
+    def _refuse(self, key: str, host: _Host, reason: str) -> None:
+        """
+        Count a refusal; log the first of a run from one address group
+        only, so that a flood of connections is not a flood of log lines.
+        """
+        self.refused[reason] += 1
+        if not host.refusing:
+            host.refusing = True
+            self.log.info(
+                "refusing new connections from {group} ({reason} limit);"
+                " not logged again until one is admitted",
+                group=key,
+                reason=reason,
+            )
+
+    def release(self, ticket: str) -> None:
+        """
+        A connection L{admit} counted has closed.
+        """
+        self.count -= 1
+        host = self._hosts.get(ticket) if ticket else None
+        if host is not None:
+            host.open -= 1
+
+    def openFrom(self, address: str) -> int:
+        """
+        How many connections from C{address}'s group are open.
+        """
+        host = self._hosts.get(self.group(address))
+        return 0 if host is None else host.open
+
+    def _refill(self, key: str) -> _Host:
+        now = self.clock.seconds()
+        burst = float(self.perMinute or 0)
+        host = self._hosts.get(key)
+        if host is None:
+            if len(self._hosts) >= self._sweepAt:
+                self._sweep(now, burst)
+            host = self._hosts[key] = _Host(burst, now)
+        elif host.tokens < burst:
+            host.tokens = min(burst, host.tokens + (now - host.stamp) * burst / 60.0)
+        host.stamp = now
+        return host
+
+    def _sweep(self, now: float, burst: float) -> None:
+        """
+        Forget the groups with nothing open and a full bucket: they are as
+        good as new.  Runs when the table doubled since the last sweep, so
+        its cost per connection stays constant.
+        """
+        for key, host in list(self._hosts.items()):
+            if host.open == 0 and host.tokens + (now - host.stamp) * burst / 60.0 >= burst:
+                del self._hosts[key]
+        self._sweepAt = max(1024, 2 * len(self._hosts))

@@ -1,0 +1,137 @@
+# -*- test-case-name: tests.test_web_channel -*-
+"""
+The HTTP channel of the web front-end: Twisted's L{HTTPChannel} with the two
+bounds it lacks for a site that only serves pages and a WebSocket.
+
+  - A deadline for a request's headers, from the moment the channel waits
+    for a request (the connection opened, or the previous response ended)
+    until its last header line: Twisted's own timeout is an idle timeout,
+    restarted by every byte, so a client sending one byte every few seconds
+    (slowloris) held a connection for ever: it gets 408 and is closed.  The
+    same deadline closes an idle connection (a keep-alive one between
+    requests), silently.  Once a request is read, the request (or the
+    WebSocket it becomes) is no longer timed by it.
+  - No request bodies: nothing here takes one, and Twisted spools any body
+    over 100 kB to a temporary file, without limit.  A request that
+    announces one (or a chunked one, of unknown length) is answered 413 and
+    the connection closed, before a byte of the body is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.protocol import connectionDone
+from twisted.python.failure import Failure
+from twisted.web.http import HTTPChannel
+from twisted.web.server import Site
+
+#: Seconds for a request's headers to arrive (C{--http-header-timeout}).
+HEADER_TIMEOUT = 10.0
+
+
+def closingResponse(status: bytes, text: str, retryAfter: int | None = None) -> bytes:
+    """
+    A whole HTTP response, written before the connection closes: C{status}
+    (C{b"413 Content Too Large"}) and C{text} as a plain-text line.
+    """
+    body = text.encode("utf-8") + b"\n"
+    retry = b"" if retryAfter is None else b"\r\nRetry-After: %d" % (retryAfter,)
+    return b"".join(
+        [
+            b"HTTP/1.1 ",
+            status,
+            b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ",
+            str(len(body)).encode("ascii"),
+            retry,
+            b"\r\nConnection: close\r\n\r\n",
+            body,
+        ]
+    )
+
+
+TOO_LARGE = closingResponse(b"413 Content Too Large", "request bodies are not accepted")
+TIMED_OUT = closingResponse(b"408 Request Timeout", "request headers took too long")
+
+
+class ChatChannel(HTTPChannel):
+    """
+    See the module docstring.
+
+    @ivar headerTimeout: seconds a request's headers may take (C{None}: no
+        deadline).
+    """
+
+    headerTimeout: float | None = HEADER_TIMEOUT
+    _headerCall: IDelayedCall | None = None
+    _refusedBody = False
+    _requestStarted = False
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        self._startHeaderClock()
+
+    def dataReceived(self, data: bytes) -> None:
+        self._requestStarted = True
+        super().dataReceived(data)
+
+    def _startHeaderClock(self) -> None:
+        self._stopHeaderClock()
+        self._requestStarted = False
+        if self.headerTimeout is not None:
+            self._headerCall = self.callLater(self.headerTimeout, self._headersTimedOut)
+
+    def _stopHeaderClock(self) -> None:
+        if self._headerCall is not None and self._headerCall.active():
+            self._headerCall.cancel()
+        self._headerCall = None
+
+    def _headersTimedOut(self) -> None:
+        self._headerCall = None
+        if self._requestStarted:  # else an idle connection, closed without a word
+            self.transport.write(TIMED_OUT)  # type: ignore[union-attr]
+        # Twisted's timeout path: close, and abort if the peer does not let go.
+        self.timeoutConnection()
+
+    def allHeadersReceived(self) -> None:
+        self._stopHeaderClock()
+        if self.length != 0:  # a Content-Length, or None: chunked
+            self._refusedBody = True
+            self.transport.write(TOO_LARGE)  # type: ignore[union-attr]
+            self.loseConnection()
+            return
+        super().allHeadersReceived()
+
+    def rawDataReceived(self, data: bytes) -> None:
+        if not self._refusedBody:  # else: the body, read while closing
+            super().rawDataReceived(data)
+
+    def requestDone(self, request: Any) -> None:
+        # Before the base class reads a request the client already sent
+        # (pipelining), which stops the clock again once its headers are in.
+        if self.persistent:
+            self._startHeaderClock()
+        super().requestDone(request)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._stopHeaderClock()
+        super().connectionLost(reason)
+
+
+class ChatSite(Site):
+    """
+    A L{Site} whose connections are L{ChatChannel}s with C{headerTimeout},
+    built directly rather than behind Twisted's wrapper that would negotiate
+    HTTP/2 over TLS: that needs the C{h2} package, which chatd does not
+    install, and the WebSocket upgrade is HTTP/1.1 only.
+    """
+
+    def __init__(self, *args: Any, headerTimeout: float | None = HEADER_TIMEOUT, **kw: Any):
+        super().__init__(*args, **kw)
+        self.headerTimeout = headerTimeout
+
+    def protocol(self) -> ChatChannel:  # type: ignore[override]
+        channel = ChatChannel()
+        channel.headerTimeout = self.headerTimeout
+        return channel
