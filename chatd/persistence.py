@@ -74,6 +74,7 @@ class Persistence:
         self.store = store
         self.accounts = accounts
         service.stats.storeQueueDepth = store.queueDepth
+        service.stats.storeHealth, service.stats.storeCheck = store.health, store.check
         store.observeWrites(service.stats.storeWrite)
         self.registered: set[str] = set()
         self._reserved: dict[str, IParticipant] = {}

@@ -32,7 +32,7 @@ class MemoryChatStore(Service):
     flushInterval = 0.0
 
     def __init__(self) -> None:
-        self.health = StoreHealth(Clock())  # never fails: its clock never matters
+        self.health = StoreHealth(Clock())  # never fails by itself
         self._accounts: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._admins: set[str] = set()
@@ -49,7 +49,7 @@ class MemoryChatStore(Service):
         self._closed = True
 
     def check(self) -> Deferred[str | None]:
-        return succeed(None)
+        return succeed(self.health.problem)
 
     def load(self) -> Deferred[Snapshot]:
         if not self._loaded:
