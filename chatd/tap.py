@@ -5,6 +5,7 @@ C{twistd chatd}: command-line options and the service tree they build.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from twisted.application import strports
@@ -14,6 +15,7 @@ from twisted.python import usage
 from chatd.admin import wiring as admin
 from chatd.service import ChatService
 from chatd.storage import openStore
+from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
 from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
@@ -217,6 +219,24 @@ def lineLimits(options: Options) -> dict[str, Any]:
     }
 
 
+def databaseFiles(options: Options) -> list[Path]:
+    """
+    The SQLite files the options make the daemon open: the chat database
+    (unless it is on PostgreSQL or in memory) and the moderation database.
+    """
+    from chatd.admin.wiring import MODERATION_DB
+    from chatd.storage.sqlite import DATABASE_NAME
+
+    dataDir = Path(options["data-dir"])
+    db = options["db"] or ""
+    files = [dataDir / MODERATION_DB]
+    if not db:
+        files.insert(0, dataDir / DATABASE_NAME)
+    elif db.startswith("sqlite:") and db != "sqlite::memory:":
+        files.insert(0, Path(db[len("sqlite:") :]))
+    return files
+
+
 def makeService(options: Options, reactor: Any = None) -> IService:
     """
     Build the daemon: the chat service and one listener per front-end.
@@ -226,6 +246,11 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     """
     if reactor is None:
         from twisted.internet import reactor
+    try:
+        checkDatabaseFiles(databaseFiles(options))
+    except StoreOpenError as error:
+        # Before the reactor and the log start: one line on stderr, exit 1.
+        raise SystemExit(f"chatd: {error}") from error
     top = MultiService()
     # First in, last out: the store outlives the service and flushes last.
     store = openStore(options["data-dir"], options["db"], reactor, options["flush-interval"])
@@ -252,8 +277,6 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     if options["port"]:
         strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
     if options["irc"]:
-        from pathlib import Path
-
         from chatd.admin.accountcheck import accountAdminCheck
         from chatd.admin.credentials import AdminChecker
         from chatd.irc.factory import IRCFactory
