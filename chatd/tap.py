@@ -183,6 +183,22 @@ class Options(usage.Options):
             "Seconds a message may wait before it is written (what a kill -9 may lose).",
             float,
         ],
+        [
+            "store-retry-max",
+            None,
+            5.0,
+            "Longest wait, in seconds, between attempts to write messages while the"
+            " database is unavailable (the wait doubles from --flush-interval).",
+            float,
+        ],
+        [
+            "store-log-every",
+            None,
+            60.0,
+            "While the database is unavailable, log its errors at most once per this"
+            " many seconds (the first with its traceback).",
+            float,
+        ],
         *admin.OPTIONS,
         [
             "cluster",
@@ -205,6 +221,8 @@ class Options(usage.Options):
             raise usage.UsageError("--flood-rate must be positive")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
+        if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:
+            raise usage.UsageError("--store-retry-max and --store-log-every must be positive")
 
 
 def lineLimits(options: Options) -> dict[str, Any]:
@@ -253,7 +271,14 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         raise SystemExit(f"chatd: {error}") from error
     top = MultiService()
     # First in, last out: the store outlives the service and flushes last.
-    store = openStore(options["data-dir"], options["db"], reactor, options["flush-interval"])
+    store = openStore(
+        options["data-dir"],
+        options["db"],
+        reactor,
+        options["flush-interval"],
+        retryMax=options["store-retry-max"],
+        logEvery=options["store-log-every"],
+    )
     store.setServiceParent(top)
     chat = ChatService(
         reactor,
