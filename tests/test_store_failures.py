@@ -350,5 +350,4 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
     finally:
         daemon.stop()
     log = daemon.logText()
-    assert "ERROR 00" not in log
-    assert log.count("Traceback") <= 6, log
+    assert log.count("Traceback") == 1, log  # the outage's first error only
