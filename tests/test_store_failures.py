@@ -216,7 +216,7 @@ async def test_badMessageDoesNotStallTheDaemon(
         web = await webClient(daemon)
         await web.request(type="login", nick="mallory", id=1)
         await web.request(type="join", room="Blabla", id=2)
-        for n, bad in enumerate(BAD_TEXT[name]):
+        for bad in BAD_TEXT[name]:
             # (whatever the answer: the service may refuse such text)
             web.transport.sendTextMessage(json.dumps(dict(type="say", room="Blabla", text=bad)))
         for n in range(20):
