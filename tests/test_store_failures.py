@@ -7,8 +7,10 @@ path and through the real daemon.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -93,8 +95,8 @@ class OpeningTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.dir = Path(self.mktemp())
-        self.dir.mkdir()
+        self.dir = Path(tempfile.mkdtemp(prefix="chatd-opening-"))
+        self.addCleanup(shutil.rmtree, self.dir)
 
     def test_missingOrGood(self) -> None:
         """
