@@ -442,6 +442,11 @@ class OutageStore(MemoryChatStore):
     def memberships(self, nick: str) -> Deferred[list[str]]:
         return self._unless("memberships", lambda: super(OutageStore, self).memberships(nick))
 
+    def history(self, room: str, count: int, before: int | None = None) -> Deferred[Any]:
+        return self._unless(
+            "history", lambda: super(OutageStore, self).history(room, count, before)
+        )
+
 
 class OutageTests(PersistenceTestCase):
     """
