@@ -41,6 +41,16 @@ class ServerFull(ChatError):
     code, reason = 2, "the server is full, try again later"
 
 
+class StoreUnavailable(ChatError):
+    """
+    The database cannot be reached or written now (an outage, not a bug):
+    the same request may succeed in a moment.  The driver's error, for the
+    log, is the C{__cause__}.
+    """
+
+    code, reason = 3, "service unavailable, try again later"
+
+
 class TooManyConnections(ChatError):
     code, reason = 4, "too many connections from your address"
 

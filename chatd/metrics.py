@@ -18,6 +18,12 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
+    from chatd.storage.health import StoreHealth
 
 #: Disconnect reasons are free text ("kicked by root: spam", "too slow
 #: reading, output limit exceeded"); metrics need a small fixed set of labels.
@@ -73,6 +79,9 @@ class ChatStats:
     @ivar storeQueueDepth: a callable returning how many writes the message
         store has queued, set by the store when there is one (C{None}: no
         store, the gauge is not exported).
+    @ivar storeHealth: the store's L{StoreHealth} (C{None}: no store).
+    @ivar storeCheck: tries the store now, firing with why it fails or
+        C{None} (for C{/healthz}; C{None}: no store).
     """
 
     def __init__(self) -> None:
@@ -83,6 +92,8 @@ class ChatStats:
         self.storeWriteBuckets = [0] * (len(STORE_LATENCY_BUCKETS) + 1)
         self.storeWriteSum = 0.0
         self.storeQueueDepth: Callable[[], int] | None = None
+        self.storeHealth: StoreHealth | None = None
+        self.storeCheck: Callable[[], Deferred[str | None]] | None = None
 
     def messageIn(self, protocol: str, kind: str, recipients: int) -> None:
         """

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 MAX_HISTORY = 1000
 
+#: Seconds between attempts to load the store while its database is
+#: unavailable at start (logins meanwhile get "try again later").
+LOAD_RETRY = 5.0
+
 
 def _settled(d: Deferred[Any]) -> Deferred[None]:
     """
@@ -77,6 +81,7 @@ class Persistence:
         self.store = store
         self.accounts = accounts
         service.stats.storeQueueDepth = store.queueDepth
+        service.stats.storeHealth, service.stats.storeCheck = store.health, store.check
         store.observeWrites(service.stats.storeWrite)
         self.registered: set[str] = set()
         self._logins: dict[IParticipant, Deferred[str]] = {}
@@ -137,16 +142,27 @@ class Persistence:
                 )
 
     def _loaded(self, result: object) -> None:
+        self._loadFailure = None
         if isinstance(result, Failure):
-            self.log.failure("could not load the chat store; logins will fail", result)
             self._loadFailure = result
+            if result.check(errors.StoreUnavailable):
+                # The outage is logged by the store; try again later.
+                self.service.clock.callLater(LOAD_RETRY, self._retryLoad)
+            else:
+                self.log.failure("could not load the chat store; logins will fail", result)
         self._ready = True
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             self._fireWaiter(waiter)
 
+    def _retryLoad(self) -> None:
+        if self.service.running and self._loadFailure is not None:
+            self.start()
+
     def _fireWaiter(self, waiter: Deferred[None]) -> None:
-        if self._loadFailure is not None:
+        if self._loadFailure is not None and self._loadFailure.check(errors.StoreUnavailable):
+            waiter.errback(errors.StoreUnavailable())
+        elif self._loadFailure is not None:
             waiter.errback(errors.InternalError("the chat store is unavailable"))
         else:
             waiter.callback(None)
@@ -165,7 +181,11 @@ class Persistence:
     # Plumbing
 
     def _background(self, d: Deferred[Any], what: str) -> None:
-        d.addErrback(lambda f: self.log.failure("{what} failed", f, what=what))
+        d.addErrback(self._backgroundFailed, what)
+
+    def _backgroundFailed(self, failure: Failure, what: str) -> None:
+        if not failure.check(errors.StoreUnavailable):  # the store logs outages itself
+            self.log.failure("{what} failed", failure, what=what)
 
     def _later(self, fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
         """
@@ -233,14 +253,15 @@ class Persistence:
                     await check
                 finally:
                     self._checks.pop(participant, None)
+            # Read before admitting: if the database fails now, the login
+            # fails as a whole ("try again later"), not half done.
+            names = await self.store.memberships(nick) if nickKey in self.registered else None
         except CancelledError:
             raise errors.NotLoggedIn("the connection closed during login") from None
         if proven:  # before admission, which other nodes hear of
             service.accountProven(participant, nick)
         nick = await maybeDeferred(service.admitVerified, participant, nick)
-        if nickKey in self.registered:
-            names = await self.store.memberships(nick)
-        else:
+        if names is None:
             names = [room.name for room in service._rooms.values() if room.settings.autojoin]
         # The history mark costs a database query: only take it when there are
         # rooms whose history to replay (not for a plain guest's login).

@@ -6,6 +6,7 @@ C{twistd chatd}: command-line options and the service tree they build.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from twisted.application import strports
@@ -19,6 +20,7 @@ from chatd.admission import Admission, parseNetworks
 from chatd.inbox import MAX_WAITING, PAGE_BYTES
 from chatd.service import ChatService
 from chatd.storage import openStore
+from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
 from chatd.talk import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
@@ -247,6 +249,22 @@ class Options(usage.Options):
             "Seconds a message may wait before it is written (what a kill -9 may lose).",
             float,
         ],
+        [
+            "store-retry-max",
+            None,
+            5.0,
+            "Longest wait, in seconds, between attempts to write messages while the"
+            " database is unavailable (the wait doubles from --flush-interval).",
+            float,
+        ],
+        [
+            "store-log-every",
+            None,
+            60.0,
+            "While the database is unavailable, log its errors at most once per this"
+            " many seconds (the first with its traceback).",
+            float,
+        ],
         *admin.OPTIONS,
         *passwordgate.OPTIONS,
         [
@@ -272,6 +290,8 @@ class Options(usage.Options):
             raise usage.UsageError("--http-header-timeout must not be negative")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
+        if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:
+            raise usage.UsageError("--store-retry-max and --store-log-every must be positive")
 
 
 def lineLimits(options: Options) -> dict[str, Any]:
@@ -297,6 +317,24 @@ def configureInbox(chat: ChatService, options: Options) -> None:
         chat.persistence.inbox.pageBytes = min(PAGE_BYTES, options["max-output"] // 4)
 
 
+def databaseFiles(options: Options) -> list[Path]:
+    """
+    The SQLite files the options make the daemon open: the chat database
+    (unless it is on PostgreSQL or in memory) and the moderation database.
+    """
+    from chatd.admin.wiring import MODERATION_DB
+    from chatd.storage.sqlite import DATABASE_NAME
+
+    dataDir = Path(options["data-dir"])
+    db = options["db"] or ""
+    files = [dataDir / MODERATION_DB]
+    if not db:
+        files.insert(0, dataDir / DATABASE_NAME)
+    elif db.startswith("sqlite:") and db != "sqlite::memory:":
+        files.insert(0, Path(db[len("sqlite:") :]))
+    return files
+
+
 def makeService(options: Options, reactor: Any = None) -> IService:
     """
     Build the daemon: the chat service and one listener per front-end.
@@ -306,9 +344,21 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     """
     if reactor is None:
         from twisted.internet import reactor
+    try:
+        checkDatabaseFiles(databaseFiles(options))
+    except StoreOpenError as error:
+        # Before the reactor and the log start: one line on stderr, exit 1.
+        raise SystemExit(f"chatd: {error}") from error
     top = MultiService()
     # First in, last out: the store outlives the service and flushes last.
-    store = openStore(options["data-dir"], options["db"], reactor, options["flush-interval"])
+    store = openStore(
+        options["data-dir"],
+        options["db"],
+        reactor,
+        options["flush-interval"],
+        retryMax=options["store-retry-max"],
+        logEvery=options["store-log-every"],
+    )
     store.setServiceParent(top)
     # One gate for every password check: chat logins, consoles and OPER.
     gate = passwordgate.gateFromOptions(options, reactor)
@@ -343,8 +393,6 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     if options["port"]:
         strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
     if options["irc"]:
-        from pathlib import Path
-
         from chatd.admin.accountcheck import accountAdminCheck
         from chatd.admin.credentials import AdminChecker
         from chatd.irc.factory import IRCFactory

@@ -57,55 +57,100 @@ def whyNoPostgres() -> str | None:
     return None
 
 
+class PostgresServer:
+    """
+    A PostgreSQL server in a temporary directory, which a test may stop and
+    start again (to see the daemon through an outage).
+    """
+
+    def __init__(self) -> None:
+        reason = whyNoPostgres()
+        if reason:
+            pytest.skip(reason)
+        initdb, pgctl = _tool("initdb"), _tool("pg_ctl")
+        assert initdb and pgctl
+        self.pgctl = pgctl
+        self.base = tempfile.mkdtemp(prefix="chatd-pg-")
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(self.base, account.pw_uid, account.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        self.data, self.log = os.path.join(self.base, "data"), os.path.join(self.base, "log")
+        subprocess.run(
+            [
+                *self.prefix,
+                initdb,
+                "-D",
+                self.data,
+                "-U",
+                "chatd",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        self.port = freePort()
+        self.url = f"postgresql://chatd@127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c fsync=off"
+        subprocess.run(
+            [
+                *self.prefix,
+                self.pgctl,
+                "-D",
+                self.data,
+                "-l",
+                self.log,
+                "-w",
+                "-o",
+                options,
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.prefix, self.pgctl, "-D", self.data, "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+        )
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgresServer() -> Iterator[str]:
     """
     Start a PostgreSQL server for the session; yields its base URL
     (C{postgresql://chatd@127.0.0.1:PORT}), without a database name.
     """
-    reason = whyNoPostgres()
-    if reason:
-        pytest.skip(reason)
-    initdb, pgctl = _tool("initdb"), _tool("pg_ctl")
-    assert initdb and pgctl
-    base = tempfile.mkdtemp(prefix="chatd-pg-")
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        account = pwd.getpwnam("postgres")
-        os.chown(base, account.pw_uid, account.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    data, log = os.path.join(base, "data"), os.path.join(base, "log")
-    subprocess.run(
-        [
-            *prefix,
-            initdb,
-            "-D",
-            data,
-            "-U",
-            "chatd",
-            "--auth=trust",
-            "--no-sync",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    port = freePort()
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
-    subprocess.run(
-        [*prefix, pgctl, "-D", data, "-l", log, "-w", "-o", options, "start"],
-        check=True,
-        capture_output=True,
-    )
+    server = PostgresServer()
     try:
-        yield f"postgresql://chatd@127.0.0.1:{port}"
+        yield server.url
     finally:
-        subprocess.run(
-            [*prefix, pgctl, "-D", data, "-m", "immediate", "-w", "stop"], capture_output=True
-        )
-        shutil.rmtree(base, ignore_errors=True)
+        server.remove()
+
+
+@pytest.fixture
+def ownPostgres() -> Iterator[PostgresServer]:
+    """
+    A PostgreSQL server for one test, which it may stop and start.
+    """
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.remove()
 
 
 def createDatabase(server: str) -> str:

@@ -15,7 +15,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message, parse
 from chatd.irc.protocol import IRCProtocol
 from tests.helpers import connect, output
-from tests.test_persistence import PersistenceTestCase
+from tests.test_persistence import OutageStore, PersistenceTestCase
 
 
 def plain(account: str, password: str) -> str:
@@ -211,3 +211,44 @@ class ChatHistoryTests(IRCStoreTestCase):
         self.assertEqual(
             (reply.command, reply.params, reply.tags), ("PRIVMSG", ["#Blabla", "hello"], {})
         )
+
+
+class IRCOutageTests(IRCStoreTestCase):
+    """
+    IRC while the chat database is unavailable: "try again later", not an
+    internal error.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.outage = OutageStore()
+        self.outage.startService()
+        self.store = self.outage
+        self.service = self.makeService()
+        self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
+        self.registered("alice", "sesame")
+
+    def test_registrationTryAgain(self) -> None:
+        """
+        Registering as an account while the database is unavailable is
+        answered C{263 RPL_TRYAGAIN}; the same lines work once it is back.
+        """
+        self.outage.down = {"accountHash"}
+        proto, t = self.client()
+        [reply] = self.send(proto, t, "PASS sesame", "NICK alice", "USER a 0 * :A")
+        self.assertEqual(reply.command, "263")
+        self.assertEqual(reply.params[-1], "service unavailable, try again later")
+        self.outage.down = set()
+        self.assertIn("001", self.codes(self.send(proto, t, "NICK alice")))
+
+    def test_historyTryAgain(self) -> None:
+        """
+        CHATHISTORY while the database is unavailable is C{FAIL CHATHISTORY
+        TEMPORARILY_UNAVAILABLE}.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
+        self.outage.down = {"history"}
+        [reply] = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 5")
+        self.assertEqual(reply.command, "FAIL")
+        self.assertEqual(reply.params[:2], ["CHATHISTORY", "TEMPORARILY_UNAVAILABLE"])

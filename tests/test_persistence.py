@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from argon2 import PasswordHasher
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred, fail, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -462,3 +462,77 @@ class RoomTests(PersistenceTestCase):
         )
         self.successResultOf(self.service.configureRoom("Direction", capacity=0))
         self.assertIsNone(self.service._room("Direction").settings.capacity)
+
+
+class OutageStore(MemoryChatStore):
+    """
+    A L{MemoryChatStore} whose database is unavailable for the methods
+    named in C{down}.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down: set[str] = set()
+
+    def _unless(self, name: str, call: Any) -> Deferred[Any]:
+        if name in self.down:
+            return fail(errors.StoreUnavailable())
+        return maybeDeferred(call)
+
+    def load(self) -> Deferred[Any]:
+        return self._unless("load", super().load)
+
+    def accountHash(self, nick: str) -> Deferred[str | None]:
+        return self._unless("accountHash", lambda: super(OutageStore, self).accountHash(nick))
+
+    def memberships(self, nick: str) -> Deferred[list[str]]:
+        return self._unless("memberships", lambda: super(OutageStore, self).memberships(nick))
+
+    def history(self, room: str, count: int, before: int | None = None) -> Deferred[Any]:
+        return self._unless(
+            "history", lambda: super(OutageStore, self).history(room, count, before)
+        )
+
+
+class OutageTests(PersistenceTestCase):
+    """
+    A database outage is "try again later" (L{errors.StoreUnavailable},
+    03) for whoever needs the store, never half a login.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.store = self.outage = OutageStore()
+        self.store.startService()
+
+    def test_unavailableAtStart(self) -> None:
+        """
+        A store that cannot be loaded at start is tried again every few
+        seconds; logins meanwhile get 03, then work.
+        """
+        self.outage.down = {"load"}
+        self.service = self.makeService()
+        user = RecordingParticipant("10.0.0.1")
+        self.service.connect(user)
+        self.refused(self.service.login(user, "alice", None), errors.StoreUnavailable)
+        self.outage.down = set()
+        self.clock.advance(5)
+        self.assertEqual(self.successResultOf(self.service.login(user, "alice", None)), "alice")
+
+    def test_loginDuringOutage(self) -> None:
+        """
+        A registered user's login during an outage fails whole with 03,
+        whichever query fails (they are not left logged in), and works once
+        the database is back.
+        """
+        self.service = self.makeService()
+        self.registered("alice", "sesame")
+        user = RecordingParticipant("10.0.0.1")
+        self.service.connect(user)
+        for down in ("accountHash", "memberships"):
+            self.outage.down = {down}
+            self.refused(self.service.login(user, "alice", "sesame"), errors.StoreUnavailable)
+            self.assertIsNone(user.nick)
+            self.assertEqual([u.nick for u in self.service.users()], [])
+        self.outage.down = set()
+        self.assertEqual(self.successResultOf(self.service.login(user, "alice", "sesame")), "alice")

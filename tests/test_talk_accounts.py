@@ -24,7 +24,7 @@ from chatd.talkformat import (
     helpText,
 )
 from tests.helpers import connect, output
-from tests.test_persistence import PersistenceTestCase
+from tests.test_persistence import OutageStore, PersistenceTestCase
 
 PROMPT = NICK_PROMPT.encode()
 WILL_ECHO = telnet.IAC + telnet.WILL + telnet.ECHO
@@ -494,3 +494,34 @@ class NoStoreTests(TalkAccountTestCase):
                 self.send(proto, t, command),
                 b"*** Sorry, this server keeps no accounts or history.\r\n",
             )
+
+
+class TalkOutageTests(TalkAccountTestCase):
+    """
+    Talk mode while the chat database is unavailable.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.outage = OutageStore()
+        self.outage.startService()
+        self.store = self.outage
+        self.service = self.makeService()
+        self.factory = TalkFactory(self.service, self.clock, floodBurst=None)
+
+    def test_loginDuringOutage(self) -> None:
+        """
+        A registered user who logs in while the database is unavailable
+        reads "try again later" and gets the nickname prompt again.
+        """
+        self.registered("alice", "sesame")
+        self.outage.down = {"accountHash"}
+        proto, t = self.connect()
+        self.assertTrue(self.send(proto, t, "alice").endswith(ASKED))
+        seen = self.raw(proto, t, DO_ECHO + b"sesame\r\n" + DONT_ECHO)
+        self.assertIn(b"*** Sorry, service unavailable, try again later.\r\n", seen)
+        self.assertTrue(seen.endswith(PROMPT))
+        self.outage.down = set()
+        seen = self.send(proto, t, "alice")
+        seen = self.raw(proto, t, DO_ECHO + b"sesame\r\n" + DONT_ECHO)
+        self.assertIn(b"*** Welcome, alice!", seen)

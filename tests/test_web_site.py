@@ -15,8 +15,10 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.errors import StoreUnavailable
 from chatd.events import Notice
 from chatd.service import ChatService
+from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from chatd.web.site import CONTENT_SECURITY_POLICY
 from chatd.web.socket import WebParticipant
@@ -272,3 +274,57 @@ class MetricsTests(SiteTestCase):
         self.assertEqual(
             json.loads(body), {"status": "ok", "connections": 1, "users": 1, "rooms": 1}
         )
+
+
+class StoreHealthTests(SynchronousTestCase):
+    """
+    C{/healthz} and C{/metrics} tell whether the chat database works.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.store = MemoryChatStore()
+        self.service = ChatService(self.reactor, rooms=["lobby"], store=self.store)
+        self.service.startService()
+        self.addCleanup(self.service.stopService)
+        self.web = WebHarness(self.service, self.reactor)
+
+    def healthz(self) -> tuple[bytes, dict[str, object]]:
+        response, _, _ = self.web.rawRequest(get(b"/healthz"))
+        status, _, body = split(response)
+        return status, json.loads(body)
+
+    def scrape(self) -> dict[str, float]:
+        body = self.web.rawRequest(get(b"/metrics"))[0].partition(b"\r\n\r\n")[2]
+        return {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(body.decode())
+            for sample in family.samples
+        }
+
+    def test_storeDown(self) -> None:
+        """
+        While the store fails, C{/healthz} answers 503 with the reason and
+        C{chatd_store_up} is 0; both recover with the store.  Refused
+        messages and outages are counted.
+        """
+        status, body = self.healthz()
+        self.assertEqual(status, b"HTTP/1.1 200 OK")
+        self.assertEqual(body["status"], "ok")
+        self.assertEqual(self.scrape()["chatd_store_up"], 1)
+        cause = StoreUnavailable()
+        cause.__cause__ = OSError("connection refused")
+        self.store.health.failed("write messages", Failure(cause))
+        self.store.health.rowRefused()
+        self.flushLoggedErrors(StoreUnavailable)
+        status, body = self.healthz()
+        self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
+        self.assertEqual(body["status"], "unavailable")
+        self.assertEqual(body["store"], "cannot write messages: OSError: connection refused")
+        samples = self.scrape()
+        self.assertEqual(samples["chatd_store_up"], 0)
+        self.assertEqual(samples["chatd_store_rows_refused_total"], 1)
+        self.assertEqual(samples["chatd_store_errors_total"], 1)
+        self.store.health.recovered("write messages")
+        self.assertEqual(self.healthz()[0], b"HTTP/1.1 200 OK")
+        self.assertEqual(self.scrape()["chatd_store_up"], 1)

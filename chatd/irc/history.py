@@ -16,7 +16,7 @@ from typing import Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.errors import ChatError, NoSuchGroup, NotMember
+from chatd.errors import ChatError, NoSuchGroup, NotMember, StoreUnavailable
 from chatd.events import RoomMessage
 from chatd.irc.connection import IRCConnection
 from chatd.irc.message import Message
@@ -57,9 +57,12 @@ class HistoryCommands(IRCConnection):
             failure.trap(ChatError)
             error = failure.value
             assert isinstance(error, ChatError)
-            code = (
-                "INVALID_TARGET" if isinstance(error, NoSuchGroup | NotMember) else "MESSAGE_ERROR"
-            )
+            if isinstance(error, NoSuchGroup | NotMember):
+                code = "INVALID_TARGET"
+            elif isinstance(error, StoreUnavailable):
+                code = "TEMPORARILY_UNAVAILABLE"
+            else:
+                code = "MESSAGE_ERROR"
             self.fail(code, sub, target, error.text)
 
         d = maybeDeferred(self.service.history, self.participant, target[1:], wanted)

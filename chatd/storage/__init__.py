@@ -13,11 +13,12 @@ from chatd.storage.sql import SQLChatStore
 
 
 def openStore(
-    dataDir: str, db: str | None, reactor: Any, flushInterval: float = 0.1
+    dataDir: str, db: str | None, reactor: Any, flushInterval: float = 0.1, **kwargs: Any
 ) -> SQLChatStore:
     """
     The store the options name: PostgreSQL when C{db} is a C{postgresql://}
-    (or C{postgres://}) URL, otherwise SQLite in C{dataDir}.
+    (or C{postgres://}) URL, otherwise SQLite in C{dataDir}; C{kwargs} go
+    to L{SQLChatStore} (C{retryMax}, C{logEvery}).
 
     @raise ValueError: C{db} names an engine chatd does not know.
     """
@@ -25,15 +26,15 @@ def openStore(
         if db.startswith(("postgresql:", "postgres:")):
             from chatd.storage.postgres import postgresStore
 
-            return postgresStore(db, reactor, flushInterval=flushInterval)
+            return postgresStore(db, reactor, flushInterval=flushInterval, **kwargs)
         if db.startswith("sqlite:"):
             from chatd.storage.sqlite import sqliteStore
 
-            return sqliteStore(db[len("sqlite:") :], reactor, flushInterval=flushInterval)
+            return sqliteStore(db[len("sqlite:") :], reactor, flushInterval=flushInterval, **kwargs)
         raise ValueError(f"unsupported --db {db!r}: use postgresql://... or sqlite:PATH")
     from chatd.storage.sqlite import dataDirStore
 
-    return dataDirStore(dataDir, reactor, flushInterval=flushInterval)
+    return dataDirStore(dataDir, reactor, flushInterval=flushInterval, **kwargs)
 
 
 __all__ = ["IChatStore", "openStore"]

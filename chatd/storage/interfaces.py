@@ -75,6 +75,16 @@ class IChatStore(Interface):
     flushInterval = Attribute(
         "Seconds a queued message may wait before it is written (the data a kill -9 may lose)."
     )
+    health = Attribute(
+        "The store's L{chatd.storage.health.StoreHealth}: whether the database answers,"
+        " and how many messages it refused (for /healthz and /metrics)."
+    )
+
+    def check() -> Deferred[str | None]:
+        """
+        Try the database now; fires with the reason it does not work (one
+        line), or C{None} if it does.
+        """
 
     def load() -> Deferred[Snapshot]:
         """
@@ -129,6 +139,9 @@ class IChatStore(Interface):
         processes can share one database).  A room message has a C{room} and
         no C{recipient}; a private one the reverse, and C{pending} when it
         awaits delivery.
+
+        A message the database refuses (a value it cannot store) is logged
+        and skipped; it never holds back the others.
 
         @raise chatd.errors.InternalError: the store is shut down.
         """

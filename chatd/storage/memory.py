@@ -12,11 +12,13 @@ from collections.abc import Callable
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
+from twisted.internet.task import Clock
 from zope.interface import implementer
 
 from chatd import errors
 from chatd.events import PrivateMessage, RoomMessage
 from chatd.names import key
+from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.schema import DEFAULT_ROOMS
 
@@ -30,6 +32,7 @@ class MemoryChatStore(Service):
     flushInterval = 0.0
 
     def __init__(self) -> None:
+        self.health = StoreHealth(Clock())  # never fails by itself
         self._accounts: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._admins: set[str] = set()
@@ -44,6 +47,9 @@ class MemoryChatStore(Service):
     def stopService(self) -> None:
         super().stopService()
         self._closed = True
+
+    def check(self) -> Deferred[str | None]:
+        return succeed(self.health.problem)
 
     def load(self) -> Deferred[Snapshot]:
         if not self._loaded:

@@ -16,6 +16,38 @@ from twisted.enterprise import adbapi
 
 from chatd.storage.sql import SQLChatStore
 
+#: Seconds to wait for the server when connecting: an unreachable server
+#: makes a query fail ("try again later") rather than hang for minutes.
+CONNECT_TIMEOUT = 10
+
+
+class QuietConnection(adbapi.Connection):
+    """
+    A pooled connection whose rollback, after the server dropped it, just
+    drops it in turn (the next query reconnects) instead of logging two
+    tracebacks: the query's own error follows, and the store logs outages
+    at a bounded rate (L{chatd.storage.health}).
+    """
+
+    def rollback(self) -> None:
+        connection: Any = self._connection
+        try:
+            connection.rollback()
+            cursor = connection.cursor()
+            cursor.execute(self._pool.good_sql)
+            cursor.close()
+            connection.commit()
+        except Exception:
+            self._pool.disconnect(connection)
+
+
+class PostgresPool(adbapi.ConnectionPool):
+    """
+    A pool of L{QuietConnection}s.
+    """
+
+    connectionFactory = QuietConnection
+
 
 def postgresStore(dsn: str, reactor: Any, connections: int = 4, **kwargs: Any) -> SQLChatStore:
     """
@@ -23,12 +55,13 @@ def postgresStore(dsn: str, reactor: Any, connections: int = 4, **kwargs: Any) -
     string or URL such as C{postgresql://chatd@localhost/chatd}; the schema is
     created on first use.
     """
-    pool = adbapi.ConnectionPool(
+    pool = PostgresPool(
         "psycopg2",
         dsn,
         cp_min=1,
         cp_max=connections,
         cp_reconnect=True,
+        connect_timeout=CONNECT_TIMEOUT,
         cp_reactor=reactor,
     )
     return SQLChatStore(pool, reactor, "format", **kwargs)

@@ -17,12 +17,14 @@ from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd import errors
 from chatd.events import PrivateMessage, RoomMessage
 from chatd.names import key as _key
 from chatd.storage.batch import WriteBehind
+from chatd.storage.health import StoreHealth, isOutage, isRefusal, oneLine
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.migration import convert, migrate, saveRoomRow
 from chatd.storage.schema import (
@@ -48,6 +50,9 @@ class SQLChatStore(Service):
 
     @ivar paramstyle: C{"qmark"} (SQLite) or C{"format"} (psycopg2); queries
         are written with C{?} and converted once, as Synapse does.
+    @ivar health: how the database answers (see L{StoreHealth}); a query
+        that fails because the database is unavailable fails with
+        L{errors.StoreUnavailable}, which users see as "try again later".
     """
 
     log = Logger()
@@ -59,13 +64,24 @@ class SQLChatStore(Service):
         paramstyle: str = "qmark",
         flushInterval: float = 0.1,
         maxBatch: int = 1000,
+        retryMax: float = 5.0,
+        logEvery: float = 60.0,
     ) -> None:
         self.pool = pool
         self.paramstyle = paramstyle
         self.flushInterval = flushInterval
+        self.health = StoreHealth(clock, logEvery)
         self._batch: WriteBehind[MessageRow] = WriteBehind(
-            clock, self._writeMessages, flushInterval, maxBatch
+            clock,
+            self._writeMessages,
+            flushInterval,
+            maxBatch,
+            transient=lambda failure: failure.check(errors.StoreUnavailable) is not None,
+            health=self.health,
+            retryMax=retryMax,
         )
+        self._batch.refused = self._refused
+        self._probe: Deferred[str | None] | None = None
         self._loaded = False
         self._closed = False
         # Messages are numbered locally ("tickets") as they are queued, and
@@ -81,12 +97,55 @@ class SQLChatStore(Service):
     def _sql(self, query: str) -> str:
         return convert(query, self.paramstyle)
 
-    def _run(self, fn: Callable[..., T], *args: Any) -> Deferred[T]:
+    def _run(self, fn: Callable[..., T], *args: Any, what: str | None = "query") -> Deferred[T]:
         """
         C{fn(cursor, *args)} in one transaction on a pool thread (adbapi is
-        unannotated; this is its one typed entry).
+        unannotated; this is its one typed entry).  If the database is
+        unavailable the result fails with L{errors.StoreUnavailable} (the
+        driver's error is its C{__cause__}), and L{health} hears that it
+        could not C{what} (unless C{None}: the message writer tells it).
         """
         d: Deferred[T] = self.pool.runInteraction(fn, *args)
+        return d.addCallbacks(
+            self._answered, self._unavailable, callbackArgs=(what,), errbackArgs=(what,)
+        )
+
+    def _answered(self, result: T, what: str | None) -> T:
+        if what is not None:
+            self.health.recovered(what)
+        return result
+
+    def _unavailable(self, failure: Failure, what: str | None) -> Failure:
+        if not isOutage(failure.value) or failure.check(errors.StoreUnavailable):
+            return failure
+        if what is not None:
+            self.health.failed(what, failure)
+        error = errors.StoreUnavailable()
+        error.__cause__ = failure.value
+        return Failure(error)
+
+    def check(self) -> Deferred[str | None]:
+        """
+        Try the database now with a trivial query (one at a time); fires
+        with L{StoreHealth.problem} afterwards.
+        """
+        if self._probe is None:
+
+            def probe(txn: Cursor) -> None:
+                txn.execute("SELECT 1")
+
+            def done(result: object) -> str | None:
+                self._probe = None
+                return self.health.problem
+
+            self._probe = self._run(probe).addBoth(done)
+        d: Deferred[str | None] = Deferred()
+
+        def share(problem: str | None) -> str | None:
+            d.callback(problem)
+            return problem
+
+        self._probe.addCallback(share)
         return d
 
     def _execute(self, query: str, *args: Any) -> Deferred[None]:
@@ -117,6 +176,12 @@ class SQLChatStore(Service):
             while len(self._batch):
                 await self._batch.flush()
             await self._batch.flush()
+        except errors.StoreUnavailable as error:
+            self.log.error(
+                "stopping with {count} messages not written: {reason}",
+                count=len(self._batch),
+                reason=oneLine(error),
+            )
         finally:
             self._closed = True
             self._batch.stop()
@@ -301,6 +366,7 @@ class SQLChatStore(Service):
         A batch is in the database (back on the reactor thread): resolve the
         marks whose ticket it holds.
         """
+        self.health.recovered("query")  # what writes, answers
         first = rows[0][0]
         self._writtenTicket, self._lastId = rows[-1][0], ids[-1]
         waiting, self._marks = self._marks, []
@@ -309,6 +375,49 @@ class SQLChatStore(Service):
                 waiter.callback(ids[ticket - first] + 1 if ticket >= first else ids[0])
             else:
                 self._marks.append((ticket, waiter))
+
+    def _refused(self, row: MessageRow, failure: Failure) -> None:
+        """
+        The database refused C{row}, which is skipped: say so once, and let
+        the marks that waited for it go.
+        """
+        ticket, _, room, sender, _, recipient, body = row[:7]
+        where = f"room {room}" if room is not None else f"private to {recipient}"
+        text = (
+            "the database refused message #{ticket} ({where}, from {sender},"
+            " {size} characters), which is not stored: {reason}"
+        )
+        reason = oneLine(failure.value)
+        if isRefusal(failure.value):
+            self.log.error(
+                text, ticket=ticket, where=where, sender=sender, size=len(body), reason=reason
+            )
+        else:
+            self.log.failure(
+                text,
+                failure,
+                ticket=ticket,
+                where=where,
+                sender=sender,
+                size=len(body),
+                reason=reason,
+            )
+        self._writtenTicket = max(self._writtenTicket, ticket)
+        if len(self._batch) or not self._marks:
+            return  # the next batch written resolves the marks (with its first id)
+        waiting, self._marks = self._marks, []
+        last = self._lastId
+
+        def resolve(rows: list[tuple[Any, ...]]) -> None:
+            mark = max(int(rows[0][0] or 0), last) + 1
+            for _, waiter in waiting:
+                waiter.callback(mark)
+
+        def failed(failure: Failure) -> None:
+            for _, waiter in waiting:
+                waiter.errback(failure)
+
+        self._select(HIGHEST_ID[self.paramstyle]).addCallbacks(resolve, failed)
 
     def _writeMessages(self, rows: list[MessageRow]) -> Deferred[None]:
         """
@@ -333,7 +442,7 @@ class SQLChatStore(Service):
                 )
             return ids
 
-        return self._run(run).addCallback(self._idsWritten, rows)
+        return self._run(run, what=None).addCallback(self._idsWritten, rows)
 
     def flush(self) -> Deferred[None]:
         return self._batch.flush()

@@ -23,7 +23,7 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.process_collector import ProcessCollector
 from twisted.web.resource import Resource
-from twisted.web.server import Request
+from twisted.web.server import NOT_DONE_YET, Request
 
 from chatd.interfaces import IChatService
 from chatd.metrics import STORE_LATENCY_BUCKETS
@@ -128,6 +128,25 @@ class ChatCollector:
             sum_value=stats.storeWriteSum,
         )
 
+        health = stats.storeHealth
+        if health is not None:
+            yield GaugeMetricFamily(
+                "chatd_store_up",
+                "1 while the chat database answers, 0 while it fails (see /healthz for why).",
+                value=int(health.problem is None),
+            )
+            yield CounterMetricFamily(
+                "chatd_store_rows_refused",
+                "Messages the database refused (a value it cannot store); each was logged"
+                " and skipped.",
+                value=health.refused,
+            )
+            yield CounterMetricFamily(
+                "chatd_store_errors",
+                "Failed attempts to reach or write the chat database (outages).",
+                value=health.failures,
+            )
+
         if stats.storeQueueDepth is not None:
             yield GaugeMetricFamily(
                 "chatd_store_queue_depth",
@@ -169,7 +188,9 @@ class MetricsResource(Resource):
 
 class HealthResource(Resource):
     """
-    C{GET /healthz}: 200 and a small JSON summary while the daemon serves.
+    C{GET /healthz}: 200 and a small JSON summary while the daemon serves;
+    503 with C{"status": "unavailable"} and the reason in C{"store"} while
+    its database fails (it is tried at each request).
     """
 
     isLeaf = True
@@ -178,17 +199,36 @@ class HealthResource(Resource):
         super().__init__()
         self.service = service
 
-    def render_GET(self, request: Request) -> bytes:
+    def render_GET(self, request: Request) -> bytes | int:
         request.setHeader(b"content-type", b"application/json")
         request.setHeader(b"cache-control", b"no-store")
-        return (
-            json.dumps(
-                {
-                    "status": "ok",
-                    "connections": len(self.service.connections()),
-                    "users": len(self.service.users()),
-                    "rooms": len(self.service.rooms()),
-                }
-            ).encode("ascii")
-            + b"\n"
+        check = self.service.stats.storeCheck
+        if check is None:
+            return self.summary(request, None)
+        finished: list[object] = []
+        request.notifyFinish().addBoth(finished.append)
+
+        def answer(problem: str | None) -> None:
+            if not finished:  # the client may have gone
+                body = self.summary(request, problem)
+                request.setHeader(b"content-length", b"%d" % len(body))
+                request.write(body)
+                request.finish()
+
+        check().addCallback(answer)
+        return NOT_DONE_YET
+
+    def summary(self, request: Request, problem: str | None) -> bytes:
+        """
+        The JSON answer, with the status code set on C{request}.
+        """
+        fields: dict[str, object] = {"status": "ok" if problem is None else "unavailable"}
+        if problem is not None:
+            request.setResponseCode(503)
+            fields["store"] = problem
+        fields.update(
+            connections=len(self.service.connections()),
+            users=len(self.service.users()),
+            rooms=len(self.service.rooms()),
         )
+        return json.dumps(fields).encode("ascii") + b"\n"

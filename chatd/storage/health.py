@@ -1,0 +1,149 @@
+# -*- test-case-name: tests.test_batch -*-
+"""
+How the store is doing, for the operator: whether its database answers,
+how many messages it refused, and a log that says so at a bounded rate.
+
+A database that is down makes every retry and every query fail; logging each
+would grow the log by kilobytes a second and bury the first, useful error.
+L{StoreHealth} logs the first failure of an outage with its traceback, then
+at most one line every C{logEvery} seconds with a count, and one line when
+the store works again.  C{/healthz} and C{/metrics} read L{StoreHealth.problem}.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd import errors
+
+#: DB-API (and adbapi) exception classes that mean "cannot reach or write the
+#: database now": a lost connection, a locked or full database, a server
+#: shutting down.  The same request may succeed later.
+OUTAGE_ERRORS = frozenset({"OperationalError", "InterfaceError", "ConnectionLost"})
+
+#: The longest reason L{StoreHealth.problem} gives (one line for /healthz).
+MAX_REASON = 200
+
+
+def isOutage(error: BaseException | None) -> bool:
+    """
+    Whether C{error}, raised by a database driver or by adbapi, means the
+    database cannot be used now (see L{OUTAGE_ERRORS}; a bare
+    C{DatabaseError} is SQLite's "file is not a database" or "disk image is
+    malformed"), as opposed to a value the database refuses or a bug, which
+    fail again however often they are retried.
+    """
+    if isinstance(error, errors.StoreUnavailable):
+        return True
+    names = {cls.__name__ for cls in type(error).__mro__}
+    return bool(names & OUTAGE_ERRORS) or type(error).__name__ == "DatabaseError"
+
+
+#: DB-API exception classes for a value the database refuses.
+REFUSAL_ERRORS = frozenset({"DataError", "IntegrityError"})
+
+
+def isRefusal(error: BaseException | None) -> bool:
+    """
+    Whether C{error} is the database or its driver refusing a value: a lone
+    surrogate SQLite cannot encode, a NUL PostgreSQL does not take in text,
+    a number too large, a constraint.  (Anything else that is not an outage
+    is a bug.)
+    """
+    if isinstance(error, UnicodeError | ValueError | OverflowError):
+        return True
+    return bool({cls.__name__ for cls in type(error).__mro__} & REFUSAL_ERRORS)
+
+
+def oneLine(error: BaseException | None) -> str:
+    """
+    C{error} as one short line: its class and the first line of its text.
+    """
+    cause = error.__cause__ if isinstance(error, errors.StoreUnavailable) else None
+    if cause is not None:
+        error = cause
+    if error is None:
+        return "unknown error"
+    text = str(error).strip().splitlines()
+    line = f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+    return line[:MAX_REASON]
+
+
+class StoreHealth:
+    """
+    The store's state as the operator sees it.
+
+    @ivar refused: messages the database refused (and that were skipped)
+        since the daemon started.
+    @ivar failures: failed attempts to reach the database since start.
+    """
+
+    log = Logger()
+
+    def __init__(self, clock: IReactorTime, logEvery: float = 60.0) -> None:
+        self.clock = clock
+        self.logEvery = logEvery
+        self.refused = 0
+        self.failures = 0
+        self._problems: dict[str, str] = {}
+        self._lastLog: float | None = None
+        self._unlogged = 0
+        self._loggedDown = False
+
+    @property
+    def problem(self) -> str | None:
+        """
+        Why the store does not work now (one line), or C{None} if it does.
+        """
+        if not self._problems:
+            return None
+        return "; ".join(self._problems.values())[:MAX_REASON]
+
+    def failed(self, what: str, failure: Failure) -> None:
+        """
+        An attempt to C{what} ("write messages", "query") failed because the
+        database is unavailable; log it if the rate allows.
+        """
+        self.failures += 1
+        self._problems[what] = f"cannot {what}: {oneLine(failure.value)}"
+        now = self.clock.seconds()
+        if self._lastLog is not None and now - self._lastLog < self.logEvery:
+            self._unlogged += 1
+            return
+        if not self._loggedDown:
+            self.log.failure(
+                "the chat database is unavailable: cannot {what}; retrying"
+                " (further errors are logged at most every {every} s)",
+                failure,
+                what=what,
+                every=self.logEvery,
+            )
+        else:
+            self.log.error(
+                "the chat database is still unavailable: {problem}"
+                " ({unlogged} more failures since the last report)",
+                problem=self.problem,
+                unlogged=self._unlogged,
+            )
+        self._lastLog, self._unlogged, self._loggedDown = now, 0, True
+
+    def recovered(self, what: str) -> None:
+        """
+        An attempt to C{what} succeeded.
+        """
+        if self._problems.pop(what, None) is None or self._problems:
+            return
+        if self._loggedDown:
+            self.log.info(
+                "the chat database works again ({unlogged} failures were not logged)",
+                unlogged=self._unlogged,
+            )
+            self._loggedDown, self._unlogged = False, 0
+
+    def rowRefused(self) -> None:
+        """
+        The database refused one message, which was skipped.
+        """
+        self.refused += 1
