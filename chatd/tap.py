@@ -164,6 +164,20 @@ class Options(usage.Options):
             _names,
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
+        [
+            "max-rooms",
+            None,
+            1000,
+            "Rooms that may exist before users can create no more (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "max-rooms-per-user",
+            None,
+            10,
+            "Existing rooms one user may have created (0: no limit).",
+            _optionalInt,
+        ],
         ["operators", None, [], "Nicknames allowed to kick, comma-separated.", _names],
         [
             "data-dir",
@@ -239,6 +253,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         store=store,
         historyCount=options["history-count"],
         logConnections=not options["quiet-connections"],
+        maxRooms=options["max-rooms"],
+        maxRoomsPerUser=options["max-rooms-per-user"],
     )
     chat.setServiceParent(top)
     tchat = TchatFactory(
