@@ -201,7 +201,7 @@ class ChatLineReceiver(LineReceiver):
                 self._pending.clear()
                 self._pending = None
             self._backlog = 0
-            self.inputRefused(InvalidArgument("flooding: too many lines too fast"))
+            self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
 
     def _drain(self) -> None:
@@ -325,6 +325,13 @@ class ChatLineReceiver(LineReceiver):
         Tell the user a line was refused before it reached L{textReceived}.
         """
         raise NotImplementedError()
+
+    def floodRefused(self, error: ChatError) -> None:
+        """
+        Tell the user they flooded, just before the connection closes; by
+        default as any refused line.
+        """
+        self.inputRefused(error)
 
     def internalError(self) -> None:
         """
