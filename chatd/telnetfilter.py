@@ -60,7 +60,35 @@ ERASE_CHARACTER = b"\x08"
 ERASE_LINE = b"\x15"
 
 
-class TelnetFilter(telnet.Telnet):
+class LenientTelnet(telnet.Telnet):
+    """
+    L{twisted.conch.telnet.Telnet} that drops an C{IAC} followed by a byte
+    that is not a telnet command, where the base class raises
+    C{ValueError("Stumped")} (a traceback, and the connection lost): remote
+    input must never do that.  Talk mode and the admin console use it.
+    """
+
+    def dataReceived(self, data: bytes) -> None:
+        """
+        Parse C{data}, dropping any C{IAC} followed by a byte that is not a
+        telnet command instead of failing the way the base class does.
+        """
+        start = 0
+        end = len(data)
+        while start < end:
+            if self.state == "escaped" and data[start : start + 1] not in _COMMAND_BYTES:
+                # A stray IAC (some clients send raw 0xFF): drop it and the
+                # byte after it, and carry on with plain data.
+                self.state = "data"
+                start += 1
+                continue
+            iac = data.find(telnet.IAC, start)
+            stop = end if iac == -1 else iac + 1
+            super().dataReceived(data[start:stop])
+            start = stop
+
+
+class TelnetFilter(LenientTelnet):
     """
     Strip telnet commands from a byte stream and normalize line endings.
 
@@ -143,25 +171,6 @@ class TelnetFilter(telnet.Telnet):
         # Telnet sends its negotiation answers through here; route them with
         # the rest of the connection's output so ordering is kept.
         self.reply(data)
-
-    def dataReceived(self, data: bytes) -> None:
-        """
-        Parse C{data}, dropping any C{IAC} followed by a byte that is not a
-        telnet command instead of failing the way the base class does.
-        """
-        start = 0
-        end = len(data)
-        while start < end:
-            if self.state == "escaped" and data[start : start + 1] not in _COMMAND_BYTES:
-                # A stray IAC (some clients send raw 0xFF): drop it and the
-                # byte after it, and carry on with plain data.
-                self.state = "data"
-                start += 1
-                continue
-            iac = data.find(telnet.IAC, start)
-            stop = end if iac == -1 else iac + 1
-            super().dataReceived(data[start:stop])
-            start = stop
 
     def applicationDataReceived(self, data: bytes) -> None:
         # Telnet already turned CR LF into LF and CR NUL into CR; a line
