@@ -166,10 +166,17 @@ class ChatLineReceiver(LineReceiver):
 
     # Input
 
+    def heard(self) -> None:
+        """
+        The peer sent something (a line, or a protocol's own sign of life
+        such as a telnet answer): it is alive, its liveness deadline restarts.
+        """
+        self._lastHeard = self.factory.clock.seconds()
+        self._probed = False
+
     def dataReceived(self, data: bytes) -> None:
         factory = self.factory
-        self._lastHeard = factory.clock.seconds()
-        self._probed = False
+        self.heard()
         if self._discarding:
             end = data.find(b"\n")
             if end < 0:

@@ -86,6 +86,14 @@ class Options(usage.Options):
         ],
         ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
         [
+            "talk-alive-after",
+            None,
+            60.0,
+            "Seconds of silence before a talk session is probed with telnet's TIMING-MARK;"
+            " one that answered before and is silent as long again is closed (0: never).",
+            float,
+        ],
+        [
             "max-clients",
             None,
             1000,
@@ -294,7 +302,11 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
     if options["talk"]:
         talk = TalkFactory(
-            chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
+            chat,
+            reactor,
+            defaultRoom=options["default-room"],
+            aliveAfter=options["talk-alive-after"] or None,
+            **lineLimits(options),
         )
         strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
     if options["web"]:

@@ -53,6 +53,12 @@ _COMMAND_BYTES = frozenset(
     ]
 )
 
+#: The TIMING-MARK option (RFC 860): C{IAC DO TIMING-MARK} asks a telnet
+#: client to answer C{WILL} or C{WONT} once it has handled everything before;
+#: it shows nothing, so it is talk mode's liveness probe.
+TIMING_MARK = b"\x06"
+PROBE = telnet.IAC + telnet.DO + TIMING_MARK
+
 #: What L{TelnetFilter} delivers for telnet's "erase character" and "erase
 #: line" commands: the same control characters a character-mode client sends
 #: for backspace and ^U, so one line editor handles both.
@@ -114,6 +120,37 @@ class TelnetFilter(LenientTelnet):
         self.transport = transport
         self._hiding = False
         self._echoRefused = False
+        self.answersProbes = False
+        self.probeAnswered: Callable[[], None] = lambda: None
+
+    # Liveness
+
+    def probe(self) -> None:
+        """
+        Ask the client to show it is there (L{PROBE}); a telnet client
+        answers at once and shows nothing.
+        """
+        self.reply(PROBE)
+
+    def telnet_WILL(self, option: bytes) -> None:
+        if option == TIMING_MARK:
+            self._timingMark()
+        else:
+            super().telnet_WILL(option)
+
+    def telnet_WONT(self, option: bytes) -> None:
+        if option == TIMING_MARK:
+            self._timingMark()
+        else:
+            super().telnet_WONT(option)
+
+    def _timingMark(self) -> None:
+        # An answer to a probe: nothing to negotiate (RFC 860 does not
+        # enable anything), only note that this client answers probes.
+        first = not self.answersProbes
+        self.answersProbes = True
+        if first:
+            self.probeAnswered()
 
     # Hiding what is typed (passwords)
 
