@@ -418,6 +418,8 @@ class TalkFactory(ChatFactory):
         on first use if it does not exist.
     @ivar loginTimeout: seconds a newcomer has to pick a nickname (C{None}:
         forever).
+    @ivar aliveAfter: seconds of silence before a TIMING-MARK probe (C{None},
+        the default here: none; the daemon's C{--talk-alive-after} is 60).
     """
 
     protocol = TalkProtocol

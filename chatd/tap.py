@@ -223,6 +223,8 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["flood-rate"] <= 0:
             raise usage.UsageError("--flood-rate must be positive")
+        if self["talk-alive-after"] < 0:
+            raise usage.UsageError("--talk-alive-after must not be negative")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
 
