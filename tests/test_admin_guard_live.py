@@ -59,7 +59,40 @@ def test_strayIACAndLoginTimeout(tmp_path: Path) -> None:
             assert b"Password: " in readUntil(sock, b"Password: ")
             rest = readUntil(sock, b"\x00never")  # until the server closes
             assert b"Login timed out." in rest
+            assert sock.recv(1) == b""  # closed (a timeout would raise)
     finally:
         daemon.stop()
     log = daemon.logText()
     assert "Traceback" not in log and "Stumped" not in log, log
+
+
+def test_sshLoginTimeout(tmp_path: Path) -> None:
+    """
+    An SSH client that connects to the console and never logs in (here:
+    never even starts key exchange) is disconnected after
+    C{--admin-login-timeout} seconds; the log has no traceback.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--port",
+        LOCAL,
+        "--admin-ssh",
+        LOCAL,
+        "--admin-login-timeout",
+        "1",
+        factories=("TchatFactory", "AdminSSHFactory"),
+    )
+    try:
+        with socket.create_connection(
+            ("127.0.0.1", daemon.ports["AdminSSHFactory"]), timeout=TIMEOUT
+        ) as sock:
+            sock.sendall(b"SSH-2.0-test\r\n")
+            seen = readUntil(sock, b"\x00never")  # until the server closes
+            assert seen.startswith(b"SSH-2.0-"), seen
+            assert sock.recv(1) == b""  # closed (a timeout would raise)
+    finally:
+        daemon.stop()
+    log = daemon.logText()
+    assert "Traceback" not in log, log
