@@ -7,7 +7,9 @@ L{Clock} and L{StringTransport}.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from twisted.conch.ssh.connection import SSHConnection
@@ -15,6 +17,7 @@ from twisted.conch.ssh.keys import Key
 from twisted.conch.telnet import DO, DONT, ECHO, IAC
 from twisted.cred.portal import Portal
 from twisted.internet.address import IPv4Address
+from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -34,8 +37,11 @@ ADDRESS = IPv4Address("TCP", "127.0.0.1", 5000)
 class TelnetLoginTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
+        self.connect(fakeVerify)
+
+    def connect(self, verifier: Callable[[Path, str, str], Any]) -> None:
         service = ChatService(self.clock, rooms=["lobby"])
-        checker = AdminChecker(Path("unused"), self.clock, verifier=fakeVerify)
+        checker = AdminChecker(Path("unused"), self.clock, verifier=verifier)
         portal = Portal(ConsoleTelnetRealm(Consoles(service)), [checker])
         self.protocol = AdminTelnetFactory(portal, self.clock, 60).buildProtocol(ADDRESS)
         self.transport = StringTransport()
@@ -64,6 +70,24 @@ class TelnetLoginTests(SynchronousTestCase):
         self.clock.advance(1)
         self.assertIn(b"Login timed out.", self.read())
         self.assertTrue(self.transport.disconnecting)
+
+    def test_lateLogin(self) -> None:
+        """
+        A password whose check ends after the timeout (the checker's
+        back-off) opens no console on the closed connection.
+        """
+        pending: Deferred[bool] = Deferred()
+        self.connect(lambda path, name, password: pending)
+        self.protocol.dataReceived(b"root\r\n")
+        self.protocol.dataReceived(IAC + DO + ECHO)
+        self.protocol.dataReceived(b"sesame\r\n")
+        self.protocol.dataReceived(IAC + DONT + ECHO)
+        self.clock.advance(60)
+        self.assertTrue(self.transport.disconnecting)
+        self.read()
+        pending.callback(True)
+        self.assertNotIn(b"You are root", self.read())
+        self.assertEqual(self.flushLoggedErrors(), [])
 
     def test_loggedInStays(self) -> None:
         """

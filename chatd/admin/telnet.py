@@ -96,8 +96,11 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
         if self.clock is not None and self.timeout is not None:
             self._deadline = self.clock.callLater(self.timeout, self._timedOut)
 
+    expired = False
+
     def _timedOut(self) -> None:
         self._deadline = None
+        self.expired = True
         self.transport.write(b"\r\nLogin timed out.\r\n")
         self.transport.loseConnection()
 
@@ -112,6 +115,9 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
 
     def _cbLogin(self, ial: Any) -> None:
         self._stopDeadline()
+        if self.expired:  # a password checked too late: no console
+            ial[2]()  # the avatar's logout
+            return
         super()._cbLogin(ial)
 
     def telnet_User(self, line: bytes) -> str:
