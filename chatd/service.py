@@ -735,9 +735,13 @@ class ChatService(Service):
         """
         Put a participant served by another process in C{room} (created if
         need be), where its entry was already checked; members here are told.
+        A room this process only learns of this way (a guest's room it
+        already dropped, in a race) lasts here only while someone is in it.
         """
         nick = self._requireLogin(participant)
+        new = key(room) not in self._rooms
         target = self._room(self.ensureRoom(room))
+        target.ephemeral = target.ephemeral or new
         if key(nick) in target.members:
             return
         event = Membership(target.name, nick, True, self._now())

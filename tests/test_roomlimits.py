@@ -229,6 +229,20 @@ class EphemeralTests(PersistenceTestCase):
         self.service.disconnect(proxy, "bye")
         self.assertIn("Lasting", self.names())
 
+    def test_remoteEnterOfUnknownRoom(self) -> None:
+        """
+        A room this node only learns of from another node's member entering
+        it (a guest's room it already dropped, in a race) lasts here only
+        while someone is in it.
+        """
+        proxy = RecordingParticipant()
+        self.service.connect(proxy)
+        self.service.admitRemote(proxy, "zed")
+        self.service.enterRemote(proxy, "Late")
+        self.assertIn("Late", self.names())
+        self.service.leaveRemote(proxy, "Late")
+        self.assertNotIn("Late", self.names())
+
 
 class TchatWireTests(SynchronousTestCase):
     """
