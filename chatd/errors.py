@@ -87,6 +87,10 @@ class NoSuchGroup(ChatError):
     code, reason = 31, "no such room"
 
 
+class TooManyRooms(ChatError):
+    code, reason = 32, "too many rooms: no new room can be created now"
+
+
 class GroupExists(ChatError):
     code, reason = 33, "that room already exists"
 

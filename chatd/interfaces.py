@@ -118,9 +118,12 @@ class IChatService(Interface):
 
     def createRoom(participant: IParticipant, room: str) -> Any:
         """
-        Create an empty room.
+        Create an empty room, run by its creator.  A guest's room is
+        ephemeral: not stored, and gone once its last member leaves (see
+        L{chatd.roomlimits}).
 
         @raise InvalidGroup: bad name.  @raise GroupExists: it exists.
+        @raise TooManyRooms: the server's or the creator's room limit.
         """
 
     def enter(participant: IParticipant, room: str, roomKey: str | None = None) -> Any:

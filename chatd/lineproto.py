@@ -189,10 +189,17 @@ class ChatLineReceiver(LineReceiver):
 
     # Input
 
+    def heard(self) -> None:
+        """
+        The peer sent something (a line, or a protocol's own sign of life
+        such as a telnet answer): it is alive, its liveness deadline restarts.
+        """
+        self._lastHeard = self.factory.clock.seconds()
+        self._probed = False
+
     def dataReceived(self, data: bytes) -> None:
         factory = self.factory
-        self._lastHeard = factory.clock.seconds()
-        self._probed = False
+        self.heard()
         if self._discarding:
             end = data.find(b"\n")
             if end < 0:
@@ -224,7 +231,7 @@ class ChatLineReceiver(LineReceiver):
                 self._pending.clear()
                 self._pending = None
             self._backlog = 0
-            self.inputRefused(InvalidArgument("flooding: too many lines too fast"))
+            self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
 
     def _drain(self) -> None:
@@ -348,6 +355,13 @@ class ChatLineReceiver(LineReceiver):
         Tell the user a line was refused before it reached L{textReceived}.
         """
         raise NotImplementedError()
+
+    def floodRefused(self, error: ChatError) -> None:
+        """
+        Tell the user they flooded, just before the connection closes; by
+        default as any refused line.
+        """
+        self.inputRefused(error)
 
     def internalError(self) -> None:
         """

@@ -311,8 +311,11 @@ class Persistence:
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
         self._changed("account", u=nick)
+        for room in self.service.keepRoomsOf(participant):  # a guest's rooms now last
+            await self.roomCreated(room)
         for room in list(self.service._joined.get(participant, ())):
-            await self.store.setMembership(nick, room.name, True)
+            if not room.ephemeral:  # a guest's room is not stored
+                await self.store.setMembership(nick, room.name, True)
 
     def checkRename(self, old: str, nick: str) -> None:
         """
@@ -365,14 +368,14 @@ class Persistence:
 
     async def _entered(self, participant: IParticipant, nick: str, room: Room) -> str:
         marked = self.store.mark()
-        if key(nick) in self.registered:
+        if key(nick) in self.registered and not room.ephemeral:
             await self.store.setMembership(nick, room.name, True)
         self._later(self._replayAt, participant, room.name, marked)
         return room.name
 
     def left(self, nick: str, room: Room) -> Deferred[str]:
         d = succeed(None)
-        if key(nick) in self.registered:
+        if key(nick) in self.registered and not room.ephemeral:
             d = self.store.setMembership(nick, room.name, False)
         return d.addCallback(lambda _: room.name)
 
@@ -449,6 +452,7 @@ class Persistence:
             target = service._room(room)
         except errors.NoSuchGroup:
             target = service._addRoom(room)
+        service.keepRoom(target.name)  # an administrator's room lasts
         settings = target.settings
         settings.name = target.name
         if mode is not None:

@@ -38,6 +38,7 @@ from chatd.metrics import ChatStats
 from chatd.moderation import Moderation
 from chatd.names import isValidName, key, normalize
 from chatd.persistence import Persistence
+from chatd.roomlimits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, RoomLimits
 from chatd.roomrules import ROOM_MODES, BanList
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
 from chatd.text import checkLines, checkText, scrub
@@ -56,6 +57,8 @@ class Room:
     asked to enter (C{pending}, to their display nick) or were accepted.
     C{ops} and C{voiced} are the nick keys of its operators and voiced
     members (kept while they stay), C{modes} its mode letters (L{ROOM_MODES}).
+    An C{ephemeral} room (a guest's, L{chatd.roomlimits}) is not stored and
+    vanishes when emptied; C{creator} is the guest's session while it lasts.
     """
 
     __slots__ = (
@@ -74,6 +77,8 @@ class Room:
         "bans",
         "exceptions",
         "invex",
+        "ephemeral",
+        "creator",
     )
 
     def __init__(self, name: str) -> None:
@@ -92,6 +97,8 @@ class Room:
         self.bans = BanList()
         self.exceptions = BanList("ban exception")
         self.invex = BanList("invite exception")
+        self.ephemeral = False
+        self.creator: IParticipant | None = None
 
 
 @implementer(IChatService)
@@ -102,6 +109,7 @@ class ChatService(Service):
     @ivar admission: which connections the listeners accept (C{maxClients}
         and the per-address limits).
     @ivar maxGroupSize: members a room accepts (C{None}: no limit).
+    @ivar roomLimits: how many rooms users may create (L{RoomLimits}).
     """
 
     log = Logger()
@@ -118,6 +126,8 @@ class ChatService(Service):
         historyCount: int = 20,
         logConnections: bool = True,
         admission: Admission | None = None,
+        maxRooms: int | None = DEFAULT_MAX_ROOMS,
+        maxRoomsPerUser: int | None = DEFAULT_MAX_ROOMS_PER_USER,
     ) -> None:
         """
         @param maxClients: without C{admission}, the only limit of the one
@@ -125,6 +135,7 @@ class ChatService(Service):
         """
         self.clock = clock
         self.admission = Admission(clock, maxClients) if admission is None else admission
+        self.roomLimits = RoomLimits(maxRooms, maxRoomsPerUser)
         self.maxGroupSize = maxGroupSize
         self._connections: set[IParticipant] = set()
         self._users: dict[str, IParticipant] = {}
@@ -163,14 +174,35 @@ class ChatService(Service):
     def _now(self) -> int:
         return int(self.clock.seconds())
 
-    def _addRoom(self, name: str) -> Room:
+    def _addRoom(self, name: str, allowed: Callable[[], None] | None = None) -> Room:
+        """
+        Create the room C{name}, once C{allowed()} (if given) did not raise.
+        """
         name = normalize(name)
         if not isValidName(name):
             raise errors.InvalidGroup()
         if key(name) in self._rooms:
             raise errors.GroupExists()
+        if allowed is not None:
+            allowed()
         room = self._rooms[key(name)] = Room(name)
         return room
+
+    def _vanishIfEmpty(self, room: Room) -> None:
+        """
+        An ephemeral room nobody is in any more is gone.
+        """
+        if room.ephemeral and not room.members and self._rooms.get(key(room.name)) is room:
+            del self._rooms[key(room.name)]
+            self.roomLimits.vanished(key(room.name), room.creator)
+            room.creator = None
+
+    def _stored(self, room: Room) -> Persistence | None:
+        """
+        The persistence that keeps C{room}'s settings: none for an
+        ephemeral room.
+        """
+        return None if room.ephemeral else self.persistence
 
     def _room(self, name: str) -> Room:
         try:
@@ -212,6 +244,11 @@ class ChatService(Service):
             self.stats.disconnected(participant.protocolName, reason)
         if self.persistence is not None:
             self.persistence.forgetLogin(participant)
+        for roomKey in self.roomLimits.sessionEnded(participant):
+            founded = self._rooms.get(roomKey)
+            if founded is not None and founded.creator is participant:
+                founded.creator = None
+                self._vanishIfEmpty(founded)
         rooms = self._joined.pop(participant, None)
         if rooms is None:
             return
@@ -315,15 +352,68 @@ class ChatService(Service):
     # Rooms
 
     def createRoom(self, participant: IParticipant, room: str) -> Any:
+        """
+        A user creates C{room} and runs it.  A guest's room is ephemeral
+        (L{chatd.roomlimits}); a registered user's or an operator's lasts.
+
+        @raise TooManyRooms: the server's or the user's limit is reached.
+        """
         creator = self._requireLogin(participant)
-        created = self._addRoom(room)
+        operator = self.isOperator(participant)
+
+        def allowed() -> None:
+            if not operator:
+                self.roomLimits.check(len(self._rooms), participant, creator)
+
+        created = self._addRoom(room, allowed)
         created.ops.add(key(creator))  # the creator runs the room
         created.createdAt = self._now()
+        registered = self.persistence is not None and self.persistence.isRegisteredNow(creator)
+        if not (operator or registered):
+            created.ephemeral, created.creator = True, participant
+        self.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
         if self.observer is not None:
             self.observer.roomCreated(participant, created.name)
-        if self.persistence is not None:
-            return self.persistence.roomCreated(created)
+        persistence = self._stored(created)
+        if persistence is not None:
+            return persistence.roomCreated(created)
         return created.name
+
+    def roomVanishes(self, room: str) -> bool:
+        """
+        Whether C{room} is ephemeral: a guest's room, not stored, gone once
+        nobody is in it.
+        """
+        return self._room(room).ephemeral
+
+    def keepRoomsOf(self, participant: IParticipant) -> list[Room]:
+        """
+        C{participant} registered its name: the rooms it created as a guest
+        that still exist now last, as if founded by the account (the
+        caller stores them).
+        """
+        nick = participant.nick
+        if nick is None or participant not in self._joined:
+            return []  # it left meanwhile: its rooms vanish as they empty
+        kept = []
+        for roomKey in self.roomLimits.guestRoomsOf(participant):
+            room = self._rooms.get(roomKey)
+            if room is not None and room.creator is participant:
+                self.keepRoom(room.name)
+                self.roomLimits.created(roomKey, participant, nick, False)
+                kept.append(room)
+        return kept
+
+    def keepRoom(self, room: str) -> str:
+        """
+        Make C{room} last (an administrator configured it): it no longer
+        vanishes when emptied, and its settings are stored from now on.
+        """
+        target = self._room(room)
+        if target.ephemeral:
+            self.roomLimits.vanished(key(target.name), target.creator)
+            target.ephemeral, target.creator = False, None
+        return target.name
 
     def enter(self, participant: IParticipant, room: str, roomKey: str | None = None) -> Any:
         nick = self._requireLogin(participant)
@@ -373,6 +463,7 @@ class ChatService(Service):
         event = Membership(room.name, nick, False, self._now(), reason, kind)
         for member in room.members.values():
             member.membershipChanged(event)
+        self._vanishIfEmpty(room)
 
     def members(self, participant: IParticipant, room: str) -> list[str]:
         self._requireLogin(participant)
@@ -711,9 +802,13 @@ class ChatService(Service):
         """
         Put a participant served by another process in C{room} (created if
         need be), where its entry was already checked; members here are told.
+        A room this process only learns of this way (a guest's room it
+        already dropped, in a race) lasts here only while someone is in it.
         """
         nick = self._requireLogin(participant)
+        new = key(room) not in self._rooms
         target = self._room(self.ensureRoom(room))
+        target.ephemeral = target.ephemeral or new
         if key(nick) in target.members:
             return
         event = Membership(target.name, nick, True, self._now())
@@ -828,8 +923,9 @@ class ChatService(Service):
         if rules == room.settings.rules:
             return
         room.settings.rules = rules
-        if self.persistence is not None:
-            d = self.persistence.store.saveRoom(room.settings, self._now())
+        persistence = self._stored(room)
+        if persistence is not None:
+            d = persistence.store.saveRoom(room.settings, self._now())
             d.addErrback(lambda f: self.log.failure("storing {room}'s modes", f, room=room.name))
 
     def changeRoomMode(
@@ -895,8 +991,9 @@ class ChatService(Service):
         target.settings.topic = topic
         target.topicSetter = (nick, self._now())
         self._tellRoom(target, RoomChange(target.name, nick, self._now(), topic=topic))
-        if self.persistence is not None:
-            return self.persistence.configureRoom(target.name, None, None, topic, None)
+        persistence = self._stored(target)
+        if persistence is not None:
+            return persistence.configureRoom(target.name, None, None, topic, None)
         return target.name
 
     def kickFromRoom(
@@ -937,6 +1034,7 @@ class ChatService(Service):
         target.voiced.discard(key(nick))
         if target in self._joined.get(kicked, []):
             self._joined[kicked].remove(target)
+        self._vanishIfEmpty(target)
         return shown
 
     def grantOperator(self, participant: IParticipant) -> None:
@@ -958,8 +1056,9 @@ class ChatService(Service):
         args = () if capacity is None else (str(capacity),)
         modes = "-l" if capacity is None else "+l"
         self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
-        if self.persistence is not None:
-            d = self.persistence.configureRoom(target.name, None, capacity or 0, None, None)
+        persistence = self._stored(target)
+        if persistence is not None:
+            d = persistence.configureRoom(target.name, None, capacity or 0, None, None)
             return d.addCallback(lambda _: True)
         return True
 
@@ -1081,8 +1180,9 @@ class ChatService(Service):
         if applied:
             modes, args = roomrules.modeString(applied)
             self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
-        if self.persistence is not None and capacity != target.settings.capacity:
-            d = self.persistence.configureRoom(
+        persistence = self._stored(target)
+        if persistence is not None and capacity != target.settings.capacity:
+            d = persistence.configureRoom(
                 target.name, None, target.settings.capacity or 0, None, None
             )
             return d.addCallback(lambda _: refused)
@@ -1210,16 +1310,26 @@ class ChatService(Service):
             now = self._now() if when is None else when
             recipient.notice(Invitation(target.name, by, recipient.nick, now))
 
-    def roomCreatedRemote(self, room: str, creator: str | None, when: int | None = None) -> str:
+    def roomCreatedRemote(
+        self, room: str, creator: str | None, when: int | None = None, ephemeral: bool = False
+    ) -> str:
         """
         C{creator} created C{room} elsewhere: it exists here too, and the
-        creator runs it, as in L{createRoom}.
+        creator runs it, as in L{createRoom}; an C{ephemeral} one (a
+        guest's) vanishes here too once nobody is in it.
         """
+        new = key(room) not in self._rooms
         target = self._room(self.ensureRoom(room))
         if creator:
             target.ops.add(key(creator))
         if when:
             target.createdAt = when
+        if new and ephemeral:
+            target.ephemeral = True
+            founder = self._users.get(key(creator or ""))
+            if founder is not None and creator:
+                target.creator = founder
+                self.roomLimits.created(key(target.name), founder, creator, True)
         return target.name
 
     _nickHistory: NickHistory | None = None

@@ -28,6 +28,7 @@ def _room(persistence: Persistence, settings: RoomSettings) -> Room:
     service = persistence.service
     room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
     room.name, room.settings = settings.name, settings
+    service.keepRoom(room.name)  # stored, so it lasts (no longer a guest's)
     return room
 
 

@@ -81,8 +81,11 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
             self.send,
             self.transport,  # type: ignore[arg-type]
         )
+        self.telnet.probeAnswered = self._probeAnswered
         super().connectionMade()
         if self._admitted:
+            if self.factory.aliveAfter is not None:
+                self.telnet.probe()  # does this client answer probes?
             self.send(lines(*GREETING) + NICK_PROMPT.encode("utf-8"))
             timeout = self.factory.loginTimeout
             if timeout is not None:
@@ -95,7 +98,31 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
         self.closeWith("no nickname chosen")
 
     def dataReceived(self, data: bytes) -> None:
+        self.heard()  # telnet answers count, though they carry no line
         self.telnet.dataReceived(data)
+
+    # Liveness: a silent session is probed with IAC DO TIMING-MARK, which a
+    # telnet client answers without showing anything, and closed if it does
+    # not answer (a half-open connection must not keep its nickname).  A
+    # client that never answered a probe (nc, a raw socket) is never probed
+    # again nor cut: it may be someone reading silently.
+
+    _idleWatched = True
+
+    def checkIdle(self) -> None:
+        if not self.telnet.answersProbes:
+            self._idleWatched = False
+            return
+        super().checkIdle()
+
+    def _probeAnswered(self) -> None:
+        after = self.factory.aliveAfter
+        if not self._idleWatched and after is not None and self._admitted:
+            self._idleWatched = True
+            self.factory.idleTimers.add(self, after)
+
+    def probeIdle(self) -> None:
+        self.telnet.probe()
 
     def _lineData(self, data: bytes) -> None:
         ChatLineReceiver.dataReceived(self, data)
@@ -395,6 +422,8 @@ class TalkFactory(ChatFactory):
         on first use if it does not exist.
     @ivar loginTimeout: seconds a newcomer has to pick a nickname (C{None}:
         forever).
+    @ivar aliveAfter: seconds of silence before a TIMING-MARK probe (C{None},
+        the default here: none; the daemon's C{--talk-alive-after} is 60).
     """
 
     protocol = TalkProtocol
@@ -406,7 +435,8 @@ class TalkFactory(ChatFactory):
         loginTimeout: float | None = 300.0,
         **kw: Any,
     ) -> None:
-        # People read silently for long stretches: no liveness probe.
+        # People read silently for long stretches: the probe, if any
+        # (aliveAfter), is one a telnet client answers unseen.
         kw.setdefault("aliveAfter", None)
         super().__init__(*args, **kw)
         self.defaultRoom = defaultRoom

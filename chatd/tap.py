@@ -107,6 +107,14 @@ class Options(usage.Options):
         ],
         ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
         [
+            "talk-alive-after",
+            None,
+            60.0,
+            "Seconds of silence before a talk session is probed with telnet's TIMING-MARK;"
+            " one that answered before and is silent as long again is closed (0: never).",
+            float,
+        ],
+        [
             "max-clients",
             None,
             1000,
@@ -219,6 +227,20 @@ class Options(usage.Options):
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
         [
+            "max-rooms",
+            None,
+            1000,
+            "Rooms that may exist before users can create no more (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "max-rooms-per-user",
+            None,
+            10,
+            "Existing rooms one user may have created (0: no limit).",
+            _optionalInt,
+        ],
+        [
             "operators",
             None,
             [],
@@ -288,6 +310,8 @@ class Options(usage.Options):
             raise usage.UsageError("--flood-rate must be positive")
         if self["http-header-timeout"] < 0:
             raise usage.UsageError("--http-header-timeout must not be negative")
+        if self["talk-alive-after"] < 0:
+            raise usage.UsageError("--talk-alive-after must not be negative")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
         if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:
@@ -379,6 +403,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         accounts=Accounts(store, reactor, gate=gate),
         historyCount=options["history-count"],
         logConnections=not options["quiet-connections"],
+        maxRooms=options["max-rooms"],
+        maxRoomsPerUser=options["max-rooms-per-user"],
     )
     chat.setServiceParent(top)
     configureInbox(chat, options)
@@ -417,7 +443,11 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
     if options["talk"]:
         talk = TalkFactory(
-            chat, reactor, defaultRoom=options["default-room"], **lineLimits(options)
+            chat,
+            reactor,
+            defaultRoom=options["default-room"],
+            aliveAfter=options["talk-alive-after"] or None,
+            **lineLimits(options),
         )
         strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
     if options["web"]:

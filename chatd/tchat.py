@@ -167,6 +167,12 @@ class TchatProtocol(ChatLineReceiver):
         else:
             self.send(encodeError(error.code))
 
+    def floodRefused(self, error: ChatError) -> None:
+        # Even inside a SPEAK or MSGPV body: the connection closes now, so
+        # the body never ends, and the error must not wait for its end.
+        self._body = None
+        self.send(encodeError(error.code))
+
     def internalError(self) -> None:
         self.send(encodeError(errors.InternalError.code))
 

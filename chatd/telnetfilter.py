@@ -53,6 +53,12 @@ _COMMAND_BYTES = frozenset(
     ]
 )
 
+#: The TIMING-MARK option (RFC 860): C{IAC DO TIMING-MARK} asks a telnet
+#: client to answer C{WILL} or C{WONT} once it has handled everything before;
+#: it shows nothing, so it is talk mode's liveness probe.
+TIMING_MARK = b"\x06"
+PROBE = telnet.IAC + telnet.DO + TIMING_MARK
+
 #: What L{TelnetFilter} delivers for telnet's "erase character" and "erase
 #: line" commands: the same control characters a character-mode client sends
 #: for backspace and ^U, so one line editor handles both.
@@ -60,7 +66,35 @@ ERASE_CHARACTER = b"\x08"
 ERASE_LINE = b"\x15"
 
 
-class TelnetFilter(telnet.Telnet):
+class LenientTelnet(telnet.Telnet):
+    """
+    L{twisted.conch.telnet.Telnet} that drops an C{IAC} followed by a byte
+    that is not a telnet command, where the base class raises
+    C{ValueError("Stumped")} (a traceback, and the connection lost): remote
+    input must never do that.  Talk mode and the admin console use it.
+    """
+
+    def dataReceived(self, data: bytes) -> None:
+        """
+        Parse C{data}, dropping any C{IAC} followed by a byte that is not a
+        telnet command instead of failing the way the base class does.
+        """
+        start = 0
+        end = len(data)
+        while start < end:
+            if self.state == "escaped" and data[start : start + 1] not in _COMMAND_BYTES:
+                # A stray IAC (some clients send raw 0xFF): drop it and the
+                # byte after it, and carry on with plain data.
+                self.state = "data"
+                start += 1
+                continue
+            iac = data.find(telnet.IAC, start)
+            stop = end if iac == -1 else iac + 1
+            super().dataReceived(data[start:stop])
+            start = stop
+
+
+class TelnetFilter(LenientTelnet):
     """
     Strip telnet commands from a byte stream and normalize line endings.
 
@@ -86,6 +120,37 @@ class TelnetFilter(telnet.Telnet):
         self.transport = transport
         self._hiding = False
         self._echoRefused = False
+        self.answersProbes = False
+        self.probeAnswered: Callable[[], None] = lambda: None
+
+    # Liveness
+
+    def probe(self) -> None:
+        """
+        Ask the client to show it is there (L{PROBE}); a telnet client
+        answers at once and shows nothing.
+        """
+        self.reply(PROBE)
+
+    def telnet_WILL(self, option: bytes) -> None:
+        if option == TIMING_MARK:
+            self._timingMark()
+        else:
+            super().telnet_WILL(option)
+
+    def telnet_WONT(self, option: bytes) -> None:
+        if option == TIMING_MARK:
+            self._timingMark()
+        else:
+            super().telnet_WONT(option)
+
+    def _timingMark(self) -> None:
+        # An answer to a probe: nothing to negotiate (RFC 860 does not
+        # enable anything), only note that this client answers probes.
+        first = not self.answersProbes
+        self.answersProbes = True
+        if first:
+            self.probeAnswered()
 
     # Hiding what is typed (passwords)
 
@@ -143,25 +208,6 @@ class TelnetFilter(telnet.Telnet):
         # Telnet sends its negotiation answers through here; route them with
         # the rest of the connection's output so ordering is kept.
         self.reply(data)
-
-    def dataReceived(self, data: bytes) -> None:
-        """
-        Parse C{data}, dropping any C{IAC} followed by a byte that is not a
-        telnet command instead of failing the way the base class does.
-        """
-        start = 0
-        end = len(data)
-        while start < end:
-            if self.state == "escaped" and data[start : start + 1] not in _COMMAND_BYTES:
-                # A stray IAC (some clients send raw 0xFF): drop it and the
-                # byte after it, and carry on with plain data.
-                self.state = "data"
-                start += 1
-                continue
-            iac = data.find(telnet.IAC, start)
-            stop = end if iac == -1 else iac + 1
-            super().dataReceived(data[start:stop])
-            start = stop
 
     def applicationDataReceived(self, data: bytes) -> None:
         # Telnet already turned CR LF into LF and CR NUL into CR; a line

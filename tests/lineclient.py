@@ -11,6 +11,8 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.protocols.basic import LineOnlyReceiver
 from twisted.python.failure import Failure
 
+from chatd.telnetfilter import PROBE
+
 TIMEOUT = 10.0
 
 
@@ -28,7 +30,8 @@ class LineClient(LineOnlyReceiver):
         self.closed: Deferred[None] = Deferred()
 
     def lineReceived(self, line: bytes) -> None:
-        self.lines.put(line.rstrip(b"\r").decode("utf-8"))
+        # Talk mode's telnet probe (IAC DO TIMING-MARK) is no text.
+        self.lines.put(line.replace(PROBE, b"").rstrip(b"\r").decode("utf-8"))
 
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.closed.callback(None)

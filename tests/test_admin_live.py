@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from chatd.admin.credentials import setPassword
+from chatd.telnetfilter import PROBE
 from tests.daemon import Daemon, startDaemon
 
 TIMEOUT = 10.0
@@ -43,7 +44,8 @@ class LineSocket:
         data = self.file.readline()
         if not data:
             raise EOFError("connection closed")
-        return data.decode("utf-8").rstrip("\r\n")
+        # Talk mode's telnet probe (IAC DO TIMING-MARK) is no text.
+        return data.replace(PROBE, b"").decode("utf-8").rstrip("\r\n")
 
     def send(self, *lines: str) -> None:
         self.sock.sendall("".join(line + "\r\n" for line in lines).encode("utf-8"))

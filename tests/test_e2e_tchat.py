@@ -114,3 +114,18 @@ async def test_garbageIsRefusedNotFatal(port: Any, garbage: bytes) -> None:
     client.send("clt: CREAT fine")
     assert await client.line() == "srv: OKAY!"
     await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_floodInsideBodyGetsError10(port: Any) -> None:
+    """
+    A client flooding a SPEAK body (far more than the 64 KiB of throttled
+    lines a client may have waiting) reads C{srv: ERROR 10} over a real
+    socket before the server closes the connection.
+    """
+    client = await login(port, "flo")
+    client.send("clt: CREAT f", "clt: ENTER f")
+    assert await client.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
+    client.send("clt: SPEAK f", *["clt: " + "y" * 200] * 2000)
+    assert await client.line() == "srv: ERROR 10"
+    await client.closed

@@ -318,10 +318,11 @@ class RoomTests(PersistenceTestCase):
 
     def test_roomsSurviveRestart(self) -> None:
         """
-        Rooms created by users are there when the service starts again on the
-        same store; the constructor's rooms are stored too.
+        Rooms created by registered users are there when the service starts
+        again on the same store; the constructor's rooms are stored too.
         """
-        alice = self.login("alice")
+        self.registered("alice", "sesame")
+        alice = self.login("alice", "sesame")
         self.successResultOf(self.service.createRoom(alice, "Jeux"))
         self.service = self.makeService(rooms=["lobby"])
         names = [name for name, _ in self.service.rooms()]
@@ -336,7 +337,8 @@ class RoomTests(PersistenceTestCase):
         when the service starts again on the same store; members' status
         (o, v) is not, as it lasts a session.
         """
-        alice = self.login("alice")
+        self.registered("alice", "sesame")
+        alice = self.login("alice", "sesame")
         self.successResultOf(self.service.createRoom(alice, "Jeux"))
         self.service.enter(alice, "Jeux")
         self.clock.advance(5)

@@ -20,6 +20,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.protocol import Protocol
 from twisted.internet.task import deferLater
+from twisted.protocols import portforward
 from twisted.python.failure import Failure
 
 from chatd.service import ChatService
@@ -342,5 +343,107 @@ async def test_realTelnetPassword(tmp_path: Path) -> None:
     finally:
         if screen is not None:
             screen.close()
+        daemon.stop()
+    assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+class FreezableClient(portforward.ProxyClient):
+    """
+    The daemon's side of L{FreezableProxy}: drops what the daemon sends
+    once the link is frozen.
+    """
+
+    def dataReceived(self, data: bytes) -> None:
+        if not FreezableProxy.frozen:
+            super().dataReceived(data)
+
+
+class FreezableClientFactory(portforward.ProxyClientFactory):
+    protocol = FreezableClient
+
+
+class FreezableProxy(portforward.ProxyServer):
+    """
+    A TCP relay that can be frozen: both directions then drop everything
+    while the connection stays open, as a link that died without a FIN.
+    """
+
+    clientProtocolFactory = FreezableClientFactory
+    frozen = False
+
+    def dataReceived(self, data: bytes) -> None:
+        if not FreezableProxy.frozen:
+            super().dataReceived(data)
+
+
+@pytest.mark.skipif(
+    TELNET is None or TMUX is None,
+    reason="needs the Debian telnet and tmux programs (apt-get install telnet tmux; CI has them)",
+)
+@pytest_twisted.ensureDeferred
+async def test_realTelnetAnswersProbes(tmp_path: Path) -> None:
+    """
+    With C{--talk-alive-after 1}, the real C{telnet} answers the TIMING-MARK
+    probes unseen: a user reading silently for many probe periods stays in
+    the room, and the screen shows no negotiation garbage.  Once the link
+    dies silently (a relay that drops everything, the connection still
+    open: a half-open connection) the session is closed and the name freed.
+    """
+    assert TELNET is not None
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--talk",
+        "tcp:0:interface=127.0.0.1",
+        "--talk-alive-after",
+        "1",
+        factories=("TchatFactory", "TalkFactory"),
+    )
+    relay = portforward.ProxyFactory("127.0.0.1", daemon.ports["TalkFactory"])
+    relay.protocol = FreezableProxy
+    FreezableProxy.frozen = False
+    listening = reactor.listenTCP(0, relay, interface="127.0.0.1")  # type: ignore[arg-type]
+    relayAddress = listening.getHost()
+    assert isinstance(relayAddress, IPv4Address)
+    screen: Screen | None = None
+    bob: LineClient | None = None
+    try:
+        bob = await connectLines(reactor, daemon.ports["TchatFactory"])
+        assert await bob.line() == "srv: TCHAT 1"
+        bob.send("clt: LOGIN bob", "clt: ENTER lobby")
+        assert await bob.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
+        screen = Screen(tmp_path, [TELNET, "127.0.0.1", str(relayAddress.port)])
+        await screen.shows(NICK_PROMPT.rstrip())
+        screen.type("alice", "Enter")
+        await screen.shows("*** You joined lobby, with bob.")
+        assert (await lineNotInGeneral(bob)).startswith("srv: ENTER lobby alice ")
+
+        await deferLater(reactor, 5.0, lambda: None)  # five probe periods, silent
+        bob.send("clt: LSMEM lobby")
+        assert await bob.nextLines(4) == [
+            "srv: LSMEM lobby 2",
+            "srv: bob",
+            "srv: alice",
+            "srv: OKAY!",
+        ]
+        final = screen.text()
+        for garbage in ("\ufffd", "\xff", "^["):
+            assert garbage not in final, final
+
+        FreezableProxy.frozen = True
+        left = await lineNotInGeneral(bob)
+        assert left.startswith("srv: LEAVE lobby alice "), left
+        await bob.close()
+        bob = None
+    finally:
+        FreezableProxy.frozen = False
+        if screen is not None:
+            screen.close()
+        if bob is not None:
+            await bob.close()
+        stopped = listening.stopListening()
+        if stopped is not None:
+            await stopped
         daemon.stop()
     assert "Traceback" not in daemon.logText(), daemon.logText()

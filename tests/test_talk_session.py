@@ -241,15 +241,18 @@ class TapTests(SynchronousTestCase):
     def test_defaultListener(self) -> None:
         """
         Talk mode listens on port 2323 by default, with the same service as
-        TCHAT, the shared limits and the default room C{lobby}.
+        TCHAT, the shared limits, the default room C{lobby} and its own
+        liveness probe every 60 s (C{--talk-alive-after}; 0: off).
         """
         servers = self.listeners("--max-line-length", "200")
         port, talk, _, interface = servers[TalkFactory]
         self.assertEqual((port, interface), (2323, ""))
         self.assertIs(talk.service, servers[TchatFactory][1].service)
         self.assertEqual(
-            (talk.defaultRoom, talk.maxLineLength, talk.aliveAfter), ("lobby", 200, None)
+            (talk.defaultRoom, talk.maxLineLength, talk.aliveAfter), ("lobby", 200, 60.0)
         )
+        servers = self.listeners("--talk-alive-after", "0")
+        self.assertIsNone(servers[TalkFactory][1].aliveAfter)
 
     def test_endpointAndRoom(self) -> None:
         """

@@ -389,6 +389,25 @@ class LimitTests(TchatTestCase):
         self.send(alice, ta, *["clt: FOO"] * 40)
         self.assertTrue(ta.disconnecting)
 
+    def test_floodInsideBody(self) -> None:
+        """
+        A client flooding lines inside a SPEAK body gets C{srv: ERROR 10}
+        (as for any flood), then is disconnected; the room hears nothing.
+        """
+        self.factory.floodBurst, self.factory.floodRate = 3, 1.0
+        self.factory.floodBacklog = 200
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.clock.advance(10)
+        self.read(ta)
+        self.assertEqual(
+            self.send(alice, ta, "clt: SPEAK g", *["clt: spam"] * 40), b"srv: ERROR 10\n"
+        )
+        self.assertTrue(ta.disconnecting)
+        self.assertNotIn(b"SPEAK", self.read(tb))
+
     def test_internalError(self) -> None:
         """
         An unexpected exception is logged and answered with ERROR 00; the

@@ -22,10 +22,12 @@ from twisted.conch.interfaces import IConchUser, ISession
 from twisted.conch.ssh import userauth
 from twisted.conch.ssh.common import getNS
 from twisted.conch.ssh.keys import Key
+from twisted.conch.ssh.transport import SSHServerTransport
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import ProcessDone
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.python.failure import Failure
 
 from chatd.admin.commands import AdminConsole
@@ -164,6 +166,55 @@ def withHostKey(factory: F, key: Key) -> F:
     factory.publicKeys = {key.sshType(): key.public()}
     factory.privateKeys = {key.sshType(): key}  # type: ignore[dict-item]
     factory.services = {**factory.services, b"ssh-userauth": AddressedUserAuth}
+    return factory
+
+
+class DeadlineTransport(SSHServerTransport):
+    """
+    An SSH server connection closed if it has not logged in (key exchange
+    and authentication) within its factory's C{loginTimeout} seconds;
+    conch's own limit is ten hours, and starts only after key exchange.
+    """
+
+    _deadline: IDelayedCall | None = None
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        clock: IReactorTime | None = getattr(self.factory, "clock", None)
+        timeout: float | None = getattr(self.factory, "loginTimeout", None)
+        if clock is not None and timeout is not None:
+            self._deadline = clock.callLater(timeout, self._timedOut)
+
+    def _timedOut(self) -> None:
+        self._deadline = None
+        self.sendDisconnect(
+            2,  # DISCONNECT_PROTOCOL_ERROR, as conch's own login timeout
+            b"you took too long to log in",
+        )
+
+    def _stopDeadline(self) -> None:
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        self._deadline = None
+
+    def setService(self, service: Any) -> None:
+        if service.name == b"ssh-connection":  # authenticated
+            self._stopDeadline()
+        super().setService(service)
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self._stopDeadline()
+        super().connectionLost(reason)
+
+
+def withLoginDeadline(factory: F, clock: IReactorTime, timeout: float | None) -> F:
+    """
+    Make C{factory}'s connections close if not logged in after C{timeout}
+    seconds (L{DeadlineTransport}); C{None}: conch's own limit.
+    """
+    factory.protocol = DeadlineTransport
+    factory.clock = clock  # type: ignore[attr-defined]
+    factory.loginTimeout = timeout  # type: ignore[attr-defined]
     return factory
 
 

@@ -6,7 +6,9 @@ Telnet is clear text, so the listener defaults to 127.0.0.1; reach it from
 elsewhere through SSH (C{--admin-ssh}) instead.  A connection gets three
 attempts, one at a time, each checked when the password gate gives it its
 turn (after the back-off of the name and of the client's address), and is
-then closed.
+then closed; one that has not logged in after C{--admin-login-timeout}
+seconds is closed too.  A stray C{IAC} from the client is dropped, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ from typing import Any
 from twisted.conch import telnet
 from twisted.conch.insults import insults
 from twisted.cred.portal import IRealm, Portal
-from twisted.internet.protocol import Protocol, ServerFactory
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.protocol import Protocol, ServerFactory, connectionDone
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.admin.commands import AdminConsole
 from chatd.admin.credentials import AddressedCredentials
 from chatd.admin.shell import ConsoleShell
+from chatd.telnetfilter import LenientTelnet
 
 #: Failed logins one telnet connection may make before it is closed.
 MAX_ATTEMPTS = 3
+#: Seconds a connection has to log in before it is closed.
+LOGIN_TIMEOUT = 60.0
 
 
 def _refused(failure: Failure) -> None:
@@ -72,11 +78,49 @@ class ConsoleTelnetRealm:
 
 class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
     """
-    The login prompt, closing the connection after L{MAX_ATTEMPTS} failures.
+    The login prompt, closing the connection after L{MAX_ATTEMPTS} failures
+    or once C{timeout} seconds passed without a successful login.
     """
 
     attempts = 0
     transport: Any
+    _deadline: IDelayedCall | None = None
+
+    def __init__(
+        self, portal: Portal, clock: IReactorTime | None = None, timeout: float | None = None
+    ) -> None:
+        super().__init__(portal)
+        self.clock = clock
+        self.timeout = timeout
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        if self.clock is not None and self.timeout is not None:
+            self._deadline = self.clock.callLater(self.timeout, self._timedOut)
+
+    expired = False
+
+    def _timedOut(self) -> None:
+        self._deadline = None
+        self.expired = True
+        self.transport.write(b"\r\nLogin timed out.\r\n")
+        self.transport.loseConnection()
+
+    def _stopDeadline(self) -> None:
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        self._deadline = None
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._stopDeadline()
+        super().connectionLost(reason)
+
+    def _cbLogin(self, ial: Any) -> None:
+        self._stopDeadline()
+        if self.expired:  # a password checked too late: no console
+            ial[2]()  # the avatar's logout
+            return
+        super()._cbLogin(ial)
 
     def telnet_User(self, line: bytes) -> str:
         if not line.strip():
@@ -113,15 +157,31 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
         super()._ebLogin(failure)
 
 
+class ConsoleTransport(LenientTelnet, telnet.TelnetTransport):
+    """
+    Conch's telnet transport, dropping stray C{IAC}s instead of failing.
+    """
+
+
 class AdminTelnetFactory(ServerFactory):
     """
     Builds telnet console connections for one listener.
+
+    @ivar loginTimeout: seconds a connection has to log in (C{None}, or no
+        C{clock}: forever).
     """
 
-    def __init__(self, portal: Portal) -> None:
+    def __init__(
+        self,
+        portal: Portal,
+        clock: IReactorTime | None = None,
+        loginTimeout: float | None = LOGIN_TIMEOUT,
+    ) -> None:
         self.portal = portal
+        self.clock = clock
+        self.loginTimeout = loginTimeout
 
     def buildProtocol(self, addr: Any) -> Protocol:
-        protocol = telnet.TelnetTransport(ConsoleLogin, self.portal)
+        protocol = ConsoleTransport(ConsoleLogin, self.portal, self.clock, self.loginTimeout)
         protocol.factory = self
         return protocol

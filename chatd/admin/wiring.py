@@ -26,7 +26,7 @@ from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords
 from chatd.admin.manhole import manholeFactory
 from chatd.admin.shell import ConsoleLineProtocol
-from chatd.admin.ssh import consoleSSHFactory, hostKey
+from chatd.admin.ssh import consoleSSHFactory, hostKey, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.gate import PasswordGate
 from chatd.moderation import Moderation
@@ -53,6 +53,13 @@ def adminEndpoint(description: str) -> str:
     if description.isdigit():
         return f"tcp:{description}:interface=127.0.0.1"
     return description
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("must be positive")
+    return number
 
 
 OPTIONS: list[Any] = [
@@ -82,6 +89,13 @@ OPTIONS: list[Any] = [
         None,
         None,
         f"File of admin argon2 hashes (default: DATA_DIR/{PASSWORDS}); see scripts/chatd-admin.",
+    ],
+    [
+        "admin-login-timeout",
+        None,
+        60.0,
+        "Seconds a telnet or SSH console connection has to log in before it is closed.",
+        _positive,
     ],
 ]
 
@@ -175,12 +189,13 @@ def addAdminServices(
         )
     if options["admin"]:
         portal = Portal(ConsoleTelnetRealm(makeConsole), [checker])
-        factory = AdminTelnetFactory(portal)
+        factory = AdminTelnetFactory(portal, reactor, options["admin-login-timeout"])
         strports.service(options["admin"], factory, reactor=reactor).setServiceParent(top)
     if options["admin-ssh"] or options["manhole"]:
         key = hostKey(dataDir)
         if options["admin-ssh"]:
             ssh = consoleSSHFactory(makeConsole, checker, key)
+            withLoginDeadline(ssh, reactor, options["admin-login-timeout"])
             strports.service(options["admin-ssh"], ssh, reactor=reactor).setServiceParent(top)
         if options["manhole"]:
             namespace = {
@@ -192,6 +207,7 @@ def addAdminServices(
                 "console": makeConsole("manhole"),
             }
             shell = manholeFactory(namespace, checker, key, makeConsole)
+            withLoginDeadline(shell, reactor, options["admin-login-timeout"])
             strports.service(options["manhole"], shell, reactor=reactor).setServiceParent(top)
     if options["console"]:
         TerminalConsole(makeConsole("console"), reactor).setServiceParent(top)

@@ -157,7 +157,10 @@ class Bridge(RoomSync, Inbound):
     def roomCreated(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):
             when = self.service.roomCreatedAt(room)
-            self.bus.publish("room", room=room, op=participant.nick, w=when)
+            if self.service.roomVanishes(room):  # a guest's: gone when emptied
+                self.bus.publish("room", room=room, op=participant.nick, w=when, e=1)
+            else:
+                self.bus.publish("room", room=room, op=participant.nick, w=when)
 
     # Called by proxies: local messages go out, once per event
 

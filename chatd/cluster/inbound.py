@@ -127,7 +127,9 @@ class Inbound:
         self.service.leaveRemote(proxy, room)
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.roomCreatedRemote(fields["room"], fields.get("op"), fields.get("w"))
+        self.service.roomCreatedRemote(
+            fields["room"], fields.get("op"), fields.get("w"), bool(fields.get("e"))
+        )
 
     def remote_say(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])
