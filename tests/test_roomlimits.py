@@ -66,6 +66,7 @@ class LimitTests(PersistenceTestCase):
         error = self.assertRaises(errors.TooManyRooms, self.service.createRoom, users[2], "onemore")
         self.assertIn("limit", error.text)
         root = self.login("root")
+        self.service.grantOperator(root)  # operator rights need a proven identity
         self.assertEqual(self.successResultOf(self.service.createRoom(root, "opsroom")), "opsroom")
 
     def test_registeredCountsAcrossSessions(self) -> None:
@@ -176,6 +177,7 @@ class EphemeralTests(PersistenceTestCase):
         A chatd operator's room lasts, as do configured and seeded rooms.
         """
         root = self.login("root")
+        self.service.grantOperator(root)  # operator rights need a proven identity
         self.successResultOf(self.service.createRoom(root, "Ops"))
         self.service.disconnect(root, "bye")
         self.service = self.makeService(rooms=["lobby"])
