@@ -102,7 +102,10 @@ def key(name: str) -> str:
     then its skeleton.  The skeleton is case-sensitive (C{I} and C{l} share
     a prototype, C{i} does not) while names are not, so the skeleton is
     taken again of the upper-cased result and folded: C{troII}, C{troll}
-    and C{troii} are one key, and so are C{alice} and C{allce}.
+    and C{troii} are one key, and so are C{alice} and C{allce}.  Accents and
+    other combining marks are dropped as well: C{Gеnéral} (a Cyrillic e
+    without its accent), C{General} and C{Général} are one room, and
+    C{Zoe} cannot pass for C{Zoë}.
     """
     try:
         current = _MAPPED.enforce(name)
@@ -111,11 +114,19 @@ def key(name: str) -> str:
     current = "".join(ch for ch in current if not _isIgnorable(ch))
     for _ in range(4):  # until a fixed point: a fold can make a new look-alike
         folded = skeleton(skeleton(current).casefold().upper()).casefold()
-        folded = unicodedata.normalize("NFKC", folded)
+        folded = unicodedata.normalize("NFKC", _withoutMarks(folded))
         if folded == current:
             break
         current = folded
     return current
+
+
+def _withoutMarks(text: str) -> str:
+    """
+    C{text} without its combining marks (accents, cedillas...), which a
+    reader easily overlooks or a keyboard cannot type.
+    """
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
 
 
 def _isIgnorable(ch: str) -> bool:

@@ -65,8 +65,19 @@ class NameRuleTests(SynchronousTestCase):
         """
         Names that do not look alike keep distinct keys.
         """
-        names = ["alice", "alise", "bob", "Zoë", "Zoe", "Général", "General", "lobby", "Iobbyx"]
+        names = ["alice", "alise", "bob", "Zoe", "Zoa", "Général", "Généraux", "lobby", "Iobbyx"]
         self.assertEqual(len({key(name) for name in names}), len(names))
+
+    def test_accentsFold(self) -> None:
+        """
+        Names that differ only by accents or other combining marks are one
+        name: C{Gеnéral} (Cyrillic e, no accent) is C{Général}, C{Zoe} is
+        C{Zoë}.
+        """
+        self.assertEqual(key("G\u0435n\u00e9ral"), key("Général"))
+        self.assertEqual(key("General"), key("Général"))
+        self.assertEqual(key("Zoe"), key("Zoë"))
+        self.assertEqual(key("Çà"), key("ca"))
 
     def test_troll(self) -> None:
         """
@@ -203,6 +214,8 @@ class TchatWireTests(TchatTestCase):
         self.assertEqual(self.send(proto, t, f"clt: CREAT {FULLWIDTH_LOBBY}"), b"srv: ERROR 33\n")
         self.assertEqual(self.send(proto, t, f"clt: ENTER {FAKE_GENERAL}"), b"srv: OKAY!\n")
         self.assertEqual(self.service.roomsOf(proto), ["Général"])
+        unaccented = "G\u0435n\u00e9ral"  # Cyrillic e, and no accent on it
+        self.assertEqual(self.send(proto, t, f"clt: CREAT {unaccented}"), b"srv: ERROR 33\n")
 
 
 class IRCWireTests(IRCTestCase):
