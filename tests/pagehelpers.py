@@ -27,12 +27,12 @@ def startChat(workdir: Path, *args: str) -> Daemon:
     """
     if "--web" not in args:
         args = (*args, "--web", "tcp:0:interface=127.0.0.1")
+    if "--data-dir" not in args:
+        args = (*args, "--data-dir", str(workdir / "data"))
     return startDaemon(
         workdir,
         "--port",
         "tcp:0:interface=127.0.0.1",
-        "--data-dir",
-        str(workdir / "data"),
         "--flush-interval",
         "0.02",
         "--flood-burst",

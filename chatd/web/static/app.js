@@ -250,7 +250,7 @@ function command(text) {
       const [room, key] = arg.split(/\s+/);
       return join(room, undefined, true, key);
     }
-    case "create": return request("create", { room: arg }).then((r) => join(r.room), complain);
+    case "create": return create(arg);
     case "nick": return request("nick", { nick: arg }).then((r) => setMe(r.nick), complain);
     case "kick": {
       const [who, ...why] = arg.split(" ");
@@ -268,6 +268,22 @@ function command(text) {
     default:
       showError("Unknown command /" + verb + " (" + HELP + ")");
   }
+}
+
+// Create room NAME and go in (if it exists already, just go in); the
+// promise says whether it did.
+function create(name) {
+  return request("create", { room: name }).then((reply) => {
+    join(reply.room);
+    return true;
+  }, (error) => {
+    if (error.code !== 33) {
+      complain(error);
+      return false;
+    }
+    join(name);
+    return true;
+  });
 }
 
 function closeMenu() {
@@ -311,16 +327,7 @@ $("login-form").addEventListener("submit", (event) => {
 $("create-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const name = $("new-room").value.trim();
-  if (!name) return;
-  request("create", { room: name }).then((reply) => {
-    $("new-room").value = "";
-    join(reply.room);
-  }, (error) => {
-    if (error.code === 33) {       // it exists already: just go in
-      $("new-room").value = "";
-      join(name);
-    } else complain(error);
-  });
+  if (name) create(name).then((done) => { if (done) $("new-room").value = ""; });
 });
 
 $("send-form").addEventListener("submit", (event) => {
