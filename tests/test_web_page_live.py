@@ -18,7 +18,7 @@ pytest.importorskip("selenium")
 
 from tests.browser import Browser, TchatClient, missingBrowser  # noqa: E402
 from tests.pagehelpers import IrcClient, freePort, pageURL, startChat  # noqa: E402
-from tests.test_web_page import enter, speak, tchat  # noqa: E402
+from tests.test_web_page import classes, enter, speak, tchat  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
@@ -57,7 +57,7 @@ def test_irc_actions_and_topic(daemon: Daemon) -> None:
         irc.send("PRIVMSG #acts :\x01ACTION waves\x01")
         page.waitForLine("ircy", "* ircy waves")
         line = page.findAll("#log li.msg")[-1]
-        assert "action" in line.get_attribute("class")
+        assert "action" in classes(line)
         assert line.value_of_css_property("font-style") == "italic"
         assert "\x01" not in page.find("#log").text
 
