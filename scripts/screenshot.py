@@ -37,12 +37,10 @@ SHOTS = [
 
 def shoot(alice: Browser, output: Path) -> None:
     """
-    Photograph alice's window on the room (with a topic and an action), with
+    Photograph alice's window on the room (after an action), with
     a private chat waiting, in each size and theme; then put it back.
     """
     alice.open("#lobby")
-    alice.say("/topic Lunch plans and the release, notes at https://example.org/notes")
-    alice.wait(lambda: alice.find("#conv-topic").is_displayed())
     alice.say("/me is off to lunch soon")
     alice.waitForLine("alice", "* alice is off to lunch soon")
     for name, (width, height), theme in SHOTS:
