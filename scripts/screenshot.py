@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 from tests.browser import Browser, conversation, missingBrowser  # noqa: E402
 from tests.daemon import startDaemon  # noqa: E402
 
-
 #: (file name, window width and height, colour scheme)
 SHOTS = [
     ("screenshot.png", (1000, 740), "light"),

@@ -141,6 +141,7 @@ def test_reconnect_keeps_messages_and_nick(tmp_path: Path) -> None:
         speak(carol, "rc1", "two")
         speak(carol, "rc2", "seen")
         page.waitForLine("carol", "seen")
+        page.say("mine")
         page.wait(lambda: unread(page, "#rc1") == "2")
         page.say("/nick rcnew")
         page.wait(lambda: page.find("#me").text == "as rcnew")
@@ -157,7 +158,7 @@ def test_reconnect_keeps_messages_and_nick(tmp_path: Path) -> None:
         page.wait(lambda: page.find("#me").text == "as rcnew")
         page.waitForLine("", "rejoined #rc2")
         page.wait(lambda: unread(page, "#rc1") == "3")
-        assert [line for line in page.lines() if line[0]] == [("carol", "seen")]
+        assert [line for line in page.lines() if line[0]] == [("carol", "seen"), ("rc", "mine")]
         assert page.driver.title == "(3) chatd"
         page.open("#rc1")
         page.waitForLine("carol", "three")

@@ -3,7 +3,7 @@
 // Everything people type is put on the page with textContent, never as HTML.
 import { $, state, showError, complain, currentConvo } from "./state.js";
 import { connect, request } from "./net.js";
-import { addMessage, addEvent, dropMarker, scrollDown, prependOlder } from "./log.js";
+import { addMessage, addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { askPermission, updateTitle } from "./alerts.js";
 import { wireKeys } from "./keys.js";
 import {
@@ -82,7 +82,7 @@ function followRename(old, renamed, time) {
   const target = privateConvo(renamed);
   target.log.prepend(...convo.log.childNodes);
   target.unread += convo.unread;
-  for (const id of convo.seen) target.seen.add(id);
+  rememberAll(convo, target);
   state.convos.delete(convo.key);
   addEvent(target, "event", old + " is now " + renamed, time);
   if (state.current === convo.key) show(target.key);

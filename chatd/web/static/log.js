@@ -1,7 +1,7 @@
 // chatd web client: the lines of a conversation.  Messages are grouped by
 // sender, links are made clickable (http and https only, built with DOM
 // calls), a "new messages" line marks where the reader stopped, and each
-// message is kept once (by its id: sender, time and text), so the history
+// message is kept once (known by its sender, text and time), so the history
 // a server replays after a reconnect adds only what the page did not have.
 import { $, state, el, clock } from "./state.js";
 import { mentions, notify, updateTitle } from "./alerts.js";
@@ -34,8 +34,27 @@ export function withLinks(text) {
   return out;
 }
 
-export function messageId(from, time, text) {
-  return from + "\n" + time + "\n" + text;
+// Seconds by which the time of a message the page showed (a say reply)
+// may differ from the time the server stored for it.
+const SAME_MESSAGE_SECONDS = 2;
+
+// Whether CONVO shows message M (from, text, time) already.
+function known(convo, m) {
+  const times = convo.seen.get(m.from + "\n" + m.text);
+  return Boolean(times) && times.some((t) => Math.abs(t - m.time) <= SAME_MESSAGE_SECONDS);
+}
+
+function remember(convo, m) {
+  const id = m.from + "\n" + m.text;
+  const times = convo.seen.get(id);
+  if (times) times.push(m.time);
+  else convo.seen.set(id, [m.time]);
+}
+
+// Move what FROM remembers to TO (a private conversation after a rename).
+export function rememberAll(from, to) {
+  for (const [id, times] of from.seen) to.seen.set(id, (to.seen.get(id) || []).concat(times));
+  to.lastTime = Math.max(to.lastTime, from.lastTime);
 }
 
 function viewing(convo) {
@@ -92,10 +111,9 @@ function regroup(line) {
 // Add a message (M: from, text, time, action) to CONVO; MINE: the user's own.
 // Returns the line, or null if the page has it already.
 export function addMessage(convo, m, mine) {
-  const id = messageId(m.from, m.time, m.text);
-  if (convo.seen.has(id) && m.time <= convo.replayUntil) return null;
-  if (m.time > convo.replayUntil) convo.replayUntil = -1;
-  convo.seen.add(id);
+  if (m.time <= convo.replayUntil + SAME_MESSAGE_SECONDS && known(convo, m)) return null;
+  if (m.time > convo.replayUntil + SAME_MESSAGE_SECONDS) convo.replayUntil = -Infinity;
+  remember(convo, m);
   convo.lastTime = Math.max(convo.lastTime, m.time || 0);
   const line = messageLine(m, mine);
   const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);
@@ -151,9 +169,8 @@ export function prependOlder(convo, messages) {
   const oldest = first ? Number(first.dataset.time) : Infinity;
   const lines = [];
   for (const m of messages) {
-    const id = messageId(m.from, m.time, m.text);
-    if (convo.seen.has(id) || m.time > oldest) continue;
-    convo.seen.add(id);
+    if (known(convo, m) || m.time > oldest) continue;
+    remember(convo, m);
     lines.push(messageLine(m, m.from === state.nick));
   }
   convo.log.prepend(...lines);
