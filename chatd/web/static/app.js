@@ -82,6 +82,7 @@ function followRename(old, renamed, time) {
   const target = privateConvo(renamed);
   target.log.prepend(...convo.log.childNodes);
   target.unread += convo.unread;
+  target.marker = target.marker || convo.marker;
   rememberAll(convo, target);
   state.convos.delete(convo.key);
   addEvent(target, "event", old + " is now " + renamed, time);
