@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """
-Save docs/screenshot.png: the web page mid-conversation.
+Save the screenshots of docs/WEB.md: the web page mid-conversation, on a
+desktop and on a phone, in the light and the dark theme (docs/screenshot.png
+is the desktop in the light theme; the others are screenshot-desktop-dark.png,
+screenshot-phone-light.png and screenshot-phone-dark.png).
 
 Runs the same scenario as tests/test_web_browser.py (a real twistd -n chatd
 on free 127.0.0.1 ports, two headless Chromium windows and a TCHAT client)
 and photographs alice's window.  Needs Debian's chromium and chromium-driver
 and the test extras (selenium):
 
-    .venv/bin/python scripts/screenshot.py [output.png]
+    .venv/bin/python scripts/screenshot.py [output-directory]
 """
 
 from __future__ import annotations
@@ -22,14 +25,33 @@ sys.path.insert(0, str(ROOT))
 from tests.browser import Browser, conversation, missingBrowser  # noqa: E402
 from tests.daemon import startDaemon  # noqa: E402
 
+#: (file name, window width and height, colour scheme)
+SHOTS = [
+    ("screenshot.png", (1000, 740), "light"),
+    ("screenshot-desktop-dark.png", (1000, 740), "dark"),
+    ("screenshot-phone-light.png", (390, 760), "light"),
+    ("screenshot-phone-dark.png", (390, 760), "dark"),
+]
+
 
 def shoot(alice: Browser, output: Path) -> None:
     """
-    Photograph alice's window on the room, with a private chat waiting.
+    Photograph alice's window on the room (after an action), with
+    a private chat waiting, in each size and theme; then put it back.
     """
     alice.open("#lobby")
-    alice.driver.set_window_size(1000, 740)
-    alice.driver.save_screenshot(str(output))
+    alice.say("/me is off to lunch soon")
+    alice.waitForLine("alice", "* alice is off to lunch soon")
+    for name, (width, height), theme in SHOTS:
+        alice.driver.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": theme}]},
+        )
+        alice.driver.set_window_size(width, height)
+        alice.driver.execute_script("document.getElementById('log').scrollTop = 1e9")
+        alice.driver.save_screenshot(str(output / name))
+    alice.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    alice.driver.set_window_size(1100, 700)
 
 
 def main(output: Path) -> int:
@@ -58,10 +80,10 @@ def main(output: Path) -> int:
             for browser in browsers:
                 browser.quit()
             daemon.stop()
-    print(f"saved {output}")
+    print("saved " + ", ".join(str(output / name) for name, _, _ in SHOTS))
     return 0
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
     sys.exit(main(target))

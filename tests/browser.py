@@ -124,7 +124,7 @@ class Browser:
         """
         Show the conversation C{key} (C{#room} or C{@nick}, lower case).
         """
-        self.click(f'#convos button[data-key="{key}"]')
+        self.click(f'#sidebar button[data-key="{key}"]')
 
     def say(self, text: str) -> None:
         box = self.shown("#text")
@@ -137,12 +137,13 @@ class Browser:
         The shown conversation's lines as (sender, text); events have no
         sender.
         """
-        result = []
-        for line in self.findAll("#log li"):
-            sender = line.find_elements(By.CSS_SELECTOR, ".from")
-            text = line.find_element(By.CSS_SELECTOR, ".text").text
-            result.append((sender[0].text if sender else "", text))
-        return result
+        # One script, not a round trip per line (a grouped message hides
+        # its sender's name: each line carries it in data-from).
+        lines: list[list[str]] = self.driver.execute_script(
+            "return [...document.querySelectorAll('#log li:not(.new-marker)')].map("
+            "(li) => [li.dataset.from || '', li.querySelector('.text').innerText])"
+        )
+        return [(sender, text) for sender, text in lines]
 
     def waitForLine(self, sender: str, text: str) -> None:
         self.wait(lambda: (sender, text) in self.lines())
@@ -262,7 +263,7 @@ def conversation(
             alice.wait(lambda: alice.find("#conv-title").text == "#projects")
             bob.open("#lobby")
             bob.click("#leave")
-            bob.wait(lambda: not bob.findAll('#convos button[data-key="#lobby"]'))
+            bob.wait(lambda: not bob.findAll('#sidebar button.joined[data-key="#lobby"]'))
             alice.open("#lobby")
             alice.waitForLine("", "bob left")
             assert alice.find("#members").text.split() == ["alice"]

@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from chatd.errors import InvalidArgument, NotPermitted
 from chatd.events import RoomMessage
+from chatd.text import plain
 from chatd.web import wire
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ def create(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     def entered(room: str) -> Reply:
-        return {"room": room, "members": web.service.members(web, room)}
+        members = web.service.members(web, room)
+        return {"room": room, "members": members, "topic": plain(web.service.topic(room))}
 
     roomKey = request.get("key")
     if roomKey is not None and not isinstance(roomKey, str):
@@ -139,19 +141,18 @@ def register(web: WebParticipant, request: dict[str, Any]) -> Any:
 def say(web: WebParticipant, request: dict[str, Any]) -> Any:
     room, lines = _text(request, "room"), wire.splitText(_text(request, "text"))
     return maybeDeferred(web.service.say, web, room, lines).addCallback(
-        lambda ignored: {
-            "room": room,
-            "from": web.nick,
-            "text": _shown(web, lines),
-            "time": _now(web),
-        }
+        lambda ignored: wire.markAction(
+            {"room": room, "from": web.nick, "text": _shown(web, lines), "time": _now(web)}, lines
+        )
     )
 
 
 def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
     to, lines = _text(request, "to"), wire.splitText(_text(request, "text"))
     return maybeDeferred(web.service.tell, web, to, lines).addCallback(
-        lambda ignored: {"to": to, "from": web.nick, "text": _shown(web, lines), "time": _now(web)}
+        lambda ignored: wire.markAction(
+            {"to": to, "from": web.nick, "text": _shown(web, lines), "time": _now(web)}, lines
+        )
     )
 
 
@@ -161,6 +162,33 @@ def _shown(web: WebParticipant, lines: tuple[str, ...]) -> str:
     page shows the same (and gets no control character either).
     """
     return wire.messageText(web.nick or "", lines)
+
+
+def topic(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    A room's topic; with a C{topic} field, set it first (members get a
+    C{notice} carrying the new C{topic}).
+    """
+    room = _text(request, "room")
+    if "topic" not in request:
+        web.service.members(web, room)  # only members, as for history
+        return {"room": room, "topic": plain(web.service.topic(room))}
+    text = _text(request, "topic")
+    return maybeDeferred(web.service.setTopic, web, room, text).addCallback(
+        lambda ignored: {"room": room, "topic": plain(web.service.topic(room))}
+    )
+
+
+def whowas(web: WebParticipant, request: dict[str, Any]) -> Reply:
+    """
+    What became of a nickname: C{renamedTo} is the name its last user took
+    (C{null} if they left), so a page follows a private conversation.
+    """
+    nick = _text(request, "nick")
+    if "*" in nick or "?" in nick:
+        raise InvalidArgument("'nick' must be a nickname, not a mask")
+    past = web.service.whowas(nick, 1)
+    return {"nick": nick, "renamedTo": past[0].renamedTo if past else None}
 
 
 def kick(web: WebParticipant, request: dict[str, Any]) -> Any:
@@ -193,4 +221,6 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "say": say,
     "tell": tell,
     "kick": kick,
+    "topic": topic,
+    "whowas": whowas,
 }

@@ -36,6 +36,10 @@ CONTENT_SECURITY_POLICY = (
 _STATIC = {
     b"": ("index.html", "text/html; charset=utf-8"),
     b"app.js": ("app.js", "text/javascript; charset=utf-8"),
+    **{
+        f"{name}.js".encode("ascii"): (f"{name}.js", "text/javascript; charset=utf-8")
+        for name in ("alerts", "convos", "keys", "log", "net", "state")
+    },
     b"style.css": ("style.css", "text/css; charset=utf-8"),
     b"favicon.svg": ("favicon.svg", "image/svg+xml"),
 }

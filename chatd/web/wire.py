@@ -19,8 +19,8 @@ import struct
 from typing import Any
 
 from chatd.errors import ChatError
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.text import plain, plainLine
+from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
+from chatd.text import action, plain, plainLine
 
 _LINE_END = re.compile("\r\n|\r|\n")
 
@@ -95,27 +95,51 @@ def messageText(sender: str, lines: tuple[str, ...]) -> str:
     return "\n".join(plainLine(sender, line) for line in lines)
 
 
+def isAction(lines: tuple[str, ...]) -> bool:
+    """
+    Whether a message is an action (IRC's C{/me}, CTCP C{ACTION}) in every
+    line: its C{text} then reads C{* alice waves} and its frame says
+    C{"action": true}, so a page can show it as one without guessing.
+    """
+    return bool(lines) and all(action(line) is not None for line in lines)
+
+
+def markAction(fields: dict[str, Any], lines: tuple[str, ...]) -> dict[str, Any]:
+    """
+    C{fields} of a message frame, with C{"action": true} for an action.
+    """
+    if isAction(lines):
+        fields["action"] = True
+    return fields
+
+
 def encodeRoomMessage(event: RoomMessage) -> bytes:
     return dumps(
-        {
-            "type": "message",
-            "room": event.room,
-            "from": event.sender,
-            "text": messageText(event.sender, event.lines),
-            "time": event.when,
-        }
+        markAction(
+            {
+                "type": "message",
+                "room": event.room,
+                "from": event.sender,
+                "text": messageText(event.sender, event.lines),
+                "time": event.when,
+            },
+            event.lines,
+        )
     )
 
 
 def encodePrivateMessage(event: PrivateMessage) -> bytes:
     return dumps(
-        {
-            "type": "private",
-            "from": event.sender,
-            "to": event.recipient,
-            "text": messageText(event.sender, event.lines),
-            "time": event.when,
-        }
+        markAction(
+            {
+                "type": "private",
+                "from": event.sender,
+                "to": event.recipient,
+                "text": messageText(event.sender, event.lines),
+                "time": event.when,
+            },
+            event.lines,
+        )
     )
 
 
@@ -145,18 +169,25 @@ def encodeRename(event: Rename) -> bytes:
 
 def encodeNotice(event: Notice) -> bytes:
     text = "\n".join(plain(line) for line in event.text.splitlines())
-    return dumps({"type": "notice", "text": text, "time": event.when})
+    message: dict[str, Any] = {"type": "notice", "text": text, "time": event.when}
+    if isinstance(event, RoomChange) and event.topic is not None:
+        # A new topic: the page shows it in the room's header.
+        message.update(room=event.room, by=event.by, topic=plain(event.topic))
+    return dumps(message)
 
 
 def historyEntry(event: RoomMessage) -> dict[str, Any]:
     """
     One stored room message inside a C{history} reply.
     """
-    return {
-        "from": event.sender,
-        "text": messageText(event.sender, event.lines),
-        "time": event.when,
-    }
+    return markAction(
+        {
+            "from": event.sender,
+            "text": messageText(event.sender, event.lines),
+            "time": event.when,
+        },
+        event.lines,
+    )
 
 
 def errorFrame(error: ChatError, requestId: Any = None, request: str | None = None) -> bytes:

@@ -1,0 +1,111 @@
+// chatd web client: the conversations (rooms and private ones) and the
+// sidebar and header that list them: each room once, with its unread count.
+import { $, state, el, currentConvo } from "./state.js";
+import { withLinks } from "./log.js";
+
+// What the sidebar's buttons do (set by app.js): show(key), join(room).
+export const actions = { show: null, join: null };
+
+export function conversation(key, kind, name) {
+  let convo = state.convos.get(key);
+  if (!convo) {
+    convo = {
+      key, kind, name, members: [], log: el("ol", "log"), unread: 0, joined: kind !== "room",
+      topic: "", seen: new Map(), lastTime: 0, replayUntil: -Infinity, marker: null,
+      olderDone: false, loading: false,
+    };
+    state.convos.set(key, convo);
+    renderConvos();
+  }
+  return convo;
+}
+
+export function roomConvo(room) { return conversation("#" + room.toLowerCase(), "room", room); }
+export function privateConvo(nick) { return conversation("@" + nick.toLowerCase(), "private", nick); }
+
+export function renderHeader() {
+  const convo = currentConvo();
+  $("conv-title").textContent = !convo ? "Pick a room"
+    : convo.kind === "room" ? "#" + convo.name : "Private: " + convo.name;
+  const room = Boolean(convo) && convo.kind === "room" && convo.joined;
+  $("leave").hidden = !room;
+  $("edit-topic").hidden = !room;
+  $("conv-topic").replaceChildren(room ? withLinks(convo.topic || "") : "");
+  $("conv-topic").hidden = !room || !convo.topic;
+}
+
+function unreadBadge(item, convo) {
+  if (convo && convo.unread) {
+    const badge = el("span", "unread", String(convo.unread));
+    badge.setAttribute("aria-label", convo.unread + " unread");
+    item.appendChild(badge);
+  }
+}
+
+// Private conversations (rooms are in the room list, once).
+export function renderConvos() {
+  const list = $("convos");
+  list.replaceChildren();
+  for (const convo of state.convos.values()) {
+    if (convo.kind === "room") continue;
+    const item = el("li", convo.key === state.current ? "current" : "");
+    const button = el("button", "convo joined", "@" + convo.name);
+    button.type = "button";
+    button.dataset.key = convo.key;
+    button.addEventListener("click", () => actions.show(convo.key));
+    item.appendChild(button);
+    unreadBadge(item, convo);
+    list.appendChild(item);
+  }
+  $("convos-title").hidden = !list.childNodes.length;
+  renderRooms();
+}
+
+export function renderMembers() {
+  const convo = currentConvo();
+  const list = $("members");
+  list.replaceChildren();
+  const room = convo && convo.kind === "room";
+  $("members-title").hidden = !room;
+  if (!room) return;
+  for (const nick of convo.members) {
+    const item = el("li");
+    const button = el("button", "member", nick);
+    button.type = "button";
+    button.dataset.nick = nick;
+    button.title = "Send " + nick + " a private message";
+    if (nick !== state.nick) button.addEventListener("click", () => actions.show(privateConvo(nick).key));
+    item.appendChild(button);
+    list.appendChild(item);
+  }
+}
+
+// Every room once: the server's list, and the rooms this page is in.
+export function renderRooms() {
+  const list = $("rooms");
+  list.replaceChildren();
+  const rooms = new Map(state.rooms.map((r) => [r.name.toLowerCase(), r]));
+  for (const convo of state.convos.values()) {
+    const known = convo.kind === "room" && convo.joined && rooms.has(convo.key.slice(1));
+    if (convo.kind === "room" && convo.joined && !known) rooms.set(convo.key.slice(1), { name: convo.name, members: convo.members.length });
+  }
+  for (const room of rooms.values()) {
+    const key = "#" + room.name.toLowerCase();
+    const convo = state.convos.get(key);
+    const joined = convo && convo.joined;
+    const item = el("li", key === state.current ? "current" : "");
+    item.dataset.room = room.name;
+    const button = el("button", joined ? "room joined" : "room", "#" + room.name);
+    button.type = "button";
+    button.dataset.key = key;
+    button.title = joined ? "Show #" + room.name : "Join #" + room.name;
+    button.addEventListener("click", () => (joined ? actions.show(key) : actions.join(room.name)));
+    item.appendChild(button);
+    unreadBadge(item, joined ? convo : null);
+    const count = el("span", "count", String(room.members));
+    count.title = room.members + " people";
+    item.appendChild(count);
+    list.appendChild(item);
+  }
+}
+

@@ -1,0 +1,78 @@
+// chatd web client: the keyboard: nickname completion with Tab in the
+// message box, Alt+1..9 for the sidebar's conversations, Ctrl+K to jump
+// to a conversation by name.
+import { $, state, currentConvo } from "./state.js";
+
+let cycle = null;   // {start, stem, matches, index} while Tab is pressed again
+
+// Complete the word before the caret with a member's nickname.  Returns
+// whether it did (otherwise Tab moves the focus, as usual).
+function complete(box) {
+  const convo = currentConvo();
+  if (!convo) return false;
+  const caret = box.selectionStart;
+  if (cycle && cycle.end === caret && box.value.slice(cycle.start, caret) === cycle.shown) {
+    cycle.index = (cycle.index + 1) % cycle.matches.length;
+  } else {
+    const start = box.value.slice(0, caret).search(/[^\s]*$/);
+    const stem = box.value.slice(start, caret);
+    if (!stem) return false;
+    const names = convo.kind === "room" ? convo.members : [convo.name, state.nick];
+    const matches = names.filter((n) => n && n !== state.nick && n.toLowerCase().startsWith(stem.toLowerCase()));
+    if (!matches.length) return false;
+    cycle = { start, matches, index: 0 };
+  }
+  const suffix = cycle.start === 0 ? ": " : " ";
+  const shown = cycle.matches[cycle.index] + suffix;
+  box.value = box.value.slice(0, cycle.start) + shown + box.value.slice(caret);
+  cycle.shown = shown;
+  cycle.end = cycle.start + shown.length;
+  box.setSelectionRange(cycle.end, cycle.end);
+  return true;
+}
+
+// The sidebar's conversations, in the order shown: joined rooms, then people.
+export function ordered() {
+  return [...document.querySelectorAll("#sidebar button[data-key].joined, #convos button[data-key]")]
+    .map((button) => button.dataset.key);
+}
+
+export function wireKeys(show) {
+  $("text").addEventListener("keydown", (event) => {
+    if (event.key !== "Tab" || event.shiftKey || event.altKey || event.ctrlKey) {
+      if (event.key !== "Tab") cycle = null;
+      return;
+    }
+    if (complete(event.target)) event.preventDefault();
+  });
+  document.addEventListener("keydown", (event) => {
+    if ($("chat-view").hidden) return;
+    if (event.altKey && !event.ctrlKey && /^Digit[1-9]$/.test(event.code)) {
+      const key = ordered()[Number(event.code.slice(5)) - 1];
+      if (key) {
+        event.preventDefault();
+        show(key);
+      }
+    } else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
+      event.preventDefault();
+      const form = $("switch-form");
+      form.hidden = false;
+      $("switch").value = "";
+      $("switch").focus();
+    }
+  });
+  $("switch").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      $("switch-form").hidden = true;
+      $("text").focus();
+    }
+  });
+  $("switch-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const wanted = $("switch").value.trim().toLowerCase().replace(/^[#@]/, "");
+    const key = ordered().find((k) => k.slice(1).startsWith(wanted));
+    $("switch-form").hidden = true;
+    if (key) show(key);
+    else $("text").focus();
+  });
+}

@@ -1,0 +1,181 @@
+// chatd web client: the lines of a conversation.  Messages are grouped by
+// sender, links are made clickable (http and https only, built with DOM
+// calls), a "new messages" line marks where the reader stopped, and each
+// message is kept once (known by its sender, text and time), so the history
+// a server replays after a reconnect adds only what the page did not have.
+import { $, state, el, clock } from "./state.js";
+import { mentions, notify, updateTitle } from "./alerts.js";
+
+const LINK = /\bhttps?:\/\/[^\s<>"]+/gi;
+const GROUP_SECONDS = 300;
+
+// TEXT as nodes: plain text, with http(s) links as <a> elements.
+export function withLinks(text) {
+  const out = document.createDocumentFragment();
+  let last = 0;
+  for (const found of text.matchAll(LINK)) {
+    let href = found[0].replace(/[.,;:!?)\]}'*]+$/, "");
+    let url;
+    try {
+      url = new URL(href);
+    } catch (e) {
+      continue;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") continue;
+    out.append(text.slice(last, found.index));
+    const link = el("a", "link", href);
+    link.href = url.href;
+    link.rel = "noopener noreferrer";
+    link.target = "_blank";
+    out.append(link);
+    last = found.index + href.length;
+  }
+  out.append(text.slice(last));
+  return out;
+}
+
+// Seconds by which the time of a message the page showed (a say reply)
+// may differ from the time the server stored for it.
+const SAME_MESSAGE_SECONDS = 2;
+
+// Whether CONVO shows message M (from, text, time) already.
+function known(convo, m) {
+  const times = convo.seen.get(m.from + "\n" + m.text);
+  return Boolean(times) && times.some((t) => Math.abs(t - m.time) <= SAME_MESSAGE_SECONDS);
+}
+
+function remember(convo, m) {
+  const id = m.from + "\n" + m.text;
+  const times = convo.seen.get(id);
+  if (times) times.push(m.time);
+  else convo.seen.set(id, [m.time]);
+}
+
+// Move what FROM remembers to TO (a private conversation after a rename).
+export function rememberAll(from, to) {
+  for (const [id, times] of from.seen) to.seen.set(id, (to.seen.get(id) || []).concat(times));
+  to.lastTime = Math.max(to.lastTime, from.lastTime);
+}
+
+function viewing(convo) {
+  return convo.key === state.current && !document.hidden;
+}
+
+export function atBottom() {
+  const shown = $("log");
+  return shown.scrollHeight - shown.scrollTop - shown.clientHeight < 40;
+}
+
+export function scrollDown() {
+  const shown = $("log");
+  shown.scrollTop = shown.scrollHeight;
+}
+
+// Screen readers hear the shown conversation's new lines.
+function announce(text) {
+  const region = $("announce");
+  region.appendChild(el("p", "", text));
+  while (region.childNodes.length > 3) region.removeChild(region.firstChild);
+}
+
+function messageLine(m, mine) {
+  const line = el("li", "msg" + (mine ? " mine" : "") + (m.action ? " action" : ""));
+  line.dataset.from = m.from;
+  line.dataset.time = String(m.time || 0);
+  line.appendChild(el("time", "when", clock(m.time)));
+  if (!m.action) line.appendChild(el("span", "from", m.from));
+  const text = el("span", "text");
+  text.appendChild(withLinks(m.text));
+  line.appendChild(text);
+  return line;
+}
+
+// Whether LINE continues the message group of PREVIOUS (same sender, soon after).
+function continues(line, previous) {
+  return Boolean(previous) && previous.classList.contains("msg") && line.classList.contains("msg")
+    && !line.classList.contains("action") && !previous.classList.contains("action")
+    && previous.dataset.from === line.dataset.from
+    && Number(line.dataset.time) - Number(previous.dataset.time) < GROUP_SECONDS;
+}
+
+function previousMessage(line) {
+  let node = line.previousElementSibling;
+  while (node && node.classList.contains("new-marker")) node = node.previousElementSibling;
+  return node;
+}
+
+function regroup(line) {
+  if (line) line.classList.toggle("cont", continues(line, previousMessage(line)));
+}
+
+// Add a message (M: from, text, time, action) to CONVO; MINE: the user's own.
+// Returns the line, or null if the page has it already.
+export function addMessage(convo, m, mine) {
+  if (m.time <= convo.replayUntil + SAME_MESSAGE_SECONDS && known(convo, m)) return null;
+  if (m.time > convo.replayUntil + SAME_MESSAGE_SECONDS) convo.replayUntil = -Infinity;
+  remember(convo, m);
+  convo.lastTime = Math.max(convo.lastTime, m.time || 0);
+  const line = messageLine(m, mine);
+  const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);
+  if (mention) line.classList.add("mention");
+  const seen = viewing(convo);
+  if (!mine && !seen) {
+    convo.unread += 1;
+    if (!convo.marker) {
+      convo.marker = el("li", "new-marker", "new messages");
+      convo.marker.setAttribute("role", "separator");
+      convo.log.appendChild(convo.marker);
+    }
+    updateTitle();
+  }
+  if (mine && convo.marker) dropMarker(convo);
+  append(convo, line);
+  regroup(line);
+  if (mention) notify(m.from + " in #" + convo.name, m.text, seen);
+  else if (!mine && convo.kind === "private") notify(m.from + " (private)", m.text, seen);
+  if (convo.key === state.current) announce((m.action ? "" : m.from + ": ") + m.text);
+  return line;
+}
+
+// Add an event (someone joined, a notice...) to CONVO.
+export function addEvent(convo, kind, text, time) {
+  const line = el("li", kind);
+  line.appendChild(el("time", "when", clock(time)));
+  const body = el("span", "text");
+  body.appendChild(withLinks(text));
+  line.appendChild(body);
+  append(convo, line);
+  return line;
+}
+
+function append(convo, line) {
+  const shown = convo.key === state.current;
+  const follow = shown && atBottom();
+  convo.log.appendChild(line);
+  if (follow || (shown && line.classList.contains("mine"))) scrollDown();
+}
+
+export function dropMarker(convo) {
+  if (convo.marker) convo.marker.remove();
+  convo.marker = null;
+}
+
+// Put MESSAGES (oldest first, from a history reply) that the page does not
+// have before its first line, keeping what the reader sees in place.
+export function prependOlder(convo, messages) {
+  const shown = $("log");
+  const before = shown.scrollHeight;
+  const first = convo.log.querySelector("li.msg");
+  const oldest = first ? Number(first.dataset.time) : Infinity;
+  const lines = [];
+  for (const m of messages) {
+    if (known(convo, m) || m.time > oldest) continue;
+    remember(convo, m);
+    lines.push(messageLine(m, m.from === state.nick));
+  }
+  convo.log.prepend(...lines);
+  for (const line of lines) regroup(line);
+  regroup(first);
+  if (convo.key === state.current) shown.scrollTop += shown.scrollHeight - before;
+  return lines.length;
+}

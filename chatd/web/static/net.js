@@ -1,0 +1,70 @@
+// chatd web client: the WebSocket, requests and their replies, reconnecting.
+// Protocol: one JSON object per WebSocket frame, see docs/WEB.md.
+import { state, showError, setStatus } from "./state.js";
+
+function socketURL() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return scheme + "//" + location.host + "/ws";
+}
+
+// Open the connection; HANDLERS has opened(), event(message) and closed()
+// (which returns whether to reconnect).
+export function connect(handlers) {
+  setStatus("connecting\u2026", false);
+  const ws = new WebSocket(socketURL());
+  state.ws = ws;
+  ws.addEventListener("open", () => {
+    state.retry = 0;
+    setStatus("connected", true);
+    handlers.opened();
+  });
+  ws.addEventListener("message", (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch (e) {
+      showError("The server sent something unreadable.");
+      return;
+    }
+    if (message.id !== undefined && state.pending.has(message.id)) {
+      const waiter = state.pending.get(message.id);
+      state.pending.delete(message.id);
+      if (message.type === "error") waiter.reject(message);
+      else waiter.resolve(message);
+      return;
+    }
+    handlers.event(message);
+  });
+  ws.addEventListener("close", () => {
+    state.ws = null;
+    state.nick = null;
+    for (const { reject } of state.pending.values()) reject({ code: 0, text: "disconnected" });
+    state.pending.clear();
+    if (!handlers.closed()) {
+      setStatus("disconnected", false);
+      return;
+    }
+    const delay = Math.min(10, 2 ** state.retry) * 1000 * (0.5 + Math.random() / 2);
+    state.retry += 1;
+    setStatus("disconnected \u2014 reconnecting\u2026", false);
+    setTimeout(() => connect(handlers), delay);
+  });
+}
+
+// Send a request; the promise settles with its reply (or error frame).
+export function request(type, fields) {
+  return new Promise((resolve, reject) => {
+    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) {
+      reject({ code: 0, text: "not connected to the server" });
+      return;
+    }
+    const id = state.nextId++;
+    const frame = JSON.stringify(Object.assign({ type, id }, fields));
+    if (new TextEncoder().encode(frame).length > state.limits.maxMessageBytes) {
+      reject({ code: 10, text: "message too long (at most " + state.limits.maxMessageBytes + " bytes)" });
+      return;
+    }
+    state.pending.set(id, { resolve, reject });
+    state.ws.send(frame);
+  });
+}

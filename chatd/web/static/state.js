@@ -1,0 +1,51 @@
+// chatd web client: the page's shared state and small DOM helpers.
+// Everything people type is put on the page with textContent, never as HTML.
+
+export const $ = (id) => document.getElementById(id);
+
+export const state = {
+  ws: null,
+  nextId: 1,
+  pending: new Map(),      // request id -> {resolve, reject}
+  nick: null,              // logged-in nickname
+  wanted: null,            // {nick, password} to log in with (again, after a reconnect)
+  rooms: [],               // [{name, members}]
+  convos: new Map(),       // key ("#room" or "@nick") -> conversation
+  current: null,           // key of the conversation shown
+  retry: 0,                // reconnect attempts since the last success
+  reconnect: true,
+  limits: { maxMessageBytes: 16384 },  // replaced by the server's hello
+};
+
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function clock(seconds) {
+  const d = seconds ? new Date(seconds * 1000) : new Date();
+  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+export function showError(text) {
+  const box = $("errors");
+  const item = el("div", "error", text);
+  box.appendChild(item);
+  while (box.childNodes.length > 3) box.removeChild(box.firstChild);
+  setTimeout(() => item.remove(), 8000);
+}
+
+export function complain(error) {
+  showError(error.code ? "Error " + error.code + ": " + error.text : error.text);
+}
+
+export function setStatus(text, ok) {
+  $("status").textContent = text;
+  $("status").className = ok ? "ok" : "bad";
+}
+
+export function currentConvo() {
+  return state.current ? state.convos.get(state.current) : undefined;
+}
