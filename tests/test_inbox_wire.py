@@ -17,7 +17,7 @@ from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.inbox import MAX_WAITING, PAGE_BYTES
-from chatd.outbox import FlushScheduler, Outbox
+from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.service import ChatService
 from chatd.tap import Options, makeService
 from chatd.tchat import TchatFactory, TchatProtocol
