@@ -28,6 +28,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatd import errors
+from chatd.lines.throttle import TokenBucket
 
 #: The networks an address is grouped by.
 IPV6_GROUP = 64
@@ -54,15 +55,14 @@ def parseNetworks(value: str) -> list[IPv4Network | IPv6Network]:
 
 class _Host:
     """
-    One address group's open connections and its token bucket.
+    One address group's open connections and its new connections' bucket.
     """
 
-    __slots__ = ("open", "tokens", "stamp", "refusing")
+    __slots__ = ("open", "bucket", "refusing")
 
-    def __init__(self, tokens: float, stamp: float) -> None:
+    def __init__(self, bucket: TokenBucket) -> None:
         self.open = 0
-        self.tokens = tokens
-        self.stamp = stamp
+        self.bucket = bucket
         self.refusing = False
 
 
@@ -130,11 +130,11 @@ class Admission:
         key = self.group(address) if self.perAddress or self.perMinute else UNGROUPED
         host = None
         if key:
-            host = self._refill(key)
+            host = self._hostFor(key)
             if self.perAddress and host.open >= self.perAddress:
                 self._refuse(key, host, "address")
                 raise errors.TooManyConnections()
-            if self.perMinute and host.tokens < 1.0:
+            if self.perMinute and not host.bucket.ready():
                 self._refuse(key, host, "rate")
                 raise errors.TooManyNewConnections()
         if self.maxClients is not None and self.count >= self.maxClients:
@@ -145,7 +145,7 @@ class Admission:
             host.open += 1
             host.refusing = False
             if self.perMinute:
-                host.tokens -= 1.0
+                host.bucket.take()
         return key
 
     def _refuse(self, key: str, host: _Host, reason: str) -> None:
@@ -179,26 +179,22 @@ class Admission:
         host = self._hosts.get(self.group(address))
         return 0 if host is None else host.open
 
-    def _refill(self, key: str) -> _Host:
-        now = self.clock.seconds()
-        burst = float(self.perMinute or 0)
+    def _hostFor(self, key: str) -> _Host:
         host = self._hosts.get(key)
         if host is None:
             if len(self._hosts) >= self._sweepAt:
-                self._sweep(now, burst)
-            host = self._hosts[key] = _Host(burst, now)
-        elif host.tokens < burst:
-            host.tokens = min(burst, host.tokens + (now - host.stamp) * burst / 60.0)
-        host.stamp = now
+                self._sweep()
+            burst = float(self.perMinute or 0)
+            host = self._hosts[key] = _Host(TokenBucket(self.clock, burst / 60.0, burst))
         return host
 
-    def _sweep(self, now: float, burst: float) -> None:
+    def _sweep(self) -> None:
         """
         Forget the groups with nothing open and a full bucket: they are as
         good as new.  Runs when the table doubled since the last sweep, so
         its cost per connection stays constant.
         """
         for key, host in list(self._hosts.items()):
-            if host.open == 0 and host.tokens + (now - host.stamp) * burst / 60.0 >= burst:
+            if host.open == 0 and host.bucket.full():
                 del self._hosts[key]
         self._sweepAt = max(1024, 2 * len(self._hosts))

@@ -27,7 +27,7 @@ from chatd import errors
 from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
-from chatd.lineproto import ChatFactory, ChatLineReceiver
+from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 from chatd.names import isValidName, key, normalize
 from chatd.talkcommands import TalkCommands, UsageError
 from chatd.talkformat import (

@@ -21,7 +21,7 @@ from chatd import errors
 from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
-from chatd.lineproto import ChatFactory, ChatLineReceiver
+from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 from chatd.text import plain, plainLine
 
 PREFIX = "clt: "

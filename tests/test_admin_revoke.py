@@ -15,9 +15,10 @@ from twisted.internet.error import ConnectionDone
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 
-from chatd.admin.commands import REVOKE_ADMIN, Consoles
+from chatd.admin.commands import Consoles
 from chatd.admin.credentials import setPassword
 from chatd.admin.manhole import BannerManhole, ManholeRealm
+from chatd.admin.sessions import REVOKE_ADMIN
 from tests.test_admin_accounts import AccountsTestCase
 
 

@@ -19,9 +19,10 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd import errors
 from chatd.admission import UNGROUPED, Admission, parseNetworks
 from chatd.irc.factory import IRCFactory
+from chatd.options import Options
 from chatd.service import ChatService
 from chatd.talk import TalkFactory
-from chatd.tap import Options, makeService
+from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from chatd.web.guard import GuardProtocol
 from chatd.web.site import makeSite

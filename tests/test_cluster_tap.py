@@ -13,7 +13,8 @@ from twisted.application.service import IServiceCollection
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.usage import UsageError
 
-from chatd.tap import Options, makeService
+from chatd.options import Options
+from chatd.tap import makeService
 from tests.daemon import ROOT
 
 

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.idle}: every connection's liveness deadline on one timer.
+Tests for L{chatd.lines.idle}: every connection's liveness deadline on one timer.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.idle import IdleTimers
+from chatd.lines.idle import IdleTimers
 
 
 class Recorder:

@@ -17,9 +17,10 @@ from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.inbox import MAX_WAITING, PAGE_BYTES
-from chatd.outbox import FlushScheduler, Outbox
+from chatd.lines.outbox import FlushScheduler, Outbox
+from chatd.options import Options
 from chatd.service import ChatService
-from chatd.tap import Options, makeService
+from chatd.tap import makeService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import output
 from tests.test_persistence import PersistenceTestCase

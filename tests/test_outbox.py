@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.outbox}: batching per reactor turn and back-pressure.
+Tests for L{chatd.lines.outbox}: batching per reactor turn and back-pressure.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from twisted.internet.tcp import Connection
 from twisted.internet.testing import MemoryReactor, StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.outbox import FlushScheduler, Outbox
+from chatd.lines.outbox import FlushScheduler, Outbox
 
 
 class RecordingTransport(StringTransport):

@@ -24,11 +24,12 @@ from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.websocket import WebSocketClientEndpoint
 
+from chatd.options import Options
 from chatd.storage import openStore
 from chatd.storage.opening import StoreOpenError, checkDatabaseFile
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
-from chatd.tap import Options, databaseFiles
+from chatd.tap import databaseFiles
 from tests.daemon import ROOT, TWISTD, Daemon, startDaemon
 from tests.lineclient import LineClient, connectLines
 from tests.pgserver import PostgresServer, createDatabase, ownPostgres, postgresServer

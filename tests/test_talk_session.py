@@ -16,9 +16,10 @@ from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import errors
+from chatd.options import Options
 from chatd.talk import TalkFactory
 from chatd.talkformat import helpText
-from chatd.tap import Options, makeService
+from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from tests.test_talk import TalkTestCase
 

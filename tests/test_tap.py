@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.tap}: options and the service tree they build.
+Tests for L{chatd.options} and L{chatd.tap}: options and the service tree they build.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from twisted.internet.ssl import Certificate, optionsForClientTLS
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.usage import UsageError
 
+from chatd.options import Options, endpoint
 from chatd.service import ChatService
-from chatd.tap import Options, endpoint, makeService
+from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon
 from tests.lineclient import TIMEOUT, LineClient

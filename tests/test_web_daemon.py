@@ -19,7 +19,8 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.web.websocket import WebSocketClientEndpoint
 
-from chatd.tap import Options, makeService
+from chatd.options import Options
+from chatd.tap import makeService
 from chatd.web.guard import GuardedSite
 from tests.browser import TchatClient
 from tests.daemon import Daemon, startDaemon

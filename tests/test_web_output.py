@@ -1,6 +1,6 @@
 """
 Tests for the web front-end's output path: L{chatd.web.guard.GuardProtocol}
-queues a WebSocket's frames in an L{chatd.outbox.Outbox}, so a fan-out costs
+queues a WebSocket's frames in an L{chatd.lines.outbox.Outbox}, so a fan-out costs
 one transport write per connection per reactor turn (the cause of the
 fan-out stall in docs/dev/BENCHMARKING.md was a C{transport.write} per frame).
 """

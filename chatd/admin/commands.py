@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from chatd import errors
 from chatd.admin.credentials import readPasswords
+from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, ConsoleViews, Usage
 from chatd.moderation import formatSpan, parseNetwork
@@ -333,34 +334,6 @@ class AdminConsole(ConsoleViews):
         self.service.announce(f"The server is shutting down now (by {self.who}).")
         self.shutdown()
         return "shutting down"
-
-
-#: The cluster moderation action that ends a revoked administrator's
-#: sessions on every node.
-REVOKE_ADMIN = "revoke-admin"
-
-
-def endSessions(
-    sessions: set[AdminConsole],
-    passwords: Path | None,
-    nick: str,
-    sparing: AdminConsole | None = None,
-) -> int:
-    """
-    Close the open sessions (consoles and manhole shells) of C{nick}, whose
-    administrator flag was just revoked, except C{sparing}: the revoking
-    session itself.  A name that is also in the password file keeps its
-    sessions, since its file password still lets it in.  Returns how many
-    were closed.
-    """
-    if passwords is not None and key(nick) in map(key, readPasswords(passwords)):
-        return 0
-    closed = 0
-    for session in list(sessions):
-        if session is not sparing and key(session.who) == key(nick) and session.close:
-            session.close()
-            closed += 1
-    return closed
 
 
 class Consoles:

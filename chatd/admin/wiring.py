@@ -4,8 +4,9 @@ The administration side of C{twistd chatd}: its options and the services
 they add to the daemon's tree (the moderation store, the telnet and SSH
 consoles, the manhole and the terminal console).
 
-C{chatd.tap} only adds L{OPTIONS} and L{FLAGS} to its own and calls
-L{addAdminServices}; everything else about administration is decided here.
+C{chatd.options} only adds L{OPTIONS} and L{FLAGS} to its own and
+C{chatd.tap} calls L{addAdminServices}; everything else about
+administration is decided here.
 The files go in C{--data-dir}, which the storage options define.
 """
 

@@ -21,7 +21,7 @@ from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, Message, formatLine, parse
 from chatd.irc.wire import WireFormat
-from chatd.lineproto import ChatLineReceiver
+from chatd.lines.lineproto import ChatLineReceiver
 from chatd.text import InvalidText
 
 if TYPE_CHECKING:

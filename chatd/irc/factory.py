@@ -14,7 +14,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatd.interfaces import IChatService
 from chatd.irc.protocol import IRCProtocol
 from chatd.irc.wire import WireFormat
-from chatd.lineproto import ChatFactory
+from chatd.lines.lineproto import ChatFactory
 
 DEFAULT_MOTD = (
     "Welcome to chatd.",

@@ -108,7 +108,7 @@ class SQLModerationStore(Service):
         return [Sanction(*row) for row in txn.fetchall()], imported
 
     async def _loadSanctions(self) -> list[Sanction]:
-        sanctions, imported = await self.store._run(self._load)
+        sanctions, imported = await self.store.database.run(self._load)
         if imported is not None and self.legacy is not None:
             os.replace(self.legacy, self.legacy.with_name(self.legacy.name + ".imported"))
             self.log.info(
@@ -122,16 +122,18 @@ class SQLModerationStore(Service):
         return Deferred.fromCoroutine(self._loadSanctions())
 
     def saveSanction(self, sanction: Sanction) -> Deferred[None]:
-        return self.store._run(self._saveSanction, sanction)
+        return self.store.database.run(self._saveSanction, sanction)
 
     def deleteSanction(self, kind: str, target: str) -> Deferred[None]:
-        return self.store._execute(
+        return self.store.database.execute(
             "DELETE FROM sanctions WHERE kind = ? AND target = ?", kind, target
         )
 
     def addAudit(self, entry: AuditEntry) -> Deferred[None]:
-        return self.store._run(self._addAudit, entry)
+        return self.store.database.run(self._addAudit, entry)
 
     def lastAudit(self, limit: int) -> Deferred[list[AuditEntry]]:
-        d = self.store._select("SELECT at, who, what FROM audit ORDER BY id DESC LIMIT ?", limit)
+        d = self.store.database.select(
+            "SELECT at, who, what FROM audit ORDER BY id DESC LIMIT ?", limit
+        )
         return d.addCallback(lambda rows: [AuditEntry(*row) for row in reversed(rows)])

@@ -49,7 +49,7 @@ from zope.interface import implementer
 
 from chatd import errors
 from chatd.admission import Admission
-from chatd.outbox import FlushScheduler, Outbox
+from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.web.channel import closingResponse
 
 

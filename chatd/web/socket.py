@@ -33,9 +33,10 @@ from chatd.errors import (
     UnknownCommand,
 )
 from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.idle import IdleTimers
 from chatd.interfaces import IChatService, IParticipant
-from chatd.outbox import Outbox
+from chatd.lines.idle import IdleTimers
+from chatd.lines.outbox import Outbox
+from chatd.lines.throttle import TokenBucket
 from chatd.web import requests, wire
 from chatd.web.guard import GuardProtocol
 
@@ -50,29 +51,6 @@ CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
     1009,
     1013,
 )
-
-
-class TokenBucket:
-    """
-    C{rate} requests a second on average, bursts of up to C{burst}.
-    """
-
-    def __init__(self, clock: IReactorTime, rate: float, burst: int) -> None:
-        self.clock, self.rate, self.burst = clock, rate, burst
-        self.tokens = float(burst)
-        self.last = clock.seconds()
-
-    def take(self) -> bool:
-        """
-        Spend one token if there is one.
-        """
-        now = self.clock.seconds()
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
 
 
 @implementer(IParticipant)
@@ -330,7 +308,7 @@ class WebParticipant:
         self._closeReason = "slow reader"
 
     def _scheduleKeepalive(self) -> None:
-        # One shared timer for all connections (chatd.idle): a DelayedCall
+        # One shared timer for all connections (chatd.lines.idle): a DelayedCall
         # each cost ~460 bytes per idle connection.
         self.factory.idleTimers.add(self, self.factory.pingInterval)
 

@@ -22,7 +22,7 @@ from twisted.logger import Logger
 
 class Watched(Protocol):
     """
-    Something with a liveness check, e.g. a L{chatd.lineproto.ChatLineReceiver}.
+    Something with a liveness check, e.g. a L{chatd.lines.lineproto.ChatLineReceiver}.
     """
 
     def checkIdle(self) -> None:

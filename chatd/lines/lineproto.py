@@ -23,9 +23,10 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
 from chatd.errors import ChatError, InvalidArgument
-from chatd.idle import IdleTimers
 from chatd.interfaces import IChatService
-from chatd.outbox import FlushScheduler, Outbox
+from chatd.lines.idle import IdleTimers
+from chatd.lines.outbox import FlushScheduler, Outbox
+from chatd.lines.throttle import TokenBucket
 
 
 class ChatFactory(ServerFactory):
@@ -99,8 +100,8 @@ class ChatLineReceiver(LineReceiver):
     _discarding = False
     _blocked = False
     _draining = False
-    _tokens = 0.0
-    _tokensAt = 0.0
+    # The flood limit's bucket (None: no flood limit).
+    _bucket: TokenBucket | None = None
     _backlog = 0
     _drainCall: IDelayedCall | None = None
     _lastHeard = 0.0
@@ -117,8 +118,9 @@ class ChatLineReceiver(LineReceiver):
         if noDelay is not None:
             noDelay(True)  # replies must not wait for Nagle's 40 ms
         self.outbox = Outbox(self.transport, factory.flusher, factory.maxOutput, self._overflowed)  # type: ignore[arg-type]
-        now = factory.clock.seconds()
-        self._tokens, self._tokensAt, self._lastHeard = float(factory.floodBurst or 0), now, now
+        if factory.floodBurst is not None:
+            self._bucket = TokenBucket(factory.clock, factory.floodRate, factory.floodBurst)
+        self._lastHeard = factory.clock.seconds()
         service = factory.service
         try:
             self._ticket = service.admission.admit(self.address)
@@ -243,15 +245,14 @@ class ChatLineReceiver(LineReceiver):
         self._draining = True
         try:
             pending = self._pending
-            factory = self.factory
+            bucket = self._bucket
             while pending and not self._blocked:
                 if self.transport is None or getattr(self.transport, "disconnecting", False):
                     pending.clear()
                     return
-                if factory.floodBurst is not None and not self._takeToken():
-                    wait = (1.0 - self._tokens) / factory.floodRate
+                if bucket is not None and not bucket.take():
                     if self._drainCall is None or not self._drainCall.active():
-                        self._drainCall = factory.clock.callLater(wait, self._drain)
+                        self._drainCall = self.factory.clock.callLater(bucket.wait(), self._drain)
                     return
                 line = pending.popleft()
                 if line is None:
@@ -263,17 +264,6 @@ class ChatLineReceiver(LineReceiver):
             self._draining = False
             if not self._pending:
                 self._pending = None
-
-    def _takeToken(self) -> bool:
-        factory = self.factory
-        now = factory.clock.seconds()
-        burst = float(factory.floodBurst or 0)
-        self._tokens = min(burst, self._tokens + (now - self._tokensAt) * factory.floodRate)
-        self._tokensAt = now
-        if self._tokens < 1.0:
-            return False
-        self._tokens -= 1.0
-        return True
 
     def _handleLine(self, line: bytes) -> None:
         if line.endswith(b"\r"):
@@ -325,7 +315,7 @@ class ChatLineReceiver(LineReceiver):
 
     def checkIdle(self) -> None:
         """
-        The liveness deadline has come (see L{chatd.idle.IdleTimers}): if the
+        The liveness deadline has come (see L{chatd.lines.idle.IdleTimers}): if the
         peer spoke meanwhile, wait for the new deadline; else probe it once,
         and close it if it stays silent as long again.
         """

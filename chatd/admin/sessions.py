@@ -1,0 +1,56 @@
+# -*- test-case-name: tests.test_admin_revoke -*-
+"""
+Ending an administrator's open sessions once their administrator flag is
+revoked, on this node (C{admin revoke}) or on another cluster node (its
+L{REVOKE_ADMIN} moderation action).  L{chatd.admin.commands.Consoles} holds
+the sessions; this module says which of them end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Protocol
+
+from chatd.admin.credentials import readPasswords
+from chatd.names import key
+
+#: The cluster moderation action that ends a revoked administrator's
+#: sessions on every node.
+REVOKE_ADMIN = "revoke-admin"
+
+
+class Session(Protocol):
+    """
+    What an open console session shows of itself: who logged in, and how
+    to end its terminal (C{None} once detached).
+    """
+
+    @property
+    def who(self) -> str: ...
+
+    @property
+    def close(self) -> Callable[[], object] | None: ...
+
+
+def endSessions(
+    sessions: Iterable[Session],
+    passwords: Path | None,
+    nick: str,
+    sparing: Session | None = None,
+) -> int:
+    """
+    Close the open sessions (consoles and manhole shells) of C{nick}, whose
+    administrator flag was just revoked, except C{sparing}: the revoking
+    session itself.  A name that is also in the password file keeps its
+    sessions, since its file password still lets it in.  Returns how many
+    were closed.
+    """
+    if passwords is not None and key(nick) in map(key, readPasswords(passwords)):
+        return 0
+    closed = 0
+    for session in list(sessions):
+        if session is not sparing and key(session.who) == key(nick) and session.close:
+            session.close()
+            closed += 1
+    return closed

@@ -1,0 +1,76 @@
+# -*- test-case-name: tests.test_throttle -*-
+"""
+The token bucket every rate limit in chatd uses: the line protocols' flood
+control (TCHAT, talk, IRC), the WebSocket request limit and the admission
+policy's new connections per address.
+
+One class, so that "C{burst} at once, then C{rate} a second" means the same
+thing everywhere.  It reads the reactor's clock (a L{task.Clock} in tests)
+and refills lazily, when asked: it holds no timer of its own.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.interfaces import IReactorTime
+
+
+class TokenBucket:
+    """
+    Up to C{burst} tokens, refilled at C{rate} tokens a second; one token
+    per action (a line, a request, a connection).  It starts full.
+
+    @ivar rate: tokens added per second (positive).
+    @ivar burst: the most tokens held, hence the most actions at once.
+    """
+
+    # One per connection or per address: slots keep it small.
+    __slots__ = ("clock", "rate", "burst", "_tokens", "_stamp")
+
+    def __init__(self, clock: IReactorTime, rate: float, burst: float) -> None:
+        self.clock = clock
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._stamp = clock.seconds()
+
+    def available(self) -> float:
+        """
+        The tokens held now (possibly a fraction: less than 1 means an
+        action would have to wait).
+        """
+        now = self.clock.seconds()
+        if self._tokens < self.burst:
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        return self._tokens
+
+    def ready(self) -> bool:
+        """
+        Whether L{take} would succeed now, without spending anything: for a
+        caller that spends only once its other checks pass.
+        """
+        return self.available() >= 1.0
+
+    def take(self) -> bool:
+        """
+        Spend one token if there is one.
+
+        @return: whether the action may go ahead.
+        """
+        if self.available() < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
+
+    def full(self) -> bool:
+        """
+        Whether the bucket is full again: as good as a new one, so a table
+        of buckets may forget it.
+        """
+        return self.available() >= self.burst
+
+    def wait(self) -> float:
+        """
+        Seconds until one token is there (0 if one is there now).
+        """
+        return max(0.0, (1.0 - self.available()) / self.rate)

@@ -1,0 +1,312 @@
+# -*- test-case-name: tests.test_tap -*-
+"""
+C{twistd chatd}'s command-line options: every listener, limit and policy a
+site may tune, with its default and its checks.  L{chatd.tap} builds the
+service tree from them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from twisted.python import usage
+
+from chatd import gate as passwordgate
+from chatd.admin import wiring as admin
+from chatd.admission import parseNetworks
+from chatd.inbox import MAX_WAITING
+from chatd.talk import roomOption
+
+LISTEN_BACKLOG = 1024
+#: Endpoint types that take a C{backlog=} argument.
+_BACKLOG_TYPES = ("tcp", "tcp6", "ssl", "unix")
+_UNESCAPED_COLON = re.compile(r"(?<!\\):")
+
+
+def endpoint(description: str) -> str:
+    """
+    Turn a bare port number into a TCP endpoint string; give an endpoint
+    string of a type that listens on a socket (C{tcp:}, C{tcp6:}, C{ssl:},
+    C{unix:}) and does not choose its own C{backlog=} a listen backlog large
+    enough for a burst of logins (Twisted's default, 50, made 800 connects
+    take seconds).  C{off}, C{none} or nothing switch the listener off
+    (C{""}), the same words for every listener.
+    """
+    if description.strip().lower() in ("", "off", "none"):
+        return ""
+    if description.isdigit():
+        return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
+    kind, *arguments = _UNESCAPED_COLON.split(description)
+    # Past the port (or path), a positional argument could be the backlog.
+    positional = [argument for argument in arguments if "=" not in argument]
+    if (
+        kind.lower() in _BACKLOG_TYPES
+        and len(positional) <= 1
+        and not any(argument.startswith("backlog=") for argument in arguments)
+    ):
+        return f"{description}:backlog={LISTEN_BACKLOG}"
+    return description
+
+
+def _optionalInt(value: str) -> int | None:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number or None
+
+
+def _clusterURL(value: str) -> str:
+    from importlib.util import find_spec
+
+    from chatd.cluster.address import RedisAddress
+
+    RedisAddress.fromURL(value)
+    if find_spec("txredisapi") is None:
+        raise ValueError("cluster mode needs txredisapi: pip install -e '.[cluster]'")
+    return value
+
+
+def _names(value: str) -> list[str]:
+    return [name for name in value.split(",") if name]
+
+
+class Options(usage.Options):
+    """
+    Every option a site may tune; each limit has a default that suits a small
+    site, and 0 switches a limit off where that makes sense.
+    """
+
+    synopsis = "[options]"
+    longdesc = (
+        "Run the chatd chat daemon.  Listener options take a port number or a "
+        "Twisted endpoint string, e.g. tcp:12345:interface=127.0.0.1 or "
+        "ssl:12345:privateKey=key.pem:certKey=cert.pem for TLS."
+    )
+
+    optParameters: list[Any] = [
+        [
+            "port",
+            "p",
+            endpoint("12345"),
+            "TCHAT listener: a port number or an endpoint string ('off': none).",
+            endpoint,
+        ],
+        [
+            "talk",
+            None,
+            endpoint("2323"),
+            "Talk-mode (plain telnet) listener: a port number or an endpoint string ('off': none).",
+            endpoint,
+        ],
+        ["default-room", None, "lobby", "The room talk-mode users land in.", roomOption],
+        [
+            "talk-alive-after",
+            None,
+            60.0,
+            "Seconds of silence before a talk session is probed with telnet's TIMING-MARK;"
+            " one that answered before and is silent as long again is closed (0: never).",
+            float,
+        ],
+        [
+            "max-clients",
+            None,
+            1000,
+            "Connections accepted at once, all listeners together (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "max-per-address",
+            None,
+            10,
+            "Connections open at once from one address (IPv6: one /64), all listeners"
+            " together (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "connects-per-minute",
+            None,
+            30,
+            "New connections one address (IPv6: one /64) may open per minute, in"
+            " bursts of as many (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "limit-exempt",
+            None,
+            [],
+            "Addresses and networks the two limits above do not apply to,"
+            " comma-separated, e.g. 192.0.2.7,10.0.0.0/8 (a school behind one NAT"
+            " address, a reverse proxy on this host).",
+            parseNetworks,
+        ],
+        ["max-group-size", None, None, "Members a room accepts (0: no limit).", _optionalInt],
+        ["max-line-length", None, 4096, "Bytes in one line.", int],
+        ["max-body-lines", None, 100, "Lines in one TCHAT message body.", int],
+        ["max-body-bytes", None, 16384, "Characters in one TCHAT message body.", int],
+        [
+            "max-output",
+            None,
+            1048576,
+            "Bytes a slow reader may have waiting before it is disconnected.",
+            int,
+        ],
+        [
+            "flood-burst",
+            None,
+            100,
+            "Lines a client may send at once before it is throttled (0: no flood control).",
+            _optionalInt,
+        ],
+        ["flood-rate", None, 20.0, "Lines per second a throttled client may send.", float],
+        [
+            "alive-after",
+            None,
+            15.0,
+            "Seconds of silence before a TCHAT ALIVE probe (0: never).",
+            float,
+        ],
+        [
+            "irc",
+            None,
+            endpoint("6667"),
+            "IRC listener: a port number or an endpoint string ('off': none).",
+            endpoint,
+        ],
+        ["irc-server-name", None, "chatd", "The IRC server's name, as shown in numerics."],
+        [
+            "irc-password",
+            None,
+            None,
+            "A password every IRC client must give with PASS to connect (accounts then"
+            " log in with SASL). Default: none.",
+        ],
+        [
+            "irc-server-info",
+            None,
+            "chatd chat server",
+            "The IRC server's description, shown by LINKS.",
+        ],
+        [
+            "irc-flood-burst",
+            None,
+            40,
+            "IRC lines a client may send at once before throttling.",
+            int,
+        ],
+        ["irc-flood-rate", None, 5.0, "IRC lines per second once the burst is spent.", float],
+        [
+            "web",
+            None,
+            endpoint("8080"),
+            "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
+            " endpoint string ('off': no web front-end).",
+            endpoint,
+        ],
+        [
+            "http-header-timeout",
+            None,
+            10.0,
+            "Seconds an HTTP request's headers may take to arrive, also how long an"
+            " idle HTTP connection stays open (0: no limit).",
+            float,
+        ],
+        [
+            "web-origins",
+            None,
+            [],
+            "Origins whose pages may open the WebSocket, comma-separated, e.g."
+            " https://chat.example.org ('*': any; default: the page's own host only).",
+            _names,
+        ],
+        ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
+        [
+            "max-rooms",
+            None,
+            1000,
+            "Rooms that may exist before users can create no more (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "max-rooms-per-user",
+            None,
+            10,
+            "Existing rooms one user may have created (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "operators",
+            None,
+            [],
+            "Registered accounts allowed to kick (with a password login), comma-separated.",
+            _names,
+        ],
+        [
+            "data-dir",
+            None,
+            "chatd-data",
+            "Directory of the daemon's files (created on first start): the SQLite"
+            " database, the moderation database, the SSH host key, the admin passwords.",
+        ],
+        ["db", None, None, "A database URL instead: postgresql://user@host/dbname."],
+        ["history-count", None, 20, "Messages replayed on entering a room (0: none).", int],
+        [
+            "max-inbox",
+            None,
+            MAX_WAITING,
+            "Private messages that may wait for one registered user who is away; more"
+            " are refused with ERROR 28 (0: no limit).",
+            _optionalInt,
+        ],
+        [
+            "flush-interval",
+            None,
+            0.1,
+            "Seconds a message may wait before it is written (what a kill -9 may lose).",
+            float,
+        ],
+        [
+            "store-retry-max",
+            None,
+            5.0,
+            "Longest wait, in seconds, between attempts to write messages while the"
+            " database is unavailable (the wait doubles from --flush-interval).",
+            float,
+        ],
+        [
+            "store-log-every",
+            None,
+            60.0,
+            "While the database is unavailable, log its errors at most once per this"
+            " many seconds (the first with its traceback).",
+            float,
+        ],
+        *admin.OPTIONS,
+        *passwordgate.OPTIONS,
+        [
+            "cluster",
+            None,
+            None,
+            "Join the cluster on this Redis, redis://host:port/db (docs/CLUSTER.md).",
+            _clusterURL,
+        ],
+    ]
+    optFlags: list[Any] = [
+        *admin.FLAGS,
+        ["quiet-connections", None, "Do not log every login and disconnect (for busy sites)."],
+    ]
+
+    def postOptions(self) -> None:
+        for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
+            if self[name] <= 0:
+                raise usage.UsageError(f"--{name} must be positive")
+        if self["flood-rate"] <= 0:
+            raise usage.UsageError("--flood-rate must be positive")
+        if self["http-header-timeout"] < 0:
+            raise usage.UsageError("--http-header-timeout must not be negative")
+        if self["talk-alive-after"] < 0:
+            raise usage.UsageError("--talk-alive-after must not be negative")
+        if self["history-count"] < 0 or self["flush-interval"] <= 0:
+            raise usage.UsageError("--history-count and --flush-interval must be positive")
+        if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:
+            raise usage.UsageError("--store-retry-max and --store-log-every must be positive")

@@ -1,0 +1,247 @@
+# -*- test-case-name: tests.test_store -*-
+"""
+L{MessageWriter}: how an SQL store writes chat messages.  They are queued
+on the reactor thread (a list append, see L{chatd.storage.batch}) and
+inserted in batches; each gets its database id only when its batch is
+written, so a history mark asked for meanwhile waits for that id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd import errors
+from chatd.names import key as _key
+from chatd.storage.batch import WriteBehind
+from chatd.storage.database import Cursor, Database
+from chatd.storage.health import isRefusal, oneLine
+from chatd.storage.schema import (
+    HIGHEST_ID,
+    INSERT_MESSAGES,
+    MESSAGE_VALUES,
+    RESERVE_IDS,
+    ROWS_PER_INSERT,
+)
+
+#: Names are keyed once per message: remember the few thousand in use.
+key = lru_cache(maxsize=16384)(_key)
+MessageRow = tuple[int, str | None, str | None, str, str | None, str | None, str, int, int]
+
+
+class MessageWriter:
+    """
+    The message queue of one SQL store, written to C{database}.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        database: Database,
+        clock: IReactorTime,
+        flushInterval: float = 0.1,
+        maxBatch: int = 1000,
+        retryMax: float = 5.0,
+    ) -> None:
+        self.database = database
+        self._batch: WriteBehind[MessageRow] = WriteBehind(
+            clock,
+            self._writeMessages,
+            flushInterval,
+            maxBatch,
+            transient=lambda failure: failure.check(errors.StoreUnavailable) is not None,
+            health=database.health,
+            retryMax=retryMax,
+        )
+        self._batch.refused = self._refused
+        # Messages are numbered locally ("tickets") as they are queued, and
+        # get their database ids when their batch is written; marks wait for
+        # the id of a ticket (see mark()).
+        self._queued = 0
+        self._writtenTicket = 0
+        self._lastId = 0
+        self._marks: list[tuple[int, Deferred[int]]] = []
+
+    def __len__(self) -> int:
+        """
+        Messages queued and not yet written.
+        """
+        return len(self._batch)
+
+    def add(
+        self,
+        room: str | None,
+        sender: str,
+        recipient: str | None,
+        lines: tuple[str, ...],
+        when: int,
+        pending: bool,
+    ) -> None:
+        """
+        Queue one message (see L{chatd.storage.interfaces.IChatStore.addMessage}).
+        """
+        self._queued += 1
+        self._batch.add(
+            (
+                self._queued,
+                None if room is None else key(room),
+                room,
+                sender,
+                None if recipient is None else key(recipient),
+                recipient,
+                "\n".join(lines),
+                when,
+                int(pending),
+            )
+        )
+
+    def mark(self) -> Deferred[int]:
+        """
+        With messages of ours still queued, the mark follows the newest of
+        them, once its batch has its ids.  Otherwise it is the database's
+        high-water mark, which takes in what other processes sharing the
+        database wrote.  (The messages queued after this call go in a batch
+        that starts C{flushInterval} later, long after this one-row query.)
+        """
+        if self._writtenTicket < self._queued:
+            waiter: Deferred[int] = Deferred()
+            self._marks.append((self._queued, waiter))
+            return waiter
+        last = self._lastId
+        d = self.database.select(HIGHEST_ID[self.database.paramstyle])
+        return d.addCallback(lambda rows: max(int(rows[0][0] or 0), last) + 1)
+
+    def flush(self) -> Deferred[None]:
+        """
+        Fires once everything queued so far is written.
+        """
+        return self._batch.flush()
+
+    def observeWrites(self, timed: Callable[[float], None]) -> None:
+        """
+        Tell C{timed} how many seconds each batch took to write.
+        """
+        self._batch.timed = timed
+
+    async def drain(self) -> None:
+        """
+        Write every queued message (for a clean shutdown); if the database
+        is unavailable, say how many are lost.
+        """
+        try:
+            while len(self._batch):
+                await self._batch.flush()
+            await self._batch.flush()
+        except errors.StoreUnavailable as error:
+            self.log.error(
+                "stopping with {count} messages not written: {reason}",
+                count=len(self._batch),
+                reason=oneLine(error),
+            )
+
+    def stop(self) -> None:
+        """
+        Write nothing more.
+        """
+        self._batch.stop()
+
+    def _reserveIds(self, txn: Cursor, count: int) -> list[int]:
+        """
+        C{count} new message ids, ascending, in the writing transaction.
+        """
+        if self.database.paramstyle == "format":
+            txn.execute(RESERVE_IDS["format"], (count,))
+            return sorted(int(row[0]) for row in txn.fetchall())
+        txn.execute(RESERVE_IDS["qmark"])
+        start = int(txn.fetchone()[0])
+        return list(range(start + 1, start + count + 1))
+
+    def _idsWritten(self, ids: list[int], rows: list[MessageRow]) -> None:
+        """
+        A batch is in the database (back on the reactor thread): resolve the
+        marks whose ticket it holds.
+        """
+        self.database.health.recovered("query")  # what writes, answers
+        first = rows[0][0]
+        self._writtenTicket, self._lastId = rows[-1][0], ids[-1]
+        waiting, self._marks = self._marks, []
+        for ticket, waiter in waiting:
+            if ticket <= self._writtenTicket:
+                waiter.callback(ids[ticket - first] + 1 if ticket >= first else ids[0])
+            else:
+                self._marks.append((ticket, waiter))
+
+    def _refused(self, row: MessageRow, failure: Failure) -> None:
+        """
+        The database refused C{row}, which is skipped: say so once, and let
+        the marks that waited for it go.
+        """
+        ticket, _, room, sender, _, recipient, body = row[:7]
+        where = f"room {room}" if room is not None else f"private to {recipient}"
+        text = (
+            "the database refused message #{ticket} ({where}, from {sender},"
+            " {size} characters), which is not stored: {reason}"
+        )
+        reason = oneLine(failure.value)
+        if isRefusal(failure.value):
+            self.log.error(
+                text, ticket=ticket, where=where, sender=sender, size=len(body), reason=reason
+            )
+        else:
+            self.log.failure(
+                text,
+                failure,
+                ticket=ticket,
+                where=where,
+                sender=sender,
+                size=len(body),
+                reason=reason,
+            )
+        self._writtenTicket = max(self._writtenTicket, ticket)
+        if len(self._batch) or not self._marks:
+            return  # the next batch written resolves the marks (with its first id)
+        waiting, self._marks = self._marks, []
+        last = self._lastId
+
+        def resolve(rows: list[tuple[Any, ...]]) -> None:
+            mark = max(int(rows[0][0] or 0), last) + 1
+            for _, waiter in waiting:
+                waiter.callback(mark)
+
+        def failed(failure: Failure) -> None:
+            for _, waiter in waiting:
+                waiter.errback(failure)
+
+        self.database.select(HIGHEST_ID[self.database.paramstyle]).addCallbacks(resolve, failed)
+
+    def _writeMessages(self, rows: list[MessageRow]) -> Deferred[None]:
+        """
+        Insert a batch with multi-row C{INSERT ... VALUES (...), (...)}
+        statements of up to L{ROWS_PER_INSERT} rows: the driver leaves Python
+        (and releases the GIL) once per statement instead of once per row, so
+        the writer thread neither contends with the reactor thread for every
+        message nor spends CPU on per-row statement overhead.
+        """
+
+        def run(txn: Cursor) -> list[int]:
+            ids = self._reserveIds(txn, len(rows))
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                chunk = rows[start : start + ROWS_PER_INSERT]
+                txn.execute(
+                    self.database.sql(INSERT_MESSAGES + ", ".join([MESSAGE_VALUES] * len(chunk))),
+                    [
+                        value
+                        for id, row in zip(ids[start : start + len(chunk)], chunk, strict=True)
+                        for value in (id, *row[1:])
+                    ],
+                )
+            return ids
+
+        return self.database.run(run, what=None).addCallback(self._idsWritten, rows)
