@@ -21,7 +21,7 @@ from chatd.inbox import MAX_WAITING, PAGE_BYTES
 from chatd.service import ChatService
 from chatd.storage import openStore
 from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
-from chatd.talk import TalkFactory, roomOption
+from chatd.talk.protocol import TalkFactory, roomOption
 from chatd.tchat import TchatFactory
 
 LISTEN_BACKLOG = 1024

@@ -20,7 +20,7 @@ from chatd import errors
 from chatd.admission import UNGROUPED, Admission, parseNetworks
 from chatd.irc.factory import IRCFactory
 from chatd.service import ChatService
-from chatd.talk import TalkFactory
+from chatd.talk.protocol import TalkFactory
 from chatd.tap import Options, makeService
 from chatd.tchat import TchatFactory
 from chatd.web.guard import GuardProtocol

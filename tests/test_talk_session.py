@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.talk}: sessions ending (quit, kick, drops), robustness
+Tests for L{chatd.talk.protocol}: sessions ending (quit, kick, drops), robustness
 against what users can send, and the C{--talk} options.
 """
 
@@ -16,8 +16,8 @@ from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import errors
-from chatd.talk import TalkFactory
-from chatd.talkformat import helpText
+from chatd.talk.format import helpText
+from chatd.talk.protocol import TalkFactory
 from chatd.tap import Options, makeService
 from chatd.tchat import TchatFactory
 from tests.test_talk import TalkTestCase

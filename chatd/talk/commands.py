@@ -2,7 +2,7 @@
 """
 Talk mode's slash commands, one C{cmd_<name>} method each.
 
-L{TalkCommands} is a mixin of L{chatd.talk.TalkProtocol}, kept apart so that
+L{TalkCommands} is a mixin of L{chatd.talk.protocol.TalkProtocol}, kept apart so that
 the connection's life (login, events, input) and what each command does stay
 readable on their own.  Each method takes the rest of the command line,
 stripped, and raises L{UsageError} (shown as the usage line) or a
@@ -20,7 +20,7 @@ from chatd.errors import ChatError
 from chatd.interfaces import IParticipant
 from chatd.names import key
 from chatd.persistence import MAX_HISTORY
-from chatd.talkformat import (
+from chatd.talk.format import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,
     actionText,
@@ -32,8 +32,8 @@ from chatd.talkformat import (
 )
 
 if TYPE_CHECKING:
-    from chatd.talk import TalkFactory
-    from chatd.telnetfilter import TelnetFilter
+    from chatd.talk.protocol import TalkFactory
+    from chatd.talk.telnet import TelnetFilter
 
 
 class UsageError(ChatError):
@@ -46,7 +46,7 @@ class UsageError(ChatError):
 
 class TalkCommands:
     """
-    The commands of L{chatd.talkformat.COMMANDS}, for L{chatd.talk.TalkProtocol}.
+    The commands of L{chatd.talk.format.COMMANDS}, for L{chatd.talk.protocol.TalkProtocol}.
     """
 
     factory: TalkFactory

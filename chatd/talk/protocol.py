@@ -5,9 +5,9 @@ Talk mode: a chat room for people on plain C{telnet}, with slash commands.
 A newcomer is greeted, picks a nickname (and types its password, unechoed,
 if the name is registered) and lands in the default room, as well as in any
 room the service put them in; every plain line is said in their current room
-and C{/commands} do the rest (see L{chatd.talkcommands}).  Telnet negotiation
-is stripped below the line receiver by L{chatd.telnetfilter.TelnetFilter};
-what people see is formatted by L{chatd.talkformat}.  All state lives in the
+and C{/commands} do the rest (see L{chatd.talk.commands}).  Telnet negotiation
+is stripped below the line receiver by L{chatd.talk.telnet.TelnetFilter};
+what people see is formatted by L{chatd.talk.format}.  All state lives in the
 service: a TCHAT user in group C{lobby} and a talk user in C{lobby} see each
 other.
 """
@@ -29,8 +29,8 @@ from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.lineproto import ChatFactory, ChatLineReceiver
 from chatd.names import isValidName, key, normalize
-from chatd.talkcommands import TalkCommands, UsageError
-from chatd.talkformat import (
+from chatd.talk.commands import TalkCommands, UsageError
+from chatd.talk.format import (
     ALIASES,
     COMMANDS,
     GREETING,
@@ -48,7 +48,7 @@ from chatd.talkformat import (
     lines,
     serverLine,
 )
-from chatd.telnetfilter import TelnetFilter, editLine
+from chatd.talk.telnet import TelnetFilter, editLine
 
 #: Friendlier words for the refusals the line layer reports.
 _INPUT_REFUSALS = {
