@@ -15,7 +15,8 @@ from zope.interface.verify import verifyObject
 
 from chatd.interfaces import IParticipant
 from chatd.service import ChatService
-from chatd.talk.format import NICK_PROMPT, helpText
+from chatd.talk.commands import helpText
+from chatd.talk.format import NICK_PROMPT
 from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant

@@ -16,7 +16,7 @@ from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import errors
-from chatd.talk.format import helpText
+from chatd.talk.commands import helpText
 from chatd.talk.protocol import TalkFactory
 from chatd.tap import Options, makeService
 from chatd.tchat import TchatFactory
@@ -186,10 +186,10 @@ class RobustnessTests(TalkTestCase):
         """
         alice, ta = self.connect("alice")
 
-        def broken(rest: str) -> None:
+        def broken() -> None:
             raise RuntimeError("boom")
 
-        alice.cmd_list = broken  # type: ignore[method-assign]
+        self.patch(self.service, "users", broken)
         self.assertEqual(
             self.send(alice, ta, "/list"),
             b"*** Sorry, something went wrong on the server. Please try again.\r\n",
