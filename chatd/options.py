@@ -16,7 +16,7 @@ from chatd import gate as passwordgate
 from chatd.admin import wiring as admin
 from chatd.admission import parseNetworks
 from chatd.inbox import MAX_WAITING
-from chatd.talk import roomOption
+from chatd.talk.protocol import roomOption
 
 LISTEN_BACKLOG = 1024
 #: Endpoint types that take a C{backlog=} argument.

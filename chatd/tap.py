@@ -21,7 +21,7 @@ from chatd.options import Options
 from chatd.service import ChatService
 from chatd.storage import openStore
 from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
-from chatd.talk import TalkFactory
+from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 
 

@@ -11,7 +11,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.protocols.basic import LineOnlyReceiver
 from twisted.python.failure import Failure
 
-from chatd.telnetfilter import PROBE
+from chatd.talk.telnet import PROBE
 
 TIMEOUT = 10.0
 

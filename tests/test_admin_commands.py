@@ -19,8 +19,8 @@ from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.events import Notice
 from chatd.modstore import AuditEntry, MemoryModerationStore
 from chatd.service import ChatService
-from chatd.talk import TalkFactory
-from chatd.talkformat import NICK_PROMPT
+from chatd.talk.format import NICK_PROMPT
+from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output

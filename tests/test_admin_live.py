@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from chatd.admin.credentials import setPassword
-from chatd.telnetfilter import PROBE
+from chatd.talk.telnet import PROBE
 from tests.daemon import Daemon, startDaemon
 
 TIMEOUT = 10.0

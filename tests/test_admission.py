@@ -21,7 +21,7 @@ from chatd.admission import UNGROUPED, Admission, parseNetworks
 from chatd.irc.factory import IRCFactory
 from chatd.options import Options
 from chatd.service import ChatService
-from chatd.talk import TalkFactory
+from chatd.talk.protocol import TalkFactory
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from chatd.web.guard import GuardProtocol

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.talk}: what a person on telnet sees for every command and
+Tests for L{chatd.talk.protocol}: what a person on telnet sees for every command and
 every mistake, driven in memory with L{StringTransport} and a L{Clock}.
 """
 
@@ -15,8 +15,9 @@ from zope.interface.verify import verifyObject
 
 from chatd.interfaces import IParticipant
 from chatd.service import ChatService
-from chatd.talk import TalkFactory, TalkProtocol
-from chatd.talkformat import NICK_PROMPT, helpText
+from chatd.talk.commands import helpText
+from chatd.talk.format import NICK_PROMPT
+from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output

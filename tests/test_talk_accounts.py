@@ -15,14 +15,14 @@ from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 
 from chatd.service import ChatService
-from chatd.talk import TalkFactory, TalkProtocol
-from chatd.talkformat import (
+from chatd.talk.commands import helpText
+from chatd.talk.format import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,
     NICK_PROMPT,
     PASSWORD_PROMPT,
-    helpText,
 )
+from chatd.talk.protocol import TalkFactory, TalkProtocol
 from tests.helpers import connect, output
 from tests.test_persistence import OutageStore, PersistenceTestCase
 
@@ -378,7 +378,7 @@ class CommandTests(TalkAccountTestCase):
             seen,
         )
         self.assertTrue(self.successResultOf(self.service.isRegistered("alice")))
-        self.assertIsNone(self.alice._registering)
+        self.assertIsNone(self.alice.registering)
         self.assertEqual(self.send(self.alice, self.ta, "/who"), b"*** In lobby (1): alice\r\n")
 
     def test_history(self) -> None:

@@ -14,8 +14,8 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.service import ChatService
-from chatd.talk import TalkFactory, TalkProtocol
-from chatd.telnetfilter import PROBE, TIMING_MARK
+from chatd.talk.protocol import TalkFactory, TalkProtocol
+from chatd.talk.telnet import PROBE, TIMING_MARK
 from tests.helpers import connect, output
 
 ANSWER = IAC + WILL + TIMING_MARK

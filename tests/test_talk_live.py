@@ -24,8 +24,8 @@ from twisted.protocols import portforward
 from twisted.python.failure import Failure
 
 from chatd.service import ChatService
-from chatd.talk import TalkFactory
-from chatd.talkformat import GREETING, NICK_PROMPT, PASSWORD_PROMPT
+from chatd.talk.format import GREETING, NICK_PROMPT, PASSWORD_PROMPT
+from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon
 from tests.lineclient import TIMEOUT, LineClient, connectLines

@@ -10,8 +10,8 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
 from chatd.service import ChatService
-from chatd.talk import TalkFactory, TalkProtocol
-from chatd.telnetfilter import TelnetFilter
+from chatd.talk.protocol import TalkFactory, TalkProtocol
+from chatd.talk.telnet import TelnetFilter
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output
 

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.talk}: sessions ending (quit, kick, drops), robustness
+Tests for L{chatd.talk.protocol}: sessions ending (quit, kick, drops), robustness
 against what users can send, and the C{--talk} options.
 """
 
@@ -17,8 +17,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import errors
 from chatd.options import Options
-from chatd.talk import TalkFactory
-from chatd.talkformat import helpText
+from chatd.talk.commands import helpText
+from chatd.talk.protocol import TalkFactory
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from tests.test_talk import TalkTestCase
@@ -187,10 +187,10 @@ class RobustnessTests(TalkTestCase):
         """
         alice, ta = self.connect("alice")
 
-        def broken(rest: str) -> None:
+        def broken() -> None:
             raise RuntimeError("boom")
 
-        alice.cmd_list = broken  # type: ignore[method-assign]
+        self.patch(self.service, "users", broken)
         self.assertEqual(
             self.send(alice, ta, "/list"),
             b"*** Sorry, something went wrong on the server. Please try again.\r\n",

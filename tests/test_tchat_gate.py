@@ -10,7 +10,7 @@ from __future__ import annotations
 from twisted.internet.testing import StringTransport
 
 from chatd.irc.factory import IRCFactory
-from chatd.talk import TalkFactory
+from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
 from tests.test_persistence import PersistenceTestCase

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.telnetfilter}: telnet commands never reach the chat as text.
+Tests for L{chatd.talk.telnet}: telnet commands never reach the chat as text.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from twisted.conch import telnet
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.telnetfilter import TelnetFilter, editLine
+from chatd.talk.telnet import TelnetFilter, editLine
 
 
 class TelnetFilterTests(SynchronousTestCase):

@@ -12,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import talkformat, tchat
+from chatd import tchat
 from chatd.errors import InvalidArgument
 from chatd.events import Membership, Notice, PrivateMessage, RoomMessage
 from chatd.irc.wire import WireFormat
 from chatd.service import ChatService
+from chatd.talk import format as talkformat
 from chatd.text import (
     InvalidText,
     action,

@@ -30,7 +30,7 @@ from chatd.service import ChatService
 from chatd.storage.postgres import postgresStore
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
-from chatd.talk import TalkFactory
+from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory, bodyLine
 from chatd.text import plainLine, refusedCharacter
 from chatd.web.wire import splitText

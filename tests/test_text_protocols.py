@@ -15,7 +15,7 @@ from chatd.accounts import Accounts, PasswordChecker
 from chatd.irc.factory import IRCFactory
 from chatd.service import ChatService
 from chatd.storage.memory import MemoryChatStore
-from chatd.talk import TalkFactory
+from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 from tests.helpers import connect, output
 from tests.test_persistence import FAST, PersistenceTestCase, inline

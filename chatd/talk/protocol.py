@@ -4,17 +4,17 @@ Talk mode: a chat room for people on plain C{telnet}, with slash commands.
 
 A newcomer is greeted, picks a nickname (and types its password, unechoed,
 if the name is registered) and lands in the default room, as well as in any
-room the service put them in; every plain line is said in their current room
-and C{/commands} do the rest (see L{chatd.talkcommands}).  Telnet negotiation
-is stripped below the line receiver by L{chatd.telnetfilter.TelnetFilter};
-what people see is formatted by L{chatd.talkformat}.  All state lives in the
-service: a TCHAT user in group C{lobby} and a talk user in C{lobby} see each
-other.
+room the service put them in (L{chatd.talk.rooms}); every plain line is said
+in their current room and C{/commands} do the rest: this module looks them up
+in the table of L{chatd.talk.commands}.  Telnet negotiation is stripped below
+the line receiver by L{chatd.talk.telnet.TelnetFilter}; what people see is
+formatted by L{chatd.talk.format}.  All state lives in the service: a TCHAT
+user in group C{lobby} and a talk user in C{lobby} see each other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -28,11 +28,9 @@ from chatd.errors import ChatError
 from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.interfaces import IParticipant
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
-from chatd.names import isValidName, key, normalize
-from chatd.talkcommands import TalkCommands, UsageError
-from chatd.talkformat import (
-    ALIASES,
-    COMMANDS,
+from chatd.names import isValidName, normalize
+from chatd.talk.commands import COMMANDS, helpText, newPassword
+from chatd.talk.format import (
     GREETING,
     NICK_PROMPT,
     PASSWORD_PROMPT,
@@ -43,12 +41,13 @@ from chatd.talkformat import (
     encodePrivateMessage,
     encodeRename,
     encodeRoomMessage,
-    helpText,
     isLive,
     lines,
     serverLine,
 )
-from chatd.telnetfilter import TelnetFilter, editLine
+from chatd.talk.rooms import land, say
+from chatd.talk.session import UsageError
+from chatd.talk.telnet import TelnetFilter, editLine
 
 #: Friendlier words for the refusals the line layer reports.
 _INPUT_REFUSALS = {
@@ -61,19 +60,31 @@ _INPUT_REFUSALS = {
 
 
 @implementer(IParticipant)
-class TalkProtocol(TalkCommands, ChatLineReceiver):
+class TalkProtocol(ChatLineReceiver):
     """
-    One person on telnet.
+    One person on telnet; a L{chatd.talk.session.TalkSession} for the
+    commands.
 
     @ivar room: the room plain lines go to, or C{None} when in no room.
+    @ivar registering: C{/register}'s hidden prompts: C{None} when not
+        registering, else the passwords typed so far.
     """
 
     protocolName = "talk"
     factory: TalkFactory
+    telnet: TelnetFilter
     room: str | None = None
+    registering: list[str] | None = None
     _loginCall: IDelayedCall | None = None
     _passwordFor: str | None = None  # the registered nickname whose password is asked
     _loginNotice: str | None = None  # the service's login notice, not shown twice
+
+    @property
+    def participant(self) -> IParticipant:
+        """
+        This connection, as the service knows it.
+        """
+        return self
 
     def connectionMade(self) -> None:
         self.telnet = TelnetFilter(
@@ -162,8 +173,8 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
         typed = editLine(text).rstrip()
         if self._passwordFor is not None:
             return self._secret(self._password(typed))
-        if self._registering is not None:
-            return self._secret(self._newPassword(typed))
+        if self.registering is not None:
+            return self._secret(newPassword(self, typed))
         if not typed.strip():
             return None  # an empty line (a person pressing Enter) says nothing
         if typed.lstrip().lower().startswith("/register"):
@@ -191,11 +202,11 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
             if self.nick is None:
                 await self._login(text)
             elif text.startswith("//"):
-                await self._say(text[1:])
+                await say(self, text[1:])
             elif text.startswith("/"):
                 await self._command(text)
             else:
-                await self._say(typed)  # indentation (pasted code) is kept
+                await say(self, typed)  # indentation (pasted code) is kept
         except UsageError as error:
             self.send(serverLine(error.text))
         except ChatError as error:
@@ -203,9 +214,11 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
 
     async def _login(self, text: str) -> None:
         if text.startswith("/"):
-            name = text[1:].split()[0].lower() if text[1:].split() else ""
-            if ALIASES.get(name, name) == "quit":
-                self._quit("")
+            words = text[1:].split()
+            command = COMMANDS.find(words[0].lower()) if words else None
+            if command is not None and not command.needsLogin:
+                # Nobody has seen this person yet: no parting message.
+                await command.run(self, "")
                 return
             self.send(serverLine("Pick a nickname first.") + NICK_PROMPT.encode())
             return
@@ -250,106 +263,22 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
             self._loginCall.cancel()
         self._loginCall = None
         self.send(serverLine(f"Welcome, {self.nick}!"))
-        await self._land()
-        self.send(helpText())
-
-    async def _land(self) -> None:
-        """
-        Put a newcomer in the default room, as their current room, and tell
-        them every room they are in: the service may already have put them
-        in others (rooms that take every newcomer, or a registered user's
-        rooms from last time).
-        """
-        service = self.factory.service
-        already = service.roomsOf(self)
+        already = self.factory.service.roomsOf(self)
         if already:
-            # The service says the same in a notice; this says it better.
+            # The service says the same in a notice; land says it better.
             self._loginNotice = "you are in " + ", ".join(already)
-        room = self.factory.defaultRoom
-        self.room = next((name for name in already if key(name) == key(room)), None)
-        if self.room is not None:
-            self.send(serverLine(f"You are in {self.room}{self._company(self.room)}"))
-        else:
-            try:
-                await self._enter(room)
-            except ChatError as error:
-                self.send(serverLine(f"Could not enter {room}: {error.text}."))
-        rooms = service.roomsOf(self)
-        if self.room is None and rooms:
-            self.room = rooms[0]
-            self.send(serverLine(f"You are in {self.room}{self._company(self.room)}"))
-        others = [name for name in rooms if self.room is None or key(name) != key(self.room)]
-        if self.room is None:
-            self.send(serverLine("You are in no room: /rooms lists them, /join <room> enters."))
-        elif others:
-            which = others[0] if len(others) == 1 else "<room>"
-            self.send(
-                serverLine(f"You are also in {', '.join(others)}: /join {which} talks there.")
-            )
-
-    def _company(self, room: str) -> str:
-        """
-        C{", with bob."} or C{"; nobody else is here yet."}.
-        """
-        others = [nick for nick in self.factory.service.members(self, room) if nick != self.nick]
-        return f", with {', '.join(others)}." if others else "; nobody else is here yet."
-
-    async def _enter(self, room: str, roomKey: str | None = None) -> None:
-        """
-        Enter C{room} (with C{roomKey} if it has a key), creating it if it
-        does not exist, and talk there.
-        """
-        service = self.factory.service
-        try:
-            name = await maybeDeferred(service.enter, self, room, roomKey)
-        except errors.NoSuchGroup:
-            await maybeDeferred(service.createRoom, self, room)
-            name = await maybeDeferred(service.enter, self, room)
-        except errors.PendingApproval:
-            self.send(
-                serverLine(f"Waiting for an operator's approval to enter {room}; you will be told.")
-            )
-            return
-        except errors.AlreadyMember:
-            name = next(r for r in service.roomsOf(self) if key(r) == key(room))
-            self.room = name
-            self.send(serverLine(f"You are now talking in {name}."))
-            return
-        self.room = name
-        self.send(serverLine(f"You joined {name}{self._company(name)}"))
-
-    def _currentRoom(self) -> str:
-        """
-        The room plain lines go to; if the service no longer has us there,
-        the room we joined last.
-
-        @raise ChatError: we are in no room at all.
-        """
-        rooms = self.factory.service.roomsOf(self)
-        keys = {key(room): room for room in rooms}
-        if self.room is not None and key(self.room) in keys:
-            return keys[key(self.room)]
-        self.room = rooms[-1] if rooms else None
-        if self.room is None:
-            raise UsageError("You are not in any room: /join <room> first.")
-        return self.room
-
-    async def _say(self, text: str) -> None:
-        await maybeDeferred(self.factory.service.say, self, self._currentRoom(), (text,))
+        await land(self, self.factory.defaultRoom, already)
+        self.send(helpText())
 
     async def _command(self, text: str) -> None:
         name, _, rest = text[1:].partition(" ")
-        name = name.lower()
-        name = ALIASES.get(name, name)
-        handler: Callable[[str], Any] | None = getattr(self, "cmd_" + name, None)
-        if name not in COMMANDS or handler is None:
-            self.send(serverLine(f"Unknown command /{name}; type /help for the list."))
+        command = COMMANDS.find(name.lower())
+        if command is None:
+            self.send(serverLine(f"Unknown command /{name.lower()}; type /help for the list."))
             return
-        result = handler(rest.strip())
-        if result is not None:
-            await result
+        await command.run(self, rest.strip())
 
-    def _quit(self, message: str) -> None:
+    def quit(self, message: str) -> None:
         """
         Say goodbye, tell the rooms at once, and close once the goodbye is
         sent.
@@ -392,7 +321,7 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
 
     def notice(self, event: Notice) -> None:
         if self._loginNotice is not None and event.text == self._loginNotice:
-            self._loginNotice = None  # _land has already said which rooms
+            self._loginNotice = None  # land has already said which rooms
             return
         self.send(event.wire(encodeNotice))
 

@@ -1,0 +1,350 @@
+# -*- test-case-name: tests.test_talk_commands,tests.test_talk,tests.test_talk_accounts -*-
+"""
+Talk mode's slash commands, as one table.
+
+L{COMMANDS} holds one L{TalkCommand} per command, in the order C{/help} lists
+them: its name and aliases, its arguments and summary (which make the help
+and the usage lines), and its handler.  A handler is a function taking the
+L{TalkSession} and the rest of the command line, stripped; it raises
+L{UsageError} (shown as the usage line) or a L{ChatError} from the service
+(shown as C{*** Sorry, ...}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from twisted.internet.defer import maybeDeferred
+
+from chatd.errors import ChatError
+from chatd.names import key
+from chatd.persistence import MAX_HISTORY
+from chatd.talk.format import (
+    AGAIN_PROMPT,
+    NEW_PASSWORD_PROMPT,
+    NOTICE,
+    actionText,
+    encodeOldRoomMessage,
+    lines,
+    serverLine,
+)
+from chatd.talk.rooms import currentRoom, enter, say
+from chatd.talk.session import TalkSession, UsageError
+
+__all__ = ["COMMANDS", "CommandTable", "TalkCommand", "UsageError", "helpText", "newPassword"]
+
+#: What a command does with the session and the rest of its line.
+Handler = Callable[[TalkSession, str], Awaitable[None] | None]
+
+
+@dataclass(frozen=True)
+class TalkCommand:
+    """
+    One slash command.
+
+    @ivar args: its arguments, as the help and usage lines show them.
+    @ivar summary: what it does, for the help.
+    @ivar needsLogin: whether it waits for a nickname (only C{/quit} does not).
+    """
+
+    name: str
+    handler: Handler
+    args: str
+    summary: str
+    aliases: tuple[str, ...] = ()
+    needsLogin: bool = True
+
+    def usage(self) -> str:
+        """
+        The one-line usage hint: C{Usage: /pm <nick> <text>}.
+        """
+        return f"Usage: /{self.name} {self.args}".rstrip()
+
+    def helpRow(self) -> str:
+        """
+        The command's line in the help.
+        """
+        return f"  /{self.name} {self.args}".ljust(28) + self.summary
+
+    async def run(self, session: TalkSession, rest: str) -> None:
+        """
+        Run the handler, waiting for it if it returns something to wait for.
+        """
+        result = self.handler(session, rest)
+        if result is not None:
+            await result
+
+
+class CommandTable:
+    """
+    The commands by name and alias, in help order.
+
+    @raise ValueError: on construction, if a name or alias is given twice or
+        has upper case (typed names are looked up in lower case).
+    """
+
+    def __init__(self, commands: Iterable[TalkCommand]) -> None:
+        self._commands: dict[str, TalkCommand] = {}
+        self._byName: dict[str, TalkCommand] = {}
+        for command in commands:
+            for name in (command.name, *command.aliases):
+                if name in self._byName:
+                    raise ValueError(f"/{name} is registered twice")
+                if name != name.lower():
+                    raise ValueError(f"/{name} is not in lower case: it could never be found")
+                self._byName[name] = command
+            self._commands[command.name] = command
+
+    def __iter__(self) -> Iterator[TalkCommand]:
+        return iter(self._commands.values())
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def __getitem__(self, name: str) -> TalkCommand:
+        """
+        The command called C{name} (not an alias).
+        """
+        return self._commands[name]
+
+    def find(self, name: str) -> TalkCommand | None:
+        """
+        The command C{name} (lower case) is the name or an alias of, if any.
+        """
+        return self._byName.get(name)
+
+    def helpText(self) -> bytes:
+        """
+        The command summary, short enough for one 80x24 screen.
+        """
+        return lines(
+            NOTICE + "Commands:",
+            *(command.helpRow() for command in self),
+            NOTICE + "Any other line is said in your current room. Start it with // to say",
+            NOTICE + "a line that begins with /.",
+        )
+
+
+def usage(name: str) -> str:
+    """
+    The usage line of the command C{name}.
+    """
+    return COMMANDS[name].usage()
+
+
+def helpText() -> bytes:
+    """
+    The help every newcomer sees and C{/help} shows.
+    """
+    return COMMANDS.helpText()
+
+
+def _word(command: str, rest: str, optional: bool = False) -> str:
+    """
+    The single word C{command} takes.
+
+    @raise UsageError: there is none (unless C{optional}), or more than one.
+    """
+    if (not rest and not optional) or " " in rest:
+        raise UsageError(usage(command))
+    return rest
+
+
+async def pmCommand(session: TalkSession, rest: str) -> None:
+    nick, _, message = rest.partition(" ")
+    if not nick or not message.strip():
+        raise UsageError(usage("pm"))
+    service = session.factory.service
+    await maybeDeferred(service.tell, session.participant, nick, (message.strip(),))
+    if service.find(nick) is None:  # kept for a registered user who is away
+        session.send(serverLine(f"{nick} is away; they will get it when they log in."))
+
+
+async def meCommand(session: TalkSession, rest: str) -> None:
+    if not rest:
+        raise UsageError(usage("me"))
+    assert session.nick is not None
+    await say(session, actionText(session.nick, rest))
+
+
+async def joinCommand(session: TalkSession, rest: str) -> None:
+    room, _, roomKey = rest.partition(" ")
+    await enter(session, _word("join", room), _word("join", roomKey, True) or None)
+
+
+async def leaveCommand(session: TalkSession, rest: str) -> None:
+    room = _word("leave", rest, optional=True) or currentRoom(session)
+    service = session.factory.service
+    left = await maybeDeferred(service.leave, session.participant, room)
+    rooms = service.roomsOf(session.participant)
+    if session.room is not None and key(session.room) == key(left):
+        session.room = rooms[-1] if rooms else None
+    where = (
+        f"now talking in {session.room}"
+        if session.room is not None
+        else "you are in no room now: /join <room>"
+    )
+    session.send(serverLine(f"You left {left}; {where}."))
+
+
+def roomsCommand(session: TalkSession, rest: str) -> None:
+    service = session.factory.service
+    mine = {key(room) for room in service.roomsOf(session.participant)}
+    rows = []
+    for room, count in service.roomsVisibleTo(session.participant):
+        where = ""
+        if session.room is not None and key(room) == key(session.room):
+            where = "  <- you talk here"
+        elif key(room) in mine:
+            where = "  (joined)"
+        people = "person" if count == 1 else "people"
+        rows.append(f"  {room} ({count} {people}){where}")
+    if not rows:
+        session.send(serverLine("There are no rooms yet: /join <room> creates one."))
+        return
+    session.send(serverLine(f"Rooms ({len(rows)}):") + lines(*rows))
+
+
+def whoCommand(session: TalkSession, rest: str) -> None:
+    room = _word("who", rest, optional=True) or currentRoom(session)
+    nicks = session.factory.service.members(session.participant, room)
+    session.send(serverLine(f"In {room} ({len(nicks)}): {', '.join(nicks)}"))
+
+
+def listCommand(session: TalkSession, rest: str) -> None:
+    users = session.factory.service.users()
+    nicks = [user.nick for user in users if user.nick is not None]
+    session.send(serverLine(f"Online ({len(nicks)}): {', '.join(nicks)}"))
+
+
+async def nameCommand(session: TalkSession, rest: str) -> None:
+    nick = _word("name", rest)
+    if nick == session.nick:
+        session.send(serverLine(f"You are already called {nick}."))
+        return
+    # The service tells everyone, us included (see TalkProtocol.renamed).
+    await maybeDeferred(session.factory.service.rename, session.participant, nick)
+
+
+async def registerCommand(session: TalkSession, rest: str) -> None:
+    if not rest:
+        # Asked for without echo, twice, so it never shows on the screen.
+        session.registering = []
+        session.telnet.hideInput()
+        session.send(NEW_PASSWORD_PROMPT.encode())
+        return
+    await _register(session, rest)
+
+
+async def newPassword(session: TalkSession, typed: str) -> None:
+    """
+    A line typed at C{/register}'s password prompts: the password, then
+    the same again; an empty line gives up.
+    """
+    entered, typed = session.registering or [], typed.strip()
+    if session.telnet.inputHidden():
+        session.send(b"\r\n")  # the client echoed nothing, not even Enter
+    if typed and not entered:
+        session.registering = [typed]
+        session.send(AGAIN_PROMPT.encode())
+        return
+    session.registering = None
+    session.telnet.showInput()
+    if not typed:
+        session.send(serverLine("Registration cancelled."))
+    elif typed != entered[0]:
+        session.send(serverLine("The two passwords differ; nothing was changed."))
+    else:
+        try:
+            await _register(session, typed)
+        except UsageError as error:
+            session.send(serverLine(error.text))
+        except ChatError as error:
+            session.send(serverLine(f"Sorry, {error.text}."))
+
+
+async def _register(session: TalkSession, password: str) -> None:
+    # No spaces: TCHAT's "LOGIN <nick> <password>" could not carry them.
+    if " " in password:
+        raise UsageError(usage("register") + " (4 to 256 characters, no spaces)")
+    service = session.factory.service
+    nick = session.nick
+    assert nick is not None
+    known = await maybeDeferred(service.isRegistered, nick)
+    await maybeDeferred(service.register, session.participant, password)
+    if known:
+        session.send(serverLine(f"Password changed for {nick}."))
+    else:
+        session.send(
+            serverLine(f"{nick} is now registered: logging in as {nick} needs this password.")
+        )
+
+
+async def historyCommand(session: TalkSession, rest: str) -> None:
+    count = None
+    if rest:
+        if not (rest.isascii() and rest.isdecimal()) or not 0 < int(rest) <= MAX_HISTORY:
+            raise UsageError(usage("history") + f" (n: 1 to {MAX_HISTORY})")
+        count = int(rest)
+    room = currentRoom(session)
+    service = session.factory.service
+    events = await maybeDeferred(service.history, session.participant, room, count)
+    if not events:
+        session.send(serverLine(f"No messages in {room} yet."))
+        return
+    now = session.factory.clock.seconds()
+    many = "message" if len(events) == 1 else f"{len(events)} messages"
+    session.send(
+        serverLine(f"History of {room}, the last {many}:")
+        + b"".join(encodeOldRoomMessage(event, now) for event in events)
+        + serverLine("End of history.")
+    )
+
+
+async def kickCommand(session: TalkSession, rest: str) -> None:
+    nick, _, reason = rest.partition(" ")
+    if not nick:
+        raise UsageError(usage("kick"))
+    await maybeDeferred(session.factory.service.kick, session.participant, nick, reason.strip())
+    session.send(serverLine(f"{nick} has been disconnected."))
+
+
+def helpCommand(session: TalkSession, rest: str) -> None:
+    session.send(helpText())
+
+
+def quitCommand(session: TalkSession, rest: str) -> None:
+    session.quit(rest)
+
+
+COMMANDS = CommandTable(
+    [
+        TalkCommand(
+            "pm", pmCommand, "<nick> <text>", "private message (also /msg)", aliases=("msg",)
+        ),
+        TalkCommand("me", meCommand, "<action>", "act: /me waves -> * alice waves"),
+        TalkCommand(
+            "join", joinCommand, "<room> [key]", "enter (or create) a room, with its key if any"
+        ),
+        TalkCommand("leave", leaveCommand, "[room]", "leave the current (or named) room"),
+        TalkCommand("rooms", roomsCommand, "", "list the rooms and how many are in each"),
+        TalkCommand("who", whoCommand, "[room]", "who is in the current (or named) room"),
+        TalkCommand("list", listCommand, "", "everyone online", aliases=("users",)),
+        TalkCommand("name", nameCommand, "<newnick>", "change your nickname", aliases=("nick",)),
+        TalkCommand(
+            "register", registerCommand, "[password]", "protect your nickname with a password"
+        ),
+        TalkCommand("history", historyCommand, "[n]", "the current room's last n messages (20)"),
+        TalkCommand("kick", kickCommand, "<nick> [reason]", "disconnect someone (operators only)"),
+        TalkCommand("help", helpCommand, "", "this help"),
+        TalkCommand(
+            "quit",
+            quitCommand,
+            "[message]",
+            "say goodbye and leave (also /exit)",
+            aliases=("exit",),
+            needsLogin=False,
+        ),
+    ]
+)
