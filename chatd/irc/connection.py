@@ -2,34 +2,29 @@
 """
 The core of an IRC connection: decoding, dispatch, replies and errors.
 
-The command mixins (L{chatd.irc.registration}, L{chatd.irc.channels},
-L{chatd.irc.queries}) build on L{IRCConnection}; L{chatd.irc.protocol}
-puts them together.
+Each line goes to its command through the table of L{chatd.irc.commands};
+the handlers see this connection as an L{chatd.irc.session.IRCSession}.
+L{chatd.irc.protocol} adds what the service calls back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
 from chatd.errors import ChatError
-from chatd.interfaces import IParticipant
+from chatd.interfaces import IChatService, IParticipant
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
-from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, Message, formatLine, parse
+from chatd.irc.commands import dispatch
+from chatd.irc.listener import IRCListener
+from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.text import InvalidText
-
-if TYPE_CHECKING:
-    from chatd.interfaces import IChatService
-    from chatd.irc.factory import IRCFactory
-
-#: Commands a client may send before it is registered.
-PREREGISTRATION = frozenset({"CAP", "NICK", "USER", "PASS", "AUTHENTICATE", "PING", "PONG", "QUIT"})
 
 T = TypeVar("T")
 
@@ -48,18 +43,12 @@ STATUS_PREFIX = {"o": "@", "v": "+"}
 
 class IRCConnection(ChatLineReceiver):
     """
-    One IRC client.
-
-    @ivar pendingNick: the nickname asked for before registration.
-    @ivar ident: the user name given with C{USER}.
-    @ivar realName: the real name given with C{USER}.
-    @ivar registered: whether registration (001) is complete.
-    @ivar caps: the capabilities negotiated.
-    @ivar awayMessage: the C{AWAY} text, or C{None} when present.
+    One IRC client, which its commands see as an
+    L{chatd.irc.session.IRCSession}.
     """
 
     protocolName: ClassVar[str] = "irc"
-    factory: IRCFactory
+    factory: IRCListener
     delimiter = b"\n"
 
     pendingNick: str | None = None
@@ -71,6 +60,8 @@ class IRCConnection(ChatLineReceiver):
     account: str | None = None
     signedOn = 0.0
     lastSpoke = 0.0
+    saslBuffer: str | None = None
+    serverPasswordGiven = False
     _command = ""
     _closing = False
 
@@ -91,7 +82,7 @@ class IRCConnection(ChatLineReceiver):
     def participant(self) -> IParticipant:
         """
         This connection as the service sees it (L{chatd.irc.protocol.IRCProtocol}
-        declares the interface; the command mixins are parts of it).
+        declares the interface).
         """
         return cast(IParticipant, self)
 
@@ -171,14 +162,7 @@ class IRCConnection(ChatLineReceiver):
         except MalformedMessage:
             return None
         self._command = message.command
-        handler: Callable[[Message], Any] | None = getattr(self, "irc_" + message.command, None)
-        if handler is None:
-            self.numeric(N.ERR_UNKNOWNCOMMAND, message.command, "Unknown command")
-            return None
-        if not self.registered and message.command not in PREREGISTRATION:
-            self.numeric(N.ERR_NOTREGISTERED, "You have not registered")
-            return None
-        return handler(message)
+        return dispatch(self, message)
 
     def statusPrefix(self, room: str, nick: str) -> str:
         """
@@ -192,16 +176,6 @@ class IRCConnection(ChatLineReceiver):
         if "multi-prefix" not in self.caps:
             status = status[:1]
         return "".join(STATUS_PREFIX[letter] for letter in status)
-
-    def needParams(self, message: Message, count: int) -> bool:
-        """
-        Whether C{message} has at least C{count} parameters; if not, the
-        client is told C{461 ERR_NEEDMOREPARAMS}.
-        """
-        if len(message.params) >= count and all(message.params[:count]):
-            return True
-        self.numeric(N.ERR_NEEDMOREPARAMS, message.command, "Not enough parameters")
-        return False
 
     def call(
         self,
@@ -258,13 +232,6 @@ class IRCConnection(ChatLineReceiver):
         for item in items:
             d.addCallback(_runStep, step, item)
         return d
-
-    def syncChannels(self) -> None:
-        """
-        Show the client the channels the service has it in; implemented by
-        L{chatd.irc.channels.ChannelCommands}, called from registration.
-        """
-        raise NotImplementedError()
 
     # Output
 

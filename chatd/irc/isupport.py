@@ -5,13 +5,9 @@ The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from chatd.irc.listener import IRCListener
 from chatd.names import MAX_NAME_LENGTH
 from chatd.roomrules import MAX_BANS, MAX_KEY_LENGTH
-
-if TYPE_CHECKING:
-    from chatd.irc.factory import IRCFactory
 
 #: The version shown in 002, 004 and 351.
 VERSION = "chatd-0.1"
@@ -20,7 +16,7 @@ VERSION = "chatd-0.1"
 TEXT_LENGTH = 390
 
 
-def isupportTokens(factory: IRCFactory) -> list[str]:
+def isupportTokens(factory: IRCListener) -> list[str]:
     """
     The ISUPPORT tokens for C{factory}'s server.
 

@@ -9,93 +9,84 @@ from __future__ import annotations
 from typing import Any
 
 from chatd.irc import numerics as N
-from chatd.irc.channels import ChannelCommands
+from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import Message
+from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
 from chatd.names import key
 
 
-class ModerationCommands(ChannelCommands):
+def onKick(irc: IRCSession, message: Message) -> Any:
     """
-    Kicking (operators) and inviting (members).
+    A channel operator removes people from the channel (not from
+    chatd): the service's kick from a room, which every member, the
+    kicked ones included, sees as a KICK.
     """
+    channel = message.params[0]
+    reason = message.params[2][:TEXT_LENGTH] if len(message.params) > 2 else ""
+    room = roomName(channel)
+    found = findRoom(irc, room) if room is not None else None
+    if found is None:
+        irc.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
+        return None
+    room = found[0]
+    channel = channelName(room)
+    if not inRoom(irc, room):
+        irc.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
+        return None
+    if not irc.service.isRoomOperator(irc.participant, room):
+        irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
+        return None
 
-    def irc_KICK(self, message: Message) -> Any:
-        """
-        A channel operator removes people from the channel (not from
-        chatd): the service's kick from a room, which every member, the
-        kicked ones included, sees as a KICK.
-        """
-        if not self.needParams(message, 2):
-            return None
-        channel = message.params[0]
-        reason = message.params[2][:TEXT_LENGTH] if len(message.params) > 2 else ""
-        room = self.roomName(channel)
-        found = self.findRoom(room) if room is not None else None
-        if found is None:
-            self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
-            return None
-        room = found[0]
-        channel = channelName(room)
-        if not self.inRoom(room):
-            self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
-            return None
-        if not self.service.isRoomOperator(self.participant, room):
-            self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
-            return None
-
-        def kickOne(nick: str) -> Any:
-            return self.call(
-                self.service.kickFromRoom,
-                self.participant,
-                room,
-                nick,
-                reason,
-                subject=nick,
-                errors={21: N.ERR_USERNOTINCHANNEL},
-            ).addCallback(lambda _: None)
-
-        def notThere(nick: str) -> None:
-            self.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
-
-        def step(nick: str) -> Any:
-            members = {key(member) for member in self.service.members(self.participant, room)}
-            if key(nick) not in members:
-                return notThere(nick)
-            return kickOne(nick)
-
-        return self.inTurn([n for n in message.params[1].split(",") if n], step)
-
-    def irc_INVITE(self, message: Message) -> Any:
-        if not self.needParams(message, 2):
-            return None
-        nick, channel = message.params[0], message.params[1]
-        room = self.roomName(channel)
-        if room is None or self.findRoom(room) is None:
-            self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
-            return None
-
-        if not self.inRoom(room):
-            self.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
-            return None
-        target = self.service.find(nick)
-        if target is None:
-            self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
-            return None
-        if key(nick) in {key(member) for member in self.service.members(self.participant, room)}:
-            self.numeric(N.ERR_USERONCHANNEL, nick, channel, "is already on channel")
-            return None
-        if "i" in self.service.roomModes(room) and not self.service.isRoomOperator(
-            self.participant, room
-        ):
-            self.numeric(N.ERR_CHANOPRIVSNEEDED, channelName(room), "You're not channel operator")
-            return None
-        return self.call(
-            self.service.invite,
-            self.participant,
-            nick,
+    def kickOne(nick: str) -> Any:
+        return irc.call(
+            irc.service.kickFromRoom,
+            irc.participant,
             room,
+            nick,
+            reason,
             subject=nick,
-            onSuccess=lambda _: self.numeric(N.RPL_INVITING, nick, channel),
-        )
+            errors={21: N.ERR_USERNOTINCHANNEL},
+        ).addCallback(lambda _: None)
+
+    def notThere(nick: str) -> None:
+        irc.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
+
+    def step(nick: str) -> Any:
+        members = {key(member) for member in irc.service.members(irc.participant, room)}
+        if key(nick) not in members:
+            return notThere(nick)
+        return kickOne(nick)
+
+    return irc.inTurn([n for n in message.params[1].split(",") if n], step)
+
+
+def onInvite(irc: IRCSession, message: Message) -> Any:
+    nick, channel = message.params[0], message.params[1]
+    room = roomName(channel)
+    if room is None or findRoom(irc, room) is None:
+        irc.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
+        return None
+
+    if not inRoom(irc, room):
+        irc.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
+        return None
+    target = irc.service.find(nick)
+    if target is None:
+        irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        return None
+    if key(nick) in {key(member) for member in irc.service.members(irc.participant, room)}:
+        irc.numeric(N.ERR_USERONCHANNEL, nick, channel, "is already on channel")
+        return None
+    if "i" in irc.service.roomModes(room) and not irc.service.isRoomOperator(irc.participant, room):
+        irc.numeric(N.ERR_CHANOPRIVSNEEDED, channelName(room), "You're not channel operator")
+        return None
+    return irc.call(
+        irc.service.invite,
+        irc.participant,
+        nick,
+        room,
+        subject=nick,
+        onSuccess=lambda _: irc.numeric(N.RPL_INVITING, nick, channel),
+    )

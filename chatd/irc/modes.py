@@ -21,8 +21,9 @@ from typing import Any
 
 from chatd.errors import ChatError, InvalidArgument, ListFull, NotInRoom
 from chatd.irc import numerics as N
-from chatd.irc.channels import ChannelCommands
+from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.message import Message
+from chatd.irc.session import IRCSession
 from chatd.names import key
 from chatd.roomrules import ROOM_MODES
 
@@ -51,159 +52,157 @@ USER_MODES = "iw"
 MAX_MODES = 4
 
 
-class ModeCommands(ChannelCommands):
-    """
-    C{MODE} against the service's rooms and users.
-    """
+def onMode(irc: IRCSession, message: Message) -> Any:
+    target = message.params[0]
+    if target.startswith("#"):
+        return channelMode(irc, target, message.params[1:])
+    userMode(irc, target, message.params[1:])
+    return None
 
-    def irc_MODE(self, message: Message) -> Any:
-        if not self.needParams(message, 1):
-            return None
-        target = message.params[0]
-        if target.startswith("#"):
-            return self.channelMode(target, message.params[1:])
-        self.userMode(target, message.params[1:])
+
+def channelMode(irc: IRCSession, channel: str, args: list[str]) -> Any:
+    room = roomName(channel)
+    found = findRoom(irc, room) if room is not None else None
+    if found is None:
+        irc.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
         return None
+    room = found[0]
+    channel = "#" + room
+    if not args:
+        showModes(irc, channel, room)
+        return None
+    adding = True
+    changes: list[tuple[bool, str, str]] = []
+    params = iter(args[1:])
+    for char in args[0]:
+        if char in "+-":
+            adding = char == "+"
+        elif char in MASK_LISTS:
+            mask = next(params, None)
+            if mask is None:
+                showList(irc, channel, room, char)  # "MODE #c b" or "+b": the list
+            else:
+                changes.append((adding, char, mask))
+        elif char in ALWAYS_ARG or (char in ARG_WHEN_SET and adding):
+            argument = next(params, None)
+            if argument is not None:
+                changes.append((adding, char, argument))
+            elif char == "k" and not adding:
+                changes.append((adding, char, "*"))
+            else:
+                irc.numeric(N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+        elif char in ROOM_MODES or char == "l":
+            changes.append((adding, char, ""))
+        else:
+            irc.numeric(N.ERR_UNKNOWNMODE, char, "is unknown mode char to me")
+    if not changes:
+        return None
+    if not irc.service.isRoomOperator(irc.participant, room):
+        irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
+        return None
+    wanted: list[tuple[bool, str, str]] = []
+    for change in changes[:MAX_MODES]:
+        if change[1] in MEMBER_MODES and irc.service.find(change[2]) is None:
+            irc.numeric(N.ERR_NOSUCHNICK, change[2], "No such nick/channel")
+        else:
+            wanted.append(change)
+    return irc.call(
+        irc.service.changeRoomModes,
+        irc.participant,
+        room,
+        wanted,
+        subject=channel,
+        onSuccess=lambda refused: modesRefused(irc, channel, refused),
+    )
 
-    def channelMode(self, channel: str, args: list[str]) -> Any:
-        room = self.roomName(channel)
-        found = self.findRoom(room) if room is not None else None
-        if found is None:
-            self.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
-            return None
-        room = found[0]
-        channel = "#" + room
-        if not args:
-            self.showModes(channel, room)
-            return None
-        adding = True
-        changes: list[tuple[bool, str, str]] = []
-        params = iter(args[1:])
-        for char in args[0]:
-            if char in "+-":
-                adding = char == "+"
-            elif char in MASK_LISTS:
-                mask = next(params, None)
-                if mask is None:
-                    self.showList(channel, room, char)  # "MODE #c b" or "+b": the list
-                else:
-                    changes.append((adding, char, mask))
-            elif char in ALWAYS_ARG or (char in ARG_WHEN_SET and adding):
-                argument = next(params, None)
-                if argument is not None:
-                    changes.append((adding, char, argument))
-                elif char == "k" and not adding:
-                    changes.append((adding, char, "*"))
-                else:
-                    self.numeric(N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
-            elif char in ROOM_MODES or char == "l":
-                changes.append((adding, char, ""))
-            else:
-                self.numeric(N.ERR_UNKNOWNMODE, char, "is unknown mode char to me")
-        if not changes:
-            return None
-        if not self.service.isRoomOperator(self.participant, room):
-            self.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
-            return None
-        wanted: list[tuple[bool, str, str]] = []
-        for change in changes[:MAX_MODES]:
-            if change[1] in MEMBER_MODES and self.service.find(change[2]) is None:
-                self.numeric(N.ERR_NOSUCHNICK, change[2], "No such nick/channel")
-            else:
-                wanted.append(change)
-        return self.call(
-            self.service.changeRoomModes,
-            self.participant,
-            room,
-            wanted,
-            subject=channel,
-            onSuccess=lambda refused: self.modesRefused(channel, refused),
+
+def modesRefused(
+    irc: IRCSession, channel: str, refused: list[tuple[bool, str, str, ChatError]]
+) -> None:
+    """
+    The numerics for the changes the service refused (the others were
+    announced as one MODE line to every member, this client too).
+    """
+    for _, char, argument, error in refused:
+        if isinstance(error, NotInRoom):
+            irc.numeric(N.ERR_USERNOTINCHANNEL, argument, channel, "They aren't on that channel")
+        elif isinstance(error, ListFull):
+            irc.numeric(ERR_BANLISTFULL, channel, char, "Channel list is full")
+        elif isinstance(error, InvalidArgument):
+            shown = "*" if char == "k" else argument or "*"
+            irc.numeric(ERR_INVALIDMODEPARAM, channel, char, shown, error.text)
+        else:
+            irc.refused(error, channel)
+
+
+def showList(irc: IRCSession, channel: str, room: str, mode: str) -> None:
+    """
+    A mask list, one numeric per mask (with who set it and when) then
+    its end: C{367}/C{368} for bans, C{348}/C{349} for ban exceptions,
+    C{346}/C{347} for invite exceptions.
+    """
+    entry, end, text = MASK_LISTS[mode]
+    for mask, setter, when in irc.service.roomBans(room, mode):
+        irc.numeric(entry, channel, mask, setter, str(when))
+    irc.numeric(end, channel, text)
+
+
+def showModes(irc: IRCSession, channel: str, room: str) -> None:
+    """
+    C{324 RPL_CHANNELMODEIS}: the room's modes, approval as C{i}, a
+    key as C{k} (the key itself only for members) and a capacity as
+    C{l}.
+    """
+    service: Any = irc.service
+    modes = service.roomModes(room)
+    if service.roomMode(room) == "approval" and "i" not in modes:
+        modes = "".join(sorted("i" + modes))
+    args: list[str] = []
+    roomKey = service.roomKey(room)
+    if roomKey is not None:
+        modes += "k"
+        args.append(roomKey if inRoom(irc, room) else "*")
+    limit = service.capacity(room)
+    if limit is not None:
+        modes += "l"
+        args.append(str(limit))
+    irc.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes, *args)
+    created = service.roomCreatedAt(room)
+    if created:
+        irc.numeric(RPL_CREATIONTIME, channel, str(created))
+
+
+def userMode(irc: IRCSession, nick: str, args: list[str]) -> None:
+    if irc.service.find(nick) is None:
+        irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        return
+    if key(nick) != key(irc.me()):
+        irc.numeric(N.ERR_USERSDONTMATCH, "Can't change mode for other users")
+        return
+    if not args:
+        irc.numeric(N.RPL_UMODEIS, "+" + "".join(sorted(irc.userModes)))
+        return
+    adding = True
+    added: list[str] = []
+    removed: list[str] = []
+    unknown = False
+    for char in args[0]:
+        if char in "+-":
+            adding = char == "+"
+        elif char not in USER_MODES:
+            unknown = True
+        elif adding and char not in irc.userModes:
+            irc.userModes.add(char)
+            added.append(char)
+        elif not adding and char in irc.userModes:
+            irc.userModes.discard(char)
+            removed.append(char)
+        if char == "w" and (char in added or char in removed):
+            irc.service.receiveWallops(irc.participant, adding)
+    if unknown:
+        irc.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+    if added or removed:
+        change = ("+" + "".join(added) if added else "") + (
+            "-" + "".join(removed) if removed else ""
         )
-
-    def modesRefused(self, channel: str, refused: list[tuple[bool, str, str, ChatError]]) -> None:
-        """
-        The numerics for the changes the service refused (the others were
-        announced as one MODE line to every member, this client too).
-        """
-        for _, char, argument, error in refused:
-            if isinstance(error, NotInRoom):
-                self.numeric(
-                    N.ERR_USERNOTINCHANNEL, argument, channel, "They aren't on that channel"
-                )
-            elif isinstance(error, ListFull):
-                self.numeric(ERR_BANLISTFULL, channel, char, "Channel list is full")
-            elif isinstance(error, InvalidArgument):
-                shown = "*" if char == "k" else argument or "*"
-                self.numeric(ERR_INVALIDMODEPARAM, channel, char, shown, error.text)
-            else:
-                self.refused(error, channel)
-
-    def showList(self, channel: str, room: str, mode: str) -> None:
-        """
-        A mask list, one numeric per mask (with who set it and when) then
-        its end: C{367}/C{368} for bans, C{348}/C{349} for ban exceptions,
-        C{346}/C{347} for invite exceptions.
-        """
-        entry, end, text = MASK_LISTS[mode]
-        for mask, setter, when in self.service.roomBans(room, mode):
-            self.numeric(entry, channel, mask, setter, str(when))
-        self.numeric(end, channel, text)
-
-    def showModes(self, channel: str, room: str) -> None:
-        """
-        C{324 RPL_CHANNELMODEIS}: the room's modes, approval as C{i}, a
-        key as C{k} (the key itself only for members) and a capacity as
-        C{l}.
-        """
-        service: Any = self.service
-        modes = service.roomModes(room)
-        if service.roomMode(room) == "approval" and "i" not in modes:
-            modes = "".join(sorted("i" + modes))
-        args: list[str] = []
-        roomKey = service.roomKey(room)
-        if roomKey is not None:
-            modes += "k"
-            args.append(roomKey if self.inRoom(room) else "*")
-        limit = service.capacity(room)
-        if limit is not None:
-            modes += "l"
-            args.append(str(limit))
-        self.numeric(N.RPL_CHANNELMODEIS, channel, "+" + modes, *args)
-        created = service.roomCreatedAt(room)
-        if created:
-            self.numeric(RPL_CREATIONTIME, channel, str(created))
-
-    def userMode(self, nick: str, args: list[str]) -> None:
-        if self.service.find(nick) is None:
-            self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
-            return
-        if key(nick) != key(self.me()):
-            self.numeric(N.ERR_USERSDONTMATCH, "Can't change mode for other users")
-            return
-        if not args:
-            self.numeric(N.RPL_UMODEIS, "+" + "".join(sorted(self.userModes)))
-            return
-        adding = True
-        added: list[str] = []
-        removed: list[str] = []
-        unknown = False
-        for char in args[0]:
-            if char in "+-":
-                adding = char == "+"
-            elif char not in USER_MODES:
-                unknown = True
-            elif adding and char not in self.userModes:
-                self.userModes.add(char)
-                added.append(char)
-            elif not adding and char in self.userModes:
-                self.userModes.discard(char)
-                removed.append(char)
-            if char == "w" and (char in added or char in removed):
-                self.service.receiveWallops(self.participant, adding)
-        if unknown:
-            self.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
-        if added or removed:
-            change = ("+" + "".join(added) if added else "") + (
-                "-" + "".join(removed) if removed else ""
-            )
-            self.sendMessage("MODE", self.me(), change, prefix=self.hostmask(), trailing=True)
+        irc.sendMessage("MODE", irc.me(), change, prefix=irc.hostmask(), trailing=True)

@@ -24,79 +24,62 @@ from twisted.python.failure import Failure
 
 from chatd.admin.credentials import AddressedCredentials, TooManyAttempts
 from chatd.irc import numerics as N
-from chatd.irc.connection import IRCConnection
 from chatd.irc.message import Message
+from chatd.irc.session import IRCSession
 
 RPL_YOUREOPER = "381"
 ERR_NOOPERHOST = "491"
 
+operLog = Logger()
 
-class OperCommands(IRCConnection):
+
+def onOper(irc: IRCSession, message: Message) -> Any:
+    checker = irc.factory.operChecker
+    if checker is None:
+        irc.numeric(ERR_NOOPERHOST, "No O-lines for your host: this server has no OPER")
+        return None
+    name, password = message.params[0], message.params[1]
+    credentials = AddressedCredentials(name.encode("utf-8"), password.encode("utf-8"), irc.address)
+
+    def granted(_: object) -> None:
+        irc.service.grantOperator(irc.participant)
+        operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
+        irc.userModes.add("o")
+        irc.numeric(RPL_YOUREOPER, "You are now an IRC operator")
+        irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True)
+
+    def denied(failure: Failure) -> None:
+        if failure.check(TooManyAttempts):
+            irc.numeric(N.RPL_TRYAGAIN, "OPER", "Too many attempts, try again later")
+        else:
+            irc.numeric(N.ERR_PASSWDMISMATCH, "Password incorrect")
+
+    d = maybeDeferred(checker.requestAvatarId, credentials)
+    return d.addCallbacks(granted, denied)
+
+
+def onKill(irc: IRCSession, message: Message) -> Any:
     """
-    C{OPER name password}.
+    A chatd operator ends someone's session: the service's kick (the
+    person's rooms see them quit with the reason).
     """
+    nick = message.params[0]
+    reason = message.params[1] if len(message.params) > 1 else ""
+    return irc.call(
+        irc.service.kick,
+        irc.participant,
+        nick,
+        reason,
+        subject=nick,
+        errors={12: N.ERR_NOPRIVILEGES},
+    )
 
-    operLog = Logger()
 
-    def irc_OPER(self, message: Message) -> Any:
-        if not self.needParams(message, 2):
-            return None
-        checker = self.factory.operChecker
-        if checker is None:
-            self.numeric(ERR_NOOPERHOST, "No O-lines for your host: this server has no OPER")
-            return None
-        name, password = message.params[0], message.params[1]
-        credentials = AddressedCredentials(
-            name.encode("utf-8"), password.encode("utf-8"), self.address
-        )
-
-        def granted(_: object) -> None:
-            self.service.grantOperator(self.participant)
-            self.operLog.info("{nick} is an operator (OPER as {name})", nick=self.me(), name=name)
-            self.userModes.add("o")
-            self.numeric(RPL_YOUREOPER, "You are now an IRC operator")
-            self.sendMessage("MODE", self.me(), "+o", prefix=self.hostmask(), trailing=True)
-
-        def denied(failure: Failure) -> None:
-            if failure.check(TooManyAttempts):
-                self.numeric(N.RPL_TRYAGAIN, "OPER", "Too many attempts, try again later")
-            else:
-                self.numeric(N.ERR_PASSWDMISMATCH, "Password incorrect")
-
-        d = maybeDeferred(checker.requestAvatarId, credentials)
-        return d.addCallbacks(granted, denied)
-
-    def irc_KILL(self, message: Message) -> Any:
-        """
-        A chatd operator ends someone's session: the service's kick (the
-        person's rooms see them quit with the reason).
-        """
-        if not self.needParams(message, 1):
-            return None
-        nick = message.params[0]
-        reason = message.params[1] if len(message.params) > 1 else ""
-        if not self.service.isOperator(self.participant):
-            self.numeric(N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
-            return None
-        return self.call(
-            self.service.kick,
-            self.participant,
-            nick,
-            reason,
-            subject=nick,
-            errors={12: N.ERR_NOPRIVILEGES},
-        )
-
-    def irc_WALLOPS(self, message: Message) -> Any:
-        if not self.needParams(message, 1):
-            return None
-        if not self.service.isOperator(self.participant):
-            self.numeric(N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
-            return None
-        return self.call(
-            self.service.wallops,
-            self.participant,
-            message.params[-1],
-            subject="WALLOPS",
-            errors={12: N.ERR_NOPRIVILEGES},
-        )
+def onWallops(irc: IRCSession, message: Message) -> Any:
+    return irc.call(
+        irc.service.wallops,
+        irc.participant,
+        message.params[-1],
+        subject="WALLOPS",
+        errors={12: N.ERR_NOPRIVILEGES},
+    )

@@ -2,9 +2,9 @@
 """
 The IRC protocol: one connected IRC client as a chatd participant.
 
-The commands live in their mixins; this class adds what the service calls
-back (L{IParticipant}): each event is encoded once per wire format and
-written as IRC lines.
+L{IRCConnection} reads the client's lines and runs their commands; this
+class adds what the service calls back (L{IParticipant}): each event is
+encoded once per wire format and written as IRC lines.
 """
 
 from __future__ import annotations
@@ -27,12 +27,8 @@ from chatd.events import (
     Wallops,
 )
 from chatd.interfaces import IParticipant
-from chatd.irc.history import HistoryCommands
-from chatd.irc.moderation import ModerationCommands
-from chatd.irc.modes import ModeCommands
-from chatd.irc.oper import OperCommands
-from chatd.irc.queries import QueryCommands
-from chatd.irc.registration import RegistrationCommands
+from chatd.irc.channels import syncChannels
+from chatd.irc.connection import IRCConnection
 from chatd.irc.wire import channelName, cleanText, serverTime
 from chatd.names import key
 
@@ -43,14 +39,7 @@ cachedKey = lru_cache(maxsize=4096)(key)
 
 
 @implementer(IParticipant)
-class IRCProtocol(
-    ModerationCommands,
-    ModeCommands,
-    HistoryCommands,
-    QueryCommands,
-    OperCommands,
-    RegistrationCommands,
-):
+class IRCProtocol(IRCConnection):
     """
     An IRC client connected to chatd.
     """
@@ -64,7 +53,7 @@ class IRCProtocol(
         if self._lastQuit is not None:
             self._lastQuit = None
         if cachedKey(event.room) not in self.shownRooms:
-            self.syncChannels()
+            syncChannels(self)
         encoder = self.wire.roomMessage
         try:
             data = event.encoded[encoder]
@@ -80,7 +69,7 @@ class IRCProtocol(
 
     def membershipChanged(self, event: Membership) -> None:
         if cachedKey(event.room) not in self.shownRooms:
-            self.syncChannels()
+            syncChannels(self)
         if not event.joined and event.kind == QUIT:
             # Someone leaving chatd leaves each shared room in turn; IRC
             # shows that as one QUIT.
@@ -98,7 +87,7 @@ class IRCProtocol(
         self.send(event.wire(self.wire.rename))
 
     def notice(self, event: Notice) -> None:
-        self.syncChannels()  # a notice may say the service moved us
+        syncChannels(self)  # a notice may say the service moved us
         if isinstance(event, RoomChange):
             self.send(event.wire(self.wire.roomChange))
             return

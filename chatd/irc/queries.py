@@ -16,9 +16,9 @@ from fnmatch import fnmatchcase
 from chatd.errors import ChatError
 from chatd.interfaces import IParticipant
 from chatd.irc import numerics as N
-from chatd.irc.connection import IRCConnection
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
+from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
 from chatd.names import key
 from chatd.text import InvalidText, checkText
@@ -31,214 +31,214 @@ RPL_LINKS = "364"
 RPL_ENDOFLINKS = "365"
 
 
-class QueryCommands(IRCConnection):
+def describe(irc: IRCSession, person: IParticipant) -> tuple[str, str, str]:
     """
-    Who is who, and whether they are here.
+    C{(user, host, realname)} for C{person}.
     """
+    nick = person.nick or "*"
+    user, _, host = irc.wire.hostmask(nick).partition("!")[2].partition("@")
+    realName = getattr(person, "realName", "") or f"chatd {person.protocolName} user"
+    return user, host, realName
 
-    def describe(self, person: IParticipant) -> tuple[str, str, str]:
-        """
-        C{(user, host, realname)} for C{person}.
-        """
-        nick = person.nick or "*"
-        user, _, host = self.wire.hostmask(nick).partition("!")[2].partition("@")
-        realName = getattr(person, "realName", "") or f"chatd {person.protocolName} user"
-        return user, host, realName
 
-    def flags(self, person: IParticipant, channel: str = "*") -> str:
-        """
-        C{H} (here) or C{G} (gone, away), C{*} for a chatd operator, then
-        C{@} or C{+} for their status in C{channel}.
-        """
-        away = getattr(person, "awayMessage", None)
-        flags = ("G" if away else "H") + ("*" if self.service.isOperator(person) else "")
-        if channel != "*" and person.nick is not None:
-            flags += self.statusPrefix(channel[1:], person.nick)
-        return flags
+def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
+    """
+    C{H} (here) or C{G} (gone, away), C{*} for a chatd operator, then
+    C{@} or C{+} for their status in C{channel}.
+    """
+    away = getattr(person, "awayMessage", None)
+    shown = ("G" if away else "H") + ("*" if irc.service.isOperator(person) else "")
+    if channel != "*" and person.nick is not None:
+        shown += irc.statusPrefix(channel[1:], person.nick)
+    return shown
 
-    def irc_WHO(self, message: Message) -> None:
-        mask = message.params[0] if message.params else "*"
-        service = self.service
-        people: list[tuple[str, IParticipant]] = []
-        if mask.startswith("#"):
-            try:
-                nicks = service.members(self.participant, mask[1:])
-            except ChatError:
-                nicks = []  # chatd shows a room's members to its members
-            names = {key(room): room for room in service.roomsOf(self.participant)}
-            channel = channelName(names.get(key(mask[1:]), mask[1:]))
-            for nick in nicks:
-                person = service.find(nick)
-                if person is not None:
-                    people.append((channel, person))
-        elif "*" in mask or "?" in mask:
-            pattern = key(mask)
-            mine = {key(room) for room in service.roomsOf(self.participant)}
-            for person in service.users():
-                if person.nick is None or not fnmatchcase(key(person.nick), pattern):
-                    continue
-                rooms = service.roomsOf(person)
-                shared = any(key(room) in mine for room in rooms)
-                if (
-                    "i" in getattr(person, "userModes", ())
-                    and not shared
-                    and person is not self.participant
-                ):
-                    continue  # invisible: shown only to people sharing a room
-                people.append((channelName(rooms[0]) if rooms else "*", person))
-        else:
-            person = service.find(mask)
+
+def onWho(irc: IRCSession, message: Message) -> None:
+    mask = message.params[0] if message.params else "*"
+    service = irc.service
+    people: list[tuple[str, IParticipant]] = []
+    if mask.startswith("#"):
+        try:
+            nicks = service.members(irc.participant, mask[1:])
+        except ChatError:
+            nicks = []  # chatd shows a room's members to its members
+        names = {key(room): room for room in service.roomsOf(irc.participant)}
+        channel = channelName(names.get(key(mask[1:]), mask[1:]))
+        for nick in nicks:
+            person = service.find(nick)
             if person is not None:
-                rooms = service.roomsOf(person)
-                people.append((channelName(rooms[0]) if rooms else "*", person))
-        for channel, person in people:
-            user, host, realName = self.describe(person)
-            self.numeric(
-                N.RPL_WHOREPLY,
-                channel,
-                user,
-                host,
-                self.server,
-                person.nick or "*",
-                self.flags(person, channel),
-                f"0 {realName}",
-            )
-        self.numeric(N.RPL_ENDOFWHO, mask, "End of /WHO list.")
-
-    def irc_WHOIS(self, message: Message) -> None:
-        if not message.params:
-            self.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
-            return
-        nick = message.params[-1]
-        service = self.service
-        person = service.find(nick)
-        if person is None or person.nick is None:
-            self.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
-            self.numeric(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
-            return
-        nick = person.nick
-        user, host, realName = self.describe(person)
-        self.numeric(N.RPL_WHOISUSER, nick, user, host, "*", realName)
-        rooms = [room for room in service.roomsOf(person) if service.canSee(self.participant, room)]
-        if rooms:
-            shown = [self.statusPrefix(room, nick) + channelName(room) for room in rooms]
-            self.numeric(N.RPL_WHOISCHANNELS, nick, " ".join(shown))
-        self.numeric(N.RPL_WHOISSERVER, nick, self.server, f"chatd ({person.protocolName})")
-        if service.isOperator(person):
-            self.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
-        away = getattr(person, "awayMessage", None)
-        if away:
-            self.numeric(N.RPL_AWAY, nick, away)
-        account = getattr(person, "account", None)
-        if account:
-            self.numeric(N.RPL_WHOISACCOUNT, nick, account, "is logged in as")
-        lastSpoke = getattr(person, "lastSpoke", None)
-        signedOn = getattr(person, "signedOn", None)
-        if lastSpoke is not None and signedOn is not None:
-            idle = int(self.factory.clock.seconds() - lastSpoke)
-            self.numeric(
-                N.RPL_WHOISIDLE, nick, str(idle), str(int(signedOn)), "seconds idle, signon time"
-            )
-        self.numeric(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
-
-    def irc_ISON(self, message: Message) -> None:
-        if not self.needParams(message, 1):
-            return
-        online: list[str] = []
-        for word in " ".join(message.params).split():
-            person = self.service.find(word)
-            if person is not None and person.nick is not None:
-                online.append(person.nick)
-        self.numeric(N.RPL_ISON, " ".join(online))
-
-    def irc_USERHOST(self, message: Message) -> None:
-        if not self.needParams(message, 1):
-            return
-        replies: list[str] = []
-        for word in " ".join(message.params).split()[:5]:
-            person = self.service.find(word)
-            if person is None or person.nick is None:
+                people.append((channel, person))
+    elif "*" in mask or "?" in mask:
+        pattern = key(mask)
+        mine = {key(room) for room in service.roomsOf(irc.participant)}
+        for person in service.users():
+            if person.nick is None or not fnmatchcase(key(person.nick), pattern):
                 continue
-            user, host, _ = self.describe(person)
-            oper = "*" if self.service.isOperator(person) else ""
-            away = "-" if getattr(person, "awayMessage", None) else "+"
-            replies.append(f"{person.nick}{oper}={away}{user}@{host}")
-        self.numeric(N.RPL_USERHOST, " ".join(replies))
+            rooms = service.roomsOf(person)
+            shared = any(key(room) in mine for room in rooms)
+            if (
+                "i" in getattr(person, "userModes", ())
+                and not shared
+                and person is not irc.participant
+            ):
+                continue  # invisible: shown only to people sharing a room
+            people.append((channelName(rooms[0]) if rooms else "*", person))
+    else:
+        person = service.find(mask)
+        if person is not None:
+            rooms = service.roomsOf(person)
+            people.append((channelName(rooms[0]) if rooms else "*", person))
+    for channel, person in people:
+        user, host, realName = describe(irc, person)
+        irc.numeric(
+            N.RPL_WHOREPLY,
+            channel,
+            user,
+            host,
+            irc.server,
+            person.nick or "*",
+            flags(irc, person, channel),
+            f"0 {realName}",
+        )
+    irc.numeric(N.RPL_ENDOFWHO, mask, "End of /WHO list.")
 
-    def irc_AWAY(self, message: Message) -> None:
-        text = message.params[0] if message.params else ""
-        if text:
-            try:
-                checkText(text, "away message")  # shown to other users
-            except InvalidText as error:
-                self.refused(error, "AWAY")
-                return
-            self.awayMessage = text[:TEXT_LENGTH]
-            self.numeric(N.RPL_NOWAWAY, "You have been marked as being away")
-        else:
-            self.awayMessage = None
-            self.numeric(N.RPL_UNAWAY, "You are no longer marked as being away")
 
-    def irc_WHOWAS(self, message: Message) -> None:
-        """
-        C{WHOWAS nick [count]}: who recently used C{nick} (they left chatd
-        or were renamed), most recent first, from the service's bounded
-        memory: C{314 RPL_WHOWASUSER} and C{312} (when they stopped) for
-        each, or C{406 ERR_WASNOSUCHNICK}; then C{369 RPL_ENDOFWHOWAS}.  A
-        missing or non-positive count means all; a server argument is
-        ignored (the record is the whole network's).
-        """
-        if not message.params or not message.params[0]:
-            self.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
+def onWhois(irc: IRCSession, message: Message) -> None:
+    if not message.params:
+        irc.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    nick = message.params[-1]
+    service = irc.service
+    person = service.find(nick)
+    if person is None or person.nick is None:
+        irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        irc.numeric(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
+        return
+    nick = person.nick
+    user, host, realName = describe(irc, person)
+    irc.numeric(N.RPL_WHOISUSER, nick, user, host, "*", realName)
+    rooms = [room for room in service.roomsOf(person) if service.canSee(irc.participant, room)]
+    if rooms:
+        shown = [irc.statusPrefix(room, nick) + channelName(room) for room in rooms]
+        irc.numeric(N.RPL_WHOISCHANNELS, nick, " ".join(shown))
+    irc.numeric(N.RPL_WHOISSERVER, nick, irc.server, f"chatd ({person.protocolName})")
+    if service.isOperator(person):
+        irc.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
+    away = getattr(person, "awayMessage", None)
+    if away:
+        irc.numeric(N.RPL_AWAY, nick, away)
+    account = getattr(person, "account", None)
+    if account:
+        irc.numeric(N.RPL_WHOISACCOUNT, nick, account, "is logged in as")
+    lastSpoke = getattr(person, "lastSpoke", None)
+    signedOn = getattr(person, "signedOn", None)
+    if lastSpoke is not None and signedOn is not None:
+        idle = int(irc.factory.clock.seconds() - lastSpoke)
+        irc.numeric(
+            N.RPL_WHOISIDLE, nick, str(idle), str(int(signedOn)), "seconds idle, signon time"
+        )
+    irc.numeric(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
+
+
+def onIson(irc: IRCSession, message: Message) -> None:
+    online: list[str] = []
+    for word in " ".join(message.params).split():
+        person = irc.service.find(word)
+        if person is not None and person.nick is not None:
+            online.append(person.nick)
+    irc.numeric(N.RPL_ISON, " ".join(online))
+
+
+def onUserhost(irc: IRCSession, message: Message) -> None:
+    replies: list[str] = []
+    for word in " ".join(message.params).split()[:5]:
+        person = irc.service.find(word)
+        if person is None or person.nick is None:
+            continue
+        user, host, _ = describe(irc, person)
+        oper = "*" if irc.service.isOperator(person) else ""
+        away = "-" if getattr(person, "awayMessage", None) else "+"
+        replies.append(f"{person.nick}{oper}={away}{user}@{host}")
+    irc.numeric(N.RPL_USERHOST, " ".join(replies))
+
+
+def onAway(irc: IRCSession, message: Message) -> None:
+    text = message.params[0] if message.params else ""
+    if text:
+        try:
+            checkText(text, "away message")  # shown to other users
+        except InvalidText as error:
+            irc.refused(error, "AWAY")
             return
-        nick = message.params[0]
-        count: int | None = None
-        if len(message.params) > 1:
-            try:
-                count = int(message.params[1])
-            except ValueError:
-                count = None
-        entries = self.service.whowas(nick, count)
-        if not entries:
-            self.numeric(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
-        for entry in entries:
-            # The host as the relay showed it (chatd.irc.wire.WireFormat.hostmask).
-            host = f"{entry.protocolName}.chatd"
-            realName = entry.realName or f"chatd {entry.protocolName} user"
-            self.numeric(RPL_WHOWASUSER, entry.nick, entry.user, host, "*", realName)
-            when = time.strftime("%a %b %d %H:%M:%S %Y UTC", time.gmtime(entry.when))
-            self.numeric(N.RPL_WHOISSERVER, entry.nick, self.server, when)
-        self.numeric(N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+        irc.awayMessage = text[:TEXT_LENGTH]
+        irc.numeric(N.RPL_NOWAWAY, "You have been marked as being away")
+    else:
+        irc.awayMessage = None
+        irc.numeric(N.RPL_UNAWAY, "You are no longer marked as being away")
 
-    def irc_LINKS(self, message: Message) -> None:
-        """
-        C{364 RPL_LINKS} for this server alone, then C{365}: cluster nodes
-        are one server to their users, so there is never more to show.
-        """
-        self.numeric(RPL_LINKS, self.server, self.server, f"0 {self.factory.serverInfo}")
-        self.numeric(RPL_ENDOFLINKS, "*", "End of /LINKS list")
 
-    def irc_TIME(self, message: Message) -> None:
-        now = self.factory.clock.seconds()
-        text = time.strftime("%A %B %d %Y -- %H:%M:%S +00:00", time.gmtime(now))
-        self.numeric(N.RPL_TIME, self.server, text)
+def onWhowas(irc: IRCSession, message: Message) -> None:
+    """
+    C{WHOWAS nick [count]}: who recently used C{nick} (they left chatd
+    or were renamed), most recent first, from the service's bounded
+    memory: C{314 RPL_WHOWASUSER} and C{312} (when they stopped) for
+    each, or C{406 ERR_WASNOSUCHNICK}; then C{369 RPL_ENDOFWHOWAS}.  A
+    missing or non-positive count means all; a server argument is
+    ignored (the record is the whole network's).
+    """
+    if not message.params or not message.params[0]:
+        irc.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    nick = message.params[0]
+    count: int | None = None
+    if len(message.params) > 1:
+        try:
+            count = int(message.params[1])
+        except ValueError:
+            count = None
+    entries = irc.service.whowas(nick, count)
+    if not entries:
+        irc.numeric(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+    for entry in entries:
+        # The host as the relay showed it (chatd.irc.wire.WireFormat.hostmask).
+        host = f"{entry.protocolName}.chatd"
+        realName = entry.realName or f"chatd {entry.protocolName} user"
+        irc.numeric(RPL_WHOWASUSER, entry.nick, entry.user, host, "*", realName)
+        when = time.strftime("%a %b %d %H:%M:%S %Y UTC", time.gmtime(entry.when))
+        irc.numeric(N.RPL_WHOISSERVER, entry.nick, irc.server, when)
+    irc.numeric(N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
 
-    def irc_VERSION(self, message: Message) -> None:
-        self.numeric(N.RPL_VERSION, VERSION, self.server, "chatd IRC front-end")
-        tokens = isupportTokens(self.factory)
-        for start in range(0, len(tokens), 12):
-            self.numeric(
-                N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server"
-            )
 
-    def irc_INFO(self, message: Message) -> None:
-        """
-        C{371 RPL_INFO} lines about the server, then C{374 RPL_ENDOFINFO}.
-        """
-        for line in (
-            f"{VERSION}: the chatd IRC front-end",
-            "One chat shared by TCHAT, telnet, IRC and web users.",
-            f"Server started {self.factory.created}.",
-        ):
-            self.numeric(RPL_INFO, line)
-        self.numeric(RPL_ENDOFINFO, "End of INFO list")
+def onLinks(irc: IRCSession, message: Message) -> None:
+    """
+    C{364 RPL_LINKS} for this server alone, then C{365}: cluster nodes
+    are one server to their users, so there is never more to show.
+    """
+    irc.numeric(RPL_LINKS, irc.server, irc.server, f"0 {irc.factory.serverInfo}")
+    irc.numeric(RPL_ENDOFLINKS, "*", "End of /LINKS list")
+
+
+def onTime(irc: IRCSession, message: Message) -> None:
+    now = irc.factory.clock.seconds()
+    text = time.strftime("%A %B %d %Y -- %H:%M:%S +00:00", time.gmtime(now))
+    irc.numeric(N.RPL_TIME, irc.server, text)
+
+
+def onVersion(irc: IRCSession, message: Message) -> None:
+    irc.numeric(N.RPL_VERSION, VERSION, irc.server, "chatd IRC front-end")
+    tokens = isupportTokens(irc.factory)
+    for start in range(0, len(tokens), 12):
+        irc.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")
+
+
+def onInfo(irc: IRCSession, message: Message) -> None:
+    """
+    C{371 RPL_INFO} lines about the server, then C{374 RPL_ENDOFINFO}.
+    """
+    for line in (
+        f"{VERSION}: the chatd IRC front-end",
+        "One chat shared by TCHAT, telnet, IRC and web users.",
+        f"Server started {irc.factory.created}.",
+    ):
+        irc.numeric(RPL_INFO, line)
+    irc.numeric(RPL_ENDOFINFO, "End of INFO list")

@@ -24,9 +24,10 @@ from twisted.python.failure import Failure
 
 from chatd.errors import ChatError
 from chatd.irc import numerics as N
-from chatd.irc.connection import IRCConnection
+from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION, isupportTokens
 from chatd.irc.message import Message
+from chatd.irc.session import IRCSession
 from chatd.names import MAX_NAME_LENGTH, isValidName, normalize
 
 #: SASL payloads arrive base64-encoded in chunks of this many characters.
@@ -35,248 +36,254 @@ SASL_CHUNK = 400
 SASL_MAX = 4 * SASL_CHUNK
 
 
-class RegistrationCommands(IRCConnection):
+def isRegistered(irc: IRCSession) -> bool:
     """
-    The commands that get a client registered and keep it connected.
+    Whether C{PASS} comes too late: the client has registered.
     """
+    return irc.registered
 
-    _sasl: str | None = None  # base64 collected so far, once PLAIN is chosen
-    _serverPasswordGiven = False
 
-    def irc_PASS(self, message: Message) -> None:
-        if self.registered:
-            self.numeric(N.ERR_ALREADYREGISTRED, "You may not reregister")
-        elif self.needParams(message, 1):
-            expected = self.factory.password
-            if expected is None:
-                self.password = message.params[0]
-            else:
-                self._serverPasswordGiven = hmac.compare_digest(
-                    message.params[0].encode("utf-8"), expected.encode("utf-8")
-                )
+def hasUser(irc: IRCSession) -> bool:
+    """
+    Whether C{USER} comes too late: the client has registered or given it.
+    """
+    return irc.registered or irc.ident is not None
 
-    def irc_USER(self, message: Message) -> Any:
-        if self.registered or self.ident is not None:
-            self.numeric(N.ERR_ALREADYREGISTRED, "You may not reregister")
-            return None
-        if not self.needParams(message, 4):
-            return None
-        ident = "".join(ch for ch in message.params[0] if ch.isalnum() or ch in "-_.")
-        self.ident = (ident or "user")[:MAX_NAME_LENGTH]
-        self.realName = message.params[3]
-        return self.tryRegister()
 
-    def irc_NICK(self, message: Message) -> Any:
-        if not message.params or not message.params[0]:
-            self.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
-            return None
-        nick = normalize(message.params[0])
-        if not isValidName(nick):
-            self.numeric(N.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
-            return None
-        if self.registered:
-            if nick == self.nick:
-                return None
-            return self.call(self.service.rename, self.participant, nick, subject=nick)
-        holder = self.service.find(nick)
-        if holder is not None and holder is not self.participant:
-            self.numeric(N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
-            return None
-        self.pendingNick = nick
-        return self.tryRegister()
-
-    def tryRegister(self) -> Any:
-        """
-        Complete registration if the client has sent everything it must.
-        """
-        if self.registered or self.ident is None or self.caps.negotiating:
-            return None
-        if self.factory.password is not None and not self._serverPasswordGiven:
-            if self.pendingNick is None and self.nick is None:
-                return None  # the error waits for a nickname, as registration does
-            self.numeric(N.ERR_PASSWDMISMATCH, "Password incorrect")
-            self.closeLink("Bad password: this server needs its password (PASS)")
-            return None
-        if self.nick is not None:  # logged in through SASL already
-            wanted = self.pendingNick
-            if wanted is None or wanted == self.nick:
-                return self.welcome()
-            # The nickname asked for differs from the account: take it if
-            # the service allows, else stay on the account's name.
-            d = maybeDeferred(self.service.rename, self.participant, wanted)
-            d.addErrback(lambda failure: failure.trap(ChatError) and None)
-            return d.addCallback(lambda _: self.welcome())
-        if self.pendingNick is None:
-            return None
-        nick = self.pendingNick
-        return self.call(
-            self.service.login,
-            self.participant,
-            nick,
-            self.password,
-            subject=nick,
-            onSuccess=lambda nick: self.welcome(),
+def onPass(irc: IRCSession, message: Message) -> None:
+    expected = irc.factory.password
+    if expected is None:
+        irc.password = message.params[0]
+    else:
+        irc.serverPasswordGiven = hmac.compare_digest(
+            message.params[0].encode("utf-8"), expected.encode("utf-8")
         )
 
-    def welcome(self) -> None:
-        """
-        Send the welcome burst (001-005, LUSERS, MOTD).
-        """
-        self.registered = True
-        self.pendingNick = None
-        factory = self.factory
-        me = self.me()
-        self.numeric(
-            N.RPL_WELCOME, f"Welcome to the {factory.networkName} IRC network, {self.hostmask()}"
-        )
-        self.numeric(N.RPL_YOURHOST, f"Your host is {self.server}, running version {VERSION}")
-        self.numeric(N.RPL_CREATED, f"This server was created {factory.created}")
-        self.sendMessage(N.RPL_MYINFO, me, self.server, VERSION, "iow", "Ibeiklmnostv")
-        tokens = isupportTokens(factory)
-        for start in range(0, len(tokens), 12):
-            self.numeric(
-                N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server"
-            )
-        self.irc_LUSERS(Message("LUSERS"))
-        self.irc_MOTD(Message("MOTD"))
-        self.syncChannels()
 
-    def irc_LUSERS(self, message: Message) -> None:
-        service = self.service
-        users = service.users()
-        operators = sum(1 for user in users if service.isOperator(user))
-        rooms = len(service.rooms())
-        self.numeric(
-            N.RPL_LUSERCLIENT, f"There are {len(users)} users and 0 invisible on 1 servers"
-        )
-        self.numeric(N.RPL_LUSEROP, str(operators), "operator(s) online")
-        self.numeric(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
-        self.numeric(N.RPL_LUSERME, f"I have {len(users)} clients and 0 servers")
-        peak = self.factory.peakUsers = max(self.factory.peakUsers, len(users))
-        count, most = str(len(users)), str(peak)
-        self.numeric(N.RPL_LOCALUSERS, count, most, f"Current local users {count}, max {most}")
-        self.numeric(N.RPL_GLOBALUSERS, count, most, f"Current global users {count}, max {most}")
+def onUser(irc: IRCSession, message: Message) -> Any:
+    ident = "".join(ch for ch in message.params[0] if ch.isalnum() or ch in "-_.")
+    irc.ident = (ident or "user")[:MAX_NAME_LENGTH]
+    irc.realName = message.params[3]
+    return tryRegister(irc)
 
-    def irc_MOTD(self, message: Message) -> None:
-        motd = self.factory.motd
-        if not motd:
-            self.numeric(N.ERR_NOMOTD, "MOTD File is missing")
-            return
-        self.numeric(N.RPL_MOTDSTART, f"- {self.server} Message of the day - ")
-        for line in motd:
-            self.numeric(N.RPL_MOTD, f"- {line}")
-        self.numeric(N.RPL_ENDOFMOTD, "End of /MOTD command.")
 
-    # Capabilities
-
-    def irc_CAP(self, message: Message) -> Any:
-        if not self.needParams(message, 1):
-            return None
-        sub = message.params[0].upper()
-        caps = self.caps
-        if sub == "LS":
-            if not self.registered:
-                caps.negotiating = True
-            lines = caps.ls(message.params[1] if len(message.params) > 1 else None)
-            for line in lines[:-1]:
-                self.numericCap("LS", "*", line)
-            self.numericCap("LS", lines[-1])
-        elif sub == "LIST":
-            self.numericCap("LIST", caps.listEnabled())
-        elif sub == "REQ":
-            if not self.registered:
-                caps.negotiating = True
-            text = message.params[1] if len(message.params) > 1 else ""
-            self.numericCap("ACK" if caps.request(text) else "NAK", text)
-        elif sub == "END":
-            if not self.registered:
-                caps.negotiating = False
-                return self.tryRegister()
-        else:
-            self.numeric(N.ERR_INVALIDCAPCMD, sub, "Invalid CAP command")
+def onNick(irc: IRCSession, message: Message) -> Any:
+    if not message.params or not message.params[0]:
+        irc.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
         return None
-
-    def numericCap(self, sub: str, *params: str) -> None:
-        self.sendMessage("CAP", self.me(), sub, *params[:-1], params[-1], trailing=True)
-
-    # SASL
-
-    def irc_AUTHENTICATE(self, message: Message) -> Any:
-        if not self.needParams(message, 1):
+    nick = normalize(message.params[0])
+    if not isValidName(nick):
+        irc.numeric(N.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
+        return None
+    if irc.registered:
+        if nick == irc.nick:
             return None
-        arg = message.params[0]
-        if "sasl" not in self.caps or self.registered or self.nick is not None:
-            if self.nick is not None:
-                self.numeric(N.ERR_SASLALREADY, "You have already authenticated")
-            else:
-                self.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
+        return irc.call(irc.service.rename, irc.participant, nick, subject=nick)
+    holder = irc.service.find(nick)
+    if holder is not None and holder is not irc.participant:
+        irc.numeric(N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+        return None
+    irc.pendingNick = nick
+    return tryRegister(irc)
+
+
+def tryRegister(irc: IRCSession) -> Any:
+    """
+    Complete registration if the client has sent everything it must.
+    """
+    if irc.registered or irc.ident is None or irc.caps.negotiating:
+        return None
+    if irc.factory.password is not None and not irc.serverPasswordGiven:
+        if irc.pendingNick is None and irc.nick is None:
+            return None  # the error waits for a nickname, as registration does
+        irc.numeric(N.ERR_PASSWDMISMATCH, "Password incorrect")
+        irc.closeLink("Bad password: this server needs its password (PASS)")
+        return None
+    if irc.nick is not None:  # logged in through SASL already
+        wanted = irc.pendingNick
+        if wanted is None or wanted == irc.nick:
+            return welcome(irc)
+        # The nickname asked for differs from the account: take it if
+        # the service allows, else stay on the account's name.
+        d = maybeDeferred(irc.service.rename, irc.participant, wanted)
+        d.addErrback(lambda failure: failure.trap(ChatError) and None)
+        return d.addCallback(lambda _: welcome(irc))
+    if irc.pendingNick is None:
+        return None
+    nick = irc.pendingNick
+    return irc.call(
+        irc.service.login,
+        irc.participant,
+        nick,
+        irc.password,
+        subject=nick,
+        onSuccess=lambda nick: welcome(irc),
+    )
+
+
+def welcome(irc: IRCSession) -> None:
+    """
+    Send the welcome burst (001-005, LUSERS, MOTD).
+    """
+    irc.registered = True
+    irc.pendingNick = None
+    factory = irc.factory
+    me = irc.me()
+    irc.numeric(
+        N.RPL_WELCOME, f"Welcome to the {factory.networkName} IRC network, {irc.hostmask()}"
+    )
+    irc.numeric(N.RPL_YOURHOST, f"Your host is {irc.server}, running version {VERSION}")
+    irc.numeric(N.RPL_CREATED, f"This server was created {factory.created}")
+    irc.sendMessage(N.RPL_MYINFO, me, irc.server, VERSION, "iow", "Ibeiklmnostv")
+    tokens = isupportTokens(factory)
+    for start in range(0, len(tokens), 12):
+        irc.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")
+    onLusers(irc, Message("LUSERS"))
+    onMotd(irc, Message("MOTD"))
+    syncChannels(irc)
+
+
+def onLusers(irc: IRCSession, message: Message) -> None:
+    service = irc.service
+    users = service.users()
+    operators = sum(1 for user in users if service.isOperator(user))
+    rooms = len(service.rooms())
+    irc.numeric(N.RPL_LUSERCLIENT, f"There are {len(users)} users and 0 invisible on 1 servers")
+    irc.numeric(N.RPL_LUSEROP, str(operators), "operator(s) online")
+    irc.numeric(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
+    irc.numeric(N.RPL_LUSERME, f"I have {len(users)} clients and 0 servers")
+    peak = irc.factory.peakUsers = max(irc.factory.peakUsers, len(users))
+    count, most = str(len(users)), str(peak)
+    irc.numeric(N.RPL_LOCALUSERS, count, most, f"Current local users {count}, max {most}")
+    irc.numeric(N.RPL_GLOBALUSERS, count, most, f"Current global users {count}, max {most}")
+
+
+def onMotd(irc: IRCSession, message: Message) -> None:
+    motd = irc.factory.motd
+    if not motd:
+        irc.numeric(N.ERR_NOMOTD, "MOTD File is missing")
+        return
+    irc.numeric(N.RPL_MOTDSTART, f"- {irc.server} Message of the day - ")
+    for line in motd:
+        irc.numeric(N.RPL_MOTD, f"- {line}")
+    irc.numeric(N.RPL_ENDOFMOTD, "End of /MOTD command.")
+
+
+# Capabilities
+
+
+def onCap(irc: IRCSession, message: Message) -> Any:
+    sub = message.params[0].upper()
+    caps = irc.caps
+    if sub == "LS":
+        if not irc.registered:
+            caps.negotiating = True
+        lines = caps.ls(message.params[1] if len(message.params) > 1 else None)
+        for line in lines[:-1]:
+            numericCap(irc, "LS", "*", line)
+        numericCap(irc, "LS", lines[-1])
+    elif sub == "LIST":
+        numericCap(irc, "LIST", caps.listEnabled())
+    elif sub == "REQ":
+        if not irc.registered:
+            caps.negotiating = True
+        text = message.params[1] if len(message.params) > 1 else ""
+        numericCap(irc, "ACK" if caps.request(text) else "NAK", text)
+    elif sub == "END":
+        if not irc.registered:
+            caps.negotiating = False
+            return tryRegister(irc)
+    else:
+        irc.numeric(N.ERR_INVALIDCAPCMD, sub, "Invalid CAP command")
+    return None
+
+
+def numericCap(irc: IRCSession, sub: str, *params: str) -> None:
+    irc.sendMessage("CAP", irc.me(), sub, *params[:-1], params[-1], trailing=True)
+
+
+# SASL
+
+
+def onAuthenticate(irc: IRCSession, message: Message) -> Any:
+    arg = message.params[0]
+    if "sasl" not in irc.caps or irc.registered or irc.nick is not None:
+        if irc.nick is not None:
+            irc.numeric(N.ERR_SASLALREADY, "You have already authenticated")
+        else:
+            irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
+        return None
+    if arg == "*":
+        irc.saslBuffer = None
+        irc.numeric(N.ERR_SASLABORTED, "SASL authentication aborted")
+        return None
+    if irc.saslBuffer is None:
+        if arg.upper() != "PLAIN":
+            irc.numeric(N.RPL_SASLMECHS, "PLAIN", "are available SASL mechanisms")
+            irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
             return None
-        if arg == "*":
-            self._sasl = None
-            self.numeric(N.ERR_SASLABORTED, "SASL authentication aborted")
-            return None
-        if self._sasl is None:
-            if arg.upper() != "PLAIN":
-                self.numeric(N.RPL_SASLMECHS, "PLAIN", "are available SASL mechanisms")
-                self.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
-                return None
-            self._sasl = ""
-            self.sendMessage("AUTHENTICATE", "+", prefix="")
-            return None
-        if arg != "+":
-            self._sasl += arg
-        if len(self._sasl) > SASL_MAX:
-            self._sasl = None
-            self.numeric(N.ERR_SASLTOOLONG, "SASL message too long")
-            return None
-        if len(arg) == SASL_CHUNK:
-            return None  # more chunks follow
-        payload, self._sasl = self._sasl, None
-        return self.saslPlain(payload)
+        irc.saslBuffer = ""
+        irc.sendMessage("AUTHENTICATE", "+", prefix="")
+        return None
+    if arg != "+":
+        irc.saslBuffer += arg
+    if len(irc.saslBuffer) > SASL_MAX:
+        irc.saslBuffer = None
+        irc.numeric(N.ERR_SASLTOOLONG, "SASL message too long")
+        return None
+    if len(arg) == SASL_CHUNK:
+        return None  # more chunks follow
+    payload, irc.saslBuffer = irc.saslBuffer, None
+    return saslPlain(irc, payload)
 
-    def saslPlain(self, payload: str) -> Any:
-        """
-        Check a PLAIN response (C{authzid NUL authcid NUL password}) by
-        logging in to the service as C{authcid} with the password: the
-        service checks the account.
-        """
-        try:
-            fields = b64decode(payload, validate=True).decode("utf-8").split("\0")
-        except (binascii.Error, UnicodeDecodeError):
-            fields = []
-        if len(fields) != 3 or not fields[1] or (fields[0] and fields[0] != fields[1]):
-            self.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
-            return None
-        account, password = normalize(fields[1]), fields[2]
 
-        def loggedIn(nick: str) -> None:
-            self.account = nick
-            self.numeric(
-                N.RPL_LOGGEDIN, self.wire.hostmask(nick), nick, f"You are now logged in as {nick}"
-            )
-            self.numeric(N.RPL_SASLSUCCESS, "SASL authentication successful")
+def saslPlain(irc: IRCSession, payload: str) -> Any:
+    """
+    Check a PLAIN response (C{authzid NUL authcid NUL password}) by
+    logging in to the service as C{authcid} with the password: the
+    service checks the account.
+    """
+    try:
+        fields = b64decode(payload, validate=True).decode("utf-8").split("\0")
+    except (binascii.Error, UnicodeDecodeError):
+        fields = []
+    if len(fields) != 3 or not fields[1] or (fields[0] and fields[0] != fields[1]):
+        irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
+        return None
+    account, password = normalize(fields[1]), fields[2]
 
-        def failed(failure: Failure) -> None:
-            failure.trap(ChatError)
-            text = failure.value.text if isinstance(failure.value, ChatError) else ""
-            self.numeric(N.ERR_SASLFAIL, f"SASL authentication failed: {text}")
+    def loggedIn(nick: str) -> None:
+        irc.account = nick
+        irc.numeric(
+            N.RPL_LOGGEDIN, irc.wire.hostmask(nick), nick, f"You are now logged in as {nick}"
+        )
+        irc.numeric(N.RPL_SASLSUCCESS, "SASL authentication successful")
 
-        d = maybeDeferred(self.service.login, self.participant, account, password)
-        return d.addCallbacks(loggedIn, failed)
+    def failed(failure: Failure) -> None:
+        failure.trap(ChatError)
+        text = failure.value.text if isinstance(failure.value, ChatError) else ""
+        irc.numeric(N.ERR_SASLFAIL, f"SASL authentication failed: {text}")
 
-    # Connection
+    d = maybeDeferred(irc.service.login, irc.participant, account, password)
+    return d.addCallbacks(loggedIn, failed)
 
-    def irc_PING(self, message: Message) -> None:
-        if not message.params:
-            self.numeric(N.ERR_NOORIGIN, "No origin specified")
-            return
-        self.sendMessage("PONG", self.server, message.params[0], trailing=True)
 
-    def irc_PONG(self, message: Message) -> None:
-        """
-        The answer to our keepalive C{PING}: hearing it is all that matters.
-        """
+# Connection
 
-    def irc_QUIT(self, message: Message) -> None:
-        reason = message.params[0] if message.params else ""
-        self.closeLink(f"Quit: {reason}" if reason else "Quit")
+
+def onPing(irc: IRCSession, message: Message) -> None:
+    if not message.params:
+        irc.numeric(N.ERR_NOORIGIN, "No origin specified")
+        return
+    irc.sendMessage("PONG", irc.server, message.params[0], trailing=True)
+
+
+def onPong(irc: IRCSession, message: Message) -> None:
+    """
+    The answer to our keepalive C{PING}: hearing it is all that matters.
+    """
+
+
+def onQuit(irc: IRCSession, message: Message) -> None:
+    reason = message.params[0] if message.params else ""
+    irc.closeLink(f"Quit: {reason}" if reason else "Quit")

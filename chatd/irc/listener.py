@@ -1,0 +1,93 @@
+# -*- test-case-name: tests.test_irc_protocol -*-
+"""
+What every IRC connection of one listener shares.
+
+L{IRCListener} holds it (the server's identity, its limits, the encoders);
+L{chatd.irc.factory.IRCFactory} adds the protocol it builds.  Connections
+and their commands are typed against L{IRCListener}, so none of them
+imports the protocol they are part of.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from twisted.cred.checkers import ICredentialsChecker
+from twisted.internet.interfaces import IReactorTime
+
+from chatd.interfaces import IChatService
+from chatd.irc.wire import WireFormat
+from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
+
+DEFAULT_MOTD = (
+    "Welcome to chatd.",
+    "Channels are chatd rooms: #lobby here is the room 'lobby' everywhere else.",
+    "People on TCHAT, telnet and the web are here too.",
+)
+
+
+class IRCListener(ChatFactory):
+    """
+    The IRC listener's shared state: the service, the clock, the limits and
+    the server's identity.
+
+    IRC needs longer lines than the base default (512 bytes plus up to 8191
+    bytes of IRCv3 tags) and a gentler keepalive (clients ping every few
+    minutes); the flood limit allows a client's burst on connect (CAP, NICK,
+    USER, JOINs, MODE and WHO queries) and then a steady rate.
+
+    @ivar serverName: the server's name, as shown in numerics.
+    @ivar serverInfo: the server's one-line description (C{LINKS}).
+    @ivar password: the listener's password, which every client must give
+        with C{PASS} before registering (C{None}: none; C{PASS} then carries
+        a registered nickname's password).
+    @ivar networkName: the C{NETWORK} ISUPPORT token.
+    @ivar motd: message-of-the-day lines (empty: C{422 ERR_NOMOTD}).
+    @ivar operChecker: checks C{OPER} names and passwords.
+    """
+
+    #: What connections are built as: L{chatd.irc.factory.IRCFactory} says.
+    protocol: type[ChatLineReceiver]
+
+    def __init__(
+        self,
+        service: IChatService,
+        clock: IReactorTime,
+        *,
+        serverName: str = "chatd",
+        serverInfo: str = "chatd chat server",
+        password: str | None = None,
+        networkName: str = "chatd",
+        motd: tuple[str, ...] = DEFAULT_MOTD,
+        maxLineLength: int = 8191 + 512,
+        floodBurst: int | None = 40,
+        floodRate: float = 5.0,
+        aliveAfter: float | None = 120.0,
+        operChecker: ICredentialsChecker | None = None,
+        **limits: Any,
+    ) -> None:
+        super().__init__(
+            service,
+            clock,
+            maxLineLength=maxLineLength,
+            floodBurst=floodBurst,
+            floodRate=floodRate,
+            aliveAfter=aliveAfter,
+            **limits,
+        )
+        self.serverName = serverName
+        self.serverInfo = serverInfo
+        self.password = password
+        self.networkName = networkName
+        self.motd = motd
+        #: Who may OPER (the admin password file), or C{None}: nobody.
+        self.operChecker = operChecker
+        #: The most users seen at once by LUSERS or a registration (265/266).
+        self.peakUsers = 0
+        self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
+        self.plain = WireFormat(service, tagged=False)
+        self.tagged = WireFormat(service, tagged=True)
+        #: The same, for clients with C{message-tags} (client tags, msgid).
+        self.plainWithTags = WireFormat(service, tagged=False, messageTags=True)
+        self.taggedWithTags = WireFormat(service, tagged=True, messageTags=True)

@@ -1,0 +1,163 @@
+# -*- test-case-name: tests.test_irc_channels -*-
+"""
+Messages: C{PRIVMSG}, C{NOTICE} and C{TAGMSG} to channels and nicknames,
+and their echo to the sender (C{echo-message}).
+
+A message to C{#name} is said in the service's room C{name}; one to a
+nickname is told to that person, whatever protocol they use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred, succeed
+
+from chatd.events import PrivateMessage, RoomMessage
+from chatd.irc import numerics as N
+from chatd.irc.channels import findRoom, roomName, timeTags
+from chatd.irc.message import Message, relayFits
+from chatd.irc.session import IRCSession
+from chatd.irc.wire import channelName, messageLines
+from chatd.names import key, normalize
+
+
+def clientTags(message: Message) -> tuple[tuple[str, str], ...]:
+    """
+    The client-only tags (C{+name}) of C{message}, which are relayed; other
+    tags a client sends are the server's business and dropped.
+    """
+    return tuple((name, value) for name, value in message.tags.items() if name.startswith("+"))
+
+
+#: At most this many targets in one PRIVMSG or NOTICE (ISUPPORT TARGMAX).
+MAX_TARGETS = 4
+
+
+def onPrivmsg(irc: IRCSession, message: Message) -> Any:
+    return sendText(irc, message, quiet=False)
+
+
+def onNotice(irc: IRCSession, message: Message) -> Any:
+    return sendText(irc, message, quiet=True)
+
+
+def sendText(irc: IRCSession, message: Message, quiet: bool) -> Any:
+    """
+    C{PRIVMSG}/C{NOTICE} to channels and nicknames.  A NOTICE reaches
+    IRC users as a NOTICE (the service marks it) and others as a
+    message; as IRC requires, a NOTICE is never answered with an error.
+    """
+    if not message.params or not message.params[0]:
+        if not quiet:
+            irc.numeric(N.ERR_NORECIPIENT, f"No recipient given ({message.command})")
+        return None
+    if len(message.params) < 2 or not message.params[1]:
+        if not quiet:
+            irc.numeric(N.ERR_NOTEXTTOSEND, "No text to send")
+        return None
+    text = message.params[1]
+    irc.lastSpoke = irc.factory.clock.seconds()
+    targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+    tags = clientTags(message)
+    return irc.inTurn(
+        targets, lambda target: sendOne(irc, message.command, target, (text,), quiet, tags)
+    )
+
+
+def onTagmsg(irc: IRCSession, message: Message) -> Any:
+    """
+    A message of client-only tags (C{+typing}, C{+draft/react}): the
+    service relays it to IRC clients with C{message-tags}; others show
+    nothing.  Like NOTICE, never answered with an error.
+    """
+    tags = clientTags(message)
+    if not message.params or not tags:
+        return None
+    targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+    return irc.inTurn(targets, lambda target: sendOne(irc, "TAGMSG", target, (), True, tags))
+
+
+def sendOne(
+    irc: IRCSession,
+    command: str,
+    target: str,
+    lines: tuple[str, ...],
+    quiet: bool,
+    tags: tuple[tuple[str, str], ...] = (),
+) -> Deferred[Any]:
+    service = irc.service
+    room = roomName(target)
+    if room is not None:
+        shown = irc.shownRooms.get(key(room)) or (findRoom(irc, room) or (room,))[0]
+        if not fitsRelay(irc, command, channelName(shown), lines):
+            return succeed(None)
+        call = irc.call(
+            service.say,
+            irc.participant,
+            room,
+            lines,
+            command == "NOTICE",
+            tags,
+            subject=target,
+            errors={
+                34: N.ERR_CANNOTSENDTOCHAN,
+                12: N.ERR_CANNOTSENDTOCHAN,
+                39: N.ERR_CANNOTSENDTOCHAN,
+            },
+            quiet=quiet,
+            onSuccess=lambda event: echo(irc, command, target, lines, event),
+        )
+        return call
+    recipient = service.find(target)
+    if not fitsRelay(irc, command, recipient.nick if recipient else normalize(target), lines):
+        return succeed(None)
+    away = getattr(recipient, "awayMessage", None)
+
+    def sent(event: object) -> None:
+        if away and not quiet:
+            irc.numeric(N.RPL_AWAY, target, away)
+        echo(irc, command, recipient.nick if recipient else target, lines, event)
+
+    return irc.call(
+        service.tell,
+        irc.participant,
+        target,
+        lines,
+        command == "NOTICE",
+        tags,
+        subject=target,
+        quiet=quiet,
+        onSuccess=sent,
+    )
+
+
+def fitsRelay(irc: IRCSession, command: str, target: str, lines: tuple[str, ...]) -> bool:
+    """
+    Whether C{lines} would be relayed as lines of at most 512 bytes, as
+    C{:nick!user@host COMMAND target :text} with C{target} as the
+    service names it; if not, the client is told C{417
+    ERR_INPUTTOOLONG} (even for a NOTICE: it answers the line's length,
+    as for any overlong line) and nothing is relayed.
+    """
+    prefix = irc.hostmask()
+    if all(relayFits(command, prefix, target, line) for line in lines):
+        return True
+    irc.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
+    return False
+
+
+def echo(irc: IRCSession, command: str, target: str, lines: tuple[str, ...], event: object) -> None:
+    """
+    With C{echo-message}, show the client its own message as the others
+    see it: the service's event (same C{msgid}), or, for a message kept
+    for an offline user, the text.
+    """
+    if "echo-message" not in irc.caps:
+        return
+    if isinstance(event, RoomMessage):
+        irc.send(event.wire(irc.wire.roomMessage))
+    elif isinstance(event, PrivateMessage):
+        irc.send(event.wire(irc.wire.privateMessage))
+    elif lines:
+        irc.send(messageLines(command, irc.hostmask(), target, lines, timeTags(irc)))

@@ -1,0 +1,110 @@
+# -*- test-case-name: tests.test_irc_commands -*-
+"""
+What an IRC command handler may use of its connection.
+
+Handlers are functions taking the connection as an L{IRCSession}: the
+client's state, the service, and the ways to answer.
+L{chatd.irc.connection.IRCConnection} provides it; typing handlers against
+this protocol rather than the class keeps the command modules from
+importing the connection they serve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
+
+from twisted.internet.defer import Deferred
+
+from chatd.errors import ChatError
+from chatd.interfaces import IChatService, IParticipant
+from chatd.irc.caps import Capabilities
+from chatd.irc.listener import IRCListener
+from chatd.irc.wire import WireFormat
+
+T = TypeVar("T")
+
+
+class IRCSession(Protocol):
+    """
+    One IRC client, as its commands see it.
+
+    @ivar pendingNick: the nickname asked for before registration.
+    @ivar ident: the user name given with C{USER}.
+    @ivar realName: the real name given with C{USER}.
+    @ivar password: the C{PASS} password of a registered nickname.
+    @ivar registered: whether registration (001) is complete.
+    @ivar caps: the capabilities negotiated.
+    @ivar awayMessage: the C{AWAY} text, or C{None} when present.
+    @ivar account: the account SASL logged in as.
+    @ivar saslBuffer: the SASL PLAIN payload collected so far, once chosen.
+    @ivar serverPasswordGiven: whether C{PASS} gave the listener's password.
+    @ivar shownRooms: the channels the client was shown it is in, by room key.
+    @ivar userModes: the client's user modes (C{i}, C{w}, C{o}).
+    """
+
+    factory: IRCListener
+    caps: Capabilities
+    nick: str | None
+    pendingNick: str | None
+    ident: str | None
+    realName: str
+    password: str | None
+    registered: bool
+    awayMessage: str | None
+    account: str | None
+    address: str
+    lastSpoke: float
+    saslBuffer: str | None
+    serverPasswordGiven: bool
+    shownRooms: dict[str, str]
+    userModes: set[str]
+
+    @property
+    def service(self) -> IChatService: ...
+
+    @property
+    def participant(self) -> IParticipant: ...
+
+    @property
+    def server(self) -> str: ...
+
+    @property
+    def wire(self) -> WireFormat: ...
+
+    def me(self) -> str: ...
+
+    def hostmask(self) -> str: ...
+
+    def send(self, data: bytes) -> None: ...
+
+    def sendMessage(
+        self,
+        command: str,
+        *params: str,
+        prefix: str | None = None,
+        tags: dict[str, str] | None = None,
+        trailing: bool = False,
+    ) -> None: ...
+
+    def numeric(self, code: str, *params: str) -> None: ...
+
+    def call(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        subject: str,
+        onSuccess: Callable[[Any], Any] | None = None,
+        errors: dict[int, str] | None = None,
+        quiet: bool = False,
+    ) -> Deferred[Any]: ...
+
+    def refused(
+        self, error: ChatError, subject: str, errors: dict[int, str] | None = None
+    ) -> None: ...
+
+    def inTurn(self, items: Iterable[T], step: Callable[[T], Any]) -> Deferred[Any]: ...
+
+    def statusPrefix(self, room: str, nick: str) -> str: ...
+
+    def closeLink(self, reason: str) -> None: ...
