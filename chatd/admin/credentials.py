@@ -5,7 +5,7 @@ credentials checker the telnet console, the SSH console and the manhole
 share.
 
 The file has one C{name:hash} line per administrator (C{#} starts a
-comment); C{scripts/chatd-admin} writes it.  It is read again at each login,
+comment); C{chatd-admin password} writes it.  It is read again at each login,
 so adding or removing an administrator needs no restart.  Every attempt
 passes the daemon's one L{PasswordGate}, as chat logins do: attempts for a
 name, and from an address, are checked one at a time and, after a few
@@ -72,7 +72,7 @@ def setPassword(path: Path, name: str, password: str) -> None:
     temporary = path.with_name(path.name + ".new")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("# chatd administrators: name:argon2 hash (see scripts/chatd-admin)\n")
+        out.write("# chatd administrators: name:argon2 hash (see chatd-admin password)\n")
         out.writelines(f"{entry}:{hashed}\n" for entry, hashed in sorted(entries.items()))
     os.replace(temporary, path)
 
