@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from unittest import mock
 
 from twisted.internet.defer import succeed
 from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from chatd.admin import cli
 from chatd.admin.backup import MANIFEST, databaseInUse
@@ -126,6 +127,48 @@ class PasswordTests(SynchronousTestCase):
         for command in cli.COMMANDS:
             self.assertIn(command, out)
         self.assertEqual(run()[0], 2)
+
+
+def asRoot() -> None:
+    if os.geteuid() != 0:
+        raise SkipTest("by design: giving files to another user needs root")
+
+
+class OwnerTests(SynchronousTestCase):
+    """
+    Run as root (as on a server), C{chatd-admin} gives the files it writes
+    in a data directory to that directory's owner: the daemon's user.
+    """
+
+    def setUp(self) -> None:
+        asRoot()
+        self.dataDir = Path(self.mktemp())
+        self.dataDir.mkdir(mode=0o700)
+        os.chown(self.dataDir, 4321, 4322)
+
+    def owner(self, path: Path) -> tuple[int, int]:
+        return path.stat().st_uid, path.stat().st_gid
+
+    def test_password(self) -> None:
+        """
+        The admin password file belongs to the directory's owner.
+        """
+        status, _, _ = run("root", "--stdin", "--data-dir", str(self.dataDir), stdin="pw\n")
+        self.assertEqual(status, 0)
+        self.assertEqual(self.owner(self.dataDir / "admin-passwords"), (4321, 4322))
+
+    def test_restore(self) -> None:
+        """
+        Restored files and folders belong to the directory's owner.
+        """
+        data, backup = Path(self.mktemp()), Path(self.mktemp())
+        (data / "a" / "b").mkdir(parents=True)
+        (data / "a" / "b" / "c").write_text("deep")
+        makeDatabase(data / "chatd.sqlite3", 1)
+        self.assertEqual(run("backup", str(data), str(backup))[0], 0)
+        self.assertEqual(run("restore", str(backup), str(self.dataDir))[0], 0)
+        for path in ("chatd.sqlite3", "a", "a/b", "a/b/c"):
+            self.assertEqual(self.owner(self.dataDir / path), (4321, 4322), path)
 
 
 class BackupTests(SynchronousTestCase):

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from chatd.admin.credentials import matchOwner
 from chatd.admin.wiring import MODERATION_DB
 from chatd.storage.sqlite import DATABASE_NAME
 
@@ -157,7 +158,8 @@ def readManifest(backup: Path) -> dict[str, dict[str, object]]:
 def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> list[str]:
     """
     Restore the backup C{backup} into C{dataDir}; returns the names of the
-    files restored.
+    files restored.  Run as root, the files get C{dataDir}'s owner (the
+    daemon's user, if the directory is its).
 
     @param force: restore into a data directory that has files (they are
         replaced; others stay).
@@ -173,11 +175,15 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> list[str
     dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
     for name in files:
         target = dataDir / name
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in reversed(Path(name).parents[:-1]):
+            if not (dataDir / folder).is_dir():
+                (dataDir / folder).mkdir(mode=0o700)
+                matchOwner(dataDir / folder, dataDir)
         if name in DATABASES:
             for suffix in SIDE_FILES:
                 target.with_name(target.name + suffix).unlink(missing_ok=True)
         temporary = target.with_name(target.name + ".restoring")
         shutil.copy2(backup / name, temporary)
+        matchOwner(temporary, dataDir)
         os.replace(temporary, target)
     return sorted(files)
