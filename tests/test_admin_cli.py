@@ -24,6 +24,7 @@ from twisted.trial.unittest import SkipTest, SynchronousTestCase
 from chatd.admin import cli
 from chatd.admin.backup import MANIFEST, databaseInUse
 from chatd.admin.credentials import AddressedCredentials, AdminChecker, verify
+from tests.daemon import ROOT
 
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
@@ -223,6 +224,23 @@ class BackupTests(SynchronousTestCase):
         self.assertEqual((self.restored / "extra" / "notes").read_text(), "kept")
         self.assertEqual((self.restored / "admin-passwords").stat().st_mode & 0o777, 0o600)
         self.assertEqual(self.restored.stat().st_mode & 0o777, 0o700)
+
+    def test_script(self) -> None:
+        """
+        C{scripts/backup DATA DEST} as docs/STORAGE.md shows it, from a
+        checkout: DEST's folders are created; paths are the caller's.
+        """
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "backup"), "data", "backups/chatd-2026-12-01"],
+            cwd=self.data.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, "backed up 5 files of data to backups/chatd-2026-12-01\n")
+        copy = self.data.parent / "backups" / "chatd-2026-12-01"
+        self.assertEqual(rows(copy / "chatd.sqlite3"), 100)
 
     def test_restoreOverExisting(self) -> None:
         """
