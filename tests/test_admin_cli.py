@@ -284,6 +284,9 @@ class BackupTests(SynchronousTestCase):
         self.assertEqual(
             (status, err), (1, f"chatd-admin: no data directory at {self.data / 'nowhere'}\n")
         )
+        status, _, err = run("backup", str(self.data), str(self.data / "backup"))
+        self.assertEqual(status, 1)
+        self.assertIn("backup is inside", err)
         self.backup.mkdir()
         (self.backup / "x").write_text("")
         status, _, err = run("backup", str(self.data), str(self.backup))

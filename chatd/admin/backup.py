@@ -110,11 +110,13 @@ def backupDataDir(dataDir: Path, destination: Path) -> dict[str, dict[str, objec
     Back up C{dataDir} into the new (or empty) directory C{destination},
     created with mode 0700; returns the manifest's file entries.
 
-    @raise BackupError: C{dataDir} is no directory or C{destination} has
-        files.
+    @raise BackupError: C{dataDir} is no directory, or C{destination} is
+        in it or has files.
     """
     if not dataDir.is_dir():
         raise BackupError(f"no data directory at {dataDir}")
+    if destination.resolve().is_relative_to(dataDir.resolve()):
+        raise BackupError(f"{destination} is inside {dataDir}: back up elsewhere")
     if destination.exists() and any(destination.iterdir()):
         raise BackupError(f"{destination} is not empty: give a new directory")
     destination.mkdir(mode=0o700, parents=True, exist_ok=True)

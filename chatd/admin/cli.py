@@ -22,6 +22,7 @@ from chatd.admin.backup import BackupError, backupDataDir, restoreDataDir
 from chatd.admin.credentials import setPassword
 from chatd.admin.wiring import PASSWORDS
 from chatd.storage.sqlite import DATABASE_NAME
+from chatd.storage.tools import copyToPostgres, databasePath
 
 COMMANDS = ("password", "backup", "restore", "copy")
 DEFAULT_DATA_DIR = Path("chatd-data")
@@ -71,8 +72,6 @@ def restore(args: argparse.Namespace) -> str:
 
 
 def copy(args: argparse.Namespace) -> str:
-    from chatd.storage.tools import copyToPostgres, databasePath
-
     try:
         counts = copyToPostgres(databasePath(str(args.data_dir)), args.dsn)
     except (OSError, RuntimeError, sqlite3.Error) as error:
