@@ -19,7 +19,10 @@ from contextlib import closing
 from pathlib import Path
 
 from tests.daemon import Daemon, startDaemon
+from tests.pgserver import createDatabase, postgresServer
 from tests.test_admin_live import SSH, LineSocket, needsSSH, tchatLogin, telnetLogin
+
+__all__ = ["postgresServer"]
 
 CHATD_ADMIN = Path(sys.executable).with_name("chatd-admin")
 LOCAL = "tcp:0:interface=127.0.0.1"
@@ -36,9 +39,10 @@ def chatdAdmin(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     )
 
 
-def start(workdir: Path, dataDir: Path) -> Daemon:
+def start(workdir: Path, dataDir: Path, *extra: str) -> Daemon:
     return startDaemon(
         workdir,
+        *extra,
         "--port",
         LOCAL,
         "--admin-ssh",
@@ -169,6 +173,49 @@ def test_backupWhileWritingThenRestore(tmp_path: Path) -> None:
         served = telnetLogin(daemon.ports["AdminTelnetFactory"], "root", PASSWORD)
         assert b"You are root." in served
         # The same host key: strict checking against the first daemon's.
+        audit = ssh.run(daemon.ports["AdminSSHFactory"], "audit", strict="yes")
+        assert audit.returncode == 0, audit
+        assert audit.stdout.split(None, 3)[3] == "ban eve troll\n"
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+@needsSSH
+def test_backupWithPostgres(tmp_path: Path, postgresServer: str) -> None:
+    """
+    With the chat (and moderation) data in PostgreSQL, the backup holds the
+    data directory's files, the admin password file and the SSH host key,
+    and says PostgreSQL is backed up with pg_dump; restored beside the same
+    database, they serve the admin consoles as before.
+    """
+    dataDir, backupDir, restored = tmp_path / "data", tmp_path / "backup", tmp_path / "restored"
+    db = ("--db", createDatabase(postgresServer))
+    done = chatdAdmin("password", "root", "--stdin", "--data-dir", str(dataDir), stdin=PASSWORD)
+    assert done.returncode == 0, done
+    ssh = SSH(tmp_path)
+    daemon = start(tmp_path, dataDir, *db)
+    try:
+        banned = ssh.run(daemon.ports["AdminSSHFactory"], "ban", "eve", "troll")
+        assert banned.returncode == 0, banned
+        backedUp = chatdAdmin("backup", str(dataDir), str(backupDir))
+    finally:
+        daemon.stop()
+    assert backedUp.returncode == 0, backedUp
+    assert backedUp.stdout.splitlines() == [
+        f"backed up 3 files of {dataDir} to {backupDir}",
+        "note: no chatd.sqlite3 there; a chat database on PostgreSQL (--db) is backed up"
+        " with pg_dump",
+    ]
+
+    assert chatdAdmin("restore", str(backupDir), str(restored)).returncode == 0
+    daemon = start(tmp_path, restored, *db)
+    try:
+        eve, answer = tchatLogin(daemon.ports["TchatFactory"], "eve")
+        eve.close()
+        assert answer == "srv: ERROR 24"
+        served = telnetLogin(daemon.ports["AdminTelnetFactory"], "root", PASSWORD)
+        assert b"You are root." in served
         audit = ssh.run(daemon.ports["AdminSSHFactory"], "audit", strict="yes")
         assert audit.returncode == 0, audit
         assert audit.stdout.split(None, 3)[3] == "ban eve troll\n"
