@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from contextlib import closing, redirect_stderr, redirect_stdout
 from pathlib import Path
 from unittest import mock
@@ -25,6 +27,17 @@ from chatd.admin import cli
 from chatd.admin.backup import MANIFEST, databaseInUse
 from chatd.admin.credentials import AddressedCredentials, AdminChecker, verify
 from tests.daemon import ROOT
+
+
+class TestCase(SynchronousTestCase):
+    def mktemp(self) -> str:
+        """
+        A fresh path in the system's temporary directory (trial's own
+        C{mktemp} is relative to the working directory: the checkout).
+        """
+        directory = tempfile.mkdtemp(prefix="chatd-admin-cli-")
+        self.addCleanup(shutil.rmtree, directory)
+        return str(Path(directory) / "temp")
 
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
@@ -56,7 +69,7 @@ def rows(path: Path) -> int:
         return int(db.execute("SELECT COUNT(*) FROM t").fetchone()[0])
 
 
-class PasswordTests(SynchronousTestCase):
+class PasswordTests(TestCase):
     """
     C{chatd-admin password} (or C{chatd-admin NAME}) writes the file the
     daemon's admin checker reads.
@@ -135,7 +148,7 @@ def asRoot() -> None:
         raise SkipTest("by design: giving files to another user needs root")
 
 
-class OwnerTests(SynchronousTestCase):
+class OwnerTests(TestCase):
     """
     Run as root (as on a server), C{chatd-admin} gives the files it writes
     in a data directory to that directory's owner: the daemon's user.
@@ -172,7 +185,7 @@ class OwnerTests(SynchronousTestCase):
             self.assertEqual(self.owner(self.dataDir / path), (4321, 4322), path)
 
 
-class BackupTests(SynchronousTestCase):
+class BackupTests(TestCase):
     """
     C{chatd-admin backup} and C{chatd-admin restore}.
     """
