@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -90,15 +89,18 @@ class PasswordFileTests(SynchronousTestCase):
 
     def test_script(self) -> None:
         """
-        C{scripts/chatd-admin NAME --stdin} adds an administrator; refuses a
-        bad name with status 1.
+        C{scripts/chatd-admin NAME --stdin} (which runs the checkout's
+        C{.venv/bin/chatd-admin}) adds an administrator, relative paths being
+        the caller's; refuses a bad name with status 1.
         """
-        dataDir = Path(self.mktemp())
-        script = [sys.executable, str(ROOT / "scripts" / "chatd-admin")]
+        dataDir = Path(self.mktemp()).absolute()
+        dataDir.parent.mkdir(parents=True, exist_ok=True)
+        script = [str(ROOT / "scripts" / "chatd-admin")]
         done = subprocess.run(
-            [*script, "root", "--stdin", "--data-dir", str(dataDir)],
+            [*script, "root", "--stdin", "--data-dir", dataDir.name],
             input=b"sesame\n",
             capture_output=True,
+            cwd=dataDir.parent,
             timeout=30,
         )
         self.assertEqual(0, done.returncode, done.stderr)

@@ -110,3 +110,25 @@ async def test_copyFromOlderSchema(tmp_path: Path, postgresServer: str) -> None:
         assert await store.admins() == []
     finally:
         await store.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_chatdAdminCopy(tmp_path: Path, postgresServer: str) -> None:
+    """
+    C{chatd-admin copy DATA URL} is the same copy as C{python -m
+    chatd.storage.tools copy}.
+    """
+    from twisted.internet import reactor
+
+    from chatd.admin.cli import main as chatdAdmin
+
+    await fill(tmp_path / "data")
+    url = createDatabase(postgresServer)
+    assert chatdAdmin(["copy", str(tmp_path / "data"), url]) == 0
+    store = openStore("unused", url, reactor)
+    store.startService()
+    try:
+        assert (await store.load()).accounts == {key("alice")}
+        assert len(await store.history("Blabla", 100)) == 12
+    finally:
+        await store.stopService()

@@ -129,13 +129,15 @@ def test_reconnect_keeps_messages_and_nick(tmp_path: Path) -> None:
     web = f"tcp:{freePort()}:interface=127.0.0.1"
     data = str(tmp_path / "data")
     (tmp_path / "first").mkdir()
-    daemon = startChat(tmp_path / "first", "--web", web, "--data-dir", data)
+    # Configured rooms: a guest's own rooms would not outlive the restart.
+    rooms = ("--rooms", "lobby,rc1,rc2")
+    daemon = startChat(tmp_path / "first", "--web", web, "--data-dir", data, *rooms)
     page = Browser(pageURL(daemon))
     carol: TchatClient | None = None
     try:
         page.login("rc")
-        enter(page, "rc1", create=True)
-        enter(page, "rc2", create=True)
+        enter(page, "rc1")
+        enter(page, "rc2")
         carol = tchat(daemon, "carol", "rc1", "rc2")
         speak(carol, "rc1", "one")
         speak(carol, "rc1", "two")
@@ -151,7 +153,7 @@ def test_reconnect_keeps_messages_and_nick(tmp_path: Path) -> None:
         daemon.stop()
         page.wait(lambda: "reconnecting" in page.find("#status").text)
         (tmp_path / "second").mkdir()
-        daemon = startChat(tmp_path / "second", "--web", web, "--data-dir", data)
+        daemon = startChat(tmp_path / "second", "--web", web, "--data-dir", data, *rooms)
         carol = tchat(daemon, "carol", "rc1")
         speak(carol, "rc1", "three")
         page.wait(lambda: page.find("#status").text == "connected", timeout=30)

@@ -297,7 +297,7 @@ class AdminConsole(ConsoleViews):
         if before is None:
             raise errors.InvalidArgument(
                 f"{nick} is not a registered account; only registered accounts can be"
-                " administrators (the user registers first, or use scripts/chatd-admin)"
+                " administrators (the user registers first, or use chatd-admin password NAME)"
             )
         if before == admin:
             return f"{nick} is {'already' if admin else 'not'} an administrator"

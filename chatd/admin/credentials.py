@@ -5,7 +5,7 @@ credentials checker the telnet console, the SSH console and the manhole
 share.
 
 The file has one C{name:hash} line per administrator (C{#} starts a
-comment); C{scripts/chatd-admin} writes it.  It is read again at each login,
+comment); C{chatd-admin password} writes it.  It is read again at each login,
 so adding or removing an administrator needs no restart.  Every attempt
 passes the daemon's one L{PasswordGate}, as chat logins do: attempts for a
 name, and from an address, are checked one at a time and, after a few
@@ -54,10 +54,21 @@ def readPasswords(path: Path) -> dict[str, str]:
     return entries
 
 
+def matchOwner(path: Path, directory: Path) -> None:
+    """
+    Run as root, give C{path} to C{directory}'s owner: a file root writes
+    in a daemon's data directory must stay readable by the daemon's user.
+    """
+    owner = directory.stat()
+    if os.geteuid() == 0 and (owner.st_uid, owner.st_gid) != (0, 0):
+        os.chown(path, owner.st_uid, owner.st_gid)
+
+
 def setPassword(path: Path, name: str, password: str) -> None:
     """
     Add administrator C{name} to the file at C{path}, or change its password.
-    The file is replaced atomically and readable by its owner only.
+    The file is replaced atomically and readable by its owner only: the
+    owner of its directory when root writes it (L{matchOwner}).
 
     @raise ValueError: C{name} is empty or has a colon or whitespace, or the
         password is empty.
@@ -72,8 +83,9 @@ def setPassword(path: Path, name: str, password: str) -> None:
     temporary = path.with_name(path.name + ".new")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("# chatd administrators: name:argon2 hash (see scripts/chatd-admin)\n")
+        out.write("# chatd administrators: name:argon2 hash (see chatd-admin password)\n")
         out.writelines(f"{entry}:{hashed}\n" for entry, hashed in sorted(entries.items()))
+    matchOwner(temporary, path.parent)
     os.replace(temporary, path)
 
 

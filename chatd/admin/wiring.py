@@ -89,7 +89,7 @@ OPTIONS: list[Any] = [
         "admin-passwords",
         None,
         None,
-        f"File of admin argon2 hashes (default: DATA_DIR/{PASSWORDS}); see scripts/chatd-admin.",
+        f"File of admin argon2 hashes (default: DATA_DIR/{PASSWORDS}); see chatd-admin.",
     ],
     [
         "admin-login-timeout",
@@ -184,7 +184,7 @@ def addAdminServices(
     wanted = [options[name] for name in ("admin", "admin-ssh", "manhole")]
     if any(wanted) and not readPasswords(passwords):
         log.warn(
-            "no administrators in {path}: add one with scripts/chatd-admin"
+            "no administrators in {path}: add one with chatd-admin password NAME"
             " (accounts flagged admin with 'admin grant' may log in too)",
             path=str(passwords),
         )

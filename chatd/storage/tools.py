@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.test_storage_tools -*-
 """
 Offline helpers for a site's operator, run as
-C{python -m chatd.storage.tools backup|copy ...} (or C{scripts/backup}):
+C{python -m chatd.storage.tools backup|copy ...} (C{chatd-admin copy} is the
+same copy; C{chatd-admin backup} backs up the whole data directory):
 
   - C{backup DATA DEST}: an online backup of the SQLite database while the
     daemon runs (SQLite's backup API: a consistent copy, the daemon is never

@@ -1,0 +1,191 @@
+# -*- test-case-name: tests.test_admin_cli -*-
+"""
+Backup and restore of a whole data directory (C{chatd-admin backup} and
+C{chatd-admin restore}).
+
+A backup is a directory: each SQLite database of the data directory copied
+with SQLite's online backup API (consistent while the daemon writes, which
+a plain copy of a WAL database is not), every other file (the admin
+password file, the SSH host key, anything else found there) copied with its
+mode, and a C{MANIFEST.json} listing every file with its size and SHA-256 so
+that a restore refuses a damaged or incomplete backup.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from chatd.admin.credentials import matchOwner
+from chatd.admin.wiring import MODERATION_DB
+from chatd.storage.sqlite import DATABASE_NAME
+
+MANIFEST = "MANIFEST.json"
+#: The databases of a data directory: backed up with SQLite's backup API.
+DATABASES = (DATABASE_NAME, MODERATION_DB)
+#: A live database's companions: never copied (the backup API folds them in),
+#: and removed beside a restored database (a stale one would corrupt it).
+SIDE_FILES = ("-wal", "-shm", "-journal")
+#: Byte of a WAL database's C{-shm} file every open connection holds a
+#: shared lock on (SQLite's unix VFS: UNIX_SHM_DMS).
+_SHM_DMS = 128
+
+
+class BackupError(Exception):
+    """
+    The backup or restore was refused; the message says why.
+    """
+
+
+def _sideFile(name: str) -> bool:
+    return any(name.endswith(base + suffix) for base in DATABASES for suffix in SIDE_FILES)
+
+
+def _dataFiles(dataDir: Path) -> Iterator[Path]:
+    """
+    Every regular file under C{dataDir} but the databases' companions,
+    relative to it.
+    """
+    for root, dirs, files in os.walk(dataDir):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root, name)
+            if path.is_file() and not path.is_symlink() and not _sideFile(name):
+                yield path.relative_to(dataDir)
+
+
+def _digest(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with path.open("rb") as data:
+        while chunk := data.read(1 << 20):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def databaseInUse(database: Path) -> bool:
+    """
+    Whether a process (a running daemon) has the SQLite WAL database
+    C{database} open: every connection holds a shared lock on one byte of
+    its C{-shm} file, so an exclusive lock on it fails.
+    """
+    shm = database.with_name(database.name + "-shm")
+    try:
+        fd = os.open(shm, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _SHM_DMS)
+        return False
+    finally:
+        os.close(fd)
+
+
+def _copyDatabase(source: Path, destination: Path) -> None:
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(destination)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    destination.chmod(source.stat().st_mode & 0o777)
+
+
+def backupDataDir(dataDir: Path, destination: Path) -> dict[str, dict[str, object]]:
+    """
+    Back up C{dataDir} into the new (or empty) directory C{destination},
+    created with mode 0700; returns the manifest's file entries.
+
+    @raise BackupError: C{dataDir} is no directory, or C{destination} is
+        in it or has files.
+    """
+    if not dataDir.is_dir():
+        raise BackupError(f"no data directory at {dataDir}")
+    if destination.resolve().is_relative_to(dataDir.resolve()):
+        raise BackupError(f"{destination} is inside {dataDir}: back up elsewhere")
+    if destination.exists() and any(destination.iterdir()):
+        raise BackupError(f"{destination} is not empty: give a new directory")
+    destination.mkdir(mode=0o700, parents=True, exist_ok=True)
+    files: dict[str, dict[str, object]] = {}
+    for relative in _dataFiles(dataDir):
+        source, target = dataDir / relative, destination / relative
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if str(relative) in DATABASES:
+            _copyDatabase(source, target)
+        else:
+            shutil.copy2(source, target)
+        files[str(relative)] = {
+            "size": target.stat().st_size,
+            "sha256": _digest(target),
+            "mode": f"{target.stat().st_mode & 0o777:04o}",
+        }
+    manifest = {"format": 1, "created": time.time(), "dataDir": str(dataDir), "files": files}
+    (destination / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    return files
+
+
+def readManifest(backup: Path) -> dict[str, dict[str, object]]:
+    """
+    The files of the backup C{backup}, each checked against its size and
+    digest.
+
+    @raise BackupError: no manifest, or a file is missing or damaged.
+    """
+    try:
+        manifest = json.loads((backup / MANIFEST).read_text("utf-8"))
+        files: dict[str, dict[str, object]] = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BackupError(f"{backup} is no chatd backup (no readable {MANIFEST})") from error
+    for name, entry in files.items():
+        path = backup / name
+        if not path.is_file() or _digest(path) != entry["sha256"]:
+            raise BackupError(f"{path} is missing or damaged: this backup cannot be restored")
+    return files
+
+
+def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> list[str]:
+    """
+    Restore the backup C{backup} into C{dataDir}; returns the names of the
+    files restored.  Run as root, the files get C{dataDir}'s owner (the
+    daemon's user, if the directory is its).
+
+    @param force: restore into a data directory that has files (they are
+        replaced; others stay).
+    @raise BackupError: the backup is damaged, C{dataDir} has files and
+        C{force} is false, or a daemon has its databases open.
+    """
+    files = readManifest(backup)
+    for name in DATABASES:
+        if databaseInUse(dataDir / name):
+            raise BackupError(f"a running daemon has {dataDir / name} open: stop it first")
+    if dataDir.exists() and any(dataDir.iterdir()) and not force:
+        raise BackupError(f"{dataDir} is not empty: restore into a new directory, or use --force")
+    dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in files:
+        target = dataDir / name
+        for folder in reversed(Path(name).parents[:-1]):
+            if not (dataDir / folder).is_dir():
+                (dataDir / folder).mkdir(mode=0o700)
+                matchOwner(dataDir / folder, dataDir)
+        if name in DATABASES:
+            for suffix in SIDE_FILES:
+                target.with_name(target.name + suffix).unlink(missing_ok=True)
+        temporary = target.with_name(target.name + ".restoring")
+        shutil.copy2(backup / name, temporary)
+        matchOwner(temporary, dataDir)
+        os.replace(temporary, target)
+    return sorted(files)
