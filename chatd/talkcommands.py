@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, cast
 
 from twisted.internet.defer import maybeDeferred
 
-from chatd import errors
-from chatd.errors import ChatError
-from chatd.interfaces import IParticipant
-from chatd.names import key
-from chatd.persistence import MAX_HISTORY
+from chatd.core import errors
+from chatd.core.errors import ChatError
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
+from chatd.core.persistence import MAX_HISTORY
 from chatd.talkformat import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,

@@ -13,12 +13,12 @@ from twisted.application import strports
 from twisted.application.service import IService, MultiService
 from twisted.python import usage
 
-from chatd import gate as passwordgate
-from chatd.accounts import Accounts
 from chatd.admin import wiring as admin
-from chatd.admission import Admission, parseNetworks
-from chatd.inbox import MAX_WAITING, PAGE_BYTES
-from chatd.service import ChatService
+from chatd.core import gate as passwordgate
+from chatd.core.accounts import Accounts
+from chatd.core.admission import Admission, parseNetworks
+from chatd.core.inbox import MAX_WAITING, PAGE_BYTES
+from chatd.core.service import ChatService
 from chatd.storage import openStore
 from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
 from chatd.talk import TalkFactory, roomOption

@@ -14,15 +14,15 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from chatd import errors
-from chatd.accounts import Accounts, PasswordChecker
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IChatObserver, IParticipant
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.interfaces import IChatObserver, IParticipant
+from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from tests.fakeredis import FakeRedis

@@ -11,10 +11,10 @@ from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory, TchatProtocol
 from chatd.testing import RecordingParticipant
 from tests.fakeredis import FakeRedis

@@ -9,8 +9,8 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.events import KICK, Invitation, Membership, Notice, RoomChange
+from chatd.core import errors
+from chatd.core.events import KICK, Invitation, Membership, Notice, RoomChange
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant
 from tests.fakeredis import FakeRedis

@@ -10,8 +10,8 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.service import ChatService
 from chatd.outbox import NOTHING
-from chatd.service import ChatService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
 

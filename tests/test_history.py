@@ -1,13 +1,13 @@
 """
 History replay, HISTO's service side and private messages kept for
-registered users who are away (L{chatd.persistence}), in memory with a
+registered users who are away (L{chatd.core.persistence}), in memory with a
 L{Clock}.
 """
 
 from __future__ import annotations
 
-from chatd import errors
-from chatd.events import PrivateMessage, RoomMessage
+from chatd.core import errors
+from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.testing import RecordingParticipant
 from tests.test_persistence import PersistenceTestCase
 

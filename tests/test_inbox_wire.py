@@ -16,9 +16,9 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.inbox import MAX_WAITING, PAGE_BYTES
+from chatd.core.inbox import MAX_WAITING, PAGE_BYTES
+from chatd.core.service import ChatService
 from chatd.outbox import FlushScheduler, Outbox
-from chatd.service import ChatService
 from chatd.tap import Options, makeService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import output

@@ -24,8 +24,8 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
+from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
-from chatd.service import ChatService
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon
 from tests.tls import makeCertificate

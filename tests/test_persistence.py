@@ -1,5 +1,5 @@
 """
-Tests for the chat service with a store (L{chatd.persistence}): accounts,
+Tests for the chat service with a store (L{chatd.core.persistence}): accounts,
 approval rooms, history replay and offline private messages, in memory with
 a L{Clock} and the L{MemoryChatStore} (whose contract tests also cover the
 SQL stores).
@@ -14,11 +14,11 @@ from twisted.internet.defer import Deferred, fail, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.accounts import Accounts, PasswordChecker
-from chatd.events import Membership, Notice
-from chatd.names import key
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Membership, Notice
+from chatd.core.names import key
+from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.roomlimits}: how many rooms users may create, and guests'
+Tests for L{chatd.core.roomlimits}: how many rooms users may create, and guests'
 rooms vanishing once emptied, through the service (with the memory store)
 and through the TCHAT wire.
 """
@@ -11,8 +11,8 @@ from typing import Any
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output

@@ -1,13 +1,13 @@
 """
-Tests for L{chatd.roomrules}: room keys, ban masks and mode strings.
+Tests for L{chatd.core.roomrules}: room keys, ban masks and mode strings.
 """
 
 from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.roomrules import (
+from chatd.core import errors
+from chatd.core.roomrules import (
     MAX_BANS,
     BanList,
     applyMode,
@@ -128,7 +128,7 @@ class ExceptionListTests(SynchronousTestCase):
         C{e} and C{I} masks are set and cleared like C{b}, keep their own
         lists, and a L{snapshot} brings another copy of the room to match.
         """
-        from chatd.service import Room
+        from chatd.core.service import Room
 
         room = Room("#a")
         self.assertEqual(

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.service.ChatService}: the rules every front-end shares.
+Tests for L{chatd.core.service.ChatService}: the rules every front-end shares.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
-from chatd import errors
-from chatd.events import (
+from chatd.core import errors
+from chatd.core.events import (
     KICK,
     PART,
     Invitation,
@@ -23,10 +23,10 @@ from chatd.events import (
     RoomMessage,
     Wallops,
 )
-from chatd.interfaces import IChatObserver, IChatService, IParticipant
-from chatd.service import ChatService
+from chatd.core.interfaces import IChatObserver, IChatService, IParticipant
+from chatd.core.service import ChatService
+from chatd.core.whowas import MAX_ENTRIES
 from chatd.testing import RecordingParticipant
-from chatd.whowas import MAX_ENTRIES
 
 
 class ServiceTestCase(SynchronousTestCase):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest_twisted
 from twisted.internet import reactor
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.storage.sqlite import sqliteStore
 from chatd.testing import RecordingParticipant
 

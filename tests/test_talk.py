@@ -13,8 +13,8 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from chatd.interfaces import IParticipant
-from chatd.service import ChatService
+from chatd.core.interfaces import IParticipant
+from chatd.core.service import ChatService
 from chatd.talk import TalkFactory, TalkProtocol
 from chatd.talkformat import NICK_PROMPT, helpText
 from chatd.tchat import TchatFactory

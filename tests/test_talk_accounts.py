@@ -14,7 +14,7 @@ from twisted.conch import telnet
 from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.talk import TalkFactory, TalkProtocol
 from chatd.talkformat import (
     AGAIN_PROMPT,

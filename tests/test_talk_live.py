@@ -23,7 +23,7 @@ from twisted.internet.task import deferLater
 from twisted.protocols import portforward
 from twisted.python.failure import Failure
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.talk import TalkFactory
 from chatd.talkformat import GREETING, NICK_PROMPT, PASSWORD_PROMPT
 from chatd.tchat import TchatFactory

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
+from chatd.core import errors
 from chatd.talk import TalkFactory
 from chatd.talkformat import helpText
 from chatd.tap import Options, makeService

@@ -14,7 +14,7 @@ from twisted.internet.ssl import Certificate, optionsForClientTLS
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.usage import UsageError
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.tap import Options, endpoint, makeService
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon

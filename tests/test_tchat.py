@@ -11,8 +11,8 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from chatd.interfaces import IParticipant
-from chatd.service import ChatService
+from chatd.core.interfaces import IParticipant
+from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
 

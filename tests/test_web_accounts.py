@@ -10,11 +10,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 
-from chatd import errors
-from chatd.accounts import Accounts, PasswordChecker
-from chatd.events import RoomMessage
-from chatd.interfaces import IParticipant
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from tests.webclient import JSONClient, WebTestCase
 

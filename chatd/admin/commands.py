@@ -19,14 +19,14 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd import errors
 from chatd.admin.credentials import readPasswords
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, ConsoleViews, Usage
-from chatd.moderation import formatSpan, parseNetwork
+from chatd.core import errors
+from chatd.core.moderation import formatSpan, parseNetwork
+from chatd.core.names import key, normalize
+from chatd.core.service import ChatService
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
-from chatd.names import key, normalize
-from chatd.service import ChatService
 
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
 

@@ -13,10 +13,10 @@ import resource
 from collections import Counter
 
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
-from chatd.moderation import describe
+from chatd.core.moderation import describe
+from chatd.core.names import isValidName, key, normalize
+from chatd.core.service import ChatService
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
-from chatd.names import isValidName, key, normalize
-from chatd.service import ChatService
 
 #: Messages per room that C{messages} looks through, the newest first.
 HISTORY_LIMIT = 1000

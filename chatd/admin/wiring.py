@@ -28,10 +28,10 @@ from chatd.admin.manhole import manholeFactory
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.admin.ssh import consoleSSHFactory, hostKey, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
-from chatd.gate import PasswordGate
-from chatd.moderation import Moderation
+from chatd.core.gate import PasswordGate
+from chatd.core.moderation import Moderation
+from chatd.core.service import ChatService
 from chatd.modstore import IModerationStore, SQLiteModerationStore
-from chatd.service import ChatService
 from chatd.storage.modsql import SQLModerationStore
 from chatd.storage.sql import SQLChatStore
 

@@ -27,18 +27,18 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatd import errors, sharing
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
-from chatd.events import Notice, PrivateMessage, RoomMessage
-from chatd.interfaces import IChatObserver, IParticipant
+from chatd.core import errors, sharing
+from chatd.core.events import Notice, PrivateMessage, RoomMessage
+from chatd.core.interfaces import IChatObserver, IParticipant
+from chatd.core.names import key
+from chatd.core.service import ChatService
 from chatd.modstore import Sanction
-from chatd.names import key
-from chatd.service import ChatService
 
 
 @implementer(IChatObserver)
@@ -50,7 +50,7 @@ class Bridge(RoomSync, Inbound):
     @ivar proxies: per node, nick key -> the L{RemoteParticipant}.
     @ivar sharedStore: the nodes share one database (C{--db}): registered
         names, room settings and approvals changed here are announced, and
-        re-read from the store after a gap (L{chatd.sharing}).
+        re-read from the store after a gap (L{chatd.core.sharing}).
     """
 
     log = Logger()

@@ -16,13 +16,13 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from chatd import errors, sharing
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
-from chatd.events import Notice, PrivateMessage, RoomMessage
+from chatd.core import errors, sharing
+from chatd.core.events import Notice, PrivateMessage, RoomMessage
+from chatd.core.names import key
+from chatd.core.service import ChatService
 from chatd.modstore import Sanction
-from chatd.names import key
-from chatd.service import ChatService
 
 
 def _error(name: str, text: str) -> errors.ChatError:

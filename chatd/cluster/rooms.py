@@ -32,9 +32,9 @@ from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
-from chatd.events import RoomChange
-from chatd.names import key
-from chatd.service import ChatService
+from chatd.core.events import RoomChange
+from chatd.core.names import key
+from chatd.core.service import ChatService
 
 #: Who a state's changes are shown as made by when nobody changed the room.
 SERVER = "chatd"

@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
-from chatd.errors import (
+from chatd.core.errors import (
     AlreadyMember,
     BadRoomKey,
     BannedFromRoom,
@@ -22,13 +22,13 @@ from chatd.errors import (
     InviteOnly,
     NoSuchGroup,
 )
-from chatd.events import PrivateMessage, RoomMessage
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.names import key, normalize
 from chatd.irc import numerics as N
 from chatd.irc.connection import IRCConnection
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import MAX_LINE, Message, formatLine, relayFits
 from chatd.irc.wire import channelName, messageLines, serverTime
-from chatd.names import key, normalize
 
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
-from chatd.errors import ChatError
-from chatd.interfaces import IParticipant
+from chatd.core.errors import ChatError
+from chatd.core.interfaces import IParticipant
+from chatd.core.text import InvalidText
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, Message, formatLine, parse
 from chatd.irc.wire import WireFormat
 from chatd.lineproto import ChatLineReceiver
-from chatd.text import InvalidText
 
 if TYPE_CHECKING:
-    from chatd.interfaces import IChatService
+    from chatd.core.interfaces import IChatService
     from chatd.irc.factory import IRCFactory
 
 #: Commands a client may send before it is registered.

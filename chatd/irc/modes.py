@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatd.errors import ChatError, InvalidArgument, ListFull, NotInRoom
+from chatd.core.errors import ChatError, InvalidArgument, ListFull, NotInRoom
+from chatd.core.names import key
+from chatd.core.roomrules import ROOM_MODES
 from chatd.irc import numerics as N
 from chatd.irc.channels import ChannelCommands
 from chatd.irc.message import Message
-from chatd.names import key
-from chatd.roomrules import ROOM_MODES
 
 #: Member status modes, which take a nickname (room flags: L{ROOM_MODES}).
 MEMBER_MODES = "ov"

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from zope.interface import implementer
 
-from chatd.errors import ChatError
-from chatd.events import (
+from chatd.core.errors import ChatError
+from chatd.core.events import (
     KICK,
     QUIT,
     Invitation,
@@ -26,7 +26,8 @@ from chatd.events import (
     RoomMessage,
     Wallops,
 )
-from chatd.interfaces import IParticipant
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 from chatd.irc.history import HistoryCommands
 from chatd.irc.moderation import ModerationCommands
 from chatd.irc.modes import ModeCommands
@@ -34,7 +35,6 @@ from chatd.irc.oper import OperCommands
 from chatd.irc.queries import QueryCommands
 from chatd.irc.registration import RegistrationCommands
 from chatd.irc.wire import channelName, cleanText, serverTime
-from chatd.names import key
 
 #: L{key} of a room name, cached: Unicode normalization and case folding
 #: per recipient of every message would cost more than the rest of the

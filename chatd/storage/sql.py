@@ -20,9 +20,9 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatd import errors
-from chatd.events import PrivateMessage, RoomMessage
-from chatd.names import key as _key
+from chatd.core import errors
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.names import key as _key
 from chatd.storage.batch import WriteBehind
 from chatd.storage.health import StoreHealth, isOutage, isRefusal, oneLine
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.errors import InvalidArgument, NotPermitted
-from chatd.events import RoomMessage
+from chatd.core.errors import InvalidArgument, NotPermitted
+from chatd.core.events import RoomMessage
 from chatd.web import wire
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ import re
 import struct
 from typing import Any
 
-from chatd.errors import ChatError
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.text import plain, plainLine
+from chatd.core.errors import ChatError
+from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.text import plain, plainLine
 
 _LINE_END = re.compile("\r\n|\r|\n")
 

@@ -21,7 +21,7 @@ from twisted.internet.defer import ensureDeferred
 from twisted.internet.task import deferLater, react
 from twisted.internet.testing import StringTransport
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.storage.sqlite import sqliteStore
 from chatd.tchat import TchatFactory, TchatProtocol
 

@@ -9,7 +9,7 @@ the same) and invite exceptions (C{I}: who enters an invite-only room
 without an invitation).
 
 A ban mask is C{nick!user@host} with C{*} and C{?} wildcards, compared
-without regard to case (L{chatd.names.key}).  Every participant, whatever
+without regard to case (L{chatd.core.names.key}).  Every participant, whatever
 its protocol, is matched as C{nick!user@host} twice: with the host that IRC
 shows for it (C{tchat.chatd}, C{web.chatd}, ...) and with its real
 address, so a mask copied from an IRC prefix works and so does a network
@@ -27,12 +27,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from chatd import errors
-from chatd.interfaces import IParticipant
-from chatd.names import key
+from chatd.core import errors
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 
 if TYPE_CHECKING:
-    from chatd.service import Room
+    from chatd.core.service import Room
 
 #: Room modes the service enforces: C{t} only operators set the topic, C{n}
 #: only members speak, C{m} only voiced members and operators speak, C{i}

@@ -17,9 +17,9 @@ registered user or a chatd operator, and configured rooms, last.
 
 from __future__ import annotations
 
-from chatd import errors
-from chatd.interfaces import IParticipant
-from chatd.names import key
+from chatd.core import errors
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 
 #: Rooms that may exist at once before users may create no more.
 DEFAULT_MAX_ROOMS = 1000

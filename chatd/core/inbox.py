@@ -8,7 +8,7 @@ for it.  A whole inbox written at login can be more than that by itself, and
 it used to be marked delivered at once: the connection was cut and every
 message lost.  L{Inbox.deliver} sends it in pages of at most C{pageBytes},
 the next page only once the connection has taken the previous one
-(L{chatd.interfaces.IParticipant.whenDrained}), and marks each page
+(L{chatd.core.interfaces.IParticipant.whenDrained}), and marks each page
 delivered only then; what a closed connection did not take waits for the
 next login.  L{Inbox.keep} refuses a message (L{errors.InboxFull}) once
 C{maxWaiting} wait for that recipient, so a flooder cannot fill the disk.
@@ -22,10 +22,10 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
-from chatd import errors
-from chatd.events import PrivateMessage
-from chatd.interfaces import IParticipant
-from chatd.names import key
+from chatd.core import errors
+from chatd.core.events import PrivateMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 from chatd.storage.interfaces import IChatStore
 
 #: Messages waiting for one recipient, by default: a weekend's worth of

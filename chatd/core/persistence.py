@@ -5,7 +5,7 @@ rooms that survive restarts, approval rooms, history replay and private
 messages kept for offline users.
 
 L{Persistence} is the service's helper, not a second service: it reads and
-changes L{chatd.service.ChatService}'s state only from the service's own
+changes L{chatd.core.service.ChatService}'s state only from the service's own
 methods, so every rule still has one home.  Events a command causes for its
 own sender (history replay, waiting private messages) are delivered on the
 reactor turn after the command's reply, so a TCHAT client reads C{OKAY!}
@@ -22,17 +22,17 @@ from twisted.internet.defer import CancelledError, Deferred, maybeDeferred, succ
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd import errors
-from chatd.accounts import Accounts, checkPasswordRules
-from chatd.events import Notice, RoomMessage
-from chatd.inbox import Inbox
-from chatd.interfaces import IParticipant
-from chatd.names import key, normalize
-from chatd.roomrules import ROOM_MODES, restoreRules
+from chatd.core import errors
+from chatd.core.accounts import Accounts, checkPasswordRules
+from chatd.core.events import Notice, RoomMessage
+from chatd.core.inbox import Inbox
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key, normalize
+from chatd.core.roomrules import ROOM_MODES, restoreRules
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
 if TYPE_CHECKING:
-    from chatd.service import ChatService, Room
+    from chatd.core.service import ChatService, Room
 
 MAX_HISTORY = 1000
 
@@ -65,13 +65,13 @@ class Persistence:
     @ivar onChange: called as C{onChange(kind, fields)} once a change that
         other processes sharing the store must see is written: C{"account"},
         C{"settings"} or C{"access"} (cluster mode publishes it; the other
-        nodes give it to L{chatd.sharing.applyChange}).
+        nodes give it to L{chatd.core.sharing.applyChange}).
     @ivar isLocal: whether a participant is served by this process (cluster
         mode: not another node's user).
     @ivar sharedStore: other processes write the store too, so a login under
         a name not known as registered asks the store before letting it in.
     @ivar inbox: the private messages waiting for registered users who are
-        away (L{chatd.inbox.Inbox}: their limit, their delivery at login).
+        away (L{chatd.core.inbox.Inbox}: their limit, their delivery at login).
     """
 
     log = Logger()

@@ -25,8 +25,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatd import errors
-from chatd.interfaces import IParticipant
+from chatd.core import errors
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 from chatd.modstore import (
     BAN,
     IPBAN,
@@ -38,7 +39,6 @@ from chatd.modstore import (
     MemoryModerationStore,
     Sanction,
 )
-from chatd.names import key
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

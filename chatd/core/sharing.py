@@ -5,7 +5,7 @@ approvals) in step with other processes that share the store.
 
 A node loads these at start and consults its copy without a query (a rename
 to a registered name, a room's mode on ENTER).  In cluster mode several
-nodes share one database: L{chatd.persistence.Persistence} reports each
+nodes share one database: L{chatd.core.persistence.Persistence} reports each
 change it has written (C{onChange}), the cluster bus carries it, and every
 other node applies it here to its copy.  Events lost while Redis was away
 are healed by L{reload}, which re-reads the copy from the store: the store is
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chatd.names import key
+from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
 
 if TYPE_CHECKING:
-    from chatd.persistence import Persistence
-    from chatd.service import Room
+    from chatd.core.persistence import Persistence
+    from chatd.core.service import Room
 
 
 def _room(persistence: Persistence, settings: RoomSettings) -> Room:

@@ -17,9 +17,16 @@ from zope.interface import Attribute, Interface
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
-    from chatd.errors import ChatError
-    from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
-    from chatd.whowas import PastUser
+    from chatd.core.errors import ChatError
+    from chatd.core.events import (
+        Membership,
+        Notice,
+        PrivateMessage,
+        Rename,
+        RoomChange,
+        RoomMessage,
+    )
+    from chatd.core.whowas import PastUser
 
 
 class IParticipant(Interface):
@@ -78,13 +85,13 @@ class IParticipant(Interface):
 class IChatService(Interface):
     """
     The one shared chat: people, rooms, membership and messages, with every
-    rule.  Methods raise L{chatd.errors.ChatError} subclasses to refuse; those
+    rule.  Methods raise L{chatd.core.errors.ChatError} subclasses to refuse; those
     that may need I/O return a L{Deferred}, so callers use C{maybeDeferred}.
     """
 
     maxClients = Attribute("How many connections the service accepts at once, or C{None}.")
     admission = Attribute(
-        "The L{chatd.admission.Admission} every listener asks when a connection"
+        "The L{chatd.core.admission.Admission} every listener asks when a connection"
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."
     )
 
@@ -120,7 +127,7 @@ class IChatService(Interface):
         """
         Create an empty room, run by its creator.  A guest's room is
         ephemeral: not stored, and gone once its last member leaves (see
-        L{chatd.roomlimits}).
+        L{chatd.core.roomlimits}).
 
         @raise InvalidGroup: bad name.  @raise GroupExists: it exists.
         @raise TooManyRooms: the server's or the creator's room limit.
@@ -238,7 +245,7 @@ class IChatService(Interface):
         """
 
     stats = Attribute(
-        "The daemon's running totals, a L{chatd.metrics.ChatStats}: the service"
+        "The daemon's running totals, a L{chatd.core.metrics.ChatStats}: the service"
         " counts messages and disconnects; front-ends may count their output."
     )
 
@@ -298,7 +305,7 @@ class IChatService(Interface):
     # Administration (the admin console's needs)
 
     moderation = Attribute(
-        "The L{chatd.moderation.Moderation} rules the service enforces at connect, "
+        "The L{chatd.core.moderation.Moderation} rules the service enforces at connect, "
         "login and speak: kicks, bans, address bans, mutes, operators."
     )
 
@@ -456,7 +463,7 @@ class IChatService(Interface):
     def wallops(participant: IParticipant, text: str) -> Any:
         """
         A chatd operator's message to everyone connected here who asked for
-        operators' messages (a L{chatd.events.Wallops} notice).
+        operators' messages (a L{chatd.core.events.Wallops} notice).
 
         @raise NotPermitted: C{participant} is not a chatd operator.
         """
@@ -474,7 +481,7 @@ class IChatObserver(Interface):
         """
         C{participant} is about to get C{nick} (login or rename): a
         L{Deferred} that fires to allow it or fails with a
-        L{chatd.errors.ChatError} to refuse it.
+        L{chatd.core.errors.ChatError} to refuse it.
         """
 
     def releaseNick(participant: IParticipant, nick: str) -> None:

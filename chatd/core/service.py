@@ -18,10 +18,10 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd import errors, roomrules
-from chatd.accounts import Accounts
-from chatd.admission import Admission
-from chatd.events import (
+from chatd.core import errors, roomrules
+from chatd.core.accounts import Accounts
+from chatd.core.admission import Admission
+from chatd.core.events import (
     KICK,
     PART,
     Invitation,
@@ -33,16 +33,16 @@ from chatd.events import (
     RoomMessage,
     Wallops,
 )
-from chatd.interfaces import IChatObserver, IChatService, IParticipant
-from chatd.metrics import ChatStats
-from chatd.moderation import Moderation
-from chatd.names import isValidName, key, normalize
-from chatd.persistence import Persistence
-from chatd.roomlimits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, RoomLimits
-from chatd.roomrules import ROOM_MODES, BanList
+from chatd.core.interfaces import IChatObserver, IChatService, IParticipant
+from chatd.core.metrics import ChatStats
+from chatd.core.moderation import Moderation
+from chatd.core.names import isValidName, key, normalize
+from chatd.core.persistence import Persistence
+from chatd.core.roomlimits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, RoomLimits
+from chatd.core.roomrules import ROOM_MODES, BanList
+from chatd.core.text import checkLines, checkText, scrub
+from chatd.core.whowas import NickHistory, PastUser
 from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
-from chatd.text import checkLines, checkText, scrub
-from chatd.whowas import NickHistory, PastUser
 
 #: What a new room starts with, as on most IRC servers.
 DEFAULT_ROOM_MODES = "nt"
@@ -57,7 +57,7 @@ class Room:
     asked to enter (C{pending}, to their display nick) or were accepted.
     C{ops} and C{voiced} are the nick keys of its operators and voiced
     members (kept while they stay), C{modes} its mode letters (L{ROOM_MODES}).
-    An C{ephemeral} room (a guest's, L{chatd.roomlimits}) is not stored and
+    An C{ephemeral} room (a guest's, L{chatd.core.roomlimits}) is not stored and
     vanishes when emptied; C{creator} is the guest's session while it lasts.
     """
 
@@ -354,7 +354,7 @@ class ChatService(Service):
     def createRoom(self, participant: IParticipant, room: str) -> Any:
         """
         A user creates C{room} and runs it.  A guest's room is ephemeral
-        (L{chatd.roomlimits}); a registered user's or an operator's lasts.
+        (L{chatd.core.roomlimits}); a registered user's or an operator's lasts.
 
         @raise TooManyRooms: the server's or the user's limit is reached.
         """
@@ -1090,7 +1090,7 @@ class ChatService(Service):
         return self._room(room).createdAt
 
     # Room keys, ban masks, secret rooms and grouped mode changes (the
-    # rules are in chatd.roomrules; all kept in memory like the other modes)
+    # rules are in chatd.core.roomrules; all kept in memory like the other modes)
 
     def _checkEntry(
         self, participant: IParticipant, nick: str, target: Room, roomKey: str | None
