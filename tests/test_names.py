@@ -11,9 +11,9 @@ from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
+from chatd.core.masks import matches
 from chatd.core.moderation import Moderation
 from chatd.core.names import isValidName, key, normalize, skeleton
-from chatd.core.roomrules import matches
 from chatd.core.service import ChatService
 from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant

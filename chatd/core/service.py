@@ -18,7 +18,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors, roomrules
+from chatd.core import errors
 from chatd.core.accounts import Accounts
 from chatd.core.admission import Admission
 from chatd.core.events import (
@@ -34,71 +34,17 @@ from chatd.core.events import (
     Wallops,
 )
 from chatd.core.interfaces import IChatObserver, IChatService, IParticipant
+from chatd.core.masks import modeString, parseModes
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.persistence import Persistence
+from chatd.core.room import Room
 from chatd.core.roomlimits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, RoomLimits
-from chatd.core.roomrules import ROOM_MODES, BanList
+from chatd.core.rooms import Rooms
 from chatd.core.text import checkLines, checkText, scrub
 from chatd.core.whowas import NickHistory, PastUser
-from chatd.storage.interfaces import OPEN, IChatStore, RoomSettings
-
-#: What a new room starts with, as on most IRC servers.
-DEFAULT_ROOM_MODES = "nt"
-#: Modes that give a member a status: operator and voice.
-MEMBER_MODES = "ov"
-
-
-class Room:
-    """
-    A room's name as created and its members, in the order they entered;
-    its stored C{settings}, and for an approval room the nick keys that
-    asked to enter (C{pending}, to their display nick) or were accepted.
-    C{ops} and C{voiced} are the nick keys of its operators and voiced
-    members (kept while they stay), C{modes} its mode letters (L{ROOM_MODES}).
-    An C{ephemeral} room (a guest's, L{chatd.core.roomlimits}) is not stored and
-    vanishes when emptied; C{creator} is the guest's session while it lasts.
-    """
-
-    __slots__ = (
-        "name",
-        "members",
-        "settings",
-        "pending",
-        "approved",
-        "ops",
-        "voiced",
-        "modes",
-        "topicSetter",
-        "invited",
-        "createdAt",
-        "key",
-        "bans",
-        "exceptions",
-        "invex",
-        "ephemeral",
-        "creator",
-    )
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.members: dict[str, IParticipant] = {}
-        self.settings = RoomSettings(name, OPEN)
-        self.pending: dict[str, str] = {}
-        self.approved: set[str] = set()
-        self.ops: set[str] = set()
-        self.voiced: set[str] = set()
-        self.modes: set[str] = set(DEFAULT_ROOM_MODES)
-        self.topicSetter: tuple[str, int] | None = None
-        self.invited: set[str] = set()
-        self.createdAt = 0
-        self.key: str | None = None
-        self.bans = BanList()
-        self.exceptions = BanList("ban exception")
-        self.invex = BanList("invite exception")
-        self.ephemeral = False
-        self.creator: IParticipant | None = None
+from chatd.storage.interfaces import IChatStore
 
 
 @implementer(IChatService)
@@ -135,11 +81,11 @@ class ChatService(Service):
         """
         self.clock = clock
         self.admission = Admission(clock, maxClients) if admission is None else admission
-        self.roomLimits = RoomLimits(maxRooms, maxRoomsPerUser)
+        self.registry = Rooms(RoomLimits(maxRooms, maxRoomsPerUser))
+        self.roomLimits = self.registry.limits
         self.maxGroupSize = maxGroupSize
         self._connections: set[IParticipant] = set()
         self._users: dict[str, IParticipant] = {}
-        self._rooms: dict[str, Room] = {}
         self._joined: dict[IParticipant, list[Room]] = {}
         self.operatorNames = list(operators)
         self._operators = {key(nick) for nick in operators}
@@ -150,7 +96,7 @@ class ChatService(Service):
         self._wallopsReaders: set[IParticipant] = set()
         self.stats = ChatStats()
         for name in rooms:
-            self._addRoom(name)
+            self.registry.create(name)
         self.moderation = Moderation(clock, self._operators)
         self.historyCount = historyCount
         # One text line per login and per disconnect is ~40% of a login's CPU
@@ -171,31 +117,25 @@ class ChatService(Service):
     def maxClients(self, value: int | None) -> None:
         self.admission.maxClients = value
 
-    def _now(self) -> int:
+    def now(self) -> int:
+        """
+        The clock's time in whole seconds, as events carry it.
+        """
         return int(self.clock.seconds())
 
-    def _addRoom(self, name: str, allowed: Callable[[], None] | None = None) -> Room:
-        """
-        Create the room C{name}, once C{allowed()} (if given) did not raise.
-        """
-        name = normalize(name)
-        if not isValidName(name):
-            raise errors.InvalidGroup()
-        if key(name) in self._rooms:
-            raise errors.GroupExists()
-        if allowed is not None:
-            allowed()
-        room = self._rooms[key(name)] = Room(name)
-        return room
+    _now = now
 
-    def _vanishIfEmpty(self, room: Room) -> None:
+    def isLoggedIn(self, participant: IParticipant) -> bool:
+        return participant in self._joined
+
+    def memberRoom(self, participant: IParticipant, name: str) -> Room:
         """
-        An ephemeral room nobody is in any more is gone.
+        The room C{name} that logged-in C{participant} is in.
+
+        @raise NotLoggedIn, NoSuchGroup, NotMember: it is not.
         """
-        if room.ephemeral and not room.members and self._rooms.get(key(room.name)) is room:
-            del self._rooms[key(room.name)]
-            self.roomLimits.vanished(key(room.name), room.creator)
-            room.creator = None
+        self._requireLogin(participant)
+        return self._memberRoom(participant, name)
 
     def _stored(self, room: Room) -> Persistence | None:
         """
@@ -205,10 +145,7 @@ class ChatService(Service):
         return None if room.ephemeral else self.persistence
 
     def _room(self, name: str) -> Room:
-        try:
-            return self._rooms[key(name)]
-        except KeyError:
-            raise errors.NoSuchGroup() from None
+        return self.registry.get(name)
 
     def _memberRoom(self, participant: IParticipant, name: str) -> Room:
         room = self._room(name)
@@ -245,10 +182,10 @@ class ChatService(Service):
         if self.persistence is not None:
             self.persistence.forgetLogin(participant)
         for roomKey in self.roomLimits.sessionEnded(participant):
-            founded = self._rooms.get(roomKey)
+            founded = self.registry.find(roomKey)
             if founded is not None and founded.creator is participant:
                 founded.creator = None
-                self._vanishIfEmpty(founded)
+                self.registry.vanishIfEmpty(founded)
         rooms = self._joined.pop(participant, None)
         if rooms is None:
             return
@@ -333,13 +270,7 @@ class ChatService(Service):
         participant.nick = nick
         audience: dict[IParticipant, list[str]] = {participant: []}
         for room in self._joined[participant]:
-            room.members = {
-                (key(nick) if k == key(old) else k): member for k, member in room.members.items()
-            }
-            for status in (room.ops, room.voiced):
-                if key(old) in status:
-                    status.discard(key(old))
-                    status.add(key(nick))
+            room.rename(old, nick)
             for member in room.members.values():
                 audience.setdefault(member, []).append(room.name)
         now = self._now()
@@ -363,10 +294,10 @@ class ChatService(Service):
 
         def allowed() -> None:
             if not operator:
-                self.roomLimits.check(len(self._rooms), participant, creator)
+                self.roomLimits.check(len(self.registry), participant, creator)
 
-        created = self._addRoom(room, allowed)
-        created.ops.add(key(creator))  # the creator runs the room
+        created = self.registry.create(room, allowed)
+        created.makeOperator(creator)  # the creator runs the room
         created.createdAt = self._now()
         registered = self.persistence is not None and self.persistence.isRegisteredNow(creator)
         if not (operator or registered):
@@ -397,7 +328,7 @@ class ChatService(Service):
             return []  # it left meanwhile: its rooms vanish as they empty
         kept = []
         for roomKey in self.roomLimits.guestRoomsOf(participant):
-            room = self._rooms.get(roomKey)
+            room = self.registry.find(roomKey)
             if room is not None and room.creator is participant:
                 self.keepRoom(room.name)
                 self.roomLimits.created(roomKey, participant, nick, False)
@@ -410,36 +341,27 @@ class ChatService(Service):
         vanishes when emptied, and its settings are stored from now on.
         """
         target = self._room(room)
-        if target.ephemeral:
-            self.roomLimits.vanished(key(target.name), target.creator)
-            target.ephemeral, target.creator = False, None
+        self.registry.keep(target)
         return target.name
 
     def enter(self, participant: IParticipant, room: str, roomKey: str | None = None) -> Any:
         nick = self._requireLogin(participant)
         target = self._room(room)
-        if key(nick) in target.members:
-            raise errors.AlreadyMember()
-        self._checkEntry(participant, nick, target, roomKey)
-        if "i" in target.modes and not self.isOperator(participant):
-            if key(nick) not in target.invited and not target.invex.matches(participant):
-                raise errors.InviteOnly()
+        target.checkEntry(participant, nick, roomKey, self.isOperator(participant))
         if self.persistence is not None:
             self.persistence.checkApproval(participant, nick, target)
-        self._join(participant, nick, target)
-        target.invited.discard(key(nick))
+        self.join(participant, nick, target)
+        target.useInvitation(nick)
         if self.persistence is not None:
             return self.persistence.entered(participant, nick, target)
         return target.name
 
-    def _join(self, participant: IParticipant, nick: str, target: Room) -> None:
-        limit = self.maxGroupSize if target.settings.capacity is None else target.settings.capacity
-        if limit is not None and len(target.members) >= limit:
-            raise errors.GroupFull()
-        event = Membership(target.name, nick, True, self._now())
-        for member in target.members.values():
-            member.membershipChanged(event)
-        target.members[key(nick)] = participant
+    def join(self, participant: IParticipant, nick: str, target: Room) -> None:
+        """
+        Put logged-in C{participant} in C{target} (its entry checked or
+        decided elsewhere: autojoin, an approval), within its capacity.
+        """
+        target.add(participant, nick, self._now(), target.capacity(self.maxGroupSize))
         self._joined[participant].append(target)
         if self.observer is not None:
             self.observer.entered(participant, target.name)
@@ -457,13 +379,8 @@ class ChatService(Service):
         return target.name
 
     def _removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
-        del room.members[key(nick)]
-        room.ops.discard(key(nick))
-        room.voiced.discard(key(nick))
-        event = Membership(room.name, nick, False, self._now(), reason, kind)
-        for member in room.members.values():
-            member.membershipChanged(event)
-        self._vanishIfEmpty(room)
+        room.remove(nick, Membership(room.name, nick, False, self._now(), reason, kind))
+        self.registry.vanishIfEmpty(room)
 
     def members(self, participant: IParticipant, room: str) -> list[str]:
         self._requireLogin(participant)
@@ -473,11 +390,14 @@ class ChatService(Service):
     def roomsOf(self, participant: IParticipant) -> list[str]:
         return [room.name for room in self._joined.get(participant, ())]
 
+    def roomsJoined(self, participant: IParticipant) -> list[Room]:
+        """
+        The rooms C{participant} is in, in the order it entered them.
+        """
+        return list(self._joined.get(participant, ()))
+
     def rooms(self) -> list[tuple[str, int]]:
-        return sorted(
-            ((room.name, len(room.members)) for room in self._rooms.values()),
-            key=lambda item: key(item[0]),
-        )
+        return self.registry.listing()
 
     # Messages
 
@@ -497,9 +417,7 @@ class ChatService(Service):
         event = RoomMessage(target.name, nick, lines, self._now(), notice, tags, self._msgid())
         if self.persistence is not None and lines:
             self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
-        for member in target.members.values():
-            if member is not participant:
-                member.roomMessage(event)
+        target.broadcast(event, participant)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
         return event
 
@@ -603,19 +521,16 @@ class ChatService(Service):
         if "i" in target.modes:
             if not self.isRoomOperator(participant, target.name):
                 raise errors.NotRoomOperator()
-            target.invited.add(key(recipient.nick))
+            target.invite(recipient.nick)
         elif self.isRoomOperator(participant, target.name):
-            target.invited.add(key(recipient.nick))  # lets them past a ban mask, once
+            target.invite(recipient.nick)  # lets them past a ban mask, once
         recipient.notice(Invitation(target.name, sender, recipient.nick, self._now()))
         if self.observer is not None:
             admitted = key(recipient.nick) in target.invited
             self.observer.invited(target.name, recipient.nick, sender, admitted)
 
     def capacity(self, room: str) -> int | None:
-        target = self._room(room)
-        if target.settings.capacity is not None:
-            return target.settings.capacity
-        return self.maxGroupSize
+        return self._room(room).capacity(self.maxGroupSize)
 
     def connections(self) -> list[IParticipant]:
         """
@@ -679,7 +594,7 @@ class ChatService(Service):
         The requests to enter approval rooms (all of them, or C{room}'s), as
         (room, nickname) pairs.
         """
-        rooms = self._rooms.values() if room is None else [self._room(room)]
+        rooms = self.registry.all() if room is None else [self._room(room)]
         return [(r.name, nick) for r in rooms for nick in r.pending.values()]
 
     def configureRoom(
@@ -718,7 +633,7 @@ class ChatService(Service):
 
         @raise errors.InvalidGroup: bad name.  @raise errors.GroupExists: it exists.
         """
-        return self._addRoom(name).name
+        return self.registry.create(name).name
 
     def notify(self, participant: IParticipant, text: str) -> None:
         """
@@ -793,10 +708,7 @@ class ChatService(Service):
         The display name of C{room}, created here first if another process
         created it.
         """
-        try:
-            return self._room(room).name
-        except errors.NoSuchGroup:
-            return self._addRoom(room).name
+        return self.registry.ensure(room)[0].name
 
     def enterRemote(self, participant: IParticipant, room: str) -> None:
         """
@@ -806,17 +718,13 @@ class ChatService(Service):
         already dropped, in a race) lasts here only while someone is in it.
         """
         nick = self._requireLogin(participant)
-        new = key(room) not in self._rooms
-        target = self._room(self.ensureRoom(room))
+        target, new = self.registry.ensure(room)
         target.ephemeral = target.ephemeral or new
         if key(nick) in target.members:
             return
-        event = Membership(target.name, nick, True, self._now())
-        for member in target.members.values():
-            member.membershipChanged(event)
-        target.members[key(nick)] = participant
+        target.add(participant, nick, self._now())
         self._joined[participant].append(target)
-        target.invited.discard(key(nick))  # used up, as by enter()
+        target.useInvitation(nick)  # used up, as by enter()
 
     def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
         """
@@ -824,7 +732,7 @@ class ChatService(Service):
         its leaving was already recorded); members here are told.
         """
         nick = self._requireLogin(participant)
-        target = self._rooms.get(key(room))
+        target = self.registry.find(room)
         if target is None or target not in self._joined[participant]:
             return
         self._joined[participant].remove(target)
@@ -858,15 +766,14 @@ class ChatService(Service):
         if "m" in room.modes and not self._hasVoice(participant, room):
             raise errors.Moderated()
         if room.bans.entries and not self._hasVoice(participant, room):
-            if self._banned(room, participant):
+            if room.banned(participant):
                 raise errors.BannedFromRoom(
                     "you are banned from that room: only voiced members speak"
                 )
         return room
 
     def _hasVoice(self, participant: IParticipant, room: Room) -> bool:
-        nick = key(participant.nick or "")
-        return nick in room.voiced or nick in room.ops or self.isOperator(participant)
+        return room.hasVoice(participant.nick or "") or self.isOperator(participant)
 
     def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
         """
@@ -905,8 +812,7 @@ class ChatService(Service):
         return "".join(sorted(self._room(room).modes))
 
     def _tellRoom(self, room: Room, event: Notice) -> None:
-        for member in room.members.values():
-            member.notice(event)
+        room.broadcast(event)
         if isinstance(event, RoomChange):
             if self.observer is not None:
                 self.observer.roomChanged(event)
@@ -919,10 +825,8 @@ class ChatService(Service):
         changed, so a restart keeps them; a failure is logged, the change
         holds in memory.
         """
-        rules = roomrules.savedRules(room)
-        if rules == room.settings.rules:
+        if room.rulesChanged() is None:
             return
-        room.settings.rules = rules
         persistence = self._stored(room)
         if persistence is not None:
             d = persistence.store.saveRoom(room.settings, self._now())
@@ -946,33 +850,20 @@ class ChatService(Service):
             whole number above 0.
         """
         by, target = self._requireRoomOperator(participant, room)
-        sign = "+" if adding else "-"
-        if mode == "l":
-            return self._changeCapacity(by, target, nick if adding else None)
-        if mode in MEMBER_MODES:
-            if key(nick) not in target.members:
-                raise errors.NotInRoom()
-            shown = target.members[key(nick)].nick or nick
-            status = target.ops if mode == "o" else target.voiced
-            if (key(nick) in status) == adding:
-                return False
-            (status.add if adding else status.discard)(key(nick))
-            self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode, (shown,)))
-            return True
+        if mode in "eI":  # exceptions come with changeRoomModes only
+            raise errors.InvalidArgument(f"unknown room mode {mode!r}")
         if mode in "kb":  # the key, a ban mask: C{nick} is the argument
             checkText(nick, "mode argument")
-            done = roomrules.applyMode(target, by, adding, mode, nick, self._now(), ROOM_MODES)
-            if done is None:
-                return False
-            args = () if done[1] is None else (done[1],)
-            self._tellRoom(target, RoomChange(target.name, by, self._now(), done[0], args))
-            return True
-        if mode not in ROOM_MODES:
-            raise errors.InvalidArgument(f"unknown room mode {mode!r}")
-        if (mode in target.modes) == adding:
+        done = target.apply(by, adding, mode, nick, self._now())
+        if done is None:
             return False
-        (target.modes.add if adding else target.modes.discard)(mode)
-        self._tellRoom(target, RoomChange(target.name, by, self._now(), sign + mode))
+        args = () if done[1] is None else (done[1],)
+        self._tellRoom(target, RoomChange(target.name, by, self._now(), done[0], args))
+        persistence = self._stored(target)
+        if mode == "l" and persistence is not None:
+            capacity = target.settings.capacity or 0
+            d = persistence.configureRoom(target.name, None, capacity, None, None)
+            return d.addCallback(lambda _: True)
         return True
 
     def setTopic(self, participant: IParticipant, room: str, topic: str) -> Any:
@@ -988,8 +879,7 @@ class ChatService(Service):
         if "t" in target.modes and not self.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
         checkText(topic, "topic")
-        target.settings.topic = topic
-        target.topicSetter = (nick, self._now())
+        target.setTopic(topic, nick, self._now())
         self._tellRoom(target, RoomChange(target.name, nick, self._now(), topic=topic))
         persistence = self._stored(target)
         if persistence is not None:
@@ -1027,14 +917,10 @@ class ChatService(Service):
         """
         shown = kicked.nick or nick
         event = Membership(target.name, shown, False, self._now(), reason, KICK, by)
-        for member in target.members.values():
-            member.membershipChanged(event)
-        del target.members[key(nick)]
-        target.ops.discard(key(nick))
-        target.voiced.discard(key(nick))
+        target.remove(nick, event, tellRemoved=True)
         if target in self._joined.get(kicked, []):
             self._joined[kicked].remove(target)
-        self._vanishIfEmpty(target)
+        self.registry.vanishIfEmpty(target)
         return shown
 
     def grantOperator(self, participant: IParticipant) -> None:
@@ -1045,22 +931,6 @@ class ChatService(Service):
         """
         self._requireLogin(participant)
         self._sessionOperators.add(participant)
-
-    def _changeCapacity(self, by: str, target: Room, limit: str | None) -> Any:
-        if limit is not None and not (limit.isascii() and limit.isdigit() and int(limit) > 0):
-            raise errors.InvalidArgument("a room's capacity is a whole number above 0")
-        capacity = None if limit is None else int(limit)
-        if capacity == target.settings.capacity:
-            return False
-        target.settings.capacity = capacity
-        args = () if capacity is None else (str(capacity),)
-        modes = "-l" if capacity is None else "+l"
-        self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
-        persistence = self._stored(target)
-        if persistence is not None:
-            d = persistence.configureRoom(target.name, None, capacity or 0, None, None)
-            return d.addCallback(lambda _: True)
-        return True
 
     def topicSetter(self, room: str) -> tuple[str, int] | None:
         """
@@ -1090,44 +960,14 @@ class ChatService(Service):
         return self._room(room).createdAt
 
     # Room keys, ban masks, secret rooms and grouped mode changes (the
-    # rules are in chatd.core.roomrules; all kept in memory like the other modes)
-
-    def _checkEntry(
-        self, participant: IParticipant, nick: str, target: Room, roomKey: str | None
-    ) -> None:
-        """
-        Refuse entry to a room whose ban list matches C{participant}
-        (unless invited) or whose key C{roomKey} does not give.  chatd
-        operators pass, as they pass C{i}.
-        """
-        if self.isOperator(participant):
-            return
-        if target.bans.entries and key(nick) not in target.invited:
-            if self._banned(target, participant):
-                raise errors.BannedFromRoom()
-        if target.key is not None and roomKey != target.key:
-            raise errors.BadRoomKey()
-
-    @staticmethod
-    def _banned(room: Room, participant: IParticipant) -> bool:
-        """
-        Whether one of C{room}'s ban masks matches C{participant} and none
-        of its ban exceptions (mode C{e}) does.
-        """
-        return room.bans.matches(participant) and not room.exceptions.matches(participant)
+    # rules are L{Room}'s; all kept in memory like the other modes)
 
     def canSee(self, participant: IParticipant, room: str) -> bool:
         """
         Whether C{room} shows in C{participant}'s room lists: a secret
         room (mode C{s}) shows only to its members and chatd operators.
         """
-        target = self._room(room)
-        if "s" not in target.modes or self.isOperator(participant):
-            return True
-        return (
-            participant.nick is not None
-            and target.members.get(key(participant.nick)) is participant
-        )
+        return self.registry.canSee(self._room(room), participant, self.isOperator(participant))
 
     def roomsVisibleTo(self, participant: IParticipant) -> list[tuple[str, int]]:
         """
@@ -1146,7 +986,7 @@ class ChatService(Service):
         C{room}'s ban masks (or, with C{mode} C{e} or C{I}, its ban or
         invite exceptions), each with who set it and when, in the order set.
         """
-        return list(roomrules.maskList(self._room(room), mode).entries)
+        return list(self._room(room).maskList(mode).entries)
 
     def changeRoomModes(
         self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
@@ -1169,16 +1009,14 @@ class ChatService(Service):
         for adding, mode, argument in changes:
             try:
                 checkText(argument, "mode argument")
-                done = roomrules.applyMode(
-                    target, by, adding, mode, argument, self._now(), ROOM_MODES
-                )
+                done = target.apply(by, adding, mode, argument, self._now())
             except errors.ChatError as error:
                 refused.append((adding, mode, argument, error))
             else:
                 if done is not None:
                     applied.append(done)
         if applied:
-            modes, args = roomrules.modeString(applied)
+            modes, args = modeString(applied)
             self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
         persistence = self._stored(target)
         if persistence is not None and capacity != target.settings.capacity:
@@ -1203,23 +1041,21 @@ class ChatService(Service):
     ) -> RoomChange | None:
         """
         Apply a L{RoomChange} made elsewhere: C{topic}, or C{modes} with
-        C{args} as in L{RoomChange} (parsed by L{roomrules.parseModes}).
+        C{args} as in L{RoomChange} (parsed by L{parseModes}).
         Members here get ONE L{RoomChange} with the changes that applied or
         were already so (this copy may have learnt them another way: a
         stored setting); a change that cannot apply here (C{+o} for
         someone not in the room here) is left out.  Returns what members
         were told, if anything.
         """
-        target = self._room(self.ensureRoom(room))
+        target = self.registry.ensure(room)[0]
         now = self._now() if when is None else when
         if topic is not None:
-            target.settings.topic = topic
-            target.topicSetter = (by, now)
+            target.setTopic(topic, by, now)
             event = RoomChange(target.name, by, now, topic=topic)
-            for member in target.members.values():
-                member.notice(event)
+            target.broadcast(event)
             return event
-        return self._applyRemoteModes(target, by, roomrules.parseModes(modes, args), now)
+        return self._applyRemoteModes(target, by, parseModes(modes, args), now)
 
     def _applyRemoteModes(
         self, target: Room, by: str, changes: list[tuple[bool, str, str | None]], now: int
@@ -1227,9 +1063,7 @@ class ChatService(Service):
         shown: list[tuple[str, str | None]] = []
         for adding, mode, argument in changes:
             try:
-                done = roomrules.applyMode(
-                    target, by, adding, mode, argument or "", now, ROOM_MODES
-                )
+                done = target.apply(by, adding, mode, argument or "", now)
             except errors.ChatError as error:
                 self.log.info(
                     "{room}: {mode} from {by} does not apply here ({error})",
@@ -1242,19 +1076,18 @@ class ChatService(Service):
             shown.append(done or (("+" if adding else "-") + mode, argument))
         if not shown:
             return None
-        modes, args = roomrules.modeString(shown)
+        modes, args = modeString(shown)
         event = RoomChange(target.name, by, now, modes, args)
-        for member in target.members.values():
-            member.notice(event)
+        target.broadcast(event)
         self._saveRules(target)
         return event
 
     def roomState(self, room: str) -> dict[str, Any]:
         """
         C{room}'s modes, key, ban list, capacity and its members' status,
-        as plain data (L{roomrules.snapshot}) for another process's copy.
+        as plain data (L{Room.snapshot}) for another process's copy.
         """
-        return roomrules.snapshot(self._room(room))
+        return self._room(room).snapshot()
 
     def syncRoomState(
         self, room: str, by: str, state: dict[str, Any], nicks: Iterable[str] = ()
@@ -1265,10 +1098,10 @@ class ChatService(Service):
         members here the difference in one L{RoomChange} by C{by} (and a
         second for a new topic, by whoever set it).
         """
-        target = self._room(self.ensureRoom(room))
-        changes = roomrules.differences(target, state, nicks, ROOM_MODES)
+        target = self.registry.ensure(room)[0]
+        changes = target.differences(state, nicks)
         event = self._applyRemoteModes(target, by, changes, self._now())
-        roomrules.keepSetters(target, state)  # who set each mask, and when, as there
+        target.keepSetters(state)  # who set each mask, and when, as there
         self._saveRules(target)
         if "t" in state and state["t"][0] != target.settings.topic:
             topic, setter, when = state["t"]
@@ -1283,7 +1116,7 @@ class ChatService(Service):
         included, is told with a L{Membership} of kind L{KICK}.  Returns
         whether C{nick} was in the room here.
         """
-        target = self._rooms.get(key(room))
+        target = self.registry.find(room)
         kicked = None if target is None else target.members.get(key(nick))
         if target is None or kicked is None:
             return False
@@ -1302,9 +1135,9 @@ class ChatService(Service):
         (C{admitted}: past C{i} and ban masks, once), it does here too, and
         C{nick}, if here, gets the L{Invitation}.
         """
-        target = self._room(self.ensureRoom(room))
+        target = self.registry.ensure(room)[0]
         if admitted:
-            target.invited.add(key(nick))
+            target.invite(nick)
         recipient = self._users.get(key(nick))
         if recipient is not None and recipient.nick is not None:
             now = self._now() if when is None else when
@@ -1318,10 +1151,9 @@ class ChatService(Service):
         creator runs it, as in L{createRoom}; an C{ephemeral} one (a
         guest's) vanishes here too once nobody is in it.
         """
-        new = key(room) not in self._rooms
-        target = self._room(self.ensureRoom(room))
+        target, new = self.registry.ensure(room)
         if creator:
-            target.ops.add(key(creator))
+            target.makeOperator(creator)
         if when:
             target.createdAt = when
         if new and ephemeral:

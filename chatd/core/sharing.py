@@ -21,13 +21,13 @@ from chatd.storage.interfaces import RoomSettings
 
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
-    from chatd.core.service import Room
+    from chatd.core.room import Room
 
 
 def _room(persistence: Persistence, settings: RoomSettings) -> Room:
     service = persistence.service
-    room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
-    room.name, room.settings = settings.name, settings
+    room = service.registry.ensure(settings.name)[0]
+    room.adopt(settings)
     service.keepRoom(room.name)  # stored, so it lasts (no longer a guest's)
     return room
 
@@ -48,17 +48,16 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     elif kind == "settings":
         _room(persistence, RoomSettings(**fields["s"]))
     elif kind == "access":
-        room = persistence.service._rooms.get(key(fields["room"]))
+        room = persistence.service.registry.find(fields["room"])
         nick, nickKey = fields["u"], key(fields["u"])
         if room is None:
             return
         if not fields["a"]:
             if nickKey not in room.approved:
-                room.pending[nickKey] = nick
+                room.request(nickKey, nick)
             return
-        room.pending.pop(nickKey, None)
-        room.approved.add(nickKey)
-        user = persistence.service._users.get(nickKey)
+        room.approve(nickKey)
+        user = persistence.service.find(nick)
         if user is not None and persistence.isLocal(user):
             await persistence.admitAccepted(user, room)
 
@@ -77,7 +76,6 @@ async def reload(persistence: Persistence) -> None:
         room = _room(persistence, settings)
         for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
             if approved:
-                room.pending.pop(nickKey, None)
-                room.approved.add(nickKey)
+                room.approve(nickKey)
             elif nickKey not in room.approved:
-                room.pending[nickKey] = nick
+                room.request(nickKey, nick)

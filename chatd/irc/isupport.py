@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatd.core.masks import MAX_BANS, MAX_KEY_LENGTH
 from chatd.core.names import MAX_NAME_LENGTH
-from chatd.core.roomrules import MAX_BANS, MAX_KEY_LENGTH
 
 if TYPE_CHECKING:
     from chatd.irc.factory import IRCFactory
@@ -36,7 +36,7 @@ def isupportTokens(factory: IRCFactory) -> list[str]:
       C{+l} its capacity; C{+n} (no messages from outside), C{+t} (only
       operators set the topic), C{+m} (moderated), C{+s} (secret) and C{+i}
       (invite-only; an approval room shows it too).
-    - C{MAXLIST=beI:50}, C{KEYLEN=23}: L{chatd.core.roomrules}' limits (50
+    - C{MAXLIST=beI:50}, C{KEYLEN=23}: L{chatd.core.masks}' limits (50
       masks in each list).
     """
     return [

@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from chatd.core.errors import ChatError, InvalidArgument, ListFull, NotInRoom
+from chatd.core.masks import ROOM_MODES
 from chatd.core.names import key
-from chatd.core.roomrules import ROOM_MODES
 from chatd.irc import numerics as N
 from chatd.irc.channels import ChannelCommands
 from chatd.irc.message import Message

@@ -40,7 +40,7 @@ class RoomSettings:
         limit.
     @ivar topic: free text shown to users.
     @ivar autojoin: whether new users are put in it at their first login.
-    @ivar rules: the room operators' settings, as JSON (L{chatd.core.roomrules.
+    @ivar rules: the room operators' settings, as JSON (L{chatd.core.room.
         savedRules}: mode letters, key, ban and exception masks); C{""}: a
         new room's defaults.
     """

@@ -130,7 +130,7 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0",
     ],
     # 5: the room operators' settings (mode letters, key, ban and exception
-    # masks, chatd.core.roomrules.savedRules), so a restart keeps them.
+    # masks, chatd.core.room.Room.savedRules), so a restart keeps them.
     [
         "ALTER TABLE rooms ADD COLUMN rules TEXT NOT NULL DEFAULT ''",
     ],
