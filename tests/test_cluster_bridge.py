@@ -415,7 +415,7 @@ class BridgeTests(SynchronousTestCase):
         self.settle()
         proxy = self.b.service.find("alice")
         assert proxy is not None
-        self.b.service.leaveRemote(proxy, "lobby")
+        self.b.service.replica.leaveRemote(proxy, "lobby")
         bob.events.clear()
         before = len(self.redis.published)
         self.a.service.say(alice, "lobby", ("one",))

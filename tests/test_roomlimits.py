@@ -219,13 +219,13 @@ class EphemeralTests(PersistenceTestCase):
         """
         proxy = RecordingParticipant()
         self.service.connect(proxy)
-        self.service.admitRemote(proxy, "zed")
-        self.service.roomCreatedRemote("Jeux", "zed", 5, ephemeral=True)
-        self.service.enterRemote(proxy, "Jeux")
+        self.service.replica.admitRemote(proxy, "zed")
+        self.service.replica.roomCreatedRemote("Jeux", "zed", 5, ephemeral=True)
+        self.service.replica.enterRemote(proxy, "Jeux")
         self.assertTrue(self.service.roomVanishes("Jeux"))
-        self.service.leaveRemote(proxy, "Jeux")
+        self.service.replica.leaveRemote(proxy, "Jeux")
         self.assertNotIn("Jeux", self.names())
-        self.service.roomCreatedRemote("Lasting", "zed", 5)
+        self.service.replica.roomCreatedRemote("Lasting", "zed", 5)
         self.service.disconnect(proxy, "bye")
         self.assertIn("Lasting", self.names())
 
@@ -237,10 +237,10 @@ class EphemeralTests(PersistenceTestCase):
         """
         proxy = RecordingParticipant()
         self.service.connect(proxy)
-        self.service.admitRemote(proxy, "zed")
-        self.service.enterRemote(proxy, "Late")
+        self.service.replica.admitRemote(proxy, "zed")
+        self.service.replica.enterRemote(proxy, "Late")
         self.assertIn("Late", self.names())
-        self.service.leaveRemote(proxy, "Late")
+        self.service.replica.leaveRemote(proxy, "Late")
         self.assertNotIn("Late", self.names())
 
 

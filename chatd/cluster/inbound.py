@@ -83,7 +83,7 @@ class Inbound:
             )
             return None
         proxy = self.newProxy(node, nick)
-        self.service.admitRemote(proxy, nick)
+        self.service.replica.admitRemote(proxy, nick)
         self.proxies.setdefault(node, {})[key(nick)] = proxy
         return proxy
 
@@ -104,7 +104,7 @@ class Inbound:
             self._ensureProxy(node, fields["to"])
             return
         try:
-            self.service.renameRemote(proxy, fields["to"])
+            self.service.replica.renameRemote(proxy, fields["to"])
         except errors.NickTaken:
             self.log.warn(
                 "{old} of node {node} became {new}, a name a local user holds; the claim decides",
@@ -116,7 +116,7 @@ class Inbound:
     def remote_enter(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._ensureProxy(node, fields["u"])
         if proxy is not None:
-            self.service.enterRemote(proxy, fields["room"])
+            self.service.replica.enterRemote(proxy, fields["room"])
 
     def remote_leave(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])
@@ -124,10 +124,10 @@ class Inbound:
             self._leave(proxy, fields["room"])
 
     def _leave(self, proxy: RemoteParticipant, room: str) -> None:
-        self.service.leaveRemote(proxy, room)
+        self.service.replica.leaveRemote(proxy, room)
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.roomCreatedRemote(
+        self.service.replica.roomCreatedRemote(
             fields["room"], fields.get("op"), fields.get("w"), bool(fields.get("e"))
         )
 
@@ -213,7 +213,7 @@ class Inbound:
         """
         self._unknownSenders = {u for u in self._unknownSenders if u[0] != node}
         for room in fields["rooms"]:
-            self.service.ensureRoom(room)
+            self.service.replica.ensureRoom(room)
         seen = set()
         for nick, rooms in fields["users"]:
             proxy = self._ensureProxy(node, nick)
@@ -228,7 +228,7 @@ class Inbound:
             have = {key(room) for room in current}
             for room in rooms:
                 if key(room) not in have:
-                    self.service.enterRemote(proxy, room)
+                    self.service.replica.enterRemote(proxy, room)
         for nick in fields.get("a", []):
             if (proxy := self._proxy(node, nick)) is not None:
                 self.service.accountProven(proxy, nick)

@@ -93,15 +93,15 @@ class RoomSync:
         stamp = fields.get("s")
         if stamp is not None and stamp > self._stamp(fields["room"]):
             self.roomStamps[key(fields["room"])] = stamp
-        self.service.applyRemoteRoomChange(
+        self.service.replica.applyRemoteRoomChange(
             fields["room"], fields["by"], fields["m"], fields["a"], fields["t"], fields["w"]
         )
 
     def remote_kick(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])
+        self.service.replica.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])
 
     def remote_invite(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
+        self.service.replica.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
 
     # Whole states
 
@@ -113,7 +113,7 @@ class RoomSync:
         mine = {key(nick) for nick in localNicks}
         states = {}
         for name, _ in self.service.rooms():
-            state = self.service.roomState(name)
+            state = self.service.replica.roomState(name)
             state["o"] = [k for k in state["o"] if k in mine]
             state["v"] = [k for k in state["v"] if k in mine]
             if self.sharedStore:
@@ -140,4 +140,4 @@ class RoomSync:
                 state = {"o": state.get("o", []), "v": state.get("v", [])}
             else:
                 self.roomStamps[key(room)] = stamp
-            self.service.syncRoomState(room, stamp[2], state, nicks)
+            self.service.replica.syncRoomState(room, stamp[2], state, nicks)

@@ -302,7 +302,7 @@ class Persistence:
         await self.inbox.deliver(participant, nick)
 
     def register(self, participant: IParticipant, password: str) -> Deferred[None]:
-        nick = self.service._requireLogin(participant)
+        nick = self.service.requireLogin(participant)
         checkPasswordRules(password)
         return Deferred.fromCoroutine(self._register(participant, nick, password))
 

@@ -121,15 +121,11 @@ class Room:
         self.members[key(nick)] = participant
 
     def capacity(self, default: int | None) -> int | None:
-        """
-        The members it takes: its own capacity, or the server's C{default}.
-        """
+        """The members it takes: its own capacity, or the server's C{default}."""
         return default if self.settings.capacity is None else self.settings.capacity
 
     def invite(self, nick: str) -> None:
-        """
-        Let C{nick} in once, past C{i} and the ban masks.
-        """
+        """Let C{nick} in once, past C{i} and the ban masks."""
         self.invited.add(key(nick))
 
     def useInvitation(self, nick: str) -> None:
@@ -149,9 +145,7 @@ class Room:
             self.broadcast(event)
 
     def rename(self, old: str, nick: str) -> None:
-        """
-        Member C{old} is now C{nick}: same place, same status.
-        """
+        """Member C{old} is now C{nick}: same place, same status."""
         self.members = {
             (key(nick) if k == key(old) else k): member for k, member in self.members.items()
         }
@@ -193,21 +187,15 @@ class Room:
         self.topicSetter = (by, when)
 
     def adopt(self, settings: RoomSettings) -> None:
-        """
-        Take the stored C{settings} (and the name as stored).
-        """
+        """Take the stored C{settings} (and the name as stored)."""
         self.name, self.settings = settings.name, settings
 
     def request(self, nickKey: str, nick: str) -> None:
-        """
-        Record C{nick}'s request to enter (an approval room).
-        """
+        """Record C{nick}'s request to enter (an approval room)."""
         self.pending[nickKey] = nick
 
     def approve(self, nickKey: str) -> str | None:
-        """
-        Accept C{nickKey}; its request's display nick, if it had one.
-        """
+        """Accept C{nickKey}; its request's display nick, if it had one."""
         self.approved.add(nickKey)
         return self.pending.pop(nickKey, None)
 
@@ -234,9 +222,7 @@ class Room:
         return settings
 
     def stored(self) -> RoomSettings:
-        """
-        The settings as the store keeps them, named as the room is.
-        """
+        """The settings as the store keeps them, named as the room is."""
         self.settings.name = self.name
         return self.settings
 
@@ -254,9 +240,7 @@ class Room:
     # Modes
 
     def maskList(self, mode: str) -> BanList:
-        """
-        The mask list for mode letter C{mode} (of L{MASK_LISTS}).
-        """
+        """The mask list for mode letter C{mode} (of L{MASK_LISTS})."""
         masks: BanList = getattr(self, MASK_LISTS[mode][0])
         return masks
 

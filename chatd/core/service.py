@@ -34,11 +34,12 @@ from chatd.core.events import (
     Wallops,
 )
 from chatd.core.interfaces import IChatObserver, IChatService, IParticipant
-from chatd.core.masks import modeString, parseModes
+from chatd.core.masks import modeString
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.persistence import Persistence
+from chatd.core.replica import Replica
 from chatd.core.room import Room
 from chatd.core.roomlimits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, RoomLimits
 from chatd.core.rooms import Rooms
@@ -83,6 +84,7 @@ class ChatService(Service):
         self.admission = Admission(clock, maxClients) if admission is None else admission
         self.registry = Rooms(RoomLimits(maxRooms, maxRoomsPerUser))
         self.roomLimits = self.registry.limits
+        self.replica = Replica(self, self.registry)
         self.maxGroupSize = maxGroupSize
         self._connections: set[IParticipant] = set()
         self._users: dict[str, IParticipant] = {}
@@ -125,6 +127,9 @@ class ChatService(Service):
 
     _now = now
 
+    def isConnected(self, participant: IParticipant) -> bool:
+        return participant in self._connections
+
     def isLoggedIn(self, participant: IParticipant) -> bool:
         return participant in self._joined
 
@@ -134,7 +139,7 @@ class ChatService(Service):
 
         @raise NotLoggedIn, NoSuchGroup, NotMember: it is not.
         """
-        self._requireLogin(participant)
+        self.requireLogin(participant)
         return self._memberRoom(participant, name)
 
     def _stored(self, room: Room) -> Persistence | None:
@@ -153,7 +158,7 @@ class ChatService(Service):
             raise errors.NotMember()
         return room
 
-    def _requireLogin(self, participant: IParticipant) -> str:
+    def requireLogin(self, participant: IParticipant) -> str:
         if participant.nick is None or participant not in self._joined:
             raise errors.NotLoggedIn()
         nick: str = participant.nick
@@ -220,7 +225,7 @@ class ChatService(Service):
             return self.persistence.login(participant, nick, password)
         if self.observer is not None:
             return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
-        return self._admit(participant, nick)
+        return self.admit(participant, nick)
 
     def admitVerified(self, participant: IParticipant, nick: str) -> Any:
         """
@@ -234,7 +239,7 @@ class ChatService(Service):
             return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
         return self._loginClaimed(participant, nick)
 
-    def _admit(self, participant: IParticipant, nick: str) -> str:
+    def admit(self, participant: IParticipant, nick: str) -> str:
         self._users[key(nick)] = participant
         self._joined[participant] = []
         participant.nick = nick
@@ -250,7 +255,7 @@ class ChatService(Service):
         return nick
 
     def rename(self, participant: IParticipant, nick: str) -> Any:
-        old = self._requireLogin(participant)
+        old = self.requireLogin(participant)
         nick = normalize(nick)
         if not isValidName(nick):
             raise errors.InvalidNick()
@@ -261,9 +266,9 @@ class ChatService(Service):
             self.persistence.checkRename(old, nick)
         if self.observer is not None and key(nick) != key(old):
             return self._claimThen(participant, nick, self._renameClaimed, participant, old, nick)
-        return self._rename(participant, old, nick)
+        return self.applyRename(participant, old, nick)
 
-    def _rename(self, participant: IParticipant, old: str, nick: str) -> str:
+    def applyRename(self, participant: IParticipant, old: str, nick: str) -> str:
         self.nickHistory.remember(participant, old, self._now(), renamedTo=nick)
         del self._users[key(old)]
         self._users[key(nick)] = participant
@@ -289,7 +294,7 @@ class ChatService(Service):
 
         @raise TooManyRooms: the server's or the user's limit is reached.
         """
-        creator = self._requireLogin(participant)
+        creator = self.requireLogin(participant)
         operator = self.isOperator(participant)
 
         def allowed() -> None:
@@ -345,7 +350,7 @@ class ChatService(Service):
         return target.name
 
     def enter(self, participant: IParticipant, room: str, roomKey: str | None = None) -> Any:
-        nick = self._requireLogin(participant)
+        nick = self.requireLogin(participant)
         target = self._room(room)
         target.checkEntry(participant, nick, roomKey, self.isOperator(participant))
         if self.persistence is not None:
@@ -356,34 +361,47 @@ class ChatService(Service):
             return self.persistence.entered(participant, nick, target)
         return target.name
 
-    def join(self, participant: IParticipant, nick: str, target: Room) -> None:
+    def join(
+        self, participant: IParticipant, nick: str, target: Room, remote: bool = False
+    ) -> None:
         """
         Put logged-in C{participant} in C{target} (its entry checked or
-        decided elsewhere: autojoin, an approval), within its capacity.
+        decided elsewhere: autojoin, an approval), within its capacity; a
+        C{remote} entry (checked on another node) is not limited, nor told
+        to the observer.
         """
-        target.add(participant, nick, self._now(), target.capacity(self.maxGroupSize))
+        limit = None if remote else target.capacity(self.maxGroupSize)
+        target.add(participant, nick, self._now(), limit)
         self._joined[participant].append(target)
-        if self.observer is not None:
+        if self.observer is not None and not remote:
             self.observer.entered(participant, target.name)
 
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> Any:
-        nick = self._requireLogin(participant)
+        nick = self.requireLogin(participant)
         target = self._memberRoom(participant, room)
         checkText(reason, "reason")
-        self._joined[participant].remove(target)
-        self._removeMember(target, nick, reason, PART)
+        self.part(participant, nick, target, reason, PART)
         if self.observer is not None:
             self.observer.left(participant, target.name)
         if self.persistence is not None:
             return self.persistence.left(nick, target)
         return target.name
 
+    def part(
+        self, participant: IParticipant, nick: str, room: Room, reason: str, kind: str | None = None
+    ) -> None:
+        """
+        Take C{participant} out of C{room}, telling the members left.
+        """
+        self._joined[participant].remove(room)
+        self._removeMember(room, nick, reason, kind)
+
     def _removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
         room.remove(nick, Membership(room.name, nick, False, self._now(), reason, kind))
         self.registry.vanishIfEmpty(room)
 
     def members(self, participant: IParticipant, room: str) -> list[str]:
-        self._requireLogin(participant)
+        self.requireLogin(participant)
         target = self._memberRoom(participant, room)
         return [member.nick for member in target.members.values()]
 
@@ -409,7 +427,7 @@ class ChatService(Service):
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
     ) -> RoomMessage:
-        nick = self._requireLogin(participant)
+        nick = self.requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
             self._checkBody(lines)
@@ -429,7 +447,7 @@ class ChatService(Service):
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
     ) -> PrivateMessage | Deferred[None]:
-        sender = self._requireLogin(participant)
+        sender = self.requireLogin(participant)
         self.moderation.checkSpeak(sender)  # before the offline path too
         recipient = self._users.get(key(nick))
         now = self._now()
@@ -489,7 +507,7 @@ class ChatService(Service):
         return self._provenAccounts.get(participant)
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
-        operator = self._requireLogin(participant)
+        operator = self.requireLogin(participant)
         if not self.isOperator(participant):
             raise errors.NotPermitted()
         target = self.find(nick)
@@ -510,7 +528,7 @@ class ChatService(Service):
             user.notice(event)
 
     def invite(self, participant: IParticipant, nick: str, room: str) -> None:
-        sender = self._requireLogin(participant)
+        sender = self.requireLogin(participant)
         target = self._memberRoom(participant, room)
         recipient = self._users.get(key(nick))
         if recipient is None:
@@ -681,7 +699,7 @@ class ChatService(Service):
             raise errors.NotLoggedIn("the connection closed during login")
         if key(nick) in self._users:
             raise errors.NickTaken()
-        return self._admit(participant, nick)
+        return self.admit(participant, nick)
 
     def _renameClaimed(self, participant: IParticipant, old: str, nick: str) -> str:
         if participant.nick != old or participant not in self._joined:
@@ -689,68 +707,7 @@ class ChatService(Service):
         holder = self._users.get(key(nick))
         if holder is not None and holder is not participant:
             raise errors.NickTaken()
-        return self._rename(participant, old, nick)
-
-    def admitRemote(self, participant: IParticipant, nick: str) -> str:
-        """
-        Log in a participant connected to another process, where the name
-        was claimed and any password checked.
-
-        @raise NickTaken: someone here has the name.
-        """
-        nick = normalize(nick)
-        if key(nick) in self._users:
-            raise errors.NickTaken()
-        return self._admit(participant, nick)
-
-    def ensureRoom(self, room: str) -> str:
-        """
-        The display name of C{room}, created here first if another process
-        created it.
-        """
-        return self.registry.ensure(room)[0].name
-
-    def enterRemote(self, participant: IParticipant, room: str) -> None:
-        """
-        Put a participant served by another process in C{room} (created if
-        need be), where its entry was already checked; members here are told.
-        A room this process only learns of this way (a guest's room it
-        already dropped, in a race) lasts here only while someone is in it.
-        """
-        nick = self._requireLogin(participant)
-        target, new = self.registry.ensure(room)
-        target.ephemeral = target.ephemeral or new
-        if key(nick) in target.members:
-            return
-        target.add(participant, nick, self._now())
-        self._joined[participant].append(target)
-        target.useInvitation(nick)  # used up, as by enter()
-
-    def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
-        """
-        Take a participant served by another process out of C{room} (where
-        its leaving was already recorded); members here are told.
-        """
-        nick = self._requireLogin(participant)
-        target = self.registry.find(room)
-        if target is None or target not in self._joined[participant]:
-            return
-        self._joined[participant].remove(target)
-        self._removeMember(target, nick, reason)
-
-    def renameRemote(self, participant: IParticipant, nick: str) -> str:
-        """
-        Rename a participant served by another process, where the new name
-        was claimed and checked; members of its rooms here are told.
-
-        @raise NickTaken: someone else here has the name.
-        """
-        old = self._requireLogin(participant)
-        nick = normalize(nick)
-        holder = self._users.get(key(nick))
-        if holder is not None and holder is not participant:
-            raise errors.NickTaken()
-        return self._rename(participant, old, nick)
+        return self.applyRename(participant, old, nick)
 
     # Room operators, voice and modes (protocol-neutral; IRC shows them as
     # channel modes, other front-ends as notices)
@@ -786,7 +743,7 @@ class ChatService(Service):
         return participant.nick is not None and key(participant.nick) in target.ops
 
     def _requireRoomOperator(self, participant: IParticipant, room: str) -> tuple[str, Room]:
-        nick = self._requireLogin(participant)
+        nick = self.requireLogin(participant)
         target = self._memberRoom(participant, room)
         if not self.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
@@ -817,9 +774,9 @@ class ChatService(Service):
             if self.observer is not None:
                 self.observer.roomChanged(event)
             if event.modes:
-                self._saveRules(room)
+                self.saveRules(room)
 
-    def _saveRules(self, room: Room) -> None:
+    def saveRules(self, room: Room) -> None:
         """
         Store C{room}'s operator settings (modes, key, masks) if they
         changed, so a restart keeps them; a failure is logged, the change
@@ -874,7 +831,7 @@ class ChatService(Service):
 
         @raise NotRoomOperator: C{t} is set and C{participant} does not run it.
         """
-        nick = self._requireLogin(participant)
+        nick = self.requireLogin(participant)
         target = self._memberRoom(participant, room)
         if "t" in target.modes and not self.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
@@ -902,14 +859,14 @@ class ChatService(Service):
         if kicked is None:
             raise errors.NotInRoom()
         checkText(reason, "reason")
-        shown = self._kickOut(target, kicked, nick, by, reason)
+        shown = self.kickOut(target, kicked, nick, by, reason)
         if self.observer is not None:
             self.observer.kickedFromRoom(target.name, shown, by, reason)
         if self.persistence is not None:
             return self.persistence.left(shown, target).addCallback(lambda _: shown)
         return shown
 
-    def _kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
+    def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
         """
         Take C{kicked} out of C{target}, telling every member (the kicked
         one included) with a L{Membership} of kind L{KICK}; returns the
@@ -929,7 +886,7 @@ class ChatService(Service):
         (an administrator proved who they are, IRC's C{OPER}); it ends with
         the connection, whatever the nickname.
         """
-        self._requireLogin(participant)
+        self.requireLogin(participant)
         self._sessionOperators.add(participant)
 
     def topicSetter(self, room: str) -> tuple[str, int] | None:
@@ -1026,144 +983,6 @@ class ChatService(Service):
             return d.addCallback(lambda _: refused)
         return refused
 
-    # Room settings shared with other processes (cluster mode): changes an
-    # operator made elsewhere, checked there, applied here without checks;
-    # this process's members are told as if the operator were here.
-
-    def applyRemoteRoomChange(
-        self,
-        room: str,
-        by: str,
-        modes: str = "",
-        args: tuple[str, ...] | list[str] = (),
-        topic: str | None = None,
-        when: int | None = None,
-    ) -> RoomChange | None:
-        """
-        Apply a L{RoomChange} made elsewhere: C{topic}, or C{modes} with
-        C{args} as in L{RoomChange} (parsed by L{parseModes}).
-        Members here get ONE L{RoomChange} with the changes that applied or
-        were already so (this copy may have learnt them another way: a
-        stored setting); a change that cannot apply here (C{+o} for
-        someone not in the room here) is left out.  Returns what members
-        were told, if anything.
-        """
-        target = self.registry.ensure(room)[0]
-        now = self._now() if when is None else when
-        if topic is not None:
-            target.setTopic(topic, by, now)
-            event = RoomChange(target.name, by, now, topic=topic)
-            target.broadcast(event)
-            return event
-        return self._applyRemoteModes(target, by, parseModes(modes, args), now)
-
-    def _applyRemoteModes(
-        self, target: Room, by: str, changes: list[tuple[bool, str, str | None]], now: int
-    ) -> RoomChange | None:
-        shown: list[tuple[str, str | None]] = []
-        for adding, mode, argument in changes:
-            try:
-                done = target.apply(by, adding, mode, argument or "", now)
-            except errors.ChatError as error:
-                self.log.info(
-                    "{room}: {mode} from {by} does not apply here ({error})",
-                    room=target.name,
-                    mode=("+" if adding else "-") + mode,
-                    by=by,
-                    error=error.text,
-                )
-                continue
-            shown.append(done or (("+" if adding else "-") + mode, argument))
-        if not shown:
-            return None
-        modes, args = modeString(shown)
-        event = RoomChange(target.name, by, now, modes, args)
-        target.broadcast(event)
-        self._saveRules(target)
-        return event
-
-    def roomState(self, room: str) -> dict[str, Any]:
-        """
-        C{room}'s modes, key, ban list, capacity and its members' status,
-        as plain data (L{Room.snapshot}) for another process's copy.
-        """
-        return self._room(room).snapshot()
-
-    def syncRoomState(
-        self, room: str, by: str, state: dict[str, Any], nicks: Iterable[str] = ()
-    ) -> RoomChange | None:
-        """
-        Make C{room} match C{state} (a L{roomState}, maybe partial: only
-        the settings it holds, and the status of members C{nicks}), telling
-        members here the difference in one L{RoomChange} by C{by} (and a
-        second for a new topic, by whoever set it).
-        """
-        target = self.registry.ensure(room)[0]
-        changes = target.differences(state, nicks)
-        event = self._applyRemoteModes(target, by, changes, self._now())
-        target.keepSetters(state)  # who set each mask, and when, as there
-        self._saveRules(target)
-        if "t" in state and state["t"][0] != target.settings.topic:
-            topic, setter, when = state["t"]
-            told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
-            return event or told
-        return event
-
-    def kickRemote(self, room: str, nick: str, by: str, reason: str = "") -> bool:
-        """
-        Remove C{nick} from C{room} on an operator's order given elsewhere,
-        wherever C{nick} is served: every member here, the kicked one
-        included, is told with a L{Membership} of kind L{KICK}.  Returns
-        whether C{nick} was in the room here.
-        """
-        target = self.registry.find(room)
-        kicked = None if target is None else target.members.get(key(nick))
-        if target is None or kicked is None:
-            return False
-        shown = self._kickOut(target, kicked, nick, by, reason)
-        if self.persistence is not None and kicked in self._connections:
-            self.persistence.left(shown, target).addErrback(
-                lambda f: self.log.failure("recording a kick from {room}", f, room=target.name)
-            )
-        return True
-
-    def inviteRemote(
-        self, room: str, nick: str, by: str, admitted: bool, when: int | None = None
-    ) -> None:
-        """
-        C{by} invited C{nick} to C{room} elsewhere: if that let C{nick} in
-        (C{admitted}: past C{i} and ban masks, once), it does here too, and
-        C{nick}, if here, gets the L{Invitation}.
-        """
-        target = self.registry.ensure(room)[0]
-        if admitted:
-            target.invite(nick)
-        recipient = self._users.get(key(nick))
-        if recipient is not None and recipient.nick is not None:
-            now = self._now() if when is None else when
-            recipient.notice(Invitation(target.name, by, recipient.nick, now))
-
-    def roomCreatedRemote(
-        self, room: str, creator: str | None, when: int | None = None, ephemeral: bool = False
-    ) -> str:
-        """
-        C{creator} created C{room} elsewhere: it exists here too, and the
-        creator runs it, as in L{createRoom}; an C{ephemeral} one (a
-        guest's) vanishes here too once nobody is in it.
-        """
-        target, new = self.registry.ensure(room)
-        if creator:
-            target.makeOperator(creator)
-        if when:
-            target.createdAt = when
-        if new and ephemeral:
-            target.ephemeral = True
-            founder = self._users.get(key(creator or ""))
-            if founder is not None and creator:
-                target.creator = founder
-                self.roomLimits.created(key(target.name), founder, creator, True)
-        return target.name
-
     _nickHistory: NickHistory | None = None
 
     @property
@@ -1197,7 +1016,7 @@ class ChatService(Service):
 
         @raise NotPermitted: C{participant} is not a chatd operator.
         """
-        by = self._requireLogin(participant)
+        by = self.requireLogin(participant)
         if not self.isOperator(participant):
             raise errors.NotPermitted("only chatd operators may send operators' messages")
         checkText(text)
