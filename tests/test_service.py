@@ -457,7 +457,9 @@ class ObserverTests(SynchronousTestCase):
         self.service.replica.enterRemote(remote, "elsewhere")
         self.assertEqual(self.service.members(bob, "lobby"), ["bob", "carol"])
         self.assertEqual(self.service.replica.ensureRoom("ELSEWHERE"), "elsewhere")
-        self.assertRaises(errors.NickTaken, self.service.replica.admitRemote, RecordingParticipant(), "Bob")
+        self.assertRaises(
+            errors.NickTaken, self.service.replica.admitRemote, RecordingParticipant(), "Bob"
+        )
         joined = [e for e in bob.events if isinstance(e, Membership)]
         self.assertEqual([(e.nick, e.joined) for e in joined], [("carol", True)])
         self.assertNotIn(("claim", "carol"), self.observer.calls)

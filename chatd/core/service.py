@@ -38,13 +38,14 @@ from chatd.core.masks import modeString
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.names import isValidName, key, normalize
+from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
 from chatd.core.room import Room
 from chatd.core.roomlimits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, RoomLimits
 from chatd.core.rooms import Rooms
 from chatd.core.text import checkLines, checkText, scrub
-from chatd.core.whowas import NickHistory, PastUser
+from chatd.core.whowas import PastUser
 from chatd.storage.interfaces import IChatStore
 
 
@@ -86,20 +87,15 @@ class ChatService(Service):
         self.roomLimits = self.registry.limits
         self.replica = Replica(self, self.registry)
         self.maxGroupSize = maxGroupSize
-        self._connections: set[IParticipant] = set()
-        self._users: dict[str, IParticipant] = {}
+        self.people = People(operators)
+        self.operatorNames = self.people.operatorNames
+        self.nickHistory = self.people.nickHistory
+        #: The rooms each logged-in participant is in, in entry order.
         self._joined: dict[IParticipant, list[Room]] = {}
-        self.operatorNames = list(operators)
-        self._operators = {key(nick) for nick in operators}
-        self._sessionOperators: set[IParticipant] = set()
-        #: The account key each participant proved with its password.
-        self._provenAccounts: dict[IParticipant, str] = {}
-        #: Who asked for operators' messages (L{wallops}).
-        self._wallopsReaders: set[IParticipant] = set()
         self.stats = ChatStats()
         for name in rooms:
             self.registry.create(name)
-        self.moderation = Moderation(clock, self._operators)
+        self.moderation = Moderation(clock, self.people.operatorKeys)
         self.historyCount = historyCount
         # One text line per login and per disconnect is ~40% of a login's CPU
         # (Twisted formats every event); busy sites may do without them.
@@ -128,7 +124,7 @@ class ChatService(Service):
     _now = now
 
     def isConnected(self, participant: IParticipant) -> bool:
-        return participant in self._connections
+        return self.people.isConnected(participant)
 
     def isLoggedIn(self, participant: IParticipant) -> bool:
         return participant in self._joined
@@ -174,15 +170,11 @@ class ChatService(Service):
 
     def connect(self, participant: IParticipant) -> None:
         self.moderation.admit(participant)
-        self._connections.add(participant)
+        self.people.connected(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
         reason = scrub(reason)  # a leaving user's words cannot be refused
-        self._sessionOperators.discard(participant)
-        self._provenAccounts.pop(participant, None)
-        self._wallopsReaders.discard(participant)
-        if participant in self._connections:
-            self._connections.remove(participant)
+        if self.people.closed(participant):
             self.stats.disconnected(participant.protocolName, reason)
         if self.persistence is not None:
             self.persistence.forgetLogin(participant)
@@ -196,10 +188,9 @@ class ChatService(Service):
             return
         nick = participant.nick
         assert nick is not None
-        self.nickHistory.remember(participant, nick, self._now())
         for room in rooms:
             self._removeMember(room, nick, reason)
-        del self._users[key(nick)]
+        self.people.left(participant, nick, self._now())
         if self.logConnections:
             self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
         if self.observer is not None:
@@ -218,7 +209,7 @@ class ChatService(Service):
         if not isValidName(nick):
             raise errors.InvalidNick()
         self.moderation.checkLogin(nick)
-        if key(nick) in self._users:
+        if self.people.find(nick) is not None:
             raise errors.NickTaken()
         if self.persistence is not None:
             # The password first: the name is claimed only once it is earned.
@@ -240,9 +231,8 @@ class ChatService(Service):
         return self._loginClaimed(participant, nick)
 
     def admit(self, participant: IParticipant, nick: str) -> str:
-        self._users[key(nick)] = participant
+        self.people.named(participant, nick)
         self._joined[participant] = []
-        participant.nick = nick
         if self.logConnections:
             self.log.info(
                 "{nick} logged in from {address} over {protocol}",
@@ -259,8 +249,7 @@ class ChatService(Service):
         nick = normalize(nick)
         if not isValidName(nick):
             raise errors.InvalidNick()
-        holder = self._users.get(key(nick))
-        if holder is not None and holder is not participant:
+        if self.people.holdsOther(participant, nick):
             raise errors.NickTaken()
         if self.persistence is not None:
             self.persistence.checkRename(old, nick)
@@ -269,10 +258,7 @@ class ChatService(Service):
         return self.applyRename(participant, old, nick)
 
     def applyRename(self, participant: IParticipant, old: str, nick: str) -> str:
-        self.nickHistory.remember(participant, old, self._now(), renamedTo=nick)
-        del self._users[key(old)]
-        self._users[key(nick)] = participant
-        participant.nick = nick
+        self.people.renamed(participant, old, nick, self._now())
         audience: dict[IParticipant, list[str]] = {participant: []}
         for room in self._joined[participant]:
             room.rename(old, nick)
@@ -449,7 +435,7 @@ class ChatService(Service):
     ) -> PrivateMessage | Deferred[None]:
         sender = self.requireLogin(participant)
         self.moderation.checkSpeak(sender)  # before the offline path too
-        recipient = self._users.get(key(nick))
+        recipient = self.people.find(nick)
         now = self._now()
         if recipient is None:
             if self.persistence is not None and self.persistence.isRegisteredNow(nick):
@@ -473,10 +459,10 @@ class ChatService(Service):
     # People
 
     def users(self) -> list[IParticipant]:
-        return list(self._users.values())
+        return self.people.users()
 
     def find(self, nick: str) -> IParticipant | None:
-        return self._users.get(key(nick))
+        return self.people.find(nick)
 
     def isOperator(self, participant: IParticipant) -> bool:
         """
@@ -485,11 +471,7 @@ class ChatService(Service):
         the console's C{op}) and logged in to that registered account with
         its password.  A name alone gives nothing: anyone may type it.
         """
-        if participant in self._sessionOperators:
-            return True
-        if participant.nick is None or key(participant.nick) not in self._operators:
-            return False
-        return self._provenAccounts.get(participant) == key(participant.nick)
+        return self.people.isOperator(participant)
 
     def accountProven(self, participant: IParticipant, nick: str) -> None:
         """
@@ -497,14 +479,14 @@ class ChatService(Service):
         password (TCHAT, talk, the web, IRC C{PASS} or SASL): it holds the
         operator rights given to that name, if any, while it keeps it.
         """
-        self._provenAccounts[participant] = key(nick)
+        self.people.accountProven(participant, nick)
 
     def provenAccount(self, participant: IParticipant) -> str | None:
         """
         The key of the account C{participant} logged in to with its password
         (L{accountProven}), or C{None}.
         """
-        return self._provenAccounts.get(participant)
+        return self.people.provenAccount(participant)
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
         operator = self.requireLogin(participant)
@@ -530,7 +512,7 @@ class ChatService(Service):
     def invite(self, participant: IParticipant, nick: str, room: str) -> None:
         sender = self.requireLogin(participant)
         target = self._memberRoom(participant, room)
-        recipient = self._users.get(key(nick))
+        recipient = self.people.find(nick)
         if recipient is None:
             raise errors.NoSuchUser()
         assert recipient.nick is not None
@@ -554,7 +536,7 @@ class ChatService(Service):
         """
         Every open connection, logged in or not (for metrics).
         """
-        return list(self._connections)
+        return self.people.connections()
 
     # Persistence: accounts, approvals and history (need a store)
 
@@ -695,17 +677,16 @@ class ChatService(Service):
         return maybeDeferred(observer.claimNick, participant, nick).addCallback(claimed)
 
     def _loginClaimed(self, participant: IParticipant, nick: str) -> str:
-        if participant not in self._connections or participant in self._joined:
+        if not self.people.isConnected(participant) or participant in self._joined:
             raise errors.NotLoggedIn("the connection closed during login")
-        if key(nick) in self._users:
+        if self.people.find(nick) is not None:
             raise errors.NickTaken()
         return self.admit(participant, nick)
 
     def _renameClaimed(self, participant: IParticipant, old: str, nick: str) -> str:
         if participant.nick != old or participant not in self._joined:
             raise errors.NotLoggedIn("the connection closed during the rename")
-        holder = self._users.get(key(nick))
-        if holder is not None and holder is not participant:
+        if self.people.holdsOther(participant, nick):
             raise errors.NickTaken()
         return self.applyRename(participant, old, nick)
 
@@ -756,7 +737,7 @@ class ChatService(Service):
         both, C{""} for neither.
         """
         target = self._room(room)
-        person = self._users.get(key(nick))
+        person = self.people.find(nick)
         status = ""
         if key(nick) in target.ops or (person is not None and self.isOperator(person)):
             status = "o"
@@ -887,7 +868,7 @@ class ChatService(Service):
         the connection, whatever the nickname.
         """
         self.requireLogin(participant)
-        self._sessionOperators.add(participant)
+        self.people.grantOperator(participant)
 
     def topicSetter(self, room: str) -> tuple[str, int] | None:
         """
@@ -983,17 +964,6 @@ class ChatService(Service):
             return d.addCallback(lambda _: refused)
         return refused
 
-    _nickHistory: NickHistory | None = None
-
-    @property
-    def nickHistory(self) -> NickHistory:
-        """
-        Who recently left or was renamed (created on first use).
-        """
-        if self._nickHistory is None:
-            self._nickHistory = NickHistory()
-        return self._nickHistory
-
     def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
         return self.nickHistory.lookup(nick, count)
 
@@ -1004,10 +974,7 @@ class ChatService(Service):
         Whether C{participant} receives operators' messages (L{wallops});
         until it disconnects, or says otherwise.
         """
-        if wanted:
-            self._wallopsReaders.add(participant)
-        else:
-            self._wallopsReaders.discard(participant)
+        self.people.receiveWallops(participant, wanted)
 
     def wallops(self, participant: IParticipant, text: str) -> Wallops:
         """
@@ -1021,6 +988,6 @@ class ChatService(Service):
             raise errors.NotPermitted("only chatd operators may send operators' messages")
         checkText(text)
         event = Wallops(by, text, self._now())
-        for reader in list(self._wallopsReaders):
+        for reader in self.people.wallopsReaders():
             reader.notice(event)
         return event
