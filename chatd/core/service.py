@@ -8,7 +8,6 @@ protocol into these calls and the events back into their wire protocol.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,6 +34,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.core.masks import modeString
+from chatd.core.messages import Messages
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.names import isValidName, key, normalize
@@ -44,7 +44,7 @@ from chatd.core.replica import Replica
 from chatd.core.room import Room
 from chatd.core.roomlimits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, RoomLimits
 from chatd.core.rooms import Rooms
-from chatd.core.text import checkLines, checkText, scrub
+from chatd.core.text import checkText, scrub
 from chatd.core.whowas import PastUser
 from chatd.storage.interfaces import IChatStore
 
@@ -103,6 +103,15 @@ class ChatService(Service):
         self.persistence = (
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
         )
+        self.messages = Messages(
+            clock,
+            self.registry,
+            self.people,
+            self.moderation,
+            self.stats,
+            self.requireLogin,
+            self.persistence,
+        )
 
     @property
     def maxClients(self) -> int | None:
@@ -159,12 +168,6 @@ class ChatService(Service):
             raise errors.NotLoggedIn()
         nick: str = participant.nick
         return nick
-
-    @staticmethod
-    def _checkBody(lines: tuple[str, ...]) -> None:
-        checkLines(lines)
-        if not any(line.strip() for line in lines):
-            raise errors.InvalidArgument("empty message")
 
     # Connections
 
@@ -403,7 +406,7 @@ class ChatService(Service):
     def rooms(self) -> list[tuple[str, int]]:
         return self.registry.listing()
 
-    # Messages
+    # Messages (L{Messages})
 
     def say(
         self,
@@ -413,17 +416,7 @@ class ChatService(Service):
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
     ) -> RoomMessage:
-        nick = self.requireLogin(participant)
-        target = self._speakingRoom(participant, nick, room)
-        if lines or not tags:
-            self._checkBody(lines)
-        self.moderation.checkSpeak(nick)
-        event = RoomMessage(target.name, nick, lines, self._now(), notice, tags, self._msgid())
-        if self.persistence is not None and lines:
-            self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
-        target.broadcast(event, participant)
-        self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
-        return event
+        return self.messages.say(participant, room, lines, notice, tags)
 
     def tell(
         self,
@@ -433,28 +426,13 @@ class ChatService(Service):
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
     ) -> PrivateMessage | Deferred[None]:
-        sender = self.requireLogin(participant)
-        self.moderation.checkSpeak(sender)  # before the offline path too
-        recipient = self.people.find(nick)
-        now = self._now()
-        if recipient is None:
-            if self.persistence is not None and self.persistence.isRegisteredNow(nick):
-                self._checkBody(lines)
-                kept = self.persistence.inbox.keep(sender, normalize(nick), lines, now)
-                return kept.addCallback(self._keptPrivate, participant)
-            raise errors.NoSuchUser()
-        if lines or not tags:
-            self._checkBody(lines)
-        assert recipient.nick is not None
-        if self.persistence is not None and lines:
-            self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
-        event = PrivateMessage(sender, recipient.nick, lines, now, notice, tags, self._msgid())
-        recipient.privateMessage(event)
-        self.stats.messageIn(participant.protocolName, "private", 1)
-        return event
+        return self.messages.tell(participant, nick, lines, notice, tags)
 
-    def _keptPrivate(self, ignored: None, participant: IParticipant) -> None:
-        self.stats.messageIn(participant.protocolName, "private", 1)
+    def announce(self, text: str) -> None:
+        self.messages.announce(text)
+
+    def wallops(self, participant: IParticipant, text: str) -> Wallops:
+        return self.messages.wallops(participant, text)
 
     # People
 
@@ -499,15 +477,6 @@ class ChatService(Service):
         why = f"kicked by {operator}" + (f": {reason}" if reason else "")
         self.disconnect(target, why)
         target.disconnect(errors.Kicked(why))
-
-    def announce(self, text: str) -> None:
-        """
-        Send a server notice to every logged-in user.  An administrator's
-        text is not checked: each front-end's encoder makes it safe to show.
-        """
-        event = Notice(text, self._now())
-        for user in self.users():
-            user.notice(event)
 
     def invite(self, participant: IParticipant, nick: str, room: str) -> None:
         sender = self.requireLogin(participant)
@@ -693,26 +662,6 @@ class ChatService(Service):
     # Room operators, voice and modes (protocol-neutral; IRC shows them as
     # channel modes, other front-ends as notices)
 
-    def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
-        """
-        The room C{nick} may speak in: a member's, or any room without
-        C{n}; in a C{m} room only voiced members and operators speak.
-        """
-        room = self._room(name)
-        if key(nick) not in room.members and "n" in room.modes:
-            raise errors.NotMember()
-        if "m" in room.modes and not self._hasVoice(participant, room):
-            raise errors.Moderated()
-        if room.bans.entries and not self._hasVoice(participant, room):
-            if room.banned(participant):
-                raise errors.BannedFromRoom(
-                    "you are banned from that room: only voiced members speak"
-                )
-        return room
-
-    def _hasVoice(self, participant: IParticipant, room: Room) -> bool:
-        return room.hasVoice(participant.nick or "") or self.isOperator(participant)
-
     def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
         """
         Whether C{participant} runs C{room}: one of its operators, or a
@@ -877,19 +826,6 @@ class ChatService(Service):
         """
         return self._room(room).topicSetter
 
-    _msgids = 0
-    _msgidPrefix = ""
-
-    def _msgid(self) -> str:
-        """
-        A new message id: random per service (so cluster nodes and restarts
-        do not collide), then a counter.
-        """
-        if not self._msgidPrefix:
-            self._msgidPrefix = secrets.token_hex(6)
-        self._msgids += 1
-        return f"{self._msgidPrefix}-{self._msgids:x}"
-
     def roomCreatedAt(self, room: str) -> int:
         """
         When a user created C{room} (Unix time), or 0 if it was not created
@@ -975,19 +911,3 @@ class ChatService(Service):
         until it disconnects, or says otherwise.
         """
         self.people.receiveWallops(participant, wanted)
-
-    def wallops(self, participant: IParticipant, text: str) -> Wallops:
-        """
-        A chatd operator's message to every connected participant of this
-        server that asked for them with L{receiveWallops}.
-
-        @raise NotPermitted: C{participant} is not a chatd operator.
-        """
-        by = self.requireLogin(participant)
-        if not self.isOperator(participant):
-            raise errors.NotPermitted("only chatd operators may send operators' messages")
-        checkText(text)
-        event = Wallops(by, text, self._now())
-        for reader in self.people.wallopsReaders():
-            reader.notice(event)
-        return event
