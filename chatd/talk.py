@@ -26,7 +26,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.core.interfaces import IParticipant
+from chatd.core.interfaces import IParticipant, maybeCall
 from chatd.core.names import isValidName, key, normalize
 from chatd.lineproto import ChatFactory, ChatLineReceiver
 from chatd.talkcommands import TalkCommands, UsageError
@@ -301,10 +301,10 @@ class TalkProtocol(TalkCommands, ChatLineReceiver):
         """
         service = self.factory.service
         try:
-            name = await maybeDeferred(service.enter, self, room, roomKey)
+            name = await maybeCall(service.enter, self, room, roomKey)
         except errors.NoSuchGroup:
-            await maybeDeferred(service.createRoom, self, room)
-            name = await maybeDeferred(service.enter, self, room)
+            await maybeCall(service.createRoom, self, room)
+            name = await maybeCall(service.enter, self, room)
         except errors.PendingApproval:
             self.send(
                 serverLine(f"Waiting for an operator's approval to enter {room}; you will be told.")

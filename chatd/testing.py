@@ -11,6 +11,7 @@ from zope.interface import implementer
 from chatd.core.errors import ChatError
 from chatd.core.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.interfaces import settled as settled
 
 
 @implementer(IParticipant)

@@ -24,7 +24,7 @@ from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMe
 from chatd.core.interfaces import IChatObserver, IParticipant
 from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.fakeredis import FakeRedis
 
 
@@ -73,7 +73,7 @@ class FakeNode:
         self.service.connect(person)
         if nick == "op" and proven:  # the operator's password login proves it first
             self.service.accountProven(person, nick)
-        self.test.successResultOf(self.service.login(person, nick, password))
+        self.test.successResultOf(settled(self.service.login(person, nick, password)))
         for room in rooms:
             self.service.enter(person, room)
         return person
@@ -197,7 +197,7 @@ class BridgeTests(SynchronousTestCase):
         first, second = RecordingParticipant(), RecordingParticipant()
         self.b.service.connect(first)
         self.c.service.connect(second)
-        self.successResultOf(self.b.service.login(first, "zed"))
+        self.successResultOf(settled(self.b.service.login(first, "zed")))
         self.failureResultOf(self.c.service.login(second, "ZED"), errors.NickTaken)
         self.assertIsNone(second.nick)
 
@@ -225,7 +225,7 @@ class BridgeTests(SynchronousTestCase):
         bob = self.b.user("bob", "lobby")
         self.settle()
         self.assertRaises(errors.NickTaken, self.a.service.rename, alice, "bob")
-        self.successResultOf(self.a.service.rename(alice, "alicia"))
+        self.successResultOf(settled(self.a.service.rename(alice, "alicia")))
         self.settle()
         [event] = [e for e in bob.events if isinstance(e, Rename)]
         self.assertEqual((event.old, event.new), ("alice", "alicia"))
@@ -498,6 +498,6 @@ class WithStoresTests(SynchronousTestCase):
         self.a.service.connect(owner)
         right = self.a.service.login(owner, "dave", "secret1")
         self.settle()
-        self.assertEqual(self.successResultOf(right), "dave")
+        self.assertEqual(self.successResultOf(settled(right)), "dave")
         self.failureResultOf(self.b.presence.claim("dave"), errors.NickTaken)
         self.assertIsInstance(self.b.service.find("dave"), RemoteParticipant)

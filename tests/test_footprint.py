@@ -57,7 +57,7 @@ class FootprintTests(SynchronousTestCase):
         """
         proto, transport = self.login("alice")
         pending: Deferred[None] = Deferred()
-        self.service.createRoom = lambda participant, room: pending  # type: ignore[method-assign]
+        self.service.createRoom = lambda participant, room: pending  # type: ignore[method-assign, assignment, return-value]
         proto.dataReceived(b"clt: CREAT g\nclt: FOO\nclt: BAR\n")
         self.assertIsNotNone(proto._pending)
         self.assertEqual(output(transport, self.clock), b"")

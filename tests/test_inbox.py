@@ -15,7 +15,7 @@ from chatd.core import errors
 from chatd.core.events import PrivateMessage
 from chatd.core.inbox import FETCH, LINE_OVERHEAD, wireSize
 from chatd.storage.memory import MemoryChatStore
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.test_persistence import PersistenceTestCase
 
 
@@ -47,7 +47,7 @@ class InboxTestCase(PersistenceTestCase):
         participant = RecordingParticipant()
         participant.slow = True
         self.service.connect(participant)
-        self.successResultOf(self.service.login(participant, nick, "sesame"))
+        self.successResultOf(settled(self.service.login(participant, nick, "sesame")))
         self.clock.advance(0)
         return participant
 

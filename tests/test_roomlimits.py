@@ -14,7 +14,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core import errors
 from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.helpers import connect, output
 from tests.test_persistence import PersistenceTestCase
 
@@ -66,7 +66,9 @@ class LimitTests(PersistenceTestCase):
         error = self.assertRaises(errors.TooManyRooms, self.service.createRoom, users[2], "onemore")
         self.assertIn("limit", error.text)
         root = self.login("root")
-        self.assertEqual(self.successResultOf(self.service.createRoom(root, "opsroom")), "opsroom")
+        self.assertEqual(
+            self.successResultOf(settled(self.service.createRoom(root, "opsroom"))), "opsroom"
+        )
 
     def test_registeredCountsAcrossSessions(self) -> None:
         """
@@ -75,10 +77,10 @@ class LimitTests(PersistenceTestCase):
         """
         self.registered("alice", "sesame")
         alice = self.login("alice", "sesame")
-        self.successResultOf(self.service.createRoom(alice, "a1"))
+        self.successResultOf(settled(self.service.createRoom(alice, "a1")))
         self.service.disconnect(alice)
         alice = self.login("alice", "sesame")
-        self.successResultOf(self.service.createRoom(alice, "a2"))
+        self.successResultOf(settled(self.service.createRoom(alice, "a2")))
         self.assertRaises(errors.TooManyRooms, self.service.createRoom, alice, "a3")
 
     def test_noLimits(self) -> None:
@@ -150,7 +152,7 @@ class EphemeralTests(PersistenceTestCase):
         alice, bob = self.login("alice"), self.login("bob", "sesame")
         self.service.createRoom(alice, "Jeux")
         self.service.enter(alice, "Jeux")
-        self.successResultOf(self.service.enter(bob, "Jeux"))
+        self.successResultOf(settled(self.service.enter(bob, "Jeux")))
         self.service.setTopic(alice, "Jeux", "cards")
         self.service.changeRoomModes(alice, "Jeux", [(True, "k", "sesame")])
         self.service = self.makeService()
@@ -163,9 +165,9 @@ class EphemeralTests(PersistenceTestCase):
         """
         self.registered("alice", "sesame")
         alice = self.login("alice", "sesame")
-        self.successResultOf(self.service.createRoom(alice, "Jeux"))
-        self.successResultOf(self.service.enter(alice, "Jeux"))
-        self.successResultOf(self.service.leave(alice, "Jeux"))
+        self.successResultOf(settled(self.service.createRoom(alice, "Jeux")))
+        self.successResultOf(settled(self.service.enter(alice, "Jeux")))
+        self.successResultOf(settled(self.service.leave(alice, "Jeux")))
         self.service.disconnect(alice, "bye")
         self.assertIn("Jeux", self.names())
         self.service = self.makeService()
@@ -176,14 +178,14 @@ class EphemeralTests(PersistenceTestCase):
         A chatd operator's room lasts, as do configured and seeded rooms.
         """
         root = self.login("root")
-        self.successResultOf(self.service.createRoom(root, "Ops"))
+        self.successResultOf(settled(self.service.createRoom(root, "Ops")))
         self.service.disconnect(root, "bye")
         self.service = self.makeService(rooms=["lobby"])
         self.assertIn("Ops", self.names())
         alice = self.login("alice")
         for room in ("lobby", "Blabla"):
-            self.successResultOf(self.service.enter(alice, room))
-            self.successResultOf(self.service.leave(alice, room))
+            self.successResultOf(settled(self.service.enter(alice, room)))
+            self.successResultOf(settled(self.service.leave(alice, room)))
         self.assertIn("lobby", self.names())
         self.assertIn("Blabla", self.names())
 

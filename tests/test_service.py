@@ -26,7 +26,7 @@ from chatd.core.events import (
 from chatd.core.interfaces import IChatObserver, IChatService, IParticipant
 from chatd.core.service import ChatService
 from chatd.core.whowas import MAX_ENTRIES
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 
 
 class ServiceTestCase(SynchronousTestCase):
@@ -380,7 +380,7 @@ class ObserverTests(SynchronousTestCase):
         participant = self.connected()
         d = self.service.login(participant, nick)
         self.observer.claims[nick].callback(None)
-        self.successResultOf(d)
+        self.successResultOf(settled(d))
         return participant
 
     def test_loginWaitsForClaim(self) -> None:
@@ -393,7 +393,7 @@ class ObserverTests(SynchronousTestCase):
         self.assertNoResult(d)
         self.assertIsNone(self.service.find("alice"))
         self.observer.claims["alice"].callback(None)
-        self.assertEqual(self.successResultOf(d), "alice")
+        self.assertEqual(self.successResultOf(settled(d)), "alice")
         bob = self.connected()
         d = self.service.login(bob, "bob")
         self.observer.claims["bob"].errback(errors.NickTaken())
@@ -426,7 +426,7 @@ class ObserverTests(SynchronousTestCase):
         self.service.leave(alice, "dev")
         d = self.service.rename(alice, "alicia")
         self.observer.claims["alicia"].callback(None)
-        self.successResultOf(d)
+        self.successResultOf(settled(d))
         self.service.rename(alice, "ALICIA")  # same name: nothing to claim
         self.service.disconnect(alice, "bye")
         self.assertEqual(
@@ -938,7 +938,7 @@ class RemoteRoomTests(SynchronousTestCase):
         self.service.connect(participant)
         d = self.service.login(participant, nick)
         self.observer.claims[nick].callback(None)
-        self.successResultOf(d)
+        self.successResultOf(settled(d))
         return participant
 
     def changes(self, person: RecordingParticipant) -> list[tuple[str, tuple[str, ...], str]]:
@@ -1227,7 +1227,9 @@ class ExceptionListTests(ServiceTestCase):
         self.assertEqual(self.service.roomBans("den"), [])
         for n in range(49):
             self.service.changeRoomModes(self.alice, "den", [(True, "e", f"n{n}")])
-        [(_, _, _, error)] = self.service.changeRoomModes(self.alice, "den", [(True, "e", "y")])
+        [(_, _, _, error)] = self.successResultOf(
+            settled(self.service.changeRoomModes(self.alice, "den", [(True, "e", "y")]))
+        )
         self.assertIsInstance(error, errors.ListFull)
         self.assertIn("ban exception list", error.text)
 

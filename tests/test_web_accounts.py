@@ -39,7 +39,7 @@ class OrderingService(ChatService):
             lambda ignored: super(OrderingService, self).login(participant, nick, password)
         )
 
-    def history(
+    def history(  # type: ignore[override]
         self, participant: IParticipant, room: str, count: int | None = None
     ) -> list[RoomMessage]:
         self.counts.append(count)
@@ -137,7 +137,9 @@ class NoStoreService(ChatService):
     A service with the persistence API but no store: it refuses history.
     """
 
-    def history(self, participant: IParticipant, room: str, count: int | None = None) -> None:
+    def history(  # type: ignore[override]
+        self, participant: IParticipant, room: str, count: int | None = None
+    ) -> None:
         self.members(participant, room)
         raise errors.NotPermitted("this server keeps no accounts or history")
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import CancelledError, Deferred, maybeDeferred, succeed
+from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -26,7 +26,7 @@ from chatd.core import errors
 from chatd.core.accounts import Accounts, checkPasswordRules
 from chatd.core.events import Notice, RoomMessage
 from chatd.core.inbox import Inbox
-from chatd.core.interfaces import IParticipant
+from chatd.core.interfaces import IParticipant, maybeCall
 from chatd.core.names import key, normalize
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
@@ -260,7 +260,7 @@ class Persistence:
             raise errors.NotLoggedIn("the connection closed during login") from None
         if proven:  # before admission, which other nodes hear of
             service.accountProven(participant, nick)
-        nick = await maybeDeferred(service.admitVerified, participant, nick)
+        nick = await maybeCall(service.admitVerified, participant, nick)
         if names is None:
             names = [room.name for room in service.registry.all() if room.settings.autojoin]
         # The history mark costs a database query: only take it when there are

@@ -32,7 +32,7 @@ from chatd.core.events import (
     RoomMessage,
     Wallops,
 )
-from chatd.core.interfaces import IChatObserver, IChatService, IParticipant
+from chatd.core.interfaces import IChatObserver, IChatService, IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.messages import Messages
 from chatd.core.metrics import ChatStats
@@ -199,7 +199,9 @@ class ChatService(Service):
         if self.observer is not None:
             self.observer.loggedOut(participant, nick, reason)
 
-    def login(self, participant: IParticipant, nick: str, password: str | None = None) -> Any:
+    def login(
+        self, participant: IParticipant, nick: str, password: str | None = None
+    ) -> MaybeDeferred[str]:
         """
         Without a store, the name is given at once.  With one, a L{Deferred}:
         a registered name needs its password (L{errors.BadPassword}
@@ -221,7 +223,7 @@ class ChatService(Service):
             return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
         return self.admit(participant, nick)
 
-    def admitVerified(self, participant: IParticipant, nick: str) -> Any:
+    def admitVerified(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
         """
         Give C{nick}, whose password (if any) was checked, to
         C{participant}: claimed cluster-wide first in cluster mode.
@@ -247,7 +249,7 @@ class ChatService(Service):
             self.observer.loggedIn(participant)
         return nick
 
-    def rename(self, participant: IParticipant, nick: str) -> Any:
+    def rename(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
         old = self.requireLogin(participant)
         nick = normalize(nick)
         if not isValidName(nick):
@@ -276,7 +278,7 @@ class ChatService(Service):
 
     # Rooms
 
-    def createRoom(self, participant: IParticipant, room: str) -> Any:
+    def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
         """
         A user creates C{room} and runs it.  A guest's room is ephemeral
         (L{chatd.core.roomlimits}); a registered user's or an operator's lasts.
@@ -338,7 +340,9 @@ class ChatService(Service):
         self.registry.keep(target)
         return target.name
 
-    def enter(self, participant: IParticipant, room: str, roomKey: str | None = None) -> Any:
+    def enter(
+        self, participant: IParticipant, room: str, roomKey: str | None = None
+    ) -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self._room(room)
         target.checkEntry(participant, nick, roomKey, self.isOperator(participant))
@@ -365,7 +369,7 @@ class ChatService(Service):
         if self.observer is not None and not remote:
             self.observer.entered(participant, target.name)
 
-    def leave(self, participant: IParticipant, room: str, reason: str = "") -> Any:
+    def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self._memberRoom(participant, room)
         checkText(reason, "reason")
@@ -526,7 +530,7 @@ class ChatService(Service):
             raise errors.NotPermitted("this server keeps no accounts or history")
         return self.persistence
 
-    def register(self, participant: IParticipant, password: str) -> Any:
+    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
         """
         Register C{participant}'s nickname with C{password}, or change the
         password of the registered name they are logged in with.
@@ -542,7 +546,9 @@ class ChatService(Service):
         persistence = self.persistence
         return persistence.whenReady().addCallback(lambda _: persistence.isRegisteredNow(nick))
 
-    def history(self, participant: IParticipant, room: str, count: int | None = None) -> Any:
+    def history(
+        self, participant: IParticipant, room: str, count: int | None = None
+    ) -> Deferred[list[RoomMessage]]:
         """
         The last C{count} messages of C{room}, oldest first, as
         L{RoomMessage}s with their original time.  Only members may ask.
@@ -721,7 +727,7 @@ class ChatService(Service):
 
     def changeRoomMode(
         self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
-    ) -> Any:
+    ) -> MaybeDeferred[bool]:
         """
         A room operator sets (C{adding}) or clears one mode of C{room}: a
         room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, C{l}:
@@ -753,7 +759,7 @@ class ChatService(Service):
             return d.addCallback(lambda _: True)
         return True
 
-    def setTopic(self, participant: IParticipant, room: str, topic: str) -> Any:
+    def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
         """
         A member sets C{room}'s topic (only its operators when it has mode
         C{t}); every member is told with a L{RoomChange}.  With a store, a
@@ -775,7 +781,7 @@ class ChatService(Service):
 
     def kickFromRoom(
         self, participant: IParticipant, room: str, nick: str, reason: str = ""
-    ) -> Any:
+    ) -> MaybeDeferred[str]:
         """
         A room operator removes C{nick} from C{room} (not from the server):
         every member, the kicked one included, is told with a L{Membership}
@@ -864,7 +870,7 @@ class ChatService(Service):
 
     def changeRoomModes(
         self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
-    ) -> Any:
+    ) -> MaybeDeferred[list[tuple[bool, str, str, errors.ChatError]]]:
         """
         A room operator makes several mode changes at once, each
         C{(adding, mode, argument)} as for L{changeRoomMode}, plus C{k} (the

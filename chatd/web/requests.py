@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import RoomMessage
+from chatd.core.interfaces import maybeCall
 from chatd.web import wire
 
 if TYPE_CHECKING:
@@ -78,9 +79,7 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     roomKey = request.get("key")
     if roomKey is not None and not isinstance(roomKey, str):
         raise InvalidArgument("'key' must be a string")
-    return maybeDeferred(web.service.enter, web, _text(request, "room"), roomKey).addCallback(
-        entered
-    )
+    return maybeCall(web.service.enter, web, _text(request, "room"), roomKey).addCallback(entered)
 
 
 def leave(web: WebParticipant, request: dict[str, Any]) -> Any:
