@@ -18,8 +18,8 @@ from twisted.internet.defer import maybeDeferred
 from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
-from chatd.core.persistence import MAX_HISTORY
 from chatd.talkformat import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,

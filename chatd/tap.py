@@ -17,7 +17,7 @@ from chatd.admin import wiring as admin
 from chatd.core import gate as passwordgate
 from chatd.core.accounts import Accounts
 from chatd.core.admission import Admission, parseNetworks
-from chatd.core.inbox import MAX_WAITING, PAGE_BYTES
+from chatd.core.limits import HISTORY_COUNT, MAX_WAITING, PAGE_BYTES
 from chatd.core.service import ChatService
 from chatd.storage import openStore
 from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
@@ -255,7 +255,13 @@ class Options(usage.Options):
             " database, the moderation database, the SSH host key, the admin passwords.",
         ],
         ["db", None, None, "A database URL instead: postgresql://user@host/dbname."],
-        ["history-count", None, 20, "Messages replayed on entering a room (0: none).", int],
+        [
+            "history-count",
+            None,
+            HISTORY_COUNT,
+            "Messages replayed on entering a room (0: none).",
+            int,
+        ],
         [
             "max-inbox",
             None,

@@ -16,7 +16,7 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.inbox import MAX_WAITING, PAGE_BYTES
+from chatd.core.limits import MAX_WAITING, PAGE_BYTES
 from chatd.core.service import ChatService
 from chatd.outbox import FlushScheduler, Outbox
 from chatd.tap import Options, makeService

@@ -8,8 +8,8 @@ from __future__ import annotations
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
+from chatd.core.limits import MAX_BANS
 from chatd.core.masks import (
-    MAX_BANS,
     BanList,
     checkKey,
     matches,

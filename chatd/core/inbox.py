@@ -25,16 +25,10 @@ from twisted.python.failure import Failure
 from chatd.core import errors
 from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_WAITING, PAGE_BYTES
 from chatd.core.names import key
 from chatd.storage.interfaces import IChatStore
 
-#: Messages waiting for one recipient, by default: a weekend's worth of
-#: private messages for a busy user, and at most about 3 MiB of disk per
-#: account with the default --max-body-bytes (16 KiB).
-MAX_WAITING = 200
-#: Bytes of messages in one page, by default (a quarter of the default
-#: --max-output is 256 KiB; 64 KiB is Twisted's own write buffer size).
-PAGE_BYTES = 64 * 1024
 #: Waiting messages read from the store at once (each read is a query).
 FETCH = 50
 #: What a message costs on the wire beyond its text, per line, as an upper

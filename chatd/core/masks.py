@@ -27,17 +27,13 @@ from functools import lru_cache
 
 from chatd.core import errors
 from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_BANS, MAX_KEY_LENGTH, MAX_MASK_LENGTH
 from chatd.core.names import key
 
 #: Room modes the service enforces: C{t} only operators set the topic, C{n}
 #: only members speak, C{m} only voiced members and operators speak, C{i}
 #: only those invited enter, C{s} only members see the room in room lists.
 ROOM_MODES = "imnst"
-#: The longest room key, as in RFC 2812 (and ISUPPORT KEYLEN).
-MAX_KEY_LENGTH = 23
-#: The most masks a room's ban list holds (ISUPPORT MAXLIST), and each
-#: of its exception lists.
-MAX_BANS = 50
 #: A room's mask lists by mode letter: the L{Room} attribute and the
 #: list's name in refusals.
 MASK_LISTS = {
@@ -45,8 +41,6 @@ MASK_LISTS = {
     "e": ("exceptions", "ban exception"),
     "I": ("invex", "invite exception"),
 }
-#: The longest ban mask accepted.
-MAX_MASK_LENGTH = 100
 
 
 def checkKey(roomKey: str) -> str:

@@ -27,14 +27,13 @@ from chatd.core.accounts import Accounts, checkPasswordRules
 from chatd.core.events import Notice, RoomMessage
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant, maybeCall
+from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key, normalize
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
 if TYPE_CHECKING:
     from chatd.core.room import Room
     from chatd.core.service import ChatService
-
-MAX_HISTORY = 1000
 
 #: Seconds between attempts to load the store while its database is
 #: unavailable at start (logins meanwhile get "try again later").

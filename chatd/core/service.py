@@ -33,6 +33,7 @@ from chatd.core.events import (
     Wallops,
 )
 from chatd.core.interfaces import IChatObserver, IChatService, IParticipant, MaybeDeferred
+from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
 from chatd.core.masks import modeString
 from chatd.core.messages import Messages
 from chatd.core.metrics import ChatStats
@@ -42,7 +43,7 @@ from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
 from chatd.core.room import Room
-from chatd.core.roomlimits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, RoomLimits
+from chatd.core.roomlimits import RoomLimits
 from chatd.core.rooms import Rooms
 from chatd.core.text import checkText, scrub
 from chatd.core.whowas import PastUser
@@ -71,7 +72,7 @@ class ChatService(Service):
         operators: Iterable[str] = (),
         store: IChatStore | None = None,
         accounts: Accounts | None = None,
-        historyCount: int = 20,
+        historyCount: int = HISTORY_COUNT,
         logConnections: bool = True,
         admission: Admission | None = None,
         maxRooms: int | None = DEFAULT_MAX_ROOMS,
@@ -554,7 +555,7 @@ class ChatService(Service):
         L{RoomMessage}s with their original time.  Only members may ask.
         """
         if count is None:
-            count = self.historyCount or 20  # replay may be off; HISTO still answers
+            count = self.historyCount or HISTORY_COUNT  # replay may be off; HISTO still answers
         return self._persistence().history(participant, room, count)
 
     def acceptPending(self, room: str, nick: str) -> Deferred[None]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chatd.core.masks import MAX_BANS, MAX_KEY_LENGTH
+from chatd.core.limits import MAX_BANS, MAX_KEY_LENGTH
 from chatd.core.names import MAX_NAME_LENGTH
 
 if TYPE_CHECKING:
