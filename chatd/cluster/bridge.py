@@ -76,15 +76,15 @@ class Bridge(RoomSync, Inbound):
         bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
         presence.localNicks = self.localNicks
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
-        service.observer = self
-        service.moderation.onChange = self.publishSanction
+        service.observeWith(self)
+        service.moderation.reportTo(self.publishSanction)
         self.sharedStore = sharedStore and service.persistence is not None
         self._linked = False
         if self.sharedStore:
             assert service.persistence is not None
-            service.persistence.onChange = self.publishStored
-            service.persistence.isLocal = lambda user: not isinstance(user, RemoteParticipant)
-            service.persistence.sharedStore = True
+            service.persistence.share(
+                self.publishStored, lambda user: not isinstance(user, RemoteParticipant)
+            )
 
     # Who is who
 

@@ -336,6 +336,12 @@ class Moderation:
     #: processes can apply it too (L{replicate}).
     onChange: Callable[[str, str, Sanction | None], None] | None = None
 
+    def reportTo(self, onChange: Callable[[str, str, Sanction | None], None]) -> None:
+        """
+        Call C{onChange} after each sanction added or lifted here.
+        """
+        self.onChange = onChange
+
     def replicate(self, kind: str, target: str, sanction: Sanction | None) -> None:
         """
         Apply a change made by another process: add (or replace) C{sanction},

@@ -94,6 +94,17 @@ class Persistence:
         self.sharedStore = False
         self.inbox = Inbox(store, service.find, lambda: self.sharedStore)
 
+    def share(
+        self,
+        onChange: Callable[[str, dict[str, Any]], None],
+        isLocal: Callable[[IParticipant], bool],
+    ) -> None:
+        """
+        Other processes write the store too (cluster mode): report each
+        change to C{onChange}, and tell users served here (C{isLocal}).
+        """
+        self.onChange, self.isLocal, self.sharedStore = onChange, isLocal, True
+
     def _changed(self, kind: str, **fields: Any) -> None:
         if self.onChange is not None:
             self.onChange(kind, fields)

@@ -633,6 +633,12 @@ class ChatService(Service):
 
     observer: IChatObserver | None = None
 
+    def observeWith(self, observer: IChatObserver) -> None:
+        """
+        Tell C{observer} of every login, rename and room change from now on.
+        """
+        self.observer = observer
+
     def _claimThen(
         self, participant: IParticipant, nick: str, then: Callable[..., Any], *args: Any
     ) -> Deferred[Any]:
