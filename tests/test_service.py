@@ -23,7 +23,8 @@ from chatd.core.events import (
     RoomMessage,
     Wallops,
 )
-from chatd.core.interfaces import IChatObserver, IChatService, IParticipant
+from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.roles import IAdministration, IChatObserver, IReplica
 from chatd.core.service import ChatService
 from chatd.core.whowas import MAX_ENTRIES
 from chatd.testing import RecordingParticipant, settled
@@ -66,6 +67,8 @@ class ChatServiceTests(ServiceTestCase):
         The service and the test double provide their interfaces.
         """
         self.assertTrue(verifyObject(IChatService, self.service))
+        self.assertTrue(verifyObject(IAdministration, self.service))
+        self.assertTrue(verifyObject(IReplica, self.service.replica))
         self.assertTrue(verifyObject(IParticipant, RecordingParticipant()))
 
     def test_loginNames(self) -> None:

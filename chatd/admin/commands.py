@@ -25,7 +25,7 @@ from chatd.admin.views import COMMANDS, ConsoleViews, Usage
 from chatd.core import errors
 from chatd.core.moderation import formatSpan, parseNetwork
 from chatd.core.names import key, normalize
-from chatd.core.service import ChatService
+from chatd.core.roles import IAdministration
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
@@ -43,7 +43,7 @@ class AdminConsole(ConsoleViews):
 
     def __init__(
         self,
-        service: ChatService,
+        service: IAdministration,
         who: str,
         shutdown: Callable[[], object] | None = None,
         passwords: Path | None = None,
@@ -372,7 +372,7 @@ class Consoles:
 
     def __init__(
         self,
-        service: ChatService,
+        service: IAdministration,
         shutdown: Callable[[], object] | None = None,
         passwords: Path | None = None,
     ) -> None:

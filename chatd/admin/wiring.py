@@ -30,7 +30,7 @@ from chatd.admin.ssh import consoleSSHFactory, hostKey, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.gate import PasswordGate
 from chatd.core.moderation import Moderation
-from chatd.core.service import ChatService
+from chatd.core.roles import IAdministration
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.storage.modsql import SQLModerationStore
 from chatd.storage.sql import SQLChatStore
@@ -148,7 +148,7 @@ class TerminalConsole(Service):
 def addAdminServices(
     top: MultiService,
     options: Any,
-    chat: ChatService,
+    chat: IAdministration,
     reactor: Any,
     gate: PasswordGate | None = None,
 ) -> Consoles:

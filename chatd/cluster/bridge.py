@@ -35,8 +35,9 @@ from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
 from chatd.core import errors, sharing
 from chatd.core.events import Notice, PrivateMessage, RoomMessage
-from chatd.core.interfaces import IChatObserver, IParticipant
+from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.roles import IChatObserver
 from chatd.core.service import ChatService
 from chatd.modstore import Sanction
 

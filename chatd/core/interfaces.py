@@ -23,7 +23,6 @@ if TYPE_CHECKING:
         Notice,
         PrivateMessage,
         Rename,
-        RoomChange,
         RoomMessage,
         Wallops,
     )
@@ -503,75 +502,4 @@ class IChatService(Interface):
         operators' messages (a L{chatd.core.events.Wallops} notice).
 
         @raise NotPermitted: C{participant} is not a chatd operator.
-        """
-
-
-class IChatObserver(Interface):
-    """
-    Optional: told of every change the service makes to who is logged in
-    and who is in which room, after it is made, and asked before a nickname
-    is given; e.g. to keep other processes' copies of the chat in step
-    (chatd's cluster mode).  Set as C{ChatService.observer}.
-    """
-
-    def claimNick(participant: IParticipant, nick: str) -> MaybeDeferred[None]:
-        """
-        C{participant} is about to get C{nick} (login or rename): a
-        L{Deferred} that fires to allow it or fails with a
-        L{chatd.core.errors.ChatError} to refuse it.
-        """
-
-    def releaseNick(participant: IParticipant, nick: str) -> None:
-        """
-        A claimed C{nick} was not given after all (the login failed).
-        """
-
-    def loggedIn(participant: IParticipant) -> None:
-        """
-        C{participant} logged in as C{participant.nick}.
-        """
-
-    def loggedOut(participant: IParticipant, nick: str, reason: str) -> None:
-        """
-        C{participant}, logged in as C{nick}, disconnected; it has left its rooms.
-        """
-
-    def renamed(participant: IParticipant, old: str) -> None:
-        """
-        C{participant}, formerly C{old}, is called C{participant.nick} now.
-        """
-
-    def entered(participant: IParticipant, room: str) -> None:
-        """
-        C{participant} entered C{room} (its display name).
-        """
-
-    def left(participant: IParticipant, room: str) -> None:
-        """
-        C{participant} left C{room} by choice.
-        """
-
-    def roomCreated(participant: IParticipant, room: str) -> None:
-        """
-        C{participant} created C{room}.
-        """
-
-    def roomChanged(event: RoomChange) -> None:
-        """
-        An operator or member here changed a room's modes, a member's
-        status, its key, ban list, capacity or topic: C{event} is what the
-        room's members were told.  (C{roomCreated} also means its creator
-        is an operator of the new room.)
-        """
-
-    def kickedFromRoom(room: str, nick: str, by: str, reason: str) -> None:
-        """
-        C{by}, a room operator here, removed C{nick} from C{room} (wherever
-        C{nick} is served).
-        """
-
-    def invited(room: str, nick: str, by: str, admitted: bool) -> None:
-        """
-        C{by} invited C{nick} to C{room}; C{admitted}: that lets C{nick}
-        past the room's C{i} mode and ban masks (once).
         """

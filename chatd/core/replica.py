@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from twisted.logger import Logger
+from zope.interface import implementer
 
 from chatd.core import errors
 from chatd.core.events import Invitation, RoomChange
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key, normalize
+from chatd.core.roles import IReplica
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from chatd.core.service import ChatService
 
 
+@implementer(IReplica)
 class Replica:
     """
     The cluster's way in: applies what another node decided, through the

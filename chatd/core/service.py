@@ -32,7 +32,7 @@ from chatd.core.events import (
     RoomMessage,
     Wallops,
 )
-from chatd.core.interfaces import IChatObserver, IChatService, IParticipant, MaybeDeferred
+from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
 from chatd.core.masks import modeString
 from chatd.core.messages import Messages
@@ -42,6 +42,7 @@ from chatd.core.names import isValidName, key, normalize
 from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
+from chatd.core.roles import IAdministration, IChatObserver
 from chatd.core.room import Room
 from chatd.core.roomlimits import RoomLimits
 from chatd.core.rooms import Rooms
@@ -50,7 +51,7 @@ from chatd.core.whowas import PastUser
 from chatd.storage.interfaces import IChatStore
 
 
-@implementer(IChatService)
+@implementer(IAdministration)
 class ChatService(Service):
     """
     In-memory chat state, shared by every front-end of one daemon.
