@@ -60,6 +60,7 @@ class Bridge(RoomSync, Inbound):
         self, service: ChatService, bus: Bus, presence: Presence, sharedStore: bool = False
     ) -> None:
         self.service = service
+        self.replica = service.replica
         self.bus = bus
         self.presence = presence
         self.clock: IReactorTime = service.clock

@@ -21,6 +21,7 @@ from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
 from chatd.core.events import Notice, PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
 from chatd.modstore import Sanction
 
@@ -46,6 +47,7 @@ class Inbound:
 
     log: Logger
     service: ChatService
+    replica: IReplica
     bus: Bus
     proxies: dict[str, dict[str, RemoteParticipant]]
     _moderation: list[Any]
@@ -83,7 +85,7 @@ class Inbound:
             )
             return None
         proxy = self.newProxy(node, nick)
-        self.service.replica.admitRemote(proxy, nick)
+        self.replica.admitRemote(proxy, nick)
         self.proxies.setdefault(node, {})[key(nick)] = proxy
         return proxy
 
@@ -104,7 +106,7 @@ class Inbound:
             self._ensureProxy(node, fields["to"])
             return
         try:
-            self.service.replica.renameRemote(proxy, fields["to"])
+            self.replica.renameRemote(proxy, fields["to"])
         except errors.NickTaken:
             self.log.warn(
                 "{old} of node {node} became {new}, a name a local user holds; the claim decides",
@@ -116,7 +118,7 @@ class Inbound:
     def remote_enter(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._ensureProxy(node, fields["u"])
         if proxy is not None:
-            self.service.replica.enterRemote(proxy, fields["room"])
+            self.replica.enterRemote(proxy, fields["room"])
 
     def remote_leave(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])
@@ -124,10 +126,10 @@ class Inbound:
             self._leave(proxy, fields["room"])
 
     def _leave(self, proxy: RemoteParticipant, room: str) -> None:
-        self.service.replica.leaveRemote(proxy, room)
+        self.replica.leaveRemote(proxy, room)
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.replica.roomCreatedRemote(
+        self.replica.roomCreatedRemote(
             fields["room"], fields.get("op"), fields.get("w"), bool(fields.get("e"))
         )
 
@@ -213,7 +215,7 @@ class Inbound:
         """
         self._unknownSenders = {u for u in self._unknownSenders if u[0] != node}
         for room in fields["rooms"]:
-            self.service.replica.ensureRoom(room)
+            self.replica.ensureRoom(room)
         seen = set()
         for nick, rooms in fields["users"]:
             proxy = self._ensureProxy(node, nick)
@@ -228,7 +230,7 @@ class Inbound:
             have = {key(room) for room in current}
             for room in rooms:
                 if key(room) not in have:
-                    self.service.replica.enterRemote(proxy, room)
+                    self.replica.enterRemote(proxy, room)
         for nick in fields.get("a", []):
             if (proxy := self._proxy(node, nick)) is not None:
                 self.service.accountProven(proxy, nick)

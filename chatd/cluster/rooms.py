@@ -34,6 +34,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core.events import RoomChange
 from chatd.core.names import key
+from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
 
 #: Who a state's changes are shown as made by when nobody changed the room.
@@ -51,6 +52,7 @@ class RoomSync:
 
     log: Logger
     service: ChatService
+    replica: IReplica
     bus: Bus
     clock: IReactorTime
     sharedStore: bool
@@ -93,15 +95,15 @@ class RoomSync:
         stamp = fields.get("s")
         if stamp is not None and stamp > self._stamp(fields["room"]):
             self.roomStamps[key(fields["room"])] = stamp
-        self.service.replica.applyRemoteRoomChange(
+        self.replica.applyRemoteRoomChange(
             fields["room"], fields["by"], fields["m"], fields["a"], fields["t"], fields["w"]
         )
 
     def remote_kick(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.replica.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])
+        self.replica.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])
 
     def remote_invite(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.replica.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
+        self.replica.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
 
     # Whole states
 
@@ -113,7 +115,7 @@ class RoomSync:
         mine = {key(nick) for nick in localNicks}
         states = {}
         for name, _ in self.service.rooms():
-            state = self.service.replica.roomState(name)
+            state = self.replica.roomState(name)
             state["o"] = [k for k in state["o"] if k in mine]
             state["v"] = [k for k in state["v"] if k in mine]
             if self.sharedStore:
@@ -140,4 +142,4 @@ class RoomSync:
                 state = {"o": state.get("o", []), "v": state.get("v", [])}
             else:
                 self.roomStamps[key(room)] = stamp
-            self.service.replica.syncRoomState(room, stamp[2], state, nicks)
+            self.replica.syncRoomState(room, stamp[2], state, nicks)

@@ -42,7 +42,7 @@ from chatd.core.names import isValidName, key, normalize
 from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
-from chatd.core.roles import IAdministration, IChatObserver
+from chatd.core.roles import IAdministration, IChatObserver, IReplica
 from chatd.core.room import Room
 from chatd.core.roomlimits import RoomLimits
 from chatd.core.rooms import Rooms
@@ -87,7 +87,7 @@ class ChatService(Service):
         self.admission = Admission(clock, maxClients) if admission is None else admission
         self.registry = Rooms(RoomLimits(maxRooms, maxRoomsPerUser))
         self.roomLimits = self.registry.limits
-        self.replica = Replica(self, self.registry)
+        self.replica: IReplica = Replica(self, self.registry)
         self.maxGroupSize = maxGroupSize
         self.people = People(operators)
         self.operatorNames = self.people.operatorNames
