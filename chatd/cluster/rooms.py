@@ -6,7 +6,7 @@ from a room.
 
 An operator's change is checked and applied on the operator's node, which
 publishes it once (C{mode}, C{kick}, C{invite}); every other node applies it
-without checks (L{ChatService.applyRemoteRoomChange}, C{kickRemote},
+without checks (L{IReplica.applyRemoteRoomChange}, C{kickRemote},
 C{inviteRemote}) and tells its OWN members with the same events a local
 change gives (a L{RoomChange}, a L{Membership} of kind KICK, an
 L{Invitation}), so an IRC user on any node sees C{MODE}, C{KICK} and
