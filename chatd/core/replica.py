@@ -68,7 +68,8 @@ class Replica:
         """
         nick = self.service.requireLogin(participant)
         target, new = self.rooms.ensure(room)
-        target.ephemeral = target.ephemeral or new
+        if new:
+            target.makeEphemeral(None)
         if key(nick) in target.members:
             return
         self.service.join(participant, nick, target, remote=True)
@@ -225,14 +226,10 @@ class Replica:
         guest's) vanishes here too once nobody is in it.
         """
         target, new = self.rooms.ensure(room)
-        if creator:
-            target.makeOperator(creator)
-        if when:
-            target.createdAt = when
+        target.founded(creator, when)
         if new and ephemeral:
-            target.ephemeral = True
-            founder = self.service.find(creator or "")
+            founder = self.service.find(creator or "") if creator else None
+            target.makeEphemeral(founder)
             if founder is not None and creator:
-                target.creator = founder
                 self.service.roomLimits.created(key(target.name), founder, creator, True)
         return target.name

@@ -1,12 +1,7 @@
 # -*- test-case-name: tests.test_masks -*-
 """
-A room: its members, their status, its modes, key, mask lists, capacity
-and topic, and the rules that change them.
-
-L{Room} is the only code that changes a room: the service and its helpers
-ask it to admit, remove, rename, apply a mode change or broadcast an
-event, and read its state.  Mode strings, keys and masks are values from
-L{chatd.core.masks}.
+A room and the rules that change it: L{Room} is the only code that does;
+the others ask it to admit, remove, rename, apply a change or broadcast.
 """
 
 from __future__ import annotations
@@ -85,10 +80,9 @@ class Room:
         self, participant: IParticipant, nick: str, roomKey: str | None, operator: bool
     ) -> None:
         """
-        Refuse C{nick} if it is in already, if a ban mask matches it
-        (unless invited), if C{roomKey} is not the room's key, or if the
-        room is invite-only and it is neither invited nor an invite
-        exception.  A chatd C{operator} passes all but the first.
+        Refuse C{nick} if it is in already, banned (unless invited), without
+        the key, or not invited to an invite-only room (nor an invite
+        exception).  A chatd C{operator} passes all but the first.
         """
         if key(nick) in self.members:
             raise errors.AlreadyMember()
@@ -111,9 +105,8 @@ class Room:
 
     def add(self, participant: IParticipant, nick: str, now: int, limit: int | None = None) -> None:
         """
-        Put C{participant} in as C{nick}, telling the members already in;
-        refused past C{limit} members (see L{capacity}; C{None}: an entry
-        already decided elsewhere).
+        Put C{participant} in as C{nick}, telling the members; refused past
+        C{limit} members (L{capacity}; C{None}: an entry decided elsewhere).
         """
         if limit is not None and len(self.members) >= limit:
             raise errors.GroupFull()
@@ -158,10 +151,8 @@ class Room:
         self, event: Notice | Membership | RoomMessage, skip: IParticipant | None = None
     ) -> None:
         """
-        Give C{event} to every member but C{skip}: a message, a membership
-        change or any other notice, through the one method each expects.
-        The event is the same object for all, so each wire format encodes
-        it once.
+        Give C{event}, one object for all (each wire format encodes it once),
+        to every member but C{skip}, through the one method each expects.
         """
         if isinstance(event, RoomMessage):
             for member in self.members.values():
@@ -181,6 +172,23 @@ class Room:
 
     def makeOperator(self, nick: str) -> None:
         self.ops.add(key(nick))
+
+    def founded(self, by: str | None, when: int | None) -> None:
+        """C{by} created the room at C{when}: it runs it."""
+        if by:
+            self.makeOperator(by)
+        if when:
+            self.createdAt = when
+
+    def makeEphemeral(self, creator: IParticipant | None) -> None:
+        """The room vanishes once empty (a guest's: C{creator}'s session)."""
+        self.ephemeral, self.creator = True, creator
+
+    def lasts(self) -> None:
+        self.ephemeral, self.creator = False, None
+
+    def creatorLeft(self) -> None:
+        self.creator = None
 
     def setTopic(self, topic: str, by: str, when: int) -> None:
         self.settings.topic = topic
@@ -248,12 +256,10 @@ class Room:
         self, by: str, adding: bool, mode: str, argument: str, now: int, flags: str = ROOM_MODES
     ) -> tuple[str, str | None] | None:
         """
-        Set (C{adding}) or clear one mode: a flag of C{flags}, C{o} or C{v}
-        for member C{argument}, C{l} (the capacity), C{k} (the key) or C{b},
-        C{e}, C{I} (a mask), on C{by}'s order at C{now}.
+        Set (C{adding}) or clear one mode (a flag of C{flags}, C{o}/C{v} for
+        member C{argument}, C{l}, C{k}, C{b}/C{e}/C{I}) on C{by}'s order.
+        Returns what changed (C{("+k", "key")}, C{("-m", None)}) or C{None}.
 
-        @return: what changed, C{("+k", "key")}, C{("-m", None)}, or C{None}
-            when nothing did.
         @raise errors.InvalidArgument: an unknown mode or a bad argument.
         @raise errors.NotInRoom: C{o} or C{v} for someone not in the room.
         """
@@ -306,11 +312,9 @@ class Room:
 
     def snapshot(self) -> dict[str, Any]:
         """
-        The settings kept in memory, as plain data (for another process
-        that keeps a copy of the room): C{m} its mode letters, C{k} its key,
-        C{b}, C{e} and C{I} its mask lists, C{l} its capacity, C{t} its
-        topic with who set it and when, C{o}/C{v} its operators' and voiced
-        members' nick keys.
+        The settings as plain data for another process's copy: C{m} modes,
+        C{k} key, C{b}/C{e}/C{I} masks, C{l} capacity, C{t} topic with its
+        setter and time, C{o}/C{v} operators' and voiced members' keys.
         """
         return {
             "m": "".join(sorted(self.modes)),

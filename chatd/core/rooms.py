@@ -77,7 +77,7 @@ class Rooms:
         if room.ephemeral and not room.members and self._rooms.get(key(room.name)) is room:
             del self._rooms[key(room.name)]
             self.limits.vanished(key(room.name), room.creator)
-            room.creator = None
+            room.creatorLeft()
 
     def keep(self, room: Room) -> None:
         """
@@ -85,7 +85,7 @@ class Rooms:
         """
         if room.ephemeral:
             self.limits.vanished(key(room.name), room.creator)
-            room.ephemeral, room.creator = False, None
+            room.lasts()
 
     def listing(self) -> list[tuple[str, int]]:
         """

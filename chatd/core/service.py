@@ -186,7 +186,7 @@ class ChatService(Service):
         for roomKey in self.roomLimits.sessionEnded(participant):
             founded = self.registry.find(roomKey)
             if founded is not None and founded.creator is participant:
-                founded.creator = None
+                founded.creatorLeft()
                 self.registry.vanishIfEmpty(founded)
         rooms = self._joined.pop(participant, None)
         if rooms is None:
@@ -295,11 +295,10 @@ class ChatService(Service):
                 self.roomLimits.check(len(self.registry), participant, creator)
 
         created = self.registry.create(room, allowed)
-        created.makeOperator(creator)  # the creator runs the room
-        created.createdAt = self._now()
+        created.founded(creator, self._now())  # the creator runs the room
         registered = self.persistence is not None and self.persistence.isRegisteredNow(creator)
         if not (operator or registered):
-            created.ephemeral, created.creator = True, participant
+            created.makeEphemeral(participant)
         self.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
         if self.observer is not None:
             self.observer.roomCreated(participant, created.name)
