@@ -12,10 +12,10 @@ from typing import Any
 
 from twisted.python import usage
 
-from chatd import gate as passwordgate
 from chatd.admin import wiring as admin
-from chatd.admission import parseNetworks
-from chatd.inbox import MAX_WAITING
+from chatd.core import gate as passwordgate
+from chatd.core.admission import parseNetworks
+from chatd.core.limits import MAX_WAITING
 from chatd.talk.protocol import roomOption
 
 LISTEN_BACKLOG = 1024

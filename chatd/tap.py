@@ -12,13 +12,13 @@ from typing import Any
 from twisted.application import strports
 from twisted.application.service import IService, MultiService
 
-from chatd import gate as passwordgate
-from chatd.accounts import Accounts
 from chatd.admin import wiring as admin
-from chatd.admission import Admission
-from chatd.inbox import PAGE_BYTES
+from chatd.core import gate as passwordgate
+from chatd.core.accounts import Accounts
+from chatd.core.admission import Admission
+from chatd.core.limits import PAGE_BYTES
+from chatd.core.service import ChatService
 from chatd.options import Options
-from chatd.service import ChatService
 from chatd.storage import openStore
 from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
 from chatd.talk.protocol import TalkFactory

@@ -3,7 +3,7 @@
 TCHAT 1, the course's line protocol: C{clt: VERB args} in, C{srv: ...} out.
 
 Every command gets exactly one final line, C{srv: OKAY!} or C{srv: ERROR NN}
-(the code of the L{chatd.errors.ChatError} the service raised), in the order
+(the code of the L{chatd.core.errors.ChatError} the service raised), in the order
 the commands came.  SPEAK and MSGPV are followed by a body of C{clt: <text>}
 lines ended by C{clt: .}; the whole body is read before the one reply.
 """
@@ -17,12 +17,12 @@ from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatd import errors
-from chatd.errors import ChatError
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IParticipant
+from chatd.core import errors
+from chatd.core.errors import ChatError
+from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.text import plain, plainLine
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
-from chatd.text import plain, plainLine
 
 PREFIX = "clt: "
 OKAY = b"srv: OKAY!\n"

@@ -8,9 +8,10 @@ from __future__ import annotations
 from twisted.internet.defer import Deferred, succeed
 from zope.interface import implementer
 
-from chatd.errors import ChatError
-from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IParticipant
+from chatd.core.errors import ChatError
+from chatd.core.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.interfaces import settled as settled
 
 
 @implementer(IParticipant)

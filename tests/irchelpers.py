@@ -8,10 +8,10 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message, parse
 from chatd.irc.protocol import IRCProtocol
-from chatd.service import ChatService
 from tests.helpers import connect, output
 
 

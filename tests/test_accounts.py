@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.accounts}: argon2 off the reactor thread, rehashing, the
+Tests for L{chatd.core.accounts}: argon2 off the reactor thread, rehashing, the
 back-off, and what logins do when the store cannot be loaded.
 """
 
@@ -14,9 +14,9 @@ from twisted.internet.defer import fail, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.accounts import Accounts, PasswordChecker
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 

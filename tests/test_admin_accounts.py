@@ -27,18 +27,18 @@ from twisted.logger import ILogObserver, LogEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.accounts import Accounts, PasswordChecker
 from chatd.admin.accountcheck import accountAdminCheck
 from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, setPassword
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
-from chatd.events import Notice
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Notice
+from chatd.core.service import ChatService
 from chatd.modstore import MemoryModerationStore
-from chatd.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.storage.sqlite import sqliteStore
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PROMPT = "chatd> "
@@ -222,7 +222,7 @@ class ConsoleTests(AccountsTestCase):
         """
         bob = RecordingParticipant("10.0.0.2")
         self.service.connect(bob)
-        self.successResultOf(self.service.login(bob, "bob", "bobpw"))
+        self.successResultOf(settled(self.service.login(bob, "bob", "bobpw")))
         self.clock.advance(0)
         bob.events.clear()
         self.assertEqual(

@@ -12,13 +12,13 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
 from chatd.admin.commands import COMMANDS, AdminConsole
 from chatd.admin.shell import BANNER, ConsoleLineProtocol
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
-from chatd.events import Notice
+from chatd.core import errors
+from chatd.core.events import Notice
+from chatd.core.service import ChatService
 from chatd.modstore import AuditEntry, MemoryModerationStore
-from chatd.service import ChatService
 from chatd.talk.format import NICK_PROMPT
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory

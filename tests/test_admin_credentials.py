@@ -27,7 +27,7 @@ from chatd.admin import credentials
 from chatd.admin.commands import Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords, setPassword, verify
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ from twisted.internet.defer import Deferred
 from twisted.test.iosim import ConnectionCompleter
 from twisted.web.websocket import WebSocketClientEndpoint
 
-from chatd import errors
 from chatd.admin.commands import AdminConsole
+from chatd.core import errors
 from tests.webclient import ClientFactory, WebTestCase
 
 

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.admission}: the connection limits per address and in
+Tests for L{chatd.core.admission}: the connection limits per address and in
 total, and what each front-end tells a connection they refuse, driven in
 memory with L{StringTransport} and a L{Clock}.
 """
@@ -16,11 +16,11 @@ from twisted.python.failure import Failure
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.admission import UNGROUPED, Admission, parseNetworks
+from chatd.core import errors
+from chatd.core.admission import UNGROUPED, Admission, parseNetworks
+from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.options import Options
-from chatd.service import ChatService
 from chatd.talk.protocol import TalkFactory
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory

@@ -155,8 +155,8 @@ def test_backupWhileWritingThenRestore(tmp_path: Path) -> None:
     daemon = start(tmp_path, restored)
     try:
         tchat = daemon.ports["TchatFactory"]
-        refused, answer = tchatLogin(tchat, "alice")
-        refused.close()
+        guest, answer = tchatLogin(tchat, "alice")
+        guest.close()
         assert answer == "srv: ERROR 22"  # registered: a password is needed
         alice, answer = tchatLogin(tchat, "alice sesame12")
         assert answer == "srv: OKAY!"

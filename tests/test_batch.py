@@ -13,7 +13,7 @@ from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublish
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.errors import StoreUnavailable
+from chatd.core.errors import StoreUnavailable
 from chatd.storage.batch import WriteBehind
 from chatd.storage.health import StoreHealth, isOutage, isRefusal
 

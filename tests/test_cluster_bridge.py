@@ -14,17 +14,18 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from chatd import errors
-from chatd.accounts import Accounts, PasswordChecker
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IChatObserver, IParticipant
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.roles import IChatObserver
+from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.fakeredis import FakeRedis
 
 
@@ -73,7 +74,7 @@ class FakeNode:
         self.service.connect(person)
         if nick == "op" and proven:  # the operator's password login proves it first
             self.service.accountProven(person, nick)
-        self.test.successResultOf(self.service.login(person, nick, password))
+        self.test.successResultOf(settled(self.service.login(person, nick, password)))
         for room in rooms:
             self.service.enter(person, room)
         return person
@@ -197,7 +198,7 @@ class BridgeTests(SynchronousTestCase):
         first, second = RecordingParticipant(), RecordingParticipant()
         self.b.service.connect(first)
         self.c.service.connect(second)
-        self.successResultOf(self.b.service.login(first, "zed"))
+        self.successResultOf(settled(self.b.service.login(first, "zed")))
         self.failureResultOf(self.c.service.login(second, "ZED"), errors.NickTaken)
         self.assertIsNone(second.nick)
 
@@ -225,7 +226,7 @@ class BridgeTests(SynchronousTestCase):
         bob = self.b.user("bob", "lobby")
         self.settle()
         self.assertRaises(errors.NickTaken, self.a.service.rename, alice, "bob")
-        self.successResultOf(self.a.service.rename(alice, "alicia"))
+        self.successResultOf(settled(self.a.service.rename(alice, "alicia")))
         self.settle()
         [event] = [e for e in bob.events if isinstance(e, Rename)]
         self.assertEqual((event.old, event.new), ("alice", "alicia"))
@@ -415,7 +416,7 @@ class BridgeTests(SynchronousTestCase):
         self.settle()
         proxy = self.b.service.find("alice")
         assert proxy is not None
-        self.b.service.leaveRemote(proxy, "lobby")
+        self.b.service.replica.leaveRemote(proxy, "lobby")
         bob.events.clear()
         before = len(self.redis.published)
         self.a.service.say(alice, "lobby", ("one",))
@@ -498,6 +499,6 @@ class WithStoresTests(SynchronousTestCase):
         self.a.service.connect(owner)
         right = self.a.service.login(owner, "dave", "secret1")
         self.settle()
-        self.assertEqual(self.successResultOf(right), "dave")
+        self.assertEqual(self.successResultOf(settled(right)), "dave")
         self.failureResultOf(self.b.presence.claim("dave"), errors.NickTaken)
         self.assertIsInstance(self.b.service.find("dave"), RemoteParticipant)

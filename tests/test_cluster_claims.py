@@ -11,12 +11,12 @@ from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory, TchatProtocol
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.fakeredis import FakeRedis
 from tests.helpers import connect, output
 from tests.test_cluster_bridge import FakeNode
@@ -177,7 +177,7 @@ class ServiceClaimTests(SynchronousTestCase):
         self.failureResultOf(pending, errors.ClusterUnavailable)
         self.assertIsNone(self.service.find("alice"))
         self.redis.answerHeld()
-        self.assertEqual(self.successResultOf(self.service.login(alice, "alice")), "alice")
+        self.assertEqual(self.successResultOf(settled(self.service.login(alice, "alice"))), "alice")
 
     def test_renameTimesOut(self) -> None:
         """

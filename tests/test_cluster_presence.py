@@ -10,7 +10,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.presence import Presence
-from chatd.errors import NickTaken
+from chatd.core.errors import NickTaken
 from tests.fakeredis import FakeRedis
 
 

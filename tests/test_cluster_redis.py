@@ -20,8 +20,8 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.node import ClusterNode
 from chatd.cluster.presence import Presence
 from chatd.cluster.redis import RedisAddress, RedisLink, RedisUnavailable
-from chatd.errors import NickTaken
-from chatd.service import ChatService
+from chatd.core.errors import NickTaken
+from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from tests.redis_server import RedisServer, redisServer
 

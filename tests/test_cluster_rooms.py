@@ -9,8 +9,8 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.events import KICK, Invitation, Membership, Notice, RoomChange
+from chatd.core import errors
+from chatd.core.events import KICK, Invitation, Membership, Notice, RoomChange
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant
 from tests.fakeredis import FakeRedis
@@ -248,7 +248,9 @@ class RoomSyncTests(SynchronousTestCase):
         self.assertEqual(d.service.topic("lobby"), "rules")
         self.assertEqual(d.service.topicSetter("lobby"), ("op", 1000))
         for node in self.nodes():
-            self.assertEqual(node.service.roomState("lobby"), d.service.roomState("lobby"))
+            self.assertEqual(
+                node.service.replica.roomState("lobby"), d.service.replica.roomState("lobby")
+            )
         self.assertEqual(len(changes(self.carol)), 3)  # nothing told twice
 
     def test_changeDuringRedisGap(self) -> None:

@@ -11,7 +11,7 @@ import pytest
 import pytest_twisted
 from twisted.internet import reactor
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory
 from tests.lineclient import LineClient, connectLines
 

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.events}: one encoding per wire format, however many
+Tests for L{chatd.core.events}: one encoding per wire format, however many
 recipients.
 """
 
@@ -9,8 +9,8 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import tchat
-from chatd.events import RoomMessage
-from chatd.service import ChatService
+from chatd.core.events import RoomMessage
+from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory, encodeSpeak
 from tests.helpers import connect, output
 

@@ -10,8 +10,8 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.service import ChatService
 from chatd.lines.outbox import NOTHING
-from chatd.service import ChatService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
 
@@ -57,7 +57,7 @@ class FootprintTests(SynchronousTestCase):
         """
         proto, transport = self.login("alice")
         pending: Deferred[None] = Deferred()
-        self.service.createRoom = lambda participant, room: pending  # type: ignore[method-assign]
+        self.service.createRoom = lambda participant, room: pending  # type: ignore[method-assign, assignment, return-value]
         proto.dataReceived(b"clt: CREAT g\nclt: FOO\nclt: BAR\n")
         self.assertIsNotNone(proto._pending)
         self.assertEqual(output(transport, self.clock), b"")

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.gate}: password checks serialised per name and per
+Tests for L{chatd.core.gate}: password checks serialised per name and per
 address, back-off served before the hash, a bounded number of hashes at once
 and of attempts waiting, with a fake hasher counting what is computed.
 """
@@ -12,8 +12,8 @@ from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors, gate
-from chatd.gate import PasswordGate
+from chatd.core import errors, gate
+from chatd.core.gate import PasswordGate
 
 
 class FakeHasher:

@@ -1,14 +1,14 @@
 """
 History replay, HISTO's service side and private messages kept for
-registered users who are away (L{chatd.persistence}), in memory with a
+registered users who are away (L{chatd.core.persistence}), in memory with a
 L{Clock}.
 """
 
 from __future__ import annotations
 
-from chatd import errors
-from chatd.events import PrivateMessage, RoomMessage
-from chatd.testing import RecordingParticipant
+from chatd.core import errors
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.testing import RecordingParticipant, settled
 from tests.test_persistence import PersistenceTestCase
 
 
@@ -25,7 +25,7 @@ class HistoryTests(PersistenceTestCase):
             self.clock.advance(10)
         bob = RecordingParticipant()
         self.service.connect(bob)
-        self.successResultOf(self.service.login(bob, "bob"))
+        self.successResultOf(settled(self.service.login(bob, "bob")))
         self.assertEqual(bob.events, [])
         self.clock.advance(0)
         replay = [e for e in bob.events if isinstance(e, RoomMessage)]
@@ -33,7 +33,7 @@ class HistoryTests(PersistenceTestCase):
             [(e.sender, e.lines, e.when) for e in replay],
             [("alice", (f"m{i}",), 1_700_000_000 + 10 * i) for i in (2, 3, 4)],
         )
-        self.successResultOf(self.service.enter(bob, "Blabla"))
+        self.successResultOf(settled(self.service.enter(bob, "Blabla")))
         self.service.say(alice, "Général", ("after",))
         self.clock.advance(0)
         last = bob.events[-1]

@@ -1,5 +1,5 @@
 """
-Private messages kept for registered users who are away (L{chatd.inbox}):
+Private messages kept for registered users who are away (L{chatd.core.inbox}):
 delivery in pages paced by the connection, marked delivered only once
 handed over, and the limit per recipient (error 28); in memory with a
 L{Clock}.  The wire side is in L{tests.test_inbox_wire}.
@@ -11,11 +11,11 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
 
-from chatd import errors
-from chatd.events import PrivateMessage
-from chatd.inbox import FETCH, LINE_OVERHEAD, wireSize
+from chatd.core import errors
+from chatd.core.events import PrivateMessage
+from chatd.core.inbox import FETCH, LINE_OVERHEAD, wireSize
 from chatd.storage.memory import MemoryChatStore
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.test_persistence import PersistenceTestCase
 
 
@@ -47,7 +47,7 @@ class InboxTestCase(PersistenceTestCase):
         participant = RecordingParticipant()
         participant.slow = True
         self.service.connect(participant)
-        self.successResultOf(self.service.login(participant, nick, "sesame"))
+        self.successResultOf(settled(self.service.login(participant, nick, "sesame")))
         self.clock.advance(0)
         return participant
 

@@ -16,10 +16,10 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.inbox import MAX_WAITING, PAGE_BYTES
+from chatd.core.limits import MAX_WAITING, PAGE_BYTES
+from chatd.core.service import ChatService
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.options import Options
-from chatd.service import ChatService
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import output

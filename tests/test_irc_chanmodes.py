@@ -5,8 +5,8 @@ Tests for channel keys (C{+k}), ban lists (C{+b}), secret channels
 
 from __future__ import annotations
 
-from chatd import errors
-from chatd.events import RoomChange
+from chatd.core import errors
+from chatd.core.events import RoomChange
 from chatd.irc.isupport import isupportTokens
 from tests.test_irc_channels import ChannelTestCase
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from twisted.internet.testing import StringTransport
 
-from chatd.events import Membership, PrivateMessage, RoomMessage
-from chatd.interfaces import IParticipant
+from chatd.core.events import Membership, PrivateMessage, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.text import InvalidText
 from chatd.irc.protocol import IRCProtocol
 from chatd.testing import RecordingParticipant
-from chatd.text import InvalidText
 from tests.irchelpers import IRCTestCase
 
 

@@ -24,8 +24,8 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
+from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
-from chatd.service import ChatService
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon
 from tests.tls import makeCertificate
@@ -240,12 +240,12 @@ async def test_ircLibrary() -> None:
         # The clients have closed their sockets; wait until the server has
         # seen every connection go (and cancelled its timers).
         for _ in range(200):
-            if not service._connections:
+            if not service.connections():
                 break
             await deferLater(reactor, 0.02)
         await maybeDeferred(ircPort.stopListening)
         await maybeDeferred(tchatPort.stopListening)
-    assert not service._connections
+    assert not service.connections()
 
 
 def tlsScenario(port: int, certPath: Path) -> None:

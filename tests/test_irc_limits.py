@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from twisted.internet.testing import StringTransport
 
-from chatd.events import PrivateMessage, RoomMessage
+from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.irc.message import MAX_LINE, relayFits, textBudget
 from chatd.testing import RecordingParticipant
 from tests.irchelpers import IRCTestCase

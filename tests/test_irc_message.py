@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
+from chatd.core import errors
+from chatd.core.text import refusedCharacter
 from chatd.irc.caps import Capabilities
 from chatd.irc.message import (
     MAX_LINE,
@@ -24,7 +25,6 @@ from chatd.irc.message import (
     unescapeTagValue,
 )
 from chatd.irc.numerics import errorNumeric
-from chatd.text import refusedCharacter
 
 
 class ParseTests(SynchronousTestCase):

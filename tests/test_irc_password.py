@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatd.interfaces import IParticipant
+from chatd.core.interfaces import IParticipant
 from tests.irchelpers import IRCTestCase
 from tests.test_irc_protocol import plain
 

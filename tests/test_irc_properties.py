@@ -14,9 +14,9 @@ from twisted.internet.task import Clock
 from twisted.logger import ILogObserver, globalLogPublisher
 from zope.interface import provider
 
+from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.message import parse
-from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output
 

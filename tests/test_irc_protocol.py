@@ -13,9 +13,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
 from zope.interface.verify import verifyObject
 
-from chatd import errors
-from chatd.events import Rename
-from chatd.interfaces import IParticipant
+from chatd.core import errors
+from chatd.core.events import Rename
+from chatd.core.interfaces import IParticipant
 from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
 from chatd.testing import RecordingParticipant

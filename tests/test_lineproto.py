@@ -15,9 +15,9 @@ from twisted.logger import ILogObserver, LogEvent, Logger, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from chatd.errors import ChatError
+from chatd.core.errors import ChatError
+from chatd.core.service import ChatService
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
-from chatd.service import ChatService
 from tests.helpers import connect, output
 
 

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.metrics}: the counters the service keeps for every
+Tests for L{chatd.core.metrics}: the counters the service keeps for every
 front-end.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.metrics import DISCONNECT_REASONS, ChatStats, reasonLabel
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.metrics import DISCONNECT_REASONS, ChatStats, reasonLabel
+from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 
 

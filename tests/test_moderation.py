@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.moderation}: the rules, their expiry on the clock, and the
+Tests for L{chatd.core.moderation}: the rules, their expiry on the clock, and the
 service enforcing them for every front-end.
 """
 
@@ -9,12 +9,12 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.events import RoomMessage
-from chatd.moderation import Moderation, formatSpan, parseNetwork
+from chatd.core import errors
+from chatd.core.events import RoomMessage
+from chatd.core.moderation import Moderation, formatSpan, parseNetwork
+from chatd.core.names import key
+from chatd.core.service import ChatService
 from chatd.modstore import BAN, IPBAN, KICK, OPERATOR, MemoryModerationStore, Sanction
-from chatd.names import key
-from chatd.service import ChatService
 from chatd.testing import RecordingParticipant
 
 

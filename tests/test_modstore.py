@@ -12,7 +12,7 @@ from typing import Any
 import pytest_twisted
 from zope.interface.verify import verifyObject
 
-from chatd.moderation import Moderation
+from chatd.core.moderation import Moderation
 from chatd.modstore import (
     BAN,
     KICK,

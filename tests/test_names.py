@@ -1,6 +1,6 @@
 """
 Names that look the same are the same name: PRECIS (RFC 8265) and the UTS
-#39 confusable skeleton in L{chatd.names}, and every place that compares
+#39 confusable skeleton in L{chatd.core.names}, and every place that compares
 names (nicknames, rooms, bans, operators) over the service and the wire.
 """
 
@@ -10,11 +10,11 @@ from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.moderation import Moderation
-from chatd.names import isValidName, key, normalize, skeleton
-from chatd.roomrules import matches
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.masks import matches
+from chatd.core.moderation import Moderation
+from chatd.core.names import isValidName, key, normalize, skeleton
+from chatd.core.service import ChatService
 from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant
 from tests.irchelpers import IRCTestCase

@@ -1,5 +1,5 @@
 """
-Tests for the chat service with a store (L{chatd.persistence}): accounts,
+Tests for the chat service with a store (L{chatd.core.persistence}): accounts,
 approval rooms, history replay and offline private messages, in memory with
 a L{Clock} and the L{MemoryChatStore} (whose contract tests also cover the
 SQL stores).
@@ -14,13 +14,13 @@ from twisted.internet.defer import Deferred, fail, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.accounts import Accounts, PasswordChecker
-from chatd.events import Membership, Notice
-from chatd.names import key
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Membership, Notice
+from chatd.core.names import key
+from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
@@ -55,7 +55,7 @@ class PersistenceTestCase(SynchronousTestCase):
         participant = RecordingParticipant(address)
         self.service.connect(participant)
         self.assertEqual(
-            self.successResultOf(self.service.login(participant, nick, password)), nick
+            self.successResultOf(settled(self.service.login(participant, nick, password))), nick
         )
         self.clock.advance(0)
         return participant
@@ -178,7 +178,7 @@ class AccountTests(PersistenceTestCase):
         pending.pop().callback(None)
         self.assertIsNone(self.service.find("alice"))
         pending.pop().callback(None)
-        self.assertEqual(self.successResultOf(second), "alice")
+        self.assertEqual(self.successResultOf(settled(second)), "alice")
         self.assertIs(self.service.find("alice"), other)
 
     def test_waitingLoginWithdrawn(self) -> None:
@@ -308,10 +308,10 @@ class RoomTests(PersistenceTestCase):
         """
         alice = self.login("alice")
         self.successResultOf(self.service.register(alice, "sesame"))
-        self.successResultOf(self.service.enter(alice, "Blabla"))
-        self.successResultOf(self.service.createRoom(alice, "Jeux"))
-        self.successResultOf(self.service.enter(alice, "jeux"))
-        self.successResultOf(self.service.leave(alice, "Général"))
+        self.successResultOf(settled(self.service.enter(alice, "Blabla")))
+        self.successResultOf(settled(self.service.createRoom(alice, "Jeux")))
+        self.successResultOf(settled(self.service.enter(alice, "jeux")))
+        self.successResultOf(settled(self.service.leave(alice, "Général")))
         self.service.disconnect(alice)
         again = self.login("alice", "sesame")
         self.assertEqual(sorted(self.service.roomsOf(again)), ["Blabla", "Jeux"])
@@ -323,7 +323,7 @@ class RoomTests(PersistenceTestCase):
         """
         self.registered("alice", "sesame")
         alice = self.login("alice", "sesame")
-        self.successResultOf(self.service.createRoom(alice, "Jeux"))
+        self.successResultOf(settled(self.service.createRoom(alice, "Jeux")))
         self.service = self.makeService(rooms=["lobby"])
         names = [name for name, _ in self.service.rooms()]
         self.assertIn("Jeux", names)
@@ -339,7 +339,7 @@ class RoomTests(PersistenceTestCase):
         """
         self.registered("alice", "sesame")
         alice = self.login("alice", "sesame")
-        self.successResultOf(self.service.createRoom(alice, "Jeux"))
+        self.successResultOf(settled(self.service.createRoom(alice, "Jeux")))
         self.service.enter(alice, "Jeux")
         self.clock.advance(5)
         self.service.changeRoomModes(
@@ -361,7 +361,7 @@ class RoomTests(PersistenceTestCase):
         """
         self.registered("root", "rootpass")
         root, alice = self.login("root", "rootpass"), self.login("alice")
-        self.successResultOf(self.service.enter(root, "Marketing"))
+        self.successResultOf(settled(self.service.enter(root, "Marketing")))
         self.assertRaises(errors.PendingApproval, self.service.enter, alice, "marketing")
         self.assertRaises(errors.PendingApproval, self.service.enter, alice, "Marketing")
         self.assertEqual(self.service.pendingRequests(), [("Marketing", "alice")])
@@ -377,8 +377,8 @@ class RoomTests(PersistenceTestCase):
             [("alice", True)],
         )
         self.assertEqual(self.service.pendingRequests(), [])
-        self.successResultOf(self.service.leave(alice, "Marketing"))
-        self.successResultOf(self.service.enter(alice, "Marketing"))
+        self.successResultOf(settled(self.service.leave(alice, "Marketing")))
+        self.successResultOf(settled(self.service.enter(alice, "Marketing")))
         self.service = self.makeService()
         self.assertEqual(self.service.pendingRequests(), [])
         bob = self.login("bob")
@@ -438,7 +438,7 @@ class RoomTests(PersistenceTestCase):
         self.successResultOf(self.store.saveRoom(RoomSettings("Petit", capacity=1), 0))
         self.service = self.makeService()
         alice, bob = self.login("alice"), self.login("bob")
-        self.successResultOf(self.service.enter(alice, "Petit"))
+        self.successResultOf(settled(self.service.enter(alice, "Petit")))
         self.assertRaises(errors.GroupFull, self.service.enter, bob, "Petit")
 
     def test_configureRoom(self) -> None:
@@ -519,7 +519,9 @@ class OutageTests(PersistenceTestCase):
         self.refused(self.service.login(user, "alice", None), errors.StoreUnavailable)
         self.outage.down = set()
         self.clock.advance(5)
-        self.assertEqual(self.successResultOf(self.service.login(user, "alice", None)), "alice")
+        self.assertEqual(
+            self.successResultOf(settled(self.service.login(user, "alice", None))), "alice"
+        )
 
     def test_loginDuringOutage(self) -> None:
         """
@@ -537,4 +539,6 @@ class OutageTests(PersistenceTestCase):
             self.assertIsNone(user.nick)
             self.assertEqual([u.nick for u in self.service.users()], [])
         self.outage.down = set()
-        self.assertEqual(self.successResultOf(self.service.login(user, "alice", "sesame")), "alice")
+        self.assertEqual(
+            self.successResultOf(settled(self.service.login(user, "alice", "sesame"))), "alice"
+        )

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import pytest_twisted
 
-from chatd.names import key
+from chatd.core.names import key
 from chatd.storage import openStore
 from chatd.storage.schema import ID_TYPE, MIGRATIONS, VERSION_TABLE
 from chatd.storage.sql import SQLChatStore

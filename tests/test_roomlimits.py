@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.roomlimits}: how many rooms users may create, and guests'
+Tests for L{chatd.core.roomlimits}: how many rooms users may create, and guests'
 rooms vanishing once emptied, through the service (with the memory store)
 and through the TCHAT wire.
 """
@@ -11,10 +11,10 @@ from typing import Any
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.helpers import connect, output
 from tests.test_persistence import PersistenceTestCase
 
@@ -67,7 +67,9 @@ class LimitTests(PersistenceTestCase):
         self.assertIn("limit", error.text)
         root = self.login("root")
         self.service.grantOperator(root)  # operator rights need a proven identity
-        self.assertEqual(self.successResultOf(self.service.createRoom(root, "opsroom")), "opsroom")
+        self.assertEqual(
+            self.successResultOf(settled(self.service.createRoom(root, "opsroom"))), "opsroom"
+        )
 
     def test_registeredCountsAcrossSessions(self) -> None:
         """
@@ -76,10 +78,10 @@ class LimitTests(PersistenceTestCase):
         """
         self.registered("alice", "sesame")
         alice = self.login("alice", "sesame")
-        self.successResultOf(self.service.createRoom(alice, "a1"))
+        self.successResultOf(settled(self.service.createRoom(alice, "a1")))
         self.service.disconnect(alice)
         alice = self.login("alice", "sesame")
-        self.successResultOf(self.service.createRoom(alice, "a2"))
+        self.successResultOf(settled(self.service.createRoom(alice, "a2")))
         self.assertRaises(errors.TooManyRooms, self.service.createRoom, alice, "a3")
 
     def test_noLimits(self) -> None:
@@ -151,7 +153,7 @@ class EphemeralTests(PersistenceTestCase):
         alice, bob = self.login("alice"), self.login("bob", "sesame")
         self.service.createRoom(alice, "Jeux")
         self.service.enter(alice, "Jeux")
-        self.successResultOf(self.service.enter(bob, "Jeux"))
+        self.successResultOf(settled(self.service.enter(bob, "Jeux")))
         self.service.setTopic(alice, "Jeux", "cards")
         self.service.changeRoomModes(alice, "Jeux", [(True, "k", "sesame")])
         self.service = self.makeService()
@@ -164,9 +166,9 @@ class EphemeralTests(PersistenceTestCase):
         """
         self.registered("alice", "sesame")
         alice = self.login("alice", "sesame")
-        self.successResultOf(self.service.createRoom(alice, "Jeux"))
-        self.successResultOf(self.service.enter(alice, "Jeux"))
-        self.successResultOf(self.service.leave(alice, "Jeux"))
+        self.successResultOf(settled(self.service.createRoom(alice, "Jeux")))
+        self.successResultOf(settled(self.service.enter(alice, "Jeux")))
+        self.successResultOf(settled(self.service.leave(alice, "Jeux")))
         self.service.disconnect(alice, "bye")
         self.assertIn("Jeux", self.names())
         self.service = self.makeService()
@@ -178,14 +180,14 @@ class EphemeralTests(PersistenceTestCase):
         """
         root = self.login("root")
         self.service.grantOperator(root)  # operator rights need a proven identity
-        self.successResultOf(self.service.createRoom(root, "Ops"))
+        self.successResultOf(settled(self.service.createRoom(root, "Ops")))
         self.service.disconnect(root, "bye")
         self.service = self.makeService(rooms=["lobby"])
         self.assertIn("Ops", self.names())
         alice = self.login("alice")
         for room in ("lobby", "Blabla"):
-            self.successResultOf(self.service.enter(alice, room))
-            self.successResultOf(self.service.leave(alice, room))
+            self.successResultOf(settled(self.service.enter(alice, room)))
+            self.successResultOf(settled(self.service.leave(alice, room)))
         self.assertIn("lobby", self.names())
         self.assertIn("Blabla", self.names())
 
@@ -221,13 +223,13 @@ class EphemeralTests(PersistenceTestCase):
         """
         proxy = RecordingParticipant()
         self.service.connect(proxy)
-        self.service.admitRemote(proxy, "zed")
-        self.service.roomCreatedRemote("Jeux", "zed", 5, ephemeral=True)
-        self.service.enterRemote(proxy, "Jeux")
+        self.service.replica.admitRemote(proxy, "zed")
+        self.service.replica.roomCreatedRemote("Jeux", "zed", 5, ephemeral=True)
+        self.service.replica.enterRemote(proxy, "Jeux")
         self.assertTrue(self.service.roomVanishes("Jeux"))
-        self.service.leaveRemote(proxy, "Jeux")
+        self.service.replica.leaveRemote(proxy, "Jeux")
         self.assertNotIn("Jeux", self.names())
-        self.service.roomCreatedRemote("Lasting", "zed", 5)
+        self.service.replica.roomCreatedRemote("Lasting", "zed", 5)
         self.service.disconnect(proxy, "bye")
         self.assertIn("Lasting", self.names())
 
@@ -239,10 +241,10 @@ class EphemeralTests(PersistenceTestCase):
         """
         proxy = RecordingParticipant()
         self.service.connect(proxy)
-        self.service.admitRemote(proxy, "zed")
-        self.service.enterRemote(proxy, "Late")
+        self.service.replica.admitRemote(proxy, "zed")
+        self.service.replica.enterRemote(proxy, "Late")
         self.assertIn("Late", self.names())
-        self.service.leaveRemote(proxy, "Late")
+        self.service.replica.leaveRemote(proxy, "Late")
         self.assertNotIn("Late", self.names())
 
 

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.service.ChatService}: the rules every front-end shares.
+Tests for L{chatd.core.service.ChatService}: the rules every front-end shares.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
-from chatd import errors
-from chatd.events import (
+from chatd.core import errors
+from chatd.core.events import (
     KICK,
     PART,
     Invitation,
@@ -23,10 +23,11 @@ from chatd.events import (
     RoomMessage,
     Wallops,
 )
-from chatd.interfaces import IChatObserver, IChatService, IParticipant
-from chatd.service import ChatService
-from chatd.testing import RecordingParticipant
-from chatd.whowas import MAX_ENTRIES
+from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.roles import IAdministration, IChatObserver, IReplica
+from chatd.core.service import ChatService
+from chatd.core.whowas import MAX_ENTRIES
+from chatd.testing import RecordingParticipant, settled
 
 
 class ServiceTestCase(SynchronousTestCase):
@@ -66,6 +67,8 @@ class ChatServiceTests(ServiceTestCase):
         The service and the test double provide their interfaces.
         """
         self.assertTrue(verifyObject(IChatService, self.service))
+        self.assertTrue(verifyObject(IAdministration, self.service))
+        self.assertTrue(verifyObject(IReplica, self.service.replica))
         self.assertTrue(verifyObject(IParticipant, RecordingParticipant()))
 
     def test_loginNames(self) -> None:
@@ -380,7 +383,7 @@ class ObserverTests(SynchronousTestCase):
         participant = self.connected()
         d = self.service.login(participant, nick)
         self.observer.claims[nick].callback(None)
-        self.successResultOf(d)
+        self.successResultOf(settled(d))
         return participant
 
     def test_loginWaitsForClaim(self) -> None:
@@ -393,7 +396,7 @@ class ObserverTests(SynchronousTestCase):
         self.assertNoResult(d)
         self.assertIsNone(self.service.find("alice"))
         self.observer.claims["alice"].callback(None)
-        self.assertEqual(self.successResultOf(d), "alice")
+        self.assertEqual(self.successResultOf(settled(d)), "alice")
         bob = self.connected()
         d = self.service.login(bob, "bob")
         self.observer.claims["bob"].errback(errors.NickTaken())
@@ -426,7 +429,7 @@ class ObserverTests(SynchronousTestCase):
         self.service.leave(alice, "dev")
         d = self.service.rename(alice, "alicia")
         self.observer.claims["alicia"].callback(None)
-        self.successResultOf(d)
+        self.successResultOf(settled(d))
         self.service.rename(alice, "ALICIA")  # same name: nothing to claim
         self.service.disconnect(alice, "bye")
         self.assertEqual(
@@ -451,24 +454,26 @@ class ObserverTests(SynchronousTestCase):
         bob = self.login("bob")
         self.service.enter(bob, "lobby")
         remote = RecordingParticipant()
-        self.assertEqual(self.service.admitRemote(remote, "carol"), "carol")
-        self.service.enterRemote(remote, "lobby")
-        self.service.enterRemote(remote, "lobby")
-        self.service.enterRemote(remote, "elsewhere")
+        self.assertEqual(self.service.replica.admitRemote(remote, "carol"), "carol")
+        self.service.replica.enterRemote(remote, "lobby")
+        self.service.replica.enterRemote(remote, "lobby")
+        self.service.replica.enterRemote(remote, "elsewhere")
         self.assertEqual(self.service.members(bob, "lobby"), ["bob", "carol"])
-        self.assertEqual(self.service.ensureRoom("ELSEWHERE"), "elsewhere")
-        self.assertRaises(errors.NickTaken, self.service.admitRemote, RecordingParticipant(), "Bob")
+        self.assertEqual(self.service.replica.ensureRoom("ELSEWHERE"), "elsewhere")
+        self.assertRaises(
+            errors.NickTaken, self.service.replica.admitRemote, RecordingParticipant(), "Bob"
+        )
         joined = [e for e in bob.events if isinstance(e, Membership)]
         self.assertEqual([(e.nick, e.joined) for e in joined], [("carol", True)])
         self.assertNotIn(("claim", "carol"), self.observer.calls)
-        self.service.leaveRemote(remote, "LOBBY", "gone")
-        self.service.leaveRemote(remote, "lobby")
-        self.service.leaveRemote(remote, "nowhere")
+        self.service.replica.leaveRemote(remote, "LOBBY", "gone")
+        self.service.replica.leaveRemote(remote, "lobby")
+        self.service.replica.leaveRemote(remote, "nowhere")
         self.assertEqual(self.service.roomsOf(remote), ["elsewhere"])
         self.assertEqual((bob.events[-1].joined, bob.events[-1].reason), (False, "gone"))  # type: ignore[attr-defined]
         self.assertNotIn(("left", "carol", "lobby"), self.observer.calls)
-        self.assertEqual(self.service.renameRemote(remote, "Caroline"), "Caroline")
-        self.assertRaises(errors.NickTaken, self.service.renameRemote, remote, "BOB")
+        self.assertEqual(self.service.replica.renameRemote(remote, "Caroline"), "Caroline")
+        self.assertRaises(errors.NickTaken, self.service.replica.renameRemote, remote, "BOB")
         self.assertIs(self.service.find("caroline"), remote)
         self.assertNotIn(("claim", "Caroline"), self.observer.calls)
 
@@ -926,8 +931,8 @@ class RemoteRoomTests(SynchronousTestCase):
         self.observer = RecordingObserver()
         self.service.observer = self.observer
         self.remote = RecordingParticipant()
-        self.service.admitRemote(self.remote, "op")
-        self.service.enterRemote(self.remote, "lobby")
+        self.service.replica.admitRemote(self.remote, "op")
+        self.service.replica.enterRemote(self.remote, "lobby")
         self.bob = self.login("bob")
         self.service.enter(self.bob, "lobby")
 
@@ -936,7 +941,7 @@ class RemoteRoomTests(SynchronousTestCase):
         self.service.connect(participant)
         d = self.service.login(participant, nick)
         self.observer.claims[nick].callback(None)
-        self.successResultOf(d)
+        self.successResultOf(settled(d))
         return participant
 
     def changes(self, person: RecordingParticipant) -> list[tuple[str, tuple[str, ...], str]]:
@@ -975,7 +980,7 @@ class RemoteRoomTests(SynchronousTestCase):
         left out; nothing is reported back to the observer.
         """
         before = len(self.observer.calls)
-        event = self.service.applyRemoteRoomChange(
+        event = self.service.replica.applyRemoteRoomChange(
             "lobby", "op", "+mklo-n", ["key", "5", "bob", "nobody"], when=7
         )
         assert event is not None
@@ -987,11 +992,13 @@ class RemoteRoomTests(SynchronousTestCase):
         self.assertEqual(self.service.capacity("lobby"), 5)
         self.assertEqual(self.service.memberStatus("lobby", "bob"), "o")
         self.assertEqual(len(self.observer.calls), before)
-        self.assertIsNone(self.service.applyRemoteRoomChange("lobby", "op", "+v", ["ghost"]))
-        self.service.applyRemoteRoomChange("lobby", "op", "-k+b", ["*", "eve"])
+        self.assertIsNone(
+            self.service.replica.applyRemoteRoomChange("lobby", "op", "+v", ["ghost"])
+        )
+        self.service.replica.applyRemoteRoomChange("lobby", "op", "-k+b", ["*", "eve"])
         self.assertEqual(self.service.roomKey("lobby"), None)
         self.assertEqual(self.service.roomBans("lobby"), [("eve!*@*", "op", 0)])
-        self.service.applyRemoteRoomChange("lobby", "op", topic="news", when=9)
+        self.service.replica.applyRemoteRoomChange("lobby", "op", topic="news", when=9)
         self.assertEqual(
             (self.service.topic("lobby"), self.service.topicSetter("lobby")), ("news", ("op", 9))
         )
@@ -1011,10 +1018,10 @@ class RemoteRoomTests(SynchronousTestCase):
         room.settings.capacity = 4
         room.ops.update({"bob", "op"})
         room.settings.topic, room.topicSetter = "tea", ("alice", 5)
-        state = other.roomState("dev")
+        state = other.replica.roomState("dev")
         self.service.enter(self.bob, "dev")
-        self.service.enterRemote(self.remote, "dev")
-        event = self.service.syncRoomState("dev", "alice", state, ["op"])
+        self.service.replica.enterRemote(self.remote, "dev")
+        event = self.service.replica.syncRoomState("dev", "alice", state, ["op"])
         assert event is not None
         self.assertEqual((event.modes, event.args), ("-nt+iskblo", ("k", "eve!*@*", "4", "op")))
         self.assertEqual(self.service.roomBans("dev"), [("eve!*@*", "alice", 3)])
@@ -1022,8 +1029,8 @@ class RemoteRoomTests(SynchronousTestCase):
         topics = [e.topic for e in self.bob.events if isinstance(e, RoomChange) and e.topic]
         self.assertEqual(topics, ["tea"])
         self.assertEqual(self.service.memberStatus("dev", "bob"), "")
-        self.assertEqual(self.service.roomState("dev"), {**state, "o": ["op"]})
-        self.assertIsNone(self.service.syncRoomState("dev", "alice", state, ["op"]))
+        self.assertEqual(self.service.replica.roomState("dev"), {**state, "o": ["op"]})
+        self.assertIsNone(self.service.replica.syncRoomState("dev", "alice", state, ["op"]))
 
     def test_kickRemote(self) -> None:
         """
@@ -1031,15 +1038,15 @@ class RemoteRoomTests(SynchronousTestCase):
         everyone in the room, the kicked one included, gets a KICK.
         """
         self.service._room("lobby").voiced.add("bob")
-        self.assertTrue(self.service.kickRemote("LOBBY", "BOB", "op", "bye"))
+        self.assertTrue(self.service.replica.kickRemote("LOBBY", "BOB", "op", "bye"))
         kicks = [e for e in self.bob.events if isinstance(e, Membership) and e.kind == KICK]
         self.assertEqual([(k.nick, k.by, k.reason) for k in kicks], [("bob", "op", "bye")])
         self.assertEqual(self.service.roomsOf(self.bob), [])
         self.assertEqual(self.service.memberStatus("lobby", "bob"), "")
-        self.assertFalse(self.service.kickRemote("lobby", "bob", "op"))
-        self.assertFalse(self.service.kickRemote("nowhere", "bob", "op"))
+        self.assertFalse(self.service.replica.kickRemote("lobby", "bob", "op"))
+        self.assertFalse(self.service.replica.kickRemote("nowhere", "bob", "op"))
         self.service.enter(self.bob, "lobby")
-        self.assertTrue(self.service.kickRemote("lobby", "op", "bob"))
+        self.assertTrue(self.service.replica.kickRemote("lobby", "op", "bob"))
         self.assertEqual(self.service.members(self.bob, "lobby"), ["bob"])
         self.assertEqual(self.service.roomsOf(self.remote), [])
         self.assertNotIn("kicked", [c[0] for c in self.observer.calls])
@@ -1049,11 +1056,11 @@ class RemoteRoomTests(SynchronousTestCase):
         An invitation made elsewhere lets the user past C{i} here (once),
         and they are told.
         """
-        self.service.applyRemoteRoomChange("lobby", "op", "+i")
+        self.service.replica.applyRemoteRoomChange("lobby", "op", "+i")
         carol = self.login("carol")
-        self.service.inviteRemote("lobby", "carol", "op", admitted=False)
+        self.service.replica.inviteRemote("lobby", "carol", "op", admitted=False)
         self.assertRaises(errors.InviteOnly, self.service.enter, carol, "lobby")
-        self.service.inviteRemote("lobby", "carol", "op", admitted=True, when=5)
+        self.service.replica.inviteRemote("lobby", "carol", "op", admitted=True, when=5)
         invitations = [e for e in carol.events if isinstance(e, Invitation)]
         self.assertEqual([(i.room, i.by, i.when) for i in invitations][-1], ("lobby", "op", 5))
         self.service.enter(carol, "lobby")
@@ -1064,8 +1071,8 @@ class RemoteRoomTests(SynchronousTestCase):
         """
         A room created elsewhere exists here with its creator as operator.
         """
-        self.assertEqual(self.service.roomCreatedRemote("Dev", "op", 42), "Dev")
-        self.service.enterRemote(self.remote, "dev")
+        self.assertEqual(self.service.replica.roomCreatedRemote("Dev", "op", 42), "Dev")
+        self.service.replica.enterRemote(self.remote, "dev")
         self.assertEqual(self.service.memberStatus("dev", "op"), "o")
         self.assertEqual(self.service.roomCreatedAt("dev"), 42)
 
@@ -1223,7 +1230,9 @@ class ExceptionListTests(ServiceTestCase):
         self.assertEqual(self.service.roomBans("den"), [])
         for n in range(49):
             self.service.changeRoomModes(self.alice, "den", [(True, "e", f"n{n}")])
-        [(_, _, _, error)] = self.service.changeRoomModes(self.alice, "den", [(True, "e", "y")])
+        [(_, _, _, error)] = self.successResultOf(
+            settled(self.service.changeRoomModes(self.alice, "den", [(True, "e", "y")]))
+        )
         self.assertIsInstance(error, errors.ListFull)
         self.assertIn("ban exception list", error.text)
 

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.sharing}: cluster nodes that share one store see each
+Tests for L{chatd.core.sharing}: cluster nodes that share one store see each
 other's registrations, room settings and approvals.
 """
 
@@ -12,9 +12,9 @@ from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.accounts import Accounts, PasswordChecker
-from chatd.events import Notice
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Notice
 from chatd.storage.interfaces import APPROVAL
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant

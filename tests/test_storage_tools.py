@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 
-from chatd.names import key
+from chatd.core.names import key
 from chatd.storage import openStore
 from chatd.storage.sqlite import dataDirStore
 from chatd.storage.tools import main

@@ -16,8 +16,8 @@ import pytest_twisted
 from twisted.internet.defer import Deferred
 from zope.interface.verify import verifyObject
 
-from chatd import errors
-from chatd.names import key
+from chatd.core import errors
+from chatd.core.names import key
 from chatd.storage import openStore
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore, RoomSettings
 from chatd.storage.memory import MemoryChatStore

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest_twisted
 from twisted.internet import reactor
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.storage.sqlite import sqliteStore
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 
 
 @pytest_twisted.ensureDeferred
@@ -26,7 +26,7 @@ async def test_storeWritesCounted() -> None:
         assert service.stats.storeQueueDepth is not None
         alice = RecordingParticipant()
         service.connect(alice)
-        login = service.login(alice, "alice")
+        login = settled(service.login(alice, "alice"))
         login.addTimeout(10, reactor)
         await login
         service.createRoom(alice, "room")

@@ -13,8 +13,8 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from chatd.interfaces import IParticipant
-from chatd.service import ChatService
+from chatd.core.interfaces import IParticipant
+from chatd.core.service import ChatService
 from chatd.talk.commands import helpText
 from chatd.talk.format import NICK_PROMPT
 from chatd.talk.protocol import TalkFactory, TalkProtocol

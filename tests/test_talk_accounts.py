@@ -14,7 +14,7 @@ from twisted.conch import telnet
 from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.talk.commands import helpText
 from chatd.talk.format import (
     AGAIN_PROMPT,

@@ -13,7 +13,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.talk.telnet import PROBE, TIMING_MARK
 from tests.helpers import connect, output

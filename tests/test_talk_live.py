@@ -23,7 +23,7 @@ from twisted.internet.task import deferLater
 from twisted.protocols import portforward
 from twisted.python.failure import Failure
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.talk.format import GREETING, NICK_PROMPT, PASSWORD_PROMPT
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.talk.telnet import TelnetFilter
 from chatd.testing import RecordingParticipant

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
+from chatd.core import errors
 from chatd.options import Options
 from chatd.talk.commands import helpText
 from chatd.talk.protocol import TalkFactory

@@ -14,8 +14,8 @@ from twisted.internet.ssl import Certificate, optionsForClientTLS
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.usage import UsageError
 
+from chatd.core.service import ChatService
 from chatd.options import Options, endpoint
-from chatd.service import ChatService
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon

@@ -11,8 +11,8 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from chatd.interfaces import IParticipant
-from chatd.service import ChatService
+from chatd.core.interfaces import IParticipant
+from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
 
@@ -261,7 +261,7 @@ class CommandTests(TchatTestCase):
         """
         alice, ta = self.connect("alice")
         pending: Deferred[None] = Deferred()
-        self.service.createRoom = lambda participant, room: pending  # type: ignore[method-assign]
+        self.service.createRoom = lambda participant, room: pending  # type: ignore[method-assign, assignment, return-value]
         self.assertEqual(self.send(alice, ta, "clt: CREAT g", "clt: FOO"), b"")
         pending.callback(None)
         self.assertEqual(self.read(ta), b"srv: OKAY!\nsrv: ERROR 11\n")
@@ -418,7 +418,7 @@ class LimitTests(TchatTestCase):
         def broken(participant: object, room: str) -> None:
             raise RuntimeError("boom")
 
-        self.service.createRoom = broken  # type: ignore[method-assign]
+        self.service.createRoom = broken  # type: ignore[method-assign, assignment]
         self.assertEqual(
             self.send(alice, ta, "clt: CREAT g", "clt: FOO"), b"srv: ERROR 00\nsrv: ERROR 11\n"
         )
@@ -515,7 +515,7 @@ class PasswordLoggingTests(TchatTestCase):
         def broken(participant: object, nick: str, password: str | None = None) -> None:
             raise RuntimeError("boom")
 
-        self.service.login = broken  # type: ignore[method-assign]
+        self.service.login = broken  # type: ignore[method-assign, assignment]
         proto, t = self.connect()
         self.assertEqual(self.send(proto, t, "clt: LOGIN alice hunter2"), b"srv: ERROR 00\n")
         failures = self.failures()

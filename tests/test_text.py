@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.text}: the one rule for the text people send, and what
+Tests for L{chatd.core.text}: the one rule for the text people send, and what
 each wire format's encoder lets through.
 """
 
@@ -13,12 +13,10 @@ from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import tchat
-from chatd.errors import InvalidArgument
-from chatd.events import Membership, Notice, PrivateMessage, RoomMessage
-from chatd.irc.wire import WireFormat
-from chatd.service import ChatService
-from chatd.talk import format as talkformat
-from chatd.text import (
+from chatd.core.errors import InvalidArgument
+from chatd.core.events import Membership, Notice, PrivateMessage, RoomMessage
+from chatd.core.service import ChatService
+from chatd.core.text import (
     InvalidText,
     action,
     checkLines,
@@ -29,6 +27,8 @@ from chatd.text import (
     refusedCharacter,
     scrub,
 )
+from chatd.irc.wire import WireFormat
+from chatd.talk import format as talkformat
 from chatd.web import wire as webwire
 
 #: Every code point, lone surrogates and controls included.

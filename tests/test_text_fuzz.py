@@ -24,15 +24,15 @@ from twisted.internet.task import deferLater
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.internet.threads import blockingCallFromThread, deferToThread
 
-from chatd.accounts import Accounts, PasswordChecker
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.service import ChatService
+from chatd.core.text import plainLine, refusedCharacter
 from chatd.irc.factory import IRCFactory
-from chatd.service import ChatService
 from chatd.storage.postgres import postgresStore
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory, bodyLine
-from chatd.text import plainLine, refusedCharacter
 from chatd.web.wire import splitText
 from tests.helpers import connect
 from tests.pgserver import createDatabase, postgresServer

@@ -11,9 +11,9 @@ from typing import Any
 
 from twisted.internet.testing import StringTransport
 
-from chatd.accounts import Accounts, PasswordChecker
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
-from chatd.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory

@@ -13,8 +13,8 @@ from wsproto.connection import Connection
 from wsproto.events import TextMessage
 from zope.interface.verify import verifyObject
 
-from chatd import errors
-from chatd.interfaces import IParticipant
+from chatd.core import errors
+from chatd.core.interfaces import IParticipant
 from chatd.testing import RecordingParticipant
 from chatd.web import wire
 from chatd.web.socket import WebFactory, WebParticipant

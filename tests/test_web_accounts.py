@@ -10,11 +10,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 
-from chatd import errors
-from chatd.accounts import Accounts, PasswordChecker
-from chatd.events import RoomMessage
-from chatd.interfaces import IParticipant
-from chatd.service import ChatService
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from tests.webclient import JSONClient, WebTestCase
 
@@ -39,7 +39,7 @@ class OrderingService(ChatService):
             lambda ignored: super(OrderingService, self).login(participant, nick, password)
         )
 
-    def history(
+    def history(  # type: ignore[override]
         self, participant: IParticipant, room: str, count: int | None = None
     ) -> list[RoomMessage]:
         self.counts.append(count)
@@ -137,7 +137,9 @@ class NoStoreService(ChatService):
     A service with the persistence API but no store: it refuses history.
     """
 
-    def history(self, participant: IParticipant, room: str, count: int | None = None) -> None:
+    def history(  # type: ignore[override]
+        self, participant: IParticipant, room: str, count: int | None = None
+    ) -> None:
         self.members(participant, room)
         raise errors.NotPermitted("this server keeps no accounts or history")
 

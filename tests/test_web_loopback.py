@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 from twisted.web.websocket import WebSocketClientEndpoint
 
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from chatd.web.guard import GuardProtocol
 from chatd.web.site import makeSite

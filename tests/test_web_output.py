@@ -12,8 +12,8 @@ import struct
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.errors import NotPermitted
-from chatd.service import ChatService
+from chatd.core.errors import NotPermitted
+from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from chatd.web.channel import ChatChannel
 from chatd.web.guard import GuardProtocol

@@ -6,7 +6,7 @@ and C{whowas} requests.
 
 from __future__ import annotations
 
-from chatd import errors
+from chatd.core import errors
 from chatd.testing import RecordingParticipant
 from tests.webclient import WebTestCase
 

@@ -15,9 +15,9 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.errors import StoreUnavailable
-from chatd.events import Notice
-from chatd.service import ChatService
+from chatd.core.errors import StoreUnavailable
+from chatd.core.events import Notice
+from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from chatd.web.site import CONTENT_SECURITY_POLICY

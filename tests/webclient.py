@@ -16,8 +16,8 @@ from twisted.test.iosim import ConnectionCompleter, IOPump
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.websocket import WebSocketClientEndpoint, WebSocketTransport
 
-from chatd.interfaces import IChatService
-from chatd.service import ChatService
+from chatd.core.interfaces import IChatService
+from chatd.core.service import ChatService
 from chatd.web.guard import GuardedSite, GuardProtocol
 from chatd.web.site import makeSite
 

@@ -23,10 +23,10 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatd.admin.credentials import ExtraCheck
-from chatd.names import isValidName, normalize
+from chatd.core.names import isValidName, normalize
 
 if TYPE_CHECKING:
-    from chatd.persistence import Persistence
+    from chatd.core.persistence import Persistence
 
 log = Logger()
 

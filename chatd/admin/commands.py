@@ -19,15 +19,15 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd import errors
 from chatd.admin.credentials import readPasswords
 from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, ConsoleViews, Usage
-from chatd.moderation import formatSpan, parseNetwork
+from chatd.core import errors
+from chatd.core.moderation import formatSpan, parseNetwork
+from chatd.core.names import key, normalize
+from chatd.core.roles import IAdministration
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
-from chatd.names import key, normalize
-from chatd.service import ChatService
 
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
 
@@ -44,7 +44,7 @@ class AdminConsole(ConsoleViews):
 
     def __init__(
         self,
-        service: ChatService,
+        service: IAdministration,
         who: str,
         shutdown: Callable[[], object] | None = None,
         passwords: Path | None = None,
@@ -345,7 +345,7 @@ class Consoles:
 
     def __init__(
         self,
-        service: ChatService,
+        service: IAdministration,
         shutdown: Callable[[], object] | None = None,
         passwords: Path | None = None,
     ) -> None:

@@ -31,8 +31,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd import errors
-from chatd.gate import PasswordGate
+from chatd.core import errors
+from chatd.core.gate import PasswordGate
 
 _hasher = PasswordHasher()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from chatd.admin.credentials import readPasswords
-from chatd.names import key
+from chatd.core.names import key
 
 #: The cluster moderation action that ends a revoked administrator's
 #: sessions on every node.

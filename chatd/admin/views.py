@@ -13,10 +13,10 @@ import resource
 from collections import Counter
 
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
-from chatd.moderation import describe
+from chatd.core.moderation import describe
+from chatd.core.names import isValidName, key, normalize
+from chatd.core.roles import IAdministration
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
-from chatd.names import isValidName, key, normalize
-from chatd.service import ChatService
 
 #: Messages per room that C{messages} looks through, the newest first.
 HISTORY_LIMIT = 1000
@@ -80,7 +80,7 @@ class ConsoleViews:
     @ivar who: the administrator's name, for the audit trail.
     """
 
-    def __init__(self, service: ChatService, who: str) -> None:
+    def __init__(self, service: IAdministration, who: str) -> None:
         self.service = service
         self.moderation = service.moderation
         self.who = who
@@ -124,7 +124,8 @@ class ConsoleViews:
         return names
 
     def _now(self) -> float:
-        return self.moderation.clock.seconds()
+        seconds: float = self.moderation.clock.seconds()
+        return seconds
 
     # Commands that only look
 

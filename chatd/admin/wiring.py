@@ -29,10 +29,10 @@ from chatd.admin.manhole import manholeFactory
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.admin.ssh import consoleSSHFactory, hostKey, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
-from chatd.gate import PasswordGate
-from chatd.moderation import Moderation
+from chatd.core.gate import PasswordGate
+from chatd.core.moderation import Moderation
+from chatd.core.roles import IAdministration
 from chatd.modstore import IModerationStore, SQLiteModerationStore
-from chatd.service import ChatService
 from chatd.storage.modsql import SQLModerationStore
 from chatd.storage.sql import SQLChatStore
 
@@ -149,7 +149,7 @@ class TerminalConsole(Service):
 def addAdminServices(
     top: MultiService,
     options: Any,
-    chat: ChatService,
+    chat: IAdministration,
     reactor: Any,
     gate: PasswordGate | None = None,
 ) -> Consoles:

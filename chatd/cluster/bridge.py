@@ -27,18 +27,19 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatd import errors, sharing
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
-from chatd.events import Notice, PrivateMessage, RoomMessage
-from chatd.interfaces import IChatObserver, IParticipant
+from chatd.core import errors, sharing
+from chatd.core.events import Notice, PrivateMessage, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
+from chatd.core.roles import IChatObserver
+from chatd.core.service import ChatService
 from chatd.modstore import Sanction
-from chatd.names import key
-from chatd.service import ChatService
 
 
 @implementer(IChatObserver)
@@ -50,7 +51,7 @@ class Bridge(RoomSync, Inbound):
     @ivar proxies: per node, nick key -> the L{RemoteParticipant}.
     @ivar sharedStore: the nodes share one database (C{--db}): registered
         names, room settings and approvals changed here are announced, and
-        re-read from the store after a gap (L{chatd.sharing}).
+        re-read from the store after a gap (L{chatd.core.sharing}).
     """
 
     log = Logger()
@@ -59,6 +60,7 @@ class Bridge(RoomSync, Inbound):
         self, service: ChatService, bus: Bus, presence: Presence, sharedStore: bool = False
     ) -> None:
         self.service = service
+        self.replica = service.replica
         self.bus = bus
         self.presence = presence
         self.clock: IReactorTime = service.clock
@@ -76,15 +78,15 @@ class Bridge(RoomSync, Inbound):
         bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
         presence.localNicks = self.localNicks
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
-        service.observer = self
-        service.moderation.onChange = self.publishSanction
+        service.observeWith(self)
+        service.moderation.reportTo(self.publishSanction)
         self.sharedStore = sharedStore and service.persistence is not None
         self._linked = False
         if self.sharedStore:
             assert service.persistence is not None
-            service.persistence.onChange = self.publishStored
-            service.persistence.isLocal = lambda user: not isinstance(user, RemoteParticipant)
-            service.persistence.sharedStore = True
+            service.persistence.share(
+                self.publishStored, lambda user: not isinstance(user, RemoteParticipant)
+            )
 
     # Who is who
 

@@ -16,13 +16,14 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from chatd import errors, sharing
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
-from chatd.events import Notice, PrivateMessage, RoomMessage
+from chatd.core import errors, sharing
+from chatd.core.events import Notice, PrivateMessage, RoomMessage
+from chatd.core.names import key
+from chatd.core.roles import IReplica
+from chatd.core.service import ChatService
 from chatd.modstore import Sanction
-from chatd.names import key
-from chatd.service import ChatService
 
 
 def _error(name: str, text: str) -> errors.ChatError:
@@ -46,6 +47,7 @@ class Inbound:
 
     log: Logger
     service: ChatService
+    replica: IReplica
     bus: Bus
     proxies: dict[str, dict[str, RemoteParticipant]]
     _moderation: list[Any]
@@ -83,7 +85,7 @@ class Inbound:
             )
             return None
         proxy = self.newProxy(node, nick)
-        self.service.admitRemote(proxy, nick)
+        self.replica.admitRemote(proxy, nick)
         self.proxies.setdefault(node, {})[key(nick)] = proxy
         return proxy
 
@@ -104,7 +106,7 @@ class Inbound:
             self._ensureProxy(node, fields["to"])
             return
         try:
-            self.service.renameRemote(proxy, fields["to"])
+            self.replica.renameRemote(proxy, fields["to"])
         except errors.NickTaken:
             self.log.warn(
                 "{old} of node {node} became {new}, a name a local user holds; the claim decides",
@@ -116,7 +118,7 @@ class Inbound:
     def remote_enter(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._ensureProxy(node, fields["u"])
         if proxy is not None:
-            self.service.enterRemote(proxy, fields["room"])
+            self.replica.enterRemote(proxy, fields["room"])
 
     def remote_leave(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])
@@ -124,10 +126,10 @@ class Inbound:
             self._leave(proxy, fields["room"])
 
     def _leave(self, proxy: RemoteParticipant, room: str) -> None:
-        self.service.leaveRemote(proxy, room)
+        self.replica.leaveRemote(proxy, room)
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.roomCreatedRemote(
+        self.replica.roomCreatedRemote(
             fields["room"], fields.get("op"), fields.get("w"), bool(fields.get("e"))
         )
 
@@ -213,7 +215,7 @@ class Inbound:
         """
         self._unknownSenders = {u for u in self._unknownSenders if u[0] != node}
         for room in fields["rooms"]:
-            self.service.ensureRoom(room)
+            self.replica.ensureRoom(room)
         seen = set()
         for nick, rooms in fields["users"]:
             proxy = self._ensureProxy(node, nick)
@@ -228,7 +230,7 @@ class Inbound:
             have = {key(room) for room in current}
             for room in rooms:
                 if key(room) not in have:
-                    self.service.enterRemote(proxy, room)
+                    self.replica.enterRemote(proxy, room)
         for nick in fields.get("a", []):
             if (proxy := self._proxy(node, nick)) is not None:
                 self.service.accountProven(proxy, nick)

@@ -21,7 +21,7 @@ from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
 from chatd.cluster.redis import RedisAddress, RedisLink
-from chatd.service import ChatService
+from chatd.core.service import ChatService
 
 
 def newNodeId() -> str:

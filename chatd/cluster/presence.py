@@ -27,8 +27,8 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.errors import NickTaken
-from chatd.names import key
+from chatd.core.errors import NickTaken
+from chatd.core.names import key
 
 #: Renew this node's key and its users' claims; return the 1-based indexes
 #: of the claims another node holds now.

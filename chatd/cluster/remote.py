@@ -2,7 +2,7 @@
 """
 People connected to other nodes, as this node's service sees them.
 
-A L{RemoteParticipant} stands in the local L{chatd.service.ChatService} for a
+A L{RemoteParticipant} stands in the local L{chatd.core.service.ChatService} for a
 user on another node: logged in under their nickname and entered in their
 rooms, so that LSMEM, MSGPV, kicks and every front-end work unchanged.  The
 service delivers events to it like to anyone; it forwards to the bus only
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from twisted.internet.defer import Deferred, succeed
 from zope.interface import implementer
 
-from chatd.errors import ChatError
-from chatd.events import (
+from chatd.core.errors import ChatError
+from chatd.core.events import (
     Invitation,
     Membership,
     Notice,
@@ -29,7 +29,7 @@ from chatd.events import (
     RoomChange,
     RoomMessage,
 )
-from chatd.interfaces import IParticipant
+from chatd.core.interfaces import IParticipant
 
 if TYPE_CHECKING:
     from chatd.cluster.bridge import Bridge

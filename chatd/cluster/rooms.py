@@ -6,7 +6,7 @@ from a room.
 
 An operator's change is checked and applied on the operator's node, which
 publishes it once (C{mode}, C{kick}, C{invite}); every other node applies it
-without checks (L{ChatService.applyRemoteRoomChange}, C{kickRemote},
+without checks (L{IReplica.applyRemoteRoomChange}, C{kickRemote},
 C{inviteRemote}) and tells its OWN members with the same events a local
 change gives (a L{RoomChange}, a L{Membership} of kind KICK, an
 L{Invitation}), so an IRC user on any node sees C{MODE}, C{KICK} and
@@ -32,9 +32,10 @@ from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
-from chatd.events import RoomChange
-from chatd.names import key
-from chatd.service import ChatService
+from chatd.core.events import RoomChange
+from chatd.core.names import key
+from chatd.core.roles import IReplica
+from chatd.core.service import ChatService
 
 #: Who a state's changes are shown as made by when nobody changed the room.
 SERVER = "chatd"
@@ -51,6 +52,7 @@ class RoomSync:
 
     log: Logger
     service: ChatService
+    replica: IReplica
     bus: Bus
     clock: IReactorTime
     sharedStore: bool
@@ -93,15 +95,15 @@ class RoomSync:
         stamp = fields.get("s")
         if stamp is not None and stamp > self._stamp(fields["room"]):
             self.roomStamps[key(fields["room"])] = stamp
-        self.service.applyRemoteRoomChange(
+        self.replica.applyRemoteRoomChange(
             fields["room"], fields["by"], fields["m"], fields["a"], fields["t"], fields["w"]
         )
 
     def remote_kick(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])
+        self.replica.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])
 
     def remote_invite(self, node: str, fields: dict[str, Any]) -> None:
-        self.service.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
+        self.replica.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
 
     # Whole states
 
@@ -113,7 +115,7 @@ class RoomSync:
         mine = {key(nick) for nick in localNicks}
         states = {}
         for name, _ in self.service.rooms():
-            state = self.service.roomState(name)
+            state = self.replica.roomState(name)
             state["o"] = [k for k in state["o"] if k in mine]
             state["v"] = [k for k in state["v"] if k in mine]
             if self.sharedStore:
@@ -140,4 +142,4 @@ class RoomSync:
                 state = {"o": state.get("o", []), "v": state.get("v", [])}
             else:
                 self.roomStamps[key(room)] = stamp
-            self.service.syncRoomState(room, stamp[2], state, nicks)
+            self.replica.syncRoomState(room, stamp[2], state, nicks)

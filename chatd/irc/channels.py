@@ -15,7 +15,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
-from chatd.errors import (
+from chatd.core.errors import (
     AlreadyMember,
     BadRoomKey,
     BannedFromRoom,
@@ -23,12 +23,12 @@ from chatd.errors import (
     InviteOnly,
     NoSuchGroup,
 )
+from chatd.core.names import key
 from chatd.irc import numerics as N
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName, serverTime
-from chatd.names import key
 
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"

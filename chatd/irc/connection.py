@@ -15,8 +15,9 @@ from typing import Any, ClassVar, TypeVar, cast
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
-from chatd.errors import ChatError
-from chatd.interfaces import IChatService, IParticipant
+from chatd.core.errors import ChatError
+from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.text import InvalidText
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
 from chatd.irc.commands import dispatch
@@ -24,7 +25,6 @@ from chatd.irc.listener import IRCListener
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatLineReceiver
-from chatd.text import InvalidText
 
 T = TypeVar("T")
 

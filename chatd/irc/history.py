@@ -16,8 +16,8 @@ from typing import Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.errors import ChatError, NoSuchGroup, NotMember, StoreUnavailable
-from chatd.events import RoomMessage
+from chatd.core.errors import ChatError, NoSuchGroup, NotMember, StoreUnavailable
+from chatd.core.events import RoomMessage
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName, messageLines, serverTime

@@ -5,9 +5,9 @@ The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
 
 from __future__ import annotations
 
+from chatd.core.limits import MAX_BANS, MAX_KEY_LENGTH
+from chatd.core.names import MAX_NAME_LENGTH
 from chatd.irc.listener import IRCListener
-from chatd.names import MAX_NAME_LENGTH
-from chatd.roomrules import MAX_BANS, MAX_KEY_LENGTH
 
 #: The version shown in 002, 004 and 351.
 VERSION = "chatd-0.1"
@@ -25,14 +25,14 @@ def isupportTokens(factory: IRCListener) -> list[str]:
       operators, chatd operators) and voiced members.
     - C{CASEMAPPING=rfc8265}: names compare by Unicode case folding
       (C{Zoë} is C{ZOË}), not ASCII, PRECIS usernames whose look-alikes
-      are one name; L{chatd.names.key}.
+      are one name; L{chatd.core.names.key}.
     - C{CHANMODES=beI,k,l,imnst}: C{+b} the room's ban masks, C{+e} its
       ban exceptions, C{+I} its invite exceptions (C{EXCEPTS}, C{INVEX}),
       C{+k} its key,
       C{+l} its capacity; C{+n} (no messages from outside), C{+t} (only
       operators set the topic), C{+m} (moderated), C{+s} (secret) and C{+i}
       (invite-only; an approval room shows it too).
-    - C{MAXLIST=beI:50}, C{KEYLEN=23}: L{chatd.roomrules}' limits (50
+    - C{MAXLIST=beI:50}, C{KEYLEN=23}: L{chatd.core.masks}' limits (50
       masks in each list).
     """
     return [

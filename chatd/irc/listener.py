@@ -16,7 +16,7 @@ from typing import Any
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.internet.interfaces import IReactorTime
 
-from chatd.interfaces import IChatService
+from chatd.core.interfaces import IChatService
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chatd.text import ircSafe
+from chatd.core.text import ircSafe
 
 #: The RFC 1459 limit on a line, CR LF included, tags excluded.
 MAX_LINE = 512

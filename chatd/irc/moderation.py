@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatd.core.names import key
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
-from chatd.names import key
 
 
 def onKick(irc: IRCSession, message: Message) -> Any:

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatd.errors import ChatError, InvalidArgument, ListFull, NotInRoom
+from chatd.core.errors import ChatError, InvalidArgument, ListFull, NotInRoom
+from chatd.core.masks import ROOM_MODES
+from chatd.core.names import key
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
-from chatd.names import key
-from chatd.roomrules import ROOM_MODES
 
 #: Member status modes, which take a nickname (room flags: L{ROOM_MODES}).
 MEMBER_MODES = "ov"

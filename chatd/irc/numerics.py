@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from twisted.words.protocols import irc as _twirc
 
-from chatd.errors import ChatError
+from chatd.core.errors import ChatError
 
 _N = _twirc.symbolic_to_numeric
 

@@ -13,13 +13,13 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
 
-from chatd.events import PrivateMessage, RoomMessage
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.names import key, normalize
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, roomName, timeTags
 from chatd.irc.message import Message, relayFits
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName, messageLines
-from chatd.names import key, normalize
 
 
 def clientTags(message: Message) -> tuple[tuple[str, str], ...]:

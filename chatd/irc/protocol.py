@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from zope.interface import implementer
 
-from chatd.errors import ChatError
-from chatd.events import (
+from chatd.core.errors import ChatError
+from chatd.core.events import (
     KICK,
     QUIT,
     Invitation,
@@ -26,11 +26,11 @@ from chatd.events import (
     RoomMessage,
     Wallops,
 )
-from chatd.interfaces import IParticipant
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 from chatd.irc.channels import syncChannels
 from chatd.irc.connection import IRCConnection
 from chatd.irc.wire import channelName, cleanText, serverTime
-from chatd.names import key
 
 #: L{key} of a room name, cached: Unicode normalization and case folding
 #: per recipient of every message would cost more than the rest of the

@@ -13,15 +13,15 @@ from __future__ import annotations
 import time
 from fnmatch import fnmatchcase
 
-from chatd.errors import ChatError
-from chatd.interfaces import IParticipant
+from chatd.core.errors import ChatError
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
+from chatd.core.text import InvalidText, checkText
 from chatd.irc import numerics as N
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
-from chatd.names import key
-from chatd.text import InvalidText, checkText
 
 #: C{nick user host * :realname} of someone gone (not in twisted.words).
 RPL_WHOWASUSER = "314"

@@ -22,13 +22,13 @@ from typing import Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.errors import ChatError
+from chatd.core.errors import ChatError
+from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
-from chatd.names import MAX_NAME_LENGTH, isValidName, normalize
 
 #: SASL payloads arrive base64-encoded in chunks of this many characters.
 SASL_CHUNK = 400

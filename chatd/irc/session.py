@@ -16,8 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
-from chatd.errors import ChatError
-from chatd.interfaces import IChatService, IParticipant
+from chatd.core.errors import ChatError
+from chatd.core.interfaces import IChatService, IParticipant
 from chatd.irc.caps import Capabilities
 from chatd.irc.listener import IRCListener
 from chatd.irc.wire import WireFormat

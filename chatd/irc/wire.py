@@ -12,10 +12,18 @@ from __future__ import annotations
 
 import time
 
-from chatd.events import KICK, QUIT, Membership, PrivateMessage, Rename, RoomChange, RoomMessage
-from chatd.interfaces import IChatService
+from chatd.core.events import (
+    KICK,
+    QUIT,
+    Membership,
+    PrivateMessage,
+    Rename,
+    RoomChange,
+    RoomMessage,
+)
+from chatd.core.interfaces import IChatService
+from chatd.core.text import ircSafe
 from chatd.irc.message import formatLine, splitUTF8, textBudget
-from chatd.text import ircSafe
 
 
 def serverTime(when: float) -> str:

@@ -22,8 +22,8 @@ from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-from chatd.errors import ChatError, InvalidArgument
-from chatd.interfaces import IChatService
+from chatd.core.errors import ChatError, InvalidArgument
+from chatd.core.interfaces import IChatService
 from chatd.lines.idle import IdleTimers
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.lines.throttle import TokenBucket
@@ -79,7 +79,7 @@ class ChatLineReceiver(LineReceiver):
 
     Subclasses set C{protocolName} and implement L{textReceived},
     L{inputRefused}, L{internalError}, L{refuseConnection} and, for a liveness
-    probe, L{probeIdle}; and the L{chatd.interfaces.IParticipant} methods.
+    probe, L{probeIdle}; and the L{chatd.core.interfaces.IParticipant} methods.
     C{textReceived} may return a L{Deferred}: later lines wait until it fires,
     so replies keep the order of the commands.
     """
@@ -168,7 +168,7 @@ class ChatLineReceiver(LineReceiver):
 
     def whenDrained(self) -> Deferred[bool]:
         """
-        See L{chatd.interfaces.IParticipant.whenDrained}: this connection's
+        See L{chatd.core.interfaces.IParticipant.whenDrained}: this connection's
         L{Outbox} answers.
         """
         if self.outbox is None:

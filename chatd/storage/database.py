@@ -17,7 +17,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
-from chatd import errors
+from chatd.core import errors
 from chatd.storage.health import StoreHealth, isOutage
 from chatd.storage.migration import convert
 

@@ -16,7 +16,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd import errors
+from chatd.core import errors
 
 #: DB-API (and adbapi) exception classes that mean "cannot reach or write the
 #: database now": a lost connection, a locked or full database, a server

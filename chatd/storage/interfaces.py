@@ -2,7 +2,7 @@
 """
 The seam between the chat service and durable storage.
 
-L{IChatStore} is everything L{chatd.service.ChatService} asks of a database:
+L{IChatStore} is everything L{chatd.core.service.ChatService} asks of a database:
 accounts, room settings, memberships, approvals and messages.  Reads and
 ordinary writes return L{Deferred}s (the reactor never waits on a disk or a
 socket); message writes are the exception, because they happen once per
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from twisted.internet.defer import Deferred
 
-    from chatd.events import PrivateMessage, RoomMessage
+    from chatd.core.events import PrivateMessage, RoomMessage
 
 OPEN = "open"
 APPROVAL = "approval"
@@ -40,7 +40,7 @@ class RoomSettings:
         limit.
     @ivar topic: free text shown to users.
     @ivar autojoin: whether new users are put in it at their first login.
-    @ivar rules: the room operators' settings, as JSON (L{chatd.roomrules.
+    @ivar rules: the room operators' settings, as JSON (L{chatd.core.room.
         savedRules}: mode letters, key, ban and exception masks); C{""}: a
         new room's defaults.
     """
@@ -69,7 +69,7 @@ class Snapshot:
 class IChatStore(Interface):
     """
     Durable chat state.  Names are given as displayed; the store compares them
-    with L{chatd.names.key}, like the service.
+    with L{chatd.core.names.key}, like the service.
     """
 
     flushInterval = Attribute(
@@ -143,7 +143,7 @@ class IChatStore(Interface):
         A message the database refuses (a value it cannot store) is logged
         and skipped; it never holds back the others.
 
-        @raise chatd.errors.InternalError: the store is shut down.
+        @raise chatd.core.errors.InternalError: the store is shut down.
         """
 
     def mark() -> Deferred[int]:

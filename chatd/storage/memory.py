@@ -15,9 +15,9 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
 from zope.interface import implementer
 
-from chatd import errors
-from chatd.events import PrivateMessage, RoomMessage
-from chatd.names import key
+from chatd.core import errors
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.names import key
 from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.schema import DEFAULT_ROOMS

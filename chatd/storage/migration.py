@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from chatd.names import key as _key
+from chatd.core.names import key as _key
 from chatd.storage.interfaces import RoomSettings
 from chatd.storage.schema import DEFAULT_ROOMS, ID_TYPE, MIGRATION_LOCK, MIGRATIONS, VERSION_TABLE
 

@@ -1,7 +1,7 @@
 # -*- test-case-name: tests.test_rekey -*-
 """
 A schema migration in Python: recompute every stored name key with today's
-L{chatd.names.key} (PRECIS, then the UTS #39 confusable skeleton), in the
+L{chatd.core.names.key} (PRECIS, then the UTS #39 confusable skeleton), in the
 caller's transaction, on SQLite and PostgreSQL alike.
 
 Names that were two under the old key and are one under the new one
@@ -18,7 +18,7 @@ from typing import Any
 
 from twisted.logger import Logger
 
-from chatd.names import key
+from chatd.core.names import key
 
 Cursor = Any
 

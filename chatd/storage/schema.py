@@ -130,11 +130,11 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0",
     ],
     # 5: the room operators' settings (mode letters, key, ban and exception
-    # masks, chatd.roomrules.savedRules), so a restart keeps them.
+    # masks, chatd.core.room.Room.savedRules), so a restart keeps them.
     [
         "ALTER TABLE rooms ADD COLUMN rules TEXT NOT NULL DEFAULT ''",
     ],
-    # 6: name keys are PRECIS names' confusable skeletons (chatd.names.key):
+    # 6: name keys are PRECIS names' confusable skeletons (chatd.core.names.key):
     # every stored key is recomputed, and look-alikes are merged.
     [rekey],
 ]

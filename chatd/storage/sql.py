@@ -17,8 +17,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd import errors
-from chatd.events import PrivateMessage, RoomMessage
+from chatd.core import errors
+from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.storage.database import Cursor, Database
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.migration import migrate, saveRoomRow

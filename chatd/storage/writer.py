@@ -17,8 +17,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd import errors
-from chatd.names import key as _key
+from chatd.core import errors
+from chatd.core.names import key as _key
 from chatd.storage.batch import WriteBehind
 from chatd.storage.database import Cursor, Database
 from chatd.storage.health import isRefusal, oneLine

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from twisted.internet.defer import maybeDeferred
 
-from chatd.errors import ChatError
-from chatd.names import key
-from chatd.persistence import MAX_HISTORY
+from chatd.core.errors import ChatError
+from chatd.core.limits import MAX_HISTORY
+from chatd.core.names import key
 from chatd.talk.format import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,

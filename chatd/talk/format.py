@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import time
 
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.text import plain, plainLine
+from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.text import plain, plainLine
 
 NOTICE = "*** "
 

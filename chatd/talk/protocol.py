@@ -23,12 +23,12 @@ from twisted.internet.interfaces import IDelayedCall
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatd import errors
-from chatd.errors import ChatError
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IParticipant
+from chatd.core import errors
+from chatd.core.errors import ChatError
+from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import isValidName, normalize
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
-from chatd.names import isValidName, normalize
 from chatd.talk.commands import COMMANDS, helpText, newPassword
 from chatd.talk.format import (
     GREETING,

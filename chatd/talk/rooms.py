@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from twisted.internet.defer import maybeDeferred
 
-from chatd import errors
-from chatd.errors import ChatError
-from chatd.names import key
+from chatd.core import errors
+from chatd.core.errors import ChatError
+from chatd.core.interfaces import maybeCall
+from chatd.core.names import key
 from chatd.talk.format import serverLine
 from chatd.talk.session import TalkSession, UsageError
 
@@ -35,10 +36,10 @@ async def enter(session: TalkSession, room: str, roomKey: str | None = None) -> 
     """
     service, me = session.factory.service, session.participant
     try:
-        name = await maybeDeferred(service.enter, me, room, roomKey)
+        name = await maybeCall(service.enter, me, room, roomKey)
     except errors.NoSuchGroup:
         await maybeDeferred(service.createRoom, me, room)
-        name = await maybeDeferred(service.enter, me, room)
+        name = await maybeCall(service.enter, me, room)
     except errors.PendingApproval:
         session.send(
             serverLine(f"Waiting for an operator's approval to enter {room}; you will be told.")

@@ -14,9 +14,9 @@ from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatd import errors
-from chatd.errors import ChatError
-from chatd.interfaces import IChatService, IParticipant
+from chatd.core import errors
+from chatd.core.errors import ChatError
+from chatd.core.interfaces import IChatService, IParticipant
 from chatd.talk.telnet import TelnetFilter
 
 

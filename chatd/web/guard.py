@@ -9,7 +9,7 @@ the L{Site} factory; each connection gets a L{GuardProtocol} between the TCP
 transport and the HTTP channel (and, after the upgrade, the WebSocket
 machinery), which:
 
-  - asks the service's admission policy (L{chatd.admission}) before anything
+  - asks the service's admission policy (L{chatd.core.admission}) before anything
     else: a connection it refuses is answered 429 or 503 at once and closed,
     without an HTTP channel; an admitted one gives its place back on close;
   - counts bytes received since the WebSocket participant last got a complete
@@ -47,8 +47,8 @@ from twisted.python.failure import Failure
 from twisted.web.server import Site
 from zope.interface import implementer
 
-from chatd import errors
-from chatd.admission import Admission
+from chatd.core import errors
+from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.web.channel import closingResponse
 

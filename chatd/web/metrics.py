@@ -3,7 +3,7 @@
 C{/metrics} (Prometheus text format) and C{/healthz} for the whole daemon.
 
 Nothing here is on the chat's hot path: L{ChatCollector} reads the service's
-state and its L{chatd.metrics.ChatStats} totals when Prometheus scrapes, so
+state and its L{chatd.core.metrics.ChatStats} totals when Prometheus scrapes, so
 every front-end is covered whether or not it knows about metrics.
 """
 
@@ -25,8 +25,8 @@ from prometheus_client.process_collector import ProcessCollector
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatd.interfaces import IChatService
-from chatd.metrics import STORE_LATENCY_BUCKETS
+from chatd.core.interfaces import IChatService
+from chatd.core.metrics import STORE_LATENCY_BUCKETS
 
 #: Protocols always exported (as 0 when nobody uses them), so dashboards and
 #: alerts see a series from the start.

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.errors import InvalidArgument, NotPermitted
-from chatd.events import RoomMessage
-from chatd.text import plain
+from chatd.core.errors import InvalidArgument, NotPermitted
+from chatd.core.events import RoomMessage
+from chatd.core.interfaces import maybeCall
+from chatd.core.text import plain
 from chatd.web import wire
 
 if TYPE_CHECKING:
@@ -80,9 +81,7 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     roomKey = request.get("key")
     if roomKey is not None and not isinstance(roomKey, str):
         raise InvalidArgument("'key' must be a string")
-    return maybeDeferred(web.service.enter, web, _text(request, "room"), roomKey).addCallback(
-        entered
-    )
+    return maybeCall(web.service.enter, web, _text(request, "room"), roomKey).addCallback(entered)
 
 
 def leave(web: WebParticipant, request: dict[str, Any]) -> Any:

@@ -19,7 +19,7 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.websocket import WebSocketResource
 
-from chatd.interfaces import IChatService
+from chatd.core.interfaces import IChatService
 from chatd.web.channel import HEADER_TIMEOUT, ChatSite
 from chatd.web.guard import GuardedSite
 from chatd.web.handshake import handshakeProblem

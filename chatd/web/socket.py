@@ -25,15 +25,15 @@ from twisted.web.websocket import WebSocketTransport
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
-from chatd.errors import (
+from chatd.core.errors import (
     ChatError,
     InternalError,
     InvalidArgument,
     ServerFull,
     UnknownCommand,
 )
-from chatd.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.interfaces import IChatService, IParticipant
+from chatd.core.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.interfaces import IChatService, IParticipant
 from chatd.lines.idle import IdleTimers
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
@@ -270,7 +270,7 @@ class WebParticipant:
 
     def whenDrained(self) -> Deferred[bool]:
         """
-        See L{chatd.interfaces.IParticipant.whenDrained}: the guard's
+        See L{chatd.core.interfaces.IParticipant.whenDrained}: the guard's
         L{Outbox} answers.
         """
         if self.outbox is None or not self._open:

@@ -18,9 +18,9 @@ import re
 import struct
 from typing import Any
 
-from chatd.errors import ChatError
-from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
-from chatd.text import action, plain, plainLine
+from chatd.core.errors import ChatError
+from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
+from chatd.core.text import action, plain, plainLine
 
 _LINE_END = re.compile("\r\n|\r|\n")
 

@@ -21,7 +21,8 @@ from twisted.internet.defer import ensureDeferred
 from twisted.internet.task import deferLater, react
 from twisted.internet.testing import StringTransport
 
-from chatd.service import ChatService
+from chatd.core.interfaces import settled
+from chatd.core.service import ChatService
 from chatd.storage.sqlite import sqliteStore
 from chatd.tchat import TchatFactory, TchatProtocol
 
@@ -49,9 +50,10 @@ async def once(
         assert isinstance(proto, TchatProtocol)
         transport = StringTransport()
         proto.makeConnection(transport)
-        await service.login(proto, f"u{i}") if withStore else service.login(proto, f"u{i}")
+        await settled(service.login(proto, f"u{i}")) if withStore else service.login(proto, f"u{i}")
         people.append((proto, transport))
-    await service.createRoom(people[0][0], "bench") if withStore else None
+    if withStore:
+        await settled(service.createRoom(people[0][0], "bench"))
     if not withStore:
         service.createRoom(people[0][0], "bench")
     for member, _ in people:

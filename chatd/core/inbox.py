@@ -8,7 +8,7 @@ for it.  A whole inbox written at login can be more than that by itself, and
 it used to be marked delivered at once: the connection was cut and every
 message lost.  L{Inbox.deliver} sends it in pages of at most C{pageBytes},
 the next page only once the connection has taken the previous one
-(L{chatd.interfaces.IParticipant.whenDrained}), and marks each page
+(L{chatd.core.interfaces.IParticipant.whenDrained}), and marks each page
 delivered only then; what a closed connection did not take waits for the
 next login.  L{Inbox.keep} refuses a message (L{errors.InboxFull}) once
 C{maxWaiting} wait for that recipient, so a flooder cannot fill the disk.
@@ -22,19 +22,13 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
-from chatd import errors
-from chatd.events import PrivateMessage
-from chatd.interfaces import IParticipant
-from chatd.names import key
+from chatd.core import errors
+from chatd.core.events import PrivateMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_WAITING, PAGE_BYTES
+from chatd.core.names import key
 from chatd.storage.interfaces import IChatStore
 
-#: Messages waiting for one recipient, by default: a weekend's worth of
-#: private messages for a busy user, and at most about 3 MiB of disk per
-#: account with the default --max-body-bytes (16 KiB).
-MAX_WAITING = 200
-#: Bytes of messages in one page, by default (a quarter of the default
-#: --max-output is 256 KiB; 64 KiB is Twisted's own write buffer size).
-PAGE_BYTES = 64 * 1024
 #: Waiting messages read from the store at once (each read is a query).
 FETCH = 50
 #: What a message costs on the wire beyond its text, per line, as an upper

@@ -17,14 +17,10 @@ registered user or a chatd operator, and configured rooms, last.
 
 from __future__ import annotations
 
-from chatd import errors
-from chatd.interfaces import IParticipant
-from chatd.names import key
-
-#: Rooms that may exist at once before users may create no more.
-DEFAULT_MAX_ROOMS = 1000
-#: Rooms one user may have created (and that still exist).
-DEFAULT_MAX_ROOMS_PER_USER = 10
+from chatd.core import errors
+from chatd.core.interfaces import IParticipant
+from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER
+from chatd.core.names import key
 
 
 class RoomLimits:

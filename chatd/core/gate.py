@@ -28,8 +28,8 @@ from twisted.internet.threads import deferToThread
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd import errors
-from chatd.names import key
+from chatd.core import errors
+from chatd.core.names import key
 
 #: Lanes kept at once; beyond, the oldest idle ones are forgotten.
 MAX_TRACKED = 10000

@@ -1,25 +1,24 @@
 """
-Tests for L{chatd.roomrules}: room keys, ban masks and mode strings.
+Tests for L{chatd.core.masks} and L{chatd.core.room.Room}: room keys, ban
+masks and mode strings.
 """
 
 from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import errors
-from chatd.roomrules import (
-    MAX_BANS,
+from chatd.core import errors
+from chatd.core.limits import MAX_BANS
+from chatd.core.masks import (
     BanList,
-    applyMode,
     checkKey,
-    differences,
     matches,
     modeString,
     normalizeMask,
     parseModes,
     participantMasks,
-    snapshot,
 )
+from chatd.core.room import Room
 from chatd.testing import RecordingParticipant
 
 
@@ -128,16 +127,12 @@ class ExceptionListTests(SynchronousTestCase):
         C{e} and C{I} masks are set and cleared like C{b}, keep their own
         lists, and a L{snapshot} brings another copy of the room to match.
         """
-        from chatd.service import Room
-
         room = Room("#a")
+        self.assertEqual(room.apply("alice", True, "e", "Bob!*@*", 5, "imnst"), ("+e", "Bob!*@*"))
         self.assertEqual(
-            applyMode(room, "alice", True, "e", "Bob!*@*", 5, "imnst"), ("+e", "Bob!*@*")
+            room.apply("alice", True, "I", "carol!*@*", 6, "imnst"), ("+I", "carol!*@*")
         )
-        self.assertEqual(
-            applyMode(room, "alice", True, "I", "carol!*@*", 6, "imnst"), ("+I", "carol!*@*")
-        )
-        self.assertIsNone(applyMode(room, "alice", True, "e", "bob!*@*", 7, "imnst"))
+        self.assertIsNone(room.apply("alice", True, "e", "bob!*@*", 7, "imnst"))
         self.assertEqual(room.exceptions.entries, [("Bob!*@*", "alice", 5)])
         self.assertEqual(room.invex.entries, [("carol!*@*", "alice", 6)])
         self.assertEqual(room.bans.entries, [])
@@ -147,10 +142,10 @@ class ExceptionListTests(SynchronousTestCase):
         )
         copy = Room("#a")
         self.assertEqual(
-            differences(copy, snapshot(room), (), "imnst"),
+            copy.differences(room.snapshot(), (), "imnst"),
             [(True, "e", "Bob!*@*"), (True, "I", "carol!*@*")],
         )
         self.assertEqual(
-            applyMode(room, "alice", False, "I", "CAROL!*@*", 8, "imnst"), ("-I", "carol!*@*")
+            room.apply("alice", False, "I", "CAROL!*@*", 8, "imnst"), ("-I", "carol!*@*")
         )
-        self.assertEqual(differences(copy, snapshot(room), (), "imnst"), [(True, "e", "Bob!*@*")])
+        self.assertEqual(copy.differences(room.snapshot(), (), "imnst"), [(True, "e", "Bob!*@*")])

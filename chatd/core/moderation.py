@@ -25,8 +25,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatd import errors
-from chatd.interfaces import IParticipant
+from chatd.core import errors
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 from chatd.modstore import (
     BAN,
     IPBAN,
@@ -38,7 +39,6 @@ from chatd.modstore import (
     MemoryModerationStore,
     Sanction,
 )
-from chatd.names import key
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -335,6 +335,12 @@ class Moderation:
     #: added here, or with C{None} after one is lifted, so that other
     #: processes can apply it too (L{replicate}).
     onChange: Callable[[str, str, Sanction | None], None] | None = None
+
+    def reportTo(self, onChange: Callable[[str, str, Sanction | None], None]) -> None:
+        """
+        Call C{onChange} after each sanction added or lifted here.
+        """
+        self.onChange = onChange
 
     def replicate(self, kind: str, target: str, sanction: Sanction | None) -> None:
         """

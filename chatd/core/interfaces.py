@@ -10,16 +10,49 @@ front-end's state.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ParamSpec, TypeAlias, TypeVar
 
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from zope.interface import Attribute, Interface
 
 if TYPE_CHECKING:
-    from twisted.internet.defer import Deferred
+    from chatd.core.errors import ChatError
+    from chatd.core.events import (
+        Membership,
+        Notice,
+        PrivateMessage,
+        Rename,
+        RoomMessage,
+        Wallops,
+    )
+    from chatd.core.whowas import PastUser
 
-    from chatd.errors import ChatError
-    from chatd.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
-    from chatd.whowas import PastUser
+_T = TypeVar("_T")
+#: What a service call returns: the value at once, or (with a store, in a
+#: cluster) a L{Deferred} that fires with it.  Front-ends call through
+#: L{maybeCall}.
+MaybeDeferred: TypeAlias = "_T | Deferred[_T]"
+_P = ParamSpec("_P")
+
+
+def settled(result: MaybeDeferred[_T]) -> Deferred[_T]:
+    """
+    A service call's result as a L{Deferred}, whether it came at once or
+    later.
+    """
+    return result if isinstance(result, Deferred) else succeed(result)
+
+
+def maybeCall(
+    call: Callable[_P, MaybeDeferred[_T]], *args: _P.args, **kwargs: _P.kwargs
+) -> Deferred[_T]:
+    """
+    C{maybeDeferred} for a service call: a refusal raised at once becomes a
+    failed L{Deferred} too; typed with the value the call gives.
+    """
+    result: Deferred[_T] = maybeDeferred(call, *args, **kwargs)  # type: ignore[arg-type]
+    return result
 
 
 class IParticipant(Interface):
@@ -78,13 +111,13 @@ class IParticipant(Interface):
 class IChatService(Interface):
     """
     The one shared chat: people, rooms, membership and messages, with every
-    rule.  Methods raise L{chatd.errors.ChatError} subclasses to refuse; those
+    rule.  Methods raise L{chatd.core.errors.ChatError} subclasses to refuse; those
     that may need I/O return a L{Deferred}, so callers use C{maybeDeferred}.
     """
 
     maxClients = Attribute("How many connections the service accepts at once, or C{None}.")
     admission = Attribute(
-        "The L{chatd.admission.Admission} every listener asks when a connection"
+        "The L{chatd.core.admission.Admission} every listener asks when a connection"
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."
     )
 
@@ -102,7 +135,9 @@ class IChatService(Interface):
         C{reason}) and its nickname becomes free.  Safe to call twice.
         """
 
-    def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
+    def login(
+        participant: IParticipant, nick: str, password: str | None = None
+    ) -> MaybeDeferred[str]:
         """
         Give C{participant} the nickname C{nick}; returns the name as stored.
 
@@ -110,23 +145,25 @@ class IChatService(Interface):
         @raise NickTaken: someone connected already uses it, in any case.
         """
 
-    def rename(participant: IParticipant, nick: str) -> Any:
+    def rename(participant: IParticipant, nick: str) -> MaybeDeferred[str]:
         """
         Change a logged-in participant's nickname everywhere; everyone sharing
         a room with them is told.
         """
 
-    def createRoom(participant: IParticipant, room: str) -> Any:
+    def createRoom(participant: IParticipant, room: str) -> MaybeDeferred[str]:
         """
         Create an empty room, run by its creator.  A guest's room is
         ephemeral: not stored, and gone once its last member leaves (see
-        L{chatd.roomlimits}).
+        L{chatd.core.roomlimits}).
 
         @raise InvalidGroup: bad name.  @raise GroupExists: it exists.
         @raise TooManyRooms: the server's or the creator's room limit.
         """
 
-    def enter(participant: IParticipant, room: str, roomKey: str | None = None) -> Any:
+    def enter(
+        participant: IParticipant, room: str, roomKey: str | None = None
+    ) -> MaybeDeferred[str]:
         """
         Make C{participant} a member of C{room}; the other members are told.
         A room with a key (mode C{k}) needs it as C{roomKey}.
@@ -136,7 +173,7 @@ class IChatService(Interface):
         @raise BannedFromRoom: one of the room's ban masks matches.
         """
 
-    def leave(participant: IParticipant, room: str, reason: str = "") -> Any:
+    def leave(participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
         """
         Remove C{participant} from C{room}; the remaining members are told,
         with C{reason} (its parting words, a L{Membership} of kind C{part}).
@@ -154,7 +191,7 @@ class IChatService(Interface):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-    ) -> Any:
+    ) -> RoomMessage:
         """
         Send C{lines} to the other members of C{room} (C{notice}: a message
         that must not be answered automatically, IRC's NOTICE; C{tags}: the
@@ -171,7 +208,7 @@ class IChatService(Interface):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-    ) -> Any:
+    ) -> PrivateMessage | Deferred[None]:
         """
         Send C{lines} privately to C{nick} (C{notice}, C{tags} as for
         L{say}); returns the L{PrivateMessage}, or, for a registered user
@@ -207,14 +244,14 @@ class IChatService(Interface):
         Whether C{participant} may moderate (kick) other users.
         """
 
-    def kick(participant: IParticipant, nick: str, reason: str = "") -> Any:
+    def kick(participant: IParticipant, nick: str, reason: str = "") -> None:
         """
         An operator ends C{nick}'s session with C{reason}.
 
         @raise NotPermitted: C{participant} is not an operator.
         """
 
-    def invite(participant: IParticipant, nick: str, room: str) -> Any:
+    def invite(participant: IParticipant, nick: str, room: str) -> None:
         """
         A member of C{room} invites C{nick} to it: C{nick} gets a notice
         saying so.
@@ -238,11 +275,11 @@ class IChatService(Interface):
         """
 
     stats = Attribute(
-        "The daemon's running totals, a L{chatd.metrics.ChatStats}: the service"
+        "The daemon's running totals, a L{chatd.core.metrics.ChatStats}: the service"
         " counts messages and disconnects; front-ends may count their output."
     )
 
-    def register(participant: IParticipant, password: str) -> Any:
+    def register(participant: IParticipant, password: str) -> Deferred[None]:
         """
         Register the nickname C{participant} is logged in with, protected by
         C{password} (or change its password); from then on that name can only
@@ -252,13 +289,15 @@ class IChatService(Interface):
         @raise NotPermitted: the server has no store, hence no accounts.
         """
 
-    def isRegistered(nick: str) -> Any:
+    def isRegistered(nick: str) -> Deferred[bool]:
         """
         A L{Deferred} firing with whether C{nick} is registered, i.e. whether
         C{login} will need its password.
         """
 
-    def history(participant: IParticipant, room: str, count: int | None = None) -> Any:
+    def history(
+        participant: IParticipant, room: str, count: int | None = None
+    ) -> Deferred[list[RoomMessage]]:
         """
         A L{Deferred} firing with the last C{count} (default: the server's
         history count) L{RoomMessage}s of C{room}, oldest first, with their
@@ -268,7 +307,7 @@ class IChatService(Interface):
         @raise InvalidArgument: C{count} is not 1 to 1000.
         """
 
-    def acceptPending(room: str, nick: str) -> Any:
+    def acceptPending(room: str, nick: str) -> Deferred[None]:
         """
         Accept C{nick}'s request to enter approval room C{room} (for the
         admin console): a connected user is put in the room and told.
@@ -288,7 +327,7 @@ class IChatService(Interface):
         capacity: int | None = None,
         topic: str | None = None,
         autojoin: bool | None = None,
-    ) -> Any:
+    ) -> Deferred[str]:
         """
         Create C{room} if needed and change the given settings (for the admin
         console); returns a L{Deferred} firing with the room's name once the
@@ -298,7 +337,7 @@ class IChatService(Interface):
     # Administration (the admin console's needs)
 
     moderation = Attribute(
-        "The L{chatd.moderation.Moderation} rules the service enforces at connect, "
+        "The L{chatd.core.moderation.Moderation} rules the service enforces at connect, "
         "login and speak: kicks, bans, address bans, mutes, operators."
     )
 
@@ -358,7 +397,7 @@ class IChatService(Interface):
 
     def changeRoomMode(
         participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
-    ) -> Any:
+    ) -> MaybeDeferred[bool]:
         """
         A room operator sets or clears a room mode, operator (C{o}) or
         voice (C{v}) for member C{nick}, the capacity (C{l}, C{nick} the
@@ -369,13 +408,15 @@ class IChatService(Interface):
         @raise NotRoomOperator, NotInRoom, InvalidArgument: as they say.
         """
 
-    def setTopic(participant: IParticipant, room: str, topic: str) -> Any:
+    def setTopic(participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
         """
         A member sets C{room}'s topic (only operators under mode C{t});
         members get a L{RoomChange} notice.
         """
 
-    def kickFromRoom(participant: IParticipant, room: str, nick: str, reason: str = "") -> Any:
+    def kickFromRoom(
+        participant: IParticipant, room: str, nick: str, reason: str = ""
+    ) -> MaybeDeferred[str]:
         """
         A room operator removes C{nick} from C{room} (not from the server);
         every member, the kicked one included, gets a L{Membership} of kind
@@ -427,7 +468,9 @@ class IChatService(Interface):
         exceptions (who enters without an invitation when it is C{+i}).
         """
 
-    def changeRoomModes(participant: IParticipant, room: str, changes: Any) -> Any:
+    def changeRoomModes(
+        participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
+    ) -> MaybeDeferred[list[tuple[bool, str, str, ChatError]]]:
         """
         A room operator makes several changes C{(adding, mode, argument)}
         at once (modes as for L{changeRoomMode}, plus C{k}, the key, and
@@ -453,81 +496,10 @@ class IChatService(Interface):
         user mode C{+w}), until it disconnects.
         """
 
-    def wallops(participant: IParticipant, text: str) -> Any:
+    def wallops(participant: IParticipant, text: str) -> Wallops:
         """
         A chatd operator's message to everyone connected here who asked for
-        operators' messages (a L{chatd.events.Wallops} notice).
+        operators' messages (a L{chatd.core.events.Wallops} notice).
 
         @raise NotPermitted: C{participant} is not a chatd operator.
-        """
-
-
-class IChatObserver(Interface):
-    """
-    Optional: told of every change the service makes to who is logged in
-    and who is in which room, after it is made, and asked before a nickname
-    is given; e.g. to keep other processes' copies of the chat in step
-    (chatd's cluster mode).  Set as C{ChatService.observer}.
-    """
-
-    def claimNick(participant: IParticipant, nick: str) -> Any:
-        """
-        C{participant} is about to get C{nick} (login or rename): a
-        L{Deferred} that fires to allow it or fails with a
-        L{chatd.errors.ChatError} to refuse it.
-        """
-
-    def releaseNick(participant: IParticipant, nick: str) -> None:
-        """
-        A claimed C{nick} was not given after all (the login failed).
-        """
-
-    def loggedIn(participant: IParticipant) -> None:
-        """
-        C{participant} logged in as C{participant.nick}.
-        """
-
-    def loggedOut(participant: IParticipant, nick: str, reason: str) -> None:
-        """
-        C{participant}, logged in as C{nick}, disconnected; it has left its rooms.
-        """
-
-    def renamed(participant: IParticipant, old: str) -> None:
-        """
-        C{participant}, formerly C{old}, is called C{participant.nick} now.
-        """
-
-    def entered(participant: IParticipant, room: str) -> None:
-        """
-        C{participant} entered C{room} (its display name).
-        """
-
-    def left(participant: IParticipant, room: str) -> None:
-        """
-        C{participant} left C{room} by choice.
-        """
-
-    def roomCreated(participant: IParticipant, room: str) -> None:
-        """
-        C{participant} created C{room}.
-        """
-
-    def roomChanged(event: RoomChange) -> None:
-        """
-        An operator or member here changed a room's modes, a member's
-        status, its key, ban list, capacity or topic: C{event} is what the
-        room's members were told.  (C{roomCreated} also means its creator
-        is an operator of the new room.)
-        """
-
-    def kickedFromRoom(room: str, nick: str, by: str, reason: str) -> None:
-        """
-        C{by}, a room operator here, removed C{nick} from C{room} (wherever
-        C{nick} is served).
-        """
-
-    def invited(room: str, nick: str, by: str, admitted: bool) -> None:
-        """
-        C{by} invited C{nick} to C{room}; C{admitted}: that lets C{nick}
-        past the room's C{i} mode and ban masks (once).
         """

@@ -5,7 +5,7 @@ approvals) in step with other processes that share the store.
 
 A node loads these at start and consults its copy without a query (a rename
 to a registered name, a room's mode on ENTER).  In cluster mode several
-nodes share one database: L{chatd.persistence.Persistence} reports each
+nodes share one database: L{chatd.core.persistence.Persistence} reports each
 change it has written (C{onChange}), the cluster bus carries it, and every
 other node applies it here to its copy.  Events lost while Redis was away
 are healed by L{reload}, which re-reads the copy from the store: the store is
@@ -16,18 +16,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chatd.names import key
+from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
 
 if TYPE_CHECKING:
-    from chatd.persistence import Persistence
-    from chatd.service import Room
+    from chatd.core.persistence import Persistence
+    from chatd.core.room import Room
 
 
 def _room(persistence: Persistence, settings: RoomSettings) -> Room:
     service = persistence.service
-    room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
-    room.name, room.settings = settings.name, settings
+    room = service.registry.ensure(settings.name)[0]
+    room.adopt(settings)
     service.keepRoom(room.name)  # stored, so it lasts (no longer a guest's)
     return room
 
@@ -48,17 +48,16 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     elif kind == "settings":
         _room(persistence, RoomSettings(**fields["s"]))
     elif kind == "access":
-        room = persistence.service._rooms.get(key(fields["room"]))
+        room = persistence.service.registry.find(fields["room"])
         nick, nickKey = fields["u"], key(fields["u"])
         if room is None:
             return
         if not fields["a"]:
             if nickKey not in room.approved:
-                room.pending[nickKey] = nick
+                room.request(nickKey, nick)
             return
-        room.pending.pop(nickKey, None)
-        room.approved.add(nickKey)
-        user = persistence.service._users.get(nickKey)
+        room.approve(nickKey)
+        user = persistence.service.find(nick)
         if user is not None and persistence.isLocal(user):
             await persistence.admitAccepted(user, room)
 
@@ -77,7 +76,6 @@ async def reload(persistence: Persistence) -> None:
         room = _room(persistence, settings)
         for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
             if approved:
-                room.pending.pop(nickKey, None)
-                room.approved.add(nickKey)
+                room.approve(nickKey)
             elif nickKey not in room.approved:
-                room.pending[nickKey] = nick
+                room.request(nickKey, nick)

@@ -15,7 +15,7 @@ Two rules, each with one home here:
    \\x03 \\x04 \\x0f \\x11 \\x16 \\x1d \\x1e \\x1f}), which IRC users type.
 
  - B{Output.}  Each wire format's encoder makes text safe for its clients
-   once per event (see L{chatd.events.Event.wire}), so text from any source
+   once per event (see L{chatd.core.events.Event.wire}), so text from any source
    (an administrator, a stored row written before these rules, another
    cluster node) is covered too: L{plain} for terminals and browsers (TCHAT,
    talk, web: no control character but TAB, IRC formatting removed) and
@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from chatd.errors import InvalidArgument
+from chatd.core.errors import InvalidArgument
 
 #: What L{checkText} refuses: C0 controls but TAB, CTCP's \x01 and IRC's
 #: formatting codes; DEL and C1; any surrogate (a str from valid UTF-8 or

@@ -5,7 +5,7 @@ rooms that survive restarts, approval rooms, history replay and private
 messages kept for offline users.
 
 L{Persistence} is the service's helper, not a second service: it reads and
-changes L{chatd.service.ChatService}'s state only from the service's own
+changes L{chatd.core.service.ChatService}'s state only from the service's own
 methods, so every rule still has one home.  Events a command causes for its
 own sender (history replay, waiting private messages) are delivered on the
 reactor turn after the command's reply, so a TCHAT client reads C{OKAY!}
@@ -18,23 +18,22 @@ from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import CancelledError, Deferred, maybeDeferred, succeed
+from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd import errors
-from chatd.accounts import Accounts, checkPasswordRules
-from chatd.events import Notice, RoomMessage
-from chatd.inbox import Inbox
-from chatd.interfaces import IParticipant
-from chatd.names import key, normalize
-from chatd.roomrules import ROOM_MODES, restoreRules
+from chatd.core import errors
+from chatd.core.accounts import Accounts, checkPasswordRules
+from chatd.core.events import Notice, RoomMessage
+from chatd.core.inbox import Inbox
+from chatd.core.interfaces import IParticipant, maybeCall
+from chatd.core.limits import MAX_HISTORY
+from chatd.core.names import key, normalize
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
 if TYPE_CHECKING:
-    from chatd.service import ChatService, Room
-
-MAX_HISTORY = 1000
+    from chatd.core.room import Room
+    from chatd.core.service import ChatService
 
 #: Seconds between attempts to load the store while its database is
 #: unavailable at start (logins meanwhile get "try again later").
@@ -65,13 +64,13 @@ class Persistence:
     @ivar onChange: called as C{onChange(kind, fields)} once a change that
         other processes sharing the store must see is written: C{"account"},
         C{"settings"} or C{"access"} (cluster mode publishes it; the other
-        nodes give it to L{chatd.sharing.applyChange}).
+        nodes give it to L{chatd.core.sharing.applyChange}).
     @ivar isLocal: whether a participant is served by this process (cluster
         mode: not another node's user).
     @ivar sharedStore: other processes write the store too, so a login under
         a name not known as registered asks the store before letting it in.
     @ivar inbox: the private messages waiting for registered users who are
-        away (L{chatd.inbox.Inbox}: their limit, their delivery at login).
+        away (L{chatd.core.inbox.Inbox}: their limit, their delivery at login).
     """
 
     log = Logger()
@@ -95,6 +94,17 @@ class Persistence:
         self.sharedStore = False
         self.inbox = Inbox(store, service.find, lambda: self.sharedStore)
 
+    def share(
+        self,
+        onChange: Callable[[str, dict[str, Any]], None],
+        isLocal: Callable[[IParticipant], bool],
+    ) -> None:
+        """
+        Other processes write the store too (cluster mode): report each
+        change to C{onChange}, and tell users served here (C{isLocal}).
+        """
+        self.onChange, self.isLocal, self.sharedStore = onChange, isLocal, True
+
     def _changed(self, kind: str, **fields: Any) -> None:
         if self.onChange is not None:
             self.onChange(kind, fields)
@@ -114,24 +124,24 @@ class Persistence:
         stored = set()
         for settings in snapshot.rooms:
             try:
-                room = service._rooms.get(key(settings.name)) or service._addRoom(settings.name)
+                room = service.registry.ensure(settings.name)[0]
             except errors.InvalidGroup:
                 self.log.warn(
                     "stored room {name} is not a valid room name (PRECIS): not loaded",
                     name=settings.name,
                 )
                 continue
-            room.name, room.settings = settings.name, settings
-            restoreRules(room, settings.rules, ROOM_MODES)
+            room.adopt(settings)
+            room.restore(settings.rules)
             stored.add(key(settings.name))
             for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
                 if approved:
-                    room.approved.add(nickKey)
+                    room.approve(nickKey)
                 else:
-                    room.pending[nickKey] = nick
-        for roomKey, room in list(service._rooms.items()):
-            if roomKey not in stored:
-                await self.store.saveRoom(room.settings, service._now())
+                    room.request(nickKey, nick)
+        for room in service.registry.all():
+            if key(room.name) not in stored:
+                await self.store.saveRoom(room.settings, service.now())
         self.registered = snapshot.accounts
         for name in service.operatorNames:
             if key(name) not in self.registered:
@@ -260,19 +270,19 @@ class Persistence:
             raise errors.NotLoggedIn("the connection closed during login") from None
         if proven:  # before admission, which other nodes hear of
             service.accountProven(participant, nick)
-        nick = await maybeDeferred(service.admitVerified, participant, nick)
+        nick = await maybeCall(service.admitVerified, participant, nick)
         if names is None:
-            names = [room.name for room in service._rooms.values() if room.settings.autojoin]
+            names = [room.name for room in service.registry.all() if room.settings.autojoin]
         # The history mark costs a database query: only take it when there are
         # rooms whose history to replay (not for a plain guest's login).
         mark = self.store.mark() if names else None
         entered = []
         for name in names:
-            room = service._rooms.get(key(name))
-            if room is None or participant not in service._joined or nickKey in room.members:
+            room = service.registry.find(name)
+            if room is None or not service.isLoggedIn(participant) or nickKey in room.members:
                 continue
             try:
-                service._join(participant, nick, room)
+                service.join(participant, nick, room)
             except errors.ChatError:
                 continue
             entered.append(room.name)
@@ -292,7 +302,7 @@ class Persistence:
         rooms' history, and deliver the private messages that waited.
         """
         if entered:
-            participant.notice(Notice("you are in " + ", ".join(entered), self.service._now()))
+            participant.notice(Notice("you are in " + ", ".join(entered), self.service.now()))
             assert marked is not None  # taken whenever there were rooms to enter
             mark = await marked
             for room in entered:
@@ -302,7 +312,7 @@ class Persistence:
         await self.inbox.deliver(participant, nick)
 
     def register(self, participant: IParticipant, password: str) -> Deferred[None]:
-        nick = self.service._requireLogin(participant)
+        nick = self.service.requireLogin(participant)
         checkPasswordRules(password)
         return Deferred.fromCoroutine(self._register(participant, nick, password))
 
@@ -313,7 +323,7 @@ class Persistence:
         self._changed("account", u=nick)
         for room in self.service.keepRoomsOf(participant):  # a guest's rooms now last
             await self.roomCreated(room)
-        for room in list(self.service._joined.get(participant, ())):
+        for room in list(self.service.roomsJoined(participant)):
             if not room.ephemeral:  # a guest's room is not stored
                 await self.store.setMembership(nick, room.name, True)
 
@@ -328,8 +338,7 @@ class Persistence:
     # Rooms
 
     def roomCreated(self, room: Room) -> Deferred[str]:
-        room.settings.name = room.name
-        d = self.store.saveRoom(room.settings, self.service._now())
+        d = self.store.saveRoom(room.stored(), self.service.now())
         return d.addCallback(self._roomSaved, room)
 
     def _roomSaved(self, ignored: object, room: Room) -> str:
@@ -346,10 +355,10 @@ class Persistence:
         if key(nick) in room.approved:
             return
         if key(nick) not in room.pending:
-            room.pending[key(nick)] = nick
+            room.request(key(nick), nick)
             # Kept so that an acceptance waits for it: with several database
             # connections the two writes could otherwise land in either order.
-            write = self.store.setAccess(room.name, nick, False, self.service._now())
+            write = self.store.setAccess(room.name, nick, False, self.service.now())
             self._requests[key(room.name), key(nick)] = write
             write.addBoth(self._requestWritten, key(room.name), key(nick), write)
             self._background(write, "recording a request to enter")
@@ -358,7 +367,7 @@ class Persistence:
     def _requestWritten(self, result: object, roomKey: str, nickKey: str, write: object) -> object:
         if self._requests.get((roomKey, nickKey)) is write:
             del self._requests[roomKey, nickKey]
-        room = self.service._rooms.get(roomKey)
+        room = self.service.registry.find(roomKey)
         if not isinstance(result, Failure) and room is not None and nickKey in room.pending:
             self._changed("access", room=room.name, u=room.pending[nickKey], a=False)
         return result
@@ -394,25 +403,24 @@ class Persistence:
     def history(
         self, participant: IParticipant, room: str, count: int
     ) -> Deferred[list[RoomMessage]]:
-        self.service._requireLogin(participant)
-        target = self.service._memberRoom(participant, room)
+        target = self.service.memberRoom(participant, room)
         if not 0 < count <= MAX_HISTORY:
             raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
         return self.store.history(target.name, count)
 
     async def acceptPending(self, room: str, nick: str) -> None:
         service = self.service
-        target, nickKey = service._room(room), key(nick)
+        target, nickKey = service.registry.get(room), key(nick)
         if nickKey not in target.pending:
             raise errors.NoSuchUser("nobody by that name waits to enter that room")
-        display = target.pending.pop(nickKey)
-        target.approved.add(nickKey)
+        display = target.approve(nickKey)
+        assert display is not None
         request = self._requests.get((key(target.name), nickKey))
         if request is not None:
             await _settled(request)
-        await self.store.setAccess(target.name, display, True, service._now())
+        await self.store.setAccess(target.name, display, True, service.now())
         self._changed("access", room=target.name, u=display, a=True)
-        user = service._users.get(nickKey)
+        user = service.find(nick)
         if user is None:
             if nickKey in self.registered:
                 await self.store.setMembership(display, target.name, True)
@@ -430,12 +438,12 @@ class Persistence:
         text = f"an operator accepted you in {target.name}"
         if key(user.nick) not in target.members:
             try:
-                service._join(user, user.nick, target)
+                service.join(user, user.nick, target)
             except errors.GroupFull:
                 text += ", but it is full: try ENTER later"
             else:
                 await self._entered(user, user.nick, target)
-        user.notice(Notice(text, service._now()))
+        user.notice(Notice(text, service.now()))
 
     def configureRoom(
         self,
@@ -448,20 +456,8 @@ class Persistence:
         if mode not in (None, OPEN, APPROVAL) or (capacity is not None and capacity < 0):
             raise errors.InvalidArgument("mode is open or approval; capacity is 0 or more")
         service = self.service
-        try:
-            target = service._room(room)
-        except errors.NoSuchGroup:
-            target = service._addRoom(room)
+        target = service.registry.ensure(room)[0]
         service.keepRoom(target.name)  # an administrator's room lasts
-        settings = target.settings
-        settings.name = target.name
-        if mode is not None:
-            settings.mode = mode
-        if capacity is not None:
-            settings.capacity = capacity or None
-        if topic is not None:
-            settings.topic = topic
-        if autojoin is not None:
-            settings.autojoin = autojoin
-        d = self.store.saveRoom(settings, service._now())
+        settings = target.configure(mode, capacity, topic, autojoin)
+        d = self.store.saveRoom(settings, service.now())
         return d.addCallback(self._roomSaved, target)

@@ -27,7 +27,7 @@ from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_netw
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatd import errors
+from chatd.core import errors
 from chatd.lines.throttle import TokenBucket
 
 #: The networks an address is grouped by.

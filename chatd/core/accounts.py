@@ -23,8 +23,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.threads import deferToThread
 from twisted.logger import Logger
 
-from chatd import errors
-from chatd.gate import PasswordGate
+from chatd.core import errors
+from chatd.core.gate import PasswordGate
 from chatd.storage.interfaces import IChatStore
 
 MIN_PASSWORD, MAX_PASSWORD = 4, 256

@@ -15,8 +15,8 @@ from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from chatd.interfaces import IParticipant
-from chatd.names import key
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 
 #: How many departures are remembered, across all nicknames.
 MAX_ENTRIES = 1024

@@ -1,0 +1,33 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+Every limit of the chat domain, once: the defaults of the options that
+change them (C{chatd/tap.py}) and the fixed bounds the protocols
+advertise.
+"""
+
+#: Messages replayed on entering a room, by default (C{--history-count}),
+#: and what a history request without a count gets.
+HISTORY_COUNT = 20
+#: The most messages one history request may ask for.
+MAX_HISTORY = 1000
+
+#: The longest room key, as in RFC 2812 (and ISUPPORT KEYLEN).
+MAX_KEY_LENGTH = 23
+#: The most masks a room's ban list holds (ISUPPORT MAXLIST), and each
+#: of its exception lists.
+MAX_BANS = 50
+#: The longest ban mask accepted.
+MAX_MASK_LENGTH = 100
+
+#: Rooms that may exist at once before users may create no more.
+DEFAULT_MAX_ROOMS = 1000
+#: Rooms one user may have created (and that still exist).
+DEFAULT_MAX_ROOMS_PER_USER = 10
+
+#: Messages waiting for one recipient, by default: a weekend's worth of
+#: private messages for a busy user, and at most about 3 MiB of disk per
+#: account with the default --max-body-bytes (16 KiB).
+MAX_WAITING = 200
+#: Bytes of messages in one page, by default (a quarter of the default
+#: --max-output is 256 KiB; 64 KiB is Twisted's own write buffer size).
+PAGE_BYTES = 64 * 1024

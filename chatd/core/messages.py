@@ -1,0 +1,172 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+What people say: to a room, to one person, an operators' message, a
+server notice.  The text rule, the speaking rules, the message id, the
+store's append, the counters and the one fan-out per message live here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+
+from chatd.core import errors
+from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
+from chatd.core.interfaces import IParticipant
+from chatd.core.metrics import ChatStats
+from chatd.core.moderation import Moderation
+from chatd.core.names import key, normalize
+from chatd.core.people import People
+from chatd.core.room import Room
+from chatd.core.rooms import Rooms
+from chatd.core.text import checkLines, checkText
+
+if TYPE_CHECKING:
+    from chatd.core.persistence import Persistence
+
+
+class Messages:
+    """
+    Sends messages; C{requireLogin} is the service's rule for who is
+    logged in (their nickname, or L{errors.NotLoggedIn}).
+    """
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        rooms: Rooms,
+        people: People,
+        moderation: Moderation,
+        stats: ChatStats,
+        requireLogin: Callable[[IParticipant], str],
+        persistence: Persistence | None,
+    ) -> None:
+        self.clock = clock
+        self.rooms = rooms
+        self.people = people
+        self.moderation = moderation
+        self.stats = stats
+        self.requireLogin = requireLogin
+        self.persistence = persistence
+
+    def now(self) -> int:
+        return int(self.clock.seconds())
+
+    def say(
+        self,
+        participant: IParticipant,
+        room: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> RoomMessage:
+        nick = self.requireLogin(participant)
+        target = self._speakingRoom(participant, nick, room)
+        if lines or not tags:
+            self._checkBody(lines)
+        self.moderation.checkSpeak(nick)
+        event = RoomMessage(target.name, nick, lines, self.now(), notice, tags, self._msgid())
+        if self.persistence is not None and lines:
+            self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
+        target.broadcast(event, participant)
+        self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
+        return event
+
+    def tell(
+        self,
+        participant: IParticipant,
+        nick: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> PrivateMessage | Deferred[None]:
+        sender = self.requireLogin(participant)
+        self.moderation.checkSpeak(sender)  # before the offline path too
+        recipient = self.people.find(nick)
+        now = self.now()
+        if recipient is None:
+            if self.persistence is not None and self.persistence.isRegisteredNow(nick):
+                self._checkBody(lines)
+                kept = self.persistence.inbox.keep(sender, normalize(nick), lines, now)
+                return kept.addCallback(self._keptPrivate, participant)
+            raise errors.NoSuchUser()
+        if lines or not tags:
+            self._checkBody(lines)
+        assert recipient.nick is not None
+        if self.persistence is not None and lines:
+            self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
+        event = PrivateMessage(sender, recipient.nick, lines, now, notice, tags, self._msgid())
+        recipient.privateMessage(event)
+        self.stats.messageIn(participant.protocolName, "private", 1)
+        return event
+
+    def _keptPrivate(self, ignored: None, participant: IParticipant) -> None:
+        self.stats.messageIn(participant.protocolName, "private", 1)
+
+    def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
+        """
+        The room C{nick} may speak in: a member's, or any room without
+        C{n}; in a C{m} room only voiced members and operators speak.
+        """
+        room = self.rooms.get(name)
+        if key(nick) not in room.members and "n" in room.modes:
+            raise errors.NotMember()
+        if "m" in room.modes and not self._hasVoice(participant, room):
+            raise errors.Moderated()
+        if room.bans.entries and not self._hasVoice(participant, room):
+            if room.banned(participant):
+                raise errors.BannedFromRoom(
+                    "you are banned from that room: only voiced members speak"
+                )
+        return room
+
+    def _hasVoice(self, participant: IParticipant, room: Room) -> bool:
+        return room.hasVoice(participant.nick or "") or self.people.isOperator(participant)
+
+    _msgids = 0
+    _msgidPrefix = ""
+
+    def _msgid(self) -> str:
+        """
+        A new message id: random per service (so cluster nodes and restarts
+        do not collide), then a counter.
+        """
+        if not self._msgidPrefix:
+            self._msgidPrefix = secrets.token_hex(6)
+        self._msgids += 1
+        return f"{self._msgidPrefix}-{self._msgids:x}"
+
+    @staticmethod
+    def _checkBody(lines: tuple[str, ...]) -> None:
+        checkLines(lines)
+        if not any(line.strip() for line in lines):
+            raise errors.InvalidArgument("empty message")
+
+    def announce(self, text: str) -> None:
+        """
+        Send a server notice to every logged-in user.  An administrator's
+        text is not checked: each front-end's encoder makes it safe to show.
+        """
+        event = Notice(text, self.now())
+        for user in self.people.users():
+            user.notice(event)
+
+    def wallops(self, participant: IParticipant, text: str) -> Wallops:
+        """
+        A chatd operator's message to every connected participant of this
+        server that asked for them with L{receiveWallops}.
+
+        @raise NotPermitted: C{participant} is not a chatd operator.
+        """
+        by = self.requireLogin(participant)
+        if not self.people.isOperator(participant):
+            raise errors.NotPermitted("only chatd operators may send operators' messages")
+        checkText(text)
+        event = Wallops(by, text, self.now())
+        for reader in self.people.wallopsReaders():
+            reader.notice(event)
+        return event

@@ -1,0 +1,235 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+What another node of a cluster already checked, applied here: its users
+logging in, entering, leaving and renaming, and its operators' room
+changes, kicks and invitations.  Members served here are told as if it
+all happened here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from chatd.core import errors
+from chatd.core.events import Invitation, RoomChange
+from chatd.core.interfaces import IParticipant
+from chatd.core.masks import modeString, parseModes
+from chatd.core.names import key, normalize
+from chatd.core.roles import IReplica
+from chatd.core.room import Room
+from chatd.core.rooms import Rooms
+
+if TYPE_CHECKING:
+    from chatd.core.service import ChatService
+
+
+@implementer(IReplica)
+class Replica:
+    """
+    The cluster's way in: applies what another node decided, through the
+    service's public methods and the room registry.
+    """
+
+    log = Logger()
+
+    def __init__(self, service: ChatService, rooms: Rooms) -> None:
+        self.service = service
+        self.rooms = rooms
+
+    def admitRemote(self, participant: IParticipant, nick: str) -> str:
+        """
+        Log in a participant connected to another process, where the name
+        was claimed and any password checked.
+
+        @raise NickTaken: someone here has the name.
+        """
+        nick = normalize(nick)
+        if self.service.find(nick) is not None:
+            raise errors.NickTaken()
+        return self.service.admit(participant, nick)
+
+    def ensureRoom(self, room: str) -> str:
+        """
+        The display name of C{room}, created here first if another process
+        created it.
+        """
+        return self.rooms.ensure(room)[0].name
+
+    def enterRemote(self, participant: IParticipant, room: str) -> None:
+        """
+        Put a participant served by another process in C{room} (created if
+        need be), where its entry was already checked; members here are told.
+        A room this process only learns of this way (a guest's room it
+        already dropped, in a race) lasts here only while someone is in it.
+        """
+        nick = self.service.requireLogin(participant)
+        target, new = self.rooms.ensure(room)
+        if new:
+            target.makeEphemeral(None)
+        if key(nick) in target.members:
+            return
+        self.service.join(participant, nick, target, remote=True)
+        target.useInvitation(nick)  # used up, as by enter()
+
+    def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
+        """
+        Take a participant served by another process out of C{room} (where
+        its leaving was already recorded); members here are told.
+        """
+        nick = self.service.requireLogin(participant)
+        target = self.rooms.find(room)
+        if target is None or target not in self.service.roomsJoined(participant):
+            return
+        self.service.part(participant, nick, target, reason)
+
+    def renameRemote(self, participant: IParticipant, nick: str) -> str:
+        """
+        Rename a participant served by another process, where the new name
+        was claimed and checked; members of its rooms here are told.
+
+        @raise NickTaken: someone else here has the name.
+        """
+        old = self.service.requireLogin(participant)
+        nick = normalize(nick)
+        holder = self.service.find(nick)
+        if holder is not None and holder is not participant:
+            raise errors.NickTaken()
+        return self.service.applyRename(participant, old, nick)
+
+    # Room settings: changes an operator made elsewhere, checked there,
+    # applied here without checks; members here are told as if the
+    # operator were here.
+
+    def applyRemoteRoomChange(
+        self,
+        room: str,
+        by: str,
+        modes: str = "",
+        args: tuple[str, ...] | list[str] = (),
+        topic: str | None = None,
+        when: int | None = None,
+    ) -> RoomChange | None:
+        """
+        Apply a L{RoomChange} made elsewhere: C{topic}, or C{modes} with
+        C{args} as in L{RoomChange} (parsed by L{parseModes}).
+        Members here get ONE L{RoomChange} with the changes that applied or
+        were already so (this copy may have learnt them another way: a
+        stored setting); a change that cannot apply here (C{+o} for
+        someone not in the room here) is left out.  Returns what members
+        were told, if anything.
+        """
+        target = self.rooms.ensure(room)[0]
+        now = self.service.now() if when is None else when
+        if topic is not None:
+            target.setTopic(topic, by, now)
+            event = RoomChange(target.name, by, now, topic=topic)
+            target.broadcast(event)
+            return event
+        return self._applyRemoteModes(target, by, parseModes(modes, args), now)
+
+    def _applyRemoteModes(
+        self, target: Room, by: str, changes: list[tuple[bool, str, str | None]], now: int
+    ) -> RoomChange | None:
+        shown: list[tuple[str, str | None]] = []
+        for adding, mode, argument in changes:
+            try:
+                done = target.apply(by, adding, mode, argument or "", now)
+            except errors.ChatError as error:
+                self.log.info(
+                    "{room}: {mode} from {by} does not apply here ({error})",
+                    room=target.name,
+                    mode=("+" if adding else "-") + mode,
+                    by=by,
+                    error=error.text,
+                )
+                continue
+            shown.append(done or (("+" if adding else "-") + mode, argument))
+        if not shown:
+            return None
+        modes, args = modeString(shown)
+        event = RoomChange(target.name, by, now, modes, args)
+        target.broadcast(event)
+        self.service.saveRules(target)
+        return event
+
+    def roomState(self, room: str) -> dict[str, Any]:
+        """
+        C{room}'s modes, key, ban list, capacity and its members' status,
+        as plain data (L{Room.snapshot}) for another process's copy.
+        """
+        return self.rooms.get(room).snapshot()
+
+    def syncRoomState(
+        self, room: str, by: str, state: dict[str, Any], nicks: Iterable[str] = ()
+    ) -> RoomChange | None:
+        """
+        Make C{room} match C{state} (a L{roomState}, maybe partial: only
+        the settings it holds, and the status of members C{nicks}), telling
+        members here the difference in one L{RoomChange} by C{by} (and a
+        second for a new topic, by whoever set it).
+        """
+        target = self.rooms.ensure(room)[0]
+        changes = target.differences(state, nicks)
+        event = self._applyRemoteModes(target, by, changes, self.service.now())
+        target.keepSetters(state)  # who set each mask, and when, as there
+        self.service.saveRules(target)
+        if "t" in state and state["t"][0] != target.settings.topic:
+            topic, setter, when = state["t"]
+            told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
+            return event or told
+        return event
+
+    def kickRemote(self, room: str, nick: str, by: str, reason: str = "") -> bool:
+        """
+        Remove C{nick} from C{room} on an operator's order given elsewhere,
+        wherever C{nick} is served: every member here, the kicked one
+        included, is told with a L{Membership} of kind L{KICK}.  Returns
+        whether C{nick} was in the room here.
+        """
+        target = self.rooms.find(room)
+        kicked = None if target is None else target.members.get(key(nick))
+        if target is None or kicked is None:
+            return False
+        shown = self.service.kickOut(target, kicked, nick, by, reason)
+        if self.service.persistence is not None and self.service.isConnected(kicked):
+            self.service.persistence.left(shown, target).addErrback(
+                lambda f: self.log.failure("recording a kick from {room}", f, room=target.name)
+            )
+        return True
+
+    def inviteRemote(
+        self, room: str, nick: str, by: str, admitted: bool, when: int | None = None
+    ) -> None:
+        """
+        C{by} invited C{nick} to C{room} elsewhere: if that let C{nick} in
+        (C{admitted}: past C{i} and ban masks, once), it does here too, and
+        C{nick}, if here, gets the L{Invitation}.
+        """
+        target = self.rooms.ensure(room)[0]
+        if admitted:
+            target.invite(nick)
+        recipient = self.service.find(nick)
+        if recipient is not None and recipient.nick is not None:
+            now = self.service.now() if when is None else when
+            recipient.notice(Invitation(target.name, by, recipient.nick, now))
+
+    def roomCreatedRemote(
+        self, room: str, creator: str | None, when: int | None = None, ephemeral: bool = False
+    ) -> str:
+        """
+        C{creator} created C{room} elsewhere: it exists here too, and the
+        creator runs it, as in L{createRoom}; an C{ephemeral} one (a
+        guest's) vanishes here too once nobody is in it.
+        """
+        target, new = self.rooms.ensure(room)
+        target.founded(creator, when)
+        if new and ephemeral:
+            founder = self.service.find(creator or "") if creator else None
+            target.makeEphemeral(founder)
+            if founder is not None and creator:
+                self.service.roomLimits.created(key(target.name), founder, creator, True)
+        return target.name

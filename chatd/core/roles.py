@@ -1,0 +1,220 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+The service's roles beyond the front-ends' L{IChatService}: what the admin
+consoles ask (L{IAdministration}), what the cluster applies
+(L{IReplica}), and what an observer of the service is told
+(L{IChatObserver}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred
+from zope.interface import Attribute, Interface
+
+from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
+
+if TYPE_CHECKING:
+    from chatd.core.errors import ChatError
+    from chatd.core.events import RoomChange
+
+
+class IAdministration(IChatService):
+    """
+    What an administrator's console asks of the service, besides what
+    every front-end does.
+    """
+
+    persistence = Attribute(
+        "The store-backed rules (accounts, stored rooms), or C{None} without a store."
+    )
+    observer = Attribute("The L{IChatObserver} told of changes (cluster mode), or C{None}.")
+
+    def announce(text: str) -> None:
+        """
+        Send a server notice to every logged-in user.
+        """
+
+    def acceptPending(room: str, nick: str) -> Deferred[None]:
+        """
+        Let C{nick} into approval room C{room}.
+        """
+
+    def pendingRequests(room: str | None = None) -> list[tuple[str, str]]:
+        """
+        The requests to enter approval rooms, as (room, nickname) pairs.
+        """
+
+    def configureRoom(
+        room: str,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> Deferred[str]:
+        """
+        Create C{room} if needed and change the settings given.
+        """
+
+    def endSession(participant: IParticipant, error: ChatError) -> None:
+        """
+        End C{participant}'s session (kick, ban, kill), telling its rooms.
+        """
+
+    def addRoom(name: str) -> str:
+        """
+        Create the room C{name} on an administrator's behalf.
+        """
+
+    def notify(participant: IParticipant, text: str) -> None:
+        """
+        Send one participant a server notice.
+        """
+
+
+class IReplica(Interface):
+    """
+    What another node of a cluster already checked, applied here; members
+    served here are told as if it happened here.
+    """
+
+    def admitRemote(participant: IParticipant, nick: str) -> str:
+        """
+        Log in a participant served by another node.
+        """
+
+    def ensureRoom(room: str) -> str:
+        """
+        The display name of C{room}, created here first if need be.
+        """
+
+    def enterRemote(participant: IParticipant, room: str) -> None:
+        """
+        Put a participant served by another node in C{room}.
+        """
+
+    def leaveRemote(participant: IParticipant, room: str, reason: str = "") -> None:
+        """
+        Take a participant served by another node out of C{room}.
+        """
+
+    def renameRemote(participant: IParticipant, nick: str) -> str:
+        """
+        Rename a participant served by another node.
+        """
+
+    def applyRemoteRoomChange(
+        room: str,
+        by: str,
+        modes: str = "",
+        args: tuple[str, ...] | list[str] = (),
+        topic: str | None = None,
+        when: int | None = None,
+    ) -> RoomChange | None:
+        """
+        Apply a room change (modes or topic) made on another node.
+        """
+
+    def roomState(room: str) -> dict[str, Any]:
+        """
+        C{room}'s settings and its members' status, as plain data.
+        """
+
+    def syncRoomState(
+        room: str, by: str, state: dict[str, Any], nicks: Iterable[str] = ()
+    ) -> RoomChange | None:
+        """
+        Make C{room} match another node's L{roomState}.
+        """
+
+    def kickRemote(room: str, nick: str, by: str, reason: str = "") -> bool:
+        """
+        Remove C{nick} from C{room} on an operator's order given elsewhere.
+        """
+
+    def inviteRemote(
+        room: str, nick: str, by: str, admitted: bool, when: int | None = None
+    ) -> None:
+        """
+        C{by} invited C{nick} to C{room} on another node.
+        """
+
+    def roomCreatedRemote(
+        room: str, creator: str | None, when: int | None = None, ephemeral: bool = False
+    ) -> str:
+        """
+        C{creator} created C{room} on another node.
+        """
+
+
+class IChatObserver(Interface):
+    """
+    Optional: told of every change the service makes to who is logged in
+    and who is in which room, after it is made, and asked before a nickname
+    is given; e.g. to keep other processes' copies of the chat in step
+    (chatd's cluster mode).  Set as C{ChatService.observer}.
+    """
+
+    def claimNick(participant: IParticipant, nick: str) -> MaybeDeferred[None]:
+        """
+        C{participant} is about to get C{nick} (login or rename): a
+        L{Deferred} that fires to allow it or fails with a
+        L{chatd.core.errors.ChatError} to refuse it.
+        """
+
+    def releaseNick(participant: IParticipant, nick: str) -> None:
+        """
+        A claimed C{nick} was not given after all (the login failed).
+        """
+
+    def loggedIn(participant: IParticipant) -> None:
+        """
+        C{participant} logged in as C{participant.nick}.
+        """
+
+    def loggedOut(participant: IParticipant, nick: str, reason: str) -> None:
+        """
+        C{participant}, logged in as C{nick}, disconnected; it has left its rooms.
+        """
+
+    def renamed(participant: IParticipant, old: str) -> None:
+        """
+        C{participant}, formerly C{old}, is called C{participant.nick} now.
+        """
+
+    def entered(participant: IParticipant, room: str) -> None:
+        """
+        C{participant} entered C{room} (its display name).
+        """
+
+    def left(participant: IParticipant, room: str) -> None:
+        """
+        C{participant} left C{room} by choice.
+        """
+
+    def roomCreated(participant: IParticipant, room: str) -> None:
+        """
+        C{participant} created C{room}.
+        """
+
+    def roomChanged(event: RoomChange) -> None:
+        """
+        An operator or member here changed a room's modes, a member's
+        status, its key, ban list, capacity or topic: C{event} is what the
+        room's members were told.  (C{roomCreated} also means its creator
+        is an operator of the new room.)
+        """
+
+    def kickedFromRoom(room: str, nick: str, by: str, reason: str) -> None:
+        """
+        C{by}, a room operator here, removed C{nick} from C{room} (wherever
+        C{nick} is served).
+        """
+
+    def invited(room: str, nick: str, by: str, admitted: bool) -> None:
+        """
+        C{by} invited C{nick} to C{room}; C{admitted}: that lets C{nick}
+        past the room's C{i} mode and ban masks (once).
+        """

@@ -1,0 +1,400 @@
+# -*- test-case-name: tests.test_masks -*-
+"""
+A room and the rules that change it: L{Room} is the only code that does;
+the others ask it to admit, remove, rename, apply a change or broadcast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from chatd.core import errors
+from chatd.core.events import Membership, Notice, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.masks import MASK_LISTS, ROOM_MODES, BanList, checkKey, normalizeMask
+from chatd.core.names import key
+from chatd.storage.interfaces import OPEN, RoomSettings
+
+#: What a new room starts with, as on most IRC servers.
+DEFAULT_ROOM_MODES = "nt"
+#: What L{Room.savedRules} keeps: the room's own settings that operators
+#: set (mode letters, key, the three mask lists), not its members' status.
+SAVED = ("m", "k", *MASK_LISTS)
+
+
+class Room:
+    """
+    A room's name as created and its members, in the order they entered;
+    its stored C{settings}, and for an approval room the nick keys that
+    asked to enter (C{pending}, to their display nick) or were accepted.
+    C{ops} and C{voiced} are the nick keys of its operators and voiced
+    members (kept while they stay), C{modes} its mode letters (L{ROOM_MODES}).
+    An C{ephemeral} room (a guest's, L{chatd.core.roomlimits}) is not stored and
+    vanishes when emptied; C{creator} is the guest's session while it lasts.
+    """
+
+    __slots__ = (
+        "name",
+        "members",
+        "settings",
+        "pending",
+        "approved",
+        "ops",
+        "voiced",
+        "modes",
+        "topicSetter",
+        "invited",
+        "createdAt",
+        "key",
+        "bans",
+        "exceptions",
+        "invex",
+        "ephemeral",
+        "creator",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.members: dict[str, IParticipant] = {}
+        self.settings = RoomSettings(name, OPEN)
+        self.pending: dict[str, str] = {}
+        self.approved: set[str] = set()
+        self.ops: set[str] = set()
+        self.voiced: set[str] = set()
+        self.modes: set[str] = set(DEFAULT_ROOM_MODES)
+        self.topicSetter: tuple[str, int] | None = None
+        self.invited: set[str] = set()
+        self.createdAt = 0
+        self.key: str | None = None
+        self.bans = BanList()
+        self.exceptions = BanList("ban exception")
+        self.invex = BanList("invite exception")
+        self.ephemeral = False
+        self.creator: IParticipant | None = None
+
+    # Entering and leaving
+
+    def checkEntry(
+        self, participant: IParticipant, nick: str, roomKey: str | None, operator: bool
+    ) -> None:
+        """
+        Refuse C{nick} if it is in already, banned (unless invited), without
+        the key, or not invited to an invite-only room (nor an invite
+        exception).  A chatd C{operator} passes all but the first.
+        """
+        if key(nick) in self.members:
+            raise errors.AlreadyMember()
+        if operator:
+            return
+        if self.bans.entries and key(nick) not in self.invited and self.banned(participant):
+            raise errors.BannedFromRoom()
+        if self.key is not None and roomKey != self.key:
+            raise errors.BadRoomKey()
+        if "i" in self.modes and key(nick) not in self.invited:
+            if not self.invex.matches(participant):
+                raise errors.InviteOnly()
+
+    def banned(self, participant: IParticipant) -> bool:
+        """
+        Whether one of the ban masks matches C{participant} and none of the
+        ban exceptions (mode C{e}) does.
+        """
+        return self.bans.matches(participant) and not self.exceptions.matches(participant)
+
+    def add(self, participant: IParticipant, nick: str, now: int, limit: int | None = None) -> None:
+        """
+        Put C{participant} in as C{nick}, telling the members; refused past
+        C{limit} members (L{capacity}; C{None}: an entry decided elsewhere).
+        """
+        if limit is not None and len(self.members) >= limit:
+            raise errors.GroupFull()
+        self.broadcast(Membership(self.name, nick, True, now))
+        self.members[key(nick)] = participant
+
+    def capacity(self, default: int | None) -> int | None:
+        """The members it takes: its own capacity, or the server's C{default}."""
+        return default if self.settings.capacity is None else self.settings.capacity
+
+    def invite(self, nick: str) -> None:
+        """Let C{nick} in once, past C{i} and the ban masks."""
+        self.invited.add(key(nick))
+
+    def useInvitation(self, nick: str) -> None:
+        self.invited.discard(key(nick))
+
+    def remove(self, nick: str, event: Membership, tellRemoved: bool = False) -> None:
+        """
+        Take C{nick} out (and its status), telling the members with
+        C{event}: the one removed too when C{tellRemoved} (a kick).
+        """
+        if tellRemoved:
+            self.broadcast(event)
+        del self.members[key(nick)]
+        self.ops.discard(key(nick))
+        self.voiced.discard(key(nick))
+        if not tellRemoved:
+            self.broadcast(event)
+
+    def rename(self, old: str, nick: str) -> None:
+        """Member C{old} is now C{nick}: same place, same status."""
+        self.members = {
+            (key(nick) if k == key(old) else k): member for k, member in self.members.items()
+        }
+        for status in (self.ops, self.voiced):
+            if key(old) in status:
+                status.discard(key(old))
+                status.add(key(nick))
+
+    def broadcast(
+        self, event: Notice | Membership | RoomMessage, skip: IParticipant | None = None
+    ) -> None:
+        """
+        Give C{event}, one object for all (each wire format encodes it once),
+        to every member but C{skip}, through the one method each expects.
+        """
+        if isinstance(event, RoomMessage):
+            for member in self.members.values():
+                if member is not skip:
+                    member.roomMessage(event)
+        elif isinstance(event, Membership):
+            for member in self.members.values():
+                member.membershipChanged(event)
+        else:
+            for member in self.members.values():
+                member.notice(event)
+
+    # Status, topic and approvals
+
+    def hasVoice(self, nick: str) -> bool:
+        return key(nick) in self.voiced or key(nick) in self.ops
+
+    def makeOperator(self, nick: str) -> None:
+        self.ops.add(key(nick))
+
+    def founded(self, by: str | None, when: int | None) -> None:
+        """C{by} created the room at C{when}: it runs it."""
+        if by:
+            self.makeOperator(by)
+        if when:
+            self.createdAt = when
+
+    def makeEphemeral(self, creator: IParticipant | None) -> None:
+        """The room vanishes once empty (a guest's: C{creator}'s session)."""
+        self.ephemeral, self.creator = True, creator
+
+    def lasts(self) -> None:
+        self.ephemeral, self.creator = False, None
+
+    def creatorLeft(self) -> None:
+        self.creator = None
+
+    def setTopic(self, topic: str, by: str, when: int) -> None:
+        self.settings.topic = topic
+        self.topicSetter = (by, when)
+
+    def adopt(self, settings: RoomSettings) -> None:
+        """Take the stored C{settings} (and the name as stored)."""
+        self.name, self.settings = settings.name, settings
+
+    def request(self, nickKey: str, nick: str) -> None:
+        """Record C{nick}'s request to enter (an approval room)."""
+        self.pending[nickKey] = nick
+
+    def approve(self, nickKey: str) -> str | None:
+        """Accept C{nickKey}; its request's display nick, if it had one."""
+        self.approved.add(nickKey)
+        return self.pending.pop(nickKey, None)
+
+    def configure(
+        self,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> RoomSettings:
+        """
+        Change the settings given (an administrator's; C{capacity} 0: the
+        server's limit) and return them, named as the room is, for the store.
+        """
+        settings = self.stored()
+        if mode is not None:
+            settings.mode = mode
+        if capacity is not None:
+            settings.capacity = capacity or None
+        if topic is not None:
+            settings.topic = topic
+        if autojoin is not None:
+            settings.autojoin = autojoin
+        return settings
+
+    def stored(self) -> RoomSettings:
+        """The settings as the store keeps them, named as the room is."""
+        self.settings.name = self.name
+        return self.settings
+
+    def rulesChanged(self) -> str | None:
+        """
+        The operator settings (L{savedRules}) if they changed since last
+        asked, now recorded in C{settings}; C{None} if they did not.
+        """
+        rules = self.savedRules()
+        if rules == self.settings.rules:
+            return None
+        self.settings.rules = rules
+        return rules
+
+    # Modes
+
+    def maskList(self, mode: str) -> BanList:
+        """The mask list for mode letter C{mode} (of L{MASK_LISTS})."""
+        masks: BanList = getattr(self, MASK_LISTS[mode][0])
+        return masks
+
+    def apply(
+        self, by: str, adding: bool, mode: str, argument: str, now: int, flags: str = ROOM_MODES
+    ) -> tuple[str, str | None] | None:
+        """
+        Set (C{adding}) or clear one mode (a flag of C{flags}, C{o}/C{v} for
+        member C{argument}, C{l}, C{k}, C{b}/C{e}/C{I}) on C{by}'s order.
+        Returns what changed (C{("+k", "key")}, C{("-m", None)}) or C{None}.
+
+        @raise errors.InvalidArgument: an unknown mode or a bad argument.
+        @raise errors.NotInRoom: C{o} or C{v} for someone not in the room.
+        """
+        sign = "+" if adding else "-"
+        if mode in "ov":
+            member = self.members.get(key(argument))
+            if member is None:
+                raise errors.NotInRoom()
+            status = self.ops if mode == "o" else self.voiced
+            if (key(argument) in status) == adding:
+                return None
+            (status.add if adding else status.discard)(key(argument))
+            return sign + mode, member.nick or argument
+        if mode == "l":
+            return self._capacity(argument if adding else None)
+        if mode == "k":
+            if adding:
+                if self.key == checkKey(argument):
+                    return None
+                self.key = argument
+                return "+k", argument
+            if self.key is None:
+                return None
+            self.key = None
+            return "-k", "*"
+        if mode in MASK_LISTS:
+            masks = self.maskList(mode)
+            mask = normalizeMask(argument)
+            if adding:
+                return (sign + mode, mask) if masks.add(mask, by, now) else None
+            removed = masks.remove(mask)
+            return None if removed is None else (sign + mode, removed)
+        if mode not in flags:
+            raise errors.InvalidArgument(f"unknown room mode {mode!r}")
+        if (mode in self.modes) == adding:
+            return None
+        (self.modes.add if adding else self.modes.discard)(mode)
+        return sign + mode, None
+
+    def _capacity(self, limit: str | None) -> tuple[str, str | None] | None:
+        if limit is not None and not (limit.isascii() and limit.isdigit() and int(limit) > 0):
+            raise errors.InvalidArgument("a room's capacity is a whole number above 0")
+        capacity = None if limit is None else int(limit)
+        if capacity == self.settings.capacity:
+            return None
+        self.settings.capacity = capacity
+        return ("-l", None) if capacity is None else ("+l", str(capacity))
+
+    # Copies: another process's, the store's
+
+    def snapshot(self) -> dict[str, Any]:
+        """
+        The settings as plain data for another process's copy: C{m} modes,
+        C{k} key, C{b}/C{e}/C{I} masks, C{l} capacity, C{t} topic with its
+        setter and time, C{o}/C{v} operators' and voiced members' keys.
+        """
+        return {
+            "m": "".join(sorted(self.modes)),
+            "k": self.key,
+            **{mode: [list(entry) for entry in self.maskList(mode).entries] for mode in MASK_LISTS},
+            "l": self.settings.capacity,
+            "t": [self.settings.topic, *(self.topicSetter or (None, None))],
+            "o": sorted(self.ops),
+            "v": sorted(self.voiced),
+        }
+
+    def differences(
+        self, state: dict[str, Any], nicks: Iterable[str], flags: str = ROOM_MODES
+    ) -> list[tuple[bool, str, str | None]]:
+        """
+        The changes that make this room match C{state} (a L{snapshot},
+        maybe partial): the room's own settings that C{state} holds, and
+        the status (C{o}, C{v}) of the members C{nicks} only.
+        """
+        changes: list[tuple[bool, str, str | None]] = []
+        if "m" in state:
+            wanted = set(state["m"]) & set(flags)
+            changes += [(False, mode, None) for mode in sorted(self.modes - wanted)]
+            changes += [(True, mode, None) for mode in sorted(wanted - self.modes)]
+        if "k" in state and state["k"] != self.key:
+            changes.append((False, "k", "*") if state["k"] is None else (True, "k", state["k"]))
+        for mode in MASK_LISTS:
+            if mode not in state:
+                continue
+            wantedMasks = {key(entry[0]): entry[0] for entry in state[mode]}
+            haveMasks = {key(mask): mask for mask, _, _ in self.maskList(mode).entries}
+            changes += [(False, mode, m) for k, m in haveMasks.items() if k not in wantedMasks]
+            changes += [(True, mode, m) for k, m in wantedMasks.items() if k not in haveMasks]
+        if "l" in state and state["l"] != self.settings.capacity:
+            limit = state["l"]
+            changes.append((False, "l", None) if limit is None else (True, "l", str(limit)))
+        for nick in nicks:
+            member = self.members.get(key(nick))
+            if member is None:
+                continue
+            for mode, have in (("o", self.ops), ("v", self.voiced)):
+                wantedStatus = key(nick) in {key(n) for n in state.get(mode, ())}
+                if (key(nick) in have) != wantedStatus:
+                    changes.append((wantedStatus, mode, member.nick or nick))
+        return changes
+
+    def savedRules(self) -> str:
+        """
+        The operator settings as JSON, for the store: L{snapshot}'s mode
+        letters, key and mask lists (capacity and topic are stored in their
+        own columns; o/v status lasts a session).
+        """
+        state = self.snapshot()
+        return json.dumps({name: state[name] for name in SAVED}, sort_keys=True)
+
+    def restore(self, saved: str, flags: str = ROOM_MODES) -> None:
+        """
+        Take the settings L{savedRules} wrote (at start, before anyone is
+        in, so nobody is told).  Settings that no longer apply (a mode
+        letter this chatd does not know) are skipped.
+        """
+        if not saved:
+            return
+        state = {name: value for name, value in json.loads(saved).items() if name in SAVED}
+        for adding, mode, argument in self.differences(state, (), flags):
+            try:
+                self.apply("", adding, mode, argument or "", 0, flags)
+            except errors.ChatError:
+                continue
+        self.keepSetters(state)
+
+    def keepSetters(self, state: dict[str, Any]) -> None:
+        """
+        Give the masks the setter and time C{state} (a L{snapshot}) records
+        for them, rather than whoever applied the copy and when.
+        """
+        for mode in MASK_LISTS:
+            recorded = {key(entry[0]): entry for entry in state.get(mode, ())}
+            masks = self.maskList(mode)
+            masks.entries = [
+                (mask, *recorded[key(mask)][1:3]) if key(mask) in recorded else (mask, who, when)
+                for mask, who, when in masks.entries
+            ]

@@ -1,0 +1,109 @@
+# -*- test-case-name: tests.test_roomlimits -*-
+"""
+The rooms that exist: created, found, listed and dropped here, with the
+limits on how many users may create (L{RoomLimits}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chatd.core import errors
+from chatd.core.interfaces import IParticipant
+from chatd.core.names import isValidName, key, normalize
+from chatd.core.room import Room
+from chatd.core.roomlimits import RoomLimits
+
+
+class Rooms:
+    """
+    The registry of rooms by name key.
+
+    @ivar limits: how many rooms users may create.
+    """
+
+    def __init__(self, limits: RoomLimits) -> None:
+        self.limits = limits
+        self._rooms: dict[str, Room] = {}
+
+    def __len__(self) -> int:
+        return len(self._rooms)
+
+    def __contains__(self, name: str) -> bool:
+        return key(name) in self._rooms
+
+    def all(self) -> list[Room]:
+        return list(self._rooms.values())
+
+    def find(self, name: str) -> Room | None:
+        return self._rooms.get(key(name))
+
+    def get(self, name: str) -> Room:
+        """
+        @raise NoSuchGroup: there is no room C{name}.
+        """
+        try:
+            return self._rooms[key(name)]
+        except KeyError:
+            raise errors.NoSuchGroup() from None
+
+    def create(self, name: str, allowed: Callable[[], None] | None = None) -> Room:
+        """
+        Create the room C{name}, once C{allowed()} (if given) did not raise.
+        """
+        name = normalize(name)
+        if not isValidName(name):
+            raise errors.InvalidGroup()
+        if key(name) in self._rooms:
+            raise errors.GroupExists()
+        if allowed is not None:
+            allowed()
+        room = self._rooms[key(name)] = Room(name)
+        return room
+
+    def ensure(self, name: str) -> tuple[Room, bool]:
+        """
+        The room C{name}, created if need be, and whether it was.
+        """
+        room = self._rooms.get(key(name))
+        if room is not None:
+            return room, False
+        return self.create(name), True
+
+    def vanishIfEmpty(self, room: Room) -> None:
+        """
+        An ephemeral room nobody is in any more is gone.
+        """
+        if room.ephemeral and not room.members and self._rooms.get(key(room.name)) is room:
+            del self._rooms[key(room.name)]
+            self.limits.vanished(key(room.name), room.creator)
+            room.creatorLeft()
+
+    def keep(self, room: Room) -> None:
+        """
+        Make C{room} last: it no longer vanishes when emptied.
+        """
+        if room.ephemeral:
+            self.limits.vanished(key(room.name), room.creator)
+            room.lasts()
+
+    def listing(self) -> list[tuple[str, int]]:
+        """
+        Every room's name and member count, sorted by name key.
+        """
+        return sorted(
+            ((room.name, len(room.members)) for room in self._rooms.values()),
+            key=lambda item: key(item[0]),
+        )
+
+    @staticmethod
+    def canSee(room: Room, participant: IParticipant, operator: bool) -> bool:
+        """
+        Whether C{room} shows in C{participant}'s room lists: a secret
+        room (mode C{s}) shows only to its members and chatd C{operator}s.
+        """
+        if "s" not in room.modes or operator:
+            return True
+        return (
+            participant.nick is not None and room.members.get(key(participant.nick)) is participant
+        )

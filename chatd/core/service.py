@@ -1,0 +1,926 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+The one shared chat: who is connected, which rooms exist, who is in them.
+
+Every rule lives here and nowhere else; front-ends translate their wire
+protocol into these calls and the events back into their wire protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from chatd.core import errors
+from chatd.core.accounts import Accounts
+from chatd.core.admission import Admission
+from chatd.core.events import (
+    KICK,
+    PART,
+    Invitation,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Rename,
+    RoomChange,
+    RoomMessage,
+    Wallops,
+)
+from chatd.core.interfaces import IParticipant, MaybeDeferred
+from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
+from chatd.core.masks import modeString
+from chatd.core.messages import Messages
+from chatd.core.metrics import ChatStats
+from chatd.core.moderation import Moderation
+from chatd.core.names import isValidName, key, normalize
+from chatd.core.people import People
+from chatd.core.persistence import Persistence
+from chatd.core.replica import Replica
+from chatd.core.roles import IAdministration, IChatObserver, IReplica
+from chatd.core.room import Room
+from chatd.core.roomlimits import RoomLimits
+from chatd.core.rooms import Rooms
+from chatd.core.text import checkText, scrub
+from chatd.core.whowas import PastUser
+from chatd.storage.interfaces import IChatStore
+
+
+@implementer(IAdministration)
+class ChatService(Service):
+    """
+    In-memory chat state, shared by every front-end of one daemon.
+
+    @ivar admission: which connections the listeners accept (C{maxClients}
+        and the per-address limits).
+    @ivar maxGroupSize: members a room accepts (C{None}: no limit).
+    @ivar roomLimits: how many rooms users may create (L{RoomLimits}).
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        maxClients: int | None = None,
+        maxGroupSize: int | None = None,
+        rooms: Iterable[str] = (),
+        operators: Iterable[str] = (),
+        store: IChatStore | None = None,
+        accounts: Accounts | None = None,
+        historyCount: int = HISTORY_COUNT,
+        logConnections: bool = True,
+        admission: Admission | None = None,
+        maxRooms: int | None = DEFAULT_MAX_ROOMS,
+        maxRoomsPerUser: int | None = DEFAULT_MAX_ROOMS_PER_USER,
+    ) -> None:
+        """
+        @param maxClients: without C{admission}, the only limit of the one
+            made here (C{None}: none).
+        """
+        self.clock = clock
+        self.admission = Admission(clock, maxClients) if admission is None else admission
+        self.registry = Rooms(RoomLimits(maxRooms, maxRoomsPerUser))
+        self.roomLimits = self.registry.limits
+        self.replica: IReplica = Replica(self, self.registry)
+        self.maxGroupSize = maxGroupSize
+        self.people = People(operators)
+        self.operatorNames = self.people.operatorNames
+        self.nickHistory = self.people.nickHistory
+        #: The rooms each logged-in participant is in, in entry order.
+        self._joined: dict[IParticipant, list[Room]] = {}
+        self.stats = ChatStats()
+        for name in rooms:
+            self.registry.create(name)
+        self.moderation = Moderation(clock, self.people.operatorKeys)
+        self.historyCount = historyCount
+        # One text line per login and per disconnect is ~40% of a login's CPU
+        # (Twisted formats every event); busy sites may do without them.
+        self.logConnections = logConnections
+        self.persistence = (
+            None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
+        )
+        self.messages = Messages(
+            clock,
+            self.registry,
+            self.people,
+            self.moderation,
+            self.stats,
+            self.requireLogin,
+            self.persistence,
+        )
+
+    @property
+    def maxClients(self) -> int | None:
+        """
+        Connections accepted at once (C{None}: no limit), kept by C{admission}.
+        """
+        return self.admission.maxClients
+
+    @maxClients.setter
+    def maxClients(self, value: int | None) -> None:
+        self.admission.maxClients = value
+
+    def now(self) -> int:
+        """
+        The clock's time in whole seconds, as events carry it.
+        """
+        return int(self.clock.seconds())
+
+    _now = now
+
+    def isConnected(self, participant: IParticipant) -> bool:
+        return self.people.isConnected(participant)
+
+    def isLoggedIn(self, participant: IParticipant) -> bool:
+        return participant in self._joined
+
+    def memberRoom(self, participant: IParticipant, name: str) -> Room:
+        """
+        The room C{name} that logged-in C{participant} is in.
+
+        @raise NotLoggedIn, NoSuchGroup, NotMember: it is not.
+        """
+        self.requireLogin(participant)
+        return self._memberRoom(participant, name)
+
+    def _stored(self, room: Room) -> Persistence | None:
+        """
+        The persistence that keeps C{room}'s settings: none for an
+        ephemeral room.
+        """
+        return None if room.ephemeral else self.persistence
+
+    def _room(self, name: str) -> Room:
+        return self.registry.get(name)
+
+    def _memberRoom(self, participant: IParticipant, name: str) -> Room:
+        room = self._room(name)
+        if participant.nick is None or key(participant.nick) not in room.members:
+            raise errors.NotMember()
+        return room
+
+    def requireLogin(self, participant: IParticipant) -> str:
+        if participant.nick is None or participant not in self._joined:
+            raise errors.NotLoggedIn()
+        nick: str = participant.nick
+        return nick
+
+    # Connections
+
+    def connect(self, participant: IParticipant) -> None:
+        self.moderation.admit(participant)
+        self.people.connected(participant)
+
+    def disconnect(self, participant: IParticipant, reason: str = "") -> None:
+        reason = scrub(reason)  # a leaving user's words cannot be refused
+        if self.people.closed(participant):
+            self.stats.disconnected(participant.protocolName, reason)
+        if self.persistence is not None:
+            self.persistence.forgetLogin(participant)
+        for roomKey in self.roomLimits.sessionEnded(participant):
+            founded = self.registry.find(roomKey)
+            if founded is not None and founded.creator is participant:
+                founded.creatorLeft()
+                self.registry.vanishIfEmpty(founded)
+        rooms = self._joined.pop(participant, None)
+        if rooms is None:
+            return
+        nick = participant.nick
+        assert nick is not None
+        for room in rooms:
+            self._removeMember(room, nick, reason)
+        self.people.left(participant, nick, self._now())
+        if self.logConnections:
+            self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
+        if self.observer is not None:
+            self.observer.loggedOut(participant, nick, reason)
+
+    def login(
+        self, participant: IParticipant, nick: str, password: str | None = None
+    ) -> MaybeDeferred[str]:
+        """
+        Without a store, the name is given at once.  With one, a L{Deferred}:
+        a registered name needs its password (L{errors.BadPassword}
+        otherwise), and the user is put back in their rooms and given the
+        private messages that waited for them.
+        """
+        if participant in self._joined:
+            raise errors.AlreadyLoggedIn()
+        nick = normalize(nick)
+        if not isValidName(nick):
+            raise errors.InvalidNick()
+        self.moderation.checkLogin(nick)
+        if self.people.find(nick) is not None:
+            raise errors.NickTaken()
+        if self.persistence is not None:
+            # The password first: the name is claimed only once it is earned.
+            return self.persistence.login(participant, nick, password)
+        if self.observer is not None:
+            return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
+        return self.admit(participant, nick)
+
+    def admitVerified(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
+        """
+        Give C{nick}, whose password (if any) was checked, to
+        C{participant}: claimed cluster-wide first in cluster mode.
+
+        @raise NickTaken: someone has the name by now.
+        @raise NotLoggedIn: the connection closed meanwhile.
+        """
+        if self.observer is not None:
+            return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
+        return self._loginClaimed(participant, nick)
+
+    def admit(self, participant: IParticipant, nick: str) -> str:
+        self.people.named(participant, nick)
+        self._joined[participant] = []
+        if self.logConnections:
+            self.log.info(
+                "{nick} logged in from {address} over {protocol}",
+                nick=nick,
+                address=participant.address,
+                protocol=participant.protocolName,
+            )
+        if self.observer is not None:
+            self.observer.loggedIn(participant)
+        return nick
+
+    def rename(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
+        old = self.requireLogin(participant)
+        nick = normalize(nick)
+        if not isValidName(nick):
+            raise errors.InvalidNick()
+        if self.people.holdsOther(participant, nick):
+            raise errors.NickTaken()
+        if self.persistence is not None:
+            self.persistence.checkRename(old, nick)
+        if self.observer is not None and key(nick) != key(old):
+            return self._claimThen(participant, nick, self._renameClaimed, participant, old, nick)
+        return self.applyRename(participant, old, nick)
+
+    def applyRename(self, participant: IParticipant, old: str, nick: str) -> str:
+        self.people.renamed(participant, old, nick, self._now())
+        audience: dict[IParticipant, list[str]] = {participant: []}
+        for room in self._joined[participant]:
+            room.rename(old, nick)
+            for member in room.members.values():
+                audience.setdefault(member, []).append(room.name)
+        now = self._now()
+        for member, rooms in audience.items():
+            member.renamed(Rename(old, nick, tuple(rooms), now))
+        if self.observer is not None:
+            self.observer.renamed(participant, old)
+        return nick
+
+    # Rooms
+
+    def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
+        """
+        A user creates C{room} and runs it.  A guest's room is ephemeral
+        (L{chatd.core.roomlimits}); a registered user's or an operator's lasts.
+
+        @raise TooManyRooms: the server's or the user's limit is reached.
+        """
+        creator = self.requireLogin(participant)
+        operator = self.isOperator(participant)
+
+        def allowed() -> None:
+            if not operator:
+                self.roomLimits.check(len(self.registry), participant, creator)
+
+        created = self.registry.create(room, allowed)
+        created.founded(creator, self._now())  # the creator runs the room
+        registered = self.persistence is not None and self.persistence.isRegisteredNow(creator)
+        if not (operator or registered):
+            created.makeEphemeral(participant)
+        self.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
+        if self.observer is not None:
+            self.observer.roomCreated(participant, created.name)
+        persistence = self._stored(created)
+        if persistence is not None:
+            return persistence.roomCreated(created)
+        return created.name
+
+    def roomVanishes(self, room: str) -> bool:
+        """
+        Whether C{room} is ephemeral: a guest's room, not stored, gone once
+        nobody is in it.
+        """
+        return self._room(room).ephemeral
+
+    def keepRoomsOf(self, participant: IParticipant) -> list[Room]:
+        """
+        C{participant} registered its name: the rooms it created as a guest
+        that still exist now last, as if founded by the account (the
+        caller stores them).
+        """
+        nick = participant.nick
+        if nick is None or participant not in self._joined:
+            return []  # it left meanwhile: its rooms vanish as they empty
+        kept = []
+        for roomKey in self.roomLimits.guestRoomsOf(participant):
+            room = self.registry.find(roomKey)
+            if room is not None and room.creator is participant:
+                self.keepRoom(room.name)
+                self.roomLimits.created(roomKey, participant, nick, False)
+                kept.append(room)
+        return kept
+
+    def keepRoom(self, room: str) -> str:
+        """
+        Make C{room} last (an administrator configured it): it no longer
+        vanishes when emptied, and its settings are stored from now on.
+        """
+        target = self._room(room)
+        self.registry.keep(target)
+        return target.name
+
+    def enter(
+        self, participant: IParticipant, room: str, roomKey: str | None = None
+    ) -> MaybeDeferred[str]:
+        nick = self.requireLogin(participant)
+        target = self._room(room)
+        target.checkEntry(participant, nick, roomKey, self.isOperator(participant))
+        if self.persistence is not None:
+            self.persistence.checkApproval(participant, nick, target)
+        self.join(participant, nick, target)
+        target.useInvitation(nick)
+        if self.persistence is not None:
+            return self.persistence.entered(participant, nick, target)
+        return target.name
+
+    def join(
+        self, participant: IParticipant, nick: str, target: Room, remote: bool = False
+    ) -> None:
+        """
+        Put logged-in C{participant} in C{target} (its entry checked or
+        decided elsewhere: autojoin, an approval), within its capacity; a
+        C{remote} entry (checked on another node) is not limited, nor told
+        to the observer.
+        """
+        limit = None if remote else target.capacity(self.maxGroupSize)
+        target.add(participant, nick, self._now(), limit)
+        self._joined[participant].append(target)
+        if self.observer is not None and not remote:
+            self.observer.entered(participant, target.name)
+
+    def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
+        nick = self.requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        checkText(reason, "reason")
+        self.part(participant, nick, target, reason, PART)
+        if self.observer is not None:
+            self.observer.left(participant, target.name)
+        if self.persistence is not None:
+            return self.persistence.left(nick, target)
+        return target.name
+
+    def part(
+        self, participant: IParticipant, nick: str, room: Room, reason: str, kind: str | None = None
+    ) -> None:
+        """
+        Take C{participant} out of C{room}, telling the members left.
+        """
+        self._joined[participant].remove(room)
+        self._removeMember(room, nick, reason, kind)
+
+    def _removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
+        room.remove(nick, Membership(room.name, nick, False, self._now(), reason, kind))
+        self.registry.vanishIfEmpty(room)
+
+    def members(self, participant: IParticipant, room: str) -> list[str]:
+        self.requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        return [member.nick for member in target.members.values()]
+
+    def roomsOf(self, participant: IParticipant) -> list[str]:
+        return [room.name for room in self._joined.get(participant, ())]
+
+    def roomsJoined(self, participant: IParticipant) -> list[Room]:
+        """
+        The rooms C{participant} is in, in the order it entered them.
+        """
+        return list(self._joined.get(participant, ()))
+
+    def rooms(self) -> list[tuple[str, int]]:
+        return self.registry.listing()
+
+    # Messages (L{Messages})
+
+    def say(
+        self,
+        participant: IParticipant,
+        room: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> RoomMessage:
+        return self.messages.say(participant, room, lines, notice, tags)
+
+    def tell(
+        self,
+        participant: IParticipant,
+        nick: str,
+        lines: tuple[str, ...],
+        notice: bool = False,
+        tags: tuple[tuple[str, str], ...] = (),
+    ) -> PrivateMessage | Deferred[None]:
+        return self.messages.tell(participant, nick, lines, notice, tags)
+
+    def announce(self, text: str) -> None:
+        self.messages.announce(text)
+
+    def wallops(self, participant: IParticipant, text: str) -> Wallops:
+        return self.messages.wallops(participant, text)
+
+    # People
+
+    def users(self) -> list[IParticipant]:
+        return self.people.users()
+
+    def find(self, nick: str) -> IParticipant | None:
+        return self.people.find(nick)
+
+    def isOperator(self, participant: IParticipant) -> bool:
+        """
+        Whether C{participant} may moderate everywhere: made an operator for
+        its session (L{grantOperator}), or named an operator (C{--operators},
+        the console's C{op}) and logged in to that registered account with
+        its password.  A name alone gives nothing: anyone may type it.
+        """
+        return self.people.isOperator(participant)
+
+    def accountProven(self, participant: IParticipant, nick: str) -> None:
+        """
+        C{participant} logged in as the registered account C{nick} with its
+        password (TCHAT, talk, the web, IRC C{PASS} or SASL): it holds the
+        operator rights given to that name, if any, while it keeps it.
+        """
+        self.people.accountProven(participant, nick)
+
+    def provenAccount(self, participant: IParticipant) -> str | None:
+        """
+        The key of the account C{participant} logged in to with its password
+        (L{accountProven}), or C{None}.
+        """
+        return self.people.provenAccount(participant)
+
+    def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
+        operator = self.requireLogin(participant)
+        if not self.isOperator(participant):
+            raise errors.NotPermitted()
+        target = self.find(nick)
+        if target is None:
+            raise errors.NoSuchUser()
+        checkText(reason, "reason")
+        why = f"kicked by {operator}" + (f": {reason}" if reason else "")
+        self.disconnect(target, why)
+        target.disconnect(errors.Kicked(why))
+
+    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
+        sender = self.requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        recipient = self.people.find(nick)
+        if recipient is None:
+            raise errors.NoSuchUser()
+        assert recipient.nick is not None
+        if key(recipient.nick) in target.members:
+            raise errors.AlreadyMember()
+        if "i" in target.modes:
+            if not self.isRoomOperator(participant, target.name):
+                raise errors.NotRoomOperator()
+            target.invite(recipient.nick)
+        elif self.isRoomOperator(participant, target.name):
+            target.invite(recipient.nick)  # lets them past a ban mask, once
+        recipient.notice(Invitation(target.name, sender, recipient.nick, self._now()))
+        if self.observer is not None:
+            admitted = key(recipient.nick) in target.invited
+            self.observer.invited(target.name, recipient.nick, sender, admitted)
+
+    def capacity(self, room: str) -> int | None:
+        return self._room(room).capacity(self.maxGroupSize)
+
+    def connections(self) -> list[IParticipant]:
+        """
+        Every open connection, logged in or not (for metrics).
+        """
+        return self.people.connections()
+
+    # Persistence: accounts, approvals and history (need a store)
+
+    def startService(self) -> None:
+        super().startService()
+        if self.persistence is not None:
+            self.persistence.start()
+        else:
+            for name in self.operatorNames:
+                self.log.warn(
+                    "operator {name} has no registered account (this server keeps no"
+                    " accounts): the name gives no rights; use IRC OPER",
+                    name=name,
+                )
+
+    def _persistence(self) -> Persistence:
+        if self.persistence is None:
+            raise errors.NotPermitted("this server keeps no accounts or history")
+        return self.persistence
+
+    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
+        """
+        Register C{participant}'s nickname with C{password}, or change the
+        password of the registered name they are logged in with.
+        """
+        return self._persistence().register(participant, password)
+
+    def isRegistered(self, nick: str) -> Deferred[bool]:
+        """
+        Whether C{nick} is a registered nickname (that needs a password).
+        """
+        if self.persistence is None:
+            return succeed(False)
+        persistence = self.persistence
+        return persistence.whenReady().addCallback(lambda _: persistence.isRegisteredNow(nick))
+
+    def history(
+        self, participant: IParticipant, room: str, count: int | None = None
+    ) -> Deferred[list[RoomMessage]]:
+        """
+        The last C{count} messages of C{room}, oldest first, as
+        L{RoomMessage}s with their original time.  Only members may ask.
+        """
+        if count is None:
+            count = self.historyCount or HISTORY_COUNT  # replay may be off; HISTO still answers
+        return self._persistence().history(participant, room, count)
+
+    def acceptPending(self, room: str, nick: str) -> Deferred[None]:
+        """
+        An operator lets C{nick} into approval room C{room}: they are put in
+        it and told if they are connected, or find it on their next login.
+        """
+        return Deferred.fromCoroutine(self._persistence().acceptPending(room, nick))
+
+    def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
+        """
+        The requests to enter approval rooms (all of them, or C{room}'s), as
+        (room, nickname) pairs.
+        """
+        rooms = self.registry.all() if room is None else [self._room(room)]
+        return [(r.name, nick) for r in rooms for nick in r.pending.values()]
+
+    def configureRoom(
+        self,
+        room: str,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> Deferred[str]:
+        """
+        Create C{room} if needed and change the settings given (for the admin
+        console): C{mode} L{OPEN} or C{"approval"}, C{capacity} (0: the
+        server-wide limit), C{topic}, and whether newcomers are put in it.
+
+        @raise InvalidArgument: an unknown mode or a negative capacity.
+        """
+        if topic is not None:
+            checkText(topic, "topic")
+        return self._persistence().configureRoom(room, mode, capacity, topic, autojoin)
+
+    # Administration (the admin console's needs; protocol-neutral)
+
+    def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
+        """
+        End C{participant}'s session (kick, ban, kill): the rooms it was in
+        are told C{error.text}, then the participant is told C{error} and
+        disconnected.
+        """
+        self.disconnect(participant, error.text)
+        participant.disconnect(error)
+
+    def addRoom(self, name: str) -> str:
+        """
+        Create the room C{name} on an administrator's behalf.
+
+        @raise errors.InvalidGroup: bad name.  @raise errors.GroupExists: it exists.
+        """
+        return self.registry.create(name).name
+
+    def notify(self, participant: IParticipant, text: str) -> None:
+        """
+        Send one participant a server notice (a moderation note).
+        """
+        participant.notice(Notice(text, self._now()))
+
+    def roomMode(self, name: str) -> str:
+        """
+        The mode of room C{name}: C{"open"} or C{"approval"}.
+
+        @raise errors.NoSuchGroup: there is no such room.
+        """
+        return self._room(name).settings.mode
+
+    def topic(self, room: str) -> str:
+        return self._room(room).settings.topic
+
+    # An observer (optional: cluster mode sets one) and participants served
+    # by another process, whose actions were checked where they were made.
+
+    observer: IChatObserver | None = None
+
+    def observeWith(self, observer: IChatObserver) -> None:
+        """
+        Tell C{observer} of every login, rename and room change from now on.
+        """
+        self.observer = observer
+
+    def _claimThen(
+        self, participant: IParticipant, nick: str, then: Callable[..., Any], *args: Any
+    ) -> Deferred[Any]:
+        """
+        Ask the observer for C{nick}, then C{then(*args)}; a claim that
+        ends up unused is given back.
+        """
+        observer = self.observer
+        assert observer is not None
+
+        def claimed(_: object) -> Deferred[Any]:
+            def unused(failure: Any) -> Any:
+                observer.releaseNick(participant, nick)
+                return failure
+
+            return maybeDeferred(then, *args).addErrback(unused)
+
+        return maybeDeferred(observer.claimNick, participant, nick).addCallback(claimed)
+
+    def _loginClaimed(self, participant: IParticipant, nick: str) -> str:
+        if not self.people.isConnected(participant) or participant in self._joined:
+            raise errors.NotLoggedIn("the connection closed during login")
+        if self.people.find(nick) is not None:
+            raise errors.NickTaken()
+        return self.admit(participant, nick)
+
+    def _renameClaimed(self, participant: IParticipant, old: str, nick: str) -> str:
+        if participant.nick != old or participant not in self._joined:
+            raise errors.NotLoggedIn("the connection closed during the rename")
+        if self.people.holdsOther(participant, nick):
+            raise errors.NickTaken()
+        return self.applyRename(participant, old, nick)
+
+    # Room operators, voice and modes (protocol-neutral; IRC shows them as
+    # channel modes, other front-ends as notices)
+
+    def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{participant} runs C{room}: one of its operators, or a
+        chatd operator (operators everywhere).
+        """
+        target = self._room(room)
+        if self.isOperator(participant):
+            return True
+        return participant.nick is not None and key(participant.nick) in target.ops
+
+    def _requireRoomOperator(self, participant: IParticipant, room: str) -> tuple[str, Room]:
+        nick = self.requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        if not self.isRoomOperator(participant, room):
+            raise errors.NotRoomOperator()
+        return nick, target
+
+    def memberStatus(self, room: str, nick: str) -> str:
+        """
+        C{nick}'s status letters in C{room}, highest first: C{"o"} for an
+        operator (chatd operators included), C{"v"} for voice; C{"ov"} for
+        both, C{""} for neither.
+        """
+        target = self._room(room)
+        person = self.people.find(nick)
+        status = ""
+        if key(nick) in target.ops or (person is not None and self.isOperator(person)):
+            status = "o"
+        return status + ("v" if key(nick) in target.voiced else "")
+
+    def roomModes(self, room: str) -> str:
+        """
+        C{room}'s mode letters (of L{ROOM_MODES}), sorted.
+        """
+        return "".join(sorted(self._room(room).modes))
+
+    def _tellRoom(self, room: Room, event: Notice) -> None:
+        room.broadcast(event)
+        if isinstance(event, RoomChange):
+            if self.observer is not None:
+                self.observer.roomChanged(event)
+            if event.modes:
+                self.saveRules(room)
+
+    def saveRules(self, room: Room) -> None:
+        """
+        Store C{room}'s operator settings (modes, key, masks) if they
+        changed, so a restart keeps them; a failure is logged, the change
+        holds in memory.
+        """
+        if room.rulesChanged() is None:
+            return
+        persistence = self._stored(room)
+        if persistence is not None:
+            d = persistence.store.saveRoom(room.settings, self._now())
+            d.addErrback(lambda f: self.log.failure("storing {room}'s modes", f, room=room.name))
+
+    def changeRoomMode(
+        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
+    ) -> MaybeDeferred[bool]:
+        """
+        A room operator sets (C{adding}) or clears one mode of C{room}: a
+        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, C{l}:
+        the room's capacity (C{nick} is the number; cleared, the server's
+        limit applies), C{k}: the room's key (C{nick} is the key) or C{b}:
+        a ban mask (C{nick} is the mask).  Every member is told with a L{RoomChange}; a change
+        that changes nothing is not announced.  Returns whether something
+        changed (a L{Deferred} for a stored capacity).
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        @raise NotInRoom: C{nick} is not a member.
+        @raise InvalidArgument: an unknown mode, or a capacity that is not a
+            whole number above 0.
+        """
+        by, target = self._requireRoomOperator(participant, room)
+        if mode in "eI":  # exceptions come with changeRoomModes only
+            raise errors.InvalidArgument(f"unknown room mode {mode!r}")
+        if mode in "kb":  # the key, a ban mask: C{nick} is the argument
+            checkText(nick, "mode argument")
+        done = target.apply(by, adding, mode, nick, self._now())
+        if done is None:
+            return False
+        args = () if done[1] is None else (done[1],)
+        self._tellRoom(target, RoomChange(target.name, by, self._now(), done[0], args))
+        persistence = self._stored(target)
+        if mode == "l" and persistence is not None:
+            capacity = target.settings.capacity or 0
+            d = persistence.configureRoom(target.name, None, capacity, None, None)
+            return d.addCallback(lambda _: True)
+        return True
+
+    def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
+        """
+        A member sets C{room}'s topic (only its operators when it has mode
+        C{t}); every member is told with a L{RoomChange}.  With a store, a
+        L{Deferred} that fires once it is saved.
+
+        @raise NotRoomOperator: C{t} is set and C{participant} does not run it.
+        """
+        nick = self.requireLogin(participant)
+        target = self._memberRoom(participant, room)
+        if "t" in target.modes and not self.isRoomOperator(participant, room):
+            raise errors.NotRoomOperator()
+        checkText(topic, "topic")
+        target.setTopic(topic, nick, self._now())
+        self._tellRoom(target, RoomChange(target.name, nick, self._now(), topic=topic))
+        persistence = self._stored(target)
+        if persistence is not None:
+            return persistence.configureRoom(target.name, None, None, topic, None)
+        return target.name
+
+    def kickFromRoom(
+        self, participant: IParticipant, room: str, nick: str, reason: str = ""
+    ) -> MaybeDeferred[str]:
+        """
+        A room operator removes C{nick} from C{room} (not from the server):
+        every member, the kicked one included, is told with a L{Membership}
+        of kind L{KICK} carrying C{reason}.  Returns the kicked nickname.
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        @raise NotInRoom: C{nick} is not a member.
+        """
+        by, target = self._requireRoomOperator(participant, room)
+        kicked = target.members.get(key(nick))
+        if kicked is None:
+            raise errors.NotInRoom()
+        checkText(reason, "reason")
+        shown = self.kickOut(target, kicked, nick, by, reason)
+        if self.observer is not None:
+            self.observer.kickedFromRoom(target.name, shown, by, reason)
+        if self.persistence is not None:
+            return self.persistence.left(shown, target).addCallback(lambda _: shown)
+        return shown
+
+    def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
+        """
+        Take C{kicked} out of C{target}, telling every member (the kicked
+        one included) with a L{Membership} of kind L{KICK}; returns the
+        kicked nickname as shown.
+        """
+        shown = kicked.nick or nick
+        event = Membership(target.name, shown, False, self._now(), reason, KICK, by)
+        target.remove(nick, event, tellRemoved=True)
+        if target in self._joined.get(kicked, []):
+            self._joined[kicked].remove(target)
+        self.registry.vanishIfEmpty(target)
+        return shown
+
+    def grantOperator(self, participant: IParticipant) -> None:
+        """
+        Make C{participant} a chatd operator for the rest of its session
+        (an administrator proved who they are, IRC's C{OPER}); it ends with
+        the connection, whatever the nickname.
+        """
+        self.requireLogin(participant)
+        self.people.grantOperator(participant)
+
+    def topicSetter(self, room: str) -> tuple[str, int] | None:
+        """
+        Who last set C{room}'s topic from a chat front-end, and when (Unix
+        time), or C{None} if nobody has since the server started.
+        """
+        return self._room(room).topicSetter
+
+    def roomCreatedAt(self, room: str) -> int:
+        """
+        When a user created C{room} (Unix time), or 0 if it was not created
+        by a user since the server started (configured, restored rooms).
+        """
+        return self._room(room).createdAt
+
+    # Room keys, ban masks, secret rooms and grouped mode changes (the
+    # rules are L{Room}'s; all kept in memory like the other modes)
+
+    def canSee(self, participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{room} shows in C{participant}'s room lists: a secret
+        room (mode C{s}) shows only to its members and chatd operators.
+        """
+        return self.registry.canSee(self._room(room), participant, self.isOperator(participant))
+
+    def roomsVisibleTo(self, participant: IParticipant) -> list[tuple[str, int]]:
+        """
+        L{rooms}, without the secret rooms C{participant} may not see.
+        """
+        return [(name, count) for name, count in self.rooms() if self.canSee(participant, name)]
+
+    def roomKey(self, room: str) -> str | None:
+        """
+        C{room}'s key (mode C{k}), or C{None}.
+        """
+        return self._room(room).key
+
+    def roomBans(self, room: str, mode: str = "b") -> list[tuple[str, str, int]]:
+        """
+        C{room}'s ban masks (or, with C{mode} C{e} or C{I}, its ban or
+        invite exceptions), each with who set it and when, in the order set.
+        """
+        return list(self._room(room).maskList(mode).entries)
+
+    def changeRoomModes(
+        self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
+    ) -> MaybeDeferred[list[tuple[bool, str, str, errors.ChatError]]]:
+        """
+        A room operator makes several mode changes at once, each
+        C{(adding, mode, argument)} as for L{changeRoomMode}, plus C{k} (the
+        room's key, the argument) and C{b} (a ban mask).  The changes that
+        change something are announced in ONE L{RoomChange} (C{"-int"},
+        C{"+kl" ("key", "9")}); those refused are returned as
+        C{(adding, mode, argument, error)}, maybe as a L{Deferred} when a
+        capacity is stored.
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        """
+        by, target = self._requireRoomOperator(participant, room)
+        applied: list[tuple[str, str | None]] = []
+        refused: list[tuple[bool, str, str, errors.ChatError]] = []
+        capacity = target.settings.capacity
+        for adding, mode, argument in changes:
+            try:
+                checkText(argument, "mode argument")
+                done = target.apply(by, adding, mode, argument, self._now())
+            except errors.ChatError as error:
+                refused.append((adding, mode, argument, error))
+            else:
+                if done is not None:
+                    applied.append(done)
+        if applied:
+            modes, args = modeString(applied)
+            self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
+        persistence = self._stored(target)
+        if persistence is not None and capacity != target.settings.capacity:
+            d = persistence.configureRoom(
+                target.name, None, target.settings.capacity or 0, None, None
+            )
+            return d.addCallback(lambda _: refused)
+        return refused
+
+    def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
+        return self.nickHistory.lookup(nick, count)
+
+    # Operators' messages (IRC's WALLOPS)
+
+    def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:
+        """
+        Whether C{participant} receives operators' messages (L{wallops});
+        until it disconnects, or says otherwise.
+        """
+        self.people.receiveWallops(participant, wanted)
