@@ -83,3 +83,39 @@ def test_clusterNodeWired() -> None:
     [node] = [s for s in top if isinstance(s, ClusterNode)]
     assert node.bridge.service.observer is node.bridge
     assert node.bus.channel == "chatd:2:events"
+
+
+def test_joinsOnceTheStoreIsLoaded() -> None:
+    """
+    A node starts its Redis link only once its own store is loaded, so
+    another node's news about a room never meets a blank room that loading
+    then measures itself against (an approval room would lose its mode).
+    """
+    from twisted.internet.defer import Deferred
+
+    from chatd.cluster.node import ClusterNode
+    from chatd.core.service import ChatService
+    from chatd.storage.memory import MemoryChatStore
+
+    class SlowStore(MemoryChatStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pending: Deferred[object] = Deferred()
+
+        def load(self) -> Deferred:  # type: ignore[type-arg]
+            loaded = super().load()
+            return self.pending.addCallback(lambda _: loaded)
+
+    reactor = MemoryReactorClock()
+    store = SlowStore()
+    service = ChatService(reactor, store=store)
+    node = ClusterNode(service, "redis://127.0.0.1:1/0", reactor, nodeId="slow")
+    service.startService()
+    node.startService()
+    try:
+        assert node.link.parent is None and not reactor.tcpClients
+        store.pending.callback(None)
+        assert node.link.parent is node and node.link.running
+    finally:
+        node.stopService()
+        service.stopService()

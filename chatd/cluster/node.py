@@ -15,7 +15,7 @@ import socket
 from typing import Any
 
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
@@ -69,14 +69,27 @@ class ClusterNode(MultiService):
         self.bridge = Bridge(service, self.bus, self.presence, sharedStore)
         self.link.whenUp(self.bridge.linkUp)
         self.link.whenDown(self.bridge.linkDown)
-        self.link.setServiceParent(self)
+        self.persistence = service.persistence
 
     def _received(self, channel: str, message: str) -> None:
         self.bus.received(channel, message)
 
     def startService(self) -> None:
+        """
+        Join the cluster once this node has loaded its store: another node's
+        news about a room (its state, an entry) must meet the room as stored
+        here, not a blank one that loading would then be measured against.
+        """
         super().startService()
         self.presence.start()
+        loaded = self.persistence.whenReady() if self.persistence is not None else succeed(None)
+        loaded.addBoth(self._join)
+
+    def _join(self, _: object) -> None:
+        # A store that failed to load is retried by persistence; the node
+        # joins anyway, as it did before there was a store to wait for.
+        if self.running and self.link.parent is None:
+            self.link.setServiceParent(self)
 
     def stopService(self) -> Deferred[None]:
         """
