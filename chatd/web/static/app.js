@@ -369,7 +369,15 @@ $("menu").addEventListener("click", () => {
   $("menu").setAttribute("aria-expanded", String(open));
 });
 
-$("log").addEventListener("scroll", () => { if ($("log").scrollTop < 40) loadOlder(); });
+// Older history only when the reader scrolls up to the top of a full log: not when
+// a conversation is shown (its log starts at the top) nor while it is still filling.
+let lastScrollTop = 0;
+$("log").addEventListener("scroll", () => {
+  const log = $("log");
+  const up = log.scrollTop < lastScrollTop;
+  lastScrollTop = log.scrollTop;
+  if (up && log.scrollTop < 40 && log.scrollHeight > log.clientHeight) loadOlder();
+});
 
 document.addEventListener("visibilitychange", () => {
   const convo = currentConvo();
