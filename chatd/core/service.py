@@ -215,6 +215,9 @@ class ChatService(Service):
         nick = normalize(nick)
         if not isValidName(nick):
             raise errors.InvalidNick()
+        loading = self.moderation.whenLoaded()
+        if loading is not None:  # just started: nobody in before the sanctions are known
+            return loading.addCallback(lambda _: self._loginOnceLoaded(participant, nick, password))
         self.moderation.checkLogin(nick)
         if self.people.find(nick) is not None:
             raise errors.NickTaken()
@@ -224,6 +227,14 @@ class ChatService(Service):
         if self.observer is not None:
             return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
         return self.admit(participant, nick)
+
+    def _loginOnceLoaded(
+        self, participant: IParticipant, nick: str, password: str | None
+    ) -> MaybeDeferred[str]:
+        if not self.people.isConnected(participant):
+            raise errors.NotLoggedIn()
+        self.moderation.checkAddress(participant.address)  # it connected before the bans were known
+        return self.login(participant, nick, password)
 
     def admitVerified(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
         """
