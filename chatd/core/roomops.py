@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from twisted.logger import Logger
 
 from chatd.core import errors
-from chatd.core.events import Notice, RoomChange
+from chatd.core.events import Invitation, Notice, RoomChange
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.names import key
@@ -176,3 +176,28 @@ class RoomOps:
             )
             return d.addCallback(lambda _: refused)
         return refused
+
+    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
+        """
+        A member invites C{nick} into C{room}: needed to enter an
+        invite-only room (then only its operators may), and an operator's
+        invitation lets them past a ban mask once.
+        """
+        sender = self.service.requireLogin(participant)
+        target = self.service.memberRoom(participant, room)
+        recipient = self.service.people.find(nick)
+        if recipient is None:
+            raise errors.NoSuchUser()
+        assert recipient.nick is not None
+        if key(recipient.nick) in target.members:
+            raise errors.AlreadyMember()
+        if "i" in target.modes:
+            if not self.service.isRoomOperator(participant, target.name):
+                raise errors.NotRoomOperator()
+            target.invite(recipient.nick)
+        elif self.service.isRoomOperator(participant, target.name):
+            target.invite(recipient.nick)  # lets them past a ban mask, once
+        recipient.notice(Invitation(target.name, sender, recipient.nick, self.service.now()))
+        if self.service.observer is not None:
+            admitted = key(recipient.nick) in target.invited
+            self.service.observer.invited(target.name, recipient.nick, sender, admitted)

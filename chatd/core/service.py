@@ -23,7 +23,6 @@ from chatd.core.admission import Admission
 from chatd.core.events import (
     KICK,
     PART,
-    Invitation,
     Membership,
     Notice,
     PrivateMessage,
@@ -495,24 +494,7 @@ class ChatService(Service):
         target.disconnect(errors.Kicked(why))
 
     def invite(self, participant: IParticipant, nick: str, room: str) -> None:
-        sender = self.requireLogin(participant)
-        target = self._memberRoom(participant, room)
-        recipient = self.people.find(nick)
-        if recipient is None:
-            raise errors.NoSuchUser()
-        assert recipient.nick is not None
-        if key(recipient.nick) in target.members:
-            raise errors.AlreadyMember()
-        if "i" in target.modes:
-            if not self.isRoomOperator(participant, target.name):
-                raise errors.NotRoomOperator()
-            target.invite(recipient.nick)
-        elif self.isRoomOperator(participant, target.name):
-            target.invite(recipient.nick)  # lets them past a ban mask, once
-        recipient.notice(Invitation(target.name, sender, recipient.nick, self._now()))
-        if self.observer is not None:
-            admitted = key(recipient.nick) in target.invited
-            self.observer.invited(target.name, recipient.nick, sender, admitted)
+        self.roomOps.invite(participant, nick, room)
 
     def capacity(self, room: str) -> int | None:
         return self._room(room).capacity(self.maxGroupSize)
