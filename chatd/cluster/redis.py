@@ -47,13 +47,13 @@ class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]
     def unwrapped(self) -> _Commands:
         """
         This protocol itself: C{ClientService} hands C{prepareConnection} a
-        proxy, and the link must compare the real protocol in L{_lost}.
+        proxy, and the link must compare the real protocol in L{RedisLink.protocolLost}.
         """
         return self
 
     def connectionLost(self, why: Failure) -> None:
         super().connectionLost(why)
-        self.link._lost(self, why)
+        self.link.protocolLost(self, why)
 
 
 class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
@@ -67,11 +67,11 @@ class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
         return self
 
     def messageReceived(self, pattern: object, channel: str, message: str) -> None:
-        self.link._message(channel, message)
+        self.link.messageArrived(channel, message)
 
     def connectionLost(self, why: Failure) -> None:
         super().connectionLost(why)
-        self.link._lost(self, why)
+        self.link.protocolLost(self, why)
 
 
 class _Factory(Factory):
@@ -223,7 +223,11 @@ class RedisLink(MultiService):
         for waiter in waiters:
             waiter.callback(None)
 
-    def _lost(self, proto: object, why: Failure) -> None:
+    def protocolLost(self, proto: object, why: Failure) -> None:
+        """
+        One of the link's two connections (C{proto}) closed: the link is down
+        until both are made again.
+        """
         if proto is self._commands:
             self._commands = None
         elif proto is self._subscriber:
@@ -243,7 +247,10 @@ class RedisLink(MultiService):
         for listener in list(self._downListeners):
             listener()
 
-    def _message(self, channel: str, message: str) -> None:
+    def messageArrived(self, channel: str, message: str) -> None:
+        """
+        A pub/sub message for this link's handler (whose failure is logged).
+        """
         try:
             self.onMessage(channel, message)
         except Exception:

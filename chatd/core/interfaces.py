@@ -5,110 +5,37 @@ The seams between chatd's parts.
 L{IChatService} is what every front-end may ask; L{IParticipant} is what the
 service calls back on a connected person, whatever protocol they speak.  The
 service never sees a transport and a front-end never touches another
-front-end's state.
+front-end's state.  This module is the front-ends' one import for them and
+for the call helpers (L{MaybeDeferred}, L{maybeCall}, L{settled}).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, ParamSpec, TypeAlias, TypeVar
+from typing import TYPE_CHECKING
 
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
-from zope.interface import Attribute, Interface
+from twisted.internet.defer import Deferred
+from zope.interface import Attribute
+
+from chatd.core.calls import MaybeDeferred, maybeCall, settled
+from chatd.core.participant import IParticipant
+from chatd.core.roomoperations import IRoomOperations
 
 if TYPE_CHECKING:
     from chatd.core.errors import ChatError
-    from chatd.core.events import (
-        Membership,
-        Notice,
-        PrivateMessage,
-        Rename,
-        RoomMessage,
-        Wallops,
-    )
+    from chatd.core.events import PrivateMessage, RoomMessage, Wallops
     from chatd.core.whowas import PastUser
 
-_T = TypeVar("_T")
-#: What a service call returns: the value at once, or (with a store, in a
-#: cluster) a L{Deferred} that fires with it.  Front-ends call through
-#: L{maybeCall}.
-MaybeDeferred: TypeAlias = "_T | Deferred[_T]"
-_P = ParamSpec("_P")
+__all__ = [
+    "IChatService",
+    "IParticipant",
+    "IRoomOperations",
+    "MaybeDeferred",
+    "maybeCall",
+    "settled",
+]
 
 
-def settled(result: MaybeDeferred[_T]) -> Deferred[_T]:
-    """
-    A service call's result as a L{Deferred}, whether it came at once or
-    later.
-    """
-    return result if isinstance(result, Deferred) else succeed(result)
-
-
-def maybeCall(
-    call: Callable[_P, MaybeDeferred[_T]], *args: _P.args, **kwargs: _P.kwargs
-) -> Deferred[_T]:
-    """
-    C{maybeDeferred} for a service call: a refusal raised at once becomes a
-    failed L{Deferred} too; typed with the value the call gives.
-    """
-    result: Deferred[_T] = maybeDeferred(call, *args, **kwargs)  # type: ignore[arg-type]
-    return result
-
-
-class IParticipant(Interface):
-    """
-    A connected person, as the service sees them.  Methods must not raise:
-    they queue output for the person and return.
-    """
-
-    nick = Attribute("The logged-in nickname (a L{str}), or C{None} before login.")
-    address = Attribute("Where the connection comes from: an IP address, a L{str}.")
-    protocolName = Attribute("The front-end's short name: 'tchat', 'talk', 'irc', 'web'.")
-
-    def roomMessage(event: RoomMessage) -> None:
-        """
-        Someone else spoke in a room this participant is in.
-        """
-
-    def privateMessage(event: PrivateMessage) -> None:
-        """
-        Someone spoke to this participant privately.
-        """
-
-    def membershipChanged(event: Membership) -> None:
-        """
-        Someone else entered or left a room this participant is in.
-        """
-
-    def renamed(event: Rename) -> None:
-        """
-        Someone sharing a room with this participant (or the participant
-        itself) changed nickname.
-        """
-
-    def notice(event: Notice) -> None:
-        """
-        A server notice for this person: an announcement or a moderation note.
-        """
-
-    def disconnect(error: ChatError) -> None:
-        """
-        The service ends this person's session (kick, ban, kill, shutdown):
-        tell them C{error} in the protocol's own way, then close.
-        """
-
-    def whenDrained() -> Deferred[bool]:
-        """
-        A L{Deferred} that fires with C{True} once everything queued for
-        this person so far was handed to their connection and it is ready
-        for more (the reader keeps up), or with C{False} if the connection
-        closed first.  The service sends output that comes in pieces (the
-        private messages that waited for a user) one piece at a time with
-        it, so a slow reader is not cut off for a backlog it did not cause.
-        """
-
-
-class IChatService(Interface):
+class IChatService(IRoomOperations):
     """
     The one shared chat: people, rooms, membership and messages, with every
     rule.  Methods raise L{chatd.core.errors.ChatError} subclasses to refuse; those
@@ -372,113 +299,6 @@ class IChatService(Interface):
         The topic of room C{room} (C{""}: none).
 
         @raise NoSuchGroup: there is no such room.
-        """
-
-    # Room operators, voice and modes
-
-    def isRoomOperator(participant: IParticipant, room: str) -> bool:
-        """
-        Whether C{participant} runs C{room}: its creator or someone given
-        operator status there, or a chatd operator.
-        """
-
-    def memberStatus(room: str, nick: str) -> str:
-        """
-        Member C{nick}'s status letters, highest first: C{"o"} (operator),
-        C{"v"} (voiced), both (C{"ov"}) or neither (C{""}).
-        """
-
-    def roomModes(room: str) -> str:
-        """
-        C{room}'s mode letters: C{t} (only operators set the topic), C{n}
-        (only members speak), C{m} (only voiced members and operators speak),
-        C{i} (invite-only), C{s} (secret).
-        """
-
-    def changeRoomMode(
-        participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
-    ) -> MaybeDeferred[bool]:
-        """
-        A room operator sets or clears a room mode, operator (C{o}) or
-        voice (C{v}) for member C{nick}, the capacity (C{l}, C{nick} the
-        number), the key (C{k}, C{nick} the key) or a ban mask (C{b},
-        C{nick} the mask); members get a L{RoomChange} notice.  Returns whether
-        anything changed (maybe as a L{Deferred}).
-
-        @raise NotRoomOperator, NotInRoom, InvalidArgument: as they say.
-        """
-
-    def setTopic(participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
-        """
-        A member sets C{room}'s topic (only operators under mode C{t});
-        members get a L{RoomChange} notice.
-        """
-
-    def kickFromRoom(
-        participant: IParticipant, room: str, nick: str, reason: str = ""
-    ) -> MaybeDeferred[str]:
-        """
-        A room operator removes C{nick} from C{room} (not from the server);
-        every member, the kicked one included, gets a L{Membership} of kind
-        C{kick} with C{reason}.
-
-        @raise NotRoomOperator, NotInRoom: as they say.
-        """
-
-    def topicSetter(room: str) -> tuple[str, int] | None:
-        """
-        Who last set C{room}'s topic with L{setTopic}, and when, if known.
-        """
-
-    def roomCreatedAt(room: str) -> int:
-        """
-        When a user created C{room} (Unix time), or 0 if unknown.
-        """
-
-    def grantOperator(participant: IParticipant) -> None:
-        """
-        Make C{participant} a chatd operator until it disconnects (an
-        administrator's password was checked by the front-end).
-        """
-
-    # Room keys, ban masks, secret rooms, grouped mode changes
-
-    def canSee(participant: IParticipant, room: str) -> bool:
-        """
-        Whether C{room} shows in C{participant}'s room lists: a secret room
-        (mode C{s}) only to its members and chatd operators.
-        """
-
-    def roomsVisibleTo(participant: IParticipant) -> list[tuple[str, int]]:
-        """
-        L{rooms} as C{participant} may see them: without secret rooms it is
-        not in.  Every front-end's room list uses this.
-        """
-
-    def roomKey(room: str) -> str | None:
-        """
-        C{room}'s key (mode C{k}), or C{None}.
-        """
-
-    def roomBans(room: str, mode: str = "b") -> list[tuple[str, str, int]]:
-        """
-        C{room}'s ban masks (mode C{b}, C{nick!user@host} globs), each with
-        the nickname that set it and when (Unix time); with C{mode} C{e} its
-        ban exceptions (who passes the bans), with C{I} its invite
-        exceptions (who enters without an invitation when it is C{+i}).
-        """
-
-    def changeRoomModes(
-        participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
-    ) -> MaybeDeferred[list[tuple[bool, str, str, ChatError]]]:
-        """
-        A room operator makes several changes C{(adding, mode, argument)}
-        at once (modes as for L{changeRoomMode}, plus C{k}, the key, and
-        C{b}, a ban mask); members get ONE L{RoomChange} with every change
-        made.  Returns the refused ones as C{(adding, mode, argument,
-        error)} (maybe as a L{Deferred}).
-
-        @raise NotRoomOperator, NotMember: as they say.
         """
 
     def whowas(nick: str, count: int | None = None) -> list[PastUser]:

@@ -109,14 +109,51 @@ class Moderation:
         self._sanctions: dict[tuple[str, str], Sanction] = {}
         self._connectedAt: WeakKeyDictionary[IParticipant, float] = WeakKeyDictionary()
         self._recent: deque[list[int]] = deque()  # [second, messages], oldest first
+        self._loading: list[Deferred[None]] | None = None  # waiters while restore runs
+        self._loadFailed = False
 
     # Start-up
 
     async def restore(self, store: IModerationStore) -> int:
         """
         Use C{store} from now on and take over the sanctions it holds that
-        are still in force; return how many.
+        are still in force; return how many.  Until they are known,
+        L{whenLoaded} makes logins wait; if they cannot be loaded, logins
+        are refused (nobody banned may slip in).
         """
+        self._loading, self._loadFailed = self._loading or [], False
+        try:
+            count = await self._take(store)
+        except BaseException:
+            self._loadFailed = True
+            raise
+        finally:
+            waiters, self._loading = self._loading, None
+            for waiter in waiters:
+                self._fireLoaded(waiter)
+        return count
+
+    def whenLoaded(self) -> Deferred[None] | None:
+        """
+        C{None} if the sanctions are known, else a L{Deferred} firing once
+        they are (L{errors.StoreUnavailable} if they could not be loaded).
+        """
+        if self._loading is None and not self._loadFailed:
+            return None
+        waiter: Deferred[None] = Deferred()
+        if self._loading is None:
+            self._fireLoaded(waiter)
+        else:
+            self._loading.append(waiter)
+        return waiter
+
+    def _fireLoaded(self, waiter: Deferred[None]) -> None:
+        if self._loadFailed:
+            waiter.errback(errors.StoreUnavailable("the sanctions could not be loaded"))
+        else:
+            waiter.callback(None)
+
+    async def _take(self, store: IModerationStore) -> int:
         self.store = store
         now = self.clock.seconds()
         count = 0
@@ -143,10 +180,16 @@ class Moderation:
 
         @raise errors.Banned: the address is in a banned network.
         """
-        ban = self.addressBan(participant.address)
+        self.checkAddress(participant.address)
+        self._connectedAt[participant] = self.clock.seconds()
+
+    def checkAddress(self, address: str) -> None:
+        """
+        @raise errors.Banned: C{address} is in a banned network.
+        """
+        ban = self.addressBan(address)
         if ban is not None:
             raise errors.Banned(f"your address is banned {describe(ban, self.clock.seconds())}")
-        self._connectedAt[participant] = self.clock.seconds()
 
     def checkLogin(self, nick: str) -> None:
         """
@@ -305,15 +348,8 @@ class Moderation:
 
     def _add(self, kind: str, target: str, reason: str, by: str, seconds: float | None) -> Sanction:
         now = self.clock.seconds()
-        sanction = Sanction(
-            kind,
-            self._key(kind, target),
-            target,
-            reason,
-            by,
-            now,
-            None if seconds is None else now + seconds,
-        )
+        until = None if seconds is None else now + seconds
+        sanction = Sanction(kind, self._key(kind, target), target, reason, by, now, until)
         self._sanctions[(kind, sanction.target)] = sanction
         self._persist(self.store.saveSanction(sanction))
         if self.onChange is not None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chatd.core import errors
+from chatd.core.delivery import deliver
 from chatd.core.events import Membership, Notice, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import MASK_LISTS, ROOM_MODES, BanList, checkKey, normalizeMask
@@ -152,18 +153,15 @@ class Room:
     ) -> None:
         """
         Give C{event}, one object for all (each wire format encodes it once),
-        to every member but C{skip}, through the one method each expects.
+        to every member but C{skip}, through the one method each expects;
+        one member's failure does not keep it from the others.
         """
         if isinstance(event, RoomMessage):
-            for member in self.members.values():
-                if member is not skip:
-                    member.roomMessage(event)
+            deliver(self.members.values(), "roomMessage", event, skip)
         elif isinstance(event, Membership):
-            for member in self.members.values():
-                member.membershipChanged(event)
+            deliver(self.members.values(), "membershipChanged", event)
         else:
-            for member in self.members.values():
-                member.notice(event)
+            deliver(self.members.values(), "notice", event)
 
     # Status, topic and approvals
 

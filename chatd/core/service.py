@@ -23,18 +23,15 @@ from chatd.core.admission import Admission
 from chatd.core.events import (
     KICK,
     PART,
-    Invitation,
     Membership,
     Notice,
     PrivateMessage,
     Rename,
-    RoomChange,
     RoomMessage,
     Wallops,
 )
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
-from chatd.core.masks import modeString
 from chatd.core.messages import Messages
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
@@ -45,6 +42,7 @@ from chatd.core.replica import Replica
 from chatd.core.roles import IAdministration, IChatObserver, IReplica
 from chatd.core.room import Room
 from chatd.core.roomlimits import RoomLimits
+from chatd.core.roomops import RoomOps
 from chatd.core.rooms import Rooms
 from chatd.core.text import checkText, scrub
 from chatd.core.whowas import PastUser
@@ -88,6 +86,7 @@ class ChatService(Service):
         self.registry = Rooms(RoomLimits(maxRooms, maxRoomsPerUser))
         self.roomLimits = self.registry.limits
         self.replica: IReplica = Replica(self, self.registry)
+        self.roomOps = RoomOps(self)
         self.maxGroupSize = maxGroupSize
         self.people = People(operators)
         self.operatorNames = self.people.operatorNames
@@ -149,7 +148,7 @@ class ChatService(Service):
         self.requireLogin(participant)
         return self._memberRoom(participant, name)
 
-    def _stored(self, room: Room) -> Persistence | None:
+    def storeOf(self, room: Room) -> Persistence | None:
         """
         The persistence that keeps C{room}'s settings: none for an
         ephemeral room.
@@ -215,6 +214,9 @@ class ChatService(Service):
         nick = normalize(nick)
         if not isValidName(nick):
             raise errors.InvalidNick()
+        loading = self.moderation.whenLoaded()
+        if loading is not None:  # just started: nobody in before the sanctions are known
+            return loading.addCallback(lambda _: self._loginOnceLoaded(participant, nick, password))
         self.moderation.checkLogin(nick)
         if self.people.find(nick) is not None:
             raise errors.NickTaken()
@@ -224,6 +226,14 @@ class ChatService(Service):
         if self.observer is not None:
             return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
         return self.admit(participant, nick)
+
+    def _loginOnceLoaded(
+        self, participant: IParticipant, nick: str, password: str | None
+    ) -> MaybeDeferred[str]:
+        if not self.people.isConnected(participant):
+            raise errors.NotLoggedIn()
+        self.moderation.checkAddress(participant.address)  # it connected before the bans were known
+        return self.login(participant, nick, password)
 
     def admitVerified(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
         """
@@ -302,7 +312,7 @@ class ChatService(Service):
         self.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
         if self.observer is not None:
             self.observer.roomCreated(participant, created.name)
-        persistence = self._stored(created)
+        persistence = self.storeOf(created)
         if persistence is not None:
             return persistence.roomCreated(created)
         return created.name
@@ -484,24 +494,7 @@ class ChatService(Service):
         target.disconnect(errors.Kicked(why))
 
     def invite(self, participant: IParticipant, nick: str, room: str) -> None:
-        sender = self.requireLogin(participant)
-        target = self._memberRoom(participant, room)
-        recipient = self.people.find(nick)
-        if recipient is None:
-            raise errors.NoSuchUser()
-        assert recipient.nick is not None
-        if key(recipient.nick) in target.members:
-            raise errors.AlreadyMember()
-        if "i" in target.modes:
-            if not self.isRoomOperator(participant, target.name):
-                raise errors.NotRoomOperator()
-            target.invite(recipient.nick)
-        elif self.isRoomOperator(participant, target.name):
-            target.invite(recipient.nick)  # lets them past a ban mask, once
-        recipient.notice(Invitation(target.name, sender, recipient.nick, self._now()))
-        if self.observer is not None:
-            admitted = key(recipient.nick) in target.invited
-            self.observer.invited(target.name, recipient.nick, sender, admitted)
+        self.roomOps.invite(participant, nick, room)
 
     def capacity(self, room: str) -> int | None:
         return self._room(room).capacity(self.maxGroupSize)
@@ -685,12 +678,28 @@ class ChatService(Service):
             return True
         return participant.nick is not None and key(participant.nick) in target.ops
 
-    def _requireRoomOperator(self, participant: IParticipant, room: str) -> tuple[str, Room]:
-        nick = self.requireLogin(participant)
-        target = self._memberRoom(participant, room)
-        if not self.isRoomOperator(participant, room):
-            raise errors.NotRoomOperator()
-        return nick, target
+    # Room operators' commands (L{RoomOps})
+
+    def saveRules(self, room: Room) -> None:
+        self.roomOps.saveRules(room)
+
+    def changeRoomMode(
+        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
+    ) -> MaybeDeferred[bool]:
+        return self.roomOps.changeRoomMode(participant, room, adding, mode, nick)
+
+    def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
+        return self.roomOps.setTopic(participant, room, topic)
+
+    def kickFromRoom(
+        self, participant: IParticipant, room: str, nick: str, reason: str = ""
+    ) -> MaybeDeferred[str]:
+        return self.roomOps.kickFromRoom(participant, room, nick, reason)
+
+    def changeRoomModes(
+        self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
+    ) -> MaybeDeferred[list[tuple[bool, str, str, errors.ChatError]]]:
+        return self.roomOps.changeRoomModes(participant, room, changes)
 
     def memberStatus(self, room: str, nick: str) -> str:
         """
@@ -710,104 +719,6 @@ class ChatService(Service):
         C{room}'s mode letters (of L{ROOM_MODES}), sorted.
         """
         return "".join(sorted(self._room(room).modes))
-
-    def _tellRoom(self, room: Room, event: Notice) -> None:
-        room.broadcast(event)
-        if isinstance(event, RoomChange):
-            if self.observer is not None:
-                self.observer.roomChanged(event)
-            if event.modes:
-                self.saveRules(room)
-
-    def saveRules(self, room: Room) -> None:
-        """
-        Store C{room}'s operator settings (modes, key, masks) if they
-        changed, so a restart keeps them; a failure is logged, the change
-        holds in memory.
-        """
-        if room.rulesChanged() is None:
-            return
-        persistence = self._stored(room)
-        if persistence is not None:
-            d = persistence.store.saveRoom(room.settings, self._now())
-            d.addErrback(lambda f: self.log.failure("storing {room}'s modes", f, room=room.name))
-
-    def changeRoomMode(
-        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
-    ) -> MaybeDeferred[bool]:
-        """
-        A room operator sets (C{adding}) or clears one mode of C{room}: a
-        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, C{l}:
-        the room's capacity (C{nick} is the number; cleared, the server's
-        limit applies), C{k}: the room's key (C{nick} is the key) or C{b}:
-        a ban mask (C{nick} is the mask).  Every member is told with a L{RoomChange}; a change
-        that changes nothing is not announced.  Returns whether something
-        changed (a L{Deferred} for a stored capacity).
-
-        @raise NotRoomOperator: C{participant} does not run the room.
-        @raise NotInRoom: C{nick} is not a member.
-        @raise InvalidArgument: an unknown mode, or a capacity that is not a
-            whole number above 0.
-        """
-        by, target = self._requireRoomOperator(participant, room)
-        if mode in "eI":  # exceptions come with changeRoomModes only
-            raise errors.InvalidArgument(f"unknown room mode {mode!r}")
-        if mode in "kb":  # the key, a ban mask: C{nick} is the argument
-            checkText(nick, "mode argument")
-        done = target.apply(by, adding, mode, nick, self._now())
-        if done is None:
-            return False
-        args = () if done[1] is None else (done[1],)
-        self._tellRoom(target, RoomChange(target.name, by, self._now(), done[0], args))
-        persistence = self._stored(target)
-        if mode == "l" and persistence is not None:
-            capacity = target.settings.capacity or 0
-            d = persistence.configureRoom(target.name, None, capacity, None, None)
-            return d.addCallback(lambda _: True)
-        return True
-
-    def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
-        """
-        A member sets C{room}'s topic (only its operators when it has mode
-        C{t}); every member is told with a L{RoomChange}.  With a store, a
-        L{Deferred} that fires once it is saved.
-
-        @raise NotRoomOperator: C{t} is set and C{participant} does not run it.
-        """
-        nick = self.requireLogin(participant)
-        target = self._memberRoom(participant, room)
-        if "t" in target.modes and not self.isRoomOperator(participant, room):
-            raise errors.NotRoomOperator()
-        checkText(topic, "topic")
-        target.setTopic(topic, nick, self._now())
-        self._tellRoom(target, RoomChange(target.name, nick, self._now(), topic=topic))
-        persistence = self._stored(target)
-        if persistence is not None:
-            return persistence.configureRoom(target.name, None, None, topic, None)
-        return target.name
-
-    def kickFromRoom(
-        self, participant: IParticipant, room: str, nick: str, reason: str = ""
-    ) -> MaybeDeferred[str]:
-        """
-        A room operator removes C{nick} from C{room} (not from the server):
-        every member, the kicked one included, is told with a L{Membership}
-        of kind L{KICK} carrying C{reason}.  Returns the kicked nickname.
-
-        @raise NotRoomOperator: C{participant} does not run the room.
-        @raise NotInRoom: C{nick} is not a member.
-        """
-        by, target = self._requireRoomOperator(participant, room)
-        kicked = target.members.get(key(nick))
-        if kicked is None:
-            raise errors.NotInRoom()
-        checkText(reason, "reason")
-        shown = self.kickOut(target, kicked, nick, by, reason)
-        if self.observer is not None:
-            self.observer.kickedFromRoom(target.name, shown, by, reason)
-        if self.persistence is not None:
-            return self.persistence.left(shown, target).addCallback(lambda _: shown)
-        return shown
 
     def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
         """
@@ -874,44 +785,6 @@ class ChatService(Service):
         invite exceptions), each with who set it and when, in the order set.
         """
         return list(self._room(room).maskList(mode).entries)
-
-    def changeRoomModes(
-        self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
-    ) -> MaybeDeferred[list[tuple[bool, str, str, errors.ChatError]]]:
-        """
-        A room operator makes several mode changes at once, each
-        C{(adding, mode, argument)} as for L{changeRoomMode}, plus C{k} (the
-        room's key, the argument) and C{b} (a ban mask).  The changes that
-        change something are announced in ONE L{RoomChange} (C{"-int"},
-        C{"+kl" ("key", "9")}); those refused are returned as
-        C{(adding, mode, argument, error)}, maybe as a L{Deferred} when a
-        capacity is stored.
-
-        @raise NotRoomOperator: C{participant} does not run the room.
-        """
-        by, target = self._requireRoomOperator(participant, room)
-        applied: list[tuple[str, str | None]] = []
-        refused: list[tuple[bool, str, str, errors.ChatError]] = []
-        capacity = target.settings.capacity
-        for adding, mode, argument in changes:
-            try:
-                checkText(argument, "mode argument")
-                done = target.apply(by, adding, mode, argument, self._now())
-            except errors.ChatError as error:
-                refused.append((adding, mode, argument, error))
-            else:
-                if done is not None:
-                    applied.append(done)
-        if applied:
-            modes, args = modeString(applied)
-            self._tellRoom(target, RoomChange(target.name, by, self._now(), modes, args))
-        persistence = self._stored(target)
-        if persistence is not None and capacity != target.settings.capacity:
-            d = persistence.configureRoom(
-                target.name, None, target.settings.capacity or 0, None, None
-            )
-            return d.addCallback(lambda _: refused)
-        return refused
 
     def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
         return self.nickHistory.lookup(nick, count)

@@ -1,0 +1,38 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+How front-ends call the service: a call gives its value at once or, when it
+needs I/O (a store, a cluster), a L{Deferred}; these helpers treat both alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ParamSpec, TypeAlias, TypeVar
+
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+
+_T = TypeVar("_T")
+#: What a service call returns: the value at once, or (with a store, in a
+#: cluster) a L{Deferred} that fires with it.  Front-ends call through
+#: L{maybeCall}.
+MaybeDeferred: TypeAlias = "_T | Deferred[_T]"
+_P = ParamSpec("_P")
+
+
+def settled(result: MaybeDeferred[_T]) -> Deferred[_T]:
+    """
+    A service call's result as a L{Deferred}, whether it came at once or
+    later.
+    """
+    return result if isinstance(result, Deferred) else succeed(result)
+
+
+def maybeCall(
+    call: Callable[_P, MaybeDeferred[_T]], *args: _P.args, **kwargs: _P.kwargs
+) -> Deferred[_T]:
+    """
+    C{maybeDeferred} for a service call: a refusal raised at once becomes a
+    failed L{Deferred} too; typed with the value the call gives.
+    """
+    result: Deferred[_T] = maybeDeferred(call, *args, **kwargs)  # type: ignore[arg-type]
+    return result

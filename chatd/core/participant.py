@@ -1,0 +1,75 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+L{IParticipant}: what the service calls back on a connected person, whatever
+protocol they speak.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twisted.internet.defer import Deferred
+from zope.interface import Attribute, Interface
+
+if TYPE_CHECKING:
+    from chatd.core.errors import ChatError
+    from chatd.core.events import (
+        Membership,
+        Notice,
+        PrivateMessage,
+        Rename,
+        RoomMessage,
+    )
+
+
+class IParticipant(Interface):
+    """
+    A connected person, as the service sees them.  Methods must not raise:
+    they queue output for the person and return.
+    """
+
+    nick = Attribute("The logged-in nickname (a L{str}), or C{None} before login.")
+    address = Attribute("Where the connection comes from: an IP address, a L{str}.")
+    protocolName = Attribute("The front-end's short name: 'tchat', 'talk', 'irc', 'web'.")
+
+    def roomMessage(event: RoomMessage) -> None:
+        """
+        Someone else spoke in a room this participant is in.
+        """
+
+    def privateMessage(event: PrivateMessage) -> None:
+        """
+        Someone spoke to this participant privately.
+        """
+
+    def membershipChanged(event: Membership) -> None:
+        """
+        Someone else entered or left a room this participant is in.
+        """
+
+    def renamed(event: Rename) -> None:
+        """
+        Someone sharing a room with this participant (or the participant
+        itself) changed nickname.
+        """
+
+    def notice(event: Notice) -> None:
+        """
+        A server notice for this person: an announcement or a moderation note.
+        """
+
+    def disconnect(error: ChatError) -> None:
+        """
+        The service ends this person's session (kick, ban, kill, shutdown):
+        tell them C{error} in the protocol's own way, then close.
+        """
+
+    def whenDrained() -> Deferred[bool]:
+        """
+        A L{Deferred} that fires with C{True} once everything queued for
+        this person so far was handed to their connection and it is ready
+        for more (the reader keeps up), or with C{False} if the connection
+        closed first.  The service sends output that comes in pieces (the
+        private messages that waited for a user) one piece at a time with
+        it, so a slow reader is not cut off for a backlog it did not cause.
+        """

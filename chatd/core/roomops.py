@@ -1,0 +1,203 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+What a room's operators do: change its modes, set its topic, kick a member
+out of it.  The rules are L{Room}'s; this applies them for a participant,
+tells the members, and stores what must last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from twisted.logger import Logger
+
+from chatd.core import errors
+from chatd.core.events import Invitation, Notice, RoomChange
+from chatd.core.interfaces import IParticipant, MaybeDeferred
+from chatd.core.masks import modeString
+from chatd.core.names import key
+from chatd.core.room import Room
+from chatd.core.text import checkText
+
+if TYPE_CHECKING:
+    from chatd.core.service import ChatService
+
+log = Logger()
+
+
+class RoomOps:
+    """
+    The room-operator commands of the L{ChatService} facade.
+    """
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+
+    def requireRoomOperator(self, participant: IParticipant, room: str) -> tuple[str, Room]:
+        nick = self.service.requireLogin(participant)
+        target = self.service.memberRoom(participant, room)
+        if not self.service.isRoomOperator(participant, room):
+            raise errors.NotRoomOperator()
+        return nick, target
+
+    def tellRoom(self, room: Room, event: Notice) -> None:
+        room.broadcast(event)
+        if isinstance(event, RoomChange):
+            if self.service.observer is not None:
+                self.service.observer.roomChanged(event)
+            if event.modes:
+                self.saveRules(room)
+
+    def saveRules(self, room: Room) -> None:
+        """
+        Store C{room}'s operator settings (modes, key, masks) if they
+        changed, so a restart keeps them; a failure is logged, the change
+        holds in memory.
+        """
+        if room.rulesChanged() is None:
+            return
+        persistence = self.service.storeOf(room)
+        if persistence is not None:
+            d = persistence.store.saveRoom(room.settings, self.service.now())
+            d.addErrback(lambda f: log.failure("storing {room}'s modes", f, room=room.name))
+
+    def changeRoomMode(
+        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
+    ) -> MaybeDeferred[bool]:
+        """
+        A room operator sets (C{adding}) or clears one mode of C{room}: a
+        room mode of L{ROOM_MODES}, C{o}/C{v} for member C{nick}, C{l}:
+        the room's capacity (C{nick} is the number; cleared, the server's
+        limit applies), C{k}: the room's key (C{nick} is the key) or C{b}:
+        a ban mask (C{nick} is the mask).  Every member is told with a L{RoomChange}; a change
+        that changes nothing is not announced.  Returns whether something
+        changed (a L{Deferred} for a stored capacity).
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        @raise NotInRoom: C{nick} is not a member.
+        @raise InvalidArgument: an unknown mode, or a capacity that is not a
+            whole number above 0.
+        """
+        by, target = self.requireRoomOperator(participant, room)
+        if mode in "eI":  # exceptions come with changeRoomModes only
+            raise errors.InvalidArgument(f"unknown room mode {mode!r}")
+        if mode in "kb":  # the key, a ban mask: C{nick} is the argument
+            checkText(nick, "mode argument")
+        done = target.apply(by, adding, mode, nick, self.service.now())
+        if done is None:
+            return False
+        args = () if done[1] is None else (done[1],)
+        self.tellRoom(target, RoomChange(target.name, by, self.service.now(), done[0], args))
+        persistence = self.service.storeOf(target)
+        if mode == "l" and persistence is not None:
+            capacity = target.settings.capacity or 0
+            d = persistence.configureRoom(target.name, None, capacity, None, None)
+            return d.addCallback(lambda _: True)
+        return True
+
+    def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
+        """
+        A member sets C{room}'s topic (only its operators when it has mode
+        C{t}); every member is told with a L{RoomChange}.  With a store, a
+        L{Deferred} that fires once it is saved.
+
+        @raise NotRoomOperator: C{t} is set and C{participant} does not run it.
+        """
+        nick = self.service.requireLogin(participant)
+        target = self.service.memberRoom(participant, room)
+        if "t" in target.modes and not self.service.isRoomOperator(participant, room):
+            raise errors.NotRoomOperator()
+        checkText(topic, "topic")
+        target.setTopic(topic, nick, self.service.now())
+        self.tellRoom(target, RoomChange(target.name, nick, self.service.now(), topic=topic))
+        persistence = self.service.storeOf(target)
+        if persistence is not None:
+            return persistence.configureRoom(target.name, None, None, topic, None)
+        return target.name
+
+    def kickFromRoom(
+        self, participant: IParticipant, room: str, nick: str, reason: str = ""
+    ) -> MaybeDeferred[str]:
+        """
+        A room operator removes C{nick} from C{room} (not from the server):
+        every member, the kicked one included, is told with a L{Membership}
+        of kind L{KICK} carrying C{reason}.  Returns the kicked nickname.
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        @raise NotInRoom: C{nick} is not a member.
+        """
+        by, target = self.requireRoomOperator(participant, room)
+        kicked = target.members.get(key(nick))
+        if kicked is None:
+            raise errors.NotInRoom()
+        checkText(reason, "reason")
+        shown = self.service.kickOut(target, kicked, nick, by, reason)
+        if self.service.observer is not None:
+            self.service.observer.kickedFromRoom(target.name, shown, by, reason)
+        if self.service.persistence is not None:
+            return self.service.persistence.left(shown, target).addCallback(lambda _: shown)
+        return shown
+
+    def changeRoomModes(
+        self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
+    ) -> MaybeDeferred[list[tuple[bool, str, str, errors.ChatError]]]:
+        """
+        A room operator makes several mode changes at once, each
+        C{(adding, mode, argument)} as for L{changeRoomMode}, plus C{k} (the
+        room's key, the argument) and C{b} (a ban mask).  The changes that
+        change something are announced in ONE L{RoomChange} (C{"-int"},
+        C{"+kl" ("key", "9")}); those refused are returned as
+        C{(adding, mode, argument, error)}, maybe as a L{Deferred} when a
+        capacity is stored.
+
+        @raise NotRoomOperator: C{participant} does not run the room.
+        """
+        by, target = self.requireRoomOperator(participant, room)
+        applied: list[tuple[str, str | None]] = []
+        refused: list[tuple[bool, str, str, errors.ChatError]] = []
+        capacity = target.settings.capacity
+        for adding, mode, argument in changes:
+            try:
+                checkText(argument, "mode argument")
+                done = target.apply(by, adding, mode, argument, self.service.now())
+            except errors.ChatError as error:
+                refused.append((adding, mode, argument, error))
+            else:
+                if done is not None:
+                    applied.append(done)
+        if applied:
+            modes, args = modeString(applied)
+            self.tellRoom(target, RoomChange(target.name, by, self.service.now(), modes, args))
+        persistence = self.service.storeOf(target)
+        if persistence is not None and capacity != target.settings.capacity:
+            d = persistence.configureRoom(
+                target.name, None, target.settings.capacity or 0, None, None
+            )
+            return d.addCallback(lambda _: refused)
+        return refused
+
+    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
+        """
+        A member invites C{nick} into C{room}: needed to enter an
+        invite-only room (then only its operators may), and an operator's
+        invitation lets them past a ban mask once.
+        """
+        sender = self.service.requireLogin(participant)
+        target = self.service.memberRoom(participant, room)
+        recipient = self.service.people.find(nick)
+        if recipient is None:
+            raise errors.NoSuchUser()
+        assert recipient.nick is not None
+        if key(recipient.nick) in target.members:
+            raise errors.AlreadyMember()
+        if "i" in target.modes:
+            if not self.service.isRoomOperator(participant, target.name):
+                raise errors.NotRoomOperator()
+            target.invite(recipient.nick)
+        elif self.service.isRoomOperator(participant, target.name):
+            target.invite(recipient.nick)  # lets them past a ban mask, once
+        recipient.notice(Invitation(target.name, sender, recipient.nick, self.service.now()))
+        if self.service.observer is not None:
+            admitted = key(recipient.nick) in target.invited
+            self.service.observer.invited(target.name, recipient.nick, sender, admitted)
