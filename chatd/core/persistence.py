@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.core.accounts import Accounts, checkPasswordRules
+from chatd.core.approvals import Approvals
 from chatd.core.events import Notice, RoomMessage
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant, maybeCall
@@ -38,21 +39,6 @@ if TYPE_CHECKING:
 #: Seconds between attempts to load the store while its database is
 #: unavailable at start (logins meanwhile get "try again later").
 LOAD_RETRY = 5.0
-
-
-def _settled(d: Deferred[Any]) -> Deferred[None]:
-    """
-    Fires (with C{None}) when C{d} has fired, whether it succeeded or
-    failed, without taking its result from its other users.
-    """
-    settled: Deferred[None] = Deferred()
-
-    def done(result: object) -> object:
-        settled.callback(None)
-        return result
-
-    d.addBoth(done)
-    return settled
 
 
 class Persistence:
@@ -88,11 +74,11 @@ class Persistence:
         self._ready = False
         self._loadFailure: Failure | None = None
         self._waiters: list[Deferred[None]] = []
-        self._requests: dict[tuple[str, str], Deferred[None]] = {}
         self.onChange: Callable[[str, dict[str, Any]], None] | None = None
         self.isLocal: Callable[[IParticipant], bool] = lambda participant: True
         self.sharedStore = False
         self.inbox = Inbox(store, service.find, lambda: self.sharedStore)
+        self.approvals = Approvals(self)
 
     def share(
         self,
@@ -105,7 +91,7 @@ class Persistence:
         """
         self.onChange, self.isLocal, self.sharedStore = onChange, isLocal, True
 
-    def _changed(self, kind: str, **fields: Any) -> None:
+    def changed(self, kind: str, **fields: Any) -> None:
         if self.onChange is not None:
             self.onChange(kind, fields)
 
@@ -190,7 +176,7 @@ class Persistence:
 
     # Plumbing
 
-    def _background(self, d: Deferred[Any], what: str) -> None:
+    def background(self, d: Deferred[Any], what: str) -> None:
         d.addErrback(self._backgroundFailed, what)
 
     def _backgroundFailed(self, failure: Failure, what: str) -> None:
@@ -202,7 +188,7 @@ class Persistence:
         Run C{fn(*args)} on the next reactor turn, after the current reply.
         """
         self.service.clock.callLater(
-            0, lambda: self._background(Deferred.fromCoroutine(fn(*args)), fn.__name__)
+            0, lambda: self.background(Deferred.fromCoroutine(fn(*args)), fn.__name__)
         )
 
     def isRegisteredNow(self, nick: str) -> bool:
@@ -320,7 +306,7 @@ class Persistence:
         await self.whenReady()
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
-        self._changed("account", u=nick)
+        self.changed("account", u=nick)
         for room in self.service.keepRoomsOf(participant):  # a guest's rooms now last
             await self.roomCreated(room)
         for room in list(self.service.roomsJoined(participant)):
@@ -342,40 +328,16 @@ class Persistence:
         return d.addCallback(self._roomSaved, room)
 
     def _roomSaved(self, ignored: object, room: Room) -> str:
-        self._changed("settings", s=asdict(room.settings))
+        self.changed("settings", s=asdict(room.settings))
         return room.name
 
     def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
-        """
-        @raise PendingApproval: C{room} needs approval and C{nick} does not
-            have it yet; the request is recorded for an operator.
-        """
-        if room.settings.mode != APPROVAL or self.service.isOperator(participant):
-            return
-        if key(nick) in room.approved:
-            return
-        if key(nick) not in room.pending:
-            room.request(key(nick), nick)
-            # Kept so that an acceptance waits for it: with several database
-            # connections the two writes could otherwise land in either order.
-            write = self.store.setAccess(room.name, nick, False, self.service.now())
-            self._requests[key(room.name), key(nick)] = write
-            write.addBoth(self._requestWritten, key(room.name), key(nick), write)
-            self._background(write, "recording a request to enter")
-        raise errors.PendingApproval()
-
-    def _requestWritten(self, result: object, roomKey: str, nickKey: str, write: object) -> object:
-        if self._requests.get((roomKey, nickKey)) is write:
-            del self._requests[roomKey, nickKey]
-        room = self.service.registry.find(roomKey)
-        if not isinstance(result, Failure) and room is not None and nickKey in room.pending:
-            self._changed("access", room=room.name, u=room.pending[nickKey], a=False)
-        return result
+        self.approvals.checkApproval(participant, nick, room)
 
     def entered(self, participant: IParticipant, nick: str, room: Room) -> Deferred[str]:
-        return Deferred.fromCoroutine(self._entered(participant, nick, room))
+        return Deferred.fromCoroutine(self.recordEntry(participant, nick, room))
 
-    async def _entered(self, participant: IParticipant, nick: str, room: Room) -> str:
+    async def recordEntry(self, participant: IParticipant, nick: str, room: Room) -> str:
         marked = self.store.mark()
         if key(nick) in self.registered and not room.ephemeral:
             await self.store.setMembership(nick, room.name, True)
@@ -409,41 +371,10 @@ class Persistence:
         return self.store.history(target.name, count)
 
     async def acceptPending(self, room: str, nick: str) -> None:
-        service = self.service
-        target, nickKey = service.registry.get(room), key(nick)
-        if nickKey not in target.pending:
-            raise errors.NoSuchUser("nobody by that name waits to enter that room")
-        display = target.approve(nickKey)
-        assert display is not None
-        request = self._requests.get((key(target.name), nickKey))
-        if request is not None:
-            await _settled(request)
-        await self.store.setAccess(target.name, display, True, service.now())
-        self._changed("access", room=target.name, u=display, a=True)
-        user = service.find(nick)
-        if user is None:
-            if nickKey in self.registered:
-                await self.store.setMembership(display, target.name, True)
-            return
-        if self.isLocal(user):
-            await self.admitAccepted(user, target)
+        await self.approvals.acceptPending(room, nick)
 
     async def admitAccepted(self, user: IParticipant, target: Room) -> None:
-        """
-        Put C{user}, served here, in C{target} now that they were accepted,
-        and tell them.
-        """
-        service = self.service
-        assert user.nick is not None
-        text = f"an operator accepted you in {target.name}"
-        if key(user.nick) not in target.members:
-            try:
-                service.join(user, user.nick, target)
-            except errors.GroupFull:
-                text += ", but it is full: try ENTER later"
-            else:
-                await self._entered(user, user.nick, target)
-        user.notice(Notice(text, service.now()))
+        await self.approvals.admitAccepted(user, target)
 
     def configureRoom(
         self,

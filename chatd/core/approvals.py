@@ -1,0 +1,114 @@
+# -*- test-case-name: tests.test_persistence -*-
+"""
+Approval rooms: the requests to enter them, written to the store, and an
+operator's acceptance, which waits for the request's own write.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from chatd.core import errors
+from chatd.core.events import Notice
+from chatd.core.names import key
+from chatd.core.participant import IParticipant
+from chatd.storage.interfaces import APPROVAL
+
+if TYPE_CHECKING:
+    from chatd.core.persistence import Persistence
+    from chatd.core.room import Room
+
+
+def settled(d: Deferred[Any]) -> Deferred[None]:
+    """
+    Fires (with C{None}) when C{d} has fired, whether it succeeded or
+    failed, without taking its result from its other users.
+    """
+    done: Deferred[None] = Deferred()
+
+    def fired(result: object) -> object:
+        done.callback(None)
+        return result
+
+    d.addBoth(fired)
+    return done
+
+
+class Approvals:
+    """
+    The store-backed rule of approval rooms, part of a L{Persistence}.
+    """
+
+    def __init__(self, persistence: Persistence) -> None:
+        self.persistence = persistence
+        self.service = persistence.service
+        self.store = persistence.store
+        #: The requests being written, by (room key, nickname key).
+        self.requests: dict[tuple[str, str], Deferred[None]] = {}
+
+    def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
+        """
+        @raise PendingApproval: C{room} needs approval and C{nick} does not
+            have it yet; the request is recorded for an operator.
+        """
+        if room.settings.mode != APPROVAL or self.service.isOperator(participant):
+            return
+        if key(nick) in room.approved:
+            return
+        if key(nick) not in room.pending:
+            room.request(key(nick), nick)
+            # Kept so that an acceptance waits for it: with several database
+            # connections the two writes could otherwise land in either order.
+            write = self.store.setAccess(room.name, nick, False, self.service.now())
+            self.requests[key(room.name), key(nick)] = write
+            write.addBoth(self._requestWritten, key(room.name), key(nick), write)
+            self.persistence.background(write, "recording a request to enter")
+        raise errors.PendingApproval()
+
+    def _requestWritten(self, result: object, roomKey: str, nickKey: str, write: object) -> object:
+        if self.requests.get((roomKey, nickKey)) is write:
+            del self.requests[roomKey, nickKey]
+        room = self.service.registry.find(roomKey)
+        if not isinstance(result, Failure) and room is not None and nickKey in room.pending:
+            self.persistence.changed("access", room=room.name, u=room.pending[nickKey], a=False)
+        return result
+
+    async def acceptPending(self, room: str, nick: str) -> None:
+        service = self.service
+        target, nickKey = service.registry.get(room), key(nick)
+        if nickKey not in target.pending:
+            raise errors.NoSuchUser("nobody by that name waits to enter that room")
+        display = target.approve(nickKey)
+        assert display is not None
+        request = self.requests.get((key(target.name), nickKey))
+        if request is not None:
+            await settled(request)
+        await self.store.setAccess(target.name, display, True, service.now())
+        self.persistence.changed("access", room=target.name, u=display, a=True)
+        user = service.find(nick)
+        if user is None:
+            if nickKey in self.persistence.registered:
+                await self.store.setMembership(display, target.name, True)
+            return
+        if self.persistence.isLocal(user):
+            await self.admitAccepted(user, target)
+
+    async def admitAccepted(self, user: IParticipant, target: Room) -> None:
+        """
+        Put C{user}, served here, in C{target} now that they were accepted,
+        and tell them.
+        """
+        service = self.service
+        assert user.nick is not None
+        text = f"an operator accepted you in {target.name}"
+        if key(user.nick) not in target.members:
+            try:
+                service.join(user, user.nick, target)
+            except errors.GroupFull:
+                text += ", but it is full: try ENTER later"
+            else:
+                await self.persistence.recordEntry(user, user.nick, target)
+        user.notice(Notice(text, service.now()))
