@@ -19,12 +19,12 @@ from zope.interface import implementer
 
 from chatd.core import errors
 from chatd.core.accounts import Accounts
+from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.events import (
     KICK,
     PART,
     Membership,
-    Notice,
     PrivateMessage,
     Rename,
     RoomMessage,
@@ -43,6 +43,7 @@ from chatd.core.roles import IAdministration, IChatObserver, IReplica
 from chatd.core.room import Room
 from chatd.core.roomlimits import RoomLimits
 from chatd.core.roomops import RoomOps
+from chatd.core.roomqueries import RoomQueries
 from chatd.core.rooms import Rooms
 from chatd.core.text import checkText, scrub
 from chatd.core.whowas import PastUser
@@ -87,6 +88,8 @@ class ChatService(Service):
         self.roomLimits = self.registry.limits
         self.replica: IReplica = Replica(self, self.registry)
         self.roomOps = RoomOps(self)
+        self.administration = Administration(self)
+        self.roomQueries = RoomQueries(self)
         self.maxGroupSize = maxGroupSize
         self.people = People(operators)
         self.operatorNames = self.people.operatorNames
@@ -318,38 +321,13 @@ class ChatService(Service):
         return created.name
 
     def roomVanishes(self, room: str) -> bool:
-        """
-        Whether C{room} is ephemeral: a guest's room, not stored, gone once
-        nobody is in it.
-        """
-        return self._room(room).ephemeral
+        return self.roomQueries.roomVanishes(room)
 
     def keepRoomsOf(self, participant: IParticipant) -> list[Room]:
-        """
-        C{participant} registered its name: the rooms it created as a guest
-        that still exist now last, as if founded by the account (the
-        caller stores them).
-        """
-        nick = participant.nick
-        if nick is None or participant not in self._joined:
-            return []  # it left meanwhile: its rooms vanish as they empty
-        kept = []
-        for roomKey in self.roomLimits.guestRoomsOf(participant):
-            room = self.registry.find(roomKey)
-            if room is not None and room.creator is participant:
-                self.keepRoom(room.name)
-                self.roomLimits.created(roomKey, participant, nick, False)
-                kept.append(room)
-        return kept
+        return self.roomQueries.keepRoomsOf(participant)
 
     def keepRoom(self, room: str) -> str:
-        """
-        Make C{room} last (an administrator configured it): it no longer
-        vanishes when emptied, and its settings are stored from now on.
-        """
-        target = self._room(room)
-        self.registry.keep(target)
-        return target.name
+        return self.roomQueries.keepRoom(room)
 
     def enter(
         self, participant: IParticipant, room: str, roomKey: str | None = None
@@ -482,22 +460,13 @@ class ChatService(Service):
         return self.people.provenAccount(participant)
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
-        operator = self.requireLogin(participant)
-        if not self.isOperator(participant):
-            raise errors.NotPermitted()
-        target = self.find(nick)
-        if target is None:
-            raise errors.NoSuchUser()
-        checkText(reason, "reason")
-        why = f"kicked by {operator}" + (f": {reason}" if reason else "")
-        self.disconnect(target, why)
-        target.disconnect(errors.Kicked(why))
+        self.administration.kick(participant, nick, reason)
 
     def invite(self, participant: IParticipant, nick: str, room: str) -> None:
         self.roomOps.invite(participant, nick, room)
 
     def capacity(self, room: str) -> int | None:
-        return self._room(room).capacity(self.maxGroupSize)
+        return self.administration.capacity(room)
 
     def connections(self) -> list[IParticipant]:
         """
@@ -519,7 +488,12 @@ class ChatService(Service):
                     name=name,
                 )
 
-    def _persistence(self) -> Persistence:
+    def requirePersistence(self) -> Persistence:
+        """
+        The persistence, for what needs a store.
+
+        @raise NotPermitted: this server keeps none.
+        """
         if self.persistence is None:
             raise errors.NotPermitted("this server keeps no accounts or history")
         return self.persistence
@@ -529,7 +503,7 @@ class ChatService(Service):
         Register C{participant}'s nickname with C{password}, or change the
         password of the registered name they are logged in with.
         """
-        return self._persistence().register(participant, password)
+        return self.requirePersistence().register(participant, password)
 
     def isRegistered(self, nick: str) -> Deferred[bool]:
         """
@@ -549,22 +523,13 @@ class ChatService(Service):
         """
         if count is None:
             count = self.historyCount or HISTORY_COUNT  # replay may be off; HISTO still answers
-        return self._persistence().history(participant, room, count)
+        return self.requirePersistence().history(participant, room, count)
 
     def acceptPending(self, room: str, nick: str) -> Deferred[None]:
-        """
-        An operator lets C{nick} into approval room C{room}: they are put in
-        it and told if they are connected, or find it on their next login.
-        """
-        return Deferred.fromCoroutine(self._persistence().acceptPending(room, nick))
+        return self.administration.acceptPending(room, nick)
 
     def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
-        """
-        The requests to enter approval rooms (all of them, or C{room}'s), as
-        (room, nickname) pairs.
-        """
-        rooms = self.registry.all() if room is None else [self._room(room)]
-        return [(r.name, nick) for r in rooms for nick in r.pending.values()]
+        return self.administration.pendingRequests(room)
 
     def configureRoom(
         self,
@@ -574,52 +539,24 @@ class ChatService(Service):
         topic: str | None = None,
         autojoin: bool | None = None,
     ) -> Deferred[str]:
-        """
-        Create C{room} if needed and change the settings given (for the admin
-        console): C{mode} L{OPEN} or C{"approval"}, C{capacity} (0: the
-        server-wide limit), C{topic}, and whether newcomers are put in it.
+        return self.administration.configureRoom(room, mode, capacity, topic, autojoin)
 
-        @raise InvalidArgument: an unknown mode or a negative capacity.
-        """
-        if topic is not None:
-            checkText(topic, "topic")
-        return self._persistence().configureRoom(room, mode, capacity, topic, autojoin)
-
-    # Administration (the admin console's needs; protocol-neutral)
+    # Administration (L{Administration}: the admin console's needs)
 
     def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
-        """
-        End C{participant}'s session (kick, ban, kill): the rooms it was in
-        are told C{error.text}, then the participant is told C{error} and
-        disconnected.
-        """
-        self.disconnect(participant, error.text)
-        participant.disconnect(error)
+        self.administration.endSession(participant, error)
 
     def addRoom(self, name: str) -> str:
-        """
-        Create the room C{name} on an administrator's behalf.
-
-        @raise errors.InvalidGroup: bad name.  @raise errors.GroupExists: it exists.
-        """
-        return self.registry.create(name).name
+        return self.administration.addRoom(name)
 
     def notify(self, participant: IParticipant, text: str) -> None:
-        """
-        Send one participant a server notice (a moderation note).
-        """
-        participant.notice(Notice(text, self._now()))
+        self.administration.notify(participant, text)
 
     def roomMode(self, name: str) -> str:
-        """
-        The mode of room C{name}: C{"open"} or C{"approval"}.
-
-        @raise errors.NoSuchGroup: there is no such room.
-        """
-        return self._room(name).settings.mode
+        return self.administration.roomMode(name)
 
     def topic(self, room: str) -> str:
-        return self._room(room).settings.topic
+        return self.administration.topic(room)
 
     # An observer (optional: cluster mode sets one) and participants served
     # by another process, whose actions were checked where they were made.
@@ -669,14 +606,7 @@ class ChatService(Service):
     # channel modes, other front-ends as notices)
 
     def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
-        """
-        Whether C{participant} runs C{room}: one of its operators, or a
-        chatd operator (operators everywhere).
-        """
-        target = self._room(room)
-        if self.isOperator(participant):
-            return True
-        return participant.nick is not None and key(participant.nick) in target.ops
+        return self.roomQueries.isRoomOperator(participant, room)
 
     # Room operators' commands (L{RoomOps})
 
@@ -702,23 +632,10 @@ class ChatService(Service):
         return self.roomOps.changeRoomModes(participant, room, changes)
 
     def memberStatus(self, room: str, nick: str) -> str:
-        """
-        C{nick}'s status letters in C{room}, highest first: C{"o"} for an
-        operator (chatd operators included), C{"v"} for voice; C{"ov"} for
-        both, C{""} for neither.
-        """
-        target = self._room(room)
-        person = self.people.find(nick)
-        status = ""
-        if key(nick) in target.ops or (person is not None and self.isOperator(person)):
-            status = "o"
-        return status + ("v" if key(nick) in target.voiced else "")
+        return self.roomQueries.memberStatus(room, nick)
 
     def roomModes(self, room: str) -> str:
-        """
-        C{room}'s mode letters (of L{ROOM_MODES}), sorted.
-        """
-        return "".join(sorted(self._room(room).modes))
+        return self.roomQueries.roomModes(room)
 
     def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
         """
@@ -744,47 +661,25 @@ class ChatService(Service):
         self.people.grantOperator(participant)
 
     def topicSetter(self, room: str) -> tuple[str, int] | None:
-        """
-        Who last set C{room}'s topic from a chat front-end, and when (Unix
-        time), or C{None} if nobody has since the server started.
-        """
-        return self._room(room).topicSetter
+        return self.roomQueries.topicSetter(room)
 
     def roomCreatedAt(self, room: str) -> int:
-        """
-        When a user created C{room} (Unix time), or 0 if it was not created
-        by a user since the server started (configured, restored rooms).
-        """
-        return self._room(room).createdAt
+        return self.roomQueries.roomCreatedAt(room)
 
     # Room keys, ban masks, secret rooms and grouped mode changes (the
     # rules are L{Room}'s; all kept in memory like the other modes)
 
     def canSee(self, participant: IParticipant, room: str) -> bool:
-        """
-        Whether C{room} shows in C{participant}'s room lists: a secret
-        room (mode C{s}) shows only to its members and chatd operators.
-        """
-        return self.registry.canSee(self._room(room), participant, self.isOperator(participant))
+        return self.roomQueries.canSee(participant, room)
 
     def roomsVisibleTo(self, participant: IParticipant) -> list[tuple[str, int]]:
-        """
-        L{rooms}, without the secret rooms C{participant} may not see.
-        """
-        return [(name, count) for name, count in self.rooms() if self.canSee(participant, name)]
+        return self.roomQueries.roomsVisibleTo(participant)
 
     def roomKey(self, room: str) -> str | None:
-        """
-        C{room}'s key (mode C{k}), or C{None}.
-        """
-        return self._room(room).key
+        return self.roomQueries.roomKey(room)
 
     def roomBans(self, room: str, mode: str = "b") -> list[tuple[str, str, int]]:
-        """
-        C{room}'s ban masks (or, with C{mode} C{e} or C{I}, its ban or
-        invite exceptions), each with who set it and when, in the order set.
-        """
-        return list(self._room(room).maskList(mode).entries)
+        return self.roomQueries.roomBans(room, mode)
 
     def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
         return self.nickHistory.lookup(nick, count)

@@ -1,0 +1,115 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+The administrators' queries and commands (the admin console's needs,
+L{IAdministration}), kept apart from the facade that delegates to them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twisted.internet.defer import Deferred
+
+from chatd.core import errors
+from chatd.core.events import Notice
+from chatd.core.participant import IParticipant
+from chatd.core.text import checkText
+
+if TYPE_CHECKING:
+    from chatd.core.service import ChatService
+
+
+class Administration:
+    """
+    What an administrator (or a chatd operator) does server-wide, through
+    the service's public API.
+    """
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+
+    def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
+        service = self.service
+        operator = service.requireLogin(participant)
+        if not service.isOperator(participant):
+            raise errors.NotPermitted()
+        target = service.find(nick)
+        if target is None:
+            raise errors.NoSuchUser()
+        checkText(reason, "reason")
+        why = f"kicked by {operator}" + (f": {reason}" if reason else "")
+        service.disconnect(target, why)
+        target.disconnect(errors.Kicked(why))
+
+    def capacity(self, room: str) -> int | None:
+        return self.service.registry.get(room).capacity(self.service.maxGroupSize)
+
+    def acceptPending(self, room: str, nick: str) -> Deferred[None]:
+        """
+        An operator lets C{nick} into approval room C{room}: they are put in
+        it and told if they are connected, or find it on their next login.
+        """
+        return Deferred.fromCoroutine(self.service.requirePersistence().acceptPending(room, nick))
+
+    def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
+        """
+        The requests to enter approval rooms (all of them, or C{room}'s), as
+        (room, nickname) pairs.
+        """
+        registry = self.service.registry
+        rooms = registry.all() if room is None else [registry.get(room)]
+        return [(r.name, nick) for r in rooms for nick in r.pending.values()]
+
+    def configureRoom(
+        self,
+        room: str,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> Deferred[str]:
+        """
+        Create C{room} if needed and change the settings given (for the admin
+        console): C{mode} L{OPEN} or C{"approval"}, C{capacity} (0: the
+        server-wide limit), C{topic}, and whether newcomers are put in it.
+
+        @raise InvalidArgument: an unknown mode or a negative capacity.
+        """
+        if topic is not None:
+            checkText(topic, "topic")
+        persistence = self.service.requirePersistence()
+        return persistence.configureRoom(room, mode, capacity, topic, autojoin)
+
+    def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
+        """
+        End C{participant}'s session (kick, ban, kill): the rooms it was in
+        are told C{error.text}, then the participant is told C{error} and
+        disconnected.
+        """
+        self.service.disconnect(participant, error.text)
+        participant.disconnect(error)
+
+    def addRoom(self, name: str) -> str:
+        """
+        Create the room C{name} on an administrator's behalf.
+
+        @raise errors.InvalidGroup: bad name.  @raise errors.GroupExists: it exists.
+        """
+        return self.service.registry.create(name).name
+
+    def notify(self, participant: IParticipant, text: str) -> None:
+        """
+        Send one participant a server notice (a moderation note).
+        """
+        participant.notice(Notice(text, self.service.now()))
+
+    def roomMode(self, name: str) -> str:
+        """
+        The mode of room C{name}: C{"open"} or C{"approval"}.
+
+        @raise errors.NoSuchGroup: there is no such room.
+        """
+        return self.service.registry.get(name).settings.mode
+
+    def topic(self, room: str) -> str:
+        return self.service.registry.get(room).settings.topic

@@ -1,0 +1,133 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+What front-ends ask about rooms (operators, status, modes, keys, masks,
+visibility) and which rooms last, kept apart from the facade that delegates
+to them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.core.names import key
+from chatd.core.participant import IParticipant
+
+if TYPE_CHECKING:
+    from chatd.core.room import Room
+    from chatd.core.service import ChatService
+
+
+class RoomQueries:
+    """
+    Room questions answered from the service's registry and people.
+    """
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+
+    def roomVanishes(self, room: str) -> bool:
+        """
+        Whether C{room} is ephemeral: a guest's room, not stored, gone once
+        nobody is in it.
+        """
+        return self.service.registry.get(room).ephemeral
+
+    def keepRoomsOf(self, participant: IParticipant) -> list[Room]:
+        """
+        C{participant} registered its name: the rooms it created as a guest
+        that still exist now last, as if founded by the account (the
+        caller stores them).
+        """
+        nick = participant.nick
+        if nick is None or not self.service.isLoggedIn(participant):
+            return []  # it left meanwhile: its rooms vanish as they empty
+        kept = []
+        for roomKey in self.service.roomLimits.guestRoomsOf(participant):
+            room = self.service.registry.find(roomKey)
+            if room is not None and room.creator is participant:
+                self.keepRoom(room.name)
+                self.service.roomLimits.created(roomKey, participant, nick, False)
+                kept.append(room)
+        return kept
+
+    def keepRoom(self, room: str) -> str:
+        """
+        Make C{room} last (an administrator configured it): it no longer
+        vanishes when emptied, and its settings are stored from now on.
+        """
+        target = self.service.registry.get(room)
+        self.service.registry.keep(target)
+        return target.name
+
+    def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{participant} runs C{room}: one of its operators, or a
+        chatd operator (operators everywhere).
+        """
+        target = self.service.registry.get(room)
+        if self.service.isOperator(participant):
+            return True
+        return participant.nick is not None and key(participant.nick) in target.ops
+
+    def memberStatus(self, room: str, nick: str) -> str:
+        """
+        C{nick}'s status letters in C{room}, highest first: C{"o"} for an
+        operator (chatd operators included), C{"v"} for voice; C{"ov"} for
+        both, C{""} for neither.
+        """
+        target = self.service.registry.get(room)
+        person = self.service.people.find(nick)
+        status = ""
+        if key(nick) in target.ops or (person is not None and self.service.isOperator(person)):
+            status = "o"
+        return status + ("v" if key(nick) in target.voiced else "")
+
+    def roomModes(self, room: str) -> str:
+        """
+        C{room}'s mode letters (of L{ROOM_MODES}), sorted.
+        """
+        return "".join(sorted(self.service.registry.get(room).modes))
+
+    def topicSetter(self, room: str) -> tuple[str, int] | None:
+        """
+        Who last set C{room}'s topic from a chat front-end, and when (Unix
+        time), or C{None} if nobody has since the server started.
+        """
+        return self.service.registry.get(room).topicSetter
+
+    def roomCreatedAt(self, room: str) -> int:
+        """
+        When a user created C{room} (Unix time), or 0 if it was not created
+        by a user since the server started (configured, restored rooms).
+        """
+        return self.service.registry.get(room).createdAt
+
+    def canSee(self, participant: IParticipant, room: str) -> bool:
+        """
+        Whether C{room} shows in C{participant}'s room lists: a secret
+        room (mode C{s}) shows only to its members and chatd operators.
+        """
+        return self.service.registry.canSee(
+            self.service.registry.get(room), participant, self.service.isOperator(participant)
+        )
+
+    def roomsVisibleTo(self, participant: IParticipant) -> list[tuple[str, int]]:
+        """
+        L{rooms}, without the secret rooms C{participant} may not see.
+        """
+        return [
+            (name, count) for name, count in self.service.rooms() if self.canSee(participant, name)
+        ]
+
+    def roomKey(self, room: str) -> str | None:
+        """
+        C{room}'s key (mode C{k}), or C{None}.
+        """
+        return self.service.registry.get(room).key
+
+    def roomBans(self, room: str, mode: str = "b") -> list[tuple[str, str, int]]:
+        """
+        C{room}'s ban masks (or, with C{mode} C{e} or C{I}, its ban or
+        invite exceptions), each with who set it and when, in the order set.
+        """
+        return list(self.service.registry.get(room).maskList(mode).entries)
