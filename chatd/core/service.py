@@ -22,9 +22,6 @@ from chatd.core.accounts import Accounts
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.events import (
-    KICK,
-    PART,
-    Membership,
     PrivateMessage,
     Rename,
     RoomMessage,
@@ -32,6 +29,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
+from chatd.core.membership import Membership
 from chatd.core.messages import Messages
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
@@ -45,7 +43,7 @@ from chatd.core.roomlimits import RoomLimits
 from chatd.core.roomops import RoomOps
 from chatd.core.roomqueries import RoomQueries
 from chatd.core.rooms import Rooms
-from chatd.core.text import checkText, scrub
+from chatd.core.text import scrub
 from chatd.core.whowas import PastUser
 from chatd.storage.interfaces import IChatStore
 
@@ -96,6 +94,7 @@ class ChatService(Service):
         self.nickHistory = self.people.nickHistory
         #: The rooms each logged-in participant is in, in entry order.
         self._joined: dict[IParticipant, list[Room]] = {}
+        self.membership = Membership(self, self._joined)
         self.stats = ChatStats()
         for name in rooms:
             self.registry.create(name)
@@ -196,7 +195,7 @@ class ChatService(Service):
         nick = participant.nick
         assert nick is not None
         for room in rooms:
-            self._removeMember(room, nick, reason)
+            self.membership.removeMember(room, nick, reason)
         self.people.left(participant, nick, self._now())
         if self.logConnections:
             self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
@@ -294,31 +293,7 @@ class ChatService(Service):
     # Rooms
 
     def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
-        """
-        A user creates C{room} and runs it.  A guest's room is ephemeral
-        (L{chatd.core.roomlimits}); a registered user's or an operator's lasts.
-
-        @raise TooManyRooms: the server's or the user's limit is reached.
-        """
-        creator = self.requireLogin(participant)
-        operator = self.isOperator(participant)
-
-        def allowed() -> None:
-            if not operator:
-                self.roomLimits.check(len(self.registry), participant, creator)
-
-        created = self.registry.create(room, allowed)
-        created.founded(creator, self._now())  # the creator runs the room
-        registered = self.persistence is not None and self.persistence.isRegisteredNow(creator)
-        if not (operator or registered):
-            created.makeEphemeral(participant)
-        self.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
-        if self.observer is not None:
-            self.observer.roomCreated(participant, created.name)
-        persistence = self.storeOf(created)
-        if persistence is not None:
-            return persistence.roomCreated(created)
-        return created.name
+        return self.membership.createRoom(participant, room)
 
     def roomVanishes(self, room: str) -> bool:
         return self.roomQueries.roomVanishes(room)
@@ -332,60 +307,23 @@ class ChatService(Service):
     def enter(
         self, participant: IParticipant, room: str, roomKey: str | None = None
     ) -> MaybeDeferred[str]:
-        nick = self.requireLogin(participant)
-        target = self._room(room)
-        target.checkEntry(participant, nick, roomKey, self.isOperator(participant))
-        if self.persistence is not None:
-            self.persistence.checkApproval(participant, nick, target)
-        self.join(participant, nick, target)
-        target.useInvitation(nick)
-        if self.persistence is not None:
-            return self.persistence.entered(participant, nick, target)
-        return target.name
+        return self.membership.enter(participant, room, roomKey)
 
     def join(
         self, participant: IParticipant, nick: str, target: Room, remote: bool = False
     ) -> None:
-        """
-        Put logged-in C{participant} in C{target} (its entry checked or
-        decided elsewhere: autojoin, an approval), within its capacity; a
-        C{remote} entry (checked on another node) is not limited, nor told
-        to the observer.
-        """
-        limit = None if remote else target.capacity(self.maxGroupSize)
-        target.add(participant, nick, self._now(), limit)
-        self._joined[participant].append(target)
-        if self.observer is not None and not remote:
-            self.observer.entered(participant, target.name)
+        self.membership.join(participant, nick, target, remote)
 
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
-        nick = self.requireLogin(participant)
-        target = self._memberRoom(participant, room)
-        checkText(reason, "reason")
-        self.part(participant, nick, target, reason, PART)
-        if self.observer is not None:
-            self.observer.left(participant, target.name)
-        if self.persistence is not None:
-            return self.persistence.left(nick, target)
-        return target.name
+        return self.membership.leave(participant, room, reason)
 
     def part(
         self, participant: IParticipant, nick: str, room: Room, reason: str, kind: str | None = None
     ) -> None:
-        """
-        Take C{participant} out of C{room}, telling the members left.
-        """
-        self._joined[participant].remove(room)
-        self._removeMember(room, nick, reason, kind)
-
-    def _removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
-        room.remove(nick, Membership(room.name, nick, False, self._now(), reason, kind))
-        self.registry.vanishIfEmpty(room)
+        self.membership.part(participant, nick, room, reason, kind)
 
     def members(self, participant: IParticipant, room: str) -> list[str]:
-        self.requireLogin(participant)
-        target = self._memberRoom(participant, room)
-        return [member.nick for member in target.members.values()]
+        return self.membership.members(participant, room)
 
     def roomsOf(self, participant: IParticipant) -> list[str]:
         return [room.name for room in self._joined.get(participant, ())]
@@ -638,18 +576,7 @@ class ChatService(Service):
         return self.roomQueries.roomModes(room)
 
     def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
-        """
-        Take C{kicked} out of C{target}, telling every member (the kicked
-        one included) with a L{Membership} of kind L{KICK}; returns the
-        kicked nickname as shown.
-        """
-        shown = kicked.nick or nick
-        event = Membership(target.name, shown, False, self._now(), reason, KICK, by)
-        target.remove(nick, event, tellRemoved=True)
-        if target in self._joined.get(kicked, []):
-            self._joined[kicked].remove(target)
-        self.registry.vanishIfEmpty(target)
-        return shown
+        return self.membership.kickOut(target, kicked, nick, by, reason)
 
     def grantOperator(self, participant: IParticipant) -> None:
         """

@@ -1,0 +1,135 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+Who enters and leaves which room: users creating rooms, entering, leaving
+and being taken out, kept apart from the facade that delegates to them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.core.events import KICK, PART
+from chatd.core.events import Membership as MembershipEvent
+from chatd.core.interfaces import MaybeDeferred
+from chatd.core.names import key
+from chatd.core.participant import IParticipant
+from chatd.core.text import checkText
+
+if TYPE_CHECKING:
+    from chatd.core.room import Room
+    from chatd.core.service import ChatService
+
+
+class Membership:
+    """
+    The rooms' members, changed through each L{Room}.
+
+    @ivar joined: the rooms each logged-in participant is in, in entry
+        order (the service's own mapping, shared).
+    """
+
+    def __init__(self, service: ChatService, joined: dict[IParticipant, list[Room]]) -> None:
+        self.service = service
+        self.joined = joined
+
+    def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
+        """
+        A user creates C{room} and runs it.  A guest's room is ephemeral
+        (L{chatd.core.roomlimits}); a registered user's or an operator's lasts.
+
+        @raise TooManyRooms: the server's or the user's limit is reached.
+        """
+        creator = self.service.requireLogin(participant)
+        operator = self.service.isOperator(participant)
+
+        def allowed() -> None:
+            if not operator:
+                self.service.roomLimits.check(len(self.service.registry), participant, creator)
+
+        created = self.service.registry.create(room, allowed)
+        created.founded(creator, self.service.now())  # the creator runs the room
+        registered = (
+            self.service.persistence is not None
+            and self.service.persistence.isRegisteredNow(creator)
+        )
+        if not (operator or registered):
+            created.makeEphemeral(participant)
+        self.service.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
+        if self.service.observer is not None:
+            self.service.observer.roomCreated(participant, created.name)
+        persistence = self.service.storeOf(created)
+        if persistence is not None:
+            return persistence.roomCreated(created)
+        return created.name
+
+    def enter(
+        self, participant: IParticipant, room: str, roomKey: str | None = None
+    ) -> MaybeDeferred[str]:
+        nick = self.service.requireLogin(participant)
+        target = self.service.registry.get(room)
+        target.checkEntry(participant, nick, roomKey, self.service.isOperator(participant))
+        if self.service.persistence is not None:
+            self.service.persistence.checkApproval(participant, nick, target)
+        self.join(participant, nick, target)
+        target.useInvitation(nick)
+        if self.service.persistence is not None:
+            return self.service.persistence.entered(participant, nick, target)
+        return target.name
+
+    def join(
+        self, participant: IParticipant, nick: str, target: Room, remote: bool = False
+    ) -> None:
+        """
+        Put logged-in C{participant} in C{target} (its entry checked or
+        decided elsewhere: autojoin, an approval), within its capacity; a
+        C{remote} entry (checked on another node) is not limited, nor told
+        to the observer.
+        """
+        limit = None if remote else target.capacity(self.service.maxGroupSize)
+        target.add(participant, nick, self.service.now(), limit)
+        self.joined[participant].append(target)
+        if self.service.observer is not None and not remote:
+            self.service.observer.entered(participant, target.name)
+
+    def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
+        nick = self.service.requireLogin(participant)
+        target = self.service.memberRoom(participant, room)
+        checkText(reason, "reason")
+        self.part(participant, nick, target, reason, PART)
+        if self.service.observer is not None:
+            self.service.observer.left(participant, target.name)
+        if self.service.persistence is not None:
+            return self.service.persistence.left(nick, target)
+        return target.name
+
+    def part(
+        self, participant: IParticipant, nick: str, room: Room, reason: str, kind: str | None = None
+    ) -> None:
+        """
+        Take C{participant} out of C{room}, telling the members left.
+        """
+        self.joined[participant].remove(room)
+        self.removeMember(room, nick, reason, kind)
+
+    def removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
+        room.remove(nick, MembershipEvent(room.name, nick, False, self.service.now(), reason, kind))
+        self.service.registry.vanishIfEmpty(room)
+
+    def members(self, participant: IParticipant, room: str) -> list[str]:
+        self.service.requireLogin(participant)
+        target = self.service.memberRoom(participant, room)
+        return [member.nick for member in target.members.values()]
+
+    def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
+        """
+        Take C{kicked} out of C{target}, telling every member (the kicked
+        one included) with a L{Membership} of kind L{KICK}; returns the
+        kicked nickname as shown.
+        """
+        shown = kicked.nick or nick
+        event = MembershipEvent(target.name, shown, False, self.service.now(), reason, KICK, by)
+        target.remove(nick, event, tellRemoved=True)
+        if target in self.joined.get(kicked, []):
+            self.joined[kicked].remove(target)
+        self.service.registry.vanishIfEmpty(target)
+        return shown
