@@ -6,12 +6,13 @@ operator's acceptance, which waits for the request's own write.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from chatd.core import errors
+from chatd.core.calls import whenFired
 from chatd.core.events import Notice
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
@@ -20,21 +21,6 @@ from chatd.storage.interfaces import APPROVAL
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
     from chatd.core.room import Room
-
-
-def settled(d: Deferred[Any]) -> Deferred[None]:
-    """
-    Fires (with C{None}) when C{d} has fired, whether it succeeded or
-    failed, without taking its result from its other users.
-    """
-    done: Deferred[None] = Deferred()
-
-    def fired(result: object) -> object:
-        done.callback(None)
-        return result
-
-    d.addBoth(fired)
-    return done
 
 
 class Approvals:
@@ -85,7 +71,7 @@ class Approvals:
         assert display is not None
         request = self.requests.get((key(target.name), nickKey))
         if request is not None:
-            await settled(request)
+            await whenFired(request)
         await self.store.setAccess(target.name, display, True, service.now())
         self.persistence.changed("access", room=target.name, u=display, a=True)
         user = service.find(nick)

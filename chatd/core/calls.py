@@ -7,7 +7,7 @@ needs I/O (a store, a cluster), a L{Deferred}; these helpers treat both alike.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ParamSpec, TypeAlias, TypeVar
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 
@@ -36,3 +36,19 @@ def maybeCall(
     """
     result: Deferred[_T] = maybeDeferred(call, *args, **kwargs)  # type: ignore[arg-type]
     return result
+
+
+def whenFired(d: Deferred[Any]) -> Deferred[None]:
+    """
+    Fires (with C{None}) once C{d} has fired, whether it succeeded or
+    failed, without taking its result from its other users: for waiting on
+    work someone else consumes.
+    """
+    done: Deferred[None] = Deferred()
+
+    def fired(result: object) -> object:
+        done.callback(None)
+        return result
+
+    d.addBoth(fired)
+    return done

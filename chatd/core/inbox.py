@@ -17,12 +17,12 @@ C{maxWaiting} wait for that recipient, so a flooder cannot fill the disk.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from chatd.core import errors
+from chatd.core.calls import whenFired
 from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_WAITING, PAGE_BYTES
@@ -42,21 +42,6 @@ def wireSize(message: PrivateMessage) -> int:
     (UTF-8 text, plus L{LINE_OVERHEAD} per line).
     """
     return sum(len(line.encode("utf-8")) + LINE_OVERHEAD for line in message.lines)
-
-
-def _settled(d: Deferred[Any]) -> Deferred[None]:
-    """
-    Fires (with C{None}) once C{d} fired, successfully or not, leaving its
-    result to its other users.
-    """
-    settled: Deferred[None] = Deferred()
-
-    def done(result: object) -> object:
-        settled.callback(None)
-        return result
-
-    d.addBoth(done)
-    return settled
 
 
 class Inbox:
@@ -134,7 +119,7 @@ class Inbox:
         if delivering is None:
             self._readCount(None, nick)
         else:  # they just left: count once what they were handed is marked
-            _settled(delivering).addCallback(self._readCount, nick)
+            whenFired(delivering).addCallback(self._readCount, nick)
         return waiter
 
     def _readCount(self, ignored: None, nick: str) -> None:
@@ -193,7 +178,7 @@ class Inbox:
         previous = self._delivering.get(nickKey)
         d = Deferred.fromCoroutine(self._deliver(participant, nick, previous))
         self._delivering[nickKey] = d
-        settled = _settled(d)
+        settled = whenFired(d)
         settled.addCallback(self._delivered, nickKey, d)
         return d
 
@@ -205,7 +190,7 @@ class Inbox:
         self, participant: IParticipant, nick: str, previous: Deferred[None] | None
     ) -> None:
         if previous is not None:
-            await _settled(previous)
+            await whenFired(previous)
         after = 0
         while True:
             fetched = await self.store.undelivered(nick, after, FETCH)
