@@ -21,6 +21,7 @@ from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_HISTORY
 from chatd.core.text import plain, plainLine
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 
@@ -235,6 +236,13 @@ class TchatProtocol(ChatLineReceiver):
         return d.addCallback(lambda events: b"".join(e.wire(encodeSpeak) for e in events))
 
     # Events from the service (IParticipant)
+
+    #: Offered as much history as the service gives on entering a room.
+    historyOnEnter = MAX_HISTORY
+
+    def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        for event in events:
+            self.roomMessage(event)
 
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per recipient: straight to the outbox,

@@ -12,6 +12,7 @@ from chatd.core.errors import ChatError
 from chatd.core.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.interfaces import settled as settled
+from chatd.core.limits import MAX_HISTORY
 
 
 @implementer(IParticipant)
@@ -33,6 +34,13 @@ class RecordingParticipant:
         self.disconnectedWith: ChatError | None = None
         self.slow = False
         self._drainWaiters: list[Deferred[bool]] = []
+
+    #: Offered as much history as the service gives on entering a room.
+    historyOnEnter = MAX_HISTORY
+
+    def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        for event in events:
+            self.roomMessage(event)
 
     def roomMessage(self, event: RoomMessage) -> None:
         self.events.append(event)

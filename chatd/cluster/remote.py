@@ -52,6 +52,14 @@ class RemoteParticipant:
     def __repr__(self) -> str:
         return f"<RemoteParticipant {self.nick} on {self.node}>"
 
+    #: Another node's user is offered history by its own node.
+    historyOnEnter = 0
+
+    def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        """
+        Never called: L{historyOnEnter} is 0.
+        """
+
     def roomMessage(self, event: RoomMessage) -> None:
         if event.lines:  # tags and notices do not cross nodes (yet)
             event.wire(self.bridge.publishSay)

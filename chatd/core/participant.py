@@ -31,10 +31,22 @@ class IParticipant(Interface):
     nick = Attribute("The logged-in nickname (a L{str}), or C{None} before login.")
     address = Attribute("Where the connection comes from: an IP address, a L{str}.")
     protocolName = Attribute("The front-end's short name: 'tchat', 'talk', 'irc', 'web'.")
+    historyOnEnter = Attribute(
+        "How many of a room's past messages this participant is offered on"
+        " entering it (an L{int}; 0: none), capped by the service's own limit."
+        " Each protocol decides, since only some can tell history from live."
+    )
 
     def roomMessage(event: RoomMessage) -> None:
         """
         Someone else spoke in a room this participant is in.
+        """
+
+    def roomHistory(room: str, events: list[RoomMessage]) -> None:
+        """
+        The messages sent in C{room} before this participant entered it,
+        oldest first, offered once on entering (at most L{historyOnEnter});
+        the front-end shows them as history, never as live messages.
         """
 
     def privateMessage(event: PrivateMessage) -> None:

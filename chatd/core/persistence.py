@@ -354,13 +354,12 @@ class Persistence:
         await self._replay(participant, room, await marked)
 
     async def _replay(self, participant: IParticipant, room: str, before: int) -> None:
-        if self.service.historyCount <= 0:
+        count = min(self.service.historyCount, participant.historyOnEnter)
+        if count <= 0:
             return
-        events = await self.store.history(room, self.service.historyCount, before)
-        if room not in self.service.roomsOf(participant):
-            return
-        for event in events:
-            participant.roomMessage(event)
+        events = await self.store.history(room, count, before)
+        if events and room in self.service.roomsOf(participant):
+            participant.roomHistory(room, events)
 
     def history(
         self, participant: IParticipant, room: str, count: int

@@ -27,6 +27,7 @@ from chatd.core.events import (
     Wallops,
 )
 from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.irc.channels import syncChannels
 from chatd.irc.connection import IRCConnection
@@ -45,6 +46,13 @@ class IRCProtocol(IRCConnection):
     """
 
     _lastQuit: str | None = None
+
+    #: Offered as much history as the service gives on entering a room.
+    historyOnEnter = MAX_HISTORY
+
+    def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        for event in events:
+            self.roomMessage(event)
 
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per member for every message: a cached

@@ -27,6 +27,7 @@ from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import isValidName, normalize
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 from chatd.talk.commands import COMMANDS, helpText, newPassword
@@ -291,6 +292,13 @@ class TalkProtocol(ChatLineReceiver):
         self.closeWith(reason)
 
     # Events from the service (IParticipant)
+
+    #: Offered as much history as the service gives on entering a room.
+    historyOnEnter = MAX_HISTORY
+
+    def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        for event in events:
+            self.roomMessage(event)
 
     def roomMessage(self, event: RoomMessage) -> None:
         if not event.lines:

@@ -34,6 +34,7 @@ from chatd.core.errors import (
 )
 from chatd.core.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.limits import MAX_HISTORY
 from chatd.lines.idle import IdleTimers
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
@@ -222,6 +223,13 @@ class WebParticipant:
             self._queue = None
 
     # IParticipant
+
+    #: Offered as much history as the service gives on entering a room.
+    historyOnEnter = MAX_HISTORY
+
+    def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        for event in events:
+            self.roomMessage(event)
 
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per recipient: straight to the outbox
