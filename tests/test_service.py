@@ -1017,7 +1017,7 @@ class RemoteRoomTests(SynchronousTestCase):
         room.bans.add("eve!*@*", "alice", 3)
         room.settings.capacity = 4
         room.ops.update({"bob", "op"})
-        room.settings.topic, room.topicSetter = "tea", ("alice", 5)
+        room.setTopic("tea", "alice", 5)
         state = other.replica.roomState("dev")
         self.service.enter(self.bob, "dev")
         self.service.replica.enterRemote(self.remote, "dev")

@@ -146,7 +146,7 @@ async def test_roomsAndMemberships(store: Any) -> None:
     await store.saveRoom(RoomSettings("Jeux"), 5)
     await store.saveRoom(RoomSettings("Jeux", APPROVAL, 7, "cartes", True), 6)
     rooms = {r.name: r for r in (await store.load()).rooms}
-    assert rooms["Jeux"] == RoomSettings("Jeux", APPROVAL, 7, "cartes", True)
+    assert rooms["Jeux"] == RoomSettings("Jeux", APPROVAL, 7, "cartes", True, created=5)
     await store.saveAccount("bob", "h", 1)
     await store.setMembership("bob", "jeux", True)
     await store.setMembership("Bob", "ge\u0301ne\u0301ral", True)

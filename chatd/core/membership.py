@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from chatd.core.events import KICK, PART
 from chatd.core.events import Membership as MembershipEvent
+from chatd.core.founders import enteredAsFounder, recordFounder
 from chatd.core.interfaces import MaybeDeferred
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
@@ -52,7 +53,9 @@ class Membership:
             self.service.persistence is not None
             and self.service.persistence.isRegisteredNow(creator)
         )
-        if not (operator or registered):
+        if registered:
+            recordFounder(created, creator, self.service.provenAccount(participant))
+        elif not operator:
             created.makeEphemeral(participant)
         self.service.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
         if self.service.observer is not None:
@@ -83,13 +86,17 @@ class Membership:
         Put logged-in C{participant} in C{target} (its entry checked or
         decided elsewhere: autojoin, an approval), within its capacity; a
         C{remote} entry (checked on another node) is not limited, nor told
-        to the observer.
+        to the observer.  The room's founder is made its operator.
         """
         limit = None if remote else target.capacity(self.service.maxGroupSize)
         target.add(participant, nick, self.service.now(), limit)
         self.joined[participant].append(target)
         if self.service.observer is not None and not remote:
             self.service.observer.entered(participant, target.name)
+        account = None if remote else self.service.provenAccount(participant)
+        opped = enteredAsFounder(target, nick, account, self.service.now())
+        if opped is not None:
+            self.service.roomOps.tellRoom(target, opped)
 
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
         nick = self.service.requireLogin(participant)

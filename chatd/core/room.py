@@ -45,9 +45,7 @@ class Room:
         "ops",
         "voiced",
         "modes",
-        "topicSetter",
         "invited",
-        "createdAt",
         "key",
         "bans",
         "exceptions",
@@ -65,9 +63,7 @@ class Room:
         self.ops: set[str] = set()
         self.voiced: set[str] = set()
         self.modes: set[str] = set(DEFAULT_ROOM_MODES)
-        self.topicSetter: tuple[str, int] | None = None
         self.invited: set[str] = set()
-        self.createdAt = 0
         self.key: str | None = None
         self.bans = BanList()
         self.exceptions = BanList("ban exception")
@@ -176,7 +172,11 @@ class Room:
         if by:
             self.makeOperator(by)
         if when:
-            self.createdAt = when
+            self.settings.created = when
+
+    @property
+    def topicSetter(self) -> tuple[str, int] | None:
+        return (self.settings.topicBy, self.settings.topicAt) if self.settings.topicBy else None
 
     def makeEphemeral(self, creator: IParticipant | None) -> None:
         """The room vanishes once empty (a guest's: C{creator}'s session)."""
@@ -190,7 +190,7 @@ class Room:
 
     def setTopic(self, topic: str, by: str, when: int) -> None:
         self.settings.topic = topic
-        self.topicSetter = (by, when)
+        self.settings.topicBy, self.settings.topicAt = by, when
 
     def adopt(self, settings: RoomSettings) -> None:
         """Take the stored C{settings} (and the name as stored)."""

@@ -35,7 +35,14 @@ class RoomOps:
         self.service = service
 
     def requireRoomOperator(self, participant: IParticipant, room: str) -> tuple[str, Room]:
+        """
+        C{participant}'s nick and C{room}, which it runs: a member with
+        operator status, or a chatd operator (in any room, even one it is
+        not in: it may give operator status to anyone there, itself too).
+        """
         nick = self.service.requireLogin(participant)
+        if self.service.isOperator(participant):
+            return nick, self.service.registry.get(room)
         target = self.service.memberRoom(participant, room)
         if not self.service.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
@@ -108,9 +115,16 @@ class RoomOps:
         target = self.service.memberRoom(participant, room)
         if "t" in target.modes and not self.service.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
+        return self.applyTopic(target, topic, nick)
+
+    def applyTopic(self, target: Room, topic: str, by: str) -> MaybeDeferred[str]:
+        """
+        C{by} sets C{target}'s topic (allowed already): every member is
+        told, and the topic, its setter and the time are stored.
+        """
         checkText(topic, "topic")
-        target.setTopic(topic, nick, self.service.now())
-        self.tellRoom(target, RoomChange(target.name, nick, self.service.now(), topic=topic))
+        target.setTopic(topic, by, self.service.now())
+        self.tellRoom(target, RoomChange(target.name, by, self.service.now(), topic=topic))
         persistence = self.service.storeOf(target)
         if persistence is not None:
             return persistence.configureRoom(target.name, None, None, topic, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatd.core.founders import recordFounder
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 
@@ -46,6 +47,7 @@ class RoomQueries:
             room = self.service.registry.find(roomKey)
             if room is not None and room.creator is participant:
                 self.keepRoom(room.name)
+                recordFounder(room, nick, key(nick))  # its password is now proven
                 self.service.roomLimits.created(roomKey, participant, nick, False)
                 kept.append(room)
         return kept
@@ -90,17 +92,17 @@ class RoomQueries:
 
     def topicSetter(self, room: str) -> tuple[str, int] | None:
         """
-        Who last set C{room}'s topic from a chat front-end, and when (Unix
-        time), or C{None} if nobody has since the server started.
+        Who last set C{room}'s topic, and when (Unix time; kept across
+        restarts), or C{None} if that is not known.
         """
         return self.service.registry.get(room).topicSetter
 
     def roomCreatedAt(self, room: str) -> int:
         """
-        When a user created C{room} (Unix time), or 0 if it was not created
-        by a user since the server started (configured, restored rooms).
+        When C{room} was created (Unix time, kept across restarts), or 0
+        if that is not known (the rooms a fresh store is seeded with).
         """
-        return self.service.registry.get(room).createdAt
+        return self.service.registry.get(room).settings.created
 
     def canSee(self, participant: IParticipant, room: str) -> bool:
         """

@@ -43,6 +43,12 @@ class RoomSettings:
     @ivar rules: the room operators' settings, as JSON (L{chatd.core.room.
         savedRules}: mode letters, key, ban and exception masks); C{""}: a
         new room's defaults.
+    @ivar founder: the registered account that created the room (display
+        name), C{""} for none: its owner gets operator status on entering.
+    @ivar topicBy: who last set the topic (C{""}: not known).
+    @ivar topicAt: when (Unix time; 0: not known).
+    @ivar created: when the room was created (Unix time; 0: not known, as
+        for the rooms a fresh store is seeded with).
     """
 
     name: str
@@ -51,6 +57,10 @@ class RoomSettings:
     topic: str = ""
     autojoin: bool = False
     rules: str = ""
+    founder: str = ""
+    topicBy: str = ""
+    topicAt: int = 0
+    created: int = 0
 
 
 @dataclass

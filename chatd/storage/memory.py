@@ -90,7 +90,9 @@ class MemoryChatStore(Service):
         return succeed([self._names[nickKey] for nickKey in sorted(self._admins)])
 
     def saveRoom(self, room: RoomSettings, when: int) -> Deferred[None]:
-        self._rooms[key(room.name)] = RoomSettings(**vars(room))
+        old = self._rooms.get(key(room.name))
+        saved = self._rooms[key(room.name)] = RoomSettings(**vars(room))
+        saved.created = old.created if old is not None else (room.created or when)
         return succeed(None)
 
     def memberships(self, nick: str) -> Deferred[list[str]]:

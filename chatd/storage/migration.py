@@ -62,14 +62,18 @@ def migrate(txn: Cursor, paramstyle: str) -> None:
 
 def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> None:
     """
-    Create or update C{room}'s row.
+    Create or update C{room}'s row; its creation time is C{room.created},
+    else C{when}, and is kept once written.
     """
     txn.execute(
         convert(
-            "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created, rules)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_key) DO UPDATE SET"
+            "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created, rules,"
+            " founder, topic_by, topic_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (room_key) DO UPDATE SET"
             " name = excluded.name, mode = excluded.mode, capacity = excluded.capacity,"
-            " topic = excluded.topic, autojoin = excluded.autojoin, rules = excluded.rules",
+            " topic = excluded.topic, autojoin = excluded.autojoin, rules = excluded.rules,"
+            " founder = excluded.founder, topic_by = excluded.topic_by,"
+            " topic_at = excluded.topic_at",
             paramstyle,
         ),
         (
@@ -79,7 +83,10 @@ def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> 
             room.capacity,
             room.topic,
             int(room.autojoin),
-            when,
+            room.created or when,
             room.rules,
+            room.founder,
+            room.topicBy,
+            room.topicAt,
         ),
     )

@@ -137,6 +137,14 @@ MIGRATIONS: list[list[Statement]] = [
     # 6: name keys are PRECIS names' confusable skeletons (chatd.core.names.key):
     # every stored key is recomputed, and look-alikes are merged.
     [rekey],
+    # 7: a room's founder (the registered account that created it, who is
+    # its operator on entering) and who set its topic and when, so a restart
+    # keeps them (its creation time is the existing "created" column).
+    [
+        "ALTER TABLE rooms ADD COLUMN founder TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE rooms ADD COLUMN topic_by TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE rooms ADD COLUMN topic_at BIGINT NOT NULL DEFAULT 0",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

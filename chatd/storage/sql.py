@@ -90,11 +90,25 @@ class SQLChatStore(Service):
         migrate(txn, self.paramstyle)
         snapshot = Snapshot()
         txn.execute(
-            "SELECT name, mode, capacity, topic, autojoin, rules FROM rooms"
-            " ORDER BY created, room_key"
+            "SELECT name, mode, capacity, topic, autojoin, rules, founder, topic_by, topic_at,"
+            " created FROM rooms ORDER BY created, room_key"
         )
-        for name, mode, capacity, topic, autojoin, rules in txn.fetchall():
-            snapshot.rooms.append(RoomSettings(name, mode, capacity, topic, bool(autojoin), rules))
+        for name, mode, capacity, topic, autojoin, rules, *more in txn.fetchall():
+            founder, topicBy, topicAt, created = more
+            snapshot.rooms.append(
+                RoomSettings(
+                    name,
+                    mode,
+                    capacity,
+                    topic,
+                    bool(autojoin),
+                    rules,
+                    founder,
+                    topicBy,
+                    int(topicAt),
+                    int(created),
+                )
+            )
         txn.execute("SELECT nick_key FROM accounts")
         snapshot.accounts = {row[0] for row in txn.fetchall()}
         txn.execute("SELECT room_key, nick_key, nick, approved FROM access ORDER BY requested")

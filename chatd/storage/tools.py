@@ -29,7 +29,11 @@ from chatd.storage.sqlite import DATABASE_NAME, backup
 #: Tables in foreign-key order, with the columns copied.
 TABLES = [
     ("accounts", "nick_key, nick, hash, created, admin"),
-    ("rooms", "room_key, name, mode, capacity, topic, autojoin, created, rules"),
+    (
+        "rooms",
+        "room_key, name, mode, capacity, topic, autojoin, created, rules, founder, topic_by,"
+        " topic_at",
+    ),
     ("memberships", "nick_key, room_key"),
     ("access", "room_key, nick_key, nick, approved, requested"),
     ("messages", "id, room_key, room, sender, recipient_key, recipient, body, sent, pending"),

@@ -1,0 +1,42 @@
+# -*- test-case-name: tests.test_founders -*-
+"""
+A room's founder: the registered account that created it owns it, as
+channel registration does on IRC networks.  Whenever that account enters
+the room, its password proven, it is made an operator, also after a
+restart; a guest's room has no founder (its creator runs it while it lasts).
+"""
+
+from __future__ import annotations
+
+from chatd.core.events import RoomChange
+from chatd.core.names import key
+from chatd.core.room import Room
+
+
+def isFounder(room: Room, nick: str, account: str | None) -> bool:
+    """
+    Whether C{nick}, logged in with its password to C{account} (a name
+    key, or C{None}), is C{room}'s founder.
+    """
+    founder = room.settings.founder
+    return bool(account and founder) and key(nick) == account == key(founder)
+
+
+def recordFounder(room: Room, nick: str, account: str | None) -> None:
+    """
+    C{nick} created C{room}: if it proved it owns the registered account
+    C{account} (a key), that account is the founder.
+    """
+    if account is not None and key(nick) == account:
+        room.settings.founder = nick
+
+
+def enteredAsFounder(room: Room, nick: str, account: str | None, now: int) -> RoomChange | None:
+    """
+    C{nick} (proven C{account}) has just entered C{room}: its founder is
+    made an operator; the change to tell the members, or C{None}.
+    """
+    if not isFounder(room, nick, account) or key(nick) in room.ops:
+        return None
+    room.makeOperator(nick)
+    return RoomChange(room.name, nick, now, "+o", (nick,))
