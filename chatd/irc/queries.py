@@ -20,7 +20,7 @@ from chatd.core.text import InvalidText, checkText
 from chatd.irc import numerics as N
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
-from chatd.irc.session import IRCSession
+from chatd.irc.session import IRCSession, isInvisible
 from chatd.irc.wire import channelName
 
 #: C{nick user host * :realname} of someone gone (not in twisted.words).
@@ -76,11 +76,7 @@ def onWho(irc: IRCSession, message: Message) -> None:
                 continue
             rooms = service.roomsOf(person)
             shared = any(key(room) in mine for room in rooms)
-            if (
-                "i" in getattr(person, "userModes", ())
-                and not shared
-                and person is not irc.participant
-            ):
+            if isInvisible(person) and not shared and person is not irc.participant:
                 continue  # invisible: shown only to people sharing a room
             people.append((channelName(rooms[0]) if rooms else "*", person))
     else:

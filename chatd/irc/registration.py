@@ -28,7 +28,7 @@ from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION, isupportTokens
 from chatd.irc.message import Message
-from chatd.irc.session import IRCSession
+from chatd.irc.session import IRCSession, isInvisible
 
 #: SASL payloads arrive base64-encoded in chunks of this many characters.
 SASL_CHUNK = 400
@@ -148,7 +148,11 @@ def onLusers(irc: IRCSession, message: Message) -> None:
     users = service.users()
     operators = sum(1 for user in users if service.isOperator(user))
     rooms = len(service.rooms())
-    irc.numeric(N.RPL_LUSERCLIENT, f"There are {len(users)} users and 0 invisible on 1 servers")
+    invisible = sum(1 for user in users if isInvisible(user))
+    visible = len(users) - invisible
+    irc.numeric(
+        N.RPL_LUSERCLIENT, f"There are {visible} users and {invisible} invisible on 1 servers"
+    )
     irc.numeric(N.RPL_LUSEROP, str(operators), "operator(s) online")
     irc.numeric(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
     irc.numeric(N.RPL_LUSERME, f"I have {len(users)} clients and 0 servers")

@@ -108,3 +108,11 @@ class IRCSession(Protocol):
     def statusPrefix(self, room: str, nick: str) -> str: ...
 
     def closeLink(self, reason: str) -> None: ...
+
+
+def isInvisible(person: IParticipant) -> bool:
+    """
+    Whether C{person} set user mode C{+i}: an IRC client only (the other
+    front-ends have no user modes).  WHO masks and LUSERS both ask this.
+    """
+    return "i" in getattr(person, "userModes", ())
