@@ -55,4 +55,4 @@ class ServerOperatorTests(IRCTestCase):
         self.send(alice, t, "MODE #lobby +o carol")
         [mode] = self.messages(self.read(u))
         self.assertEqual((mode.command, mode.params), ("MODE", ["#lobby", "+o", "carol"]))
-        self.assertTrue(mode.prefix.startswith("alice!"))
+        self.assertTrue(str(mode.prefix).startswith("alice!"))

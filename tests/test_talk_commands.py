@@ -46,6 +46,7 @@ class CommandTableTests(SynchronousTestCase):
                 "join",
                 "leave",
                 "rooms",
+                "topic",
                 "who",
                 "list",
                 "name",

@@ -29,7 +29,7 @@ from chatd.talk.format import (
     lines,
     serverLine,
 )
-from chatd.talk.rooms import currentRoom, enter, say
+from chatd.talk.rooms import currentRoom, enter, say, topicCommand
 from chatd.talk.session import TalkSession, UsageError
 
 __all__ = ["COMMANDS", "CommandTable", "TalkCommand", "UsageError", "helpText", "newPassword"]
@@ -329,6 +329,7 @@ COMMANDS = CommandTable(
         ),
         TalkCommand("leave", leaveCommand, "[room]", "leave the current (or named) room"),
         TalkCommand("rooms", roomsCommand, "", "list the rooms and how many are in each"),
+        TalkCommand("topic", topicCommand, "[text]", "show (or set) the current room's topic"),
         TalkCommand("who", whoCommand, "[room]", "who is in the current (or named) room"),
         TalkCommand("list", listCommand, "", "everyone online", aliases=("users",)),
         TalkCommand("name", nameCommand, "<newnick>", "change your nickname", aliases=("nick",)),

@@ -16,7 +16,7 @@ from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import maybeCall
 from chatd.core.names import key
-from chatd.talk.format import serverLine
+from chatd.talk.format import clean, serverLine, stamp
 from chatd.talk.session import TalkSession, UsageError
 
 
@@ -48,10 +48,40 @@ async def enter(session: TalkSession, room: str, roomKey: str | None = None) -> 
     except errors.AlreadyMember:
         name = next(r for r in service.roomsOf(me) if key(r) == key(room))
         session.room = name
-        session.send(serverLine(f"You are now talking in {name}."))
+        session.send(serverLine(f"You are now talking in {name}.") + topicLine(session, name))
         return
     session.room = name
-    session.send(serverLine(f"You joined {name}{company(session, name)}"))
+    session.send(
+        serverLine(f"You joined {name}{company(session, name)}") + topicLine(session, name)
+    )
+
+
+def topicLine(session: TalkSession, room: str, always: bool = False) -> bytes:
+    """
+    C{room}'s topic, with who set it and when if known; nothing for a room
+    without one, unless C{always} (C{/topic}: then it says so).
+    """
+    service = session.factory.service
+    topic = service.topic(room)
+    if not topic:
+        return serverLine(f"{room} has no topic.") if always else b""
+    setter = service.topicSetter(room)
+    by = ""
+    if setter is not None:
+        by = f" (set by {setter[0]}, {stamp(setter[1], session.factory.clock.seconds())})"
+    return serverLine(f"Topic of {room}: {clean(topic)}{by}")
+
+
+async def topicCommand(session: TalkSession, rest: str) -> None:
+    """
+    C{/topic}: the current room's topic; C{/topic text} sets it (the
+    service's rule: any member, only its operators when it has mode C{t}).
+    """
+    room = currentRoom(session)
+    if not rest:
+        session.send(topicLine(session, room, always=True))
+        return
+    await maybeCall(session.factory.service.setTopic, session.participant, room, rest)
 
 
 async def land(session: TalkSession, room: str, already: list[str]) -> None:
