@@ -87,6 +87,14 @@ BAD_ARGUMENTS = [
     ("admin promote bob", "admin grant"),
     ("admin revoke", "admin revoke"),
     ("admin revoke bad!nick", "admin revoke"),
+    ("topic", "topic"),
+    ("topic lobby", "topic"),
+    ("roomop", "roomop"),
+    ("roomop lobby", "roomop"),
+    ("roomop lobby bad!nick", "roomop"),
+    ("founder", "founder"),
+    ("founder lobby", "founder"),
+    ("founder lobby bad!nick", "founder"),
 ]
 
 

@@ -20,9 +20,10 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin.credentials import readPasswords
+from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
-from chatd.admin.views import COMMANDS, ConsoleViews, Usage
+from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
 from chatd.core.moderation import formatSpan, parseNetwork
 from chatd.core.names import key, normalize
@@ -32,7 +33,7 @@ from chatd.modstore import BAN, IPBAN, KICK, MUTE
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
 
 
-class AdminConsole(ConsoleViews):
+class AdminConsole(RoomCommands):
     """
     One administrator's console session.
 

@@ -73,6 +73,21 @@ class IAdministration(IChatService):
         Send one participant a server notice.
         """
 
+    def setRoomTopic(room: str, topic: str, by: str) -> MaybeDeferred[str]:
+        """
+        Set C{room}'s topic as administrator C{by}, telling its members.
+        """
+
+    def giveRoomOperator(room: str, nick: str, by: str) -> bool:
+        """
+        Make member C{nick} an operator of C{room}; whether that changed it.
+        """
+
+    def setRoomFounder(room: str, account: str) -> Deferred[str]:
+        """
+        Make registered C{account} (C{""}: nobody) C{room}'s founder, stored.
+        """
+
 
 class IReplica(Interface):
     """

@@ -39,6 +39,7 @@ from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
 from chatd.core.roles import IAdministration, IChatObserver, IReplica
 from chatd.core.room import Room
+from chatd.core.roomadmin import RoomAdministration
 from chatd.core.roomlimits import RoomLimits
 from chatd.core.roomops import RoomOps
 from chatd.core.roomqueries import RoomQueries
@@ -87,6 +88,7 @@ class ChatService(Service):
         self.replica: IReplica = Replica(self, self.registry)
         self.roomOps = RoomOps(self)
         self.administration = Administration(self)
+        self.roomAdministration = RoomAdministration(self)
         self.roomQueries = RoomQueries(self)
         self.maxGroupSize = maxGroupSize
         self.people = People(operators)
@@ -495,6 +497,15 @@ class ChatService(Service):
 
     def topic(self, room: str) -> str:
         return self.administration.topic(room)
+
+    def setRoomTopic(self, room: str, topic: str, by: str) -> MaybeDeferred[str]:
+        return self.roomAdministration.setTopic(room, topic, by)
+
+    def giveRoomOperator(self, room: str, nick: str, by: str) -> bool:
+        return self.roomAdministration.giveOperator(room, nick, by)
+
+    def setRoomFounder(self, room: str, account: str) -> Deferred[str]:
+        return self.roomAdministration.setFounder(room, account)
 
     # An observer (optional: cluster mode sets one) and participants served
     # by another process, whose actions were checked where they were made.

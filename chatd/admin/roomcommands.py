@@ -1,0 +1,40 @@
+# -*- test-case-name: tests.test_roomadmin -*-
+"""
+The admin console's room commands: a room's topic, its operators and its
+founder.  A fresh data directory's rooms have no operator, so this is how
+their topic is first set (after that, an operator the console names may).
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import maybeDeferred
+
+from chatd.admin.views import ConsoleViews
+
+
+class RoomCommands(ConsoleViews):
+    """
+    The room commands of L{chatd.admin.commands.AdminConsole} (listed in
+    L{chatd.admin.views.COMMANDS}); each is audited.
+    """
+
+    async def cmd_topic(self, rest: str) -> str:
+        room, text = self._split(rest, 1, "required")
+        name = await maybeDeferred(self.service.setRoomTopic, room, text.strip(), self.who)
+        self.moderation.audit(self.who, f"topic {name} {text.strip()}")
+        return f"topic of {name} set"
+
+    def cmd_roomop(self, rest: str) -> str:
+        room, nick = self._split(rest, 2)
+        if not self.service.giveRoomOperator(room, self._nick(nick), self.who):
+            return f"{nick} is already an operator of {room}"
+        self.moderation.audit(self.who, f"roomop {room} {nick}")
+        return f"{nick} is now an operator of {room}"
+
+    async def cmd_founder(self, rest: str) -> str:
+        room, account = self._split(rest, 2)
+        if account != "-":
+            account = self._nick(account)
+        name = await self.service.setRoomFounder(room, "" if account == "-" else account)
+        self.moderation.audit(self.who, f"founder {name} {account}")
+        return f"{name} has no founder" if account == "-" else f"{account} founded {name}"

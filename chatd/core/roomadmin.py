@@ -1,0 +1,71 @@
+# -*- test-case-name: tests.test_roomadmin -*-
+"""
+What an administrator does to one room from the admin console: set its
+topic (the seeded rooms have no operator who could), give a member
+operator status, name its founder.  The rules are the rooms' own
+(L{chatd.core.room}, L{chatd.core.founders}); this applies them on an
+administrator's behalf, tells the members and stores what must last.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.core import errors
+from chatd.core.events import RoomChange
+from chatd.core.interfaces import MaybeDeferred
+from chatd.core.names import key, normalize
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
+    from chatd.core.service import ChatService
+
+
+class RoomAdministration:
+    """
+    The admin console's room commands, for the L{ChatService} facade; C{by}
+    is the administrator's name, shown to the members as who did it.
+    """
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+
+    def setTopic(self, room: str, topic: str, by: str) -> MaybeDeferred[str]:
+        """
+        Set C{room}'s topic as C{by}; every member is told, and the topic
+        with its setter and time is stored.
+        """
+        target = self.service.registry.get(room)
+        return self.service.roomOps.applyTopic(target, topic, by)
+
+    def giveOperator(self, room: str, nick: str, by: str) -> bool:
+        """
+        Make member C{nick} an operator of C{room}; every member is told.
+        Whether it changed anything (C{False}: it was one already).
+
+        @raise NotInRoom: C{nick} is not in the room.
+        """
+        target = self.service.registry.get(room)
+        done = target.apply(by, True, "o", nick, self.service.now())
+        if done is None:
+            return False
+        args = () if done[1] is None else (done[1],)
+        event = RoomChange(target.name, by, self.service.now(), done[0], args)
+        self.service.roomOps.tellRoom(target, event)
+        return True
+
+    def setFounder(self, room: str, account: str) -> Deferred[str]:
+        """
+        Make the registered C{account} C{room}'s founder (C{""}: it has
+        none), stored; the room lasts from now on.
+
+        @raise InvalidArgument: C{account} is not a registered account.
+        """
+        persistence = self.service.requirePersistence()
+        target = self.service.registry.get(room)
+        account = normalize(account)
+        if account and key(account) not in persistence.registered:
+            raise errors.InvalidArgument(f"{account} is not a registered account")
+        target.settings.founder = account
+        return persistence.configureRoom(target.name, None, None, None, None)

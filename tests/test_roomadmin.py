@@ -1,0 +1,112 @@
+"""
+Tests for the admin console's room commands (L{chatd.admin.roomcommands},
+L{chatd.core.roomadmin}): a seeded room's topic, a member made operator,
+a room's founder; through the console's line protocol.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.admin.commands import AdminConsole
+from chatd.admin.shell import ConsoleLineProtocol
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import RoomChange
+from chatd.core.service import ChatService
+from chatd.modstore import MemoryModerationStore
+from chatd.storage.memory import MemoryChatStore
+from chatd.testing import RecordingParticipant, settled
+
+PROMPT = "chatd> "
+START = 1_795_000_000
+FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+class RoomCommandTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(START)
+        self.store = MemoryChatStore()
+        self.store.startService()
+        checker = PasswordChecker(FAST, runInThread=lambda f, *a: maybeDeferred(f, *a))
+        self.service = ChatService(
+            self.clock, store=self.store, accounts=Accounts(self.store, self.clock, checker)
+        )
+        self.service.startService()
+        self.moderation = MemoryModerationStore()
+        self.service.moderation.store = self.moderation
+        self.protocol = ConsoleLineProtocol(AdminConsole(self.service, "root"))
+        self.transport = StringTransport()
+        self.protocol.makeConnection(self.transport)
+        self.transport.clear()
+
+    def run_(self, line: str) -> str:
+        self.protocol.dataReceived(line.encode("utf-8") + b"\r\n")
+        text: str = self.transport.value().decode("utf-8")
+        self.transport.clear()
+        self.assertTrue(text.endswith(PROMPT), text)
+        return text[: -len(PROMPT)].rstrip("\n")
+
+    def login(self, nick: str, password: str | None = None) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.successResultOf(settled(self.service.login(participant, nick, password)))
+        self.clock.advance(0)
+        return participant
+
+    def test_topic(self) -> None:
+        """
+        C{topic} sets a seeded room's topic: its members are told, the
+        setter is the administrator, it is stored and audited.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        self.assertEqual(self.run_("topic blabla Welcome to Blabla"), "topic of Blabla set")
+        self.assertEqual(self.service.topic("Blabla"), "Welcome to Blabla")
+        self.assertEqual(self.service.topicSetter("Blabla"), ("root", START))
+        told = [e for e in bob.events if isinstance(e, RoomChange)]
+        self.assertEqual([(e.by, e.topic) for e in told], [("root", "Welcome to Blabla")])
+        stored = {r.name: r for r in self.successResultOf(self.store.load()).rooms}
+        self.assertEqual(
+            (stored["Blabla"].topic, stored["Blabla"].topicBy), ("Welcome to Blabla", "root")
+        )
+        self.assertEqual(self.moderation.audit[-1].what, "topic Blabla Welcome to Blabla")
+        self.assertEqual(self.run_("topic nowhere hi"), "refused: no such room")
+
+    def test_roomop(self) -> None:
+        """
+        C{roomop} makes a member an operator (told to the members), says so
+        when it already is, and refuses someone not in the room.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        self.assertEqual(self.run_("roomop Blabla bob"), "bob is now an operator of Blabla")
+        self.assertEqual(self.service.memberStatus("Blabla", "bob"), "o")
+        modes = [(e.by, e.modes, e.args) for e in bob.events if isinstance(e, RoomChange)]
+        self.assertEqual(modes, [("root", "+o", ("bob",))])
+        self.assertEqual(self.run_("roomop Blabla bob"), "bob is already an operator of Blabla")
+        self.assertTrue(self.run_("roomop Blabla eve").startswith("refused: "))
+
+    def test_founder(self) -> None:
+        """
+        C{founder} names a registered account as a room's founder (stored;
+        it is then made operator on entering); an unregistered name is
+        refused; C{-} leaves the room without one.
+        """
+        carol = self.login("carol")
+        self.successResultOf(self.service.register(carol, "sesame"))
+        self.service.disconnect(carol)
+        self.assertTrue(self.run_("founder Blabla eve").startswith("refused: eve is not"))
+        self.assertEqual(self.run_("founder Blabla carol"), "carol founded Blabla")
+        stored = {r.name: r for r in self.successResultOf(self.store.load()).rooms}
+        self.assertEqual(stored["Blabla"].founder, "carol")
+        carol = self.login("carol", "sesame")
+        self.service.enter(carol, "Blabla")
+        self.assertEqual(self.service.memberStatus("Blabla", "carol"), "o")
+        self.assertEqual(self.run_("founder Blabla -"), "Blabla has no founder")
+        stored = {r.name: r for r in self.successResultOf(self.store.load()).rooms}
+        self.assertEqual(stored["Blabla"].founder, "")
