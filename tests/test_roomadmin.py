@@ -110,3 +110,16 @@ class RoomCommandTests(SynchronousTestCase):
         self.assertEqual(self.run_("founder Blabla -"), "Blabla has no founder")
         stored = {r.name: r for r in self.successResultOf(self.store.load()).rooms}
         self.assertEqual(stored["Blabla"].founder, "")
+
+    def test_addedRoomCreationTime(self) -> None:
+        """
+        A room the console adds has its creation time at once (as stored);
+        a seeded room has none, and setting its topic gives it none.
+        """
+        self.clock.advance(10)
+        self.assertEqual(self.run_("add room Den"), "created Den")
+        self.assertEqual(self.service.roomCreatedAt("Den"), START + 10)
+        stored = {r.name: r for r in self.successResultOf(self.store.load()).rooms}
+        self.assertEqual(stored["Den"].created, START + 10)
+        self.run_("topic Blabla hello")
+        self.assertEqual(self.service.roomCreatedAt("Blabla"), 0)

@@ -127,6 +127,7 @@ class Persistence:
                     room.request(nickKey, nick)
         for room in service.registry.all():
             if key(room.name) not in stored:
+                room.settings.created = room.settings.created or service.now()
                 await self.store.saveRoom(room.settings, service.now())
         self.registered = snapshot.accounts
         for name in service.operatorNames:
@@ -386,8 +387,10 @@ class Persistence:
         if mode not in (None, OPEN, APPROVAL) or (capacity is not None and capacity < 0):
             raise errors.InvalidArgument("mode is open or approval; capacity is 0 or more")
         service = self.service
-        target = service.registry.ensure(room)[0]
+        target, new = service.registry.ensure(room)
         service.keepRoom(target.name)  # an administrator's room lasts
         settings = target.configure(mode, capacity, topic, autojoin)
+        if new:
+            settings.created = service.now()
         d = self.store.saveRoom(settings, service.now())
         return d.addCallback(self._roomSaved, target)
