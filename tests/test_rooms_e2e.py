@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
+from twisted.internet.threads import deferToThread
 
+from chatd.admin.credentials import setPassword
 from chatd.talk.format import GREETING, NICK_PROMPT
 from tests.daemon import Daemon, startDaemon
 from tests.lineclient import LineClient, connectLines
@@ -26,7 +29,7 @@ from tests.pgserver import createDatabase, postgresServer
 
 __all__ = ["postgresServer"]
 
-FACTORIES = ("TchatFactory", "IRCFactory", "TalkFactory")
+FACTORIES = ("TchatFactory", "IRCFactory", "TalkFactory", "AdminTelnetFactory")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -192,5 +195,73 @@ async def test_foundersTopicsAcrossRestart(tmp_path: Path, database: list[str]) 
         assert (await until(bob, lambda line: " MODE " in line))[-1].endswith("MODE #Kitchen +i")
         for client in (alice, bob, dave, root):
             await client.close()
+    finally:
+        stopped(daemon)
+
+
+def console(port: int, *commands: str) -> list[str]:
+    """
+    Log in to the telnet admin console as root (a blocking socket that
+    agrees to no telnet option) and run C{commands}; their replies.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+
+        def upTo(marker: bytes) -> bytes:
+            received = b""
+            while marker not in received:
+                chunk = sock.recv(4096)
+                assert chunk, received
+                received += chunk
+            return received
+
+        upTo(b"Username: ")
+        sock.sendall(b"root\r\n")
+        upTo(b"Password: ")
+        sock.sendall(b"correct horse\r\n")
+        upTo(b"chatd> ")
+        replies = []
+        for command in commands:
+            sock.sendall(command.encode() + b"\r\n")
+            reply = upTo(b"chatd> ").decode("utf-8", "replace")
+            replies.append(reply[: -len("chatd> ")].strip().splitlines()[-1])  # after the echo
+        return replies
+
+
+@pytest_twisted.ensureDeferred
+async def test_consoleTopicAndRoomOperator(tmp_path: Path) -> None:
+    """
+    The admin console sets a seeded room's topic (IRC members see TOPIC
+    from the administrator; 333 names it, also after a restart) and makes a
+    member its operator (MODE +o from the administrator).
+    """
+    data = tmp_path / "data"
+    data.mkdir()
+    setPassword(data / "admin-passwords", "root", "correct horse")
+    database = ["--data-dir", str(data)]
+    daemon = start(tmp_path, database)
+    try:
+        bob = await irc(daemon, "bob")
+        bob.send("JOIN #Blabla")
+        assert names(await until(bob, numeric("366", "#Blabla")), "#Blabla") == ["bob"]
+        port = daemon.ports["AdminTelnetFactory"]
+        replies = await deferToThread(
+            console, port, "topic Blabla Welcome to Blabla", "roomop Blabla bob"
+        )
+        assert replies == ["topic of Blabla set", "bob is now an operator of Blabla"], replies
+        topic = (await until(bob, lambda line: " TOPIC " in line))[-1]
+        assert topic.startswith(":root!") and topic.endswith("TOPIC #Blabla :Welcome to Blabla")
+        opped = (await until(bob, lambda line: " MODE " in line))[-1]
+        assert opped.startswith(":root!") and opped.endswith("MODE #Blabla +o bob")
+        bob.send("TOPIC #Blabla :bob's now")
+        assert (await until(bob, lambda line: " TOPIC " in line))[-1].endswith(":bob's now")
+        await bob.close()
+    finally:
+        stopped(daemon)
+    daemon = start(tmp_path, database)
+    try:
+        carol = await irc(daemon, "carol")
+        carol.send("TOPIC #Blabla")
+        assert re.search(r" 333 carol #Blabla bob \d+$", (await until(carol, numeric("333")))[-1])
+        await carol.close()
     finally:
         stopped(daemon)
