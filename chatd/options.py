@@ -8,11 +8,14 @@ service tree from them.
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 from twisted.python import usage
 
 from chatd.admin import wiring as admin
+from chatd.config import configPath, readConfig
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
 from chatd.core.limits import MAX_WAITING
@@ -71,6 +74,17 @@ def _names(value: str) -> list[str]:
     return [name for name in value.split(",") if name]
 
 
+def defaultText(value: Any) -> str | None:
+    """
+    A default as its option's text: C{None} when there is none to show.
+    """
+    if isinstance(value, list):
+        value = ",".join(str(item) for item in value)
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    return str(value)
+
+
 class Options(usage.Options):
     """
     Every option a site may tune; each limit has a default that suits a small
@@ -85,6 +99,14 @@ class Options(usage.Options):
     )
 
     optParameters: list[Any] = [
+        [
+            "config",
+            None,
+            None,
+            "A TOML file of options (keys are the long option names, e.g."
+            " max-clients = 500); the command line overrides it, and SIGHUP"
+            " reloads it (docs/OPERATIONS.md).",
+        ],
         [
             "port",
             "p",
@@ -196,11 +218,26 @@ class Options(usage.Options):
         ],
         ["irc-flood-rate", None, 5.0, "IRC lines per second once the burst is spent.", float],
         [
+            "motd",
+            None,
+            None,
+            "A text file whose lines are the IRC message of the day (default: a"
+            " built-in greeting); SIGHUP reads it again.",
+        ],
+        [
             "web",
             None,
             endpoint("8080"),
-            "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
+            "Web page, WebSocket and /healthz listener: a port number or an"
             " endpoint string ('off': no web front-end).",
+            endpoint,
+        ],
+        [
+            "metrics",
+            None,
+            "tcp:9464:interface=127.0.0.1",
+            "Prometheus /metrics (and /healthz) listener, local by default: a port"
+            " number or an endpoint string ('off': none).",
             endpoint,
         ],
         [
@@ -294,7 +331,42 @@ class Options(usage.Options):
     optFlags: list[Any] = [
         *admin.FLAGS,
         ["quiet-connections", None, "Do not log every login and disconnect (for busy sites)."],
+        [
+            "web-metrics",
+            None,
+            "Also serve /metrics on the web listener (for a web listener that is not public).",
+        ],
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The command line parsed, kept so a reload reads it again.
+        self.arguments: list[str] = []
+
+    def parseOptions(self, options: Sequence[str] | None = None) -> None:
+        """
+        Take the values of the C{--config} file, if one is named, then the
+        command line's over them.
+        """
+        arguments = list(sys.argv[1:] if options is None else options)
+        self.arguments = arguments
+        path = configPath(arguments)
+        if path is not None:
+            for name, value in readConfig(path, type(self)).items():
+                self[name] = value
+        super().parseOptions(arguments)
+
+    def getUsage(self, width: int | None = None) -> str:
+        """
+        The help, with each default as it would be typed: none shown when
+        it is empty, lists comma-separated.
+        """
+        saved = self.defaults
+        self.defaults = {name: defaultText(value) for name, value in saved.items()}
+        try:
+            return super().getUsage(width)
+        finally:
+            self.defaults = saved
 
     def postOptions(self) -> None:
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
