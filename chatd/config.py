@@ -21,6 +21,10 @@ from twisted.python import usage
 CONFIG = "config"
 
 
+def isNumber(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class OptionSpec:
     """
@@ -37,7 +41,16 @@ class OptionSpec:
 
     @property
     def numeric(self) -> bool:
-        return isinstance(self.default, (int, float)) and not isinstance(self.default, bool)
+        """
+        Whether the option takes a number: its default is one or, without a
+        default, its check makes a number of C{"1"}.
+        """
+        if self.default is None and self.coerce is not None:
+            try:
+                return isNumber(self.coerce("1"))
+            except Exception:
+                return False
+        return isNumber(self.default)
 
     @property
     def listed(self) -> bool:

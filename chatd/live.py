@@ -28,6 +28,12 @@ from chatd.tchat import TchatFactory
 LINE_LIMITS = ("max-line-length", "max-output", "flood-burst", "flood-rate")
 BODY_LIMITS = ("max-body-lines", "max-body-bytes")
 ADMISSION = ("max-clients", "max-per-address", "connects-per-minute", "limit-exempt")
+CHAT_SETTINGS = ("operators", "max-group-size", "history-count")
+IRC_SETTINGS = ("irc-password", "max-output", "irc-flood-burst", "irc-flood-rate", "motd")
+#: Every option a reload applies (the options reference lists them).
+LIVE = frozenset(
+    (*LINE_LIMITS, *BODY_LIMITS, *ADMISSION, *CHAT_SETTINGS, *IRC_SETTINGS, "default-room")
+)
 
 
 def readMotd(path: str | None) -> tuple[str, ...]:
@@ -77,7 +83,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.maxGroupSize = options["max-group-size"]
         chat.historyCount = options["history-count"]
 
-    reloader.onChange(("operators", "max-group-size", "history-count"), configure)
+    reloader.onChange(CHAT_SETTINGS, configure)
     reloader.onChange(ADMISSION, lambda new: configureAdmission(admission, new))
 
 

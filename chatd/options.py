@@ -134,7 +134,8 @@ class Options(usage.Options):
             "max-clients",
             None,
             1000,
-            "Connections accepted at once, all listeners together (0: no limit).",
+            "Connections accepted at once, all listeners together, HTTP included; the"
+            " next gets ERROR 02 (0: no limit).",
             _optionalInt,
         ],
         [
@@ -142,7 +143,7 @@ class Options(usage.Options):
             None,
             10,
             "Connections open at once from one address (IPv6: one /64), all listeners"
-            " together (0: no limit).",
+            " together; the next gets ERROR 04 (0: no limit).",
             _optionalInt,
         ],
         [
@@ -163,7 +164,7 @@ class Options(usage.Options):
             parseNetworks,
         ],
         ["max-group-size", None, None, "Members a room accepts (0: no limit).", _optionalInt],
-        ["max-line-length", None, 4096, "Bytes in one line.", int],
+        ["max-line-length", None, 4096, "Bytes in one line; a longer one gets ERROR 10.", int],
         ["max-body-lines", None, 100, "Lines in one TCHAT message body.", int],
         ["max-body-bytes", None, 16384, "Characters in one TCHAT message body.", int],
         [
@@ -201,7 +202,8 @@ class Options(usage.Options):
             None,
             None,
             "A password every IRC client must give with PASS to connect (accounts then"
-            " log in with SASL). Default: none.",
+            " log in with SASL); put it in the --config file, since other users of the"
+            " machine see the command line.",
         ],
         [
             "irc-server-info",
@@ -275,7 +277,8 @@ class Options(usage.Options):
             "operators",
             None,
             [],
-            "Registered accounts allowed to kick (with a password login), comma-separated.",
+            "Registered accounts allowed to kick, comma-separated: rights only with a"
+            " password login; the log warns at start about each name without an account.",
             _names,
         ],
         [
