@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from twisted.application.service import IServiceCollection
 from twisted.internet.testing import MemoryReactorClock
-from twisted.logger import LogEvent, globalLogPublisher
+from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.names import key
@@ -70,16 +70,15 @@ class ReloadTests(SynchronousTestCase):
         self.reloader = find(self.top, Reloader)
         self.chat = find(self.top, ChatService)
         self.events: list[LogEvent] = []
-        globalLogPublisher.addObserver(self.events.append)
-        self.addCleanup(globalLogPublisher.removeObserver, self.events.append)
+        observer = cast(ILogObserver, self.events.append)
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
 
     def factory(self, kind: type) -> Any:
         [found] = [f for _, f, _, _ in self.reactor.tcpServers if isinstance(f, kind)]
         return found
 
     def logged(self) -> str:
-        from twisted.logger import formatEvent
-
         return "\n".join(formatEvent(event) for event in self.events)
 
     def test_appliesWhatCanChange(self) -> None:
@@ -164,7 +163,7 @@ class ReloadTests(SynchronousTestCase):
         self.assertEqual(signal.getsignal(signal.SIGHUP), self.reloader.hangUp)
         self.config.write_text("max-clients = 11\n")
         calls: list[Any] = []
-        self.reactor.callFromThread = lambda f, *a: calls.append(f)  # type: ignore[method-assign]
+        self.reactor.callFromThread = lambda f, *a: calls.append(f)  # type: ignore[attr-defined]
         self.reloader.hangUp(signal.SIGHUP, None)
         self.assertEqual(calls, [self.reloader.reload])
         self.assertEqual(self.chat.admission.maxClients, 5)  # not from the handler itself

@@ -43,7 +43,7 @@ class Lines:
         return line.decode().rstrip("\r\n")
 
     def until(self, *marks: str) -> list[str]:
-        seen = []
+        seen: list[str] = []
         while not any(mark in (seen or [""])[-1] for mark in marks):
             seen.append(self.line())
         return seen
