@@ -102,7 +102,7 @@ def tlsArguments(description: str) -> dict[str, str] | None:
                 return None
             name, value = "port", part
         arguments[name] = value.replace("\\:", ":")
-    if not set(arguments) <= _TLS_KEYS or "port" not in arguments:
+    if not set(arguments) <= _TLS_KEYS or not arguments.get("port", "").isdigit():
         return None
     return arguments
 

@@ -237,7 +237,7 @@ class Options(usage.Options):
         [
             "metrics",
             None,
-            "tcp:9464:interface=127.0.0.1",
+            endpoint("tcp:9464:interface=127.0.0.1"),
             "Prometheus /metrics (and /healthz) listener, local by default: a port"
             " number or an endpoint string ('off': none).",
             endpoint,

@@ -121,7 +121,7 @@ def test_helpShowsDefaultsAsTyped() -> None:
     assert "[default: ]" not in text
     assert "[default: []" not in text and "['" not in text
     assert "[default: lobby]" in text  # --rooms and --default-room
-    assert "[default: tcp:9464:interface=127.0.0.1]" in text
+    assert "[default: tcp:9464:interface=127.0.0.1:backlog=1024]" in text
 
 
 def test_daemonStartsFromFile(tmp_path: Path) -> None:
