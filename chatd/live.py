@@ -28,11 +28,19 @@ from chatd.tchat import TchatFactory
 LINE_LIMITS = ("max-line-length", "max-output", "flood-burst", "flood-rate")
 BODY_LIMITS = ("max-body-lines", "max-body-bytes")
 ADMISSION = ("max-clients", "max-per-address", "connects-per-minute", "limit-exempt")
-CHAT_SETTINGS = ("operators", "max-group-size", "history-count")
+CHAT_SETTINGS = (
+    "operators",
+    "max-group-size",
+    "history-count",
+    "max-rooms",
+    "max-rooms-per-user",
+)
+#: What the waiting private messages' limit and page size come from.
+INBOX = ("max-inbox", "max-output")
 IRC_SETTINGS = ("irc-password", "max-output", "irc-flood-burst", "irc-flood-rate", "motd")
 #: Every option a reload applies (the options reference lists them).
 LIVE = frozenset(
-    (*LINE_LIMITS, *BODY_LIMITS, *ADMISSION, *CHAT_SETTINGS, *IRC_SETTINGS, "default-room")
+    (*LINE_LIMITS, *BODY_LIMITS, *ADMISSION, *CHAT_SETTINGS, *IRC_SETTINGS, *INBOX, "default-room")
 )
 
 
@@ -75,13 +83,15 @@ def configureAdmission(admission: Admission, options: Options) -> None:
 def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> None:
     """
     The service's options a reload applies: operators, room size, history
-    replayed, and the connection limits.
+    replayed, rooms users may create, and the connection limits.
     """
 
     def configure(options: Options) -> None:
         chat.people.configureOperators(options["operators"])
         chat.maxGroupSize = options["max-group-size"]
         chat.historyCount = options["history-count"]
+        chat.roomLimits.maxRooms = options["max-rooms"]
+        chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
 
     reloader.onChange(CHAT_SETTINGS, configure)
     reloader.onChange(ADMISSION, lambda new: configureAdmission(admission, new))

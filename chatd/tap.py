@@ -20,6 +20,7 @@ from chatd.core.service import ChatService
 from chatd.listeners import CHAT, METRICS
 from chatd.live import (
     BODY_LIMITS,
+    INBOX,
     LINE_LIMITS,
     configureTalk,
     configureTchat,
@@ -129,6 +130,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     reloader = Reloader(options, reactor)
     reloader.setServiceParent(top)
     liveChat(reloader, chat, admission)
+    reloader.onChange(INBOX, lambda new: configureInbox(chat, new))
     tchat = TchatFactory(
         chat,
         reactor,

@@ -85,7 +85,8 @@ class ReloadTests(SynchronousTestCase):
         """
         After the file changed, a reload applies limits, operators, sizes,
         the landing room and the message of the day to the running objects;
-        a new port is logged as needing a restart and not applied.
+        a new password-check limit is logged as needing a restart and not
+        applied; the file's new port does not count, the command line's wins.
         """
         self.top.startService()
         self.addCleanup(self.top.stopService)
@@ -96,10 +97,10 @@ class ReloadTests(SynchronousTestCase):
             f'max-clients = 9\nmotd = "{self.motd}"\noperators = ["alice"]\n'
             "max-line-length = 100\nmax-body-lines = 3\nconnects-per-minute = 0\n"
             'default-room = "hall"\nirc-flood-rate = 1.5\nhistory-count = 2\n'
-            'limit-exempt = ["10.0.0.0/8"]\nport = 4000\nmax-rooms = 3\n'
+            'limit-exempt = ["10.0.0.0/8"]\nport = 4000\nmax-rooms = 3\nauth-hashes = 3\n'
         )
         restart = self.reloader.reload()
-        self.assertEqual(restart, ["max-rooms"])  # the command line's port still wins
+        self.assertEqual(restart, ["auth-hashes"])  # the command line's port still wins
         self.assertEqual(self.chat.admission.maxClients, 9)
         self.assertIsNone(self.chat.admission.perMinute)
         self.assertEqual([str(n) for n in self.chat.admission.exempt], ["10.0.0.0/8"])
@@ -111,12 +112,13 @@ class ReloadTests(SynchronousTestCase):
         talk = self.factory(TalkFactory)
         self.assertEqual((talk.maxLineLength, talk.defaultRoom), (100, "hall"))
         self.assertEqual((irc.floodRate, irc.motd), (1.5, ("new rules", "be kind")))
-        self.assertIn("changed but needs a restart: max-rooms", self.logged())
-        self.assertEqual(self.reloader.options["max-rooms"], 1000)  # still what runs
+        self.assertEqual(self.chat.roomLimits.maxRooms, 3)
+        self.assertIn("changed but needs a restart: auth-hashes", self.logged())
+        self.assertEqual(self.reloader.options["auth-hashes"], 2)  # still what runs
 
         # Taking a name out of the file takes its rights away.
         self.config.write_text("max-clients = 9\n")
-        self.assertEqual(self.reloader.reload(), [])  # max-rooms is back to what runs
+        self.assertEqual(self.reloader.reload(), [])  # auth-hashes is back to what runs
         self.assertNotIn(key("alice"), self.chat.people.operatorKeys)
         self.assertEqual(irc.motd, DEFAULT_MOTD)  # no file: the built-in one
 

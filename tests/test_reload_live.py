@@ -2,7 +2,7 @@
 SIGHUP on the real C{twistd -n chatd --config FILE}: a replaced TLS
 certificate is what new clients see while a connection opened before stays
 up, an operator added to the file may act at once, a changed limit applies
-to new connections, a port or room limit is logged as needing a restart,
+to new connections, a change it cannot apply is logged as needing a restart,
 and a file that no longer parses changes nothing.
 """
 
@@ -139,10 +139,10 @@ def test_reloadWithoutRestart(tmp_path: Path) -> None:
         os.replace(newCert, cert)
         config.write_text(
             listener + "alive-after = 0\nflood-burst = 0\n"
-            'operators = ["alice"]\nmax-line-length = 100\nmax-rooms = 3\n'
+            'operators = ["alice"]\nmax-line-length = 100\nauth-hashes = 3\n'
         )
         hangUp(daemon, "reloaded the configuration")
-        assert "changed but needs a restart: max-rooms" in daemon.logText()
+        assert "changed but needs a restart: auth-hashes" in daemon.logText()
 
         fresh, served = tls(tchat)
         assert served == der(cert) != first
