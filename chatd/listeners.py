@@ -146,9 +146,16 @@ def isLocal(address: IAddress) -> bool:
 
 
 def where(address: IAddress) -> str:
+    """
+    C{address} as an operator would type it: C{host:port}, C{[v6]:port} or
+    C{unix:path}.
+    """
     host = getattr(address, "host", None)
     if host is None:
-        return f"unix:{getattr(address, 'name', address)!s}"
+        name = getattr(address, "name", None)
+        if isinstance(name, bytes):
+            name = name.decode("utf-8", "replace")
+        return f"unix:{name}"
     port = getattr(address, "port", "")
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 

@@ -50,7 +50,7 @@ def test_tlsArguments() -> None:
         (IPv4Address("TCP", "192.0.2.7", 3), False, "192.0.2.7:3"),
         (IPv6Address("TCP", "::1", 4), True, "[::1]:4"),
         (IPv6Address("TCP", "::", 5), False, "[::]:5"),
-        (UNIXAddress(b"/run/chatd.sock"), True, "unix:b'/run/chatd.sock'"),
+        (UNIXAddress(b"/run/chatd.sock"), True, "unix:/run/chatd.sock"),
     ],
 )
 def test_local(address: object, local: bool, shown: str) -> None:
