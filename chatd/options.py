@@ -95,7 +95,8 @@ class Options(usage.Options):
     longdesc = (
         "Run the chatd chat daemon.  Listener options take a port number or a "
         "Twisted endpoint string, e.g. tcp:12345:interface=127.0.0.1 or "
-        "ssl:12345:privateKey=key.pem:certKey=cert.pem for TLS."
+        "ssl:12345:privateKey=key.pem:certKey=cert.pem for TLS.  Every option may"
+        " also come from a TOML file, --config FILE (docs/OPTIONS.md)."
     )
 
     optParameters: list[Any] = [
