@@ -9,6 +9,7 @@ wrong type is refused with one line naming the key.
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -140,3 +141,52 @@ def readConfig(path: str | Path, options: type[usage.Options]) -> dict[str, Any]
         except (ValueError, TypeError) as error:
             raise usage.UsageError(f"config file {path}: key {name!r}: {error}") from error
     return values
+
+
+def defaultText(value: Any) -> str | None:
+    """
+    A default as its option's text: C{None} when there is none to show.
+    """
+    if isinstance(value, list):
+        value = ",".join(str(item) for item in value)
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    return str(value)
+
+
+class FileOptions(usage.Options):
+    """
+    Options that may come from a C{--config} file as well as the command
+    line (the subclass declares a C{config} parameter), and whose help shows
+    defaults as they would be typed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The command line parsed, kept so a reload reads it again.
+        self.arguments: list[str] = []
+
+    def parseOptions(self, options: Sequence[str] | None = None) -> None:
+        """
+        Take the values of the C{--config} file, if one is named, then the
+        command line's over them.
+        """
+        arguments = list(sys.argv[1:] if options is None else options)
+        self.arguments = arguments
+        path = configPath(arguments)
+        if path is not None:
+            for name, value in readConfig(path, type(self)).items():
+                self[name] = value
+        super().parseOptions(arguments)
+
+    def getUsage(self, width: int | None = None) -> str:
+        """
+        The help, with each default as it would be typed: none shown when
+        it is empty, lists comma-separated.
+        """
+        saved = self.defaults
+        self.defaults = {name: defaultText(value) for name, value in saved.items()}
+        try:
+            return super().getUsage(width)
+        finally:
+            self.defaults = saved

@@ -8,14 +8,12 @@ service tree from them.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Sequence
 from typing import Any
 
 from twisted.python import usage
 
 from chatd.admin import wiring as admin
-from chatd.config import configPath, readConfig
+from chatd.config import FileOptions
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
 from chatd.core.limits import MAX_WAITING
@@ -74,18 +72,7 @@ def _names(value: str) -> list[str]:
     return [name for name in value.split(",") if name]
 
 
-def defaultText(value: Any) -> str | None:
-    """
-    A default as its option's text: C{None} when there is none to show.
-    """
-    if isinstance(value, list):
-        value = ",".join(str(item) for item in value)
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    return str(value)
-
-
-class Options(usage.Options):
+class Options(FileOptions):
     """
     Every option a site may tune; each limit has a default that suits a small
     site, and 0 switches a limit off where that makes sense.
@@ -341,36 +328,6 @@ class Options(usage.Options):
             "Also serve /metrics on the web listener (for a web listener that is not public).",
         ],
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        #: The command line parsed, kept so a reload reads it again.
-        self.arguments: list[str] = []
-
-    def parseOptions(self, options: Sequence[str] | None = None) -> None:
-        """
-        Take the values of the C{--config} file, if one is named, then the
-        command line's over them.
-        """
-        arguments = list(sys.argv[1:] if options is None else options)
-        self.arguments = arguments
-        path = configPath(arguments)
-        if path is not None:
-            for name, value in readConfig(path, type(self)).items():
-                self[name] = value
-        super().parseOptions(arguments)
-
-    def getUsage(self, width: int | None = None) -> str:
-        """
-        The help, with each default as it would be typed: none shown when
-        it is empty, lists comma-separated.
-        """
-        saved = self.defaults
-        self.defaults = {name: defaultText(value) for name, value in saved.items()}
-        try:
-            return super().getUsage(width)
-        finally:
-            self.defaults = saved
 
     def postOptions(self) -> None:
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):

@@ -15,9 +15,9 @@ import sys
 import textwrap
 from collections.abc import Iterable
 
-from chatd.config import OptionSpec, optionSpecs
+from chatd.config import OptionSpec, defaultText, optionSpecs
 from chatd.live import LIVE
-from chatd.options import Options, defaultText
+from chatd.options import Options
 
 HEADER = """\
 # Options
