@@ -13,6 +13,7 @@ from typing import Any
 from twisted.python import usage
 
 from chatd.admin import wiring as admin
+from chatd.config import FileOptions
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
 from chatd.core.limits import MAX_WAITING
@@ -71,7 +72,7 @@ def _names(value: str) -> list[str]:
     return [name for name in value.split(",") if name]
 
 
-class Options(usage.Options):
+class Options(FileOptions):
     """
     Every option a site may tune; each limit has a default that suits a small
     site, and 0 switches a limit off where that makes sense.
@@ -81,10 +82,19 @@ class Options(usage.Options):
     longdesc = (
         "Run the chatd chat daemon.  Listener options take a port number or a "
         "Twisted endpoint string, e.g. tcp:12345:interface=127.0.0.1 or "
-        "ssl:12345:privateKey=key.pem:certKey=cert.pem for TLS."
+        "ssl:12345:privateKey=key.pem:certKey=cert.pem for TLS.  Every option may"
+        " also come from a TOML file, --config FILE (docs/OPTIONS.md)."
     )
 
     optParameters: list[Any] = [
+        [
+            "config",
+            None,
+            None,
+            "A TOML file of options (keys are the long option names, e.g."
+            " max-clients = 500); the command line overrides it, and SIGHUP"
+            " reloads it (docs/OPERATIONS.md).",
+        ],
         [
             "port",
             "p",
@@ -112,7 +122,8 @@ class Options(usage.Options):
             "max-clients",
             None,
             1000,
-            "Connections accepted at once, all listeners together (0: no limit).",
+            "Connections accepted at once, all listeners together, HTTP included; the"
+            " next gets ERROR 02 (0: no limit).",
             _optionalInt,
         ],
         [
@@ -120,7 +131,7 @@ class Options(usage.Options):
             None,
             10,
             "Connections open at once from one address (IPv6: one /64), all listeners"
-            " together (0: no limit).",
+            " together; the next gets ERROR 04 (0: no limit).",
             _optionalInt,
         ],
         [
@@ -141,7 +152,7 @@ class Options(usage.Options):
             parseNetworks,
         ],
         ["max-group-size", None, None, "Members a room accepts (0: no limit).", _optionalInt],
-        ["max-line-length", None, 4096, "Bytes in one line.", int],
+        ["max-line-length", None, 4096, "Bytes in one line; a longer one gets ERROR 10.", int],
         ["max-body-lines", None, 100, "Lines in one TCHAT message body.", int],
         ["max-body-bytes", None, 16384, "Characters in one TCHAT message body.", int],
         [
@@ -179,7 +190,8 @@ class Options(usage.Options):
             None,
             None,
             "A password every IRC client must give with PASS to connect (accounts then"
-            " log in with SASL). Default: none.",
+            " log in with SASL); put it in the --config file, since other users of the"
+            " machine see the command line.",
         ],
         [
             "irc-server-info",
@@ -196,11 +208,26 @@ class Options(usage.Options):
         ],
         ["irc-flood-rate", None, 5.0, "IRC lines per second once the burst is spent.", float],
         [
+            "motd",
+            None,
+            None,
+            "A text file whose lines are the IRC message of the day (default: a"
+            " built-in greeting); SIGHUP reads it again.",
+        ],
+        [
             "web",
             None,
             endpoint("8080"),
-            "Web page, WebSocket, /metrics and /healthz listener: a port number or an"
+            "Web page, WebSocket and /healthz listener: a port number or an"
             " endpoint string ('off': no web front-end).",
+            endpoint,
+        ],
+        [
+            "metrics",
+            None,
+            endpoint("tcp:9464:interface=127.0.0.1"),
+            "Prometheus /metrics (and /healthz) listener, local by default: a port"
+            " number or an endpoint string ('off': none).",
             endpoint,
         ],
         [
@@ -238,7 +265,8 @@ class Options(usage.Options):
             "operators",
             None,
             [],
-            "Registered accounts allowed to kick (with a password login), comma-separated.",
+            "Registered accounts allowed to kick, comma-separated: rights only with a"
+            " password login; the log warns at start about each name without an account.",
             _names,
         ],
         [
@@ -294,6 +322,11 @@ class Options(usage.Options):
     optFlags: list[Any] = [
         *admin.FLAGS,
         ["quiet-connections", None, "Do not log every login and disconnect (for busy sites)."],
+        [
+            "web-metrics",
+            None,
+            "Also serve /metrics on the web listener (for a web listener that is not public).",
+        ],
     ]
 
     def postOptions(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from twisted.application import strports
 from twisted.application.service import IService, MultiService
 
 from chatd.admin import wiring as admin
@@ -18,7 +17,20 @@ from chatd.core.accounts import Accounts
 from chatd.core.admission import Admission
 from chatd.core.limits import PAGE_BYTES
 from chatd.core.service import ChatService
+from chatd.listeners import CHAT, METRICS
+from chatd.live import (
+    BODY_LIMITS,
+    INBOX,
+    LINE_LIMITS,
+    configureTalk,
+    configureTchat,
+    listen,
+    liveChat,
+    liveIRC,
+    readMotd,
+)
 from chatd.options import Options
+from chatd.reload import Reloader
 from chatd.storage import openStore
 from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
 from chatd.talk.protocol import TalkFactory
@@ -115,6 +127,10 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     )
     chat.setServiceParent(top)
     configureInbox(chat, options)
+    reloader = Reloader(options, reactor)
+    reloader.setServiceParent(top)
+    liveChat(reloader, chat, admission)
+    reloader.onChange(INBOX, lambda new: configureInbox(chat, new))
     tchat = TchatFactory(
         chat,
         reactor,
@@ -123,8 +139,9 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         maxBodyBytes=options["max-body-bytes"],
         **lineLimits(options),
     )
+    reloader.onChange(LINE_LIMITS + BODY_LIMITS, lambda new: configureTchat(tchat, new))
     if options["port"]:
-        strports.service(options["port"], tchat, reactor=reactor).setServiceParent(top)
+        listen(reloader, "TCHAT", options["port"], tchat, reactor).setServiceParent(top)
     if options["irc"]:
         from chatd.admin.accountcheck import accountAdminCheck
         from chatd.admin.credentials import AdminChecker
@@ -142,12 +159,15 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             serverName=options["irc-server-name"],
             serverInfo=options["irc-server-info"],
             password=options["irc-password"],
+            motd=readMotd(options["motd"]),
             maxOutput=options["max-output"],
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],
             operChecker=operChecker,
         )
-        strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
+        liveIRC(reloader, irc)
+        exposure = None if options["irc-password"] else CHAT
+        listen(reloader, "IRC", options["irc"], irc, reactor, exposure).setServiceParent(top)
     if options["talk"]:
         talk = TalkFactory(
             chat,
@@ -156,7 +176,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             aliveAfter=options["talk-alive-after"] or None,
             **lineLimits(options),
         )
-        strports.service(options["talk"], talk, reactor=reactor).setServiceParent(top)
+        reloader.onChange(("default-room", *LINE_LIMITS), lambda new: configureTalk(talk, new))
+        listen(reloader, "talk", options["talk"], talk, reactor).setServiceParent(top)
     if options["web"]:
         from chatd.web.site import makeSite
 
@@ -168,8 +189,17 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             headerTimeout=options["http-header-timeout"] or None,
             rate=options["flood-rate"],
             burst=options["flood-burst"],
+            metrics=options["web-metrics"],
         )
-        strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
+        exposure = "chat and read the metrics" if options["web-metrics"] else CHAT
+        listen(reloader, "web", options["web"], web, reactor, exposure).setServiceParent(top)
+    if options["metrics"]:
+        from chatd.web.metrics import makeMetricsSite
+
+        metrics = makeMetricsSite(chat)
+        listen(
+            reloader, "/metrics", options["metrics"], metrics, reactor, METRICS
+        ).setServiceParent(top)
     consoles = admin.addAdminServices(top, options, chat, reactor, gate)
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode

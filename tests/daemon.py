@@ -64,13 +64,18 @@ class Daemon:
 
 
 def startDaemon(
-    workdir: Path, *args: str, factories: tuple[str, ...] = ("TchatFactory",)
+    workdir: Path,
+    *args: str,
+    factories: tuple[str, ...] = ("TchatFactory",),
+    twistd: tuple[str, ...] = (),
 ) -> Daemon:
     """
     Run C{twistd -n chatd ARGS} in C{workdir} with this checkout first on the
     path, and wait until C{factories} listen.  Unless C{ARGS} say otherwise,
     the web front-end listens on a free loopback port, not the default 8080,
-    and loopback addresses are exempt from the per-address connection limits.
+    and loopback addresses are exempt from the per-address connection limits;
+    so does C{/metrics}, not the default 9464.  C{twistd} are twistd's own
+    options (C{--logger ...}), before the C{chatd} subcommand.
     """
     if "--web" not in args:
         args = (*args, "--web", "tcp:0:interface=127.0.0.1")
@@ -82,9 +87,11 @@ def startDaemon(
         args += ("--talk", "tcp:0:interface=127.0.0.1")  # never the shared default port
     if "--admin" not in args:  # never the default port 2300: tests run side by side
         args += ("--admin", "tcp:0:interface=127.0.0.1")
+    if "--metrics" not in args:  # never the default port either
+        args += ("--metrics", "tcp:0:interface=127.0.0.1")
     if "--limit-exempt" not in args:  # tests connect from 127.0.0.1 in bulk
         args += ("--limit-exempt", "127.0.0.0/8")
-    command = [str(TWISTD), "-n", "--pidfile=", "chatd", *args]
+    command = [str(TWISTD), "-n", "--pidfile=", *twistd, "chatd", *args]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT

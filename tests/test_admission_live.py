@@ -62,6 +62,7 @@ def limited(tmp_path: Path) -> Iterator[Daemon]:
         "3",
         "--limit-exempt",
         "127.0.0.3",
+        "--web-metrics",  # the web listener's admission counts the scrape too
         factories=FACTORIES,
     )
     yield daemon

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 from chatd.admin.credentials import verify
@@ -63,7 +64,8 @@ def test_pipInstall(tmp_path: Path) -> None:
     """
     After C{pip install .}, outside the checkout: C{chatd-admin} runs and
     writes an administrator, C{twistd chatd --help} finds the plugin, the
-    web page's files are installed, and the declared dependencies are met.
+    web page's files are installed, the declared dependencies are met, and
+    C{twistd -n chatd --config example.toml} starts.
     """
     source = tmp_path / "src"
     shutil.copytree(
@@ -78,6 +80,7 @@ def test_pipInstall(tmp_path: Path) -> None:
     python = venv / "bin" / "python"
     done = run(python, "-m", "pip", "install", "-q", "--no-deps", source, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    shutil.copy(source / "example.toml", tmp_path)
     shutil.rmtree(source)  # what runs now is the installed copy only
 
     done = run(python, "-m", "pip", "check", cwd=tmp_path)
@@ -101,3 +104,24 @@ def test_pipInstall(tmp_path: Path) -> None:
     files = "from importlib.resources import files; print((files('chatd.web') / 'static').is_dir())"
     assert run(python, "-c", files, cwd=tmp_path).stdout == "True\n"
     assert (sitePackages(venv) / "twisted" / "plugins").is_dir()
+
+    # The shipped example configuration starts the installed daemon (on
+    # free local ports: tests run side by side).
+    local = "tcp:0:interface=127.0.0.1"
+    listeners = [f"--{name}={local}" for name in ("port", "talk", "irc", "web", "admin", "metrics")]
+    log = tmp_path / "daemon.log"
+    command = [python, "-c", twistd, "-n", "--pidfile=", "chatd", "--config", "example.toml"]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    with log.open("wb") as out:
+        daemon = subprocess.Popen(
+            [*map(str, command), *listeners], cwd=tmp_path, env=env, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while "TCHAT reachable at 127.0.0.1:" not in log.read_text():
+            assert daemon.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        daemon.terminate()
+        daemon.wait(TIMEOUT)
+    assert "Traceback" not in log.read_text()

@@ -303,7 +303,13 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
     url = createDatabase(ownPostgres.url)
     factories = ("TchatFactory", "GuardedSite", "IRCFactory")
     daemon = startDaemon(
-        tmp_path, "--port", "tcp:0:interface=127.0.0.1", "--db", url, factories=factories
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--db",
+        url,
+        "--web-metrics",
+        factories=factories,
     )
     web = daemon.ports["GuardedSite"]
     try:

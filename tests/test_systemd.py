@@ -48,7 +48,8 @@ def unitCopy(tmp_path: Path) -> Path:
 def test_settings() -> None:
     """
     The unit runs twistd in the foreground on /var/lib/chatd as a dynamic
-    user, without capabilities, in a read-only system, and restarts it.
+    user, without capabilities, in a read-only system, restarts it, and
+    reloads it with SIGHUP.
     """
     unit = settings()
     start = unit["ExecStart"][0].split()
@@ -64,6 +65,7 @@ def test_settings() -> None:
         "CapabilityBoundingSet": "",
         "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX",
         "Restart": "on-failure",
+        "ExecReload": "/bin/kill -HUP $MAINPID",
         "LimitNOFILE": "65536",
     }
     assert {key: unit[key][0] for key in expected} == expected

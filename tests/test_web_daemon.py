@@ -71,7 +71,7 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
         "tcp:0:interface=127.0.0.1",
         "--web",
         "tcp:0:interface=127.0.0.1",
-        factories=("TchatFactory", "GuardedSite"),
+        factories=("TchatFactory", "GuardedSite", "MetricsSite"),
     )
     yield daemon
     daemon.stop()
@@ -141,7 +141,8 @@ async def test_websocketOverLoopback(daemon: Daemon) -> None:
 
         with urllib.request.urlopen(url.replace("ws:", "http:", 1)[:-3] + "/healthz") as r:
             assert json.loads(r.read())["users"] == 2
-        with urllib.request.urlopen(url.replace("ws:", "http:", 1)[:-3] + "/metrics") as r:
+        scrape = f"http://127.0.0.1:{daemon.ports['MetricsSite']}/metrics"
+        with urllib.request.urlopen(scrape) as r:
             metrics = r.read().decode()
         assert 'chatd_users{protocol="tchat"} 1.0' in metrics
         assert 'chatd_users{protocol="web"} 1.0' in metrics

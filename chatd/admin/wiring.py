@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from twisted.application import strports
 from twisted.application.service import MultiService, Service
 from twisted.cred.portal import Portal
 from twisted.internet.defer import Deferred
@@ -32,6 +31,7 @@ from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.gate import PasswordGate
 from chatd.core.moderation import Moderation
 from chatd.core.roles import IAdministration
+from chatd.listeners import Listener
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.storage.modsql import SQLModerationStore
 from chatd.storage.sql import SQLChatStore
@@ -191,13 +191,16 @@ def addAdminServices(
     if options["admin"]:
         portal = Portal(ConsoleTelnetRealm(makeConsole), [checker])
         factory = AdminTelnetFactory(portal, reactor, options["admin-login-timeout"])
-        strports.service(options["admin"], factory, reactor=reactor).setServiceParent(top)
+        Listener(
+            "admin console (telnet)", options["admin"], factory, reactor, None
+        ).setServiceParent(top)
     if options["admin-ssh"] or options["manhole"]:
         key = hostKey(dataDir)
         if options["admin-ssh"]:
             ssh = consoleSSHFactory(makeConsole, checker, key)
             withLoginDeadline(ssh, reactor, options["admin-login-timeout"])
-            strports.service(options["admin-ssh"], ssh, reactor=reactor).setServiceParent(top)
+            console = Listener("admin console (SSH)", options["admin-ssh"], ssh, reactor, None)
+            console.setServiceParent(top)
         if options["manhole"]:
             namespace = {
                 "service": chat,
@@ -209,7 +212,9 @@ def addAdminServices(
             }
             shell = manholeFactory(namespace, checker, key, makeConsole)
             withLoginDeadline(shell, reactor, options["admin-login-timeout"])
-            strports.service(options["manhole"], shell, reactor=reactor).setServiceParent(top)
+            Listener("manhole (SSH)", options["manhole"], shell, reactor, None).setServiceParent(
+                top
+            )
     if options["console"]:
         TerminalConsole(makeConsole("console"), reactor).setServiceParent(top)
     return makeConsole

@@ -101,6 +101,16 @@ class People:
             return False
         return self._provenAccounts.get(participant) == key(participant.nick)
 
+    def configureOperators(self, names: Iterable[str]) -> None:
+        """
+        Replace the configured operator names (a reload): the old ones lose
+        their rights, the new ones gain them; names the console made
+        operators keep theirs unless they were configured ones.
+        """
+        self.operatorKeys.difference_update(key(nick) for nick in self.operatorNames)
+        self.operatorNames[:] = names
+        self.operatorKeys.update(key(nick) for nick in self.operatorNames)
+
     def grantOperator(self, participant: IParticipant) -> None:
         self._sessionOperators.add(participant)
 

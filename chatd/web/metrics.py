@@ -22,8 +22,9 @@ from prometheus_client.metrics_core import (
     Metric,
 )
 from prometheus_client.process_collector import ProcessCollector
+from twisted.web import http
 from twisted.web.resource import Resource
-from twisted.web.server import NOT_DONE_YET, Request
+from twisted.web.server import NOT_DONE_YET, Request, Site
 
 from chatd.core.interfaces import IChatService
 from chatd.core.metrics import STORE_LATENCY_BUCKETS
@@ -232,3 +233,23 @@ class HealthResource(Resource):
             rooms=len(self.service.rooms()),
         )
         return json.dumps(fields).encode("ascii") + b"\n"
+
+
+class MetricsSite(Site):
+    """
+    The C{/metrics} listener (with C{/healthz}), apart from the public web
+    page so that it can stay local; named so its log line says what it is.
+    Scrapes are not logged: Prometheus asks every few seconds.
+    """
+
+    def log(self, request: http.Request) -> None:
+        pass
+
+
+def makeMetricsSite(service: IChatService) -> MetricsSite:
+    root = Resource()
+    root.putChild(b"metrics", MetricsResource(service))
+    root.putChild(b"healthz", HealthResource(service))
+    site = MetricsSite(root)
+    site.displayTracebacks = False
+    return site

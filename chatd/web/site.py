@@ -155,6 +155,7 @@ def makeSite(
     maxMessageBytes: int = 16384,
     maxPendingOutput: int = 1 << 20,
     headerTimeout: float | None = HEADER_TIMEOUT,
+    metrics: bool = True,
     **limits: Any,
 ) -> GuardedSite:
     """
@@ -168,6 +169,8 @@ def makeSite(
         transport's buffer) before it is disconnected.
     @param headerTimeout: seconds a request's headers may take
         (L{chatd.web.channel.ChatChannel}).
+    @param metrics: whether C{/metrics} is served here too (the daemon
+        serves it on its own listener unless told otherwise).
     @param limits: further L{WebFactory} settings (C{rate}, C{burst},
         C{floodLimit}, C{pingInterval}).
     """
@@ -177,7 +180,8 @@ def makeSite(
         root.putChild(path, StaticFile(name, contentType))
     root.putChild(b"index.html", root.children[b""])
     root.putChild(b"ws", OriginCheck(WebSocketResource(factory), origins))
-    root.putChild(b"metrics", MetricsResource(service))
+    if metrics:
+        root.putChild(b"metrics", MetricsResource(service))
     root.putChild(b"healthz", HealthResource(service))
     site = ChatSite(root, reactor=clock, headerTimeout=headerTimeout)
     site.displayTracebacks = False

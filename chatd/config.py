@@ -1,0 +1,192 @@
+# -*- test-case-name: tests.test_config -*-
+"""
+The configuration file: a flat TOML table whose keys are the long option
+names (C{max-clients = 500}).  It gives the options their values before the
+command line is read, so the command line overrides it.  The file is read
+with the standard library's C{tomllib}; an unknown key or a value of the
+wrong type is refused with one line naming the key.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twisted.python import usage
+
+#: The option that names the file; it may not name another one.
+CONFIG = "config"
+
+
+def isNumber(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """
+    One option as declared in an C{optParameters} or C{optFlags} list.
+
+    @ivar coerce: turns the text of a value into the option's value.
+    """
+
+    name: str
+    default: Any
+    doc: str
+    coerce: Callable[[str], Any] | None
+    flag: bool
+
+    @property
+    def numeric(self) -> bool:
+        """
+        Whether the option takes a number: its default is one or, without a
+        default, its check makes a number of C{"1"}.
+        """
+        if self.default is None and self.coerce is not None:
+            try:
+                return isNumber(self.coerce("1"))
+            except Exception:
+                return False
+        return isNumber(self.default)
+
+    @property
+    def listed(self) -> bool:
+        return isinstance(self.default, list)
+
+
+def optionSpecs(options: type[usage.Options]) -> Iterator[OptionSpec]:
+    """
+    Every option C{options} declares, in the order of its help.
+    """
+    for parameter in getattr(options, "optParameters", []):
+        long, _short, default, doc, coerce = [*parameter, None, None, None][:5]
+        yield OptionSpec(long, default, doc or "", coerce, False)
+    for flag in getattr(options, "optFlags", []):
+        yield OptionSpec(flag[0], False, flag[2] if len(flag) > 2 else "", None, True)
+
+
+def configPath(arguments: Sequence[str]) -> str | None:
+    """
+    The file C{--config FILE} (or C{--config=FILE}) names on a command
+    line, the last one if several; C{None} without one.
+    """
+    found = None
+    for index, argument in enumerate(arguments):
+        if argument == "--":
+            break
+        if argument == "--config" and index + 1 < len(arguments):
+            found = arguments[index + 1]
+        elif argument.startswith("--config="):
+            found = argument[len("--config=") :]
+    return found
+
+
+def _text(spec: OptionSpec, value: Any) -> str:
+    """
+    A TOML value as the option's command-line text, or a L{ValueError}
+    saying which type the option takes.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expects a number" if spec.numeric else "expects a string")
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        if spec.numeric:
+            raise ValueError(f"expects a number, not the string {value!r}")
+        return value
+    if isinstance(value, list) and spec.listed:
+        if not all(isinstance(item, str) for item in value):
+            raise ValueError("expects a list of strings")
+        return ",".join(value)
+    kind = "a list of strings" if spec.listed else "a number" if spec.numeric else "a string"
+    raise ValueError(f"expects {kind}")
+
+
+def coerced(spec: OptionSpec, value: Any) -> Any:
+    """
+    The option's value from a TOML value; L{ValueError} if it is not one.
+    """
+    if spec.flag:
+        if not isinstance(value, bool):
+            raise ValueError("expects true or false")
+        return value
+    text = _text(spec, value)
+    return spec.coerce(text) if spec.coerce is not None else text
+
+
+def readConfig(path: str | Path, options: type[usage.Options]) -> dict[str, Any]:
+    """
+    The option values the file at C{path} gives, by option name.
+
+    @raise usage.UsageError: the file cannot be read or parsed, or one of
+        its keys is unknown or has a value of the wrong type.
+    """
+    try:
+        with open(path, "rb") as stream:
+            table = tomllib.load(stream)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise usage.UsageError(f"config file {path}: {error}") from error
+    specs = {spec.name: spec for spec in optionSpecs(options)}
+    values = {}
+    for name, value in table.items():
+        spec = specs.get(name)
+        if spec is None or name == CONFIG:
+            raise usage.UsageError(f"config file {path}: unknown key {name!r}")
+        try:
+            values[name] = coerced(spec, value)
+        except (ValueError, TypeError) as error:
+            raise usage.UsageError(f"config file {path}: key {name!r}: {error}") from error
+    return values
+
+
+def defaultText(value: Any) -> str | None:
+    """
+    A default as its option's text: C{None} when there is none to show.
+    """
+    if isinstance(value, list):
+        value = ",".join(str(item) for item in value)
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    return str(value)
+
+
+class FileOptions(usage.Options):
+    """
+    Options that may come from a C{--config} file as well as the command
+    line (the subclass declares a C{config} parameter), and whose help shows
+    defaults as they would be typed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The command line parsed, kept so a reload reads it again.
+        self.arguments: list[str] = []
+
+    def parseOptions(self, options: Sequence[str] | None = None) -> None:
+        """
+        Take the values of the C{--config} file, if one is named, then the
+        command line's over them.
+        """
+        arguments = list(sys.argv[1:] if options is None else options)
+        self.arguments = arguments
+        path = configPath(arguments)
+        if path is not None:
+            for name, value in readConfig(path, type(self)).items():
+                self[name] = value
+        super().parseOptions(arguments)
+
+    def getUsage(self, width: int | None = None) -> str:
+        """
+        The help, with each default as it would be typed: none shown when
+        it is empty, lists comma-separated.
+        """
+        saved = self.defaults
+        self.defaults = {name: defaultText(value) for name, value in saved.items()}
+        try:
+            return super().getUsage(width)
+        finally:
+            self.defaults = saved

@@ -1,0 +1,239 @@
+# -*- test-case-name: tests.test_listeners -*-
+"""
+The daemon's listeners: each says where it is reachable once it listens,
+warns when a chat listener anyone may use or C{/metrics} is open beyond
+this host, and a TLS listener's certificate can be read again (SIGHUP) so
+new connections get the new one while open ones stay up.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import ip_address
+from typing import Any
+
+from OpenSSL.SSL import Connection
+from twisted.application.service import Service
+from twisted.internet import ssl
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import SSL4ServerEndpoint, serverFromString
+from twisted.internet.interfaces import (
+    IAddress,
+    IListeningPort,
+    IOpenSSLServerConnectionCreator,
+    IProtocolFactory,
+    IStreamServerEndpoint,
+)
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+log = Logger()
+
+#: What an open chat listener lets anyone do.
+CHAT = "chat"
+#: What an open metrics listener lets anyone do.
+METRICS = "read the metrics"
+
+_UNESCAPED_COLON = re.compile(r"(?<!\\):")
+#: The C{ssl:} endpoint arguments a reloadable listener understands;
+#: another (C{sslmethod}, C{dhParameters}) makes it a plain Twisted one.
+_TLS_KEYS = frozenset({"port", "interface", "backlog", "privateKey", "certKey", "extraCertChain"})
+_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class ReloadingCertificate:
+    """
+    A TLS server's key and certificate files, read at start and again by
+    L{load}: each new connection uses what was read last.
+    """
+
+    def __init__(self, privateKey: str, certKey: str, extraCertChain: str | None = None) -> None:
+        self.privateKey = privateKey
+        self.certKey = certKey
+        self.extraCertChain = extraCertChain
+        self.options = self.read()
+
+    def read(self) -> ssl.CertificateOptions:
+        """
+        New TLS options from the files; raises if they do not make one.
+        """
+        with open(self.certKey, "rb") as cert, open(self.privateKey, "rb") as key:
+            pair = ssl.PrivateCertificate.loadPEM(cert.read() + b"\n" + key.read())
+        chain = None
+        if self.extraCertChain is not None:
+            with open(self.extraCertChain, "rb") as stream:
+                found = _CERTIFICATE.findall(stream.read())
+            if not found:
+                raise ValueError(f"{self.extraCertChain} holds no PEM certificate")
+            chain = [ssl.Certificate.loadPEM(pem).original for pem in found]
+        options = ssl.CertificateOptions(
+            privateKey=pair.privateKey.original,
+            certificate=pair.original,
+            extraCertChain=chain,
+        )
+        options.getContext()  # a key that does not match its certificate fails here
+        return options
+
+    def load(self) -> None:
+        """
+        Read the files again; on an error the current certificate stays.
+        """
+        self.options = self.read()
+
+    def serverConnectionForTLS(self, tlsProtocol: Any) -> Connection:
+        return Connection(self.options.getContext(), None)
+
+
+def tlsArguments(description: str) -> dict[str, str] | None:
+    """
+    The arguments of an C{ssl:} endpoint string a L{ReloadingCertificate}
+    can serve, or C{None} for any other endpoint.
+    """
+    kind, *parts = _UNESCAPED_COLON.split(description)
+    if kind.lower() != "ssl" or not parts:
+        return None
+    arguments: dict[str, str] = {}
+    for index, part in enumerate(parts):
+        name, equals, value = part.partition("=")
+        if not equals:
+            if index:
+                return None
+            name, value = "port", part
+        arguments[name] = value.replace("\\:", ":")
+    if not set(arguments) <= _TLS_KEYS or not arguments.get("port", "").isdigit():
+        return None
+    return arguments
+
+
+def listenerEndpoint(
+    reactor: Any, description: str
+) -> tuple[IStreamServerEndpoint, ReloadingCertificate | None]:
+    """
+    The endpoint of C{description}; for a TLS one it understands, with the
+    certificate a reload reads again.
+    """
+    arguments = tlsArguments(description)
+    if arguments is None:
+        return serverFromString(reactor, description), None
+    privateKey = arguments.get("privateKey", "server.pem")
+    certificate = ReloadingCertificate(
+        privateKey, arguments.get("certKey", privateKey), arguments.get("extraCertChain")
+    )
+    endpoint = SSL4ServerEndpoint(
+        reactor,
+        int(arguments["port"]),
+        certificate,
+        backlog=int(arguments.get("backlog", 50)),
+        interface=arguments.get("interface", ""),
+    )
+    return endpoint, certificate
+
+
+def isLocal(address: IAddress) -> bool:
+    """
+    Whether only this host can reach C{address}: a loopback address or a
+    UNIX socket.
+    """
+    host: str | None = getattr(address, "host", None)
+    if host is None:
+        return True
+    try:
+        return bool(ip_address(str(host).split("%")[0]).is_loopback)
+    except ValueError:
+        return host == "localhost"
+
+
+def where(address: IAddress) -> str:
+    """
+    C{address} as an operator would type it: C{host:port}, C{[v6]:port} or
+    C{unix:path}.
+    """
+    host = getattr(address, "host", None)
+    if host is None:
+        name = getattr(address, "name", None)
+        if isinstance(name, bytes):
+            name = name.decode("utf-8", "replace")
+        return f"unix:{name}"
+    port = getattr(address, "port", "")
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class Listener(Service):
+    """
+    One listening port, like C{strports.service}'s, which logs where it is
+    reachable and whether that is beyond this host.
+
+    @ivar label: what it serves, as the log names it (C{"TCHAT"}).
+    @ivar exposure: what anyone who reaches it may do without a password
+        (C{"chat"}), a warning when that is beyond this host; C{None} when a
+        password guards it.
+    @ivar certificate: the TLS certificate a reload reads again, if any.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        description: str,
+        factory: IProtocolFactory,
+        reactor: Any,
+        exposure: str | None = CHAT,
+    ) -> None:
+        self.label = label
+        self.description = description
+        self.factory = factory
+        self.exposure = exposure
+        self.endpoint, self.certificate = listenerEndpoint(reactor, description)
+        self.listening: Deferred[IListeningPort] | None = None
+        self.port: IListeningPort | None = None
+
+    def privilegedStartService(self) -> None:
+        """
+        Listen before twistd drops privileges; a port that cannot be bound
+        stops the start.
+        """
+        super().privilegedStartService()
+        failures: list[Failure] = []
+        self.listening = self.endpoint.listen(self.factory)
+        self.listening.addCallback(self.listened)
+        self.listening.addErrback(failures.append)
+        if failures:
+            failures[0].raiseException()
+
+    def startService(self) -> None:
+        super().startService()
+        if self.listening is None:
+            self.privilegedStartService()
+
+    def listened(self, port: IListeningPort) -> IListeningPort:
+        self.port = port
+        address = port.getHost()
+        tls = " (TLS)" if self.tls else ""
+        log.info(
+            "{label} reachable at {where}{tls}",
+            label=self.label,
+            where=where(address),
+            tls=tls,
+        )
+        if self.exposure is not None and not isLocal(address):
+            log.warn(
+                "warning: {label} at {where} is open beyond this host: anyone who can"
+                " reach it may {exposure} without a password (give it"
+                " interface=127.0.0.1, or a firewall, if that is not meant)",
+                label=self.label,
+                where=where(address),
+                exposure=self.exposure,
+            )
+        return port
+
+    @property
+    def tls(self) -> bool:
+        return self.certificate is not None or self.description.lower().startswith("ssl:")
+
+    def stopService(self) -> Deferred[None] | None:
+        super().stopService()
+        port, self.port, self.listening = self.port, None, None
+        if port is None:
+            return None
+        return port.stopListening()

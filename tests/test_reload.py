@@ -1,0 +1,175 @@
+"""
+Tests for L{chatd.reload} and L{chatd.live}: what a reload applies to the
+service tree C{makeService} built, what it leaves for a restart, and a
+configuration that does not parse.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any, cast
+
+from twisted.application.service import IServiceCollection
+from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublisher
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core.names import key
+from chatd.core.service import ChatService
+from chatd.irc.factory import IRCFactory
+from chatd.irc.listener import DEFAULT_MOTD
+from chatd.live import LIVE
+from chatd.options import Options
+from chatd.reload import Reloader
+from chatd.talk.protocol import TalkFactory
+from chatd.tap import makeService
+from chatd.tchat import TchatFactory
+
+LISTENERS = [
+    "--port",
+    "tcp:0:interface=127.0.0.1",
+    "--irc",
+    "tcp:0:interface=127.0.0.1",
+    "--talk",
+    "tcp:0:interface=127.0.0.1",
+    "--web",
+    "off",
+    "--admin",
+    "off",
+    "--metrics",
+    "off",
+]
+
+
+def find(top: Any, kind: type) -> Any:
+    for service in top:
+        if isinstance(service, kind):
+            return service
+        if IServiceCollection.providedBy(service):
+            found = find(service, kind)
+            if found is not None:
+                return found
+    return None
+
+
+class ReloadTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.dir = Path(self.mktemp())
+        self.dir.mkdir()
+        self.config = self.dir / "chatd.toml"
+        self.motd = self.dir / "motd.txt"
+        self.motd.write_text("welcome\n")
+        self.config.write_text(f'max-clients = 5\nmotd = "{self.motd}"\n')
+        options = Options()
+        options.parseOptions(
+            ["--config", str(self.config), "--data-dir", str(self.dir / "data"), *LISTENERS]
+        )
+        self.reactor = MemoryReactorClock()
+        self.top = makeService(options, self.reactor)
+        self.reloader = find(self.top, Reloader)
+        self.chat = find(self.top, ChatService)
+        self.events: list[LogEvent] = []
+        observer = cast(ILogObserver, self.events.append)
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
+
+    def factory(self, kind: type) -> Any:
+        [found] = [f for _, f, _, _ in self.reactor.tcpServers if isinstance(f, kind)]
+        return found
+
+    def logged(self) -> str:
+        return "\n".join(formatEvent(event) for event in self.events)
+
+    def test_appliesWhatCanChange(self) -> None:
+        """
+        After the file changed, a reload applies limits, operators, sizes,
+        the landing room and the message of the day to the running objects;
+        a new password-check limit is logged as needing a restart and not
+        applied; the file's new port does not count, the command line's wins.
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        irc = self.factory(IRCFactory)
+        self.assertEqual(irc.motd, ("welcome",))
+        self.motd.write_text("new rules\nbe kind\n")
+        self.config.write_text(
+            f'max-clients = 9\nmotd = "{self.motd}"\noperators = ["alice"]\n'
+            "max-line-length = 100\nmax-body-lines = 3\nconnects-per-minute = 0\n"
+            'default-room = "hall"\nirc-flood-rate = 1.5\nhistory-count = 2\n'
+            'limit-exempt = ["10.0.0.0/8"]\nport = 4000\nmax-rooms = 3\nauth-hashes = 3\n'
+        )
+        restart = self.reloader.reload()
+        self.assertEqual(restart, ["auth-hashes"])  # the command line's port still wins
+        self.assertEqual(self.chat.admission.maxClients, 9)
+        self.assertIsNone(self.chat.admission.perMinute)
+        self.assertEqual([str(n) for n in self.chat.admission.exempt], ["10.0.0.0/8"])
+        self.assertEqual(self.chat.people.operatorNames, ["alice"])
+        self.assertIn(key("alice"), self.chat.people.operatorKeys)
+        self.assertEqual(self.chat.historyCount, 2)
+        tchat = self.factory(TchatFactory)
+        self.assertEqual((tchat.maxLineLength, tchat.maxBodyLines), (100, 3))
+        talk = self.factory(TalkFactory)
+        self.assertEqual((talk.maxLineLength, talk.defaultRoom), (100, "hall"))
+        self.assertEqual((irc.floodRate, irc.motd), (1.5, ("new rules", "be kind")))
+        self.assertEqual(self.chat.roomLimits.maxRooms, 3)
+        self.assertIn("changed but needs a restart: auth-hashes", self.logged())
+        self.assertEqual(self.reloader.options["auth-hashes"], 2)  # still what runs
+
+        # Taking a name out of the file takes its rights away.
+        self.config.write_text("max-clients = 9\n")
+        self.assertEqual(self.reloader.reload(), [])  # auth-hashes is back to what runs
+        self.assertNotIn(key("alice"), self.chat.people.operatorKeys)
+        self.assertEqual(irc.motd, DEFAULT_MOTD)  # no file: the built-in one
+
+    def test_badFileKeepsSettings(self) -> None:
+        """
+        A file that no longer parses, or with an unknown key, changes
+        nothing and the log says why.
+        """
+        for text in ("max-clients = \n", "max-clientz = 1\n", "max-clients = -1\n"):
+            self.config.write_text(text)
+            running = self.reloader.options
+            self.assertEqual(self.reloader.reload(), [])
+            self.assertIs(self.reloader.options, running)
+            self.assertEqual(self.chat.admission.maxClients, 5)
+        self.assertEqual(self.logged().count("reload failed, the running settings stay"), 3)
+        self.assertIn("unknown key 'max-clientz'", self.logged())
+
+    def test_missingMotdKeepsIt(self) -> None:
+        """
+        A message-of-the-day file that went away leaves the one shown.
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        irc = self.factory(IRCFactory)
+        self.motd.unlink()
+        self.reloader.reload()
+        self.assertEqual(irc.motd, ("welcome",))
+        self.assertIn("the message of the day kept", self.logged())
+
+    def test_everyLiveOptionIsApplied(self) -> None:
+        """
+        The options the reference calls live are the ones something applies.
+        """
+        self.assertEqual(self.reloader.live(), LIVE)
+        self.assertTrue(LIVE <= set(self.reloader.options.keys()))
+
+    def test_signalHandler(self) -> None:
+        """
+        Starting installs the SIGHUP handler, stopping restores the one
+        before; the handler reloads from the reactor's loop.
+        """
+        before = signal.getsignal(signal.SIGHUP)
+        self.top.startService()
+        self.assertEqual(signal.getsignal(signal.SIGHUP), self.reloader.hangUp)
+        self.config.write_text("max-clients = 11\n")
+        calls: list[Any] = []
+        self.reactor.callFromThread = lambda f, *a: calls.append(f)  # type: ignore[attr-defined]
+        self.reloader.hangUp(signal.SIGHUP, None)
+        self.assertEqual(calls, [self.reloader.reload])
+        self.assertEqual(self.chat.admission.maxClients, 5)  # not from the handler itself
+        calls[0]()
+        self.assertEqual(self.chat.admission.maxClients, 11)
+        self.top.stopService()
+        self.assertEqual(signal.getsignal(signal.SIGHUP), before)
