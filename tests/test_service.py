@@ -418,6 +418,24 @@ class ObserverTests(SynchronousTestCase):
         self.assertIsNone(self.service.find("alice"))
         self.assertEqual(self.observer.calls[-1], ("release", "alice"))
 
+    def test_oneLoginAtATime(self) -> None:
+        """
+        While a login waits for its claim, another login on the same
+        connection is refused as already logged in, without a claim; once
+        the first is done the connection may log in again after a refusal.
+        """
+        alice = self.connected()
+        d = self.service.login(alice, "alice")
+        self.assertRaises(errors.AlreadyLoggedIn, self.service.login, alice, "alicia")
+        self.observer.claims["alice"].errback(errors.NickTaken())
+        self.failureResultOf(d, errors.NickTaken)
+        d = self.service.login(alice, "alicia")
+        self.observer.claims["alicia"].callback(None)
+        self.assertEqual(self.successResultOf(settled(d)), "alicia")
+        self.assertEqual(
+            self.observer.calls, [("claim", "alice"), ("claim", "alicia"), ("in", "alicia")]
+        )
+
     def test_changesReported(self) -> None:
         """
         Entering, leaving, creating rooms, renaming and disconnecting are
