@@ -63,7 +63,10 @@ class Logins:
         """
         What can be refused at once is raised; with nothing to wait for (no
         store, no cluster, sanctions loaded) the name is given at once,
-        otherwise the L{story} goes on in a L{Deferred}.
+        otherwise the L{story} goes on in a L{Deferred}: with a store, a
+        registered name needs its password (L{errors.BadPassword}
+        otherwise), and the user is put back in their rooms and given the
+        private messages that waited for them.
 
         @raise AlreadyLoggedIn: logged in, or a login is under way.
         """

@@ -155,12 +155,6 @@ class ChatService(Service):
     def login(
         self, participant: IParticipant, nick: str, password: str | None = None
     ) -> MaybeDeferred[str]:
-        """
-        Without a store, the name is given at once.  With one, a L{Deferred}:
-        a registered name needs its password (L{errors.BadPassword}
-        otherwise), and the user is put back in their rooms and given the
-        private messages that waited for them (L{Logins.story}).
-        """
         return self.logins.login(participant, nick, password)
 
     def rename(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
