@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.test_service -*-
 """
-Who enters and leaves which room: users creating rooms, entering, leaving
-and being taken out, kept apart from the facade that delegates to them.
+Who is logged in and in which rooms: users creating rooms, entering,
+leaving and being taken out, kept apart from the facade that delegates to
+them.
 """
 
 from __future__ import annotations
