@@ -162,7 +162,6 @@ class Membership:
         self.service.registry.vanishIfEmpty(room)
 
     def members(self, participant: IParticipant, room: str) -> list[str]:
-        self.requireLogin(participant)
         target = self.memberRoom(participant, room)
         return [member.nick for member in target.members.values()]
 
