@@ -65,7 +65,9 @@ class RoomSyncTests(SynchronousTestCase):
         self.settle()
         self.assertEqual(self.redis.kinds()[before:], ["kick"])
         for node in self.nodes():
-            self.assertEqual(sorted(node.service._room("lobby").members), ["carol", "dave", "op"])
+            self.assertEqual(
+                sorted(node.service.registry.get("lobby").members), ["carol", "dave", "op"]
+            )
             self.assertIsNotNone(node.service.find("bob"))
         for person in (self.op, self.bob, self.dave, self.carol):
             self.assertEqual(kicks(person), [("bob", "op", "out")])
@@ -86,7 +88,7 @@ class RoomSyncTests(SynchronousTestCase):
             self.assertEqual(kicks(person), [("pal", "op", "")])
         self.assertNotIn("leave", self.redis.kinds())
         self.assertEqual(
-            sorted(self.c.service._room("lobby").members), ["bob", "carol", "dave", "op"]
+            sorted(self.c.service.registry.get("lobby").members), ["bob", "carol", "dave", "op"]
         )
 
     def test_modesEnforcedEverywhere(self) -> None:

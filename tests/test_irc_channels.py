@@ -333,7 +333,7 @@ class InfoTests(ChannelTestCase):
         LIST; under +t a member who does not run the room may not change it
         (482), a chatd operator may, and every member sees TOPIC.
         """
-        self.service._room("lobby").settings.topic = "all welcome"
+        self.service.registry.get("lobby").settings.topic = "all welcome"
         proto, t = self.connect("alice")
         codes = self.numerics(self.send(proto, t, "JOIN #lobby"))
         self.assertEqual(codes, ["JOIN", "332", "353", "366"])

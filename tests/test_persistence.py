@@ -463,7 +463,7 @@ class RoomTests(PersistenceTestCase):
             (direction.mode, direction.capacity, direction.topic), ("approval", 1, "board")
         )
         self.successResultOf(self.service.configureRoom("Direction", capacity=0))
-        self.assertIsNone(self.service._room("Direction").settings.capacity)
+        self.assertIsNone(self.service.registry.get("Direction").settings.capacity)
 
 
 class OutageStore(MemoryChatStore):

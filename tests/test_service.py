@@ -310,7 +310,7 @@ class InviteTests(ServiceTestCase):
         A room's topic is its settings' topic, empty unless configured.
         """
         self.assertEqual(self.service.topic("LOBBY"), "")
-        self.service._room("lobby").settings.topic = "all welcome"
+        self.service.registry.get("lobby").settings.topic = "all welcome"
         self.assertEqual(self.service.topic("lobby"), "all welcome")
         self.assertRaises(errors.NoSuchGroup, self.service.topic, "nope")
 
@@ -417,6 +417,24 @@ class ObserverTests(SynchronousTestCase):
         self.failureResultOf(d, errors.NotLoggedIn)
         self.assertIsNone(self.service.find("alice"))
         self.assertEqual(self.observer.calls[-1], ("release", "alice"))
+
+    def test_oneLoginAtATime(self) -> None:
+        """
+        While a login waits for its claim, another login on the same
+        connection is refused as already logged in, without a claim; once
+        the first is done the connection may log in again after a refusal.
+        """
+        alice = self.connected()
+        d = self.service.login(alice, "alice")
+        self.assertRaises(errors.AlreadyLoggedIn, self.service.login, alice, "alicia")
+        self.observer.claims["alice"].errback(errors.NickTaken())
+        self.failureResultOf(d, errors.NickTaken)
+        d = self.service.login(alice, "alicia")
+        self.observer.claims["alicia"].callback(None)
+        self.assertEqual(self.successResultOf(settled(d)), "alicia")
+        self.assertEqual(
+            self.observer.calls, [("claim", "alice"), ("claim", "alicia"), ("in", "alicia")]
+        )
 
     def test_changesReported(self) -> None:
         """
@@ -954,7 +972,7 @@ class RemoteRoomTests(SynchronousTestCase):
         """
         self.service.addRoom("dev")
         carol = self.login("carol")
-        self.service._room("lobby").ops.add("bob")
+        self.service.registry.get("lobby").ops.add("bob")
         self.service.changeRoomModes(self.bob, "lobby", [(True, "m", ""), (True, "k", "s3")])
         self.service.changeRoomMode(self.bob, "lobby", True, "v", "op")
         self.service.setTopic(self.bob, "lobby", "hi")
@@ -1011,7 +1029,7 @@ class RemoteRoomTests(SynchronousTestCase):
         """
         self.service.addRoom("dev")
         other = ChatService(Clock(), rooms=["dev"])
-        room = other._room("dev")
+        room = other.registry.get("dev")
         room.modes = {"i", "s"}
         room.key = "k"
         room.bans.add("eve!*@*", "alice", 3)
@@ -1037,7 +1055,7 @@ class RemoteRoomTests(SynchronousTestCase):
         A kick ordered elsewhere removes a local member or a remote one;
         everyone in the room, the kicked one included, gets a KICK.
         """
-        self.service._room("lobby").voiced.add("bob")
+        self.service.registry.get("lobby").voiced.add("bob")
         self.assertTrue(self.service.replica.kickRemote("LOBBY", "BOB", "op", "bye"))
         kicks = [e for e in self.bob.events if isinstance(e, Membership) and e.kind == KICK]
         self.assertEqual([(k.nick, k.by, k.reason) for k in kicks], [("bob", "op", "bye")])

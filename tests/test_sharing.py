@@ -99,7 +99,7 @@ class SharedStoreTests(SynchronousTestCase):
         self.successResultOf(self.a.service.configureRoom("Secret", APPROVAL, 5, "hush"))
         self.settle()
         self.assertEqual(self.b.service.roomMode("secret"), APPROVAL)
-        room = self.b.service._room("Secret")
+        room = self.b.service.registry.get("Secret")
         self.assertEqual((room.settings.capacity, room.settings.topic), (5, "hush"))
 
     def test_approvalAcrossNodes(self) -> None:

@@ -1,13 +1,15 @@
 # -*- test-case-name: tests.test_service -*-
 """
-Who enters and leaves which room: users creating rooms, entering, leaving
-and being taken out, kept apart from the facade that delegates to them.
+Who is logged in and in which rooms: users creating rooms, entering,
+leaving and being taken out, kept apart from the facade that delegates to
+them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatd.core import errors
 from chatd.core.events import KICK, PART
 from chatd.core.events import Membership as MembershipEvent
 from chatd.core.founders import enteredAsFounder, recordFounder
@@ -23,15 +25,59 @@ if TYPE_CHECKING:
 
 class Membership:
     """
-    The rooms' members, changed through each L{Room}.
-
-    @ivar joined: the rooms each logged-in participant is in, in entry
-        order (the service's own mapping, shared).
+    The rooms' members, changed through each L{Room}, and the rooms each
+    logged-in participant is in (being logged in is having that list).
     """
 
-    def __init__(self, service: ChatService, joined: dict[IParticipant, list[Room]]) -> None:
+    def __init__(self, service: ChatService) -> None:
         self.service = service
-        self.joined = joined
+        #: The rooms each logged-in participant is in, in entry order.
+        self._joined: dict[IParticipant, list[Room]] = {}
+
+    def loggedIn(self, participant: IParticipant) -> None:
+        """
+        C{participant} was given its name: it is in no room yet.
+        """
+        self._joined[participant] = []
+
+    def isLoggedIn(self, participant: IParticipant) -> bool:
+        return participant in self._joined
+
+    def roomsJoined(self, participant: IParticipant) -> list[Room]:
+        """
+        The rooms C{participant} is in, in the order it entered them.
+        """
+        return list(self._joined.get(participant, ()))
+
+    def requireLogin(self, participant: IParticipant) -> str:
+        """
+        C{participant}'s nickname.
+
+        @raise NotLoggedIn: it has none yet.
+        """
+        if participant.nick is None or participant not in self._joined:
+            raise errors.NotLoggedIn()
+        nick: str = participant.nick
+        return nick
+
+    def memberRoom(self, participant: IParticipant, name: str) -> Room:
+        """
+        The room C{name} that logged-in C{participant} is in.
+
+        @raise NotLoggedIn, NoSuchGroup, NotMember: it is not.
+        """
+        self.requireLogin(participant)
+        room = self.service.registry.get(name)
+        if participant.nick is None or key(participant.nick) not in room.members:
+            raise errors.NotMember()
+        return room
+
+    def loggedOut(self, participant: IParticipant) -> list[Room] | None:
+        """
+        C{participant} is gone: the rooms it was in (C{None}: it was not
+        logged in), which the caller takes it out of.
+        """
+        return self._joined.pop(participant, None)
 
     def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
         """
@@ -40,7 +86,7 @@ class Membership:
 
         @raise TooManyRooms: the server's or the user's limit is reached.
         """
-        creator = self.service.requireLogin(participant)
+        creator = self.requireLogin(participant)
         operator = self.service.isOperator(participant)
 
         def allowed() -> None:
@@ -68,7 +114,7 @@ class Membership:
     def enter(
         self, participant: IParticipant, room: str, roomKey: str | None = None
     ) -> MaybeDeferred[str]:
-        nick = self.service.requireLogin(participant)
+        nick = self.requireLogin(participant)
         target = self.service.registry.get(room)
         target.checkEntry(participant, nick, roomKey, self.service.isOperator(participant))
         if self.service.persistence is not None:
@@ -90,7 +136,7 @@ class Membership:
         """
         limit = None if remote else target.capacity(self.service.maxGroupSize)
         target.add(participant, nick, self.service.now(), limit)
-        self.joined[participant].append(target)
+        self._joined[participant].append(target)
         if self.service.observer is not None and not remote:
             self.service.observer.entered(participant, target.name)
         account = None if remote else self.service.provenAccount(participant)
@@ -99,8 +145,8 @@ class Membership:
             self.service.roomOps.tellRoom(target, opped)
 
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
-        nick = self.service.requireLogin(participant)
-        target = self.service.memberRoom(participant, room)
+        nick = self.requireLogin(participant)
+        target = self.memberRoom(participant, room)
         checkText(reason, "reason")
         self.part(participant, nick, target, reason, PART)
         if self.service.observer is not None:
@@ -115,7 +161,7 @@ class Membership:
         """
         Take C{participant} out of C{room}, telling the members left.
         """
-        self.joined[participant].remove(room)
+        self._joined[participant].remove(room)
         self.removeMember(room, nick, reason, kind)
 
     def removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
@@ -123,8 +169,7 @@ class Membership:
         self.service.registry.vanishIfEmpty(room)
 
     def members(self, participant: IParticipant, room: str) -> list[str]:
-        self.service.requireLogin(participant)
-        target = self.service.memberRoom(participant, room)
+        target = self.memberRoom(participant, room)
         return [member.nick for member in target.members.values()]
 
     def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
@@ -136,7 +181,7 @@ class Membership:
         shown = kicked.nick or nick
         event = MembershipEvent(target.name, shown, False, self.service.now(), reason, KICK, by)
         target.remove(nick, event, tellRemoved=True)
-        if target in self.joined.get(kicked, []):
-            self.joined[kicked].remove(target)
+        if target in self._joined.get(kicked, []):
+            self._joined[kicked].remove(target)
         self.service.registry.vanishIfEmpty(target)
         return shown

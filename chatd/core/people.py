@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from twisted.logger import Logger
+
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
 from chatd.core.whowas import NickHistory
@@ -16,11 +18,15 @@ from chatd.core.whowas import NickHistory
 
 class People:
     """
+    Who is connected and under which name, and who holds operator rights.
+
     @ivar operatorNames: the names given operator rights, as configured.
     @ivar operatorKeys: their keys (shared with the moderation rules,
         which add and remove names).
     @ivar nickHistory: who recently left or was renamed.
     """
+
+    log = Logger()
 
     def __init__(self, operators: Iterable[str] = ()) -> None:
         self.operatorNames = list(operators)
@@ -111,13 +117,39 @@ class People:
         self.operatorNames[:] = names
         self.operatorKeys.update(key(nick) for nick in self.operatorNames)
 
+    def warnWithoutAccounts(self) -> None:
+        """
+        The server keeps no accounts (no store): operator names can never
+        be proven, which an administrator should hear of.
+        """
+        for name in self.operatorNames:
+            self.log.warn(
+                "operator {name} has no registered account (this server keeps no"
+                " accounts): the name gives no rights; use IRC OPER",
+                name=name,
+            )
+
     def grantOperator(self, participant: IParticipant) -> None:
+        """
+        Make C{participant} a chatd operator for the rest of its session
+        (an administrator proved who they are, IRC's C{OPER}); it ends with
+        the connection, whatever the nickname.
+        """
         self._sessionOperators.add(participant)
 
     def accountProven(self, participant: IParticipant, nick: str) -> None:
+        """
+        C{participant} logged in as the registered account C{nick} with its
+        password (TCHAT, talk, the web, IRC C{PASS} or SASL): it holds the
+        operator rights given to that name, if any, while it keeps it.
+        """
         self._provenAccounts[participant] = key(nick)
 
     def provenAccount(self, participant: IParticipant) -> str | None:
+        """
+        The key of the account C{participant} logged in to with its password
+        (L{accountProven}), or C{None}.
+        """
         return self._provenAccounts.get(participant)
 
     def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:

@@ -27,7 +27,7 @@ from chatd.core.accounts import Accounts, checkPasswordRules
 from chatd.core.approvals import Approvals
 from chatd.core.events import Notice, RoomMessage
 from chatd.core.inbox import Inbox
-from chatd.core.interfaces import IParticipant, maybeCall
+from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key, normalize
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
@@ -69,7 +69,6 @@ class Persistence:
         service.stats.storeHealth, service.stats.storeCheck = store.health, store.check
         store.observeWrites(service.stats.storeWrite)
         self.registered: set[str] = set()
-        self._logins: dict[IParticipant, Deferred[str]] = {}
         self._checks: dict[IParticipant, Deferred[None]] = {}
         self._ready = False
         self._loadFailure: Failure | None = None
@@ -197,41 +196,29 @@ class Persistence:
 
     # Accounts
 
-    def login(self, participant: IParticipant, nick: str, password: str | None) -> Deferred[str]:
-        """
-        Check the password of a registered name (through the accounts'
-        gate) and only then claim the name and admit C{participant}: an
-        attempt holds nothing while it waits or is checked, so a guess never
-        keeps the owner out; of two attempts, the first whose password is
-        right gets the name (the other then finds it taken).
-
-        @raise AlreadyLoggedIn: this connection has a login under way.
-        """
-        if participant in self._logins:
-            raise errors.AlreadyLoggedIn()
-        d = Deferred.fromCoroutine(self._login(participant, nick, password))
-        if not d.called:
-            self._logins[participant] = d
-
-            def done(result: object) -> object:
-                self._logins.pop(participant, None)
-                return result
-
-            d.addBoth(done)
-        return d
-
     def forgetLogin(self, participant: IParticipant) -> None:
         """
-        C{participant} disconnected: a login it has under way comes to
-        nothing, and its password check is withdrawn if it still waits.
+        C{participant} disconnected: its password check is withdrawn if it
+        still waits.
         """
-        self._logins.pop(participant, None)
         check = self._checks.pop(participant, None)
         if check is not None:
             check.cancel()
 
-    async def _login(self, participant: IParticipant, nick: str, password: str | None) -> str:
-        service, nickKey = self.service, key(nick)
+    async def verifyLogin(
+        self, participant: IParticipant, nick: str, password: str | None
+    ) -> tuple[bool, list[str] | None]:
+        """
+        A login's password step (L{chatd.core.login}), before the name is
+        claimed: a registered name needs its password, checked through the
+        accounts' gate, so an attempt holds nothing while it waits or is
+        checked and a guess never keeps the owner out.  Gives whether the
+        account was proven and its stored rooms (C{None}: not registered).
+
+        @raise BadPassword: the password is missing or wrong.
+        @raise NotLoggedIn: the connection closed during the check.
+        """
+        nickKey = key(nick)
         proven = False
         try:
             await self.whenReady()
@@ -255,9 +242,16 @@ class Persistence:
             names = await self.store.memberships(nick) if nickKey in self.registered else None
         except CancelledError:
             raise errors.NotLoggedIn("the connection closed during login") from None
-        if proven:  # before admission, which other nodes hear of
-            service.accountProven(participant, nick)
-        nick = await maybeCall(service.admitVerified, participant, nick)
+        return proven, names
+
+    async def loginRooms(
+        self, participant: IParticipant, nick: str, names: list[str] | None
+    ) -> str:
+        """
+        Put a user who just logged in in their rooms (C{names}: their stored
+        ones), then welcome them on the next turn.
+        """
+        service, nickKey = self.service, key(nick)
         if names is None:
             names = [room.name for room in service.registry.all() if room.settings.autojoin]
         # The history mark costs a database query: only take it when there are

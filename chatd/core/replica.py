@@ -50,7 +50,7 @@ class Replica:
         nick = normalize(nick)
         if self.service.find(nick) is not None:
             raise errors.NickTaken()
-        return self.service.admit(participant, nick)
+        return self.service.logins.admit(participant, nick)
 
     def ensureRoom(self, room: str) -> str:
         """
@@ -84,7 +84,7 @@ class Replica:
         target = self.rooms.find(room)
         if target is None or target not in self.service.roomsJoined(participant):
             return
-        self.service.part(participant, nick, target, reason)
+        self.service.membership.part(participant, nick, target, reason)
 
     def renameRemote(self, participant: IParticipant, nick: str) -> str:
         """
@@ -98,7 +98,7 @@ class Replica:
         holder = self.service.find(nick)
         if holder is not None and holder is not participant:
             raise errors.NickTaken()
-        return self.service.applyRename(participant, old, nick)
+        return self.service.logins.applyRename(participant, old, nick)
 
     # Room settings: changes an operator made elsewhere, checked there,
     # applied here without checks; members here are told as if the
@@ -153,7 +153,7 @@ class Replica:
         modes, args = modeString(shown)
         event = RoomChange(target.name, by, now, modes, args)
         target.broadcast(event)
-        self.service.saveRules(target)
+        self.service.roomOps.saveRules(target)
         return event
 
     def roomState(self, room: str) -> dict[str, Any]:
@@ -176,7 +176,7 @@ class Replica:
         changes = target.differences(state, nicks)
         event = self._applyRemoteModes(target, by, changes, self.service.now())
         target.keepSetters(state)  # who set each mask, and when, as there
-        self.service.saveRules(target)
+        self.service.roomOps.saveRules(target)
         if "t" in state and state["t"][0] != target.settings.topic:
             topic, setter, when = state["t"]
             told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
@@ -194,8 +194,8 @@ class Replica:
         kicked = None if target is None else target.members.get(key(nick))
         if target is None or kicked is None:
             return False
-        shown = self.service.kickOut(target, kicked, nick, by, reason)
-        if self.service.persistence is not None and self.service.isConnected(kicked):
+        shown = self.service.membership.kickOut(target, kicked, nick, by, reason)
+        if self.service.persistence is not None and self.service.people.isConnected(kicked):
             self.service.persistence.left(shown, target).addErrback(
                 lambda f: self.log.failure("recording a kick from {room}", f, room=target.name)
             )

@@ -146,7 +146,7 @@ class RoomOps:
         if kicked is None:
             raise errors.NotInRoom()
         checkText(reason, "reason")
-        shown = self.service.kickOut(target, kicked, nick, by, reason)
+        shown = self.service.membership.kickOut(target, kicked, nick, by, reason)
         if self.service.observer is not None:
             self.service.observer.kickedFromRoom(target.name, shown, by, reason)
         if self.service.persistence is not None:

@@ -79,6 +79,17 @@ class Rooms:
             self.limits.vanished(key(room.name), room.creator)
             room.creatorLeft()
 
+    def creatorGone(self, participant: IParticipant) -> None:
+        """
+        C{participant}'s session ended: the rooms it created no longer have
+        it as creator, and those of them nobody is in vanish if ephemeral.
+        """
+        for roomKey in self.limits.sessionEnded(participant):
+            founded = self.find(roomKey)
+            if founded is not None and founded.creator is participant:
+                founded.creatorLeft()
+                self.vanishIfEmpty(founded)
+
     def keep(self, room: Room) -> None:
         """
         Make C{room} last: it no longer vanishes when emptied.

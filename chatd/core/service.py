@@ -1,18 +1,17 @@
 # -*- test-case-name: tests.test_service -*-
 """
-The one shared chat: who is connected, which rooms exist, who is in them.
-
-Every rule lives here and nowhere else; front-ends translate their wire
-protocol into these calls and the events back into their wire protocol.
+The one shared chat: the facade every front-end, console and cluster node
+talks to.  It composes the collaborators that each own one concept (people,
+rooms, membership, logins, messages, persistence...) and orchestrates what
+crosses them (a disconnect); its other methods delegate in one line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
@@ -21,19 +20,14 @@ from chatd.core import errors
 from chatd.core.accounts import Accounts
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
-from chatd.core.events import (
-    PrivateMessage,
-    Rename,
-    RoomMessage,
-    Wallops,
-)
+from chatd.core.events import PrivateMessage, RoomMessage, Wallops
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
+from chatd.core.login import Logins
 from chatd.core.membership import Membership
 from chatd.core.messages import Messages
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
-from chatd.core.names import isValidName, key, normalize
 from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
@@ -61,6 +55,7 @@ class ChatService(Service):
     """
 
     log = Logger()
+    observer: IChatObserver | None = None
 
     def __init__(
         self,
@@ -93,10 +88,8 @@ class ChatService(Service):
         self.maxGroupSize = maxGroupSize
         self.people = People(operators)
         self.operatorNames = self.people.operatorNames
-        self.nickHistory = self.people.nickHistory
-        #: The rooms each logged-in participant is in, in entry order.
-        self._joined: dict[IParticipant, list[Room]] = {}
-        self.membership = Membership(self, self._joined)
+        self.membership = Membership(self)
+        self.logins = Logins(self)
         self.stats = ChatStats()
         for name in rooms:
             self.registry.create(name)
@@ -120,9 +113,7 @@ class ChatService(Service):
 
     @property
     def maxClients(self) -> int | None:
-        """
-        Connections accepted at once (C{None}: no limit), kept by C{admission}.
-        """
+        """Connections accepted at once (C{None}: no limit), kept by C{admission}."""
         return self.admission.maxClients
 
     @maxClients.setter
@@ -130,51 +121,23 @@ class ChatService(Service):
         self.admission.maxClients = value
 
     def now(self) -> int:
-        """
-        The clock's time in whole seconds, as events carry it.
-        """
+        """The clock's time in whole seconds, as events carry it."""
         return int(self.clock.seconds())
 
-    _now = now
-
-    def isConnected(self, participant: IParticipant) -> bool:
-        return self.people.isConnected(participant)
-
-    def isLoggedIn(self, participant: IParticipant) -> bool:
-        return participant in self._joined
-
-    def memberRoom(self, participant: IParticipant, name: str) -> Room:
+    def observeWith(self, observer: IChatObserver) -> None:
         """
-        The room C{name} that logged-in C{participant} is in.
-
-        @raise NotLoggedIn, NoSuchGroup, NotMember: it is not.
+        Tell C{observer} of every login, rename and room change from now on.
         """
-        self.requireLogin(participant)
-        return self._memberRoom(participant, name)
+        self.observer = observer
 
-    def storeOf(self, room: Room) -> Persistence | None:
-        """
-        The persistence that keeps C{room}'s settings: none for an
-        ephemeral room.
-        """
-        return None if room.ephemeral else self.persistence
+    def startService(self) -> None:
+        super().startService()
+        if self.persistence is not None:
+            self.persistence.start()
+        else:
+            self.people.warnWithoutAccounts()
 
-    def _room(self, name: str) -> Room:
-        return self.registry.get(name)
-
-    def _memberRoom(self, participant: IParticipant, name: str) -> Room:
-        room = self._room(name)
-        if participant.nick is None or key(participant.nick) not in room.members:
-            raise errors.NotMember()
-        return room
-
-    def requireLogin(self, participant: IParticipant) -> str:
-        if participant.nick is None or participant not in self._joined:
-            raise errors.NotLoggedIn()
-        nick: str = participant.nick
-        return nick
-
-    # Connections
+    # Connections, logins and names (L{Logins})
 
     def connect(self, participant: IParticipant) -> None:
         self.moderation.admit(participant)
@@ -184,127 +147,57 @@ class ChatService(Service):
         reason = scrub(reason)  # a leaving user's words cannot be refused
         if self.people.closed(participant):
             self.stats.disconnected(participant.protocolName, reason)
-        if self.persistence is not None:
-            self.persistence.forgetLogin(participant)
-        for roomKey in self.roomLimits.sessionEnded(participant):
-            founded = self.registry.find(roomKey)
-            if founded is not None and founded.creator is participant:
-                founded.creatorLeft()
-                self.registry.vanishIfEmpty(founded)
-        rooms = self._joined.pop(participant, None)
-        if rooms is None:
-            return
-        nick = participant.nick
-        assert nick is not None
-        for room in rooms:
-            self.membership.removeMember(room, nick, reason)
-        self.people.left(participant, nick, self._now())
-        if self.logConnections:
-            self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
-        if self.observer is not None:
-            self.observer.loggedOut(participant, nick, reason)
+        self.registry.creatorGone(participant)
+        self.logins.logout(participant, reason)
 
     def login(
         self, participant: IParticipant, nick: str, password: str | None = None
     ) -> MaybeDeferred[str]:
-        """
-        Without a store, the name is given at once.  With one, a L{Deferred}:
-        a registered name needs its password (L{errors.BadPassword}
-        otherwise), and the user is put back in their rooms and given the
-        private messages that waited for them.
-        """
-        if participant in self._joined:
-            raise errors.AlreadyLoggedIn()
-        nick = normalize(nick)
-        if not isValidName(nick):
-            raise errors.InvalidNick()
-        loading = self.moderation.whenLoaded()
-        if loading is not None:  # just started: nobody in before the sanctions are known
-            return loading.addCallback(lambda _: self._loginOnceLoaded(participant, nick, password))
-        self.moderation.checkLogin(nick)
-        if self.people.find(nick) is not None:
-            raise errors.NickTaken()
-        if self.persistence is not None:
-            # The password first: the name is claimed only once it is earned.
-            return self.persistence.login(participant, nick, password)
-        if self.observer is not None:
-            return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
-        return self.admit(participant, nick)
-
-    def _loginOnceLoaded(
-        self, participant: IParticipant, nick: str, password: str | None
-    ) -> MaybeDeferred[str]:
-        if not self.people.isConnected(participant):
-            raise errors.NotLoggedIn()
-        self.moderation.checkAddress(participant.address)  # it connected before the bans were known
-        return self.login(participant, nick, password)
-
-    def admitVerified(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
-        """
-        Give C{nick}, whose password (if any) was checked, to
-        C{participant}: claimed cluster-wide first in cluster mode.
-
-        @raise NickTaken: someone has the name by now.
-        @raise NotLoggedIn: the connection closed meanwhile.
-        """
-        if self.observer is not None:
-            return self._claimThen(participant, nick, self._loginClaimed, participant, nick)
-        return self._loginClaimed(participant, nick)
-
-    def admit(self, participant: IParticipant, nick: str) -> str:
-        self.people.named(participant, nick)
-        self._joined[participant] = []
-        if self.logConnections:
-            self.log.info(
-                "{nick} logged in from {address} over {protocol}",
-                nick=nick,
-                address=participant.address,
-                protocol=participant.protocolName,
-            )
-        if self.observer is not None:
-            self.observer.loggedIn(participant)
-        return nick
+        return self.logins.login(participant, nick, password)
 
     def rename(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
-        old = self.requireLogin(participant)
-        nick = normalize(nick)
-        if not isValidName(nick):
-            raise errors.InvalidNick()
-        if self.people.holdsOther(participant, nick):
-            raise errors.NickTaken()
-        if self.persistence is not None:
-            self.persistence.checkRename(old, nick)
-        if self.observer is not None and key(nick) != key(old):
-            return self._claimThen(participant, nick, self._renameClaimed, participant, old, nick)
-        return self.applyRename(participant, old, nick)
+        return self.logins.rename(participant, nick)
 
-    def applyRename(self, participant: IParticipant, old: str, nick: str) -> str:
-        self.people.renamed(participant, old, nick, self._now())
-        audience: dict[IParticipant, list[str]] = {participant: []}
-        for room in self._joined[participant]:
-            room.rename(old, nick)
-            for member in room.members.values():
-                audience.setdefault(member, []).append(room.name)
-        now = self._now()
-        for member, rooms in audience.items():
-            member.renamed(Rename(old, nick, tuple(rooms), now))
-        if self.observer is not None:
-            self.observer.renamed(participant, old)
-        return nick
+    def isLoggedIn(self, participant: IParticipant) -> bool:
+        return self.membership.isLoggedIn(participant)
 
-    # Rooms
+    def requireLogin(self, participant: IParticipant) -> str:
+        return self.membership.requireLogin(participant)
+
+    # People (L{People})
+
+    def users(self) -> list[IParticipant]:
+        return self.people.users()
+
+    def find(self, nick: str) -> IParticipant | None:
+        return self.people.find(nick)
+
+    def connections(self) -> list[IParticipant]:
+        return self.people.connections()
+
+    def isOperator(self, participant: IParticipant) -> bool:
+        return self.people.isOperator(participant)
+
+    def grantOperator(self, participant: IParticipant) -> None:
+        self.requireLogin(participant)
+        self.people.grantOperator(participant)
+
+    def accountProven(self, participant: IParticipant, nick: str) -> None:
+        self.people.accountProven(participant, nick)
+
+    def provenAccount(self, participant: IParticipant) -> str | None:
+        return self.people.provenAccount(participant)
+
+    def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:
+        self.people.receiveWallops(participant, wanted)
+
+    def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
+        return self.people.nickHistory.lookup(nick, count)
+
+    # Rooms and their members (L{Membership}, L{RoomQueries})
 
     def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
         return self.membership.createRoom(participant, room)
-
-    def roomVanishes(self, room: str) -> bool:
-        return self.roomQueries.roomVanishes(room)
-
-    def keepRoomsOf(self, participant: IParticipant) -> list[Room]:
-        return self.roomQueries.keepRoomsOf(participant)
-
-    def keepRoom(self, room: str) -> str:
-        return self.roomQueries.keepRoom(room)
 
     def enter(
         self, participant: IParticipant, room: str, roomKey: str | None = None
@@ -319,25 +212,86 @@ class ChatService(Service):
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
         return self.membership.leave(participant, room, reason)
 
-    def part(
-        self, participant: IParticipant, nick: str, room: Room, reason: str, kind: str | None = None
-    ) -> None:
-        self.membership.part(participant, nick, room, reason, kind)
-
     def members(self, participant: IParticipant, room: str) -> list[str]:
         return self.membership.members(participant, room)
 
-    def roomsOf(self, participant: IParticipant) -> list[str]:
-        return [room.name for room in self._joined.get(participant, ())]
+    def memberRoom(self, participant: IParticipant, name: str) -> Room:
+        return self.membership.memberRoom(participant, name)
 
     def roomsJoined(self, participant: IParticipant) -> list[Room]:
-        """
-        The rooms C{participant} is in, in the order it entered them.
-        """
-        return list(self._joined.get(participant, ()))
+        return self.membership.roomsJoined(participant)
+
+    def roomsOf(self, participant: IParticipant) -> list[str]:
+        return [room.name for room in self.membership.roomsJoined(participant)]
 
     def rooms(self) -> list[tuple[str, int]]:
         return self.registry.listing()
+
+    def storeOf(self, room: Room) -> Persistence | None:
+        """
+        The persistence that keeps C{room}'s settings: none for an
+        ephemeral room.
+        """
+        return None if room.ephemeral else self.persistence
+
+    def roomVanishes(self, room: str) -> bool:
+        return self.roomQueries.roomVanishes(room)
+
+    def keepRoomsOf(self, participant: IParticipant) -> list[Room]:
+        return self.roomQueries.keepRoomsOf(participant)
+
+    def keepRoom(self, room: str) -> str:
+        return self.roomQueries.keepRoom(room)
+
+    def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
+        return self.roomQueries.isRoomOperator(participant, room)
+
+    def memberStatus(self, room: str, nick: str) -> str:
+        return self.roomQueries.memberStatus(room, nick)
+
+    def roomModes(self, room: str) -> str:
+        return self.roomQueries.roomModes(room)
+
+    def topicSetter(self, room: str) -> tuple[str, int] | None:
+        return self.roomQueries.topicSetter(room)
+
+    def roomCreatedAt(self, room: str) -> int:
+        return self.roomQueries.roomCreatedAt(room)
+
+    def canSee(self, participant: IParticipant, room: str) -> bool:
+        return self.roomQueries.canSee(participant, room)
+
+    def roomsVisibleTo(self, participant: IParticipant) -> list[tuple[str, int]]:
+        return self.roomQueries.roomsVisibleTo(participant)
+
+    def roomKey(self, room: str) -> str | None:
+        return self.roomQueries.roomKey(room)
+
+    def roomBans(self, room: str, mode: str = "b") -> list[tuple[str, str, int]]:
+        return self.roomQueries.roomBans(room, mode)
+
+    # Room operators' commands (L{RoomOps})
+
+    def changeRoomMode(
+        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
+    ) -> MaybeDeferred[bool]:
+        return self.roomOps.changeRoomMode(participant, room, adding, mode, nick)
+
+    def changeRoomModes(
+        self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
+    ) -> MaybeDeferred[list[tuple[bool, str, str, errors.ChatError]]]:
+        return self.roomOps.changeRoomModes(participant, room, changes)
+
+    def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
+        return self.roomOps.setTopic(participant, room, topic)
+
+    def kickFromRoom(
+        self, participant: IParticipant, room: str, nick: str, reason: str = ""
+    ) -> MaybeDeferred[str]:
+        return self.roomOps.kickFromRoom(participant, room, nick, reason)
+
+    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
+        self.roomOps.invite(participant, nick, room)
 
     # Messages (L{Messages})
 
@@ -367,66 +321,7 @@ class ChatService(Service):
     def wallops(self, participant: IParticipant, text: str) -> Wallops:
         return self.messages.wallops(participant, text)
 
-    # People
-
-    def users(self) -> list[IParticipant]:
-        return self.people.users()
-
-    def find(self, nick: str) -> IParticipant | None:
-        return self.people.find(nick)
-
-    def isOperator(self, participant: IParticipant) -> bool:
-        """
-        Whether C{participant} may moderate everywhere: made an operator for
-        its session (L{grantOperator}), or named an operator (C{--operators},
-        the console's C{op}) and logged in to that registered account with
-        its password.  A name alone gives nothing: anyone may type it.
-        """
-        return self.people.isOperator(participant)
-
-    def accountProven(self, participant: IParticipant, nick: str) -> None:
-        """
-        C{participant} logged in as the registered account C{nick} with its
-        password (TCHAT, talk, the web, IRC C{PASS} or SASL): it holds the
-        operator rights given to that name, if any, while it keeps it.
-        """
-        self.people.accountProven(participant, nick)
-
-    def provenAccount(self, participant: IParticipant) -> str | None:
-        """
-        The key of the account C{participant} logged in to with its password
-        (L{accountProven}), or C{None}.
-        """
-        return self.people.provenAccount(participant)
-
-    def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
-        self.administration.kick(participant, nick, reason)
-
-    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
-        self.roomOps.invite(participant, nick, room)
-
-    def capacity(self, room: str) -> int | None:
-        return self.administration.capacity(room)
-
-    def connections(self) -> list[IParticipant]:
-        """
-        Every open connection, logged in or not (for metrics).
-        """
-        return self.people.connections()
-
-    # Persistence: accounts, approvals and history (need a store)
-
-    def startService(self) -> None:
-        super().startService()
-        if self.persistence is not None:
-            self.persistence.start()
-        else:
-            for name in self.operatorNames:
-                self.log.warn(
-                    "operator {name} has no registered account (this server keeps no"
-                    " accounts): the name gives no rights; use IRC OPER",
-                    name=name,
-                )
+    # Accounts and history (L{Persistence}: they need a store)
 
     def requirePersistence(self) -> Persistence:
         """
@@ -439,16 +334,9 @@ class ChatService(Service):
         return self.persistence
 
     def register(self, participant: IParticipant, password: str) -> Deferred[None]:
-        """
-        Register C{participant}'s nickname with C{password}, or change the
-        password of the registered name they are logged in with.
-        """
         return self.requirePersistence().register(participant, password)
 
     def isRegistered(self, nick: str) -> Deferred[bool]:
-        """
-        Whether C{nick} is a registered nickname (that needs a password).
-        """
         if self.persistence is None:
             return succeed(False)
         persistence = self.persistence
@@ -457,13 +345,20 @@ class ChatService(Service):
     def history(
         self, participant: IParticipant, room: str, count: int | None = None
     ) -> Deferred[list[RoomMessage]]:
-        """
-        The last C{count} messages of C{room}, oldest first, as
-        L{RoomMessage}s with their original time.  Only members may ask.
-        """
         if count is None:
             count = self.historyCount or HISTORY_COUNT  # replay may be off; HISTO still answers
         return self.requirePersistence().history(participant, room, count)
+
+    # Administration (L{Administration}: the admin console's needs)
+
+    def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
+        self.administration.kick(participant, nick, reason)
+
+    def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
+        self.administration.endSession(participant, error)
+
+    def capacity(self, room: str) -> int | None:
+        return self.administration.capacity(room)
 
     def acceptPending(self, room: str, nick: str) -> Deferred[None]:
         return self.administration.acceptPending(room, nick)
@@ -480,11 +375,6 @@ class ChatService(Service):
         autojoin: bool | None = None,
     ) -> Deferred[str]:
         return self.administration.configureRoom(room, mode, capacity, topic, autojoin)
-
-    # Administration (L{Administration}: the admin console's needs)
-
-    def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
-        self.administration.endSession(participant, error)
 
     def addRoom(self, name: str) -> str:
         return self.administration.addRoom(name)
@@ -506,127 +396,3 @@ class ChatService(Service):
 
     def setRoomFounder(self, room: str, account: str) -> Deferred[str]:
         return self.roomAdministration.setFounder(room, account)
-
-    # An observer (optional: cluster mode sets one) and participants served
-    # by another process, whose actions were checked where they were made.
-
-    observer: IChatObserver | None = None
-
-    def observeWith(self, observer: IChatObserver) -> None:
-        """
-        Tell C{observer} of every login, rename and room change from now on.
-        """
-        self.observer = observer
-
-    def _claimThen(
-        self, participant: IParticipant, nick: str, then: Callable[..., Any], *args: Any
-    ) -> Deferred[Any]:
-        """
-        Ask the observer for C{nick}, then C{then(*args)}; a claim that
-        ends up unused is given back.
-        """
-        observer = self.observer
-        assert observer is not None
-
-        def claimed(_: object) -> Deferred[Any]:
-            def unused(failure: Any) -> Any:
-                observer.releaseNick(participant, nick)
-                return failure
-
-            return maybeDeferred(then, *args).addErrback(unused)
-
-        return maybeDeferred(observer.claimNick, participant, nick).addCallback(claimed)
-
-    def _loginClaimed(self, participant: IParticipant, nick: str) -> str:
-        if not self.people.isConnected(participant) or participant in self._joined:
-            raise errors.NotLoggedIn("the connection closed during login")
-        if self.people.find(nick) is not None:
-            raise errors.NickTaken()
-        return self.admit(participant, nick)
-
-    def _renameClaimed(self, participant: IParticipant, old: str, nick: str) -> str:
-        if participant.nick != old or participant not in self._joined:
-            raise errors.NotLoggedIn("the connection closed during the rename")
-        if self.people.holdsOther(participant, nick):
-            raise errors.NickTaken()
-        return self.applyRename(participant, old, nick)
-
-    # Room operators, voice and modes (protocol-neutral; IRC shows them as
-    # channel modes, other front-ends as notices)
-
-    def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
-        return self.roomQueries.isRoomOperator(participant, room)
-
-    # Room operators' commands (L{RoomOps})
-
-    def saveRules(self, room: Room) -> None:
-        self.roomOps.saveRules(room)
-
-    def changeRoomMode(
-        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
-    ) -> MaybeDeferred[bool]:
-        return self.roomOps.changeRoomMode(participant, room, adding, mode, nick)
-
-    def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
-        return self.roomOps.setTopic(participant, room, topic)
-
-    def kickFromRoom(
-        self, participant: IParticipant, room: str, nick: str, reason: str = ""
-    ) -> MaybeDeferred[str]:
-        return self.roomOps.kickFromRoom(participant, room, nick, reason)
-
-    def changeRoomModes(
-        self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
-    ) -> MaybeDeferred[list[tuple[bool, str, str, errors.ChatError]]]:
-        return self.roomOps.changeRoomModes(participant, room, changes)
-
-    def memberStatus(self, room: str, nick: str) -> str:
-        return self.roomQueries.memberStatus(room, nick)
-
-    def roomModes(self, room: str) -> str:
-        return self.roomQueries.roomModes(room)
-
-    def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
-        return self.membership.kickOut(target, kicked, nick, by, reason)
-
-    def grantOperator(self, participant: IParticipant) -> None:
-        """
-        Make C{participant} a chatd operator for the rest of its session
-        (an administrator proved who they are, IRC's C{OPER}); it ends with
-        the connection, whatever the nickname.
-        """
-        self.requireLogin(participant)
-        self.people.grantOperator(participant)
-
-    def topicSetter(self, room: str) -> tuple[str, int] | None:
-        return self.roomQueries.topicSetter(room)
-
-    def roomCreatedAt(self, room: str) -> int:
-        return self.roomQueries.roomCreatedAt(room)
-
-    # Room keys, ban masks, secret rooms and grouped mode changes (the
-    # rules are L{Room}'s; all kept in memory like the other modes)
-
-    def canSee(self, participant: IParticipant, room: str) -> bool:
-        return self.roomQueries.canSee(participant, room)
-
-    def roomsVisibleTo(self, participant: IParticipant) -> list[tuple[str, int]]:
-        return self.roomQueries.roomsVisibleTo(participant)
-
-    def roomKey(self, room: str) -> str | None:
-        return self.roomQueries.roomKey(room)
-
-    def roomBans(self, room: str, mode: str = "b") -> list[tuple[str, str, int]]:
-        return self.roomQueries.roomBans(room, mode)
-
-    def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
-        return self.nickHistory.lookup(nick, count)
-
-    # Operators' messages (IRC's WALLOPS)
-
-    def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:
-        """
-        Whether C{participant} receives operators' messages (L{wallops});
-        until it disconnects, or says otherwise.
-        """
-        self.people.receiveWallops(participant, wanted)

@@ -1,0 +1,237 @@
+# -*- test-case-name: tests.test_service -*-
+"""
+How a connection gets its name, and changes it: the login story as one
+coroutine (gate, sanctions loaded, password, claim, admission, rooms,
+welcome) and renaming.  A name is given only once every check passed, and,
+in cluster mode, once the cluster granted it: a claim that ends up unused is
+given back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from chatd.core import errors
+from chatd.core.calls import MaybeDeferred, maybeCall
+from chatd.core.events import Rename
+from chatd.core.names import isValidName, key, normalize
+from chatd.core.participant import IParticipant
+
+if TYPE_CHECKING:
+    from chatd.core.roles import IChatObserver
+    from chatd.core.service import ChatService
+
+_T = TypeVar("_T")
+
+
+async def claimed(
+    observer: IChatObserver, participant: IParticipant, nick: str, give: Callable[[], _T]
+) -> _T:
+    """
+    Ask C{observer} for C{nick} (cluster-wide), then C{give()} it; if
+    C{give} refuses, the claim is given back.
+    """
+    await maybeCall(observer.claimNick, participant, nick)
+    try:
+        return give()
+    except Exception:
+        observer.releaseNick(participant, nick)
+        raise
+
+
+class Logins:
+    """
+    Logins and renames, through the service's collaborators: C{people}
+    names, C{membership} keeps who is logged in, C{persistence} checks
+    passwords and puts users back in their rooms, C{observer} claims names.
+    """
+
+    log = Logger()
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+        #: The logins waiting (for the sanctions, the store or a claim).
+        self._underWay: dict[IParticipant, Deferred[str]] = {}
+
+    def login(
+        self, participant: IParticipant, nick: str, password: str | None = None
+    ) -> MaybeDeferred[str]:
+        """
+        What can be refused at once is raised; with nothing to wait for (no
+        store, no cluster, sanctions loaded) the name is given at once,
+        otherwise the L{story} goes on in a L{Deferred}: with a store, a
+        registered name needs its password (L{errors.BadPassword}
+        otherwise), and the user is put back in their rooms and given the
+        private messages that waited for them.
+
+        @raise AlreadyLoggedIn: logged in, or a login is under way.
+        """
+        if participant in self._underWay or self.service.isLoggedIn(participant):
+            raise errors.AlreadyLoggedIn()
+        nick = normalize(nick)
+        if not isValidName(nick):
+            raise errors.InvalidNick()
+        loading = self.service.moderation.whenLoaded()
+        if loading is None:
+            self.checkName(nick)
+            if self.service.persistence is None and self.service.observer is None:
+                return self.admit(participant, nick)
+        d = Deferred.fromCoroutine(self.story(participant, nick, password, loading))
+        if not d.called:
+            self._underWay[participant] = d
+
+            def done(result: object) -> object:
+                self._underWay.pop(participant, None)
+                return result
+
+            d.addBoth(done)
+        return d
+
+    async def story(
+        self,
+        participant: IParticipant,
+        nick: str,
+        password: str | None,
+        loading: Deferred[None] | None,
+    ) -> str:
+        """
+        A login that waits: for the sanctions (just started), for the
+        password check (with a store), for the cluster's claim; then the
+        user is admitted, put in their rooms and welcomed.
+        """
+        service = self.service
+        if loading is not None:  # just started: nobody in before the sanctions are known
+            await loading
+            if not service.people.isConnected(participant):
+                raise errors.NotLoggedIn()
+            service.moderation.checkAddress(participant.address)  # connected before bans loaded
+            self.checkName(nick)
+        persistence, rooms = service.persistence, None
+        if persistence is not None:
+            # The password first: the name is claimed only once it is earned.
+            proven, rooms = await persistence.verifyLogin(participant, nick, password)
+            if proven:  # before admission, which other nodes hear of
+                service.accountProven(participant, nick)
+        if service.observer is not None:
+            nick = await claimed(
+                service.observer, participant, nick, lambda: self.admitChecked(participant, nick)
+            )
+        else:
+            nick = self.admitChecked(participant, nick)
+        if persistence is not None:
+            await persistence.loginRooms(participant, nick, rooms)
+        return nick
+
+    def checkName(self, nick: str) -> None:
+        """
+        @raise Banned: (or another sanction) C{nick} may not log in.
+        @raise NickTaken: someone has C{nick}.
+        """
+        self.service.moderation.checkLogin(nick)
+        if self.service.find(nick) is not None:
+            raise errors.NickTaken()
+
+    def admitChecked(self, participant: IParticipant, nick: str) -> str:
+        """
+        L{admit}, after a wait during which the connection may have closed
+        or someone else taken the name.
+        """
+        if not self.service.people.isConnected(participant) or self.service.isLoggedIn(participant):
+            raise errors.NotLoggedIn("the connection closed during login")
+        if self.service.find(nick) is not None:
+            raise errors.NickTaken()
+        return self.admit(participant, nick)
+
+    def admit(self, participant: IParticipant, nick: str) -> str:
+        """
+        Give C{participant} the name C{nick}, every check passed (here, or
+        on another node for L{chatd.core.replica}).
+        """
+        service = self.service
+        service.people.named(participant, nick)
+        service.membership.loggedIn(participant)
+        if service.logConnections:
+            self.log.info(
+                "{nick} logged in from {address} over {protocol}",
+                nick=nick,
+                address=participant.address,
+                protocol=participant.protocolName,
+            )
+        if service.observer is not None:
+            service.observer.loggedIn(participant)
+        return nick
+
+    def logout(self, participant: IParticipant, reason: str) -> None:
+        """
+        C{participant} disconnected: a login it has under way comes to
+        nothing (its password check is withdrawn if it still waits); if it
+        was logged in, its rooms are told C{reason} and its name is free.
+        """
+        service = self.service
+        self._underWay.pop(participant, None)
+        if service.persistence is not None:
+            service.persistence.forgetLogin(participant)
+        rooms = service.membership.loggedOut(participant)
+        if rooms is None:
+            return
+        nick = participant.nick
+        assert nick is not None
+        for room in rooms:
+            service.membership.removeMember(room, nick, reason)
+        service.people.left(participant, nick, service.now())
+        if service.logConnections:
+            self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
+        if service.observer is not None:
+            service.observer.loggedOut(participant, nick, reason)
+
+    # Renames
+
+    def rename(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
+        service = self.service
+        old = service.requireLogin(participant)
+        nick = normalize(nick)
+        if not isValidName(nick):
+            raise errors.InvalidNick()
+        if service.people.holdsOther(participant, nick):
+            raise errors.NickTaken()
+        if service.persistence is not None:
+            service.persistence.checkRename(old, nick)
+        if service.observer is None or key(nick) == key(old):
+            return self.applyRename(participant, old, nick)
+        renaming = claimed(
+            service.observer, participant, nick, lambda: self.renameChecked(participant, old, nick)
+        )
+        return Deferred.fromCoroutine(renaming)
+
+    def renameChecked(self, participant: IParticipant, old: str, nick: str) -> str:
+        """
+        L{applyRename}, after the claim's wait.
+        """
+        if participant.nick != old or not self.service.isLoggedIn(participant):
+            raise errors.NotLoggedIn("the connection closed during the rename")
+        if self.service.people.holdsOther(participant, nick):
+            raise errors.NickTaken()
+        return self.applyRename(participant, old, nick)
+
+    def applyRename(self, participant: IParticipant, old: str, nick: str) -> str:
+        """
+        C{old} is called C{nick} now, in every room it is in; it and everyone
+        sharing a room with it get one L{Rename} naming those rooms.
+        """
+        service = self.service
+        service.people.renamed(participant, old, nick, service.now())
+        audience: dict[IParticipant, list[str]] = {participant: []}
+        for room in service.roomsJoined(participant):
+            room.rename(old, nick)
+            for member in room.members.values():
+                audience.setdefault(member, []).append(room.name)
+        now = service.now()
+        for member, rooms in audience.items():
+            member.renamed(Rename(old, nick, tuple(rooms), now))
+        if service.observer is not None:
+            service.observer.renamed(participant, old)
+        return nick
