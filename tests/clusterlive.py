@@ -68,7 +68,8 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
         workdir = tmp_path / name
         workdir.mkdir()
         factories = ["TchatFactory"] + ["TalkFactory"] * talk + ["AdminTelnetFactory"] * console
-        factories += ["IRCFactory"] * irc  # IRC always listens (tests.daemon); its port, if asked
+        # IRC always listens (tests.daemon); its port, if asked
+        factories += ["IRCFactory"] * irc
         if console:
             setPassword(workdir / "chatd-data" / "admin-passwords", "root", CONSOLE_PASSWORD)
         daemon = startDaemon(
