@@ -1,7 +1,8 @@
 """
 Helpers for the browser tests of the page's features: a daemon with every
-front-end the tests speak to, a blocking IRC client, and axe-core (from npm)
-for the accessibility check.
+front-end the tests speak to, a blocking IRC client, a TCHAT user entering
+rooms and speaking, the browser changing rooms, and axe-core (from npm) for
+the accessibility check.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.browser import TIMEOUT
+from selenium.webdriver.remote.webelement import WebElement
+
+from tests.browser import TIMEOUT, Browser, TchatClient
 from tests.daemon import Daemon, startDaemon
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,3 +103,30 @@ def axeScript() -> str:
             timeout=300,
         )
     return AXE.read_text(encoding="utf-8")
+
+
+def tchat(daemon: Daemon, nick: str, *rooms: str) -> TchatClient:
+    client = TchatClient(daemon.ports["TchatFactory"])
+    client.send(f"LOGIN {nick}")
+    client.expect("srv: OKAY!")
+    for room in rooms:
+        client.send(f"CREAT {room}")  # or it exists already: ERROR 33
+        while not client.line().startswith(("srv: OKAY!", "srv: ERROR 33")):
+            pass
+        client.send(f"ENTER {room}")
+        client.expect("srv: OKAY!")
+    return client
+
+
+def speak(client: TchatClient, room: str, *lines: str) -> None:
+    client.send(f"SPEAK {room}", *lines, ".")
+    client.expect("srv: OKAY!")
+
+
+def enter(browser: Browser, room: str, create: bool = False) -> None:
+    browser.say(f"/{'create' if create else 'join'} {room}")
+    browser.wait(lambda: browser.find("#conv-title").text == f"#{room}")
+
+
+def classes(element: WebElement) -> list[str]:
+    return (element.get_attribute("class") or "").split()

@@ -7,23 +7,19 @@ against a real SQLite store in threads, and through the telnet console.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 import pytest_twisted
-from argon2 import PasswordHasher
 from twisted.cred.credentials import UsernamePassword
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
 from twisted.internet.address import IPv4Address
-from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
+from twisted.internet.defer import fail
 from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
-from twisted.logger import ILogObserver, LogEvent, globalLogPublisher
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -32,90 +28,14 @@ from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, setPassword
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
-from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Notice
 from chatd.core.service import ChatService
 from chatd.modstore import MemoryModerationStore
-from chatd.storage.memory import MemoryChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.testing import RecordingParticipant, settled
+from tests.admincases import AccountsTestCase
 
-FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PROMPT = "chatd> "
-
-
-def inline(f: Any, *args: Any) -> Deferred[Any]:
-    return maybeDeferred(f, *args)
-
-
-def fileVerify(path: Path, name: str, password: str) -> Deferred[bool]:
-    """
-    Instant stand-in for the password file: only root/sesame is in it.
-    """
-    return succeed((name, password) == ("root", "sesame"))
-
-
-class AccountsTestCase(SynchronousTestCase):
-    """
-    A service with a memory store (argon2 inline and fast), registered
-    accounts alice (flagged admin) and bob, and root's console.
-    """
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_795_000_000)
-        self.store = MemoryChatStore()
-        self.store.startService()
-        self.hasher = PasswordChecker(FAST, runInThread=inline)
-        self.service = ChatService(
-            self.clock,
-            rooms=["lobby"],
-            store=self.store,
-            accounts=Accounts(self.store, self.clock, self.hasher),
-        )
-        self.service.moderation.store = MemoryModerationStore()
-        self.service.startService()
-        for nick, password in (("Alice", "alicepw"), ("bob", "bobpw")):
-            self.successResultOf(self.service.persistence.accounts.register(nick, password))  # type: ignore[union-attr]
-        self.successResultOf(self.store.setAdmin("alice", True))
-        self.checker = AdminChecker(
-            Path("unused"),
-            self.clock,
-            [accountAdminCheck(self.service.persistence)],  # type: ignore[arg-type]
-            verifier=fileVerify,
-        )
-
-    def mktemp(self) -> str:
-        """
-        A fresh path in the system's temporary directory (trial's own
-        C{mktemp} is relative to the working directory: the checkout).
-        """
-        directory = tempfile.mkdtemp(prefix="chatd-acctadmin-")
-        self.addCleanup(shutil.rmtree, directory)
-        return str(Path(directory) / "admin-passwords")
-
-    def check(self, name: str, password: str) -> Deferred[Any]:
-        return self.checker.requestAvatarId(UsernamePassword(name.encode(), password.encode()))
-
-    def refusal(self, name: str, password: str, delay: float = 0.0) -> tuple[str, list[str]]:
-        """
-        Log in as C{name} with a bad C{password}: the message of the
-        refusal, which must come exactly C{delay} seconds later (the
-        back-off before the check), and what was logged.
-        """
-        logged: list[LogEvent] = []
-        observer = cast(ILogObserver, logged.append)
-        globalLogPublisher.addObserver(observer)
-        try:
-            d = self.check(name, password)
-            if delay:
-                self.clock.advance(delay - 0.001)
-                self.assertNoResult(d)
-                self.clock.advance(0.001)
-            failure = self.failureResultOf(d, UnauthorizedLogin)
-        finally:
-            globalLogPublisher.removeObserver(observer)
-        return str(failure.value), [e["log_format"] for e in logged if "log_format" in e]
 
 
 class CheckerTests(AccountsTestCase):

@@ -8,77 +8,17 @@ These tests block (a subprocess and plain sockets); none uses the reactor.
 
 from __future__ import annotations
 
-import socket
-import time
 from pathlib import Path
 
 from chatd.admin.credentials import setPassword
+from tests.blockingclients import (
+    LOCAL,
+    PASSWORD,
+    TelnetConsole,
+    register,
+    telnetLogin,
+)
 from tests.daemon import startDaemon
-from tests.test_admin_live import LOCAL, PASSWORD, TIMEOUT, LineSocket, telnetLogin
-
-PROMPT = b"chatd> "
-
-
-class TelnetConsole:
-    """
-    A logged-in telnet console session over a plain socket (no telnet
-    option agreed, as netcat would).
-    """
-
-    def __init__(self, port: int, name: str, password: str) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-        self.readUntil(b"Username: ")
-        self.sock.sendall(name.encode() + b"\r\n")
-        self.readUntil(b"Password: ")
-        self.sock.sendall(password.encode() + b"\r\n")
-        banner = self.readUntil(PROMPT)
-        assert f"You are {name}.".encode() in banner, banner
-
-    def readUntil(self, marker: bytes) -> bytes:
-        received = b""
-        deadline = time.monotonic() + TIMEOUT
-        while marker not in received:
-            assert time.monotonic() < deadline, received
-            chunk = self.sock.recv(4096)
-            assert chunk, received
-            received += chunk
-        return received
-
-    def run(self, line: str) -> str:
-        """
-        Type C{line}; return what the console showed up to the next prompt.
-        """
-        self.sock.sendall(line.encode("utf-8") + b"\r\n")
-        return self.readUntil(PROMPT).decode("utf-8", "replace")
-
-    def closed(self) -> bool:
-        """
-        Whether the console closes the connection (within the deadline).
-        """
-        try:
-            while self.sock.recv(4096):
-                pass
-        except TimeoutError:
-            return False
-        return True
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def register(port: int, nick: str, password: str) -> None:
-    """
-    Log in to TCHAT as C{nick} and register the name with C{password}.
-    """
-    client = LineSocket(port)
-    try:
-        assert client.line() == "srv: TCHAT 1"
-        client.send(f"clt: LOGIN {nick}")
-        assert client.reply() == "srv: OKAY!"
-        client.send(f"clt: REGIS {password}")
-        assert client.reply() == "srv: OKAY!"
-    finally:
-        client.close()
 
 
 def test_accountFlaggedAdmin(tmp_path: Path) -> None:

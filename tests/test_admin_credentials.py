@@ -28,15 +28,9 @@ from chatd.admin.commands import Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords, setPassword, verify
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.service import ChatService
+from tests.admincases import fakeVerify
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def fakeVerify(path: Path, name: str, password: str) -> Deferred[bool]:
-    """
-    Instant stand-in for the threaded argon2 check: root's password is 'sesame'.
-    """
-    return succeed((name, password) == ("root", "sesame"))
 
 
 class PasswordFileTests(SynchronousTestCase):

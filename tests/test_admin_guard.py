@@ -29,7 +29,7 @@ from chatd.admin.credentials import AdminChecker
 from chatd.admin.ssh import consoleSSHFactory, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.service import ChatService
-from tests.test_admin_credentials import fakeVerify
+from tests.admincases import fakeVerify
 
 ADDRESS = IPv4Address("TCP", "127.0.0.1", 5000)
 

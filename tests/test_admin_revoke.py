@@ -19,7 +19,7 @@ from chatd.admin.commands import Consoles
 from chatd.admin.credentials import setPassword
 from chatd.admin.manhole import BannerManhole, ManholeRealm
 from chatd.admin.sessions import REVOKE_ADMIN
-from tests.test_admin_accounts import AccountsTestCase
+from tests.admincases import AccountsTestCase
 
 
 class RecordingBridge:

@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.web.websocket import WebSocketClientEndpoint
 
 from tests.daemon import Daemon, startDaemon
-from tests.test_web_daemon import Client
+from tests.websocketclient import Client
 
 TIMEOUT = 10.0
 FACTORIES = ("TchatFactory", "IRCFactory", "TalkFactory", "GuardedSite")

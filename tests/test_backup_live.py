@@ -18,9 +18,9 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from tests.blockingclients import SSH, LineSocket, needsSSH, tchatLogin, telnetLogin
 from tests.daemon import Daemon, startDaemon
 from tests.pgserver import createDatabase, postgresServer
-from tests.test_admin_live import SSH, LineSocket, needsSSH, tchatLogin, telnetLogin
 
 __all__ = ["postgresServer"]
 

@@ -17,9 +17,9 @@ from chatd.core import errors
 from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory, TchatProtocol
 from chatd.testing import RecordingParticipant, settled
+from tests.fakenode import FakeNode
 from tests.fakeredis import FakeRedis
 from tests.helpers import connect, output
-from tests.test_cluster_bridge import FakeNode
 
 
 class Link:

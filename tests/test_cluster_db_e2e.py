@@ -15,12 +15,8 @@ import pytest_twisted
 from twisted.internet import reactor
 
 from chatd.admin.credentials import setPassword
-from tests.daemon import Daemon, startDaemon
-from tests.lineclient import LineClient
-from tests.pgserver import createDatabase, postgresServer
-from tests.redis_server import RedisServer, redisServer
-from tests.test_admin_accounts_live import TelnetConsole, register
-from tests.test_cluster_e2e import (
+from tests.blockingclients import TelnetConsole, register
+from tests.clusterlive import (
     CONSOLE_PASSWORD,
     connectLines,
     consoleCommand,
@@ -29,6 +25,10 @@ from tests.test_cluster_e2e import (
     waitForLog,
     waitForMembers,
 )
+from tests.daemon import Daemon, startDaemon
+from tests.lineclient import LineClient
+from tests.pgserver import createDatabase, postgresServer
+from tests.redis_server import RedisServer, redisServer
 
 __all__ = ["postgresServer", "redisServer"]
 

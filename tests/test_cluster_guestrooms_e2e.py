@@ -12,11 +12,10 @@ from collections.abc import Callable
 
 import pytest_twisted
 
+from tests.clusterlive import DEADLINE, ircUser, nodes, waitForLine, waitForLog
 from tests.daemon import Daemon
 from tests.lineclient import LineClient
 from tests.redis_server import redisServer
-from tests.test_cluster_e2e import nodes, waitForLog
-from tests.test_cluster_rooms_e2e import DEADLINE, ircUser, waitForLine
 
 __all__ = ["nodes", "redisServer"]
 

@@ -13,9 +13,9 @@ from chatd.core import errors
 from chatd.core.events import KICK, Invitation, Membership, Notice, RoomChange
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant
+from tests.fakenode import FakeNode
 from tests.fakeredis import FakeRedis
 from tests.helpers import connect, output
-from tests.test_cluster_bridge import FakeNode
 
 
 def changes(person: RecordingParticipant) -> list[tuple[str, tuple[str, ...]]]:

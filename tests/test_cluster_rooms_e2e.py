@@ -13,35 +13,12 @@ from collections.abc import Callable
 import pytest_twisted
 from twisted.internet import reactor
 
+from tests.clusterlive import DEADLINE, ircUser, nodes, waitForLine, waitForLog
 from tests.daemon import Daemon
 from tests.lineclient import LineClient, connectLines
 from tests.redis_server import redisServer
-from tests.test_cluster_e2e import nodes, waitForLog
 
 __all__ = ["nodes", "redisServer"]
-DEADLINE = 15.0
-
-
-async def waitForLine(client: LineClient, test: Callable[[str], bool]) -> str:
-    """
-    Read lines until one passes C{test} (each read is bounded; so is the
-    whole wait).
-    """
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        line = await client.line()
-        if test(line):
-            return line
-        assert time.monotonic() < deadline, "gave up waiting"
-
-
-async def ircUser(daemon: Daemon, nick: str, password: str | None = None) -> LineClient:
-    client = await connectLines(reactor, daemon.ports["IRCFactory"])
-    if password is not None:
-        client.send(f"PASS {password}")
-    client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
-    await waitForLine(client, lambda line: f" 001 {nick} " in line)
-    return client
 
 
 async def names(client: LineClient) -> list[str]:

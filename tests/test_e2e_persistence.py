@@ -9,60 +9,21 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-import pytest
 import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from tests.daemon import Daemon, startDaemon
-from tests.lineclient import LineClient, connectLines
-from tests.pgserver import createDatabase, postgresServer
+from tests.e2eclients import command, connect, database, spoken
+from tests.pgserver import postgresServer
 
-__all__ = ["postgresServer"]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
-    """
-    The daemon's storage options: a data directory, or a fresh database on
-    the tests' PostgreSQL server.
-    """
-    if request.param == "sqlite":
-        return ["--data-dir", str(tmp_path / "data")]
-    return ["--db", createDatabase(request.getfixturevalue("postgresServer"))]
+__all__ = ["database", "postgresServer"]
 
 
 def start(tmp_path: Path, *args: str) -> Daemon:
     if "--db" not in args:
         args = ("--data-dir", str(tmp_path / "data"), *args)
     return startDaemon(tmp_path, "--port", "tcp:0:interface=127.0.0.1", "--flood-burst", "0", *args)
-
-
-async def command(client: LineClient, *lines: str) -> list[str]:
-    """
-    Send one command; return every line up to and including its final
-    reply (events that arrived before it included).
-    """
-    client.send(*lines)
-    seen = []
-    while True:
-        line = await client.line()
-        seen.append(line)
-        if line == "srv: OKAY!" or line.startswith("srv: ERROR "):
-            return seen
-
-
-async def connect(daemon: Daemon) -> LineClient:
-    client = await connectLines(reactor, daemon.ports["TchatFactory"])
-    assert await client.line() == "srv: TCHAT 1"
-    return client
-
-
-def spoken(lines: list[str]) -> list[str]:
-    """
-    The first body line of every SPEAK block in C{lines}.
-    """
-    return [lines[i + 1][len("srv: ") :] for i, line in enumerate(lines) if " SPEAK " in line]
 
 
 @pytest_twisted.ensureDeferred

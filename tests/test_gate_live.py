@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from chatd.admin.credentials import setPassword
+from tests.blockingclients import SSH, TIMEOUT, LineSocket, needsSSH, tchatLogin
 from tests.daemon import Daemon, startDaemon
-from tests.test_admin_live import SSH, TIMEOUT, LineSocket, needsSSH, tchatLogin
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 PASSWORD = "correct horse"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.testing import RecordingParticipant, settled
-from tests.test_persistence import PersistenceTestCase
+from tests.persistencecase import PersistenceTestCase
 
 
 class HistoryTests(PersistenceTestCase):

@@ -16,7 +16,7 @@ from chatd.core.events import PrivateMessage
 from chatd.core.inbox import FETCH, LINE_OVERHEAD, wireSize
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
-from tests.test_persistence import PersistenceTestCase
+from tests.persistencecase import PersistenceTestCase
 
 
 class InboxTestCase(PersistenceTestCase):

@@ -26,11 +26,10 @@ from twisted.web.websocket import WebSocketClientEndpoint
 
 from chatd.storage.sqlite import DATABASE_NAME
 from tests.daemon import Daemon, startDaemon
+from tests.e2eclients import command, connect, database, talkLogin
 from tests.lineclient import TIMEOUT, LineClient, connectLines
 from tests.pgserver import postgresServer
-from tests.test_e2e_persistence import command, connect, database
-from tests.test_talk_live import talkLogin
-from tests.test_web_daemon import Client as WebClient
+from tests.websocketclient import Client as WebClient
 
 __all__ = ["database", "postgresServer"]
 

@@ -1,7 +1,7 @@
 """
 The store's side of waiting private messages (L{IChatStore.undelivered} in
 pages, L{IChatStore.waitingCount}), on every store: memory, SQLite and
-PostgreSQL (the fixtures of L{tests.test_store}).
+PostgreSQL (the fixtures of L{tests.storefixtures}).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest_twisted
 
-from tests.test_store import backend, postgresServer, store
+from tests.pgserver import postgresServer
+from tests.storefixtures import backend, store
 
 __all__ = ["backend", "postgresServer", "store"]
 

@@ -23,7 +23,7 @@ from chatd.options import Options
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import output
-from tests.test_persistence import PersistenceTestCase
+from tests.persistencecase import PersistenceTestCase
 
 
 class SlowTransport(StringTransport):

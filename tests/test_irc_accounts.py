@@ -15,7 +15,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message, parse
 from chatd.irc.protocol import IRCProtocol
 from tests.helpers import connect, output
-from tests.test_persistence import OutageStore, PersistenceTestCase
+from tests.persistencecase import OutageStore, PersistenceTestCase
 
 
 def plain(account: str, password: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from chatd.core import errors
 from chatd.core.events import RoomChange
 from chatd.irc.isupport import isupportTokens
-from tests.test_irc_channels import ChannelTestCase
+from tests.protocolcases import ChannelTestCase
 
 
 class ModesTestCase(ChannelTestCase):

@@ -7,33 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.testing import StringTransport
-
 from chatd.core.events import Membership, PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.text import InvalidText
-from chatd.irc.protocol import IRCProtocol
-from chatd.testing import RecordingParticipant
-from tests.irchelpers import IRCTestCase
-
-
-class ChannelTestCase(IRCTestCase):
-    def other(self, nick: str, room: str | None = "lobby") -> RecordingParticipant:
-        """
-        A participant of another protocol, logged in and (by default) in
-        C{room}.
-        """
-        person = RecordingParticipant(protocolName="tchat")
-        self.service.connect(person)
-        self.service.login(person, nick)
-        if room is not None:
-            self.service.enter(person, room)
-        return person
-
-    def joined(self, nick: str, caps: str = "") -> tuple[IRCProtocol, StringTransport]:
-        proto, t = self.connect(nick, caps)
-        self.send(proto, t, "JOIN #lobby")
-        return proto, t
+from tests.protocolcases import ChannelTestCase
 
 
 class JoinPartTests(ChannelTestCase):

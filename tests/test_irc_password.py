@@ -9,7 +9,7 @@ from typing import Any
 
 from chatd.core.interfaces import IParticipant
 from tests.irchelpers import IRCTestCase
-from tests.test_irc_protocol import plain
+from tests.protocolcases import plain
 
 
 class ServerPasswordTests(IRCTestCase):

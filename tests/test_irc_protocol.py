@@ -21,14 +21,11 @@ from chatd.irc.protocol import IRCProtocol
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output
 from tests.irchelpers import IRCTestCase
+from tests.protocolcases import plain
 
 
 class BadPassword(errors.ChatError):
     code, reason = 22, "wrong password"
-
-
-def plain(authzid: str, authcid: str, password: str) -> str:
-    return b64encode(f"{authzid}\0{authcid}\0{password}".encode()).decode()
 
 
 class RegistrationTests(IRCTestCase):

@@ -18,8 +18,8 @@ from chatd.core.service import ChatService
 from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant
 from tests.irchelpers import IRCTestCase
-from tests.test_persistence import PersistenceTestCase
-from tests.test_tchat import TchatTestCase
+from tests.persistencecase import PersistenceTestCase
+from tests.protocolcases import TchatTestCase
 from tests.webclient import WebTestCase
 
 #: Look-alikes of C{alice}, one per kind; PRECIS refuses the last five as

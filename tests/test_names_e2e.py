@@ -13,8 +13,8 @@ import pytest_twisted
 from twisted.internet import reactor
 
 from tests.daemon import Daemon, startDaemon
+from tests.e2eclients import command, connect
 from tests.lineclient import LineClient, connectLines
-from tests.test_e2e_persistence import command, connect
 
 
 async def ircLogin(daemon: Daemon, *lines: str) -> tuple[LineClient, list[str]]:

@@ -9,64 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import Deferred, fail, maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
-from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Membership, Notice
 from chatd.core.names import key
 from chatd.core.service import ChatService
-from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
-
-FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-def inline(f: Any, *args: Any) -> Deferred[Any]:
-    return maybeDeferred(f, *args)
-
-
-class PersistenceTestCase(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.store = MemoryChatStore()
-        self.store.startService()
-        self.service = self.makeService()
-
-    def makeService(self, **kw: Any) -> ChatService:
-        checker = PasswordChecker(FAST, runInThread=inline)
-        service = ChatService(
-            self.clock,
-            operators=["root"],
-            store=self.store,
-            accounts=Accounts(self.store, self.clock, checker),
-            **kw,
-        )
-        service.startService()
-        return service
-
-    def login(
-        self, nick: str, password: str | None = None, address: str = "10.0.0.1"
-    ) -> RecordingParticipant:
-        participant = RecordingParticipant(address)
-        self.service.connect(participant)
-        self.assertEqual(
-            self.successResultOf(settled(self.service.login(participant, nick, password))), nick
-        )
-        self.clock.advance(0)
-        return participant
-
-    def refused(self, d: Any, error: type[Exception]) -> None:
-        self.failureResultOf(maybeDeferred(lambda: d), error)
-
-    def registered(self, nick: str, password: str) -> None:
-        user = self.login(nick)
-        self.successResultOf(self.service.register(user, password))
-        self.service.disconnect(user)
+from tests.persistencecase import OutageStore, PersistenceTestCase
 
 
 class AccountTests(PersistenceTestCase):
@@ -464,36 +415,6 @@ class RoomTests(PersistenceTestCase):
         )
         self.successResultOf(self.service.configureRoom("Direction", capacity=0))
         self.assertIsNone(self.service.registry.get("Direction").settings.capacity)
-
-
-class OutageStore(MemoryChatStore):
-    """
-    A L{MemoryChatStore} whose database is unavailable for the methods
-    named in C{down}.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.down: set[str] = set()
-
-    def _unless(self, name: str, call: Any) -> Deferred[Any]:
-        if name in self.down:
-            return fail(errors.StoreUnavailable())
-        return maybeDeferred(call)
-
-    def load(self) -> Deferred[Any]:
-        return self._unless("load", super().load)
-
-    def accountHash(self, nick: str) -> Deferred[str | None]:
-        return self._unless("accountHash", lambda: super(OutageStore, self).accountHash(nick))
-
-    def memberships(self, nick: str) -> Deferred[list[str]]:
-        return self._unless("memberships", lambda: super(OutageStore, self).memberships(nick))
-
-    def history(self, room: str, count: int, before: int | None = None) -> Deferred[Any]:
-        return self._unless(
-            "history", lambda: super(OutageStore, self).history(room, count, before)
-        )
 
 
 class OutageTests(PersistenceTestCase):

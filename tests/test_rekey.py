@@ -20,7 +20,7 @@ from chatd.storage.schema import ID_TYPE, MIGRATIONS, VERSION_TABLE
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from tests.pgserver import createDatabase, postgresServer
-from tests.test_store import stop
+from tests.storefixtures import stop
 
 __all__ = ["postgresServer"]
 

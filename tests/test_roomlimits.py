@@ -16,7 +16,7 @@ from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant, settled
 from tests.helpers import connect, output
-from tests.test_persistence import PersistenceTestCase
+from tests.persistencecase import PersistenceTestCase
 
 
 class LimitTests(PersistenceTestCase):

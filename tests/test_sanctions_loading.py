@@ -16,9 +16,9 @@ from chatd.admin.credentials import setPassword
 from chatd.core.service import ChatService
 from chatd.modstore import BAN, IPBAN, MemoryModerationStore, Sanction
 from chatd.tchat import TchatFactory
+from tests.blockingclients import PASSWORD, SSH, LineSocket, needsSSH, start, tchatLogin
 from tests.helpers import connect, output
 from tests.pgserver import createDatabase, postgresServer
-from tests.test_admin_live import PASSWORD, SSH, LineSocket, needsSSH, start, tchatLogin
 
 __all__ = ["postgresServer"]
 

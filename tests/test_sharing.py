@@ -18,8 +18,8 @@ from chatd.core.events import Notice
 from chatd.storage.interfaces import APPROVAL
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
+from tests.fakenode import FakeNode
 from tests.fakeredis import FakeRedis
-from tests.test_cluster_bridge import FakeNode
 
 
 class SharedStoreTests(SynchronousTestCase):

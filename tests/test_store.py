@@ -7,70 +7,23 @@ why, where PostgreSQL is not installed).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.internet.defer import Deferred
 from zope.interface.verify import verifyObject
 
 from chatd.core import errors
 from chatd.core.names import key
 from chatd.storage import openStore
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore, RoomSettings
-from chatd.storage.memory import MemoryChatStore
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import backup, sqliteStore
-from tests.pgserver import createDatabase, postgresServer
+from tests.pgserver import postgresServer
+from tests.storefixtures import Backend, backend, stop, store
 
-__all__ = ["postgresServer"]
-
-Opener = Callable[[], Any]
-
-
-class Backend:
-    """
-    Opens (and reopens) one database with a given implementation.
-    """
-
-    def __init__(self, name: str, open: Opener, durable: bool) -> None:
-        self.name, self._open, self.durable = name, open, durable
-
-    def open(self) -> Any:
-        store = self._open()
-        store.startService()
-        return store
-
-
-@pytest.fixture(params=["memory", "sqlite-file", "sqlite-memory", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    from twisted.internet import reactor
-
-    if request.param == "memory":
-        return Backend("memory", MemoryChatStore, False)
-    if request.param == "sqlite-file":
-        path = str(tmp_path / "chat.sqlite3")
-        return Backend("sqlite", lambda: sqliteStore(path, reactor), True)
-    if request.param == "sqlite-memory":
-        return Backend("sqlite", lambda: sqliteStore(":memory:", reactor), False)
-    url = createDatabase(request.getfixturevalue("postgresServer"))
-    return Backend("postgres", lambda: openStore("unused", url, reactor), True)
-
-
-@pytest_twisted.async_yield_fixture
-async def store(backend: Backend) -> AsyncIterator[Any]:
-    opened = backend.open()
-    await opened.load()
-    yield opened
-    await stop(opened)
-
-
-async def stop(store: Any) -> None:
-    result = store.stopService()
-    if isinstance(result, Deferred):
-        await result
+__all__ = ["backend", "postgresServer", "store"]
 
 
 @pytest_twisted.ensureDeferred

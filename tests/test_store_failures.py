@@ -31,11 +31,11 @@ from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.tap import databaseFiles
 from tests.daemon import ROOT, TWISTD, Daemon, startDaemon
+from tests.e2eclients import command, connect, spoken
 from tests.lineclient import LineClient, connectLines
 from tests.pgserver import PostgresServer, createDatabase, ownPostgres, postgresServer
-from tests.test_e2e_persistence import command, connect, spoken
-from tests.test_store import stop
-from tests.test_web_daemon import Client
+from tests.storefixtures import stop
+from tests.websocketclient import Client
 
 __all__ = ["ownPostgres", "postgresServer"]
 

@@ -7,54 +7,15 @@ from __future__ import annotations
 
 from twisted.conch import telnet
 from twisted.internet.error import ConnectionDone
-from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
-from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from chatd.core.interfaces import IParticipant
-from chatd.core.service import ChatService
 from chatd.talk.commands import helpText
-from chatd.talk.format import NICK_PROMPT
-from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
-from tests.helpers import connect, output
-
-PROMPT = NICK_PROMPT.encode()
-
-
-class TalkTestCase(SynchronousTestCase):
-    """
-    A service with a C{lobby}, a talk factory and a way to connect people.
-    """
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.service = ChatService(
-            self.clock, maxClients=10, maxGroupSize=4, rooms=["lobby"], operators=["root"]
-        )
-        self.factory = TalkFactory(self.service, self.clock, maxLineLength=100, floodBurst=None)
-
-    def connect(self, nick: str | None = None) -> tuple[TalkProtocol, StringTransport]:
-        proto, transport = connect(self.factory, self.clock)
-        assert isinstance(proto, TalkProtocol)
-        greeting = output(transport, self.clock)
-        self.assertIn(b"Welcome to chatd talk mode", greeting)
-        self.assertTrue(greeting.endswith(PROMPT))
-        if nick is not None:
-            seen = self.send(proto, transport, nick)
-            self.assertIn(f"*** Welcome, {nick}!\r\n".encode(), seen)
-        return proto, transport
-
-    def send(self, proto: TalkProtocol, transport: StringTransport, *lines: str) -> bytes:
-        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
-        return output(transport, self.clock)
-
-    def read(self, transport: StringTransport) -> bytes:
-        return output(transport, self.clock)
+from tests.helpers import connect
+from tests.protocolcases import PROMPT, TalkTestCase
 
 
 class LoginTests(TalkTestCase):

@@ -24,7 +24,7 @@ from chatd.talk.format import (
 )
 from chatd.talk.protocol import TalkFactory, TalkProtocol
 from tests.helpers import connect, output
-from tests.test_persistence import OutageStore, PersistenceTestCase
+from tests.persistencecase import OutageStore, PersistenceTestCase
 
 PROMPT = NICK_PROMPT.encode()
 WILL_ECHO = telnet.IAC + telnet.WILL + telnet.ECHO

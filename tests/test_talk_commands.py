@@ -11,7 +11,7 @@ import sys
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.talk.commands import COMMANDS, CommandTable, TalkCommand, helpCommand, quitCommand
-from tests.test_talk import PROMPT, TalkTestCase
+from tests.protocolcases import PROMPT, TalkTestCase
 
 
 class CommandTableTests(SynchronousTestCase):

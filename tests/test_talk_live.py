@@ -24,10 +24,11 @@ from twisted.protocols import portforward
 from twisted.python.failure import Failure
 
 from chatd.core.service import ChatService
-from chatd.talk.format import GREETING, NICK_PROMPT, PASSWORD_PROMPT
+from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon
+from tests.e2eclients import talkLogin
 from tests.lineclient import TIMEOUT, LineClient, connectLines
 
 
@@ -60,15 +61,6 @@ async def until(condition: Callable[[], bool], what: str) -> None:
             return
         await deferLater(reactor, 0.05, lambda: None)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-async def talkLogin(port: int, nick: str) -> LineClient:
-    client = await connectLines(reactor, port)
-    assert await client.nextLines(2) == list(GREETING)
-    client.send(nick)
-    # The prompt has no line end, so it shares a line with the answer.
-    assert await client.line() == f"{NICK_PROMPT}*** Welcome, {nick}!"
-    return client
 
 
 @pytest_twisted.ensureDeferred

@@ -21,7 +21,7 @@ from chatd.talk.commands import helpText
 from chatd.talk.protocol import TalkFactory
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory
-from tests.test_talk import TalkTestCase
+from tests.protocolcases import TalkTestCase
 
 
 class SessionTests(TalkTestCase):

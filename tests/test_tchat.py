@@ -6,50 +6,11 @@ in memory with L{StringTransport} and a L{Clock}.
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred
-from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
-from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from chatd.core.interfaces import IParticipant
-from chatd.core.service import ChatService
-from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
-
-
-class TchatTestCase(SynchronousTestCase):
-    """
-    A service, a TCHAT factory and a way to connect clients to them.
-    """
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.service = ChatService(self.clock, maxGroupSize=3, maxClients=10)
-        self.factory = TchatFactory(
-            self.service,
-            self.clock,
-            maxLineLength=100,
-            maxBodyLines=3,
-            maxBodyBytes=50,
-            floodBurst=None,
-            aliveAfter=15,
-        )
-
-    def connect(self, nick: str | None = None) -> tuple[TchatProtocol, StringTransport]:
-        proto, transport = connect(self.factory, self.clock)
-        assert isinstance(proto, TchatProtocol)
-        self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\n")
-        if nick is not None:
-            self.assertEqual(self.send(proto, transport, f"clt: LOGIN {nick}"), b"srv: OKAY!\n")
-        return proto, transport
-
-    def send(self, proto: TchatProtocol, transport: StringTransport, *lines: str) -> bytes:
-        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
-        return output(transport, self.clock)
-
-    def read(self, transport: StringTransport) -> bytes:
-        return output(transport, self.clock)
+from tests.protocolcases import TchatTestCase
 
 
 class CommandTests(TchatTestCase):

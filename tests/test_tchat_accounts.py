@@ -9,7 +9,7 @@ from twisted.internet.testing import StringTransport
 
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
-from tests.test_persistence import PersistenceTestCase
+from tests.persistencecase import PersistenceTestCase
 
 
 class TchatAccountTests(PersistenceTestCase):

@@ -13,7 +13,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.helpers import connect, output
-from tests.test_persistence import PersistenceTestCase
+from tests.persistencecase import PersistenceTestCase
 
 
 class TchatGateTests(PersistenceTestCase):

@@ -24,7 +24,7 @@ from twisted.web.websocket import WebSocketClientEndpoint
 
 from tests.daemon import Daemon, startDaemon
 from tests.pgserver import createDatabase, postgresServer
-from tests.test_web_daemon import Client
+from tests.websocketclient import Client
 
 __all__ = ["postgresServer"]
 

@@ -35,9 +35,9 @@ from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory, bodyLine
 from chatd.web.wire import splitText
 from tests.helpers import connect
+from tests.persistencecase import FAST, inline
 from tests.pgserver import createDatabase, postgresServer
-from tests.test_persistence import FAST, inline
-from tests.test_store import stop
+from tests.storefixtures import stop
 from tests.webclient import WebHarness
 
 __all__ = ["postgresServer"]

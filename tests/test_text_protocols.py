@@ -18,7 +18,7 @@ from chatd.storage.memory import MemoryChatStore
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 from tests.helpers import connect, output
-from tests.test_persistence import FAST, PersistenceTestCase, inline
+from tests.persistencecase import FAST, PersistenceTestCase, inline
 from tests.webclient import WebTestCase
 
 #: What a terminal must never be sent (TAB and the LF ending a line aside).

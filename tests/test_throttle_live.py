@@ -19,7 +19,7 @@ from twisted.web.websocket import WebSocketClientEndpoint
 
 from tests.daemon import Daemon, startDaemon
 from tests.lineclient import connectLines
-from tests.test_web_daemon import TIMEOUT, Client
+from tests.websocketclient import TIMEOUT, Client
 
 #: Far more than the 64 KiB of held-back input a connection may have.
 FLOOD = 2000

@@ -17,8 +17,7 @@ from tests.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.browser import Browser, missingBrowser  # noqa: E402
-from tests.pagehelpers import axeScript, pageURL, startChat  # noqa: E402
-from tests.test_web_page import enter, speak, tchat  # noqa: E402
+from tests.pagehelpers import axeScript, enter, pageURL, speak, startChat, tchat  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 

@@ -9,14 +9,12 @@ import json
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred, DeferredQueue
+from twisted.internet.defer import Deferred
 from twisted.internet.testing import MemoryReactorClock
-from twisted.python.failure import Failure
 from twisted.web.websocket import WebSocketClientEndpoint
 
 from chatd.options import Options
@@ -24,9 +22,7 @@ from chatd.tap import makeService
 from chatd.web.guard import GuardedSite
 from tests.browser import TchatClient
 from tests.daemon import Daemon, startDaemon
-from tests.webclient import JSONClient
-
-TIMEOUT = 10
+from tests.websocketclient import TIMEOUT, Client
 
 
 def test_webListener() -> None:
@@ -76,45 +72,6 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     yield daemon
     daemon.stop()
     assert "Traceback" not in daemon.logText()
-
-
-class Client(JSONClient):
-    """
-    A L{JSONClient} for the real reactor: frames arrive in a queue and
-    L{next} waits for one.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.frames: DeferredQueue[dict[str, Any]] = DeferredQueue()
-        self.closed: Deferred[None] = Deferred()
-        self.skipped: list[dict[str, Any]] = []
-
-    def textMessageReceived(self, message: str) -> None:
-        self.frames.put(json.loads(message))
-
-    def connectionLost(self, reason: Failure) -> None:
-        self.closed.callback(None)
-
-    async def next(self, *types: str) -> dict[str, Any]:
-        """
-        The next frame of one of C{types}; others (a server notice, say) are
-        kept in C{skipped}.
-        """
-        while True:
-            d = self.frames.get()
-            d.addTimeout(TIMEOUT, reactor)
-            frame = await d
-            if frame["type"] in types:
-                return frame
-            self.skipped.append(frame)
-
-    async def request(self, **request: Any) -> dict[str, Any]:
-        self.transport.sendTextMessage(json.dumps(request))
-        return await self.next(request["type"], "error")
-
-    def buildProtocol(self, url: str) -> Client:
-        return self
 
 
 @pytest_twisted.ensureDeferred

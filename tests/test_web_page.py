@@ -18,10 +18,9 @@ pytest.importorskip("selenium")
 
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 
-from tests.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.pagehelpers import pageURL, startChat  # noqa: E402
+from tests.browser import Browser, missingBrowser  # noqa: E402
+from tests.pagehelpers import classes, enter, pageURL, speak, startChat, tchat  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
@@ -44,36 +43,9 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     assert "Traceback" not in daemon.logText()
 
 
-def tchat(daemon: Daemon, nick: str, *rooms: str) -> TchatClient:
-    client = TchatClient(daemon.ports["TchatFactory"])
-    client.send(f"LOGIN {nick}")
-    client.expect("srv: OKAY!")
-    for room in rooms:
-        client.send(f"CREAT {room}")  # or it exists already: ERROR 33
-        while not client.line().startswith(("srv: OKAY!", "srv: ERROR 33")):
-            pass
-        client.send(f"ENTER {room}")
-        client.expect("srv: OKAY!")
-    return client
-
-
-def speak(client: TchatClient, room: str, *lines: str) -> None:
-    client.send(f"SPEAK {room}", *lines, ".")
-    client.expect("srv: OKAY!")
-
-
-def enter(browser: Browser, room: str, create: bool = False) -> None:
-    browser.say(f"/{'create' if create else 'join'} {room}")
-    browser.wait(lambda: browser.find("#conv-title").text == f"#{room}")
-
-
 def layoutOf(browser: Browser, script: str) -> dict[str, Any]:
     result: dict[str, Any] = browser.driver.execute_script(script)
     return result
-
-
-def classes(element: WebElement) -> list[str]:
-    return (element.get_attribute("class") or "").split()
 
 
 def test_unread_mentions_links_and_keys(daemon: Daemon) -> None:
