@@ -71,6 +71,10 @@ def _names(value: str) -> list[str]:
     return [name for name in value.split(",") if name]
 
 
+def _roomNames(value: str) -> list[str]:
+    return [roomOption(name) for name in _names(value)]
+
+
 class Options(usage.Options):
     """
     Every option a site may tune; each limit has a default that suits a small
@@ -220,6 +224,14 @@ class Options(usage.Options):
             _names,
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
+        [
+            "autojoin",
+            None,
+            [],
+            "Rooms every login is put in, on every front-end, comma-separated (made at start"
+            " if need be; default: none, a login joins no room).",
+            _roomNames,
+        ],
         [
             "max-rooms",
             None,

@@ -75,10 +75,13 @@ class ChatService(Service):
         admission: Admission | None = None,
         maxRooms: int | None = DEFAULT_MAX_ROOMS,
         maxRoomsPerUser: int | None = DEFAULT_MAX_ROOMS_PER_USER,
+        autojoin: Iterable[str] = (),
     ) -> None:
         """
         @param maxClients: without C{admission}, the only limit of the one
             made here (C{None}: none).
+        @param autojoin: rooms every login puts its user in (with a store;
+            L{chatd.core.autojoin}); made at start if they do not exist.
         """
         self.clock = clock
         self.admission = Admission(clock, maxClients) if admission is None else admission
@@ -98,6 +101,7 @@ class ChatService(Service):
         self.stats = ChatStats()
         for name in rooms:
             self.registry.create(name)
+        self.autojoin = tuple(self.registry.ensure(name)[0].name for name in autojoin)
         self.moderation = Moderation(clock, self.people.operatorKeys)
         self.historyCount = historyCount
         # One text line per login and per disconnect is ~40% of a login's CPU
