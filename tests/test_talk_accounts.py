@@ -457,6 +457,30 @@ class CommandTests(TalkAccountTestCase):
         self.send(bob, tb, "yes!")
         self.assertEqual(output(self.ta, self.clock), b"[games] <bob> yes!\r\n")
 
+    def test_markersNotAge(self) -> None:
+        """
+        What is history is said by the service, not guessed from age: a
+        message said this very second is history when replayed on entering
+        (between the markers, with its time), and a private message that
+        waited even no time at all is shown as one that waited.
+        """
+        bob, _ = self.talkLogin("bob")
+        tb = self.transports[bob]
+        self.send(bob, tb, "/join games", "just now")
+        now = int(self.clock.seconds())
+        output(self.ta, self.clock)
+        self.assertEqual(
+            self.send(self.alice, self.ta, "/join games"),
+            b"*** You joined games, with bob.\r\n"
+            b"*** History of games, the last message:\r\n"
+            + f"[games {hhmm(now)}] <bob> just now\r\n".encode()
+            + b"*** End of history.\r\n",
+        )
+        self.registered("carol", "sesame")
+        self.send(bob, tb, "/pm carol quick")
+        carol, seen = self.talkLogin("carol", "sesame")
+        self.assertTrue(seen.endswith(f"*private {hhmm(now)}* <bob> quick\r\n".encode()), seen)
+
     def test_approvalRoom(self) -> None:
         """
         Joining an approval room says the request waits for an operator;
