@@ -102,7 +102,7 @@ class StrictTchat:
         HISTO: the SPEAK blocks as (sender, group, ts, lines), oldest first.
         """
         self.client.send(f"clt: HISTO {group}" + ("" if count is None else f" {count}"))
-        blocks = []
+        blocks: list[tuple[str, str, int, list[str]]] = []
         while True:
             line = await self.client.line()
             if line == "srv: OKAY!":
