@@ -72,6 +72,10 @@ def _names(value: str) -> list[str]:
     return [name for name in value.split(",") if name]
 
 
+def _roomNames(value: str) -> list[str]:
+    return [roomOption(name) for name in _names(value)]
+
+
 class Options(FileOptions):
     """
     Every option a site may tune; each limit has a default that suits a small
@@ -247,6 +251,14 @@ class Options(FileOptions):
             _names,
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
+        [
+            "autojoin",
+            None,
+            [],
+            "Rooms every login is put in, on every front-end, comma-separated (made at start"
+            " if need be; default: none, a login joins no room).",
+            _roomNames,
+        ],
         [
             "max-rooms",
             None,

@@ -124,6 +124,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         logConnections=not options["quiet-connections"],
         maxRooms=options["max-rooms"],
         maxRoomsPerUser=options["max-rooms-per-user"],
+        autojoin=options["autojoin"],
     )
     chat.setServiceParent(top)
     configureInbox(chat, options)

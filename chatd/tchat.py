@@ -21,7 +21,6 @@ from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
-from chatd.core.limits import MAX_HISTORY
 from chatd.core.text import plain, plainLine
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 
@@ -237,12 +236,14 @@ class TchatProtocol(ChatLineReceiver):
 
     # Events from the service (IParticipant)
 
-    #: Offered as much history as the service gives on entering a room.
-    historyOnEnter = MAX_HISTORY
+    #: None: a SPEAK line cannot say it is history, so a client written from
+    #: the protocol would take a replay for live messages.  HISTO asks.
+    historyOnEnter = 0
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        for event in events:
-            self.roomMessage(event)
+        """
+        Never called: L{historyOnEnter} is 0.
+        """
 
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per recipient: straight to the outbox,

@@ -31,18 +31,12 @@ ROOT = Path(os.environ.get("CHATD_ROOT", Path(__file__).resolve().parent.parent)
 TWISTD = os.environ.get("CHATD_TWISTD", "twistd")
 
 
-#: Run with chatd's interpreter: create the schema, then drop the rooms;
-#: and give OPER the administrator irctest uses.
+#: Run with chatd's interpreter: give OPER the administrator irctest uses.
 PREPARE = """
-import sqlite3, sys
-from chatd.storage.sql import migrate
-connection = sqlite3.connect(sys.argv[1])
-migrate(connection.cursor(), "qmark")
-connection.execute("DELETE FROM rooms")
-connection.commit()
+import sys
 from pathlib import Path
 from chatd.admin.credentials import setPassword
-setPassword(Path(sys.argv[2]), "operuser", "operpassword")
+setPassword(Path(sys.argv[1]), "operuser", "operpassword")
 """
 
 
@@ -53,7 +47,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     chatd has no services, so the tests needing
     those are skipped or fail as unsupported; SASL needs an account, which
     irctest registers through services only.  OPER takes the administrator
-    C{operuser}/C{operpassword}, written to the data directory's admin file.
+    C{operuser}/C{operpassword}, written to an admin password file of its
+    own; the daemon starts on a default, fresh data directory (C{chatd-data}).
     """
 
     software_name = "chatd"
@@ -105,7 +100,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         else:
             listener = f"tcp:{port}:interface={hostname}"
         environment: dict[str, Any] = dict(os.environ, PYTHONPATH=str(ROOT))
-        self.emptyDataDirectory(self.directory / "chatd-data", environment)
+        passwords = self.directory / "admin-passwords"
+        self.writeOperator(passwords, environment)
         self.proc = self.execute(
             [
                 TWISTD,
@@ -125,13 +121,11 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 "--admin",
                 "off",
                 "--admin-passwords",
-                str(self.directory / "chatd-data" / "admin-passwords"),
+                str(passwords),
                 "--irc-server-name",
                 "My.Little.Server",
                 "--irc-server-info",
                 "test server",
-                "--rooms",
-                "",
                 "--max-clients",
                 "0",
                 "--limit-exempt",
@@ -144,21 +138,13 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         self.started.append(self.proc)
 
     @staticmethod
-    def emptyDataDirectory(dataDir: Path, environment: dict[str, Any]) -> None:
+    def writeOperator(passwords: Path, environment: dict[str, Any]) -> None:
         """
-        A data directory whose database has chatd's schema but none of the
-        rooms a fresh one starts with (C{Général} takes every newcomer):
-        irctest expects a server with no channels.
+        Write the administrator irctest's C{OPER} tests use; the daemon's
+        data directory is left to the daemon, which makes it fresh.
         """
-        dataDir.mkdir(mode=0o700)
         subprocess.run(
-            [
-                str(Path(TWISTD).with_name("python")),
-                "-c",
-                PREPARE,
-                str(dataDir / "chatd.sqlite3"),
-                str(dataDir / "admin-passwords"),
-            ],
+            [str(Path(TWISTD).with_name("python")), "-c", PREPARE, str(passwords)],
             env=environment,
             check=True,
         )

@@ -404,16 +404,16 @@ class WithStoresTests(SynchronousTestCase):
 
     def test_storedOnceAtOrigin(self) -> None:
         """
-        A room message is stored by the sender's node only; users are put
-        in the auto-join room on their node and seen there elsewhere; a name
+        A room message is stored by the sender's node only; users entering
+        a room on their node are seen there elsewhere; a name
         registered on one node's store is no hurdle for its proxy on the
         other.
         """
         carol = self.b.user("carol")
         self.successResultOf(self.b.service.register(carol, "secret1"))
         self.b.service.disconnect(carol)
-        carolOnA = self.a.user("carol", "lobby")
-        bob = self.b.user("bob", "lobby")
+        carolOnA = self.a.user("carol", "lobby", "Général")
+        bob = self.b.user("bob", "lobby", "Général")
         self.settle()
         self.assertIsInstance(self.b.service.find("carol"), RemoteParticipant)
         self.assertEqual(sorted(self.b.service.members(bob, "Général")), ["bob", "carol"])

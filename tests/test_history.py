@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
-from chatd.testing import RecordingParticipant, settled
+from chatd.testing import settled
 from tests.persistencecase import PersistenceTestCase
 
 
@@ -16,16 +16,18 @@ class HistoryTests(PersistenceTestCase):
     def test_replayOnEnter(self) -> None:
         """
         Entering a room replays its last C{historyCount} messages, oldest
-        first, with their senders and original times, after the reply.
+        first, with their senders and original times, after the reply; a
+        guest's login enters no room and replays nothing.
         """
         self.service.historyCount = 3
         alice = self.login("alice")
+        self.successResultOf(settled(self.service.enter(alice, "Général")))
         for i in range(5):
             self.service.say(alice, "Général", (f"m{i}",))
             self.clock.advance(10)
-        bob = RecordingParticipant()
-        self.service.connect(bob)
-        self.successResultOf(settled(self.service.login(bob, "bob")))
+        bob = self.login("bob")
+        self.assertEqual(bob.events, [])
+        self.successResultOf(settled(self.service.enter(bob, "Général")))
         self.assertEqual(bob.events, [])
         self.clock.advance(0)
         replay = [e for e in bob.events if isinstance(e, RoomMessage)]
@@ -46,6 +48,7 @@ class HistoryTests(PersistenceTestCase):
         is in; others get 34, bad counts 10.
         """
         alice = self.login("alice")
+        self.successResultOf(settled(self.service.enter(alice, "Général")))
         for i in range(4):
             self.service.say(alice, "Général", (f"m{i}",))
         got = self.successResultOf(self.service.history(alice, "général", 2))
@@ -88,6 +91,11 @@ class OfflineTests(PersistenceTestCase):
                 ("alice", ("second", "two lines"), 1_700_000_005),
             ],
         )
+        self.assertEqual([e.waited for e in private], [True, True])  # front-ends can tell
+        self.service.tell(alice, "bob", ("live",))
+        live = bob.events[-1]
+        assert isinstance(live, PrivateMessage)
+        self.assertFalse(live.waited)
         self.service.disconnect(bob)
         bob = self.login("bob", "sesame")
         self.assertEqual([e for e in bob.events if isinstance(e, PrivateMessage)], [])

@@ -107,9 +107,11 @@ def start(tmp_path: Path, database: list[str], *args: str) -> Daemon:
 
 async def registerAway(daemon: Daemon, nick: str, witness: LineClient) -> None:
     """
-    Register C{nick} and disconnect; return once C{witness} (in Général)
-    saw them leave, i.e. the daemon knows they are away.
+    Register C{nick} (which puts them in Général) and disconnect; return
+    once C{witness}, put in Général first, saw them leave, i.e. the daemon
+    knows they are away.
     """
+    assert (await command(witness, "clt: ENTER Général"))[-1] == "srv: OKAY!"
     user = await connect(daemon)
     assert (await command(user, f"clt: LOGIN {nick}"))[-1] == "srv: OKAY!"
     assert (await command(user, "clt: REGIS sesame"))[-1] == "srv: OKAY!"

@@ -95,13 +95,23 @@ class IRCAccountTests(IRCStoreTestCase):
 
     def test_automaticRooms(self) -> None:
         """
-        A newcomer is put in Général by the service: the client is shown
-        JOIN and NAMES for it after the welcome burst.
+        A guest is put in no channel; a registered user is put back in its
+        rooms (Général, joined at registration) and, with the service's
+        C{autojoin} rooms, every login is put in them: the client is shown
+        JOIN and NAMES for each after the welcome burst.
         """
+        proto, t = self.client()
+        replies = self.send(proto, t, "NICK dave", "USER d 0 * :D")
+        self.assertEqual([m for m in replies if m.command == "JOIN"], [])
+        proto, t = self.client()
+        replies = self.send(proto, t, "PASS sesame", "NICK alice", "USER a 0 * :A")
+        self.assertEqual([m.params[0] for m in replies if m.command == "JOIN"], ["#Général"])
+        self.service = self.makeService(autojoin=["Blabla"])
+        self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
         proto, t = self.client()
         replies = self.send(proto, t, "NICK carol", "USER c 0 * :C")
         joins = [m.params[0] for m in replies if m.command == "JOIN"]
-        self.assertEqual(joins, ["#Général"])
+        self.assertEqual(joins, ["#Blabla"])
         codes = self.codes(replies)
         end = codes.index("376")  # end of the MOTD, the welcome burst's last line
         self.assertEqual(codes[end + 1 : end + 4], ["JOIN", "353", "366"])

@@ -114,6 +114,8 @@ async def test_irssi(tmp_path: Path) -> None:
         "tcp:0:interface=127.0.0.1",
         "--rooms",
         "lobby",
+        "--autojoin",
+        "Général",
         factories=("TchatFactory", "IRCFactory"),
     )
     irssi: Irssi | None = None
@@ -127,8 +129,8 @@ async def test_irssi(tmp_path: Path) -> None:
 
         irssi = Irssi(tmp_path, daemon.ports["IRCFactory"])
         await irssi.waitFor("Welcome to the chatd IRC network")
-        # A fresh data directory puts newcomers in Général: irssi is shown
-        # that JOIN although it never asked, and opens a window for it.
+        # --autojoin puts every login in Général: irssi is shown that JOIN
+        # although it never asked, and opens a window for it.
         irssi.type("/window list")
         await irssi.waitFor("#Général")
 

@@ -239,18 +239,53 @@ class BackoffTests(PersistenceTestCase):
 class RoomTests(PersistenceTestCase):
     def test_defaultRooms(self) -> None:
         """
-        A fresh store has seed 004's rooms; a new user is put in Général and
-        told so.
+        A fresh store has seed 004's rooms; a guest's login joins none of
+        them and is told nothing; registering puts the new account in
+        Général (flagged autojoin) once, told so, and the membership is
+        stored: the next login is back in it.
         """
         self.assertEqual(
             [name for name, _ in self.service.rooms()],
             ["Blabla", "Comptabilité", "Général", "Informatique", "Marketing"],
         )
         alice = self.login("alice")
+        self.assertEqual((self.service.roomsOf(alice), alice.events), ([], []))
+        self.successResultOf(self.service.register(alice, "sesame"))
+        self.clock.advance(0)
         self.assertEqual(self.service.roomsOf(alice), ["Général"])
         [notice] = alice.events
         assert isinstance(notice, Notice)
-        self.assertIn("Général", notice.text)
+        self.assertEqual(notice.text, "you are in Général")
+        self.service.disconnect(alice)
+        self.service = self.makeService()
+        again = self.login("alice", "sesame")
+        self.assertEqual(self.service.roomsOf(again), ["Général"])
+
+    def test_registeringAgainJoinsNothing(self) -> None:
+        """
+        Registering again (a new password) does not put a user who left
+        Général back in it: the autojoin rooms take an account once.
+        """
+        alice = self.login("alice")
+        self.successResultOf(self.service.register(alice, "sesame"))
+        self.successResultOf(settled(self.service.leave(alice, "Général")))
+        self.successResultOf(self.service.register(alice, "another"))
+        self.clock.advance(0)
+        self.assertEqual(self.service.roomsOf(alice), [])
+        self.service.disconnect(alice)
+        self.assertEqual(self.service.roomsOf(self.login("alice", "another")), [])
+
+    def test_autojoinOption(self) -> None:
+        """
+        The service's C{autojoin} rooms (C{--autojoin}) take every login,
+        guests' included; they are made if they do not exist.
+        """
+        self.service = self.makeService(autojoin=["Accueil", "blabla"])
+        guest = self.login("guest")
+        self.assertEqual(self.service.roomsOf(guest), ["Accueil", "Blabla"])
+        [notice] = guest.events
+        assert isinstance(notice, Notice)
+        self.assertEqual(notice.text, "you are in Accueil, Blabla")
 
     def test_membershipsKeptForRegistered(self) -> None:
         """
@@ -406,6 +441,8 @@ class RoomTests(PersistenceTestCase):
         self.assertRaises(errors.InvalidArgument, self.service.configureRoom, "x", capacity=-1)
         self.service = self.makeService()
         alice = self.login("alice")
+        self.assertEqual(self.service.roomsOf(alice), [])
+        self.successResultOf(self.service.register(alice, "sesame"))
         self.assertEqual(sorted(self.service.roomsOf(alice)), ["Blabla", "Général"])
         self.assertRaises(errors.PendingApproval, self.service.enter, alice, "Direction")
         snapshot = self.successResultOf(self.store.load())

@@ -34,11 +34,7 @@ DONT_ECHO = telnet.IAC + telnet.DONT + telnet.ECHO
 ASKED = b"*** alice is a registered nickname.\r\n" + WILL_ECHO + PASSWORD_PROMPT.encode()
 
 #: What a newcomer alone in a fresh chat reads after the welcome.
-LANDED = (
-    b"*** You joined lobby; nobody else is here yet.\r\n"
-    + "*** You are also in Général: /join Général talks there.\r\n".encode()
-    + helpText()
-)
+LANDED = b"*** You joined lobby; nobody else is here yet.\r\n" + helpText()
 
 
 def hhmm(when: int) -> str:
@@ -84,15 +80,14 @@ class TalkAccountTestCase(PersistenceTestCase):
 class LoginTests(TalkAccountTestCase):
     def test_unregisteredLanding(self) -> None:
         """
-        An unregistered name logs in without a password, lands in the
-        default room (its current room) and is told it is also in the
-        room the service puts every newcomer in; the service's own "you are
-        in" notice is not shown on top of that.
+        An unregistered name logs in without a password and lands in the
+        default room (its current room), talk mode's own choice: the
+        service puts a guest in no room.
         """
         alice, seen = self.talkLogin("alice")
         self.assertEqual(seen, b"*** Welcome, alice!\r\n" + LANDED)
         self.assertEqual(alice.room, "lobby")
-        self.assertEqual(self.service.roomsOf(alice), ["Général", "lobby"])
+        self.assertEqual(self.service.roomsOf(alice), ["lobby"])
         self.clock.advance(1)
         self.assertEqual(output(self.transports[alice], self.clock), b"")
         self.service.announce("maintenance at noon")
@@ -104,7 +99,8 @@ class LoginTests(TalkAccountTestCase):
     def test_defaultRoomNeedsApproval(self) -> None:
         """
         When the default room needs approval, the newcomer's request waits
-        and their current room is the first room the service put them in.
+        and their current room is the first room the service put them in
+        (an C{--autojoin} room), or none.
         """
         self.factory = TalkFactory(self.service, self.clock, defaultRoom="Marketing")
         alice, seen = self.talkLogin("alice")
@@ -112,11 +108,23 @@ class LoginTests(TalkAccountTestCase):
             seen,
             b"*** Welcome, alice!\r\n"
             b"*** Waiting for an operator's approval to enter Marketing; you will be told.\r\n"
+            b"*** You are in no room: /rooms lists them, /join <room> enters.\r\n" + helpText(),
+        )
+        self.assertIsNone(alice.room)
+        self.service = self.makeService(autojoin=["Général"])
+        self.factory = TalkFactory(self.service, self.clock, defaultRoom="Marketing")
+        bob, seen = self.talkLogin("bob")
+        self.assertEqual(
+            seen,
+            b"*** Welcome, bob!\r\n"
+            b"*** Waiting for an operator's approval to enter Marketing; you will be told.\r\n"
             + "*** You are in Général; nobody else is here yet.\r\n".encode()
             + helpText(),
         )
-        self.assertEqual(alice.room, "Général")
-        self.assertEqual(self.service.pendingRequests(), [("Marketing", "alice")])
+        self.assertEqual(bob.room, "Général")
+        self.assertEqual(
+            self.service.pendingRequests(), [("Marketing", "alice"), ("Marketing", "bob")]
+        )
 
     def test_registeredPassword(self) -> None:
         """
@@ -316,7 +324,8 @@ class CommandTests(TalkAccountTestCase):
         )
         self.assertEqual(
             self.send(self.alice, self.ta, "/register sesame"),
-            b"*** alice is now registered: logging in as alice needs this password.\r\n",
+            b"*** alice is now registered: logging in as alice needs this password.\r\n"
+            + "*** Server notice: you are in Général\r\n".encode(),
         )
         self.assertEqual(
             self.send(self.alice, self.ta, "/register opensesame"),
@@ -374,6 +383,7 @@ class CommandTests(TalkAccountTestCase):
         self.assertTrue(
             seen.endswith(
                 b"*** alice is now registered: logging in as alice needs this password.\r\n"
+                + "*** Server notice: you are in Général\r\n".encode()
             ),
             seen,
         )
@@ -426,8 +436,9 @@ class CommandTests(TalkAccountTestCase):
 
     def test_replayOnJoinIsTimed(self) -> None:
         """
-        Entering a room replays its recent messages with their time; what
-        is said afterwards is live and has none.
+        Entering a room replays its recent messages with their time, between
+        markers; what is said afterwards is live and has none, however old
+        the history was.
         """
         bob, _ = self.talkLogin("bob")
         tb = self.transports[bob]
@@ -439,10 +450,36 @@ class CommandTests(TalkAccountTestCase):
         self.assertEqual(
             seen,
             b"*** You joined games, with bob.\r\n"
-            + f"[games {hhmm(said)}] <bob> anyone here?\r\n".encode(),
+            b"*** History of games, the last message:\r\n"
+            + f"[games {hhmm(said)}] <bob> anyone here?\r\n".encode()
+            + b"*** End of history.\r\n",
         )
         self.send(bob, tb, "yes!")
         self.assertEqual(output(self.ta, self.clock), b"[games] <bob> yes!\r\n")
+
+    def test_markersNotAge(self) -> None:
+        """
+        What is history is said by the service, not guessed from age: a
+        message said this very second is history when replayed on entering
+        (between the markers, with its time), and a private message that
+        waited even no time at all is shown as one that waited.
+        """
+        bob, _ = self.talkLogin("bob")
+        tb = self.transports[bob]
+        self.send(bob, tb, "/join games", "just now")
+        now = int(self.clock.seconds())
+        output(self.ta, self.clock)
+        self.assertEqual(
+            self.send(self.alice, self.ta, "/join games"),
+            b"*** You joined games, with bob.\r\n"
+            b"*** History of games, the last message:\r\n"
+            + f"[games {hhmm(now)}] <bob> just now\r\n".encode()
+            + b"*** End of history.\r\n",
+        )
+        self.registered("carol", "sesame")
+        self.send(bob, tb, "/pm carol quick")
+        carol, seen = self.talkLogin("carol", "sesame")
+        self.assertTrue(seen.endswith(f"*private {hhmm(now)}* <bob> quick\r\n".encode()), seen)
 
     def test_approvalRoom(self) -> None:
         """

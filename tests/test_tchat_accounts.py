@@ -38,7 +38,11 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertEqual(self.send(alice, ta, "clt: REGIS"), b"srv: ERROR 10\n")
         self.assertEqual(self.send(alice, ta, "clt: REGIS abc"), b"srv: ERROR 10\n")
         self.assertEqual(self.send(alice, ta, "clt: REGIS open sesame"), b"srv: ERROR 10\n")
-        self.assertEqual(self.send(alice, ta, "clt: REGIS sesame"), b"srv: OKAY!\n")
+        # A new account is put in the rooms flagged autojoin, and told so.
+        self.assertEqual(
+            self.send(alice, ta, "clt: REGIS sesame"),
+            "srv: OKAY!\nsrv: NOTICE 1700000000\nsrv: you are in Général\nsrv: .\n".encode(),
+        )
         alice.transport.loseConnection()  # type: ignore[union-attr]
         alice.connectionLost(None)
         other, to = connect(self.factory, self.clock)
@@ -75,10 +79,11 @@ class TchatAccountTests(PersistenceTestCase):
     def test_histo(self) -> None:
         """
         HISTO answers the last n messages as SPEAK blocks, oldest first,
-        then OKAY!; 31 and 34 as for LSMEM, 10 for a bad count.  ENTER
-        replays recent history after its OKAY!.
+        then OKAY!; 31 and 34 as for LSMEM, 10 for a bad count.  Neither
+        LOGIN nor ENTER replays any: history comes only when asked.
         """
         alice, ta = self.connectAs("alice")
+        self.assertEqual(self.send(alice, ta, "clt: ENTER Général"), b"srv: OKAY!\n")
         for i in range(3):
             self.send(alice, ta, "clt: SPEAK Général", f"clt: m{i}", "clt: .")
             self.clock.advance(1)
@@ -94,11 +99,12 @@ class TchatAccountTests(PersistenceTestCase):
         for bad in ("Général x", "Général 0", "Général -1", "Général ²", ""):
             self.assertEqual(self.send(alice, ta, f"clt: HISTO {bad}"), b"srv: ERROR 10\n")
         bob, tb = self.connectAs("bob")
-        self.assertEqual(self.loginReply.count(b"srv: SPEAK alice G"), 3)
+        self.assertEqual(self.loginReply, b"srv: OKAY!\n")
         self.send(alice, ta, "clt: ENTER Blabla", "clt: SPEAK Blabla", "clt: earlier", "clt: .")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER Blabla"), b"srv: OKAY!\n")
         self.assertEqual(
-            self.send(bob, tb, "clt: ENTER Blabla"),
-            b"srv: OKAY!\nsrv: SPEAK alice Blabla 1700000003\nsrv: earlier\nsrv: .\n",
+            self.send(bob, tb, "clt: HISTO Blabla"),
+            b"srv: SPEAK alice Blabla 1700000003\nsrv: earlier\nsrv: .\nsrv: OKAY!\n",
         )
 
     def test_offlineMessage(self) -> None:

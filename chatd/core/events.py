@@ -78,9 +78,13 @@ class PrivateMessage(Event):
     """
     C{sender} told C{recipient} C{lines}; C{notice}, C{tags} and C{msgid}
     as for L{RoomMessage}.
+
+    @ivar waited: the message was kept for its recipient while they were
+        away and is delivered now (set by L{chatd.core.inbox}), so a
+        front-end can show it as such without guessing from its age.
     """
 
-    __slots__ = ("sender", "recipient", "lines", "notice", "tags", "msgid")
+    __slots__ = ("sender", "recipient", "lines", "notice", "tags", "msgid", "waited")
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class PrivateMessage(Event):
         super().__init__(when)
         self.sender, self.recipient, self.lines, self.notice = sender, recipient, lines, notice
         self.tags, self.msgid = tags, msgid
+        self.waited = False
 
 
 #: How someone left a room (L{Membership.kind}).

@@ -200,6 +200,7 @@ class Inbox:
                     return  # gone or renamed: the rest waits for next time
                 page, fetched = self._page(fetched)
                 for _, message in page:
+                    message.waited = True
                     participant.privateMessage(message)
                 if not await participant.whenDrained():
                     return  # closed: what it did not take waits for next time

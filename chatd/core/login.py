@@ -110,7 +110,8 @@ class Logins:
                 raise errors.NotLoggedIn()
             service.moderation.checkAddress(participant.address)  # connected before bans loaded
             self.checkName(nick)
-        persistence, rooms = service.persistence, None
+        persistence = service.persistence
+        rooms: list[str] = []
         if persistence is not None:
             # The password first: the name is claimed only once it is earned.
             proven, rooms = await persistence.verifyLogin(participant, nick, password)

@@ -22,7 +22,7 @@ from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd.core import errors
+from chatd.core import autojoin, errors
 from chatd.core.accounts import Accounts, checkPasswordRules
 from chatd.core.approvals import Approvals
 from chatd.core.events import Notice, RoomMessage
@@ -207,13 +207,13 @@ class Persistence:
 
     async def verifyLogin(
         self, participant: IParticipant, nick: str, password: str | None
-    ) -> tuple[bool, list[str] | None]:
+    ) -> tuple[bool, list[str]]:
         """
         A login's password step (L{chatd.core.login}), before the name is
         claimed: a registered name needs its password, checked through the
         accounts' gate, so an attempt holds nothing while it waits or is
         checked and a guess never keeps the owner out.  Gives whether the
-        account was proven and its stored rooms (C{None}: not registered).
+        account was proven and its stored rooms (none if not registered).
 
         @raise BadPassword: the password is missing or wrong.
         @raise NotLoggedIn: the connection closed during the check.
@@ -239,34 +239,23 @@ class Persistence:
                     self._checks.pop(participant, None)
             # Read before admitting: if the database fails now, the login
             # fails as a whole ("try again later"), not half done.
-            names = await self.store.memberships(nick) if nickKey in self.registered else None
+            stored = await self.store.memberships(nick) if nickKey in self.registered else []
         except CancelledError:
             raise errors.NotLoggedIn("the connection closed during login") from None
-        return proven, names
+        return proven, stored
 
-    async def loginRooms(
-        self, participant: IParticipant, nick: str, names: list[str] | None
-    ) -> str:
+    async def loginRooms(self, participant: IParticipant, nick: str, stored: list[str]) -> str:
         """
-        Put a user who just logged in in their rooms (C{names}: their stored
-        ones), then welcome them on the next turn.
+        Put a user who just logged in in their rooms (C{stored}: a registered
+        user's from last time; then the C{--autojoin} ones), then welcome
+        them on the next turn.
         """
         service, nickKey = self.service, key(nick)
-        if names is None:
-            names = [room.name for room in service.registry.all() if room.settings.autojoin]
-        # The history mark costs a database query: only take it when there are
-        # rooms whose history to replay (not for a plain guest's login).
-        mark = self.store.mark() if names else None
-        entered = []
-        for name in names:
-            room = service.registry.find(name)
-            if room is None or not service.isLoggedIn(participant) or nickKey in room.members:
-                continue
-            try:
-                service.join(participant, nick, room)
-            except errors.ChatError:
-                continue
-            entered.append(room.name)
+        rooms = autojoin.loginRooms(service, nick, stored)
+        # The history mark costs a database query: only taken when rooms are
+        # entered whose history this participant is offered.
+        mark = self.store.mark() if rooms and self.offersHistory(participant) else None
+        entered = autojoin.joinRooms(service, participant, nick, rooms)
         if entered or nickKey in self.registered:
             self._later(self._welcome, participant, nick, entered, mark)
         return nick
@@ -282,15 +271,23 @@ class Persistence:
         Tell a user who just logged in which rooms they are in, replay those
         rooms' history, and deliver the private messages that waited.
         """
-        if entered:
-            participant.notice(Notice("you are in " + ", ".join(entered), self.service.now()))
-            assert marked is not None  # taken whenever there were rooms to enter
-            mark = await marked
-            for room in entered:
-                await self._replay(participant, room, mark)
+        await self._putIn(participant, entered, marked)
         if key(nick) not in self.registered:
             return  # only registered names receive messages while away
         await self.inbox.deliver(participant, nick)
+
+    async def _putIn(
+        self, who: IParticipant, rooms: list[str], marked: Deferred[int] | None
+    ) -> None:
+        # Rooms it did not ask for: say which, and offer their history if marked.
+        if rooms:
+            who.notice(Notice("you are in " + ", ".join(rooms), self.service.now()))
+        mark = await marked if rooms and marked is not None else 0
+        for room in rooms if marked is not None else []:
+            await self._replay(who, room, mark)
+
+    def offersHistory(self, participant: IParticipant) -> bool:
+        return bool(min(self.service.historyCount, participant.historyOnEnter) > 0)
 
     def register(self, participant: IParticipant, password: str) -> Deferred[None]:
         nick = self.service.requireLogin(participant)
@@ -299,14 +296,22 @@ class Persistence:
 
     async def _register(self, participant: IParticipant, nick: str, password: str) -> None:
         await self.whenReady()
+        new = key(nick) not in self.registered  # not a change of password
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
         self.changed("account", u=nick)
         for room in self.service.keepRoomsOf(participant):  # a guest's rooms now last
             await self.roomCreated(room)
-        for room in list(self.service.roomsJoined(participant)):
+        # A new account is put in the rooms flagged autojoin, once: stored
+        # even if it cannot be put in one now (it is then at its next login).
+        flagged = autojoin.registrationRooms(self.service, nick) if new else []
+        mark = self.store.mark() if flagged and self.offersHistory(participant) else None
+        entered = autojoin.joinRooms(self.service, participant, nick, flagged)
+        for room in dict.fromkeys([*flagged, *self.service.roomsJoined(participant)]):
             if not room.ephemeral:  # a guest's room is not stored
                 await self.store.setMembership(nick, room.name, True)
+        if entered:
+            self._later(self._putIn, participant, entered, mark)
 
     def checkRename(self, old: str, nick: str) -> None:
         """
@@ -333,10 +338,11 @@ class Persistence:
         return Deferred.fromCoroutine(self.recordEntry(participant, nick, room))
 
     async def recordEntry(self, participant: IParticipant, nick: str, room: Room) -> str:
-        marked = self.store.mark()
+        marked = self.store.mark() if self.offersHistory(participant) else None
         if key(nick) in self.registered and not room.ephemeral:
             await self.store.setMembership(nick, room.name, True)
-        self._later(self._replayAt, participant, room.name, marked)
+        if marked is not None:
+            self._later(self._replayAt, participant, room.name, marked)
         return room.name
 
     def left(self, nick: str, room: Room) -> Deferred[str]:

@@ -71,10 +71,13 @@ class ChatService(Service):
         admission: Admission | None = None,
         maxRooms: int | None = DEFAULT_MAX_ROOMS,
         maxRoomsPerUser: int | None = DEFAULT_MAX_ROOMS_PER_USER,
+        autojoin: Iterable[str] = (),
     ) -> None:
         """
         @param maxClients: without C{admission}, the only limit of the one
             made here (C{None}: none).
+        @param autojoin: rooms every login puts its user in (with a store;
+            L{chatd.core.autojoin}); made at start if they do not exist.
         """
         self.clock = clock
         self.admission = Admission(clock, maxClients) if admission is None else admission
@@ -93,6 +96,7 @@ class ChatService(Service):
         self.stats = ChatStats()
         for name in rooms:
             self.registry.create(name)
+        self.autojoin = tuple(self.registry.ensure(name)[0].name for name in autojoin)
         self.moderation = Moderation(clock, self.people.operatorKeys)
         self.historyCount = historyCount
         # One text line per login and per disconnect is ~40% of a login's CPU
@@ -125,9 +129,7 @@ class ChatService(Service):
         return int(self.clock.seconds())
 
     def observeWith(self, observer: IChatObserver) -> None:
-        """
-        Tell C{observer} of every login, rename and room change from now on.
-        """
+        """Tell C{observer} of every login, rename and room change from now on."""
         self.observer = observer
 
     def startService(self) -> None:
@@ -228,10 +230,7 @@ class ChatService(Service):
         return self.registry.listing()
 
     def storeOf(self, room: Room) -> Persistence | None:
-        """
-        The persistence that keeps C{room}'s settings: none for an
-        ephemeral room.
-        """
+        """The persistence that keeps C{room}'s settings (none if ephemeral)."""
         return None if room.ephemeral else self.persistence
 
     def roomVanishes(self, room: str) -> bool:

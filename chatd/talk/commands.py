@@ -25,7 +25,7 @@ from chatd.talk.format import (
     NEW_PASSWORD_PROMPT,
     NOTICE,
     actionText,
-    encodeOldRoomMessage,
+    historyLines,
     lines,
     serverLine,
 )
@@ -293,13 +293,7 @@ async def historyCommand(session: TalkSession, rest: str) -> None:
     if not events:
         session.send(serverLine(f"No messages in {room} yet."))
         return
-    now = session.factory.clock.seconds()
-    many = "message" if len(events) == 1 else f"{len(events)} messages"
-    session.send(
-        serverLine(f"History of {room}, the last {many}:")
-        + b"".join(encodeOldRoomMessage(event, now) for event in events)
-        + serverLine("End of history.")
-    )
+    session.send(historyLines(room, events, session.factory.clock.seconds()))
 
 
 async def kickCommand(session: TalkSession, rest: str) -> None:

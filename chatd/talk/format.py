@@ -4,9 +4,11 @@ What a person in talk mode sees: the text form of every event and notice.
 
 Chat reads C{[lobby] <alice> hello}, private messages C{*private* <bob> hi},
 and everything the server itself says starts with C{***}, so it never looks
-like something a person typed.  A message that is not live (history, a
-private message that waited for its recipient) carries the time it was
-sent, in the server's local time: C{[lobby 14:02] <alice> hello}.  Lines
+like something a person typed.  A room's history, offered on entering it,
+comes between two marker lines (L{historyLines}); it and a private message
+that waited for its recipient carry the time they were sent, in the
+server's local time: C{[lobby 14:02] <alice> hello}.  The service says which
+events are replayed: nothing is guessed from an event's age.  Lines
 end in C{CR LF} as a telnet terminal expects, and control characters from
 other people's text are removed so nobody can send escape sequences to
 everyone's screen.
@@ -69,19 +71,6 @@ def encodePrivateMessage(event: PrivateMessage) -> bytes:
     )
 
 
-#: How many seconds old an event must be to be shown with its time: live
-#: events are delivered in the second they happen, history and waiting
-#: private messages are older.
-LIVE_SLACK = 2
-
-
-def isLive(event: RoomMessage | PrivateMessage, now: float) -> bool:
-    """
-    Whether C{event} is happening now rather than replayed from the store.
-    """
-    return now - event.when < LIVE_SLACK
-
-
 def stamp(when: int, now: float) -> str:
     """
     C{14:02} in the server's local time; C{Nov 14 22:13} when that is not
@@ -102,6 +91,24 @@ def encodeOldRoomMessage(event: RoomMessage, now: float) -> bytes:
     are built per reader anyway.
     """
     return _roomLines(f"[{event.room} {stamp(event.when, now)}] ", event)
+
+
+def historyLines(room: str, events: list[RoomMessage], now: float) -> bytes:
+    """
+    A room's past messages, each with its time, between two server lines
+    no person's line can look like: C{*** History of lobby, the last 2
+    messages:} and C{*** End of history.}  Both entering a room and
+    C{/history} show history so.
+    """
+    shown = [event for event in events if event.lines]  # IRC's TAGMSG: nothing
+    if not shown:
+        return b""
+    many = "message" if len(shown) == 1 else f"{len(shown)} messages"
+    return (
+        serverLine(f"History of {room}, the last {many}:")
+        + b"".join(encodeOldRoomMessage(event, now) for event in shown)
+        + serverLine("End of history.")
+    )
 
 
 def _roomLines(prefix: str, event: RoomMessage) -> bytes:

@@ -38,11 +38,10 @@ from chatd.talk.format import (
     encodeMembership,
     encodeNotice,
     encodeOldPrivateMessage,
-    encodeOldRoomMessage,
     encodePrivateMessage,
     encodeRename,
     encodeRoomMessage,
-    isLive,
+    historyLines,
     lines,
     serverLine,
 )
@@ -297,26 +296,19 @@ class TalkProtocol(ChatLineReceiver):
     historyOnEnter = MAX_HISTORY
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        for event in events:
-            self.roomMessage(event)
+        self.send(historyLines(room, events, self.factory.clock.seconds()))
 
     def roomMessage(self, event: RoomMessage) -> None:
-        if not event.lines:
-            return  # a message of tags only (IRC's TAGMSG) has nothing to show
-        now = self.factory.clock.seconds()
-        if isLive(event, now):
+        if event.lines:  # a message of tags only (IRC's TAGMSG) has nothing to show
             self.send(event.wire(encodeRoomMessage))
-        else:  # history replayed on entering a room
-            self.send(encodeOldRoomMessage(event, now))
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if not event.lines:
             return
-        now = self.factory.clock.seconds()
-        if isLive(event, now):
+        if event.waited:  # kept while we were away
+            self.send(encodeOldPrivateMessage(event, self.factory.clock.seconds()))
+        else:
             self.send(event.wire(encodePrivateMessage))
-        else:  # it waited for us to log in
-            self.send(encodeOldPrivateMessage(event, now))
 
     def membershipChanged(self, event: Membership) -> None:
         self.send(event.wire(encodeMembership))

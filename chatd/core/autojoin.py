@@ -1,0 +1,76 @@
+# -*- test-case-name: tests.test_autojoin -*-
+"""
+The rooms people are put in without asking for them.
+
+A room flagged autojoin (a stored room setting: C{Général} in a fresh data
+directory) takes each account once, when it is registered: the membership
+is stored, and the user may leave for good.  The operator's C{--autojoin}
+rooms take every login.  A registered user's login puts them back in the
+rooms they had not left.  Otherwise a login joins nothing: a client that
+only logs in sees no room's traffic (TCHAT's and IRC's rule); a front-end
+that wants a room of its own (talk mode's landing room) enters it the
+normal way.
+
+None of this looks at who is online: a login costs the same with one user
+or ten thousand (only joining a room tells its members, as any entry does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from chatd.core import errors
+from chatd.core.names import key
+from chatd.core.participant import IParticipant
+
+if TYPE_CHECKING:
+    from chatd.core.room import Room
+    from chatd.core.service import ChatService
+
+
+def loginRooms(service: ChatService, nick: str, stored: Iterable[str]) -> list[Room]:
+    """
+    The existing rooms a login of C{nick} puts them in: their C{stored}
+    memberships (a registered user's rooms from last time), then the
+    service's C{--autojoin} rooms; each once, and none they are already in.
+    """
+    return _fresh(service, nick, [*stored, *service.autojoin])
+
+
+def registrationRooms(service: ChatService, nick: str) -> list[Room]:
+    """
+    The rooms flagged autojoin that C{nick}, an account registered just now,
+    is put in.
+    """
+    return _fresh(
+        service, nick, [room.name for room in service.registry.all() if room.settings.autojoin]
+    )
+
+
+def _fresh(service: ChatService, nick: str, names: list[str]) -> list[Room]:
+    rooms: dict[str, Room] = {}
+    for name in names:
+        room = service.registry.find(name)
+        if room is not None and key(nick) not in room.members:
+            rooms.setdefault(key(room.name), room)
+    return list(rooms.values())
+
+
+def joinRooms(
+    service: ChatService, participant: IParticipant, nick: str, rooms: list[Room]
+) -> list[str]:
+    """
+    Put C{participant} in C{rooms} (no entry check: the server decided),
+    skipping those it cannot enter now (full); the names of those entered.
+    """
+    entered = []
+    for room in rooms:
+        if not service.isLoggedIn(participant) or key(nick) in room.members:
+            continue
+        try:
+            service.join(participant, nick, room)
+        except errors.ChatError:
+            continue
+        entered.append(room.name)
+    return entered
