@@ -167,6 +167,14 @@ class Options(usage.Options):
             float,
         ],
         [
+            "close-grace",
+            None,
+            10.0,
+            "Seconds a TCHAT, talk or IRC connection being closed (QUIT, kick, shutdown)"
+            " has to take what it was sent and close before it is cut.",
+            float,
+        ],
+        [
             "irc",
             None,
             endpoint("6667"),
@@ -302,6 +310,8 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["flood-rate"] <= 0:
             raise usage.UsageError("--flood-rate must be positive")
+        if self["close-grace"] <= 0:
+            raise usage.UsageError("--close-grace must be positive")
         if self["http-header-timeout"] < 0:
             raise usage.UsageError("--http-header-timeout must not be negative")
         if self["talk-alive-after"] < 0:

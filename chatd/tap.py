@@ -34,6 +34,7 @@ def lineLimits(options: Options) -> dict[str, Any]:
         "maxOutput": options["max-output"],
         "floodBurst": options["flood-burst"],
         "floodRate": options["flood-rate"],
+        "closeGrace": options["close-grace"],
     }
 
 
@@ -146,6 +147,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],
             operChecker=operChecker,
+            closeGrace=options["close-grace"],
         )
         strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
     if options["talk"]:
