@@ -16,6 +16,7 @@ from chatd.admin import wiring as admin
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
 from chatd.core.limits import MAX_WAITING
+from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.talk.protocol import roomOption
 
 LISTEN_BACKLOG = 1024
@@ -171,8 +172,15 @@ class Options(usage.Options):
             None,
             10.0,
             "Seconds a TCHAT, talk or IRC connection being closed (QUIT, kick, shutdown)"
-            " has to take what it was sent and close before it is cut.",
+            " has to take what it was sent and close before it is cut; a stopping daemon"
+            " waits as long at most for every connection to close.",
             float,
+        ],
+        [
+            "shutdown-notice",
+            None,
+            DEFAULT_NOTICE,
+            "What every connected client is told when the daemon stops.",
         ],
         [
             "irc",

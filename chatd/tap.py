@@ -115,6 +115,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         maxRoomsPerUser=options["max-rooms-per-user"],
     )
     chat.setServiceParent(top)
+    chat.shutdownNotice = options["shutdown-notice"]
+    chat.closeGrace = options["close-grace"]
     configureInbox(chat, options)
     tchat = TchatFactory(
         chat,

@@ -17,7 +17,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors
+from chatd.core import errors, shutdown
 from chatd.core.accounts import Accounts
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
@@ -57,6 +57,10 @@ class ChatService(Service):
         and the per-address limits).
     @ivar maxGroupSize: members a room accepts (C{None}: no limit).
     @ivar roomLimits: how many rooms users may create (L{RoomLimits}).
+    @ivar shutdownNotice: what every connection is told when the service
+        stops (L{chatd.core.shutdown}).
+    @ivar closeGrace: seconds a stopping service waits at most for its
+        connections to take their goodbye and close.
     """
 
     log = Logger()
@@ -100,6 +104,8 @@ class ChatService(Service):
             self.registry.create(name)
         self.moderation = Moderation(clock, self.people.operatorKeys)
         self.historyCount = historyCount
+        self.shutdownNotice = shutdown.DEFAULT_NOTICE
+        self.closeGrace = 10.0
         # One text line per login and per disconnect is ~40% of a login's CPU
         # (Twisted formats every event); busy sites may do without them.
         self.logConnections = logConnections
@@ -425,6 +431,14 @@ class ChatService(Service):
                     " accounts): the name gives no rights; use IRC OPER",
                     name=name,
                 )
+
+    def stopService(self) -> Deferred[None]:
+        """
+        Tell every connection why it closes (L{shutdown.sayGoodbye}); the
+        store, stopped after this, then writes what they said last.
+        """
+        super().stopService()
+        return shutdown.sayGoodbye(self, self.shutdownNotice, self.clock, self.closeGrace)
 
     def requirePersistence(self) -> Persistence:
         """
