@@ -173,6 +173,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             rate=options["flood-rate"],
             burst=options["flood-burst"],
         )
+        web.closeGrace = options["close-grace"]
         strports.service(options["web"], web, reactor=reactor).setServiceParent(top)
     consoles = admin.addAdminServices(top, options, chat, reactor, gate)
     if options["cluster"]:

@@ -2,15 +2,20 @@
 QUIT over TLS ends the session at once, against a real C{twistd -n chatd}:
 the rooms see the user leave and the nickname is free while the client
 still holds its TLS connection open (it never answers the server's close
-alert), and with the real Debian C{irssi}'s C{/quit}.
+alert), with the real Debian C{irssi}'s C{/quit}, and with a WebSocket
+closed over TLS.
 
 CI installs C{irssi} and C{tmux} (C{.ci/run}).
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import socket
 import ssl
+import struct
 import time
 from pathlib import Path
 
@@ -40,9 +45,11 @@ def tlsDaemon(tmp_path: Path) -> Daemon:
         "tcp:0:interface=127.0.0.1",
         "--irc",
         f"ssl:0:interface=127.0.0.1:privateKey={keyPath}:certKey={certPath}",
+        "--web",
+        f"ssl:0:interface=127.0.0.1:privateKey={keyPath}:certKey={certPath}",
         "--rooms",
         "lobby",
-        factories=("TchatFactory", "IRCFactory"),
+        factories=("TchatFactory", "IRCFactory", "GuardedSite"),
     )
 
 
@@ -114,6 +121,51 @@ async def test_quitWhileTLSHeldOpen(tmp_path: Path) -> None:
         # The socket stays open on this side: the session must end anyway.
         await expect(carol, "srv: LEAVE lobby tlsuser ")
         await loginFreed(daemon, "tlsuser")
+    finally:
+        if sock is not None:
+            sock.close()
+        if carol is not None:
+            await carol.close()
+        daemon.stop()
+
+
+def frame(opcode: int, payload: bytes) -> bytes:
+    """
+    A client's WebSocket frame (masked, as clients must).
+    """
+    mask = os.urandom(4)
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+
+
+@pytest_twisted.ensureDeferred
+async def test_websocketCloseOverTLS(tmp_path: Path) -> None:
+    """
+    A page's WebSocket over TLS sends its close frame and keeps the
+    connection open (a browser waits for the server to close TCP): the room
+    sees it quit and the nickname is free at once.
+    """
+    daemon = tlsDaemon(tmp_path)
+    carol: LineClient | None = None
+    sock: ssl.SSLSocket | None = None
+    try:
+        carol = await watcher(daemon)
+        port = daemon.ports["GuardedSite"]
+        sock = await deferToThread(tlsConnect, port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall(
+            f"GET /ws HTTP/1.1\r\nHost: localhost:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Sec-WebSocket-Version: 13\r\nOrigin: https://localhost:{port}\r\n\r\n".encode()
+        )
+        await deferToThread(readUntil, sock, b'"hello"')
+        for request in ({"type": "login", "nick": "wendy"}, {"type": "join", "room": "lobby"}):
+            sock.sendall(frame(1, json.dumps(request).encode()))
+        await expect(carol, "srv: ENTER lobby wendy ")
+        sock.sendall(frame(8, struct.pack("!H", 1000)))
+        # The socket stays open on this side: the session must end anyway.
+        await expect(carol, "srv: LEAVE lobby wendy ")
+        await loginFreed(daemon, "wendy")
     finally:
         if sock is not None:
             sock.close()
