@@ -17,6 +17,7 @@ from chatd.config import FileOptions
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
 from chatd.core.limits import MAX_WAITING
+from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.talk.protocol import roomOption
 
 LISTEN_BACKLOG = 1024
@@ -180,6 +181,21 @@ class Options(FileOptions):
             15.0,
             "Seconds of silence before a TCHAT ALIVE probe (0: never).",
             float,
+        ],
+        [
+            "close-grace",
+            None,
+            10.0,
+            "Seconds a TCHAT, talk or IRC connection being closed (QUIT, kick, shutdown)"
+            " has to take what it was sent and close before it is cut; a stopping daemon"
+            " waits as long at most for every connection to close.",
+            float,
+        ],
+        [
+            "shutdown-notice",
+            None,
+            DEFAULT_NOTICE,
+            "What every connected client is told when the daemon stops.",
         ],
         [
             "irc",
@@ -347,6 +363,8 @@ class Options(FileOptions):
                 raise usage.UsageError(f"--{name} must be positive")
         if self["flood-rate"] <= 0:
             raise usage.UsageError("--flood-rate must be positive")
+        if self["close-grace"] <= 0:
+            raise usage.UsageError("--close-grace must be positive")
         if self["http-header-timeout"] < 0:
             raise usage.UsageError("--http-header-timeout must not be negative")
         if self["talk-alive-after"] < 0:

@@ -46,6 +46,7 @@ def lineLimits(options: Options) -> dict[str, Any]:
         "maxOutput": options["max-output"],
         "floodBurst": options["flood-burst"],
         "floodRate": options["flood-rate"],
+        "closeGrace": options["close-grace"],
     }
 
 
@@ -127,6 +128,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         autojoin=options["autojoin"],
     )
     chat.setServiceParent(top)
+    chat.goodbye.notice = options["shutdown-notice"]
+    chat.goodbye.grace = options["close-grace"]
     configureInbox(chat, options)
     reloader = Reloader(options, reactor)
     reloader.setServiceParent(top)
@@ -165,6 +168,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],
             operChecker=operChecker,
+            closeGrace=options["close-grace"],
         )
         liveIRC(reloader, irc)
         exposure = None if options["irc-password"] else CHAT
@@ -192,6 +196,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             burst=options["flood-burst"],
             metrics=options["web-metrics"],
         )
+        web.closeGrace = options["close-grace"]
         exposure = "chat and read the metrics" if options["web-metrics"] else CHAT
         listen(reloader, "web", options["web"], web, reactor, exposure).setServiceParent(top)
     if options["metrics"]:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from chatd.talk.telnet import PROBE
 from tests.daemon import Daemon, startDaemon
+from tests.lineclient import TELNET_COMMAND
 
 TIMEOUT = 10.0
 LOCAL = "tcp:0:interface=127.0.0.1"
@@ -38,8 +38,8 @@ class LineSocket:
         data = self.file.readline()
         if not data:
             raise EOFError("connection closed")
-        # Talk mode's telnet probe (IAC DO TIMING-MARK) is no text.
-        return data.replace(PROBE, b"").decode("utf-8").rstrip("\r\n")
+        # Talk mode's telnet option requests (the probe, DO BINARY) are no text.
+        return TELNET_COMMAND.sub(b"", data).decode("utf-8").rstrip("\r\n")
 
     def send(self, *lines: str) -> None:
         self.sock.sendall("".join(line + "\r\n" for line in lines).encode("utf-8"))

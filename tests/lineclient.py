@@ -4,6 +4,7 @@ A line-oriented test client for real loopback connections.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from twisted.internet.defer import Deferred, DeferredQueue
@@ -11,9 +12,11 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.protocols.basic import LineOnlyReceiver
 from twisted.python.failure import Failure
 
-from chatd.talk.telnet import PROBE
-
 TIMEOUT = 10.0
+
+#: Talk mode's option requests (C{IAC DO BINARY}, the C{IAC DO TIMING-MARK}
+#: probe...): a client that never answers them, as this one, sees each once.
+TELNET_COMMAND = re.compile(b"\xff[\xfb-\xfe].")
 
 
 class LineClient(LineOnlyReceiver):
@@ -30,8 +33,8 @@ class LineClient(LineOnlyReceiver):
         self.closed: Deferred[None] = Deferred()
 
     def lineReceived(self, line: bytes) -> None:
-        # Talk mode's telnet probe (IAC DO TIMING-MARK) is no text.
-        self.lines.put(line.replace(PROBE, b"").rstrip(b"\r").decode("utf-8"))
+        # Talk mode's telnet option requests are no text.
+        self.lines.put(TELNET_COMMAND.sub(b"", line).rstrip(b"\r").decode("utf-8"))
 
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.closed.callback(None)

@@ -387,3 +387,62 @@ class ConnectionTests(LineLayerTestCase):
         transport.setTcpNoDelay = calls.append  # type: ignore[attr-defined]
         proto.makeConnection(transport)
         self.assertEqual(calls, [True])
+
+
+class ClosingTests(LineLayerTestCase):
+    """
+    Closing a connection (a QUIT, a kick, a flood) ends the session at once,
+    whatever the transport does: a TLS peer may answer the close alert late
+    or never, and TCP may take its time.
+    """
+
+    def test_sessionEndsBeforeTransportCloses(self) -> None:
+        """
+        The service forgets the user (rooms told, nickname free) as soon as
+        the protocol closes, before the transport reports the connection
+        lost; the output queued before is still handed over.
+        """
+        proto, transport, factory = self.open()
+        self.service.login(proto, "alice")  # type: ignore[arg-type]
+        watcher, _, _ = self.open()
+        self.service.login(watcher, "bob")  # type: ignore[arg-type]
+        proto.sendLine(b"bye")
+        proto.closeWith("quit")
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(self.read(transport), [b"bye"])
+        self.assertIsNone(self.service.find("alice"))
+        disconnects = self.service.stats.disconnects
+        self.assertEqual(sum(n for (name, _), n in disconnects.items() if name == "echo"), 1)
+        proto.connectionLost()  # the transport closes later: counted once
+        self.assertEqual(sum(n for (name, _), n in disconnects.items() if name == "echo"), 1)
+        self.assertEqual([p.nick for p in self.service.users()], ["bob"])
+
+    def test_producerUnregistered(self) -> None:
+        """
+        The outbox stops being the transport's producer when the connection
+        closes: a TLS transport sends its close alert only once it has none.
+        """
+        proto, transport, _ = self.open()
+        self.assertIsNotNone(transport.producer)
+        proto.closeWith("quit")
+        self.assertIsNone(transport.producer)
+        proto.closeWith("again")  # a second close changes nothing
+        self.assertIsNone(transport.producer)
+
+    def test_cutAfterGrace(self) -> None:
+        """
+        A connection still open C{closeGrace} seconds after it was closed
+        is aborted; one that closed in time is left alone.
+        """
+        proto, transport, _ = self.open(closeGrace=5)
+        proto.closeWith("quit")
+        self.clock.advance(4.9)
+        self.assertFalse(transport.disconnected)
+        self.clock.advance(0.1)
+        self.assertTrue(transport.disconnected)
+        other, otherTransport, _ = self.open(closeGrace=5)
+        other.closeWith("quit")
+        other.connectionLost()
+        self.clock.advance(10)
+        self.assertFalse(otherTransport.disconnected)
+        self.assertEqual(self.clock.getDelayedCalls(), [])

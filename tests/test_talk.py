@@ -226,8 +226,9 @@ class ChatTests(TalkTestCase):
 
     def test_me(self) -> None:
         """
-        C{/me waves} shows as C{[lobby] * alice waves}; other front-ends get
-        the readable text C{* alice waves}.
+        C{/me waves} shows as C{[lobby] * alice waves}; the service carries
+        it as an action (the CTCP form every front-end shares, which IRC
+        clients show as an action).
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
@@ -240,7 +241,7 @@ class ChatTests(TalkTestCase):
         self.assertEqual(self.send(alice, ta, "/me waves"), b"")
         self.assertEqual(self.read(tb), b"[lobby] * alice waves\r\n")
         self.assertEqual(
-            [e.lines for e in watcher.events if hasattr(e, "lines")], [("* alice waves",)]
+            [e.lines for e in watcher.events if hasattr(e, "lines")], [("\x01ACTION waves\x01",)]
         )
         self.assertEqual(self.send(alice, ta, "/me"), b"*** Usage: /me <action>\r\n")
 

@@ -28,6 +28,7 @@ class TopicTests(SynchronousTestCase):
     def connect(self, nick: str) -> tuple[TalkProtocol, StringTransport]:
         proto, transport = connect(self.factory, self.clock)
         assert isinstance(proto, TalkProtocol)
+        output(transport, self.clock)  # the greeting, after telnet's option requests
         self.send(proto, transport, nick)
         return proto, transport
 

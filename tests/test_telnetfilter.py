@@ -8,7 +8,7 @@ from twisted.conch import telnet
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.talk.telnet import TelnetFilter, editLine
+from chatd.talk.telnet import BINARY, TelnetFilter, editLine
 
 
 class TelnetFilterTests(SynchronousTestCase):
@@ -206,6 +206,145 @@ class HiddenInputTests(SynchronousTestCase):
         self.filter.dataReceived(DO_ECHO + DO_ECHO)
         self.assertEqual(self.sent(), WILL_ECHO)
         self.assertTrue(self.filter.inputHidden())
+
+
+def command(verb: bytes, option: bytes) -> bytes:
+    return telnet.IAC + verb + option
+
+
+class OptionTests(SynchronousTestCase):
+    """
+    L{TelnetFilter.start} turns C{BINARY} on in both directions, so a telnet
+    client sends what is typed as 8-bit data (UTF-8 intact); C{SGA} is
+    accepted when asked; every other option is refused; nothing is ever
+    answered twice.
+    """
+
+    def setUp(self) -> None:
+        self.delivered: list[bytes] = []
+        self.replies: list[bytes] = []
+        self.filter = TelnetFilter(self.delivered.append, self.replies.append, StringTransport())
+
+    def sent(self) -> bytes:
+        data = b"".join(self.replies)
+        self.replies.clear()
+        return data
+
+    def test_binaryBothWays(self) -> None:
+        """
+        C{DO BINARY} first; once the client agrees, C{WILL BINARY}; once it
+        agrees to that too, 8-bit data is on both ways and nothing more is
+        sent.
+        """
+        self.filter.start()
+        self.assertEqual(self.sent(), command(telnet.DO, BINARY))
+        self.assertEqual(self.filter.binary(), (False, False))
+        self.filter.dataReceived(command(telnet.WILL, BINARY))
+        self.assertEqual(self.sent(), command(telnet.WILL, BINARY))
+        self.assertEqual(self.filter.binary(), (True, False))
+        self.filter.dataReceived(command(telnet.DO, BINARY))
+        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.filter.binary(), (True, True))
+
+    def test_utf8Untouched(self) -> None:
+        """
+        Once binary, every typed byte is data: a UTF-8 line with bytes that
+        are telnet commands or escape characters when stripped to 7 bits
+        (U+201D is E2 80 9D: 0x9D is ^] with its top bit) arrives intact.
+        """
+        self.filter.start()
+        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        typed = "Ü я σ \u201d 中文 👍🏽 👩🏽\u200d💻"
+        self.filter.dataReceived(typed.encode("utf-8") + b"\r\n")
+        self.assertEqual(b"".join(self.delivered).decode("utf-8"), typed + "\n")
+
+    def test_returnAfterLine(self) -> None:
+        """
+        A client receiving binary data stops adding CR to the line end its
+        terminal echoes; each line typed is answered with a CR that brings
+        the cursor back to the first column.  Not while input is hidden
+        (the server sends the whole line end then), nor without binary.
+        """
+        self.filter.dataReceived(b"plain\r\n")
+        self.assertEqual(self.sent(), b"")
+        self.filter.start()
+        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        self.sent()
+        self.filter.dataReceived(b"one\r\ntw")
+        self.assertEqual(self.sent(), b"\r")
+        self.filter.dataReceived(b"o")
+        self.assertEqual(self.sent(), b"")
+        self.filter.hideInput()
+        self.filter.dataReceived(command(telnet.DO, telnet.ECHO))
+        self.sent()
+        self.filter.dataReceived(b"secret\r\n")
+        self.assertEqual(self.sent(), b"")
+
+    def test_refusedBinary(self) -> None:
+        """
+        A client refusing C{DO BINARY} is still offered C{WILL BINARY}; a
+        refusal of that too ends it: nothing is asked again.
+        """
+        self.filter.start()
+        self.filter.dataReceived(command(telnet.WONT, BINARY))
+        self.assertEqual(self.sent(), command(telnet.DO, BINARY) + command(telnet.WILL, BINARY))
+        self.filter.dataReceived(command(telnet.DONT, BINARY))
+        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.filter.binary(), (False, False))
+
+    def test_clientAsksFirst(self) -> None:
+        """
+        A client offering C{WILL BINARY} before being asked is taken as the
+        answer to C{DO BINARY}; its C{DO BINARY} as agreement to ours.
+        """
+        self.filter.dataReceived(command(telnet.WILL, BINARY))
+        self.assertEqual(self.sent(), command(telnet.DO, BINARY))
+        self.filter.dataReceived(command(telnet.DO, BINARY))
+        self.assertEqual(self.sent(), command(telnet.WILL, BINARY))
+        self.filter.start()
+        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.filter.binary(), (True, True))
+
+    def test_suppressGoAhead(self) -> None:
+        """
+        C{SGA} is agreed in whichever direction the client asks, once.
+        """
+        self.filter.dataReceived(command(telnet.DO, telnet.SGA) + command(telnet.WILL, telnet.SGA))
+        self.assertEqual(
+            self.sent(), command(telnet.WILL, telnet.SGA) + command(telnet.DO, telnet.SGA)
+        )
+        self.filter.dataReceived(command(telnet.DO, telnet.SGA) + command(telnet.WILL, telnet.SGA))
+        self.assertEqual(self.sent(), b"")
+
+    def test_turnedOff(self) -> None:
+        """
+        A client turning an agreed option off is acknowledged once, and the
+        data that follows is still delivered.
+        """
+        self.filter.start()
+        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        self.sent()
+        self.filter.dataReceived(
+            command(telnet.WONT, BINARY) + command(telnet.DONT, BINARY) + b"x\n"
+        )
+        self.assertEqual(self.sent(), command(telnet.DONT, BINARY) + command(telnet.WONT, BINARY))
+        self.filter.dataReceived(command(telnet.WONT, BINARY) + command(telnet.DONT, BINARY))
+        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.filter.binary(), (False, False))
+        self.assertEqual(b"".join(self.delivered), b"x\n")
+
+    def test_otherOptionsRefused(self) -> None:
+        """
+        Every other option, in either direction, is refused once; repeated
+        requests for a refused option are refused again but never loop.
+        """
+        for option in (telnet.LINEMODE, telnet.NAWS, b"\x18", b"\x20", telnet.ECHO):
+            self.filter.dataReceived(command(telnet.DO, option) + command(telnet.WILL, option))
+            self.assertEqual(
+                self.sent(), command(telnet.WONT, option) + command(telnet.DONT, option)
+            )
+            self.filter.dataReceived(command(telnet.WONT, option) + command(telnet.DONT, option))
+            self.assertEqual(self.sent(), b"")
 
 
 class EditLineTests(SynchronousTestCase):

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
@@ -96,6 +97,7 @@ class Admission:
         self.refused: Counter[str] = Counter()
         self._hosts: dict[str, _Host] = {}
         self._sweepAt = 1024
+        self._emptyWaiters: list[Deferred[None]] = []
 
     def group(self, address: str) -> str:
         """
@@ -163,11 +165,26 @@ class Admission:
                 reason=reason,
             )
 
+    def whenEmpty(self) -> Deferred[None]:
+        """
+        A L{Deferred} that fires once no admitted connection is open (at
+        once if none is): a stopping daemon waits for its goodbyes to leave.
+        """
+        if self.count <= 0:
+            return succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._emptyWaiters.append(waiter)
+        return waiter
+
     def release(self, ticket: str) -> None:
         """
         A connection L{admit} counted has closed.
         """
         self.count -= 1
+        if self.count <= 0 and self._emptyWaiters:
+            waiters, self._emptyWaiters = self._emptyWaiters, []
+            for waiter in waiters:
+                waiter.callback(None)
         host = self._hosts.get(ticket) if ticket else None
         if host is not None:
             host.open -= 1

@@ -51,6 +51,15 @@ class StoreUnavailable(ChatError):
     code, reason = 3, "service unavailable, try again later"
 
 
+class ShuttingDown(StoreUnavailable):
+    """
+    The daemon is stopping: every open session ends with this, after a
+    notice saying why (code 03: come back in a moment).
+    """
+
+    reason = "Server shutting down"
+
+
 class TooManyConnections(ChatError):
     code, reason = 4, "too many connections from your address"
 

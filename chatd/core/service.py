@@ -16,7 +16,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors
+from chatd.core import errors, shutdown
 from chatd.core.accounts import Accounts
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
@@ -99,6 +99,7 @@ class ChatService(Service):
         self.autojoin = tuple(self.registry.ensure(name)[0].name for name in autojoin)
         self.moderation = Moderation(clock, self.people.operatorKeys)
         self.historyCount = historyCount
+        self.goodbye = shutdown.Goodbye(self)
         # One text line per login and per disconnect is ~40% of a login's CPU
         # (Twisted formats every event); busy sites may do without them.
         self.logConnections = logConnections
@@ -322,12 +323,13 @@ class ChatService(Service):
 
     # Accounts and history (L{Persistence}: they need a store)
 
-    def requirePersistence(self) -> Persistence:
-        """
-        The persistence, for what needs a store.
+    def stopService(self) -> Deferred[None]:
+        """Say goodbye to every connection; the store, stopped next, keeps their last words."""
+        super().stopService()
+        return self.goodbye.say()
 
-        @raise NotPermitted: this server keeps none.
-        """
+    def requirePersistence(self) -> Persistence:
+        """The persistence, for what needs a store (L{errors.NotPermitted} without one)."""
         if self.persistence is None:
             raise errors.NotPermitted("this server keeps no accounts or history")
         return self.persistence

@@ -153,6 +153,17 @@ def plainLine(sender: str, line: str) -> str:
     return plain(line)
 
 
+def actionLine(words: str) -> str:
+    """
+    An action (C{/me waves}) as one line of a message: the CTCP form
+    C{\\x01ACTION waves\\x01}, the one form the service, the store and every
+    front-end share.  IRC clients send and show it natively; the other
+    encoders show it with L{plainLine} (C{* alice waves}), and the web's
+    frames mark it as an action.
+    """
+    return f"\x01ACTION {words}\x01"
+
+
 def action(line: str) -> str | None:
     """
     The words of a CTCP action line (C{\\x01ACTION waves\\x01}: C{waves}),

@@ -116,4 +116,5 @@ class IRCProtocol(IRCConnection):
         self.sendMessage("NOTICE", self.me(), cleanText(event.text), tags=tags, trailing=True)
 
     def disconnect(self, error: ChatError) -> None:
+        self._admitted = False  # the service ends the session itself
         self.closeLink(error.text)

@@ -40,6 +40,9 @@ class ChatFactory(ServerFactory):
     @ivar floodRate: lines per second accepted once the burst is spent.
     @ivar floodBacklog: bytes of throttled input held before disconnecting.
     @ivar aliveAfter: seconds of silence before a liveness probe (C{None}: off).
+    @ivar closeGrace: seconds a connection being closed has to send what it
+        holds and close before it is cut (a TLS peer that never answers the
+        close alert, a reader that stopped reading).
     """
 
     protocol: type[ChatLineReceiver]  # type: ignore[assignment]
@@ -55,6 +58,7 @@ class ChatFactory(ServerFactory):
         floodRate: float = 20.0,
         floodBacklog: int = 64 * 1024,
         aliveAfter: float | None = 15.0,
+        closeGrace: float = 10.0,
     ) -> None:
         self.service = service
         self.clock = clock
@@ -66,6 +70,7 @@ class ChatFactory(ServerFactory):
         self.floodRate = floodRate
         self.floodBacklog = floodBacklog
         self.aliveAfter = aliveAfter
+        self.closeGrace = closeGrace
 
     def stopFactory(self) -> None:
         self.flusher.flush()
@@ -104,6 +109,7 @@ class ChatLineReceiver(LineReceiver):
     _bucket: TokenBucket | None = None
     _backlog = 0
     _drainCall: IDelayedCall | None = None
+    _closeCall: IDelayedCall | None = None
     _lastHeard = 0.0
     _probed = False
     _admitted = False
@@ -135,6 +141,9 @@ class ChatLineReceiver(LineReceiver):
             factory.idleTimers.add(self, factory.aliveAfter)
 
     def connectionLost(self, reason: Failure | None = None) -> None:
+        if self._closeCall is not None and self._closeCall.active():
+            self._closeCall.cancel()
+        self._closeCall = None
         self.factory.idleTimers.discard(self)
         if self._drainCall is not None and self._drainCall.active():
             self._drainCall.cancel()
@@ -178,11 +187,26 @@ class ChatLineReceiver(LineReceiver):
     def closeWith(self, reason: str) -> None:
         """
         Send what is queued, then close; C{reason} is what the rooms are told.
+
+        The session ends now, whatever the transport does: the rooms are told
+        and the nickname is free before the connection has closed (a TLS
+        peer may take its time to answer the close alert, or never do).  A
+        connection still open L{ChatFactory.closeGrace} seconds later is cut.
         """
         self.closeReason = reason
         if self.outbox is not None:
             self.outbox.close()
+        if self._admitted:
+            self._admitted = False
+            self.factory.service.disconnect(self, reason)  # type: ignore[arg-type]
         self.transport.loseConnection()  # type: ignore[union-attr]
+        if self._closeCall is None:
+            self._closeCall = self.factory.clock.callLater(self.factory.closeGrace, self._cut)
+
+    def _cut(self) -> None:
+        self._closeCall = None
+        self.log.info("{address}: not closed in time, cutting it", address=self.address)
+        self.transport.abortConnection()  # type: ignore[union-attr]
 
     def _overflowed(self) -> None:
         self.closeReason = "too slow reading, output limit exceeded"

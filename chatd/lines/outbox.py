@@ -115,6 +115,7 @@ class Outbox:
         "_paused",
         "_socket",
         "_drainWaiters",
+        "_registered",
     )
 
     def __init__(
@@ -142,6 +143,7 @@ class Outbox:
         self._paused = False
         self._socket = _directSocket(transport)
         self._drainWaiters: list[Deferred[bool]] | None = None
+        self._registered = register
         if register:
             transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
@@ -219,12 +221,17 @@ class Outbox:
 
     def close(self) -> None:
         """
-        Flush what is queued and accept no more.
+        Flush what is queued and accept no more.  The outbox stops being the
+        transport's producer: a TLS transport sends its close alert, and so
+        closes, only once it has no producer.
         """
         self._paused = False
         self.flush()
         self._chunks = None
         self._drained(False)
+        if self._registered:
+            self._registered = False
+            self.transport.unregisterProducer()  # type: ignore[attr-defined]
 
     def pauseProducing(self) -> None:
         self._paused = True

@@ -20,11 +20,11 @@ from twisted.internet.defer import maybeDeferred
 from chatd.core.errors import ChatError
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
+from chatd.core.text import actionLine
 from chatd.talk.format import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,
     NOTICE,
-    actionText,
     historyLines,
     lines,
     serverLine,
@@ -164,8 +164,7 @@ async def pmCommand(session: TalkSession, rest: str) -> None:
 async def meCommand(session: TalkSession, rest: str) -> None:
     if not rest:
         raise UsageError(usage("me"))
-    assert session.nick is not None
-    await say(session, actionText(session.nick, rest))
+    await say(session, actionLine(rest))
 
 
 async def joinCommand(session: TalkSession, rest: str) -> None:

@@ -45,19 +45,12 @@ def serverLine(text: str) -> bytes:
     return lines(NOTICE + text)
 
 
-def actionText(nick: str, action: str) -> str:
-    """
-    The message C{/me action} sends: C{* alice waves}.  Every front-end shows
-    it readably as plain text; talk mode recognises it and drops the
-    redundant C{<alice>}.
-    """
-    return f"* {nick} {action}"
-
-
 def encodeRoomMessage(event: RoomMessage) -> bytes:
     """
     C{[room] <nick> text}, one terminal line per message line; an action
-    (see L{actionText}) shows as C{[room] * nick does something}.
+    (L{chatd.core.text.actionLine}, or a line C{* nick ...} of the nick's
+    own, as older talk sessions sent C{/me}) shows as C{[room] * nick does
+    something}.
     """
     return _roomLines(f"[{event.room}] ", event)
 

@@ -97,6 +97,7 @@ class TalkProtocol(ChatLineReceiver):
         if self._admitted:
             if self.factory.aliveAfter is not None:
                 self.telnet.probe()  # does this client answer probes?
+            self.telnet.start()  # 8-bit data both ways: UTF-8 typed intact
             self.send(lines(*GREETING) + NICK_PROMPT.encode("utf-8"))
             timeout = self.factory.loginTimeout
             if timeout is not None:

@@ -5,9 +5,19 @@ The telnet layer below talk mode's line receiver.
 A telnet client mixes option negotiation (C{IAC} sequences, RFC 854) into the
 byte stream and ends lines with C{CR LF} or C{CR NUL}.  L{TelnetFilter} runs
 the stream through L{twisted.conch.telnet.Telnet}, which parses commands and
-answers option requests (refusing every option, so the client stays in its
-line-by-line mode with local echo and local line editing), and hands on only
-the application data, with every line ending turned into C{\\n}.
+answers option requests, and hands on only the application data, with every
+line ending turned into C{\\n}.
+
+L{TelnetFilter.start} turns on C{BINARY} (RFC 856) in both directions: without
+it a telnet client strips what is typed to 7 bits when it looks for its own
+special characters, so a UTF-8 byte such as the 0x9D of C{\u201d} reads as
+its escape character (C{^]}) and drops the user to the C{telnet>} prompt.
+C{SUPPRESS-GO-AHEAD} is accepted when the client asks for it (chatd never
+sends Go Ahead anyway) but not offered: a client that has it in both
+directions and no server echo switches to character-at-a-time mode, losing
+its local line editing.  Every other option is refused, and RFC 1143's state
+machine (the base class's) answers each request at most once, so nothing
+loops.
 
 The one exception is the server side of C{ECHO} while a password is typed:
 L{TelnetFilter.hideInput} offers it (C{IAC WILL ECHO}), which makes the
@@ -58,6 +68,12 @@ _COMMAND_BYTES = frozenset(
 #: it shows nothing, so it is talk mode's liveness probe.
 TIMING_MARK = b"\x06"
 PROBE = telnet.IAC + telnet.DO + TIMING_MARK
+
+#: RFC 856's option: 8-bit data, so UTF-8 travels untouched both ways.
+BINARY = b"\x00"
+
+#: The options chatd agrees to, in either direction, when the client asks.
+ACCEPTED = frozenset([BINARY, telnet.SGA])
 
 #: What L{TelnetFilter} delivers for telnet's "erase character" and "erase
 #: line" commands: the same control characters a character-mode client sends
@@ -122,6 +138,48 @@ class TelnetFilter(LenientTelnet):
         self._echoRefused = False
         self.answersProbes = False
         self.probeAnswered: Callable[[], None] = lambda: None
+
+    # Options
+
+    def start(self) -> None:
+        """
+        Ask the client to send and accept 8-bit data (C{IAC DO BINARY}, then
+        C{IAC WILL BINARY} once it answered: RFC 1143 negotiates one
+        direction of an option at a time).  A client that refuses, or never
+        answers (C{nc}), keeps its default; nothing is asked twice.
+        """
+        self.do(BINARY).addBoth(self._binaryIn)
+
+    def _binaryIn(self, result: object) -> None:
+        self._settled(result)
+        if self.getOptionState(BINARY).us.state == "no":
+            self.will(BINARY).addBoth(self._settled)
+
+    def _settled(self, result: object) -> None:
+        # A refusal ends that negotiation; it is never asked again.  The
+        # client may also have turned it on first (AlreadyEnabled).
+        if isinstance(result, Failure):
+            result.trap(telnet.OptionRefused, telnet.AlreadyNegotiating, telnet.AlreadyEnabled)
+
+    def binary(self) -> tuple[bool, bool]:
+        """
+        Whether 8-bit data is agreed (client to server, server to client).
+        """
+        state = self.getOptionState(BINARY)
+        return state.him.state == "yes", state.us.state == "yes"
+
+    def enableRemote(self, option: bytes) -> bool:
+        """
+        Let the client send 8-bit data and stop sending Go Ahead; refuse
+        every other option it offers.
+        """
+        return option in ACCEPTED
+
+    def disableRemote(self, option: bytes) -> None:
+        """
+        Nothing to undo: both accepted options only change what the client
+        sends.
+        """
 
     # Liveness
 
@@ -195,13 +253,16 @@ class TelnetFilter(LenientTelnet):
 
     def enableLocal(self, option: bytes) -> bool:
         """
-        Agree to echo only while hiding input; refuse every other option.
+        Agree to send 8-bit data and to suppress Go Ahead (which chatd never
+        sends), and to echo only while hiding input; refuse every other
+        option.
         """
-        return option == telnet.ECHO and self._hiding
+        return option in ACCEPTED or (option == telnet.ECHO and self._hiding)
 
     def disableLocal(self, option: bytes) -> None:
         """
-        Nothing to undo: "echoing" never sends anything back.
+        Nothing to undo: "echoing" never sends anything back, and chatd's
+        output is UTF-8 lines either way.
         """
 
     def _write(self, data: bytes) -> None:
@@ -212,7 +273,13 @@ class TelnetFilter(LenientTelnet):
     def applicationDataReceived(self, data: bytes) -> None:
         # Telnet already turned CR LF into LF and CR NUL into CR; a line
         # ends at either, and a bare CR (non-conforming clients) as well.
-        self.deliver(data.replace(b"\r", b"\n"))
+        data = data.replace(b"\r", b"\n")
+        if b"\n" in data and self.getOptionState(BINARY).us.state == "yes" and not self._hiding:
+            # A client receiving binary data turns its terminal's output
+            # processing off, so the Enter its terminal echoes moves down
+            # without going back to the first column: bring the cursor back.
+            self.reply(b"\r")
+        self.deliver(data)
 
     def unhandledCommand(self, command: bytes, argument: bytes | None) -> None:
         if command == telnet.EC:

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from twisted.internet.interfaces import (
     IConsumer,
+    IDelayedCall,
     IProtocol,
     IPushProducer,
     IReactorTime,
@@ -82,6 +83,13 @@ class GuardListener(Protocol):
     def outputStalled(self) -> None:
         """
         The client stopped reading; the connection is being aborted.
+        """
+
+    def closing(self) -> None:
+        """
+        The connection is being closed (the client's close frame answered,
+        or the server's own close sent): the session ends now, not when TCP
+        closes, which a TLS client may delay.
         """
 
 
@@ -148,6 +156,8 @@ class GuardProtocol(ProtocolWrapper):
         self._stalled = False
         self._discarding = False
         self.ticket: str | None = None
+        self._registered = False
+        self._cutCall: IDelayedCall | None = None
         self.refused = False
 
     def makeConnection(self, transport: ITransport) -> None:
@@ -230,13 +240,30 @@ class GuardProtocol(ProtocolWrapper):
     def loseConnection(self) -> None:
         """
         Send what the outbox holds (even if the client is slow: it is bounded
-        by the outbox's limit), then close.
+        by the outbox's limit), then close.  The WebSocket participant ends
+        its session now; the watcher stops being the transport's producer (a
+        TLS transport sends its close alert only without one); a connection
+        still open C{closeGrace} seconds later is cut.
         """
+        if self.listener is not None:
+            self.listener.closing()
         if self.outbox is not None:
             self.outbox.close()
+        if self._registered:
+            self.unregisterProducer()
         super().loseConnection()
+        if self._cutCall is None and not self.refused:
+            self._cutCall = self.factory.flusher.clock.callLater(self.factory.closeGrace, self._cut)
+
+    def _cut(self) -> None:
+        self._cutCall = None
+        transport: Any = self.transport
+        transport.abortConnection()
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
+        if self._cutCall is not None and self._cutCall.active():
+            self._cutCall.cancel()
+        self._cutCall = None
         if self.refused:
             return
         admission = self.factory.admission
@@ -262,11 +289,14 @@ class GuardProtocol(ProtocolWrapper):
         watcher with the transport in its place.
         """
         self.channelProducer = producer
+        self._registered = True
         IConsumer(self.transport).registerProducer(_WriteBackpressure(self), True)
 
     def unregisterProducer(self) -> None:
         self.channelProducer = None
-        IConsumer(self.transport).unregisterProducer()
+        if self._registered:
+            self._registered = False
+            IConsumer(self.transport).unregisterProducer()
 
 
 class GuardedSite(WrappingFactory[GuardProtocol]):
@@ -297,6 +327,8 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         self.maxPendingInput = maxPendingInput
         self.maxPendingOutput = maxPendingOutput
         self.flusher = FlushScheduler(clock if clock is not None else site.reactor)
+        #: Seconds a closing connection has to close before it is cut.
+        self.closeGrace = 10.0
 
     def stopFactory(self) -> None:
         """

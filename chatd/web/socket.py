@@ -89,6 +89,7 @@ class WebParticipant:
         self._busy = False
         self._open = False
         self._closeReason = ""
+        self._ended = False
         self._awaitingPong = False
 
     # WebSocketProtocol
@@ -165,7 +166,19 @@ class WebParticipant:
         self._queue = None
         if not self._closeReason:
             self._closeReason = "quit" if reason.check(ConnectionDone) else "lost connection"
-        self.service.disconnect(self, self._closeReason)
+        if not self._ended:
+            self._ended = True
+            self.service.disconnect(self, self._closeReason)
+
+    def closing(self) -> None:
+        """
+        See L{chatd.web.guard.GuardListener.closing}: a closing connection's
+        session ends at once (the rooms are told, the nickname is free).
+        """
+        self._open = False
+        if not self._ended:
+            self._ended = True
+            self.service.disconnect(self, self._closeReason or "quit")
 
     # Requests
 
