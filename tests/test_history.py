@@ -54,6 +54,28 @@ class HistoryTests(PersistenceTestCase):
         self.assertRaises(errors.NotMember, self.service.history, alice, "Blabla", 2)
         self.assertRaises(errors.InvalidArgument, self.service.history, alice, "Général", 0)
 
+    def test_sameMsgidLiveAndStored(self) -> None:
+        """
+        A message has one id: the one its recipients got live is the one
+        history gives back, for room and private messages alike, and
+        a private message kept for someone away has one too.
+        """
+        alice, bob = self.login("alice"), self.login("bob")
+        said = self.service.say(alice, "Général", ("hello",))
+        told = self.service.tell(alice, "bob", ("psst",))
+        assert isinstance(told, PrivateMessage)
+        self.assertTrue(said.msgid)
+        got = self.successResultOf(self.service.history(alice, "Général", 1))
+        self.assertEqual([e.msgid for e in got], [said.msgid])
+        self.assertEqual(self.store._messages[-1][1].msgid, told.msgid)
+        self.registered("carol", "sesame")
+        self.service.tell(bob, "carol", ("later",))
+        self.clock.advance(0)
+        waiting = self.successResultOf(self.store.undelivered("carol"))
+        self.assertEqual(len(waiting), 1)
+        self.assertTrue(waiting[0][1].msgid)
+        self.assertNotIn(waiting[0][1].msgid, {said.msgid, told.msgid})
+
     def test_privateMessagesStored(self) -> None:
         """
         Private messages to connected users are stored too, not pending.

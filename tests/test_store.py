@@ -202,6 +202,21 @@ async def test_history(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_msgidKept(store: Any) -> None:
+    """
+    A message's msgid (the id its recipients saw live) comes back with it
+    from history and from the waiting private messages; a message stored
+    without one has none.
+    """
+    store.addMessage("Blabla", "alice", None, ("first",), 1, msgid="abc-1")
+    store.addMessage("Blabla", "bob", None, ("plain",), 2)
+    store.addMessage(None, "alice", "carol", ("away",), 3, pending=True, msgid="abc-2")
+    history = await store.history("Blabla", 10)
+    assert [(m.lines, m.msgid) for m in history] == [(("first",), "abc-1"), (("plain",), "")]
+    assert [m.msgid for _, m in await store.undelivered("carol")] == ["abc-2"]
+
+
+@pytest_twisted.ensureDeferred
 async def test_undelivered(store: Any) -> None:
     """
     Only pending private messages wait for their recipient, in order, until
@@ -253,7 +268,7 @@ async def test_survivesRestart(backend: Backend) -> None:
     await first.setMembership("alice", "Jeux", True)
     await first.setAccess("Marketing", "alice", True, 3)
     for i in range(250):  # more than one INSERT statement's worth
-        first.addMessage("Jeux", "alice", None, (f"m{i}",), 10 + i)
+        first.addMessage("Jeux", "alice", None, (f"m{i}",), 10 + i, msgid=f"id{i}")
     first.addMessage(None, "bob", "alice", ("while away",), 99, pending=True)
     last = await first.mark()
     await stop(first)
@@ -269,6 +284,7 @@ async def test_survivesRestart(backend: Backend) -> None:
         assert await second.memberships("alice") == ["Jeux"]
         history = await second.history("Jeux", 1000)
         assert [m.lines for m in history] == [(f"m{i}",) for i in range(250)]
+        assert [m.msgid for m in history] == [f"id{i}" for i in range(250)]
         assert [m.lines for _, m in await second.undelivered("alice")] == [("while away",)]
         assert await second.mark() == last
         second.addMessage("Jeux", "bob", None, ("next",), 200)

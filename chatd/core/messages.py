@@ -71,7 +71,9 @@ class Messages:
         self.moderation.checkSpeak(nick)
         event = RoomMessage(target.name, nick, lines, self.now(), notice, tags, self._msgid())
         if self.persistence is not None and lines:
-            self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
+            self.persistence.store.addMessage(
+                target.name, nick, None, lines, event.when, msgid=event.msgid
+            )
         target.broadcast(event, participant)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
         return event
@@ -91,15 +93,19 @@ class Messages:
         if recipient is None:
             if self.persistence is not None and self.persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
-                kept = self.persistence.inbox.keep(sender, normalize(nick), lines, now)
+                kept = self.persistence.inbox.keep(
+                    sender, normalize(nick), lines, now, self._msgid()
+                )
                 return kept.addCallback(self._keptPrivate, participant)
             raise errors.NoSuchUser()
         if lines or not tags:
             self._checkBody(lines)
         assert recipient.nick is not None
-        if self.persistence is not None and lines:
-            self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
         event = PrivateMessage(sender, recipient.nick, lines, now, notice, tags, self._msgid())
+        if self.persistence is not None and lines:
+            self.persistence.store.addMessage(
+                None, sender, recipient.nick, lines, now, msgid=event.msgid
+            )
         recipient.privateMessage(event)
         self.stats.messageIn(participant.protocolName, "private", 1)
         return event

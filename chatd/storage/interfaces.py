@@ -132,9 +132,11 @@ class IChatStore(Interface):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
+        msgid: str = "",
     ) -> None:
         """
-        Queue a message for writing.  It gets its id, which orders it among
+        Queue a message for writing, with C{msgid}, the id its recipients
+        saw live (history gives it back; C{""}: none).  It gets its id, which orders it among
         all messages, from the database when it is written (so that several
         processes can share one database).  A room message has a C{room} and
         no C{recipient}; a private one the reverse, and C{pending} when it
@@ -173,7 +175,7 @@ class IChatStore(Interface):
     def history(room: str, count: int, before: int | None = None) -> Deferred[list[RoomMessage]]:
         """
         The last C{count} messages of C{room} (with ids below C{before}, if
-        given), oldest first, with their original timestamps.
+        given), oldest first, with their original timestamps and msgids.
         """
 
     def undelivered(

@@ -121,16 +121,17 @@ class MemoryChatStore(Service):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
+        msgid: str = "",
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
         id = len(self._messages) + 1
         event: RoomMessage | PrivateMessage
         if room is not None:
-            event, target = RoomMessage(room, sender, lines, when), room
+            event, target = RoomMessage(room, sender, lines, when, msgid=msgid), room
         else:
             assert recipient is not None
-            event, target = PrivateMessage(sender, recipient, lines, when), recipient
+            event, target = PrivateMessage(sender, recipient, lines, when, msgid=msgid), recipient
         self._messages.append((id, event, key(target), pending))
         if pending:
             self._pending.add(id)
@@ -156,12 +157,21 @@ class MemoryChatStore(Service):
                 break
             if isinstance(event, RoomMessage) and target == key(room):
                 if before is None or id < before:
-                    found.append(RoomMessage(event.room, event.sender, event.lines, event.when))
+                    found.append(
+                        RoomMessage(
+                            event.room, event.sender, event.lines, event.when, msgid=event.msgid
+                        )
+                    )
         return succeed(found[::-1])
 
     def _waiting(self, nick: str, after: int = 0) -> list[tuple[int, PrivateMessage]]:
         return [
-            (id, PrivateMessage(event.sender, event.recipient, event.lines, event.when))
+            (
+                id,
+                PrivateMessage(
+                    event.sender, event.recipient, event.lines, event.when, msgid=event.msgid
+                ),
+            )
             for id, event, target, _ in self._messages
             if isinstance(event, PrivateMessage)
             and target == key(nick)

@@ -137,6 +137,14 @@ MIGRATIONS: list[list[Statement]] = [
     # 6: name keys are PRECIS names' confusable skeletons (chatd.core.names.key):
     # every stored key is recomputed, and look-alikes are merged.
     [rekey],
+    # 7: each message's id as clients saw it live (IRCv3 msgid), so history
+    # shows the same id and can be asked for around it.  Older messages get
+    # one made from their row id.
+    [
+        "ALTER TABLE messages ADD COLUMN msgid TEXT",
+        "UPDATE messages SET msgid = 'm' || CAST(id AS TEXT) WHERE msgid IS NULL",
+        "CREATE INDEX messages_msgid ON messages (msgid)",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
@@ -165,7 +173,7 @@ MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 #: the 999 that older SQLite builds allow in one statement.
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
-    " pending) VALUES "
+    " pending, msgid) VALUES "
 )
-MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
-ROWS_PER_INSERT = 100
+MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+ROWS_PER_INSERT = 90

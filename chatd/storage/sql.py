@@ -218,10 +218,11 @@ class SQLChatStore(Service):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
+        msgid: str = "",
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
-        self.writer.add(room, sender, recipient, lines, when, pending)
+        self.writer.add(room, sender, recipient, lines, when, pending, msgid)
 
     def mark(self) -> Deferred[int]:
         return self.writer.mark()
@@ -238,15 +239,15 @@ class SQLChatStore(Service):
     async def _history(self, room: str, count: int, before: int | None) -> list[RoomMessage]:
         await self.flush()
         rows = await self.database.select(
-            "SELECT room, sender, body, sent FROM messages WHERE room_key = ? AND id < ?"
+            "SELECT room, sender, body, sent, msgid FROM messages WHERE room_key = ? AND id < ?"
             " ORDER BY id DESC LIMIT ?",
             key(room),
             NO_LIMIT if before is None else before,
             count,
         )
         return [
-            RoomMessage(name, sender, tuple(body.split("\n")), int(sent))
-            for name, sender, body, sent in reversed(rows)
+            RoomMessage(name, sender, tuple(body.split("\n")), int(sent), msgid=msgid or "")
+            for name, sender, body, sent, msgid in reversed(rows)
         ]
 
     def history(
@@ -259,15 +260,20 @@ class SQLChatStore(Service):
     ) -> list[tuple[int, PrivateMessage]]:
         await self.flush()
         rows = await self.database.select(
-            "SELECT id, sender, recipient, body, sent FROM messages"
+            "SELECT id, sender, recipient, body, sent, msgid FROM messages"
             " WHERE recipient_key = ? AND pending = 1 AND id > ? ORDER BY id LIMIT ?",
             key(nick),
             after,
             NO_LIMIT if limit is None else limit,
         )
         return [
-            (int(id), PrivateMessage(sender, recipient, tuple(body.split("\n")), int(sent)))
-            for id, sender, recipient, body, sent in rows
+            (
+                int(id),
+                PrivateMessage(
+                    sender, recipient, tuple(body.split("\n")), int(sent), msgid=msgid or ""
+                ),
+            )
+            for id, sender, recipient, body, sent, msgid in rows
         ]
 
     def undelivered(

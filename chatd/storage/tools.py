@@ -32,7 +32,10 @@ TABLES = [
     ("rooms", "room_key, name, mode, capacity, topic, autojoin, created, rules"),
     ("memberships", "nick_key, room_key"),
     ("access", "room_key, nick_key, nick, approved, requested"),
-    ("messages", "id, room_key, room, sender, recipient_key, recipient, body, sent, pending"),
+    (
+        "messages",
+        "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid",
+    ),
 ]
 
 

@@ -32,7 +32,9 @@ from chatd.storage.schema import (
 
 #: Names are keyed once per message: remember the few thousand in use.
 key = lru_cache(maxsize=16384)(_key)
-MessageRow = tuple[int, str | None, str | None, str, str | None, str | None, str, int, int]
+MessageRow = tuple[
+    int, str | None, str | None, str, str | None, str | None, str, int, int, str | None
+]
 
 
 class MessageWriter:
@@ -83,6 +85,7 @@ class MessageWriter:
         lines: tuple[str, ...],
         when: int,
         pending: bool,
+        msgid: str = "",
     ) -> None:
         """
         Queue one message (see L{chatd.storage.interfaces.IChatStore.addMessage}).
@@ -99,6 +102,7 @@ class MessageWriter:
                 "\n".join(lines),
                 when,
                 int(pending),
+                msgid or None,
             )
         )
 
