@@ -14,6 +14,7 @@ from wsproto.events import TextMessage
 from zope.interface.verify import verifyObject
 
 from chatd.core import errors
+from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
 from chatd.testing import RecordingParticipant
 from chatd.web import wire
@@ -75,11 +76,21 @@ class ProtocolTests(WebTestCase):
                 "from": "bob",
                 "text": text,
                 "time": 1000,
+                "msgid": reply["msgid"],
             },
         )
         self.assertEqual(
             alice.take(),
-            [{"type": "message", "room": "lobby", "from": "bob", "text": text, "time": 1000}],
+            [
+                {
+                    "type": "message",
+                    "room": "lobby",
+                    "from": "bob",
+                    "text": text,
+                    "time": 1000,
+                    "msgid": reply["msgid"],
+                }
+            ],
         )
         rooms = self.request(alice, type="rooms")
         self.assertEqual(
@@ -105,7 +116,8 @@ class ProtocolTests(WebTestCase):
         self.assertEqual((reply["type"], reply["to"], reply["from"]), ("tell", "CAROL", "alice"))
         [event] = other.events
         self.assertEqual((event.sender, event.lines), ("alice", ("hi",)))  # type: ignore[attr-defined]
-        self.service.tell(other, "alice", ("back", "at you"))
+        sent = self.service.tell(other, "alice", ("back", "at you"))
+        assert isinstance(sent, PrivateMessage)
         self.web.flush()
         self.assertEqual(
             alice.take(),
@@ -116,6 +128,7 @@ class ProtocolTests(WebTestCase):
                     "to": "alice",
                     "text": "back\nat you",
                     "time": 1000,
+                    "msgid": sent.msgid,
                 }
             ],
         )

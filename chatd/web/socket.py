@@ -40,6 +40,7 @@ from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
 from chatd.web import requests, wire
 from chatd.web.guard import GuardProtocol
+from chatd.web.replay import ReplayMarks
 
 E = TypeVar("E", bound=Event)
 Reply = dict[str, Any]
@@ -90,6 +91,9 @@ class WebParticipant:
         self._open = False
         self._closeReason = ""
         self._awaitingPong = False
+        # What the page has of each room's past (see chatd.web.replay):
+        # made when a page first names a message it has.
+        self.replay: ReplayMarks | None = None
 
     # WebSocketProtocol
 
@@ -228,6 +232,8 @@ class WebParticipant:
     historyOnEnter = MAX_HISTORY
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        if self.replay is not None:
+            events = self.replay.newer(room, events)
         for event in events:
             self.roomMessage(event)
 

@@ -104,12 +104,16 @@ def isAction(lines: tuple[str, ...]) -> bool:
     return bool(lines) and all(action(line) is not None for line in lines)
 
 
-def markAction(fields: dict[str, Any], lines: tuple[str, ...]) -> dict[str, Any]:
+def markAction(fields: dict[str, Any], lines: tuple[str, ...], msgid: str = "") -> dict[str, Any]:
     """
-    C{fields} of a message frame, with C{"action": true} for an action.
+    C{fields} of a message frame, with C{"action": true} for an action and
+    the message's C{msgid} when it has one: the same id live, in the
+    sender's reply and in history, so a page keeps each message once.
     """
     if isAction(lines):
         fields["action"] = True
+    if msgid:
+        fields["msgid"] = msgid
     return fields
 
 
@@ -124,6 +128,7 @@ def encodeRoomMessage(event: RoomMessage) -> bytes:
                 "time": event.when,
             },
             event.lines,
+            event.msgid,
         )
     )
 
@@ -139,6 +144,7 @@ def encodePrivateMessage(event: PrivateMessage) -> bytes:
                 "time": event.when,
             },
             event.lines,
+            event.msgid,
         )
     )
 
@@ -187,6 +193,7 @@ def historyEntry(event: RoomMessage) -> dict[str, Any]:
             "time": event.when,
         },
         event.lines,
+        event.msgid,
     )
 
 

@@ -1,0 +1,159 @@
+"""
+Message ids on the web wire, in memory: each message carries one C{msgid},
+the same live, in the sender's reply and in history; a page that comes back
+names the last message it has (C{after} in C{join} and C{login}) and is
+replayed only what is newer; C{history} with C{before} scrolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatd.core.events import RoomMessage
+from chatd.core.service import ChatService
+from chatd.storage.memory import MemoryChatStore
+from chatd.web.replay import ReplayMarks
+from tests.webclient import JSONClient, WebTestCase
+
+
+class StoredWebTestCase(WebTestCase):
+    """
+    The web front-end over a service that keeps messages (in memory).
+    """
+
+    def makeService(self) -> ChatService:
+        self.store = MemoryChatStore()
+        self.store.startService()
+        service = ChatService(self.reactor, rooms=["lobby"], store=self.store)
+        service.startService()
+        return service
+
+    def speak(self, client: JSONClient, *texts: str) -> list[str]:
+        """
+        Say each of C{texts} in the lobby; their msgids.
+        """
+        return [
+            self.request(client, type="say", room="lobby", text=text)["msgid"] for text in texts
+        ]
+
+    def entering(self, client: JSONClient, **fields: Any) -> list[dict[str, Any]]:
+        """
+        Join the lobby with C{fields}; the messages replayed after the reply.
+        """
+        self.assertEqual(self.request(client, type="join", room="lobby", **fields)["type"], "join")
+        self.reactor.advance(0)
+        self.web.flush()
+        return [frame for frame in client.take() if frame["type"] == "message"]
+
+
+class MsgidTests(StoredWebTestCase):
+    def test_sameIdEverywhere(self) -> None:
+        """
+        A room message has one C{msgid}: in the sender's C{say} reply, in the
+        other members' C{message} event and in C{history}; a C{private} event
+        and the C{tell} reply share theirs.  Ids differ between messages.
+        """
+        alice, bob = self.web.connect("alice"), self.web.connect("bob")
+        self.request(alice, type="join", room="lobby")
+        self.request(bob, type="join", room="lobby")
+        alice.take()
+        first, second = self.speak(bob, "one", "\x01ACTION waves\x01")
+        self.assertNotEqual(first, second)
+        self.assertEqual([m["msgid"] for m in alice.take()], [first, second])
+        reply = self.request(alice, type="history", room="lobby")
+        self.assertEqual(
+            [(m["text"], m["msgid"]) for m in reply["messages"]],
+            [("one", first), ("* bob waves", second)],
+        )
+        told = self.request(bob, type="tell", to="alice", text="psst")
+        [private] = alice.take()
+        self.assertEqual(private["msgid"], told["msgid"])
+        self.assertNotIn(told["msgid"], (first, second))
+
+
+class ReplayTests(StoredWebTestCase):
+    def test_joinAfter(self) -> None:
+        """
+        Entering a room with C{after}, the id of the last message the page
+        has, replays only the messages after it; without C{after}, or with an
+        id the replay does not hold, the whole replay.
+        """
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby")
+        ids = self.speak(bob, "one", "two", "three")
+        alice = self.web.connect("alice")
+        self.assertEqual([m["text"] for m in self.entering(alice)], ["one", "two", "three"])
+        self.request(alice, type="leave", room="lobby")
+        replayed = self.entering(alice, after=ids[1])
+        self.assertEqual([(m["text"], m["msgid"]) for m in replayed], [("three", ids[2])])
+        self.request(alice, type="leave", room="lobby")
+        self.assertEqual(self.entering(alice, after=ids[2]), [])
+        self.request(alice, type="leave", room="lobby")
+        self.assertEqual(len(self.entering(alice, after="unknown")), 3)
+        self.request(alice, type="leave", room="lobby")
+        self.assertEqual(len(self.entering(alice)), 3)  # a mark is used once
+
+    def test_loginAfter(self) -> None:
+        """
+        C{login} takes C{after}, room names to message ids, for the rooms
+        the service puts the user back in.
+        """
+        alice = self.web.connect()
+        marks = alice.send(type="login", nick="alice", after={"LOBBY": "x"})
+        self.web.flush()
+        self.assertEqual([f["type"] for f in alice.take() if f.get("id") == marks], ["login"])
+        marksOf = ReplayMarks()
+        marksOf.expectAll({"LOBBY": "b"})
+        events = [RoomMessage("lobby", "bob", (t,), 1, msgid=t) for t in "abc"]
+        self.assertEqual([e.msgid for e in marksOf.newer("lobby", events)], ["c"])
+        self.assertEqual(marksOf.newer("lobby", events), events)
+
+    def test_badAfter(self) -> None:
+        """
+        An C{after} of the wrong type is error 10, and the request does
+        nothing.
+        """
+        alice = self.web.connect("alice")
+        reply = self.request(alice, type="join", room="lobby", after=5)
+        self.assertEqual((reply["type"], reply["code"]), ("error", 10))
+        self.assertNotIn("lobby", self.request(alice, type="rooms")["joined"])
+        other = self.web.connect()
+        for after in (["lobby"], {"lobby": 1}, "x"):
+            reply = self.request(other, type="login", nick="other", after=after)
+            self.assertEqual((reply["type"], reply["code"]), ("error", 10))
+
+
+class BeforeTests(StoredWebTestCase):
+    def test_scrollBack(self) -> None:
+        """
+        C{history} with C{before} gives the C{limit} messages before that
+        one, oldest first; at the start of the room, fewer or none.
+        """
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby")
+        ids = self.speak(bob, *[f"m{n}" for n in range(10)])
+        reply = self.request(bob, type="history", room="lobby", before=ids[7], limit=3)
+        self.assertEqual(
+            [(m["text"], m["msgid"]) for m in reply["messages"]],
+            [("m4", ids[4]), ("m5", ids[5]), ("m6", ids[6])],
+        )
+        reply = self.request(bob, type="history", room="lobby", before=ids[2], limit=5)
+        self.assertEqual([m["text"] for m in reply["messages"]], ["m0", "m1"])
+        reply = self.request(bob, type="history", room="lobby", before=ids[0])
+        self.assertEqual(reply["messages"], [])
+        reply = self.request(bob, type="history", room="lobby", before=ids[9])
+        self.assertEqual(len(reply["messages"]), 9)
+
+    def test_badBefore(self) -> None:
+        """
+        A C{before} that names no message of the room, is empty or is not a
+        string is error 10; only members ask.
+        """
+        bob, carol = self.web.connect("bob"), self.web.connect("carol")
+        self.request(bob, type="join", room="lobby")
+        [msgid] = self.speak(bob, "hi")
+        for before in ("nope", "", 7):
+            reply = self.request(bob, type="history", room="lobby", before=before)
+            self.assertEqual((reply["type"], reply["code"]), ("error", 10), before)
+        reply = self.request(carol, type="history", room="lobby", before=msgid)
+        self.assertEqual((reply["type"], reply["code"]), ("error", 34))
