@@ -100,3 +100,23 @@ def axeScript() -> str:
             timeout=300,
         )
     return AXE.read_text(encoding="utf-8")
+
+
+#: Records the page's WebSocket traffic in C{window.wsSent} and
+#: C{window.wsReceived} (parsed frames): requests of the open connection,
+#: and both directions of the connections it opens from then on.
+RECORD_FRAMES = """
+window.wsSent = []; window.wsReceived = [];
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) {
+  window.wsSent.push(JSON.parse(data));
+  return send.call(this, data);
+};
+const Original = window.WebSocket;
+window.WebSocket = class extends Original {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => window.wsReceived.push(JSON.parse(event.data)));
+  }
+};
+"""

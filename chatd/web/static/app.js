@@ -117,9 +117,21 @@ function setMe(nick) {
   $("me").textContent = nick ? "as " + nick : "";
 }
 
+// The last message this page has of each room it is in: a server that
+// puts us back in rooms replays only what is newer.
+function lastIds() {
+  const after = {};
+  for (const convo of state.convos.values()) {
+    if (convo.kind === "room" && convo.joined && convo.lastId) after[convo.name] = convo.lastId;
+  }
+  return after;
+}
+
 function login(nick, password, again) {
   const fields = { nick };
   if (password) fields.password = password;
+  const after = lastIds();
+  if (Object.keys(after).length) fields.after = after;
   request("login", fields).then((reply) => {
     state.wanted = { nick: reply.nick, password };
     setMe(reply.nick);
@@ -135,7 +147,7 @@ function login(nick, password, again) {
     for (const room of reply.rooms) entered(room, "you are in #" + room, false);
     const rejoin = [...state.convos.values()].filter(
       (c) => c.kind === "room" && c.joined && !inside.has(c.name.toLowerCase()));
-    for (const convo of rejoin) join(convo.name, "rejoined #", false);
+    for (const convo of rejoin) join(convo.name, "rejoined #", false, undefined, convo.lastId);
     if (!again) $("text").focus();
   }, (error) => {
     complain(error);
@@ -156,9 +168,11 @@ function refreshRooms() {
 }
 
 // Enter room NAME (with KEY, for a room that has one); PREFIX + its name
-// is logged; FOCUS shows it.
-function join(name, prefix = "you joined #", focus = true, key = undefined) {
+// is logged; FOCUS shows it.  AFTER: the last message the page has of it
+// (the server then replays only newer ones).
+function join(name, prefix = "you joined #", focus = true, key = undefined, after = null) {
   const fields = key ? { room: name, key } : { room: name };
+  if (after) fields.after = after;
   request("join", fields).then(
     (reply) => entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic), complain);
 }
@@ -214,15 +228,20 @@ function say(convo, text, action = false, retried = false) {
   });
 }
 
+// The messages before the first one shown (history "before" its msgid).
+const OLDER_PAGE = 50;
+
 function loadOlder() {
   const convo = currentConvo();
   if (!convo || convo.kind !== "room" || !convo.joined || convo.olderDone || convo.loading) return;
   convo.loading = true;
-  const limit = Math.min(1000, convo.log.querySelectorAll("li.msg").length + 50);
-  request("history", { room: convo.name, limit }).then((reply) => {
+  const first = convo.log.querySelector("li.msg[data-msgid]");
+  const fields = { room: convo.name, limit: OLDER_PAGE };
+  if (first) fields.before = first.dataset.msgid;
+  request("history", fields).then((reply) => {
     convo.loading = false;
     const added = prependOlder(convo, reply.messages);
-    if (!reply.stored || reply.messages.length < limit || added === 0 || limit === 1000) convo.olderDone = true;
+    if (!reply.stored || reply.messages.length < OLDER_PAGE || added === 0) convo.olderDone = true;
   }, () => { convo.loading = false; convo.olderDone = true; });
 }
 
