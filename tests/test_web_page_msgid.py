@@ -23,7 +23,22 @@ from tests.pagehelpers import (  # noqa: E402
     startChat,
 )
 
+from tests.pgserver import createDatabase, postgresServer  # noqa: E402
+
+__all__ = ["postgresServer"]
+
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """
+    Where the daemon keeps messages: SQLite in its data directory, or a
+    fresh database on the tests' PostgreSQL server.
+    """
+    if request.param == "sqlite":
+        return ()
+    return ("--db", createDatabase(request.getfixturevalue("postgresServer")))
 
 
 def frames(page: Browser, name: str) -> list[dict[str, Any]]:
@@ -43,15 +58,16 @@ def enter(page: Browser, room: str) -> None:
     page.wait(lambda: page.find("#conv-title").text == f"#{room}")
 
 
-def test_reconnect_replays_only_newer(tmp_path: Path) -> None:
+def test_reconnect_replays_only_newer(tmp_path: Path, database: tuple[str, ...]) -> None:
     """
     The page rejoins each room with the id of the last message it has
     (its own included): the daemon, restarted, sends only the message said
-    meanwhile, and the page shows every message once.
+    meanwhile, and the page shows every message once (the stored messages
+    keep the ids they had live, in SQLite and in PostgreSQL).
     """
     web = f"tcp:{freePort()}:interface=127.0.0.1"
     data = str(tmp_path / "data")
-    rooms = ("--rooms", "mid1,mid2")
+    rooms = ("--rooms", "mid1,mid2", *database)
     (tmp_path / "first").mkdir()
     daemon = startChat(tmp_path / "first", "--web", web, "--data-dir", data, *rooms)
     page = Browser(pageURL(daemon))
@@ -94,13 +110,13 @@ def test_reconnect_replays_only_newer(tmp_path: Path) -> None:
         daemon.stop()
 
 
-def test_scroll_back_by_id(tmp_path: Path) -> None:
+def test_scroll_back_by_id(tmp_path: Path, database: tuple[str, ...]) -> None:
     """
     Scrolling to the top asks for the messages before the first one shown
     (by its id), page after page, until the start of the room: every
     message once, in order.
     """
-    daemon = startChat(tmp_path, "--rooms", "deep")
+    daemon = startChat(tmp_path, "--rooms", "deep", *database)
     teller = TchatClient(daemon.ports["TchatFactory"])
     page = Browser(pageURL(daemon), height=500)
     try:
