@@ -22,7 +22,6 @@ from tests.pagehelpers import (  # noqa: E402
     pageURL,
     startChat,
 )
-
 from tests.pgserver import createDatabase, postgresServer  # noqa: E402
 
 __all__ = ["postgresServer"]
