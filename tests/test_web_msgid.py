@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+
+from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import RoomMessage
 from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
@@ -24,17 +28,21 @@ class StoredWebTestCase(WebTestCase):
     def makeService(self) -> ChatService:
         self.store = MemoryChatStore()
         self.store.startService()
-        service = ChatService(self.reactor, rooms=["lobby"], store=self.store)
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        self.accounts = Accounts(self.store, self.reactor, checker)
+        service = ChatService(
+            self.reactor, rooms=["lobby"], store=self.store, accounts=self.accounts
+        )
         service.startService()
         return service
 
-    def speak(self, client: JSONClient, *texts: str) -> list[str]:
+    def speak(self, client: JSONClient, *texts: str, room: str = "lobby") -> list[str]:
         """
-        Say each of C{texts} in the lobby; their msgids.
+        Say each of C{texts} in C{room}; their msgids.
         """
-        return [
-            self.request(client, type="say", room="lobby", text=text)["msgid"] for text in texts
-        ]
+        return [self.request(client, type="say", room=room, text=text)["msgid"] for text in texts]
 
     def entering(self, client: JSONClient, **fields: Any) -> list[dict[str, Any]]:
         """
@@ -96,12 +104,34 @@ class ReplayTests(StoredWebTestCase):
     def test_loginAfter(self) -> None:
         """
         C{login} takes C{after}, room names to message ids, for the rooms
-        the service puts the user back in.
+        the service puts a registered user back in: their replay starts
+        after that message.
         """
-        alice = self.web.connect()
-        marks = alice.send(type="login", nick="alice", after={"LOBBY": "x"})
+        alice = self.web.connect("alice")
+        self.assertEqual(
+            self.request(alice, type="register", password="sesame")["type"], "register"
+        )
+        self.request(alice, type="create", room="den")
+        self.request(alice, type="join", room="den")
+        alice.transport.loseConnection()
         self.web.flush()
-        self.assertEqual([f["type"] for f in alice.take() if f.get("id") == marks], ["login"])
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="den")
+        ids = self.speak(bob, "one", "two", room="den")
+        alice = self.web.connect()
+        reply = self.request(
+            alice, type="login", nick="alice", password="sesame", after={"DEN": ids[0]}
+        )
+        self.assertIn("den", reply["rooms"])
+        self.reactor.advance(0)
+        self.web.flush()
+        replayed = [f for f in alice.take() if f["type"] == "message"]
+        self.assertEqual([(m["text"], m["msgid"]) for m in replayed], [("two", ids[1])])
+
+    def test_marks(self) -> None:
+        """
+        A mark is used once; room names are compared as names (case).
+        """
         marksOf = ReplayMarks()
         marksOf.expectAll({"LOBBY": "b"})
         events = [RoomMessage("lobby", "bob", (t,), 1, msgid=t) for t in "abc"]
