@@ -16,7 +16,11 @@ const events = {
   hello(m) { state.limits = m.limits; },
   error(m) { complain(m); },
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
-  private(m) { received(privateConvo(m.from), m, false); },
+  private(m) {
+    const fresh = !state.convos.has("@" + m.from.toLowerCase());
+    received(privateConvo(m.from), m, false);
+    if (fresh) adoptRenamed(m.from);
+  },
   joined(m) {
     const convo = roomConvo(m.room);
     if (!convo.members.includes(m.nick)) convo.members.push(m.nick);
@@ -82,13 +86,27 @@ function followRename(old, renamed, time) {
   const target = privateConvo(renamed);
   target.log.prepend(...convo.log.childNodes);
   target.unread += convo.unread;
-  target.marker = target.marker || convo.marker;
+  if (convo.marker && target.marker) target.marker.remove();  // one line: the older
+  target.marker = convo.marker || target.marker;
   rememberAll(convo, target);
   state.convos.delete(convo.key);
   addEvent(target, "event", old + " is now " + renamed, time);
   if (state.current === convo.key) show(target.key);
   renderConvos();
   return target;
+}
+
+// NICK, new to this page, wrote privately: if they are someone this page
+// talks with under an older name (a rename it did not hear of), the two
+// conversations become one.
+function adoptRenamed(nick) {
+  for (const convo of [...state.convos.values()]) {
+    if (convo.kind !== "private" || convo.key === "@" + nick.toLowerCase()) continue;
+    request("whowas", { nick: convo.name }).then((past) => {
+      const same = past.renamedTo && past.renamedTo.toLowerCase() === nick.toLowerCase();
+      if (same && state.convos.get(convo.key) === convo) followRename(convo.name, past.renamedTo);
+    }, () => {});
+  }
 }
 
 function show(key) {
