@@ -1,7 +1,7 @@
 // chatd web client: plain JavaScript modules, no build step, no libraries.
 // Protocol: one JSON object per WebSocket frame, see docs/WEB.md.
 // Everything people type is put on the page with textContent, never as HTML.
-import { $, state, showError, complain, currentConvo } from "./state.js";
+import { $, state, showError, complain, currentConvo, setStatus } from "./state.js";
 import { connect, request } from "./net.js";
 import { addMessage, addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { askPermission, updateTitle } from "./alerts.js";
@@ -151,6 +151,8 @@ function login(nick, password, again) {
   const after = lastIds();
   if (Object.keys(after).length) fields.after = after;
   request("login", fields).then((reply) => {
+    state.heldSince = null;
+    setStatus("connected", true);
     state.wanted = { nick: reply.nick, password };
     setMe(reply.nick);
     $("login-view").hidden = true;
@@ -168,6 +170,8 @@ function login(nick, password, again) {
     for (const convo of rejoin) join(convo.name, "rejoined #", false, undefined, convo.lastId);
     if (!again) $("text").focus();
   }, (error) => {
+    if (again && error.code === 23 && stillHeld()) return;
+    state.heldSince = null;
     complain(error);
     if (again) {                 // e.g. someone took the nickname meanwhile
       state.wanted = null;
@@ -175,6 +179,24 @@ function login(nick, password, again) {
       $("chat-view").hidden = true;
     }
   });
+}
+
+// After a reconnect, the server may still hold our nickname for the old
+// connection (a network blink: it notices within a minute or so, when its
+// ping goes unanswered).  Try again for a while before asking for a name.
+const HOLD_RETRY_MS = 5000;
+const HOLD_GIVE_UP_MS = 90000;
+
+function stillHeld() {
+  const now = Date.now();
+  state.heldSince = state.heldSince || now;
+  if (now - state.heldSince >= HOLD_GIVE_UP_MS) return false;
+  setStatus("connected \u2014 the nickname is still in use, trying again\u2026", false);
+  const socket = state.ws;
+  setTimeout(() => {
+    if (state.ws === socket && state.wanted && !state.nick) login(state.wanted.nick, state.wanted.password, true);
+  }, HOLD_RETRY_MS);
+  return true;
 }
 
 function refreshRooms() {
