@@ -67,7 +67,9 @@ class MsgidTests(StoredWebTestCase):
         alice.take()
         first, second = self.speak(bob, "one", "\x01ACTION waves\x01")
         self.assertNotEqual(first, second)
-        self.assertEqual([m["msgid"] for m in alice.take()], [first, second])
+        live = alice.take()
+        self.assertEqual([m["msgid"] for m in live], [first, second])
+        self.assertEqual([m.get("history") for m in live], [None, None])
         reply = self.request(alice, type="history", room="lobby")
         self.assertEqual(
             [(m["text"], m["msgid"]) for m in reply["messages"]],
@@ -82,7 +84,8 @@ class MsgidTests(StoredWebTestCase):
 class ReplayTests(StoredWebTestCase):
     def test_joinAfter(self) -> None:
         """
-        Entering a room with C{after}, the id of the last message the page
+        The history replayed on entering a room is marked C{"history":
+        true}.  Entering a room with C{after}, the id of the last message the page
         has, replays only the messages after it; without C{after}, or with an
         id the replay does not hold, the whole replay.
         """
@@ -90,7 +93,9 @@ class ReplayTests(StoredWebTestCase):
         self.request(bob, type="join", room="lobby")
         ids = self.speak(bob, "one", "two", "three")
         alice = self.web.connect("alice")
-        self.assertEqual([m["text"] for m in self.entering(alice)], ["one", "two", "three"])
+        replayed = self.entering(alice)
+        self.assertEqual([m["text"] for m in replayed], ["one", "two", "three"])
+        self.assertEqual([m["history"] for m in replayed], [True, True, True])
         self.request(alice, type="leave", room="lobby")
         replayed = self.entering(alice, after=ids[1])
         self.assertEqual([(m["text"], m["msgid"]) for m in replayed], [("three", ids[2])])

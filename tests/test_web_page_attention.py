@@ -158,3 +158,49 @@ def test_links_and_focus_order(daemon: Daemon) -> None:
     finally:
         page.quit()
         irc.close()
+
+
+def test_replayed_history_is_not_news(daemon: Daemon) -> None:
+    """
+    A registered user opening the page is put back in their rooms and shown
+    their recent history: an old mention there is neither notified nor
+    counted unread; a new one is.
+    """
+    irc = IrcClient(daemon.ports["IRCFactory"], "pinger")
+    first = Browser(pageURL(daemon))
+    try:
+        first.login("regi")
+        first.say("/register sesame-regi")
+        first.wait(lambda: "now registered" in first.find("#log").text)
+        enter(first, "Blabla")
+    finally:
+        first.quit()
+    page = Browser(pageURL(daemon))
+    try:
+        # Old mentions in both rooms: whichever the page shows first, the
+        # other's is history it was not looking at.
+        irc.send("JOIN #Blabla,#Général")
+        irc.expect(" 366 ")
+        irc.expect(" 366 ")
+        irc.send("PRIVMSG #Blabla :regi: old news", "PRIVMSG #Général :regi: older news")
+        script(page, FAKE_API)
+        page.login("regi", "sesame-regi")
+        page.wait(lambda: len(page.findAll('#rooms button.joined[data-key="#blabla"]')) == 1)
+        page.wait(lambda: len(page.findAll('#rooms button.joined[data-key="#général"]')) == 1)
+        page.open("#blabla")
+        page.waitForLine("pinger", "regi: old news")
+        page.open("#général")
+        page.waitForLine("pinger", "regi: older news")
+        assert script(page, "return window.shown") == []
+        assert page.driver.title == "chatd"
+
+        irc.send("PRIVMSG #Blabla :regi: fresh news")
+        page.wait(
+            lambda: (
+                script(page, "return window.shown") == [["pinger in #Blabla", "regi: fresh news"]]
+            )
+        )
+        assert page.driver.title == "(1) chatd"
+    finally:
+        page.quit()
+        irc.close()

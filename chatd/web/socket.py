@@ -235,7 +235,8 @@ class WebParticipant:
         if self.replay is not None:
             events = self.replay.newer(room, events)
         for event in events:
-            self.roomMessage(event)
+            if event.lines:
+                self._send(wire.encodeReplayed(event))
 
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per recipient: straight to the outbox

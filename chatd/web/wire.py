@@ -118,18 +118,30 @@ def markAction(fields: dict[str, Any], lines: tuple[str, ...], msgid: str = "") 
 
 
 def encodeRoomMessage(event: RoomMessage) -> bytes:
-    return dumps(
-        markAction(
-            {
-                "type": "message",
-                "room": event.room,
-                "from": event.sender,
-                "text": messageText(event.sender, event.lines),
-                "time": event.when,
-            },
-            event.lines,
-            event.msgid,
-        )
+    return dumps(roomMessageFields(event))
+
+
+def encodeReplayed(event: RoomMessage) -> bytes:
+    """
+    A room message replayed from history on entering the room: marked
+    C{"history": true}, so a page neither notifies it nor takes it for news.
+    """
+    fields = roomMessageFields(event)
+    fields["history"] = True
+    return dumps(fields)
+
+
+def roomMessageFields(event: RoomMessage) -> dict[str, Any]:
+    return markAction(
+        {
+            "type": "message",
+            "room": event.room,
+            "from": event.sender,
+            "text": messageText(event.sender, event.lines),
+            "time": event.when,
+        },
+        event.lines,
+        event.msgid,
     )
 
 

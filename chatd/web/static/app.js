@@ -150,6 +150,7 @@ function login(nick, password, again) {
   if (password) fields.password = password;
   const after = lastIds();
   if (Object.keys(after).length) fields.after = after;
+  for (const convo of state.convos.values()) convo.replayIsNews = Boolean(after[convo.name]);
   request("login", fields).then((reply) => {
     state.heldSince = null;
     setStatus("connected", true);
@@ -213,6 +214,8 @@ function refreshRooms() {
 function join(name, prefix = "you joined #", focus = true, key = undefined, after = null) {
   const fields = key ? { room: name, key } : { room: name };
   if (after) fields.after = after;
+  const known = state.convos.get("#" + name.toLowerCase());
+  if (known) known.replayIsNews = Boolean(after);
   request("join", fields).then(
     (reply) => entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic), complain);
 }

@@ -125,7 +125,10 @@ export function addMessage(convo, m, mine) {
   const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);
   if (mention) line.classList.add("mention");
   const seen = viewing(convo);
-  if (!mine && !seen) {
+  // Replayed history is news only to a page that names what it has (after a
+  // reconnect: what it missed); it is never notified.
+  const news = !m.history || convo.replayIsNews;
+  if (!mine && !seen && news) {
     convo.unread += 1;
     if (!convo.marker) {
       convo.marker = el("li", "new-marker", "new messages");
@@ -137,9 +140,9 @@ export function addMessage(convo, m, mine) {
   if (mine && convo.marker) dropMarker(convo);
   append(convo, line);
   regroup(line);
-  if (mention) notify(m.from + " in #" + convo.name, m.text, seen);
+  if (mention && !m.history) notify(m.from + " in #" + convo.name, m.text, seen);
   else if (!mine && convo.kind === "private") notify(m.from + " (private)", m.text, seen);
-  if (convo.key === state.current) announce((m.action ? "" : m.from + ": ") + m.text);
+  if (convo.key === state.current && !m.history) announce((m.action ? "" : m.from + ": ") + m.text);
   return line;
 }
 
