@@ -18,6 +18,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.storage.conversations import Bound, Conversation, inWindow
 from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.schema import DEFAULT_ROOMS
@@ -122,16 +123,18 @@ class MemoryChatStore(Service):
         when: int,
         pending: bool = False,
         msgid: str = "",
+        millis: int = 0,
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
         id = len(self._messages) + 1
         event: RoomMessage | PrivateMessage
         if room is not None:
-            event, target = RoomMessage(room, sender, lines, when, msgid=msgid), room
+            event, target = RoomMessage(room, sender, lines, when, msgid=msgid, millis=millis), room
         else:
             assert recipient is not None
-            event, target = PrivateMessage(sender, recipient, lines, when, msgid=msgid), recipient
+            event = PrivateMessage(sender, recipient, lines, when, msgid=msgid, millis=millis)
+            target = recipient
         self._messages.append((id, event, key(target), pending))
         if pending:
             self._pending.add(id)
@@ -159,17 +162,68 @@ class MemoryChatStore(Service):
                 if before is None or id < before:
                     found.append(
                         RoomMessage(
-                            event.room, event.sender, event.lines, event.when, msgid=event.msgid
+                            event.room,
+                            event.sender,
+                            event.lines,
+                            event.when,
+                            msgid=event.msgid,
+                            millis=event.millis,
                         )
                     )
         return succeed(found[::-1])
+
+    def locate(self, conversation: Conversation, msgid: str) -> Deferred[Bound | None]:
+        for id, event, _, _ in self._messages:
+            if event.msgid == msgid and conversation.holds(event):
+                return succeed(Bound(event.millis, id))
+        return succeed(None)
+
+    def window(
+        self,
+        conversation: Conversation,
+        after: Bound | None = None,
+        before: Bound | None = None,
+        limit: int = 1,
+        newest: bool = True,
+        inclusive: bool = False,
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        found = [
+            event
+            for id, event, _, _ in self._messages
+            if conversation.holds(event) and inWindow(id, event.millis, after, before, inclusive)
+        ]
+        return succeed(found[-limit:] if newest else found[:limit])
+
+    def targets(
+        self, nick: str, rooms: list[str], after: int, before: int, limit: int, private: bool = True
+    ) -> Deferred[list[tuple[str, bool, int]]]:
+        wanted = {key(room) for room in rooms}
+        latest: dict[tuple[str, bool], tuple[str, int]] = {}
+        for _, event, _, _ in self._messages:
+            if isinstance(event, RoomMessage):
+                if key(event.room) in wanted:
+                    latest[(key(event.room), True)] = (event.room, event.millis)
+            elif private and key(nick) in (key(event.sender), key(event.recipient)):
+                other = event.recipient if key(event.sender) == key(nick) else event.sender
+                latest[(key(other), False)] = (other, event.millis)
+        found = [
+            (name, isRoom, millis)
+            for (_, isRoom), (name, millis) in latest.items()
+            if after < millis < before
+        ]
+        return succeed(sorted(found, key=lambda target: target[2])[:limit])
 
     def _waiting(self, nick: str, after: int = 0) -> list[tuple[int, PrivateMessage]]:
         return [
             (
                 id,
                 PrivateMessage(
-                    event.sender, event.recipient, event.lines, event.when, msgid=event.msgid
+                    event.sender,
+                    event.recipient,
+                    event.lines,
+                    event.when,
+                    msgid=event.msgid,
+                    millis=event.millis,
                 ),
             )
             for id, event, target, _ in self._messages

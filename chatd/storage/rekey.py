@@ -124,3 +124,18 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
             approved,
             requested,
         )
+
+
+def senderKeys(txn: Cursor, paramstyle: str) -> None:
+    """
+    Fill the C{sender_key} column (schema version 8) of the stored private
+    messages from their senders' names.
+    """
+    txn.execute("SELECT DISTINCT sender FROM messages WHERE room_key IS NULL")
+    senders = [row[0] for row in txn.fetchall()]
+    txn.executemany(
+        _sql(
+            "UPDATE messages SET sender_key = ? WHERE room_key IS NULL AND sender = ?", paramstyle
+        ),
+        [(key(sender), sender) for sender in senders],
+    )

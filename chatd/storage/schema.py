@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
-from chatd.storage.rekey import rekey
+from chatd.storage.rekey import rekey, senderKeys
 
 #: The rooms a fresh data directory starts with (those of seed 004).
 DEFAULT_ROOMS = (
@@ -145,6 +145,17 @@ MIGRATIONS: list[list[Statement]] = [
         "UPDATE messages SET msgid = 'm' || CAST(id AS TEXT) WHERE msgid IS NULL",
         "CREATE INDEX messages_msgid ON messages (msgid)",
     ],
+    # 8: history windows (IRC's CHATHISTORY): each message's time in
+    # milliseconds (older ones: their second), and its sender's key, so a
+    # private conversation is found by both its people's keys.
+    [
+        "ALTER TABLE messages ADD COLUMN sent_ms BIGINT",
+        "UPDATE messages SET sent_ms = sent * 1000",
+        "ALTER TABLE messages ADD COLUMN sender_key TEXT",
+        senderKeys,
+        "CREATE INDEX messages_private ON messages (sender_key, recipient_key, id)"
+        " WHERE room_key IS NULL",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
@@ -173,7 +184,7 @@ MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 #: the 999 that older SQLite builds allow in one statement.
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
-    " pending, msgid) VALUES "
+    " pending, msgid, sent_ms, sender_key) VALUES "
 )
-MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-ROWS_PER_INSERT = 90
+MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+ROWS_PER_INSERT = 75
