@@ -169,3 +169,21 @@ class WindowRuleTests(PersistenceTestCase):
         self.assertEqual([(name, isRoom) for name, isRoom, _ in targets], [])
         targets = self.successResultOf(self.service.historyTargets(alice, 0, 2**62, 10))
         self.assertEqual([(name, isRoom) for name, isRoom, _ in targets], [("bob", False)])
+
+    def test_registeringLaterInheritsNothing(self) -> None:
+        """
+        A name registered later does not read what was said to or by its
+        earlier, unregistered users; their registered correspondent does.
+        """
+        self.registered("alice", "sesame")
+        alice = self.login("alice", "sesame")
+        carol = self.login("carol")
+        self.service.tell(carol, "alice", ("from the old carol",))
+        self.service.tell(alice, "carol", ("to the old carol",))
+        self.successResultOf(self.service.register(carol, "carolpass"))
+        self.service.tell(alice, "carol", ("to the new carol",))
+        latest = HistoryQuery(LATEST, None, 10)
+        mine = self.successResultOf(self.service.historyWindow(carol, "alice", False, latest))
+        self.assertEqual([e.lines for e in mine], [("to the new carol",)])
+        theirs = self.successResultOf(self.service.historyWindow(alice, "carol", False, latest))
+        self.assertEqual(len(theirs), 3)

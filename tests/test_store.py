@@ -372,8 +372,9 @@ async def test_openStoreChoosesBackend(tmp_path: Path) -> None:
 
 async def _chat(store: Any) -> list[str]:
     """
-    Ten messages in Blabla, one each 10 ms (two in one millisecond), with a
-    private conversation and another room between them; their msgids.
+    Ten messages in Blabla, one each 10 ms (two in one millisecond), with
+    private conversations (registered alice and bob, unregistered carol)
+    and another room between them; their msgids.
     """
     ids = []
     for i in range(10):
@@ -383,8 +384,19 @@ async def _chat(store: Any) -> list[str]:
         )
         ids.append(f"b{i}")
         if i == 4:
-            store.addMessage(None, "Alice", "bob", ("psst",), 1000, msgid="p1", millis=1_000_045)
-            store.addMessage(None, "BOB", "alice", ("yes?",), 1000, msgid="p2", millis=1_000_046)
+            both = (True, True)
+            store.addMessage(
+                None, "carol", "bob", ("hey",), 1000, millis=1_000_043, accounts=(False, True)
+            )
+            store.addMessage(
+                None, "bob", "carol", ("who?",), 1000, millis=1_000_044, accounts=(True, False)
+            )
+            store.addMessage(
+                None, "Alice", "bob", ("psst",), 1000, msgid="p1", millis=1_000_045, accounts=both
+            )
+            store.addMessage(
+                None, "BOB", "alice", ("yes?",), 1000, msgid="p2", millis=1_000_046, accounts=both
+            )
             store.addMessage("Général", "carol", None, ("x",), 1000, msgid="g1", millis=1_000_047)
     return ids
 
@@ -427,7 +439,11 @@ async def test_window(store: Any) -> None:
         ("Alice", "bob", ("psst",), "p1"),
         ("BOB", "alice", ("yes?",), "p2"),
     ]
-    assert await store.window(Conversation.between("bob", "carol"), limit=10) == []
+    # carol was not registered: her conversation with bob is in bob's history only.
+    assert await store.window(Conversation.between("carol", "bob"), limit=10) == []
+    withCarol = await store.window(Conversation.between("bob", "carol"), limit=10)
+    assert [m.lines for m in withCarol] == [("hey",), ("who?",)]
+    assert await store.window(Conversation.between("alice", "carol"), limit=10) == []
 
 
 @pytest_twisted.ensureDeferred
@@ -440,11 +456,12 @@ async def test_targets(store: Any) -> None:
     everything = await store.targets("bob", ["blabla", "Général", "Jeux"], 0, 2**62, 10)
     # A person is named as in one of the messages (any case).
     assert [(key(name), isRoom, ms) for name, isRoom, ms in everything] == [
+        (key("carol"), False, 1_000_044),
         (key("alice"), False, 1_000_046),
         (key("Général"), True, 1_000_047),
         (key("Blabla"), True, 1_000_080),
     ]
-    assert everything[1][0] == "Général"
+    assert everything[2][0] == "Général"
     mine = await store.targets("alice", ["Blabla"], 0, 2**62, 10)
     assert [(key(name), isRoom) for name, isRoom, _ in mine] == [
         (key("bob"), False),
@@ -453,5 +470,7 @@ async def test_targets(store: Any) -> None:
     assert await store.targets("bob", ["Blabla", "Général"], 1_000_046, 2**62, 1) == [
         ("Général", True, 1_000_047)
     ]
+    assert await store.targets("bob", [], 0, 2**62, 10, private=False) == []
+    assert await store.targets("carol", [], 0, 2**62, 10) == []
     # Blabla's latest message is outside the window: it is not listed.
     assert await store.targets("carol", ["Blabla"], 0, 1_000_080, 10) == []

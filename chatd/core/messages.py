@@ -101,7 +101,13 @@ class Messages:
             if self.persistence is not None and self.persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
                 kept = self.persistence.inbox.keep(
-                    sender, normalize(nick), lines, now, self._msgid(), millis
+                    sender,
+                    normalize(nick),
+                    lines,
+                    now,
+                    self._msgid(),
+                    millis,
+                    self.persistence.isRegisteredNow(sender),
                 )
                 return kept.addCallback(self._keptPrivate, participant)
             raise errors.NoSuchUser()
@@ -112,8 +118,16 @@ class Messages:
             sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
         )
         if self.persistence is not None and lines:
+            registered = self.persistence.isRegisteredNow
             self.persistence.store.addMessage(
-                None, sender, recipient.nick, lines, now, msgid=event.msgid, millis=millis
+                None,
+                sender,
+                recipient.nick,
+                lines,
+                now,
+                msgid=event.msgid,
+                millis=millis,
+                accounts=(registered(sender), registered(recipient.nick)),
             )
         recipient.privateMessage(event)
         self.stats.messageIn(participant.protocolName, "private", 1)

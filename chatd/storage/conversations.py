@@ -25,7 +25,8 @@ WINDOW_COLUMNS = "room, sender, recipient, body, sent, msgid, sent_ms"
 class Conversation:
     """
     A room's messages (C{room}), or the private messages between C{nick}
-    and C{other} (either way; C{nick} may be C{other}: notes to oneself).
+    and C{other} (either way; C{nick} may be C{other}: notes to oneself)
+    that are in C{nick}'s history: those sent while C{nick} was registered.
     """
 
     room: str | None = None
@@ -49,23 +50,27 @@ class Conversation:
         assert self.nick is not None and self.other is not None
         mine, theirs = key(self.nick), key(self.other)
         return (
-            "room_key IS NULL AND ((sender_key = ? AND recipient_key = ?)"
-            " OR (sender_key = ? AND recipient_key = ?))",
-            [mine, theirs, theirs, mine],
+            "room_key IS NULL AND ((sender_account = ? AND recipient_key = ?)"
+            " OR (recipient_account = ? AND sender_key = ?))",
+            [mine, theirs, mine, theirs],
         )
 
-    def holds(self, event: RoomMessage | PrivateMessage) -> bool:
+    def holds(self, event: RoomMessage | PrivateMessage, accounts: tuple[bool, bool]) -> bool:
         """
-        Whether C{event} belongs to this conversation (the memory store's
-        L{where}).
+        Whether C{event}, sent between people of whom C{accounts} says
+        who was registered, belongs to this conversation (the memory
+        store's L{where}).
         """
         if self.room is not None:
             return isinstance(event, RoomMessage) and key(event.room) == key(self.room)
         if not isinstance(event, PrivateMessage):
             return False
         assert self.nick is not None and self.other is not None
-        pair = {key(event.sender), key(event.recipient)}
-        return pair == {key(self.nick), key(self.other)}
+        mine, theirs = key(self.nick), key(self.other)
+        sender, recipient = key(event.sender), key(event.recipient)
+        return (accounts[0] and sender == mine and recipient == theirs) or (
+            accounts[1] and recipient == mine and sender == theirs
+        )
 
 
 @dataclass(frozen=True)
@@ -158,11 +163,12 @@ ROOM_TARGETS = (
     " GROUP BY room_key HAVING MAX(sent_ms) > ? AND MAX(sent_ms) < ?"
 )
 
-#: The people a nick (C{?} four times: its key) exchanged private
-#: messages with whose latest message is inside a window.
+#: The people a registered nick (C{?} four times: its key) exchanged
+#: private messages with (in its history) whose latest message is inside
+#: a window.
 PRIVATE_TARGETS = (
-    "SELECT MAX(CASE WHEN sender_key = ? THEN recipient ELSE sender END), MAX(sent_ms)"
-    " FROM messages WHERE room_key IS NULL AND (sender_key = ? OR recipient_key = ?)"
-    " GROUP BY CASE WHEN sender_key = ? THEN recipient_key ELSE sender_key END"
+    "SELECT MAX(CASE WHEN sender_account = ? THEN recipient ELSE sender END), MAX(sent_ms)"
+    " FROM messages WHERE room_key IS NULL AND (sender_account = ? OR recipient_account = ?)"
+    " GROUP BY CASE WHEN sender_account = ? THEN recipient_key ELSE sender_key END"
     " HAVING MAX(sent_ms) > ? AND MAX(sent_ms) < ?"
 )

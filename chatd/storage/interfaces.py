@@ -135,15 +135,18 @@ class IChatStore(Interface):
         pending: bool = False,
         msgid: str = "",
         millis: int = 0,
+        accounts: tuple[bool, bool] = (False, False),
     ) -> None:
         """
         Queue a message for writing, with C{msgid}, the id its recipients
         saw live (history gives it back; C{""}: none), and C{millis}, its time
-        in milliseconds (C{0}: C{when}'s second).  It gets its id, which orders it among
-        all messages, from the database when it is written (so that several
-        processes can share one database).  A room message has a C{room} and
-        no C{recipient}; a private one the reverse, and C{pending} when it
-        awaits delivery.
+        in milliseconds (C{0}: C{when}'s second).  C{accounts} says whether
+        the sender and the recipient of a private message are registered:
+        it is in the private history of those who are (L{window}).  It gets
+        its id, which orders it among all messages, from the database when
+        it is written (so that several processes can share one database).
+        A room message has a C{room} and no C{recipient}; a private one the
+        reverse, and C{pending} when it awaits delivery.
 
         A message the database refuses (a value it cannot store) is logged
         and skipped; it never holds back the others.

@@ -42,6 +42,8 @@ class MemoryChatStore(Service):
         self._access: dict[str, dict[str, tuple[str, bool]]] = {}
         self._messages: list[tuple[int, RoomMessage | PrivateMessage, str | None, bool]] = []
         self._pending: set[int] = set()
+        #: Whether each private message's sender and recipient were registered.
+        self._registeredAt: dict[int, tuple[bool, bool]] = {}
         self._loaded = False
         self._closed = False
 
@@ -124,6 +126,7 @@ class MemoryChatStore(Service):
         pending: bool = False,
         msgid: str = "",
         millis: int = 0,
+        accounts: tuple[bool, bool] = (False, False),
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
@@ -136,6 +139,7 @@ class MemoryChatStore(Service):
             event = PrivateMessage(sender, recipient, lines, when, msgid=msgid, millis=millis)
             target = recipient
         self._messages.append((id, event, key(target), pending))
+        self._registeredAt[id] = accounts
         if pending:
             self._pending.add(id)
 
@@ -174,7 +178,7 @@ class MemoryChatStore(Service):
 
     def locate(self, conversation: Conversation, msgid: str) -> Deferred[Bound | None]:
         for id, event, _, _ in self._messages:
-            if event.msgid == msgid and conversation.holds(event):
+            if event.msgid == msgid and conversation.holds(event, self._registeredAt[id]):
                 return succeed(Bound(event.millis, id))
         return succeed(None)
 
@@ -190,7 +194,8 @@ class MemoryChatStore(Service):
         found = [
             event
             for id, event, _, _ in self._messages
-            if conversation.holds(event) and inWindow(id, event.millis, after, before, inclusive)
+            if conversation.holds(event, self._registeredAt[id])
+            and inWindow(id, event.millis, after, before, inclusive)
         ]
         return succeed(found[-limit:] if newest else found[:limit])
 
@@ -199,13 +204,19 @@ class MemoryChatStore(Service):
     ) -> Deferred[list[tuple[str, bool, int]]]:
         wanted = {key(room) for room in rooms}
         latest: dict[tuple[str, bool], tuple[str, int]] = {}
-        for _, event, _, _ in self._messages:
+        mine = key(nick)
+        for id, event, _, _ in self._messages:
             if isinstance(event, RoomMessage):
                 if key(event.room) in wanted:
                     latest[(key(event.room), True)] = (event.room, event.millis)
-            elif private and key(nick) in (key(event.sender), key(event.recipient)):
-                other = event.recipient if key(event.sender) == key(nick) else event.sender
-                latest[(key(other), False)] = (other, event.millis)
+                continue
+            sent, received = self._registeredAt[id]
+            if not private:
+                continue
+            if sent and key(event.sender) == mine:
+                latest[(key(event.recipient), False)] = (event.recipient, event.millis)
+            elif received and key(event.recipient) == mine:
+                latest[(key(event.sender), False)] = (event.sender, event.millis)
         found = [
             (name, isRoom, millis)
             for (_, isRoom), (name, millis) in latest.items()

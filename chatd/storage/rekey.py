@@ -128,8 +128,9 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
 
 def senderKeys(txn: Cursor, paramstyle: str) -> None:
     """
-    Fill the C{sender_key} column (schema version 8) of the stored private
-    messages from their senders' names.
+    Fill the columns of schema version 8 of the stored private messages:
+    their senders' keys, and the keys of those of their people who are
+    registered now (the best guess of who was when they were sent).
     """
     txn.execute("SELECT DISTINCT sender FROM messages WHERE room_key IS NULL")
     senders = [row[0] for row in txn.fetchall()]
@@ -139,3 +140,11 @@ def senderKeys(txn: Cursor, paramstyle: str) -> None:
         ),
         [(key(sender), sender) for sender in senders],
     )
+    for column, account in (
+        ("sender_key", "sender_account"),
+        ("recipient_key", "recipient_account"),
+    ):
+        txn.execute(
+            f"UPDATE messages SET {account} = {column} WHERE room_key IS NULL"
+            f" AND {column} IN (SELECT nick_key FROM accounts)"
+        )

@@ -228,10 +228,11 @@ class SQLChatStore(Service):
         pending: bool = False,
         msgid: str = "",
         millis: int = 0,
+        accounts: tuple[bool, bool] = (False, False),
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
-        self.writer.add(room, sender, recipient, lines, when, pending, msgid, millis)
+        self.writer.add(room, sender, recipient, lines, when, pending, msgid, millis, accounts)
 
     def mark(self) -> Deferred[int]:
         return self.writer.mark()

@@ -35,7 +35,7 @@ TABLES = [
     (
         "messages",
         "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid,"
-        " sent_ms, sender_key",
+        " sent_ms, sender_key, sender_account, recipient_account",
     ),
 ]
 
