@@ -239,6 +239,7 @@ class ChatHistoryTests(IRCStoreTestCase):
             ("CHATHISTORY TARGETS msgid=a timestamp=2023-01-01T00:00:00Z 5", "INVALID_PARAMS"),
             ("CHATHISTORY LATEST bob * 5", "INVALID_TARGET"),  # carol is not registered
             ("CHATHISTORY LATEST #Blabla *", "NEED_MORE_PARAMS"),
+            ("CHATHISTORY", "NEED_MORE_PARAMS"),
             ("CHATHISTORY LATEST #Blabla * 5", "INVALID_TARGET"),
             ("CHATHISTORY LATEST #nowhere * 5", "INVALID_TARGET"),
         ]

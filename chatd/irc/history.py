@@ -95,7 +95,10 @@ def parseLimit(text: str) -> int:
 
 def onChathistory(irc: IRCSession, message: Message) -> Any:
     params = message.params
-    sub = params[0].upper() if params else "*"
+    if not params or not params[0]:
+        fail(irc, "NEED_MORE_PARAMS", "*", "Missing parameters")
+        return None
+    sub = params[0].upper()
     if sub != TARGETS and sub not in KINDS:
         fail(irc, "UNKNOWN_COMMAND", sub, "Unknown command")
         return None
