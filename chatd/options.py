@@ -196,6 +196,14 @@ class Options(usage.Options):
         ],
         ["irc-flood-rate", None, 5.0, "IRC lines per second once the burst is spent.", float],
         [
+            "irc-join-history",
+            None,
+            0,
+            "Past messages shown on JOIN to IRC clients without batch and server-time"
+            " (at most --history-count; 0: none, as they cannot tell them from live ones).",
+            int,
+        ],
+        [
             "web",
             None,
             endpoint("8080"),
@@ -306,6 +314,8 @@ class Options(usage.Options):
             raise usage.UsageError("--http-header-timeout must not be negative")
         if self["talk-alive-after"] < 0:
             raise usage.UsageError("--talk-alive-after must not be negative")
+        if self["irc-join-history"] < 0:
+            raise usage.UsageError("--irc-join-history must be 0 or more")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
         if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:

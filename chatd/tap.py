@@ -146,6 +146,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],
             operChecker=operChecker,
+            joinHistory=options["irc-join-history"],
         )
         strports.service(options["irc"], irc, reactor=reactor).setServiceParent(top)
     if options["talk"]:

@@ -495,6 +495,9 @@ class OutageStore(MemoryChatStore):
             "history", lambda: super(OutageStore, self).history(room, count, before)
         )
 
+    def window(self, *args: Any, **kwargs: Any) -> Deferred[Any]:
+        return self._unless("window", lambda: super(OutageStore, self).window(*args, **kwargs))
+
 
 class OutageTests(PersistenceTestCase):
     """

@@ -106,6 +106,8 @@ async def _checkUpgraded(store: SQLChatStore) -> None:
             ("old", ("m2",), "m2"),
             ("new", ("m3",), "live-3"),
         ]
+        # and their second as their time in milliseconds.
+        assert [m.millis for m in history] == [1000, 2000, 3000]
     finally:
         await stop(store)
 

@@ -80,7 +80,14 @@ class Inbox:
     # Keeping
 
     def keep(
-        self, sender: str, recipient: str, lines: tuple[str, ...], when: int, msgid: str = ""
+        self,
+        sender: str,
+        recipient: str,
+        lines: tuple[str, ...],
+        when: int,
+        msgid: str = "",
+        millis: int = 0,
+        senderRegistered: bool = False,
     ) -> Deferred[None]:
         """
         Store a private message (with its C{msgid}) for C{recipient},
@@ -92,7 +99,15 @@ class Inbox:
         d = self._admit(recipient)
         d.addCallback(
             lambda _: self.store.addMessage(
-                None, sender, recipient, lines, when, pending=True, msgid=msgid
+                None,
+                sender,
+                recipient,
+                lines,
+                when,
+                pending=True,
+                msgid=msgid,
+                millis=millis,
+                accounts=(senderRegistered, True),
             )
         )
         return d

@@ -21,6 +21,7 @@ from chatd.core import errors
 from chatd.core.accounts import Accounts
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
+from chatd.core.chathistory import ChatHistory, HistoryQuery
 from chatd.core.events import (
     PrivateMessage,
     Rename,
@@ -106,6 +107,7 @@ class ChatService(Service):
         self.persistence = (
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
         )
+        self.chathistory = None if store is None else ChatHistory(self, store)
         self.messages = Messages(
             clock,
             self.registry,
@@ -451,6 +453,20 @@ class ChatService(Service):
             return succeed(False)
         persistence = self.persistence
         return persistence.whenReady().addCallback(lambda _: persistence.isRegisteredNow(nick))
+
+    def historyWindow(
+        self, participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        self.requirePersistence()
+        assert self.chathistory is not None
+        return self.chathistory.window(participant, target, isRoom, query)
+
+    def historyTargets(
+        self, participant: IParticipant, after: int, before: int, limit: int
+    ) -> Deferred[list[tuple[str, bool, int]]]:
+        self.requirePersistence()
+        assert self.chathistory is not None
+        return self.chathistory.targets(participant, after, before, limit)
 
     def history(
         self, participant: IParticipant, room: str, count: int | None = None

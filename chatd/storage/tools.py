@@ -34,7 +34,8 @@ TABLES = [
     ("access", "room_key, nick_key, nick, approved, requested"),
     (
         "messages",
-        "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid",
+        "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid,"
+        " sent_ms, sender_key, sender_account, recipient_account",
     ),
 ]
 
