@@ -181,13 +181,19 @@ class BeforeTests(StoredWebTestCase):
 
     def test_badBefore(self) -> None:
         """
-        A C{before} that names no message of the room, is empty or is not a
-        string is error 10; only members ask.
+        A C{before} that names no message of the room gets none; one that is
+        empty or not a string is error 10; only members ask.
         """
         bob, carol = self.web.connect("bob"), self.web.connect("carol")
         self.request(bob, type="join", room="lobby")
         [msgid] = self.speak(bob, "hi")
-        for before in ("nope", "", 7):
+        reply = self.request(bob, type="history", room="lobby", before="nope")
+        self.assertEqual((reply["messages"], reply["stored"]), ([], True))
+        self.request(bob, type="create", room="other")
+        self.request(bob, type="join", room="other")
+        reply = self.request(bob, type="history", room="other", before=msgid)
+        self.assertEqual(reply["messages"], [])  # a message of another room
+        for before in ("", 7):
             reply = self.request(bob, type="history", room="lobby", before=before)
             self.assertEqual((reply["type"], reply["code"]), ("error", 10), before)
         reply = self.request(carol, type="history", room="lobby", before=msgid)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
+from chatd.core.chathistory import BEFORE, HistoryQuery, Selector
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import maybeCall
@@ -101,8 +102,9 @@ def members(web: WebParticipant, request: dict[str, Any]) -> Reply:
 def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
     Stored messages of a room the user is in, oldest first; with C{before}
-    (a message id), those before that message, for a page that scrolls back.
-    Until the service keeps history (C{service.history}), the list is empty.
+    (a message id), those before that message (the core's history window,
+    as IRC's C{CHATHISTORY BEFORE}), for a page that scrolls back.  Until
+    the service keeps history (C{service.history}), the list is empty.
     """
     room = _text(request, "room")
     limit = request.get("limit")
@@ -121,29 +123,20 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     if history is None:
         return notKept
 
-    def stored(events: list[RoomMessage]) -> Reply:
-        if before is not None:
-            events = _preceding(events, before, limit or HISTORY_COUNT)
-        messages = [wire.historyEntry(event) for event in events]
+    def stored(events: list[RoomMessage | PrivateMessage]) -> Reply:
+        messages = [wire.historyEntry(e) for e in events if isinstance(e, RoomMessage)]
         return {"room": room, "messages": messages, "stored": True}
 
     def refused(failure: Failure) -> Reply:
         failure.trap(NotPermitted)
         return notKept
 
-    window = MAX_HISTORY if before is not None else limit
-    return maybeDeferred(history, web, room, window).addCallbacks(stored, refused)
-
-
-def _preceding(events: list[RoomMessage], msgid: str, limit: int) -> list[RoomMessage]:
-    """
-    The last C{limit} of C{events} before the message C{msgid}, which must be
-    among them (the room's last L{MAX_HISTORY} messages).
-    """
-    for index, event in enumerate(events):
-        if event.msgid == msgid:
-            return events[max(0, index - limit) : index]
-    raise InvalidArgument(f"'before' names no message among the room's last {MAX_HISTORY}")
+    if before is None:
+        return maybeDeferred(history, web, room, limit).addCallbacks(stored, refused)
+    query = HistoryQuery(BEFORE, Selector(msgid=before), limit or HISTORY_COUNT)
+    return maybeDeferred(web.service.historyWindow, web, room, True, query).addCallbacks(
+        stored, refused
+    )
 
 
 def register(web: WebParticipant, request: dict[str, Any]) -> Any:
