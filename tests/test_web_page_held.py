@@ -62,9 +62,19 @@ def test_nickname_held_for_a_while(daemon: Daemon) -> None:
         page.wait(lambda: page.find("#conv-title").text == "#Blabla")
 
         page.driver.execute_script("window.sockets.at(-1).close()")
+        page.wait(lambda: "reconnecting" in page.find("#status").text)
         holder = TchatClient(daemon.ports["TchatFactory"])
-        holder.send("LOGIN held")
-        holder.expect("srv: OKAY!")
+
+        def takeNick() -> bool:
+            # The page comes back after half a second at least: time enough,
+            # once the server has seen its connection go.
+            assert holder is not None
+            holder.send("LOGIN held")
+            while not (line := holder.line()).startswith(("srv: OKAY!", "srv: ERROR")):
+                pass
+            return line.startswith("srv: OKAY!")
+
+        page.wait(takeNick)
         page.wait(lambda: "still in use" in page.find("#status").text)
         assert page.find("#login-view").get_attribute("hidden") is not None
         # The page keeps trying (every 5 s): the first login, then 2 more.
