@@ -235,6 +235,14 @@ class Options(FileOptions):
             " built-in greeting); SIGHUP reads it again.",
         ],
         [
+            "irc-join-history",
+            None,
+            0,
+            "Past messages shown on JOIN to IRC clients without batch and server-time"
+            " (at most --history-count; 0: none, as they cannot tell them from live ones).",
+            int,
+        ],
+        [
             "web",
             None,
             endpoint("8080"),
@@ -369,6 +377,8 @@ class Options(FileOptions):
             raise usage.UsageError("--http-header-timeout must not be negative")
         if self["talk-alive-after"] < 0:
             raise usage.UsageError("--talk-alive-after must not be negative")
+        if self["irc-join-history"] < 0:
+            raise usage.UsageError("--irc-join-history must be 0 or more")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
         if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:

@@ -169,6 +169,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             floodRate=options["irc-flood-rate"],
             operChecker=operChecker,
             closeGrace=options["close-grace"],
+            joinHistory=options["irc-join-history"],
         )
         liveIRC(reloader, irc)
         exposure = None if options["irc-password"] else CHAT

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import atexit
 import os
+import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +46,17 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     """
     Runs chatd's IRC front-end for irctest.
 
-    chatd has no services, so the tests needing
-    those are skipped or fail as unsupported; SASL needs an account, which
-    irctest registers through services only.  OPER takes the administrator
+    chatd has no NickServ: its accounts are its own, so the tests marked
+    as needing services run against chatd itself, and L{registerUser}
+    registers an account the way a TCHAT user does (C{LOGIN}, C{REGIS}),
+    for SASL PLAIN.  OPER takes the administrator
     C{operuser}/C{operpassword}, written to an admin password file of its
     own; the daemon starts on a default, fresh data directory (C{chatd-data}).
     """
 
     software_name = "chatd"
-    supported_sasl_mechanisms: set[str] = set()
+    supported_sasl_mechanisms: set[str] = {"PLAIN"}
+    tchatPort = 0
     supports_sts = False
     #: Every daemon started, so that those of tests whose C{setUp} raised
     #: (irctest then skips C{tearDown}, which would kill them) are stopped
@@ -85,8 +89,6 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     ) -> None:
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
-        if run_services:
-            raise NotImplementedByController("services")
         assert self.proc is None
         self.stopLeftovers()
         self.port = port
@@ -102,6 +104,7 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         environment: dict[str, Any] = dict(os.environ, PYTHONPATH=str(ROOT))
         passwords = self.directory / "admin-passwords"
         self.writeOperator(passwords, environment)
+        self.tchatPort = freePort()
         self.proc = self.execute(
             [
                 TWISTD,
@@ -113,7 +116,7 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 "--irc",
                 listener,
                 "--port",
-                "tcp:0:interface=127.0.0.1",
+                f"tcp:{self.tchatPort}:interface=127.0.0.1",
                 "--talk",
                 "",
                 "--web",
@@ -137,6 +140,32 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         )
         self.started.append(self.proc)
 
+    def wait_for_services(self) -> None:
+        """
+        chatd's accounts are part of it: up when its port is.
+        """
+
+    def registerUser(self, case: Any, username: str, password: str | None = None) -> None:
+        """
+        Register C{username} with C{password} over TCHAT, as a user would.
+        """
+        assert password
+        self.wait_for_port()
+        with socket.create_connection(("127.0.0.1", self.tchatPort), timeout=10) as connection:
+            lines = connection.makefile("rwb")
+            lines.readline()  # srv: TCHAT 1
+            for command in (f"LOGIN {username}", f"REGIS {password}"):
+                lines.write(f"clt: {command}\n".encode())
+                lines.flush()
+                while not (reply := lines.readline().decode()).startswith(
+                    ("srv: OKAY!", "srv: ERR")
+                ):
+                    if not reply:
+                        raise RuntimeError(f"chatd closed the connection at {command}")
+                if not reply.startswith("srv: OKAY!"):
+                    raise RuntimeError(f"{command}: {reply.strip()}")
+        time.sleep(0.3)  # the TCHAT session's end frees the nickname
+
     @staticmethod
     def writeOperator(passwords: Path, environment: dict[str, Any]) -> None:
         """
@@ -148,6 +177,16 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
             env=environment,
             check=True,
         )
+
+
+def freePort() -> int:
+    """
+    A loopback port free now (for the TCHAT listener L{registerUser} uses).
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 atexit.register(ChatdController.stopLeftovers)

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """
-Save the screenshots of docs/WEB.md: the web page mid-conversation, on a
-desktop and on a phone, in the light and the dark theme (docs/screenshot.png
-is the desktop in the light theme; the others are screenshot-desktop-dark.png,
-screenshot-phone-light.png and screenshot-phone-dark.png).
+Save the screenshots of docs/WEB.md and README.md in docs/img/: the web page
+mid-conversation, on a desktop and on a phone, in the light and the dark
+theme (web-desktop-light.png, web-desktop-dark.png, web-phone-light.png,
+web-phone-dark.png).
 
 Runs the same scenario as tests/test_web_browser.py (a real twistd -n chatd
 on free 127.0.0.1 ports, two headless Chromium windows and a TCHAT client)
 and photographs alice's window.  Needs Debian's chromium and chromium-driver
 and the test extras (selenium):
 
-    .venv/bin/python scripts/screenshot.py [output-directory]
+    .venv/bin/python scripts/screenshot.py [output-directory, default docs/img]
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from tests.daemon import startDaemon  # noqa: E402
 
 #: (file name, window width and height, colour scheme)
 SHOTS = [
-    ("screenshot.png", (1000, 740), "light"),
-    ("screenshot-desktop-dark.png", (1000, 740), "dark"),
-    ("screenshot-phone-light.png", (390, 760), "light"),
-    ("screenshot-phone-dark.png", (390, 760), "dark"),
+    ("web-desktop-light.png", (1000, 740), "light"),
+    ("web-desktop-dark.png", (1000, 740), "dark"),
+    ("web-phone-light.png", (390, 760), "light"),
+    ("web-phone-dark.png", (390, 760), "dark"),
 ]
 
 
@@ -85,5 +85,6 @@ def main(output: Path) -> int:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "img"
+    target.mkdir(parents=True, exist_ok=True)
     sys.exit(main(target))

@@ -130,3 +130,23 @@ def enter(browser: Browser, room: str, create: bool = False) -> None:
 
 def classes(element: WebElement) -> list[str]:
     return (element.get_attribute("class") or "").split()
+
+
+#: Records the page's WebSocket traffic in C{window.wsSent} and
+#: C{window.wsReceived} (parsed frames): requests of the open connection,
+#: and both directions of the connections it opens from then on.
+RECORD_FRAMES = """
+window.wsSent = []; window.wsReceived = [];
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) {
+  window.wsSent.push(JSON.parse(data));
+  return send.call(this, data);
+};
+const Original = window.WebSocket;
+window.WebSocket = class extends Original {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => window.wsReceived.push(JSON.parse(event.data)));
+  }
+};
+"""

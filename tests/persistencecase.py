@@ -94,3 +94,6 @@ class OutageStore(MemoryChatStore):
         return self._unless(
             "history", lambda: super(OutageStore, self).history(room, count, before)
         )
+
+    def window(self, *args: Any, **kwargs: Any) -> Deferred[Any]:
+        return self._unless("window", lambda: super(OutageStore, self).window(*args, **kwargs))

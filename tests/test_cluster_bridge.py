@@ -97,14 +97,19 @@ class BridgeTests(SynchronousTestCase):
         dave = self.c.user("dave", "lobby")
         self.settle()
         before = len(self.redis.published)
+        sent = []
         for i in range(3):
-            self.a.service.say(alice, "lobby", (f"hello {i}",))
+            sent.append(self.a.service.say(alice, "lobby", (f"hello {i}",)))
         self.settle()
         self.assertEqual(self.redis.kinds()[before:], ["say"] * 3)
         for person in (bob, carol, dave):
             said = [e for e in person.events if isinstance(e, RoomMessage)]
             self.assertEqual([e.lines for e in said], [("hello 0",), ("hello 1",), ("hello 2",)])
             self.assertEqual({e.sender for e in said}, {"alice"})
+            # The same message everywhere: its msgid and time from its node.
+            self.assertEqual(
+                [(e.msgid, e.millis) for e in said], [(e.msgid, e.millis) for e in sent]
+            )
 
     def test_membershipSeenRemotely(self) -> None:
         """
@@ -130,6 +135,7 @@ class BridgeTests(SynchronousTestCase):
         self.settle()
         [event] = [e for e in bob.events if isinstance(e, PrivateMessage)]
         self.assertEqual((event.sender, event.recipient, event.lines), ("alice", "bob", ("psst",)))
+        self.assertTrue(event.msgid)
         self.assertEqual(self.redis.kinds().count("tell"), 1)
 
     def test_nickUniqueAcrossNodes(self) -> None:

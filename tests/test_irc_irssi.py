@@ -164,3 +164,71 @@ async def test_irssi(tmp_path: Path) -> None:
         if carol is not None:
             await carol.close()
         daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_irssiHistoryNotReplayedAsNew(tmp_path: Path) -> None:
+    """
+    What was said in #lobby before irssi joined is not shown to irssi as
+    new messages on every join: at most once (in a chathistory batch, if
+    irssi negotiated batch and server-time), and not again when it
+    reconnects and rejoins.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--irc",
+        "tcp:0:interface=127.0.0.1",
+        "--rooms",
+        "lobby",
+        factories=("TchatFactory", "IRCFactory"),
+    )
+    irssi: Irssi | None = None
+    carol: LineClient | None = None
+    try:
+        carol = await connectLines(reactor, daemon.ports["TchatFactory"])
+        assert await carol.line() == "srv: TCHAT 1"
+        carol.send("clt: LOGIN carol", "clt: ENTER lobby")
+        await expect(carol, "srv: OKAY!")
+        await expect(carol, "srv: OKAY!")
+        carol.send("clt: SPEAK lobby", "clt: said before irssi came", "clt: .")
+        await expect(carol, "srv: OKAY!")
+
+        irssi = Irssi(tmp_path, daemon.ports["IRCFactory"])
+        await irssi.waitFor("Welcome to the chatd IRC network")
+        irssi.type("/join #lobby")
+        await expect(carol, "srv: ENTER lobby irssiuser ")
+        # The store answers in order: once carol has her HISTO, what the
+        # join offered irssi (if anything) was written to it before what
+        # carol says next.
+        carol.send("clt: HISTO lobby 1")
+        await expect(carol, "srv: OKAY!")
+        carol.send("clt: SPEAK lobby", "clt: first marker", "clt: .")
+        await expect(carol, "srv: OKAY!")
+        await irssi.waitFor("first marker")
+        shown = irssi.screen().count("said before irssi came")
+        assert shown <= 1
+
+        irssi.type("/reconnect")
+        await expect(carol, "srv: LEAVE lobby irssiuser ")
+        await expect(carol, "srv: ENTER lobby irssiuser ")
+        carol.send("clt: HISTO lobby 1")
+        await expect(carol, "srv: OKAY!")
+        carol.send("clt: SPEAK lobby", "clt: second marker", "clt: .")
+        await expect(carol, "srv: OKAY!")
+        await irssi.waitFor("second marker")
+        screen = irssi.screen()
+        assert screen.count("said before irssi came") == shown, screen
+        assert screen.count("first marker") == 1, screen
+        irssi.type("/quit")
+    except BaseException:
+        if irssi is not None:
+            print("irssi's screen:\n" + irssi.screen())
+        raise
+    finally:
+        if irssi is not None:
+            irssi.close()
+        if carol is not None:
+            await carol.close()
+        daemon.stop()

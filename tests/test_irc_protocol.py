@@ -530,7 +530,7 @@ class EventTests(IRCTestCase):
         """
         Over the service's connection limit, ERROR and close.
         """
-        self.service.maxClients = 0
+        self.service.admission.maxClients = 0
         proto, t = connect(self.factory, self.clock)
         self.assertEqual(
             output(t, self.clock),

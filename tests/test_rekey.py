@@ -41,7 +41,7 @@ def _beforeRekey(execute: Any, paramstyle: str) -> None:
     look-alike, each with memberships, a request and messages.
     """
     execute(VERSION_TABLE)
-    before = MIGRATIONS.index([rekey])  # later migrations may follow it
+    before = next(i for i, statements in enumerate(MIGRATIONS) if rekey in statements)
     for statements in MIGRATIONS[:before]:
         for statement in statements:
             assert not callable(statement)

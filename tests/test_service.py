@@ -202,7 +202,7 @@ class ChatServiceTests(ServiceTestCase):
         C{maxClients} is the admission policy's, which every listener asks:
         past it a newcomer is refused until a connection closes.
         """
-        self.service.maxClients = 2
+        self.service.admission.maxClients = 2
         admission = self.service.admission
         self.assertEqual(admission.maxClients, 2)
         first = admission.admit("192.0.2.1")

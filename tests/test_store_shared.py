@@ -96,15 +96,18 @@ async def _checkUpgraded(store: SQLChatStore) -> None:
         assert await store.adminHash("old") is None
         assert await store.setAdmin("old", True) is False
         assert await store.adminHash("OLD") == "h"
-        store.addMessage("Blabla", "new", None, ("m3",), 3)
+        store.addMessage("Blabla", "new", None, ("m3",), 3, msgid="live-3")
         await store.flush()
         assert await store.mark() == 4
         history = await store.history("Blabla", 10)
-        assert [(m.sender, m.lines) for m in history] == [
-            ("old", ("m1",)),
-            ("old", ("m2",)),
-            ("new", ("m3",)),
+        # Messages stored before msgids were kept get one from their row id.
+        assert [(m.sender, m.lines, m.msgid) for m in history] == [
+            ("old", ("m1",), "m1"),
+            ("old", ("m2",), "m2"),
+            ("new", ("m3",), "live-3"),
         ]
+        # and their second as their time in milliseconds.
+        assert [m.millis for m in history] == [1000, 2000, 3000]
     finally:
         await stop(store)
 

@@ -92,7 +92,7 @@ def test_makeServiceListens(tmp_path: Path) -> None:
         assert isinstance(factory, TchatFactory)
         service = factory.service
         assert isinstance(service, ChatService)
-        assert service.maxClients == 7
+        assert service.admission.maxClients == 7
         assert service.rooms() == [("a", 0), ("b", 0)]
     finally:
         top.stopService()

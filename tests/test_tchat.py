@@ -271,7 +271,7 @@ class LimitTests(TchatTestCase):
         """
         Past C{maxClients} a newcomer is told ERROR 02 and closed.
         """
-        self.service.maxClients = 1
+        self.service.admission.maxClients = 1
         self.connect()
         proto, t = connect(self.factory, self.clock)
         self.assertEqual(output(t, self.clock), b"srv: ERROR 02\n")

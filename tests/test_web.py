@@ -14,10 +14,12 @@ from wsproto.events import TextMessage
 from zope.interface.verify import verifyObject
 
 from chatd.core import errors
+from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
 from chatd.testing import RecordingParticipant
 from chatd.web import wire
-from chatd.web.socket import WebFactory, WebParticipant
+from chatd.web.factory import WebFactory
+from chatd.web.socket import WebParticipant
 from tests.webclient import WebTestCase
 
 
@@ -75,11 +77,21 @@ class ProtocolTests(WebTestCase):
                 "from": "bob",
                 "text": text,
                 "time": 1000,
+                "msgid": reply["msgid"],
             },
         )
         self.assertEqual(
             alice.take(),
-            [{"type": "message", "room": "lobby", "from": "bob", "text": text, "time": 1000}],
+            [
+                {
+                    "type": "message",
+                    "room": "lobby",
+                    "from": "bob",
+                    "text": text,
+                    "time": 1000,
+                    "msgid": reply["msgid"],
+                }
+            ],
         )
         rooms = self.request(alice, type="rooms")
         self.assertEqual(
@@ -105,7 +117,8 @@ class ProtocolTests(WebTestCase):
         self.assertEqual((reply["type"], reply["to"], reply["from"]), ("tell", "CAROL", "alice"))
         [event] = other.events
         self.assertEqual((event.sender, event.lines), ("alice", ("hi",)))  # type: ignore[attr-defined]
-        self.service.tell(other, "alice", ("back", "at you"))
+        sent = self.service.tell(other, "alice", ("back", "at you"))
+        assert isinstance(sent, PrivateMessage)
         self.web.flush()
         self.assertEqual(
             alice.take(),
@@ -116,6 +129,7 @@ class ProtocolTests(WebTestCase):
                     "to": "alice",
                     "text": "back\nat you",
                     "time": 1000,
+                    "msgid": sent.msgid,
                 }
             ],
         )

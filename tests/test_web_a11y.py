@@ -58,17 +58,20 @@ def serious(browser: Browser, source: str) -> list[dict[str, Any]]:
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
+@pytest.mark.parametrize("width", [1100, 390])
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_axe(daemon: Daemon, theme: str) -> None:
+def test_axe(daemon: Daemon, theme: str, width: int) -> None:
     """
     No serious or critical axe finding (contrast, labels, names, ...) on
-    the login form and on a conversation with every kind of line.
+    the login form and on a conversation with every kind of line, on a
+    desktop and on a phone (where the room list is a menu: open and shut).
     """
     source = axeScript()
-    page = Browser(pageURL(daemon))
+    page = Browser(pageURL(daemon), width=width, height=760)
     carol = None
+    theme = f"{theme}{width}"
     try:
-        setTheme(page, theme)
+        setTheme(page, theme.rstrip("0123456789"))
         page.wait(lambda: page.find("#status").text == "connected")
         assert serious(page, source) == []
         nick = f"reader{theme}"
@@ -82,6 +85,8 @@ def test_axe(daemon: Daemon, theme: str) -> None:
         carol.send(f"MSGPV {nick}", "psst", ".")
         carol.expect("srv: OKAY!")
         page.wait(lambda: page.findAll('#convos button[data-key="@carol' + theme + '"] + .unread'))
+        if width < 640:
+            page.click("#menu")  # the room list is a menu on a phone
         page.open(f"#a11y{theme}")
         page.waitForLine(f"carol{theme}", f"* carol{theme} waves")
         page.say("/topic A topic with https://example.org/t")
@@ -89,6 +94,11 @@ def test_axe(daemon: Daemon, theme: str) -> None:
         page.say("hello all")
         found = serious(page, source)
         assert found == [], found
+        if width < 640:
+            page.click("#menu")
+            page.wait(lambda: page.find("#sidebar").is_displayed())
+            found = serious(page, source)
+            assert found == [], found
     finally:
         page.quit()
         if carol is not None:

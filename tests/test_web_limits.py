@@ -74,7 +74,7 @@ class LimitTests(WebTestCase):
         handshake or any other request) is answered 503 and closed before a
         byte of it is read; once a connection closes, the next gets in.
         """
-        self.service.maxClients = 1
+        self.service.admission.maxClients = 1
         alice = self.web.connect("alice")
         written, transport, guard = self.web.rawRequest(handshake())
         self.assertTrue(written.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), written)

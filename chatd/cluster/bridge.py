@@ -172,13 +172,27 @@ class Bridge(RoomSync, Inbound):
         publish the message if a local user sent it.
         """
         if self.isLocal(event.sender):
-            self.bus.publish("say", u=event.sender, room=event.room, l=event.lines, w=event.when)
+            self.bus.publish(
+                "say",
+                u=event.sender,
+                room=event.room,
+                l=event.lines,
+                w=event.when,
+                id=event.msgid,
+                ms=event.millis,
+            )
         return b""
 
     def publishTell(self, event: PrivateMessage) -> bytes:
         if self.isLocal(event.sender):
             self.bus.publish(
-                "tell", u=event.sender, to=event.recipient, l=event.lines, w=event.when
+                "tell",
+                u=event.sender,
+                to=event.recipient,
+                l=event.lines,
+                w=event.when,
+                id=event.msgid,
+                ms=event.millis,
             )
         return b""
 

@@ -140,7 +140,16 @@ class Inbound:
             self._dropped(node, fields["u"], room)
             return
         nicks = self.service.members(proxy, room)
-        event = RoomMessage(room, fields["u"], tuple(fields["l"]), fields["w"])
+        # The sender's node's msgid and time, as it stored them (a node of
+        # an older chatd sends none).
+        event = RoomMessage(
+            room,
+            fields["u"],
+            tuple(fields["l"]),
+            fields["w"],
+            msgid=fields.get("id", ""),
+            millis=fields.get("ms", 0),
+        )
         for nick in nicks:
             member = self.service.find(nick)
             if member is not None and not isinstance(member, RemoteParticipant):
@@ -168,7 +177,14 @@ class Inbound:
         if recipient is None or isinstance(recipient, RemoteParticipant):
             return
         assert recipient.nick is not None
-        event = PrivateMessage(fields["u"], recipient.nick, tuple(fields["l"]), fields["w"])
+        event = PrivateMessage(
+            fields["u"],
+            recipient.nick,
+            tuple(fields["l"]),
+            fields["w"],
+            msgid=fields.get("id", ""),
+            millis=fields.get("ms", 0),
+        )
         recipient.privateMessage(event)
 
     def remote_notice(self, node: str, fields: dict[str, Any]) -> None:

@@ -53,11 +53,12 @@ class RoomMessage(Event):
         relays untouched (IRC's client-only tags, C{+name}).  A message with
         tags and no C{lines} carries only them (IRC's C{TAGMSG}): front-ends
         that show no tags show nothing.
-    @ivar msgid: the service's unique id for the message (C{""}: none,
-        e.g. replayed history).
+    @ivar msgid: the service's unique id for the message (C{""}: none).
+    @ivar millis: when, in milliseconds (C{when} is whole seconds): what
+        tells apart, and orders by time, messages sent in one second.
     """
 
-    __slots__ = ("room", "sender", "lines", "notice", "tags", "msgid")
+    __slots__ = ("room", "sender", "lines", "notice", "tags", "msgid", "millis")
 
     def __init__(
         self,
@@ -68,23 +69,25 @@ class RoomMessage(Event):
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
         msgid: str = "",
+        millis: int = 0,
     ) -> None:
         super().__init__(when)
         self.room, self.sender, self.lines, self.notice = room, sender, lines, notice
         self.tags, self.msgid = tags, msgid
+        self.millis = millis or when * 1000
 
 
 class PrivateMessage(Event):
     """
-    C{sender} told C{recipient} C{lines}; C{notice}, C{tags} and C{msgid}
-    as for L{RoomMessage}.
+    C{sender} told C{recipient} C{lines}; C{notice}, C{tags}, C{msgid} and
+    C{millis} as for L{RoomMessage}.
 
     @ivar waited: the message was kept for its recipient while they were
         away and is delivered now (set by L{chatd.core.inbox}), so a
         front-end can show it as such without guessing from its age.
     """
 
-    __slots__ = ("sender", "recipient", "lines", "notice", "tags", "msgid", "waited")
+    __slots__ = ("sender", "recipient", "lines", "notice", "tags", "msgid", "millis", "waited")
 
     def __init__(
         self,
@@ -95,11 +98,13 @@ class PrivateMessage(Event):
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
         msgid: str = "",
+        millis: int = 0,
     ) -> None:
         super().__init__(when)
         self.sender, self.recipient, self.lines, self.notice = sender, recipient, lines, notice
         self.tags, self.msgid = tags, msgid
         self.waited = False
+        self.millis = millis or when * 1000
 
 
 #: How someone left a room (L{Membership.kind}).

@@ -80,17 +80,35 @@ class Inbox:
     # Keeping
 
     def keep(
-        self, sender: str, recipient: str, lines: tuple[str, ...], when: int
+        self,
+        sender: str,
+        recipient: str,
+        lines: tuple[str, ...],
+        when: int,
+        msgid: str = "",
+        millis: int = 0,
+        senderRegistered: bool = False,
     ) -> Deferred[None]:
         """
-        Store a private message for C{recipient}, registered and away.
+        Store a private message (with its C{msgid}) for C{recipient},
+        registered and away.
 
         @raise InboxFull: (as a failed L{Deferred}) C{maxWaiting} messages
             wait for C{recipient} already.
         """
         d = self._admit(recipient)
         d.addCallback(
-            lambda _: self.store.addMessage(None, sender, recipient, lines, when, pending=True)
+            lambda _: self.store.addMessage(
+                None,
+                sender,
+                recipient,
+                lines,
+                when,
+                pending=True,
+                msgid=msgid,
+                millis=millis,
+                accounts=(senderRegistered, True),
+            )
         )
         return d
 

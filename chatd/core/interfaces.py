@@ -21,6 +21,7 @@ from chatd.core.participant import IParticipant
 from chatd.core.roomoperations import IRoomOperations
 
 if TYPE_CHECKING:
+    from chatd.core.chathistory import HistoryQuery
     from chatd.core.errors import ChatError
     from chatd.core.events import PrivateMessage, RoomMessage, Wallops
     from chatd.core.whowas import PastUser
@@ -42,7 +43,6 @@ class IChatService(IRoomOperations):
     that may need I/O return a L{Deferred}, so callers use C{maybeDeferred}.
     """
 
-    maxClients = Attribute("How many connections the service accepts at once, or C{None}.")
     admission = Attribute(
         "The L{chatd.core.admission.Admission} every listener asks when a connection"
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."
@@ -220,6 +220,28 @@ class IChatService(IRoomOperations):
         """
         A L{Deferred} firing with whether C{nick} is registered, i.e. whether
         C{login} will need its password.
+        """
+
+    def historyWindow(
+        participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        """
+        The stored messages of room C{target} (C{isRoom}) or of the private
+        conversation with C{target} that C{query} selects, oldest first
+        (see L{chatd.core.chathistory.ChatHistory.window}).
+
+        @raise NotPermitted: no store, or private history for an
+            unregistered name.
+        @raise NoSuchGroup, NotMember, InvalidArgument: as their names say.
+        """
+
+    def historyTargets(
+        participant: IParticipant, after: int, before: int, limit: int
+    ) -> Deferred[list[tuple[str, bool, int]]]:
+        """
+        The conversations C{participant} has history in whose latest
+        message was sent between C{after} and C{before} (milliseconds)
+        (see L{chatd.core.chathistory.ChatHistory.targets}).
         """
 
     def history(

@@ -56,6 +56,9 @@ class Messages:
     def now(self) -> int:
         return int(self.clock.seconds())
 
+    def nowMillis(self) -> int:
+        return int(self.clock.seconds() * 1000)
+
     def say(
         self,
         participant: IParticipant,
@@ -69,9 +72,14 @@ class Messages:
         if lines or not tags:
             self._checkBody(lines)
         self.moderation.checkSpeak(nick)
-        event = RoomMessage(target.name, nick, lines, self.now(), notice, tags, self._msgid())
+        millis = self.nowMillis()
+        event = RoomMessage(
+            target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis
+        )
         if self.persistence is not None and lines:
-            self.persistence.store.addMessage(target.name, nick, None, lines, event.when)
+            self.persistence.store.addMessage(
+                target.name, nick, None, lines, event.when, msgid=event.msgid, millis=millis
+            )
         target.broadcast(event, participant)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
         return event
@@ -87,19 +95,40 @@ class Messages:
         sender = self.requireLogin(participant)
         self.moderation.checkSpeak(sender)  # before the offline path too
         recipient = self.people.find(nick)
-        now = self.now()
+        millis = self.nowMillis()
+        now = millis // 1000
         if recipient is None:
             if self.persistence is not None and self.persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
-                kept = self.persistence.inbox.keep(sender, normalize(nick), lines, now)
+                kept = self.persistence.inbox.keep(
+                    sender,
+                    normalize(nick),
+                    lines,
+                    now,
+                    self._msgid(),
+                    millis,
+                    self.persistence.isRegisteredNow(sender),
+                )
                 return kept.addCallback(self._keptPrivate, participant)
             raise errors.NoSuchUser()
         if lines or not tags:
             self._checkBody(lines)
         assert recipient.nick is not None
+        event = PrivateMessage(
+            sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
+        )
         if self.persistence is not None and lines:
-            self.persistence.store.addMessage(None, sender, recipient.nick, lines, now)
-        event = PrivateMessage(sender, recipient.nick, lines, now, notice, tags, self._msgid())
+            registered = self.persistence.isRegisteredNow
+            self.persistence.store.addMessage(
+                None,
+                sender,
+                recipient.nick,
+                lines,
+                now,
+                msgid=event.msgid,
+                millis=millis,
+                accounts=(registered(sender), registered(recipient.nick)),
+            )
         recipient.privateMessage(event)
         self.stats.messageIn(participant.protocolName, "private", 1)
         return event

@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from chatd.core import autojoin, errors
 from chatd.core.accounts import Accounts, checkPasswordRules
 from chatd.core.approvals import Approvals
+from chatd.core.chathistory import ChatHistory
 from chatd.core.events import Notice, RoomMessage
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
@@ -78,6 +79,7 @@ class Persistence:
         self.sharedStore = False
         self.inbox = Inbox(store, service.find, lambda: self.sharedStore)
         self.approvals = Approvals(self)
+        self.chathistory = ChatHistory(service, store)
 
     def share(
         self,

@@ -20,6 +20,7 @@ from chatd.core import errors, shutdown
 from chatd.core.accounts import Accounts
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
+from chatd.core.chathistory import HistoryQuery
 from chatd.core.events import PrivateMessage, RoomMessage, Wallops
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
@@ -115,15 +116,6 @@ class ChatService(Service):
             self.requireLogin,
             self.persistence,
         )
-
-    @property
-    def maxClients(self) -> int | None:
-        """Connections accepted at once (C{None}: no limit), kept by C{admission}."""
-        return self.admission.maxClients
-
-    @maxClients.setter
-    def maxClients(self, value: int | None) -> None:
-        self.admission.maxClients = value
 
     def now(self) -> int:
         """The clock's time in whole seconds, as events carry it."""
@@ -338,10 +330,19 @@ class ChatService(Service):
         return self.requirePersistence().register(participant, password)
 
     def isRegistered(self, nick: str) -> Deferred[bool]:
-        if self.persistence is None:
+        if (persistence := self.persistence) is None:
             return succeed(False)
-        persistence = self.persistence
         return persistence.whenReady().addCallback(lambda _: persistence.isRegisteredNow(nick))
+
+    def historyWindow(
+        self, participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        return self.requirePersistence().chathistory.window(participant, target, isRoom, query)
+
+    def historyTargets(
+        self, participant: IParticipant, after: int, before: int, limit: int
+    ) -> Deferred[list[tuple[str, bool, int]]]:
+        return self.requirePersistence().chathistory.targets(participant, after, before, limit)
 
     def history(
         self, participant: IParticipant, room: str, count: int | None = None

@@ -14,6 +14,7 @@ SUPPORTED: dict[str, str] = {
     "batch": "",
     "draft/chathistory": "",
     "echo-message": "",
+    "labeled-response": "",
     "message-tags": "",
     "multi-prefix": "",
     "sasl": "PLAIN",

@@ -21,6 +21,7 @@ from chatd.core.text import InvalidText
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
 from chatd.irc.commands import dispatch
+from chatd.irc.labels import runLabelled
 from chatd.irc.listener import IRCListener
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
 from chatd.irc.wire import WireFormat
@@ -64,6 +65,9 @@ class IRCConnection(ChatLineReceiver):
     serverPasswordGiven = False
     _command = ""
     _closing = False
+    #: The output of a labelled command being run (L{chatd.irc.labels}).
+    labelled: list[bytes] | None = None
+    delivering = 0
 
     def connectionMade(self) -> None:
         self.caps = Capabilities()
@@ -162,6 +166,9 @@ class IRCConnection(ChatLineReceiver):
         except MalformedMessage:
             return None
         self._command = message.command
+        label = message.tags.get("label")
+        if label and "labeled-response" in self.caps.enabled:
+            return runLabelled(self, label, lambda: dispatch(self, message))
         return dispatch(self, message)
 
     def statusPrefix(self, room: str, nick: str) -> str:
@@ -234,6 +241,26 @@ class IRCConnection(ChatLineReceiver):
         return d
 
     # Output
+
+    def hasCap(self, name: str) -> bool:
+        return name in self.caps.enabled
+
+    def send(self, data: bytes) -> None:
+        """
+        Queue C{data}; while a labelled command runs, hold its response
+        (but not what the service delivers meanwhile) for L{runLabelled}.
+        """
+        labelled = self.labelled
+        if labelled is not None and not self.delivering:
+            labelled.append(data)
+        else:
+            super().send(data)
+
+    def sendNow(self, data: bytes) -> None:
+        """
+        Queue C{data}, never held.
+        """
+        super().send(data)
 
     def sendMessage(
         self,

@@ -5,7 +5,7 @@ The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
 
 from __future__ import annotations
 
-from chatd.core.limits import MAX_BANS, MAX_KEY_LENGTH
+from chatd.core.limits import MAX_BANS, MAX_HISTORY, MAX_KEY_LENGTH
 from chatd.core.names import MAX_NAME_LENGTH
 from chatd.irc.listener import IRCListener
 
@@ -34,12 +34,14 @@ def isupportTokens(factory: IRCListener) -> list[str]:
       (invite-only; an approval room shows it too).
     - C{MAXLIST=beI:50}, C{KEYLEN=23}: L{chatd.core.masks}' limits (50
       masks in each list).
+    - C{CHATHISTORY=1000}, C{MSGREFTYPES=msgid,timestamp}: the most
+      messages one C{CHATHISTORY} request gets, and how it names them.
     """
     return [
         f"AWAYLEN={TEXT_LENGTH}",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
-        "CHATHISTORY=1000",
+        f"CHATHISTORY={MAX_HISTORY}",
         "CHANMODES=beI,k,l,imnst",
         f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
         "CHANTYPES=#",
@@ -50,6 +52,7 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         f"MAXLIST=beI:{MAX_BANS}",
         "MAXTARGETS=4",
         "MODES=4",
+        "MSGREFTYPES=msgid,timestamp",
         "NETWORK=" + factory.networkName,
         f"NICKLEN={MAX_NAME_LENGTH}",
         "PREFIX=(ov)@+",

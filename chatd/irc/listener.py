@@ -45,6 +45,7 @@ class IRCListener(ChatFactory):
     @ivar networkName: the C{NETWORK} ISUPPORT token.
     @ivar motd: message-of-the-day lines (empty: C{422 ERR_NOMOTD}).
     @ivar operChecker: checks C{OPER} names and passwords.
+    @ivar joinHistory: see C{--irc-join-history}.
     """
 
     #: What connections are built as: L{chatd.irc.factory.IRCFactory} says.
@@ -65,6 +66,7 @@ class IRCListener(ChatFactory):
         floodRate: float = 5.0,
         aliveAfter: float | None = 120.0,
         operChecker: ICredentialsChecker | None = None,
+        joinHistory: int = 0,
         **limits: Any,
     ) -> None:
         super().__init__(
@@ -81,6 +83,9 @@ class IRCListener(ChatFactory):
         self.password = password
         self.networkName = networkName
         self.motd = motd
+        #: Messages of a room's past shown on joining it to clients that
+        #: cannot tell them from live ones (C{--irc-join-history}).
+        self.joinHistory = joinHistory
         #: Who may OPER (the admin password file), or C{None}: nobody.
         self.operChecker = operChecker
         #: The most users seen at once by LUSERS or a registration (265/266).

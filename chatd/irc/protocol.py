@@ -29,8 +29,10 @@ from chatd.core.events import (
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
+from chatd.irc.batch import sendHistory
 from chatd.irc.channels import syncChannels
 from chatd.irc.connection import IRCConnection
+from chatd.irc.labels import delivered
 from chatd.irc.wire import channelName, cleanText, serverTime
 
 #: L{key} of a room name, cached: Unicode normalization and case folding
@@ -47,12 +49,28 @@ class IRCProtocol(IRCConnection):
 
     _lastQuit: str | None = None
 
-    #: Offered as much history as the service gives on entering a room.
-    historyOnEnter = MAX_HISTORY
+    @property
+    def historyOnEnter(self) -> int:
+        """
+        A client with C{draft/chathistory} fetches its own; one with
+        C{batch} and C{server-time} can tell history from live messages,
+        so it is offered the room's past; others only what
+        C{--irc-join-history} says (none by default): each reconnect
+        would show them the same lines again, as new.
+        """
+        enabled = self.caps.enabled
+        if "draft/chathistory" in enabled:
+            return 0
+        if "batch" in enabled and "server-time" in enabled:
+            return MAX_HISTORY
+        return self.factory.joinHistory
 
+    @delivered
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        for event in events:
-            self.roomMessage(event)
+        if cachedKey(room) not in self.shownRooms:
+            syncChannels(self)
+        shown = self.shownRooms.get(cachedKey(room), room)
+        sendHistory(self, channelName(shown), events)
 
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per member for every message: a cached
@@ -71,10 +89,12 @@ class IRCProtocol(IRCConnection):
         if outbox is not None:
             outbox.write(data)
 
+    @delivered
     def privateMessage(self, event: PrivateMessage) -> None:
         self._lastQuit = None
         self.send(event.wire(self.wire.privateMessage))
 
+    @delivered
     def membershipChanged(self, event: Membership) -> None:
         if cachedKey(event.room) not in self.shownRooms:
             syncChannels(self)
@@ -90,10 +110,12 @@ class IRCProtocol(IRCConnection):
             self.shownRooms.pop(key(event.room), None)  # kicked out: the KICK says so
         self.send(event.wire(self.wire.membership))
 
+    @delivered
     def renamed(self, event: Rename) -> None:
         self._lastQuit = None
         self.send(event.wire(self.wire.rename))
 
+    @delivered
     def notice(self, event: Notice) -> None:
         syncChannels(self)  # a notice may say the service moved us
         if isinstance(event, RoomChange):
@@ -115,6 +137,7 @@ class IRCProtocol(IRCConnection):
         tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
         self.sendMessage("NOTICE", self.me(), cleanText(event.text), tags=tags, trailing=True)
 
+    @delivered
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service ends the session itself
         self.closeLink(error.text)

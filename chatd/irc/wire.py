@@ -35,6 +35,15 @@ def serverTime(when: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
 
 
+def serverTimeMillis(millis: int) -> str:
+    """
+    The C{server-time} tag value for Unix time C{millis} in milliseconds,
+    exactly (a message's time, which C{CHATHISTORY} selectors give back).
+    """
+    whole, rest = divmod(millis, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{rest:03d}Z"
+
+
 #: C{text} without what would end or corrupt an IRC line (CR, LF and NUL
 #: become spaces, other controls but IRC's formatting go): other protocols,
 #: an administrator or an old stored row may carry them.
@@ -101,7 +110,7 @@ class WireFormat:
         The tags of a relayed message: C{time} with C{server-time}; with
         C{message-tags}, also the sender's client-only tags and C{msgid}.
         """
-        tags = self._tags(event.when)
+        tags = {"time": serverTimeMillis(event.millis)} if self.tagged else None
         if not self.messageTags:
             return tags
         tags = dict(tags or {})

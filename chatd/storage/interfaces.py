@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
     from chatd.core.events import PrivateMessage, RoomMessage
+    from chatd.storage.conversations import Bound, Conversation
 
 OPEN = "open"
 APPROVAL = "approval"
@@ -142,13 +143,20 @@ class IChatStore(Interface):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
+        msgid: str = "",
+        millis: int = 0,
+        accounts: tuple[bool, bool] = (False, False),
     ) -> None:
         """
-        Queue a message for writing.  It gets its id, which orders it among
-        all messages, from the database when it is written (so that several
-        processes can share one database).  A room message has a C{room} and
-        no C{recipient}; a private one the reverse, and C{pending} when it
-        awaits delivery.
+        Queue a message for writing, with C{msgid}, the id its recipients
+        saw live (history gives it back; C{""}: none), and C{millis}, its time
+        in milliseconds (C{0}: C{when}'s second).  C{accounts} says whether
+        the sender and the recipient of a private message are registered:
+        it is in the private history of those who are (L{window}).  It gets
+        its id, which orders it among all messages, from the database when
+        it is written (so that several processes can share one database).
+        A room message has a C{room} and no C{recipient}; a private one the
+        reverse, and C{pending} when it awaits delivery.
 
         A message the database refuses (a value it cannot store) is logged
         and skipped; it never holds back the others.
@@ -183,7 +191,37 @@ class IChatStore(Interface):
     def history(room: str, count: int, before: int | None = None) -> Deferred[list[RoomMessage]]:
         """
         The last C{count} messages of C{room} (with ids below C{before}, if
-        given), oldest first, with their original timestamps.
+        given), oldest first, with their original timestamps and msgids.
+        """
+
+    def locate(conversation: Conversation, msgid: str) -> Deferred[Bound | None]:
+        """
+        Where the message C{msgid} of C{conversation} is, as a window's
+        bound, or C{None} if it has no such message.
+        """
+
+    def window(
+        conversation: Conversation,
+        after: Bound | None = None,
+        before: Bound | None = None,
+        limit: int = 1,
+        newest: bool = True,
+        inclusive: bool = False,
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        """
+        At most C{limit} messages of C{conversation} after C{after} (or at
+        it, if C{inclusive}) and before C{before}: the newest of them if
+        C{newest}, else the oldest; oldest first either way.
+        """
+
+    def targets(
+        nick: str, rooms: list[str], after: int, before: int, limit: int, private: bool = True
+    ) -> Deferred[list[tuple[str, bool, int]]]:
+        """
+        The conversations C{nick} has history in (among C{rooms}, and if
+        C{private} its private conversations) whose latest message was sent between
+        C{after} and C{before} (milliseconds, exclusive), as C{(name,
+        is a room, latest millis)}, earliest first, at most C{limit}.
         """
 
     def undelivered(

@@ -18,6 +18,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.storage.conversations import Bound, Conversation, inWindow
 from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.schema import DEFAULT_ROOMS
@@ -41,6 +42,8 @@ class MemoryChatStore(Service):
         self._access: dict[str, dict[str, tuple[str, bool]]] = {}
         self._messages: list[tuple[int, RoomMessage | PrivateMessage, str | None, bool]] = []
         self._pending: set[int] = set()
+        #: Whether each private message's sender and recipient were registered.
+        self._registeredAt: dict[int, tuple[bool, bool]] = {}
         self._loaded = False
         self._closed = False
 
@@ -123,17 +126,22 @@ class MemoryChatStore(Service):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
+        msgid: str = "",
+        millis: int = 0,
+        accounts: tuple[bool, bool] = (False, False),
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
         id = len(self._messages) + 1
         event: RoomMessage | PrivateMessage
         if room is not None:
-            event, target = RoomMessage(room, sender, lines, when), room
+            event, target = RoomMessage(room, sender, lines, when, msgid=msgid, millis=millis), room
         else:
             assert recipient is not None
-            event, target = PrivateMessage(sender, recipient, lines, when), recipient
+            event = PrivateMessage(sender, recipient, lines, when, msgid=msgid, millis=millis)
+            target = recipient
         self._messages.append((id, event, key(target), pending))
+        self._registeredAt[id] = accounts
         if pending:
             self._pending.add(id)
 
@@ -158,12 +166,79 @@ class MemoryChatStore(Service):
                 break
             if isinstance(event, RoomMessage) and target == key(room):
                 if before is None or id < before:
-                    found.append(RoomMessage(event.room, event.sender, event.lines, event.when))
+                    found.append(
+                        RoomMessage(
+                            event.room,
+                            event.sender,
+                            event.lines,
+                            event.when,
+                            msgid=event.msgid,
+                            millis=event.millis,
+                        )
+                    )
         return succeed(found[::-1])
+
+    def locate(self, conversation: Conversation, msgid: str) -> Deferred[Bound | None]:
+        for id, event, _, _ in self._messages:
+            if event.msgid == msgid and conversation.holds(event, self._registeredAt[id]):
+                return succeed(Bound(event.millis, id))
+        return succeed(None)
+
+    def window(
+        self,
+        conversation: Conversation,
+        after: Bound | None = None,
+        before: Bound | None = None,
+        limit: int = 1,
+        newest: bool = True,
+        inclusive: bool = False,
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        found = [
+            event
+            for id, event, _, _ in self._messages
+            if conversation.holds(event, self._registeredAt[id])
+            and inWindow(id, event.millis, after, before, inclusive)
+        ]
+        return succeed(found[-limit:] if newest else found[:limit])
+
+    def targets(
+        self, nick: str, rooms: list[str], after: int, before: int, limit: int, private: bool = True
+    ) -> Deferred[list[tuple[str, bool, int]]]:
+        wanted = {key(room) for room in rooms}
+        latest: dict[tuple[str, bool], tuple[str, int]] = {}
+        mine = key(nick)
+        for id, event, _, _ in self._messages:
+            if isinstance(event, RoomMessage):
+                if key(event.room) in wanted:
+                    latest[(key(event.room), True)] = (event.room, event.millis)
+                continue
+            sent, received = self._registeredAt[id]
+            if not private:
+                continue
+            if sent and key(event.sender) == mine:
+                latest[(key(event.recipient), False)] = (event.recipient, event.millis)
+            elif received and key(event.recipient) == mine:
+                latest[(key(event.sender), False)] = (event.sender, event.millis)
+        found = [
+            (name, isRoom, millis)
+            for (_, isRoom), (name, millis) in latest.items()
+            if after < millis < before
+        ]
+        return succeed(sorted(found, key=lambda target: target[2])[:limit])
 
     def _waiting(self, nick: str, after: int = 0) -> list[tuple[int, PrivateMessage]]:
         return [
-            (id, PrivateMessage(event.sender, event.recipient, event.lines, event.when))
+            (
+                id,
+                PrivateMessage(
+                    event.sender,
+                    event.recipient,
+                    event.lines,
+                    event.when,
+                    msgid=event.msgid,
+                    millis=event.millis,
+                ),
+            )
             for id, event, target, _ in self._messages
             if isinstance(event, PrivateMessage)
             and target == key(nick)

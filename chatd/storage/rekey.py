@@ -124,3 +124,27 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
             approved,
             requested,
         )
+
+
+def senderKeys(txn: Cursor, paramstyle: str) -> None:
+    """
+    Fill the columns of schema version 8 of the stored private messages:
+    their senders' keys, and the keys of those of their people who are
+    registered now (the best guess of who was when they were sent).
+    """
+    txn.execute("SELECT DISTINCT sender FROM messages WHERE room_key IS NULL")
+    senders = [row[0] for row in txn.fetchall()]
+    txn.executemany(
+        _sql(
+            "UPDATE messages SET sender_key = ? WHERE room_key IS NULL AND sender = ?", paramstyle
+        ),
+        [(key(sender), sender) for sender in senders],
+    )
+    for column, account in (
+        ("sender_key", "sender_account"),
+        ("recipient_key", "recipient_account"),
+    ):
+        txn.execute(
+            f"UPDATE messages SET {account} = {column} WHERE room_key IS NULL"
+            f" AND {column} IN (SELECT nick_key FROM accounts)"
+        )

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
-from chatd.storage.rekey import rekey
+from chatd.storage.rekey import rekey, senderKeys
 
 #: The rooms a fresh data directory starts with (those of seed 004).
 DEFAULT_ROOMS = (
@@ -145,6 +145,31 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE rooms ADD COLUMN topic_by TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE rooms ADD COLUMN topic_at BIGINT NOT NULL DEFAULT 0",
     ],
+    # 8: each message's id as clients saw it live (IRCv3 msgid), so history
+    # shows the same id and can be asked for around it.  Older messages get
+    # one made from their row id.
+    [
+        "ALTER TABLE messages ADD COLUMN msgid TEXT",
+        "UPDATE messages SET msgid = 'm' || CAST(id AS TEXT) WHERE msgid IS NULL",
+        "CREATE INDEX messages_msgid ON messages (msgid)",
+    ],
+    # 9: history windows (IRC's CHATHISTORY): each message's time in
+    # milliseconds (older ones: their second); a private message's sender
+    # key, and the keys of its sender and recipient if their name was
+    # registered when it was sent (the accounts whose history it is: a
+    # name registered later does not inherit what its earlier users said).
+    [
+        "ALTER TABLE messages ADD COLUMN sent_ms BIGINT",
+        "UPDATE messages SET sent_ms = sent * 1000",
+        "ALTER TABLE messages ADD COLUMN sender_key TEXT",
+        "ALTER TABLE messages ADD COLUMN sender_account TEXT",
+        "ALTER TABLE messages ADD COLUMN recipient_account TEXT",
+        senderKeys,
+        "CREATE INDEX messages_sent_by ON messages (sender_account, recipient_key, id)"
+        " WHERE room_key IS NULL",
+        "CREATE INDEX messages_sent_to ON messages (recipient_account, sender_key, id)"
+        " WHERE room_key IS NULL",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
@@ -169,11 +194,11 @@ HIGHEST_ID = {
 MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 
 #: A batch of messages is inserted with C{INSERT_MESSAGES} followed by up to
-#: C{ROWS_PER_INSERT} comma-separated C{MESSAGE_VALUES}: 900 parameters, under
+#: C{ROWS_PER_INSERT} comma-separated C{MESSAGE_VALUES}: 896 parameters, under
 #: the 999 that older SQLite builds allow in one statement.
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
-    " pending) VALUES "
+    " pending, msgid, sent_ms, sender_key, sender_account, recipient_account) VALUES "
 )
-MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
-ROWS_PER_INSERT = 100
+MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+ROWS_PER_INSERT = 64

@@ -19,6 +19,14 @@ from zope.interface import implementer
 
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.storage.conversations import (
+    PRIVATE_TARGETS,
+    ROOM_TARGETS,
+    Bound,
+    Conversation,
+    rowToEvent,
+    windowQuery,
+)
 from chatd.storage.database import Cursor, Database
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.migration import migrate, saveRoomRow
@@ -232,10 +240,13 @@ class SQLChatStore(Service):
         lines: tuple[str, ...],
         when: int,
         pending: bool = False,
+        msgid: str = "",
+        millis: int = 0,
+        accounts: tuple[bool, bool] = (False, False),
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
-        self.writer.add(room, sender, recipient, lines, when, pending)
+        self.writer.add(room, sender, recipient, lines, when, pending, msgid, millis, accounts)
 
     def mark(self) -> Deferred[int]:
         return self.writer.mark()
@@ -252,15 +263,18 @@ class SQLChatStore(Service):
     async def _history(self, room: str, count: int, before: int | None) -> list[RoomMessage]:
         await self.flush()
         rows = await self.database.select(
-            "SELECT room, sender, body, sent FROM messages WHERE room_key = ? AND id < ?"
+            "SELECT room, sender, body, sent, msgid, sent_ms FROM messages"
+            " WHERE room_key = ? AND id < ?"
             " ORDER BY id DESC LIMIT ?",
             key(room),
             NO_LIMIT if before is None else before,
             count,
         )
         return [
-            RoomMessage(name, sender, tuple(body.split("\n")), int(sent))
-            for name, sender, body, sent in reversed(rows)
+            RoomMessage(
+                name, sender, tuple(body.split("\n")), int(sent), msgid=msgid or "", millis=ms or 0
+            )
+            for name, sender, body, sent, msgid, ms in reversed(rows)
         ]
 
     def history(
@@ -268,20 +282,93 @@ class SQLChatStore(Service):
     ) -> Deferred[list[RoomMessage]]:
         return Deferred.fromCoroutine(self._history(room, count, before))
 
+    async def _locate(self, conversation: Conversation, msgid: str) -> Bound | None:
+        await self.flush()
+        where, args = conversation.where()
+        rows = await self.database.select(
+            f"SELECT id, sent_ms FROM messages WHERE msgid = ? AND {where}", msgid, *args
+        )
+        return Bound(int(rows[0][1]), int(rows[0][0])) if rows else None
+
+    def locate(self, conversation: Conversation, msgid: str) -> Deferred[Bound | None]:
+        return Deferred.fromCoroutine(self._locate(conversation, msgid))
+
+    async def _window(
+        self,
+        conversation: Conversation,
+        after: Bound | None,
+        before: Bound | None,
+        limit: int,
+        newest: bool,
+        inclusive: bool,
+    ) -> list[RoomMessage | PrivateMessage]:
+        await self.flush()
+        query, args = windowQuery(conversation, after, before, limit, newest, inclusive)
+        rows = await self.database.select(query, *args)
+        events = [rowToEvent(*row) for row in rows]
+        return events[::-1] if newest else events
+
+    def window(
+        self,
+        conversation: Conversation,
+        after: Bound | None = None,
+        before: Bound | None = None,
+        limit: int = 1,
+        newest: bool = True,
+        inclusive: bool = False,
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        return Deferred.fromCoroutine(
+            self._window(conversation, after, before, limit, newest, inclusive)
+        )
+
+    async def _targets(
+        self, nick: str, rooms: list[str], after: int, before: int, limit: int, private: bool = True
+    ) -> list[tuple[str, bool, int]]:
+        await self.flush()
+        found: list[tuple[str, bool, int]] = []
+        if rooms:
+            marks = ", ".join("?" for _ in rooms)
+            rows = await self.database.select(
+                ROOM_TARGETS.format(marks=marks), *[key(room) for room in rooms], after, before
+            )
+            found.extend((str(name), True, int(ms)) for name, ms in rows)
+        if private:
+            mine = key(nick)
+            rows = await self.database.select(
+                PRIVATE_TARGETS, mine, mine, mine, mine, after, before
+            )
+            found.extend((str(name), False, int(ms)) for name, ms in rows)
+        return sorted(found, key=lambda target: target[2])[:limit]
+
+    def targets(
+        self, nick: str, rooms: list[str], after: int, before: int, limit: int, private: bool = True
+    ) -> Deferred[list[tuple[str, bool, int]]]:
+        return Deferred.fromCoroutine(self._targets(nick, rooms, after, before, limit, private))
+
     async def _undelivered(
         self, nick: str, after: int, limit: int | None
     ) -> list[tuple[int, PrivateMessage]]:
         await self.flush()
         rows = await self.database.select(
-            "SELECT id, sender, recipient, body, sent FROM messages"
+            "SELECT id, sender, recipient, body, sent, msgid, sent_ms FROM messages"
             " WHERE recipient_key = ? AND pending = 1 AND id > ? ORDER BY id LIMIT ?",
             key(nick),
             after,
             NO_LIMIT if limit is None else limit,
         )
         return [
-            (int(id), PrivateMessage(sender, recipient, tuple(body.split("\n")), int(sent)))
-            for id, sender, recipient, body, sent in rows
+            (
+                int(id),
+                PrivateMessage(
+                    sender,
+                    recipient,
+                    tuple(body.split("\n")),
+                    int(sent),
+                    msgid=msgid or "",
+                    millis=ms or 0,
+                ),
+            )
+            for id, sender, recipient, body, sent, msgid, ms in rows
         ]
 
     def undelivered(

@@ -36,7 +36,11 @@ TABLES = [
     ),
     ("memberships", "nick_key, room_key"),
     ("access", "room_key, nick_key, nick, approved, requested"),
-    ("messages", "id, room_key, room, sender, recipient_key, recipient, body, sent, pending"),
+    (
+        "messages",
+        "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid,"
+        " sent_ms, sender_key, sender_account, recipient_account",
+    ),
 ]
 
 

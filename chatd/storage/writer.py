@@ -32,7 +32,22 @@ from chatd.storage.schema import (
 
 #: Names are keyed once per message: remember the few thousand in use.
 key = lru_cache(maxsize=16384)(_key)
-MessageRow = tuple[int, str | None, str | None, str, str | None, str | None, str, int, int]
+MessageRow = tuple[
+    int,
+    str | None,
+    str | None,
+    str,
+    str | None,
+    str | None,
+    str,
+    int,
+    int,
+    str | None,
+    int,
+    str,
+    str | None,
+    str | None,
+]
 
 
 class MessageWriter:
@@ -83,6 +98,9 @@ class MessageWriter:
         lines: tuple[str, ...],
         when: int,
         pending: bool,
+        msgid: str = "",
+        millis: int = 0,
+        accounts: tuple[bool, bool] = (False, False),
     ) -> None:
         """
         Queue one message (see L{chatd.storage.interfaces.IChatStore.addMessage}).
@@ -99,6 +117,11 @@ class MessageWriter:
                 "\n".join(lines),
                 when,
                 int(pending),
+                msgid or None,
+                millis or when * 1000,
+                key(sender),
+                key(sender) if accounts[0] else None,
+                None if recipient is None or not accounts[1] else key(recipient),
             )
         )
 

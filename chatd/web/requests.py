@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
+from chatd.core.chathistory import BEFORE, HistoryQuery, Selector
 from chatd.core.errors import InvalidArgument, NotPermitted
-from chatd.core.events import RoomMessage
+from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import maybeCall
+from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY
 from chatd.core.text import plain
-from chatd.web import wire
+from chatd.web import replay, wire
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -43,6 +45,7 @@ def login(web: WebParticipant, request: dict[str, Any]) -> Any:
     password = request.get("password")
     if password is not None and not isinstance(password, str):
         raise InvalidArgument("'password' must be a string")
+    replay.noteLogin(web, request)
     return maybeDeferred(web.service.login, web, nick, password).addCallback(
         lambda stored: {"nick": stored, "rooms": web.service.roomsOf(web)}
     )
@@ -81,6 +84,7 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     roomKey = request.get("key")
     if roomKey is not None and not isinstance(roomKey, str):
         raise InvalidArgument("'key' must be a string")
+    replay.noteJoin(web, _text(request, "room"), request)
     return maybeCall(web.service.enter, web, _text(request, "room"), roomKey).addCallback(entered)
 
 
@@ -97,15 +101,20 @@ def members(web: WebParticipant, request: dict[str, Any]) -> Reply:
 
 def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
-    Stored messages of a room the user is in, oldest first.  Until the
-    service keeps history (C{service.history}), the list is empty.
+    Stored messages of a room the user is in, oldest first; with C{before}
+    (a message id), those before that message (the core's history window,
+    as IRC's C{CHATHISTORY BEFORE}), for a page that scrolls back.  Until
+    the service keeps history (C{service.history}), the list is empty.
     """
     room = _text(request, "room")
     limit = request.get("limit")
     if limit is not None and (
-        not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 1000
+        not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_HISTORY
     ):
-        raise InvalidArgument("'limit' must be a whole number from 1 to 1000")
+        raise InvalidArgument(f"'limit' must be a whole number from 1 to {MAX_HISTORY}")
+    before = request.get("before")
+    if before is not None and (not isinstance(before, str) or not before):
+        raise InvalidArgument("'before' must be a message id (a string)")
     web.service.members(web, room)  # only members may read it
     notKept: Reply = {"room": room, "messages": [], "stored": False}
     # service.history comes with message storage; a service without a
@@ -114,15 +123,20 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     if history is None:
         return notKept
 
-    def stored(events: list[RoomMessage]) -> Reply:
-        messages = [wire.historyEntry(event) for event in events]
+    def stored(events: list[RoomMessage | PrivateMessage]) -> Reply:
+        messages = [wire.historyEntry(e) for e in events if isinstance(e, RoomMessage)]
         return {"room": room, "messages": messages, "stored": True}
 
     def refused(failure: Failure) -> Reply:
         failure.trap(NotPermitted)
         return notKept
 
-    return maybeDeferred(history, web, room, limit).addCallbacks(stored, refused)
+    if before is None:
+        return maybeDeferred(history, web, room, limit).addCallbacks(stored, refused)
+    query = HistoryQuery(BEFORE, Selector(msgid=before), limit or HISTORY_COUNT)
+    return maybeDeferred(web.service.historyWindow, web, room, True, query).addCallbacks(
+        stored, refused
+    )
 
 
 def register(web: WebParticipant, request: dict[str, Any]) -> Any:
@@ -140,19 +154,33 @@ def register(web: WebParticipant, request: dict[str, Any]) -> Any:
 def say(web: WebParticipant, request: dict[str, Any]) -> Any:
     room, lines = _text(request, "room"), wire.splitText(_text(request, "text"))
     return maybeDeferred(web.service.say, web, room, lines).addCallback(
-        lambda ignored: wire.markAction(
-            {"room": room, "from": web.nick, "text": _shown(web, lines), "time": _now(web)}, lines
-        )
+        lambda sent: _sent(web, {"room": room}, lines, sent)
     )
 
 
 def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
     to, lines = _text(request, "to"), wire.splitText(_text(request, "text"))
     return maybeDeferred(web.service.tell, web, to, lines).addCallback(
-        lambda ignored: wire.markAction(
-            {"to": to, "from": web.nick, "text": _shown(web, lines), "time": _now(web)}, lines
-        )
+        lambda sent: _sent(web, {"to": to}, lines, sent)
     )
+
+
+def _sent(
+    web: WebParticipant,
+    fields: Reply,
+    lines: tuple[str, ...],
+    sent: object,
+) -> Reply:
+    """
+    The reply to C{say} or C{tell}: the message as the others got it, with
+    its time and C{msgid} (none for a message kept for someone away).
+    """
+    fields.update({"from": web.nick, "text": _shown(web, lines)})
+    if isinstance(sent, (RoomMessage, PrivateMessage)):
+        fields["time"] = sent.when
+        return wire.markAction(fields, lines, sent.msgid)
+    fields["time"] = _now(web)
+    return wire.markAction(fields, lines)
 
 
 def _shown(web: WebParticipant, lines: tuple[str, ...]) -> str:

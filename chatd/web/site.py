@@ -21,10 +21,10 @@ from twisted.web.websocket import WebSocketResource
 
 from chatd.core.interfaces import IChatService
 from chatd.web.channel import HEADER_TIMEOUT, ChatSite
+from chatd.web.factory import WebFactory
 from chatd.web.guard import GuardedSite
 from chatd.web.handshake import handshakeProblem
 from chatd.web.metrics import HealthResource, MetricsResource
-from chatd.web.socket import WebFactory
 
 #: No inline script or style, nothing from elsewhere: whatever a user manages
 #: to smuggle into the page cannot run.

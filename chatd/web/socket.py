@@ -13,14 +13,12 @@ password check, a store write), later ones queue.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web.server import Request
 from twisted.web.websocket import WebSocketTransport
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
@@ -33,13 +31,16 @@ from chatd.core.errors import (
     UnknownCommand,
 )
 from chatd.core.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
-from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
-from chatd.lines.idle import IdleTimers
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
 from chatd.web import requests, wire
 from chatd.web.guard import GuardProtocol
+
+if TYPE_CHECKING:
+    from chatd.web.factory import WebFactory
+from chatd.web.replay import ReplayMarks
 
 E = TypeVar("E", bound=Event)
 Reply = dict[str, Any]
@@ -91,6 +92,9 @@ class WebParticipant:
         self._closeReason = ""
         self._ended = False
         self._awaitingPong = False
+        # What the page has of each room's past (see chatd.web.replay):
+        # made when a page first names a message it has.
+        self.replay: ReplayMarks | None = None
 
     # WebSocketProtocol
 
@@ -241,8 +245,11 @@ class WebParticipant:
     historyOnEnter = MAX_HISTORY
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        if self.replay is not None:
+            events = self.replay.newer(room, events)
         for event in events:
-            self.roomMessage(event)
+            if event.lines:
+                self._send(wire.encodeReplayed(event))
 
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per recipient: straight to the outbox
@@ -349,52 +356,3 @@ class WebParticipant:
         except LocalProtocolError:
             return
         self._scheduleKeepalive()
-
-
-class WebFactory:
-    """
-    Builds a L{WebParticipant} per WebSocket connection and holds what they
-    share: the service, the clock and the limits.
-
-    @ivar maxMessageBytes: largest request accepted (UTF-8 bytes).
-    @ivar rate: requests per second allowed on average, with bursts of
-        C{burst} (C{None}: no limit); beyond that requests are refused with
-        an error, and a
-        client that keeps going (C{floodLimit} refusals in a row) is closed.
-    @ivar pingInterval: seconds between WebSocket pings; a client that has
-        not answered one by the next is closed.
-    @ivar maxQueued: requests kept waiting while an earlier one waits for
-        the service (a password check, the store); more are refused.
-    """
-
-    def __init__(
-        self,
-        service: IChatService,
-        clock: IReactorTime,
-        maxMessageBytes: int = 16384,
-        rate: float = 20.0,
-        burst: int | None = 100,
-        floodLimit: int = 20,
-        pingInterval: float = 30.0,
-        maxQueued: int = 50,
-    ) -> None:
-        self.service = service
-        self.clock = clock
-        self.maxMessageBytes = maxMessageBytes
-        self.rate = rate
-        self.burst = burst
-        self.floodLimit = floodLimit
-        self.pingInterval = pingInterval
-        self.maxQueued = maxQueued
-        self.idleTimers = IdleTimers(clock)
-
-    def buildProtocol(self, request: Request) -> WebParticipant:
-        address = request.getClientAddress()
-        participant = WebParticipant(self, getattr(address, "host", None) or str(address))
-        guard = request.channel.transport
-        if not isinstance(guard, GuardProtocol):
-            raise TypeError("serve WebFactory through chatd.web.guard.GuardedSite (makeSite)")
-        participant.guard = guard
-        guard.listener = participant
-        participant.outbox = guard.startBatching()
-        return participant

@@ -104,27 +104,44 @@ def isAction(lines: tuple[str, ...]) -> bool:
     return bool(lines) and all(action(line) is not None for line in lines)
 
 
-def markAction(fields: dict[str, Any], lines: tuple[str, ...]) -> dict[str, Any]:
+def markAction(fields: dict[str, Any], lines: tuple[str, ...], msgid: str = "") -> dict[str, Any]:
     """
-    C{fields} of a message frame, with C{"action": true} for an action.
+    C{fields} of a message frame, with C{"action": true} for an action and
+    the message's C{msgid} when it has one: the same id live, in the
+    sender's reply and in history, so a page keeps each message once.
     """
     if isAction(lines):
         fields["action"] = True
+    if msgid:
+        fields["msgid"] = msgid
     return fields
 
 
 def encodeRoomMessage(event: RoomMessage) -> bytes:
-    return dumps(
-        markAction(
-            {
-                "type": "message",
-                "room": event.room,
-                "from": event.sender,
-                "text": messageText(event.sender, event.lines),
-                "time": event.when,
-            },
-            event.lines,
-        )
+    return dumps(roomMessageFields(event))
+
+
+def encodeReplayed(event: RoomMessage) -> bytes:
+    """
+    A room message replayed from history on entering the room: marked
+    C{"history": true}, so a page neither notifies it nor takes it for news.
+    """
+    fields = roomMessageFields(event)
+    fields["history"] = True
+    return dumps(fields)
+
+
+def roomMessageFields(event: RoomMessage) -> dict[str, Any]:
+    return markAction(
+        {
+            "type": "message",
+            "room": event.room,
+            "from": event.sender,
+            "text": messageText(event.sender, event.lines),
+            "time": event.when,
+        },
+        event.lines,
+        event.msgid,
     )
 
 
@@ -139,6 +156,7 @@ def encodePrivateMessage(event: PrivateMessage) -> bytes:
                 "time": event.when,
             },
             event.lines,
+            event.msgid,
         )
     )
 
@@ -187,6 +205,7 @@ def historyEntry(event: RoomMessage) -> dict[str, Any]:
             "time": event.when,
         },
         event.lines,
+        event.msgid,
     )
 
 

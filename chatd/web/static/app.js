@@ -1,7 +1,7 @@
 // chatd web client: plain JavaScript modules, no build step, no libraries.
 // Protocol: one JSON object per WebSocket frame, see docs/WEB.md.
 // Everything people type is put on the page with textContent, never as HTML.
-import { $, state, showError, complain, currentConvo } from "./state.js";
+import { $, state, showError, complain, currentConvo, setStatus } from "./state.js";
 import { connect, request } from "./net.js";
 import { addMessage, addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { askPermission, updateTitle } from "./alerts.js";
@@ -16,7 +16,11 @@ const events = {
   hello(m) { state.limits = m.limits; },
   error(m) { complain(m); },
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
-  private(m) { received(privateConvo(m.from), m, false); },
+  private(m) {
+    const fresh = !state.convos.has("@" + m.from.toLowerCase());
+    received(privateConvo(m.from), m, false);
+    if (fresh) adoptRenamed(m.from);
+  },
   joined(m) {
     const convo = roomConvo(m.room);
     if (!convo.members.includes(m.nick)) convo.members.push(m.nick);
@@ -82,13 +86,27 @@ function followRename(old, renamed, time) {
   const target = privateConvo(renamed);
   target.log.prepend(...convo.log.childNodes);
   target.unread += convo.unread;
-  target.marker = target.marker || convo.marker;
+  if (convo.marker && target.marker) target.marker.remove();  // one line: the older
+  target.marker = convo.marker || target.marker;
   rememberAll(convo, target);
   state.convos.delete(convo.key);
   addEvent(target, "event", old + " is now " + renamed, time);
   if (state.current === convo.key) show(target.key);
   renderConvos();
   return target;
+}
+
+// NICK, new to this page, wrote privately: if they are someone this page
+// talks with under an older name (a rename it did not hear of), the two
+// conversations become one.
+function adoptRenamed(nick) {
+  for (const convo of [...state.convos.values()]) {
+    if (convo.kind !== "private" || convo.key === "@" + nick.toLowerCase()) continue;
+    request("whowas", { nick: convo.name }).then((past) => {
+      const same = past.renamedTo && past.renamedTo.toLowerCase() === nick.toLowerCase();
+      if (same && state.convos.get(convo.key) === convo) followRename(convo.name, past.renamedTo);
+    }, () => {});
+  }
 }
 
 function show(key) {
@@ -117,10 +135,25 @@ function setMe(nick) {
   $("me").textContent = nick ? "as " + nick : "";
 }
 
+// The last message this page has of each room it is in: a server that
+// puts us back in rooms replays only what is newer.
+function lastIds() {
+  const after = {};
+  for (const convo of state.convos.values()) {
+    if (convo.kind === "room" && convo.joined && convo.lastId) after[convo.name] = convo.lastId;
+  }
+  return after;
+}
+
 function login(nick, password, again) {
   const fields = { nick };
   if (password) fields.password = password;
+  const after = lastIds();
+  if (Object.keys(after).length) fields.after = after;
+  for (const convo of state.convos.values()) convo.replayIsNews = Boolean(after[convo.name]);
   request("login", fields).then((reply) => {
+    state.heldSince = null;
+    setStatus("connected", true);
     state.wanted = { nick: reply.nick, password };
     setMe(reply.nick);
     $("login-view").hidden = true;
@@ -135,9 +168,11 @@ function login(nick, password, again) {
     for (const room of reply.rooms) entered(room, "you are in #" + room, false);
     const rejoin = [...state.convos.values()].filter(
       (c) => c.kind === "room" && c.joined && !inside.has(c.name.toLowerCase()));
-    for (const convo of rejoin) join(convo.name, "rejoined #", false);
+    for (const convo of rejoin) join(convo.name, "rejoined #", false, undefined, convo.lastId);
     if (!again) $("text").focus();
   }, (error) => {
+    if (again && error.code === 23 && stillHeld()) return;
+    state.heldSince = null;
     complain(error);
     if (again) {                 // e.g. someone took the nickname meanwhile
       state.wanted = null;
@@ -145,6 +180,24 @@ function login(nick, password, again) {
       $("chat-view").hidden = true;
     }
   });
+}
+
+// After a reconnect, the server may still hold our nickname for the old
+// connection (a network blink: it notices within a minute or so, when its
+// ping goes unanswered).  Try again for a while before asking for a name.
+const HOLD_RETRY_MS = 5000;
+const HOLD_GIVE_UP_MS = 90000;
+
+function stillHeld() {
+  const now = Date.now();
+  state.heldSince = state.heldSince || now;
+  if (now - state.heldSince >= HOLD_GIVE_UP_MS) return false;
+  setStatus("connected \u2014 the nickname is still in use, trying again\u2026", false);
+  const socket = state.ws;
+  setTimeout(() => {
+    if (state.ws === socket && state.wanted && !state.nick) login(state.wanted.nick, state.wanted.password, true);
+  }, HOLD_RETRY_MS);
+  return true;
 }
 
 function refreshRooms() {
@@ -156,9 +209,13 @@ function refreshRooms() {
 }
 
 // Enter room NAME (with KEY, for a room that has one); PREFIX + its name
-// is logged; FOCUS shows it.
-function join(name, prefix = "you joined #", focus = true, key = undefined) {
+// is logged; FOCUS shows it.  AFTER: the last message the page has of it
+// (the server then replays only newer ones).
+function join(name, prefix = "you joined #", focus = true, key = undefined, after = null) {
   const fields = key ? { room: name, key } : { room: name };
+  if (after) fields.after = after;
+  const known = state.convos.get("#" + name.toLowerCase());
+  if (known) known.replayIsNews = Boolean(after);
   request("join", fields).then(
     (reply) => entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic), complain);
 }
@@ -214,15 +271,20 @@ function say(convo, text, action = false, retried = false) {
   });
 }
 
+// The messages before the first one shown (history "before" its msgid).
+const OLDER_PAGE = 50;
+
 function loadOlder() {
   const convo = currentConvo();
   if (!convo || convo.kind !== "room" || !convo.joined || convo.olderDone || convo.loading) return;
   convo.loading = true;
-  const limit = Math.min(1000, convo.log.querySelectorAll("li.msg").length + 50);
-  request("history", { room: convo.name, limit }).then((reply) => {
+  const first = convo.log.querySelector("li.msg[data-msgid]");
+  const fields = { room: convo.name, limit: OLDER_PAGE };
+  if (first) fields.before = first.dataset.msgid;
+  request("history", fields).then((reply) => {
     convo.loading = false;
     const added = prependOlder(convo, reply.messages);
-    if (!reply.stored || reply.messages.length < limit || added === 0 || limit === 1000) convo.olderDone = true;
+    if (!reply.stored || reply.messages.length < OLDER_PAGE || added === 0) convo.olderDone = true;
   }, () => { convo.loading = false; convo.olderDone = true; });
 }
 

@@ -38,13 +38,16 @@ export function withLinks(text) {
 // may differ from the time the server stored for it.
 const SAME_MESSAGE_SECONDS = 2;
 
-// Whether CONVO shows message M (from, text, time) already.
+// Whether CONVO shows message M already: known by its msgid (the same live
+// and from history); a message without one, by sender, text and time.
 function known(convo, m) {
+  if (m.msgid) return convo.ids.has(m.msgid);
   const times = convo.seen.get(m.from + "\n" + m.text);
   return Boolean(times) && times.some((t) => Math.abs(t - m.time) <= SAME_MESSAGE_SECONDS);
 }
 
 function remember(convo, m) {
+  if (m.msgid) convo.ids.add(m.msgid);
   const id = m.from + "\n" + m.text;
   const times = convo.seen.get(id);
   if (times) times.push(m.time);
@@ -54,6 +57,7 @@ function remember(convo, m) {
 // Move what FROM remembers to TO (a private conversation after a rename).
 export function rememberAll(from, to) {
   for (const [id, times] of from.seen) to.seen.set(id, (to.seen.get(id) || []).concat(times));
+  for (const id of from.ids) to.ids.add(id);
   to.lastTime = Math.max(to.lastTime, from.lastTime);
 }
 
@@ -80,6 +84,7 @@ function announce(text) {
 
 function messageLine(m, mine) {
   const line = el("li", "msg" + (mine ? " mine" : "") + (m.action ? " action" : ""));
+  if (m.msgid) line.dataset.msgid = m.msgid;
   line.dataset.from = m.from;
   line.dataset.time = String(m.time || 0);
   line.appendChild(el("time", "when", clock(m.time)));
@@ -111,15 +116,19 @@ function regroup(line) {
 // Add a message (M: from, text, time, action) to CONVO; MINE: the user's own.
 // Returns the line, or null if the page has it already.
 export function addMessage(convo, m, mine) {
-  if (m.time <= convo.replayUntil + SAME_MESSAGE_SECONDS && known(convo, m)) return null;
+  if (m.msgid ? known(convo, m) : m.time <= convo.replayUntil + SAME_MESSAGE_SECONDS && known(convo, m)) return null;
   if (m.time > convo.replayUntil + SAME_MESSAGE_SECONDS) convo.replayUntil = -Infinity;
   remember(convo, m);
   convo.lastTime = Math.max(convo.lastTime, m.time || 0);
+  if (m.msgid) convo.lastId = m.msgid;
   const line = messageLine(m, mine);
   const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);
   if (mention) line.classList.add("mention");
   const seen = viewing(convo);
-  if (!mine && !seen) {
+  // Replayed history is news only to a page that names what it has (after a
+  // reconnect: what it missed); it is never notified.
+  const news = !m.history || convo.replayIsNews;
+  if (!mine && !seen && news) {
     convo.unread += 1;
     if (!convo.marker) {
       convo.marker = el("li", "new-marker", "new messages");
@@ -131,9 +140,9 @@ export function addMessage(convo, m, mine) {
   if (mine && convo.marker) dropMarker(convo);
   append(convo, line);
   regroup(line);
-  if (mention) notify(m.from + " in #" + convo.name, m.text, seen);
+  if (mention && !m.history) notify(m.from + " in #" + convo.name, m.text, seen);
   else if (!mine && convo.kind === "private") notify(m.from + " (private)", m.text, seen);
-  if (convo.key === state.current) announce((m.action ? "" : m.from + ": ") + m.text);
+  if (convo.key === state.current && !m.history) announce((m.action ? "" : m.from + ": ") + m.text);
   return line;
 }
 

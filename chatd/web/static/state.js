@@ -14,6 +14,7 @@ export const state = {
   current: null,           // key of the conversation shown
   retry: 0,                // reconnect attempts since the last success
   reconnect: true,
+  heldSince: null,         // when a login again after a reconnect first found our nickname taken
   limits: { maxMessageBytes: 16384 },  // replaced by the server's hello
 };
 

@@ -1,0 +1,160 @@
+# -*- test-case-name: tests.test_chathistory -*-
+"""
+History windows: a conversation's messages before, after, around or
+between a message or a moment, and the conversations a user has history
+in (IRC's C{CHATHISTORY}, usable by any front-end).
+
+The rule of who may read what is here, once: a room's history is for its
+members; private conversations are kept for registered names only (an
+unregistered nickname is anyone's once its user leaves, so its past is
+nobody's to read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from twisted.internet.defer import Deferred
+
+from chatd.core import errors
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_HISTORY
+from chatd.storage.conversations import Bound, Conversation
+from chatd.storage.interfaces import IChatStore
+
+if TYPE_CHECKING:
+    from chatd.core.service import ChatService
+
+#: The kinds of window (L{HistoryQuery.kind}).
+LATEST, BEFORE, AFTER, AROUND, BETWEEN = "LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN"
+KINDS = (LATEST, BEFORE, AFTER, AROUND, BETWEEN)
+
+Messages = list[RoomMessage | PrivateMessage]
+
+
+@dataclass(frozen=True)
+class Selector:
+    """
+    A point in a conversation: the message C{msgid}, or the moment
+    C{millis} (Unix time in milliseconds).
+    """
+
+    msgid: str | None = None
+    millis: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """
+    Which messages: C{LATEST} (the newest, after C{first} if given),
+    C{BEFORE}/C{AFTER} C{first}, C{AROUND} C{first} (C{first} itself
+    included, about half before it), C{BETWEEN} C{first} and C{second}
+    (counted from C{first}, either way); at most C{limit}.
+    """
+
+    kind: str
+    first: Selector | None
+    limit: int
+    second: Selector | None = None
+
+
+class ChatHistory:
+    """
+    History windows over C{store}, for the users of C{service}.
+    """
+
+    def __init__(self, service: ChatService, store: IChatStore) -> None:
+        self.service = service
+        self.store = store
+
+    def conversation(self, participant: IParticipant, target: str, isRoom: bool) -> Conversation:
+        """
+        The conversation C{participant} may read: room C{target}, or its
+        private conversation with C{target}.
+
+        @raise NotLoggedIn, NoSuchGroup, NotMember: not a room it is in.
+        @raise NotPermitted: private history for an unregistered name.
+        """
+        if isRoom:
+            return Conversation.ofRoom(self.service.memberRoom(participant, target).name)
+        nick = self.service.requireLogin(participant)
+        if not self._registered(nick):
+            raise errors.NotPermitted("private history is kept for registered names only")
+        return Conversation.between(nick, target)
+
+    def _registered(self, nick: str) -> bool:
+        persistence = self.service.persistence
+        return persistence is not None and persistence.isRegisteredNow(nick)
+
+    def window(
+        self, participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
+    ) -> Deferred[Messages]:
+        """
+        The messages of C{target} that C{query} selects, oldest first
+        (none if a message it names is not in that conversation).
+
+        @raise InvalidArgument: an unknown kind, a missing selector, or a
+            limit that is not 1 to L{MAX_HISTORY}.
+        """
+        conversation = self.conversation(participant, target, isRoom)
+        if query.kind not in KINDS:
+            raise errors.InvalidArgument(f"unknown history request {query.kind}")
+        if not 0 < query.limit <= MAX_HISTORY:
+            raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
+        if query.first is None and query.kind != LATEST:
+            raise errors.InvalidArgument(f"{query.kind} needs a message or a time")
+        if query.kind == BETWEEN and query.second is None:
+            raise errors.InvalidArgument("BETWEEN needs two messages or times")
+        return Deferred.fromCoroutine(self._window(conversation, query))
+
+    async def _bound(self, conversation: Conversation, selector: Selector) -> Bound | None:
+        if selector.msgid is not None:
+            return await self.store.locate(conversation, selector.msgid)
+        return Bound(selector.millis or 0)
+
+    async def _window(self, conversation: Conversation, query: HistoryQuery) -> Messages:
+        store, limit = self.store, query.limit
+        if query.first is None:
+            return await store.window(conversation, limit=limit)
+        first = await self._bound(conversation, query.first)
+        if first is None:
+            return []
+        if query.kind == LATEST:
+            return await store.window(conversation, after=first, limit=limit)
+        if query.kind == BEFORE:
+            return await store.window(conversation, before=first, limit=limit)
+        if query.kind == AFTER:
+            return await store.window(conversation, after=first, limit=limit, newest=False)
+        if query.kind == AROUND:
+            half = limit // 2
+            older = await store.window(conversation, before=first, limit=half) if half else []
+            newer = await store.window(
+                conversation, after=first, limit=limit - half, newest=False, inclusive=True
+            )
+            return older + newer
+        assert query.second is not None
+        second = await self._bound(conversation, query.second)
+        if second is None:
+            return []
+        if first.order() <= second.order():
+            return await store.window(
+                conversation, after=first, before=second, limit=limit, newest=False
+            )
+        return await store.window(conversation, after=second, before=first, limit=limit)
+
+    def targets(
+        self, participant: IParticipant, after: int, before: int, limit: int
+    ) -> Deferred[list[tuple[str, bool, int]]]:
+        """
+        The rooms C{participant} is in, and (for a registered name) the
+        people it exchanged private messages with, whose latest message
+        was sent between C{after} and C{before} (milliseconds), earliest
+        first: C{(name, is a room, latest millis)}.
+        """
+        nick = self.service.requireLogin(participant)
+        if not 0 < limit <= MAX_HISTORY:
+            raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} conversations")
+        rooms = self.service.roomsOf(participant)
+        return self.store.targets(nick, rooms, after, before, limit, self._registered(nick))

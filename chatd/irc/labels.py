@@ -1,0 +1,161 @@
+# -*- test-case-name: tests.test_irc_labels -*-
+"""
+IRCv3 C{labeled-response}: a command sent with a C{label} tag gets its
+whole response tied to that label: C{ACK} when it has none, the label on
+the one line, or a C{labeled-response} batch around several lines (the
+label on a response that is one batch already, as Ergo does).
+
+Only what the command itself answers is labelled: what the service
+delivers meanwhile (others' messages, or a message to oneself arriving as
+a delivery) goes out as it comes, unlabelled (L{delivered}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Protocol, TypeVar
+
+from twisted.internet.defer import Deferred
+
+from chatd.irc.batch import newBatchId
+from chatd.irc.message import escapeTagValue, formatLine
+
+CRLF = b"\r\n"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Labelled(Protocol):
+    """
+    What labelling needs of a connection.
+
+    @ivar labelled: the output of the labelled command being run, or
+        C{None} when none is.
+    @ivar delivering: how many service deliveries are under way (their
+        output is not the command's).
+    """
+
+    labelled: list[bytes] | None
+    delivering: int
+
+    @property
+    def server(self) -> str: ...
+
+    def hasCap(self, name: str) -> bool: ...
+
+    def sendNow(self, data: bytes) -> None: ...
+
+
+def delivered(method: F) -> F:
+    """
+    Mark a service callback: what it sends is never a labelled reply.
+    """
+
+    @wraps(method)
+    def deliver(self: Any, *args: Any) -> Any:
+        if self.labelled is None:
+            return method(self, *args)
+        self.delivering += 1
+        try:
+            return method(self, *args)
+        finally:
+            self.delivering -= 1
+
+    return deliver  # type: ignore[return-value]
+
+
+def runLabelled(conn: Labelled, label: str, run: Callable[[], Any]) -> Any:
+    """
+    Run a command (C{run}) whose response carries C{label}; its output is
+    held until it has answered (its L{Deferred} has fired).
+    """
+    conn.labelled = []
+    try:
+        result = run()
+    except BaseException:
+        finish(conn, label)
+        raise
+    if isinstance(result, Deferred):
+
+        def done(value: object) -> object:
+            finish(conn, label)
+            return value
+
+        return result.addBoth(done)
+    finish(conn, label)
+    return result
+
+
+def withTags(line: bytes, tags: str) -> bytes:
+    """
+    C{line} (without CR LF) with the tags C{tags} (C{a=b;c=d}) added first.
+    """
+    if line.startswith(b"@"):
+        return b"@" + tags.encode("utf-8") + b";" + line[1:]
+    return b"@" + tags.encode("utf-8") + b" " + line
+
+
+def batchOf(line: bytes) -> str | None:
+    """
+    The reference of the batch C{line} is in, if any.
+    """
+    if not line.startswith(b"@"):
+        return None
+    for tag in line[1:].split(b" ", 1)[0].split(b";"):
+        if tag.startswith(b"batch="):
+            return tag[6:].decode("utf-8", "replace")
+    return None
+
+
+def words(line: bytes) -> list[bytes]:
+    """
+    C{line}'s command and parameters, without its tags and prefix.
+    """
+    parts = line.split(b" ")
+    if parts and parts[0].startswith(b"@"):
+        parts = parts[1:]
+    if parts and parts[0].startswith(b":"):
+        parts = parts[1:]
+    return parts
+
+
+def isOneBatch(lines: list[bytes]) -> bool:
+    """
+    Whether C{lines} are one batch: its start, its lines, its end.
+    """
+    first, last = words(lines[0]), words(lines[-1])
+    if len(first) < 2 or first[0] != b"BATCH" or not first[1].startswith(b"+"):
+        return False
+    reference = first[1][1:]
+    return last[:2] == [b"BATCH", b"-" + reference] and all(
+        batchOf(line) == reference.decode("utf-8", "replace") for line in lines[1:-1]
+    )
+
+
+def finish(conn: Labelled, label: str) -> None:
+    """
+    Send the held response of a command labelled C{label}.
+    """
+    held, conn.labelled = conn.labelled or [], None
+    lines = b"".join(held).split(CRLF)[:-1]
+    labelTag = "label=" + escapeTagValue(label)
+    if not lines:
+        ack = formatLine("ACK", prefix=conn.server, tags={"label": label})
+        conn.sendNow(ack.encode("utf-8") + CRLF)
+    elif len(lines) == 1 or isOneBatch(lines):
+        conn.sendNow(
+            withTags(lines[0], labelTag) + CRLF + b"".join(line + CRLF for line in lines[1:])
+        )
+    elif not conn.hasCap("batch"):
+        conn.sendNow(b"".join(held))  # a label without batch cannot cover several lines
+    else:
+        reference = newBatchId()
+        start = formatLine(
+            "BATCH", "+" + reference, "labeled-response", prefix=conn.server, tags={"label": label}
+        )
+        out = [start.encode("utf-8")]
+        for line in lines:
+            out.append(line if batchOf(line) is not None else withTags(line, "batch=" + reference))
+        out.append(formatLine("BATCH", "-" + reference, prefix=conn.server).encode("utf-8"))
+        conn.sendNow(b"".join(line + CRLF for line in out))

@@ -1,0 +1,174 @@
+# -*- test-case-name: tests.test_store_window -*-
+"""
+What a history window asks of a store, shared by every store: which
+conversation (L{Conversation}), where a window starts or ends (L{Bound}),
+and the SQL both engines run for it.
+
+A window is ordered by message id (the order messages were stored in); a
+bound is either a message (its id: a C{msgid} the client gave) or a moment
+(milliseconds: a C{timestamp} it gave), always exclusive but for the one
+inclusive lower bound of C{AROUND}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.names import key
+
+#: The columns a window reads, in L{rowToEvent}'s order.
+WINDOW_COLUMNS = "room, sender, recipient, body, sent, msgid, sent_ms"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """
+    A room's messages (C{room}), or the private messages between C{nick}
+    and C{other} (either way; C{nick} may be C{other}: notes to oneself)
+    that are in C{nick}'s history: those sent while C{nick} was registered.
+    """
+
+    room: str | None = None
+    nick: str | None = None
+    other: str | None = None
+
+    @classmethod
+    def ofRoom(cls, room: str) -> Conversation:
+        return cls(room=room)
+
+    @classmethod
+    def between(cls, nick: str, other: str) -> Conversation:
+        return cls(nick=nick, other=other)
+
+    def where(self) -> tuple[str, list[object]]:
+        """
+        The SQL condition selecting this conversation's messages.
+        """
+        if self.room is not None:
+            return "room_key = ?", [key(self.room)]
+        assert self.nick is not None and self.other is not None
+        mine, theirs = key(self.nick), key(self.other)
+        return (
+            "room_key IS NULL AND ((sender_account = ? AND recipient_key = ?)"
+            " OR (recipient_account = ? AND sender_key = ?))",
+            [mine, theirs, mine, theirs],
+        )
+
+    def holds(self, event: RoomMessage | PrivateMessage, accounts: tuple[bool, bool]) -> bool:
+        """
+        Whether C{event}, sent between people of whom C{accounts} says
+        who was registered, belongs to this conversation (the memory
+        store's L{where}).
+        """
+        if self.room is not None:
+            return isinstance(event, RoomMessage) and key(event.room) == key(self.room)
+        if not isinstance(event, PrivateMessage):
+            return False
+        assert self.nick is not None and self.other is not None
+        mine, theirs = key(self.nick), key(self.other)
+        sender, recipient = key(event.sender), key(event.recipient)
+        return (accounts[0] and sender == mine and recipient == theirs) or (
+            accounts[1] and recipient == mine and sender == theirs
+        )
+
+
+@dataclass(frozen=True)
+class Bound:
+    """
+    One end of a window: the message with database id C{id}, or the moment
+    C{millis} when C{id} is C{None}.  A message's bound also has its
+    C{millis}, so two bounds can be put in order.
+    """
+
+    millis: int
+    id: int | None = None
+
+    def order(self) -> tuple[int, int]:
+        return (self.millis, -1 if self.id is None else self.id)
+
+
+def windowQuery(
+    conversation: Conversation,
+    after: Bound | None,
+    before: Bound | None,
+    limit: int,
+    newest: bool,
+    inclusive: bool,
+) -> tuple[str, list[object]]:
+    """
+    The SELECT (with C{?} placeholders) of a window's messages, newest
+    first if C{newest} (the caller reverses them), else oldest first.
+    """
+    where, args = conversation.where()
+    clauses = [where]
+    if after is not None:
+        column, value = ("id", after.id) if after.id is not None else ("sent_ms", after.millis)
+        clauses.append(f"{column} {'>=' if inclusive else '>'} ?")
+        args.append(value)
+    if before is not None:
+        column, value = ("id", before.id) if before.id is not None else ("sent_ms", before.millis)
+        clauses.append(f"{column} < ?")
+        args.append(value)
+    order = "DESC" if newest else "ASC"
+    query = (
+        f"SELECT {WINDOW_COLUMNS} FROM messages WHERE {' AND '.join(clauses)}"
+        f" ORDER BY id {order} LIMIT ?"
+    )
+    return query, [*args, limit]
+
+
+def inWindow(
+    id: int, millis: int, after: Bound | None, before: Bound | None, inclusive: bool
+) -> bool:
+    """
+    Whether the message C{id} sent at C{millis} is inside the window's
+    bounds (the memory store's L{windowQuery}).
+    """
+    if after is not None:
+        value, low = (id, after.id) if after.id is not None else (millis, after.millis)
+        if value < low or (value == low and not inclusive):
+            return False
+    if before is not None:
+        value, high = (id, before.id) if before.id is not None else (millis, before.millis)
+        if value >= high:
+            return False
+    return True
+
+
+def rowToEvent(
+    room: str | None,
+    sender: str,
+    recipient: str | None,
+    body: str,
+    sent: int,
+    msgid: str | None,
+    millis: int | None,
+) -> RoomMessage | PrivateMessage:
+    """
+    A stored row (L{WINDOW_COLUMNS}) as the event it was.
+    """
+    lines = tuple(body.split("\n"))
+    if room is not None:
+        return RoomMessage(room, sender, lines, int(sent), msgid=msgid or "", millis=millis or 0)
+    return PrivateMessage(
+        sender, recipient or "", lines, int(sent), msgid=msgid or "", millis=millis or 0
+    )
+
+
+#: The rooms among C{?...} whose latest message is inside a window
+#: (formatted with the placeholders for the rooms).
+ROOM_TARGETS = (
+    "SELECT MAX(room), MAX(sent_ms) FROM messages WHERE room_key IN ({marks})"
+    " GROUP BY room_key HAVING MAX(sent_ms) > ? AND MAX(sent_ms) < ?"
+)
+
+#: The people a registered nick (C{?} four times: its key) exchanged
+#: private messages with (in its history) whose latest message is inside
+#: a window.
+PRIVATE_TARGETS = (
+    "SELECT MAX(CASE WHEN sender_account = ? THEN recipient ELSE sender END), MAX(sent_ms)"
+    " FROM messages WHERE room_key IS NULL AND (sender_account = ? OR recipient_account = ?)"
+    " GROUP BY CASE WHEN sender_account = ? THEN recipient_key ELSE sender_key END"
+    " HAVING MAX(sent_ms) > ? AND MAX(sent_ms) < ?"
+)

@@ -1,0 +1,64 @@
+# -*- test-case-name: tests.test_web -*-
+"""
+The WebSocket front-end's factory: one L{WebParticipant} per connection,
+and what they share (the service, the clock, the limits).
+"""
+
+from __future__ import annotations
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.web.server import Request
+
+from chatd.core.interfaces import IChatService
+from chatd.lines.idle import IdleTimers
+from chatd.web.guard import GuardProtocol
+from chatd.web.socket import WebParticipant
+
+
+class WebFactory:
+    """
+    Builds a L{WebParticipant} per WebSocket connection and holds what they
+    share: the service, the clock and the limits.
+
+    @ivar maxMessageBytes: largest request accepted (UTF-8 bytes).
+    @ivar rate: requests per second allowed on average, with bursts of
+        C{burst} (C{None}: no limit); beyond that requests are refused with
+        an error, and a
+        client that keeps going (C{floodLimit} refusals in a row) is closed.
+    @ivar pingInterval: seconds between WebSocket pings; a client that has
+        not answered one by the next is closed.
+    @ivar maxQueued: requests kept waiting while an earlier one waits for
+        the service (a password check, the store); more are refused.
+    """
+
+    def __init__(
+        self,
+        service: IChatService,
+        clock: IReactorTime,
+        maxMessageBytes: int = 16384,
+        rate: float = 20.0,
+        burst: int | None = 100,
+        floodLimit: int = 20,
+        pingInterval: float = 30.0,
+        maxQueued: int = 50,
+    ) -> None:
+        self.service = service
+        self.clock = clock
+        self.maxMessageBytes = maxMessageBytes
+        self.rate = rate
+        self.burst = burst
+        self.floodLimit = floodLimit
+        self.pingInterval = pingInterval
+        self.maxQueued = maxQueued
+        self.idleTimers = IdleTimers(clock)
+
+    def buildProtocol(self, request: Request) -> WebParticipant:
+        address = request.getClientAddress()
+        participant = WebParticipant(self, getattr(address, "host", None) or str(address))
+        guard = request.channel.transport
+        if not isinstance(guard, GuardProtocol):
+            raise TypeError("serve WebFactory through chatd.web.guard.GuardedSite (makeSite)")
+        participant.guard = guard
+        guard.listener = participant
+        participant.outbox = guard.startBatching()
+        return participant
