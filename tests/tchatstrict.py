@@ -13,7 +13,9 @@ which lines are events caused by other members, and fails on any other.
 Every line is checked in the order it arrives, so an unrequested line (a
 notice after LOGIN, history after ENTER, an ENTER of a stranger) lands where
 the client expects something else and fails the test; L{StrictTchat.closed}
-checks that nothing at all came after the last expected line.
+checks that nothing at all came after the last expected line, and
+L{StrictTchat.goodbye} that a stopping daemon says only its documented
+goodbye (a NOTICE block, then C{srv: ERROR 03}: see docs/PROTOCOL.md).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _FINAL = re.compile(r"srv: (OKAY!|ERROR \d\d)")
 _MEMBERSHIP = re.compile(r"srv: (ENTER|LEAVE) (\S+) (\S+) (\d+)")
 _SPEAK = re.compile(r"srv: SPEAK (\S+) (\S+) (\d+)")
 _MSGPV = re.compile(r"srv: MSGPV (\S+) (\d+)")
+_NOTICE = re.compile(r"srv: NOTICE \d+")
 
 
 class Unexpected(AssertionError):
@@ -144,6 +147,19 @@ class StrictTchat:
         left = list(self.client.lines.pending)
         if left:
             raise Unexpected(f"unrequested lines: {left!r}")
+
+    async def goodbye(self) -> None:
+        """
+        The daemon is stopping: exactly one NOTICE block (its reason, any
+        text), then C{srv: ERROR 03}, then the connection closes with
+        nothing after.
+        """
+        line = await self.client.line()
+        if not _NOTICE.fullmatch(line):
+            raise Unexpected(f"expected the shutdown notice, got {line!r}")
+        await self._body()
+        await self.expect("srv: ERROR 03")
+        await self.closed()
 
     async def close(self) -> None:
         await self.client.close()

@@ -57,7 +57,7 @@ async def test_strictConversation(tmp_path: Path) -> None:
     """
     Three strict clients on a fresh daemon: every command gets exactly its
     reply, every event is one another member caused, nothing else ever
-    arrives, down to the connection's close.
+    arrives, down to the daemon's documented goodbye.
     """
     daemon = start(tmp_path)
     try:
@@ -91,7 +91,7 @@ async def test_strictConversation(tmp_path: Path) -> None:
     finally:
         stopped(daemon)
     for client in (alice, bob):
-        await client.closed()
+        await client.goodbye()
 
 
 @pytest_twisted.ensureDeferred
@@ -144,7 +144,7 @@ async def test_accountJoinsGeneralOnce(tmp_path: Path, database: list[str]) -> N
         assert await again.command("clt: LSMEM Général") == "ERROR 34"
     finally:
         stopped(daemon)
-    await again.closed()
+    await again.goodbye()
 
 
 async def ircLogin(port: int, nick: str) -> tuple[LineClient, list[str]]:
