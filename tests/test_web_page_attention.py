@@ -166,15 +166,16 @@ def test_replayed_history_is_not_news(daemon: Daemon) -> None:
     their recent history: an old mention there is neither notified nor
     counted unread; a new one is.
     """
-    irc = IrcClient(daemon.ports["IRCFactory"], "pinger")
     first = Browser(pageURL(daemon))
     try:
         first.login("regi")
         first.say("/register sesame-regi")
-        first.wait(lambda: "now registered" in first.find("#log").text)
+        # No room is open yet: the page shows the answer in its notices.
+        first.wait(lambda: "now registered" in first.find("#errors").text)
         enter(first, "Blabla")
     finally:
         first.quit()
+    irc = IrcClient(daemon.ports["IRCFactory"], "pinger")
     page = Browser(pageURL(daemon))
     try:
         # Old mentions in both rooms: whichever the page shows first, the
