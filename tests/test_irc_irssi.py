@@ -21,6 +21,7 @@ from twisted.internet.task import deferLater
 
 from tests.daemon import startDaemon
 from tests.lineclient import LineClient, connectLines
+from tests.terminal import expect
 
 pytestmark = pytest.mark.skipif(
     shutil.which("irssi") is None or shutil.which("tmux") is None,
@@ -85,18 +86,6 @@ class Irssi:
             capture_output=True,
             timeout=10,
         )
-
-
-async def expect(client: LineClient, prefix: str) -> list[str]:
-    """
-    TCHAT lines up to and including the first that starts with C{prefix};
-    the lines before it (notices, other rooms' comings and goings) are
-    skipped.
-    """
-    lines = [await client.line()]
-    while not lines[-1].startswith(prefix):
-        lines.append(await client.line())
-    return lines
 
 
 @pytest_twisted.ensureDeferred

@@ -28,6 +28,7 @@ from twisted.internet.task import deferLater
 
 from tests.daemon import startDaemon
 from tests.lineclient import LineClient, connectLines
+from tests.terminal import expect
 
 pytestmark = pytest.mark.skipif(
     shutil.which("weechat-headless") is None
@@ -120,16 +121,6 @@ class WeeChat:
                 self.process.kill()
                 self.process.wait()
         self.output.close()
-
-
-async def expect(client: LineClient, prefix: str) -> list[str]:
-    """
-    TCHAT lines up to and including the first that starts with C{prefix}.
-    """
-    lines = [await client.line()]
-    while not lines[-1].startswith(prefix):
-        lines.append(await client.line())
-    return lines
 
 
 async def tchatUser(port: int, nick: str, *commands: str) -> LineClient:
