@@ -4,7 +4,10 @@ How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
 welcome) and renaming.  A name is given only once every check passed, and,
 in cluster mode, once the cluster granted it: a claim that ends up unused is
-given back.
+given back.  A connection that proves the password of a registered account
+already signed in here joins that person (L{chatd.core.people.Person}), up
+to C{--max-connections-per-account}; it leaves it on disconnecting, and
+the person logs out with its last connection.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.events import Rename
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
+from chatd.core.people import Person
 
 if TYPE_CHECKING:
     from chatd.core.roles import IChatObserver
@@ -117,6 +121,9 @@ class Logins:
             proven, rooms = await persistence.verifyLogin(participant, nick, password)
             if proven:  # before admission, which other nodes hear of
                 service.accountProven(participant, nick)
+                holder = service.find(nick)
+                if isinstance(holder, Person) and self.mayJoin(holder, nick):
+                    return self.joinPerson(participant, holder)
         if service.observer is not None:
             nick = await claimed(
                 service.observer, participant, nick, lambda: self.admitChecked(participant, nick)
@@ -133,8 +140,43 @@ class Logins:
         @raise NickTaken: someone has C{nick}.
         """
         self.service.moderation.checkLogin(nick)
-        if self.service.find(nick) is not None:
+        holder = self.service.find(nick)
+        if holder is not None and not self.mayJoin(holder, nick):
             raise errors.NickTaken()
+
+    def mayJoin(self, holder: IParticipant, nick: str) -> bool:
+        """
+        Whether a connection that proves C{nick}'s password may sign in as
+        C{holder} too: C{nick} is a registered account, signed in here from
+        fewer connections than the limit.
+        """
+        persistence = self.service.persistence
+        return (
+            persistence is not None
+            and persistence.isRegisteredNow(nick)
+            and self.service.people.mayJoin(holder)
+        )
+
+    def joinPerson(self, participant: IParticipant, person: Person) -> str:
+        """
+        C{participant}, which proved the account's password, signs in as
+        C{person} too: its nickname, rooms and presence are the person's;
+        nobody else is told.
+        """
+        service = self.service
+        if not service.people.isConnected(participant) or service.isLoggedIn(participant):
+            raise errors.NotLoggedIn("the connection closed during login")
+        service.people.join(participant, person)
+        if service.logConnections:
+            self.log.info(
+                "{nick} signed in again from {address} over {protocol} ({count} connections)",
+                nick=person.nick,
+                address=participant.address,
+                protocol=participant.protocolName,
+                count=len(person.connections),
+            )
+        nick: str = participant.nick
+        return nick
 
     def admitChecked(self, participant: IParticipant, nick: str) -> str:
         """
@@ -147,14 +189,14 @@ class Logins:
             raise errors.NickTaken()
         return self.admit(participant, nick)
 
-    def admit(self, participant: IParticipant, nick: str) -> str:
+    def admit(self, participant: IParticipant, nick: str, alone: bool = False) -> str:
         """
         Give C{participant} the name C{nick}, every check passed (here, or
-        on another node for L{chatd.core.replica}).
+        on another node for L{chatd.core.replica}: C{alone}, it stays a
+        member of its own rather than becoming a L{Person}).
         """
         service = self.service
-        service.people.named(participant, nick)
-        service.membership.loggedIn(participant)
+        service.membership.loggedIn(service.people.named(participant, nick, alone))
         if service.logConnections:
             self.log.info(
                 "{nick} logged in from {address} over {protocol}",
@@ -176,6 +218,14 @@ class Logins:
         self._underWay.pop(participant, None)
         if service.persistence is not None:
             service.persistence.forgetLogin(participant)
+        if service.people.part(participant):
+            if service.logConnections:
+                self.log.info(
+                    "{nick} closed one of their connections ({reason})",
+                    nick=participant.nick,
+                    reason=reason,
+                )
+            return  # the person goes on with their other connections
         rooms = service.membership.loggedOut(participant)
         if rooms is None:
             return
@@ -225,7 +275,7 @@ class Logins:
         """
         service = self.service
         service.people.renamed(participant, old, nick, service.now())
-        audience: dict[IParticipant, list[str]] = {participant: []}
+        audience: dict[IParticipant, list[str]] = {service.people.personOf(participant): []}
         for room in service.roomsJoined(participant):
             room.rename(old, nick)
             for member in room.members.values():
