@@ -37,7 +37,7 @@ class SeveralConnectionsTests(PersistenceTestCase):
             each.events.clear()
 
     def settle(self, result: object) -> object:
-        value = self.successResultOf(settled(result))  # type: ignore[arg-type]
+        value = self.successResultOf(settled(result))
         self.clock.advance(0)
         return value
 
