@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from twisted.logger import Logger
 
-from chatd.core.interfaces import IParticipant
+from chatd.core.participant import IParticipant
 
 log = Logger()
 
