@@ -207,3 +207,16 @@ class SeveralConnectionsTests(PersistenceTestCase):
         again = self.login("alice", "sesame")
         self.assertEqual(list(connectionsOf(self.service.find("alice"))), [again])
         self.assertEqual(self.service.roomsOf(again), ["Blabla"])
+
+    def test_historyForTheNewConnection(self) -> None:
+        """
+        A connection that joins the person is offered its rooms' recent
+        past, as a login's welcome offers it; the others get nothing again.
+        """
+        said = self.service.say(self.bob, "Blabla", ("before you came",))
+        self.phone.events.clear()
+        tablet = self.login("alice", "sesame")
+        self.assertEqual(
+            [e.msgid for e in tablet.events if isinstance(e, RoomMessage)], [said.msgid]
+        )
+        self.assertEqual(self.phone.events, [])

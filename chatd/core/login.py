@@ -175,8 +175,33 @@ class Logins:
                 protocol=participant.protocolName,
                 count=len(person.connections),
             )
+        persistence = service.persistence
+        if persistence is not None and persistence.offersHistory(participant):
+            rooms = service.roomsOf(participant)
+
+            def replay() -> None:
+                persistence.background(
+                    Deferred.fromCoroutine(self.replay(participant, rooms)), "replay"
+                )
+
+            service.clock.callLater(0, replay)
         nick: str = participant.nick
         return nick
+
+    async def replay(self, participant: IParticipant, rooms: list[str]) -> None:
+        """
+        Offer a connection that joined its person the recent past of the
+        person's C{rooms}, as a login's welcome does, on the turn after its
+        reply.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        count = min(self.service.historyCount, participant.historyOnEnter)
+        for room in rooms:
+            if room in self.service.roomsOf(participant):  # still in, still connected
+                events = await persistence.history(participant, room, count)
+                if events:
+                    participant.roomHistory(room, events)
 
     def admitChecked(self, participant: IParticipant, nick: str) -> str:
         """
