@@ -220,3 +220,20 @@ class SeveralConnectionsTests(PersistenceTestCase):
             [e.msgid for e in tablet.events if isinstance(e, RoomMessage)], [said.msgid]
         )
         self.assertEqual(self.phone.events, [])
+
+    def test_killEndsEveryConnection(self) -> None:
+        """
+        An administrator's kill or ban (the console ends the session of the
+        person it finds by name) ends every connection; the members see the
+        person leave once.
+        """
+        person = self.service.find("alice")
+        assert person is not None
+        self.service.endSession(person, errors.Killed("killed by root: enough"))
+        self.assertIsInstance(self.phone.disconnectedWith, errors.Killed)
+        self.assertIsInstance(self.laptop.disconnectedWith, errors.Killed)
+        self.assertEqual([type(e) for e in self.bob.events], [Membership])
+        self.service.disconnect(self.phone)
+        self.service.disconnect(self.laptop)
+        self.assertEqual(len(self.bob.events), 1)
+        self.assertIsNone(self.service.find("alice"))
