@@ -7,6 +7,10 @@ with its last connection.
 
 from __future__ import annotations
 
+from typing import Any
+
+from twisted.internet.defer import Deferred
+
 from chatd.core import errors
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import (
@@ -237,3 +241,31 @@ class SeveralConnectionsTests(PersistenceTestCase):
         self.service.disconnect(self.laptop)
         self.assertEqual(len(self.bob.events), 1)
         self.assertIsNone(self.service.find("alice"))
+
+
+class SimultaneousLoginTests(PersistenceTestCase):
+    def test_bothJoinOnePerson(self) -> None:
+        """
+        Two logins to one account whose passwords are checked at the same
+        time both succeed: the second to finish joins the person the first
+        one made (checks for one name run one at a time, in turn).
+        """
+        self.registered("alice", "sesame")
+        pending: list[Deferred[Any]] = []
+
+        def slow(f: Any, *args: Any) -> Deferred[Any]:
+            d: Deferred[Any] = Deferred()
+            pending.append(d)
+            return d.addCallback(lambda _: f(*args))
+
+        assert self.service.persistence is not None
+        self.service.persistence.accounts.checker.runInThread = slow
+        first, second = RecordingParticipant(), RecordingParticipant()
+        logins = []
+        for each in (first, second):
+            self.service.connect(each)
+            logins.append(settled(self.service.login(each, "alice", "sesame")))
+        while pending:
+            pending.pop(0).callback(None)
+        self.assertEqual([self.successResultOf(d) for d in logins], ["alice", "alice"])
+        self.assertEqual(list(connectionsOf(self.service.find("alice"))), [first, second])

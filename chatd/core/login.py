@@ -121,9 +121,9 @@ class Logins:
             proven, rooms = await persistence.verifyLogin(participant, nick, password)
             if proven:  # before admission, which other nodes hear of
                 service.accountProven(participant, nick)
-                holder = service.find(nick)
-                if isinstance(holder, Person) and self.mayJoin(holder, nick):
-                    return self.joinPerson(participant, holder)
+                person = self.joinable(participant, nick)
+                if person is not None:  # signed in here already: no claim, no rooms to join
+                    return self.joinPerson(participant, person)
         if service.observer is not None:
             nick = await claimed(
                 service.observer, participant, nick, lambda: self.admitChecked(participant, nick)
@@ -156,6 +156,16 @@ class Logins:
             and persistence.isRegisteredNow(nick)
             and self.service.people.mayJoin(holder)
         )
+
+    def joinable(self, participant: IParticipant, nick: str) -> Person | None:
+        """
+        The person C{participant} may join as C{nick}: it proved the
+        password of C{nick}, an account signed in here (L{mayJoin}).
+        """
+        holder = self.service.find(nick)
+        if not isinstance(holder, Person) or self.service.provenAccount(participant) != key(nick):
+            return None
+        return holder if self.mayJoin(holder, nick) else None
 
     def joinPerson(self, participant: IParticipant, person: Person) -> str:
         """
@@ -211,7 +221,10 @@ class Logins:
         if not self.service.people.isConnected(participant) or self.service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
         if self.service.find(nick) is not None:
-            raise errors.NickTaken()
+            person = self.joinable(participant, nick)  # signed in meanwhile from elsewhere
+            if person is None:
+                raise errors.NickTaken()
+            return self.joinPerson(participant, person)
         return self.admit(participant, nick)
 
     def admit(self, participant: IParticipant, nick: str, alone: bool = False) -> str:
