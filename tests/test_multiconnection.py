@@ -17,6 +17,7 @@ from chatd.core.events import (
     KICK,
     QUIT,
     Membership,
+    Notice,
     PrivateMessage,
     Rename,
     RoomChange,
@@ -214,12 +215,15 @@ class SeveralConnectionsTests(PersistenceTestCase):
 
     def test_historyForTheNewConnection(self) -> None:
         """
-        A connection that joins the person is offered its rooms' recent
-        past, as a login's welcome offers it; the others get nothing again.
+        A connection that joins the person is told which rooms it is in and
+        offered their recent past, as a login's welcome does; the others
+        get nothing again.
         """
         said = self.service.say(self.bob, "Blabla", ("before you came",))
         self.phone.events.clear()
         tablet = self.login("alice", "sesame")
+        notices = [e.text for e in tablet.events if isinstance(e, Notice)]
+        self.assertEqual(notices, ["you are in Blabla"])
         self.assertEqual(
             [e.msgid for e in tablet.events if isinstance(e, RoomMessage)], [said.msgid]
         )

@@ -20,7 +20,7 @@ from twisted.logger import Logger
 
 from chatd.core import errors
 from chatd.core.calls import MaybeDeferred, maybeCall
-from chatd.core.events import Rename
+from chatd.core.events import Notice, Rename
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
@@ -185,29 +185,30 @@ class Logins:
                 protocol=participant.protocolName,
                 count=len(person.connections),
             )
-        persistence = service.persistence
-        if persistence is not None and persistence.offersHistory(participant):
-            rooms = service.roomsOf(participant)
+        persistence, rooms = service.persistence, service.roomsOf(participant)
+        if persistence is not None and rooms:
 
-            def replay() -> None:
-                persistence.background(
-                    Deferred.fromCoroutine(self.replay(participant, rooms)), "replay"
-                )
+            def welcome() -> None:
+                welcoming = self.welcome(participant, rooms)
+                persistence.background(Deferred.fromCoroutine(welcoming), "welcome")
 
-            service.clock.callLater(0, replay)
+            service.clock.callLater(0, welcome)
         nick: str = participant.nick
         return nick
 
-    async def replay(self, participant: IParticipant, rooms: list[str]) -> None:
+    async def welcome(self, participant: IParticipant, rooms: list[str]) -> None:
         """
-        Offer a connection that joined its person the recent past of the
-        person's C{rooms}, as a login's welcome does, on the turn after its
-        reply.
+        Tell a connection that joined its person which rooms it is in, and
+        offer it their recent past, as a login's welcome does, on the turn
+        after its reply.
         """
         persistence = self.service.persistence
         assert persistence is not None
+        if not self.service.isLoggedIn(participant):
+            return  # closed at once
+        participant.notice(Notice("you are in " + ", ".join(rooms), self.service.now()))
         count = min(self.service.historyCount, participant.historyOnEnter)
-        for room in rooms:
+        for room in rooms if count > 0 else []:
             if room in self.service.roomsOf(participant):  # still in, still connected
                 events = await persistence.history(participant, room, count)
                 if events:
