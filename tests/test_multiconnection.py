@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from twisted.internet.defer import Deferred
+from zope.interface.verify import verifyObject
 
 from chatd.core import errors
 from chatd.core.delivery import connectionsOf
@@ -23,6 +24,7 @@ from chatd.core.events import (
     RoomChange,
     RoomMessage,
 )
+from chatd.core.interfaces import IParticipant
 from chatd.core.people import Person
 from chatd.testing import RecordingParticipant, settled
 from tests.persistencecase import PersistenceTestCase
@@ -60,6 +62,17 @@ class SeveralConnectionsTests(PersistenceTestCase):
         self.assertEqual(self.service.members(self.bob, "Blabla"), ["alice", "bob"])
         self.assertEqual([u.nick for u in self.service.users()], ["alice", "bob"])
         self.assertEqual(self.bob.events, [])
+
+    def test_personIsAParticipant(self) -> None:
+        """
+        A person provides L{IParticipant}: the service and front-ends use it
+        as they would one connection (its first stands for the rest).
+        """
+        person = self.service.find("alice")
+        assert person is not None
+        self.assertTrue(verifyObject(IParticipant, person))
+        self.assertEqual((person.address, person.protocolName), ("10.0.0.1", "test"))
+        self.assertEqual(person.historyOnEnter, self.phone.historyOnEnter)
 
     def test_wrongPasswordOrGuest(self) -> None:
         """
