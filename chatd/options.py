@@ -16,7 +16,7 @@ from chatd.admin import wiring as admin
 from chatd.config import FileOptions
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
-from chatd.core.limits import MAX_WAITING
+from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT, MAX_WAITING
 from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.talk.protocol import roomOption
 
@@ -56,6 +56,13 @@ def _optionalInt(value: str) -> int | None:
     if number < 0:
         raise ValueError("must not be negative")
     return number or None
+
+
+def _atLeastOne(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be at least 1")
+    return number
 
 
 def _clusterURL(value: str) -> str:
@@ -289,6 +296,13 @@ class Options(FileOptions):
             1000,
             "Rooms that may exist before users can create no more (0: no limit).",
             _optionalInt,
+        ],
+        [
+            "max-connections-per-account",
+            None,
+            MAX_CONNECTIONS_PER_ACCOUNT,
+            "Connections one registered account may be signed in from at once (1: one).",
+            _atLeastOne,
         ],
         [
             "max-rooms-per-user",

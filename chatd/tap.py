@@ -128,6 +128,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         autojoin=options["autojoin"],
     )
     chat.setServiceParent(top)
+    chat.people.maxConnections = options["max-connections-per-account"]
     chat.goodbye.notice = options["shutdown-notice"]
     chat.goodbye.grace = options["close-grace"]
     configureInbox(chat, options)

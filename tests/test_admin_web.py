@@ -10,6 +10,7 @@ from twisted.web.websocket import WebSocketClientEndpoint
 
 from chatd.admin.commands import AdminConsole
 from chatd.core import errors
+from chatd.core.delivery import connectionsOf
 from tests.webclient import ClientFactory, WebTestCase
 
 
@@ -54,8 +55,7 @@ class WebModerationTests(WebTestCase):
         reply = self.request(alice, type="say", room="lobby", text="hi")
         self.assertEqual((reply["type"], reply["code"]), ("error", 25))
         # In memory the peer is no IP address; give alice one to ban.
-        participant = self.service.find("alice")
-        assert participant is not None
+        participant = connectionsOf(self.service.find("alice"))[0]
         participant.address = "192.0.2.7"
         self.assertEqual(
             "banned 192.0.2.0/24; 1 connection(s) closed", self.run_("ban ip 192.0.2.0/24 bots")

@@ -14,6 +14,7 @@ from twisted.internet.task import Clock
 from twisted.logger import ILogObserver, globalLogPublisher
 from zope.interface import provider
 
+from chatd.core.delivery import connectionsOf
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.message import parse
@@ -99,7 +100,7 @@ def test_arbitraryCommands(lines: list[bytes], cuts: list[int]) -> None:
         for index, piece in enumerate(pieces):
             proto, transport = clients[index % 2]
             proto.dataReceived(piece)
-            if service.find("bob") is other and "lobby" in service.roomsOf(other):
+            if other in connectionsOf(service.find("bob")) and "lobby" in service.roomsOf(other):
                 service.say(other, "lobby", ("x" * 600, "ünïcode 😀"))
         for _proto, transport in clients:
             check(output(transport, clock))

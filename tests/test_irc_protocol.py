@@ -14,6 +14,7 @@ from twisted.internet.testing import StringTransport
 from zope.interface.verify import verifyObject
 
 from chatd.core import errors
+from chatd.core.delivery import connectionsOf
 from chatd.core.events import Rename
 from chatd.core.interfaces import IParticipant
 from chatd.irc.factory import IRCFactory
@@ -57,7 +58,7 @@ class RegistrationTests(IRCTestCase):
         self.assertEqual(first.prefix, "chatd")
         self.assertEqual(first.params[0], "alice")
         self.assertIn("alice!al@irc.chatd", first.params[1])
-        self.assertIs(self.service.find("ALICE"), proto)
+        self.assertEqual(list(connectionsOf(self.service.find("ALICE"))), [proto])
 
     def test_isupport(self) -> None:
         """

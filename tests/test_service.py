@@ -11,6 +11,7 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from chatd.core import errors
+from chatd.core.delivery import connectionsOf
 from chatd.core.events import (
     KICK,
     PART,
@@ -663,7 +664,7 @@ class RoomOperatorTests(ServiceTestCase):
         )
         self.assertIs(self.alice.events[0], event)
         self.assertEqual(self.service.roomsOf(self.bob), [])
-        self.assertIs(self.service.find("bob"), self.bob)
+        self.assertEqual(list(connectionsOf(self.service.find("bob"))), [self.bob])
         self.assertIsNone(self.bob.disconnectedWith)
         self.assertRaises(errors.NotInRoom, self.service.kickFromRoom, self.alice, "den", "bob")
         self.service.enter(self.bob, "den")

@@ -13,6 +13,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.delivery import connectionsOf
 from chatd.core.service import ChatService
 from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.talk.telnet import PROBE, TIMING_MARK
@@ -56,7 +57,7 @@ class ProbeTests(SynchronousTestCase):
             proto.dataReceived(ANSWER if n % 2 else REFUSAL)
             self.assertEqual(output(transport, self.clock), b"")
         self.assertFalse(transport.disconnecting)
-        self.assertIs(self.service.find("alice"), proto)
+        self.assertEqual(list(connectionsOf(self.service.find("alice"))), [proto])
 
     def test_typingPostponesTheProbe(self) -> None:
         """

@@ -102,7 +102,16 @@ class ProtocolTests(WebTestCase):
         self.assertEqual(self.request(alice, type="leave", room="lobby")["room"], "lobby")
         self.assertEqual(
             bob.take(),
-            [{"type": "left", "room": "lobby", "nick": "alice", "reason": "", "time": 1000}],
+            [
+                {
+                    "type": "left",
+                    "room": "lobby",
+                    "nick": "alice",
+                    "reason": "",
+                    "kind": "part",
+                    "time": 1000,
+                }
+            ],
         )
 
     def test_privateMessage(self) -> None:

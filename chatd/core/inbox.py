@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.core.calls import whenFired
+from chatd.core.delivery import connectionsOf
 from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_WAITING, PAGE_BYTES
@@ -214,7 +215,7 @@ class Inbox:
             fetched = await self.store.undelivered(nick, after, FETCH)
             complete = len(fetched) < FETCH
             while fetched:
-                if self.find(nick) is not participant:
+                if participant not in connectionsOf(self.find(nick)):
                     return  # gone or renamed: the rest waits for next time
                 page, fetched = self._page(fetched)
                 for _, message in page:

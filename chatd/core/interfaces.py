@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred
 from zope.interface import Attribute
 
 from chatd.core.calls import MaybeDeferred, maybeCall, settled
+from chatd.core.delivery import connectionsOf
 from chatd.core.participant import IParticipant
 from chatd.core.roomoperations import IRoomOperations
 
@@ -31,6 +32,7 @@ __all__ = [
     "IParticipant",
     "IRoomOperations",
     "MaybeDeferred",
+    "connectionsOf",
     "maybeCall",
     "settled",
 ]

@@ -31,3 +31,7 @@ MAX_WAITING = 200
 #: Bytes of messages in one page, by default (a quarter of the default
 #: --max-output is 256 KiB; 64 KiB is Twisted's own write buffer size).
 PAGE_BYTES = 64 * 1024
+
+#: Connections one registered account may be signed in from at once, by
+#: default (C{--max-connections-per-account}; 1: one, as for guests).
+MAX_CONNECTIONS_PER_ACCOUNT = 5

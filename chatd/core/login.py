@@ -1,10 +1,13 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.test_service,tests.test_multiconnection -*-
 """
 How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
 welcome) and renaming.  A name is given only once every check passed, and,
 in cluster mode, once the cluster granted it: a claim that ends up unused is
-given back.
+given back.  A connection that proves the password of a registered account
+already signed in here joins that person (L{chatd.core.people.Person}), up
+to C{--max-connections-per-account}; it leaves it on disconnecting, and
+the person logs out with its last connection.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from twisted.logger import Logger
 
 from chatd.core import errors
 from chatd.core.calls import MaybeDeferred, maybeCall
-from chatd.core.events import Rename
+from chatd.core.events import Notice, Rename
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
+from chatd.core.people import Person
 
 if TYPE_CHECKING:
     from chatd.core.roles import IChatObserver
@@ -117,6 +121,9 @@ class Logins:
             proven, rooms = await persistence.verifyLogin(participant, nick, password)
             if proven:  # before admission, which other nodes hear of
                 service.accountProven(participant, nick)
+                person = self.joinable(participant, nick)
+                if person is not None:  # signed in here already: no claim, no rooms to join
+                    return self.joinPerson(participant, person)
         if service.observer is not None:
             nick = await claimed(
                 service.observer, participant, nick, lambda: self.admitChecked(participant, nick)
@@ -133,8 +140,79 @@ class Logins:
         @raise NickTaken: someone has C{nick}.
         """
         self.service.moderation.checkLogin(nick)
-        if self.service.find(nick) is not None:
+        holder = self.service.find(nick)
+        if holder is not None and not self.mayJoin(holder, nick):
             raise errors.NickTaken()
+
+    def mayJoin(self, holder: IParticipant, nick: str) -> bool:
+        """
+        Whether a connection that proves C{nick}'s password may sign in as
+        C{holder} too: C{nick} is a registered account, signed in here from
+        fewer connections than the limit.
+        """
+        persistence = self.service.persistence
+        return (
+            persistence is not None
+            and persistence.isRegisteredNow(nick)
+            and self.service.people.mayJoin(holder)
+        )
+
+    def joinable(self, participant: IParticipant, nick: str) -> Person | None:
+        """
+        The person C{participant} may join as C{nick}: it proved the
+        password of C{nick}, an account signed in here (L{mayJoin}).
+        """
+        holder = self.service.find(nick)
+        if not isinstance(holder, Person) or self.service.provenAccount(participant) != key(nick):
+            return None
+        return holder if self.mayJoin(holder, nick) else None
+
+    def joinPerson(self, participant: IParticipant, person: Person) -> str:
+        """
+        C{participant}, which proved the account's password, signs in as
+        C{person} too: its nickname, rooms and presence are the person's;
+        nobody else is told.
+        """
+        service = self.service
+        if not service.people.isConnected(participant) or service.isLoggedIn(participant):
+            raise errors.NotLoggedIn("the connection closed during login")
+        service.people.join(participant, person)
+        if service.logConnections:
+            self.log.info(
+                "{nick} signed in again from {address} over {protocol} ({count} connections)",
+                nick=person.nick,
+                address=participant.address,
+                protocol=participant.protocolName,
+                count=len(person.connections),
+            )
+        persistence, rooms = service.persistence, service.roomsOf(participant)
+        if persistence is not None and rooms:
+
+            def welcome() -> None:
+                welcoming = self.welcome(participant, rooms)
+                persistence.background(Deferred.fromCoroutine(welcoming), "welcome")
+
+            service.clock.callLater(0, welcome)
+        nick: str = participant.nick
+        return nick
+
+    async def welcome(self, participant: IParticipant, rooms: list[str]) -> None:
+        """
+        Tell a connection that joined its person which rooms it is in, and
+        offer it their recent past, as a login's welcome does, on the turn
+        after its reply.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        if not self.service.isLoggedIn(participant):
+            return  # closed at once
+        participant.notice(Notice("you are in " + ", ".join(rooms), self.service.now()))
+        count = min(self.service.historyCount, participant.historyOnEnter)
+        for room in rooms if count > 0 else []:
+            if room in self.service.roomsOf(participant):  # still in, still connected
+                events = await persistence.history(participant, room, count)
+                if events:
+                    participant.roomHistory(room, events)
 
     def admitChecked(self, participant: IParticipant, nick: str) -> str:
         """
@@ -144,17 +222,20 @@ class Logins:
         if not self.service.people.isConnected(participant) or self.service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
         if self.service.find(nick) is not None:
-            raise errors.NickTaken()
+            person = self.joinable(participant, nick)  # signed in meanwhile from elsewhere
+            if person is None:
+                raise errors.NickTaken()
+            return self.joinPerson(participant, person)
         return self.admit(participant, nick)
 
-    def admit(self, participant: IParticipant, nick: str) -> str:
+    def admit(self, participant: IParticipant, nick: str, alone: bool = False) -> str:
         """
         Give C{participant} the name C{nick}, every check passed (here, or
-        on another node for L{chatd.core.replica}).
+        on another node for L{chatd.core.replica}: C{alone}, it stays a
+        member of its own rather than becoming a L{Person}).
         """
         service = self.service
-        service.people.named(participant, nick)
-        service.membership.loggedIn(participant)
+        service.membership.loggedIn(service.people.named(participant, nick, alone))
         if service.logConnections:
             self.log.info(
                 "{nick} logged in from {address} over {protocol}",
@@ -176,6 +257,14 @@ class Logins:
         self._underWay.pop(participant, None)
         if service.persistence is not None:
             service.persistence.forgetLogin(participant)
+        if service.people.part(participant):
+            if service.logConnections:
+                self.log.info(
+                    "{nick} closed one of their connections ({reason})",
+                    nick=participant.nick,
+                    reason=reason,
+                )
+            return  # the person goes on with their other connections
         rooms = service.membership.loggedOut(participant)
         if rooms is None:
             return
@@ -225,7 +314,7 @@ class Logins:
         """
         service = self.service
         service.people.renamed(participant, old, nick, service.now())
-        audience: dict[IParticipant, list[str]] = {participant: []}
+        audience: dict[IParticipant, list[str]] = {service.people.personOf(participant): []}
         for room in service.roomsJoined(participant):
             room.rename(old, nick)
             for member in room.members.values():

@@ -1,8 +1,9 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.test_service,tests.test_multiconnection -*-
 """
 Who is logged in and in which rooms: users creating rooms, entering,
 leaving and being taken out, kept apart from the facade that delegates to
-them.
+them.  Rooms hold persons (L{chatd.core.people.Person}): a connection acts
+for its person, whose other connections hear of what it did.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatd.core import errors
+from chatd.core.delivery import deliver
 from chatd.core.events import KICK, PART
 from chatd.core.events import Membership as MembershipEvent
 from chatd.core.founders import enteredAsFounder, recordFounder
@@ -26,28 +28,37 @@ if TYPE_CHECKING:
 class Membership:
     """
     The rooms' members, changed through each L{Room}, and the rooms each
-    logged-in participant is in (being logged in is having that list).
+    logged-in person is in (being logged in is having that list).  Every
+    method takes a connection (for its person) or a person.
     """
 
     def __init__(self, service: ChatService) -> None:
         self.service = service
-        #: The rooms each logged-in participant is in, in entry order.
+        self.personOf = service.people.personOf
+        #: The rooms each logged-in person is in, in entry order.
         self._joined: dict[IParticipant, list[Room]] = {}
 
     def loggedIn(self, participant: IParticipant) -> None:
         """
-        C{participant} was given its name: it is in no room yet.
+        C{participant}'s person was given its name: it is in no room yet.
         """
-        self._joined[participant] = []
+        self._joined[self.personOf(participant)] = []
 
     def isLoggedIn(self, participant: IParticipant) -> bool:
-        return participant in self._joined
+        return self.personOf(participant) in self._joined
 
     def roomsJoined(self, participant: IParticipant) -> list[Room]:
         """
-        The rooms C{participant} is in, in the order it entered them.
+        The rooms C{participant}'s person is in, in the order it entered them.
         """
-        return list(self._joined.get(participant, ()))
+        return list(self._joined.get(self.personOf(participant), ()))
+
+    def tellOwn(self, participant: IParticipant, event: MembershipEvent) -> None:
+        """
+        Tell C{participant}'s person's other connections that it entered
+        or left a room (the acting one has its reply).
+        """
+        deliver([self.personOf(participant)], "membershipChanged", event, participant)
 
     def requireLogin(self, participant: IParticipant) -> str:
         """
@@ -55,7 +66,7 @@ class Membership:
 
         @raise NotLoggedIn: it has none yet.
         """
-        if participant.nick is None or participant not in self._joined:
+        if participant.nick is None or self.personOf(participant) not in self._joined:
             raise errors.NotLoggedIn()
         nick: str = participant.nick
         return nick
@@ -74,10 +85,10 @@ class Membership:
 
     def loggedOut(self, participant: IParticipant) -> list[Room] | None:
         """
-        C{participant} is gone: the rooms it was in (C{None}: it was not
-        logged in), which the caller takes it out of.
+        C{participant}'s person is gone: the rooms it was in (C{None}: it
+        was not logged in), which the caller takes it out of.
         """
-        return self._joined.pop(participant, None)
+        return self._joined.pop(self.personOf(participant), None)
 
     def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
         """
@@ -129,14 +140,19 @@ class Membership:
         self, participant: IParticipant, nick: str, target: Room, remote: bool = False
     ) -> None:
         """
-        Put logged-in C{participant} in C{target} (its entry checked or
-        decided elsewhere: autojoin, an approval), within its capacity; a
-        C{remote} entry (checked on another node) is not limited, nor told
-        to the observer.  The room's founder is made its operator.
+        Put logged-in C{participant}'s person in C{target} (its entry
+        checked or decided elsewhere: autojoin, an approval), within its
+        capacity; a C{remote} entry (checked on another node) is not
+        limited, nor told to the observer.  The room's founder is made its
+        operator.  The person's other connections are told.
         """
         limit = None if remote else target.capacity(self.service.maxGroupSize)
-        target.add(participant, nick, self.service.now(), limit)
-        self._joined[participant].append(target)
+        member = self.personOf(participant)
+        now = self.service.now()
+        target.add(member, nick, now, limit)
+        self._joined[member].append(target)
+        if member is not participant:
+            self.tellOwn(participant, MembershipEvent(target.name, nick, True, now))
         if self.service.observer is not None and not remote:
             self.service.observer.entered(participant, target.name)
         account = None if remote else self.service.provenAccount(participant)
@@ -159,14 +175,19 @@ class Membership:
         self, participant: IParticipant, nick: str, room: Room, reason: str, kind: str | None = None
     ) -> None:
         """
-        Take C{participant} out of C{room}, telling the members left.
+        Take C{participant}'s person out of C{room}, telling the members
+        left and the person's other connections.
         """
-        self._joined[participant].remove(room)
-        self.removeMember(room, nick, reason, kind)
+        self._joined[self.personOf(participant)].remove(room)
+        self.tellOwn(participant, self.removeMember(room, nick, reason, kind))
 
-    def removeMember(self, room: Room, nick: str, reason: str, kind: str | None = None) -> None:
-        room.remove(nick, MembershipEvent(room.name, nick, False, self.service.now(), reason, kind))
+    def removeMember(
+        self, room: Room, nick: str, reason: str, kind: str | None = None
+    ) -> MembershipEvent:
+        event = MembershipEvent(room.name, nick, False, self.service.now(), reason, kind)
+        room.remove(nick, event)
         self.service.registry.vanishIfEmpty(room)
+        return event
 
     def members(self, participant: IParticipant, room: str) -> list[str]:
         target = self.memberRoom(participant, room)

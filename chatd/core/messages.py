@@ -3,6 +3,8 @@
 What people say: to a room, to one person, an operators' message, a
 server notice.  The text rule, the speaking rules, the message id, the
 store's append, the counters and the one fan-out per message live here.
+What one connection of a person says reaches the person's other
+connections too, as their own words.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.core import errors
+from chatd.core.delivery import deliver
 from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
 from chatd.core.interfaces import IParticipant
 from chatd.core.metrics import ChatStats
@@ -130,6 +133,9 @@ class Messages:
                 accounts=(registered(sender), registered(recipient.nick)),
             )
         recipient.privateMessage(event)
+        own = self.people.personOf(participant)
+        if own is not recipient:  # the sender's other connections see it as their own
+            deliver([own], "privateMessage", event, participant)
         self.stats.messageIn(participant.protocolName, "private", 1)
         return event
 

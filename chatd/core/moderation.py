@@ -26,6 +26,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatd.core import errors
+from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
 from chatd.modstore import (
@@ -261,9 +262,10 @@ class Moderation:
 
     def connectedAt(self, participant: IParticipant) -> float | None:
         """
-        When C{participant} connected (Unix time), if it was admitted here.
+        When C{participant} connected (Unix time), if it was admitted here
+        (a person: its first connection, L{connectionsOf}).
         """
-        return self._connectedAt.get(participant)
+        return self._connectedAt.get(connectionsOf(participant)[0])
 
     def messagesPerSecond(self) -> float:
         """

@@ -1,19 +1,106 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.test_service,tests.test_multiconnection -*-
 """
-Who is here: open connections, the one registry of nicknames, chatd
-operators and proven accounts, readers of operators' messages, and who
-recently left.  It knows nothing of rooms.
+Who is here: open connections, the persons they sign in as (one
+nickname each, held by one connection or, for a registered account, by
+several), the one registry of nicknames, chatd operators and proven
+accounts, readers of operators' messages, and who recently left.  It
+knows nothing of rooms.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+from zope.interface import implementer
 
+from chatd.core.delivery import Gathering, deliver
 from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
 from chatd.core.names import key
 from chatd.core.whowas import NickHistory
+
+if TYPE_CHECKING:
+    from chatd.core.errors import ChatError
+    from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+
+
+@implementer(IParticipant)
+class Person(Gathering):
+    """
+    One signed-in person, as rooms, nicknames and other people see them:
+    the connections (participants) signed in under one nickname, first
+    one first.  A guest has one; a registered account up to
+    L{People.maxConnections}, on any protocols.  An event for the person
+    goes to each connection; the first one stands for the rest in what
+    others see of them (address, protocol, and front-end details such as
+    an IRC client's ident, read through it).
+    """
+
+    def __init__(self, connection: IParticipant) -> None:
+        self.connections = [connection]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "connections":  # not yet set: never look it up below
+            raise AttributeError(name)
+        return getattr(self.connections[0], name)
+
+    def __repr__(self) -> str:
+        return f"<Person {self.nick!r} on {len(self.connections)} connection(s)>"
+
+    @property
+    def nick(self) -> str | None:
+        nick: str | None = self.connections[0].nick
+        return nick
+
+    @nick.setter
+    def nick(self, nick: str | None) -> None:
+        for connection in self.connections:
+            connection.nick = nick
+
+    @property
+    def address(self) -> str:
+        address: str = self.connections[0].address
+        return address
+
+    @property
+    def protocolName(self) -> str:
+        name: str = self.connections[0].protocolName
+        return name
+
+    @property
+    def historyOnEnter(self) -> int:
+        count: int = self.connections[0].historyOnEnter
+        return count
+
+    def roomMessage(self, event: RoomMessage) -> None:
+        deliver(self.connections, "roomMessage", event)
+
+    def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        for connection in self.connections:
+            connection.roomHistory(room, events)
+
+    def privateMessage(self, event: PrivateMessage) -> None:
+        deliver(self.connections, "privateMessage", event)
+
+    def membershipChanged(self, event: Membership) -> None:
+        deliver(self.connections, "membershipChanged", event)
+
+    def renamed(self, event: Rename) -> None:
+        deliver(self.connections, "renamed", event)
+
+    def notice(self, event: Notice) -> None:
+        deliver(self.connections, "notice", event)
+
+    def disconnect(self, error: ChatError) -> None:
+        """Every connection is ended (a kick, a ban, a kill: the person's)."""
+        deliver(list(self.connections), "disconnect", error)
+
+    def whenDrained(self) -> Deferred[bool]:
+        drained: Deferred[bool] = self.connections[0].whenDrained()
+        return drained
 
 
 class People:
@@ -28,12 +115,19 @@ class People:
 
     log = Logger()
 
-    def __init__(self, operators: Iterable[str] = ()) -> None:
+    def __init__(
+        self, operators: Iterable[str] = (), maxConnections: int = MAX_CONNECTIONS_PER_ACCOUNT
+    ) -> None:
         self.operatorNames = list(operators)
+        #: Connections a registered account may be signed in from at once.
+        self.maxConnections = maxConnections
         self.operatorKeys = {key(nick) for nick in self.operatorNames}
         self.nickHistory = NickHistory()
         self._connections: set[IParticipant] = set()
+        #: Each nickname's holder: a L{Person}, or another node's user.
         self._users: dict[str, IParticipant] = {}
+        #: The person each signed-in connection of this node is part of.
+        self._persons: dict[IParticipant, Person] = {}
         self._sessionOperators: set[IParticipant] = set()
         #: The account key each participant proved with its password.
         self._provenAccounts: dict[IParticipant, str] = {}
@@ -46,6 +140,8 @@ class People:
         self._connections.add(participant)
 
     def isConnected(self, participant: IParticipant) -> bool:
+        if isinstance(participant, Person):
+            return any(each in self._connections for each in participant.connections)
         return participant in self._connections
 
     def connections(self) -> list[IParticipant]:
@@ -77,20 +173,70 @@ class People:
         Whether someone other than C{participant} has C{nick}.
         """
         holder = self._users.get(key(nick))
-        return holder is not None and holder is not participant
+        return holder is not None and holder is not self.personOf(participant)
 
-    def named(self, participant: IParticipant, nick: str) -> None:
-        self._users[key(nick)] = participant
-        participant.nick = nick
+    def named(self, participant: IParticipant, nick: str, alone: bool = False) -> IParticipant:
+        """
+        Give C{nick} to C{participant}, which becomes a new L{Person} (or,
+        C{alone}, another node's user, stays as it is); that member.
+        """
+        member = participant
+        if not alone and not isinstance(participant, Person):
+            member = self._persons[participant] = Person(participant)
+        self._users[key(nick)] = member
+        member.nick = nick
+        return member
+
+    def personOf(self, participant: IParticipant) -> IParticipant:
+        """
+        The member C{participant} is part of: the L{Person} of a signed-in
+        connection, else itself (a person, another node's user, or a
+        connection not signed in).
+        """
+        return self._persons.get(participant, participant)
+
+    def mayJoin(self, holder: IParticipant | None) -> bool:
+        """
+        Whether another connection may sign in as C{holder} (an account's
+        person below L{maxConnections}; the caller checks the account).
+        """
+        return isinstance(holder, Person) and len(holder.connections) < self.maxConnections
+
+    def join(self, participant: IParticipant, person: Person) -> None:
+        """
+        C{participant} signs in as C{person} too: same nickname, same rooms.
+        """
+        person.connections.append(participant)
+        self._persons[participant] = person
+        participant.nick = person.nick
+
+    def part(self, participant: IParticipant) -> bool:
+        """
+        C{participant} leaves the person it was part of; whether that
+        person goes on with other connections (then nothing else changes).
+        """
+        person = self._persons.get(participant)
+        if person is None or len(person.connections) == 1:
+            return False  # the last: the caller logs the person out
+        person.connections.remove(participant)
+        del self._persons[participant]
+        return True
 
     def renamed(self, participant: IParticipant, old: str, nick: str, now: int) -> None:
-        self.nickHistory.remember(participant, old, now, renamedTo=nick)
+        member = self.personOf(participant)
+        self.nickHistory.remember(member, old, now, renamedTo=nick)
         del self._users[key(old)]
-        self.named(participant, nick)
+        self._users[key(nick)] = member
+        member.nick = nick
 
     def left(self, participant: IParticipant, nick: str, now: int) -> None:
-        self.nickHistory.remember(participant, nick, now)
+        member = self.personOf(participant)
+        self.nickHistory.remember(member, nick, now)
         del self._users[key(nick)]
+        self._sessionOperators.discard(member)
+        if isinstance(member, Person):
+            for connection in member.connections:
+                self._persons.pop(connection, None)
 
     # Rights
 
@@ -101,7 +247,12 @@ class People:
         the console's C{op}) and logged in to that registered account with
         its password.  A name alone gives nothing: anyone may type it.
         """
-        if participant in self._sessionOperators:
+        if isinstance(participant, Person):
+            return any(self.isOperator(each) for each in participant.connections)
+        if (
+            participant in self._sessionOperators
+            or self.personOf(participant) in self._sessionOperators
+        ):
             return True
         if participant.nick is None or key(participant.nick) not in self.operatorKeys:
             return False
@@ -133,7 +284,7 @@ class People:
         """
         Make C{participant} a chatd operator for the rest of its session
         (an administrator proved who they are, IRC's C{OPER}); it ends with
-        the connection, whatever the nickname.
+        the connection (or the person, if given one), whatever the nickname.
         """
         self._sessionOperators.add(participant)
 
@@ -150,6 +301,8 @@ class People:
         The key of the account C{participant} logged in to with its password
         (L{accountProven}), or C{None}.
         """
+        if isinstance(participant, Person):
+            participant = participant.connections[0]
         return self._provenAccounts.get(participant)
 
     def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:

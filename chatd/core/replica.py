@@ -50,7 +50,7 @@ class Replica:
         nick = normalize(nick)
         if self.service.find(nick) is not None:
             raise errors.NickTaken()
-        return self.service.logins.admit(participant, nick)
+        return self.service.logins.admit(participant, nick, alone=True)
 
     def ensureRoom(self, room: str) -> str:
         """

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatd.core import errors
+from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.room import Room
@@ -115,6 +116,5 @@ class Rooms:
         """
         if "s" not in room.modes or operator:
             return True
-        return (
-            participant.nick is not None and room.members.get(key(participant.nick)) is participant
-        )
+        member = None if participant.nick is None else room.members.get(key(participant.nick))
+        return member is not None and participant in connectionsOf(member)

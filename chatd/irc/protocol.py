@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol -*-
+# -*- test-case-name: tests.test_irc_protocol,tests.test_irc_multiclient -*-
 """
 The IRC protocol: one connected IRC client as a chatd participant.
 
@@ -96,6 +96,9 @@ class IRCProtocol(IRCConnection):
 
     @delivered
     def membershipChanged(self, event: Membership) -> None:
+        if event.kind != KICK and key(event.nick) == key(self.me()):
+            syncChannels(self)  # another connection of ours entered or left: JOIN, PART
+            return
         if cachedKey(event.room) not in self.shownRooms:
             syncChannels(self)
         if not event.joined and event.kind == QUIT:

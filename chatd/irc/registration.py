@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol -*-
+# -*- test-case-name: tests.test_irc_protocol,tests.test_irc_multiclient -*-
 """
 Connection registration: C{PASS}, C{NICK}, C{USER}, C{CAP}, SASL
 C{AUTHENTICATE}, the welcome burst, and the connection-level commands
@@ -23,6 +23,7 @@ from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
 from chatd.core.errors import ChatError
+from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
@@ -80,7 +81,8 @@ def onNick(irc: IRCSession, message: Message) -> Any:
             return None
         return irc.call(irc.service.rename, irc.participant, nick, subject=nick)
     holder = irc.service.find(nick)
-    if holder is not None and holder is not irc.participant:
+    if holder is not None and irc.password is None and irc.participant not in connectionsOf(holder):
+        # With PASS, the login decides: the account's password may join its person.
         irc.numeric(N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
         return None
     irc.pendingNick = nick
@@ -103,6 +105,8 @@ def tryRegister(irc: IRCSession) -> Any:
         wanted = irc.pendingNick
         if wanted is None or wanted == irc.nick:
             return welcome(irc)
+        if len(connectionsOf(irc.service.find(irc.nick))) > 1:
+            return welcome(irc)  # the account's other connections keep its name
         # The nickname asked for differs from the account: take it if
         # the service allows, else stay on the account's name.
         d = maybeDeferred(irc.service.rename, irc.participant, wanted)

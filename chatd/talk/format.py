@@ -64,6 +64,15 @@ def encodePrivateMessage(event: PrivateMessage) -> bytes:
     )
 
 
+def encodeOwnPrivateMessage(event: PrivateMessage) -> bytes:
+    """
+    C{*private to <nick>* <me> text}: what the person said privately from
+    another of their connections.
+    """
+    head = f"*private to {event.recipient}* <{event.sender}> "
+    return lines(*(head + plainLine(event.sender, line) for line in event.lines))
+
+
 def stamp(when: int, now: float) -> str:
     """
     C{14:02} in the server's local time; C{Nov 14 22:13} when that is not

@@ -38,6 +38,7 @@ from chatd.talk.format import (
     encodeMembership,
     encodeNotice,
     encodeOldPrivateMessage,
+    encodeOwnPrivateMessage,
     encodePrivateMessage,
     encodeRename,
     encodeRoomMessage,
@@ -308,6 +309,8 @@ class TalkProtocol(ChatLineReceiver):
             return
         if event.waited:  # kept while we were away
             self.send(encodeOldPrivateMessage(event, self.factory.clock.seconds()))
+        elif event.sender == self.nick != event.recipient:  # said from another connection
+            self.send(event.wire(encodeOwnPrivateMessage))
         else:
             self.send(event.wire(encodePrivateMessage))
 

@@ -170,6 +170,7 @@ def encodeMembership(event: Membership) -> bytes:
     }
     if not event.joined:
         message["reason"] = plain(event.reason)
+        message["kind"] = event.kind  # "part", "quit" or "kick"
     return dumps(message)
 
 

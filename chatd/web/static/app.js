@@ -17,11 +17,14 @@ const events = {
   error(m) { complain(m); },
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
   private(m) {
+    // From us: said from another of our connections (a phone, an IRC client).
+    if (m.from === state.nick && m.to !== state.nick) return received(privateConvo(m.to), m, true);
     const fresh = !state.convos.has("@" + m.from.toLowerCase());
     received(privateConvo(m.from), m, false);
     if (fresh) adoptRenamed(m.from);
   },
   joined(m) {
+    if (m.nick === state.nick) return entered(m.room, "you joined #" + m.room, false);
     const convo = roomConvo(m.room);
     if (!convo.members.includes(m.nick)) convo.members.push(m.nick);
     addEvent(convo, "event", m.nick + " joined", m.time);
@@ -29,6 +32,8 @@ const events = {
     refreshRooms();
   },
   left(m) {
+    const own = state.convos.get("#" + m.room.toLowerCase());
+    if (m.nick === state.nick && own && m.kind !== "kick") return forget(own);  // left from elsewhere
     const convo = roomConvo(m.room);
     convo.members = convo.members.filter((n) => n !== m.nick);
     addEvent(convo, "event", m.nick + " left" + (m.reason ? " (" + m.reason + ")" : ""), m.time);
@@ -242,16 +247,21 @@ function entered(room, note, focus, members, topic) {
 }
 
 function leave(convo) {
-  request("leave", { room: convo.name }).then(() => {
-    state.convos.delete(convo.key);
+  request("leave", { room: convo.name }).then(() => forget(convo), complain);
+}
+
+// We are no longer in CONVO's room: it goes from the page.
+function forget(convo) {
+  state.convos.delete(convo.key);
+  if (state.current === convo.key) {
     state.current = null;
     $("log").replaceChildren();
-    renderHeader();
-    renderConvos();
-    renderMembers();
-    updateTitle();
-    refreshRooms();
-  }, complain);
+  }
+  renderHeader();
+  renderConvos();
+  renderMembers();
+  updateTitle();
+  refreshRooms();
 }
 
 // Send TEXT to CONVO (ACTION: as /me); a private conversation whose person
