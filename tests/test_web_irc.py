@@ -8,18 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.irc.factory import IRCFactory
+from chatd.irc.protocol import IRCProtocol
+from chatd.options import Options
+from chatd.tap import makeService
 from chatd.tchat import TchatFactory
+from chatd.web.guard import GuardedSite
+from chatd.web.ircsocket import PATH, IRCWebSocket
 from tests.helpers import connect, output
 from tests.ircwsclient import IRCWSClient, connectIRC
-from tests.webclient import WebTestCase
+from tests.webclient import WebTestCase, handshake
 
 TEXT, BINARY = "text.ircv3.net", "binary.ircv3.net"
 
 
-class IRCWebSocketTests(WebTestCase):
+class IRCWebSocketCase(WebTestCase):
+    """
+    The site with the IRC front-end, and helpers.
+    """
+
     def options(self) -> dict[str, Any]:
         self.tchatProtocols: dict[str, Any] = {}
         self.irc = IRCFactory(self.service, self.reactor)
@@ -53,6 +63,8 @@ class IRCWebSocketTests(WebTestCase):
         for line in lines:
             self.tchatProtocols[nick].dataReceived(b"clt: " + line.encode() + b"\r\n")
 
+
+class IRCWebSocketTests(IRCWebSocketCase):
     def test_textSubprotocol(self) -> None:
         """
         A client asking for C{text.ircv3.net} gets it, registers, and reads
@@ -209,3 +221,110 @@ class WithoutIRCTests(WebTestCase):
         """
         client = connectIRC(self.web, [TEXT])
         self.assertEqual(client.rejected, 404)
+
+
+class AdapterTests(IRCWebSocketCase):
+    """
+    The adapter between the IRC protocol and the WebSocket, seen from the
+    IRC protocol's side.
+    """
+
+    def adapter(self, nick: str) -> IRCWebSocket:
+        participant = self.service.find(nick)
+        assert isinstance(participant, IRCProtocol)
+        transport = participant.transport
+        assert isinstance(transport, IRCWebSocket)
+        return transport
+
+    def test_oneMessagePerLine(self) -> None:
+        """
+        What the IRC protocol writes at once leaves as one message per line,
+        without CR LF; a line written in pieces leaves once whole; in text
+        mode, bytes that are not UTF-8 become U+FFFD.
+        """
+        client = connectIRC(self.web, [TEXT])
+        self.register(client, "ivan")
+        adapter = self.adapter("ivan")
+        adapter.write(b":chatd NOTICE ivan :one\r\n:chatd NOTICE ivan :t")
+        adapter.write(b"wo\r\n:chatd NOTICE ivan :caf\xe9\r\n")
+        self.web.flush()
+        self.assertEqual(
+            client.take(),
+            [":chatd NOTICE ivan :one", ":chatd NOTICE ivan :two", ":chatd NOTICE ivan :caf\ufffd"],
+        )
+
+    def test_severalLinesInOneMessage(self) -> None:
+        """
+        A message holding CR LF is read as several lines, as over TCP.
+        """
+        client = connectIRC(self.web, [TEXT])
+        client.sendText("NICK judy\r\nUSER judy 0 * :Judy")
+        self.web.flush()
+        self.assertTrue(client.take()[0].startswith(":chatd 001 judy "))
+
+    def test_backpressure(self) -> None:
+        """
+        While the socket takes no more, the IRC protocol's own output waits
+        too: its outbox is paused with the connection's, so what is sent in
+        pieces (the inbox) waits for the reader.
+        """
+        request = handshake().replace(b"GET /ws ", b"GET /socket ")
+        request = request.replace(
+            b"\r\n\r\n", b"\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n\r\n"
+        )
+        answer, transport, guard = self.web.rawRequest(request)
+        self.assertIn(b"\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n", answer)
+        adapter = guard.listener
+        assert isinstance(adapter, IRCWebSocket) and adapter.irc is not None
+        outbox = adapter.irc.outbox
+        assert outbox is not None and transport.producer is not None
+        transport.clear()
+        transport.producer.pauseProducing()
+        adapter.irc.sendLine(b":chatd NOTICE * :waiting")
+        drained = outbox.whenDrained()
+        self.reactor.advance(0)
+        self.assertNoResult(drained)
+        self.assertEqual(transport.value(), b"")
+        transport.producer.resumeProducing()
+        self.reactor.advance(0)
+        self.assertTrue(self.successResultOf(drained))
+        self.assertEqual(transport.value(), b"\x81\x18:chatd NOTICE * :waiting")
+
+    def test_inputTooLarge(self) -> None:
+        """
+        A message too large even to be read whole (the web listener's input
+        limit) closes the connection with status 1009 after an ERROR line.
+        """
+        client = connectIRC(self.web, [TEXT])
+        self.register(client, "lee")
+        client.sendText("PRIVMSG #lobby :" + "x" * (4 * 16384 + 70000))
+        self.web.flush()
+        lines = client.take()
+        self.assertTrue(lines and lines[-1].startswith("ERROR :Closing Link"), lines)
+        self.assertEqual(client.closeCode, 1009)
+        self.assertNotIn("lee", [p.nick for p in self.service.users()])
+
+
+class DaemonWiringTests(SynchronousTestCase):
+    def test_servedWithIRC(self) -> None:
+        """
+        The daemon serves C{/socket} on the web listener when the IRC
+        front-end is on (the same IRC factory as the IRC listener's), and
+        not when it is off.
+        """
+        for args, served in [([], True), (["--irc", "none"], False)]:
+            options = Options()
+            options.parseOptions(args)
+            memory = MemoryReactorClock()
+            top = makeService(options, memory)
+            top.startService()
+            try:
+                [site] = [s[1] for s in memory.tcpServers if isinstance(s[1], GuardedSite)]
+                ircs = [s[1] for s in memory.tcpServers if isinstance(s[1], IRCFactory)]
+                children = site.site.resource.children
+                self.assertEqual(PATH in children, served)
+                if served:
+                    self.assertIs(children[PATH].wrapped.listener, ircs[0])
+                    self.assertEqual(children[PATH].allowed, children[b"ws"].allowed)
+            finally:
+                top.stopService()
