@@ -131,3 +131,32 @@ def test_tlsBinary(tmp_path: Path) -> None:
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()
+
+
+def test_shutdown(tmp_path: Path) -> None:
+    """
+    When the daemon stops, a browser IRC client gets the operator's notice
+    and the ERROR line before its WebSocket closes.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        LOCAL,
+        "--shutdown-notice",
+        "back in five",
+        factories=("TchatFactory", "GuardedSite"),
+    )
+    try:
+        url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/socket"
+        client = IRCWebSocketClient(url, ["text.ircv3.net"])
+        client.send("NICK zoe")
+        client.send("USER zoe 0 * :Zoe")
+        client.until(" 376 zoe ")
+    finally:
+        daemon.stop()
+    lines = client.until("ERROR :Closing Link")
+    assert ":chatd NOTICE zoe :back in five" in lines, lines
+    assert lines[-1].endswith("(Server shutting down)"), lines
+    assert client.ws.recv() == ""  # then the close
+    client.ws.shutdown()
+    assert "Traceback" not in daemon.logText()
