@@ -208,7 +208,8 @@ class Options(FileOptions):
             "irc",
             None,
             endpoint("6667"),
-            "IRC listener: a port number or an endpoint string ('off': none).",
+            "IRC listener: a port number or an endpoint string ('off': none, and no"
+            " IRC over WebSocket on the web listener either).",
             endpoint,
         ],
         ["irc-server-name", None, "chatd", "The IRC server's name, as shown in numerics."],
@@ -253,8 +254,8 @@ class Options(FileOptions):
             "web",
             None,
             endpoint("8080"),
-            "Web page, WebSocket and /healthz listener: a port number or an"
-            " endpoint string ('off': no web front-end).",
+            "Web page, WebSocket, IRC over WebSocket (/socket) and /healthz listener:"
+            " a port number or an endpoint string ('off': no web front-end).",
             endpoint,
         ],
         [
@@ -277,7 +278,7 @@ class Options(FileOptions):
             "web-origins",
             None,
             [],
-            "Origins whose pages may open the WebSocket, comma-separated, e.g."
+            "Origins whose pages may open the WebSockets (/ws, /socket), comma-separated, e.g."
             " https://chat.example.org ('*': any; default: the page's own host only).",
             _names,
         ],

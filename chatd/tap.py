@@ -147,6 +147,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     reloader.onChange(LINE_LIMITS + BODY_LIMITS, lambda new: configureTchat(tchat, new))
     if options["port"]:
         listen(reloader, "TCHAT", options["port"], tchat, reactor).setServiceParent(top)
+    irc = None
     if options["irc"]:
         from chatd.admin.accountcheck import accountAdminCheck
         from chatd.admin.credentials import AdminChecker
@@ -197,6 +198,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             rate=options["flood-rate"],
             burst=options["flood-burst"],
             metrics=options["web-metrics"],
+            irc=irc,  # IRC over WebSocket on /socket, the same IRC front-end
         )
         web.closeGrace = options["close-grace"]
         exposure = "chat and read the metrics" if options["web-metrics"] else CHAT

@@ -129,7 +129,8 @@ class ChatLineReceiver(LineReceiver):
         self._lastHeard = factory.clock.seconds()
         service = factory.service
         try:
-            self._ticket = service.admission.admit(self.address)
+            if not getattr(self.transport, "admitted", False):  # counted once (IRC over WebSocket)
+                self._ticket = service.admission.admit(self.address)
             service.connect(self)  # type: ignore[arg-type]
         except ChatError as error:
             self._release()

@@ -112,6 +112,8 @@ class _WriteBackpressure:
             guard.channelProducer.pauseProducing()
         if guard.outbox is not None:
             guard.outbox.pauseProducing()
+        if guard.upstream is not None:
+            guard.upstream.pauseProducing()
 
     def resumeProducing(self) -> None:
         guard = self.guard
@@ -121,6 +123,8 @@ class _WriteBackpressure:
             guard.channelProducer.resumeProducing()
         if guard.outbox is not None:
             guard.outbox.resumeProducing()
+        if guard.upstream is not None:
+            guard.upstream.resumeProducing()
 
     def stopProducing(self) -> None:
         if self.guard.channelProducer is not None:
@@ -137,6 +141,8 @@ class GuardProtocol(ProtocolWrapper):
         attaches itself once the upgrade happens (before that, plain HTTP
         requests are bounded by L{chatd.web.channel.ChatChannel}).
     @ivar outbox: where every write goes once L{startBatching} was called.
+    @ivar upstream: a producer writing to this connection through its own
+        buffer (IRC over WebSocket's outbox), paused and resumed with it.
     @ivar ticket: what the site's admission counted this connection under
         (C{None}: not counted).
     @ivar refused: the admission policy turned this connection away; the
@@ -153,6 +159,7 @@ class GuardProtocol(ProtocolWrapper):
         self.writtenWhilePaused = 0
         self.channelProducer: IPushProducer | None = None
         self.outbox: Outbox | None = None
+        self.upstream: IPushProducer | None = None
         self._stalled = False
         self._discarding = False
         self.ticket: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import h11
@@ -24,7 +24,12 @@ from chatd.web.channel import HEADER_TIMEOUT, ChatSite
 from chatd.web.factory import WebFactory
 from chatd.web.guard import GuardedSite
 from chatd.web.handshake import handshakeProblem
+from chatd.web.ircsocket import PATH as IRC_PATH
+from chatd.web.ircsocket import IRCWebSocketResource
 from chatd.web.metrics import HealthResource, MetricsResource
+
+if TYPE_CHECKING:
+    from chatd.irc.listener import IRCListener
 
 #: No inline script or style, nothing from elsewhere: whatever a user manages
 #: to smuggle into the page cannot run.
@@ -156,6 +161,7 @@ def makeSite(
     maxPendingOutput: int = 1 << 20,
     headerTimeout: float | None = HEADER_TIMEOUT,
     metrics: bool = True,
+    irc: IRCListener | None = None,
     **limits: Any,
 ) -> GuardedSite:
     """
@@ -171,6 +177,8 @@ def makeSite(
         (L{chatd.web.channel.ChatChannel}).
     @param metrics: whether C{/metrics} is served here too (the daemon
         serves it on its own listener unless told otherwise).
+    @param irc: the IRC front-end to serve over WebSocket on C{/socket}
+        (L{chatd.web.ircsocket}), behind the same Origin check; C{None}: none.
     @param limits: further L{WebFactory} settings (C{rate}, C{burst},
         C{floodLimit}, C{pingInterval}).
     """
@@ -180,6 +188,8 @@ def makeSite(
         root.putChild(path, StaticFile(name, contentType))
     root.putChild(b"index.html", root.children[b""])
     root.putChild(b"ws", OriginCheck(WebSocketResource(factory), origins))
+    if irc is not None:
+        root.putChild(IRC_PATH, OriginCheck(IRCWebSocketResource(irc), origins))
     if metrics:
         root.putChild(b"metrics", MetricsResource(service))
     root.putChild(b"healthz", HealthResource(service))

@@ -59,17 +59,22 @@ def loads(message: str) -> Any:
         raise ValueError("not JSON") from None
 
 
-def frame(payload: bytes) -> bytes:
+#: The first byte of a final frame: a text message, a binary message.
+TEXT, BINARY = 0x81, 0x82
+
+
+def frame(payload: bytes, first: int = TEXT) -> bytes:
     """
-    A final, unmasked text frame carrying C{payload} (UTF-8).
+    A final, unmasked text frame carrying C{payload} (UTF-8), or a binary
+    one with C{first=BINARY}.
     """
     size = len(payload)
     if size < 126:
-        header = struct.pack("!BB", 0x81, size)
+        header = struct.pack("!BB", first, size)
     elif size < 1 << 16:
-        header = struct.pack("!BBH", 0x81, 126, size)
+        header = struct.pack("!BBH", first, 126, size)
     else:
-        header = struct.pack("!BBQ", 0x81, 127, size)
+        header = struct.pack("!BBQ", first, 127, size)
     return header + payload
 
 
