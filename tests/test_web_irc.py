@@ -11,6 +11,7 @@ from typing import Any
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.delivery import connectionsOf
 from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
 from chatd.options import Options
@@ -230,7 +231,7 @@ class AdapterTests(IRCWebSocketCase):
     """
 
     def adapter(self, nick: str) -> IRCWebSocket:
-        participant = self.service.find(nick)
+        [participant] = connectionsOf(self.service.find(nick))
         assert isinstance(participant, IRCProtocol)
         transport = participant.transport
         assert isinstance(transport, IRCWebSocket)
