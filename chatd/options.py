@@ -12,6 +12,7 @@ from typing import Any
 
 from twisted.python import usage
 
+from chatd import logs
 from chatd.admin import wiring as admin
 from chatd.config import FileOptions
 from chatd.core import gate as passwordgate
@@ -274,7 +275,7 @@ class Options(FileOptions):
             " https://chat.example.org ('*': any; default: the page's own host only).",
             _names,
         ],
-        ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
+        ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _roomNames],
         [
             "autojoin",
             None,
@@ -347,6 +348,7 @@ class Options(FileOptions):
         ],
         *admin.OPTIONS,
         *passwordgate.OPTIONS,
+        *logs.OPTIONS,
         [
             "cluster",
             None,
@@ -365,7 +367,10 @@ class Options(FileOptions):
         ],
     ]
 
+    logSetup: logs.LogSetup
+
     def postOptions(self) -> None:
+        self.logSetup = logs.filterTwistdLog(self.parent, self["log-level"])
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")

@@ -34,7 +34,7 @@ LISTENERS = [
     "--talk",
     "tcp:0:interface=127.0.0.1",
     "--web",
-    "off",
+    "tcp:0:interface=127.0.0.1",
     "--admin",
     "off",
     "--metrics",
