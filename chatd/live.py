@@ -153,7 +153,8 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
     The web front-end's limits, through the site's public parts: the
     WebSocket's request rate (the factory behind C{/ws}), the output a
     client may leave unread, the request headers' deadline and the origins
-    allowed.  Each is read when a connection or a request starts.
+    allowed (at every WebSocket endpoint's origin check).  Each is read
+    when a connection or a request starts.
     """
     from twisted.web.websocket import WebSocketResource
 
@@ -170,7 +171,9 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
     ):
         raise TypeError("not a site chatd.web.site.makeSite made")
     site.headerTimeout = options["http-header-timeout"] or None
-    check.allowed = OriginCheck(check.wrapped, options["web-origins"]).allowed
+    for child in site.resource.children.values():  # every WebSocket endpoint
+        if isinstance(child, OriginCheck):
+            child.allowed = OriginCheck(child.wrapped, options["web-origins"]).allowed
     factory.rate = options["flood-rate"]
     factory.burst = options["flood-burst"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -41,6 +41,8 @@ from twisted.python.logfile import LogFile
 from twisted.python.reflect import namedAny
 from twisted.python.usage import UsageError
 
+from chatd.config import FileOptions
+
 #: What C{--log-level} takes.
 LEVELS = ("debug", "info", "warn", "error")
 
@@ -53,17 +55,6 @@ def logLevel(value: str) -> str:
     if level not in LEVELS:
         raise ValueError(f"is one of {', '.join(LEVELS)}")
     return level
-
-
-OPTIONS: list[Any] = [
-    [
-        "log-level",
-        None,
-        "info",
-        "Events below this level are not logged: debug, info, warn or error.",
-        logLevel,
-    ],
-]
 
 
 def jsonLine(event: LogEvent) -> str:
@@ -182,3 +173,28 @@ class LogRoot(MultiService):
         if self.observer is not None and isinstance(parent, Componentized):
             parent.setComponent(ILogObserver, self.observer())
         super().setServiceParent(parent)
+
+
+class LoggingOptions(FileOptions):
+    """
+    The options with C{--log-level}, which sets up the log's filter once
+    they are parsed (L{filterTwistdLog}), before twistd's own options are
+    done: under twistd, C{parent} is twistd's options.
+
+    @ivar logSetup: the filter, and what makes the observer behind it.
+    """
+
+    optParameters: list[Any] = [
+        [
+            "log-level",
+            None,
+            "info",
+            "Events below this level are not logged: debug, info, warn or error.",
+            logLevel,
+        ],
+    ]
+    logSetup: LogSetup
+
+    def parseOptions(self, options: Sequence[str] | None = None) -> None:
+        super().parseOptions(options)
+        self.logSetup = filterTwistdLog(self.parent, self["log-level"])

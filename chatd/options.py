@@ -12,13 +12,12 @@ from typing import Any
 
 from twisted.python import usage
 
-from chatd import logs
 from chatd.admin import wiring as admin
-from chatd.config import FileOptions
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
 from chatd.core.limits import MAX_WAITING
 from chatd.core.shutdown import DEFAULT_NOTICE
+from chatd.logs import LoggingOptions
 from chatd.talk.protocol import roomOption
 
 LISTEN_BACKLOG = 1024
@@ -78,7 +77,7 @@ def _roomNames(value: str) -> list[str]:
     return [roomOption(name) for name in _names(value)]
 
 
-class Options(FileOptions):
+class Options(LoggingOptions):
     """
     Every option a site may tune; each limit has a default that suits a small
     site, and 0 switches a limit off where that makes sense.
@@ -348,7 +347,6 @@ class Options(FileOptions):
         ],
         *admin.OPTIONS,
         *passwordgate.OPTIONS,
-        *logs.OPTIONS,
         [
             "cluster",
             None,
@@ -367,10 +365,7 @@ class Options(FileOptions):
         ],
     ]
 
-    logSetup: logs.LogSetup
-
     def postOptions(self) -> None:
-        self.logSetup = logs.filterTwistdLog(self.parent, self["log-level"])
         for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
             if self[name] <= 0:
                 raise usage.UsageError(f"--{name} must be positive")
