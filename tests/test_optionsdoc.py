@@ -76,4 +76,7 @@ def test_operationsListsEveryOption() -> None:
     for spec in optionSpecs(Options):
         if spec.name != "config":
             where = table if spec.name in LIVE else restart
-            assert f"`{spec.name}`" in where, spec.name
+            assert f"`{spec.name}`" in where, (
+                f"docs/OPERATIONS.md's reload section should name `{spec.name}`"
+                + (" in its table" if spec.name in LIVE else " among what needs a restart")
+            )
