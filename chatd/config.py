@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twisted.python import usage
+from twisted.python import reflect, usage
 
 #: The option that names the file; it may not name another one.
 CONFIG = "config"
@@ -62,7 +62,9 @@ def optionSpecs(options: type[usage.Options]) -> Iterator[OptionSpec]:
     """
     Every option C{options} declares, in the order of its help.
     """
-    for parameter in getattr(options, "optParameters", []):
+    parameters: list[Any] = []
+    reflect.accumulateClassList(options, "optParameters", parameters)  # as twistd: bases first
+    for parameter in parameters:
         long, _short, default, doc, coerce = [*parameter, None, None, None][:5]
         yield OptionSpec(long, default, doc or "", coerce, False)
     for flag in getattr(options, "optFlags", []):

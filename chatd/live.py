@@ -2,8 +2,9 @@
 """
 What a reload (SIGHUP) changes in the running daemon, option by option:
 operators, connection limits, line and message sizes, flood limits, the
-IRC message of the day and password, talk mode's landing room, and each
-TLS listener's certificate.  New connections get the new values; the open
+IRC message of the day and password, talk mode's landing room, the rooms
+to create, the web front-end's limits, the log level, and each TLS
+listener's certificate.  New connections get the new values; the open
 ones keep theirs.  Every other option needs a restart.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from twisted.internet.interfaces import IProtocolFactory
+from twisted.logger import Logger, LogLevelFilterPredicate
+from twisted.python.failure import Failure
 
 from chatd.core.admission import Admission
 from chatd.core.service import ChatService
@@ -19,10 +22,14 @@ from chatd.irc.factory import IRCFactory
 from chatd.irc.listener import DEFAULT_MOTD
 from chatd.lines.lineproto import ChatFactory
 from chatd.listeners import CHAT, Listener
+from chatd.logs import setLevel
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
+from chatd.web.guard import GuardedSite
+
+log = Logger()
 
 #: Limits every line-protocol front-end reads when a connection opens.
 LINE_LIMITS = ("max-line-length", "max-output", "flood-burst", "flood-rate")
@@ -38,10 +45,12 @@ CHAT_SETTINGS = (
 #: What the waiting private messages' limit and page size come from.
 INBOX = ("max-inbox", "max-output")
 IRC_SETTINGS = ("irc-password", "max-output", "irc-flood-burst", "irc-flood-rate", "motd")
+#: The web front-end's limits, read as a connection or a request starts.
+WEB_LIMITS = ("flood-rate", "flood-burst", "max-output", "http-header-timeout", "web-origins")
 #: Every option a reload applies (the options reference lists them).
 LIVE = frozenset(
-    (*LINE_LIMITS, *BODY_LIMITS, *ADMISSION, *CHAT_SETTINGS, *IRC_SETTINGS, *INBOX, "default-room")
-)
+    (*LINE_LIMITS, *BODY_LIMITS, *ADMISSION, *CHAT_SETTINGS, *IRC_SETTINGS, *INBOX, *WEB_LIMITS)
+) | {"default-room", "rooms", "log-level"}
 
 
 def readMotd(path: str | None) -> tuple[str, ...]:
@@ -95,6 +104,82 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
 
     reloader.onChange(CHAT_SETTINGS, configure)
     reloader.onChange(ADMISSION, lambda new: configureAdmission(admission, new))
+
+
+def liveLogs(reloader: Reloader, predicate: LogLevelFilterPredicate) -> None:
+    """
+    A reload sets the log level the observer twistd logs to filters with.
+    """
+    reloader.onChange(("log-level",), lambda new: setLevel(predicate, new["log-level"]))
+
+
+def addRooms(chat: ChatService, names: list[str]) -> None:
+    """
+    Create the rooms of C{names} that do not exist, as the admin console's
+    C{add room} does: stored (so they outlive a restart) when there is a
+    store, else in memory.  A room that exists is left as it is.
+    """
+    for name in names:
+        if chat.registry.find(name) is not None:
+            continue
+        try:
+            if chat.persistence is None:
+                created(chat.addRoom(name))
+            else:
+                chat.configureRoom(name).addCallbacks(
+                    created, lambda failure, name=name: notCreated(name, failure)
+                )
+        except Exception:
+            notCreated(name, None)
+
+
+def created(name: str) -> None:
+    log.info("reload: room {name} created", name=name)
+
+
+def notCreated(name: str, failure: Failure | None) -> None:
+    log.failure("reload: room {name} not created", failure, name=name)
+
+
+def liveRooms(reloader: Reloader, chat: ChatService) -> None:
+    """
+    A reload creates the rooms added to C{rooms}; those taken out stay.
+    """
+    reloader.onChange(("rooms",), lambda new: addRooms(chat, new["rooms"]))
+
+
+def configureWeb(web: GuardedSite, options: Options) -> None:
+    """
+    The web front-end's limits, through the site's public parts: the
+    WebSocket's request rate (the factory behind C{/ws}), the output a
+    client may leave unread, the request headers' deadline and the origins
+    allowed (at every WebSocket endpoint's origin check).  Each is read
+    when a connection or a request starts.
+    """
+    from twisted.web.websocket import WebSocketResource
+
+    from chatd.web.channel import ChatSite
+    from chatd.web.factory import WebFactory
+    from chatd.web.site import OriginCheck
+
+    web.maxPendingOutput = options["max-output"]
+    site, check = web.site, web.site.resource.getStaticEntity(b"ws")
+    socket = getattr(check, "wrapped", None)
+    factory = socket.factory if isinstance(socket, WebSocketResource) else None
+    if not (isinstance(site, ChatSite) and isinstance(check, OriginCheck)) or not isinstance(
+        factory, WebFactory
+    ):
+        raise TypeError("not a site chatd.web.site.makeSite made")
+    site.headerTimeout = options["http-header-timeout"] or None
+    for child in site.resource.children.values():  # every WebSocket endpoint
+        if isinstance(child, OriginCheck):
+            child.allowed = OriginCheck(child.wrapped, options["web-origins"]).allowed
+    factory.rate = options["flood-rate"]
+    factory.burst = options["flood-burst"]
+
+
+def liveWeb(reloader: Reloader, web: GuardedSite) -> None:
+    reloader.onChange(WEB_LIMITS, lambda new: configureWeb(web, new))
 
 
 def liveIRC(reloader: Reloader, irc: IRCFactory) -> None:

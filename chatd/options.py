@@ -13,11 +13,11 @@ from typing import Any
 from twisted.python import usage
 
 from chatd.admin import wiring as admin
-from chatd.config import FileOptions
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT, MAX_WAITING
 from chatd.core.shutdown import DEFAULT_NOTICE
+from chatd.logs import LoggingOptions
 from chatd.talk.protocol import roomOption
 
 LISTEN_BACKLOG = 1024
@@ -84,7 +84,7 @@ def _roomNames(value: str) -> list[str]:
     return [roomOption(name) for name in _names(value)]
 
 
-class Options(FileOptions):
+class Options(LoggingOptions):
     """
     Every option a site may tune; each limit has a default that suits a small
     site, and 0 switches a limit off where that makes sense.
@@ -282,7 +282,7 @@ class Options(FileOptions):
             " https://chat.example.org ('*': any; default: the page's own host only).",
             _names,
         ],
-        ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _names],
+        ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _roomNames],
         [
             "autojoin",
             None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from twisted.application.service import IService, MultiService
+from twisted.application.service import IService
 
 from chatd.admin import wiring as admin
 from chatd.core import gate as passwordgate
@@ -27,8 +27,12 @@ from chatd.live import (
     listen,
     liveChat,
     liveIRC,
+    liveLogs,
+    liveRooms,
+    liveWeb,
     readMotd,
 )
+from chatd.logs import LogRoot
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage import openStore
@@ -93,7 +97,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     except StoreOpenError as error:
         # Before the reactor and the log start: one line on stderr, exit 1.
         raise SystemExit(f"chatd: {error}") from error
-    top = MultiService()
+    top = LogRoot(options.logSetup.observer)
     # First in, last out: the store outlives the service and flushes last.
     store = openStore(
         options["data-dir"],
@@ -135,6 +139,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     reloader = Reloader(options, reactor)
     reloader.setServiceParent(top)
     liveChat(reloader, chat, admission)
+    liveRooms(reloader, chat)
+    liveLogs(reloader, options.logSetup.predicate)
     reloader.onChange(INBOX, lambda new: configureInbox(chat, new))
     tchat = TchatFactory(
         chat,
@@ -201,6 +207,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             irc=irc,  # IRC over WebSocket on /socket, the same IRC front-end
         )
         web.closeGrace = options["close-grace"]
+        liveWeb(reloader, web)
         exposure = "chat and read the metrics" if options["web-metrics"] else CHAT
         listen(reloader, "web", options["web"], web, reactor, exposure).setServiceParent(top)
     if options["metrics"]:

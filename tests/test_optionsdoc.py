@@ -1,6 +1,7 @@
 """
 Tests for L{chatd.optionsdoc}: docs/OPTIONS.md and example.toml are what
-the options generate, and example.toml's defaults are the options' own.
+the options generate, and example.toml's defaults are the options' own;
+docs/OPERATIONS.md says of every option whether a reload applies it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 from chatd.config import optionSpecs, readConfig
+from chatd.live import LIVE
 from chatd.options import Options
 from chatd.optionsdoc import example, markdown
 from tests.daemon import ROOT
@@ -61,3 +63,20 @@ def test_referenceMarksLiveOptions() -> None:
     assert "| number |" in rows["--max-group-size"]
     assert "| list |" in rows["--rooms"]
     assert "| true/false |" in rows["--quiet-connections"]
+
+
+def test_operationsListsEveryOption() -> None:
+    """
+    docs/OPERATIONS.md's reload section names every option: those a reload
+    applies in its table, the others in its list of what needs a restart.
+    """
+    text = (ROOT / "docs" / "OPERATIONS.md").read_text()
+    section = text[text.index("## Reloading") : text.index("## Where chatd listens")]
+    table, _, restart = section.partition("Everything else needs a restart")
+    for spec in optionSpecs(Options):
+        if spec.name != "config":
+            where = table if spec.name in LIVE else restart
+            assert f"`{spec.name}`" in where, (
+                f"docs/OPERATIONS.md's reload section should name `{spec.name}`"
+                + (" in its table" if spec.name in LIVE else " among what needs a restart")
+            )

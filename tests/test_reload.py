@@ -1,7 +1,8 @@
 """
 Tests for L{chatd.reload} and L{chatd.live}: what a reload applies to the
-service tree C{makeService} built, what it leaves for a restart, and a
-configuration that does not parse.
+service tree C{makeService} built (limits, the log level, rooms, the web
+front-end's limits), what it leaves for a restart, and a configuration
+that does not parse.
 """
 
 from __future__ import annotations
@@ -12,19 +13,28 @@ from typing import Any, cast
 
 from twisted.application.service import IServiceCollection
 from twisted.internet.testing import MemoryReactorClock
-from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublisher
+from twisted.logger import (
+    ILogObserver,
+    LogEvent,
+    LogLevel,
+    PredicateResult,
+    formatEvent,
+    globalLogPublisher,
+)
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.listener import DEFAULT_MOTD
-from chatd.live import LIVE
+from chatd.live import LIVE, liveRooms
 from chatd.options import Options
 from chatd.reload import Reloader
+from chatd.storage.memory import MemoryChatStore
 from chatd.talk.protocol import TalkFactory
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory
+from chatd.web.guard import GuardedSite
 
 LISTENERS = [
     "--port",
@@ -34,7 +44,7 @@ LISTENERS = [
     "--talk",
     "tcp:0:interface=127.0.0.1",
     "--web",
-    "off",
+    "tcp:0:interface=127.0.0.1",
     "--admin",
     "off",
     "--metrics",
@@ -53,7 +63,11 @@ def find(top: Any, kind: type) -> Any:
     return None
 
 
-class ReloadTests(SynchronousTestCase):
+class ReloadCase(SynchronousTestCase):
+    """
+    The daemon's service tree from a config file, on a memory reactor.
+    """
+
     def setUp(self) -> None:
         self.dir = Path(self.mktemp())
         self.dir.mkdir()
@@ -81,6 +95,8 @@ class ReloadTests(SynchronousTestCase):
     def logged(self) -> str:
         return "\n".join(formatEvent(event) for event in self.events)
 
+
+class ReloadTests(ReloadCase):
     def test_appliesWhatCanChange(self) -> None:
         """
         After the file changed, a reload applies limits, operators, sizes,
@@ -173,3 +189,97 @@ class ReloadTests(SynchronousTestCase):
         self.assertEqual(self.chat.admission.maxClients, 11)
         self.top.stopService()
         self.assertEqual(signal.getsignal(signal.SIGHUP), before)
+
+
+def levelOf(options: Options, level: LogLevel) -> PredicateResult:
+    event = {"log_level": level, "log_namespace": "chatd.test"}
+    return cast(PredicateResult, options.logSetup.predicate(event))
+
+
+class ReloadLogRoomsWebTests(ReloadCase):
+    """
+    The log level, the rooms and the web front-end's limits, on the same
+    service tree.
+    """
+
+    def test_logLevel(self) -> None:
+        """
+        The level the file gives is the one the log's filter lets through
+        from the next reload on; the filter is the one twistd's observer
+        was made with, so a level back to info lets info through again.
+        """
+        options = self.reloader.options
+        self.assertEqual(levelOf(options, LogLevel.info), PredicateResult.maybe)
+        self.config.write_text('log-level = "warn"\n')
+        self.assertEqual(self.reloader.reload(), [])
+        self.assertEqual(levelOf(options, LogLevel.info), PredicateResult.no)
+        self.assertEqual(levelOf(options, LogLevel.warn), PredicateResult.maybe)
+        self.config.write_text('log-level = "debug"\n')
+        self.reloader.reload()
+        self.assertEqual(levelOf(options, LogLevel.debug), PredicateResult.maybe)
+        self.config.write_text('log-level = "loud"\n')
+        self.reloader.reload()  # refused: the level stays
+        self.assertEqual(levelOf(options, LogLevel.debug), PredicateResult.maybe)
+        self.assertIn("reload failed", self.logged())
+
+    def test_webLimits(self) -> None:
+        """
+        A reload gives the web front-end the new request rate, unread-output
+        bound, header deadline and origins; what connects next reads them.
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        web = self.factory(GuardedSite)
+        self.config.write_text(
+            "flood-rate = 2.5\nflood-burst = 7\nmax-output = 5000\nhttp-header-timeout = 0\n"
+            'web-origins = ["https://Chat.example.org/"]\n'
+        )
+        self.assertEqual(self.reloader.reload(), [])
+        check = web.site.resource.getStaticEntity(b"ws")
+        self.assertEqual(check.allowed, frozenset({"https://chat.example.org"}))
+        self.assertEqual((check.wrapped.factory.rate, check.wrapped.factory.burst), (2.5, 7))
+        self.assertEqual(web.maxPendingOutput, 5000)
+        self.assertIsNone(web.site.headerTimeout)
+        self.assertIsNone(web.site.buildProtocol(None).headerTimeout)
+
+    def test_roomsWithoutStore(self) -> None:
+        """
+        Without a store, the rooms added to C{rooms} are made as the admin
+        console makes them; a room taken out of the list stays, and one
+        that exists already is left as it is.
+        """
+        chat = ChatService(self.reactor, rooms=["lobby", "hall"])
+        chat.registry.get("hall").settings.topic = "kept"
+        reloader = Reloader(self.reloader.options, self.reactor)
+        liveRooms(reloader, chat)
+        self.config.write_text('rooms = ["lobby", "hall", "Café"]\n')
+        reloader.reload()
+        self.assertEqual([name for name, _ in chat.rooms()], ["Café", "hall", "lobby"])
+        self.assertEqual(chat.registry.get("hall").settings.topic, "kept")
+        self.config.write_text('rooms = ["hall"]\n')
+        reloader.reload()
+        self.assertEqual([name for name, _ in chat.rooms()], ["Café", "hall", "lobby"])
+        self.assertIn("reload: room Café created", self.logged())
+
+    def test_roomsWithStore(self) -> None:
+        """
+        With a store, a room added to C{rooms} is stored, so it outlives a
+        restart, and lasts when emptied; a name that is not a room name
+        leaves the running list as it was.
+        """
+        store = MemoryChatStore()
+        store.startService()
+        chat = ChatService(self.reactor, rooms=["lobby"], store=store)
+        chat.startService()
+        reloader = Reloader(self.reloader.options, self.reactor)
+        liveRooms(reloader, chat)
+        self.config.write_text('rooms = ["lobby", "garden"]\n')
+        reloader.reload()
+        self.assertIn("garden", [name for name, _ in chat.rooms()])
+        snapshot = self.successResultOf(store.load())
+        self.assertIn("garden", [room.name for room in snapshot.rooms])
+        self.assertFalse(chat.roomVanishes("garden"))
+        self.config.write_text('rooms = ["lobby", "two words"]\n')
+        self.assertEqual(reloader.reload(), [])
+        self.assertIn("reload failed", self.logged())
+        self.assertEqual(reloader.options["rooms"], ["lobby", "garden"])

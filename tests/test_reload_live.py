@@ -3,7 +3,8 @@ SIGHUP on the real C{twistd -n chatd --config FILE}: a replaced TLS
 certificate is what new clients see while a connection opened before stays
 up, an operator added to the file may act at once, a changed limit applies
 to new connections, a change it cannot apply is logged as needing a restart,
-and a file that no longer parses changes nothing.
+and a file that no longer parses changes nothing; a room added to the file
+is there at once, and the log level changes what is logged.
 """
 
 from __future__ import annotations
@@ -162,6 +163,57 @@ def test_reloadWithoutRestart(tmp_path: Path) -> None:
         again.send("clt: " + "x" * 200)
         assert again.line() == "srv: ERROR 10"
         for connection in (old, fresh, again, alice, carol):
+            connection.close()
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+def test_reloadLogLevelAndRooms(tmp_path: Path) -> None:
+    """
+    The file's log level and rooms change, then SIGHUP: the room added is
+    there for TCHAT clients, and logins are no longer logged at level warn;
+    back to info, they are again.
+    """
+    config = tmp_path / "chatd.toml"
+    config.write_text('rooms = ["lobby"]\nalive-after = 0\n')
+    daemon = startDaemon(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"))
+    try:
+        port = daemon.ports["TchatFactory"]
+        first = plain(port)
+        assert first.line() == "srv: TCHAT 1"
+        first.send("clt: LOGIN bob")
+        assert first.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        first.send("clt: ENTER garden")
+        assert first.until("srv: OKAY!", "srv: ERROR")[-1].startswith("srv: ERROR")
+        assert "bob logged in" in daemon.logText()
+
+        config.write_text(
+            'rooms = ["lobby", "garden"]\nalive-after = 0\nlog-level = "warn"\nauth-hashes = 3\n'
+        )
+        hangUp(daemon, "changed but needs a restart: auth-hashes")  # a warning: still logged
+        first.send("clt: ENTER garden")
+        assert first.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        second = plain(port)
+        assert second.line() == "srv: TCHAT 1"
+        second.send("clt: LOGIN carol")
+        assert second.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        second.send("clt: ENTER garden")  # round trip: carol's login is long done
+        assert second.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        assert "carol logged in" not in daemon.logText()
+
+        config.write_text('rooms = ["lobby"]\nalive-after = 0\nlog-level = "info"\n')
+        hangUp(daemon, "reloaded the configuration")
+        third = plain(port)
+        assert third.line() == "srv: TCHAT 1"
+        third.send("clt: LOGIN dave", "clt: ENTER garden")  # garden stays
+        assert third.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        assert third.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        deadline = time.monotonic() + TIMEOUT
+        while "dave logged in" not in daemon.logText():
+            assert time.monotonic() < deadline, daemon.logText()
+            time.sleep(0.05)
+        for connection in (first, second, third):
             connection.close()
     finally:
         daemon.stop()
