@@ -282,6 +282,8 @@ def test_terminalConsole(tmp_path: Path) -> None:
         "",
         "--web",
         "",
+        "--metrics",
+        "",  # not the default port 9464, which another daemon may hold
         "--admin",
         "off",
         "--rooms",
