@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
+# -*- test-case-name: tests.test_talk,tests.test_talk_accounts,tests.test_talk_search -*-
 """
 What a person in talk mode sees: the text form of every event and notice.
 
