@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk_commands,tests.test_talk_accounts,tests.test_talk_search -*-
+# -*- test-case-name: tests.test_talk_commands,tests.test_talk,tests.test_talk_accounts -*-
 """
 Talk mode's slash commands, as one table.
 
