@@ -108,6 +108,9 @@ async def _checkUpgraded(store: SQLChatStore) -> None:
         ]
         # and their second as their time in milliseconds.
         assert [m.millis for m in history] == [1000, 2000, 3000]
+        # and are found by a search (the full-text index, migration 10).
+        found = await store.search("x", ["blabla"], ["M2"], 5)
+        assert [(m.sender, m.lines) for m in found] == [("old", ("m2",))]
     finally:
         await stop(store)
 

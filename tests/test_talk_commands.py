@@ -52,6 +52,7 @@ class CommandTableTests(SynchronousTestCase):
                 "name",
                 "register",
                 "history",
+                "search",
                 "kick",
                 "help",
                 "quit",
@@ -113,7 +114,9 @@ class CommandWireTests(TalkTestCase):
         """
         alice, ta = self.connect("alice")
         needy = [command for command in COMMANDS if command.args.startswith("<")]
-        self.assertEqual({command.name for command in needy}, {"pm", "me", "join", "name", "kick"})
+        self.assertEqual(
+            {command.name for command in needy}, {"pm", "me", "join", "name", "search", "kick"}
+        )
         for command in needy:
             expected = f"*** Usage: /{command.name} {command.args}\r\n".encode()
             for name in (command.name, *command.aliases):

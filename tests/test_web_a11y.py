@@ -16,6 +16,8 @@ from tests.daemon import Daemon
 
 pytest.importorskip("selenium")
 
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
 from tests.browser import Browser, missingBrowser  # noqa: E402
 from tests.pagehelpers import axeScript, enter, pageURL, speak, startChat, tchat  # noqa: E402
 
@@ -58,13 +60,19 @@ def serious(browser: Browser, source: str) -> list[dict[str, Any]]:
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
+def searchFor(page: Browser, words: str) -> None:
+    page.shown("#search").send_keys(words, Keys.ENTER)
+    page.wait(lambda: page.findAll("#search-results li button"))
+
+
 @pytest.mark.parametrize("width", [1100, 390])
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_axe(daemon: Daemon, theme: str, width: int) -> None:
     """
     No serious or critical axe finding (contrast, labels, names, ...) on
     the login form and on a conversation with every kind of line, on a
-    desktop and on a phone (where the room list is a menu: open and shut).
+    desktop and on a phone (where the room list is a menu: open and shut),
+    with the results of a search shown.
     """
     source = axeScript()
     page = Browser(pageURL(daemon), width=width, height=760)
@@ -92,11 +100,14 @@ def test_axe(daemon: Daemon, theme: str, width: int) -> None:
         page.say("/topic A topic with https://example.org/t")
         page.wait(lambda: page.find("#conv-topic").is_displayed())
         page.say("hello all")
+        if width >= 640:
+            searchFor(page, "waves")
         found = serious(page, source)
         assert found == [], found
         if width < 640:
             page.click("#menu")
             page.wait(lambda: page.find("#sidebar").is_displayed())
+            searchFor(page, "waves")
             found = serious(page, source)
             assert found == [], found
     finally:

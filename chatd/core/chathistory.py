@@ -153,8 +153,18 @@ class ChatHistory:
         was sent between C{after} and C{before} (milliseconds), earliest
         first: C{(name, is a room, latest millis)}.
         """
-        nick = self.service.requireLogin(participant)
+        nick, rooms, private = self.readable(participant)
         if not 0 < limit <= MAX_HISTORY:
             raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} conversations")
-        rooms = self.service.roomsOf(participant)
-        return self.store.targets(nick, rooms, after, before, limit, self._registered(nick))
+        return self.store.targets(nick, rooms, after, before, limit, private)
+
+    def readable(self, participant: IParticipant) -> tuple[str, list[str], bool]:
+        """
+        The history C{participant} may read at all: its nickname, the
+        rooms it is in, and whether its private conversations (kept for a
+        registered name only).
+
+        @raise NotLoggedIn: it is not logged in.
+        """
+        nick = self.service.requireLogin(participant)
+        return nick, self.service.roomsOf(participant), self._registered(nick)

@@ -208,6 +208,11 @@ class IChatService(IRoomOperations):
         " counts messages and disconnects; front-ends may count their output."
     )
 
+    persistence = Attribute(
+        "The store-backed rules (accounts, stored rooms, history), or C{None} without a"
+        " store; front-ends search history through it with L{chatd.core.search.search}."
+    )
+
     def register(participant: IParticipant, password: str) -> Deferred[None]:
         """
         Register the nickname C{participant} is logged in with, protected by

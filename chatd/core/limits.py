@@ -11,6 +11,12 @@ HISTORY_COUNT = 20
 #: The most messages one history request may ask for.
 MAX_HISTORY = 1000
 
+#: Messages a history search lists, by default, and the most it may ask
+#: for; the longest search text.
+SEARCH_RESULTS = 20
+MAX_SEARCH_RESULTS = 100
+MAX_SEARCH_LENGTH = 200
+
 #: The longest room key, as in RFC 2812 (and ISUPPORT KEYLEN).
 MAX_KEY_LENGTH = 23
 #: The most masks a room's ban list holds (ISUPPORT MAXLIST), and each

@@ -27,9 +27,6 @@ class IAdministration(IChatService):
     every front-end does.
     """
 
-    persistence = Attribute(
-        "The store-backed rules (accounts, stored rooms), or C{None} without a store."
-    )
     observer = Attribute("The L{IChatObserver} told of changes (cluster mode), or C{None}.")
 
     def announce(text: str) -> None:

@@ -224,6 +224,17 @@ class IChatStore(Interface):
         is a room, latest millis)}, earliest first, at most C{limit}.
         """
 
+    def search(
+        nick: str, rooms: list[str], words: list[str], limit: int, private: bool = True
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        """
+        The newest C{limit} messages, newest first, of C{rooms} and (if
+        C{private}) of C{nick}'s private conversations (those in its
+        history, as for L{window}) whose text holds every one of C{words}:
+        as whole words in any case by the SQL stores' own full-text search
+        (L{chatd.storage.search}), as parts of words in the memory store.
+        """
+
     def undelivered(
         nick: str, after: int = 0, limit: int | None = None
     ) -> Deferred[list[tuple[int, PrivateMessage]]]:

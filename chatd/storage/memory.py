@@ -226,6 +226,30 @@ class MemoryChatStore(Service):
         ]
         return succeed(sorted(found, key=lambda target: target[2])[:limit])
 
+    def search(
+        self, nick: str, rooms: list[str], words: list[str], limit: int, private: bool = True
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        wanted, mine = {key(room) for room in rooms}, key(nick)
+        folded = [word.casefold() for word in words if any(c.isalnum() for c in word)]
+        found: list[RoomMessage | PrivateMessage] = []
+        if not folded:
+            return succeed(found)
+        for id, event, _, _ in reversed(self._messages):
+            if len(found) >= limit:
+                break
+            if isinstance(event, RoomMessage):
+                readable = key(event.room) in wanted
+            else:
+                sent, received = self._registeredAt[id]
+                readable = private and (
+                    (sent and key(event.sender) == mine)
+                    or (received and key(event.recipient) == mine)
+                )
+            text = "\n".join(event.lines).casefold()
+            if readable and all(word in text for word in folded):
+                found.append(event)
+        return succeed(found)
+
     def _waiting(self, nick: str, after: int = 0) -> list[tuple[int, PrivateMessage]]:
         return [
             (

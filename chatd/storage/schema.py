@@ -20,6 +20,7 @@ from typing import Any
 
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
 from chatd.storage.rekey import rekey, senderKeys
+from chatd.storage.search import searchIndex
 
 #: The rooms a fresh data directory starts with (those of seed 004).
 DEFAULT_ROOMS = (
@@ -170,6 +171,10 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX messages_sent_to ON messages (recipient_account, sender_key, id)"
         " WHERE room_key IS NULL",
     ],
+    # 10: full-text search of messages' text (chatd.storage.search): FTS5
+    # on SQLite, kept in step by triggers; a tsvector index on PostgreSQL.
+    # Messages already stored are indexed too.
+    [searchIndex],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

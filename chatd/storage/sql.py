@@ -30,13 +30,14 @@ from chatd.storage.conversations import (
 from chatd.storage.database import Cursor, Database
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.migration import migrate, saveRoomRow
+from chatd.storage.search import SQLSearch
 from chatd.storage.writer import MessageWriter, key
 
 NO_LIMIT = 2**62
 
 
 @implementer(IChatStore)
-class SQLChatStore(Service):
+class SQLChatStore(Service, SQLSearch):
     """
     A chat store in an SQL database reached through C{pool}.
 

@@ -20,6 +20,7 @@ from twisted.internet.defer import maybeDeferred
 from chatd.core.errors import ChatError
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
+from chatd.core.search import search
 from chatd.core.text import actionLine
 from chatd.talk.format import (
     AGAIN_PROMPT,
@@ -27,6 +28,7 @@ from chatd.talk.format import (
     NOTICE,
     historyLines,
     lines,
+    searchLines,
     serverLine,
 )
 from chatd.talk.rooms import currentRoom, enter, say, topicCommand
@@ -295,6 +297,13 @@ async def historyCommand(session: TalkSession, rest: str) -> None:
     session.send(historyLines(room, events, session.factory.clock.seconds()))
 
 
+async def searchCommand(session: TalkSession, rest: str) -> None:
+    if not any(char.isalnum() for char in rest):
+        raise UsageError(usage("search"))
+    found = await maybeDeferred(search, session.factory.service, session.participant, rest)
+    session.send(searchLines(rest, found, session.factory.clock.seconds()))
+
+
 async def kickCommand(session: TalkSession, rest: str) -> None:
     nick, _, reason = rest.partition(" ")
     if not nick:
@@ -330,6 +339,9 @@ COMMANDS = CommandTable(
             "register", registerCommand, "[password]", "protect your nickname with a password"
         ),
         TalkCommand("history", historyCommand, "[n]", "the current room's last n messages (20)"),
+        TalkCommand(
+            "search", searchCommand, "<words>", "your rooms' and private messages with the words"
+        ),
         TalkCommand("kick", kickCommand, "<nick> [reason]", "disconnect someone (operators only)"),
         TalkCommand("help", helpCommand, "", "this help"),
         TalkCommand(

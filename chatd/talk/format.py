@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
+# -*- test-case-name: tests.test_talk,tests.test_talk_accounts,tests.test_talk_search -*-
 """
 What a person in talk mode sees: the text form of every event and notice.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.search import Found
 from chatd.core.text import plain, plainLine
 
 NOTICE = "*** "
@@ -127,6 +128,34 @@ def encodeOldPrivateMessage(event: PrivateMessage, now: float) -> bytes:
     """
     head = f"*private {stamp(event.when, now)}* <{event.sender}> "
     return lines(*(head + plainLine(event.sender, line) for line in event.lines))
+
+
+def searchLines(text: str, found: list[Found], now: float) -> bytes:
+    """
+    What C{/search text} found, newest first, each message with its time
+    and conversation (C{[lobby 14:02] <alice> ...} or C{*private with bob
+    14:02* <bob> ...}), between two server lines; or one line saying that
+    nothing matched.
+    """
+    quoted = clean(text)
+    if not found:
+        return serverLine(f'No message matches "{quoted}".')
+    many = "1 message" if len(found) == 1 else f"{len(found)} messages"
+    shown = []
+    for result in found:
+        event = result.message
+        if isinstance(event, RoomMessage):
+            shown.append(encodeOldRoomMessage(event, now))
+        else:
+            head = (
+                f"*private with {result.conversation} {stamp(event.when, now)}* <{event.sender}> "
+            )
+            shown.append(lines(*(head + plainLine(event.sender, line) for line in event.lines)))
+    return (
+        serverLine(f'Search for "{quoted}": {many}, newest first:')
+        + b"".join(shown)
+        + serverLine("End of search.")
+    )
 
 
 def encodeMembership(event: Membership) -> bytes:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web -*-
+# -*- test-case-name: tests.test_web,tests.test_web_search -*-
 """
 What each WebSocket request does: one function per request C{type}, in
 L{HANDLERS}, translating a JSON object into a service call and its result
@@ -19,7 +19,9 @@ from chatd.core.chathistory import BEFORE, HistoryQuery, Selector
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import maybeCall
-from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY
+from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SEARCH_RESULTS
+from chatd.core.search import Found
+from chatd.core.search import search as searchHistory
 from chatd.core.text import plain
 from chatd.web import replay, wire
 
@@ -139,6 +141,35 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     )
 
 
+def search(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    The messages of the user's rooms and own private conversations whose
+    text holds every word of C{text}, newest first (L{chatd.core.search}):
+    each with C{room}, or C{with} (the other person of a private one).
+    """
+    text = _text(request, "text")
+    limit = request.get("limit", SEARCH_RESULTS)
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        raise InvalidArgument(f"'limit' must be a whole number from 1 to {MAX_SEARCH_RESULTS}")
+
+    def results(found: list[Found]) -> Reply:
+        return {"text": text, "results": [_result(one) for one in found]}
+
+    return maybeDeferred(searchHistory, web.service, web, text, limit).addCallback(results)
+
+
+def _result(found: Found) -> Reply:
+    event = found.message
+    entry = wire.markAction(
+        {"from": event.sender, "text": wire.messageText(event.sender, event.lines)},
+        event.lines,
+        event.msgid,
+    )
+    entry["room" if found.isRoom else "with"] = found.conversation
+    entry["time"] = event.when
+    return entry
+
+
 def register(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
     Protect the nickname in use with a password (the service needs
@@ -245,6 +276,7 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "members": members,
     "history": history,
     "register": register,
+    "search": search,
     "say": say,
     "tell": tell,
     "kick": kick,

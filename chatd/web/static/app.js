@@ -6,6 +6,7 @@ import { connect, request } from "./net.js";
 import { addMessage, addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { askPermission, updateTitle } from "./alerts.js";
 import { wireKeys } from "./keys.js";
+import { wireSearch } from "./search.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -463,6 +464,7 @@ document.addEventListener("visibilitychange", () => {
 actions.show = show;
 actions.join = join;
 wireKeys(show);
+wireSearch();
 
 // Keep the room list's member counts fresh.
 setInterval(refreshRooms, 15000);
