@@ -18,7 +18,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatd.irc import channels, history, moderation, modes, oper, privmsg, queries, registration
+from chatd.irc import (
+    channels,
+    history,
+    markread,
+    moderation,
+    modes,
+    oper,
+    privmsg,
+    queries,
+    registration,
+)
 from chatd.irc import numerics as N
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -91,6 +101,7 @@ COMMANDS = commandTable(
         ("KICK", Command(moderation.onKick, 2)),
         ("INVITE", Command(moderation.onInvite, 2)),
         ("CHATHISTORY", Command(history.onChathistory)),
+        ("MARKREAD", Command(markread.onMarkread)),
         # Messages
         ("PRIVMSG", Command(privmsg.onPrivmsg)),
         ("NOTICE", Command(privmsg.onNotice)),
