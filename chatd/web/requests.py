@@ -21,7 +21,7 @@ from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import maybeCall
 from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY
 from chatd.core.text import plain
-from chatd.web import replay, wire
+from chatd.web import readmarks, replay, wire
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -250,4 +250,6 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "kick": kick,
     "topic": topic,
     "whowas": whowas,
+    "markers": readmarks.markers,
+    "markread": readmarks.markread,
 }
