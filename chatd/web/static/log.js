@@ -5,6 +5,7 @@
 // a server replays after a reconnect adds only what the page did not have.
 import { $, state, el, clock } from "./state.js";
 import { mentions, notify, updateTitle } from "./alerts.js";
+import { unreadByMarker } from "./reads.js";
 
 const LINK = /\bhttps?:\/\/[^\s<>"]+/gi;
 const GROUP_SECONDS = 300;
@@ -127,9 +128,12 @@ export function addMessage(convo, m, mine) {
   const seen = viewing(convo);
   // Replayed history is news only to a page that names what it has (after a
   // reconnect: what it missed); it is never notified.
-  const news = !m.history || convo.replayIsNews;
-  if (!mine && !seen && news) {
-    convo.unread += 1;
+  // History after the account's read marker (reads.js) is news too: its
+  // "new messages" line shows even in the conversation being read.
+  const beyond = Boolean(m.history) && !mine && unreadByMarker(convo, m);
+  const news = !m.history || convo.replayIsNews || beyond;
+  if (!mine && (!seen || beyond) && news) {
+    if (!seen) convo.unread += 1;
     if (!convo.marker) {
       convo.marker = el("li", "new-marker", "new messages");
       convo.marker.setAttribute("role", "separator");
