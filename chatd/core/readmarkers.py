@@ -127,6 +127,8 @@ class ReadMarkers:
         if millis < 0:
             raise errors.InvalidArgument("a read marker is a moment after 1970")
         before = self._known.get(key(nick), {}).get((isRoom, key(target)))
+        if before is not None and before >= millis:
+            return succeed(before)  # no write: it would not move
         d = self.store.saveReadMarker(nick, target, isRoom, millis)
         d.addCallback(self._remember, nick, target, isRoom)
         return d.addCallback(self._moved, participant, target, isRoom, before)
