@@ -5,7 +5,7 @@
 // a server replays after a reconnect adds only what the page did not have.
 import { $, state, el, clock } from "./state.js";
 import { mentions, notify, updateTitle } from "./alerts.js";
-import { unreadByMarker } from "./reads.js";
+import { unreadByMarker, unreadAfterMarker } from "./reads.js";
 
 const LINK = /\bhttps?:\/\/[^\s<>"]+/gi;
 const GROUP_SECONDS = 300;
@@ -133,7 +133,7 @@ export function addMessage(convo, m, mine) {
   const beyond = Boolean(m.history) && !mine && unreadByMarker(convo, m);
   const news = !m.history || convo.replayIsNews || beyond;
   if (!mine && (!seen || beyond) && news) {
-    if (!seen) convo.unread += 1;
+    if (!seen && !beyond) convo.unread += 1;  // beyond: counted from the marker, below
     if (!convo.marker) {
       convo.marker = el("li", "new-marker", "new messages");
       convo.marker.setAttribute("role", "separator");
@@ -144,6 +144,10 @@ export function addMessage(convo, m, mine) {
   if (mine && convo.marker) dropMarker(convo);
   append(convo, line);
   regroup(line);
+  if (beyond && !seen) {
+    convo.unread = Math.max(convo.unread, unreadAfterMarker(convo));
+    updateTitle();
+  }
   if (mention && !m.history) notify(m.from + " in #" + convo.name, m.text, seen);
   else if (!mine && convo.kind === "private") notify(m.from + " (private)", m.text, seen);
   if (convo.key === state.current && !m.history) announce((m.action ? "" : m.from + ": ") + m.text);

@@ -25,6 +25,12 @@ function countAfter(convo, millis) {
     .filter((line) => Number(line.dataset.time) * 1000 > millis).length;
 }
 
+// What CONVO's page shows from others after the account's read marker.
+export function unreadAfterMarker(convo) {
+  const millis = convo.readMillis ?? state.readMarks.get(convo.key);
+  return millis === undefined || millis === null ? 0 : countAfter(convo, millis);
+}
+
 // Put CONVO's "new messages" line before its first message from others after MILLIS.
 function placeLine(convo, millis) {
   if (convo.marker) return;
