@@ -22,6 +22,7 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatd.core import errors
 from chatd.core.chathistory import LATEST, HistoryQuery, Selector
+from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
@@ -142,8 +143,7 @@ class ReadMarkers:
         self, millis: int, participant: IParticipant, target: str, isRoom: bool, before: int | None
     ) -> int:
         if before is None or millis > before:
-            person = self.service.people.personOf(participant)
-            for connection in getattr(person, "connections", [person]):
+            for connection in connectionsOf(self.service.people.personOf(participant)):
                 told = self._followers.get(connection)
                 if connection is not participant and told is not None:
                     told(connection, target, isRoom, millis)
