@@ -18,18 +18,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatd.irc import (
-    channels,
-    history,
-    markread,
-    moderation,
-    modes,
-    oper,
-    privmsg,
-    queries,
-    registration,
-)
+from chatd.irc import channels, history, moderation, modes, oper, privmsg, queries, registration
 from chatd.irc import numerics as N
+from chatd.irc.markread import onMarkread
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 
@@ -101,7 +92,7 @@ COMMANDS = commandTable(
         ("KICK", Command(moderation.onKick, 2)),
         ("INVITE", Command(moderation.onInvite, 2)),
         ("CHATHISTORY", Command(history.onChathistory)),
-        ("MARKREAD", Command(markread.onMarkread)),
+        ("MARKREAD", Command(onMarkread)),
         # Messages
         ("PRIVMSG", Command(privmsg.onPrivmsg)),
         ("NOTICE", Command(privmsg.onNotice)),
