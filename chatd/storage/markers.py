@@ -7,7 +7,7 @@ as a moment in milliseconds that only moves forward.
 L{SQLReadMarkers} and L{MemoryReadMarkers} are the two stores' halves of
 C{IChatStore}'s read-marker methods (mixed into L{chatd.storage.sql.
 SQLChatStore} and L{chatd.storage.memory.MemoryChatStore}); the table is
-schema migration 10's C{read_markers}.
+the schema migration that creates C{read_markers} (L{chatd.storage.schema}).
 """
 
 from __future__ import annotations
