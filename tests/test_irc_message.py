@@ -214,16 +214,16 @@ class CapabilityTests(SynchronousTestCase):
         self.assertEqual(
             Capabilities().ls(None),
             [
-                "batch draft/chathistory echo-message labeled-response message-tags multi-prefix"
-                " sasl server-time userhost-in-names"
+                "batch draft/chathistory draft/read-marker echo-message labeled-response"
+                " message-tags multi-prefix sasl server-time userhost-in-names"
             ],
         )
         caps = Capabilities()
         self.assertEqual(
             caps.ls("302"),
             [
-                "batch draft/chathistory echo-message labeled-response message-tags multi-prefix"
-                " sasl=PLAIN server-time userhost-in-names"
+                "batch draft/chathistory draft/read-marker echo-message labeled-response"
+                " message-tags multi-prefix sasl=PLAIN server-time userhost-in-names"
             ],
         )
         self.assertIn("cap-notify", caps)

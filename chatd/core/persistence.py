@@ -31,6 +31,7 @@ from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key, normalize
+from chatd.core.readmarkers import ReadMarkers
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class Persistence:
         self.inbox = Inbox(store, service.find, lambda: self.sharedStore)
         self.approvals = Approvals(self)
         self.chathistory = ChatHistory(service, store)
+        self.readMarkers = ReadMarkers(service, store)
 
     def share(
         self,

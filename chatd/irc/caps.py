@@ -13,6 +13,7 @@ from __future__ import annotations
 SUPPORTED: dict[str, str] = {
     "batch": "",
     "draft/chathistory": "",
+    "draft/read-marker": "",
     "echo-message": "",
     "labeled-response": "",
     "message-tags": "",

@@ -24,6 +24,7 @@ from chatd.core.errors import (
     NoSuchGroup,
 )
 from chatd.core.names import key
+from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import MAX_LINE, Message, formatLine
@@ -125,6 +126,7 @@ def joined(irc: IRCSession, room: str) -> None:
     channel = channelName(room)
     irc.sendMessage("JOIN", channel, prefix=irc.hostmask(), tags=timeTags(irc))
     sendTopic(irc, channel, room)
+    markread.afterJoin(irc, room)
     sendNames(irc, channel, room)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from chatd.irc import channels, history, moderation, modes, oper, privmsg, queries, registration
 from chatd.irc import numerics as N
+from chatd.irc.markread import onMarkread
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 
@@ -91,6 +92,7 @@ COMMANDS = commandTable(
         ("KICK", Command(moderation.onKick, 2)),
         ("INVITE", Command(moderation.onInvite, 2)),
         ("CHATHISTORY", Command(history.onChathistory)),
+        ("MARKREAD", Command(onMarkread)),
         # Messages
         ("PRIVMSG", Command(privmsg.onPrivmsg)),
         ("NOTICE", Command(privmsg.onNotice)),

@@ -254,6 +254,26 @@ class IChatStore(Interface):
         The private messages with these ids no longer wait for delivery.
         """
 
+    def readMarkers(nick: str) -> Deferred[list[tuple[str, bool, int]]]:
+        """
+        Registered C{nick}'s read markers, as C{(conversation's name, is a
+        room, milliseconds)}: rooms and private conversations (by the other
+        nickname) it has read up to that moment.
+        """
+
+    def readMarker(nick: str, target: str, isRoom: bool) -> Deferred[int | None]:
+        """
+        Registered C{nick}'s read marker in room C{target} (C{isRoom}) or in
+        its private conversation with C{target}, or C{None}: none yet.
+        """
+
+    def saveReadMarker(nick: str, target: str, isRoom: bool, millis: int) -> Deferred[int]:
+        """
+        Move registered C{nick}'s read marker in C{target} to C{millis} if
+        that is later than where it is (a marker never moves back); fires
+        with the marker as stored after the call.
+        """
+
     def adminHash(nick: str) -> Deferred[str | None]:
         """
         The argon2 hash of C{nick}'s password if C{nick} is registered and

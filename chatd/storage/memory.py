@@ -21,11 +21,12 @@ from chatd.core.names import key
 from chatd.storage.conversations import Bound, Conversation, inWindow
 from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
+from chatd.storage.markers import MemoryReadMarkers
 from chatd.storage.schema import DEFAULT_ROOMS
 
 
 @implementer(IChatStore)
-class MemoryChatStore(Service):
+class MemoryChatStore(MemoryReadMarkers, Service):
     """
     Chat state kept in memory only.
     """
@@ -33,6 +34,7 @@ class MemoryChatStore(Service):
     flushInterval = 0.0
 
     def __init__(self) -> None:
+        super().__init__()
         self.health = StoreHealth(Clock())  # never fails by itself
         self._accounts: dict[str, str] = {}
         self._names: dict[str, str] = {}

@@ -175,6 +175,17 @@ MIGRATIONS: list[list[Statement]] = [
     # on SQLite, kept in step by triggers; a tsvector index on PostgreSQL.
     # Messages already stored are indexed too.
     [searchIndex],
+    # 11: read markers (chatd.storage.markers): how far each registered
+    # account has read each room and private conversation, in milliseconds.
+    [
+        """CREATE TABLE read_markers (
+            nick_key TEXT NOT NULL REFERENCES accounts (nick_key) ON DELETE CASCADE,
+            room INTEGER NOT NULL,
+            target_key TEXT NOT NULL,
+            target TEXT NOT NULL,
+            millis BIGINT NOT NULL,
+            PRIMARY KEY (nick_key, room, target_key))""",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

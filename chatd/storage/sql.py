@@ -29,6 +29,7 @@ from chatd.storage.conversations import (
 )
 from chatd.storage.database import Cursor, Database
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
+from chatd.storage.markers import SQLReadMarkers
 from chatd.storage.migration import migrate, saveRoomRow
 from chatd.storage.search import SQLSearch
 from chatd.storage.writer import MessageWriter, key
@@ -37,7 +38,7 @@ NO_LIMIT = 2**62
 
 
 @implementer(IChatStore)
-class SQLChatStore(Service, SQLSearch):
+class SQLChatStore(SQLReadMarkers, Service, SQLSearch):
     """
     A chat store in an SQL database reached through C{pool}.
 

@@ -41,6 +41,7 @@ TABLES = [
         "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid,"
         " sent_ms, sender_key, sender_account, recipient_account",
     ),
+    ("read_markers", "nick_key, room, target_key, target, millis"),
 ]
 
 
@@ -95,6 +96,8 @@ def _copyTable(
     # those take the target's defaults.
     present = {row[1] for row in reader.execute(f"PRAGMA table_info({table})")}
     columns = ", ".join(c for c in (c.strip() for c in columns.split(",")) if c in present)
+    if not columns:
+        return 0  # a table the source is too old to have
     marks = ", ".join("?" for _ in columns.split(","))
     insert = convert(f"INSERT INTO {table} ({columns}) VALUES ({marks})", "format")
     rows = reader.execute(f"SELECT {columns} FROM {table}")

@@ -22,6 +22,7 @@ from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.core.search import search
 from chatd.core.text import actionLine
+from chatd.talk import reading
 from chatd.talk.format import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,
@@ -171,7 +172,10 @@ async def meCommand(session: TalkSession, rest: str) -> None:
 
 async def joinCommand(session: TalkSession, rest: str) -> None:
     room, _, roomKey = rest.partition(" ")
-    await enter(session, _word("join", room), _word("join", roomKey, True) or None)
+    name = _word("join", room)
+    await enter(session, name, _word("join", roomKey, True) or None)
+    if session.room is not None and key(session.room) == key(name):
+        reading.newSince(session, session.room)
 
 
 async def leaveCommand(session: TalkSession, rest: str) -> None:

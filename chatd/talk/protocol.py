@@ -30,6 +30,7 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import isValidName, normalize
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
+from chatd.talk import reading
 from chatd.talk.commands import COMMANDS, helpText, newPassword
 from chatd.talk.format import (
     GREETING,
@@ -303,6 +304,7 @@ class TalkProtocol(ChatLineReceiver):
     def roomMessage(self, event: RoomMessage) -> None:
         if event.lines:  # a message of tags only (IRC's TAGMSG) has nothing to show
             self.send(event.wire(encodeRoomMessage))
+            reading.shown(self, event.room, True, event.millis)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if not event.lines:

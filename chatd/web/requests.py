@@ -23,7 +23,7 @@ from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SE
 from chatd.core.search import Found
 from chatd.core.search import search as searchHistory
 from chatd.core.text import plain
-from chatd.web import replay, wire
+from chatd.web import readmarks, replay, wire
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -282,4 +282,6 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "kick": kick,
     "topic": topic,
     "whowas": whowas,
+    "markers": readmarks.markers,
+    "markread": readmarks.markread,
 }

@@ -279,6 +279,10 @@ class WebParticipant:
 
     # Output, limits and keepalive
 
+    def sendFrame(self, frame: bytes) -> None:
+        """Send one frame from L{chatd.web.wire} (for request modules' pushes)."""
+        self._send(frame)
+
     def _send(self, frame: bytes) -> None:
         """
         Write one frame from L{chatd.web.wire} straight to the connection:

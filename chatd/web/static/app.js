@@ -6,6 +6,7 @@ import { connect, request } from "./net.js";
 import { addMessage, addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { askPermission, updateTitle } from "./alerts.js";
 import { wireKeys } from "./keys.js";
+import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
@@ -59,6 +60,7 @@ const events = {
       renderHeader();
     } else showNotice(m.text);
   },
+  markread(m) { markedElsewhere(m, renderConvos); },
   bye(m) {
     showError("Disconnected by the server: " + m.text);
     if (m.code === 26) {         // kicked: do not come straight back
@@ -71,6 +73,7 @@ const events = {
 // A message for CONVO: on the page, and its unread count in the sidebar and title.
 function received(convo, m, mine) {
   if (addMessage(convo, m, mine) && convo.unread) renderConvos();
+  if (convo.key === state.current) readNow(convo);
 }
 
 function showNotice(text) {
@@ -131,6 +134,7 @@ function show(key) {
   else scrollDown();
   closeMenu();
   $("text").focus();
+  readNow(convo);
 }
 
 // ---- actions ---------------------------------------------------------------
@@ -165,6 +169,7 @@ function login(nick, password, again) {
     $("login-view").hidden = true;
     $("chat-view").hidden = false;
     refreshRooms();
+    loadMarkers(renderConvos);
     // The service may have put us back in our rooms (stored accounts);
     // re-enter the others this page was in before a reconnect.  The page
     // keeps the lines it has: of the history a server replays, only what
@@ -458,8 +463,10 @@ document.addEventListener("visibilitychange", () => {
     convo.unread = 0;
     renderConvos();
     updateTitle();
+    readNow(convo);
   }
 });
+window.addEventListener("focus", () => readNow(currentConvo()));
 
 actions.show = show;
 actions.join = join;

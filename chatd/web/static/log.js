@@ -5,6 +5,7 @@
 // a server replays after a reconnect adds only what the page did not have.
 import { $, state, el, clock } from "./state.js";
 import { mentions, notify, updateTitle } from "./alerts.js";
+import { unreadByMarker, unreadAfterMarker } from "./reads.js";
 
 const LINK = /\bhttps?:\/\/[^\s<>"]+/gi;
 const GROUP_SECONDS = 300;
@@ -127,9 +128,12 @@ export function addMessage(convo, m, mine) {
   const seen = viewing(convo);
   // Replayed history is news only to a page that names what it has (after a
   // reconnect: what it missed); it is never notified.
-  const news = !m.history || convo.replayIsNews;
-  if (!mine && !seen && news) {
-    convo.unread += 1;
+  // History after the account's read marker (reads.js) is news too: its
+  // "new messages" line shows even in the conversation being read.
+  const beyond = Boolean(m.history) && !mine && unreadByMarker(convo, m);
+  const news = !m.history || convo.replayIsNews || beyond;
+  if (!mine && (!seen || beyond) && news) {
+    if (!seen && !beyond) convo.unread += 1;  // beyond: counted from the marker, below
     if (!convo.marker) {
       convo.marker = el("li", "new-marker", "new messages");
       convo.marker.setAttribute("role", "separator");
@@ -140,6 +144,10 @@ export function addMessage(convo, m, mine) {
   if (mine && convo.marker) dropMarker(convo);
   append(convo, line);
   regroup(line);
+  if (beyond && !seen) {
+    convo.unread = Math.max(convo.unread, unreadAfterMarker(convo));
+    updateTitle();
+  }
   if (mention && !m.history) notify(m.from + " in #" + convo.name, m.text, seen);
   else if (!mine && convo.kind === "private") notify(m.from + " (private)", m.text, seen);
   if (convo.key === state.current && !m.history) announce((m.action ? "" : m.from + ": ") + m.text);

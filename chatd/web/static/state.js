@@ -16,6 +16,8 @@ export const state = {
   reconnect: true,
   heldSince: null,         // when a login again after a reconnect first found our nickname taken
   limits: { maxMessageBytes: 16384 },  // replaced by the server's hello
+  readMarks: new Map(),    // key -> where the account stopped reading (ms), from the server
+  marksKept: false,        // whether the server keeps this account's read markers (reads.js)
 };
 
 export function el(tag, className, text) {

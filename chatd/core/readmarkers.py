@@ -1,0 +1,172 @@
+# -*- test-case-name: tests.test_readmarkers -*-
+"""
+Read markers: how far a registered account has read each of its
+conversations (a room, or a private conversation with a nickname), shared
+by every connection it is signed in from (IRC's C{draft/read-marker}, the
+web page's unread counts, talk mode's "N new since you last read").
+
+A marker is a moment in milliseconds (a message's time, as IRC's
+C{server-time} and the web page show it) and only moves forward.  It is
+kept in the store per account; guests have none (their conversations end
+with their session).  When one connection moves it, the account's other
+connections that follow markers (L{ReadMarkers.follow}) are told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from twisted.internet.defer import Deferred, succeed
+
+from chatd.core import errors
+from chatd.core.chathistory import LATEST, HistoryQuery, Selector
+from chatd.core.delivery import connectionsOf
+from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_HISTORY
+from chatd.core.names import key
+from chatd.storage.interfaces import IChatStore
+
+if TYPE_CHECKING:
+    from chatd.core.service import ChatService
+
+#: What a following connection is told when its account's marker moves:
+#: C{told(connection, conversation's name, is a room, millis)}.  A plain
+#: function, not a bound method: the registry must not keep the
+#: connection alive.
+Told = Callable[[IParticipant, str, bool, int], None]
+
+#: The most unread messages counted (more show as this many).
+MAX_UNREAD = MAX_HISTORY
+
+
+def readMarkersOf(service: object) -> ReadMarkers | None:
+    """
+    The read markers of C{service} (a L{ChatService}), or C{None}: a
+    service without a store keeps no accounts, so no markers.
+    """
+    persistence = getattr(service, "persistence", None)
+    return None if persistence is None else persistence.readMarkers
+
+
+class ReadMarkers:
+    """
+    The one owner of the read-marker rule, over C{store}, for the
+    accounts signed in to C{service}.
+    """
+
+    def __init__(self, service: ChatService, store: IChatStore) -> None:
+        self.service = service
+        self.store = store
+        self._followers: WeakKeyDictionary[IParticipant, Told] = WeakKeyDictionary()
+        #: Markers known here: account key -> (is a room, target key) -> millis.
+        self._known: dict[str, dict[tuple[bool, str], int]] = {}
+
+    def account(self, participant: IParticipant) -> str | None:
+        """
+        The nickname of the registered account C{participant} is signed in
+        as with its password, or C{None} (a guest, or not logged in).
+        """
+        nick: str | None = participant.nick
+        proven = self.service.people.provenAccount(participant)
+        if nick is None or proven is None or proven != key(nick):
+            return None
+        return nick
+
+    def requireAccount(self, participant: IParticipant) -> str:
+        """
+        @raise NotLoggedIn: C{participant} is not logged in.
+        @raise NotPermitted: it is a guest.
+        """
+        self.service.requireLogin(participant)
+        nick = self.account(participant)
+        if nick is None:
+            raise errors.NotPermitted("read markers are kept for registered accounts only")
+        return nick
+
+    def follow(self, connection: IParticipant, told: Told) -> None:
+        """
+        Tell C{connection}, with C{told}, each time its account's marker in
+        one of its conversations moves (set by another connection).
+        """
+        self._followers[connection] = told
+
+    def get(self, participant: IParticipant, target: str, isRoom: bool) -> Deferred[int | None]:
+        """
+        C{participant}'s account's marker in C{target} (C{None}: none yet).
+
+        @raise NotLoggedIn, NotPermitted: see L{requireAccount}.
+        """
+        nick = self.requireAccount(participant)
+        known = self._known.get(key(nick), {}).get((isRoom, key(target)))
+        if known is not None:
+            return succeed(known)
+        return self.store.readMarker(nick, target, isRoom).addCallback(
+            self._remember, nick, target, isRoom
+        )
+
+    def all(self, participant: IParticipant) -> Deferred[list[tuple[str, bool, int]]]:
+        """
+        Every marker of C{participant}'s account, as C{(name, is a room,
+        millis)}.
+        """
+        return self.store.readMarkers(self.requireAccount(participant))
+
+    def mark(
+        self, participant: IParticipant, target: str, isRoom: bool, millis: int
+    ) -> Deferred[int]:
+        """
+        Move C{participant}'s account's marker in C{target} to C{millis},
+        if later than where it is.  Fires with the marker as it now is;
+        if it moved, the account's other following connections are told.
+
+        @raise NotLoggedIn, NotPermitted: see L{requireAccount}.
+        @raise InvalidArgument: a negative moment.
+        """
+        nick = self.requireAccount(participant)
+        if millis < 0:
+            raise errors.InvalidArgument("a read marker is a moment after 1970")
+        before = self._known.get(key(nick), {}).get((isRoom, key(target)))
+        if before is not None and before >= millis:
+            return succeed(before)  # no write: it would not move
+        d = self.store.saveReadMarker(nick, target, isRoom, millis)
+        d.addCallback(self._remember, nick, target, isRoom)
+        return d.addCallback(self._moved, participant, target, isRoom, before)
+
+    def _remember(self, millis: int | None, nick: str, target: str, isRoom: bool) -> int | None:
+        if millis is not None:
+            self._known.setdefault(key(nick), {})[(isRoom, key(target))] = millis
+        return millis
+
+    def _moved(
+        self, millis: int, participant: IParticipant, target: str, isRoom: bool, before: int | None
+    ) -> int:
+        if before is None or millis > before:
+            for connection in connectionsOf(self.service.people.personOf(participant)):
+                told = self._followers.get(connection)
+                if connection is not participant and told is not None:
+                    told(connection, target, isRoom, millis)
+        return millis
+
+    def unread(self, participant: IParticipant, target: str, isRoom: bool) -> Deferred[int | None]:
+        """
+        How many messages others sent in C{target} after C{participant}'s
+        account's marker (at most L{MAX_UNREAD}), or C{None}: no marker
+        (nothing is known of what it read).
+
+        @raise NotLoggedIn, NotPermitted, NotMember, NoSuchGroup: as for
+            L{get} and history.
+        """
+        return Deferred.fromCoroutine(self._unread(participant, target, isRoom))
+
+    async def _unread(self, participant: IParticipant, target: str, isRoom: bool) -> int | None:
+        marker = await self.get(participant, target, isRoom)
+        if marker is None:
+            return None
+        query = HistoryQuery(LATEST, Selector(millis=marker), MAX_UNREAD)
+        persistence = self.service.persistence
+        assert persistence is not None
+        found = await persistence.chathistory.window(participant, target, isRoom, query)
+        me = key(self.requireAccount(participant))
+        return sum(1 for event in found if key(event.sender) != me)
