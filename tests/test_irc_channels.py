@@ -61,13 +61,16 @@ class JoinPartTests(ChannelTestCase):
 
     def test_joinErrors(self) -> None:
         """
-        A name without C{#} or with bad characters is 403; a full room is
-        471.
+        A name without C{#}, with bad characters or longer than
+        C{CHANNELLEN} (50, C{#} included) is 403; a full room is 471.
         """
         proto, t = self.connect("alice")
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN lobby")), ["403"])
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN #bad!name")), ["403"])
-        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #" + "x" * 17)), ["403"])
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #" + "x" * 50)), ["403"])
+        joined = self.numerics(self.send(proto, t, "JOIN #" + "x" * 49))
+        self.assertEqual(joined[0], "JOIN")
+        self.send(proto, t, "PART #" + "x" * 49)
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN")), ["461"])
         for nick in ["b", "c", "d", "e"]:
             self.other(nick)

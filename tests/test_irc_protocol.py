@@ -72,7 +72,7 @@ class RegistrationTests(IRCTestCase):
         tokens = [p for m in self.messages(reply) if m.command == "005" for p in m.params[1:-1]]
         for token in [
             "NICKLEN=16",
-            "CHANNELLEN=17",
+            "CHANNELLEN=50",
             "CHANTYPES=#",
             "PREFIX=(ov)@+",
             "CASEMAPPING=rfc8265",

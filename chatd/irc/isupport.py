@@ -6,7 +6,7 @@ The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
 from __future__ import annotations
 
 from chatd.core.limits import MAX_BANS, MAX_HISTORY, MAX_KEY_LENGTH
-from chatd.core.names import MAX_NAME_LENGTH
+from chatd.core.names import MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH
 from chatd.irc.listener import IRCListener
 
 #: The version shown in 002, 004 and 351.
@@ -43,7 +43,7 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         "CHANLIMIT=#:",
         f"CHATHISTORY={MAX_HISTORY}",
         "CHANMODES=beI,k,l,imnst",
-        f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
+        f"CHANNELLEN={MAX_ROOM_NAME_LENGTH + 1}",
         "CHANTYPES=#",
         "EXCEPTS=e",
         "INVEX=I",
