@@ -243,6 +243,13 @@ class Options(FileOptions):
             int,
         ],
         [
+            "irc-monitor-limit",
+            None,
+            100,
+            "The most nicknames one IRC client may watch with MONITOR (0: no limit).",
+            int,
+        ],
+        [
             "web",
             None,
             endpoint("8080"),
@@ -377,8 +384,8 @@ class Options(FileOptions):
             raise usage.UsageError("--http-header-timeout must not be negative")
         if self["talk-alive-after"] < 0:
             raise usage.UsageError("--talk-alive-after must not be negative")
-        if self["irc-join-history"] < 0:
-            raise usage.UsageError("--irc-join-history must be 0 or more")
+        if self["irc-join-history"] < 0 or self["irc-monitor-limit"] < 0:
+            raise usage.UsageError("--irc-join-history and --irc-monitor-limit must be 0 or more")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
         if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:

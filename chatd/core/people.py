@@ -13,6 +13,7 @@ from twisted.logger import Logger
 
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.presence import Presence
 from chatd.core.whowas import NickHistory
 
 
@@ -24,6 +25,8 @@ class People:
     @ivar operatorKeys: their keys (shared with the moderation rules,
         which add and remove names).
     @ivar nickHistory: who recently left or was renamed.
+    @ivar presence: who watches whom come and go (told of every name given
+        and freed).
     """
 
     log = Logger()
@@ -32,6 +35,7 @@ class People:
         self.operatorNames = list(operators)
         self.operatorKeys = {key(nick) for nick in self.operatorNames}
         self.nickHistory = NickHistory()
+        self.presence = Presence()
         self._connections: set[IParticipant] = set()
         self._users: dict[str, IParticipant] = {}
         self._sessionOperators: set[IParticipant] = set()
@@ -82,15 +86,21 @@ class People:
     def named(self, participant: IParticipant, nick: str) -> None:
         self._users[key(nick)] = participant
         participant.nick = nick
+        self.presence.arrived(nick)
 
     def renamed(self, participant: IParticipant, old: str, nick: str, now: int) -> None:
         self.nickHistory.remember(participant, old, now, renamedTo=nick)
         del self._users[key(old)]
-        self.named(participant, nick)
+        self._users[key(nick)] = participant
+        participant.nick = nick
+        if key(old) != key(nick):  # not a change of case only
+            self.presence.departed(old)
+            self.presence.arrived(nick)
 
     def left(self, participant: IParticipant, nick: str, now: int) -> None:
         self.nickHistory.remember(participant, nick, now)
         del self._users[key(nick)]
+        self.presence.departed(nick)
 
     # Rights
 

@@ -18,7 +18,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatd.irc import channels, history, moderation, modes, oper, privmsg, queries, registration
+from chatd.irc import (
+    channels,
+    history,
+    moderation,
+    modes,
+    monitor,
+    oper,
+    privmsg,
+    queries,
+    registration,
+)
 from chatd.irc import numerics as N
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -99,6 +109,7 @@ COMMANDS = commandTable(
         ("WHO", Command(queries.onWho)),
         ("WHOIS", Command(queries.onWhois)),
         ("WHOWAS", Command(queries.onWhowas)),
+        ("MONITOR", Command(monitor.onMonitor, 1)),
         ("ISON", Command(queries.onIson, 1)),
         ("USERHOST", Command(queries.onUserhost, 1)),
         ("AWAY", Command(queries.onAway)),

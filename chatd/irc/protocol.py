@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.core.errors import ChatError
@@ -141,3 +142,8 @@ class IRCProtocol(IRCConnection):
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service ends the session itself
         self.closeLink(error.text)
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        if self.factory.presence is not None:
+            self.factory.presence.clear(self)
+        super().connectionLost(reason)
