@@ -21,6 +21,7 @@ from chatd.irc import numerics as N
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
+from chatd.irc.whox import RPL_WHOSPCRPL, parseWhox, whoxFields
 from chatd.irc.wire import channelName
 
 #: C{nick user host * :realname} of someone gone (not in twisted.words).
@@ -54,7 +55,12 @@ def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
 
 
 def onWho(irc: IRCSession, message: Message) -> None:
+    """
+    C{WHO mask}: C{352} lines; C{WHO mask %fields[,token]} (WHOX): C{354}
+    lines with the fields asked for (L{chatd.irc.whox}).
+    """
     mask = message.params[0] if message.params else "*"
+    whox = parseWhox(message.params[1]) if len(message.params) > 1 else None
     service = irc.service
     people: list[tuple[str, IParticipant]] = []
     if mask.startswith("#"):
@@ -86,6 +92,11 @@ def onWho(irc: IRCSession, message: Message) -> None:
             people.append((channelName(rooms[0]) if rooms else "*", person))
     for channel, person in people:
         user, host, realName = describe(irc, person)
+        if whox is not None:
+            shown = flags(irc, person, channel)
+            values = whoxFields(irc, whox, channel, person, user, host, realName, shown)
+            irc.numeric(RPL_WHOSPCRPL, *values)
+            continue
         irc.numeric(
             N.RPL_WHOREPLY,
             channel,
