@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatd.irc import (
+    accounts,
     channels,
     history,
     moderation,
@@ -110,6 +111,7 @@ COMMANDS = commandTable(
         ("WHOIS", Command(queries.onWhois)),
         ("WHOWAS", Command(queries.onWhowas)),
         ("MONITOR", Command(monitor.onMonitor, 1)),
+        ("REGISTER", Command(accounts.onRegister, 3, preReg=True)),
         ("ISON", Command(queries.onIson, 1)),
         ("USERHOST", Command(queries.onUserhost, 1)),
         ("AWAY", Command(queries.onAway)),

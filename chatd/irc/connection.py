@@ -71,7 +71,7 @@ class IRCConnection(ChatLineReceiver):
     delivering = 0
 
     def connectionMade(self) -> None:
-        self.caps = Capabilities()
+        self.caps = Capabilities(self.factory.offeredCaps)
         self.shownRooms: dict[str, str] = {}  # room key -> name, as the client was shown
         self.userModes: set[str] = set()
         self.signedOn = self.lastSpoke = self.factory.clock.seconds()

@@ -18,6 +18,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatd.core.interfaces import IChatService
 from chatd.core.presence import Presence
+from chatd.irc.caps import SUPPORTED
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 
@@ -70,6 +71,7 @@ class IRCListener(ChatFactory):
         joinHistory: int = 0,
         presence: Presence | None = None,
         monitorLimit: int = 100,
+        accountRegistration: bool = False,
         **limits: Any,
     ) -> None:
         super().__init__(
@@ -95,6 +97,12 @@ class IRCListener(ChatFactory):
         self.presence = presence
         #: The most names one client may MONITOR (C{--irc-monitor-limit}).
         self.monitorLimit = monitorLimit
+        #: Whether C{REGISTER} works (the service keeps accounts: a store).
+        self.accountRegistration = accountRegistration
+        #: The capabilities each connection is offered.
+        self.offeredCaps = dict(SUPPORTED)
+        if accountRegistration:
+            self.offeredCaps["draft/account-registration"] = ""
         #: The most users seen at once by LUSERS or a registration (265/266).
         self.peakUsers = 0
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
