@@ -43,6 +43,7 @@ def isupportTokens(factory: IRCListener) -> list[str]:
     monitor = [] if factory.presence is None else [f"MONITOR={factory.monitorLimit or ''}"]
     return [
         f"AWAYLEN={TEXT_LENGTH}",
+        "BOT=B",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
         f"CHATHISTORY={MAX_HISTORY}",

@@ -27,6 +27,7 @@ from chatd.irc.wire import channelName
 #: C{nick user host * :realname} of someone gone (not in twisted.words).
 RPL_WHOWASUSER = "314"
 RPL_INFO = "371"
+RPL_WHOISBOT = "335"
 RPL_ENDOFINFO = "374"
 RPL_LINKS = "364"
 RPL_ENDOFLINKS = "365"
@@ -42,6 +43,13 @@ def describe(irc: IRCSession, person: IParticipant) -> tuple[str, str, str]:
     return user, host, realName
 
 
+def isBot(person: IParticipant) -> bool:
+    """
+    Whether C{person} is an IRC client that set user mode C{+B}.
+    """
+    return "B" in getattr(person, "userModes", ())
+
+
 def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
     """
     C{H} (here) or C{G} (gone, away), C{*} for a chatd operator, then
@@ -49,6 +57,7 @@ def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
     """
     away = getattr(person, "awayMessage", None)
     shown = ("G" if away else "H") + ("*" if irc.service.isOperator(person) else "")
+    shown += "B" if isBot(person) else ""
     if channel != "*" and person.nick is not None:
         shown += irc.statusPrefix(channel[1:], person.nick)
     return shown
@@ -131,6 +140,8 @@ def onWhois(irc: IRCSession, message: Message) -> None:
     irc.numeric(N.RPL_WHOISSERVER, nick, irc.server, f"chatd ({person.protocolName})")
     if service.isOperator(person):
         irc.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
+    if isBot(person):
+        irc.numeric(RPL_WHOISBOT, nick, "is a bot")
     away = getattr(person, "awayMessage", None)
     if away:
         irc.numeric(N.RPL_AWAY, nick, away)
