@@ -21,6 +21,7 @@ from typing import Any
 from chatd.irc import (
     accounts,
     channels,
+    help,
     history,
     moderation,
     modes,
@@ -112,6 +113,8 @@ COMMANDS = commandTable(
         ("WHOWAS", Command(queries.onWhowas)),
         ("MONITOR", Command(monitor.onMonitor, 1)),
         ("REGISTER", Command(accounts.onRegister, 3, preReg=True)),
+        ("HELP", Command(help.onHelp)),
+        ("HELPOP", Command(help.onHelpop)),
         ("ISON", Command(queries.onIson, 1)),
         ("USERHOST", Command(queries.onUserhost, 1)),
         ("AWAY", Command(queries.onAway)),
