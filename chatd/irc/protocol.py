@@ -111,10 +111,17 @@ class IRCProtocol(IRCConnection):
             self.shownRooms.pop(key(event.room), None)  # kicked out: the KICK says so
         self.send(event.wire(self.wire.membership))
 
-    @delivered
     def renamed(self, event: Rename) -> None:
+        """
+        Someone was renamed: our own C{NICK} is the answer to our command
+        (labelled with it); anyone else's is a delivery, never labelled.
+        """
         self._lastQuit = None
-        self.send(event.wire(self.wire.rename))
+        data = event.wire(self.wire.rename)
+        if event.new == self.nick:
+            self.send(data)
+        else:
+            delivered(IRCProtocol.send)(self, data)
 
     @delivered
     def notice(self, event: Notice) -> None:
