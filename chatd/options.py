@@ -7,7 +7,6 @@ service tree from them.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from twisted.python import usage
@@ -18,70 +17,15 @@ from chatd.core.admission import parseNetworks
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT, MAX_WAITING
 from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.logs import LoggingOptions
+from chatd.optionvalues import (
+    atLeastOne,
+    clusterURL,
+    endpoint,
+    nameList,
+    optionalInt,
+    roomNames,
+)
 from chatd.talk.protocol import roomOption
-
-LISTEN_BACKLOG = 1024
-#: Endpoint types that take a C{backlog=} argument.
-_BACKLOG_TYPES = ("tcp", "tcp6", "ssl", "unix")
-_UNESCAPED_COLON = re.compile(r"(?<!\\):")
-
-
-def endpoint(description: str) -> str:
-    """
-    Turn a bare port number into a TCP endpoint string; give an endpoint
-    string of a type that listens on a socket (C{tcp:}, C{tcp6:}, C{ssl:},
-    C{unix:}) and does not choose its own C{backlog=} a listen backlog large
-    enough for a burst of logins (Twisted's default, 50, made 800 connects
-    take seconds).  C{off}, C{none} or nothing switch the listener off
-    (C{""}), the same words for every listener.
-    """
-    if description.strip().lower() in ("", "off", "none"):
-        return ""
-    if description.isdigit():
-        return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
-    kind, *arguments = _UNESCAPED_COLON.split(description)
-    # Past the port (or path), a positional argument could be the backlog.
-    positional = [argument for argument in arguments if "=" not in argument]
-    if (
-        kind.lower() in _BACKLOG_TYPES
-        and len(positional) <= 1
-        and not any(argument.startswith("backlog=") for argument in arguments)
-    ):
-        return f"{description}:backlog={LISTEN_BACKLOG}"
-    return description
-
-
-def _optionalInt(value: str) -> int | None:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must not be negative")
-    return number or None
-
-
-def _atLeastOne(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError("must be at least 1")
-    return number
-
-
-def _clusterURL(value: str) -> str:
-    from importlib.util import find_spec
-
-    from chatd.cluster.address import RedisAddress
-
-    RedisAddress.fromURL(value)
-    if find_spec("txredisapi") is None:
-        raise ValueError("cluster mode needs txredisapi: pip install -e '.[cluster]'")
-    return value
-
-
-def _names(value: str) -> list[str]:
-    return [name for name in value.split(",") if name]
-
-
-def _roomNames(value: str) -> list[str]:
-    return [roomOption(name) for name in _names(value)]
 
 
 class Options(LoggingOptions):
@@ -136,7 +80,7 @@ class Options(LoggingOptions):
             1000,
             "Connections accepted at once, all listeners together, HTTP included; the"
             " next gets ERROR 02 (0: no limit).",
-            _optionalInt,
+            optionalInt,
         ],
         [
             "max-per-address",
@@ -144,7 +88,7 @@ class Options(LoggingOptions):
             10,
             "Connections open at once from one address (IPv6: one /64), all listeners"
             " together; the next gets ERROR 04 (0: no limit).",
-            _optionalInt,
+            optionalInt,
         ],
         [
             "connects-per-minute",
@@ -152,7 +96,7 @@ class Options(LoggingOptions):
             30,
             "New connections one address (IPv6: one /64) may open per minute, in"
             " bursts of as many (0: no limit).",
-            _optionalInt,
+            optionalInt,
         ],
         [
             "limit-exempt",
@@ -163,7 +107,7 @@ class Options(LoggingOptions):
             " address, a reverse proxy on this host).",
             parseNetworks,
         ],
-        ["max-group-size", None, None, "Members a room accepts (0: no limit).", _optionalInt],
+        ["max-group-size", None, None, "Members a room accepts (0: no limit).", optionalInt],
         ["max-line-length", None, 4096, "Bytes in one line; a longer one gets ERROR 10.", int],
         ["max-body-lines", None, 100, "Lines in one TCHAT message body.", int],
         ["max-body-bytes", None, 16384, "Characters in one TCHAT message body.", int],
@@ -179,7 +123,7 @@ class Options(LoggingOptions):
             None,
             100,
             "Lines a client may send at once before it is throttled (0: no flood control).",
-            _optionalInt,
+            optionalInt,
         ],
         ["flood-rate", None, 20.0, "Lines per second a throttled client may send.", float],
         [
@@ -251,6 +195,13 @@ class Options(LoggingOptions):
             int,
         ],
         [
+            "irc-monitor-limit",
+            None,
+            100,
+            "The most nicknames one IRC client may watch with MONITOR (0: no limit).",
+            int,
+        ],
+        [
             "web",
             None,
             endpoint("8080"),
@@ -280,37 +231,37 @@ class Options(LoggingOptions):
             [],
             "Origins whose pages may open the WebSockets (/ws, /socket), comma-separated, e.g."
             " https://chat.example.org ('*': any; default: the page's own host only).",
-            _names,
+            nameList,
         ],
-        ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", _roomNames],
+        ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", roomNames],
         [
             "autojoin",
             None,
             [],
             "Rooms every login is put in, on every front-end, comma-separated (made at start"
             " if need be; default: none, a login joins no room).",
-            _roomNames,
+            roomNames,
         ],
         [
             "max-rooms",
             None,
             1000,
             "Rooms that may exist before users can create no more (0: no limit).",
-            _optionalInt,
+            optionalInt,
         ],
         [
             "max-connections-per-account",
             None,
             MAX_CONNECTIONS_PER_ACCOUNT,
             "Connections one registered account may be signed in from at once (1: one).",
-            _atLeastOne,
+            atLeastOne,
         ],
         [
             "max-rooms-per-user",
             None,
             10,
             "Existing rooms one user may have created (0: no limit).",
-            _optionalInt,
+            optionalInt,
         ],
         [
             "operators",
@@ -318,7 +269,7 @@ class Options(LoggingOptions):
             [],
             "Registered accounts allowed to kick, comma-separated: rights only with a"
             " password login; the log warns at start about each name without an account.",
-            _names,
+            nameList,
         ],
         [
             "data-dir",
@@ -335,7 +286,7 @@ class Options(LoggingOptions):
             MAX_WAITING,
             "Private messages that may wait for one registered user who is away; more"
             " are refused with ERROR 28 (0: no limit).",
-            _optionalInt,
+            optionalInt,
         ],
         [
             "flush-interval",
@@ -367,7 +318,7 @@ class Options(LoggingOptions):
             None,
             None,
             "Join the cluster on this Redis, redis://host:port/db (docs/CLUSTER.md).",
-            _clusterURL,
+            clusterURL,
         ],
     ]
     optFlags: list[Any] = [
@@ -392,8 +343,8 @@ class Options(LoggingOptions):
             raise usage.UsageError("--http-header-timeout must not be negative")
         if self["talk-alive-after"] < 0:
             raise usage.UsageError("--talk-alive-after must not be negative")
-        if self["irc-join-history"] < 0:
-            raise usage.UsageError("--irc-join-history must be 0 or more")
+        if self["irc-join-history"] < 0 or self["irc-monitor-limit"] < 0:
+            raise usage.UsageError("--irc-join-history and --irc-monitor-limit must be 0 or more")
         if self["history-count"] < 0 or self["flush-interval"] <= 0:
             raise usage.UsageError("--history-count and --flush-interval must be positive")
         if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:

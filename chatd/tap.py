@@ -178,6 +178,9 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             operChecker=operChecker,
             closeGrace=options["close-grace"],
             joinHistory=options["irc-join-history"],
+            presence=chat.people.presence,
+            monitorLimit=options["irc-monitor-limit"],
+            accountRegistration=chat.persistence is not None,
         )
         liveIRC(reloader, irc)
         exposure = None if options["irc-password"] else CHAT

@@ -21,6 +21,7 @@ from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.names import isValidName, normalize
 from chatd.core.text import plain, plainLine
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 
@@ -197,7 +198,10 @@ class TchatProtocol(ChatLineReceiver):
         return self.factory.service.login(self, nick, password or None)
 
     def cmd_CREAT(self, argument: str) -> Any:
-        return self.factory.service.createRoom(self, self._single(argument))
+        name = self._single(argument)
+        if not isValidName(normalize(name)):  # TCHAT's 16, not the core's room limit
+            raise errors.InvalidGroup()
+        return self.factory.service.createRoom(self, name)
 
     def cmd_ENTER(self, argument: str) -> Any:
         """

@@ -89,6 +89,11 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     ) -> None:
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
+        config = self.test_config
+        if config.account_registration_before_connect:
+            raise NotImplementedByController("REGISTER before the connection completes")
+        if config.account_registration_requires_email:
+            raise NotImplementedByController("REGISTER with an e-mail address")
         assert self.proc is None
         self.stopLeftovers()
         self.port = port

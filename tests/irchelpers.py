@@ -24,7 +24,13 @@ class IRCTestCase(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.service = ChatService(self.clock, maxGroupSize=4, rooms=["lobby"], operators=["root"])
-        self.factory = IRCFactory(self.service, self.clock, floodBurst=None, aliveAfter=60)
+        self.factory = IRCFactory(
+            self.service,
+            self.clock,
+            floodBurst=None,
+            aliveAfter=60,
+            presence=self.service.people.presence,
+        )
 
     def connect(
         self, nick: str | None = None, caps: str = ""

@@ -163,12 +163,14 @@ class SecretTests(ModesTestCase):
         listed = [
             m.params[1] for m in self.messages(self.send(alice, ta, "LIST")) if m.command == "322"
         ]
-        self.assertEqual(listed, ["#den", "#lobby"])
+        self.assertEqual(listed, ["#den"])
         bob, tb = self.connect("bob")
+        self.send(bob, tb, "JOIN #lobby")
         listed = [
             m.params[1] for m in self.messages(self.send(bob, tb, "LIST")) if m.command == "322"
         ]
         self.assertEqual(listed, ["#lobby"])
+        self.assertEqual(self.numerics(self.send(bob, tb, "LIST #den")), ["321", "323"])
         whois = self.messages(self.send(bob, tb, "WHOIS alice"))
         self.assertNotIn("319", [m.command for m in whois])
         self.send(bob, tb, "JOIN #den")

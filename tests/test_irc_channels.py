@@ -61,13 +61,16 @@ class JoinPartTests(ChannelTestCase):
 
     def test_joinErrors(self) -> None:
         """
-        A name without C{#} or with bad characters is 403; a full room is
-        471.
+        A name without C{#}, with bad characters or longer than
+        C{CHANNELLEN} (50, C{#} included) is 403; a full room is 471.
         """
         proto, t = self.connect("alice")
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN lobby")), ["403"])
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN #bad!name")), ["403"])
-        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #" + "x" * 17)), ["403"])
+        self.assertEqual(self.numerics(self.send(proto, t, "JOIN #" + "x" * 50)), ["403"])
+        joined = self.numerics(self.send(proto, t, "JOIN #" + "x" * 49))
+        self.assertEqual(joined[0], "JOIN")
+        self.send(proto, t, "PART #" + "x" * 49)
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN")), ["461"])
         for nick in ["b", "c", "d", "e"]:
             self.other(nick)
@@ -282,7 +285,8 @@ class InfoTests(ChannelTestCase):
 
     def test_list(self) -> None:
         """
-        LIST shows every room with its member count, or the ones asked for.
+        LIST shows every room with members and its member count, the ones
+        asked for, or (ELIST U) those with more or fewer members than given.
         """
         self.other("bob")
         proto, t = self.joined("alice")
@@ -291,6 +295,22 @@ class InfoTests(ChannelTestCase):
         self.assertEqual([m.command for m in messages], ["321", "322", "322", "323"])
         self.assertEqual([m.params[1:3] for m in messages[1:3]], [["#lobby", "2"], ["#two", "1"]])
         self.assertEqual(self.numerics(self.send(proto, t, "LIST #TWO")), ["321", "322", "323"])
+        listed = self.messages(self.send(proto, t, "LIST >1"))
+        self.assertEqual([m.params[1] for m in listed if m.command == "322"], ["#lobby"])
+        listed = self.messages(self.send(proto, t, "LIST <2"))
+        self.assertEqual([m.params[1] for m in listed if m.command == "322"], ["#two"])
+
+    def test_listEmptyRooms(self) -> None:
+        """
+        LIST without arguments leaves out the rooms nobody is in (on IRC a
+        channel exists while it has members); asked for by name, an empty
+        room is listed with 0 users.
+        """
+        proto, t = self.connect("alice")
+        listed = self.messages(self.send(proto, t, "LIST"))
+        self.assertEqual([m.command for m in listed], ["321", "323"])
+        listed = self.messages(self.send(proto, t, "LIST #lobby"))
+        self.assertEqual([m.params[1:3] for m in listed if m.command == "322"], [["#lobby", "0"]])
 
     def test_topic(self) -> None:
         """

@@ -68,6 +68,25 @@ class LabelTests(IRCTestCase):
         [heard] = self.messages(self.read(ta))
         self.assertNotIn("label", heard.tags)
 
+    def test_ownNickLabelled(self) -> None:
+        """
+        A labelled C{NICK} is answered by the C{NICK} line with the label
+        (from the old nickname); another member sees its own, unlabelled.
+        """
+        alice, t = self.connect("alice", caps="batch labeled-response")
+        bob, tb = self.connect("bob", caps="batch labeled-response")
+        self.send(alice, t, "JOIN #lobby")
+        self.send(bob, tb, "JOIN #lobby")
+        self.read(t)
+        self.assertEqual(
+            self.send(alice, t, "@label=abc NICK alice2"),
+            "@label=abc :alice!alice@irc.chatd NICK :alice2\r\n",
+        )
+        self.assertEqual(
+            self.send(bob, tb, "@label=x PING a").split("\r\n")[0],
+            ":alice!alice@irc.chatd NICK :alice2",
+        )
+
     def test_withoutCapability(self) -> None:
         """
         Without labeled-response a label is ignored: no ACK, no label.

@@ -19,6 +19,7 @@ from chatd.core.events import Rename
 from chatd.core.interfaces import IParticipant
 from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
+from chatd.irc.registration import SASL_MAX
 from chatd.testing import RecordingParticipant
 from tests.helpers import connect, output
 from tests.irchelpers import IRCTestCase
@@ -73,7 +74,7 @@ class RegistrationTests(IRCTestCase):
         tokens = [p for m in self.messages(reply) if m.command == "005" for p in m.params[1:-1]]
         for token in [
             "NICKLEN=16",
-            "CHANNELLEN=17",
+            "CHANNELLEN=50",
             "CHANTYPES=#",
             "PREFIX=(ov)@+",
             "CASEMAPPING=rfc8265",
@@ -305,7 +306,7 @@ class SASLTests(IRCTestCase):
     def test_chunks(self) -> None:
         """
         A 400-character chunk means more follows; C{+} ends an exact
-        multiple; too much is 905.
+        multiple; too much is 905, and so is a chunk over 400 characters.
         """
         proto, t = self.negotiate()
         payload = plain("", "alice", "p" * 293)
@@ -313,9 +314,12 @@ class SASLTests(IRCTestCase):
         self.assertEqual(self.send(proto, t, "AUTHENTICATE " + payload), "")
         self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE +")), ["900", "903"])
         proto, t = self.negotiate()
-        for _ in range(4):
+        for _ in range(SASL_MAX // 400):
             self.send(proto, t, "AUTHENTICATE " + "A" * 400)
         self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE " + "A" * 400)), ["905"])
+        proto, t = self.negotiate()
+        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE " + "A" * 401)), ["905"])
+        self.assertIn("AUTHENTICATE +", self.send(proto, t, "AUTHENTICATE PLAIN"))
 
     def test_notNegotiated(self) -> None:
         """

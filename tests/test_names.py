@@ -13,7 +13,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core import errors
 from chatd.core.masks import matches
 from chatd.core.moderation import Moderation
-from chatd.core.names import isValidName, key, normalize, skeleton
+from chatd.core.names import isValidName, isValidRoomName, key, normalize, skeleton
 from chatd.core.service import ChatService
 from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant
@@ -100,6 +100,15 @@ class NameRuleTests(SynchronousTestCase):
         self.assertEqual(key(ACCENTED_CYRILLIC_GENERAL), key("Général"))
         self.assertTrue(isValidName("Zoë") and isValidName("Ζωή") and isValidName("a_b-1"))
         self.assertFalse(isValidName("a b") or isValidName("") or isValidName("a" * 17))
+
+    def test_roomNames(self) -> None:
+        """
+        A room name follows the name rule up to 49 characters (IRC's
+        50-character channels), nicknames stay at 16.
+        """
+        self.assertTrue(isValidRoomName("chan" + "0" * 45))
+        self.assertFalse(isValidRoomName("chan" + "0" * 46) or isValidRoomName("a b"))
+        self.assertFalse(isValidName("chan" + "0" * 13))
 
     def test_skeleton(self) -> None:
         """

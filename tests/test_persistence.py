@@ -63,7 +63,7 @@ class AccountTests(PersistenceTestCase):
 
     def test_registerRules(self) -> None:
         """
-        Registering needs a login and a 4-256 character password; registering
+        Registering needs a login and a 4-1024 character password; registering
         again changes the password.
         """
         anonymous = RecordingParticipant()
@@ -71,7 +71,8 @@ class AccountTests(PersistenceTestCase):
         self.assertRaises(errors.NotLoggedIn, self.service.register, anonymous, "sesame")
         alice = self.login("alice")
         self.assertRaises(errors.InvalidArgument, self.service.register, alice, "abc")
-        self.assertRaises(errors.InvalidArgument, self.service.register, alice, "x" * 257)
+        self.assertRaises(errors.InvalidArgument, self.service.register, alice, "x" * 1025)
+        self.successResultOf(self.service.register(alice, "x" * 1024))
         self.successResultOf(self.service.register(alice, "first"))
         self.successResultOf(self.service.register(alice, "second"))
         self.service.disconnect(alice)

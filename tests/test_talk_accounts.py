@@ -316,11 +316,11 @@ class CommandTests(TalkAccountTestCase):
         it changes the password; bad arguments get the usage or the rule.
         The next login under that name needs the password.
         """
-        usage = b"*** Usage: /register [password] (4 to 256 characters, no spaces)\r\n"
+        usage = b"*** Usage: /register [password] (4 to 1024 characters, no spaces)\r\n"
         self.assertEqual(self.send(self.alice, self.ta, "/register open sesame"), usage)
         self.assertEqual(
             self.send(self.alice, self.ta, "/register abc"),
-            b"*** Sorry, a password is 4 to 256 characters.\r\n",
+            b"*** Sorry, a password is 4 to 1024 characters.\r\n",
         )
         self.assertEqual(
             self.send(self.alice, self.ta, "/register sesame"),
@@ -365,7 +365,7 @@ class CommandTests(TalkAccountTestCase):
             self.send(self.alice, self.ta, "open sesame"),
             b"\r\n"
             + WONT_ECHO
-            + b"*** Usage: /register [password] (4 to 256 characters, no spaces)\r\n",
+            + b"*** Usage: /register [password] (4 to 1024 characters, no spaces)\r\n",
         )
         self.raw(self.alice, self.ta, DONT_ECHO)
         self.send(self.alice, self.ta, "/register")
@@ -373,7 +373,7 @@ class CommandTests(TalkAccountTestCase):
         self.send(self.alice, self.ta, "abc")
         self.assertEqual(
             self.send(self.alice, self.ta, "abc"),
-            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 256 characters.\r\n",
+            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 1024 characters.\r\n",
         )
         self.raw(self.alice, self.ta, DONT_ECHO)
         self.send(self.alice, self.ta, "/register")

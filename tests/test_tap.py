@@ -15,7 +15,8 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.python.usage import UsageError
 
 from chatd.core.service import ChatService
-from chatd.options import Options, endpoint
+from chatd.options import Options
+from chatd.optionvalues import endpoint
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from tests.daemon import startDaemon

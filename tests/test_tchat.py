@@ -60,13 +60,16 @@ class CommandTests(TchatTestCase):
 
     def test_creat(self) -> None:
         """
-        CREAT answers OKAY!, 30 for a bad name, 33 when it exists, 10 for a
-        missing or extra field.
+        CREAT answers OKAY!, 30 for a bad name (TCHAT's 16 characters at
+        most, though other protocols' rooms may be longer), 33 when it
+        exists, 10 for a missing or extra field.
         """
         proto, t = self.connect("alice")
         self.assertEqual(self.send(proto, t, "clt: CREAT Général"), b"srv: OKAY!\n")
         self.assertEqual(self.send(proto, t, "clt: CREAT général"), b"srv: ERROR 33\n")
         self.assertEqual(self.send(proto, t, "clt: CREAT a.b"), b"srv: ERROR 30\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT " + "x" * 17), b"srv: ERROR 30\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT " + "x" * 16), b"srv: OKAY!\n")
         self.assertEqual(self.send(proto, t, "clt: CREAT"), b"srv: ERROR 10\n")
         self.assertEqual(self.send(proto, t, "clt: CREAT a b"), b"srv: ERROR 10\n")
 

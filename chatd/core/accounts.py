@@ -25,14 +25,13 @@ from twisted.logger import Logger
 
 from chatd.core import errors
 from chatd.core.gate import PasswordGate
+from chatd.core.limits import MAX_PASSWORD, MIN_PASSWORD
 from chatd.storage.interfaces import IChatStore
-
-MIN_PASSWORD, MAX_PASSWORD = 4, 256
 
 
 def checkPasswordRules(password: str) -> None:
     """
-    @raise InvalidArgument: C{password} is shorter than 4 or longer than 256
+    @raise InvalidArgument: C{password} is shorter than 4 or longer than 1024
         characters.
     """
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:

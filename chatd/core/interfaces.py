@@ -219,7 +219,7 @@ class IChatService(IRoomOperations):
         C{password} (or change its password); from then on that name can only
         be taken with the password.  Returns a L{Deferred}.
 
-        @raise InvalidArgument: the password is not 4 to 256 characters.
+        @raise InvalidArgument: the password is not 4 to 1024 characters.
         @raise NotPermitted: the server has no store, hence no accounts.
         """
 

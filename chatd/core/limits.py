@@ -22,6 +22,11 @@ MAX_KEY_LENGTH = 23
 #: The most masks a room's ban list holds (ISUPPORT MAXLIST), and each
 #: of its exception lists.
 MAX_BANS = 50
+#: The shortest and longest password of an account (1024: room for a
+#: passphrase or a password manager's output; IRC's AUTHENTICATE carries
+#: one in chunks).
+MIN_PASSWORD, MAX_PASSWORD = 4, 1024
+
 #: The longest ban mask accepted.
 MAX_MASK_LENGTH = 100
 

@@ -25,7 +25,12 @@ from importlib.resources import files
 
 from precis_i18n import get_profile
 
+#: The longest nickname, and the longest group name TCHAT's wire rule
+#: (C{[a-zA-Z0-9_-]{1,16}}-style) lets a TCHAT client create.
 MAX_NAME_LENGTH = 16
+#: The longest room name: RFC 2812's 50-character channel names, C{#}
+#: included (IRC's C{CHANNELLEN=50}); room names come from every front-end.
+MAX_ROOM_NAME_LENGTH = 49
 
 _PRESERVED = get_profile("UsernameCasePreserved")
 _MAPPED = get_profile("UsernameCaseMapped")
@@ -44,21 +49,27 @@ def normalize(name: str) -> str:
         return unicodedata.normalize("NFC", name)
 
 
-def isValidName(name: str) -> bool:
+def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
     """
-    Whether C{name} (already normalized) is 1 to 16 letters (any script),
-    digits, C{_} or C{-}, and a valid PRECIS username (which excludes
-    compatibility forms such as C{𝐚} or C{ⅼ}).
+    Whether C{name} (already normalized) is 1 to C{limit} (16) letters (any
+    script), digits, C{_} or C{-}, and a valid PRECIS username (which
+    excludes compatibility forms such as C{𝐚} or C{ⅼ}).
     """
-    if not (
-        0 < len(name) <= MAX_NAME_LENGTH
-        and all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)
-    ):
+    if not (0 < len(name) <= limit and all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)):
         return False
     try:
         return bool(_PRESERVED.enforce(name) == name)
     except UnicodeError:
         return False
+
+
+def isValidRoomName(name: str) -> bool:
+    """
+    Whether C{name} (already normalized) may name a room: the rule of
+    L{isValidName}, up to L{MAX_ROOM_NAME_LENGTH} characters.  A front-end
+    whose wire format says less (TCHAT's 16) checks L{isValidName} first.
+    """
+    return isValidName(name, MAX_ROOM_NAME_LENGTH)
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,7 @@ from chatd.core.delivery import Gathering, deliver
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
 from chatd.core.names import key
+from chatd.core.presence import Presence
 from chatd.core.whowas import NickHistory
 
 if TYPE_CHECKING:
@@ -111,6 +112,8 @@ class People:
     @ivar operatorKeys: their keys (shared with the moderation rules,
         which add and remove names).
     @ivar nickHistory: who recently left or was renamed.
+    @ivar presence: who watches whom come and go (told of every name given
+        and freed).
     """
 
     log = Logger()
@@ -123,6 +126,7 @@ class People:
         self.maxConnections = maxConnections
         self.operatorKeys = {key(nick) for nick in self.operatorNames}
         self.nickHistory = NickHistory()
+        self.presence = Presence()
         self._connections: set[IParticipant] = set()
         #: Each nickname's holder: a L{Person}, or another node's user.
         self._users: dict[str, IParticipant] = {}
@@ -185,6 +189,7 @@ class People:
             member = self._persons[participant] = Person(participant)
         self._users[key(nick)] = member
         member.nick = nick
+        self.presence.arrived(nick)
         return member
 
     def personOf(self, participant: IParticipant) -> IParticipant:
@@ -228,6 +233,9 @@ class People:
         del self._users[key(old)]
         self._users[key(nick)] = member
         member.nick = nick
+        if key(old) != key(nick):  # not a change of case only
+            self.presence.departed(old)
+            self.presence.arrived(nick)
 
     def left(self, participant: IParticipant, nick: str, now: int) -> None:
         member = self.personOf(participant)
@@ -237,6 +245,7 @@ class People:
         if isinstance(member, Person):
             for connection in member.connections:
                 self._persons.pop(connection, None)
+        self.presence.departed(nick)
 
     # Rights
 

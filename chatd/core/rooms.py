@@ -11,7 +11,7 @@ from collections.abc import Callable
 from chatd.core import errors
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
-from chatd.core.names import isValidName, key, normalize
+from chatd.core.names import isValidRoomName, key, normalize
 from chatd.core.room import Room
 from chatd.core.roomlimits import RoomLimits
 
@@ -53,7 +53,7 @@ class Rooms:
         Create the room C{name}, once C{allowed()} (if given) did not raise.
         """
         name = normalize(name)
-        if not isValidName(name):
+        if not isValidRoomName(name):
             raise errors.InvalidGroup()
         if key(name) in self._rooms:
             raise errors.GroupExists()

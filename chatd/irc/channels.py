@@ -223,12 +223,27 @@ def onNames(irc: IRCSession, message: Message) -> None:
 
 
 def onList(irc: IRCSession, message: Message) -> None:
+    """
+    C{LIST} names the channels that exist on IRC's terms, those with
+    members (a room nobody is in, such as the rooms a fresh data directory
+    is seeded with, is left out, as a real server has no such channel);
+    C{LIST #a,#b} names the rooms asked for, empty or not.  C{ELIST=U}:
+    C{LIST >n} and C{LIST <n} keep the channels with more or fewer than
+    C{n} members.
+    """
     wanted: set[str] | None = None
-    if message.params and message.params[0]:
-        wanted = {key(roomName(c) or "") for c in message.params[0].split(",")}
+    above, below = -1, None
+    for param in message.params[0].split(",") if message.params and message.params[0] else []:
+        if param[:1] == ">" and param[1:].isdigit():
+            above = max(above, int(param[1:]))
+        elif param[:1] == "<" and param[1:].isdigit():
+            below = int(param[1:]) if below is None else min(below, int(param[1:]))
+        else:
+            wanted = (wanted or set()) | {key(roomName(param) or "")}
     irc.numeric(N.RPL_LISTSTART, "Channel", "Users  Name")
     for name, count in irc.service.roomsVisibleTo(irc.participant):
-        if wanted is None or key(name) in wanted:
+        shown = key(name) in wanted if wanted is not None else count > 0
+        if shown and count > above and (below is None or count < below):
             irc.numeric(N.RPL_LIST, channelName(name), str(count), irc.service.topic(name))
     irc.numeric(N.RPL_LISTEND, "End of /LIST")
 

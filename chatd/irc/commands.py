@@ -18,7 +18,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatd.irc import channels, history, moderation, modes, oper, privmsg, queries, registration
+from chatd.irc import (
+    accounts,
+    channels,
+    help,
+    history,
+    moderation,
+    modes,
+    monitor,
+    oper,
+    privmsg,
+    queries,
+    registration,
+)
 from chatd.irc import numerics as N
 from chatd.irc.markread import onMarkread
 from chatd.irc.message import Message
@@ -101,6 +113,10 @@ COMMANDS = commandTable(
         ("WHO", Command(queries.onWho)),
         ("WHOIS", Command(queries.onWhois)),
         ("WHOWAS", Command(queries.onWhowas)),
+        ("MONITOR", Command(monitor.onMonitor, 1)),
+        ("REGISTER", Command(accounts.onRegister, 3, preReg=True)),
+        ("HELP", Command(help.onHelp)),
+        ("HELPOP", Command(help.onHelpop)),
         ("ISON", Command(queries.onIson, 1)),
         ("USERHOST", Command(queries.onUserhost, 1)),
         ("AWAY", Command(queries.onAway)),

@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.text import InvalidText
+from chatd.irc import monitor
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
 from chatd.irc.commands import dispatch
@@ -70,7 +71,7 @@ class IRCConnection(ChatLineReceiver):
     delivering = 0
 
     def connectionMade(self) -> None:
-        self.caps = Capabilities()
+        self.caps = Capabilities(self.factory.offeredCaps)
         self.shownRooms: dict[str, str] = {}  # room key -> name, as the client was shown
         self.userModes: set[str] = set()
         self.signedOn = self.lastSpoke = self.factory.clock.seconds()
@@ -304,6 +305,12 @@ class IRCConnection(ChatLineReceiver):
             shown = CLOSE_REASONS.get(reason, reason)
             self.sendMessage("ERROR", f"Closing Link: {self.address} ({shown})", prefix="")
         super().closeWith(reason)
+
+    def presenceChanged(self, nick: str, online: bool) -> None:
+        """
+        Someone this client C{MONITOR}s came online or went offline.
+        """
+        monitor.presenceChanged(self, nick, online)
 
     # What the base class asks for
 

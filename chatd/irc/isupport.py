@@ -6,7 +6,7 @@ The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
 from __future__ import annotations
 
 from chatd.core.limits import MAX_BANS, MAX_HISTORY, MAX_KEY_LENGTH
-from chatd.core.names import MAX_NAME_LENGTH
+from chatd.core.names import MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH
 from chatd.irc.listener import IRCListener
 
 #: The version shown in 002, 004 and 351.
@@ -36,15 +36,21 @@ def isupportTokens(factory: IRCListener) -> list[str]:
       masks in each list).
     - C{CHATHISTORY=1000}, C{MSGREFTYPES=msgid,timestamp}: the most
       messages one C{CHATHISTORY} request gets, and how it names them.
+    - C{ELIST=U}: C{LIST >n} and C{LIST <n} filter by member count.
+    - C{MONITOR=n}: C{--irc-monitor-limit} (when the service's presence
+      is given to the listener); C{WHOX}: C{WHO mask %fields}.
     """
+    monitor = [] if factory.presence is None else [f"MONITOR={factory.monitorLimit or ''}"]
     return [
         f"AWAYLEN={TEXT_LENGTH}",
+        "BOT=B",
         "CASEMAPPING=rfc8265",
         "CHANLIMIT=#:",
         f"CHATHISTORY={MAX_HISTORY}",
         "CHANMODES=beI,k,l,imnst",
-        f"CHANNELLEN={MAX_NAME_LENGTH + 1}",
+        f"CHANNELLEN={MAX_ROOM_NAME_LENGTH + 1}",
         "CHANTYPES=#",
+        "ELIST=U",
         "EXCEPTS=e",
         "INVEX=I",
         f"KEYLEN={MAX_KEY_LENGTH}",
@@ -52,10 +58,12 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         f"MAXLIST=beI:{MAX_BANS}",
         "MAXTARGETS=4",
         "MODES=4",
+        *monitor,
         "MSGREFTYPES=msgid,timestamp",
         "NETWORK=" + factory.networkName,
         f"NICKLEN={MAX_NAME_LENGTH}",
         "PREFIX=(ov)@+",
         "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
         f"TOPICLEN={TEXT_LENGTH}",
+        "WHOX",
     ]

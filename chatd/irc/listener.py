@@ -17,6 +17,8 @@ from twisted.cred.checkers import ICredentialsChecker
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.core.interfaces import IChatService
+from chatd.core.presence import Presence
+from chatd.irc.caps import SUPPORTED
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
 
@@ -67,6 +69,9 @@ class IRCListener(ChatFactory):
         aliveAfter: float | None = 120.0,
         operChecker: ICredentialsChecker | None = None,
         joinHistory: int = 0,
+        presence: Presence | None = None,
+        monitorLimit: int = 100,
+        accountRegistration: bool = False,
         **limits: Any,
     ) -> None:
         super().__init__(
@@ -88,6 +93,16 @@ class IRCListener(ChatFactory):
         self.joinHistory = joinHistory
         #: Who may OPER (the admin password file), or C{None}: nobody.
         self.operChecker = operChecker
+        #: The service's watch lists (C{MONITOR}), or C{None}: no MONITOR.
+        self.presence = presence
+        #: The most names one client may MONITOR (C{--irc-monitor-limit}).
+        self.monitorLimit = monitorLimit
+        #: Whether C{REGISTER} works (the service keeps accounts: a store).
+        self.accountRegistration = accountRegistration
+        #: The capabilities each connection is offered.
+        self.offeredCaps = dict(SUPPORTED)
+        if accountRegistration:
+            self.offeredCaps["draft/account-registration"] = ""
         #: The most users seen at once by LUSERS or a registration (265/266).
         self.peakUsers = 0
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))

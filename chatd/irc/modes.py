@@ -46,8 +46,9 @@ ERR_INVALIDMODEPARAM = "696"
 #: A list mode's list is full.
 ERR_BANLISTFULL = "478"
 #: User modes a client may set on itself: C{i} (invisible to WHO masks),
-#: C{w} (receives operators' WALLOPS).
-USER_MODES = "iw"
+#: C{w} (receives operators' WALLOPS), C{B} (a bot: ISUPPORT C{BOT=B}, a
+#: C{bot} tag on its messages, C{335} in WHOIS, C{B} in WHO).
+USER_MODES = "iwB"
 #: At most this many mode changes per MODE (ISUPPORT MODES).
 MAX_MODES = 4
 

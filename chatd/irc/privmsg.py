@@ -21,6 +21,9 @@ from chatd.irc.message import Message, relayFits
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName, messageLines
 
+#: The tag on every message of a client in bot mode (user mode C{+B}).
+BOT_TAG = (("bot", ""),)
+
 
 def clientTags(message: Message) -> tuple[tuple[str, str], ...]:
     """
@@ -59,7 +62,7 @@ def sendText(irc: IRCSession, message: Message, quiet: bool) -> Any:
     text = message.params[1]
     irc.lastSpoke = irc.factory.clock.seconds()
     targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
-    tags = clientTags(message)
+    tags = clientTags(message) + (BOT_TAG if "B" in irc.userModes else ())
     return irc.inTurn(
         targets, lambda target: sendOne(irc, message.command, target, (text,), quiet, tags)
     )

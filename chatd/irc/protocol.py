@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.core.errors import ChatError
@@ -113,10 +114,17 @@ class IRCProtocol(IRCConnection):
             self.shownRooms.pop(key(event.room), None)  # kicked out: the KICK says so
         self.send(event.wire(self.wire.membership))
 
-    @delivered
     def renamed(self, event: Rename) -> None:
+        """
+        Someone was renamed: our own C{NICK} is the answer to our command
+        (labelled with it); anyone else's is a delivery, never labelled.
+        """
         self._lastQuit = None
-        self.send(event.wire(self.wire.rename))
+        data = event.wire(self.wire.rename)
+        if event.new == self.nick:
+            self.send(data)
+        else:
+            delivered(IRCProtocol.send)(self, data)
 
     @delivered
     def notice(self, event: Notice) -> None:
@@ -144,3 +152,8 @@ class IRCProtocol(IRCConnection):
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service ends the session itself
         self.closeLink(error.text)
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        if self.factory.presence is not None:
+            self.factory.presence.clear(self)
+        super().connectionLost(reason)

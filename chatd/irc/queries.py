@@ -21,11 +21,13 @@ from chatd.irc import numerics as N
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
+from chatd.irc.whox import RPL_WHOSPCRPL, parseWhox, whoxFields
 from chatd.irc.wire import channelName
 
 #: C{nick user host * :realname} of someone gone (not in twisted.words).
 RPL_WHOWASUSER = "314"
 RPL_INFO = "371"
+RPL_WHOISBOT = "335"
 RPL_ENDOFINFO = "374"
 RPL_LINKS = "364"
 RPL_ENDOFLINKS = "365"
@@ -41,6 +43,13 @@ def describe(irc: IRCSession, person: IParticipant) -> tuple[str, str, str]:
     return user, host, realName
 
 
+def isBot(person: IParticipant) -> bool:
+    """
+    Whether C{person} is an IRC client that set user mode C{+B}.
+    """
+    return "B" in getattr(person, "userModes", ())
+
+
 def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
     """
     C{H} (here) or C{G} (gone, away), C{*} for a chatd operator, then
@@ -48,13 +57,19 @@ def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
     """
     away = getattr(person, "awayMessage", None)
     shown = ("G" if away else "H") + ("*" if irc.service.isOperator(person) else "")
+    shown += "B" if isBot(person) else ""
     if channel != "*" and person.nick is not None:
         shown += irc.statusPrefix(channel[1:], person.nick)
     return shown
 
 
 def onWho(irc: IRCSession, message: Message) -> None:
+    """
+    C{WHO mask}: C{352} lines; C{WHO mask %fields[,token]} (WHOX): C{354}
+    lines with the fields asked for (L{chatd.irc.whox}).
+    """
     mask = message.params[0] if message.params else "*"
+    whox = parseWhox(message.params[1]) if len(message.params) > 1 else None
     service = irc.service
     people: list[tuple[str, IParticipant]] = []
     if mask.startswith("#"):
@@ -86,6 +101,11 @@ def onWho(irc: IRCSession, message: Message) -> None:
             people.append((channelName(rooms[0]) if rooms else "*", person))
     for channel, person in people:
         user, host, realName = describe(irc, person)
+        if whox is not None:
+            shown = flags(irc, person, channel)
+            values = whoxFields(irc, whox, channel, person, user, host, realName, shown)
+            irc.numeric(RPL_WHOSPCRPL, *values)
+            continue
         irc.numeric(
             N.RPL_WHOREPLY,
             channel,
@@ -120,6 +140,8 @@ def onWhois(irc: IRCSession, message: Message) -> None:
     irc.numeric(N.RPL_WHOISSERVER, nick, irc.server, f"chatd ({person.protocolName})")
     if service.isOperator(person):
         irc.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
+    if isBot(person):
+        irc.numeric(RPL_WHOISBOT, nick, "is a bot")
     away = getattr(person, "awayMessage", None)
     if away:
         irc.numeric(N.RPL_AWAY, nick, away)

@@ -33,8 +33,10 @@ from chatd.irc.session import IRCSession, isInvisible
 
 #: SASL payloads arrive base64-encoded in chunks of this many characters.
 SASL_CHUNK = 400
-#: A PLAIN payload longer than this is refused (C{905 ERR_SASLTOOLONG}).
-SASL_MAX = 4 * SASL_CHUNK
+#: A PLAIN payload longer than this is refused (C{905 ERR_SASLTOOLONG}), as
+#: is a chunk over L{SASL_CHUNK}: room for two names and a 1024-character
+#: password (L{chatd.core.limits.MAX_PASSWORD}) of 4-byte characters.
+SASL_MAX = 16 * SASL_CHUNK
 
 
 def isRegistered(irc: IRCSession) -> bool:
@@ -235,7 +237,7 @@ def onAuthenticate(irc: IRCSession, message: Message) -> Any:
         return None
     if arg != "+":
         irc.saslBuffer += arg
-    if len(irc.saslBuffer) > SASL_MAX:
+    if len(arg) > SASL_CHUNK or len(irc.saslBuffer) > SASL_MAX:
         irc.saslBuffer = None
         irc.numeric(N.ERR_SASLTOOLONG, "SASL message too long")
         return None

@@ -109,6 +109,8 @@ class IRCSession(Protocol):
 
     def closeLink(self, reason: str) -> None: ...
 
+    def presenceChanged(self, nick: str, online: bool) -> None: ...
+
 
 def isInvisible(person: IParticipant) -> bool:
     """

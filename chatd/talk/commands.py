@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core.errors import ChatError
-from chatd.core.limits import MAX_HISTORY
+from chatd.core.limits import MAX_HISTORY, MAX_PASSWORD, MIN_PASSWORD
 from chatd.core.names import key
 from chatd.core.search import search
 from chatd.core.text import actionLine
@@ -272,7 +272,8 @@ async def newPassword(session: TalkSession, typed: str) -> None:
 async def _register(session: TalkSession, password: str) -> None:
     # No spaces: TCHAT's "LOGIN <nick> <password>" could not carry them.
     if " " in password:
-        raise UsageError(usage("register") + " (4 to 256 characters, no spaces)")
+        limits = f" ({MIN_PASSWORD} to {MAX_PASSWORD} characters, no spaces)"
+        raise UsageError(usage("register") + limits)
     service = session.factory.service
     nick = session.nick
     assert nick is not None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.limits import MAX_PASSWORD, MIN_PASSWORD
 from chatd.core.search import Found
 from chatd.core.text import plain, plainLine
 
@@ -191,6 +192,8 @@ NICK_PROMPT = "Pick a nickname (1-16 letters, digits, _ or -): "
 
 PASSWORD_PROMPT = "Password (or just Enter to pick another nickname): "
 
-NEW_PASSWORD_PROMPT = "New password (4-256 characters, no spaces; just Enter to cancel): "
+NEW_PASSWORD_PROMPT = (
+    f"New password ({MIN_PASSWORD}-{MAX_PASSWORD} characters, no spaces; just Enter to cancel): "
+)
 
 AGAIN_PROMPT = "The same password again: "

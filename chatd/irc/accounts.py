@@ -1,0 +1,72 @@
+# -*- test-case-name: tests.test_irc_register -*-
+"""
+C{REGISTER} (IRCv3 C{draft/account-registration}): a connected IRC client
+registers its nickname as an account, through the service's registration,
+the one every protocol uses (TCHAT C{REGIS}, talk C{/register}).
+
+chatd's accounts are nicknames: the account is the current nickname
+(C{ACCOUNT_NAME_MUST_BE_NICK} otherwise), no e-mail is asked for, and
+registration needs a completed connection (no C{before-connect}).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import maybeDeferred
+from twisted.python.failure import Failure
+
+from chatd.core import errors
+from chatd.core.errors import ChatError
+from chatd.core.names import key
+from chatd.irc import numerics as N
+from chatd.irc.message import Message
+from chatd.irc.session import IRCSession
+
+#: The capability; its value lists none of the spec's options.
+CAPABILITY = "draft/account-registration"
+
+
+def fail(irc: IRCSession, code: str, account: str, text: str) -> None:
+    irc.sendMessage("FAIL", "REGISTER", code, account, text, trailing=True)
+
+
+def onRegister(irc: IRCSession, message: Message) -> Any:
+    """
+    C{REGISTER <account> <email> <password>}: C{REGISTER SUCCESS} and
+    C{900}, or a C{FAIL REGISTER} standard reply.
+    """
+    account, password = message.params[0], message.params[2]
+    if not irc.factory.accountRegistration:
+        fail(irc, "TEMPORARILY_UNAVAILABLE", account, "this server keeps no accounts")
+        return None
+    if not irc.registered or irc.nick is None:
+        fail(irc, "COMPLETE_CONNECTION_REQUIRED", account, "register once connected")
+        return None
+    nick = irc.nick
+    if account != "*" and key(account) != key(nick):
+        fail(irc, "ACCOUNT_NAME_MUST_BE_NICK", account, "the account is your nickname")
+        return None
+    if irc.account is not None:
+        fail(irc, "ALREADY_AUTHENTICATED", account, "you are logged in to an account")
+        return None
+
+    def registered(_: object) -> None:
+        irc.account = nick
+        irc.sendMessage("REGISTER", "SUCCESS", nick, "Account created", trailing=True)
+        irc.numeric(N.RPL_LOGGEDIN, irc.hostmask(), nick, f"You are now logged in as {nick}")
+
+    def refused(failure: Failure) -> None:
+        failure.trap(ChatError)
+        error = failure.value
+        assert isinstance(error, ChatError)
+        if isinstance(error, errors.InvalidArgument):
+            code = "UNACCEPTABLE_PASSWORD"
+        elif isinstance(error, errors.StoreUnavailable):
+            code = "TEMPORARILY_UNAVAILABLE"
+        else:
+            code = "BAD_ACCOUNT_NAME"
+        fail(irc, code, nick, error.text)
+
+    d = maybeDeferred(irc.service.register, irc.participant, password)
+    return d.addCallbacks(registered, refused)

@@ -1,0 +1,65 @@
+# -*- test-case-name: tests.test_irc_whox -*-
+"""
+WHOX (C{WHO <mask> %<fields>[,<token>]}): the C{354 RPL_WHOSPCRPL} reply
+with the fields a client asks for, in the standard order
+C{t c u i h s n f d l a o r}.
+
+People are described as plain WHO describes them (L{describe}): an address
+is never shown (C{i} is C{255.255.255.255}), hop count is 0 (one server to
+its users), the account is C{0} for a guest.
+"""
+
+from __future__ import annotations
+
+from chatd.core.interfaces import IParticipant
+from chatd.irc.session import IRCSession
+
+RPL_WHOSPCRPL = "354"
+
+#: The fields, in the order they are answered whatever the order asked.
+FIELDS = "tcuihsnfdlaor"
+
+
+def parseWhox(argument: str) -> tuple[str, str] | None:
+    """
+    The fields and the token of a WHO's second parameter (C{%tn,42}), or
+    C{None} if it is not a WHOX request.
+    """
+    if not argument.startswith("%"):
+        return None
+    fields, _, token = argument[1:].partition(",")
+    return "".join(f for f in FIELDS if f in fields), token[:3] or "0"
+
+
+def whoxFields(
+    irc: IRCSession,
+    request: tuple[str, str],
+    channel: str,
+    person: IParticipant,
+    user: str,
+    host: str,
+    realName: str,
+    flags: str,
+) -> list[str]:
+    """
+    The parameters of a C{354} for C{person}, seen in C{channel}.
+    """
+    fields, token = request
+    lastSpoke = getattr(person, "lastSpoke", None)
+    idle = 0 if lastSpoke is None else int(irc.factory.clock.seconds() - lastSpoke)
+    values = {
+        "t": token,
+        "c": channel,
+        "u": user,
+        "i": "255.255.255.255",
+        "h": host,
+        "s": irc.server,
+        "n": person.nick or "*",
+        "f": flags,
+        "d": "0",
+        "l": str(max(idle, 0)),
+        "a": getattr(person, "account", None) or "0",
+        "o": "n/a",
+        "r": realName,
+    }
+    return [values[f] for f in fields]

@@ -1,0 +1,75 @@
+# -*- test-case-name: tests.test_tap -*-
+"""
+What the value of each kind of option may be: endpoint strings (with the
+listen backlog a burst of logins needs), counts, names, the cluster's
+address.  L{chatd.options} declares the options with these checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chatd.talk.protocol import roomOption
+
+LISTEN_BACKLOG = 1024
+#: Endpoint types that take a C{backlog=} argument.
+_BACKLOG_TYPES = ("tcp", "tcp6", "ssl", "unix")
+_UNESCAPED_COLON = re.compile(r"(?<!\\):")
+
+
+def endpoint(description: str) -> str:
+    """
+    Turn a bare port number into a TCP endpoint string; give an endpoint
+    string of a type that listens on a socket (C{tcp:}, C{tcp6:}, C{ssl:},
+    C{unix:}) and does not choose its own C{backlog=} a listen backlog large
+    enough for a burst of logins (Twisted's default, 50, made 800 connects
+    take seconds).  C{off}, C{none} or nothing switch the listener off
+    (C{""}), the same words for every listener.
+    """
+    if description.strip().lower() in ("", "off", "none"):
+        return ""
+    if description.isdigit():
+        return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
+    kind, *arguments = _UNESCAPED_COLON.split(description)
+    # Past the port (or path), a positional argument could be the backlog.
+    positional = [argument for argument in arguments if "=" not in argument]
+    if (
+        kind.lower() in _BACKLOG_TYPES
+        and len(positional) <= 1
+        and not any(argument.startswith("backlog=") for argument in arguments)
+    ):
+        return f"{description}:backlog={LISTEN_BACKLOG}"
+    return description
+
+
+def optionalInt(value: str) -> int | None:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number or None
+
+
+def atLeastOne(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be at least 1")
+    return number
+
+
+def clusterURL(value: str) -> str:
+    from importlib.util import find_spec
+
+    from chatd.cluster.address import RedisAddress
+
+    RedisAddress.fromURL(value)
+    if find_spec("txredisapi") is None:
+        raise ValueError("cluster mode needs txredisapi: pip install -e '.[cluster]'")
+    return value
+
+
+def nameList(value: str) -> list[str]:
+    return [name for name in value.split(",") if name]
+
+
+def roomNames(value: str) -> list[str]:
+    return [roomOption(name) for name in nameList(value)]
