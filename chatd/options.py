@@ -361,13 +361,8 @@ class Options(FileOptions):
         ],
         *admin.OPTIONS,
         *passwordgate.OPTIONS,
-        [
-            "cluster",
-            None,
-            None,
-            "Join the cluster on this Redis, redis://host:port/db (docs/CLUSTER.md).",
-            _clusterURL,
-        ],
+        ["cluster", None, None, "Join the cluster on Redis at redis://host:port/db.", _clusterURL],
+        ["cluster-stream-length", None, 10000, "Events kept in the Redis stream.", _atLeastOne],
     ]
     optFlags: list[Any] = [
         *admin.FLAGS,
