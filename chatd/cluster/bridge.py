@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_bridge -*-
+# -*- test-case-name: tests.test_cluster_bridge,tests.test_cluster_outage -*-
 """
 The bridge between one node's L{ChatService} and the cluster bus.
 
