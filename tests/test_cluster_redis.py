@@ -217,12 +217,8 @@ async def test_readerResumes(redisServer: RedisServer, nodes: Any) -> None:
     await b.start()
     a.bus.publish("say", i=0)
     await waitUntil(lambda: len(b.received) == 1)
-    clients = await a.link.execute("CLIENT", "LIST")
-    readers = [
-        line.split()[0].partition("=")[2]
-        for line in str(clients).splitlines()
-        if "cmd=xread" in line and b.link.lastId is not None
-    ]
+    clients = str(await a.link.execute("CLIENT", "LIST")).splitlines()
+    readers = [line.split()[0].partition("=")[2] for line in clients if "cmd=xread" in line]
     assert len(readers) == 2  # a's and b's; kill b's (the later one)
     await a.link.execute("CLIENT", "KILL", "ID", readers[-1])
     for i in range(1, 50):
@@ -230,6 +226,30 @@ async def test_readerResumes(redisServer: RedisServer, nodes: Any) -> None:
     await waitUntil(lambda: len(b.received) == 50)
     assert [f["i"] for _, f in b.received] == list(range(50))
     assert b.downs == 1 and b.ups == 2
+
+
+@pytest_twisted.ensureDeferred
+async def test_newStreamReadWhole(redisServer: RedisServer, nodes: Any) -> None:
+    """
+    A node that reconnects to a stream ending before the last entry it
+    read (Redis lost the stream and began another, whose ids may be lower)
+    reads the new stream from its start instead of waiting past its end.
+    """
+    a, b = nodes("a"), nodes("b")
+    await a.start()
+    await b.start()
+    a.bus.publish("say", i=0)
+    await waitUntil(lambda: len(b.received) == 1)
+    a.bus.publish("say", i=1)
+    await waitUntil(lambda: len(b.received) == 2)
+    clients = str(await a.link.execute("CLIENT", "LIST")).splitlines()
+    readers = [line.split()[0].partition("=")[2] for line in clients if "cmd=xread" in line]
+    b.link.lastId = "99999999999999-0"  # as if b had read far along a lost stream
+    await a.link.execute("CLIENT", "KILL", "ID", readers[-1])
+    await waitUntil(lambda: b.ups == 2)
+    a.bus.publish("say", i=2)
+    await waitUntil(lambda: len(b.received) == 3)
+    assert [f["i"] for _, f in b.received] == [0, 1, 2]  # the old ones dropped as duplicates
 
 
 @pytest_twisted.ensureDeferred
