@@ -8,13 +8,14 @@ Each envelope carries its node's id (C{n}), the node's sequence number
 however many people on other nodes receive it; each node then fans it out
 to its own connections.
 
-Order: a node publishes on a single Redis connection, and Redis delivers
-one connection's publications to every subscriber in order, so everything
+Order: a node appends on a single Redis connection, so its envelopes enter
+the stream in order and every node reads them in that order: everything
 one sender says in one room arrives in order everywhere.  The sequence
 number, counted per node (hence per sender), lets a receiver prove it: an
 envelope at or below the last one seen from that node is a duplicate and
-dropped, and a jump means envelopes were lost (Redis went away in
-between), which L{Bus} reports so the node can ask for a fresh state.
+dropped, and a jump means envelopes were lost (a reader fell behind the
+stream's length, Redis forgot unread entries, a full queue dropped some),
+which L{Bus} reports so the node can ask for a fresh state.
 A node ignores its own envelopes.
 
 While Redis is away, envelopes wait in a bounded queue, in order, and go
