@@ -168,6 +168,30 @@ class OutageTests(TwoNodes):
         self.assertIn(("alice", "local"), said(carol, "here"))
 
 
+class CutOffTests(TwoNodes):
+    def test_nodeCutOffAloneSpeaksLater(self) -> None:
+        """
+        A node cut off from Redis alone, long enough for the other node to
+        count it dead (its users leave there): what its users said meanwhile
+        was acknowledged and queued, and once it is back the other node
+        shows it after their return, instead of dropping it.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.a.bridge.linkDown()  # only node a lost Redis
+        self.b.bridge.nodeLost("a")  # node b's presence gave up on it
+        self.settle()
+        self.assertIsNone(self.b.service.find("alice"))
+        self.a.service.say(alice, "lobby", ("while away",))
+        self.settle()
+        self.assertEqual(said(bob, "lobby"), [])
+        self.a.bridge.linkUp()
+        self.settle()
+        self.assertIsNotNone(self.b.service.find("alice"))
+        self.assertEqual(said(bob, "lobby"), [("alice", "while away")])
+
+
 class FrontEndTests(TwoNodes):
     """
     The same rules as each front-end shows them.

@@ -82,6 +82,7 @@ class Bridge(RoomSync, Inbound):
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
         self._unknownSenders: set[tuple[str, str, str]] = set()
+        self._held: dict[str, list[dict[str, Any]]] = {}
         bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
         presence.localNicks = self.localNicks
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
@@ -337,6 +338,7 @@ class Bridge(RoomSync, Inbound):
         everyone local who shared a room with them is told.
         """
         self._gone.add(node)
+        self._held.pop(node, None)
         self.bus.forget(node)
         for proxy in list(self.proxies.pop(node, {}).values()):
             self.service.disconnect(proxy, "their server went away")
