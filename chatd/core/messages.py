@@ -143,7 +143,7 @@ class Messages:
         relayed = None if self.relay is None else self.relay.handedOn(event)
         if relayed is None:
             return self._told(event, participant, recipient)
-        told: Deferred[PrivateMessage | None] = relayed.addCallback(
+        told: Deferred[PrivateMessage] = relayed.addCallback(
             lambda _: self._told(event, participant, recipient)
         )
         return told
@@ -173,9 +173,8 @@ class Messages:
         self.stats.messageIn(participant.protocolName, "private", 1)
         return event
 
-    def _keptPrivate(self, ignored: None, participant: IParticipant) -> PrivateMessage | None:
+    def _keptPrivate(self, ignored: None, participant: IParticipant) -> None:
         self.stats.messageIn(participant.protocolName, "private", 1)
-        return None
 
     def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
         """
