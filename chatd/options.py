@@ -320,6 +320,13 @@ class Options(LoggingOptions):
             "Join the cluster on this Redis, redis://host:port/db (docs/CLUSTER.md).",
             clusterURL,
         ],
+        [
+            "cluster-stream-length",
+            None,
+            10000,
+            "Events the cluster's Redis stream keeps (docs/CLUSTER.md).",
+            atLeastOne,
+        ],
     ]
     optFlags: list[Any] = [
         *admin.FLAGS,

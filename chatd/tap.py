@@ -224,7 +224,13 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode
 
-        node = ClusterNode(chat, options["cluster"], reactor, sharedStore=bool(options["db"]))
+        node = ClusterNode(
+            chat,
+            options["cluster"],
+            reactor,
+            sharedStore=bool(options["db"]),
+            streamLength=options["cluster-stream-length"],
+        )
         node.bridge.onModeration(consoles.peerModeration)
         node.setServiceParent(top)
     return top

@@ -64,7 +64,9 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
     """
     started: list[Daemon] = []
 
-    def start(name: str, talk: bool = False, console: bool = False, irc: bool = False) -> Daemon:
+    def start(
+        name: str, talk: bool = False, console: bool = False, irc: bool = False, *extra: str
+    ) -> Daemon:
         workdir = tmp_path / name
         workdir.mkdir()
         factories = ["TchatFactory"] + ["TalkFactory"] * talk + ["AdminTelnetFactory"] * console
@@ -88,6 +90,7 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
             "none",
             "--cluster",
             redisServer.url,
+            *extra,
             factories=tuple(factories),
         )
         started.append(daemon)

@@ -2,6 +2,11 @@
 An in-memory stand-in for the few Redis commands chatd's cluster code sends,
 with expiry on a L{Clock} and an outage switch, for unit tests.
 
+The cluster's stream is kept with C{XADD} (ids C{<ms>-<n>}, C{MAXLEN}
+honoured exactly), read with C{XREAD} (without blocking) and
+C{XREVRANGE}; C{subscribers} stand for the nodes' readers: each new entry
+is handed to them on the next reactor turn, as a blocked C{XREAD} would be.
+
 The two Lua scripts of L{chatd.cluster.presence} are recognised by identity
 and run in Python; the integration tests run the real scripts on a real Redis.
 """
@@ -21,12 +26,14 @@ from chatd.cluster.address import RedisUnavailable
 
 class FakeRedis:
     """
-    Keys with optional expiry, PUBLISH recorded, C{down} to refuse
+    Keys with optional expiry, streams, C{down} to refuse
     everything as an unreachable Redis would, and C{holding} to apply
     commands but keep their replies back (a hung or slow Redis) until
     L{answerHeld}.
 
     @ivar commands: every command's name, in the order sent.
+    @ivar published: every stream entry added, as C{(stream, message)}.
+    @ivar streams: per stream, its entries C{(id, message)}.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -38,6 +45,8 @@ class FakeRedis:
         self.holding = False
         self.held: list[tuple[Deferred[Any], Any]] = []
         self.commands: list[str] = []
+        self.streams: dict[str, list[tuple[str, str]]] = {}
+        self._lastId = (0, 0)
 
     def _get(self, key: str) -> str | None:
         entry = self.data.get(key)
@@ -75,18 +84,67 @@ class FakeRedis:
             if not d.called:
                 d.callback(reply)
 
-    def publish(self, channel: str, message: str) -> Deferred[Any]:
-        return self.execute("PUBLISH", channel, message)
+    def publish(self, stream: str, message: str) -> Deferred[Any]:
+        """
+        What L{chatd.cluster.redis.RedisLink.publish} sends.
+        """
+        return self.execute("XADD", stream, "MAXLEN", "~", 10000, "*", "m", message)
 
-    def cmd_PUBLISH(self, channel: str, message: str) -> int:
+    def _nextId(self) -> str:
+        millis = int(self.clock.seconds() * 1000)
+        last, number = self._lastId
+        self._lastId = (millis, 0) if millis > last else (last, number + 1)
+        return f"{self._lastId[0]}-{self._lastId[1]}"
+
+    def cmd_XADD(self, stream: str, *rest: Any) -> str:
         """
-        Record C{message} and deliver it to every subscriber on the next
-        reactor turn, as Redis would: after the publisher's call returns.
+        Add an entry (C{MAXLEN [~] n * m message}) and hand it to every
+        subscriber on the next reactor turn, as Redis would: after the
+        caller's call returns.
         """
-        self.published.append((channel, message))
+        args = list(rest)
+        length = None
+        if str(args[0]).upper() == "MAXLEN":
+            args = args[1:]
+            if args[0] == "~":
+                args = args[1:]
+            length, args = int(args[0]), args[1:]
+        assert args[0] == "*", args
+        message = dict(zip(args[1::2], args[2::2], strict=True))["m"]
+        entries = self.streams.setdefault(stream, [])
+        ident = self._nextId()
+        entries.append((ident, message))
+        if length is not None:
+            del entries[: max(0, len(entries) - length)]
+        self.published.append((stream, message))
         for subscriber in self.subscribers:
-            self.clock.callLater(0, subscriber, channel, message)
-        return len(self.subscribers)
+            self.clock.callLater(0, subscriber, stream, message)
+        return ident
+
+    def cmd_XREVRANGE(self, stream: str, end: str, start: str, *count: Any) -> list[Any]:
+        entries = self.streams.get(stream, [])[::-1]
+        limit = int(count[1]) if count else len(entries)
+        return [[ident, ["m", message]] for ident, message in entries[:limit]]
+
+    def cmd_XREAD(self, *args: Any) -> list[Any] | None:
+        """
+        C{[COUNT n] [BLOCK ms] STREAMS key id}: the entries after C{id}, at
+        once (a fake never blocks).
+        """
+        words = [str(a) for a in args]
+        stream, after = words[-2], words[-1]
+        count = int(words[words.index("COUNT") + 1]) if "COUNT" in words else None
+
+        def number(ident: str) -> tuple[int, int]:
+            millis, _, n = ident.partition("-")
+            return int(millis), int(n or 0)
+
+        found = [
+            [ident, ["m", message]]
+            for ident, message in self.streams.get(stream, [])
+            if number(ident) > number(after)
+        ][:count]
+        return [[stream, found]] if found else None
 
     def kinds(self) -> list[str]:
         """

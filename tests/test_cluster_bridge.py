@@ -358,8 +358,9 @@ class BridgeTests(SynchronousTestCase):
     def test_messageFromUnknownSender(self) -> None:
         """
         A message from someone this node does not see in the room (the
-        states diverged) is not delivered; the node asks for fresh states
-        once, and they put the sender back in the room.
+        states diverged) is held, not delivered; the node asks for fresh
+        states once, and when the sender's state puts them back in the room
+        the held messages are shown, in order, after their return.
         """
         alice = self.a.user("alice", "lobby")
         bob = self.b.user("bob", "lobby")
@@ -373,10 +374,13 @@ class BridgeTests(SynchronousTestCase):
         self.a.service.say(alice, "lobby", ("one",))
         self.a.service.say(alice, "lobby", ("two",))
         self.settle()
-        self.assertEqual([e for e in bob.events if isinstance(e, RoomMessage)], [])
-        self.settle()
         self.assertEqual(self.redis.kinds()[before:], ["say", "say", "hello", "state", "state"])
         self.assertEqual(self.b.service.members(bob, "lobby"), ["bob", "carol", "alice"])
+        kinds = [type(e).__name__ for e in bob.events]
+        self.assertEqual(kinds[-2:], ["RoomMessage", "RoomMessage"])
+        self.assertIn("Membership", kinds[:-2])
+        said = [e.lines for e in bob.events if isinstance(e, RoomMessage)]
+        self.assertEqual(said, [("one",), ("two",)])
 
 
 class WithStoresTests(SynchronousTestCase):

@@ -10,6 +10,7 @@ from typing import Any
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus, encode
 from tests.fakeredis import FakeRedis
 
@@ -107,14 +108,78 @@ class BusTests(SynchronousTestCase):
         self.assertEqual(self.got, [])
         self.assertEqual(len(self.flushLoggedErrors()), 0)
 
-    def test_publishWhileDown(self) -> None:
+    def sequences(self) -> list[int]:
+        return [json.loads(message)["q"] for _, message in self.redis.published]
+
+    def test_queuedWhileDown(self) -> None:
         """
-        While Redis is down publishing drops the event without raising and
-        counts it; the sequence number still advances, so peers see a gap.
+        While Redis is down, published envelopes wait, in order, and go out
+        when the link is back, before anything published afterwards: no
+        gap, nothing dropped.
         """
         self.redis.down = True
         self.bus.publish("say", u="x")
-        self.redis.down = False
         self.bus.publish("say", u="y")
-        self.assertEqual(self.bus.dropped, 1)
-        self.assertEqual(json.loads(self.redis.published[0][1])["q"], 2)
+        self.assertEqual(self.bus.waiting, 2)
+        self.redis.down = False
+        self.bus.publish("say", u="z")  # still behind the others: not sent yet
+        self.assertEqual(self.redis.published, [])
+        self.bus.linkUp()
+        self.assertEqual(self.sequences(), [1, 2, 3])
+        self.assertEqual((self.bus.waiting, self.bus.dropped), (0, 0))
+
+    def test_failedInFlightRequeued(self) -> None:
+        """
+        An envelope whose C{XADD} failed with the connection goes back in
+        the queue in its place, and is sent again when the link is back.
+        """
+        self.redis.holding = True
+        self.bus.publish("say", u="x")
+        self.bus.publish("say", u="y")
+        self.redis.down = True
+        held, self.redis.held = self.redis.held, []
+        for d, _ in held:
+            d.errback(RedisUnavailable("lost"))
+        self.bus.publish("say", u="z")
+        self.assertEqual(self.bus.waiting, 3)
+        self.redis.down = self.redis.holding = False
+        self.redis.published.clear()
+        self.bus.linkUp()
+        self.assertEqual(self.sequences(), [1, 2, 3])
+
+    def test_queueBounded(self) -> None:
+        """
+        The queue holds at most C{queueLimit} envelopes: L{Bus.hasRoom}
+        says so, and one more is dropped and counted (the gap makes peers
+        resynchronise).
+        """
+        self.bus.queueLimit = 2
+        self.bus.linkDown()
+        self.assertTrue(self.bus.hasRoom())
+        self.bus.publish("say", u="x")
+        self.bus.publish("say", u="y")
+        self.assertFalse(self.bus.hasRoom())
+        self.bus.publish("say", u="z")
+        self.assertEqual((self.bus.waiting, self.bus.dropped), (2, 1))
+        self.bus.linkUp()
+        self.assertEqual(self.sequences(), [1, 2])
+        self.assertTrue(self.bus.hasRoom())
+
+    def test_sendNotQueued(self) -> None:
+        """
+        L{Bus.send} (a private message) fires once Redis has the envelope;
+        while the link is down, or the queue is still waiting, it fails at
+        once with L{RedisUnavailable} (refused so, it takes no sequence number).
+        """
+        self.assertIsNone(self.successResultOf(self.bus.send("tell", u="x")))
+        self.redis.down = True
+        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.assertFalse(self.bus.up)
+        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.redis.down = False
+        self.bus.publish("say", u="z")  # queued behind the outage
+        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.bus.linkUp()
+        self.successResultOf(self.bus.send("tell", u="w"))
+        self.assertEqual(self.sequences(), [1, 3, 4])
+        self.assertEqual(self.redis.kinds(), ["tell", "say", "tell"])

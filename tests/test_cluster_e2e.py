@@ -128,7 +128,7 @@ async def test_redisRestarted(nodes: Callable[..., Daemon], redisServer: RedisSe
     """
     Redis restarts mid-conversation: each node keeps its local users
     chatting, logs the loss, reconnects and resynchronises; afterwards the
-    nodes hear each other again, with changes made meanwhile.
+    nodes hear each other again, with what was said and changed meanwhile.
     """
     a, b = nodes("a"), nodes("b")
     await waitForLog(a, "connected to Redis")
@@ -157,6 +157,7 @@ async def test_redisRestarted(nodes: Callable[..., Daemon], redisServer: RedisSe
     redisServer.start()
     await waitForLog(a, "is back; resynchronising")
     await waitForLog(b, "is back; resynchronising")
+    await heard(bob, "alice", "lobby", "local only")  # it waited on node a
     await waitForMembers(bob, "lobby", ["alice", "bob"])
     await speak(alice, "lobby", "back again")
     await heard(bob, "alice", "lobby", "back again")

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_bridge -*-
+# -*- test-case-name: tests.test_cluster_bridge,tests.test_cluster_outage -*-
 """
 The bridge between one node's L{ChatService} and the cluster bus.
 
@@ -10,6 +10,11 @@ L{RemoteParticipant}s publish local room and private messages.  Inwards
 through their proxies, and their messages fanned out to local members
 directly, since those were checked (and stored) where they were sent.
 
+It is also the service's L{IRelay}: a private message to a user on another
+node is acknowledged once Redis has it (or refused with
+L{errors.RelayUnavailable}), and a room message with members on other
+nodes is refused the same way when the bus's queue is full.
+
 Whole state travels too: a node that (re)connects publishes C{hello}, and
 every node answers with a C{state} snapshot of its own users and their rooms,
 which the others reconcile their proxies with.  That heals whatever a Redis
@@ -18,6 +23,7 @@ gap or a missed envelope lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -37,12 +43,12 @@ from chatd.core import errors, sharing
 from chatd.core.events import Notice, PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
-from chatd.core.roles import IChatObserver
+from chatd.core.roles import IChatObserver, IRelay
 from chatd.core.service import ChatService
 from chatd.modstore import Sanction
 
 
-@implementer(IChatObserver)
+@implementer(IChatObserver, IRelay)
 class Bridge(RoomSync, Inbound):
     """
     Keeps one node's service and the rest of the cluster in step; it makes
@@ -66,6 +72,7 @@ class Bridge(RoomSync, Inbound):
         self.clock: IReactorTime = service.clock
         self.proxies: dict[str, dict[str, RemoteParticipant]] = {}
         self._notices: dict[Notice, list[str]] = {}
+        self._handing: dict[PrivateMessage, Deferred[None]] = {}
         for kind in (
             "login logout rename enter leave room say tell notice disconnect mod sanction"
             " hello state stored"
@@ -75,10 +82,12 @@ class Bridge(RoomSync, Inbound):
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
         self._unknownSenders: set[tuple[str, str, str]] = set()
+        self._held: dict[str, list[dict[str, Any]]] = {}
         bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
         presence.localNicks = self.localNicks
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
         service.observeWith(self)
+        service.messages.relayThrough(self)
         service.moderation.reportTo(self.publishSanction)
         self.sharedStore = sharedStore and service.persistence is not None
         self._linked = False
@@ -183,9 +192,13 @@ class Bridge(RoomSync, Inbound):
             )
         return b""
 
-    def publishTell(self, event: PrivateMessage) -> bytes:
+    def publishTell(self, event: PrivateMessage) -> None:
+        """
+        A local user's private message to a user on another node: sent at
+        once, not queued; L{handedOn} gives the sender's wait for it.
+        """
         if self.isLocal(event.sender):
-            self.bus.publish(
+            self._handing[event] = self.bus.send(
                 "tell",
                 u=event.sender,
                 to=event.recipient,
@@ -194,7 +207,27 @@ class Bridge(RoomSync, Inbound):
                 id=event.msgid,
                 ms=event.millis,
             )
-        return b""
+
+    # The service's relay: nothing acknowledged that Redis did not take
+
+    def checkRoom(self, room: str, members: Iterable[IParticipant]) -> None:
+        """
+        Refuse a room message that could not reach the room's members on
+        other nodes, the bus's queue being full.
+        """
+        if not self.bus.hasRoom() and any(isinstance(m, RemoteParticipant) for m in members):
+            raise errors.RelayUnavailable()
+
+    def handedOn(self, event: PrivateMessage) -> Deferred[None] | None:
+        handing = self._handing.pop(event, None)
+        if handing is None:
+            return None
+
+        def unavailable(failure: Failure) -> None:
+            failure.trap(RedisUnavailable)
+            raise errors.RelayUnavailable()
+
+        return handing.addErrback(unavailable)
 
     def forwardNotice(self, event: Notice, proxy: RemoteParticipant) -> None:
         """
@@ -275,8 +308,10 @@ class Bridge(RoomSync, Inbound):
 
     def linkUp(self) -> None:
         """
-        Redis is (back): renew claims, and trade whole states with every node.
+        Redis is (back): send what waited, renew claims, and trade whole
+        states with every node.
         """
+        self.bus.linkUp()
         self.presence.linkUp()
         self.bus.publish("hello")
         self.publishState()
@@ -285,6 +320,7 @@ class Bridge(RoomSync, Inbound):
         self._linked = True
 
     def linkDown(self) -> None:
+        self.bus.linkDown()
         self.presence.linkDown()
 
     def peerSeen(self, node: str) -> None:
@@ -302,6 +338,7 @@ class Bridge(RoomSync, Inbound):
         everyone local who shared a room with them is told.
         """
         self._gone.add(node)
+        self._held.pop(node, None)
         self.bus.forget(node)
         for proxy in list(self.proxies.pop(node, {}).values()):
             self.service.disconnect(proxy, "their server went away")

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_bridge -*-
+# -*- test-case-name: tests.test_cluster_bridge,tests.test_cluster_outage -*-
 """
 Other nodes' events, applied to this node's service.
 
@@ -24,6 +24,9 @@ from chatd.core.names import key
 from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
 from chatd.modstore import Sanction
+
+#: Room messages held per node until its state says who is in which room.
+HELD_LIMIT = 10000
 
 
 def _error(name: str, text: str) -> errors.ChatError:
@@ -52,6 +55,7 @@ class Inbound:
     proxies: dict[str, dict[str, RemoteParticipant]]
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
+    _held: dict[str, list[dict[str, Any]]]
 
     def publishState(self) -> None:
         raise NotImplementedError()
@@ -133,10 +137,19 @@ class Inbound:
             fields["room"], fields.get("op"), fields.get("w"), bool(fields.get("e"))
         )
 
-    def remote_say(self, node: str, fields: dict[str, Any]) -> None:
+    def remote_say(self, node: str, fields: dict[str, Any], hold: bool = True) -> None:
+        """
+        A room message from C{node}; one from a sender this node does not
+        see in the room is held until C{node}'s next state (a node back
+        from being cut off sends what its users said meanwhile before its
+        state), then shown if the state put the sender in the room.
+        """
         proxy = self._proxy(node, fields["u"])
         room = fields["room"]
         if proxy is None or key(room) not in {key(r) for r in self.service.roomsOf(proxy)}:
+            held = self._held.setdefault(node, [])
+            if hold and len(held) < HELD_LIMIT:
+                held.append(fields)
             self._dropped(node, fields["u"], room)
             return
         nicks = self.service.members(proxy, room)
@@ -254,3 +267,5 @@ class Inbound:
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))
         self.syncRooms(node, fields["users"], fields.get("rs", {}))
+        for held in self._held.pop(node, []):
+            self.remote_say(node, held, hold=False)

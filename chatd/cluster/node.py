@@ -20,7 +20,7 @@ from twisted.internet.defer import Deferred, succeed
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
-from chatd.cluster.redis import RedisAddress, RedisLink
+from chatd.cluster.redis import STREAM_LENGTH, RedisAddress, RedisLink
 from chatd.core.service import ChatService
 
 
@@ -50,13 +50,21 @@ class ClusterNode(MultiService):
         ttl: float = 5.0,
         sharedStore: bool = False,
         claimTimeout: float = CLAIM_TIMEOUT,
+        streamLength: int = STREAM_LENGTH,
     ) -> None:
+        """
+        @param streamLength: entries the cluster's Redis stream keeps
+            (C{--cluster-stream-length}): how far behind a node may fall and
+            still catch up.
+        """
         super().__init__()
         address = RedisAddress.fromURL(url)
         self.nodeId = nodeId or newNodeId()
-        channel = f"chatd:{address.db}:events"  # pub/sub ignores SELECT: name the db
-        self.link = RedisLink(reactor, address, [channel], self._received, maxDelay=ttl / 2)
-        self.bus = Bus(self.nodeId, channel, self.link.publish)
+        stream = f"chatd:{address.db}:events"
+        self.link = RedisLink(
+            reactor, address, stream, self._received, maxDelay=ttl / 2, streamLength=streamLength
+        )
+        self.bus = Bus(self.nodeId, stream, self.link.publish)
         self.presence = Presence(
             self.link.execute,
             reactor,

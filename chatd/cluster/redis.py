@@ -1,11 +1,17 @@
 # -*- test-case-name: tests.test_cluster_redis -*-
 """
-chatd's link to Redis: one connection for commands, one for pub/sub.
+chatd's link to Redis: one connection for commands, one that reads the
+cluster's stream.
 
-Both are kept up by L{ClientService} with exponential back-off, so a Redis
+Events travel in one Redis stream: a node appends with C{XADD ... MAXLEN ~
+<length>} on its command connection and reads with C{XREAD BLOCK} from the
+last entry id it has seen, which the link keeps across reconnections, so a
+dropped connection or a hung Redis delays events instead of losing them.
+
+Both connections are kept up by L{ClientService} with exponential back-off, so a Redis
 restart or a network blip never reaches the chat: while the link is down
-L{RedisLink.execute} fails at once with L{RedisUnavailable} (callers degrade
-instead of queueing), every loss and every recovery is logged once, and
+L{RedisLink.execute} fails at once with L{RedisUnavailable} (callers queue
+or refuse, see L{chatd.cluster.bus}), every loss and every recovery is logged once, and
 listeners are told so they can resynchronise.
 
 The wire protocol is U{txredisapi<https://pypi.org/project/txredisapi/>}'s
@@ -23,7 +29,7 @@ from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.endpoints import HostnameEndpoint
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -35,6 +41,23 @@ __all__ = ["RedisAddress", "RedisLink", "RedisUnavailable"]
 #: Seconds a command may wait for its reply before the connection is
 #: declared dead and re-made: a hung Redis must not hang the chat.
 REPLY_TIMEOUT = 5.0
+
+#: Milliseconds one C{XREAD} waits for new entries before it is sent again.
+BLOCK_MS = 2000
+
+#: Entries one C{XREAD} returns at most.
+READ_COUNT = 500
+
+#: Entries the stream keeps by default (C{--cluster-stream-length}).
+STREAM_LENGTH = 10000
+
+
+def entryId(text: str) -> tuple[int, int]:
+    """
+    A stream entry id C{"<ms>-<n>"} as numbers, to compare two ids.
+    """
+    millis, _, number = text.partition("-")
+    return int(millis), int(number or 0)
 
 
 class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]
@@ -56,22 +79,10 @@ class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]
         self.link.protocolLost(self, why)
 
 
-class _Subscriber(txredisapi.SubscriberProtocol):  # type: ignore[misc]
+class _Reader(_Commands):
     """
-    The pub/sub connection; hands every message to its link.
+    The connection that reads the stream: one C{XREAD BLOCK} at a time.
     """
-
-    link: RedisLink
-
-    def unwrapped(self) -> _Subscriber:
-        return self
-
-    def messageReceived(self, pattern: object, channel: str, message: str) -> None:
-        self.link.messageArrived(channel, message)
-
-    def connectionLost(self, why: Failure) -> None:
-        super().connectionLost(why)
-        self.link.protocolLost(self, why)
 
 
 class _Factory(Factory):
@@ -83,17 +94,18 @@ class _Factory(Factory):
     noisy = False  # no "Starting factory" line per reconnection attempt
     log = Logger()
 
-    def __init__(self, link: RedisLink, protocol: type[_Commands] | type[_Subscriber]) -> None:
+    def __init__(self, link: RedisLink, protocol: type[_Commands]) -> None:
         self.link, self.protocolClass = link, protocol
 
     def buildProtocol(self, addr: object) -> Any:
         address = self.link.address
+        reader = self.protocolClass is _Reader
         proto = self.protocolClass(
             charset="utf-8",
             replyTimeout=REPLY_TIMEOUT,
             password=address.password,
             dbid=address.db or None,
-            convertNumbers=True,
+            convertNumbers=not reader,
         )
         proto.factory, proto.link = self, self.link
         proto.callLater = self.link.clock.callLater
@@ -111,9 +123,12 @@ class _Factory(Factory):
 
 class RedisLink(MultiService):
     """
-    A self-healing pair of Redis connections.
+    A self-healing pair of Redis connections: commands, and the reader of
+    the stream C{stream}, whose messages go to C{onMessage(stream, message)}.
 
-    @ivar up: whether both connections are ready (subscriptions made).
+    @ivar up: whether both connections are ready (the reader's position known).
+    @ivar lastId: the id of the last stream entry read (C{None} before the
+        first connection), where reading resumes after a reconnection.
     """
 
     log = Logger()
@@ -122,20 +137,24 @@ class RedisLink(MultiService):
         self,
         reactor: Any,
         address: RedisAddress,
-        channels: list[str],
+        stream: str,
         onMessage: Callable[[str, str], None],
         maxDelay: float = 2.0,
+        streamLength: int = STREAM_LENGTH,
     ) -> None:
         super().__init__()
         self.clock: IReactorTime = reactor
         self.address = address
-        self.channels = channels
+        self.stream = stream
+        self.streamLength = streamLength
         self.onMessage = onMessage
+        self.lastId: str | None = None
         self.up = False
         self._everUp = False
         self._warned = False
         self._commands: _Commands | None = None
-        self._subscriber: _Subscriber | None = None
+        self._reader: _Reader | None = None
+        self._watchdog: IDelayedCall | None = None
         self._upListeners: list[Callable[[], None]] = []
         self._readyWaiters: list[Deferred[None]] = []
         self._downListeners: list[Callable[[], None]] = []
@@ -149,7 +168,7 @@ class RedisLink(MultiService):
 
         for protocol, prepare in (
             (_Commands, self._prepareCommands),
-            (_Subscriber, self._prepareSubscriber),
+            (_Reader, self._prepareReader),
         ):
             endpoint = HostnameEndpoint(reactor, address.host, address.port, timeout=5)
             ClientService(
@@ -198,17 +217,82 @@ class RedisLink(MultiService):
         d: Deferred[None] = proto.whenConnected().addCallback(ready)
         return d
 
-    def _prepareSubscriber(self, proto: Any) -> Deferred[None]:
-        def subscribed(_: object) -> None:
-            self._subscriber = proto.unwrapped()
+    def _prepareReader(self, proto: Any) -> Deferred[None]:
+        """
+        Find where to read from: the stream's end on the first connection;
+        afterwards the last entry read, unless the stream now ends before it
+        (Redis lost it and started a new one: read that one whole).
+        """
+
+        def positioned(newest: list[Any]) -> None:
+            top = str(newest[0][0]) if newest else None
+            if self.lastId is None:
+                self.lastId = top or "0-0"
+            elif top is not None and entryId(top) < entryId(self.lastId):
+                self.lastId = "0-0"
+            self._reader = proto.unwrapped()
+            self._read(proto.unwrapped())
             self._checkUp()
 
-        d: Deferred[None] = proto.whenConnected()
-        d.addCallback(lambda _: proto.subscribe(self.channels)).addCallback(subscribed)
-        return d
+        d: Deferred[Any] = proto.whenConnected()
+        d.addCallback(
+            lambda _: proto.execute_command("XREVRANGE", self.stream, "+", "-", "COUNT", 1)
+        )
+        done: Deferred[None] = d.addCallback(positioned)
+        return done
+
+    def _read(self, proto: _Reader) -> None:
+        """
+        Wait for the entries after L{lastId}, hand them on, and read again,
+        for as long as C{proto} is this link's reader.  A read unanswered
+        for L{REPLY_TIMEOUT} past its block is a hung Redis: the reader's
+        connection is dropped and made again.
+        """
+        if proto is not self._reader or not self.running:
+            return
+        assert self.lastId is not None
+        d = proto.execute_command(
+            "XREAD",
+            "COUNT",
+            READ_COUNT,
+            "BLOCK",
+            BLOCK_MS,
+            "STREAMS",
+            self.stream,
+            self.lastId,
+            apply_timeout=False,
+        )
+        self._watchdog = self.clock.callLater(
+            BLOCK_MS / 1000 + REPLY_TIMEOUT, proto.transport.abortConnection
+        )
+        d.addBoth(self._answered)
+        d.addCallback(self._entries, proto)
+        d.addErrback(self._readFailed, proto)
+
+    def _answered(self, result: object) -> object:
+        if self._watchdog is not None and self._watchdog.active():
+            self._watchdog.cancel()
+        self._watchdog = None
+        return result
+
+    def _entries(self, reply: list[Any] | None, proto: _Reader) -> None:
+        for _, entries in reply or ():
+            for ident, fields in entries:
+                self.lastId = ident
+                values = dict(zip(fields[::2], fields[1::2], strict=True))
+                if "m" in values:
+                    self.messageArrived(self.stream, values["m"])
+        self._read(proto)
+
+    def _readFailed(self, failure: Failure, proto: _Reader) -> None:
+        if failure.check(txredisapi.ConnectionError):
+            return  # the connection is lost: the next one reads on
+        self.log.failure("reading the cluster's stream failed", failure)
+        if proto is self._reader and proto.transport is not None:
+            proto.transport.loseConnection()
 
     def _checkUp(self) -> None:
-        if self.up or self._commands is None or self._subscriber is None:
+        if self.up or self._commands is None or self._reader is None:
             return
         self.up = True
         self._warned = False
@@ -230,8 +314,8 @@ class RedisLink(MultiService):
         """
         if proto is self._commands:
             self._commands = None
-        elif proto is self._subscriber:
-            self._subscriber = None
+        elif proto is self._reader:
+            self._reader = None
         else:
             return
         if not self.up:
@@ -249,7 +333,7 @@ class RedisLink(MultiService):
 
     def messageArrived(self, channel: str, message: str) -> None:
         """
-        A pub/sub message for this link's handler (whose failure is logged).
+        A stream message for this link's handler (whose failure is logged).
         """
         try:
             self.onMessage(channel, message)
@@ -258,10 +342,11 @@ class RedisLink(MultiService):
 
     def stopService(self) -> Deferred[None]:
         self.up = False
+        self._answered(None)
         waiters, self._readyWaiters = self._readyWaiters, []
         for waiter in waiters:
             waiter.errback(RedisUnavailable("the Redis link is stopping"))
-        for proto in (self._commands, self._subscriber):
+        for proto in (self._commands, self._reader):
             if proto is not None and proto.transport is not None:
                 proto.transport.loseConnection()
         d: Deferred[None] = super().stopService()
@@ -295,9 +380,12 @@ class RedisLink(MultiService):
             return Failure(RedisUnavailable(failure.getErrorMessage()))
         return failure
 
-    def publish(self, channel: str, message: str) -> Deferred[Any]:
+    def publish(self, stream: str, message: str) -> Deferred[Any]:
         """
-        Publish C{message} on C{channel}; commands on the one command
-        connection reach Redis, and hence every subscriber, in call order.
+        Append C{message} to C{stream}, which keeps about L{streamLength}
+        entries; commands on the one command connection reach Redis, and
+        hence the stream, in call order.  Fires with the entry's id.
         """
-        return self.execute("PUBLISH", channel, message, timeout=False)
+        return self.execute(
+            "XADD", stream, "MAXLEN", "~", self.streamLength, "*", "m", message, timeout=False
+        )

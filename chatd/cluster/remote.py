@@ -66,7 +66,7 @@ class RemoteParticipant:
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:
-            event.wire(self.bridge.publishTell)
+            self.bridge.publishTell(event)
 
     def membershipChanged(self, event: Membership) -> None:
         """

@@ -51,6 +51,16 @@ class StoreUnavailable(ChatError):
     code, reason = 3, "service unavailable, try again later"
 
 
+class RelayUnavailable(StoreUnavailable):
+    """
+    A message for people another server serves (cluster mode) cannot be
+    handed on now: the link between servers is down, or, for a room
+    message, too much already waits for it.  Nothing was delivered.
+    """
+
+    reason = "the other servers are briefly unreachable, try again in a moment"
+
+
 class ShuttingDown(StoreUnavailable):
     """
     The daemon is stopping: every open session ends with this, after a

@@ -11,7 +11,7 @@ for the call helpers (L{MaybeDeferred}, L{maybeCall}, L{settled}).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
 from zope.interface import Attribute
@@ -137,15 +137,19 @@ class IChatService(IRoomOperations):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-    ) -> PrivateMessage | Deferred[None]:
+    ) -> PrivateMessage | Deferred[Any]:
         """
         Send C{lines} privately to C{nick} (C{notice}, C{tags} as for
         L{say}); returns the L{PrivateMessage}, or, for a registered user
         who is offline, a L{Deferred} firing with C{None} once the message
-        is kept for their next login.
+        is kept for their next login, or, for a user served by another
+        node (cluster mode), a L{Deferred} firing with the message once the
+        link between nodes took it.
 
         @raise NoSuchUser: nobody by that name is connected.
         @raise InboxFull: (offline recipient) too many messages wait for them.
+        @raise RelayUnavailable: (the recipient is on another node) the link
+            between nodes is down: try again later (code 03).
         """
 
     def roomsOf(participant: IParticipant) -> list[str]:

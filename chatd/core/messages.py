@@ -1,17 +1,19 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.test_service,tests.test_cluster_outage -*-
 """
 What people say: to a room, to one person, an operators' message, a
 server notice.  The text rule, the speaking rules, the message id, the
 store's append, the counters and the one fan-out per message live here.
 What one connection of a person says reaches the person's other
-connections too, as their own words.
+connections too, as their own words.  With a relay (cluster mode), a
+message for people served elsewhere is acknowledged only once the relay
+took it (L{IRelay}).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -24,6 +26,7 @@ from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.names import key, normalize
 from chatd.core.people import People
+from chatd.core.roles import IRelay
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 from chatd.core.text import checkLines, checkText
@@ -31,12 +34,20 @@ from chatd.core.text import checkLines, checkText
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
 
+#: What L{Messages.tell} answers: the message, or a L{Deferred} of it (the
+#: relay took it) or of C{None} (kept for a registered user who is away).
+Told: TypeAlias = "PrivateMessage | Deferred[Any]"
+
 
 class Messages:
     """
     Sends messages; C{requireLogin} is the service's rule for who is
     logged in (their nickname, or L{errors.NotLoggedIn}).
+
+    @ivar relay: what carries messages to other servers, or C{None}.
     """
+
+    relay: IRelay | None = None
 
     def __init__(
         self,
@@ -55,6 +66,12 @@ class Messages:
         self.stats = stats
         self.requireLogin = requireLogin
         self.persistence = persistence
+
+    def relayThrough(self, relay: IRelay) -> None:
+        """
+        Hand messages for people served elsewhere to C{relay} from now on.
+        """
+        self.relay = relay
 
     def now(self) -> int:
         return int(self.clock.seconds())
@@ -75,6 +92,8 @@ class Messages:
         if lines or not tags:
             self._checkBody(lines)
         self.moderation.checkSpeak(nick)
+        if self.relay is not None:
+            self.relay.checkRoom(target.name, target.members.values())
         millis = self.nowMillis()
         event = RoomMessage(
             target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis
@@ -94,7 +113,7 @@ class Messages:
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-    ) -> PrivateMessage | Deferred[None]:
+    ) -> Told:
         sender = self.requireLogin(participant)
         self.moderation.checkSpeak(sender)  # before the offline path too
         recipient = self.people.find(nick)
@@ -120,19 +139,34 @@ class Messages:
         event = PrivateMessage(
             sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
         )
-        if self.persistence is not None and lines:
+        recipient.privateMessage(event)
+        relayed = None if self.relay is None else self.relay.handedOn(event)
+        if relayed is None:
+            return self._told(event, participant, recipient)
+        told: Deferred[PrivateMessage] = relayed.addCallback(
+            lambda _: self._told(event, participant, recipient)
+        )
+        return told
+
+    def _told(
+        self, event: PrivateMessage, participant: IParticipant, recipient: IParticipant
+    ) -> PrivateMessage:
+        """
+        C{event} reached its recipient (or the relay took it): store it, and
+        show it to the sender's other connections as their own words.
+        """
+        if self.persistence is not None and event.lines:
             registered = self.persistence.isRegisteredNow
             self.persistence.store.addMessage(
                 None,
-                sender,
-                recipient.nick,
-                lines,
-                now,
+                event.sender,
+                event.recipient,
+                event.lines,
+                event.when,
                 msgid=event.msgid,
-                millis=millis,
-                accounts=(registered(sender), registered(recipient.nick)),
+                millis=event.millis,
+                accounts=(registered(event.sender), registered(event.recipient)),
             )
-        recipient.privateMessage(event)
         own = self.people.personOf(participant)
         if own is not recipient:  # the sender's other connections see it as their own
             deliver([own], "privateMessage", event, participant)

@@ -2,8 +2,8 @@
 """
 The service's roles beyond the front-ends' L{IChatService}: what the admin
 consoles ask (L{IAdministration}), what the cluster applies
-(L{IReplica}), and what an observer of the service is told
-(L{IChatObserver}).
+(L{IReplica}), what an observer of the service is told
+(L{IChatObserver}), and what carries messages to other servers (L{IRelay}).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
     from chatd.core.errors import ChatError
-    from chatd.core.events import RoomChange
+    from chatd.core.events import PrivateMessage, RoomChange
 
 
 class IAdministration(IChatService):
@@ -229,4 +229,28 @@ class IChatObserver(Interface):
         """
         C{by} invited C{nick} to C{room}; C{admitted}: that lets C{nick}
         past the room's C{i} mode and ban masks (once).
+        """
+
+
+class IRelay(Interface):
+    """
+    Optional: what carries messages to people another server serves
+    (chatd's cluster mode), installed with C{service.messages.relayThrough}.
+    A message is acknowledged to its sender only once the relay has taken
+    it: refused, it reaches nobody.
+    """
+
+    def checkRoom(room: str, members: Iterable[IParticipant]) -> None:
+        """
+        A message to C{room}, whose members are C{members}, is about to be
+        delivered: raise a L{chatd.core.errors.ChatError} (a
+        L{chatd.core.errors.RelayUnavailable}) if it could not reach those
+        served elsewhere now.
+        """
+
+    def handedOn(event: PrivateMessage) -> Deferred[None] | None:
+        """
+        C{event} was given to its recipient: C{None} if nothing of it left
+        this server, else a L{Deferred} that fires once it is safely handed
+        on, or fails with a L{chatd.core.errors.ChatError}.
         """

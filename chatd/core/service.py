@@ -26,7 +26,7 @@ from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
 from chatd.core.login import Logins
 from chatd.core.membership import Membership
-from chatd.core.messages import Messages
+from chatd.core.messages import Messages, Told
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.people import People
@@ -304,7 +304,7 @@ class ChatService(Service):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-    ) -> PrivateMessage | Deferred[None]:
+    ) -> Told:
         return self.messages.tell(participant, nick, lines, notice, tags)
 
     def announce(self, text: str) -> None:
