@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_config -*-
+# -*- test-case-name: tests.integration.test_config -*-
 """
 The configuration file: a flat TOML table whose keys are the long option
 names (C{max-clients = 500}).  It gives the options their values before the

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_listeners -*-
+# -*- test-case-name: tests.integration.test_listeners -*-
 """
 The daemon's listeners: each says where it is reachable once it listens,
 warns when a chat listener anyone may use or C{/metrics} is open beyond

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_reload -*-
+# -*- test-case-name: tests.unit.test_reload -*-
 """
 What a reload (SIGHUP) changes in the running daemon, option by option:
 operators, connection limits, line and message sizes, flood limits, the

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_logs -*-
+# -*- test-case-name: tests.integration.test_logs -*-
 """
 Log observers for C{twistd --logger}: C{twistd -n --logger
 chatd.logs.jsonLogger chatd} writes one JSON object per line on standard

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_modstore -*-
+# -*- test-case-name: tests.integration.test_modstore -*-
 """
 Where moderation outlives the process: sanctions (kicks, bans, mutes,
 operator grants) and the audit trail of every administrator's action.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_tap -*-
+# -*- test-case-name: tests.integration.test_tap -*-
 """
 C{twistd chatd}'s command-line options: every listener, limit and policy a
 site may tune, with its default and its checks.  L{chatd.tap} builds the

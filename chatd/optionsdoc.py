@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_optionsdoc -*-
+# -*- test-case-name: tests.unit.test_optionsdoc -*-
 """
 The options reference, docs/OPTIONS.md, generated from the options
 themselves so it cannot drift from them:

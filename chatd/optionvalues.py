@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_tap -*-
+# -*- test-case-name: tests.integration.test_tap -*-
 """
 What the value of each kind of option may be: endpoint strings (with the
 listen backlog a burst of logins needs), counts, names, the cluster's

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_reload -*-
+# -*- test-case-name: tests.unit.test_reload -*-
 """
 SIGHUP: read the configuration again (the same command line, so the
 C{--config} file and the files it names) and apply what can change without

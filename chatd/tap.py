@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_tap -*-
+# -*- test-case-name: tests.integration.test_tap -*-
 """
 C{twistd chatd}: the service tree the options (L{chatd.options.Options},
 which twistd finds here as C{chatd.tap.Options}) build.

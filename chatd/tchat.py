@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_tchat -*-
+# -*- test-case-name: tests.unit.test_tchat -*-
 """
 TCHAT 1, the course's line protocol: C{clt: VERB args} in, C{srv: ...} out.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 Test doubles for code built on chatd, in the spirit of C{treq.testing}.
 """

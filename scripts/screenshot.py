@@ -5,7 +5,7 @@ mid-conversation, on a desktop and on a phone, in the light and the dark
 theme (web-desktop-light.png, web-desktop-dark.png, web-phone-light.png,
 web-phone-dark.png).
 
-Runs the same scenario as tests/test_web_browser.py (a real twistd -n chatd
+Runs the same scenario as tests/integration/test_web_browser.py (a real twistd -n chatd
 on free 127.0.0.1 ports, two headless Chromium windows and a TCHAT client)
 and photographs alice's window.  Needs Debian's chromium and chromium-driver
 and the test extras (selenium):
@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import Browser, conversation, missingBrowser  # noqa: E402
-from tests.daemon import startDaemon  # noqa: E402
+from tests.support.browser import Browser, conversation, missingBrowser  # noqa: E402
+from tests.support.daemon import startDaemon  # noqa: E402
 
 #: (file name, window width and height, colour scheme)
 SHOTS = [

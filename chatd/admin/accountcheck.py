@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_accounts -*-
+# -*- test-case-name: tests.integration.test_admin_accounts -*-
 """
 Registered accounts flagged admin as a second source of administrators,
 next to the password file: an L{chatd.admin.credentials.ExtraCheck} for

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_cli -*-
+# -*- test-case-name: tests.integration.test_admin_cli -*-
 """
 Backup and restore of a whole data directory (C{chatd-admin backup} and
 C{chatd-admin restore}).

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_cli -*-
+# -*- test-case-name: tests.integration.test_admin_cli -*-
 """
 C{chatd-admin}, the operator's command (a console script of the package):
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_commands -*-
+# -*- test-case-name: tests.unit.admin.test_admin_commands -*-
 """
 The moderation console's commands, independent of any transport.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_credentials -*-
+# -*- test-case-name: tests.integration.test_admin_credentials -*-
 """
 Who may administer: a file of argon2 password hashes, and the one
 credentials checker the telnet console, the SSH console and the manhole

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_live -*-
+# -*- test-case-name: tests.integration.test_admin_live -*-
 """
 C{--manhole}: a Python shell inside the running daemon, over SSH only,
 for operators who need to look at what the console does not show.

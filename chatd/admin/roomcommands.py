@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_roomadmin -*-
+# -*- test-case-name: tests.unit.admin.test_roomadmin -*-
 """
 The admin console's room commands: a room's topic, its operators and its
 founder.  A fresh data directory's rooms have no operator, so this is how

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_revoke -*-
+# -*- test-case-name: tests.unit.admin.test_admin_revoke -*-
 """
 Ending an administrator's open sessions once their administrator flag is
 revoked, on this node (C{admin revoke}) or on another cluster node (its

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_commands,tests.test_admin_accounts -*-
+# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.integration.test_admin_accounts -*-
 """
 Carrying console lines in and out: over a plain byte stream (the daemon's
 own terminal, via C{StandardIO}) or over a terminal emulation (telnet and

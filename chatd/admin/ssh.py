@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_guard,tests.test_admin_live -*-
+# -*- test-case-name: tests.unit.admin.test_admin_guard,tests.integration.test_admin_live -*-
 """
 The moderation console over SSH (C{--admin-ssh}), and the SSH pieces the
 manhole shares: the host key and a terminal session that works without a

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_credentials,tests.test_admin_guard -*-
+# -*- test-case-name: tests.integration.test_admin_credentials,tests.unit.admin.test_admin_guard -*-
 """
 The moderation console over telnet (C{--admin}), behind a login prompt.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_commands -*-
+# -*- test-case-name: tests.unit.admin.test_admin_commands -*-
 """
 Durations and points in time as administrators type them.
 """

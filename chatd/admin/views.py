@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_commands -*-
+# -*- test-case-name: tests.unit.admin.test_admin_commands -*-
 """
 The console's vocabulary and its read-only commands: the command table,
 argument checking, and the views (users, rooms, whois, stats, audit...).

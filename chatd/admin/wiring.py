@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admin_live -*-
+# -*- test-case-name: tests.integration.test_admin_live -*-
 """
 The administration side of C{twistd chatd}: its options and the services
 they add to the daemon's tree (the moderation store, the telnet and SSH

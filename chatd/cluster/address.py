@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_redis -*-
+# -*- test-case-name: tests.integration.test_cluster_redis -*-
 """
 The C{--cluster} URL and the one error of the Redis link, defined without
 importing any Redis client (txredisapi imports the global reactor), so that

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_bus -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bus -*-
 """
 The event bus between chatd nodes: compact JSON envelopes in one Redis
 stream per cluster.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_bridge,tests.test_cluster_outage -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
 """
 Other nodes' events, applied to this node's service.
 

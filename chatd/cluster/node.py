@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_bridge -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge -*-
 """
 One chatd process's membership of a cluster: L{ClusterNode} wires the Redis
 link, the bus, presence and the bridge to a L{ChatService}.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_presence -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_presence -*-
 """
 Short-lived shared state in Redis: which nodes are alive, who holds which
 nickname.

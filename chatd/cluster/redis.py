@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_redis -*-
+# -*- test-case-name: tests.integration.test_cluster_redis -*-
 """
 chatd's link to Redis: one connection for commands, one that reads the
 cluster's stream.

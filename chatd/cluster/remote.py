@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_bridge -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge -*-
 """
 People connected to other nodes, as this node's service sees them.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_cluster_rooms -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_rooms -*-
 """
 Room settings kept the same on every node: modes, key, ban masks,
 capacity, topic, members' operator and voice status, invitations, kicks

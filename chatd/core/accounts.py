@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_accounts -*-
+# -*- test-case-name: tests.integration.test_accounts -*-
 """
 Registered nicknames: argon2 password hashes, checked off the reactor
 thread, through the L{PasswordGate} that slows password guessing.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 The administrators' queries and commands (the admin console's needs,
 L{IAdministration}), kept apart from the facade that delegates to them.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_admission -*-
+# -*- test-case-name: tests.unit.core.test_admission -*-
 """
 Which new connections the daemon accepts: the one admission policy every
 listener asks (TCHAT, talk, IRC, and the web's HTTP connections, WebSocket

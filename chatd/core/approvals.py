@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_persistence -*-
+# -*- test-case-name: tests.unit.core.test_persistence -*-
 """
 Approval rooms: the requests to enter them, written to the store, and an
 operator's acceptance, which waits for the request's own write.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_autojoin -*-
+# -*- test-case-name: tests.unit.core.test_autojoin -*-
 """
 The rooms people are put in without asking for them.
 

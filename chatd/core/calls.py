@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 How front-ends call the service: a call gives its value at once or, when it
 needs I/O (a store, a cluster), a L{Deferred}; these helpers treat both alike.

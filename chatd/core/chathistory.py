@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_history -*-
+# -*- test-case-name: tests.unit.core.test_history -*-
 """
 History windows: a conversation's messages before, after, around or
 between a message or a moment, and the conversations a user has history

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_delivery,tests.test_multiconnection -*-
+# -*- test-case-name: tests.unit.core.test_delivery,tests.unit.core.test_multiconnection -*-
 """
 Giving one event to many participants: a member that stands for several
 connections (a L{Gathering}: one person signed in from several devices) is

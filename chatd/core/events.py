@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_events -*-
+# -*- test-case-name: tests.unit.core.test_events -*-
 """
 What the service tells participants about.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_gate -*-
+# -*- test-case-name: tests.unit.core.test_gate -*-
 """
 The one gate every password check passes: account logins (TCHAT, talk, the
 web, IRC SASL and PASS), the admin consoles (telnet, SSH, manhole) and IRC

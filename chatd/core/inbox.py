@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_inbox -*-
+# -*- test-case-name: tests.unit.core.test_inbox -*-
 """
 Private messages kept for registered users who are away: how many may wait,
 and how they are handed over at the next login.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 Every limit of the chat domain, once: the defaults of the options that
 change them (C{chatd/tap.py}) and the fixed bounds the protocols

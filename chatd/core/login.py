@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service,tests.test_multiconnection -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection -*-
 """
 How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,

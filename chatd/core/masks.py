@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_masks -*-
+# -*- test-case-name: tests.unit.core.test_masks -*-
 """
 A room's keys, mask lists and mode strings, the values behind IRC's C{+k},
 C{+b}, C{+e} and C{+I}, kept protocol-neutral; L{chatd.core.room.Room}

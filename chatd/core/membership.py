@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service,tests.test_multiconnection -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection -*-
 """
 Who is logged in and in which rooms: users creating rooms, entering,
 leaving and being taken out, kept apart from the facade that delegates to

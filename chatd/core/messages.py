@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service,tests.test_cluster_outage -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_outage -*-
 """
 What people say: to a room, to one person, an operators' message, a
 server notice.  The text rule, the speaking rules, the message id, the

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_metrics -*-
+# -*- test-case-name: tests.unit.core.test_metrics -*-
 """
 Protocol-neutral counters for the whole daemon.
 

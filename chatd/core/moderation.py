@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_moderation -*-
+# -*- test-case-name: tests.unit.core.test_moderation -*-
 """
 The moderation rules every front-end obeys: kicks with an expiry, bans of
 nicknames and of addresses (single IPs or CIDR networks), mutes, operators,

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_names -*-
+# -*- test-case-name: tests.unit.core.test_names -*-
 """
 Nickname and room-name rules, shared by every front-end.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 L{IParticipant}: what the service calls back on a connected person, whatever
 protocol they speak.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service,tests.test_multiconnection -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection -*-
 """
 Who is here: open connections, the persons they sign in as (one
 nickname each, held by one connection or, for a registered account, by

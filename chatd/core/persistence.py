@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_persistence -*-
+# -*- test-case-name: tests.unit.core.test_persistence -*-
 """
 What the chat service does when it has a store: registered nicknames,
 rooms that survive restarts, approval rooms, history replay and private

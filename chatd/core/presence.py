@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_presence -*-
+# -*- test-case-name: tests.unit.core.test_presence -*-
 """
 Who watches whose presence: a person asks to hear when given nicknames come
 online or go offline (IRC's C{MONITOR}), whatever protocol those people use.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_readmarkers -*-
+# -*- test-case-name: tests.unit.core.test_readmarkers -*-
 """
 Read markers: how far a registered account has read each of its
 conversations (a room, or a private conversation with a nickname), shared

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 What another node of a cluster already checked, applied here: its users
 logging in, entering, leaving and renaming, and its operators' room

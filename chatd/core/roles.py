@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 The service's roles beyond the front-ends' L{IChatService}: what the admin
 consoles ask (L{IAdministration}), what the cluster applies

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_masks -*-
+# -*- test-case-name: tests.unit.core.test_masks -*-
 """
 A room and the rules that change it: L{Room} is the only code that does;
 the others ask it to admit, remove, rename, apply a change or broadcast.

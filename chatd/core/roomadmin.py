@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_roomadmin -*-
+# -*- test-case-name: tests.unit.admin.test_roomadmin -*-
 """
 What an administrator does to one room from the admin console: set its
 topic (the seeded rooms have no operator who could), give a member

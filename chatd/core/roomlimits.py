@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_roomlimits -*-
+# -*- test-case-name: tests.unit.core.test_roomlimits -*-
 """
 How many rooms users may create, and which rooms vanish when emptied.
 

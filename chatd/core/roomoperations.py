@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 L{IRoomOperations}: the part of L{chatd.core.interfaces.IChatService} that
 runs rooms (operators, voice, modes, topics, keys, ban masks).

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 What a room's operators do: change its modes, set its topic, kick a member
 out of it.  The rules are L{Room}'s; this applies them for a participant,

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 What front-ends ask about rooms (operators, status, modes, keys, masks,
 visibility) and which rooms last, kept apart from the facade that delegates

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_roomlimits -*-
+# -*- test-case-name: tests.unit.core.test_roomlimits -*-
 """
 The rooms that exist: created, found, listed and dropped here, with the
 limits on how many users may create (L{RoomLimits}).

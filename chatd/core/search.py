@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_search -*-
+# -*- test-case-name: tests.unit.core.test_search -*-
 """
 Searching the history a person may read: the rooms they are in and, for a
 registered name, their own private conversations (the rule of

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 The one shared chat: the facade every front-end, console and cluster node
 talks to.  It composes the collaborators that each own one concept (people,

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_sharing -*-
+# -*- test-case-name: tests.unit.core.test_sharing -*-
 """
 Keeping what a node caches from the store (registered names, room settings,
 approvals) in step with other processes that share the store.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_shutdown -*-
+# -*- test-case-name: tests.unit.core.test_shutdown -*-
 """
 A stopping daemon says goodbye: every connection is told why before it
 closes, whatever its protocol, and the daemon waits (a bounded time) for

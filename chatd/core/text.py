@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_text -*-
+# -*- test-case-name: tests.unit.core.test_text -*-
 """
 What text chatd accepts from people, and what each kind of client is shown.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service -*-
 """
 A bounded, in-memory record of who recently left chatd or changed nickname.
 

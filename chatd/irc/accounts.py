@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_register -*-
+# -*- test-case-name: tests.unit.irc.test_irc_register -*-
 """
 C{REGISTER} (IRCv3 C{draft/account-registration}): a connected IRC client
 registers its nickname as an account, through the service's registration,

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_chathistory -*-
+# -*- test-case-name: tests.unit.irc.test_irc_chathistory -*-
 """
 IRCv3 C{batch}: stored messages shown as history, in a C{chathistory}
 batch, each with its original C{time} and its C{msgid}, so a client tells

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_message -*-
+# -*- test-case-name: tests.unit.irc.test_irc_message -*-
 """
 IRCv3 capability negotiation (C{CAP LS/REQ/LIST/END}).
 

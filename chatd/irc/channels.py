@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_channels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels -*-
 """
 Channel commands: C{JOIN}, C{PART}, C{NAMES}, C{LIST} and C{TOPIC}, and
 keeping the channels a client is shown in step with the service's rooms.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_commands -*-
+# -*- test-case-name: tests.unit.irc.test_irc_commands -*-
 """
 The IRC command table and its dispatcher.
 

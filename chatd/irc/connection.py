@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol -*-
 """
 The core of an IRC connection: decoding, dispatch, replies and errors.
 

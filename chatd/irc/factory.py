@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol -*-
 """
 The IRC listener's factory: L{IRCListener}'s shared state, building
 L{IRCProtocol} connections.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_help -*-
+# -*- test-case-name: tests.unit.irc.test_irc_help -*-
 """
 C{HELP} and C{HELPOP} (Modern IRC): a short usage text for each command,
 C{704}, C{705}..., C{706}; C{524} for a subject chatd has no help on.

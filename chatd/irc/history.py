@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_chathistory -*-
+# -*- test-case-name: tests.unit.irc.test_irc_chathistory -*-
 """
 C{CHATHISTORY} (IRCv3 C{draft/chathistory}): C{LATEST}, C{BEFORE},
 C{AFTER}, C{AROUND}, C{BETWEEN} and C{TARGETS}, with C{msgid=} and

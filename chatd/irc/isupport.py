@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol -*-
 """
 The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
 """

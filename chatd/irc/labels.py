@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_labels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_labels -*-
 """
 IRCv3 C{labeled-response}: a command sent with a C{label} tag gets its
 whole response tied to that label: C{ACK} when it has none, the label on

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol -*-
 """
 What every IRC connection of one listener shares.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_markread -*-
+# -*- test-case-name: tests.unit.irc.test_irc_markread -*-
 """
 IRCv3 C{draft/read-marker}: C{MARKREAD <target> [timestamp=...]} reads or
 moves the account's read marker in a channel or a private conversation

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_message -*-
+# -*- test-case-name: tests.unit.irc.test_irc_message -*-
 """
 IRC message syntax: parsing client lines (with IRCv3 message tags) and
 formatting server lines that respect the 512-byte limit.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_channels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels -*-
 """
 C{KICK} and C{INVITE}: what IRC calls channel moderation, mapped to the
 service's kick from a room (by the room's operators) and invitation.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_channels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels -*-
 """
 C{MODE} for channels and users.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_monitor -*-
+# -*- test-case-name: tests.unit.irc.test_irc_monitor -*-
 """
 C{MONITOR} (IRCv3): a client names people whose coming and going it wants
 to hear of, on any protocol; the watch lists are the service's

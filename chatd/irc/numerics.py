@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_message -*-
+# -*- test-case-name: tests.unit.irc.test_irc_message -*-
 """
 IRC numerics: Twisted's names for them, plus the modern ones it lacks, and
 the translation of the service's L{ChatError} codes into numerics.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_oper -*-
+# -*- test-case-name: tests.unit.irc.test_irc_oper -*-
 """
 C{OPER}: an administrator becomes a chatd operator for this connection;
 C{KILL}: a chatd operator ends someone's session.

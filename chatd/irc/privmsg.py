@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_channels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels -*-
 """
 Messages: C{PRIVMSG}, C{NOTICE} and C{TAGMSG} to channels and nicknames,
 and their echo to the sender (C{echo-message}).

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol,tests.test_irc_multiclient -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol,tests.unit.irc.test_irc_multiclient -*-
 """
 The IRC protocol: one connected IRC client as a chatd participant.
 

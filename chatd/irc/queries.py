@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_queries -*-
+# -*- test-case-name: tests.unit.irc.test_irc_queries -*-
 """
 Questions about people: C{WHO}, C{WHOIS}, C{WHOWAS}, C{ISON}, C{USERHOST},
 and the client's own C{AWAY} state.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol,tests.test_irc_multiclient -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol,tests.unit.irc.test_irc_multiclient -*-
 """
 Connection registration: C{PASS}, C{NICK}, C{USER}, C{CAP}, SASL
 C{AUTHENTICATE}, the welcome burst, and the connection-level commands

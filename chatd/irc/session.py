@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_commands -*-
+# -*- test-case-name: tests.unit.irc.test_irc_commands -*-
 """
 What an IRC command handler may use of its connection.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_whox -*-
+# -*- test-case-name: tests.unit.irc.test_irc_whox -*-
 """
 WHOX (C{WHO <mask> %<fields>[,<token>]}): the C{354 RPL_WHOSPCRPL} reply
 with the fields a client asks for, in the standard order

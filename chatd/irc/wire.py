@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_protocol -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol -*-
 """
 Service events as IRC lines, encoded once per event and wire format.
 

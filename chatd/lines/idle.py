@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_idle -*-
+# -*- test-case-name: tests.unit.lines.test_idle -*-
 """
 Liveness deadlines for many connections behind one timer.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_lineproto -*-
+# -*- test-case-name: tests.unit.lines.test_lineproto -*-
 """
 What chatd's line protocols share: framing, decoding, limits and liveness.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_outbox -*-
+# -*- test-case-name: tests.integration.test_outbox -*-
 """
 Output batching and the slow-reader cap.
 

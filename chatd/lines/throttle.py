@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_throttle -*-
+# -*- test-case-name: tests.unit.lines.test_throttle -*-
 """
 The token bucket every rate limit in chatd uses: the line protocols' flood
 control (TCHAT, talk, IRC), the WebSocket request limit and the admission

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store -*-
+# -*- test-case-name: tests.integration.test_store -*-
 """
 Durable chat state: L{interfaces.IChatStore} and its implementations
 (L{sqlite}, the default, L{postgres}, and L{memory} for tests).

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_batch -*-
+# -*- test-case-name: tests.unit.storage.test_batch -*-
 """
 A write-behind queue: rows are collected in memory and written in batches,
 one transaction per batch, so that storing every chat message costs a list

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store_window -*-
+# -*- test-case-name: tests.integration.test_store_window -*-
 """
 What a history window asks of a store, shared by every store: which
 conversation (L{Conversation}), where a window starts or ends (L{Bound}),

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store -*-
+# -*- test-case-name: tests.integration.test_store -*-
 """
 L{Database}: the plumbing every SQL store shares.  Queries run in
 L{twisted.enterprise.adbapi}'s threads, written once with C{?} placeholders

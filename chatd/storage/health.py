@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_batch -*-
+# -*- test-case-name: tests.unit.storage.test_batch -*-
 """
 How the store is doing, for the operator: whether its database answers,
 how many messages it refused, and a log that says so at a bounded rate.

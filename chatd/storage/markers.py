@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store_markers -*-
+# -*- test-case-name: tests.integration.test_store_markers -*-
 """
 Read markers in a store: how far each registered account has read each
 of its conversations (a room, or a private conversation with a nickname),

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store -*-
+# -*- test-case-name: tests.integration.test_store -*-
 """
 L{MemoryChatStore}: L{IChatStore} in dictionaries, for unit tests that run
 without a reactor (every L{Deferred} it returns has already fired) and for a

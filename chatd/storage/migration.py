@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store -*-
+# -*- test-case-name: tests.integration.test_store -*-
 """
 Creating and upgrading the schema (L{chatd.storage.schema}'s migrations) in
 a DB-API transaction, for the store at start and for the copy tool.

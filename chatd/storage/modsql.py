@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_modstore -*-
+# -*- test-case-name: tests.integration.test_modstore -*-
 """
 L{SQLModerationStore}: moderation (L{chatd.modstore.IModerationStore}) in
 the chat database itself, next to accounts and messages, on SQLite or

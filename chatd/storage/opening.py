@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store_failures -*-
+# -*- test-case-name: tests.integration.test_store_failures -*-
 """
 Refuse, at start, an SQLite file that cannot be the database it should be.
 

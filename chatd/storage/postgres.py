@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store -*-
+# -*- test-case-name: tests.integration.test_store -*-
 """
 PostgreSQL, for sites that outgrow one SQLite file: C{--db postgresql://...}.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_rekey -*-
+# -*- test-case-name: tests.integration.test_rekey -*-
 """
 A schema migration in Python: recompute every stored name key with today's
 L{chatd.core.names.key} (PRECIS, then the UTS #39 confusable skeleton), in the

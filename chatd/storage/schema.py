@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store -*-
+# -*- test-case-name: tests.integration.test_store -*-
 """
 The database schema, as numbered migrations shared by SQLite and PostgreSQL.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store_search -*-
+# -*- test-case-name: tests.integration.test_store_search -*-
 """
 Searching stored messages with each database's own full-text search
 (L{chatd.storage.interfaces.IChatStore.search}): SQLite's FTS5 and

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store -*-
+# -*- test-case-name: tests.integration.test_store -*-
 """
 L{SQLChatStore}: L{IChatStore} on any DB-API driver through
 L{twisted.enterprise.adbapi}, so every query runs in the pool's threads and

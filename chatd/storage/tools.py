@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_storage_tools -*-
+# -*- test-case-name: tests.integration.test_storage_tools -*-
 """
 Offline helpers for a site's operator, run as
 C{python -m chatd.storage.tools backup|copy ...} (C{chatd-admin copy} is the

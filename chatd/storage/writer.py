@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store -*-
+# -*- test-case-name: tests.integration.test_store -*-
 """
 L{MessageWriter}: how an SQL store writes chat messages.  They are queued
 on the reactor thread (a list append, see L{chatd.storage.batch}) and

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk_commands,tests.test_talk,tests.test_talk_accounts -*-
+# -*- test-case-name: tests.integration.test_talk_commands,tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts -*-  # noqa: E501
 """
 Talk mode's slash commands, as one table.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk,tests.test_talk_accounts,tests.test_talk_search -*-
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_search -*-  # noqa: E501
 """
 What a person in talk mode sees: the text form of every event and notice.
 

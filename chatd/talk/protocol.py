@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts -*-
 """
 Talk mode: a chat room for people on plain C{telnet}, with slash commands.
 

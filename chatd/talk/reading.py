@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk_markers -*-
+# -*- test-case-name: tests.unit.talk.test_talk_markers -*-
 """
 Read markers in talk mode (L{chatd.core.readmarkers}): C{/join} says how
 many messages came since the account last read the room (on any device),

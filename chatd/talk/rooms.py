@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk,tests.test_talk_accounts -*-
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts -*-
 """
 A talk session's current room: where plain lines go, and entering rooms.
 

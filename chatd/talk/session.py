@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_talk_commands,tests.test_talk -*-
+# -*- test-case-name: tests.integration.test_talk_commands,tests.unit.talk.test_talk -*-
 """
 What talk mode's commands need from a connection, as a type.
 

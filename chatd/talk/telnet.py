@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_telnetfilter -*-
+# -*- test-case-name: tests.unit.talk.test_telnetfilter -*-
 """
 The telnet layer below talk mode's line receiver.
 

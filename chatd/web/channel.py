@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web_channel -*-
+# -*- test-case-name: tests.unit.web.test_web_channel -*-
 """
 The HTTP channel of the web front-end: Twisted's L{HTTPChannel} with the two
 bounds it lacks for a site that only serves pages and a WebSocket.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web -*-
+# -*- test-case-name: tests.unit.web.test_web -*-
 """
 The WebSocket front-end's factory: one L{WebParticipant} per connection,
 and what they share (the service, the clock, the limits).

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web -*-
+# -*- test-case-name: tests.unit.web.test_web -*-
 """
 Byte-level limits under the HTTP/WebSocket stack.
 

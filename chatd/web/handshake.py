@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web_channel -*-
+# -*- test-case-name: tests.unit.web.test_web_channel -*-
 """
 What a WebSocket handshake must carry before Twisted's L{WebSocketResource}
 (and wsproto under it) sees it.  wsproto assumes an HTTP/1.1 request: without

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web_site -*-
+# -*- test-case-name: tests.unit.web.test_web_site -*-
 """
 C{/metrics} (Prometheus text format) and C{/healthz} for the whole daemon.
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web_markers -*-
+# -*- test-case-name: tests.unit.web.test_web_markers -*-
 """
 The web page's read markers (L{chatd.core.readmarkers}): C{markers} lists
 the account's markers with the unread count after each, C{markread} moves

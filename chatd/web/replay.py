@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web_msgid -*-
+# -*- test-case-name: tests.unit.web.test_web_msgid -*-
 """
 What a page already has of a room's past: a page that comes back (a
 reconnect) names the last message it shows of each room (C{after} in

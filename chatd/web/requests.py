@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web,tests.test_web_search -*-
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_search -*-
 """
 What each WebSocket request does: one function per request C{type}, in
 L{HANDLERS}, translating a JSON object into a service call and its result

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web_site -*-
+# -*- test-case-name: tests.unit.web.test_web_site -*-
 """
 The web front-end's HTTP side: the page, the WebSocket endpoint behind an
 Origin check, C{/metrics} and C{/healthz}, assembled by L{makeSite}.

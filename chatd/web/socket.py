@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web -*-
+# -*- test-case-name: tests.unit.web.test_web -*-
 """
 The WebSocket participant: JSON requests in, service calls, JSON replies and
 events out.  The message format is in C{docs/WEB.md}; the encoders are in

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_web -*-
+# -*- test-case-name: tests.unit.web.test_web -*-
 """
 The web front-end's wire format: one JSON object, with a C{type}, per
 WebSocket text frame.  See C{docs/WEB.md}.

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_bench -*-
+# -*- test-case-name: tests.unit.test_bench -*-
 """
 Benchmark chatd over real 127.0.0.1 sockets: throughput, latency, login
 bursts and memory per idle connection.

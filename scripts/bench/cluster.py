@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_bench -*-
+# -*- test-case-name: tests.unit.test_bench -*-
 """
 Cluster mode (C{--nodes 1,2,3}): a real C{redis-server}
 on a free 127.0.0.1 port and that many C{twistd chatd --cluster} nodes, the

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_bench -*-
+# -*- test-case-name: tests.unit.test_bench -*-
 """
 What every phase stands on: the server under test (a fresh chatd with only
 the listener under test, or another IRC server) and crowds of generator

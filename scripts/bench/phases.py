@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_bench -*-
+# -*- test-case-name: tests.unit.test_bench -*-
 """
 The benchmark's four phases against one server: (a) throughput, (b) latency,
 (c) login bursts, (d) memory per idle connection; and C{--compare}, which

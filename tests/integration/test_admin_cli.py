@@ -1,0 +1,358 @@
+"""
+Tests for L{chatd.admin.cli} (the C{chatd-admin} command) and
+L{chatd.admin.backup}: administrators, and backup and restore of a data
+directory taken while no daemon runs (tests.integration.test_backup_live takes one
+while a daemon writes).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from contextlib import closing, redirect_stderr, redirect_stdout
+from pathlib import Path
+from unittest import mock
+
+from twisted.internet.defer import succeed
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SkipTest, SynchronousTestCase
+
+from chatd.admin import cli
+from chatd.admin.backup import MANIFEST, databaseInUse
+from chatd.admin.credentials import AddressedCredentials, AdminChecker, verify
+from tests.support.daemon import ROOT
+
+
+class TestCase(SynchronousTestCase):
+    def mktemp(self) -> str:
+        """
+        A fresh path in the system's temporary directory (trial's own
+        C{mktemp} is relative to the working directory: the checkout).
+        """
+        directory = tempfile.mkdtemp(prefix="chatd-admin-cli-")
+        self.addCleanup(shutil.rmtree, directory)
+        return str(Path(directory) / "temp")
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    """
+    Run C{chatd-admin ARGV}; return its status, output and error output.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch("sys.stdin", io.StringIO(stdin)), redirect_stdout(out), redirect_stderr(err):
+        try:
+            status = cli.main(list(argv))
+        except SystemExit as exit:
+            status = int(exit.code or 0)
+    return status, out.getvalue(), err.getvalue()
+
+
+def makeDatabase(path: Path, rows: int) -> None:
+    """
+    A WAL database like the daemon's, with C{rows} rows of data.
+    """
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("CREATE TABLE t (n INTEGER)")
+        db.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(rows)])
+        db.commit()
+
+
+def rows(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as db:
+        return int(db.execute("SELECT COUNT(*) FROM t").fetchone()[0])
+
+
+class PasswordTests(TestCase):
+    """
+    C{chatd-admin password} (or C{chatd-admin NAME}) writes the file the
+    daemon's admin checker reads.
+    """
+
+    def setUp(self) -> None:
+        self.dataDir = Path(self.mktemp())
+
+    def test_stdin(self) -> None:
+        """
+        With C{--stdin} the password is read from standard input; the
+        daemon's checker accepts it and refuses another.
+        """
+        status, out, _ = run(
+            "password", "root", "--stdin", "--data-dir", str(self.dataDir), stdin="s3cret\n"
+        )
+        self.assertEqual(status, 0)
+        path = self.dataDir / "admin-passwords"
+        self.assertEqual(out, f"administrator root saved in {path}\n")
+        self.assertEqual(path.stat().st_mode & 0o777, 0o600)
+        self.assertIn("root:$argon2id$", path.read_text())
+        checker = AdminChecker(path, Clock(), verifier=lambda *args: succeed(verify(*args)))
+        good = checker.requestAvatarId(AddressedCredentials(b"root", b"s3cret", "127.0.0.1"))
+        self.assertEqual(self.successResultOf(good), b"root")
+        bad = checker.requestAvatarId(AddressedCredentials(b"root", b"wrong", "127.0.0.1"))
+        self.failureResultOf(bad)
+
+    def test_bareName(self) -> None:
+        """
+        C{chatd-admin NAME} means C{chatd-admin password NAME}; C{--file}
+        names the file itself; the password is asked twice.
+        """
+        path = Path(self.mktemp())
+        with mock.patch("getpass.getpass", side_effect=["pw1", "pw1"]):
+            status, _, _ = run("ops", "--file", str(path))
+        self.assertEqual(status, 0)
+        self.assertTrue(verify(path, "ops", "pw1"))
+
+    def test_differ(self) -> None:
+        """
+        Two different answers: nothing is written, status 1.
+        """
+        with mock.patch("getpass.getpass", side_effect=["pw1", "pw2"]):
+            status, _, err = run("root", "--data-dir", str(self.dataDir))
+        self.assertEqual((status, err), (1, "chatd-admin: the passwords differ\n"))
+        self.assertFalse(self.dataDir.exists())
+
+    def test_refused(self) -> None:
+        """
+        A name with a colon, an empty password, or both C{--file} and
+        C{--data-dir}: a clear error, nothing written.
+        """
+        status, _, err = run("a:b", "--stdin", "--data-dir", str(self.dataDir), stdin="pw\n")
+        self.assertEqual(status, 1)
+        self.assertIn("no colon", err)
+        status, _, err = run("root", "--stdin", "--data-dir", str(self.dataDir), stdin="\n")
+        self.assertEqual((status, err), (1, "chatd-admin: the password is empty\n"))
+        status, _, err = run("root", "--file", "f", "--data-dir", "d")
+        self.assertEqual(status, 2)
+        self.assertIn("not allowed with argument", err)
+        self.assertFalse(self.dataDir.exists())
+
+    def test_help(self) -> None:
+        """
+        C{--help} lists every command; no command is a usage error.
+        """
+        status, out, _ = run("--help")
+        self.assertEqual(status, 0)
+        for command in cli.COMMANDS:
+            self.assertIn(command, out)
+        self.assertEqual(run()[0], 2)
+
+
+def asRoot() -> None:
+    if os.geteuid() != 0:
+        raise SkipTest("by design: giving files to another user needs root")
+
+
+class OwnerTests(TestCase):
+    """
+    Run as root (as on a server), C{chatd-admin} gives the files it writes
+    in a data directory to that directory's owner: the daemon's user.
+    """
+
+    def setUp(self) -> None:
+        asRoot()
+        self.dataDir = Path(self.mktemp())
+        self.dataDir.mkdir(mode=0o700)
+        os.chown(self.dataDir, 4321, 4322)
+
+    def owner(self, path: Path) -> tuple[int, int]:
+        return path.stat().st_uid, path.stat().st_gid
+
+    def test_password(self) -> None:
+        """
+        The admin password file belongs to the directory's owner.
+        """
+        status, _, _ = run("root", "--stdin", "--data-dir", str(self.dataDir), stdin="pw\n")
+        self.assertEqual(status, 0)
+        self.assertEqual(self.owner(self.dataDir / "admin-passwords"), (4321, 4322))
+
+    def test_restore(self) -> None:
+        """
+        Restored files and folders belong to the directory's owner.
+        """
+        data, backup = Path(self.mktemp()), Path(self.mktemp())
+        (data / "a" / "b").mkdir(parents=True)
+        (data / "a" / "b" / "c").write_text("deep")
+        makeDatabase(data / "chatd.sqlite3", 1)
+        self.assertEqual(run("backup", str(data), str(backup))[0], 0)
+        self.assertEqual(run("restore", str(backup), str(self.dataDir))[0], 0)
+        for path in ("chatd.sqlite3", "a", "a/b", "a/b/c"):
+            self.assertEqual(self.owner(self.dataDir / path), (4321, 4322), path)
+
+
+class BackupTests(TestCase):
+    """
+    C{chatd-admin backup} and C{chatd-admin restore}.
+    """
+
+    def setUp(self) -> None:
+        base = Path(self.mktemp())
+        self.data, self.backup, self.restored = base / "data", base / "backup", base / "new"
+        self.data.mkdir(mode=0o700, parents=True)
+        makeDatabase(self.data / "chatd.sqlite3", 100)
+        makeDatabase(self.data / "moderation.sqlite", 3)
+        (self.data / "admin-passwords").write_text("root:$argon2id$x\n")
+        (self.data / "admin-passwords").chmod(0o600)
+        (self.data / "ssh_host_ed25519_key").write_text("KEY")
+        (self.data / "extra").mkdir()
+        (self.data / "extra" / "notes").write_text("kept")
+
+    def test_roundTrip(self) -> None:
+        """
+        Every file is backed up (the databases as one self-contained file
+        each, without their C{-wal}), into a new directory with a manifest,
+        and restored with its mode.
+        """
+        with closing(sqlite3.connect(self.data / "chatd.sqlite3")) as live:
+            live.execute("INSERT INTO t VALUES (100)")  # in the -wal only: open, uncheckpointed
+            live.commit()
+            self.assertTrue((self.data / "chatd.sqlite3-wal").exists())
+            status, out, _ = run("backup", str(self.data), str(self.backup))
+        self.assertEqual(status, 0)
+        self.assertEqual(out, f"backed up 5 files of {self.data} to {self.backup}\n")
+        self.assertEqual(self.backup.stat().st_mode & 0o777, 0o700)
+        manifest = json.loads((self.backup / MANIFEST).read_text())
+        self.assertEqual(
+            sorted(manifest["files"]),
+            [
+                "admin-passwords",
+                "chatd.sqlite3",
+                "extra/notes",
+                "moderation.sqlite",
+                "ssh_host_ed25519_key",
+            ],
+        )
+        self.assertFalse((self.backup / "chatd.sqlite3-wal").exists())
+        self.assertEqual(rows(self.backup / "chatd.sqlite3"), 101)
+
+        status, out, _ = run("restore", str(self.backup), str(self.restored))
+        self.assertEqual(status, 0, out)
+        self.assertEqual(rows(self.restored / "chatd.sqlite3"), 101)
+        self.assertEqual(rows(self.restored / "moderation.sqlite"), 3)
+        self.assertEqual((self.restored / "extra" / "notes").read_text(), "kept")
+        self.assertEqual((self.restored / "admin-passwords").stat().st_mode & 0o777, 0o600)
+        self.assertEqual(self.restored.stat().st_mode & 0o777, 0o700)
+
+    def test_script(self) -> None:
+        """
+        C{scripts/backup DATA DEST} as docs/STORAGE.md shows it, from a
+        checkout: DEST's folders are created; paths are the caller's.
+        """
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "backup"), "data", "backups/chatd-2026-12-01"],
+            cwd=self.data.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, "backed up 5 files of data to backups/chatd-2026-12-01\n")
+        copy = self.data.parent / "backups" / "chatd-2026-12-01"
+        self.assertEqual(rows(copy / "chatd.sqlite3"), 100)
+
+    def test_restoreOverExisting(self) -> None:
+        """
+        A non-empty data directory is refused unless C{--force}, which also
+        removes the old database's C{-wal} and C{-shm} (a stale one would
+        corrupt the restored database).
+        """
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        with closing(sqlite3.connect(self.data / "chatd.sqlite3")) as db:
+            db.execute("DELETE FROM t")
+            db.commit()
+        stale = self.data / "chatd.sqlite3-wal"
+        stale.write_bytes(b"stale")
+        status, _, err = run("restore", str(self.backup), str(self.data))
+        self.assertEqual(status, 1)
+        self.assertIn("is not empty: restore into a new directory, or use --force", err)
+        self.assertEqual(run("restore", "--force", str(self.backup), str(self.data))[0], 0)
+        self.assertFalse(stale.exists())
+        self.assertEqual(rows(self.data / "chatd.sqlite3"), 100)
+
+    def test_damaged(self) -> None:
+        """
+        A backup whose files do not match the manifest, or a directory
+        without one, is not restored.
+        """
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        (self.backup / "admin-passwords").write_text("changed")
+        status, _, err = run("restore", str(self.backup), str(self.restored))
+        self.assertEqual(status, 1)
+        self.assertIn("admin-passwords is missing or damaged", err)
+        (self.backup / MANIFEST).unlink()
+        status, _, err = run("restore", str(self.backup), str(self.restored))
+        self.assertIn("is no chatd backup", err)
+        self.assertFalse(self.restored.exists())
+
+    def test_backupRefused(self) -> None:
+        """
+        No data directory, or a destination that has files: status 1.
+        """
+        status, _, err = run("backup", str(self.data / "nowhere"), str(self.backup))
+        self.assertEqual(
+            (status, err), (1, f"chatd-admin: no data directory at {self.data / 'nowhere'}\n")
+        )
+        status, _, err = run("backup", str(self.data), str(self.data / "backup"))
+        self.assertEqual(status, 1)
+        self.assertIn("backup is inside", err)
+        self.backup.mkdir()
+        (self.backup / "x").write_text("")
+        status, _, err = run("backup", str(self.data), str(self.backup))
+        self.assertEqual(status, 1)
+        self.assertIn("is not empty: give a new directory", err)
+
+    def test_noChatDatabase(self) -> None:
+        """
+        A data directory without the chat database (the daemon runs on
+        PostgreSQL) is backed up with a note that pg_dump covers the rest.
+        """
+        (self.data / "chatd.sqlite3").unlink()
+        status, out, _ = run("backup", str(self.data), str(self.backup))
+        self.assertEqual(status, 0)
+        self.assertIn("backed up with pg_dump", out)
+
+    def test_inUse(self) -> None:
+        """
+        A database another process holds open is in use; once it closes,
+        it is not.
+        """
+        database = self.data / "chatd.sqlite3"
+        self.assertFalse(databaseInUse(database))
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]);"
+                " db.execute('SELECT * FROM t').fetchall(); print('open', flush=True);"
+                " sys.stdin.read()",
+                str(database),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        try:
+            assert holder.stdout is not None
+            self.assertEqual(holder.stdout.readline(), b"open\n")
+            self.assertTrue(databaseInUse(database))
+            status, _, err = run("restore", "--force", str(self.backup), str(self.data))
+        finally:
+            holder.communicate(b"", timeout=30)
+        self.assertEqual(status, 1)
+        self.assertEqual(err, f"chatd-admin: a running daemon has {database} open: stop it first\n")
+        self.assertFalse(databaseInUse(database))
+        self.assertEqual(run("restore", "--force", str(self.backup), str(self.data))[0], 0)
+
+    def test_copyNoDatabase(self) -> None:
+        """
+        C{chatd-admin copy} of a directory without a chat database is a
+        clear error (tests.integration.test_storage_tools copies into PostgreSQL).
+        """
+        status, _, err = run("copy", str(self.restored), "postgresql://nowhere/x")
+        self.assertEqual(status, 1)
+        self.assertIn("no chatd database at", err)

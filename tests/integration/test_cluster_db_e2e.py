@@ -1,0 +1,244 @@
+"""
+Cluster mode on one database: real C{twistd -n chatd --cluster redis://...
+--db postgresql://...} nodes on a real C{redis-server} and a real PostgreSQL,
+driven over TCHAT and the admin console.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+
+from chatd.admin.credentials import setPassword
+from tests.support.blockingclients import TelnetConsole, register
+from tests.support.clusterlive import (
+    CONSOLE_PASSWORD,
+    connectLines,
+    consoleCommand,
+    login,
+    sleep,
+    waitForLog,
+    waitForMembers,
+)
+from tests.support.daemon import Daemon, startDaemon
+from tests.support.lineclient import LineClient
+from tests.support.pgserver import createDatabase, postgresServer
+from tests.support.redis_server import RedisServer, redisServer
+
+__all__ = ["postgresServer", "redisServer"]
+
+
+@pytest.fixture
+def nodes(
+    tmp_path: Path, redisServer: RedisServer, postgresServer: str
+) -> Iterator[Callable[..., Daemon]]:
+    """
+    Start chatd nodes on the test's Redis and ONE PostgreSQL database; each
+    is stopped after the test.  C{start(name)} may be called again with a
+    new name to restart a node on the same database.
+    """
+    url = createDatabase(postgresServer)
+    started: list[Daemon] = []
+
+    def start(name: str, console: bool = False) -> Daemon:
+        workdir = tmp_path / name
+        workdir.mkdir()
+        factories = ["TchatFactory"] + ["AdminTelnetFactory"] * console
+        if console:
+            setPassword(workdir / "chatd-data" / "admin-passwords", "root", CONSOLE_PASSWORD)
+        daemon = startDaemon(
+            workdir,
+            "--admin",
+            "tcp:0:interface=127.0.0.1" if console else "off",
+            "--port",
+            "tcp:0:interface=127.0.0.1",
+            "--talk",
+            "",
+            "--web",
+            "none",
+            "--db",
+            url,
+            "--flush-interval",
+            "0.05",
+            "--cluster",
+            redisServer.url,
+            factories=tuple(factories),
+        )
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.stop(signal.SIGTERM)
+    for daemon in started:
+        assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+async def command(client: LineClient, line: str) -> list[str]:
+    """
+    Send C{line}; the lines answered, up to and including OKAY! or ERROR.
+    """
+    client.send(line)
+    lines = [await client.line()]
+    while not lines[-1].startswith(("srv: OKAY!", "srv: ERROR ")):
+        lines.append(await client.line())
+    return lines
+
+
+async def connected(daemon: Daemon) -> LineClient:
+    client = await connectLines(reactor, daemon.ports["TchatFactory"])
+    assert await client.line() == "srv: TCHAT 1"
+    return client
+
+
+@pytest_twisted.ensureDeferred
+async def test_registeredNameProtectedOnEveryNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    A nickname registered on node A cannot be taken on node B without its
+    password, and its password works there.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice")
+    assert await command(alice, "clt: REGIS wonderland") == ["srv: OKAY!"]
+    await alice.close()
+    intruder = await connected(b)
+    answer = await command(intruder, "clt: LOGIN alice")
+    for _ in range(50):  # until node B has seen alice leave node A
+        if answer != ["srv: ERROR 23"]:
+            break
+        await sleep(0.1)
+        answer = await command(intruder, "clt: LOGIN alice")
+    assert answer == ["srv: ERROR 22"]
+    assert await command(intruder, "clt: LOGIN alice wrong") == ["srv: ERROR 22"]
+    assert await command(intruder, "clt: LOGIN alice wonderland") == ["srv: OKAY!"]
+    await intruder.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_historyFromBothNodesSurvivesRestart(nodes: Callable[..., Daemon]) -> None:
+    """
+    Messages written on both nodes into one database are all there, each
+    sender's in order, after both nodes restart.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    x, y = await login(a, "xavier", "Blabla"), await login(b, "yvonne", "Blabla")
+    await waitForMembers(x, "Blabla", ["xavier", "yvonne"])
+    for i in range(20):  # both hear the other meanwhile: read up to each OKAY!
+        x.send("clt: SPEAK Blabla", f"clt: x{i}", "clt: .")
+        y.send("clt: SPEAK Blabla", f"clt: y{i}", "clt: .")
+        for client in (x, y):
+            while await client.line() != "srv: OKAY!":
+                pass
+    await x.close()
+    await y.close()
+    for daemon in (a, b):
+        daemon.stop(signal.SIGTERM)  # a clean stop: what was queued is written
+    a, b = nodes("a2"), nodes("b2")
+    for n, daemon in enumerate((a, b)):
+        reader = await login(daemon, f"reader{n}", "Blabla")
+        # TCHAT replays nothing on entering: HISTO's default is the last 20
+        # (--history-count) messages.
+        latest = await command(reader, "clt: HISTO Blabla")
+        replayed = [
+            latest[i + 1].removeprefix("srv: ")
+            for i, line in enumerate(latest)
+            if line.startswith("srv: SPEAK ")
+        ]
+        history = await command(reader, "clt: HISTO Blabla 100")
+        assert history[-1] == "srv: OKAY!"
+        spoken = [
+            history[i + 1].removeprefix("srv: ")
+            for i, line in enumerate(history)
+            if line.startswith("srv: SPEAK ")
+        ]
+        assert sorted(spoken) == sorted([f"x{i}" for i in range(20)] + [f"y{i}" for i in range(20)])
+        for sender in "xy":
+            assert [s for s in spoken if s[0] == sender] == [f"{sender}{i}" for i in range(20)]
+        assert replayed == spoken[-20:]
+        await reader.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_approvalAcceptedOnAnotherNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    A request to enter an approval room made on node B is accepted on node
+    A's admin console: the user on B is put in the room, and may enter it
+    again later.
+    """
+    a, b = nodes("a", console=True), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    carol = await login(b, "carol")
+    assert await command(carol, "clt: ENTER Marketing") == ["srv: ERROR 37"]
+    output = ""
+    for _ in range(50):  # the request reaches node A through the bus
+        output = consoleCommand(a.ports["AdminTelnetFactory"], "accept pending carol Marketing")
+        if "accepted carol in Marketing" in output:
+            break
+        await sleep(0.1)
+    assert "accepted carol in Marketing" in output, output
+    for _ in range(50):  # node B hears of it and puts carol in
+        answer = await command(carol, "clt: LSMEM Marketing")
+        if answer[-1] == "srv: OKAY!":
+            break
+        assert answer == ["srv: ERROR 34"], answer
+        await sleep(0.1)
+    assert "srv: LSMEM Marketing 1" in answer and "srv: carol" in answer, answer
+    assert await command(carol, "clt: LEAVE Marketing") == ["srv: OKAY!"]
+    assert await command(carol, "clt: ENTER Marketing") == ["srv: OKAY!"]
+    await carol.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_moderationInTheSharedDatabase(nodes: Callable[..., Daemon]) -> None:
+    """
+    A ban set on node A's console is in the shared database: a node started
+    afterwards with a data directory of its own, never told over the bus,
+    refuses the banned user, and A's audit trail is there too.
+    """
+    a = nodes("a", console=True)
+    await waitForLog(a, "connected to Redis")
+    output = consoleCommand(a.ports["AdminTelnetFactory"], "ban mallory spamming")
+    assert "banned mallory" in output, output
+    a.stop(signal.SIGTERM)
+    b = nodes("b", console=True)
+    await waitForLog(b, "moderation: 1 sanctions in force")
+    assert not (b.log.parent / "chatd-data" / "moderation.sqlite").exists()
+    client = await connected(b)
+    client.send("clt: LOGIN mallory")
+    assert await client.line() == "srv: ERROR 24"
+    await client.close()
+    audit = consoleCommand(b.ports["AdminTelnetFactory"], "audit")
+    assert "ban mallory spamming" in audit, audit
+
+
+@pytest_twisted.ensureDeferred
+async def test_revokeEndsSessionsOnEveryNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    An account flagged admin (in the shared database) has a console open on
+    node B; revoking it from node A's console closes that session too.
+    """
+    a = nodes("a", console=True)
+    b = nodes("b", console=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    register(a.ports["TchatFactory"], "alice", "alicepw")
+    granted = consoleCommand(a.ports["AdminTelnetFactory"], "admin grant alice")
+    assert "alice is now an administrator" in granted, granted
+    alice = TelnetConsole(b.ports["AdminTelnetFactory"], "alice", "alicepw")
+    try:
+        revoked = consoleCommand(a.ports["AdminTelnetFactory"], "admin revoke alice")
+        assert "alice is no longer an administrator" in revoked, revoked
+        assert alice.closed()
+    finally:
+        alice.close()
+    await waitForLog(b, "1 session(s) of alice closed: revoked on another node")

@@ -1,0 +1,84 @@
+"""
+Room operators across real cluster nodes: two C{twistd -n chatd --cluster}
+processes on one real C{redis-server}, driven over IRC on loopback sockets.
+An operator on node A sets a mode that node B enforces and kicks a user of
+node B from the room.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest_twisted
+from twisted.internet import reactor
+
+from tests.support.clusterlive import DEADLINE, ircUser, nodes, waitForLine, waitForLog
+from tests.support.daemon import Daemon
+from tests.support.lineclient import LineClient, connectLines
+from tests.support.redis_server import redisServer
+
+__all__ = ["nodes", "redisServer"]
+
+
+async def names(client: LineClient) -> list[str]:
+    """
+    Who NAMES lists in #lobby (read up to its end, 366).
+    """
+    client.send("NAMES #lobby")
+    listed: list[str] = []
+    while True:
+        line = await waitForLine(client, lambda line: any(f" {n} " in line for n in (353, 366)))
+        if " 366 " in line:
+            return listed
+        listed += line.split(" #lobby ", 1)[1].removeprefix(":").split()
+
+
+@pytest_twisted.ensureDeferred
+async def test_operatorOnOtherNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    op (IRC, node A) sets C{+m} on #lobby: bob (IRC, node B) sees the MODE
+    line and may no longer speak there.  op kicks bob: bob sees the KICK,
+    is out of the room on both nodes, and op's NAMES no longer lists him.
+    """
+    a, b = nodes("a", irc=True), nodes("b", irc=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    bob = await ircUser(b, "bob")
+    owner = await connectLines(reactor, a.ports["TchatFactory"])  # op's account on node A
+    owner.send("clt: LOGIN op", "clt: REGIS op-secret")
+    replies: list[str] = []
+    while len(replies) < 2:
+        line = await owner.line()
+        assert not line.startswith("srv: ERROR"), line
+        replies += [line] if line == "srv: OKAY!" else []
+    await owner.close()
+    op = await ircUser(a, "op", "op-secret")
+    try:
+        bob.send("JOIN #lobby")
+        await waitForLine(bob, lambda line: " 366 bob #lobby " in line)
+        op.send("JOIN #lobby")
+        await waitForLine(op, lambda line: " 366 op #lobby " in line)
+        await waitForLine(bob, lambda line: line.startswith(":op!") and " JOIN " in line)
+        deadline = time.monotonic() + DEADLINE
+        while "bob" not in await names(op):  # until node A has bob in the room
+            assert time.monotonic() < deadline, "node A never saw bob enter"
+
+        op.send("MODE #lobby +m")
+        mode = await waitForLine(bob, lambda line: " MODE " in line)
+        assert mode.startswith(":op!") and mode.endswith("MODE #lobby +m"), mode
+        bob.send("PRIVMSG #lobby :can I?")
+        refused = await waitForLine(bob, lambda line: " 404 " in line)
+        assert "#lobby" in refused
+
+        op.send("KICK #lobby bob :enough")
+        kick = await waitForLine(bob, lambda line: " KICK " in line)
+        assert kick.startswith(":op!") and kick.endswith("KICK #lobby bob :enough"), kick
+        assert await names(op) == ["@op"]
+        bob.send("PRIVMSG #lobby :still here?")
+        refused = await waitForLine(bob, lambda line: " 404 " in line or " 442 " in line)
+        assert "#lobby" in refused, refused
+    finally:
+        for client in (bob, op):
+            client.send("QUIT :bye")
+            await client.closed

@@ -1,0 +1,57 @@
+"""
+The store's side of waiting private messages (L{IChatStore.undelivered} in
+pages, L{IChatStore.waitingCount}), on every store: memory, SQLite and
+PostgreSQL (the fixtures of L{tests.support.storefixtures}).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest_twisted
+
+from tests.support.pgserver import postgresServer
+from tests.support.storefixtures import backend, store
+
+__all__ = ["backend", "postgresServer", "store"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_undeliveredInPages(store: Any) -> None:
+    """
+    C{undelivered(nick, after, limit)} reads the waiting messages after an
+    id, at most C{limit}, oldest first: reading page after page gives each
+    once, in order.
+    """
+    for i in range(7):
+        store.addMessage(None, "alice", "Bob", (f"m{i}",), i, pending=True)
+    store.addMessage(None, "alice", "carol", ("other",), 9, pending=True)
+    seen, after = [], 0
+    while True:
+        page = await store.undelivered("bob", after, 3)
+        if not page:
+            break
+        assert len(page) <= 3
+        seen += [m.lines[0] for _, m in page]
+        after = page[-1][0]
+    assert seen == [f"m{i}" for i in range(7)]
+    assert len(await store.undelivered("BOB")) == 7
+
+
+@pytest_twisted.ensureDeferred
+async def test_waitingCount(store: Any) -> None:
+    """
+    C{waitingCount} counts the messages waiting for a name (any case),
+    those still queued for writing included, and not the delivered ones,
+    the live ones or other recipients'.
+    """
+    assert await store.waitingCount("bob") == 0
+    store.addMessage(None, "alice", "Bob", ("live",), 1)
+    for i in range(4):
+        store.addMessage(None, "alice", "Bob", (f"m{i}",), i, pending=True)
+    store.addMessage(None, "alice", "carol", ("other",), 9, pending=True)
+    assert await store.waitingCount("BOB") == 4
+    ids = [id for id, _ in await store.undelivered("bob", 0, 2)]
+    await store.markDelivered(ids)
+    assert await store.waitingCount("bob") == 2
+    assert [m.lines for _, m in await store.undelivered("bob")] == [("m2",), ("m3",)]

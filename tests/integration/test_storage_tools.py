@@ -1,0 +1,134 @@
+"""
+Tests for L{chatd.storage.tools}: online backup and the move to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+
+from chatd.core.names import key
+from chatd.storage import openStore
+from chatd.storage.sqlite import dataDirStore
+from chatd.storage.tools import main
+from tests.support.pgserver import createDatabase, postgresServer
+
+__all__ = ["postgresServer"]
+
+
+async def fill(data: Path) -> None:
+    from twisted.internet import reactor
+
+    store = dataDirStore(str(data), reactor)
+    store.startService()
+    await store.load()
+    await store.saveAccount("alice", "$argon2id$h", 1)
+    await store.setAdmin("alice", True)
+    await store.setMembership("alice", "Blabla", True)
+    await store.setAccess("Marketing", "alice", False, 2)
+    for i in range(12):
+        store.addMessage("Blabla", "alice", None, (f"m{i}",), 10 + i)
+    store.addMessage(None, "bob", "alice", ("later",), 50, pending=True)
+    await store.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_backupCommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """
+    C{backup DATA DEST} copies a data directory's database; a missing one is
+    a clear error, exit status 1.
+    """
+    from twisted.internet import reactor
+
+    await fill(tmp_path / "data")
+    assert main(["backup", str(tmp_path / "data"), str(tmp_path / "copy.sqlite3")]) == 0
+    copy = openStore("unused", "sqlite:" + str(tmp_path / "copy.sqlite3"), reactor)
+    copy.startService()
+    try:
+        assert (await copy.load()).accounts == {key("alice")}
+        assert len(await copy.history("Blabla", 100)) == 12
+    finally:
+        await copy.stopService()
+    assert main(["backup", str(tmp_path / "nowhere"), str(tmp_path / "x")]) == 1
+    assert "no chatd database" in capsys.readouterr().err
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
+    """
+    C{copy DATA URL} moves everything into an empty PostgreSQL database,
+    which chatd then serves as it served SQLite; copying twice is refused.
+    """
+    from twisted.internet import reactor
+
+    await fill(tmp_path / "data")
+    url = createDatabase(postgresServer)
+    assert main(["copy", str(tmp_path / "data"), url]) == 0
+    store = openStore("unused", url, reactor)
+    store.startService()
+    try:
+        snapshot = await store.load()
+        assert snapshot.accounts == {key("alice")}
+        assert await store.adminHash("alice") == "$argon2id$h"
+        assert snapshot.access == {key("marketing"): {key("alice"): ("alice", False)}}
+        assert len(snapshot.rooms) == 5
+        assert await store.memberships("alice") == ["Blabla"]
+        assert [m.lines for m in await store.history("Blabla", 2)] == [("m10",), ("m11",)]
+        assert [m.lines for _, m in await store.undelivered("alice")] == [("later",)]
+        assert await store.mark() == 14
+        store.addMessage("Blabla", "a", None, ("next",), 99)
+        await store.flush()
+        assert await store.mark() == 15
+    finally:
+        await store.stopService()
+    assert main(["copy", str(tmp_path / "data"), url]) == 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyFromOlderSchema(tmp_path: Path, postgresServer: str) -> None:
+    """
+    A SQLite database from before the admin flag (schema version 3) is
+    copied too: its accounts arrive, none flagged admin.
+    """
+    from twisted.internet import reactor
+
+    await fill(tmp_path / "data")
+    with sqlite3.connect(tmp_path / "data" / "chatd.sqlite3") as connection:
+        connection.execute("ALTER TABLE accounts DROP COLUMN admin")
+        connection.execute("UPDATE schema_version SET version = 3")
+    connection.close()
+    url = createDatabase(postgresServer)
+    assert main(["copy", str(tmp_path / "data"), url]) == 0
+    store = openStore("unused", url, reactor)
+    store.startService()
+    try:
+        assert (await store.load()).accounts == {key("alice")}
+        assert await store.accountHash("alice") == "$argon2id$h"
+        assert await store.admins() == []
+    finally:
+        await store.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_chatdAdminCopy(tmp_path: Path, postgresServer: str) -> None:
+    """
+    C{chatd-admin copy DATA URL} is the same copy as C{python -m
+    chatd.storage.tools copy}.
+    """
+    from twisted.internet import reactor
+
+    from chatd.admin.cli import main as chatdAdmin
+
+    await fill(tmp_path / "data")
+    url = createDatabase(postgresServer)
+    assert chatdAdmin(["copy", str(tmp_path / "data"), url]) == 0
+    store = openStore("unused", url, reactor)
+    store.startService()
+    try:
+        assert (await store.load()).accounts == {key("alice")}
+        assert len(await store.history("Blabla", 100)) == 12
+    finally:
+        await store.stopService()

@@ -1,0 +1,362 @@
+"""
+What the store does when its database refuses a message, is down, or cannot
+be opened: on real SQLite and PostgreSQL, through the store's own append
+path and through the real daemon.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.internet.task import deferLater
+from twisted.trial.unittest import SynchronousTestCase
+from twisted.web.websocket import WebSocketClientEndpoint
+
+from chatd.options import Options
+from chatd.storage import openStore
+from chatd.storage.opening import StoreOpenError, checkDatabaseFile
+from chatd.storage.sql import SQLChatStore
+from chatd.storage.sqlite import sqliteStore
+from chatd.tap import databaseFiles
+from tests.support.daemon import ROOT, TWISTD, Daemon, startDaemon
+from tests.support.e2eclients import command, connect, spoken
+from tests.support.lineclient import LineClient, connectLines
+from tests.support.pgserver import PostgresServer, createDatabase, ownPostgres, postgresServer
+from tests.support.storefixtures import stop
+from tests.support.websocketclient import Client
+
+__all__ = ["ownPostgres", "postgresServer"]
+
+#: What each database refuses in text: a lone surrogate cannot be encoded
+#: as UTF-8 (SQLite, PostgreSQL), and PostgreSQL takes no NUL in text.
+BAD_TEXT = {"sqlite": ["\ud800 lone"], "postgres": ["\ud800 lone", "nul \x00 byte"]}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def realStore(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, SQLChatStore]:
+    if request.param == "sqlite":
+        return "sqlite", sqliteStore(str(tmp_path / "chat.sqlite3"), reactor, flushInterval=0.01)
+    url = createDatabase(request.getfixturevalue("postgresServer"))
+    return "postgres", openStore("unused", url, reactor, 0.01)
+
+
+@pytest_twisted.ensureDeferred
+async def test_refusedMessageSkipped(realStore: tuple[str, SQLChatStore]) -> None:
+    """
+    A message the database refuses, queued through the store's append
+    path between good ones (in one batch, and alone at the end), is
+    skipped: the others are stored in order and read back, the refusal is
+    counted, the store stays healthy, and a mark taken while the refused
+    message was the last one queued still resolves.
+    """
+    name, store = realStore
+    store.startService()
+    try:
+        await store.load()
+        expected = []
+        for bad in BAD_TEXT[name]:
+            store.addMessage("Blabla", "alice", None, (f"before {bad!r}",), 1)
+            store.addMessage("Blabla", "mallory", None, (bad,), 2)
+            store.addMessage("Blabla", "alice", None, (f"after {bad!r}",), 3)
+            expected += [f"before {bad!r}", f"after {bad!r}"]
+        await store.flush()
+        store.addMessage("Blabla", "mallory", None, ("last", BAD_TEXT[name][0]), 4)
+        mark = store.mark()
+        mark.addTimeout(10, reactor)
+        before = await mark
+        await store.flush()
+        history = await store.history("Blabla", 100)
+        assert [m.lines[0] for m in history] == expected
+        assert [m.lines for m in await store.history("Blabla", 100, before)] == [
+            m.lines for m in history
+        ]
+        assert store.health.refused == len(BAD_TEXT[name]) + 1
+        assert store.health.problem is None
+        store.addMessage("Blabla", "alice", None, ("later",), 5)
+        assert [m.lines[0] for m in await store.history("Blabla", 100)][-1] == "later"
+    finally:
+        await stop(store)
+
+
+class OpeningTests(SynchronousTestCase):
+    """
+    L{checkDatabaseFile} and the files the options make the daemon open.
+    """
+
+    def setUp(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="chatd-opening-"))
+        self.addCleanup(shutil.rmtree, self.dir)
+
+    def test_missingOrGood(self) -> None:
+        """
+        A missing file (created later) and an SQLite database pass.
+        """
+        checkDatabaseFile(self.dir / "missing.sqlite3")
+        sqlite3.connect(self.dir / "good.sqlite3").execute("CREATE TABLE t (x)").connection.close()
+        checkDatabaseFile(self.dir / "good.sqlite3")
+
+    def test_refused(self) -> None:
+        """
+        An empty file, a file that is not SQLite and a directory are
+        refused with a message that names the file and the reason.
+        """
+        (self.dir / "empty").touch()
+        (self.dir / "junk").write_bytes(b"this is no database, just some text " * 10)
+        (self.dir / "dir").mkdir()
+        for name, reason in [
+            ("empty", "is empty (0 bytes)"),
+            ("junk", "file is not a database"),
+            ("dir", "not a regular file"),
+        ]:
+            error = self.assertRaises(StoreOpenError, checkDatabaseFile, self.dir / name)
+            self.assertIn(str(self.dir / name), str(error))
+            self.assertIn(reason, str(error))
+        self.assertEqual((self.dir / "empty").stat().st_size, 0)
+
+    def test_databaseFiles(self) -> None:
+        """
+        The chat database in the data directory (or an C{sqlite:} path),
+        never a PostgreSQL one, and the moderation database.
+        """
+
+        def files(*args: str) -> list[str]:
+            options = Options()
+            options.parseOptions(["--data-dir", "d", *args])
+            return [str(path) for path in databaseFiles(options)]
+
+        self.assertEqual(files(), ["d/chatd.sqlite3", "d/moderation.sqlite"])
+        self.assertEqual(files("--db", "sqlite:x.db"), ["x.db", "d/moderation.sqlite"])
+        self.assertEqual(files("--db", "postgresql://h/db"), ["d/moderation.sqlite"])
+
+
+def runDaemon(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """
+    Run C{twistd -n chatd} expecting it to stop at once.
+    """
+    listeners = ["--port", "tcp:0:interface=127.0.0.1", "--web", "off", "--irc", "off"]
+    listeners += ["--talk", "off", "--admin", "off"]
+    return subprocess.run(
+        [str(TWISTD), "-n", "--pidfile=", "chatd", *listeners, *args],
+        cwd=workdir,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("chatd.sqlite3", b"", "is empty (0 bytes)"),
+        ("chatd.sqlite3", b"not a database " * 100, "file is not a database"),
+        ("moderation.sqlite", b"", "is empty (0 bytes)"),
+        ("moderation.sqlite", b"not a database " * 100, "file is not a database"),
+    ],
+)
+def test_daemonRefusesBadDatabase(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    """
+    The real daemon does not start on an empty or corrupt database file:
+    it exits with status 1 and one clear line naming the file (no
+    traceback), and leaves the file as it was.
+    """
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / name).write_bytes(content)
+    result = runDaemon(tmp_path, "--data-dir", str(data))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("chatd: ") and str(data / name) in line and reason in line
+    assert (data / name).read_bytes() == content
+    assert not (data / "chatd.sqlite3-wal").exists()
+
+
+async def webClient(daemon: Daemon) -> Client:
+    url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/ws"
+    connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(Client()))
+    connecting.addTimeout(10, reactor)
+    web: Client = await connecting
+    await web.next("hello")
+    return web
+
+
+def databaseArgs(tmp_path: Path, request: pytest.FixtureRequest, name: str) -> list[str]:
+    if name == "sqlite":
+        return ["--data-dir", str(tmp_path / "data")]
+    return ["--db", createDatabase(request.getfixturevalue("postgresServer"))]
+
+
+@pytest.mark.parametrize("name", ["sqlite", "postgres"])
+@pytest_twisted.ensureDeferred
+async def test_badMessageDoesNotStallTheDaemon(
+    tmp_path: Path, request: pytest.FixtureRequest, name: str
+) -> None:
+    """
+    Text the database cannot store, said from the web page, holds nothing
+    back: the twenty messages said after it are acknowledged, replayed by
+    HISTO at once, and all on disk after SIGTERM and a restart; the log
+    stays small.  (The service may also refuse such text up front.)
+    """
+    args = databaseArgs(tmp_path, request, name)
+    factories = ("TchatFactory", "GuardedSite")
+    daemon = startDaemon(
+        tmp_path, "--port", "tcp:0:interface=127.0.0.1", *args, factories=factories
+    )
+    try:
+        web = await webClient(daemon)
+        await web.request(type="login", nick="mallory", id=1)
+        await web.request(type="join", room="Blabla", id=2)
+        for bad in BAD_TEXT[name]:
+            # (whatever the answer: the service may refuse such text)
+            web.transport.sendTextMessage(json.dumps(dict(type="say", room="Blabla", text=bad)))
+        for n in range(20):
+            web.transport.sendTextMessage(
+                json.dumps(dict(type="say", room="Blabla", text=f"m{n}", id=10 + n))
+            )
+            while (reply := await web.next("say", "error")).get("id") != 10 + n:
+                pass
+            assert reply["type"] == "say"
+        alice = await connect(daemon)
+        await command(alice, "clt: LOGIN alice")
+        await command(alice, "clt: ENTER Blabla")
+        assert spoken(await command(alice, "clt: HISTO Blabla 20"))[-20:] == [
+            f"m{n}" for n in range(20)
+        ]
+        await deferLater(reactor, 1, lambda: None)  # a second of would-be retries
+        web.transport.loseConnection()
+        await alice.close()
+    finally:
+        daemon.stop()
+    assert len(daemon.logText()) < 20000
+    daemon = startDaemon(tmp_path, "--port", "tcp:0:interface=127.0.0.1", *args)
+    try:
+        bob = await connect(daemon)
+        await command(bob, "clt: LOGIN bob")
+        await command(bob, "clt: ENTER Blabla")
+        assert spoken(await command(bob, "clt: HISTO Blabla 20"))[-20:] == [
+            f"m{n}" for n in range(20)
+        ]
+        await bob.close()
+    finally:
+        daemon.stop()
+
+
+def getJSON(url: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def storeUp(port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=20) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("chatd_store_up "):
+                return float(line.split()[1])
+    raise AssertionError("no chatd_store_up in /metrics")
+
+
+async def ircLogin(daemon: Daemon, nick: str, password: str) -> list[str]:
+    """
+    Register on IRC as C{nick} with C{password}; the lines up to the
+    welcome or the first error numeric.
+    """
+    irc = await connectLines(reactor, daemon.ports["IRCFactory"])
+    irc.send(f"PASS {password}", f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+    seen = []
+    while True:
+        line = await irc.line()
+        seen.append(line)
+        if line.split()[1:2] in (["001"], ["263"], ["400"], ["464"]):
+            await irc.close()
+            return seen
+
+
+async def tchatLogin(daemon: Daemon, *lines: str) -> tuple[LineClient, str]:
+    client = await connect(daemon)
+    return client, (await command(client, *lines))[-1]
+
+
+@pytest_twisted.ensureDeferred
+async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> None:
+    """
+    While PostgreSQL is down, /healthz answers 503 with the reason and
+    C{chatd_store_up} is 0; a login that needs the database gets error 03
+    (TCHAT), code 3 (web) or 263 (IRC), not an internal error.  Once the
+    server is back, all of it recovers by itself and the messages said
+    meanwhile are stored.
+    """
+    url = createDatabase(ownPostgres.url)
+    factories = ("TchatFactory", "GuardedSite", "IRCFactory")
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--db",
+        url,
+        "--web-metrics",
+        factories=factories,
+    )
+    web = daemon.ports["GuardedSite"]
+    try:
+        alice, reply = await tchatLogin(daemon, "clt: LOGIN alice")
+        assert reply == "srv: OKAY!"
+        assert (await command(alice, "clt: REGIS secret-pw"))[-1] == "srv: OKAY!"
+        await alice.close()
+        carol, reply = await tchatLogin(daemon, "clt: LOGIN carol")
+        await command(carol, "clt: ENTER Blabla")
+        assert getJSON(f"http://127.0.0.1:{web}/healthz")[0] == 200
+        assert storeUp(web) == 1
+
+        ownPostgres.stop()
+        status, body = getJSON(f"http://127.0.0.1:{web}/healthz")
+        assert status == 503
+        assert body["status"] == "unavailable" and body["store"].startswith("cannot query: ")
+        assert storeUp(web) == 0
+        said = await command(carol, "clt: SPEAK Blabla", "clt: said during the outage", "clt: .")
+        assert said[-1] == "srv: OKAY!"
+        alice, reply = await tchatLogin(daemon, "clt: LOGIN alice secret-pw")
+        assert reply == "srv: ERROR 03"
+        assert (await command(carol, "clt: HISTO Blabla 5"))[-1] == "srv: ERROR 03"
+        client = await webClient(daemon)
+        error = await client.request(type="login", nick="alice", password="secret-pw", id=1)
+        assert (error["type"], error["code"]) == ("error", 3)
+        client.transport.loseConnection()
+        assert (await ircLogin(daemon, "alice", "secret-pw"))[-1].split()[1] == "263"
+
+        ownPostgres.start()
+        for _ in range(40):  # the first queries may meet stale connections
+            if getJSON(f"http://127.0.0.1:{web}/healthz")[0] == 200:
+                break
+            await deferLater(reactor, 0.5, lambda: None)
+        assert getJSON(f"http://127.0.0.1:{web}/healthz")[0] == 200
+        reply = "srv: ERROR 03"
+        for _ in range(20):
+            await alice.close()
+            alice, reply = await tchatLogin(daemon, "clt: LOGIN alice secret-pw")
+            if reply == "srv: OKAY!":
+                break
+            await deferLater(reactor, 0.5, lambda: None)
+        assert reply == "srv: OKAY!"
+        assert storeUp(web) == 1
+        assert "said during the outage" in spoken(await command(carol, "clt: HISTO Blabla 5"))
+        await alice.close()
+        await carol.close()
+    finally:
+        daemon.stop()
+    log = daemon.logText()
+    assert log.count("Traceback") == 1, log  # the outage's first error only

@@ -1,0 +1,109 @@
+"""
+What a store keeps of a room besides its settings: its founder, who set its
+topic and when, and when it was created, across a reopening, on every store
+(in memory, SQLite, PostgreSQL), and through the upgrade of an older SQLite
+database.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+
+from chatd.storage import openStore
+from chatd.storage.interfaces import RoomSettings
+from chatd.storage.memory import MemoryChatStore
+from chatd.storage.schema import ID_TYPE, MIGRATIONS, VERSION_TABLE
+from chatd.storage.sqlite import sqliteStore
+from tests.support.pgserver import createDatabase, postgresServer
+
+__all__ = ["postgresServer"]
+
+
+async def _stop(store: Any) -> None:
+    result = store.stopService()
+    if result is not None:
+        await result
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Opens the same database again on each call (the memory store: one store)."""
+    if request.param == "memory":
+        memory = MemoryChatStore()
+        return lambda: memory
+    if request.param == "sqlite":
+        path = str(tmp_path / "chat.sqlite3")
+        return lambda: sqliteStore(path, reactor)
+    url = createDatabase(request.getfixturevalue("postgresServer"))
+    return lambda: openStore("unused", url, reactor)
+
+
+async def _rooms(opener: Any) -> dict[str, RoomSettings]:
+    store = opener()
+    store.startService()
+    try:
+        snapshot = await store.load()
+    finally:
+        await _stop(store)
+    return {room.name: room for room in snapshot.rooms}
+
+
+@pytest_twisted.ensureDeferred
+async def test_founderTopicSetterCreation(opener: Any) -> None:
+    """
+    A room's founder, topic setter and time and creation time are read back
+    after the store is reopened; the creation time is the first save's and
+    later saves keep it; the seeded rooms have no founder, setter or time.
+    """
+    store = opener()
+    store.startService()
+    try:
+        await store.load()
+        room = RoomSettings("Kitchen", founder="Alice")
+        await store.saveRoom(room, 1000)
+        room.topic, room.topicBy, room.topicAt = "tea", "Bob", 1500
+        await store.saveRoom(room, 2000)
+        await store.saveRoom(RoomSettings("Late", created=700), 3000)
+    finally:
+        await _stop(store)
+    rooms = await _rooms(opener)
+    kitchen = rooms["Kitchen"]
+    assert (kitchen.founder, kitchen.topic, kitchen.topicBy, kitchen.topicAt) == (
+        "Alice",
+        "tea",
+        "Bob",
+        1500,
+    )
+    assert kitchen.created == 1000
+    assert rooms["Late"].created == 700
+    seeded = rooms["Blabla"]
+    assert (seeded.founder, seeded.topicBy, seeded.topicAt, seeded.created) == ("", "", 0, 0)
+
+
+@pytest_twisted.ensureDeferred
+async def test_upgradeKeepsRooms(tmp_path: Path) -> None:
+    """
+    An SQLite database made before rooms had founders is upgraded: its rooms
+    have none, no topic setter, and keep their creation time.
+    """
+    path = str(tmp_path / "old.sqlite3")
+    connection = sqlite3.connect(path)
+    connection.execute(VERSION_TABLE)
+    for statement in MIGRATIONS[0]:
+        assert isinstance(statement, str)
+        connection.execute(statement.replace("{id_type}", ID_TYPE["qmark"]))
+    connection.execute("INSERT INTO schema_version (version) VALUES (1)")
+    connection.execute(
+        "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created)"
+        " VALUES ('old', 'Old', 'open', NULL, 'hi', 0, 42)"
+    )
+    connection.commit()
+    connection.close()
+    old = (await _rooms(lambda: sqliteStore(path, reactor)))["Old"]
+    assert (old.topic, old.founder, old.topicBy, old.topicAt, old.created) == ("hi", "", "", 0, 42)

@@ -1,0 +1,101 @@
+"""
+Debian's real C{telnet} (netkit), run in C{tmux} against a real
+C{twistd -n chatd}'s talk mode: a person types Cyrillic, Greek, CJK, curly
+quotes and emoji with modifiers; a TCHAT and an IRC user receive exactly
+that text, the telnet session is never dropped to the C{telnet>} prompt,
+each typed line stays at the start of a screen row, and C{/me} and IRC
+actions cross between the two as actions.
+
+CI installs C{telnet} and C{tmux} (C{.ci/run}).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest_twisted
+from twisted.internet import reactor
+
+from tests.support.daemon import startDaemon
+from tests.support.lineclient import LineClient, connectLines
+from tests.support.terminal import Terminal, expect, expectIn, ircClient
+
+#: What people type: U+201D's UTF-8 (E2 80 9D) holds 0x9D, which is telnet's
+#: escape character ^] once stripped to 7 bits; emoji with a skin tone and a
+#: ZWJ sequence; Ü, я, σ and 中文 have bytes that are telnet commands or
+#: control characters when stripped too.
+TYPED = [
+    "Ü я σ \u201d 中文",
+    "\u201cquoted\u201d Grüße, привет, γειά σου, 你好",
+    "👍🏽 👩🏽\u200d💻 thumbs",
+]
+
+
+@pytest_twisted.ensureDeferred
+async def test_telnetUTF8(tmp_path: Path) -> None:
+    """
+    Every line typed in the real telnet reaches TCHAT and IRC byte for byte;
+    the screen shows each typed line at the start of its row and never the
+    C{telnet>} prompt; C{/me} reaches IRC as a CTCP ACTION and TCHAT as
+    C{* alice ...}; an IRC action shows in telnet as C{[lobby] * dave ...};
+    C{/quit} ends the session at once.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--rooms",
+        "lobby",
+        factories=("TchatFactory", "IRCFactory", "TalkFactory"),
+    )
+    term: Terminal | None = None
+    carol: LineClient | None = None
+    dave: LineClient | None = None
+    try:
+        carol = await connectLines(reactor, daemon.ports["TchatFactory"])
+        assert await carol.line() == "srv: TCHAT 1"
+        carol.send("clt: LOGIN carol", "clt: ENTER lobby")
+        await expect(carol, "srv: OKAY!")
+        await expect(carol, "srv: OKAY!")
+        dave = await ircClient(daemon.ports["IRCFactory"], "dave", "#lobby")
+
+        term = Terminal(tmp_path, f"telnet 127.0.0.1 {daemon.ports['TalkFactory']}")
+        await term.waitFor("Pick a nickname")
+        await term.type("alice")
+        await term.waitFor("Welcome, alice!")
+        await expect(carol, "srv: ENTER lobby alice ")
+
+        for text in TYPED:
+            await term.type(text)
+            await expect(carol, "srv: SPEAK alice lobby ")
+            assert await carol.nextLines(2) == [f"srv: {text}", "srv: ."]
+            line = await expectIn(dave, ":alice!", " PRIVMSG #lobby :")
+            assert line.endswith(f" PRIVMSG #lobby :{text}"), line
+        await term.type("/me waves \u201dhi\u201d")
+        await expect(carol, "srv: SPEAK alice lobby ")
+        assert await carol.nextLines(2) == ["srv: * alice waves \u201dhi\u201d", "srv: ."]
+        line = await expectIn(dave, ":alice!", " PRIVMSG #lobby :")
+        assert line.endswith(" PRIVMSG #lobby :\x01ACTION waves \u201dhi\u201d\x01"), line
+
+        dave.send("PRIVMSG #lobby :\x01ACTION dances \u201dtoo\u201d\x01")
+        await term.waitFor("[lobby] * dave dances \u201dtoo\u201d")
+        rows = term.rows()
+        assert not any("telnet>" in row for row in rows), term.screen()
+        # Each line as typed, echoed by the terminal, at the start of a row.
+        assert TYPED[0] in rows, term.screen()
+        assert TYPED[1] in rows, term.screen()
+
+        await term.type("/quit bye")
+        assert (await expect(carol, "srv: LEAVE lobby alice "))[-1]
+        await term.waitFor("Connection closed by foreign host")
+    except BaseException:
+        if term is not None:
+            print("telnet's screen:\n" + term.screen())
+        raise
+    finally:
+        if term is not None:
+            term.close()
+        for client in (carol, dave):
+            if client is not None:
+                await client.close()
+        daemon.stop()

@@ -1,0 +1,205 @@
+"""
+Tests for L{chatd.options} and L{chatd.tap}: options and the service tree they build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol, wrapClientTLS
+from twisted.internet.ssl import Certificate, optionsForClientTLS
+from twisted.internet.testing import MemoryReactorClock
+from twisted.python.usage import UsageError
+
+from chatd.core.service import ChatService
+from chatd.options import Options
+from chatd.optionvalues import endpoint
+from chatd.tap import makeService
+from chatd.tchat import TchatFactory
+from tests.support.daemon import startDaemon
+from tests.support.lineclient import TIMEOUT, LineClient
+from tests.support.tls import makeCertificate
+
+
+def parse(*args: str) -> Options:
+    options = Options()
+    options.parseOptions(list(args))
+    return options
+
+
+def test_barePortGetsBacklog() -> None:
+    """
+    A bare port number becomes a TCP endpoint with a large listen backlog;
+    so does an endpoint string of a listening type that does not give one.
+    One that gives its own, or of another type, passes through untouched.
+    """
+    assert endpoint("12345") == "tcp:12345:backlog=1024"
+    assert parse("--port", "4000")["port"] == "tcp:4000:backlog=1024"
+    assert parse("--port", "ssl:4000:privateKey=k")["port"] == "ssl:4000:privateKey=k:backlog=1024"
+    for option in ("--port", "--talk", "--irc", "--web"):
+        assert parse(option, "tcp:4000:interface=127.0.0.1")[option[2:]] == (
+            "tcp:4000:interface=127.0.0.1:backlog=1024"
+        )
+    assert endpoint("tcp6:port=4000:interface=\\:\\:1") == (
+        "tcp6:port=4000:interface=\\:\\:1:backlog=1024"
+    )
+    assert endpoint("unix:/run/chatd.sock") == "unix:/run/chatd.sock:backlog=1024"
+    assert endpoint("tcp:4000:backlog=5") == "tcp:4000:backlog=5"
+    assert endpoint("tcp:4000:127.0.0.1:5") == "tcp:4000:127.0.0.1:5"  # positional backlog
+    assert endpoint("systemd:domain=INET:index=0") == "systemd:domain=INET:index=0"
+
+
+def test_badLimitsRefused() -> None:
+    """
+    Nonsensical limits are usage errors, not crashes at run time.
+    """
+    for args in (["--max-line-length", "0"], ["--flood-rate", "-1"], ["--max-clients", "-2"]):
+        with pytest.raises((UsageError, ValueError)):
+            parse(*args)
+
+
+def test_makeServiceListens(tmp_path: Path) -> None:
+    """
+    makeService builds the chat service and a TCHAT listener with the
+    options' limits.
+    """
+    memory = MemoryReactorClock()
+    options = parse(
+        "--port",
+        "tcp:4321:interface=127.0.0.1",
+        "--max-clients",
+        "7",
+        "--rooms",
+        "a,b",
+        "--irc",
+        "none",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--talk",
+        "",  # TCHAT only here; the talk listener is tested in tests/unit/talk/test_talk.py
+        "--admin",
+        "off",
+    )
+    top = makeService(options, memory)
+    top.startService()
+    try:
+        [(port, factory, backlog, interface)] = [
+            server for server in memory.tcpServers if isinstance(server[1], TchatFactory)
+        ]
+        assert (port, backlog, interface) == (4321, 1024, "127.0.0.1")
+        assert isinstance(factory, TchatFactory)
+        service = factory.service
+        assert isinstance(service, ChatService)
+        assert service.admission.maxClients == 7
+        assert service.rooms() == [("a", 0), ("b", 0)]
+    finally:
+        top.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_tlsListener(tmp_path: Path) -> None:
+    """
+    An C{ssl:} endpoint string gives TCHAT over TLS with no code of ours.
+    """
+    keyPath, certPath = makeCertificate(tmp_path)
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        f"ssl:0:interface=127.0.0.1:privateKey={keyPath}:certKey={certPath}",
+    )
+    try:
+        trust = Certificate.loadPEM(certPath.read_bytes())
+        tls = wrapClientTLS(
+            optionsForClientTLS("localhost", trustRoot=trust),
+            TCP4ClientEndpoint(reactor, "127.0.0.1", daemon.ports["TchatFactory"]),
+        )
+        d = connectProtocol(tls, LineClient(reactor))
+        d.addTimeout(TIMEOUT, reactor)
+        client = await d
+        assert await client.line() == "srv: TCHAT 1"
+        client.send("clt: LOGIN secure")
+        assert await client.line() == "srv: OKAY!"
+        await client.close()
+    finally:
+        daemon.stop()
+
+
+def test_ircListener() -> None:
+    """
+    C{--irc} adds an IRC listener (default port 6667) on the same chat
+    service, with its own flood limits; C{--irc none} turns it off.
+    """
+    from chatd.irc.factory import IRCFactory
+
+    assert parse()["irc"] == "tcp:6667:backlog=1024"
+    memory = MemoryReactorClock()
+    options = parse(
+        "--irc",
+        "tcp:6697:interface=127.0.0.1",
+        "--irc-flood-burst",
+        "9",
+        "--irc-server-name",
+        "irc.example",
+    )
+    top = makeService(options, memory)
+    top.startService()
+    try:
+        byFactory = {type(f): (port, f, interface) for port, f, _, interface in memory.tcpServers}
+        port, irc, interface = byFactory[IRCFactory]
+        tchat = byFactory[TchatFactory][1]
+        assert isinstance(tchat, TchatFactory)
+        assert (port, interface) == (6697, "127.0.0.1")
+        assert isinstance(irc, IRCFactory)
+        assert irc.service is tchat.service
+        assert (irc.floodBurst, irc.serverName) == (9, "irc.example")
+    finally:
+        top.stopService()
+
+
+def test_storeOptions(tmp_path: Path) -> None:
+    """
+    The store comes first in the service tree (so it stops last, after the
+    chat service, and flushes what was acknowledged); --data-dir is not
+    touched before the store runs; --history-count reaches the service;
+    nonsense is refused.
+    """
+    from chatd.storage.sql import SQLChatStore
+
+    memory = MemoryReactorClock()
+    data = tmp_path / "data"
+    options = parse("--data-dir", str(data), "--history-count", "5", "--flush-interval", "0.05")
+    top = makeService(options, memory)
+    store, chat = list(top)[:2]  # type: ignore[call-overload]
+    assert isinstance(store, SQLChatStore) and store.flushInterval == 0.05
+    assert isinstance(chat, ChatService) and chat.historyCount == 5
+    assert not data.exists()  # created when the store first opens it
+    store.pool.close()
+    for args in (["--history-count", "-1"], ["--flush-interval", "0"]):
+        with pytest.raises(UsageError):
+            parse(*args)
+
+
+def test_listenersOffWithTheSameWords() -> None:
+    """
+    Every listener is switched off by C{off}, C{none} or an empty value,
+    and then nothing listens for it.
+    """
+    for word in ("off", "none", "OFF", ""):
+        options = parse(
+            "--data-dir",
+            "unused",
+            "--port",
+            word,
+            "--talk",
+            word,
+            "--irc",
+            word,
+            "--web",
+            word,
+            "--admin",
+            word,
+        )
+        assert [options[name] for name in ("port", "talk", "irc", "web", "admin")] == [""] * 5

@@ -1,0 +1,92 @@
+"""
+Logging in again after a network blink, in a real browser against the real
+daemon: while the nickname is still taken (the server has not yet noticed
+the old connection is gone, or someone holds it for a moment), the page
+keeps trying, then comes back as itself, in its rooms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.daemon import Daemon
+
+pytest.importorskip("selenium")
+
+from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
+from tests.support.pagehelpers import pageURL, startChat  # noqa: E402
+
+pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
+
+#: Keeps the page's WebSockets in C{window.sockets}, from the page's start,
+#: and counts the C{login} requests it sends in C{window.logins}.
+KEEP_SOCKETS = """
+window.sockets = []; window.logins = 0;
+const Original = window.WebSocket;
+window.WebSocket = class extends Original {
+  constructor(...args) { super(...args); window.sockets.push(this); }
+  send(data) {
+    if (JSON.parse(data).type === "login") window.logins += 1;
+    return super.send(data);
+  }
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    daemon = startChat(tmp_path_factory.mktemp("held"))
+    yield daemon
+    daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+def test_nickname_held_for_a_while(daemon: Daemon) -> None:
+    """
+    The connection drops and, before the page is back, someone takes its
+    nickname for a few seconds: the page says so, tries again, and logs in
+    as itself once the name is free, back in its room, without showing
+    the login form.
+    """
+    page = Browser(pageURL(daemon))
+    holder: TchatClient | None = None
+    try:
+        page.driver.execute_cdp_cmd(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS}
+        )
+        page.driver.refresh()
+        page.login("held")
+        page.say("/join Blabla")  # a room of the server: it outlives its members
+        page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+
+        page.driver.execute_script("window.sockets.at(-1).close()")
+        page.wait(lambda: "reconnecting" in page.find("#status").text)
+        holder = TchatClient(daemon.ports["TchatFactory"])
+
+        def takeNick() -> bool:
+            # The page comes back after half a second at least: time enough,
+            # once the server has seen its connection go.
+            assert holder is not None
+            holder.send("LOGIN held")
+            while not (line := holder.line()).startswith(("srv: OKAY!", "srv: ERROR")):
+                pass
+            return line.startswith("srv: OKAY!")
+
+        page.wait(takeNick)
+        page.wait(lambda: "still in use" in page.find("#status").text)
+        assert page.find("#login-view").get_attribute("hidden") is not None
+        # The page keeps trying (every 5 s): the first login, then 2 more.
+        page.wait(lambda: page.driver.execute_script("return window.logins") >= 3, timeout=20)
+        assert "still in use" in page.find("#status").text
+        holder.close()
+        holder = None
+        page.wait(lambda: page.find("#status").text == "connected", timeout=20)
+        page.wait(lambda: page.find("#me").text == "as held")
+        page.waitForLine("", "rejoined #Blabla")
+        assert page.find("#login-view").get_attribute("hidden") is not None
+    finally:
+        if holder is not None:
+            holder.close()
+        page.quit()

@@ -1,0 +1,88 @@
+"""
+Read markers on the page, in a real browser against the real daemon: one
+account on two pages (a laptop and a phone); reading a room on one clears
+its unread count on the other, and after a reload the phone's unread count
+and "new messages" line come from the account's marker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.daemon import Daemon
+
+pytest.importorskip("selenium")
+
+from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
+from tests.support.pagehelpers import pageURL, startChat  # noqa: E402
+
+pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
+
+BADGE = "return (document.querySelector('#rooms li[data-room=\"den\"] .unread') || {}).textContent"
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    daemon = startChat(tmp_path_factory.mktemp("markers"))
+    yield daemon
+    daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+def badge(page: Browser) -> str | None:
+    text: str | None = page.driver.execute_script(BADGE)
+    return text
+
+
+def test_readOnOnePageClearedOnTheOther(daemon: Daemon) -> None:
+    """
+    bob says two messages in den while alice's laptop and phone both show
+    another room: both count 2; she reads den on the laptop and the
+    phone's count goes.  bob says two more; the phone, reloaded, shows 2
+    unread for den from the server, and the "new messages" line above the
+    first of them.
+    """
+    terminal = TchatClient(daemon.ports["TchatFactory"])
+    bob = TchatClient(daemon.ports["TchatFactory"])
+    laptop = Browser(pageURL(daemon))
+    phone = Browser(pageURL(daemon))
+    try:
+        terminal.send("LOGIN alice", "REGIS sesame-alice")
+        terminal.expect("srv: OKAY!")
+        terminal.expect("srv: OKAY!")
+        bob.send("LOGIN bob", "CREAT den", "ENTER den")
+        bob.expect("srv: OKAY!")
+        terminal.send("ENTER den")
+        terminal.expect("srv: OKAY!")
+        bob.send("SPEAK den", "one", ".")
+        laptop.login("alice", "sesame-alice")
+        laptop.open("#den")
+        laptop.waitForLine("bob", "one")
+        phone.login("alice", "sesame-alice")
+        phone.open("#général")
+        laptop.open("#général")
+        bob.send("SPEAK den", "two", ".", "SPEAK den", "three", ".")
+        phone.wait(lambda: badge(phone) == "2")
+        laptop.wait(lambda: badge(laptop) == "2")
+        laptop.open("#den")  # read on the laptop: the phone's count goes
+        phone.wait(lambda: badge(phone) is None)
+
+        laptop.open("#général")
+        bob.send("SPEAK den", "four", ".", "SPEAK den", "five", ".")
+        phone.wait(lambda: badge(phone) == "2")
+        phone.driver.refresh()
+        phone.login("alice", "sesame-alice")
+        phone.wait(lambda: badge(phone) == "2")  # from the server's marker
+        phone.open("#den")
+        before = (
+            "const line = document.querySelector('#log li.new-marker');"
+            "return line && line.nextElementSibling.querySelector('.text').innerText"
+        )
+        phone.wait(lambda: phone.driver.execute_script(before) == "four")
+    finally:
+        laptop.quit()
+        phone.quit()
+        terminal.close()
+        bob.close()

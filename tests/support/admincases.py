@@ -1,0 +1,97 @@
+"""
+What the unit tests of the admin consoles share: L{fakeVerify}, an instant
+stand-in for the password file, and L{AccountsTestCase}, a service with
+accounts (one flagged admin) and the checker of root's console.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, cast
+
+from twisted.cred.credentials import UsernamePassword
+from twisted.cred.error import UnauthorizedLogin
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.task import Clock
+from twisted.logger import ILogObserver, LogEvent, globalLogPublisher
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.admin.accountcheck import accountAdminCheck
+from chatd.admin.credentials import AdminChecker
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.service import ChatService
+from chatd.modstore import MemoryModerationStore
+from chatd.storage.memory import MemoryChatStore
+from tests.support.persistencecase import FAST, inline
+
+
+def fakeVerify(path: Path, name: str, password: str) -> Deferred[bool]:
+    """
+    Instant stand-in for the threaded argon2 check: root's password is 'sesame'.
+    """
+    return succeed((name, password) == ("root", "sesame"))
+
+
+class AccountsTestCase(SynchronousTestCase):
+    """
+    A service with a memory store (argon2 inline and fast), registered
+    accounts alice (flagged admin) and bob, and root's console.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_795_000_000)
+        self.store = MemoryChatStore()
+        self.store.startService()
+        self.hasher = PasswordChecker(FAST, runInThread=inline)
+        self.service = ChatService(
+            self.clock,
+            rooms=["lobby"],
+            store=self.store,
+            accounts=Accounts(self.store, self.clock, self.hasher),
+        )
+        self.service.moderation.store = MemoryModerationStore()
+        self.service.startService()
+        for nick, password in (("Alice", "alicepw"), ("bob", "bobpw")):
+            self.successResultOf(self.service.persistence.accounts.register(nick, password))  # type: ignore[union-attr]
+        self.successResultOf(self.store.setAdmin("alice", True))
+        self.checker = AdminChecker(
+            Path("unused"),
+            self.clock,
+            [accountAdminCheck(self.service.persistence)],  # type: ignore[arg-type]
+            verifier=fakeVerify,
+        )
+
+    def mktemp(self) -> str:
+        """
+        A fresh path in the system's temporary directory (trial's own
+        C{mktemp} is relative to the working directory: the checkout).
+        """
+        directory = tempfile.mkdtemp(prefix="chatd-acctadmin-")
+        self.addCleanup(shutil.rmtree, directory)
+        return str(Path(directory) / "admin-passwords")
+
+    def check(self, name: str, password: str) -> Deferred[Any]:
+        return self.checker.requestAvatarId(UsernamePassword(name.encode(), password.encode()))
+
+    def refusal(self, name: str, password: str, delay: float = 0.0) -> tuple[str, list[str]]:
+        """
+        Log in as C{name} with a bad C{password}: the message of the
+        refusal, which must come exactly C{delay} seconds later (the
+        back-off before the check), and what was logged.
+        """
+        logged: list[LogEvent] = []
+        observer = cast(ILogObserver, logged.append)
+        globalLogPublisher.addObserver(observer)
+        try:
+            d = self.check(name, password)
+            if delay:
+                self.clock.advance(delay - 0.001)
+                self.assertNoResult(d)
+                self.clock.advance(0.001)
+            failure = self.failureResultOf(d, UnauthorizedLogin)
+        finally:
+            globalLogPublisher.removeObserver(observer)
+        return str(failure.value), [e["log_format"] for e in logged if "log_format" in e]

@@ -1,0 +1,190 @@
+"""
+Cluster nodes for the end-to-end tests: the C{nodes} fixture starts real
+C{twistd -n chatd --cluster} processes on the test's C{redis-server}; TCHAT
+and IRC clients over loopback, waits on a node's log and a room's members,
+and one command on a node's telnet console.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from twisted.internet import reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.task import deferLater
+
+from chatd.admin.credentials import setPassword
+from tests.support.daemon import Daemon, startDaemon
+from tests.support.lineclient import TIMEOUT, LineClient
+from tests.support.lineclient import connectLines as connectPlainLines
+from tests.support.redis_server import RedisServer
+
+CONSOLE_PASSWORD = "console-secret"
+DEADLINE = 15.0
+
+
+class ClusterClient(LineClient):
+    """
+    A TCHAT client that skips what the persistent store adds around a login
+    (NOTICE blocks, arrivals in the auto-join room Général), which these
+    tests are not about.
+    """
+
+    async def line(self) -> str:
+        while True:
+            text = await super().line()
+            if text.startswith("srv: NOTICE "):
+                while await super().line() != "srv: .":
+                    pass
+            elif not text.startswith(("srv: ENTER Général ", "srv: LEAVE Général ")):
+                return text
+
+
+async def connectLines(reactor: Any, port: int) -> ClusterClient:
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=int(TIMEOUT))
+    d = connectProtocol(endpoint, ClusterClient(reactor))
+    d.addTimeout(TIMEOUT, reactor)
+    client: ClusterClient = await d
+    return client
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Daemon]]:
+    """
+    Start chatd nodes on the test's Redis; each is stopped after the test.
+
+    Each node keeps its own SQLite store in its directory (nodes sharing
+    one PostgreSQL database: tests/integration/test_cluster_db_e2e.py).
+    """
+    started: list[Daemon] = []
+
+    def start(
+        name: str, talk: bool = False, console: bool = False, irc: bool = False, *extra: str
+    ) -> Daemon:
+        workdir = tmp_path / name
+        workdir.mkdir()
+        factories = ["TchatFactory"] + ["TalkFactory"] * talk + ["AdminTelnetFactory"] * console
+        # IRC always listens (tests.support.daemon); its port, if asked
+        factories += ["IRCFactory"] * irc
+        if console:
+            setPassword(workdir / "chatd-data" / "admin-passwords", "root", CONSOLE_PASSWORD)
+        daemon = startDaemon(
+            workdir,
+            "--admin",
+            "tcp:0:interface=127.0.0.1" if console else "off",
+            "--port",
+            "tcp:0:interface=127.0.0.1",
+            "--talk",
+            "tcp:0:interface=127.0.0.1" if talk else "",
+            "--rooms",
+            "lobby",
+            "--operators",
+            "op",
+            "--web",
+            "none",
+            "--cluster",
+            redisServer.url,
+            *extra,
+            factories=tuple(factories),
+        )
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.stop(signal.SIGTERM)
+    for daemon in started:
+        assert "Traceback" not in daemon.logText(), daemon.logText()
+
+
+async def login(daemon: Daemon, nick: str, *rooms: str) -> LineClient:
+    client = await connectLines(reactor, daemon.ports["TchatFactory"])
+    assert await client.line() == "srv: TCHAT 1"
+    client.send(f"clt: LOGIN {nick}")
+    assert await client.line() == "srv: OKAY!"
+    for room in rooms:
+        client.send(f"clt: ENTER {room}")
+        assert await client.line() == "srv: OKAY!"
+    return client
+
+
+async def sleep(seconds: float) -> None:
+    await deferLater(reactor, seconds, lambda: None)
+
+
+async def waitForLog(daemon: Daemon, text: str, count: int = 1, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while daemon.logText().count(text) < count:
+        assert time.monotonic() < deadline, f"{text!r} not logged:\n{daemon.logText()}"
+        await sleep(0.05)
+
+
+async def members(client: LineClient, room: str) -> list[str]:
+    client.send(f"clt: LSMEM {room}")
+    head = await client.line()
+    while head.startswith(("srv: ENTER ", "srv: LEAVE ")):  # others moving meanwhile
+        head = await client.line()
+    assert head.startswith(f"srv: LSMEM {room} "), head
+    names = [(await client.line()).removeprefix("srv: ") for _ in range(int(head.split()[-1]))]
+    assert await client.line() == "srv: OKAY!"
+    return sorted(names)
+
+
+async def waitForMembers(client: LineClient, room: str, expected: list[str]) -> None:
+    deadline = time.monotonic() + 15
+    while await members(client, room) != sorted(expected):
+        assert time.monotonic() < deadline, f"{room} never had {expected}"
+        await sleep(0.05)
+
+
+def consoleCommand(port: int, command: str) -> str:
+    """
+    Log in to a node's telnet admin console as root, run one command and
+    return its output.  (A plain blocking socket, as netcat would be; the
+    chatd nodes are other processes, so blocking this one is harmless.)
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        received = b""
+        for prompt, answer in (
+            (b"Username: ", b"root"),
+            (b"Password: ", CONSOLE_PASSWORD.encode()),
+        ):
+            while prompt not in received:
+                received += sock.recv(4096)
+            sock.sendall(answer + b"\r\n")
+        received = b""
+        while b"chatd> " not in received:
+            received += sock.recv(4096)
+        sock.sendall(command.encode() + b"\r\n")
+        received = b""
+        while b"chatd> " not in received:
+            received += sock.recv(4096)
+        return received.decode(errors="replace")
+
+
+async def waitForLine(client: LineClient, test: Callable[[str], bool]) -> str:
+    """
+    Read lines until one passes C{test} (each read is bounded; so is the
+    whole wait).
+    """
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        line = await client.line()
+        if test(line):
+            return line
+        assert time.monotonic() < deadline, "gave up waiting"
+
+
+async def ircUser(daemon: Daemon, nick: str, password: str | None = None) -> LineClient:
+    client = await connectPlainLines(reactor, daemon.ports["IRCFactory"])
+    if password is not None:
+        client.send(f"PASS {password}")
+    client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+    await waitForLine(client, lambda line: f" 001 {nick} " in line)
+    return client

@@ -1,0 +1,101 @@
+"""
+Start the real C{twistd -n chatd} as a child process, for end-to-end tests.
+
+Listeners are given port 0 and the test reads the ports the daemon chose
+from its log ("TchatFactory starting on 43121"), so there is no race for a
+free port.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TWISTD = Path(sys.executable).with_name("twistd")
+_STARTED = re.compile(r"(\w+) (?:\(TLS\) )?starting on (\d+)")
+
+
+class Daemon:
+    """
+    A running chatd process, its listening ports by factory class name, and
+    its log file.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.process = process
+        self.log = log
+        self.ports: dict[str, int] = {}
+
+    def logText(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def waitFor(self, factories: tuple[str, ...], timeout: float = 30.0) -> None:
+        """
+        Block until every factory in C{factories} is listening.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            self.ports = {m[1]: int(m[2]) for m in _STARTED.finditer(self.logText())}
+            if all(name in self.ports for name in factories):
+                return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"chatd did not start; log:\n{self.logText()}")
+            time.sleep(0.05)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
+        """
+        Signal the daemon and wait for it to exit; return its exit status.
+        """
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def startDaemon(
+    workdir: Path,
+    *args: str,
+    factories: tuple[str, ...] = ("TchatFactory",),
+    twistd: tuple[str, ...] = (),
+) -> Daemon:
+    """
+    Run C{twistd -n chatd ARGS} in C{workdir} with this checkout first on the
+    path, and wait until C{factories} listen.  Unless C{ARGS} say otherwise,
+    the web front-end listens on a free loopback port, not the default 8080,
+    and loopback addresses are exempt from the per-address connection limits;
+    so does C{/metrics}, not the default 9464.  C{twistd} are twistd's own
+    options (C{--logger ...}), before the C{chatd} subcommand.
+    """
+    if "--web" not in args:
+        args = (*args, "--web", "tcp:0:interface=127.0.0.1")
+    log = workdir / "chatd.log"
+    if "--irc" not in args:  # never the default 6667 on every interface
+        args = (*args, "--irc", "tcp:0:interface=127.0.0.1")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if "--talk" not in args:
+        args += ("--talk", "tcp:0:interface=127.0.0.1")  # never the shared default port
+    if "--admin" not in args:  # never the default port 2300: tests run side by side
+        args += ("--admin", "tcp:0:interface=127.0.0.1")
+    if "--metrics" not in args:  # never the default port either
+        args += ("--metrics", "tcp:0:interface=127.0.0.1")
+    if "--limit-exempt" not in args:  # tests connect from 127.0.0.1 in bulk
+        args += ("--limit-exempt", "127.0.0.0/8")
+    command = [str(TWISTD), "-n", "--pidfile=", *twistd, "chatd", *args]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    daemon = Daemon(process, log)
+    daemon.waitFor(factories)
+    return daemon

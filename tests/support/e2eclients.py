@@ -1,0 +1,64 @@
+"""
+What several end-to-end modules do with the real daemon over loopback, on
+the real reactor: the storage options of a daemon on SQLite or PostgreSQL
+(the C{database} fixture), a TCHAT login and command, a talk login.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from twisted.internet import reactor
+
+from chatd.talk.format import GREETING, NICK_PROMPT
+from tests.support.daemon import Daemon
+from tests.support.lineclient import LineClient, connectLines
+from tests.support.pgserver import createDatabase
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
+    """
+    The daemon's storage options: a data directory, or a fresh database on
+    the tests' PostgreSQL server.
+    """
+    if request.param == "sqlite":
+        return ["--data-dir", str(tmp_path / "data")]
+    return ["--db", createDatabase(request.getfixturevalue("postgresServer"))]
+
+
+async def command(client: LineClient, *lines: str) -> list[str]:
+    """
+    Send one command; return every line up to and including its final
+    reply (events that arrived before it included).
+    """
+    client.send(*lines)
+    seen = []
+    while True:
+        line = await client.line()
+        seen.append(line)
+        if line == "srv: OKAY!" or line.startswith("srv: ERROR "):
+            return seen
+
+
+async def connect(daemon: Daemon) -> LineClient:
+    client = await connectLines(reactor, daemon.ports["TchatFactory"])
+    assert await client.line() == "srv: TCHAT 1"
+    return client
+
+
+def spoken(lines: list[str]) -> list[str]:
+    """
+    The first body line of every SPEAK block in C{lines}.
+    """
+    return [lines[i + 1][len("srv: ") :] for i, line in enumerate(lines) if " SPEAK " in line]
+
+
+async def talkLogin(port: int, nick: str) -> LineClient:
+    client = await connectLines(reactor, port)
+    assert await client.nextLines(2) == list(GREETING)
+    client.send(nick)
+    # The prompt has no line end, so it shares a line with the answer.
+    assert await client.line() == f"{NICK_PROMPT}*** Welcome, {nick}!"
+    return client

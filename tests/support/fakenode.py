@@ -1,0 +1,69 @@
+"""
+L{FakeNode}: one cluster node (a service, its bus, presence and bridge) on a
+L{FakeRedis}, for the unit tests of the cluster that run several nodes on one
+L{Clock}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.cluster.bridge import Bridge
+from chatd.cluster.bus import Bus
+from chatd.cluster.presence import Presence
+from chatd.core.service import ChatService
+from chatd.testing import RecordingParticipant, settled
+from tests.support.fakeredis import FakeRedis
+
+
+class FakeNode:
+    """
+    One node: a service, a bus, presence and the bridge, on a fake Redis.
+    """
+
+    def __init__(
+        self,
+        test: SynchronousTestCase,
+        redis: FakeRedis,
+        name: str,
+        sharedStore: bool = False,
+        **storage: Any,
+    ) -> None:
+        self.test = test
+        self.alive = True
+        self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
+        self.service.startService()
+        self.bus = Bus(name, "chatd:0:events", redis.publish)
+        self.presence = Presence(redis.execute, redis.clock, name, interval=1.0, ttl=3.0)
+        self.bridge = Bridge(self.service, self.bus, self.presence, sharedStore)
+        redis.subscribers.append(self._received)
+        test.addCleanup(self.presence.stop)
+
+    def _received(self, channel: str, message: str) -> None:
+        if self.alive:
+            self.bus.received(channel, message)
+
+    def start(self) -> None:
+        self.bridge.linkUp()
+        self.presence.start()
+
+    def crash(self) -> None:
+        """
+        Stop dead, as with C{kill -9}: no goodbye, no more beats.
+        """
+        self.alive = False
+        self.presence.stop()
+
+    def user(
+        self, nick: str, *rooms: str, password: str | None = None, proven: bool = True
+    ) -> RecordingParticipant:
+        person = RecordingParticipant()
+        self.service.connect(person)
+        if nick == "op" and proven:  # the operator's password login proves it first
+            self.service.accountProven(person, nick)
+        self.test.successResultOf(settled(self.service.login(person, nick, password)))
+        for room in rooms:
+            self.service.enter(person, room)
+        return person

@@ -1,0 +1,40 @@
+"""
+An IRC front-end on a service with a store, for the tests of what IRC does
+with accounts and stored history.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.irc.factory import IRCFactory
+from chatd.irc.message import Message, parse
+from chatd.irc.protocol import IRCProtocol
+from tests.support.helpers import connect, output
+from tests.support.persistencecase import PersistenceTestCase
+
+
+class IRCStoreTestCase(PersistenceTestCase):
+    """
+    A service with a store, an IRC factory, and the registered account
+    C{alice} (password C{sesame}).
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
+        self.registered("alice", "sesame")
+
+    def client(self) -> tuple[IRCProtocol, StringTransport]:
+        proto, transport = connect(self.factory, self.clock)
+        assert isinstance(proto, IRCProtocol)
+        return proto, transport
+
+    def send(self, proto: IRCProtocol, transport: StringTransport, *lines: str) -> list[Message]:
+        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
+        self.clock.advance(0)  # the store and the login answer on later turns
+        text = output(transport, self.clock).decode("utf-8")
+        return [parse(line) for line in text.split("\r\n") if line]
+
+    def codes(self, messages: list[Message]) -> list[str]:
+        return [m.command for m in messages]

@@ -1,0 +1,459 @@
+"""
+Tests for L{chatd.cluster.bridge}: several nodes' services kept in step
+through a fake Redis, on one L{Clock}.
+"""
+
+from __future__ import annotations
+
+import json
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from chatd.cluster.remote import RemoteParticipant
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.roles import IChatObserver
+from chatd.storage.memory import MemoryChatStore
+from chatd.testing import RecordingParticipant, settled
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+
+
+class BridgeTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.redis = FakeRedis(self.clock)
+        self.a = FakeNode(self, self.redis, "a")
+        self.b = FakeNode(self, self.redis, "b")
+        self.c = FakeNode(self, self.redis, "c")
+        for node in (self.a, self.b, self.c):
+            node.start()
+        self.settle()
+
+    def settle(self) -> None:
+        """
+        Deliver everything published so far, and what that causes.
+        """
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def test_operatorProofTravels(self) -> None:
+        """
+        Other nodes see a chatd operator as one only when its own node
+        checked the account's password: a guest using the name is not.
+        """
+        op = self.a.user("op", "lobby")
+        self.settle()
+        proxy = self.b.service.find("op")
+        assert proxy is not None
+        self.assertTrue(self.b.service.isOperator(proxy))
+        self.a.service.disconnect(op)
+        self.settle()
+        self.a.user("op", "lobby", proven=False)
+        self.settle()
+        proxy = self.b.service.find("op")
+        assert proxy is not None
+        self.assertFalse(self.b.service.isOperator(proxy))
+        self.assertEqual(self.c.service.memberStatus("lobby", "op"), "")
+
+    def test_interfaces(self) -> None:
+        """
+        The bridge is a service observer and a proxy a participant.
+        """
+        verifyObject(IChatObserver, self.a.bridge)
+        verifyObject(IParticipant, RemoteParticipant(self.a.bridge, "b", "x"))
+
+    def test_remoteUsersAppear(self) -> None:
+        """
+        A user logged in on one node is, on every other node, a proxy that
+        can be found, is in their rooms, and shows in LSMEM.
+        """
+        self.a.user("alice", "lobby")
+        self.settle()
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        proxy = self.b.service.find("ALICE")
+        self.assertIsInstance(proxy, RemoteParticipant)
+        self.assertEqual(self.b.service.members(bob, "lobby"), ["alice", "bob"])
+        self.assertEqual(self.c.service.rooms(), [("lobby", 2)])
+        self.assertEqual(
+            [e.nick for e in bob.events if isinstance(e, Membership)], []
+        )  # alice was there first
+
+    def test_roomMessageOncePerNode(self) -> None:
+        """
+        A message to a room with members on two other nodes is published
+        once, and each of those members gets it once, in order.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        carol = self.b.user("carol", "lobby")
+        dave = self.c.user("dave", "lobby")
+        self.settle()
+        before = len(self.redis.published)
+        sent = []
+        for i in range(3):
+            sent.append(self.a.service.say(alice, "lobby", (f"hello {i}",)))
+        self.settle()
+        self.assertEqual(self.redis.kinds()[before:], ["say"] * 3)
+        for person in (bob, carol, dave):
+            said = [e for e in person.events if isinstance(e, RoomMessage)]
+            self.assertEqual([e.lines for e in said], [("hello 0",), ("hello 1",), ("hello 2",)])
+            self.assertEqual({e.sender for e in said}, {"alice"})
+            # The same message everywhere: its msgid and time from its node.
+            self.assertEqual(
+                [(e.msgid, e.millis) for e in said], [(e.msgid, e.millis) for e in sent]
+            )
+
+    def test_membershipSeenRemotely(self) -> None:
+        """
+        Entering and leaving a room on one node is seen by members on others.
+        """
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        alice = self.a.user("alice", "lobby")
+        self.settle()
+        self.a.service.leave(alice, "lobby")
+        self.settle()
+        moves = [(e.nick, e.joined) for e in bob.events if isinstance(e, Membership)]
+        self.assertEqual(moves, [("alice", True), ("alice", False)])
+
+    def test_privateMessage(self) -> None:
+        """
+        A private message reaches a user on another node, once.
+        """
+        alice = self.a.user("alice")
+        bob = self.b.user("bob")
+        self.settle()
+        self.a.service.tell(alice, "BOB", ("psst",))
+        self.settle()
+        [event] = [e for e in bob.events if isinstance(e, PrivateMessage)]
+        self.assertEqual((event.sender, event.recipient, event.lines), ("alice", "bob", ("psst",)))
+        self.assertTrue(event.msgid)
+        self.assertEqual(self.redis.kinds().count("tell"), 1)
+
+    def test_nickUniqueAcrossNodes(self) -> None:
+        """
+        A nickname in use on one node is refused on another, also when both
+        log in at the same moment, before either node heard of the other.
+        """
+        self.a.user("alice")
+        self.settle()
+        self.assertRaises(errors.NickTaken, self.b.service.login, RecordingParticipant(), "Alice")
+        first, second = RecordingParticipant(), RecordingParticipant()
+        self.b.service.connect(first)
+        self.c.service.connect(second)
+        self.successResultOf(settled(self.b.service.login(first, "zed")))
+        self.failureResultOf(self.c.service.login(second, "ZED"), errors.NickTaken)
+        self.assertIsNone(second.nick)
+
+    def test_logoutFreesName(self) -> None:
+        """
+        When a user disconnects, others are told and the name is free
+        everywhere.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.a.service.disconnect(alice, "quit")
+        self.settle()
+        self.assertIsNone(self.b.service.find("alice"))
+        [gone] = [e for e in bob.events if isinstance(e, Membership) and not e.joined]
+        self.assertEqual(gone.reason, "quit")
+        self.c.user("alice")
+
+    def test_rename(self) -> None:
+        """
+        A rename is claimed cluster-wide, seen by room-mates elsewhere, and
+        frees the old name.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.assertRaises(errors.NickTaken, self.a.service.rename, alice, "bob")
+        self.successResultOf(settled(self.a.service.rename(alice, "alicia")))
+        self.settle()
+        [event] = [e for e in bob.events if isinstance(e, Rename)]
+        self.assertEqual((event.old, event.new), ("alice", "alicia"))
+        self.assertIsInstance(self.b.service.find("alicia"), RemoteParticipant)
+        self.c.user("alice")
+
+    def test_roomCreatedEverywhere(self) -> None:
+        """
+        A room created on one node exists on the others.
+        """
+        alice = self.a.user("alice")
+        self.a.service.createRoom(alice, "Général")
+        self.settle()
+        self.assertEqual([name for name, _ in self.c.service.rooms()], ["Général", "lobby"])
+
+    def test_kickFromAnotherNode(self) -> None:
+        """
+        An operator on one node kicks a user of another: the user's own
+        node ends their session, and everyone sees them leave.
+        """
+        alice = self.a.user("alice", "lobby")
+        op = self.b.user("op", "lobby")
+        carol = self.c.user("carol", "lobby")
+        self.settle()
+        self.b.service.kick(op, "alice", "spam")
+        self.settle()
+        self.assertIsInstance(alice.disconnectedWith, errors.Kicked)
+        self.assertIsNone(self.a.service.find("alice"))
+        self.assertIsNone(self.c.service.find("alice"))
+        [gone] = [e for e in carol.events if isinstance(e, Membership) and not e.joined]
+        self.assertEqual(gone.reason, "kicked by op: spam")
+
+    def test_sessionEndedWithAnyError(self) -> None:
+        """
+        A session ended from another node with another error than a kick
+        (the admin console's ban, say) ends with that error at home.
+        """
+        alice = self.a.user("alice")
+        self.settle()
+        proxy = self.b.service.find("alice")
+        assert proxy is not None
+        self.b.service.disconnect(proxy, "no")
+        proxy.disconnect(errors.NickTaken("taken"))
+        self.settle()
+        self.assertIsInstance(alice.disconnectedWith, errors.NickTaken)
+        self.assertEqual(str(alice.disconnectedWith), "taken")
+
+    def test_sanctionsEverywhere(self) -> None:
+        """
+        A ban, a mute or operator rights set from one node's console (its
+        L{Moderation}) apply on every node, and so does lifting them.
+        """
+        self.a.service.moderation.ban("mallory", "spam", "root")
+        self.b.service.moderation.mute("bob", None, "shouting", "root")
+        self.b.service.moderation.op("olga", "root")
+        self.settle()
+        self.assertRaises(errors.Banned, self.c.service.login, RecordingParticipant(), "Mallory")
+        bob = self.a.user("bob", "lobby")
+        self.assertRaises(errors.Muted, self.a.service.say, bob, "lobby", ("hi",))
+        olga = self.c.user("olga")
+        self.assertFalse(self.c.service.isOperator(olga))  # not without her password
+        self.c.service.accountProven(olga, "olga")
+        self.assertTrue(self.c.service.isOperator(olga))
+        self.c.service.moderation.lift("ban", "mallory")
+        self.settle()
+        self.a.user("mallory")
+
+    def test_bridgeKick(self) -> None:
+        """
+        L{Bridge.kick}, for the admin console, ends a session wherever it is.
+        """
+        alice = self.a.user("alice")
+        self.settle()
+        self.c.bridge.kick("alice", "kicked by the console")
+        self.settle()
+        self.assertIsInstance(alice.disconnectedWith, errors.Kicked)
+        self.assertRaises(errors.NoSuchUser, self.c.bridge.kick, "nobody", "")
+
+    def test_noticeOncePerNode(self) -> None:
+        """
+        An announcement reaches users on other nodes with one envelope.
+        """
+        bob = self.b.user("bob")
+        carol = self.b.user("carol")
+        self.settle()
+        self.a.service.announce("maintenance at noon")
+        self.settle()
+        self.assertEqual(self.redis.kinds().count("notice"), 1)
+        for person in (bob, carol):
+            self.assertEqual(
+                [e.text for e in person.events if isinstance(e, Notice)], ["maintenance at noon"]
+            )
+
+    def test_moderationRelay(self) -> None:
+        """
+        L{Bridge.moderate} reaches every other node's moderation handlers.
+        """
+        seen: list[tuple[str, dict[str, object]]] = []
+        self.b.bridge.onModeration(lambda action, fields: seen.append((action, fields)))
+        self.a.bridge.moderate("ban", nick="mallory", reason="spam")
+        self.settle()
+        self.assertEqual(seen, [("ban", {"nick": "mallory", "reason": "spam"})])
+
+    def test_deadNodeUsersLeave(self) -> None:
+        """
+        A node that stops dead has its users leave their rooms on the
+        others within TTL plus one heartbeat, with a reason, and its names
+        become free.
+        """
+        self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.clock.pump([1.0] * 4)
+        self.a.crash()
+        self.clock.pump([1.0] * 2)
+        self.assertIsNotNone(self.b.service.find("alice"))
+        self.clock.pump([1.0] * 2)
+        self.assertIsNone(self.b.service.find("alice"))
+        [gone] = [e for e in bob.events if isinstance(e, Membership) and not e.joined]
+        self.assertEqual(gone.reason, "their server went away")
+        self.c.user("alice")
+
+    def test_redisGap(self) -> None:
+        """
+        While Redis is away, local chat goes on, new names are refused with
+        a clear error; once it is back the nodes trade states and what
+        changed meanwhile shows up everywhere.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        pal = self.a.user("pal", "lobby")
+        self.settle()
+        self.redis.down = True
+        for node in (self.a, self.b, self.c):
+            node.bridge.linkDown()
+        self.a.service.say(alice, "lobby", ("only here",))
+        self.assertEqual(pal.events[-1].lines, ("only here",))  # type: ignore[attr-defined]
+        newcomer = RecordingParticipant()
+        self.a.service.connect(newcomer)
+        self.failureResultOf(self.a.service.login(newcomer, "new"), errors.ClusterUnavailable)
+        self.a.service.createRoom(alice, "dev")
+        self.a.service.enter(alice, "dev")
+        self.b.service.leave(bob, "lobby")
+        self.redis.data.clear()  # Redis restarted empty
+        self.redis.down = False
+        for node in (self.a, self.b, self.c):
+            node.bridge.linkUp()
+        self.settle()
+        self.assertEqual(self.c.service.rooms(), [("dev", 1), ("lobby", 2)])
+        self.assertEqual(self.a.service.rooms(), [("dev", 1), ("lobby", 2)])
+        self.assertRaises(errors.NickTaken, self.c.service.login, RecordingParticipant(), "alice")
+        claim = self.c.presence.claim("alice")
+        self.failureResultOf(claim, errors.NickTaken)
+
+    def test_stateRemovesStaleProxies(self) -> None:
+        """
+        A node's state snapshot is the truth: proxies it does not list go.
+        """
+        self.a.user("alice", "lobby")
+        self.settle()
+        self.assertIsNotNone(self.b.service.find("alice"))
+        message = json.dumps({"n": "a", "q": 10_000, "k": "state", "users": [], "rooms": []})
+        self.b.bus.received("chatd:0:events", message)
+        self.assertIsNone(self.b.service.find("alice"))
+
+    def test_remoteOriginNotRepublished(self) -> None:
+        """
+        Events a node applies for another node are never published again.
+        """
+        alice = self.a.user("alice", "lobby")
+        self.b.user("bob", "lobby")
+        self.c.user("carol", "lobby")
+        self.settle()
+        before = len(self.redis.published)
+        self.a.service.say(alice, "lobby", ("once",))
+        self.settle()
+        self.assertEqual(self.redis.kinds()[before:], ["say"])
+
+    def test_messageFromUnknownSender(self) -> None:
+        """
+        A message from someone this node does not see in the room (the
+        states diverged) is held, not delivered; the node asks for fresh
+        states once, and when the sender's state puts them back in the room
+        the held messages are shown, in order, after their return.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.c.user("carol", "lobby")
+        self.settle()
+        proxy = self.b.service.find("alice")
+        assert proxy is not None
+        self.b.service.replica.leaveRemote(proxy, "lobby")
+        bob.events.clear()
+        before = len(self.redis.published)
+        self.a.service.say(alice, "lobby", ("one",))
+        self.a.service.say(alice, "lobby", ("two",))
+        self.settle()
+        self.assertEqual(self.redis.kinds()[before:], ["say", "say", "hello", "state", "state"])
+        self.assertEqual(self.b.service.members(bob, "lobby"), ["bob", "carol", "alice"])
+        kinds = [type(e).__name__ for e in bob.events]
+        self.assertEqual(kinds[-2:], ["RoomMessage", "RoomMessage"])
+        self.assertIn("Membership", kinds[:-2])
+        said = [e.lines for e in bob.events if isinstance(e, RoomMessage)]
+        self.assertEqual(said, [("one",), ("two",)])
+
+
+class WithStoresTests(SynchronousTestCase):
+    """
+    Nodes that each have a store (accounts, history): what a node applies
+    for another is never checked against, nor written to, its own store.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.stores = [MemoryChatStore(), MemoryChatStore()]
+        nodes = []
+        for name, store in zip("ab", self.stores, strict=True):
+            store.startService()
+            checker = PasswordChecker(
+                PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+                runInThread=maybeDeferred,
+            )
+            accounts = Accounts(store, self.clock, checker)
+            nodes.append(FakeNode(self, self.redis, name, store=store, accounts=accounts))
+        self.a, self.b = nodes
+        for node in nodes:
+            node.start()
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def test_storedOnceAtOrigin(self) -> None:
+        """
+        A room message is stored by the sender's node only; users entering
+        a room on their node are seen there elsewhere; a name
+        registered on one node's store is no hurdle for its proxy on the
+        other.
+        """
+        carol = self.b.user("carol")
+        self.successResultOf(self.b.service.register(carol, "secret1"))
+        self.b.service.disconnect(carol)
+        carolOnA = self.a.user("carol", "lobby", "Général")
+        bob = self.b.user("bob", "lobby", "Général")
+        self.settle()
+        self.assertIsInstance(self.b.service.find("carol"), RemoteParticipant)
+        self.assertEqual(sorted(self.b.service.members(bob, "Général")), ["bob", "carol"])
+        self.a.service.say(carolOnA, "lobby", ("hi",))
+        self.settle()
+        self.assertEqual([e.lines for e in bob.events if isinstance(e, RoomMessage)], [("hi",)])
+        marks = (self.stores[0].mark(), self.stores[1].mark())
+        self.assertEqual([self.successResultOf(mark) for mark in marks], [2, 1])
+
+    def test_passwordLoginClaims(self) -> None:
+        """
+        A registered user's login claims the name cluster-wide once the
+        password is verified; a wrong password never claims it, so the
+        right one sent just after is not refused as taken (23).
+        """
+        dave = self.a.user("dave")
+        self.successResultOf(self.a.service.register(dave, "secret1"))
+        self.a.service.disconnect(dave)
+        self.settle()
+        wrong = RecordingParticipant()
+        self.a.service.connect(wrong)
+        before = len(self.redis.commands)
+        self.failureResultOf(self.a.service.login(wrong, "dave", "nope"), errors.BadPassword)
+        self.assertNotIn(
+            "SET", self.redis.commands[before:]
+        )  # nothing claimed, nothing to give back
+        owner = RecordingParticipant()
+        self.a.service.connect(owner)
+        right = self.a.service.login(owner, "dave", "secret1")
+        self.settle()
+        self.assertEqual(self.successResultOf(settled(right)), "dave")
+        self.failureResultOf(self.b.presence.claim("dave"), errors.NickTaken)
+        self.assertIsInstance(self.b.service.find("dave"), RemoteParticipant)

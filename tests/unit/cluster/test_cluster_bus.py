@@ -1,0 +1,185 @@
+"""
+Tests for L{chatd.cluster.bus}: envelopes, order, duplicates and gaps.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.cluster.address import RedisUnavailable
+from chatd.cluster.bus import Bus, encode
+from tests.support.fakeredis import FakeRedis
+
+
+class BusTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.redis = FakeRedis(Clock())
+        self.gaps: list[str] = []
+        self.peers: list[str] = []
+        self.heard: list[str] = []
+        self.bus = Bus(
+            "a",
+            "chatd:0:events",
+            self.redis.publish,
+            self.gaps.append,
+            self.peers.append,
+            self.heard.append,
+        )
+        self.got: list[tuple[str, dict[str, Any]]] = []
+        self.bus.on("say", lambda node, fields: self.got.append((node, fields)))
+
+    def test_publishCompactJSON(self) -> None:
+        """
+        An event is published once, as compact JSON with node id, sequence
+        number and kind; non-ASCII text stays as it is.
+        """
+        self.bus.publish("say", u="alice", room="lobby", l=["héllo"])
+        self.bus.publish("say", u="alice", room="lobby", l=["again"])
+        self.assertEqual(len(self.redis.published), 2)
+        channel, data = self.redis.published[0]
+        self.assertEqual(channel, "chatd:0:events")
+        self.assertEqual(data, '{"n":"a","q":1,"k":"say","u":"alice","room":"lobby","l":["héllo"]}')
+        self.assertEqual(json.loads(self.redis.published[1][1])["q"], 2)
+
+    def test_ownIgnored(self) -> None:
+        """
+        A node ignores the envelopes it published itself.
+        """
+        self.bus.received("c", encode("a", 1, "say", {"u": "x"}))
+        self.assertEqual(self.got, [])
+
+    def test_dispatchInOrder(self) -> None:
+        """
+        Another node's envelopes reach the handler for their kind, in
+        order; the first one introduces the peer.
+        """
+        for seq in (1, 2, 3):
+            self.bus.received("c", encode("b", seq, "say", {"i": seq}))
+        self.assertEqual([f["i"] for _, f in self.got], [1, 2, 3])
+        self.assertEqual({n for n, _ in self.got}, {"b"})
+        self.assertEqual(self.peers, ["b"])
+        self.assertEqual(self.heard, ["b", "b", "b"])
+        self.assertEqual(self.gaps, [])
+
+    def test_duplicatesDropped(self) -> None:
+        """
+        An envelope at or below the last sequence number seen from its node
+        is dropped.
+        """
+        self.bus.received("c", encode("b", 5, "say", {"i": 5}))
+        self.bus.received("c", encode("b", 5, "say", {"i": 5}))
+        self.bus.received("c", encode("b", 4, "say", {"i": 4}))
+        self.bus.received("c", encode("b", 6, "say", {"i": 6}))
+        self.assertEqual([f["i"] for _, f in self.got], [5, 6])
+
+    def test_gapReported(self) -> None:
+        """
+        A jump in a node's sequence means envelopes were lost: reported,
+        and the envelope itself is still delivered.
+        """
+        self.bus.received("c", encode("b", 1, "say", {"i": 1}))
+        self.bus.received("c", encode("b", 4, "say", {"i": 4}))
+        self.assertEqual(self.gaps, ["b"])
+        self.assertEqual([f["i"] for _, f in self.got], [1, 4])
+
+    def test_forget(self) -> None:
+        """
+        After L{Bus.forget} a node's next envelope starts afresh: no gap, and
+        it is introduced as a peer again.
+        """
+        self.bus.received("c", encode("b", 7, "say", {"i": 7}))
+        self.bus.forget("b")
+        self.bus.received("c", encode("b", 1, "say", {"i": 1}))
+        self.assertEqual(self.gaps, [])
+        self.assertEqual(self.peers, ["b", "b"])
+        self.assertEqual(len(self.got), 2)
+
+    def test_malformedAndUnknown(self) -> None:
+        """
+        Malformed JSON, missing fields and unknown kinds are logged and
+        ignored, never raised.
+        """
+        for bad in ("{", "[]", '{"n":"b"}', '{"n":1,"q":1,"k":"say"}', encode("b", 1, "zap", {})):
+            self.bus.received("c", bad)
+        self.assertEqual(self.got, [])
+        self.assertEqual(len(self.flushLoggedErrors()), 0)
+
+    def sequences(self) -> list[int]:
+        return [json.loads(message)["q"] for _, message in self.redis.published]
+
+    def test_queuedWhileDown(self) -> None:
+        """
+        While Redis is down, published envelopes wait, in order, and go out
+        when the link is back, before anything published afterwards: no
+        gap, nothing dropped.
+        """
+        self.redis.down = True
+        self.bus.publish("say", u="x")
+        self.bus.publish("say", u="y")
+        self.assertEqual(self.bus.waiting, 2)
+        self.redis.down = False
+        self.bus.publish("say", u="z")  # still behind the others: not sent yet
+        self.assertEqual(self.redis.published, [])
+        self.bus.linkUp()
+        self.assertEqual(self.sequences(), [1, 2, 3])
+        self.assertEqual((self.bus.waiting, self.bus.dropped), (0, 0))
+
+    def test_failedInFlightRequeued(self) -> None:
+        """
+        An envelope whose C{XADD} failed with the connection goes back in
+        the queue in its place, and is sent again when the link is back.
+        """
+        self.redis.holding = True
+        self.bus.publish("say", u="x")
+        self.bus.publish("say", u="y")
+        self.redis.down = True
+        held, self.redis.held = self.redis.held, []
+        for d, _ in held:
+            d.errback(RedisUnavailable("lost"))
+        self.bus.publish("say", u="z")
+        self.assertEqual(self.bus.waiting, 3)
+        self.redis.down = self.redis.holding = False
+        self.redis.published.clear()
+        self.bus.linkUp()
+        self.assertEqual(self.sequences(), [1, 2, 3])
+
+    def test_queueBounded(self) -> None:
+        """
+        The queue holds at most C{queueLimit} envelopes: L{Bus.hasRoom}
+        says so, and one more is dropped and counted (the gap makes peers
+        resynchronise).
+        """
+        self.bus.queueLimit = 2
+        self.bus.linkDown()
+        self.assertTrue(self.bus.hasRoom())
+        self.bus.publish("say", u="x")
+        self.bus.publish("say", u="y")
+        self.assertFalse(self.bus.hasRoom())
+        self.bus.publish("say", u="z")
+        self.assertEqual((self.bus.waiting, self.bus.dropped), (2, 1))
+        self.bus.linkUp()
+        self.assertEqual(self.sequences(), [1, 2])
+        self.assertTrue(self.bus.hasRoom())
+
+    def test_sendNotQueued(self) -> None:
+        """
+        L{Bus.send} (a private message) fires once Redis has the envelope;
+        while the link is down, or the queue is still waiting, it fails at
+        once with L{RedisUnavailable} (refused so, it takes no sequence number).
+        """
+        self.assertIsNone(self.successResultOf(self.bus.send("tell", u="x")))
+        self.redis.down = True
+        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.assertFalse(self.bus.up)
+        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.redis.down = False
+        self.bus.publish("say", u="z")  # queued behind the outage
+        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.bus.linkUp()
+        self.successResultOf(self.bus.send("tell", u="w"))
+        self.assertEqual(self.sequences(), [1, 3, 4])
+        self.assertEqual(self.redis.kinds(), ["tell", "say", "tell"])

@@ -1,0 +1,242 @@
+"""
+Tests for what a Redis outage does to messages between nodes (fake Redis,
+one L{Clock}): room messages wait and arrive, private messages to another
+node are acknowledged only once Redis has them, and nothing is dropped
+without its sender being told.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core import errors
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.irc.factory import IRCFactory
+from chatd.tchat import TchatFactory, TchatProtocol
+from chatd.testing import RecordingParticipant, settled
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+from tests.support.helpers import connect, output
+
+
+def said(user: RecordingParticipant, room: str) -> list[tuple[str, str]]:
+    """
+    What C{user} heard said in C{room}: (sender, first line).
+    """
+    return [
+        (e.sender, e.lines[0])
+        for e in user.events
+        if isinstance(e, RoomMessage) and e.room == room and e.lines
+    ]
+
+
+def privates(user: RecordingParticipant) -> list[tuple[str, str]]:
+    return [(e.sender, e.lines[0]) for e in user.events if isinstance(e, PrivateMessage)]
+
+
+class TwoNodes(SynchronousTestCase):
+    """
+    Nodes C{a} and C{b} on one fake Redis, with a switch for an outage.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.a = FakeNode(self, self.redis, "a")
+        self.b = FakeNode(self, self.redis, "b")
+        for node in (self.a, self.b):
+            node.start()
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def down(self) -> None:
+        """
+        Redis goes away; the nodes' links notice.
+        """
+        self.redis.down = True
+        for node in (self.a, self.b):
+            node.bridge.linkDown()
+
+    def up(self) -> None:
+        self.redis.down = False
+        for node in (self.a, self.b):
+            node.bridge.linkUp()
+        self.settle()
+
+
+class OutageTests(TwoNodes):
+    def test_roomMessagesWaitAndArrive(self) -> None:
+        """
+        Room messages sent while Redis is down are accepted, wait on their
+        node, and reach the other node's members in order once Redis is back.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.down()
+        for text in ("one", "two", "three"):
+            self.a.service.say(alice, "lobby", (text,))
+        self.settle()
+        self.assertEqual(said(bob, "lobby"), [])
+        self.assertEqual(self.a.bus.waiting, 3)
+        self.up()
+        self.assertEqual(
+            said(bob, "lobby"), [("alice", "one"), ("alice", "two"), ("alice", "three")]
+        )
+        self.assertEqual(self.a.bus.dropped, 0)
+
+    def test_privateMessageRefusedWhileDown(self) -> None:
+        """
+        A private message to a user on another node while Redis is down is
+        refused with L{errors.RelayUnavailable} (code 03: try again): it
+        reaches nobody, not even the sender's own other connections, and is
+        not stored.  Once Redis is back, the same message goes through.
+        """
+        alice = self.a.user("alice")
+        bob = self.b.user("bob")
+        self.settle()
+        self.down()
+        failure = self.failureResultOf(
+            settled(self.a.service.tell(alice, "bob", ("hi",))), errors.RelayUnavailable
+        )
+        self.assertEqual(failure.value.code, 3)
+        self.up()
+        self.assertEqual(privates(bob), [])
+        event = self.successResultOf(settled(self.a.service.tell(alice, "bob", ("hi",))))
+        self.assertIsInstance(event, PrivateMessage)
+        self.settle()
+        self.assertEqual(privates(bob), [("alice", "hi")])
+
+    def test_privateMessageAcknowledgedOnceRedisHasIt(self) -> None:
+        """
+        A private message to another node is acknowledged when Redis
+        answers the C{XADD}, not before; if the connection is lost first,
+        the sender is told to try again.
+        """
+        alice = self.a.user("alice")
+        self.b.user("bob")
+        self.settle()
+        self.redis.holding = True
+        pending = settled(self.a.service.tell(alice, "bob", ("first",)))
+        self.assertNoResult(pending)
+        self.redis.answerHeld()
+        self.assertIsInstance(self.successResultOf(pending), PrivateMessage)
+        lost = settled(self.a.service.tell(alice, "bob", ("second",)))
+        self.assertNoResult(lost)
+        held, self.redis.held = self.redis.held, []
+        for d, _ in held:
+            d.errback(errors.RelayUnavailable())  # stands for the lost connection
+        self.redis.holding = False
+        self.failureResultOf(lost, errors.RelayUnavailable)
+
+    def test_localPrivateMessageUnaffected(self) -> None:
+        """
+        Without Redis, private messages between users of one node still
+        go through at once.
+        """
+        alice = self.a.user("alice")
+        carol = self.a.user("carol")
+        self.down()
+        event = self.a.service.tell(alice, "carol", ("near",))
+        self.assertIsInstance(event, PrivateMessage)
+        self.assertEqual(privates(carol), [("alice", "near")])
+
+    def test_fullQueueRefusesRoomMessages(self) -> None:
+        """
+        Past the queue's bound, a room message with members on another node
+        is refused with code 03 and reaches nobody; a room whose members are
+        all on this node still works.
+        """
+        self.a.service.registry.create("here")  # a room only node a has
+        alice = self.a.user("alice", "lobby", "here")
+        carol = self.a.user("carol", "lobby", "here")
+        self.b.user("bob", "lobby")
+        self.settle()
+        self.a.bus.queueLimit = 2
+        self.down()
+        self.a.service.say(alice, "lobby", ("one",))
+        self.a.service.say(alice, "lobby", ("two",))
+        with self.assertRaises(errors.RelayUnavailable):
+            self.a.service.say(alice, "lobby", ("three",))
+        self.assertNotIn(("alice", "three"), said(carol, "lobby"))
+        self.a.service.say(alice, "here", ("local",))
+        self.assertIn(("alice", "local"), said(carol, "here"))
+
+
+class CutOffTests(TwoNodes):
+    def test_nodeCutOffAloneSpeaksLater(self) -> None:
+        """
+        A node cut off from Redis alone, long enough for the other node to
+        count it dead (its users leave there): what its users said meanwhile
+        was acknowledged and queued, and once it is back the other node
+        shows it after their return, instead of dropping it.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.a.bridge.linkDown()  # only node a lost Redis
+        self.b.bridge.nodeLost("a")  # node b's presence gave up on it
+        self.settle()
+        self.assertIsNone(self.b.service.find("alice"))
+        self.a.service.say(alice, "lobby", ("while away",))
+        self.settle()
+        self.assertEqual(said(bob, "lobby"), [])
+        self.a.bridge.linkUp()
+        self.settle()
+        self.assertIsNotNone(self.b.service.find("alice"))
+        self.assertEqual(said(bob, "lobby"), [("alice", "while away")])
+
+
+class FrontEndTests(TwoNodes):
+    """
+    The same rules as each front-end shows them.
+    """
+
+    def test_tchat(self) -> None:
+        """
+        Over TCHAT, a C{MSGPV} to a user on another node while Redis is down
+        is answered C{ERROR 03}; a C{SPEAK} is C{OKAY!} and arrives later.
+        """
+        self.b.user("bob", "lobby")
+        self.settle()
+        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto, transport = connect(factory, self.clock)
+        assert isinstance(proto, TchatProtocol)
+        proto.dataReceived(b"clt: LOGIN alice\r\nclt: ENTER lobby\r\n")
+        self.settle()
+        output(transport, self.clock)
+        self.down()
+        proto.dataReceived(b"clt: MSGPV bob\r\nclt: hi\r\nclt: .\r\n")
+        proto.dataReceived(b"clt: SPEAK lobby\r\nclt: later\r\nclt: .\r\n")
+        self.settle()
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 03\nsrv: OKAY!\n")
+        self.up()
+        proto.dataReceived(b"clt: MSGPV bob\r\nclt: hi\r\nclt: .\r\n")
+        self.settle()
+        self.assertEqual(output(transport, self.clock), b"srv: OKAY!\n")
+        proto.transport.loseConnection()  # type: ignore[union-attr]
+        proto.connectionLost(None)
+
+    def test_irc(self) -> None:
+        """
+        Over IRC, a C{PRIVMSG} to a user on another node while Redis is down
+        is answered with C{263} (try again), as for a store outage.
+        """
+        self.b.user("bob")
+        self.settle()
+        factory = IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60)
+        proto, transport = connect(factory, self.clock)
+        proto.dataReceived(b"NICK alice\r\nUSER alice 0 * :Alice\r\n")
+        self.settle()
+        output(transport, self.clock)
+        self.down()
+        proto.dataReceived(b"PRIVMSG bob :hi\r\n")
+        self.settle()
+        lines = output(transport, self.clock).decode().split("\r\n")
+        self.assertTrue([line for line in lines if " 263 alice bob :" in line], lines)
+        proto.connectionLost(None)

@@ -1,0 +1,297 @@
+"""
+Names that look the same are the same name: PRECIS (RFC 8265) and the UTS
+#39 confusable skeleton in L{chatd.core.names}, and every place that compares
+names (nicknames, rooms, bans, operators) over the service and the wire.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.logger import capturedLogs
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core import errors
+from chatd.core.masks import matches
+from chatd.core.moderation import Moderation
+from chatd.core.names import isValidName, isValidRoomName, key, normalize, skeleton
+from chatd.core.service import ChatService
+from chatd.storage.interfaces import RoomSettings
+from chatd.testing import RecordingParticipant
+from tests.support.irchelpers import IRCTestCase
+from tests.support.persistencecase import PersistenceTestCase
+from tests.support.protocolcases import TchatTestCase
+from tests.support.webclient import WebTestCase
+
+#: Look-alikes of C{alice}, one per kind; PRECIS refuses the last five as
+#: names, and all of them are C{alice} for lookups and bans.
+LOOKALIKES = {
+    "case": "ALICE",
+    "Cyrillic capital A": "\u0410LICE",
+    "Cyrillic small a": "\u0430lice",
+    "Ukrainian i": "al\u0456ce",
+    "Greek alpha": "\u03b1lice",
+    "Latin alpha": "\u0251lice",
+    "dotless i": "al\u0131ce",
+    "capital I for l": "aIice",
+    "digit 1 for l": "a1ice",
+    "fullwidth": "\uff41\uff4c\uff49\uff43\uff45",
+    "mathematical bold": "\U0001d41a\U0001d425\U0001d422\U0001d41c\U0001d41e",
+    "mathematical script": "\U0001d4b6\U0001d4c1\U0001d4be\U0001d4b8\U0001d452",
+    "Roman numeral fifty": "a\u217cice",
+    "circled letter": "\u24d0lice",
+    "zero-width space": "ali\u200bce",
+}
+REFUSED = {"mathematical bold", "mathematical script", "Roman numeral fifty"}
+REFUSED |= {"circled letter", "zero-width space"}
+
+#: C{Général} with a Cyrillic a; and with its first e a Cyrillic e under a
+#: combining acute (no precomposed form: not a valid name, but the same key).
+FAKE_GENERAL = "G\u00e9n\u00e9r\u0430l"
+ACCENTED_CYRILLIC_GENERAL = "G\u0435\u0301n\u00e9ral"
+FULLWIDTH_LOBBY = "\uff4c\uff4f\uff42\uff42\uff59"
+
+
+class NameRuleTests(SynchronousTestCase):
+    def test_lookalikesShareTheKey(self) -> None:
+        """
+        Every kind of look-alike of C{alice} has C{alice}'s key; those PRECIS
+        refuses are not valid names at all, the others are valid but taken.
+        """
+        for kind, name in LOOKALIKES.items():
+            self.assertEqual(key(name), key("alice"), kind)
+            self.assertEqual(isValidName(normalize(name)), kind not in REFUSED, kind)
+
+    def test_distinctNamesStayDistinct(self) -> None:
+        """
+        Names that do not look alike keep distinct keys.
+        """
+        names = ["alice", "alise", "bob", "Zoe", "Zoa", "Général", "Généraux", "lobby", "Iobbyx"]
+        self.assertEqual(len({key(name) for name in names}), len(names))
+
+    def test_accentsFold(self) -> None:
+        """
+        Names that differ only by accents or other combining marks are one
+        name: C{Gеnéral} (Cyrillic e, no accent) is C{Général}, C{Zoe} is
+        C{Zoë}.
+        """
+        self.assertEqual(key("G\u0435n\u00e9ral"), key("Général"))
+        self.assertEqual(key("General"), key("Général"))
+        self.assertEqual(key("Zoe"), key("Zoë"))
+        self.assertEqual(key("Çà"), key("ca"))
+
+    def test_troll(self) -> None:
+        """
+        C{trоll} (Cyrillic o), C{troII} (capital I's), C{tr0ll} and C{TROLL}
+        are C{troll}.
+        """
+        for name in ["tr\u043ell", "troII", "tr0ll", "TROLL", "tro\u217c\u217c"]:
+            self.assertEqual(key(name), key("troll"), name)
+
+    def test_displayForm(self) -> None:
+        """
+        The displayed name is the PRECIS form of what was typed: fullwidth
+        letters get their normal width, a decomposed accent is composed,
+        the case and the script are kept.
+        """
+        self.assertEqual(normalize(FULLWIDTH_LOBBY), "lobby")
+        self.assertEqual(normalize("Ge\u0301ne\u0301ral"), "Général")
+        self.assertEqual(normalize("\u0410LICE"), "\u0410LICE")
+        self.assertEqual(key(FAKE_GENERAL), key("Général"))
+        self.assertEqual(key(ACCENTED_CYRILLIC_GENERAL), key("Général"))
+        self.assertTrue(isValidName("Zoë") and isValidName("Ζωή") and isValidName("a_b-1"))
+        self.assertFalse(isValidName("a b") or isValidName("") or isValidName("a" * 17))
+
+    def test_roomNames(self) -> None:
+        """
+        A room name follows the name rule up to 49 characters (IRC's
+        50-character channels), nicknames stay at 16.
+        """
+        self.assertTrue(isValidRoomName("chan" + "0" * 45))
+        self.assertFalse(isValidRoomName("chan" + "0" * 46) or isValidRoomName("a b"))
+        self.assertFalse(isValidName("chan" + "0" * 13))
+
+    def test_skeleton(self) -> None:
+        """
+        The UTS #39 skeleton maps each character to its prototype.
+        """
+        self.assertEqual(skeleton("\u0440\u0430\u0443\u0440\u0430l"), skeleton("paypal"))
+        self.assertEqual(skeleton("I"), "l")
+        self.assertEqual(skeleton("m"), "rn")
+
+    def test_keyIsAFixedPoint(self) -> None:
+        """
+        A key's key is itself, so keys stored or passed on compare equal.
+        """
+        for name in [*LOOKALIKES.values(), "Straße", "µ", "Général", "ǅemal"]:
+            self.assertEqual(key(key(name)), key(name), name)
+
+
+class BanTests(SynchronousTestCase):
+    def test_nickBan(self) -> None:
+        """
+        A console ban on C{troll} refuses C{trоll} and C{troII}.
+        """
+        moderation = Moderation(Clock())
+        moderation.ban("troll", "spam", "root")
+        for name in ["troll", "tr\u043ell", "troII", "TROLL"]:
+            self.assertRaises(errors.Banned, moderation.checkLogin, name)
+        moderation.checkLogin("trolley")
+
+    def test_roomBanMask(self) -> None:
+        """
+        An IRC ban mask C{troll!*@*} matches the look-alikes too.
+        """
+        for name in ["tr\u043ell", "troII"]:
+            person = RecordingParticipant()
+            person.nick = name
+            self.assertTrue(matches("troll!*@*", person), name)
+        person = RecordingParticipant()
+        person.nick = "bob"
+        self.assertFalse(matches("troll!*@*", person))
+
+
+class ServiceTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.service = ChatService(Clock(), rooms=["lobby", "Général"], operators=["alice"])
+
+    def login(self, nick: str) -> RecordingParticipant:
+        person = RecordingParticipant()
+        self.service.connect(person)
+        self.service.login(person, nick)
+        return person
+
+    def test_nicknames(self) -> None:
+        """
+        With C{alice} online, every valid look-alike is taken and every
+        other one is invalid; a rename to one is refused the same way.
+        """
+        self.login("alice")
+        for kind, name in LOOKALIKES.items():
+            error = errors.InvalidNick if kind in REFUSED else errors.NickTaken
+            self.assertRaises(error, self.service.login, RecordingParticipant(), name)
+        bob = self.login("bob")
+        self.assertRaises(errors.NickTaken, self.service.rename, bob, "\u0410LICE")
+
+    def test_rooms(self) -> None:
+        """
+        C{ｌｏｂｂｙ} and C{Gе́néral} are the existing rooms: creating them
+        fails, entering them enters the real ones, and the list has each once.
+        """
+        bob = self.login("bob")
+        self.assertRaises(errors.GroupExists, self.service.createRoom, bob, FULLWIDTH_LOBBY)
+        self.assertRaises(errors.GroupExists, self.service.createRoom, bob, FAKE_GENERAL)
+        self.service.enter(bob, ACCENTED_CYRILLIC_GENERAL)
+        self.service.enter(bob, FULLWIDTH_LOBBY)
+        self.assertEqual(sorted(self.service.roomsOf(bob)), ["Général", "lobby"])
+        self.assertEqual(sorted(name for name, _ in self.service.rooms()), ["Général", "lobby"])
+
+    def test_operatorNameAlone(self) -> None:
+        """
+        A name in C{--operators} gives nothing to whoever types it: without
+        a password login to that account there is no right to kick, and the
+        service warns at start that the name has no account.
+        """
+        with capturedLogs() as events:
+            self.service.startService()
+        self.service.stopService()
+        warned = [e for e in events if e.get("name") == "alice"]
+        self.assertEqual(len(warned), 1)
+        self.assertIn("no registered account", warned[0]["log_format"])
+        alice, bob = self.login("alice"), self.login("bob")
+        self.assertFalse(self.service.isOperator(alice))
+        self.assertRaises(errors.NotPermitted, self.service.kick, alice, "bob")
+        self.assertIsNone(bob.disconnectedWith)
+
+
+class TchatWireTests(TchatTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.service.addRoom("lobby")
+        self.service.addRoom("Général")
+
+    def test_lookalikes(self) -> None:
+        """
+        Over TCHAT: C{АLICE} is taken (23), C{𝐚𝐥𝐢𝐜𝐞} is invalid (20);
+        CREAT of C{ｌｏｂｂｙ} is 33, ENTER of C{Gе́néral} enters C{Général}.
+        """
+        self.connect("alice")
+        proto, t = self.connect()
+        self.assertEqual(self.send(proto, t, "clt: LOGIN \u0410LICE"), b"srv: ERROR 23\n")
+        bold = LOOKALIKES["mathematical bold"]
+        self.assertEqual(self.send(proto, t, f"clt: LOGIN {bold}"), b"srv: ERROR 20\n")
+        self.assertEqual(self.send(proto, t, "clt: LOGIN bob"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(proto, t, f"clt: CREAT {FULLWIDTH_LOBBY}"), b"srv: ERROR 33\n")
+        self.assertEqual(self.send(proto, t, f"clt: ENTER {FAKE_GENERAL}"), b"srv: OKAY!\n")
+        self.assertEqual(self.service.roomsOf(proto), ["Général"])
+        unaccented = "G\u0435n\u00e9ral"  # Cyrillic e, and no accent on it
+        self.assertEqual(self.send(proto, t, f"clt: CREAT {unaccented}"), b"srv: ERROR 33\n")
+
+
+class IRCWireTests(IRCTestCase):
+    def test_lookalikeNick(self) -> None:
+        """
+        Over IRC: C{NICK АLICE} and C{NICK troII} while C{alice} and
+        C{troll} are online get 433; C{JOIN #ｌｏｂｂｙ} joins C{#lobby}.
+        """
+        self.connect("alice")
+        self.connect("troll")
+        proto, t = self.connect()
+        reply = self.send(proto, t, "NICK \u0410LICE", "NICK troII", "USER x 0 * :X")
+        self.assertEqual(self.numerics(reply), ["433", "433"])
+        self.assertIn(" 001 ", self.send(proto, t, "NICK bob"))
+        joined = self.messages(self.send(proto, t, f"JOIN #{FULLWIDTH_LOBBY}"))
+        self.assertEqual((joined[0].command, joined[0].params), ("JOIN", ["#lobby"]))
+
+
+class WebWireTests(WebTestCase):
+    def test_lookalikeNick(self) -> None:
+        """
+        Over the web: a login as C{АLICE} while C{alice} is online is
+        refused with code 23.
+        """
+        self.web.connect("alice")
+        client = self.web.connect()
+        reply = self.request(client, type="login", nick="\u0410LICE")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 23))
+
+
+class StoredNameTests(PersistenceTestCase):
+    def test_operatorAccount(self) -> None:
+        """
+        With a store, C{--operators root} warns at start while C{root} has
+        no account, and a guest named C{root} may not kick; once registered,
+        the password login may, a login without it is refused, and the
+        warning is gone.
+        """
+        with capturedLogs() as events:
+            self.service = self.makeService()
+        self.assertEqual(
+            [e["name"] for e in events if "operator" in e.get("log_format", "")], ["root"]
+        )
+        guest, bob = self.login("root"), self.login("bob")
+        self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
+        self.successResultOf(self.service.register(guest, "rootpass"))
+        self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
+        self.service.disconnect(guest)
+        with capturedLogs() as events:
+            self.service = self.makeService()
+        self.assertFalse([e for e in events if "operator" in e.get("log_format", "")])
+        self.failureResultOf(
+            self.service.login(RecordingParticipant(), "ROOT", None), errors.BadPassword
+        )
+        root, bob = self.login("root", "rootpass"), self.login("bob")
+        self.service.kick(root, "bob", "enough")
+        self.assertIsNotNone(bob.disconnectedWith)
+
+    def test_invalidStoredRoom(self) -> None:
+        """
+        A stored room whose name PRECIS refuses is left out, with a warning,
+        instead of failing the load.
+        """
+        bold = "\U0001d42b\U0001d428\U0001d428\U0001d426"
+        self.successResultOf(self.store.saveRoom(RoomSettings(bold), 0))
+        with capturedLogs() as events:
+            self.service = self.makeService()
+        self.assertEqual([e["name"] for e in events if "room" in e.get("log_format", "")], [bold])
+        self.assertNotIn(bold, [name for name, _ in self.service.rooms()])
+        self.login("alice")

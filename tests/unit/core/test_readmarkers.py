@@ -1,0 +1,100 @@
+"""
+Read markers (L{chatd.core.readmarkers}): one per registered account and
+conversation, forward only, in the store; the account's other connections
+are told when one moves it; guests have none; unread counts after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatd.core import errors
+from chatd.core.interfaces import IParticipant
+from chatd.core.readmarkers import ReadMarkers, readMarkersOf
+from chatd.core.service import ChatService
+from chatd.testing import settled
+from tests.support.persistencecase import PersistenceTestCase
+
+
+class ReadMarkerTests(PersistenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.registered("alice", "sesame")
+        self.phone = self.login("alice", "sesame")
+        self.laptop = self.login("alice", "sesame")
+        self.settle(self.service.enter(self.phone, "Blabla"))
+        self.bob = self.login("bob")
+        self.settle(self.service.enter(self.bob, "Blabla"))
+        markers = readMarkersOf(self.service)
+        assert markers is not None
+        self.markers: ReadMarkers = markers
+        self.told: list[tuple[IParticipant, str, bool, int]] = []
+
+    def settle(self, result: object) -> Any:
+        value = self.successResultOf(settled(result))
+        self.clock.advance(0)
+        return value
+
+    def tell(self, connection: IParticipant, target: str, isRoom: bool, millis: int) -> None:
+        self.told.append((connection, target, isRoom, millis))
+
+    def test_noStoreNoMarkers(self) -> None:
+        """
+        A service without a store keeps no accounts, so no markers.
+        """
+        self.assertIsNone(readMarkersOf(ChatService(self.clock)))
+
+    def test_markMovesForwardAndIsStored(self) -> None:
+        """
+        A marker is unknown at first; marking stores it (another connection
+        of the account reads it); an earlier moment leaves it where it is.
+        """
+        self.assertIsNone(self.settle(self.markers.get(self.phone, "Blabla", True)))
+        self.assertEqual(self.settle(self.markers.mark(self.phone, "Blabla", True, 5_000)), 5_000)
+        self.assertEqual(self.settle(self.markers.mark(self.laptop, "blabla", True, 4_000)), 5_000)
+        self.assertEqual(self.settle(self.markers.get(self.laptop, "BLABLA", True)), 5_000)
+        self.assertEqual(
+            self.successResultOf(self.store.readMarker("alice", "Blabla", True)), 5_000
+        )
+        self.assertIsNone(self.settle(self.markers.get(self.phone, "Blabla", False)))
+
+    def test_otherConnectionsAreTold(self) -> None:
+        """
+        When a marker moves, the account's other following connections are
+        told (not the one that moved it); a marker that does not move tells
+        nobody.
+        """
+        for connection in (self.phone, self.laptop, self.bob):
+            self.markers.follow(connection, self.tell)
+        self.settle(self.markers.mark(self.phone, "bob", False, 9_000))
+        self.assertEqual(self.told, [(self.laptop, "bob", False, 9_000)])
+        self.settle(self.markers.mark(self.laptop, "bob", False, 8_000))
+        self.assertEqual(len(self.told), 1)
+        self.settle(self.markers.mark(self.laptop, "bob", False, 9_500))
+        self.assertEqual(self.told[1], (self.phone, "bob", False, 9_500))
+
+    def test_guestsHaveNone(self) -> None:
+        """
+        A guest (and a connection not logged in) is refused: markers are
+        kept for registered accounts only.
+        """
+        self.assertRaises(errors.NotPermitted, self.markers.get, self.bob, "Blabla", True)
+        self.assertRaises(errors.NotPermitted, self.markers.mark, self.bob, "Blabla", True, 1)
+        self.assertRaises(errors.InvalidArgument, self.markers.mark, self.phone, "Blabla", True, -1)
+
+    def test_unread(self) -> None:
+        """
+        The unread count is what others said after the marker (the
+        account's own words are not counted); no marker, no count.
+        """
+        self.assertIsNone(self.settle(self.markers.unread(self.phone, "Blabla", True)))
+        self.service.say(self.bob, "Blabla", ("one",))
+        self.clock.advance(1)
+        self.service.say(self.bob, "Blabla", ("two",))
+        self.service.say(self.phone, "Blabla", ("mine",))
+        self.clock.advance(1)
+        self.service.say(self.bob, "Blabla", ("three",))
+        self.settle(self.markers.mark(self.phone, "Blabla", True, 1_700_000_000_500))
+        self.assertEqual(self.settle(self.markers.unread(self.laptop, "Blabla", True)), 2)
+        self.settle(self.markers.mark(self.phone, "Blabla", True, 1_700_000_002_000))
+        self.assertEqual(self.settle(self.markers.unread(self.laptop, "Blabla", True)), 0)

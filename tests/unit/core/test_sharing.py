@@ -1,0 +1,136 @@
+"""
+Tests for L{chatd.core.sharing}: cluster nodes that share one store see each
+other's registrations, room settings and approvals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Notice
+from chatd.storage.interfaces import APPROVAL
+from chatd.storage.memory import MemoryChatStore
+from chatd.testing import RecordingParticipant
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+
+
+class SharedStoreTests(SynchronousTestCase):
+    """
+    Two nodes on one store (one PostgreSQL database in real life).
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.store = MemoryChatStore()
+        self.store.startService()
+        nodes = []
+        for name in "ab":
+            checker = PasswordChecker(
+                PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+                runInThread=maybeDeferred,
+            )
+            accounts = Accounts(self.store, self.clock, checker)
+            node = FakeNode(
+                self, self.redis, name, sharedStore=True, store=self.store, accounts=accounts
+            )
+            nodes.append(node)
+        self.a, self.b = nodes
+        for node in nodes:
+            node.start()
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def login(self, node: FakeNode, nick: str, password: str | None = None) -> Any:
+        person = RecordingParticipant()
+        node.service.connect(person)
+        d = node.service.login(person, nick, password)
+        self.settle()
+        return d
+
+    def test_registrationSeenEverywhere(self) -> None:
+        """
+        A name registered on one node needs its password on the other, for
+        a login as for a rename.
+        """
+        alice = self.a.user("alice")
+        self.successResultOf(self.a.service.register(alice, "secret1"))
+        self.settle()
+        self.assertTrue(self.successResultOf(self.b.service.isRegistered("alice")))
+        self.a.service.disconnect(alice)
+        self.settle()
+        bob = self.b.user("bob")
+        self.assertRaises(errors.BadPassword, self.b.service.rename, bob, "ALICE")
+        self.failureResultOf(self.login(self.b, "alice"), errors.BadPassword)
+        self.assertEqual(self.successResultOf(self.login(self.b, "alice", "secret1")), "alice")
+
+    def test_lostEventStillProtected(self) -> None:
+        """
+        Even when the announcement never reaches a node, a login there under
+        the registered name is checked against the store.
+        """
+        alice = self.a.user("alice")
+        self.b.alive = False
+        self.successResultOf(self.a.service.register(alice, "secret1"))
+        self.a.service.disconnect(alice)
+        self.settle()
+        self.b.alive = True
+        self.assertFalse(self.successResultOf(self.b.service.isRegistered("alice")))
+        self.failureResultOf(self.login(self.b, "alice"), errors.BadPassword)
+        self.assertTrue(self.successResultOf(self.b.service.isRegistered("alice")))
+
+    def test_roomSettings(self) -> None:
+        """
+        A room configured (or created) on one node has those settings on the
+        other.
+        """
+        self.successResultOf(self.a.service.configureRoom("Secret", APPROVAL, 5, "hush"))
+        self.settle()
+        self.assertEqual(self.b.service.roomMode("secret"), APPROVAL)
+        room = self.b.service.registry.get("Secret")
+        self.assertEqual((room.settings.capacity, room.settings.topic), (5, "hush"))
+
+    def test_approvalAcrossNodes(self) -> None:
+        """
+        A request to enter made on node B is listed on node A; accepted there,
+        the user on B is put in the room and told, on B.
+        """
+        carol = self.b.user("carol")
+        self.assertRaises(errors.PendingApproval, self.b.service.enter, carol, "Marketing")
+        self.settle()
+        self.assertEqual(self.a.service.pendingRequests("Marketing"), [("Marketing", "carol")])
+        self.successResultOf(self.a.service.acceptPending("Marketing", "carol"))
+        self.settle()
+        self.assertIn("Marketing", self.b.service.roomsOf(carol))
+        self.assertEqual(self.b.service.pendingRequests("Marketing"), [])
+        notices = [e.text for e in carol.events if isinstance(e, Notice)]
+        self.assertIn("an operator accepted you in Marketing", notices)
+        proxy = self.a.service.find("carol")
+        assert proxy is not None
+        self.assertIn("Marketing", self.a.service.roomsOf(proxy))
+
+    def test_reloadAfterGap(self) -> None:
+        """
+        Changes a node missed while cut off are read from the store when it
+        learns of the gap.
+        """
+        self.b.alive = False
+        self.successResultOf(self.a.service.configureRoom("Secret", APPROVAL))
+        self.settle()
+        self.b.alive = True
+        self.assertRaises(errors.NoSuchGroup, self.b.service.roomMode, "Secret")
+        self.b.bridge.gap("a")
+        self.settle()
+        self.assertEqual(self.b.service.roomMode("Secret"), APPROVAL)

@@ -1,0 +1,117 @@
+"""
+IRCv3 C{labeled-response} (L{chatd.irc.labels}), over the IRC wire in
+memory: C{ACK}, one labelled line, a C{labeled-response} batch, the label
+on an echo and never on a delivery.
+"""
+
+from __future__ import annotations
+
+from chatd.irc.labels import isOneBatch, withTags
+from tests.support.irchelpers import IRCTestCase
+
+CAPS = "labeled-response batch echo-message message-tags"
+
+
+class LabelTests(IRCTestCase):
+    def test_ackWithoutReply(self) -> None:
+        """
+        A labelled command with no reply is answered C{ACK} with the label.
+        """
+        alice, ta = self.connect("alice", CAPS)
+        [ack] = self.messages(self.send(alice, ta, "@label=a1 PONG :x"))
+        self.assertEqual((ack.command, ack.tags, ack.prefix), ("ACK", {"label": "a1"}, "chatd"))
+
+    def test_oneLine(self) -> None:
+        """
+        A one-line reply carries the label.
+        """
+        alice, ta = self.connect("alice", CAPS)
+        [pong] = self.messages(self.send(alice, ta, "@label=p;+other=1 PING :hello"))
+        self.assertEqual((pong.command, pong.tags), ("PONG", {"label": "p"}))
+
+    def test_severalLines(self) -> None:
+        """
+        A reply of several lines comes in a C{labeled-response} batch with
+        the label on its start; each line is in the batch.
+        """
+        alice, ta = self.connect("alice", CAPS)
+        replies = self.messages(self.send(alice, ta, "@label=j JOIN #lobby"))
+        start, *inner, end = replies
+        self.assertEqual(start.command, "BATCH")
+        self.assertEqual(start.tags, {"label": "j"})
+        reference = start.params[0][1:]
+        self.assertEqual(start.params, ["+" + reference, "labeled-response"])
+        self.assertEqual(end.params, ["-" + reference])
+        self.assertEqual([m.command for m in inner], ["JOIN", "353", "366"])
+        self.assertTrue(all(m.tags.get("batch") == reference for m in inner))
+
+    def test_echoLabelledDeliveryNot(self) -> None:
+        """
+        A message to oneself: the echo is the labelled reply, the delivery
+        is not; others' messages arriving meanwhile are never labelled.
+        """
+        alice, ta = self.connect("alice", CAPS)
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "JOIN #lobby")
+        self.send(bob, tb, "JOIN #lobby")
+        self.read(ta)
+        replies = self.messages(self.send(alice, ta, "@label=xyz PRIVMSG alice :note"))
+        self.assertEqual([m.command for m in replies], ["PRIVMSG", "PRIVMSG"])
+        labelled = [m for m in replies if m.tags.get("label") == "xyz"]
+        self.assertEqual(len(labelled), 1)
+        self.assertEqual(replies[0].tags.get("msgid"), replies[1].tags.get("msgid"))
+        replies = self.messages(self.send(alice, ta, "@label=c PRIVMSG #lobby :hi"))
+        [echo] = replies
+        self.assertEqual(echo.tags["label"], "c")
+        self.assertEqual(echo.params, ["#lobby", "hi"])
+        self.send(bob, tb, "PRIVMSG #lobby :from bob")
+        [heard] = self.messages(self.read(ta))
+        self.assertNotIn("label", heard.tags)
+
+    def test_ownNickLabelled(self) -> None:
+        """
+        A labelled C{NICK} is answered by the C{NICK} line with the label
+        (from the old nickname); another member sees its own, unlabelled.
+        """
+        alice, t = self.connect("alice", caps="batch labeled-response")
+        bob, tb = self.connect("bob", caps="batch labeled-response")
+        self.send(alice, t, "JOIN #lobby")
+        self.send(bob, tb, "JOIN #lobby")
+        self.read(t)
+        self.assertEqual(
+            self.send(alice, t, "@label=abc NICK alice2"),
+            "@label=abc :alice!alice@irc.chatd NICK :alice2\r\n",
+        )
+        self.assertEqual(
+            self.send(bob, tb, "@label=x PING a").split("\r\n")[0],
+            ":alice!alice@irc.chatd NICK :alice2",
+        )
+
+    def test_withoutCapability(self) -> None:
+        """
+        Without labeled-response a label is ignored: no ACK, no label.
+        """
+        alice, ta = self.connect("alice", "batch")
+        [pong] = self.messages(self.send(alice, ta, "@label=p PING :x"))
+        self.assertEqual(pong.tags, {})
+        self.assertEqual(self.send(alice, ta, "@label=a PONG :x"), "")
+
+    def test_errorLabelled(self) -> None:
+        """
+        An error reply is the labelled response too.
+        """
+        alice, ta = self.connect("alice", CAPS)
+        [reply] = self.messages(self.send(alice, ta, "@label=e PRIVMSG nobody :hi"))
+        self.assertEqual((reply.command, reply.tags), ("401", {"label": "e"}))
+
+    def test_helpers(self) -> None:
+        """
+        Tags go first, before the line's own; a response is one batch only
+        if it opens and closes the same one with its lines in it.
+        """
+        self.assertEqual(withTags(b"PING x", "label=a"), b"@label=a PING x")
+        self.assertEqual(withTags(b"@time=t PING x", "label=a"), b"@label=a;time=t PING x")
+        lines = [b":s BATCH +1 chathistory #a", b"@batch=1 :n PRIVMSG #a :x", b":s BATCH -1"]
+        self.assertTrue(isOneBatch(lines))
+        self.assertFalse(isOneBatch([*lines[:2], b":s NOTICE x :y", lines[2]]))
+        self.assertFalse(isOneBatch([b":s PING x", b":s BATCH -1"]))

@@ -1,0 +1,255 @@
+"""
+Tests for the 512-byte limit on what an IRC client says: a C{PRIVMSG} or
+C{NOTICE} that would be relayed as a line longer than 512 bytes is refused
+with C{417 ERR_INPUTTOOLONG}; text from other protocols is split instead.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.irc.message import MAX_LINE, relayFits, textBudget
+from chatd.testing import RecordingParticipant
+from tests.support.irchelpers import IRCTestCase
+
+#: Four bytes of UTF-8, to put a multi-byte character at the edge.
+EMOJI = "😀"
+
+
+def untagged(line: bytes) -> bytes:
+    """
+    C{line} without its tag section, which the 512 bytes do not count.
+    """
+    return line.split(b" ", 1)[1] if line.startswith(b"@") else line
+
+
+def overhead(prefix: str, command: str, target: str) -> int:
+    """
+    The bytes a relayed C{:prefix COMMAND target :text\\r\\n} adds to its
+    text, computed independently of the code under test.
+    """
+    return len(f":{prefix} {command} {target} :\r\n".encode())
+
+
+class RelayFitsTests(IRCTestCase):
+    """
+    L{relayFits} and L{textBudget} agree with the line the relay sends.
+    """
+
+    def test_boundary(self) -> None:
+        """
+        Text that makes the relayed line exactly 512 bytes fits; one byte
+        more does not, whether that byte is ASCII or ends a character.
+        """
+        prefix, target = "alice!al@irc.chatd", "#lobby"
+        budget = MAX_LINE - overhead(prefix, "PRIVMSG", target)
+        self.assertEqual(textBudget("PRIVMSG", prefix, target), budget)
+        self.assertTrue(relayFits("PRIVMSG", prefix, target, "a" * budget))
+        self.assertFalse(relayFits("PRIVMSG", prefix, target, "a" * (budget + 1)))
+        self.assertTrue(relayFits("PRIVMSG", prefix, target, "a" * (budget - 4) + EMOJI))
+        for missing in (1, 2, 3):  # the emoji's last bytes fall past the limit
+            text = "a" * (budget - 4 + missing) + EMOJI
+            self.assertFalse(relayFits("PRIVMSG", prefix, target, text), missing)
+
+    def test_notice(self) -> None:
+        """
+        C{NOTICE} is one byte longer than C{PRIVMSG}, so its budget is one
+        byte smaller.
+        """
+        prefix, target = "bob!bob@irc.chatd", "carol"
+        budget = MAX_LINE - overhead(prefix, "NOTICE", target)
+        self.assertEqual(textBudget("NOTICE", prefix, target), budget)
+        self.assertTrue(relayFits("NOTICE", prefix, target, "n" * budget))
+        self.assertFalse(relayFits("NOTICE", prefix, target, "n" * (budget + 1)))
+
+
+class RefusalTests(IRCTestCase):
+    """
+    What the sender and the would-be recipients see at and around the limit.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.tchat = RecordingParticipant(protocolName="tchat")
+        self.service.connect(self.tchat)
+        self.service.login(self.tchat, "tom")
+        self.service.enter(self.tchat, "lobby")
+        self.bob, self.tb = self.connect("bob", caps="message-tags")
+        self.send(self.bob, self.tb, "JOIN #lobby")
+        # alice's ident differs from her nickname: the prefix must use it.
+        self.alice, self.ta = self.connect(None)
+        self.send(
+            self.alice,
+            self.ta,
+            "CAP REQ :echo-message message-tags",
+            "NICK alice",
+            "USER al 0 * :Alice",
+            "CAP END",
+            "JOIN #lobby",
+        )
+        self.read(self.tb)
+        self.tchat.events.clear()
+
+    def budget(self, command: str = "PRIVMSG", target: str = "#lobby") -> int:
+        return MAX_LINE - overhead("alice!al@irc.chatd", command, target)
+
+    def say(self, line: str, transport: StringTransport | None = None) -> str:
+        """
+        C{alice} sends C{line}; her replies are returned.
+        """
+        return self.send(self.alice, transport or self.ta, line)
+
+    def assertRefused(self, replies: str) -> None:
+        """
+        C{alice} was told 417 (and shown no echo); nobody got anything.
+        """
+        [reply] = self.messages(replies)
+        self.assertEqual(
+            (reply.command, reply.params), ("417", ["alice", "Input line was too long"])
+        )
+        self.assertEqual(self.read(self.tb), "")
+        self.assertEqual(self.tchat.events, [])
+
+    def test_channelAtLimit(self) -> None:
+        """
+        A channel message whose relayed line is exactly 512 bytes is relayed
+        intact, as one line, to IRC and other protocols, and echoed.
+        """
+        text = "a" * (self.budget() - 4) + EMOJI
+        [echo] = self.messages(self.say("PRIVMSG #lobby :" + text))
+        self.assertEqual(echo.params, ["#lobby", text])
+        raw = untagged(self.read(self.tb).encode())
+        self.assertEqual(len(raw), MAX_LINE)
+        self.assertEqual(raw, f":alice!al@irc.chatd PRIVMSG #lobby :{text}\r\n".encode())
+        [event] = self.tchat.events
+        assert isinstance(event, RoomMessage)
+        self.assertEqual(event.lines, (text,))
+
+    def test_channelOverLimit(self) -> None:
+        """
+        One byte more, in the middle of a character or not, is refused with
+        417 and relayed to nobody.
+        """
+        self.assertRefused(self.say("PRIVMSG #lobby :" + "a" * (self.budget() + 1)))
+        for missing in (1, 2, 3):
+            text = "a" * (self.budget() - 4 + missing) + EMOJI
+            self.assertRefused(self.say("PRIVMSG #lobby :" + text))
+
+    def test_legacyEncoding(self) -> None:
+        """
+        A line that is not UTF-8 is read as Latin-1 and relayed as UTF-8,
+        where each accented letter takes two bytes: the limit counts the
+        relayed bytes, not the bytes received.
+        """
+        half = self.budget() // 2
+        self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * half + b"\r\n")
+        [echo] = self.messages(self.read(self.ta))
+        self.assertEqual(echo.params, ["#lobby", "é" * half])
+        self.read(self.tb)
+        self.tchat.events.clear()
+        self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * (half + 1) + b"\r\n")
+        self.assertRefused(self.read(self.ta))
+
+    def test_colonDoesNotCount(self) -> None:
+        """
+        A one-word message sent without the trailing colon is relayed with
+        one, so its limit is the same as with the colon.
+        """
+        word = "w" * self.budget()
+        [echo] = self.messages(self.say("PRIVMSG #lobby " + word))
+        self.assertEqual(echo.params, ["#lobby", word])
+        self.tchat.events.clear()
+        self.assertEqual(self.messages(self.read(self.tb))[0].params, ["#lobby", word])
+        self.assertRefused(self.say("PRIVMSG #lobby " + word + "w"))
+
+    def test_tagsDoNotCount(self) -> None:
+        """
+        Client tags ride outside the 512 bytes: a message at the limit with
+        a long tag is relayed intact, tags and all.
+        """
+        text = "t" * self.budget()
+        tag = "x" * 1000
+        self.say(f"@+draft/reply={tag} PRIVMSG #lobby :{text}")
+        [relayed] = self.messages(self.read(self.tb))
+        self.assertEqual(relayed.params, ["#lobby", text])
+        self.assertEqual(relayed.tags["+draft/reply"], tag)
+        self.tchat.events.clear()
+        self.assertRefused(self.say(f"@+draft/reply={tag} PRIVMSG #lobby :{text}t"))
+
+    def test_channelNameAsRelayed(self) -> None:
+        """
+        The limit counts the channel as the relay names it (the room's
+        name), not as typed: C{#cafe} + combining accent is one byte longer
+        than the room C{#café} it is relayed to.
+        """
+        self.say("JOIN #café")
+        self.send(self.bob, self.tb, "JOIN #café")
+        typed = "#cafe\u0301"
+        budget = self.budget(target="#café")
+        self.assertEqual(self.budget(target=typed), budget - 1)
+        text = "c" * budget
+        self.say(f"PRIVMSG {typed} :{text}")
+        [relayed] = self.messages(self.read(self.tb))
+        self.assertEqual(relayed.params, ["#café", text])
+        self.assertRefused(self.say(f"PRIVMSG {typed} :{text}c"))
+
+    def test_private(self) -> None:
+        """
+        A private message counts the recipient's nickname as the relay sends
+        it: typed decomposed (C{e} + combining accent, one byte longer), it
+        is relayed in its composed form, whose budget applies.
+        """
+        name = "Zoé"
+        zoe = RecordingParticipant(protocolName="tchat")
+        self.service.connect(zoe)
+        self.service.login(zoe, name)
+        typed = "Zoe\u0301"
+        budget = self.budget(target=name)
+        self.assertEqual(self.budget(target=typed), budget - 1)
+        text = "p" * budget
+        self.say(f"PRIVMSG {typed} :{text}")
+        [event] = zoe.events
+        assert isinstance(event, PrivateMessage)
+        self.assertEqual((event.recipient, event.lines), (name, (text,)))
+        zoe.events.clear()
+        [reply] = self.messages(self.say(f"PRIVMSG {typed} :{text}p"))
+        self.assertEqual(reply.command, "417")
+        self.assertEqual(zoe.events, [])
+
+    def test_notice(self) -> None:
+        """
+        An overlong NOTICE is refused the same way (417 answers the line's
+        length, like any overlong line), though NOTICE gets no other errors.
+        """
+        text = "n" * self.budget("NOTICE")
+        [echo] = self.messages(self.say("NOTICE #lobby :" + text))
+        self.assertEqual((echo.command, echo.params), ("NOTICE", ["#lobby", text]))
+        self.read(self.tb)
+        self.tchat.events.clear()
+        self.assertRefused(self.say("NOTICE #lobby :" + text + "n"))
+
+    def test_severalTargets(self) -> None:
+        """
+        With several targets, each is checked against its own relayed line:
+        the longer target is refused, the shorter one served.
+        """
+        carol, tc = self.connect("carol")
+        text = "s" * self.budget(target="carol")
+        replies = self.messages(self.say(f"PRIVMSG carol,#lobby :{text}"))
+        self.assertEqual([m.command for m in replies], ["PRIVMSG", "417"])
+        self.assertEqual(self.messages(self.read(tc))[0].params, ["carol", text])
+        self.assertEqual(self.read(self.tb), "")
+
+    def test_otherProtocolsStillSplit(self) -> None:
+        """
+        Text from another protocol is not refused: it reaches IRC split into
+        lines of at most 512 bytes, no character cut.
+        """
+        text = "é" * 200 + EMOJI * 60
+        self.service.say(self.tchat, "lobby", (text,))
+        raw = self.read(self.tb).encode()
+        lines = raw.split(b"\r\n")[:-1]
+        self.assertGreater(len(lines), 1)
+        self.assertTrue(all(len(untagged(line)) + 2 <= MAX_LINE for line in lines))
+        self.assertEqual("".join(m.params[1] for m in self.messages(raw.decode())), text)

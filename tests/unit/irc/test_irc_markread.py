@@ -1,0 +1,136 @@
+"""
+IRC's C{draft/read-marker} (L{chatd.irc.markread}): the capability,
+C{MARKREAD} to read and move the account's marker, the marker after a
+JOIN, and another connection of the account told when it moves.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.irc.message import Message
+from chatd.irc.protocol import IRCProtocol
+from tests.support.ircstorecase import IRCStoreTestCase
+
+CAPS = "CAP REQ :draft/read-marker server-time"
+
+
+class MarkreadTests(IRCStoreTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.laptop, self.tl = self.client()
+        self.signIn(self.laptop, self.tl)
+        self.phone, self.tp = self.client()
+        self.signIn(self.phone, self.tp)
+
+    def signIn(self, proto: IRCProtocol, transport: StringTransport) -> list[Message]:
+        return self.send(
+            proto,
+            transport,
+            "CAP LS 302",
+            CAPS,
+            "PASS sesame",
+            "NICK alice",
+            "USER a 0 * :A",
+            "CAP END",
+        )
+
+    def markreads(self, messages: list[Message]) -> list[list[str]]:
+        return [m.params for m in messages if m.command in ("MARKREAD", "FAIL")]
+
+    def test_capOffered(self) -> None:
+        """
+        C{CAP LS} offers C{draft/read-marker}.
+        """
+        proto, t = self.client()
+        offered = self.send(proto, t, "CAP LS 302")[0].params[-1].split()
+        self.assertIn("draft/read-marker", offered)
+
+    def test_getAndSet(self) -> None:
+        """
+        A marker not yet set is C{*}; setting answers with the marker, an
+        earlier one leaves it (the answer says where it is), and reading
+        gives it back, to the millisecond.
+        """
+        self.assertEqual(
+            self.markreads(self.send(self.laptop, self.tl, "MARKREAD #Blabla")),
+            [["#Blabla", "*"]],
+        )
+        moved = self.send(
+            self.laptop, self.tl, "MARKREAD #Blabla timestamp=2026-12-04T10:00:00.250Z"
+        )
+        self.assertEqual(self.markreads(moved), [["#Blabla", "timestamp=2026-12-04T10:00:00.250Z"]])
+        back = self.send(
+            self.laptop, self.tl, "MARKREAD #Blabla timestamp=2026-12-04T09:00:00.000Z"
+        )
+        self.assertEqual(self.markreads(back), [["#Blabla", "timestamp=2026-12-04T10:00:00.250Z"]])
+        self.assertEqual(
+            self.markreads(self.send(self.laptop, self.tl, "MARKREAD bob")), [["bob", "*"]]
+        )
+
+    def test_otherConnectionTold(self) -> None:
+        """
+        When one connection moves the marker, the account's other
+        connection with the capability gets C{MARKREAD}; when it does not
+        move, nobody else hears of it.
+        """
+        self.send(self.phone, self.tp, "MARKREAD bob")  # the phone follows
+        self.send(self.laptop, self.tl, "MARKREAD bob timestamp=2026-12-04T10:00:00.000Z")
+        told = self.send(self.phone, self.tp)
+        self.assertEqual(self.markreads(told), [["bob", "timestamp=2026-12-04T10:00:00.000Z"]])
+        self.send(self.laptop, self.tl, "MARKREAD bob timestamp=2026-12-04T09:00:00.000Z")
+        self.assertEqual(self.markreads(self.send(self.phone, self.tp)), [])
+
+    def test_afterJoin(self) -> None:
+        """
+        A JOIN is followed by the channel's marker, before the end of NAMES,
+        on each connection shown the JOIN (the other one was also told
+        when the marker moved).
+        """
+        self.send(self.laptop, self.tl, "MARKREAD #Blabla timestamp=2026-12-04T10:00:00.000Z")
+        joined = self.send(self.laptop, self.tl, "JOIN #Blabla")
+        commands = [m.command for m in joined]
+        self.assertIn("MARKREAD", commands)
+        self.assertLess(commands.index("JOIN"), commands.index("MARKREAD"))
+        self.assertLess(commands.index("MARKREAD"), commands.index("366"))
+        self.assertEqual(
+            self.markreads(joined), [["#Blabla", "timestamp=2026-12-04T10:00:00.000Z"]]
+        )
+        self.assertEqual(
+            self.markreads(self.send(self.phone, self.tp)),
+            [["#Blabla", "timestamp=2026-12-04T10:00:00.000Z"]] * 2,
+        )
+
+    def test_guestAndErrors(self) -> None:
+        """
+        A guest is told its account is needed; a missing target or a bad
+        timestamp is a FAIL too.
+        """
+        guest, t = self.client()
+        self.send(guest, t, "CAP LS 302", CAPS, "NICK bob", "USER b 0 * :B", "CAP END")
+        self.assertEqual(
+            self.markreads(
+                self.send(guest, t, "MARKREAD #Blabla timestamp=2026-12-04T10:00:00.000Z")
+            ),
+            [
+                [
+                    "MARKREAD",
+                    "ACCOUNT_REQUIRED",
+                    "#Blabla",
+                    "Read markers are kept for accounts only",
+                ]
+            ],
+        )
+        self.assertEqual(
+            [p[:2] for p in self.markreads(self.send(guest, t, "MARKREAD"))],
+            [["MARKREAD", "NEED_MORE_PARAMS"]],
+        )
+        self.assertEqual(
+            [
+                p[:3]
+                for p in self.markreads(self.send(self.laptop, self.tl, "MARKREAD #x yesterday"))
+            ],
+            [["MARKREAD", "INVALID_PARAMS", "#x"]],
+        )
+        joined = self.send(guest, t, "JOIN #Blabla")
+        self.assertEqual(self.markreads(joined), [["#Blabla", "*"]])

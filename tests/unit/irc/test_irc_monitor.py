@@ -1,0 +1,120 @@
+# -*- test-case-name: tests.unit.irc.test_irc_monitor -*-
+"""
+IRC C{MONITOR}: 730/731 as watched people come and go on any protocol,
+the list commands, the limit (734) and the ISUPPORT token.
+"""
+
+from __future__ import annotations
+
+from chatd.core.participant import IParticipant
+from chatd.testing import RecordingParticipant
+from tests.support.irchelpers import IRCTestCase
+
+
+class MonitorTests(IRCTestCase):
+    """
+    MONITOR through the IRC front-end, against the service's presence.
+    """
+
+    def tchatUser(self, nick: str) -> IParticipant:
+        """
+        Someone on another protocol logs in as C{nick}.
+        """
+        person = RecordingParticipant()
+        self.service.connect(person)
+        self.service.login(person, nick)
+        return person
+
+    def test_addShowsStatus(self) -> None:
+        """
+        C{MONITOR +} answers 730 with the hostmasks of those online and 731
+        with the names of those offline.
+        """
+        self.tchatUser("bob")
+        alice, t = self.connect("alice")
+        replies = self.messages(self.send(alice, t, "MONITOR + bob,carol"))
+        self.assertEqual(
+            [(m.command, m.params) for m in replies],
+            [("730", ["alice", "bob!bob@test.chatd"]), ("731", ["alice", "carol"])],
+        )
+
+    def test_loginAndLogoutAcrossProtocols(self) -> None:
+        """
+        A watched name logging in on another protocol is 730 with its
+        hostmask; its logout is 731; a rename is 731 for the old name and
+        730 for the new one when both are watched.
+        """
+        alice, t = self.connect("alice")
+        self.send(alice, t, "MONITOR + bob,robert")
+        bob = self.tchatUser("Bob")
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(self.read(t))],
+            [("730", ["alice", "Bob!Bob@test.chatd"])],
+        )
+        self.service.rename(bob, "robert")
+        self.assertEqual(
+            [(m.command, m.params[1]) for m in self.messages(self.read(t))],
+            [("731", "Bob"), ("730", "robert!robert@test.chatd")],
+        )
+        self.service.disconnect(bob)
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(self.read(t))],
+            [("731", ["alice", "robert"])],
+        )
+
+    def test_ircClientWatched(self) -> None:
+        """
+        An IRC client's registration and QUIT reach its watchers.
+        """
+        alice, t = self.connect("alice")
+        self.send(alice, t, "MONITOR + dave")
+        dave, td = self.connect("dave")
+        self.assertEqual(self.numerics(self.read(t)), ["730"])
+        self.send(dave, td, "QUIT :bye")
+        self.assertEqual(self.numerics(self.read(t)), ["731"])
+
+    def test_listRemoveClear(self) -> None:
+        """
+        C{MONITOR L} lists the names as given (732, 733), C{-} removes
+        names (then no more notices for them), C{C} clears, C{S} gives the
+        status of every name watched.
+        """
+        alice, t = self.connect("alice")
+        self.send(alice, t, "MONITOR + bob,Carol", "MONITOR + carol")
+        replies = self.messages(self.send(alice, t, "MONITOR L"))
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in replies],
+            [("732", ["bob,Carol"]), ("733", ["End of MONITOR list"])],
+        )
+        self.assertEqual(self.numerics(self.send(alice, t, "MONITOR S")), ["731"])
+        self.send(alice, t, "MONITOR - bob")
+        self.tchatUser("bob")
+        self.assertEqual(self.read(t), "")
+        self.send(alice, t, "MONITOR C")
+        self.tchatUser("carol")
+        self.assertEqual(self.read(t), "")
+        self.assertEqual(self.numerics(self.send(alice, t, "MONITOR L")), ["733"])
+
+    def test_limit(self) -> None:
+        """
+        Past C{--irc-monitor-limit} names, 734 names the ones refused; the
+        others are added; ISUPPORT says C{MONITOR=<limit>}.
+        """
+        self.factory.monitorLimit = 2
+        alice, t = self.connect("alice")
+        replies = self.messages(self.send(alice, t, "MONITOR + a,b,c,d"))
+        self.assertEqual(replies[0].command, "734")
+        self.assertEqual(replies[0].params[1:3], ["2", "c,d"])
+        self.assertEqual(replies[1].params[1], "a,b")
+        self.assertIn("MONITOR=2", self.send(alice, t, "VERSION"))
+
+    def test_closedConnectionForgotten(self) -> None:
+        """
+        A watcher whose connection closed is told nothing more, and its
+        list is gone from the service's presence.
+        """
+        alice, t = self.connect("alice")
+        self.send(alice, t, "MONITOR + bob")
+        alice.connectionLost(None)
+        self.tchatUser("bob")
+        self.assertEqual(self.service.people.presence.watching(alice), [])

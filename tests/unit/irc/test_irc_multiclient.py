@@ -1,0 +1,98 @@
+"""
+IRC clients of one account signed in at once (L{chatd.core.people.Person}):
+PASS and SASL join the person, what one says or does shows on the other
+with the person's own prefix, and a QUIT closes only one.
+"""
+
+from __future__ import annotations
+
+from base64 import b64encode
+
+from twisted.internet.testing import StringTransport
+
+from chatd.core.delivery import connectionsOf
+from chatd.irc.message import Message
+from chatd.irc.protocol import IRCProtocol
+from tests.support.ircstorecase import IRCStoreTestCase
+
+
+class IRCMulticlientTests(IRCStoreTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.laptop, self.tl = self.client()
+        self.signIn(self.laptop, self.tl)
+        self.phone, self.tp = self.client()
+        self.signIn(self.phone, self.tp)
+
+    def signIn(self, proto: IRCProtocol, transport: StringTransport) -> list[Message]:
+        return self.send(proto, transport, "PASS sesame", "NICK alice", "USER a 0 * :A")
+
+    def lines(self, messages: list[Message]) -> list[tuple[str | None, str, list[str]]]:
+        return [(m.prefix, m.command, m.params) for m in messages]
+
+    def test_passJoinsThePerson(self) -> None:
+        """
+        A second client with the account's password (PASS, though the
+        nickname is in use) is welcomed as the same person, in its channels.
+        """
+        self.assertEqual(list(connectionsOf(self.service.find("alice"))), [self.laptop, self.phone])
+        other, to = self.client()
+        replies = self.signIn(other, to)
+        self.assertEqual(replies[0].command, "001")
+        self.assertIn(("JOIN", ["#Général"]), [(m.command, m.params) for m in replies])
+        guest, tg = self.client()
+        self.assertEqual(self.codes(self.send(guest, tg, "NICK alice")), ["433"])
+
+    def test_saslKeepsTheAccountName(self) -> None:
+        """
+        A SASL client whose nickname was taken (433) and who asked for
+        another keeps the account's name when it joins the person.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ sasl")
+        self.assertEqual(self.codes(self.send(proto, t, "NICK alice")), ["433"])
+        self.send(proto, t, "NICK alice_", "USER a 0 * :A", "AUTHENTICATE PLAIN")
+        plain = b64encode(b"\0alice\0sesame").decode()
+        self.assertEqual(
+            self.codes(self.send(proto, t, "AUTHENTICATE " + plain))[:2], ["900", "903"]
+        )
+        welcome = self.send(proto, t, "CAP END")
+        self.assertEqual((welcome[0].command, welcome[0].params[0]), ("001", "alice"))
+        self.assertEqual((self.laptop.nick, self.phone.nick), ("alice", "alice"))
+
+    def test_echoAndJoinPart(self) -> None:
+        """
+        A channel message and a private message from one client reach the
+        other with the person's own prefix (no echo-message asked); a JOIN
+        and a PART from one show on the other as JOIN (with NAMES) and PART.
+        """
+        self.send(self.phone, self.tp, "JOIN #den")
+        shown = self.lines(self.send(self.laptop, self.tl))
+        self.assertEqual(shown[0][1:], ("JOIN", ["#den"]))
+        self.assertTrue(str(shown[0][0]).startswith("alice!"))
+        self.assertIn("366", [line[1] for line in shown])
+        bob, tb = self.client()
+        self.send(bob, tb, "NICK bob", "USER b 0 * :B")
+        self.send(self.phone, self.tp, "PRIVMSG #den :hi", "PRIVMSG bob :psst")
+        echoed = [(line[1], line[2]) for line in self.lines(self.send(self.laptop, self.tl))]
+        self.assertEqual(echoed, [("PRIVMSG", ["#den", "hi"]), ("PRIVMSG", ["bob", "psst"])])
+        self.assertEqual(self.send(self.phone, self.tp), [])  # no echo-message: no copy
+        self.send(self.laptop, self.tl, "PART #den")
+        self.assertEqual(
+            [(line[1], line[2]) for line in self.lines(self.send(self.phone, self.tp))],
+            [("PART", ["#den"])],
+        )
+
+    def test_quitClosesOne(self) -> None:
+        """
+        QUIT from one client leaves the person in its channels with the
+        other; a member sees no QUIT until the last one goes.
+        """
+        bob, tb = self.client()
+        self.send(bob, tb, "NICK bob", "USER b 0 * :B")
+        self.assertEqual(self.send(bob, tb, "JOIN #Général")[0].command, "JOIN")
+        self.send(self.phone, self.tp, "QUIT :phone off")
+        self.assertEqual(self.send(bob, tb), [])
+        self.assertEqual(list(connectionsOf(self.service.find("alice"))), [self.laptop])
+        self.send(self.laptop, self.tl, "QUIT :laptop off")
+        self.assertEqual(self.codes(self.send(bob, tb)), ["QUIT"])

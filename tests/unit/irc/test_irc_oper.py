@@ -1,0 +1,154 @@
+"""
+Tests for L{chatd.irc.oper}: C{OPER} against the admin password file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from twisted.internet.defer import succeed
+
+from chatd.admin.credentials import AdminChecker, setPassword, verify
+from chatd.irc.factory import IRCFactory
+from tests.support.irchelpers import IRCTestCase
+
+
+class OperTests(IRCTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        directory = tempfile.mkdtemp(prefix="chatd-oper-")  # not in the checkout
+        self.addCleanup(shutil.rmtree, directory)
+        path = Path(directory) / "admin-passwords"
+        setPassword(path, "operuser", "operpassword")
+
+        def check(*args: Any) -> Any:
+            return succeed(verify(*args))  # in a thread in the daemon
+
+        self.factory.operChecker = AdminChecker(path, self.clock, verifier=check)
+
+    def test_operSuccess(self) -> None:
+        """
+        The right name and password: 381, MODE +o, and the connection is a
+        chatd operator (channel operator everywhere), only until it closes.
+        """
+        proto, t = self.connect("baz")
+        reply = self.messages(self.send(proto, t, "OPER operuser operpassword"))
+        self.assertEqual([m.command for m in reply], ["381", "MODE"])
+        self.assertEqual(reply[1].params, ["baz", "+o"])
+        self.assertTrue(self.service.isOperator(proto))
+        self.assertTrue(self.service.isRoomOperator(proto, "lobby"))
+        self.assertEqual(self.messages(self.send(proto, t, "MODE baz"))[0].params, ["baz", "+o"])
+        proto.connectionLost(Exception("bye"))  # type: ignore[arg-type]
+        other, _ = self.connect("baz")
+        self.assertFalse(self.service.isOperator(other))
+
+    def test_operFailure(self) -> None:
+        """
+        A wrong password or unknown name is 464; later lines wait for the
+        answer; a missing password is 461.
+        """
+        proto, t = self.connect("baz")
+        self.assertEqual(
+            self.numerics(self.send(proto, t, "OPER operuser wrong", "PING x")), ["464", "PONG"]
+        )
+        self.assertEqual(self.numerics(self.send(proto, t, "OPER nobody pw")), ["464"])
+        self.assertFalse(self.service.isOperator(proto))
+        self.assertEqual(self.numerics(self.send(proto, t, "OPER operuser")), ["461"])
+
+    def test_operBackOff(self) -> None:
+        """
+        After 3 wrong passwords for a name, the next OPER for it (even the
+        right one, from elsewhere) is checked only after the back-off; the
+        client's later lines wait for it.
+        """
+        for i in range(3):
+            guesser, tg = self.connect(f"guess{i}")
+            self.assertEqual(self.numerics(self.send(guesser, tg, "OPER operuser wrong")), ["464"])
+        proto, t = self.connect("baz")
+        self.assertEqual(self.send(proto, t, "OPER operuser operpassword", "PING x"), "")
+        self.clock.advance(1)
+        self.assertEqual(self.numerics(self.read(t)), ["381", "MODE", "PONG"])
+
+    def test_operTooMany(self) -> None:
+        """
+        When too many password checks wait already, OPER is answered 263
+        (try again later) at once, without a check.
+        """
+        checker = self.factory.operChecker
+        assert isinstance(checker, AdminChecker)
+        checker.gate.maxPending = 0
+        proto, t = self.connect("baz")
+        [reply] = self.messages(self.send(proto, t, "OPER operuser operpassword"))
+        self.assertEqual(reply.command, "263")
+        self.assertEqual(reply.params[1:], ["OPER", "Too many attempts, try again later"])
+        self.assertFalse(self.service.isOperator(proto))
+
+    def test_noOper(self) -> None:
+        """
+        A server without an OPER checker answers 491.
+        """
+        self.factory = IRCFactory(self.service, self.clock, floodBurst=None, aliveAfter=60)
+        proto, t = self.connect("baz")
+        self.assertEqual(self.numerics(self.send(proto, t, "OPER a b")), ["491"])
+
+    def test_kill(self) -> None:
+        """
+        KILL by someone who is not an operator is 481; by an operator it
+        ends the target's session; an unknown nick is 401.
+        """
+        oper, to = self.connect("ircop")
+        self.send(oper, to, "OPER operuser operpassword")
+        alice, ta = self.connect("alice")
+        self.assertEqual(self.numerics(self.send(alice, ta, "KILL ircop :no")), ["481"])
+        self.assertEqual(self.numerics(self.send(oper, to, "KILL nobody :x")), ["401"])
+        self.send(oper, to, "KILL alice :enough")
+        self.assertIsNone(self.service.find("alice"))
+        self.assertTrue(ta.disconnecting)
+        self.assertIn("enough", ta.value().decode())
+
+    def test_info(self) -> None:
+        """
+        INFO is 371 lines ended by 374.
+        """
+        proto, t = self.connect("baz")
+        self.assertEqual(self.numerics(self.send(proto, t, "INFO")), ["371"] * 3 + ["374"])
+
+
+class WallopsTests(IRCTestCase):
+    """
+    C{WALLOPS}: a chatd operator's message to the users with mode C{+w}.
+    """
+
+    def test_wallops(self) -> None:
+        """
+        An operator's WALLOPS reaches the users who set C{+w}, with the
+        operator's prefix, and nobody else; C{-w} stops it.
+        """
+        root, tr = self.connect("root")
+        self.makeOperator("root")
+        reader, trd = self.connect("reader")
+        other, to = self.connect("other")
+        self.assertEqual(self.numerics(self.send(reader, trd, "MODE reader +w")), ["MODE"])
+        self.assertEqual(self.send(root, tr, "WALLOPS :hi everyone"), "")
+        [line] = self.messages(self.read(trd))
+        self.assertEqual(line.command, "WALLOPS")
+        self.assertEqual(line.params, ["hi everyone"])
+        assert line.prefix is not None
+        self.assertTrue(line.prefix.startswith("root!"))
+        self.assertEqual(self.read(to), "")
+        self.send(reader, trd, "MODE reader -w")
+        self.send(root, tr, "WALLOPS :again")
+        self.assertEqual(self.read(trd), "")
+
+    def test_notAnOperator(self) -> None:
+        """
+        Anyone else gets 481, and nobody receives anything.
+        """
+        reader, trd = self.connect("reader")
+        self.send(reader, trd, "MODE reader +w")
+        alice, ta = self.connect("alice")
+        self.assertEqual(self.numerics(self.send(alice, ta, "WALLOPS :hi")), ["481"])
+        self.assertEqual(self.read(trd), "")

@@ -1,0 +1,448 @@
+"""
+Tests for L{chatd.lines.lineproto}: the line layer TCHAT, talk and IRC share,
+driven through a minimal protocol built on it, so that what is checked here is
+the shared layer alone and not any one protocol's replies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.logger import ILogObserver, LogEvent, Logger, formatEvent
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
+
+from chatd.core.errors import ChatError
+from chatd.core.service import ChatService
+from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
+from tests.support.helpers import connect, output
+
+
+class EchoProtocol(ChatLineReceiver):
+    """
+    The smallest protocol on the shared layer: it answers C{got <line>},
+    C{refused <why>}, C{internal error}, C{probe} and C{go away <why>}.
+    The line C{wait} returns the factory's next Deferred, C{boom} raises.
+    """
+
+    protocolName = "echo"
+
+    def textReceived(self, text: str) -> Any:
+        factory = self.factory
+        assert isinstance(factory, EchoFactory)
+        factory.handled.append(text)
+        if text == "wait":
+            return factory.waiting.pop(0)
+        if text.startswith("boom"):
+            raise RuntimeError("boom")
+        self.sendLine(f"got {text}".encode())
+        return None
+
+    def inputRefused(self, error: ChatError) -> None:
+        self.sendLine(f"refused {error.text}".encode())
+
+    def internalError(self) -> None:
+        self.sendLine(b"internal error")
+
+    def refuseConnection(self, error: ChatError) -> None:
+        self.sendLine(f"go away {error.text}".encode())
+
+    def probeIdle(self) -> None:
+        self.sendLine(b"probe")
+
+
+class EchoFactory(ChatFactory):
+    protocol = EchoProtocol
+
+    def __init__(self, service: ChatService, clock: Clock, **limits: Any) -> None:
+        super().__init__(service, clock, **limits)
+        self.handled: list[str] = []
+        self.waiting: list[Deferred[None]] = []
+
+
+class LineLayerTestCase(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock)
+
+    def open(self, **limits: Any) -> tuple[EchoProtocol, StringTransport, EchoFactory]:
+        limits.setdefault("floodBurst", None)
+        limits.setdefault("aliveAfter", None)
+        factory = EchoFactory(self.service, self.clock, **limits)
+        proto, transport = connect(factory, self.clock)
+        assert isinstance(proto, EchoProtocol)
+        return proto, transport, factory
+
+    def read(self, transport: StringTransport) -> list[bytes]:
+        return output(transport, self.clock).splitlines()
+
+
+class FramingTests(LineLayerTestCase):
+    def test_bothLineEndsInOneRead(self) -> None:
+        """
+        One read holding lines ended by C{\\r\\n} and by C{\\n} gives each
+        line, without its ending; an unfinished line waits for its end.
+        """
+        proto, transport, factory = self.open()
+        proto.dataReceived(b"one\r\ntwo\nthr")
+        self.assertEqual(factory.handled, ["one", "two"])
+        proto.dataReceived(b"ee\r")
+        proto.dataReceived(b"\n")
+        self.assertEqual(factory.handled, ["one", "two", "three"])
+        self.assertEqual(self.read(transport), [b"got one", b"got two", b"got three"])
+
+    def test_emptyLines(self) -> None:
+        """
+        An empty line is a line: the protocol decides what it means.
+        """
+        proto, _, factory = self.open()
+        proto.dataReceived(b"\n\r\nx\n")
+        self.assertEqual(factory.handled, ["", "", "x"])
+
+    def test_byteByByte(self) -> None:
+        """
+        A line that arrives a byte at a time is the same line.
+        """
+        proto, transport, factory = self.open()
+        for byte in b"hello\r\n":
+            proto.dataReceived(bytes([byte]))
+        self.assertEqual(factory.handled, ["hello"])
+        self.assertEqual(self.read(transport), [b"got hello"])
+
+
+class LimitTests(LineLayerTestCase):
+    def test_overlongLineRefusedInTurn(self) -> None:
+        """
+        A line over C{maxLineLength} bytes is refused in its turn, between
+        the replies to the lines around it, and never reaches the protocol.
+        """
+        proto, transport, factory = self.open(maxLineLength=10)
+        proto.dataReceived(b"before\n" + b"x" * 12 + b"\r\nafter\n")
+        self.assertEqual(factory.handled, ["before", "after"])
+        self.assertEqual(
+            self.read(transport), [b"got before", b"refused line too long", b"got after"]
+        )
+        self.assertFalse(transport.disconnecting)
+
+    def test_carriageReturnDoesNotCount(self) -> None:
+        """
+        A line of exactly C{maxLineLength} bytes is accepted, also when it
+        ends with C{\\r\\n}.
+        """
+        proto, transport, factory = self.open(maxLineLength=10)
+        proto.dataReceived(b"y" * 10 + b"\r\n" + b"z" * 10 + b"\n")
+        self.assertEqual(factory.handled, ["y" * 10, "z" * 10])
+
+    def test_overlongUnfinishedLineDiscardedUntilItsEnd(self) -> None:
+        """
+        An unfinished line already over the limit is refused once, the rest
+        of it (over several reads) is dropped, and the connection recovers
+        at the next line.
+        """
+        proto, transport, factory = self.open(maxLineLength=10)
+        proto.dataReceived(b"x" * 50)
+        self.assertEqual(self.read(transport), [b"refused line too long"])
+        proto.dataReceived(b"x" * 50)
+        proto.dataReceived(b"xxx\nok\n")
+        self.assertEqual(factory.handled, ["ok"])
+        self.assertEqual(self.read(transport), [b"got ok"])
+        self.assertFalse(transport.disconnecting)
+
+    def test_invalidUTF8(self) -> None:
+        """
+        A line that is not UTF-8 is refused; the next one is handled.
+        """
+        proto, transport, factory = self.open()
+        proto.dataReceived(b"caf\xe9\nok \xc3\xa9\n")
+        self.assertEqual(factory.handled, ["ok \xe9"])
+        self.assertEqual(self.read(transport), [b"refused invalid UTF-8", "got ok \xe9".encode()])
+
+
+class OrderTests(LineLayerTestCase):
+    def test_linesWaitForPendingReply(self) -> None:
+        """
+        While a handler's Deferred is pending, later lines (from the same
+        read or later ones) wait; once it fires they are handled in order,
+        so replies keep the order of the commands.
+        """
+        proto, transport, factory = self.open()
+        pending: Deferred[None] = Deferred()
+        factory.waiting.append(pending)
+        proto.dataReceived(b"wait\nsecond\n")
+        proto.dataReceived(b"third\n")
+        self.assertEqual(factory.handled, ["wait"])
+        self.assertEqual(self.read(transport), [])
+        proto.sendLine(b"waited")
+        pending.callback(None)
+        self.assertEqual(factory.handled, ["wait", "second", "third"])
+        self.assertEqual(self.read(transport), [b"waited", b"got second", b"got third"])
+
+    def test_refusalWaitsItsTurn(self) -> None:
+        """
+        A line refused by the shared layer (too long) waits behind a pending
+        reply too, so its refusal is not answered before earlier commands.
+        """
+        proto, transport, factory = self.open(maxLineLength=10)
+        pending: Deferred[None] = Deferred()
+        factory.waiting.append(pending)
+        proto.dataReceived(b"wait\n" + b"x" * 20 + b"\n")
+        self.assertEqual(self.read(transport), [])
+        proto.sendLine(b"waited")
+        pending.callback(None)
+        self.assertEqual(self.read(transport), [b"waited", b"refused line too long"])
+
+
+class FloodTests(LineLayerTestCase):
+    def test_throttledNotRefused(self) -> None:
+        """
+        Past the burst, lines wait and are handled at the flood rate, in
+        order; none is lost.
+        """
+        proto, transport, factory = self.open(floodBurst=3, floodRate=2.0)
+        proto.dataReceived(b"".join(b"%d\n" % i for i in range(6)))
+        self.assertEqual(factory.handled, ["0", "1", "2"])
+        self.clock.advance(0.5)
+        self.assertEqual(factory.handled, ["0", "1", "2", "3"])
+        self.clock.advance(0.5)
+        self.clock.advance(0.5)
+        self.assertEqual(factory.handled, [str(i) for i in range(6)])
+        self.assertEqual(self.read(transport), [b"got %d" % i for i in range(6)])
+        self.assertFalse(transport.disconnecting)
+
+    def test_burstRefills(self) -> None:
+        """
+        After a quiet spell the whole burst is available again.
+        """
+        proto, _, factory = self.open(floodBurst=2, floodRate=1.0)
+        proto.dataReceived(b"a\nb\n")
+        self.clock.advance(10)
+        proto.dataReceived(b"c\nd\ne\n")
+        self.assertEqual(factory.handled, ["a", "b", "c", "d"])
+
+    def test_floodCutOffAfterError(self) -> None:
+        """
+        A client whose held-back input passes C{floodBacklog} bytes gets the
+        flood error as the last thing it reads, then the connection closes;
+        the lines it held back are never handled.
+        """
+        proto, transport, factory = self.open(floodBurst=2, floodRate=1.0, floodBacklog=100)
+        proto.dataReceived(b"".join(b"line %02d\n" % i for i in range(20)))
+        self.assertEqual(factory.handled, ["line 00", "line 01"])
+        self.assertEqual(
+            self.read(transport),
+            [b"got line 00", b"got line 01", b"refused flooding: too many lines too fast"],
+        )
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(proto.closeReason, "flooding")
+        self.clock.advance(60)
+        self.assertEqual(factory.handled, ["line 00", "line 01"])
+
+    def test_backlogUnderLimitKept(self) -> None:
+        """
+        Held-back input under C{floodBacklog} bytes is kept, not cut off.
+        """
+        proto, transport, factory = self.open(floodBurst=1, floodRate=1.0, floodBacklog=100)
+        proto.dataReceived(b"".join(b"line %02d\n" % i for i in range(10)))
+        self.assertFalse(transport.disconnecting)
+        self.clock.pump([1.0] * 9)
+        self.assertEqual(len(factory.handled), 10)
+
+
+class LivenessTests(LineLayerTestCase):
+    def test_probeThenClose(self) -> None:
+        """
+        After C{aliveAfter} seconds of silence the protocol's probe runs
+        once; as long again without a byte closes the connection.
+        """
+        proto, transport, _ = self.open(aliveAfter=10.0)
+        self.clock.advance(9.9)
+        self.assertEqual(self.read(transport), [])
+        self.clock.advance(0.1)
+        self.assertEqual(self.read(transport), [b"probe"])
+        self.clock.advance(9.9)
+        self.assertFalse(transport.disconnecting)
+        self.clock.advance(0.1)
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(proto.closeReason, "timed out")
+
+    def test_answerKeepsAlive(self) -> None:
+        """
+        Any byte after the probe proves the peer alive: the connection stays
+        open and the silence is counted again from that byte.
+        """
+        proto, transport, _ = self.open(aliveAfter=10.0)
+        self.clock.advance(10)
+        self.assertEqual(self.read(transport), [b"probe"])
+        self.clock.advance(5)
+        proto.dataReceived(b"\n")
+        self.read(transport)
+        self.clock.advance(9.9)
+        self.assertFalse(transport.disconnecting)
+        self.assertEqual(self.read(transport), [])
+        self.clock.advance(0.1)
+        self.assertEqual(self.read(transport), [b"probe"])
+        self.assertFalse(transport.disconnecting)
+
+    def test_chattyPeerNeverProbed(self) -> None:
+        """
+        A peer that speaks more often than C{aliveAfter} is never probed.
+        """
+        proto, transport, _ = self.open(aliveAfter=10.0)
+        for _ in range(10):
+            self.clock.advance(6)
+            proto.dataReceived(b"hi\n")
+        self.assertNotIn(b"probe", self.read(transport))
+        self.assertFalse(transport.disconnecting)
+
+    def test_offWhenNone(self) -> None:
+        """
+        With C{aliveAfter=None} a silent peer is never probed nor closed.
+        """
+        _, transport, _ = self.open(aliveAfter=None)
+        self.clock.advance(3600)
+        self.assertEqual(self.read(transport), [])
+        self.assertFalse(transport.disconnecting)
+
+
+@implementer(ILogObserver)
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[LogEvent] = []
+
+    def __call__(self, event: LogEvent) -> None:
+        self.events.append(event)
+
+
+class ErrorTests(LineLayerTestCase):
+    def logTo(self, proto: EchoProtocol) -> Recorder:
+        recorder = Recorder()
+        proto.log = Logger(namespace="test", observer=recorder)
+        return recorder
+
+    def test_internalError(self) -> None:
+        """
+        A handler that raises gets the protocol's internal-error reply; the
+        exception is logged with its traceback, without the line's text (it
+        may hold a password); the connection goes on.
+        """
+        proto, transport, factory = self.open()
+        recorder = self.logTo(proto)
+        proto.dataReceived(b"boom secret\nafter\n")
+        self.assertEqual(self.read(transport), [b"internal error", b"got after"])
+        [event] = recorder.events
+        failure = event["log_failure"]
+        self.assertIsInstance(failure.value, RuntimeError)
+        self.assertIn("RuntimeError", failure.getTraceback())
+        self.assertNotIn("secret", formatEvent(event))
+        self.assertIn("a line of 11 characters", formatEvent(event))
+        self.assertFalse(transport.disconnecting)
+
+    def test_failedDeferred(self) -> None:
+        """
+        A handler's Deferred that fails is logged and answered the same way,
+        and the lines held behind it are then handled.
+        """
+        proto, transport, factory = self.open()
+        recorder = self.logTo(proto)
+        pending: Deferred[None] = Deferred()
+        factory.waiting.append(pending)
+        proto.dataReceived(b"wait\nafter\n")
+        pending.errback(ValueError("broken store"))
+        self.assertEqual(self.read(transport), [b"internal error", b"got after"])
+        [event] = recorder.events
+        self.assertIsInstance(event["log_failure"].value, ValueError)
+        self.assertFalse(transport.disconnecting)
+
+
+class ConnectionTests(LineLayerTestCase):
+    def test_refusedByAdmission(self) -> None:
+        """
+        A connection the admission policy refuses is told why and closed,
+        and gives back its place: once the first closes, a new one is let in.
+        """
+        self.service.admission.maxClients = 1
+        first, _, factory = self.open()
+        _, transport = connect(factory, self.clock)
+        self.assertEqual(self.read(transport), [b"go away the server is full, try again later"])
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(self.service.admission.count, 1)
+        first.connectionLost()
+        _, transport = connect(factory, self.clock)
+        self.assertFalse(transport.disconnecting)
+        self.assertEqual(self.service.admission.count, 1)
+
+    def test_noDelay(self) -> None:
+        """
+        Accepted connections ask for C{TCP_NODELAY}: a reply must not wait
+        for Nagle's algorithm.
+        """
+        factory = EchoFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto = factory.buildProtocol(None)
+        assert proto is not None
+        transport = StringTransport()
+        calls: list[bool] = []
+        transport.setTcpNoDelay = calls.append  # type: ignore[attr-defined]
+        proto.makeConnection(transport)
+        self.assertEqual(calls, [True])
+
+
+class ClosingTests(LineLayerTestCase):
+    """
+    Closing a connection (a QUIT, a kick, a flood) ends the session at once,
+    whatever the transport does: a TLS peer may answer the close alert late
+    or never, and TCP may take its time.
+    """
+
+    def test_sessionEndsBeforeTransportCloses(self) -> None:
+        """
+        The service forgets the user (rooms told, nickname free) as soon as
+        the protocol closes, before the transport reports the connection
+        lost; the output queued before is still handed over.
+        """
+        proto, transport, factory = self.open()
+        self.service.login(proto, "alice")  # type: ignore[arg-type]
+        watcher, _, _ = self.open()
+        self.service.login(watcher, "bob")  # type: ignore[arg-type]
+        proto.sendLine(b"bye")
+        proto.closeWith("quit")
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(self.read(transport), [b"bye"])
+        self.assertIsNone(self.service.find("alice"))
+        disconnects = self.service.stats.disconnects
+        self.assertEqual(sum(n for (name, _), n in disconnects.items() if name == "echo"), 1)
+        proto.connectionLost()  # the transport closes later: counted once
+        self.assertEqual(sum(n for (name, _), n in disconnects.items() if name == "echo"), 1)
+        self.assertEqual([p.nick for p in self.service.users()], ["bob"])
+
+    def test_producerUnregistered(self) -> None:
+        """
+        The outbox stops being the transport's producer when the connection
+        closes: a TLS transport sends its close alert only once it has none.
+        """
+        proto, transport, _ = self.open()
+        self.assertIsNotNone(transport.producer)
+        proto.closeWith("quit")
+        self.assertIsNone(transport.producer)
+        proto.closeWith("again")  # a second close changes nothing
+        self.assertIsNone(transport.producer)
+
+    def test_cutAfterGrace(self) -> None:
+        """
+        A connection still open C{closeGrace} seconds after it was closed
+        is aborted; one that closed in time is left alone.
+        """
+        proto, transport, _ = self.open(closeGrace=5)
+        proto.closeWith("quit")
+        self.clock.advance(4.9)
+        self.assertFalse(transport.disconnected)
+        self.clock.advance(0.1)
+        self.assertTrue(transport.disconnected)
+        other, otherTransport, _ = self.open(closeGrace=5)
+        other.closeWith("quit")
+        other.connectionLost()
+        self.clock.advance(10)
+        self.assertFalse(otherTransport.disconnected)
+        self.assertEqual(self.clock.getDelayedCalls(), [])

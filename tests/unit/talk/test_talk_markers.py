@@ -1,0 +1,83 @@
+"""
+Read markers in talk mode (L{chatd.talk.reading}): a message shown in the
+terminal moves the account's marker; C{/join} says how many came since the
+account last read the room; guests have neither.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.core.readmarkers import ReadMarkers, readMarkersOf
+from chatd.talk.format import PASSWORD_PROMPT
+from chatd.talk.protocol import TalkFactory, TalkProtocol
+from tests.support.helpers import connect, output
+from tests.support.persistencecase import PersistenceTestCase
+
+
+class TalkMarkerTests(PersistenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.factory = TalkFactory(self.service, self.clock, floodBurst=None)
+        self.registered("alice", "sesame")
+        markers = readMarkersOf(self.service)
+        assert markers is not None
+        self.markers: ReadMarkers = markers
+        self.bob = self.login("bob")
+        self.service.enter(self.bob, "Blabla")
+
+    def talk(self, nick: str, password: str | None = None) -> tuple[TalkProtocol, StringTransport]:
+        proto, transport = connect(self.factory, self.clock)
+        assert isinstance(proto, TalkProtocol)
+        seen = self.type(proto, transport, nick)
+        if password is not None:
+            self.assertTrue(seen.endswith(PASSWORD_PROMPT.encode()), seen)
+            self.type(proto, transport, password)
+        return proto, transport
+
+    def type(self, proto: TalkProtocol, transport: StringTransport, line: str) -> bytes:
+        proto.dataReceived((line + "\r\n").encode("utf-8"))
+        self.clock.advance(0)
+        return output(transport, self.clock)
+
+    def marker(self) -> int | None:
+        return self.successResultOf(self.store.readMarker("alice", "Blabla", True))
+
+    def test_readingMovesTheMarker(self) -> None:
+        """
+        A message shown in alice's terminal moves her account's marker to
+        its time, to the millisecond.
+        """
+        alice, t = self.talk("alice", "sesame")
+        self.type(alice, t, "/join Blabla")
+        self.clock.advance(2.5)
+        self.service.say(self.bob, "Blabla", ("hello",))
+        self.assertIn(b"hello", output(t, self.clock))
+        self.assertEqual(self.marker(), 1_700_000_002_500)
+
+    def test_newSinceLastRead(self) -> None:
+        """
+        With a marker in the room and three messages from others since,
+        C{/join} says so; with none since, it says nothing of it.
+        """
+        phone, _ = self.talk("alice", "sesame")
+        self.assertEqual(self.successResultOf(self.markers.mark(phone, "Blabla", True, 1)), 1)
+        for text in ("one", "two", "three"):
+            self.service.say(self.bob, "Blabla", (text,))
+        alice, t = self.talk("alice", "sesame")
+        seen = self.type(alice, t, "/join Blabla")
+        self.assertIn(b"*** 3 new messages in Blabla since you last read.\r\n", seen)
+        self.successResultOf(self.markers.mark(phone, "Blabla", True, 1_800_000_000_000))
+        self.assertNotIn(b"since you last read", self.type(alice, t, "/join Blabla"))
+
+    def test_guestsHaveNone(self) -> None:
+        """
+        A guest's terminal shows messages without any marker, and C{/join}
+        says nothing of unread messages.
+        """
+        carol, t = self.talk("carol")
+        seen = self.type(carol, t, "/join Blabla")
+        self.service.say(self.bob, "Blabla", ("hello",))
+        self.assertNotIn(b"since you last read", seen)
+        self.assertIn(b"hello", output(t, self.clock))
+        self.assertIsNone(self.successResultOf(self.store.readMarker("carol", "Blabla", True)))

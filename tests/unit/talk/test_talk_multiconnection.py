@@ -1,0 +1,58 @@
+"""
+Talk mode signed in twice to one account: the password joins the person,
+and what one terminal says shows on the other as the person's own.
+"""
+
+from __future__ import annotations
+
+from twisted.conch import telnet
+from twisted.internet.testing import StringTransport
+
+from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT
+from chatd.talk.protocol import TalkFactory, TalkProtocol
+from chatd.testing import RecordingParticipant
+from tests.support.helpers import connect, output
+from tests.support.persistencecase import PersistenceTestCase
+
+DO_ECHO = telnet.IAC + telnet.DO + telnet.ECHO
+DONT_ECHO = telnet.IAC + telnet.DONT + telnet.ECHO
+
+
+class TalkSeveralConnectionsTests(PersistenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.registered("alice", "sesame")
+        self.factory = TalkFactory(self.service, self.clock, floodBurst=None)
+
+    def send(self, proto: TalkProtocol, transport: StringTransport, *lines: str) -> bytes:
+        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
+        return output(transport, self.clock)
+
+    def signIn(self) -> tuple[TalkProtocol, StringTransport]:
+        proto, transport = connect(self.factory, self.clock)
+        assert isinstance(proto, TalkProtocol)
+        self.assertTrue(output(transport, self.clock).endswith(NICK_PROMPT.encode()))
+        self.assertTrue(self.send(proto, transport, "alice").endswith(PASSWORD_PROMPT.encode()))
+        proto.dataReceived(DO_ECHO + b"sesame\r\n" + DONT_ECHO)
+        self.assertIn(b"*** Welcome, alice!", output(transport, self.clock))
+        return proto, transport
+
+    def test_ownWordsElsewhere(self) -> None:
+        """
+        Two terminals signed in as alice are one member of lobby; a line
+        said on one shows on the other as C{[lobby] <alice>}, a private message as
+        C{*private to bob* <alice>}.
+        """
+        one, t1 = self.signIn()
+        two, t2 = self.signIn()
+        self.assertEqual(self.service.members(one, "lobby"), ["alice"])
+        bob = RecordingParticipant()
+        self.service.connect(bob)
+        self.service.login(bob, "bob")
+        self.clock.advance(0)
+        output(t1, self.clock)
+        output(t2, self.clock)
+        self.send(one, t1, "hello", "/pm bob psst")
+        self.assertEqual(
+            output(t2, self.clock), b"[lobby] <alice> hello\r\n*private to bob* <alice> psst\r\n"
+        )

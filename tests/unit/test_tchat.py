@@ -1,0 +1,520 @@
+"""
+Tests for L{chatd.tchat}: every TCHAT command, reply and error code, driven
+in memory with L{StringTransport} and a L{Clock}.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import Deferred
+from zope.interface.verify import verifyObject
+
+from chatd.core.interfaces import IParticipant
+from tests.support.helpers import connect, output
+from tests.support.protocolcases import TchatTestCase
+
+
+class CommandTests(TchatTestCase):
+    def test_participant(self) -> None:
+        """
+        A TCHAT connection provides IParticipant.
+        """
+        proto, _ = self.connect()
+        self.assertTrue(verifyObject(IParticipant, proto))
+
+    def test_loginRequired(self) -> None:
+        """
+        Before LOGIN every command but LOGIN and ALIVE gets ERROR 01.
+        """
+        proto, t = self.connect()
+        for line in ["clt: CREAT g", "clt: ENTER g", "clt: LEAVE g", "clt: LSMEM g"]:
+            self.assertEqual(self.send(proto, t, line), b"srv: ERROR 01\n")
+        self.assertEqual(
+            self.send(proto, t, "clt: SPEAK g", "clt: hi", "clt: ."), b"srv: ERROR 01\n"
+        )
+        self.assertEqual(self.send(proto, t, "clt: ALIVE"), b"")
+
+    def test_login(self) -> None:
+        """
+        LOGIN answers OKAY!, 20 for a bad name, 23 for a taken one (in any
+        case), 10 for a missing field or a second login.
+        """
+        alice, ta = self.connect("alice")
+        other, to = self.connect()
+        self.assertEqual(self.send(other, to, "clt: LOGIN ALICE"), b"srv: ERROR 23\n")
+        self.assertEqual(self.send(other, to, "clt: LOGIN bad!name"), b"srv: ERROR 20\n")
+        self.assertEqual(self.send(other, to, "clt: LOGIN " + "x" * 17), b"srv: ERROR 20\n")
+        self.assertEqual(self.send(other, to, "clt: LOGIN"), b"srv: ERROR 10\n")
+        self.assertEqual(self.send(other, to, "clt: LOGIN "), b"srv: ERROR 10\n")
+        self.assertEqual(self.send(alice, ta, "clt: LOGIN again"), b"srv: ERROR 10\n")
+        self.assertEqual(self.send(other, to, "clt: LOGIN Zoé"), b"srv: OKAY!\n")
+
+    def test_unknown(self) -> None:
+        """
+        A line without C{clt: } or with an unknown verb is ERROR 11.
+        """
+        proto, t = self.connect("alice")
+        self.assertEqual(self.send(proto, t, "LOGIN bob"), b"srv: ERROR 11\n")
+        self.assertEqual(self.send(proto, t, "clt: DANCE"), b"srv: ERROR 11\n")
+        self.assertEqual(self.send(proto, t, "clt:LOGIN x"), b"srv: ERROR 11\n")
+        self.assertEqual(self.send(proto, t, ""), b"srv: ERROR 11\n")
+
+    def test_creat(self) -> None:
+        """
+        CREAT answers OKAY!, 30 for a bad name (TCHAT's 16 characters at
+        most, though other protocols' rooms may be longer), 33 when it
+        exists, 10 for a missing or extra field.
+        """
+        proto, t = self.connect("alice")
+        self.assertEqual(self.send(proto, t, "clt: CREAT Général"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT général"), b"srv: ERROR 33\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT a.b"), b"srv: ERROR 30\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT " + "x" * 17), b"srv: ERROR 30\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT " + "x" * 16), b"srv: OKAY!\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT"), b"srv: ERROR 10\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT a b"), b"srv: ERROR 10\n")
+
+    def test_enterLeave(self) -> None:
+        """
+        ENTER and LEAVE answer the sender and tell the other members with a
+        timestamp; the errors are 31, 35, 36 and 34.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g")
+        self.assertEqual(self.send(alice, ta, "clt: ENTER g"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(alice, ta, "clt: ENTER G"), b"srv: ERROR 35\n")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER nowhere"), b"srv: ERROR 31\n")
+        self.assertEqual(self.send(bob, tb, "clt: LEAVE g"), b"srv: ERROR 34\n")
+        self.assertEqual(self.send(bob, tb, "clt: LEAVE nowhere"), b"srv: ERROR 31\n")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g"), b"srv: OKAY!\n")
+        self.assertEqual(self.read(ta), b"srv: ENTER g bob 1700000000\n")
+        self.clock.advance(5)
+        self.assertEqual(self.send(bob, tb, "clt: LEAVE g"), b"srv: OKAY!\n")
+        self.assertEqual(self.read(ta), b"srv: LEAVE g bob 1700000005\n")
+
+    def test_groupFull(self) -> None:
+        """
+        ENTER into a room at its capacity is ERROR 36.
+        """
+        clients = [self.connect(f"u{i}") for i in range(4)]
+        self.send(*clients[0], "clt: CREAT g")
+        for proto, t in clients[:3]:
+            self.assertEqual(self.send(proto, t, "clt: ENTER g"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(*clients[3], "clt: ENTER g"), b"srv: ERROR 36\n")
+
+    def test_lsmem(self) -> None:
+        """
+        LSMEM lists the members, counted, then OKAY!; 31 and 34 otherwise.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("Bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.assertEqual(
+            self.send(alice, ta, "clt: LSMEM g"),
+            b"srv: LSMEM g 2\nsrv: alice\nsrv: Bob\nsrv: OKAY!\n",
+        )
+        carol, tc = self.connect("carol")
+        self.assertEqual(self.send(carol, tc, "clt: LSMEM g"), b"srv: ERROR 34\n")
+        self.assertEqual(self.send(carol, tc, "clt: LSMEM x"), b"srv: ERROR 31\n")
+
+    def test_speak(self) -> None:
+        """
+        SPEAK reads the whole body, answers the sender once, and gives the
+        other members a SPEAK block; the sender gets no copy.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.assertEqual(self.send(alice, ta, "clt: SPEAK g"), b"")
+        self.assertEqual(self.send(alice, ta, "clt: héllo"), b"")
+        self.assertEqual(self.send(alice, ta, "clt: "), b"")
+        self.assertEqual(self.send(alice, ta, "clt: .."), b"")
+        self.assertEqual(self.send(alice, ta, "clt: ."), b"srv: OKAY!\n")
+        self.assertEqual(
+            self.read(tb),
+            "srv: SPEAK alice g 1700000000\nsrv: héllo\nsrv: \nsrv: ..\nsrv: .\n".encode(),
+        )
+
+    def test_tagOnlyMessagesIgnored(self) -> None:
+        """
+        A message of tags only (IRC's TAGMSG) shows nothing in TCHAT; a
+        notice arrives as a normal SPEAK or MSGPV.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.service.say(bob, "g", (), tags=(("+typing", "active"),))
+        self.service.tell(bob, "alice", (), tags=(("+typing", "active"),))
+        self.assertEqual(self.read(ta), b"")
+        self.service.say(bob, "g", ("hey",), notice=True)
+        self.assertEqual(self.read(ta), b"srv: SPEAK bob g 1700000000\nsrv: hey\nsrv: .\n")
+
+    def test_speakErrors(self) -> None:
+        """
+        SPEAK's one reply after the body: 31, 34, 10 for an empty body or a
+        missing group, 10 for a body over the limits or with a bad line.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "clt: CREAT g")
+        self.assertEqual(
+            self.send(alice, ta, "clt: SPEAK x", "clt: hi", "clt: ."), b"srv: ERROR 31\n"
+        )
+        self.assertEqual(
+            self.send(alice, ta, "clt: SPEAK g", "clt: hi", "clt: ."), b"srv: ERROR 34\n"
+        )
+        self.send(alice, ta, "clt: ENTER g")
+        self.assertEqual(self.send(alice, ta, "clt: SPEAK g", "clt: ."), b"srv: ERROR 10\n")
+        self.assertEqual(
+            self.send(alice, ta, "clt: SPEAK", "clt: hi", "clt: ."), b"srv: ERROR 10\n"
+        )
+        four = ["clt: a"] * 4
+        self.assertEqual(self.send(alice, ta, "clt: SPEAK g", *four, "clt: ."), b"srv: ERROR 10\n")
+        big = "clt: " + "x" * 51
+        self.assertEqual(self.send(alice, ta, "clt: SPEAK g", big, "clt: ."), b"srv: ERROR 10\n")
+        self.assertEqual(
+            self.send(alice, ta, "clt: SPEAK g", "no prefix", "clt: ."), b"srv: ERROR 10\n"
+        )
+        self.assertEqual(
+            self.send(alice, ta, "clt: SPEAK g", "clt: fine", "clt: ."), b"srv: OKAY!\n"
+        )
+
+    def test_msgpv(self) -> None:
+        """
+        MSGPV delivers the body to the recipient only; 21 for nobody by that
+        name, 10 for an empty body.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.assertEqual(
+            self.send(alice, ta, "clt: MSGPV BOB", "clt: psst", "clt: ."), b"srv: OKAY!\n"
+        )
+        self.assertEqual(self.read(tb), b"srv: MSGPV alice 1700000000\nsrv: psst\nsrv: .\n")
+        self.assertEqual(
+            self.send(alice, ta, "clt: MSGPV nobody", "clt: x", "clt: ."), b"srv: ERROR 21\n"
+        )
+        self.assertEqual(self.send(alice, ta, "clt: MSGPV bob", "clt: ."), b"srv: ERROR 10\n")
+
+    def test_repliesInOrder(self) -> None:
+        """
+        Many commands in one read get one final line each, in order.
+        """
+        alice, ta = self.connect("alice")
+        self.assertEqual(
+            self.send(
+                alice,
+                ta,
+                "clt: CREAT g",
+                "clt: CREAT g",
+                "clt: ENTER g",
+                "clt: LSMEM g",
+                "clt: FOO",
+            ),
+            b"srv: OKAY!\nsrv: ERROR 33\nsrv: OKAY!\n"
+            b"srv: LSMEM g 1\nsrv: alice\nsrv: OKAY!\nsrv: ERROR 11\n",
+        )
+
+    def test_pendingReplyKeepsOrder(self) -> None:
+        """
+        While a command's result is pending, later lines wait for it.
+        """
+        alice, ta = self.connect("alice")
+        pending: Deferred[None] = Deferred()
+        self.service.createRoom = lambda participant, room: pending  # type: ignore[method-assign, assignment, return-value]
+        self.assertEqual(self.send(alice, ta, "clt: CREAT g", "clt: FOO"), b"")
+        pending.callback(None)
+        self.assertEqual(self.read(ta), b"srv: OKAY!\nsrv: ERROR 11\n")
+
+    def test_splitReads(self) -> None:
+        """
+        A line may arrive in pieces, with C{\\n} or C{\\r\\n}, and a
+        multi-byte character may be split between reads.
+        """
+        alice, ta = self.connect()
+        for piece in [b"clt: LO", b"GIN Zo\xc3", b"\xa9\r", b"\nclt: CREAT g\n"]:
+            alice.dataReceived(piece)
+        self.assertEqual(self.read(ta), b"srv: OKAY!\nsrv: OKAY!\n")
+        self.assertEqual(alice.nick, "Zoé")
+
+
+class LimitTests(TchatTestCase):
+    def test_overlongLine(self) -> None:
+        """
+        An overlong line gets ERROR 10, the rest of it is discarded, and the
+        connection stays usable, even when it arrives in pieces.
+        """
+        alice, ta = self.connect("alice")
+        self.assertEqual(
+            self.send(alice, ta, "clt: CREAT " + "x" * 200, "clt: CREAT g"),
+            b"srv: ERROR 10\nsrv: OKAY!\n",
+        )
+        alice.dataReceived(b"clt: SPEAK " + b"y" * 150)
+        alice.dataReceived(b"y" * 150)
+        alice.dataReceived(b"yyy\nclt: CREAT h\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 10\nsrv: OKAY!\n")
+        self.assertFalse(ta.disconnecting)
+
+    def test_invalidUTF8(self) -> None:
+        """
+        A line that is not UTF-8 gets ERROR 10; inside a body, it spoils the
+        body, which is refused once at its end.
+        """
+        alice, ta = self.connect("alice")
+        alice.dataReceived(b"clt: CREAT \xff\xfe\nclt: CREAT g\nclt: ENTER g\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 10\nsrv: OKAY!\nsrv: OKAY!\n")
+        alice.dataReceived(b"clt: SPEAK g\nclt: \xc3\nclt: .\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 10\n")
+
+    def test_maxClients(self) -> None:
+        """
+        Past C{maxClients} a newcomer is told ERROR 02 and closed.
+        """
+        self.service.admission.maxClients = 1
+        self.connect()
+        proto, t = connect(self.factory, self.clock)
+        self.assertEqual(output(t, self.clock), b"srv: ERROR 02\n")
+        self.assertTrue(t.disconnecting)
+
+    def test_keepalive(self) -> None:
+        """
+        After C{aliveAfter} seconds of silence the client gets ALIVE; any line
+        resets the timer; 15 more silent seconds close the connection and the
+        user leaves its rooms.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.clock.advance(14)
+        self.assertEqual(self.send(alice, ta, "clt: ALIVE"), b"")
+        self.clock.advance(1)
+        self.assertEqual(self.read(tb), b"srv: ALIVE\n")
+        self.clock.advance(14)
+        self.assertEqual(self.read(ta), b"srv: ALIVE\n")
+        self.send(alice, ta, "clt: ALIVE")
+        self.clock.advance(1)
+        self.assertTrue(tb.disconnecting)
+        bob.connectionLost()
+        self.assertFalse(ta.disconnecting)
+        self.assertEqual(self.read(ta), b"srv: LEAVE g bob 1700000030\n")
+
+    def test_abruptDisconnect(self) -> None:
+        """
+        A connection lost mid-body leaves its rooms and frees its name.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g", "clt: SPEAK g", "clt: half")
+        self.read(ta)
+        bob.connectionLost()
+        self.assertEqual(self.read(ta), b"srv: LEAVE g bob 1700000000\n")
+        self.connect("bob")
+
+    def test_slowReader(self) -> None:
+        """
+        A reader whose pending output passes C{maxOutput} is disconnected and
+        its rooms are told; the others are untouched.
+        """
+        self.factory.maxOutput = 2000
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        assert tb.producer is not None
+        tb.producer.pauseProducing()  # the kernel stopped taking bob's bytes
+        for i in range(100):
+            self.send(alice, ta, "clt: SPEAK g", f"clt: message {i}", "clt: .")
+        self.assertTrue(tb.disconnected)
+        bob.connectionLost()
+        self.assertIn(b"srv: LEAVE g bob", self.read(ta))
+        self.assertFalse(ta.disconnecting)
+
+    def test_flood(self) -> None:
+        """
+        Past the burst, lines are throttled to the rate, not refused; a client
+        that keeps flooding past the backlog is disconnected.
+        """
+        self.factory.floodBurst, self.factory.floodRate = 3, 1.0
+        self.factory.floodBacklog = 200
+        alice, ta = self.connect("alice")
+        self.assertEqual(self.send(alice, ta, *["clt: FOO"] * 5), b"srv: ERROR 11\n" * 2)
+        self.clock.advance(1)
+        self.assertEqual(self.read(ta), b"srv: ERROR 11\n")
+        self.clock.advance(1)
+        self.assertEqual(self.read(ta), b"srv: ERROR 11\n")
+        self.assertFalse(ta.disconnecting)
+        self.send(alice, ta, *["clt: FOO"] * 40)
+        self.assertTrue(ta.disconnecting)
+
+    def test_floodInsideBody(self) -> None:
+        """
+        A client flooding lines inside a SPEAK body gets C{srv: ERROR 10}
+        (as for any flood), then is disconnected; the room hears nothing.
+        """
+        self.factory.floodBurst, self.factory.floodRate = 3, 1.0
+        self.factory.floodBacklog = 200
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.clock.advance(10)
+        self.read(ta)
+        self.assertEqual(
+            self.send(alice, ta, "clt: SPEAK g", *["clt: spam"] * 40), b"srv: ERROR 10\n"
+        )
+        self.assertTrue(ta.disconnecting)
+        self.assertNotIn(b"SPEAK", self.read(tb))
+
+    def test_internalError(self) -> None:
+        """
+        An unexpected exception is logged and answered with ERROR 00; the
+        connection and the service go on.
+        """
+        alice, ta = self.connect("alice")
+
+        def broken(participant: object, room: str) -> None:
+            raise RuntimeError("boom")
+
+        self.service.createRoom = broken  # type: ignore[method-assign, assignment]
+        self.assertEqual(
+            self.send(alice, ta, "clt: CREAT g", "clt: FOO"), b"srv: ERROR 00\nsrv: ERROR 11\n"
+        )
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertFalse(ta.disconnecting)
+
+
+class FanOutTests(TchatTestCase):
+    def test_encodedOnce(self) -> None:
+        """
+        A room message is encoded once however many members receive it.
+        """
+        clients = [self.connect(f"u{i}") for i in range(3)]
+        self.send(*clients[0], "clt: CREAT g")
+        for proto, t in clients:
+            self.send(proto, t, "clt: ENTER g")
+        for _, t in clients:
+            self.read(t)
+        self.send(*clients[0], "clt: SPEAK g", "clt: hi", "clt: .")
+        first, second = self.read(clients[1][1]), self.read(clients[2][1])
+        self.assertEqual(first, second)
+        self.assertEqual(first, b"srv: SPEAK u0 g 1700000000\nsrv: hi\nsrv: .\n")
+
+    def test_notice(self) -> None:
+        """
+        A server announcement reaches TCHAT users as a NOTICE block.
+        """
+        alice, ta = self.connect("alice")
+        self.service.announce("maintenance at noon")
+        self.assertEqual(
+            self.read(ta), b"srv: NOTICE 1700000000\nsrv: maintenance at noon\nsrv: .\n"
+        )
+
+    def test_kicked(self) -> None:
+        """
+        A kicked user gets the kick's error code and is disconnected.
+        """
+        root, tr = self.connect("root")
+        self.service.grantOperator(root)
+        bob, tb = self.connect("bob")
+        self.service.kick(root, "bob", "spam")
+        self.assertEqual(self.read(tb), b"srv: ERROR 26\n")
+        self.assertTrue(tb.disconnecting)
+        bob.connectionLost()
+
+    def test_renameSeenAsLeaveEnter(self) -> None:
+        """
+        A rename from another front-end reaches TCHAT members as LEAVE + ENTER.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.service.rename(bob, "robert")
+        self.assertEqual(
+            self.read(ta), b"srv: LEAVE g bob 1700000000\nsrv: ENTER g robert 1700000000\n"
+        )
+
+
+class BigReadTests(TchatTestCase):
+    def test_bigReadIsNotAFlood(self) -> None:
+        """
+        With flood control off, one read of far more than the backlog limit
+        of valid lines is simply handled: only held-back lines count.
+        """
+        self.factory.floodBacklog = 1000
+        alice, ta = self.connect("alice")
+        alice.dataReceived(b"clt: FOO\n" * 2000)
+        self.assertEqual(self.read(ta), b"srv: ERROR 11\n" * 2000)
+        self.assertFalse(ta.disconnecting)
+
+
+class PasswordLoggingTests(TchatTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        from twisted.logger import LogEvent, globalLogPublisher
+
+        self.events: list[LogEvent] = []
+        observer = self.events.append
+        globalLogPublisher.addObserver(observer)  # type: ignore[arg-type]
+        self.addCleanup(globalLogPublisher.removeObserver, observer)  # type: ignore[arg-type]
+
+    def failures(self) -> list[object]:
+        self.flushLoggedErrors(RuntimeError)
+        return [e for e in self.events if "log_failure" in e]
+
+    def test_commandBugHidesPassword(self) -> None:
+        """
+        When a LOGIN with a password meets a bug in the service, the log has
+        the traceback but not the password.
+        """
+
+        def broken(participant: object, nick: str, password: str | None = None) -> None:
+            raise RuntimeError("boom")
+
+        self.service.login = broken  # type: ignore[method-assign, assignment]
+        proto, t = self.connect()
+        self.assertEqual(self.send(proto, t, "clt: LOGIN alice hunter2"), b"srv: ERROR 00\n")
+        failures = self.failures()
+        self.assertEqual(len(failures), 1)
+        self.assertNotIn("hunter2", repr(failures))
+
+    def test_lineBugNamesOnlyTheVerb(self) -> None:
+        """
+        When handling a line itself meets a bug, the log names the TCHAT verb
+        but not its arguments.
+        """
+        proto, t = self.connect()
+
+        def broken(text: str) -> None:
+            raise RuntimeError("boom")
+
+        proto.textReceived = broken  # type: ignore[method-assign]
+        self.assertEqual(self.send(proto, t, "clt: LOGIN alice hunter2"), b"srv: ERROR 00\n")
+        [failure] = self.failures()
+        self.assertEqual(failure["line"], "'clt: LOGIN'")  # type: ignore[index]
+        self.assertNotIn("hunter2", repr(failure))
+
+
+class RoomKeyTests(TchatTestCase):
+    def test_enterWithKey(self) -> None:
+        """
+        C{ENTER <group> <key>} (a chatd extension) enters a group with a
+        key; without the key, or with a wrong one, it is ERROR 38.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.service.changeRoomModes(alice, "g", [(True, "k", "sesame")])
+        bob, tb = self.connect("bob")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g"), b"srv: ERROR 38\n")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g wrong"), b"srv: ERROR 38\n")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g two words"), b"srv: ERROR 10\n")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g sesame"), b"srv: OKAY!\n")
+        self.assertEqual(self.service.members(bob, "g"), ["alice", "bob"])

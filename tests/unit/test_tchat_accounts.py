@@ -1,0 +1,129 @@
+"""
+TCHAT's account, approval and history commands (REGIS, LOGIN with a
+password, HISTO, ERROR 22 and 37), in memory against a service with a store.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.tchat import TchatFactory, TchatProtocol
+from tests.support.helpers import connect, output
+from tests.support.persistencecase import PersistenceTestCase
+
+
+class TchatAccountTests(PersistenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+
+    def connectAs(self, nick: str, password: str = "") -> tuple[TchatProtocol, StringTransport]:
+        proto, transport = connect(self.factory, self.clock)
+        assert isinstance(proto, TchatProtocol)
+        self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\n")
+        self.loginReply = self.send(proto, transport, f"clt: LOGIN {nick} {password}".rstrip())
+        self.assertTrue(self.loginReply.startswith(b"srv: OKAY!\n"), self.loginReply)
+        return proto, transport
+
+    def send(self, proto: TchatProtocol, transport: StringTransport, *lines: str) -> bytes:
+        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
+        return output(transport, self.clock)
+
+    def test_registerAndLogin(self) -> None:
+        """
+        REGIS registers the logged-in nickname; LOGIN then needs the
+        password: missing or wrong is ERROR 22, and the name stays free.
+        """
+        alice, ta = self.connectAs("alice")
+        self.assertEqual(self.send(alice, ta, "clt: REGIS"), b"srv: ERROR 10\n")
+        self.assertEqual(self.send(alice, ta, "clt: REGIS abc"), b"srv: ERROR 10\n")
+        self.assertEqual(self.send(alice, ta, "clt: REGIS open sesame"), b"srv: ERROR 10\n")
+        # A new account is put in the rooms flagged autojoin, and told so.
+        self.assertEqual(
+            self.send(alice, ta, "clt: REGIS sesame"),
+            "srv: OKAY!\nsrv: NOTICE 1700000000\nsrv: you are in Général\nsrv: .\n".encode(),
+        )
+        alice.transport.loseConnection()  # type: ignore[union-attr]
+        alice.connectionLost(None)
+        other, to = connect(self.factory, self.clock)
+        output(to, self.clock)
+        self.assertEqual(self.send(other, to, "clt: LOGIN alice"), b"srv: ERROR 22\n")
+        self.assertEqual(self.send(other, to, "clt: LOGIN Alice wrong"), b"srv: ERROR 22\n")
+        self.assertEqual(self.send(other, to, "clt: CREAT x"), b"srv: ERROR 01\n")
+        reply = self.send(other, to, "clt: LOGIN alice sesame")
+        self.assertTrue(reply.startswith(b"srv: OKAY!\nsrv: NOTICE "), reply)
+        self.assertIn("Général".encode(), reply)
+
+    def test_regisBeforeLogin(self) -> None:
+        """
+        REGIS needs a login first (01).
+        """
+        proto, t = connect(self.factory, self.clock)
+        output(t, self.clock)
+        self.assertEqual(self.send(proto, t, "clt: REGIS sesame"), b"srv: ERROR 01\n")
+
+    def test_approvalRoom(self) -> None:
+        """
+        ENTER of an approval room is ERROR 37 until an operator accepts;
+        then the user is told with a NOTICE.
+        """
+        alice, ta = self.connectAs("alice")
+        self.assertEqual(self.send(alice, ta, "clt: ENTER Marketing"), b"srv: ERROR 37\n")
+        self.assertEqual(self.send(alice, ta, "clt: ENTER Blabla"), b"srv: OKAY!\n")
+        self.successResultOf(self.service.acceptPending("Marketing", "alice"))
+        told = output(ta, self.clock)
+        self.assertIn(b"srv: NOTICE ", told)
+        self.assertIn(b"accepted you in Marketing", told)
+        self.assertEqual(self.send(alice, ta, "clt: ENTER Marketing"), b"srv: ERROR 35\n")
+
+    def test_histo(self) -> None:
+        """
+        HISTO answers the last n messages as SPEAK blocks, oldest first,
+        then OKAY!; 31 and 34 as for LSMEM, 10 for a bad count.  Neither
+        LOGIN nor ENTER replays any: history comes only when asked.
+        """
+        alice, ta = self.connectAs("alice")
+        self.assertEqual(self.send(alice, ta, "clt: ENTER Général"), b"srv: OKAY!\n")
+        for i in range(3):
+            self.send(alice, ta, "clt: SPEAK Général", f"clt: m{i}", "clt: .")
+            self.clock.advance(1)
+        self.assertEqual(
+            self.send(alice, ta, "clt: HISTO Général 2"),
+            "srv: SPEAK alice Général 1700000001\nsrv: m1\nsrv: .\n"
+            "srv: SPEAK alice Général 1700000002\nsrv: m2\nsrv: .\n"
+            "srv: OKAY!\n".encode(),
+        )
+        self.assertEqual(self.send(alice, ta, "clt: HISTO Général").count(b"srv: SPEAK"), 3)
+        self.assertEqual(self.send(alice, ta, "clt: HISTO nowhere 2"), b"srv: ERROR 31\n")
+        self.assertEqual(self.send(alice, ta, "clt: HISTO Blabla 2"), b"srv: ERROR 34\n")
+        for bad in ("Général x", "Général 0", "Général -1", "Général ²", ""):
+            self.assertEqual(self.send(alice, ta, f"clt: HISTO {bad}"), b"srv: ERROR 10\n")
+        bob, tb = self.connectAs("bob")
+        self.assertEqual(self.loginReply, b"srv: OKAY!\n")
+        self.send(alice, ta, "clt: ENTER Blabla", "clt: SPEAK Blabla", "clt: earlier", "clt: .")
+        self.assertEqual(self.send(bob, tb, "clt: ENTER Blabla"), b"srv: OKAY!\n")
+        self.assertEqual(
+            self.send(bob, tb, "clt: HISTO Blabla"),
+            b"srv: SPEAK alice Blabla 1700000003\nsrv: earlier\nsrv: .\nsrv: OKAY!\n",
+        )
+
+    def test_offlineMessage(self) -> None:
+        """
+        MSGPV to a registered user who is away is OKAY! and delivered, with
+        its original time, right after their next LOGIN's OKAY!; to an
+        unregistered absent name it is still ERROR 21.
+        """
+        self.registered("bob", "sesame")
+        alice, ta = self.connectAs("alice")
+        self.assertEqual(
+            self.send(alice, ta, "clt: MSGPV bob", "clt: hi", "clt: ."), b"srv: OKAY!\n"
+        )
+        self.assertEqual(
+            self.send(alice, ta, "clt: MSGPV carol", "clt: hi", "clt: ."), b"srv: ERROR 21\n"
+        )
+        self.clock.advance(30)
+        bob, tb = connect(self.factory, self.clock)
+        output(tb, self.clock)
+        reply = self.send(bob, tb, "clt: LOGIN bob sesame")
+        self.assertTrue(reply.startswith(b"srv: OKAY!\n"), reply)
+        self.assertTrue(reply.endswith(b"srv: MSGPV alice 1700000000\nsrv: hi\nsrv: .\n"), reply)

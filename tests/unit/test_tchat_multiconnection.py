@@ -1,0 +1,64 @@
+"""
+TCHAT connections of one account signed in at once: LOGIN with the
+password joins the person; what it does from one connection comes to the
+other as the documented events about oneself (docs/PROTOCOL.md).
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.tchat import TchatFactory, TchatProtocol
+from tests.support.helpers import connect, output
+from tests.support.persistencecase import PersistenceTestCase
+
+
+class TchatSeveralConnectionsTests(PersistenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.clock.advance(0)
+        self.registered("alice", "sesame")
+        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+
+    def connectAs(self, nick: str, password: str = "") -> tuple[TchatProtocol, StringTransport]:
+        proto, transport = connect(self.factory, self.clock)
+        assert isinstance(proto, TchatProtocol)
+        output(transport, self.clock)
+        reply = self.send(proto, transport, f"clt: LOGIN {nick} {password}".rstrip())
+        self.assertTrue(reply.startswith(b"srv: OKAY!\n"), reply)
+        return proto, transport
+
+    def send(self, proto: TchatProtocol, transport: StringTransport, *lines: str) -> bytes:
+        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
+        return output(transport, self.clock)
+
+    def test_eventsAboutOneself(self) -> None:
+        """
+        A second LOGIN with the password is OKAY! (a third past the limit
+        is ERROR 23); ENTER, SPEAK, MSGPV and LEAVE from one connection come
+        to the other as ENTER, SPEAK, MSGPV and LEAVE lines from oneself;
+        the other member sees one ENTER and one LEAVE.
+        """
+        one, t1 = self.connectAs("alice", "sesame")
+        two, t2 = self.connectAs("alice", "sesame")
+        self.service.people.maxConnections = 2
+        three, t3 = connect(self.factory, self.clock)
+        output(t3, self.clock)
+        self.assertEqual(self.send(three, t3, "clt: LOGIN alice sesame"), b"srv: ERROR 23\n")
+        bob, tb = self.connectAs("bob")
+        self.send(bob, tb, "clt: CREAT den", "clt: ENTER den")
+        self.assertEqual(self.send(one, t1, "clt: ENTER den"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(two, t2), b"srv: ENTER den alice 1700000000\n")
+        self.assertEqual(self.send(bob, tb), b"srv: ENTER den alice 1700000000\n")
+        self.send(
+            one, t1, "clt: SPEAK den", "clt: hi", "clt: .", "clt: MSGPV bob", "clt: psst", "clt: ."
+        )
+        self.assertEqual(
+            self.send(two, t2),
+            b"srv: SPEAK alice den 1700000000\nsrv: hi\nsrv: .\n"
+            b"srv: MSGPV alice 1700000000\nsrv: psst\nsrv: .\n",
+        )
+        self.send(bob, tb)
+        self.assertEqual(self.send(two, t2, "clt: LEAVE den"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(one, t1), b"srv: LEAVE den alice 1700000000\n")
+        self.assertEqual(self.send(bob, tb), b"srv: LEAVE den alice 1700000000\n")

@@ -1,0 +1,197 @@
+"""
+The web participant against services that wait (password checks), keep
+history and accounts, or refuse them: ordering, history, registration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+
+from chatd.core import errors
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.service import ChatService
+from chatd.storage.memory import MemoryChatStore
+from tests.support.webclient import JSONClient, WebTestCase
+
+
+class OrderingService(ChatService):
+    """
+    A service whose logins wait for a password check and which keeps history.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checks: list[Deferred[None]] = []
+        self.passwords: list[str | None] = []
+        self.counts: list[int | None] = []
+        self.registered: list[tuple[str | None, str]] = []
+
+    def login(self, participant: IParticipant, nick: str, password: str | None = None) -> Any:
+        check: Deferred[None] = Deferred()
+        self.checks.append(check)
+        self.passwords.append(password)
+        return check.addCallback(
+            lambda ignored: super(OrderingService, self).login(participant, nick, password)
+        )
+
+    def history(  # type: ignore[override]
+        self, participant: IParticipant, room: str, count: int | None = None
+    ) -> list[RoomMessage]:
+        self.counts.append(count)
+        return [RoomMessage(room, "old", ("before", "you came"), 900)]
+
+    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
+        self.registered.append((participant.nick, password))
+        return succeed(None)
+
+
+class DeferredTests(WebTestCase):
+    service: OrderingService
+
+    def makeService(self) -> OrderingService:
+        return OrderingService(self.reactor, rooms=["lobby"])
+
+    def loggedIn(self, nick: str) -> JSONClient:
+        """
+        A client logged in as C{nick}, once the password check passed.
+        """
+        client = self.web.connect()
+        client.send(type="login", nick=nick)
+        self.web.flush()
+        self.service.checks[-1].callback(None)
+        self.web.flush()
+        client.take()
+        return client
+
+    def test_ordered(self) -> None:
+        """
+        While a request waits for the service, later requests queue and are
+        answered afterwards, in order; the password reaches the service.
+        """
+        client = self.web.connect()
+        client.send(type="login", nick="alice", password="sesame")
+        client.send(type="join", room="lobby")
+        self.web.flush()
+        self.assertEqual(client.take(), [])
+        self.assertEqual(self.service.passwords, ["sesame"])
+        self.service.checks[0].callback(None)
+        self.web.flush()
+        self.assertEqual([reply["type"] for reply in client.take()], ["login", "join"])
+
+    def test_queueBounded(self) -> None:
+        """
+        While a request waits, at most C{maxQueued} more are kept; the rest
+        are refused at once.
+        """
+        self.web.site.site.resource.children[b"ws"].wrapped.factory.maxQueued = 2
+        client = self.web.connect()
+        for _ in range(4):
+            client.send(type="login", nick="alice")
+        self.web.flush()
+        refused = client.take()
+        self.assertEqual([frame["text"] for frame in refused], ["too many requests waiting"])
+        self.assertEqual(len(self.service.checks), 1)
+
+    def test_history(self) -> None:
+        """
+        C{history} returns what the service keeps for a room, to members.
+        """
+        client = self.loggedIn("alice")
+        self.assertEqual(self.request(client, type="history", room="lobby")["code"], 34)
+        self.request(client, type="join", room="lobby")
+        reply = self.request(client, type="history", room="lobby")
+        self.assertEqual(reply["messages"][0]["from"], "old")
+        self.assertEqual(
+            self.request(client, type="history", room="lobby", limit=1000)["type"], "history"
+        )
+        self.assertEqual(self.service.counts, [None, 1000])
+        reply = self.request(client, type="history", room="lobby", limit=10)
+        self.assertEqual(
+            reply,
+            {
+                "type": "history",
+                "id": reply["id"],
+                "room": "lobby",
+                "stored": True,
+                "messages": [{"from": "old", "text": "before\nyou came", "time": 900}],
+            },
+        )
+
+    def test_register(self) -> None:
+        """
+        C{register} hands the password to the service and answers with the
+        nickname it protects.
+        """
+        client = self.loggedIn("alice")
+        self.assertEqual(self.request(client, type="register", password="sesame")["nick"], "alice")
+        self.assertEqual(self.service.registered, [("alice", "sesame")])
+
+
+class NoStoreService(ChatService):
+    """
+    A service with the persistence API but no store: it refuses history.
+    """
+
+    def history(  # type: ignore[override]
+        self, participant: IParticipant, room: str, count: int | None = None
+    ) -> None:
+        self.members(participant, room)
+        raise errors.NotPermitted("this server keeps no accounts or history")
+
+
+class NoStoreTests(WebTestCase):
+    service: NoStoreService
+
+    def makeService(self) -> NoStoreService:
+        return NoStoreService(self.reactor, rooms=["lobby"])
+
+    def test_historyNotKept(self) -> None:
+        """
+        A service that keeps no history answers C{history} with an empty
+        list marked C{stored: false}, not an error; accounts are refused
+        with code 12.
+        """
+        client = self.web.connect("alice")
+        self.request(client, type="join", room="lobby")
+        reply = self.request(client, type="history", room="lobby")
+        self.assertEqual(
+            (reply["type"], reply["messages"], reply["stored"]), ("history", [], False)
+        )
+        self.assertEqual(self.request(client, type="register", password="x" * 8)["code"], 12)
+
+
+class GateTests(WebTestCase):
+    """
+    The web login of a registered name, through the password gate.
+    """
+
+    def makeService(self) -> ChatService:
+        store = MemoryChatStore()
+        store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        self.accounts = Accounts(store, self.reactor, checker)
+        service = ChatService(self.reactor, rooms=["lobby"], store=store, accounts=self.accounts)
+        service.startService()
+        self.successResultOf(self.accounts.register("alice", "sesame"))
+        return service
+
+    def test_gateFull(self) -> None:
+        """
+        When too many password checks wait, a login with a password gets
+        error 29 (try again later); once there is room, the same login works.
+        """
+        self.accounts.gate.maxPending = 0
+        client = self.web.connect()
+        reply = self.request(client, type="login", nick="alice", password="sesame")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 29))
+        self.assertIn("try again later", reply["text"])
+        self.accounts.gate.maxPending = 10
+        reply = self.request(client, type="login", nick="alice", password="sesame")
+        self.assertEqual((reply["type"], reply["nick"]), ("login", "alice"))

@@ -1,0 +1,88 @@
+"""
+The web page's read markers (L{chatd.web.readmarks}): C{markread} moves
+the account's marker, C{markers} lists them with unread counts, and the
+account's other pages are told with a C{markread} frame.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.service import ChatService
+from chatd.storage.memory import MemoryChatStore
+from tests.support.webclient import JSONClient, WebTestCase
+
+
+class WebMarkerTests(WebTestCase):
+    def makeService(self) -> ChatService:
+        self.store = MemoryChatStore()
+        self.store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        accounts = Accounts(self.store, self.reactor, checker)
+        service = ChatService(self.reactor, rooms=["lobby"], store=self.store, accounts=accounts)
+        self.successResultOf(accounts.register("alice", "sesame"))
+        service.startService()
+        return service
+
+    def signIn(self) -> JSONClient:
+        client = self.web.connect()
+        reply = self.request(client, type="login", nick="alice", password="sesame")
+        self.assertEqual(reply.get("nick"), "alice", reply)
+        self.web.flush()
+        client.take()
+        return client
+
+    def test_markAndList(self) -> None:
+        """
+        Marking a room's message read stores the end of its second; the
+        list gives each marker and how many messages came since; an
+        earlier time leaves the marker.
+        """
+        phone = self.signIn()
+        bob = self.web.connect("bob")
+        self.request(phone, type="join", room="lobby")
+        self.request(bob, type="join", room="lobby")
+        self.request(bob, type="say", room="lobby", text="one")
+        reply = self.request(phone, type="markread", room="lobby", time=1000)
+        self.assertEqual(
+            (reply["room"], reply["time"], reply["millis"]), ("lobby", 1000, 1_000_999)
+        )
+        self.reactor.advance(5)
+        self.request(bob, type="say", room="lobby", text="two")
+        self.request(bob, type="say", room="lobby", text="three")
+        self.assertEqual(self.request(phone, type="markread", room="lobby", time=999)["time"], 1000)
+        listed = self.request(phone, type="markers")["markers"]
+        self.assertEqual(
+            listed, [{"room": "lobby", "time": 1000, "millis": 1_000_999, "unread": 2}]
+        )
+
+    def test_otherPageTold(self) -> None:
+        """
+        Another page of the account that asked for its markers is told
+        when one moves; the page that moved it gets only its reply.
+        """
+        phone, laptop = self.signIn(), self.signIn()
+        self.assertEqual(self.request(laptop, type="markers")["markers"], [])
+        self.request(phone, type="markread", to="bob", time=1000)
+        self.web.flush()
+        self.assertEqual(
+            laptop.take(),
+            [{"type": "markread", "to": "bob", "time": 1000, "millis": 1_000_999}],
+        )
+        self.assertEqual(phone.take(), [])
+
+    def test_guestRefused(self) -> None:
+        """
+        A guest's page is refused (code 12): markers are for accounts; a
+        request without a conversation or time is refused too.
+        """
+        guest = self.web.connect("bob")
+        self.assertEqual(self.request(guest, type="markers")["code"], 12)
+        self.assertEqual(self.request(guest, type="markread", room="lobby", time=5)["code"], 12)
+        alice = self.signIn()
+        self.assertEqual(self.request(alice, type="markread", time=5)["code"], 10)
+        self.assertEqual(self.request(alice, type="markread", room="lobby", time="x")["code"], 10)

@@ -1,0 +1,200 @@
+"""
+Message ids on the web wire, in memory: each message carries one C{msgid},
+the same live, in the sender's reply and in history; a page that comes back
+names the last message it has (C{after} in C{join} and C{login}) and is
+replayed only what is newer; C{history} with C{before} scrolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import RoomMessage
+from chatd.core.service import ChatService
+from chatd.storage.memory import MemoryChatStore
+from chatd.web.replay import ReplayMarks
+from tests.support.webclient import JSONClient, WebTestCase
+
+
+class StoredWebTestCase(WebTestCase):
+    """
+    The web front-end over a service that keeps messages (in memory).
+    """
+
+    def makeService(self) -> ChatService:
+        self.store = MemoryChatStore()
+        self.store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        self.accounts = Accounts(self.store, self.reactor, checker)
+        service = ChatService(
+            self.reactor, rooms=["lobby"], store=self.store, accounts=self.accounts
+        )
+        service.startService()
+        return service
+
+    def speak(self, client: JSONClient, *texts: str, room: str = "lobby") -> list[str]:
+        """
+        Say each of C{texts} in C{room}; their msgids.
+        """
+        return [self.request(client, type="say", room=room, text=text)["msgid"] for text in texts]
+
+    def entering(self, client: JSONClient, **fields: Any) -> list[dict[str, Any]]:
+        """
+        Join the lobby with C{fields}; the messages replayed after the reply.
+        """
+        self.assertEqual(self.request(client, type="join", room="lobby", **fields)["type"], "join")
+        self.reactor.advance(0)
+        self.web.flush()
+        return [frame for frame in client.take() if frame["type"] == "message"]
+
+
+class MsgidTests(StoredWebTestCase):
+    def test_sameIdEverywhere(self) -> None:
+        """
+        A room message has one C{msgid}: in the sender's C{say} reply, in the
+        other members' C{message} event and in C{history}; a C{private} event
+        and the C{tell} reply share theirs.  Ids differ between messages.
+        """
+        alice, bob = self.web.connect("alice"), self.web.connect("bob")
+        self.request(alice, type="join", room="lobby")
+        self.request(bob, type="join", room="lobby")
+        alice.take()
+        first, second = self.speak(bob, "one", "\x01ACTION waves\x01")
+        self.assertNotEqual(first, second)
+        live = alice.take()
+        self.assertEqual([m["msgid"] for m in live], [first, second])
+        self.assertEqual([m.get("history") for m in live], [None, None])
+        reply = self.request(alice, type="history", room="lobby")
+        self.assertEqual(
+            [(m["text"], m["msgid"]) for m in reply["messages"]],
+            [("one", first), ("* bob waves", second)],
+        )
+        told = self.request(bob, type="tell", to="alice", text="psst")
+        [private] = alice.take()
+        self.assertEqual(private["msgid"], told["msgid"])
+        self.assertNotIn(told["msgid"], (first, second))
+
+
+class ReplayTests(StoredWebTestCase):
+    def test_joinAfter(self) -> None:
+        """
+        The history replayed on entering a room is marked C{"history":
+        true}.  Entering a room with C{after}, the id of the last message the page
+        has, replays only the messages after it; without C{after}, or with an
+        id the replay does not hold, the whole replay.
+        """
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby")
+        ids = self.speak(bob, "one", "two", "three")
+        alice = self.web.connect("alice")
+        replayed = self.entering(alice)
+        self.assertEqual([m["text"] for m in replayed], ["one", "two", "three"])
+        self.assertEqual([m["history"] for m in replayed], [True, True, True])
+        self.request(alice, type="leave", room="lobby")
+        replayed = self.entering(alice, after=ids[1])
+        self.assertEqual([(m["text"], m["msgid"]) for m in replayed], [("three", ids[2])])
+        self.request(alice, type="leave", room="lobby")
+        self.assertEqual(self.entering(alice, after=ids[2]), [])
+        self.request(alice, type="leave", room="lobby")
+        self.assertEqual(len(self.entering(alice, after="unknown")), 3)
+        self.request(alice, type="leave", room="lobby")
+        self.assertEqual(len(self.entering(alice)), 3)  # a mark is used once
+
+    def test_loginAfter(self) -> None:
+        """
+        C{login} takes C{after}, room names to message ids, for the rooms
+        the service puts a registered user back in: their replay starts
+        after that message.
+        """
+        alice = self.web.connect("alice")
+        self.assertEqual(
+            self.request(alice, type="register", password="sesame")["type"], "register"
+        )
+        self.request(alice, type="create", room="den")
+        self.request(alice, type="join", room="den")
+        alice.transport.loseConnection()
+        self.web.flush()
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="den")
+        ids = self.speak(bob, "one", "two", room="den")
+        alice = self.web.connect()
+        reply = self.request(
+            alice, type="login", nick="alice", password="sesame", after={"DEN": ids[0]}
+        )
+        self.assertIn("den", reply["rooms"])
+        self.reactor.advance(0)
+        self.web.flush()
+        replayed = [f for f in alice.take() if f["type"] == "message"]
+        self.assertEqual([(m["text"], m["msgid"]) for m in replayed], [("two", ids[1])])
+
+    def test_marks(self) -> None:
+        """
+        A mark is used once; room names are compared as names (case).
+        """
+        marksOf = ReplayMarks()
+        marksOf.expectAll({"LOBBY": "b"})
+        events = [RoomMessage("lobby", "bob", (t,), 1, msgid=t) for t in "abc"]
+        self.assertEqual([e.msgid for e in marksOf.newer("lobby", events)], ["c"])
+        self.assertEqual(marksOf.newer("lobby", events), events)
+
+    def test_badAfter(self) -> None:
+        """
+        An C{after} of the wrong type is error 10, and the request does
+        nothing.
+        """
+        alice = self.web.connect("alice")
+        reply = self.request(alice, type="join", room="lobby", after=5)
+        self.assertEqual((reply["type"], reply["code"]), ("error", 10))
+        self.assertNotIn("lobby", self.request(alice, type="rooms")["joined"])
+        other = self.web.connect()
+        for after in (["lobby"], {"lobby": 1}, "x"):
+            reply = self.request(other, type="login", nick="other", after=after)
+            self.assertEqual((reply["type"], reply["code"]), ("error", 10))
+
+
+class BeforeTests(StoredWebTestCase):
+    def test_scrollBack(self) -> None:
+        """
+        C{history} with C{before} gives the C{limit} messages before that
+        one, oldest first; at the start of the room, fewer or none.
+        """
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby")
+        ids = self.speak(bob, *[f"m{n}" for n in range(10)])
+        reply = self.request(bob, type="history", room="lobby", before=ids[7], limit=3)
+        self.assertEqual(
+            [(m["text"], m["msgid"]) for m in reply["messages"]],
+            [("m4", ids[4]), ("m5", ids[5]), ("m6", ids[6])],
+        )
+        reply = self.request(bob, type="history", room="lobby", before=ids[2], limit=5)
+        self.assertEqual([m["text"] for m in reply["messages"]], ["m0", "m1"])
+        reply = self.request(bob, type="history", room="lobby", before=ids[0])
+        self.assertEqual(reply["messages"], [])
+        reply = self.request(bob, type="history", room="lobby", before=ids[9])
+        self.assertEqual(len(reply["messages"]), 9)
+
+    def test_badBefore(self) -> None:
+        """
+        A C{before} that names no message of the room gets none; one that is
+        empty or not a string is error 10; only members ask.
+        """
+        bob, carol = self.web.connect("bob"), self.web.connect("carol")
+        self.request(bob, type="join", room="lobby")
+        [msgid] = self.speak(bob, "hi")
+        reply = self.request(bob, type="history", room="lobby", before="nope")
+        self.assertEqual((reply["messages"], reply["stored"]), ([], True))
+        self.request(bob, type="create", room="other")
+        self.request(bob, type="join", room="other")
+        reply = self.request(bob, type="history", room="other", before=msgid)
+        self.assertEqual(reply["messages"], [])  # a message of another room
+        for before in ("", 7):
+            reply = self.request(bob, type="history", room="lobby", before=before)
+            self.assertEqual((reply["type"], reply["code"]), ("error", 10), before)
+        reply = self.request(carol, type="history", room="lobby", before=msgid)
+        self.assertEqual((reply["type"], reply["code"]), ("error", 34))

@@ -1,0 +1,206 @@
+"""
+Tests for the web front-end's output path: L{chatd.web.guard.GuardProtocol}
+queues a WebSocket's frames in an L{chatd.lines.outbox.Outbox}, so a fan-out costs
+one transport write per connection per reactor turn (the cause of the
+fan-out stall in docs/dev/BENCHMARKING.md was a C{transport.write} per frame).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from twisted.internet.testing import MemoryReactorClock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core.errors import NotPermitted
+from chatd.core.service import ChatService
+from chatd.testing import RecordingParticipant
+from chatd.web.channel import ChatChannel
+from chatd.web.guard import GuardProtocol
+from chatd.web.socket import WebParticipant
+from tests.support.webclient import WebHarness, handshake
+
+#: A client's close frame, status 1000, masked with an all-zero key.
+CLIENT_CLOSE = b"\x88\x82\x00\x00\x00\x00\x03\xe8"
+
+
+def frames(data: bytes) -> list[tuple[int, bytes]]:
+    """
+    The (opcode, payload) of each complete unmasked server frame in C{data}.
+    """
+    result = []
+    offset = 0
+    while offset < len(data):
+        opcode, size = data[offset] & 0x0F, data[offset + 1] & 0x7F
+        offset += 2
+        if size == 126:
+            (size,) = struct.unpack("!H", data[offset : offset + 2])
+            offset += 2
+        elif size == 127:
+            (size,) = struct.unpack("!Q", data[offset : offset + 8])
+            offset += 8
+        result.append((opcode, data[offset : offset + size]))
+        offset += size
+    return result
+
+
+class OutputTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.service = ChatService(self.reactor, rooms=["lobby"])
+        self.web = WebHarness(self.service, self.reactor, maxPendingOutput=100000)
+        _, transport, protocol = self.web.rawRequest(handshake())
+        participant = protocol.listener
+        assert isinstance(participant, WebParticipant)
+        self.participant, self.protocol, self.transport = participant, protocol, transport
+        self.writes = 0
+        write = transport.write
+
+        def countingWrite(data: bytes) -> None:
+            self.writes += 1
+            write(data)
+
+        transport.write = countingWrite  # type: ignore[method-assign]
+        self.service.login(participant, "bob")
+        self.service.enter(participant, "lobby")
+        self.sender = RecordingParticipant()
+        self.service.connect(self.sender)
+        self.service.login(self.sender, "alice")
+        self.service.enter(self.sender, "lobby")
+        self.reactor.advance(0)
+        self.transport.clear()
+        self.writes = 0
+
+    def texts(self) -> list[bytes]:
+        return [payload for opcode, payload in frames(self.transport.value()) if opcode == 1]
+
+    def test_oneWritePerTurn(self) -> None:
+        """
+        Room messages fanned out in one reactor turn reach the transport at
+        the end of the turn, in order, as one write.
+        """
+        for i in range(20):
+            self.service.say(self.sender, "lobby", (f"m{i}",))
+        self.assertEqual(self.writes, 0)
+        self.reactor.advance(0)
+        self.assertEqual(self.writes, 1)
+        texts = self.texts()
+        self.assertEqual(len(texts), 20)
+        for i, text in enumerate(texts):
+            self.assertIn(f'"text":"m{i}"'.encode(), text)
+
+    def test_pausedHoldsOutput(self) -> None:
+        """
+        While the transport's buffer is full (it paused its producer), output
+        stays in the outbox; it follows, in order, when the transport
+        resumes.
+        """
+        producer = self.transport.producer
+        assert producer is not None
+        producer.pauseProducing()
+        for i in range(5):
+            self.service.say(self.sender, "lobby", (f"m{i}",))
+        self.reactor.advance(0)
+        self.assertEqual(self.transport.value(), b"")
+        producer.resumeProducing()
+        texts = self.texts()
+        self.assertEqual(len(texts), 5)
+        self.assertIn(b'"text":"m4"', texts[-1])
+
+    def test_oursCloseAfterQueued(self) -> None:
+        """
+        When the server closes a connection, frames queued before (here the
+        C{bye}) go out before the close frame, even to a paused transport,
+        and nothing follows the close frame.
+        """
+        producer = self.transport.producer
+        assert producer is not None
+        producer.pauseProducing()
+        self.service.say(self.sender, "lobby", ("before",))
+        self.participant.disconnect(NotPermitted("go away"))
+        self.service.say(self.sender, "lobby", ("after",))
+        self.reactor.advance(0)
+        sent = frames(self.transport.value())
+        self.assertEqual([opcode for opcode, _ in sent], [1, 1, 8])
+        self.assertIn(b'"text":"before"', sent[0][1])
+        self.assertIn(b'"type":"bye"', sent[1][1])
+        self.assertTrue(self.transport.disconnecting)
+
+    def test_peerCloseAfterQueued(self) -> None:
+        """
+        When the client closes, frames queued earlier in the turn precede the
+        close reply, and nothing is sent after it.
+        """
+        self.service.say(self.sender, "lobby", ("before",))
+        self.protocol.dataReceived(CLIENT_CLOSE)
+        self.service.say(self.sender, "lobby", ("after",))
+        self.reactor.advance(0)
+        sent = frames(self.transport.value())
+        self.assertEqual([opcode for opcode, _ in sent], [1, 8])
+        self.assertIn(b'"text":"before"', sent[0][1])
+        self.assertTrue(self.transport.disconnecting)
+
+    def test_stopFactoryFlushes(self) -> None:
+        """
+        Stopping the site hands queued output to the transports and leaves
+        no flush scheduled.
+        """
+        self.service.say(self.sender, "lobby", ("last",))
+        self.web.site.stopFactory()
+        self.assertEqual(len(self.texts()), 1)
+        flushes = [
+            call
+            for call in self.reactor.getDelayedCalls()
+            if call.func == self.web.site.flusher.flush  # type: ignore[attr-defined]
+        ]
+        self.assertEqual(flushes, [])
+
+
+class BeforeUpgradeTests(SynchronousTestCase):
+    def test_plainHttpUnbatched(self) -> None:
+        """
+        Plain HTTP responses are written as Twisted's web server writes them:
+        only an accepted WebSocket gets an outbox.
+        """
+        reactor = MemoryReactorClock()
+        web = WebHarness(ChatService(reactor, rooms=["lobby"]), reactor)
+        response, _, protocol = web.rawRequest(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(response.startswith(b"HTTP/1.1 200 "), response)
+        assert isinstance(protocol, GuardProtocol)
+        self.assertIsNone(protocol.outbox)
+
+
+class IdleFootprintTests(SynchronousTestCase):
+    """
+    What an idle WebSocket connection keeps (docs/dev/BENCHMARKING.md, WebSocket
+    memory): no upgrade request, no request deque, no timer of its own.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.web = WebHarness(ChatService(self.reactor, rooms=["lobby"]), self.reactor)
+
+    def test_requestReleased(self) -> None:
+        """
+        Once upgraded, the HTTP channel no longer holds the upgrade request.
+        """
+        response, _, protocol = self.web.rawRequest(handshake())
+        self.assertTrue(response.startswith(b"HTTP/1.1 101 "), response)
+        channel = protocol.wrappedProtocol
+        assert isinstance(channel, ChatChannel)
+        self.assertEqual(channel.requests, [])
+
+    def test_oneKeepaliveTimer(self) -> None:
+        """
+        Keepalive deadlines of many connections share one timer, and an idle
+        participant has no request queue.
+        """
+        before = len(self.reactor.getDelayedCalls())
+        participants = []
+        for _ in range(5):
+            _, _, protocol = self.web.rawRequest(handshake())
+            participants.append(protocol.listener)
+        self.assertLessEqual(len(self.reactor.getDelayedCalls()), before + 1)
+        for participant in participants:
+            assert isinstance(participant, WebParticipant)
+            self.assertIsNone(participant._queue)

@@ -1,0 +1,96 @@
+"""
+The web front-end's C{search} request (L{chatd.web.requests.search}), in
+memory: the messages of the user's rooms and own private conversations
+holding the words, newest first, each naming its conversation.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.service import ChatService
+from chatd.storage.memory import MemoryChatStore
+from tests.support.webclient import WebTestCase
+
+
+class SearchRequestTests(WebTestCase):
+    def makeService(self) -> ChatService:
+        store = MemoryChatStore()
+        store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        service = ChatService(
+            self.reactor,
+            rooms=["lobby", "Jeux"],
+            store=store,
+            accounts=Accounts(store, self.reactor, checker),
+        )
+        service.startService()
+        return service
+
+    def test_search(self) -> None:
+        """
+        C{search} answers with C{text} and C{results}: room messages with
+        C{room}, private ones with C{with} (the other person), each with
+        C{from}, C{text}, C{time}, C{msgid} (and C{action}), newest first;
+        never a room the user is not in.
+        """
+        alice, bob, carol = (self.web.connect(nick) for nick in ("alice", "bob", "carol"))
+        for client in (alice, bob):
+            self.assertEqual(
+                self.request(client, type="register", password="sesame")["type"], "register"
+            )
+            self.request(client, type="join", room="lobby")
+        self.request(carol, type="join", room="Jeux")
+        said = self.request(alice, type="say", room="lobby", text="picnic at noon")
+        self.reactor.advance(60)
+        self.request(carol, type="say", room="Jeux", text="picnic in Jeux")
+        told = self.request(bob, type="tell", to="alice", text="\x01ACTION brings picnic\x01")
+        reply = self.request(alice, type="search", text="Picnic")
+        self.assertEqual(reply["text"], "Picnic")
+        self.assertEqual(
+            reply["results"],
+            [
+                {
+                    "with": "bob",
+                    "from": "bob",
+                    "text": "* bob brings picnic",
+                    "action": True,
+                    "time": 1060,
+                    "msgid": told["msgid"],
+                },
+                {
+                    "room": "lobby",
+                    "from": "alice",
+                    "text": "picnic at noon",
+                    "time": 1000,
+                    "msgid": said["msgid"],
+                },
+            ],
+        )
+        self.assertEqual(
+            self.request(alice, type="search", text="noon", limit=1)["results"][0]["room"], "lobby"
+        )
+        self.assertEqual(self.request(alice, type="search", text="nothing")["results"], [])
+
+    def test_refused(self) -> None:
+        """
+        No word, a bad limit or a missing text is error 10.
+        """
+        alice = self.web.connect("alice")
+        for fields in ({"text": " ? "}, {"text": "a", "limit": 0}, {"text": "a", "limit": "2"}, {}):
+            reply = self.request(alice, type="search", **fields)
+            self.assertEqual((reply["type"], reply["code"]), ("error", 10), fields)
+
+
+class NoStoreTests(WebTestCase):
+    def test_noHistory(self) -> None:
+        """
+        A daemon that keeps no messages refuses a search with error 12.
+        """
+        alice = self.web.connect("alice")
+        reply = self.request(alice, type="search", text="picnic")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 12))
