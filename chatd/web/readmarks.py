@@ -5,8 +5,9 @@ the account's markers with the unread count after each, C{markread} moves
 one when the page shows a conversation, and a C{markread} frame tells the
 account's other pages when another connection (any protocol) moved one.
 
-The page knows messages by their C{time} in whole seconds, so it marks by
-second: C{"time": T} is the end of second T (every message of it read).
+The page marks by a message's C{millis} (when it was said, as the marker
+keeps it); C{"time": T} instead marks the end of second T, for a client
+that knows only whole seconds.
 Markers are kept for registered accounts only: a guest's page is refused
 (code 12) and keeps its counts itself.
 """
@@ -81,16 +82,25 @@ def markers(web: WebParticipant, request: dict[str, Any]) -> Any:
     return readMarkers.all(web).addCallback(counted)
 
 
+def _count(value: object, complaint: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidArgument(complaint)
+    return value
+
+
 def markread(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
-    The page has shown C{room} (or the conversation with C{to}) up to
-    the message of second C{time}: the marker moves to the end of it.
+    The page has shown C{room} (or the conversation with C{to}) up to the
+    message of C{millis} (a message's own), or of second C{time} (the
+    marker moves to the end of that second).
     """
     name, isRoom = _conversation(request)
-    when = request.get("time")
-    if not isinstance(when, int) or isinstance(when, bool) or when < 0:
-        raise InvalidArgument("'time' must be a message's time (whole seconds)")
+    if "millis" in request:
+        millis = _count(request["millis"], "'millis' must be a message's millis")
+    else:
+        when = _count(request.get("time"), "'time' must be a message's time (whole seconds)")
+        millis = when * 1000 + 999
     readMarkers = _markers(web)
     readMarkers.follow(web, told)
-    d = maybeDeferred(readMarkers.mark, web, name, isRoom, when * 1000 + 999)
+    d = maybeDeferred(readMarkers.mark, web, name, isRoom, millis)
     return d.addCallback(lambda millis: _fields(name, isRoom, millis))

@@ -166,7 +166,7 @@ def _result(found: Found) -> Reply:
         event.msgid,
     )
     entry["room" if found.isRoom else "with"] = found.conversation
-    entry["time"] = event.when
+    entry.update(time=event.when, millis=event.millis)
     return entry
 
 
@@ -208,7 +208,7 @@ def _sent(
     """
     fields.update({"from": web.nick, "text": _shown(web, lines)})
     if isinstance(sent, (RoomMessage, PrivateMessage)):
-        fields["time"] = sent.when
+        fields.update(time=sent.when, millis=sent.millis)
         return wire.markAction(fields, lines, sent.msgid)
     fields["time"] = _now(web)
     return wire.markAction(fields, lines)

@@ -94,9 +94,9 @@ async def test_readOnTheWebToldOnIRCAndKept(tmp_path: Path) -> None:
         try:
             await command(bob, "clt: SPEAK lobby", "clt: hello alice", "clt: .")
             said = await web.next("message")
-            reply = await web.request(type="markread", room="lobby", time=said["time"], id=2)
+            reply = await web.request(type="markread", room="lobby", millis=said["millis"], id=2)
             stamp = reply["millis"]
-            assert reply["time"] == said["time"]
+            assert (reply["time"], reply["millis"]) == (said["time"], said["millis"])
             told = (await until(irc, "MARKREAD #lobby"))[-1]
             assert told.split()[-1].startswith("timestamp=")
             marked = told.split()[-1]

@@ -72,25 +72,29 @@ def startDaemon(
     """
     Run C{twistd -n chatd ARGS} in C{workdir} with this checkout first on the
     path, and wait until C{factories} listen.  Unless C{ARGS} say otherwise,
-    the web front-end listens on a free loopback port, not the default 8080,
-    and loopback addresses are exempt from the per-address connection limits;
-    so does C{/metrics}, not the default 9464.  C{twistd} are twistd's own
+    the web, IRC, talk, admin and metrics listeners listen on free loopback
+    ports (waited for too), not their defaults, and loopback addresses are
+    exempt from the per-address connection limits.  C{twistd} are twistd's own
     options (C{--logger ...}), before the C{chatd} subcommand.
     """
-    if "--web" not in args:
-        args = (*args, "--web", "tcp:0:interface=127.0.0.1")
-    log = workdir / "chatd.log"
-    if "--irc" not in args:  # never the default 6667 on every interface
-        args = (*args, "--irc", "tcp:0:interface=127.0.0.1")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    if "--talk" not in args:
-        args += ("--talk", "tcp:0:interface=127.0.0.1")  # never the shared default port
-    if "--admin" not in args:  # never the default port 2300: tests run side by side
-        args += ("--admin", "tcp:0:interface=127.0.0.1")
-    if "--metrics" not in args:  # never the default port either
-        args += ("--metrics", "tcp:0:interface=127.0.0.1")
+    # Every listener a test does not set listens on a free loopback port
+    # (never a shared default: tests run side by side), and the daemon is
+    # ready once those listen too, so a test may use any of their ports.
+    defaults = {
+        "--web": "GuardedSite",
+        "--irc": "IRCFactory",
+        "--talk": "TalkFactory",
+        "--admin": "AdminTelnetFactory",
+        "--metrics": "MetricsSite",
+    }
+    for option, factory in defaults.items():
+        if option not in args:
+            args = (*args, option, "tcp:0:interface=127.0.0.1")
+            factories = (*factories, factory)
     if "--limit-exempt" not in args:  # tests connect from 127.0.0.1 in bulk
         args += ("--limit-exempt", "127.0.0.0/8")
+    log = workdir / "chatd.log"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [str(TWISTD), "-n", "--pidfile=", *twistd, "chatd", *args]
     with log.open("wb") as out:
         process = subprocess.Popen(

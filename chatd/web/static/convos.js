@@ -11,7 +11,7 @@ export function conversation(key, kind, name) {
   if (!convo) {
     convo = {
       key, kind, name, members: [], log: el("ol", "log"), unread: 0, joined: kind !== "room",
-      topic: "", seen: new Map(), ids: new Set(), lastId: null, lastTime: 0, replayUntil: -Infinity, marker: null, readMillis: null, sentRead: 0,
+      topic: "", seen: new Map(), ids: new Set(), lastId: null, lastTime: 0, lastMillis: 0, replayUntil: -Infinity, marker: null, readMillis: null, sentRead: 0,
       olderDone: false, loading: false, replayIsNews: false,
     };
     state.convos.set(key, convo);

@@ -60,6 +60,7 @@ export function rememberAll(from, to) {
   for (const [id, times] of from.seen) to.seen.set(id, (to.seen.get(id) || []).concat(times));
   for (const id of from.ids) to.ids.add(id);
   to.lastTime = Math.max(to.lastTime, from.lastTime);
+  to.lastMillis = Math.max(to.lastMillis, from.lastMillis);
 }
 
 function viewing(convo) {
@@ -83,11 +84,15 @@ function announce(text) {
   while (region.childNodes.length > 3) region.removeChild(region.firstChild);
 }
 
+// When M was said, in milliseconds (an older server sends whole seconds only).
+export function millisOf(m) { return m.millis ?? (m.time || 0) * 1000; }
+
 function messageLine(m, mine) {
   const line = el("li", "msg" + (mine ? " mine" : "") + (m.action ? " action" : ""));
   if (m.msgid) line.dataset.msgid = m.msgid;
   line.dataset.from = m.from;
   line.dataset.time = String(m.time || 0);
+  line.dataset.millis = String(millisOf(m));
   line.appendChild(el("time", "when", clock(m.time)));
   if (!m.action) line.appendChild(el("span", "from", m.from));
   const text = el("span", "text");
@@ -121,6 +126,7 @@ export function addMessage(convo, m, mine) {
   if (m.time > convo.replayUntil + SAME_MESSAGE_SECONDS) convo.replayUntil = -Infinity;
   remember(convo, m);
   convo.lastTime = Math.max(convo.lastTime, m.time || 0);
+  convo.lastMillis = Math.max(convo.lastMillis, millisOf(m));
   if (m.msgid) convo.lastId = m.msgid;
   const line = messageLine(m, mine);
   const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);

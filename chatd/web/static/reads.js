@@ -7,6 +7,7 @@
 import { state, el } from "./state.js";
 import { request } from "./net.js";
 import { updateTitle } from "./alerts.js";
+import { millisOf } from "./log.js";
 
 const SEND_AFTER_MS = 500;       // one request for a burst of messages read
 
@@ -16,13 +17,13 @@ function fieldsOf(convo) { return convo.kind === "room" ? { room: convo.name } :
 // Whether history message M of CONVO is after where the account stopped reading.
 export function unreadByMarker(convo, m) {
   const millis = convo.readMillis ?? state.readMarks.get(convo.key);
-  return millis !== undefined && millis !== null && m.time * 1000 > millis;
+  return millis !== undefined && millis !== null && millisOf(m) > millis;
 }
 
 // The messages of CONVO from others after MILLIS, as the page has them.
 function countAfter(convo, millis) {
   return [...convo.log.querySelectorAll("li.msg:not(.mine)")]
-    .filter((line) => Number(line.dataset.time) * 1000 > millis).length;
+    .filter((line) => Number(line.dataset.millis) > millis).length;
 }
 
 // What CONVO's page shows from others after the account's read marker.
@@ -35,7 +36,7 @@ export function unreadAfterMarker(convo) {
 function placeLine(convo, millis) {
   if (convo.marker) return;
   const first = [...convo.log.querySelectorAll("li.msg:not(.mine)")]
-    .find((line) => Number(line.dataset.time) * 1000 > millis);
+    .find((line) => Number(line.dataset.millis) > millis);
   if (!first) return;
   convo.marker = el("li", "new-marker", "new messages");
   convo.marker.setAttribute("role", "separator");
@@ -45,11 +46,11 @@ function placeLine(convo, millis) {
 // CONVO is shown with the window focused: it is read up to its newest message.
 export function readNow(convo) {
   if (!convo || !state.marksKept || document.hidden || !document.hasFocus()) return;
-  if (!convo.lastTime || convo.lastTime <= (convo.sentRead || 0)) return;
-  convo.sentRead = convo.lastTime;
+  if (!convo.lastMillis || convo.lastMillis <= (convo.sentRead || 0)) return;
+  convo.sentRead = convo.lastMillis;
   clearTimeout(convo.readTimer);
   convo.readTimer = setTimeout(() => {
-    request("markread", { ...fieldsOf(convo), time: convo.sentRead }).then(
+    request("markread", { ...fieldsOf(convo), millis: convo.sentRead }).then(
       (reply) => { convo.readMillis = reply.millis; },
       (error) => { if (error.code === 12) state.marksKept = false; });
   }, SEND_AFTER_MS);
@@ -62,7 +63,7 @@ function apply(marker, render) {
   const convo = state.convos.get(key);
   if (!convo) return;
   convo.readMillis = Math.max(convo.readMillis ?? 0, marker.millis);
-  convo.sentRead = Math.max(convo.sentRead || 0, marker.time);
+  convo.sentRead = Math.max(convo.sentRead || 0, marker.millis);
   const shown = convo.key === state.current && !document.hidden;
   if (!shown) {
     const counted = marker.unread ?? countAfter(convo, marker.millis);

@@ -77,6 +77,7 @@ class ProtocolTests(WebTestCase):
                 "from": "bob",
                 "text": text,
                 "time": 1000,
+                "millis": 1_000_000,
                 "msgid": reply["msgid"],
             },
         )
@@ -89,6 +90,7 @@ class ProtocolTests(WebTestCase):
                     "from": "bob",
                     "text": text,
                     "time": 1000,
+                    "millis": 1_000_000,
                     "msgid": reply["msgid"],
                 }
             ],
@@ -138,6 +140,7 @@ class ProtocolTests(WebTestCase):
                     "to": "alice",
                     "text": "back\nat you",
                     "time": 1000,
+                    "millis": 1_000_000,
                     "msgid": sent.msgid,
                 }
             ],

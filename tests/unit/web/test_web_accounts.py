@@ -118,7 +118,9 @@ class DeferredTests(WebTestCase):
                 "id": reply["id"],
                 "room": "lobby",
                 "stored": True,
-                "messages": [{"from": "old", "text": "before\nyou came", "time": 900}],
+                "messages": [
+                    {"from": "old", "text": "before\nyou came", "time": 900, "millis": 900_000}
+                ],
             },
         )
 

@@ -60,6 +60,24 @@ class WebMarkerTests(WebTestCase):
             listed, [{"room": "lobby", "time": 1000, "millis": 1_000_999, "unread": 2}]
         )
 
+    def test_markByMillis(self) -> None:
+        """
+        A page marks by a message's own C{millis} (given with every
+        message): a later message of the same second is still unread.
+        """
+        phone = self.signIn()
+        bob = self.web.connect("bob")
+        self.request(phone, type="join", room="lobby")
+        self.request(bob, type="join", room="lobby")
+        said = self.request(bob, type="say", room="lobby", text="one")
+        self.reactor.advance(0.25)
+        self.request(bob, type="say", room="lobby", text="two, same second")
+        reply = self.request(phone, type="markread", room="lobby", millis=said["millis"])
+        self.assertEqual((reply["time"], reply["millis"]), (said["time"], said["millis"]))
+        self.assertEqual(self.request(phone, type="markers")["markers"][0]["unread"], 1)
+        refused = self.request(phone, type="markread", room="lobby", millis=-1)
+        self.assertEqual(refused["code"], 10)
+
     def test_otherPageTold(self) -> None:
         """
         Another page of the account that asked for its markers is told

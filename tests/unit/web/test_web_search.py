@@ -60,6 +60,7 @@ class SearchRequestTests(WebTestCase):
                     "text": "* bob brings picnic",
                     "action": True,
                     "time": 1060,
+                    "millis": 1_060_000,
                     "msgid": told["msgid"],
                 },
                 {
@@ -67,6 +68,7 @@ class SearchRequestTests(WebTestCase):
                     "from": "alice",
                     "text": "picnic at noon",
                     "time": 1000,
+                    "millis": 1_000_000,
                     "msgid": said["msgid"],
                 },
             ],
