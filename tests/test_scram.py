@@ -9,7 +9,7 @@ from __future__ import annotations
 from base64 import b64decode
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -141,3 +141,17 @@ class VerifierKeptTests(SynchronousTestCase):
                 Deferred.fromCoroutine(self.accounts.authenticate("alice", proof, "10.0.0.1"))
             )
             failure.trap(errors.BadPassword)
+
+    def test_storeDownAfterPassword(self) -> None:
+        """
+        A store that fails while the verifier is being kept does not undo
+        the login: the password was right.
+        """
+
+        def down(nick: str) -> Deferred[str | None]:
+            return fail(errors.StoreUnavailable())
+
+        self.store.scramVerifier = down  # type: ignore[method-assign]
+        passwordHash = self.successResultOf(self.accounts.checker.hash("sesame"))
+        self.successResultOf(self.store.saveAccount("alice", passwordHash, 1))
+        self.settle(self.accounts.authenticate("alice", "sesame", "10.0.0.1"))

@@ -140,8 +140,11 @@ class Accounts:
         if self.checker.hasher.check_needs_rehash(passwordHash):
             passwordHash = await self.checker.hash(password)
             await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
-        if await self.store.scramVerifier(nick) is None:
-            await self.keepVerifier(nick, passwordHash, password)
+        try:  # a convenience: the login stands even if the store fails now
+            if await self.store.scramVerifier(nick) is None:
+                await self.keepVerifier(nick, passwordHash, password)
+        except errors.StoreUnavailable:
+            self.log.info("SCRAM verifier for {nick} not kept: the store is down", nick=nick)
 
     async def keepVerifier(self, nick: str, passwordHash: str, password: str) -> None:
         """
