@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode, b64encode
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -50,7 +50,6 @@ class SaslState:
     scram: ScramExchange | None = None
     waiting: bool = False
     proven: str | None = None
-    buffered: list[str] = field(default_factory=list)
 
 
 def onAuthenticate(irc: IRCSession, message: Message) -> Any:
