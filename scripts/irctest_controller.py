@@ -49,13 +49,13 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     chatd has no NickServ: its accounts are its own, so the tests marked
     as needing services run against chatd itself, and L{registerUser}
     registers an account the way a TCHAT user does (C{LOGIN}, C{REGIS}),
-    for SASL PLAIN.  OPER takes the administrator
+    for SASL (PLAIN, SCRAM-SHA-256).  OPER takes the administrator
     C{operuser}/C{operpassword}, written to an admin password file of its
     own; the daemon starts on a default, fresh data directory (C{chatd-data}).
     """
 
     software_name = "chatd"
-    supported_sasl_mechanisms: set[str] = {"PLAIN"}
+    supported_sasl_mechanisms: set[str] = {"PLAIN", "SCRAM-SHA-256"}
     tchatPort = 0
     supports_sts = False
     #: Every daemon started, so that those of tests whose C{setUp} raised

@@ -8,6 +8,10 @@ name costs (a dummy hash is verified, the same back-off applies), so timing
 never tells an attacker which names exist.  Note that whether a name is
 registered is no secret in itself: talk mode asks for a password only when
 it is.
+
+A successful password login, and a registration, also keep the account's
+SCRAM-SHA-256 verifier (L{chatd.core.scram}) if it has none for this
+password yet; a L{ScramProof} is checked in a password's place.
 """
 
 from __future__ import annotations
@@ -26,7 +30,12 @@ from twisted.logger import Logger
 from chatd.core import errors
 from chatd.core.gate import PasswordGate
 from chatd.core.limits import MAX_PASSWORD, MIN_PASSWORD
+from chatd.core.names import key
+from chatd.core.scram import ScramProof, deriveVerifier
 from chatd.storage.interfaces import IChatStore
+
+#: What proves an account: its password, or a SCRAM exchange's outcome.
+Secret = str | ScramProof
 
 
 def checkPasswordRules(password: str) -> None:
@@ -98,10 +107,11 @@ class Accounts:
         self.gate = gate or PasswordGate(clock)
         self.checker = checker or PasswordChecker(runInThread=self.gate.inThread)
 
-    async def authenticate(self, nick: str, password: str, address: str) -> None:
+    async def authenticate(self, nick: str, password: Secret, address: str) -> None:
         """
         Check C{password} for C{nick} when the gate gives the attempt its
-        turn (after any back-off for the name and the address).
+        turn (after any back-off for the name and the address); a
+        L{ScramProof} for C{nick} was checked already, and counts the same.
 
         @raise BadPassword: the name is not registered or the password is
             wrong (the two take the same time).
@@ -112,6 +122,8 @@ class Accounts:
         async def verify() -> bool:
             passwordHash = await self.store.accountHash(nick)
             found.append(passwordHash)
+            if isinstance(password, ScramProof):
+                return password.valid and key(password.account) == key(nick)
             return await self.checker.verify(passwordHash, password)
 
         if not await self.gate.check(nick, address, lambda: Deferred.fromCoroutine(verify())):
@@ -123,10 +135,25 @@ class Accounts:
             )
             raise errors.BadPassword()
         passwordHash = found[0] or ""
+        if isinstance(password, ScramProof):
+            return
         if self.checker.hasher.check_needs_rehash(passwordHash):
-            await self.store.saveAccount(
-                nick, await self.checker.hash(password), int(self.clock.seconds())
-            )
+            passwordHash = await self.checker.hash(password)
+            await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
+        try:  # a convenience: the login stands even if the store fails now
+            if await self.store.scramVerifier(nick) is None:
+                await self.keepVerifier(nick, passwordHash, password)
+        except errors.StoreUnavailable:
+            self.log.info("SCRAM verifier for {nick} not kept: the store is down", nick=nick)
+
+    async def keepVerifier(self, nick: str, passwordHash: str, password: str) -> None:
+        """
+        Derive C{nick}'s SCRAM verifier from C{password} (in a thread: it
+        hashes) and keep it for the password hash C{passwordHash}.
+        """
+        verifier = await self.checker.runInThread(deriveVerifier, password)
+        if verifier is not None:
+            await self.store.saveScramVerifier(nick, passwordHash, verifier)
 
     async def register(self, nick: str, password: str) -> None:
         """
@@ -137,3 +164,10 @@ class Accounts:
         checkPasswordRules(password)
         passwordHash = await self.checker.hash(password)
         await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
+        await self.keepVerifier(nick, passwordHash, password)
+
+    def scramVerifier(self, nick: str) -> Deferred[str | None]:
+        """
+        C{nick}'s SCRAM verifier, for an exchange (L{chatd.core.scram}).
+        """
+        return self.store.scramVerifier(nick)

@@ -22,6 +22,7 @@ from chatd.core.participant import IParticipant
 from chatd.core.roomoperations import IRoomOperations
 
 if TYPE_CHECKING:
+    from chatd.core.accounts import Secret
     from chatd.core.chathistory import HistoryQuery
     from chatd.core.errors import ChatError
     from chatd.core.events import PrivateMessage, RoomMessage, Wallops
@@ -65,7 +66,7 @@ class IChatService(IRoomOperations):
         """
 
     def login(
-        participant: IParticipant, nick: str, password: str | None = None
+        participant: IParticipant, nick: str, password: Secret | None = None
     ) -> MaybeDeferred[str]:
         """
         Give C{participant} the nickname C{nick}; returns the name as stored.

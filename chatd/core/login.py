@@ -19,6 +19,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatd.core import errors
+from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.events import Notice, Rename
 from chatd.core.names import isValidName, key, normalize
@@ -62,7 +63,7 @@ class Logins:
         self._underWay: dict[IParticipant, Deferred[str]] = {}
 
     def login(
-        self, participant: IParticipant, nick: str, password: str | None = None
+        self, participant: IParticipant, nick: str, password: Secret | None = None
     ) -> MaybeDeferred[str]:
         """
         What can be refused at once is raised; with nothing to wait for (no
@@ -99,7 +100,7 @@ class Logins:
         self,
         participant: IParticipant,
         nick: str,
-        password: str | None,
+        password: Secret | None,
         loading: Deferred[None] | None,
     ) -> str:
         """
@@ -288,8 +289,8 @@ class Logins:
             raise errors.InvalidNick()
         if service.people.holdsOther(participant, nick):
             raise errors.NickTaken()
-        if service.persistence is not None:
-            service.persistence.checkRename(old, nick)
+        if service.persistence is not None and service.provenAccount(participant) != key(nick):
+            service.persistence.checkRename(old, nick)  # a registered name needs its password
         if service.observer is None or key(nick) == key(old):
             return self.applyRename(participant, old, nick)
         renaming = claimed(

@@ -23,7 +23,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core import autojoin, errors
-from chatd.core.accounts import Accounts, checkPasswordRules
+from chatd.core.accounts import Accounts, Secret, checkPasswordRules
 from chatd.core.approvals import Approvals
 from chatd.core.chathistory import ChatHistory
 from chatd.core.events import Notice, RoomMessage
@@ -210,7 +210,7 @@ class Persistence:
             check.cancel()
 
     async def verifyLogin(
-        self, participant: IParticipant, nick: str, password: str | None
+        self, participant: IParticipant, nick: str, password: Secret | None
     ) -> tuple[bool, list[str]]:
         """
         A login's password step (L{chatd.core.login}), before the name is

@@ -17,7 +17,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core import errors, shutdown
-from chatd.core.accounts import Accounts
+from chatd.core.accounts import Accounts, Secret
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.chathistory import HistoryQuery
@@ -146,7 +146,7 @@ class ChatService(Service):
         self.logins.logout(participant, reason)
 
     def login(
-        self, participant: IParticipant, nick: str, password: str | None = None
+        self, participant: IParticipant, nick: str, password: Secret | None = None
     ) -> MaybeDeferred[str]:
         return self.logins.login(participant, nick, password)
 

@@ -18,7 +18,7 @@ SUPPORTED: dict[str, str] = {
     "labeled-response": "",
     "message-tags": "",
     "multi-prefix": "",
-    "sasl": "PLAIN",
+    "sasl": "PLAIN,SCRAM-SHA-256",
     "server-time": "",
     "userhost-in-names": "",
 }

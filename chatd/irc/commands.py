@@ -30,6 +30,7 @@ from chatd.irc import (
     privmsg,
     queries,
     registration,
+    sasl,
 )
 from chatd.irc import numerics as N
 from chatd.irc.markread import onMarkread
@@ -88,7 +89,7 @@ COMMANDS = commandTable(
         ),
         ("NICK", Command(registration.onNick, preReg=True)),
         ("CAP", Command(registration.onCap, 1, preReg=True)),
-        ("AUTHENTICATE", Command(registration.onAuthenticate, 1, preReg=True)),
+        ("AUTHENTICATE", Command(sasl.onAuthenticate, 1, preReg=True)),
         ("PING", Command(registration.onPing, preReg=True)),
         ("PONG", Command(registration.onPong, preReg=True)),
         ("QUIT", Command(registration.onQuit, preReg=True)),

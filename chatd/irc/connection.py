@@ -25,6 +25,7 @@ from chatd.irc.commands import dispatch
 from chatd.irc.labels import runLabelled
 from chatd.irc.listener import IRCListener
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
+from chatd.irc.sasl import SaslState
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatLineReceiver
 
@@ -63,6 +64,7 @@ class IRCConnection(ChatLineReceiver):
     signedOn = 0.0
     lastSpoke = 0.0
     saslBuffer: str | None = None
+    sasl: SaslState | None = None
     serverPasswordGiven = False
     _command = ""
     _closing = False

@@ -22,7 +22,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "chatd: an IRC server sharing its rooms with TCHAT, telnet and web users.",
         "HELP <command> for one command; docs/IRC.md has everything.",
     ),
-    "AUTHENTICATE": ("AUTHENTICATE PLAIN: SASL login to a registered account.",),
+    "AUTHENTICATE": (
+        "AUTHENTICATE PLAIN or SCRAM-SHA-256: SASL login to a registered account,",
+        "also once connected (you then take its name).",
+    ),
     "AWAY": ("AWAY [:text]: mark yourself away (or back without text).",),
     "CAP": ("CAP LS|REQ|LIST|END: negotiate IRCv3 capabilities.",),
     "CHATHISTORY": ("CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS: stored history.",),

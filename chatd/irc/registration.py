@@ -1,7 +1,7 @@
 # -*- test-case-name: tests.unit.irc.test_irc_protocol,tests.unit.irc.test_irc_multiclient -*-
 """
-Connection registration: C{PASS}, C{NICK}, C{USER}, C{CAP}, SASL
-C{AUTHENTICATE}, the welcome burst, and the connection-level commands
+Connection registration: C{PASS}, C{NICK}, C{USER}, C{CAP} (SASL's
+C{AUTHENTICATE} is L{chatd.irc.sasl}), the welcome burst, and the connection-level commands
 C{PING}, C{PONG} and C{QUIT}.
 
 Registration completes when the client has given a nickname and C{USER}
@@ -14,13 +14,10 @@ refuses to register a client without it; its accounts log in with SASL.
 
 from __future__ import annotations
 
-import binascii
 import hmac
-from base64 import b64decode
 from typing import Any
 
 from twisted.internet.defer import maybeDeferred
-from twisted.python.failure import Failure
 
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import connectionsOf
@@ -30,13 +27,6 @@ from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
-
-#: SASL payloads arrive base64-encoded in chunks of this many characters.
-SASL_CHUNK = 400
-#: A PLAIN payload longer than this is refused (C{905 ERR_SASLTOOLONG}), as
-#: is a chunk over L{SASL_CHUNK}: room for two names and a 1024-character
-#: password (L{chatd.core.limits.MAX_PASSWORD}) of 4-byte characters.
-SASL_MAX = 16 * SASL_CHUNK
 
 
 def isRegistered(irc: IRCSession) -> bool:
@@ -210,72 +200,6 @@ def onCap(irc: IRCSession, message: Message) -> Any:
 
 def numericCap(irc: IRCSession, sub: str, *params: str) -> None:
     irc.sendMessage("CAP", irc.me(), sub, *params[:-1], params[-1], trailing=True)
-
-
-# SASL
-
-
-def onAuthenticate(irc: IRCSession, message: Message) -> Any:
-    arg = message.params[0]
-    if "sasl" not in irc.caps or irc.registered or irc.nick is not None:
-        if irc.nick is not None:
-            irc.numeric(N.ERR_SASLALREADY, "You have already authenticated")
-        else:
-            irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
-        return None
-    if arg == "*":
-        irc.saslBuffer = None
-        irc.numeric(N.ERR_SASLABORTED, "SASL authentication aborted")
-        return None
-    if irc.saslBuffer is None:
-        if arg.upper() != "PLAIN":
-            irc.numeric(N.RPL_SASLMECHS, "PLAIN", "are available SASL mechanisms")
-            irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
-            return None
-        irc.saslBuffer = ""
-        irc.sendMessage("AUTHENTICATE", "+", prefix="")
-        return None
-    if arg != "+":
-        irc.saslBuffer += arg
-    if len(arg) > SASL_CHUNK or len(irc.saslBuffer) > SASL_MAX:
-        irc.saslBuffer = None
-        irc.numeric(N.ERR_SASLTOOLONG, "SASL message too long")
-        return None
-    if len(arg) == SASL_CHUNK:
-        return None  # more chunks follow
-    payload, irc.saslBuffer = irc.saslBuffer, None
-    return saslPlain(irc, payload)
-
-
-def saslPlain(irc: IRCSession, payload: str) -> Any:
-    """
-    Check a PLAIN response (C{authzid NUL authcid NUL password}) by
-    logging in to the service as C{authcid} with the password: the
-    service checks the account.
-    """
-    try:
-        fields = b64decode(payload, validate=True).decode("utf-8").split("\0")
-    except (binascii.Error, UnicodeDecodeError):
-        fields = []
-    if len(fields) != 3 or not fields[1] or (fields[0] and fields[0] != fields[1]):
-        irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
-        return None
-    account, password = normalize(fields[1]), fields[2]
-
-    def loggedIn(nick: str) -> None:
-        irc.account = nick
-        irc.numeric(
-            N.RPL_LOGGEDIN, irc.wire.hostmask(nick), nick, f"You are now logged in as {nick}"
-        )
-        irc.numeric(N.RPL_SASLSUCCESS, "SASL authentication successful")
-
-    def failed(failure: Failure) -> None:
-        failure.trap(ChatError)
-        text = failure.value.text if isinstance(failure.value, ChatError) else ""
-        irc.numeric(N.ERR_SASLFAIL, f"SASL authentication failed: {text}")
-
-    d = maybeDeferred(irc.service.login, irc.participant, account, password)
-    return d.addCallbacks(loggedIn, failed)
 
 
 # Connection

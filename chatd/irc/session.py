@@ -12,7 +12,7 @@ importing the connection they serve.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
@@ -21,6 +21,9 @@ from chatd.core.interfaces import IChatService, IParticipant
 from chatd.irc.caps import Capabilities
 from chatd.irc.listener import IRCListener
 from chatd.irc.wire import WireFormat
+
+if TYPE_CHECKING:
+    from chatd.irc.sasl import SaslState
 
 T = TypeVar("T")
 
@@ -37,7 +40,8 @@ class IRCSession(Protocol):
     @ivar caps: the capabilities negotiated.
     @ivar awayMessage: the C{AWAY} text, or C{None} when present.
     @ivar account: the account SASL logged in as.
-    @ivar saslBuffer: the SASL PLAIN payload collected so far, once chosen.
+    @ivar saslBuffer: the SASL payload collected so far, once chosen.
+    @ivar sasl: the SASL exchange under way (L{chatd.irc.sasl}).
     @ivar serverPasswordGiven: whether C{PASS} gave the listener's password.
     @ivar shownRooms: the channels the client was shown it is in, by room key.
     @ivar userModes: the client's user modes (C{i}, C{w}, C{o}).
@@ -56,6 +60,7 @@ class IRCSession(Protocol):
     address: str
     lastSpoke: float
     saslBuffer: str | None
+    sasl: SaslState | None
     serverPasswordGiven: bool
     shownRooms: dict[str, str]
     userModes: set[str]

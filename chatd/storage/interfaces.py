@@ -115,6 +115,18 @@ class IChatStore(Interface):
         Register C{nick}, or change its password hash.
         """
 
+    def scramVerifier(nick: str) -> Deferred[str | None]:
+        """
+        C{nick}'s SCRAM-SHA-256 verifier (L{chatd.storage.scram}), or
+        C{None}: not registered, or none derived since its password was set.
+        """
+
+    def saveScramVerifier(nick: str, passwordHash: str, verifier: str) -> Deferred[None]:
+        """
+        Keep C{verifier} for C{nick}, if its password hash is still
+        C{passwordHash} (it was derived from that password); else nothing.
+        """
+
     def saveRoom(room: RoomSettings, when: int) -> Deferred[None]:
         """
         Create C{room} or update its settings.

@@ -23,10 +23,11 @@ from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import MemoryReadMarkers
 from chatd.storage.schema import DEFAULT_ROOMS
+from chatd.storage.scram import MemoryScramVerifiers
 
 
 @implementer(IChatStore)
-class MemoryChatStore(MemoryReadMarkers, Service):
+class MemoryChatStore(MemoryScramVerifiers, MemoryReadMarkers, Service):
     """
     Chat state kept in memory only.
     """
@@ -73,6 +74,8 @@ class MemoryChatStore(MemoryReadMarkers, Service):
         return succeed(self._accounts.get(key(nick)))
 
     def saveAccount(self, nick: str, passwordHash: str, when: int) -> Deferred[None]:
+        if self._accounts.get(key(nick)) != passwordHash:
+            self._verifiers.pop(key(nick), None)  # derived from another password
         self._accounts[key(nick)] = passwordHash
         self._names[key(nick)] = nick
         return succeed(None)

@@ -186,6 +186,12 @@ MIGRATIONS: list[list[Statement]] = [
             millis BIGINT NOT NULL,
             PRIMARY KEY (nick_key, room, target_key))""",
     ],
+    # 12: each account's SCRAM-SHA-256 verifier (chatd.storage.scram), derived
+    # at registration or at its next password login: none for existing
+    # accounts until then (SCRAM answers them 904, PLAIN still works).
+    [
+        "ALTER TABLE accounts ADD COLUMN scram TEXT",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -31,6 +31,7 @@ from chatd.storage.database import Cursor, Database
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import SQLReadMarkers
 from chatd.storage.migration import migrate, saveRoomRow
+from chatd.storage.scram import SQLScramVerifiers
 from chatd.storage.search import SQLSearch
 from chatd.storage.writer import MessageWriter, key
 
@@ -38,7 +39,7 @@ NO_LIMIT = 2**62
 
 
 @implementer(IChatStore)
-class SQLChatStore(SQLReadMarkers, Service, SQLSearch):
+class SQLChatStore(SQLReadMarkers, SQLScramVerifiers, Service, SQLSearch):
     """
     A chat store in an SQL database reached through C{pool}.
 
@@ -146,7 +147,8 @@ class SQLChatStore(SQLReadMarkers, Service, SQLSearch):
     def saveAccount(self, nick: str, passwordHash: str, when: int) -> Deferred[None]:
         return self.database.execute(
             "INSERT INTO accounts (nick_key, nick, hash, created) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (nick_key) DO UPDATE SET nick = excluded.nick, hash = excluded.hash",
+            " ON CONFLICT (nick_key) DO UPDATE SET nick = excluded.nick, hash = excluded.hash,"
+            " scram = CASE WHEN accounts.hash = excluded.hash THEN accounts.scram END",
             key(nick),
             nick,
             passwordHash,

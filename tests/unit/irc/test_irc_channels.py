@@ -643,7 +643,7 @@ class SyncTests(ChannelTestCase):
             self.service.enter(participant, "lobby")
             return name
 
-        self.service.login = login  # type: ignore[method-assign]
+        self.service.login = login  # type: ignore[method-assign,assignment]
         proto, t = self.connect()
         codes = self.numerics(self.send(proto, t, "NICK alice", "USER a 0 * :A"))
         self.assertEqual(codes[-4:], ["376", "JOIN", "353", "366"])

@@ -223,7 +223,7 @@ class CapabilityTests(SynchronousTestCase):
             caps.ls("302"),
             [
                 "batch draft/chathistory draft/read-marker echo-message labeled-response"
-                " message-tags multi-prefix sasl=PLAIN server-time userhost-in-names"
+                " message-tags multi-prefix sasl=PLAIN,SCRAM-SHA-256 server-time userhost-in-names"
             ],
         )
         self.assertIn("cap-notify", caps)

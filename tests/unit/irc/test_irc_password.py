@@ -50,7 +50,7 @@ class ServerPasswordTests(IRCTestCase):
             passwords.append(password)
             return original(participant, nick, password)
 
-        self.service.login = login  # type: ignore[method-assign]
+        self.service.login = login  # type: ignore[method-assign,assignment]
         proto, t = self.connect()
         self.send(proto, t, "PASS club-secret", "CAP LS 302", "CAP REQ sasl")
         self.send(proto, t, "NICK alice", "USER a 0 * :A", "AUTHENTICATE PLAIN")
@@ -72,7 +72,7 @@ class ServerPasswordTests(IRCTestCase):
             passwords.append(password)
             return original(participant, nick, password)
 
-        self.service.login = login  # type: ignore[method-assign]
+        self.service.login = login  # type: ignore[method-assign,assignment]
         proto, t = self.connect()
         self.send(proto, t, "PASS pw", "NICK alice", "USER a 0 * :A")
         self.assertEqual(passwords, ["pw"])

@@ -19,7 +19,7 @@ from chatd.core.events import Rename
 from chatd.core.interfaces import IParticipant
 from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
-from chatd.irc.registration import SASL_MAX
+from chatd.irc.sasl import SASL_MAX
 from chatd.testing import RecordingParticipant
 from tests.support.helpers import connect, output
 from tests.support.irchelpers import IRCTestCase
@@ -145,7 +145,7 @@ class RegistrationTests(IRCTestCase):
                 raise BadPassword()
             return original(participant, nick, password)
 
-        self.service.login = login  # type: ignore[method-assign]
+        self.service.login = login  # type: ignore[method-assign,assignment]
         proto, t = self.connect()
         reply = self.send(proto, t, "PASS wrong", "NICK alice", "USER a 0 * :A")
         self.assertEqual(self.numerics(reply), ["464"])
@@ -187,7 +187,7 @@ class RegistrationTests(IRCTestCase):
         def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
             return pending
 
-        self.service.login = login  # type: ignore[method-assign]
+        self.service.login = login  # type: ignore[method-assign,assignment]
         proto, t = self.connect()
         self.assertEqual(self.send(proto, t, "NICK alice", "USER a 0 * :A", "PING :after"), "")
         original(proto, "alice")
@@ -205,7 +205,7 @@ class CapabilityTests(IRCTestCase):
         reply = self.send(proto, t, "CAP LS 302", "NICK alice", "USER a 0 * :A")
         [ls] = self.messages(reply)
         self.assertEqual(ls.params[:2], ["*", "LS"])
-        self.assertIn("sasl=PLAIN", ls.params[2].split())
+        self.assertIn("sasl=PLAIN,SCRAM-SHA-256", ls.params[2].split())
         reply = self.send(
             proto, t, "CAP REQ :server-time nope", "CAP REQ :server-time multi-prefix"
         )
@@ -258,7 +258,7 @@ class SASLTests(IRCTestCase):
             passwords.append(password)
             return original(participant, nick, password)
 
-        self.service.login = login  # type: ignore[method-assign]
+        self.service.login = login  # type: ignore[method-assign,assignment]
         proto, t = self.negotiate()
         reply = self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "sesame"))
         self.assertEqual(self.numerics(reply), ["900", "903"])
@@ -290,16 +290,17 @@ class SASLTests(IRCTestCase):
     def test_malformed(self) -> None:
         """
         Bad base64, a payload without three fields, a mismatched authzid,
-        an unknown mechanism: 904 (908 lists PLAIN); C{*} aborts with 906.
+        an unknown mechanism: 904 (908 lists PLAIN and SCRAM-SHA-256); C{*}
+        aborts with 906.
         """
         for payload in ["!!!", b64encode(b"only\0two").decode(), plain("bob", "alice", "pw")]:
             proto, t = self.negotiate()
             self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE " + payload)), ["904"])
         proto, t = self.connect()
         self.send(proto, t, "CAP REQ sasl")
-        self.assertEqual(
-            self.numerics(self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")), ["908", "904"]
-        )
+        reply = self.send(proto, t, "AUTHENTICATE EXTERNAL")
+        self.assertEqual(self.numerics(reply), ["908", "904"])
+        self.assertIn(" PLAIN,SCRAM-SHA-256 :are available", reply)
         proto, t = self.negotiate()
         self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE *")), ["906"])
 
@@ -323,13 +324,18 @@ class SASLTests(IRCTestCase):
 
     def test_notNegotiated(self) -> None:
         """
-        AUTHENTICATE without the sasl capability is 904; after success, 907.
+        AUTHENTICATE without the sasl capability is 904.  After success it
+        may begin again (signing in to an account), which a server without
+        accounts refuses with 904.
         """
         proto, t = self.connect()
         self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE PLAIN")), ["904"])
         proto, t = self.negotiate()
         self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "pw"))
-        self.assertEqual(self.numerics(self.send(proto, t, "AUTHENTICATE PLAIN")), ["907"])
+        self.assertEqual(self.send(proto, t, "AUTHENTICATE PLAIN"), "AUTHENTICATE +\r\n")
+        reply = self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "pw"))
+        self.assertEqual(self.numerics(reply), ["904"])
+        self.assertIn("keeps no accounts", reply)
 
 
 class FramingTests(IRCTestCase):

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 
 from chatd.core import errors
-from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.accounts import Accounts, PasswordChecker, Secret
 from chatd.core.events import RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.service import ChatService
@@ -27,11 +27,11 @@ class OrderingService(ChatService):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.checks: list[Deferred[None]] = []
-        self.passwords: list[str | None] = []
+        self.passwords: list[Secret | None] = []
         self.counts: list[int | None] = []
         self.registered: list[tuple[str | None, str]] = []
 
-    def login(self, participant: IParticipant, nick: str, password: str | None = None) -> Any:
+    def login(self, participant: IParticipant, nick: str, password: Secret | None = None) -> Any:
         check: Deferred[None] = Deferred()
         self.checks.append(check)
         self.passwords.append(password)

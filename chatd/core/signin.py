@@ -1,0 +1,98 @@
+# -*- test-case-name: tests.test_irc_sasl -*-
+"""
+Signing in to an account from a connection that is logged in already (IRC
+SASL after registration, or a second time): the core's rule, which the
+front-ends only translate.
+
+chatd's accounts are registered nicknames, so a connection signed in to an
+account carries its name.  Proving an account's password (or a SCRAM
+proof, L{chatd.core.accounts.Secret}) from a logged-in connection:
+
+  - for the connection's own nickname: the connection becomes the
+    account's signed-in person (its operator rights, if the name has any);
+  - for another account, whose name nobody else holds: the same, then the
+    connection takes the account's name (L{takeAccountName}: a rename, as
+    C{NICK} would do, which a registered name allows only to whoever proved
+    its password);
+  - refused: an account signed in elsewhere (L{errors.NickTaken}: a new
+    connection that logs in with it joins that person instead), and another
+    account from a connection that shares its person with others
+    (L{errors.InvalidArgument}: the name is theirs too).
+
+Nothing is checked or changed for a server without accounts (no store).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from twisted.internet.defer import Deferred, succeed
+
+from chatd.core import errors
+from chatd.core.accounts import Secret
+from chatd.core.calls import MaybeDeferred
+from chatd.core.delivery import connectionsOf
+from chatd.core.names import isValidName, key, normalize
+from chatd.core.participant import IParticipant
+
+if TYPE_CHECKING:
+    from chatd.core.service import ChatService
+
+
+def scramVerifier(service: object, account: str) -> Deferred[str | None]:
+    """
+    C{account}'s SCRAM verifier in C{service} (a L{ChatService}), for a
+    SCRAM exchange (L{chatd.core.scram}); C{None} without a store.
+    """
+    persistence = getattr(service, "persistence", None)
+    return succeed(None) if persistence is None else persistence.accounts.scramVerifier(account)
+
+
+async def signInAgain(chat: object, participant: IParticipant, account: str, secret: Secret) -> str:
+    """
+    Prove C{secret} for C{account} from the logged-in C{participant}, in
+    C{chat} (a L{ChatService}); fires with the account's name once proven.
+
+    @raise NotLoggedIn: C{participant} is not logged in.
+    @raise BadPassword: no such account, a wrong password, or no store.
+    @raise NickTaken: the account is signed in from elsewhere.
+    @raise InvalidArgument: the connection shares its name with others.
+    @raise TooManyAttempts: the password gate is full (try again later).
+    """
+    service = cast("ChatService", chat)
+    nick = service.requireLogin(participant)
+    persistence = service.persistence
+    if persistence is None:
+        raise errors.BadPassword("this server keeps no accounts")
+    account = normalize(account)
+    if not isValidName(account):
+        raise errors.BadPassword()
+    if key(account) != key(nick):
+        if service.people.holdsOther(participant, account):
+            raise errors.NickTaken(f"{account} is signed in elsewhere: connect with it to join")
+        if len(connectionsOf(service.people.personOf(participant))) > 1:
+            raise errors.InvalidArgument(
+                f"{nick} is signed in from other connections too: it stays {nick}"
+            )
+    proven, _ = await persistence.verifyLogin(participant, account, secret)
+    if not proven or not service.isLoggedIn(participant):
+        raise errors.BadPassword()
+    service.accountProven(participant, account)
+    return account
+
+
+def takeAccountName(chat: object, participant: IParticipant, account: str) -> MaybeDeferred[str]:
+    """
+    Rename C{participant} to C{account}, which it proved (L{signInAgain}),
+    if it is not called so already.
+
+    @raise NickTaken: someone took the name in the meantime.
+    @raise BadPassword: C{participant} has not proven C{account}.
+    """
+    service = cast("ChatService", chat)
+    nick = service.requireLogin(participant)
+    if key(account) == key(nick):
+        return nick
+    if service.provenAccount(participant) != key(account):
+        raise errors.BadPassword()
+    return service.rename(participant, account)

@@ -1,0 +1,191 @@
+# -*- test-case-name: tests.test_irc_sasl,tests.test_irc_protocol -*-
+"""
+SASL (IRCv3 C{sasl} 3.1 and 3.2): C{AUTHENTICATE} with C{PLAIN} or
+C{SCRAM-SHA-256}, before registration (a login) or after it, and again
+(signing in to an account, L{chatd.core.signin}: the core decides, this
+module only translates).
+
+Payloads arrive base64-encoded in chunks of L{SASL_CHUNK} characters; a
+SCRAM exchange is two round trips, and its success waits for the client's
+C{AUTHENTICATE +} after the server's final message (RFC 5802 over SASL).
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode, b64encode
+from dataclasses import dataclass
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from chatd.core.errors import ChatError
+from chatd.core.names import key, normalize
+from chatd.core.scram import MECHANISM as SCRAM
+from chatd.core.scram import ScramError, ScramExchange, ScramProof
+from chatd.core.signin import scramVerifier, signInAgain, takeAccountName
+from chatd.irc import numerics as N
+from chatd.irc.message import Message
+from chatd.irc.session import IRCSession
+
+#: SASL payloads arrive base64-encoded in chunks of this many characters.
+SASL_CHUNK = 400
+#: A payload longer than this is refused (C{905 ERR_SASLTOOLONG}), as is a
+#: chunk over L{SASL_CHUNK}: room for two names and a 1024-character
+#: password (L{chatd.core.limits.MAX_PASSWORD}) of 4-byte characters.
+SASL_MAX = 16 * SASL_CHUNK
+#: The mechanisms offered (the C{sasl} capability's value, C{908}).
+MECHANISMS = ("PLAIN", SCRAM)
+
+
+@dataclass
+class SaslState:
+    """
+    One exchange under way: its mechanism, the SCRAM side if it is SCRAM,
+    and, once proven, the account waiting for the client's last C{+}.
+    """
+
+    mechanism: str
+    scram: ScramExchange | None = None
+    waiting: bool = False
+    proven: str | None = None
+
+
+def onAuthenticate(irc: IRCSession, message: Message) -> Any:
+    arg = message.params[0]
+    state: SaslState | None = irc.sasl
+    if "sasl" not in irc.caps:
+        irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
+        return None
+    if arg == "*":
+        irc.sasl = irc.saslBuffer = None
+        irc.numeric(N.ERR_SASLABORTED, "SASL authentication aborted")
+        return None
+    if state is None:
+        return start(irc, arg.upper())
+    if state.waiting:
+        return fail(irc, "one step at a time")
+    if state.proven is not None:  # the "+" after SCRAM's final message
+        irc.sasl = None
+        return succeeded(irc, state.proven) if arg == "+" else fail(irc, "expected +")
+    if arg != "+":
+        irc.saslBuffer = (irc.saslBuffer or "") + arg
+    if len(arg) > SASL_CHUNK or len(irc.saslBuffer or "") > SASL_MAX:
+        irc.sasl = irc.saslBuffer = None
+        irc.numeric(N.ERR_SASLTOOLONG, "SASL message too long")
+        return None
+    if len(arg) == SASL_CHUNK:
+        return None  # more chunks follow
+    payload, irc.saslBuffer = irc.saslBuffer or "", None
+    try:
+        text = b64decode(payload, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return fail(irc, "not base64 UTF-8")
+    if state.scram is None:
+        return plain(irc, text)
+    return scramStep(irc, state, state.scram, text)
+
+
+def start(irc: IRCSession, mechanism: str) -> None:
+    if mechanism not in MECHANISMS:
+        irc.numeric(N.RPL_SASLMECHS, ",".join(MECHANISMS), "are available SASL mechanisms")
+        irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed")
+        return
+    scram = None
+    if mechanism == SCRAM:
+        scram = ScramExchange(lambda account: scramVerifier(irc.service, account))
+    irc.sasl = SaslState(mechanism, scram)
+    irc.saslBuffer = None
+    irc.sendMessage("AUTHENTICATE", "+", prefix="")
+
+
+def fail(irc: IRCSession, reason: str) -> None:
+    irc.sasl = irc.saslBuffer = None
+    irc.numeric(N.ERR_SASLFAIL, f"SASL authentication failed: {reason}")
+
+
+def send(irc: IRCSession, text: str) -> None:
+    """
+    Send a server message in chunks (C{+} after a last full one).
+    """
+    encoded = b64encode(text.encode("utf-8")).decode("ascii")
+    chunks = [encoded[at : at + SASL_CHUNK] for at in range(0, len(encoded), SASL_CHUNK)]
+    if not chunks or len(chunks[-1]) == SASL_CHUNK:
+        chunks.append("+")
+    for chunk in chunks:
+        irc.sendMessage("AUTHENTICATE", chunk, prefix="")
+
+
+def plain(irc: IRCSession, text: str) -> Any:
+    """
+    A PLAIN response (C{authzid NUL authcid NUL password}): the service
+    checks the password of C{authcid}.
+    """
+    fields = text.split("\0")
+    if len(fields) != 3 or not fields[1] or (fields[0] and fields[0] != fields[1]):
+        return fail(irc, "malformed PLAIN response")
+    irc.sasl = None
+    return signIn(irc, normalize(fields[1]), fields[2]).addCallbacks(
+        lambda account: succeeded(irc, account), lambda failure: refused(irc, failure)
+    )
+
+
+def scramStep(irc: IRCSession, state: SaslState, scram: ScramExchange, text: str) -> Any:
+    state.waiting = True
+    if scram.server is None:
+        first = Deferred.fromCoroutine(scram.first(text))
+
+        def challenge(serverFirst: str) -> None:
+            state.waiting = False
+            send(irc, serverFirst)
+
+        return first.addCallbacks(challenge, lambda failure: refused(irc, failure))
+    try:
+        serverFinal, proof = scram.final(text)
+    except ScramError as e:
+        return fail(irc, str(e))
+
+    def proven(account: str) -> None:
+        state.waiting, state.proven = False, account
+        send(irc, serverFinal)
+
+    d = signIn(irc, proof.account, proof)
+    return d.addCallbacks(proven, lambda failure: refused(irc, failure))
+
+
+def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[str]:
+    """
+    Log in as C{account} (before registration), or sign in to it from the
+    logged-in connection (L{signInAgain}).
+    """
+    if irc.nick is not None:
+        return Deferred.fromCoroutine(signInAgain(irc.service, irc.participant, account, secret))
+
+    async def login() -> str:
+        answer = irc.service.login(irc.participant, account, secret)
+        return await answer if isinstance(answer, Deferred) else answer
+
+    return Deferred.fromCoroutine(login())
+
+
+def succeeded(irc: IRCSession, account: str) -> Any:
+    """
+    C{900} and C{903}; after registration, the connection then takes the
+    account's name if it had another (L{takeAccountName}).
+    """
+    irc.sasl = None
+    irc.account = account
+    irc.numeric(
+        N.RPL_LOGGEDIN, irc.wire.hostmask(account), account, f"You are now logged in as {account}"
+    )
+    irc.numeric(N.RPL_SASLSUCCESS, "SASL authentication successful")
+    if key(irc.me()) == key(account):
+        return None
+    return irc.call(takeAccountName, irc.service, irc.participant, account, subject=account)
+
+
+def refused(irc: IRCSession, failure: Failure) -> None:
+    failure.trap(ChatError, ScramError)
+    text = failure.value.text if isinstance(failure.value, ChatError) else str(failure.value)
+    fail(irc, text)

@@ -1,0 +1,245 @@
+"""
+IRC SASL against a service with accounts (L{chatd.irc.sasl},
+L{chatd.core.signin}): SCRAM-SHA-256 exchanges checked by a client written
+here from RFC 5802, a wrong proof, an account without a verifier, and SASL
+after registration and a second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from base64 import b64decode, b64encode
+
+from twisted.internet.defer import Deferred
+from twisted.internet.testing import StringTransport
+
+from chatd.irc.message import Message
+from chatd.irc.protocol import IRCProtocol
+from tests.ircstorecase import IRCStoreTestCase
+
+
+def b64(data: bytes) -> str:
+    return b64encode(data).decode("ascii")
+
+
+def plain(account: str, password: str) -> str:
+    return b64(f"\0{account}\0{password}".encode())
+
+
+class ScramClient:
+    """
+    The client's side of SCRAM-SHA-256, from RFC 5802 section 3.
+    """
+
+    def __init__(self, user: str, password: str, nonce: str = "fyko+d2lbbFgONRv9qkxdawL") -> None:
+        self.password = password.encode("utf-8")
+        self.nonce = nonce
+        self.bare = f"n={user},r={nonce}"
+
+    def first(self) -> str:
+        return b64(("n,," + self.bare).encode())
+
+    def final(self, serverFirst: str) -> str:
+        text = b64decode(serverFirst).decode()
+        fields = dict(part.split("=", 1) for part in text.split(","))
+        assert fields["r"].startswith(self.nonce)
+        salted = hashlib.pbkdf2_hmac(
+            "sha256", self.password, b64decode(fields["s"]), int(fields["i"])
+        )
+        clientKey = hmac.digest(salted, b"Client Key", "sha256")
+        storedKey = hashlib.sha256(clientKey).digest()
+        withoutProof = f"c=biws,r={fields['r']}"
+        self.authMessage = f"{self.bare},{text},{withoutProof}".encode()
+        signature = hmac.digest(storedKey, self.authMessage, "sha256")
+        proof = bytes(a ^ b for a, b in zip(clientKey, signature, strict=True))
+        self.serverKey = hmac.digest(salted, b"Server Key", "sha256")
+        return b64(f"{withoutProof},p={b64(proof)}".encode())
+
+    def verify(self, serverFinal: str) -> bool:
+        expected = b64(hmac.digest(self.serverKey, self.authMessage, "sha256"))
+        return b64decode(serverFinal).decode() == f"v={expected}"
+
+
+class SaslTestCase(IRCStoreTestCase):
+    def registerClient(self, nick: str, *more: str) -> tuple[IRCProtocol, StringTransport]:
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", f"NICK {nick}", f"USER {nick} 0 * :x", "CAP END", *more)
+        return proto, t
+
+    def plainLogin(
+        self, proto: IRCProtocol, t: StringTransport, account: str, pw: str
+    ) -> list[Message]:
+        self.assertEqual(self.codes(self.send(proto, t, "AUTHENTICATE PLAIN")), ["AUTHENTICATE"])
+        return self.send(proto, t, "AUTHENTICATE " + plain(account, pw))
+
+    def scram(
+        self, proto: IRCProtocol, t: StringTransport, client: ScramClient
+    ) -> tuple[list[Message], list[Message]]:
+        """
+        Run an exchange up to the server's answer to the final message.
+        """
+        self.assertEqual(self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")[0].params, ["+"])
+        [challenge] = self.send(proto, t, "AUTHENTICATE " + client.first())
+        self.assertEqual(challenge.command, "AUTHENTICATE")
+        answer = self.send(proto, t, "AUTHENTICATE " + client.final(challenge.params[0]))
+        return [challenge], answer
+
+
+class ScramTests(SaslTestCase):
+    def test_success(self) -> None:
+        """
+        A SCRAM-SHA-256 exchange with the right password: the server proves
+        it knows the verifier, and after the client's C{+}, 900 and 903;
+        the client is then welcomed as the account.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
+        client = ScramClient("alice", "sesame")
+        _, answer = self.scram(proto, t, client)
+        self.assertEqual(self.codes(answer)[0], "AUTHENTICATE")
+        self.assertTrue(client.verify(answer[0].params[0]))
+        self.assertEqual(self.codes(self.send(proto, t, "AUTHENTICATE +"))[:2], ["900", "903"])
+        self.assertEqual(self.send(proto, t, "CAP END")[0].params[0], "alice")
+        whois = self.send(proto, t, "WHOIS alice")
+        self.assertIn(["alice", "alice", "alice", "is logged in as"], [m.params for m in whois])
+
+    def test_wrongPassword(self) -> None:
+        """
+        A proof made with a wrong password is 904; the client may register
+        as a guest under another name.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK bob", "USER b 0 * :B")
+        _, answer = self.scram(proto, t, ScramClient("alice", "wrong"))
+        self.assertEqual(self.codes(answer), ["904"])
+        self.assertEqual(self.send(proto, t, "CAP END")[0].params[0], "bob")
+
+    def test_noVerifierYet(self) -> None:
+        """
+        An account whose password was set before SCRAM existed has no
+        verifier: 904 at once (the client falls back to PLAIN), and after a
+        PLAIN login it has one.
+        """
+        passwordHash = self.successResultOf(self.store.accountHash("alice"))
+        assert passwordHash is not None
+        self.successResultOf(self.store.saveAccount("alice", passwordHash + "x", 1))
+        self.successResultOf(self.store.saveAccount("alice", passwordHash, 1))  # verifier gone
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")
+        reply = self.send(proto, t, "AUTHENTICATE " + ScramClient("alice", "sesame").first())
+        self.assertEqual(self.codes(reply), ["904"])
+        self.assertIn("log in with PLAIN once", reply[0].params[-1])
+        self.assertEqual(
+            self.codes(self.plainLogin(proto, t, "alice", "sesame"))[:2], ["900", "903"]
+        )
+        self.assertIsNotNone(self.successResultOf(self.store.scramVerifier("alice")))
+
+    def test_unknownAccount(self) -> None:
+        """
+        SCRAM for a name nobody registered is 904.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK bob", "USER b 0 * :B")
+        self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")
+        reply = self.send(proto, t, "AUTHENTICATE " + ScramClient("nobody", "x").first())
+        self.assertEqual(self.codes(reply), ["904"])
+
+
+class AfterRegistrationTests(SaslTestCase):
+    def test_ownNickname(self) -> None:
+        """
+        A guest whose nickname became a registered account (registered
+        meanwhile) signs in to it with SASL after registration: 900 and
+        903, no rename; WHOIS then shows the account.
+        """
+        proto, t = self.registerClient("carol")
+        persistence = self.service.persistence
+        assert persistence is not None
+        self.successResultOf(
+            Deferred.fromCoroutine(persistence.accounts.register("carol", "secret"))
+        )
+        persistence.registered.add("carol")
+        replies = self.plainLogin(proto, t, "carol", "secret")
+        self.assertEqual(self.codes(replies), ["900", "903"])
+        whois = self.send(proto, t, "WHOIS carol")
+        self.assertIn(["carol", "carol", "carol", "is logged in as"], [m.params for m in whois])
+
+    def test_otherAccount(self) -> None:
+        """
+        A guest signs in to another, free account: 900 and 903, then it is
+        renamed to the account (the account is its nickname); its
+        channels see the rename.
+        """
+        watcher, tw = self.registerClient("dave", "JOIN #room")
+        proto, t = self.registerClient("guest", "JOIN #room")
+        self.send(watcher, tw)
+        replies = self.plainLogin(proto, t, "alice", "sesame")
+        self.assertEqual(self.codes(replies)[:3], ["900", "903", "NICK"])
+        self.assertEqual(replies[2].params, ["alice"])
+        self.assertEqual(
+            [m.params for m in self.send(watcher, tw) if m.command == "NICK"], [["alice"]]
+        )
+        whois = self.send(proto, t, "WHOIS alice")
+        self.assertIn(["alice", "alice", "alice", "is logged in as"], [m.params for m in whois])
+
+    def test_scramAfterRegistration(self) -> None:
+        """
+        SCRAM works after registration too.
+        """
+        proto, t = self.registerClient("guest")
+        _, answer = self.scram(proto, t, ScramClient("alice", "sesame"))
+        self.assertEqual(self.codes(answer), ["AUTHENTICATE"])
+        self.assertEqual(
+            self.codes(self.send(proto, t, "AUTHENTICATE +"))[:3], ["900", "903", "NICK"]
+        )
+
+    def test_reauthenticate(self) -> None:
+        """
+        Signed in to an account, a client may authenticate again: to the
+        same account (900 and 903 again), or to another free one (renamed
+        to it); a wrong password is 904 and changes nothing.
+        """
+        self.registered("bob", "hunter2")
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
+        self.plainLogin(proto, t, "alice", "sesame")
+        self.send(proto, t, "CAP END")
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), ["900", "903"])
+        self.clock.advance(60)
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "nope")), ["904"])
+        self.clock.advance(60)
+        replies = self.plainLogin(proto, t, "bob", "hunter2")
+        self.assertEqual(self.codes(replies)[:3], ["900", "903", "NICK"])
+        whois = self.send(proto, t, "WHOIS bob")
+        self.assertIn(["bob", "bob", "bob", "is logged in as"], [m.params for m in whois])
+
+    def test_signedInElsewhere(self) -> None:
+        """
+        An account signed in from another connection is refused (904): a
+        new connection that logs in with it joins it instead.
+        """
+        self.registerClient("alice", "PASS sesame")  # PASS after NICK: not this one
+        other, to = self.client()
+        self.send(other, to, "PASS sesame", "NICK alice", "USER a 0 * :A")
+        proto, t = self.registerClient("guest")
+        replies = self.plainLogin(proto, t, "alice", "sesame")
+        self.assertEqual(self.codes(replies), ["904"])
+        self.assertIn("signed in elsewhere", replies[0].params[-1])
+
+    def test_sharedConnection(self) -> None:
+        """
+        A connection that shares its account with others may not sign in
+        to another account (the name is theirs too): 904.
+        """
+        self.registered("bob", "hunter2")
+        first, t1 = self.client()
+        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A")
+        second, t2 = self.client()
+        self.send(
+            second, t2, "CAP REQ sasl", "PASS sesame", "NICK alice", "USER a 0 * :A", "CAP END"
+        )
+        replies = self.plainLogin(second, t2, "bob", "hunter2")
+        self.assertEqual(self.codes(replies), ["904"])
+        self.assertIn("other connections", replies[0].params[-1])
