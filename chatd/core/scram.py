@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_scram -*-
+# -*- test-case-name: tests.unit.core.test_scram -*-
 """
 SCRAM-SHA-256 (RFC 5802, RFC 7677) for registered accounts, with the
 C{scramp} library: the verifier an account's password gives (derived at

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_sasl -*-
+# -*- test-case-name: tests.unit.irc.test_irc_sasl -*-
 """
 Signing in to an account from a connection that is logged in already (IRC
 SASL after registration, or a second time): the core's rule, which the

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_irc_sasl,tests.test_irc_protocol -*-
+# -*- test-case-name: tests.unit.irc.test_irc_sasl,tests.unit.irc.test_irc_protocol -*-
 """
 SASL (IRCv3 C{sasl} 3.1 and 3.2): C{AUTHENTICATE} with C{PLAIN} or
 C{SCRAM-SHA-256}, before registration (a login) or after it, and again

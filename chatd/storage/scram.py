@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.test_store_scram -*-
+# -*- test-case-name: tests.integration.test_store_scram -*-
 """
 SCRAM verifiers in a store: what an account's C{SCRAM-SHA-256} login
 (RFC 5802, RFC 7677) is checked against, since the argon2 hash cannot be:

@@ -17,7 +17,7 @@ from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.scram import ScramError, ScramExchange, ScramProof, deriveVerifier, parseVerifier
 from chatd.storage.memory import MemoryChatStore
-from tests.persistencecase import FAST, inline
+from tests.support.persistencecase import FAST, inline
 
 #: RFC 7677, section 3: user "user", password "pencil".
 SALT = b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")

@@ -16,7 +16,7 @@ from twisted.internet.testing import StringTransport
 
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
-from tests.ircstorecase import IRCStoreTestCase
+from tests.support.ircstorecase import IRCStoreTestCase
 
 
 def b64(data: bytes) -> str:

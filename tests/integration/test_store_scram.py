@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import pytest_twisted
 
-from tests.pgserver import postgresServer
-from tests.storefixtures import Backend, backend, stop, store
+from tests.support.pgserver import postgresServer
+from tests.support.storefixtures import Backend, backend, stop, store
 
 __all__ = ["backend", "postgresServer", "store"]
 
