@@ -172,6 +172,12 @@ class IChatService(IRoomOperations):
         The logged-in participant called C{nick} (any case), or C{None}.
         """
 
+    def provenAccount(participant: IParticipant) -> str | None:
+        """
+        The key of the account C{participant} signed in to with its password,
+        or C{None} (a guest).
+        """
+
     def isOperator(participant: IParticipant) -> bool:
         """
         Whether C{participant} may moderate (kick) other users.

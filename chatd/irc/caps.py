@@ -11,10 +11,12 @@ from __future__ import annotations
 
 #: What chatd offers, with the values version 302 clients are shown.
 SUPPORTED: dict[str, str] = {
+    "account-tag": "",
     "batch": "",
     "draft/chathistory": "",
     "draft/read-marker": "",
     "echo-message": "",
+    "extended-join": "",
     "labeled-response": "",
     "message-tags": "",
     "multi-prefix": "",

@@ -103,6 +103,8 @@ class IRCConnection(ChatLineReceiver):
         """
         factory = self.factory
         enabled = self.caps.enabled  # the set itself: this runs per delivery
+        if "account-tag" in enabled or "extended-join" in enabled:
+            return factory.wireFormat(enabled)
         if "message-tags" in enabled:
             return factory.taggedWithTags if "server-time" in enabled else factory.plainWithTags
         return factory.tagged if "server-time" in enabled else factory.plain
