@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.interfaces import IChatService, IParticipant, connectionsOf
 from chatd.core.names import key
 from chatd.core.text import ircSafe
 
@@ -21,14 +21,17 @@ if TYPE_CHECKING:
 
 def accountOf(service: IChatService, person: IParticipant | None) -> str | None:
     """
-    The account C{person} is logged in to, as its name is shown (the
-    nickname while they hold it), or C{None} for a guest.
+    The account C{person} is logged in to, as its name is shown, or C{None}
+    for a guest: the account an IRC connection logged in to (SASL may name
+    another than the nickname), else the nickname of one who signed in to
+    it with its password on any protocol.
     """
-    if person is None:
+    for connection in connectionsOf(person):
+        account = getattr(connection, "account", None)
+        if account is not None:
+            return str(account)
+    if person is None or (proven := service.provenAccount(person)) is None:
         return None
-    proven = service.provenAccount(person)
-    if proven is None:
-        return getattr(person, "account", None)
     nick = person.nick
     return nick if nick is not None and key(nick) == proven else proven
 
@@ -39,6 +42,17 @@ def realNameOf(person: IParticipant) -> str:
     description of the protocol they use (other protocols have none).
     """
     return getattr(person, "realName", "") or f"chatd {person.protocolName} user"
+
+
+def accountTags(irc: IRCSession, nick: str) -> dict[str, str] | None:
+    """
+    The C{account} tag of C{nick} (who did something) for C{irc}, when it
+    has C{account-tag} and they are logged in to an account.
+    """
+    if "account-tag" not in irc.caps:
+        return None
+    account = accountOf(irc.service, irc.service.find(nick))
+    return None if account is None else {"account": account}
 
 
 def sendOwnJoin(irc: IRCSession, channel: str, tags: dict[str, str] | None) -> None:

@@ -33,6 +33,7 @@ from chatd.core.names import key
 from chatd.irc.batch import sendHistory
 from chatd.irc.channels import syncChannels
 from chatd.irc.connection import IRCConnection
+from chatd.irc.identity import accountTags
 from chatd.irc.labels import delivered
 from chatd.irc.wire import channelName, cleanText, serverTime
 
@@ -142,7 +143,11 @@ class IRCProtocol(IRCConnection):
             return
         if isinstance(event, Invitation):
             self.sendMessage(
-                "INVITE", event.nick, channelName(event.room), prefix=self.wire.hostmask(event.by)
+                "INVITE",
+                event.nick,
+                channelName(event.room),
+                prefix=self.wire.hostmask(event.by),
+                tags=accountTags(self, event.by),
             )
             return
         tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
