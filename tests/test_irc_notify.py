@@ -6,9 +6,14 @@ account they are logged in to (on any protocol) and their real name.
 
 from __future__ import annotations
 
+from twisted.internet.testing import StringTransport
+
+from chatd.irc.factory import IRCFactory
+from chatd.irc.protocol import IRCProtocol
 from chatd.tchat import TchatFactory
 from tests.helpers import connect, output
 from tests.irchelpers import IRCTestCase
+from tests.ircstorecase import IRCStoreTestCase
 
 
 class AccountTagTests(IRCTestCase):
@@ -110,3 +115,117 @@ class ExtendedJoinTests(IRCTestCase):
         bob, tb = self.connect("bob", caps="extended-join")
         (join, *_) = self.messages(self.send(bob, tb, "JOIN #lobby"))
         self.assertEqual(join.params, ["#lobby", "*", "bob Real"])
+
+
+class AwayNotifyTests(IRCTestCase):
+    def test_awayAndBack(self) -> None:
+        """
+        C{AWAY :text} and C{AWAY} reach the C{away-notify} clients sharing a
+        channel as C{AWAY :text} and C{AWAY}; others and the sender see
+        none (the sender has its 306/305).
+        """
+        alice, ta = self.connect("alice", caps="away-notify")
+        bob, tb = self.connect("bob", caps="away-notify")
+        plain, tp = self.connect("plain")
+        far, tf = self.connect("far", caps="away-notify")
+        for proto, transport in ((alice, ta), (bob, tb), (plain, tp)):
+            self.send(proto, transport, "JOIN #lobby")
+        for transport in (ta, tb, tp):
+            self.read(transport)
+        self.assertEqual(self.numerics(self.send(bob, tb, "AWAY :lunch")), ["306"])
+        (away,) = self.messages(self.read(ta))
+        self.assertEqual(
+            (away.prefix, away.command, away.params), ("bob!bob@irc.chatd", "AWAY", ["lunch"])
+        )
+        self.assertEqual(self.numerics(self.send(bob, tb, "AWAY")), ["305"])
+        (back,) = self.messages(self.read(ta))
+        self.assertEqual((back.command, back.params), ("AWAY", []))
+        self.assertEqual(self.read(tp), "")
+        self.assertEqual(self.read(tf), "")
+
+    def test_awayOnJoin(self) -> None:
+        """
+        Someone away joining a channel: its C{away-notify} members get
+        C{AWAY :text} after the C{JOIN}; the joiner is not told its own.
+        """
+        alice, ta = self.connect("alice", caps="away-notify")
+        self.send(alice, ta, "JOIN #lobby")
+        bob, tb = self.connect("bob", caps="away-notify")
+        self.send(bob, tb, "AWAY :gone")
+        self.assertNotIn("AWAY", self.numerics(self.send(bob, tb, "JOIN #lobby")))
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(self.read(ta))],
+            [("JOIN", ["#lobby"]), ("AWAY", ["gone"])],
+        )
+
+
+class SetnameTests(IRCTestCase):
+    def test_setname(self) -> None:
+        """
+        C{SETNAME :name} changes the real name (WHOIS, extended-join),
+        confirmed to the sender with C{SETNAME} and shown to the
+        C{setname} clients sharing a channel only.
+        """
+        alice, ta = self.connect("alice", caps="setname")
+        bob, tb = self.connect("bob", caps="setname")
+        plain, tp = self.connect("plain")
+        for proto, transport in ((alice, ta), (bob, tb), (plain, tp)):
+            self.send(proto, transport, "JOIN #lobby")
+        for transport in (ta, tb, tp):
+            self.read(transport)
+        (own,) = self.messages(self.send(alice, ta, "SETNAME :Alice Liddell"))
+        self.assertEqual((own.command, own.params), ("SETNAME", ["Alice Liddell"]))
+        (seen,) = self.messages(self.read(tb))
+        self.assertEqual((seen.prefix, seen.command), ("alice!alice@irc.chatd", "SETNAME"))
+        self.assertEqual(seen.params, ["Alice Liddell"])
+        self.assertEqual(self.read(tp), "")
+        whois = self.messages(self.send(plain, tp, "WHOIS alice"))
+        self.assertEqual(whois[0].params[-1], "Alice Liddell")
+
+    def test_invalid(self) -> None:
+        """
+        An empty, overlong or control-character name is C{FAIL SETNAME
+        INVALID_REALNAME}; the name is kept.
+        """
+        alice, ta = self.connect("alice", caps="setname")
+        for line in ("SETNAME", "SETNAME :" + "x" * 101, "SETNAME :a\x07b"):
+            (fail,) = self.messages(self.send(alice, ta, line))
+            self.assertEqual(
+                (fail.command, fail.params[:2]), ("FAIL", ["SETNAME", "INVALID_REALNAME"])
+            )
+        self.assertEqual(alice.realName, "alice Real")
+
+
+class AccountNotifyTests(IRCStoreTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.factory = IRCFactory(
+            self.service, self.clock, floodBurst=None, accountRegistration=True
+        )
+
+    def connected(self, nick: str, caps: str) -> tuple[IRCProtocol, StringTransport]:
+        proto, t = self.client()
+        lines = [f"CAP REQ :{caps}"] if caps else []
+        self.send(proto, t, *lines, f"NICK {nick}", f"USER {nick} 0 * :R", "CAP END")
+        self.send(proto, t, "JOIN #Blabla")
+        return proto, t
+
+    def test_register(self) -> None:
+        """
+        Registering while in a channel logs you in to the account: the
+        C{account-notify} clients sharing it get C{ACCOUNT <name>}; after
+        that, C{account-tag} shows it.
+        """
+        watcher, tw = self.connected("watcher", "account-notify account-tag")
+        plain, tp = self.connected("plain", "")
+        bob, tb = self.connected("bob", "")
+        self.send(watcher, tw)
+        self.send(plain, tp)
+        self.send(bob, tb, "REGISTER * * passphrase")
+        (account,) = self.send(watcher, tw)
+        self.assertEqual((account.prefix, account.command), ("bob!bob@irc.chatd", "ACCOUNT"))
+        self.assertEqual(account.params, ["bob"])
+        self.assertEqual(self.send(plain, tp), [])
+        self.send(bob, tb, "PRIVMSG #Blabla :hi")
+        (said,) = self.send(watcher, tw)
+        self.assertEqual(said.tags.get("account"), "bob")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 #: What chatd offers, with the values version 302 clients are shown.
 SUPPORTED: dict[str, str] = {
+    "account-notify": "",
     "account-tag": "",
+    "away-notify": "",
     "batch": "",
     "draft/chathistory": "",
     "draft/read-marker": "",
@@ -22,6 +24,7 @@ SUPPORTED: dict[str, str] = {
     "multi-prefix": "",
     "sasl": "PLAIN",
     "server-time": "",
+    "setname": "",
     "userhost-in-names": "",
 }
 

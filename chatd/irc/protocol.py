@@ -30,11 +30,13 @@ from chatd.core.events import (
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
+from chatd.core.status import StatusChange
 from chatd.irc.batch import sendHistory
 from chatd.irc.channels import syncChannels
 from chatd.irc.connection import IRCConnection
 from chatd.irc.identity import accountTags
 from chatd.irc.labels import delivered
+from chatd.irc.notify import awayAfterJoin, statusLine
 from chatd.irc.wire import channelName, cleanText, serverTime
 
 #: L{key} of a room name, cached: Unicode normalization and case folding
@@ -114,6 +116,11 @@ class IRCProtocol(IRCConnection):
         if event.kind == KICK and key(event.nick) == key(self.me()):
             self.shownRooms.pop(key(event.room), None)  # kicked out: the KICK says so
         self.send(event.wire(self.wire.membership))
+        awayAfterJoin(self, event)
+
+    @delivered
+    def statusChanged(self, event: StatusChange) -> None:
+        statusLine(self, event)
 
     def renamed(self, event: Rename) -> None:
         """

@@ -1,0 +1,89 @@
+# -*- test-case-name: tests.test_status -*-
+"""
+What others see of a person changed: they went away or came back, logged in
+to an account or out of one, or changed their real name.
+
+The rule of who hears it is the service's: everyone sharing a room with the
+person, and the person's own other connections, on every connection that
+listens (L{IStatusWatcher}); the connection that made the change has its
+own reply.  Front-ends that show none of these (TCHAT, talk, the web) just
+have no C{statusChanged}.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from twisted.logger import Logger
+
+from chatd.core.delivery import connectionsOf
+from chatd.core.events import Event
+from chatd.core.interfaces import IChatService, IParticipant
+
+log = Logger()
+
+#: L{StatusChange} kinds: C{value} is the away text (C{None}: back), the
+#: account (C{None}: logged out), or the new real name.
+AWAY, ACCOUNT, REALNAME = "away", "account", "realname"
+
+
+class StatusChange(Event):
+    """
+    C{nick}'s C{kind} (L{AWAY}, L{ACCOUNT}, L{REALNAME}) is now C{value}.
+    """
+
+    __slots__ = ("nick", "kind", "value")
+
+    def __init__(self, nick: str, kind: str, value: str | None, when: int) -> None:
+        super().__init__(when)
+        self.nick, self.kind, self.value = nick, kind, value
+
+
+class IStatusWatcher(Protocol):
+    """
+    A connection told of the status changes of the people it shares rooms with.
+    """
+
+    def statusChanged(self, event: StatusChange) -> None:
+        """
+        Someone sharing a room with this connection's person changed.
+        """
+
+
+def audience(service: IChatService, participant: IParticipant) -> list[IParticipant]:
+    """
+    The connections that hear of C{participant}'s status changes: those of
+    everyone sharing a room with its person, and its person's others (not
+    C{participant} itself), each once.
+    """
+    nick = participant.nick
+    members: list[IParticipant | None] = [service.find(nick) if nick else None]
+    for room in service.roomsOf(participant):
+        members.extend(service.find(name) for name in service.members(participant, room))
+    seen: dict[int, IParticipant] = {}
+    for member in members:
+        for connection in connectionsOf(member):
+            if connection is not participant:
+                seen.setdefault(id(connection), connection)
+    return list(seen.values())
+
+
+def announce(
+    service: IChatService, participant: IParticipant, kind: str, value: str | None, when: int
+) -> StatusChange | None:
+    """
+    Tell L{audience} that C{participant}'s C{kind} is now C{value} (at
+    C{when}); the event, or C{None} before the connection is logged in.
+    """
+    if participant.nick is None:
+        return None
+    event = StatusChange(participant.nick, kind, value, when)
+    for connection in audience(service, participant):
+        handler = getattr(connection, "statusChanged", None)
+        if handler is None:
+            continue
+        try:
+            handler(event)
+        except Exception:
+            log.failure("telling {nick} of a status change", nick=connection.nick)
+    return event
