@@ -195,6 +195,14 @@ class SetnameTests(IRCTestCase):
             )
         self.assertEqual(alice.realName, "alice Real")
 
+    def test_withoutCapability(self) -> None:
+        """
+        Without the capability, C{SETNAME} changes the name silently.
+        """
+        alice, ta = self.connect("alice")
+        self.assertEqual(self.send(alice, ta, "SETNAME :Alice"), "")
+        self.assertEqual(alice.realName, "Alice")
+
 
 class AccountNotifyTests(IRCStoreTestCase):
     def setUp(self) -> None:

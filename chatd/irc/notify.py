@@ -71,7 +71,7 @@ def changed(irc: IRCSession, kind: str, value: str | None) -> None:
 def onSetname(irc: IRCSession, message: Message) -> None:
     """
     C{SETNAME :realname}: the new real name, confirmed with C{SETNAME} to
-    the client and shown to those in its channels that have C{setname}.
+    the client and shown to those in its channels, if they have C{setname}.
     """
     text = message.params[0] if message.params else ""
     if not text or len(text) > NAME_LENGTH:
@@ -83,5 +83,6 @@ def onSetname(irc: IRCSession, message: Message) -> None:
         irc.sendMessage("FAIL", "SETNAME", "INVALID_REALNAME", "Invalid realname", trailing=True)
         return
     irc.realName = text
-    irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True)
+    if "setname" in irc.caps:  # the spec sends SETNAME to its clients only
+        irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True)
     changed(irc, REALNAME, text)
