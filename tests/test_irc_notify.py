@@ -237,3 +237,57 @@ class AccountNotifyTests(IRCStoreTestCase):
         self.send(bob, tb, "PRIVMSG #Blabla :hi")
         (said,) = self.send(watcher, tw)
         self.assertEqual(said.tags.get("account"), "bob")
+
+
+class InviteNotifyTests(IRCTestCase):
+    def setUpRoom(self, modes: str) -> list[tuple[IRCProtocol, StringTransport]]:
+        """
+        C{#room} created by C{op} (its operator) with C{modes}, joined by
+        C{member} and C{plain} (no capability); C{guest} is outside.
+        """
+        op, to = self.connect("op", caps="invite-notify")
+        member, tm = self.connect("member", caps="invite-notify account-tag")
+        plain, tp = self.connect("plain")
+        self.send(op, to, "JOIN #room")
+        if modes:
+            self.send(op, to, f"MODE #room {modes}")
+            self.send(op, to, "INVITE member #room", "INVITE plain #room")
+        self.send(member, tm, "JOIN #room")
+        self.send(plain, tp, "JOIN #room")
+        self.connect("guest")
+        for transport in (to, tm, tp):
+            self.read(transport)
+        return [(op, to), (member, tm), (plain, tp)]
+
+    def test_openRoom(self) -> None:
+        """
+        In a room anyone may invite to, every C{invite-notify} member but
+        the inviter sees the C{INVITE}; the others see nothing.
+        """
+        (op, to), (member, tm), (plain, tp) = self.setUpRoom("")
+        self.service.accountProven(op, "op")
+        self.assertEqual(self.numerics(self.send(op, to, "INVITE guest #room")), ["341"])
+        (seen,) = self.messages(self.read(tm))
+        self.assertEqual(
+            (seen.prefix, seen.command, seen.params),
+            ("op!op@irc.chatd", "INVITE", ["guest", "#room"]),
+        )
+        self.assertEqual(seen.tags.get("account"), "op")
+        self.assertEqual(self.read(tp), "")
+
+    def test_inviteOnly(self) -> None:
+        """
+        In an invite-only room, only its operators are told (a chatd
+        operator is one in every room).
+        """
+        (op, to), (member, tm), _ = self.setUpRoom("+i")
+        oper, tc = self.connect("oper", caps="invite-notify")
+        self.send(op, to, "INVITE oper #room")
+        self.send(oper, tc, "JOIN #room")
+        self.makeOperator("oper")
+        for transport in (to, tm, tc):
+            self.read(transport)
+        self.send(op, to, "INVITE guest #room")
+        (seen,) = self.messages(self.read(tc))
+        self.assertEqual((seen.command, seen.params), ("INVITE", ["guest", "#room"]))
+        self.assertEqual(self.read(tm), "")

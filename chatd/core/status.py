@@ -12,13 +12,17 @@ have no C{statusChanged}.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from twisted.logger import Logger
 
 from chatd.core.delivery import connectionsOf
-from chatd.core.events import Event
+from chatd.core.events import Event, Invitation
 from chatd.core.interfaces import IChatService, IParticipant
+
+if TYPE_CHECKING:
+    from chatd.core.room import Room
 
 log = Logger()
 
@@ -78,12 +82,41 @@ def announce(
     if participant.nick is None:
         return None
     event = StatusChange(participant.nick, kind, value, when)
-    for connection in audience(service, participant):
-        handler = getattr(connection, "statusChanged", None)
+    tell(audience(service, participant), "statusChanged", event)
+    return event
+
+
+def tell(connections: Iterable[IParticipant], method: str, event: Event) -> None:
+    """
+    Call C{connection.<method>(event)} on each of C{connections} that has
+    it (front-ends that show no such thing have none); one that raises is
+    logged and the others are still told.
+    """
+    for connection in connections:
+        handler = getattr(connection, method, None)
         if handler is None:
             continue
         try:
             handler(event)
         except Exception:
-            log.failure("telling {nick} of a status change", nick=connection.nick)
-    return event
+            log.failure("telling {nick} of {event}", nick=connection.nick, event=event)
+
+
+def tellInvitation(
+    service: IChatService, room: Room, inviter: IParticipant, event: Invitation
+) -> None:
+    """
+    Show C{event} (C{inviter} invited someone to C{room}) to the members who
+    could have invited them too: every member, or only the room's operators
+    when it is invite-only; not to the inviter's own connection, which has
+    its reply.  They are told with C{invitationSeen} (IRC's C{invite-notify}).
+    """
+    inviteOnly = "i" in room.modes
+    witnesses = [
+        connection
+        for member in room.members.values()
+        if not inviteOnly or service.isRoomOperator(member, room.name)
+        for connection in connectionsOf(member)
+        if connection is not inviter
+    ]
+    tell(witnesses, "invitationSeen", event)

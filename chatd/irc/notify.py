@@ -2,17 +2,21 @@
 """
 IRCv3 C{away-notify}, C{account-notify} and C{setname}: the service's
 L{StatusChange}s of people sharing a channel, as C{AWAY}, C{ACCOUNT} and
-C{SETNAME} lines for the clients that asked; C{SETNAME} itself.
+C{SETNAME} lines for the clients that asked; C{SETNAME} itself; and
+C{invite-notify}: invitations to a channel, shown to its members who could
+have invited too.
 """
 
 from __future__ import annotations
 
-from chatd.core.events import Membership
+from chatd.core.events import Invitation, Membership
 from chatd.core.interfaces import IParticipant, connectionsOf
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce
 from chatd.core.text import InvalidText, checkText, ircSafe
+from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
+from chatd.irc.wire import channelName
 
 #: The capability each kind of change is shown with.
 CAPABILITY = {AWAY: "away-notify", ACCOUNT: "account-notify", REALNAME: "setname"}
@@ -35,6 +39,21 @@ def statusLine(irc: IRCSession, event: StatusChange) -> None:
     else:
         command = "AWAY" if event.kind == AWAY else "SETNAME"
         irc.sendMessage(command, ircSafe(event.value or ""), prefix=prefix, trailing=True)
+
+
+def invitationLine(irc: IRCSession, event: Invitation) -> None:
+    """
+    Show an C{invite-notify} client that C{event.by} invited C{event.nick}.
+    """
+    if "invite-notify" not in irc.caps:
+        return
+    irc.sendMessage(
+        "INVITE",
+        event.nick,
+        channelName(event.room),
+        prefix=irc.wire.hostmask(event.by),
+        tags=accountTags(irc, event.by),
+    )
 
 
 def awayOf(person: IParticipant | None) -> str | None:

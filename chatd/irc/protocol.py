@@ -36,7 +36,7 @@ from chatd.irc.channels import syncChannels
 from chatd.irc.connection import IRCConnection
 from chatd.irc.identity import accountTags
 from chatd.irc.labels import delivered
-from chatd.irc.notify import awayAfterJoin, statusLine
+from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
 from chatd.irc.wire import channelName, cleanText, serverTime
 
 #: L{key} of a room name, cached: Unicode normalization and case folding
@@ -121,6 +121,10 @@ class IRCProtocol(IRCConnection):
     @delivered
     def statusChanged(self, event: StatusChange) -> None:
         statusLine(self, event)
+
+    @delivered
+    def invitationSeen(self, event: Invitation) -> None:
+        invitationLine(self, event)
 
     def renamed(self, event: Rename) -> None:
         """
