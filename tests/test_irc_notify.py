@@ -291,3 +291,38 @@ class InviteNotifyTests(IRCTestCase):
         (seen,) = self.messages(self.read(tc))
         self.assertEqual((seen.command, seen.params), ("INVITE", ["guest", "#room"]))
         self.assertEqual(self.read(tm), "")
+
+
+class ExtendedMonitorTests(IRCTestCase):
+    def test_watched(self) -> None:
+        """
+        With C{extended-monitor}, a watcher sharing no channel hears the
+        changes of the names it MONITORs that it has a capability for:
+        C{AWAY} with C{away-notify}, C{SETNAME} with C{setname}, once even
+        when it also shares a channel.
+        """
+        watcher, tw = self.connect("watcher", caps="extended-monitor away-notify")
+        other, to = self.connect("other", caps="away-notify setname")  # no extended-monitor
+        bob, tb = self.connect("bob")
+        for proto, transport in ((watcher, tw), (other, to)):
+            self.send(proto, transport, "MONITOR + bob")
+        self.send(bob, tb, "AWAY :afk", "SETNAME :Bob B")
+        (away,) = self.messages(self.read(tw))
+        self.assertEqual(
+            (away.prefix, away.command, away.params), ("bob!bob@irc.chatd", "AWAY", ["afk"])
+        )
+        self.assertEqual(self.read(to), "")
+        self.send(bob, tb, "JOIN #lobby")
+        self.send(watcher, tw, "JOIN #lobby")
+        self.read(tw)
+        self.send(bob, tb, "AWAY")
+        (back,) = self.messages(self.read(tw))
+        self.assertEqual((back.command, back.params), ("AWAY", []))
+
+    def test_offeredWithMonitor(self) -> None:
+        """
+        C{extended-monitor} is offered only where C{MONITOR} is.
+        """
+        self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
+        proto, transport = self.connect()
+        self.assertNotIn("extended-monitor", self.send(proto, transport, "CAP LS 302"))

@@ -99,3 +99,36 @@ class SeveralConnectionsTests(PersistenceTestCase):
         laptop = self.login("alice", "sesame")
         self.assertEqual(audience(self.service, phone), [laptop])
         self.assertEqual(audience(self.service, laptop), [phone])
+
+
+class WatchedTests(SynchronousTestCase):
+    def test_watchers(self) -> None:
+        """
+        Those watching the name in the presence lists who are not in the
+        audience are told with C{watchedStatusChanged}; the audience is not
+        told twice, and the one who changed is not told.
+        """
+        service = ChatService(Clock(), rooms=["lobby"])
+        alice, bob = Listening(), Listening()
+        service.login(alice, "alice")
+        service.login(bob, "bob")
+        service.enter(alice, "lobby")
+        service.enter(bob, "lobby")
+        watched: list[StatusChange] = []
+
+        class Watcher:
+            def presenceChanged(self, nick: str, online: bool) -> None:
+                pass
+
+            def watchedStatusChanged(self, event: StatusChange) -> None:
+                watched.append(event)
+
+        presence = service.people.presence
+        watcher = Watcher()
+        presence.watch(watcher, ["ALICE"], 0)
+        presence.watch(bob, ["alice"], 0)  # type: ignore[arg-type]
+        presence.watch(alice, ["alice"], 0)  # type: ignore[arg-type]
+        announce(service, alice, AWAY, "afk", 0, presence)
+        self.assertEqual([(e.nick, e.value) for e in watched], [("alice", "afk")])
+        self.assertEqual(len([e for e in bob.events if isinstance(e, StatusChange)]), 1)
+        self.assertEqual([e for e in alice.events if isinstance(e, StatusChange)], [])

@@ -6,8 +6,10 @@ to an account or out of one, or changed their real name.
 The rule of who hears it is the service's: everyone sharing a room with the
 person, and the person's own other connections, on every connection that
 listens (L{IStatusWatcher}); the connection that made the change has its
-own reply.  Front-ends that show none of these (TCHAT, talk, the web) just
-have no C{statusChanged}.
+own reply.  Those watching the person's name (L{chatd.core.presence}) are
+told too, by another method: they may not want to hear it.  Front-ends
+that show none of these (TCHAT, talk, the web) just have no
+C{statusChanged}.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from twisted.logger import Logger
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import Event, Invitation
 from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.presence import Presence
 
 if TYPE_CHECKING:
     from chatd.core.room import Room
@@ -73,20 +76,33 @@ def audience(service: IChatService, participant: IParticipant) -> list[IParticip
 
 
 def announce(
-    service: IChatService, participant: IParticipant, kind: str, value: str | None, when: int
+    service: IChatService,
+    participant: IParticipant,
+    kind: str,
+    value: str | None,
+    when: int,
+    presence: Presence | None = None,
 ) -> StatusChange | None:
     """
     Tell L{audience} that C{participant}'s C{kind} is now C{value} (at
-    C{when}); the event, or C{None} before the connection is logged in.
+    C{when}), and those watching its name in C{presence} who are not in
+    the audience with C{watchedStatusChanged} (IRC's C{extended-monitor});
+    the event, or C{None} before the connection is logged in.
     """
-    if participant.nick is None:
+    nick = participant.nick
+    if nick is None:
         return None
-    event = StatusChange(participant.nick, kind, value, when)
-    tell(audience(service, participant), "statusChanged", event)
+    event = StatusChange(nick, kind, value, when)
+    told = audience(service, participant)
+    tell(told, "statusChanged", event)
+    if presence is not None:
+        skip = {id(each) for each in told} | {id(participant)}
+        watchers = [w for w in presence.watchersOf(nick) if id(w) not in skip]
+        tell(watchers, "watchedStatusChanged", event)
     return event
 
 
-def tell(connections: Iterable[IParticipant], method: str, event: Event) -> None:
+def tell(connections: Iterable[object], method: str, event: Event) -> None:
     """
     Call C{connection.<method>(event)} on each of C{connections} that has
     it (front-ends that show no such thing have none); one that raises is
@@ -99,7 +115,8 @@ def tell(connections: Iterable[IParticipant], method: str, event: Event) -> None
         try:
             handler(event)
         except Exception:
-            log.failure("telling {nick} of {event}", nick=connection.nick, event=event)
+            nick = getattr(connection, "nick", None)
+            log.failure("telling {nick} of {event}", nick=nick, event=event)
 
 
 def tellInvitation(

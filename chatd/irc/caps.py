@@ -19,6 +19,7 @@ SUPPORTED: dict[str, str] = {
     "draft/read-marker": "",
     "echo-message": "",
     "extended-join": "",
+    "extended-monitor": "",
     "invite-notify": "",
     "labeled-response": "",
     "message-tags": "",

@@ -103,6 +103,8 @@ class IRCListener(ChatFactory):
         self.offeredCaps = dict(SUPPORTED)
         if accountRegistration:
             self.offeredCaps["draft/account-registration"] = ""
+        if presence is None:  # no MONITOR, hence nothing to extend
+            del self.offeredCaps["extended-monitor"]
         #: The most users seen at once by LUSERS or a registration (265/266).
         self.peakUsers = 0
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))

@@ -82,9 +82,11 @@ def awayAfterJoin(irc: IRCSession, event: Membership) -> None:
 
 def changed(irc: IRCSession, kind: str, value: str | None) -> None:
     """
-    Tell the people sharing a channel with C{irc} (through the service).
+    Tell the people sharing a channel with C{irc}, and those who C{MONITOR}
+    it (through the service).
     """
-    announce(irc.service, irc.participant, kind, value, int(irc.factory.clock.seconds()))
+    when = int(irc.factory.clock.seconds())
+    announce(irc.service, irc.participant, kind, value, when, irc.factory.presence)
 
 
 def onSetname(irc: IRCSession, message: Message) -> None:

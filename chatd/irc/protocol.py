@@ -123,6 +123,11 @@ class IRCProtocol(IRCConnection):
         statusLine(self, event)
 
     @delivered
+    def watchedStatusChanged(self, event: StatusChange) -> None:
+        if "extended-monitor" in self.caps:  # MONITORs them, shares no channel
+            statusLine(self, event)
+
+    @delivered
     def invitationSeen(self, event: Invitation) -> None:
         invitationLine(self, event)
 
