@@ -326,3 +326,29 @@ class ExtendedMonitorTests(IRCTestCase):
         self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
         proto, transport = self.connect()
         self.assertNotIn("extended-monitor", self.send(proto, transport, "CAP LS 302"))
+
+
+class StatusmsgTests(IRCTestCase):
+    def test_toOperators(self) -> None:
+        """
+        C{STATUSMSG=@} is advertised; C{PRIVMSG @#a} from any member reaches
+        the channel's operators as C{PRIVMSG @#a}, not its other members;
+        the sender's echo shows the same target.
+        """
+        op, to = self.connect("op")
+        joe, tj = self.connect("joe")
+        schmoe, ts = self.connect("schmoe", caps="echo-message")
+        self.assertIn("STATUSMSG=@", self.send(op, to, "VERSION"))
+        for proto, transport in ((op, to), (joe, tj), (schmoe, ts)):
+            self.send(proto, transport, "JOIN #new")
+        for transport in (to, tj, ts):
+            self.read(transport)
+        (echo,) = self.messages(self.send(schmoe, ts, "PRIVMSG @#new :for operators"))
+        self.assertEqual((echo.command, echo.params), ("PRIVMSG", ["@#new", "for operators"]))
+        (got,) = self.messages(self.read(to))
+        self.assertEqual(got.prefix, "schmoe!schmoe@irc.chatd")
+        self.assertEqual((got.command, got.params), ("PRIVMSG", ["@#new", "for operators"]))
+        self.assertEqual(self.read(tj), "")
+        self.send(op, to, "NOTICE @#new :ops notice")
+        self.assertEqual(self.read(tj), "")
+        self.assertEqual(self.read(ts), "")

@@ -45,6 +45,10 @@ class IChatService(IRoomOperations):
     that may need I/O return a L{Deferred}, so callers use C{maybeDeferred}.
     """
 
+    messages = Attribute(
+        "The L{chatd.core.messages.Messages}: what people say (L{chatd.core.statusmsg}"
+        " speaks to a room's operators through it)."
+    )
     admission = Attribute(
         "The L{chatd.core.admission.Admission} every listener asks when a connection"
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."

@@ -158,7 +158,7 @@ class WireFormat:
         return messageLines(command, prefix, target, event.lines, tags)
 
     def roomMessage(self, event: RoomMessage) -> bytes:
-        return self._message(event, channelName(event.room))
+        return self._message(event, event.status + channelName(event.room))
 
     def privateMessage(self, event: PrivateMessage) -> bytes:
         return self._message(event, event.recipient)
