@@ -352,3 +352,26 @@ class StatusmsgTests(IRCTestCase):
         self.send(op, to, "NOTICE @#new :ops notice")
         self.assertEqual(self.read(tj), "")
         self.assertEqual(self.read(ts), "")
+
+
+class UTF8OnlyTests(IRCTestCase):
+    def test_invalidUTF8(self) -> None:
+        """
+        C{UTF8ONLY} is advertised; a line that is not UTF-8 is relayed as
+        read in Windows-1252 (UTF-8 to everyone) and its sender told with
+        C{FAIL <command> INVALID_UTF8}, labelled if the line was.
+        """
+        alice, ta = self.connect("alice", caps="labeled-response batch")
+        bob, tb = self.connect("bob")
+        self.assertIn(" UTF8ONLY ", self.send(alice, ta, "VERSION"))
+        self.send(alice, ta, "JOIN #lobby")
+        self.send(bob, tb, "JOIN #lobby")
+        self.read(ta)
+        alice.dataReceived(b"@label=x PRIVMSG #lobby :caf\xe9 \x93ok\x94\r\n")
+        (fail,) = self.messages(self.read(ta))
+        self.assertEqual((fail.command, fail.params[:2]), ("FAIL", ["PRIVMSG", "INVALID_UTF8"]))
+        self.assertEqual(fail.tags.get("label"), "x")
+        (relayed,) = self.messages(self.read(tb))
+        self.assertEqual(relayed.params, ["#lobby", "café \u201cok\u201d"])
+        alice.dataReceived(b"PRIVMSG #lobby :fine\r\n")
+        self.assertEqual(self.read(ta), "")

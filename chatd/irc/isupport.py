@@ -38,6 +38,8 @@ def isupportTokens(factory: IRCListener) -> list[str]:
     - C{CHATHISTORY=1000}, C{MSGREFTYPES=msgid,timestamp}: the most
       messages one C{CHATHISTORY} request gets, and how it names them.
     - C{ELIST=U}: C{LIST >n} and C{LIST <n} filter by member count.
+    - C{UTF8ONLY}: chatd relays UTF-8 only; a line that is not UTF-8 is
+      read as Windows-1252 and answered C{FAIL <command> INVALID_UTF8}.
     - C{STATUSMSG=@}: C{PRIVMSG @#a} reaches C{#a}'s operators only.
     - C{MONITOR=n}: C{--irc-monitor-limit} (when the service's presence
       is given to the listener); C{WHOX}: C{WHO mask %fields}.
@@ -68,5 +70,6 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         f"STATUSMSG={STATUS_PREFIXES}",
         "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
         f"TOPICLEN={TEXT_LENGTH}",
+        "UTF8ONLY",
         "WHOX",
     ]
