@@ -10,6 +10,7 @@ from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.events import Invitation
 from chatd.core.service import ChatService
 from chatd.core.status import AWAY, REALNAME, StatusChange, announce, audience
 from chatd.testing import RecordingParticipant
@@ -132,3 +133,32 @@ class WatchedTests(SynchronousTestCase):
         self.assertEqual([(e.nick, e.value) for e in watched], [("alice", "afk")])
         self.assertEqual(len([e for e in bob.events if isinstance(e, StatusChange)]), 1)
         self.assertEqual([e for e in alice.events if isinstance(e, StatusChange)], [])
+
+
+class InvitationWitnessTests(SynchronousTestCase):
+    def test_witnesses(self) -> None:
+        """
+        An invitation is shown (C{invitationSeen}) to every member but the
+        inviter in an open room, to the operators only in an invite-only
+        room; never to the invitee, who has its L{Invitation} notice.
+        """
+        service = ChatService(Clock(), rooms=["lobby"])
+        seen: dict[str, list[Invitation]] = {}
+
+        class Witness(RecordingParticipant):
+            def invitationSeen(self, event: Invitation) -> None:
+                seen.setdefault(self.nick or "", []).append(event)
+
+        people = {nick: Witness() for nick in ("founder", "member", "inviter", "guest")}
+        for nick, participant in people.items():
+            service.login(participant, nick)
+        service.createRoom(people["founder"], "club")
+        for nick in ("founder", "member", "inviter"):
+            service.enter(people[nick], "club")
+        service.invite(people["inviter"], "guest", "club")
+        self.assertEqual(sorted(seen), ["founder", "member"])
+        self.assertEqual(seen["member"][0].nick, "guest")
+        seen.clear()
+        service.changeRoomModes(people["founder"], "club", [(True, "i", ""), (True, "o", "member")])
+        service.invite(people["founder"], "guest", "club")
+        self.assertEqual(sorted(seen), ["member"])
