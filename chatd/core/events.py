@@ -56,9 +56,11 @@ class RoomMessage(Event):
     @ivar msgid: the service's unique id for the message (C{""}: none).
     @ivar millis: when, in milliseconds (C{when} is whole seconds): what
         tells apart, and orders by time, messages sent in one second.
+    @ivar status: C{"@"} for a message to the room's operators only (IRC's
+        C{STATUSMSG}, L{chatd.core.statusmsg}), else C{""}.
     """
 
-    __slots__ = ("room", "sender", "lines", "notice", "tags", "msgid", "millis")
+    __slots__ = ("room", "sender", "lines", "notice", "tags", "msgid", "millis", "status")
 
     def __init__(
         self,
@@ -70,11 +72,13 @@ class RoomMessage(Event):
         tags: tuple[tuple[str, str], ...] = (),
         msgid: str = "",
         millis: int = 0,
+        status: str = "",
     ) -> None:
         super().__init__(when)
         self.room, self.sender, self.lines, self.notice = room, sender, lines, notice
         self.tags, self.msgid = tags, msgid
         self.millis = millis or when * 1000
+        self.status = status
 
 
 class PrivateMessage(Event):

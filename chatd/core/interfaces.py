@@ -46,6 +46,10 @@ class IChatService(IRoomOperations):
     that may need I/O return a L{Deferred}, so callers use C{maybeDeferred}.
     """
 
+    messages = Attribute(
+        "The L{chatd.core.messages.Messages}: what people say (L{chatd.core.statusmsg}"
+        " speaks to a room's operators through it)."
+    )
     admission = Attribute(
         "The L{chatd.core.admission.Admission} every listener asks when a connection"
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."
@@ -171,6 +175,12 @@ class IChatService(IRoomOperations):
     def find(nick: str) -> IParticipant | None:
         """
         The logged-in participant called C{nick} (any case), or C{None}.
+        """
+
+    def provenAccount(participant: IParticipant) -> str | None:
+        """
+        The key of the account C{participant} signed in to with its password,
+        or C{None} (a guest).
         """
 
     def isOperator(participant: IParticipant) -> bool:

@@ -106,6 +106,36 @@ class Messages:
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
         return event
 
+    def sayAmong(
+        self,
+        participant: IParticipant,
+        room: str,
+        lines: tuple[str, ...],
+        notice: bool,
+        tags: tuple[tuple[str, str], ...],
+        status: str,
+        audience: Callable[[Room], list[IParticipant]],
+    ) -> RoomMessage:
+        """
+        L{say} to C{audience(room)} only (a status prefix C{status}, IRC's
+        C{STATUSMSG}): the same rules for speaking, and the sender's other
+        connections see it as their own; not stored (the room's history is
+        what every member saw) and not relayed to other nodes.
+        """
+        nick = self.requireLogin(participant)
+        target = self._speakingRoom(participant, nick, room)
+        if lines or not tags:
+            self._checkBody(lines)
+        self.moderation.checkSpeak(nick)
+        millis = self.nowMillis()
+        event = RoomMessage(
+            target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis, status
+        )
+        members = [self.people.personOf(participant), *audience(target)]
+        deliver(dict.fromkeys(members), "roomMessage", event, participant)
+        self.stats.messageIn(participant.protocolName, "room", len(members) - 1)
+        return event
+
     def tell(
         self,
         participant: IParticipant,

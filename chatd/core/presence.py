@@ -87,6 +87,12 @@ class Presence:
         """
         return list(self._lists.get(watcher, {}).values())
 
+    def watchersOf(self, nick: str) -> list[IPresenceWatcher]:
+        """
+        Who watches C{nick} (IRCv3 C{extended-monitor} tells them more).
+        """
+        return list(self._watchers.get(key(nick), ()))
+
     def arrived(self, nick: str) -> None:
         """
         Someone is now online as C{nick}: its watchers are told.

@@ -18,6 +18,7 @@ from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.names import key
 from chatd.core.room import Room
+from chatd.core.status import tellInvitation
 from chatd.core.text import checkText
 
 if TYPE_CHECKING:
@@ -211,7 +212,9 @@ class RoomOps:
             target.invite(recipient.nick)
         elif self.service.isRoomOperator(participant, target.name):
             target.invite(recipient.nick)  # lets them past a ban mask, once
-        recipient.notice(Invitation(target.name, sender, recipient.nick, self.service.now()))
+        invitation = Invitation(target.name, sender, recipient.nick, self.service.now())
+        recipient.notice(invitation)
+        tellInvitation(self.service, target, participant, invitation)
         if self.service.observer is not None:
             admitted = key(recipient.nick) in target.invited
             self.service.observer.invited(target.name, recipient.nick, sender, admitted)

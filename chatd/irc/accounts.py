@@ -19,6 +19,8 @@ from twisted.python.failure import Failure
 from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.names import key
+from chatd.core.status import ACCOUNT
+from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -55,6 +57,7 @@ def onRegister(irc: IRCSession, message: Message) -> Any:
         irc.account = nick
         irc.sendMessage("REGISTER", "SUCCESS", nick, "Account created", trailing=True)
         irc.numeric(N.RPL_LOGGEDIN, irc.hostmask(), nick, f"You are now logged in as {nick}")
+        notify.changed(irc, ACCOUNT, nick)
 
     def refused(failure: Failure) -> None:
         failure.trap(ChatError)

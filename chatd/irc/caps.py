@@ -11,15 +11,22 @@ from __future__ import annotations
 
 #: What chatd offers, with the values version 302 clients are shown.
 SUPPORTED: dict[str, str] = {
+    "account-notify": "",
+    "account-tag": "",
+    "away-notify": "",
     "batch": "",
     "draft/chathistory": "",
     "draft/read-marker": "",
     "echo-message": "",
+    "extended-join": "",
+    "extended-monitor": "",
+    "invite-notify": "",
     "labeled-response": "",
     "message-tags": "",
     "multi-prefix": "",
     "sasl": "PLAIN,SCRAM-SHA-256",
     "server-time": "",
+    "setname": "",
     "userhost-in-names": "",
 }
 

@@ -26,6 +26,7 @@ from chatd.core.errors import (
 from chatd.core.names import key
 from chatd.irc import markread
 from chatd.irc import numerics as N
+from chatd.irc.identity import sendOwnJoin
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.session import IRCSession
@@ -124,7 +125,7 @@ def joined(irc: IRCSession, room: str) -> None:
         return
     irc.shownRooms[key(room)] = room
     channel = channelName(room)
-    irc.sendMessage("JOIN", channel, prefix=irc.hostmask(), tags=timeTags(irc))
+    sendOwnJoin(irc, channel, timeTags(irc))
     sendTopic(irc, channel, room)
     markread.afterJoin(irc, room)
     sendNames(irc, channel, room)

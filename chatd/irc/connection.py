@@ -105,6 +105,8 @@ class IRCConnection(ChatLineReceiver):
         """
         factory = self.factory
         enabled = self.caps.enabled  # the set itself: this runs per delivery
+        if "account-tag" in enabled or "extended-join" in enabled:
+            return factory.wireFormat(enabled)
         if "message-tags" in enabled:
             return factory.taggedWithTags if "server-time" in enabled else factory.plainWithTags
         return factory.tagged if "server-time" in enabled else factory.plain
@@ -121,6 +123,7 @@ class IRCConnection(ChatLineReceiver):
     # Input
 
     _afterCR = False
+    _notUTF8 = False
 
     def dataReceived(self, data: bytes) -> None:
         """
@@ -145,12 +148,13 @@ class IRCConnection(ChatLineReceiver):
         legacy encodings, and a line that decodes oddly is better than one
         refused.  Windows-1252 rather than Latin-1 because its C{0x80-0x9f}
         are the quotes and dashes people type, not C1 controls (which the
-        service refuses).
+        service refuses).  Since chatd advertises C{UTF8ONLY}, the client is
+        told its line was modified (L{textReceived}).
         """
         try:
             return line.decode("utf-8")
         except UnicodeDecodeError:
-            pass
+            self._notUTF8 = True  # said with FAIL INVALID_UTF8 (UTF8ONLY)
         try:
             return line.decode("cp1252")
         except UnicodeDecodeError:
@@ -169,10 +173,18 @@ class IRCConnection(ChatLineReceiver):
         except MalformedMessage:
             return None
         self._command = message.command
+        notUTF8, self._notUTF8 = self._notUTF8, False
+
+        def run() -> Any:
+            if notUTF8:  # the UTF8ONLY spec's code for a modified message
+                text = "Your line was not UTF-8: it was read as Windows-1252"
+                self.sendMessage("FAIL", message.command, "INVALID_UTF8", text, trailing=True)
+            return dispatch(self, message)
+
         label = message.tags.get("label")
         if label and "labeled-response" in self.caps.enabled:
-            return runLabelled(self, label, lambda: dispatch(self, message))
-        return dispatch(self, message)
+            return runLabelled(self, label, run)
+        return run()
 
     def statusPrefix(self, room: str, nick: str) -> str:
         """

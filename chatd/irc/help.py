@@ -55,6 +55,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "PRIVMSG": ("PRIVMSG <targets> :text: talk to rooms and people on any protocol.",),
     "QUIT": ("QUIT [:reason]: leave chatd.",),
     "REGISTER": ("REGISTER * * <password>: register your nickname as an account.",),
+    "SETNAME": ("SETNAME :realname: change your real name (IRCv3 setname).",),
     "TAGMSG": ("TAGMSG <targets>: client-only tags without text.",),
     "TIME": ("TIME: the server's time.",),
     "TOPIC": ("TOPIC <#channel> [:text]: see or set a room's topic.",),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from chatd.core.limits import MAX_BANS, MAX_HISTORY, MAX_KEY_LENGTH
 from chatd.core.names import MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH
+from chatd.core.statusmsg import PREFIXES as STATUS_PREFIXES
 from chatd.irc.listener import IRCListener
 
 #: The version shown in 002, 004 and 351.
@@ -37,6 +38,9 @@ def isupportTokens(factory: IRCListener) -> list[str]:
     - C{CHATHISTORY=1000}, C{MSGREFTYPES=msgid,timestamp}: the most
       messages one C{CHATHISTORY} request gets, and how it names them.
     - C{ELIST=U}: C{LIST >n} and C{LIST <n} filter by member count.
+    - C{UTF8ONLY}: chatd relays UTF-8 only; a line that is not UTF-8 is
+      read as Windows-1252 and answered C{FAIL <command> INVALID_UTF8}.
+    - C{STATUSMSG=@}: C{PRIVMSG @#a} reaches C{#a}'s operators only.
     - C{MONITOR=n}: C{--irc-monitor-limit} (when the service's presence
       is given to the listener); C{WHOX}: C{WHO mask %fields}.
     """
@@ -63,7 +67,9 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         "NETWORK=" + factory.networkName,
         f"NICKLEN={MAX_NAME_LENGTH}",
         "PREFIX=(ov)@+",
+        f"STATUSMSG={STATUS_PREFIXES}",
         "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
         f"TOPICLEN={TEXT_LENGTH}",
+        "UTF8ONLY",
         "WHOX",
     ]

@@ -103,6 +103,8 @@ class IRCListener(ChatFactory):
         self.offeredCaps = dict(SUPPORTED)
         if accountRegistration:
             self.offeredCaps["draft/account-registration"] = ""
+        if presence is None:  # no MONITOR, hence nothing to extend
+            del self.offeredCaps["extended-monitor"]
         #: The most users seen at once by LUSERS or a registration (265/266).
         self.peakUsers = 0
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
@@ -111,3 +113,19 @@ class IRCListener(ChatFactory):
         #: The same, for clients with C{message-tags} (client tags, msgid).
         self.plainWithTags = WireFormat(service, tagged=False, messageTags=True)
         self.taggedWithTags = WireFormat(service, tagged=True, messageTags=True)
+        self._wireFormats: dict[tuple[bool, ...], WireFormat] = {}
+
+    def wireFormat(self, enabled: set[str]) -> WireFormat:
+        """
+        The encoders for a client with the capabilities C{enabled}, one
+        shared L{WireFormat} per combination that changes the lines.
+        """
+        flags = tuple(
+            name in enabled
+            for name in ("server-time", "message-tags", "account-tag", "extended-join")
+        )
+        try:
+            return self._wireFormats[flags]
+        except KeyError:
+            wire = self._wireFormats[flags] = WireFormat(self.service, *flags)
+            return wire

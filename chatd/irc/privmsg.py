@@ -9,12 +9,14 @@ nickname is told to that person, whatever protocol they use.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key, normalize
+from chatd.core.statusmsg import PREFIXES, sayToOperators
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, roomName, timeTags
 from chatd.irc.message import Message, relayFits
@@ -90,13 +92,15 @@ def sendOne(
     tags: tuple[tuple[str, str], ...] = (),
 ) -> Deferred[Any]:
     service = irc.service
-    room = roomName(target)
+    status = target[:1] if target[:1] in PREFIXES and target[1:2] == "#" else ""
+    room = roomName(target[len(status) :])
     if room is not None:
         shown = irc.shownRooms.get(key(room)) or (findRoom(irc, room) or (room,))[0]
-        if not fitsRelay(irc, command, channelName(shown), lines):
+        if not fitsRelay(irc, command, status + channelName(shown), lines):
             return succeed(None)
+        say = partial(sayToOperators, service) if status else service.say
         call = irc.call(
-            service.say,
+            say,
             irc.participant,
             room,
             lines,

@@ -30,10 +30,13 @@ from chatd.core.events import (
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
+from chatd.core.status import StatusChange
 from chatd.irc.batch import sendHistory
 from chatd.irc.channels import syncChannels
 from chatd.irc.connection import IRCConnection
+from chatd.irc.identity import accountTags
 from chatd.irc.labels import delivered
+from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
 from chatd.irc.wire import channelName, cleanText, serverTime
 
 #: L{key} of a room name, cached: Unicode normalization and case folding
@@ -113,6 +116,20 @@ class IRCProtocol(IRCConnection):
         if event.kind == KICK and key(event.nick) == key(self.me()):
             self.shownRooms.pop(key(event.room), None)  # kicked out: the KICK says so
         self.send(event.wire(self.wire.membership))
+        awayAfterJoin(self, event)
+
+    @delivered
+    def statusChanged(self, event: StatusChange) -> None:
+        statusLine(self, event)
+
+    @delivered
+    def watchedStatusChanged(self, event: StatusChange) -> None:
+        if "extended-monitor" in self.caps:  # MONITORs them, shares no channel
+            statusLine(self, event)
+
+    @delivered
+    def invitationSeen(self, event: Invitation) -> None:
+        invitationLine(self, event)
 
     def renamed(self, event: Rename) -> None:
         """
@@ -142,7 +159,11 @@ class IRCProtocol(IRCConnection):
             return
         if isinstance(event, Invitation):
             self.sendMessage(
-                "INVITE", event.nick, channelName(event.room), prefix=self.wire.hostmask(event.by)
+                "INVITE",
+                event.nick,
+                channelName(event.room),
+                prefix=self.wire.hostmask(event.by),
+                tags=accountTags(self, event.by),
             )
             return
         tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None

@@ -16,7 +16,9 @@ from fnmatch import fnmatchcase
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.status import AWAY
 from chatd.core.text import InvalidText, checkText
+from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
@@ -193,6 +195,7 @@ def onAway(irc: IRCSession, message: Message) -> None:
     else:
         irc.awayMessage = None
         irc.numeric(N.RPL_UNAWAY, "You are no longer marked as being away")
+    notify.changed(irc, AWAY, irc.awayMessage)
 
 
 def onWhowas(irc: IRCSession, message: Message) -> None:

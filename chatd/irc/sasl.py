@@ -25,6 +25,8 @@ from chatd.core.names import key, normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
 from chatd.core.signin import scramVerifier, signInAgain, takeAccountName
+from chatd.core.status import ACCOUNT
+from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -181,6 +183,8 @@ def succeeded(irc: IRCSession, account: str) -> Any:
     )
     irc.numeric(N.RPL_SASLSUCCESS, "SASL authentication successful")
     if key(irc.me()) == key(account):
+        if irc.registered:  # those sharing a channel, and watchers, hear of it
+            notify.changed(irc, ACCOUNT, account)
         return None
     return irc.call(takeAccountName, irc.service, irc.participant, account, subject=account)
 

@@ -23,6 +23,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IChatService
 from chatd.core.text import ircSafe
+from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget
 
 
@@ -80,12 +81,25 @@ class WireFormat:
 
     @ivar service: where hostmasks are looked up.
     @ivar tagged: whether lines carry a C{time} tag.
+    @ivar accountTag: whether what a person does carries their C{account}
+        tag (IRCv3 C{account-tag}).
+    @ivar extendedJoin: whether C{JOIN} carries the account and real name
+        (IRCv3 C{extended-join}).
     """
 
-    def __init__(self, service: IChatService, tagged: bool, messageTags: bool = False) -> None:
+    def __init__(
+        self,
+        service: IChatService,
+        tagged: bool,
+        messageTags: bool = False,
+        accountTag: bool = False,
+        extendedJoin: bool = False,
+    ) -> None:
         self.service = service
         self.tagged = tagged
         self.messageTags = messageTags
+        self.accountTag = accountTag
+        self.extendedJoin = extendedJoin
 
     def hostmask(self, nick: str, current: str | None = None) -> str:
         """
@@ -102,8 +116,21 @@ class WireFormat:
         user = getattr(person, "ident", None) or person.nick or nick
         return f"{nick}!{user}@{person.protocolName}.chatd"
 
-    def _tags(self, when: float) -> dict[str, str] | None:
-        return {"time": serverTime(when)} if self.tagged else None
+    def _tags(self, when: float, nick: str | None = None) -> dict[str, str] | None:
+        tags = {"time": serverTime(when)} if self.tagged else None
+        return self._withAccount(tags, nick)
+
+    def _withAccount(self, tags: dict[str, str] | None, nick: str | None) -> dict[str, str] | None:
+        """
+        C{tags}, with the C{account} tag of C{nick} (who did it) for an
+        C{account-tag} client when they are logged in to an account.
+        """
+        if not self.accountTag or nick is None:
+            return tags
+        account = accountOf(self.service, self.service.find(nick))
+        if account is None:
+            return tags
+        return {**(tags or {}), "account": account}
 
     def _messageTags(self, event: RoomMessage | PrivateMessage) -> dict[str, str] | None:
         """
@@ -111,6 +138,7 @@ class WireFormat:
         C{message-tags}, also the sender's client-only tags and C{msgid}.
         """
         tags = {"time": serverTimeMillis(event.millis)} if self.tagged else None
+        tags = self._withAccount(tags, event.sender)
         if not self.messageTags:
             return tags
         tags = dict(tags or {})
@@ -130,16 +158,26 @@ class WireFormat:
         return messageLines(command, prefix, target, event.lines, tags)
 
     def roomMessage(self, event: RoomMessage) -> bytes:
-        return self._message(event, channelName(event.room))
+        return self._message(event, event.status + channelName(event.room))
 
     def privateMessage(self, event: PrivateMessage) -> bytes:
         return self._message(event, event.recipient)
 
     def membership(self, event: Membership) -> bytes:
         prefix = self.hostmask(event.nick)
-        tags = self._tags(event.when)
         channel = channelName(event.room)
-        if event.joined:
+        if event.kind == KICK:
+            tags = self._tags(event.when, event.by)
+        else:
+            tags = self._tags(event.when, event.nick)
+        if event.joined and self.extendedJoin:
+            person = self.service.find(event.nick)
+            account = accountOf(self.service, person) or "*"
+            realName = cleanText(realNameOf(person)) if person is not None else ""
+            line = formatLine(
+                "JOIN", channel, account, realName, prefix=prefix, tags=tags, trailing=True
+            )
+        elif event.joined:
             line = formatLine("JOIN", channel, prefix=prefix, tags=tags)
         elif event.kind == KICK:
             line = formatLine(
@@ -169,7 +207,7 @@ class WireFormat:
         C{MODE} or C{TOPIC} from the operator who changed the room.
         """
         prefix = self.hostmask(event.by)
-        tags = self._tags(event.when)
+        tags = self._tags(event.when, event.by)
         channel = channelName(event.room)
         if event.topic is not None:
             line = formatLine(
@@ -182,6 +220,6 @@ class WireFormat:
     def rename(self, event: Rename) -> bytes:
         prefix = self.hostmask(event.old, event.new)
         line = formatLine(
-            "NICK", event.new, prefix=prefix, tags=self._tags(event.when), trailing=True
+            "NICK", event.new, prefix=prefix, tags=self._tags(event.when, event.new), trailing=True
         )
         return line.encode("utf-8") + b"\r\n"

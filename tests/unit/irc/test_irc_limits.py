@@ -144,12 +144,13 @@ class RefusalTests(IRCTestCase):
         """
         half = self.budget() // 2
         self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * half + b"\r\n")
-        [echo] = self.messages(self.read(self.ta))
+        [fail, echo] = self.messages(self.read(self.ta))
+        self.assertEqual(fail.params[:2], ["PRIVMSG", "INVALID_UTF8"])  # UTF8ONLY
         self.assertEqual(echo.params, ["#lobby", "é" * half])
         self.read(self.tb)
         self.tchat.events.clear()
         self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * (half + 1) + b"\r\n")
-        self.assertRefused(self.read(self.ta))
+        self.assertRefused(self.read(self.ta).split("\r\n", 1)[1])
 
     def test_colonDoesNotCount(self) -> None:
         """

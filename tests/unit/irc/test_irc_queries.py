@@ -287,7 +287,7 @@ class ServerQueryTests(IRCTestCase):
         alice, t = self.connect("alice")
         messages = self.messages(self.send(alice, t, "VERSION"))
         self.assertEqual(messages[0].params[1:3], ["chatd-0.1", "chatd"])
-        self.assertEqual([m.command for m in messages[1:]], ["005", "005"])
+        self.assertEqual([m.command for m in messages[1:]], ["005", "005", "005"])
 
     def test_links(self) -> None:
         """

@@ -166,6 +166,29 @@ class AfterRegistrationTests(SaslTestCase):
         whois = self.send(proto, t, "WHOIS carol")
         self.assertIn(["carol", "carol", "carol", "is logged in as"], [m.params for m in whois])
 
+    def test_accountNotified(self) -> None:
+        """
+        Someone sharing a channel, with C{account-notify}, hears that a
+        guest signed in to its account after registration.
+        """
+        proto, t = self.registerClient("carol", "JOIN #lobby")
+        peer, pt = self.client()
+        self.send(peer, pt, "CAP REQ account-notify", "NICK dave", "USER d 0 * :D", "CAP END")
+        self.send(peer, pt, "JOIN #lobby")
+        self.send(proto, t)  # carol saw dave join
+        persistence = self.service.persistence
+        assert persistence is not None
+        self.successResultOf(
+            Deferred.fromCoroutine(persistence.accounts.register("carol", "secret"))
+        )
+        persistence.registered.add("carol")
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "carol", "secret")), ["900", "903"])
+        [told] = self.send(peer, pt)
+        self.assertEqual(
+            (told.command, told.params, told.prefix), ("ACCOUNT", ["carol"], told.prefix)
+        )
+        self.assertTrue(str(told.prefix).startswith("carol!"))
+
     def test_otherAccount(self) -> None:
         """
         A guest signs in to another, free account: 900 and 903, then it is

@@ -1,0 +1,139 @@
+# -*- test-case-name: tests.unit.core.test_status -*-
+"""
+What others see of a person changed: they went away or came back, logged in
+to an account or out of one, or changed their real name.
+
+The rule of who hears it is the service's: everyone sharing a room with the
+person, and the person's own other connections, on every connection that
+listens (L{IStatusWatcher}); the connection that made the change has its
+own reply.  Those watching the person's name (L{chatd.core.presence}) are
+told too, by another method: they may not want to hear it.  Front-ends
+that show none of these (TCHAT, talk, the web) just have no
+C{statusChanged}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
+
+from twisted.logger import Logger
+
+from chatd.core.delivery import connectionsOf
+from chatd.core.events import Event, Invitation
+from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.presence import Presence
+
+if TYPE_CHECKING:
+    from chatd.core.room import Room
+
+log = Logger()
+
+#: L{StatusChange} kinds: C{value} is the away text (C{None}: back), the
+#: account (C{None}: logged out), or the new real name.
+AWAY, ACCOUNT, REALNAME = "away", "account", "realname"
+
+
+class StatusChange(Event):
+    """
+    C{nick}'s C{kind} (L{AWAY}, L{ACCOUNT}, L{REALNAME}) is now C{value}.
+    """
+
+    __slots__ = ("nick", "kind", "value")
+
+    def __init__(self, nick: str, kind: str, value: str | None, when: int) -> None:
+        super().__init__(when)
+        self.nick, self.kind, self.value = nick, kind, value
+
+
+class IStatusWatcher(Protocol):
+    """
+    A connection told of the status changes of the people it shares rooms with.
+    """
+
+    def statusChanged(self, event: StatusChange) -> None:
+        """
+        Someone sharing a room with this connection's person changed.
+        """
+
+
+def audience(service: IChatService, participant: IParticipant) -> list[IParticipant]:
+    """
+    The connections that hear of C{participant}'s status changes: those of
+    everyone sharing a room with its person, and its person's others (not
+    C{participant} itself), each once.
+    """
+    nick = participant.nick
+    members: list[IParticipant | None] = [service.find(nick) if nick else None]
+    for room in service.roomsOf(participant):
+        members.extend(service.find(name) for name in service.members(participant, room))
+    seen: dict[int, IParticipant] = {}
+    for member in members:
+        for connection in connectionsOf(member):
+            if connection is not participant:
+                seen.setdefault(id(connection), connection)
+    return list(seen.values())
+
+
+def announce(
+    service: IChatService,
+    participant: IParticipant,
+    kind: str,
+    value: str | None,
+    when: int,
+    presence: Presence | None = None,
+) -> StatusChange | None:
+    """
+    Tell L{audience} that C{participant}'s C{kind} is now C{value} (at
+    C{when}), and those watching its name in C{presence} who are not in
+    the audience with C{watchedStatusChanged} (IRC's C{extended-monitor});
+    the event, or C{None} before the connection is logged in.
+    """
+    nick = participant.nick
+    if nick is None:
+        return None
+    event = StatusChange(nick, kind, value, when)
+    told = audience(service, participant)
+    tell(told, "statusChanged", event)
+    if presence is not None:
+        skip = {id(each) for each in told} | {id(participant)}
+        watchers = [w for w in presence.watchersOf(nick) if id(w) not in skip]
+        tell(watchers, "watchedStatusChanged", event)
+    return event
+
+
+def tell(connections: Iterable[object], method: str, event: Event) -> None:
+    """
+    Call C{connection.<method>(event)} on each of C{connections} that has
+    it (front-ends that show no such thing have none); one that raises is
+    logged and the others are still told.
+    """
+    for connection in connections:
+        handler = getattr(connection, method, None)
+        if handler is None:
+            continue
+        try:
+            handler(event)
+        except Exception:
+            nick = getattr(connection, "nick", None)
+            log.failure("telling {nick} of {event}", nick=nick, event=event)
+
+
+def tellInvitation(
+    service: IChatService, room: Room, inviter: IParticipant, event: Invitation
+) -> None:
+    """
+    Show C{event} (C{inviter} invited someone to C{room}) to the members who
+    could have invited them too: every member, or only the room's operators
+    when it is invite-only; not to the inviter's own connection, which has
+    its reply.  They are told with C{invitationSeen} (IRC's C{invite-notify}).
+    """
+    inviteOnly = "i" in room.modes
+    witnesses = [
+        connection
+        for member in room.members.values()
+        if not inviteOnly or service.isRoomOperator(member, room.name)
+        for connection in connectionsOf(member)
+        if connection is not inviter
+    ]
+    tell(witnesses, "invitationSeen", event)

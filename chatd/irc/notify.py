@@ -1,0 +1,109 @@
+# -*- test-case-name: tests.unit.irc.test_irc_notify -*-
+"""
+IRCv3 C{away-notify}, C{account-notify} and C{setname}: the service's
+L{StatusChange}s of people sharing a channel, as C{AWAY}, C{ACCOUNT} and
+C{SETNAME} lines for the clients that asked; C{SETNAME} itself; and
+C{invite-notify}: invitations to a channel, shown to its members who could
+have invited too.
+"""
+
+from __future__ import annotations
+
+from chatd.core.events import Invitation, Membership
+from chatd.core.interfaces import IParticipant, connectionsOf
+from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce
+from chatd.core.text import InvalidText, checkText, ircSafe
+from chatd.irc.identity import accountTags
+from chatd.irc.message import Message
+from chatd.irc.session import IRCSession
+from chatd.irc.wire import channelName
+
+#: The capability each kind of change is shown with.
+CAPABILITY = {AWAY: "away-notify", ACCOUNT: "account-notify", REALNAME: "setname"}
+
+#: Longest real name C{SETNAME} takes, in characters (as C{NAMELEN}).
+NAME_LENGTH = 100
+
+
+def statusLine(irc: IRCSession, event: StatusChange) -> None:
+    """
+    Show C{irc} C{event} if it has the capability for its kind.
+    """
+    if CAPABILITY[event.kind] not in irc.caps:
+        return
+    prefix = irc.wire.hostmask(event.nick)
+    if event.kind == ACCOUNT:
+        irc.sendMessage("ACCOUNT", event.value or "*", prefix=prefix)
+    elif event.kind == AWAY and event.value is None:
+        irc.sendMessage("AWAY", prefix=prefix)
+    else:
+        command = "AWAY" if event.kind == AWAY else "SETNAME"
+        irc.sendMessage(command, ircSafe(event.value or ""), prefix=prefix, trailing=True)
+
+
+def invitationLine(irc: IRCSession, event: Invitation) -> None:
+    """
+    Show an C{invite-notify} client that C{event.by} invited C{event.nick}.
+    """
+    if "invite-notify" not in irc.caps:
+        return
+    irc.sendMessage(
+        "INVITE",
+        event.nick,
+        channelName(event.room),
+        prefix=irc.wire.hostmask(event.by),
+        tags=accountTags(irc, event.by),
+    )
+
+
+def awayOf(person: IParticipant | None) -> str | None:
+    """
+    C{person}'s away text (the first of its IRC connections that set one),
+    or C{None} when present.
+    """
+    for connection in connectionsOf(person):
+        away = getattr(connection, "awayMessage", None)
+        if away:
+            return str(away)
+    return None
+
+
+def awayAfterJoin(irc: IRCSession, event: Membership) -> None:
+    """
+    After someone else's C{JOIN}, an C{away-notify} client is told they are
+    away, if they are.
+    """
+    if not event.joined or "away-notify" not in irc.caps:
+        return
+    away = awayOf(irc.service.find(event.nick))
+    if away:
+        irc.sendMessage("AWAY", ircSafe(away), prefix=irc.wire.hostmask(event.nick), trailing=True)
+
+
+def changed(irc: IRCSession, kind: str, value: str | None) -> None:
+    """
+    Tell the people sharing a channel with C{irc}, and those who C{MONITOR}
+    it (through the service).
+    """
+    when = int(irc.factory.clock.seconds())
+    announce(irc.service, irc.participant, kind, value, when, irc.factory.presence)
+
+
+def onSetname(irc: IRCSession, message: Message) -> None:
+    """
+    C{SETNAME :realname}: the new real name, confirmed with C{SETNAME} to
+    the client and shown to those in its channels, if they have C{setname}.
+    """
+    text = message.params[0] if message.params else ""
+    if not text or len(text) > NAME_LENGTH:
+        irc.sendMessage("FAIL", "SETNAME", "INVALID_REALNAME", "Invalid realname", trailing=True)
+        return
+    try:
+        checkText(text, "real name")
+    except InvalidText:
+        irc.sendMessage("FAIL", "SETNAME", "INVALID_REALNAME", "Invalid realname", trailing=True)
+        return
+    irc.realName = text
+    if "setname" in irc.caps:  # the spec sends SETNAME to its clients only
+        irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True)
+    changed(irc, REALNAME, text)
