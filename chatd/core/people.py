@@ -211,7 +211,7 @@ class People:
         """
         C{participant} signs in as C{person} too: same nickname, same rooms.
         """
-        person.connections.append(participant)
+        person.addConnection(participant)
         self._persons[participant] = person
         participant.nick = person.nick
 
@@ -223,7 +223,7 @@ class People:
         person = self._persons.get(participant)
         if person is None or len(person.connections) == 1:
             return False  # the last: the caller logs the person out
-        person.connections.remove(participant)
+        person.removeConnection(participant)
         del self._persons[participant]
         return True
 
