@@ -256,6 +256,8 @@ class People:
         the console's C{op}) and logged in to that registered account with
         its password.  A name alone gives nothing: anyone may type it.
         """
+        if not self._sessionOperators and not (self.operatorKeys and self._provenAccounts):
+            return False  # the usual case, asked of everyone online by IRC's LUSERS
         if isinstance(participant, Person):
             return any(self.isOperator(each) for each in participant.connections)
         if (
