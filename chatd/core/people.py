@@ -76,6 +76,17 @@ class Person(Gathering):
         count: int = self.connections[0].historyOnEnter
         return count
 
+    @property
+    def userModes(self) -> Any:
+        """
+        An IRC client's user modes (an C{AttributeError} for other
+        front-ends, as through L{__getattr__}): spelled out because IRC's
+        LUSERS asks it of everyone online on every login, and a lookup that
+        first fails here costs several times more.
+        """
+        first: Any = self.connections[0]
+        return first.userModes
+
     def roomMessage(self, event: RoomMessage) -> None:
         deliver(self.connections, "roomMessage", event)
 
