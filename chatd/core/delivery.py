@@ -4,11 +4,17 @@ Giving one event to many participants: a member that stands for several
 connections (a L{Gathering}: one person signed in from several devices) is
 given it on each of them; a member whose front-end raises (a bug, or a
 connection in a bad state) is logged, and the others still get the event.
+
+A room's members (L{Members}) keep their connections flattened into one
+list, made again only after a member or a gathering's connections
+changed, so a room message costs one call per connection and nothing per
+member (L{deliverToAll}).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from twisted.logger import Logger
 
@@ -23,10 +29,22 @@ class Gathering:
     (L{chatd.core.people.Person}).
 
     @ivar connections: the connections, the first one's nickname, address
-        and protocol standing for all.
+        and protocol standing for all; changed only through L{addConnection}
+        and L{removeConnection}.
     """
 
     connections: list[IParticipant]
+    #: How many times any gathering's connections changed: a flattened list
+    #: of connections (L{Members.connections}) made before the last is stale.
+    changes = 0
+
+    def addConnection(self, connection: IParticipant) -> None:
+        self.connections.append(connection)
+        Gathering.changes += 1
+
+    def removeConnection(self, connection: IParticipant) -> None:
+        self.connections.remove(connection)
+        Gathering.changes += 1
 
 
 def connectionsOf(member: IParticipant | None) -> Sequence[IParticipant]:
@@ -37,6 +55,67 @@ def connectionsOf(member: IParticipant | None) -> Sequence[IParticipant]:
     if isinstance(member, Gathering):
         return member.connections
     return () if member is None else (member,)
+
+
+class Members(dict[str, IParticipant]):
+    """
+    A room's members by nick key, in the order they entered, and all their
+    connections in that order (L{connections}), flattened once per change.
+    Only C{m[k] = v} and C{del m[k]} change it.
+    """
+
+    __slots__ = ("_flat", "_changes")
+
+    def __init__(self, members: Iterable[tuple[str, IParticipant]] = ()) -> None:
+        super().__init__(members)
+        self._flat: list[IParticipant] | None = None
+        self._changes = 0
+
+    def __setitem__(self, nick: str, member: IParticipant) -> None:
+        self._flat = None
+        super().__setitem__(nick, member)
+
+    def __delitem__(self, nick: str) -> None:
+        self._flat = None
+        super().__delitem__(nick)
+
+    def connections(self) -> list[IParticipant]:
+        """Every connection of every member, the same list until a change."""
+        if self._flat is None or self._changes != Gathering.changes:
+            self._changes = Gathering.changes
+            self._flat = [each for member in self.values() for each in connectionsOf(member)]
+        return self._flat
+
+
+def deliverToAll(
+    members: Members, method: str, event: Any, skip: IParticipant | None = None
+) -> None:
+    """
+    L{deliver} to a room's members, through their flattened connections:
+    no work per member, and a room message's call spelled out (no
+    C{getattr}), as this runs once per recipient of every message.
+    """
+    if isinstance(skip, Gathering):  # a whole person left out: rare
+        deliver(members.values(), method, event, skip)
+        return
+    connections = iter(members.connections())
+    connection = None
+    failed = False
+    while True:
+        try:
+            if method == "roomMessage":
+                for connection in connections:
+                    if connection is not skip:
+                        connection.roomMessage(event)
+            else:
+                for connection in connections:
+                    if connection is not skip:
+                        getattr(connection, method)(event)
+            return
+        except Exception:  # the loop goes on after the one that raised
+            if not failed:
+                failed = True
+                _logFailure(event, connection)
 
 
 def deliver(
@@ -60,6 +139,9 @@ def deliver(
             except Exception:
                 if not failed:
                     failed = True
-                    log.failure(
-                        "delivering {event!r} to {nick} failed", event=event, nick=connection.nick
-                    )
+                    _logFailure(event, connection)
+
+
+def _logFailure(event: object, connection: IParticipant | None) -> None:
+    nick = None if connection is None else connection.nick
+    log.failure("delivering {event!r} to {nick} failed", event=event, nick=nick)

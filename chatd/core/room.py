@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chatd.core import errors
-from chatd.core.delivery import deliver
+from chatd.core.delivery import Members, deliverToAll
 from chatd.core.events import Membership, Notice, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import MASK_LISTS, ROOM_MODES, BanList, checkKey, normalizeMask
@@ -56,7 +56,7 @@ class Room:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.members: dict[str, IParticipant] = {}
+        self.members = Members()
         self.settings = RoomSettings(name, OPEN)
         self.pending: dict[str, str] = {}
         self.approved: set[str] = set()
@@ -136,9 +136,9 @@ class Room:
 
     def rename(self, old: str, nick: str) -> None:
         """Member C{old} is now C{nick}: same place, same status."""
-        self.members = {
-            (key(nick) if k == key(old) else k): member for k, member in self.members.items()
-        }
+        self.members = Members(
+            ((key(nick) if k == key(old) else k), member) for k, member in self.members.items()
+        )
         for status in (self.ops, self.voiced):
             if key(old) in status:
                 status.discard(key(old))
@@ -153,11 +153,11 @@ class Room:
         one member's failure does not keep it from the others.
         """
         if isinstance(event, RoomMessage):
-            deliver(self.members.values(), "roomMessage", event, skip)
+            deliverToAll(self.members, "roomMessage", event, skip)
         elif isinstance(event, Membership):
-            deliver(self.members.values(), "membershipChanged", event)
+            deliverToAll(self.members, "membershipChanged", event)
         else:
-            deliver(self.members.values(), "notice", event)
+            deliverToAll(self.members, "notice", event)
 
     # Status, topic and approvals
 

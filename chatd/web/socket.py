@@ -41,6 +41,7 @@ from chatd.web.guard import GuardProtocol
 if TYPE_CHECKING:
     from chatd.web.factory import WebFactory
 from chatd.web.replay import ReplayMarks
+from chatd.web.wire import encodeRoomMessage
 
 E = TypeVar("E", bound=Event)
 Reply = dict[str, Any]
@@ -253,11 +254,16 @@ class WebParticipant:
 
     def roomMessage(self, event: RoomMessage) -> None:
         # The fan-out hot path, once per recipient: straight to the outbox
-        # (which drops what is written once the connection is closing).  A
-        # message of tags only (IRC's TAGMSG) shows nothing.
+        # (which drops what is written once the connection is closing),
+        # reading the encoded cache without a call once the first recipient
+        # has filled it.  A message of tags only (IRC's TAGMSG) shows nothing.
         outbox = self.outbox
         if outbox is not None and self._open and event.lines:
-            outbox.write(event.wire(wire.encodeRoomMessage))
+            try:
+                data = event.encoded[encodeRoomMessage]
+            except KeyError:
+                data = event.wire(encodeRoomMessage)
+            outbox.write(data)
             self.stats.sent("web")
 
     def privateMessage(self, event: PrivateMessage) -> None:

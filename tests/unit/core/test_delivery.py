@@ -1,6 +1,7 @@
 """
 One member whose front-end raises does not keep a room's events from the
-other members (L{chatd.core.delivery}).
+other members, and a room's flattened connections follow every change
+(L{chatd.core.delivery}).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.events import Membership, RoomMessage
+from chatd.core.people import People, Person
+from chatd.core.room import Room
 from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
@@ -57,3 +60,38 @@ class BrokenMemberTests(SynchronousTestCase):
         self.assertEqual(b"srv: OKAY!\n", output(annOut, clock))
         self.assertIn(b"srv: hello all\n", output(cidOut, clock))
         self.assertEqual(1, len(self.flushLoggedErrors(RuntimeError)))
+
+
+class FlattenedConnectionsTests(SynchronousTestCase):
+    def test_followsChanges(self) -> None:
+        """
+        A room message reaches every connection of every member but the
+        sender's, as the members and a person's connections are now: a
+        connection that joins the person gets the next one, one that parts
+        does not, and neither does a member who left; a rename changes
+        nothing.
+        """
+        people = People()
+        ann, bob, bob2 = RecordingParticipant(), RecordingParticipant(), RecordingParticipant()
+        room = Room("lobby")
+        room.add(people.named(ann, "ann"), "ann", 0)
+        bobPerson = people.named(bob, "bob")
+        assert isinstance(bobPerson, Person)
+        room.add(bobPerson, "bob", 0)
+        said = [RoomMessage("lobby", "ann", (f"line {n}",), 0) for n in range(5)]
+
+        def messages(participant: RecordingParticipant) -> list[object]:
+            return [event for event in participant.events if isinstance(event, RoomMessage)]
+
+        room.broadcast(said[0], ann)
+        people.join(bob2, bobPerson)
+        room.broadcast(said[1], ann)
+        people.part(bob2)
+        room.broadcast(said[2], ann)
+        room.rename("bob", "bobby")
+        room.broadcast(said[3], ann)
+        room.remove("bobby", Membership("lobby", "bobby", False, 0))
+        room.broadcast(said[4], ann)
+        self.assertEqual([], messages(ann))
+        self.assertEqual(said[:4], messages(bob))
+        self.assertEqual([said[1]], messages(bob2))
