@@ -189,6 +189,8 @@ class World:
         payload = raw(text).replace(b"\r", b"").replace(b"\n", b"")
         self.ircUser.dataReceived(b"PRIVMSG #lobby :" + payload + b"\r\n")
         reply = self.take(self.ti).decode("utf-8")
+        if reply.startswith(":chatd FAIL PRIVMSG INVALID_UTF8 "):  # read as Windows-1252
+            reply = reply.split("\r\n", 1)[1]
         assert reply.endswith("\r\n") and reply.count("\r\n") == 1, reply
         if reply.startswith(":i!i@irc.chatd PRIVMSG #lobby :"):
             echoed = reply[len(":i!i@irc.chatd PRIVMSG #lobby :") : -2]

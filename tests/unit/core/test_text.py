@@ -306,6 +306,9 @@ class EncoderTests(SynchronousTestCase):
         web: Any = payload(webwire.encodeRoomMessage(event))
         self.assertEqual(len(web["text"].split("\n")), len(lines))
         irc = WireFormat(ChatService(Clock()), tagged=False).roomMessage(event).decode("utf-8")
-        self.assertEqual(irc.count("\r\n"), irc.count("PRIVMSG"))
+        ircLines = irc.split("\r\n")
+        self.assertEqual(ircLines[-1], "")
+        for line in ircLines[:-1]:
+            self.assertTrue(line.startswith(":bob!bob@chatd PRIVMSG #lobby :"), line)
         self.assertNotIn("\r", irc.replace("\r\n", ""))
         self.assertNotIn("\0", irc)
