@@ -50,6 +50,10 @@ class IChatService(IRoomOperations):
         "The L{chatd.core.messages.Messages}: what people say (L{chatd.core.statusmsg}"
         " speaks to a room's operators through it)."
     )
+    people = Attribute(
+        "The L{chatd.core.people.People}: who is signed in (IRC's LUSERS counts"
+        " them with its C{count} and C{operatorsOnline}, whatever the number online)."
+    )
     admission = Attribute(
         "The L{chatd.core.admission.Admission} every listener asks when a connection"
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."

@@ -183,6 +183,22 @@ class People:
     def users(self) -> list[IParticipant]:
         return list(self._users.values())
 
+    def count(self) -> int:
+        """How many people are signed in (one per nickname), at no cost."""
+        return len(self._users)
+
+    def operatorsOnline(self) -> int:
+        """
+        How many people signed in are operators, found from the operators
+        (session ones and the configured names), not from everyone online.
+        """
+        found = {self.personOf(each) for each in self._sessionOperators}
+        for nickKey in self.operatorKeys:
+            holder = self._users.get(nickKey)
+            if holder is not None and self.isOperator(holder):
+                found.add(holder)
+        return len(found)
+
     def holdsOther(self, participant: IParticipant, nick: str) -> bool:
         """
         Whether someone other than C{participant} has C{nick}.

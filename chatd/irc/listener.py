@@ -16,7 +16,7 @@ from typing import Any
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.internet.interfaces import IReactorTime
 
-from chatd.core.interfaces import IChatService
+from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.presence import Presence
 from chatd.irc.caps import SUPPORTED
 from chatd.irc.wire import WireFormat
@@ -107,6 +107,9 @@ class IRCListener(ChatFactory):
             del self.offeredCaps["extended-monitor"]
         #: The most users seen at once by LUSERS or a registration (265/266).
         self.peakUsers = 0
+        #: The connections with user mode C{+i}, so LUSERS counts the
+        #: invisible without looking at everyone online.
+        self.invisible: set[IParticipant] = set()
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
         self.plain = WireFormat(service, tagged=False)
         self.tagged = WireFormat(service, tagged=True)

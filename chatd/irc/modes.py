@@ -198,6 +198,10 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> None:
         elif not adding and char in irc.userModes:
             irc.userModes.discard(char)
             removed.append(char)
+        if char == "i":
+            (irc.factory.invisible.add if "i" in irc.userModes else irc.factory.invisible.discard)(
+                irc.participant
+            )
         if char == "w" and (char in added or char in removed):
             irc.service.receiveWallops(irc.participant, adding)
     if unknown:

@@ -175,6 +175,7 @@ class IRCProtocol(IRCConnection):
         self.closeLink(error.text)
 
     def connectionLost(self, reason: Failure | None = None) -> None:
+        self.factory.invisible.discard(self)
         if self.factory.presence is not None:
             self.factory.presence.clear(self)
         super().connectionLost(reason)

@@ -140,20 +140,32 @@ def welcome(irc: IRCSession) -> None:
 
 
 def onLusers(irc: IRCSession, message: Message) -> None:
+    """
+    C{LUSERS}, also part of every welcome: counted from running totals and
+    the few invisible or operator people, never by looking at everyone
+    online, so a login costs the same however many are here.
+    """
     service = irc.service
-    users = service.users()
-    operators = sum(1 for user in users if service.isOperator(user))
+    people = service.people
+    online = people.count()
+    operators = people.operatorsOnline()
     rooms = len(service.rooms())
-    invisible = sum(1 for user in users if isInvisible(user))
-    visible = len(users) - invisible
+    # A person is invisible as its first connection is (isInvisible).
+    persons = {service.people.personOf(each) for each in irc.factory.invisible}
+    invisible = sum(
+        1
+        for person in persons
+        if isInvisible(person) and person.nick is not None and service.find(person.nick) is person
+    )
+    visible = online - invisible
     irc.numeric(
         N.RPL_LUSERCLIENT, f"There are {visible} users and {invisible} invisible on 1 servers"
     )
     irc.numeric(N.RPL_LUSEROP, str(operators), "operator(s) online")
     irc.numeric(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
-    irc.numeric(N.RPL_LUSERME, f"I have {len(users)} clients and 0 servers")
-    peak = irc.factory.peakUsers = max(irc.factory.peakUsers, len(users))
-    count, most = str(len(users)), str(peak)
+    irc.numeric(N.RPL_LUSERME, f"I have {online} clients and 0 servers")
+    peak = irc.factory.peakUsers = max(irc.factory.peakUsers, online)
+    count, most = str(online), str(peak)
     irc.numeric(N.RPL_LOCALUSERS, count, most, f"Current local users {count}, max {most}")
     irc.numeric(N.RPL_GLOBALUSERS, count, most, f"Current global users {count}, max {most}")
 

@@ -37,6 +37,49 @@ class LusersTests(IRCTestCase):
         self.assertEqual(lusers()[0], "There are 2 users and 1 invisible on 1 servers")
 
 
+    def test_gone(self) -> None:
+        """
+        An invisible user who leaves is no longer counted, and an operator
+        is counted once while online.
+        """
+        alice, t = self.connect("alice")
+        carol, u = self.connect("carol")
+        self.send(carol, u, "MODE carol +i")
+        self.makeOperator("carol")
+
+        def lusers() -> list[list[str]]:
+            messages = self.messages(self.send(alice, t, "LUSERS"))
+            return [m.params[1:] for m in messages if m.command in ("251", "252")]
+
+        self.assertEqual(
+            lusers(),
+            [["There are 1 users and 1 invisible on 1 servers"], ["1", "operator(s) online"]],
+        )
+        carol.connectionLost()
+        self.assertEqual(
+            lusers(),
+            [["There are 1 users and 0 invisible on 1 servers"], ["0", "operator(s) online"]],
+        )
+
+    def test_welcomeLooksAtNobodyElse(self) -> None:
+        """
+        The LUSERS of a welcome is counted without looking at everyone
+        online: a login costs the same however many people are here.
+        """
+        self.connect("alice")
+        people = self.service.people
+
+        def everyone() -> list[object]:
+            raise AssertionError("a login looked at everyone online")
+
+        self.patch(people, "users", everyone)
+        self.patch(self.service, "users", everyone)
+        bob, t = self.connect()
+        welcome = self.messages(self.send(bob, t, "NICK bob", "USER b 0 * :B"))
+        [counted] = [m.params for m in welcome if m.command == "251"]
+        self.assertEqual(counted, ["bob", "There are 2 users and 0 invisible on 1 servers"])
+
+
 class ServerOperatorTests(IRCTestCase):
     def test_opInChannelNotJoined(self) -> None:
         """
