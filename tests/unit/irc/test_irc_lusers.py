@@ -36,7 +36,6 @@ class LusersTests(IRCTestCase):
         self.send(carol, u, "MODE carol -i")
         self.assertEqual(lusers()[0], "There are 2 users and 1 invisible on 1 servers")
 
-
     def test_gone(self) -> None:
         """
         An invisible user who leaves is no longer counted, and an operator
