@@ -13,6 +13,7 @@ import resource
 from collections import Counter
 
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
+from chatd.core.absent import isAbsent
 from chatd.core.moderation import describe
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.roles import IAdministration
@@ -213,7 +214,9 @@ class ConsoleViews:
         else:
             since = self.moderation.connectedAt(target)
             lines.append(
-                f"{target.nick}: connected from {target.address} over {target.protocolName}"
+                f"{target.nick}: not connected, present in their rooms (always on)"
+                if isAbsent(target)
+                else f"{target.nick}: connected from {target.address} over {target.protocolName}"
                 + (f" since {formatTime(since)} UTC" if since is not None else "")
             )
             rooms = self.service.roomsOf(target)

@@ -49,7 +49,9 @@ class Administration:
         An operator lets C{nick} into approval room C{room}: they are put in
         it and told if they are connected, or find it on their next login.
         """
-        return Deferred.fromCoroutine(self.service.requirePersistence().acceptPending(room, nick))
+        return Deferred.fromCoroutine(
+            self.service.requirePersistence().approvals.acceptPending(room, nick)
+        )
 
     def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
         """

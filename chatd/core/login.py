@@ -178,6 +178,8 @@ class Logins:
         if not service.people.isConnected(participant) or service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
         service.people.join(participant, person)
+        if service.persistence is not None:
+            service.persistence.alwaysOn.returned(participant, person)
         if service.logConnections:
             self.log.info(
                 "{nick} signed in again from {address} over {protocol} ({count} connections)",
@@ -266,6 +268,10 @@ class Logins:
                     reason=reason,
                 )
             return  # the person goes on with their other connections
+        if service.persistence is not None and service.persistence.alwaysOn.staysPresent(
+            participant
+        ):
+            return  # an always-on account: the person stays, absent
         rooms = service.membership.loggedOut(participant)
         if rooms is None:
             return

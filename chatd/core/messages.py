@@ -19,6 +19,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.core import errors
+from chatd.core.absent import isAbsent
 from chatd.core.delivery import deliver
 from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
 from chatd.core.interfaces import IParticipant
@@ -149,7 +150,7 @@ class Messages:
         recipient = self.people.find(nick)
         millis = self.nowMillis()
         now = millis // 1000
-        if recipient is None:
+        if recipient is None or isAbsent(recipient):  # an always-on person is not here
             if self.persistence is not None and self.persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
                 kept = self.persistence.inbox.keep(

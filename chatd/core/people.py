@@ -16,6 +16,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from zope.interface import implementer
 
+from chatd.core.absent import Absent
 from chatd.core.delivery import Gathering, deliver
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
@@ -232,7 +233,10 @@ class People:
         Whether another connection may sign in as C{holder} (an account's
         person below L{maxConnections}; the caller checks the account).
         """
-        return isinstance(holder, Person) and len(holder.connections) < self.maxConnections
+        if not isinstance(holder, Person):
+            return False
+        present = [each for each in holder.connections if not isinstance(each, Absent)]
+        return len(present) < self.maxConnections
 
     def join(self, participant: IParticipant, person: Person) -> None:
         """
@@ -241,6 +245,24 @@ class People:
         person.addConnection(participant)
         self._persons[participant] = person
         participant.nick = person.nick
+
+    def standIn(self, connection: IParticipant, standIn: IParticipant) -> None:
+        """
+        C{standIn} takes the place of C{connection}, the last of its person
+        (L{chatd.core.alwayson}: the person stays, absent).
+        """
+        person = self._persons.pop(connection)
+        person.addConnection(standIn)
+        person.removeConnection(connection)
+        self._persons[standIn] = person
+
+    def leaveStandIn(self, standIn: IParticipant) -> None:
+        """
+        A connection joined C{standIn}'s person: the stand-in goes.
+        """
+        person = self._persons.pop(standIn)
+        person.removeConnection(standIn)
+        self.closed(standIn)
 
     def part(self, participant: IParticipant) -> bool:
         """

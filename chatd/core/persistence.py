@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from chatd.core import autojoin, errors
 from chatd.core.accounts import Accounts, Secret, checkPasswordRules
+from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
 from chatd.core.chathistory import ChatHistory
 from chatd.core.events import Notice, RoomMessage
@@ -57,8 +58,8 @@ class Persistence:
         mode: not another node's user).
     @ivar sharedStore: other processes write the store too, so a login under
         a name not known as registered asks the store before letting it in.
-    @ivar inbox: the private messages waiting for registered users who are
-        away (L{chatd.core.inbox.Inbox}: their limit, their delivery at login).
+    @ivar inbox: the private messages waiting for registered users (L{Inbox}).
+    @ivar alwaysOn: the accounts that stay present (L{AlwaysOn}).
     """
 
     log = Logger()
@@ -82,6 +83,7 @@ class Persistence:
         self.approvals = Approvals(self)
         self.chathistory = ChatHistory(service, store)
         self.readMarkers = ReadMarkers(service, store)
+        self.alwaysOn = AlwaysOn(service, self, store)
 
     def share(
         self,
@@ -140,6 +142,7 @@ class Persistence:
                     " until someone registers it, and anyone may; register it now",
                     name=name,
                 )
+        await self.alwaysOn.restore(await self.store.alwaysOnAccounts())  # before any login
 
     def _loaded(self, result: object) -> None:
         self._loadFailure = None
@@ -373,12 +376,6 @@ class Persistence:
         if not 0 < count <= MAX_HISTORY:
             raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
         return self.store.history(target.name, count)
-
-    async def acceptPending(self, room: str, nick: str) -> None:
-        await self.approvals.acceptPending(room, nick)
-
-    async def admitAccepted(self, user: IParticipant, target: Room) -> None:
-        await self.approvals.admitAccepted(user, target)
 
     def configureRoom(
         self,

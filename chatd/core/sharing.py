@@ -59,7 +59,7 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
         room.approve(nickKey)
         user = persistence.service.find(nick)
         if user is not None and persistence.isLocal(user):
-            await persistence.admitAccepted(user, room)
+            await persistence.approvals.admitAccepted(user, room)
 
 
 async def reload(persistence: Persistence) -> None:

@@ -34,6 +34,7 @@ from chatd.irc import (
     sasl,
 )
 from chatd.irc import numerics as N
+from chatd.irc.alwayson import onAlwayson
 from chatd.irc.markread import onMarkread
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -107,6 +108,7 @@ COMMANDS = commandTable(
         ("INVITE", Command(moderation.onInvite, 2)),
         ("CHATHISTORY", Command(history.onChathistory)),
         ("MARKREAD", Command(onMarkread)),
+        ("ALWAYSON", Command(onAlwayson)),
         # Messages
         ("PRIVMSG", Command(privmsg.onPrivmsg)),
         ("NOTICE", Command(privmsg.onNotice)),

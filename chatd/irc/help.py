@@ -22,6 +22,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "chatd: an IRC server sharing its rooms with TCHAT, telnet and web users.",
         "HELP <command> for one command; docs/IRC.md has everything.",
     ),
+    "ALWAYSON": (
+        "ALWAYSON [ON|OFF]: see or choose whether your account stays in its channels",
+        "(shown away) while none of your connections is open.",
+    ),
     "AUTHENTICATE": (
         "AUTHENTICATE PLAIN or SCRAM-SHA-256: SASL login to a registered account,",
         "also once connected (you then take its name).",

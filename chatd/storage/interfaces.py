@@ -127,6 +127,16 @@ class IChatStore(Interface):
         C{passwordHash} (it was derived from that password); else nothing.
         """
 
+    def alwaysOnAccounts() -> Deferred[list[str]]:
+        """
+        The names of the accounts that are always on (L{chatd.storage.alwayson}).
+        """
+
+    def setAlwaysOn(nick: str, on: bool) -> Deferred[None]:
+        """
+        Make registered C{nick} always on, or not.
+        """
+
     def saveRoom(room: RoomSettings, when: int) -> Deferred[None]:
         """
         Create C{room} or update its settings.

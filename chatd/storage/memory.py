@@ -18,6 +18,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.storage.alwayson import MemoryAlwaysOn
 from chatd.storage.conversations import Bound, Conversation, inWindow
 from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
@@ -27,7 +28,7 @@ from chatd.storage.scram import MemoryScramVerifiers
 
 
 @implementer(IChatStore)
-class MemoryChatStore(MemoryScramVerifiers, MemoryReadMarkers, Service):
+class MemoryChatStore(MemoryAlwaysOn, MemoryScramVerifiers, MemoryReadMarkers, Service):
     """
     Chat state kept in memory only.
     """

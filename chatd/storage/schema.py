@@ -192,6 +192,11 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE accounts ADD COLUMN scram TEXT",
     ],
+    # 13: whether each account is always on (chatd.storage.alwayson): it
+    # stays in its rooms while none of its connections is open.
+    [
+        "ALTER TABLE accounts ADD COLUMN always_on INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

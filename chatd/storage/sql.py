@@ -19,6 +19,7 @@ from zope.interface import implementer
 
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.storage.alwayson import SQLAlwaysOn
 from chatd.storage.conversations import (
     PRIVATE_TARGETS,
     ROOM_TARGETS,
@@ -39,7 +40,7 @@ NO_LIMIT = 2**62
 
 
 @implementer(IChatStore)
-class SQLChatStore(SQLReadMarkers, SQLScramVerifiers, Service, SQLSearch):
+class SQLChatStore(SQLAlwaysOn, SQLReadMarkers, SQLScramVerifiers, Service, SQLSearch):
     """
     A chat store in an SQL database reached through C{pool}.
 
@@ -189,11 +190,8 @@ class SQLChatStore(SQLReadMarkers, SQLScramVerifiers, Service, SQLSearch):
     def admins(self) -> Deferred[list[str]]:
         return Deferred.fromCoroutine(self._admins())
 
-    def _saveRoom(self, txn: Cursor, room: RoomSettings, when: int) -> None:
-        saveRoomRow(txn, self.paramstyle, room, when)
-
     def saveRoom(self, room: RoomSettings, when: int) -> Deferred[None]:
-        return self.database.run(self._saveRoom, room, when)
+        return self.database.run(saveRoomRow, self.paramstyle, room, when)
 
     async def _memberships(self, nick: str) -> list[str]:
         rows = await self.database.select(

@@ -23,6 +23,7 @@ from chatd.core.names import key
 from chatd.core.search import search
 from chatd.core.text import actionLine
 from chatd.talk import reading
+from chatd.talk.alwayson import alwaysonCommand
 from chatd.talk.format import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,
@@ -159,8 +160,8 @@ async def pmCommand(session: TalkSession, rest: str) -> None:
     if not nick or not message.strip():
         raise UsageError(usage("pm"))
     service = session.factory.service
-    await maybeDeferred(service.tell, session.participant, nick, (message.strip(),))
-    if service.find(nick) is None:  # kept for a registered user who is away
+    told = await maybeDeferred(service.tell, session.participant, nick, (message.strip(),))
+    if told is None:  # kept for a registered user who is away (always-on ones too)
         session.send(serverLine(f"{nick} is away; they will get it when they log in."))
 
 
@@ -342,6 +343,9 @@ COMMANDS = CommandTable(
         TalkCommand("name", nameCommand, "<newnick>", "change your nickname", aliases=("nick",)),
         TalkCommand(
             "register", registerCommand, "[password]", "protect your nickname with a password"
+        ),
+        TalkCommand(
+            "alwayson", alwaysonCommand, "[on|off]", "stay in your rooms while not connected"
         ),
         TalkCommand("history", historyCommand, "[n]", "the current room's last n messages (20)"),
         TalkCommand(

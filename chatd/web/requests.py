@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
+from chatd.core.alwayson import alwaysOnOf
 from chatd.core.chathistory import BEFORE, HistoryQuery, Selector
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
@@ -259,6 +260,22 @@ def kick(web: WebParticipant, request: dict[str, Any]) -> Any:
     )
 
 
+def alwayson(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    Whether the account stays in its rooms while not connected
+    (L{chatd.core.alwayson}); with C{"on": true|false}, choose it.
+    """
+    alwaysOn = alwaysOnOf(web.service)
+    if alwaysOn is None:
+        raise NotPermitted("this server keeps no accounts")
+    on = request.get("on")
+    if on is None:
+        return {"on": alwaysOn.get(web)}
+    if not isinstance(on, bool):
+        raise InvalidArgument("'on' is true or false")
+    return alwaysOn.set(web, on).addCallback(lambda stored: {"on": stored})
+
+
 def _now(web: WebParticipant) -> int:
     return int(web.factory.clock.seconds())
 
@@ -284,4 +301,5 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "whowas": whowas,
     "markers": readmarks.markers,
     "markread": readmarks.markread,
+    "alwayson": alwayson,
 }

@@ -27,6 +27,7 @@ async def fill(data: Path) -> None:
     await store.load()
     await store.saveAccount("alice", "$argon2id$h", 1)
     await store.setAdmin("alice", True)
+    await store.setAlwaysOn("alice", True)
     await store.setMembership("alice", "Blabla", True)
     await store.setAccess("Marketing", "alice", False, 2)
     for i in range(12):
@@ -73,6 +74,7 @@ async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
         snapshot = await store.load()
         assert snapshot.accounts == {key("alice")}
         assert await store.adminHash("alice") == "$argon2id$h"
+        assert await store.alwaysOnAccounts() == ["alice"]
         assert snapshot.access == {key("marketing"): {key("alice"): ("alice", False)}}
         assert len(snapshot.rooms) == 5
         assert await store.memberships("alice") == ["Blabla"]

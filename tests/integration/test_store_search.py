@@ -107,14 +107,15 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
     connection.execute("DROP TABLE messages_fts")
     for trigger in ("insert", "delete", "update"):
         connection.execute(f"DROP TRIGGER messages_fts_{trigger}")
-    # Undo the later migrations too (11: read markers, 12: SCRAM verifiers):
-    # they are made again after 10.
+    # Undo the later migrations too (11: read markers, 12: SCRAM verifiers,
+    # 13: always on): they are made again after 10.
     connection.execute("DROP TABLE read_markers")
     connection.execute("ALTER TABLE accounts DROP COLUMN scram")
+    connection.execute("ALTER TABLE accounts DROP COLUMN always_on")
     connection.execute("UPDATE schema_version SET version = 9")
     connection.commit()
     connection.close()
-    assert len(MIGRATIONS) == 12
+    assert len(MIGRATIONS) == 13
     second = sqliteStore(path, _reactor())
     second.startService()
     try:

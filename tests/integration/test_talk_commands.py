@@ -51,6 +51,7 @@ class CommandTableTests(SynchronousTestCase):
                 "list",
                 "name",
                 "register",
+                "alwayson",
                 "history",
                 "search",
                 "kick",

@@ -61,9 +61,11 @@ class IrcClient:
     A blocking IRC client, registered as C{nick}.
     """
 
-    def __init__(self, port: int, nick: str) -> None:
+    def __init__(self, port: int, nick: str, password: str | None = None) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
         self.file = self.sock.makefile("rb")
+        if password is not None:
+            self.send(f"PASS {password}")
         self.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
         self.expect(" 001 ")
 

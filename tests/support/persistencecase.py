@@ -16,6 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.service import ChatService
+from chatd.modstore import IModerationStore
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
 
@@ -35,6 +36,11 @@ class PersistenceTestCase(SynchronousTestCase):
         self.service = self.makeService()
 
     def makeService(self, **kw: Any) -> ChatService:
+        """
+        A started service on C{self.store}; with C{sanctions=}, a moderation
+        store whose sanctions are loaded before it starts (as at start-up).
+        """
+        sanctions: IModerationStore | None = kw.pop("sanctions", None)
         checker = PasswordChecker(FAST, runInThread=inline)
         service = ChatService(
             self.clock,
@@ -43,6 +49,8 @@ class PersistenceTestCase(SynchronousTestCase):
             accounts=Accounts(self.store, self.clock, checker),
             **kw,
         )
+        if sanctions is not None:
+            self.successResultOf(Deferred.fromCoroutine(service.moderation.restore(sanctions)))
         service.startService()
         return service
 

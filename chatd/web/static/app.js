@@ -8,6 +8,7 @@ import { askPermission, updateTitle } from "./alerts.js";
 import { wireKeys } from "./keys.js";
 import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
+import { loadSettings, wireSettings } from "./settings.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -170,6 +171,7 @@ function login(nick, password, again) {
     $("chat-view").hidden = false;
     refreshRooms();
     loadMarkers(renderConvos);
+    loadSettings();
     // The service may have put us back in our rooms (stored accounts);
     // re-enter the others this page was in before a reconnect.  The page
     // keeps the lines it has: of the history a server replays, only what
@@ -472,6 +474,7 @@ actions.show = show;
 actions.join = join;
 wireKeys(show);
 wireSearch();
+wireSettings();
 
 // Keep the room list's member counts fresh.
 setInterval(refreshRooms, 15000);

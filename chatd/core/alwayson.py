@@ -1,0 +1,217 @@
+# -*- test-case-name: tests.unit.core.test_alwayson -*-
+"""
+Always-on accounts: a registered account may choose to stay present while
+none of its connections is open.  Its person stays in its rooms (nobody sees
+it leave), keeps its nickname, and is shown away; the rooms' history keeps
+what is said there and private messages wait in the inbox.  When a
+connection signs in again it takes the person over, is told how many
+messages came in each room since the account last read it, and is given the
+private messages that waited.  At start the daemon puts every always-on
+account back in its stored rooms, so a restart loses nobody's presence.
+
+The setting is the account's own (C{ALWAYSON} on IRC, C{/alwayson} in talk
+mode, the web page's setting), off by default.  A person the service ends
+(a kick, a ban, an operator's C{KILL}) leaves for good, as does one whose
+account is banned or was kicked and may not come back yet.  In cluster
+mode, a node puts an absent person back only when it starts alone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.logger import Logger
+
+from chatd.core import errors
+from chatd.core.absent import AWAY_TEXT, Absent
+from chatd.core.events import Notice
+from chatd.core.names import key
+from chatd.core.participant import IParticipant
+from chatd.core.people import Person
+from chatd.core.status import AWAY, announce
+
+if TYPE_CHECKING:
+    from chatd.core.persistence import Persistence
+    from chatd.core.service import ChatService
+    from chatd.storage.interfaces import IChatStore
+
+
+def alwaysOnOf(service: object) -> AlwaysOn | None:
+    """
+    The always-on accounts of C{service} (a L{ChatService}), or C{None}: a
+    service without a store keeps no accounts.
+    """
+    persistence = getattr(service, "persistence", None)
+    return None if persistence is None else persistence.alwaysOn
+
+
+class AlwaysOn:
+    """
+    The one owner of the always-on rule, for C{service}'s accounts kept in
+    C{store}.
+    """
+
+    log = Logger()
+
+    def __init__(self, service: ChatService, persistence: Persistence, store: IChatStore) -> None:
+        self.service = service
+        self.persistence = persistence
+        self.store = store
+        #: The keys of the always-on accounts, loaded at start.
+        self._accounts: set[str] = set()
+
+    # The setting
+
+    def isOn(self, nick: str) -> bool:
+        return key(nick) in self._accounts
+
+    def get(self, participant: IParticipant) -> bool:
+        """
+        Whether C{participant}'s account is always on.
+
+        @raise NotLoggedIn: C{participant} is not logged in.
+        @raise NotPermitted: it is a guest.
+        """
+        return self.isOn(self._account(participant))
+
+    def set(self, participant: IParticipant, on: bool) -> Deferred[bool]:
+        """
+        Make C{participant}'s account always on, or not; fires with the
+        setting once it is stored.
+
+        @raise NotLoggedIn, NotPermitted: as for L{get}.
+        """
+        nick = self._account(participant)
+        d = self.store.setAlwaysOn(nick, on)
+
+        def stored(ignored: None) -> bool:
+            (self._accounts.add if on else self._accounts.discard)(key(nick))
+            return on
+
+        return d.addCallback(stored)
+
+    def _account(self, participant: IParticipant) -> str:
+        nick = self.service.requireLogin(participant)
+        if self.service.provenAccount(participant) != key(nick):
+            raise errors.NotPermitted(
+                "only a registered account, signed in with its password, may stay on"
+            )
+        return nick
+
+    # Going, coming back
+
+    def staysPresent(self, connection: IParticipant) -> bool:
+        """
+        The last connection of a person closed: if its account is always
+        on, an L{Absent} stands in for it and the person stays.  Not when
+        the service ended the whole person (it was given as C{connection}),
+        nor for an account that may not log in now (banned, kicked).
+        """
+        nick = connection.nick
+        if isinstance(connection, (Person, Absent)) or nick is None or not self.isOn(nick):
+            return False
+        if not self.persistence.isRegisteredNow(nick) or self._refused(nick):
+            return False
+        people = self.service.people
+        if not isinstance(people.personOf(connection), Person):
+            return False
+        standIn = Absent(nick, connection.address, connection.protocolName, self._ended)
+        people.standIn(connection, standIn)
+        people.accountProven(standIn, nick)
+        announce(self.service, standIn, AWAY, AWAY_TEXT, self.service.now(), people.presence)
+        if self.service.logConnections:
+            self.log.info("{nick} stays present, always on, with no connection", nick=nick)
+        return True
+
+    def _refused(self, nick: str) -> bool:
+        try:
+            self.service.moderation.checkLogin(nick)
+        except errors.ChatError:
+            return True
+        return False
+
+    def _ended(self, standIn: Absent, reason: str) -> None:
+        self.service.disconnect(standIn, reason)
+
+    def returned(self, connection: IParticipant, person: Person) -> bool:
+        """
+        C{connection} signed in as C{person}: if the person was absent, the
+        stand-in goes, others see them back, and C{connection} is told, on
+        the next turn, what it missed; whether it was absent.
+        """
+        standIns = [each for each in person.connections if isinstance(each, Absent)]
+        if not standIns:
+            return False
+        for standIn in standIns:
+            self.service.people.leaveStandIn(standIn)
+        now = self.service.now()
+        announce(self.service, connection, AWAY, None, now, self.service.people.presence)
+        nick = connection.nick
+        assert nick is not None
+        self.service.clock.callLater(0, self._offerMissed, connection, nick)
+        return True
+
+    def _offerMissed(self, connection: IParticipant, nick: str) -> None:
+        missed = Deferred.fromCoroutine(self.missed(connection, nick))
+        self.persistence.background(missed, "always-on catch-up")
+
+    async def missed(self, connection: IParticipant, nick: str) -> None:
+        """
+        Tell C{connection} how many messages came in each of its rooms since
+        its account last read there (rooms it never read are not counted),
+        then give it the private messages that waited.
+        """
+        counts = []
+        markers = self.persistence.readMarkers
+        for room in self.service.roomsOf(connection):
+            if not self.service.isLoggedIn(connection):
+                return
+            unread = await markers.unread(connection, room, True)
+            if unread:
+                counts.append(f"{unread} in {room}")
+        if counts and self.service.isLoggedIn(connection):
+            text = "while you were away: " + ", ".join(counts) + " new since you last read"
+            connection.notice(Notice(text, self.service.now()))
+        if self.service.isLoggedIn(connection):
+            await self.persistence.inbox.deliver(connection, nick)
+
+    # Start
+
+    async def restore(self, names: list[str]) -> None:
+        """
+        Put each always-on account (C{names}, read from the store at start)
+        back in its stored rooms, absent, once the sanctions are known and
+        before anyone logs in; not one that may not log in.
+        """
+        service = self.service
+        self._accounts = {key(nick) for nick in names}
+        if service.observer is not None:
+            return  # a cluster node: the others may have the person (see above)
+        loading = service.moderation.whenLoaded()
+        try:
+            await (loading if loading is not None else succeed(None))
+        except errors.ChatError:
+            return  # the sanctions are unknown: logins fail too, and nobody is put back
+        for nick in names:
+            if await self._restoreOne(nick) and service.logConnections:
+                self.log.info("{nick} is back in their rooms, always on", nick=nick)
+
+    async def _restoreOne(self, nick: str) -> bool:
+        service = self.service
+        if service.find(nick) is not None or self._refused(nick):
+            return False
+        rooms = await self.store.memberships(nick)
+        if service.find(nick) is not None or not self.isOn(nick):  # changed during the query
+            return False
+        standIn = Absent(nick, "", "always-on", self._ended)
+        service.logins.admit(standIn, nick)
+        service.people.accountProven(standIn, nick)
+        for room in rooms:
+            target = service.registry.find(room)
+            if target is not None and key(nick) not in target.members:
+                try:
+                    service.join(standIn, nick, target)
+                except errors.ChatError:
+                    continue  # full: the next login puts them back
+        return True

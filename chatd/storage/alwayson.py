@@ -1,0 +1,65 @@
+# -*- test-case-name: tests.integration.test_store_alwayson -*-
+"""
+Which registered accounts are always on (L{chatd.core.alwayson}): they stay
+in their rooms while none of their connections is open, and are put back
+in them when the daemon starts.  The setting is the account's own, kept
+with it (schema migration 13), and goes with it when it is deleted.
+
+L{SQLAlwaysOn} and L{MemoryAlwaysOn} are the two stores' halves of
+C{IChatStore}'s always-on methods.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twisted.internet.defer import Deferred, succeed
+
+from chatd.core.names import key
+
+if TYPE_CHECKING:
+    from chatd.storage.database import Database
+
+READ_ALWAYS_ON = "SELECT nick FROM accounts WHERE always_on = 1 ORDER BY nick_key"
+SAVE_ALWAYS_ON = "UPDATE accounts SET always_on = ? WHERE nick_key = ?"
+
+
+class SQLAlwaysOn:
+    """
+    The always-on queries of a store whose C{database} is a
+    L{chatd.storage.database.Database}.
+    """
+
+    database: Database
+
+    def alwaysOnAccounts(self) -> Deferred[list[str]]:
+        d = self.database.select(READ_ALWAYS_ON)
+        return d.addCallback(lambda rows: [str(row[0]) for row in rows])
+
+    def setAlwaysOn(self, nick: str, on: bool) -> Deferred[None]:
+        return self.database.execute(SAVE_ALWAYS_ON, 1 if on else 0, key(nick))
+
+
+class MemoryAlwaysOn:
+    """
+    The always-on accounts in a set of account keys.
+    """
+
+    #: The store's password hashes and names, by account key.
+    _accounts: dict[str, str]
+    _names: dict[str, str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._alwaysOn: set[str] = set()
+
+    def alwaysOnAccounts(self) -> Deferred[list[str]]:
+        self._alwaysOn.intersection_update(self._accounts)  # deleted accounts' go with them
+        return succeed([self._names[nickKey] for nickKey in sorted(self._alwaysOn)])
+
+    def setAlwaysOn(self, nick: str, on: bool) -> Deferred[None]:
+        if on and key(nick) in self._accounts:
+            self._alwaysOn.add(key(nick))
+        else:
+            self._alwaysOn.discard(key(nick))
+        return succeed(None)

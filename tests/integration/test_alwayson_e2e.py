@@ -1,0 +1,157 @@
+"""
+Always-on through the real C{twistd -n chatd}, with SQLite and with
+PostgreSQL: alice, signed in over TCHAT, IRC and the web at once, turns it
+on from IRC (the web page reads it back) and closes everything; she stays in
+her room, away, across a restart of the daemon; what was said meanwhile is
+offered when she comes back, over talk mode (a summary line and the private
+message) and IRC (her channel, with C{chathistory} since her marker).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.web.websocket import WebSocketClientEndpoint
+
+from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT
+from tests.support.daemon import Daemon, startDaemon
+from tests.support.e2eclients import command, connect, database
+from tests.support.lineclient import LineClient, connectLines
+from tests.support.pgserver import postgresServer
+from tests.support.websocketclient import TIMEOUT, Client
+
+__all__ = ["database", "postgresServer"]
+
+
+def start(tmp_path: Path, storage: list[str]) -> Daemon:
+    return startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        *storage,
+        factories=("TchatFactory",),
+    )
+
+
+async def until(client: LineClient, fragment: str) -> list[str]:
+    """The lines C{client} reads up to the first holding C{fragment}."""
+    seen = []
+    while fragment not in (line := await client.line()):
+        seen.append(line)
+    return [*seen, line]
+
+
+async def irc(daemon: Daemon, nick: str, password: str | None = None) -> LineClient:
+    client = await connectLines(reactor, daemon.ports["IRCFactory"])
+    client.send("CAP LS 302", "CAP REQ :server-time message-tags batch draft/chathistory")
+    if password is not None:
+        client.send(f"PASS {password}")
+    client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}", "CAP END")
+    await until(client, " 001 ")
+    return client
+
+
+async def web(daemon: Daemon) -> Any:
+    url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/ws"
+    connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(Client()))
+    connecting.addTimeout(TIMEOUT, reactor)
+    page = await connecting
+    await page.next("hello")
+    login = await page.request(type="login", nick="alice", password="sesame", id=1)
+    assert (login["type"], login["nick"]) == ("login", "alice")
+    return page
+
+
+async def whois(client: LineClient, nick: str) -> list[str]:
+    client.send(f"WHOIS {nick}")
+    return await until(client, " 318 ")
+
+
+@pytest_twisted.ensureDeferred
+async def test_presentAcrossRestartAndCaughtUp(tmp_path: Path, database: list[str]) -> None:
+    daemon = start(tmp_path, database)
+    try:
+        tchat = await connect(daemon)
+        assert (await command(tchat, "clt: LOGIN alice"))[-1] == "srv: OKAY!"
+        assert (await command(tchat, "clt: REGIS sesame"))[-1] == "srv: OKAY!"
+        assert (await command(tchat, "clt: ENTER lobby"))[-1] == "srv: OKAY!"
+        bob = await connect(daemon)
+        assert (await command(bob, "clt: LOGIN bob"))[-1] == "srv: OKAY!"
+        assert (await command(bob, "clt: ENTER lobby"))[-1] == "srv: OKAY!"
+
+        alice = await irc(daemon, "alice", "sesame")
+        alice.send("ALWAYSON ON")
+        assert (await until(alice, "NOTE ALWAYSON"))[-1].split()[1:4] == ["NOTE", "ALWAYSON", "ON"]
+        page = await web(daemon)
+        assert (await page.request(type="alwayson", id=2))["on"] is True
+        await command(bob, "clt: SPEAK lobby", "clt: seen by alice", "clt: .")
+        said = await page.next("message")
+        await page.request(type="markread", room="lobby", millis=said["millis"], id=3)
+
+        # alice closes every connection: nobody sees her leave; she is away.
+        page.transport.loseConnection()
+        await page.closed
+        alice.send("QUIT :bye")
+        await alice.closed
+        await tchat.close()
+        carol = await irc(daemon, "carol")
+        away = await whois(carol, "alice")
+        assert any(" 301 carol alice " in line for line in away), away
+        spoke = await command(bob, "clt: SPEAK lobby", "clt: missed one", "clt: .")
+        assert not any("LEAVE lobby alice" in line for line in spoke), spoke
+        told = await command(bob, "clt: MSGPV alice", "clt: call me", "clt: .")
+        assert told[-1] == "srv: OKAY!"
+        carol.send("QUIT")
+        await carol.closed
+        await bob.close()
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+    daemon = start(tmp_path, database)
+    try:
+        carol = await irc(daemon, "carol")
+        carol.send("JOIN #lobby")
+        names = await until(carol, " 366 ")
+        [listed] = [line for line in names if " 353 " in line]
+        assert "alice" in listed.split(":")[-1].split(), listed
+        assert any(" 301 carol alice " in line for line in await whois(carol, "alice"))
+        bob = await connect(daemon)
+        assert (await command(bob, "clt: LOGIN bob"))[-1] == "srv: OKAY!"
+        assert (await command(bob, "clt: ENTER lobby"))[-1] == "srv: OKAY!"
+        await command(bob, "clt: SPEAK lobby", "clt: missed two", "clt: .")
+
+        talk = await connectLines(reactor, daemon.ports["TalkFactory"])
+        await talk.nextLines(2)
+        talk.send("alice")
+        assert (await talk.line()).startswith(NICK_PROMPT)
+        talk.send("sesame")
+        caught = await until(talk, "call me")
+        assert any(PASSWORD_PROMPT in line for line in caught), caught
+        assert any(
+            "while you were away: 2 in lobby new since you last read" in line for line in caught
+        ), caught
+        carol.send("WHOIS alice")
+        back = await until(carol, " 318 ")
+        assert not any(" 301 " in line for line in back), back
+
+        alice = await irc(daemon, "alice", "sesame")
+        joined = await until(alice, "JOIN #lobby")
+        assert joined[-1].endswith("JOIN #lobby") or " JOIN #lobby" in joined[-1]
+        alice.send("CHATHISTORY LATEST #lobby * 10")
+        history = await until(alice, "BATCH -")
+        texts = [line.rsplit(" :", 1)[-1] for line in history if " PRIVMSG #lobby " in line]
+        assert texts[-3:] == ["seen by alice", "missed one", "missed two"], history
+        alice.send("QUIT")
+        await alice.closed
+        await talk.close()
+        await bob.close()
+        carol.send("QUIT")
+        await carol.closed
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()

@@ -1,0 +1,89 @@
+"""
+IRC's C{ALWAYSON} (L{chatd.irc.alwayson}): an account reads and changes its
+always-on setting; the channels stay joined, away, after it quits; when it
+comes back its client is put back in them with what it missed.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.irc.message import Message
+from chatd.irc.protocol import IRCProtocol
+from tests.support.ircstorecase import IRCStoreTestCase
+
+
+class AlwaysOnCommandTests(IRCStoreTestCase):
+    def signIn(
+        self, nick: str = "alice", password: str | None = "sesame"
+    ) -> tuple[IRCProtocol, StringTransport]:
+        proto, transport = self.client()
+        lines = ["CAP LS 302", "CAP REQ :away-notify", f"NICK {nick}", f"USER {nick} 0 * :X"]
+        if password is not None:
+            lines.insert(2, f"PASS {password}")
+        self.send(proto, transport, *lines, "CAP END")
+        return proto, transport
+
+    def answers(self, messages: list[Message]) -> list[list[str]]:
+        return [[m.command, *m.params] for m in messages if m.command in ("NOTE", "FAIL")]
+
+    def test_readAndChange(self) -> None:
+        """
+        C{ALWAYSON} says the setting; C{ON} and C{OFF} change it, in any
+        case, and a later C{ALWAYSON} reads it back.
+        """
+        alice, t = self.signIn()
+        [[command, verb, state, _]] = self.answers(self.send(alice, t, "ALWAYSON"))
+        self.assertEqual((command, verb, state), ("NOTE", "ALWAYSON", "OFF"))
+        [[_, _, state, _]] = self.answers(self.send(alice, t, "ALWAYSON on"))
+        self.assertEqual(state, "ON")
+        self.assertEqual(self.successResultOf(self.store.alwaysOnAccounts()), ["alice"])
+        [[_, _, state, _]] = self.answers(self.send(alice, t, "ALWAYSON"))
+        self.assertEqual(state, "ON")
+        [[_, _, state, _]] = self.answers(self.send(alice, t, "ALWAYSON OFF"))
+        self.assertEqual(state, "OFF")
+
+    def test_refused(self) -> None:
+        """
+        A guest gets C{FAIL ALWAYSON ACCOUNT_REQUIRED}; a word other than
+        ON and OFF gets C{INVALID_PARAMS}; C{HELP ALWAYSON} explains it.
+        """
+        guest, t = self.signIn("carol", None)
+        [fail] = self.answers(self.send(guest, t, "ALWAYSON ON"))
+        self.assertEqual(fail[:3], ["FAIL", "ALWAYSON", "ACCOUNT_REQUIRED"])
+        alice, ta = self.signIn()
+        [fail] = self.answers(self.send(alice, ta, "ALWAYSON maybe"))
+        self.assertEqual(fail[:3], ["FAIL", "ALWAYSON", "INVALID_PARAMS"])
+        helped = self.send(alice, ta, "HELP ALWAYSON")
+        self.assertIn("ALWAYSON [ON|OFF]", " ".join(m.params[-1] for m in helped))
+
+    def test_quitStaysAndComesBack(self) -> None:
+        """
+        After C{ALWAYSON ON} and C{QUIT}, bob (with C{away-notify}) sees
+        alice go away, not part; C{WHOIS alice} says she is away; his
+        C{PRIVMSG} is answered with C{301} and waits for her.  Her next
+        client is put back in C{#Blabla} (a C{JOIN}), told what she missed,
+        and given bob's message; bob sees her back.
+        """
+        alice, ta = self.signIn()
+        self.send(alice, ta, "JOIN #Blabla", "ALWAYSON ON")
+        bob, tb = self.signIn("bob", None)
+        self.send(bob, tb, "JOIN #Blabla")
+        self.send(alice, ta, "QUIT :bye")
+        alice.connectionLost(None)
+        seen = self.send(bob, tb, "WHOIS alice", "PRIVMSG alice :ping")
+        self.assertNotIn("PART", self.codes(seen))
+        self.assertNotIn("QUIT", self.codes(seen))
+        self.assertIn("AWAY", self.codes(seen))
+        self.assertEqual(self.codes(seen).count("301"), 2)  # WHOIS, then the PRIVMSG
+        again, tc = self.client()
+        back = self.send(
+            again, tc, "CAP LS 302", "PASS sesame", "NICK alice", "USER a 0 * :A", "CAP END"
+        )
+        self.clock.advance(0)
+        joins = [m.params[0] for m in back if m.command == "JOIN"]
+        self.assertEqual(sorted(joins), ["#Blabla", "#Général"])  # Général: at registration
+        privmsgs = [m.params for m in back if m.command == "PRIVMSG"]
+        self.assertIn(["alice", "ping"], privmsgs)
+        [returned] = [m for m in self.send(bob, tb) if m.command == "AWAY"]
+        self.assertEqual(returned.params, [])
