@@ -343,15 +343,18 @@ class RefusalTests(MultilineTestCase):
 
     def test_allBlank(self) -> None:
         """
-        A message of blank lines only is the service's to refuse, as an
-        empty message (C{412}); blank lines among others are kept
-        (L{InboundTests.test_oneServiceCall}).
+        A message of blank lines only is the service's to refuse, as it
+        refuses a lone blank C{PRIVMSG} (C{461 #lobby :empty message});
+        blank lines among others are kept (L{InboundTests.test_oneServiceCall}).
         """
         alice, ta = self.member("alice", CAPS)
         self.read(ta)
-        replies = self.messages(self.send(alice, ta, *self.batch("PRIVMSG ", "PRIVMSG ")))
-        self.assertEqual(len(replies), 1)
-        self.assertNotEqual(replies[0].command, "PRIVMSG")
+        batch = self.messages(self.send(alice, ta, *self.batch("PRIVMSG ", "PRIVMSG ")))
+        lone = self.messages(self.send(alice, ta, "PRIVMSG #lobby : "))
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in batch], [("461", ["#lobby", "empty message"])]
+        )
+        self.assertEqual(batch, lone)
         self.assertEqual(self.heard(), [])
 
 
