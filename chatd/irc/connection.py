@@ -25,7 +25,7 @@ from chatd.irc.commands import dispatch
 from chatd.irc.labels import runLabelled
 from chatd.irc.listener import IRCListener
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
-from chatd.irc.multiline import OpenBatch
+from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.sasl import SaslState
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatLineReceiver
@@ -185,8 +185,7 @@ class IRCConnection(ChatLineReceiver):
             return dispatch(self, message)
 
         label = message.tags.get("label")
-        # A multiline batch's label labels the answer to the whole batch.
-        if label and "labeled-response" in self.caps.enabled and message.command != "BATCH":
+        if label and "labeled-response" in self.caps.enabled and not ownsLabel(self, message):
             return runLabelled(self, label, run)
         return run()
 

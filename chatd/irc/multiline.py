@@ -93,13 +93,17 @@ def onBatch(irc: IRCSession, message: Message) -> Any:
     """
     label = message.tags.get("label")
     if CAP not in irc.caps:
+        irc.multiline = None  # the capability was removed meanwhile
         fail(irc, label, "MULTILINE_INVALID", "draft/multiline was not negotiated")
         return None
     reference = message.params[0]
     if reference.startswith("-"):
         batch = irc.multiline
-        if batch is None or batch.reference != reference[1:]:
+        if batch is None:
             return None  # the end of a batch already refused
+        if batch.reference != reference[1:]:
+            drop(irc, "MULTILINE_INVALID", "the end of another batch than the one open")
+            return None
         irc.multiline = None
         return deliver(irc, batch)
     if irc.multiline is not None:
@@ -193,6 +197,15 @@ def deliver(irc: IRCSession, batch: OpenBatch) -> Any:
     if batch.label and "labeled-response" in irc.caps:
         return runLabelled(irc, batch.label, send)
     return send()
+
+
+def ownsLabel(irc: IRCSession, message: Message) -> bool:
+    """
+    Whether a C{label} on C{message} is this module's to answer: the
+    opening C{BATCH}'s labels the whole batch, and the lines of a batch
+    are not answered one by one.
+    """
+    return message.command == "BATCH" or ("batch" in message.tags and CAP in irc.caps)
 
 
 def batched(handler: Callable[[IRCSession, Message], Any]) -> Callable[[IRCSession, Message], Any]:

@@ -128,10 +128,14 @@ class InboundTests(MultilineTestCase):
         notice's, are not answered.
         """
         alice, ta = self.member("alice", CAPS)
+        bob, tb = self.member("bob", CAPS)
         self.read(ta)
+        self.read(tb)
         self.send(alice, ta, *self.batch("NOTICE a", "NOTICE b"))
         [event] = self.heard()
         self.assertEqual((event.lines, event.notice), (("a", "b"), True))
+        relayed = self.messages(self.read(tb))
+        self.assertEqual([m.command for m in relayed], ["BATCH", "NOTICE", "NOTICE", "BATCH"])
         self.read(ta)
         self.assertEqual(self.send(alice, ta, *self.batch("NOTICE a", target="#nowhere")), "")
 
@@ -318,6 +322,28 @@ class RefusalTests(MultilineTestCase):
         lines.insert(2, "BATCH +m2 draft/multiline #lobby")
         self.assertRefused(lines, ["MULTILINE_INVALID"])
 
+    def test_otherBatchEnded(self) -> None:
+        """
+        Ending another batch than the one open is C{MULTILINE_INVALID}.
+        """
+        lines = self.batch("PRIVMSG a")
+        lines[-1] = "BATCH -m2"
+        self.assertRefused(lines, ["MULTILINE_INVALID"])
+
+    def test_capabilityRemoved(self) -> None:
+        """
+        A client that removes C{draft/multiline} with a batch open has it
+        forgotten: its end is refused as the capability is not negotiated,
+        and nothing is sent.
+        """
+        alice, ta = self.member("alice", CAPS)
+        self.send(alice, ta, "BATCH +m1 draft/multiline #lobby", "@batch=m1 PRIVMSG #lobby :a")
+        self.send(alice, ta, "CAP REQ :-draft/multiline")
+        [fail] = self.fails(self.send(alice, ta, "BATCH -m1"))
+        self.assertEqual(fail[:2], ["BATCH", "MULTILINE_INVALID"])
+        self.assertIsNone(alice.multiline)
+        self.assertEqual(self.heard(), [])
+
     def test_emptyBatch(self) -> None:
         """
         A batch without lines is C{MULTILINE_INVALID}.
@@ -383,6 +409,17 @@ class LabelTests(MultilineTestCase):
         self.assertEqual(self.send(alice, ta, *lines[:-1]), "")
         [ack] = self.messages(self.send(alice, ta, lines[-1]))
         self.assertEqual((ack.command, ack.tags), ("ACK", {"label": "L2"}))
+
+    def test_linesNotAnsweredOneByOne(self) -> None:
+        """
+        A label on a line inside the batch (which clients should not send)
+        is not answered with an C{ACK} of its own: only the batch is.
+        """
+        alice, ta = self.member("alice", "batch draft/multiline labeled-response")
+        self.read(ta)
+        lines = self.batch("PRIVMSG a", "label=in|PRIVMSG b", opening="@label=out ")
+        [ack] = self.messages(self.send(alice, ta, *lines))
+        self.assertEqual((ack.command, ack.tags), ("ACK", {"label": "out"}))
 
     def test_failLabelled(self) -> None:
         """
