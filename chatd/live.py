@@ -200,6 +200,10 @@ def liveIRC(reloader: Reloader, irc: IRCFactory) -> None:
     reloader.onChange(
         ("irc-password", "max-output", "irc-flood-burst", "irc-flood-rate"), configure
     )
+    reloader.onChange(
+        BODY_LIMITS,
+        lambda new: irc.setBodyLimits(new["max-body-lines"], new["max-body-bytes"]),
+    )
     reloader.onChange(("motd",), lambda new: None)  # read by the reloader below
     reloader.onReload("the message of the day", motd)
 

@@ -14,7 +14,12 @@ from twisted.python import usage
 from chatd.admin import wiring as admin
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
-from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT, MAX_WAITING
+from chatd.core.limits import (
+    MAX_BODY_BYTES,
+    MAX_BODY_LINES,
+    MAX_CONNECTIONS_PER_ACCOUNT,
+    MAX_WAITING,
+)
 from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.logs import LoggingOptions
 from chatd.optionvalues import (
@@ -109,8 +114,20 @@ class Options(LoggingOptions):
         ],
         ["max-group-size", None, None, "Members a room accepts (0: no limit).", optionalInt],
         ["max-line-length", None, 4096, "Bytes in one line; a longer one gets ERROR 10.", int],
-        ["max-body-lines", None, 100, "Lines in one TCHAT message body.", int],
-        ["max-body-bytes", None, 16384, "Characters in one TCHAT message body.", int],
+        [
+            "max-body-lines",
+            None,
+            MAX_BODY_LINES,
+            "Lines in one TCHAT message body; IRC draft/multiline's max-lines.",
+            int,
+        ],
+        [
+            "max-body-bytes",
+            None,
+            MAX_BODY_BYTES,
+            "Characters in one TCHAT message body; IRC draft/multiline's max-bytes (in bytes).",
+            int,
+        ],
         [
             "max-output",
             None,

@@ -181,6 +181,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             presence=chat.people.presence,
             monitorLimit=options["irc-monitor-limit"],
             accountRegistration=chat.persistence is not None,
+            maxBodyLines=options["max-body-lines"],
+            maxBodyBytes=options["max-body-bytes"],
         )
         liveIRC(reloader, irc)
         exposure = None if options["irc-password"] else CHAT

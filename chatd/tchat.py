@@ -21,6 +21,7 @@ from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import isValidName, normalize
 from chatd.core.text import plain, plainLine
 from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
@@ -299,7 +300,11 @@ class TchatFactory(ChatFactory):
     protocol = TchatProtocol
 
     def __init__(
-        self, *args: Any, maxBodyLines: int = 100, maxBodyBytes: int = 16 * 1024, **kw: Any
+        self,
+        *args: Any,
+        maxBodyLines: int = MAX_BODY_LINES,
+        maxBodyBytes: int = MAX_BODY_BYTES,
+        **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
         self.maxBodyLines = maxBodyLines

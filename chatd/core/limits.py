@@ -17,6 +17,13 @@ SEARCH_RESULTS = 20
 MAX_SEARCH_RESULTS = 100
 MAX_SEARCH_LENGTH = 200
 
+#: The most lines, and characters, in one message body, by default
+#: (C{--max-body-lines}, C{--max-body-bytes}): a TCHAT C{SPEAK} or C{MSGPV}
+#: body, an IRC C{draft/multiline} batch (which counts its protocol lines and
+#: UTF-8 bytes, line feeds included, so it never exceeds either).
+MAX_BODY_LINES = 100
+MAX_BODY_BYTES = 16 * 1024
+
 #: The longest room key, as in RFC 2812 (and ISUPPORT KEYLEN).
 MAX_KEY_LENGTH = 23
 #: The most masks a room's ban list holds (ISUPPORT MAXLIST), and each

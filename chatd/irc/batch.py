@@ -7,26 +7,19 @@ them from live messages and shows each once.
 
 from __future__ import annotations
 
-from itertools import count
-
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, messageLines, serverTimeMillis
+from chatd.irc.wire import channelName, newBatchId, serverTimeMillis
 
-_batchIds = count(1)
-
-
-def newBatchId() -> str:
-    """
-    A batch reference tag, unique in this process.
-    """
-    return f"b{next(_batchIds)}"
+__all__ = ["historyLines", "newBatchId", "sendHistory"]
 
 
 def historyLines(irc: IRCSession, event: RoomMessage | PrivateMessage, batch: str | None) -> bytes:
     """
     C{event} as the PRIVMSG or NOTICE it was, with the tags this client
-    negotiated: C{batch}, C{time} (the original one) and C{msgid}.
+    negotiated: C{batch}, C{time} (the original one) and C{msgid}; a
+    message of several lines as a C{draft/multiline} batch inside the
+    history batch for a client with that capability.
     """
     tags: dict[str, str] = {}
     if batch is not None:
@@ -41,7 +34,7 @@ def historyLines(irc: IRCSession, event: RoomMessage | PrivateMessage, batch: st
         target = event.recipient
     command = "NOTICE" if event.notice else "PRIVMSG"
     prefix = irc.wire.hostmask(event.sender)
-    return messageLines(command, prefix, target, event.lines, tags or None)
+    return irc.wire.textLines(command, prefix, target, event.lines, tags or None)
 
 
 def sendHistory(

@@ -26,6 +26,7 @@ from chatd.irc import (
     moderation,
     modes,
     monitor,
+    multiline,
     notify,
     oper,
     privmsg,
@@ -110,9 +111,10 @@ COMMANDS = commandTable(
         ("MARKREAD", Command(onMarkread)),
         ("ALWAYSON", Command(onAlwayson)),
         # Messages
-        ("PRIVMSG", Command(privmsg.onPrivmsg)),
-        ("NOTICE", Command(privmsg.onNotice)),
-        ("TAGMSG", Command(privmsg.onTagmsg)),
+        ("PRIVMSG", Command(multiline.batched(privmsg.onPrivmsg))),
+        ("NOTICE", Command(multiline.batched(privmsg.onNotice))),
+        ("TAGMSG", Command(multiline.batched(privmsg.onTagmsg))),
+        ("BATCH", Command(multiline.onBatch, 1)),
         # Queries
         ("WHO", Command(queries.onWho)),
         ("WHOIS", Command(queries.onWhois)),

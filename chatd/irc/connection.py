@@ -25,6 +25,7 @@ from chatd.irc.commands import dispatch
 from chatd.irc.labels import runLabelled
 from chatd.irc.listener import IRCListener
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
+from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.sasl import SaslState
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatLineReceiver
@@ -71,6 +72,8 @@ class IRCConnection(ChatLineReceiver):
     #: The output of a labelled command being run (L{chatd.irc.labels}).
     labelled: list[bytes] | None = None
     delivering = 0
+    #: The C{draft/multiline} batch the client has open (L{chatd.irc.multiline}).
+    multiline: OpenBatch | None = None
 
     def connectionMade(self) -> None:
         self.caps = Capabilities(self.factory.offeredCaps)
@@ -105,7 +108,7 @@ class IRCConnection(ChatLineReceiver):
         """
         factory = self.factory
         enabled = self.caps.enabled  # the set itself: this runs per delivery
-        if "account-tag" in enabled or "extended-join" in enabled:
+        if "account-tag" in enabled or "extended-join" in enabled or "draft/multiline" in enabled:
             return factory.wireFormat(enabled)
         if "message-tags" in enabled:
             return factory.taggedWithTags if "server-time" in enabled else factory.plainWithTags
@@ -182,7 +185,7 @@ class IRCConnection(ChatLineReceiver):
             return dispatch(self, message)
 
         label = message.tags.get("label")
-        if label and "labeled-response" in self.caps.enabled:
+        if label and "labeled-response" in self.caps.enabled and not ownsLabel(self, message):
             return runLabelled(self, label, run)
         return run()
 

@@ -31,6 +31,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "also once connected (you then take its name).",
     ),
     "AWAY": ("AWAY [:text]: mark yourself away (or back without text).",),
+    "BATCH": (
+        "BATCH +ref draft/multiline <target>, @batch=ref PRIVMSG lines, BATCH -ref:",
+        "one message of several lines (draft/multiline).",
+    ),
     "CAP": ("CAP LS|REQ|LIST|END: negotiate IRCv3 capabilities.",),
     "CHATHISTORY": ("CHATHISTORY LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS: stored history.",),
     "HELP": ("HELP [subject]: this help.",),

@@ -17,6 +17,7 @@ from twisted.cred.checkers import ICredentialsChecker
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.presence import Presence
 from chatd.irc.caps import SUPPORTED
 from chatd.irc.wire import WireFormat
@@ -72,6 +73,8 @@ class IRCListener(ChatFactory):
         presence: Presence | None = None,
         monitorLimit: int = 100,
         accountRegistration: bool = False,
+        maxBodyLines: int = MAX_BODY_LINES,
+        maxBodyBytes: int = MAX_BODY_BYTES,
         **limits: Any,
     ) -> None:
         super().__init__(
@@ -105,6 +108,7 @@ class IRCListener(ChatFactory):
             self.offeredCaps["draft/account-registration"] = ""
         if presence is None:  # no MONITOR, hence nothing to extend
             del self.offeredCaps["extended-monitor"]
+        self.setBodyLimits(maxBodyLines, maxBodyBytes)
         #: The most users seen at once by LUSERS or a registration (265/266).
         self.peakUsers = 0
         #: The connections with user mode C{+i}, so LUSERS counts the
@@ -118,6 +122,15 @@ class IRCListener(ChatFactory):
         self.taggedWithTags = WireFormat(service, tagged=True, messageTags=True)
         self._wireFormats: dict[tuple[bool, ...], WireFormat] = {}
 
+    def setBodyLimits(self, lines: int, size: int) -> None:
+        """
+        The message body's limits (C{--max-body-lines}, C{--max-body-bytes}),
+        which C{draft/multiline} advertises as C{max-lines} and C{max-bytes}
+        to the connections that open from now on.
+        """
+        self.maxBodyLines, self.maxBodyBytes = lines, size
+        self.offeredCaps["draft/multiline"] = f"max-bytes={size},max-lines={lines}"
+
     def wireFormat(self, enabled: set[str]) -> WireFormat:
         """
         The encoders for a client with the capabilities C{enabled}, one
@@ -126,7 +139,7 @@ class IRCListener(ChatFactory):
         flags = tuple(
             name in enabled
             for name in ("server-time", "message-tags", "account-tag", "extended-join")
-        )
+        ) + ("draft/multiline" in enabled and "batch" in enabled,)
         try:
             return self._wireFormats[flags]
         except KeyError:

@@ -21,7 +21,7 @@ from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, roomName, timeTags
 from chatd.irc.message import Message, relayFits
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, messageLines
+from chatd.irc.wire import channelName
 
 #: The tag on every message of a client in bot mode (user mode C{+B}).
 BOT_TAG = (("bot", ""),)
@@ -90,13 +90,21 @@ def sendOne(
     lines: tuple[str, ...],
     quiet: bool,
     tags: tuple[tuple[str, str], ...] = (),
+    checkLength: bool = True,
 ) -> Deferred[Any]:
+    """
+    C{lines} to one C{target}, a channel or a nickname.
+
+    @param checkLength: whether each line must fit in one relayed IRC line
+        (C{417} otherwise); a C{draft/multiline} batch's lines need not,
+        as they are relayed split (L{chatd.irc.wire.ircLines}).
+    """
     service = irc.service
     status = target[:1] if target[:1] in PREFIXES and target[1:2] == "#" else ""
     room = roomName(target[len(status) :])
     if room is not None:
         shown = irc.shownRooms.get(key(room)) or (findRoom(irc, room) or (room,))[0]
-        if not fitsRelay(irc, command, status + channelName(shown), lines):
+        if checkLength and not fitsRelay(irc, command, status + channelName(shown), lines):
             return succeed(None)
         say = partial(sayToOperators, service) if status else service.say
         call = irc.call(
@@ -117,7 +125,8 @@ def sendOne(
         )
         return call
     recipient = service.find(target)
-    if not fitsRelay(irc, command, recipient.nick if recipient else normalize(target), lines):
+    shownNick = recipient.nick if recipient else normalize(target)
+    if checkLength and not fitsRelay(irc, command, shownNick, lines):
         return succeed(None)
     away = getattr(recipient, "awayMessage", None)
 
@@ -167,4 +176,4 @@ def echo(irc: IRCSession, command: str, target: str, lines: tuple[str, ...], eve
     elif isinstance(event, PrivateMessage):
         irc.send(event.wire(irc.wire.privateMessage))
     elif lines:
-        irc.send(messageLines(command, irc.hostmask(), target, lines, timeTags(irc)))
+        irc.send(irc.wire.textLines(command, irc.hostmask(), target, lines, timeTags(irc)))

@@ -23,6 +23,7 @@ from chatd.irc.listener import IRCListener
 from chatd.irc.wire import WireFormat
 
 if TYPE_CHECKING:
+    from chatd.irc.multiline import OpenBatch
     from chatd.irc.sasl import SaslState
 
 T = TypeVar("T")
@@ -45,6 +46,9 @@ class IRCSession(Protocol):
     @ivar serverPasswordGiven: whether C{PASS} gave the listener's password.
     @ivar shownRooms: the channels the client was shown it is in, by room key.
     @ivar userModes: the client's user modes (C{i}, C{w}, C{o}).
+    @ivar multiline: the C{draft/multiline} batch the client has open.
+    @ivar labelled: the output of the labelled command being run
+        (L{chatd.irc.labels}), or C{None}.
     """
 
     factory: IRCListener
@@ -64,6 +68,9 @@ class IRCSession(Protocol):
     serverPasswordGiven: bool
     shownRooms: dict[str, str]
     userModes: set[str]
+    multiline: OpenBatch | None
+    labelled: list[bytes] | None
+    delivering: int
 
     @property
     def service(self) -> IChatService: ...
@@ -81,7 +88,11 @@ class IRCSession(Protocol):
 
     def hostmask(self) -> str: ...
 
+    def hasCap(self, name: str) -> bool: ...
+
     def send(self, data: bytes) -> None: ...
+
+    def sendNow(self, data: bytes) -> None: ...
 
     def sendMessage(
         self,

@@ -6,11 +6,17 @@ A message to a room of N IRC members is formatted once for the members that
 asked for C{server-time} tags and once for those that did not, through
 C{event.wire(encoder)}; the encoders are bound methods of a L{WireFormat}
 kept on the factory, so they are stable cache keys.
+
+A message of several lines (or of a line too long for one IRC line) reaches
+a client with C{draft/multiline} (and C{batch}) as one C{draft/multiline}
+batch (L{multilineLines}), others as separate lines (L{messageLines}).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from itertools import count
 
 from chatd.core.events import (
     KICK,
@@ -58,20 +64,101 @@ def channelName(room: str) -> str:
     return "#" + room
 
 
+_batchIds = count(1)
+
+#: The batch type, and the tag that joins a line to the previous one.
+MULTILINE = "draft/multiline"
+CONCAT = "draft/multiline-concat"
+
+
+def newBatchId() -> str:
+    """
+    A batch reference tag, unique in this process.
+    """
+    return f"b{next(_batchIds)}"
+
+
+class ClientLines(tuple[str, ...]):
+    """
+    A message's lines as the service takes them, which remember the IRC
+    lines a C{draft/multiline} client composed each of (C{pieces}: a line's
+    pieces joined by C{draft/multiline-concat}), so IRC clients are shown
+    the sender's own composition, as the specification asks.  For the
+    service and every other front-end it is the tuple of lines.
+    """
+
+    pieces: tuple[tuple[str, ...], ...]
+
+    def __new__(cls, pieces: tuple[tuple[str, ...], ...]) -> ClientLines:
+        self = super().__new__(cls, ("".join(line) for line in pieces))
+        self.pieces = pieces
+        return self
+
+
+def ircLines(
+    command: str, prefix: str, target: str, lines: tuple[str, ...]
+) -> Iterator[tuple[bool, str]]:
+    """
+    The IRC lines of C{lines}, as (joined to the previous one, text): each
+    line's pieces (its sender's composition, or the line itself), each cut
+    at the 512-byte limit on character boundaries.
+    """
+    budget = textBudget(command, prefix, target)
+    pieces = getattr(lines, "pieces", None)
+    composed = pieces if pieces is not None else tuple((line,) for line in lines)
+    for line in composed:
+        first = True
+        for piece in line:
+            for cut in splitUTF8(cleanText(piece), budget):
+                if cut or first:
+                    yield not first, cut
+                first = False
+
+
 def messageLines(
     command: str, prefix: str, target: str, lines: tuple[str, ...], tags: dict[str, str] | None
 ) -> bytes:
     """
-    One C{command} line per text line, each split at the 512-byte limit on
-    character boundaries, as bytes ready to send.
+    One C{command} line per line of text (per piece of its sender's
+    composition), each split at the 512-byte limit on character
+    boundaries, as bytes ready to send: what a client without
+    C{draft/multiline} is sent.  Blank lines are left out and only the
+    first line carries the C{msgid}, as C{draft/multiline}'s fallback says.
     """
-    budget = textBudget(command, prefix, target)
     out: list[bytes] = []
-    for line in lines:
-        for piece in splitUTF8(cleanText(line), budget):
-            formatted = formatLine(command, target, piece, prefix=prefix, tags=tags, trailing=True)
+    for _, text in ircLines(command, prefix, target, lines):
+        if text:
+            formatted = formatLine(command, target, text, prefix=prefix, tags=tags, trailing=True)
             out.append(formatted.encode("utf-8") + b"\r\n")
+            if tags and "msgid" in tags:
+                tags = {name: value for name, value in tags.items() if name != "msgid"} or None
     return b"".join(out)
+
+
+def multilineLines(
+    command: str, prefix: str, target: str, lines: tuple[str, ...], tags: dict[str, str] | None
+) -> bytes:
+    """
+    C{lines} for a client with C{draft/multiline}: one line as usual when
+    it fits in one, otherwise one C{draft/multiline} batch carrying
+    C{tags} (C{time}, C{msgid}, C{account}, client tags, and the C{batch}
+    it is itself in), its lines (blank ones too) tagged only with the batch
+    and C{draft/multiline-concat} where a line goes on.
+    """
+    pieces = list(ircLines(command, prefix, target, lines))
+    if not pieces:
+        return b""
+    if len(pieces) == 1:
+        line = formatLine(command, target, pieces[0][1], prefix=prefix, tags=tags, trailing=True)
+        return line.encode("utf-8") + b"\r\n"
+    reference = newBatchId()
+    out = [formatLine("BATCH", "+" + reference, MULTILINE, target, prefix=prefix, tags=tags)]
+    for concat, text in pieces:
+        inner = {"batch": reference, CONCAT: ""} if concat else {"batch": reference}
+        out.append(formatLine(command, target, text, prefix=prefix, tags=inner, trailing=True))
+    outer = tags.get("batch") if tags else None
+    out.append(formatLine("BATCH", "-" + reference, tags={"batch": outer} if outer else None))
+    return b"".join(line.encode("utf-8") + b"\r\n" for line in out)
 
 
 class WireFormat:
@@ -85,6 +172,8 @@ class WireFormat:
         tag (IRCv3 C{account-tag}).
     @ivar extendedJoin: whether C{JOIN} carries the account and real name
         (IRCv3 C{extended-join}).
+    @ivar multiline: whether a message of several IRC lines comes as one
+        C{draft/multiline} batch.
     """
 
     def __init__(
@@ -94,12 +183,31 @@ class WireFormat:
         messageTags: bool = False,
         accountTag: bool = False,
         extendedJoin: bool = False,
+        multiline: bool = False,
     ) -> None:
         self.service = service
         self.tagged = tagged
         self.messageTags = messageTags
         self.accountTag = accountTag
         self.extendedJoin = extendedJoin
+        self.multiline = multiline
+
+    def textLines(
+        self,
+        command: str,
+        prefix: str,
+        target: str,
+        lines: tuple[str, ...],
+        tags: dict[str, str] | None,
+    ) -> bytes:
+        """
+        C{lines} from C{prefix} to C{target}: a C{draft/multiline} batch
+        for a client with the capability when they take several IRC lines,
+        separate lines otherwise.
+        """
+        if self.multiline:
+            return multilineLines(command, prefix, target, lines, tags)
+        return messageLines(command, prefix, target, lines, tags)
 
     def hostmask(self, nick: str, current: str | None = None) -> str:
         """
@@ -155,7 +263,7 @@ class WireFormat:
                 return b""
             return formatLine("TAGMSG", target, prefix=prefix, tags=tags).encode("utf-8") + b"\r\n"
         command = "NOTICE" if event.notice else "PRIVMSG"
-        return messageLines(command, prefix, target, event.lines, tags)
+        return self.textLines(command, prefix, target, event.lines, tags)
 
     def roomMessage(self, event: RoomMessage) -> bytes:
         return self._message(event, event.status + channelName(event.room))

@@ -128,6 +128,8 @@ class ReloadTests(ReloadCase):
         talk = self.factory(TalkFactory)
         self.assertEqual((talk.maxLineLength, talk.defaultRoom), (100, "hall"))
         self.assertEqual((irc.floodRate, irc.motd), (1.5, ("new rules", "be kind")))
+        self.assertEqual(irc.maxBodyLines, 3)  # IRC's draft/multiline max-lines
+        self.assertEqual(irc.offeredCaps["draft/multiline"], "max-bytes=16384,max-lines=3")
         self.assertEqual(self.chat.roomLimits.maxRooms, 3)
         self.assertIn("changed but needs a restart: auth-hashes", self.logged())
         self.assertEqual(self.reloader.options["auth-hashes"], 2)  # still what runs
