@@ -7,8 +7,10 @@ web page's unread counts, talk mode's "N new since you last read").
 
 A marker is a moment in milliseconds (a message's time, as IRC's
 C{server-time} and the web page show it) and only moves forward.  It is
-kept in the store per account; guests have none (their conversations end
-with their session).  When one connection moves it, the account's other
+kept in the store per account.  A guest's markers are kept in memory for
+its session only (its conversations end with it): IRC's C{MARKREAD} works
+for it, but nothing is stored, listed (L{ReadMarkers.all}) or counted
+across sessions.  When one connection moves a marker, the account's other
 connections that follow markers (L{ReadMarkers.follow}) are told.
 """
 
@@ -62,6 +64,10 @@ class ReadMarkers:
         self._followers: WeakKeyDictionary[IParticipant, Told] = WeakKeyDictionary()
         #: Markers known here: account key -> (is a room, target key) -> millis.
         self._known: dict[str, dict[tuple[bool, str], int]] = {}
+        #: Guests' markers, for their session: person -> (is a room, target key) -> millis.
+        self._guests: WeakKeyDictionary[IParticipant, dict[tuple[bool, str], int]] = (
+            WeakKeyDictionary()
+        )
 
     def account(self, participant: IParticipant) -> str | None:
         """
@@ -85,6 +91,18 @@ class ReadMarkers:
             raise errors.NotPermitted("read markers are kept for registered accounts only")
         return nick
 
+    def _guest(self, participant: IParticipant) -> dict[tuple[bool, str], int] | None:
+        """
+        The session's markers of C{participant} if it is a guest, else
+        C{None} (an account's are in the store).
+
+        @raise NotLoggedIn: C{participant} is not logged in.
+        """
+        self.service.requireLogin(participant)
+        if self.account(participant) is not None:
+            return None
+        return self._guests.setdefault(self.service.people.personOf(participant), {})
+
     def follow(self, connection: IParticipant, told: Told) -> None:
         """
         Tell C{connection}, with C{told}, each time its account's marker in
@@ -96,8 +114,11 @@ class ReadMarkers:
         """
         C{participant}'s account's marker in C{target} (C{None}: none yet).
 
-        @raise NotLoggedIn, NotPermitted: see L{requireAccount}.
+        @raise NotLoggedIn: C{participant} is not logged in.
         """
+        guest = self._guest(participant)
+        if guest is not None:
+            return succeed(guest.get((isRoom, key(target))))
         nick = self.requireAccount(participant)
         known = self._known.get(key(nick), {}).get((isRoom, key(target)))
         if known is not None:
@@ -121,12 +142,16 @@ class ReadMarkers:
         if later than where it is.  Fires with the marker as it now is;
         if it moved, the account's other following connections are told.
 
-        @raise NotLoggedIn, NotPermitted: see L{requireAccount}.
+        @raise NotLoggedIn: C{participant} is not logged in.
         @raise InvalidArgument: a negative moment.
         """
-        nick = self.requireAccount(participant)
+        guest = self._guest(participant)
         if millis < 0:
             raise errors.InvalidArgument("a read marker is a moment after 1970")
+        if guest is not None:  # one connection: nobody else to tell
+            guest[(isRoom, key(target))] = max(millis, guest.get((isRoom, key(target)), 0))
+            return succeed(guest[(isRoom, key(target))])
+        nick = self.requireAccount(participant)
         before = self._known.get(key(nick), {}).get((isRoom, key(target)))
         if before is not None and before >= millis:
             return succeed(before)  # no write: it would not move
@@ -168,5 +193,5 @@ class ReadMarkers:
         persistence = self.service.persistence
         assert persistence is not None
         found = await persistence.chathistory.window(participant, target, isRoom, query)
-        me = key(self.requireAccount(participant))
+        me = key(participant.nick or "")
         return sum(1 for event in found if key(event.sender) != me)

@@ -12,7 +12,7 @@ from chatd.core import errors
 from chatd.core.interfaces import IParticipant
 from chatd.core.readmarkers import ReadMarkers, readMarkersOf
 from chatd.core.service import ChatService
-from chatd.testing import settled
+from chatd.testing import RecordingParticipant, settled
 from tests.support.persistencecase import PersistenceTestCase
 
 
@@ -73,14 +73,28 @@ class ReadMarkerTests(PersistenceTestCase):
         self.settle(self.markers.mark(self.laptop, "bob", False, 9_500))
         self.assertEqual(self.told[1], (self.phone, "bob", False, 9_500))
 
-    def test_guestsHaveNone(self) -> None:
+    def test_guestsForTheirSession(self) -> None:
         """
-        A guest (and a connection not logged in) is refused: markers are
-        kept for registered accounts only.
+        A guest's markers are kept for its session: set, read back, never
+        moved back, and counted from; nothing is stored, the list of all
+        markers is refused, and the next session under the name starts with
+        none.  A connection not logged in is refused.
         """
-        self.assertRaises(errors.NotPermitted, self.markers.get, self.bob, "Blabla", True)
-        self.assertRaises(errors.NotPermitted, self.markers.mark, self.bob, "Blabla", True, 1)
+        self.assertIsNone(self.settle(self.markers.get(self.bob, "Blabla", True)))
+        self.assertEqual(self.settle(self.markers.mark(self.bob, "Blabla", True, 500)), 500)
+        self.assertEqual(self.settle(self.markers.mark(self.bob, "blabla", True, 100)), 500)
+        self.assertEqual(self.settle(self.markers.get(self.bob, "BLABLA", True)), 500)
+        self.assertIsNone(self.settle(self.markers.get(self.bob, "Blabla", False)))
+        self.assertEqual(self.settle(self.markers.unread(self.bob, "Blabla", True)), 0)
+        self.assertEqual(self.successResultOf(self.store.readMarkers("bob")), [])
+        self.assertRaises(errors.NotPermitted, self.markers.all, self.bob)
+        self.service.disconnect(self.bob)
+        again = self.login("bob")
+        self.assertIsNone(self.settle(self.markers.get(again, "Blabla", True)))
+        stranger = RecordingParticipant()
+        self.assertRaises(errors.NotLoggedIn, self.markers.get, stranger, "Blabla", True)
         self.assertRaises(errors.InvalidArgument, self.markers.mark, self.phone, "Blabla", True, -1)
+        self.assertRaises(errors.InvalidArgument, self.markers.mark, again, "Blabla", True, -1)
 
     def test_unread(self) -> None:
         """

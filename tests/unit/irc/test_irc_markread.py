@@ -103,8 +103,8 @@ class MarkreadTests(IRCStoreTestCase):
 
     def test_guestAndErrors(self) -> None:
         """
-        A guest is told its account is needed; a missing target or a bad
-        timestamp is a FAIL too.
+        A guest's marker lasts for its session (set and read back, nothing
+        stored); a missing target or a bad timestamp is a FAIL.
         """
         guest, t = self.client()
         self.send(guest, t, "CAP LS 302", CAPS, "NICK bob", "USER b 0 * :B", "CAP END")
@@ -112,15 +112,13 @@ class MarkreadTests(IRCStoreTestCase):
             self.markreads(
                 self.send(guest, t, "MARKREAD #Blabla timestamp=2026-12-04T10:00:00.000Z")
             ),
-            [
-                [
-                    "MARKREAD",
-                    "ACCOUNT_REQUIRED",
-                    "#Blabla",
-                    "Read markers are kept for accounts only",
-                ]
-            ],
+            [["#Blabla", "timestamp=2026-12-04T10:00:00.000Z"]],
         )
+        self.assertEqual(
+            self.markreads(self.send(guest, t, "MARKREAD #Blabla")),
+            [["#Blabla", "timestamp=2026-12-04T10:00:00.000Z"]],
+        )
+        self.assertEqual(self.successResultOf(self.store.readMarkers("bob")), [])
         self.assertEqual(
             [p[:2] for p in self.markreads(self.send(guest, t, "MARKREAD"))],
             [["MARKREAD", "NEED_MORE_PARAMS"]],
@@ -133,4 +131,8 @@ class MarkreadTests(IRCStoreTestCase):
             [["MARKREAD", "INVALID_PARAMS", "#x"]],
         )
         joined = self.send(guest, t, "JOIN #Blabla")
-        self.assertEqual(self.markreads(joined), [["#Blabla", "*"]])
+        self.assertEqual(
+            self.markreads(joined), [["#Blabla", "timestamp=2026-12-04T10:00:00.000Z"]]
+        )
+        joined = self.send(guest, t, "JOIN #Other")
+        self.assertEqual(self.markreads(joined), [["#Other", "*"]])

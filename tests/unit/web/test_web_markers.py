@@ -95,12 +95,14 @@ class WebMarkerTests(WebTestCase):
 
     def test_guestRefused(self) -> None:
         """
-        A guest's page is refused (code 12): markers are for accounts; a
-        request without a conversation or time is refused too.
+        A guest's page is refused the list of markers (code 12: it is an
+        account's); its C{markread} holds for its session only.  A request
+        without a conversation or time is refused.
         """
         guest = self.web.connect("bob")
         self.assertEqual(self.request(guest, type="markers")["code"], 12)
-        self.assertEqual(self.request(guest, type="markread", room="lobby", time=5)["code"], 12)
+        self.assertEqual(self.request(guest, type="markread", room="lobby", time=5)["millis"], 5999)
+        self.assertEqual(self.successResultOf(self.store.readMarkers("bob")), [])
         alice = self.signIn()
         self.assertEqual(self.request(alice, type="markread", time=5)["code"], 10)
         self.assertEqual(self.request(alice, type="markread", room="lobby", time="x")["code"], 10)
