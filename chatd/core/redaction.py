@@ -32,7 +32,7 @@ is gone from their history too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from twisted.internet.defer import Deferred
 
@@ -52,7 +52,7 @@ __all__ = ["REDACT_WINDOW", "redact", "Redaction"]
 
 
 def redact(
-    service: ChatService,
+    chat: object,
     participant: IParticipant,
     target: str,
     isRoom: bool,
@@ -61,8 +61,8 @@ def redact(
 ) -> Deferred[Redaction]:
     """
     Delete the message C{msgid} of room C{target} (C{isRoom}) or of
-    C{participant}'s private conversation with C{target}, for
-    C{participant}, giving C{reason}; fires with the L{Redaction} everyone
+    C{participant}'s private conversation with C{target} in C{chat} (a
+    L{ChatService}), for C{participant}, giving C{reason}; fires with the L{Redaction} everyone
     concerned was told of.
 
     @raise NotLoggedIn: C{participant} is not logged in.
@@ -76,6 +76,7 @@ def redact(
     @raise RedactForbidden: (in the L{Deferred}) C{participant} may not
         delete it.
     """
+    service = cast("ChatService", chat)
     nick = service.requireLogin(participant)
     persistence = service.persistence
     if persistence is None:

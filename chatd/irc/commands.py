@@ -36,6 +36,7 @@ from chatd.irc import (
 from chatd.irc import numerics as N
 from chatd.irc.markread import onMarkread
 from chatd.irc.message import Message
+from chatd.irc.redact import onRedact
 from chatd.irc.session import IRCSession
 
 #: A command's handler: the connection and the message; the result may be
@@ -111,6 +112,7 @@ COMMANDS = commandTable(
         ("PRIVMSG", Command(privmsg.onPrivmsg)),
         ("NOTICE", Command(privmsg.onNotice)),
         ("TAGMSG", Command(privmsg.onTagmsg)),
+        ("REDACT", Command(onRedact, 2)),
         # Queries
         ("WHO", Command(queries.onWho)),
         ("WHOIS", Command(queries.onWhois)),
