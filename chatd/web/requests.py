@@ -20,6 +20,7 @@ from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import maybeCall
 from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SEARCH_RESULTS
+from chatd.core.redaction import redact as redactMessage
 from chatd.core.search import Found
 from chatd.core.search import search as searchHistory
 from chatd.core.text import plain
@@ -81,7 +82,12 @@ def create(web: WebParticipant, request: dict[str, Any]) -> Any:
 def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     def entered(room: str) -> Reply:
         members = web.service.members(web, room)
-        return {"room": room, "members": members, "topic": plain(web.service.topic(room))}
+        return {
+            "room": room,
+            "members": members,
+            "topic": plain(web.service.topic(room)),
+            "operator": web.service.isRoomOperator(web, room),
+        }
 
     roomKey = request.get("key")
     if roomKey is not None and not isinstance(roomKey, str):
@@ -259,6 +265,22 @@ def kick(web: WebParticipant, request: dict[str, Any]) -> Any:
     )
 
 
+def redact(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    Delete the message C{msgid} of a C{room}, or of the private
+    conversation C{with} someone (L{chatd.core.redaction}), giving an
+    optional C{reason}: everyone's pages get a C{redacted} event.
+    """
+    msgid = _text(request, "msgid")
+    reason = request.get("reason", "")
+    if not isinstance(reason, str):
+        raise InvalidArgument("'reason' must be a string")
+    field = "room" if "room" in request else "with"
+    target = _text(request, field)
+    deleted = maybeDeferred(redactMessage, web.service, web, target, field == "room", msgid, reason)
+    return deleted.addCallback(lambda ignored: {field: target, "msgid": msgid})
+
+
 def _now(web: WebParticipant) -> int:
     return int(web.factory.clock.seconds())
 
@@ -280,6 +302,7 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "say": say,
     "tell": tell,
     "kick": kick,
+    "redact": redact,
     "topic": topic,
     "whowas": whowas,
     "markers": readmarks.markers,

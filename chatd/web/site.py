@@ -43,7 +43,7 @@ _STATIC = {
     b"app.js": ("app.js", "text/javascript; charset=utf-8"),
     **{
         f"{name}.js".encode("ascii"): (f"{name}.js", "text/javascript; charset=utf-8")
-        for name in ("alerts", "convos", "keys", "log", "net", "reads", "search", "state")
+        for name in ("alerts", "convos", "keys", "log", "net", "reads", "redact", "search", "state")
     },
     b"style.css": ("style.css", "text/css; charset=utf-8"),
     b"favicon.svg": ("favicon.svg", "image/svg+xml"),

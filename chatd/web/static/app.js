@@ -8,6 +8,7 @@ import { askPermission, updateTitle } from "./alerts.js";
 import { wireKeys } from "./keys.js";
 import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
+import { controlsForOperator, redacted } from "./redact.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -61,6 +62,7 @@ const events = {
     } else showNotice(m.text);
   },
   markread(m) { markedElsewhere(m, renderConvos); },
+  redacted(m) { redacted(m); },
   bye(m) {
     showError("Disconnected by the server: " + m.text);
     if (m.code === 26) {         // kicked: do not come straight back
@@ -228,7 +230,11 @@ function join(name, prefix = "you joined #", focus = true, key = undefined, afte
   const known = state.convos.get("#" + name.toLowerCase());
   if (known) known.replayIsNews = Boolean(after);
   request("join", fields).then(
-    (reply) => entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic), complain);
+    (reply) => {
+      roomConvo(reply.room).operator = Boolean(reply.operator);
+      entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic);
+      controlsForOperator(roomConvo(reply.room));
+    }, complain);
 }
 
 // We are in ROOM (just joined, or put back by the server): show it and
