@@ -53,6 +53,7 @@ class CommandTableTests(SynchronousTestCase):
                 "register",
                 "history",
                 "search",
+                "delete",
                 "kick",
                 "help",
                 "quit",
