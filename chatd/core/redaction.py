@@ -8,8 +8,11 @@ The rule, once for every front-end.  A message is named by its msgid and
 its conversation: a room, or a private conversation by the other
 person's nickname.
 
- - Its author (the same nickname) may delete it for L{REDACT_WINDOW}
-   seconds (a day) after sending it.
+ - Its author may delete it for L{REDACT_WINDOW} seconds (a day) after
+   sending it: the same registered account, or, for a guest, the same
+   nickname in the session that sent it (the name has not been left or
+   renamed since, as far as the service's memory of departures,
+   L{chatd.core.whowas}, tells: a guest name is anyone's once free).
  - In a room, the room's operators and chatd operators may delete any
    message, at any time.  Nobody else may, not even the recipient of a
    private message.
@@ -137,6 +140,12 @@ def _checkAllowed(
         return
     if key(message.sender) != key(nick):
         raise errors.RedactForbidden()
+    if service.provenAccount(participant) != key(nick):  # a guest: this session's only
+        last = service.whowas(nick, 1)
+        if last and last[0].when >= message.when:
+            raise errors.RedactForbidden(
+                "that message was sent by an earlier user of your nickname"
+            )
     if service.now() - message.when > REDACT_WINDOW:
         raise errors.RedactForbidden(
             f"your own messages can be deleted for {REDACT_WINDOW // 3600} hours"

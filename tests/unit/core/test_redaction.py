@@ -167,6 +167,39 @@ class RoomRedactionTests(PersistenceTestCase):
         self.clock.advance(REDACT_WINDOW)
         self.successResultOf(self.redact(self.alice, "Blabla", True, newer.msgid))
 
+    def test_guestNameReused(self) -> None:
+        """
+        A guest's nickname is anyone's once free: the next guest called
+        alice may not delete the first one's message, though the text is
+        under the same name; what the new alice says, she may.
+        """
+        self.service.disconnect(self.alice)
+        self.clock.advance(5)
+        again = self.login("alice")
+        self.successResultOf(settled(self.service.enter(again, "Blabla")))
+        failure = self.failureResultOf(
+            self.redact(again, "Blabla", True, self.said.msgid), errors.RedactForbidden
+        )
+        self.assertIn("earlier user", failure.value.text)
+        self.assertIsNotNone(self.stored(self.said.msgid))
+        newer = self.service.say(again, "Blabla", ("me again",))
+        self.successResultOf(self.redact(again, "Blabla", True, newer.msgid))
+
+    def test_accountComesBack(self) -> None:
+        """
+        A registered account is one author across sessions: back with its
+        password, it deletes what it said before.
+        """
+        self.registered("dave", "secret")
+        dave = self.login("dave", "secret")
+        self.successResultOf(settled(self.service.enter(dave, "Blabla")))
+        said = self.service.say(dave, "Blabla", ("before",))
+        self.service.disconnect(dave)
+        self.clock.advance(5)
+        dave = self.login("dave", "secret")  # put back in Blabla, as an account is
+        self.assertIn("Blabla", self.service.roomsOf(dave))
+        self.successResultOf(self.redact(dave, "Blabla", True, said.msgid))
+
     def test_reason(self) -> None:
         """
         The reason follows the text rule and has a length limit.
