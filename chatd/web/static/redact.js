@@ -44,7 +44,7 @@ export function deleteControl(convo, line, m, mine) {
       complain(error);
     });
   });
-  (line.querySelector(".text") || line).append(" ", button);
+  line.appendChild(button);
 }
 
 // The user now runs CONVO (a room): its messages shown so far get the button.
