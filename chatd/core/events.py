@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from chatd.core.names import key
-
 E = TypeVar("E", bound="Event")
 
 
@@ -248,15 +246,3 @@ class Redaction(Event):
         super().__init__(when)
         self.msgid, self.by, self.reason = msgid, by, reason
         self.room, self.sender, self.recipient = room, sender, recipient
-
-    def target(self, nick: str) -> str:
-        """
-        The conversation as C{nick} names it: the room, or the other person
-        of a private conversation (oneself for notes to oneself).
-        """
-        if self.room is not None:
-            return self.room
-        assert self.recipient is not None
-        if key(self.recipient) == key(nick):
-            return self.sender
-        return self.recipient
