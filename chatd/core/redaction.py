@@ -65,8 +65,8 @@ def redact(
     """
     Delete the message C{msgid} of room C{target} (C{isRoom}) or of
     C{participant}'s private conversation with C{target} in C{chat} (a
-    L{ChatService}), for C{participant}, giving C{reason}; fires with the L{Redaction} everyone
-    concerned was told of.
+    L{ChatService}), for C{participant}, giving C{reason}; fires with the
+    L{Redaction} everyone concerned was told of.
 
     @raise NotLoggedIn: C{participant} is not logged in.
     @raise NotPermitted: the server keeps no history.

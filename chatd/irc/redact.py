@@ -70,7 +70,7 @@ def onRedact(irc: IRCSession, message: Message) -> Deferred[Any]:
         if isinstance(error, errors.NoSuchMessage):
             fail(irc, "UNKNOWN_MSGID", target, msgid, "This message does not exist")
         elif isinstance(error, errors.RedactForbidden):
-            fail(irc, "REDACT_FORBIDDEN", target, msgid, "You may not delete this message")
+            fail(irc, "REDACT_FORBIDDEN", target, msgid, error.text)
         elif isinstance(error, errors.StoreUnavailable):
             fail(irc, "TEMPORARILY_UNAVAILABLE", target, error.text)
         else:  # no such channel, not in it, no store, a reason refused
