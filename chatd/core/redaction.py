@@ -28,9 +28,11 @@ L{Redaction}: every connection of the room's members, or of both people
 of a private conversation, the one that asked included (its front-end
 shows the deletion as the others do).  They are told through
 C{messageRedacted}; a front-end that shows no deletions (TCHAT) has no
-such method and hears nothing.  Other cluster nodes' users are not told
-(L{chatd.cluster} relays no deletion); with a shared database the message
-is gone from their history too.
+such method and hears nothing.  In cluster mode the deletion is made
+and checked on the node where it was asked (in the shared database: a
+node's own store has only its own users' messages), then relayed
+(C{IChatObserver.messageRedacted}); every other node tells its own
+connections (L{tellHere}, through C{IReplica.redactedRemote}).
 """
 
 from __future__ import annotations
@@ -106,7 +108,9 @@ def redact(
             event = Redaction(
                 msgid, nick, reason, service.now(), None, found.sender, found.recipient
             )
-        tell(_audience(service, event), "messageRedacted", event)
+        tellHere(service, event)
+        if service.observer is not None:
+            service.observer.messageRedacted(event)
         return event
 
     return Deferred.fromCoroutine(deleting())
@@ -151,6 +155,16 @@ def _checkAllowed(
             f"your own messages can be deleted for {REDACT_WINDOW // 3600} hours"
             " after sending them; this one is older"
         )
+
+
+def tellHere(chat: object, event: Redaction) -> None:
+    """
+    Tell every connection of C{chat} (a L{ChatService}) that may show the
+    deleted message, with C{messageRedacted}: this node's connections
+    only (another node's people are proxies without the method).
+    """
+    service = cast("ChatService", chat)
+    tell(_audience(service, event), "messageRedacted", event)
 
 
 def _audience(service: ChatService, event: Redaction) -> list[IParticipant]:
