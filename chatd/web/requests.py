@@ -50,7 +50,13 @@ def login(web: WebParticipant, request: dict[str, Any]) -> Any:
         raise InvalidArgument("'password' must be a string")
     replay.noteLogin(web, request)
     return maybeDeferred(web.service.login, web, nick, password).addCallback(
-        lambda stored: {"nick": stored, "rooms": web.service.roomsOf(web)}
+        lambda stored: {
+            "nick": stored,
+            "rooms": web.service.roomsOf(web),
+            "operatorIn": [
+                r for r in web.service.roomsOf(web) if web.service.isRoomOperator(web, r)
+            ],
+        }
     )
 
 

@@ -178,7 +178,12 @@ function login(nick, password, again) {
     // is newer is added (and counted unread).
     for (const convo of state.convos.values()) convo.replayUntil = convo.lastTime;
     const inside = new Set(reply.rooms.map((room) => room.toLowerCase()));
-    for (const room of reply.rooms) entered(room, "you are in #" + room, false);
+    const runs = new Set((reply.operatorIn || []).map((room) => room.toLowerCase()));
+    for (const room of reply.rooms) {
+      roomConvo(room).operator = runs.has(room.toLowerCase());
+      entered(room, "you are in #" + room, false);
+      controlsForOperator(roomConvo(room));
+    }
     const rejoin = [...state.convos.values()].filter(
       (c) => c.kind === "room" && c.joined && !inside.has(c.name.toLowerCase()));
     for (const convo of rejoin) join(convo.name, "rejoined #", false, undefined, convo.lastId);

@@ -108,6 +108,26 @@ class RedactRequestTests(WebTestCase):
         )
         self.assertEqual(len(self.redacted(self.alice)), 1)
 
+    def test_operatorInLoginReply(self) -> None:
+        """
+        A registered founder put back in its rooms at login learns from the
+        login reply which of them it runs.
+        """
+        first = self.web.connect("carol")
+        self.request(first, type="register", password="sesame")
+        first.transport.loseConnection()
+        self.web.flush()
+        carol = self.web.connect()
+        self.request(carol, type="login", nick="carol", password="sesame")
+        self.request(carol, type="create", room="Jeux")  # its founder: carol's account
+        self.request(carol, type="join", room="Jeux")
+        carol.transport.loseConnection()
+        self.web.flush()
+        again = self.web.connect()
+        reply = self.request(again, type="login", nick="carol", password="sesame")
+        self.assertEqual(sorted(reply["rooms"]), ["Général", "Jeux"])
+        self.assertEqual(reply["operatorIn"], ["Jeux"])
+
     def test_operatorInJoinReply(self) -> None:
         """
         The join reply says whether the user runs the room (so the page
