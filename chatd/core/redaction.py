@@ -25,8 +25,8 @@ person's nickname.
 
 Everyone who may have the message on screen is told with
 L{Redaction}: every connection of the room's members, or of both people
-of a private conversation, the one that asked included (its front-end
-shows the deletion as the others do).  They are told through
+of a private conversation, but the one that asked, which has the event
+as its answer (as a sender has its message), and shows it as its reply.  They are told through
 C{messageRedacted}; a front-end that shows no deletions (TCHAT) has no
 such method and hears nothing.  In cluster mode the deletion is made
 and checked on the node where it was asked (in the shared database: a
@@ -108,7 +108,7 @@ def redact(
             event = Redaction(
                 msgid, nick, reason, service.now(), None, found.sender, found.recipient
             )
-        tellHere(service, event)
+        tellHere(service, event, participant)
         if service.observer is not None:
             service.observer.messageRedacted(event)
         return event
@@ -157,20 +157,23 @@ def _checkAllowed(
         )
 
 
-def tellHere(chat: object, event: Redaction) -> None:
+def tellHere(chat: object, event: Redaction, skip: IParticipant | None = None) -> None:
     """
     Tell every connection of C{chat} (a L{ChatService}) that may show the
-    deleted message, with C{messageRedacted}: this node's connections
-    only (another node's people are proxies without the method).
+    deleted message but C{skip}, with C{messageRedacted}: this node's
+    connections only (another node's people are proxies without the
+    method).
     """
     service = cast("ChatService", chat)
-    tell(_audience(service, event), "messageRedacted", event)
+    tell(_audience(service, event, skip), "messageRedacted", event)
 
 
-def _audience(service: ChatService, event: Redaction) -> list[IParticipant]:
+def _audience(
+    service: ChatService, event: Redaction, skip: IParticipant | None
+) -> list[IParticipant]:
     """
     Every connection that may show the message: the room's members', or
-    both people's of a private conversation, each once.
+    both people's of a private conversation, each once, but C{skip}.
     """
     members: list[IParticipant | None]
     if event.room is not None:
@@ -182,5 +185,6 @@ def _audience(service: ChatService, event: Redaction) -> list[IParticipant]:
     seen: dict[int, IParticipant] = {}
     for member in members:
         for connection in connectionsOf(member):
-            seen.setdefault(id(connection), connection)
+            if connection is not skip:
+                seen.setdefault(id(connection), connection)
     return list(seen.values())

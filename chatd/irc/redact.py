@@ -4,9 +4,9 @@ IRCv3 C{draft/message-redaction}: C{REDACT <target> <msgid> [:reason]}
 deletes a message of a channel or of a private conversation
 (L{chatd.core.redaction}: its author for a day, the channel's operators and
 chatd operators at any time).  Every connection with the capability that
-may show the message, the sender's included, receives C{:nick!user@host
-REDACT <target> <msgid> [:reason]}; connections without it receive
-nothing.  A refusal is C{FAIL REDACT INVALID_TARGET}, C{REDACT_FORBIDDEN}
+may show the message receives C{:nick!user@host REDACT <target> <msgid>
+[:reason]}, the one that sent it as its (labelled) reply; connections
+without it receive nothing.  A refusal is C{FAIL REDACT INVALID_TARGET}, C{REDACT_FORBIDDEN}
 or C{UNKNOWN_MSGID}, as the specification says.
 """
 
@@ -77,4 +77,4 @@ def onRedact(irc: IRCSession, message: Message) -> Deferred[Any]:
             fail(irc, "INVALID_TARGET", target, error.text)
 
     d = maybeDeferred(redact, irc.service, irc.participant, name, isRoom, msgid, reason)
-    return d.addCallbacks(lambda _: None, refused)
+    return d.addCallbacks(lambda event: redactedLine(irc, event), refused)

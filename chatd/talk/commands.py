@@ -28,6 +28,7 @@ from chatd.talk.format import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,
     NOTICE,
+    encodeRedaction,
     historyLines,
     lines,
     searchLines,
@@ -323,7 +324,8 @@ async def deleteCommand(session: TalkSession, rest: str) -> None:
     if not theirs:
         session.send(serverLine(f"No message of {nick} in {room} to delete."))
         return
-    await maybeDeferred(redact, service, session.participant, room, True, theirs[-1].msgid)
+    event = await maybeDeferred(redact, service, session.participant, room, True, theirs[-1].msgid)
+    session.send(encodeRedaction(event))
 
 
 async def kickCommand(session: TalkSession, rest: str) -> None:

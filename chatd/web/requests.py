@@ -275,7 +275,8 @@ def redact(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
     Delete the message C{msgid} of a C{room}, or of the private
     conversation C{with} someone (L{chatd.core.redaction}), giving an
-    optional C{reason}: everyone's pages get a C{redacted} event.
+    optional C{reason}: the reply has the C{redacted} event's fields, the
+    other pages that may show the message get that event.
     """
     msgid = _text(request, "msgid")
     reason = request.get("reason", "")
@@ -284,7 +285,16 @@ def redact(web: WebParticipant, request: dict[str, Any]) -> Any:
     field = "room" if "room" in request else "with"
     target = _text(request, field)
     deleted = maybeDeferred(redactMessage, web.service, web, target, field == "room", msgid, reason)
-    return deleted.addCallback(lambda ignored: {field: target, "msgid": msgid})
+    return deleted.addCallback(
+        lambda event: {
+            field: target,
+            "msgid": msgid,
+            "by": event.by,
+            "from": event.sender,
+            "reason": plain(event.reason),
+            "time": event.when,
+        }
+    )
 
 
 def _now(web: WebParticipant) -> int:

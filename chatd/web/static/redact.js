@@ -38,7 +38,7 @@ export function deleteControl(convo, line, m, mine) {
     button.disabled = true;
     const fields = convo.kind === "room" ? { room: convo.name } : { with: convo.name };
     fields.msgid = m.msgid;
-    request("redact", fields).catch((error) => {
+    request("redact", fields).then((reply) => markDeleted(convo, reply), (error) => {
       button.disabled = false;
       button.textContent = "Delete";
       complain(error);
@@ -57,7 +57,8 @@ export function controlsForOperator(convo) {
   }
 }
 
-// The "redacted" event M: its message, where the page shows it, says it was deleted.
+// The "redacted" event M (from another page, or someone else): its
+// message, where the page shows it, says it was deleted.
 export function redacted(m) {
   let key;
   if (m.room !== undefined) key = "#" + m.room.toLowerCase();
@@ -66,7 +67,11 @@ export function redacted(m) {
     key = "@" + (mine ? m.to : m.from).toLowerCase();
   }
   const convo = state.convos.get(key);
-  if (!convo) return;
+  if (convo) markDeleted(convo, m);
+}
+
+// The message M.msgid of CONVO (deleted by M.by, sent by M.from) shows as deleted.
+function markDeleted(convo, m) {
   for (const line of convo.log.querySelectorAll("li.msg[data-msgid]")) {
     if (line.dataset.msgid !== m.msgid) continue;
     line.classList.add("deleted");

@@ -78,6 +78,17 @@ class RedactTests(IRCStoreTestCase):
         self.assertEqual(self.send(self.carol, self.tc), [])
         self.assertNotIn(self.msgid, self.history())
 
+    def test_labelledEcho(self) -> None:
+        """
+        With C{labeled-response}, the author's own C{REDACT} line is the
+        labelled reply; the others' lines carry no label.
+        """
+        self.send(self.alice, self.ta, "CAP REQ :labeled-response")
+        [echo] = self.send(self.alice, self.ta, f"@label=d1 REDACT #Blabla {self.msgid}")
+        self.assertEqual((echo.command, echo.tags.get("label")), ("REDACT", "d1"))
+        [told] = [m for m in self.send(self.bob, self.tb) if m.command == "REDACT"]
+        self.assertNotIn("label", told.tags)
+
     def test_noReason(self) -> None:
         """
         Without a reason, the line has two parameters.

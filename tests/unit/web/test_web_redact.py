@@ -48,13 +48,25 @@ class RedactRequestTests(WebTestCase):
 
     def test_authorDeletes(self) -> None:
         """
-        The author's C{redact} is answered with the room and msgid; every
-        page in the room (the author's too) gets C{redacted}; history no
+        The author's C{redact} is answered with the C{redacted} event's
+        fields; every other page in the room gets that event; history no
         longer has the message.
         """
         msgid = self.said["msgid"]
         reply = self.request(self.alice, type="redact", room="lobby", msgid=msgid, reason="oops")
-        self.assertEqual((reply["type"], reply["room"], reply["msgid"]), ("redact", "lobby", msgid))
+        self.assertEqual(
+            reply,
+            {
+                "type": "redact",
+                "id": reply["id"],
+                "room": "lobby",
+                "msgid": msgid,
+                "by": "alice",
+                "from": "alice",
+                "reason": "oops",
+                "time": 1000,
+            },
+        )
         frame = {
             "type": "redacted",
             "msgid": msgid,
@@ -64,7 +76,7 @@ class RedactRequestTests(WebTestCase):
             "reason": "oops",
             "time": 1000,
         }
-        self.assertEqual(self.redacted(self.alice), [frame])
+        self.assertEqual(self.redacted(self.alice), [])
         self.assertEqual(self.redacted(self.bob), [frame])
         history = self.request(self.bob, type="history", room="lobby")
         self.assertNotIn(msgid, [m.get("msgid") for m in history["messages"]])
@@ -93,20 +105,20 @@ class RedactRequestTests(WebTestCase):
         """
         A private message is named by the conversation's other person
         (C{with}); the recipient may not delete it, the sender may, and
-        both pages get C{redacted} with C{from} and C{to}.
+        bob's page gets C{redacted} with C{from} and C{to}.
         """
         told = self.request(self.alice, type="tell", to="bob", text="secret")
         msgid = told["msgid"]
         refused = self.request(self.bob, type="redact", msgid=msgid, **{"with": "alice"})
         self.assertEqual(refused["code"], 12)
         reply = self.request(self.alice, type="redact", msgid=msgid, **{"with": "bob"})
-        self.assertEqual(reply["with"], "bob")
+        self.assertEqual((reply["with"], reply["from"], reply["by"]), ("bob", "alice", "alice"))
         [frame] = self.redacted(self.bob)
         self.assertEqual(
             (frame["from"], frame["to"], frame["msgid"], "room" in frame),
             ("alice", "bob", msgid, False),
         )
-        self.assertEqual(len(self.redacted(self.alice)), 1)
+        self.assertEqual(self.redacted(self.alice), [])
 
     def test_operatorInLoginReply(self) -> None:
         """
