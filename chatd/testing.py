@@ -9,7 +9,15 @@ from twisted.internet.defer import Deferred, succeed
 from zope.interface import implementer
 
 from chatd.core.errors import ChatError
-from chatd.core.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.events import (
+    Event,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Redaction,
+    Rename,
+    RoomMessage,
+)
 from chatd.core.interfaces import IParticipant
 from chatd.core.interfaces import settled as settled
 from chatd.core.limits import MAX_HISTORY
@@ -55,6 +63,9 @@ class RecordingParticipant:
         self.events.append(event)
 
     def notice(self, event: Notice) -> None:
+        self.events.append(event)
+
+    def messageRedacted(self, event: Redaction) -> None:
         self.events.append(event)
 
     def disconnect(self, error: ChatError) -> None:

@@ -2,7 +2,8 @@
 """
 Room settings kept the same on every node: modes, key, ban masks,
 capacity, topic, members' operator and voice status, invitations, kicks
-from a room.
+from a room; and deleted messages (C{redact}: each node tells its own
+connections that may show the message, room or private).
 
 An operator's change is checked and applied on the operator's node, which
 publishes it once (C{mode}, C{kick}, C{invite}); every other node applies it
@@ -32,7 +33,7 @@ from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
-from chatd.core.events import RoomChange
+from chatd.core.events import Redaction, RoomChange
 from chatd.core.names import key
 from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
@@ -61,7 +62,7 @@ class RoomSync:
 
     def listenRooms(self) -> None:
         self.roomStamps = {}
-        for kind in ("mode", "kick", "invite"):
+        for kind in ("mode", "kick", "invite", "redact"):
             self.bus.on(kind, getattr(self, "remote_" + kind))
 
     def _stamp(self, room: str) -> list[Any]:
@@ -89,6 +90,18 @@ class RoomSync:
     def invited(self, room: str, nick: str, by: str, admitted: bool) -> None:
         self.bus.publish("invite", room=room, u=nick, by=by, a=admitted)
 
+    def messageRedacted(self, event: Redaction) -> None:
+        self.bus.publish(
+            "redact",
+            id=event.msgid,
+            by=event.by,
+            r=event.reason,
+            w=event.when,
+            room=event.room,
+            f=event.sender,
+            to=event.recipient,
+        )
+
     # Inwards
 
     def remote_mode(self, node: str, fields: dict[str, Any]) -> None:
@@ -104,6 +117,19 @@ class RoomSync:
 
     def remote_invite(self, node: str, fields: dict[str, Any]) -> None:
         self.replica.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
+
+    def remote_redact(self, node: str, fields: dict[str, Any]) -> None:
+        self.replica.redactedRemote(
+            Redaction(
+                fields["id"],
+                fields["by"],
+                fields["r"],
+                fields["w"],
+                fields["room"],
+                fields["f"],
+                fields["to"],
+            )
+        )
 
     # Whole states
 

@@ -196,3 +196,11 @@ class BannedFromRoom(ChatError):
 
 class ListFull(InvalidArgument):
     reason = "that list is full"
+
+
+class NoSuchMessage(InvalidArgument):
+    reason = "no such message in that conversation"
+
+
+class RedactForbidden(NotPermitted):
+    reason = "only its author or an operator may delete that message"

@@ -221,3 +221,28 @@ class Invitation(Notice):
     def __init__(self, room: str, by: str, nick: str, when: int) -> None:
         super().__init__(f"{by} invites you to join {room}", when)
         self.room, self.by, self.nick = room, by, nick
+
+
+class Redaction(Event):
+    """
+    C{by} deleted the message C{msgid} that C{sender} said in C{room}, or
+    told C{recipient} (then C{room} is C{None}), giving C{reason} (may be
+    empty).  Front-ends that show deletions have a C{messageRedacted}
+    method (L{chatd.core.redaction}); the others hear nothing.
+    """
+
+    __slots__ = ("msgid", "by", "reason", "room", "sender", "recipient")
+
+    def __init__(
+        self,
+        msgid: str,
+        by: str,
+        reason: str,
+        when: int,
+        room: str | None,
+        sender: str,
+        recipient: str | None = None,
+    ) -> None:
+        super().__init__(when)
+        self.msgid, self.by, self.reason = msgid, by, reason
+        self.room, self.sender, self.recipient = room, sender, recipient

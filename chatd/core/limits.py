@@ -53,3 +53,9 @@ PAGE_BYTES = 64 * 1024
 #: Connections one registered account may be signed in from at once, by
 #: default (C{--max-connections-per-account}; 1: one, as for guests).
 MAX_CONNECTIONS_PER_ACCOUNT = 5
+
+#: How long, in seconds, the author of a message may delete it (a day);
+#: room operators and chatd operators may delete a room's messages at any
+#: time (L{chatd.core.redaction}).  The longest reason given with it.
+REDACT_WINDOW = 24 * 60 * 60
+MAX_REDACT_REASON = 300

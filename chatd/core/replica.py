@@ -15,10 +15,11 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core import errors
-from chatd.core.events import Invitation, RoomChange
+from chatd.core.events import Invitation, Redaction, RoomChange
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key, normalize
+from chatd.core.redaction import tellHere
 from chatd.core.roles import IReplica
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
@@ -233,3 +234,10 @@ class Replica:
             if founder is not None and creator:
                 self.service.roomLimits.created(key(target.name), founder, creator, True)
         return target.name
+
+    def redactedRemote(self, event: Redaction) -> None:
+        """
+        A message was deleted on another node: the connections here that
+        may show it are told, as for a deletion here.
+        """
+        tellHere(self.service, event)

@@ -18,7 +18,7 @@ from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
     from chatd.core.errors import ChatError
-    from chatd.core.events import PrivateMessage, RoomChange
+    from chatd.core.events import PrivateMessage, Redaction, RoomChange
 
 
 class IAdministration(IChatService):
@@ -160,6 +160,12 @@ class IReplica(Interface):
         C{creator} created C{room} on another node.
         """
 
+    def redactedRemote(event: Redaction) -> None:
+        """
+        A message was deleted on another node (from the shared store, if
+        there is one): tell the connections here that may show it.
+        """
+
 
 class IChatObserver(Interface):
     """
@@ -229,6 +235,12 @@ class IChatObserver(Interface):
         """
         C{by} invited C{nick} to C{room}; C{admitted}: that lets C{nick}
         past the room's C{i} mode and ban masks (once).
+        """
+
+    def messageRedacted(event: Redaction) -> None:
+        """
+        A message was deleted here (L{chatd.core.redaction}): C{event} is
+        what the connections here that may show it were told.
         """
 
 

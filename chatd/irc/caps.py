@@ -16,6 +16,7 @@ SUPPORTED: dict[str, str] = {
     "away-notify": "",
     "batch": "",
     "draft/chathistory": "",
+    "draft/message-redaction": "",
     "draft/read-marker": "",
     "echo-message": "",
     "extended-join": "",

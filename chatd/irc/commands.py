@@ -38,6 +38,7 @@ from chatd.irc import numerics as N
 from chatd.irc.alwayson import onAlwayson
 from chatd.irc.markread import onMarkread
 from chatd.irc.message import Message
+from chatd.irc.redact import onRedact
 from chatd.irc.session import IRCSession
 
 #: A command's handler: the connection and the message; the result may be
@@ -115,6 +116,7 @@ COMMANDS = commandTable(
         ("NOTICE", Command(multiline.batched(privmsg.onNotice))),
         ("TAGMSG", Command(multiline.batched(privmsg.onTagmsg))),
         ("BATCH", Command(multiline.onBatch, 1)),
+        ("REDACT", Command(onRedact, 2)),
         # Queries
         ("WHO", Command(queries.onWho)),
         ("WHOIS", Command(queries.onWhois)),

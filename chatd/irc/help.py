@@ -62,6 +62,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "PONG": ("PONG <token>: the answer to the server's PING.",),
     "PRIVMSG": ("PRIVMSG <targets> :text: talk to rooms and people on any protocol.",),
     "QUIT": ("QUIT [:reason]: leave chatd.",),
+    "REDACT": (
+        "REDACT <#channel|nick> <msgid> [:reason]: delete a message everywhere (yours for a day;",
+        "a channel operator's or a chatd operator's in a channel at any time).",
+    ),
     "REGISTER": ("REGISTER * * <password>: register your nickname as an account.",),
     "SETNAME": ("SETNAME :realname: change your real name (IRCv3 setname).",),
     "TAGMSG": ("TAGMSG <targets>: client-only tags without text.",),

@@ -22,6 +22,7 @@ from chatd.core.events import (
     Membership,
     Notice,
     PrivateMessage,
+    Redaction,
     Rename,
     RoomChange,
     RoomMessage,
@@ -37,6 +38,7 @@ from chatd.irc.connection import IRCConnection
 from chatd.irc.identity import accountTags
 from chatd.irc.labels import delivered
 from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
+from chatd.irc.redact import redactedLine
 from chatd.irc.wire import channelName, cleanText, serverTime
 
 #: L{key} of a room name, cached: Unicode normalization and case folding
@@ -130,6 +132,10 @@ class IRCProtocol(IRCConnection):
     @delivered
     def invitationSeen(self, event: Invitation) -> None:
         invitationLine(self, event)
+
+    @delivered
+    def messageRedacted(self, event: Redaction) -> None:
+        redactedLine(self, event)
 
     def renamed(self, event: Rename) -> None:
         """

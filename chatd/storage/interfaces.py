@@ -222,6 +222,19 @@ class IChatStore(Interface):
         bound, or C{None} if it has no such message.
         """
 
+    def findMessage(msgid: str) -> Deferred[RoomMessage | PrivateMessage | None]:
+        """
+        The stored message C{msgid} (room or private, those still queued
+        for writing included), or C{None}.
+        """
+
+    def deleteMessage(msgid: str) -> Deferred[bool]:
+        """
+        Delete the message C{msgid} from the history, the search index and
+        the private messages waiting for delivery, a message still queued
+        for writing included; fires with whether there was one.
+        """
+
     def window(
         conversation: Conversation,
         after: Bound | None = None,

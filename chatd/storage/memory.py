@@ -23,12 +23,15 @@ from chatd.storage.conversations import Bound, Conversation, inWindow
 from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import MemoryReadMarkers
+from chatd.storage.redaction import MemoryRedaction
 from chatd.storage.schema import DEFAULT_ROOMS
 from chatd.storage.scram import MemoryScramVerifiers
 
 
 @implementer(IChatStore)
-class MemoryChatStore(MemoryAlwaysOn, MemoryScramVerifiers, MemoryReadMarkers, Service):
+class MemoryChatStore(
+    MemoryAlwaysOn, MemoryScramVerifiers, MemoryReadMarkers, MemoryRedaction, Service
+):
     """
     Chat state kept in memory only.
     """
@@ -45,6 +48,7 @@ class MemoryChatStore(MemoryAlwaysOn, MemoryScramVerifiers, MemoryReadMarkers, S
         self._memberships: dict[str, set[str]] = {}
         self._access: dict[str, dict[str, tuple[str, bool]]] = {}
         self._messages: list[tuple[int, RoomMessage | PrivateMessage, str | None, bool]] = []
+        self._lastId = 0  # ids are never reused, even once a message is deleted
         self._pending: set[int] = set()
         #: Whether each private message's sender and recipient were registered.
         self._registeredAt: dict[int, tuple[bool, bool]] = {}
@@ -138,7 +142,7 @@ class MemoryChatStore(MemoryAlwaysOn, MemoryScramVerifiers, MemoryReadMarkers, S
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
-        id = len(self._messages) + 1
+        id = self._lastId = self._lastId + 1
         event: RoomMessage | PrivateMessage
         if room is not None:
             event, target = RoomMessage(room, sender, lines, when, msgid=msgid, millis=millis), room
@@ -152,7 +156,7 @@ class MemoryChatStore(MemoryAlwaysOn, MemoryScramVerifiers, MemoryReadMarkers, S
             self._pending.add(id)
 
     def mark(self) -> Deferred[int]:
-        return succeed(len(self._messages) + 1)
+        return succeed(self._lastId + 1)
 
     def flush(self) -> Deferred[None]:
         return succeed(None)

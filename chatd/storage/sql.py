@@ -1,9 +1,8 @@
 # -*- test-case-name: tests.integration.test_store -*-
 """
-L{SQLChatStore}: L{IChatStore} on any DB-API driver through
-L{twisted.enterprise.adbapi}, so every query runs in the pool's threads and
-the reactor only sees L{Deferred}s.  L{chatd.storage.sqlite} and
-L{chatd.storage.postgres} make the pool; the SQL here serves both.
+L{SQLChatStore}: L{IChatStore} on any DB-API driver through L{twisted.enterprise.adbapi}, so every
+query runs in the pool's threads and the reactor only sees L{Deferred}s.  L{chatd.storage.sqlite}
+and L{chatd.storage.postgres} make the pool; the SQL here serves both.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from chatd.storage.database import Cursor, Database
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import SQLReadMarkers
 from chatd.storage.migration import migrate, saveRoomRow
+from chatd.storage.redaction import SQLRedaction
 from chatd.storage.scram import SQLScramVerifiers
 from chatd.storage.search import SQLSearch
 from chatd.storage.writer import MessageWriter, key
@@ -40,7 +40,9 @@ NO_LIMIT = 2**62
 
 
 @implementer(IChatStore)
-class SQLChatStore(SQLAlwaysOn, SQLReadMarkers, SQLScramVerifiers, Service, SQLSearch):
+class SQLChatStore(
+    SQLAlwaysOn, SQLReadMarkers, SQLScramVerifiers, SQLRedaction, Service, SQLSearch
+):
     """
     A chat store in an SQL database reached through C{pool}.
 

@@ -20,6 +20,7 @@ from twisted.internet.defer import maybeDeferred
 from chatd.core.errors import ChatError
 from chatd.core.limits import MAX_HISTORY, MAX_PASSWORD, MIN_PASSWORD
 from chatd.core.names import key
+from chatd.core.redaction import redact
 from chatd.core.search import search
 from chatd.core.text import actionLine
 from chatd.talk import reading
@@ -28,6 +29,7 @@ from chatd.talk.format import (
     AGAIN_PROMPT,
     NEW_PASSWORD_PROMPT,
     NOTICE,
+    encodeRedaction,
     historyLines,
     lines,
     searchLines,
@@ -310,6 +312,23 @@ async def searchCommand(session: TalkSession, rest: str) -> None:
     session.send(searchLines(rest, found, session.factory.clock.seconds()))
 
 
+async def deleteCommand(session: TalkSession, rest: str) -> None:
+    """
+    Delete your last message in the current room, or (a room operator)
+    C{nick}'s: the last of the room's stored messages they sent.
+    """
+    nick = _word("delete", rest, optional=True) or session.nick or ""
+    room = currentRoom(session)
+    service = session.factory.service
+    events = await maybeDeferred(service.history, session.participant, room, MAX_HISTORY)
+    theirs = [event for event in events if key(event.sender) == key(nick)]
+    if not theirs:
+        session.send(serverLine(f"No message of {nick} in {room} to delete."))
+        return
+    event = await maybeDeferred(redact, service, session.participant, room, True, theirs[-1].msgid)
+    session.send(encodeRedaction(event))
+
+
 async def kickCommand(session: TalkSession, rest: str) -> None:
     nick, _, reason = rest.partition(" ")
     if not nick:
@@ -351,6 +370,7 @@ COMMANDS = CommandTable(
         TalkCommand(
             "search", searchCommand, "<words>", "your rooms' and private messages with the words"
         ),
+        TalkCommand("delete", deleteCommand, "[nick]", "delete your (or nick's) last message here"),
         TalkCommand("kick", kickCommand, "<nick> [reason]", "disconnect someone (operators only)"),
         TalkCommand("help", helpCommand, "", "this help"),
         TalkCommand(

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import time
 
-from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
 from chatd.core.limits import MAX_PASSWORD, MIN_PASSWORD
+from chatd.core.names import key
 from chatd.core.search import Found
 from chatd.core.text import plain, plainLine
 
@@ -174,6 +175,20 @@ def encodeRename(event: Rename) -> bytes:
     C{*** alice is now known as alicia}.
     """
     return serverLine(f"{event.old} is now known as {event.new}")
+
+
+def encodeRedaction(event: Redaction) -> bytes:
+    """
+    C{*** alice deleted a message in lobby}, C{*** root deleted bob's
+    message in lobby (spam)}, C{*** alice deleted a private message}.
+    """
+    own = key(event.by) == key(event.sender)
+    what = "a message" if own else f"{event.sender}'s message"
+    if event.room is None:
+        what = "a private message" if own else f"{event.sender}'s private message"
+    where = f" in {event.room}" if event.room is not None else ""
+    why = f" ({clean(event.reason)})" if event.reason else ""
+    return serverLine(f"{event.by} deleted {what}{where}{why}")
 
 
 def encodeNotice(event: Notice) -> bytes:

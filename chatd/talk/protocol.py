@@ -25,7 +25,7 @@ from zope.interface import implementer
 
 from chatd.core import errors
 from chatd.core.errors import ChatError
-from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import isValidName, normalize
@@ -41,6 +41,7 @@ from chatd.talk.format import (
     encodeOldPrivateMessage,
     encodeOwnPrivateMessage,
     encodePrivateMessage,
+    encodeRedaction,
     encodeRename,
     encodeRoomMessage,
     historyLines,
@@ -330,6 +331,9 @@ class TalkProtocol(ChatLineReceiver):
             self._loginNotice = None  # land has already said which rooms
             return
         self.send(event.wire(encodeNotice))
+
+    def messageRedacted(self, event: Redaction) -> None:
+        self.send(event.wire(encodeRedaction))
 
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service has already forgotten us

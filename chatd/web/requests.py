@@ -21,6 +21,7 @@ from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import maybeCall
 from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SEARCH_RESULTS
+from chatd.core.redaction import redact as redactMessage
 from chatd.core.search import Found
 from chatd.core.search import search as searchHistory
 from chatd.core.text import plain
@@ -50,7 +51,13 @@ def login(web: WebParticipant, request: dict[str, Any]) -> Any:
         raise InvalidArgument("'password' must be a string")
     replay.noteLogin(web, request)
     return maybeDeferred(web.service.login, web, nick, password).addCallback(
-        lambda stored: {"nick": stored, "rooms": web.service.roomsOf(web)}
+        lambda stored: {
+            "nick": stored,
+            "rooms": web.service.roomsOf(web),
+            "operatorIn": [
+                r for r in web.service.roomsOf(web) if web.service.isRoomOperator(web, r)
+            ],
+        }
     )
 
 
@@ -82,7 +89,12 @@ def create(web: WebParticipant, request: dict[str, Any]) -> Any:
 def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     def entered(room: str) -> Reply:
         members = web.service.members(web, room)
-        return {"room": room, "members": members, "topic": plain(web.service.topic(room))}
+        return {
+            "room": room,
+            "members": members,
+            "topic": plain(web.service.topic(room)),
+            "operator": web.service.isRoomOperator(web, room),
+        }
 
     roomKey = request.get("key")
     if roomKey is not None and not isinstance(roomKey, str):
@@ -276,6 +288,32 @@ def alwayson(web: WebParticipant, request: dict[str, Any]) -> Any:
     return alwaysOn.set(web, on).addCallback(lambda stored: {"on": stored})
 
 
+def redact(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    Delete the message C{msgid} of a C{room}, or of the private
+    conversation C{with} someone (L{chatd.core.redaction}), giving an
+    optional C{reason}: the reply has the C{redacted} event's fields, the
+    other pages that may show the message get that event.
+    """
+    msgid = _text(request, "msgid")
+    reason = request.get("reason", "")
+    if not isinstance(reason, str):
+        raise InvalidArgument("'reason' must be a string")
+    field = "room" if "room" in request else "with"
+    target = _text(request, field)
+    deleted = maybeDeferred(redactMessage, web.service, web, target, field == "room", msgid, reason)
+    return deleted.addCallback(
+        lambda event: {
+            field: target,
+            "msgid": msgid,
+            "by": event.by,
+            "from": event.sender,
+            "reason": plain(event.reason),
+            "time": event.when,
+        }
+    )
+
+
 def _now(web: WebParticipant) -> int:
     return int(web.factory.clock.seconds())
 
@@ -297,6 +335,7 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "say": say,
     "tell": tell,
     "kick": kick,
+    "redact": redact,
     "topic": topic,
     "whowas": whowas,
     "markers": readmarks.markers,

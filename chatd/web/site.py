@@ -50,6 +50,7 @@ _STATIC = {
             "log",
             "net",
             "reads",
+            "redact",
             "search",
             "settings",
             "state",

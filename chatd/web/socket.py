@@ -30,7 +30,15 @@ from chatd.core.errors import (
     ServerFull,
     UnknownCommand,
 )
-from chatd.core.events import Event, Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.events import (
+    Event,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Redaction,
+    Rename,
+    RoomMessage,
+)
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.lines.outbox import Outbox
@@ -278,6 +286,9 @@ class WebParticipant:
 
     def notice(self, event: Notice) -> None:
         self._send(event.wire(wire.encodeNotice))
+
+    def messageRedacted(self, event: Redaction) -> None:
+        self._send(event.wire(wire.encodeRedaction))
 
     def disconnect(self, error: ChatError) -> None:
         self._send(wire.dumps({"type": "bye", "code": error.code, "text": error.text}))

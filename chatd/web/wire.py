@@ -19,7 +19,15 @@ import struct
 from typing import Any
 
 from chatd.core.errors import ChatError
-from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomChange, RoomMessage
+from chatd.core.events import (
+    Membership,
+    Notice,
+    PrivateMessage,
+    Redaction,
+    Rename,
+    RoomChange,
+    RoomMessage,
+)
 from chatd.core.text import action, plain, plainLine
 
 _LINE_END = re.compile("\r\n|\r|\n")
@@ -199,6 +207,20 @@ def encodeNotice(event: Notice) -> bytes:
     if isinstance(event, RoomChange) and event.topic is not None:
         # A new topic: the page shows it in the room's header.
         message.update(room=event.room, by=event.by, topic=plain(event.topic))
+    return dumps(message)
+
+
+def encodeRedaction(event: Redaction) -> bytes:
+    """
+    A C{redacted} frame: the message C{msgid} of a C{room}, or of the
+    private conversation C{from} -> C{to}, was deleted C{by} someone.
+    """
+    message: dict[str, Any] = {"type": "redacted", "msgid": event.msgid, "by": event.by}
+    if event.room is not None:
+        message["room"] = event.room
+    else:
+        message["to"] = event.recipient
+    message.update({"from": event.sender, "reason": plain(event.reason), "time": event.when})
     return dumps(message)
 
 

@@ -54,6 +54,7 @@ class CommandTableTests(SynchronousTestCase):
                 "alwayson",
                 "history",
                 "search",
+                "delete",
                 "kick",
                 "help",
                 "quit",

@@ -9,6 +9,7 @@ import { wireKeys } from "./keys.js";
 import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
 import { loadSettings, wireSettings } from "./settings.js";
+import { controlsForOperator, redacted } from "./redact.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -62,6 +63,7 @@ const events = {
     } else showNotice(m.text);
   },
   markread(m) { markedElsewhere(m, renderConvos); },
+  redacted(m) { redacted(m); },
   bye(m) {
     showError("Disconnected by the server: " + m.text);
     if (m.code === 26) {         // kicked: do not come straight back
@@ -178,7 +180,12 @@ function login(nick, password, again) {
     // is newer is added (and counted unread).
     for (const convo of state.convos.values()) convo.replayUntil = convo.lastTime;
     const inside = new Set(reply.rooms.map((room) => room.toLowerCase()));
-    for (const room of reply.rooms) entered(room, "you are in #" + room, false);
+    const runs = new Set((reply.operatorIn || []).map((room) => room.toLowerCase()));
+    for (const room of reply.rooms) {
+      roomConvo(room).operator = runs.has(room.toLowerCase());
+      entered(room, "you are in #" + room, false);
+      controlsForOperator(roomConvo(room));
+    }
     const rejoin = [...state.convos.values()].filter(
       (c) => c.kind === "room" && c.joined && !inside.has(c.name.toLowerCase()));
     for (const convo of rejoin) join(convo.name, "rejoined #", false, undefined, convo.lastId);
@@ -230,7 +237,11 @@ function join(name, prefix = "you joined #", focus = true, key = undefined, afte
   const known = state.convos.get("#" + name.toLowerCase());
   if (known) known.replayIsNews = Boolean(after);
   request("join", fields).then(
-    (reply) => entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic), complain);
+    (reply) => {
+      roomConvo(reply.room).operator = Boolean(reply.operator);
+      entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic);
+      controlsForOperator(roomConvo(reply.room));
+    }, complain);
 }
 
 // We are in ROOM (just joined, or put back by the server): show it and

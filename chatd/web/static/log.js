@@ -6,6 +6,7 @@
 import { $, state, el, clock } from "./state.js";
 import { mentions, notify, updateTitle } from "./alerts.js";
 import { unreadByMarker, unreadAfterMarker } from "./reads.js";
+import { deleteControl } from "./redact.js";
 
 const LINK = /\bhttps?:\/\/[^\s<>"]+/gi;
 const GROUP_SECONDS = 300;
@@ -129,6 +130,7 @@ export function addMessage(convo, m, mine) {
   convo.lastMillis = Math.max(convo.lastMillis, millisOf(m));
   if (m.msgid) convo.lastId = m.msgid;
   const line = messageLine(m, mine);
+  deleteControl(convo, line, m, mine);
   const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);
   if (mention) line.classList.add("mention");
   const seen = viewing(convo);
@@ -194,7 +196,9 @@ export function prependOlder(convo, messages) {
   for (const m of messages) {
     if (known(convo, m) || m.time > oldest) continue;
     remember(convo, m);
-    lines.push(messageLine(m, m.from === state.nick));
+    const line = messageLine(m, m.from === state.nick);
+    deleteControl(convo, line, m, m.from === state.nick);
+    lines.push(line);
   }
   convo.log.prepend(...lines);
   for (const line of lines) regroup(line);

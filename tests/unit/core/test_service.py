@@ -19,6 +19,7 @@ from chatd.core.events import (
     Membership,
     Notice,
     PrivateMessage,
+    Redaction,
     Rename,
     RoomChange,
     RoomMessage,
@@ -361,6 +362,9 @@ class RecordingObserver:
 
     def invited(self, room: str, nick: str, by: str, admitted: bool) -> None:
         self.calls.append(("invited", room, nick, by, admitted))
+
+    def messageRedacted(self, event: Redaction) -> None:
+        self.calls.append(("redacted", event.msgid, event.by))
 
 
 class ObserverTests(SynchronousTestCase):

@@ -40,7 +40,10 @@ class ProtocolTests(WebTestCase):
         client = self.web.connect()
         self.assertEqual(self.service.connections()[0].protocolName, "web")
         reply = self.request(client, type="login", nick="Zoë")
-        self.assertEqual(reply, {"type": "login", "id": reply["id"], "nick": "Zoë", "rooms": []})
+        self.assertEqual(
+            reply,
+            {"type": "login", "id": reply["id"], "nick": "Zoë", "rooms": [], "operatorIn": []},
+        )
         self.assertEqual([user.nick for user in self.service.users()], ["Zoë"])
 
     def test_idOptional(self) -> None:

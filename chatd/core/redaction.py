@@ -1,0 +1,190 @@
+# -*- test-case-name: tests.unit.core.test_redaction -*-
+"""
+Deleting a message everywhere (IRC's C{draft/message-redaction}): from
+the stored history (so history windows, search and waiting private
+messages no longer have it) and from the screens of everyone who saw it.
+
+The rule, once for every front-end.  A message is named by its msgid and
+its conversation: a room, or a private conversation by the other
+person's nickname.
+
+ - Its author may delete it for L{REDACT_WINDOW} seconds (a day) after
+   sending it: the same registered account, or, for a guest, the same
+   nickname in the session that sent it (the name has not been left or
+   renamed since, as far as the service's memory of departures,
+   L{chatd.core.whowas}, tells: a guest name is anyone's once free).
+ - In a room, the room's operators and chatd operators may delete any
+   message, at any time.  Nobody else may, not even the recipient of a
+   private message.
+ - Only stored messages can be deleted: a server without a store has
+   none, and a message to a room's operators only (C{STATUSMSG}) or of
+   tags only is not stored.
+ - A room's messages are deleted by its members (a chatd operator need
+   not be one).  A msgid that is not in the conversation named is
+   unknown, whether it exists elsewhere or not.
+
+Everyone who may have the message on screen is told with
+L{Redaction}: every connection of the room's members, or of both people
+of a private conversation, but the one that asked, which has the event
+as its answer (as a sender has its message), and shows it as its reply.  They are told through
+C{messageRedacted}; a front-end that shows no deletions (TCHAT) has no
+such method and hears nothing.  In cluster mode the deletion is made
+and checked on the node where it was asked (in the shared database: a
+node's own store has only its own users' messages), then relayed
+(C{IChatObserver.messageRedacted}); every other node tells its own
+connections (L{tellHere}, through C{IReplica.redactedRemote}).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from twisted.internet.defer import Deferred
+
+from chatd.core import errors
+from chatd.core.delivery import connectionsOf
+from chatd.core.events import PrivateMessage, Redaction, RoomMessage
+from chatd.core.interfaces import IParticipant
+from chatd.core.limits import MAX_REDACT_REASON, REDACT_WINDOW
+from chatd.core.names import key
+from chatd.core.status import tell
+from chatd.core.text import checkText
+
+if TYPE_CHECKING:
+    from chatd.core.service import ChatService
+
+__all__ = ["REDACT_WINDOW", "redact", "Redaction"]
+
+
+def redact(
+    chat: object,
+    participant: IParticipant,
+    target: str,
+    isRoom: bool,
+    msgid: str,
+    reason: str = "",
+) -> Deferred[Redaction]:
+    """
+    Delete the message C{msgid} of room C{target} (C{isRoom}) or of
+    C{participant}'s private conversation with C{target} in C{chat} (a
+    L{ChatService}), for C{participant}, giving C{reason}; fires with the
+    L{Redaction} everyone concerned was told of.
+
+    @raise NotLoggedIn: C{participant} is not logged in.
+    @raise NotPermitted: the server keeps no history.
+    @raise InvalidArgument: C{reason} is too long or holds a refused
+        character.
+    @raise NoSuchGroup: there is no room C{target}.
+    @raise NotMember: C{participant} is not in it (and no chatd operator).
+    @raise NoSuchMessage: (in the L{Deferred}) no message C{msgid} in
+        that conversation, or it was just deleted.
+    @raise RedactForbidden: (in the L{Deferred}) C{participant} may not
+        delete it.
+    """
+    service = cast("ChatService", chat)
+    nick = service.requireLogin(participant)
+    persistence = service.persistence
+    if persistence is None:
+        raise errors.NotPermitted("this server keeps no messages, so none can be deleted")
+    checkText(reason, "reason")
+    if len(reason) > MAX_REDACT_REASON:
+        raise errors.InvalidArgument(f"give a reason of at most {MAX_REDACT_REASON} characters")
+    if isRoom:
+        target = service.registry.get(target).name
+        if not service.isOperator(participant):
+            service.memberRoom(participant, target)
+    store = persistence.store
+
+    async def deleting() -> Redaction:
+        found = await store.findMessage(msgid) if msgid else None
+        if found is None or not _inConversation(found, nick, target, isRoom):
+            raise errors.NoSuchMessage()
+        _checkAllowed(service, participant, nick, found)
+        if not await store.deleteMessage(msgid):
+            raise errors.NoSuchMessage()  # deleted meanwhile, by someone else
+        if isinstance(found, RoomMessage):
+            event = Redaction(msgid, nick, reason, service.now(), found.room, found.sender)
+        else:
+            event = Redaction(
+                msgid, nick, reason, service.now(), None, found.sender, found.recipient
+            )
+        tellHere(service, event, participant)
+        if service.observer is not None:
+            service.observer.messageRedacted(event)
+        return event
+
+    return Deferred.fromCoroutine(deleting())
+
+
+def _inConversation(
+    message: RoomMessage | PrivateMessage, nick: str, target: str, isRoom: bool
+) -> bool:
+    """
+    Whether C{message} is one of room C{target}'s (C{isRoom}) or of
+    C{nick}'s private conversation with C{target}.
+    """
+    if isinstance(message, RoomMessage):
+        return isRoom and key(message.room) == key(target)
+    parties = {key(message.sender), key(message.recipient)}
+    return not isRoom and parties == {key(nick), key(target)}
+
+
+def _checkAllowed(
+    service: ChatService,
+    participant: IParticipant,
+    nick: str,
+    message: RoomMessage | PrivateMessage,
+) -> None:
+    """
+    @raise RedactForbidden: C{participant} (C{nick}) may not delete
+        C{message}: not its author within the window, nor (in a room) an
+        operator.
+    """
+    if isinstance(message, RoomMessage) and service.isRoomOperator(participant, message.room):
+        return
+    if key(message.sender) != key(nick):
+        raise errors.RedactForbidden()
+    if service.provenAccount(participant) != key(nick):  # a guest: this session's only
+        last = service.whowas(nick, 1)
+        if last and last[0].when >= message.when:
+            raise errors.RedactForbidden(
+                "that message was sent by an earlier user of your nickname"
+            )
+    if service.now() - message.when > REDACT_WINDOW:
+        raise errors.RedactForbidden(
+            f"your own messages can be deleted for {REDACT_WINDOW // 3600} hours"
+            " after sending them; this one is older"
+        )
+
+
+def tellHere(chat: object, event: Redaction, skip: IParticipant | None = None) -> None:
+    """
+    Tell every connection of C{chat} (a L{ChatService}) that may show the
+    deleted message but C{skip}, with C{messageRedacted}: this node's
+    connections only (another node's people are proxies without the
+    method).
+    """
+    service = cast("ChatService", chat)
+    tell(_audience(service, event, skip), "messageRedacted", event)
+
+
+def _audience(
+    service: ChatService, event: Redaction, skip: IParticipant | None
+) -> list[IParticipant]:
+    """
+    Every connection that may show the message: the room's members', or
+    both people's of a private conversation, each once, but C{skip}.
+    """
+    members: list[IParticipant | None]
+    if event.room is not None:
+        room = service.registry.find(event.room)
+        members = [] if room is None else list(room.members.values())
+    else:
+        assert event.recipient is not None
+        members = [service.find(event.sender), service.find(event.recipient)]
+    seen: dict[int, IParticipant] = {}
+    for member in members:
+        for connection in connectionsOf(member):
+            if connection is not skip:
+                seen.setdefault(id(connection), connection)
+    return list(seen.values())

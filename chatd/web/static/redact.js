@@ -1,0 +1,85 @@
+// chatd web client: deleting messages (the "redact" request, docs/WEB.md)
+// and showing deletions (the "redacted" event).  Your own messages, and in
+// a room you run every message, have a Delete button; it asks once more
+// ("Delete for everyone?") before it sends.  A deleted message stays as a
+// line saying "message deleted" on every open page.
+import { state, el, clock, complain } from "./state.js";
+import { request } from "./net.js";
+
+const CONFIRM_MS = 5000;
+
+// Whether the user may ask to delete message M of CONVO (the server decides).
+function deletable(convo, m, mine) {
+  if (!m.msgid) return false;
+  return mine || (convo.kind === "room" && Boolean(convo.operator));
+}
+
+// Give LINE (message M of CONVO; MINE: the user's own) its Delete button.
+export function deleteControl(convo, line, m, mine) {
+  if (!deletable(convo, m, mine) || line.querySelector("button.delete")) return;
+  const button = el("button", "delete", "Delete");
+  button.type = "button";
+  const label = "Delete the message from " + m.from + " at " + clock(m.time);
+  button.setAttribute("aria-label", label);
+  let armed = null;
+  button.addEventListener("click", () => {
+    if (!armed) {
+      button.textContent = "Delete for everyone?";
+      button.setAttribute("aria-label", "Confirm: " + label + " for everyone");
+      armed = setTimeout(() => {
+        armed = null;
+        button.textContent = "Delete";
+        button.setAttribute("aria-label", label);
+      }, CONFIRM_MS);
+      return;
+    }
+    clearTimeout(armed);
+    armed = null;
+    button.disabled = true;
+    const fields = convo.kind === "room" ? { room: convo.name } : { with: convo.name };
+    fields.msgid = m.msgid;
+    request("redact", fields).then((reply) => markDeleted(convo, reply), (error) => {
+      button.disabled = false;
+      button.textContent = "Delete";
+      complain(error);
+    });
+  });
+  line.appendChild(button);
+}
+
+// The user now runs CONVO (a room): its messages shown so far get the button.
+export function controlsForOperator(convo) {
+  if (!convo.operator) return;
+  for (const line of convo.log.querySelectorAll("li.msg[data-msgid]")) {
+    if (line.classList.contains("deleted")) continue;
+    const m = { msgid: line.dataset.msgid, from: line.dataset.from, time: Number(line.dataset.time) };
+    deleteControl(convo, line, m, false);
+  }
+}
+
+// The "redacted" event M (from another page, or someone else): its
+// message, where the page shows it, says it was deleted.
+export function redacted(m) {
+  let key;
+  if (m.room !== undefined) key = "#" + m.room.toLowerCase();
+  else {
+    const mine = state.nick && m.from.toLowerCase() === state.nick.toLowerCase();
+    key = "@" + (mine ? m.to : m.from).toLowerCase();
+  }
+  const convo = state.convos.get(key);
+  if (convo) markDeleted(convo, m);
+}
+
+// The message M.msgid of CONVO (deleted by M.by, sent by M.from) shows as deleted.
+function markDeleted(convo, m) {
+  for (const line of convo.log.querySelectorAll("li.msg[data-msgid]")) {
+    if (line.dataset.msgid !== m.msgid) continue;
+    line.classList.add("deleted");
+    line.classList.remove("action");
+    const text = line.querySelector(".text");
+    const who = m.by === m.from ? "" : " by " + m.by;
+    text.textContent = "message deleted" + who + (m.reason ? " (" + m.reason + ")" : "");
+    const button = line.querySelector("button.delete");
+    if (button) button.remove();
+  }
+}
