@@ -152,14 +152,17 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
 
     def registerUser(self, case: Any, username: str, password: str | None = None) -> None:
         """
-        Register C{username} with C{password} over TCHAT, as a user would.
+        Register C{username} with C{password} over TCHAT, as a user would,
+        then leave C{Général}, which a new account is put in (the seeded
+        room flagged autojoin): services' accounts start in no channel,
+        as irctest expects, and a user may leave it for good.
         """
         assert password
         self.wait_for_port()
         with socket.create_connection(("127.0.0.1", self.tchatPort), timeout=10) as connection:
             lines = connection.makefile("rwb")
             lines.readline()  # srv: TCHAT 1
-            for command in (f"LOGIN {username}", f"REGIS {password}"):
+            for command in (f"LOGIN {username}", f"REGIS {password}", "LEAVE Général"):
                 lines.write(f"clt: {command}\n".encode())
                 lines.flush()
                 while not (reply := lines.readline().decode()).startswith(

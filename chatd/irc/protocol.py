@@ -153,7 +153,10 @@ class IRCProtocol(IRCConnection):
     def notice(self, event: Notice) -> None:
         syncChannels(self)  # a notice may say the service moved us
         if isinstance(event, RoomChange):
-            self.send(event.wire(self.wire.roomChange))
+            # A channel not shown yet (its JOIN comes after registration)
+            # is shown as it is then: its NAMES carries the new status.
+            if cachedKey(event.room) in self.shownRooms:
+                self.send(event.wire(self.wire.roomChange))
             return
         if isinstance(event, Wallops):
             self.sendMessage(

@@ -266,3 +266,29 @@ class AfterRegistrationTests(SaslTestCase):
         replies = self.plainLogin(second, t2, "bob", "hunter2")
         self.assertEqual(self.codes(replies), ["904"])
         self.assertIn("other connections", replies[0].params[-1])
+
+
+class SaslBeforeRegistrationTests(IRCStoreTestCase):
+    def test_noChannelLinesBeforeWelcome(self) -> None:
+        """
+        alice founded #den and is stored in it; SASL before C{CAP END} signs
+        her in, and the service puts her back in #den as its operator: her
+        client hears nothing of #den before registration ends (no C{MODE}
+        between C{AUTHENTICATE} and C{903}), then gets its C{JOIN} and a
+        C{NAMES} showing her as C{@alice}.
+        """
+        first, t1 = self.client()
+        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den")
+        self.send(first, t1, "QUIT")
+        first.connectionLost(None)
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        authenticated = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.assertEqual(self.codes(authenticated)[:2], ["900", "903"])
+        self.assertNotIn("MODE", self.codes(authenticated))
+        welcome = self.send(proto, t, "CAP END")
+        self.assertEqual(welcome[0].command, "001")
+        self.assertNotIn("MODE", [m.command for m in welcome if m.params[:1] == ["#den"]])
+        names = [m.params[-1] for m in welcome if m.command == "353" and m.params[2] == "#den"]
+        self.assertEqual(names, ["@alice"])
