@@ -144,6 +144,7 @@ class SentinelEndpoint:
         """
         name = self.address.master
         for host, port in self.address.sentinels:
+            sentinel = f"{host}:{port}"
             try:
                 named = yield self.ask(
                     host, port, None, "SENTINEL", "get-master-addr-by-name", name
@@ -151,15 +152,21 @@ class SentinelEndpoint:
                 if not isinstance(named, list) or len(named) != 2:
                     continue  # this Sentinel knows no such master (yet)
                 master = (str(named[0]), int(named[1]))
+            except Exception as e:
+                self.log.debug("Sentinel {sentinel}: {e}", sentinel=sentinel, e=e)
+                continue
+            try:
                 role = yield self.ask(*master, self.address.password, "ROLE")
             except Exception as e:
-                self.log.debug("Sentinel {host}:{port}: {e}", host=host, port=port, e=e)
+                self.log.debug(
+                    "{master} (from {sentinel}): {e}", master=master, sentinel=sentinel, e=e
+                )
                 continue
             if isinstance(role, list) and role and role[0] == "master":
                 if master != self.master:
                     self.log.info(
                         "Sentinel {sentinel} names {master} as master {name}",
-                        sentinel=f"{host}:{port}",
+                        sentinel=sentinel,
                         master="{}:{}".format(*master),
                         name=name,
                     )
