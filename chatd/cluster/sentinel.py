@@ -76,20 +76,27 @@ class _OneQuestion(Factory):
         SentinelEndpoint.log.warn("{message}", message=message)
 
 
-def askRedis(reactor: Any) -> Ask:
+def askRedis(
+    reactor: Any, endpointFor: Callable[[str, int], IStreamClientEndpoint] | None = None
+) -> Ask:
     """
-    An L{Ask} over a fresh connection from C{reactor}, closed once answered.
+    An L{Ask} over a fresh connection from C{reactor} (made with
+    C{endpointFor(host, port)}, a L{HostnameEndpoint} by default), closed
+    once answered; one that takes longer than L{QUERY_TIMEOUT} to connect
+    or to answer fails.
     """
+    endpointFor = endpointFor or (
+        lambda host, port: HostnameEndpoint(reactor, host, port, timeout=QUERY_TIMEOUT)
+    )
 
     @inlineCallbacks
     def ask(host: str, port: int, password: str | None, *command: object) -> Any:
-        endpoint = HostnameEndpoint(reactor, host, port, timeout=QUERY_TIMEOUT)
-        connecting = endpoint.connect(_OneQuestion(reactor, password))
+        connecting = endpointFor(host, port).connect(_OneQuestion(reactor, password))
         proto = yield connecting.addTimeout(QUERY_TIMEOUT, reactor)
         try:
             ready: Deferred[Any] = proto.whenConnected()
             yield ready.addTimeout(QUERY_TIMEOUT, reactor)
-            reply = yield proto.execute_command(*command)
+            reply = yield proto.execute_command(*command)  # the reply timeout bounds it
         finally:
             proto.transport.loseConnection()
         return reply

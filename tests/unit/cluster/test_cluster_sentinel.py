@@ -3,7 +3,8 @@ Tests for C{redis+sentinel://} addresses and L{SentinelEndpoint}: the URL's
 parsing, and finding the master before each connection (a Sentinel down, a
 Sentinel that names no master, a named Redis that is a replica, the master
 changing between two connections of a C{ClientService}), on a
-L{MemoryReactorClock} with fake Sentinels.
+L{MemoryReactorClock} with fake Sentinels; and the real RESP client asking one
+question over a L{StringTransport}.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.address import RedisAddress, SentinelAddress, parseAddress
-from chatd.cluster.sentinel import NoMaster, SentinelEndpoint
+from chatd.cluster.sentinel import QUERY_TIMEOUT, NoMaster, SentinelEndpoint, askRedis
 from chatd.optionvalues import clusterURL
 
 URL = "redis+sentinel://10.0.0.1:26379,10.0.0.2:26380,10.0.0.3/chat/2"
@@ -223,3 +224,85 @@ class EndpointTests(SynchronousTestCase):
         assert protocol is not None
         protocol.makeConnection(StringTransport())
         return protocol
+
+
+class AskRedisTests(SynchronousTestCase):
+    """
+    L{askRedis} over a L{MemoryReactorClock}: the real RESP client on a
+    L{StringTransport}.
+    """
+
+    def setUp(self) -> None:
+        self.reactor = MemoryReactorClock()
+        self.ask = askRedis(
+            self.reactor, lambda host, port: TCP4ClientEndpoint(self.reactor, host, port)
+        )
+
+    def server(self) -> StringTransport:
+        """
+        Accept the last connection asked for; its transport shows what was sent.
+        """
+        protocol = self.reactor.tcpClients[-1][2].buildProtocol(None)
+        assert protocol is not None
+        transport = StringTransport()
+        protocol.makeConnection(transport)
+        self.protocol = protocol
+        return transport
+
+    def test_answered(self) -> None:
+        """
+        The command goes out as RESP, the reply comes back, and the
+        connection is closed.
+        """
+        d = self.ask("127.0.0.1", 26379, None, "SENTINEL", "get-master-addr-by-name", "m")
+        transport = self.server()
+        self.assertEqual(
+            transport.value(),
+            b"*3\r\n$8\r\nSENTINEL\r\n$23\r\nget-master-addr-by-name\r\n$1\r\nm\r\n",
+        )
+        self.protocol.dataReceived(b"*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6380\r\n")
+        self.assertEqual(self.successResultOf(d), ["127.0.0.1", 6380])
+        self.assertTrue(transport.disconnecting)
+
+    def test_null(self) -> None:
+        """
+        A Sentinel that knows no such master answers null: C{None}.
+        """
+        d = self.ask("127.0.0.1", 26379, None, "SENTINEL", "get-master-addr-by-name", "m")
+        self.server().clear()
+        self.protocol.dataReceived(b"*-1\r\n")
+        self.assertIsNone(self.successResultOf(d))
+
+    def test_passwordFirst(self) -> None:
+        """
+        With a password, C{AUTH} goes first, then the command.
+        """
+        d = self.ask("127.0.0.1", 6379, "pw", "ROLE")
+        transport = self.server()
+        self.assertEqual(transport.value(), b"*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n")
+        transport.clear()
+        self.protocol.dataReceived(b"+OK\r\n")
+        self.assertEqual(transport.value(), b"*1\r\n$4\r\nROLE\r\n")
+        self.protocol.dataReceived(b"*3\r\n$6\r\nmaster\r\n:10\r\n*0\r\n")
+        self.assertEqual(self.successResultOf(d), ["master", 10, []])
+
+    def test_hung(self) -> None:
+        """
+        A server that accepts the connection but never answers fails the
+        question after L{QUERY_TIMEOUT}, and the connection is dropped.
+        """
+        d = self.ask("127.0.0.1", 26379, None, "SENTINEL", "get-master-addr-by-name", "m")
+        transport = self.server()
+        self.assertNoResult(d)
+        self.reactor.advance(QUERY_TIMEOUT)
+        self.failureResultOf(d)
+        self.assertTrue(transport.disconnecting or transport.disconnected)
+
+    def test_unreachable(self) -> None:
+        """
+        A connection that is never made fails after L{QUERY_TIMEOUT}.
+        """
+        d = self.ask("127.0.0.1", 26379, None, "SENTINEL", "get-master-addr-by-name", "m")
+        self.assertNoResult(d)
+        self.reactor.advance(QUERY_TIMEOUT)
+        self.failureResultOf(d)
