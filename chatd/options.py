@@ -334,7 +334,8 @@ class Options(LoggingOptions):
             "cluster",
             None,
             None,
-            "Join the cluster on this Redis, redis://host:port/db (docs/CLUSTER.md).",
+            "Join the cluster on this Redis, redis://host:port/db, or on the master its "
+            "Sentinels name, redis+sentinel://host:port,host:port/master/db (docs/CLUSTER.md).",
             clusterURL,
         ],
         [

@@ -59,9 +59,9 @@ def atLeastOne(value: str) -> int:
 def clusterURL(value: str) -> str:
     from importlib.util import find_spec
 
-    from chatd.cluster.address import RedisAddress
+    from chatd.cluster.address import parseAddress
 
-    RedisAddress.fromURL(value)
+    parseAddress(value)
     if find_spec("txredisapi") is None:
         raise ValueError("cluster mode needs txredisapi: pip install -e '.[cluster]'")
     return value

@@ -4,7 +4,7 @@ One chatd process's membership of a cluster: L{ClusterNode} wires the Redis
 link, the bus, presence and the bridge to a L{ChatService}.
 
 C{tap.makeService} builds it only when C{--cluster redis://host:port/db} is
-given, and only then imports this package (and txredisapi).
+given (a Redis or its Sentinels), and only then imports this package (and txredisapi).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from typing import Any
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, succeed
 
+from chatd.cluster.address import parseAddress
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
-from chatd.cluster.redis import STREAM_LENGTH, RedisAddress, RedisLink
+from chatd.cluster.redis import STREAM_LENGTH, RedisLink
 from chatd.core.service import ChatService
 
 
@@ -58,7 +59,7 @@ class ClusterNode(MultiService):
             still catch up.
         """
         super().__init__()
-        address = RedisAddress.fromURL(url)
+        address = parseAddress(url)
         self.nodeId = nodeId or newNodeId()
         stream = f"chatd:{address.db}:events"
         self.link = RedisLink(

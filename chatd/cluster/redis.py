@@ -8,8 +8,10 @@ Events travel in one Redis stream: a node appends with C{XADD ... MAXLEN ~
 last entry id it has seen, which the link keeps across reconnections, so a
 dropped connection or a hung Redis delays events instead of losing them.
 
-Both connections are kept up by L{ClientService} with exponential back-off, so a Redis
-restart or a network blip never reaches the chat: while the link is down
+Both connections are kept up by L{ClientService} with exponential back-off
+(to the Sentinels' current master with a C{redis+sentinel://} address, see
+L{chatd.cluster.sentinel}), so a Redis restart, a failover or a network
+blip never reaches the chat: while the link is down
 L{RedisLink.execute} fails at once with L{RedisUnavailable} (callers queue
 or refuse, see L{chatd.cluster.bus}), every loss and every recovery is logged once, and
 listeners are told so they can resynchronise.
@@ -28,13 +30,13 @@ import txredisapi
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, fail, succeed
-from twisted.internet.endpoints import HostnameEndpoint
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd.cluster.address import RedisAddress, RedisUnavailable
+from chatd.cluster.address import ClusterAddress, RedisAddress, RedisUnavailable
+from chatd.cluster.sentinel import endpointFor
 
 __all__ = ["RedisAddress", "RedisLink", "RedisUnavailable"]
 
@@ -136,7 +138,7 @@ class RedisLink(MultiService):
     def __init__(
         self,
         reactor: Any,
-        address: RedisAddress,
+        address: ClusterAddress,
         stream: str,
         onMessage: Callable[[str, str], None],
         maxDelay: float = 2.0,
@@ -166,11 +168,11 @@ class RedisLink(MultiService):
                 self.log.warn("cannot reach Redis at {address}; retrying", address=self.address)
             return backoff(attempt)
 
+        endpoint = endpointFor(reactor, address)  # asks the Sentinels first, if any
         for protocol, prepare in (
             (_Commands, self._prepareCommands),
             (_Reader, self._prepareReader),
         ):
-            endpoint = HostnameEndpoint(reactor, address.host, address.port, timeout=5)
             ClientService(
                 endpoint, _Factory(self, protocol), policy, self.clock, prepare
             ).setServiceParent(self)

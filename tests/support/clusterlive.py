@@ -1,6 +1,7 @@
 """
 Cluster nodes for the end-to-end tests: the C{nodes} fixture starts real
-C{twistd -n chatd --cluster} processes on the test's C{redis-server}; TCHAT
+C{twistd -n chatd --cluster} processes on the test's C{redis-server}
+(C{sentinelNodes}: on its Sentinels, L{tests.support.sentinels}); TCHAT
 and IRC clients over loopback, waits on a node's log and a room's members,
 and one command on a node's telnet console.
 """
@@ -24,6 +25,7 @@ from tests.support.daemon import Daemon, startDaemon
 from tests.support.lineclient import TIMEOUT, LineClient
 from tests.support.lineclient import connectLines as connectPlainLines
 from tests.support.redis_server import RedisServer
+from tests.support.sentinels import Sentinels
 
 CONSOLE_PASSWORD = "console-secret"
 DEADLINE = 15.0
@@ -62,6 +64,23 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
     Each node keeps its own SQLite store in its directory (nodes sharing
     one PostgreSQL database: tests/integration/test_cluster_db_e2e.py).
     """
+    yield from startNodes(tmp_path, redisServer.url)
+
+
+@pytest.fixture
+def sentinelNodes(tmp_path: Path, sentinels: Sentinels) -> Iterator[Callable[..., Daemon]]:
+    """
+    Start chatd nodes on the test's Sentinels (C{--cluster
+    redis+sentinel://...}), as L{nodes} does.
+    """
+    yield from startNodes(tmp_path, sentinels.url)
+
+
+def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
+    """
+    Yield a function that starts a node with C{--cluster url}, and stop
+    every node it started afterwards, checking their logs hold no traceback.
+    """
     started: list[Daemon] = []
 
     def start(
@@ -89,7 +108,7 @@ def nodes(tmp_path: Path, redisServer: RedisServer) -> Iterator[Callable[..., Da
             "--web",
             "none",
             "--cluster",
-            redisServer.url,
+            url,
             *extra,
             factories=tuple(factories),
         )

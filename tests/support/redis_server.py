@@ -4,7 +4,9 @@ Run a real, throw-away C{redis-server} for tests.
 It listens on a free 127.0.0.1 port, keeps nothing on disk (C{--save ""},
 C{--appendonly no}) and lives in a temporary directory; L{RedisServer.restart}
 stops it and starts a fresh one on the same port, as an operator's restart
-would.  Tests skip with a clear reason when the Debian package is missing.
+would, and L{RedisServer.kill} kills it (C{SIGKILL}), as a crash would.
+Extra arguments (C{--replicaof ...}) make a replica.  Tests skip with a
+clear reason when the Debian package is missing.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def freePort() -> int:
         return port
 
 
-def _answers(port: int) -> bool:
+def answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
             conn.sendall(b"PING\r\n")
@@ -50,9 +52,10 @@ class RedisServer:
     One C{redis-server} process in C{workdir}.
     """
 
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    def __init__(self, workdir: Path, port: int | None = None, *extra: str) -> None:
         self.workdir = workdir
         self.port = port or freePort()
+        self.extra = extra
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -75,13 +78,14 @@ class RedisServer:
                 "no",
                 "--dir",
                 str(self.workdir),
+                *self.extra,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + timeout
-        while not _answers(self.port):
+        while not answers(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 text = (self.workdir / "redis.log").read_text(errors="replace")
@@ -96,6 +100,15 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """
+        Kill the server at once (C{SIGKILL}): no goodbye to its clients.
+        """
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
         self.process = None
 
     def restart(self, downFor: float = 0.0) -> None:

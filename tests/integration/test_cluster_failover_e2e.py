@@ -1,0 +1,147 @@
+"""
+A Redis Sentinel failover under two real nodes (C{twistd chatd --cluster
+redis+sentinel://...}): a real master, its replica and three real
+Sentinels (L{tests.support.sentinels}); the master is killed (C{SIGKILL})
+mid-conversation between TCHAT users on both nodes.  Both nodes reconnect
+to the promoted replica; every room message acknowledged before, around
+and during the failover arrives on the other node, private messages sent
+while there is no master are refused (C{ERROR 03}), and messages after it
+cross nodes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest_twisted
+
+from tests.support.clusterlive import DEADLINE, login, sentinelNodes, waitForLog, waitForMembers
+from tests.support.daemon import Daemon
+from tests.support.lineclient import LineClient
+from tests.support.sentinels import Sentinels, sentinels
+
+__all__ = ["sentinelNodes", "sentinels"]
+
+#: TCHAT clients here stay silent through the failover: no ALIVE probes.
+QUIET = ("--alive-after", "0")
+
+#: Seconds from killing the master to both nodes being back, at most.
+FAILOVER_BOUND = 20.0
+
+
+class User:
+    """
+    A TCHAT user whose room and private messages are kept as they come,
+    whichever wait reads them.
+    """
+
+    def __init__(self, client: LineClient) -> None:
+        self.client = client
+        self.said: list[str] = []
+        self.told: list[str] = []
+
+    async def _next(self) -> str:
+        """
+        The next line; a message's text is kept in L{said} or L{told}.
+        """
+        line = await self.client.line()
+        if line.startswith(("srv: SPEAK ", "srv: MSGPV ")):
+            text, end = await self.client.nextLines(2)
+            assert end == "srv: .", end
+            if line.startswith("srv: SPEAK "):
+                assert line.split()[3] == "lobby", line
+                self.said.append(text.removeprefix("srv: "))
+            else:
+                self.told.append(text.removeprefix("srv: "))
+        return line
+
+    async def reply(self) -> str:
+        """
+        The reply to this user's command, past what others did meanwhile.
+        """
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            line = await self._next()
+            if line == "srv: OKAY!" or line.startswith("srv: ERROR "):
+                return line
+            assert time.monotonic() < deadline, "no reply"
+
+    async def speak(self, text: str) -> None:
+        self.client.send("clt: SPEAK lobby", f"clt: {text}", "clt: .")
+        assert await self.reply() == "srv: OKAY!"
+
+    async def tell(self, to: str, text: str) -> str:
+        self.client.send(f"clt: MSGPV {to}", f"clt: {text}", "clt: .")
+        return await self.reply()
+
+    async def heard(self, count: int, private: bool = False) -> list[str]:
+        """
+        The next C{count} room (or private) messages, as they are kept.
+        """
+        kept = self.told if private else self.said
+        deadline = time.monotonic() + DEADLINE
+        while len(kept) < count:
+            assert time.monotonic() < deadline, f"heard only {kept}"
+            await self._next()
+        texts, kept[:count] = kept[:count], []
+        return texts
+
+
+@pytest_twisted.ensureDeferred
+async def test_masterKilled(sentinelNodes: Callable[..., Daemon], sentinels: Sentinels) -> None:
+    """
+    The master is killed with messages in flight.  While the Sentinels
+    fail over to the replica, room messages are acknowledged and wait, and
+    a private message to the other node is refused; once both nodes have
+    found the new master, everything acknowledged arrives, in order, and
+    new messages cross nodes both ways.
+    """
+    a = sentinelNodes("a", False, False, False, *QUIET)
+    b = sentinelNodes("b", False, False, False, *QUIET)
+    master = f"127.0.0.1:{sentinels.master.port} as master"
+    await waitForLog(a, master)
+    await waitForLog(b, master)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = User(await login(a, "alice", "lobby"))
+    bob = User(await login(b, "bob", "lobby"))
+    await waitForMembers(alice.client, "lobby", ["alice", "bob"])
+    await waitForMembers(bob.client, "lobby", ["alice", "bob"])
+    await alice.speak("before")
+    assert await bob.heard(1) == ["before"]
+    assert await alice.tell("bob", "pv before") == "srv: OKAY!"
+    assert await bob.heard(1, private=True) == ["pv before"]
+
+    for i in range(5):  # acknowledged just before the kill, some maybe unsent
+        await alice.speak(f"around {i}")
+    sentinels.master.kill()
+    killed = time.monotonic()
+    await waitForLog(a, "lost Redis")
+    await waitForLog(b, "lost Redis")
+    for i in range(3):
+        await alice.speak(f"during {i}")
+    await bob.speak("bob during")
+    assert await alice.tell("bob", "psst") == "srv: ERROR 03"
+
+    promoted = f"127.0.0.1:{sentinels.replica.port} as master"
+    await waitForLog(a, promoted, timeout=FAILOVER_BOUND)
+    await waitForLog(b, promoted, timeout=FAILOVER_BOUND)
+    await waitForLog(a, "is back; resynchronising", timeout=FAILOVER_BOUND)
+    await waitForLog(b, "is back; resynchronising", timeout=FAILOVER_BOUND)
+    print(f"both nodes back {time.monotonic() - killed:.1f} s after the master was killed")
+    expected = [f"around {i}" for i in range(5)] + [f"during {i}" for i in range(3)]
+    assert await bob.heard(8) == expected
+    assert await alice.heard(1) == ["bob during"]
+
+    await alice.speak("after")
+    assert await bob.heard(1) == ["after"]
+    await bob.speak("bob after")
+    assert await alice.heard(1) == ["bob after"]
+    assert await alice.tell("bob", "pv after") == "srv: OKAY!"
+    assert await bob.heard(1, private=True) == ["pv after"]
+    assert await bob.tell("alice", "pv back") == "srv: OKAY!"
+    assert await alice.heard(1, private=True) == ["pv back"]
+    assert (alice.said, alice.told, bob.said, bob.told) == ([], [], [], []), "heard twice"
+    for user in (alice, bob):
+        await user.client.close()
