@@ -132,18 +132,25 @@ class World:
         await self.settle(self.tk, until=b"Welcome, k!")
         self.talkUser.dataReceived(b"/join lobby\r\n")
         self.webUser = self.web.connect()
-        self.webUser.send(type="login", nick="w")
-        for _ in range(500):
-            self.web.flush()
-            if self.webUser.received:
-                break
-            await deferLater(_reactor(), 0.005, lambda: None)
-        self.webUser.send(type="join", room="lobby")
-        self.web.flush()
+        for request in ({"type": "login", "nick": "w"}, {"type": "join", "room": "lobby"}):
+            requestId = self.webUser.send(**request)
+            await self.answered(requestId)  # the store answers from its thread
         for transport in (self.tt, self.ti, self.tk):
             self.take(transport)
         self.webUser.take()
         self.listen()
+
+    async def answered(self, requestId: object) -> None:
+        """
+        Wait (on the reactor) until the web user has the reply to
+        C{requestId}; the frames before it stay unread.
+        """
+        for _ in range(2000):
+            self.web.flush()
+            if any(frame.get("id") == requestId for frame in self.webUser.received):
+                return
+            await deferLater(_reactor(), 0.005, lambda: None)
+        raise AssertionError(f"no reply to web request {requestId}")
 
     def listen(self) -> list[tuple[str, list[str]]]:
         """
