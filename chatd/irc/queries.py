@@ -20,6 +20,7 @@ from chatd.core.status import AWAY
 from chatd.core.text import InvalidText, checkText
 from chatd.irc import notify
 from chatd.irc import numerics as N
+from chatd.irc.identity import accountOf
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
@@ -147,7 +148,7 @@ def onWhois(irc: IRCSession, message: Message) -> None:
     away = getattr(person, "awayMessage", None)
     if away:
         irc.numeric(N.RPL_AWAY, nick, away)
-    account = getattr(person, "account", None)
+    account = accountOf(service, person)  # signed in on any protocol, or always on
     if account:
         irc.numeric(N.RPL_WHOISACCOUNT, nick, account, "is logged in as")
     lastSpoke = getattr(person, "lastSpoke", None)

@@ -60,7 +60,8 @@ class AlwaysOnCommandTests(IRCStoreTestCase):
     def test_quitStaysAndComesBack(self) -> None:
         """
         After C{ALWAYSON ON} and C{QUIT}, bob (with C{away-notify}) sees
-        alice go away, not part; C{WHOIS alice} says she is away; his
+        alice go away, not part; C{WHOIS alice} says she is away and still
+        logged in to her account (a guest's C{WHOIS} has no C{330}); his
         C{PRIVMSG} is answered with C{301} and waits for her.  Her next
         client is put back in C{#Blabla} (a C{JOIN}), told what she missed,
         and given bob's message; bob sees her back.
@@ -76,6 +77,10 @@ class AlwaysOnCommandTests(IRCStoreTestCase):
         self.assertNotIn("QUIT", self.codes(seen))
         self.assertIn("AWAY", self.codes(seen))
         self.assertEqual(self.codes(seen).count("301"), 2)  # WHOIS, then the PRIVMSG
+        [account] = [m.params for m in seen if m.command == "330"]
+        self.assertEqual(account[1:3], ["alice", "alice"])  # still signed in to her account
+        guest = self.send(bob, tb, "WHOIS bob")
+        self.assertNotIn("330", self.codes(guest))
         again, tc = self.client()
         back = self.send(
             again, tc, "CAP LS 302", "PASS sesame", "NICK alice", "USER a 0 * :A", "CAP END"
