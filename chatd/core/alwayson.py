@@ -137,8 +137,8 @@ class AlwaysOn:
     def returned(self, connection: IParticipant, person: Person) -> bool:
         """
         C{connection} signed in as C{person}: if the person was absent, the
-        stand-in goes, others see them back, and C{connection} is told, on
-        the next turn, what it missed; whether it was absent.
+        stand-in goes and others see them back; whether it was absent (the
+        caller then L{offerMissed}, after its welcome).
         """
         standIns = [each for each in person.connections if isinstance(each, Absent)]
         if not standIns:
@@ -147,10 +147,16 @@ class AlwaysOn:
             self.service.people.leaveStandIn(standIn)
         now = self.service.now()
         announce(self.service, connection, AWAY, None, now, self.service.people.presence)
+        return True
+
+    def offerMissed(self, connection: IParticipant) -> None:
+        """
+        On the next turn, tell C{connection}, back from an absence, what it
+        missed (L{missed}).
+        """
         nick = connection.nick
         assert nick is not None
         self.service.clock.callLater(0, self._offerMissed, connection, nick)
-        return True
 
     def _offerMissed(self, connection: IParticipant, nick: str) -> None:
         missed = Deferred.fromCoroutine(self.missed(connection, nick))

@@ -178,8 +178,8 @@ class Logins:
         if not service.people.isConnected(participant) or service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
         service.people.join(participant, person)
-        if service.persistence is not None:
-            service.persistence.alwaysOn.returned(participant, person)
+        persistence, rooms = service.persistence, service.roomsOf(participant)
+        back = persistence is not None and persistence.alwaysOn.returned(participant, person)
         if service.logConnections:
             self.log.info(
                 "{nick} signed in again from {address} over {protocol} ({count} connections)",
@@ -188,7 +188,6 @@ class Logins:
                 protocol=participant.protocolName,
                 count=len(person.connections),
             )
-        persistence, rooms = service.persistence, service.roomsOf(participant)
         if persistence is not None and rooms:
 
             def welcome() -> None:
@@ -196,6 +195,8 @@ class Logins:
                 persistence.background(Deferred.fromCoroutine(welcoming), "welcome")
 
             service.clock.callLater(0, welcome)
+        if persistence is not None and back:  # after the welcome: what it missed there
+            persistence.alwaysOn.offerMissed(participant)
         nick: str = participant.nick
         return nick
 
