@@ -10,19 +10,15 @@ message) and IRC (her channel, with C{chathistory} since her marker).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
-from twisted.web.websocket import WebSocketClientEndpoint
 
 from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT
 from tests.support.daemon import Daemon, startDaemon
-from tests.support.e2eclients import command, connect, database
+from tests.support.e2eclients import command, connect, database, until, webLogin
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.pgserver import postgresServer
-from tests.support.websocketclient import TIMEOUT, Client
 
 __all__ = ["database", "postgresServer"]
 
@@ -37,14 +33,6 @@ def start(tmp_path: Path, storage: list[str]) -> Daemon:
     )
 
 
-async def until(client: LineClient, fragment: str) -> list[str]:
-    """The lines C{client} reads up to the first holding C{fragment}."""
-    seen = []
-    while fragment not in (line := await client.line()):
-        seen.append(line)
-    return [*seen, line]
-
-
 async def irc(daemon: Daemon, nick: str, password: str | None = None) -> LineClient:
     client = await connectLines(reactor, daemon.ports["IRCFactory"])
     client.send("CAP LS 302", "CAP REQ :server-time message-tags batch draft/chathistory")
@@ -53,17 +41,6 @@ async def irc(daemon: Daemon, nick: str, password: str | None = None) -> LineCli
     client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}", "CAP END")
     await until(client, " 001 ")
     return client
-
-
-async def web(daemon: Daemon) -> Any:
-    url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/ws"
-    connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(Client()))
-    connecting.addTimeout(TIMEOUT, reactor)
-    page = await connecting
-    await page.next("hello")
-    login = await page.request(type="login", nick="alice", password="sesame", id=1)
-    assert (login["type"], login["nick"]) == ("login", "alice")
-    return page
 
 
 async def whois(client: LineClient, nick: str) -> list[str]:
@@ -86,7 +63,7 @@ async def test_presentAcrossRestartAndCaughtUp(tmp_path: Path, database: list[st
         alice = await irc(daemon, "alice", "sesame")
         alice.send("ALWAYSON ON")
         assert (await until(alice, "NOTE ALWAYSON"))[-1].split()[1:4] == ["NOTE", "ALWAYSON", "ON"]
-        page = await web(daemon)
+        page = await webLogin(daemon, "alice", "sesame")
         assert (await page.request(type="alwayson", id=2))["on"] is True
         await command(bob, "clt: SPEAK lobby", "clt: seen by alice", "clt: .")
         said = await page.next("message")

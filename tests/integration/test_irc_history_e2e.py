@@ -15,6 +15,7 @@ from twisted.internet import reactor
 
 from chatd.irc.message import Message, parse
 from tests.support.daemon import Daemon, startDaemon
+from tests.support.e2eclients import untilCommand
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.pgserver import createDatabase, postgresServer
 
@@ -46,20 +47,10 @@ def startChatd(workdir: Path, storeArgs: tuple[str, ...]) -> Daemon:
     )
 
 
-async def until(client: LineClient, command: str) -> list[Message]:
-    """
-    The messages up to and including the first C{command}.
-    """
-    got = [parse(await client.line())]
-    while got[-1].command != command:
-        got.append(parse(await client.line()))
-    return got
-
-
 async def register(daemon: Daemon, nick: str) -> LineClient:
     client = await connectLines(reactor, daemon.ports["IRCFactory"])
     client.send(f"CAP REQ :{CAPS}", f"NICK {nick}", f"USER {nick} 0 * :{nick}", "CAP END")
-    await until(client, "376")
+    await untilCommand(client, "376")
     return client
 
 
@@ -70,7 +61,7 @@ async def history(client: LineClient, line: str) -> list[Message]:
     client.send(line)
     start = parse(await client.line())
     assert (start.command, start.params[1:]) == ("BATCH", ["chathistory", "#lobby"])
-    inner = await until(client, "BATCH")
+    inner = await untilCommand(client, "BATCH")
     assert inner[-1].params == ["-" + start.params[0][1:]]
     return inner[:-1]
 
@@ -93,11 +84,11 @@ async def test_historyLikeLive(tmp_path: Path, storeArgs: tuple[str, ...]) -> No
         alice = await register(daemon, "alice")
         clients.append(alice)
         alice.send("JOIN #lobby")
-        await until(alice, "366")
+        await untilCommand(alice, "366")
         live = []
         for i in range(5):
             alice.send(f"PRIVMSG #lobby :message {i}")
-            echo = (await until(alice, "PRIVMSG"))[-1]
+            echo = (await untilCommand(alice, "PRIVMSG"))[-1]
             live.append(echo)
         assert len({m.tags["msgid"] for m in live}) == 5
         got = await history(alice, "CHATHISTORY LATEST #lobby * 10")
@@ -108,7 +99,7 @@ async def test_historyLikeLive(tmp_path: Path, storeArgs: tuple[str, ...]) -> No
         opened = parse(await alice.line())
         assert (opened.command, opened.tags) == ("BATCH", {"label": "x1"})
         later = [m for m in live if m.tags["time"] > live[3].tags["time"]]  # ISO times sort
-        assert seen((await until(alice, "BATCH"))[:-1]) == seen(later)
+        assert seen((await untilCommand(alice, "BATCH"))[:-1]) == seen(later)
         await alice.close()
         clients.clear()
         daemon.stop()
@@ -117,7 +108,7 @@ async def test_historyLikeLive(tmp_path: Path, storeArgs: tuple[str, ...]) -> No
         bob = await register(daemon, "bob")
         clients.append(bob)
         bob.send("JOIN #lobby", "PING :joined")
-        joined = await until(bob, "PONG")
+        joined = await untilCommand(bob, "PONG")
         assert [m for m in joined if m.command in ("PRIVMSG", "BATCH")] == []
         assert seen(await history(bob, "CHATHISTORY LATEST #lobby * 10")) == seen(live)
     finally:

@@ -12,13 +12,10 @@ from typing import Any
 
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
-from twisted.web.websocket import WebSocketClientEndpoint
 
 from tests.support.daemon import Daemon, startDaemon
-from tests.support.e2eclients import command, connect
+from tests.support.e2eclients import command, connect, until, webLogin
 from tests.support.lineclient import LineClient, connectLines
-from tests.support.websocketclient import TIMEOUT, Client
 
 
 def start(tmp_path: Path) -> Daemon:
@@ -32,14 +29,6 @@ def start(tmp_path: Path) -> Daemon:
     )
 
 
-async def until(client: LineClient, fragment: str) -> list[str]:
-    """The lines C{client} reads up to the first holding C{fragment}."""
-    seen = []
-    while fragment not in (line := await client.line()):
-        seen.append(line)
-    return [*seen, line]
-
-
 async def ircAlice(daemon: Daemon) -> LineClient:
     irc = await connectLines(reactor, daemon.ports["IRCFactory"])
     irc.send(
@@ -51,17 +40,6 @@ async def ircAlice(daemon: Daemon) -> LineClient:
         "CAP END",
     )
     return irc
-
-
-async def webAlice(daemon: Daemon) -> Any:
-    url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/ws"
-    connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(Client()))
-    connecting.addTimeout(TIMEOUT, reactor)
-    web = await connecting
-    await web.next("hello")
-    login = await web.request(type="login", nick="alice", password="sesame", id=1)
-    assert (login["type"], login["nick"]) == ("login", "alice")
-    return web
 
 
 async def close(web: Any) -> None:
@@ -90,7 +68,7 @@ async def test_readOnTheWebToldOnIRCAndKept(tmp_path: Path) -> None:
 
         irc = await ircAlice(daemon)
         assert (await until(irc, "MARKREAD #lobby"))[-1].endswith("MARKREAD #lobby *")
-        web = await webAlice(daemon)
+        web = await webLogin(daemon, "alice", "sesame")
         try:
             await command(bob, "clt: SPEAK lobby", "clt: hello alice", "clt: .")
             said = await web.next("message")
@@ -118,7 +96,7 @@ async def test_readOnTheWebToldOnIRCAndKept(tmp_path: Path) -> None:
         await command(bob, "clt: SPEAK lobby", "clt: while you were away", "clt: .")
         irc = await ircAlice(daemon)
         assert (await until(irc, "MARKREAD #lobby"))[-1].endswith("MARKREAD #lobby " + marked)
-        web = await webAlice(daemon)
+        web = await webLogin(daemon, "alice", "sesame")
         try:
             listed = await web.request(type="markers", id=2)
             assert listed["markers"] == [

@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
-from twisted.web.websocket import WebSocketClientEndpoint
 
 from tests.support.daemon import Daemon, startDaemon
-from tests.support.e2eclients import command, connect
+from tests.support.e2eclients import command, connect, until, webConnect
 from tests.support.lineclient import LineClient, connectLines
-from tests.support.websocketclient import TIMEOUT, Client
 
 
 @pytest.fixture
@@ -34,14 +31,6 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     yield daemon
     daemon.stop()
     assert "Traceback" not in daemon.logText()
-
-
-async def until(client: LineClient, fragment: str) -> list[str]:
-    """The lines C{client} reads up to the first holding C{fragment}."""
-    seen = []
-    while fragment not in (line := await client.line()):
-        seen.append(line)
-    return [*seen, line]
 
 
 async def members(client: LineClient, room: str) -> list[str]:
@@ -79,12 +68,8 @@ async def test_oneAccountThreeProtocols(daemon: Daemon) -> None:
     assert any(" 001 alice " in line for line in welcome)
     assert any(line.startswith(":alice!") and "JOIN #lobby" in line for line in welcome)
 
-    url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/ws"
-    connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(Client()))
-    connecting.addTimeout(TIMEOUT, reactor)
-    web = await connecting
+    web = await webConnect(daemon)
     try:
-        await web.next("hello")
         login = await web.request(type="login", nick="alice", password="sesame", id=1)
         assert (login["type"], login["nick"]) == ("login", "alice")
         assert "lobby" in login["rooms"]

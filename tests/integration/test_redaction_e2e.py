@@ -16,14 +16,12 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred
-from twisted.web.websocket import WebSocketClientEndpoint
 
-from chatd.irc.message import Message, parse
 from tests.support.daemon import Daemon, startDaemon
+from tests.support.e2eclients import untilCommand, webLogin
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.pgserver import createDatabase, postgresServer
-from tests.support.websocketclient import TIMEOUT, Client
+from tests.support.websocketclient import Client
 
 __all__ = ["postgresServer"]
 
@@ -53,32 +51,17 @@ async def daemon(tmp_path: Path, storeArgs: tuple[str, ...]) -> AsyncIterator[Da
     assert "Traceback" not in started.logText()
 
 
-async def until(client: LineClient, command: str) -> list[Message]:
-    """
-    The messages up to and including the first C{command}.
-    """
-    got = [parse(await client.line())]
-    while got[-1].command != command:
-        got.append(parse(await client.line()))
-    return got
-
-
 async def ircUser(daemon: Daemon, nick: str) -> LineClient:
     client = await connectLines(reactor, daemon.ports["IRCFactory"])
     client.send(f"CAP REQ :{CAPS}", f"NICK {nick}", f"USER {nick} 0 * :{nick}", "CAP END")
-    await until(client, "376")
+    await untilCommand(client, "376")
     client.send("JOIN #lobby")
-    await until(client, "366")
+    await untilCommand(client, "366")
     return client
 
 
 async def webUser(daemon: Daemon, nick: str) -> Client:
-    url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/ws"
-    connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(Client()))
-    connecting.addTimeout(TIMEOUT, reactor)
-    web = await connecting
-    await web.next("hello")
-    assert (await web.request(type="login", nick=nick, id=1))["nick"] == nick
+    web = await webLogin(daemon, nick)
     joined = await web.request(type="join", room="lobby", id=2)
     assert joined["operator"] is False
     return web
@@ -86,9 +69,9 @@ async def webUser(daemon: Daemon, nick: str) -> Client:
 
 async def historyIds(client: LineClient) -> list[str]:
     client.send("CHATHISTORY LATEST #lobby * 50")
-    batch = await until(client, "BATCH")  # its start
+    batch = await untilCommand(client, "BATCH")  # its start
     assert batch[-1].params[1:] == ["chathistory", "#lobby"]
-    inner = await until(client, "BATCH")  # up to its end
+    inner = await untilCommand(client, "BATCH")  # up to its end
     return [m.tags["msgid"] for m in inner if m.command == "PRIVMSG"]
 
 
@@ -99,15 +82,15 @@ async def test_redaction(daemon: Daemon) -> None:
     carol = await ircUser(daemon, "carol")
     try:
         alice.send("PRIVMSG #lobby :the picnic is on sunday", "PRIVMSG #lobby :still here")
-        echoes = [m for m in await until(alice, "PRIVMSG") if m.command == "PRIVMSG"]
-        echoes += [m for m in await until(alice, "PRIVMSG") if m.command == "PRIVMSG"]
+        echoes = [m for m in await untilCommand(alice, "PRIVMSG") if m.command == "PRIVMSG"]
+        echoes += [m for m in await untilCommand(alice, "PRIVMSG") if m.command == "PRIVMSG"]
         msgid, kept = echoes[0].tags["msgid"], echoes[1].tags["msgid"]
         seen = [(await web.next("message"))["msgid"] for _ in range(2)]
         assert seen == [msgid, kept]
 
         # Strangers are refused: carol on IRC, webby on the web.
         carol.send(f"REDACT #lobby {msgid} :not mine")
-        got = await until(carol, "FAIL")
+        got = await untilCommand(carol, "FAIL")
         assert {m.command for m in got[:-1]} <= {"PRIVMSG"}, got  # alice's two, no REDACT
         fail = got[-1]
         assert fail.params[:4] == ["REDACT", "REDACT_FORBIDDEN", "#lobby", msgid]
@@ -118,9 +101,9 @@ async def test_redaction(daemon: Daemon) -> None:
 
         # The author deletes it: everyone is told.
         alice.send(f"REDACT #lobby {msgid} :wrong day")
-        mine = (await until(alice, "REDACT"))[-1]
+        mine = (await untilCommand(alice, "REDACT"))[-1]
         assert mine.params == ["#lobby", msgid, "wrong day"]
-        told = (await until(carol, "REDACT"))[-1]
+        told = (await untilCommand(carol, "REDACT"))[-1]
         assert told.prefix is not None and told.prefix.startswith("alice!")
         assert told.params == ["#lobby", msgid, "wrong day"]
         frame = await web.next("redacted")
@@ -140,7 +123,7 @@ async def test_redaction(daemon: Daemon) -> None:
 
         # Deleting it again: unknown.
         alice.send(f"REDACT #lobby {msgid}")
-        again = (await until(alice, "FAIL"))[-1]
+        again = (await untilCommand(alice, "FAIL"))[-1]
         assert again.params[:2] == ["REDACT", "UNKNOWN_MSGID"]
     finally:
         for client in (alice, carol):

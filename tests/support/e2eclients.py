@@ -1,7 +1,8 @@
 """
 What several end-to-end modules do with the real daemon over loopback, on
 the real reactor: the storage options of a daemon on SQLite or PostgreSQL
-(the C{database} fixture), a TCHAT login and command, a talk login.
+(the C{database} fixture), a TCHAT login and command, a talk login, reading
+a line client until a line or an IRC command, and a web page's socket.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from pathlib import Path
 
 import pytest
 from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.web.websocket import WebSocketClientEndpoint
 
+from chatd.irc.message import Message, parse
 from chatd.talk.format import GREETING, NICK_PROMPT
 from tests.support.daemon import Daemon
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.pgserver import createDatabase
+from tests.support.websocketclient import TIMEOUT, Client
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -62,3 +67,48 @@ async def talkLogin(port: int, nick: str) -> LineClient:
     # The prompt has no line end, so it shares a line with the answer.
     assert await client.line() == f"{NICK_PROMPT}*** Welcome, {nick}!"
     return client
+
+
+async def until(client: LineClient, fragment: str) -> list[str]:
+    """
+    The lines C{client} reads up to and including the first holding
+    C{fragment}.
+    """
+    seen = []
+    while fragment not in (line := await client.line()):
+        seen.append(line)
+    return [*seen, line]
+
+
+async def untilCommand(client: LineClient, command: str) -> list[Message]:
+    """
+    The IRC messages C{client} reads up to and including the first
+    C{command}.
+    """
+    got = [parse(await client.line())]
+    while got[-1].command != command:
+        got.append(parse(await client.line()))
+    return got
+
+
+async def webConnect(daemon: Daemon) -> Client:
+    """
+    A WebSocket client on the daemon's web page socket, past its C{hello}.
+    """
+    url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/ws"
+    connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(Client()))
+    connecting.addTimeout(TIMEOUT, reactor)
+    web: Client = await connecting
+    await web.next("hello")
+    return web
+
+
+async def webLogin(daemon: Daemon, nick: str, password: str | None = None) -> Client:
+    """
+    L{webConnect}, logged in as C{nick} (with C{password}, if given).
+    """
+    web = await webConnect(daemon)
+    fields = {} if password is None else {"password": password}
+    login = await web.request(type="login", nick=nick, id=1, **fields)
+    assert (login["type"], login["nick"]) == ("login", nick), login
+    return web
