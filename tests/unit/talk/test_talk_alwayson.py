@@ -5,36 +5,18 @@ told when its always-on account comes back.
 
 from __future__ import annotations
 
-from twisted.internet.testing import StringTransport
-
 from chatd.core.readmarkers import readMarkersOf
-from chatd.talk.format import PASSWORD_PROMPT
-from chatd.talk.protocol import TalkFactory, TalkProtocol
-from tests.support.helpers import connect, output
-from tests.support.persistencecase import PersistenceTestCase
+from chatd.talk.protocol import TalkProtocol
+from tests.support.helpers import connect
+from tests.support.talkstorecase import TalkStoreTestCase
 
 
-class TalkAlwaysOnTests(PersistenceTestCase):
+class TalkAlwaysOnTests(TalkStoreTestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.factory = TalkFactory(self.service, self.clock, floodBurst=None)
         self.registered("alice", "sesame")
         self.bob = self.login("bob")
         self.service.enter(self.bob, "Blabla")
-
-    def talk(self, nick: str, password: str | None = None) -> tuple[TalkProtocol, StringTransport]:
-        proto, transport = connect(self.factory, self.clock)
-        assert isinstance(proto, TalkProtocol)
-        seen = self.type(proto, transport, nick)
-        if password is not None:
-            self.assertTrue(seen.endswith(PASSWORD_PROMPT.encode()), seen)
-            self.type(proto, transport, password)
-        return proto, transport
-
-    def type(self, proto: TalkProtocol, transport: StringTransport, line: str) -> bytes:
-        proto.dataReceived((line + "\r\n").encode("utf-8"))
-        self.clock.advance(0)
-        return output(transport, self.clock)
 
     def test_readAndChange(self) -> None:
         """

@@ -7,38 +7,23 @@ the same room is told nothing (its protocol has no such line).
 
 from __future__ import annotations
 
-from twisted.internet.testing import StringTransport
-
-from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
-from tests.support.persistencecase import PersistenceTestCase
+from tests.support.talkstorecase import TalkStoreTestCase
 
 
-class DeleteCommandTests(PersistenceTestCase):
+class DeleteCommandTests(TalkStoreTestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.factory = TalkFactory(self.service, self.clock, floodBurst=None)
         self.alice, self.ta = self.talk("alice")
         self.bob, self.tb = self.talk("bob")
         self.carol, self.tc = self.talk("carol")
-        self.send(self.bob, self.tb, "first", "second")
+        self.type(self.bob, self.tb, "first", "second")
         output(self.ta, self.clock)
         output(self.tc, self.clock)
 
-    def talk(self, nick: str) -> tuple[TalkProtocol, StringTransport]:
-        proto, transport = connect(self.factory, self.clock)
-        assert isinstance(proto, TalkProtocol)
-        self.send(proto, transport, nick)
-        return proto, transport
-
-    def send(self, proto: TalkProtocol, transport: StringTransport, *lines: str) -> bytes:
-        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
-        self.clock.advance(0)
-        return output(transport, self.clock)
-
     def history(self) -> bytes:
-        return self.send(self.alice, self.ta, "/history")
+        return self.type(self.alice, self.ta, "/history")
 
     def test_deleteOwnLast(self) -> None:
         """
@@ -46,15 +31,15 @@ class DeleteCommandTests(PersistenceTestCase):
         see the line, and history keeps only the first.
         """
         line = b"*** bob deleted a message in lobby\r\n"
-        self.assertEqual(self.send(self.bob, self.tb, "/delete"), line)
+        self.assertEqual(self.type(self.bob, self.tb, "/delete"), line)
         self.assertEqual(output(self.ta, self.clock), line)
         history = self.history()
         self.assertIn(b"first", history)
         self.assertNotIn(b"second", history)
-        self.send(self.bob, self.tb, "/delete")
+        self.type(self.bob, self.tb, "/delete")
         self.assertNotIn(b"first", self.history())
         self.assertEqual(
-            self.send(self.bob, self.tb, "/delete"),
+            self.type(self.bob, self.tb, "/delete"),
             b"*** No message of bob in lobby to delete.\r\n",
         )
 
@@ -65,7 +50,7 @@ class DeleteCommandTests(PersistenceTestCase):
         """
         self.assertFalse(self.service.isRoomOperator(self.carol.participant, "lobby"))
         self.assertEqual(
-            self.send(self.carol, self.tc, "/delete bob"),
+            self.type(self.carol, self.tc, "/delete bob"),
             b"*** Sorry, only its author or an operator may delete that message.\r\n",
         )
         self.assertEqual(output(self.tb, self.clock), b"")
@@ -80,13 +65,13 @@ class DeleteCommandTests(PersistenceTestCase):
         for transport in (self.ta, self.tb, self.tc):
             output(transport, self.clock)
         line = b"*** carol deleted bob's message in lobby\r\n"
-        self.assertEqual(self.send(self.carol, self.tc, "/delete bob"), line)
+        self.assertEqual(self.type(self.carol, self.tc, "/delete bob"), line)
         self.assertEqual(output(self.tb, self.clock), line)
         self.assertNotIn(b"second", self.history())
 
     def test_usage(self) -> None:
         self.assertEqual(
-            self.send(self.alice, self.ta, "/delete bob dave"), b"*** Usage: /delete [nick]\r\n"
+            self.type(self.alice, self.ta, "/delete bob dave"), b"*** Usage: /delete [nick]\r\n"
         )
 
     def test_tchatToldNothing(self) -> None:
@@ -97,8 +82,8 @@ class DeleteCommandTests(PersistenceTestCase):
         tchat.dataReceived(b"clt: LOGIN dave\nclt: ENTER lobby\n")
         self.clock.advance(0)
         self.assertIn(b"OKAY!", output(tt, self.clock))
-        self.send(self.bob, self.tb, "third")
+        self.type(self.bob, self.tb, "third")
         self.assertIn(b"third", output(tt, self.clock))  # dave is in the room
-        self.send(self.bob, self.tb, "/delete")
+        self.type(self.bob, self.tb, "/delete")
         self.assertIn(b"deleted", output(self.ta, self.clock))
         self.assertEqual(output(tt, self.clock), b"")

@@ -11,31 +11,21 @@ import time
 
 from twisted.internet.testing import StringTransport
 
-from chatd.talk.protocol import TalkFactory, TalkProtocol
-from tests.support.helpers import connect, output
-from tests.support.persistencecase import PersistenceTestCase
+from chatd.talk.protocol import TalkProtocol
+from tests.support.helpers import output
+from tests.support.talkstorecase import TalkStoreTestCase
 
 
 def hhmm(when: int) -> str:
     return time.strftime("%H:%M", time.localtime(when))
 
 
-class SearchCommandTests(PersistenceTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.factory = TalkFactory(self.service, self.clock, floodBurst=None)
-
-    def talk(self, nick: str) -> tuple[TalkProtocol, StringTransport]:
-        proto, transport = connect(self.factory, self.clock)
-        assert isinstance(proto, TalkProtocol)
-        self.send(proto, transport, nick)
-        self.assertIn(b"now registered", self.send(proto, transport, "/register sesame"))
+class SearchCommandTests(TalkStoreTestCase):
+    def talk(self, nick: str, password: str | None = None) -> tuple[TalkProtocol, StringTransport]:
+        """A terminal logged in as C{nick}, which registers it."""
+        proto, transport = super().talk(nick, password)
+        self.assertIn(b"now registered", self.type(proto, transport, "/register sesame"))
         return proto, transport
-
-    def send(self, proto: TalkProtocol, transport: StringTransport, *lines: str) -> bytes:
-        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
-        self.clock.advance(0)
-        return output(transport, self.clock)
 
     def test_search(self) -> None:
         """
@@ -47,20 +37,20 @@ class SearchCommandTests(PersistenceTestCase):
         bob, tb = self.talk("bob")
         carol, tc = self.talk("carol")
         start = int(self.clock.seconds())
-        self.send(bob, tb, "Picnic on sunday?")
+        self.type(bob, tb, "Picnic on sunday?")
         self.clock.advance(60)
-        self.send(carol, tc, "/join Jeux", "picnic games", "/pm bob picnic secret")
+        self.type(carol, tc, "/join Jeux", "picnic games", "/pm bob picnic secret")
         self.clock.advance(60)
-        self.send(bob, tb, "/pm alice bring the picnic basket")
+        self.type(bob, tb, "/pm alice bring the picnic basket")
         output(ta, self.clock)
         self.assertEqual(
-            self.send(alice, ta, "/search PICNIC"),
+            self.type(alice, ta, "/search PICNIC"),
             '*** Search for "PICNIC": 2 messages, newest first:\r\n'
             f"*private with bob {hhmm(start + 120)}* <bob> bring the picnic basket\r\n"
             f"[lobby {hhmm(start)}] <bob> Picnic on sunday?\r\n"
             "*** End of search.\r\n".encode(),
         )
-        self.assertIn(b"1 message,", self.send(alice, ta, "/search sunday picnic"))
+        self.assertIn(b"1 message,", self.type(alice, ta, "/search sunday picnic"))
 
     def test_noMatchAndUsage(self) -> None:
         """
@@ -68,8 +58,8 @@ class SearchCommandTests(PersistenceTestCase):
         """
         alice, ta = self.talk("alice")
         self.assertEqual(
-            self.send(alice, ta, "/search nothing here"),
+            self.type(alice, ta, "/search nothing here"),
             b'*** No message matches "nothing here".\r\n',
         )
         for bad in ("/search", "/search   ", "/search ?!"):
-            self.assertEqual(self.send(alice, ta, bad), b"*** Usage: /search <words>\r\n")
+            self.assertEqual(self.type(alice, ta, bad), b"*** Usage: /search <words>\r\n")
