@@ -57,6 +57,21 @@ def connectionsOf(member: IParticipant | None) -> Sequence[IParticipant]:
     return () if member is None else (member,)
 
 
+def connectionsOnce(
+    members: Iterable[IParticipant | None], skip: IParticipant | None = None
+) -> list[IParticipant]:
+    """
+    The connections of C{members} (L{connectionsOf}), each once though a
+    member be named several times, but C{skip}.
+    """
+    seen: dict[int, IParticipant] = {}
+    for member in members:
+        for connection in connectionsOf(member):
+            if connection is not skip:
+                seen.setdefault(id(connection), connection)
+    return list(seen.values())
+
+
 class Members(dict[str, IParticipant]):
     """
     A room's members by nick key, in the order they entered, and all their

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, cast
 from twisted.internet.defer import Deferred
 
 from chatd.core import errors
-from chatd.core.delivery import connectionsOf
+from chatd.core.delivery import connectionsOnce
 from chatd.core.events import PrivateMessage, Redaction, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_REDACT_REASON, REDACT_WINDOW
@@ -182,9 +182,4 @@ def _audience(
     else:
         assert event.recipient is not None
         members = [service.find(event.sender), service.find(event.recipient)]
-    seen: dict[int, IParticipant] = {}
-    for member in members:
-        for connection in connectionsOf(member):
-            if connection is not skip:
-                seen.setdefault(id(connection), connection)
-    return list(seen.values())
+    return connectionsOnce(members, skip)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from twisted.logger import Logger
 
-from chatd.core.delivery import connectionsOf
+from chatd.core.delivery import connectionsOf, connectionsOnce
 from chatd.core.events import Event, Invitation
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.presence import Presence
@@ -67,12 +67,7 @@ def audience(service: IChatService, participant: IParticipant) -> list[IParticip
     members: list[IParticipant | None] = [service.find(nick) if nick else None]
     for room in service.roomsOf(participant):
         members.extend(service.find(name) for name in service.members(participant, room))
-    seen: dict[int, IParticipant] = {}
-    for member in members:
-        for connection in connectionsOf(member):
-            if connection is not participant:
-                seen.setdefault(id(connection), connection)
-    return list(seen.values())
+    return connectionsOnce(members, participant)
 
 
 def announce(
