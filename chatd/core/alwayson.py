@@ -49,15 +49,15 @@ def alwaysOnOf(service: object) -> AlwaysOn | None:
 class AlwaysOn:
     """
     The one owner of the always-on rule, for C{service}'s accounts kept in
-    C{store}.
+    C{persistence}'s store.
     """
 
     log = Logger()
 
-    def __init__(self, service: ChatService, persistence: Persistence, store: IChatStore) -> None:
+    def __init__(self, service: ChatService, persistence: Persistence) -> None:
         self.service = service
         self.persistence = persistence
-        self.store = store
+        self.store: IChatStore = persistence.store
         #: The keys of the always-on accounts, loaded at start.
         self._accounts: set[str] = set()
 

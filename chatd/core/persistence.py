@@ -83,7 +83,7 @@ class Persistence:
         self.approvals = Approvals(self)
         self.chathistory = ChatHistory(service, store)
         self.readMarkers = ReadMarkers(service, store)
-        self.alwaysOn = AlwaysOn(service, self, store)
+        self.alwaysOn = AlwaysOn(service, self)
 
     def share(
         self,

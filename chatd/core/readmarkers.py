@@ -149,8 +149,9 @@ class ReadMarkers:
         if millis < 0:
             raise errors.InvalidArgument("a read marker is a moment after 1970")
         if guest is not None:  # one connection: nobody else to tell
-            guest[(isRoom, key(target))] = max(millis, guest.get((isRoom, key(target)), 0))
-            return succeed(guest[(isRoom, key(target))])
+            conversation = (isRoom, key(target))
+            guest[conversation] = max(millis, guest.get(conversation, 0))
+            return succeed(guest[conversation])
         nick = self.requireAccount(participant)
         before = self._known.get(key(nick), {}).get((isRoom, key(target)))
         if before is not None and before >= millis:
