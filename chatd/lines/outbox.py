@@ -103,6 +103,9 @@ class Outbox:
     One connection's pending output.
 
     @ivar pending: bytes waiting to be handed to the transport.
+    @ivar tally: called with how many writes each flush hands on (the
+        front-end's count of frames sent), or C{None}: once per flush, not
+        once per frame, as writes are the fan-out's hot path.
     """
 
     __slots__ = (
@@ -116,6 +119,7 @@ class Outbox:
         "_socket",
         "_drainWaiters",
         "_registered",
+        "tally",
     )
 
     def __init__(
@@ -125,6 +129,7 @@ class Outbox:
         limit: int,
         overflowed: Callable[[], None],
         register: bool = True,
+        tally: Callable[[int], None] | None = None,
     ) -> None:
         """
         @param register: register with C{transport} as its producer.  Pass
@@ -144,6 +149,7 @@ class Outbox:
         self._socket = _directSocket(transport)
         self._drainWaiters: list[Deferred[bool]] | None = None
         self._registered = register
+        self.tally = tally
         if register:
             transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
@@ -176,6 +182,8 @@ class Outbox:
             return
         self._chunks = NOTHING
         self.pending = 0
+        if self.tally is not None:
+            self.tally(len(chunks))
         # One C-level join instead of writeSequence: Twisted's writeSequence
         # type-checks every chunk in Python, which costs more than the copy.
         data = b"".join(chunks)

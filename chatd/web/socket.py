@@ -13,6 +13,7 @@ password check, a store write), later ones queue.
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
@@ -82,7 +83,6 @@ class WebParticipant:
         self.factory = factory
         self.service = factory.service
         self.address = address
-        self.stats = factory.service.stats
         self.nick: str | None = None
         self.transport: WebSocketTransport | None = None
         self.guard: GuardProtocol | None = None
@@ -112,6 +112,9 @@ class WebParticipant:
 
     def negotiationFinished(self) -> None:
         self._open = True
+        if (outbox := self.outbox) is not None:
+            outbox.flush()  # the handshake's answer: no frame
+            outbox.tally = partial(self.service.stats.sent, self.protocolName)
         try:
             self.service.connect(self)
         except ChatError as error:  # ServerFull, or Banned (a banned address)
@@ -271,8 +274,7 @@ class WebParticipant:
                 data = event.encoded[encodeRoomMessage]
             except KeyError:
                 data = event.wire(encodeRoomMessage)
-            outbox.write(data)
-            self.stats.sent("web")
+            outbox.write(data)  # counted as sent when flushed (Outbox.tally)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:
@@ -315,7 +317,6 @@ class WebParticipant:
             self._open = False
             return
         guard.write(frame)
-        self.service.stats.sent(self.protocolName)
 
     def whenDrained(self) -> Deferred[bool]:
         """
