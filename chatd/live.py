@@ -16,6 +16,7 @@ from twisted.internet.interfaces import IProtocolFactory
 from twisted.logger import Logger, LogLevelFilterPredicate
 from twisted.python.failure import Failure
 
+from chatd.core.accounts import PasswordRules
 from chatd.core.admission import Admission
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
@@ -41,6 +42,7 @@ CHAT_SETTINGS = (
     "history-count",
     "max-rooms",
     "max-rooms-per-user",
+    "password-min-length",
 )
 #: What the waiting private messages' limit and page size come from.
 INBOX = ("max-inbox", "max-output")
@@ -92,7 +94,8 @@ def configureAdmission(admission: Admission, options: Options) -> None:
 def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> None:
     """
     The service's options a reload applies: operators, room size, history
-    replayed, rooms users may create, and the connection limits.
+    replayed, rooms users may create, the shortest new password, and the
+    connection limits.
     """
 
     def configure(options: Options) -> None:
@@ -101,9 +104,18 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.historyCount = options["history-count"]
         chat.roomLimits.maxRooms = options["max-rooms"]
         chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
+        if chat.persistence is not None:
+            chat.persistence.accounts.rules = passwordRules(options)
 
     reloader.onChange(CHAT_SETTINGS, configure)
     reloader.onChange(ADMISSION, lambda new: configureAdmission(admission, new))
+
+
+def passwordRules(options: Options) -> PasswordRules:
+    """
+    The rules for new passwords that C{--password-min-length} sets.
+    """
+    return PasswordRules(shortest=options["password-min-length"])
 
 
 def liveLogs(reloader: Reloader, predicate: LogLevelFilterPredicate) -> None:

@@ -19,6 +19,7 @@ from chatd.core.limits import (
     MAX_BODY_LINES,
     MAX_CONNECTIONS_PER_ACCOUNT,
     MAX_WAITING,
+    MIN_PASSWORD,
 )
 from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.logs import LoggingOptions
@@ -28,6 +29,7 @@ from chatd.optionvalues import (
     endpoint,
     nameList,
     optionalInt,
+    passwordLength,
     roomNames,
 )
 from chatd.talk.protocol import roomOption
@@ -272,6 +274,14 @@ class Options(LoggingOptions):
             MAX_CONNECTIONS_PER_ACCOUNT,
             "Connections one registered account may be signed in from at once (1: one).",
             atLeastOne,
+        ],
+        [
+            "password-min-length",
+            None,
+            MIN_PASSWORD,
+            "The shortest password a registration or a change of password accepts (1 to 128;"
+            " passwords already stored keep working).",
+            passwordLength,
         ],
         [
             "max-rooms-per-user",

@@ -56,6 +56,13 @@ def atLeastOne(value: str) -> int:
     return number
 
 
+def passwordLength(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 128:
+        raise ValueError("must be 1 to 128")
+    return number
+
+
 def clusterURL(value: str) -> str:
     from importlib.util import find_spec
 

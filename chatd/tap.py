@@ -30,6 +30,7 @@ from chatd.live import (
     liveLogs,
     liveRooms,
     liveWeb,
+    passwordRules,
     readMotd,
 )
 from chatd.logs import LogRoot
@@ -124,7 +125,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         rooms=options["rooms"],
         operators=options["operators"],
         store=store,
-        accounts=Accounts(store, reactor, gate=gate),
+        accounts=Accounts(store, reactor, gate=gate, rules=passwordRules(options)),
         historyCount=options["history-count"],
         logConnections=not options["quiet-connections"],
         maxRooms=options["max-rooms"],

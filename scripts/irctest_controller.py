@@ -51,7 +51,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     registers an account the way a TCHAT user does (C{LOGIN}, C{REGIS}),
     for SASL (PLAIN, SCRAM-SHA-256).  OPER takes the administrator
     C{operuser}/C{operpassword}, written to an admin password file of its
-    own; the daemon starts on a default, fresh data directory (C{chatd-data}).
+    own; the daemon starts on a default, fresh data directory (C{chatd-data}),
+    with the shortest password lowered to irctest's 3 characters.
     """
 
     software_name = "chatd"
@@ -138,6 +139,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 "0",
                 "--limit-exempt",
                 "127.0.0.0/8",
+                "--password-min-length",  # irctest's accounts use "bar"
+                "3",
                 *(["--irc-password", password] if password is not None else []),
             ],
             env=environment,

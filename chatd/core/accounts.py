@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -38,13 +39,30 @@ from chatd.storage.interfaces import IChatStore
 Secret = str | ScramProof
 
 
-def checkPasswordRules(password: str) -> None:
+@dataclass(frozen=True)
+class PasswordRules:
     """
-    @raise InvalidArgument: C{password} is shorter than 4 or longer than 1024
-        characters.
+    How long a new password may be: the one rule every front-end's
+    registration and change of password asks (C{--password-min-length}
+    sets the shortest; the longest is fixed, for IRC's C{AUTHENTICATE}).
+    Passwords already stored keep working whatever the rule becomes.
     """
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise errors.InvalidArgument(f"a password is {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+
+    shortest: int = MIN_PASSWORD
+    longest: int = MAX_PASSWORD
+
+    def describe(self) -> str:
+        """
+        The rule in words, for prompts and errors: C{"4 to 1024 characters"}.
+        """
+        return f"{self.shortest} to {self.longest} characters"
+
+    def check(self, password: str) -> None:
+        """
+        @raise InvalidArgument: C{password} is too short or too long.
+        """
+        if not self.shortest <= len(password) <= self.longest:
+            raise errors.InvalidArgument(f"a password is {self.describe()}")
 
 
 class PasswordChecker:
@@ -91,6 +109,8 @@ class Accounts:
     """
     Password checks for registered nicknames, against the store.  Failed
     attempts are logged (without the password) for tools like fail2ban.
+
+    @ivar rules: what a new password must be (a reload may replace them).
     """
 
     log = Logger()
@@ -101,8 +121,10 @@ class Accounts:
         clock: IReactorTime,
         checker: PasswordChecker | None = None,
         gate: PasswordGate | None = None,
+        rules: PasswordRules = PasswordRules(),
     ) -> None:
         self.store = store
+        self.rules = rules
         self.clock = clock
         self.gate = gate or PasswordGate(clock)
         self.checker = checker or PasswordChecker(runInThread=self.gate.inThread)
@@ -159,9 +181,9 @@ class Accounts:
         """
         Register C{nick} with C{password}, or change its password.
 
-        @raise InvalidArgument: the password breaks L{checkPasswordRules}.
+        @raise InvalidArgument: the password breaks L{rules}.
         """
-        checkPasswordRules(password)
+        self.rules.check(password)
         passwordHash = await self.checker.hash(password)
         await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
         await self.keepVerifier(nick, passwordHash, password)

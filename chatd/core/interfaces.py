@@ -232,13 +232,18 @@ class IChatService(IRoomOperations):
         " store; front-ends search history through it with L{chatd.core.search.search}."
     )
 
+    passwordRules = Attribute(
+        "What a new password must be, a L{chatd.core.accounts.PasswordRules}: front-ends"
+        " show it in prompts and usage lines (L{register} enforces it)."
+    )
+
     def register(participant: IParticipant, password: str) -> Deferred[None]:
         """
         Register the nickname C{participant} is logged in with, protected by
         C{password} (or change its password); from then on that name can only
         be taken with the password.  Returns a L{Deferred}.
 
-        @raise InvalidArgument: the password is not 4 to 1024 characters.
+        @raise InvalidArgument: the password breaks L{passwordRules}.
         @raise NotPermitted: the server has no store, hence no accounts.
         """
 

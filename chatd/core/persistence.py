@@ -23,7 +23,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core import autojoin, errors
-from chatd.core.accounts import Accounts, Secret, checkPasswordRules
+from chatd.core.accounts import Accounts, Secret
 from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
 from chatd.core.chathistory import ChatHistory
@@ -298,7 +298,7 @@ class Persistence:
 
     def register(self, participant: IParticipant, password: str) -> Deferred[None]:
         nick = self.service.requireLogin(participant)
-        checkPasswordRules(password)
+        self.accounts.rules.check(password)
         return Deferred.fromCoroutine(self._register(participant, nick, password))
 
     async def _register(self, participant: IParticipant, nick: str, password: str) -> None:

@@ -17,7 +17,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core import errors, shutdown
-from chatd.core.accounts import Accounts, Secret
+from chatd.core.accounts import Accounts, PasswordRules, Secret
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.chathistory import HistoryQuery
@@ -107,15 +107,8 @@ class ChatService(Service):
         self.persistence = (
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
         )
-        self.messages = Messages(
-            clock,
-            self.registry,
-            self.people,
-            self.moderation,
-            self.stats,
-            self.requireLogin,
-            self.persistence,
-        )
+        shared = (self.registry, self.people, self.moderation, self.stats, self.requireLogin)
+        self.messages = Messages(clock, *shared, self.persistence)
 
     def now(self) -> int:
         """The clock's time in whole seconds, as events carry it."""
@@ -325,6 +318,10 @@ class ChatService(Service):
         if self.persistence is None:
             raise errors.NotPermitted("this server keeps no accounts or history")
         return self.persistence
+
+    @property
+    def passwordRules(self) -> PasswordRules:
+        return PasswordRules() if self.persistence is None else self.persistence.accounts.rules
 
     def register(self, participant: IParticipant, password: str) -> Deferred[None]:
         return self.requirePersistence().register(participant, password)

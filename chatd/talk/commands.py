@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core.errors import ChatError
-from chatd.core.limits import MAX_HISTORY, MAX_PASSWORD, MIN_PASSWORD
+from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.core.redaction import redact
 from chatd.core.search import search
@@ -27,11 +27,11 @@ from chatd.talk import reading
 from chatd.talk.alwayson import alwaysonCommand
 from chatd.talk.format import (
     AGAIN_PROMPT,
-    NEW_PASSWORD_PROMPT,
     NOTICE,
     encodeRedaction,
     historyLines,
     lines,
+    newPasswordPrompt,
     searchLines,
     serverLine,
 )
@@ -240,7 +240,7 @@ async def registerCommand(session: TalkSession, rest: str) -> None:
         # Asked for without echo, twice, so it never shows on the screen.
         session.registering = []
         session.telnet.hideInput()
-        session.send(NEW_PASSWORD_PROMPT.encode())
+        session.send(newPasswordPrompt(session.factory.service.passwordRules).encode())
         return
     await _register(session, rest)
 
@@ -275,7 +275,7 @@ async def newPassword(session: TalkSession, typed: str) -> None:
 async def _register(session: TalkSession, password: str) -> None:
     # No spaces: TCHAT's "LOGIN <nick> <password>" could not carry them.
     if " " in password:
-        limits = f" ({MIN_PASSWORD} to {MAX_PASSWORD} characters, no spaces)"
+        limits = f" ({session.factory.service.passwordRules.describe()}, no spaces)"
         raise UsageError(usage("register") + limits)
     service = session.factory.service
     nick = session.nick

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import time
 
+from chatd.core.accounts import PasswordRules
 from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
-from chatd.core.limits import MAX_PASSWORD, MIN_PASSWORD
 from chatd.core.names import key
 from chatd.core.search import Found
 from chatd.core.text import plain, plainLine
@@ -207,8 +207,12 @@ NICK_PROMPT = "Pick a nickname (1-16 letters, digits, _ or -): "
 
 PASSWORD_PROMPT = "Password (or just Enter to pick another nickname): "
 
-NEW_PASSWORD_PROMPT = (
-    f"New password ({MIN_PASSWORD}-{MAX_PASSWORD} characters, no spaces; just Enter to cancel): "
-)
+
+def newPasswordPrompt(rules: PasswordRules) -> str:
+    """
+    The prompt for a new password, with the service's rule for it.
+    """
+    return f"New password ({rules.describe()}, no spaces; just Enter to cancel): "
+
 
 AGAIN_PROMPT = "The same password again: "

@@ -4,7 +4,8 @@ certificate is what new clients see while a connection opened before stays
 up, an operator added to the file may act at once, a changed limit applies
 to new connections, a change it cannot apply is logged as needing a restart,
 and a file that no longer parses changes nothing; a room added to the file
-is there at once, and the log level changes what is logged.
+is there at once, and the log level changes what is logged; the shortest
+new password changes for the next registration on every protocol.
 """
 
 from __future__ import annotations
@@ -214,6 +215,56 @@ def test_reloadLogLevelAndRooms(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, daemon.logText()
             time.sleep(0.05)
         for connection in (first, second, third):
+            connection.close()
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+def test_reloadPasswordRule(tmp_path: Path) -> None:
+    """
+    C{password-min-length} from the file refuses a short password over
+    TCHAT and IRC (C{draft/account-registration}) with the rule in words;
+    after SIGHUP with a lower one, the same password registers, and the
+    account logs in with it over IRC.
+    """
+    config = tmp_path / "chatd.toml"
+    config.write_text("alive-after = 0\nflood-burst = 0\npassword-min-length = 10\n")
+    daemon = startDaemon(
+        tmp_path,
+        "--config",
+        str(config),
+        "--data-dir",
+        str(tmp_path / "data"),
+        factories=("TchatFactory", "IRCFactory"),
+    )
+    try:
+        tchat, irc = daemon.ports["TchatFactory"], daemon.ports["IRCFactory"]
+        dave = plain(tchat)
+        assert dave.line() == "srv: TCHAT 1"
+        dave.send("clt: LOGIN dave")
+        assert dave.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        dave.send("clt: REGIS bar-42")
+        assert dave.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: ERROR 10"
+        erin = plain(irc)
+        erin.send("CAP LS 302", "NICK erin", "USER e 0 * :E", "CAP END")
+        assert " 001 " in erin.until(" 001 ")[-1]
+        erin.send("REGISTER * * bar-42")
+        refused = erin.until("FAIL REGISTER")[-1]
+        assert "UNACCEPTABLE_PASSWORD" in refused
+        assert refused.endswith(":a password is 10 to 1024 characters")
+
+        config.write_text("alive-after = 0\nflood-burst = 0\npassword-min-length = 3\n")
+        hangUp(daemon, "reloaded the configuration")
+        dave.send("clt: REGIS bar")
+        assert dave.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        erin.send("REGISTER * * bar-42")
+        assert "REGISTER SUCCESS erin" in erin.until("REGISTER SUCCESS", "FAIL")[-1]
+        dave.close()
+        again = plain(irc)
+        again.send("PASS bar", "NICK dave", "USER d 0 * :D")
+        assert " 001 dave " in again.until(" 001 ", "ERROR", " 464 ")[-1]
+        for connection in (erin, again):
             connection.close()
     finally:
         daemon.stop()

@@ -13,6 +13,7 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 
 from chatd.core import errors
+from chatd.core.accounts import PasswordRules
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import Membership, Notice
 from chatd.core.names import key
@@ -80,6 +81,28 @@ class AccountTests(PersistenceTestCase):
         self.service.connect(again)
         self.failureResultOf(self.service.login(again, "alice", "first"), errors.BadPassword)
         self.login("alice", "second")
+
+    def test_operatorsPasswordRule(self) -> None:
+        """
+        The rules the operator set (C{--password-min-length}) decide what a
+        new password may be, on every front-end through L{register}, and
+        the service shows them to front-ends; a password stored under
+        other rules still logs in.
+        """
+        assert self.service.persistence is not None
+        self.assertEqual(self.service.passwordRules, PasswordRules(4, 1024))
+        alice = self.login("alice")
+        self.successResultOf(self.service.register(alice, "abcd"))
+        self.service.persistence.accounts.rules = PasswordRules(shortest=3)
+        self.assertEqual(self.service.passwordRules.describe(), "3 to 1024 characters")
+        bob = self.login("bob")
+        self.successResultOf(self.service.register(bob, "bar"))
+        self.service.persistence.accounts.rules = PasswordRules(shortest=8)
+        error = self.assertRaises(errors.InvalidArgument, self.service.register, bob, "sesame")
+        self.assertEqual(error.text, "a password is 8 to 1024 characters")
+        for name, password in (("alice", "abcd"), ("bob", "bar")):
+            self.service.disconnect(self.service.find(name))  # type: ignore[arg-type]
+            self.login(name, password)
 
     def test_renameToRegisteredName(self) -> None:
         """

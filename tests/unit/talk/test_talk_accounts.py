@@ -14,11 +14,11 @@ from twisted.conch import telnet
 from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 
+from chatd.core.accounts import PasswordRules
 from chatd.core.service import ChatService
 from chatd.talk.commands import helpText
 from chatd.talk.format import (
     AGAIN_PROMPT,
-    NEW_PASSWORD_PROMPT,
     NICK_PROMPT,
     PASSWORD_PROMPT,
 )
@@ -336,6 +336,30 @@ class CommandTests(TalkAccountTestCase):
         proto, t = self.connect()
         self.assertEqual(self.send(proto, t, "alice"), ASKED)
 
+    def test_operatorsPasswordRule(self) -> None:
+        """
+        The usage line, the prompt and the refusal all state the service's
+        rule for new passwords, whatever the operator set it to.
+        """
+        assert self.service.persistence is not None
+        self.service.persistence.accounts.rules = PasswordRules(shortest=10)
+        self.assertEqual(
+            self.send(self.alice, self.ta, "/register open sesame"),
+            b"*** Usage: /register [password] (10 to 1024 characters, no spaces)\r\n",
+        )
+        self.assertEqual(
+            self.send(self.alice, self.ta, "/register sesame-42"),
+            b"*** Sorry, a password is 10 to 1024 characters.\r\n",
+        )
+        self.assertEqual(
+            self.send(self.alice, self.ta, "/register"),
+            WILL_ECHO + b"New password (10 to 1024 characters, no spaces; just Enter to cancel): ",
+        )
+        self.raw(self.alice, self.ta, DO_ECHO + b"\r\n")  # cancelled
+        self.assertIn(
+            b"alice is now registered", self.send(self.alice, self.ta, "/register sesame-420")
+        )
+
     def test_registerHidden(self) -> None:
         """
         C{/register} alone asks for the password twice with echo off, so
@@ -343,7 +367,8 @@ class CommandTests(TalkAccountTestCase):
         cancels, and the same twice registers.  Lines typed at the prompts
         are passwords, not commands.
         """
-        new, again = NEW_PASSWORD_PROMPT.encode(), AGAIN_PROMPT.encode()
+        new = b"New password (4 to 1024 characters, no spaces; just Enter to cancel): "
+        again = AGAIN_PROMPT.encode()
         self.assertEqual(self.send(self.alice, self.ta, "/register"), WILL_ECHO + new)
         self.assertEqual(self.raw(self.alice, self.ta, DO_ECHO + b"/quit\r\n"), b"\r\n" + again)
         self.assertEqual(
