@@ -46,7 +46,9 @@ class Capabilities:
     """
 
     def __init__(self, supported: dict[str, str] | None = None) -> None:
-        self.supported = dict(SUPPORTED if supported is None else supported)
+        # Shared with every connection of the listener and never changed
+        # (the listener replaces its dict): no copy per connection.
+        self.supported = SUPPORTED if supported is None else supported
         self.enabled: set[str] = set()
         self.negotiating = False
         self.version = 301

@@ -77,6 +77,8 @@ class IRCConnection(ChatLineReceiver):
 
     def connectionMade(self) -> None:
         self.caps = Capabilities(self.factory.offeredCaps)
+        #: The encoders for this client's capabilities (L{capabilitiesChanged}).
+        self.wire: WireFormat = self.factory.wireFormat(self.caps.enabled)
         self.shownRooms: dict[str, str] = {}  # room key -> name, as the client was shown
         self.userModes: set[str] = set()
         self.signedOn = self.lastSpoke = self.factory.clock.seconds()
@@ -100,19 +102,12 @@ class IRCConnection(ChatLineReceiver):
     def server(self) -> str:
         return self.factory.serverName
 
-    @property
-    def wire(self) -> WireFormat:
+    def capabilitiesChanged(self) -> None:
         """
-        The encoders for this client: with C{server-time} tags if it asked,
-        with client tags and C{msgid} if it has C{message-tags}.
+        The client's capabilities changed: choose its encoders again, once
+        here rather than once per delivery.
         """
-        factory = self.factory
-        enabled = self.caps.enabled  # the set itself: this runs per delivery
-        if "account-tag" in enabled or "extended-join" in enabled or "draft/multiline" in enabled:
-            return factory.wireFormat(enabled)
-        if "message-tags" in enabled:
-            return factory.taggedWithTags if "server-time" in enabled else factory.plainWithTags
-        return factory.tagged if "server-time" in enabled else factory.plain
+        self.wire = self.factory.wireFormat(self.caps.enabled)
 
     def me(self) -> str:
         """

@@ -115,11 +115,6 @@ class IRCListener(ChatFactory):
         #: invisible without looking at everyone online.
         self.invisible: set[IParticipant] = set()
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
-        self.plain = WireFormat(service, tagged=False)
-        self.tagged = WireFormat(service, tagged=True)
-        #: The same, for clients with C{message-tags} (client tags, msgid).
-        self.plainWithTags = WireFormat(service, tagged=False, messageTags=True)
-        self.taggedWithTags = WireFormat(service, tagged=True, messageTags=True)
         self._wireFormats: dict[tuple[bool, ...], WireFormat] = {}
 
     def setBodyLimits(self, lines: int, size: int) -> None:
@@ -129,12 +124,16 @@ class IRCListener(ChatFactory):
         to the connections that open from now on.
         """
         self.maxBodyLines, self.maxBodyBytes = lines, size
-        self.offeredCaps["draft/multiline"] = f"max-bytes={size},max-lines={lines}"
+        # A new dict: open connections share the old one and keep its values.
+        multiline = f"max-bytes={size},max-lines={lines}"
+        self.offeredCaps = {**self.offeredCaps, "draft/multiline": multiline}
 
     def wireFormat(self, enabled: set[str]) -> WireFormat:
         """
         The encoders for a client with the capabilities C{enabled}, one
-        shared L{WireFormat} per combination that changes the lines.
+        shared L{WireFormat} per combination that changes the lines: with
+        C{server-time} tags if it asked, with client tags and C{msgid} with
+        C{message-tags}, and so on.
         """
         flags = tuple(
             name in enabled

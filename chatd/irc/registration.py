@@ -200,7 +200,10 @@ def onCap(irc: IRCSession, message: Message) -> Any:
         if not irc.registered:
             caps.negotiating = True
         text = message.params[1] if len(message.params) > 1 else ""
-        numericCap(irc, "ACK" if caps.request(text) else "NAK", text)
+        acknowledged = caps.request(text)
+        if acknowledged:
+            irc.capabilitiesChanged()
+        numericCap(irc, "ACK" if acknowledged else "NAK", text)
     elif sub == "END":
         if not irc.registered:
             caps.negotiating = False
