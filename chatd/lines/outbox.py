@@ -171,6 +171,15 @@ class Outbox:
             self._drained(False)
             self.overflowed()
 
+    def countWrites(self, tally: Callable[[int], None]) -> None:
+        """
+        From now on, tell C{tally} how many writes each flush hands on; what
+        is queued already (a handshake's answer) is not counted.
+        """
+        self.tally = tally
+        if self._chunks:
+            tally(-len(self._chunks))  # the next flush counts them: net nothing
+
     def flush(self) -> None:
         """
         Hand queued data to the transport, unless it asked us to wait.

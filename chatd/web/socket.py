@@ -112,9 +112,8 @@ class WebParticipant:
 
     def negotiationFinished(self) -> None:
         self._open = True
-        if (outbox := self.outbox) is not None:
-            outbox.flush()  # the handshake's answer: no frame
-            outbox.tally = partial(self.service.stats.sent, self.protocolName)
+        if (outbox := self.outbox) is not None:  # frames from here on, not the handshake
+            outbox.countWrites(partial(self.service.stats.sent, self.protocolName))
         try:
             self.service.connect(self)
         except ChatError as error:  # ServerFull, or Banned (a banned address)

@@ -75,6 +75,29 @@ class OutboxTests(SynchronousTestCase):
         self.assertEqual(box.pending, 12)
 
 
+    def test_countWrites(self) -> None:
+        """
+        C{countWrites} counts the writes each flush hands on, once per
+        flush, from the writes after it: what was queued before (a
+        handshake's answer) and what an overflow dropped are not counted.
+        """
+        counted: list[int] = []
+        box, transport = self.outbox(limit=10)
+        box.write(b"101")
+        box.countWrites(counted.append)
+        box.write(b"a")
+        box.write(b"b")
+        self.clock.advance(0)
+        self.assertEqual(sum(counted), 2)
+        self.assertEqual(transport.writes, [b"101ab"])
+        box.write(b"c")
+        self.clock.advance(0)
+        self.assertEqual(counted[-1], 1)
+        box.write(b"x" * 11)  # over the limit: dropped, never flushed
+        self.clock.advance(0)
+        self.assertEqual(sum(counted), 3)
+
+
 class DirectSendTests(SynchronousTestCase):
     """
     On a plain TCP connection whose Twisted buffer is empty, a flush goes to
