@@ -17,6 +17,7 @@ from chatd.core.accounts import Accounts
 from chatd.core.admission import Admission
 from chatd.core.limits import PAGE_BYTES
 from chatd.core.service import ChatService
+from chatd.gcpolicy import tuneCollector
 from chatd.listeners import CHAT, METRICS
 from chatd.live import (
     BODY_LIMITS,
@@ -93,6 +94,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     """
     if reactor is None:
         from twisted.internet import reactor
+    tuneCollector()
     try:
         checkDatabaseFiles(databaseFiles(options))
     except StoreOpenError as error:
