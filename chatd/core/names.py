@@ -43,6 +43,8 @@ def normalize(name: str) -> str:
     combining accent is composed, C{Général} is one room however typed).
     A name PRECIS refuses is only put in NFC, and L{isValidName} refuses it.
     """
+    if _isPlainASCII(name):
+        return name  # what PRECIS makes of printable ASCII without spaces
     try:
         return _PRESERVED.enforce(name)
     except UnicodeError:
@@ -57,10 +59,21 @@ def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
     """
     if not (0 < len(name) <= limit and all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)):
         return False
+    if _isPlainASCII(name):
+        return True  # PRECIS accepts printable ASCII without spaces as it is
     try:
         return bool(_PRESERVED.enforce(name) == name)
     except UnicodeError:
         return False
+
+
+def _isPlainASCII(name: str) -> bool:
+    """
+    Whether C{name} is printable ASCII without spaces, which PRECIS's
+    username profiles accept unchanged (C{tests/unit/core/test_names.py}
+    checks it): a login's name then skips the PRECIS pass.
+    """
+    return name.isascii() and name.isprintable() and " " not in name and name != ""
 
 
 def isValidRoomName(name: str) -> bool:
@@ -102,6 +115,19 @@ def skeleton(text: str) -> str:
     return unicodedata.normalize("NFD", mapped)
 
 
+@lru_cache(maxsize=1)
+def _asciiKeys() -> dict[int, str]:
+    """
+    The key of each ASCII character alone.  On ASCII text every step of
+    L{key} works character by character and each character's key is ASCII
+    and final (checked in C{tests/unit/core/test_names.py} against the full
+    computation), so an ASCII name's key is its characters' keys joined: a
+    login's name costs a C{str.translate}, not the PRECIS and skeleton
+    passes.
+    """
+    return {code: computeKey(chr(code)) for code in range(128)}
+
+
 @lru_cache(maxsize=16384)
 def key(name: str) -> str:
     """
@@ -117,6 +143,16 @@ def key(name: str) -> str:
     other combining marks are dropped as well: C{Gеnéral} (a Cyrillic e
     without its accent), C{General} and C{Général} are one room, and
     C{Zoe} cannot pass for C{Zoë}.
+    """
+    if name.isascii():
+        return name.translate(_asciiKeys())
+    return computeKey(name)
+
+
+def computeKey(name: str) -> str:
+    """
+    L{key} computed step by step, for any text, without its cache and its
+    ASCII shortcut.
     """
     try:
         current = _MAPPED.enforce(name)

@@ -74,7 +74,6 @@ class OutboxTests(SynchronousTestCase):
         self.assertEqual(self.overflows, [1])
         self.assertEqual(box.pending, 12)
 
-
     def test_countWrites(self) -> None:
         """
         C{countWrites} counts the writes each flush hands on, once per

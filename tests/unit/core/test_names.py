@@ -6,6 +6,9 @@ names (nicknames, rooms, bans, operators) over the service and the wire.
 
 from __future__ import annotations
 
+import random
+
+from precis_i18n import get_profile
 from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
@@ -13,7 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core import errors
 from chatd.core.masks import matches
 from chatd.core.moderation import Moderation
-from chatd.core.names import isValidName, isValidRoomName, key, normalize, skeleton
+from chatd.core.names import computeKey, isValidName, isValidRoomName, key, normalize, skeleton
 from chatd.core.service import ChatService
 from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant
@@ -21,6 +24,8 @@ from tests.support.irchelpers import IRCTestCase
 from tests.support.persistencecase import PersistenceTestCase
 from tests.support.protocolcases import TchatTestCase
 from tests.support.webclient import WebTestCase
+
+PRESERVED = get_profile("UsernameCasePreserved")
 
 #: Look-alikes of C{alice}, one per kind; PRECIS refuses the last five as
 #: names, and all of them are C{alice} for lookups and bans.
@@ -124,6 +129,39 @@ class NameRuleTests(SynchronousTestCase):
         """
         for name in [*LOOKALIKES.values(), "Straße", "µ", "Général", "ǅemal"]:
             self.assertEqual(key(key(name)), key(name), name)
+
+    def test_asciiShortcut(self) -> None:
+        """
+        An ASCII name's key, taken character by character, is the key the
+        full computation (PRECIS, then skeletons until a fixed point) gives:
+        every ASCII name of one or two characters, and longer ones made of
+        the characters whose keys differ from their lower case.
+        """
+        printable = [chr(code) for code in range(128)]
+        names = [a + b for a in printable for b in printable] + printable
+        tricky = '"%01IMi`|m'
+        rng = random.Random(7)
+        names += ["".join(rng.choice(tricky + "aZ_-. ") for _ in range(16)) for _ in range(2000)]
+        names += ["alice", "ALICE", "troII", "Bob_42", "rn", "Modem-1", ""]
+        for name in names:
+            self.assertEqual(key(name), computeKey(name), repr(name))
+
+    def test_asciiAsPrecisSays(self) -> None:
+        """
+        Printable ASCII without spaces is what PRECIS's profile makes it:
+        L{normalize} and L{isValidName} skip the profile for it and agree
+        with it on every name of one or two ASCII characters.
+        """
+        printable = [chr(code) for code in range(128)]
+        for name in [a + b for a in printable for b in printable] + printable + [""]:
+            try:
+                enforced: str | None = PRESERVED.enforce(name)
+            except UnicodeError:
+                enforced = None
+            if enforced is not None:
+                self.assertEqual(normalize(name), enforced, repr(name))
+            plain = all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)
+            self.assertEqual(isValidName(name), bool(name) and plain and enforced == name)
 
 
 class BanTests(SynchronousTestCase):
