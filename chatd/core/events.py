@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from chatd.core.names import key
+
 E = TypeVar("E", bound="Event")
 
 
@@ -58,9 +60,21 @@ class RoomMessage(Event):
         tells apart, and orders by time, messages sent in one second.
     @ivar status: C{"@"} for a message to the room's operators only (IRC's
         C{STATUSMSG}, L{chatd.core.statusmsg}), else C{""}.
+    @ivar roomKey: the room's L{key}, computed once per message for the
+        recipients that look rooms up by it.
     """
 
-    __slots__ = ("room", "sender", "lines", "notice", "tags", "msgid", "millis", "status")
+    __slots__ = (
+        "room",
+        "roomKey",
+        "sender",
+        "lines",
+        "notice",
+        "tags",
+        "msgid",
+        "millis",
+        "status",
+    )
 
     def __init__(
         self,
@@ -76,6 +90,7 @@ class RoomMessage(Event):
     ) -> None:
         super().__init__(when)
         self.room, self.sender, self.lines, self.notice = room, sender, lines, notice
+        self.roomKey = key(room)
         self.tags, self.msgid = tags, msgid
         self.millis = millis or when * 1000
         self.status = status

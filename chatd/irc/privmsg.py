@@ -172,7 +172,7 @@ def echo(irc: IRCSession, command: str, target: str, lines: tuple[str, ...], eve
     if "echo-message" not in irc.caps:
         return
     if isinstance(event, RoomMessage):
-        irc.send(event.wire(irc.wire.roomMessage))
+        irc.send(event.wire(irc.wire.roomEncoder))
     elif isinstance(event, PrivateMessage):
         irc.send(event.wire(irc.wire.privateMessage))
     elif lines:

@@ -79,14 +79,15 @@ class IRCProtocol(IRCConnection):
         sendHistory(self, channelName(shown), events)
 
     def roomMessage(self, event: RoomMessage) -> None:
-        # The fan-out hot path, once per member for every message: a cached
-        # key, the encoded cache read without a call once the first
-        # recipient of this wire format has filled it, straight to the outbox.
+        # The fan-out hot path, once per member for every message: the room's
+        # key the event carries, the encoder bound once, the encoded cache
+        # read without a call once the first recipient of this wire format
+        # has filled it, straight to the outbox.
         if self._lastQuit is not None:
             self._lastQuit = None
-        if cachedKey(event.room) not in self.shownRooms:
+        if event.roomKey not in self.shownRooms:
             syncChannels(self)
-        encoder = self.wire.roomMessage
+        encoder = self.wire.roomEncoder
         try:
             data = event.encoded[encoder]
         except KeyError:

@@ -191,6 +191,8 @@ class WireFormat:
         self.accountTag = accountTag
         self.extendedJoin = extendedJoin
         self.multiline = multiline
+        #: L{roomMessage}, bound once: the fan-out's key in C{event.encoded}.
+        self.roomEncoder = self.roomMessage
 
     def textLines(
         self,
