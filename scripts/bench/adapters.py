@@ -70,6 +70,13 @@ class WireAdapter:
     def message(self, room: str, lines: list[str]) -> bytes:
         raise NotImplementedError()
 
+    def probe(self, nick: str) -> bytes:
+        """
+        The cheapest request with one ack that a logged-in client C{nick}
+        may send: is the connection still answered, and how fast?
+        """
+        raise NotImplementedError()
+
     def deliveriesPerMessage(self, lines: int) -> int:
         """
         Deliveries one message of C{lines} body lines makes per recipient.
@@ -107,6 +114,9 @@ class TchatAdapter(WireAdapter):
     def message(self, room: str, lines: list[str]) -> bytes:
         body = "".join(f"clt: {line}\n" for line in lines)
         return f"clt: SPEAK {room}\n{body}clt: .\n".encode()
+
+    def probe(self, nick: str) -> bytes:
+        return f"clt: MSGPV {nick}\nclt: p\nclt: .\n".encode()  # to oneself: no room
 
 
 def maskedFrame(payload: bytes, opcode: int = 0x1, key: bytes | None = None) -> bytes:
@@ -186,6 +196,9 @@ class WebSocketAdapter(WireAdapter):
     def message(self, room: str, lines: list[str]) -> bytes:
         return self.request(type="say", room=room, text="\n".join(lines))
 
+    def probe(self, nick: str) -> bytes:
+        return self.request(type="ping")
+
 
 class IrcAdapter(WireAdapter):
     """
@@ -225,6 +238,9 @@ class IrcAdapter(WireAdapter):
     def message(self, room: str, lines: list[str]) -> bytes:
         body = "".join(f"PRIVMSG #{room} :{line}\r\n" for line in lines)
         return f"{body}PING :k\r\n".encode()
+
+    def probe(self, nick: str) -> bytes:
+        return b"PING :k\r\n"
 
 
 ADAPTERS: dict[str, type[WireAdapter]] = {

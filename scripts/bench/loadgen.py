@@ -90,6 +90,10 @@ class Loop:
         self._buffer = bytearray(_BUFSIZE)
         self._view = memoryview(self._buffer)
         self._overlap = 0 if adapter.lineFramed else adapter.overlap
+        #: Loopback source addresses to spread connections over, from
+        #: 127.0.0.2: one address has ~28,000 ephemeral ports to connect from.
+        self.sources = 1
+        self._opened = 0
 
     def open(
         self, count: int, first: Callable[[int], bytes] | None = None, port: int | None = None
@@ -104,6 +108,9 @@ class Loop:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.sources > 1:
+                sock.bind((f"127.0.0.{2 + self._opened % self.sources}", 0))
+            self._opened += 1
             client = Client(sock)
             if first is not None:
                 client.out = first(i)

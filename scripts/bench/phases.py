@@ -17,6 +17,7 @@ import socket
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -246,7 +247,9 @@ class Bench(Harness):
 
     def memory(self) -> Result:
         """
-        (d) RSS growth for C{--idle} logged-in, silent connections.
+        (d) RSS growth for C{--idle} logged-in, silent connections, spread
+        over loopback source addresses; then each is sent one request in
+        turn (L{probe}), and the time to its answer is measured.
         """
         args = self.args
         wanted = args.idle
@@ -255,6 +258,7 @@ class Bench(Harness):
         options = ["--max-clients", "0"]
         with self.daemon(options) as daemon:
             loop = Loop(self.adapter, daemon.port)
+            loop.sources = 1 + idle // 20_000
             try:
                 warm = self.crowd(loop, 200, "w", enter=False)
                 loop.close(warm)
@@ -263,10 +267,14 @@ class Bench(Harness):
                 clients = self.crowd(loop, idle, "i", enter=False)
                 loop.runUntil(lambda: False, 1.0)
                 after = daemon.rss()
+                answers = probe(loop, clients, "i")
                 lost = loop.lost
             finally:
                 loop.closeAll()
         return {
+            "answered": len(answers),
+            "answerMs": percentiles(answers),
+            "answeredOver10Ms": sum(1 for ns in answers if ns > 10_000_000),
             "connections": len(clients),
             "requested": wanted,
             "fileLimit": limit,
@@ -276,6 +284,32 @@ class Bench(Harness):
             "disconnected": lost,
             "daemonOptions": options,
         }
+
+
+def answered(client: Client) -> Callable[[], bool]:
+    """
+    Whether C{client} has had one more answer since this was called.
+    """
+    acks = client.acks
+    return lambda: client.acks > acks
+
+
+def probe(loop: Loop, clients: list[Client], prefix: str) -> list[int]:
+    """
+    Send each client's L{WireAdapter.probe} in turn, one in flight, and
+    return how long each took to be answered, in ns (a client not answered
+    within 5 s is left out, and counts as lost if it was dropped).
+    """
+    adapter = loop.adapter
+    answers = []
+    for index, client in enumerate(clients):
+        if client.closed:
+            continue
+        started = time.perf_counter_ns()
+        loop.send(client, adapter.probe(f"{prefix}{index}"))
+        if loop.runUntil(answered(client), 5.0):
+            answers.append(time.perf_counter_ns() - started)
+    return answers
 
 
 def runPhases(bench: Bench, run: list[str]) -> Result:

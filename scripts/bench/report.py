@@ -117,6 +117,13 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
             f"(d) memory: {size:,} bytes ({size / 1024:.2f} KiB) per idle connection, "
             f"{mem['connections']:,} connections{note}"
         )
+        if "answerMs" in mem:
+            answer = mem["answerMs"]
+            out(
+                f"    each then asked once: {mem['answered']:,} answered, p50 "
+                f"{answer.get('p50')} ms, p99 {answer.get('p99')} ms, max {answer.get('max')} ms; "
+                f"{mem['answeredOver10Ms']:,} over 10 ms"
+            )
 
 
 def _table(rows: dict[str, Result], label: str, out: Callable[[str], object]) -> None:

@@ -48,6 +48,58 @@ class LoopTests(SynchronousTestCase):
         self.peer.settimeout(5)
         self.assertEqual(self.peer.recv(100), b"clt: LOGIN a\n")
 
+    def test_spreadOverSources(self) -> None:
+        """
+        With C{sources}, connections come from 127.0.0.2, 127.0.0.3... in
+        turn, so more than one address's ephemeral ports can be used.
+        """
+        self.loop.sources = 2
+        self.loop.open(3)
+        peers = []
+        for _ in range(3):
+            peer, address = self.server.accept()
+            self.addCleanup(peer.close)
+            peers.append(address[0])
+        self.assertEqual(set(peers), {"127.0.0.2", "127.0.0.3"})
+
+    def test_probeTimesEachAnswer(self) -> None:
+        """
+        C{probe} sends each client its probe in turn and times the answer;
+        a client never answered is left out.
+        """
+        from scripts.bench.phases import probe
+
+        [other] = self.loop.open(1)
+        silent, _ = self.server.accept()
+        self.addCleanup(silent.close)
+        self.peer.settimeout(5)
+        self.assertTrue(self.loop.runUntil(lambda: self.client.connected, 5))
+        self.peer.recv(100)  # the login
+        self.peer.sendall(b"srv: OKAY!\n")  # answered before it is asked: not counted
+        self.assertTrue(self.loop.runUntil(lambda: self.client.acks == 1, 5))
+        self.loop.close([other])
+        seen: list[bytes] = []
+
+        def answer() -> bool:
+            data = self.peer.recv(100)
+            seen.append(data)
+            self.peer.sendall(b"srv: OKAY!\n")
+            return True
+
+        self.peer.setblocking(False)
+        original = self.loop.send
+
+        def sendThenAnswer(client: loadgen.Client, data: bytes) -> None:
+            original(client, data)
+            self.peer.setblocking(True)
+            answer()
+
+        self.loop.send = sendThenAnswer  # type: ignore[method-assign]
+        answers = probe(self.loop, [self.client, other], "a")
+        self.assertEqual(len(answers), 1)
+        self.assertGreater(answers[0], 0)
+        self.assertEqual(seen, [b"clt: MSGPV a0\nclt: p\nclt: .\n"])
+
     def test_markersSplitBetweenReads(self) -> None:
         """
         Acks, deliveries and errors are counted once each, wherever the reads
