@@ -64,9 +64,16 @@ def freePort() -> int:
 def raiseFileLimit(wanted: int) -> int:
     """
     Raise this process's open-file limit (children inherit it) towards
-    C{wanted}; return what it is now, which the hard limit may cap.
+    C{wanted}, the hard limit too where allowed (as root); return what it is
+    now, which the hard limit may cap.
     """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+            soft, hard = wanted, wanted
+        except (ValueError, OSError):  # not privileged: the hard limit stands
+            pass
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
