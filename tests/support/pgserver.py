@@ -60,10 +60,12 @@ def whyNoPostgres() -> str | None:
 class PostgresServer:
     """
     A PostgreSQL server in a temporary directory, which a test may stop and
-    start again (to see the daemon through an outage).
+    start again (to see the daemon through an outage); or, given a
+    C{primary}, its hot standby, made by C{pg_basebackup} and streaming from
+    it until L{promote}d.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, primary: PostgresServer | None = None) -> None:
         reason = whyNoPostgres()
         if reason:
             pytest.skip(reason)
@@ -77,6 +79,12 @@ class PostgresServer:
             os.chown(self.base, account.pw_uid, account.pw_gid)
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self.data, self.log = os.path.join(self.base, "data"), os.path.join(self.base, "log")
+        self.port = freePort()
+        self.url = f"postgresql://chatd@127.0.0.1:{self.port}"
+        if primary is not None:
+            self._copy(primary)
+            self.start()
+            return
         subprocess.run(
             [
                 *self.prefix,
@@ -94,9 +102,32 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
-        self.port = freePort()
-        self.url = f"postgresql://chatd@127.0.0.1:{self.port}"
         self.start()
+
+    def _copy(self, primary: PostgresServer) -> None:
+        """
+        A base backup of C{primary} that starts as its streaming standby
+        (C{-R} writes the replication settings).
+        """
+        backup = _tool("pg_basebackup")
+        if backup is None:
+            pytest.skip("pg_basebackup is not installed (Debian package 'postgresql')")
+        address = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "chatd"]
+        subprocess.run(
+            [*self.prefix, backup, *address, "-D", self.data, "-R", "-X", "stream"],
+            check=True,
+            capture_output=True,
+        )
+
+    def promote(self) -> None:
+        """
+        Make this standby a primary (what a failover tool does).
+        """
+        subprocess.run(
+            [*self.prefix, self.pgctl, "-D", self.data, "-w", "promote"],
+            check=True,
+            capture_output=True,
+        )
 
     def start(self) -> None:
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c fsync=off"
