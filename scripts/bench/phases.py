@@ -54,7 +54,11 @@ class Bench(Harness):
         Phases (a) and (b) on one crowd of N clients, spread over C{ports}.
         """
         result = {}
+        started = time.perf_counter()
         clients = self.crowd(loop, self.args.clients, "u", ports=ports)
+        # How long N clients took to register and join, in batches: one
+        # join announced to everyone already there makes it O(N^2).
+        result["setup"] = {"clients": len(clients), "seconds": time.perf_counter() - started}
         for client in clients:  # enabled early: the kernel starts stamping lazily
             client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         if "throughput" in run:

@@ -15,6 +15,7 @@ Result = dict[str, Any]
 
 
 HEADLINES = {
+    "setup s": ("setup", "seconds"),
     "deliveries/s": ("throughput", "deliveriesPerSecond"),
     "deliveries/daemon CPU s": ("throughput", "deliveriesPerDaemonCpuSecond"),
     "latency p99 ms": ("latency", "deliveryMs", "p99"),
@@ -75,6 +76,9 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
             f"machine: {m['cpu']}, {m['cores']} cores, {m['memoryGiB']} GiB, Linux {m['kernel']}, "
             f"Python {m['python']}, Twisted {m['twisted']}; protocol {results['protocol']}"
         )
+    if "setup" in results:
+        s = results["setup"]
+        out(f"(a0) setup: {s['clients']:,} clients registered and joined in {s['seconds']:.2f} s")
     if "throughput" in results:
         t = results["throughput"]
         out(
@@ -131,18 +135,21 @@ def _table(rows: dict[str, Result], label: str, out: Callable[[str], object]) ->
     The headline figures side by side, one row per server or node count.
     """
     out(
-        f"| {label} | deliveries/s | per daemon CPU s | daemon CPU | generator CPU "
-        "| latency p50 / p99 ms | logins/s |"
+        f"| {label} | setup s | deliveries/s | per daemon CPU s | daemon CPU | generator CPU "
+        "| latency p50 / p99 ms | logins/s | bytes/connection |"
     )
-    out("|---|---|---|---|---|---|---|")
+    out("|---|---|---|---|---|---|---|---|---|")
     for name, found in rows.items():
         t, lat, lg = found.get("throughput", {}), found.get("latency", {}), found.get("logins", {})
         d = lat.get("deliveryMs", {"p50": "-", "p99": "-"})
+        setup = found.get("setup", {}).get("seconds")
         out(
-            f"| {name} | {t.get('deliveriesPerSecond', 0):,} "
+            f"| {name} | {'-' if setup is None else f'{setup:.2f}'} "
+            f"| {t.get('deliveriesPerSecond', 0):,} "
             f"| {t.get('deliveriesPerDaemonCpuSecond', 0):,} | {t.get('daemonCpu', 0):.0%} "
             f"| {t.get('generatorCpu', 0):.0%} | {d.get('p50')} / {d.get('p99')} "
-            f"| {lg.get('loginsPerSecond', '-')} |"
+            f"| {lg.get('loginsPerSecond', '-')} "
+            f"| {found.get('memory', {}).get('bytesPerConnection', '-')} |"
         )
 
 
