@@ -61,7 +61,8 @@ class ReportTests(SynchronousTestCase):
         """
         lines: list[str] = []
         found = {"throughput": {"deliveriesPerSecond": 1234567, "daemonCpu": 1.0}}
-        reportServers({"chatd": found}, lines.append)
+        reportServers({"chatd": found, "other": {**found, "setup": {"seconds": 9.4}}}, lines.append)
         self.assertEqual(lines[0].split("|")[1].strip(), "server")
-        self.assertIn("| chatd | 1,234,567 |", lines[2])
-        self.assertIn("- / - | - |", lines[2])
+        self.assertIn("| chatd | - | 1,234,567 |", lines[2])
+        self.assertIn("- / - | - | - |", lines[2])
+        self.assertIn("| other | 9.40 | 1,234,567 |", lines[3])
