@@ -139,9 +139,11 @@ class Membership(Event):
         operator, C{by}, removed it from the room).  Without a kind, a
         reason means L{QUIT}, as before kinds existed.
     @ivar by: who kicked it, for L{KICK}.
+    @ivar roomKey: the L{key} of C{room}, and C{nickKey} of C{nick}, computed
+        once per event for the recipients that compare by them.
     """
 
-    __slots__ = ("room", "nick", "joined", "reason", "kind", "by")
+    __slots__ = ("room", "nick", "joined", "reason", "kind", "by", "roomKey", "nickKey")
 
     def __init__(
         self,
@@ -157,6 +159,7 @@ class Membership(Event):
         self.room, self.nick, self.joined, self.reason = room, nick, joined, reason
         self.kind = kind if kind is not None else (QUIT if reason else PART)
         self.by = by
+        self.roomKey, self.nickKey = key(room), key(nick)
 
 
 class Rename(Event):

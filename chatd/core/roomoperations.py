@@ -38,6 +38,15 @@ class IRoomOperations(Interface):
         C{"v"} (voiced), both (C{"ov"}) or neither (C{""}).
         """
 
+    def memberStatuses(participant: IParticipant, room: str) -> list[tuple[str, str]]:
+        """
+        Each member of C{room} with its status letters (as L{memberStatus}),
+        in the order they entered: what a member's list of names shows, in
+        one pass over the room.
+
+        @raise NoSuchRoom, NotMember: only members may ask.
+        """
+
     def roomModes(room: str) -> str:
         """
         C{room}'s mode letters: C{t} (only operators set the topic), C{n}

@@ -84,6 +84,20 @@ class RoomQueries:
             status = "o"
         return status + ("v" if key(nick) in target.voiced else "")
 
+    def memberStatuses(self, participant: IParticipant, room: str) -> list[tuple[str, str]]:
+        """
+        L{memberStatus} of every member of C{room}, for a member: one pass
+        over the room's members by key, where a name at a time would look
+        each up again (a join to a room of thousands lists them all).
+        """
+        target = self.service.memberRoom(participant, room)
+        ops, voiced, isOperator = target.ops, target.voiced, self.service.isOperator
+        statuses = []
+        for k, member in target.members.items():
+            status = "o" if k in ops or isOperator(member) else ""
+            statuses.append((member.nick, status + "v" if k in voiced else status))
+        return statuses
+
     def roomModes(self, room: str) -> str:
         """
         C{room}'s mode letters (of L{ROOM_MODES}), sorted.

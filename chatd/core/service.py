@@ -234,6 +234,9 @@ class ChatService(Service):
     def memberStatus(self, room: str, nick: str) -> str:
         return self.roomQueries.memberStatus(room, nick)
 
+    def memberStatuses(self, participant: IParticipant, room: str) -> list[tuple[str, str]]:
+        return self.roomQueries.memberStatuses(participant, room)
+
     def roomModes(self, room: str) -> str:
         return self.roomQueries.roomModes(room)
 

@@ -30,7 +30,7 @@ from chatd.irc.identity import sendOwnJoin
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, serverTime
+from chatd.irc.wire import channelName, serverTime, statusPrefix
 
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"
@@ -185,14 +185,16 @@ def sendNames(irc: IRCSession, channel: str, room: str) -> None:
     voiced members C{+}), then C{366 RPL_ENDOFNAMES}.
     """
     try:
-        nicks = irc.service.members(irc.participant, room)
+        members = irc.service.memberStatuses(irc.participant, room)
     except ChatError:
-        nicks = []  # not a member: chatd shows members to members only
-    names: list[str] = []
-    full = "userhost-in-names" in irc.caps
-    for nick in nicks:
-        prefix = irc.statusPrefix(room, nick)
-        names.append(prefix + (irc.wire.hostmask(nick) if full else nick))
+        members = []  # not a member: chatd shows members to members only
+    multi = "multi-prefix" in irc.caps
+    prefixes = {status: statusPrefix(status, multi) for status in ("", "o", "v", "ov")}
+    if "userhost-in-names" in irc.caps:
+        hostmask = irc.wire.hostmask
+        names = [prefixes[status] + hostmask(nick) for nick, status in members]
+    else:
+        names = [prefixes[status] + nick for nick, status in members]
     symbol = "@" if "s" in irc.service.roomModes(room) else "="  # secret
     head = formatLine(N.RPL_NAMREPLY, irc.me(), symbol, channel, "x", prefix=irc.server)
     budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1

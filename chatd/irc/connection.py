@@ -27,7 +27,7 @@ from chatd.irc.listener import IRCListener
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
 from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.sasl import SaslState
-from chatd.irc.wire import WireFormat
+from chatd.irc.wire import WireFormat, statusPrefix
 from chatd.lines.lineproto import ChatLineReceiver
 
 T = TypeVar("T")
@@ -39,10 +39,6 @@ def _runStep(ignored: object, step: Callable[[T], Any], item: T) -> Any:
 
 #: How the base class's reasons for closing are shown to IRC clients.
 CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
-
-
-#: The NAMES/WHO/WHOIS prefix for each status letter (ISUPPORT PREFIX).
-STATUS_PREFIX = {"o": "@", "v": "+"}
 
 
 class IRCConnection(ChatLineReceiver):
@@ -193,9 +189,7 @@ class IRCConnection(ChatLineReceiver):
             status = self.service.memberStatus(room, nick)
         except ChatError:
             return ""
-        if "multi-prefix" not in self.caps:
-            status = status[:1]
-        return "".join(STATUS_PREFIX[letter] for letter in status)
+        return statusPrefix(status, "multi-prefix" in self.caps)
 
     def call(
         self,

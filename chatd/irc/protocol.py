@@ -103,10 +103,13 @@ class IRCProtocol(IRCConnection):
 
     @delivered
     def membershipChanged(self, event: Membership) -> None:
-        if event.kind != KICK and key(event.nick) == key(self.me()):
+        # Once per member for every entry and exit: the event's keys, the
+        # encoder bound once (a join to a room of thousands tells them all).
+        mine = event.nickKey == key(self.me())
+        if mine and event.kind != KICK:
             syncChannels(self)  # another connection of ours entered or left: JOIN, PART
             return
-        if cachedKey(event.room) not in self.shownRooms:
+        if event.roomKey not in self.shownRooms:
             syncChannels(self)
         if not event.joined and event.kind == QUIT:
             # Someone leaving chatd leaves each shared room in turn; IRC
@@ -116,9 +119,14 @@ class IRCProtocol(IRCConnection):
             self._lastQuit = event.nick
         else:
             self._lastQuit = None
-        if event.kind == KICK and key(event.nick) == key(self.me()):
-            self.shownRooms.pop(key(event.room), None)  # kicked out: the KICK says so
-        self.send(event.wire(self.wire.membership))
+        if mine:  # kicked out: the KICK says so
+            self.shownRooms.pop(event.roomKey, None)
+        encoder = self.wire.membershipEncoder
+        try:
+            data = event.encoded[encoder]
+        except KeyError:
+            data = event.wire(encoder)
+        self.send(data)
         awayAfterJoin(self, event)
 
     @delivered

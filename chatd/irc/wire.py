@@ -161,6 +161,18 @@ def multilineLines(
     return b"".join(line.encode("utf-8") + b"\r\n" for line in out)
 
 
+#: The NAMES/WHO/WHOIS prefix for each status letter (ISUPPORT PREFIX).
+STATUS_PREFIX = {"o": "@", "v": "+"}
+
+
+def statusPrefix(status: str, multi: bool) -> str:
+    """
+    The prefix of a member with C{status} letters: the highest (C{@}, C{+}),
+    or all of them for a client with the C{multi-prefix} capability.
+    """
+    return "".join(STATUS_PREFIX[letter] for letter in (status if multi else status[:1]))
+
+
 class WireFormat:
     """
     Encoders from service events to IRC bytes, with or without
@@ -191,8 +203,10 @@ class WireFormat:
         self.accountTag = accountTag
         self.extendedJoin = extendedJoin
         self.multiline = multiline
-        #: L{roomMessage}, bound once: the fan-out's key in C{event.encoded}.
+        #: L{roomMessage} and L{membership}, bound once: the fan-out's keys
+        #: in C{event.encoded}.
         self.roomEncoder = self.roomMessage
+        self.membershipEncoder = self.membership
 
     def textLines(
         self,

@@ -589,6 +589,23 @@ class RoomOperatorTests(ServiceTestCase):
         self.service.changeRoomMode(self.bob, "den", False, "o", "alice")
         self.assertFalse(self.service.isRoomOperator(self.alice, "den"))
 
+    def test_memberStatuses(self) -> None:
+        """
+        Every member's status in one call, in the order they entered, as
+        L{memberStatus} gives each (chatd operators count as operators);
+        only members may ask.
+        """
+        root = self.operator("Root")
+        self.service.enter(root, "den")
+        self.service.changeRoomMode(self.alice, "den", True, "v", "bob")
+        self.service.changeRoomMode(self.alice, "den", True, "v", "alice")
+        statuses = self.service.memberStatuses(self.bob, "den")
+        self.assertEqual(statuses, [("alice", "ov"), ("bob", "v"), ("Root", "o")])
+        for nick, status in statuses:
+            self.assertEqual(self.service.memberStatus("den", nick), status)
+        carol = self.user("carol")
+        self.assertRaises(errors.NotMember, self.service.memberStatuses, carol, "den")
+
     def test_onlyOperatorsChange(self) -> None:
         """
         A member who does not run the room may not change modes; the target
