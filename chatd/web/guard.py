@@ -198,6 +198,19 @@ class GuardProtocol(ProtocolWrapper):
                 return
         super().dataReceived(data)
 
+    def upgraded(self, protocol: Any) -> None:
+        """
+        The HTTP channel handed the connection to C{protocol} (Twisted's
+        WebSocket machinery), and now only forwards bytes to it: send them
+        there directly and let the channel go (~1 KiB per connection).  Its
+        producer goes too: its request never ends, so it paused nothing.
+        """
+        channel: Any = self.wrappedProtocol
+        # Only if the channel was patched to forward (Twisted's upgrade does).
+        if getattr(channel, "dataReceived", None) == protocol.dataReceived:
+            self.wrappedProtocol = protocol
+            self.channelProducer = None
+
     def messageComplete(self) -> None:
         """
         The participant got a whole message: start counting afresh.

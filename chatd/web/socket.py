@@ -109,6 +109,8 @@ class WebParticipant:
 
     def negotiationStarted(self, transport: WebSocketTransport) -> None:
         self.transport = transport
+        if self.guard is not None:  # Twisted's transport is also what reads the frames
+            self.guard.upgraded(transport)
 
     def negotiationFinished(self) -> None:
         self._open = True

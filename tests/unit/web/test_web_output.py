@@ -7,9 +7,14 @@ fan-out stall in docs/dev/BENCHMARKING.md was a C{transport.write} per frame).
 
 from __future__ import annotations
 
+import gc
 import struct
+import weakref
 
-from twisted.internet.testing import MemoryReactorClock
+from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionDone
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.errors import NotPermitted
@@ -180,15 +185,32 @@ class IdleFootprintTests(SynchronousTestCase):
         self.reactor = MemoryReactorClock()
         self.web = WebHarness(ChatService(self.reactor, rooms=["lobby"]), self.reactor)
 
-    def test_requestReleased(self) -> None:
+    def test_channelReleased(self) -> None:
         """
-        Once upgraded, the HTTP channel no longer holds the upgrade request.
+        Once upgraded, the guard hands bytes straight to the WebSocket layer
+        and lets the HTTP channel (and the upgrade request) go; frames still
+        arrive, and the end of the connection still reaches the participant.
         """
-        response, _, protocol = self.web.rawRequest(handshake())
-        self.assertTrue(response.startswith(b"HTTP/1.1 101 "), response)
-        channel = protocol.wrappedProtocol
-        assert isinstance(channel, ChatChannel)
-        self.assertEqual(channel.requests, [])
+        protocol = self.web.site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
+        assert isinstance(protocol, GuardProtocol)
+        transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555))
+        protocol.makeConnection(transport)
+        channel = weakref.ref(protocol.wrappedProtocol)
+        self.assertIsInstance(channel(), ChatChannel)
+        protocol.dataReceived(handshake())
+        self.reactor.advance(0)
+        self.assertTrue(transport.value().startswith(b"HTTP/1.1 101 "), transport.value())
+        gc.collect()
+        self.assertIsNone(channel())
+        self.assertIsNone(protocol.channelProducer)
+        participant = protocol.listener
+        assert isinstance(participant, WebParticipant)
+        transport.clear()
+        protocol.dataReceived(b"\x89\x80\x00\x00\x00\x00")  # a ping, masked with zeros
+        self.reactor.advance(0)
+        self.assertEqual(frames(transport.value()), [(0xA, b"")])
+        protocol.connectionLost(Failure(ConnectionDone()))
+        self.assertTrue(participant._ended)
 
     def test_oneKeepaliveTimer(self) -> None:
         """
