@@ -13,7 +13,6 @@ password check, a store write), later ones queue.
 from __future__ import annotations
 
 from collections import deque
-from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
@@ -116,7 +115,7 @@ class WebParticipant:
         self._open = True
         if (outbox := self.outbox) is not None:
             outbox.flush()  # the handshake's answer: no frame
-            outbox.tally = partial(self.service.stats.sent, self.protocolName)
+            outbox.tally = self.factory.tally
         try:
             self.service.connect(self)
         except ChatError as error:  # ServerFull, or Banned (a banned address)
