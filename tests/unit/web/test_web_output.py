@@ -10,18 +10,22 @@ from __future__ import annotations
 import gc
 import struct
 import weakref
+from types import SimpleNamespace
 
 from twisted.internet.address import IPv4Address
 from twisted.internet.error import ConnectionDone
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import CloseConnection, Ping
+from wsproto.frame_protocol import CloseReason
 
 from chatd.core.errors import NotPermitted
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from chatd.web.channel import ChatChannel
-from chatd.web.guard import GuardProtocol
+from chatd.web.guard import GuardProtocol, _EventList, _lighterEvents
 from chatd.web.socket import WebParticipant
 from tests.support.webclient import WebHarness, handshake
 
@@ -211,6 +215,23 @@ class IdleFootprintTests(SynchronousTestCase):
         self.assertEqual(frames(transport.value()), [(0xA, b"")])
         protocol.connectionLost(Failure(ConnectionDone()))
         self.assertTrue(participant._ended)
+
+    def test_lighterEventQueue(self) -> None:
+        """
+        The wsproto connection under an upgraded WebSocket queues its events
+        in a list that works as its deque did: the close event it queues
+        when told the transport is gone still comes out, and in order.
+        """
+        connection = Connection(ConnectionType.SERVER)
+        _lighterEvents(SimpleNamespace(_wsconn=connection))
+        self.assertIsInstance(connection._events, _EventList)
+        connection._events.append(Ping(b"1"))
+        connection.receive_data(None)
+        self.assertEqual(
+            list(connection.events()),
+            [Ping(b"1"), CloseConnection(code=CloseReason.ABNORMAL_CLOSURE)],
+        )
+        self.assertEqual(list(connection.events()), [])
 
     def test_oneKeepaliveTimer(self) -> None:
         """
