@@ -45,6 +45,8 @@ class Capabilities:
     @ivar version: the CAP version the client announced (301 if none).
     """
 
+    __slots__ = ("supported", "enabled", "negotiating", "version")  # one per connection
+
     def __init__(self, supported: dict[str, str] | None = None) -> None:
         # Shared with every connection of the listener and never changed
         # (the listener replaces its dict): no copy per connection.
