@@ -78,6 +78,27 @@ class WebParticipant:
     protocolName = "web"
     log = Logger()
 
+    # One per connection: slots instead of a dict (the rooms' weak references included).
+    __slots__ = (
+        "factory",
+        "service",
+        "address",
+        "nick",
+        "transport",
+        "guard",
+        "outbox",
+        "_bucket",
+        "_refusedInARow",
+        "_queue",
+        "_busy",
+        "_open",
+        "_closeReason",
+        "_ended",
+        "_awaitingPong",
+        "replay",
+        "__weakref__",
+    )
+
     def __init__(self, factory: WebFactory, address: str) -> None:
         self.factory = factory
         self.service = factory.service
@@ -86,11 +107,8 @@ class WebParticipant:
         self.transport: WebSocketTransport | None = None
         self.guard: GuardProtocol | None = None
         self.outbox: Outbox | None = None
-        self._bucket = (
-            None
-            if factory.burst is None
-            else TokenBucket(factory.clock, factory.rate, factory.burst)
-        )
+        burst = factory.burst
+        self._bucket = None if burst is None else TokenBucket(factory.clock, factory.rate, burst)
         self._refusedInARow = 0
         # Requests waiting for an earlier one; created when one has to wait
         # (an empty deque costs ~760 bytes per idle connection).
