@@ -131,7 +131,7 @@ class IRCConnection(ChatLineReceiver):
 
     def connectionMade(self) -> None:
         self.caps = Capabilities(self.factory.offeredCaps)
-        self.wire = self.factory.wireFormat(self.caps.enabled)
+        self.wire = self.factory.wireFormat(set(self.caps.enabled))  # it takes a set
         self.shownRooms = {}
         self.userModes = NO_MODES
         self.signedOn = self.lastSpoke = self.factory.clock.seconds()
@@ -160,7 +160,7 @@ class IRCConnection(ChatLineReceiver):
         The client's capabilities changed: choose its encoders again, once
         here rather than once per delivery.
         """
-        self.wire = self.factory.wireFormat(self.caps.enabled)
+        self.wire = self.factory.wireFormat(set(self.caps.enabled))
 
     def me(self) -> str:
         """
