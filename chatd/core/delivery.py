@@ -33,6 +33,8 @@ class Gathering:
         and L{removeConnection}.
     """
 
+    __slots__ = ()  # a Person's are its own
+
     connections: list[IParticipant]
     #: How many times any gathering's connections changed: a flattened list
     #: of connections (L{Members.connections}) made before the last is stale.

@@ -41,6 +41,9 @@ class Person(Gathering):
     an IRC client's ident, read through it).
     """
 
+    # One per signed-in person: slots, not a dict (weakly referenced, as participants are).
+    __slots__ = ("connections", "__weakref__")
+
     def __init__(self, connection: IParticipant) -> None:
         self.connections = [connection]
 

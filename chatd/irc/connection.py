@@ -41,6 +41,10 @@ def _runStep(ignored: object, step: Callable[[T], Any], item: T) -> Any:
 CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
 
 
+#: The user modes of a connection that has none (L{IRCConnection.userModes}).
+NO_MODES: frozenset[str] = frozenset()
+
+
 class IRCConnection(ChatLineReceiver):
     """
     One IRC client, which its commands see as an
@@ -51,32 +55,82 @@ class IRCConnection(ChatLineReceiver):
     factory: IRCListener
     delimiter = b"\n"
 
-    pendingNick: str | None = None
-    ident: str | None = None
-    realName = ""
-    password: str | None = None
-    registered = False
-    awayMessage: str | None = None
-    account: str | None = None
-    signedOn = 0.0
-    lastSpoke = 0.0
-    saslBuffer: str | None = None
-    sasl: SaslState | None = None
-    serverPasswordGiven = False
-    _command = ""
-    _closing = False
+    # IRC's state lives in slots: in the instance dict, with the base
+    # classes' names, it made more than the 30 names CPython shares between a
+    # class's instances, and each connection then had a whole dict of its own.
+    __slots__ = (
+        "pendingNick",
+        "ident",
+        "realName",
+        "password",
+        "registered",
+        "awayMessage",
+        "account",
+        "signedOn",
+        "lastSpoke",
+        "saslBuffer",
+        "sasl",
+        "serverPasswordGiven",
+        "_command",
+        "_closing",
+        "labelled",
+        "delivering",
+        "multiline",
+        "_afterCR",
+        "_notUTF8",
+        "caps",
+        "wire",
+        "shownRooms",
+        "userModes",
+    )
+
+    pendingNick: str | None
+    ident: str | None
+    realName: str
+    password: str | None
+    registered: bool
+    awayMessage: str | None
+    account: str | None
+    signedOn: float
+    lastSpoke: float
+    saslBuffer: str | None
+    sasl: SaslState | None
+    serverPasswordGiven: bool
+    _command: str
+    _closing: bool
     #: The output of a labelled command being run (L{chatd.irc.labels}).
-    labelled: list[bytes] | None = None
-    delivering = 0
+    labelled: list[bytes] | None
+    delivering: int
     #: The C{draft/multiline} batch the client has open (L{chatd.irc.multiline}).
-    multiline: OpenBatch | None = None
+    multiline: OpenBatch | None
+    #: The encoders for this client's capabilities (L{capabilitiesChanged}).
+    wire: WireFormat
+    shownRooms: dict[str, str]  # room key -> name, as the client was shown
+    # Replaced, never changed: until a mode is set, connections share one
+    # empty frozenset (a set each cost 216 bytes).
+    userModes: frozenset[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pendingNick = self.ident = self.password = None
+        self.realName = ""
+        self.registered = False
+        self.awayMessage = self.account = None
+        self.signedOn = self.lastSpoke = 0.0
+        self.saslBuffer = self.sasl = None
+        self.serverPasswordGiven = False
+        self._command = ""
+        self._closing = False
+        self.labelled = None
+        self.delivering = 0
+        self.multiline = None
+        self._afterCR = self._notUTF8 = False
 
     def connectionMade(self) -> None:
         self.caps = Capabilities(self.factory.offeredCaps)
-        #: The encoders for this client's capabilities (L{capabilitiesChanged}).
-        self.wire: WireFormat = self.factory.wireFormat(self.caps.enabled)
-        self.shownRooms: dict[str, str] = {}  # room key -> name, as the client was shown
-        self.userModes: set[str] = set()
+        self.wire = self.factory.wireFormat(set(self.caps.enabled))  # it takes a set
+        self.shownRooms = {}
+        self.userModes = NO_MODES
         self.signedOn = self.lastSpoke = self.factory.clock.seconds()
         super().connectionMade()
 
@@ -103,7 +157,7 @@ class IRCConnection(ChatLineReceiver):
         The client's capabilities changed: choose its encoders again, once
         here rather than once per delivery.
         """
-        self.wire = self.factory.wireFormat(self.caps.enabled)
+        self.wire = self.factory.wireFormat(set(self.caps.enabled))
 
     def me(self) -> str:
         """
@@ -115,9 +169,6 @@ class IRCConnection(ChatLineReceiver):
         return self.wire.hostmask(self.me())
 
     # Input
-
-    _afterCR = False
-    _notUTF8 = False
 
     def dataReceived(self, data: bytes) -> None:
         """

@@ -193,10 +193,10 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> None:
         elif char not in USER_MODES:
             unknown = True
         elif adding and char not in irc.userModes:
-            irc.userModes.add(char)
+            irc.userModes = irc.userModes | {char}
             added.append(char)
         elif not adding and char in irc.userModes:
-            irc.userModes.discard(char)
+            irc.userModes = irc.userModes - {char}
             removed.append(char)
         if char == "i":
             (irc.factory.invisible.add if "i" in irc.userModes else irc.factory.invisible.discard)(

@@ -44,7 +44,7 @@ def onOper(irc: IRCSession, message: Message) -> Any:
     def granted(_: object) -> None:
         irc.service.grantOperator(irc.participant)
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
-        irc.userModes.add("o")
+        irc.userModes = irc.userModes | {"o"}
         irc.numeric(RPL_YOUREOPER, "You are now an IRC operator")
         irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True)
 

@@ -53,7 +53,11 @@ class IRCProtocol(IRCConnection):
     An IRC client connected to chatd.
     """
 
-    _lastQuit: str | None = None
+    __slots__ = ("_lastQuit",)  # set as others quit: see IRCConnection's slots
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lastQuit: str | None = None
 
     @property
     def historyOnEnter(self) -> int:

@@ -67,7 +67,7 @@ class IRCSession(Protocol):
     sasl: SaslState | None
     serverPasswordGiven: bool
     shownRooms: dict[str, str]
-    userModes: set[str]
+    userModes: frozenset[str]
     multiline: OpenBatch | None
     labelled: list[bytes] | None
     delivering: int

@@ -6,6 +6,8 @@ and what they share (the service, the clock, the limits).
 
 from __future__ import annotations
 
+from functools import partial
+
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.server import Request
 
@@ -51,6 +53,9 @@ class WebFactory:
         self.pingInterval = pingInterval
         self.maxQueued = maxQueued
         self.idleTimers = IdleTimers(clock)
+        # Counts the frames each flush sends (Outbox.tally): one for all the
+        # connections, not a partial of its own in each (~250 bytes).
+        self.tally = partial(service.stats.sent, WebParticipant.protocolName)
 
     def buildProtocol(self, request: Request) -> WebParticipant:
         address = request.getClientAddress()

@@ -31,6 +31,7 @@ machinery), which:
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, Protocol
 
 from twisted.internet.interfaces import (
@@ -102,6 +103,8 @@ class _WriteBackpressure:
     channel's own flow control intact.
     """
 
+    __slots__ = ("guard",)  # one per connection
+
     def __init__(self, guard: GuardProtocol) -> None:
         self.guard = guard
 
@@ -131,6 +134,33 @@ class _WriteBackpressure:
             self.guard.channelProducer.stopProducing()
         if self.guard.outbox is not None:
             self.guard.outbox.stopProducing()
+
+
+class _EventList(list[Any]):
+    """
+    A wsproto C{Connection}'s queue of pending events (it appends, pops from
+    the left and tests for emptiness), as a list: empty, as it nearly always
+    is, it costs 56 bytes where a deque costs 760.
+    """
+
+    __slots__ = ()
+
+    def popleft(self) -> Any:
+        return self.pop(0)
+
+
+def _lighterEvents(protocol: Any) -> None:
+    """
+    Give the wsproto connection under Twisted's WebSocket C{protocol} an
+    L{_EventList}.  Both attributes are private (Twisted's C{_wsconn}, wsproto
+    1.x's C{_events}), with no public way to choose the queue: anything other
+    than the expected empty deque is left alone
+    (docs/dev/decisions/websocket-event-list.md).
+    """
+    connection: Any = getattr(protocol, "_wsconn", None)
+    events = getattr(connection, "_events", None)
+    if type(events) is deque and not events:
+        connection._events = _EventList()
 
 
 class GuardProtocol(ProtocolWrapper):
@@ -197,6 +227,20 @@ class GuardProtocol(ProtocolWrapper):
                 self.listener.inputTooLarge()
                 return
         super().dataReceived(data)
+
+    def upgraded(self, protocol: Any) -> None:
+        """
+        The HTTP channel handed the connection to C{protocol} (Twisted's
+        WebSocket machinery), and now only forwards bytes to it: send them
+        there directly and let the channel go (~1 KiB per connection).  Its
+        producer goes too: its request never ends, so it paused nothing.
+        """
+        channel: Any = self.wrappedProtocol
+        # Only if the channel was patched to forward (Twisted's upgrade does).
+        if getattr(channel, "dataReceived", None) == protocol.dataReceived:
+            self.wrappedProtocol = protocol
+            self.channelProducer = None
+        _lighterEvents(protocol)
 
     def messageComplete(self) -> None:
         """

@@ -102,6 +102,7 @@ class IRCWebSocket:
 
     def negotiationStarted(self, transport: WebSocketTransport) -> None:
         self.websocket = transport
+        self.guard.upgraded(transport)  # Twisted's transport is also what reads the frames
 
     def negotiationFinished(self) -> None:
         """

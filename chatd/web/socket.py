@@ -13,7 +13,6 @@ password check, a store write), later ones queue.
 from __future__ import annotations
 
 from collections import deque
-from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
@@ -79,6 +78,27 @@ class WebParticipant:
     protocolName = "web"
     log = Logger()
 
+    # One per connection: slots instead of a dict (the rooms' weak references included).
+    __slots__ = (
+        "factory",
+        "service",
+        "address",
+        "nick",
+        "transport",
+        "guard",
+        "outbox",
+        "_bucket",
+        "_refusedInARow",
+        "_queue",
+        "_busy",
+        "_open",
+        "_closeReason",
+        "_ended",
+        "_awaitingPong",
+        "replay",
+        "__weakref__",
+    )
+
     def __init__(self, factory: WebFactory, address: str) -> None:
         self.factory = factory
         self.service = factory.service
@@ -87,11 +107,8 @@ class WebParticipant:
         self.transport: WebSocketTransport | None = None
         self.guard: GuardProtocol | None = None
         self.outbox: Outbox | None = None
-        self._bucket = (
-            None
-            if factory.burst is None
-            else TokenBucket(factory.clock, factory.rate, factory.burst)
-        )
+        burst = factory.burst
+        self._bucket = None if burst is None else TokenBucket(factory.clock, factory.rate, burst)
         self._refusedInARow = 0
         # Requests waiting for an earlier one; created when one has to wait
         # (an empty deque costs ~760 bytes per idle connection).
@@ -109,11 +126,13 @@ class WebParticipant:
 
     def negotiationStarted(self, transport: WebSocketTransport) -> None:
         self.transport = transport
+        if self.guard is not None:  # Twisted's transport is also what reads the frames
+            self.guard.upgraded(transport)
 
     def negotiationFinished(self) -> None:
         self._open = True
         if (outbox := self.outbox) is not None:  # frames from here on, not the handshake
-            outbox.countWrites(partial(self.service.stats.sent, self.protocolName))
+            outbox.countWrites(self.factory.tally)
         try:
             self.service.connect(self)
         except ChatError as error:  # ServerFull, or Banned (a banned address)

@@ -501,6 +501,21 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "MODE nobody")), ["401"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE")), ["461"])
 
+    def test_userModesPerConnection(self) -> None:
+        """
+        Connections without modes share one empty set of them: setting and
+        clearing modes on one leaves every other connection's as they were.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "MODE alice +iw")
+        self.assertEqual(self.messages(self.send(alice, ta, "MODE alice"))[0].params[1], "+iw")
+        self.assertEqual(self.messages(self.send(bob, tb, "MODE bob"))[0].params[1], "+")
+        self.send(alice, ta, "MODE alice -i")
+        self.assertEqual(self.messages(self.send(alice, ta, "MODE alice"))[0].params[1], "+w")
+        carol, tc = self.connect("carol")
+        self.assertEqual(self.messages(self.send(carol, tc, "MODE carol"))[0].params[1], "+")
+
 
 class ModerationTests(ChannelTestCase):
     def test_kick(self) -> None:

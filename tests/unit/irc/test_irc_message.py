@@ -233,6 +233,20 @@ class CapabilityTests(SynchronousTestCase):
         self.assertEqual(caps.listEnabled(), "server-time")
         self.assertFalse(caps.request(""))
 
+    def test_enabledPerConnection(self) -> None:
+        """
+        Connections that enabled nothing share one empty set of
+        capabilities: what one enables or removes, the others do not get.
+        """
+        alice, bob = Capabilities(), Capabilities()
+        self.assertTrue(alice.request("server-time batch"))
+        alice.ls("302")
+        self.assertEqual(alice.listEnabled(), "batch cap-notify server-time")
+        self.assertEqual(bob.listEnabled(), "")
+        self.assertTrue(alice.request("-batch"))
+        self.assertEqual(alice.listEnabled(), "cap-notify server-time")
+        self.assertNotIn("server-time", Capabilities())
+
     def test_longList(self) -> None:
         """
         A list too long for one line is split into several.

@@ -7,16 +7,25 @@ fan-out stall in docs/dev/BENCHMARKING.md was a C{transport.write} per frame).
 
 from __future__ import annotations
 
+import gc
 import struct
+import weakref
+from types import SimpleNamespace
 
-from twisted.internet.testing import MemoryReactorClock
+from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionDone
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import CloseConnection, Ping
+from wsproto.frame_protocol import CloseReason
 
 from chatd.core.errors import NotPermitted
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from chatd.web.channel import ChatChannel
-from chatd.web.guard import GuardProtocol
+from chatd.web.guard import GuardProtocol, _EventList, _lighterEvents
 from chatd.web.socket import WebParticipant
 from tests.support.webclient import WebHarness, handshake
 
@@ -180,15 +189,49 @@ class IdleFootprintTests(SynchronousTestCase):
         self.reactor = MemoryReactorClock()
         self.web = WebHarness(ChatService(self.reactor, rooms=["lobby"]), self.reactor)
 
-    def test_requestReleased(self) -> None:
+    def test_channelReleased(self) -> None:
         """
-        Once upgraded, the HTTP channel no longer holds the upgrade request.
+        Once upgraded, the guard hands bytes straight to the WebSocket layer
+        and lets the HTTP channel (and the upgrade request) go; frames still
+        arrive, and the end of the connection still reaches the participant.
         """
-        response, _, protocol = self.web.rawRequest(handshake())
-        self.assertTrue(response.startswith(b"HTTP/1.1 101 "), response)
-        channel = protocol.wrappedProtocol
-        assert isinstance(channel, ChatChannel)
-        self.assertEqual(channel.requests, [])
+        protocol = self.web.site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
+        assert isinstance(protocol, GuardProtocol)
+        transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555))
+        protocol.makeConnection(transport)
+        channel = weakref.ref(protocol.wrappedProtocol)
+        self.assertIsInstance(channel(), ChatChannel)
+        protocol.dataReceived(handshake())
+        self.reactor.advance(0)
+        self.assertTrue(transport.value().startswith(b"HTTP/1.1 101 "), transport.value())
+        gc.collect()
+        self.assertIsNone(channel())
+        self.assertIsNone(protocol.channelProducer)
+        participant = protocol.listener
+        assert isinstance(participant, WebParticipant)
+        transport.clear()
+        protocol.dataReceived(b"\x89\x80\x00\x00\x00\x00")  # a ping, masked with zeros
+        self.reactor.advance(0)
+        self.assertEqual(frames(transport.value()), [(0xA, b"")])
+        protocol.connectionLost(Failure(ConnectionDone()))
+        self.assertTrue(participant._ended)
+
+    def test_lighterEventQueue(self) -> None:
+        """
+        The wsproto connection under an upgraded WebSocket queues its events
+        in a list that works as its deque did: the close event it queues
+        when told the transport is gone still comes out, and in order.
+        """
+        connection = Connection(ConnectionType.SERVER)
+        _lighterEvents(SimpleNamespace(_wsconn=connection))
+        self.assertIsInstance(connection._events, _EventList)
+        connection._events.append(Ping(b"1"))
+        connection.receive_data(None)
+        self.assertEqual(
+            list(connection.events()),
+            [Ping(b"1"), CloseConnection(code=CloseReason.ABNORMAL_CLOSURE)],
+        )
+        self.assertEqual(list(connection.events()), [])
 
     def test_oneKeepaliveTimer(self) -> None:
         """
