@@ -89,6 +89,15 @@ class Members(dict[str, IParticipant]):
         self._changes = 0
 
     def __setitem__(self, nick: str, member: IParticipant) -> None:
+        flat = self._flat
+        if flat is not None and nick not in self and self._changes == Gathering.changes:
+            # A newcomer goes last, in the dict as in the list: a new list
+            # (one being delivered to stays as it was) copied in C, where
+            # flattening again would walk every member in Python: a join to
+            # a room of thousands is then cheap.
+            super().__setitem__(nick, member)
+            self._flat = [*flat, *connectionsOf(member)]
+            return
         self._flat = None
         super().__setitem__(nick, member)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.delivery import Members
 from chatd.core.events import Membership, RoomMessage
 from chatd.core.people import People, Person
 from chatd.core.room import Room
@@ -95,3 +96,31 @@ class FlattenedConnectionsTests(SynchronousTestCase):
         self.assertEqual([], messages(ann))
         self.assertEqual(said[:4], messages(bob))
         self.assertEqual([said[1]], messages(bob2))
+
+    def test_newcomerAppended(self) -> None:
+        """
+        A newcomer is added to the flattened connections without walking
+        the members again, last, as in the members' order; a list being
+        delivered to keeps its recipients; a member entering again in its
+        own place, or after a person's connections changed, is flattened
+        afresh.
+        """
+        people = People()
+        ann, bob, carol = RecordingParticipant(), RecordingParticipant(), RecordingParticipant()
+        members = Members()
+        members["ann"] = people.named(ann, "ann")
+        before = members.connections()
+        self.assertEqual(before, [ann])
+        members["bob"] = bob
+        after = members.connections()
+        self.assertEqual(after, [ann, bob])
+        self.assertEqual(before, [ann])  # not changed under a running delivery
+        members["bob"] = carol  # a replacement: flattened again, in place
+        self.assertEqual(members.connections(), [ann, carol])
+        annPerson = people.find("ann")
+        assert isinstance(annPerson, Person)
+        extra = RecordingParticipant()
+        people.join(extra, annPerson)
+        members["dave"] = RecordingParticipant()
+        self.assertEqual(members.connections()[:3], [ann, extra, carol])
+        self.assertEqual(len(members.connections()), 4)
