@@ -73,7 +73,7 @@ def awayAfterJoin(irc: IRCSession, event: Membership) -> None:
     After someone else's C{JOIN}, an C{away-notify} client is told they are
     away, if they are.
     """
-    if not event.joined or "away-notify" not in irc.caps:
+    if not event.joined or "away-notify" not in irc.caps.enabled:  # per member of a join
         return
     away = awayOf(irc.service.find(event.nick))
     if away:

@@ -130,7 +130,9 @@ class IRCProtocol(IRCConnection):
             data = event.encoded[encoder]
         except KeyError:
             data = event.wire(encoder)
-        self.send(data)
+        outbox = self.outbox  # straight there: what is delivered is never a labelled reply
+        if outbox is not None:
+            outbox.write(data)
         awayAfterJoin(self, event)
 
     @delivered
