@@ -35,6 +35,8 @@ class Client:
 
     @ivar inflight: messages sent and not yet acknowledged (senders only).
     @ivar stamped: read with C{recvmsg} to get the kernel's arrival time.
+    @ivar watcher: a probe beside the load: its deliveries are its own, not
+        the loop's (nor its hook's).
     """
 
     __slots__ = (
@@ -49,6 +51,7 @@ class Client:
         "inflight",
         "stamped",
         "greeted",
+        "watcher",
     )
 
     def __init__(self, sock: socket.socket) -> None:
@@ -63,6 +66,7 @@ class Client:
         self.inflight = 0
         self.stamped = False
         self.greeted = False
+        self.watcher = False
 
 
 AckHook = Callable[[Client, int], None]
@@ -251,6 +255,8 @@ class Loop:
                 self.onAck(client, acks)
         if deliveries:
             client.deliveries += deliveries
+            if client.watcher:
+                return
             self.deliveries += deliveries
             if self.onDelivery is not None:
                 self.onDelivery(client, deliveries, stamp or time.time_ns())

@@ -59,17 +59,24 @@ class Bench(Harness):
         # How long N clients took to register and join, in batches: one
         # join announced to everyone already there makes it O(N^2).
         result["setup"] = {"clients": len(clients), "seconds": time.perf_counter() - started}
+        [watcher] = self.crowd(loop, 1, "watch", enter=False, ports=ports)
+        watcher.watcher = True
         for client in clients:  # enabled early: the kernel starts stamping lazily
             client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         if "throughput" in run:
-            result["throughput"] = self.throughput(loop, daemon, clients)
+            result["throughput"] = self.throughput(loop, daemon, clients, watcher)
         if "latency" in run:
             result["latency"] = self.latency(loop, daemon, clients)
         return result
 
-    def throughput(self, loop: Loop, daemon: Server, clients: list[Client]) -> Result:
+    def throughput(
+        self, loop: Loop, daemon: Server, clients: list[Client], watcher: Client
+    ) -> Result:
         """
         (a) S senders keep W messages each in flight; count deliveries.
+        Meanwhile C{watcher}, in no room, asks one request after another
+        (L{WireAdapter.probe}): how long a user waits for an answer while
+        the daemon is saturated, which a long reactor turn makes long.
         """
         args, message = self.args, self.message
         senders = clients[: args.senders]
@@ -79,10 +86,21 @@ class Bench(Harness):
         cap = 2 * args.senders * args.window * fanout
         # Deliveries before this phase (history replayed on entering, say)
         # are not the phase's: count from here.
-        state = {"sent": 0, "sending": True, "base": loop.deliveries}
+        state = {"sent": 0, "sending": True, "base": loop.deliveries, "measuring": False}
         blocked: list[Client] = []
+        probe = self.adapter.probe("watch0")
+        answers: list[int] = []
+        asked = [time.perf_counter_ns()]
 
         def refill(client: Client, acks: int) -> None:
+            if client is watcher:
+                now = time.perf_counter_ns()
+                if state["measuring"]:
+                    answers.append(now - asked[0])
+                if state["sending"]:
+                    asked[0] = now
+                    loop.send(watcher, probe)
+                return
             client.inflight -= acks
             if not state["sending"] or client.inflight < 0:
                 client.inflight = max(client.inflight, 0)
@@ -105,6 +123,7 @@ class Bench(Harness):
         loop.onAck, loop.onDelivery = refill, unblock
         for sender in senders:
             refill(sender, 0)
+        loop.send(watcher, probe)
         loop.runUntil(lambda: False, args.warmup)
         daemon.profile(True, "phase (a), throughput")
         before = (
@@ -114,7 +133,9 @@ class Bench(Harness):
             time.process_time(),
             busyCores(),
         )
+        state["measuring"] = True
         loop.runUntil(lambda: False, args.duration)
+        state["measuring"] = False
         after = (
             time.perf_counter(),
             loop.deliveries,
@@ -155,6 +176,8 @@ class Bench(Harness):
             # rate when other work on the machine takes the daemon's core.
             "deliveriesPerDaemonCpuSecond": round((after[1] - before[1]) / (after[2] - before[2])),
             "otherCpu": round((after[4] - before[4]) / elapsed - daemonCpu - generatorCpu, 3),
+            "answersUnderLoad": len(answers),
+            "answerUnderLoadMs": percentiles(answers),
         }
 
     def latency(self, loop: Loop, daemon: Server, clients: list[Client]) -> Result:

@@ -89,6 +89,12 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
             f"other processes {t['otherCpu']:.0%}; "
             f"{t['deliveriesPerDaemonCpuSecond']:,} deliveries per daemon CPU second"
         )
+        answer = t.get("answerUnderLoadMs") or {}
+        out(
+            f"    meanwhile an idle client's requests, one after another: "
+            f"{t.get('answersUnderLoad', 0):,} answered, p50 {answer.get('p50')} ms, "
+            f"p99 {answer.get('p99')} ms, max {answer.get('max')} ms"
+        )
     if "latency" in results:
         lat = results["latency"]
         d, last = lat["deliveryMs"], lat["lastRecipientMs"]

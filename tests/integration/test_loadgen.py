@@ -100,6 +100,18 @@ class LoopTests(SynchronousTestCase):
         self.assertGreater(answers[0], 0)
         self.assertEqual(seen, [b"clt: MSGPV a0\nclt: p\nclt: .\n"])
 
+    def test_watcherCountsApart(self) -> None:
+        """
+        A watcher's deliveries are its own: the loop's total, and its hook,
+        count only the load's.
+        """
+        self.client.watcher = True
+        heard: list[int] = []
+        self.loop.onDelivery = lambda client, count, stamp: heard.append(count)
+        self.feed(b"srv: OKAY!\nsrv: MSGPV a 1\nsrv: p\nsrv: .\nsrv: ")
+        self.assertEqual((self.client.deliveries, self.loop.deliveries), (1, 0))
+        self.assertEqual((self.client.acks, heard), (1, []))
+
     def test_markersSplitBetweenReads(self) -> None:
         """
         Acks, deliveries and errors are counted once each, wherever the reads
