@@ -21,7 +21,7 @@ from chatd.core.admission import Admission
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.listener import DEFAULT_MOTD
-from chatd.lines.lineproto import ChatFactory
+from chatd.lines.factory import ChatFactory
 from chatd.listeners import CHAT, Listener
 from chatd.logs import setLevel
 from chatd.options import Options

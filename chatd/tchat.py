@@ -24,7 +24,8 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import isValidName, normalize
 from chatd.core.text import plain, plainLine
-from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
+from chatd.lines.factory import ChatFactory
+from chatd.lines.lineproto import ChatLineReceiver
 
 PREFIX = "clt: "
 OKAY = b"srv: OKAY!\n"

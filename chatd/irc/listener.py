@@ -21,7 +21,8 @@ from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.presence import Presence
 from chatd.irc.caps import SUPPORTED
 from chatd.irc.wire import WireFormat
-from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
+from chatd.lines.factory import ChatFactory
+from chatd.lines.lineproto import ChatLineReceiver
 
 DEFAULT_MOTD = (
     "Welcome to chatd.",

@@ -16,66 +16,15 @@ from collections import deque
 from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred, succeed
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
-from twisted.internet.protocol import ServerFactory
+from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
 from chatd.core.errors import ChatError, InvalidArgument
-from chatd.core.interfaces import IChatService
-from chatd.lines.idle import IdleTimers
-from chatd.lines.outbox import FlushScheduler, Outbox
+from chatd.lines.factory import ChatFactory
+from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
-
-
-class ChatFactory(ServerFactory):
-    """
-    What the connections of one front-end share: the service, the clock, and
-    the limits.
-
-    @ivar maxLineLength: bytes in one line, without its delimiter.
-    @ivar maxOutput: bytes a connection may have waiting before it is cut off.
-    @ivar floodBurst: lines accepted at once before throttling (C{None}: off).
-    @ivar floodRate: lines per second accepted once the burst is spent.
-    @ivar floodBacklog: bytes of throttled input held before disconnecting.
-    @ivar aliveAfter: seconds of silence before a liveness probe (C{None}: off).
-    @ivar closeGrace: seconds a connection being closed has to send what it
-        holds and close before it is cut (a TLS peer that never answers the
-        close alert, a reader that stopped reading).
-    """
-
-    protocol: type[ChatLineReceiver]  # type: ignore[assignment]
-
-    def __init__(
-        self,
-        service: IChatService,
-        clock: IReactorTime,
-        *,
-        maxLineLength: int = 4096,
-        maxOutput: int = 1 << 20,
-        floodBurst: int | None = 100,
-        floodRate: float = 20.0,
-        floodBacklog: int = 64 * 1024,
-        aliveAfter: float | None = 15.0,
-        closeGrace: float = 10.0,
-    ) -> None:
-        self.service = service
-        self.clock = clock
-        self.flusher = FlushScheduler(clock)
-        self.idleTimers = IdleTimers(clock)
-        self.maxLineLength = maxLineLength
-        self.maxOutput = maxOutput
-        self.floodBurst = floodBurst
-        self.floodRate = floodRate
-        self.floodBacklog = floodBacklog
-        self.aliveAfter = aliveAfter
-        self.closeGrace = closeGrace
-
-    def stopFactory(self) -> None:
-        self.flusher.flush()
-        self.flusher.cancel()
-        self.idleTimers.cancel()
 
 
 class ChatLineReceiver(LineReceiver):

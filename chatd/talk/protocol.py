@@ -29,7 +29,8 @@ from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Ren
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import isValidName, normalize
-from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
+from chatd.lines.factory import ChatFactory
+from chatd.lines.lineproto import ChatLineReceiver
 from chatd.talk import reading
 from chatd.talk.commands import COMMANDS, helpText, newPassword
 from chatd.talk.format import (

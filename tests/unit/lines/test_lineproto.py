@@ -17,7 +17,8 @@ from zope.interface import implementer
 
 from chatd.core.errors import ChatError
 from chatd.core.service import ChatService
-from chatd.lines.lineproto import ChatFactory, ChatLineReceiver
+from chatd.lines.factory import ChatFactory
+from chatd.lines.lineproto import ChatLineReceiver
 from tests.support.helpers import connect, output
 
 
