@@ -78,11 +78,7 @@ class RoomQueries:
         both, C{""} for neither.
         """
         target = self.service.registry.get(room)
-        person = self.service.people.find(nick)
-        status = ""
-        if key(nick) in target.ops or (person is not None and self.service.isOperator(person)):
-            status = "o"
-        return status + ("v" if key(nick) in target.voiced else "")
+        return self._status(target, key(nick), self.service.people.find(nick))
 
     def memberStatuses(self, participant: IParticipant, room: str) -> list[tuple[str, str]]:
         """
@@ -91,12 +87,16 @@ class RoomQueries:
         each up again (a join to a room of thousands lists them all).
         """
         target = self.service.memberRoom(participant, room)
-        ops, voiced, isOperator = target.ops, target.voiced, self.service.isOperator
-        statuses = []
-        for k, member in target.members.items():
-            status = "o" if k in ops or isOperator(member) else ""
-            statuses.append((member.nick, status + "v" if k in voiced else status))
-        return statuses
+        status = self._status
+        return [(member.nick, status(target, k, member)) for k, member in target.members.items()]
+
+    def _status(self, target: Room, nickKey: str, person: IParticipant | None) -> str:
+        """
+        The one rule for a status: C{o} for the room's operators and chatd
+        operators, then C{v} for the voiced.
+        """
+        operator = nickKey in target.ops or (person is not None and self.service.isOperator(person))
+        return ("o" if operator else "") + ("v" if nickKey in target.voiced else "")
 
     def roomModes(self, room: str) -> str:
         """

@@ -128,7 +128,7 @@ class IRCConnection(ChatLineReceiver):
 
     def connectionMade(self) -> None:
         self.caps = Capabilities(self.factory.offeredCaps)
-        self.wire = self.factory.wireFormat(set(self.caps.enabled))  # it takes a set
+        self.wire = self.factory.wireFormat(self.caps.enabled)
         self.shownRooms = {}
         self.userModes = NO_MODES
         self.signedOn = self.lastSpoke = self.factory.clock.seconds()
@@ -157,7 +157,7 @@ class IRCConnection(ChatLineReceiver):
         The client's capabilities changed: choose its encoders again, once
         here rather than once per delivery.
         """
-        self.wire = self.factory.wireFormat(set(self.caps.enabled))
+        self.wire = self.factory.wireFormat(self.caps.enabled)
 
     def me(self) -> str:
         """

@@ -11,6 +11,7 @@ imports the protocol they are part of.
 from __future__ import annotations
 
 import time
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from twisted.cred.checkers import ICredentialsChecker
@@ -129,7 +130,7 @@ class IRCListener(ChatFactory):
         multiline = f"max-bytes={size},max-lines={lines}"
         self.offeredCaps = {**self.offeredCaps, "draft/multiline": multiline}
 
-    def wireFormat(self, enabled: set[str]) -> WireFormat:
+    def wireFormat(self, enabled: AbstractSet[str]) -> WireFormat:
         """
         The encoders for a client with the capabilities C{enabled}, one
         shared L{WireFormat} per combination that changes the lines: with

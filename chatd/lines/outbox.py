@@ -104,8 +104,8 @@ class Outbox:
 
     @ivar pending: bytes waiting to be handed to the transport.
     @ivar tally: called with how many writes each flush hands on (the
-        front-end's count of frames sent), or C{None}: once per flush, not
-        once per frame, as writes are the fan-out's hot path.
+        front-end's count of frames sent; L{countWrites}), or C{None}: once
+        per flush, not once per frame, as writes are the fan-out's hot path.
     """
 
     __slots__ = (
@@ -129,7 +129,6 @@ class Outbox:
         limit: int,
         overflowed: Callable[[], None],
         register: bool = True,
-        tally: Callable[[int], None] | None = None,
     ) -> None:
         """
         @param register: register with C{transport} as its producer.  Pass
@@ -149,7 +148,7 @@ class Outbox:
         self._socket = _directSocket(transport)
         self._drainWaiters: list[Deferred[bool]] | None = None
         self._registered = register
-        self.tally = tally
+        self.tally: Callable[[int], None] | None = None  # see countWrites
         if register:
             transport.registerProducer(self, True)  # type: ignore[attr-defined]
 

@@ -88,6 +88,21 @@ def hangUp(daemon: Daemon, text: str) -> None:
         time.sleep(0.05)
 
 
+def fromConfig(tmp_path: Path, config: Path) -> Daemon:
+    """
+    The daemon with TCHAT and IRC, configured by C{config}, which a test
+    rewrites before each SIGHUP.
+    """
+    return startDaemon(
+        tmp_path,
+        "--config",
+        str(config),
+        "--data-dir",
+        str(tmp_path / "data"),
+        factories=("TchatFactory", "IRCFactory"),
+    )
+
+
 def test_reloadWithoutRestart(tmp_path: Path) -> None:
     """
     TCHAT over TLS and IRC from a config file; the file and the certificate
@@ -99,14 +114,7 @@ def test_reloadWithoutRestart(tmp_path: Path) -> None:
     config = tmp_path / "chatd.toml"
     listener = f'port = "ssl:0:interface=127.0.0.1:privateKey={key}:certKey={cert}"\n'
     config.write_text(listener + "alive-after = 0\nflood-burst = 0\n")
-    daemon = startDaemon(
-        tmp_path,
-        "--config",
-        str(config),
-        "--data-dir",
-        str(tmp_path / "data"),
-        factories=("TchatFactory", "IRCFactory"),
-    )
+    daemon = fromConfig(tmp_path, config)
     try:
         tchat, irc = daemon.ports["TchatFactory"], daemon.ports["IRCFactory"]
         old, served = tls(tchat)
@@ -230,14 +238,7 @@ def test_reloadPasswordRule(tmp_path: Path) -> None:
     """
     config = tmp_path / "chatd.toml"
     config.write_text("alive-after = 0\nflood-burst = 0\npassword-min-length = 10\n")
-    daemon = startDaemon(
-        tmp_path,
-        "--config",
-        str(config),
-        "--data-dir",
-        str(tmp_path / "data"),
-        factories=("TchatFactory", "IRCFactory"),
-    )
+    daemon = fromConfig(tmp_path, config)
     try:
         tchat, irc = daemon.ports["TchatFactory"], daemon.ports["IRCFactory"]
         dave = plain(tchat)
