@@ -352,7 +352,7 @@ class Options(LoggingOptions):
             "cluster-stream-length",
             None,
             10000,
-            "Events the cluster's Redis stream keeps (docs/CLUSTER.md).",
+            "Events each node's Redis inbox stream keeps (docs/CLUSTER.md).",
             atLeastOne,
         ],
     ]

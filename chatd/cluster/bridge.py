@@ -23,8 +23,9 @@ gap or a missed envelope lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
@@ -71,8 +72,9 @@ class Bridge(RoomSync, Inbound):
         self.presence = presence
         self.clock: IReactorTime = service.clock
         self.proxies: dict[str, dict[str, RemoteParticipant]] = {}
-        self._notices: dict[Notice, list[str]] = {}
+        self._notices: dict[Notice, dict[str, list[str]]] = {}
         self._handing: dict[PrivateMessage, Deferred[None]] = {}
+        self._sayTo: dict[str, Callable[[RoomMessage], bytes]] = {}
         for kind in (
             "login logout rename enter leave room say tell notice disconnect mod sanction"
             " hello state stored"
@@ -84,6 +86,7 @@ class Bridge(RoomSync, Inbound):
         self._unknownSenders: set[tuple[str, str, str]] = set()
         self._held: dict[str, list[dict[str, Any]]] = {}
         bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
+        bus.peers = lambda: presence.peers
         presence.localNicks = self.localNicks
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
         service.observeWith(self)
@@ -175,13 +178,25 @@ class Bridge(RoomSync, Inbound):
 
     # Called by proxies: local messages go out, once per event
 
-    def publishSay(self, event: RoomMessage) -> bytes:
+    def sayEncoder(self, node: str) -> Callable[[RoomMessage], bytes]:
         """
-        An "encoder" run once per room message (C{event.wire} caches it):
-        publish the message if a local user sent it.
+        The "encoder" a proxy of C{node} runs on a room message: one object
+        per node, so C{event.wire} runs it once per node with members in
+        the room, however many of them there are.
+        """
+        try:
+            return self._sayTo[node]
+        except KeyError:
+            encoder = self._sayTo[node] = partial(self.publishSay, node=node)
+            return encoder
+
+    def publishSay(self, event: RoomMessage, node: str) -> bytes:
+        """
+        Publish a room message for C{node}, if a local user sent it.
         """
         if self.isLocal(event.sender):
-            self.bus.publish(
+            self.bus.publishTo(
+                node,
                 "say",
                 u=event.sender,
                 room=event.room,
@@ -192,13 +207,14 @@ class Bridge(RoomSync, Inbound):
             )
         return b""
 
-    def publishTell(self, event: PrivateMessage) -> None:
+    def publishTell(self, event: PrivateMessage, node: str) -> None:
         """
-        A local user's private message to a user on another node: sent at
-        once, not queued; L{handedOn} gives the sender's wait for it.
+        A local user's private message to a user on C{node}: sent at once,
+        not queued; L{handedOn} gives the sender's wait for it.
         """
         if self.isLocal(event.sender):
-            self._handing[event] = self.bus.send(
+            self._handing[event] = self.bus.sendTo(
+                node,
                 "tell",
                 u=event.sender,
                 to=event.recipient,
@@ -232,24 +248,30 @@ class Bridge(RoomSync, Inbound):
     def forwardNotice(self, event: Notice, proxy: RemoteParticipant) -> None:
         """
         Collect the remote recipients of a notice during this reactor turn
-        (the service hands it to all of them at once) and publish it once,
-        with their names.
+        (the service hands it to all of them at once) and publish it once
+        per node, with the names of its recipients there.
         """
         if proxy.nick is None:
             return
         recipients = self._notices.get(event)
         if recipients is None:
-            recipients = self._notices[event] = []
+            recipients = self._notices[event] = {}
             self.clock.callLater(0, self._publishNotice, event)
-        recipients.append(proxy.nick)
+        recipients.setdefault(proxy.node, []).append(proxy.nick)
 
     def _publishNotice(self, event: Notice) -> None:
-        recipients = self._notices.pop(event, [])
-        self.bus.publish("notice", t=event.text, to=recipients, w=event.when)
+        for node, nicks in self._notices.pop(event, {}).items():
+            self.bus.publishTo(node, "notice", t=event.text, to=nicks, w=event.when)
 
     def publishDisconnect(self, nick: str, node: str, error: errors.ChatError) -> None:
-        self.bus.publish(
-            "disconnect", u=nick, node=node, r=error.text, c=error.code, e=type(error).__name__
+        self.bus.publishTo(
+            node,
+            "disconnect",
+            u=nick,
+            node=node,
+            r=error.text,
+            c=error.code,
+            e=type(error).__name__,
         )
 
     # Moderation across nodes (for the admin console)
@@ -308,11 +330,13 @@ class Bridge(RoomSync, Inbound):
 
     def linkUp(self) -> None:
         """
-        Redis is (back): send what waited, renew claims, and trade whole
-        states with every node.
+        Redis is (back): send what waited, renew claims, learn which nodes
+        there are, and trade whole states with each.
         """
         self.bus.linkUp()
-        self.presence.linkUp()
+        self.presence.linkUp().addBoth(self._greet)
+
+    def _greet(self, _: object) -> None:
         self.bus.publish("hello")
         self.publishState()
         if self._linked:
@@ -324,12 +348,17 @@ class Bridge(RoomSync, Inbound):
         self.presence.linkDown()
 
     def peerSeen(self, node: str) -> None:
+        """
+        A node this one had declared dead speaks again: it was sent nothing
+        meanwhile, so the two trade whole states.
+        """
         if node in self._gone:
             self._gone.discard(node)
-            self.bus.publish("hello")
+            self.bus.publishTo(node, "hello")
+            self.publishState(node)
 
     def gap(self, node: str) -> None:
-        self.bus.publish("hello")
+        self.bus.publishTo(node, "hello")
         self.reloadStored()
 
     def nodeLost(self, node: str) -> None:
@@ -339,6 +368,7 @@ class Bridge(RoomSync, Inbound):
         """
         self._gone.add(node)
         self._held.pop(node, None)
+        self._sayTo.pop(node, None)
         self.bus.forget(node)
         for proxy in list(self.proxies.pop(node, {}).values()):
             self.service.disconnect(proxy, "their server went away")
@@ -359,9 +389,17 @@ class Bridge(RoomSync, Inbound):
     def newProxy(self, node: str, nick: str) -> RemoteParticipant:
         return RemoteParticipant(self, node, nick)
 
-    def publishState(self) -> None:
+    def publishState(self, node: str | None = None) -> None:
+        """
+        This node's users, rooms and room settings, for C{node} (one that
+        said hello) or else for every peer.
+        """
         users = [[u.nick, self.service.roomsOf(u)] for u in self.localUsers()]
         rooms = [name for name, _ in self.service.rooms()]
         states = self.roomStates([str(nick) for nick, _ in users])
         proven = [u.nick for u in self.localUsers() if self.service.provenAccount(u) is not None]
-        self.bus.publish("state", users=users, rooms=rooms, rs=states, a=proven)
+        fields = {"users": users, "rooms": rooms, "rs": states, "a": proven}
+        if node is None:
+            self.bus.publish("state", **fields)
+        else:
+            self.bus.publishTo(node, "state", **fields)

@@ -1,28 +1,31 @@
 # -*- test-case-name: tests.unit.cluster.test_cluster_bus -*-
 """
-The event bus between chatd nodes: compact JSON envelopes in one Redis
-stream per cluster.
+The event bus between chatd nodes: compact JSON envelopes in Redis
+streams, one inbox stream per node.
 
-Each envelope carries its node's id (C{n}), the node's sequence number
-(C{q}), a kind (C{k}) and the kind's fields.  A node publishes an event once,
-however many people on other nodes receive it; each node then fans it out
-to its own connections.
+Each envelope carries its node's id (C{n}), a sequence number (C{q}), a
+kind (C{k}) and the kind's fields.  An envelope goes only to the nodes that
+need it: a room message to the nodes with members in the room, a private
+message to its recipient's node, and whole-cluster news (logins, entries,
+moderation) to every peer.  A node reads only its own inbox, so a node with
+no member in a room spends nothing on the room's messages, and the
+cluster's capacity grows with its nodes.
 
 Order: a node appends on a single Redis connection, so its envelopes enter
-the stream in order and every node reads them in that order: everything
-one sender says in one room arrives in order everywhere.  The sequence
-number, counted per node (hence per sender), lets a receiver prove it: an
-envelope at or below the last one seen from that node is a duplicate and
-dropped, and a jump means envelopes were lost (a reader fell behind the
-stream's length, Redis forgot unread entries, a full queue dropped some),
-which L{Bus} reports so the node can ask for a fresh state.
-A node ignores its own envelopes.
+each inbox in the order they were published, and the inbox's owner reads
+them in that order: everything one sender says in one room arrives in
+order everywhere.  The sequence number, counted per sending node and
+receiving node, lets a receiver prove it: an envelope at or below the last
+one seen from that node is a duplicate and dropped, and a jump means
+envelopes were lost (a reader fell behind its inbox's length, Redis forgot
+unread entries, a full queue dropped some, or the sender had believed the
+receiver dead), which L{Bus} reports so the node can ask for a fresh state.
 
 While Redis is away, envelopes wait in a bounded queue, in order, and go
 out when the link is back, before anything newer: a gap delays them.  One
 whose C{XADD} failed with the connection goes back in the queue (sent
 again, a receiver drops it as a duplicate by its number).  A private message
-is not queued: L{Bus.send} answers at once, so its sender is told to try
+is not queued: L{Bus.sendTo} answers at once, so its sender is told to try
 again rather than told it was sent.  The queue's bound (L{QUEUE_LIMIT})
 is what L{Bus.hasRoom} reports; the bridge refuses a room message when the
 queue is full, and other envelopes beyond it are dropped (the gap they
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import json
 from bisect import insort
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.internet.defer import Deferred, fail
@@ -45,8 +48,12 @@ from chatd.cluster.address import RedisUnavailable
 #: A handler gets the sending node's id and the envelope's fields.
 Handler = Callable[[str, dict[str, Any]], None]
 
-#: Envelopes a node keeps while Redis is away (about 200 bytes each).
+#: Envelopes a node keeps while Redis is away (about 200 bytes each; an
+#: event for every peer counts once per peer).
 QUEUE_LIMIT = 10000
+
+#: One envelope on its way: (publication order, receiving node, kind, text).
+Entry = tuple[int, str, str, str]
 
 
 def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
@@ -56,6 +63,10 @@ def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
     return json.dumps(
         {"n": node, "q": seq, "k": kind, **fields}, separators=(",", ":"), ensure_ascii=False
     )
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class Bus:
@@ -71,6 +82,8 @@ class Bus:
     @ivar dropped: envelopes this node could not publish (the queue was full).
     @ivar up: whether envelopes go to Redis now (else they are queued):
         false from a failed C{XADD} until L{linkUp}.
+    @ivar peers: the nodes an event for every peer goes to (presence's
+        live peers; set by the bridge).
     """
 
     log = Logger()
@@ -78,26 +91,32 @@ class Bus:
     def __init__(
         self,
         nodeId: str,
-        channel: str,
+        inbox: Callable[[str], str],
         publish: Callable[[str, str], Deferred[Any]],
         onGap: Callable[[str], None] = lambda node: None,
         onPeer: Callable[[str], None] = lambda node: None,
         onHeard: Callable[[str], None] = lambda node: None,
         queueLimit: int = QUEUE_LIMIT,
     ) -> None:
+        """
+        @param inbox: a node's id -> the name of the stream it reads.
+        """
         self.nodeId = nodeId
-        self.channel = channel
+        self.inbox = inbox
         self._publish = publish
         self.onGap = onGap
         self.onPeer = onPeer
         self.onHeard = onHeard
+        self.peers: Callable[[], Iterable[str]] = tuple
         self.handlers: dict[str, Handler] = {}
         self.lastSeq: dict[str, int] = {}
         self.dropped = 0
         self.up = True
         self.queueLimit = queueLimit
-        self._seq = 0
-        self._waiting: list[tuple[int, str, str]] = []
+        self._order = 0
+        self._seqTo: dict[str, int] = {}
+        self._head = '{"n":' + _dumps(nodeId) + ',"q":'
+        self._waiting: list[Entry] = []
 
     def on(self, kind: str, handler: Handler) -> None:
         """
@@ -105,15 +124,34 @@ class Bus:
         """
         self.handlers[kind] = handler
 
-    def publish(self, kind: str, **fields: Any) -> None:
+    def _numbered(self, node: str, kind: str, body: str) -> Entry:
         """
-        Publish one event for every other node.  Never raises and never
+        The envelope for C{node}: its next sequence number, spliced into
+        the fields already encoded once for every receiver.
+        """
+        seq = self._seqTo[node] = self._seqTo.get(node, 0) + 1
+        self._order += 1
+        text = f'{self._head}{seq},"k":{_dumps(kind)}' + ("}" if body == "{}" else "," + body[1:])
+        return (self._order, node, kind, text)
+
+    def publish(self, kind: str, /, **fields: Any) -> None:
+        """
+        Publish one event for every peer (L{peers}).  Never raises and never
         waits: while Redis is away the event waits in the queue; past its
         bound it is dropped (and counted), and the sequence gap tells the
         other nodes to resynchronise.
         """
-        self._seq += 1
-        entry = (self._seq, kind, encode(self.nodeId, self._seq, kind, fields))
+        body = _dumps(fields)
+        for node in sorted(self.peers()):
+            self._enqueue(self._numbered(node, kind, body))
+
+    def publishTo(self, node: str, kind: str, /, **fields: Any) -> None:
+        """
+        Publish one event for C{node} alone, as L{publish} does.
+        """
+        self._enqueue(self._numbered(node, kind, _dumps(fields)))
+
+    def _enqueue(self, entry: Entry) -> None:
         if self.up and not self._waiting:
             self._send(entry)
         elif len(self._waiting) < self.queueLimit:
@@ -121,16 +159,16 @@ class Bus:
         else:
             self.dropped += 1
 
-    def send(self, kind: str, **fields: Any) -> Deferred[None]:
+    def sendTo(self, node: str, kind: str, /, **fields: Any) -> Deferred[None]:
         """
-        Publish one event now, not queued: fires once Redis has it, fails
-        with L{RedisUnavailable} if it cannot take it (at once while the link
-        is down or the queue not yet sent).
+        Publish one event for C{node} now, not queued: fires once Redis has
+        it, fails with L{RedisUnavailable} if it cannot take it (at once
+        while the link is down or the queue not yet sent).
         """
         if not self.up or self._waiting:
             return fail(RedisUnavailable("Redis is unreachable"))
-        self._seq += 1
-        d = self._publish(self.channel, encode(self.nodeId, self._seq, kind, fields))
+        entry = self._numbered(node, kind, _dumps(fields))
+        d = self._publish(self.inbox(node), entry[3])
         return d.addCallbacks(lambda _: None, self._sendFailed)
 
     def hasRoom(self) -> bool:
@@ -160,16 +198,16 @@ class Bus:
     def linkDown(self) -> None:
         self.up = False
 
-    def _send(self, entry: tuple[int, str, str]) -> None:
-        self._publish(self.channel, entry[2]).addErrback(self._failed, entry)
+    def _send(self, entry: Entry) -> None:
+        self._publish(self.inbox(entry[1]), entry[3]).addErrback(self._failed, entry)
 
-    def _failed(self, failure: Failure, entry: tuple[int, str, str]) -> None:
+    def _failed(self, failure: Failure, entry: Entry) -> None:
         if failure.check(RedisUnavailable):
             self.up = False  # until the link is back: what follows must queue behind it
             insort(self._waiting, entry)
             return
         self.dropped += 1
-        self.log.failure("publishing a {kind} event failed", failure, kind=entry[1])
+        self.log.failure("publishing a {kind} event failed", failure, kind=entry[2])
 
     def _sendFailed(self, failure: Failure) -> Failure:
         if failure.check(RedisUnavailable):

@@ -57,7 +57,7 @@ class Inbound:
     _unknownSenders: set[tuple[str, str, str]]
     _held: dict[str, list[dict[str, Any]]]
 
-    def publishState(self) -> None:
+    def publishState(self, node: str | None = None) -> None:
         raise NotImplementedError()
 
     def newProxy(self, node: str, nick: str) -> RemoteParticipant:
@@ -183,7 +183,7 @@ class Inbound:
             node=node,
             room=room,
         )
-        self.bus.publish("hello")
+        self.bus.publishTo(node, "hello")
 
     def remote_tell(self, node: str, fields: dict[str, Any]) -> None:
         recipient = self.service.find(fields["to"])
@@ -235,7 +235,7 @@ class Inbound:
         d.addErrback(lambda f: self.log.failure("applying a {kind} change", f, kind=fields["sk"]))
 
     def remote_hello(self, node: str, fields: dict[str, Any]) -> None:
-        self.publishState()
+        self.publishState(node)
 
     def remote_state(self, node: str, fields: dict[str, Any]) -> None:
         """

@@ -54,18 +54,26 @@ class ClusterNode(MultiService):
         streamLength: int = STREAM_LENGTH,
     ) -> None:
         """
-        @param streamLength: entries the cluster's Redis stream keeps
+        @param streamLength: entries each node's inbox stream keeps
             (C{--cluster-stream-length}): how far behind a node may fall and
             still catch up.
         """
         super().__init__()
         address = parseAddress(url)
         self.nodeId = nodeId or newNodeId()
-        stream = f"chatd:{address.db}:events"
+
+        def inbox(node: str) -> str:
+            return f"chatd:{address.db}:inbox:{node}"
+
         self.link = RedisLink(
-            reactor, address, stream, self._received, maxDelay=ttl / 2, streamLength=streamLength
+            reactor,
+            address,
+            inbox(self.nodeId),
+            self._received,
+            maxDelay=ttl / 2,
+            streamLength=streamLength,
         )
-        self.bus = Bus(self.nodeId, stream, self.link.publish)
+        self.bus = Bus(self.nodeId, inbox, self.link.publish)
         self.presence = Presence(
             self.link.execute,
             reactor,
@@ -74,6 +82,7 @@ class ClusterNode(MultiService):
             ttl=ttl,
             ready=self.link.ready,
             claimTimeout=claimTimeout,
+            inbox=inbox,
         )
         self.bridge = Bridge(service, self.bus, self.presence, sharedStore)
         self.link.whenUp(self.bridge.linkUp)
@@ -102,13 +111,19 @@ class ClusterNode(MultiService):
 
     def stopService(self) -> Deferred[None]:
         """
-        Leave cleanly: give up this node's claims and key, so the others
-        see its users go at once instead of after the TTL.
+        Leave cleanly: give up this node's claims, key, place in the
+        registry and inbox, so the others see its users go at once instead
+        of after the TTL.
         """
         self.presence.stop()
         for nick in self.bridge.localNicks():
             self.presence.release(nick)
         self.bus.publish("state", users=[], rooms=[], r="their server shut down")
-        self.link.execute("DEL", self.presence.nodeKey(self.nodeId)).addErrback(lambda _: None)
+        self.link.execute("SREM", self.presence.registryKey(), self.nodeId).addErrback(
+            lambda _: None
+        )
+        self.link.execute("DEL", self.presence.nodeKey(self.nodeId), self.link.stream).addErrback(
+            lambda _: None
+        )
         d: Deferred[None] = super().stopService()
         return d

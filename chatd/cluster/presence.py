@@ -8,8 +8,10 @@ first node to claim it wins, and the claim expires unless its node renews
 it.  Every C{interval} seconds a node's heartbeat, one Lua script, sets its
 own C{chatd:node:<id>} key with the same expiry and renews (or, after a
 Redis restart, re-takes) the claims of its users; a claim another node took
-meanwhile is reported lost.  The same beat reads the keys of the peers this
-node has heard from: a peer whose key expired is dead, and its users leave
+meanwhile is reported lost.  The beat also puts the node in the registry of
+nodes (C{chatd:nodes}), from which a node that (re)connects learns its peers
+(L{Presence.discover}), and keeps its inbox stream alive.  The same beat
+reads the keys of the peers this node knows: a peer whose key expired is dead, and its users leave
 their rooms here.  A peer is only declared dead once this node has itself
 been connected for a whole C{ttl}, so a Redis restart (which forgets every
 key at once) is not mistaken for every other node dying.
@@ -30,23 +32,46 @@ from chatd.cluster.address import RedisUnavailable
 from chatd.core.errors import NickTaken
 from chatd.core.names import key
 
-#: Renew this node's key and its users' claims; return the 1-based indexes
-#: of the claims another node holds now.
+#: Renew this node's key, its place in the registry of nodes, its inbox's
+#: expiry and its users' claims; return the 1-based indexes of the claims
+#: another node holds now.
 HEARTBEAT = """
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
 local lost = {}
-for i = 2, #KEYS do
+for i = 4, #KEYS do
   local holder = redis.call('GET', KEYS[i])
   if holder == ARGV[1] then
     redis.call('PEXPIRE', KEYS[i], ARGV[2])
   elseif not holder then
     redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
   else
-    table.insert(lost, i - 1)
+    table.insert(lost, i - 3)
   end
 end
 return lost
 """
+
+#: The nodes of the registry (KEYS[1]) whose key (ARGV[1] .. id) exists;
+#: the others are taken out of it (a node put back at its next beat).
+DISCOVER = """
+local alive = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. node) == 1 then
+    table.insert(alive, node)
+  else
+    redis.call('SREM', KEYS[1], node)
+  end
+end
+return alive
+"""
+
+#: How long, in seconds, a node's inbox outlives its last heartbeat, or
+#: being declared dead (another node's event may have made it again): a node
+#: cut off from Redis for less finds what was sent to it meanwhile (as far
+#: as the inbox's length allows); one gone for longer is forgotten.
+KEEP = 3600.0
 
 #: Delete a claim only if this node still holds it.
 RELEASE = """
@@ -91,7 +116,12 @@ class Presence:
         namespace: str = "chatd",
         ready: Callable[[], Deferred[None]] = _alwaysReady,
         claimTimeout: float = CLAIM_TIMEOUT,
+        inbox: Callable[[str], str] = lambda node: f"chatd:inbox:{node}",
     ) -> None:
+        """
+        @param inbox: a node's id -> its inbox stream, whose expiry the
+            heartbeat renews (L{KEEP}).
+        """
         if ttl <= interval:
             raise ValueError("the claim lifetime must exceed the heartbeat interval")
         self.execute = execute
@@ -104,6 +134,7 @@ class Presence:
         self.namespace = namespace
         self.ready = ready
         self.claimTimeout = claimTimeout
+        self.inbox = inbox
         self.peers: set[str] = set()
         self._heard: dict[str, float] = {}
         self._upSince: float | None = None
@@ -112,6 +143,12 @@ class Presence:
 
     def nodeKey(self, node: str) -> str:
         return f"{self.namespace}:node:{node}"
+
+    def registryKey(self) -> str:
+        """
+        The set of nodes, each put in by its own heartbeat.
+        """
+        return f"{self.namespace}:nodes"
 
     def nickKey(self, nick: str) -> str:
         return f"{self.namespace}:nick:{key(nick)}"
@@ -132,10 +169,25 @@ class Presence:
     def linkUp(self) -> Deferred[None]:
         """
         Redis is (back): beat at once, so this node's key and claims exist
-        again before anyone looks.
+        again before anyone looks, then learn which other nodes there are.
         """
         self._upSince = self.clock.seconds()
-        return self.beat()
+        return self.beat().addCallback(lambda _: self.discover())
+
+    def discover(self) -> Deferred[None]:
+        """
+        Take every node of the registry whose key lives as a peer: this
+        node's events for every peer go to them, and each is watched from
+        now on (one that stopped beating is declared dead
+        after a TTL, as any other).
+        """
+        d = self.execute("EVAL", DISCOVER, 1, self.registryKey(), self.nodeKey(""))
+
+        def found(nodes: list[object]) -> None:
+            for node in nodes:
+                self.seen(str(node))
+
+        return d.addCallback(found).addErrback(self._logFailure, "finding the other nodes")
 
     def linkDown(self) -> None:
         self._upSince = None
@@ -205,8 +257,10 @@ class Presence:
         Renew this node's key and claims, then check the peers' keys.
         """
         nicks = self.localNicks()
-        keys = [self.nodeKey(self.nodeId)] + [self.nickKey(nick) for nick in nicks]
-        d = self.execute("EVAL", HEARTBEAT, len(keys), *keys, self.nodeId, self._ttlMs)
+        keys = [self.nodeKey(self.nodeId), self.registryKey(), self.inbox(self.nodeId)]
+        keys += [self.nickKey(nick) for nick in nicks]
+        keep = int(KEEP * 1000)
+        d = self.execute("EVAL", HEARTBEAT, len(keys), *keys, self.nodeId, self._ttlMs, keep)
         d.addCallback(self._renewed, nicks)
         d.addCallback(lambda _: self._checkPeers())
         d.addErrback(self._logFailure, "the heartbeat")
@@ -232,6 +286,9 @@ class Presence:
                     self.peers.discard(peer)
                     self._heard.pop(peer, None)
                     self.log.warn("node {node} stopped beating; its users leave", node=peer)
+                    self.execute("PEXPIRE", self.inbox(peer), int(KEEP * 1000)).addErrback(
+                        self._logFailure, "letting a dead node's inbox expire"
+                    )
                     self.onNodeLost(peer)
 
         d: Deferred[None] = self.execute("MGET", *[self.nodeKey(p) for p in peers]).addCallback(

@@ -1,11 +1,12 @@
 # -*- test-case-name: tests.integration.test_cluster_redis -*-
 """
-chatd's link to Redis: one connection for commands, one that reads the
-cluster's stream.
+chatd's link to Redis: one connection for commands, one that reads this
+node's inbox stream.
 
-Events travel in one Redis stream: a node appends with C{XADD ... MAXLEN ~
-<length>} on its command connection and reads with C{XREAD BLOCK} from the
-last entry id it has seen, which the link keeps across reconnections, so a
+Events travel in Redis streams, one inbox per node: a node appends to
+another's inbox with C{XADD ... MAXLEN ~ <length>} on its command
+connection and reads its own with C{XREAD BLOCK} from the last entry id it
+has seen, which the link keeps across reconnections, so a
 dropped connection or a hung Redis delays events instead of losing them.
 
 Both connections are kept up by L{ClientService} with exponential back-off
@@ -50,7 +51,7 @@ BLOCK_MS = 2000
 #: Entries one C{XREAD} returns at most.
 READ_COUNT = 500
 
-#: Entries the stream keeps by default (C{--cluster-stream-length}).
+#: Entries an inbox keeps by default (C{--cluster-stream-length}).
 STREAM_LENGTH = 10000
 
 
@@ -126,7 +127,8 @@ class _Factory(Factory):
 class RedisLink(MultiService):
     """
     A self-healing pair of Redis connections: commands, and the reader of
-    the stream C{stream}, whose messages go to C{onMessage(stream, message)}.
+    the stream C{stream} (this node's inbox), whose messages go to
+    C{onMessage(stream, message)}.
 
     @ivar up: whether both connections are ready (the reader's position known).
     @ivar lastId: the id of the last stream entry read (C{None} before the
@@ -388,6 +390,5 @@ class RedisLink(MultiService):
         entries; commands on the one command connection reach Redis, and
         hence the stream, in call order.  Fires with the entry's id.
         """
-        return self.execute(
-            "XADD", stream, "MAXLEN", "~", self.streamLength, "*", "m", message, timeout=False
-        )
+        append = ("XADD", stream, "MAXLEN", "~", self.streamLength, "*")
+        return self.execute(*append, "m", message, timeout=False)

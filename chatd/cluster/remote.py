@@ -6,10 +6,10 @@ A L{RemoteParticipant} stands in the local L{chatd.core.service.ChatService} for
 user on another node: logged in under their nickname and entered in their
 rooms, so that LSMEM, MSGPV, kicks and every front-end work unchanged.  The
 service delivers events to it like to anyone; it forwards to the bus only
-what a LOCAL user caused, and only once per event: the first proxy to see a
-room message runs C{event.wire(bridge.publishSay)}, which checks the sender
-and publishes; the event caches the (empty) result, so further proxies in
-the room cost a dictionary lookup.
+what a LOCAL user caused, and only once per event: the first proxy of each
+node to see a room message runs C{event.wire(bridge.sayEncoder(node))},
+which checks the sender and publishes for that node; the event caches the
+(empty) result, so further proxies of the node cost a dictionary lookup.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class RemoteParticipant:
         self.node = node
         self.nick: str | None = nick
         self.address = f"node {node}"
+        self.sayEncoder = bridge.sayEncoder(node)
 
     def __repr__(self) -> str:
         return f"<RemoteParticipant {self.nick} on {self.node}>"
@@ -62,11 +63,11 @@ class RemoteParticipant:
 
     def roomMessage(self, event: RoomMessage) -> None:
         if event.lines:  # tags and notices do not cross nodes (yet)
-            event.wire(self.bridge.publishSay)
+            event.wire(self.sayEncoder)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:
-            self.bridge.publishTell(event)
+            self.bridge.publishTell(event, self.node)
 
     def membershipChanged(self, event: Membership) -> None:
         """

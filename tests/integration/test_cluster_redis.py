@@ -27,7 +27,11 @@ from tests.support.redis_server import RedisServer, redisServer
 
 reactor: Any = _reactor
 __all__ = ["redisServer"]
-CHANNEL = "chatd:0:events"
+CHANNEL = "chatd:0:inbox:solo"
+
+
+def inbox(node: str) -> str:
+    return f"chatd:0:inbox:{node}"
 
 
 class AddressTests(SynchronousTestCase):
@@ -76,8 +80,9 @@ class Node:
         self.downs = 0
         address = RedisAddress.fromURL(server.url)
         self.bus: Bus
-        self.link = RedisLink(reactor, address, CHANNEL, lambda c, m: self.bus.received(c, m))
-        self.bus = Bus(name, CHANNEL, self.link.publish, onHeard=lambda n: self.presence.seen(n))
+        self.link = RedisLink(reactor, address, inbox(name), lambda c, m: self.bus.received(c, m))
+        self.bus = Bus(name, inbox, self.link.publish, onHeard=lambda n: self.presence.seen(n))
+        self.bus.peers = lambda: self.presence.peers
         self.bus.on("say", lambda node, fields: self.received.append((node, fields)))
         self.presence = Presence(
             self.link.execute,
@@ -88,6 +93,7 @@ class Node:
             self.lostNodes.append,
             interval=ttl / 5,
             ttl=ttl,
+            inbox=inbox,
         )
         self.link.whenUp(self._up)
         self.link.whenDown(self._down)
@@ -106,10 +112,22 @@ class Node:
         self.link.startService()
         self.presence.start()
         await waitUntil(lambda: self.link.up)
+        await self.presence.discover()
 
     async def stop(self) -> None:
         self.presence.stop()
         await self.link.stopService()
+
+
+async def startAll(*nodes: Node) -> None:
+    """
+    Start C{nodes} in turn; then each learns the others (as a chatd node
+    learns from their hello).
+    """
+    for node in nodes:
+        await node.start()
+    for node in nodes:
+        await node.presence.discover()
 
 
 @pytest.fixture
@@ -133,8 +151,7 @@ async def test_commandsAndOrder(redisServer: RedisServer, nodes: Any) -> None:
     none lost and none duplicated; a node does not hear itself.
     """
     a, b = nodes("a"), nodes("b")
-    await a.start()
-    await b.start()
+    await startAll(a, b)
     assert await a.link.execute("SET", "k", "v") == "OK"
     assert await b.link.execute("GET", "k") == "v"
     for i in range(300):
@@ -152,8 +169,7 @@ async def test_claimsWithRealScripts(redisServer: RedisServer, nodes: Any) -> No
     holder, renewal by the heartbeat, and a dead node detected.
     """
     a, b = nodes("a"), nodes("b")
-    await a.start()
-    await b.start()
+    await startAll(a, b)
     await a.presence.claim("Alice")
     a.nicks.append("Alice")
     with pytest.raises(NickTaken):
@@ -178,8 +194,7 @@ async def test_redisRestarted(redisServer: RedisServer, nodes: Any) -> None:
     published meanwhile waited and arrives, in order, without a gap.
     """
     a, b = nodes("a"), nodes("b")
-    await a.start()
-    await b.start()
+    await startAll(a, b)
     await a.presence.claim("alice")
     a.nicks.append("alice")
     a.bus.publish("say", i=0)
@@ -191,7 +206,7 @@ async def test_redisRestarted(redisServer: RedisServer, nodes: Any) -> None:
     a.bus.publish("say", i=1)  # queued, not raised
     assert (a.bus.waiting, a.bus.dropped) == (1, 0)
     with pytest.raises(RedisUnavailable):
-        await a.bus.send("tell", i=9)  # a private message is refused, not queued
+        await a.bus.sendTo("b", "tell", i=9)  # a private message is refused, not queued
     redisServer.start()
     await waitUntil(lambda: a.ups == 2 and b.ups == 2)
     await deferLater(reactor, 0.1, lambda: None)  # the re-claiming beat
@@ -213,8 +228,7 @@ async def test_readerResumes(redisServer: RedisServer, nodes: Any) -> None:
     meanwhile arrive, none lost, none twice.
     """
     a, b = nodes("a"), nodes("b")
-    await a.start()
-    await b.start()
+    await startAll(a, b)
     a.bus.publish("say", i=0)
     await waitUntil(lambda: len(b.received) == 1)
     clients = str(await a.link.execute("CLIENT", "LIST")).splitlines()
@@ -236,8 +250,7 @@ async def test_newStreamReadWhole(redisServer: RedisServer, nodes: Any) -> None:
     reads the new stream from its start instead of waiting past its end.
     """
     a, b = nodes("a"), nodes("b")
-    await a.start()
-    await b.start()
+    await startAll(a, b)
     a.bus.publish("say", i=0)
     await waitUntil(lambda: len(b.received) == 1)
     a.bus.publish("say", i=1)

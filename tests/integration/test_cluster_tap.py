@@ -82,7 +82,7 @@ def test_clusterNodeWired() -> None:
     assert IServiceCollection.providedBy(top)
     [node] = [s for s in top if isinstance(s, ClusterNode)]
     assert node.bridge.service.observer is node.bridge
-    assert node.bus.channel == "chatd:2:events"
+    assert node.link.stream == f"chatd:2:inbox:{node.nodeId}"
 
 
 def test_joinsOnceTheStoreIsLoaded() -> None:

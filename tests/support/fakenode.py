@@ -18,6 +18,13 @@ from chatd.testing import RecordingParticipant, settled
 from tests.support.fakeredis import FakeRedis
 
 
+def inbox(node: str) -> str:
+    """
+    The inbox stream of C{node}, as L{chatd.cluster.node.ClusterNode} names it.
+    """
+    return f"chatd:0:inbox:{node}"
+
+
 class FakeNode:
     """
     One node: a service, a bus, presence and the bridge, on a fake Redis.
@@ -35,14 +42,17 @@ class FakeNode:
         self.alive = True
         self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
         self.service.startService()
-        self.bus = Bus(name, "chatd:0:events", redis.publish)
-        self.presence = Presence(redis.execute, redis.clock, name, interval=1.0, ttl=3.0)
+        self.inbox = inbox(name)
+        self.bus = Bus(name, inbox, redis.publish)
+        self.presence = Presence(
+            redis.execute, redis.clock, name, interval=1.0, ttl=3.0, inbox=inbox
+        )
         self.bridge = Bridge(self.service, self.bus, self.presence, sharedStore)
         redis.subscribers.append(self._received)
         test.addCleanup(self.presence.stop)
 
     def _received(self, channel: str, message: str) -> None:
-        if self.alive:
+        if self.alive and channel == self.inbox:
             self.bus.received(channel, message)
 
     def start(self) -> None:

@@ -2,12 +2,13 @@
 An in-memory stand-in for the few Redis commands chatd's cluster code sends,
 with expiry on a L{Clock} and an outage switch, for unit tests.
 
-The cluster's stream is kept with C{XADD} (ids C{<ms>-<n>}, C{MAXLEN}
-honoured exactly), read with C{XREAD} (without blocking) and
-C{XREVRANGE}; C{subscribers} stand for the nodes' readers: each new entry
-is handed to them on the next reactor turn, as a blocked C{XREAD} would be.
+The nodes' inbox streams are kept with C{XADD} (ids C{<ms>-<n>},
+C{MAXLEN} honoured exactly), read with C{XREAD} (without blocking) and
+C{XREVRANGE}; expiry is kept for plain keys only.  C{subscribers} stand
+for the nodes' readers: each new entry is handed to every one of them, with its stream,
+on the next reactor turn, as a blocked C{XREAD} would be.
 
-The two Lua scripts of L{chatd.cluster.presence} are recognised by identity
+The Lua scripts of L{chatd.cluster.presence} are recognised by identity
 and run in Python; the integration tests run the real scripts on a real Redis.
 """
 
@@ -46,6 +47,7 @@ class FakeRedis:
         self.held: list[tuple[Deferred[Any], Any]] = []
         self.commands: list[str] = []
         self.streams: dict[str, list[tuple[str, str]]] = {}
+        self.sets: dict[str, set[str]] = {}
         self._lastId = (0, 0)
 
     def _get(self, key: str) -> str | None:
@@ -146,11 +148,41 @@ class FakeRedis:
         ][:count]
         return [[stream, found]] if found else None
 
-    def kinds(self) -> list[str]:
+    def kinds(self, stream: str | None = None) -> list[str]:
         """
-        The kind of every envelope published so far, in order.
+        The kind of every envelope published so far (to C{stream}, if
+        given), in order.
         """
-        return [json.loads(message)["k"] for _, message in self.published]
+        return [json.loads(m)["k"] for s, m in self.published if stream in (None, s)]
+
+    def cmd_SADD(self, key: str, *members: str) -> int:
+        found = self.sets.setdefault(key, set())
+        added = set(members) - found
+        found.update(added)
+        return len(added)
+
+    def cmd_SREM(self, key: str, *members: str) -> int:
+        found = self.sets.get(key, set())
+        gone = found & set(members)
+        found.difference_update(gone)
+        return len(gone)
+
+    def cmd_DEL(self, *keys: str) -> int:
+        deleted = 0
+        for name in keys:
+            deleted += any(
+                store.pop(name, None) is not None for store in (self.data, self.streams, self.sets)
+            )
+        return deleted
+
+    def cmd_PEXPIRE(self, key: str, millis: int) -> int:
+        if key in self.streams:
+            return 1  # streams never expire here
+        value = self._get(key)
+        if value is None:
+            return 0
+        self._set(key, value, int(millis))
+        return 1
 
     def cmd_GET(self, key: str) -> str | None:
         return self._get(key)
@@ -171,14 +203,20 @@ class FakeRedis:
         if script == presence.HEARTBEAT:
             node, ttl = argv[0], int(argv[1])
             self._set(keys[0], node, ttl)
+            self.cmd_SADD(keys[1], node)
             lost = []
-            for index, key in enumerate(keys[1:], start=1):
+            for index, key in enumerate(keys[3:], start=1):
                 holder = self._get(key)
                 if holder == node or holder is None:
                     self._set(key, node, ttl)
                 else:
                     lost.append(index)
             return lost
+        if script == presence.DISCOVER:
+            members = sorted(self.sets.get(keys[0], set()))
+            alive = [node for node in members if self._get(str(argv[0]) + node) is not None]
+            self.cmd_SREM(keys[0], *(set(members) - set(alive)))
+            return alive
         if script == presence.RELEASE:
             if self._get(keys[0]) == argv[0]:
                 del self.data[keys[0]]

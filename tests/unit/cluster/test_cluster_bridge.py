@@ -43,6 +43,16 @@ class BridgeTests(SynchronousTestCase):
         for _ in range(10):
             self.clock.advance(0)
 
+    def sent(self, before: int) -> list[tuple[str, str]]:
+        """
+        The (receiving node, kind) of every envelope published after the
+        first C{before}.
+        """
+        return [
+            (stream.rpartition(":")[2], json.loads(message)["k"])
+            for stream, message in self.redis.published[before:]
+        ]
+
     def test_operatorProofTravels(self) -> None:
         """
         Other nodes see a chatd operator as one only when its own node
@@ -89,7 +99,8 @@ class BridgeTests(SynchronousTestCase):
     def test_roomMessageOncePerNode(self) -> None:
         """
         A message to a room with members on two other nodes is published
-        once, and each of those members gets it once, in order.
+        once for each of those nodes, and each of those members gets it
+        once, in order.
         """
         alice = self.a.user("alice", "lobby")
         bob = self.b.user("bob", "lobby")
@@ -101,7 +112,7 @@ class BridgeTests(SynchronousTestCase):
         for i in range(3):
             sent.append(self.a.service.say(alice, "lobby", (f"hello {i}",)))
         self.settle()
-        self.assertEqual(self.redis.kinds()[before:], ["say"] * 3)
+        self.assertEqual(self.sent(before), [("b", "say"), ("c", "say")] * 3)
         for person in (bob, carol, dave):
             said = [e for e in person.events if isinstance(e, RoomMessage)]
             self.assertEqual([e.lines for e in said], [("hello 0",), ("hello 1",), ("hello 2",)])
@@ -110,6 +121,28 @@ class BridgeTests(SynchronousTestCase):
             self.assertEqual(
                 [(e.msgid, e.millis) for e in said], [(e.msgid, e.millis) for e in sent]
             )
+
+    def test_roomMessageOnlyWhereMembersAre(self) -> None:
+        """
+        A node with no member in a room is sent none of its messages; once
+        one of its users enters, it is sent the next ones.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        carol = self.c.user("carol")
+        self.settle()
+        before = len(self.redis.published)
+        self.a.service.say(alice, "lobby", ("for b",))
+        self.settle()
+        self.assertEqual(self.sent(before), [("b", "say")])
+        self.c.service.enter(carol, "lobby")
+        self.settle()
+        self.a.service.say(alice, "lobby", ("for b and c",))
+        self.settle()
+        said = [e.lines for e in carol.events if isinstance(e, RoomMessage)]
+        self.assertEqual(said, [("for b and c",)])
+        said = [e.lines for e in bob.events if isinstance(e, RoomMessage)]
+        self.assertEqual(said, [("for b",), ("for b and c",)])
 
     def test_membershipSeenRemotely(self) -> None:
         """
@@ -136,7 +169,8 @@ class BridgeTests(SynchronousTestCase):
         [event] = [e for e in bob.events if isinstance(e, PrivateMessage)]
         self.assertEqual((event.sender, event.recipient, event.lines), ("alice", "bob", ("psst",)))
         self.assertTrue(event.msgid)
-        self.assertEqual(self.redis.kinds().count("tell"), 1)
+        self.assertEqual(self.redis.kinds(self.b.inbox).count("tell"), 1)
+        self.assertEqual(self.redis.kinds(self.c.inbox).count("tell"), 0)
 
     def test_nickUniqueAcrossNodes(self) -> None:
         """
@@ -299,6 +333,28 @@ class BridgeTests(SynchronousTestCase):
         self.assertEqual(gone.reason, "their server went away")
         self.c.user("alice")
 
+    def test_nodeBackFromTheDead(self) -> None:
+        """
+        A node declared dead that speaks again (it was only stalled) is sent
+        nothing meanwhile, so it and the node that declared it dead trade
+        whole states: each then sees the users the other had meanwhile.
+        """
+        alice = self.a.user("alice", "lobby")
+        self.clock.pump([1.0] * 4)
+        self.a.crash()
+        self.clock.pump([1.0] * 4)
+        self.assertIsNone(self.b.service.find("alice"))
+        self.b.user("bob", "lobby")  # not sent to a: b believes it dead
+        self.settle()
+        self.a.alive = True
+        self.a.presence.start()
+        self.a.user("dave", "lobby")
+        self.settle()
+        self.assertIsInstance(self.b.service.find("alice"), RemoteParticipant)
+        self.assertIsInstance(self.b.service.find("dave"), RemoteParticipant)
+        self.assertIsInstance(self.a.service.find("bob"), RemoteParticipant)
+        self.assertEqual(sorted(self.a.service.members(alice, "lobby")), ["alice", "bob", "dave"])
+
     def test_redisGap(self) -> None:
         """
         While Redis is away, local chat goes on, new names are refused with
@@ -339,7 +395,7 @@ class BridgeTests(SynchronousTestCase):
         self.settle()
         self.assertIsNotNone(self.b.service.find("alice"))
         message = json.dumps({"n": "a", "q": 10_000, "k": "state", "users": [], "rooms": []})
-        self.b.bus.received("chatd:0:events", message)
+        self.b.bus.received(self.b.inbox, message)
         self.assertIsNone(self.b.service.find("alice"))
 
     def test_remoteOriginNotRepublished(self) -> None:
@@ -353,14 +409,15 @@ class BridgeTests(SynchronousTestCase):
         before = len(self.redis.published)
         self.a.service.say(alice, "lobby", ("once",))
         self.settle()
-        self.assertEqual(self.redis.kinds()[before:], ["say"])
+        self.assertEqual(self.sent(before), [("b", "say"), ("c", "say")])
 
     def test_messageFromUnknownSender(self) -> None:
         """
         A message from someone this node does not see in the room (the
-        states diverged) is held, not delivered; the node asks for fresh
-        states once, and when the sender's state puts them back in the room
-        the held messages are shown, in order, after their return.
+        states diverged) is held, not delivered; the node asks the sender's
+        node for its state once (and only it answers), and when the
+        sender's state puts them back in the room the held messages are
+        shown, in order, after their return.
         """
         alice = self.a.user("alice", "lobby")
         bob = self.b.user("bob", "lobby")
@@ -374,7 +431,17 @@ class BridgeTests(SynchronousTestCase):
         self.a.service.say(alice, "lobby", ("one",))
         self.a.service.say(alice, "lobby", ("two",))
         self.settle()
-        self.assertEqual(self.redis.kinds()[before:], ["say", "say", "hello", "state", "state"])
+        self.assertEqual(
+            self.sent(before),
+            [
+                ("b", "say"),
+                ("c", "say"),
+                ("b", "say"),
+                ("c", "say"),
+                ("a", "hello"),
+                ("b", "state"),
+            ],
+        )
         self.assertEqual(self.b.service.members(bob, "lobby"), ["bob", "carol", "alice"])
         kinds = [type(e).__name__ for e in bob.events]
         self.assertEqual(kinds[-2:], ["RoomMessage", "RoomMessage"])

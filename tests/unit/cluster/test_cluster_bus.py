@@ -23,27 +23,57 @@ class BusTests(SynchronousTestCase):
         self.heard: list[str] = []
         self.bus = Bus(
             "a",
-            "chatd:0:events",
+            lambda node: f"chatd:0:inbox:{node}",
             self.redis.publish,
             self.gaps.append,
             self.peers.append,
             self.heard.append,
         )
+        self.bus.peers = lambda: ["b"]
         self.got: list[tuple[str, dict[str, Any]]] = []
         self.bus.on("say", lambda node, fields: self.got.append((node, fields)))
 
     def test_publishCompactJSON(self) -> None:
         """
-        An event is published once, as compact JSON with node id, sequence
-        number and kind; non-ASCII text stays as it is.
+        An event is published once for each peer, in the peer's inbox, as
+        compact JSON with node id, sequence number and kind; non-ASCII text
+        stays as it is.
         """
         self.bus.publish("say", u="alice", room="lobby", l=["héllo"])
         self.bus.publish("say", u="alice", room="lobby", l=["again"])
-        self.assertEqual(len(self.redis.published), 2)
+        self.bus.publish("hello")
+        self.assertEqual(len(self.redis.published), 3)
         channel, data = self.redis.published[0]
-        self.assertEqual(channel, "chatd:0:events")
+        self.assertEqual(channel, "chatd:0:inbox:b")
         self.assertEqual(data, '{"n":"a","q":1,"k":"say","u":"alice","room":"lobby","l":["héllo"]}')
         self.assertEqual(json.loads(self.redis.published[1][1])["q"], 2)
+        self.assertEqual(self.redis.published[2][1], encode("a", 3, "hello", {}))
+
+    def test_numberedPerReceiver(self) -> None:
+        """
+        Each receiving node has its own sequence: an event for one node
+        alone leaves no gap in another's, and an event for every peer goes
+        to each, under each one's next number.
+        """
+        self.bus.peers = lambda: ["c", "b"]
+        self.bus.publishTo("b", "say", i=1)
+        self.bus.publishTo("b", "say", i=2)
+        self.bus.publish("enter", u="x")
+        self.successResultOf(self.bus.sendTo("c", "tell", u="y"))
+        sent = [
+            (stream.rpartition(":")[2], json.loads(m)["q"], json.loads(m)["k"])
+            for stream, m in self.redis.published
+        ]
+        self.assertEqual(
+            sent,
+            [
+                ("b", 1, "say"),
+                ("b", 2, "say"),
+                ("b", 3, "enter"),
+                ("c", 1, "enter"),
+                ("c", 2, "tell"),
+            ],
+        )
 
     def test_ownIgnored(self) -> None:
         """
@@ -171,15 +201,15 @@ class BusTests(SynchronousTestCase):
         while the link is down, or the queue is still waiting, it fails at
         once with L{RedisUnavailable} (refused so, it takes no sequence number).
         """
-        self.assertIsNone(self.successResultOf(self.bus.send("tell", u="x")))
+        self.assertIsNone(self.successResultOf(self.bus.sendTo("b", "tell", u="x")))
         self.redis.down = True
-        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.failureResultOf(self.bus.sendTo("b", "tell", u="y"), RedisUnavailable)
         self.assertFalse(self.bus.up)
-        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.failureResultOf(self.bus.sendTo("b", "tell", u="y"), RedisUnavailable)
         self.redis.down = False
         self.bus.publish("say", u="z")  # queued behind the outage
-        self.failureResultOf(self.bus.send("tell", u="y"), RedisUnavailable)
+        self.failureResultOf(self.bus.sendTo("b", "tell", u="y"), RedisUnavailable)
         self.bus.linkUp()
-        self.successResultOf(self.bus.send("tell", u="w"))
+        self.successResultOf(self.bus.sendTo("b", "tell", u="w"))
         self.assertEqual(self.sequences(), [1, 3, 4])
         self.assertEqual(self.redis.kinds(), ["tell", "say", "tell"])

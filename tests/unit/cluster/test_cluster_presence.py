@@ -18,7 +18,7 @@ class PresenceTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.redis = FakeRedis(self.clock)
-        self.nicks: dict[str, list[str]] = {"a": [], "b": []}
+        self.nicks: dict[str, list[str]] = {"a": [], "b": [], "c": []}
         self.lostNicks: list[tuple[str, str]] = []
         self.lostNodes: list[tuple[str, str]] = []
         self.a = self.presence("a")
@@ -116,6 +116,7 @@ class PresenceTests(SynchronousTestCase):
         self.clock.pump([1.0] * 2)
         self.assertEqual(self.lostNodes, [("a", "b")])
         self.assertEqual(self.a.peers, set())
+        self.assertIn("PEXPIRE", self.redis.commands)  # b's inbox, made again by a late event
         self.clock.pump([1.0] * 5)
         self.assertEqual(self.lostNodes, [("a", "b")])
 
@@ -174,3 +175,20 @@ class PresenceTests(SynchronousTestCase):
         self.assertEqual(self.lostNodes, [])
         self.clock.pump([1.0] * 4)
         self.assertEqual(self.lostNodes, [("a", "b")])
+
+    def test_discover(self) -> None:
+        """
+        A node that (re)connects learns the live nodes from the registry
+        each node's heartbeat keeps; a node whose key expired is taken out
+        of the registry and not taken as a peer.
+        """
+        self.b.linkUp()
+        self.assertEqual(self.a.peers, set())
+        self.a.linkUp()
+        self.assertEqual((self.a.peers, self.b.peers), ({"b"}, set()))
+        self.clock.advance(3.0)  # b's key expires: it never beat again
+        self.a.beat()
+        c = self.presence("c")
+        c.linkUp()
+        self.assertEqual(c.peers, {"a"})
+        self.assertEqual(self.redis.sets["chatd:nodes"], {"a", "c"})
