@@ -146,13 +146,6 @@ class Inbound:
         """
         proxy = self._proxy(node, fields["u"])
         room = fields["room"]
-        if proxy is None or key(room) not in {key(r) for r in self.service.roomsOf(proxy)}:
-            held = self._held.setdefault(node, [])
-            if hold and len(held) < HELD_LIMIT:
-                held.append(fields)
-            self._dropped(node, fields["u"], room)
-            return
-        nicks = self.service.members(proxy, room)
         # The sender's node's msgid and time, as it stored them (a node of
         # an older chatd sends none).
         event = RoomMessage(
@@ -163,10 +156,11 @@ class Inbound:
             msgid=fields.get("id", ""),
             millis=fields.get("ms", 0),
         )
-        for nick in nicks:
-            member = self.service.find(nick)
-            if member is not None and not isinstance(member, RemoteParticipant):
-                member.roomMessage(event)
+        if proxy is None or not self.replica.sayRemote(proxy, event):
+            held = self._held.setdefault(node, [])
+            if hold and len(held) < HELD_LIMIT:
+                held.append(fields)
+            self._dropped(node, fields["u"], room)
 
     def _dropped(self, node: str, nick: str, room: str) -> None:
         """

@@ -15,7 +15,8 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core import errors
-from chatd.core.events import Invitation, Redaction, RoomChange
+from chatd.core.delivery import deliverToAll
+from chatd.core.events import Invitation, Redaction, RoomChange, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key, normalize
@@ -75,6 +76,19 @@ class Replica:
             return
         self.service.join(participant, nick, target, remote=True)
         target.useInvitation(nick)  # used up, as by enter()
+
+    def sayRemote(self, participant: IParticipant, event: RoomMessage) -> bool:
+        """
+        Deliver a message another process's user said in a room to its
+        members here, as one fan-out over the room's connections (proxies
+        in it ignore a message they did not send); false if the sender is
+        not in the room here, so the caller can hold it until states agree.
+        """
+        target = self.rooms.find(event.room)
+        if target is None or target.members.get(key(event.sender)) is not participant:
+            return False
+        deliverToAll(target.members, "roomMessage", event, skip=participant)
+        return True
 
     def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
         """

@@ -18,7 +18,7 @@ from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
     from chatd.core.errors import ChatError
-    from chatd.core.events import PrivateMessage, Redaction, RoomChange
+    from chatd.core.events import PrivateMessage, Redaction, RoomChange, RoomMessage
 
 
 class IAdministration(IChatService):
@@ -105,6 +105,13 @@ class IReplica(Interface):
     def enterRemote(participant: IParticipant, room: str) -> None:
         """
         Put a participant served by another node in C{room}.
+        """
+
+    def sayRemote(participant: IParticipant, event: RoomMessage) -> bool:
+        """
+        Show members here a room message a participant served by another
+        node said there (where it was checked and stored); false, and
+        nobody told, if that participant is not in the room here.
         """
 
     def leaveRemote(participant: IParticipant, room: str, reason: str = "") -> None:
