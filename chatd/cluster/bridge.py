@@ -89,6 +89,7 @@ class Bridge(RoomSync, Inbound):
         bus.peers = lambda: presence.peers
         presence.localNicks = self.localNicks
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
+        presence.onPeerFound = self.peerSeen
         service.observeWith(self)
         service.messages.relayThrough(self)
         service.moderation.reportTo(self.publishSanction)
@@ -349,8 +350,8 @@ class Bridge(RoomSync, Inbound):
 
     def peerSeen(self, node: str) -> None:
         """
-        A node this one had declared dead speaks again: it was sent nothing
-        meanwhile, so the two trade whole states.
+        A node this one had declared dead speaks or beats again: it was sent
+        nothing meanwhile, so the two trade whole states.
         """
         if node in self._gone:
             self._gone.discard(node)

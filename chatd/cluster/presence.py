@@ -130,6 +130,7 @@ class Presence:
         self.localNicks = localNicks
         self.onNickLost = onNickLost
         self.onNodeLost = onNodeLost
+        self.onPeerFound: Callable[[str], None] = lambda node: None
         self.interval, self.ttl = interval, ttl
         self.namespace = namespace
         self.ready = ready
@@ -169,23 +170,27 @@ class Presence:
     def linkUp(self) -> Deferred[None]:
         """
         Redis is (back): beat at once, so this node's key and claims exist
-        again before anyone looks, then learn which other nodes there are.
+        again before anyone looks, and learn which other nodes there are.
         """
         self._upSince = self.clock.seconds()
-        return self.beat().addCallback(lambda _: self.discover())
+        return self.beat()
 
     def discover(self) -> Deferred[None]:
         """
         Take every node of the registry whose key lives as a peer: this
         node's events for every peer go to them, and each is watched from
-        now on (one that stopped beating is declared dead
-        after a TTL, as any other).
+        now on (one that stopped beating is declared dead after a TTL, as
+        any other).  Run at every beat, so a node declared dead that beats
+        again (it was only stalled) is found again even if it says nothing:
+        C{onPeerFound} is told of each node that was not a peer.
         """
         d = self.execute("EVAL", DISCOVER, 1, self.registryKey(), self.nodeKey(""))
 
         def found(nodes: list[object]) -> None:
-            for node in nodes:
-                self.seen(str(node))
+            for node in map(str, nodes):
+                if node != self.nodeId and node not in self.peers:
+                    self.seen(node)
+                    self.onPeerFound(node)
 
         return d.addCallback(found).addErrback(self._logFailure, "finding the other nodes")
 
@@ -254,7 +259,8 @@ class Presence:
 
     def beat(self) -> Deferred[None]:
         """
-        Renew this node's key and claims, then check the peers' keys.
+        Renew this node's key and claims, then check the peers' keys and
+        look for nodes that are not peers (L{discover}).
         """
         nicks = self.localNicks()
         keys = [self.nodeKey(self.nodeId), self.registryKey(), self.inbox(self.nodeId)]
@@ -263,6 +269,7 @@ class Presence:
         d = self.execute("EVAL", HEARTBEAT, len(keys), *keys, self.nodeId, self._ttlMs, keep)
         d.addCallback(self._renewed, nicks)
         d.addCallback(lambda _: self._checkPeers())
+        d.addCallback(lambda _: self.discover())
         d.addErrback(self._logFailure, "the heartbeat")
         return d
 

@@ -355,6 +355,24 @@ class BridgeTests(SynchronousTestCase):
         self.assertIsInstance(self.a.service.find("bob"), RemoteParticipant)
         self.assertEqual(sorted(self.a.service.members(alice, "lobby")), ["alice", "bob", "dave"])
 
+    def test_silentNodeBackFromTheDead(self) -> None:
+        """
+        A node declared dead that beats again without saying anything is
+        found again at the next beat, and the two trade whole states.
+        """
+        self.a.user("alice", "lobby")
+        self.clock.pump([1.0] * 4)
+        self.a.crash()
+        self.clock.pump([1.0] * 4)
+        self.assertIsNone(self.b.service.find("alice"))
+        self.b.user("bob", "lobby")
+        self.settle()
+        self.a.alive = True
+        self.a.presence.start()
+        self.clock.pump([1.0] * 2)
+        self.assertIsInstance(self.b.service.find("alice"), RemoteParticipant)
+        self.assertIsInstance(self.a.service.find("bob"), RemoteParticipant)
+
     def test_redisGap(self) -> None:
         """
         While Redis is away, local chat goes on, new names are refused with

@@ -192,3 +192,8 @@ class PresenceTests(SynchronousTestCase):
         c.linkUp()
         self.assertEqual(c.peers, {"a"})
         self.assertEqual(self.redis.sets["chatd:nodes"], {"a", "c"})
+        found: list[str] = []
+        c.onPeerFound = found.append
+        self.b.beat()  # b was only stalled
+        c.beat()
+        self.assertEqual((c.peers, found), ({"a", "b"}, ["b"]))
