@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .daemon import Daemon, freePort, supportedOptions, withoutAutojoin
+from .daemon import Daemon, freePort, supportedOptions, unpinned, withoutAutojoin
 from .layouts import ROOM, Seat, spread
 from .loadgen import Client, Loop
 from .phases import THROUGHPUT, Bench
@@ -48,6 +48,7 @@ class Redis:
             + ["--appendonly", "no", "--dir", str(workdir)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=unpinned,
         )
         log.close()
         self.pid = self.process.pid
