@@ -11,6 +11,7 @@ Run from the checkout's root:
     .venv/bin/python -m scripts.bench --protocol websocket     # or irc; see adapters.py
     .venv/bin/python -m scripts.bench --protocol irc --servers chatd,ngircd,inspircd
     .venv/bin/python -m scripts.bench --nodes 1,2,3 --phases throughput,latency   # cluster
+    .venv/bin/python -m scripts.bench --nodes 1,2 --layout pairs --phases throughput
 
 See scripts/bench/README.md and docs/dev/BENCHMARKING.md.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 from .cluster import cluster
 from .daemon import raiseFileLimit
 from .harness import PHASES, ROOT, Result
+from .layouts import LAYOUTS
 from .loadgen import ADAPTERS
 from .phases import Bench, compare, runPhases
 from .report import machine, report, reportCluster, reportServers
@@ -41,7 +43,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add = parser.add_argument
     add("--protocol", choices=sorted(ADAPTERS), default="tchat")
     add("--phases", default=",".join(PHASES), help="comma-separated subset of " + ",".join(PHASES))
-    add("--clients", type=int, default=500, help="N: clients in the one room")
+    add("--clients", type=int, default=500, help="N: clients (in one room but with --layout)")
     add("--senders", type=int, default=50, help="S: clients that send in phase (a)")
     add("--window", type=int, default=32, help="W: messages in flight per sender")
     add("--lines", type=int, default=1, help="body lines per message")
@@ -101,6 +103,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="cluster mode: comma-separated node counts, e.g. 1,2,3: phases (a) and (b) "
         "with the N clients spread over that many --cluster nodes on one redis-server",
     )
+    add(
+        "--layout",
+        choices=LAYOUTS,
+        default="one-room",
+        help="phases (a) and (b): every client in one room, or in --rooms rooms each on one "
+        "node (local) or half on one node and half split over two (pairs); see layouts.py",
+    )
+    add("--rooms", type=int, default=12, help="R: rooms with --layout local or pairs")
     add("--compare", type=Path, help="another checkout: run both in turn, report the ratios")
     add("--rounds", type=int, default=3, help="turns per checkout with --compare")
     args = parser.parse_args(argv)
@@ -109,6 +119,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         parser.error(f"--servers takes {','.join(SERVERS)}, with --protocol irc")
     args.servers = servers
     args.nodes = [int(count) for count in args.nodes.split(",") if count]
+    if args.layout != "one-room" and not 1 <= args.rooms <= args.clients:
+        parser.error("--rooms takes 1 to --clients")
     if args.quick:  # shorter phases, unless given explicitly
         quick = {
             "warmup": 1.0,

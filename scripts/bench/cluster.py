@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .daemon import Daemon, freePort, supportedOptions, withoutAutojoin
-from .harness import ROOM
+from .daemon import Daemon, freePort, supportedOptions, unpinned, withoutAutojoin
+from .layouts import ROOM, Seat, spread
 from .loadgen import Client, Loop
-from .phases import Bench
+from .phases import THROUGHPUT, Bench
 
 Result = dict[str, Any]
 
@@ -48,6 +48,7 @@ class Redis:
             + ["--appendonly", "no", "--dir", str(workdir)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=unpinned,
         )
         log.close()
         self.pid = self.process.pid
@@ -82,6 +83,8 @@ class Nodes:
         self.nodes, self.redis = nodes, redis
         self.port = nodes[0].port
         self.pid = nodes[0].pid
+        self.label, self.started = "", [0.0]
+        self.windows: dict[str, dict[str, Any]] = {}
 
     def cpuSeconds(self) -> float:
         return sum(node.cpuSeconds() for node in self.nodes) + procCpuSeconds(self.redis.pid)
@@ -91,8 +94,16 @@ class Nodes:
 
     def profile(self, start: bool, label: str = "") -> None:
         """
-        Not profiled: several processes.
+        Not profiled: several processes.  But a phase calls this at the start
+        and end of its measured window: each node's and Redis's CPU seconds
+        in that window go to C{windows[label]}.
         """
+        now = [node.cpuSeconds() for node in self.nodes] + [procCpuSeconds(self.redis.pid)]
+        if start:
+            self.label, self.started = label, now
+        else:
+            used = [round(b - a, 2) for a, b in zip(self.started, now, strict=True)]
+            self.windows[self.label] = {"nodes": used[:-1], "redis": used[-1]}
 
     def stop(self) -> None:
         for node in self.nodes:
@@ -137,20 +148,23 @@ def listed(port: int, name: str, room: str) -> int:
         return names
 
 
-def waitMembers(ports: list[int], room: str, count: int, timeout: float = 60.0) -> None:
+def waitMembers(ports: list[int], seats: list[Seat], timeout: float = 60.0) -> None:
     """
-    Wait until every node lists all C{count} clients in C{room}.  A node
-    publishes a local user's room message only if it knows members of the
-    room on other nodes, so a phase that starts before every entry has
-    crossed Redis loses its first messages to the other nodes: hundreds of
-    thousands of "lost" deliveries in 2-node runs (docs/dev/BENCHMARKING.md).
+    Wait until, for each room of C{seats}, every node with members of it
+    lists all of them.  A node publishes a local user's room message only
+    if it knows members of the room on other nodes, so a phase that starts
+    before every entry has crossed Redis loses its first messages to the
+    other nodes: hundreds of thousands of "lost" deliveries in 2-node runs
+    (docs/dev/BENCHMARKING.md).  A node without members is not asked.
     """
     deadline = time.monotonic() + timeout
-    for index, port in enumerate(ports):
-        while (seen := listed(port, f"probe{index}", room)) < count:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"node {port} lists {seen} of {count} in {room}")
-            time.sleep(0.1)
+    for room, (nodes, count) in spread(seats).items():
+        for index in nodes:
+            port = ports[index]
+            while (seen := listed(port, f"probe{index}", room)) < count:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"node {port} lists {seen} of {count} in {room}")
+                time.sleep(0.1)
 
 
 def settledCrowd(bench: Bench) -> Callable[..., list[Client]]:
@@ -160,11 +174,18 @@ def settledCrowd(bench: Bench) -> Callable[..., list[Client]]:
     crowd = bench.crowd
 
     def settled(
-        loop: Loop, count: int, prefix: str, enter: bool = True, ports: list[int] | None = None
+        loop: Loop,
+        count: int,
+        prefix: str,
+        enter: bool = True,
+        ports: list[int] | None = None,
+        seats: list[Seat] | None = None,
     ) -> list[Client]:
-        clients = crowd(loop, count, prefix, enter, ports)
+        clients = crowd(loop, count, prefix, enter, ports, seats)
         if enter and ports and bench.adapter.name == "tchat":
-            waitMembers(ports, ROOM, len(clients))
+            if seats is None:
+                seats = [(i % len(ports), ROOM) for i in range(len(clients))]
+            waitMembers(ports, seats)
         return clients
 
     return settled
@@ -207,6 +228,10 @@ def cluster(bench: Bench, counts: list[int], run: list[str]) -> Result:
             redisBefore = procCpuSeconds(redis.pid)
             try:
                 result = bench.measure(loop, group, [node.port for node in nodes], run)
+                window = group.windows.get(THROUGHPUT)
+                if "throughput" in result and window is not None:
+                    result["throughput"]["nodeCpuSeconds"] = window["nodes"]
+                    result["throughput"]["redisCpuSecondsMeasured"] = window["redis"]
             except RuntimeError as error:  # nodes that stop answering: record, go on
                 # ERROR replies are not acks: say how many came, or a refusal
                 # looks like silence.
@@ -215,6 +240,7 @@ def cluster(bench: Bench, counts: list[int], run: list[str]) -> Result:
                 loop.closeAll()
                 group.stop()
             result["nodes"] = count
+            result["layout"] = bench.args.layout
             result["redisCpuSeconds"] = round(procCpuSeconds(redis.pid) - redisBefore, 2)
             results[str(count)] = result
     finally:

@@ -24,6 +24,18 @@ from .loadgen import WireAdapter
 # (a measured window); each window's text report is appended to argv[1].  twistd re-raises
 # SIGTERM on itself after shutdown, so pyinstrument's own CLI never gets to
 # write its report.
+#: The CPUs this process may use before the generator pins itself (C{__main__}).
+CPUS = frozenset(os.sched_getaffinity(0))
+
+
+def unpinned() -> None:
+    """
+    For a child (C{preexec_fn}) that is not pinned: every CPU again, not the
+    generator's one, which a child would otherwise inherit.
+    """
+    os.sched_setaffinity(0, CPUS)
+
+
 PROFILED_TWISTD = """
 import signal, sys
 from pyinstrument import Profiler
@@ -113,7 +125,9 @@ class Daemon:
         self.profilePath = profile
         self.greets = adapter.greets
         env = dict(os.environ, PYTHONPATH=str(root))
-        self.process = subprocess.Popen(command, env=env, cwd=workdir)
+        self.process = subprocess.Popen(
+            command, env=env, cwd=workdir, preexec_fn=unpinned if cpu is None else None
+        )
         self.pid = self.process.pid
         self._waitReady()
 

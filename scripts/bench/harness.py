@@ -2,7 +2,8 @@
 """
 What every phase stands on: the server under test (a fresh chatd with only
 the listener under test, or another IRC server) and crowds of generator
-clients logged in and entered in the benchmark's room.  The phases
+clients logged in and entered in the benchmark's rooms (one, or those of
+C{--layout}: C{layouts.py}).  The phases
 themselves are in C{phases.py}.
 
 Load phases run the daemon with C{--flood-burst 0 --alive-after 0
@@ -21,17 +22,18 @@ from __future__ import annotations
 import argparse
 import shlex
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .daemon import Daemon, freePort, supportedOptions, withoutAutojoin
+from .layouts import ROOM, Seat, roomName
 from .loadgen import ADAPTERS, Client, Loop, WireAdapter
 from .servers import Server, startServer
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout this package is in
-ROOM = "lobby"
 LOAD_OPTIONS = ["--flood-burst", "0", "--alive-after", "0", "--max-clients", "0"]
 PHASES = ("throughput", "latency", "logins", "memory")
 Result = dict[str, Any]
@@ -50,7 +52,7 @@ class Harness:
         self.root = root
         self.adapter: WireAdapter = ADAPTERS[args.protocol]()
         self.workdir = workdir
-        self.message = self.adapter.message(ROOM, ["x" * args.body] * args.lines)
+        self.body = ["x" * args.body] * args.lines
         # Deliveries one message makes per recipient (IRC: one per line).
         self.perMessage = self.adapter.deliveriesPerMessage(args.lines)
         self.server = server
@@ -124,26 +126,36 @@ class Harness:
         )
 
     def connect(
-        self, loop: Loop, nicks: list[str], enter: bool, ports: list[int] | None = None
+        self,
+        loop: Loop,
+        nicks: list[str],
+        enter: bool,
+        ports: list[int] | None = None,
+        seats: list[Seat] | None = None,
     ) -> list[Client]:
         """
-        Connect one client per nickname, spread over C{ports} in turn, and
-        log them in (and enter the room); return once every step is answered.
+        Connect one client per nickname, to C{ports} by C{seats} (a node
+        index and a room each; by default the ports in turn and the one
+        room), and log them in (and enter their rooms); return them in
+        C{nicks}' order once every step is answered.
         """
         adapter = self.adapter
         hello = adapter.handshake()
         together = enter and adapter.pipelined
+        targets: list[int | None] = list(ports) if ports else [None]
+        if seats is None:
+            seats = [(i % len(targets), ROOM) for i in range(len(nicks))]
+        rooms = dict(zip(nicks, (room for _, room in seats), strict=True))
 
         def opening(nick: str) -> bytes:
             if hello:
                 return hello
             login = adapter.login(nick)
-            return login + adapter.enter(ROOM) if together else login
+            return login + adapter.enter(rooms[nick]) if together else login
 
-        targets: list[int | None] = list(ports) if ports else [None]
         pairs: list[tuple[Client, str]] = []
         for index, port in enumerate(targets):
-            group = nicks[index :: len(targets)]
+            group = [nick for nick, (node, _) in zip(nicks, seats, strict=True) if node == index]
 
             def first(i: int, group: list[str] = group) -> bytes:
                 return opening(group[i])
@@ -156,13 +168,13 @@ class Harness:
                 raise RuntimeError(f"only {loop.greeted} of {greeted} handshakes answered")
             for client, nick in pairs:
                 login = adapter.login(nick)
-                loop.send(client, login + adapter.enter(ROOM) if together else login)
+                loop.send(client, login + adapter.enter(rooms[nick]) if together else login)
         acks = loop.acks + len(pairs) * (2 if together else 1)
         if not loop.waitAcks(acks, 120):
             raise RuntimeError(f"only {loop.acks} of {acks} logins answered ({loop.errors} errors)")
         if enter and not together:
-            for client, _ in pairs:
-                loop.send(client, adapter.enter(ROOM))
+            for client, nick in pairs:
+                loop.send(client, adapter.enter(rooms[nick]))
             acks = loop.acks + len(pairs)
             if not loop.waitAcks(acks, 120):
                 raise RuntimeError(
@@ -179,9 +191,11 @@ class Harness:
         prefix: str,
         enter: bool = True,
         ports: list[int] | None = None,
+        seats: list[Seat] | None = None,
     ) -> list[Client]:
         """
-        Connect, log in (and enter the room) C{count} clients, in batches.
+        Connect, log in (and enter their rooms) C{count} clients, in
+        batches; C{seats}, one per client, as for L{connect}.
         """
         clients: list[Client] = []
         # ngIRCd listens with a backlog of 10: a thousand SYNs at once would
@@ -190,8 +204,41 @@ class Harness:
         for base in range(0, count, batch):
             size = min(batch, count - base)
             nicks = [f"{prefix}{base + i}" for i in range(size)]
-            clients += self.connect(loop, nicks, enter, ports)
+            some = None if seats is None else seats[base : base + size]
+            clients += self.connect(loop, nicks, enter, ports, some)
         return clients
 
     def loadOptions(self) -> list[str]:
-        return LOAD_OPTIONS
+        """
+        L{LOAD_OPTIONS}, and with C{--layout} the rooms that exist at start.
+        """
+        rooms = [roomName(index) for index in range(self.args.rooms)]
+        if self.args.layout == "one-room" or "rooms" not in supportedOptions(self.root):
+            return LOAD_OPTIONS
+        return LOAD_OPTIONS + ["--rooms", ",".join([ROOM, *rooms])]
+
+
+def answered(client: Client) -> Callable[[], bool]:
+    """
+    Whether C{client} has had one more answer since this was called.
+    """
+    acks = client.acks
+    return lambda: client.acks > acks
+
+
+def probe(loop: Loop, clients: list[Client], prefix: str) -> list[int]:
+    """
+    Send each client's L{WireAdapter.probe} in turn, one in flight, and
+    return how long each took to be answered, in ns (a client not answered
+    within 5 s is left out, and counts as lost if it was dropped).
+    """
+    adapter = loop.adapter
+    answers = []
+    for index, client in enumerate(clients):
+        if client.closed:
+            continue
+        started = time.perf_counter_ns()
+        loop.send(client, adapter.probe(f"{prefix}{index}"))
+        if loop.runUntil(answered(client), 5.0):
+            answers.append(time.perf_counter_ns() - started)
+    return answers

@@ -17,7 +17,6 @@ import socket
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,13 @@ from .daemon import (
     busyCores,
     raiseFileLimit,
 )
-from .harness import LOAD_OPTIONS, Harness, Result
+from .harness import LOAD_OPTIONS, Harness, Result, probe
+from .layouts import deal, fanouts
 from .loadgen import SO_TIMESTAMPNS, Client, Loop
 from .report import HEADLINES, percentiles, report
 from .servers import Server
+
+THROUGHPUT = "phase (a), throughput"  # the measured window's label
 
 
 class Bench(Harness):
@@ -54,23 +56,30 @@ class Bench(Harness):
         Phases (a) and (b) on one crowd of N clients, spread over C{ports}.
         """
         result = {}
+        args = self.args
+        seats = deal(args.layout, args.clients, len(ports) if ports else 1, args.rooms)
+        rooms = [room for _, room in seats]
         started = time.perf_counter()
-        clients = self.crowd(loop, self.args.clients, "u", ports=ports)
+        clients = self.crowd(loop, args.clients, "u", ports=ports, seats=seats)
         # How long N clients took to register and join, in batches: one
         # join announced to everyone already there makes it O(N^2).
-        result["setup"] = {"clients": len(clients), "seconds": time.perf_counter() - started}
+        result["setup"] = {
+            "clients": len(clients),
+            "rooms": len(set(rooms)),
+            "seconds": time.perf_counter() - started,
+        }
         [watcher] = self.crowd(loop, 1, "watch", enter=False, ports=ports)
         watcher.watcher = True
         for client in clients:  # enabled early: the kernel starts stamping lazily
             client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         if "throughput" in run:
-            result["throughput"] = self.throughput(loop, daemon, clients, watcher)
+            result["throughput"] = self.throughput(loop, daemon, clients, watcher, rooms)
         if "latency" in run:
-            result["latency"] = self.latency(loop, daemon, clients)
+            result["latency"] = self.latency(loop, daemon, clients, rooms)
         return result
 
     def throughput(
-        self, loop: Loop, daemon: Server, clients: list[Client], watcher: Client
+        self, loop: Loop, daemon: Server, clients: list[Client], watcher: Client, rooms: list[str]
     ) -> Result:
         """
         (a) S senders keep W messages each in flight; count deliveries.
@@ -78,15 +87,20 @@ class Bench(Harness):
         (L{WireAdapter.probe}): how long a user waits for an answer while
         the daemon is saturated, which a long reactor turn makes long.
         """
-        args, message = self.args, self.message
+        args = self.args
         senders = clients[: args.senders]
-        fanout = (len(clients) - 1) * self.perMessage
+        fanout = dict(zip(senders, fanouts(rooms, self.perMessage), strict=False))
+        message = {
+            sender: self.adapter.message(room, self.body)
+            for sender, room in zip(senders, rooms, strict=False)
+        }
         # A message is "in flight" until acknowledged; on top of that the
         # deliveries not yet read are capped, so no queue grows without bound.
-        cap = 2 * args.senders * args.window * fanout
+        cap = 2 * args.window * sum(fanout.values())
         # Deliveries before this phase (history replayed on entering, say)
-        # are not the phase's: count from here.
-        state = {"sent": 0, "sending": True, "base": loop.deliveries, "measuring": False}
+        # are not the phase's: count from here.  "due": deliveries the
+        # messages sent make (each sender's room has its own size).
+        state = {"sent": 0, "due": 0, "sending": True, "base": loop.deliveries, "measuring": False}
         blocked: list[Client] = []
         probe = self.adapter.probe("watch0")
         answers: list[int] = []
@@ -105,16 +119,17 @@ class Bench(Harness):
             if not state["sending"] or client.inflight < 0:
                 client.inflight = max(client.inflight, 0)
                 return
-            if state["sent"] * fanout - (loop.deliveries - state["base"]) > cap:
+            if state["due"] - (loop.deliveries - state["base"]) > cap:
                 blocked.append(client)
                 return
             more = args.window - client.inflight
             client.inflight = args.window
             state["sent"] += more
-            loop.send(client, message * more)
+            state["due"] += more * fanout[client]
+            loop.send(client, message[client] * more)
 
         def unblock(client: Client, count: int, stamp: int) -> None:
-            if blocked and state["sent"] * fanout - (loop.deliveries - state["base"]) <= cap // 2:
+            if blocked and state["due"] - (loop.deliveries - state["base"]) <= cap // 2:
                 waiting = blocked[:]
                 del blocked[:]
                 for sender in waiting:
@@ -125,7 +140,7 @@ class Bench(Harness):
             refill(sender, 0)
         loop.send(watcher, probe)
         loop.runUntil(lambda: False, args.warmup)
-        daemon.profile(True, "phase (a), throughput")
+        daemon.profile(True, THROUGHPUT)
         before = (
             time.perf_counter(),
             loop.deliveries,
@@ -147,7 +162,7 @@ class Bench(Harness):
         state["sending"] = False
         drained = loop.runUntil(
             lambda: (
-                loop.deliveries - state["base"] >= state["sent"] * fanout
+                loop.deliveries - state["base"] >= state["due"]
                 and all(sender.inflight == 0 for sender in senders)
             ),
             30,
@@ -164,9 +179,9 @@ class Bench(Harness):
             "seconds": round(elapsed, 3),
             "deliveriesPerSecond": round((after[1] - before[1]) / elapsed),
             "messagesSent": state["sent"],
-            "deliveriesExpected": state["sent"] * fanout,
+            "deliveriesExpected": state["due"],
             "deliveries": loop.deliveries - state["base"],
-            "lost": state["sent"] * fanout - (loop.deliveries - state["base"]),
+            "lost": state["due"] - (loop.deliveries - state["base"]),
             "drained": drained,
             "errors": loop.errors,
             "disconnected": loop.lost,
@@ -180,13 +195,17 @@ class Bench(Harness):
             "answerUnderLoadMs": percentiles(answers),
         }
 
-    def latency(self, loop: Loop, daemon: Server, clients: list[Client]) -> Result:
+    def latency(
+        self, loop: Loop, daemon: Server, clients: list[Client], rooms: list[str]
+    ) -> Result:
         """
-        (b) One message in flight: send time to each recipient's arrival time
-        (kernel receive timestamps, so the generator's own turn does not count).
+        (b) One message in flight, from the first client to its room: send
+        time to each recipient's arrival time (kernel receive timestamps, so
+        the generator's own turn does not count).
         """
         args, sender = self.args, clients[0]
-        fanout = (len(clients) - 1) * self.perMessage
+        fanout = fanouts(rooms, self.perMessage)[0]
+        message = self.adapter.message(rooms[0], self.body)
         for client in clients:
             client.stamped = True
         samples: list[int] = []
@@ -208,7 +227,7 @@ class Bench(Harness):
         while count < args.latency_messages and time.monotonic() < deadline:
             goal = len(samples) + fanout
             sent[0] = time.time_ns()
-            loop.send(sender, self.message)
+            loop.send(sender, message)
             if not loop.waitAcks(loop.acks + 1, 10):
                 break
             if not loop.runUntil(lambda: len(samples) >= goal, 10):  # noqa: B023 (called here)
@@ -311,32 +330,6 @@ class Bench(Harness):
             "disconnected": lost,
             "daemonOptions": options,
         }
-
-
-def answered(client: Client) -> Callable[[], bool]:
-    """
-    Whether C{client} has had one more answer since this was called.
-    """
-    acks = client.acks
-    return lambda: client.acks > acks
-
-
-def probe(loop: Loop, clients: list[Client], prefix: str) -> list[int]:
-    """
-    Send each client's L{WireAdapter.probe} in turn, one in flight, and
-    return how long each took to be answered, in ns (a client not answered
-    within 5 s is left out, and counts as lost if it was dropped).
-    """
-    adapter = loop.adapter
-    answers = []
-    for index, client in enumerate(clients):
-        if client.closed:
-            continue
-        started = time.perf_counter_ns()
-        loop.send(client, adapter.probe(f"{prefix}{index}"))
-        if loop.runUntil(answered(client), 5.0):
-            answers.append(time.perf_counter_ns() - started)
-    return answers
 
 
 def runPhases(bench: Bench, run: list[str]) -> Result:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .layouts import perNode
+
 Result = dict[str, Any]
 
 
@@ -174,3 +176,28 @@ def reportCluster(counts: Result, out: Callable[[str], object] = print) -> None:
         out(f"{count} node(s); Redis used {found['redisCpuSeconds']} CPU s:")
         report(found, out)
     _table(counts, "nodes", out)
+    reportPerNode(counts, out)
+
+
+def reportPerNode(counts: Result, out: Callable[[str], object] = print) -> None:
+    """
+    The cluster's figures per node (L{perNode}), one row per node count.
+    """
+    rows = perNode(counts)
+    if not rows:
+        return
+    layout = next(iter(counts.values())).get("layout", "one-room")
+    out(f"per node, layout {layout} (CPU seconds in the measured window of phase (a)):")
+    out(
+        "| nodes | deliveries/s | per node /s | node CPU s, each | Redis CPU s "
+        "| per node-CPU s | per node vs 1 node | per node-CPU s vs 1 node |"
+    )
+    out("|---|---|---|---|---|---|---|---|")
+    for count, row in rows.items():
+        cpu = " / ".join(f"{seconds:.2f}" for seconds in row["nodeCpuSeconds"]) or "-"
+        perCpu = row["perNodeCpuSecond"]
+        out(
+            f"| {count} | {row['deliveriesPerSecond']:,} | {row['perNodePerSecond']:,} | {cpu} "
+            f"| {row['redisCpuSeconds']} | {'-' if perCpu is None else f'{perCpu:,}'} "
+            f"| {row.get('vsOneNode', '-')} | {row.get('cpuVsOneNode', '-')} |"
+        )

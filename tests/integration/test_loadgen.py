@@ -67,7 +67,7 @@ class LoopTests(SynchronousTestCase):
         C{probe} sends each client its probe in turn and times the answer;
         a client never answered is left out.
         """
-        from scripts.bench.phases import probe
+        from scripts.bench.harness import probe
 
         [other] = self.loop.open(1)
         silent, _ = self.server.accept()

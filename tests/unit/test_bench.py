@@ -1,7 +1,8 @@
 """
 Tests for the benchmark package's command line and figures
 (C{scripts/bench}): C{--quick} shortens only what was not given, bad
-combinations are refused, and percentiles read as documented.  The load
+combinations are refused, percentiles read as documented, and the room
+layouts deal the clients over nodes and rooms as documented.  The load
 itself is exercised by C{tests/integration/test_loadgen.py} and by running the bench.
 """
 
@@ -14,7 +15,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from scripts.bench.__main__ import parse
 from scripts.bench.harness import PHASES
-from scripts.bench.report import percentiles, reportServers
+from scripts.bench.layouts import ROOM, deal, fanouts, perNode, roomName, spread
+from scripts.bench.report import percentiles, reportPerNode, reportServers
 
 
 class ParseTests(SynchronousTestCase):
@@ -34,6 +36,20 @@ class ParseTests(SynchronousTestCase):
         self.assertEqual(args.phases.split(","), list(PHASES))
         self.assertEqual((args.clients, args.senders, args.window), (500, 50, 32))
         self.assertEqual((args.protocol, args.servers, args.nodes), ("tchat", ["chatd"], []))
+        self.assertEqual((args.layout, args.rooms), ("one-room", 12))
+
+    def test_layoutRooms(self) -> None:
+        """
+        C{--layout} takes the known layouts; their C{--rooms} is 1 to N.
+        """
+        args = parse(["--nodes", "1,2", "--layout", "pairs", "--rooms", "6", "--no-pin"])
+        self.assertEqual((args.nodes, args.layout, args.rooms), ([1, 2], "pairs", 6))
+        for argv in (["--layout", "scattered"], ["--layout", "local", "--rooms", "0"]):
+            with redirect_stderr(io.StringIO()):
+                self.assertRaises(SystemExit, parse, argv)
+        with redirect_stderr(io.StringIO()) as err:
+            self.assertRaises(SystemExit, parse, ["--layout", "local", "--clients", "5"])
+        self.assertIn("--rooms", err.getvalue())
 
     def test_serversNeedIrc(self) -> None:
         """
@@ -66,3 +82,139 @@ class ReportTests(SynchronousTestCase):
         self.assertIn("| chatd | - | 1,234,567 |", lines[2])
         self.assertIn("- / - | - | - |", lines[2])
         self.assertIn("| other | 9.40 | 1,234,567 |", lines[3])
+
+
+class LayoutTests(SynchronousTestCase):
+    """
+    L{deal}: which node and room each client of phases (a) and (b) gets.
+    """
+
+    def test_oneRoom(self) -> None:
+        """
+        C{one-room}: every client in the one room, dealt over the nodes in turn.
+        """
+        self.assertEqual(deal("one-room", 5, 2, 12), [(0, ROOM), (1, ROOM)] * 2 + [(0, ROOM)])
+        self.assertEqual(deal("one-room", 3, 1, 12), [(0, ROOM)] * 3)
+
+    def test_roomsDoNotDependOnNodes(self) -> None:
+        """
+        Client C{i} is in room C{i mod R} whatever the layout and node count,
+        so the rooms' sizes and each message's fan-out are the same for every
+        node count; with one node everyone is on it.
+        """
+        for layout in ("local", "pairs"):
+            rooms = [[room for _, room in deal(layout, 50, nodes, 4)] for nodes in (1, 2, 3)]
+            self.assertEqual(rooms[0], [roomName(i % 4) for i in range(50)])
+            self.assertEqual(rooms[1:], [rooms[0]] * 2)
+            self.assertEqual({node for node, _ in deal(layout, 50, 1, 4)}, {0})
+        self.assertEqual(fanouts(["a", "b", "a", "a"], 2), [4, 0, 4, 4])
+
+    def test_local(self) -> None:
+        """
+        C{local}: each room's members all on one node, room C{r} on node
+        C{r mod nodes}; the first S clients (the senders) on every node.
+        """
+        seats = deal("local", 24, 2, 4)
+        self.assertEqual(
+            spread(seats),
+            {
+                "room0": ([0], 6),
+                "room1": ([1], 6),
+                "room2": ([0], 6),
+                "room3": ([1], 6),
+            },
+        )
+        self.assertEqual({node for node, _ in seats[:4]}, {0, 1})
+        self.assertEqual([node for node, _ in deal("local", 6, 3, 6)], [0, 1, 2, 0, 1, 2])
+
+    def test_pairs(self) -> None:
+        """
+        C{pairs}: the even rooms on one node, the odd rooms' members
+        alternately on two neighbouring nodes; homes taken in turn, so with
+        12 rooms every node holds as many members as the next.
+        """
+        seats = deal("pairs", 48, 2, 4)
+        self.assertEqual(
+            spread(seats),
+            {
+                "room0": ([0], 12),
+                "room1": ([0, 1], 12),
+                "room2": ([1], 12),
+                "room3": ([0, 1], 12),
+            },
+        )
+        room1 = [node for node, room in seats if room == "room1"]
+        self.assertEqual(room1[:4], [0, 1, 0, 1])
+        # The senders (the first S = 8): two per room, one on each node in a pair room.
+        self.assertEqual([room for _, room in seats[:8]], [roomName(r % 4) for r in range(8)])
+        self.assertEqual([node for node, room in seats[:8] if room == "room1"], [0, 1])
+        self.assertEqual([node for node, room in seats[:8] if room == "room3"], [1, 0])
+        for nodes in (2, 3):
+            placed = spread(deal("pairs", 1200, nodes, 12))
+            self.assertEqual(sorted(len(held) for held, _ in placed.values()), [1] * 6 + [2] * 6)
+            load = [node for node, _ in deal("pairs", 1200, nodes, 12)]
+            self.assertEqual({load.count(node) for node in range(nodes)}, {1200 // nodes})
+        spanned = spread(deal("pairs", 36, 3, 6))
+        self.assertEqual([spanned[roomName(r)][0] for r in (1, 3, 5)], [[0, 1], [1, 2], [0, 2]])
+
+    def test_unknownLayout(self) -> None:
+        self.assertRaises(ValueError, deal, "scattered", 4, 2, 2)
+
+
+class PerNodeTests(SynchronousTestCase):
+    """
+    L{perNode} and L{reportPerNode}: the figures of the cluster's done
+    condition, per node and against the 1-node run.
+    """
+
+    counts = {
+        "1": {
+            "nodes": 1,
+            "layout": "pairs",
+            "redisCpuSeconds": 0.5,
+            "throughput": {
+                "seconds": 10.0,
+                "deliveriesPerSecond": 1_000_000,
+                "nodeCpuSeconds": [10.0],
+                "redisCpuSecondsMeasured": 0.01,
+            },
+        },
+        "2": {
+            "nodes": 2,
+            "layout": "pairs",
+            "redisCpuSeconds": 2.0,
+            "throughput": {
+                "seconds": 10.0,
+                "deliveriesPerSecond": 1_600_000,
+                "nodeCpuSeconds": [8.0, 12.0],
+                "redisCpuSecondsMeasured": 1.5,
+            },
+        },
+        "3": {"nodes": 3, "failed": {"crowd": "no"}, "redisCpuSeconds": 0.0},
+    }
+
+    def test_perNode(self) -> None:
+        """
+        Per node: the rate divided by the nodes, deliveries per second of
+        the nodes' CPU (Redis's apart), and both as ratios of one node's; a
+        count whose phase failed has no row.
+        """
+        rows = perNode(self.counts)
+        self.assertEqual(list(rows), ["1", "2"])
+        two = rows["2"]
+        self.assertEqual((two["perNodePerSecond"], two["perNodeCpuSecond"]), (800_000, 800_000))
+        self.assertEqual((two["vsOneNode"], two["cpuVsOneNode"]), (0.8, 0.8))
+        self.assertEqual((rows["1"]["vsOneNode"], two["redisCpuSeconds"]), (1.0, 1.5))
+
+    def test_reportPerNode(self) -> None:
+        """
+        One Markdown row per node count that measured phase (a).
+        """
+        lines: list[str] = []
+        reportPerNode(self.counts, lines.append)
+        self.assertIn(
+            "per node, layout pairs (CPU seconds in the measured window of phase (a)):", lines
+        )
+        self.assertEqual(
+            lines[-1], "| 2 | 1,600,000 | 800,000 | 8.00 / 12.00 | 1.5 | 800,000 | 0.8 | 0.8 |"
+        )
