@@ -65,8 +65,9 @@ def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
     )
 
 
-def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+#: JSON without spaces, non-ASCII kept: one encoder made once (C{json.dumps}
+#: makes one per call).
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class Bus:

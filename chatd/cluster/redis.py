@@ -37,6 +37,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import ClusterAddress, RedisAddress, RedisUnavailable
+from chatd.cluster.resp import encodeCommand
 from chatd.cluster.sentinel import endpointFor
 
 __all__ = ["RedisAddress", "RedisLink", "RedisUnavailable"]
@@ -80,6 +81,10 @@ class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]
     def connectionLost(self, why: Failure) -> None:
         super().connectionLost(why)
         self.link.protocolLost(self, why)
+
+    def _build_command(self, *args: object, **kwargs: object) -> bytes:
+        """txredisapi's hook for a command's bytes, built in one pass."""
+        return encodeCommand(args)
 
 
 class _Reader(_Commands):
