@@ -67,6 +67,9 @@ end
 return alive
 """
 
+#: Claims one heartbeat script renews at most.
+CLAIMS_PER_SCRIPT = 1000
+
 #: How long, in seconds, a node's inbox outlives its last heartbeat, or
 #: being declared dead (another node's event may have made it again): a node
 #: cut off from Redis for less finds what was sent to it meanwhile (as far
@@ -260,18 +263,27 @@ class Presence:
     def beat(self) -> Deferred[None]:
         """
         Renew this node's key and claims, then check the peers' keys and
-        look for nodes that are not peers (L{discover}).
+        look for nodes that are not peers (L{discover}).  Claims are
+        renewed L{CLAIMS_PER_SCRIPT} at a time, one script after another, so
+        Redis serves other commands between them instead of stalling for
+        the whole node (about 0.7 ms per thousand claims).
         """
         nicks = self.localNicks()
-        keys = [self.nodeKey(self.nodeId), self.registryKey(), self.inbox(self.nodeId)]
-        keys += [self.nickKey(nick) for nick in nicks]
-        keep = int(KEEP * 1000)
-        d = self.execute("EVAL", HEARTBEAT, len(keys), *keys, self.nodeId, self._ttlMs, keep)
-        d.addCallback(self._renewed, nicks)
+        d: Deferred[Any] = succeed(None)
+        for start in range(0, max(len(nicks), 1), CLAIMS_PER_SCRIPT):
+            some = nicks[start : start + CLAIMS_PER_SCRIPT]
+            d.addCallback(self._renew, some)
         d.addCallback(lambda _: self._checkPeers())
         d.addCallback(lambda _: self.discover())
         d.addErrback(self._logFailure, "the heartbeat")
         return d
+
+    def _renew(self, _: object, nicks: list[str]) -> Deferred[None]:
+        keys = [self.nodeKey(self.nodeId), self.registryKey(), self.inbox(self.nodeId)]
+        keys += [self.nickKey(nick) for nick in nicks]
+        keep = int(KEEP * 1000)
+        d = self.execute("EVAL", HEARTBEAT, len(keys), *keys, self.nodeId, self._ttlMs, keep)
+        return d.addCallback(self._renewed, nicks)
 
     def _renewed(self, lost: list[int], nicks: list[str]) -> None:
         for index in lost:

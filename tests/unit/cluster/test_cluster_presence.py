@@ -197,3 +197,16 @@ class PresenceTests(SynchronousTestCase):
         self.b.beat()  # b was only stalled
         c.beat()
         self.assertEqual((c.peers, found), ({"a", "b"}, ["b"]))
+
+    def test_claimsRenewedInBatches(self) -> None:
+        """
+        A node's claims are renewed a batch at a time, one script after
+        another, and a claim lost in a later batch is reported by its name.
+        """
+        self.nicks["a"] = [f"user{i}" for i in range(2500)]
+        self.redis.data[self.a.nickKey("user2100")] = ("b", None)
+        self.redis.commands.clear()
+        self.successResultOf(self.a.beat())
+        self.assertEqual(self.redis.commands.count("EVAL"), 3 + 1)  # three batches, then discovery
+        self.assertEqual(self.lostNicks, [("a", "user2100")])
+        self.assertEqual(self.redis.data[self.a.nickKey("user1999")][0], "a")
