@@ -21,10 +21,13 @@ envelopes were lost (a reader fell behind its inbox's length, Redis forgot
 unread entries, a full queue dropped some, or the sender had believed the
 receiver dead), which L{Bus} reports so the node can ask for a fresh state.
 
-While Redis is away, envelopes wait in a bounded queue, in order, and go
-out when the link is back, before anything newer: a gap delays them.  One
-whose C{XADD} failed with the connection goes back in the queue (sent
-again, a receiver drops it as a duplicate by its number).  A private message
+Envelopes published in one reactor turn go to Redis together, in one
+command (L{BATCH_LIMIT} at most), after the turn: one reply for them all,
+not one per envelope.  While Redis is away, envelopes wait in a bounded
+queue, in order, and go out when the link is back, before anything newer:
+a gap delays them.  One whose command failed with the connection goes back
+in the queue (sent again, a receiver drops it as a duplicate by its
+number).  A private message
 is not queued: L{Bus.sendTo} answers at once, so its sender is told to try
 again rather than told it was sent.  The queue's bound (L{QUEUE_LIMIT})
 is what L{Bus.hasRoom} reports; the bridge refuses a room message when the
@@ -40,6 +43,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.internet.defer import Deferred, fail
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -52,8 +56,14 @@ Handler = Callable[[str, dict[str, Any]], None]
 #: event for every peer counts once per peer).
 QUEUE_LIMIT = 10000
 
+#: Envelopes sent to Redis in one command at most.
+BATCH_LIMIT = 500
+
 #: One envelope on its way: (publication order, receiving node, kind, text).
 Entry = tuple[int, str, str, str]
+
+#: Appends envelopes to inboxes: (inbox stream, envelope) pairs, in order.
+Publish = Callable[[list[tuple[str, str]]], Deferred[Any]]
 
 
 def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
@@ -93,7 +103,8 @@ class Bus:
         self,
         nodeId: str,
         inbox: Callable[[str], str],
-        publish: Callable[[str, str], Deferred[Any]],
+        publish: Publish,
+        clock: IReactorTime,
         onGap: Callable[[str], None] = lambda node: None,
         onPeer: Callable[[str], None] = lambda node: None,
         onHeard: Callable[[str], None] = lambda node: None,
@@ -101,10 +112,12 @@ class Bus:
     ) -> None:
         """
         @param inbox: a node's id -> the name of the stream it reads.
+        @param clock: runs a turn's batch after the turn.
         """
         self.nodeId = nodeId
         self.inbox = inbox
         self._publish = publish
+        self.clock = clock
         self.onGap = onGap
         self.onPeer = onPeer
         self.onHeard = onHeard
@@ -118,6 +131,8 @@ class Bus:
         self._seqTo: dict[str, int] = {}
         self._head = '{"n":' + _dumps(nodeId) + ',"q":'
         self._waiting: list[Entry] = []
+        self._batch: list[Entry] = []
+        self._acks: dict[int, Deferred[None]] = {}
 
     def on(self, kind: str, handler: Handler) -> None:
         """
@@ -169,8 +184,9 @@ class Bus:
         if not self.up or self._waiting:
             return fail(RedisUnavailable("Redis is unreachable"))
         entry = self._numbered(node, kind, _dumps(fields))
-        d = self._publish(self.inbox(node), entry[3])
-        return d.addCallbacks(lambda _: None, self._sendFailed)
+        ack = self._acks[entry[0]] = Deferred()
+        self._send(entry)
+        return ack
 
     def hasRoom(self) -> bool:
         """
@@ -200,20 +216,46 @@ class Bus:
         self.up = False
 
     def _send(self, entry: Entry) -> None:
-        self._publish(self.inbox(entry[1]), entry[3]).addErrback(self._failed, entry)
+        if not self._batch:
+            self.clock.callLater(0, self._flush)
+        self._batch.append(entry)
 
-    def _failed(self, failure: Failure, entry: Entry) -> None:
-        if failure.check(RedisUnavailable):
+    def _flush(self) -> None:
+        """
+        Send this turn's envelopes, in order; after a failed command the
+        link is down, and they queue behind what that command carried.
+        """
+        batch, self._batch = self._batch, []
+        for start in range(0, len(batch), BATCH_LIMIT):
+            chunk = batch[start : start + BATCH_LIMIT]
+            if not self.up:
+                self._unsent(Failure(RedisUnavailable("Redis is unreachable")), chunk)
+                continue
+            d = self._publish([(self.inbox(entry[1]), entry[3]) for entry in chunk])
+            d.addCallbacks(self._sent, self._unsent, callbackArgs=(chunk,), errbackArgs=(chunk,))
+
+    def _sent(self, _: object, chunk: list[Entry]) -> None:
+        for entry in chunk:
+            if (ack := self._acks.pop(entry[0], None)) is not None:
+                ack.callback(None)
+
+    def _unsent(self, failure: Failure, chunk: list[Entry]) -> None:
+        """
+        A private message's sender is told (it is not queued); the rest
+        queue again if Redis went away, or are counted as dropped.
+        """
+        lost = failure.check(RedisUnavailable)
+        if lost:
             self.up = False  # until the link is back: what follows must queue behind it
-            insort(self._waiting, entry)
-            return
-        self.dropped += 1
-        self.log.failure("publishing a {kind} event failed", failure, kind=entry[2])
-
-    def _sendFailed(self, failure: Failure) -> Failure:
-        if failure.check(RedisUnavailable):
-            self.up = False
-        return failure
+        else:
+            self.log.failure("publishing {count} events failed", failure, count=len(chunk))
+        for entry in chunk:
+            if (ack := self._acks.pop(entry[0], None)) is not None:
+                ack.errback(failure)
+            elif lost:
+                insort(self._waiting, entry)
+            else:
+                self.dropped += 1
 
     def forget(self, node: str) -> None:
         """

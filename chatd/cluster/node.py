@@ -73,7 +73,7 @@ class ClusterNode(MultiService):
             maxDelay=ttl / 2,
             streamLength=streamLength,
         )
-        self.bus = Bus(self.nodeId, inbox, self.link.publish)
+        self.bus = Bus(self.nodeId, inbox, self.link.publish, reactor)
         self.presence = Presence(
             self.link.execute,
             reactor,

@@ -4,17 +4,17 @@ chatd's link to Redis: one connection for commands, one that reads this
 node's inbox stream.
 
 Events travel in Redis streams, one inbox per node: a node appends to
-another's inbox with C{XADD ... MAXLEN ~ <length>} on its command
-connection and reads its own with C{XREAD BLOCK} from the last entry id it
-has seen, which the link keeps across reconnections, so a
-dropped connection or a hung Redis delays events instead of losing them.
+others' inboxes (L{APPEND}, a batch at a time) on its command connection and
+reads its own with C{XREAD BLOCK} from the last entry id it has seen, which
+the link keeps across reconnections, so a dropped connection or a hung
+Redis delays events instead of losing them.
 
 Both connections are kept up by L{ClientService} with exponential back-off
 (to the Sentinels' current master with a C{redis+sentinel://} address, see
 L{chatd.cluster.sentinel}), so a Redis restart, a failover or a network
-blip never reaches the chat: while the link is down
-L{RedisLink.execute} fails at once with L{RedisUnavailable} (callers queue
-or refuse, see L{chatd.cluster.bus}), every loss and every recovery is logged once, and
+blip never reaches the chat: while the link is down L{RedisLink.execute}
+fails at once with L{RedisUnavailable} (callers queue or refuse, see
+L{chatd.cluster.bus}), every loss and recovery is logged once, and
 listeners are told so they can resynchronise.
 
 The wire protocol is U{txredisapi<https://pypi.org/project/txredisapi/>}'s
@@ -32,19 +32,19 @@ from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
-from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import ClusterAddress, RedisAddress, RedisUnavailable
-from chatd.cluster.resp import encodeCommand
+from chatd.cluster.connections import (
+    REPLY_TIMEOUT,
+    CommandConnection,
+    ConnectionFactory,
+    ReaderConnection,
+)
 from chatd.cluster.sentinel import endpointFor
 
-__all__ = ["RedisAddress", "RedisLink", "RedisUnavailable"]
-
-#: Seconds a command may wait for its reply before the connection is
-#: declared dead and re-made: a hung Redis must not hang the chat.
-REPLY_TIMEOUT = 5.0
+__all__ = ["REPLY_TIMEOUT", "RedisAddress", "RedisLink", "RedisUnavailable"]
 
 #: Milliseconds one C{XREAD} waits for new entries before it is sent again.
 BLOCK_MS = 2000
@@ -55,6 +55,14 @@ READ_COUNT = 500
 #: Entries an inbox keeps by default (C{--cluster-stream-length}).
 STREAM_LENGTH = 10000
 
+#: Append ARGV[i + 1] to stream KEYS[i], each kept to about ARGV[1] entries.
+APPEND = """
+for i = 1, #KEYS do
+  redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[i + 1])
+end
+return #KEYS
+"""
+
 
 def entryId(text: str) -> tuple[int, int]:
     """
@@ -62,71 +70,6 @@ def entryId(text: str) -> tuple[int, int]:
     """
     millis, _, number = text.partition("-")
     return int(millis), int(number or 0)
-
-
-class _Commands(txredisapi.RedisProtocol):  # type: ignore[misc]
-    """
-    The command connection; tells its link when it is lost.
-    """
-
-    link: RedisLink
-
-    def unwrapped(self) -> _Commands:
-        """
-        This protocol itself: C{ClientService} hands C{prepareConnection} a
-        proxy, and the link must compare the real protocol in L{RedisLink.protocolLost}.
-        """
-        return self
-
-    def connectionLost(self, why: Failure) -> None:
-        super().connectionLost(why)
-        self.link.protocolLost(self, why)
-
-    def _build_command(self, *args: object, **kwargs: object) -> bytes:
-        """txredisapi's hook for a command's bytes, built in one pass."""
-        return encodeCommand(args)
-
-
-class _Reader(_Commands):
-    """
-    The connection that reads the stream: one C{XREAD BLOCK} at a time.
-    """
-
-
-class _Factory(Factory):
-    """
-    Builds txredisapi protocols and answers the few factory calls they make.
-    """
-
-    isLazy = True
-    noisy = False  # no "Starting factory" line per reconnection attempt
-    log = Logger()
-
-    def __init__(self, link: RedisLink, protocol: type[_Commands]) -> None:
-        self.link, self.protocolClass = link, protocol
-
-    def buildProtocol(self, addr: object) -> Any:
-        address = self.link.address
-        reader = self.protocolClass is _Reader
-        proto = self.protocolClass(
-            charset="utf-8",
-            replyTimeout=REPLY_TIMEOUT,
-            password=address.password,
-            dbid=address.db or None,
-            convertNumbers=not reader,
-        )
-        proto.factory, proto.link = self, self.link
-        proto.callLater = self.link.clock.callLater
-        return proto
-
-    def stopTrying(self) -> None:
-        """
-        txredisapi gives up on a bad password or database; we keep retrying
-        (the operator may fix Redis) and the failure is logged.
-        """
-
-    def connectionError(self, message: str) -> None:
-        self.log.error("{address}: {message}", address=self.link.address, message=message)
 
 
 class RedisLink(MultiService):
@@ -161,8 +104,8 @@ class RedisLink(MultiService):
         self.up = False
         self._everUp = False
         self._warned = False
-        self._commands: _Commands | None = None
-        self._reader: _Reader | None = None
+        self._commands: CommandConnection | None = None
+        self._reader: ReaderConnection | None = None
         self._watchdog: IDelayedCall | None = None
         self._upListeners: list[Callable[[], None]] = []
         self._readyWaiters: list[Deferred[None]] = []
@@ -177,11 +120,11 @@ class RedisLink(MultiService):
 
         endpoint = endpointFor(reactor, address)  # asks the Sentinels first, if any
         for protocol, prepare in (
-            (_Commands, self._prepareCommands),
-            (_Reader, self._prepareReader),
+            (CommandConnection, self._prepareCommands),
+            (ReaderConnection, self._prepareReader),
         ):
             ClientService(
-                endpoint, _Factory(self, protocol), policy, self.clock, prepare
+                endpoint, ConnectionFactory(self, protocol), policy, self.clock, prepare
             ).setServiceParent(self)
 
     def whenUp(self, listener: Callable[[], None]) -> None:
@@ -250,7 +193,7 @@ class RedisLink(MultiService):
         done: Deferred[None] = d.addCallback(positioned)
         return done
 
-    def _read(self, proto: _Reader) -> None:
+    def _read(self, proto: ReaderConnection) -> None:
         """
         Wait for the entries after L{lastId}, hand them on, and read again,
         for as long as C{proto} is this link's reader.  A read unanswered
@@ -284,7 +227,7 @@ class RedisLink(MultiService):
         self._watchdog = None
         return result
 
-    def _entries(self, reply: list[Any] | None, proto: _Reader) -> None:
+    def _entries(self, reply: list[Any] | None, proto: ReaderConnection) -> None:
         for _, entries in reply or ():
             for ident, fields in entries:
                 self.lastId = ident
@@ -293,7 +236,7 @@ class RedisLink(MultiService):
                     self.messageArrived(self.stream, values["m"])
         self._read(proto)
 
-    def _readFailed(self, failure: Failure, proto: _Reader) -> None:
+    def _readFailed(self, failure: Failure, proto: ReaderConnection) -> None:
         if failure.check(txredisapi.ConnectionError):
             return  # the connection is lost: the next one reads on
         self.log.failure("reading the cluster's stream failed", failure)
@@ -389,11 +332,12 @@ class RedisLink(MultiService):
             return Failure(RedisUnavailable(failure.getErrorMessage()))
         return failure
 
-    def publish(self, stream: str, message: str) -> Deferred[Any]:
+    def publish(self, entries: list[tuple[str, str]]) -> Deferred[Any]:
         """
-        Append C{message} to C{stream}, which keeps about L{streamLength}
-        entries; commands on the one command connection reach Redis, and
-        hence the stream, in call order.  Fires with the entry's id.
+        Append each C{(stream, message)}, in order, in one command; each
+        stream keeps about L{streamLength} entries.  Commands on the one
+        command connection reach Redis, and hence the streams, in call order.
         """
-        append = ("XADD", stream, "MAXLEN", "~", self.streamLength, "*")
-        return self.execute(*append, "m", message, timeout=False)
+        streams, messages = [s for s, _ in entries], [m for _, m in entries]
+        args = (len(streams), *streams, self.streamLength, *messages)
+        return self.execute("EVAL", APPEND, *args, timeout=False)

@@ -81,7 +81,9 @@ class Node:
         address = RedisAddress.fromURL(server.url)
         self.bus: Bus
         self.link = RedisLink(reactor, address, inbox(name), lambda c, m: self.bus.received(c, m))
-        self.bus = Bus(name, inbox, self.link.publish, onHeard=lambda n: self.presence.seen(n))
+        self.bus = Bus(
+            name, inbox, self.link.publish, reactor, onHeard=lambda n: self.presence.seen(n)
+        )
         self.bus.peers = lambda: self.presence.peers
         self.bus.on("say", lambda node, fields: self.received.append((node, fields)))
         self.presence = Presence(

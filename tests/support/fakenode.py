@@ -43,7 +43,7 @@ class FakeNode:
         self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
         self.service.startService()
         self.inbox = inbox(name)
-        self.bus = Bus(name, inbox, redis.publish)
+        self.bus = Bus(name, inbox, redis.publish, redis.clock)
         self.presence = Presence(
             redis.execute, redis.clock, name, interval=1.0, ttl=3.0, inbox=inbox
         )

@@ -21,7 +21,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
-from chatd.cluster import presence
+from chatd.cluster import presence, redis
 from chatd.cluster.address import RedisUnavailable
 
 
@@ -86,11 +86,12 @@ class FakeRedis:
             if not d.called:
                 d.callback(reply)
 
-    def publish(self, stream: str, message: str) -> Deferred[Any]:
+    def publish(self, entries: list[tuple[str, str]]) -> Deferred[Any]:
         """
-        What L{chatd.cluster.redis.RedisLink.publish} sends.
+        What L{chatd.cluster.redis.RedisLink.publish} sends: one script.
         """
-        return self.execute("XADD", stream, "MAXLEN", "~", 10000, "*", "m", message)
+        streams, messages = [s for s, _ in entries], [m for _, m in entries]
+        return self.execute("EVAL", redis.APPEND, len(streams), *streams, 10000, *messages)
 
     def _nextId(self) -> str:
         millis = int(self.clock.seconds() * 1000)
@@ -212,6 +213,10 @@ class FakeRedis:
                 else:
                     lost.append(index)
             return lost
+        if script == redis.APPEND:
+            for stream, message in zip(keys, argv[1:], strict=True):
+                self.cmd_XADD(stream, "MAXLEN", "~", argv[0], "*", "m", message)
+            return len(keys)
         if script == presence.DISCOVER:
             members = sorted(self.sets.get(keys[0], set()))
             alive = [node for node in members if self._get(str(argv[0]) + node) is not None]

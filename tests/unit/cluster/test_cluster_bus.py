@@ -11,13 +11,14 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.cluster.bus import Bus, encode
+from chatd.cluster.bus import BATCH_LIMIT, Bus, encode
 from tests.support.fakeredis import FakeRedis
 
 
 class BusTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.redis = FakeRedis(Clock())
+        self.clock = Clock()
+        self.redis = FakeRedis(self.clock)
         self.gaps: list[str] = []
         self.peers: list[str] = []
         self.heard: list[str] = []
@@ -25,6 +26,7 @@ class BusTests(SynchronousTestCase):
             "a",
             lambda node: f"chatd:0:inbox:{node}",
             self.redis.publish,
+            self.clock,
             self.gaps.append,
             self.peers.append,
             self.heard.append,
@@ -32,6 +34,12 @@ class BusTests(SynchronousTestCase):
         self.bus.peers = lambda: ["b"]
         self.got: list[tuple[str, dict[str, Any]]] = []
         self.bus.on("say", lambda node, fields: self.got.append((node, fields)))
+
+    def turn(self) -> None:
+        """
+        End the reactor turn: the bus sends what was published in it.
+        """
+        self.clock.advance(0)
 
     def test_publishCompactJSON(self) -> None:
         """
@@ -42,6 +50,9 @@ class BusTests(SynchronousTestCase):
         self.bus.publish("say", u="alice", room="lobby", l=["héllo"])
         self.bus.publish("say", u="alice", room="lobby", l=["again"])
         self.bus.publish("hello")
+        self.assertEqual(self.redis.published, [])
+        self.turn()
+        self.assertEqual(self.redis.commands, ["EVAL"])  # one command for the turn
         self.assertEqual(len(self.redis.published), 3)
         channel, data = self.redis.published[0]
         self.assertEqual(channel, "chatd:0:inbox:b")
@@ -59,7 +70,10 @@ class BusTests(SynchronousTestCase):
         self.bus.publishTo("b", "say", i=1)
         self.bus.publishTo("b", "say", i=2)
         self.bus.publish("enter", u="x")
-        self.successResultOf(self.bus.sendTo("c", "tell", u="y"))
+        told = self.bus.sendTo("c", "tell", u="y")
+        self.assertNoResult(told)
+        self.turn()
+        self.successResultOf(told)
         sent = [
             (stream.rpartition(":")[2], json.loads(m)["q"], json.loads(m)["k"])
             for stream, m in self.redis.published
@@ -150,31 +164,38 @@ class BusTests(SynchronousTestCase):
         self.redis.down = True
         self.bus.publish("say", u="x")
         self.bus.publish("say", u="y")
+        self.turn()
         self.assertEqual(self.bus.waiting, 2)
         self.redis.down = False
         self.bus.publish("say", u="z")  # still behind the others: not sent yet
+        self.turn()
         self.assertEqual(self.redis.published, [])
         self.bus.linkUp()
+        self.turn()
         self.assertEqual(self.sequences(), [1, 2, 3])
         self.assertEqual((self.bus.waiting, self.bus.dropped), (0, 0))
 
     def test_failedInFlightRequeued(self) -> None:
         """
-        An envelope whose C{XADD} failed with the connection goes back in
-        the queue in its place, and is sent again when the link is back.
+        The envelopes of a command that failed with the connection go back
+        in the queue in their place, and are sent again when the link is
+        back; what was published meanwhile waits behind them.
         """
         self.redis.holding = True
         self.bus.publish("say", u="x")
         self.bus.publish("say", u="y")
+        self.turn()
+        self.bus.publish("say", u="z")  # in the next turn's command
         self.redis.down = True
         held, self.redis.held = self.redis.held, []
         for d, _ in held:
             d.errback(RedisUnavailable("lost"))
-        self.bus.publish("say", u="z")
+        self.turn()  # the link is down: z is not sent, it queues
         self.assertEqual(self.bus.waiting, 3)
         self.redis.down = self.redis.holding = False
         self.redis.published.clear()
         self.bus.linkUp()
+        self.turn()
         self.assertEqual(self.sequences(), [1, 2, 3])
 
     def test_queueBounded(self) -> None:
@@ -192,24 +213,58 @@ class BusTests(SynchronousTestCase):
         self.bus.publish("say", u="z")
         self.assertEqual((self.bus.waiting, self.bus.dropped), (2, 1))
         self.bus.linkUp()
+        self.turn()
         self.assertEqual(self.sequences(), [1, 2])
         self.assertTrue(self.bus.hasRoom())
 
     def test_sendNotQueued(self) -> None:
         """
-        L{Bus.send} (a private message) fires once Redis has the envelope;
-        while the link is down, or the queue is still waiting, it fails at
-        once with L{RedisUnavailable} (refused so, it takes no sequence number).
+        L{Bus.sendTo} (a private message) fires once Redis has the envelope,
+        and fails with L{RedisUnavailable} if its command does; while the
+        link is down, or the queue is still waiting, it fails at once
+        (refused so, it takes no sequence number).
         """
-        self.assertIsNone(self.successResultOf(self.bus.sendTo("b", "tell", u="x")))
+        told = self.bus.sendTo("b", "tell", u="x")
+        self.turn()
+        self.assertIsNone(self.successResultOf(told))
         self.redis.down = True
-        self.failureResultOf(self.bus.sendTo("b", "tell", u="y"), RedisUnavailable)
+        told = self.bus.sendTo("b", "tell", u="y")
+        self.turn()
+        self.failureResultOf(told, RedisUnavailable)
+        self.assertEqual(self.bus.waiting, 0)  # not queued
         self.assertFalse(self.bus.up)
         self.failureResultOf(self.bus.sendTo("b", "tell", u="y"), RedisUnavailable)
         self.redis.down = False
         self.bus.publish("say", u="z")  # queued behind the outage
         self.failureResultOf(self.bus.sendTo("b", "tell", u="y"), RedisUnavailable)
         self.bus.linkUp()
-        self.successResultOf(self.bus.sendTo("b", "tell", u="w"))
+        told = self.bus.sendTo("b", "tell", u="w")
+        self.turn()
+        self.successResultOf(told)
         self.assertEqual(self.sequences(), [1, 3, 4])
         self.assertEqual(self.redis.kinds(), ["tell", "say", "tell"])
+
+    def test_batchesBounded(self) -> None:
+        """
+        A turn's envelopes go in commands of at most L{BATCH_LIMIT}, in
+        order.
+        """
+        for i in range(BATCH_LIMIT * 2 + 1):
+            self.bus.publishTo("b", "say", i=i)
+        self.turn()
+        self.assertEqual(self.redis.commands, ["EVAL"] * 3)
+        self.assertEqual(self.sequences(), list(range(1, BATCH_LIMIT * 2 + 2)))
+
+    def test_unexpectedFailureLogged(self) -> None:
+        """
+        A command refused for another reason than a lost Redis is logged
+        once, and its envelopes are counted as dropped; the link stays up.
+        """
+        self.redis.holding = True
+        self.bus.publish("say", u="x")
+        self.bus.publish("say", u="y")
+        self.turn()
+        [(d, _)] = self.redis.held
+        d.errback(ValueError("ERR script"))
+        self.assertEqual((self.bus.dropped, self.bus.up), (2, True))
+        self.assertEqual(len(self.flushLoggedErrors(ValueError)), 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.cluster.address import RedisUnavailable
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.irc.factory import IRCFactory
@@ -107,30 +108,33 @@ class OutageTests(TwoNodes):
         self.assertEqual(failure.value.code, 3)
         self.up()
         self.assertEqual(privates(bob), [])
-        event = self.successResultOf(settled(self.a.service.tell(alice, "bob", ("hi",))))
-        self.assertIsInstance(event, PrivateMessage)
+        told = settled(self.a.service.tell(alice, "bob", ("hi",)))
         self.settle()
+        self.assertIsInstance(self.successResultOf(told), PrivateMessage)
         self.assertEqual(privates(bob), [("alice", "hi")])
 
     def test_privateMessageAcknowledgedOnceRedisHasIt(self) -> None:
         """
         A private message to another node is acknowledged when Redis
-        answers the C{XADD}, not before; if the connection is lost first,
-        the sender is told to try again.
+        answers the command that carried it (after the reactor turn), not
+        before; if the connection is lost first, the sender is told to try
+        again.
         """
         alice = self.a.user("alice")
         self.b.user("bob")
         self.settle()
         self.redis.holding = True
         pending = settled(self.a.service.tell(alice, "bob", ("first",)))
+        self.settle()
         self.assertNoResult(pending)
         self.redis.answerHeld()
         self.assertIsInstance(self.successResultOf(pending), PrivateMessage)
         lost = settled(self.a.service.tell(alice, "bob", ("second",)))
+        self.settle()
         self.assertNoResult(lost)
         held, self.redis.held = self.redis.held, []
         for d, _ in held:
-            d.errback(errors.RelayUnavailable())  # stands for the lost connection
+            d.errback(RedisUnavailable("connection lost"))
         self.redis.holding = False
         self.failureResultOf(lost, errors.RelayUnavailable)
 

@@ -93,8 +93,8 @@ class RelayedRedactionTests(SynchronousTestCase):
         """
         relayed = self.a.service.tell(self.alice, "carol", ("psst",))
         assert not isinstance(relayed, PrivateMessage)  # carol is elsewhere: relayed
-        told = self.successResultOf(relayed)
         self.settle()
+        told = self.successResultOf(relayed)
         assert isinstance(told, PrivateMessage)
         self.assertIn(
             ("psst",), [e.lines for e in self.carol.events if isinstance(e, PrivateMessage)]
