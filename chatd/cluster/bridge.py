@@ -24,7 +24,6 @@ gap or a missed envelope lost.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
 from functools import partial
 from typing import Any
 
@@ -37,20 +36,20 @@ from zope.interface import implementer
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
+from chatd.cluster.moderation import ConsoleRelay
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
-from chatd.core import errors, sharing
+from chatd.core import errors
 from chatd.core.events import Notice, PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
 from chatd.core.roles import IChatObserver, IRelay
 from chatd.core.service import ChatService
-from chatd.modstore import Sanction
 
 
 @implementer(IChatObserver, IRelay)
-class Bridge(RoomSync, Inbound):
+class Bridge(RoomSync, Inbound, ConsoleRelay):
     """
     Keeps one node's service and the rest of the cluster in step; it makes
     itself the service's observer and the bus's and presence's listener.
@@ -274,58 +273,6 @@ class Bridge(RoomSync, Inbound):
             c=error.code,
             e=type(error).__name__,
         )
-
-    # Moderation across nodes (for the admin console)
-
-    def publishSanction(self, kind: str, target: str, sanction: Sanction | None) -> None:
-        """
-        The admin console added or lifted a kick, ban, mute or operator
-        here: every other node applies it too (L{Moderation.replicate}).
-        """
-        self.bus.publish(
-            "sanction", sk=kind, t=target, s=None if sanction is None else asdict(sanction)
-        )
-
-    def publishStored(self, kind: str, fields: dict[str, Any]) -> None:
-        """
-        This node wrote a change to the shared store that the others cache
-        (an account, a room's settings, an approval): tell them.
-        """
-        self.bus.publish("stored", sk=kind, f=fields)
-
-    def reloadStored(self) -> None:
-        """
-        Events may have been lost: re-read what the store holds.
-        """
-        if self.sharedStore:
-            assert self.service.persistence is not None
-            d = Deferred.fromCoroutine(sharing.reload(self.service.persistence))
-            d.addErrback(lambda f: self.log.failure("re-reading the shared store failed", f))
-
-    def moderate(self, action: str, **fields: Any) -> None:
-        """
-        Tell every other node's moderation handlers about C{action} (e.g.
-        C{"ban"}, C{nick=...}); the caller applies it on this node itself.
-        """
-        self.bus.publish("mod", a=action, f=fields)
-
-    def onModeration(self, handler: Any) -> None:
-        """
-        Call C{handler(action, fields)} for every L{moderate} from another node.
-        """
-        self._moderation.append(handler)
-
-    def kick(self, nick: str, reason: str) -> None:
-        """
-        End C{nick}'s session wherever they are connected, with C{reason}.
-
-        @raise NoSuchUser: nobody by that name is in the chat.
-        """
-        user = self.service.find(nick)
-        if user is None:
-            raise errors.NoSuchUser()
-        self.service.disconnect(user, reason)
-        user.disconnect(errors.Kicked(reason))
 
     # Link and peers
 

@@ -48,6 +48,9 @@ class RemoteParticipant:
         self.node = node
         self.nick: str | None = nick
         self.address = f"node {node}"
+        #: One of a node's proxies in a room is given each room message,
+        #: since it is published once for the node (L{chatd.core.delivery}).
+        self.relay = node
         self.sayEncoder = bridge.sayEncoder(node)
 
     def __repr__(self) -> str:

@@ -81,12 +81,15 @@ class Members(dict[str, IParticipant]):
     Only C{m[k] = v} and C{del m[k]} change it.
     """
 
-    __slots__ = ("_flat", "_changes")
+    __slots__ = ("_flat", "_changes", "_messages", "_seen", "_relays")
 
     def __init__(self, members: Iterable[tuple[str, IParticipant]] = ()) -> None:
         super().__init__(members)
         self._flat: list[IParticipant] | None = None
         self._changes = 0
+        self._messages: list[IParticipant] = []
+        self._seen = 0  # connections of the flat list looked at for _messages
+        self._relays: set[object] = set()
 
     def __setitem__(self, nick: str, member: IParticipant) -> None:
         flat = self._flat
@@ -110,7 +113,32 @@ class Members(dict[str, IParticipant]):
         if self._flat is None or self._changes != Gathering.changes:
             self._changes = Gathering.changes
             self._flat = [each for member in self.values() for each in connectionsOf(member)]
+            self._messages, self._seen, self._relays = [], 0, set()
         return self._flat
+
+    def messageConnections(self) -> list[IParticipant]:
+        """
+        L{connections}, but only the first of those with the same C{relay}
+        (stand-ins that forward a room message to one place, as a cluster
+        node's stand-ins for the users of another node do): one call where
+        they need one.  Brought up to date with newcomers only, as they
+        come; the same list as L{connections} while no connection relays.
+        """
+        flat = self.connections()
+        if self._seen == len(flat):
+            return self._messages
+        added = []
+        for connection in flat[self._seen :]:
+            relay = getattr(connection, "relay", None)
+            if relay is None:
+                added.append(connection)
+            elif relay not in self._relays:
+                self._relays.add(relay)
+                added.append(connection)
+        # a new list: one being delivered to stays as it was
+        self._messages = flat if not self._relays else [*self._messages, *added]
+        self._seen = len(flat)
+        return self._messages
 
 
 def deliverToAll(
@@ -124,7 +152,9 @@ def deliverToAll(
     if isinstance(skip, Gathering):  # a whole person left out: rare
         deliver(members.values(), method, event, skip)
         return
-    connections = iter(members.connections())
+    connections = iter(
+        members.messageConnections() if method == "roomMessage" else members.connections()
+    )
     connection = None
     failed = False
     while True:

@@ -26,6 +26,10 @@ class IParticipant(Interface):
     """
     A connected person, as the service sees them.  Methods must not raise:
     they queue output for the person and return.
+
+    A participant may also have a C{relay}: participants with the same
+    relay (stand-ins that forward room messages to one place) are given
+    each room message once between them (L{chatd.core.delivery}).
     """
 
     nick = Attribute("The logged-in nickname (a L{str}), or C{None} before login.")

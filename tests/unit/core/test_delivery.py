@@ -9,7 +9,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.delivery import Members
+from chatd.core.delivery import Members, deliverToAll
 from chatd.core.events import Membership, RoomMessage
 from chatd.core.people import People, Person
 from chatd.core.room import Room
@@ -124,3 +124,63 @@ class FlattenedConnectionsTests(SynchronousTestCase):
         members["dave"] = RecordingParticipant()
         self.assertEqual(members.connections()[:3], [ann, extra, carol])
         self.assertEqual(len(members.connections()), 4)
+
+
+class Relayed(RecordingParticipant):
+    """
+    A stand-in that forwards room messages to one place: C{relay}.
+    """
+
+    def __init__(self, nick: str, relay: str) -> None:
+        super().__init__()
+        self.nick, self.relay = nick, relay
+
+
+class RelayTests(SynchronousTestCase):
+    def test_onceAPlace(self) -> None:
+        """
+        Of the connections with the same relay, only the first is given a
+        room message; every other event reaches them all, and connections
+        without a relay all get the message.  The sender is skipped even
+        when it is a relay's first.
+        """
+        local = [RecordingParticipant() for _ in range(2)]
+        b1, b2, c1 = Relayed("b1", "B"), Relayed("b2", "B"), Relayed("c1", "C")
+        members = Members()
+        for i, each in enumerate([local[0], b1, b2, c1, local[1]]):
+            members[f"m{i}"] = each
+        event = RoomMessage("lobby", "someone", ("hi",), 0)
+        deliverToAll(members, "roomMessage", event)
+        self.assertEqual([len(p.events) for p in (*local, b1, b2, c1)], [1, 1, 1, 0, 1])
+        joined = Membership("lobby", "x", True, 0)
+        deliverToAll(members, "membershipChanged", joined)
+        self.assertEqual([len(p.events) for p in (*local, b1, b2, c1)], [2, 2, 2, 1, 2])
+        deliverToAll(members, "roomMessage", event, skip=b1)
+        self.assertEqual([len(p.events) for p in (*local, b1, b2, c1)], [3, 3, 2, 1, 3])
+
+    def test_followsChanges(self) -> None:
+        """
+        A newcomer with a new relay is given the next message; when a
+        relay's first leaves, the next one of that relay is given it.
+        """
+        b1, b2 = Relayed("b1", "B"), Relayed("b2", "B")
+        members = Members([("b1", b1), ("b2", b2)])
+        local = RecordingParticipant()
+        members["local"] = local
+        self.assertEqual(members.messageConnections(), [b1, local])
+        c1 = Relayed("c1", "C")
+        members["c1"] = c1  # appended
+        members["b3"] = Relayed("b3", "B")
+        self.assertEqual(members.messageConnections(), [b1, local, c1])
+        del members["b1"]
+        self.assertEqual(members.messageConnections(), [b2, local, c1])
+
+    def test_noRelaySameList(self) -> None:
+        """
+        Without relays, room messages use the room's flattened connections
+        themselves: no second list.
+        """
+        members = Members([("a", RecordingParticipant()), ("b", RecordingParticipant())])
+        self.assertIs(members.messageConnections(), members.connections())
+        members["c"] = RecordingParticipant()
+        self.assertIs(members.messageConnections(), members.connections())

@@ -1,0 +1,82 @@
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge -*-
+"""
+Moderation across nodes, for the admin console: sanctions, changes to the
+shared store, other moderation actions and kicks, published to every other
+node (part of L{chatd.cluster.bridge.Bridge}).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from chatd.cluster.bus import Bus
+from chatd.core import errors, sharing
+from chatd.core.service import ChatService
+from chatd.modstore import Sanction
+
+
+class ConsoleRelay:
+    """
+    The bridge's moderation half: what a console does here, every other
+    node does too.
+    """
+
+    log: Logger
+    service: ChatService
+    bus: Bus
+    sharedStore: bool
+    _moderation: list[Any]
+
+    def publishSanction(self, kind: str, target: str, sanction: Sanction | None) -> None:
+        """
+        The admin console added or lifted a kick, ban, mute or operator
+        here: every other node applies it too (L{Moderation.replicate}).
+        """
+        self.bus.publish(
+            "sanction", sk=kind, t=target, s=None if sanction is None else asdict(sanction)
+        )
+
+    def publishStored(self, kind: str, fields: dict[str, Any]) -> None:
+        """
+        This node wrote a change to the shared store that the others cache
+        (an account, a room's settings, an approval): tell them.
+        """
+        self.bus.publish("stored", sk=kind, f=fields)
+
+    def reloadStored(self) -> None:
+        """
+        Events may have been lost: re-read what the store holds.
+        """
+        if self.sharedStore:
+            assert self.service.persistence is not None
+            d = Deferred.fromCoroutine(sharing.reload(self.service.persistence))
+            d.addErrback(lambda f: self.log.failure("re-reading the shared store failed", f))
+
+    def moderate(self, action: str, **fields: Any) -> None:
+        """
+        Tell every other node's moderation handlers about C{action} (e.g.
+        C{"ban"}, C{nick=...}); the caller applies it on this node itself.
+        """
+        self.bus.publish("mod", a=action, f=fields)
+
+    def onModeration(self, handler: Any) -> None:
+        """
+        Call C{handler(action, fields)} for every L{moderate} from another node.
+        """
+        self._moderation.append(handler)
+
+    def kick(self, nick: str, reason: str) -> None:
+        """
+        End C{nick}'s session wherever they are connected, with C{reason}.
+
+        @raise NoSuchUser: nobody by that name is in the chat.
+        """
+        user = self.service.find(nick)
+        if user is None:
+            raise errors.NoSuchUser()
+        self.service.disconnect(user, reason)
+        user.disconnect(errors.Kicked(reason))
