@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.lines.test_lineproto -*-
+# -*- test-case-name: tests.unit.lines.test_lineproto,tests.unit.lines.test_turnbudget -*-
 """
 What chatd's line protocols share: framing, decoding, limits and liveness.
 
@@ -7,7 +7,10 @@ user can hit (line length, UTF-8, floods, slow reading, silence), so the
 protocols built on it (TCHAT, talk, IRC) only map lines to service calls.  It
 keeps C{LineReceiver}'s interface but frames a whole read at once: the stock
 C{dataReceived} copies the rest of the buffer for every line, which costs
-quadratic time on a busy connection.
+quadratic time on a busy connection.  It handles lines only while this
+reactor turn has budget (L{chatd.lines.turnbudget.TurnBudget}): under
+saturation a connection stops reading and goes on, a share at a time, in
+later turns.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.factory import ChatFactory
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
+from chatd.lines.turnbudget import SHARE
 
 
 class ChatLineReceiver(LineReceiver):
@@ -58,6 +62,8 @@ class ChatLineReceiver(LineReceiver):
         # drained: an idle connection holds no deque (an empty one costs ~600 bytes).
         self._pending: deque[bytes | None] | None = None
         self._discarding = self._blocked = self._draining = False
+        # Waiting for a later turn (the turn's budget was spent), reading paused.
+        self._yielded = False
         # The flood limit's bucket (None: no flood limit).
         self._bucket: TokenBucket | None = None
         self._backlog = 0
@@ -101,6 +107,7 @@ class ChatLineReceiver(LineReceiver):
         if self._drainCall is not None and self._drainCall.active():
             self._drainCall.cancel()
         self._drainCall = None
+        self._yielded = False  # a later turn has nothing to resume
         if self.outbox is not None:
             self.outbox.stopProducing()
         if self._admitted:
@@ -204,8 +211,9 @@ class ChatLineReceiver(LineReceiver):
         else:
             self._partial = tail
         self._drain()
-        if self._backlog > factory.floodBacklog:
-            # Only what the throttle (or a pending reply) holds back counts.
+        if self._backlog > factory.floodBacklog and not self._yielded:
+            # Only what the throttle (or a pending reply) holds back counts,
+            # not what waits for a later turn.
             if self._pending is not None:
                 self._pending.clear()
                 self._pending = None
@@ -213,19 +221,35 @@ class ChatLineReceiver(LineReceiver):
             self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
 
-    def _drain(self) -> None:
+    def _drain(self, share: int | None = None) -> None:
         """
-        Handle queued lines, as the flood limit and pending replies allow.
+        Handle queued lines, as the flood limit, pending replies and this
+        turn's budget allow; or, given a C{share}, that many at most (the
+        budget counts shares).
         """
-        if self._draining:
+        if self._draining or self._yielded:
             return
         self._draining = True
         try:
             pending = self._pending
             bucket = self._bucket
+            turns = self.factory.turns
             while pending and not self._blocked:
                 if self.transport is None or getattr(self.transport, "disconnecting", False):
                     pending.clear()
+                    return
+                if share is None:
+                    if turns.spent():
+                        self._yielded = True
+                        pause = getattr(self.transport, "pauseProducing", None)
+                        if pause is not None:
+                            pause()
+                        turns.wait(self._share)
+                        return
+                elif share:
+                    share -= 1
+                else:
+                    self._yielded = True  # more in the next round
                     return
                 if bucket is not None and not bucket.take():
                     if self._drainCall is None or not self._drainCall.active():
@@ -241,6 +265,22 @@ class ChatLineReceiver(LineReceiver):
             self._draining = False
             if not self._pending:
                 self._pending = None
+
+    def _share(self) -> bool:
+        """
+        A later turn's round (see L{TurnBudget.wait}): handle a few of the
+        lines kept, and read again once they are all handled.
+        """
+        if not self._yielded:  # closed meanwhile
+            return False
+        self._yielded = False
+        self._drain(SHARE)
+        if self._yielded:
+            return True
+        resume = getattr(self.transport, "resumeProducing", None)
+        if resume is not None and not getattr(self.transport, "disconnecting", False):
+            resume()
+        return False
 
     def _handleLine(self, line: bytes) -> None:
         if line.endswith(b"\r"):
