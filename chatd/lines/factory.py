@@ -57,7 +57,8 @@ class ChatFactory(ServerFactory):
     ) -> None:
         self.service = service
         self.clock = clock
-        self.flusher = FlushScheduler(clock)
+        self.turns = TurnBudget(clock) if turns is None else turns
+        self.flusher = FlushScheduler(clock, self.turns)
         self.idleTimers = IdleTimers(clock)
         self.maxLineLength = maxLineLength
         self.maxOutput = maxOutput
@@ -66,7 +67,6 @@ class ChatFactory(ServerFactory):
         self.floodBacklog = floodBacklog
         self.aliveAfter = aliveAfter
         self.closeGrace = closeGrace
-        self.turns = TurnBudget(clock) if turns is None else turns
 
     def stopFactory(self) -> None:
         self.flusher.flush()

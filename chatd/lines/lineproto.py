@@ -28,7 +28,6 @@ from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.factory import ChatFactory
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
-from chatd.lines.turnbudget import SHARE
 
 
 class ChatLineReceiver(LineReceiver):
@@ -62,8 +61,8 @@ class ChatLineReceiver(LineReceiver):
         # drained: an idle connection holds no deque (an empty one costs ~600 bytes).
         self._pending: deque[bytes | None] | None = None
         self._discarding = self._blocked = self._draining = False
-        # Waiting for a later turn (the turn's budget was spent), reading paused.
-        self._yielded = False
+        # Waiting for a later turn (the budget was spent); not reading, if far behind.
+        self._yielded = self._readPaused = False
         # The flood limit's bucket (None: no flood limit).
         self._bucket: TokenBucket | None = None
         self._backlog = 0
@@ -211,9 +210,10 @@ class ChatLineReceiver(LineReceiver):
         else:
             self._partial = tail
         self._drain()
-        if self._backlog > factory.floodBacklog and not self._yielded:
-            # Only what the throttle (or a pending reply) holds back counts,
-            # not what waits for a later turn.
+        if self._yielded and self._backlog > factory.floodBacklog // 4 and self._pauseReading():
+            pass  # what waits for a later turn: the rest waits in the kernel
+        elif self._backlog > factory.floodBacklog:
+            # Only what the throttle (or a pending reply) holds back counts.
             if self._pending is not None:
                 self._pending.clear()
                 self._pending = None
@@ -221,15 +221,15 @@ class ChatLineReceiver(LineReceiver):
             self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
 
-    def _drain(self, share: int | None = None) -> None:
+    def _drain(self, share: bool = False) -> None:
         """
         Handle queued lines, as the flood limit, pending replies and this
-        turn's budget allow; or, given a C{share}, that many at most (the
-        budget counts shares).
+        turn's budget allow (in a C{share}: the share's slice of it).
         """
         if self._draining or self._yielded:
             return
         self._draining = True
+        handled = False
         try:
             pending = self._pending
             bucket = self._bucket
@@ -238,24 +238,20 @@ class ChatLineReceiver(LineReceiver):
                 if self.transport is None or getattr(self.transport, "disconnecting", False):
                     pending.clear()
                     return
-                if share is None:
-                    if turns.spent():
-                        self._yielded = True
-                        pause = getattr(self.transport, "pauseProducing", None)
-                        if pause is not None:
-                            pause()
-                        turns.wait(self._share)
+                if share:
+                    if handled and turns.shareSpent():
+                        self._yielded = True  # more in the next round
                         return
-                elif share:
-                    share -= 1
-                else:
-                    self._yielded = True  # more in the next round
+                elif turns.spent():
+                    self._yielded = True
+                    turns.wait(self._share)
                     return
                 if bucket is not None and not bucket.take():
                     if self._drainCall is None or not self._drainCall.active():
                         self._drainCall = self.factory.clock.callLater(bucket.wait(), self._drain)
                     return
                 line = pending.popleft()
+                handled = True
                 if line is None:
                     self.inputRefused(InvalidArgument("line too long"))
                     continue
@@ -265,22 +261,38 @@ class ChatLineReceiver(LineReceiver):
             self._draining = False
             if not self._pending:
                 self._pending = None
+            if handled and self._pending is None and self.outbox and self.outbox.pending:
+                self.factory.flusher.hurry(self.outbox)  # it waits for its answers
 
     def _share(self) -> bool:
         """
-        A later turn's round (see L{TurnBudget.wait}): handle a few of the
-        lines kept, and read again once they are all handled.
+        A later turn's round (see L{TurnBudget.wait}): handle lines kept for
+        a slice of the turn, and read again once they are all handled.
         """
         if not self._yielded:  # closed meanwhile
             return False
         self._yielded = False
-        self._drain(SHARE)
+        self._drain(share=True)
         if self._yielded:
             return True
-        resume = getattr(self.transport, "resumeProducing", None)
-        if resume is not None and not getattr(self.transport, "disconnecting", False):
-            resume()
+        if self._readPaused:
+            self._readPaused = False
+            if not getattr(self.transport, "disconnecting", False):
+                self.transport.resumeProducing()  # type: ignore[union-attr]
         return False
+
+    def _pauseReading(self) -> bool:
+        """
+        Stop reading until the lines kept are handled; C{False}: this
+        transport cannot.
+        """
+        if not self._readPaused:
+            pause = getattr(self.transport, "pauseProducing", None)
+            if pause is None:
+                return False
+            pause()
+            self._readPaused = True
+        return True
 
     def _handleLine(self, line: bytes) -> None:
         if line.endswith(b"\r"):

@@ -30,11 +30,12 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 #: Seconds of input handling a turn may spend before the rest waits.
 DEFAULT_LIMIT = 0.02
 
-#: Lines (or requests) a waiting connection handles in each round.
-SHARE = 2
+#: Turns output may be held while connections wait (see
+#: L{chatd.lines.outbox.FlushScheduler}).
+HOLD_TURNS = 8
 
-#: Handles up to C{SHARE} units of a waiting connection's input; C{True}:
-#: more are left, call again.
+#: Handles a waiting connection's input while L{TurnBudget.shareSpent} says
+#: no (one unit at least); C{True}: more is left, call again.
 Share = Callable[[], bool]
 
 
@@ -49,6 +50,10 @@ class TurnBudget:
 
     @ivar limit: seconds of handling per turn, from the turn's first
         question (told by C{now}).
+    @ivar holdTurns: about how many turns the output of connections that
+        wait for no answer may be held while others wait for a later turn:
+        short turns each flushing every connection would cost a C{send} per
+        connection per turn.
     """
 
     def __init__(
@@ -56,6 +61,7 @@ class TurnBudget:
         clock: IReactorTime,
         limit: float = DEFAULT_LIMIT,
         now: Callable[[], float] | None = None,
+        holdTurns: int = HOLD_TURNS,
     ) -> None:
         """
         @param clock: schedules the end of each turn (C{callLater(0)}).
@@ -63,6 +69,7 @@ class TurnBudget:
         """
         self.clock = clock
         self.limit = limit
+        self.holdTurns = holdTurns
         self._now = clock.seconds if now is None else now
         # When this turn first asked (None: nobody has yet).
         self._start: float | None = None
@@ -71,6 +78,8 @@ class TurnBudget:
         # Stopped since the last round, in order; still waiting after it.
         self._fresh: deque[Share] = deque()
         self._rotating: deque[Share] = deque()
+        self._serving = False
+        self._shareEnd = 0.0
 
     def spent(self) -> bool:
         """
@@ -95,6 +104,19 @@ class TurnBudget:
             # Scheduled after this turn's first output: its flush goes first.
             self._resumeCall = self.clock.callLater(0, self._resume)
 
+    def shareSpent(self) -> bool:
+        """
+        During a L{Share}: whether it has used its slice of the turn (an
+        equal part of the budget among those waiting).
+        """
+        return self._now() >= self._shareEnd
+
+    def busy(self) -> bool:
+        """
+        Whether connections wait for a later turn.
+        """
+        return self._serving or bool(self._fresh or self._rotating)
+
     @property
     def waiting(self) -> int:
         """
@@ -108,16 +130,25 @@ class TurnBudget:
 
     def _resume(self) -> None:
         """
-        Serve those waiting in rounds while this turn has budget.
+        Serve those waiting in rounds while this turn has budget, each
+        for an equal slice of it.
         """
         self._resumeCall = None
         queue, self._fresh = self._fresh, deque()
         queue.extend(self._rotating)
-        while queue and not self.spent():
-            share = queue.popleft()
-            if share():
-                queue.append(share)
         self._rotating = queue
+        self._serving = True
+        try:
+            while queue and not self.spent():
+                share = queue.popleft()
+                assert self._start is not None
+                self._shareEnd = min(
+                    self._now() + self.limit / (len(queue) + 1), self._start + self.limit
+                )
+                if share():
+                    queue.append(share)
+        finally:
+            self._serving = False
         if (queue or self._fresh) and self._resumeCall is None:
             self._resumeCall = self.clock.callLater(0, self._resume)
 

@@ -3,11 +3,11 @@ Tests for L{chatd.lines.turnbudget}: the budget of one reactor turn, alone,
 through the line layer (L{chatd.lines.lineproto}) and through the TCHAT and
 IRC protocols.
 
-Time spent handling input is told by L{Ticks}, which moves on a second each
-time it is asked: the line layer asks once per line it is about to handle
-(and the budget once per round's share), so a line "costs" a second, and a
-budget of 5 seconds is 5 lines.  A reactor turn's timed calls are L{turn}: C{clock.advance(0)}
-would also run the calls they schedule for the next turn.
+Time spent handling input is made up: in the line layer's tests, each line
+handled costs a second; through TCHAT and IRC, time is told by L{Ticks},
+which moves on a second each time it is asked.  A reactor turn's timed
+calls are L{turn}: C{clock.advance(0)} would also run the calls they
+schedule for the next turn.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from chatd.core.errors import ChatError
 from chatd.core.service import ChatService
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
-from chatd.lines.turnbudget import SHARE, TurnBudget
+from chatd.lines.turnbudget import TurnBudget
 from tests.support.helpers import connect, output
 from tests.support.irchelpers import IRCTestCase
 from tests.support.protocolcases import TchatTestCase
@@ -58,19 +58,24 @@ class Ticks:
 
 class Share:
     """
-    A waiting connection's share, recorded: C{units} left, C{SHARE} per call.
+    A waiting connection's share, as the line layer's: C{units} of input
+    left, each costing a second of C{test.now}, and logged.
     """
 
-    def __init__(self, name: str, units: int, log: list[str]) -> None:
+    def __init__(self, test: BudgetTests, name: str, units: int) -> None:
+        self.test = test
         self.name = name
         self.units = units
-        self.log = log
 
     def __call__(self) -> bool:
-        for _ in range(min(SHARE, self.units)):
+        while True:
             self.units -= 1
-            self.log.append(self.name)
-        return self.units > 0
+            self.test.log.append(self.name)
+            self.test.now += 1
+            if not self.units:
+                return False
+            if self.test.turns.shareSpent():
+                return True
 
 
 class BudgetTests(SynchronousTestCase):
@@ -78,6 +83,7 @@ class BudgetTests(SynchronousTestCase):
         self.clock = Clock()
         self.now = 0.0
         self.turns = TurnBudget(self.clock, limit=0.02, now=lambda: self.now)
+        self.log: list[str] = []
 
     def test_underLimit(self) -> None:
         """
@@ -107,27 +113,25 @@ class BudgetTests(SynchronousTestCase):
 
     def test_roundsInOrder(self) -> None:
         """
-        Those that waited are served on the next turn in rounds of a share
-        each, in the order they stopped, until the turn's budget is spent;
-        the rest go on in the following turns, where they come after any
-        that stopped since.
+        Those that waited are served on the next turn in rounds, in the
+        order they stopped, each for an equal slice of the turn's budget
+        (among those waiting), until it is spent; the rest go on in the
+        following turns, where they come after any that stopped since.
         """
-        log: list[str] = []
-        self.turns = TurnBudget(self.clock, limit=4, now=Ticks())
+        self.turns.limit = 12
         self.turns.spent()
-        self.turns.spent()
-        self.turns.spent()
-        self.turns.spent()
+        self.now = 12
         self.assertTrue(self.turns.spent())
-        self.turns.wait(Share("a", 7, log))
-        self.turns.wait(Share("b", 1, log))
-        self.assertEqual(log, [])
-        turn(self.clock)  # budget for four shares
-        self.assertEqual(log, ["a", "a", "b", "a", "a", "a", "a"])
-        self.turns.wait(Share("c", 1, log))
-        self.assertEqual(self.turns.waiting, 2)
+        self.turns.wait(Share(self, "a", 20))
+        self.turns.wait(Share(self, "b", 1))
+        self.assertEqual(self.log, [])
         turn(self.clock)
-        self.assertEqual(log, ["a", "a", "b", "a", "a", "a", "a", "c", "a"])
+        self.assertEqual(self.log, ["a"] * 6 + ["b"] + ["a"] * 5)
+        self.turns.wait(Share(self, "c", 1))
+        self.assertEqual(self.turns.waiting, 2)
+        del self.log[:]
+        turn(self.clock)
+        self.assertEqual(self.log, ["c"] + ["a"] * 9)
         self.assertEqual(self.turns.waiting, 0)
         turn(self.clock)
         self.assertEqual(self.clock.getDelayedCalls(), [])
@@ -136,11 +140,10 @@ class BudgetTests(SynchronousTestCase):
         """
         L{TurnBudget.cancel} drops the calls it scheduled and who waits.
         """
-        log: list[str] = []
         self.turns.spent()
         self.now = 1.0
         self.assertTrue(self.turns.spent())
-        self.turns.wait(Share("a", 1, log))
+        self.turns.wait(Share(self, "a", 1))
         self.turns.cancel()
         self.assertEqual(self.clock.getDelayedCalls(), [])
         self.assertEqual(self.turns.waiting, 0)
@@ -149,12 +152,15 @@ class BudgetTests(SynchronousTestCase):
 
 class EchoProtocol(ChatLineReceiver):
     """
-    Answers C{got <line>}; the line C{quit} closes the connection.
+    Answers C{got <line>}, which costs its factory a second of C{elapsed};
+    the line C{quit} closes the connection.
     """
 
     protocolName = "echo"
+    factory: EchoFactory
 
     def textReceived(self, text: str) -> Any:
+        self.factory.elapsed += 1
         if text == "quit":
             self.closeWith("quit")
             return None
@@ -173,26 +179,28 @@ class EchoProtocol(ChatLineReceiver):
 
 class EchoFactory(ChatFactory):
     protocol = EchoProtocol
+    elapsed = 0.0
 
 
 def numbered(count: int, name: str = "") -> bytes:
     return b"".join(b"%s%d\n" % (name.encode(), i) for i in range(count))
 
 
-class LineLayerTests(SynchronousTestCase):
+class LineLayerTestCase(SynchronousTestCase):
     """
-    The line layer under a budget of 5 lines a turn.
+    The line layer under a budget of 5 lines a turn; a connection that
+    waits with more than 10 bytes of lines stops reading.
     """
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.ticks = Ticks()
-        self.turns = TurnBudget(self.clock, limit=5, now=self.ticks)
+        self.turns = TurnBudget(self.clock, limit=5, now=lambda: self.factory.elapsed)
         self.factory = EchoFactory(
             ChatService(self.clock),
             self.clock,
             floodBurst=None,
             aliveAfter=None,
+            floodBacklog=40,
             turns=self.turns,
         )
 
@@ -204,6 +212,8 @@ class LineLayerTests(SynchronousTestCase):
     def read(self, transport: StringTransport) -> list[bytes]:
         return output(transport, self.clock).splitlines()
 
+
+class LineLayerTests(LineLayerTestCase):
     def test_lightLoadNeverWaits(self) -> None:
         """
         Input that fits in a turn's budget is all handled in that turn, and
@@ -247,11 +257,10 @@ class LineLayerTests(SynchronousTestCase):
         proto, transport = self.connect()
         other, otherTransport = self.connect()
         proto.dataReceived(numbered(20))
+        self.assertEqual(self.factory.elapsed, 5)
         other.dataReceived(b"hello\n")
-        self.assertEqual(otherTransport.producerState, "paused")
-        turn(self.clock)  # the flush of that turn (then the next turn's lines)
-        self.assertEqual(transport.value().splitlines(), [b"got %d" % i for i in range(5)])
-        self.assertEqual(otherTransport.value(), b"")
+        self.assertEqual(self.factory.elapsed, 5)
+        self.assertEqual(otherTransport.producerState, "producing")  # not far behind
 
     def test_quietConnectionServedNextTurn(self) -> None:
         """
@@ -326,9 +335,81 @@ class LineLayerTests(SynchronousTestCase):
         self.assertEqual(self.turns.waiting, 0)
 
 
+class HeldOutputTests(LineLayerTestCase):
+    """
+    While connections wait for a later turn, output is held, except the
+    answers of connections that have handled all their input; each turn
+    flushes the longest held C{1 / holdTurns} of the rest.
+    """
+
+    def test_heldWhileWaiting(self) -> None:
+        """
+        A connection that waits for its answer gets it at the end of the
+        turn that handled its line; the others' output is held, and goes out
+        longest held first, a part each turn.
+        """
+        self.turns.holdTurns = 2
+        busy, busyTransport = self.connect()
+        quiet, quietTransport = self.connect()
+        reader, readerTransport = self.connect()
+        busy.dataReceived(numbered(40))
+        quiet.dataReceived(b"hello\n")
+        reader.sendLine(b"news")
+        turn(self.clock)  # busy's and reader's output held; quiet's line handled
+        self.assertEqual((busyTransport.value(), quietTransport.value()), (b"", b""))
+        turn(self.clock)  # quiet's answer, and the older half of what is held
+        self.assertEqual(quietTransport.value(), b"hello\n".replace(b"h", b"got h"))
+        self.assertEqual(busyTransport.value().splitlines()[0], b"got 0")
+        self.assertEqual(readerTransport.value(), b"")
+        turn(self.clock)
+        self.assertEqual(readerTransport.value(), b"news\n")
+
+    def test_handedOnOnceNobodyWaits(self) -> None:
+        """
+        Held output goes out with the first flush after the last waiting
+        connection is done.
+        """
+        busy, busyTransport = self.connect()
+        reader, readerTransport = self.connect()
+        busy.dataReceived(numbered(8))
+        reader.sendLine(b"news")
+        turn(self.clock)  # held; then the 3 lines left are handled
+        self.assertEqual(readerTransport.value(), b"")
+        turn(self.clock)
+        self.assertEqual(readerTransport.value(), b"news\n")
+        self.assertEqual(len(busyTransport.value().splitlines()), 8)
+        self.assertFalse(self.turns.busy())
+
+    def test_notHeldUnderLightLoad(self) -> None:
+        """
+        Nobody waits: every connection's output goes out this turn.
+        """
+        proto, transport = self.connect()
+        reader, readerTransport = self.connect()
+        proto.dataReceived(b"hello\n")
+        reader.sendLine(b"news")
+        turn(self.clock)
+        self.assertEqual(transport.value(), b"got hello\n")
+        self.assertEqual(readerTransport.value(), b"news\n")
+
+    def test_handedOnAtShutdown(self) -> None:
+        """
+        Stopping the factory hands on what is held.
+        """
+        busy, _ = self.connect()
+        reader, readerTransport = self.connect()
+        busy.dataReceived(numbered(40))
+        reader.sendLine(b"news")
+        turn(self.clock)
+        self.factory.stopFactory()
+        self.turns.cancel()
+        self.assertEqual(readerTransport.value(), b"news\n")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
 class TchatTests(TchatTestCase):
     """
-    TCHAT under a budget of 5 lines a turn.
+    TCHAT under a budget of 5 lines a turn (L{Ticks}).
     """
 
     def test_messagesInOrder(self) -> None:
@@ -337,7 +418,9 @@ class TchatTests(TchatTestCase):
         over several turns, each acknowledged once; a third client's request
         is answered on the next turn.
         """
-        self.factory.turns = TurnBudget(self.clock, limit=5, now=Ticks())
+        turns = TurnBudget(self.clock, limit=5, now=Ticks())
+        self.factory.turns = self.factory.flusher.turns = turns
+        self.factory.floodBacklog = 400  # stops reading past 100 bytes waiting
         ann, annTransport = self.connect("ann")
         bob, bobTransport = self.connect("bob")
         cid, cidTransport = self.connect("cid")
@@ -356,7 +439,7 @@ class TchatTests(TchatTestCase):
 
 class IRCTests(IRCTestCase):
     """
-    IRC under a budget of 5 lines a turn.
+    IRC under a budget of 5 lines a turn (L{Ticks}).
     """
 
     def test_privmsgInOrder(self) -> None:
@@ -364,7 +447,9 @@ class IRCTests(IRCTestCase):
         A client's burst of PRIVMSGs reaches the channel in order over
         several turns; another client's PING is answered on the next turn.
         """
-        self.factory.turns = TurnBudget(self.clock, limit=5, now=Ticks())
+        turns = TurnBudget(self.clock, limit=5, now=Ticks())
+        self.factory.turns = self.factory.flusher.turns = turns
+        self.factory.floodBacklog = 400  # stops reading past 100 bytes waiting
         ann, annTransport = self.connect("ann")
         bob, bobTransport = self.connect("bob")
         cid, cidTransport = self.connect("cid")
