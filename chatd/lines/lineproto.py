@@ -8,9 +8,8 @@ protocols built on it (TCHAT, talk, IRC) only map lines to service calls.  It
 keeps C{LineReceiver}'s interface but frames a whole read at once: the stock
 C{dataReceived} copies the rest of the buffer for every line, which costs
 quadratic time on a busy connection.  It handles lines only while this
-reactor turn has budget (L{chatd.lines.turnbudget.TurnBudget}): under
-saturation a connection stops reading and goes on, a share at a time, in
-later turns.
+reactor turn has budget (L{chatd.lines.turnbudget.TurnBudget}); under
+saturation a connection goes on, a share at a time, in later turns.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.factory import ChatFactory
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
+from chatd.lines.turnbudget import LIGHT
 
 
 class ChatLineReceiver(LineReceiver):
@@ -244,7 +244,7 @@ class ChatLineReceiver(LineReceiver):
                         return
                 elif turns.spent():
                     self._yielded = True
-                    turns.wait(self._share)
+                    turns.wait(self._share, len(pending) <= LIGHT)
                     return
                 if bucket is not None and not bucket.take():
                     if self._drainCall is None or not self._drainCall.active():

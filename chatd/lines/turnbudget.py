@@ -7,12 +7,14 @@ lines, and would handle them all before the reactor looks at its sockets
 again: a user whose request arrived meanwhile waits for the whole turn, and
 then for every line that arrived before it.  A L{TurnBudget}, shared by every
 front-end, bounds that: once a turn has spent C{limit} seconds handling
-input, connections keep their unhandled lines, stop reading, and wait.  A
-later turn (after the flush of this one's output) serves them in rounds, a
-few lines each, those that stopped most recently first and then those still
-waiting from earlier rounds, until its own budget is spent; a connection
-reads again once it has handled every line it kept.  So an idle user's
-request is handled in the next turn, however much others sent before it.
+input, connections keep their unhandled lines and wait (far behind, they
+also stop reading).  A later turn, after the flush of this one's output,
+serves first those that kept only a few lines (a user's request), then the
+others in turn, each for a slice of the turn's budget, until it is spent.
+So a request is handled in the turn after it arrived, however much others
+sent before it, and a turn serves a few busy connections at length rather
+than every one of them a little: each connection served costs a read and a
+C{send} per turn.
 
 A turn that stays under the limit is not changed at all: a light load never
 waits.  The limit is not smaller because every turn ends with one flush (one
@@ -29,6 +31,12 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 #: Seconds of input handling a turn may spend before the rest waits.
 DEFAULT_LIMIT = 0.02
+
+#: A connection that waits with at most this many lines is served first.
+LIGHT = 4
+
+#: Slices of a turn's budget: what one busy connection gets in a round.
+SLICES = 8
 
 #: Turns output may be held while connections wait (see
 #: L{chatd.lines.outbox.FlushScheduler}).
@@ -75,7 +83,8 @@ class TurnBudget:
         self._start: float | None = None
         self._turnCall: IDelayedCall | None = None
         self._resumeCall: IDelayedCall | None = None
-        # Stopped since the last round, in order; still waiting after it.
+        # Waiting with few lines; stopped since the last round; still waiting.
+        self._light: deque[Share] = deque()
         self._fresh: deque[Share] = deque()
         self._rotating: deque[Share] = deque()
         self._serving = False
@@ -94,20 +103,20 @@ class TurnBudget:
             return False
         return now - start >= self.limit
 
-    def wait(self, share: Share) -> None:
+    def wait(self, share: Share, light: bool = False) -> None:
         """
-        Call C{share} on later turns until it says it is done.  Only once
-        L{spent} said C{True}.
+        Call C{share} on later turns until it says it is done, first if
+        C{light} (it kept at most L{LIGHT} lines).  Only once L{spent} said
+        C{True}.
         """
-        self._fresh.append(share)
+        (self._light if light else self._fresh).append(share)
         if self._resumeCall is None:
             # Scheduled after this turn's first output: its flush goes first.
             self._resumeCall = self.clock.callLater(0, self._resume)
 
     def shareSpent(self) -> bool:
         """
-        During a L{Share}: whether it has used its slice of the turn (an
-        equal part of the budget among those waiting).
+        During a L{Share}: whether it has used its slice of the turn.
         """
         return self._now() >= self._shareEnd
 
@@ -115,14 +124,14 @@ class TurnBudget:
         """
         Whether connections wait for a later turn.
         """
-        return self._serving or bool(self._fresh or self._rotating)
+        return self._serving or bool(self._light or self._fresh or self._rotating)
 
     @property
     def waiting(self) -> int:
         """
         How many connections wait for a later turn.
         """
-        return len(self._fresh) + len(self._rotating)
+        return len(self._light) + len(self._fresh) + len(self._rotating)
 
     def _endTurn(self) -> None:
         self._turnCall = None
@@ -130,26 +139,33 @@ class TurnBudget:
 
     def _resume(self) -> None:
         """
-        Serve those waiting in rounds while this turn has budget, each
-        for an equal slice of it.
+        Serve those waiting while this turn has budget: the light ones,
+        then the others in rounds, a slice each.
         """
         self._resumeCall = None
+        light, self._light = self._light, deque()
         queue, self._fresh = self._fresh, deque()
         queue.extend(self._rotating)
         self._rotating = queue
         self._serving = True
         try:
-            while queue and not self.spent():
-                share = queue.popleft()
+            while light and not self.spent():
                 assert self._start is not None
-                self._shareEnd = min(
-                    self._now() + self.limit / (len(queue) + 1), self._start + self.limit
-                )
+                self._shareEnd = self._start + self.limit
+                share = light.popleft()
+                if share():
+                    queue.append(share)  # it was not light after all
+            light.extend(self._light)
+            self._light = light
+            while queue and not self.spent():
+                assert self._start is not None
+                self._shareEnd = min(self._now() + self.limit / SLICES, self._start + self.limit)
+                share = queue.popleft()
                 if share():
                     queue.append(share)
         finally:
             self._serving = False
-        if (queue or self._fresh) and self._resumeCall is None:
+        if (light or queue or self._fresh) and self._resumeCall is None:
             self._resumeCall = self.clock.callLater(0, self._resume)
 
     def cancel(self) -> None:
@@ -161,5 +177,6 @@ class TurnBudget:
                 call.cancel()
         self._turnCall = self._resumeCall = None
         self._start = None
+        self._light.clear()
         self._fresh.clear()
         self._rotating.clear()

@@ -113,25 +113,28 @@ class BudgetTests(SynchronousTestCase):
 
     def test_roundsInOrder(self) -> None:
         """
-        Those that waited are served on the next turn in rounds, in the
-        order they stopped, each for an equal slice of the turn's budget
-        (among those waiting), until it is spent; the rest go on in the
-        following turns, where they come after any that stopped since.
+        Those that waited are served on the next turn: first those that
+        kept few lines, whole; then the others in rounds, in the order they
+        stopped, each for an eighth of the turn's budget, until it is spent.
+        The rest go on in the following turns, where they come after any
+        that stopped since.
         """
-        self.turns.limit = 12
+        self.turns.limit = 16  # slices of 2
         self.turns.spent()
-        self.now = 12
+        self.now = 16
         self.assertTrue(self.turns.spent())
         self.turns.wait(Share(self, "a", 20))
-        self.turns.wait(Share(self, "b", 1))
+        self.turns.wait(Share(self, "b", 1), light=True)
+        self.turns.wait(Share(self, "c", 3))
         self.assertEqual(self.log, [])
         turn(self.clock)
-        self.assertEqual(self.log, ["a"] * 6 + ["b"] + ["a"] * 5)
-        self.turns.wait(Share(self, "c", 1))
-        self.assertEqual(self.turns.waiting, 2)
+        self.assertEqual(self.log, list("baaccaac") + ["a"] * 8)
+        self.turns.wait(Share(self, "d", 1), light=True)
+        self.turns.wait(Share(self, "e", 1))
+        self.assertEqual(self.turns.waiting, 3)
         del self.log[:]
         turn(self.clock)
-        self.assertEqual(self.log, ["c"] + ["a"] * 9)
+        self.assertEqual(self.log, ["d", "e"] + ["a"] * 8)
         self.assertEqual(self.turns.waiting, 0)
         turn(self.clock)
         self.assertEqual(self.clock.getDelayedCalls(), [])
