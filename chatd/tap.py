@@ -147,7 +147,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     liveLogs(reloader, options.logSetup.predicate)
     reloader.onChange(INBOX, lambda new: configureInbox(chat, new))
     # One budget for every front-end: a reactor turn is shared by them all.
-    turns = TurnBudget(reactor)
+    budget = options["turn-budget"]
+    turns = TurnBudget(reactor, limit=budget / 1000) if budget else None
     tchat = TchatFactory(
         chat,
         reactor,

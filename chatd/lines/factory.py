@@ -35,8 +35,8 @@ class ChatFactory(ServerFactory):
     @ivar closeGrace: seconds a connection being closed has to send what it
         holds and close before it is cut (a TLS peer that never answers the
         close alert, a reader that stopped reading).
-    @ivar turns: how long one reactor turn may spend handling input; one
-        for all the front-ends of a daemon.
+    @ivar turns: how long one reactor turn may spend handling input, one
+        for all the front-ends of a daemon (C{None}: no bound).
     """
 
     protocol: type[ChatLineReceiver]  # type: ignore[assignment]
@@ -57,8 +57,8 @@ class ChatFactory(ServerFactory):
     ) -> None:
         self.service = service
         self.clock = clock
-        self.turns = TurnBudget(clock) if turns is None else turns
-        self.flusher = FlushScheduler(clock, self.turns)
+        self.turns = turns
+        self.flusher = FlushScheduler(clock, turns)
         self.idleTimers = IdleTimers(clock)
         self.maxLineLength = maxLineLength
         self.maxOutput = maxOutput

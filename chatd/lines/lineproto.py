@@ -239,10 +239,10 @@ class ChatLineReceiver(LineReceiver):
                     pending.clear()
                     return
                 if share:
-                    if handled and turns.shareSpent():
+                    if handled and turns.shareSpent():  # type: ignore[union-attr]
                         self._yielded = True  # more in the next round
                         return
-                elif turns.spent():
+                elif turns is not None and turns.spent():
                     self._yielded = True
                     turns.wait(self._share, len(pending) <= LIGHT)
                     return
@@ -261,7 +261,7 @@ class ChatLineReceiver(LineReceiver):
             self._draining = False
             if not self._pending:
                 self._pending = None
-            if handled and self._pending is None and self.outbox and self.outbox.pending:
+            if handled and turns and self._pending is None and self.outbox and self.outbox.pending:
                 self.factory.flusher.hurry(self.outbox)  # it waits for its answers
 
     def _share(self) -> bool:

@@ -217,6 +217,19 @@ class LineLayerTestCase(SynchronousTestCase):
 
 
 class LineLayerTests(LineLayerTestCase):
+    def test_noBudget(self) -> None:
+        """
+        A factory given no budget (the default) handles every line as it
+        arrives, however long that takes.
+        """
+        factory = EchoFactory(ChatService(self.clock), self.clock, floodBurst=None)
+        self.assertIsNone(factory.turns)
+        proto, transport = connect(factory, self.clock)
+        proto.dataReceived(numbered(200))
+        self.assertEqual(factory.elapsed, 200)
+        self.assertEqual(transport.producerState, "producing")
+        self.assertEqual(len(output(transport, self.clock).splitlines()), 200)
+
     def test_lightLoadNeverWaits(self) -> None:
         """
         Input that fits in a turn's budget is all handled in that turn, and
