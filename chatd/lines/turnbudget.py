@@ -5,8 +5,8 @@ How long one reactor turn may spend handling input.
 Under saturation one turn finds many connections readable, each with many
 lines, and would handle them all before the reactor looks at its sockets
 again: a user whose request arrived meanwhile waits for the whole turn, and
-then for every line that arrived before it.  A L{TurnBudget}, shared by every
-front-end, bounds that: once a turn has spent C{limit} seconds handling
+then for every line that arrived before it.  A L{TurnBudget}, shared by the
+line front-ends (TCHAT, talk, IRC), bounds that: once a turn has spent C{limit} seconds handling
 input, connections keep their unhandled lines and wait (far behind, they
 also stop reading).  A later turn, after the flush of this one's output,
 serves first those that kept only a few lines (a user's request), then the
@@ -17,9 +17,9 @@ than every one of them a little: each connection served costs a read and a
 C{send} per turn.
 
 A turn that stays under the limit is not changed at all: a light load never
-waits.  The limit is not smaller because every turn ends with one flush (one
-C{send} per connection with output): the shorter the turns, the more flushes
-the same fan-out costs.
+waits.  Shorter turns cost fan-out throughput (what is done once per turn
+and per busy connection is done more often), so a daemon has a budget only
+when C{--turn-budget} gives one.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ class TurnBudget:
     a later turn.
 
     A front-end asks L{spent} before each unit of input it handles (a line,
-    a request); once it answers C{True}, the front-end keeps the rest, pauses
-    its transport's reading, and calls L{wait} with its L{Share}.
+    a request); once it answers C{True}, the front-end keeps the rest (far
+    behind, it also pauses its transport's reading) and calls L{wait} with
+    its L{Share}.
 
     @ivar limit: seconds of handling per turn, from the turn's first
         question (told by C{now}).
@@ -167,16 +168,3 @@ class TurnBudget:
             self._serving = False
         if (light or queue or self._fresh) and self._resumeCall is None:
             self._resumeCall = self.clock.callLater(0, self._resume)
-
-    def cancel(self) -> None:
-        """
-        Drop the pending calls and forget who waits (shutting down).
-        """
-        for call in (self._turnCall, self._resumeCall):
-            if call is not None and call.active():
-                call.cancel()
-        self._turnCall = self._resumeCall = None
-        self._start = None
-        self._light.clear()
-        self._fresh.clear()
-        self._rotating.clear()

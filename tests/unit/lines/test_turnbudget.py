@@ -139,19 +139,6 @@ class BudgetTests(SynchronousTestCase):
         turn(self.clock)
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
-    def test_cancel(self) -> None:
-        """
-        L{TurnBudget.cancel} drops the calls it scheduled and who waits.
-        """
-        self.turns.spent()
-        self.now = 1.0
-        self.assertTrue(self.turns.spent())
-        self.turns.wait(Share(self, "a", 1))
-        self.turns.cancel()
-        self.assertEqual(self.clock.getDelayedCalls(), [])
-        self.assertEqual(self.turns.waiting, 0)
-        self.assertFalse(self.turns.spent())
-
 
 class EchoProtocol(ChatLineReceiver):
     """
@@ -418,9 +405,7 @@ class HeldOutputTests(LineLayerTestCase):
         reader.sendLine(b"news")
         turn(self.clock)
         self.factory.stopFactory()
-        self.turns.cancel()
         self.assertEqual(readerTransport.value(), b"news\n")
-        self.assertEqual(self.clock.getDelayedCalls(), [])
 
 
 class TchatTests(TchatTestCase):
