@@ -162,6 +162,16 @@ class Options(LoggingOptions):
             float,
         ],
         [
+            "turn-budget",
+            None,
+            0.0,
+            "Milliseconds of TCHAT, talk and IRC input one reactor turn may handle before"
+            " connections with more wait for a later turn (0: no bound); under saturation an"
+            " idle user's request then waits about two such turns, at a few percent of the"
+            " fan-out's throughput.",
+            float,
+        ],
+        [
             "shutdown-notice",
             None,
             DEFAULT_NOTICE,
@@ -374,6 +384,8 @@ class Options(LoggingOptions):
             raise usage.UsageError("--flood-rate must be positive")
         if self["close-grace"] <= 0:
             raise usage.UsageError("--close-grace must be positive")
+        if self["turn-budget"] < 0:
+            raise usage.UsageError("--turn-budget must not be negative")
         if self["http-header-timeout"] < 0:
             raise usage.UsageError("--http-header-timeout must not be negative")
         if self["talk-alive-after"] < 0:

@@ -18,6 +18,7 @@ from chatd.core.admission import Admission
 from chatd.core.limits import PAGE_BYTES
 from chatd.core.service import ChatService
 from chatd.gcpolicy import tuneCollector
+from chatd.lines.turnbudget import TurnBudget
 from chatd.listeners import CHAT, METRICS
 from chatd.live import (
     BODY_LIMITS,
@@ -145,9 +146,13 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     liveRooms(reloader, chat)
     liveLogs(reloader, options.logSetup.predicate)
     reloader.onChange(INBOX, lambda new: configureInbox(chat, new))
+    # One budget for every front-end: a reactor turn is shared by them all.
+    budget = options["turn-budget"]
+    turns = TurnBudget(reactor, limit=budget / 1000) if budget else None
     tchat = TchatFactory(
         chat,
         reactor,
+        turns=turns,
         aliveAfter=options["alive-after"] or None,
         maxBodyLines=options["max-body-lines"],
         maxBodyBytes=options["max-body-bytes"],
@@ -186,6 +191,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             accountRegistration=chat.persistence is not None,
             maxBodyLines=options["max-body-lines"],
             maxBodyBytes=options["max-body-bytes"],
+            turns=turns,
         )
         liveIRC(reloader, irc)
         exposure = None if options["irc-password"] else CHAT
@@ -195,6 +201,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             chat,
             reactor,
             defaultRoom=options["default-room"],
+            turns=turns,
             aliveAfter=options["talk-alive-after"] or None,
             **lineLimits(options),
         )

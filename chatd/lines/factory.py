@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.unit.lines.test_lineproto -*-
 """
 What the connections of one line-protocol front-end share: the service,
-the clock, the output flusher, the liveness timers and the limits.
+the clock, the output flusher, the liveness timers, the turn budget and the
+limits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from twisted.internet.protocol import ServerFactory
 from chatd.core.interfaces import IChatService
 from chatd.lines.idle import IdleTimers
 from chatd.lines.outbox import FlushScheduler
+from chatd.lines.turnbudget import TurnBudget
 
 if TYPE_CHECKING:
     from chatd.lines.lineproto import ChatLineReceiver
@@ -33,6 +35,8 @@ class ChatFactory(ServerFactory):
     @ivar closeGrace: seconds a connection being closed has to send what it
         holds and close before it is cut (a TLS peer that never answers the
         close alert, a reader that stopped reading).
+    @ivar turns: how long one reactor turn may spend handling input, one
+        for all the front-ends of a daemon (C{None}: no bound).
     """
 
     protocol: type[ChatLineReceiver]  # type: ignore[assignment]
@@ -49,10 +53,12 @@ class ChatFactory(ServerFactory):
         floodBacklog: int = 64 * 1024,
         aliveAfter: float | None = 15.0,
         closeGrace: float = 10.0,
+        turns: TurnBudget | None = None,
     ) -> None:
         self.service = service
         self.clock = clock
-        self.flusher = FlushScheduler(clock)
+        self.turns = turns
+        self.flusher = FlushScheduler(clock, turns)
         self.idleTimers = IdleTimers(clock)
         self.maxLineLength = maxLineLength
         self.maxOutput = maxOutput

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.lines.test_lineproto -*-
+# -*- test-case-name: tests.unit.lines.test_lineproto,tests.unit.lines.test_turnbudget -*-
 """
 What chatd's line protocols share: framing, decoding, limits and liveness.
 
@@ -7,7 +7,9 @@ user can hit (line length, UTF-8, floods, slow reading, silence), so the
 protocols built on it (TCHAT, talk, IRC) only map lines to service calls.  It
 keeps C{LineReceiver}'s interface but frames a whole read at once: the stock
 C{dataReceived} copies the rest of the buffer for every line, which costs
-quadratic time on a busy connection.
+quadratic time on a busy connection.  It handles lines only while this
+reactor turn has budget (L{chatd.lines.turnbudget.TurnBudget}); under
+saturation a connection goes on, a share at a time, in later turns.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.factory import ChatFactory
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
+from chatd.lines.turnbudget import LIGHT
 
 
 class ChatLineReceiver(LineReceiver):
@@ -58,6 +61,8 @@ class ChatLineReceiver(LineReceiver):
         # drained: an idle connection holds no deque (an empty one costs ~600 bytes).
         self._pending: deque[bytes | None] | None = None
         self._discarding = self._blocked = self._draining = False
+        # Waiting for a later turn (the budget was spent); not reading, if far behind.
+        self._yielded = self._readPaused = False
         # The flood limit's bucket (None: no flood limit).
         self._bucket: TokenBucket | None = None
         self._backlog = 0
@@ -101,6 +106,7 @@ class ChatLineReceiver(LineReceiver):
         if self._drainCall is not None and self._drainCall.active():
             self._drainCall.cancel()
         self._drainCall = None
+        self._yielded = False  # a later turn has nothing to resume
         if self.outbox is not None:
             self.outbox.stopProducing()
         if self._admitted:
@@ -204,7 +210,9 @@ class ChatLineReceiver(LineReceiver):
         else:
             self._partial = tail
         self._drain()
-        if self._backlog > factory.floodBacklog:
+        if self._yielded and self._backlog > factory.floodBacklog // 4 and self._pauseReading():
+            pass  # what waits for a later turn: the rest waits in the kernel
+        elif self._backlog > factory.floodBacklog:
             # Only what the throttle (or a pending reply) holds back counts.
             if self._pending is not None:
                 self._pending.clear()
@@ -213,25 +221,37 @@ class ChatLineReceiver(LineReceiver):
             self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
 
-    def _drain(self) -> None:
+    def _drain(self, share: bool = False) -> None:
         """
-        Handle queued lines, as the flood limit and pending replies allow.
+        Handle queued lines, as the flood limit, pending replies and this
+        turn's budget allow (in a C{share}: the share's slice of it).
         """
-        if self._draining:
+        if self._draining or self._yielded:
             return
         self._draining = True
+        handled = False
         try:
             pending = self._pending
             bucket = self._bucket
+            turns = self.factory.turns
             while pending and not self._blocked:
                 if self.transport is None or getattr(self.transport, "disconnecting", False):
                     pending.clear()
+                    return
+                if share:
+                    if handled and turns.shareSpent():  # type: ignore[union-attr]
+                        self._yielded = True  # more in the next round
+                        return
+                elif turns is not None and turns.spent():
+                    self._yielded = True
+                    turns.wait(self._share, len(pending) <= LIGHT)
                     return
                 if bucket is not None and not bucket.take():
                     if self._drainCall is None or not self._drainCall.active():
                         self._drainCall = self.factory.clock.callLater(bucket.wait(), self._drain)
                     return
                 line = pending.popleft()
+                handled = True
                 if line is None:
                     self.inputRefused(InvalidArgument("line too long"))
                     continue
@@ -241,6 +261,38 @@ class ChatLineReceiver(LineReceiver):
             self._draining = False
             if not self._pending:
                 self._pending = None
+            if handled and turns and self._pending is None and self.outbox and self.outbox.pending:
+                self.factory.flusher.hurry(self.outbox)  # it waits for its answers
+
+    def _share(self) -> bool:
+        """
+        A later turn's round (see L{TurnBudget.wait}): handle lines kept for
+        a slice of the turn, and read again once they are all handled.
+        """
+        if not self._yielded:  # closed meanwhile
+            return False
+        self._yielded = False
+        self._drain(share=True)
+        if self._yielded:
+            return True
+        if self._readPaused:
+            self._readPaused = False
+            if not getattr(self.transport, "disconnecting", False):
+                self.transport.resumeProducing()  # type: ignore[union-attr]
+        return False
+
+    def _pauseReading(self) -> bool:
+        """
+        Stop reading until the lines kept are handled; C{False}: this
+        transport cannot.
+        """
+        if not self._readPaused:
+            pause = getattr(self.transport, "pauseProducing", None)
+            if pause is None:
+                return False
+            pause()
+            self._readPaused = True
+        return True
 
     def _handleLine(self, line: bytes) -> None:
         if line.endswith(b"\r"):

@@ -1,11 +1,17 @@
-# -*- test-case-name: tests.integration.test_outbox -*-
+# -*- test-case-name: tests.integration.test_outbox,tests.unit.lines.test_turnbudget -*-
 """
 Output batching and the slow-reader cap.
 
 Fan-out writes one pre-encoded message to many connections.  Calling
 C{transport.write} for each is the expensive part, so each connection appends
 to its own L{Outbox} and one L{FlushScheduler} hands every dirty outbox to its
-transport once per reactor turn, as one joined C{write}.
+transport once per reactor turn, as one joined C{write}.  While connections
+wait for a later turn (L{chatd.lines.turnbudget.TurnBudget}: the daemon is
+saturated and its turns are cut short), the scheduler hands on each turn the
+output of connections that handled all their input (their answers) and the
+longest held part of the rest, so that each connection is flushed about once
+every C{holdTurns} turns: short turns then do not cost one C{send} per
+connection each, and no turn flushes every connection at once.
 
 The outbox is also the transport's push producer: when the kernel stops taking
 a reader's bytes, Twisted pauses it and output accumulates here instead, and a
@@ -19,22 +25,32 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime, ITransport
 from twisted.internet.tcp import Connection
 from zope.interface import implementer
 
+if TYPE_CHECKING:
+    from chatd.lines.turnbudget import TurnBudget
+
 
 class FlushScheduler:
     """
-    Flushes every outbox with pending output, once per reactor turn.
+    Flushes every outbox with pending output, once per reactor turn; while
+    C{turns} has connections waiting, those L{hurry} names and the longest
+    held C{1 / turns.holdTurns} of the others.
     """
 
-    def __init__(self, clock: IReactorTime) -> None:
+    def __init__(self, clock: IReactorTime, turns: TurnBudget | None = None) -> None:
         self.clock = clock
+        self.turns = turns
         self._dirty: list[Outbox] = []
         self._call: IDelayedCall | None = None
+        self._urgent: list[Outbox] = []
+        # Held by earlier flushes, longest held first.
+        self._held: list[Outbox] = []
 
     def schedule(self, outbox: Outbox) -> None:
         """
@@ -44,19 +60,50 @@ class FlushScheduler:
         if self._call is None:
             self._call = self.clock.callLater(0, self.flush)
 
+    def hurry(self, outbox: Outbox) -> None:
+        """
+        Flush C{outbox} (which holds output: a flush is due) at the end of
+        this turn even while others are held: its connection handled input,
+        and waits for the answer.
+        """
+        self._urgent.append(outbox)
+
     def flush(self) -> None:
         """
-        Hand every pending outbox's data to its transport now.
+        Hand every pending outbox's data to its transport now (while
+        connections wait for a later turn, see the class).
         """
-        self._call = None
+        call, self._call = self._call, None
+        if call is not None and call.active():  # called directly (shutting down)
+            call.cancel()
         dirty, self._dirty = self._dirty, []
+        urgent, self._urgent = self._urgent, []
+        turns = self.turns
+        if turns is not None and turns.busy():
+            for outbox in urgent:
+                outbox.flush()
+            held = self._held
+            due = -(-len(held) // turns.holdTurns)
+            for outbox in held[:due]:
+                outbox.flush()
+            del held[:due]
+            held.extend(dirty)  # an outbox flushed early is only in it twice
+            if held and self._call is None:
+                self._call = self.clock.callLater(0, self.flush)
+            return
+        if self._held:  # what is urgent is in one list or the other
+            dirty, self._held = self._held + dirty, []
         for outbox in dirty:
             outbox.flush()
 
     def cancel(self) -> None:
         """
-        Drop the pending flush (for shutting down cleanly).
+        Drop the pending flush (for shutting down cleanly: L{flush} first);
+        held output is handed on now.
         """
+        held, self._held = self._held, []
+        for outbox in held:
+            outbox.flush()
         if self._call is not None and self._call.active():
             self._call.cancel()
         self._call = None

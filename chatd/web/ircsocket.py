@@ -209,6 +209,20 @@ class IRCWebSocket:
     def getHost(self) -> IAddress:
         return self.guard.transport.getHost()  # type: ignore[union-attr]
 
+    def pauseProducing(self) -> None:
+        """
+        The IRC connection is far behind (its turn's budget was spent):
+        stop reading the socket until it has caught up.
+        """
+        transport = self.guard.transport
+        if transport is not None:
+            transport.pauseProducing()  # type: ignore[attr-defined]
+
+    def resumeProducing(self) -> None:
+        transport = self.guard.transport
+        if transport is not None and not self.disconnecting:
+            transport.resumeProducing()  # type: ignore[attr-defined]
+
     def registerProducer(self, producer: IPushProducer, streaming: bool) -> None:
         """
         The IRC protocol's outbox: paused and resumed with the connection's

@@ -5,6 +5,7 @@ Tests for L{chatd.options} and L{chatd.tap}: options and the service tree they b
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_twisted
@@ -56,7 +57,12 @@ def test_badLimitsRefused() -> None:
     """
     Nonsensical limits are usage errors, not crashes at run time.
     """
-    for args in (["--max-line-length", "0"], ["--flood-rate", "-1"], ["--max-clients", "-2"]):
+    for args in (
+        ["--max-line-length", "0"],
+        ["--flood-rate", "-1"],
+        ["--max-clients", "-2"],
+        ["--turn-budget", "-1"],
+    ):
         with pytest.raises((UsageError, ValueError)):
             parse(*args)
 
@@ -157,6 +163,34 @@ def test_ircListener() -> None:
         assert (irc.floodBurst, irc.serverName) == (9, "irc.example")
     finally:
         top.stopService()
+
+
+def test_turnBudget() -> None:
+    """
+    C{--turn-budget} gives the TCHAT, talk and IRC listeners one
+    L{TurnBudget}, which their flushers share; by default there is none.
+    """
+    from chatd.irc.factory import IRCFactory
+    from chatd.lines.turnbudget import TurnBudget
+    from chatd.talk.protocol import TalkFactory
+
+    for args, limit in (((), None), (("--turn-budget", "25"), 0.025)):
+        memory = MemoryReactorClock()
+        top = makeService(parse("--irc", "6697", "--talk", "2323", *args), memory)
+        top.startService()
+        try:
+            factories: dict[type, Any] = {type(f): f for _, f, _, _ in memory.tcpServers}
+            listeners = [factories[kind] for kind in (TchatFactory, IRCFactory, TalkFactory)]
+            turns = {id(f.turns) for f in listeners} | {id(f.flusher.turns) for f in listeners}
+            assert len(turns) == 1
+            budget = listeners[0].turns
+            if limit is None:
+                assert budget is None
+            else:
+                assert isinstance(budget, TurnBudget)
+                assert budget.limit == limit
+        finally:
+            top.stopService()
 
 
 def test_storeOptions(tmp_path: Path) -> None:

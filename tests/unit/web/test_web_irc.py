@@ -291,6 +291,20 @@ class AdapterTests(IRCWebSocketCase):
         self.assertTrue(self.successResultOf(drained))
         self.assertEqual(transport.value(), b"\x81\x18:chatd NOTICE * :waiting")
 
+    def test_readingPaused(self) -> None:
+        """
+        The IRC protocol's pause and resume of its reading (a turn's budget
+        spent while it is far behind) reach the socket.
+        """
+        request = handshake().replace(b"GET /ws ", b"GET /socket ")
+        _, transport, guard = self.web.rawRequest(request)
+        adapter = guard.listener
+        assert isinstance(adapter, IRCWebSocket)
+        adapter.pauseProducing()
+        self.assertEqual(transport.producerState, "paused")
+        adapter.resumeProducing()
+        self.assertEqual(transport.producerState, "producing")
+
     def test_inputTooLarge(self) -> None:
         """
         A message too large even to be read whole (the web listener's input
