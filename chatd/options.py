@@ -164,7 +164,7 @@ class Options(LoggingOptions):
         [
             "turn-budget",
             None,
-            0.0,
+            20.0,
             "Milliseconds of TCHAT, talk and IRC input one reactor turn may handle before"
             " connections with more wait for a later turn (0: no bound); under saturation an"
             " idle user's request then waits about two such turns, at a few percent of the"

@@ -168,13 +168,18 @@ def test_ircListener() -> None:
 def test_turnBudget() -> None:
     """
     C{--turn-budget} gives the TCHAT, talk and IRC listeners one
-    L{TurnBudget}, which their flushers share; by default there is none.
+    L{TurnBudget}, which their flushers share: 20 ms by default, none
+    with C{0}.
     """
     from chatd.irc.factory import IRCFactory
     from chatd.lines.turnbudget import TurnBudget
     from chatd.talk.protocol import TalkFactory
 
-    for args, limit in (((), None), (("--turn-budget", "25"), 0.025)):
+    for args, limit in (
+        ((), 0.02),
+        (("--turn-budget", "0"), None),
+        (("--turn-budget", "25"), 0.025),
+    ):
         memory = MemoryReactorClock()
         top = makeService(parse("--irc", "6697", "--talk", "2323", *args), memory)
         top.startService()
