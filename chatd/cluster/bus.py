@@ -217,13 +217,14 @@ class Bus:
 
     def _send(self, entry: Entry) -> None:
         if not self._batch:
-            self.clock.callLater(0, self._flush)
+            self.clock.callLater(0, self.flush)
         self._batch.append(entry)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         """
-        Send this turn's envelopes, in order; after a failed command the
-        link is down, and they queue behind what that command carried.
+        Send this turn's envelopes now, in order (after the turn, or before
+        the link closes); after a failed command the link is down, and
+        they queue behind what that command carried.
         """
         batch, self._batch = self._batch, []
         for start in range(0, len(batch), BATCH_LIMIT):

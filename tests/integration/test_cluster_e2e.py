@@ -86,9 +86,11 @@ async def test_crossNodeChat(nodes: Callable[..., Daemon]) -> None:
     carol = await login(c, "carol", "lobby")
     assert (await alice.line()).startswith("srv: ENTER lobby carol ")
     await waitForMembers(carol, "lobby", ["alice", "bob", "carol"])
+    stopped = time.monotonic()
     c.stop(signal.SIGTERM)  # a clean stop: carol leaves everywhere at once
     line = await alice.line()
     assert line.startswith("srv: LEAVE lobby carol "), line
+    assert time.monotonic() - stopped < 3.0  # not the TTL (5 s) of a node that died
 
     intruder = await connectLines(reactor, b.ports["TchatFactory"])
     assert await intruder.line() == "srv: TCHAT 1"
