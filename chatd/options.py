@@ -165,7 +165,7 @@ class Options(LoggingOptions):
             "turn-budget",
             None,
             20.0,
-            "Milliseconds of TCHAT, talk and IRC input one reactor turn may handle before"
+            "Milliseconds of input (TCHAT, talk, IRC, WebSocket) one reactor turn may handle before"
             " connections with more wait for a later turn (0: no bound); under saturation an"
             " idle user's request then waits about two such turns, at a few percent of the"
             " fan-out's throughput.",

@@ -220,6 +220,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             burst=options["flood-burst"],
             metrics=options["web-metrics"],
             irc=irc,  # IRC over WebSocket on /socket, the same IRC front-end
+            turns=turns,
         )
         web.closeGrace = options["close-grace"]
         liveWeb(reloader, web)

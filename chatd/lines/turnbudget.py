@@ -6,8 +6,9 @@ Under saturation one turn finds many connections readable, each with many
 lines, and would handle them all before the reactor looks at its sockets
 again: a user whose request arrived meanwhile waits for the whole turn, and
 then for every line that arrived before it.  A L{TurnBudget}, shared by the
-line front-ends (TCHAT, talk, IRC), bounds that: once a turn has spent C{limit} seconds handling
-input, connections keep their unhandled lines and wait (far behind, they
+front-ends (TCHAT, talk, IRC, the JSON WebSocket), bounds that: once a turn
+has spent C{limit} seconds handling input, connections keep their unhandled
+lines (or requests) and wait (far behind, they
 also stop reading).  A later turn, after the flush of this one's output,
 serves first those that kept only a few lines (a user's request), then the
 others in turn, each for a slice of the turn's budget, until it is spent.
@@ -18,8 +19,8 @@ C{send} per turn.
 
 A turn that stays under the limit is not changed at all: a light load never
 waits.  Shorter turns cost fan-out throughput (what is done once per turn
-and per busy connection is done more often), so a daemon has a budget only
-when C{--turn-budget} gives one.
+and per busy connection is done more often); C{--turn-budget} sets the
+limit, 20 ms by default, and 0 gives the daemon no budget.
 """
 
 from __future__ import annotations

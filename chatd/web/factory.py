@@ -13,6 +13,7 @@ from twisted.web.server import Request
 
 from chatd.core.interfaces import IChatService
 from chatd.lines.idle import IdleTimers
+from chatd.lines.turnbudget import TurnBudget
 from chatd.web.guard import GuardProtocol
 from chatd.web.socket import WebParticipant
 
@@ -30,7 +31,11 @@ class WebFactory:
     @ivar pingInterval: seconds between WebSocket pings; a client that has
         not answered one by the next is closed.
     @ivar maxQueued: requests kept waiting while an earlier one waits for
-        the service (a password check, the store); more are refused.
+        the service (a password check, the store); more are refused.  A
+        connection that waits for a later reactor turn (L{turns}) with more
+        stops reading instead.
+    @ivar turns: the daemon's L{TurnBudget}, shared with the line
+        front-ends (C{None}: requests are handled as they arrive).
     """
 
     def __init__(
@@ -43,6 +48,7 @@ class WebFactory:
         floodLimit: int = 20,
         pingInterval: float = 30.0,
         maxQueued: int = 50,
+        turns: TurnBudget | None = None,
     ) -> None:
         self.service = service
         self.clock = clock
@@ -52,10 +58,17 @@ class WebFactory:
         self.floodLimit = floodLimit
         self.pingInterval = pingInterval
         self.maxQueued = maxQueued
+        self.turns = turns
         self.idleTimers = IdleTimers(clock)
         # Counts the frames each flush sends (Outbox.tally): one for all the
         # connections, not a partial of its own in each (~250 bytes).
         self.tally = partial(service.stats.sent, WebParticipant.protocolName)
+
+    def limits(self) -> dict[str, float | None]:
+        """
+        The limits a page is told in its C{hello}.
+        """
+        return {"maxMessageBytes": self.maxMessageBytes, "rate": self.rate, "burst": self.burst}
 
     def buildProtocol(self, request: Request) -> WebParticipant:
         address = request.getClientAddress()

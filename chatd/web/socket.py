@@ -7,7 +7,9 @@ L{chatd.web.wire}.
 A request is C{{"type": "join", "room": "lobby", "id": 7}}; its reply has the
 same C{type} and C{id} plus the result, or is an C{error} frame with the TCHAT
 code.  Requests are answered in order: while one waits for the service (a
-password check, a store write), later ones queue.
+password check, a store write), later ones queue.  Under saturation they
+also wait for a later reactor turn once the turn's budget is spent (the
+daemon's L{chatd.lines.turnbudget.TurnBudget}, as the line front-ends do).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import ConnectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -25,10 +27,8 @@ from zope.interface import implementer
 
 from chatd.core.errors import (
     ChatError,
-    InternalError,
     InvalidArgument,
     ServerFull,
-    UnknownCommand,
 )
 from chatd.core.events import (
     Event,
@@ -43,7 +43,9 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
-from chatd.web import requests, wire
+from chatd.lines.turnbudget import LIGHT
+from chatd.web import wire
+from chatd.web.dispatch import dispatch
 from chatd.web.guard import GuardProtocol
 
 if TYPE_CHECKING:
@@ -91,6 +93,8 @@ class WebParticipant:
         "_refusedInARow",
         "_queue",
         "_busy",
+        "_waitsTurn",
+        "_readingPaused",
         "_open",
         "_closeReason",
         "_ended",
@@ -114,6 +118,7 @@ class WebParticipant:
         # (an empty deque costs ~760 bytes per idle connection).
         self._queue: deque[str] | None = None
         self._busy = False
+        self._waitsTurn = self._readingPaused = False
         self._open = False
         self._closeReason = ""
         self._ended = False
@@ -142,15 +147,9 @@ class WebParticipant:
             else:
                 self.close(CLOSE_POLICY, f"refused: {error.text}")
             return
-        self._send(wire.dumps({"type": "hello", "server": "chatd", "limits": self._limits()}))
+        hello = {"type": "hello", "server": "chatd", "limits": self.factory.limits()}
+        self._send(wire.dumps(hello))
         self._scheduleKeepalive()
-
-    def _limits(self) -> dict[str, float | None]:
-        return {
-            "maxMessageBytes": self.factory.maxMessageBytes,
-            "rate": self.factory.rate,
-            "burst": self.factory.burst,
-        }
 
     def textMessageReceived(self, message: str) -> None:
         self._messageComplete()
@@ -159,13 +158,7 @@ class WebParticipant:
         if len(message) > self.factory.maxMessageBytes and (
             len(message.encode("utf-8")) > self.factory.maxMessageBytes
         ):
-            self._send(
-                wire.errorFrame(
-                    InvalidArgument(
-                        f"message too large (at most {self.factory.maxMessageBytes} bytes)"
-                    )
-                )
-            )
+            self._send(self._tooLarge())
             return
         if self._bucket is not None and not self._bucket.take():
             self._refusedInARow += 1
@@ -176,15 +169,30 @@ class WebParticipant:
                 self._send(wire.errorFrame(InvalidArgument("too many messages, slow down")))
             return
         self._refusedInARow = 0
-        if self._busy:
-            if self._queue is None:
-                self._queue = deque()
-            if len(self._queue) >= self.factory.maxQueued:
-                self._send(wire.errorFrame(InvalidArgument("too many requests waiting")))
-            else:
-                self._queue.append(message)
+        turns = self.factory.turns
+        if self._busy or self._waitsTurn or (turns is not None and turns.spent()):
+            self._keep(message)
         else:
             self._handle(message)
+
+    def _keep(self, message: str) -> None:
+        """
+        Keep a request for after the one waiting for the service (at most
+        C{maxQueued}), or for a later turn (far behind: stop reading).
+        """
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        if self._busy and len(queue) >= self.factory.maxQueued:
+            self._send(wire.errorFrame(InvalidArgument("too many requests waiting")))
+            return
+        queue.append(message)
+        if not self._busy:
+            self._waitForTurn()
+        guard = self.guard
+        if len(queue) > self.factory.maxQueued and not self._readingPaused and guard:
+            self._readingPaused = True
+            guard.transport.pauseProducing()  # type: ignore[union-attr]
 
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
         self._messageComplete()
@@ -217,57 +225,51 @@ class WebParticipant:
     # Requests
 
     def _handle(self, message: str) -> None:
-        try:
-            request = wire.loads(message)
-        except ValueError as error:
-            self._send(wire.errorFrame(InvalidArgument(str(error))))
-            return
-        if not isinstance(request, dict):
-            self._send(wire.errorFrame(InvalidArgument("a request is a JSON object")))
-            return
-        requestId = request.get("id")
-        if requestId is not None and not isinstance(requestId, (str, int, float)):
-            self._send(wire.errorFrame(InvalidArgument("'id' must be a string or a number")))
-            return
-        kind = request.get("type")
-        handler = requests.HANDLERS.get(kind) if isinstance(kind, str) else None
-        if handler is None or not isinstance(kind, str):
-            self._send(wire.errorFrame(UnknownCommand(f"unknown type {kind!r}"), requestId))
-            return
-        d = maybeDeferred(handler, self, request)
-        d.addCallbacks(
-            self._replied,
-            self._refused,
-            callbackArgs=(kind, requestId),
-            errbackArgs=(kind, requestId),
-        )
-        d.addErrback(lambda failure: self.log.failure("web reply failed", failure))
-        if not d.called:
+        pending = dispatch(self, message)
+        if pending is not None:
             self._busy = True
-            d.addBoth(self._next)
-
-    def _replied(self, result: Reply, kind: str, requestId: Any) -> None:
-        reply: Reply = {"type": kind}
-        if requestId is not None:
-            reply["id"] = requestId
-        reply.update(result)
-        self._send(wire.dumps(reply))
-
-    def _refused(self, failure: Failure, kind: str, requestId: Any) -> None:
-        if failure.check(ChatError):
-            error = failure.value
-            assert isinstance(error, ChatError)
-        else:
-            self.log.failure("web request {kind!r} failed", failure, kind=kind)
-            error = InternalError()
-        self._send(wire.errorFrame(error, requestId, kind))
+            pending.addBoth(self._next)
 
     def _next(self, ignored: object) -> None:
         self._busy = False
+        turns = self.factory.turns
         while self._queue and not self._busy:
+            if turns is not None and turns.spent():
+                self._waitForTurn()
+                return
             self._handle(self._queue.popleft())
-        if not self._queue:
-            self._queue = None
+        self._caughtUp()
+
+    def _waitForTurn(self) -> None:
+        queue, turns = self._queue, self.factory.turns
+        if not self._waitsTurn and queue and turns is not None:
+            self._waitsTurn = True
+            turns.wait(self._share, len(queue) <= LIGHT)
+
+    def _share(self) -> bool:
+        """
+        A later turn's share (L{TurnBudget.wait}): handle kept requests
+        until the share is spent (C{True}: more are left).
+        """
+        self._waitsTurn = False
+        queue, turns, handled = self._queue, self.factory.turns, False
+        while queue and not self._busy and self._open:
+            if handled and turns is not None and turns.shareSpent():
+                self._waitsTurn = True
+                return True
+            self._handle(queue.popleft())
+            handled = True
+        self._caughtUp()
+        return False
+
+    def _caughtUp(self) -> None:
+        if self._queue or self._busy:
+            return
+        self._queue = None
+        guard = self.guard
+        if self._readingPaused and guard is not None and guard.transport is not None:
+            self._readingPaused = False
+            guard.transport.resumeProducing()  # type: ignore[attr-defined]
 
     # IParticipant
 
@@ -363,12 +365,12 @@ class WebParticipant:
         if self.guard is not None:
             self.guard.messageComplete()
 
+    def _tooLarge(self) -> bytes:
+        limit = self.factory.maxMessageBytes
+        return wire.errorFrame(InvalidArgument(f"message too large (at most {limit} bytes)"))
+
     def inputTooLarge(self) -> None:
-        self._send(
-            wire.errorFrame(
-                InvalidArgument(f"message too large (at most {self.factory.maxMessageBytes} bytes)")
-            )
-        )
+        self._send(self._tooLarge())
         self.close(CLOSE_TOO_BIG, "refused: message too large")
 
     def outputStalled(self) -> None:

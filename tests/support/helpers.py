@@ -35,3 +35,16 @@ def output(transport: StringTransport, clock: Clock) -> bytes:
     data: bytes = transport.value()
     transport.clear()
     return data
+
+
+def turn(clock: Clock) -> None:
+    """
+    Run the calls due that were scheduled before now, in order, as the
+    reactor's turn does: those they schedule wait for the next turn.
+    """
+    due = [call for call in clock.calls if call.getTime() <= clock.seconds()]
+    for call in due:
+        if call.active():
+            clock.calls.remove(call)
+            call.called = 1
+            call.func(*call.args, **call.kw)

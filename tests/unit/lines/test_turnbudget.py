@@ -23,22 +23,9 @@ from chatd.core.service import ChatService
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.turnbudget import TurnBudget
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, output, turn
 from tests.support.irchelpers import IRCTestCase
 from tests.support.protocolcases import TchatTestCase
-
-
-def turn(clock: Clock) -> None:
-    """
-    Run the calls due that were scheduled before now, in order, as the
-    reactor's turn does: those they schedule wait for the next turn.
-    """
-    due = [call for call in clock.calls if call.getTime() <= clock.seconds()]
-    for call in due:
-        if call.active():
-            clock.calls.remove(call)
-            call.called = 1
-            call.func(*call.args, **call.kw)
 
 
 class Ticks:

@@ -1,0 +1,78 @@
+# -*- test-case-name: tests.unit.web.test_web -*-
+"""
+One WebSocket request, from its JSON text to its reply: parsed, checked,
+handed to its handler in L{chatd.web.requests.HANDLERS}, and answered with
+the same C{type} and C{id} plus the result, or with an C{error} frame.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd.core.errors import ChatError, InternalError, InvalidArgument, UnknownCommand
+from chatd.web import requests, wire
+
+if TYPE_CHECKING:
+    from chatd.web.socket import WebParticipant
+
+Reply = dict[str, Any]
+
+log = Logger()
+
+
+def dispatch(participant: WebParticipant, message: str) -> Deferred[None] | None:
+    """
+    Handle one request; its reply or error frame goes to C{participant}.
+
+    @return: C{None} once answered, or a L{Deferred} that fires when the
+        answer went out (the request waits for the service): later
+        requests wait for it.
+    """
+    try:
+        request = wire.loads(message)
+    except ValueError as error:
+        participant.sendFrame(wire.errorFrame(InvalidArgument(str(error))))
+        return None
+    if not isinstance(request, dict):
+        participant.sendFrame(wire.errorFrame(InvalidArgument("a request is a JSON object")))
+        return None
+    requestId = request.get("id")
+    if requestId is not None and not isinstance(requestId, (str, int, float)):
+        participant.sendFrame(wire.errorFrame(InvalidArgument("'id' must be a string or a number")))
+        return None
+    kind = request.get("type")
+    handler = requests.HANDLERS.get(kind) if isinstance(kind, str) else None
+    if handler is None or not isinstance(kind, str):
+        participant.sendFrame(wire.errorFrame(UnknownCommand(f"unknown type {kind!r}"), requestId))
+        return None
+    d = maybeDeferred(handler, participant, request)
+    d.addCallbacks(
+        _replied,
+        _refused,
+        callbackArgs=(participant, kind, requestId),
+        errbackArgs=(participant, kind, requestId),
+    )
+    d.addErrback(lambda failure: log.failure("web reply failed", failure))
+    return None if d.called else d
+
+
+def _replied(result: Reply, participant: WebParticipant, kind: str, requestId: Any) -> None:
+    reply: Reply = {"type": kind}
+    if requestId is not None:
+        reply["id"] = requestId
+    reply.update(result)
+    participant.sendFrame(wire.dumps(reply))
+
+
+def _refused(failure: Failure, participant: WebParticipant, kind: str, requestId: Any) -> None:
+    if failure.check(ChatError):
+        error = failure.value
+        assert isinstance(error, ChatError)
+    else:
+        log.failure("web request {kind!r} failed", failure, kind=kind)
+        error = InternalError()
+    participant.sendFrame(wire.errorFrame(error, requestId, kind))
