@@ -301,6 +301,13 @@ class People:
 
     # Rights
 
+    def anyOperators(self) -> bool:
+        """
+        Whether anyone at all may be an operator now: usually nobody, and
+        then nobody need be asked (L{isOperator}).
+        """
+        return bool(self._sessionOperators or (self.operatorKeys and self._provenAccounts))
+
     def isOperator(self, participant: IParticipant) -> bool:
         """
         Whether C{participant} may moderate everywhere: made an operator for
@@ -308,7 +315,7 @@ class People:
         the console's C{op}) and logged in to that registered account with
         its password.  A name alone gives nothing: anyone may type it.
         """
-        if not self._sessionOperators and not (self.operatorKeys and self._provenAccounts):
+        if not self.anyOperators():
             return False  # the usual case, asked of everyone online by IRC's LUSERS
         if isinstance(participant, Person):
             return any(self.isOperator(each) for each in participant.connections)

@@ -88,6 +88,8 @@ class RoomQueries:
         """
         target = self.service.memberRoom(participant, room)
         status = self._status
+        if not self.service.people.anyOperators():  # nobody need be asked (the usual case)
+            return [(member.nick, status(target, k, None)) for k, member in target.members.items()]
         return [(member.nick, status(target, k, member)) for k, member in target.members.items()]
 
     def _status(self, target: Room, nickKey: str, person: IParticipant | None) -> str:

@@ -105,35 +105,46 @@ class IRCProtocol(IRCConnection):
         self._lastQuit = None
         self.send(event.wire(self.wire.privateMessage))
 
-    @delivered
     def membershipChanged(self, event: Membership) -> None:
-        # Once per member for every entry and exit: the event's keys, the
-        # encoder bound once (a join to a room of thousands tells them all).
-        mine = event.nickKey == key(self.me())
-        if mine and event.kind != KICK:
-            syncChannels(self)  # another connection of ours entered or left: JOIN, PART
-            return
-        if event.roomKey not in self.shownRooms:
-            syncChannels(self)
-        if not event.joined and event.kind == QUIT:
-            # Someone leaving chatd leaves each shared room in turn; IRC
-            # shows that as one QUIT.
-            if self._lastQuit == event.nick:
-                return
-            self._lastQuit = event.nick
-        else:
-            self._lastQuit = None
-        if mine:  # kicked out: the KICK says so
-            self.shownRooms.pop(event.roomKey, None)
-        encoder = self.wire.membershipEncoder
+        """
+        Once per member for every entry and exit (a join to a room of
+        thousands tells them all): the event's keys, the encoder bound once,
+        and L{delivered}'s rule kept inline rather than as a wrapper's call.
+        """
+        labelled = self.labelled is not None
+        if labelled:
+            self.delivering += 1
         try:
-            data = event.encoded[encoder]
-        except KeyError:
-            data = event.wire(encoder)
-        outbox = self.outbox  # straight there: what is delivered is never a labelled reply
-        if outbox is not None:
-            outbox.write(data)
-        awayAfterJoin(self, event)
+            nick = self.nick
+            mine = nick is not None and event.nickKey == key(nick)
+            if mine and event.kind != KICK:
+                syncChannels(self)  # another connection of ours entered or left: JOIN, PART
+                return
+            if event.roomKey not in self.shownRooms:
+                syncChannels(self)
+            if not event.joined and event.kind == QUIT:
+                # Someone leaving chatd leaves each shared room in turn; IRC
+                # shows that as one QUIT.
+                if self._lastQuit == event.nick:
+                    return
+                self._lastQuit = event.nick
+            else:
+                self._lastQuit = None
+            if mine:  # kicked out: the KICK says so
+                self.shownRooms.pop(event.roomKey, None)
+            encoder = self.wire.membershipEncoder
+            try:
+                data = event.encoded[encoder]
+            except KeyError:
+                data = event.wire(encoder)
+            outbox = self.outbox  # straight there: what is delivered is never a labelled reply
+            if outbox is not None:
+                outbox.write(data)
+            if event.joined and "away-notify" in self.caps.enabled:
+                awayAfterJoin(self, event)
+        finally:
+            if labelled:
+                self.delivering -= 1
 
     @delivered
     def statusChanged(self, event: StatusChange) -> None:
