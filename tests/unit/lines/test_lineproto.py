@@ -15,53 +15,9 @@ from twisted.logger import ILogObserver, LogEvent, Logger, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from chatd.core.errors import ChatError
 from chatd.core.service import ChatService
-from chatd.lines.factory import ChatFactory
-from chatd.lines.lineproto import ChatLineReceiver
+from tests.support.echolines import EchoFactory, EchoProtocol
 from tests.support.helpers import connect, output
-
-
-class EchoProtocol(ChatLineReceiver):
-    """
-    The smallest protocol on the shared layer: it answers C{got <line>},
-    C{refused <why>}, C{internal error}, C{probe} and C{go away <why>}.
-    The line C{wait} returns the factory's next Deferred, C{boom} raises.
-    """
-
-    protocolName = "echo"
-
-    def textReceived(self, text: str) -> Any:
-        factory = self.factory
-        assert isinstance(factory, EchoFactory)
-        factory.handled.append(text)
-        if text == "wait":
-            return factory.waiting.pop(0)
-        if text.startswith("boom"):
-            raise RuntimeError("boom")
-        self.sendLine(f"got {text}".encode())
-        return None
-
-    def inputRefused(self, error: ChatError) -> None:
-        self.sendLine(f"refused {error.text}".encode())
-
-    def internalError(self) -> None:
-        self.sendLine(b"internal error")
-
-    def refuseConnection(self, error: ChatError) -> None:
-        self.sendLine(f"go away {error.text}".encode())
-
-    def probeIdle(self) -> None:
-        self.sendLine(b"probe")
-
-
-class EchoFactory(ChatFactory):
-    protocol = EchoProtocol
-
-    def __init__(self, service: ChatService, clock: Clock, **limits: Any) -> None:
-        super().__init__(service, clock, **limits)
-        self.handled: list[str] = []
-        self.waiting: list[Deferred[None]] = []
 
 
 class LineLayerTestCase(SynchronousTestCase):

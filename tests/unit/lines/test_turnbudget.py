@@ -12,17 +12,14 @@ schedule for the next turn.
 
 from __future__ import annotations
 
-from typing import Any
-
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.errors import ChatError
 from chatd.core.service import ChatService
 from chatd.lines.factory import ChatFactory
-from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.turnbudget import TurnBudget
+from tests.support.echolines import EchoFactory, EchoProtocol
 from tests.support.helpers import connect, output, turn
 from tests.support.irchelpers import IRCTestCase
 from tests.support.protocolcases import TchatTestCase
@@ -125,38 +122,6 @@ class BudgetTests(SynchronousTestCase):
         self.assertEqual(self.turns.waiting, 0)
         turn(self.clock)
         self.assertEqual(self.clock.getDelayedCalls(), [])
-
-
-class EchoProtocol(ChatLineReceiver):
-    """
-    Answers C{got <line>}, which costs its factory a second of C{elapsed};
-    the line C{quit} closes the connection.
-    """
-
-    protocolName = "echo"
-    factory: EchoFactory
-
-    def textReceived(self, text: str) -> Any:
-        self.factory.elapsed += 1
-        if text == "quit":
-            self.closeWith("quit")
-            return None
-        self.sendLine(f"got {text}".encode())
-        return None
-
-    def inputRefused(self, error: ChatError) -> None:
-        self.sendLine(f"refused {error.text}".encode())
-
-    def internalError(self) -> None:
-        self.sendLine(b"internal error")
-
-    def refuseConnection(self, error: ChatError) -> None:
-        self.sendLine(f"go away {error.text}".encode())
-
-
-class EchoFactory(ChatFactory):
-    protocol = EchoProtocol
-    elapsed = 0.0
 
 
 def numbered(count: int, name: str = "") -> bytes:
@@ -395,6 +360,15 @@ class HeldOutputTests(LineLayerTestCase):
         self.assertEqual(readerTransport.value(), b"news\n")
 
 
+def underBudget(factory: ChatFactory, clock: Clock) -> None:
+    """
+    Give C{factory} a budget of 5 lines a turn (L{Ticks}); a connection
+    stops reading past 100 bytes waiting.
+    """
+    factory.turns = factory.flusher.turns = TurnBudget(clock, limit=5, now=Ticks())
+    factory.floodBacklog = 400
+
+
 class TchatTests(TchatTestCase):
     """
     TCHAT under a budget of 5 lines a turn (L{Ticks}).
@@ -406,9 +380,7 @@ class TchatTests(TchatTestCase):
         over several turns, each acknowledged once; a third client's request
         is answered on the next turn.
         """
-        turns = TurnBudget(self.clock, limit=5, now=Ticks())
-        self.factory.turns = self.factory.flusher.turns = turns
-        self.factory.floodBacklog = 400  # stops reading past 100 bytes waiting
+        underBudget(self.factory, self.clock)
         ann, annTransport = self.connect("ann")
         bob, bobTransport = self.connect("bob")
         cid, cidTransport = self.connect("cid")
@@ -435,9 +407,7 @@ class IRCTests(IRCTestCase):
         A client's burst of PRIVMSGs reaches the channel in order over
         several turns; another client's PING is answered on the next turn.
         """
-        turns = TurnBudget(self.clock, limit=5, now=Ticks())
-        self.factory.turns = self.factory.flusher.turns = turns
-        self.factory.floodBacklog = 400  # stops reading past 100 bytes waiting
+        underBudget(self.factory, self.clock)
         ann, annTransport = self.connect("ann")
         bob, bobTransport = self.connect("bob")
         cid, cidTransport = self.connect("cid")
