@@ -88,9 +88,11 @@ class RoomQueries:
         """
         target = self.service.memberRoom(participant, room)
         status = self._status
-        if not self.service.people.anyOperators():  # nobody need be asked (the usual case)
-            return [(member.nick, status(target, k, None)) for k, member in target.members.items()]
-        return [(member.nick, status(target, k, member)) for k, member in target.members.items()]
+        asked = self.service.people.anyOperators()  # usually nobody need be asked
+        return [
+            (member.nick, status(target, k, member if asked else None))
+            for k, member in target.members.items()
+        ]
 
     def _status(self, target: Room, nickKey: str, person: IParticipant | None) -> str:
         """

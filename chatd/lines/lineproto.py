@@ -210,9 +210,9 @@ class ChatLineReceiver(LineReceiver):
         else:
             self._partial = tail
         self._drain()
-        if self._yielded and self._backlog > factory.floodBacklog // 4 and self._pauseReading():
-            pass  # what waits for a later turn: the rest waits in the kernel
-        elif self._backlog > factory.floodBacklog:
+        # What waits for a later turn far behind: the rest waits in the kernel.
+        waiting = self._yielded and self._backlog > factory.floodBacklog // 4
+        if not (waiting and self._pauseReading()) and self._backlog > factory.floodBacklog:
             # Only what the throttle (or a pending reply) holds back counts.
             if self._pending is not None:
                 self._pending.clear()
