@@ -66,18 +66,18 @@ Entry = tuple[int, str, str, str]
 Publish = Callable[[list[tuple[str, str]]], Deferred[Any]]
 
 
-def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
-    """
-    The wire form of one envelope: JSON without spaces, non-ASCII kept.
-    """
-    return json.dumps(
-        {"n": node, "q": seq, "k": kind, **fields}, separators=(",", ":"), ensure_ascii=False
-    )
-
-
 #: JSON without spaces, non-ASCII kept: one encoder made once (C{json.dumps}
 #: makes one per call).
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
+    """
+    The wire form of one envelope.  L{Bus} builds the same text by splicing
+    each receiver's number into fields encoded once (L{Bus._numbered}); this
+    is the form it must equal, and how a test writes another node's envelope.
+    """
+    return _dumps({"n": node, "q": seq, "k": kind, **fields})
 
 
 class Bus:
