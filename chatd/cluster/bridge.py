@@ -112,6 +112,16 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
     def localUsers(self) -> list[IParticipant]:
         return [u for u in self.service.users() if not isinstance(u, RemoteParticipant)]
 
+    def provenOwnName(self, participant: IParticipant) -> bool:
+        """
+        Whether C{participant} proved the password of the account its name
+        is: what other nodes are told (C{a}), since they know it by name.
+        One signed in to another account under its own nickname is shown
+        elsewhere as a guest, never with the rights of its name.
+        """
+        nick = participant.nick
+        return nick is not None and self.service.provenAccount(participant) == key(nick)
+
     def localNicks(self) -> list[str]:
         return [u.nick for u in self.localUsers() if u.nick is not None]
 
@@ -139,7 +149,7 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
     def loggedIn(self, participant: IParticipant) -> None:
         if isinstance(participant, RemoteParticipant):
             return
-        proven = self.service.provenAccount(participant) is not None
+        proven = self.provenOwnName(participant)
         self.bus.publish("login", u=participant.nick, **({"a": 1} if proven else {}))
 
     def loggedOut(self, participant: IParticipant, nick: str, reason: str) -> None:
@@ -345,7 +355,7 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         users = [[u.nick, self.service.roomsOf(u)] for u in self.localUsers()]
         rooms = [name for name, _ in self.service.rooms()]
         states = self.roomStates([str(nick) for nick, _ in users])
-        proven = [u.nick for u in self.localUsers() if self.service.provenAccount(u) is not None]
+        proven = [u.nick for u in self.localUsers() if self.provenOwnName(u)]
         fields = {"users": users, "rooms": rooms, "rs": states, "a": proven}
         if node is None:
             self.bus.publish("state", **fields)

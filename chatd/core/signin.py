@@ -4,20 +4,24 @@ Signing in to an account from a connection that is logged in already (IRC
 SASL after registration, or a second time): the core's rule, which the
 front-ends only translate.
 
-chatd's accounts are registered nicknames, so a connection signed in to an
-account carries its name.  Proving an account's password (or a SCRAM
-proof, L{chatd.core.accounts.Secret}) from a logged-in connection:
+A login names the account it proves, so a connection that logs in is
+called by its account's name.  Proving an account's password (or a SCRAM
+proof, L{chatd.core.accounts.Secret}) from a logged-in connection signs it
+in to that account and leaves its nickname alone, as IRCv3 SASL 3.2
+reauthentication expects (Ergo keeps the two apart the same way):
 
   - for the connection's own nickname: the connection becomes the
     account's signed-in person (its operator rights, if the name has any);
-  - for another account, whose name nobody else holds: the same, then the
-    connection takes the account's name (L{takeAccountName}: a rename, as
-    C{NICK} would do, which a registered name allows only to whoever proved
-    its password);
+  - for another account, whose name nobody else holds: the connection is
+    signed in to it (its read markers, the rooms it founds) under the
+    nickname it has; the name's rights come with the name, which a
+    registered name's rule lets it take now (C{NICK}: whoever proved the
+    password may);
   - refused: an account signed in elsewhere (L{errors.NickTaken}: a new
-    connection that logs in with it joins that person instead), and another
-    account from a connection that shares its person with others
-    (L{errors.InvalidArgument}: the name is theirs too).
+    connection that logs in with it joins that person, and its limit of
+    connections, instead), and another account from a connection that
+    shares its person with others (L{errors.InvalidArgument}: a person's
+    connections are one account).
 
 Nothing is checked or changed for a server without accounts (no store).
 """
@@ -30,7 +34,6 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatd.core import errors
 from chatd.core.accounts import Secret
-from chatd.core.calls import MaybeDeferred
 from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
@@ -72,27 +75,10 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
             raise errors.NickTaken(f"{account} is signed in elsewhere: connect with it to join")
         if len(connectionsOf(service.people.personOf(participant))) > 1:
             raise errors.InvalidArgument(
-                f"{nick} is signed in from other connections too: it stays {nick}"
+                f"{nick} is signed in from other connections too, which share its account"
             )
     proven, _ = await persistence.verifyLogin(participant, account, secret)
     if not proven or not service.isLoggedIn(participant):
         raise errors.BadPassword()
     service.accountProven(participant, account)
     return account
-
-
-def takeAccountName(chat: object, participant: IParticipant, account: str) -> MaybeDeferred[str]:
-    """
-    Rename C{participant} to C{account}, which it proved (L{signInAgain}),
-    if it is not called so already.
-
-    @raise NickTaken: someone took the name in the meantime.
-    @raise BadPassword: C{participant} has not proven C{account}.
-    """
-    service = cast("ChatService", chat)
-    nick = service.requireLogin(participant)
-    if key(account) == key(nick):
-        return nick
-    if service.provenAccount(participant) != key(account):
-        raise errors.BadPassword()
-    return service.rename(participant, account)

@@ -21,10 +21,10 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from chatd.core.errors import ChatError
-from chatd.core.names import key, normalize
+from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
-from chatd.core.signin import scramVerifier, signInAgain, takeAccountName
+from chatd.core.signin import scramVerifier, signInAgain
 from chatd.core.status import ACCOUNT
 from chatd.irc import notify
 from chatd.irc import numerics as N
@@ -171,22 +171,19 @@ def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[
     return Deferred.fromCoroutine(login())
 
 
-def succeeded(irc: IRCSession, account: str) -> Any:
+def succeeded(irc: IRCSession, account: str) -> None:
     """
-    C{900} and C{903}; after registration, the connection then takes the
-    account's name if it had another (L{takeAccountName}).
+    C{900} and C{903}.  After registration the connection keeps its
+    nickname (L{chatd.core.signin}); those sharing a channel with it, and
+    its watchers, hear of the account.
     """
     irc.sasl = None
     irc.account = account
-    irc.numeric(
-        N.RPL_LOGGEDIN, irc.wire.hostmask(account), account, f"You are now logged in as {account}"
-    )
+    mask = irc.wire.hostmask(irc.nick or account)
+    irc.numeric(N.RPL_LOGGEDIN, mask, account, f"You are now logged in as {account}")
     irc.numeric(N.RPL_SASLSUCCESS, "SASL authentication successful")
-    if key(irc.me()) == key(account):
-        if irc.registered:  # those sharing a channel, and watchers, hear of it
-            notify.changed(irc, ACCOUNT, account)
-        return None
-    return irc.call(takeAccountName, irc.service, irc.participant, account, subject=account)
+    if irc.registered:
+        notify.changed(irc, ACCOUNT, account)
 
 
 def refused(irc: IRCSession, failure: Failure) -> None:

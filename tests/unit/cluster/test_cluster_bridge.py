@@ -72,6 +72,21 @@ class BridgeTests(SynchronousTestCase):
         self.assertFalse(self.b.service.isOperator(proxy))
         self.assertEqual(self.c.service.memberStatus("lobby", "op"), "")
 
+    def test_otherAccountIsNoProofOfTheName(self) -> None:
+        """
+        One signed in to another account under its own nickname (IRC SASL
+        after registration) is a guest to other nodes, which know it by
+        name: the name's rights need the name's own password.
+        """
+        op = self.a.user("op", "lobby", proven=False)
+        self.a.service.accountProven(op, "olga")
+        self.a.bridge.publishState()
+        self.settle()
+        proxy = self.b.service.find("op")
+        assert proxy is not None
+        self.assertFalse(self.b.service.isOperator(proxy))
+        self.assertIsNone(self.b.service.provenAccount(proxy))
+
     def test_interfaces(self) -> None:
         """
         The bridge is a service observer and a proxy a participant.

@@ -191,21 +191,31 @@ class AfterRegistrationTests(SaslTestCase):
 
     def test_otherAccount(self) -> None:
         """
-        A guest signs in to another, free account: 900 and 903, then it is
-        renamed to the account (the account is its nickname); its
-        channels see the rename.
+        A guest signs in to another, free account: 900 and 903 and nothing
+        more; it keeps its nickname, and is logged in to the account as
+        WHOIS, C{account-notify} and C{account-tag} show.  It may then take
+        the account's registered name, which another guest may not.
         """
-        watcher, tw = self.registerClient("dave", "JOIN #room")
         proto, t = self.registerClient("guest", "JOIN #room")
-        self.send(watcher, tw)
+        watcher, tw = self.client()
+        self.send(watcher, tw, "CAP REQ :account-notify account-tag", "NICK dave")
+        self.send(watcher, tw, "USER d 0 * :D", "CAP END", "JOIN #room")
+        self.send(proto, t)
         replies = self.plainLogin(proto, t, "alice", "sesame")
-        self.assertEqual(self.codes(replies)[:3], ["900", "903", "NICK"])
-        self.assertEqual(replies[2].params, ["alice"])
-        self.assertEqual(
-            [m.params for m in self.send(watcher, tw) if m.command == "NICK"], [["alice"]]
-        )
-        whois = self.send(proto, t, "WHOIS alice")
-        self.assertIn(["alice", "alice", "alice", "is logged in as"], [m.params for m in whois])
+        self.assertEqual(self.codes(replies), ["900", "903"])
+        self.assertEqual(replies[0].params[:3], ["guest", "guest!guest@irc.chatd", "alice"])
+        [told] = self.send(watcher, tw)
+        self.assertEqual((told.command, told.params), ("ACCOUNT", ["alice"]))
+        self.assertTrue(str(told.prefix).startswith("guest!"))
+        self.send(proto, t, "PRIVMSG #room :hello")
+        [said] = self.send(watcher, tw)
+        self.assertEqual((said.command, said.tags.get("account")), ("PRIVMSG", "alice"))
+        whois = self.send(proto, t, "WHOIS guest")
+        self.assertIn(["guest", "guest", "alice", "is logged in as"], [m.params for m in whois])
+        other, to = self.registerClient("other")
+        self.assertEqual(self.codes(self.send(other, to, "NICK alice")), ["464"])
+        renamed = self.send(proto, t, "NICK alice")
+        self.assertEqual([(m.command, m.params) for m in renamed], [("NICK", ["alice"])])
 
     def test_scramAfterRegistration(self) -> None:
         """
@@ -214,15 +224,15 @@ class AfterRegistrationTests(SaslTestCase):
         proto, t = self.registerClient("guest")
         _, answer = self.scram(proto, t, ScramClient("alice", "sesame"))
         self.assertEqual(self.codes(answer), ["AUTHENTICATE"])
-        self.assertEqual(
-            self.codes(self.send(proto, t, "AUTHENTICATE +"))[:3], ["900", "903", "NICK"]
-        )
+        self.assertEqual(self.codes(self.send(proto, t, "AUTHENTICATE +")), ["900", "903"])
+        whois = self.send(proto, t, "WHOIS guest")
+        self.assertIn(["guest", "guest", "alice", "is logged in as"], [m.params for m in whois])
 
     def test_reauthenticate(self) -> None:
         """
         Signed in to an account, a client may authenticate again: to the
-        same account (900 and 903 again), or to another free one (renamed
-        to it); a wrong password is 904 and changes nothing.
+        same account (900 and 903 again), or to another free one, keeping
+        its nickname; a wrong password is 904 and changes nothing.
         """
         self.registered("bob", "hunter2")
         proto, t = self.client()
@@ -232,11 +242,13 @@ class AfterRegistrationTests(SaslTestCase):
         self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), ["900", "903"])
         self.clock.advance(60)
         self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "nope")), ["904"])
+        whois = self.send(proto, t, "WHOIS alice")
+        self.assertIn(["alice", "alice", "alice", "is logged in as"], [m.params for m in whois])
         self.clock.advance(60)
         replies = self.plainLogin(proto, t, "bob", "hunter2")
-        self.assertEqual(self.codes(replies)[:3], ["900", "903", "NICK"])
-        whois = self.send(proto, t, "WHOIS bob")
-        self.assertIn(["bob", "bob", "bob", "is logged in as"], [m.params for m in whois])
+        self.assertEqual(self.codes(replies), ["900", "903"])
+        whois = self.send(proto, t, "WHOIS alice")
+        self.assertIn(["alice", "alice", "bob", "is logged in as"], [m.params for m in whois])
 
     def test_signedInElsewhere(self) -> None:
         """
