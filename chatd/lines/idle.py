@@ -1,23 +1,27 @@
-# -*- test-case-name: tests.unit.lines.test_idle -*-
 """
 Liveness deadlines for many connections behind one timer.
 
 Each connection's keepalive check used to be its own C{DelayedCall}: with its
 C{__dict__}, its bound method and its keyword dict, ~460 bytes per idle
 connection, the largest thing chatd itself kept for one (docs/dev/BENCHMARKING.md).
-L{IdleTimers} keeps every deadline in one heap, a small tuple each, behind a
-single C{DelayedCall}, and calls each connection's check at the moment its own
-timer would have fired.
+L{IdleTimers} keeps the deadlines on a wheel of one-second slots behind a
+single C{DelayedCall}: a connection costs one list entry in its slot (a heap
+of exact times cost a tuple, a float and an int each, ~120 bytes), and is
+checked at most a second after its own deadline, which a keepalive of
+minutes does not notice.
 """
 
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from itertools import count
+from math import ceil
 from typing import Protocol
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
+
+#: Deadlines are rounded up to a whole number of these seconds.
+RESOLUTION = 1.0
 
 
 class Watched(Protocol):
@@ -37,26 +41,32 @@ class IdleTimers:
 
     A connection has at most one deadline at a time: L{add} it when the
     connection starts and again from its own C{checkIdle}, L{discard} it when
-    the connection goes.  Discarded deadlines stay in the heap until they come
-    due (removing them would cost a heap rebuild) but never fire; once nothing
-    is watched the heap is emptied and the timer cancelled.
+    the connection goes.  Discarded deadlines stay in their slot until it
+    comes due (finding them would cost a scan) but never fire; once nothing
+    is watched the slots are emptied and the timer cancelled.
     """
 
     log = Logger()
 
     def __init__(self, clock: IReactorTime) -> None:
         self.clock = clock
-        self._heap: list[tuple[float, int, Watched]] = []
+        self._slots: dict[int, list[Watched]] = {}
+        self._due: list[int] = []  # the slots' numbers, a heap
         self._watched: set[Watched] = set()
-        self._order = count()
         self._call: IDelayedCall | None = None
         self._firing = False
 
     def add(self, watched: Watched, delay: float) -> None:
         """
-        Call C{watched.checkIdle()} C{delay} seconds from now.
+        Call C{watched.checkIdle()} C{delay} seconds from now, or within a
+        second after that (L{RESOLUTION}).
         """
-        heappush(self._heap, (self.clock.seconds() + delay, next(self._order), watched))
+        slot = ceil((self.clock.seconds() + delay) / RESOLUTION)
+        waiting = self._slots.get(slot)
+        if waiting is None:
+            waiting = self._slots[slot] = []
+            heappush(self._due, slot)
+        waiting.append(watched)
         self._watched.add(watched)
         if not self._firing:
             self._arm()
@@ -67,7 +77,8 @@ class IdleTimers:
         """
         self._watched.discard(watched)
         if not self._watched:
-            self._heap.clear()
+            self._slots.clear()
+            self._due.clear()
             self.cancel()
 
     def cancel(self) -> None:
@@ -80,32 +91,34 @@ class IdleTimers:
 
     def _arm(self) -> None:
         """
-        Have the timer go off at the earliest deadline.
+        Have the timer go off at the earliest slot.
         """
-        if not self._heap:
+        if not self._due:
             self.cancel()
             return
-        delay = max(0.0, self._heap[0][0] - self.clock.seconds())
+        when = self._due[0] * RESOLUTION
+        delay = max(0.0, when - self.clock.seconds())
         call = self._call
         if call is None:
             self._call = self.clock.callLater(delay, self._fire)
-        elif self._heap[0][0] < call.getTime():
+        elif when < call.getTime():
             call.reset(delay)
 
     def _fire(self) -> None:
         self._call = None
-        heap, watched = self._heap, self._watched
+        due, slots, watched = self._due, self._slots, self._watched
         now = self.clock.seconds()
         self._firing = True
         try:
-            while heap and heap[0][0] <= now:
-                _, _, due = heappop(heap)
-                if due in watched:
-                    watched.remove(due)
+            while due and due[0] * RESOLUTION <= now:
+                for each in slots.pop(heappop(due)):
+                    if each not in watched:
+                        continue
+                    watched.remove(each)
                     try:
-                        due.checkIdle()
+                        each.checkIdle()
                     except Exception:  # one broken check must not starve the rest
-                        self.log.failure("liveness check failed for {due!r}", due=due)
+                        self.log.failure("liveness check failed for {due!r}", due=each)
         finally:
             self._firing = False
             self._arm()

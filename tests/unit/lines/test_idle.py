@@ -96,3 +96,23 @@ class IdleTimersTests(SynchronousTestCase):
         self.clock.advance(5)
         self.assertEqual(self.log, [("b", 5)])
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
+    def test_withinASecondAfterTheDeadline(self) -> None:
+        """
+        Deadlines share one-second slots: a check comes at its deadline or
+        less than a second after it, never before, and connections due in
+        the same second are checked together, in the order they were added.
+        """
+        a, b, c = self.watched("a"), self.watched("b"), self.watched("c")
+        self.clock.advance(0.25)
+        self.timers.add(a, 10)  # due at 10.25
+        self.clock.advance(0.5)
+        self.timers.add(b, 9.4)  # due at 10.15
+        self.timers.add(c, 10.25)  # due at 11.0: exactly on a slot
+        self.clock.advance(10.15 - self.clock.seconds())
+        self.assertEqual(self.log, [])
+        self.clock.advance(11 - self.clock.seconds() - 0.01)
+        self.assertEqual(self.log, [])
+        self.clock.advance(0.01)
+        self.assertEqual(self.log, [("a", 11), ("b", 11), ("c", 11)])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
