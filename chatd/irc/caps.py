@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_message -*-
+# -*- test-case-name: tests.unit.irc.test_irc_message,tests.unit.irc.test_irc_idlestate -*-
 """
 IRCv3 capability negotiation (C{CAP LS/REQ/LIST/END}).
 
@@ -112,8 +112,34 @@ class Capabilities:
         self.enabled = frozenset(enabled)
         return True
 
+    def own(self) -> Capabilities:
+        """
+        This state, to be changed by one connection: a copy of the shared
+        L{Unnegotiated} one, else itself.
+        """
+        return self
+
     def listEnabled(self) -> str:
         """
         The enabled capabilities for C{CAP LIST}, space-separated.
         """
         return " ".join(sorted(self.enabled))
+
+
+class Unnegotiated(Capabilities):
+    """
+    The state of every connection of a listener that has not sent C{CAP}:
+    one object for all of them (64 bytes less each), which C{CAP} replaces
+    by the connection's own (L{own}) before changing anything.
+    """
+
+    __slots__ = ()
+
+    def own(self) -> Capabilities:
+        return Capabilities(self.supported)
+
+    def ls(self, version: str | None) -> list[str]:
+        raise TypeError("shared capability state: own() it first")
+
+    def request(self, text: str) -> bool:
+        raise TypeError("shared capability state: own() it first")

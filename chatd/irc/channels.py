@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_idlestate -*-
 """
 Channel commands: C{JOIN}, C{PART}, C{NAMES}, C{LIST} and C{TOPIC}, and
 keeping the channels a client is shown in step with the service's rooms.
@@ -123,12 +123,23 @@ def joined(irc: IRCSession, room: str) -> None:
     """
     if key(room) in irc.shownRooms:
         return
-    irc.shownRooms[key(room)] = room
+    shown = irc.shownRooms if isinstance(irc.shownRooms, dict) else {}
+    shown[key(room)] = room
+    irc.shownRooms = shown
     channel = channelName(room)
     sendOwnJoin(irc, channel, timeTags(irc))
     sendTopic(irc, channel, room)
     markread.afterJoin(irc, room)
     sendNames(irc, channel, room)
+
+
+def unshow(irc: IRCSession, roomKey: str) -> str | None:
+    """
+    Forget that the client was shown it is in the room C{roomKey}; its
+    name as shown, if it was.
+    """
+    shown = irc.shownRooms
+    return shown.pop(roomKey, None) if isinstance(shown, dict) else None
 
 
 def syncChannels(irc: IRCSession) -> None:
@@ -145,7 +156,7 @@ def syncChannels(irc: IRCSession) -> None:
         if roomKey not in irc.shownRooms:
             joined(irc, room)
     for roomKey in [k for k in irc.shownRooms if k not in current]:
-        room = irc.shownRooms.pop(roomKey)
+        room = unshow(irc, roomKey) or roomKey
         irc.sendMessage("PART", channelName(room), prefix=irc.hostmask(), tags=timeTags(irc))
 
 
@@ -167,7 +178,7 @@ def partOne(irc: IRCSession, channel: str, reason: str = "") -> Deferred[Any]:
         return succeed(None)
 
     def left(name: str) -> None:
-        irc.shownRooms.pop(key(name), None)
+        unshow(irc, key(name))
         params = [channelName(name)] + ([reason] if reason else [])
         irc.sendMessage("PART", *params, prefix=irc.hostmask(), tags=timeTags(irc))
 

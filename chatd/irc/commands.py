@@ -141,6 +141,19 @@ COMMANDS = commandTable(
 )
 
 
+#: Each command's name as the table holds it.
+_NAMES = {name: name for name in COMMANDS}
+
+
+def commandName(name: str) -> str:
+    """
+    C{name}, as the table's own string when it is a command: a connection
+    that keeps the name of the command it is running (for its error
+    replies) then holds a shared string, not a copy of its own.
+    """
+    return _NAMES.get(name, name)
+
+
 def hasParams(message: Message, count: int) -> bool:
     """
     Whether C{message} has its first C{count} parameters, none empty.

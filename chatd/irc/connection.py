@@ -9,7 +9,8 @@ L{chatd.irc.protocol} adds what the service calls back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar, cast
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
@@ -21,7 +22,7 @@ from chatd.core.text import InvalidText
 from chatd.irc import monitor
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
-from chatd.irc.commands import dispatch
+from chatd.irc.commands import commandName, dispatch
 from chatd.irc.labels import runLabelled
 from chatd.irc.listener import IRCListener
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
@@ -43,6 +44,9 @@ CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
 
 #: The user modes of a connection that has none (L{IRCConnection.userModes}).
 NO_MODES: frozenset[str] = frozenset()
+#: The channels shown to a client in none: one read-only mapping for all of
+#: them, replaced by the connection's own at its first JOIN (64 bytes less each).
+NO_ROOMS: Mapping[str, str] = MappingProxyType({})
 
 
 class IRCConnection(ChatLineReceiver):
@@ -105,7 +109,8 @@ class IRCConnection(ChatLineReceiver):
     multiline: OpenBatch | None
     #: The encoders for this client's capabilities (L{capabilitiesChanged}).
     wire: WireFormat
-    shownRooms: dict[str, str]  # room key -> name, as the client was shown
+    shownRooms: Mapping[str, str]  # room key -> name, as the client was shown
+    caps: Capabilities  # the listener's shared Unnegotiated until the client sends CAP
     # Replaced, never changed: until a mode is set, connections share one
     # empty frozenset (a set each cost 216 bytes).
     userModes: frozenset[str]
@@ -127,9 +132,9 @@ class IRCConnection(ChatLineReceiver):
         self._afterCR = self._notUTF8 = False
 
     def connectionMade(self) -> None:
-        self.caps = Capabilities(self.factory.offeredCaps)
+        self.caps = self.factory.unnegotiated
         self.wire = self.factory.wireFormat(self.caps.enabled)
-        self.shownRooms = {}
+        self.shownRooms = NO_ROOMS
         self.userModes = NO_MODES
         self.signedOn = self.lastSpoke = self.factory.clock.seconds()
         super().connectionMade()
@@ -217,7 +222,7 @@ class IRCConnection(ChatLineReceiver):
             message = parse(text)
         except MalformedMessage:
             return None
-        self._command = message.command
+        self._command = commandName(message.command)
         notUTF8, self._notUTF8 = self._notUTF8, False
 
         def run() -> Any:

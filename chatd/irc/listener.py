@@ -20,7 +20,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.presence import Presence
-from chatd.irc.caps import SUPPORTED
+from chatd.irc.caps import SUPPORTED, Unnegotiated
 from chatd.irc.wire import WireFormat
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
@@ -129,6 +129,8 @@ class IRCListener(ChatFactory):
         # A new dict: open connections share the old one and keep its values.
         multiline = f"max-bytes={size},max-lines={lines}"
         self.offeredCaps = {**self.offeredCaps, "draft/multiline": multiline}
+        #: The capability state of every connection that has not sent C{CAP}.
+        self.unnegotiated = Unnegotiated(self.offeredCaps)
 
     def wireFormat(self, enabled: AbstractSet[str]) -> WireFormat:
         """

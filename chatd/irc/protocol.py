@@ -33,7 +33,7 @@ from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.core.status import StatusChange
 from chatd.irc.batch import sendHistory
-from chatd.irc.channels import syncChannels
+from chatd.irc.channels import syncChannels, unshow
 from chatd.irc.connection import IRCConnection
 from chatd.irc.identity import accountTags
 from chatd.irc.labels import delivered
@@ -131,7 +131,7 @@ class IRCProtocol(IRCConnection):
             else:
                 self._lastQuit = None
             if mine:  # kicked out: the KICK says so
-                self.shownRooms.pop(event.roomKey, None)
+                unshow(self, event.roomKey)
             encoder = self.wire.membershipEncoder
             try:
                 data = event.encoded[encoder]

@@ -186,7 +186,7 @@ def onMotd(irc: IRCSession, message: Message) -> None:
 
 def onCap(irc: IRCSession, message: Message) -> Any:
     sub = message.params[0].upper()
-    caps = irc.caps
+    caps = irc.caps = irc.caps.own()
     if sub == "LS":
         if not irc.registered:
             caps.negotiating = True

@@ -11,7 +11,7 @@ importing the connection they serve.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
@@ -66,7 +66,7 @@ class IRCSession(Protocol):
     saslBuffer: str | None
     sasl: SaslState | None
     serverPasswordGiven: bool
-    shownRooms: dict[str, str]
+    shownRooms: Mapping[str, str]
     userModes: frozenset[str]
     multiline: OpenBatch | None
     labelled: list[bytes] | None
