@@ -10,8 +10,8 @@ only translates.  C{IDENTIFY} is the core's sign-in from a logged-in
 connection (L{signInAgain}, the rule SASL after registration follows, with
 its password gate), C{REGISTER} the service's registration (as IRC
 C{REGISTER} and TCHAT C{REGIS}); the name is the core's to reserve
-(L{chatd.core.names.RESERVED_NAMES}).  Unlike SASL, C{IDENTIFY} never
-renames: the connection keeps its nickname and is logged in to the account.
+(L{chatd.core.names.RESERVED_NAMES}).  As with SASL, the connection keeps
+its nickname and is logged in to the account.
 
 What a client says to NickServ goes nowhere else: not to the service (it
 is no private message, so no history, no inbox, no other connection of the
