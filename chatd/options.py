@@ -22,6 +22,7 @@ from chatd.core.limits import (
     MIN_PASSWORD,
 )
 from chatd.core.shutdown import DEFAULT_NOTICE
+from chatd.irc import nickserv
 from chatd.logs import LoggingOptions
 from chatd.optionvalues import (
     atLeastOne,
@@ -350,6 +351,7 @@ class Options(LoggingOptions):
         ],
         *admin.OPTIONS,
         *passwordgate.OPTIONS,
+        *nickserv.OPTIONS,
         [
             "cluster",
             None,

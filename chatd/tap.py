@@ -178,6 +178,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             reactor,
             serverName=options["irc-server-name"],
             serverInfo=options["irc-server-info"],
+            servicesName=options["irc-services-name"],
             password=options["irc-password"],
             motd=readMotd(options["motd"]),
             maxOutput=options["max-output"],

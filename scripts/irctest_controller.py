@@ -46,10 +46,11 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
     """
     Runs chatd's IRC front-end for irctest.
 
-    chatd has no NickServ: its accounts are its own, so the tests marked
-    as needing services run against chatd itself, and L{registerUser}
-    registers an account the way a TCHAT user does (C{LOGIN}, C{REGIS}),
-    for SASL (PLAIN, SCRAM-SHA-256).  OPER takes the administrator
+    chatd's accounts are its own and its NickServ is part of it, on the
+    services server irctest expects (C{My.Little.Services}, for C{LINKS}):
+    the tests marked as needing services run against chatd itself, and
+    L{registerUser} registers an account the way a TCHAT user does
+    (C{LOGIN}, C{REGIS}), for SASL (PLAIN, SCRAM-SHA-256).  OPER takes the administrator
     C{operuser}/C{operpassword}, written to an admin password file of its
     own; the daemon starts on a default, fresh data directory (C{chatd-data}),
     with the shortest password lowered to irctest's 3 characters.
@@ -135,6 +136,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 "My.Little.Server",
                 "--irc-server-info",
                 "test server",
+                "--irc-services-name",
+                "My.Little.Services",
                 "--max-clients",
                 "0",
                 "--limit-exempt",
@@ -150,7 +153,7 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
 
     def wait_for_services(self) -> None:
         """
-        chatd's accounts are part of it: up when its port is.
+        chatd's accounts and NickServ are part of it: up when its port is.
         """
 
     def registerUser(self, case: Any, username: str, password: str | None = None) -> None:

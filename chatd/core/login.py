@@ -22,7 +22,7 @@ from chatd.core import errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.events import Notice, Rename
-from chatd.core.names import isValidName, key, normalize
+from chatd.core.names import isReserved, isValidName, key, normalize
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
 
@@ -46,6 +46,21 @@ async def claimed(
     except Exception:
         observer.releaseNick(participant, nick)
         raise
+
+
+def validNick(nick: str) -> str:
+    """
+    C{nick} as it is kept, if a user may log in or rename to it.
+
+    @raise InvalidNick: it breaks the name rule, or is reserved for the
+        services (L{isReserved}).
+    """
+    nick = normalize(nick)
+    if not isValidName(nick):
+        raise errors.InvalidNick()
+    if isReserved(nick):
+        raise errors.InvalidNick(f"{nick} is reserved for the network's services")
+    return nick
 
 
 class Logins:
@@ -77,9 +92,7 @@ class Logins:
         """
         if participant in self._underWay or self.service.isLoggedIn(participant):
             raise errors.AlreadyLoggedIn()
-        nick = normalize(nick)
-        if not isValidName(nick):
-            raise errors.InvalidNick()
+        nick = validNick(nick)
         loading = self.service.moderation.whenLoaded()
         if loading is None:
             self.checkName(nick)
@@ -291,9 +304,7 @@ class Logins:
     def rename(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
         service = self.service
         old = service.requireLogin(participant)
-        nick = normalize(nick)
-        if not isValidName(nick):
-            raise errors.InvalidNick()
+        nick = validNick(nick)
         if service.people.holdsOther(participant, nick):
             raise errors.NickTaken()
         if service.persistence is not None and service.provenAccount(participant) != key(nick):

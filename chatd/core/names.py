@@ -32,6 +32,10 @@ MAX_NAME_LENGTH = 16
 #: included (IRC's C{CHANNELLEN=50}); room names come from every front-end.
 MAX_ROOM_NAME_LENGTH = 49
 
+#: Nicknames nobody may take, on any front-end: the services' pseudo-users
+#: IRC clients talk to (L{chatd.irc.nickserv}), whom no user may pass for.
+RESERVED_NAMES = ("NickServ",)
+
 _PRESERVED = get_profile("UsernameCasePreserved")
 _MAPPED = get_profile("UsernameCaseMapped")
 
@@ -65,6 +69,14 @@ def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
         return bool(_PRESERVED.enforce(name) == name)
     except UnicodeError:
         return False
+
+
+def isReserved(name: str) -> bool:
+    """
+    Whether C{name}, or a look-alike of it (L{key}), is one of the
+    L{RESERVED_NAMES}: a valid name that no user may log in or rename to.
+    """
+    return any(key(name) == key(reserved) for reserved in RESERVED_NAMES)
 
 
 def _isPlainASCII(name: str) -> bool:

@@ -33,6 +33,17 @@ def fail(irc: IRCSession, code: str, account: str, text: str) -> None:
     irc.sendMessage("FAIL", "REGISTER", code, account, text, trailing=True)
 
 
+def loggedIn(irc: IRCSession, account: str) -> None:
+    """
+    The registered connection C{irc} is now logged in to C{account} (it
+    registered it, or proved its password): C{900}, and C{account-notify}
+    for those sharing a channel and those who C{MONITOR} it.
+    """
+    irc.account = account
+    irc.numeric(N.RPL_LOGGEDIN, irc.hostmask(), account, f"You are now logged in as {account}")
+    notify.changed(irc, ACCOUNT, account)
+
+
 def onRegister(irc: IRCSession, message: Message) -> Any:
     """
     C{REGISTER <account> <email> <password>}: C{REGISTER SUCCESS} and
@@ -54,10 +65,8 @@ def onRegister(irc: IRCSession, message: Message) -> Any:
         return None
 
     def registered(_: object) -> None:
-        irc.account = nick
         irc.sendMessage("REGISTER", "SUCCESS", nick, "Account created", trailing=True)
-        irc.numeric(N.RPL_LOGGEDIN, irc.hostmask(), nick, f"You are now logged in as {nick}")
-        notify.changed(irc, ACCOUNT, nick)
+        loggedIn(irc, nick)
 
     def refused(failure: Failure) -> None:
         failure.trap(ChatError)

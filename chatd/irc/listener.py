@@ -44,6 +44,8 @@ class IRCListener(ChatFactory):
 
     @ivar serverName: the server's name, as shown in numerics.
     @ivar serverInfo: the server's one-line description (C{LINKS}).
+    @ivar servicesName: the name of the services pseudo-server NickServ is
+        on (L{chatd.irc.nickserv}), C{services.<serverName>} by default.
     @ivar password: the listener's password, which every client must give
         with C{PASS} before registering (C{None}: none; C{PASS} then carries
         a registered nickname's password).
@@ -63,6 +65,7 @@ class IRCListener(ChatFactory):
         *,
         serverName: str = "chatd",
         serverInfo: str = "chatd chat server",
+        servicesName: str | None = None,
         password: str | None = None,
         networkName: str = "chatd",
         motd: tuple[str, ...] = DEFAULT_MOTD,
@@ -90,6 +93,7 @@ class IRCListener(ChatFactory):
         )
         self.serverName = serverName
         self.serverInfo = serverInfo
+        self.servicesName = servicesName or f"services.{serverName}"
         self.password = password
         self.networkName = networkName
         self.motd = motd

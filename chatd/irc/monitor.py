@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from chatd.irc import nickserv
 from chatd.irc import numerics as N
 from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.session import IRCSession
@@ -64,6 +65,8 @@ def sendStatus(irc: IRCSession, nicks: Iterable[str]) -> None:
         person = irc.service.find(nick)
         if person is not None and person.nick is not None:
             online.append(irc.wire.hostmask(person.nick))
+        elif nickserv.isNickServ(irc, nick):  # a service is always there
+            online.append(nickserv.hostmask(irc))
         else:
             offline.append(nick)
     for code, names in ((RPL_MONONLINE, online), (RPL_MONOFFLINE, offline)):

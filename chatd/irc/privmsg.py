@@ -4,7 +4,8 @@ Messages: C{PRIVMSG}, C{NOTICE} and C{TAGMSG} to channels and nicknames,
 and their echo to the sender (C{echo-message}).
 
 A message to C{#name} is said in the service's room C{name}; one to a
-nickname is told to that person, whatever protocol they use.
+nickname is told to that person, whatever protocol they use; one to
+NickServ is a command to it (L{chatd.irc.nickserv}), and goes nowhere else.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from twisted.internet.defer import Deferred, succeed
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key, normalize
 from chatd.core.statusmsg import PREFIXES, sayToOperators
+from chatd.irc import nickserv
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, roomName, timeTags
 from chatd.irc.message import Message, relayFits
@@ -99,6 +101,8 @@ def sendOne(
         (C{417} otherwise); a C{draft/multiline} batch's lines need not,
         as they are relayed split (L{chatd.irc.wire.ircLines}).
     """
+    if nickserv.isNickServ(irc, target):  # a command, never a message to anyone
+        return nickserv.received(irc, command, lines)
     service = irc.service
     status = target[:1] if target[:1] in PREFIXES and target[1:2] == "#" else ""
     room = roomName(target[len(status) :])

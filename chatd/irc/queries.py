@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.unit.irc.test_irc_queries -*-
 """
 Questions about people: C{WHO}, C{WHOIS}, C{WHOWAS}, C{ISON}, C{USERHOST},
-and the client's own C{AWAY} state.
+and the client's own C{AWAY} state; and about servers: C{LINKS}.  NickServ
+answers as a service (L{chatd.irc.nickserv}).
 
 People on other protocols are described as the service knows them: their
 host names their protocol (C{tchat.chatd}) and their real name says where
@@ -18,7 +19,7 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
 from chatd.core.status import AWAY
 from chatd.core.text import InvalidText, checkText
-from chatd.irc import notify
+from chatd.irc import nickserv, notify
 from chatd.irc import numerics as N
 from chatd.irc.identity import accountOf
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
@@ -97,6 +98,8 @@ def onWho(irc: IRCSession, message: Message) -> None:
             if isInvisible(person) and not shared and person is not irc.participant:
                 continue  # invisible: shown only to people sharing a room
             people.append((channelName(rooms[0]) if rooms else "*", person))
+    elif nickserv.isNickServ(irc, mask):
+        nickserv.who(irc, whox)
     else:
         person = service.find(mask)
         if person is not None:
@@ -127,6 +130,9 @@ def onWhois(irc: IRCSession, message: Message) -> None:
         irc.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
         return
     nick = message.params[-1]
+    if nickserv.isNickServ(irc, nick):
+        nickserv.whois(irc)
+        return
     service = irc.service
     person = service.find(nick)
     if person is None or person.nick is None:
@@ -167,6 +173,8 @@ def onIson(irc: IRCSession, message: Message) -> None:
         person = irc.service.find(word)
         if person is not None and person.nick is not None:
             online.append(person.nick)
+        elif nickserv.isNickServ(irc, word):
+            online.append(nickserv.NICK)
     irc.numeric(N.RPL_ISON, " ".join(online))
 
 
@@ -233,10 +241,13 @@ def onWhowas(irc: IRCSession, message: Message) -> None:
 
 def onLinks(irc: IRCSession, message: Message) -> None:
     """
-    C{364 RPL_LINKS} for this server alone, then C{365}: cluster nodes
-    are one server to their users, so there is never more to show.
+    C{364 RPL_LINKS} for this server, then for the services server linked
+    to it (NickServ's), then C{365}: cluster nodes are one server to their
+    users, so there is never more to show.
     """
     irc.numeric(RPL_LINKS, irc.server, irc.server, f"0 {irc.factory.serverInfo}")
+    services = irc.factory.servicesName
+    irc.numeric(RPL_LINKS, services, irc.server, f"1 {nickserv.SERVER_INFO}")
     irc.numeric(RPL_ENDOFLINKS, "*", "End of /LINKS list")
 
 

@@ -44,11 +44,9 @@ def whoxFields(
     """
     The parameters of a C{354} for C{person}, seen in C{channel}.
     """
-    fields, token = request
     lastSpoke = getattr(person, "lastSpoke", None)
     idle = 0 if lastSpoke is None else int(irc.factory.clock.seconds() - lastSpoke)
     values = {
-        "t": token,
         "c": channel,
         "u": user,
         "i": "255.255.255.255",
@@ -62,4 +60,14 @@ def whoxFields(
         "o": "n/a",
         "r": realName,
     }
-    return [values[f] for f in fields]
+    return pick(request, values)
+
+
+def pick(request: tuple[str, str], values: dict[str, str]) -> list[str]:
+    """
+    The fields of C{request} from C{values} (every field but the token, C{t},
+    which the request gives), in the standard order.
+    """
+    fields, token = request
+    chosen = {**values, "t": token}
+    return [chosen[f] for f in fields]

@@ -16,7 +16,15 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core import errors
 from chatd.core.masks import matches
 from chatd.core.moderation import Moderation
-from chatd.core.names import computeKey, isValidName, isValidRoomName, key, normalize, skeleton
+from chatd.core.names import (
+    computeKey,
+    isReserved,
+    isValidName,
+    isValidRoomName,
+    key,
+    normalize,
+    skeleton,
+)
 from chatd.core.service import ChatService
 from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant
@@ -210,6 +218,25 @@ class ServiceTests(SynchronousTestCase):
         bob = self.login("bob")
         self.assertRaises(errors.NickTaken, self.service.rename, bob, "\u0410LICE")
 
+    def test_reserved(self) -> None:
+        """
+        C{NickServ}, in any case or look-alike (C{NlCKSERV} with a lower-case
+        L, a Cyrillic C{е}), is a valid name nobody may log in or rename to;
+        a room may still be called so, and C{NickServ2} is free.
+        """
+        for name in ("NickServ", "nickserv", "NlCKSERV", "NickS\u0435rv"):
+            self.assertTrue(isReserved(name), name)
+            self.assertRaises(errors.InvalidNick, self.service.login, RecordingParticipant(), name)
+        self.assertFalse(isReserved("NickServ2"))
+        self.assertTrue(isValidName("NickServ"))
+        bob = self.login("bob")
+        with self.assertRaises(errors.InvalidNick) as caught:
+            self.service.rename(bob, "NICKSERV")
+        self.assertIn("reserved", caught.exception.text)
+        self.assertEqual(bob.nick, "bob")
+        self.assertEqual(self.service.createRoom(bob, "NickServ"), "NickServ")
+        self.assertEqual(self.service.rename(bob, "NickServ2"), "NickServ2")
+
     def test_rooms(self) -> None:
         """
         C{ｌｏｂｂｙ} and C{Gе́néral} are the existing rooms: creating them
@@ -249,7 +276,8 @@ class TchatWireTests(TchatTestCase):
 
     def test_lookalikes(self) -> None:
         """
-        Over TCHAT: C{АLICE} is taken (23), C{𝐚𝐥𝐢𝐜𝐞} is invalid (20);
+        Over TCHAT: C{АLICE} is taken (23), C{𝐚𝐥𝐢𝐜𝐞} and the reserved
+        C{nickServ} are invalid (20);
         CREAT of C{ｌｏｂｂｙ} is 33, ENTER of C{Gе́néral} enters C{Général}.
         """
         self.connect("alice")
@@ -257,6 +285,7 @@ class TchatWireTests(TchatTestCase):
         self.assertEqual(self.send(proto, t, "clt: LOGIN \u0410LICE"), b"srv: ERROR 23\n")
         bold = LOOKALIKES["mathematical bold"]
         self.assertEqual(self.send(proto, t, f"clt: LOGIN {bold}"), b"srv: ERROR 20\n")
+        self.assertEqual(self.send(proto, t, "clt: LOGIN nickServ"), b"srv: ERROR 20\n")
         self.assertEqual(self.send(proto, t, "clt: LOGIN bob"), b"srv: OKAY!\n")
         self.assertEqual(self.send(proto, t, f"clt: CREAT {FULLWIDTH_LOBBY}"), b"srv: ERROR 33\n")
         self.assertEqual(self.send(proto, t, f"clt: ENTER {FAKE_GENERAL}"), b"srv: OKAY!\n")
@@ -285,12 +314,14 @@ class WebWireTests(WebTestCase):
     def test_lookalikeNick(self) -> None:
         """
         Over the web: a login as C{АLICE} while C{alice} is online is
-        refused with code 23.
+        refused with code 23, one as the reserved C{NickServ} with 20.
         """
         self.web.connect("alice")
         client = self.web.connect()
         reply = self.request(client, type="login", nick="\u0410LICE")
         self.assertEqual((reply["type"], reply["code"]), ("error", 23))
+        reply = self.request(client, type="login", nick="NickServ")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 20))
 
 
 class StoredNameTests(PersistenceTestCase):

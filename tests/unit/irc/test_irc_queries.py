@@ -291,7 +291,9 @@ class ServerQueryTests(IRCTestCase):
 
     def test_links(self) -> None:
         """
-        LINKS shows this server alone, with its description, then the end.
+        LINKS shows this server, with its description, then the services
+        server linked to it (one hop away, C{services.<server>} by default),
+        then the end.
         """
         self.factory.serverInfo = "the club's chat"
         alice, t = self.connect("alice")
@@ -300,6 +302,11 @@ class ServerQueryTests(IRCTestCase):
             [(m.command, m.params) for m in messages],
             [
                 ("364", ["alice", "chatd", "chatd", "0 the club's chat"]),
+                ("364", ["alice", "services.chatd", "chatd", "1 chatd services"]),
                 ("365", ["alice", "*", "End of /LINKS list"]),
             ],
         )
+        named = IRCFactory(self.service, self.clock, serverName="irc.example.org")
+        self.assertEqual(named.servicesName, "services.irc.example.org")
+        chosen = IRCFactory(self.service, self.clock, servicesName="My.Little.Services")
+        self.assertEqual(chosen.servicesName, "My.Little.Services")
