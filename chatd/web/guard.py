@@ -31,7 +31,6 @@ machinery), which:
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any, Protocol
 
 from twisted.internet.interfaces import (
@@ -53,6 +52,7 @@ from chatd.core import errors
 from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.web.channel import closingResponse
+from chatd.web.frames import lighterEvents
 
 
 def refusal(error: errors.ChatError) -> bytes:
@@ -136,33 +136,6 @@ class _WriteBackpressure:
             self.guard.outbox.stopProducing()
 
 
-class _EventList(list[Any]):
-    """
-    A wsproto C{Connection}'s queue of pending events (it appends, pops from
-    the left and tests for emptiness), as a list: empty, as it nearly always
-    is, it costs 56 bytes where a deque costs 760.
-    """
-
-    __slots__ = ()
-
-    def popleft(self) -> Any:
-        return self.pop(0)
-
-
-def _lighterEvents(protocol: Any) -> None:
-    """
-    Give the wsproto connection under Twisted's WebSocket C{protocol} an
-    L{_EventList}.  Both attributes are private (Twisted's C{_wsconn}, wsproto
-    1.x's C{_events}), with no public way to choose the queue: anything other
-    than the expected empty deque is left alone
-    (docs/dev/decisions/websocket-event-list.md).
-    """
-    connection: Any = getattr(protocol, "_wsconn", None)
-    events = getattr(connection, "_events", None)
-    if type(events) is deque and not events:
-        connection._events = _EventList()
-
-
 class GuardProtocol(ProtocolWrapper):
     """
     A connection's byte counters; see the module docstring.
@@ -240,7 +213,7 @@ class GuardProtocol(ProtocolWrapper):
         if getattr(channel, "dataReceived", None) == protocol.dataReceived:
             self.wrappedProtocol = protocol
             self.channelProducer = None
-        _lighterEvents(protocol)
+        lighterEvents(protocol)
 
     def messageComplete(self) -> None:
         """
