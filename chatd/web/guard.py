@@ -31,7 +31,7 @@ machinery), which:
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.interfaces import (
     IConsumer,
@@ -53,6 +53,9 @@ from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.web.channel import closingResponse
 from chatd.web.frames import lighterEvents
+
+if TYPE_CHECKING:
+    from chatd.lines.turnbudget import TurnBudget
 
 
 def refusal(error: errors.ChatError) -> bytes:
@@ -245,6 +248,16 @@ class GuardProtocol(ProtocolWrapper):
             outbox.pauseProducing()
         return outbox
 
+    def hurry(self) -> None:
+        """
+        This connection waits for what was just written to it (answers to
+        its requests): send it at the end of this turn even while the
+        flusher holds others' output (L{FlushScheduler.hurry}).
+        """
+        outbox = self.outbox
+        if outbox is not None and outbox.pending:
+            self.factory.flusher.hurry(outbox)
+
     def write(self, data: bytes) -> None:
         outbox = self.outbox
         if outbox is not None:
@@ -339,18 +352,22 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         maxPendingOutput: int = 1 << 20,
         clock: IReactorTime | None = None,
         admission: Admission | None = None,
+        turns: TurnBudget | None = None,
     ) -> None:
         """
         @param clock: schedules the outboxes' flushes (default: the site's
             reactor).
         @param admission: asked for every connection (C{None}: all admitted).
+        @param turns: the daemon's turn budget: while connections wait for a
+            later turn, the outboxes' flushes are spread over turns as the
+            line front-ends' are, except those L{GuardProtocol.hurry} names.
         """
         super().__init__(site)
         self.site = site
         self.admission = admission
         self.maxPendingInput = maxPendingInput
         self.maxPendingOutput = maxPendingOutput
-        self.flusher = FlushScheduler(clock if clock is not None else site.reactor)
+        self.flusher = FlushScheduler(clock if clock is not None else site.reactor, turns)
         #: Seconds a closing connection has to close before it is cut.
         self.closeGrace = 10.0
 

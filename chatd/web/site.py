@@ -212,4 +212,5 @@ def makeSite(
         maxPendingOutput=maxPendingOutput,
         clock=clock,
         admission=service.admission,
+        turns=factory.turns,
     )

@@ -15,7 +15,7 @@ daemon's L{chatd.lines.turnbudget.TurnBudget}, as the line front-ends do).
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import ConnectionDone
@@ -31,7 +31,6 @@ from chatd.core.errors import (
     ServerFull,
 )
 from chatd.core.events import (
-    Event,
     Membership,
     Notice,
     PrivateMessage,
@@ -52,9 +51,6 @@ if TYPE_CHECKING:
     from chatd.web.factory import WebFactory
 from chatd.web.replay import ReplayMarks
 from chatd.web.wire import encodeRoomMessage
-
-E = TypeVar("E", bound=Event)
-Reply = dict[str, Any]
 
 #: WebSocket close codes (RFC 6455 section 7.4.1).
 CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
@@ -174,6 +170,7 @@ class WebParticipant:
             self._keep(message)
         else:
             self._handle(message)
+            self._caughtUp()
 
     def _keep(self, message: str) -> None:
         """
@@ -263,10 +260,13 @@ class WebParticipant:
         return False
 
     def _caughtUp(self) -> None:
+        # Every request read is answered: the answers go this turn, reading again.
         if self._queue or self._busy:
             return
         self._queue = None
         guard = self.guard
+        if guard is not None:
+            guard.hurry()
         if self._readingPaused and guard is not None and guard.transport is not None:
             self._readingPaused = False
             guard.transport.resumeProducing()  # type: ignore[attr-defined]

@@ -72,3 +72,38 @@ class TurnBudgetTests(WebTestCase):
         turn(self.reactor)
         self.web.pumps[0].pump(advanceClock=False)
         self.assertEqual([frame["id"] for frame in client.take()], [requestId])
+
+    def test_heldWhileWaiting(self) -> None:
+        """
+        While a connection waits for a later turn, a quiet connection's
+        answer leaves at the end of the turn that handled its request, and
+        the room's other members' output is held, a part each turn (as the
+        line front-ends'), then all handed on.
+        """
+        self.turns.holdTurns = 2
+        busy, reader, quiet = (self.web.connect(nick) for nick in ("busy", "reader", "quiet"))
+        for client in (busy, reader):
+            self.request(client, type="join", room="lobby")
+        self.web.flush()
+        reader.take()
+        for i in range(30):
+            busy.send(type="say", room="lobby", text=f"m{i}")
+        self.web.pumps[0].pump(advanceClock=False)
+        heard: list[int] = []
+        answered: list[int] = []
+        while True:
+            turn(self.reactor)
+            if len(heard) == 2:
+                requestId = quiet.send(type="ping")
+            for pump in self.web.pumps:
+                pump.pump(advanceClock=False)
+            heard.append(len(reader.take()))
+            answered.extend(len(heard) for frame in quiet.take() if frame["id"] == requestId)
+            if not self.turns.busy():
+                break
+        # Read after the third turn, handled in the fourth, sent with its flush.
+        self.assertEqual(answered, [5])
+        self.assertIn(0, heard[:-1])  # some turns flushed nothing to the reader
+        self.web.flush()
+        heard.append(len(reader.take()))
+        self.assertEqual(sum(heard), 30)
