@@ -218,6 +218,19 @@ class GuardProtocol(ProtocolWrapper):
             self.channelProducer = None
         lighterEvents(protocol)
 
+    def pauseReading(self) -> None:
+        """
+        Leave what the client sends in the kernel (its WebSocket is behind).
+        """
+        transport: Any = self.transport
+        if transport is not None and not self.disconnecting:
+            transport.pauseProducing()
+
+    def resumeReading(self) -> None:
+        transport: Any = self.transport
+        if transport is not None and not self.disconnecting:
+            transport.resumeProducing()
+
     def messageComplete(self) -> None:
         """
         The participant got a whole message: start counting afresh.

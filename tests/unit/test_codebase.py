@@ -32,6 +32,11 @@ ALLOWED_PRIVATE = {
         "irc-websocket-subprotocol.md",
     ),
     ("chatd.web.frames", "connection._events", "websocket-event-list.md"),
+    (
+        "chatd.web.frames",
+        "request.channel._protocolUpgradeForWebsockets",
+        "websocket-frame-reader.md",
+    ),
 }
 
 #: What chatd.core may import from the rest of chatd.

@@ -236,8 +236,7 @@ class IdleFootprintTests(SynchronousTestCase):
 
     def test_oneKeepaliveTimer(self) -> None:
         """
-        Keepalive deadlines of many connections share one timer, and an idle
-        participant has no request queue.
+        Keepalive deadlines of many connections share one timer.
         """
         before = len(self.reactor.getDelayedCalls())
         participants = []
@@ -247,4 +246,3 @@ class IdleFootprintTests(SynchronousTestCase):
         self.assertLessEqual(len(self.reactor.getDelayedCalls()), before + 1)
         for participant in participants:
             assert isinstance(participant, WebParticipant)
-            self.assertIsNone(participant._queue)
