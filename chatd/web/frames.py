@@ -159,7 +159,7 @@ class FrameReader:
                 return False
             event = self._next()
             if event is None:
-                self._caughtUp()
+                self._caughtUp(share)
                 return False
             self._handle(event)
             handled = True
@@ -184,13 +184,18 @@ class FrameReader:
             self._events = None
         return event
 
-    def _caughtUp(self) -> None:
+    def _caughtUp(self, share: bool = False) -> None:
         """
-        Everything read is handled: the answers go this turn, and the
-        socket is read again.
+        Everything read is handled: the answers go this turn (in a later
+        turn's C{share}, which is before the turn's reads and flush: now),
+        and the socket is read again.
         """
         self._resumeReading()
-        self.guard.hurry()
+        outbox = self.guard.outbox
+        if share and outbox is not None:
+            outbox.flush()  # it waited a turn already, not one more
+        else:
+            self.guard.hurry()
 
     def _waitForTurn(self, turns: TurnBudget) -> None:
         """
