@@ -97,7 +97,7 @@ class StaticFile(Resource):
 class OriginCheck(Resource):
     """
     Refuse WebSocket handshakes from pages on other sites (403) before
-    L{WebSocketResource} accepts them: a browser sends C{Origin} with every
+    the WebSocket resource accepts them: a browser sends C{Origin} with every
     WebSocket handshake, and without this check any site a user visits could
     chat in their name.
 
