@@ -168,16 +168,15 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
     allowed (at every WebSocket endpoint's origin check).  Each is read
     when a connection or a request starts.
     """
-    from twisted.web.websocket import WebSocketResource
-
     from chatd.web.channel import ChatSite
     from chatd.web.factory import WebFactory
+    from chatd.web.frames import PacedWebSocketResource
     from chatd.web.site import OriginCheck
 
     web.maxPendingOutput = options["max-output"]
     site, check = web.site, web.site.resource.getStaticEntity(b"ws")
     socket = getattr(check, "wrapped", None)
-    factory = socket.factory if isinstance(socket, WebSocketResource) else None
+    factory = socket.factory if isinstance(socket, PacedWebSocketResource) else None
     if not (isinstance(site, ChatSite) and isinstance(check, OriginCheck)) or not isinstance(
         factory, WebFactory
     ):

@@ -30,12 +30,9 @@ class WebFactory:
         client that keeps going (C{floodLimit} refusals in a row) is closed.
     @ivar pingInterval: seconds between WebSocket pings; a client that has
         not answered one by the next is closed.
-    @ivar maxQueued: requests kept waiting while an earlier one waits for
-        the service (a password check, the store); more are refused.  A
-        connection that waits for a later reactor turn (L{turns}) with more
-        stops reading instead.
     @ivar turns: the daemon's L{TurnBudget}, shared with the line
-        front-ends (C{None}: requests are handled as they arrive).
+        front-ends (C{None}: requests are handled as they arrive); each
+        connection's L{chatd.web.frames.FrameReader} asks it.
     """
 
     def __init__(
@@ -47,7 +44,6 @@ class WebFactory:
         burst: int | None = 100,
         floodLimit: int = 20,
         pingInterval: float = 30.0,
-        maxQueued: int = 50,
         turns: TurnBudget | None = None,
     ) -> None:
         self.service = service
@@ -57,7 +53,6 @@ class WebFactory:
         self.burst = burst
         self.floodLimit = floodLimit
         self.pingInterval = pingInterval
-        self.maxQueued = maxQueued
         self.turns = turns
         self.idleTimers = IdleTimers(clock)
         # Counts the frames each flush sends (Outbox.tally): one for all the

@@ -31,8 +31,7 @@ machinery), which:
 
 from __future__ import annotations
 
-from collections import deque
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.interfaces import (
     IConsumer,
@@ -53,6 +52,10 @@ from chatd.core import errors
 from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.web.channel import closingResponse
+from chatd.web.frames import lighterEvents
+
+if TYPE_CHECKING:
+    from chatd.lines.turnbudget import TurnBudget
 
 
 def refusal(error: errors.ChatError) -> bytes:
@@ -136,33 +139,6 @@ class _WriteBackpressure:
             self.guard.outbox.stopProducing()
 
 
-class _EventList(list[Any]):
-    """
-    A wsproto C{Connection}'s queue of pending events (it appends, pops from
-    the left and tests for emptiness), as a list: empty, as it nearly always
-    is, it costs 56 bytes where a deque costs 760.
-    """
-
-    __slots__ = ()
-
-    def popleft(self) -> Any:
-        return self.pop(0)
-
-
-def _lighterEvents(protocol: Any) -> None:
-    """
-    Give the wsproto connection under Twisted's WebSocket C{protocol} an
-    L{_EventList}.  Both attributes are private (Twisted's C{_wsconn}, wsproto
-    1.x's C{_events}), with no public way to choose the queue: anything other
-    than the expected empty deque is left alone
-    (docs/dev/decisions/websocket-event-list.md).
-    """
-    connection: Any = getattr(protocol, "_wsconn", None)
-    events = getattr(connection, "_events", None)
-    if type(events) is deque and not events:
-        connection._events = _EventList()
-
-
 class GuardProtocol(ProtocolWrapper):
     """
     A connection's byte counters; see the module docstring.
@@ -240,7 +216,20 @@ class GuardProtocol(ProtocolWrapper):
         if getattr(channel, "dataReceived", None) == protocol.dataReceived:
             self.wrappedProtocol = protocol
             self.channelProducer = None
-        _lighterEvents(protocol)
+        lighterEvents(protocol)
+
+    def pauseReading(self) -> None:
+        """
+        Leave what the client sends in the kernel (its WebSocket is behind).
+        """
+        transport: Any = self.transport
+        if transport is not None and not self.disconnecting:
+            transport.pauseProducing()
+
+    def resumeReading(self) -> None:
+        transport: Any = self.transport
+        if transport is not None and not self.disconnecting:
+            transport.resumeProducing()
 
     def messageComplete(self) -> None:
         """
@@ -271,6 +260,16 @@ class GuardProtocol(ProtocolWrapper):
         if self.writePaused:
             outbox.pauseProducing()
         return outbox
+
+    def hurry(self) -> None:
+        """
+        This connection waits for what was just written to it (answers to
+        its requests): send it at the end of this turn even while the
+        flusher holds others' output (L{FlushScheduler.hurry}).
+        """
+        outbox = self.outbox
+        if outbox is not None and outbox.pending:
+            self.factory.flusher.hurry(outbox)
 
     def write(self, data: bytes) -> None:
         outbox = self.outbox
@@ -366,18 +365,22 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         maxPendingOutput: int = 1 << 20,
         clock: IReactorTime | None = None,
         admission: Admission | None = None,
+        turns: TurnBudget | None = None,
     ) -> None:
         """
         @param clock: schedules the outboxes' flushes (default: the site's
             reactor).
         @param admission: asked for every connection (C{None}: all admitted).
+        @param turns: the daemon's turn budget: while connections wait for a
+            later turn, the outboxes' flushes are spread over turns as the
+            line front-ends' are, except those L{GuardProtocol.hurry} names.
         """
         super().__init__(site)
         self.site = site
         self.admission = admission
         self.maxPendingInput = maxPendingInput
         self.maxPendingOutput = maxPendingOutput
-        self.flusher = FlushScheduler(clock if clock is not None else site.reactor)
+        self.flusher = FlushScheduler(clock if clock is not None else site.reactor, turns)
         #: Seconds a closing connection has to close before it is cut.
         self.closeGrace = 10.0
 

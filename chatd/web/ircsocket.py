@@ -181,6 +181,7 @@ class IRCWebSocket:
                 except UnicodeDecodeError:  # a text message must be UTF-8
                     line = line.decode("utf-8", "replace").encode("utf-8")
             guard.write(wire.frame(line, first))
+        guard.hurry()  # the IRC connection's own outbox chose when
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
         self.write(b"".join(data))

@@ -17,11 +17,11 @@ from twisted.logger import Logger
 from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
-from twisted.web.websocket import WebSocketResource
 
 from chatd.core.interfaces import IChatService
 from chatd.web.channel import HEADER_TIMEOUT, ChatSite
 from chatd.web.factory import WebFactory
+from chatd.web.frames import PacedWebSocketResource
 from chatd.web.guard import GuardedSite
 from chatd.web.handshake import handshakeProblem
 from chatd.web.ircsocket import PATH as IRC_PATH
@@ -97,7 +97,7 @@ class StaticFile(Resource):
 class OriginCheck(Resource):
     """
     Refuse WebSocket handshakes from pages on other sites (403) before
-    L{WebSocketResource} accepts them: a browser sends C{Origin} with every
+    the WebSocket resource accepts them: a browser sends C{Origin} with every
     WebSocket handshake, and without this check any site a user visits could
     chat in their name.
 
@@ -198,7 +198,7 @@ def makeSite(
     for path, (name, contentType) in _STATIC.items():
         root.putChild(path, StaticFile(name, contentType))
     root.putChild(b"index.html", root.children[b""])
-    root.putChild(b"ws", OriginCheck(WebSocketResource(factory), origins))
+    root.putChild(b"ws", OriginCheck(PacedWebSocketResource(factory), origins))
     if irc is not None:
         root.putChild(IRC_PATH, OriginCheck(IRCWebSocketResource(irc), origins))
     if metrics:
@@ -212,4 +212,5 @@ def makeSite(
         maxPendingOutput=maxPendingOutput,
         clock=clock,
         admission=service.admission,
+        turns=factory.turns,
     )

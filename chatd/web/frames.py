@@ -1,0 +1,331 @@
+# -*- test-case-name: tests.unit.web.test_web_frames,tests.unit.web.test_web_output -*-
+"""
+The page's WebSocket (C{/ws}) read a frame at a time, as far as the turn
+budget and the participant allow.
+
+Twisted's own wire protocol hands wsproto every read and parses all the
+frames in it before the participant sees the first: under saturation a
+sender's read of dozens of requests was all parsed in the turn, after the
+budget was spent (L{chatd.lines.turnbudget}).  wsproto parses lazily (its
+C{events()} is a generator over the bytes it buffers), so L{FrameReader}
+takes one event at a time, only while the participant is L{ready
+<PacedReceiver.ready>} and the turn has budget: the rest stays in wsproto's
+buffer, the socket stops being read, and a later turn's share goes on
+(docs/dev/decisions/websocket-frame-reader.md).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+from twisted.internet.interfaces import IProtocol
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request
+from wsproto import ConnectionType
+from wsproto.connection import Connection, ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Event,
+    Ping,
+    Pong,
+    TextMessage,
+)
+from wsproto.handshake import H11Handshake
+from wsproto.utilities import RemoteProtocolError
+from zope.interface import implementer
+
+from chatd.lines.turnbudget import LIGHT, TurnBudget
+
+if TYPE_CHECKING:
+    from chatd.web.guard import GuardProtocol
+
+
+class PacedReceiver(Protocol):
+    """
+    What a L{FrameReader} hands messages to (Twisted's C{WebSocketProtocol},
+    and whether it takes the next one now).
+    """
+
+    def ready(self) -> bool:
+        """
+        Whether the next message may be handed over now; once C{False}
+        (an answer is awaited), the receiver calls L{FrameReader.resume}.
+        """
+
+    def negotiationStarted(self, transport: FrameReader) -> None: ...
+    def negotiationFinished(self) -> None: ...
+    def textMessageReceived(self, message: str) -> None: ...
+    def bytesMessageReceived(self, data: bytes | bytearray) -> None: ...
+    def pongReceived(self, payload: bytes) -> None: ...
+    def connectionLost(self, reason: Failure) -> None: ...
+
+
+class ReceiverFactory(Protocol):
+    """
+    What L{PacedWebSocketResource} builds receivers with (L{chatd.web.factory.WebFactory}).
+    """
+
+    turns: TurnBudget | None
+
+    def buildProtocol(self, request: Request) -> PacedReceiver: ...
+
+
+@implementer(IProtocol)
+class FrameReader:
+    """
+    One WebSocket connection's wire side: wsproto's C{connection} in, events
+    to C{receiver} one at a time (pings and the close handshake answered
+    here, as Twisted does), while C{turns} and the receiver allow.
+
+    @ivar guard: the connection underneath, which reads and writes.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        receiver: PacedReceiver,
+        guard: GuardProtocol,
+        turns: TurnBudget | None,
+    ) -> None:
+        self.connection = connection
+        self.receiver = receiver
+        self.guard = guard
+        self.turns = turns
+        lightenQueue(connection)
+        # The parse under way (a wsproto generator), and events parsed ahead
+        # to tell a light connection from a busy one.
+        self._events: Iterator[Event] | None = None
+        self._ahead: deque[Event] | None = None
+        self._parts: list[Any] = []  # a fragmented message's frames so far
+        self._waiting = False  # for a share of a later turn
+        self._paused = False
+        self._lost = False
+
+    # IProtocol (what the HTTP channel hands the upgraded connection to)
+
+    def makeConnection(self, transport: object) -> None:
+        self.connectionMade()
+
+    def connectionMade(self) -> None:
+        self.receiver.negotiationStarted(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        self.connection.receive_data(data)
+        if not self._waiting:
+            self._read()
+
+    def connectionLost(self, reason: Failure) -> None:
+        self._lost = True
+        self._events = self._ahead = None
+        self.receiver.connectionLost(reason)
+
+    # What the receiver may call
+
+    def resume(self) -> None:
+        """
+        The receiver is ready again (its answer went out): go on reading.
+        """
+        if not self._waiting and not self._lost:
+            self._read()
+
+    def ping(self, payload: bytes = b"") -> None:
+        self.guard.write(self.connection.send(Ping(payload)))
+
+    def loseConnection(self, code: int = 1000, reason: str = "") -> None:
+        self.guard.write(self.connection.send(CloseConnection(code, reason)))
+        self.guard.loseConnection()
+
+    # Reading
+
+    def _read(self, share: bool = False) -> bool:
+        """
+        Hand events over while the receiver is ready and the turn (in a
+        C{share}: the share) has budget.  C{True}: more are left for this
+        connection's next share.
+        """
+        turns, handled = self.turns, False
+        while self.receiver.ready() and not self._lost:
+            if share:
+                if handled and turns is not None and turns.shareSpent():
+                    return True
+            elif turns is not None and turns.spent():
+                self._waitForTurn(turns)
+                return False
+            event = self._next()
+            if event is None:
+                self._caughtUp(share)
+                return False
+            self._handle(event)
+            handled = True
+        self._pauseReading()  # until the receiver resumes us
+        return False
+
+    def _next(self) -> Event | None:
+        ahead = self._ahead
+        if ahead:
+            event = ahead.popleft()
+            if not ahead:
+                self._ahead = None
+            return event
+        return self._parse()
+
+    def _parse(self) -> Event | None:
+        events = self._events
+        if events is None:
+            events = self._events = self.connection.events()
+        event = next(events, None)
+        if event is None:
+            self._events = None
+        return event
+
+    def _caughtUp(self, share: bool = False) -> None:
+        """
+        Everything read is handled: the answers go this turn (in a later
+        turn's C{share}, which is before the turn's reads and flush: now),
+        and the socket is read again.
+        """
+        self._resumeReading()
+        outbox = self.guard.outbox
+        if share and outbox is not None:
+            outbox.flush()  # it waited a turn already, not one more
+        else:
+            self.guard.hurry()
+
+    def _waitForTurn(self, turns: TurnBudget) -> None:
+        """
+        Past the budget: parse at most L{LIGHT} events more, to tell a
+        connection with a request or two (served first) from a busy one,
+        keep the rest unparsed, and stop reading until a later turn.
+        """
+        ahead = self._ahead or deque()
+        more = True
+        while more and len(ahead) <= LIGHT:
+            event = self._parse()
+            more = event is not None
+            if event is not None:
+                ahead.append(event)
+        if not ahead:
+            self._caughtUp()
+            return
+        self._ahead = ahead
+        self._waiting = True
+        self._pauseReading()
+        turns.wait(self._share, not more)
+
+    def _share(self) -> bool:
+        """
+        A later turn's share (L{TurnBudget.wait}).
+        """
+        self._waiting = False
+        if self._lost:
+            return False
+        self._waiting = self._read(share=True)
+        return self._waiting
+
+    def _handle(self, event: Event) -> None:
+        receiver = self.receiver
+        if isinstance(event, TextMessage | BytesMessage):
+            if not event.message_finished:
+                self._parts.append(event.data)
+                return
+            data: Any = event.data
+            if self._parts:
+                data = data[:0].join([*self._parts, data])
+                self._parts = []
+            if isinstance(event, TextMessage):
+                receiver.textMessageReceived(data)
+            else:
+                receiver.bytesMessageReceived(data)
+        elif isinstance(event, Ping):
+            self.guard.write(self.connection.send(event.response()))
+        elif isinstance(event, Pong):
+            receiver.pongReceived(event.payload)
+        elif isinstance(event, CloseConnection):
+            if self.connection.state != ConnectionState.CLOSED:
+                self.guard.write(self.connection.send(event.response()))
+            self.guard.loseConnection()
+
+    def _pauseReading(self) -> None:
+        if not self._paused:
+            self._paused = True
+            self.guard.pauseReading()
+
+    def _resumeReading(self) -> None:
+        if self._paused:
+            self._paused = False
+            self.guard.resumeReading()
+
+
+class PacedWebSocketResource(Resource):
+    """
+    Accepts WebSocket handshakes as Twisted's C{WebSocketResource} does, and
+    reads each connection with a L{FrameReader}.
+    """
+
+    log = Logger()
+
+    def __init__(self, factory: ReceiverFactory) -> None:
+        super().__init__()
+        self.factory = factory
+
+    def render_GET(self, request: Request) -> bytes | int:
+        handshake = H11Handshake(ConnectionType.SERVER)
+        raw = request.requestHeaders.getAllRawHeaders()
+        try:
+            handshake.initiate_upgrade_connection(
+                [(name, value) for name, values in raw for value in values], request.path
+            )
+        except RemoteProtocolError as error:
+            self.log.error("{request} failed with {error}", request=request, error=error)
+            request.setResponseCode(400)
+            request.setHeader(b"content-type", b"text/plain")
+            return b"websocket protocol negotiation error"
+        receiver = self.factory.buildProtocol(request)
+        accept = handshake.send(AcceptConnection())
+        connection = handshake.connection
+        guard: Any = request.channel.transport
+        assert connection is not None and guard is not None
+        reader = FrameReader(connection, receiver, guard, self.factory.turns)
+        request.channel._protocolUpgradeForWebsockets(reader)
+        guard.write(accept)
+        receiver.negotiationFinished()
+        return NOT_DONE_YET
+
+
+class EventList(list[Any]):
+    """
+    A wsproto C{Connection}'s queue of pending events (it appends, pops from
+    the left and tests for emptiness), as a list: empty, as it nearly always
+    is, it costs 56 bytes where a deque costs 760.
+    """
+
+    __slots__ = ()
+
+    def popleft(self) -> Any:
+        return self.pop(0)
+
+
+def lightenQueue(connection: Any) -> None:
+    """
+    Give a wsproto C{connection} an L{EventList}.  The attribute is private
+    (wsproto 1.x's C{_events}), with no public way to choose the queue:
+    anything other than the expected empty deque is left alone
+    (docs/dev/decisions/websocket-event-list.md).
+    """
+    events = getattr(connection, "_events", None)
+    if type(events) is deque and not events:
+        connection._events = EventList()
+
+
+def lighterEvents(protocol: Any) -> None:
+    """
+    L{lightenQueue} for the wsproto connection under Twisted's WebSocket
+    C{protocol} (its private C{_wsconn}; IRC over WebSocket).
+    """
+    lightenQueue(getattr(protocol, "_wsconn", None))
