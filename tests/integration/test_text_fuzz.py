@@ -86,7 +86,9 @@ class World:
         self.tchat = TchatFactory(self.service, self.clock, **kw)
         self.irc = IRCFactory(self.service, self.clock, **kw)
         self.talk = TalkFactory(self.service, self.clock, **kw)
-        self.web = WebHarness(self.service, self.clock)
+        # No request rate: the memory clock never refills a bucket, and an
+        # example may hold more web requests than a burst.
+        self.web = WebHarness(self.service, self.clock, burst=None)
         #: (front-end, accepted) -> how many messages.
         self.counts: dict[tuple[str, bool], int] = {}
         #: (sender, lines) of every message acknowledged, in order.
