@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.interfaces import IProtocol
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
@@ -262,30 +261,39 @@ class FrameReader:
             self.guard.resumeReading()
 
 
+def startHandshake(request: Request) -> H11Handshake | bytes:
+    """
+    wsproto's side of C{request}'s WebSocket handshake, for a resource to
+    accept (C{/ws}, IRC's C{/socket}); or, when wsproto finds it invalid,
+    the C{400} answer to render.
+    """
+    handshake = H11Handshake(ConnectionType.SERVER)
+    raw = request.requestHeaders.getAllRawHeaders()
+    try:
+        handshake.initiate_upgrade_connection(
+            [(name, value) for name, values in raw for value in values], request.path
+        )
+    except RemoteProtocolError as error:
+        request.setResponseCode(400)
+        request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+        return f"not a valid WebSocket handshake: {error}\n".encode()
+    return handshake
+
+
 class PacedWebSocketResource(Resource):
     """
     Accepts WebSocket handshakes as Twisted's C{WebSocketResource} does, and
     reads each connection with a L{FrameReader}.
     """
 
-    log = Logger()
-
     def __init__(self, factory: ReceiverFactory) -> None:
         super().__init__()
         self.factory = factory
 
     def render_GET(self, request: Request) -> bytes | int:
-        handshake = H11Handshake(ConnectionType.SERVER)
-        raw = request.requestHeaders.getAllRawHeaders()
-        try:
-            handshake.initiate_upgrade_connection(
-                [(name, value) for name, values in raw for value in values], request.path
-            )
-        except RemoteProtocolError as error:
-            self.log.error("{request} failed with {error}", request=request, error=error)
-            request.setResponseCode(400)
-            request.setHeader(b"content-type", b"text/plain")
-            return b"websocket protocol negotiation error"
+        handshake = startHandshake(request)
+        if isinstance(handshake, bytes):
+            return handshake
         receiver = self.factory.buildProtocol(request)
         accept = handshake.send(AcceptConnection())
         connection = handshake.connection

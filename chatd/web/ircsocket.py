@@ -33,15 +33,14 @@ from twisted.web._websocket_impl import _WebSocketWireProtocol, serverBootstrap
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.websocket import WebSocketTransport
-from wsproto import ConnectionType
 from wsproto.events import AcceptConnection
 from wsproto.events import Request as HandshakeRequest
-from wsproto.handshake import H11Handshake
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.web import wire
+from chatd.web.frames import startHandshake
 from chatd.web.guard import GuardProtocol
 
 if TYPE_CHECKING:
@@ -250,16 +249,9 @@ class IRCWebSocketResource(Resource):
         self.listener = listener
 
     def render_GET(self, request: Request) -> bytes | int:
-        handshake = H11Handshake(ConnectionType.SERVER)
-        raw = request.requestHeaders.getAllRawHeaders()
-        try:
-            handshake.initiate_upgrade_connection(
-                [(name, value) for name, values in raw for value in values], request.path
-            )
-        except RemoteProtocolError as error:
-            request.setResponseCode(400)
-            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
-            return f"not a valid WebSocket handshake: {error}\n".encode()
+        handshake = startHandshake(request)
+        if isinstance(handshake, bytes):
+            return handshake
         offered = [e for e in handshake.events() if isinstance(e, HandshakeRequest)]
         subprotocol = chooseSubprotocol(list(offered[0].subprotocols) if offered else [])
         guard = request.channel.transport
