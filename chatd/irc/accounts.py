@@ -35,13 +35,15 @@ def fail(irc: IRCSession, code: str, account: str, text: str) -> None:
 
 def loggedIn(irc: IRCSession, account: str) -> None:
     """
-    The registered connection C{irc} is now logged in to C{account} (it
-    registered it, or proved its password): C{900}, and C{account-notify}
-    for those sharing a channel and those who C{MONITOR} it.
+    C{irc} is now logged in to C{account} (it registered it, or proved its
+    password): C{900}, and once registered C{account-notify} for those
+    sharing a channel and those who C{MONITOR} it.
     """
     irc.account = account
-    irc.numeric(N.RPL_LOGGEDIN, irc.hostmask(), account, f"You are now logged in as {account}")
-    notify.changed(irc, ACCOUNT, account)
+    mask = irc.wire.hostmask(irc.nick or account)
+    irc.numeric(N.RPL_LOGGEDIN, mask, account, f"You are now logged in as {account}")
+    if irc.registered:
+        notify.changed(irc, ACCOUNT, account)
 
 
 def onRegister(irc: IRCSession, message: Message) -> Any:

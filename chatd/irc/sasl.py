@@ -25,9 +25,8 @@ from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
 from chatd.core.signin import scramVerifier, signInAgain
-from chatd.core.status import ACCOUNT
-from chatd.irc import notify
 from chatd.irc import numerics as N
+from chatd.irc.accounts import loggedIn
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 
@@ -178,12 +177,8 @@ def succeeded(irc: IRCSession, account: str) -> None:
     its watchers, hear of the account.
     """
     irc.sasl = None
-    irc.account = account
-    mask = irc.wire.hostmask(irc.nick or account)
-    irc.numeric(N.RPL_LOGGEDIN, mask, account, f"You are now logged in as {account}")
+    loggedIn(irc, account)
     irc.numeric(N.RPL_SASLSUCCESS, "SASL authentication successful")
-    if irc.registered:
-        notify.changed(irc, ACCOUNT, account)
 
 
 def refused(irc: IRCSession, failure: Failure) -> None:
