@@ -25,6 +25,7 @@ from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import isValidName, normalize
 from chatd.core.text import plain, plainLine
 from chatd.lines.factory import ChatFactory
+from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.lineproto import ChatLineReceiver
 
 PREFIX = "clt: "
@@ -47,6 +48,13 @@ def _body(lines: Iterable[str]) -> bytes:
 def encodeSpeak(event: RoomMessage) -> bytes:
     head = f"srv: SPEAK {event.sender} {event.room} {event.when}\n".encode()
     return head + _body(plainLine(event.sender, line) for line in event.lines)
+
+
+def speakOrNothing(event: RoomMessage) -> bytes:
+    """
+    What a room message shows here: one of tags only shows nothing.
+    """
+    return event.wire(encodeSpeak) if event.lines else b""
 
 
 def encodePrivate(event: PrivateMessage) -> bytes:
@@ -262,6 +270,19 @@ class TchatProtocol(ChatLineReceiver):
             except KeyError:
                 data = event.wire(encodeSpeak)
             outbox.write(data)
+
+    @property
+    def fanout(self) -> RoomFanout:
+        """Where the room messages for this connection gather (L{roomMessages})."""
+        return self.factory.flusher.fanout
+
+    def roomMessages(self, batch: TurnBatch, start: int) -> None:
+        """
+        A run of a room's messages at once (L{chatd.lines.fanout}).
+        """
+        outbox = self.outbox
+        if outbox is not None:
+            outbox.queue(batch.owed(self, start, speakOrNothing))
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:  # a message of tags only has nothing to show here

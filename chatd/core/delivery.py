@@ -14,13 +14,23 @@ member (L{deliverToAll}).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from twisted.logger import Logger
 
 from chatd.core.participant import IParticipant
 
 log = Logger()
+
+
+class Fanout(Protocol):
+    """
+    Where a front-end's connections take a room's messages a run at a time
+    (L{chatd.lines.fanout.RoomFanout}): each connection with a C{fanout}
+    gets every room message through it, in order, without its own.
+    """
+
+    def add(self, connections: list[Any], event: Any, skip: IParticipant | None) -> None: ...
 
 
 class Gathering:
@@ -81,7 +91,7 @@ class Members(dict[str, IParticipant]):
     Only C{m[k] = v} and C{del m[k]} change it.
     """
 
-    __slots__ = ("_flat", "_changes", "_messages", "_seen", "_relays")
+    __slots__ = ("_flat", "_changes", "_messages", "_seen", "_relays", "_groupedFrom", "_groups")
 
     def __init__(self, members: Iterable[tuple[str, IParticipant]] = ()) -> None:
         super().__init__(members)
@@ -90,6 +100,8 @@ class Members(dict[str, IParticipant]):
         self._messages: list[IParticipant] = []
         self._seen = 0  # connections of the flat list looked at for _messages
         self._relays: set[object] = set()
+        self._groupedFrom: list[IParticipant] | None = None
+        self._groups: tuple[list[IParticipant], list[tuple[Fanout, list[Any]]]] = ([], [])
 
     def __setitem__(self, nick: str, member: IParticipant) -> None:
         flat = self._flat
@@ -140,6 +152,27 @@ class Members(dict[str, IParticipant]):
         self._seen = len(flat)
         return self._messages
 
+    def messageGroups(self) -> tuple[list[IParticipant], list[tuple[Fanout, list[Any]]]]:
+        """
+        L{messageConnections} split in two: those given each message at
+        once, and, by their C{fanout}, those that take a room's messages a
+        run at a time (L{Fanout}).  Each group is a new list after any
+        change, which is what tells a fan-out that the members changed.
+        """
+        messages = self.messageConnections()
+        if self._groupedFrom is not messages:
+            immediate: list[IParticipant] = []
+            grouped: dict[Fanout, list[Any]] = {}
+            for connection in messages:
+                fanout = getattr(connection, "fanout", None)
+                if fanout is None:
+                    immediate.append(connection)
+                else:
+                    grouped.setdefault(fanout, []).append(connection)
+            self._groups = (immediate, list(grouped.items()))
+            self._groupedFrom = messages
+        return self._groups
+
 
 def deliverToAll(
     members: Members, method: str, event: Any, skip: IParticipant | None = None
@@ -152,9 +185,13 @@ def deliverToAll(
     if isinstance(skip, Gathering):  # a whole person left out: rare
         deliver(members.values(), method, event, skip)
         return
-    connections = iter(
-        members.messageConnections() if method == "roomMessage" else members.connections()
-    )
+    if method == "roomMessage":
+        immediate, grouped = members.messageGroups()
+        for fanout, group in grouped:
+            fanout.add(group, event, skip)
+        connections = iter(immediate)
+    else:
+        connections = iter(members.connections())
     connection = None
     failed = False
     while True:

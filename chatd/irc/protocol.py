@@ -40,6 +40,7 @@ from chatd.irc.labels import delivered
 from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
 from chatd.irc.redact import redactedLine
 from chatd.irc.wire import channelName, cleanText, serverTime
+from chatd.lines.fanout import RoomFanout, TurnBatch
 
 #: L{key} of a room name, cached: Unicode normalization and case folding
 #: per recipient of every message would cost more than the rest of the
@@ -99,6 +100,23 @@ class IRCProtocol(IRCConnection):
         outbox = self.outbox
         if outbox is not None:
             outbox.write(data)
+
+    @property
+    def fanout(self) -> RoomFanout:
+        """Where the room messages for this connection gather (L{roomMessages})."""
+        return self.factory.flusher.fanout
+
+    def roomMessages(self, batch: TurnBatch, start: int) -> None:
+        """
+        A run of a room's messages at once (L{chatd.lines.fanout}), as
+        L{roomMessage} gives one.
+        """
+        self._lastQuit = None
+        if batch.roomKey not in self.shownRooms:
+            syncChannels(self)
+        outbox = self.outbox
+        if outbox is not None:
+            outbox.queue(batch.owed(self, start, self.wire.roomEncoder))
 
     @delivered
     def privateMessage(self, event: PrivateMessage) -> None:

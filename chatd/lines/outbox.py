@@ -32,6 +32,8 @@ from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTim
 from twisted.internet.tcp import Connection
 from zope.interface import implementer
 
+from chatd.lines.fanout import RoomFanout
+
 if TYPE_CHECKING:
     from chatd.lines.turnbudget import TurnBudget
 
@@ -51,6 +53,16 @@ class FlushScheduler:
         self._urgent: list[Outbox] = []
         # Held by earlier flushes, longest held first.
         self._held: list[Outbox] = []
+        #: A room's messages to this front-end's connections, a turn's run
+        #: at a time (L{chatd.lines.fanout}): settled as the flush begins.
+        self.fanout = RoomFanout(self.wake)
+
+    def wake(self) -> None:
+        """
+        Flush at the end of this reactor turn, though no outbox asked yet.
+        """
+        if self._call is None:
+            self._call = self.clock.callLater(0, self.flush)
 
     def schedule(self, outbox: Outbox) -> None:
         """
@@ -73,6 +85,18 @@ class FlushScheduler:
         Hand every pending outbox's data to its transport now (while
         connections wait for a later turn, see the class).
         """
+        turns = self.turns
+        if turns is None:
+            self._flush()
+            return
+        began = self.clock.seconds()
+        try:
+            self._flush()
+        finally:
+            turns.charge(self.clock.seconds() - began)
+
+    def _flush(self) -> None:
+        self.fanout.settle()  # first: the outboxes it fills join this flush
         call, self._call = self._call, None
         if call is not None and call.active():  # called directly (shutting down)
             call.cancel()
@@ -201,7 +225,18 @@ class Outbox:
 
     def write(self, data: bytes) -> None:
         """
-        Queue C{data}; it reaches the transport at the end of this turn.
+        Queue C{data}; it reaches the transport at the end of this turn,
+        after the room messages this connection was sent before it.
+        """
+        fanout = self.scheduler.fanout
+        if fanout.pending:
+            fanout.catchUp(self)
+        self.queue(data)
+
+    def queue(self, data: bytes) -> None:
+        """
+        Queue C{data} as it comes: the fan-out's own writes
+        (L{chatd.lines.fanout.RoomFanout}), which need no catching up.
         """
         chunks = self._chunks
         if not chunks:  # the first write this turn (or closed: None)

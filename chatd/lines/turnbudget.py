@@ -12,6 +12,11 @@ lines (or requests) and wait (far behind, they
 also stop reading).  A later turn, after the flush of this one's output,
 serves first those that kept only a few lines (a user's request), then the
 others in turn, each for a slice of the turn's budget, until it is spent.
+The output a turn's input makes (a room's messages handed to its members,
+joined, and written to the sockets: L{chatd.lines.outbox.FlushScheduler})
+is work of the same turn: the time the last flush took (L{charge}) counts
+against the next turn's budget, so a cheap input line whose output is
+large cannot make a long turn.
 So a request is handled in the turn after it arrived, however much others
 sent before it, and a turn serves a few busy connections at length rather
 than every one of them a little: each connection served costs a read and a
@@ -38,6 +43,9 @@ LIGHT = 4
 
 #: Slices of a turn's budget: what one busy connection gets in a round.
 SLICES = 8
+
+#: Of a turn's budget, what input always gets, whatever output cost.
+FLOOR = 1 / SLICES
 
 #: Turns output may be held while connections wait (see
 #: L{chatd.lines.outbox.FlushScheduler}).
@@ -91,6 +99,14 @@ class TurnBudget:
         self._rotating: deque[Share] = deque()
         self._serving = False
         self._shareEnd = 0.0
+        self._owed = 0.0
+
+    def charge(self, seconds: float) -> None:
+        """
+        Output took C{seconds} (a flush; each front-end's adds up): the next
+        turn has that much less for its input, down to L{FLOOR} of the budget.
+        """
+        self._owed = min(self._owed + seconds, self.limit * (1 - FLOOR))
 
     def spent(self) -> bool:
         """
@@ -99,7 +115,8 @@ class TurnBudget:
         now = self._now()
         start = self._start
         if start is None:
-            self._start = now
+            self._start = now - self._owed
+            self._owed = 0.0
             if self._turnCall is None:
                 self._turnCall = self.clock.callLater(0, self._endTurn)
             return False

@@ -37,6 +37,9 @@ class Client:
     @ivar stamped: read with C{recvmsg} to get the kernel's arrival time.
     @ivar watcher: a probe beside the load: its deliveries are its own, not
         the loop's (nor its hook's).
+    @ivar stamp: a stamped client's last read's kernel arrival time
+        (C{time.time_ns()} scale): when its answer came, however long this
+        busy generator took to read it.
     """
 
     __slots__ = (
@@ -52,6 +55,7 @@ class Client:
         "stamped",
         "greeted",
         "watcher",
+        "stamp",
     )
 
     def __init__(self, sock: socket.socket) -> None:
@@ -67,6 +71,7 @@ class Client:
         self.stamped = False
         self.greeted = False
         self.watcher = False
+        self.stamp = 0
 
 
 AckHook = Callable[[Client, int], None]
@@ -249,6 +254,7 @@ class Loop:
         if pings:
             self.send(client, adapter.pong * pings)
         if acks:
+            client.stamp = stamp
             client.acks += acks
             self.acks += acks
             if self.onAck is not None:

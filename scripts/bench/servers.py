@@ -33,6 +33,7 @@ MotdPhrase = bench
 MaxConnections = 0
 MaxConnectionsIP = 0
 MaxJoins = 0
+MaxPenaltyTime = 0
 MaxNickLength = 16
 PingTimeout = 600
 PongTimeout = 600

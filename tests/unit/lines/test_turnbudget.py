@@ -18,7 +18,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.service import ChatService
 from chatd.lines.factory import ChatFactory
-from chatd.lines.turnbudget import TurnBudget
+from chatd.lines.turnbudget import FLOOR, TurnBudget
 from tests.support.echolines import EchoFactory, EchoProtocol
 from tests.support.helpers import connect, output, turn
 from tests.support.irchelpers import IRCTestCase
@@ -68,6 +68,31 @@ class BudgetTests(SynchronousTestCase):
         self.now = 0.0
         self.turns = TurnBudget(self.clock, limit=0.02, now=lambda: self.now)
         self.log: list[str] = []
+
+    def test_outputCharged(self) -> None:
+        """
+        The time output took (a flush, each front-end's added) comes off
+        the next turn's budget, which keeps L{FLOOR} of it whatever the
+        output cost; the turn after starts from nothing again.
+        """
+        self.turns.charge(0.005)
+        self.turns.charge(0.004)
+        self.assertFalse(self.turns.spent())
+        self.now = 0.010
+        self.assertFalse(self.turns.spent())
+        self.now = 0.011
+        self.assertTrue(self.turns.spent())
+        turn(self.clock)
+        self.turns.charge(1.0)
+        self.assertFalse(self.turns.spent())
+        self.now += 0.02 * FLOOR - 0.0001
+        self.assertFalse(self.turns.spent())
+        self.now += 0.0002
+        self.assertTrue(self.turns.spent())
+        turn(self.clock)
+        self.assertFalse(self.turns.spent())
+        self.now += 0.019
+        self.assertFalse(self.turns.spent())
 
     def test_underLimit(self) -> None:
         """

@@ -1,0 +1,204 @@
+# -*- test-case-name: tests.unit.lines.test_fanout -*-
+"""
+A room's messages to line-protocol connections, joined per turn.
+
+Giving each of a room's N members each of M messages costs N x M calls and
+appends, and under load that is most of the daemon's work.  Messages that
+follow one another to the same members are the same bytes for all of them
+but their senders, so L{RoomFanout} keeps them (a L{TurnBatch}) until the
+end of the reactor turn, when each member is handed the whole run in one
+write: for most members one shared join per wire format.
+
+Order is what the members would have seen one message at a time:
+
+    - a batch is for one list of connections (a room's members, as the
+      core gives them, a new list after any change): a message for another
+      list, or after an entry or an exit, first settles the batch;
+    - any other output for a connection (a reply, a private message, an
+      entry in another room) first catches that connection up with the
+      messages it is owed (L{chatd.lines.outbox.Outbox.write} asks);
+    - each member's own messages are left out for it, as C{skip} says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from twisted.logger import Logger
+
+from chatd.core.events import RoomMessage
+
+if TYPE_CHECKING:
+    from chatd.lines.outbox import Outbox
+
+log = Logger()
+
+
+class BatchedParticipant(Protocol):
+    """
+    A connection that takes a room's messages a run at a time.
+    """
+
+    nick: str | None
+    outbox: Outbox | None
+
+    def roomMessages(self, batch: TurnBatch, start: int) -> None:
+        """
+        Queue C{batch}'s messages from C{start} on (L{TurnBatch.owed}).
+        """
+
+
+class TurnBatch:
+    """
+    Consecutive messages to one room's connections, not yet handed to them.
+
+    @ivar connections: the members' connections, the core's list.
+    @ivar taken: how many messages a connection was already given, by its
+        place in C{connections} (those caught up before the batch settled).
+    @ivar position: while settling, the place of the connection being
+        handed its messages: it and those before it are owed nothing more.
+    """
+
+    __slots__ = (
+        "connections",
+        "events",
+        "skips",
+        "skipped",
+        "taken",
+        "settled",
+        "position",
+        "_shared",
+        "_at",
+    )
+
+    def __init__(self, connections: list[BatchedParticipant]) -> None:
+        self.connections = connections
+        self.events: list[RoomMessage] = []
+        self.skips: list[object] = []
+        self.skipped: set[int] = set()
+        self.taken: dict[int, int] = {}
+        self.settled = False
+        self.position = -1
+        self._shared: dict[object, bytes] = {}
+        self._at: dict[int, int] | None = None
+
+    @property
+    def roomKey(self) -> str:
+        return self.events[0].roomKey
+
+    def owed(
+        self, connection: object, start: int, encoder: Callable[[RoomMessage], bytes]
+    ) -> bytes:
+        """
+        C{connection}'s messages from C{start} on, each C{event.wire(encoder)},
+        without those it sent: once settled, the same joined bytes for every
+        connection owed them all.
+        """
+        events = self.events
+        if start == 0 and self.settled and id(connection) not in self.skipped:
+            shared = self._shared.get(encoder)
+            if shared is None:
+                shared = self._shared[encoder] = b"".join([e.wire(encoder) for e in events])
+            return shared
+        skips = self.skips
+        owed = range(start, len(events))
+        return b"".join([events[i].wire(encoder) for i in owed if skips[i] is not connection])
+
+    def place(self, outbox: Outbox) -> int | None:
+        """
+        The place in C{connections} of the one whose outbox is C{outbox}.
+        """
+        if self._at is None:
+            self._at = {
+                id(c.outbox): i for i, c in enumerate(self.connections) if c.outbox is not None
+            }
+        return self._at.get(id(outbox))
+
+
+class RoomFanout:
+    """
+    The batch of one front-end's connections (one per
+    L{chatd.lines.outbox.FlushScheduler}), settled when its flush runs.
+
+    @ivar pending: whether some connection may be owed messages: what
+        L{chatd.lines.outbox.Outbox.write} checks before anything else.
+    """
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        """
+        @param wake: makes sure a flush, and so L{settle}, runs this turn.
+        """
+        self._wake = wake
+        self.current: TurnBatch | None = None
+        self.pending = False
+        self._settling: TurnBatch | None = None
+
+    def add(self, connections: list[BatchedParticipant], event: RoomMessage, skip: object) -> None:
+        """
+        C{event} for every one of C{connections} but C{skip}, at the latest
+        when this turn's output is flushed.
+        """
+        batch = self.current
+        if batch is None or batch.connections is not connections:
+            if batch is not None:
+                self.settle()
+            batch = self.current = TurnBatch(connections)
+            self.pending = True
+            self._wake()
+        batch.events.append(event)
+        batch.skips.append(skip)
+        if skip is not None:
+            batch.skipped.add(id(skip))
+
+    def catchUp(self, outbox: Outbox) -> None:
+        """
+        Give the connection whose outbox is C{outbox} the messages it is owed
+        now: other output for it follows.
+        """
+        for batch in (self._settling, self.current):
+            if batch is None:
+                continue
+            index = batch.place(outbox)
+            if index is None or index <= batch.position:
+                continue
+            start, count = batch.taken.get(index, 0), len(batch.events)
+            if start < count:
+                batch.taken[index] = count
+                batch.connections[index].roomMessages(batch, start)
+
+    def settle(self) -> None:
+        """
+        Hand every connection what it is owed.  Output a delivery causes
+        meanwhile (a reader cut off, its exit told to the others) first
+        catches its connection up; a message it causes waits for the next
+        batch, which this settles too.
+        """
+        if self._settling is not None:
+            return
+        while (batch := self.current) is not None:
+            self.current = None
+            self._settling = batch
+            try:
+                self._deliver(batch)
+            finally:
+                self._settling = None
+        self.pending = False
+
+    def _deliver(self, batch: TurnBatch) -> None:
+        batch.settled = True
+        taken, count, failed = batch.taken, len(batch.events), False
+        for index, connection in enumerate(batch.connections):
+            batch.position = index
+            if taken and taken.get(index, 0) >= count:
+                continue
+            try:
+                connection.roomMessages(batch, taken.get(index, 0) if taken else 0)
+            except Exception:
+                if not failed:  # once per batch, however many fail
+                    failed = True
+                    log.failure(
+                        "delivering {count} messages to {nick} failed",
+                        count=count,
+                        nick=connection.nick,
+                    )
