@@ -364,7 +364,8 @@ class Options(LoggingOptions):
             "cluster-stream-length",
             None,
             10000,
-            "Events each node's Redis inbox stream keeps (docs/CLUSTER.md).",
+            "Entries each node's Redis inbox stream keeps; an entry holds one reactor turn's "
+            "events for that node, up to 500 (docs/CLUSTER.md).",
             atLeastOne,
         ],
     ]
