@@ -98,6 +98,8 @@ def unpack(entry: str) -> list[Any]:
     and the other lines are kept.
     """
     lines = entry.count("\n") + 1
+    if lines == 1:  # a quiet turn's one envelope: no array to build
+        return [_loadsOrNone(entry)]
     try:
         envelopes = json.loads("[" + entry.replace("\n", ",") + "]")
     except ValueError:
