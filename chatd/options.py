@@ -364,8 +364,7 @@ class Options(LoggingOptions):
             "cluster-stream-length",
             None,
             10000,
-            "Entries each node's Redis inbox stream keeps; an entry holds one reactor turn's "
-            "events for that node, up to 500 (docs/CLUSTER.md).",
+            "Entries, each a turn's events, each node's Redis inbox keeps (docs/CLUSTER.md).",
             atLeastOne,
         ],
     ]
