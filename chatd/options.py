@@ -364,7 +364,7 @@ class Options(LoggingOptions):
             "cluster-stream-length",
             None,
             10000,
-            "Events each node's Redis inbox stream keeps (docs/CLUSTER.md).",
+            "Entries, each a turn's events, each node's Redis inbox keeps (docs/CLUSTER.md).",
             atLeastOne,
         ],
     ]

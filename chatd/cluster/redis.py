@@ -4,10 +4,11 @@ chatd's link to Redis: one connection for commands, one that reads this
 node's inbox stream.
 
 Events travel in Redis streams, one inbox per node: a node appends to
-others' inboxes (L{APPEND}, a batch at a time) on its command connection and
-reads its own with C{XREAD BLOCK} from the last entry id it has seen, which
-the link keeps across reconnections, so a dropped connection or a hung
-Redis delays events instead of losing them.
+others' inboxes (L{APPEND}, a batch at a time, one entry per inbox: see
+L{chatd.cluster.bus}) on its command connection and reads its own with
+C{XREAD BLOCK} from the last entry id it has seen, which the link keeps
+across reconnections, so a dropped connection or a hung Redis delays
+events instead of losing them.
 
 Both connections are kept up by L{ClientService} with exponential back-off
 (to the Sentinels' current master with a C{redis+sentinel://} address, see
@@ -52,10 +53,12 @@ BLOCK_MS = 2000
 #: Entries one C{XREAD} returns at most.
 READ_COUNT = 500
 
-#: Entries an inbox keeps by default (C{--cluster-stream-length}).
+#: Entries an inbox keeps by default (C{--cluster-stream-length}); an entry
+#: is one reactor turn's envelopes for that node (L{chatd.cluster.bus}).
 STREAM_LENGTH = 10000
 
-#: Append ARGV[i + 1] to stream KEYS[i], each kept to about ARGV[1] entries.
+#: Append ARGV[i + 1] to stream KEYS[i] as one entry (field C{m}), each
+#: stream kept to about ARGV[1] entries.
 APPEND = """
 for i = 1, #KEYS do
   redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[i + 1])
@@ -75,8 +78,8 @@ def entryId(text: str) -> tuple[int, int]:
 class RedisLink(MultiService):
     """
     A self-healing pair of Redis connections: commands, and the reader of
-    the stream C{stream} (this node's inbox), whose messages go to
-    C{onMessage(stream, message)}.
+    the stream C{stream} (this node's inbox), whose entries' messages (field
+    C{m}) go to C{onMessage(stream, message)}.
 
     @ivar up: whether both connections are ready (the reader's position known).
     @ivar lastId: the id of the last stream entry read (C{None} before the
@@ -231,9 +234,10 @@ class RedisLink(MultiService):
         for _, entries in reply or ():
             for ident, fields in entries:
                 self.lastId = ident
-                values = dict(zip(fields[::2], fields[1::2], strict=True))
-                if "m" in values:
-                    self.messageArrived(self.stream, values["m"])
+                for index in range(0, len(fields) - 1, 2):  # no dict per entry
+                    if fields[index] == "m":
+                        self.messageArrived(self.stream, fields[index + 1])
+                        break
         self._read(proto)
 
     def _readFailed(self, failure: Failure, proto: ReaderConnection) -> None:
@@ -334,9 +338,10 @@ class RedisLink(MultiService):
 
     def publish(self, entries: list[tuple[str, str]]) -> Deferred[Any]:
         """
-        Append each C{(stream, message)}, in order, in one command; each
-        stream keeps about L{streamLength} entries.  Commands on the one
-        command connection reach Redis, and hence the streams, in call order.
+        Append each C{(stream, message)} as one entry, in order, in one
+        command; each stream keeps about L{streamLength} entries.  Commands
+        on the one command connection reach Redis, and hence the streams, in
+        call order.
         """
         streams, messages = [s for s, _ in entries], [m for _, m in entries]
         args = (len(streams), *streams, self.streamLength, *messages)

@@ -150,7 +150,8 @@ def nodes(redisServer: RedisServer) -> Any:
 async def test_commandsAndOrder(redisServer: RedisServer, nodes: Any) -> None:
     """
     Commands work, and 300 events from one node reach another in order,
-    none lost and none duplicated; a node does not hear itself.
+    none lost and none duplicated, in one stream entry (one turn's); a node
+    does not hear itself.
     """
     a, b = nodes("a"), nodes("b")
     await startAll(a, b)
@@ -162,6 +163,7 @@ async def test_commandsAndOrder(redisServer: RedisServer, nodes: Any) -> None:
     assert [f["i"] for _, f in b.received] == list(range(300))
     assert a.received == []
     assert b.bus.lastSeq == {"a": 300}
+    assert await a.link.execute("XLEN", inbox("b")) == 1
 
 
 @pytest_twisted.ensureDeferred

@@ -33,13 +33,17 @@ class FakeRedis:
     L{answerHeld}.
 
     @ivar commands: every command's name, in the order sent.
-    @ivar published: every stream entry added, as C{(stream, message)}.
+    @ivar entries: every stream entry added, as C{(stream, message)}.
+    @ivar published: every envelope added, as C{(stream, envelope)}: the
+        entries' lines (L{chatd.cluster.bus} packs a node's envelopes of one
+        command in one entry, one per line).
     @ivar streams: per stream, its entries C{(id, message)}.
     """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.data: dict[str, tuple[str, float | None]] = {}
+        self.entries: list[tuple[str, str]] = []
         self.published: list[tuple[str, str]] = []
         self.subscribers: list[Callable[[str, str], None]] = []
         self.down = False
@@ -119,7 +123,8 @@ class FakeRedis:
         entries.append((ident, message))
         if length is not None:
             del entries[: max(0, len(entries) - length)]
-        self.published.append((stream, message))
+        self.entries.append((stream, message))
+        self.published.extend((stream, line) for line in message.split("\n"))
         for subscriber in self.subscribers:
             self.clock.callLater(0, subscriber, stream, message)
         return ident

@@ -122,12 +122,14 @@ class BridgeTests(SynchronousTestCase):
         carol = self.b.user("carol", "lobby")
         dave = self.c.user("dave", "lobby")
         self.settle()
-        before = len(self.redis.published)
+        before, entries = len(self.redis.published), len(self.redis.entries)
         sent = []
         for i in range(3):
             sent.append(self.a.service.say(alice, "lobby", (f"hello {i}",)))
         self.settle()
-        self.assertEqual(self.sent(before), [("b", "say"), ("c", "say")] * 3)
+        # One turn's envelopes: one stream entry for each node.
+        self.assertEqual(self.sent(before), [("b", "say")] * 3 + [("c", "say")] * 3)
+        self.assertEqual(len(self.redis.entries) - entries, 2)
         for person in (bob, carol, dave):
             said = [e for e in person.events if isinstance(e, RoomMessage)]
             self.assertEqual([e.lines for e in said], [("hello 0",), ("hello 1",), ("hello 2",)])
@@ -468,8 +470,8 @@ class BridgeTests(SynchronousTestCase):
             self.sent(before),
             [
                 ("b", "say"),
-                ("c", "say"),
                 ("b", "say"),
+                ("c", "say"),
                 ("c", "say"),
                 ("a", "hello"),
                 ("b", "state"),

@@ -247,13 +247,29 @@ class BusTests(SynchronousTestCase):
     def test_batchesBounded(self) -> None:
         """
         A turn's envelopes go in commands of at most L{BATCH_LIMIT}, in
-        order.
+        order, so no stream entry holds more either.
         """
         for i in range(BATCH_LIMIT * 2 + 1):
             self.bus.publishTo("b", "say", i=i)
         self.turn()
         self.assertEqual(self.redis.commands, ["EVAL"] * 3)
         self.assertEqual(self.sequences(), list(range(1, BATCH_LIMIT * 2 + 2)))
+        lines = [m.count("\n") + 1 for _, m in self.redis.entries]
+        self.assertEqual(lines, [BATCH_LIMIT, BATCH_LIMIT, 1])
+
+    def test_batchesBoundedOverNodes(self) -> None:
+        """
+        L{BATCH_LIMIT} counts the envelopes for every node: a command
+        carries one entry per node, their lines at most that many together.
+        """
+        self.bus.peers = lambda: ["b", "c"]
+        for i in range(BATCH_LIMIT):
+            self.bus.publish("say", i=i)
+        self.turn()
+        self.assertEqual(self.redis.commands, ["EVAL"] * 2)
+        entries = [(s[-1], m.count("\n") + 1) for s, m in self.redis.entries]
+        half = BATCH_LIMIT // 2
+        self.assertEqual(entries, [("b", half), ("c", half)] * 2)
 
     def test_unexpectedFailureLogged(self) -> None:
         """
