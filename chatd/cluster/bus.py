@@ -60,9 +60,13 @@ Handler = Callable[[str, dict[str, Any]], None]
 #: event for every peer counts once per peer).
 QUEUE_LIMIT = 10000
 
-#: Envelopes sent to Redis in one command at most (so in one stream entry
-#: at most, too).
+#: Envelopes sent to Redis in one command at most.
 BATCH_LIMIT = 500
+
+#: Envelopes in one stream entry at most: an inbox's length counts entries,
+#: so this bounds its memory (about 9 MB per 1,000 full entries); past
+#: about twenty, more per entry saves little.
+ENTRY_LIMIT = 32
 
 #: One envelope on its way: (publication order, receiving node, kind, text).
 Entry = tuple[int, str, str, str]
@@ -274,17 +278,22 @@ class Bus:
 
     def _packed(self, chunk: list[Entry]) -> list[tuple[str, str]]:
         """
-        One stream entry per receiving node: its envelopes of C{chunk}, in
-        order, one per line.  Entries for different nodes go to different
-        streams, so their order among themselves does not matter.
+        One stream entry per receiving node (or per L{ENTRY_LIMIT} of its
+        envelopes): its envelopes of C{chunk}, in order, one per line.
+        Entries for different nodes go to different streams, so their
+        order among themselves does not matter.
         """
+        entries: list[tuple[str, str]] = []
         texts: dict[str, list[str]] = {}
         for _, node, _, text in chunk:
             if (lines := texts.get(node)) is None:
-                texts[node] = [text]
-            else:
-                lines.append(text)
-        return [(self.inbox(node), "\n".join(lines)) for node, lines in texts.items()]
+                lines = texts[node] = []
+            lines.append(text)
+            if len(lines) == ENTRY_LIMIT:  # full: its node's next go in another
+                entries.append((self.inbox(node), "\n".join(lines)))
+                del texts[node]
+        entries += [(self.inbox(node), "\n".join(lines)) for node, lines in texts.items()]
+        return entries
 
     def _sent(self, _: object, chunk: list[Entry]) -> None:
         for entry in chunk:
