@@ -80,7 +80,7 @@ class TurnBatch:
         self.taken: dict[int, int] = {}
         self.settled = False
         self.position = -1
-        self._shared: dict[object, bytes] = {}
+        self._shared: dict[object, tuple[bytes, int]] = {}
         self._at: dict[int, int] | None = None
 
     @property
@@ -95,15 +95,26 @@ class TurnBatch:
         without those it sent: once settled, the same joined bytes for every
         connection owed them all.
         """
+        return self.shown(connection, start, encoder)[0]
+
+    def shown(
+        self, connection: object, start: int, encoder: Callable[[RoomMessage], bytes]
+    ) -> tuple[bytes, int]:
+        """
+        L{owed}, and how many messages it shows (those C{encoder} gives any
+        bytes for): a front-end that counts what it sends counts those.
+        """
         events = self.events
         if start == 0 and self.settled and id(connection) not in self.skipped:
             shared = self._shared.get(encoder)
             if shared is None:
-                shared = self._shared[encoder] = b"".join([e.wire(encoder) for e in events])
+                pieces = [e.wire(encoder) for e in events]
+                shared = self._shared[encoder] = (b"".join(pieces), len(pieces) - pieces.count(b""))
             return shared
         skips = self.skips
         owed = range(start, len(events))
-        return b"".join([events[i].wire(encoder) for i in owed if skips[i] is not connection])
+        pieces = [events[i].wire(encoder) for i in owed if skips[i] is not connection]
+        return b"".join(pieces), len(pieces) - pieces.count(b"")
 
     def place(self, outbox: Outbox) -> int | None:
         """

@@ -40,6 +40,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
+from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
 from chatd.web import wire
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from chatd.web.factory import WebFactory
     from chatd.web.frames import FrameReader
 from chatd.web.replay import ReplayMarks
-from chatd.web.wire import encodeRoomMessage
+from chatd.web.wire import encodeRoomMessage, shownRoomMessage
 
 #: WebSocket close codes (RFC 6455 section 7.4.1).
 CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
@@ -228,6 +229,24 @@ class WebParticipant:
             except KeyError:
                 data = event.wire(encodeRoomMessage)
             outbox.write(data)  # counted as sent when flushed (Outbox.tally)
+
+    @property
+    def fanout(self) -> RoomFanout | None:
+        """Where the room messages for this page gather (L{roomMessages})."""
+        return None if self.outbox is None else self.outbox.scheduler.fanout
+
+    def roomMessages(self, batch: TurnBatch, start: int) -> None:
+        """
+        A run of a room's messages at once (L{chatd.lines.fanout}), as
+        L{roomMessage} gives one; each message is still one frame.
+        """
+        outbox = self.outbox
+        if outbox is not None and self._open:
+            data, frames = batch.shown(self, start, shownRoomMessage)
+            if frames:
+                outbox.queue(data)
+                if outbox.tally is not None and frames > 1:
+                    outbox.tally(frames - 1)  # its flush counts this write as one
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:

@@ -134,6 +134,14 @@ def encodeRoomMessage(event: RoomMessage) -> bytes:
     return dumps(roomMessageFields(event))
 
 
+def shownRoomMessage(event: RoomMessage) -> bytes:
+    """
+    A room message's frame, or nothing for one of tags only (IRC's
+    C{TAGMSG}), which a page does not show.
+    """
+    return event.wire(encodeRoomMessage) if event.lines else b""
+
+
 def encodeReplayed(event: RoomMessage) -> bytes:
     """
     A room message replayed from history on entering the room: marked

@@ -99,6 +99,23 @@ class OutputTests(SynchronousTestCase):
         for i, text in enumerate(texts):
             self.assertIn(f'"text":"m{i}"'.encode(), text)
 
+    def test_runCountedPerFrame(self) -> None:
+        """
+        A turn's run of room messages is one write, each message its own
+        frame, a message of tags only none; the frames are counted one by
+        one for the metrics.
+        """
+        before = self.service.stats.framesOut["web"]
+        self.service.say(self.sender, "lobby", ("one",))
+        self.service.say(self.sender, "lobby", (), tags=(("+typing", "active"),))
+        self.service.say(self.sender, "lobby", ("two",))
+        self.reactor.advance(0)
+        self.assertEqual(self.writes, 1)
+        texts = self.texts()
+        self.assertEqual(len(texts), 2)
+        self.assertIn(b'"text":"two"', texts[-1])
+        self.assertEqual(self.service.stats.framesOut["web"] - before, 2)
+
     def test_pausedHoldsOutput(self) -> None:
         """
         While the transport's buffer is full (it paused its producer), output
