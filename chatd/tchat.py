@@ -281,8 +281,8 @@ class TchatProtocol(ChatLineReceiver):
         A run of a room's messages at once (L{chatd.lines.fanout}).
         """
         outbox = self.outbox
-        if outbox is not None:
-            outbox.queue(batch.owed(self, start, speakOrNothing))
+        if outbox is not None and (data := batch.owed(self, start, speakOrNothing)):
+            outbox.queue(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if event.lines:  # a message of tags only has nothing to show here

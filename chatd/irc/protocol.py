@@ -115,8 +115,8 @@ class IRCProtocol(IRCConnection):
         if batch.roomKey not in self.shownRooms:
             syncChannels(self)
         outbox = self.outbox
-        if outbox is not None:
-            outbox.queue(batch.owed(self, start, self.wire.roomEncoder))
+        if outbox is not None and (data := batch.owed(self, start, self.wire.roomEncoder)):
+            outbox.queue(data)
 
     @delivered
     def privateMessage(self, event: PrivateMessage) -> None:

@@ -9,7 +9,7 @@ keeps C{LineReceiver}'s interface but frames a whole read at once: the stock
 C{dataReceived} copies the rest of the buffer for every line, which costs
 quadratic time on a busy connection.  It handles lines only while this
 reactor turn has budget (L{chatd.lines.turnbudget.TurnBudget}); under
-saturation a connection goes on, a share at a time, in later turns.
+saturation it goes on, a share at a time, in later turns.
 """
 
 from __future__ import annotations
@@ -57,8 +57,7 @@ class ChatLineReceiver(LineReceiver):
         self.address = ""
         self.outbox: Outbox | None = None
         self._partial = b""
-        # Lines read and not yet handled.  Created on input and dropped once
-        # drained: an idle connection holds no deque (an empty one costs ~600 bytes).
+        # Lines read, not yet handled; dropped once drained (an empty deque: ~600 B).
         self._pending: deque[bytes | None] | None = None
         self._discarding = self._blocked = self._draining = False
         # Waiting for a later turn (the budget was spent); not reading, if far behind.
@@ -261,8 +260,9 @@ class ChatLineReceiver(LineReceiver):
             self._draining = False
             if not self._pending:
                 self._pending = None
-            if handled and turns and self._pending is None and self.outbox and self.outbox.pending:
-                self.factory.flusher.hurry(self.outbox)  # it waits for its answers
+            if handled and turns and self._pending is None and (box := self.outbox) and box.pending:
+                # It waits for its answers; in a share, it waited a turn already: now.
+                box.flush() if share else self.factory.flusher.hurry(box)
 
     def _share(self) -> bool:
         """

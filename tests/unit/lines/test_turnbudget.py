@@ -244,15 +244,14 @@ class LineLayerTests(LineLayerTestCase):
 
     def test_quietConnectionServedNextTurn(self) -> None:
         """
-        A connection with one line, stopped behind a busy one, is served on
-        the next turn (and its answer sent with that turn's flush), not after
-        everything the busy one sent.
+        A connection with one line, stopped behind a busy one, is served
+        first in the next turn's rounds and answered there and then (it
+        waited a turn already), not after everything the busy one sent.
         """
         busy, busyTransport = self.connect()
         quiet, quietTransport = self.connect()
         busy.dataReceived(numbered(40))
         quiet.dataReceived(b"hello\n")
-        turn(self.clock)
         self.assertEqual(quietTransport.value(), b"")
         turn(self.clock)
         self.assertEqual(quietTransport.value(), b"got hello\n")
@@ -324,9 +323,9 @@ class HeldOutputTests(LineLayerTestCase):
 
     def test_heldWhileWaiting(self) -> None:
         """
-        A connection that waits for its answer gets it at the end of the
-        turn that handled its line; the others' output is held, and goes out
-        longest held first, a part each turn.
+        A connection that waits for its answer gets it once the turn has
+        handled its line (in a later turn's round: at once); the others'
+        output is held, and goes out longest held first, a part each turn.
         """
         self.turns.holdTurns = 2
         busy, busyTransport = self.connect()
@@ -335,10 +334,9 @@ class HeldOutputTests(LineLayerTestCase):
         busy.dataReceived(numbered(40))
         quiet.dataReceived(b"hello\n")
         reader.sendLine(b"news")
-        turn(self.clock)  # busy's and reader's output held; quiet's line handled
-        self.assertEqual((busyTransport.value(), quietTransport.value()), (b"", b""))
-        turn(self.clock)  # quiet's answer, and the older half of what is held
-        self.assertEqual(quietTransport.value(), b"hello\n".replace(b"h", b"got h"))
+        turn(self.clock)  # busy's and reader's output held; quiet's line answered
+        self.assertEqual((busyTransport.value(), quietTransport.value()), (b"", b"got hello\n"))
+        turn(self.clock)  # the older half of what is held
         self.assertEqual(busyTransport.value().splitlines()[0], b"got 0")
         self.assertEqual(readerTransport.value(), b"")
         turn(self.clock)
