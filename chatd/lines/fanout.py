@@ -22,6 +22,7 @@ Order is what the members would have seen one message at a time:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
     from chatd.lines.outbox import Outbox
 
 log = Logger()
+
+
+def _shows(pieces: list[bytes]) -> int:
+    """How many of C{pieces} show anything."""
+    return len(pieces) - pieces.count(b"")
 
 
 class BatchedParticipant(Protocol):
@@ -63,11 +69,11 @@ class TurnBatch:
     __slots__ = (
         "connections",
         "events",
-        "skips",
-        "skipped",
+        "own",
         "taken",
         "settled",
         "position",
+        "_pieces",
         "_shared",
         "_at",
     )
@@ -75,11 +81,12 @@ class TurnBatch:
     def __init__(self, connections: list[BatchedParticipant]) -> None:
         self.connections = connections
         self.events: list[RoomMessage] = []
-        self.skips: list[object] = []
-        self.skipped: set[int] = set()
+        #: The places in C{events} of each sender's own messages, by its id.
+        self.own: dict[int, list[int]] = {}
         self.taken: dict[int, int] = {}
         self.settled = False
         self.position = -1
+        self._pieces: dict[object, list[bytes]] = {}
         self._shared: dict[object, tuple[bytes, int]] = {}
         self._at: dict[int, int] | None = None
 
@@ -104,17 +111,33 @@ class TurnBatch:
         L{owed}, and how many messages it shows (those C{encoder} gives any
         bytes for): a front-end that counts what it sends counts those.
         """
-        events = self.events
-        if start == 0 and self.settled and id(connection) not in self.skipped:
-            shared = self._shared.get(encoder)
-            if shared is None:
-                pieces = [e.wire(encoder) for e in events]
-                shared = self._shared[encoder] = (b"".join(pieces), len(pieces) - pieces.count(b""))
-            return shared
-        skips = self.skips
-        owed = range(start, len(events))
-        pieces = [events[i].wire(encoder) for i in owed if skips[i] is not connection]
-        return b"".join(pieces), len(pieces) - pieces.count(b"")
+        pieces = self._encoded(encoder)
+        own = self.own.get(id(connection))
+        if own is None:
+            if start == 0 and self.settled:
+                shared = self._shared.get(encoder)
+                if shared is None:
+                    shared = self._shared[encoder] = (b"".join(pieces), _shows(pieces))
+                return shared
+            chosen = pieces[start:]
+        else:  # the pieces between its own messages
+            chosen, at = [], start
+            for mine in own[bisect_left(own, start) :]:
+                chosen += pieces[at:mine]
+                at = mine + 1
+            chosen += pieces[at:]
+        return b"".join(chosen), _shows(chosen)
+
+    def _encoded(self, encoder: Callable[[RoomMessage], bytes]) -> list[bytes]:
+        """
+        Every message's C{event.wire(encoder)}, in order, made as needed.
+        """
+        pieces = self._pieces.get(encoder)
+        if pieces is None:
+            pieces = self._pieces[encoder] = []
+        if len(pieces) < len(self.events):
+            pieces += [e.wire(encoder) for e in self.events[len(pieces) :]]
+        return pieces
 
     def place(self, outbox: Outbox) -> int | None:
         """
@@ -157,10 +180,9 @@ class RoomFanout:
             batch = self.current = TurnBatch(connections)
             self.pending = True
             self._wake()
-        batch.events.append(event)
-        batch.skips.append(skip)
         if skip is not None:
-            batch.skipped.add(id(skip))
+            batch.own.setdefault(id(skip), []).append(len(batch.events))
+        batch.events.append(event)
 
     def catchUp(self, outbox: Outbox) -> None:
         """

@@ -10,11 +10,15 @@ C{clock.advance} are too (the flush runs when the clock moves).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.events import RoomMessage
 from chatd.irc.protocol import IRCProtocol
-from chatd.lines.fanout import TurnBatch
+from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.support.helpers import connect, output
 from tests.support.protocolcases import ChannelTestCase
@@ -273,3 +277,30 @@ class MixedProtocolTests(ChannelTestCase):
             [(m.command, m.params[-1]) for m in self.messages(self.read(aliceT))],
             [("PRIVMSG", "hi")],
         )
+
+
+class TurnBatchTests(SynchronousTestCase):
+    """
+    L{TurnBatch.shown} alone: what one connection is owed from a place on.
+    """
+
+    def test_ownLeftOutFromAnyPlace(self) -> None:
+        fanout = RoomFanout(lambda: None)
+        alice, bob = object(), object()
+        connections: list[Any] = []
+        for n, sender in enumerate([alice, bob, alice, None, alice, bob]):
+            event = RoomMessage("lobby", "x", (f"m{n}",), 0)
+            fanout.add(connections, event, sender)
+        batch = fanout.current
+        assert batch is not None
+
+        def text(pieces: bytes) -> list[str]:
+            return pieces.decode().split()
+
+        encoder = cast(Callable[[RoomMessage], bytes], lambda e: e.lines[0].encode() + b" ")
+        self.assertEqual(text(batch.owed(alice, 0, encoder)), ["m1", "m3", "m5"])
+        self.assertEqual(text(batch.owed(alice, 3, encoder)), ["m3", "m5"])
+        self.assertEqual(text(batch.owed(bob, 2, encoder)), ["m2", "m3", "m4"])
+        self.assertEqual(text(batch.owed(object(), 4, encoder)), ["m4", "m5"])
+        self.assertEqual(batch.shown(alice, 5, encoder), (b"m5 ", 1))
+        self.assertEqual(batch.shown(bob, 5, encoder), (b"", 0))
