@@ -324,6 +324,8 @@ class Outbox:
         closes, only once it has no producer.
         """
         self._paused = False
+        if self._chunks is not None and self.scheduler.fanout.pending:
+            self.scheduler.fanout.catchUp(self)  # the room's messages before the close
         self.flush()
         self._chunks = None
         self._drained(False)

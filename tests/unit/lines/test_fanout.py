@@ -19,6 +19,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core.events import RoomMessage
 from chatd.irc.protocol import IRCProtocol
 from chatd.lines.fanout import RoomFanout, TurnBatch
+from chatd.lines.lineproto import ChatLineReceiver
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.support.helpers import connect, output
 from tests.support.protocolcases import ChannelTestCase
@@ -127,6 +128,15 @@ class FanoutTests(ChannelTestCase):
             self.shown(self.carolT),
             [("PRIVMSG", "before"), ("PART", "#lobby"), ("PRIVMSG", "after")],
         )
+
+    def test_closedAfterMessages(self) -> None:
+        """
+        A connection the server closes, even without a last word (the line
+        layer's own close), is first sent the room's messages from before.
+        """
+        said(self.alice, "PRIVMSG #lobby :before")
+        ChatLineReceiver.closeWith(self.bob, "closing")
+        self.assertIn(b"PRIVMSG #lobby :before", self.bobT.value())
 
     def test_orderAcrossRooms(self) -> None:
         """
