@@ -102,6 +102,9 @@ class TurnBatch:
         without those it sent: once settled, the same joined bytes for every
         connection owed them all.
         """
+        if not start and self.settled and (shared := self._shared.get(encoder)) is not None:
+            if id(connection) not in self.own:  # the common case, once per member: no more calls
+                return shared[0]
         return self.shown(connection, start, encoder)[0]
 
     def shown(
