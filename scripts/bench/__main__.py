@@ -119,6 +119,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         parser.error(f"--servers takes {','.join(SERVERS)}, with --protocol irc")
     args.servers = servers
     args.nodes = [int(count) for count in args.nodes.split(",") if count]
+    if args.nodes and args.compare is not None:
+        parser.error("--compare runs one daemon per checkout: not with --nodes")
     if args.layout != "one-room" and not 1 <= args.rooms <= args.clients:
         parser.error("--rooms takes 1 to --clients")
     if args.quick:  # shorter phases, unless given explicitly

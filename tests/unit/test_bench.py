@@ -51,6 +51,15 @@ class ParseTests(SynchronousTestCase):
             self.assertRaises(SystemExit, parse, ["--layout", "local", "--clients", "5"])
         self.assertIn("--rooms", err.getvalue())
 
+    def test_compareNotWithNodes(self) -> None:
+        """
+        C{--compare} runs one daemon per checkout: with C{--nodes} it is
+        refused, not ignored.
+        """
+        with redirect_stderr(io.StringIO()) as err:
+            self.assertRaises(SystemExit, parse, ["--nodes", "1,2", "--compare", "."])
+        self.assertIn("--nodes", err.getvalue())
+
     def test_serversNeedIrc(self) -> None:
         """
         Other servers speak only IRC: C{--servers ngircd} over TCHAT is refused.
