@@ -231,7 +231,9 @@ async def test_readerResumes(redisServer: RedisServer, nodes: Any) -> None:
     reconnects and reads on from the last entry it had: the events added
     meanwhile arrive, none lost, none twice.
     """
-    a, b = nodes("a"), nodes("b")
+    # A TTL of seconds: a busy machine stalling a heartbeat must not make b
+    # look dead to a (whose events then go to nobody) while b reconnects.
+    a, b = nodes("a", 5.0), nodes("b", 5.0)
     await startAll(a, b)
     a.bus.publish("say", i=0)
     await waitUntil(lambda: len(b.received) == 1)
@@ -253,7 +255,9 @@ async def test_newStreamReadWhole(redisServer: RedisServer, nodes: Any) -> None:
     read (Redis lost the stream and began another, whose ids may be lower)
     reads the new stream from its start instead of waiting past its end.
     """
-    a, b = nodes("a"), nodes("b")
+    # A TTL of seconds: a busy machine stalling a heartbeat must not make b
+    # look dead to a (whose events then go to nobody) while b reconnects.
+    a, b = nodes("a", 5.0), nodes("b", 5.0)
     await startAll(a, b)
     a.bus.publish("say", i=0)
     await waitUntil(lambda: len(b.received) == 1)
