@@ -73,6 +73,7 @@ class TurnBatch:
         "taken",
         "settled",
         "position",
+        "failed",
         "_pieces",
         "_shared",
         "_at",
@@ -86,6 +87,7 @@ class TurnBatch:
         self.taken: dict[int, int] = {}
         self.settled = False
         self.position = -1
+        self.failed = False  # a front-end raised: logged once per batch
         self._pieces: dict[object, list[bytes]] = {}
         self._shared: dict[object, tuple[bytes, int]] = {}
         self._at: dict[int, int] | None = None
@@ -201,7 +203,7 @@ class RoomFanout:
             start, count = batch.taken.get(index, 0), len(batch.events)
             if start < count:
                 batch.taken[index] = count
-                batch.connections[index].roomMessages(batch, start)
+                _hand(batch, index, start)
 
     def settle(self) -> None:
         """
@@ -223,18 +225,28 @@ class RoomFanout:
 
     def _deliver(self, batch: TurnBatch) -> None:
         batch.settled = True
-        taken, count, failed = batch.taken, len(batch.events), False
-        for index, connection in enumerate(batch.connections):
+        taken, count = batch.taken, len(batch.events)
+        for index in range(len(batch.connections)):
             batch.position = index
-            if taken and taken.get(index, 0) >= count:
-                continue
-            try:
-                connection.roomMessages(batch, taken.get(index, 0) if taken else 0)
-            except Exception:
-                if not failed:  # once per batch, however many fail
-                    failed = True
-                    log.failure(
-                        "delivering {count} messages to {nick} failed",
-                        count=count,
-                        nick=connection.nick,
-                    )
+            start = taken.get(index, 0) if taken else 0
+            if start < count:
+                _hand(batch, index, start)
+
+
+def _hand(batch: TurnBatch, index: int, start: int) -> None:
+    """
+    Give C{batch}'s connection at C{index} its messages from C{start} on.  A
+    front-end that raises is logged, once per batch, and what follows goes
+    on: the output it was being caught up for (a reply), or the members after it.
+    """
+    connection = batch.connections[index]
+    try:
+        connection.roomMessages(batch, start)
+    except Exception:
+        if not batch.failed:
+            batch.failed = True
+            log.failure(
+                "delivering {count} messages to {nick} failed",
+                count=len(batch.events) - start,
+                nick=connection.nick,
+            )

@@ -198,6 +198,21 @@ class FanoutTests(ChannelTestCase):
         self.assertEqual(self.shown(self.carolT), [("PRIVMSG", "one"), ("PRIVMSG", "two")])
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
 
+    def test_failureWhileCatchingUp(self) -> None:
+        """
+        A front-end that raises while it is caught up before a reply is
+        logged, and the reply still goes out.
+        """
+
+        def roomMessages(proto: IRCProtocol, batch: TurnBatch, start: int) -> None:
+            raise RuntimeError("broken front-end")
+
+        self.patch(IRCProtocol, "roomMessages", roomMessages)
+        said(self.alice, "PRIVMSG #lobby :one")
+        said(self.carol, "PING :mark")
+        self.assertEqual(self.shown(self.carolT), [("PONG", "mark")])
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+
     def test_cutOffReaderMidRun(self) -> None:
         """
         A reader that piles up more than its limit while the run is handed
