@@ -19,7 +19,14 @@ from zope.interface import implementer
 
 from chatd.core import errors
 from chatd.core.errors import ChatError
-from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.events import (
+    Membership,
+    Notice,
+    PrivateMessage,
+    Rename,
+    RoomMessage,
+    textOnly,
+)
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import isValidName, normalize
@@ -50,11 +57,8 @@ def encodeSpeak(event: RoomMessage) -> bytes:
     return head + _body(plainLine(event.sender, line) for line in event.lines)
 
 
-def speakOrNothing(event: RoomMessage) -> bytes:
-    """
-    What a room message shows here: one of tags only shows nothing.
-    """
-    return event.wire(encodeSpeak) if event.lines else b""
+#: What a room message shows here: one of tags only shows nothing.
+speakOrNothing = textOnly(encodeSpeak)
 
 
 def encodePrivate(event: PrivateMessage) -> bytes:

@@ -45,6 +45,19 @@ class Event:
             return data
 
 
+def textOnly(encoder: Callable[[RoomMessage], bytes]) -> Callable[[RoomMessage], bytes]:
+    """
+    For a front-end that shows no tags: C{encoder}'s bytes for a room message
+    with text, nothing for one of tags only (IRC's C{TAGMSG}).  Made once per
+    front-end, as the result is what L{Event.wire} caches under.
+    """
+
+    def shown(event: RoomMessage) -> bytes:
+        return event.wire(encoder) if event.lines else b""
+
+    return shown
+
+
 class RoomMessage(Event):
     """
     C{sender} said C{lines} (one or more lines of text) in C{room}.

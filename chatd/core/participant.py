@@ -29,7 +29,9 @@ class IParticipant(Interface):
 
     A participant may also have a C{relay}: participants with the same
     relay (stand-ins that forward room messages to one place) are given
-    each room message once between them (L{chatd.core.delivery}).
+    each room message once between them (L{chatd.core.delivery}).  One with
+    a C{fanout} (a L{chatd.core.delivery.Fanout}) is given a room's messages
+    through it, a reactor turn's run at a time, instead of by L{roomMessage}.
     """
 
     nick = Attribute("The logged-in nickname (a L{str}), or C{None} before login.")

@@ -27,6 +27,7 @@ from chatd.core.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    textOnly,
 )
 from chatd.core.text import action, plain, plainLine
 
@@ -134,12 +135,9 @@ def encodeRoomMessage(event: RoomMessage) -> bytes:
     return dumps(roomMessageFields(event))
 
 
-def shownRoomMessage(event: RoomMessage) -> bytes:
-    """
-    A room message's frame, or nothing for one of tags only (IRC's
-    C{TAGMSG}), which a page does not show.
-    """
-    return event.wire(encodeRoomMessage) if event.lines else b""
+#: A room message's frame, or nothing for one of tags only, which a page
+#: does not show.
+shownRoomMessage = textOnly(encodeRoomMessage)
 
 
 def encodeReplayed(event: RoomMessage) -> bytes:
