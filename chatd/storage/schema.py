@@ -16,6 +16,7 @@ one difference: SQLite's C{INTEGER PRIMARY KEY} is the 64-bit rowid itself
 from __future__ import annotations
 
 from collections.abc import Callable
+from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER
 from typing import Any
 
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
@@ -220,12 +221,27 @@ HIGHEST_ID = {
 #: a fresh database migrate one after the other, not into each other.
 MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 
-#: A batch of messages is inserted with C{INSERT_MESSAGES} followed by up to
-#: C{ROWS_PER_INSERT} comma-separated C{MESSAGE_VALUES}: 896 parameters, under
-#: the 999 that older SQLite builds allow in one statement.
+#: A batch of messages is inserted with C{INSERT_MESSAGES} followed by one
+#: comma-separated C{MESSAGE_VALUES} per message, in as few statements as the
+#: driver's parameter limit allows (L{rowsPerInsert}).
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
     " pending, msgid, sent_ms, sender_key, sender_account, recipient_account) VALUES "
 )
 MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-ROWS_PER_INSERT = 64
+MESSAGE_COLUMNS = MESSAGE_VALUES.count("?")
+
+#: Parameters one statement may bind where the driver cannot say: PostgreSQL's
+#: wire protocol counts them in 16 bits.
+POSTGRES_PARAMETERS = 65535
+
+
+def rowsPerInsert(connection: object) -> int:
+    """
+    How many messages one C{INSERT} may hold on C{connection}: SQLite says
+    how many parameters its build allows (32,766 by default since 3.32, 999
+    before); PostgreSQL allows L{POSTGRES_PARAMETERS}.
+    """
+    getlimit = getattr(connection, "getlimit", None)  # sqlite3's, from Python 3.11
+    limit = POSTGRES_PARAMETERS if getlimit is None else getlimit(SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, limit // MESSAGE_COLUMNS)

@@ -27,7 +27,7 @@ from chatd.storage.schema import (
     INSERT_MESSAGES,
     MESSAGE_VALUES,
     RESERVE_IDS,
-    ROWS_PER_INSERT,
+    rowsPerInsert,
 )
 
 #: Names are keyed once per message: remember the few thousand in use.
@@ -83,6 +83,7 @@ class MessageWriter:
         self._writtenTicket = 0
         self._lastId = 0
         self._marks: list[tuple[int, Deferred[int]]] = []
+        self._rowsPerInsert = 0  # known once the writer has a connection
 
     def __len__(self) -> int:
         """
@@ -246,17 +247,21 @@ class MessageWriter:
 
     def _writeMessages(self, rows: list[MessageRow]) -> Deferred[None]:
         """
-        Insert a batch with multi-row C{INSERT ... VALUES (...), (...)}
-        statements of up to L{ROWS_PER_INSERT} rows: the driver leaves Python
-        (and releases the GIL) once per statement instead of once per row, so
-        the writer thread neither contends with the reactor thread for every
-        message nor spends CPU on per-row statement overhead.
+        Insert a batch with one multi-row C{INSERT ... VALUES (...), (...)}
+        (more only where the driver's parameter limit is lower than a batch):
+        the pool thread gives up and takes back the GIL around every
+        statement, and on a daemon pinned to one core each time back costs
+        the reactor thread a forced switch, so a batch of a thousand
+        messages costs one, not one per row or per few dozen rows.
         """
 
         def run(txn: Cursor) -> list[int]:
+            if not self._rowsPerInsert:
+                self._rowsPerInsert = rowsPerInsert(txn.connection)
+            step = self._rowsPerInsert
             ids = self._reserveIds(txn, len(rows))
-            for start in range(0, len(rows), ROWS_PER_INSERT):
-                chunk = rows[start : start + ROWS_PER_INSERT]
+            for start in range(0, len(rows), step):
+                chunk = rows[start : start + step]
                 txn.execute(
                     self.database.sql(INSERT_MESSAGES + ", ".join([MESSAGE_VALUES] * len(chunk))),
                     [

@@ -155,6 +155,52 @@ async def test_history(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_burstKeepsOrder(store: Any) -> None:
+    """
+    A burst larger than one batch (the writers take at most a thousand
+    messages per transaction, each batch in as few statements as the
+    database allows) is stored whole and in order, ids ascending, each
+    message with its own fields (history comes back in id order).
+    """
+    for i in range(2345):
+        store.addMessage("Blabla", f"u{i % 7}", None, (f"m{i}",), 1000 + i, msgid=f"id-{i}")
+    history = await store.history("Blabla", 5000)
+    assert [m.lines for m in history] == [(f"m{i}",) for i in range(2345)]
+    assert [(m.sender, m.when, m.msgid) for m in history[-2:]] == [
+        ("u5", 3343, "id-2343"),
+        ("u6", 3344, "id-2344"),
+    ]
+
+
+@pytest_twisted.ensureDeferred
+async def test_lowParameterLimit(tmp_path: Path) -> None:
+    """
+    Where SQLite's build allows fewer parameters per statement than a batch
+    needs, the batch is written in several statements, still in one
+    transaction and in order.
+    """
+    from twisted.internet import reactor
+
+    opened = sqliteStore(str(tmp_path / "low.sqlite3"), reactor)
+    opened.startService()
+    try:
+        await opened.load()
+
+        def lower(txn: Any) -> int:
+            txn.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 30)
+            return int(txn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+
+        lowered = await opened.database.run(lower)
+        assert lowered == 30  # two messages of 14 columns per statement
+        for i in range(5):
+            opened.addMessage("Blabla", "alice", None, (f"m{i}",), 1 + i)
+        history = await opened.history("Blabla", 10)
+        assert [m.lines for m in history] == [(f"m{i}",) for i in range(5)]
+    finally:
+        await stop(opened)
+
+
+@pytest_twisted.ensureDeferred
 async def test_msgidKept(store: Any) -> None:
     """
     A message's msgid (the id its recipients saw live) comes back with it
