@@ -21,7 +21,7 @@ from typing import Any
 
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
 from chatd.storage.rekey import rekey, senderKeys
-from chatd.storage.search import searchIndex
+from chatd.storage.search import lighterSearchIndex, searchIndex
 
 #: The rooms a fresh data directory starts with (those of seed 004).
 DEFAULT_ROOMS = (
@@ -198,6 +198,9 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE accounts ADD COLUMN always_on INTEGER NOT NULL DEFAULT 0",
     ],
+    # 14: a lighter full-text index on SQLite, filled by the message writer a
+    # batch at a time (chatd.storage.search.LIGHTER_SQLITE_INDEX).
+    [lighterSearchIndex],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

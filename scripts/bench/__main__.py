@@ -112,7 +112,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     add("--rooms", type=int, default=12, help="R: rooms with --layout local or pairs")
     add("--compare", type=Path, help="another checkout: run both in turn, report the ratios")
-    add("--rounds", type=int, default=3, help="turns per checkout with --compare")
+    add(
+        "--history-cost",
+        action="store_true",
+        help="run chatd in turn with and without storing room messages, report the ratios",
+    )
+    add("--rounds", type=int, default=3, help="turns each with --compare or --history-cost")
     args = parser.parse_args(argv)
     servers = [name for name in args.servers.split(",") if name]
     if set(servers) - set(SERVERS) or (servers != ["chatd"] and args.protocol != "irc"):
@@ -121,6 +126,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args.nodes = [int(count) for count in args.nodes.split(",") if count]
     if args.nodes and args.compare is not None:
         parser.error("--compare runs one daemon per checkout: not with --nodes")
+    if args.history_cost and (
+        args.nodes or args.compare is not None or servers != ["chatd"] or args.profile
+    ):
+        parser.error(
+            "--history-cost runs one chatd: not with --nodes, --compare, --servers, --profile"
+        )
     if args.layout != "one-room" and not 1 <= args.rooms <= args.clients:
         parser.error("--rooms takes 1 to --clients")
     if args.quick:  # shorter phases, unless given explicitly
@@ -172,7 +183,7 @@ def main(argv: list[str]) -> int:
                 report(found)
                 results["servers"][name] = found
             reportServers(results["servers"])
-        elif args.compare is None:
+        elif args.compare is None and not args.history_cost:
             results.update(runPhases(Bench(args, Path(scratch), args.root), run))
             report(results)
         else:

@@ -55,6 +55,21 @@ run()
 """
 
 
+# Runs twistd with room messages not stored (the bench's --history-cost
+# baseline): the store's writer drops them as they are queued, so the daemon
+# does everything else it does with history on, private messages included.
+UNSTORED_TWISTD = """
+from chatd.storage.writer import MessageWriter
+add = MessageWriter.add
+def unstored(self, room, *args, **kwargs):
+    if room is None:
+        add(self, room, *args, **kwargs)
+MessageWriter.add = unstored
+from twisted.scripts.twistd import run
+run()
+"""
+
+
 def busyCores() -> float:
     """
     CPU seconds all processes on this machine have used so far (from
@@ -96,7 +111,7 @@ def raiseFileLimit(wanted: int) -> int:
 class Daemon:
     """
     A real C{twistd -n chatd} process on 127.0.0.1, optionally pinned to a CPU
-    and run under pyinstrument.
+    and run under pyinstrument, or with room messages not stored.
     """
 
     def __init__(
@@ -108,6 +123,7 @@ class Daemon:
         cpu: int | None,
         profile: Path | None = None,
         nice: int = 0,
+        unstored: bool = False,
     ) -> None:
         self.port = freePort()
         self.logfile = workdir / f"chatd-{self.port}.log"
@@ -115,6 +131,8 @@ class Daemon:
         command = [twistd()]
         if profile is not None:
             command = [sys.executable, "-c", PROFILED_TWISTD, str(profile)]
+        elif unstored:
+            command = [sys.executable, "-c", UNSTORED_TWISTD]
         command += ["-n", "--pidfile=", "--logfile", str(self.logfile), "chatd"]
         command += adapter.daemonOptions(listen) + options
         if cpu is not None:

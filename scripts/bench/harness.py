@@ -46,10 +46,16 @@ class Harness:
     """
 
     def __init__(
-        self, args: argparse.Namespace, workdir: Path, root: Path = ROOT, server: str = "chatd"
+        self,
+        args: argparse.Namespace,
+        workdir: Path,
+        root: Path = ROOT,
+        server: str = "chatd",
+        unstored: bool = False,
     ) -> None:
         self.args = args
         self.root = root
+        self.unstored = unstored
         self.adapter: WireAdapter = ADAPTERS[args.protocol]()
         self.workdir = workdir
         self.body = ["x" * args.body] * args.lines
@@ -123,6 +129,7 @@ class Harness:
             self.args.daemon_cpu if pinned else None,
             profile=profile,
             nice=self.args.nice,
+            unstored=self.unstored,
         )
 
     def connect(

@@ -361,13 +361,17 @@ def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
     """
     Run the phases on C{--root} and C{--compare} in alternation, C{--rounds}
     times each, so both see the same machine noise; print the medians and
-    their ratio (root / compare).
+    their ratio (root / compare).  With C{--history-cost} the second is the
+    same checkout with room messages not stored.
     """
-    roots = {"root": args.root, "compare": args.compare}
+    if args.history_cost:
+        roots = {"history on": (args.root, False), "history off": (args.root, True)}
+    else:
+        roots = {"root": (args.root, False), "compare": (args.compare, False)}
     seen: dict[str, dict[str, list[float]]] = {name: {} for name in roots}
     for round_ in range(args.rounds):
-        for name, root in roots.items():
-            results = runPhases(Bench(args, workdir, root), run)
+        for name, (root, unstored) in roots.items():
+            results = runPhases(Bench(args, workdir, root, unstored=unstored), run)
             print(f"round {round_ + 1}, {name} ({root}):")
             report(results)
             for headline, path in HEADLINES.items():
@@ -377,10 +381,17 @@ def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
                 if value is not None:
                     seen[name].setdefault(headline, []).append(float(value))
     summary: Result = {}
+    mine, theirs = roots
     for headline in HEADLINES:
-        mine, theirs = seen["root"].get(headline), seen["compare"].get(headline)
-        if mine and theirs:
-            a, b = statistics.median(mine), statistics.median(theirs)
-            summary[headline] = {"root": a, "compare": b, "ratio": round(a / b, 3)}
+        a_, b_ = seen[mine].get(headline), seen[theirs].get(headline)
+        if a_ and b_:
+            a, b = statistics.median(a_), statistics.median(b_)
+            summary[headline] = {mine: a, theirs: b, "ratio": round(a / b, 3)}
             print(f"{headline}: {a:,.3f} vs {b:,.3f} (median of {args.rounds}): ratio {a / b:.3f}")
-    return {"roots": {name: str(root) for name, root in roots.items()}, "medians": summary}
+    perCPU = summary.get("deliveries/daemon CPU s")
+    if args.history_cost and perCPU:
+        print(
+            f"storing history costs {100 * (1 - perCPU['ratio']):.1f} % of the deliveries"
+            " per daemon CPU second"
+        )
+    return {"roots": {name: str(root) for name, (root, _) in roots.items()}, "medians": summary}

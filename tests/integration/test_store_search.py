@@ -14,6 +14,7 @@ from typing import Any
 import pytest_twisted
 
 from chatd.storage.schema import MIGRATIONS
+from chatd.storage.search import SQLITE_INDEX
 from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import postgresServer
 from tests.support.storefixtures import backend, stop, store
@@ -105,23 +106,88 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
     await stop(first)
     connection = sqlite3.connect(path)
     connection.execute("DROP TABLE messages_fts")
-    for trigger in ("insert", "delete", "update"):
+    for trigger in ("delete", "update"):  # 14 dropped the insert trigger
         connection.execute(f"DROP TRIGGER messages_fts_{trigger}")
     # Undo the later migrations too (11: read markers, 12: SCRAM verifiers,
-    # 13: always on): they are made again after 10.
+    # 13: always on; 14 only remakes the index): they are made again after 10.
     connection.execute("DROP TABLE read_markers")
     connection.execute("ALTER TABLE accounts DROP COLUMN scram")
     connection.execute("ALTER TABLE accounts DROP COLUMN always_on")
     connection.execute("UPDATE schema_version SET version = 9")
     connection.commit()
     connection.close()
-    assert len(MIGRATIONS) == 13
+    assert len(MIGRATIONS) == 14
     second = sqliteStore(path, _reactor())
     second.startService()
     try:
         await second.load()
         found = await second.search("x", ["Blabla"], ["index"], 5)
         assert [m.lines for m in found] == [("before the index",)]
+    finally:
+        await stop(second)
+
+
+@pytest_twisted.ensureDeferred
+async def test_lighterIndexMigrated(tmp_path: Path) -> None:
+    """
+    A database whose index is the one of migration 10 (a trigger per
+    inserted row, each row's size stored) gets the lighter one of migration
+    14: the messages stored before are still found, each once; those written
+    after are indexed by the writer's batches, not twice; edits and
+    deletions keep the index in step, which FTS5's own check confirms.
+    """
+    path = str(tmp_path / "v13.sqlite3")
+    first = sqliteStore(path, _reactor())
+    first.startService()
+    await first.load()
+    await stop(first)
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TABLE messages_fts")
+    for trigger in ("delete", "update"):
+        connection.execute(f"DROP TRIGGER messages_fts_{trigger}")
+    for statement in SQLITE_INDEX:
+        connection.execute(statement)
+    connection.execute("UPDATE schema_version SET version = 13")
+    connection.execute(
+        "INSERT INTO messages (id, room_key, room, sender, body, sent, pending, msgid, sent_ms,"
+        " sender_key) VALUES (1, 'blabla', 'Blabla', 'alice', 'an old lantern', 1, 0, 'm1',"
+        " 1000, 'alice')"
+    )
+    connection.commit()
+    connection.close()
+    second = sqliteStore(path, _reactor())
+    second.startService()
+    try:
+        await second.load()
+        for i in range(3):
+            second.addMessage("Blabla", "bob", None, (f"new lantern {i}",), 2 + i)
+        found = await second.search("x", ["Blabla"], ["lantern"], 10)
+        assert [m.lines for m in found] == [
+            ("new lantern 2",),
+            ("new lantern 1",),
+            ("new lantern 0",),
+            ("an old lantern",),
+        ]
+
+        def inspect(txn: Any) -> tuple[list[str], list[str]]:
+            txn.execute("UPDATE messages SET body = 'a lamp' WHERE id = 1")
+            txn.execute("DELETE FROM messages WHERE body = 'new lantern 1'")
+            txn.execute(
+                "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"
+            )
+            txn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            triggers = [row[0] for row in txn.fetchall()]
+            txn.execute("SELECT sql FROM sqlite_master WHERE name = 'messages_fts'")
+            return triggers, [row[0] for row in txn.fetchall()]
+
+        triggers, table = await second.database.run(inspect)
+        assert triggers == ["messages_fts_delete", "messages_fts_update"]
+        assert "columnsize=0" in table[0]
+        found = await second.search("x", ["Blabla"], ["lantern"], 10)
+        assert [m.lines for m in found] == [("new lantern 2",), ("new lantern 0",)]
+        assert [m.lines for m in await second.search("x", ["Blabla"], ["lamp"], 10)] == [
+            ("a lamp",)
+        ]
     finally:
         await stop(second)
 
