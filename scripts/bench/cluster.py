@@ -9,7 +9,6 @@ the generator share both cores, which is the point being measured.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -18,17 +17,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .daemon import Daemon, freePort, supportedOptions, unpinned, withoutAutojoin
+from .daemon import (
+    Daemon,
+    freePort,
+    procCpuSeconds,
+    supportedOptions,
+    unpinned,
+    withoutAutojoin,
+)
 from .layouts import ROOM, Seat, spread
 from .loadgen import Client, Loop
 from .phases import THROUGHPUT, Bench
 
 Result = dict[str, Any]
-
-
-def procCpuSeconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Redis:
@@ -88,6 +89,11 @@ class Nodes:
 
     def cpuSeconds(self) -> float:
         return sum(node.cpuSeconds() for node in self.nodes) + procCpuSeconds(self.redis.pid)
+
+    def mainThreadSeconds(self) -> float:
+        return sum(node.mainThreadSeconds() for node in self.nodes) + procCpuSeconds(
+            self.redis.pid, self.redis.pid
+        )
 
     def rss(self) -> int:
         return sum(node.rss() for node in self.nodes)

@@ -81,6 +81,17 @@ def busyCores() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+def procCpuSeconds(pid: int, thread: int | None = None) -> float:
+    """
+    User + system CPU seconds process C{pid} has used so far, all its
+    threads; or only its thread C{thread} (C{pid} itself: the main thread,
+    chatd's reactor).
+    """
+    where = f"/proc/{pid}" if thread is None else f"/proc/{pid}/task/{thread}"
+    fields = Path(f"{where}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def freePort() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -178,9 +189,14 @@ class Daemon:
         """
         User + system CPU time the daemon has used so far.
         """
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
-        ticks = int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return procCpuSeconds(self.pid)
+
+    def mainThreadSeconds(self) -> float:
+        """
+        The part of L{cpuSeconds} that the reactor thread used; the rest is
+        the pool threads' (the history writer's, mostly).
+        """
+        return procCpuSeconds(self.pid, self.pid)
 
     def rss(self) -> int:
         """

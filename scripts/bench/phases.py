@@ -150,6 +150,7 @@ class Bench(Harness):
             daemon.cpuSeconds(),
             time.process_time(),
             busyCores(),
+            daemon.mainThreadSeconds(),
         )
         state["measuring"] = True
         loop.runUntil(lambda: False, args.duration)
@@ -160,6 +161,7 @@ class Bench(Harness):
             daemon.cpuSeconds(),
             time.process_time(),
             busyCores(),
+            daemon.mainThreadSeconds(),
         )
         daemon.profile(False)
         state["sending"] = False
@@ -193,6 +195,12 @@ class Bench(Harness):
             # What one fully used core would deliver: steadier than the raw
             # rate when other work on the machine takes the daemon's core.
             "deliveriesPerDaemonCpuSecond": round((after[1] - before[1]) / (after[2] - before[2])),
+            # The main thread alone (chatd's reactor): the rest of the daemon's
+            # CPU is its pool threads', chiefly the history writer's.
+            "mainThreadCpu": round((after[5] - before[5]) / elapsed, 3),
+            "deliveriesPerMainThreadCpuSecond": round(
+                (after[1] - before[1]) / max(after[5] - before[5], 0.01)
+            ),
             "otherCpu": round((after[4] - before[4]) / elapsed - daemonCpu - generatorCpu, 3),
             "answersUnderLoad": len(answers),
             "answerUnderLoadMs": percentiles(answers),
@@ -389,9 +397,11 @@ def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
             summary[headline] = {mine: a, theirs: b, "ratio": round(a / b, 3)}
             print(f"{headline}: {a:,.3f} vs {b:,.3f} (median of {args.rounds}): ratio {a / b:.3f}")
     perCPU = summary.get("deliveries/daemon CPU s")
-    if args.history_cost and perCPU:
+    perMain = summary.get("deliveries/main thread CPU s")
+    if args.history_cost and perCPU and perMain:
         print(
             f"storing history costs {100 * (1 - perCPU['ratio']):.1f} % of the deliveries"
-            " per daemon CPU second"
+            f" per daemon CPU second; the main thread alone delivers"
+            f" {100 * (1 - perMain['ratio']):.1f} % less per CPU second"
         )
     return {"roots": {name: str(root) for name, (root, _) in roots.items()}, "medians": summary}

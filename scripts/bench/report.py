@@ -20,6 +20,7 @@ HEADLINES = {
     "setup s": ("setup", "seconds"),
     "deliveries/s": ("throughput", "deliveriesPerSecond"),
     "deliveries/daemon CPU s": ("throughput", "deliveriesPerDaemonCpuSecond"),
+    "deliveries/main thread CPU s": ("throughput", "deliveriesPerMainThreadCpuSecond"),
     "latency p99 ms": ("latency", "deliveryMs", "p99"),
     "daemon CPU ms/message": ("latency", "daemonCpuMsPerMessage"),
     "logins/s": ("logins", "loginsPerSecond"),
@@ -87,7 +88,8 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
             f"(a) throughput: {t['deliveriesPerSecond']:,} deliveries/s "
             f"(N={t['clients']}, S={t['senders']}, W={t['window']}, {t['seconds']} s); "
             f"lost {t['lost']}, errors {t['errors']}, disconnected {t['disconnected']}; "
-            f"daemon CPU {t['daemonCpu']:.0%}, generator CPU {t['generatorCpu']:.0%}, "
+            f"daemon CPU {t['daemonCpu']:.0%} (main thread {t.get('mainThreadCpu', 0):.0%}), "
+            f"generator CPU {t['generatorCpu']:.0%}, "
             f"other processes {t['otherCpu']:.0%}; "
             f"{t['deliveriesPerDaemonCpuSecond']:,} deliveries per daemon CPU second"
         )

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from .daemon import freePort
+from .daemon import freePort, procCpuSeconds
 
 NGIRCD = """\
 [Global]
@@ -74,6 +74,8 @@ class Server(Protocol):
     pid: int
 
     def cpuSeconds(self) -> float: ...
+
+    def mainThreadSeconds(self) -> float: ...
 
     def rss(self) -> int: ...
 
@@ -134,8 +136,10 @@ class ForeignServer:
         raise RuntimeError(f"{self.name} did not start listening within 20 s")
 
     def cpuSeconds(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return procCpuSeconds(self.pid)
+
+    def mainThreadSeconds(self) -> float:
+        return procCpuSeconds(self.pid, self.pid)
 
     def rss(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
