@@ -225,8 +225,8 @@ HIGHEST_ID = {
 MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 
 #: A batch of messages is inserted with C{INSERT_MESSAGES} followed by one
-#: comma-separated C{MESSAGE_VALUES} per message, in as few statements as the
-#: driver's parameter limit allows (L{rowsPerInsert}).
+#: comma-separated C{MESSAGE_VALUES} per message, in statements of the sizes
+#: L{insertSizes} gives.
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
     " pending, msgid, sent_ms, sender_key, sender_account, recipient_account) VALUES "
@@ -248,3 +248,20 @@ def rowsPerInsert(connection: object) -> int:
     getlimit = getattr(connection, "getlimit", None)  # sqlite3's, from Python 3.11
     limit = POSTGRES_PARAMETERS if getlimit is None else getlimit(SQLITE_LIMIT_VARIABLE_NUMBER)
     return max(1, limit // MESSAGE_COLUMNS)
+
+
+def insertSizes(count: int, most: int) -> list[int]:
+    """
+    The rows of each C{INSERT} that writes C{count} messages, at most
+    C{most} each: powers of two, largest first.  A statement of a size seen
+    before is in the driver's statement cache, and parsing a new one costs
+    about as much as inserting its rows, so a batch of any size takes few
+    statements, all of a dozen texts parsed once.
+    """
+    largest = 1 << (max(1, most).bit_length() - 1)
+    sizes = []
+    while count:
+        size = min(largest, 1 << (count.bit_length() - 1))
+        sizes.append(size)
+        count -= size
+    return sizes

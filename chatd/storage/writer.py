@@ -27,6 +27,7 @@ from chatd.storage.schema import (
     INSERT_MESSAGES,
     MESSAGE_VALUES,
     RESERVE_IDS,
+    insertSizes,
     rowsPerInsert,
 )
 from chatd.storage.search import INDEX_BATCH
@@ -85,6 +86,7 @@ class MessageWriter:
         self._lastId = 0
         self._marks: list[tuple[int, Deferred[int]]] = []
         self._rowsPerInsert = 0  # known once the writer has a connection
+        self._statements: dict[int, str] = {}
 
     def __len__(self) -> int:
         """
@@ -246,32 +248,42 @@ class MessageWriter:
 
         self.database.select(HIGHEST_ID[self.database.paramstyle]).addCallbacks(resolve, failed)
 
+    def _insertStatement(self, size: int) -> str:
+        """
+        The C{INSERT} of C{size} messages, in the driver's parameter style.
+        """
+        statement = self._statements.get(size)
+        if statement is None:
+            statement = self.database.sql(INSERT_MESSAGES + ", ".join([MESSAGE_VALUES] * size))
+            self._statements[size] = statement
+        return statement
+
     def _writeMessages(self, rows: list[MessageRow]) -> Deferred[None]:
         """
-        Insert a batch with one multi-row C{INSERT ... VALUES (...), (...)}
-        (more only where the driver's parameter limit is lower than a batch):
-        the pool thread gives up and takes back the GIL around every
-        statement, and on a daemon pinned to one core each time back costs
-        the reactor thread a forced switch, so a batch of a thousand
-        messages costs one, not one per row or per few dozen rows.  The
-        full-text index takes the batch in one more statement.
+        Insert a batch with a few multi-row C{INSERT ... VALUES (...), (...)}
+        statements: each costs the pool thread a release and a retaking of
+        the GIL, and parsing one costs about as much as inserting its rows,
+        so their sizes come from a dozen (L{insertSizes}), each text made
+        and parsed once (the driver caches statements).  The full-text index
+        takes the batch in one more statement.
         """
 
         def run(txn: Cursor) -> list[int]:
             if not self._rowsPerInsert:
                 self._rowsPerInsert = rowsPerInsert(txn.connection)
-            step = self._rowsPerInsert
             ids = self._reserveIds(txn, len(rows))
-            for start in range(0, len(rows), step):
-                chunk = rows[start : start + step]
+            start = 0
+            for size in insertSizes(len(rows), self._rowsPerInsert):
+                chunk = rows[start : start + size]
                 txn.execute(
-                    self.database.sql(INSERT_MESSAGES + ", ".join([MESSAGE_VALUES] * len(chunk))),
+                    self._insertStatement(size),
                     [
                         value
-                        for id, row in zip(ids[start : start + len(chunk)], chunk, strict=True)
+                        for id, row in zip(ids[start : start + size], chunk, strict=True)
                         for value in (id, *row[1:])
                     ],
                 )
+                start += size
             index = INDEX_BATCH[self.database.paramstyle]
             if index is not None:
                 txn.execute(index, (ids[0], ids[-1]))

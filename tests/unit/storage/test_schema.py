@@ -1,0 +1,63 @@
+"""
+Tests for how L{chatd.storage.schema} sizes the statements that write a
+batch of messages.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.storage.schema import MESSAGE_COLUMNS, POSTGRES_PARAMETERS, insertSizes, rowsPerInsert
+
+
+class InsertSizesTests(SynchronousTestCase):
+    """
+    L{insertSizes} cuts a batch into powers of two, largest first, none
+    over the limit, so that any batch uses a few statements of a dozen
+    sizes.
+    """
+
+    def test_powersOfTwo(self) -> None:
+        self.assertEqual(insertSizes(1000, 2340), [512, 256, 128, 64, 32, 8])
+        self.assertEqual(insertSizes(1, 2340), [1])
+        self.assertEqual(insertSizes(0, 2340), [])
+
+    def test_limit(self) -> None:
+        """
+        No statement holds more rows than the limit; a limit that is not a
+        power of two is rounded down to one.
+        """
+        self.assertEqual(insertSizes(5, 2), [2, 2, 1])
+        self.assertEqual(insertSizes(7, 3), [2, 2, 2, 1])
+        self.assertEqual(insertSizes(3, 0), [1, 1, 1])
+
+    def test_fewTexts(self) -> None:
+        """
+        Every batch size up to a thousand is written with at most ten
+        statements, drawn from ten sizes in all.
+        """
+        seen: set[int] = set()
+        for count in range(1, 1001):
+            sizes = insertSizes(count, 2340)
+            self.assertEqual(sum(sizes), count)
+            self.assertLessEqual(len(sizes), 10)
+            seen.update(sizes)
+        self.assertEqual(len(seen), 10)
+
+
+class RowsPerInsertTests(SynchronousTestCase):
+    """
+    L{rowsPerInsert} reads SQLite's parameter limit from the connection, and
+    assumes PostgreSQL's where the driver cannot say.
+    """
+
+    def test_sqlite(self) -> None:
+        connection = sqlite3.connect(":memory:")
+        self.addCleanup(connection.close)
+        connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        self.assertEqual(rowsPerInsert(connection), 999 // MESSAGE_COLUMNS)
+
+    def test_other(self) -> None:
+        self.assertEqual(rowsPerInsert(object()), POSTGRES_PARAMETERS // MESSAGE_COLUMNS)
