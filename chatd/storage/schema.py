@@ -225,14 +225,25 @@ HIGHEST_ID = {
 MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 
 #: A batch of messages is inserted with C{INSERT_MESSAGES} followed by one
-#: comma-separated C{MESSAGE_VALUES} per message, in statements of the sizes
-#: L{insertSizes} gives.
+#: comma-separated L{messageValues} entry per message, in statements of the
+#: sizes L{insertSizes} gives.
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
     " pending, msgid, sent_ms, sender_key, sender_account, recipient_account) VALUES "
 )
-MESSAGE_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-MESSAGE_COLUMNS = MESSAGE_VALUES.count("?")
+MESSAGE_COLUMNS = INSERT_MESSAGES.count(",") + 1
+
+
+def messageValues(nulls: frozenset[int] = frozenset()) -> str:
+    """
+    One message's C{VALUES} entry: a placeholder per column, but C{NULL}
+    written out for the columns numbered in C{nulls} (C{0} is the id).
+    Python's C{sqlite3} binds C{None} through its adaptation lookup, which
+    costs more than binding any other value: a message with no recipient
+    or no room is written with these columns as text.
+    """
+    return "(" + ", ".join("NULL" if i in nulls else "?" for i in range(MESSAGE_COLUMNS)) + ")"
+
 
 #: Parameters one statement may bind where the driver cannot say: PostgreSQL's
 #: wire protocol counts them in 16 bits.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -25,9 +26,10 @@ from chatd.storage.health import isRefusal, oneLine
 from chatd.storage.schema import (
     HIGHEST_ID,
     INSERT_MESSAGES,
-    MESSAGE_VALUES,
+    MESSAGE_COLUMNS,
     RESERVE_IDS,
     insertSizes,
+    messageValues,
     rowsPerInsert,
 )
 from chatd.storage.search import INDEX_BATCH
@@ -50,6 +52,36 @@ MessageRow = tuple[
     str | None,
     str | None,
 ]
+
+#: The columns of a queued row (L{MessageRow}: its ticket, then the columns
+#: after the id) that are often NULL, by group of columns NULL together: a
+#: room message has no recipient and a private one no room; a message may
+#: have no msgid, and its sender or recipient no account.
+NULLABLE = ((1, 2), (4, 5), (9,), (12,), (13,))
+
+
+def _shapeOf(row: MessageRow) -> tuple[bool, ...]:
+    """
+    Which groups of L{NULLABLE} are NULL in C{row} (written out, for speed:
+    this runs for every message).
+    """
+    return (row[1] is None, row[4] is None, row[9] is None, row[12] is None, row[13] is None)
+
+
+class _Shape:
+    """
+    What writes the rows of one L{_shapeOf}: the C{VALUES} entry with those
+    columns written as C{NULL}, and a getter of a row's other columns.
+    """
+
+    def __init__(self, shape: tuple[bool, ...]) -> None:
+        nulls = frozenset(
+            i for isNull, group in zip(shape, NULLABLE, strict=True) for i in group if isNull
+        )
+        self.values = messageValues(nulls)
+        self.columns: Callable[[MessageRow], tuple[Any, ...]] = itemgetter(
+            *(i for i in range(1, MESSAGE_COLUMNS) if i not in nulls)
+        )
 
 
 class MessageWriter:
@@ -86,7 +118,8 @@ class MessageWriter:
         self._lastId = 0
         self._marks: list[tuple[int, Deferred[int]]] = []
         self._rowsPerInsert = 0  # known once the writer has a connection
-        self._statements: dict[int, str] = {}
+        self._statements: dict[tuple[str, int], str] = {}
+        self._shapes: dict[tuple[bool, ...], _Shape] = {}
 
     def __len__(self) -> int:
         """
@@ -248,15 +281,30 @@ class MessageWriter:
 
         self.database.select(HIGHEST_ID[self.database.paramstyle]).addCallbacks(resolve, failed)
 
-    def _insertStatement(self, size: int) -> str:
+    def _insertStatement(self, values: str, size: int) -> str:
         """
-        The C{INSERT} of C{size} messages, in the driver's parameter style.
+        The C{INSERT} of C{size} messages, each as C{values}, in the
+        driver's parameter style.
         """
-        statement = self._statements.get(size)
+        statement = self._statements.get((values, size))
         if statement is None:
-            statement = self.database.sql(INSERT_MESSAGES + ", ".join([MESSAGE_VALUES] * size))
-            self._statements[size] = statement
+            statement = self.database.sql(INSERT_MESSAGES + ", ".join([values] * size))
+            self._statements[values, size] = statement
         return statement
+
+    def _byShape(self, ids: list[int], rows: list[MessageRow]) -> list[tuple[_Shape, list[Any]]]:
+        """
+        C{rows} with their database C{ids}, grouped by which columns are NULL.
+        """
+        groups: dict[tuple[bool, ...], list[Any]] = {}
+        for pair in zip(ids, rows, strict=True):
+            groups.setdefault(_shapeOf(pair[1]), []).append(pair)
+        shaped = []
+        for shape, pairs in groups.items():
+            if shape not in self._shapes:
+                self._shapes[shape] = _Shape(shape)
+            shaped.append((self._shapes[shape], pairs))
+        return shaped
 
     def _writeMessages(self, rows: list[MessageRow]) -> Deferred[None]:
         """
@@ -264,26 +312,29 @@ class MessageWriter:
         statements: each costs the pool thread a release and a retaking of
         the GIL, and parsing one costs about as much as inserting its rows,
         so their sizes come from a dozen (L{insertSizes}), each text made
-        and parsed once (the driver caches statements).  The full-text index
-        takes the batch in one more statement.
+        and parsed once (the driver caches statements).  Rows are grouped by
+        the columns they leave NULL, which the statement writes as text
+        rather than binding C{None} (L{messageValues}); every row has its id,
+        so the order they are inserted in does not matter.  The full-text
+        index takes the batch in one more statement.
         """
 
         def run(txn: Cursor) -> list[int]:
             if not self._rowsPerInsert:
                 self._rowsPerInsert = rowsPerInsert(txn.connection)
             ids = self._reserveIds(txn, len(rows))
-            start = 0
-            for size in insertSizes(len(rows), self._rowsPerInsert):
-                chunk = rows[start : start + size]
-                txn.execute(
-                    self._insertStatement(size),
-                    [
-                        value
-                        for id, row in zip(ids[start : start + size], chunk, strict=True)
-                        for value in (id, *row[1:])
-                    ],
-                )
-                start += size
+            for shape, pairs in self._byShape(ids, rows):
+                start, columns = 0, shape.columns
+                for size in insertSizes(len(pairs), self._rowsPerInsert):
+                    txn.execute(
+                        self._insertStatement(shape.values, size),
+                        [
+                            value
+                            for id, row in pairs[start : start + size]
+                            for value in (id, *columns(row))
+                        ],
+                    )
+                    start += size
             index = INDEX_BATCH[self.database.paramstyle]
             if index is not None:
                 txn.execute(index, (ids[0], ids[-1]))

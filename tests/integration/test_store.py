@@ -173,6 +173,39 @@ async def test_burstKeepsOrder(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_mixedBatchKeepsFields(store: Any) -> None:
+    """
+    One batch mixing every kind of message (room and private, with and
+    without a msgid, senders and recipients with and without an account,
+    pending or not), which the SQL stores write grouped by the columns they
+    leave empty: each comes back with its own fields and in the order it was
+    sent, and private messages are in the history of the accounts they
+    belong to and no other.
+    """
+    store.addMessage("Blabla", "alice", None, ("one",), 1, msgid="r1", accounts=(True, False))
+    store.addMessage(None, "alice", "bob", ("two",), 2, msgid="p1", accounts=(True, True))
+    store.addMessage("Blabla", "guest", None, ("three",), 3)
+    store.addMessage(None, "guest", "bob", ("four",), 4, pending=True, accounts=(False, True))
+    store.addMessage(None, "bob", "guest", ("five",), 5, msgid="p3", accounts=(True, False))
+    store.addMessage("Blabla", "carol", None, ("six",), 6, msgid="r2")
+    history = await store.history("Blabla", 10)
+    assert [(m.sender, m.lines, m.when, m.msgid) for m in history] == [
+        ("alice", ("one",), 1, "r1"),
+        ("guest", ("three",), 3, ""),
+        ("carol", ("six",), 6, "r2"),
+    ]
+    waiting = await store.undelivered("bob")
+    assert [(m.sender, m.recipient, m.lines, m.msgid) for _, m in waiting] == [
+        ("guest", "bob", ("four",), "")
+    ]
+    bobs = await store.targets("bob", [], 0, 10_000, 10)
+    assert sorted(name for name, _, _ in bobs) == ["alice", "guest"]
+    alices = await store.targets("alice", [], 0, 10_000, 10)
+    assert [name for name, _, _ in alices] == ["bob"]
+    assert await store.targets("guest", [], 0, 10_000, 10) == []
+
+
+@pytest_twisted.ensureDeferred
 async def test_lowParameterLimit(tmp_path: Path) -> None:
     """
     Where SQLite's build allows fewer parameters per statement than a batch
