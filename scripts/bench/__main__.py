@@ -27,11 +27,12 @@ import tempfile
 from pathlib import Path
 
 from .cluster import cluster
+from .compare import compare
 from .daemon import raiseFileLimit
 from .harness import PHASES, ROOT, Result
 from .layouts import LAYOUTS
 from .loadgen import ADAPTERS
-from .phases import Bench, compare, runPhases
+from .phases import Bench, runPhases
 from .report import machine, report, reportCluster, reportServers
 from .servers import SERVERS
 

@@ -12,13 +12,10 @@ gets one whole core and the generator's own CPU use shows whether it kept up.
 
 from __future__ import annotations
 
-import argparse
 import socket
 import statistics
 import sys
 import time
-from pathlib import Path
-from typing import Any
 
 from .daemon import (
     busyCores,
@@ -27,7 +24,7 @@ from .daemon import (
 from .harness import LOAD_OPTIONS, Harness, Result, probe
 from .layouts import deal, fanouts
 from .loadgen import SO_TIMESTAMPNS, Client, Loop
-from .report import HEADLINES, percentiles, report
+from .report import percentiles
 from .servers import Server
 
 THROUGHPUT = "phase (a), throughput"  # the measured window's label
@@ -201,6 +198,9 @@ class Bench(Harness):
             "deliveriesPerMainThreadCpuSecond": round(
                 (after[1] - before[1]) / max(after[5] - before[5], 0.01)
             ),
+            "otherThreadsShare": round(
+                max(0.0, 1 - (after[5] - before[5]) / max(after[2] - before[2], 0.01)), 3
+            ),
             "otherCpu": round((after[4] - before[4]) / elapsed - daemonCpu - generatorCpu, 3),
             "answersUnderLoad": len(answers),
             "answerUnderLoadMs": percentiles(answers),
@@ -363,45 +363,3 @@ def runPhases(bench: Bench, run: list[str]) -> Result:
             results.setdefault("failed", {})[name] = str(error)
             print(f"phase {name} failed: {error}", file=sys.stderr)
     return results
-
-
-def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
-    """
-    Run the phases on C{--root} and C{--compare} in alternation, C{--rounds}
-    times each, so both see the same machine noise; print the medians and
-    their ratio (root / compare).  With C{--history-cost} the second is the
-    same checkout with room messages not stored.
-    """
-    if args.history_cost:
-        roots = {"history on": (args.root, False), "history off": (args.root, True)}
-    else:
-        roots = {"root": (args.root, False), "compare": (args.compare, False)}
-    seen: dict[str, dict[str, list[float]]] = {name: {} for name in roots}
-    for round_ in range(args.rounds):
-        for name, (root, unstored) in roots.items():
-            results = runPhases(Bench(args, workdir, root, unstored=unstored), run)
-            print(f"round {round_ + 1}, {name} ({root}):")
-            report(results)
-            for headline, path in HEADLINES.items():
-                value: Any = results
-                for step in path:
-                    value = value.get(step) if isinstance(value, dict) else None
-                if value is not None:
-                    seen[name].setdefault(headline, []).append(float(value))
-    summary: Result = {}
-    mine, theirs = roots
-    for headline in HEADLINES:
-        a_, b_ = seen[mine].get(headline), seen[theirs].get(headline)
-        if a_ and b_:
-            a, b = statistics.median(a_), statistics.median(b_)
-            summary[headline] = {mine: a, theirs: b, "ratio": round(a / b, 3)}
-            print(f"{headline}: {a:,.3f} vs {b:,.3f} (median of {args.rounds}): ratio {a / b:.3f}")
-    perCPU = summary.get("deliveries/daemon CPU s")
-    perMain = summary.get("deliveries/main thread CPU s")
-    if args.history_cost and perCPU and perMain:
-        print(
-            f"storing history costs {100 * (1 - perCPU['ratio']):.1f} % of the deliveries"
-            f" per daemon CPU second; the main thread alone delivers"
-            f" {100 * (1 - perMain['ratio']):.1f} % less per CPU second"
-        )
-    return {"roots": {name: str(root) for name, (root, _) in roots.items()}, "medians": summary}

@@ -21,6 +21,7 @@ HEADLINES = {
     "deliveries/s": ("throughput", "deliveriesPerSecond"),
     "deliveries/daemon CPU s": ("throughput", "deliveriesPerDaemonCpuSecond"),
     "deliveries/main thread CPU s": ("throughput", "deliveriesPerMainThreadCpuSecond"),
+    "other threads' share of daemon CPU": ("throughput", "otherThreadsShare"),
     "latency p99 ms": ("latency", "deliveryMs", "p99"),
     "daemon CPU ms/message": ("latency", "daemonCpuMsPerMessage"),
     "logins/s": ("logins", "loginsPerSecond"),
