@@ -43,8 +43,12 @@ def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
         a_, b_ = seen[mine].get(headline), seen[theirs].get(headline)
         if a_ and b_:
             a, b = statistics.median(a_), statistics.median(b_)
-            summary[headline] = {mine: a, theirs: b, "ratio": round(a / b, 3)}
-            print(f"{headline}: {a:,.3f} vs {b:,.3f} (median of {args.rounds}): ratio {a / b:.3f}")
+            ratio = round(a / b, 3) if b else None  # a share can be nought
+            summary[headline] = {mine: a, theirs: b, "ratio": ratio}
+            print(
+                f"{headline}: {a:,.3f} vs {b:,.3f} (median of {args.rounds})"
+                + ("" if ratio is None else f": ratio {ratio:.3f}")
+            )
     perCPU = summary.get("deliveries/daemon CPU s")
     perMain = summary.get("deliveries/main thread CPU s")
     others = summary.get("other threads' share of daemon CPU")
