@@ -57,6 +57,7 @@ def compare(args: argparse.Namespace, workdir: Path, run: list[str]) -> Result:
             f"storing history costs {100 * (1 - perCPU['ratio']):.1f} % of the deliveries"
             f" per daemon CPU second: the writer thread takes"
             f" {100 * (others[mine] - others[theirs]):.1f} % of the daemon's CPU, and the main"
-            f" thread alone delivers {100 * (1 - perMain['ratio']):.1f} % less per CPU second"
+            f" thread alone delivers {abs(100 * (1 - perMain['ratio'])):.1f} %"
+            f" {'less' if perMain['ratio'] < 1 else 'more'} per CPU second"
         )
     return {"roots": {name: str(root) for name, (root, _) in roots.items()}, "medians": summary}
