@@ -264,16 +264,14 @@ class TchatProtocol(ChatLineReceiver):
         """
 
     def roomMessage(self, event: RoomMessage) -> None:
-        # The fan-out hot path, once per recipient: straight to the outbox,
-        # reading the encoded cache without a call once the first recipient
-        # has filled it.
+        """
+        One room message, outside a room's fan-out (which gives runs, see
+        L{roomMessages}): a message to a room's operators, or an echo to
+        the sender's other connections.
+        """
         outbox = self.outbox
         if outbox is not None and event.lines:  # tags only: nothing to show
-            try:
-                data = event.encoded[encodeSpeak]
-            except KeyError:
-                data = event.wire(encodeSpeak)
-            outbox.write(data)
+            outbox.write(event.wire(encodeSpeak))
 
     @property
     def fanout(self) -> RoomFanout:

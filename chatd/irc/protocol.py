@@ -84,22 +84,17 @@ class IRCProtocol(IRCConnection):
         sendHistory(self, channelName(shown), events)
 
     def roomMessage(self, event: RoomMessage) -> None:
-        # The fan-out hot path, once per member for every message: the room's
-        # key the event carries, the encoder bound once, the encoded cache
-        # read without a call once the first recipient of this wire format
-        # has filled it, straight to the outbox.
-        if self._lastQuit is not None:
-            self._lastQuit = None
+        """
+        One room message, outside a room's fan-out (which gives runs, see
+        L{roomMessages}): a message to a channel's operators, or an echo to
+        the sender's other connections.
+        """
+        self._lastQuit = None
         if event.roomKey not in self.shownRooms:
             syncChannels(self)
-        encoder = self.wire.roomEncoder
-        try:
-            data = event.encoded[encoder]
-        except KeyError:
-            data = event.wire(encoder)
         outbox = self.outbox
         if outbox is not None:
-            outbox.write(data)
+            outbox.write(event.wire(self.wire.roomEncoder))
 
     @property
     def fanout(self) -> RoomFanout:

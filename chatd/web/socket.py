@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from chatd.web.factory import WebFactory
     from chatd.web.frames import FrameReader
 from chatd.web.replay import ReplayMarks
-from chatd.web.wire import encodeRoomMessage, shownRoomMessage
+from chatd.web.wire import shownRoomMessage
 
 #: WebSocket close codes (RFC 6455 section 7.4.1).
 CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
@@ -218,16 +218,13 @@ class WebParticipant:
                 self._send(wire.encodeReplayed(event))
 
     def roomMessage(self, event: RoomMessage) -> None:
-        # The fan-out hot path, once per recipient: straight to the outbox
-        # (which drops what is written once the connection is closing),
-        # reading the encoded cache without a call once the first recipient
-        # has filled it.  A message of tags only (IRC's TAGMSG) shows nothing.
+        """
+        One room message, outside a room's fan-out (which gives runs, see
+        L{roomMessages}): a message to a room's operators, or an echo to
+        the sender's other connections.  One of tags only shows nothing.
+        """
         outbox = self.outbox
-        if outbox is not None and self._open and event.lines:
-            try:
-                data = event.encoded[encodeRoomMessage]
-            except KeyError:
-                data = event.wire(encodeRoomMessage)
+        if outbox is not None and self._open and (data := event.wire(shownRoomMessage)):
             outbox.write(data)  # counted as sent when flushed (Outbox.tally)
 
     @property
