@@ -60,17 +60,18 @@ MessageRow = tuple[
 NULLABLE = ((1, 2), (4, 5), (9,), (12,), (13,))
 
 
-def _shapeOf(row: MessageRow) -> tuple[bool, ...]:
+def shapeOf(row: MessageRow) -> tuple[bool, ...]:
     """
-    Which groups of L{NULLABLE} are NULL in C{row} (written out, for speed:
-    this runs for every message).
+    Which groups of L{NULLABLE} are NULL in C{row}, by their first column:
+    written out, as this runs for every message (derived from L{NULLABLE}
+    with C{map} it cost 0.4 µs more per row).
     """
     return (row[1] is None, row[4] is None, row[9] is None, row[12] is None, row[13] is None)
 
 
 class _Shape:
     """
-    What writes the rows of one L{_shapeOf}: the C{VALUES} entry with those
+    What writes the rows of one L{shapeOf}: the C{VALUES} entry with those
     columns written as C{NULL}, and a getter of a row's other columns.
     """
 
@@ -298,7 +299,7 @@ class MessageWriter:
         """
         groups: dict[tuple[bool, ...], list[Any]] = {}
         for pair in zip(ids, rows, strict=True):
-            groups.setdefault(_shapeOf(pair[1]), []).append(pair)
+            groups.setdefault(shapeOf(pair[1]), []).append(pair)
         shaped = []
         for shape, pairs in groups.items():
             if shape not in self._shapes:

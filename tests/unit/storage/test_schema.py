@@ -1,15 +1,17 @@
 """
 Tests for how L{chatd.storage.schema} sizes the statements that write a
-batch of messages.
+batch of messages, and how L{chatd.storage.writer} groups their rows.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from typing import cast
 
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.storage.schema import MESSAGE_COLUMNS, POSTGRES_PARAMETERS, insertSizes, rowsPerInsert
+from chatd.storage.writer import NULLABLE, MessageRow, shapeOf
 
 
 class InsertSizesTests(SynchronousTestCase):
@@ -61,3 +63,34 @@ class RowsPerInsertTests(SynchronousTestCase):
 
     def test_other(self) -> None:
         self.assertEqual(rowsPerInsert(object()), POSTGRES_PARAMETERS // MESSAGE_COLUMNS)
+
+
+class ShapeTests(SynchronousTestCase):
+    """
+    L{shapeOf}, written out for speed, says of each group of L{NULLABLE}
+    whether it is NULL, and nothing else.
+    """
+
+    def test_followsNullable(self) -> None:
+        full: MessageRow = (
+            1,
+            "k",
+            "Room",
+            "alice",
+            "k2",
+            "bob",
+            "hi",
+            1,
+            0,
+            "m",
+            1000,
+            "alice",
+            "a",
+            "b",
+        )
+        self.assertEqual(len(full), MESSAGE_COLUMNS)
+        self.assertEqual(shapeOf(full), (False,) * len(NULLABLE))
+        for index, group in enumerate(NULLABLE):
+            row = cast(MessageRow, tuple(None if i in group else v for i, v in enumerate(full)))
+            expected = tuple(i == index for i in range(len(NULLABLE)))
+            self.assertEqual(shapeOf(row), expected, group)
