@@ -784,6 +784,16 @@ class RoomOperatorTests(ServiceTestCase):
         assert isinstance(private, PrivateMessage)
         self.assertTrue(private.msgid)
 
+    def test_msgidsSortInOrder(self) -> None:
+        """
+        A service's message ids sort in the order it made them, also when
+        its counter gains a digit (the 16th message), so the stored
+        history's msgid index grows at one end.
+        """
+        said = [self.service.say(self.alice, "den", (f"{n}",)).msgid for n in range(20)]
+        self.assertEqual(sorted(said), said)
+        self.assertEqual(len(set(said)), 20)
+
 
 class RoomRulesTests(ServiceTestCase):
     """
