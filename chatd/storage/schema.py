@@ -234,15 +234,17 @@ INSERT_MESSAGES = (
 MESSAGE_COLUMNS = INSERT_MESSAGES.count(",") + 1
 
 
-def messageValues(nulls: frozenset[int] = frozenset()) -> str:
+def messageValues(nulls: frozenset[int] = frozenset(), id: str = "?") -> str:
     """
     One message's C{VALUES} entry: a placeholder per column, but C{NULL}
-    written out for the columns numbered in C{nulls} (C{0} is the id).
-    Python's C{sqlite3} binds C{None} through its adaptation lookup, which
-    costs more than binding any other value: a message with no recipient
-    or no room is written with these columns as text.
+    written out for the columns numbered in C{nulls}, and C{id} for the
+    id (column C{0}).  Python's C{sqlite3} binds C{None} through its
+    adaptation lookup, which costs more than binding any other value: a
+    message with no recipient or no room is written with these columns as
+    text.
     """
-    return "(" + ", ".join("NULL" if i in nulls else "?" for i in range(MESSAGE_COLUMNS)) + ")"
+    columns = ("NULL" if i in nulls else "?" for i in range(1, MESSAGE_COLUMNS))
+    return "(" + ", ".join((id, *columns)) + ")"
 
 
 #: Parameters one statement may bind where the driver cannot say: PostgreSQL's
@@ -254,11 +256,12 @@ def rowsPerInsert(connection: object) -> int:
     """
     How many messages one C{INSERT} may hold on C{connection}: SQLite says
     how many parameters its build allows (32,766 by default since 3.32, 999
-    before); PostgreSQL allows L{POSTGRES_PARAMETERS}.
+    before); PostgreSQL allows L{POSTGRES_PARAMETERS}.  One is kept for the
+    statement's offset of ids (see L{chatd.storage.writer}).
     """
     getlimit = getattr(connection, "getlimit", None)  # sqlite3's, from Python 3.11
     limit = POSTGRES_PARAMETERS if getlimit is None else getlimit(SQLITE_LIMIT_VARIABLE_NUMBER)
-    return max(1, limit // MESSAGE_COLUMNS)
+    return max(1, (limit - 1) // MESSAGE_COLUMNS)
 
 
 def insertSizes(count: int, most: int) -> list[int]:

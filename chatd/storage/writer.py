@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -72,17 +73,38 @@ def shapeOf(row: MessageRow) -> tuple[bool, ...]:
 class _Shape:
     """
     What writes the rows of one L{shapeOf}: the C{VALUES} entry with those
-    columns written as C{NULL}, and a getter of a row's other columns.
+    columns written as C{NULL}, and a getter of a row's other columns.  With
+    C{idFromTicket} (SQLite, whose ids in a batch follow its tickets), the
+    id is computed in the statement, its first parameter plus the row's
+    ticket, so the parameters are the rows' columns end to end, gathered
+    without a Python loop.
     """
 
-    def __init__(self, shape: tuple[bool, ...]) -> None:
+    def __init__(self, shape: tuple[bool, ...], idFromTicket: bool) -> None:
         nulls = frozenset(
             i for isNull, group in zip(shape, NULLABLE, strict=True) for i in group if isNull
         )
-        self.values = messageValues(nulls)
-        self.columns: Callable[[MessageRow], tuple[Any, ...]] = itemgetter(
-            *(i for i in range(1, MESSAGE_COLUMNS) if i not in nulls)
-        )
+        others = (i for i in range(1, MESSAGE_COLUMNS) if i not in nulls)
+        if idFromTicket:
+            self.values = messageValues(nulls, id="?1 + ?")
+            self.columns: Callable[[MessageRow], tuple[Any, ...]] = itemgetter(0, *others)
+        else:
+            self.values = messageValues(nulls)
+            self.columns = itemgetter(*others)
+
+    def parameters(self, rows: list[MessageRow], offset: int) -> list[Any]:
+        """
+        The parameters of the statement that writes C{rows}: their ids are
+        their tickets plus C{offset}.
+        """
+        return [offset, *chain.from_iterable(map(self.columns, rows))]
+
+    def parametersWithIds(self, rows: list[MessageRow], ids: list[int]) -> list[Any]:
+        """
+        The parameters of the statement that writes C{rows} with C{ids}.
+        """
+        columns = self.columns
+        return [value for id, row in zip(ids, rows, strict=True) for value in (id, *columns(row))]
 
 
 class MessageWriter:
@@ -121,6 +143,10 @@ class MessageWriter:
         self._rowsPerInsert = 0  # known once the writer has a connection
         self._statements: dict[tuple[str, int], str] = {}
         self._shapes: dict[tuple[bool, ...], _Shape] = {}
+        #: SQLite's single writer numbers a batch on from the highest id, so
+        #: a row's id is its ticket plus one offset; PostgreSQL's sequence,
+        #: shared by nodes, gives ids with gaps, bound one by one.
+        self._idsFollowTickets = database.paramstyle == "qmark"
 
     def __len__(self) -> int:
         """
@@ -213,10 +239,13 @@ class MessageWriter:
         """
         self._batch.stop()
 
-    def _reserveIds(self, txn: Cursor, count: int) -> list[int]:
+    def _reserveIds(self, txn: Cursor, rows: list[MessageRow]) -> list[int]:
         """
-        C{count} new message ids, ascending, in the writing transaction.
+        New message ids, ascending, in the writing transaction: one per
+        ticket from C{rows}' first to their last (the tickets of a batch
+        follow each other).
         """
+        count = rows[-1][0] - rows[0][0] + 1
         if self.database.paramstyle == "format":
             txn.execute(RESERVE_IDS["format"], (count,))
             return sorted(int(row[0]) for row in txn.fetchall())
@@ -293,18 +322,18 @@ class MessageWriter:
             self._statements[values, size] = statement
         return statement
 
-    def _byShape(self, ids: list[int], rows: list[MessageRow]) -> list[tuple[_Shape, list[Any]]]:
+    def _byShape(self, rows: list[MessageRow]) -> list[tuple[_Shape, list[MessageRow]]]:
         """
-        C{rows} with their database C{ids}, grouped by which columns are NULL.
+        C{rows} grouped by which columns are NULL, each group in order.
         """
-        groups: dict[tuple[bool, ...], list[Any]] = {}
-        for pair in zip(ids, rows, strict=True):
-            groups.setdefault(shapeOf(pair[1]), []).append(pair)
+        groups: dict[tuple[bool, ...], list[MessageRow]] = {}
+        for row in rows:
+            groups.setdefault(shapeOf(row), []).append(row)
         shaped = []
-        for shape, pairs in groups.items():
+        for shape, group in groups.items():
             if shape not in self._shapes:
-                self._shapes[shape] = _Shape(shape)
-            shaped.append((self._shapes[shape], pairs))
+                self._shapes[shape] = _Shape(shape, self._idsFollowTickets)
+            shaped.append((self._shapes[shape], group))
         return shaped
 
     def _writeMessages(self, rows: list[MessageRow]) -> Deferred[None]:
@@ -315,26 +344,28 @@ class MessageWriter:
         so their sizes come from a dozen (L{insertSizes}), each text made
         and parsed once (the driver caches statements).  Rows are grouped by
         the columns they leave NULL, which the statement writes as text
-        rather than binding C{None} (L{messageValues}); every row has its id,
-        so the order they are inserted in does not matter.  The full-text
+        rather than binding C{None} (L{messageValues}); every row has its id
+        (on SQLite, computed from its ticket: L{_Shape}), so the order they
+        are inserted in does not matter.  The full-text
         index takes the batch in one more statement.
         """
 
         def run(txn: Cursor) -> list[int]:
             if not self._rowsPerInsert:
                 self._rowsPerInsert = rowsPerInsert(txn.connection)
-            ids = self._reserveIds(txn, len(rows))
-            for shape, pairs in self._byShape(ids, rows):
-                start, columns = 0, shape.columns
-                for size in insertSizes(len(pairs), self._rowsPerInsert):
-                    txn.execute(
-                        self._insertStatement(shape.values, size),
-                        [
-                            value
-                            for id, row in pairs[start : start + size]
-                            for value in (id, *columns(row))
-                        ],
-                    )
+            ids = self._reserveIds(txn, rows)
+            first = rows[0][0]
+            for shape, group in self._byShape(rows):
+                start = 0
+                for size in insertSizes(len(group), self._rowsPerInsert):
+                    part = group[start : start + size]
+                    if self._idsFollowTickets:
+                        parameters = shape.parameters(part, ids[0] - first)
+                    else:
+                        parameters = shape.parametersWithIds(
+                            part, [ids[row[0] - first] for row in part]
+                        )
+                    txn.execute(self._insertStatement(shape.values, size), parameters)
                     start += size
             index = INDEX_BATCH[self.database.paramstyle]
             if index is not None:

@@ -59,10 +59,10 @@ class RowsPerInsertTests(SynchronousTestCase):
         connection = sqlite3.connect(":memory:")
         self.addCleanup(connection.close)
         connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
-        self.assertEqual(rowsPerInsert(connection), 999 // MESSAGE_COLUMNS)
+        self.assertEqual(rowsPerInsert(connection), 998 // MESSAGE_COLUMNS)
 
     def test_other(self) -> None:
-        self.assertEqual(rowsPerInsert(object()), POSTGRES_PARAMETERS // MESSAGE_COLUMNS)
+        self.assertEqual(rowsPerInsert(object()), (POSTGRES_PARAMETERS - 1) // MESSAGE_COLUMNS)
 
 
 class ShapeTests(SynchronousTestCase):
