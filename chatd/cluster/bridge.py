@@ -74,6 +74,7 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         self._notices: dict[Notice, dict[str, list[str]]] = {}
         self._handing: dict[PrivateMessage, Deferred[None]] = {}
         self._sayTo: dict[str, Callable[[RoomMessage], bytes]] = {}
+        self._addresses: dict[str, str] = {}
         for kind in (
             "login logout rename enter leave room say tell notice disconnect mod sanction"
             " hello state stored"
@@ -199,6 +200,17 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         except KeyError:
             encoder = self._sayTo[node] = partial(self.publishSay, node=node)
             return encoder
+
+    def nodeAddress(self, node: str) -> str:
+        """
+        What the service shows as the address of C{node}'s users: one text
+        per node, shared by its proxies.
+        """
+        try:
+            return self._addresses[node]
+        except KeyError:
+            address = self._addresses[node] = f"node {node}"
+            return address
 
     def publishSay(self, event: RoomMessage, node: str) -> bytes:
         """

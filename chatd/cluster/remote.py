@@ -42,12 +42,15 @@ class RemoteParticipant:
     """
 
     protocolName = "remote"
+    #: Every node holds one for each user of every other node: no
+    #: C{__dict__}, and what all of a node's users share is shared.
+    __slots__ = ("bridge", "node", "nick", "address", "relay", "sayEncoder", "__weakref__")
 
     def __init__(self, bridge: Bridge, node: str, nick: str) -> None:
         self.bridge = bridge
         self.node = node
         self.nick: str | None = nick
-        self.address = f"node {node}"
+        self.address = bridge.nodeAddress(node)
         #: One of a node's proxies in a room is given each room message,
         #: since it is published once for the node (L{chatd.core.delivery}).
         self.relay = node

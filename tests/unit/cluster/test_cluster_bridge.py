@@ -53,6 +53,21 @@ class BridgeTests(SynchronousTestCase):
             for stream, message in self.redis.published[before:]
         ]
 
+    def test_proxiesAreLight(self) -> None:
+        """
+        Every node holds a proxy for each user of every other node: one
+        without a C{__dict__}, sharing its node's address text with the
+        node's other proxies.
+        """
+        self.a.user("alice", "lobby")
+        self.a.user("bob")
+        self.settle()
+        alice, bob = self.b.service.find("alice"), self.b.service.find("bob")
+        assert isinstance(alice, RemoteParticipant) and isinstance(bob, RemoteParticipant)
+        self.assertFalse(hasattr(alice, "__dict__"))
+        self.assertEqual(alice.address, "node a")
+        self.assertIs(alice.address, bob.address)
+
     def test_operatorProofTravels(self) -> None:
         """
         Other nodes see a chatd operator as one only when its own node
