@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -84,6 +85,10 @@ def _dumps(value: Any) -> str:
     rooms are shared with another, every message pays both.
     """
     return orjson.dumps(value).decode()
+
+
+#: A kind's JSON text: a handful of kinds, one for every envelope.
+_kindJSON = lru_cache(maxsize=64)(_dumps)
 
 
 def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
@@ -131,7 +136,8 @@ class Bus:
     Publishes this node's events and dispatches other nodes' events.
 
     C{onPeer(node)} is called for a node's first envelope (or its first
-    after L{forget}), C{onHeard(node)} for every one, C{onGap(node)} when
+    after L{forget}), C{onHeard(node)} for the first it accepts in each
+    stream entry (an entry is one node's turn), C{onGap(node)} when
     envelopes from C{node} went missing.
 
     @ivar handlers: kind -> handler.
@@ -170,6 +176,7 @@ class Bus:
         self.peers: Callable[[], Iterable[str]] = tuple
         self.handlers: dict[str, Handler] = {}
         self.lastSeq: dict[str, int] = {}
+        self._heardInEntry: str | None = None
         self.dropped = 0
         self.up = True
         self.queueLimit = queueLimit
@@ -193,7 +200,8 @@ class Bus:
         """
         seq = self._seqTo[node] = self._seqTo.get(node, 0) + 1
         self._order += 1
-        text = f'{self._head}{seq},"k":{_dumps(kind)}' + ("}" if body == "{}" else "," + body[1:])
+        fields = "}" if body == "{}" else "," + body[1:]
+        text = f'{self._head}{seq},"k":{_kindJSON(kind)}{fields}'
         return (self._order, node, kind, text)
 
     def publish(self, kind: str, /, **fields: Any) -> None:
@@ -336,6 +344,7 @@ class Bus:
         skipped, and a handler's failure logged: neither costs the entry's
         other envelopes.
         """
+        self._heardInEntry = None
         for index, envelope in enumerate(unpack(message)):
             try:
                 node, seq, kind = envelope.pop("n"), envelope.pop("q"), envelope.pop("k")
@@ -362,7 +371,9 @@ class Bus:
         if last is not None and seq <= last:
             return
         self.lastSeq[node] = seq
-        self.onHeard(node)
+        if node != self._heardInEntry:  # an entry holds one node's turn: once is enough
+            self._heardInEntry = node
+            self.onHeard(node)
         if last is None:
             self.onPeer(node)
         elif seq != last + 1:

@@ -109,6 +109,20 @@ class BusTests(SynchronousTestCase):
         self.assertEqual(self.heard, ["b", "b", "b"])
         self.assertEqual(self.gaps, [])
 
+    def test_heardOncePerEntry(self) -> None:
+        """
+        An entry holds one node's turn: the node is reported heard once for
+        the envelopes of an entry, and not for an entry of duplicates only.
+        """
+        turn = "\n".join(encode("b", seq, "say", {"i": seq}) for seq in (1, 2, 3))
+        self.bus.received("c", turn)
+        self.assertEqual(self.heard, ["b"])
+        self.bus.received("c", turn)
+        self.assertEqual(self.heard, ["b"])
+        self.bus.received("c", encode("b", 4, "say", {"i": 4}))
+        self.assertEqual(self.heard, ["b", "b"])
+        self.assertEqual([f["i"] for _, f in self.got], [1, 2, 3, 4])
+
     def test_duplicatesDropped(self) -> None:
         """
         An envelope at or below the last sequence number seen from its node
