@@ -33,7 +33,7 @@ from .harness import PHASES, ROOT, Result
 from .layouts import LAYOUTS
 from .loadgen import ADAPTERS
 from .phases import Bench, runPhases
-from .report import machine, report, reportCluster, reportServers
+from .report import machine, report, reportCluster, reportClusterRounds, reportServers
 from .servers import SERVERS
 
 
@@ -118,13 +118,21 @@ def parse(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="run chatd in turn with and without storing room messages, report the ratios",
     )
-    add("--rounds", type=int, default=3, help="turns each with --compare or --history-cost")
+    add(
+        "--rounds",
+        type=int,
+        default=None,
+        help="turns each with --compare or --history-cost (default 3); with --nodes, each"
+        " node count in every turn, and the median ratio (default 1)",
+    )
     args = parser.parse_args(argv)
     servers = [name for name in args.servers.split(",") if name]
     if set(servers) - set(SERVERS) or (servers != ["chatd"] and args.protocol != "irc"):
         parser.error(f"--servers takes {','.join(SERVERS)}, with --protocol irc")
     args.servers = servers
     args.nodes = [int(count) for count in args.nodes.split(",") if count]
+    if args.rounds is None:
+        args.rounds = 1 if args.nodes else 3
     if args.nodes and args.compare is not None:
         parser.error("--compare runs one daemon per checkout: not with --nodes")
     if args.history_cost and (
@@ -173,8 +181,13 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="chatd-bench-") as scratch:
         if args.nodes:
             report(results)
-            results["cluster"] = cluster(Bench(args, Path(scratch), args.root), args.nodes, run)
-            reportCluster(results["cluster"])
+            rounds = []
+            for _ in range(args.rounds):
+                rounds.append(cluster(Bench(args, Path(scratch), args.root), args.nodes, run))
+                reportCluster(rounds[-1])
+            results["cluster"] = rounds[0] if len(rounds) == 1 else {"rounds": rounds}
+            if len(rounds) > 1:
+                reportClusterRounds(rounds)
         elif args.servers != ["chatd"]:
             report(results)
             results["servers"] = {}

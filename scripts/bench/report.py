@@ -204,3 +204,25 @@ def reportPerNode(counts: Result, out: Callable[[str], object] = print) -> None:
             f"| {row['redisCpuSeconds']} | {'-' if perCpu is None else f'{perCpu:,}'} "
             f"| {row.get('vsOneNode', '-')} | {row.get('cpuVsOneNode', '-')} |"
         )
+
+
+def reportClusterRounds(rounds: list[Result], out: Callable[[str], object] = print) -> None:
+    """
+    Over several rounds of the same node counts (C{--nodes} with
+    C{--rounds}), each count's deliveries per node-CPU second against the
+    1-node run of its own round: the median, and the spread the shared
+    machine gives one comparison.
+    """
+    ratios: dict[str, list[float]] = {}
+    for counts in rounds:
+        for count, row in perNode(counts).items():
+            if count != "1" and "cpuVsOneNode" in row:
+                ratios.setdefault(count, []).append(row["cpuVsOneNode"])
+    for count, found in ratios.items():
+        found.sort()
+        middle = len(found) // 2
+        median = found[middle] if len(found) % 2 else (found[middle - 1] + found[middle]) / 2
+        out(
+            f"{count} nodes, per node-CPU s vs 1 node: median {median:.3f} of {len(found)}"
+            f" rounds ({found[0]:.3f} to {found[-1]:.3f})"
+        )

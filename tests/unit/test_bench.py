@@ -8,15 +8,17 @@ itself is exercised by C{tests/integration/test_loadgen.py} and by running the b
 
 from __future__ import annotations
 
+import copy
 import io
 from contextlib import redirect_stderr
+from typing import Any
 
 from twisted.trial.unittest import SynchronousTestCase
 
 from scripts.bench.__main__ import parse
 from scripts.bench.harness import PHASES
 from scripts.bench.layouts import ROOM, deal, fanouts, perNode, roomName, spread
-from scripts.bench.report import percentiles, reportPerNode, reportServers
+from scripts.bench.report import percentiles, reportClusterRounds, reportPerNode, reportServers
 
 
 class ParseTests(SynchronousTestCase):
@@ -226,4 +228,19 @@ class PerNodeTests(SynchronousTestCase):
         )
         self.assertEqual(
             lines[-1], "| 2 | 1,600,000 | 800,000 | 8.00 / 12.00 | 1.5 | 800,000 | 0.8 | 0.8 |"
+        )
+
+    def test_reportClusterRounds(self) -> None:
+        """
+        Over rounds, each count's ratio per node-CPU second to its own
+        round's single node: the median and the spread.
+        """
+        slower: dict[str, Any] = copy.deepcopy(self.counts)
+        slower["2"]["throughput"]["nodeCpuSeconds"] = [10.0, 12.0]  # 1.6 M / 22 s
+        faster: dict[str, Any] = copy.deepcopy(self.counts)
+        faster["2"]["throughput"]["nodeCpuSeconds"] = [8.0, 8.0]
+        lines: list[str] = []
+        reportClusterRounds([self.counts, slower, faster], lines.append)
+        self.assertEqual(
+            lines, ["2 nodes, per node-CPU s vs 1 node: median 0.800 of 3 rounds (0.727 to 1.000)"]
         )
