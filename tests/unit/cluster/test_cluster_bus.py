@@ -60,6 +60,17 @@ class BusTests(SynchronousTestCase):
         self.assertEqual(json.loads(self.redis.published[1][1])["q"], 2)
         self.assertEqual(self.redis.published[2][1], encode("a", 3, "hello", {}))
 
+    def test_loneSurrogate(self) -> None:
+        """
+        Text UTF-8 cannot carry (a lone surrogate, which the core refuses in
+        messages but not in an administrator's notice) is published with a
+        C{?} in its place, and an integer past 64 bits as it is.
+        """
+        self.bus.publish("notice", t="a\ud800b", w=2**70)
+        self.turn()
+        fields = json.loads(self.redis.published[0][1])
+        self.assertEqual((fields["t"], fields["w"]), ("a?b", 2**70))
+
     def test_numberedPerReceiver(self) -> None:
         """
         Each receiving node has its own sequence: an event for one node
