@@ -9,7 +9,6 @@ written, so a history mark asked for meanwhile waits for that id.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -20,7 +19,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core import errors
-from chatd.core.names import key as _key
+from chatd.core.names import key
 from chatd.storage.batch import WriteBehind
 from chatd.storage.database import Cursor, Database
 from chatd.storage.health import isRefusal, oneLine
@@ -35,8 +34,6 @@ from chatd.storage.schema import (
 )
 from chatd.storage.search import INDEX_BATCH
 
-#: Names are keyed once per message: remember the few thousand in use.
-key = lru_cache(maxsize=16384)(_key)
 MessageRow = tuple[
     int,
     str | None,
@@ -85,6 +82,7 @@ class _Shape:
             i for isNull, group in zip(shape, NULLABLE, strict=True) for i in group if isNull
         )
         others = (i for i in range(1, MESSAGE_COLUMNS) if i not in nulls)
+        self.idFromTicket = idFromTicket
         if idFromTicket:
             self.values = messageValues(nulls, id="?1 + ?")
             self.columns: Callable[[MessageRow], tuple[Any, ...]] = itemgetter(0, *others)
@@ -92,19 +90,15 @@ class _Shape:
             self.values = messageValues(nulls)
             self.columns = itemgetter(*others)
 
-    def parameters(self, rows: list[MessageRow], offset: int) -> list[Any]:
+    def parameters(self, rows: list[MessageRow], ids: list[int], first: int) -> list[Any]:
         """
-        The parameters of the statement that writes C{rows}: their ids are
-        their tickets plus C{offset}.
-        """
-        return [offset, *chain.from_iterable(map(self.columns, rows))]
-
-    def parametersWithIds(self, rows: list[MessageRow], ids: list[int]) -> list[Any]:
-        """
-        The parameters of the statement that writes C{rows} with C{ids}.
+        The parameters of the statement that writes C{rows}, whose ids are
+        C{ids}, one per ticket from C{first} on.
         """
         columns = self.columns
-        return [value for id, row in zip(ids, rows, strict=True) for value in (id, *columns(row))]
+        if self.idFromTicket:
+            return [ids[0] - first, *chain.from_iterable(map(columns, rows))]
+        return [value for row in rows for value in (ids[row[0] - first], *columns(row))]
 
 
 class MessageWriter:
@@ -358,13 +352,7 @@ class MessageWriter:
             for shape, group in self._byShape(rows):
                 start = 0
                 for size in insertSizes(len(group), self._rowsPerInsert):
-                    part = group[start : start + size]
-                    if self._idsFollowTickets:
-                        parameters = shape.parameters(part, ids[0] - first)
-                    else:
-                        parameters = shape.parametersWithIds(
-                            part, [ids[row[0] - first] for row in part]
-                        )
+                    parameters = shape.parameters(group[start : start + size], ids, first)
                     txn.execute(self._insertStatement(shape.values, size), parameters)
                     start += size
             index = INDEX_BATCH[self.database.paramstyle]
