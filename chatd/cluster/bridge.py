@@ -206,11 +206,7 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         What the service shows as the address of C{node}'s users: one text
         per node, shared by its proxies.
         """
-        try:
-            return self._addresses[node]
-        except KeyError:
-            address = self._addresses[node] = f"node {node}"
-            return address
+        return self._addresses.setdefault(node, f"node {node}")
 
     def publishSay(self, event: RoomMessage, node: str) -> bytes:
         """

@@ -9,8 +9,6 @@ encoded once per wire format and written as IRC lines.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -41,11 +39,6 @@ from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
 from chatd.irc.redact import redactedLine
 from chatd.irc.wire import channelName, cleanText, serverTime
 from chatd.lines.fanout import RoomFanout, TurnBatch
-
-#: L{key} of a room name, cached: Unicode normalization and case folding
-#: per recipient of every message would cost more than the rest of the
-#: delivery.  Room names are short and few, so the cache stays small.
-cachedKey = lru_cache(maxsize=4096)(key)
 
 
 @implementer(IParticipant)
@@ -78,9 +71,9 @@ class IRCProtocol(IRCConnection):
 
     @delivered
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        if cachedKey(room) not in self.shownRooms:
+        if key(room) not in self.shownRooms:
             syncChannels(self)
-        shown = self.shownRooms.get(cachedKey(room), room)
+        shown = self.shownRooms.get(key(room), room)
         sendHistory(self, channelName(shown), events)
 
     def roomMessage(self, event: RoomMessage) -> None:
@@ -194,7 +187,7 @@ class IRCProtocol(IRCConnection):
         if isinstance(event, RoomChange):
             # A channel not shown yet (its JOIN comes after registration)
             # is shown as it is then: its NAMES carries the new status.
-            if cachedKey(event.room) in self.shownRooms:
+            if key(event.room) in self.shownRooms:
                 self.send(event.wire(self.wire.roomChange))
             return
         if isinstance(event, Wallops):

@@ -6,14 +6,12 @@ a DB-API transaction, for the store at start and for the copy tool.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from chatd.core.names import key as _key
+from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
 from chatd.storage.schema import DEFAULT_ROOMS, ID_TYPE, MIGRATION_LOCK, MIGRATIONS, VERSION_TABLE
 
-key = lru_cache(maxsize=1024)(_key)
 Cursor = Any
 
 

@@ -18,6 +18,7 @@ from zope.interface import implementer
 
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.names import key
 from chatd.storage.alwayson import SQLAlwaysOn
 from chatd.storage.conversations import (
     PRIVATE_TARGETS,
@@ -34,7 +35,7 @@ from chatd.storage.migration import migrate, saveRoomRow
 from chatd.storage.redaction import SQLRedaction
 from chatd.storage.scram import SQLScramVerifiers
 from chatd.storage.search import SQLSearch
-from chatd.storage.writer import MessageWriter, key
+from chatd.storage.writer import MessageWriter
 
 NO_LIMIT = 2**62
 
@@ -75,9 +76,7 @@ class SQLChatStore(
         self._closed = False
 
     def check(self) -> Deferred[str | None]:
-        """
-        Try the database now (see L{Database.check}).
-        """
+        """Try the database now (see L{Database.check})."""
         return self.database.check()
 
     # Service
