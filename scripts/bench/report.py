@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -219,10 +220,7 @@ def reportClusterRounds(rounds: list[Result], out: Callable[[str], object] = pri
             if count != "1" and "cpuVsOneNode" in row:
                 ratios.setdefault(count, []).append(row["cpuVsOneNode"])
     for count, found in ratios.items():
-        found.sort()
-        middle = len(found) // 2
-        median = found[middle] if len(found) % 2 else (found[middle - 1] + found[middle]) / 2
         out(
-            f"{count} nodes, per node-CPU s vs 1 node: median {median:.3f} of {len(found)}"
-            f" rounds ({found[0]:.3f} to {found[-1]:.3f})"
+            f"{count} nodes, per node-CPU s vs 1 node: median {statistics.median(found):.3f}"
+            f" of {len(found)} rounds ({min(found):.3f} to {max(found):.3f})"
         )
