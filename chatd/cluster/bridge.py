@@ -15,10 +15,12 @@ node is acknowledged once Redis has it (or refused with
 L{errors.RelayUnavailable}), and a room message with members on other
 nodes is refused the same way when the bus's queue is full.
 
-Whole state travels too: a node that (re)connects publishes C{hello}, and
-every node answers with a C{state} snapshot of its own users and their rooms,
-which the others reconcile their proxies with.  That heals whatever a Redis
-gap or a missed envelope lost.
+Whole state travels too: a node that starts publishes C{hello}, and every
+node answers with a C{state} snapshot of its own users and their rooms,
+which the others reconcile their proxies with.  A node that comes back
+after a Redis outage asks its peers to resend what Redis lost instead
+(L{chatd.cluster.replay}); states are traded again only with a node met
+anew, or when a gap reaches further back than a sender keeps.
 """
 
 from __future__ import annotations
@@ -297,17 +299,25 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
     def linkUp(self) -> None:
         """
         Redis is (back): send what waited, renew claims, learn which nodes
-        there are, and trade whole states with each.
+        there are; trade whole states with a node met for the first time,
+        and ask the others to resend what Redis may have lost.
         """
         self.bus.linkUp()
         self.presence.linkUp().addBoth(self._greet)
 
     def _greet(self, _: object) -> None:
-        self.bus.publish("hello")
-        self.publishState()
-        if self._linked:
-            self.reloadStored()
-        self._linked = True
+        if not self._linked:
+            self.bus.publish("hello")
+            self.publishState()
+            self._linked = True
+            return
+        for node in sorted(self.bus.peers()):
+            if node in self.bus.lastSeq:
+                self.bus.resume(node)
+            else:
+                self.bus.publishTo(node, "hello")
+                self.publishState(node)
+        self.reloadStored()
 
     def linkDown(self) -> None:
         self.bus.linkDown()

@@ -17,9 +17,11 @@ them in that order: everything one sender says in one room arrives in
 order everywhere.  The sequence number, counted per sending node and
 receiving node, lets a receiver prove it: an envelope at or below the last
 one seen from that node is a duplicate and dropped, and a jump means
-envelopes were lost (a reader fell behind its inbox's length, Redis forgot
-unread entries, a full queue dropped some, or the sender had believed the
-receiver dead), which L{Bus} reports so the node can ask for a fresh state.
+envelopes were lost (Redis forgot unread entries, a reader fell behind its
+inbox's length, or a full queue dropped some).  The receiver then holds
+what follows and asks the sender to resend the missing ones, which it
+keeps (L{chatd.cluster.replay}); only if it cannot is the gap reported, so
+the node can ask for a fresh state.
 
 Envelopes published in one reactor turn go to Redis together, in one
 command (L{BATCH_LIMIT} at most), after the turn: one reply for them all,
@@ -41,19 +43,18 @@ leave makes the other nodes ask for a fresh state).
 
 from __future__ import annotations
 
-import json
 from bisect import insort
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from typing import Any
 
-import orjson
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
+from chatd.cluster.envelopes import dumps, kindJSON, unpack
+from chatd.cluster.replay import Holds, SentLog
 
 #: A handler gets the sending node's id and the envelope's fields.
 Handler = Callable[[str, dict[str, Any]], None]
@@ -78,67 +79,6 @@ Entry = tuple[int, str, str, str]
 Publish = Callable[[list[tuple[str, str]]], Deferred[Any]]
 
 
-def _dumps(value: Any) -> str:
-    """
-    JSON without spaces, non-ASCII kept.  C{orjson} encodes an envelope's
-    fields ten times faster than the standard library's encoder (0.2
-    against 2.2 µs), and decodes them four times faster: on a node whose
-    rooms are shared with another, every message pays both.  What it
-    refuses (a lone surrogate, which UTF-8 cannot carry, in text the core
-    does not check, such as an administrator's notice; an integer past 64
-    bits) the standard library encodes, a lone surrogate as C{?}.
-    """
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        return text.encode("utf-8", "replace").decode()
-
-
-#: A kind's JSON text: a handful of kinds, one for every envelope.
-_kindJSON = lru_cache(maxsize=64)(_dumps)
-
-
-def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
-    """
-    The wire form of one envelope.  L{Bus} builds the same text by splicing
-    each receiver's number into fields encoded once (L{Bus._numbered}); this
-    is the form it must equal, and how a test writes another node's envelope.
-    """
-    return _dumps({"n": node, "q": seq, "k": kind, **fields})
-
-
-def unpack(entry: str) -> list[Any]:
-    """
-    The envelopes of one stream entry, one per line, decoded (C{None} for a
-    line that is not JSON).
-
-    The whole entry is decoded in one C{orjson.loads}, as one array: per
-    envelope that costs about half of one call per line (one call's
-    overhead, and the decoder shares the repeated keys' strings).  A bad
-    line fails the whole array, so the entry is then decoded line by line,
-    and the other lines are kept.
-    """
-    lines = entry.count("\n") + 1
-    if lines == 1:  # a quiet turn's one envelope: no array to build
-        return [_loadsOrNone(entry)]
-    try:
-        envelopes = orjson.loads("[" + entry.replace("\n", ",") + "]")
-    except ValueError:
-        pass
-    else:
-        if len(envelopes) == lines:  # else lines that only parse together
-            return envelopes  # type: ignore[no-any-return]
-    return [_loadsOrNone(line) for line in entry.split("\n")]
-
-
-def _loadsOrNone(line: str) -> Any:
-    try:
-        return orjson.loads(line)
-    except ValueError:
-        return None
-
-
 class Bus:
     """
     Publishes this node's events and dispatches other nodes' events.
@@ -146,7 +86,7 @@ class Bus:
     C{onPeer(node)} is called for a node's first envelope (or its first
     after L{forget}), C{onHeard(node)} for the first it accepts in each
     stream entry (an entry is one node's turn), C{onGap(node)} when
-    envelopes from C{node} went missing.
+    envelopes from C{node} went missing and it could not resend them.
 
     @ivar handlers: kind -> handler.
     @ivar lastSeq: per other node, the last sequence number accepted.
@@ -190,10 +130,13 @@ class Bus:
         self.queueLimit = queueLimit
         self._order = 0
         self._seqTo: dict[str, int] = {}
-        self._head = '{"n":' + _dumps(nodeId) + ',"q":'
+        self._head = '{"n":' + dumps(nodeId) + ',"q":'
         self._waiting: list[Entry] = []
         self._batch: list[Entry] = []
         self._acks: dict[int, Deferred[None]] = {}
+        self.sent = SentLog()
+        self._holds = Holds(clock, self._giveUp)
+        self.handlers.update(resume=self._resume, noreplay=lambda node, fields: None)
 
     def on(self, kind: str, handler: Handler) -> None:
         """
@@ -209,7 +152,8 @@ class Bus:
         seq = self._seqTo[node] = self._seqTo.get(node, 0) + 1
         self._order += 1
         fields = "}" if body == "{}" else "," + body[1:]
-        text = f'{self._head}{seq},"k":{_kindJSON(kind)}{fields}'
+        text = f'{self._head}{seq},"k":{kindJSON(kind)}{fields}'
+        self.sent.record(node, seq, kind, text)
         return (self._order, node, kind, text)
 
     def publish(self, kind: str, /, **fields: Any) -> None:
@@ -219,7 +163,7 @@ class Bus:
         bound it is dropped (and counted), and the sequence gap tells the
         other nodes to resynchronise.
         """
-        body = _dumps(fields)
+        body = dumps(fields)
         for node in sorted(self.peers()):
             self._enqueue(self._numbered(node, kind, body))
 
@@ -227,7 +171,7 @@ class Bus:
         """
         Publish one event for C{node} alone, as L{publish} does.
         """
-        self._enqueue(self._numbered(node, kind, _dumps(fields)))
+        self._enqueue(self._numbered(node, kind, dumps(fields)))
 
     def _enqueue(self, entry: Entry) -> None:
         if self.up and not self._waiting:
@@ -245,7 +189,7 @@ class Bus:
         """
         if not self.up or self._waiting:
             return fail(RedisUnavailable("Redis is unreachable"))
-        entry = self._numbered(node, kind, _dumps(fields))
+        entry = self._numbered(node, kind, dumps(fields))
         ack = self._acks[entry[0]] = Deferred()
         self._send(entry)
         return ack
@@ -344,6 +288,26 @@ class Bus:
         C{node} is gone: its next envelope, if it comes back, starts afresh.
         """
         self.lastSeq.pop(node, None)
+        self.sent.forget(node)
+        self._holds.release(node)
+
+    def resume(self, node: str) -> None:
+        """
+        Ask C{node} for whatever it sent this node after the last envelope
+        seen from it (entries a Redis restart forgot): it resends them, or
+        says it no longer has them.
+        """
+        if (last := self.lastSeq.get(node)) is not None:
+            self.publishTo(node, "resume", f=last)
+
+    def _resume(self, node: str, fields: dict[str, Any]) -> None:
+        missing = self.sent.after(node, fields["f"], self._seqTo.get(node, 0))
+        if missing is None:
+            self.publishTo(node, "noreplay", f=fields["f"])
+            return
+        for kind, text in missing:  # with their own numbers: duplicates are dropped
+            self._order += 1
+            self._enqueue((self._order, node, kind, text))
 
     def received(self, channel: str, message: str) -> None:
         """
@@ -363,20 +327,19 @@ class Bus:
                 line = message.split("\n")[index]
                 self.log.warn("ignoring a malformed bus message: {text!r}", text=line[:200])
                 continue
-            try:
-                self._accept(node, seq, kind, envelope)
-            except Exception:
-                self.log.failure("handling a {kind} event from {node} failed", kind=kind, node=node)
+            self._accept(node, seq, kind, envelope)
 
     def _accept(self, node: str, seq: int, kind: str, envelope: dict[str, Any]) -> None:
         """
         Dispatch one envelope, unless it is this node's own or a duplicate;
-        report the peer if it is new, the gap if envelopes went missing.
+        one past a gap is held until the sender fills the gap or cannot.
         """
         if node == self.nodeId:
             return
         last = self.lastSeq.get(node)
-        if last is not None and seq <= last:
+        if last is not None and seq != last + 1:
+            if seq > last:
+                self._hold(node, seq, kind, envelope, last)
             return
         self.lastSeq[node] = seq
         if node != self._heardInEntry:  # an entry holds one node's turn: once is enough
@@ -384,15 +347,39 @@ class Bus:
             self.onHeard(node)
         if last is None:
             self.onPeer(node)
-        elif seq != last + 1:
-            self.log.warn(
-                "missed {count} events from node {node}; resynchronising",
-                count=seq - last - 1,
-                node=node,
-            )
-            self.onGap(node)
         handler = self.handlers.get(kind)
         if handler is None:
             self.log.warn("ignoring an unknown {kind} event from {node}", kind=kind, node=node)
+        else:
+            try:
+                handler(node, envelope)
+            except Exception:
+                self.log.failure("handling a {kind} event from {node} failed", kind=kind, node=node)
+        if self._holds.held:  # a gap was just filled?
+            for held in self._holds.takeRun(node, seq):
+                self._accept(node, *held)
+
+    def _hold(self, node: str, seq: int, kind: str, envelope: dict[str, Any], last: int) -> None:
+        if self._holds.hold(node, seq, kind, envelope):
+            self.publishTo(node, "resume", f=last)
+        if kind == "noreplay" or self._holds.full(node):
+            self._giveUp(node)
+
+    def _giveUp(self, node: str) -> None:
+        """
+        C{node} cannot fill its gap (or did not in time): the gap is
+        reported, and what was held dispatched after it.
+        """
+        held = self._holds.release(node)
+        last = self.lastSeq.get(node)
+        if not held or last is None:
             return
-        handler(node, envelope)
+        self.log.warn(
+            "missed {count} events from node {node}; resynchronising",
+            count=held[0][0] - last - 1,
+            node=node,
+        )
+        self.onGap(node)
+        self.lastSeq[node] = held[0][0] - 1
+        for envelope in held:
+            self._accept(node, *envelope)

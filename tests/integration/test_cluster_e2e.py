@@ -170,6 +170,44 @@ async def test_redisRestarted(nodes: Callable[..., Daemon], redisServer: RedisSe
 
 
 @pytest_twisted.ensureDeferred
+async def test_unreadEntriesSurviveRestart(
+    nodes: Callable[..., Daemon], redisServer: RedisServer
+) -> None:
+    """
+    Redis takes room messages and an acknowledged private message for node
+    b, which is stopped and reads none of them, then restarts and forgets
+    them: once b runs again, its user gets all of them, in order, resent by
+    node a; no gap is reported.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    bob = await login(b, "bob", "lobby")
+    await waitForMembers(bob, "lobby", ["alice", "bob"])
+    assert (await alice.line()).startswith("srv: ENTER lobby bob ")
+    b.process.send_signal(signal.SIGSTOP)
+    try:
+        await speak(alice, "lobby", "one")
+        await speak(alice, "lobby", "two")
+        alice.send("clt: MSGPV bob", "clt: psst", "clt: .")
+        assert await alice.line() == "srv: OKAY!"
+        redisServer.kill()
+        redisServer.start()
+    finally:
+        b.process.send_signal(signal.SIGCONT)
+    await heard(bob, "alice", "lobby", "one")
+    await heard(bob, "alice", "lobby", "two")
+    assert (await bob.line()).startswith("srv: MSGPV alice ")
+    assert await bob.nextLines(2) == ["srv: psst", "srv: ."]
+    await speak(alice, "lobby", "after")
+    await heard(bob, "alice", "lobby", "after")
+    assert "missed" not in b.logText()
+    for client in (alice, bob):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
 async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
     """
     An operator in talk mode on one node kicks a TCHAT user on another: the

@@ -444,7 +444,8 @@ class BridgeTests(SynchronousTestCase):
         self.a.user("alice", "lobby")
         self.settle()
         self.assertIsNotNone(self.b.service.find("alice"))
-        message = json.dumps({"n": "a", "q": 10_000, "k": "state", "users": [], "rooms": []})
+        following = self.b.bus.lastSeq["a"] + 1
+        message = json.dumps({"n": "a", "q": following, "k": "state", "users": [], "rooms": []})
         self.b.bus.received(self.b.inbox, message)
         self.assertIsNone(self.b.service.find("alice"))
 

@@ -11,8 +11,17 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.cluster.bus import BATCH_LIMIT, ENTRY_LIMIT, Bus, encode
+from chatd.cluster.bus import BATCH_LIMIT, ENTRY_LIMIT, Bus
+from chatd.cluster.envelopes import encode
+from chatd.cluster.replay import HOLD_TIMEOUT, SentLog
 from tests.support.fakeredis import FakeRedis
+
+
+def packed(*envelopes: str) -> str:
+    """
+    One stream entry of C{envelopes}, as L{Bus} packs a turn's for one node.
+    """
+    return "\n".join(envelopes)
 
 
 class BusTests(SynchronousTestCase):
@@ -145,15 +154,105 @@ class BusTests(SynchronousTestCase):
         self.bus.received("c", encode("b", 6, "say", {"i": 6}))
         self.assertEqual([f["i"] for _, f in self.got], [5, 6])
 
-    def test_gapReported(self) -> None:
+    def test_gapHeldAndFilled(self) -> None:
         """
-        A jump in a node's sequence means envelopes were lost: reported,
-        and the envelope itself is still delivered.
+        A jump in a node's sequence means envelopes went missing: what
+        follows is held, the sender is asked to resend from the last one
+        seen, and once the missing ones come everything is dispatched in
+        order, with no gap reported.
         """
         self.bus.received("c", encode("b", 1, "say", {"i": 1}))
         self.bus.received("c", encode("b", 4, "say", {"i": 4}))
-        self.assertEqual(self.gaps, ["b"])
+        self.bus.received("c", encode("b", 5, "say", {"i": 5}))
+        self.assertEqual([f["i"] for _, f in self.got], [1])
+        self.turn()
+        self.assertEqual(
+            self.redis.published, [("chatd:0:inbox:b", encode("a", 1, "resume", {"f": 1}))]
+        )
+        self.bus.received("c", packed(*(encode("b", n, "say", {"i": n}) for n in (2, 3))))
+        self.assertEqual([f["i"] for _, f in self.got], [1, 2, 3, 4, 5])
+        self.bus.received("c", encode("b", 6, "say", {"i": 6}))
+        self.assertEqual([f["i"] for _, f in self.got], [1, 2, 3, 4, 5, 6])
+        self.assertEqual(self.gaps, [])
+        self.clock.advance(HOLD_TIMEOUT)
+        self.assertEqual(self.gaps, [])
+
+    def test_gapNotFillable(self) -> None:
+        """
+        A sender that no longer has the missing envelopes says so: what was
+        held is dispatched after the gap, and the gap is reported (the
+        node then asks for a whole state).
+        """
+        self.bus.received("c", encode("b", 1, "say", {"i": 1}))
+        self.bus.received("c", encode("b", 4, "say", {"i": 4}))
+        self.bus.received("c", encode("b", 5, "noreplay", {"f": 1}))
         self.assertEqual([f["i"] for _, f in self.got], [1, 4])
+        self.assertEqual(self.gaps, ["b"])
+        self.bus.received("c", encode("b", 6, "say", {"i": 6}))
+        self.assertEqual([f["i"] for _, f in self.got], [1, 4, 6])
+        self.assertEqual(self.gaps, ["b"])
+
+    def test_gapNotAnswered(self) -> None:
+        """
+        A sender that does not answer within L{HOLD_TIMEOUT} (an older
+        chatd, or one cut off) leaves the gap reported and what was held
+        dispatched, in order; a late resend is then dropped as duplicates.
+        """
+        self.bus.received("c", encode("b", 1, "say", {"i": 1}))
+        self.bus.received("c", encode("b", 5, "say", {"i": 5}))
+        self.bus.received("c", encode("b", 4, "say", {"i": 4}))
+        self.clock.advance(HOLD_TIMEOUT - 0.1)
+        self.assertEqual([f["i"] for _, f in self.got], [1])
+        self.clock.advance(0.1)
+        self.assertEqual([f["i"] for _, f in self.got], [1, 4, 5])
+        self.assertEqual(self.gaps, ["b"])
+        self.bus.received("c", packed(*(encode("b", n, "say", {"i": n}) for n in (2, 3))))
+        self.assertEqual([f["i"] for _, f in self.got], [1, 4, 5])
+
+    def test_resumeResends(self) -> None:
+        """
+        Asked to resume after an envelope, a node appends every envelope it
+        sent the asker after it again, as they were first sent, numbers
+        included.
+        """
+        for i in range(4):
+            self.bus.publish("say", i=i)
+        self.turn()
+        first = list(self.redis.published)
+        self.redis.published.clear()
+        self.bus.received("c", encode("b", 1, "resume", {"f": 2}))
+        self.turn()
+        self.assertEqual(self.redis.published, first[2:])
+
+    def test_resumeBeyondWhatIsKept(self) -> None:
+        """
+        A node that no longer keeps every envelope asked for answers
+        C{noreplay} (the asker falls back to a whole state); one asked for
+        nothing newer than it sent sends nothing.
+        """
+        self.bus.sent = SentLog(limit=2)
+        for i in range(4):
+            self.bus.publish("say", i=i)
+        self.turn()
+        self.redis.published.clear()
+        self.bus.received("c", encode("b", 1, "resume", {"f": 1}))
+        self.turn()
+        refused = encode("a", 5, "noreplay", {"f": 1})
+        self.assertEqual(self.redis.published, [("chatd:0:inbox:b", refused)])
+        self.bus.received("c", encode("b", 2, "resume", {"f": 5}))
+        self.turn()
+        self.assertEqual(len(self.redis.published), 1)
+
+    def test_forgetDropsHold(self) -> None:
+        """
+        A node declared gone takes what was held from it with it: nothing
+        is dispatched later, and its next envelope starts afresh.
+        """
+        self.bus.received("c", encode("b", 1, "say", {"i": 1}))
+        self.bus.received("c", encode("b", 3, "say", {"i": 3}))
+        self.bus.forget("b")
+        self.clock.advance(HOLD_TIMEOUT)
+        self.assertEqual((self.gaps, [f["i"] for _, f in self.got]), ([], [1]))
 
     def test_forget(self) -> None:
         """

@@ -172,6 +172,65 @@ class OutageTests(TwoNodes):
         self.assertIn(("alice", "local"), said(carol, "here"))
 
 
+class RestartTests(TwoNodes):
+    """
+    Redis restarts without persistence: entries it took but nobody read yet
+    are gone, and so are its keys.
+    """
+
+    def restart(self) -> None:
+        self.down()
+        self.redis.streams.clear()
+        self.redis.data.clear()
+        self.redis.sets.clear()
+        self.redis.published.clear()
+        self.up()
+
+    def test_unreadEntriesResent(self) -> None:
+        """
+        A room message and an acknowledged private message that Redis
+        forgot before their receiver read them are resent by their sender
+        once the nodes are back, in order; no whole state is traded.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.b.alive = False  # node b does not read its inbox before the restart
+        self.a.service.say(alice, "lobby", ("before the restart",))
+        told = settled(self.a.service.tell(alice, "bob", ("still there?",)))
+        self.settle()
+        self.assertIsInstance(self.successResultOf(told), PrivateMessage)
+        self.b.alive = True
+        self.restart()
+        self.assertEqual(said(bob, "lobby"), [("alice", "before the restart")])
+        self.assertEqual(privates(bob), [("alice", "still there?")])
+        self.assertIn("resume", self.redis.kinds())
+        self.assertNotIn("state", self.redis.kinds())
+        self.a.service.say(alice, "lobby", ("after",))
+        self.settle()
+        self.assertEqual(said(bob, "lobby")[-1], ("alice", "after"))
+        self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_nothingLostNothingResent(self) -> None:
+        """
+        After a restart that lost nothing unread, the nodes only ask each
+        other where they stand: nothing is resent, no state traded, and
+        the chat goes on.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.a.service.say(alice, "lobby", ("one",))
+        self.settle()
+        self.restart()
+        self.assertEqual(sorted(set(self.redis.kinds())), ["resume"])
+        self.a.service.say(alice, "lobby", ("two",))
+        self.settle()
+        self.assertEqual(said(bob, "lobby"), [("alice", "one"), ("alice", "two")])
+        self.assertIsNotNone(self.a.service.find("bob"))
+        self.assertIsNotNone(self.b.service.find("alice"))
+
+
 class CutOffTests(TwoNodes):
     def test_nodeCutOffAloneSpeaksLater(self) -> None:
         """
