@@ -180,19 +180,22 @@ class Inbound:
         self.bus.publishTo(node, "hello")
 
     def remote_tell(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        A private message for a user of this node; one who has moved to
+        another node meanwhile is not followed there.
+        """
         recipient = self.service.find(fields["to"])
-        if recipient is None or isinstance(recipient, RemoteParticipant):
+        if isinstance(recipient, RemoteParticipant):
             return
-        assert recipient.nick is not None
         event = PrivateMessage(
             fields["u"],
-            recipient.nick,
+            fields["to"] if recipient is None or recipient.nick is None else recipient.nick,
             tuple(fields["l"]),
             fields["w"],
             msgid=fields.get("id", ""),
             millis=fields.get("ms", 0),
         )
-        recipient.privateMessage(event)
+        self.replica.tellRemote(event)
 
     def remote_notice(self, node: str, fields: dict[str, Any]) -> None:
         event = Notice(fields["t"], fields["w"])

@@ -153,15 +153,9 @@ class Messages:
         if recipient is None or isAbsent(recipient):  # an always-on person is not here
             if self.persistence is not None and self.persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
-                kept = self.persistence.inbox.keep(
-                    sender,
-                    normalize(nick),
-                    lines,
-                    now,
-                    self._msgid(),
-                    millis,
-                    self.persistence.isRegisteredNow(sender),
-                )
+                event = PrivateMessage(sender, nick, lines, now, msgid=self._msgid(), millis=millis)
+                kept = self.keepForLater(event)
+                assert kept is not None
                 return kept.addCallback(self._keptPrivate, participant)
             raise errors.NoSuchUser()
         if lines or not tags:
@@ -203,6 +197,25 @@ class Messages:
             deliver([own], "privateMessage", event, participant)
         self.stats.messageIn(participant.protocolName, "private", 1)
         return event
+
+    def keepForLater(self, event: PrivateMessage) -> Deferred[None] | None:
+        """
+        Keep a private message for its recipient's next login, if the name
+        is registered (None if not): they are not here, or are an always-on
+        person without a connection.
+        """
+        persistence = self.persistence
+        if persistence is None or not persistence.isRegisteredNow(event.recipient):
+            return None
+        return persistence.inbox.keep(
+            event.sender,
+            normalize(event.recipient),
+            event.lines,
+            event.when,
+            event.msgid,
+            event.millis,
+            persistence.isRegisteredNow(event.sender),
+        )
 
     def _keptPrivate(self, ignored: None, participant: IParticipant) -> None:
         self.stats.messageIn(participant.protocolName, "private", 1)

@@ -15,8 +15,9 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core import errors
+from chatd.core.absent import isAbsent
 from chatd.core.delivery import deliverToAll
-from chatd.core.events import Invitation, Redaction, RoomChange, RoomMessage
+from chatd.core.events import Invitation, PrivateMessage, Redaction, RoomChange, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key, normalize
@@ -76,6 +77,33 @@ class Replica:
             return
         self.service.join(participant, nick, target, remote=True)
         target.useInvitation(nick)  # used up, as by enter()
+
+    def tellRemote(self, event: PrivateMessage) -> None:
+        """
+        Hand a private message another process's user sent (checked and
+        stored there, and acknowledged once it was on its way) to its
+        recipient here.  One who left before it came, or an always-on
+        person without a connection, has it kept for their next login if
+        the name is registered, as if it had been sent here; otherwise it
+        reaches nobody, and that is logged.
+        """
+        recipient = self.service.find(event.recipient)
+        if recipient is not None and not isAbsent(recipient):
+            recipient.privateMessage(event)
+            return
+        kept = self.service.messages.keepForLater(event)
+        if kept is None:
+            self.log.info(
+                "a private message from {sender} to {nick}, who left, reaches nobody",
+                sender=event.sender,
+                nick=event.recipient,
+            )
+            return
+        kept.addErrback(
+            lambda f: self.log.failure(
+                "keeping a private message for {nick}", f, nick=event.recipient
+            )
+        )
 
     def sayRemote(self, participant: IParticipant, event: RoomMessage) -> bool:
         """

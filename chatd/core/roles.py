@@ -107,6 +107,12 @@ class IReplica(Interface):
         Put a participant served by another node in C{room}.
         """
 
+    def tellRemote(event: PrivateMessage) -> None:
+        """
+        A private message checked and stored where it was sent: to its
+        recipient here, or kept for a registered one who left meanwhile.
+        """
+
     def sayRemote(participant: IParticipant, event: RoomMessage) -> bool:
         """
         Show members here a room message a participant served by another

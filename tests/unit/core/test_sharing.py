@@ -14,10 +14,10 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.events import Notice
+from chatd.core.events import Notice, PrivateMessage
 from chatd.storage.interfaces import APPROVAL
 from chatd.storage.memory import MemoryChatStore
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.support.fakenode import FakeNode
 from tests.support.fakeredis import FakeRedis
 
@@ -134,3 +134,29 @@ class SharedStoreTests(SynchronousTestCase):
         self.b.bridge.gap("a")
         self.settle()
         self.assertEqual(self.b.service.roomMode("Secret"), APPROVAL)
+
+    def test_privateMessageForOneWhoJustLeft(self) -> None:
+        """
+        A private message that reaches a registered user's node just after
+        they logged out there (their node's news had not reached the
+        sender's, which acknowledged it) is kept for their next login, as
+        on one node; one for an unregistered user who left reaches nobody.
+        """
+        bob = self.b.user("bob")
+        self.successResultOf(self.b.service.register(bob, "secret1"))
+        carol = self.b.user("carol")
+        alice = self.a.user("alice")
+        self.settle()
+        self.b.service.disconnect(bob)
+        self.b.service.disconnect(carol)
+        told = [settled(self.a.service.tell(alice, nick, ("hi?",))) for nick in ("bob", "carol")]
+        self.settle()
+        for d in told:
+            self.assertIsInstance(self.successResultOf(d), PrivateMessage)
+        back = RecordingParticipant()
+        self.b.service.connect(back)
+        self.successResultOf(self.b.service.login(back, "bob", "secret1"))
+        self.settle()
+        kept = [e for e in back.events if isinstance(e, PrivateMessage)]
+        self.assertEqual([(e.sender, e.lines) for e in kept], [("alice", ("hi?",))])
+        self.assertTrue(kept[0].waited)
