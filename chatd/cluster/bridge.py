@@ -36,6 +36,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.cluster.address import RedisUnavailable
+from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
 from chatd.cluster.moderation import ConsoleRelay
@@ -82,6 +83,7 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
             " hello state stored"
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
+        self.barrier = Barrier(bus)
         self.listenRooms()
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
@@ -172,6 +174,9 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
             return
         self.presence.release(old)
         self.bus.publish("rename", u=old, to=participant.nick)
+
+    def everyoneHeard(self) -> Deferred[None]:
+        return self.barrier.everyoneHeard()
 
     def entered(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):
@@ -343,6 +348,7 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         everyone local who shared a room with them is told.
         """
         self._gone.add(node)
+        self.barrier.forget(node)
         self._held.pop(node, None)
         self._sayTo.pop(node, None)
         self.bus.forget(node)

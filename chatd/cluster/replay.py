@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_replay -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_outage -*-
 """
 Filling a gap in one node's envelopes from what its sender remembers,
 instead of trading whole states.

@@ -144,8 +144,10 @@ class Logins:
             )
         else:
             nick = self.admitChecked(participant, nick)
-        if persistence is not None:
+        if persistence is not None:  # it waits for the cluster after the rooms' entries
             await persistence.loginRooms(participant, nick, rooms)
+        elif service.observer is not None:
+            await maybeCall(service.observer.everyoneHeard)
         return nick
 
     def checkName(self, nick: str) -> None:
@@ -311,10 +313,20 @@ class Logins:
             service.persistence.checkRename(old, nick)  # a registered name needs its password
         if service.observer is None or key(nick) == key(old):
             return self.applyRename(participant, old, nick)
-        renaming = claimed(
-            service.observer, participant, nick, lambda: self.renameChecked(participant, old, nick)
+        return Deferred.fromCoroutine(self.renameEverywhere(participant, old, nick))
+
+    async def renameEverywhere(self, participant: IParticipant, old: str, nick: str) -> str:
+        """
+        A rename in a cluster: the name claimed, applied, and answered once
+        every node has heard of it.
+        """
+        observer = self.service.observer
+        assert observer is not None
+        renamed = await claimed(
+            observer, participant, nick, lambda: self.renameChecked(participant, old, nick)
         )
-        return Deferred.fromCoroutine(renaming)
+        await maybeCall(observer.everyoneHeard)
+        return renamed
 
     def renameChecked(self, participant: IParticipant, old: str, nick: str) -> str:
         """

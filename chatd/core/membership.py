@@ -132,6 +132,13 @@ class Membership:
             self.service.persistence.checkApproval(participant, nick, target)
         self.join(participant, nick, target)
         target.useInvitation(nick)
+        heard = None if self.service.observer is None else self.service.observer.everyoneHeard()
+        if heard is None:
+            return self.recorded(participant, nick, target)
+        # Recorded (and its history replayed) once the other nodes know.
+        return heard.addCallback(lambda _: self.recorded(participant, nick, target))
+
+    def recorded(self, participant: IParticipant, nick: str, target: Room) -> MaybeDeferred[str]:
         if self.service.persistence is not None:
             return self.service.persistence.entered(participant, nick, target)
         return target.name

@@ -26,6 +26,7 @@ from chatd.core import autojoin, errors
 from chatd.core.accounts import Accounts, Secret
 from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
+from chatd.core.calls import maybeCall
 from chatd.core.chathistory import ChatHistory
 from chatd.core.events import Notice, RoomMessage
 from chatd.core.inbox import Inbox
@@ -263,6 +264,8 @@ class Persistence:
         # entered whose history this participant is offered.
         mark = self.store.mark() if rooms and self.offersHistory(participant) else None
         entered = autojoin.joinRooms(service, participant, nick, rooms)
+        if service.observer is not None:  # the welcome follows the reply, which waits for it
+            await maybeCall(service.observer.everyoneHeard)
         if entered or nickKey in self.registered:
             self._later(self._welcome, participant, nick, entered, mark)
         return nick

@@ -215,6 +215,14 @@ class IChatObserver(Interface):
         C{participant}, formerly C{old}, is called C{participant.nick} now.
         """
 
+    def everyoneHeard() -> MaybeDeferred[None]:
+        """
+        Fires once what this process told the observer so far has reached
+        every other process, and what they told before has reached this
+        one.  A login, rename or entry is answered only then, so that users
+        everywhere can reach the newcomer at once.
+        """
+
     def entered(participant: IParticipant, room: str) -> None:
         """
         C{participant} entered C{room} (its display name).

@@ -39,6 +39,7 @@ class FakeNode:
         **storage: Any,
     ) -> None:
         self.test = test
+        self.clock = redis.clock
         self.alive = True
         self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
         self.service.startService()
@@ -73,7 +74,17 @@ class FakeNode:
         self.service.connect(person)
         if nick == "op" and proven:  # the operator's password login proves it first
             self.service.accountProven(person, nick)
-        self.test.successResultOf(settled(self.service.login(person, nick, password)))
+        login = settled(self.service.login(person, nick, password))
+        self.turns()  # the other nodes hear of the login before it is answered
+        self.test.successResultOf(login)
         for room in rooms:
             self.service.enter(person, room)
+        self.turns()
         return person
+
+    def turns(self, count: int = 10) -> None:
+        """
+        Let the fake Redis and every node run C{count} reactor turns.
+        """
+        for _ in range(count):
+            self.clock.advance(0)

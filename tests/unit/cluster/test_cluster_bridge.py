@@ -215,8 +215,10 @@ class BridgeTests(SynchronousTestCase):
         first, second = RecordingParticipant(), RecordingParticipant()
         self.b.service.connect(first)
         self.c.service.connect(second)
-        self.successResultOf(settled(self.b.service.login(first, "zed")))
+        zed = settled(self.b.service.login(first, "zed"))
         self.failureResultOf(self.c.service.login(second, "ZED"), errors.NickTaken)
+        self.settle()
+        self.successResultOf(zed)
         self.assertIsNone(second.nick)
 
     def test_logoutFreesName(self) -> None:
@@ -243,8 +245,9 @@ class BridgeTests(SynchronousTestCase):
         bob = self.b.user("bob", "lobby")
         self.settle()
         self.assertRaises(errors.NickTaken, self.a.service.rename, alice, "bob")
-        self.successResultOf(settled(self.a.service.rename(alice, "alicia")))
+        renamed = settled(self.a.service.rename(alice, "alicia"))
         self.settle()
+        self.successResultOf(renamed)
         [event] = [e for e in bob.events if isinstance(e, Rename)]
         self.assertEqual((event.old, event.new), ("alice", "alicia"))
         self.assertIsInstance(self.b.service.find("alicia"), RemoteParticipant)
@@ -540,6 +543,7 @@ class WithStoresTests(SynchronousTestCase):
         carol = self.b.user("carol")
         self.successResultOf(self.b.service.register(carol, "secret1"))
         self.b.service.disconnect(carol)
+        self.settle()
         carolOnA = self.a.user("carol", "lobby", "Général")
         bob = self.b.user("bob", "lobby", "Général")
         self.settle()

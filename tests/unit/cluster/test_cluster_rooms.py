@@ -12,7 +12,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core import errors
 from chatd.core.events import KICK, Invitation, Membership, Notice, RoomChange
 from chatd.irc.factory import IRCFactory
-from chatd.testing import RecordingParticipant
+from chatd.testing import RecordingParticipant, settled
 from tests.support.fakenode import FakeNode
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
@@ -178,7 +178,9 @@ class RoomSyncTests(SynchronousTestCase):
         )
         self.assertEqual(self.b.service.roomBans("lobby", "I"), [("frank!*@*", "op", 1000)])
         self.assertRaises(errors.InviteOnly, self.b.service.enter, grace, "lobby")
-        self.assertEqual(self.b.service.enter(frank, "lobby"), "lobby")
+        entered = settled(self.b.service.enter(frank, "lobby"))
+        self.settle()
+        self.assertEqual(self.successResultOf(entered), "lobby")
 
     def test_groupedChangeOncePerNode(self) -> None:
         """

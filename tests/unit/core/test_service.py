@@ -348,6 +348,9 @@ class RecordingObserver:
     def entered(self, participant: IParticipant, room: str) -> None:
         self.calls.append(("entered", participant.nick, room))
 
+    def everyoneHeard(self) -> None:
+        return None
+
     def left(self, participant: IParticipant, room: str) -> None:
         self.calls.append(("left", participant.nick, room))
 

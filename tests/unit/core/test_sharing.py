@@ -12,6 +12,7 @@ from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.cluster.barrier import WAIT
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Notice, PrivateMessage
@@ -81,8 +82,12 @@ class SharedStoreTests(SynchronousTestCase):
         Even when the announcement never reaches a node, a login there under
         the registered name is checked against the store.
         """
-        alice = self.a.user("alice")
-        self.b.alive = False
+        self.b.alive = False  # node b reads nothing from here on
+        alice = RecordingParticipant()
+        self.a.service.connect(alice)
+        login = settled(self.a.service.login(alice, "alice", None))
+        self.clock.advance(WAIT)  # node b never answers: the login waits no longer
+        self.assertEqual(self.successResultOf(login), "alice")
         self.successResultOf(self.a.service.register(alice, "secret1"))
         self.a.service.disconnect(alice)
         self.settle()
@@ -155,8 +160,9 @@ class SharedStoreTests(SynchronousTestCase):
             self.assertIsInstance(self.successResultOf(d), PrivateMessage)
         back = RecordingParticipant()
         self.b.service.connect(back)
-        self.successResultOf(self.b.service.login(back, "bob", "secret1"))
+        again = settled(self.b.service.login(back, "bob", "secret1"))
         self.settle()
+        self.successResultOf(again)
         kept = [e for e in back.events if isinstance(e, PrivateMessage)]
         self.assertEqual([(e.sender, e.lines) for e in kept], [("alice", ("hi?",))])
         self.assertTrue(kept[0].waited)

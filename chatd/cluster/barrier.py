@@ -1,0 +1,109 @@
+# -*- test-case-name: tests.unit.cluster.test_cluster_barrier -*-
+"""
+Answering an arrival only once every node has heard of it.
+
+A login, a rename or an entry is applied on its own node at once, and
+reaches the other nodes a moment later, through their inboxes.  Until it
+has, a user there cannot reach the newcomer: a private message is refused
+(no such user), and a room message is not sent to a node that the sender's
+node does not know has members in the room.  So the newcomer's node answers
+(C{OKAY!}, IRC's C{JOIN}) only after a round trip: it sends every live peer
+a C{ping} after the envelopes that told of the arrival, and each peer
+answers C{pong} when it reads it, so after everything before it.  Once all
+have answered, every peer has applied the arrival, and this node has read
+what each peer published before its answer.
+
+One round serves every arrival of a reactor turn.  A peer that does not
+answer within L{WAIT} (it died, Redis is away) holds up nobody longer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IDelayedCall
+
+from chatd.cluster.bus import Bus
+
+#: Seconds an arrival waits for the other nodes at most.
+WAIT = 2.0
+
+
+class _Round:
+    def __init__(self, peers: set[str], timer: IDelayedCall) -> None:
+        self.waitingFor = peers
+        self.timer = timer
+        self.arrivals: list[Deferred[None]] = []
+
+
+class Barrier:
+    """
+    Rounds of C{ping}/C{pong} with the live peers (L{Bus.peers}).
+    """
+
+    def __init__(self, bus: Bus, wait: float = WAIT) -> None:
+        self.bus = bus
+        self.clock = bus.clock
+        self.wait = wait
+        self._rounds: dict[int, _Round] = {}
+        self._last = 0
+        self._gathering: _Round | None = None
+        bus.on("ping", self._pinged)
+        bus.on("pong", self._ponged)
+
+    def everyoneHeard(self) -> Deferred[None]:
+        """
+        Fires once every live peer has read what this node published so
+        far (this reactor turn included), or after L{WAIT} seconds.
+        """
+        if self._gathering is None:
+            peers = set(self.bus.peers())
+            if not peers or not self.bus.up:
+                return succeed(None)  # nobody to wait for, or nobody can answer now
+            self._last += 1
+            number = self._last
+            timer = self.clock.callLater(self.wait, self._settle, number)
+            self._gathering = self._rounds[number] = _Round(peers, timer)
+            self.clock.callLater(0, self._ping, number)  # after the turn's other envelopes
+        arrival: Deferred[None] = Deferred()
+        self._gathering.arrivals.append(arrival)
+        return arrival
+
+    def _ping(self, number: int) -> None:
+        self._gathering = None
+        round = self._rounds.get(number)
+        if round is not None and not round.waitingFor:  # every peer went meanwhile
+            self._settle(number)
+        for node in sorted(round.waitingFor if round is not None else ()):
+            self.bus.publishTo(node, "ping", i=number)
+
+    def _pinged(self, node: str, fields: dict[str, Any]) -> None:
+        self.bus.publishTo(node, "pong", i=fields["i"])
+
+    def _ponged(self, node: str, fields: dict[str, Any]) -> None:
+        round = self._rounds.get(fields["i"])
+        if round is not None:
+            round.waitingFor.discard(node)
+            if not round.waitingFor:
+                self._settle(fields["i"])
+
+    def forget(self, node: str) -> None:
+        """
+        C{node} is gone: nobody waits for it any more.
+        """
+        for number, round in list(self._rounds.items()):
+            round.waitingFor.discard(node)
+            if not round.waitingFor and round is not self._gathering:
+                self._settle(number)
+
+    def _settle(self, number: int) -> None:
+        round = self._rounds.pop(number, None)
+        if round is None:
+            return
+        if round is self._gathering:
+            self._gathering = None
+        if round.timer.active():
+            round.timer.cancel()
+        for arrival in round.arrivals:
+            arrival.callback(None)

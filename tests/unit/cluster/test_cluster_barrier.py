@@ -1,0 +1,136 @@
+"""
+Tests for L{chatd.cluster.barrier}: a login, rename or entry is answered
+once every other node has heard of it, so that a user there can reach the
+newcomer at once.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.cluster.barrier import WAIT
+from chatd.cluster.remote import RemoteParticipant
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.testing import RecordingParticipant, settled
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+
+
+class BarrierTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.a = FakeNode(self, self.redis, "a")
+        self.b = FakeNode(self, self.redis, "b")
+        for node in (self.a, self.b):
+            node.start()
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def connected(self, node: FakeNode) -> RecordingParticipant:
+        person = RecordingParticipant()
+        node.service.connect(person)
+        return person
+
+    def test_loginAnsweredOnceHeard(self) -> None:
+        """
+        A login is answered only once the other node knows the user: a
+        private message from there, sent at once, reaches them.
+        """
+        alice = self.a.user("alice")
+        bob = self.connected(self.b)
+        login = settled(self.b.service.login(bob, "bob"))
+        self.assertNoResult(login)
+        self.assertIsNone(self.a.service.find("bob"))
+        self.settle()
+        self.assertEqual(self.successResultOf(login), "bob")
+        self.assertIsInstance(self.a.service.find("bob"), RemoteParticipant)
+        told = settled(self.a.service.tell(alice, "bob", ("welcome",)))
+        self.settle()
+        self.assertIsInstance(self.successResultOf(told), PrivateMessage)
+        self.assertEqual(
+            [e.lines for e in bob.events if isinstance(e, PrivateMessage)], [("welcome",)]
+        )
+
+    def test_entryAnsweredOnceHeard(self) -> None:
+        """
+        An entry into a room that has no other member on its node is
+        answered once the nodes with members there know of it: what is said
+        there right after reaches the newcomer.
+        """
+        self.a.service.registry.create("fresh")
+        self.b.service.registry.create("fresh")
+        alice = self.a.user("alice", "fresh")
+        bob = self.b.user("bob")
+        entered = settled(self.b.service.enter(bob, "fresh"))
+        self.assertNoResult(entered)
+        self.settle()
+        self.assertEqual(self.successResultOf(entered), "fresh")
+        self.a.service.say(alice, "fresh", ("right after",))
+        self.settle()
+        said = [e.lines for e in bob.events if isinstance(e, RoomMessage)]
+        self.assertEqual(said, [("right after",)])
+
+    def test_renameAnsweredOnceHeard(self) -> None:
+        """
+        A rename is answered once the other node knows the new name.
+        """
+        bob = self.b.user("bob")
+        renamed = settled(self.b.service.rename(bob, "robert"))
+        self.assertNoResult(renamed)
+        self.settle()
+        self.assertEqual(self.successResultOf(renamed), "robert")
+        self.assertIsInstance(self.a.service.find("robert"), RemoteParticipant)
+
+    def test_oneRoundPerTurn(self) -> None:
+        """
+        Arrivals of one reactor turn share one round: one C{ping} to each
+        peer, one C{pong} back.
+        """
+        people = [self.connected(self.b) for _ in range(5)]
+        logins = [settled(self.b.service.login(p, f"user{i}")) for i, p in enumerate(people)]
+        self.settle()
+        for login in logins:
+            self.successResultOf(login)
+        self.assertEqual(self.redis.kinds().count("ping"), 1)
+        self.assertEqual(self.redis.kinds().count("pong"), 1)
+
+    def test_silentPeerHoldsUpNoLonger(self) -> None:
+        """
+        A peer that does not answer (it stalled, or Redis lost the ping)
+        holds an arrival up for L{WAIT} seconds at most.
+        """
+        self.a.alive = False
+        bob = self.connected(self.b)
+        login = settled(self.b.service.login(bob, "bob"))
+        self.settle()
+        self.assertNoResult(login)
+        self.clock.advance(WAIT)
+        self.assertEqual(self.successResultOf(login), "bob")
+
+    def test_deadPeerHoldsUpNobody(self) -> None:
+        """
+        A peer declared dead while an arrival waits for it is not waited
+        for any more.
+        """
+        self.a.alive = False
+        bob = self.connected(self.b)
+        login = settled(self.b.service.login(bob, "bob"))
+        self.settle()
+        self.b.bridge.nodeLost("a")
+        self.assertEqual(self.successResultOf(login), "bob")
+
+    def test_redisAway(self) -> None:
+        """
+        While Redis is away, nobody could answer: an arrival does not wait.
+        """
+        bob = self.b.user("bob")
+        self.redis.down = True
+        self.b.bridge.linkDown()
+        self.b.service.registry.create("fresh")
+        self.assertEqual(self.successResultOf(settled(self.b.service.enter(bob, "fresh"))), "fresh")
