@@ -355,6 +355,14 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         for proxy in list(self.proxies.pop(node, {}).values()):
             self.service.disconnect(proxy, "their server went away")
 
+    def nodeLeft(self, node: str) -> None:
+        """
+        C{node} shut down cleanly: it is forgotten at once, not after the
+        TTL, so that nothing waits for it meanwhile.
+        """
+        self.presence.forget(node)
+        self.nodeLost(node)
+
     def nickLost(self, nick: str) -> None:
         """
         While this node was cut off from Redis, another node's user took

@@ -66,6 +66,9 @@ class Inbound:
     def syncRooms(self, node: str, users: list[Any], states: dict[str, dict[str, Any]]) -> None:
         raise NotImplementedError()
 
+    def nodeLeft(self, node: str) -> None:
+        raise NotImplementedError()
+
     def _proxy(self, node: str, nick: str) -> RemoteParticipant | None:
         return self.proxies.get(node, {}).get(key(nick))
 
@@ -266,3 +269,5 @@ class Inbound:
         self.syncRooms(node, fields["users"], fields.get("rs", {}))
         for held in self._held.pop(node, []):
             self.remote_say(node, held, hold=False)
+        if fields.get("bye"):  # its farewell: it stopped cleanly
+            self.nodeLeft(node)

@@ -118,7 +118,7 @@ class ClusterNode(MultiService):
         self.presence.stop()
         for nick in self.bridge.localNicks():
             self.presence.release(nick)
-        self.bus.publish("state", users=[], rooms=[], r="their server shut down")
+        self.bus.publish("state", users=[], rooms=[], r="their server shut down", bye=1)
         self.bus.flush()  # before the link closes, not after this turn
         self.link.execute("SREM", self.presence.registryKey(), self.nodeId).addErrback(
             lambda _: None

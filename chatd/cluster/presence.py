@@ -170,6 +170,13 @@ class Presence:
         if self._loop.running:
             self._loop.stop()
 
+    def forget(self, node: str) -> None:
+        """
+        C{node} said goodbye: no longer a peer.
+        """
+        self.peers.discard(node)
+        self._heard.pop(node, None)
+
     def linkUp(self) -> Deferred[None]:
         """
         Redis is (back): beat at once, so this node's key and claims exist

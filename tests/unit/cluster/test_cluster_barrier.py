@@ -125,6 +125,21 @@ class BarrierTests(SynchronousTestCase):
         self.b.bridge.nodeLost("a")
         self.assertEqual(self.successResultOf(login), "bob")
 
+    def test_farewellEndsTheWait(self) -> None:
+        """
+        A node that shut down cleanly (its farewell state) is no longer
+        waited for: the next arrival is answered after one round, not
+        after L{WAIT}.
+        """
+        self.a.bus.publish("state", users=[], rooms=[], r="their server shut down", bye=1)
+        self.settle()
+        self.a.alive = False
+        bob = self.connected(self.b)
+        login = settled(self.b.service.login(bob, "bob"))
+        self.settle()
+        self.assertEqual(self.successResultOf(login), "bob")
+        self.assertNotIn("a", self.b.presence.peers)
+
     def test_redisAway(self) -> None:
         """
         While Redis is away, nobody could answer: an arrival does not wait.
