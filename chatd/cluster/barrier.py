@@ -14,7 +14,9 @@ have answered, every peer has applied the arrival, and this node has read
 what each peer published before its answer.
 
 One round serves every arrival of a reactor turn.  A peer that does not
-answer within L{WAIT} (it died, Redis is away) holds up nobody longer.
+answer within L{WAIT} (it died, Redis is away) holds up nobody longer, and
+is not waited for again until it answers a round: a node killed without a
+goodbye costs one wait, not one per arrival until it is declared dead.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ WAIT = 2.0
 
 
 class _Round:
-    def __init__(self, peers: set[str], timer: IDelayedCall) -> None:
-        self.waitingFor = peers
+    def __init__(self, peers: set[str], waitingFor: set[str], timer: IDelayedCall) -> None:
+        self.peers = peers
+        self.waitingFor = waitingFor
         self.timer = timer
         self.arrivals: list[Deferred[None]] = []
 
@@ -49,6 +52,7 @@ class Barrier:
         self._rounds: dict[int, _Round] = {}
         self._last = 0
         self._gathering: _Round | None = None
+        self._silent: set[str] = set()
         bus.on("ping", self._pinged)
         bus.on("pong", self._ponged)
 
@@ -57,15 +61,20 @@ class Barrier:
         Fires once every live peer has read what this node published so
         far (this reactor turn included), or after L{WAIT} seconds.
         """
+        if not self.bus.up:
+            return succeed(None)  # nobody could answer now
         if self._gathering is None:
             peers = set(self.bus.peers())
-            if not peers or not self.bus.up:
-                return succeed(None)  # nobody to wait for, or nobody can answer now
+            if not peers:
+                return succeed(None)
             self._last += 1
             number = self._last
             timer = self.clock.callLater(self.wait, self._settle, number)
-            self._gathering = self._rounds[number] = _Round(peers, timer)
+            round = _Round(peers, peers - self._silent, timer)
+            self._gathering = self._rounds[number] = round
             self.clock.callLater(0, self._ping, number)  # after the turn's other envelopes
+        if not self._gathering.waitingFor:
+            return succeed(None)  # only silent peers: pinged, not waited for
         arrival: Deferred[None] = Deferred()
         self._gathering.arrivals.append(arrival)
         return arrival
@@ -73,15 +82,18 @@ class Barrier:
     def _ping(self, number: int) -> None:
         self._gathering = None
         round = self._rounds.get(number)
-        if round is not None and not round.waitingFor:  # every peer went meanwhile
-            self._settle(number)
-        for node in sorted(round.waitingFor if round is not None else ()):
+        if round is None:
+            return
+        for node in sorted(round.peers):  # the silent too: an answer counts them in again
             self.bus.publishTo(node, "ping", i=number)
+        if not round.waitingFor:  # gone meanwhile, or silent
+            self._settle(number)
 
     def _pinged(self, node: str, fields: dict[str, Any]) -> None:
         self.bus.publishTo(node, "pong", i=fields["i"])
 
     def _ponged(self, node: str, fields: dict[str, Any]) -> None:
+        self._silent.discard(node)
         round = self._rounds.get(fields["i"])
         if round is not None:
             round.waitingFor.discard(node)
@@ -92,8 +104,10 @@ class Barrier:
         """
         C{node} is gone: nobody waits for it any more.
         """
+        self._silent.discard(node)
         for number, round in list(self._rounds.items()):
             round.waitingFor.discard(node)
+            round.peers.discard(node)
             if not round.waitingFor and round is not self._gathering:
                 self._settle(number)
 
@@ -105,5 +119,7 @@ class Barrier:
             self._gathering = None
         if round.timer.active():
             round.timer.cancel()
+        else:  # timed out: who did not answer is not waited for again until they do
+            self._silent |= round.waitingFor
         for arrival in round.arrivals:
             arrival.callback(None)

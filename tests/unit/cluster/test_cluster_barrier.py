@@ -112,6 +112,20 @@ class BarrierTests(SynchronousTestCase):
         self.assertNoResult(login)
         self.clock.advance(WAIT)
         self.assertEqual(self.successResultOf(login), "bob")
+        carol = self.connected(self.b)
+        again = settled(self.b.service.login(carol, "carol"))
+        self.settle()
+        self.assertEqual(self.successResultOf(again), "carol")  # not waited for again
+        self.a.alive = True
+        dave = self.connected(self.b)
+        later = settled(self.b.service.login(dave, "dave"))
+        self.settle()
+        self.successResultOf(later)
+        erin = self.connected(self.b)
+        waits = settled(self.b.service.login(erin, "erin"))
+        self.assertNoResult(waits)  # node a answered a ping again: waited for again
+        self.settle()
+        self.successResultOf(waits)
 
     def test_deadPeerHoldsUpNobody(self) -> None:
         """
