@@ -37,8 +37,8 @@ number).  A private message
 is not queued: L{Bus.sendTo} answers at once, so its sender is told to try
 again rather than told it was sent.  The queue's bound (L{QUEUE_LIMIT})
 is what L{Bus.hasRoom} reports; the bridge refuses a room message when the
-queue is full, and other envelopes beyond it are dropped (the gap they
-leave makes the other nodes ask for a fresh state).
+queue is full, and other envelopes beyond it are not sent then (the gap
+they leave makes the other nodes ask for them again).
 """
 
 from __future__ import annotations
@@ -160,8 +160,8 @@ class Bus:
         """
         Publish one event for every peer (L{peers}).  Never raises and never
         waits: while Redis is away the event waits in the queue; past its
-        bound it is dropped (and counted), and the sequence gap tells the
-        other nodes to resynchronise.
+        bound it is not sent (and counted), and the sequence gap makes the
+        other nodes ask for it again.
         """
         body = dumps(fields)
         for node in sorted(self.peers()):
