@@ -79,8 +79,8 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         self._sayTo: dict[str, Callable[[RoomMessage], bytes]] = {}
         self._addresses: dict[str, str] = {}
         for kind in (
-            "login logout rename enter leave room say tell notice disconnect mod sanction"
-            " hello state stored"
+            "login logout rename enter leave room say tell bounce notice disconnect mod"
+            " sanction hello state stored"
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
         self.barrier = Barrier(bus)

@@ -184,11 +184,13 @@ class Inbound:
 
     def remote_tell(self, node: str, fields: dict[str, Any]) -> None:
         """
-        A private message for a user of this node; one who has moved to
-        another node meanwhile is not followed there.
+        A private message for a user of this node.  If it reaches nobody
+        (they left just before, unregistered, or moved to another node),
+        the sender's node is told, so that the sender is.
         """
         recipient = self.service.find(fields["to"])
         if isinstance(recipient, RemoteParticipant):
+            self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
             return
         event = PrivateMessage(
             fields["u"],
@@ -198,7 +200,18 @@ class Inbound:
             msgid=fields.get("id", ""),
             millis=fields.get("ms", 0),
         )
-        self.replica.tellRemote(event)
+        if not self.replica.tellRemote(event):
+            self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
+
+    def remote_bounce(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        A private message a local user sent reached nobody on its
+        recipient's node: the sender is told, by a server notice.
+        """
+        sender = self.service.find(fields["u"])
+        if sender is not None and not isinstance(sender, RemoteParticipant):
+            text = f"{fields['to']} left before your private message reached them: not delivered"
+            self.service.notify(sender, text)
 
     def remote_notice(self, node: str, fields: dict[str, Any]) -> None:
         event = Notice(fields["t"], fields["w"])

@@ -78,32 +78,25 @@ class Replica:
         self.service.join(participant, nick, target, remote=True)
         target.useInvitation(nick)  # used up, as by enter()
 
-    def tellRemote(self, event: PrivateMessage) -> None:
+    def tellRemote(self, event: PrivateMessage) -> bool:
         """
         Hand a private message another process's user sent (checked and
         stored there, and acknowledged once it was on its way) to its
         recipient here.  One who left before it came, or an always-on
         person without a connection, has it kept for their next login if
         the name is registered, as if it had been sent here; otherwise it
-        reaches nobody, and that is logged.
+        reaches nobody: false.
         """
         recipient = self.service.find(event.recipient)
         if recipient is not None and not isAbsent(recipient):
             recipient.privateMessage(event)
-            return
+            return True
         kept = self.service.messages.keepForLater(event)
         if kept is None:
-            self.log.info(
-                "a private message from {sender} to {nick}, who left, reaches nobody",
-                sender=event.sender,
-                nick=event.recipient,
-            )
-            return
-        kept.addErrback(
-            lambda f: self.log.failure(
-                "keeping a private message for {nick}", f, nick=event.recipient
-            )
-        )
+            return False
+        why = "keeping a private message for {nick}"
+        kept.addErrback(lambda f: self.log.failure(why, f, nick=event.recipient))
+        return True
 
     def sayRemote(self, participant: IParticipant, event: RoomMessage) -> bool:
         """

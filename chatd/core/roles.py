@@ -107,10 +107,11 @@ class IReplica(Interface):
         Put a participant served by another node in C{room}.
         """
 
-    def tellRemote(event: PrivateMessage) -> None:
+    def tellRemote(event: PrivateMessage) -> bool:
         """
         A private message checked and stored where it was sent: to its
-        recipient here, or kept for a registered one who left meanwhile.
+        recipient here, or kept for a registered one who left meanwhile;
+        false if it reached nobody.
         """
 
     def sayRemote(participant: IParticipant, event: RoomMessage) -> bool:

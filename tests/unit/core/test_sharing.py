@@ -145,7 +145,8 @@ class SharedStoreTests(SynchronousTestCase):
         A private message that reaches a registered user's node just after
         they logged out there (their node's news had not reached the
         sender's, which acknowledged it) is kept for their next login, as
-        on one node; one for an unregistered user who left reaches nobody.
+        on one node; one for an unregistered user who left reaches nobody,
+        and its sender is told so.
         """
         bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(bob, "secret1"))
@@ -166,3 +167,7 @@ class SharedStoreTests(SynchronousTestCase):
         kept = [e for e in back.events if isinstance(e, PrivateMessage)]
         self.assertEqual([(e.sender, e.lines) for e in kept], [("alice", ("hi?",))])
         self.assertTrue(kept[0].waited)
+        notices = [e.text for e in alice.events if isinstance(e, Notice)]
+        self.assertEqual(
+            notices, ["carol left before your private message reached them: not delivered"]
+        )
