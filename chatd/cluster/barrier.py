@@ -2,11 +2,12 @@
 """
 Answering an arrival only once every node has heard of it.
 
-A login, a rename or an entry is applied on its own node at once, and
-reaches the other nodes a moment later, through their inboxes.  Until it
-has, a user there cannot reach the newcomer: a private message is refused
-(no such user), and a room message is not sent to a node that the sender's
-node does not know has members in the room.  So the newcomer's node answers
+A login, a rename, an entry or a new room is applied on its own node at
+once, and reaches the other nodes a moment later, through their inboxes.
+Until it has, a user there cannot reach the newcomer: a private message is
+refused (no such user), a room message is not sent to a node that the
+sender's node does not know has members in the room, and the new room
+cannot be entered there.  So the newcomer's node answers
 (C{OKAY!}, IRC's C{JOIN}) only after a round trip: it sends every live peer
 a C{ping} after the envelopes that told of the arrival, and each peer
 answers C{pong} when it reads it, so after everything before it.  Once all

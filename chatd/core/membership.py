@@ -118,9 +118,9 @@ class Membership:
         if self.service.observer is not None:
             self.service.observer.roomCreated(participant, created.name)
         persistence = self.service.storeOf(created)
-        if persistence is not None:
-            return persistence.roomCreated(created)
-        return created.name
+        made = created.name if persistence is None else persistence.roomCreated(created)
+        heard = None if self.service.observer is None else self.service.observer.everyoneHeard()
+        return made if heard is None else heard.addCallback(lambda _: made)
 
     def enter(
         self, participant: IParticipant, room: str, roomKey: str | None = None

@@ -220,8 +220,9 @@ class IChatObserver(Interface):
         """
         Fires once what this process told the observer so far has reached
         every other process, and what they told before has reached this
-        one.  A login, rename or entry is answered only then, so that users
-        everywhere can reach the newcomer at once.
+        one.  A login, rename, entry or new room is answered only then, so
+        that users everywhere can reach the newcomer (or enter the room) at
+        once.
         """
 
     def entered(participant: IParticipant, room: str) -> None:

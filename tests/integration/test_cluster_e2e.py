@@ -208,6 +208,48 @@ async def test_unreadEntriesSurviveRestart(
 
 
 @pytest_twisted.ensureDeferred
+async def test_arrivalsReachableAtOnce(nodes: Callable[..., Daemon]) -> None:
+    """
+    What one node has answered, another knows at once: a room created on
+    node a can be entered on node b, a message said in a room right after
+    an entry there on node b reaches the newcomer, and so does a private
+    message right after a login (about one try in five failed while nodes
+    learnt of these after answering).
+    """
+    a = nodes("a", False, False, False, "--max-rooms-per-user", "0", "--max-per-address", "0")
+    b = nodes("b", False, False, False, "--max-per-address", "0")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice")
+    bob = await login(b, "bob")
+    for trial in range(12):
+        alice.send(f"clt: CREAT made{trial}")
+        assert await alice.line() == "srv: OKAY!"
+        bob.send(f"clt: ENTER made{trial}")
+        assert await bob.line() == "srv: OKAY!"
+    for trial in range(12):
+        room = f"fresh{trial}"
+        alice.send(f"clt: CREAT {room}", f"clt: ENTER {room}")
+        assert await alice.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
+        bob.send(f"clt: ENTER {room}")
+        assert await bob.line() == "srv: OKAY!"
+        alice.send(f"clt: SPEAK {room}", f"clt: at once {trial}", "clt: .")
+        # Node a had told alice of bob's entry before bob's OKAY.
+        assert (await alice.line()).startswith(f"srv: ENTER {room} bob ")
+        assert await alice.line() == "srv: OKAY!"
+        await heard(bob, "alice", room, f"at once {trial}")
+    for trial in range(12):
+        newcomer = await login(b, f"new{trial}")
+        alice.send(f"clt: MSGPV new{trial}", "clt: welcome", "clt: .")
+        assert await alice.line() == "srv: OKAY!"
+        assert (await newcomer.line()).startswith("srv: MSGPV alice ")
+        assert await newcomer.nextLines(2) == ["srv: welcome", "srv: ."]
+        await newcomer.close()
+    for client in (alice, bob):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
 async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
     """
     An operator in talk mode on one node kicks a TCHAT user on another: the
