@@ -14,6 +14,10 @@ answers C{pong} when it reads it, so after everything before it.  Once all
 have answered, every peer has applied the arrival, and this node has read
 what each peer published before its answer.
 
+A login or an entry also waits for a round before it is checked: then this
+node has read what every peer decided just before it (a ban, a room's key),
+and nobody gets in, or is kept out, in the moment before it heard.
+
 One round serves every arrival of a reactor turn.  A peer that does not
 answer within L{WAIT} (it died, Redis is away) holds up nobody longer, and
 is not waited for again until it answers a round: a node killed without a

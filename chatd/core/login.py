@@ -124,9 +124,12 @@ class Logins:
         service = self.service
         if loading is not None:  # just started: nobody in before the sanctions are known
             await loading
+        if service.observer is not None:  # and what other nodes decided just before (a ban)
+            await maybeCall(service.observer.everyoneHeard)
+        if loading is not None or service.observer is not None:
             if not service.people.isConnected(participant):
                 raise errors.NotLoggedIn()
-            service.moderation.checkAddress(participant.address)  # connected before bans loaded
+            service.moderation.checkAddress(participant.address)  # connected before bans known
             self.checkName(nick)
         persistence = service.persistence
         rooms: list[str] = []

@@ -125,6 +125,17 @@ class Membership:
     def enter(
         self, participant: IParticipant, room: str, roomKey: str | None = None
     ) -> MaybeDeferred[str]:
+        self.requireLogin(participant)
+        observer = self.service.observer
+        caughtUp = None if observer is None else observer.everyoneHeard()
+        if caughtUp is None:
+            return self.enterNow(participant, room, roomKey)
+        # What other nodes decided just before (a key, a ban, an invitation) counts.
+        return caughtUp.addCallback(lambda _: self.enterNow(participant, room, roomKey))
+
+    def enterNow(
+        self, participant: IParticipant, room: str, roomKey: str | None
+    ) -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self.service.registry.get(room)
         target.checkEntry(participant, nick, roomKey, self.service.isOperator(participant))

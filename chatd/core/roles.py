@@ -222,7 +222,8 @@ class IChatObserver(Interface):
         every other process, and what they told before has reached this
         one.  A login, rename, entry or new room is answered only then, so
         that users everywhere can reach the newcomer (or enter the room) at
-        once.
+        once; a login and an entry also wait for it before their checks, so
+        that what other processes decided just before (a ban, a key) holds.
         """
 
     def entered(participant: IParticipant, room: str) -> None:

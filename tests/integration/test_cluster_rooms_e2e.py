@@ -82,3 +82,31 @@ async def test_operatorOnOtherNode(nodes: Callable[..., Daemon]) -> None:
         for client in (bob, op):
             client.send("QUIT :bye")
             await client.closed
+
+
+@pytest_twisted.ensureDeferred
+async def test_keyHoldsAtOnceOnOtherNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    A channel's founder on node A sets a key; as soon as their own MODE line
+    arrives, a user of node B tries to JOIN without it: refused (475) every
+    time, and let in with it.  (About one try in seven got in while nodes
+    checked an entry before catching up with the others.)
+    """
+    a, b = nodes("a", irc=True), nodes("b", irc=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    founder = await ircUser(a, "founder")
+    eve = await ircUser(b, "eve")
+    for trial in range(8):  # a user may found 10 channels (--max-rooms-per-user)
+        channel = f"#locked{trial}"
+        founder.send(f"JOIN {channel}")
+        await waitForLine(founder, lambda line, c=channel: f" 366 founder {c} " in line)
+        founder.send(f"MODE {channel} +k sesame")
+        await waitForLine(founder, lambda line, c=channel: f"MODE {c} +k" in line)
+        eve.send(f"JOIN {channel}")
+        refused = await waitForLine(eve, lambda line: " 475 " in line or " JOIN " in line)
+        assert " 475 eve " in refused, refused
+        eve.send(f"JOIN {channel} sesame")
+        await waitForLine(eve, lambda line, c=channel: f" 366 eve {c} " in line)
+    for client in (founder, eve):
+        await client.close()

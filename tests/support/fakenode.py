@@ -6,8 +6,10 @@ L{Clock}.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.bridge import Bridge
@@ -81,6 +83,15 @@ class FakeNode:
             self.service.enter(person, room)
         self.turns()
         return person
+
+    def outcome(self, call: Callable[..., Any], *args: Any) -> Deferred[Any]:
+        """
+        What C{call(*args)} comes to once the nodes have run a few turns (a
+        call that waits for the other nodes: an entry, a login).
+        """
+        result = maybeDeferred(call, *args)
+        self.turns()
+        return result
 
     def turns(self, count: int = 10) -> None:
         """

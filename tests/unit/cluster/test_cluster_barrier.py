@@ -11,6 +11,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
+from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakenode import FakeNode
@@ -76,6 +77,29 @@ class BarrierTests(SynchronousTestCase):
         said = [e.lines for e in bob.events if isinstance(e, RoomMessage)]
         self.assertEqual(said, [("right after",)])
 
+    def test_keyEnforcedAtOnce(self) -> None:
+        """
+        A key set on one node holds on the other at once: an entry there
+        first catches up with what the other nodes decided, so nobody gets
+        in without the key in the moment before that node heard of it.
+        """
+        op = self.a.user("op", "lobby")
+        eve = self.b.user("eve")
+        self.a.service.changeRoomModes(op, "lobby", [(True, "k", "sesame")])
+        self.failureResultOf(self.b.outcome(self.b.service.enter, eve, "lobby"), errors.BadRoomKey)
+        self.assertEqual(
+            self.successResultOf(self.b.outcome(self.b.service.enter, eve, "lobby", "sesame")),
+            "lobby",
+        )
+
+    def test_banEnforcedAtOnce(self) -> None:
+        """
+        A ban from one node's console holds for a login on another at once.
+        """
+        self.a.service.moderation.ban("mallory", "spam", "root")
+        refused = self.b.outcome(self.b.service.login, self.connected(self.b), "mallory")
+        self.failureResultOf(refused, errors.Banned)
+
     def test_renameAnsweredOnceHeard(self) -> None:
         """
         A rename is answered once the other node knows the new name.
@@ -89,16 +113,18 @@ class BarrierTests(SynchronousTestCase):
 
     def test_oneRoundPerTurn(self) -> None:
         """
-        Arrivals of one reactor turn share one round: one C{ping} to each
-        peer, one C{pong} back.
+        Arrivals of one reactor turn share their rounds: one to catch up
+        with what the other nodes decided (a ban, a key) before checking
+        them, one to tell of them; so two C{ping}s to each peer and two
+        C{pong}s back for five logins.
         """
         people = [self.connected(self.b) for _ in range(5)]
         logins = [settled(self.b.service.login(p, f"user{i}")) for i, p in enumerate(people)]
         self.settle()
         for login in logins:
             self.successResultOf(login)
-        self.assertEqual(self.redis.kinds().count("ping"), 1)
-        self.assertEqual(self.redis.kinds().count("pong"), 1)
+        self.assertEqual(self.redis.kinds().count("ping"), 2)
+        self.assertEqual(self.redis.kinds().count("pong"), 2)
 
     def test_silentPeerHoldsUpNoLonger(self) -> None:
         """
@@ -136,7 +162,9 @@ class BarrierTests(SynchronousTestCase):
         bob = self.connected(self.b)
         login = settled(self.b.service.login(bob, "bob"))
         self.settle()
+        self.b.presence.forget("a")  # as its heartbeat check does
         self.b.bridge.nodeLost("a")
+        self.settle()
         self.assertEqual(self.successResultOf(login), "bob")
 
     def test_farewellEndsTheWait(self) -> None:

@@ -216,8 +216,9 @@ class BridgeTests(SynchronousTestCase):
         self.b.service.connect(first)
         self.c.service.connect(second)
         zed = settled(self.b.service.login(first, "zed"))
-        self.failureResultOf(self.c.service.login(second, "ZED"), errors.NickTaken)
         self.settle()
+        refused = self.c.outcome(self.c.service.login, second, "ZED")
+        self.failureResultOf(refused, errors.NickTaken)
         self.successResultOf(zed)
         self.assertIsNone(second.nick)
 
@@ -568,7 +569,8 @@ class WithStoresTests(SynchronousTestCase):
         wrong = RecordingParticipant()
         self.a.service.connect(wrong)
         before = len(self.redis.commands)
-        self.failureResultOf(self.a.service.login(wrong, "dave", "nope"), errors.BadPassword)
+        refused = self.a.outcome(self.a.service.login, wrong, "dave", "nope")
+        self.failureResultOf(refused, errors.BadPassword)
         self.assertNotIn(
             "SET", self.redis.commands[before:]
         )  # nothing claimed, nothing to give back

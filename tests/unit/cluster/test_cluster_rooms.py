@@ -127,7 +127,7 @@ class RoomSyncTests(SynchronousTestCase):
         self.a.service.changeRoomMode(self.op, "lobby", True, "i")
         eve = self.b.user("eve")
         self.settle()
-        self.assertRaises(errors.InviteOnly, self.b.service.enter, eve, "lobby")
+        self.failureResultOf(self.b.outcome(self.b.service.enter, eve, "lobby"), errors.InviteOnly)
         self.a.service.invite(self.op, "eve", "lobby")
         self.settle()
         invitations = [e for e in eve.events if isinstance(e, Invitation)]
@@ -148,8 +148,12 @@ class RoomSyncTests(SynchronousTestCase):
         eve = self.c.user("eve")
         frank = self.b.user("frank")
         self.settle()
-        self.assertRaises(errors.BannedFromRoom, self.c.service.enter, eve, "lobby", "sesame")
-        self.assertRaises(errors.BadRoomKey, self.b.service.enter, frank, "lobby")
+        self.failureResultOf(
+            self.c.outcome(self.c.service.enter, eve, "lobby", "sesame"), errors.BannedFromRoom
+        )
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, frank, "lobby"), errors.BadRoomKey
+        )
         self.assertFalse(self.b.service.canSee(frank, "lobby"))
         self.assertEqual(self.c.service.roomBans("lobby"), [("eve!*@*", "op", 1000)])
         self.b.service.enter(frank, "lobby", "sesame")
@@ -157,7 +161,9 @@ class RoomSyncTests(SynchronousTestCase):
         self.settle()
         grace = self.c.user("grace")
         self.settle()
-        self.assertRaises(errors.GroupFull, self.c.service.enter, grace, "lobby", "sesame")
+        self.failureResultOf(
+            self.c.outcome(self.c.service.enter, grace, "lobby", "sesame"), errors.GroupFull
+        )
         self.assertEqual(self.c.service.capacity("lobby"), 5)
 
     def test_exceptionLists(self) -> None:
@@ -177,7 +183,9 @@ class RoomSyncTests(SynchronousTestCase):
             [("frank!*@*", "op", 1000), ("grace!*@*", "op", 1000)],
         )
         self.assertEqual(self.b.service.roomBans("lobby", "I"), [("frank!*@*", "op", 1000)])
-        self.assertRaises(errors.InviteOnly, self.b.service.enter, grace, "lobby")
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, grace, "lobby"), errors.InviteOnly
+        )
         entered = settled(self.b.service.enter(frank, "lobby"))
         self.settle()
         self.assertEqual(self.successResultOf(entered), "lobby")

@@ -113,7 +113,9 @@ class SharedStoreTests(SynchronousTestCase):
         the user on B is put in the room and told, on B.
         """
         carol = self.b.user("carol")
-        self.assertRaises(errors.PendingApproval, self.b.service.enter, carol, "Marketing")
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, carol, "Marketing"), errors.PendingApproval
+        )
         self.settle()
         self.assertEqual(self.a.service.pendingRequests("Marketing"), [("Marketing", "carol")])
         self.successResultOf(self.a.service.acceptPending("Marketing", "carol"))
