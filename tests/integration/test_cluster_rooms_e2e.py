@@ -84,6 +84,10 @@ async def test_operatorOnOtherNode(nodes: Callable[..., Daemon]) -> None:
             await client.closed
 
 
+def containing(text: str) -> Callable[[str], bool]:
+    return lambda line: text in line
+
+
 @pytest_twisted.ensureDeferred
 async def test_keyHoldsAtOnceOnOtherNode(nodes: Callable[..., Daemon]) -> None:
     """
@@ -100,13 +104,13 @@ async def test_keyHoldsAtOnceOnOtherNode(nodes: Callable[..., Daemon]) -> None:
     for trial in range(8):  # a user may found 10 channels (--max-rooms-per-user)
         channel = f"#locked{trial}"
         founder.send(f"JOIN {channel}")
-        await waitForLine(founder, lambda line, c=channel: f" 366 founder {c} " in line)
+        await waitForLine(founder, containing(f" 366 founder {channel} "))
         founder.send(f"MODE {channel} +k sesame")
-        await waitForLine(founder, lambda line, c=channel: f"MODE {c} +k" in line)
+        await waitForLine(founder, containing(f"MODE {channel} +k"))
         eve.send(f"JOIN {channel}")
         refused = await waitForLine(eve, lambda line: " 475 " in line or " JOIN " in line)
         assert " 475 eve " in refused, refused
         eve.send(f"JOIN {channel} sesame")
-        await waitForLine(eve, lambda line, c=channel: f" 366 eve {c} " in line)
+        await waitForLine(eve, containing(f" 366 eve {channel} "))
     for client in (founder, eve):
         await client.close()
