@@ -95,7 +95,17 @@ class AdminConsole(RoomCommands):
             return maybeDeferred(lambda: f"unknown command {words[0]!r}; try: help")
         handler = getattr(self, "cmd_" + name.replace(" ", "_"))
         d = maybeDeferred(handler, rest)
-        return d.addErrback(self._failed, name)
+        return d.addErrback(self._failed, name).addCallback(self._whenHeard)
+
+    def _whenHeard(self, reply: str) -> Deferred[str] | str:
+        """
+        In a cluster, the reply waits until every node has heard of what
+        the command did: whoever it banned, muted or kicked is so on every
+        node by the time the administrator reads it.
+        """
+        observer = self.service.observer
+        heard = None if observer is None else observer.everyoneHeard()
+        return reply if heard is None else heard.addCallback(lambda _: reply)
 
     async def _nothing(self) -> str:
         return ""

@@ -34,6 +34,9 @@ class RecordingBridge:
     def moderate(self, action: str, **fields: Any) -> None:
         self.published.append((action, fields))
 
+    def everyoneHeard(self) -> None:
+        return None
+
 
 class RevokeTests(AccountsTestCase):
     def setUp(self) -> None:

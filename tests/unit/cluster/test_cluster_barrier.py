@@ -9,6 +9,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.admin.commands import AdminConsole
 from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
@@ -99,6 +100,20 @@ class BarrierTests(SynchronousTestCase):
         self.a.service.moderation.ban("mallory", "spam", "root")
         refused = self.b.outcome(self.b.service.login, self.connected(self.b), "mallory")
         self.failureResultOf(refused, errors.Banned)
+
+    def test_consoleAnswersOnceHeard(self) -> None:
+        """
+        A console's command is answered once every node has heard of it:
+        a user muted from node a's console cannot speak on node b by the
+        time the administrator reads "muted".
+        """
+        bob = self.b.user("bob", "lobby")
+        console = AdminConsole(self.a.service, "root")
+        reply = console.execute("mute bob 60 shouting")
+        self.assertNoResult(reply)
+        self.settle()
+        self.assertEqual(self.successResultOf(reply), "muted bob for 1m")
+        self.assertRaises(errors.Muted, self.b.service.say, bob, "lobby", ("hi",))
 
     def test_renameAnsweredOnceHeard(self) -> None:
         """
