@@ -25,6 +25,7 @@ from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
+from chatd.core.calls import afterHeard
 from chatd.core.moderation import formatSpan, parseNetwork
 from chatd.core.names import key, normalize
 from chatd.core.roles import IAdministration
@@ -95,17 +96,10 @@ class AdminConsole(RoomCommands):
             return maybeDeferred(lambda: f"unknown command {words[0]!r}; try: help")
         handler = getattr(self, "cmd_" + name.replace(" ", "_"))
         d = maybeDeferred(handler, rest)
-        return d.addErrback(self._failed, name).addCallback(self._whenHeard)
-
-    def _whenHeard(self, reply: str) -> Deferred[str] | str:
-        """
-        In a cluster, the reply waits until every node has heard of what
-        the command did: whoever it banned, muted or kicked is so on every
-        node by the time the administrator reads it.
-        """
-        observer = self.service.observer
-        heard = None if observer is None else observer.everyoneHeard()
-        return reply if heard is None else heard.addCallback(lambda _: reply)
+        # In a cluster, the reply waits until every node has heard of what the
+        # command did: whoever it banned, muted or kicked is so everywhere by then.
+        d.addErrback(self._failed, name)
+        return d.addCallback(lambda reply: afterHeard(self.service.observer, lambda: reply))
 
     async def _nothing(self) -> str:
         return ""

@@ -101,9 +101,6 @@ class Holds:
         self.held: dict[str, list[Held]] = {}
         self._timers: dict[str, IDelayedCall] = {}
 
-    def __contains__(self, node: str) -> bool:
-        return node in self.held
-
     def hold(self, node: str, seq: int, kind: str, fields: dict[str, Any]) -> bool:
         """
         Keep an envelope from C{node} until its gap is settled; true when

@@ -7,9 +7,12 @@ needs I/O (a store, a cluster), a L{Deferred}; these helpers treat both alike.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
+
+if TYPE_CHECKING:
+    from chatd.core.roles import IChatObserver
 
 _T = TypeVar("_T")
 #: What a service call returns: the value at once, or (with a store, in a
@@ -52,3 +55,15 @@ def whenFired(d: Deferred[Any]) -> Deferred[None]:
 
     d.addBoth(fired)
     return done
+
+
+def afterHeard(
+    observer: IChatObserver | None, then: Callable[[], MaybeDeferred[_T]]
+) -> MaybeDeferred[_T]:
+    """
+    C{then()} once every other cluster node has heard what this one told
+    its C{observer} (L{IChatObserver.everyoneHeard}); at once without a
+    cluster, so a lone daemon still answers as soon as it can.
+    """
+    heard = None if observer is None else observer.everyoneHeard()
+    return then() if heard is None else heard.addCallback(lambda _: then())

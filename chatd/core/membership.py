@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatd.core import errors
+from chatd.core.calls import afterHeard
 from chatd.core.delivery import deliver
 from chatd.core.events import KICK, PART
 from chatd.core.events import Membership as MembershipEvent
@@ -119,19 +120,14 @@ class Membership:
             self.service.observer.roomCreated(participant, created.name)
         persistence = self.service.storeOf(created)
         made = created.name if persistence is None else persistence.roomCreated(created)
-        heard = None if self.service.observer is None else self.service.observer.everyoneHeard()
-        return made if heard is None else heard.addCallback(lambda _: made)
+        return afterHeard(self.service.observer, lambda: made)
 
     def enter(
         self, participant: IParticipant, room: str, roomKey: str | None = None
     ) -> MaybeDeferred[str]:
         self.requireLogin(participant)
-        observer = self.service.observer
-        caughtUp = None if observer is None else observer.everyoneHeard()
-        if caughtUp is None:
-            return self.enterNow(participant, room, roomKey)
         # What other nodes decided just before (a key, a ban, an invitation) counts.
-        return caughtUp.addCallback(lambda _: self.enterNow(participant, room, roomKey))
+        return afterHeard(self.service.observer, lambda: self.enterNow(participant, room, roomKey))
 
     def enterNow(
         self, participant: IParticipant, room: str, roomKey: str | None
@@ -143,11 +139,8 @@ class Membership:
             self.service.persistence.checkApproval(participant, nick, target)
         self.join(participant, nick, target)
         target.useInvitation(nick)
-        heard = None if self.service.observer is None else self.service.observer.everyoneHeard()
-        if heard is None:
-            return self.recorded(participant, nick, target)
         # Recorded (and its history replayed) once the other nodes know.
-        return heard.addCallback(lambda _: self.recorded(participant, nick, target))
+        return afterHeard(self.service.observer, lambda: self.recorded(participant, nick, target))
 
     def recorded(self, participant: IParticipant, nick: str, target: Room) -> MaybeDeferred[str]:
         if self.service.persistence is not None:

@@ -1,7 +1,7 @@
 """
 L{FakeNode}: one cluster node (a service, its bus, presence and bridge) on a
 L{FakeRedis}, for the unit tests of the cluster that run several nodes on one
-L{Clock}.
+L{Clock}; L{TwoNodes}, a test case's two of them.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.bridge import Bridge
@@ -99,3 +100,37 @@ class FakeNode:
         """
         for _ in range(count):
             self.clock.advance(0)
+
+
+class TwoNodes(SynchronousTestCase):
+    """
+    Nodes C{a} and C{b} on one fake Redis, with a switch for an outage.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.a = FakeNode(self, self.redis, "a")
+        self.b = FakeNode(self, self.redis, "b")
+        for node in (self.a, self.b):
+            node.start()
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def down(self) -> None:
+        """
+        Redis goes away; the nodes' links notice.
+        """
+        self.redis.down = True
+        for node in (self.a, self.b):
+            node.bridge.linkDown()
+
+    def up(self) -> None:
+        self.redis.down = False
+        for node in (self.a, self.b):
+            node.bridge.linkUp()
+        self.settle()

@@ -6,34 +6,16 @@ newcomer at once.
 
 from __future__ import annotations
 
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
-
 from chatd.admin.commands import AdminConsole
 from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import FakeNode
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakenode import FakeNode, TwoNodes
 
 
-class BarrierTests(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.a = FakeNode(self, self.redis, "a")
-        self.b = FakeNode(self, self.redis, "b")
-        for node in (self.a, self.b):
-            node.start()
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
-
+class BarrierTests(TwoNodes):
     def connected(self, node: FakeNode) -> RecordingParticipant:
         person = RecordingParticipant()
         node.service.connect(person)

@@ -7,17 +7,13 @@ without its sender being told.
 
 from __future__ import annotations
 
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
-
 from chatd.cluster.address import RedisUnavailable
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.irc.factory import IRCFactory
 from chatd.tchat import TchatFactory, TchatProtocol
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import FakeNode
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakenode import TwoNodes
 from tests.support.helpers import connect, output
 
 
@@ -34,40 +30,6 @@ def said(user: RecordingParticipant, room: str) -> list[tuple[str, str]]:
 
 def privates(user: RecordingParticipant) -> list[tuple[str, str]]:
     return [(e.sender, e.lines[0]) for e in user.events if isinstance(e, PrivateMessage)]
-
-
-class TwoNodes(SynchronousTestCase):
-    """
-    Nodes C{a} and C{b} on one fake Redis, with a switch for an outage.
-    """
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.a = FakeNode(self, self.redis, "a")
-        self.b = FakeNode(self, self.redis, "b")
-        for node in (self.a, self.b):
-            node.start()
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
-
-    def down(self) -> None:
-        """
-        Redis goes away; the nodes' links notice.
-        """
-        self.redis.down = True
-        for node in (self.a, self.b):
-            node.bridge.linkDown()
-
-    def up(self) -> None:
-        self.redis.down = False
-        for node in (self.a, self.b):
-            node.bridge.linkUp()
-        self.settle()
 
 
 class OutageTests(TwoNodes):
