@@ -9,6 +9,7 @@ new connections get the new one while open ones stay up.
 from __future__ import annotations
 
 import re
+from functools import partial
 from ipaddress import ip_address
 from typing import Any
 
@@ -16,7 +17,7 @@ from OpenSSL.SSL import Connection
 from twisted.application.service import Service
 from twisted.internet import ssl
 from twisted.internet.defer import Deferred
-from twisted.internet.endpoints import SSL4ServerEndpoint, serverFromString
+from twisted.internet.endpoints import SSL4ServerEndpoint, TCP4ServerEndpoint, serverFromString
 from twisted.internet.interfaces import (
     IAddress,
     IListeningPort,
@@ -25,8 +26,11 @@ from twisted.internet.interfaces import (
     IStreamServerEndpoint,
 )
 from twisted.logger import Logger
+from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python.failure import Failure
 from zope.interface import implementer
+
+from chatd.proxied import ProxiedEndpoint
 
 log = Logger()
 
@@ -35,6 +39,9 @@ CHAT = "chat"
 #: What an open metrics listener lets anyone do.
 METRICS = "read the metrics"
 
+#: What begins a listener whose connections come through a load balancer
+#: that sends the PROXY protocol (Twisted's own prefix for it).
+PROXIED = "haproxy:"
 _UNESCAPED_COLON = re.compile(r"(?<!\\):")
 #: The C{ssl:} endpoint arguments a reloadable listener understands;
 #: another (C{sslmethod}, C{dhParameters}) makes it a plain Twisted one.
@@ -112,15 +119,30 @@ def listenerEndpoint(
 ) -> tuple[IStreamServerEndpoint, ReloadingCertificate | None]:
     """
     The endpoint of C{description}; for a TLS one it understands, with the
-    certificate a reload reads again.
+    certificate a reload reads again.  C{haproxy:} before a description
+    makes its connections begin with a PROXY header (L{chatd.proxied}),
+    read before the TLS handshake of an C{ssl:} one.
     """
+    if description[: len(PROXIED)].lower() == PROXIED:
+        inner = description[len(PROXIED) :]
+        arguments = tlsArguments(inner)
+        if arguments is None:
+            if inner.split(":", 1)[0].lower() == "ssl":
+                raise ValueError(f"haproxy:ssl: takes only the arguments {sorted(_TLS_KEYS)}")
+            return ProxiedEndpoint(serverFromString(reactor, inner), reactor), None
+        certificate = _certificate(arguments)
+        tcp = TCP4ServerEndpoint(
+            reactor,
+            int(arguments["port"]),
+            backlog=int(arguments.get("backlog", 50)),
+            interface=arguments.get("interface", ""),
+        )
+        tls = partial(TLSMemoryBIOFactory, certificate, False)
+        return ProxiedEndpoint(tcp, reactor, wrap=tls), certificate
     arguments = tlsArguments(description)
     if arguments is None:
         return serverFromString(reactor, description), None
-    privateKey = arguments.get("privateKey", "server.pem")
-    certificate = ReloadingCertificate(
-        privateKey, arguments.get("certKey", privateKey), arguments.get("extraCertChain")
-    )
+    certificate = _certificate(arguments)
     endpoint = SSL4ServerEndpoint(
         reactor,
         int(arguments["port"]),
@@ -129,6 +151,13 @@ def listenerEndpoint(
         interface=arguments.get("interface", ""),
     )
     return endpoint, certificate
+
+
+def _certificate(arguments: dict[str, str]) -> ReloadingCertificate:
+    privateKey = arguments.get("privateKey", "server.pem")
+    return ReloadingCertificate(
+        privateKey, arguments.get("certKey", privateKey), arguments.get("extraCertChain")
+    )
 
 
 def isLocal(address: IAddress) -> bool:
@@ -229,7 +258,9 @@ class Listener(Service):
 
     @property
     def tls(self) -> bool:
-        return self.certificate is not None or self.description.lower().startswith("ssl:")
+        return self.certificate is not None or self.description.lower().startswith(
+            ("ssl:", PROXIED + "ssl:")
+        )
 
     def stopService(self) -> Deferred[None] | None:
         super().stopService()

@@ -45,9 +45,9 @@ class Options(LoggingOptions):
     synopsis = "[options]"
     longdesc = (
         "Run the chatd chat daemon.  Listener options take a port number or a "
-        "Twisted endpoint string, e.g. tcp:12345:interface=127.0.0.1 or "
-        "ssl:12345:privateKey=key.pem:certKey=cert.pem for TLS.  Every option may"
-        " also come from a TOML file, --config FILE (docs/OPTIONS.md)."
+        "Twisted endpoint string, e.g. tcp:12345:interface=127.0.0.1, ssl:12345:privateKey="
+        "key.pem:certKey=cert.pem for TLS, haproxy:tcp:12345 behind a load balancer sending"
+        " the PROXY protocol.  Every option may also come from a TOML file, --config FILE."
     )
 
     optParameters: list[Any] = [

@@ -23,13 +23,16 @@ def endpoint(description: str) -> str:
     string of a type that listens on a socket (C{tcp:}, C{tcp6:}, C{ssl:},
     C{unix:}) and does not choose its own C{backlog=} a listen backlog large
     enough for a burst of logins (Twisted's default, 50, made 800 connects
-    take seconds).  C{off}, C{none} or nothing switch the listener off
+    take seconds), also behind C{haproxy:}.  C{off}, C{none} or nothing switch the listener off
     (C{""}), the same words for every listener.
     """
     if description.strip().lower() in ("", "off", "none"):
         return ""
     if description.isdigit():
         return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
+    if description[:8].lower() == "haproxy:":  # the listener behind it takes the backlog
+        inner = endpoint(description[8:])
+        return description[:8] + inner if inner else ""
     kind, *arguments = _UNESCAPED_COLON.split(description)
     # Past the port (or path), a positional argument could be the backlog.
     positional = [argument for argument in arguments if "=" not in argument]

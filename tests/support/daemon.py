@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TWISTD = Path(sys.executable).with_name("twistd")
-_STARTED = re.compile(r"(\w+) (?:\(TLS\) )?starting on (\d+)")
+_STARTED = re.compile(r"(\w+) (?:\((?:TLS|PROXY)\) )*starting on (\d+)")
 
 
 class Daemon:
