@@ -51,6 +51,11 @@ def test_barePortGetsBacklog() -> None:
     assert endpoint("tcp:4000:backlog=5") == "tcp:4000:backlog=5"
     assert endpoint("tcp:4000:127.0.0.1:5") == "tcp:4000:127.0.0.1:5"  # positional backlog
     assert endpoint("systemd:domain=INET:index=0") == "systemd:domain=INET:index=0"
+    # Behind a load balancer, the endpoint the PROXY layer wraps gets it.
+    assert endpoint("haproxy:tcp:4000") == "haproxy:tcp:4000:backlog=1024"
+    assert endpoint("HAProxy:ssl:443:privateKey=k") == "HAProxy:ssl:443:privateKey=k:backlog=1024"
+    assert endpoint("haproxy:tcp:4000:backlog=5") == "haproxy:tcp:4000:backlog=5"
+    assert endpoint("haproxy:off") == ""
 
 
 def test_badLimitsRefused() -> None:
