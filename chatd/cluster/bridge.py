@@ -79,7 +79,7 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         self._sayTo: dict[str, Callable[[RoomMessage], bytes]] = {}
         self._addresses: dict[str, str] = {}
         for kind in (
-            "login logout rename enter leave room say tell bounce notice disconnect mod"
+            "login logout rename enter leave room says tell bounce notice disconnect mod"
             " sanction hello state stored"
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
@@ -217,19 +217,12 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
 
     def publishSay(self, event: RoomMessage, node: str) -> bytes:
         """
-        Publish a room message for C{node}, if a local user sent it.
+        Publish a room message for C{node}, if a local user sent it, in the
+        run of the room's messages (L{Bus.publishRun}).
         """
         if self.isLocal(event.sender):
-            self.bus.publishTo(
-                node,
-                "say",
-                u=event.sender,
-                room=event.room,
-                l=event.lines,
-                w=event.when,
-                id=event.msgid,
-                ms=event.millis,
-            )
+            message = [event.sender, event.lines, event.when, event.msgid, event.millis]
+            self.bus.publishRun(node, event.room, message)
         return b""
 
     def publishTell(self, event: PrivateMessage, node: str) -> None:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_pack -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_runs -*-
 """
 The event bus between chatd nodes: compact JSON envelopes in Redis
 streams, one inbox stream per node.
@@ -24,18 +24,16 @@ keeps (L{chatd.cluster.replay}); only if it cannot is the gap reported, so
 the node can ask for a fresh state.
 
 Envelopes published in one reactor turn go to Redis together, in one
-command (L{BATCH_LIMIT} at most), after the turn: one reply for them all,
-not one per envelope.  The command adds one stream entry per receiving
-node, its envelopes one per line (JSON text has no raw newline): Redis
-appends, and the receiver reads and decodes, one entry per node and turn
-instead of one per envelope, which is most of a cross-node message's cost
-outside the JSON itself.  While Redis is away, envelopes wait in a bounded
-queue, in order, and go out when the link is back, before anything newer:
-a gap delays them.  One whose command failed with the connection goes back
-in the queue (sent again, a receiver drops it as a duplicate by its
-number).  A private message
-is not queued: L{Bus.sendTo} answers at once, so its sender is told to try
-again rather than told it was sent.  The queue's bound (L{QUEUE_LIMIT})
+command (L{BATCH_LIMIT} at most), after the turn, as one stream entry per
+receiving node (L{chatd.cluster.envelopes.pack}): Redis appends, and the
+receiver reads and decodes, one entry per node and turn, and a turn's room
+messages to one room are one envelope (L{Bus.publishRun}).  While Redis is
+away, envelopes wait in a bounded queue, in order, and go out when the link
+is back, before anything newer: a gap delays them.  One whose command
+failed with the connection goes back in the queue (sent again, a receiver
+drops it as a duplicate by its number).  A private message is not queued:
+L{Bus.sendTo} answers at once, so its sender is told to try again rather
+than told it was sent.  The queue's bound (L{QUEUE_LIMIT})
 is what L{Bus.hasRoom} reports; the bridge refuses a room message when the
 queue is full, and other envelopes beyond it are not sent then (the gap
 they leave makes the other nodes ask for them again).
@@ -53,7 +51,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.cluster.envelopes import dumps, kindJSON, unpack
+from chatd.cluster.envelopes import Entry, dumps, kindJSON, pack, unpack
 from chatd.cluster.replay import Holds, SentLog
 
 #: A handler gets the sending node's id and the envelope's fields.
@@ -66,13 +64,8 @@ QUEUE_LIMIT = 10000
 #: Envelopes sent to Redis in one command at most.
 BATCH_LIMIT = 500
 
-#: Envelopes in one stream entry at most: an inbox's length counts entries,
-#: so this bounds its memory (about 9 MB per 1,000 full entries); past
-#: about twenty, more per entry saves little.
-ENTRY_LIMIT = 32
-
-#: One envelope on its way: (publication order, receiving node, kind, text).
-Entry = tuple[int, str, str, str]
+#: Room messages in one run at most (L{Bus.publishRun}).
+RUN_LIMIT = 32
 
 #: Adds stream entries to inboxes, in one command: (inbox stream, entry)
 #: pairs, each entry one receiving node's envelopes, one per line.
@@ -135,6 +128,9 @@ class Bus:
         self._batch: list[Entry] = []
         self._acks: dict[int, Deferred[None]] = {}
         self.sent = SentLog()
+        #: Per receiving node, the run of room messages still open: (room, messages).
+        self._runs: dict[str, tuple[str, list[Any]]] = {}
+        self._flushing = False  # a flush is scheduled
         self._holds = Holds(clock, self._giveUp)
         self.handlers.update(resume=self._resume, noreplay=lambda node, fields: None)
 
@@ -144,11 +140,42 @@ class Bus:
         """
         self.handlers[kind] = handler
 
+    def publishRun(self, node: str, room: str, message: list[Any]) -> None:
+        """
+        Publish a room message for C{node}, as part of a run: consecutive
+        messages for C{node} in one room, in one turn, travel as one
+        C{says} envelope (L{RUN_LIMIT} at most), whose C{m} lists them.  A
+        busy turn's messages for a room come in runs (a sender's lines are
+        read together), and one envelope per run instead of per message
+        saves both nodes most of a message's cost outside its fan-out.
+        The run is closed, and numbered, before anything else for C{node}
+        is, and at the end of the turn, so order is as if each were sent
+        on its own.
+        """
+        if not self.up or self._waiting:  # queued while Redis is away: one each, as counted
+            self._enqueue(self._numbered(node, "says", dumps({"room": room, "m": [message]})))
+            return
+        run = self._runs.get(node)
+        if run is not None:
+            if run[0] == room and len(run[1]) < RUN_LIMIT:
+                run[1].append(message)
+                return
+            self._closeRun(node)
+        self._runs[node] = (room, [message])
+        self._scheduleFlush()
+
+    def _closeRun(self, node: str) -> None:
+        room, messages = self._runs.pop(node)
+        self._enqueue(self._numbered(node, "says", dumps({"room": room, "m": messages})))
+
     def _numbered(self, node: str, kind: str, body: str) -> Entry:
         """
         The envelope for C{node}: its next sequence number, spliced into
-        the fields already encoded once for every receiver.
+        the fields already encoded once for every receiver (after the run
+        still open for C{node}, which comes first).
         """
+        if node in self._runs:
+            self._closeRun(node)
         seq = self._seqTo[node] = self._seqTo.get(node, 0) + 1
         self._order += 1
         fields = "}" if body == "{}" else "," + body[1:]
@@ -222,9 +249,13 @@ class Bus:
         self.up = False
 
     def _send(self, entry: Entry) -> None:
-        if not self._batch:
-            self.clock.callLater(0, self.flush)
+        self._scheduleFlush()
         self._batch.append(entry)
+
+    def _scheduleFlush(self) -> None:
+        if not self._flushing:
+            self._flushing = True
+            self.clock.callLater(0, self.flush)
 
     def flush(self) -> None:
         """
@@ -232,33 +263,17 @@ class Bus:
         the link closes); after a failed command the link is down, and
         they queue behind what that command carried.
         """
+        for node in list(self._runs):
+            self._closeRun(node)
+        self._flushing = False
         batch, self._batch = self._batch, []
         for start in range(0, len(batch), BATCH_LIMIT):
             chunk = batch[start : start + BATCH_LIMIT]
             if not self.up:
                 self._unsent(Failure(RedisUnavailable("Redis is unreachable")), chunk)
                 continue
-            d = self._publish(self._packed(chunk))
+            d = self._publish(pack(chunk, self.inbox))
             d.addCallbacks(self._sent, self._unsent, callbackArgs=(chunk,), errbackArgs=(chunk,))
-
-    def _packed(self, chunk: list[Entry]) -> list[tuple[str, str]]:
-        """
-        One stream entry per receiving node (or per L{ENTRY_LIMIT} of its
-        envelopes): its envelopes of C{chunk}, in order, one per line.
-        Entries for different nodes go to different streams, so their
-        order among themselves does not matter.
-        """
-        entries: list[tuple[str, str]] = []
-        texts: dict[str, list[str]] = {}
-        for _, node, _, text in chunk:
-            if (lines := texts.get(node)) is None:
-                lines = texts[node] = []
-            lines.append(text)
-            if len(lines) == ENTRY_LIMIT:  # full: its node's next go in another
-                entries.append((self.inbox(node), "\n".join(lines)))
-                del texts[node]
-        entries += [(self.inbox(node), "\n".join(lines)) for node, lines in texts.items()]
-        return entries
 
     def _sent(self, _: object, chunk: list[Entry]) -> None:
         for entry in chunk:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_pack,tests.unit.cluster.test_cluster_bus -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_pack,tests.unit.cluster.test_cluster_runs -*-
 """
 The envelopes' text: compact JSON, one envelope per line of a stream entry.
 """
@@ -6,6 +6,7 @@ The envelopes' text: compact JSON, one envelope per line of a stream entry.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +30,20 @@ def dumps(value: Any) -> str:
         return text.encode("utf-8", "replace").decode()
 
 
+#: Envelopes in one stream entry at most: an inbox's length counts entries,
+#: so this and L{ENTRY_CHARS} bound its memory; past about twenty, more per
+#: entry saves little.
+ENTRY_LIMIT = 32
+
+#: Characters of envelopes in one stream entry at most (an envelope longer
+#: than that goes alone): a run of room messages is one envelope
+#: (L{chatd.cluster.bus.Bus.publishRun}), so counting envelopes alone would
+#: not bound an entry.
+ENTRY_CHARS = 8192
+
+#: One envelope on its way: (publication order, receiving node, kind, text).
+Entry = tuple[int, str, str, str]
+
 #: A kind's JSON text: a handful of kinds, one for every envelope.
 kindJSON = lru_cache(maxsize=64)(dumps)
 
@@ -41,6 +56,33 @@ def encode(node: str, seq: int, kind: str, fields: dict[str, Any]) -> str:
     envelope.
     """
     return dumps({"n": node, "q": seq, "k": kind, **fields})
+
+
+def pack(chunk: list[Entry], inbox: Callable[[str], str]) -> list[tuple[str, str]]:
+    """
+    The stream entries for C{chunk}: one per receiving node (or per
+    L{ENTRY_LIMIT} envelopes or L{ENTRY_CHARS} characters of them), its
+    envelopes in order, one per line, with the inbox (C{inbox(node)}) it
+    goes to.  Entries for different nodes go to different streams, so their
+    order among themselves does not matter.
+    """
+    entries: list[tuple[str, str]] = []
+    pending: dict[str, list[str]] = {}
+    sizes: dict[str, int] = {}
+    for _, node, _, text in chunk:
+        lines = pending.get(node)
+        if lines is not None and (
+            len(lines) == ENTRY_LIMIT or sizes[node] + len(text) > ENTRY_CHARS
+        ):  # full: this one starts the node's next entry
+            entries.append((inbox(node), "\n".join(lines)))
+            lines = None
+        if lines is None:
+            lines = pending[node] = []
+            sizes[node] = 0
+        lines.append(text)
+        sizes[node] += len(text) + 1
+    entries += [(inbox(node), "\n".join(lines)) for node, lines in pending.items()]
+    return entries
 
 
 def unpack(entry: str) -> list[Any]:

@@ -140,30 +140,26 @@ class Inbound:
             fields["room"], fields.get("op"), fields.get("w"), bool(fields.get("e"))
         )
 
-    def remote_say(self, node: str, fields: dict[str, Any], hold: bool = True) -> None:
+    def remote_says(self, node: str, fields: dict[str, Any], hold: bool = True) -> None:
         """
-        A room message from C{node}; one from a sender this node does not
-        see in the room is held until C{node}'s next state (a node back
-        from being cut off sends what its users said meanwhile before its
+        A run of room messages from C{node} (L{chatd.cluster.bus.Bus.publishRun}),
+        each C{[sender, lines, time, msgid, millis]}, with the time and msgid
+        the sender's node stored.  One from a sender this node does not see
+        in the room is held until C{node}'s next state (a node back from
+        being cut off sends what its users said meanwhile before its
         state), then shown if the state put the sender in the room.
         """
-        proxy = self._proxy(node, fields["u"])
         room = fields["room"]
-        # The sender's node's msgid and time, as it stored them (a node of
-        # an older chatd sends none).
-        event = RoomMessage(
-            room,
-            fields["u"],
-            tuple(fields["l"]),
-            fields["w"],
-            msgid=fields.get("id", ""),
-            millis=fields.get("ms", 0),
-        )
-        if proxy is None or not self.replica.sayRemote(proxy, event):
-            held = self._held.setdefault(node, [])
-            if hold and len(held) < HELD_LIMIT:
-                held.append(fields)
-            self._dropped(node, fields["u"], room)
+        sayRemote = self.replica.sayRemote
+        for message in fields["m"]:
+            sender, lines, when, msgid, millis = message
+            proxy = self._proxy(node, sender)
+            event = RoomMessage(room, sender, tuple(lines), when, msgid=msgid, millis=millis)
+            if proxy is None or not sayRemote(proxy, event):
+                held = self._held.setdefault(node, [])
+                if hold and len(held) < HELD_LIMIT:
+                    held.append({"room": room, "m": [message]})
+                self._dropped(node, sender, room)
 
     def _dropped(self, node: str, nick: str, room: str) -> None:
         """
@@ -281,6 +277,6 @@ class Inbound:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))
         self.syncRooms(node, fields["users"], fields.get("rs", {}))
         for held in self._held.pop(node, []):
-            self.remote_say(node, held, hold=False)
+            self.remote_says(node, held, hold=False)
         if fields.get("bye"):  # its farewell: it stopped cleanly
             self.nodeLeft(node)

@@ -16,7 +16,8 @@ from twisted.internet.defer import CancelledError, Deferred, gatherResults, mayb
 from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.cluster.bus import ENTRY_LIMIT, Bus
+from chatd.cluster.bus import Bus
+from chatd.cluster.envelopes import ENTRY_LIMIT
 from chatd.cluster.node import ClusterNode
 from chatd.cluster.presence import Presence
 from chatd.cluster.redis import RedisAddress, RedisLink, RedisUnavailable

@@ -43,8 +43,8 @@ def saysPerInbox(server: RedisServer) -> dict[str, list[str]]:
         for line in redis(server, "XRANGE", inbox, "-", "+"):
             if line.startswith("{"):
                 envelope = json.loads(line)
-                if envelope["k"] == "say":
-                    says.append(envelope["l"][0])
+                if envelope["k"] == "says":  # a run: [sender, lines, ...] each
+                    says += [message[1][0] for message in envelope["m"]]
         found[inbox.rpartition(":")[2]] = says
     return found
 

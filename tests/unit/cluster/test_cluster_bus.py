@@ -11,8 +11,8 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.cluster.bus import BATCH_LIMIT, ENTRY_LIMIT, Bus
-from chatd.cluster.envelopes import encode
+from chatd.cluster.bus import BATCH_LIMIT, Bus
+from chatd.cluster.envelopes import ENTRY_LIMIT, encode
 from chatd.cluster.replay import HOLD_TIMEOUT, SentLog
 from tests.support.fakeredis import FakeRedis
 
