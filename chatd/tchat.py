@@ -274,8 +274,8 @@ class TchatProtocol(ChatLineReceiver):
         the sender's other connections.
         """
         outbox = self.outbox
-        if outbox is not None and event.lines:  # tags only: nothing to show
-            outbox.write(event.wire(encodeSpeak))
+        if outbox is not None and (data := event.wire(speakOrNothing)):
+            outbox.write(data)
 
     @property
     def fanout(self) -> RoomFanout:
