@@ -36,13 +36,14 @@ class Event:
 
     def wire(self: E, encoder: Callable[[E], bytes]) -> bytes:
         """
-        C{encoder(self)}, computed once per encoder and then reused.
+        C{encoder(self)}, computed once per encoder and then reused.  Most
+        calls are an event's first for their encoder: C{dict.get} costs
+        them a fifth of a raised C{KeyError}.
         """
-        try:
-            return self.encoded[encoder]
-        except KeyError:
+        data = self.encoded.get(encoder)
+        if data is None:
             data = self.encoded[encoder] = encoder(self)
-            return data
+        return data
 
 
 def textOnly(encoder: Callable[[RoomMessage], bytes]) -> Callable[[RoomMessage], bytes]:

@@ -9,7 +9,7 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import tchat
-from chatd.core.events import RoomMessage
+from chatd.core.events import RoomMessage, textOnly
 from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory, encodeSpeak
 from tests.support.helpers import connect, output
@@ -51,7 +51,7 @@ class WireCacheTests(SynchronousTestCase):
             encoded.append(event)
             return original(event)
 
-        self.patch(tchat, "encodeSpeak", counting)
+        self.patch(tchat, "speakOrNothing", textOnly(counting))
         for transport in members:
             output(transport, clock)
         sender = service.find("u0")
