@@ -217,10 +217,11 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
 
     def publishSay(self, event: RoomMessage, node: str) -> bytes:
         """
-        Publish a room message for C{node}, if a local user sent it, in the
-        run of the room's messages (L{Bus.publishRun}).
+        Publish a room message for C{node}, unless it came from another
+        node (L{relaying}), in the run of the room's messages
+        (L{Bus.publishRun}).
         """
-        if self.isLocal(event.sender):
+        if event is not self.relaying:
             message = [event.sender, event.lines, event.when, event.msgid, event.millis]
             self.bus.publishRun(node, event.room, message)
         return b""

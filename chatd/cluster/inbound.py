@@ -56,6 +56,9 @@ class Inbound:
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
     _held: dict[str, list[dict[str, Any]]]
+    #: The room message from another node being handed to this node's
+    #: members, which the proxies among them must not publish again.
+    relaying: RoomMessage | None = None
 
     def publishState(self, node: str | None = None) -> None:
         raise NotImplementedError()
@@ -155,6 +158,7 @@ class Inbound:
             sender, lines, when, msgid, millis = message
             proxy = self._proxy(node, sender)
             event = RoomMessage(room, sender, tuple(lines), when, msgid=msgid, millis=millis)
+            self.relaying = event  # from another node: this one's proxies publish it nowhere
             if proxy is None or not sayRemote(proxy, event):
                 held = self._held.setdefault(node, [])
                 if hold and len(held) < HELD_LIMIT:
