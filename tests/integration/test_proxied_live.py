@@ -9,6 +9,9 @@ told, and tells chatd, who they are.
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import socket
 import ssl
 from collections.abc import Iterator
@@ -16,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.balancers import haproxy, nginxStream, whyNoHAProxy, whyNoNginx
 from tests.support.daemon import Daemon, startDaemon
-from tests.support.haproxy import haproxy, whyNoHAProxy
 from tests.support.tls import makeCertificate
 
 TIMEOUT = 10.0
 PROXIED = "haproxy:tcp:0:interface=127.0.0.1"
 
-pytestmark = pytest.mark.skipif(whyNoHAProxy() is not None, reason=str(whyNoHAProxy()))
+needsHAProxy = pytest.mark.skipif(whyNoHAProxy() is not None, reason=str(whyNoHAProxy()))
 
 
 def dial(port: int, source: str) -> socket.socket:
@@ -89,6 +92,7 @@ def balanced(tmp_path: Path) -> Iterator[tuple[Daemon, dict[str, int]]]:
     assert "Traceback" not in daemon.logText()
 
 
+@needsHAProxy
 def test_eachClientCountedUnderItsAddress(balanced: tuple[Daemon, dict[str, int]]) -> None:
     """
     Behind HAProxy, one address's third connection is refused, while a
@@ -111,6 +115,7 @@ def test_eachClientCountedUnderItsAddress(balanced: tuple[Daemon, dict[str, int]
         connection.close()
 
 
+@needsHAProxy
 def test_ircVersion2(balanced: tuple[Daemon, dict[str, int]]) -> None:
     """
     IRC behind a balancer that sends version 2 headers: the client is
@@ -123,6 +128,7 @@ def test_ircVersion2(balanced: tuple[Daemon, dict[str, int]]) -> None:
     assert "zed logged in from 127.0.0.7 over irc" in daemon.logText()
 
 
+@needsHAProxy
 def test_tlsBehindHeader(balanced: tuple[Daemon, dict[str, int]]) -> None:
     """
     HAProxy passes TLS through untouched after its header: the talk
@@ -140,6 +146,7 @@ def test_tlsBehindHeader(balanced: tuple[Daemon, dict[str, int]]) -> None:
     assert "carol logged in from 127.0.0.8 over talk" in daemon.logText()
 
 
+@needsHAProxy
 def test_directConnectionRefused(balanced: tuple[Daemon, dict[str, int]]) -> None:
     """
     A client that reaches the node's port without the balancer is told
@@ -152,3 +159,54 @@ def test_directConnectionRefused(balanced: tuple[Daemon, dict[str, int]]) -> Non
         assert direct.recv(100) == b""
     with dial(fronts["TchatFactory"], "127.0.0.9") as proper:
         assert readLine(proper) == b"srv: TCHAT 1\n"
+
+
+def unverified() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+@pytest.mark.skipif(whyNoNginx() is not None, reason=str(whyNoNginx()))
+def test_webBehindNginx(tmp_path: Path) -> None:
+    """
+    The web page's WebSocket behind nginx's C{stream} module, which ends
+    TLS and sends a PROXY header: the login is recorded under the client's
+    address, and the per-address limit counts it, not nginx.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--web",
+        PROXIED,
+        "--max-per-address",
+        "1",
+        "--limit-exempt",
+        "",
+        factories=("GuardedSite",),
+    )
+    try:
+        tls = makeCertificate(tmp_path)
+        with nginxStream(tmp_path, [daemon.ports["GuardedSite"]], tls) as fronts:
+            front = fronts[daemon.ports["GuardedSite"]]
+            with unverified().wrap_socket(dial(front, "127.0.0.7")) as web:
+                key = base64.b64encode(os.urandom(16)).decode()
+                web.sendall(
+                    f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{front}\r\nUpgrade: websocket\r\n"
+                    f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                    "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+                )
+                assert readLine(web).startswith(b"HTTP/1.1 101 ")
+                request = json.dumps({"type": "login", "nick": "webby", "id": 1}).encode()
+                mask = os.urandom(4)
+                masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(request))
+                web.sendall(bytes([0x81, 0x80 | len(request)]) + mask + masked)
+                assert b'"nick":"webby"' in readUntil(web, b'"type":"login"')
+                # A second connection from the same address is over its limit of one.
+                with unverified().wrap_socket(dial(front, "127.0.0.7")) as second:
+                    second.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{front}\r\n\r\n".encode())
+                    assert readLine(second).startswith(b"HTTP/1.1 429 ")
+        assert "webby logged in from 127.0.0.7 over web" in daemon.logText()
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()

@@ -1,0 +1,150 @@
+"""
+Real load balancers (Debian packages) in front of a daemon's listeners, as an
+operator would put one before a cluster's nodes: HAProxy in TCP mode, and
+nginx's C{stream} module terminating TLS; both send the PROXY protocol.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.support.pagehelpers import freePort
+
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX_STREAM = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
+
+
+def whyNoHAProxy() -> str | None:
+    if Path(HAPROXY).exists():
+        return None
+    return "haproxy is not installed (Debian package haproxy)"
+
+
+def whyNoNginx() -> str | None:
+    if Path(NGINX).exists() and NGINX_STREAM.exists():
+        return None
+    return "nginx with its stream module is not installed (nginx-light, libnginx-mod-stream)"
+
+
+def haproxyConfiguration(routes: list[tuple[int, int, str]]) -> str:
+    """
+    Each route's front port forwards to its back port on 127.0.0.1, with
+    the PROXY header C{send-proxy} (version 1) or C{send-proxy-v2}.
+    """
+    lines = [
+        "global",
+        "    maxconn 200",
+        "defaults",
+        "    mode tcp",
+        "    timeout connect 5s",
+        "    timeout client 60s",
+        "    timeout server 60s",
+    ]
+    for front, back, header in routes:
+        lines += [
+            f"listen route{front}",
+            f"    bind 127.0.0.1:{front}",
+            f"    server chatd 127.0.0.1:{back} {header}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def nginxConfiguration(
+    workdir: Path, routes: list[tuple[int, int, str]], tls: tuple[Path, Path]
+) -> str:
+    """
+    nginx's C{stream} module: each route's front port takes TLS (with
+    C{tls}: key, certificate) and forwards the plain bytes to its back port,
+    with a version 1 PROXY header.
+    """
+    key, cert = tls
+    servers = [
+        f"""    server {{
+        listen 127.0.0.1:{front} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        proxy_pass 127.0.0.1:{back};
+        proxy_protocol on;
+    }}"""
+        for front, back, _ in routes
+    ]
+    return "\n".join(
+        [
+            f"load_module {NGINX_STREAM};",
+            "daemon off;",
+            f"pid {workdir / 'nginx.pid'};",
+            f"error_log {workdir / 'nginx-error.log'};",
+            "events {}",
+            "stream {",
+            *servers,
+            "}",
+            "",
+        ]
+    )
+
+
+@contextmanager
+def haproxy(workdir: Path, headers: dict[int, str]) -> Iterator[dict[int, int]]:
+    """
+    Run HAProxy before each back port of C{headers}, sending it that PROXY
+    header; yields each back port's front port once HAProxy accepts
+    connections on all of them.
+    """
+    fronts = {back: freePort() for back in headers}
+    config = workdir / "haproxy.cfg"
+    config.write_text(
+        haproxyConfiguration([(front, back, headers[back]) for back, front in fronts.items()])
+    )
+    with running([HAPROXY, "-f", str(config), "-db"], workdir / "haproxy.log", fronts):
+        yield fronts
+
+
+@contextmanager
+def nginxStream(
+    workdir: Path, backs: list[int], tls: tuple[Path, Path]
+) -> Iterator[dict[int, int]]:
+    """
+    Run nginx terminating TLS before each of C{backs}; yields each back
+    port's front port once nginx accepts connections on all of them.
+    """
+    fronts = {back: freePort() for back in backs}
+    config = workdir / "nginx.conf"
+    config.write_text(
+        nginxConfiguration(workdir, [(front, back, "") for back, front in fronts.items()], tls)
+    )
+    with running([NGINX, "-c", str(config)], workdir / "nginx.log", fronts):
+        yield fronts
+
+
+@contextmanager
+def running(command: list[str], log: Path, fronts: dict[int, int]) -> Iterator[None]:
+    """
+    Run C{command} until the block ends, once it accepts connections on
+    every front port of C{fronts}.
+    """
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 10
+            for front in fronts.values():
+                while True:
+                    try:
+                        socket.create_connection(("127.0.0.1", front), 1).close()
+                        break
+                    except OSError:
+                        if process.poll() is not None or time.monotonic() > deadline:
+                            raise RuntimeError(
+                                f"{command[0]} did not start: {log.read_text()}"
+                            ) from None
+                        time.sleep(0.05)
+            yield
+        finally:
+            process.terminate()
+            process.wait(10)
