@@ -23,7 +23,6 @@ before each piece, so that it never piles up towards that limit.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -33,6 +32,7 @@ from twisted.internet.tcp import Connection
 from zope.interface import implementer
 
 from chatd.lines.fanout import RoomFanout
+from chatd.proxied import ProxiedConnection
 
 if TYPE_CHECKING:
     from chatd.lines.turnbudget import TurnBudget
@@ -133,10 +133,11 @@ class FlushScheduler:
         self._call = None
 
 
-def _directSocket(transport: ITransport) -> socket.socket | None:
+def _directTransport(transport: ITransport) -> Connection | None:
     """
-    The socket L{Outbox.flush} may send to itself, skipping Twisted's buffer,
-    or C{None} to always go through C{transport.write}.
+    The TCP connection whose socket L{Outbox.flush} may send to itself,
+    skipping Twisted's buffer, or C{None} to always go through
+    C{transport.write}.
 
     C{transport.write} only queues: the socket is written on the reactor's
     next turn, after registering for and dispatching a writable event, which
@@ -144,9 +145,14 @@ def _directSocket(transport: ITransport) -> socket.socket | None:
     docs/dev/decisions/outbox-direct-send.md).  Only plain TCP transports qualify, and only while
     this Twisted keeps the buffer attributes L{_sendable} reads: should a
     release drop them, chatd falls back to plain writes rather than fail.
+    The PROXY layer of a listener behind a load balancer
+    (L{chatd.proxied}) passes writes straight on, so its connection
+    qualifies too.
     """
+    if isinstance(transport, ProxiedConnection):
+        transport = transport.transport  # type: ignore[assignment]
     if isinstance(transport, Connection) and hasattr(transport, "_tempDataLen"):
-        return transport.socket
+        return transport
     return None
 
 
@@ -187,7 +193,7 @@ class Outbox:
         "_chunks",
         "pending",
         "_paused",
-        "_socket",
+        "_direct",
         "_drainWaiters",
         "_registered",
         "tally",
@@ -216,7 +222,7 @@ class Outbox:
         self._chunks: list[bytes] | tuple[()] | None = NOTHING
         self.pending = 0
         self._paused = False
-        self._socket = _directSocket(transport)
+        self._direct = _directTransport(transport)
         self._drainWaiters: list[Deferred[bool]] | None = None
         self._registered = register
         self.tally: Callable[[int], None] | None = None  # see countWrites
@@ -277,13 +283,12 @@ class Outbox:
         # One C-level join instead of writeSequence: Twisted's writeSequence
         # type-checks every chunk in Python, which costs more than the copy.
         data = b"".join(chunks)
-        transport = self.transport
-        sock = self._socket
-        if sock is not None and _sendable(transport):  # type: ignore[arg-type]
+        direct = self._direct
+        if direct is not None and _sendable(direct):
             # socket.send itself: Twisted's writeSomeData adds a memoryview,
             # a retry wrapper and an exception translation per call.
             try:
-                sent = sock.send(data)
+                sent = direct.socket.send(data)
             except OSError:  # EAGAIN, or an error transport.write will meet
                 sent = 0
             if sent == len(data):
@@ -291,7 +296,7 @@ class Outbox:
                     self._drained(True)
                 return
             data = data[sent:]
-        transport.write(data)  # may pause us: the transport's buffer is full
+        self.transport.write(data)  # may pause us: the transport's buffer is full
         if self._drainWaiters is not None and not self._paused:
             self._drained(True)
 

@@ -5,14 +5,17 @@ Tests for L{chatd.lines.outbox}: batching per reactor turn and back-pressure.
 from __future__ import annotations
 
 import socket
+from typing import Any
 
-from twisted.internet.protocol import Protocol
+from twisted.internet.address import IPv4Address
+from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.task import Clock
 from twisted.internet.tcp import Connection
 from twisted.internet.testing import MemoryReactor, StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.lines.outbox import FlushScheduler, Outbox
+from chatd.proxied import ProxiedFactory
 
 
 class RecordingTransport(StringTransport):
@@ -113,7 +116,13 @@ class DirectSendTests(SynchronousTestCase):
         self.peer.setblocking(False)
         self.transport = Connection(ours, Protocol(), self.reactor)
         self.transport.connected = True
-        self.box = Outbox(self.transport, FlushScheduler(self.clock), 1 << 30, lambda: None)
+        self.box = Outbox(self.writer(), FlushScheduler(self.clock), 1 << 30, lambda: None)
+
+    def writer(self) -> Any:
+        """
+        What the outbox writes to: the connection itself.
+        """
+        return self.transport
 
     def received(self) -> bytes:
         data = b""
@@ -176,6 +185,25 @@ class DirectSendTests(SynchronousTestCase):
         self.clock.advance(0)
         self.assertEqual(self.received(), b"")
         self.assertEqual(layer.written, [b"secret"])
+
+
+class BehindBalancerTests(DirectSendTests):
+    """
+    The same, for a connection of a listener behind a load balancer: the
+    PROXY layer (L{chatd.proxied}) only passes writes on, so the outbox
+    still sends on the socket itself, and in order with what the layer
+    handed Twisted.
+    """
+
+    def writer(self) -> Any:
+        """
+        The PROXY layer over the connection, its header read.
+        """
+        factory = ProxiedFactory(Factory.forProtocol(Protocol), self.clock)
+        layer = factory.buildProtocol(IPv4Address("TCP", "10.0.0.2", 40000))
+        layer.makeConnection(self.transport)
+        layer.dataReceived(b"PROXY TCP4 203.0.113.7 10.0.0.1 51000 6667\r\n")
+        return layer
 
 
 class TLSLayer(Protocol):
