@@ -15,7 +15,8 @@ connection before the header is read, so a front-end that checks the
 address as the connection opens (admission, bans) would see the load
 balancer's.  Here the wrapped protocol is only built, with the client's
 address, once the header has been read; a connection that sends no valid
-header within L{HEADER_TIMEOUT} seconds is closed unseen.  A C{LOCAL}
+header within L{HEADER_TIMEOUT} seconds is closed unseen, and at most
+L{MAX_WAITING} connections wait for theirs at once.  A C{LOCAL}
 (version 2) or C{UNKNOWN} (version 1) header, which load balancers send
 for their health checks, keeps the load balancer's address.
 """
@@ -50,6 +51,10 @@ log = Logger()
 
 #: Seconds a new connection has to send its header.
 HEADER_TIMEOUT = 10.0
+#: Connections that may wait for their header at once: beyond, a new one
+#: is closed at once (connections no front-end has seen yet are counted by
+#: no other limit).
+MAX_WAITING = 1024
 V1_PREFIX = b"PROXY "
 #: The longest version-1 header, its CRLF included (the specification's bound).
 V1_LIMIT = 107
@@ -64,6 +69,8 @@ V2_LIMIT = V2_FIXED + 1024
 
 #: What a connection without a header is told before it is closed.
 REFUSAL = b"this port takes connections from a load balancer that sends the PROXY protocol\r\n"
+#: What a connection is told while L{MAX_WAITING} others wait for their header.
+BUSY = b"too many connections are waiting to start here; try again later\r\n"
 
 
 class InvalidHeader(ValueError):
@@ -175,22 +182,45 @@ class ProxiedConnection(ProtocolWrapper):
         self.factory.registerProtocol(self)
 
     def connectionMade(self) -> None:
-        self._timeout = self.factory.clock.callLater(self.factory.timeout, self._tooSlow)
+        factory = self.factory
+        if factory.waiting >= factory.maxWaiting:
+            if not factory.full:  # once per run of refusals
+                factory.full = True
+                self._refuse(f"{factory.waiting} connections wait for their PROXY header", BUSY)
+            else:
+                self._close(BUSY)
+            return
+        factory.waiting += 1
+        factory.full = False
+        self._timeout = factory.clock.callLater(factory.timeout, self._tooSlow)
+
+    def _stopWaiting(self) -> None:
+        """
+        The header came, or cannot any more: stop the clock and the count.
+        """
+        if self._timeout is not None:
+            if self._timeout.active():
+                self._timeout.cancel()
+            self._timeout = None
+            self.factory.waiting -= 1
 
     def _tooSlow(self) -> None:
-        self._timeout = None
+        self._stopWaiting()
         self._refuse("sent no PROXY header in time")
 
-    def _refuse(self, why: str) -> None:
+    def _refuse(self, why: str, reply: bytes = REFUSAL) -> None:
         peer = self.getPeer()
         log.warn(
             "closing a connection from {host}: {why}",
             host=getattr(peer, "host", peer),
             why=why,
         )
+        self._close(reply)
+
+    def _close(self, reply: bytes) -> None:
         # Plain text, whatever the port serves: what an operator trying
         # the port by hand (telnet, nc) should read.
-        self.transport.write(REFUSAL)  # type: ignore[union-attr]
+        self.transport.write(reply)  # type: ignore[union-attr]
         self.transport.loseConnection()  # type: ignore[union-attr]
 
     def dataReceived(self, data: bytes) -> None:
@@ -203,14 +233,12 @@ class ProxiedConnection(ProtocolWrapper):
         try:
             found = readHeader(received)
         except InvalidHeader as error:
-            self._timeout.cancel()
-            self._timeout = None
+            self._stopWaiting()
             self._refuse(str(error))
             return
         if found is None:
             return
-        self._timeout.cancel()
-        self._timeout = None
+        self._stopWaiting()
         address, length = found
         self._received = b""
         self._peer = address
@@ -229,9 +257,7 @@ class ProxiedConnection(ProtocolWrapper):
         return self.transport.getPeer()  # type: ignore[union-attr]
 
     def connectionLost(self, reason: Failure | None = None) -> None:
-        if self._timeout is not None:
-            self._timeout.cancel()
-            self._timeout = None
+        self._stopWaiting()
         self.factory.unregisterProtocol(self)
         if self.wrappedProtocol is not None:
             self.wrappedProtocol.connectionLost(reason)  # type: ignore[arg-type]
@@ -256,6 +282,10 @@ class ProxiedFactory(WrappingFactory):
         super().__init__(wrappedFactory)
         self.clock = clock
         self.timeout = timeout
+        self.maxWaiting = MAX_WAITING
+        #: Connections waiting for their header now.
+        self.waiting = 0
+        self.full = False  # refusing since the last one admitted: logged once
 
     def buildProtocol(self, addr: IAddress) -> ProxiedConnection:  # type: ignore[override]
         return ProxiedConnection(self)

@@ -20,6 +20,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core.admission import Admission
 from chatd.core.service import ChatService
 from chatd.proxied import (
+    BUSY,
     HEADER_TIMEOUT,
     REFUSAL,
     V1_LIMIT,
@@ -245,6 +246,30 @@ class ProxiedConnectionTests(SynchronousTestCase):
         self.clock.advance(0.1)
         self.assertTrue(transport.disconnecting)
         self.assertEqual(self.built, [])
+
+    def test_waitingBounded(self) -> None:
+        """
+        Beyond the connections that may wait for their header at once, a
+        new one is told so and closed; a header read, a connection lost or
+        timed out makes room again.
+        """
+        self.factory.maxWaiting = 2
+        first, _ = self.connect()
+        second, _ = self.connect()
+        _, refused = self.connect()
+        self.assertEqual(refused.value(), BUSY)
+        self.assertTrue(refused.disconnecting)
+        first.dataReceived(v2("203.0.113.7"))
+        third, transport = self.connect()
+        self.assertFalse(transport.disconnecting)
+        self.assertEqual(self.factory.waiting, 2)
+        second.connectionLost(None)
+        self.assertEqual(self.factory.waiting, 1)
+        self.clock.advance(HEADER_TIMEOUT)
+        self.assertTrue(transport.disconnecting)
+        third.connectionLost(None)
+        self.assertEqual((self.factory.waiting, self.clock.getDelayedCalls()), (0, []))
+        self.assertEqual(len(self.built), 1)
 
     def test_lostBeforeHeader(self) -> None:
         proto, _ = self.connect()
