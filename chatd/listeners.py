@@ -30,6 +30,7 @@ from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from chatd.proxied import PREFIX as PROXIED
 from chatd.proxied import ProxiedEndpoint
 
 log = Logger()
@@ -39,9 +40,6 @@ CHAT = "chat"
 #: What an open metrics listener lets anyone do.
 METRICS = "read the metrics"
 
-#: What begins a listener whose connections come through a load balancer
-#: that sends the PROXY protocol (Twisted's own prefix for it).
-PROXIED = "haproxy:"
 _UNESCAPED_COLON = re.compile(r"(?<!\\):")
 #: The C{ssl:} endpoint arguments a reloadable listener understands;
 #: another (C{sslmethod}, C{dhParameters}) makes it a plain Twisted one.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from chatd.proxied import PREFIX as PROXIED
 from chatd.talk.protocol import roomOption
 
 LISTEN_BACKLOG = 1024
@@ -30,9 +31,9 @@ def endpoint(description: str) -> str:
         return ""
     if description.isdigit():
         return f"tcp:{description}:backlog={LISTEN_BACKLOG}"
-    if description[:8].lower() == "haproxy:":  # the listener behind it takes the backlog
-        inner = endpoint(description[8:])
-        return description[:8] + inner if inner else ""
+    if description[: len(PROXIED)].lower() == PROXIED:  # the endpoint it wraps takes the backlog
+        inner = endpoint(description[len(PROXIED) :])
+        return description[: len(PROXIED)] + inner if inner else ""
     kind, *arguments = _UNESCAPED_COLON.split(description)
     # Past the port (or path), a positional argument could be the backlog.
     positional = [argument for argument in arguments if "=" not in argument]

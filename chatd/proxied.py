@@ -49,6 +49,10 @@ from zope.interface import directlyProvides, implementer, providedBy
 
 log = Logger()
 
+#: What begins the endpoint of a listener whose connections come through a
+#: load balancer that sends the PROXY protocol (Twisted's own prefix for it).
+PREFIX = "haproxy:"
+
 #: Seconds a new connection has to send its header.
 HEADER_TIMEOUT = 10.0
 #: Connections that may wait for their header at once: beyond, a new one

@@ -52,13 +52,20 @@ def _body(lines: Iterable[str]) -> bytes:
     return "".join(f"srv: {bodyLine(line)}\n" for line in lines).encode("utf-8") + b"srv: .\n"
 
 
+def _message(head: str, sender: str, lines: tuple[str, ...]) -> bytes:
+    """
+    C{head}, then C{sender}'s C{lines} as a body: one line (most messages)
+    in one f-string, a third of the general path's cost.
+    """
+    if len(lines) == 1:
+        return f"{head}srv: {bodyLine(plainLine(sender, lines[0]))}\nsrv: .\n".encode()
+    return head.encode() + _body(plainLine(sender, line) for line in lines)
+
+
 def encodeSpeak(event: RoomMessage) -> bytes:
-    head = f"srv: SPEAK {event.sender} {event.room} {event.when}\n"
-    lines = event.lines
-    if len(lines) == 1:  # most messages: one f-string, a third of the general path's cost
-        line = bodyLine(plainLine(event.sender, lines[0]))
-        return f"{head}srv: {line}\nsrv: .\n".encode()
-    return head.encode() + _body(plainLine(event.sender, line) for line in lines)
+    return _message(
+        f"srv: SPEAK {event.sender} {event.room} {event.when}\n", event.sender, event.lines
+    )
 
 
 #: What a room message shows here: one of tags only shows nothing.
@@ -66,8 +73,7 @@ speakOrNothing = textOnly(encodeSpeak)
 
 
 def encodePrivate(event: PrivateMessage) -> bytes:
-    head = f"srv: MSGPV {event.sender} {event.when}\n".encode()
-    return head + _body(plainLine(event.sender, line) for line in event.lines)
+    return _message(f"srv: MSGPV {event.sender} {event.when}\n", event.sender, event.lines)
 
 
 def encodeMembership(event: Membership) -> bytes:

@@ -153,7 +153,7 @@ class Bus:
         on its own.
         """
         if not self.up or self._waiting:  # queued while Redis is away: one each, as counted
-            self._enqueue(self._numbered(node, "says", dumps({"room": room, "m": [message]})))
+            self.publishTo(node, "says", room=room, m=[message])
             return
         run = self._runs.get(node)
         if run is not None:
@@ -166,7 +166,7 @@ class Bus:
 
     def _closeRun(self, node: str) -> None:
         room, messages = self._runs.pop(node)
-        self._enqueue(self._numbered(node, "says", dumps({"room": room, "m": messages})))
+        self.publishTo(node, "says", room=room, m=messages)
 
     def _numbered(self, node: str, kind: str, body: str) -> Entry:
         """

@@ -17,15 +17,12 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.web.websocket import WebSocketClientEndpoint
 
+from tests.support.blockingclients import dial, firstLine
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.websocketclient import Client
 
 TIMEOUT = 10.0
 FACTORIES = ("TchatFactory", "IRCFactory", "TalkFactory", "GuardedSite")
-
-
-def dial(port: int, source: str = "127.0.0.1") -> socket.socket:
-    return socket.create_connection(("127.0.0.1", port), TIMEOUT, source_address=(source, 0))
 
 
 def readAll(connection: socket.socket) -> bytes:
@@ -36,16 +33,6 @@ def readAll(connection: socket.socket) -> bytes:
     while chunk := connection.recv(65536):
         data += chunk
     connection.close()
-    return data
-
-
-def firstLine(connection: socket.socket) -> bytes:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = connection.recv(1)
-        if not chunk:
-            break
-        data += chunk
     return data
 
 

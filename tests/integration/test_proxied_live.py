@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.balancers import haproxy, nginxStream, whyNoHAProxy, whyNoNginx
+from tests.support.blockingclients import dial, firstLine, readUntil
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.tls import makeCertificate
 
@@ -27,30 +27,6 @@ TIMEOUT = 10.0
 PROXIED = "haproxy:tcp:0:interface=127.0.0.1"
 
 needsHAProxy = pytest.mark.skipif(whyNoHAProxy() is not None, reason=str(whyNoHAProxy()))
-
-
-def dial(port: int, source: str) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", port), TIMEOUT, source_address=(source, 0))
-
-
-def readLine(connection: socket.socket | ssl.SSLSocket) -> bytes:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = connection.recv(1)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def readUntil(connection: socket.socket, marker: bytes) -> bytes:
-    data = b""
-    while marker not in data:
-        chunk = connection.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 @pytest.fixture
@@ -102,13 +78,13 @@ def test_eachClientCountedUnderItsAddress(balanced: tuple[Daemon, dict[str, int]
     daemon, fronts = balanced
     held = [dial(fronts["TchatFactory"], "127.0.0.5") for _ in range(2)]
     for connection in held:
-        assert readLine(connection) == b"srv: TCHAT 1\n"
+        assert firstLine(connection) == b"srv: TCHAT 1\n"
     with dial(fronts["TchatFactory"], "127.0.0.5") as third:
-        assert readLine(third) == b"srv: ERROR 04\n"
+        assert firstLine(third) == b"srv: ERROR 04\n"
     with dial(fronts["TchatFactory"], "127.0.0.6") as other:
-        assert readLine(other) == b"srv: TCHAT 1\n"
+        assert firstLine(other) == b"srv: TCHAT 1\n"
         other.sendall(b"clt: LOGIN bob\n")
-        assert readLine(other) == b"srv: OKAY!\n"
+        assert firstLine(other) == b"srv: OKAY!\n"
     assert "bob logged in from 127.0.0.6 over tchat" in daemon.logText()
     assert "refusing new connections from 127.0.0.5 (address limit)" in daemon.logText()
     for connection in held:
@@ -155,10 +131,10 @@ def test_directConnectionRefused(balanced: tuple[Daemon, dict[str, int]]) -> Non
     daemon, fronts = balanced
     with dial(daemon.ports["TchatFactory"], "127.0.0.9") as direct:
         direct.sendall(b"clt: LOGIN mallory\n")
-        assert readLine(direct).startswith(b"this port takes connections from a load balancer")
+        assert firstLine(direct).startswith(b"this port takes connections from a load balancer")
         assert direct.recv(100) == b""
     with dial(fronts["TchatFactory"], "127.0.0.9") as proper:
-        assert readLine(proper) == b"srv: TCHAT 1\n"
+        assert firstLine(proper) == b"srv: TCHAT 1\n"
 
 
 def unverified() -> ssl.SSLContext:
@@ -196,7 +172,7 @@ def test_webBehindNginx(tmp_path: Path) -> None:
                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                     "Sec-WebSocket-Version: 13\r\n\r\n".encode()
                 )
-                assert readLine(web).startswith(b"HTTP/1.1 101 ")
+                assert firstLine(web).startswith(b"HTTP/1.1 101 ")
                 request = json.dumps({"type": "login", "nick": "webby", "id": 1}).encode()
                 mask = os.urandom(4)
                 masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(request))
@@ -205,7 +181,7 @@ def test_webBehindNginx(tmp_path: Path) -> None:
                 # A second connection from the same address is over its limit of one.
                 with unverified().wrap_socket(dial(front, "127.0.0.7")) as second:
                     second.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{front}\r\n\r\n".encode())
-                    assert readLine(second).startswith(b"HTTP/1.1 429 ")
+                    assert firstLine(second).startswith(b"HTTP/1.1 429 ")
         assert "webby logged in from 127.0.0.7 over web" in daemon.logText()
     finally:
         daemon.stop()

@@ -23,6 +23,7 @@ import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.threads import deferToThread
 
+from tests.support.blockingclients import readUntil
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.terminal import Terminal, expect
@@ -63,19 +64,6 @@ async def watcher(daemon: Daemon, nick: str = "carol") -> LineClient:
     await expect(client, "srv: OKAY!")
     await expect(client, "srv: OKAY!")
     return client
-
-
-def readUntil(sock: ssl.SSLSocket, marker: bytes) -> bytes:
-    """
-    Read from C{sock} (blocking: run in a thread) until C{marker} arrives.
-    """
-    data = b""
-    while marker not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 def tlsConnect(port: int) -> ssl.SSLSocket:

@@ -25,6 +25,41 @@ PASSWORD = "correct horse"
 needsSSH = pytest.mark.skipif(shutil.which("ssh") is None, reason="needs openssh-client")
 
 
+def dial(port: int, source: str = "127.0.0.1") -> socket.socket:
+    """
+    A connection to C{port} on 127.0.0.1 from C{source}: Linux routes all
+    of 127.0.0.0/8 to loopback, so another source is another address.
+    """
+    return socket.create_connection(("127.0.0.1", port), TIMEOUT, source_address=(source, 0))
+
+
+def firstLine(connection: socket.socket) -> bytes:
+    """
+    The next line the server sends (without waiting past it), or what came
+    before the close.
+    """
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = connection.recv(1)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def readUntil(connection: socket.socket, marker: bytes) -> bytes:
+    """
+    What the server sends until C{marker} has come, or until the close.
+    """
+    data = b""
+    while marker not in data:
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 class LineSocket:
     """
     A blocking line client for TCHAT and talk.
