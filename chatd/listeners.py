@@ -18,6 +18,7 @@ from twisted.application.service import Service
 from twisted.internet import ssl
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import SSL4ServerEndpoint, TCP4ServerEndpoint, serverFromString
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import (
     IAddress,
     IListeningPort,
@@ -211,14 +212,20 @@ class Listener(Service):
         self.description = description
         self.factory = factory
         self.exposure = exposure
-        self.endpoint, self.certificate = listenerEndpoint(reactor, description)
+        try:
+            self.endpoint, self.certificate = listenerEndpoint(reactor, description)
+        except Exception as error:  # a mistyped string, a certificate file that is not there
+            # Before the reactor and the log start: one line on stderr, exit 1.
+            raise SystemExit(
+                f"chatd: {label}: cannot listen on {description!r}: {error}"
+            ) from error
         self.listening: Deferred[IListeningPort] | None = None
         self.port: IListeningPort | None = None
 
     def privilegedStartService(self) -> None:
         """
         Listen before twistd drops privileges; a port that cannot be bound
-        stops the start.
+        stops the start, with one line saying which and why.
         """
         super().privilegedStartService()
         failures: list[Failure] = []
@@ -226,6 +233,8 @@ class Listener(Service):
         self.listening.addCallback(self.listened)
         self.listening.addErrback(failures.append)
         if failures:
+            if failures[0].check(CannotListenError):
+                raise SystemExit(f"chatd: {self.label}: {failures[0].value}")
             failures[0].raiseException()
 
     def startService(self) -> None:

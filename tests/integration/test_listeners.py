@@ -6,6 +6,7 @@ reload understands, and C{/metrics} on its own listener.
 
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 
 from chatd.listeners import isLocal, tlsArguments, where
-from tests.support.daemon import startDaemon
+from tests.support.daemon import runDaemon, startDaemon
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 
@@ -121,3 +122,50 @@ def test_tlsReport(tmp_path: Path) -> None:
         assert "warning:" not in daemon.logText()
     finally:
         daemon.stop()
+
+
+@pytest.mark.parametrize(
+    "option, endpoint, reason",
+    [
+        ("--port", "tcp:abc", "invalid literal for int()"),
+        ("--irc", "nonsense:6667", "Unknown endpoint type: 'nonsense'"),
+        ("--port", "ssl:0:privateKey=/nowhere/key.pem", "No such file or directory"),
+        ("--port", "haproxy:ssl:0:privateKey=/nowhere/key.pem", "No such file or directory"),
+        ("--port", "haproxy:ssl:0:sslmethod=TLSv1_2_METHOD", "takes only the arguments"),
+    ],
+)
+def test_badEndpointStopsTheStart(tmp_path: Path, option: str, endpoint: str, reason: str) -> None:
+    """
+    A listener's endpoint the daemon cannot use stops the start with one
+    line naming the listener, the endpoint and why, and status 1: no
+    traceback for an operator's typing mistake.
+    """
+    result = runDaemon(tmp_path, "--data-dir", str(tmp_path / "data"), option, endpoint)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("chatd: ") and "cannot listen on" in line and reason in line
+    assert endpoint.split(":")[1] in line
+
+
+def test_portInUseStopsTheStart(tmp_path: Path) -> None:
+    """
+    A port another program holds stops the start with one line saying
+    which listener and why, and status 1.
+    """
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = runDaemon(
+            tmp_path,
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--irc",
+            f"tcp:{port}:interface=127.0.0.1",
+        )
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert f"chatd: IRC: Couldn't listen on 127.0.0.1:{port}" in output
+    assert "Address already in use" in output

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import urllib.error
 import urllib.request
@@ -30,7 +29,7 @@ from chatd.storage.opening import StoreOpenError, checkDatabaseFile
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.tap import databaseFiles
-from tests.support.daemon import ROOT, TWISTD, Daemon, startDaemon
+from tests.support.daemon import Daemon, runDaemon, startDaemon
 from tests.support.e2eclients import command, connect, spoken
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.pgserver import PostgresServer, createDatabase, ownPostgres, postgresServer
@@ -139,22 +138,6 @@ class OpeningTests(SynchronousTestCase):
         self.assertEqual(files(), ["d/chatd.sqlite3", "d/moderation.sqlite"])
         self.assertEqual(files("--db", "sqlite:x.db"), ["x.db", "d/moderation.sqlite"])
         self.assertEqual(files("--db", "postgresql://h/db"), ["d/moderation.sqlite"])
-
-
-def runDaemon(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """
-    Run C{twistd -n chatd} expecting it to stop at once.
-    """
-    listeners = ["--port", "tcp:0:interface=127.0.0.1", "--web", "off", "--irc", "off"]
-    listeners += ["--talk", "off", "--admin", "off"]
-    return subprocess.run(
-        [str(TWISTD), "-n", "--pidfile=", "chatd", *listeners, *args],
-        cwd=workdir,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize(

@@ -103,3 +103,19 @@ def startDaemon(
     daemon = Daemon(process, log)
     daemon.waitFor(factories)
     return daemon
+
+
+def runDaemon(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """
+    Run C{twistd -n chatd} expecting it to stop at once.
+    """
+    listeners = ["--port", "tcp:0:interface=127.0.0.1", "--web", "off", "--irc", "off"]
+    listeners += ["--talk", "off", "--admin", "off"]
+    return subprocess.run(
+        [str(TWISTD), "-n", "--pidfile=", "chatd", *listeners, *args],
+        cwd=workdir,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
