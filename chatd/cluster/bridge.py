@@ -41,6 +41,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
 from chatd.cluster.moderation import ConsoleRelay
 from chatd.cluster.presence import Presence
+from chatd.cluster.profiles import ProfileSync, profileOf
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
 from chatd.core import errors
@@ -52,7 +53,7 @@ from chatd.core.service import ChatService
 
 
 @implementer(IChatObserver, IRelay)
-class Bridge(RoomSync, Inbound, ConsoleRelay):
+class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
     """
     Keeps one node's service and the rest of the cluster in step; it makes
     itself the service's observer and the bus's and presence's listener.
@@ -80,7 +81,7 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         self._addresses: dict[str, str] = {}
         for kind in (
             "login logout rename enter leave room says tell bounce notice disconnect mod"
-            " sanction hello state stored"
+            " sanction hello state stored status"
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
         self.barrier = Barrier(bus)
@@ -155,7 +156,8 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         if isinstance(participant, RemoteParticipant):
             return
         proven = self.provenOwnName(participant)
-        self.bus.publish("login", u=participant.nick, **({"a": 1} if proven else {}))
+        profile = profileOf(participant)
+        self.bus.publish("login", u=participant.nick, pf=profile, **({"a": 1} if proven else {}))
 
     def loggedOut(self, participant: IParticipant, nick: str, reason: str) -> None:
         if isinstance(participant, RemoteParticipant):
@@ -378,11 +380,13 @@ class Bridge(RoomSync, Inbound, ConsoleRelay):
         This node's users, rooms and room settings, for C{node} (one that
         said hello) or else for every peer.
         """
-        users = [[u.nick, self.service.roomsOf(u)] for u in self.localUsers()]
+        local = self.localUsers()
+        users = [[u.nick, self.service.roomsOf(u)] for u in local]
         rooms = [name for name, _ in self.service.rooms()]
         states = self.roomStates([str(nick) for nick, _ in users])
-        proven = [u.nick for u in self.localUsers() if self.provenOwnName(u)]
-        fields = {"users": users, "rooms": rooms, "rs": states, "a": proven}
+        proven = [u.nick for u in local if self.provenOwnName(u)]
+        profiles = self.localProfiles(local)
+        fields = {"users": users, "rooms": rooms, "rs": states, "a": proven, "pf": profiles}
         if node is None:
             self.bus.publish("state", **fields)
         else:

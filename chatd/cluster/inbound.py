@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
+from chatd.cluster.profiles import applyProfile
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
 from chatd.core.events import Notice, PrivateMessage, RoomMessage
@@ -101,7 +102,10 @@ class Inbound:
 
     def remote_login(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._ensureProxy(node, fields["u"])
-        if proxy is not None and fields.get("a"):
+        if proxy is None:
+            return
+        applyProfile(proxy, fields.get("pf") or {})
+        if fields.get("a"):
             # Logged in to its account with the password on its own node.
             self.service.accountProven(proxy, fields["u"])
 
@@ -276,6 +280,9 @@ class Inbound:
         for nick in fields.get("a", []):
             if (proxy := self._proxy(node, nick)) is not None:
                 self.service.accountProven(proxy, nick)
+        for nick, profile in (fields.get("pf") or {}).items():
+            if (proxy := self._proxy(node, nick)) is not None:
+                applyProfile(proxy, profile)
         for nickKey, proxy in list(self.proxies.get(node, {}).items()):
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))

@@ -41,16 +41,34 @@ class RemoteParticipant:
     A user on node C{node}.
     """
 
-    protocolName = "remote"
     #: Every node holds one for each user of every other node: no
     #: C{__dict__}, and what all of a node's users share is shared.
-    __slots__ = ("bridge", "node", "nick", "address", "relay", "sayEncoder", "__weakref__")
+    __slots__ = (
+        "bridge",
+        "node",
+        "nick",
+        "address",
+        "relay",
+        "sayEncoder",
+        # The user's profile, as their node tells it (L{chatd.cluster.profiles}).
+        "protocolName",
+        "ident",
+        "realName",
+        "awayMessage",
+        "account",
+        "__weakref__",
+    )
 
     def __init__(self, bridge: Bridge, node: str, nick: str) -> None:
         self.bridge = bridge
         self.node = node
         self.nick: str | None = nick
         self.address = bridge.nodeAddress(node)
+        self.protocolName = "remote"
+        self.ident: str | None = None
+        self.realName: str | None = None
+        self.awayMessage: str | None = None
+        self.account: str | None = None
         #: One of a node's proxies in a room is given each room message,
         #: since it is published once for the node (L{chatd.core.delivery}).
         self.relay = node

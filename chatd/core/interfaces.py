@@ -58,6 +58,10 @@ class IChatService(IRoomOperations):
         "The L{chatd.core.admission.Admission} every listener asks when a connection"
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."
     )
+    observer = Attribute(
+        "The L{chatd.core.roles.IChatObserver} told of every change others must"
+        " hear of (cluster mode's bridge), or C{None}."
+    )
 
     def connect(participant: IParticipant) -> None:
         """

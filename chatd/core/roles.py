@@ -241,6 +241,13 @@ class IChatObserver(Interface):
         C{participant} created C{room}.
         """
 
+    def statusChanged(participant: IParticipant, kind: str) -> None:
+        """
+        What others see of C{participant}'s person changed: its C{kind}
+        (L{chatd.core.status.AWAY}, C{ACCOUNT} or C{REALNAME}); the people
+        here who may show it were told.
+        """
+
     def roomChanged(event: RoomChange) -> None:
         """
         An operator or member here changed a room's modes, a member's

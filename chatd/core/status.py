@@ -6,10 +6,11 @@ to an account or out of one, or changed their real name.
 The rule of who hears it is the service's: everyone sharing a room with the
 person, and the person's own other connections, on every connection that
 listens (L{IStatusWatcher}); the connection that made the change has its
-own reply.  Those watching the person's name (L{chatd.core.presence}) are
-told too, by another method: they may not want to hear it.  Front-ends
-that show none of these (TCHAT, talk, the web) just have no
-C{statusChanged}.
+own reply.  Those watching the person's name (L{chatd.core.presence})
+are told too, by another method: they may not want to hear it.  In a
+cluster, the service's observer carries the change to the other nodes,
+which tell their own people.  Front-ends that show none of these (TCHAT,
+talk, the web) just have no C{statusChanged}.
 """
 
 from __future__ import annotations
@@ -70,6 +71,18 @@ def audience(service: IChatService, participant: IParticipant) -> list[IParticip
     return connectionsOnce(members, participant)
 
 
+def awayOf(person: IParticipant | None) -> str | None:
+    """
+    C{person}'s away text (the first of its connections that set one), or
+    C{None} when present.
+    """
+    for connection in connectionsOf(person):
+        away = getattr(connection, "awayMessage", None)
+        if away:
+            return str(away)
+    return None
+
+
 def announce(
     service: IChatService,
     participant: IParticipant,
@@ -94,6 +107,8 @@ def announce(
         skip = {id(each) for each in told} | {id(participant)}
         watchers = [w for w in presence.watchersOf(nick) if id(w) not in skip]
         tell(watchers, "watchedStatusChanged", event)
+    if service.observer is not None:
+        service.observer.statusChanged(participant, kind)
     return event
 
 

@@ -10,8 +10,7 @@ have invited too.
 from __future__ import annotations
 
 from chatd.core.events import Invitation, Membership
-from chatd.core.interfaces import IParticipant, connectionsOf
-from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce
+from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
 from chatd.core.text import InvalidText, checkText, ircSafe
 from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
@@ -54,18 +53,6 @@ def invitationLine(irc: IRCSession, event: Invitation) -> None:
         prefix=irc.wire.hostmask(event.by),
         tags=accountTags(irc, event.by),
     )
-
-
-def awayOf(person: IParticipant | None) -> str | None:
-    """
-    C{person}'s away text (the first of its IRC connections that set one),
-    or C{None} when present.
-    """
-    for connection in connectionsOf(person):
-        away = getattr(connection, "awayMessage", None)
-        if away:
-            return str(away)
-    return None
 
 
 def awayAfterJoin(irc: IRCSession, event: Membership) -> None:

@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key, normalize
+from chatd.core.status import awayOf
 from chatd.core.statusmsg import PREFIXES, sayToOperators
 from chatd.irc import nickserv
 from chatd.irc import numerics as N
@@ -132,7 +133,7 @@ def sendOne(
     shownNick = recipient.nick if recipient else normalize(target)
     if checkLength and not fitsRelay(irc, command, shownNick, lines):
         return succeed(None)
-    away = getattr(recipient, "awayMessage", None)
+    away = awayOf(recipient)
 
     def sent(event: object) -> None:
         if away and not quiet:

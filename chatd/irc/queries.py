@@ -17,11 +17,11 @@ from fnmatch import fnmatchcase
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
-from chatd.core.status import AWAY
+from chatd.core.status import AWAY, awayOf
 from chatd.core.text import InvalidText, checkText
 from chatd.irc import nickserv, notify
 from chatd.irc import numerics as N
-from chatd.irc.identity import accountOf
+from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
@@ -43,8 +43,7 @@ def describe(irc: IRCSession, person: IParticipant) -> tuple[str, str, str]:
     """
     nick = person.nick or "*"
     user, _, host = irc.wire.hostmask(nick).partition("!")[2].partition("@")
-    realName = getattr(person, "realName", "") or f"chatd {person.protocolName} user"
-    return user, host, realName
+    return user, host, realNameOf(person)
 
 
 def isBot(person: IParticipant) -> bool:
@@ -59,7 +58,7 @@ def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
     C{H} (here) or C{G} (gone, away), C{*} for a chatd operator, then
     C{@} or C{+} for their status in C{channel}.
     """
-    away = getattr(person, "awayMessage", None)
+    away = awayOf(person)
     shown = ("G" if away else "H") + ("*" if irc.service.isOperator(person) else "")
     shown += "B" if isBot(person) else ""
     if channel != "*" and person.nick is not None:
@@ -151,7 +150,7 @@ def onWhois(irc: IRCSession, message: Message) -> None:
         irc.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
     if isBot(person):
         irc.numeric(RPL_WHOISBOT, nick, "is a bot")
-    away = getattr(person, "awayMessage", None)
+    away = awayOf(person)
     if away:
         irc.numeric(N.RPL_AWAY, nick, away)
     account = accountOf(service, person)  # signed in on any protocol, or always on
@@ -186,7 +185,7 @@ def onUserhost(irc: IRCSession, message: Message) -> None:
             continue
         user, host, _ = describe(irc, person)
         oper = "*" if irc.service.isOperator(person) else ""
-        away = "-" if getattr(person, "awayMessage", None) else "+"
+        away = "-" if awayOf(person) else "+"
         replies.append(f"{person.nick}{oper}={away}{user}@{host}")
     irc.numeric(N.RPL_USERHOST, " ".join(replies))
 

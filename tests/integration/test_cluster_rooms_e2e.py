@@ -114,3 +114,40 @@ async def test_keyHoldsAtOnceOnOtherNode(nodes: Callable[..., Daemon]) -> None:
         await waitForLine(eve, containing(f" 366 eve {channel} "))
     for client in (founder, eve):
         await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_profileOnOtherNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    What bob (IRC, node B) sees of alice (IRC, node A) is what alice's own
+    node shows: her ident, host and real name in C{WHOIS} and in her
+    messages' prefix; once she is away, C{301} to a private message and
+    C{G} in C{WHO}; an C{AWAY} line for his C{away-notify}; and none of it
+    once she is back.
+    """
+    a, b = nodes("a", irc=True), nodes("b", irc=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await connectLines(reactor, a.ports["IRCFactory"])
+    alice.send("NICK alice", "USER wonder 0 * :Alice Liddell")
+    await waitForLine(alice, lambda line: " 001 alice " in line)
+    bob = await connectLines(reactor, b.ports["IRCFactory"])
+    bob.send("CAP REQ :away-notify", "NICK bob", "USER bob 0 * :Bob", "CAP END")
+    await waitForLine(bob, lambda line: " 001 bob " in line)
+    for client in (alice, bob):
+        client.send("JOIN #lobby")
+        await waitForLine(client, lambda line: " 366 " in line)
+    bob.send("WHOIS alice")
+    await waitForLine(bob, lambda line: " 311 bob alice wonder irc.chatd * :Alice Liddell" in line)
+    alice.send("PRIVMSG #lobby :hello", "AWAY :at lunch")
+    await waitForLine(bob, lambda line: line == ":alice!wonder@irc.chatd PRIVMSG #lobby :hello")
+    await waitForLine(bob, lambda line: line == ":alice!wonder@irc.chatd AWAY :at lunch")
+    bob.send("PRIVMSG alice :there?", "WHO #lobby")
+    await waitForLine(bob, lambda line: " 301 bob alice :at lunch" in line)
+    await waitForLine(bob, lambda line: " 352 bob #lobby wonder irc.chatd chatd alice G" in line)
+    alice.send("AWAY")
+    await waitForLine(bob, lambda line: line == ":alice!wonder@irc.chatd AWAY")
+    bob.send("WHO #lobby")
+    await waitForLine(bob, lambda line: " 352 bob #lobby wonder irc.chatd chatd alice H" in line)
+    for client in (alice, bob):
+        await client.close()

@@ -315,7 +315,7 @@ class IRCOnOtherNodeTests(SynchronousTestCase):
         for _ in range(10):
             clock.advance(0)
         lines = output(transport, clock).decode().split("\r\n")
-        self.assertIn(":op!op@remote.chatd MODE #lobby +mk x", lines)
-        self.assertIn(":op!op@remote.chatd KICK #lobby bob :bye", lines)
+        self.assertIn(":op!op@test.chatd MODE #lobby +mk x", lines)
+        self.assertIn(":op!op@test.chatd KICK #lobby bob :bye", lines)
         self.assertFalse([line for line in lines if " NOTICE " in line])
         proto.connectionLost(None)

@@ -357,6 +357,9 @@ class RecordingObserver:
     def roomCreated(self, participant: IParticipant, room: str) -> None:
         self.calls.append(("created", room))
 
+    def statusChanged(self, participant: IParticipant, kind: str) -> None:
+        self.calls.append(("status", participant.nick, kind))
+
     def roomChanged(self, event: RoomChange) -> None:
         self.calls.append(("changed", event.room, event.modes, event.args, event.topic))
 

@@ -1,0 +1,124 @@
+# -*- test-case-name: tests.unit.cluster.test_cluster_profiles -*-
+"""
+What other nodes show of a user beyond their name and rooms: the protocol
+they use (IRC shows it as their host), an IRC client's ident and real name,
+their away text and the account an IRC client logged in to.
+
+A user's node sends their profile with their login and in its states, and
+the whole profile again with each change (a C{status} envelope, from the
+service's L{chatd.core.roles.IChatObserver.statusChanged}); the proxies of
+the other nodes keep it (L{chatd.cluster.remote.RemoteParticipant}), so
+C{WHOIS}, C{WHO}, an away reply and hostmasks read the same everywhere.
+The values are the person's, not one connection's: a person away on one
+of several connections is away.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from chatd.cluster.bus import Bus
+from chatd.cluster.remote import RemoteParticipant
+from chatd.core.interfaces import IParticipant, connectionsOf
+from chatd.core.names import key
+from chatd.core.service import ChatService
+from chatd.core.status import ACCOUNT, AWAY, REALNAME, announce, awayOf
+
+#: Envelope key -> the proxy's attribute.
+FIELDS = {
+    "p": "protocolName",
+    "id": "ident",
+    "rn": "realName",
+    "aw": "awayMessage",
+    "ac": "account",
+}
+#: A status change's kind -> the profile's key that holds it.
+KINDS = {AWAY: "aw", REALNAME: "rn", ACCOUNT: "ac"}
+#: What a proxy shows before its node told (a node that sends no profile).
+DEFAULTS: dict[str, Any] = {"p": "remote"}
+
+
+def _first(person: IParticipant, name: str) -> str | None:
+    for connection in connectionsOf(person):
+        value = getattr(connection, name, None)
+        if value:
+            return str(value)
+    return None
+
+
+def profileOf(person: IParticipant) -> dict[str, str]:
+    """
+    C{person}'s profile as other nodes keep it: only the keys that are set.
+    """
+    values = {
+        "p": person.protocolName,
+        "id": _first(person, "ident"),
+        "rn": _first(person, "realName"),
+        "aw": awayOf(person),
+        "ac": _first(person, "account"),
+    }
+    return {short: value for short, value in values.items() if value}
+
+
+def applyProfile(proxy: IParticipant, profile: dict[str, Any]) -> None:
+    """
+    Give C{proxy} the values of C{profile}, a whole profile: a key it lacks
+    is unset (back from away, logged out of an account).
+    """
+    for short, name in FIELDS.items():
+        value = profile.get(short)
+        setattr(proxy, name, value if isinstance(value, str) else DEFAULTS.get(short))
+    # A handful of protocol names, one text each, not one per proxy.
+    proxy.protocolName = sys.intern(proxy.protocolName)
+
+
+def valueOf(profile: dict[str, Any], kind: str) -> str | None:
+    """
+    The value C{profile} gives the status C{kind}, as the service announces it.
+    """
+    value = profile.get(KINDS[kind])
+    return value if isinstance(value, str) else None
+
+
+class ProfileSync:
+    """
+    The bridge's part that keeps profiles in step; mixed into
+    L{chatd.cluster.bridge.Bridge}.
+    """
+
+    service: ChatService
+    bus: Bus
+    proxies: dict[str, dict[str, RemoteParticipant]]
+
+    def localProfiles(self, users: list[IParticipant]) -> dict[str, dict[str, str]]:
+        """
+        The profiles of C{users} (this node's), by nickname, for a state.
+        """
+        return {user.nick: profileOf(user) for user in users if user.nick is not None}
+
+    def statusChanged(self, participant: IParticipant, kind: str) -> None:
+        """
+        A local person's away text, real name or account changed: every
+        other node gets their whole profile again.
+        """
+        if isinstance(participant, RemoteParticipant) or participant.nick is None:
+            return
+        person = self.service.find(participant.nick)
+        if person is not None:
+            self.bus.publish("status", u=participant.nick, st=kind, pf=profileOf(person))
+
+    def remote_status(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        A user of C{node} changed: their proxy takes the new profile, and
+        the people here who may show the change are told, as for a local
+        user's (L{announce}).
+        """
+        proxy = self.proxies.get(node, {}).get(key(fields["u"]))
+        kind = fields.get("st")
+        if proxy is None or kind not in KINDS:
+            return
+        applyProfile(proxy, fields.get("pf") or {})
+        service = self.service
+        value = valueOf(fields.get("pf") or {}, kind)
+        announce(service, proxy, kind, value, service.now(), service.people.presence)

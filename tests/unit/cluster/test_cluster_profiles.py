@@ -1,0 +1,201 @@
+"""
+Tests for L{chatd.cluster.profiles}: what IRC users on one node see of
+those on another (ident, host, real name, away text, account) is what
+they would see on the same node, and stays so as it changes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.cluster.remote import RemoteParticipant
+from chatd.core.status import AWAY, announce
+from chatd.irc.factory import IRCFactory
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+from tests.support.helpers import connect, output
+
+
+class IRCClient:
+    """
+    An IRC client on one fake node, registered with capabilities C{caps}.
+    """
+
+    def __init__(self, node: FakeNode, clock: Clock, nick: str, real: str, *caps: str) -> None:
+        self.clock = clock
+        factory = IRCFactory(node.service, clock, floodBurst=None, aliveAfter=60)
+        self.proto: Any
+        self.transport: StringTransport
+        self.proto, self.transport = connect(factory, clock)
+        if caps:
+            self.send(f"CAP REQ :{' '.join(caps)}")
+        self.send(f"NICK {nick}", f"USER {nick}x 0 * :{real}", "CAP END")
+        assert " 001 " in self.read()
+
+    def send(self, *lines: str) -> None:
+        self.proto.dataReceived("".join(line + "\r\n" for line in lines).encode())
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def read(self) -> str:
+        for _ in range(10):
+            self.clock.advance(0)
+        return output(self.transport, self.clock).decode()
+
+    def lines(self) -> list[str]:
+        return self.read().split("\r\n")
+
+
+class ProfileTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.a = FakeNode(self, self.redis, "a")
+        self.b = FakeNode(self, self.redis, "b")
+        for node in (self.a, self.b):
+            node.start()
+        self.settle()
+        self.alice = IRCClient(self.a, self.clock, "alice", "Alice Liddell")
+        self.bob = IRCClient(self.b, self.clock, "bob", "Bob", "away-notify", "setname")
+        for client in (self.alice, self.bob):
+            client.send("JOIN #lobby")
+        self.settle()
+        self.alice.read()
+        self.bob.read()
+
+    def tearDown(self) -> None:
+        for client in (self.alice, self.bob):
+            client.proto.connectionLost(None)
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def statusEnvelopes(self) -> list[dict[str, Any]]:
+        envelopes = [json.loads(message) for _, message in self.redis.published]
+        return [envelope for envelope in envelopes if envelope["k"] == "status"]
+
+    def test_whoisShowsTheRealIdentHostAndName(self) -> None:
+        """
+        C{WHOIS} of a user on another node shows their ident, the host of
+        their protocol and their real name, as their own node does.
+        """
+        self.bob.send("WHOIS alice")
+        seen = self.bob.read()
+        self.assertIn(" 311 bob alice alicex irc.chatd * :Alice Liddell\r\n", seen)
+        self.alice.send("WHOIS alice")
+        self.assertIn(" 311 alice alice alicex irc.chatd * :Alice Liddell\r\n", self.alice.read())
+
+    def test_hostmaskTheSameOnEveryNode(self) -> None:
+        """
+        A channel message from another node's user carries the hostmask it
+        has on its own node.
+        """
+        self.alice.send("PRIVMSG #lobby :hello")
+        self.assertIn(":alice!alicex@irc.chatd PRIVMSG #lobby :hello\r\n", self.bob.read())
+
+    def test_awayCrossesNodes(self) -> None:
+        """
+        A user who goes away on one node is away on every node: a private
+        message to them gets C{301}, C{WHO} flags them C{G}, and an
+        C{away-notify} client in their channel sees C{AWAY}; back, none of
+        it.
+        """
+        self.alice.send("AWAY :at lunch")
+        self.assertIn(":alice!alicex@irc.chatd AWAY :at lunch\r\n", self.bob.read())
+        self.bob.send("PRIVMSG alice :there?", "WHO #lobby")
+        seen = self.bob.read()
+        self.assertIn(" 301 bob alice :at lunch\r\n", seen)
+        self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice G", seen)
+        self.alice.send("AWAY")
+        self.assertIn(":alice!alicex@irc.chatd AWAY\r\n", self.bob.read())
+        self.bob.send("PRIVMSG alice :back?", "WHO #lobby")
+        seen = self.bob.read()
+        self.assertNotIn(" 301 ", seen)
+        self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice H", seen)
+
+    def test_setnameCrossesNodes(self) -> None:
+        """
+        C{SETNAME} on one node shows to C{setname} clients on the other,
+        and C{WHOIS} there gives the new name.
+        """
+        self.alice.send("SETNAME :Alice P. Liddell")
+        self.assertIn(":alice!alicex@irc.chatd SETNAME :Alice P. Liddell\r\n", self.bob.read())
+        self.bob.send("WHOIS alice")
+        self.assertIn(" 311 bob alice alicex irc.chatd * :Alice P. Liddell\r\n", self.bob.read())
+
+    def test_publishedOnceNeverEchoed(self) -> None:
+        """
+        A change is published once, by the user's node, with the whole
+        profile; the node applying it publishes nothing back.
+        """
+        before = len(self.statusEnvelopes())
+        self.alice.send("AWAY :gone")
+        self.settle()
+        [envelope] = self.statusEnvelopes()[before:]
+        self.assertEqual((envelope["u"], envelope["st"]), ("alice", "away"))
+        self.assertEqual(
+            envelope["pf"],
+            {"p": "irc", "id": "alicex", "rn": "Alice Liddell", "aw": "gone"},
+        )
+
+    def test_nodeStartedLaterLearnsProfiles(self) -> None:
+        """
+        A node that starts after a user went away learns their profile from
+        the states the others send it.
+        """
+        self.alice.send("AWAY :at lunch")
+        c = FakeNode(self, self.redis, "c")
+        c.start()
+        self.settle()
+        alice = c.service.find("alice")
+        assert isinstance(alice, RemoteParticipant)
+        self.assertEqual(
+            (alice.protocolName, alice.ident, alice.realName, alice.awayMessage),
+            ("irc", "alicex", "Alice Liddell", "at lunch"),
+        )
+
+    def test_personAwayOnAnyConnection(self) -> None:
+        """
+        What other nodes are told is the person's status, whatever
+        connection changed it: an always-on account's absent stand-in, or
+        any other participant announcing through the service.
+        """
+        carol = self.a.user("carol", "lobby")
+        carol.awayMessage = "brb"  # type: ignore[attr-defined]
+        announce(self.a.service, carol, AWAY, "brb", 0, self.a.service.people.presence)
+        self.settle()
+        proxy = self.b.service.find("carol")
+        assert isinstance(proxy, RemoteParticipant)
+        self.assertEqual((proxy.awayMessage, proxy.protocolName), ("brb", "test"))
+        self.assertIn(":carol!carol@test.chatd AWAY :brb\r\n", self.bob.read())
+
+
+class MissingProfileTests(SynchronousTestCase):
+    """
+    A login that carries no profile shows its user with the C{remote}
+    host, no real name, never away; a change of a kind this node does not
+    know changes nothing.
+    """
+
+    def test_noProfile(self) -> None:
+        clock = Clock()
+        redis = FakeRedis(clock)
+        a, b = FakeNode(self, redis, "a"), FakeNode(self, redis, "b")
+        for node in (a, b):
+            node.start()
+        b.bridge.remote_login("a", {"u": "dave"})
+        dave = b.service.find("dave")
+        assert isinstance(dave, RemoteParticipant)
+        self.assertEqual(
+            (dave.protocolName, dave.ident, dave.realName, dave.awayMessage),
+            ("remote", None, None, None),
+        )
+        b.bridge.remote_status("a", {"u": "dave", "st": "bogus", "pf": {"aw": "x"}})
+        self.assertIsNone(dave.awayMessage)
