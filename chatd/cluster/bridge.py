@@ -225,6 +225,8 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         """
         if event is not self.relaying:
             message = [event.sender, event.lines, event.when, event.msgid, event.millis]
+            if event.notice or event.tags or event.status:  # a NOTICE stays one, and so on
+                message += [int(event.notice), event.tags, event.status]
             self.bus.publishRun(node, event.room, message)
         return b""
 
@@ -234,6 +236,9 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         not queued; L{handedOn} gives the sender's wait for it.
         """
         if self.isLocal(event.sender):
+            extra: dict[str, Any] = {"nt": 1} if event.notice else {}
+            if event.tags:
+                extra["tg"] = event.tags
             self._handing[event] = self.bus.sendTo(
                 node,
                 "tell",
@@ -243,6 +248,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
                 w=event.when,
                 id=event.msgid,
                 ms=event.millis,
+                **extra,
             )
 
     # The service's relay: nothing acknowledged that Redis did not take

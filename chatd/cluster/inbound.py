@@ -30,6 +30,14 @@ from chatd.modstore import Sanction
 HELD_LIMIT = 10000
 
 
+def tagsOf(pairs: Any) -> tuple[tuple[str, str], ...]:
+    """
+    Client tags as events carry them, from their JSON form (a list of
+    C{[name, value]} lists).
+    """
+    return tuple((str(name), str(value)) for name, value in pairs)
+
+
 def _error(name: str, text: str) -> errors.ChatError:
     """
     The error another node ended a session with (L{errors.Kicked},
@@ -159,9 +167,23 @@ class Inbound:
         room = fields["room"]
         sayRemote = self.replica.sayRemote
         for message in fields["m"]:
-            sender, lines, when, msgid, millis = message
+            sender, lines, when, msgid, millis = message[:5]
             proxy = self._proxy(node, sender)
-            event = RoomMessage(room, sender, tuple(lines), when, msgid=msgid, millis=millis)
+            if len(message) == 5:
+                event = RoomMessage(room, sender, tuple(lines), when, msgid=msgid, millis=millis)
+            else:  # a NOTICE, client tags, or for the room's operators only
+                notice, tags, status = message[5:8]
+                event = RoomMessage(
+                    room,
+                    sender,
+                    tuple(lines),
+                    when,
+                    bool(notice),
+                    tagsOf(tags),
+                    msgid,
+                    millis,
+                    status,
+                )
             self.relaying = event  # from another node: this one's proxies publish it nowhere
             if proxy is None or not sayRemote(proxy, event):
                 held = self._held.setdefault(node, [])
@@ -201,6 +223,8 @@ class Inbound:
             fields["to"] if recipient is None or recipient.nick is None else recipient.nick,
             tuple(fields["l"]),
             fields["w"],
+            notice=bool(fields.get("nt")),
+            tags=tagsOf(fields.get("tg", ())),
             msgid=fields.get("id", ""),
             millis=fields.get("ms", 0),
         )

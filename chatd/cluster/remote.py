@@ -86,11 +86,11 @@ class RemoteParticipant:
         """
 
     def roomMessage(self, event: RoomMessage) -> None:
-        if event.lines:  # tags and notices do not cross nodes (yet)
+        if event.lines or event.tags:  # a TAGMSG too (typing, reactions)
             event.wire(self.sayEncoder)
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        if event.lines:
+        if event.lines or event.tags:
             self.bridge.publishTell(event, self.node)
 
     def membershipChanged(self, event: Membership) -> None:

@@ -121,7 +121,8 @@ class Messages:
         L{say} to C{audience(room)} only (a status prefix C{status}, IRC's
         C{STATUSMSG}): the same rules for speaking, and the sender's other
         connections see it as their own; not stored (the room's history is
-        what every member saw) and not relayed to other nodes.
+        what every member saw).  Other nodes get it through the proxies of
+        their users in C{audience}, and hand it to the same audience.
         """
         nick = self.requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)

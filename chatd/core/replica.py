@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors
+from chatd.core import errors, statusmsg
 from chatd.core.absent import isAbsent
-from chatd.core.delivery import deliverToAll
+from chatd.core.delivery import deliver, deliverToAll
 from chatd.core.events import Invitation, PrivateMessage, Redaction, RoomChange, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import modeString, parseModes
@@ -91,6 +91,8 @@ class Replica:
         if recipient is not None and not isAbsent(recipient):
             recipient.privateMessage(event)
             return True
+        if not event.lines:  # client tags alone (typing) are for now or never
+            return True
         kept = self.service.messages.keepForLater(event)
         if kept is None:
             return False
@@ -108,7 +110,10 @@ class Replica:
         target = self.rooms.find(event.room)
         if target is None or target.members.get(key(event.sender)) is not participant:
             return False
-        deliverToAll(target.members, "roomMessage", event, skip=participant)
+        if event.status:  # for the room's operators only, here as where it was sent
+            deliver(statusmsg.audience(self.service, target), "roomMessage", event, participant)
+        else:
+            deliverToAll(target.members, "roomMessage", event, skip=participant)
         return True
 
     def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:

@@ -10,6 +10,8 @@ most IRC servers.
 
 from __future__ import annotations
 
+from functools import partial
+
 from chatd.core.events import RoomMessage
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.room import Room
@@ -32,11 +34,15 @@ def sayToOperators(
 
     @raise chatd.core.errors.ChatError: as L{IChatService.say} would.
     """
-
-    def operators(target: Room) -> list[IParticipant]:
-        return [m for m in target.members.values() if service.isRoomOperator(m, target.name)]
-
     event: RoomMessage = service.messages.sayAmong(
-        participant, room, lines, notice, tags, "@", operators
+        participant, room, lines, notice, tags, "@", partial(audience, service)
     )
     return event
+
+
+def audience(service: IChatService, target: Room) -> list[IParticipant]:
+    """
+    Who in C{target} a message to its operators reaches (on another node
+    too, for one sent there).
+    """
+    return [m for m in target.members.values() if service.isRoomOperator(m, target.name)]

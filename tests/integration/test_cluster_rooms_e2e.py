@@ -151,3 +151,26 @@ async def test_profileOnOtherNode(nodes: Callable[..., Daemon]) -> None:
     await waitForLine(bob, lambda line: " 352 bob #lobby wonder irc.chatd chatd alice H" in line)
     for client in (alice, bob):
         await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_messageKindsOnOtherNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    Between two real nodes: a message to #ops's operators from node B
+    reaches op (node A, who created #ops) as C{PRIVMSG @#ops}, and pal, a
+    plain member beside op, never; a channel C{NOTICE} stays a C{NOTICE}.
+    """
+    a, b = nodes("a", irc=True), nodes("b", irc=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    op, pal, far = await ircUser(a, "op"), await ircUser(a, "pal"), await ircUser(b, "far")
+    for client in (op, pal, far):
+        client.send("JOIN #ops")
+        await waitForLine(client, lambda line: " 366 " in line)
+    far.send("PRIVMSG @#ops :for ops only", "NOTICE #ops :heads up")
+    await waitForLine(op, lambda line: line == ":far!far@irc.chatd PRIVMSG @#ops :for ops only")
+    await waitForLine(op, lambda line: line == ":far!far@irc.chatd NOTICE #ops :heads up")
+    seen = await waitForLine(pal, lambda line: "heads up" in line or "for ops only" in line)
+    assert seen == ":far!far@irc.chatd NOTICE #ops :heads up"
+    for client in (op, pal, far):
+        await client.close()

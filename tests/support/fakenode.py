@@ -1,7 +1,8 @@
 """
 L{FakeNode}: one cluster node (a service, its bus, presence and bridge) on a
 L{FakeRedis}, for the unit tests of the cluster that run several nodes on one
-L{Clock}; L{TwoNodes}, a test case's two of them.
+L{Clock}; L{TwoNodes}, a test case's two of them; L{IRCClient}, an IRC
+client of one of them.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
 from chatd.core.service import ChatService
+from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakeredis import FakeRedis
+from tests.support.helpers import connect, output
 
 
 def inbox(node: str) -> str:
@@ -134,3 +138,33 @@ class TwoNodes(SynchronousTestCase):
         for node in (self.a, self.b):
             node.bridge.linkUp()
         self.settle()
+
+
+class IRCClient:
+    """
+    An IRC client on one fake node, registered with capabilities C{caps}.
+    """
+
+    def __init__(self, node: FakeNode, clock: Clock, nick: str, real: str, *caps: str) -> None:
+        self.clock = clock
+        factory = IRCFactory(node.service, clock, floodBurst=None, aliveAfter=60)
+        self.proto: Any
+        self.transport: StringTransport
+        self.proto, self.transport = connect(factory, clock)
+        if caps:
+            self.send(f"CAP REQ :{' '.join(caps)}")
+        self.send(f"NICK {nick}", f"USER {nick}x 0 * :{real}", "CAP END")
+        assert " 001 " in self.read()
+
+    def send(self, *lines: str) -> None:
+        self.proto.dataReceived("".join(line + "\r\n" for line in lines).encode())
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def read(self) -> str:
+        for _ in range(10):
+            self.clock.advance(0)
+        return output(self.transport, self.clock).decode()
+
+    def lines(self) -> list[str]:
+        return self.read().split("\r\n")

@@ -10,45 +10,12 @@ import json
 from typing import Any
 
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core.status import AWAY, announce
-from chatd.irc.factory import IRCFactory
-from tests.support.fakenode import FakeNode
+from tests.support.fakenode import FakeNode, IRCClient
 from tests.support.fakeredis import FakeRedis
-from tests.support.helpers import connect, output
-
-
-class IRCClient:
-    """
-    An IRC client on one fake node, registered with capabilities C{caps}.
-    """
-
-    def __init__(self, node: FakeNode, clock: Clock, nick: str, real: str, *caps: str) -> None:
-        self.clock = clock
-        factory = IRCFactory(node.service, clock, floodBurst=None, aliveAfter=60)
-        self.proto: Any
-        self.transport: StringTransport
-        self.proto, self.transport = connect(factory, clock)
-        if caps:
-            self.send(f"CAP REQ :{' '.join(caps)}")
-        self.send(f"NICK {nick}", f"USER {nick}x 0 * :{real}", "CAP END")
-        assert " 001 " in self.read()
-
-    def send(self, *lines: str) -> None:
-        self.proto.dataReceived("".join(line + "\r\n" for line in lines).encode())
-        for _ in range(10):
-            self.clock.advance(0)
-
-    def read(self) -> str:
-        for _ in range(10):
-            self.clock.advance(0)
-        return output(self.transport, self.clock).decode()
-
-    def lines(self) -> list[str]:
-        return self.read().split("\r\n")
 
 
 class ProfileTests(SynchronousTestCase):
