@@ -2,7 +2,8 @@
 """
 What other nodes show of a user beyond their name and rooms: the protocol
 they use (IRC shows it as their host), an IRC client's ident and real name,
-their away text and the account an IRC client logged in to.
+their away text, the account an IRC client logged in to, and its user
+modes (C{WHO} and C{WHOIS} show C{+i} and C{+B}).
 
 A user's node sends their profile with their login and in its states, and
 the whole profile again with each change (a C{status} envelope, from the
@@ -33,8 +34,10 @@ FIELDS = {
     "aw": "awayMessage",
     "ac": "account",
 }
-#: A status change's kind -> the profile's key that holds it.
+#: A status change others are told of -> the profile's key that holds it.
 KINDS = {AWAY: "aw", REALNAME: "rn", ACCOUNT: "ac"}
+#: No user modes, one set for every proxy.
+NO_MODES: frozenset[str] = frozenset()
 #: What a proxy shows before its node told (a node that sends no profile).
 DEFAULTS: dict[str, Any] = {"p": "remote"}
 
@@ -57,11 +60,12 @@ def profileOf(person: IParticipant) -> dict[str, str]:
         "rn": _first(person, "realName"),
         "aw": awayOf(person),
         "ac": _first(person, "account"),
+        "um": "".join(sorted(getattr(person, "userModes", ()))),
     }
     return {short: value for short, value in values.items() if value}
 
 
-def applyProfile(proxy: IParticipant, profile: dict[str, Any]) -> None:
+def applyProfile(proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
     """
     Give C{proxy} the values of C{profile}, a whole profile: a key it lacks
     is unset (back from away, logged out of an account).
@@ -71,6 +75,8 @@ def applyProfile(proxy: IParticipant, profile: dict[str, Any]) -> None:
         setattr(proxy, name, value if isinstance(value, str) else DEFAULTS.get(short))
     # A handful of protocol names, one text each, not one per proxy.
     proxy.protocolName = sys.intern(proxy.protocolName)
+    modes = profile.get("um")
+    proxy.userModes = frozenset(modes) if isinstance(modes, str) else NO_MODES
 
 
 def valueOf(profile: dict[str, Any], kind: str) -> str | None:
@@ -116,9 +122,11 @@ class ProfileSync:
         """
         proxy = self.proxies.get(node, {}).get(key(fields["u"]))
         kind = fields.get("st")
-        if proxy is None or kind not in KINDS:
+        if proxy is None:
             return
         applyProfile(proxy, fields.get("pf") or {})
+        if kind not in KINDS:  # user modes: nobody is told
+            return
         service = self.service
         value = valueOf(fields.get("pf") or {}, kind)
         announce(service, proxy, kind, value, service.now(), service.people.presence)

@@ -56,6 +56,7 @@ class RemoteParticipant:
         "realName",
         "awayMessage",
         "account",
+        "userModes",
         "__weakref__",
     )
 
@@ -69,6 +70,7 @@ class RemoteParticipant:
         self.realName: str | None = None
         self.awayMessage: str | None = None
         self.account: str | None = None
+        self.userModes: frozenset[str] = frozenset()
         #: One of a node's proxies in a room is given each room message,
         #: since it is published once for the node (L{chatd.core.delivery}).
         self.relay = node

@@ -33,6 +33,9 @@ log = Logger()
 #: L{StatusChange} kinds: C{value} is the away text (C{None}: back), the
 #: account (C{None}: logged out), or the new real name.
 AWAY, ACCOUNT, REALNAME = "away", "account", "realname"
+#: A change others see but are not told of: an IRC client's user modes
+#: (C{+i}, C{+B}), which C{WHO} and C{WHOIS} show.
+MODES = "modes"
 
 
 class StatusChange(Event):
@@ -107,9 +110,17 @@ def announce(
         skip = {id(each) for each in told} | {id(participant)}
         watchers = [w for w in presence.watchersOf(nick) if id(w) not in skip]
         tell(watchers, "watchedStatusChanged", event)
+    changed(service, participant, kind)
+    return event
+
+
+def changed(service: IChatService, participant: IParticipant, kind: str) -> None:
+    """
+    What others see of C{participant} changed (C{kind}, L{MODES} too):
+    the service's observer hears of it, to tell other nodes.
+    """
     if service.observer is not None:
         service.observer.statusChanged(participant, kind)
-    return event
 
 
 def tell(connections: Iterable[object], method: str, event: Event) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatd.core import status
 from chatd.core.errors import ChatError, InvalidArgument, ListFull, NotInRoom
 from chatd.core.masks import ROOM_MODES
 from chatd.core.names import key
@@ -49,6 +50,8 @@ ERR_BANLISTFULL = "478"
 #: C{w} (receives operators' WALLOPS), C{B} (a bot: ISUPPORT C{BOT=B}, a
 #: C{bot} tag on its messages, C{335} in WHOIS, C{B} in WHO).
 USER_MODES = "iwB"
+#: Those others see (C{WHO}, C{WHOIS}): other cluster nodes are told of them.
+SHOWN_MODES = "iB"
 #: At most this many mode changes per MODE (ISUPPORT MODES).
 MAX_MODES = 4
 
@@ -206,6 +209,8 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> None:
             irc.service.receiveWallops(irc.participant, adding)
     if unknown:
         irc.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+    if set(added + removed) & set(SHOWN_MODES):
+        status.changed(irc.service, irc.participant, status.MODES)
     if added or removed:
         change = ("+" + "".join(added) if added else "") + (
             "-" + "".join(removed) if removed else ""

@@ -97,6 +97,22 @@ class ProfileTests(SynchronousTestCase):
         self.bob.send("WHOIS alice")
         self.assertIn(" 311 bob alice alicex irc.chatd * :Alice P. Liddell\r\n", self.bob.read())
 
+    def test_botModeCrossesNodes(self) -> None:
+        """
+        User mode C{+B} set on one node shows on the other: C{B} in C{WHO},
+        C{335} in C{WHOIS}; without it, neither.
+        """
+        self.alice.send("MODE alice +B")
+        self.bob.send("WHO #lobby", "WHOIS alice")
+        seen = self.bob.read()
+        self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice HB", seen)
+        self.assertIn(" 335 bob alice ", seen)
+        self.alice.send("MODE alice -B")
+        self.bob.send("WHO #lobby", "WHOIS alice")
+        seen = self.bob.read()
+        self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice H :", seen)
+        self.assertNotIn(" 335 ", seen)
+
     def test_publishedOnceNeverEchoed(self) -> None:
         """
         A change is published once, by the user's node, with the whole
@@ -147,8 +163,8 @@ class ProfileTests(SynchronousTestCase):
 class MissingProfileTests(SynchronousTestCase):
     """
     A login that carries no profile shows its user with the C{remote}
-    host, no real name, never away; a change of a kind this node does not
-    know changes nothing.
+    host, no real name, never away; a change of user modes only updates the
+    profile, and one for a user this node does not know is dropped.
     """
 
     def test_noProfile(self) -> None:
@@ -164,5 +180,7 @@ class MissingProfileTests(SynchronousTestCase):
             (dave.protocolName, dave.ident, dave.realName, dave.awayMessage),
             ("remote", None, None, None),
         )
-        b.bridge.remote_status("a", {"u": "dave", "st": "bogus", "pf": {"aw": "x"}})
-        self.assertIsNone(dave.awayMessage)
+        b.bridge.remote_status("a", {"u": "dave", "st": "modes", "pf": {"um": "Bi"}})
+        self.assertEqual(dave.userModes, frozenset("Bi"))
+        b.bridge.remote_status("a", {"u": "nobody", "st": "away", "pf": {"aw": "x"}})
+        self.assertIsNone(b.service.find("nobody"))
