@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors, statusmsg
+from chatd.core import errors, status, statusmsg
 from chatd.core.absent import isAbsent
 from chatd.core.delivery import deliver, deliverToAll
 from chatd.core.events import Invitation, PrivateMessage, Redaction, RoomChange, RoomMessage
@@ -248,15 +248,20 @@ class Replica:
         """
         C{by} invited C{nick} to C{room} elsewhere: if that let C{nick} in
         (C{admitted}: past C{i} and ban masks, once), it does here too, and
-        C{nick}, if here, gets the L{Invitation}.
+        C{nick}, if here, gets the L{Invitation}, and so do the members here
+        who could have invited them (L{status.tellInvitation}).
         """
         target = self.rooms.ensure(room)[0]
         if admitted:
             target.invite(nick)
         recipient = self.service.find(nick)
+        now = self.service.now() if when is None else when
+        invitation = Invitation(target.name, by, nick if recipient is None else recipient.nick, now)
         if recipient is not None and recipient.nick is not None:
-            now = self.service.now() if when is None else when
-            recipient.notice(Invitation(target.name, by, recipient.nick, now))
+            recipient.notice(invitation)
+        inviter = self.service.find(by)  # the members here who could have invited see it too
+        if inviter is not None:
+            status.tellInvitation(self.service, target, inviter, invitation)
 
     def roomCreatedRemote(
         self, room: str, creator: str | None, when: int | None = None, ephemeral: bool = False
