@@ -81,7 +81,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self._addresses: dict[str, str] = {}
         for kind in (
             "login logout rename enter leave room says tell bounce notice disconnect mod"
-            " sanction hello state stored status"
+            " sanction hello state stored status wallops"
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
         self.barrier = Barrier(bus)

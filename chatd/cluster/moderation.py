@@ -2,7 +2,8 @@
 """
 Moderation across nodes, for the admin console: sanctions, changes to the
 shared store, other moderation actions and kicks, published to every other
-node (part of L{chatd.cluster.bridge.Bridge}).
+node, and chatd operators' messages (IRC's C{WALLOPS}) for the readers on
+every node (part of L{chatd.cluster.bridge.Bridge}).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
 from chatd.core import errors, sharing
+from chatd.core.events import Wallops
 from chatd.core.service import ChatService
 from chatd.modstore import Sanction
 
@@ -68,6 +70,17 @@ class ConsoleRelay:
         Call C{handler(action, fields)} for every L{moderate} from another node.
         """
         self._moderation.append(handler)
+
+    def wallops(self, event: Wallops) -> None:
+        """
+        A chatd operator here wrote to the readers of operators' messages:
+        every other node gives it to its own (the service's L{IRelay}).
+        """
+        self.bus.publish("wallops", by=event.by, t=event.message, w=event.when)
+
+    def remote_wallops(self, node: str, fields: dict[str, Any]) -> None:
+        event = Wallops(fields["by"], fields["t"], fields["w"])
+        self.service.messages.tellWallopsReaders(event)
 
     def kick(self, nick: str, reason: str) -> None:
         """

@@ -275,8 +275,8 @@ class Messages:
 
     def wallops(self, participant: IParticipant, text: str) -> Wallops:
         """
-        A chatd operator's message to every connected participant of this
-        server that asked for them with L{receiveWallops}.
+        A chatd operator's message to every connected participant that asked
+        for them with L{receiveWallops}, on every node of a cluster.
 
         @raise NotPermitted: C{participant} is not a chatd operator.
         """
@@ -285,6 +285,15 @@ class Messages:
             raise errors.NotPermitted("only chatd operators may send operators' messages")
         checkText(text)
         event = Wallops(by, text, self.now())
+        self.tellWallopsReaders(event)
+        if self.relay is not None:
+            self.relay.wallops(event)
+        return event
+
+    def tellWallopsReaders(self, event: Wallops) -> None:
+        """
+        Give C{event} to the participants here that asked for operators'
+        messages (L{People.receiveWallops}).
+        """
         for reader in self.people.wallopsReaders():
             reader.notice(event)
-        return event

@@ -18,7 +18,7 @@ from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
     from chatd.core.errors import ChatError
-    from chatd.core.events import PrivateMessage, Redaction, RoomChange, RoomMessage
+    from chatd.core.events import PrivateMessage, Redaction, RoomChange, RoomMessage, Wallops
 
 
 class IAdministration(IChatService):
@@ -289,6 +289,12 @@ class IRelay(Interface):
         delivered: raise a L{chatd.core.errors.ChatError} (a
         L{chatd.core.errors.RelayUnavailable}) if it could not reach those
         served elsewhere now.
+        """
+
+    def wallops(event: Wallops) -> None:
+        """
+        A chatd operator's message went to the readers here (C{+w}): carry
+        it to those served elsewhere.
         """
 
     def handedOn(event: PrivateMessage) -> Deferred[None] | None:

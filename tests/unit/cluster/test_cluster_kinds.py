@@ -104,3 +104,30 @@ class MessageKindTests(SynchronousTestCase):
         """
         self.far.send("PRIVMSG #ops :hello")
         self.assertIn(":far!farx@irc.chatd PRIVMSG #ops :hello\r\n", self.op.read())
+
+
+class WallopsTests(SynchronousTestCase):
+    def test_wallopsReachReadersOnEveryNode(self) -> None:
+        """
+        A chatd operator's C{WALLOPS} on node A reaches the C{+w} readers on
+        node B, once, and nobody there who did not ask for them.
+        """
+        clock = Clock()
+        clock.advance(1_700_000_000)
+        redis = FakeRedis(clock)
+        a, b = FakeNode(self, redis, "a"), FakeNode(self, redis, "b")
+        for node in (a, b):
+            node.start()
+        op = a.user("op")  # the configured operator, logged in with its password
+        reader = IRCClient(b, clock, "reader", "Reader")
+        other = IRCClient(b, clock, "other", "Other")
+        reader.send("MODE reader +w")
+        reader.read()
+        a.service.wallops(op, "hear ye")
+        a.turns()
+        seen = reader.read()
+        self.assertEqual(seen.count(" WALLOPS "), 1)
+        self.assertIn(":op!op@test.chatd WALLOPS :hear ye\r\n", seen)
+        self.assertNotIn("WALLOPS", other.read())
+        for client in (reader, other):
+            client.proto.connectionLost(None)
