@@ -167,12 +167,11 @@ class Inbound:
         room = fields["room"]
         sayRemote = self.replica.sayRemote
         for message in fields["m"]:
-            sender, lines, when, msgid, millis = message[:5]
-            proxy = self._proxy(node, sender)
             if len(message) == 5:
+                sender, lines, when, msgid, millis = message
                 event = RoomMessage(room, sender, tuple(lines), when, msgid=msgid, millis=millis)
             else:  # a NOTICE, client tags, or for the room's operators only
-                notice, tags, status = message[5:8]
+                sender, lines, when, msgid, millis, notice, tags, status = message
                 event = RoomMessage(
                     room,
                     sender,
@@ -184,6 +183,7 @@ class Inbound:
                     millis,
                     status,
                 )
+            proxy = self._proxy(node, sender)
             self.relaying = event  # from another node: this one's proxies publish it nowhere
             if proxy is None or not sayRemote(proxy, event):
                 held = self._held.setdefault(node, [])
