@@ -161,7 +161,26 @@ class Logins:
         self.service.moderation.checkLogin(nick)
         holder = self.service.find(nick)
         if holder is not None and not self.mayJoin(holder, nick):
-            raise errors.NickTaken()
+            raise self.taken(holder, nick)
+
+    def taken(self, holder: IParticipant, nick: str) -> errors.NickTaken:
+        """
+        The refusal of C{nick}, which C{holder} has: saying why when it is
+        an account signed in with its password on another node of a
+        cluster, which a connection here cannot join (only one on the same
+        node can).
+        """
+        elsewhere = (
+            not isinstance(holder, Person)
+            and self.service.observer is not None
+            and self.service.provenAccount(holder) == key(nick)
+        )
+        if not elsewhere:
+            return errors.NickTaken()
+        return errors.NickTaken(
+            "that account is signed in on another server of this chat, and one account's"
+            " connections must all be on the same server: sign out there first"
+        )
 
     def mayJoin(self, holder: IParticipant, nick: str) -> bool:
         """
@@ -243,10 +262,11 @@ class Logins:
         """
         if not self.service.people.isConnected(participant) or self.service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
-        if self.service.find(nick) is not None:
+        holder = self.service.find(nick)
+        if holder is not None:
             person = self.joinable(participant, nick)  # signed in meanwhile from elsewhere
             if person is None:
-                raise errors.NickTaken()
+                raise self.taken(holder, nick)
             return self.joinPerson(participant, person)
         return self.admit(participant, nick)
 

@@ -228,6 +228,24 @@ class BridgeTests(SynchronousTestCase):
         self.successResultOf(zed)
         self.assertIsNone(second.nick)
 
+    def test_accountSignedInElsewhereSaysSo(self) -> None:
+        """
+        A login under the name of an account signed in with its password on
+        another node is refused with a reason that says so (its connections
+        must all be on one node); a guest's name gets the plain refusal.
+        """
+        self.a.user("op")  # the operator's account, proven on node A
+        self.a.user("guest", proven=False)
+        self.settle()
+        error = self.assertRaises(
+            errors.NickTaken, self.b.service.login, RecordingParticipant(), "op"
+        )
+        self.assertIn("signed in on another server", error.text)
+        error = self.assertRaises(
+            errors.NickTaken, self.b.service.login, RecordingParticipant(), "guest"
+        )
+        self.assertEqual(error.text, errors.NickTaken.reason)
+
     def test_logoutFreesName(self) -> None:
         """
         When a user disconnects, others are told and the name is free
