@@ -26,7 +26,7 @@ from twisted.web import http
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from chatd.core.interfaces import IChatService
+from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.metrics import STORE_LATENCY_BUCKETS
 
 #: Protocols always exported (as 0 when nobody uses them), so dashboards and
@@ -53,7 +53,7 @@ class ChatCollector:
             gauge.add_metric([protocol], count)
         yield gauge
 
-        users = countByProtocol(p.protocolName for p in service.users())
+        users = countByProtocol(servedBy(p) for p in service.users())
         gauge = GaugeMetricFamily(
             "chatd_users", "Logged-in users, by protocol.", labels=["protocol"]
         )
@@ -154,6 +154,15 @@ class ChatCollector:
                 "Writes queued in the message store.",
                 value=stats.storeQueueDepth(),
             )
+
+
+def servedBy(user: IParticipant) -> str:
+    """
+    The C{protocol} label of a logged-in user: their protocol, or
+    C{remote} for one another cluster node serves (relayed from there), so
+    that summing the other labels over the nodes counts everyone once.
+    """
+    return "remote" if getattr(user, "relay", None) is not None else user.protocolName
 
 
 def countByProtocol(protocols: Iterable[str]) -> Counter[str]:

@@ -21,6 +21,7 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.roles import IChatObserver
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
+from chatd.web.metrics import ChatCollector
 from tests.support.fakenode import FakeNode
 from tests.support.fakeredis import FakeRedis
 
@@ -598,3 +599,28 @@ class WithStoresTests(SynchronousTestCase):
         self.assertEqual(self.successResultOf(settled(right)), "dave")
         self.failureResultOf(self.b.presence.claim("dave"), errors.NickTaken)
         self.assertIsInstance(self.b.service.find("dave"), RemoteParticipant)
+
+
+class MetricsTests(SynchronousTestCase):
+    def test_remoteUsersCountedAsRemote(self) -> None:
+        """
+        A node's C{chatd_users} counts the users another node serves under
+        C{remote}, whatever their protocol, and its own under theirs: the
+        other labels summed over the nodes count everyone once.
+        """
+        clock = Clock()
+        redis = FakeRedis(clock)
+        a, b = FakeNode(self, redis, "a"), FakeNode(self, redis, "b")
+        for node in (a, b):
+            node.start()
+        a.user("alice")
+        b.user("bob")
+        for _ in range(10):
+            clock.advance(0)
+        samples = {
+            sample.labels["protocol"]: sample.value
+            for family in ChatCollector(b.service).collect()
+            if family.name == "chatd_users"
+            for sample in family.samples
+        }
+        self.assertEqual((samples["remote"], samples["test"]), (1, 1))
