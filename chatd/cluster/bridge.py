@@ -39,6 +39,7 @@ from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
+from chatd.cluster.messages import sayEntry, tellFields
 from chatd.cluster.moderation import ConsoleRelay
 from chatd.cluster.presence import Presence
 from chatd.cluster.profiles import ProfileSync, profileOf
@@ -184,9 +185,9 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         if not isinstance(participant, RemoteParticipant):
             self.bus.publish("enter", u=participant.nick, room=room)
 
-    def left(self, participant: IParticipant, room: str) -> None:
+    def left(self, participant: IParticipant, room: str, reason: str) -> None:
         if not isinstance(participant, RemoteParticipant):
-            self.bus.publish("leave", u=participant.nick, room=room)
+            self.bus.publish("leave", u=participant.nick, room=room, r=reason)
 
     def roomCreated(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):
@@ -224,10 +225,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         (L{Bus.publishRun}).
         """
         if event is not self.relaying:
-            message = [event.sender, event.lines, event.when, event.msgid, event.millis]
-            if event.notice or event.tags or event.status:  # a NOTICE stays one, and so on
-                message += [int(event.notice), event.tags, event.status]
-            self.bus.publishRun(node, event.room, message)
+            self.bus.publishRun(node, event.room, sayEntry(event))
         return b""
 
     def publishTell(self, event: PrivateMessage, node: str) -> None:
@@ -236,20 +234,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         not queued; L{handedOn} gives the sender's wait for it.
         """
         if self.isLocal(event.sender):
-            extra: dict[str, Any] = {"nt": 1} if event.notice else {}
-            if event.tags:
-                extra["tg"] = event.tags
-            self._handing[event] = self.bus.sendTo(
-                node,
-                "tell",
-                u=event.sender,
-                to=event.recipient,
-                l=event.lines,
-                w=event.when,
-                id=event.msgid,
-                ms=event.millis,
-                **extra,
-            )
+            self._handing[event] = self.bus.sendTo(node, "tell", **tellFields(event))
 
     # The service's relay: nothing acknowledged that Redis did not take
 

@@ -17,10 +17,10 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
-from chatd.cluster.profiles import applyProfile
+from chatd.cluster.messages import sayEvent, tellEvent
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
-from chatd.core.events import Notice, PrivateMessage, RoomMessage
+from chatd.core.events import Notice, RoomMessage
 from chatd.core.names import key
 from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
@@ -28,14 +28,6 @@ from chatd.modstore import Sanction
 
 #: Room messages held per node until its state says who is in which room.
 HELD_LIMIT = 10000
-
-
-def tagsOf(pairs: Any) -> tuple[tuple[str, str], ...]:
-    """
-    Client tags as events carry them, from their JSON form (a list of
-    C{[name, value]} lists).
-    """
-    return tuple((str(name), str(value)) for name, value in pairs)
 
 
 def _error(name: str, text: str) -> errors.ChatError:
@@ -75,6 +67,9 @@ class Inbound:
     def newProxy(self, node: str, nick: str) -> RemoteParticipant:
         raise NotImplementedError()
 
+    def takeProfile(self, proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
+        raise NotImplementedError()
+
     def syncRooms(self, node: str, users: list[Any], states: dict[str, dict[str, Any]]) -> None:
         raise NotImplementedError()
 
@@ -112,7 +107,7 @@ class Inbound:
         proxy = self._ensureProxy(node, fields["u"])
         if proxy is None:
             return
-        applyProfile(proxy, fields.get("pf") or {})
+        self.takeProfile(proxy, fields.get("pf") or {})
         if fields.get("a"):
             # Logged in to its account with the password on its own node.
             self.service.accountProven(proxy, fields["u"])
@@ -145,10 +140,10 @@ class Inbound:
     def remote_leave(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])
         if proxy is not None:
-            self._leave(proxy, fields["room"])
+            self._leave(proxy, fields["room"], fields.get("r", ""))
 
-    def _leave(self, proxy: RemoteParticipant, room: str) -> None:
-        self.replica.leaveRemote(proxy, room)
+    def _leave(self, proxy: RemoteParticipant, room: str, reason: str = "") -> None:
+        self.replica.leaveRemote(proxy, room, reason)
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
         self.replica.roomCreatedRemote(
@@ -158,8 +153,8 @@ class Inbound:
     def remote_says(self, node: str, fields: dict[str, Any], hold: bool = True) -> None:
         """
         A run of room messages from C{node} (L{chatd.cluster.bus.Bus.publishRun}),
-        each C{[sender, lines, time, msgid, millis]}, with the time and msgid
-        the sender's node stored.  One from a sender this node does not see
+        each an entry of L{chatd.cluster.messages.sayEntry}, with the time and
+        msgid the sender's node stored.  One from a sender this node does not see
         in the room is held until C{node}'s next state (a node back from
         being cut off sends what its users said meanwhile before its
         state), then shown if the state put the sender in the room.
@@ -167,22 +162,8 @@ class Inbound:
         room = fields["room"]
         sayRemote = self.replica.sayRemote
         for message in fields["m"]:
-            if len(message) == 5:
-                sender, lines, when, msgid, millis = message
-                event = RoomMessage(room, sender, tuple(lines), when, msgid=msgid, millis=millis)
-            else:  # a NOTICE, client tags, or for the room's operators only
-                sender, lines, when, msgid, millis, notice, tags, status = message
-                event = RoomMessage(
-                    room,
-                    sender,
-                    tuple(lines),
-                    when,
-                    bool(notice),
-                    tagsOf(tags),
-                    msgid,
-                    millis,
-                    status,
-                )
+            event = sayEvent(room, message)
+            sender = event.sender
             proxy = self._proxy(node, sender)
             self.relaying = event  # from another node: this one's proxies publish it nowhere
             if proxy is None or not sayRemote(proxy, event):
@@ -218,16 +199,8 @@ class Inbound:
         if isinstance(recipient, RemoteParticipant):
             self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
             return
-        event = PrivateMessage(
-            fields["u"],
-            fields["to"] if recipient is None or recipient.nick is None else recipient.nick,
-            tuple(fields["l"]),
-            fields["w"],
-            notice=bool(fields.get("nt")),
-            tags=tagsOf(fields.get("tg", ())),
-            msgid=fields.get("id", ""),
-            millis=fields.get("ms", 0),
-        )
+        shown = fields["to"] if recipient is None or recipient.nick is None else recipient.nick
+        event = tellEvent(fields, shown)
         if not self.replica.tellRemote(event):
             self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
 
@@ -306,7 +279,7 @@ class Inbound:
                 self.service.accountProven(proxy, nick)
         for nick, profile in (fields.get("pf") or {}).items():
             if (proxy := self._proxy(node, nick)) is not None:
-                applyProfile(proxy, profile)
+                self.takeProfile(proxy, profile)
         for nickKey, proxy in list(self.proxies.get(node, {}).items()):
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))

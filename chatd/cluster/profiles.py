@@ -103,6 +103,16 @@ class ProfileSync:
         """
         return {user.nick: profileOf(user) for user in users if user.nick is not None}
 
+    def takeProfile(self, proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
+        """
+        Give C{proxy} the profile its node sent (L{applyProfile}); one who
+        became a chatd operator there (IRC's C{OPER}, user mode C{o}) is
+        one here too, for the rest of their session, as there.
+        """
+        applyProfile(proxy, profile)
+        if "o" in proxy.userModes and not self.service.isOperator(proxy):
+            self.service.grantOperator(proxy)
+
     def statusChanged(self, participant: IParticipant, kind: str) -> None:
         """
         A local person's away text, real name or account changed: every
@@ -124,7 +134,7 @@ class ProfileSync:
         kind = fields.get("st")
         if proxy is None:
             return
-        applyProfile(proxy, fields.get("pf") or {})
+        self.takeProfile(proxy, fields.get("pf") or {})
         if kind not in KINDS:  # user modes: nobody is told
             return
         service = self.service

@@ -278,3 +278,21 @@ class Redaction(Event):
         super().__init__(when)
         self.msgid, self.by, self.reason = msgid, by, reason
         self.room, self.sender, self.recipient = room, sender, recipient
+
+
+class ComposedLines(tuple[str, ...]):
+    """
+    A message's lines as the service takes them, which remember how their
+    sender composed each (C{pieces}: a line's pieces, which IRC's
+    C{draft/multiline} joins with C{draft/multiline-concat}), so that IRC
+    clients, on every cluster node, are shown the sender's own composition,
+    as the specification asks.  For the service and every other front-end
+    it is the tuple of lines.
+    """
+
+    pieces: tuple[tuple[str, ...], ...]
+
+    def __new__(cls, pieces: tuple[tuple[str, ...], ...]) -> ComposedLines:
+        self = super().__new__(cls, ("".join(line) for line in pieces))
+        self.pieces = pieces
+        return self

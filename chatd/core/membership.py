@@ -177,7 +177,7 @@ class Membership:
         checkText(reason, "reason")
         self.part(participant, nick, target, reason, PART)
         if self.service.observer is not None:
-            self.service.observer.left(participant, target.name)
+            self.service.observer.left(participant, target.name, reason)
         if self.service.persistence is not None:
             return self.service.persistence.left(nick, target)
         return target.name

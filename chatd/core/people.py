@@ -145,6 +145,8 @@ class People:
         self._connections: set[IParticipant] = set()
         #: Each nickname's holder: a L{Person}, or another node's user.
         self._users: dict[str, IParticipant] = {}
+        #: The most people signed in at once so far, every node's (IRC's LUSERS).
+        self.peak = 0
         #: The person each signed-in connection of this node is part of.
         self._persons: dict[IParticipant, Person] = {}
         self._sessionOperators: set[IParticipant] = set()
@@ -219,6 +221,7 @@ class People:
         if not alone and not isinstance(participant, Person):
             member = self._persons[participant] = Person(participant)
         self._users[key(nick)] = member
+        self.peak = max(self.peak, len(self._users))
         member.nick = nick
         self.presence.arrived(nick)
         return member

@@ -17,7 +17,14 @@ from zope.interface import implementer
 from chatd.core import errors, status, statusmsg
 from chatd.core.absent import isAbsent
 from chatd.core.delivery import deliver, deliverToAll
-from chatd.core.events import Invitation, PrivateMessage, Redaction, RoomChange, RoomMessage
+from chatd.core.events import (
+    PART,
+    Invitation,
+    PrivateMessage,
+    Redaction,
+    RoomChange,
+    RoomMessage,
+)
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key, normalize
@@ -105,11 +112,15 @@ class Replica:
         Deliver a message another process's user said in a room to its
         members here, as one fan-out over the room's connections (proxies
         in it ignore a message they did not send); false if the sender is
-        not in the room here, so the caller can hold it until states agree.
+        not in the room here while only members may speak there (C{+n}),
+        so the caller can hold it until states agree.  Without C{+n}, one
+        from outside the room is delivered, as it was where it was sent.
         """
         target = self.rooms.find(event.room)
-        if target is None or target.members.get(key(event.sender)) is not participant:
+        if target is None:
             return False
+        if target.members.get(key(event.sender)) is not participant and "n" in target.modes:
+            return False  # only members speak there: the states differ
         if event.status:  # for the room's operators only, here as where it was sent
             deliver(statusmsg.audience(self.service, target), "roomMessage", event, participant)
         else:
@@ -119,13 +130,14 @@ class Replica:
     def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
         """
         Take a participant served by another process out of C{room} (where
-        its leaving was already recorded); members here are told.
+        its leaving was already recorded), by choice, with its C{reason}:
+        members here are told.
         """
         nick = self.service.requireLogin(participant)
         target = self.rooms.find(room)
         if target is None or target not in self.service.roomsJoined(participant):
             return
-        self.service.membership.part(participant, nick, target, reason)
+        self.service.membership.part(participant, nick, target, reason, PART)
 
     def renameRemote(self, participant: IParticipant, nick: str) -> str:
         """

@@ -123,7 +123,8 @@ class IReplica(Interface):
 
     def leaveRemote(participant: IParticipant, room: str, reason: str = "") -> None:
         """
-        Take a participant served by another node out of C{room}.
+        Take a participant served by another node out of C{room}, by
+        choice, with its C{reason} (IRC shows it in C{PART}).
         """
 
     def renameRemote(participant: IParticipant, nick: str) -> str:
@@ -231,9 +232,9 @@ class IChatObserver(Interface):
         C{participant} entered C{room} (its display name).
         """
 
-    def left(participant: IParticipant, room: str) -> None:
+    def left(participant: IParticipant, room: str, reason: str) -> None:
         """
-        C{participant} left C{room} by choice.
+        C{participant} left C{room} by choice, saying C{reason} (or C{""}).
         """
 
     def roomCreated(participant: IParticipant, room: str) -> None:

@@ -115,8 +115,6 @@ class IRCListener(ChatFactory):
         if presence is None:  # no MONITOR, hence nothing to extend
             del self.offeredCaps["extended-monitor"]
         self.setBodyLimits(maxBodyLines, maxBodyBytes)
-        #: The most users seen at once by LUSERS or a registration (265/266).
-        self.peakUsers = 0
         #: The connections with user mode C{+i}, so LUSERS counts the
         #: invisible without looking at everyone online.
         self.invisible: set[IParticipant] = set()

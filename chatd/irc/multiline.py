@@ -15,7 +15,7 @@ more than that.  The rest of a refused batch (its lines and its end) is
 dropped without a word.  A label on the opening C{BATCH} labels the whole
 answer (the echo, an error).
 
-The message's IRC lines are remembered (L{ClientLines}) so IRC clients
+The message's IRC lines are remembered (L{ComposedLines}) so IRC clients
 with the capability see the sender's own composition; clients without it
 and other front-ends get its lines (L{chatd.irc.wire}).
 """
@@ -26,12 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatd.core.events import ComposedLines
 from chatd.core.names import key
 from chatd.irc.labels import runLabelled
 from chatd.irc.message import Message
 from chatd.irc.privmsg import BOT_TAG, clientTags, sendOne
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import CONCAT, MULTILINE, ClientLines
+from chatd.irc.wire import CONCAT, MULTILINE
 
 #: The capability (and batch type).
 CAP = MULTILINE
@@ -186,7 +187,7 @@ def deliver(irc: IRCSession, batch: OpenBatch) -> Any:
         fail(irc, batch.label, "MULTILINE_INVALID", "an empty multiline batch")
         return None
     command = batch.command
-    lines = ClientLines(tuple(tuple(line) for line in batch.pieces))
+    lines = ComposedLines(tuple(tuple(line) for line in batch.pieces))
     tags = batch.tags + (BOT_TAG if "B" in irc.userModes else ())
     irc.lastSpoke = irc.factory.clock.seconds()
 

@@ -23,6 +23,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin.credentials import AddressedCredentials, TooManyAttempts
+from chatd.core import status
 from chatd.irc import numerics as N
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -45,6 +46,7 @@ def onOper(irc: IRCSession, message: Message) -> Any:
         irc.service.grantOperator(irc.participant)
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
         irc.userModes = irc.userModes | {"o"}
+        status.changed(irc.service, irc.participant, status.MODES)  # other nodes show it
         irc.numeric(RPL_YOUREOPER, "You are now an IRC operator")
         irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True)
 

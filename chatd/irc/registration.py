@@ -164,8 +164,7 @@ def onLusers(irc: IRCSession, message: Message) -> None:
     irc.numeric(N.RPL_LUSEROP, str(operators), "operator(s) online")
     irc.numeric(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
     irc.numeric(N.RPL_LUSERME, f"I have {online} clients and 0 servers")
-    peak = irc.factory.peakUsers = max(irc.factory.peakUsers, online)
-    count, most = str(online), str(peak)
+    count, most = str(online), str(people.peak)
     irc.numeric(N.RPL_LOCALUSERS, count, most, f"Current local users {count}, max {most}")
     irc.numeric(N.RPL_GLOBALUSERS, count, most, f"Current global users {count}, max {most}")
 

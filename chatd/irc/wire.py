@@ -78,23 +78,6 @@ def newBatchId() -> str:
     return f"b{next(_batchIds)}"
 
 
-class ClientLines(tuple[str, ...]):
-    """
-    A message's lines as the service takes them, which remember the IRC
-    lines a C{draft/multiline} client composed each of (C{pieces}: a line's
-    pieces joined by C{draft/multiline-concat}), so IRC clients are shown
-    the sender's own composition, as the specification asks.  For the
-    service and every other front-end it is the tuple of lines.
-    """
-
-    pieces: tuple[tuple[str, ...], ...]
-
-    def __new__(cls, pieces: tuple[tuple[str, ...], ...]) -> ClientLines:
-        self = super().__new__(cls, ("".join(line) for line in pieces))
-        self.pieces = pieces
-        return self
-
-
 def ircLines(
     command: str, prefix: str, target: str, lines: tuple[str, ...]
 ) -> Iterator[tuple[bool, str]]:

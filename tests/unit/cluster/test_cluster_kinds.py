@@ -7,9 +7,13 @@ the operators there too.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from twisted.internet.defer import succeed
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.admin.credentials import AdminChecker, setPassword, verify
 from tests.support.fakenode import FakeNode, IRCClient
 from tests.support.fakeredis import FakeRedis
 
@@ -131,3 +135,121 @@ class WallopsTests(SynchronousTestCase):
         self.assertNotIn("WALLOPS", other.read())
         for client in (reader, other):
             client.proto.connectionLost(None)
+
+
+class IRCAcrossNodesTests(SynchronousTestCase):
+    """
+    What irctest found run over two nodes behind a round-robin balancer:
+    a C{PART} reason, a message from outside a C{-n} channel, C{OPER}, a
+    C{draft/multiline} composition and the LUSERS peak, each the same on
+    the other node.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        redis = FakeRedis(self.clock)
+        self.a = FakeNode(self, redis, "a")
+        self.b = FakeNode(self, redis, "b")
+        for node in (self.a, self.b):
+            node.start()
+        caps = ("draft/multiline", "batch", "message-tags")
+        self.ann = IRCClient(self.a, self.clock, "ann", "Ann", *caps)
+        self.ben = IRCClient(self.b, self.clock, "ben", "Ben", *caps)
+        self.clients = [self.ann, self.ben]
+
+    def tearDown(self) -> None:
+        for client in self.clients:
+            client.proto.connectionLost(None)
+
+    def test_partReason(self) -> None:
+        self.ann.send("JOIN #t")
+        self.ben.send("JOIN #t")
+        self.ann.read()
+        self.ben.send("PART #t :bye everyone")
+        self.assertIn(":ben!benx@irc.chatd PART #t :bye everyone\r\n", self.ann.read())
+
+    def test_externalMessage(self) -> None:
+        """
+        In a C{-n} channel anyone may speak from outside it: the members on
+        the other node see it too.
+        """
+        self.ann.send("JOIN #t", "MODE #t -n")
+        self.ann.read()
+        self.ben.send("PRIVMSG #t :from outside")
+        self.assertIn(":ben!benx@irc.chatd PRIVMSG #t :from outside\r\n", self.ann.read())
+
+    def test_externalMessageRefusedWithN(self) -> None:
+        self.ann.send("JOIN #t")
+        self.ann.read()
+        self.ben.send("PRIVMSG #t :from outside")
+        self.assertIn(" 404 ", self.ben.read())
+        self.assertNotIn("from outside", self.ann.read())
+
+    def test_operShowsEverywhere(self) -> None:
+        """
+        A session operator (IRC C{OPER}) on node A is shown as one on node
+        B: C{*} in C{WHO}, C{313} in C{WHOIS}.
+        """
+        directory = Path(self.mktemp())
+        directory.mkdir(parents=True)
+        setPassword(directory / "admin-passwords", "operuser", "operpassword")
+        checker = AdminChecker(
+            directory / "admin-passwords", self.clock, verifier=lambda *a: succeed(verify(*a))
+        )
+        self.ann.proto.factory.operChecker = checker
+        self.ann.send("JOIN #t", "OPER operuser operpassword")
+        self.assertIn(" 381 ann ", self.ann.read())
+        self.ben.send("JOIN #t")
+        self.ben.read()
+        self.ben.send("WHO #t", "WHOIS ann")
+        seen = self.ben.read()
+        self.assertIn(" 352 ben #t annx irc.chatd chatd ann H*", seen)
+        self.assertIn(" 313 ben ann ", seen)
+
+    def test_multilineComposition(self) -> None:
+        """
+        A C{draft/multiline} message reaches a client with the capability
+        on the other node as its sender composed it: a blank line, and a
+        line in two pieces joined by C{draft/multiline-concat}.
+        """
+        self.ann.send("JOIN #t")
+        self.ben.send("JOIN #t")
+        self.ben.read()
+        self.ann.send(
+            "BATCH +1 draft/multiline #t",
+            "@batch=1 PRIVMSG #t :",
+            "@batch=1 PRIVMSG #t :#how is ",
+            "@batch=1;draft/multiline-concat PRIVMSG #t :everyone?",
+            "BATCH -1",
+        )
+        lines = [line for line in self.ben.read().split("\r\n") if " PRIVMSG #t " in line]
+        self.assertEqual(len(lines), 3)
+        self.assertTrue(lines[0].endswith("PRIVMSG #t :"))
+        self.assertTrue(lines[1].endswith("PRIVMSG #t :#how is "))
+        self.assertIn("draft/multiline-concat", lines[2].split(" ", 1)[0])
+        self.assertTrue(lines[2].endswith("PRIVMSG #t :everyone?"))
+
+    def test_privateMultiline(self) -> None:
+        self.ann.send(
+            "BATCH +2 draft/multiline ben",
+            "@batch=2 PRIVMSG ben :one ",
+            "@batch=2;draft/multiline-concat PRIVMSG ben :line",
+            "BATCH -2",
+        )
+        lines = [line for line in self.ben.read().split("\r\n") if " PRIVMSG ben " in line]
+        self.assertEqual(len(lines), 2)
+        self.assertIn("draft/multiline-concat", lines[1].split(" ", 1)[0])
+
+    def test_lusersPeakCountsEveryNode(self) -> None:
+        """
+        LUSERS's most users at once counts the users of every node, seen
+        from either.
+        """
+        cat = IRCClient(self.b, self.clock, "cat", "Cat")
+        self.clients.append(cat)
+        cat.proto.connectionLost(None)
+        self.clients.remove(cat)
+        self.a.turns()
+        self.ann.send("LUSERS")
+        self.assertIn(" 266 ann 2 3 ", self.ann.read())

@@ -351,7 +351,7 @@ class RecordingObserver:
     def everyoneHeard(self) -> None:
         return None
 
-    def left(self, participant: IParticipant, room: str) -> None:
+    def left(self, participant: IParticipant, room: str, reason: str) -> None:
         self.calls.append(("left", participant.nick, room))
 
     def roomCreated(self, participant: IParticipant, room: str) -> None:
