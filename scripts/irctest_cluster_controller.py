@@ -1,0 +1,160 @@
+"""
+chatd's controller for irctest, run against a cluster: two real
+C{twistd -n chatd --cluster} nodes on a throw-away C{redis-server}, behind a
+real HAProxy that deals irctest's clients to the nodes in turn (round
+robin) and tells each node the client's address (the PROXY protocol).  So
+most tests that involve two clients have them on different nodes, and
+check that the cluster behaves as one server.  Use
+C{scripts/run-irctest --cluster}.
+
+Each node has its own data directory (no shared database), so the tests
+that need accounts (C{services}) are not for this controller.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from irctest.runner import NotImplementedByController
+from irctest_controller import TWISTD, ChatdController, freePort
+
+#: How long the nodes have to connect to Redis and listen.
+START_TIMEOUT = 30.0
+
+HAPROXY = """\
+global
+    maxconn 4096
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+frontend irc
+    bind {hostname}:{port}
+    default_backend nodes
+backend nodes
+    balance roundrobin
+    server a 127.0.0.1:{a} send-proxy
+    server b 127.0.0.1:{b} send-proxy
+"""
+
+
+class ChatdClusterController(ChatdController):  # type: ignore[misc]
+    """
+    Runs two chatd nodes, Redis and HAProxy for irctest; C{self.proc} is
+    HAProxy, and the others are stopped with it.
+    """
+
+    software_name = "chatd (two cluster nodes behind HAProxy)"
+
+    def run(
+        self,
+        hostname: str,
+        port: int,
+        *,
+        password: str | None,
+        ssl: bool,
+        run_services: bool,
+        faketime: str | None,
+        websocket_hostname: str | None,
+        websocket_port: int | None,
+    ) -> None:
+        if ssl:
+            raise NotImplementedByController("TLS (the cluster controller runs plain TCP)")
+        if websocket_hostname is not None or websocket_port is not None:
+            raise NotImplementedByController("Websocket")
+        assert self.proc is None
+        self.stopLeftovers()
+        self.port, self.hostname = port, hostname
+        self.create_config()
+        assert self.directory is not None
+        environment: dict[str, Any] = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
+        passwords = self.directory / "admin-passwords"
+        self.writeOperator(passwords, environment)
+        redisPort = freePort()
+        self.started.append(
+            subprocess.Popen(
+                ["redis-server", "--port", str(redisPort), "--bind", "127.0.0.1"]
+                + ["--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        nodePorts = [freePort(), freePort()]
+        logs = []
+        for name, nodePort in zip("ab", nodePorts, strict=True):
+            log = self.directory / f"chatd-{name}.log"
+            logs.append(log)
+            self.tchatPort = freePort()
+            self.started.append(
+                subprocess.Popen(
+                    [
+                        TWISTD,
+                        "-n",
+                        "--pidfile=",
+                        "--logfile",
+                        str(log),
+                        "chatd",
+                        "--irc",
+                        f"haproxy:tcp:{nodePort}:interface=127.0.0.1",
+                        "--port",
+                        f"tcp:{self.tchatPort}:interface=127.0.0.1",
+                        "--talk",
+                        "",
+                        "--web",
+                        "none",
+                        "--admin",
+                        "off",
+                        "--metrics",
+                        "off",
+                        "--data-dir",
+                        str(self.directory / f"data-{name}"),
+                        "--cluster",
+                        f"redis://127.0.0.1:{redisPort}/0",
+                        "--admin-passwords",
+                        str(passwords),
+                        "--irc-server-name",
+                        "My.Little.Server",
+                        "--irc-server-info",
+                        "test server",
+                        "--irc-services-name",
+                        "My.Little.Services",
+                        "--max-clients",
+                        "0",
+                        "--limit-exempt",
+                        "127.0.0.0/8",
+                        "--password-min-length",
+                        "3",
+                        *(["--irc-password", password] if password is not None else []),
+                    ],
+                    env=environment,
+                    cwd=self.directory,
+                )
+            )
+        waitForLogs(logs, "connected to Redis")
+        waitForLogs(logs, "reachable at")
+        config = self.directory / "haproxy.cfg"
+        config.write_text(
+            HAPROXY.format(hostname=hostname, port=port, a=nodePorts[0], b=nodePorts[1])
+        )
+        self.proc = self.execute(["haproxy", "-f", str(config), "-db"], cwd=self.directory)
+        self.started.append(self.proc)
+
+    def kill_proc(self) -> None:
+        super().kill_proc()
+        self.stopLeftovers()
+
+
+def waitForLogs(logs: list[Path], text: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while not all(log.exists() and text in log.read_text() for log in logs):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the nodes did not log {text!r} in time")
+        time.sleep(0.05)
+
+
+def get_irctest_controller_class() -> type[ChatdClusterController]:
+    return ChatdClusterController
