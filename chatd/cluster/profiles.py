@@ -115,8 +115,8 @@ class ProfileSync:
 
     def statusChanged(self, participant: IParticipant, kind: str) -> None:
         """
-        A local person's away text, real name or account changed: every
-        other node gets their whole profile again.
+        A local person's away text, real name, account or user modes
+        changed: every other node gets their whole profile again.
         """
         if isinstance(participant, RemoteParticipant) or participant.nick is None:
             return
