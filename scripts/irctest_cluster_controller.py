@@ -7,14 +7,23 @@ most tests that involve two clients have them on different nodes, and
 check that the cluster behaves as one server.  Use
 C{scripts/run-irctest --cluster}.
 
-Each node has its own data directory (no shared database), so the tests
-that need accounts (C{services}) are not for this controller.
+The nodes share one PostgreSQL database, a fresh one per test, on a
+throw-away server started for the run (Debian's C{postgresql}), as a
+cluster in production does: accounts, history and deletions are the same on
+both nodes, so the tests marked C{services} apply too.  Without PostgreSQL
+each node keeps its own SQLite store, and those tests do not apply.
 """
 
 from __future__ import annotations
 
+import atexit
+import glob
+import itertools
 import os
+import pwd
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +33,73 @@ from irctest_controller import TWISTD, ChatdController, freePort
 
 #: How long the nodes have to connect to Redis and listen.
 START_TIMEOUT = 30.0
+
+
+def postgresTool(name: str) -> str | None:
+    found = shutil.which(name)
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found or (candidates[-1] if candidates else None)
+
+
+class SharedDatabase:
+    """
+    One throw-away PostgreSQL server for the whole run (stopped at exit),
+    and a fresh database on it for each test.
+    """
+
+    port: int | None = None
+    base: str | None = None
+    tests = itertools.count()
+
+    @classmethod
+    def newDatabase(cls) -> str | None:
+        """
+        The URL of a new, empty database, or C{None} without PostgreSQL.
+        """
+        initdb, pgctl = postgresTool("initdb"), postgresTool("pg_ctl")
+        if initdb is None or pgctl is None:
+            return None
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if cls.port is None:
+            cls.base = tempfile.mkdtemp(prefix="chatd-irctest-pg-")
+            if prefix:
+                account = pwd.getpwnam("postgres")
+                os.chown(cls.base, account.pw_uid, account.pw_gid)
+            data = os.path.join(cls.base, "data")
+            subprocess.run(
+                [*prefix, initdb, "-D", data, "-U", "chatd", "--auth=trust", "--no-sync"]
+                + ["-E", "UTF8", "--locale=C"],
+                check=True,
+                capture_output=True,
+            )
+            port = freePort()
+            options = f"-c listen_addresses=127.0.0.1 -p {port} -k {cls.base} -c fsync=off"
+            start = [*prefix, pgctl, "-D", data, "-l", os.path.join(cls.base, "log"), "-w"]
+            subprocess.run([*start, "-o", options, "start"], check=True, capture_output=True)
+            cls.port = port
+            atexit.register(cls.stop, [*prefix, pgctl, "-D", data, "-m", "immediate", "stop"])
+        name = f"irctest_{os.getpid()}_{next(cls.tests)}"
+        server = ["-h", "127.0.0.1", "-p", str(cls.port), "-U", "chatd"]
+        subprocess.run(
+            [
+                postgresTool("psql") or "psql",
+                *server,
+                "-d",
+                "postgres",
+                "-c",
+                f"CREATE DATABASE {name}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return f"postgresql://chatd@127.0.0.1:{cls.port}/{name}"
+
+    @classmethod
+    def stop(cls, command: list[str]) -> None:
+        subprocess.run(command, capture_output=True)
+        if cls.base is not None:
+            shutil.rmtree(cls.base, ignore_errors=True)
+
 
 HAPROXY = """\
 global
@@ -65,6 +141,11 @@ class ChatdClusterController(ChatdController):  # type: ignore[misc]
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS (the cluster controller runs plain TCP)")
+        config = self.test_config
+        if config.account_registration_before_connect:
+            raise NotImplementedByController("REGISTER before the connection completes")
+        if config.account_registration_requires_email:
+            raise NotImplementedByController("REGISTER with an e-mail address")
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
         assert self.proc is None
@@ -83,6 +164,8 @@ class ChatdClusterController(ChatdController):  # type: ignore[misc]
                 stdout=subprocess.DEVNULL,
             )
         )
+        database = SharedDatabase.newDatabase()
+        shared = ["--db", database] if database is not None else []
         nodePorts = [freePort(), freePort()]
         logs = []
         for name, nodePort in zip("ab", nodePorts, strict=True):
@@ -128,6 +211,7 @@ class ChatdClusterController(ChatdController):  # type: ignore[misc]
                         "127.0.0.0/8",
                         "--password-min-length",
                         "3",
+                        *shared,
                         *(["--irc-password", password] if password is not None else []),
                     ],
                     env=environment,

@@ -16,7 +16,7 @@ from typing import Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.core import errors
+from chatd.core import errors, status
 from chatd.core.errors import ChatError
 from chatd.core.names import key
 from chatd.core.status import ACCOUNT
@@ -44,6 +44,8 @@ def loggedIn(irc: IRCSession, account: str) -> None:
     irc.numeric(N.RPL_LOGGEDIN, mask, account, f"You are now logged in as {account}")
     if irc.registered:
         notify.changed(irc, ACCOUNT, account)
+    else:  # SASL before registration: nobody here to tell, but other nodes keep it
+        status.changed(irc.service, irc.participant, ACCOUNT)
 
 
 def onRegister(irc: IRCSession, message: Message) -> Any:

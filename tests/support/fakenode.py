@@ -7,6 +7,7 @@ client of one of them.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -142,17 +143,32 @@ class TwoNodes(SynchronousTestCase):
 
 class IRCClient:
     """
-    An IRC client on one fake node, registered with capabilities C{caps}.
+    An IRC client on one fake node, registered with capabilities C{caps},
+    after logging in to the account C{sasl} (name, password) if given.
     """
 
-    def __init__(self, node: FakeNode, clock: Clock, nick: str, real: str, *caps: str) -> None:
+    def __init__(
+        self,
+        node: FakeNode,
+        clock: Clock,
+        nick: str,
+        real: str,
+        *caps: str,
+        sasl: tuple[str, str] | None = None,
+    ) -> None:
         self.clock = clock
         factory = IRCFactory(node.service, clock, floodBurst=None, aliveAfter=60)
         self.proto: Any
         self.transport: StringTransport
         self.proto, self.transport = connect(factory, clock)
+        if sasl is not None:
+            caps += ("sasl",)
         if caps:
             self.send(f"CAP REQ :{' '.join(caps)}")
+        if sasl is not None:
+            plain = base64.b64encode(f"\0{sasl[0]}\0{sasl[1]}".encode()).decode()
+            self.send("AUTHENTICATE PLAIN", f"AUTHENTICATE {plain}")
+            node.turns()
         self.send(f"NICK {nick}", f"USER {nick}x 0 * :{real}", "CAP END")
         assert " 001 " in self.read()
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.remote import RemoteParticipant
+from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.status import AWAY, announce
+from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode, IRCClient
 from tests.support.fakeredis import FakeRedis
 
@@ -184,3 +188,38 @@ class MissingProfileTests(SynchronousTestCase):
         self.assertEqual(dave.userModes, frozenset("Bi"))
         b.bridge.remote_status("a", {"u": "nobody", "st": "away", "pf": {"aw": "x"}})
         self.assertIsNone(b.service.find("nobody"))
+
+
+class SASLAccountTests(SynchronousTestCase):
+    def test_accountNamedAsItIs(self) -> None:
+        """
+        A client that logs in with SASL to an account other than its
+        nickname is shown on the other node with that account's name
+        (C{330}), not with the key chatd compares names by.
+        """
+        clock = Clock()
+        clock.advance(1_700_000_000)
+        redis = FakeRedis(clock)
+        store = MemoryChatStore()  # the database both nodes share
+        store.startService()
+        nodes = []
+        for name in "ab":
+            checker = PasswordChecker(
+                PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+                runInThread=maybeDeferred,
+            )
+            accounts = Accounts(store, clock, checker)
+            nodes.append(FakeNode(self, redis, name, store=store, accounts=accounts))
+        a, b = nodes
+        for node in nodes:
+            node.start()
+        owner = a.user("shivaram")
+        self.successResultOf(a.service.register(owner, "sesame"))
+        a.service.disconnect(owner)
+        a.turns()
+        netcat = IRCClient(a, clock, "netcat", "N", sasl=("shivaram", "sesame"))
+        curious = IRCClient(b, clock, "curious", "Curious")
+        curious.send("WHOIS netcat")
+        self.assertIn(" 330 curious netcat shivaram :", curious.read())
+        for client in (netcat, curious):
+            client.proto.connectionLost(None)
