@@ -135,7 +135,7 @@ class ProfileSync:
         if proxy is None:
             return
         self.takeProfile(proxy, fields.get("pf") or {})
-        if kind not in KINDS:  # user modes: nobody is told
+        if kind not in KINDS:  # user modes, registration: nobody is told
             return
         service = self.service
         value = valueOf(fields.get("pf") or {}, kind)

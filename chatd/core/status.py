@@ -34,8 +34,9 @@ log = Logger()
 #: account (C{None}: logged out), or the new real name.
 AWAY, ACCOUNT, REALNAME = "away", "account", "realname"
 #: A change others see but are not told of: an IRC client's user modes
-#: (C{+i}, C{+B}), which C{WHO} and C{WHOIS} show.
-MODES = "modes"
+#: (C{+i}, C{+B}, C{o}), which C{WHO} and C{WHOIS} show, or its ident and
+#: real name once it registers after logging in with SASL.
+PROFILE = "profile"
 
 
 class StatusChange(Event):
@@ -116,7 +117,7 @@ def announce(
 
 def changed(service: IChatService, participant: IParticipant, kind: str) -> None:
     """
-    What others see of C{participant} changed (C{kind}, L{MODES} too):
+    What others see of C{participant} changed (C{kind}, L{PROFILE} too):
     the service's observer hears of it, to tell other nodes.
     """
     if service.observer is not None:

@@ -210,7 +210,7 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> None:
     if unknown:
         irc.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     if set(added + removed) & set(SHOWN_MODES):
-        status.changed(irc.service, irc.participant, status.MODES)
+        status.changed(irc.service, irc.participant, status.PROFILE)
     if added or removed:
         change = ("+" + "".join(added) if added else "") + (
             "-" + "".join(removed) if removed else ""

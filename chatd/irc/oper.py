@@ -46,7 +46,7 @@ def onOper(irc: IRCSession, message: Message) -> Any:
         irc.service.grantOperator(irc.participant)
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
         irc.userModes = irc.userModes | {"o"}
-        status.changed(irc.service, irc.participant, status.MODES)  # other nodes show it
+        status.changed(irc.service, irc.participant, status.PROFILE)  # other nodes show it
         irc.numeric(RPL_YOUREOPER, "You are now an IRC operator")
         irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from twisted.internet.defer import maybeDeferred
 
+from chatd.core import status
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
@@ -94,6 +95,7 @@ def tryRegister(irc: IRCSession) -> Any:
         irc.closeLink("Bad password: this server needs its password (PASS)")
         return None
     if irc.nick is not None:  # logged in through SASL already
+        status.changed(irc.service, irc.participant, status.PROFILE)  # USER's, for other nodes
         wanted = irc.pendingNick
         if wanted is None or wanted == irc.nick:
             return welcome(irc)

@@ -184,7 +184,7 @@ class MissingProfileTests(SynchronousTestCase):
             (dave.protocolName, dave.ident, dave.realName, dave.awayMessage),
             ("remote", None, None, None),
         )
-        b.bridge.remote_status("a", {"u": "dave", "st": "modes", "pf": {"um": "Bi"}})
+        b.bridge.remote_status("a", {"u": "dave", "st": "profile", "pf": {"um": "Bi"}})
         self.assertEqual(dave.userModes, frozenset("Bi"))
         b.bridge.remote_status("a", {"u": "nobody", "st": "away", "pf": {"aw": "x"}})
         self.assertIsNone(b.service.find("nobody"))
@@ -195,7 +195,8 @@ class SASLAccountTests(SynchronousTestCase):
         """
         A client that logs in with SASL to an account other than its
         nickname is shown on the other node with that account's name
-        (C{330}), not with the key chatd compares names by.
+        (C{330}), not with the key chatd compares names by, and with the
+        ident and real name it gave once logged in.
         """
         clock = Clock()
         clock.advance(1_700_000_000)
@@ -217,9 +218,11 @@ class SASLAccountTests(SynchronousTestCase):
         self.successResultOf(a.service.register(owner, "sesame"))
         a.service.disconnect(owner)
         a.turns()
-        netcat = IRCClient(a, clock, "netcat", "N", sasl=("shivaram", "sesame"))
+        netcat = IRCClient(a, clock, "netcat", "Net Cat", sasl=("shivaram", "sesame"))
         curious = IRCClient(b, clock, "curious", "Curious")
         curious.send("WHOIS netcat")
-        self.assertIn(" 330 curious netcat shivaram :", curious.read())
+        seen = curious.read()
+        self.assertIn(" 330 curious netcat shivaram :", seen)
+        self.assertIn(" 311 curious netcat netcatx irc.chatd * :Net Cat\r\n", seen)
         for client in (netcat, curious):
             client.proto.connectionLost(None)
