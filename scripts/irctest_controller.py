@@ -130,6 +130,8 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 "none",
                 "--admin",
                 "off",
+                "--metrics",  # its default port would clash with a chatd running here
+                "off",
                 "--admin-passwords",
                 str(passwords),
                 "--irc-server-name",
