@@ -26,9 +26,10 @@ goodbye costs one wait, not one per arrival until it is declared dead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IDelayedCall
 
 from chatd.cluster.bus import Bus
@@ -47,19 +48,28 @@ class _Round:
 
 class Barrier:
     """
-    Rounds of C{ping}/C{pong} with the live peers (L{Bus.peers}).
+    Rounds of C{ping}/C{pong} with the live peers (L{Bus.peers}); with
+    other C{kinds} and a C{prepare}, rounds in which each peer first does
+    something (writes what its store queues) and then answers.
     """
 
-    def __init__(self, bus: Bus, wait: float = WAIT) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        wait: float = WAIT,
+        kinds: tuple[str, str] = ("ping", "pong"),
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
         self.bus = bus
         self.clock = bus.clock
         self.wait = wait
+        self.kinds, self.prepare = kinds, prepare
         self._rounds: dict[int, _Round] = {}
         self._last = 0
         self._gathering: _Round | None = None
         self._silent: set[str] = set()
-        bus.on("ping", self._pinged)
-        bus.on("pong", self._ponged)
+        bus.on(kinds[0], self._pinged)
+        bus.on(kinds[1], self._ponged)
 
     def everyoneHeard(self) -> Deferred[None]:
         """
@@ -90,12 +100,18 @@ class Barrier:
         if round is None:
             return
         for node in sorted(round.peers):  # the silent too: an answer counts them in again
-            self.bus.publishTo(node, "ping", i=number)
+            self.bus.publishTo(node, self.kinds[0], i=number)
         if not round.waitingFor:  # gone meanwhile, or silent
             self._settle(number)
 
     def _pinged(self, node: str, fields: dict[str, Any]) -> None:
-        self.bus.publishTo(node, "pong", i=fields["i"])
+        if self.prepare is None:
+            self.bus.publishTo(node, self.kinds[1], i=fields["i"])
+            return
+        prepared = maybeDeferred(self.prepare)
+        # A store that cannot write logs why itself; the asker is answered all the same.
+        prepared.addErrback(lambda failure: None)
+        prepared.addCallback(lambda _: self.bus.publishTo(node, self.kinds[1], i=fields["i"]))
 
     def _ponged(self, node: str, fields: dict[str, Any]) -> None:
         self._silent.discard(node)

@@ -86,6 +86,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
         self.barrier = Barrier(bus)
+        self.storeBarrier = Barrier(bus, kinds=("flush", "flushed"), prepare=self.flushStore)
         self.listenRooms()
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
@@ -180,6 +181,16 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
 
     def everyoneHeard(self) -> Deferred[None]:
         return self.barrier.everyoneHeard()
+
+    def everyoneStored(self) -> Deferred[None]:
+        return self.storeBarrier.everyoneHeard()
+
+    def flushStore(self) -> Deferred[None]:
+        """
+        Another node asks: write what this node's store still queues.
+        """
+        persistence = self.service.persistence
+        return succeed(None) if persistence is None else persistence.store.flush()
 
     def entered(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):

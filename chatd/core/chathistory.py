@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from twisted.internet.defer import Deferred
 
 from chatd.core import errors
+from chatd.core.calls import maybeCall
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
@@ -58,6 +59,17 @@ class HistoryQuery:
     first: Selector | None
     limit: int
     second: Selector | None = None
+
+
+async def othersWritten(service: ChatService) -> None:
+    """
+    In a cluster sharing one store, wait until every other node has
+    written what its store still queues (L{IChatObserver.everyoneStored}),
+    so that what was said there a moment ago is found; at once otherwise.
+    """
+    persistence, observer = service.persistence, service.observer
+    if observer is not None and persistence is not None and persistence.sharedStore:
+        await maybeCall(observer.everyoneStored)
 
 
 class ChatHistory:
@@ -115,6 +127,7 @@ class ChatHistory:
         return Bound(selector.millis or 0)
 
     async def _window(self, conversation: Conversation, query: HistoryQuery) -> Messages:
+        await othersWritten(self.service)
         store, limit = self.store, query.limit
         if query.first is None:
             return await store.window(conversation, limit=limit)

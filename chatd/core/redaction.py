@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, cast
 from twisted.internet.defer import Deferred
 
 from chatd.core import errors
+from chatd.core.chathistory import othersWritten
 from chatd.core.delivery import connectionsOnce
 from chatd.core.events import PrivateMessage, Redaction, RoomMessage
 from chatd.core.interfaces import IParticipant
@@ -97,6 +98,9 @@ def redact(
 
     async def deleting() -> Redaction:
         found = await store.findMessage(msgid) if msgid else None
+        if found is None and msgid:  # sent a moment ago on another node, still in its queue?
+            await othersWritten(service)
+            found = await store.findMessage(msgid)
         if found is None or not _inConversation(found, nick, target, isRoom):
             raise errors.NoSuchMessage()
         _checkAllowed(service, participant, nick, found)

@@ -227,6 +227,13 @@ class IChatObserver(Interface):
         that what other processes decided just before (a ban, a key) holds.
         """
 
+    def everyoneStored() -> MaybeDeferred[None]:
+        """
+        Fires once every other process has written to the store the
+        messages it queued before now (or did not answer within a moment):
+        a message just sent elsewhere can then be found in a shared store.
+        """
+
     def entered(participant: IParticipant, room: str) -> None:
         """
         C{participant} entered C{room} (its display name).

@@ -4,7 +4,9 @@ Cluster mode, end to end: two real C{twistd -n chatd} nodes on a real
 C{redis-server} and one PostgreSQL database.  A message said on node A and
 deleted there with IRC's C{REDACT} disappears for an IRC client on node B
 (its own C{REDACT} line), and B's C{CHATHISTORY} no longer has it; a
-deletion B's client may not make is refused on B and told to nobody.
+deletion B's client may not make is refused on B and told to nobody.  B's
+history has the message, and finds it to refuse the deletion, at once,
+while it still waits in A's write queue: B asks A to write it first.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest_twisted
 from twisted.internet import reactor
 
 from chatd.irc.message import Message, parse
-from tests.support.clusterlive import nodes, sleep, waitForLine
+from tests.support.clusterlive import nodes, waitForLine
 from tests.support.daemon import Daemon
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.pgserver import createDatabase, postgresServer
@@ -40,10 +42,24 @@ async def next(client: LineClient, command: str) -> Message:
     return parse(line)
 
 
+async def historyIds(client: LineClient) -> list[str]:
+    """
+    The msgids of #lobby's messages C{CHATHISTORY LATEST} gives C{client}.
+    """
+    client.send("CHATHISTORY LATEST #lobby * 10")
+    start = await next(client, "BATCH")
+    batch: list[Message] = []
+    while (message := parse(await client.line())).command != "BATCH":
+        batch.append(message)
+    assert start.params[1:] == ["chathistory", "#lobby"]
+    return [str(m.tags.get("msgid")) for m in batch if m.command == "PRIVMSG"]
+
+
 @pytest_twisted.ensureDeferred
 async def test_redactedOnEveryNode(nodes: Callable[..., Daemon], postgresServer: str) -> None:
     url = createDatabase(postgresServer)
-    a = nodes("a", False, False, True, "--db", url)
+    # Node A writes its messages every 2 s: B must ask it to write them first.
+    a = nodes("a", False, False, True, "--db", url, "--flush-interval", "2")
     b = nodes("b", False, False, True, "--db", url)
     alice = await ircUser(a, "alice")
     bob = await ircUser(b, "bob")
@@ -55,7 +71,7 @@ async def test_redactedOnEveryNode(nodes: Callable[..., Daemon], postgresServer:
         msgid = heard.tags["msgid"]
         assert heard.params == ["#lobby", "the picnic is on sunday"]
 
-        await sleep(0.5)  # A writes it to the database (until then B knows no such msgid)
+        assert msgid in await historyIds(bob)  # at once: node A is asked to write it first
         bob.send(f"REDACT #lobby {msgid}")
         refused = await next(bob, "FAIL")
         assert refused.params[:4] == ["REDACT", "REDACT_FORBIDDEN", "#lobby", msgid]
@@ -67,13 +83,7 @@ async def test_redactedOnEveryNode(nodes: Callable[..., Daemon], postgresServer:
         mine = await next(alice, "REDACT")
         assert mine.params == ["#lobby", msgid, "wrong day"]
 
-        bob.send("CHATHISTORY LATEST #lobby * 10")
-        start = await next(bob, "BATCH")
-        batch: list[Message] = []
-        while (message := parse(await bob.line())).command != "BATCH":
-            batch.append(message)
-        assert start.params[1:] == ["chathistory", "#lobby"]
-        assert [m.tags.get("msgid") for m in batch if m.command == "PRIVMSG"] == []
+        assert await historyIds(bob) == []
     finally:
         await alice.close()
         await bob.close()

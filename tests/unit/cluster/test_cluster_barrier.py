@@ -6,6 +6,8 @@ newcomer at once.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred
+
 from chatd.admin.commands import AdminConsole
 from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
@@ -188,3 +190,43 @@ class BarrierTests(TwoNodes):
         self.b.bridge.linkDown()
         self.b.service.registry.create("fresh")
         self.assertEqual(self.successResultOf(settled(self.b.service.enter(bob, "fresh"))), "fresh")
+
+
+class StoreRoundTests(TwoNodes):
+    """
+    C{everyoneStored}: a round in which each other node first writes what
+    its store queues, then answers; a node without a store answers at once.
+    """
+
+    def test_waitsForTheOtherNodesWrite(self) -> None:
+        writes: list[Deferred[None]] = []
+
+        def flush() -> Deferred[None]:
+            writes.append(Deferred())
+            return writes[-1]
+
+        self.a.bridge.storeBarrier.prepare = flush  # node A's store, slow to write
+        stored = self.b.bridge.everyoneStored()
+        self.settle()
+        self.assertEqual(len(writes), 1)
+        self.assertNoResult(stored)
+        writes[0].callback(None)
+        self.settle()
+        self.successResultOf(stored)
+
+    def test_withoutStoreAtOnce(self) -> None:
+        stored = self.b.bridge.everyoneStored()
+        self.settle()
+        self.successResultOf(stored)
+
+    def test_silentNodeWaitedForBriefly(self) -> None:
+        """
+        A node whose store never answers holds the round up for L{WAIT}
+        seconds at most.
+        """
+        self.a.bridge.storeBarrier.prepare = Deferred
+        stored = self.b.bridge.everyoneStored()
+        self.settle()
+        self.assertNoResult(stored)
+        self.clock.advance(WAIT)
+        self.successResultOf(stored)

@@ -351,6 +351,9 @@ class RecordingObserver:
     def everyoneHeard(self) -> None:
         return None
 
+    def everyoneStored(self) -> None:
+        return None
+
     def left(self, participant: IParticipant, room: str, reason: str) -> None:
         self.calls.append(("left", participant.nick, room))
 
