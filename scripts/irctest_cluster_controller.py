@@ -26,10 +26,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from irctest.runner import NotImplementedByController
-from irctest_controller import TWISTD, ChatdController, freePort
+from irctest_controller import ChatdController, freePort
 
 #: How long the nodes have to connect to Redis and listen.
 START_TIMEOUT = 30.0
@@ -141,21 +140,8 @@ class ChatdClusterController(ChatdController):  # type: ignore[misc]
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS (the cluster controller runs plain TCP)")
-        config = self.test_config
-        if config.account_registration_before_connect:
-            raise NotImplementedByController("REGISTER before the connection completes")
-        if config.account_registration_requires_email:
-            raise NotImplementedByController("REGISTER with an e-mail address")
-        if websocket_hostname is not None or websocket_port is not None:
-            raise NotImplementedByController("Websocket")
-        assert self.proc is None
-        self.stopLeftovers()
-        self.port, self.hostname = port, hostname
-        self.create_config()
+        self.prepare(hostname, port, websocket_hostname, websocket_port)
         assert self.directory is not None
-        environment: dict[str, Any] = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
-        passwords = self.directory / "admin-passwords"
-        self.writeOperator(passwords, environment)
         redisPort = freePort()
         self.started.append(
             subprocess.Popen(
@@ -172,52 +158,17 @@ class ChatdClusterController(ChatdController):  # type: ignore[misc]
             log = self.directory / f"chatd-{name}.log"
             logs.append(log)
             self.tchatPort = freePort()
-            self.started.append(
-                subprocess.Popen(
-                    [
-                        TWISTD,
-                        "-n",
-                        "--pidfile=",
-                        "--logfile",
-                        str(log),
-                        "chatd",
-                        "--irc",
-                        f"haproxy:tcp:{nodePort}:interface=127.0.0.1",
-                        "--port",
-                        f"tcp:{self.tchatPort}:interface=127.0.0.1",
-                        "--talk",
-                        "",
-                        "--web",
-                        "none",
-                        "--admin",
-                        "off",
-                        "--metrics",
-                        "off",
-                        "--data-dir",
-                        str(self.directory / f"data-{name}"),
-                        "--cluster",
-                        f"redis://127.0.0.1:{redisPort}/0",
-                        "--admin-passwords",
-                        str(passwords),
-                        "--irc-server-name",
-                        "My.Little.Server",
-                        "--irc-server-info",
-                        "test server",
-                        "--irc-services-name",
-                        "My.Little.Services",
-                        "--max-clients",
-                        "0",
-                        "--limit-exempt",
-                        "127.0.0.0/8",
-                        "--password-min-length",
-                        "3",
-                        *shared,
-                        *(["--irc-password", password] if password is not None else []),
-                    ],
-                    env=environment,
-                    cwd=self.directory,
-                )
+            node = self.command(
+                log,
+                f"haproxy:tcp:{nodePort}:interface=127.0.0.1",
+                password,
+                "--data-dir",
+                str(self.directory / f"data-{name}"),
+                "--cluster",
+                f"redis://127.0.0.1:{redisPort}/0",
+                *shared,
             )
+            self.started.append(subprocess.Popen(node, env=self.environment, cwd=self.directory))
         waitForLogs(logs, "connected to Redis")
         waitForLogs(logs, "reachable at")
         config = self.directory / "haproxy.cfg"

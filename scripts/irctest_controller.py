@@ -89,7 +89,29 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         websocket_hostname: str | None,
         websocket_port: int | None,
     ) -> None:
-        if websocket_hostname is not None or websocket_port is not None:
+        self.prepare(hostname, port, websocket_hostname, websocket_port)
+        assert self.directory is not None
+        if ssl:
+            self.gen_ssl()
+            keys = f"privateKey={self.key_path}:certKey={self.pem_path}"
+            listener = f"ssl:{port}:interface={hostname}:{keys}"
+        else:
+            listener = f"tcp:{port}:interface={hostname}"
+        self.tchatPort = freePort()
+        log = self.directory / "chatd.log"
+        self.proc = self.execute(
+            self.command(log, listener, password), env=self.environment, cwd=self.directory
+        )
+        self.started.append(self.proc)
+
+    def prepare(
+        self, hostname: str, port: int, websocketHost: str | None, websocketPort: int | None
+    ) -> None:
+        """
+        Refuse what chatd's controllers do not run, stop what earlier tests
+        left, and write the administrator C{OPER} takes.
+        """
+        if websocketHost is not None or websocketPort is not None:
             raise NotImplementedByController("Websocket")
         config = self.test_config
         if config.account_registration_before_connect:
@@ -98,60 +120,55 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
             raise NotImplementedByController("REGISTER with an e-mail address")
         assert self.proc is None
         self.stopLeftovers()
-        self.port = port
-        self.hostname = hostname
+        self.port, self.hostname = port, hostname
         self.create_config()
         assert self.directory is not None
-        if ssl:
-            self.gen_ssl()
-            keys = f"privateKey={self.key_path}:certKey={self.pem_path}"
-            listener = f"ssl:{port}:interface={hostname}:{keys}"
-        else:
-            listener = f"tcp:{port}:interface={hostname}"
-        environment: dict[str, Any] = dict(os.environ, PYTHONPATH=str(ROOT))
-        passwords = self.directory / "admin-passwords"
-        self.writeOperator(passwords, environment)
-        self.tchatPort = freePort()
-        self.proc = self.execute(
-            [
-                TWISTD,
-                "-n",
-                "--pidfile=",
-                "--logfile",
-                str(self.directory / "chatd.log"),
-                "chatd",
-                "--irc",
-                listener,
-                "--port",
-                f"tcp:{self.tchatPort}:interface=127.0.0.1",
-                "--talk",
-                "",
-                "--web",
-                "none",
-                "--admin",
-                "off",
-                "--metrics",  # its default port would clash with a chatd running here
-                "off",
-                "--admin-passwords",
-                str(passwords),
-                "--irc-server-name",
-                "My.Little.Server",
-                "--irc-server-info",
-                "test server",
-                "--irc-services-name",
-                "My.Little.Services",
-                "--max-clients",
-                "0",
-                "--limit-exempt",
-                "127.0.0.0/8",
-                "--password-min-length",  # irctest's accounts use "bar"
-                "3",
-                *(["--irc-password", password] if password is not None else []),
-            ],
-            env=environment,
-            cwd=self.directory,
-        )
-        self.started.append(self.proc)
+        self.environment: dict[str, Any] = dict(os.environ, PYTHONPATH=str(ROOT))
+        self.passwords = self.directory / "admin-passwords"
+        self.writeOperator(self.passwords, self.environment)
+
+    def command(self, log: Path, irc: str, password: str | None, *more: str) -> list[str]:
+        """
+        The C{twistd -n chatd} command line of a daemon logging to C{log},
+        serving IRC on C{irc} and TCHAT (for L{registerUser}) on
+        L{tchatPort}, with C{more} options.
+        """
+        return [
+            TWISTD,
+            "-n",
+            "--pidfile=",
+            "--logfile",
+            str(log),
+            "chatd",
+            "--irc",
+            irc,
+            "--port",
+            f"tcp:{self.tchatPort}:interface=127.0.0.1",
+            "--talk",
+            "",
+            "--web",
+            "none",
+            "--admin",
+            "off",
+            "--metrics",  # its default port would clash with a chatd running here
+            "off",
+            "--admin-passwords",
+            str(self.passwords),
+            "--irc-server-name",
+            "My.Little.Server",
+            "--irc-server-info",
+            "test server",
+            "--irc-services-name",
+            "My.Little.Services",
+            "--max-clients",
+            "0",
+            "--limit-exempt",
+            "127.0.0.0/8",
+            "--password-min-length",  # irctest's accounts use "bar"
+            "3",
+            *(["--irc-password", password] if password is not None else []),
+            *more,
+        ]
 
     def wait_for_services(self) -> None:
         """

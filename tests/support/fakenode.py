@@ -134,6 +134,15 @@ class TwoNodes(SynchronousTestCase):
         for node in (self.a, self.b):
             node.bridge.linkDown()
 
+    def ircClient(self, node: FakeNode, nick: str, *caps: str, real: str = "") -> IRCClient:
+        """
+        An L{IRCClient} of C{node} (real name C{real}, else C{nick}
+        capitalised), closed when the test ends.
+        """
+        client = IRCClient(node, self.clock, nick, real or nick.capitalize(), *caps)
+        self.addCleanup(client.proto.connectionLost, None)
+        return client
+
     def up(self) -> None:
         self.redis.down = False
         for node in (self.a, self.b):

@@ -10,44 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from twisted.internet.defer import succeed
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.credentials import AdminChecker, setPassword, verify
-from tests.support.fakenode import FakeNode, IRCClient
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakenode import IRCClient, TwoNodes
 
 
-class MessageKindTests(SynchronousTestCase):
+class MessageKindTests(TwoNodes):
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        redis = FakeRedis(self.clock)
-        self.a = FakeNode(self, redis, "a")
-        self.b = FakeNode(self, redis, "b")
-        for node in (self.a, self.b):
-            node.start()
-        self.settle()
+        super().setUp()
         # op creates #ops on node A (its operator); pal is a member there;
         # far and near are members on node B.
-        self.op = IRCClient(self.a, self.clock, "op", "Op", "message-tags")
-        self.pal = IRCClient(self.a, self.clock, "pal", "Pal", "message-tags")
-        self.far = IRCClient(self.b, self.clock, "far", "Far", "message-tags")
-        self.near = IRCClient(self.b, self.clock, "near", "Near", "message-tags")
-        self.clients = (self.op, self.pal, self.far, self.near)
-        for client in self.clients:
+        self.op = self.ircClient(self.a, "op", "message-tags")
+        self.pal = self.ircClient(self.a, "pal", "message-tags")
+        self.far = self.ircClient(self.b, "far", "message-tags")
+        self.near = self.ircClient(self.b, "near", "message-tags")
+        for client in (self.op, self.pal, self.far, self.near):
             client.send("JOIN #ops")
         self.settle()
-        for client in self.clients:
+        for client in (self.op, self.pal, self.far, self.near):
             client.read()
-
-    def tearDown(self) -> None:
-        for client in self.clients:
-            client.proto.connectionLost(None)
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
 
     def test_channelNoticeStaysNotice(self) -> None:
         """
@@ -110,34 +91,26 @@ class MessageKindTests(SynchronousTestCase):
         self.assertIn(":far!farx@irc.chatd PRIVMSG #ops :hello\r\n", self.op.read())
 
 
-class WallopsTests(SynchronousTestCase):
+class WallopsTests(TwoNodes):
     def test_wallopsReachReadersOnEveryNode(self) -> None:
         """
         A chatd operator's C{WALLOPS} on node A reaches the C{+w} readers on
         node B, once, and nobody there who did not ask for them.
         """
-        clock = Clock()
-        clock.advance(1_700_000_000)
-        redis = FakeRedis(clock)
-        a, b = FakeNode(self, redis, "a"), FakeNode(self, redis, "b")
-        for node in (a, b):
-            node.start()
-        op = a.user("op")  # the configured operator, logged in with its password
-        reader = IRCClient(b, clock, "reader", "Reader")
-        other = IRCClient(b, clock, "other", "Other")
+        op = self.a.user("op")  # the configured operator, logged in with its password
+        reader = self.ircClient(self.b, "reader")
+        other = self.ircClient(self.b, "other")
         reader.send("MODE reader +w")
         reader.read()
-        a.service.wallops(op, "hear ye")
-        a.turns()
+        self.a.service.wallops(op, "hear ye")
+        self.a.turns()
         seen = reader.read()
         self.assertEqual(seen.count(" WALLOPS "), 1)
         self.assertIn(":op!op@test.chatd WALLOPS :hear ye\r\n", seen)
         self.assertNotIn("WALLOPS", other.read())
-        for client in (reader, other):
-            client.proto.connectionLost(None)
 
 
-class IRCAcrossNodesTests(SynchronousTestCase):
+class IRCAcrossNodesTests(TwoNodes):
     """
     What irctest found run over two nodes behind a round-robin balancer:
     a C{PART} reason, a message from outside a C{-n} channel, C{OPER}, a
@@ -146,21 +119,10 @@ class IRCAcrossNodesTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        redis = FakeRedis(self.clock)
-        self.a = FakeNode(self, redis, "a")
-        self.b = FakeNode(self, redis, "b")
-        for node in (self.a, self.b):
-            node.start()
+        super().setUp()
         caps = ("draft/multiline", "batch", "message-tags")
-        self.ann = IRCClient(self.a, self.clock, "ann", "Ann", *caps)
-        self.ben = IRCClient(self.b, self.clock, "ben", "Ben", *caps)
-        self.clients = [self.ann, self.ben]
-
-    def tearDown(self) -> None:
-        for client in self.clients:
-            client.proto.connectionLost(None)
+        self.ann = self.ircClient(self.a, "ann", *caps)
+        self.ben = self.ircClient(self.b, "ben", *caps)
 
     def test_partReason(self) -> None:
         self.ann.send("JOIN #t")
@@ -247,9 +209,7 @@ class IRCAcrossNodesTests(SynchronousTestCase):
         from either.
         """
         cat = IRCClient(self.b, self.clock, "cat", "Cat")
-        self.clients.append(cat)
         cat.proto.connectionLost(None)
-        self.clients.remove(cat)
         self.a.turns()
         self.ann.send("LUSERS")
         self.assertIn(" 266 ann 2 3 ", self.ann.read())

@@ -18,35 +18,20 @@ from chatd.cluster.remote import RemoteParticipant
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.status import AWAY, announce
 from chatd.storage.memory import MemoryChatStore
-from tests.support.fakenode import FakeNode, IRCClient
+from tests.support.fakenode import FakeNode, IRCClient, TwoNodes
 from tests.support.fakeredis import FakeRedis
 
 
-class ProfileTests(SynchronousTestCase):
+class ProfileTests(TwoNodes):
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.a = FakeNode(self, self.redis, "a")
-        self.b = FakeNode(self, self.redis, "b")
-        for node in (self.a, self.b):
-            node.start()
-        self.settle()
-        self.alice = IRCClient(self.a, self.clock, "alice", "Alice Liddell")
-        self.bob = IRCClient(self.b, self.clock, "bob", "Bob", "away-notify", "setname")
+        super().setUp()
+        self.alice = self.ircClient(self.a, "alice", real="Alice Liddell")
+        self.bob = self.ircClient(self.b, "bob", "away-notify", "setname")
         for client in (self.alice, self.bob):
             client.send("JOIN #lobby")
         self.settle()
         self.alice.read()
         self.bob.read()
-
-    def tearDown(self) -> None:
-        for client in (self.alice, self.bob):
-            client.proto.connectionLost(None)
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
 
     def statusEnvelopes(self) -> list[dict[str, Any]]:
         envelopes = [json.loads(message) for _, message in self.redis.published]

@@ -13,7 +13,7 @@ from chatd.core import errors
 from chatd.core.events import KICK, Invitation, Membership, Notice, RoomChange
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import FakeNode, IRCClient
+from tests.support.fakenode import FakeNode, TwoNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
 
@@ -321,7 +321,7 @@ class IRCOnOtherNodeTests(SynchronousTestCase):
         proto.connectionLost(None)
 
 
-class InviteNotifyTests(SynchronousTestCase):
+class InviteNotifyTests(TwoNodes):
     """
     An invitation made on one node is shown, on the other, to the members
     who could have invited too (IRC's C{invite-notify}), as it is where it
@@ -329,20 +329,12 @@ class InviteNotifyTests(SynchronousTestCase):
     """
 
     def test_inviteSeenOnOtherNode(self) -> None:
-        clock = Clock()
-        clock.advance(1_700_000_000)
-        redis = FakeRedis(clock)
-        a, b = FakeNode(self, redis, "a"), FakeNode(self, redis, "b")
-        for node in (a, b):
-            node.start()
-        ann = IRCClient(a, clock, "ann", "Ann", "invite-notify")
-        ben = IRCClient(b, clock, "ben", "Ben", "invite-notify")
-        cat = IRCClient(b, clock, "cat", "Cat")
+        ann = self.ircClient(self.a, "ann", "invite-notify")
+        ben = self.ircClient(self.b, "ben", "invite-notify")
+        cat = self.ircClient(self.b, "cat")
         for client in (ann, ben):
             client.send("JOIN #t")
         ann.read()
         ben.send("INVITE cat #t")
         self.assertIn(":ben!benx@irc.chatd INVITE cat #t\r\n", ann.read())
         self.assertIn(":ben!benx@irc.chatd INVITE cat #t\r\n", cat.read())
-        for client in (ann, ben, cat):
-            client.proto.connectionLost(None)
