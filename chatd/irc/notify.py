@@ -9,6 +9,9 @@ have invited too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.core.events import Invitation, Membership
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
 from chatd.core.text import InvalidText, checkText, ircSafe
@@ -67,16 +70,21 @@ def awayAfterJoin(irc: IRCSession, event: Membership) -> None:
         irc.sendMessage("AWAY", ircSafe(away), prefix=irc.wire.hostmask(event.nick), trailing=True)
 
 
-def changed(irc: IRCSession, kind: str, value: str | None) -> None:
+def changed(
+    irc: IRCSession, kind: str, value: str | None, reply: Callable[[], None] = lambda: None
+) -> MaybeDeferred[None]:
     """
     Tell the people sharing a channel with C{irc}, and those who C{MONITOR}
-    it (through the service).
+    it (through the service), then C{reply} to C{irc} once every other
+    cluster node has heard, as a login is answered: a C{WHOIS} or
+    C{USERHOST} sent on another node after the reply sees the change.
     """
     when = int(irc.factory.clock.seconds())
     announce(irc.service, irc.participant, kind, value, when, irc.factory.presence)
+    return afterHeard(irc.service.observer, reply)
 
 
-def onSetname(irc: IRCSession, message: Message) -> None:
+def onSetname(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
     """
     C{SETNAME :realname}: the new real name, confirmed with C{SETNAME} to
     the client and shown to those in its channels, if they have C{setname}.
@@ -84,13 +92,16 @@ def onSetname(irc: IRCSession, message: Message) -> None:
     text = message.params[0] if message.params else ""
     if not text or len(text) > NAME_LENGTH:
         irc.sendMessage("FAIL", "SETNAME", "INVALID_REALNAME", "Invalid realname", trailing=True)
-        return
+        return None
     try:
         checkText(text, "real name")
     except InvalidText:
         irc.sendMessage("FAIL", "SETNAME", "INVALID_REALNAME", "Invalid realname", trailing=True)
-        return
+        return None
     irc.realName = text
-    if "setname" in irc.caps:  # the spec sends SETNAME to its clients only
-        irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True)
-    changed(irc, REALNAME, text)
+
+    def confirm() -> None:
+        if "setname" in irc.caps:  # the spec sends SETNAME to its clients only
+            irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True)
+
+    return changed(irc, REALNAME, text, confirm)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from fnmatch import fnmatchcase
 
+from chatd.core.calls import MaybeDeferred
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
@@ -190,20 +191,23 @@ def onUserhost(irc: IRCSession, message: Message) -> None:
     irc.numeric(N.RPL_USERHOST, " ".join(replies))
 
 
-def onAway(irc: IRCSession, message: Message) -> None:
+def onAway(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
     text = message.params[0] if message.params else ""
     if text:
         try:
             checkText(text, "away message")  # shown to other users
         except InvalidText as error:
             irc.refused(error, "AWAY")
-            return
-        irc.awayMessage = text[:TEXT_LENGTH]
-        irc.numeric(N.RPL_NOWAWAY, "You have been marked as being away")
-    else:
-        irc.awayMessage = None
-        irc.numeric(N.RPL_UNAWAY, "You are no longer marked as being away")
-    notify.changed(irc, AWAY, irc.awayMessage)
+            return None
+    irc.awayMessage = text[:TEXT_LENGTH] or None
+
+    def reply() -> None:
+        if text:
+            irc.numeric(N.RPL_NOWAWAY, "You have been marked as being away")
+        else:
+            irc.numeric(N.RPL_UNAWAY, "You are no longer marked as being away")
+
+    return notify.changed(irc, AWAY, irc.awayMessage, reply)
 
 
 def onWhowas(irc: IRCSession, message: Message) -> None:

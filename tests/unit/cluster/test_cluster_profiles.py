@@ -14,6 +14,7 @@ from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.status import AWAY, announce
@@ -75,6 +76,53 @@ class ProfileTests(TwoNodes):
         seen = self.bob.read()
         self.assertNotIn(" 301 ", seen)
         self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice H", seen)
+
+    def answeredOnceHeard(self, line: str, reply: str) -> None:
+        """
+        C{alice} sends C{line} while node b's mail is held: no C{reply}
+        until b has read it (and answered the barrier's ping).
+        """
+        held: list[tuple[str, str]] = []
+        slot = self.redis.subscribers.index(self.b._received)
+        self.redis.subscribers[slot] = lambda channel, message: held.append((channel, message))
+        self.alice.send(line)
+        self.assertNotIn(reply, self.alice.read())
+        self.redis.subscribers[slot] = self.b._received
+        for channel, message in held:
+            self.b._received(channel, message)
+        self.assertIn(reply, self.alice.read())
+
+    def test_awayAnsweredOnceOtherNodesHeard(self) -> None:
+        """
+        C{AWAY} is answered once every other node has heard of it, as a
+        login is: a C{USERHOST} asked on another node after the reply
+        shows the user away.
+        """
+        self.answeredOnceHeard("AWAY :at lunch", " 306 alice :You have been marked as being away")
+        self.bob.send("USERHOST alice")
+        self.assertIn(" 302 bob alice=-alicex@irc.chatd\r\n", self.bob.read())
+        self.answeredOnceHeard("AWAY", " 305 alice :You are no longer marked as being away")
+        self.bob.send("USERHOST alice")
+        self.assertIn(" 302 bob alice=+alicex@irc.chatd\r\n", self.bob.read())
+
+    def test_awayAnsweredWithoutSilentNode(self) -> None:
+        """
+        A node that hears nothing any more delays the answer only for the
+        cluster's wait (L{chatd.cluster.barrier.WAIT}).
+        """
+        self.b.alive = False
+        self.alice.send("AWAY :at lunch")
+        self.assertNotIn(" 306 ", self.alice.read())
+        self.clock.advance(WAIT)
+        self.assertIn(" 306 alice :You have been marked as being away", self.alice.read())
+
+    def test_setnameAnsweredOnceOtherNodesHeard(self) -> None:
+        """
+        C{SETNAME}'s confirmation comes once the other nodes know the new
+        name.
+        """
+        self.alice.send("CAP REQ setname")
+        self.answeredOnceHeard("SETNAME :Alice P. Liddell", " SETNAME :Alice P. Liddell")
 
     def test_setnameCrossesNodes(self) -> None:
         """
