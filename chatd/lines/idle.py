@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 from math import ceil
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
+
+if TYPE_CHECKING:
+    from chatd.lines.factory import ChatFactory
 
 #: Deadlines are rounded up to a whole number of these seconds.
 RESOLUTION = 1.0
@@ -122,3 +125,50 @@ class IdleTimers:
         finally:
             self._firing = False
             self._arm()
+
+
+class Liveness:
+    """
+    A line connection's side of its deadline (L{chatd.lines.lineproto}):
+    restarted by whatever the peer sends, probed once when it comes, and
+    the connection closed if the peer stays silent as long again.
+    """
+
+    factory: ChatFactory
+    _lastHeard: float
+    _probed: bool
+
+    def closeWith(self, reason: str) -> None:
+        raise NotImplementedError()
+
+    def heard(self) -> None:
+        """
+        The peer sent something (a line, or a protocol's own sign of life
+        such as a telnet answer): it is alive, its liveness deadline restarts.
+        """
+        self._lastHeard = self.factory.clock.seconds()
+        self._probed = False
+
+    def checkIdle(self) -> None:
+        """
+        The liveness deadline has come (see L{IdleTimers}): if the
+        peer spoke meanwhile, wait for the new deadline; else probe it once,
+        and close it if it stays silent as long again.
+        """
+        factory = self.factory
+        after = factory.aliveAfter
+        assert after is not None
+        idle = factory.clock.seconds() - self._lastHeard
+        if idle < after:
+            factory.idleTimers.add(self, after - idle)
+        elif not self._probed:
+            self._probed = True
+            self.probeIdle()
+            factory.idleTimers.add(self, after)
+        else:
+            self.closeWith("timed out")
+
+    def probeIdle(self) -> None:
+        """
+        The peer has been silent C{aliveAfter} seconds: ask it to answer.
+        """

@@ -23,14 +23,16 @@ from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
+from chatd.core.calls import afterHeard
 from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.factory import ChatFactory
+from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
 from chatd.lines.turnbudget import LIGHT
 
 
-class ChatLineReceiver(LineReceiver):
+class ChatLineReceiver(Liveness, LineReceiver):
     """
     Base class for chatd's line protocols.
 
@@ -148,16 +150,27 @@ class ChatLineReceiver(LineReceiver):
 
         The session ends now, whatever the transport does: the rooms are told
         and the nickname is free before the connection has closed (a TLS
-        peer may take its time to answer the close alert, or never do).  A
-        connection still open L{ChatFactory.closeGrace} seconds later is cut.
+        peer may take its time to answer the close alert, or never do).  In
+        a cluster, the connection closes once every other node has heard
+        (as a login is answered), so its user sees their departure done
+        everywhere.  One still open L{ChatFactory.closeGrace} seconds later
+        is cut.
         """
         self.closeReason = reason
         if self.outbox is not None:
             self.outbox.close()
+        if self._pending:
+            self._pending.clear()  # nothing more is read from a session that ended
+        self._yielded = False
         if self._admitted:
             self._admitted = False
-            self.factory.service.disconnect(self, reason)  # type: ignore[arg-type]
-        self.transport.loseConnection()  # type: ignore[union-attr]
+            if pause := getattr(self.transport, "pauseProducing", None):
+                pause()  # nor while the other nodes hear of it
+            service = self.factory.service
+            service.disconnect(self, reason)  # type: ignore[arg-type]
+            afterHeard(service.observer, self.transport.loseConnection)  # type: ignore[union-attr]
+        else:
+            self.transport.loseConnection()  # type: ignore[union-attr]
         if self._closeCall is None:
             self._closeCall = self.factory.clock.callLater(self.factory.closeGrace, self._cut)
 
@@ -172,14 +185,6 @@ class ChatLineReceiver(LineReceiver):
         self.transport.abortConnection()  # type: ignore[union-attr]
 
     # Input
-
-    def heard(self) -> None:
-        """
-        The peer sent something (a line, or a protocol's own sign of life
-        such as a telnet answer): it is alive, its liveness deadline restarts.
-        """
-        self._lastHeard = self.factory.clock.seconds()
-        self._probed = False
 
     def dataReceived(self, data: bytes) -> None:
         factory = self.factory
@@ -234,8 +239,13 @@ class ChatLineReceiver(LineReceiver):
             bucket = self._bucket
             turns = self.factory.turns
             while pending and not self._blocked:
-                if self.transport is None or getattr(self.transport, "disconnecting", False):
-                    pending.clear()
+                transport = self.transport
+                if (
+                    transport is None
+                    or self._closeCall
+                    or getattr(transport, "disconnecting", None)
+                ):
+                    pending.clear()  # closing, or closed: nobody to answer
                     return
                 if share:
                     if handled and turns.shareSpent():  # type: ignore[union-attr]
@@ -340,27 +350,6 @@ class ChatLineReceiver(LineReceiver):
         except UnicodeDecodeError:
             raise InvalidArgument("invalid UTF-8") from None
 
-    # Liveness
-
-    def checkIdle(self) -> None:
-        """
-        The liveness deadline has come (see L{chatd.lines.idle.IdleTimers}): if the
-        peer spoke meanwhile, wait for the new deadline; else probe it once,
-        and close it if it stays silent as long again.
-        """
-        factory = self.factory
-        after = factory.aliveAfter
-        assert after is not None
-        idle = factory.clock.seconds() - self._lastHeard
-        if idle < after:
-            factory.idleTimers.add(self, after - idle)
-        elif not self._probed:
-            self._probed = True
-            self.probeIdle()
-            factory.idleTimers.add(self, after)
-        else:
-            self.closeWith("timed out")
-
     # For subclasses
 
     def textReceived(self, text: str) -> Any:
@@ -393,8 +382,3 @@ class ChatLineReceiver(LineReceiver):
         Tell a newcomer why they are refused (the connection then closes).
         """
         raise NotImplementedError()
-
-    def probeIdle(self) -> None:
-        """
-        The peer has been silent C{aliveAfter} seconds: ask it to answer.
-        """

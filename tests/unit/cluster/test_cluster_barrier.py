@@ -110,6 +110,23 @@ class BarrierTests(TwoNodes):
         self.assertEqual(self.successResultOf(renamed), "robert")
         self.assertIsInstance(self.a.service.find("robert"), RemoteParticipant)
 
+    def test_quitClosedOnceHeard(self) -> None:
+        """
+        A connection that quits is closed once the other node has heard
+        of its departure, so a C{WHOWAS} asked there after the close finds
+        it; nothing the client sends meanwhile is answered.
+        """
+        alice = self.ircClient(self.a, "alice")
+        bob = self.ircClient(self.b, "bob")
+        bob.proto.dataReceived(b"QUIT :bye\r\nPING :early\r\n")
+        self.assertFalse(bob.transport.disconnecting)
+        bob.proto.dataReceived(b"PING :meanwhile\r\n")
+        self.settle()
+        self.assertTrue(bob.transport.disconnecting)
+        self.assertNotIn("PONG", bob.read())
+        alice.send("WHOWAS bob")
+        self.assertIn(" 314 alice bob bobx ", alice.read())
+
     def test_oneRoundPerTurn(self) -> None:
         """
         Arrivals of one reactor turn share their rounds: one to catch up
