@@ -4,10 +4,13 @@ What a history window asks of a store, shared by every store: which
 conversation (L{Conversation}), where a window starts or ends (L{Bound}),
 and the SQL both engines run for it.
 
-A window is ordered by message id (the order messages were stored in); a
-bound is either a message (its id: a C{msgid} the client gave) or a moment
-(milliseconds: a C{timestamp} it gave), always exclusive but for the one
-inclusive lower bound of C{AROUND}.
+A window is in the order messages were sent (their milliseconds, then
+their ids: the order they were stored in): in a cluster, nodes write their
+messages in batches, so ids alone would list a node's batch before what
+another node's users said meanwhile.  A bound is either a message (its
+time and id: a C{msgid} the client gave) or a moment (milliseconds: a
+C{timestamp} it gave), always exclusive but for the one inclusive lower
+bound of C{AROUND}.
 """
 
 from __future__ import annotations
@@ -103,19 +106,33 @@ def windowQuery(
     where, args = conversation.where()
     clauses = [where]
     if after is not None:
-        column, value = ("id", after.id) if after.id is not None else ("sent_ms", after.millis)
-        clauses.append(f"{column} {'>=' if inclusive else '>'} ?")
-        args.append(value)
+        clause, values = _beyond(">=" if inclusive else ">", after)
+        clauses.append(clause)
+        args.extend(values)
     if before is not None:
-        column, value = ("id", before.id) if before.id is not None else ("sent_ms", before.millis)
-        clauses.append(f"{column} < ?")
-        args.append(value)
+        clause, values = _beyond("<", before)
+        clauses.append(clause)
+        args.extend(values)
     order = "DESC" if newest else "ASC"
     query = (
         f"SELECT {WINDOW_COLUMNS} FROM messages WHERE {' AND '.join(clauses)}"
-        f" ORDER BY id {order} LIMIT ?"
+        f" ORDER BY sent_ms {order}, id {order} LIMIT ?"
     )
     return query, [*args, limit]
+
+
+def _beyond(comparison: str, bound: Bound) -> tuple[str, list[object]]:
+    """
+    The SQL condition of the messages C{comparison} C{bound}, in the
+    window's order (a moment compares times only).
+    """
+    if bound.id is None:
+        return f"sent_ms {comparison} ?", [bound.millis]
+    strict = comparison.rstrip("=")
+    return (
+        f"(sent_ms {strict} ? OR (sent_ms = ? AND id {comparison} ?))",
+        [bound.millis, bound.millis, bound.id],
+    )
 
 
 def inWindow(
@@ -126,14 +143,18 @@ def inWindow(
     bounds (the memory store's L{windowQuery}).
     """
     if after is not None:
-        value, low = (id, after.id) if after.id is not None else (millis, after.millis)
+        value, low = _place(id, millis, after), after.order()
         if value < low or (value == low and not inclusive):
             return False
-    if before is not None:
-        value, high = (id, before.id) if before.id is not None else (millis, before.millis)
-        if value >= high:
-            return False
-    return True
+    return before is None or _place(id, millis, before) < before.order()
+
+
+def _place(id: int, millis: int, bound: Bound) -> tuple[int, int]:
+    """
+    Where the message C{id} sent at C{millis} stands against C{bound}: by
+    time and id, or by time alone against a moment.
+    """
+    return (millis, -1 if bound.id is None else id)
 
 
 def rowToEvent(

@@ -171,7 +171,7 @@ class MemoryChatStore(
         self, room: str, count: int, before: int | None = None
     ) -> Deferred[list[RoomMessage]]:
         found: list[RoomMessage] = []
-        for id, event, target, _ in reversed(self._messages):
+        for id, event, target, _ in sorted(self._messages, key=_sentOrder, reverse=True):
             if len(found) >= count:
                 break
             if isinstance(event, RoomMessage) and target == key(room):
@@ -205,7 +205,7 @@ class MemoryChatStore(
     ) -> Deferred[list[RoomMessage | PrivateMessage]]:
         found = [
             event
-            for id, event, _, _ in self._messages
+            for id, event, _, _ in sorted(self._messages, key=_sentOrder)
             if conversation.holds(event, self._registeredAt[id])
             and inWindow(id, event.millis, after, before, inclusive)
         ]
@@ -244,7 +244,7 @@ class MemoryChatStore(
         found: list[RoomMessage | PrivateMessage] = []
         if not folded:
             return succeed(found)
-        for id, event, _, _ in reversed(self._messages):
+        for id, event, _, _ in sorted(self._messages, key=_sentOrder, reverse=True):
             if len(found) >= limit:
                 break
             if isinstance(event, RoomMessage):
@@ -291,3 +291,13 @@ class MemoryChatStore(
     def markDelivered(self, ids: list[int]) -> Deferred[None]:
         self._pending.difference_update(ids)
         return succeed(None)
+
+
+def _sentOrder(
+    stored: tuple[int, RoomMessage | PrivateMessage, str | None, bool],
+) -> tuple[int, int]:
+    """
+    A stored message's place in history: when it was sent, then its id
+    (L{chatd.storage.conversations}).
+    """
+    return (stored[1].millis, stored[0])

@@ -201,6 +201,19 @@ MIGRATIONS: list[list[Statement]] = [
     # 14: a lighter full-text index on SQLite, filled by the message writer a
     # batch at a time (chatd.storage.search.LIGHTER_SQLITE_INDEX).
     [lighterSearchIndex],
+    # 15: history in the order messages were sent, then stored
+    # (chatd.storage.conversations): in a cluster, each node writes its
+    # messages in batches, so ids alone put a node's batch first.
+    [
+        "DROP INDEX messages_room",
+        "CREATE INDEX messages_room ON messages (room_key, sent_ms, id)",
+        "DROP INDEX messages_sent_by",
+        "DROP INDEX messages_sent_to",
+        "CREATE INDEX messages_sent_by ON messages (sender_account, recipient_key, sent_ms, id)"
+        " WHERE room_key IS NULL",
+        "CREATE INDEX messages_sent_to ON messages (recipient_account, sender_key, sent_ms, id)"
+        " WHERE room_key IS NULL",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -147,7 +147,7 @@ class SQLSearch:
         condition, args = where
         rows = await self.database.select(
             f"SELECT {WINDOW_COLUMNS} FROM messages WHERE {MATCHES[self.paramstyle]}"
-            f" AND ({condition}) ORDER BY id DESC LIMIT ?",
+            f" AND ({condition}) ORDER BY sent_ms DESC, id DESC LIMIT ?",
             match,
             *args,
             limit,

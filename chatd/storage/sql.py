@@ -268,7 +268,7 @@ class SQLChatStore(
         rows = await self.database.select(
             "SELECT room, sender, body, sent, msgid, sent_ms FROM messages"
             " WHERE room_key = ? AND id < ?"
-            " ORDER BY id DESC LIMIT ?",
+            " ORDER BY sent_ms DESC, id DESC LIMIT ?",
             key(room),
             NO_LIMIT if before is None else before,
             count,

@@ -319,7 +319,7 @@ async def test_survivesRestart(backend: Backend) -> None:
         assert [m.msgid for m in history] == [f"id{i}" for i in range(250)]
         assert [m.lines for _, m in await second.undelivered("alice")] == [("while away",)]
         assert await second.mark() == last
-        second.addMessage("Jeux", "bob", None, ("next",), 200)
+        second.addMessage("Jeux", "bob", None, ("next",), 300)
         await second.flush()
         assert await second.mark() == last + 1
         assert [m.lines for m in await second.history("Jeux", 1, before=last + 1)] == [("next",)]

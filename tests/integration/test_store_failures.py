@@ -65,10 +65,10 @@ async def test_refusedMessageSkipped(realStore: tuple[str, SQLChatStore]) -> Non
     try:
         await store.load()
         expected = []
-        for bad in BAD_TEXT[name]:
-            store.addMessage("Blabla", "alice", None, (f"before {bad!r}",), 1)
-            store.addMessage("Blabla", "mallory", None, (bad,), 2)
-            store.addMessage("Blabla", "alice", None, (f"after {bad!r}",), 3)
+        for when, bad in enumerate(BAD_TEXT[name], 1):
+            store.addMessage("Blabla", "alice", None, (f"before {bad!r}",), when)
+            store.addMessage("Blabla", "mallory", None, (bad,), when)
+            store.addMessage("Blabla", "alice", None, (f"after {bad!r}",), when)
             expected += [f"before {bad!r}", f"after {bad!r}"]
         await store.flush()
         store.addMessage("Blabla", "mallory", None, ("last", BAD_TEXT[name][0]), 4)

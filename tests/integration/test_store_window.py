@@ -93,6 +93,47 @@ async def test_window(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_sentOrder(store: Any) -> None:
+    """
+    History is in the order messages were sent, whatever order they were
+    stored in (two cluster nodes write their batches one after the other
+    into one database), and bounds given as messages keep that order: a
+    room's window, its latest messages, a private conversation, a search.
+    """
+    both = (True, True)
+    for node in ((1, 3, 5), (2, 4)):  # each node's batch, written in turn
+        for millis in node:
+            store.addMessage(
+                "Blabla", "alice", None, (f"word m{millis}",), 1, msgid=f"b{millis}", millis=millis
+            )
+            store.addMessage(
+                None,
+                "alice",
+                "bob",
+                (f"p{millis}",),
+                1,
+                msgid=f"p{millis}",
+                millis=millis,
+                accounts=both,
+            )
+    room, private = Conversation.ofRoom("Blabla"), Conversation.between("bob", "alice")
+
+    async def texts(conversation: Conversation, **kwargs: Any) -> list[str]:
+        return [m.lines[0] for m in await store.window(conversation, **kwargs)]
+
+    assert await texts(room, limit=9) == ["word m1", "word m2", "word m3", "word m4", "word m5"]
+    assert await texts(private, limit=9) == ["p1", "p2", "p3", "p4", "p5"]
+    three = await store.locate(private, "p3")
+    assert await texts(private, before=three, limit=9) == ["p1", "p2"]
+    assert await texts(private, after=three, limit=9, newest=False) == ["p4", "p5"]
+    assert await texts(private, after=three, limit=1, newest=False, inclusive=True) == ["p3"]
+    latest = await store.history("Blabla", 3)
+    assert [m.lines[0] for m in latest] == ["word m3", "word m4", "word m5"]
+    found = await store.search("alice", ["Blabla"], ["word"], 2)
+    assert [m.lines[0] for m in found] == ["word m5", "word m4"]
+
+
+@pytest_twisted.ensureDeferred
 async def test_targets(store: Any) -> None:
     """
     The conversations a nick has history in, among the rooms given and its
