@@ -100,6 +100,23 @@ class ChatHistory:
         persistence = self.service.persistence
         return persistence is not None and persistence.isRegisteredNow(nick)
 
+    def latest(
+        self, participant: IParticipant, room: str, count: int
+    ) -> Deferred[list[RoomMessage]]:
+        """
+        The last C{count} messages of C{room}, which C{participant} is in,
+        oldest first (TCHAT's C{HISTO}, a welcome's past), what another
+        node wrote a moment ago included (L{othersWritten}).
+        """
+        target = self.service.memberRoom(participant, room)
+        if not 0 < count <= MAX_HISTORY:
+            raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
+        return Deferred.fromCoroutine(self._latest(target.name, count))
+
+    async def _latest(self, room: str, count: int) -> list[RoomMessage]:
+        await othersWritten(self.service)
+        return await self.store.history(room, count)
+
     def window(
         self, participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
     ) -> Deferred[Messages]:

@@ -251,7 +251,7 @@ class Logins:
         count = min(self.service.historyCount, participant.historyOnEnter)
         for room in rooms if count > 0 else []:
             if room in self.service.roomsOf(participant):  # still in, still connected
-                events = await persistence.history(participant, room, count)
+                events = await persistence.chathistory.latest(participant, room, count)
                 if events:
                     participant.roomHistory(room, events)
 

@@ -28,10 +28,9 @@ from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
 from chatd.core.calls import maybeCall
 from chatd.core.chathistory import ChatHistory
-from chatd.core.events import Notice, RoomMessage
+from chatd.core.events import Notice
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
-from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key, normalize
 from chatd.core.readmarkers import ReadMarkers
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
@@ -371,14 +370,6 @@ class Persistence:
         events = await self.store.history(room, count, before)
         if events and room in self.service.roomsOf(participant):
             participant.roomHistory(room, events)
-
-    def history(
-        self, participant: IParticipant, room: str, count: int
-    ) -> Deferred[list[RoomMessage]]:
-        target = self.service.memberRoom(participant, room)
-        if not 0 < count <= MAX_HISTORY:
-            raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
-        return self.store.history(target.name, count)
 
     def configureRoom(
         self,

@@ -349,7 +349,7 @@ class ChatService(Service):
     ) -> Deferred[list[RoomMessage]]:
         if count is None:
             count = self.historyCount or HISTORY_COUNT  # replay may be off; HISTO still answers
-        return self.requirePersistence().history(participant, room, count)
+        return self.requirePersistence().chathistory.latest(participant, room, count)
 
     # Administration (L{Administration}: the admin console's needs)
 

@@ -45,7 +45,7 @@ def nodes(
     url = createDatabase(postgresServer)
     started: list[Daemon] = []
 
-    def start(name: str, console: bool = False) -> Daemon:
+    def start(name: str, console: bool = False, flushInterval: str = "0.05") -> Daemon:
         workdir = tmp_path / name
         workdir.mkdir()
         factories = ["TchatFactory"] + ["AdminTelnetFactory"] * console
@@ -64,7 +64,7 @@ def nodes(
             "--db",
             url,
             "--flush-interval",
-            "0.05",
+            flushInterval,
             "--cluster",
             redisServer.url,
             factories=tuple(factories),
@@ -165,6 +165,39 @@ async def test_historyFromBothNodesSurvivesRestart(nodes: Callable[..., Daemon])
             assert [s for s in spoken if s[0] == sender] == [f"{sender}{i}" for i in range(20)]
         assert replayed == spoken[-20:]
         await reader.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_historyHasWhatAnotherNodeStillQueues(nodes: Callable[..., Daemon]) -> None:
+    """
+    C{HISTO} on node B lists, in the order they were said, messages said
+    on both nodes a moment ago, while node A's are still in its write
+    queue (it writes every 2 s): B asks A to write them first.
+    """
+    a, b = nodes("a", flushInterval="2"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    x, y = await login(a, "xavier", "Blabla"), await login(b, "yvonne", "Blabla")
+    await waitForMembers(x, "Blabla", ["xavier", "yvonne"])
+    said = []
+    for i in range(3):
+        for client, name in ((x, "x"), (y, "y")):
+            assert (await command(client, f"clt: SPEAK Blabla\nclt: {name}{i}\nclt: ."))[-1] == (
+                "srv: OKAY!"
+            )
+            said.append(f"{name}{i}")
+            await sleep(0.005)  # each in a millisecond of its own
+    reader = await login(b, "reader", "Blabla")  # heard none of it live
+    history = await command(reader, "clt: HISTO Blabla 100")
+    assert history[-1] == "srv: OKAY!"
+    spoken = [
+        history[i + 1].removeprefix("srv: ")
+        for i, line in enumerate(history)
+        if line.startswith("srv: SPEAK ")
+    ]
+    assert spoken == said
+    for client in (x, y, reader):
+        await client.close()
 
 
 @pytest_twisted.ensureDeferred
