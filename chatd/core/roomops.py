@@ -8,11 +8,12 @@ tells the members, and stores what must last.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from twisted.logger import Logger
 
 from chatd.core import errors
+from chatd.core.calls import afterHeard
 from chatd.core.events import Invitation, Notice, RoomChange
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from chatd.core.service import ChatService
 
 log = Logger()
+
+_T = TypeVar("_T")
 
 
 class RoomOps:
@@ -56,6 +59,15 @@ class RoomOps:
                 self.service.observer.roomChanged(event)
             if event.modes:
                 self.saveRules(room)
+
+    def heard(self, result: MaybeDeferred[_T]) -> MaybeDeferred[_T]:
+        """
+        C{result}, once every other cluster node has heard of the change (as
+        an arrival is answered): the operator's client then holds its later
+        lines, so a member on another node told of the change by it (a
+        voice, a kick, a key) finds it there already.
+        """
+        return afterHeard(self.service.observer, lambda: result)
 
     def saveRules(self, room: Room) -> None:
         """
@@ -101,8 +113,8 @@ class RoomOps:
         if mode == "l" and persistence is not None:
             capacity = target.settings.capacity or 0
             d = persistence.configureRoom(target.name, None, capacity, None, None)
-            return d.addCallback(lambda _: True)
-        return True
+            return self.heard(d.addCallback(lambda _: True))
+        return self.heard(True)
 
     def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
         """
@@ -128,8 +140,8 @@ class RoomOps:
         self.tellRoom(target, RoomChange(target.name, by, self.service.now(), topic=topic))
         persistence = self.service.storeOf(target)
         if persistence is not None:
-            return persistence.configureRoom(target.name, None, None, topic, None)
-        return target.name
+            return self.heard(persistence.configureRoom(target.name, None, None, topic, None))
+        return self.heard(target.name)
 
     def kickFromRoom(
         self, participant: IParticipant, room: str, nick: str, reason: str = ""
@@ -151,8 +163,10 @@ class RoomOps:
         if self.service.observer is not None:
             self.service.observer.kickedFromRoom(target.name, shown, by, reason)
         if self.service.persistence is not None:
-            return self.service.persistence.left(shown, target).addCallback(lambda _: shown)
-        return shown
+            return self.heard(
+                self.service.persistence.left(shown, target).addCallback(lambda _: shown)
+            )
+        return self.heard(shown)
 
     def changeRoomModes(
         self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
@@ -189,8 +203,8 @@ class RoomOps:
             d = persistence.configureRoom(
                 target.name, None, target.settings.capacity or 0, None, None
             )
-            return d.addCallback(lambda _: refused)
-        return refused
+            return self.heard(d.addCallback(lambda _: refused))
+        return self.heard(refused) if applied else refused
 
     def invite(self, participant: IParticipant, nick: str, room: str) -> None:
         """
