@@ -49,6 +49,8 @@ class FakeNode:
         self.test = test
         self.clock = redis.clock
         self.alive = True
+        # Entries for this node kept back by hold() (None: delivered as they come).
+        self.held: list[tuple[str, str]] | None = None
         self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
         self.service.startService()
         self.inbox = inbox(name)
@@ -61,8 +63,25 @@ class FakeNode:
         test.addCleanup(self.presence.stop)
 
     def _received(self, channel: str, message: str) -> None:
-        if self.alive and channel == self.inbox:
+        if self.held is not None:
+            self.held.append((channel, message))
+        elif self.alive and channel == self.inbox:
             self.bus.received(channel, message)
+
+    def hold(self) -> None:
+        """
+        Keep what Redis delivers to this node until L{release}: a node slow
+        to read its inbox.
+        """
+        self.held = []
+
+    def release(self) -> None:
+        """
+        Read what L{hold} kept, in order, and from now on as it comes.
+        """
+        held, self.held = self.held or [], None
+        for channel, message in held:
+            self._received(channel, message)
 
     def start(self) -> None:
         self.bridge.linkUp()

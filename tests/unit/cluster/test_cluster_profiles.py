@@ -82,14 +82,10 @@ class ProfileTests(TwoNodes):
         C{alice} sends C{line} while node b's mail is held: no C{reply}
         until b has read it (and answered the barrier's ping).
         """
-        held: list[tuple[str, str]] = []
-        slot = self.redis.subscribers.index(self.b._received)
-        self.redis.subscribers[slot] = lambda channel, message: held.append((channel, message))
+        self.b.hold()
         self.alice.send(line)
         self.assertNotIn(reply, self.alice.read())
-        self.redis.subscribers[slot] = self.b._received
-        for channel, message in held:
-            self.b._received(channel, message)
+        self.b.release()
         self.assertIn(reply, self.alice.read())
 
     def test_awayAnsweredOnceOtherNodesHeard(self) -> None:
