@@ -6,6 +6,9 @@ on every node, each node telling its own members once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -218,13 +221,14 @@ class RoomSyncTests(SynchronousTestCase):
         answered once every other node has heard of it, as an arrival is:
         a member on another node told of it at once finds it there.
         """
-        calls = [
-            (self.a.service.changeRoomMode, self.op, "lobby", True, "v", "bob"),
-            (self.a.service.changeRoomModes, self.op, "lobby", [(True, "m", "")]),
-            (self.a.service.setTopic, self.op, "lobby", "tea at five"),
-            (self.a.service.kickFromRoom, self.op, "lobby", "dave", "out"),
+        service = self.a.service
+        calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
+            (service.changeRoomMode, (self.op, "lobby", True, "v", "bob")),
+            (service.changeRoomModes, (self.op, "lobby", [(True, "m", "")])),
+            (service.setTopic, (self.op, "lobby", "tea at five")),
+            (service.kickFromRoom, (self.op, "lobby", "dave", "out")),
         ]
-        for call, *args in calls:
+        for call, args in calls:
             answer = settled(call(*args))
             self.assertNoResult(answer)
             self.settle()
