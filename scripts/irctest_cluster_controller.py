@@ -142,7 +142,7 @@ class ChatdClusterController(ChatdController):  # type: ignore[misc]
             raise NotImplementedByController("TLS (the cluster controller runs plain TCP)")
         self.prepare(hostname, port, websocket_hostname, websocket_port)
         assert self.directory is not None
-        redisPort = freePort()
+        redisPort = freePort(port)
         self.started.append(
             subprocess.Popen(
                 ["redis-server", "--port", str(redisPort), "--bind", "127.0.0.1"]
@@ -152,12 +152,16 @@ class ChatdClusterController(ChatdController):  # type: ignore[misc]
         )
         database = SharedDatabase.newDatabase()
         shared = ["--db", database] if database is not None else []
-        nodePorts = [freePort(), freePort()]
+        taken = [port, redisPort]
+        for _ in range(2):
+            taken.append(freePort(*taken))
+        nodePorts = taken[2:]
         logs = []
         for name, nodePort in zip("ab", nodePorts, strict=True):
             log = self.directory / f"chatd-{name}.log"
             logs.append(log)
-            self.tchatPort = freePort()
+            self.tchatPort = freePort(*taken)
+            taken.append(self.tchatPort)
             node = self.command(
                 log,
                 f"haproxy:tcp:{nodePort}:interface=127.0.0.1",

@@ -97,7 +97,7 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
             listener = f"ssl:{port}:interface={hostname}:{keys}"
         else:
             listener = f"tcp:{port}:interface={hostname}"
-        self.tchatPort = freePort()
+        self.tchatPort = freePort(port)
         log = self.directory / "chatd.log"
         self.proc = self.execute(
             self.command(log, listener, password), env=self.environment, cwd=self.directory
@@ -212,14 +212,17 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
         )
 
 
-def freePort() -> int:
+def freePort(*taken: int) -> int:
     """
-    A loopback port free now (for the TCHAT listener L{registerUser} uses).
+    A loopback port free now and not among C{taken} (ports chosen already
+    and not yet bound, such as the one irctest chose for the server).
     """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port: int = probe.getsockname()[1]
+        if port not in taken:
+            return port
 
 
 atexit.register(ChatdController.stopLeftovers)
