@@ -176,11 +176,13 @@ class Membership:
         target = self.memberRoom(participant, room)
         checkText(reason, "reason")
         self.part(participant, nick, target, reason, PART)
-        if self.service.observer is not None:
-            self.service.observer.left(participant, target.name, reason)
+        observer = self.service.observer
+        if observer is not None:
+            observer.left(participant, target.name, reason)
         if self.service.persistence is not None:
-            return self.service.persistence.left(nick, target)
-        return target.name
+            stored = self.service.persistence.left(nick, target)
+            return afterHeard(observer, lambda: stored)  # as an entry: once every node heard
+        return afterHeard(observer, lambda: target.name)
 
     def part(
         self, participant: IParticipant, nick: str, room: Room, reason: str, kind: str | None = None

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatd.core import status
+from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.core.errors import ChatError, InvalidArgument, ListFull, NotInRoom
 from chatd.core.masks import ROOM_MODES
 from chatd.core.names import key
@@ -60,8 +61,7 @@ def onMode(irc: IRCSession, message: Message) -> Any:
     target = message.params[0]
     if target.startswith("#"):
         return channelMode(irc, target, message.params[1:])
-    userMode(irc, target, message.params[1:])
-    return None
+    return userMode(irc, target, message.params[1:])
 
 
 def channelMode(irc: IRCSession, channel: str, args: list[str]) -> Any:
@@ -176,16 +176,16 @@ def showModes(irc: IRCSession, channel: str, room: str) -> None:
         irc.numeric(RPL_CREATIONTIME, channel, str(created))
 
 
-def userMode(irc: IRCSession, nick: str, args: list[str]) -> None:
+def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]:
     if irc.service.find(nick) is None:
         irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
-        return
+        return None
     if key(nick) != key(irc.me()):
         irc.numeric(N.ERR_USERSDONTMATCH, "Can't change mode for other users")
-        return
+        return None
     if not args:
         irc.numeric(N.RPL_UMODEIS, "+" + "".join(sorted(irc.userModes)))
-        return
+        return None
     adding = True
     added: list[str] = []
     removed: list[str] = []
@@ -209,10 +209,14 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> None:
             irc.service.receiveWallops(irc.participant, adding)
     if unknown:
         irc.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
-    if set(added + removed) & set(SHOWN_MODES):
-        status.changed(irc.service, irc.participant, status.PROFILE)
-    if added or removed:
-        change = ("+" + "".join(added) if added else "") + (
-            "-" + "".join(removed) if removed else ""
-        )
-        irc.sendMessage("MODE", irc.me(), change, prefix=irc.hostmask(), trailing=True)
+    change = ("+" + "".join(added) if added else "") + ("-" + "".join(removed) if removed else "")
+
+    def echo() -> None:
+        if change:
+            irc.sendMessage("MODE", irc.me(), change, prefix=irc.hostmask(), trailing=True)
+
+    if not set(added + removed) & set(SHOWN_MODES):
+        echo()
+        return None
+    status.changed(irc.service, irc.participant, status.PROFILE)
+    return afterHeard(irc.service.observer, echo)  # other nodes' WHO and WHOIS show it then

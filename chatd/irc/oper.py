@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from chatd.admin.credentials import AddressedCredentials, TooManyAttempts
 from chatd.core import status
+from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.irc import numerics as N
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -42,11 +43,14 @@ def onOper(irc: IRCSession, message: Message) -> Any:
     name, password = message.params[0], message.params[1]
     credentials = AddressedCredentials(name.encode("utf-8"), password.encode("utf-8"), irc.address)
 
-    def granted(_: object) -> None:
+    def granted(_: object) -> MaybeDeferred[None]:
         irc.service.grantOperator(irc.participant)
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
         irc.userModes = irc.userModes | {"o"}
         status.changed(irc.service, irc.participant, status.PROFILE)  # other nodes show it
+        return afterHeard(irc.service.observer, answer)  # once they do
+
+    def answer() -> None:
         irc.numeric(RPL_YOUREOPER, "You are now an IRC operator")
         irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True)
 

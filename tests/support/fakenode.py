@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.admin.credentials import AdminChecker, setPassword, verify
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
@@ -161,6 +163,18 @@ class TwoNodes(SynchronousTestCase):
         client = IRCClient(node, self.clock, nick, real or nick.capitalize(), *caps)
         self.addCleanup(client.proto.connectionLost, None)
         return client
+
+    def operChecker(self) -> AdminChecker:
+        """
+        An IRC C{OPER} checker that knows C{operuser} with the password
+        C{operpassword}.
+        """
+        directory = Path(self.mktemp())
+        directory.mkdir(parents=True)
+        setPassword(directory / "admin-passwords", "operuser", "operpassword")
+        return AdminChecker(
+            directory / "admin-passwords", self.clock, verifier=lambda *a: succeed(verify(*a))
+        )
 
     def up(self) -> None:
         self.redis.down = False

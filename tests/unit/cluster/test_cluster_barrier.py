@@ -99,6 +99,18 @@ class BarrierTests(TwoNodes):
         self.assertEqual(self.successResultOf(reply), "muted bob for 1m")
         self.assertRaises(errors.Muted, self.b.service.say, bob, "lobby", ("hi",))
 
+    def test_partAnsweredOnceHeard(self) -> None:
+        """
+        Leaving a room is answered once the other node knows: it no longer
+        counts the one who left among the room's members.
+        """
+        bob = self.b.user("bob", "lobby")
+        left = settled(self.b.service.leave(bob, "lobby"))
+        self.assertNoResult(left)
+        self.settle()
+        self.assertEqual(self.successResultOf(left), "lobby")
+        self.assertNotIn("bob", self.a.service.registry.get("lobby").members)
+
     def test_renameAnsweredOnceHeard(self) -> None:
         """
         A rename is answered once the other node knows the new name.

@@ -7,11 +7,6 @@ the operators there too.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from twisted.internet.defer import succeed
-
-from chatd.admin.credentials import AdminChecker, setPassword, verify
 from tests.support.fakenode import IRCClient, TwoNodes
 
 
@@ -153,13 +148,7 @@ class IRCAcrossNodesTests(TwoNodes):
         A session operator (IRC C{OPER}) on node A is shown as one on node
         B: C{*} in C{WHO}, C{313} in C{WHOIS}.
         """
-        directory = Path(self.mktemp())
-        directory.mkdir(parents=True)
-        setPassword(directory / "admin-passwords", "operuser", "operpassword")
-        checker = AdminChecker(
-            directory / "admin-passwords", self.clock, verifier=lambda *a: succeed(verify(*a))
-        )
-        self.ann.proto.factory.operChecker = checker
+        self.ann.proto.factory.operChecker = self.operChecker()
         self.ann.send("JOIN #t", "OPER operuser operpassword")
         self.assertIn(" 381 ann ", self.ann.read())
         self.ben.send("JOIN #t")

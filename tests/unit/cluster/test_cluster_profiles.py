@@ -112,6 +112,24 @@ class ProfileTests(TwoNodes):
         self.clock.advance(WAIT)
         self.assertIn(" 306 alice :You have been marked as being away", self.alice.read())
 
+    def test_userModeAnsweredOnceOtherNodesHeard(self) -> None:
+        """
+        A user mode other nodes show (C{+B}) is confirmed once they know
+        it: their C{WHOIS} then says C{335}.
+        """
+        self.answeredOnceHeard("MODE alice +B", " MODE alice :+B")
+        self.bob.send("WHOIS alice")
+        self.assertIn(" 335 bob alice ", self.bob.read())
+
+    def test_operAnsweredOnceOtherNodesHeard(self) -> None:
+        """
+        C{OPER} is answered once the other nodes show the operator.
+        """
+        self.alice.proto.factory.operChecker = self.operChecker()
+        self.answeredOnceHeard("OPER operuser operpassword", " 381 alice ")
+        self.bob.send("WHOIS alice")
+        self.assertIn(" 313 bob alice ", self.bob.read())
+
     def test_setnameAnsweredOnceOtherNodesHeard(self) -> None:
         """
         C{SETNAME}'s confirmation comes once the other nodes know the new
