@@ -203,10 +203,10 @@ class IChatService(IRoomOperations):
         @raise NotPermitted: C{participant} is not an operator.
         """
 
-    def invite(participant: IParticipant, nick: str, room: str) -> None:
+    def invite(participant: IParticipant, nick: str, room: str) -> MaybeDeferred[None]:
         """
         A member of C{room} invites C{nick} to it: C{nick} gets a notice
-        saying so.
+        saying so; fires once every other cluster node has heard.
 
         @raise NoSuchGroup, NotMember: C{room} is missing or not theirs.
         @raise NoSuchUser: nobody by that name is connected.

@@ -206,7 +206,7 @@ class RoomOps:
             return self.heard(d.addCallback(lambda _: refused))
         return self.heard(refused) if applied else refused
 
-    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
+    def invite(self, participant: IParticipant, nick: str, room: str) -> MaybeDeferred[None]:
         """
         A member invites C{nick} into C{room}: needed to enter an
         invite-only room (then only its operators may), and an operator's
@@ -232,3 +232,4 @@ class RoomOps:
         if self.service.observer is not None:
             admitted = key(recipient.nick) in target.invited
             self.service.observer.invited(target.name, recipient.nick, sender, admitted)
+        return self.heard(None)

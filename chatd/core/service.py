@@ -278,8 +278,8 @@ class ChatService(Service):
     ) -> MaybeDeferred[str]:
         return self.roomOps.kickFromRoom(participant, room, nick, reason)
 
-    def invite(self, participant: IParticipant, nick: str, room: str) -> None:
-        self.roomOps.invite(participant, nick, room)
+    def invite(self, participant: IParticipant, nick: str, room: str) -> MaybeDeferred[None]:
+        return self.roomOps.invite(participant, nick, room)
 
     # Messages (L{Messages})
 

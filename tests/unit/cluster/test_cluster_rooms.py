@@ -14,6 +14,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.events import KICK, Invitation, Membership, Notice, RoomChange
+from chatd.core.names import key
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakenode import FakeNode, TwoNodes
@@ -217,14 +218,18 @@ class RoomSyncTests(SynchronousTestCase):
 
     def test_answeredOnceHeard(self) -> None:
         """
-        A room operator's change (a voice, the modes, a topic, a kick) is
-        answered once every other node has heard of it, as an arrival is:
+        A room operator's change (a voice, the modes, an invitation, a
+        topic, a kick) is answered once every other node has heard of it,
+        as an arrival is:
         a member on another node told of it at once finds it there.
         """
         service = self.a.service
+        self.c.user("erin")
         calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
             (service.changeRoomMode, (self.op, "lobby", True, "v", "bob")),
             (service.changeRoomModes, (self.op, "lobby", [(True, "m", "")])),
+            (service.changeRoomModes, (self.op, "lobby", [(True, "i", "")])),
+            (service.invite, (self.op, "erin", "lobby")),
             (service.setTopic, (self.op, "lobby", "tea at five")),
             (service.kickFromRoom, (self.op, "lobby", "dave", "out")),
         ]
@@ -237,6 +242,7 @@ class RoomSyncTests(SynchronousTestCase):
         self.assertIn("m", self.c.service.roomModes("lobby"))
         self.assertEqual(self.c.service.topic("lobby"), "tea at five")
         self.assertNotIn("dave", self.c.service.members(self.carol, "lobby"))
+        self.assertIn(key("erin"), self.c.service.registry.get("lobby").invited)
 
     def test_topic(self) -> None:
         """
