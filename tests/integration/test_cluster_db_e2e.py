@@ -90,6 +90,17 @@ async def command(client: LineClient, line: str) -> list[str]:
     return lines
 
 
+def spokenIn(answer: list[str]) -> list[str]:
+    """
+    The text of each one-line message a C{HISTO} C{answer} lists, in order.
+    """
+    return [
+        answer[i + 1].removeprefix("srv: ")
+        for i, line in enumerate(answer)
+        if line.startswith("srv: SPEAK ")
+    ]
+
+
 async def connected(daemon: Daemon) -> LineClient:
     client = await connectLines(reactor, daemon.ports["TchatFactory"])
     assert await client.line() == "srv: TCHAT 1"
@@ -148,18 +159,10 @@ async def test_historyFromBothNodesSurvivesRestart(nodes: Callable[..., Daemon])
         # TCHAT replays nothing on entering: HISTO's default is the last 20
         # (--history-count) messages.
         latest = await command(reader, "clt: HISTO Blabla")
-        replayed = [
-            latest[i + 1].removeprefix("srv: ")
-            for i, line in enumerate(latest)
-            if line.startswith("srv: SPEAK ")
-        ]
+        replayed = spokenIn(latest)
         history = await command(reader, "clt: HISTO Blabla 100")
         assert history[-1] == "srv: OKAY!"
-        spoken = [
-            history[i + 1].removeprefix("srv: ")
-            for i, line in enumerate(history)
-            if line.startswith("srv: SPEAK ")
-        ]
+        spoken = spokenIn(history)
         assert sorted(spoken) == sorted([f"x{i}" for i in range(20)] + [f"y{i}" for i in range(20)])
         for sender in "xy":
             assert [s for s in spoken if s[0] == sender] == [f"{sender}{i}" for i in range(20)]
@@ -190,11 +193,7 @@ async def test_historyHasWhatAnotherNodeStillQueues(nodes: Callable[..., Daemon]
     reader = await login(b, "reader", "Blabla")  # heard none of it live
     history = await command(reader, "clt: HISTO Blabla 100")
     assert history[-1] == "srv: OKAY!"
-    spoken = [
-        history[i + 1].removeprefix("srv: ")
-        for i, line in enumerate(history)
-        if line.startswith("srv: SPEAK ")
-    ]
+    spoken = spokenIn(history)
     assert spoken == said
     for client in (x, y, reader):
         await client.close()
