@@ -47,6 +47,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add("--clients", type=int, default=500, help="N: clients (in one room but with --layout)")
     add("--senders", type=int, default=50, help="S: clients that send in phase (a)")
     add("--window", type=int, default=32, help="W: messages in flight per sender")
+    add(
+        "--rate",
+        type=float,
+        default=0,
+        help="phase (a) at a steady pace: messages per second per node, spread over the "
+        "senders (the same load on each node whatever --nodes), W capping each in flight",
+    )
     add("--lines", type=int, default=1, help="body lines per message")
     add("--body", type=int, default=20, help="characters per body line")
     add("--warmup", type=float, default=2.0, help="seconds of load before measuring")

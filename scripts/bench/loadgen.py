@@ -86,6 +86,8 @@ class Loop:
     @ivar onDelivery: called with a client, how many deliveries one read
         brought, and their arrival time in ns (kernel time for stamped clients,
         else C{time.time_ns()}).
+    @ivar onTick: called after each poll, at least every millisecond or so
+        (a paced load's clock).
     """
 
     def __init__(self, adapter: WireAdapter, port: int) -> None:
@@ -96,6 +98,7 @@ class Loop:
         self.acks = self.deliveries = self.errors = self.lost = self.greeted = 0
         self.onAck: AckHook | None = None
         self.onDelivery: DeliveryHook | None = None
+        self.onTick: Callable[[], None] | None = None
         self._buffer = bytearray(_BUFSIZE)
         self._view = memoryview(self._buffer)
         self._overlap = 0 if adapter.lineFramed else adapter.overlap
@@ -167,12 +170,13 @@ class Loop:
         Serve sockets until C{done()} or C{timeout} seconds; return C{done()}.
         """
         deadline = time.monotonic() + timeout
-        clients, poll = self.clients, self.poller.poll
+        clients, poll, tick = self.clients, self.poller.poll, self.onTick
+        wait = 0.05 if tick is None else 0.001
         while not done():
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            for fd, events in poll(min(left, 0.05)):
+            for fd, events in poll(min(left, wait)):
                 client = clients.get(fd)
                 if client is None:
                     continue
@@ -180,6 +184,8 @@ class Loop:
                     self._writable(client)
                 if events & (select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP):
                     self._read(client)
+            if tick is not None:
+                tick()
         return True
 
     def waitAcks(self, goal: int, timeout: float) -> bool:

@@ -24,6 +24,7 @@ from .daemon import (
 from .harness import LOAD_OPTIONS, Harness, Result, probe
 from .layouts import deal, fanouts
 from .loadgen import SO_TIMESTAMPNS, Client, Loop
+from .pacing import Pace
 from .report import percentiles
 from .servers import Server
 
@@ -72,16 +73,25 @@ class Bench(Harness):
         for client in clients:  # enabled early: the kernel starts stamping lazily
             client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         if "throughput" in run:
-            result["throughput"] = self.throughput(loop, daemon, clients, watcher, rooms)
+            nodes = len(ports) if ports else 1
+            result["throughput"] = self.throughput(loop, daemon, clients, watcher, rooms, nodes)
         if "latency" in run:
             result["latency"] = self.latency(loop, daemon, clients, rooms)
         return result
 
     def throughput(
-        self, loop: Loop, daemon: Server, clients: list[Client], watcher: Client, rooms: list[str]
+        self,
+        loop: Loop,
+        daemon: Server,
+        clients: list[Client],
+        watcher: Client,
+        rooms: list[str],
+        nodes: int = 1,
     ) -> Result:
         """
         (a) S senders keep W messages each in flight; count deliveries.
+        With C{--rate}, they send that many messages per second per node
+        in all instead (L{Pace}), W only capping each one's in flight.
         Meanwhile C{watcher}, in no room, asks one request after another
         (L{WireAdapter.probe}): how long a user waits for an answer while
         the daemon is saturated, which a long reactor turn makes long.
@@ -104,6 +114,13 @@ class Bench(Harness):
         probe = self.adapter.probe("watch0")
         answers: list[int] = []
         asked = [time.time_ns()]
+        pace = Pace(args.rate * nodes, senders) if args.rate else None
+
+        def send(client: Client, more: int) -> None:
+            client.inflight += more
+            state["sent"] += more
+            state["due"] += more * fanout[client]
+            loop.send(client, message[client] * more)
 
         def refill(client: Client, acks: int) -> None:
             if client is watcher:
@@ -119,14 +136,23 @@ class Bench(Harness):
             if not state["sending"] or client.inflight < 0:
                 client.inflight = max(client.inflight, 0)
                 return
+            if pace is not None:  # sent by the clock (tick), not by acks
+                return
             if state["due"] - (loop.deliveries - state["base"]) > cap:
                 blocked.append(client)
                 return
-            more = args.window - client.inflight
-            client.inflight = args.window
-            state["sent"] += more
-            state["due"] += more * fanout[client]
-            loop.send(client, message[client] * more)
+            send(client, args.window - client.inflight)
+
+        def tick() -> None:
+            if pace is None or not state["sending"]:
+                return
+            if state["due"] - (loop.deliveries - state["base"]) > cap:
+                return
+            for sender in senders:
+                more = min(pace.owed(sender), args.window - sender.inflight)
+                if more > 0:
+                    pace.took(sender, more)
+                    send(sender, more)
 
         def unblock(client: Client, count: int, stamp: int) -> None:
             if blocked and state["due"] - (loop.deliveries - state["base"]) <= cap // 2:
@@ -135,7 +161,7 @@ class Bench(Harness):
                 for sender in waiting:
                     refill(sender, 0)
 
-        loop.onAck, loop.onDelivery = refill, unblock
+        loop.onAck, loop.onDelivery, loop.onTick = refill, unblock, tick
         for sender in senders:
             refill(sender, 0)
         loop.send(watcher, probe)
@@ -169,7 +195,7 @@ class Bench(Harness):
             ),
             30,
         )
-        loop.onAck = loop.onDelivery = None
+        loop.onAck = loop.onDelivery = loop.onTick = None
         elapsed = after[0] - before[0]
         daemonCpu = (after[2] - before[2]) / elapsed
         generatorCpu = (after[3] - before[3]) / elapsed
@@ -177,6 +203,7 @@ class Bench(Harness):
             "clients": len(clients),
             "senders": len(senders),
             "window": args.window,
+            "ratePerNode": args.rate,
             "bodyLines": args.lines,
             "seconds": round(elapsed, 3),
             "deliveriesPerSecond": round((after[1] - before[1]) / elapsed),

@@ -86,9 +86,11 @@ def report(results: Result, out: Callable[[str], object] = print) -> None:
         out(f"(a0) setup: {s['clients']:,} clients registered and joined in {s['seconds']:.2f} s")
     if "throughput" in results:
         t = results["throughput"]
+        rate = t.get("ratePerNode")
+        paced = f", paced at {rate:,.0f} messages/s per node" if rate else ""
         out(
             f"(a) throughput: {t['deliveriesPerSecond']:,} deliveries/s "
-            f"(N={t['clients']}, S={t['senders']}, W={t['window']}, {t['seconds']} s); "
+            f"(N={t['clients']}, S={t['senders']}, W={t['window']}{paced}, {t['seconds']} s); "
             f"lost {t['lost']}, errors {t['errors']}, disconnected {t['disconnected']}; "
             f"daemon CPU {t['daemonCpu']:.0%} (main thread {t.get('mainThreadCpu', 0):.0%}), "
             f"generator CPU {t['generatorCpu']:.0%}, "

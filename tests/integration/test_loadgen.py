@@ -100,6 +100,16 @@ class LoopTests(SynchronousTestCase):
         self.assertGreater(answers[0], 0)
         self.assertEqual(seen, [b"clt: MSGPV a0\nclt: p\nclt: .\n"])
 
+    def test_tickAfterEachPoll(self) -> None:
+        """
+        C{onTick} is called after each poll, even when nothing arrives (a
+        paced load's clock), until the loop is done.
+        """
+        ticks: list[int] = []
+        self.loop.onTick = lambda: ticks.append(len(ticks))
+        self.assertTrue(self.loop.runUntil(lambda: len(ticks) >= 3, 5))
+        self.assertEqual(ticks, [0, 1, 2])
+
     def test_watcherCountsApart(self) -> None:
         """
         A watcher's deliveries are its own: the loop's total, and its hook,

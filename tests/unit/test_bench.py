@@ -18,6 +18,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from scripts.bench.__main__ import parse
 from scripts.bench.harness import PHASES
 from scripts.bench.layouts import ROOM, deal, fanouts, perNode, roomName, spread
+from scripts.bench.pacing import Pace
 from scripts.bench.report import percentiles, reportClusterRounds, reportPerNode, reportServers
 
 
@@ -71,6 +72,30 @@ class ParseTests(SynchronousTestCase):
         self.assertIn("--protocol irc", err.getvalue())
         args = parse(["--protocol", "irc", "--servers", "chatd,ngircd", "--nodes", "1,3"])
         self.assertEqual((args.servers, args.nodes), (["chatd", "ngircd"], [1, 3]))
+
+
+class PaceTests(SynchronousTestCase):
+    def test_owedSpreadOverSenders(self) -> None:
+        """
+        C{perSecond} is shared evenly by the senders: each owes its share of
+        the time since the pace began, less what it sent.
+        """
+        now = [100.0]
+        pace = Pace(300.0, ["a", "b", "c"], clock=lambda: now[0])
+        self.assertEqual(pace.owed("a"), 0)
+        now[0] = 100.5
+        self.assertEqual([pace.owed(s) for s in "abc"], [50, 50, 50])
+        pace.took("a", 30)
+        self.assertEqual((pace.owed("a"), pace.owed("b")), (20, 50))
+        now[0] = 101.0
+        self.assertEqual((pace.owed("a"), pace.owed("b")), (70, 100))
+
+    def test_rateOption(self) -> None:
+        """
+        C{--rate} is per node and off (0) unless given.
+        """
+        self.assertEqual(parse(["--no-pin"]).rate, 0)
+        self.assertEqual(parse(["--rate", "30000", "--no-pin"]).rate, 30000.0)
 
 
 class ReportTests(SynchronousTestCase):
