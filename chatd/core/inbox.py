@@ -210,9 +210,9 @@ class Inbox:
     ) -> None:
         if previous is not None:
             await whenFired(previous)
-        after = 0
         while True:
-            fetched = await self.store.undelivered(nick, after, FETCH)
+            # A page handed out is marked delivered before the next is read.
+            fetched = await self.store.undelivered(nick, FETCH)
             complete = len(fetched) < FETCH
             while fetched:
                 if participant not in connectionsOf(self.find(nick)):
@@ -227,7 +227,6 @@ class Inbox:
                 self._forget(nick)  # a sender now waits for the count to be read again
                 await self.store.markDelivered(ids)
                 self._forget(nick)  # and a count read meanwhile is not kept
-                after = ids[-1]
             if complete:
                 return
 

@@ -271,11 +271,13 @@ class IChatStore(Interface):
         """
 
     def undelivered(
-        nick: str, after: int = 0, limit: int | None = None
+        nick: str, limit: int | None = None
     ) -> Deferred[list[tuple[int, PrivateMessage]]]:
         """
-        The private messages waiting for C{nick}, oldest first, with their
-        ids: those with ids above C{after}, at most C{limit} (C{None}: all).
+        The private messages waiting for C{nick}, with their ids, at most
+        C{limit} (C{None}: all), in the order they were sent (then by id,
+        as history: two cluster nodes write theirs in turn).  Reading a
+        page, marking it delivered and reading again gives each once.
         """
 
     def waitingCount(nick: str) -> Deferred[int]:

@@ -260,7 +260,7 @@ class MemoryChatStore(
                 found.append(event)
         return succeed(found)
 
-    def _waiting(self, nick: str, after: int = 0) -> list[tuple[int, PrivateMessage]]:
+    def _waiting(self, nick: str) -> list[tuple[int, PrivateMessage]]:
         return [
             (
                 id,
@@ -273,17 +273,14 @@ class MemoryChatStore(
                     millis=event.millis,
                 ),
             )
-            for id, event, target, _ in self._messages
-            if isinstance(event, PrivateMessage)
-            and target == key(nick)
-            and id in self._pending
-            and id > after
+            for id, event, target, _ in sorted(self._messages, key=_sentOrder)
+            if isinstance(event, PrivateMessage) and target == key(nick) and id in self._pending
         ]
 
     def undelivered(
-        self, nick: str, after: int = 0, limit: int | None = None
+        self, nick: str, limit: int | None = None
     ) -> Deferred[list[tuple[int, PrivateMessage]]]:
-        return succeed(self._waiting(nick, after)[:limit])
+        return succeed(self._waiting(nick)[:limit])
 
     def waitingCount(self, nick: str) -> Deferred[int]:
         return succeed(len(self._waiting(nick)))

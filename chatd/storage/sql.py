@@ -348,15 +348,12 @@ class SQLChatStore(
     ) -> Deferred[list[tuple[str, bool, int]]]:
         return Deferred.fromCoroutine(self._targets(nick, rooms, after, before, limit, private))
 
-    async def _undelivered(
-        self, nick: str, after: int, limit: int | None
-    ) -> list[tuple[int, PrivateMessage]]:
+    async def _undelivered(self, nick: str, limit: int | None) -> list[tuple[int, PrivateMessage]]:
         await self.flush()
         rows = await self.database.select(
             "SELECT id, sender, recipient, body, sent, msgid, sent_ms FROM messages"
-            " WHERE recipient_key = ? AND pending = 1 AND id > ? ORDER BY id LIMIT ?",
+            " WHERE recipient_key = ? AND pending = 1 ORDER BY sent_ms, id LIMIT ?",
             key(nick),
-            after,
             NO_LIMIT if limit is None else limit,
         )
         return [
@@ -375,9 +372,9 @@ class SQLChatStore(
         ]
 
     def undelivered(
-        self, nick: str, after: int = 0, limit: int | None = None
+        self, nick: str, limit: int | None = None
     ) -> Deferred[list[tuple[int, PrivateMessage]]]:
-        return Deferred.fromCoroutine(self._undelivered(nick, after, limit))
+        return Deferred.fromCoroutine(self._undelivered(nick, limit))
 
     async def _waitingCount(self, nick: str) -> int:
         await self.flush()

@@ -19,23 +19,23 @@ __all__ = ["backend", "postgresServer", "store"]
 @pytest_twisted.ensureDeferred
 async def test_undeliveredInPages(store: Any) -> None:
     """
-    C{undelivered(nick, after, limit)} reads the waiting messages after an
-    id, at most C{limit}, oldest first: reading page after page gives each
-    once, in order.
+    C{undelivered(nick, limit)} reads at most C{limit} waiting messages,
+    oldest first: reading a page, marking it delivered and reading again
+    gives each once, in order.
     """
     for i in range(7):
         store.addMessage(None, "alice", "Bob", (f"m{i}",), i, pending=True)
     store.addMessage(None, "alice", "carol", ("other",), 9, pending=True)
-    seen, after = [], 0
+    assert len(await store.undelivered("BOB")) == 7
+    seen = []
     while True:
-        page = await store.undelivered("bob", after, 3)
+        page = await store.undelivered("bob", 3)
         if not page:
             break
         assert len(page) <= 3
         seen += [m.lines[0] for _, m in page]
-        after = page[-1][0]
+        await store.markDelivered([id for id, _ in page])
     assert seen == [f"m{i}" for i in range(7)]
-    assert len(await store.undelivered("BOB")) == 7
 
 
 @pytest_twisted.ensureDeferred
@@ -51,7 +51,7 @@ async def test_waitingCount(store: Any) -> None:
         store.addMessage(None, "alice", "Bob", (f"m{i}",), i, pending=True)
     store.addMessage(None, "alice", "carol", ("other",), 9, pending=True)
     assert await store.waitingCount("BOB") == 4
-    ids = [id for id, _ in await store.undelivered("bob", 0, 2)]
+    ids = [id for id, _ in await store.undelivered("bob", 2)]
     await store.markDelivered(ids)
     assert await store.waitingCount("bob") == 2
     assert [m.lines for _, m in await store.undelivered("bob")] == [("m2",), ("m3",)]

@@ -98,7 +98,8 @@ async def test_sentOrder(store: Any) -> None:
     History is in the order messages were sent, whatever order they were
     stored in (two cluster nodes write their batches one after the other
     into one database), and bounds given as messages keep that order: a
-    room's window, its latest messages, a private conversation, a search.
+    room's window, its latest messages, a private conversation, a search,
+    and the private messages waiting for their recipient.
     """
     both = (True, True)
     for node in ((1, 3, 5), (2, 4)):  # each node's batch, written in turn
@@ -116,6 +117,9 @@ async def test_sentOrder(store: Any) -> None:
                 millis=millis,
                 accounts=both,
             )
+            store.addMessage(
+                None, "alice", "carol", (f"w{millis}",), 1, millis=millis, pending=True
+            )
     room, private = Conversation.ofRoom("Blabla"), Conversation.between("bob", "alice")
 
     async def texts(conversation: Conversation, **kwargs: Any) -> list[str]:
@@ -131,6 +135,10 @@ async def test_sentOrder(store: Any) -> None:
     assert [m.lines[0] for m in latest] == ["word m3", "word m4", "word m5"]
     found = await store.search("alice", ["Blabla"], ["word"], 2)
     assert [m.lines[0] for m in found] == ["word m5", "word m4"]
+    waiting = await store.undelivered("carol", 2)
+    assert [m.lines[0] for _, m in waiting] == ["w1", "w2"]
+    await store.markDelivered([id for id, _ in waiting])
+    assert [m.lines[0] for _, m in await store.undelivered("carol")] == ["w3", "w4", "w5"]
 
 
 @pytest_twisted.ensureDeferred
