@@ -139,13 +139,14 @@ class Membership:
             self.service.persistence.checkApproval(participant, nick, target)
         self.join(participant, nick, target)
         target.useInvitation(nick)
+        persistence = self.service.persistence
+        if persistence is None:
+            return afterHeard(self.service.observer, lambda: target.name)
+        cut = persistence.replays.cut(participant, [target])  # as it entered
         # Recorded (and its history replayed) once the other nodes know.
-        return afterHeard(self.service.observer, lambda: self.recorded(participant, nick, target))
-
-    def recorded(self, participant: IParticipant, nick: str, target: Room) -> MaybeDeferred[str]:
-        if self.service.persistence is not None:
-            return self.service.persistence.entered(participant, nick, target)
-        return target.name
+        return afterHeard(
+            self.service.observer, lambda: persistence.entered(participant, nick, target, cut)
+        )
 
     def join(
         self, participant: IParticipant, nick: str, target: Room, remote: bool = False

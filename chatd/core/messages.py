@@ -40,6 +40,21 @@ if TYPE_CHECKING:
 Told: TypeAlias = "PrivateMessage | Deferred[Any]"
 
 
+def msgidOrigin(msgid: str) -> tuple[str, int] | None:
+    """
+    Which service made C{msgid} (its random prefix: one per process), and
+    its count there, from a message id made by L{Messages}; C{None} for
+    any other text (a message stored without one).
+    """
+    prefix, dash, rest = msgid.partition("-")
+    if not (prefix and dash and len(rest) >= 2):
+        return None
+    try:
+        return prefix, int(rest[1:], 16)
+    except ValueError:
+        return None
+
+
 class Messages:
     """
     Sends messages; C{requireLogin} is the service's rule for who is
@@ -252,11 +267,19 @@ class Messages:
         stored history's msgid index then grows at one end, which costs the
         writer a tenth less per message than ids scattered through it.
         """
-        if not self._msgidPrefix:
-            self._msgidPrefix = secrets.token_hex(6)
+        prefix, _ = self.cursor()
         self._msgids += 1
         counter = f"{self._msgids:x}"
-        return f"{self._msgidPrefix}-{len(counter):x}{counter}"
+        return f"{prefix}-{len(counter):x}{counter}"
+
+    def cursor(self) -> tuple[str, int]:
+        """
+        The origin (L{msgidOrigin}) of the last message id made here: the
+        ids made from now on have this prefix and higher counters.
+        """
+        if not self._msgidPrefix:
+            self._msgidPrefix = secrets.token_hex(6)
+        return self._msgidPrefix, self._msgids
 
     @staticmethod
     def _checkBody(lines: tuple[str, ...]) -> None:

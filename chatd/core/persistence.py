@@ -28,7 +28,7 @@ from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
 from chatd.core.calls import maybeCall
 from chatd.core.chathistory import ChatHistory
-from chatd.core.events import Notice
+from chatd.core.entryreplay import Cut, EntryReplays
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key, normalize
@@ -60,6 +60,7 @@ class Persistence:
         a name not known as registered asks the store before letting it in.
     @ivar inbox: the private messages waiting for registered users (L{Inbox}).
     @ivar alwaysOn: the accounts that stay present (L{AlwaysOn}).
+    @ivar replays: the history offered on entering a room (L{EntryReplays}).
     """
 
     log = Logger()
@@ -84,6 +85,7 @@ class Persistence:
         self.chathistory = ChatHistory(service, store)
         self.readMarkers = ReadMarkers(service, store)
         self.alwaysOn = AlwaysOn(service, self)
+        self.replays = EntryReplays(self)
 
     def share(
         self,
@@ -259,14 +261,16 @@ class Persistence:
         """
         service, nickKey = self.service, key(nick)
         rooms = autojoin.loginRooms(service, nick, stored)
-        # The history mark costs a database query: only taken when rooms are
-        # entered whose history this participant is offered.
-        mark = self.store.mark() if rooms and self.offersHistory(participant) else None
+        # Taken as the rooms are entered, and only when their history is
+        # offered (on one process it costs a database query).
+        cut = self.replays.cut(participant, rooms)
         entered = autojoin.joinRooms(service, participant, nick, rooms)
         if service.observer is not None:  # the welcome follows the reply, which waits for it
             await maybeCall(service.observer.everyoneHeard)
         if entered or nickKey in self.registered:
-            self._later(self._welcome, participant, nick, entered, mark)
+            self._later(self._welcome, participant, nick, entered, cut)
+        elif cut is not None:
+            cut.close()
         return nick
 
     async def _welcome(
@@ -274,29 +278,16 @@ class Persistence:
         participant: IParticipant,
         nick: str,
         entered: list[str],
-        marked: Deferred[int] | None,
+        cut: Cut | None,
     ) -> None:
         """
         Tell a user who just logged in which rooms they are in, replay those
         rooms' history, and deliver the private messages that waited.
         """
-        await self._putIn(participant, entered, marked)
+        await self.replays.putIn(participant, entered, cut)
         if key(nick) not in self.registered:
             return  # only registered names receive messages while away
         await self.inbox.deliver(participant, nick)
-
-    async def _putIn(
-        self, who: IParticipant, rooms: list[str], marked: Deferred[int] | None
-    ) -> None:
-        # Rooms it did not ask for: say which, and offer their history if marked.
-        if rooms:
-            who.notice(Notice("you are in " + ", ".join(rooms), self.service.now()))
-        mark = await marked if rooms and marked is not None else 0
-        for room in rooms if marked is not None else []:
-            await self._replay(who, room, mark)
-
-    def offersHistory(self, participant: IParticipant) -> bool:
-        return bool(min(self.service.historyCount, participant.historyOnEnter) > 0)
 
     def register(self, participant: IParticipant, password: str) -> Deferred[None]:
         nick = self.service.requireLogin(participant)
@@ -314,13 +305,15 @@ class Persistence:
         # A new account is put in the rooms flagged autojoin, once: stored
         # even if it cannot be put in one now (it is then at its next login).
         flagged = autojoin.registrationRooms(self.service, nick) if new else []
-        mark = self.store.mark() if flagged and self.offersHistory(participant) else None
+        cut = self.replays.cut(participant, flagged)
         entered = autojoin.joinRooms(self.service, participant, nick, flagged)
         for room in dict.fromkeys([*flagged, *self.service.roomsJoined(participant)]):
             if not room.ephemeral:  # a guest's room is not stored
                 await self.store.setMembership(nick, room.name, True)
         if entered:
-            self._later(self._putIn, participant, entered, mark)
+            self._later(self.replays.putIn, participant, entered, cut)
+        elif cut is not None:
+            cut.close()
 
     def checkRename(self, old: str, nick: str) -> None:
         """
@@ -343,15 +336,29 @@ class Persistence:
     def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
         self.approvals.checkApproval(participant, nick, room)
 
-    def entered(self, participant: IParticipant, nick: str, room: Room) -> Deferred[str]:
-        return Deferred.fromCoroutine(self.recordEntry(participant, nick, room))
+    def entered(
+        self, participant: IParticipant, nick: str, room: Room, cut: Cut | None
+    ) -> Deferred[str]:
+        return Deferred.fromCoroutine(self.recordEntry(participant, nick, room, cut))
 
-    async def recordEntry(self, participant: IParticipant, nick: str, room: Room) -> str:
-        marked = self.store.mark() if self.offersHistory(participant) else None
-        if key(nick) in self.registered and not room.ephemeral:
-            await self.store.setMembership(nick, room.name, True)
-        if marked is not None:
-            self._later(self._replayAt, participant, room.name, marked)
+    async def recordEntry(
+        self, participant: IParticipant, nick: str, room: Room, cut: Cut | None = None
+    ) -> str:
+        """
+        Store that C{participant} entered C{room}, and offer its history,
+        up to C{cut}: taken as it entered (now, if not given).
+        """
+        if cut is None:
+            cut = self.replays.cut(participant, [room])
+        try:
+            if key(nick) in self.registered and not room.ephemeral:
+                await self.store.setMembership(nick, room.name, True)
+        except BaseException:
+            if cut is not None:
+                cut.close()
+            raise
+        if cut is not None:
+            self._later(self.replays.putIn, participant, [room.name], cut, False)
         return room.name
 
     def left(self, nick: str, room: Room) -> Deferred[str]:
@@ -359,17 +366,6 @@ class Persistence:
         if key(nick) in self.registered and not room.ephemeral:
             d = self.store.setMembership(nick, room.name, False)
         return d.addCallback(lambda _: room.name)
-
-    async def _replayAt(self, participant: IParticipant, room: str, marked: Deferred[int]) -> None:
-        await self._replay(participant, room, await marked)
-
-    async def _replay(self, participant: IParticipant, room: str, before: int) -> None:
-        count = min(self.service.historyCount, participant.historyOnEnter)
-        if count <= 0:
-            return
-        events = await self.store.history(room, count, before)
-        if events and room in self.service.roomsOf(participant):
-            participant.roomHistory(room, events)
 
     def configureRoom(
         self,

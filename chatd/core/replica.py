@@ -125,6 +125,9 @@ class Replica:
             deliver(statusmsg.audience(self.service, target), "roomMessage", event, participant)
         else:
             deliverToAll(target.members, "roomMessage", event, skip=participant)
+        persistence = self.service.persistence
+        if persistence is not None:  # received live: not in the replay of an entry under way
+            persistence.replays.arrived(event)
         return True
 
     def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:

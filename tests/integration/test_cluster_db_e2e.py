@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
+from twisted.internet.defer import Deferred
 
 from chatd.admin.credentials import setPassword
 from tests.support.blockingclients import TelnetConsole, register
@@ -20,6 +21,7 @@ from tests.support.clusterlive import (
     CONSOLE_PASSWORD,
     connectLines,
     consoleCommand,
+    ircUser,
     login,
     sleep,
     waitForLog,
@@ -45,10 +47,12 @@ def nodes(
     url = createDatabase(postgresServer)
     started: list[Daemon] = []
 
-    def start(name: str, console: bool = False, flushInterval: str = "0.05") -> Daemon:
+    def start(
+        name: str, console: bool = False, flushInterval: str = "0.05", irc: bool = False
+    ) -> Daemon:
         workdir = tmp_path / name
         workdir.mkdir()
-        factories = ["TchatFactory"] + ["AdminTelnetFactory"] * console
+        factories = ["TchatFactory"] + ["AdminTelnetFactory"] * console + ["IRCFactory"] * irc
         if console:
             setPassword(workdir / "chatd-data" / "admin-passwords", "root", CONSOLE_PASSWORD)
         daemon = startDaemon(
@@ -67,6 +71,7 @@ def nodes(
             flushInterval,
             "--cluster",
             redisServer.url,
+            *(["--irc", "tcp:0:interface=127.0.0.1", "--irc-join-history", "100"] * irc),
             factories=tuple(factories),
         )
         started.append(daemon)
@@ -196,6 +201,48 @@ async def test_historyHasWhatAnotherNodeStillQueues(nodes: Callable[..., Daemon]
     spoken = spokenIn(history)
     assert spoken == said
     for client in (x, y, reader):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_enteringReplaysEachMessageOnce(nodes: Callable[..., Daemon]) -> None:
+    """
+    An IRC user who joins a room on node B while a TCHAT user on node A
+    talks without a pause (A writes every 0.5 s) gets every message once:
+    the last 20 (C{--history-count}) said before the join in its replay,
+    the others live.
+    """
+    a, b = nodes("a", flushInterval="0.5"), nodes("b", irc=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    x = await login(a, "xavier", "Blabla")
+    said = [0]
+    talking = [True]
+
+    async def talk() -> None:
+        while talking[0]:
+            answer = await command(x, f"clt: SPEAK Blabla\nclt: n{said[0]}\nclt: .")
+            assert answer[-1] == "srv: OKAY!", answer
+            said[0] += 1
+            await sleep(0.005)
+
+    talker = Deferred.fromCoroutine(talk())
+    while said[0] < 30:
+        await sleep(0.01)
+    y = await ircUser(b, "yvonne")
+    y.send("JOIN #Blabla")
+    await sleep(0.5)
+    talking[0] = False
+    await talker
+    heard: list[str] = []
+    while f"n{said[0] - 1}" not in heard:
+        line = await y.line()
+        if " PRIVMSG #Blabla :" in line:
+            heard.append(line.split(" PRIVMSG #Blabla :", 1)[1])
+    numbers = sorted(int(text[1:]) for text in heard)
+    assert numbers == list(range(said[0] - len(heard), said[0])), heard
+    assert len(heard) > 20  # some live, and not only those
+    for client in (x, y):
         await client.close()
 
 
