@@ -29,7 +29,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.core.errors import NickTaken
+from chatd.core.errors import ChatError, GroupExists, NickTaken
 from chatd.core.names import key
 
 #: Renew this node's key, its place in the registry of nodes, its inbox's
@@ -83,6 +83,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+#: Seconds a room's creation claim lasts at most: it is given up once
+#: every node heard of the room (a round, L{chatd.cluster.barrier.WAIT} at
+#: most), so a room that vanished can be made again at once.
+ROOM_CLAIM = 10.0
 
 #: Seconds a login or rename waits for its nickname claim (for Redis to
 #: answer, or for the link to come up) before the user is told to try again:
@@ -157,6 +162,9 @@ class Presence:
     def nickKey(self, nick: str) -> str:
         return f"{self.namespace}:nick:{key(nick)}"
 
+    def roomKey(self, room: str) -> str:
+        return f"{self.namespace}:room:{key(room)}"
+
     @property
     def _ttlMs(self) -> int:
         return int(self.ttl * 1000)
@@ -226,32 +234,54 @@ class Presence:
             claim holds it, or L{RedisUnavailable} when Redis is away or did
             not answer in time.
         """
-        sent = False
-
-        def send(_: object) -> Deferred[Any]:
-            nonlocal sent
-            sent = True
-            return self.execute("SET", self.nickKey(nick), self.nodeId, "NX", "PX", self._ttlMs)
-
-        def claimed(reply: object) -> None:
-            if reply != "OK":
-                raise NickTaken()
-
-        def timedOut(result: object, timeout: float) -> None:
-            if sent:
-                self.release(nick)
-            raise RedisUnavailable(f"no nickname claim from Redis in {timeout:g} s")
-
-        d = self.ready().addCallback(send).addCallback(claimed)
-        return d.addTimeout(self.claimTimeout, self.clock, onTimeoutCancel=timedOut)
+        return self._claim(self.nickKey(nick), self._ttlMs, NickTaken, "nickname")
 
     def release(self, nick: str) -> None:
         """
         Give C{nick} up (if this node holds it).  Without Redis the claim
         simply expires.
         """
-        d = self.execute("EVAL", RELEASE, 1, self.nickKey(nick), self.nodeId)
-        d.addErrback(self._logFailure, "releasing a nickname")
+        self._release(self.nickKey(nick), "nickname")
+
+    def claimRoom(self, room: str) -> Deferred[None]:
+        """
+        Claim the creation of C{room}, as L{claim} a nickname, for at most
+        L{ROOM_CLAIM} seconds: two nodes never both create it.
+
+        @return: fails with L{GroupExists} when another node's creation
+            holds it, or L{RedisUnavailable}.
+        """
+        return self._claim(self.roomKey(room), int(ROOM_CLAIM * 1000), GroupExists, "room")
+
+    def releaseRoom(self, room: str) -> None:
+        """
+        C{room}'s creation is known everywhere: give its claim up.
+        """
+        self._release(self.roomKey(room), "room")
+
+    def _claim(self, name: str, ttlMs: int, taken: type[ChatError], what: str) -> Deferred[None]:
+        sent = False
+
+        def send(_: object) -> Deferred[Any]:
+            nonlocal sent
+            sent = True
+            return self.execute("SET", name, self.nodeId, "NX", "PX", ttlMs)
+
+        def claimed(reply: object) -> None:
+            if reply != "OK":
+                raise taken()
+
+        def timedOut(result: object, timeout: float) -> None:
+            if sent:
+                self._release(name, what)
+            raise RedisUnavailable(f"no {what} claim from Redis in {timeout:g} s")
+
+        d = self.ready().addCallback(send).addCallback(claimed)
+        return d.addTimeout(self.claimTimeout, self.clock, onTimeoutCancel=timedOut)
+
+    def _release(self, name: str, what: str) -> None:
+        d = self.execute("EVAL", RELEASE, 1, name, self.nodeId)
+        d.addErrback(self._logFailure, f"releasing a {what} claim")
 
     # Peers
 

@@ -28,11 +28,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
+from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
+from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
+from chatd.core.errors import GroupExists
 from chatd.core.events import Redaction, RoomChange
 from chatd.core.names import key
 from chatd.core.roles import IReplica
@@ -52,6 +57,7 @@ class RoomSync:
     """
 
     log: Logger
+    presence: Presence
     service: ChatService
     replica: IReplica
     bus: Bus
@@ -83,6 +89,31 @@ class RoomSync:
             w=event.when,
             s=stamp,
         )
+
+    def claimRoom(self, room: str) -> Deferred[None]:
+        """
+        Two nodes creating C{room} at the same moment: Redis's claim picks
+        one; the other is told the room exists once it has heard of it.
+        Without Redis, rooms are still made (local chat goes on), unclaimed.
+        """
+        if not self.bus.up:
+            return succeed(None)
+
+        def lost(failure: Failure) -> Deferred[None]:
+            if failure.check(RedisUnavailable):
+                return succeed(None)
+            failure.trap(GroupExists)
+            told: Deferred[None] = self.everyoneHeard().addCallback(lambda _: failure)
+            return told
+
+        claimed: Deferred[None] = self.presence.claimRoom(room)
+        return claimed.addErrback(lost)
+
+    def releaseRoom(self, room: str) -> None:
+        self.presence.releaseRoom(room)
+
+    def everyoneHeard(self) -> Deferred[None]:
+        raise NotImplementedError  # the bridge's
 
     def kickedFromRoom(self, room: str, nick: str, by: str, reason: str) -> None:
         self.bus.publish("kick", room=room, u=nick, by=by, r=reason)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from twisted.internet.defer import Deferred
+
 from chatd.core import errors
-from chatd.core.calls import afterHeard
+from chatd.core.calls import afterHeard, maybeCall
 from chatd.core.delivery import deliver
 from chatd.core.events import KICK, PART
 from chatd.core.events import Membership as MembershipEvent
@@ -95,6 +97,28 @@ class Membership:
         """
         A user creates C{room} and runs it.  A guest's room is ephemeral
         (L{chatd.core.roomlimits}); a registered user's or an operator's lasts.
+        In a cluster the creation is claimed first (L{IChatObserver.claimRoom}):
+        of two made on two nodes at once, one wins, the other is told the
+        room exists.
+        """
+        self.requireLogin(participant)
+        observer = self.service.observer
+        if observer is None:
+            return self.createNow(participant, room)
+        claimed = maybeCall(observer.claimRoom, room)
+
+        def release(result: object) -> object:
+            observer.releaseRoom(room)
+            return result
+
+        def create(_: object) -> Deferred[str]:
+            return maybeCall(self.createNow, participant, room).addBoth(release)
+
+        return claimed.addCallback(create)
+
+    def createNow(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
+        """
+        L{createRoom}, claimed.
 
         @raise TooManyRooms: the server's or the user's limit is reached.
         """

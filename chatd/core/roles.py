@@ -244,6 +244,19 @@ class IChatObserver(Interface):
         C{participant} left C{room} by choice, saying C{reason} (or C{""}).
         """
 
+    def claimRoom(room: str) -> MaybeDeferred[None]:
+        """
+        Asked before C{room} is created here: fires when it may be;
+        fails with L{chatd.core.errors.GroupExists} when another process
+        creates it at the same moment (once this one has heard of it).
+        """
+
+    def releaseRoom(room: str) -> None:
+        """
+        C{room}'s creation, claimed with L{claimRoom}, is over (known
+        everywhere, or failed).
+        """
+
     def roomCreated(participant: IParticipant, room: str) -> None:
         """
         C{participant} created C{room}.

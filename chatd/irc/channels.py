@@ -20,6 +20,7 @@ from chatd.core.errors import (
     BadRoomKey,
     BannedFromRoom,
     ChatError,
+    GroupExists,
     InviteOnly,
     NoSuchGroup,
 )
@@ -95,6 +96,7 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
     def create(failure: Failure) -> Deferred[str]:
         failure.trap(NoSuchGroup)
         d = maybeDeferred(service.createRoom, irc.participant, room)
+        d.addErrback(lambda lost: lost.trap(GroupExists))  # made elsewhere at the same moment
         return d.addCallback(lambda _: maybeDeferred(service.enter, irc.participant, room))
 
     def refused(failure: Failure) -> None:

@@ -38,7 +38,10 @@ async def enter(session: TalkSession, room: str, roomKey: str | None = None) -> 
     try:
         name = await maybeCall(service.enter, me, room, roomKey)
     except errors.NoSuchGroup:
-        await maybeDeferred(service.createRoom, me, room)
+        try:
+            await maybeDeferred(service.createRoom, me, room)
+        except errors.GroupExists:
+            pass  # made elsewhere at the same moment: enter it
         name = await maybeCall(service.enter, me, room)
     except errors.PendingApproval:
         session.send(

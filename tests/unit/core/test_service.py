@@ -336,6 +336,12 @@ class RecordingObserver:
     def releaseNick(self, participant: IParticipant, nick: str) -> None:
         self.calls.append(("release", nick))
 
+    def claimRoom(self, room: str) -> None:
+        self.calls.append(("claim room", room))
+
+    def releaseRoom(self, room: str) -> None:
+        self.calls.append(("release room", room))
+
     def loggedIn(self, participant: IParticipant) -> None:
         self.calls.append(("in", participant.nick))
 
@@ -452,8 +458,9 @@ class ObserverTests(SynchronousTestCase):
 
     def test_changesReported(self) -> None:
         """
-        Entering, leaving, creating rooms, renaming and disconnecting are
-        reported after they happen.
+        Entering, leaving, creating rooms (claimed first, the claim given
+        up once made), renaming and disconnecting are reported after they
+        happen.
         """
         alice = self.login("alice")
         self.service.createRoom(alice, "dev")
@@ -467,7 +474,9 @@ class ObserverTests(SynchronousTestCase):
         self.assertEqual(
             self.observer.calls[2:],
             [
+                ("claim room", "dev"),
                 ("created", "dev"),
+                ("release room", "dev"),
                 ("entered", "alice", "dev"),
                 ("left", "alice", "dev"),
                 ("claim", "alicia"),
