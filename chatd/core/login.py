@@ -166,14 +166,19 @@ class Logins:
     def taken(self, holder: IParticipant, nick: str) -> errors.NickTaken:
         """
         The refusal of C{nick}, which C{holder} has: saying why when it is
-        an account signed in with its password on another node of a
-        cluster, which a connection here cannot join (only one on the same
+        an account signed in on another node of a cluster (with its
+        password, or by registering it: only its owner holds a registered
+        name), which a connection here cannot join (only one on the same
         node can).
         """
+        persistence = self.service.persistence
         elsewhere = (
             not isinstance(holder, Person)
             and self.service.observer is not None
-            and self.service.provenAccount(holder) == key(nick)
+            and (
+                self.service.provenAccount(holder) == key(nick)
+                or (persistence is not None and persistence.isRegisteredNow(nick))
+            )
         )
         if not elsewhere:
             return errors.NickTaken()

@@ -77,6 +77,19 @@ class SharedStoreTests(SynchronousTestCase):
         self.failureResultOf(self.login(self.b, "alice"), errors.BadPassword)
         self.assertEqual(self.successResultOf(self.login(self.b, "alice", "secret1")), "alice")
 
+    def test_registeringSessionSignedInEverywhere(self) -> None:
+        """
+        A password login to an account on one node while the session that
+        registered it holds it on another is refused with the reason, as
+        when that session logged in with the password.
+        """
+        alice = self.a.user("alice")
+        self.successResultOf(self.a.service.register(alice, "secret1"))
+        self.settle()
+        login = maybeDeferred(self.login, self.b, "alice", "secret1")
+        refused = self.failureResultOf(login, errors.NickTaken)
+        self.assertIn("signed in on another server", str(refused.value))
+
     def test_lostEventStillProtected(self) -> None:
         """
         Even when the announcement never reaches a node, a login there under
