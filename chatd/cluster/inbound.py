@@ -84,9 +84,18 @@ class Inbound:
         if proxy.nick is not None and known.get(key(proxy.nick)) is proxy:
             del known[key(proxy.nick)]
 
-    def _ensureProxy(self, node: str, nick: str) -> RemoteParticipant | None:
+    def _ensureProxy(
+        self, node: str, nick: str, fields: dict[str, Any] | None = None
+    ) -> RemoteParticipant | None:
+        """
+        C{node}'s user C{nick}'s proxy, made and logged in here if new:
+        with the profile and proof of a login's C{fields} first, so those
+        told of the arrival (C{MONITOR}) see the user as they are.
+        """
         proxy = self._proxy(node, nick)
         if proxy is not None:
+            if fields is not None:
+                self._takeLogin(proxy, fields)
             return proxy
         holder = self.service.find(nick)
         if isinstance(holder, RemoteParticipant):
@@ -99,14 +108,16 @@ class Inbound:
             )
             return None
         proxy = self.newProxy(node, nick)
+        if fields is not None:
+            self._takeLogin(proxy, fields)
         self.replica.admitRemote(proxy, nick)
         self.proxies.setdefault(node, {})[key(nick)] = proxy
         return proxy
 
     def remote_login(self, node: str, fields: dict[str, Any]) -> None:
-        proxy = self._ensureProxy(node, fields["u"])
-        if proxy is None:
-            return
+        self._ensureProxy(node, fields["u"], fields)
+
+    def _takeLogin(self, proxy: RemoteParticipant, fields: dict[str, Any]) -> None:
         self.takeProfile(proxy, fields.get("pf") or {})
         if fields.get("a"):
             # Logged in to its account with the password on its own node.

@@ -199,7 +199,13 @@ class IRCClient:
         sasl: tuple[str, str] | None = None,
     ) -> None:
         self.clock = clock
-        factory = IRCFactory(node.service, clock, floodBurst=None, aliveAfter=60)
+        factory = IRCFactory(
+            node.service,
+            clock,
+            floodBurst=None,
+            aliveAfter=60,
+            presence=node.service.people.presence,
+        )
         self.proto: Any
         self.transport: StringTransport
         self.proto, self.transport = connect(factory, clock)

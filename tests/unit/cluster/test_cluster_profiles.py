@@ -49,6 +49,16 @@ class ProfileTests(TwoNodes):
         self.alice.send("WHOIS alice")
         self.assertIn(" 311 alice alice alicex irc.chatd * :Alice Liddell\r\n", self.alice.read())
 
+    def test_monitorShowsTheHostAtOnce(self) -> None:
+        """
+        A C{MONITOR} on one node announces a user who logs in on another
+        with the host of their protocol, not a stand-in's.
+        """
+        self.bob.send("MONITOR + carol")
+        self.bob.read()
+        self.a.user("carol")
+        self.assertIn(" 730 bob carol!carol@test.chatd\r\n", self.bob.read())
+
     def test_hostmaskTheSameOnEveryNode(self) -> None:
         """
         A channel message from another node's user carries the hostmask it
