@@ -53,12 +53,18 @@ class RoomOps:
         return nick, target
 
     def tellRoom(self, room: Room, event: Notice) -> None:
-        room.broadcast(event)
+        """
+        Tell C{room}'s members of C{event}: in a cluster, once every other
+        node has applied it, so a member told of a change (the operator's
+        own client: IRC's C{MODE} echo) finds it on every node.
+        """
+        observer = self.service.observer
         if isinstance(event, RoomChange):
-            if self.service.observer is not None:
-                self.service.observer.roomChanged(event)
+            if observer is not None:
+                observer.roomChanged(event)
             if event.modes:
                 self.saveRules(room)
+        afterHeard(observer, lambda: room.broadcast(event))
 
     def heard(self, result: MaybeDeferred[_T]) -> MaybeDeferred[_T]:
         """

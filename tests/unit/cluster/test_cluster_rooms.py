@@ -244,6 +244,23 @@ class RoomSyncTests(SynchronousTestCase):
         self.assertNotIn("dave", self.c.service.members(self.carol, "lobby"))
         self.assertIn(key("erin"), self.c.service.registry.get("lobby").invited)
 
+    def test_toldOnceHeard(self) -> None:
+        """
+        The members on the operator's node, the operator included (IRC's
+        C{MODE} echo), are told of a change once every other node has
+        applied it: a client told of it acts on it anywhere.
+        """
+        self.b.hold()
+        self.a.service.changeRoomModes(self.op, "lobby", [(True, "m", "")])
+        self.a.service.setTopic(self.op, "lobby", "tea at five")
+        self.settle()
+        self.assertEqual([e for e in self.op.events if isinstance(e, RoomChange)], [])
+        self.b.release()
+        self.settle()
+        told = [e for e in self.op.events if isinstance(e, RoomChange)]
+        self.assertEqual([(e.modes, e.topic) for e in told], [("+m", None), ("", "tea at five")])
+        self.assertIn("m", self.b.service.roomModes("lobby"))
+
     def test_topic(self) -> None:
         """
         A topic set on B shows on A and C, with who set it.
