@@ -72,6 +72,10 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
         raise errors.BadPassword()
     if key(account) != key(nick):
         if service.people.holdsOther(participant, account):
+            holder = service.find(account)
+            refusal = service.logins.taken(holder, account) if holder is not None else None
+            if refusal is not None and refusal.text != errors.NickTaken.reason:
+                raise refusal  # on another node of a cluster: joined from there only
             raise errors.NickTaken(f"{account} is signed in elsewhere: connect with it to join")
         if len(connectionsOf(service.people.personOf(participant))) > 1:
             raise errors.InvalidArgument(

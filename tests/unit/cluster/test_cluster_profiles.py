@@ -248,14 +248,8 @@ class MissingProfileTests(SynchronousTestCase):
 
 
 class SASLAccountTests(SynchronousTestCase):
-    def test_accountNamedAsItIs(self) -> None:
-        """
-        A client that logs in with SASL to an account other than its
-        nickname is shown on the other node with that account's name
-        (C{330}), not with the key chatd compares names by, and with the
-        ident and real name it gave once logged in.
-        """
-        clock = Clock()
+    def setUp(self) -> None:
+        self.clock = clock = Clock()
         clock.advance(1_700_000_000)
         redis = FakeRedis(clock)
         store = MemoryChatStore()  # the database both nodes share
@@ -267,13 +261,39 @@ class SASLAccountTests(SynchronousTestCase):
                 runInThread=maybeDeferred,
             )
             accounts = Accounts(store, clock, checker)
-            nodes.append(FakeNode(self, redis, name, store=store, accounts=accounts))
-        a, b = nodes
+            nodes.append(
+                FakeNode(self, redis, name, sharedStore=True, store=store, accounts=accounts)
+            )
+        self.a, self.b = nodes
         for node in nodes:
             node.start()
-        owner = a.user("shivaram")
-        self.successResultOf(a.service.register(owner, "sesame"))
-        a.service.disconnect(owner)
+        self.owner = self.a.user("shivaram")
+        self.successResultOf(self.a.service.register(self.owner, "sesame"))
+        self.a.turns()
+
+    def test_identifyToAccountOnAnotherNode(self) -> None:
+        """
+        NickServ's C{IDENTIFY} to an account signed in on another node is
+        refused with the reason: it cannot be joined from here.
+        """
+        curious = IRCClient(self.b, self.clock, "curious", "Curious")
+        curious.proto.factory.accountRegistration = True  # as with a store (tap.py)
+        curious.send("PRIVMSG NickServ :IDENTIFY shivaram sesame")
+        self.b.turns()
+        seen = curious.read()
+        self.assertIn("signed in on another server", seen)
+        self.assertNotIn("connect with it", seen)
+        curious.proto.connectionLost(None)
+
+    def test_accountNamedAsItIs(self) -> None:
+        """
+        A client that logs in with SASL to an account other than its
+        nickname is shown on the other node with that account's name
+        (C{330}), not with the key chatd compares names by, and with the
+        ident and real name it gave once logged in.
+        """
+        a, b, clock = self.a, self.b, self.clock
+        a.service.disconnect(self.owner)
         a.turns()
         netcat = IRCClient(a, clock, "netcat", "Net Cat", sasl=("shivaram", "sesame"))
         curious = IRCClient(b, clock, "curious", "Curious")
