@@ -110,6 +110,8 @@ class ProfileSync:
         one here too, for the rest of their session, as there.
         """
         applyProfile(proxy, profile)
+        invisible = self.service.people.invisible
+        (invisible.add if "i" in proxy.userModes else invisible.discard)(proxy)
         if "o" in proxy.userModes and not self.service.isOperator(proxy):
             self.service.grantOperator(proxy)
 

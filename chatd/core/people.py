@@ -154,6 +154,9 @@ class People:
         self._provenAccounts: dict[IParticipant, str] = {}
         #: Who asked for operators' messages.
         self._wallopsReaders: set[IParticipant] = set()
+        #: The connections, and other nodes' users, with IRC's user mode
+        #: C{+i}: LUSERS counts the invisible without looking at everyone.
+        self.invisible: set[IParticipant] = set()
 
     # Connections
 
@@ -176,6 +179,7 @@ class People:
         self._sessionOperators.discard(participant)
         self._provenAccounts.pop(participant, None)
         self._wallopsReaders.discard(participant)
+        self.invisible.discard(participant)
         if participant in self._connections:
             self._connections.remove(participant)
             return True

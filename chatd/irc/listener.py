@@ -17,7 +17,7 @@ from typing import Any
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.internet.interfaces import IReactorTime
 
-from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.interfaces import IChatService
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.presence import Presence
 from chatd.irc.caps import SUPPORTED, Unnegotiated
@@ -115,9 +115,6 @@ class IRCListener(ChatFactory):
         if presence is None:  # no MONITOR, hence nothing to extend
             del self.offeredCaps["extended-monitor"]
         self.setBodyLimits(maxBodyLines, maxBodyBytes)
-        #: The connections with user mode C{+i}, so LUSERS counts the
-        #: invisible without looking at everyone online.
-        self.invisible: set[IParticipant] = set()
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
         self._wireFormats: dict[tuple[bool, ...], WireFormat] = {}
 

@@ -202,9 +202,8 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
             irc.userModes = irc.userModes - {char}
             removed.append(char)
         if char == "i":
-            (irc.factory.invisible.add if "i" in irc.userModes else irc.factory.invisible.discard)(
-                irc.participant
-            )
+            invisible = irc.service.people.invisible
+            (invisible.add if "i" in irc.userModes else invisible.discard)(irc.participant)
         if char == "w" and (char in added or char in removed):
             irc.service.receiveWallops(irc.participant, adding)
     if unknown:

@@ -216,7 +216,7 @@ class IRCProtocol(IRCConnection):
         self.closeLink(error.text)
 
     def connectionLost(self, reason: Failure | None = None) -> None:
-        self.factory.invisible.discard(self)
+        self.service.people.invisible.discard(self)
         if self.factory.presence is not None:
             self.factory.presence.clear(self)
         super().connectionLost(reason)

@@ -153,7 +153,7 @@ def onLusers(irc: IRCSession, message: Message) -> None:
     operators = people.operatorsOnline()
     rooms = len(service.rooms())
     # A person is invisible as its first connection is (isInvisible).
-    persons = {service.people.personOf(each) for each in irc.factory.invisible}
+    persons = {service.people.personOf(each) for each in service.people.invisible}
     invisible = sum(
         1
         for person in persons

@@ -59,6 +59,23 @@ class ProfileTests(TwoNodes):
         self.a.user("carol")
         self.assertIn(" 730 bob carol!carol@test.chatd\r\n", self.bob.read())
 
+    def test_lusersCountsEveryNodesInvisible(self) -> None:
+        """
+        C{LUSERS} on one node counts as invisible the users with mode
+        C{+i} on every node, as their own node does.
+        """
+        self.alice.send("MODE alice +i")
+        self.settle()
+        for client in (self.alice, self.bob):
+            client.read()
+            client.send("LUSERS")
+            self.assertIn("There are 1 users and 1 invisible on 1 servers", client.read())
+        self.alice.send("MODE alice -i")
+        self.settle()
+        self.bob.read()
+        self.bob.send("LUSERS")
+        self.assertIn("There are 2 users and 0 invisible on 1 servers", self.bob.read())
+
     def test_hostmaskTheSameOnEveryNode(self) -> None:
         """
         A channel message from another node's user carries the hostmask it
