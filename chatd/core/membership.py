@@ -103,8 +103,8 @@ class Membership:
         """
         self.requireLogin(participant)
         observer = self.service.observer
-        if observer is None:
-            return self.createNow(participant, room)
+        if observer is None or self.service.registry.find(room) is not None:
+            return self.createNow(participant, room)  # (one that exists here: no claim)
         claimed = maybeCall(observer.claimRoom, room)
 
         def release(result: object) -> object:
