@@ -267,10 +267,11 @@ class Messages:
         stored history's msgid index then grows at one end, which costs the
         writer a tenth less per message than ids scattered through it.
         """
-        prefix, _ = self.cursor()
+        if not self._msgidPrefix:
+            self._msgidPrefix = secrets.token_hex(6)
         self._msgids += 1
         counter = f"{self._msgids:x}"
-        return f"{prefix}-{len(counter):x}{counter}"
+        return f"{self._msgidPrefix}-{len(counter):x}{counter}"
 
     def cursor(self) -> tuple[str, int]:
         """
