@@ -174,8 +174,11 @@ class People:
     def closed(self, participant: IParticipant) -> bool:
         """
         C{participant}'s connection closed: it loses its session rights;
-        whether it was still counted as connected.
+        whether it was still counted as connected.  A person's (a kick,
+        a ban): each of its connections.
         """
+        if isinstance(participant, Person):
+            return any([self.closed(each) for each in participant.connections])
         self._sessionOperators.discard(participant)
         self._provenAccounts.pop(participant, None)
         self._wallopsReaders.discard(participant)

@@ -534,7 +534,8 @@ class TchatModerationTests(SynchronousTestCase):
     def test_mutedAndKilled(self) -> None:
         """
         A muted TCHAT user's SPEAK gets C{srv: ERROR 25}; a killed one gets
-        27 and may log in again at once.
+        27, its connection is no longer counted once closed, and it may log
+        in again at once.
         """
         proto, transport = self.tchat("bob")
         proto.dataReceived(b"clt: ENTER lobby\n")  # type: ignore[attr-defined]
@@ -546,6 +547,8 @@ class TchatModerationTests(SynchronousTestCase):
         self.successResultOf(self.console.execute("kill bob bye"))
         self.assertEqual(b"srv: ERROR 27\n", output(transport, self.clock))
         self.assertTrue(transport.disconnecting)
+        proto.connectionLost(None)  # type: ignore[attr-defined]
+        self.assertEqual(self.service.connections(), [])
         self.tchat("bob")
 
 

@@ -237,11 +237,13 @@ class ChatServiceTests(ServiceTestCase):
 
     def test_kickNeedsOperator(self) -> None:
         """
-        Only operators may kick; the kicked user is told and disconnected.
+        Only operators may kick; the kicked user is told and disconnected,
+        and their connection is no longer counted.
         """
         root, bob = self.operator("root"), self.user("bob")
         self.assertRaises(errors.NotPermitted, self.service.kick, bob, "root")
         self.service.kick(root, "bob", "spam")
+        self.assertNotIn(bob, self.service.connections())
         assert bob.disconnectedWith is not None
         self.assertEqual(bob.disconnectedWith.code, 26)
         self.assertIn("spam", bob.disconnectedWith.text)
