@@ -10,15 +10,20 @@ search (L{chatd.storage.interfaces.IChatStore.search}).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from twisted.internet.defer import Deferred
 
 from chatd.core import errors
+from chatd.core.chathistory import othersWritten
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.limits import MAX_SEARCH_LENGTH, MAX_SEARCH_RESULTS, SEARCH_RESULTS
 from chatd.core.names import key
 from chatd.core.text import checkText
+
+if TYPE_CHECKING:
+    from chatd.core.service import ChatService
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,14 @@ def search(
     if not 0 < limit <= MAX_SEARCH_RESULTS:
         raise errors.InvalidArgument(f"ask for 1 to {MAX_SEARCH_RESULTS} results")
     nick, rooms, private = persistence.chathistory.readable(participant)
-    found: Deferred[list[RoomMessage | PrivateMessage]]
-    found = persistence.store.search(nick, rooms, words, limit, private)
-    return found.addCallback(lambda messages: [_found(message, nick) for message in messages])
+
+    async def found() -> list[Found]:
+        # What another node said a moment ago too, as history requests do.
+        await othersWritten(cast("ChatService", service))
+        messages = await persistence.store.search(nick, rooms, words, limit, private)
+        return [_found(message, nick) for message in messages]
+
+    return Deferred.fromCoroutine(found())
 
 
 def _found(message: RoomMessage | PrivateMessage, nick: str) -> Found:

@@ -8,47 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
-from twisted.internet.task import Clock
+from twisted.internet.defer import maybeDeferred
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.entryreplay import EntryReplays
 from chatd.core.events import RoomMessage
 from chatd.core.messages import msgidOrigin
-from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from tests.support.fakenode import FakeNode
-from tests.support.fakeredis import FakeRedis
-
-
-class QueuedStore:
-    """
-    One node's view of the shared store: its room messages wait in a queue
-    until L{flush} (the node's write-behind batch), as on PostgreSQL.
-    """
-
-    def __init__(self, shared: MemoryChatStore) -> None:
-        self.shared = shared
-        self.queue: list[tuple[Any, ...]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.shared, name)
-
-    def addMessage(self, *args: Any, **kwargs: Any) -> None:
-        self.queue.append((args, kwargs))
-
-    def queueDepth(self) -> int:
-        return len(self.queue)
-
-    def flush(self) -> Deferred[None]:
-        queue, self.queue = self.queue, []
-        for args, kwargs in queue:
-            self.shared.addMessage(*args, **kwargs)
-        return succeed(None)
-
-    def history(self, room: str, count: int, before: int | None = None) -> Any:
-        self.flush()  # what this node queued, as the SQL store does
-        return self.shared.history(room, count, before)
+from tests.support.queuedstore import QueuedNodes
 
 
 class Entrant(RecordingParticipant):
@@ -69,21 +37,7 @@ class Entrant(RecordingParticipant):
         self.live.append(event.lines[0])
 
 
-class EntryReplayTests(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.shared = MemoryChatStore()
-        self.shared.startService()
-        self.a, self.b = (
-            FakeNode(self, self.redis, name, sharedStore=True, store=QueuedStore(self.shared))
-            for name in "ab"
-        )
-        for node in (self.a, self.b):
-            node.start()
-        self.a.turns()
-
+class EntryReplayTests(QueuedNodes):
     def replays(self, node: FakeNode) -> EntryReplays:
         persistence = node.service.persistence
         assert persistence is not None
