@@ -20,7 +20,9 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
+from chatd.core.absent import Absent
 from chatd.core.events import Notice, RoomMessage
+from chatd.core.interfaces import connectionsOf
 from chatd.core.names import key
 from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
@@ -238,6 +240,8 @@ class Inbound:
         user = self.service.find(fields["u"])
         if user is None or isinstance(user, RemoteParticipant):
             return
+        if fields.get("ab") and not all(isinstance(c, Absent) for c in connectionsOf(user)):
+            return  # taken over as absent, but a connection came back here meanwhile
         self.service.disconnect(user, fields["r"])
         user.disconnect(_error(fields.get("e", ""), fields["r"]))
 

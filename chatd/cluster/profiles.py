@@ -19,8 +19,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from twisted.internet.defer import Deferred, succeed
+
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
+from chatd.core.absent import Absent
 from chatd.core.interfaces import IParticipant, connectionsOf
 from chatd.core.names import key
 from chatd.core.service import ChatService
@@ -33,9 +36,13 @@ FIELDS = {
     "rn": "realName",
     "aw": "awayMessage",
     "ac": "account",
+    "ab": "absent",
 }
 #: A status change others are told of -> the profile's key that holds it.
 KINDS = {AWAY: "aw", REALNAME: "rn", ACCOUNT: "ac"}
+#: What the rooms are told when an absent always-on account signs in on
+#: another node, which takes it over.
+MOVED = "signed in on another server"
 #: No user modes, one set for every proxy.
 NO_MODES: frozenset[str] = frozenset()
 #: What a proxy shows before its node told (a node that sends no profile).
@@ -61,6 +68,7 @@ def profileOf(person: IParticipant) -> dict[str, str]:
         "aw": awayOf(person),
         "ac": _first(person, "account"),
         "um": "".join(sorted(getattr(person, "userModes", ()))),
+        "ab": "1" if all(isinstance(each, Absent) for each in connectionsOf(person)) else None,
     }
     return {short: value for short, value in values.items() if value}
 
@@ -96,6 +104,25 @@ class ProfileSync:
     service: ChatService
     bus: Bus
     proxies: dict[str, dict[str, RemoteParticipant]]
+
+    def takeOver(self, holder: IParticipant) -> Deferred[None]:
+        """
+        A login here proved the password of the account C{holder} keeps on
+        another node, where it is present always on with no connection:
+        that node lets the absent person go (unless a connection of it came
+        back meanwhile); the login goes on once every node has heard.
+        """
+        if not isinstance(holder, RemoteParticipant) or not holder.nick or not holder.absent:
+            return succeed(None)
+        node = holder.node
+        self.bus.publishTo(node, "disconnect", u=holder.nick, node=node, r=MOVED, ab=1)
+        return self.everyoneHeard()
+
+    def absentElsewhere(self, holder: IParticipant) -> bool:
+        return isinstance(holder, RemoteParticipant) and bool(holder.absent)
+
+    def everyoneHeard(self) -> Deferred[None]:
+        raise NotImplementedError  # the bridge's
 
     def localProfiles(self, users: list[IParticipant]) -> dict[str, dict[str, str]]:
         """

@@ -57,6 +57,7 @@ class RemoteParticipant:
         "awayMessage",
         "account",
         "userModes",
+        "absent",
         "__weakref__",
     )
 
@@ -71,6 +72,8 @@ class RemoteParticipant:
         self.awayMessage: str | None = None
         self.account: str | None = None
         self.userModes: frozenset[str] = frozenset()
+        #: "1": an always-on account present with no connection there.
+        self.absent: str | None = None
         #: One of a node's proxies in a room is given each room message,
         #: since it is published once for the node (L{chatd.core.delivery}).
         self.relay = node

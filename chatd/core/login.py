@@ -141,6 +141,9 @@ class Logins:
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
                     return self.joinPerson(participant, person)
+                holder = service.find(nick)
+                if service.observer is not None and holder is not None:
+                    await maybeCall(service.observer.takeOver, holder)  # absent elsewhere
         if service.observer is not None:
             nick = await claimed(
                 service.observer, participant, nick, lambda: self.admitChecked(participant, nick)
@@ -191,13 +194,15 @@ class Logins:
         """
         Whether a connection that proves C{nick}'s password may sign in as
         C{holder} too: C{nick} is a registered account, signed in here from
-        fewer connections than the limit.
+        fewer connections than the limit, or present always on with none on
+        another node, which lets it go (L{IChatObserver.takeOver}).
         """
         persistence = self.service.persistence
-        return (
-            persistence is not None
-            and persistence.isRegisteredNow(nick)
-            and self.service.people.mayJoin(holder)
+        if persistence is None or not persistence.isRegisteredNow(nick):
+            return False
+        observer = self.service.observer
+        return self.service.people.mayJoin(holder) or (
+            observer is not None and observer.absentElsewhere(holder)
         )
 
     def joinable(self, participant: IParticipant, nick: str) -> Person | None:

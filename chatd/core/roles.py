@@ -244,6 +244,19 @@ class IChatObserver(Interface):
         C{participant} left C{room} by choice, saying C{reason} (or C{""}).
         """
 
+    def absentElsewhere(holder: IParticipant) -> bool:
+        """
+        Whether C{holder} is another process's user present always on there
+        with no connection: a password login here may take it over.
+        """
+
+    def takeOver(holder: IParticipant) -> MaybeDeferred[None]:
+        """
+        A password login here to the account C{holder} (another process's
+        user) holds: if that account is only present always on, with no
+        connection, its process lets it go; fires once it has (or at once).
+        """
+
     def claimRoom(room: str) -> MaybeDeferred[None]:
         """
         Asked before C{room} is created here: fires when it may be;

@@ -338,6 +338,12 @@ class RecordingObserver:
     def releaseNick(self, participant: IParticipant, nick: str) -> None:
         self.calls.append(("release", nick))
 
+    def absentElsewhere(self, holder: IParticipant) -> bool:
+        return False
+
+    def takeOver(self, holder: IParticipant) -> None:
+        self.calls.append(("take over", holder.nick))
+
     def claimRoom(self, room: str) -> None:
         self.calls.append(("claim room", room))
 

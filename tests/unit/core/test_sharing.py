@@ -13,6 +13,7 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.barrier import WAIT
+from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Notice, PrivateMessage
@@ -89,6 +90,49 @@ class SharedStoreTests(SynchronousTestCase):
         login = maybeDeferred(self.login, self.b, "alice", "secret1")
         refused = self.failureResultOf(login, errors.NickTaken)
         self.assertIn("signed in on another server", str(refused.value))
+
+    def test_absentAlwaysOnAccountMoves(self) -> None:
+        """
+        An always-on account present on node A with no connection signs in
+        on node B with its password: A lets the absent person go, and the
+        account is B's from then on. With a connection open on A, it is
+        refused on B as before.
+        """
+        registering = self.a.user("aon")
+        self.successResultOf(self.a.service.register(registering, "pw-one"))
+        self.a.service.disconnect(registering)
+        self.settle()
+        aon = RecordingParticipant()
+        self.a.service.connect(aon)
+        login = maybeDeferred(self.a.service.login, aon, "aon", "pw-one")
+        self.settle()
+        self.successResultOf(login)
+        alwaysOn = self.a.service.persistence.alwaysOn  # type: ignore[union-attr]
+        self.assertTrue(self.successResultOf(alwaysOn.set(aon, True)))
+        self.settle()
+        self.failureResultOf(maybeDeferred(self.login, self.b, "aon", "pw-one"), errors.NickTaken)
+        self.a.service.disconnect(aon, "bye")  # its last connection: it stays, absent
+        self.settle()
+        self.assertIsNotNone(self.a.service.find("aon"))
+        self.assertEqual(self.successResultOf(self.login(self.b, "aon", "pw-one")), "aon")
+        self.settle()
+        self.assertIsInstance(self.a.service.find("aon"), RemoteParticipant)
+        self.assertNotIsInstance(self.b.service.find("aon"), RemoteParticipant)
+
+    def test_takeOverOfAConnectedAccountIgnored(self) -> None:
+        """
+        A node told to let an absent account go keeps it if a connection of
+        it came back meanwhile (the asking node's view was a moment old).
+        """
+        alice = self.a.user("alice")
+        proxy = self.b.service.find("alice")
+        assert isinstance(proxy, RemoteParticipant)
+        proxy.absent = "1"  # as B saw it a moment ago
+        took = self.b.bridge.takeOver(proxy)
+        self.settle()
+        self.successResultOf(took)
+        self.assertIsNone(alice.disconnectedWith)
+        self.assertIs(self.a.service.find("alice").connections[0], alice)
 
     def test_lostEventStillProtected(self) -> None:
         """
