@@ -175,8 +175,8 @@ class RoomSync:
             state = self.replica.roomState(name)
             state["o"] = [k for k in state["o"] if k in mine]
             state["v"] = [k for k in state["v"] if k in mine]
-            if self.sharedStore:
-                del state["l"], state["t"]  # the shared store holds them
+            if self.sharedStore and not self.service.roomVanishes(name):
+                del state["l"], state["t"]  # the shared store holds them (not a guest's)
             state["s"] = self._stamp(name)
             states[name] = state
         return states
