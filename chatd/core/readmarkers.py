@@ -121,8 +121,9 @@ class ReadMarkers:
             return succeed(guest.get((isRoom, key(target))))
         nick = self.requireAccount(participant)
         known = self._known.get(key(nick), {}).get((isRoom, key(target)))
-        if known is not None:
-            return succeed(known)
+        persistence = self.service.persistence
+        if known is not None and not (persistence is not None and persistence.sharedStore):
+            return succeed(known)  # (other nodes move markers in a shared store: read it)
         return self.store.readMarker(nick, target, isRoom).addCallback(
             self._remember, nick, target, isRoom
         )

@@ -134,6 +134,31 @@ class SharedStoreTests(SynchronousTestCase):
         self.assertIsNone(alice.disconnectedWith)
         self.assertIs(self.a.service.find("alice").connections[0], alice)
 
+    def test_readMarkerMovedOnAnotherNode(self) -> None:
+        """
+        A read marker the account moved on node B is what node A gives
+        next, though A had read it before.
+        """
+        owner = self.a.user("mk")
+        self.successResultOf(self.a.service.register(owner, "pw-mark"))
+        self.a.service.disconnect(owner)
+        self.settle()
+        markers = [node.service.persistence.readMarkers for node in (self.a, self.b)]  # type: ignore[union-attr]
+        for node, millis in ((self.a, 1_000), (self.b, 2_000), (self.a, None)):
+            mk = RecordingParticipant()
+            node.service.connect(mk)
+            login = maybeDeferred(node.service.login, mk, "mk", "pw-mark")
+            self.settle()
+            self.successResultOf(login)
+            readers = markers[0 if node is self.a else 1]
+            if millis is not None:
+                self.successResultOf(readers.mark(mk, "lobby", True, millis))
+                self.successResultOf(readers.get(mk, "lobby", True))
+            else:
+                self.assertEqual(self.successResultOf(readers.get(mk, "lobby", True)), 2_000)
+            node.service.disconnect(mk)
+            self.settle()
+
     def test_lostEventStillProtected(self) -> None:
         """
         Even when the announcement never reaches a node, a login there under
