@@ -220,7 +220,8 @@ class WireFormat:
         person = self.service.find(current or nick)
         if person is None:
             return f"{nick}!{nick}@chatd"
-        user = getattr(person, "ident", None) or person.nick or nick
+        # Without an ident (other protocols) the user part is the name shown.
+        user = getattr(person, "ident", None) or (nick if current else person.nick) or nick
         return f"{nick}!{user}@{person.protocolName}.chatd"
 
     def _tags(self, when: float, nick: str | None = None) -> dict[str, str] | None:

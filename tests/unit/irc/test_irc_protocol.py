@@ -190,6 +190,21 @@ class RegistrationTests(IRCTestCase):
         self.assertEqual(self.numerics(self.send(alice, ta, "NICK b@d")), ["432"])
         self.assertEqual(self.send(alice, ta, "NICK Alicia"), "")
 
+    def test_otherProtocolRenamedWithItsFormerMask(self) -> None:
+        """
+        A user of another protocol (no ident: the user part is the name)
+        who renames is shown by the mask they had: C{old!old@...}.
+        """
+        alice, ta = self.connect("alice")
+        other = RecordingParticipant()
+        self.service.connect(other)
+        self.service.login(other, "bob")
+        self.service.enter(other, "lobby")
+        self.send(alice, ta, "JOIN #lobby")
+        self.service.rename(other, "bobby")
+        [message] = self.messages(self.send(alice, ta))
+        self.assertEqual((message.prefix, message.params), ("bob!bob@test.chatd", ["bobby"]))
+
     def test_asyncLogin(self) -> None:
         """
         While the service's login is pending, later lines wait, so replies
