@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.pagehelpers import freePort
+from tests.support.pagehelpers import freePorts
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -97,7 +97,7 @@ def haproxy(workdir: Path, headers: dict[int, str]) -> Iterator[dict[int, int]]:
     header; yields each back port's front port once HAProxy accepts
     connections on all of them.
     """
-    fronts = {back: freePort() for back in headers}
+    fronts = dict(zip(headers, freePorts(len(headers)), strict=True))
     config = workdir / "haproxy.cfg"
     config.write_text(
         haproxyConfiguration([(front, back, headers[back]) for back, front in fronts.items()])
@@ -114,7 +114,7 @@ def nginxStream(
     Run nginx terminating TLS before each of C{backs}; yields each back
     port's front port once nginx accepts connections on all of them.
     """
-    fronts = {back: freePort() for back in backs}
+    fronts = dict(zip(backs, freePorts(len(backs)), strict=True))
     config = workdir / "nginx.conf"
     config.write_text(
         nginxConfiguration(workdir, [(front, back, "") for back, front in fronts.items()], tls)

@@ -56,6 +56,21 @@ def freePort() -> int:
         return port
 
 
+def freePorts(count: int) -> list[int]:
+    """
+    C{count} different free ports: each probe stays bound until all are
+    chosen (one after the other, the kernel may give the same port twice).
+    """
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 class IrcClient:
     """
     A blocking IRC client, registered as C{nick}.
