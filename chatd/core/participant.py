@@ -52,7 +52,9 @@ class IParticipant(Interface):
         """
         The messages sent in C{room} before this participant entered it,
         oldest first, offered once on entering (at most L{historyOnEnter});
-        the front-end shows them as history, never as live messages.
+        the front-end shows them as history, never as live messages.  Also
+        called with none: the replay is over (what came live since may be
+        shown after it).
         """
 
     def privateMessage(event: PrivateMessage) -> None:

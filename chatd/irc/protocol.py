@@ -71,6 +71,8 @@ class IRCProtocol(IRCConnection):
 
     @delivered
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        if not events:
+            return
         if key(room) not in self.shownRooms:
             syncChannels(self)
         shown = self.shownRooms.get(key(room), room)

@@ -99,8 +99,16 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     roomKey = request.get("key")
     if roomKey is not None and not isinstance(roomKey, str):
         raise InvalidArgument("'key' must be a string")
-    replay.noteJoin(web, _text(request, "room"), request)
-    return maybeCall(web.service.enter, web, _text(request, "room"), roomKey).addCallback(entered)
+    room = _text(request, "room")
+    replay.noteJoin(web, room, request)
+    web.holdRoom(room)  # its live messages follow its history
+
+    def refused(failure: Failure) -> Failure:
+        web.releaseRoom(room)
+        return failure
+
+    d = maybeCall(web.service.enter, web, room, roomKey)
+    return d.addCallbacks(entered, refused)
 
 
 def leave(web: WebParticipant, request: dict[str, Any]) -> Any:

@@ -40,6 +40,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
+from chatd.core.names import key
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
@@ -52,6 +53,10 @@ if TYPE_CHECKING:
     from chatd.web.frames import FrameReader
 from chatd.web.replay import ReplayMarks
 from chatd.web.wire import shownRoomMessage
+
+#: Seconds a room's live messages wait at most for the history replayed
+#: on entering it (one that fails to come, or comes late in a cluster).
+HOLD = 3.0
 
 #: WebSocket close codes (RFC 6455 section 7.4.1).
 CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
@@ -94,6 +99,7 @@ class WebParticipant:
         "_ended",
         "_awaitingPong",
         "replay",
+        "_holding",
         "__weakref__",
     )
 
@@ -116,6 +122,9 @@ class WebParticipant:
         # What the page has of each room's past (see chatd.web.replay):
         # made when a page first names a message it has.
         self.replay: ReplayMarks | None = None
+        # Rooms being entered: their live frames, held until the history
+        # replayed on entering is sent (holdRoom).
+        self._holding: dict[str, list[tuple[bytes, int]]] | None = None
 
     # WebSocketProtocol
 
@@ -216,6 +225,35 @@ class WebParticipant:
         for event in events:
             if event.lines:
                 self._send(wire.encodeReplayed(event))
+        self.releaseRoom(room)
+
+    def holdRoom(self, room: str) -> None:
+        """
+        The page asks to enter C{room}: what is said there live from now
+        waits until the history replayed on entering is sent, so the page
+        shows the past first (WEB.md); at most L{HOLD} seconds, should no
+        replay come.
+        """
+        persistence = self.service.persistence
+        if persistence is None or not persistence.replays.offers(self):
+            return  # no history is replayed
+        holding = self._holding = self._holding or {}
+        if key(room) not in holding:
+            holding[key(room)] = []
+            self.factory.clock.callLater(HOLD, self.releaseRoom, room)
+
+    def releaseRoom(self, room: str) -> None:
+        """
+        Send what L{holdRoom} kept of C{room}, in order.
+        """
+        held = None if self._holding is None else self._holding.pop(key(room), None)
+        outbox = self.outbox
+        if not held or outbox is None or not self._open:
+            return
+        for data, frames in held:
+            outbox.write(data)
+            if outbox.tally is not None and frames > 1:
+                outbox.tally(frames - 1)
 
     def roomMessage(self, event: RoomMessage) -> None:
         """
@@ -225,6 +263,9 @@ class WebParticipant:
         """
         outbox = self.outbox
         if outbox is not None and self._open and (data := event.wire(shownRoomMessage)):
+            if self._holding and event.roomKey in self._holding:
+                self._holding[event.roomKey].append((data, 1))
+                return
             outbox.write(data)  # counted as sent when flushed (Outbox.tally)
 
     @property
@@ -240,7 +281,9 @@ class WebParticipant:
         outbox = self.outbox
         if outbox is not None and self._open:
             data, frames = batch.shown(self, start, shownRoomMessage)
-            if frames:
+            if frames and self._holding and batch.roomKey in self._holding:
+                self._holding[batch.roomKey].append((data, frames))
+            elif frames:
                 outbox.queue(data)
                 if outbox.tally is not None and frames > 1:
                     outbox.tally(frames - 1)  # its flush counts this write as one

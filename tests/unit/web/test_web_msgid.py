@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import RoomMessage
@@ -55,6 +55,47 @@ class StoredWebTestCase(WebTestCase):
 
 
 class MsgidTests(StoredWebTestCase):
+    def test_liveAfterTheReplay(self) -> None:
+        """
+        What is said in a room while the page enters it comes after the
+        history replayed on entering, however long the replay takes to
+        read (in a cluster it first waits for the other nodes' writes).
+        """
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby")
+        self.speak(bob, "before")
+        alice = self.web.connect("alice")
+        reads: list[tuple[Any, ...]] = []
+        pending: Deferred[list[RoomMessage]] = Deferred()
+        history = self.store.history
+
+        def slowly(*args: Any) -> Deferred[list[RoomMessage]]:
+            reads.append(args)
+            return pending
+
+        self.patch(self.store, "history", slowly)
+        self.assertEqual(self.request(alice, type="join", room="lobby")["type"], "join")
+        self.speak(bob, "during")
+        self.web.flush()
+        self.assertEqual([f for f in alice.take() if f["type"] == "message"], [])
+        pending.callback(self.successResultOf(history(*reads[0])))
+        self.web.flush()
+        shown = [(f["text"], f.get("history")) for f in alice.take() if f["type"] == "message"]
+        self.assertEqual(shown, [("before", True), ("during", None)])
+
+    def test_refusedJoinHoldsNothing(self) -> None:
+        """
+        A refused C{join} (here: already in the room) holds back nothing
+        of what is said there.
+        """
+        alice, bob = self.web.connect("alice"), self.web.connect("bob")
+        self.entering(alice)
+        self.request(bob, type="join", room="lobby")
+        self.assertEqual(self.request(alice, type="join", room="lobby")["type"], "error")
+        self.speak(bob, "now")
+        self.web.flush()
+        self.assertEqual([f["text"] for f in alice.take() if f["type"] == "message"], ["now"])
+
     def test_sameIdEverywhere(self) -> None:
         """
         A room message has one C{msgid}: in the sender's C{say} reply, in the
