@@ -198,6 +198,15 @@ class ChatdController(BaseServerController, DirectoryBasedController):  # type: 
                 if not reply.startswith("srv: OKAY!"):
                     raise RuntimeError(f"{command}: {reply.strip()}")
         time.sleep(0.3)  # the TCHAT session's end frees the nickname
+        # A login is answered once every cluster node has read what this
+        # node published before it, the session's end included: after it,
+        # the account is free on every node (at once on a lone daemon).
+        with socket.create_connection(("127.0.0.1", self.tchatPort), timeout=10) as fence:
+            lines = fence.makefile("rwb")
+            lines.readline()  # srv: TCHAT 1
+            lines.write(f"clt: LOGIN fence{abs(hash(username)) % 10000}\n".encode())
+            lines.flush()
+            lines.readline()
 
     @staticmethod
     def writeOperator(passwords: Path, environment: dict[str, Any]) -> None:
