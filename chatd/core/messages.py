@@ -82,6 +82,8 @@ class Messages:
         self.stats = stats
         self.requireLogin = requireLogin
         self.persistence = persistence
+        # Random per service, so cluster nodes and restarts never collide.
+        self._msgidPrefix = secrets.token_hex(6)
 
     def relayThrough(self, relay: IRelay) -> None:
         """
@@ -257,7 +259,6 @@ class Messages:
         return room.hasVoice(participant.nick or "") or self.people.isOperator(participant)
 
     _msgids = 0
-    _msgidPrefix = ""
 
     def _msgid(self) -> str:
         """
@@ -267,8 +268,6 @@ class Messages:
         stored history's msgid index then grows at one end, which costs the
         writer a tenth less per message than ids scattered through it.
         """
-        if not self._msgidPrefix:
-            self._msgidPrefix = secrets.token_hex(6)
         self._msgids += 1
         counter = f"{self._msgids:x}"
         return f"{self._msgidPrefix}-{len(counter):x}{counter}"
@@ -278,8 +277,6 @@ class Messages:
         The origin (L{msgidOrigin}) of the last message id made here: the
         ids made from now on have this prefix and higher counters.
         """
-        if not self._msgidPrefix:
-            self._msgidPrefix = secrets.token_hex(6)
         return self._msgidPrefix, self._msgids
 
     @staticmethod

@@ -166,10 +166,10 @@ class RegistrationTests(IRCTestCase):
         self.assertIn(" 001 ", self.send(proto, t, "PASS right", "NICK alice"))
         self.assertEqual(seen, ["wrong", "right"])
 
-    def test_renameEverywhere(self) -> None:
+    def sharingLobby(self) -> tuple[Any, StringTransport, RecordingParticipant]:
         """
-        NICK after registration renames through the service: the client
-        and people sharing a room (on any protocol) are told.
+        IRC client alice and C{bob}, a user of another protocol, both in
+        the lobby.
         """
         alice, ta = self.connect("alice")
         other = RecordingParticipant()
@@ -177,6 +177,14 @@ class RegistrationTests(IRCTestCase):
         self.service.login(other, "bob")
         self.service.enter(other, "lobby")
         self.send(alice, ta, "JOIN #lobby")
+        return alice, ta, other
+
+    def test_renameEverywhere(self) -> None:
+        """
+        NICK after registration renames through the service: the client
+        and people sharing a room (on any protocol) are told.
+        """
+        alice, ta, other = self.sharingLobby()
         reply = self.send(alice, ta, "NICK Alicia")
         [message] = self.messages(reply)
         self.assertEqual(
@@ -195,12 +203,7 @@ class RegistrationTests(IRCTestCase):
         A user of another protocol (no ident: the user part is the name)
         who renames is shown by the mask they had: C{old!old@...}.
         """
-        alice, ta = self.connect("alice")
-        other = RecordingParticipant()
-        self.service.connect(other)
-        self.service.login(other, "bob")
-        self.service.enter(other, "lobby")
-        self.send(alice, ta, "JOIN #lobby")
+        alice, ta, other = self.sharingLobby()
         self.service.rename(other, "bobby")
         [message] = self.messages(self.send(alice, ta))
         self.assertEqual((message.prefix, message.params), ("bob!bob@test.chatd", ["bobby"]))
