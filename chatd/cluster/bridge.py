@@ -43,6 +43,7 @@ from chatd.cluster.messages import sayEntry, tellFields
 from chatd.cluster.moderation import ConsoleRelay
 from chatd.cluster.presence import Presence
 from chatd.cluster.profiles import ProfileSync, profileOf
+from chatd.cluster.queries import Queries
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
 from chatd.core import errors
@@ -87,6 +88,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
             bus.on(kind, getattr(self, "remote_" + kind))
         self.barrier = Barrier(bus)
         self.storeBarrier = Barrier(bus, kinds=("flush", "flushed"), prepare=self.flushStore)
+        self.queries = Queries(bus, {"seen": self.answerSeen})
         self.listenRooms()
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
@@ -347,6 +349,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         """
         self._gone.add(node)
         self.barrier.forget(node)
+        self.queries.forget(node)
         self._held.pop(node, None)
         self._sayTo.pop(node, None)
         self.bus.forget(node)

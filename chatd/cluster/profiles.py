@@ -11,7 +11,8 @@ service's L{chatd.core.roles.IChatObserver.statusChanged}); the proxies of
 the other nodes keep it (L{chatd.cluster.remote.RemoteParticipant}), so
 C{WHOIS}, C{WHO}, an away reply and hostmasks read the same everywhere.
 The values are the person's, not one connection's: a person away on one
-of several connections is away.
+of several connections is away.  Their idle time, which changes with each
+message, is not sent: a C{WHOIS} asks their node (L{chatd.cluster.queries}).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import Any
 from twisted.internet.defer import Deferred, succeed
 
 from chatd.cluster.bus import Bus
+from chatd.cluster.queries import Queries
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core.absent import Absent
+from chatd.core.activity import Seen
 from chatd.core.interfaces import IParticipant, connectionsOf
 from chatd.core.names import key
 from chatd.core.service import ChatService
@@ -55,6 +58,17 @@ def _first(person: IParticipant, name: str) -> str | None:
         if value:
             return str(value)
     return None
+
+
+def seenIn(answer: dict[str, Any] | None) -> Seen | None:
+    """
+    The L{Seen} a node answered (C{s}: sign-on and idle seconds), if it did.
+    """
+    try:
+        signedOn, idle = (answer or {})["s"]
+        return Seen(int(signedOn), max(0, int(idle)))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def profileOf(person: IParticipant) -> dict[str, str]:
@@ -103,6 +117,7 @@ class ProfileSync:
 
     service: ChatService
     bus: Bus
+    queries: Queries
     proxies: dict[str, dict[str, RemoteParticipant]]
 
     def takeOver(self, holder: IParticipant) -> Deferred[None]:
@@ -123,6 +138,26 @@ class ProfileSync:
 
     def everyoneHeard(self) -> Deferred[None]:
         raise NotImplementedError  # the bridge's
+
+    def activityOf(self, participant: IParticipant) -> Deferred[Seen | None]:
+        """
+        Another node's user's sign-on and idle time, asked of their node
+        (L{answerSeen}): nothing of it is replicated.
+        """
+        if not isinstance(participant, RemoteParticipant) or participant.nick is None:
+            return succeed(None)
+        asked = self.queries.ask(participant.node, "seen", u=participant.nick)
+        return asked.addCallback(seenIn)
+
+    def answerSeen(self, fields: dict[str, Any]) -> dict[str, Any] | None:
+        """
+        What L{activityOf} on another node asks of this node's user.
+        """
+        person = self.service.find(fields.get("u", ""))
+        if person is None or isinstance(person, RemoteParticipant):
+            return None
+        seen = self.service.people.activity.of(person, self.service.clock.seconds())
+        return None if seen is None else {"s": list(seen)}
 
     def localProfiles(self, users: list[IParticipant]) -> dict[str, dict[str, str]]:
         """

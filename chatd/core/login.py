@@ -225,6 +225,7 @@ class Logins:
         if not service.people.isConnected(participant) or service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
         service.people.join(participant, person)
+        service.people.activity.signedOn(participant, service.clock.seconds())
         persistence, rooms = service.persistence, service.roomsOf(participant)
         back = persistence is not None and persistence.alwaysOn.returned(participant, person)
         if service.logConnections:
@@ -288,6 +289,8 @@ class Logins:
         """
         service = self.service
         service.membership.loggedIn(service.people.named(participant, nick, alone))
+        if not alone:
+            service.people.activity.signedOn(participant, service.clock.seconds())
         if service.logConnections:
             self.log.info(
                 "{nick} logged in from {address} over {protocol}",

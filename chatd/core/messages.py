@@ -97,6 +97,10 @@ class Messages:
     def nowMillis(self) -> int:
         return int(self.clock.seconds() * 1000)
 
+    def _spoke(self, participant: IParticipant, lines: tuple[str, ...], millis: int) -> None:
+        if lines:  # a typing notice alone does not end an idle spell
+            self.people.activity.spoke(participant, millis / 1000)
+
     def say(
         self,
         participant: IParticipant,
@@ -113,6 +117,7 @@ class Messages:
         if self.relay is not None:
             self.relay.checkRoom(target.name, target.members.values())
         millis = self.nowMillis()
+        self._spoke(participant, lines, millis)
         event = RoomMessage(
             target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis
         )
@@ -147,6 +152,7 @@ class Messages:
             self._checkBody(lines)
         self.moderation.checkSpeak(nick)
         millis = self.nowMillis()
+        self._spoke(participant, lines, millis)
         event = RoomMessage(
             target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis, status
         )
@@ -171,6 +177,7 @@ class Messages:
         if recipient is None or isAbsent(recipient):  # an always-on person is not here
             if self.persistence is not None and self.persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
+                self._spoke(participant, lines, millis)
                 event = PrivateMessage(sender, nick, lines, now, msgid=self._msgid(), millis=millis)
                 kept = self.keepForLater(event)
                 assert kept is not None
@@ -179,6 +186,7 @@ class Messages:
         if lines or not tags:
             self._checkBody(lines)
         assert recipient.nick is not None
+        self._spoke(participant, lines, millis)
         event = PrivateMessage(
             sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
         )

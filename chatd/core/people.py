@@ -17,6 +17,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core.absent import Absent
+from chatd.core.activity import Activity
 from chatd.core.delivery import Gathering, deliver
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
@@ -129,6 +130,7 @@ class People:
     @ivar nickHistory: who recently left or was renamed.
     @ivar presence: who watches whom come and go (told of every name given
         and freed).
+    @ivar activity: when each connection signed on and last spoke.
     """
 
     log = Logger()
@@ -157,6 +159,7 @@ class People:
         #: The connections, and other nodes' users, with IRC's user mode
         #: C{+i}: LUSERS counts the invisible without looking at everyone.
         self.invisible: set[IParticipant] = set()
+        self.activity = Activity()
 
     # Connections
 
@@ -183,6 +186,7 @@ class People:
         self._provenAccounts.pop(participant, None)
         self._wallopsReaders.discard(participant)
         self.invisible.discard(participant)
+        self.activity.forget(participant)
         if participant in self._connections:
             self._connections.remove(participant)
             return True

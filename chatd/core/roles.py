@@ -17,6 +17,7 @@ from zope.interface import Attribute, Interface
 from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
+    from chatd.core.activity import Seen
     from chatd.core.errors import ChatError
     from chatd.core.events import PrivateMessage, Redaction, RoomChange, RoomMessage, Wallops
 
@@ -255,6 +256,12 @@ class IChatObserver(Interface):
         A password login here to the account C{holder} (another process's
         user) holds: if that account is only present always on, with no
         connection, its process lets it go; fires once it has (or at once).
+        """
+
+    def activityOf(participant: IParticipant) -> MaybeDeferred[Seen | None]:
+        """
+        When C{participant}, another process's user, signed on and how long
+        they have been idle, as their process says (C{None}: it did not).
         """
 
     def claimRoom(room: str) -> MaybeDeferred[None]:

@@ -70,8 +70,6 @@ class IRCConnection(ChatLineReceiver):
         "registered",
         "awayMessage",
         "account",
-        "signedOn",
-        "lastSpoke",
         "saslBuffer",
         "sasl",
         "serverPasswordGiven",
@@ -95,8 +93,6 @@ class IRCConnection(ChatLineReceiver):
     registered: bool
     awayMessage: str | None
     account: str | None
-    signedOn: float
-    lastSpoke: float
     saslBuffer: str | None
     sasl: SaslState | None
     serverPasswordGiven: bool
@@ -121,7 +117,6 @@ class IRCConnection(ChatLineReceiver):
         self.realName = ""
         self.registered = False
         self.awayMessage = self.account = None
-        self.signedOn = self.lastSpoke = 0.0
         self.saslBuffer = self.sasl = None
         self.serverPasswordGiven = False
         self._command = ""
@@ -136,7 +131,6 @@ class IRCConnection(ChatLineReceiver):
         self.wire = self.factory.wireFormat(self.caps.enabled)
         self.shownRooms = NO_ROOMS
         self.userModes = NO_MODES
-        self.signedOn = self.lastSpoke = self.factory.clock.seconds()
         super().connectionMade()
 
     # Shortcuts

@@ -189,7 +189,6 @@ def deliver(irc: IRCSession, batch: OpenBatch) -> Any:
     command = batch.command
     lines = ComposedLines(tuple(tuple(line) for line in batch.pieces))
     tags = batch.tags + (BOT_TAG if "B" in irc.userModes else ())
-    irc.lastSpoke = irc.factory.clock.seconds()
 
     def send() -> Any:
         quiet = command == "NOTICE"

@@ -65,7 +65,6 @@ def sendText(irc: IRCSession, message: Message, quiet: bool) -> Any:
             irc.numeric(N.ERR_NOTEXTTOSEND, "No text to send")
         return None
     text = message.params[1]
-    irc.lastSpoke = irc.factory.clock.seconds()
     targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
     tags = clientTags(message) + (BOT_TAG if "B" in irc.userModes else ())
     return irc.inTurn(

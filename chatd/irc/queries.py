@@ -14,6 +14,9 @@ from __future__ import annotations
 import time
 from fnmatch import fnmatchcase
 
+from twisted.internet.defer import Deferred
+
+from chatd.core.activity import Seen, activityOf
 from chatd.core.calls import MaybeDeferred
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IParticipant
@@ -125,20 +128,20 @@ def onWho(irc: IRCSession, message: Message) -> None:
     irc.numeric(N.RPL_ENDOFWHO, mask, "End of /WHO list.")
 
 
-def onWhois(irc: IRCSession, message: Message) -> None:
+def onWhois(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
     if not message.params:
         irc.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
-        return
+        return None
     nick = message.params[-1]
     if nickserv.isNickServ(irc, nick):
         nickserv.whois(irc)
-        return
+        return None
     service = irc.service
     person = service.find(nick)
     if person is None or person.nick is None:
         irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
         irc.numeric(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
-        return
+        return None
     nick = person.nick
     user, host, realName = describe(irc, person)
     irc.numeric(N.RPL_WHOISUSER, nick, user, host, "*", realName)
@@ -157,12 +160,23 @@ def onWhois(irc: IRCSession, message: Message) -> None:
     account = accountOf(service, person)  # signed in on any protocol, or always on
     if account:
         irc.numeric(N.RPL_WHOISACCOUNT, nick, account, "is logged in as")
-    lastSpoke = getattr(person, "lastSpoke", None)
-    signedOn = getattr(person, "signedOn", None)
-    if lastSpoke is not None and signedOn is not None:
-        idle = int(irc.factory.clock.seconds() - lastSpoke)
+    seen = activityOf(
+        service.people.activity, service.observer, person, irc.factory.clock.seconds()
+    )
+    if isinstance(seen, Deferred):
+        return seen.addCallback(lambda seen: endWhois(irc, nick, seen))
+    endWhois(irc, nick, seen)
+    return None
+
+
+def endWhois(irc: IRCSession, nick: str, seen: Seen | None) -> None:
+    """
+    The end of a C{WHOIS}: C{nick}'s idle time and sign-on, when known
+    (another node's user: once their node said, or could not).
+    """
+    if seen is not None:
         irc.numeric(
-            N.RPL_WHOISIDLE, nick, str(idle), str(int(signedOn)), "seconds idle, signon time"
+            N.RPL_WHOISIDLE, nick, str(seen.idle), str(seen.signedOn), "seconds idle, signon time"
         )
     irc.numeric(N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.")
 

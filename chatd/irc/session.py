@@ -62,7 +62,6 @@ class IRCSession(Protocol):
     awayMessage: str | None
     account: str | None
     address: str
-    lastSpoke: float
     saslBuffer: str | None
     sasl: SaslState | None
     serverPasswordGiven: bool

@@ -44,8 +44,8 @@ def whoxFields(
     """
     The parameters of a C{354} for C{person}, seen in C{channel}.
     """
-    lastSpoke = getattr(person, "lastSpoke", None)
-    idle = 0 if lastSpoke is None else int(irc.factory.clock.seconds() - lastSpoke)
+    # Another node's user shows 0: asking every node for a WHO's every user costs too much.
+    seen = irc.service.people.activity.of(person, irc.factory.clock.seconds())
     values = {
         "c": channel,
         "u": user,
@@ -55,7 +55,7 @@ def whoxFields(
         "n": person.nick or "*",
         "f": flags,
         "d": "0",
-        "l": str(max(idle, 0)),
+        "l": str(0 if seen is None else seen.idle),
         "a": getattr(person, "account", None) or "0",
         "o": "n/a",
         "r": realName,

@@ -120,10 +120,10 @@ async def test_keyHoldsAtOnceOnOtherNode(nodes: Callable[..., Daemon]) -> None:
 async def test_profileOnOtherNode(nodes: Callable[..., Daemon]) -> None:
     """
     What bob (IRC, node B) sees of alice (IRC, node A) is what alice's own
-    node shows: her ident, host and real name in C{WHOIS} and in her
-    messages' prefix; once she is away, C{301} to a private message and
-    C{G} in C{WHO}; an C{AWAY} line for his C{away-notify}; and none of it
-    once she is back.
+    node shows: her ident, host and real name in C{WHOIS} (with her idle
+    time, asked of her node) and in her messages' prefix; once she is
+    away, C{301} to a private message and C{G} in C{WHO}; an C{AWAY} line
+    for his C{away-notify}; and none of it once she is back.
     """
     a, b = nodes("a", irc=True), nodes("b", irc=True)
     await waitForLog(a, "connected to Redis")
@@ -139,6 +139,8 @@ async def test_profileOnOtherNode(nodes: Callable[..., Daemon]) -> None:
         await waitForLine(client, lambda line: " 366 " in line)
     bob.send("WHOIS alice")
     await waitForLine(bob, lambda line: " 311 bob alice wonder irc.chatd * :Alice Liddell" in line)
+    idle = await waitForLine(bob, lambda line: " 317 bob alice " in line or " 318 " in line)
+    assert idle.endswith(" :seconds idle, signon time"), idle  # asked of her node
     alice.send("PRIVMSG #lobby :hello", "AWAY :at lunch")
     await waitForLine(bob, lambda line: line == ":alice!wonder@irc.chatd PRIVMSG #lobby :hello")
     await waitForLine(bob, lambda line: line == ":alice!wonder@irc.chatd AWAY :at lunch")

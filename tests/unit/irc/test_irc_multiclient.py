@@ -96,3 +96,26 @@ class IRCMulticlientTests(IRCStoreTestCase):
         self.assertEqual(list(connectionsOf(self.service.find("alice"))), [self.laptop])
         self.send(self.laptop, self.tl, "QUIT :laptop off")
         self.assertEqual(self.codes(self.send(bob, tb)), ["QUIT"])
+
+    def test_whoisIdleOfThePerson(self) -> None:
+        """
+        C{WHOIS} of a person signed in from several clients gives the first
+        client's sign-on, and the idle time since any of them last spoke.
+        """
+        start = int(self.clock.seconds())
+        bob, tb = self.client()
+        self.send(bob, tb, "NICK bob", "USER b 0 * :B")
+
+        def idle() -> list[str]:
+            replies = self.send(bob, tb, "WHOIS alice")
+            return [m.params[2:4] for m in replies if m.command == "317"][0]
+
+        self.clock.advance(10)
+        other, to = self.client()
+        self.signIn(other, to)
+        self.assertEqual(idle(), ["10", str(start)])
+        self.send(self.laptop, self.tl, "PRIVMSG bob :from the laptop")
+        self.clock.advance(5)
+        self.send(self.phone, self.tp, "PRIVMSG #Général :from the phone")
+        self.clock.advance(3)
+        self.assertEqual(idle(), ["3", str(start)])

@@ -77,10 +77,36 @@ class QueryTests(IRCTestCase):
             ],
         )
         self.assertEqual(
-            self.numerics(self.send(carol, tc, "WHOIS chatd bob")), ["311", "319", "312", "318"]
+            self.numerics(self.send(carol, tc, "WHOIS chatd bob")),
+            ["311", "319", "312", "317", "318"],
         )
         self.assertEqual(self.numerics(self.send(carol, tc, "WHOIS nobody")), ["401", "318"])
         self.assertEqual(self.numerics(self.send(carol, tc, "WHOIS")), ["431"])
+
+    def test_whoisIdleOnEveryProtocol(self) -> None:
+        """
+        C{WHOIS} gives the idle time and sign-on of a user of any protocol:
+        idle since they last said something to people (in a room or in
+        private), or since they signed on; a typing notice does not count.
+        """
+        start = int(self.clock.seconds())
+        self.clock.advance(30)
+        carol, tc = self.connect("carol")
+
+        def idle() -> list[str]:
+            replies = self.messages(self.send(carol, tc, "WHOIS bob"))
+            return [m.params[2:4] for m in replies if m.command == "317"][0]
+
+        self.assertEqual(idle(), ["30", str(start)])
+        self.service.say(self.bob, "lobby", ("hello",))
+        self.clock.advance(5)
+        self.assertEqual(idle(), ["5", str(start)])
+        self.service.say(self.bob, "lobby", (), tags=(("+typing", "active"),))
+        self.clock.advance(5)
+        self.assertEqual(idle(), ["10", str(start)])
+        self.service.tell(self.bob, "carol", ("psst",))
+        self.clock.advance(2)
+        self.assertEqual(idle(), ["2", str(start)])
 
     def test_ison(self) -> None:
         """
