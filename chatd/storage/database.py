@@ -29,7 +29,7 @@ class Database:
     """
     One connection pool, its placeholder style and its health.
 
-    @ivar paramstyle: C{"qmark"} (SQLite) or C{"format"} (psycopg2); queries
+    @ivar paramstyle: C{"qmark"} (SQLite) or C{"format"} (psycopg); queries
         are written with C{?} and converted once, as Synapse does.
     @ivar health: how the database answers (see L{StoreHealth}).
     """

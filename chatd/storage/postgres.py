@@ -2,8 +2,9 @@
 """
 PostgreSQL, for sites that outgrow one SQLite file: C{--db postgresql://...}.
 
-The same SQL as SQLite (L{chatd.storage.sql}), through psycopg2 (the
-C{postgres} extra: C{pip install chatd[postgres]}) with C{%s} placeholders.
+The same SQL as SQLite (L{chatd.storage.sql}), through psycopg 3 (the
+C{postgres} extra: C{pip install chatd[postgres]}) with C{%s} placeholders,
+which the server binds (docs/STORAGE.md says what the SQL avoids for that).
 Several pooled connections serve reads in parallel; message writes stay in
 one batch at a time, in order.
 """
@@ -56,7 +57,7 @@ def postgresStore(dsn: str, reactor: Any, connections: int = 4, **kwargs: Any) -
     created on first use.
     """
     pool = PostgresPool(
-        "psycopg2",
+        "psycopg",
         dsn,
         cp_min=1,
         cp_max=connections,

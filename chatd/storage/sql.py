@@ -47,7 +47,7 @@ class SQLChatStore(
     """
     A chat store in an SQL database reached through C{pool}.
 
-    @ivar paramstyle: C{"qmark"} (SQLite) or C{"format"} (psycopg2); queries
+    @ivar paramstyle: C{"qmark"} (SQLite) or C{"format"} (psycopg); queries
         are written with C{?} and converted once, as Synapse does.
     @ivar health: how the database answers (see L{StoreHealth}); a query
         that fails because the database is unavailable fails with

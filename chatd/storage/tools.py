@@ -66,13 +66,13 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
 
     @raise RuntimeError: the target already holds accounts or messages.
     """
-    import psycopg2
+    import psycopg
 
     reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    target = psycopg2.connect(dsn)
     counts: dict[str, int] = {}
     try:
-        with target, target.cursor() as cursor:
+        # Leaving the block commits (or, on an error, rolls back) and closes.
+        with psycopg.connect(dsn) as target, target.cursor() as cursor:
             migrate(cursor, "format")
             for table in ("accounts", "messages"):
                 cursor.execute(f"SELECT COUNT(*) FROM {table}")
@@ -84,7 +84,6 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
                 counts[table] = _copyTable(reader, cursor, table, columns, batch)
             cursor.execute(RESTART_IDS)
     finally:
-        target.close()
         reader.close()
     return counts
 

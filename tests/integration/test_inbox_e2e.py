@@ -190,16 +190,11 @@ def waitingForBob(database: list[str]) -> int:
     """
     query = "SELECT COUNT(*) FROM messages WHERE recipient_key = 'bob' AND pending = 1"
     if database[0] == "--db":
-        import psycopg2
+        import psycopg
 
-        postgres = psycopg2.connect(database[1])
-        try:
-            with postgres.cursor() as cursor:
-                cursor.execute(query)
-                row: Any = cursor.fetchone()
-                return int(row[0])
-        finally:
-            postgres.close()
+        with psycopg.connect(database[1]) as postgres:
+            row: Any = postgres.execute(query).fetchone()
+            return int(row[0])
     lite = sqlite3.connect(Path(database[1]) / DATABASE_NAME)
     try:
         return int(lite.execute(query).fetchone()[0])

@@ -39,23 +39,19 @@ def replayed(primary: PostgresServer, standby: PostgresServer, database: str) ->
     """
     Wait until the standby has replayed everything the primary wrote.
     """
-    import psycopg2
+    import psycopg
 
-    with psycopg2.connect(f"{primary.url}/{database}") as connection:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()")
-            [target] = cursor.fetchall()[0]
+    with psycopg.connect(f"{primary.url}/{database}") as connection:
+        [target] = connection.execute("SELECT pg_current_wal_lsn()").fetchall()[0]
     deadline = time.monotonic() + 10
-    with psycopg2.connect(f"{standby.url}/{database}") as connection:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            while True:
-                cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,))
-                [done] = cursor.fetchall()[0]
-                if done:
-                    return
-                assert time.monotonic() < deadline, "the standby did not catch up"
-                time.sleep(0.05)
+    with psycopg.connect(f"{standby.url}/{database}", autocommit=True) as connection:
+        while True:
+            query = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+            [done] = connection.execute(query, (target,)).fetchall()[0]
+            if done:
+                return
+            assert time.monotonic() < deadline, "the standby did not catch up"
+            time.sleep(0.05)
 
 
 @pytest_twisted.ensureDeferred

@@ -10,7 +10,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pytest
 import pytest_twisted
 
 from chatd.core.names import key
@@ -119,15 +118,11 @@ async def test_rekeyPostgres(postgresServer: str) -> None:
     """
     The same on PostgreSQL.
     """
-    psycopg2 = pytest.importorskip("psycopg2")
+    import psycopg
+
     url = createDatabase(postgresServer)
-    connection = psycopg2.connect(url)
-    try:
-        with connection.cursor() as cursor:
-            _beforeRekey(cursor.execute, "format")
-        connection.commit()
-    finally:
-        connection.close()
+    with psycopg.connect(url) as connection:  # commits and closes
+        _beforeRekey(connection.execute, "format")
     store = openStore("unused", url, _reactor())
     assert isinstance(store, SQLChatStore)
     await _checkRekeyed(store)

@@ -116,7 +116,7 @@ def test_bannedRightAfterRestart(tmp_path: Path, postgresServer: str) -> None:
     holds a lock on their table): a banned user's LOGIN made right after
     the restart is answered C{ERROR 24} once they load, never C{OKAY!}.
     """
-    import psycopg2
+    import psycopg
 
     url = createDatabase(postgresServer)
     dataDir = tmp_path / "data"
@@ -128,7 +128,7 @@ def test_bannedRightAfterRestart(tmp_path: Path, postgresServer: str) -> None:
     finally:
         daemon.stop()
 
-    lock = psycopg2.connect(url)
+    lock = psycopg.connect(url)
     try:
         with lock.cursor() as cursor:
             cursor.execute("LOCK TABLE sanctions IN ACCESS EXCLUSIVE MODE")

@@ -142,16 +142,11 @@ async def test_upgradePostgres(postgresServer: str) -> None:
     A PostgreSQL database of schema version 1 gets its id sequence, started
     after the ids chatd numbered itself.
     """
-    import psycopg2
+    import psycopg
 
     url = createDatabase(postgresServer)
-    connection = psycopg2.connect(url)
-    try:
-        with connection.cursor() as cursor:
-            _oldSchema(cursor.execute, "format")
-        connection.commit()
-    finally:
-        connection.close()
+    with psycopg.connect(url) as connection:  # commits and closes
+        _oldSchema(connection.execute, "format")
     store = openStore("unused", url, _reactor())
     assert isinstance(store, SQLChatStore)
     await _checkUpgraded(store)

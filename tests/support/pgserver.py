@@ -4,7 +4,7 @@ directory and C{pg_ctl start} on a free 127.0.0.1 port, as the C{postgres}
 user when the tests run as root (PostgreSQL refuses to run as root).
 
 Tests that need it skip, saying why, when PostgreSQL (Debian package
-C{postgresql}) or psycopg2 (C{pip install chatd[postgres]}) is missing.
+C{postgresql}) or psycopg (C{pip install chatd[postgres]}) is missing.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def whyNoPostgres() -> str | None:
     Why a PostgreSQL server cannot be started here, or C{None} if it can.
     """
     try:
-        import psycopg2  # noqa: F401
+        import psycopg  # noqa: F401
     except ImportError:
-        return "psycopg2 is not installed (pip install chatd[postgres])"
+        return "psycopg is not installed (pip install chatd[postgres])"
     if _tool("initdb") is None or _tool("pg_ctl") is None:
         return "PostgreSQL is not installed (Debian package 'postgresql')"
     if os.geteuid() == 0:
@@ -188,14 +188,9 @@ def createDatabase(server: str) -> str:
     """
     A new, empty database on C{server}; returns its URL.
     """
-    import psycopg2
+    import psycopg
 
     name = f"chatd_test_{os.getpid()}_{next(_databases)}"
-    connection = psycopg2.connect(server + "/postgres")
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {name}")
-    finally:
-        connection.close()
+    with psycopg.connect(server + "/postgres", autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
     return f"{server}/{name}"
