@@ -4,7 +4,8 @@ PostgreSQL, for sites that outgrow one SQLite file: C{--db postgresql://...}.
 
 The same SQL as SQLite (L{chatd.storage.sql}), through psycopg 3 (the
 C{postgres} extra: C{pip install chatd[postgres]}) with C{%s} placeholders,
-which the server binds (docs/STORAGE.md says what the SQL avoids for that).
+which the server binds (docs/dev/DESIGN.md, "Persistence", says what the
+SQL avoids for that).
 Several pooled connections serve reads in parallel; message writes stay in
 one batch at a time, in order.
 """

@@ -64,7 +64,9 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
     Copy the SQLite database C{source} into the empty PostgreSQL database
     C{dsn}, in one transaction; returns the rows copied per table.
 
-    @raise RuntimeError: the target already holds accounts or messages.
+    @raise RuntimeError: the target already holds accounts or messages, or
+        PostgreSQL could not be reached or refused the copy (nothing is
+        copied then).
     """
     import psycopg
 
@@ -83,6 +85,8 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
             for table, columns in TABLES:
                 counts[table] = _copyTable(reader, cursor, table, columns, batch)
             cursor.execute(RESTART_IDS)
+    except psycopg.Error as error:
+        raise RuntimeError("PostgreSQL: " + " ".join(str(error).split())) from error
     finally:
         reader.close()
     return counts

@@ -19,6 +19,7 @@ from contextlib import closing, redirect_stderr, redirect_stdout
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from twisted.internet.defer import succeed
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SkipTest, SynchronousTestCase
@@ -356,3 +357,15 @@ class BackupTests(TestCase):
         status, _, err = run("copy", str(self.restored), "postgresql://nowhere/x")
         self.assertEqual(status, 1)
         self.assertIn("no chatd database at", err)
+
+    def test_copyPostgresUnreachable(self) -> None:
+        """
+        C{chatd-admin copy} to a PostgreSQL that cannot be reached says so
+        in one line, without a traceback.
+        """
+        pytest.importorskip("psycopg")
+        status, _, err = run("copy", str(self.data), "postgresql://chatd@127.0.0.1:1/chatd")
+        self.assertEqual(status, 1)
+        self.assertTrue(err.startswith("chatd-admin: PostgreSQL: "), err)
+        self.assertIn("Connection refused", err)
+        self.assertEqual(err.count("\n"), 1, err)
