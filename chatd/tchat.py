@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -142,7 +142,7 @@ class TchatProtocol(ChatLineReceiver):
         if self.nick is None and verb != "LOGIN":
             self.send(encodeError(errors.NotLoggedIn.code))
             return None
-        return self._reply(maybeDeferred(handler, argument))
+        return self._run(handler, argument)
 
     def _bodyLine(self, text: str) -> Any:
         body = self._body
@@ -155,7 +155,7 @@ class TchatProtocol(ChatLineReceiver):
             if self.nick is None:
                 self.send(encodeError(errors.NotLoggedIn.code))
                 return None
-            return self._reply(maybeDeferred(body.command, body.argument, tuple(body.lines)))
+            return self._run(body.command, body.argument, tuple(body.lines))
         if not text.startswith(PREFIX):
             body.tooBig = True  # a malformed body is refused as a whole
             return None
@@ -167,8 +167,21 @@ class TchatProtocol(ChatLineReceiver):
             body.lines.append(line)
         return None
 
-    def _reply(self, result: Any) -> Any:
-        return result.addCallbacks(self._okay, self._refused)
+    def _run(self, command: Callable[..., Any], *args: Any) -> Any:
+        """
+        Run a command and answer it: at once when the service answered at
+        once (C{SPEAK} among most), without a L{Deferred}, which costs a
+        busy room more than the message's checks; else once it fires.
+        """
+        try:
+            result = command(*args)
+        except Exception:
+            self._refused(Failure())
+            return None
+        if isinstance(result, Deferred):
+            return result.addCallbacks(self._okay, self._refused)
+        self._okay(result)
+        return None
 
     def _okay(self, extra: object) -> None:
         # Commands answer with extra lines (bytes) before OKAY!, or anything else.
