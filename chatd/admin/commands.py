@@ -33,6 +33,13 @@ from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
 
+#: Added to a reply when the moderation database failed to store what the
+#: command did (the error is logged).
+NOT_STORED = (
+    "warning: the moderation database could not store this: it holds only until the daemon"
+    " restarts (see the log)"
+)
+
 
 class AdminConsole(RoomCommands):
     """
@@ -96,10 +103,19 @@ class AdminConsole(RoomCommands):
             return maybeDeferred(lambda: f"unknown command {words[0]!r}; try: help")
         handler = getattr(self, "cmd_" + name.replace(" ", "_"))
         d = maybeDeferred(handler, rest)
-        # In a cluster, the reply waits until every node has heard of what the
-        # command did: whoever it banned, muted or kicked is so everywhere by then.
+        # The reply waits until what the command did is stored (a ban answered
+        # holds after a crash), and in a cluster until every node has heard of
+        # it: whoever it banned, muted or kicked is so everywhere by then.
         d.addErrback(self._failed, name)
+        d.addCallback(self._stored)
         return d.addCallback(lambda reply: afterHeard(self.service.observer, lambda: reply))
+
+    def _stored(self, reply: str) -> Deferred[str]:
+        def told(stored: bool) -> str:
+            return reply if stored else f"{reply}\n{NOT_STORED}"
+
+        stored: Deferred[str] = self.moderation.writes.settled().addCallback(told)
+        return stored
 
     async def _nothing(self) -> str:
         return ""

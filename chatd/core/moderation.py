@@ -29,6 +29,7 @@ from chatd.core import errors
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.writes import PendingWrites
 from chatd.modstore import (
     BAN,
     IPBAN,
@@ -107,6 +108,7 @@ class Moderation:
         self.clock = clock
         self.operators = operators if operators is not None else set()
         self.store: IModerationStore = store if store is not None else MemoryModerationStore()
+        self.writes = PendingWrites("moderation store failed")  # settled(): stored
         self._sanctions: dict[tuple[str, str], Sanction] = {}
         self._connectedAt: WeakKeyDictionary[IParticipant, float] = WeakKeyDictionary()
         self._recent: deque[list[int]] = deque()  # [second, messages], oldest first
@@ -365,7 +367,7 @@ class Moderation:
                 self.onChange(kind, target, None)
 
     def _persist(self, d: Deferred[Any]) -> None:
-        d.addErrback(lambda f: self.log.failure("moderation store failed", f))
+        self.writes.keep(d)
 
     # Replication (optional: cluster mode sets onChange)
 
