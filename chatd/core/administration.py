@@ -13,7 +13,7 @@ from twisted.internet.defer import Deferred
 from chatd.core import errors
 from chatd.core.events import Notice
 from chatd.core.participant import IParticipant
-from chatd.core.text import checkText
+from chatd.core.text import checkShortText
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
@@ -36,7 +36,7 @@ class Administration:
         target = service.find(nick)
         if target is None:
             raise errors.NoSuchUser()
-        checkText(reason, "reason")
+        checkShortText(reason, "reason")
         why = f"kicked by {operator}" + (f": {reason}" if reason else "")
         service.disconnect(target, why)
         target.disconnect(errors.Kicked(why))
@@ -78,7 +78,7 @@ class Administration:
         @raise InvalidArgument: an unknown mode or a negative capacity.
         """
         if topic is not None:
-            checkText(topic, "topic")
+            checkShortText(topic, "topic")
         persistence = self.service.requirePersistence()
         return persistence.configureRoom(room, mode, capacity, topic, autojoin)
 

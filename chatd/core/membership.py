@@ -21,7 +21,7 @@ from chatd.core.founders import enteredAsFounder, recordFounder
 from chatd.core.interfaces import MaybeDeferred
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
-from chatd.core.text import checkText
+from chatd.core.text import checkShortText
 
 if TYPE_CHECKING:
     from chatd.core.room import Room
@@ -199,7 +199,7 @@ class Membership:
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self.memberRoom(participant, room)
-        checkText(reason, "reason")
+        checkShortText(reason, "reason")
         self.part(participant, nick, target, reason, PART)
         observer = self.service.observer
         if observer is not None:

@@ -20,7 +20,7 @@ from chatd.core.masks import modeString
 from chatd.core.names import key
 from chatd.core.room import Room
 from chatd.core.status import tellInvitation
-from chatd.core.text import checkText
+from chatd.core.text import checkShortText, checkText
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
@@ -141,7 +141,7 @@ class RoomOps:
         C{by} sets C{target}'s topic (allowed already): every member is
         told, and the topic, its setter and the time are stored.
         """
-        checkText(topic, "topic")
+        checkShortText(topic, "topic")
         target.setTopic(topic, by, self.service.now())
         self.tellRoom(target, RoomChange(target.name, by, self.service.now(), topic=topic))
         persistence = self.service.storeOf(target)
@@ -164,7 +164,7 @@ class RoomOps:
         kicked = target.members.get(key(nick))
         if kicked is None:
             raise errors.NotInRoom()
-        checkText(reason, "reason")
+        checkShortText(reason, "reason")
         shown = self.service.membership.kickOut(target, kicked, nick, by, reason)
         if self.service.observer is not None:
             self.service.observer.kickedFromRoom(target.name, shown, by, reason)

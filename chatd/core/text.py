@@ -89,6 +89,23 @@ def checkText(text: str, what: str = "message") -> str:
     return text
 
 
+#: Longest topic, or reason for leaving or removing someone, in characters
+#: (what IRC advertises as C{TOPICLEN} and C{KICKLEN}, and cuts to).
+MAX_TEXT_LENGTH = 390
+
+
+def checkShortText(text: str, what: str) -> str:
+    """
+    L{checkText}, for a topic or a reason: one line of at most
+    L{MAX_TEXT_LENGTH} characters.
+
+    @raise InvalidArgument: it is longer.
+    """
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidArgument(f"a {what} is at most {MAX_TEXT_LENGTH} characters")
+    return checkText(text, what)
+
+
 def checkLines(lines: Iterable[str], what: str = "message") -> None:
     """
     L{checkText} each line of a message.

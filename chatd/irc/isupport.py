@@ -8,13 +8,15 @@ from __future__ import annotations
 from chatd.core.limits import MAX_BANS, MAX_HISTORY, MAX_KEY_LENGTH
 from chatd.core.names import MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH
 from chatd.core.statusmsg import PREFIXES as STATUS_PREFIXES
+from chatd.core.text import MAX_TEXT_LENGTH
 from chatd.irc.listener import IRCListener
 
 #: The version shown in 002, 004 and 351.
 VERSION = "chatd-0.1"
 
-#: Longest AWAY, KICK and TOPIC text accepted, in characters.
-TEXT_LENGTH = 390
+#: Longest AWAY, KICK and TOPIC text accepted, in characters: the core's
+#: rule for topics and reasons (longer ones are cut to it, as IRC does).
+TEXT_LENGTH = MAX_TEXT_LENGTH
 
 
 def isupportTokens(factory: IRCListener) -> list[str]:

@@ -76,6 +76,9 @@ class RoomCommandTests(SynchronousTestCase):
         )
         self.assertEqual(self.moderation.audit[-1].what, "topic Blabla Welcome to Blabla")
         self.assertEqual(self.run_("topic nowhere hi"), "refused: no such room")
+        self.assertEqual(
+            self.run_("topic blabla " + "x" * 391), "refused: a topic is at most 390 characters"
+        )
 
     def test_roomop(self) -> None:
         """

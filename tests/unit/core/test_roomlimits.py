@@ -215,6 +215,9 @@ class EphemeralTests(PersistenceTestCase):
         self.successResultOf(self.service.configureRoom("Jeux", topic="cards"))
         self.service.disconnect(alice, "bye")
         self.assertIn("Jeux", self.names())
+        self.assertRaises(
+            errors.InvalidArgument, self.service.configureRoom, "Jeux", topic="x" * 391
+        )
 
     def test_remoteEphemeral(self) -> None:
         """

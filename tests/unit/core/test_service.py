@@ -731,6 +731,21 @@ class RoomOperatorTests(ServiceTestCase):
         assert isinstance(event, Membership)
         self.assertEqual((event.kind, event.reason), (PART, "bye all"))
 
+    def test_reasonLength(self) -> None:
+        """
+        A reason for leaving or for removing someone is at most 390
+        characters, as a topic: a longer one is refused, and nobody moves.
+        """
+        long = "x" * 391
+        for call in (
+            lambda: self.service.leave(self.bob, "den", long),
+            lambda: self.service.kickFromRoom(self.alice, "den", "bob", long),
+        ):
+            self.assertRaises(errors.InvalidArgument, call)
+        self.assertEqual(self.service.roomsOf(self.bob), ["den"])
+        self.service.leave(self.bob, "den", "x" * 390)
+        self.assertEqual(self.service.roomsOf(self.bob), [])
+
     def test_notices(self) -> None:
         """
         A message marked as a notice arrives marked; others are not.
