@@ -26,9 +26,10 @@ from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
 from chatd.core.calls import afterHeard
-from chatd.core.moderation import formatSpan, parseNetwork
+from chatd.core.moderation import parseNetwork
 from chatd.core.names import key, normalize
 from chatd.core.roles import IAdministration
+from chatd.core.sanctiontext import formatSpan
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]

@@ -14,9 +14,9 @@ from collections import Counter
 
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
-from chatd.core.moderation import describe
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.roles import IAdministration
+from chatd.core.sanctiontext import describe
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 #: Messages per room that C{messages} looks through, the newest first.

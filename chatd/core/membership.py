@@ -199,7 +199,7 @@ class Membership:
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self.memberRoom(participant, room)
-        checkShortText(reason, "reason")
+        reason = self.service.moderation.heardReason(nick, checkShortText(reason, "reason"))
         self.part(participant, nick, target, reason, PART)
         observer = self.service.observer
         if observer is not None:

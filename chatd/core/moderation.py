@@ -29,6 +29,7 @@ from chatd.core import errors
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.sanctiontext import describe
 from chatd.core.writes import PendingWrites
 from chatd.modstore import (
     BAN,
@@ -65,27 +66,6 @@ def _addressOf(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | 
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
         return parsed.ipv4_mapped
     return parsed
-
-
-def describe(sanction: Sanction, now: float) -> str:
-    """
-    What a sanction means for its target, e.g. C{"for 9m 58s more: spam"}.
-    """
-    span = "for good" if sanction.until is None else f"for {formatSpan(sanction.until - now)} more"
-    return f"{span}: {sanction.reason}" if sanction.reason else span
-
-
-def formatSpan(seconds: float) -> str:
-    """
-    A duration for people: C{"1d 2h"}, C{"9m 58s"}, C{"3s"}.
-    """
-    left = max(0, int(seconds + 0.999))
-    parts: list[str] = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if left >= size or (unit == "s" and not parts):
-            parts.append(f"{left // size}{unit}")
-            left %= size
-    return " ".join(parts[:2])
 
 
 class Moderation:
@@ -213,9 +193,7 @@ class Moderation:
 
         @raise errors.Muted: C{nick} is muted.
         """
-        mute = self.active(MUTE, nick)
-        if mute is not None:
-            raise errors.Muted(f"you are muted {describe(mute, self.clock.seconds())}")
+        self.checkNotMuted(nick)
         now = int(self.clock.seconds())
         if self._recent and self._recent[-1][0] == now:
             self._recent[-1][1] += 1
@@ -223,6 +201,24 @@ class Moderation:
             self._recent.append([now, 1])
         while self._recent[0][0] <= now - RATE_WINDOW:
             self._recent.popleft()
+
+    def checkNotMuted(self, nick: str) -> None:
+        """
+        What a muted person may not do besides speaking: set a topic,
+        invite someone (both reach others as words of theirs).
+
+        @raise errors.Muted: C{nick} is muted.
+        """
+        mute = self.active(MUTE, nick)
+        if mute is not None:
+            raise errors.Muted(f"you are muted {describe(mute, self.clock.seconds())}")
+
+    def heardReason(self, nick: str, reason: str) -> str:
+        """
+        C{reason} (for leaving a room or the chat, or for removing someone)
+        as others may read it from C{nick}: nothing while they are muted.
+        """
+        return "" if self.active(MUTE, nick) is not None else reason
 
     # Queries
 

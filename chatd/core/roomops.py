@@ -134,6 +134,7 @@ class RoomOps:
         target = self.service.memberRoom(participant, room)
         if "t" in target.modes and not self.service.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
+        self.service.moderation.checkNotMuted(nick)
         return self.applyTopic(target, topic, nick)
 
     def applyTopic(self, target: Room, topic: str, by: str) -> MaybeDeferred[str]:
@@ -164,7 +165,7 @@ class RoomOps:
         kicked = target.members.get(key(nick))
         if kicked is None:
             raise errors.NotInRoom()
-        checkShortText(reason, "reason")
+        reason = self.service.moderation.heardReason(by, checkShortText(reason, "reason"))
         shown = self.service.membership.kickOut(target, kicked, nick, by, reason)
         if self.service.observer is not None:
             self.service.observer.kickedFromRoom(target.name, shown, by, reason)
@@ -220,6 +221,7 @@ class RoomOps:
         """
         sender = self.service.requireLogin(participant)
         target = self.service.memberRoom(participant, room)
+        self.service.moderation.checkNotMuted(sender)
         recipient = self.service.people.find(nick)
         if recipient is None:
             raise errors.NoSuchUser()

@@ -236,4 +236,6 @@ def onPong(irc: IRCSession, message: Message) -> None:
 
 def onQuit(irc: IRCSession, message: Message) -> None:
     reason = message.params[0] if message.params else ""
+    if irc.participant.nick:  # a muted person's parting words are not heard
+        reason = irc.service.moderation.heardReason(irc.participant.nick, reason)
     irc.closeLink(f"Quit: {reason}" if reason else "Quit")

@@ -11,8 +11,9 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.events import RoomMessage
-from chatd.core.moderation import Moderation, formatSpan, parseNetwork
+from chatd.core.moderation import Moderation, parseNetwork
 from chatd.core.names import key
+from chatd.core.sanctiontext import formatSpan
 from chatd.core.service import ChatService
 from chatd.modstore import BAN, IPBAN, KICK, OPERATOR, MemoryModerationStore, Sanction
 from chatd.testing import RecordingParticipant
