@@ -101,11 +101,13 @@ class Rooms:
 
     def listing(self) -> list[tuple[str, int]]:
         """
-        Every room's name and member count, sorted by name key.
+        Every room's name and member count, in the order people read
+        names (case aside), not by their look-alike keys (which read
+        C{0} as C{o}).
         """
         return sorted(
             ((room.name, len(room.members)) for room in self._rooms.values()),
-            key=lambda item: key(item[0]),
+            key=lambda item: (item[0].casefold(), item[0]),
         )
 
     @staticmethod

@@ -283,6 +283,20 @@ class InfoTests(ChannelTestCase):
         self.assertEqual(sum(len(m.params[-1].split()) for m in names), 61)
         self.assertTrue(all(len(line.encode()) + 2 <= 512 for line in raw.split("\r\n")))
 
+    def test_listOrder(self) -> None:
+        """
+        LIST gives rooms in the order people read their names, case aside
+        (not by their look-alike keys, in which C{0} reads as C{o}).
+        """
+        proto, t = self.joined("alice")
+        for name in ("bulk0229", "Bulk0100", "bulk0000", "bulk0999", "bulko"):
+            self.send(proto, t, f"JOIN #{name}")
+        listed = self.messages(self.send(proto, t, "LIST"))
+        self.assertEqual(
+            [m.params[1] for m in listed if m.command == "322"],
+            ["#bulk0000", "#Bulk0100", "#bulk0229", "#bulk0999", "#bulko", "#lobby"],
+        )
+
     def test_list(self) -> None:
         """
         LIST shows every room with members and its member count, the ones
