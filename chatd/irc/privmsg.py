@@ -42,6 +42,29 @@ def clientTags(message: Message) -> tuple[tuple[str, str], ...]:
 MAX_TARGETS = 4
 
 
+def targetsOf(irc: IRCSession, message: Message, quiet: bool) -> list[str]:
+    """
+    The targets of C{message} (its first parameter, comma-separated), each
+    once: a channel (with its status prefix) or a nickname named again, in
+    any case or look-alike spelling, is left out.  Past L{MAX_TARGETS}
+    distinct targets the rest are left out too and, unless C{quiet}, the
+    client is told C{407 ERR_TOOMANYTARGETS} with the first of them, as
+    solanum does.
+    """
+    seen: set[tuple[str, str]] = set()
+    targets: list[str] = []
+    for target in message.params[0].split(","):
+        status = target[:1] if target[:1] in PREFIXES and target[1:2] == "#" else ""
+        room = roomName(target[len(status) :])
+        identity = (status + "#", key(room)) if room is not None else ("", key(target))
+        if target and identity not in seen:
+            seen.add(identity)
+            targets.append(target)
+    if len(targets) > MAX_TARGETS and not quiet:
+        irc.numeric(N.ERR_TOOMANYTARGETS, targets[MAX_TARGETS], "Too many recipients")
+    return targets[:MAX_TARGETS]
+
+
 def onPrivmsg(irc: IRCSession, message: Message) -> Any:
     return sendText(irc, message, quiet=False)
 
@@ -65,7 +88,7 @@ def sendText(irc: IRCSession, message: Message, quiet: bool) -> Any:
             irc.numeric(N.ERR_NOTEXTTOSEND, "No text to send")
         return None
     text = message.params[1]
-    targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+    targets = targetsOf(irc, message, quiet)
     tags = clientTags(message) + (BOT_TAG if "B" in irc.userModes else ())
     return irc.inTurn(
         targets, lambda target: sendOne(irc, message.command, target, (text,), quiet, tags)
@@ -81,7 +104,7 @@ def onTagmsg(irc: IRCSession, message: Message) -> Any:
     tags = clientTags(message)
     if not message.params or not tags:
         return None
-    targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+    targets = targetsOf(irc, message, quiet=True)
     return irc.inTurn(targets, lambda target: sendOne(irc, "TAGMSG", target, (), True, tags))
 
 
