@@ -22,6 +22,7 @@ from chatd.core import errors
 from chatd.core.absent import isAbsent
 from chatd.core.delivery import deliver
 from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
+from chatd.core.inbox import Kept
 from chatd.core.interfaces import IParticipant
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
 
 #: What L{Messages.tell} answers: the message, or a L{Deferred} of it (the
-#: relay took it) or of C{None} (kept for a registered user who is away).
+#: relay took it) or of a L{Kept} (kept for a registered user who is away).
 Told: TypeAlias = "PrivateMessage | Deferred[Any]"
 
 
@@ -181,7 +182,7 @@ class Messages:
                 event = PrivateMessage(sender, nick, lines, now, msgid=self._msgid(), millis=millis)
                 kept = self.keepForLater(event)
                 assert kept is not None
-                return kept.addCallback(self._keptPrivate, participant)
+                return kept.addCallback(self._keptPrivate, participant, nick)
             raise errors.NoSuchUser()
         if lines or not tags:
             self._checkBody(lines)
@@ -243,8 +244,9 @@ class Messages:
             persistence.isRegisteredNow(event.sender),
         )
 
-    def _keptPrivate(self, ignored: None, participant: IParticipant) -> None:
+    def _keptPrivate(self, ignored: None, participant: IParticipant, nick: str) -> Kept:
         self.stats.messageIn(participant.protocolName, "private", 1)
+        return Kept(nick)
 
     def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
         """

@@ -16,6 +16,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.inbox import Kept
 from chatd.core.names import key, normalize
 from chatd.core.status import awayOf
 from chatd.core.statusmsg import PREFIXES, sayToOperators
@@ -160,6 +161,8 @@ def sendOne(
     def sent(event: object) -> None:
         if away and not quiet:
             irc.numeric(N.RPL_AWAY, target, away)
+        elif isinstance(event, Kept) and not quiet:  # waits for their next login
+            irc.numeric(N.RPL_AWAY, target, event.reason)
         echo(irc, command, recipient.nick if recipient else target, lines, event)
 
     return irc.call(
