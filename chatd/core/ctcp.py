@@ -6,11 +6,12 @@ C{\\x01PING 1700000000\\x01} and their answers), not words for people.
 An action (C{\\x01ACTION waves\\x01}, IRC's C{/me}) is a message like any
 other (L{chatd.core.text.action}).  Any other line that starts with
 C{\\x01} makes its message machinery (L{ctcpOf}), and the rule, for every
-front-end, is:
+front-end and cluster node, is:
 
  - it reaches only the connections that take CTCP (those with a true
-   C{takesCtcp}: IRC clients); the others are shown nothing, as each asks
-   L{hasText} before it shows a message;
+   C{takesCtcp}: IRC clients, and the stand-ins of another node's users,
+   whose node applies this rule to their connections); the others are
+   shown nothing, as each asks L{hasText} before it shows a message;
  - it is never stored, nor kept for someone not connected (to whom it is
    refused as to an unknown name: nobody is there to answer);
  - it does not end its sender's idle spell;
