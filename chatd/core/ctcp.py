@@ -12,7 +12,7 @@ front-end and cluster node, is:
    C{takesCtcp}: IRC clients, and the stand-ins of another node's users,
    whose node applies this rule to their connections); the others are
    shown nothing, as each asks L{hasText} before it shows a message;
- - it is never stored, nor kept for someone not connected (to whom it is
+ - it is never stored, nor kept for someone not logged in (to whom it is
    refused as to an unknown name: nobody is there to answer);
  - it does not end its sender's idle spell;
  - a request sent with C{PRIVMSG} (not a C{NOTICE}, which is never
@@ -35,8 +35,8 @@ from chatd.core.participant import IParticipant
 if TYPE_CHECKING:
     from chatd.core.events import PrivateMessage, RoomMessage
 
-#: The CTCP requests the service answers for a person without IRC client,
-#: and the one it passes as text (C{CLIENTINFO}'s answer lists them all).
+#: What C{CLIENTINFO} is answered for a person without IRC client: the
+#: requests L{answer} answers, and C{ACTION}, which every front-end shows.
 ANSWERED = ("ACTION", "CLIENTINFO", "PING", "TIME", "VERSION")
 
 
@@ -75,7 +75,7 @@ def answer(event: PrivateMessage, person: IParticipant, now: float) -> str | Non
     C{event} (a C{PRIVMSG}), made by the service for a person without one,
     or C{None} when it answers no such request.
     """
-    line = next(line for line in event.lines if line[:1] == "\x01")
+    line = next(line for line in event.lines if ctcpOf((line,)) is not None)
     verb, _, argument = line[1:].rstrip("\x01").partition(" ")
     verb = verb.upper()
     if verb == "VERSION":

@@ -51,7 +51,7 @@ class MachineryTests(SynchronousTestCase):
         The answers: C{VERSION} names chatd and what the person uses (or
         that they are not connected), C{PING} echoes, C{TIME} is the
         server's in GMT, C{CLIENTINFO} lists what is answered; nothing
-        else is.
+        else is.  Of several lines, the CTCP one is answered, not an action.
         """
         tchat = RecordingParticipant(protocolName="tchat")
         tchat.nick = "bob"
@@ -76,3 +76,5 @@ class MachineryTests(SynchronousTestCase):
             reply("\x01CLIENTINFO\x01"), "\x01CLIENTINFO ACTION CLIENTINFO PING TIME VERSION\x01"
         )
         self.assertIsNone(reply("\x01FINGER\x01"))
+        both = PrivateMessage("carol", "bob", ("\x01ACTION waves\x01", "\x01PING 7\x01"), 0)
+        self.assertEqual(answer(both, tchat, 0), "\x01PING 7\x01")
