@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.core import errors
+from chatd.core.ctcp import hasText
 from chatd.core.errors import ChatError
 from chatd.core.events import (
     Membership,
@@ -310,7 +311,7 @@ class TchatProtocol(ChatLineReceiver):
             outbox.queue(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        if event.lines:  # a message of tags only has nothing to show here
+        if hasText(event):  # one of tags only, or CTCP, has nothing to show here
             self.send(event.wire(encodePrivate))
 
     def membershipChanged(self, event: Membership) -> None:

@@ -85,6 +85,10 @@ class RemoteParticipant:
     #: Another node's user is offered history by its own node.
     historyOnEnter = 0
 
+    #: CTCP goes to the user's node, which gives it to their connections
+    #: that take it, or answers for them (L{chatd.core.ctcp}).
+    takesCtcp = True
+
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
         """
         Never called: L{historyOnEnter} is 0.

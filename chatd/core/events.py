@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from chatd.core.ctcp import hasText
 from chatd.core.names import key
 
 E = TypeVar("E", bound="Event")
@@ -48,13 +49,14 @@ class Event:
 
 def textOnly(encoder: Callable[[RoomMessage], bytes]) -> Callable[[RoomMessage], bytes]:
     """
-    For a front-end that shows no tags: C{encoder}'s bytes for a room message
-    with text, nothing for one of tags only (IRC's C{TAGMSG}).  Made once per
+    For a front-end that shows no tags and takes no CTCP: C{encoder}'s bytes
+    for a room message with text, nothing for one of tags only (IRC's
+    C{TAGMSG}) or CTCP machinery (L{chatd.core.ctcp.hasText}).  Made once per
     front-end, as the result is what L{Event.wire} caches under.
     """
 
     def shown(event: RoomMessage) -> bytes:
-        return event.wire(encoder) if event.lines else b""
+        return event.wire(encoder) if hasText(event) else b""
 
     return shown
 

@@ -45,6 +45,26 @@ def wireSize(message: PrivateMessage) -> int:
     return sum(len(line.encode("utf-8")) + LINE_OVERHEAD for line in message.lines)
 
 
+class Kept:
+    """
+    What L{chatd.core.messages.Messages.tell} answers for a private message
+    kept for C{recipient}, a registered user with no connection open (not
+    logged in, or always on and away): it waits for their next login.
+    Every front-end tells the sender so, in its own form, with L{reason}.
+    """
+
+    __slots__ = ("recipient",)
+
+    #: Why the recipient does not read it now, as every front-end words it.
+    reason = "they will get it when they log in"
+
+    def __init__(self, recipient: str) -> None:
+        self.recipient = recipient
+
+    def __repr__(self) -> str:
+        return f"<Kept for {self.recipient!r}>"
+
+
 class Inbox:
     """
     The waiting private messages of a service with a store.

@@ -154,8 +154,9 @@ class IChatService(IRoomOperations):
         """
         Send C{lines} privately to C{nick} (C{notice}, C{tags} as for
         L{say}); returns the L{PrivateMessage}, or, for a registered user
-        who is offline, a L{Deferred} firing with C{None} once the message
-        is kept for their next login, or, for a user served by another
+        who is offline, a L{Deferred} firing with a L{chatd.core.inbox.Kept}
+        once the message is kept for their next login (the front-end tells
+        the sender so, with its C{reason}), or, for a user served by another
         node (cluster mode), a L{Deferred} firing with the message once the
         link between nodes took it.
 

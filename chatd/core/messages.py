@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
+from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.core.absent import isAbsent
-from chatd.core.delivery import deliver
+from chatd.core.ctcp import answer, ctcpOf, takesCtcp
+from chatd.core.delivery import connectionsOf, deliver
 from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
+from chatd.core.inbox import Kept
 from chatd.core.interfaces import IParticipant
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
 
 #: What L{Messages.tell} answers: the message, or a L{Deferred} of it (the
-#: relay took it) or of C{None} (kept for a registered user who is away).
+#: relay took it) or of a L{Kept} (kept for a registered user who is away).
 Told: TypeAlias = "PrivateMessage | Deferred[Any]"
 
 
@@ -53,6 +56,14 @@ def msgidOrigin(msgid: str) -> tuple[str, int] | None:
         return prefix, int(rest[1:], 16)
     except ValueError:
         return None
+
+
+def _refused(failure: Failure) -> None:
+    """
+    What the service refused for a reason it gives (a L{errors.ChatError}) is
+    dropped; anything else stays a failure, and is logged.
+    """
+    failure.trap(errors.ChatError)
 
 
 class Messages:
@@ -98,7 +109,8 @@ class Messages:
         return int(self.clock.seconds() * 1000)
 
     def _spoke(self, participant: IParticipant, lines: tuple[str, ...], millis: int) -> None:
-        if lines:  # a typing notice alone does not end an idle spell
+        # A typing notice alone, or a CTCP request, does not end an idle spell.
+        if lines and ctcpOf(lines) is None:
             self.people.activity.spoke(participant, millis / 1000)
 
     def say(
@@ -121,7 +133,7 @@ class Messages:
         event = RoomMessage(
             target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis
         )
-        if self.persistence is not None and lines:
+        if self.persistence is not None and lines and ctcpOf(lines) is None:
             self.persistence.store.addMessage(
                 target.name, nick, None, lines, event.when, msgid=event.msgid, millis=millis
             )
@@ -174,14 +186,16 @@ class Messages:
         recipient = self.people.find(nick)
         millis = self.nowMillis()
         now = millis // 1000
-        if recipient is None or isAbsent(recipient):  # an always-on person is not here
-            if self.persistence is not None and self.persistence.isRegisteredNow(nick):
+        machinery = ctcpOf(lines) is not None  # CTCP: for now or never, never kept
+        if recipient is None or (isAbsent(recipient) and not machinery):  # not here
+            persistence = self.persistence
+            if not machinery and persistence is not None and persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
                 self._spoke(participant, lines, millis)
                 event = PrivateMessage(sender, nick, lines, now, msgid=self._msgid(), millis=millis)
                 kept = self.keepForLater(event)
                 assert kept is not None
-                return kept.addCallback(self._keptPrivate, participant)
+                return kept.addCallback(self._keptPrivate, participant, nick)
             raise errors.NoSuchUser()
         if lines or not tags:
             self._checkBody(lines)
@@ -191,6 +205,8 @@ class Messages:
             sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
         )
         recipient.privateMessage(event)
+        if machinery and not notice:
+            self.answerCtcp(participant, recipient, event)
         relayed = None if self.relay is None else self.relay.handedOn(event)
         if relayed is None:
             return self._told(event, participant, recipient)
@@ -206,7 +222,7 @@ class Messages:
         C{event} reached its recipient (or the relay took it): store it, and
         show it to the sender's other connections as their own words.
         """
-        if self.persistence is not None and event.lines:
+        if self.persistence is not None and event.lines and ctcpOf(event.lines) is None:
             registered = self.persistence.isRegisteredNow
             self.persistence.store.addMessage(
                 None,
@@ -223,6 +239,32 @@ class Messages:
             deliver([own], "privateMessage", event, participant)
         self.stats.messageIn(participant.protocolName, "private", 1)
         return event
+
+    def answerCtcp(
+        self, asker: IParticipant | None, recipient: IParticipant, event: PrivateMessage
+    ) -> None:
+        """
+        On the next turn, answer the CTCP request C{event}, given to
+        C{recipient}, for them (L{chatd.core.ctcp}), as their client would:
+        if C{asker} (the connection that sent it, or its stand-in) takes
+        CTCP and none of C{recipient}'s connections does.  The answer is
+        their C{NOTICE} to the sender, through L{tell}; one the service
+        refuses (they left, or are muted) is not sent.
+        """
+        connections = connectionsOf(recipient)
+        if not takesCtcp(asker) or not connections or any(map(takesCtcp, connections)):
+            return
+        reply = answer(event, recipient, self.clock.seconds())
+        if reply is not None:
+            self.clock.callLater(0, self._answer, connections[0], event.sender, reply)
+
+    def _answer(self, connection: IParticipant, nick: str, reply: str) -> None:
+        try:
+            told = self.tell(connection, nick, (reply,), notice=True)
+        except errors.ChatError:
+            return
+        if isinstance(told, Deferred):
+            told.addErrback(_refused)
 
     def keepForLater(self, event: PrivateMessage) -> Deferred[None] | None:
         """
@@ -243,8 +285,9 @@ class Messages:
             persistence.isRegisteredNow(event.sender),
         )
 
-    def _keptPrivate(self, ignored: None, participant: IParticipant) -> None:
+    def _keptPrivate(self, ignored: None, participant: IParticipant, nick: str) -> Kept:
         self.stats.messageIn(participant.protocolName, "private", 1)
+        return Kept(nick)
 
     def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
         """

@@ -32,6 +32,9 @@ class IParticipant(Interface):
     each room message once between them (L{chatd.core.delivery}).  One with
     a C{fanout} (a L{chatd.core.delivery.Fanout}) is given a room's messages
     through it, a reactor turn's run at a time, instead of by L{roomMessage}.
+    One with a true C{takesCtcp} (IRC) is given CTCP requests and replies
+    other than actions as they are; the others show no such message
+    (L{chatd.core.ctcp}).
     """
 
     nick = Attribute("The logged-in nickname (a L{str}), or C{None} before login.")

@@ -16,6 +16,7 @@ from zope.interface import implementer
 
 from chatd.core import errors, status, statusmsg
 from chatd.core.absent import isAbsent
+from chatd.core.ctcp import ctcpOf
 from chatd.core.delivery import deliver, deliverToAll
 from chatd.core.events import (
     PART,
@@ -92,13 +93,19 @@ class Replica:
         recipient here.  One who left before it came, or an always-on
         person without a connection, has it kept for their next login if
         the name is registered, as if it had been sent here; otherwise it
-        reaches nobody: false.
+        reaches nobody: false.  CTCP machinery is never kept, and is
+        answered here for a recipient without IRC client
+        (L{chatd.core.ctcp}).
         """
         recipient = self.service.find(event.recipient)
-        if recipient is not None and not isAbsent(recipient):
-            recipient.privateMessage(event)
+        machinery = ctcpOf(event.lines) is not None
+        if recipient is not None and (machinery or not isAbsent(recipient)):
+            recipient.privateMessage(event)  # an absent person's drops it
+            if machinery and not event.notice:  # answered here for one without IRC
+                sender = self.service.find(event.sender)
+                self.service.messages.answerCtcp(sender, recipient, event)
             return True
-        if not event.lines:  # client tags alone (typing) are for now or never
+        if not event.lines or machinery:  # client tags alone, CTCP: for now or never
             return True
         kept = self.service.messages.keepForLater(event)
         if kept is None:

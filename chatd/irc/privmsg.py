@@ -16,6 +16,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.inbox import Kept
 from chatd.core.names import key, normalize
 from chatd.core.status import awayOf
 from chatd.core.statusmsg import PREFIXES, sayToOperators
@@ -42,6 +43,29 @@ def clientTags(message: Message) -> tuple[tuple[str, str], ...]:
 MAX_TARGETS = 4
 
 
+def targetsOf(irc: IRCSession, message: Message, quiet: bool) -> list[str]:
+    """
+    The targets of C{message} (its first parameter, comma-separated), each
+    once: a channel (with its status prefix) or a nickname named again, in
+    any case or look-alike spelling, is left out.  Past L{MAX_TARGETS}
+    distinct targets the rest are left out too and, unless C{quiet}, the
+    client is told C{407 ERR_TOOMANYTARGETS} with the first of them, as
+    solanum does.
+    """
+    seen: set[tuple[str, str]] = set()
+    targets: list[str] = []
+    for target in message.params[0].split(","):
+        status = target[:1] if target[:1] in PREFIXES and target[1:2] == "#" else ""
+        room = roomName(target[len(status) :])
+        identity = (status + "#", key(room)) if room is not None else ("", key(target))
+        if target and identity not in seen:
+            seen.add(identity)
+            targets.append(target)
+    if len(targets) > MAX_TARGETS and not quiet:
+        irc.numeric(N.ERR_TOOMANYTARGETS, targets[MAX_TARGETS], "Too many recipients")
+    return targets[:MAX_TARGETS]
+
+
 def onPrivmsg(irc: IRCSession, message: Message) -> Any:
     return sendText(irc, message, quiet=False)
 
@@ -65,7 +89,7 @@ def sendText(irc: IRCSession, message: Message, quiet: bool) -> Any:
             irc.numeric(N.ERR_NOTEXTTOSEND, "No text to send")
         return None
     text = message.params[1]
-    targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+    targets = targetsOf(irc, message, quiet)
     tags = clientTags(message) + (BOT_TAG if "B" in irc.userModes else ())
     return irc.inTurn(
         targets, lambda target: sendOne(irc, message.command, target, (text,), quiet, tags)
@@ -81,7 +105,7 @@ def onTagmsg(irc: IRCSession, message: Message) -> Any:
     tags = clientTags(message)
     if not message.params or not tags:
         return None
-    targets = [t for t in message.params[0].split(",") if t][:MAX_TARGETS]
+    targets = targetsOf(irc, message, quiet=True)
     return irc.inTurn(targets, lambda target: sendOne(irc, "TAGMSG", target, (), True, tags))
 
 
@@ -137,6 +161,8 @@ def sendOne(
     def sent(event: object) -> None:
         if away and not quiet:
             irc.numeric(N.RPL_AWAY, target, away)
+        elif isinstance(event, Kept) and not quiet:  # waits for their next login
+            irc.numeric(N.RPL_AWAY, target, event.reason)
         echo(irc, command, recipient.nick if recipient else target, lines, event)
 
     return irc.call(

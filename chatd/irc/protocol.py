@@ -49,6 +49,10 @@ class IRCProtocol(IRCConnection):
 
     __slots__ = ("_lastQuit",)  # set as others quit: see IRCConnection's slots
 
+    #: CTCP requests and replies reach the client as they are: its own
+    #: client answers them (L{chatd.core.ctcp}).
+    takesCtcp = True
+
     def __init__(self) -> None:
         super().__init__()
         self._lastQuit: str | None = None

@@ -28,7 +28,7 @@ from chatd.core.events import (
     RoomMessage,
 )
 from chatd.core.interfaces import IChatService
-from chatd.core.text import ircSafe
+from chatd.core.text import action, actionLine, ircSafe
 from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget
 
@@ -49,6 +49,22 @@ def serverTimeMillis(millis: int) -> str:
     """
     whole, rest = divmod(millis, 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{rest:03d}Z"
+
+
+def sentEarlier(event: PrivateMessage) -> tuple[str, ...]:
+    """
+    The lines of C{event}, a private message that waited for its recipient,
+    for a client without C{server-time}: the first begins with when it was
+    sent, C{[sent 2023-11-14 22:13 UTC] text} (inside an action: C{\x01ACTION
+    [sent ...] waves\x01}), so it is not taken for a live message.
+    """
+    if not event.lines:
+        return event.lines
+    stamp = time.strftime("[sent %Y-%m-%d %H:%M UTC]", time.gmtime(event.when))
+    first, *rest = event.lines
+    words = action(first)
+    first = actionLine(f"{stamp} {words}") if words is not None else f"{stamp} {first}"
+    return (first, *rest)
 
 
 #: C{text} without what would end or corrupt an IRC line (CR, LF and NUL
@@ -255,7 +271,12 @@ class WireFormat:
             tags["msgid"] = event.msgid
         return tags or None
 
-    def _message(self, event: RoomMessage | PrivateMessage, target: str) -> bytes:
+    def _message(
+        self,
+        event: RoomMessage | PrivateMessage,
+        target: str,
+        lines: tuple[str, ...] | None = None,
+    ) -> bytes:
         tags = self._messageTags(event)
         prefix = self.hostmask(event.sender)
         if not event.lines:  # IRC's TAGMSG: only for clients that see tags
@@ -263,12 +284,19 @@ class WireFormat:
                 return b""
             return formatLine("TAGMSG", target, prefix=prefix, tags=tags).encode("utf-8") + b"\r\n"
         command = "NOTICE" if event.notice else "PRIVMSG"
-        return self.textLines(command, prefix, target, event.lines, tags)
+        return self.textLines(command, prefix, target, lines or event.lines, tags)
 
     def roomMessage(self, event: RoomMessage) -> bytes:
         return self._message(event, event.status + channelName(event.room))
 
     def privateMessage(self, event: PrivateMessage) -> bytes:
+        """
+        C{event} to its recipient; one that waited for them says when it
+        was sent, in its C{time} tag or, without C{server-time}, in its
+        text (L{sentEarlier}).
+        """
+        if event.waited and not self.tagged:
+            return self._message(event, event.recipient, sentEarlier(event))
         return self._message(event, event.recipient)
 
     def membership(self, event: Membership) -> bytes:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core.errors import ChatError
+from chatd.core.inbox import Kept
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.core.redaction import redact
@@ -163,8 +164,8 @@ async def pmCommand(session: TalkSession, rest: str) -> None:
         raise UsageError(usage("pm"))
     service = session.factory.service
     told = await maybeDeferred(service.tell, session.participant, nick, (message.strip(),))
-    if told is None:  # kept for a registered user who is away (always-on ones too)
-        session.send(serverLine(f"{nick} is away; they will get it when they log in."))
+    if isinstance(told, Kept):  # for a registered user who is away (always-on ones too)
+        session.send(serverLine(f"{told.recipient} is away; {told.reason}."))
 
 
 async def meCommand(session: TalkSession, rest: str) -> None:

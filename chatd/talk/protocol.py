@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.core import errors
+from chatd.core.ctcp import hasText
 from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
@@ -304,12 +305,12 @@ class TalkProtocol(ChatLineReceiver):
         self.send(historyLines(room, events, self.factory.clock.seconds()))
 
     def roomMessage(self, event: RoomMessage) -> None:
-        if event.lines:  # a message of tags only (IRC's TAGMSG) has nothing to show
+        if hasText(event):  # one of tags only (IRC's TAGMSG), or CTCP, has nothing to show
             self.send(event.wire(encodeRoomMessage))
             reading.shown(self, event.room, True, event.millis)
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        if not event.lines:
+        if not hasText(event):
             return
         if event.waited:  # kept while we were away
             self.send(encodeOldPrivateMessage(event, self.factory.clock.seconds()))

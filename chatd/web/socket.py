@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
+from chatd.core.ctcp import hasText
 from chatd.core.errors import (
     ChatError,
     InvalidArgument,
@@ -289,7 +290,7 @@ class WebParticipant:
                     outbox.tally(frames - 1)  # its flush counts this write as one
 
     def privateMessage(self, event: PrivateMessage) -> None:
-        if event.lines:
+        if hasText(event):  # not one of tags only, nor CTCP
             self._send(event.wire(wire.encodePrivateMessage))
 
     def membershipChanged(self, event: Membership) -> None:

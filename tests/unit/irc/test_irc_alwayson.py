@@ -64,7 +64,7 @@ class AlwaysOnCommandTests(IRCStoreTestCase):
         logged in to her account (a guest's C{WHOIS} has no C{330}); his
         C{PRIVMSG} is answered with C{301} and waits for her.  Her next
         client is put back in C{#Blabla} (a C{JOIN}), told what she missed,
-        and given bob's message; bob sees her back.
+        and given bob's message, saying when he sent it; bob sees her back.
         """
         alice, ta = self.signIn()
         self.send(alice, ta, "JOIN #Blabla", "ALWAYSON ON")
@@ -89,6 +89,6 @@ class AlwaysOnCommandTests(IRCStoreTestCase):
         joins = [m.params[0] for m in back if m.command == "JOIN"]
         self.assertEqual(sorted(joins), ["#Blabla", "#Général"])  # Général: at registration
         privmsgs = [m.params for m in back if m.command == "PRIVMSG"]
-        self.assertIn(["alice", "ping"], privmsgs)
+        self.assertIn(["alice", "[sent 2023-11-14 22:13 UTC] ping"], privmsgs)  # no server-time
         [returned] = [m for m in self.send(bob, tb) if m.command == "AWAY"]
         self.assertEqual(returned.params, [])

@@ -1,0 +1,90 @@
+"""
+Private messages to a registered user who is not connected, over IRC: the
+sender is told they wait (C{301}), and the recipient's client is given
+them at login marked as sent earlier, with or without C{server-time}.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.irc.message import Message
+from chatd.irc.protocol import IRCProtocol
+from tests.support.ircstorecase import IRCStoreTestCase
+
+#: The test clock's moment (1,700,000,000) as a waited message shows it.
+SENT = "[sent 2023-11-14 22:13 UTC]"
+
+
+class KeptTests(IRCStoreTestCase):
+    def guest(self, nick: str, caps: str = "") -> tuple[IRCProtocol, StringTransport]:
+        proto, t = self.client()
+        lines = [f"CAP REQ :{caps}"] if caps else []
+        lines += [f"NICK {nick}", f"USER {nick} 0 * :{nick}"] + (["CAP END"] if caps else [])
+        self.assertEqual(self.codes(self.send(proto, t, *lines))[len(lines) - 2 :][:1], ["001"])
+        return proto, t
+
+    def alice(self, caps: str = "") -> list[Message]:
+        """
+        What alice's client is sent as it logs in with C{PASS}.
+        """
+        proto, t = self.client()
+        lines = [f"CAP REQ :{caps}"] if caps else []
+        lines += ["PASS sesame", "NICK alice", "USER a 0 * :A"] + (["CAP END"] if caps else [])
+        return self.send(proto, t, *lines)
+
+    def test_keptIsTold(self) -> None:
+        """
+        A C{PRIVMSG} to a registered user who is not connected is answered
+        C{301} with the service's words: it waits for their next login.  A
+        C{NOTICE} is not answered.
+        """
+        bob, tb = self.guest("bob")
+        replies = self.send(bob, tb, "PRIVMSG alice :are you there?")
+        self.assertEqual(
+            [(m.command, m.params) for m in replies],
+            [("301", ["bob", "alice", "they will get it when they log in"])],
+        )
+        self.assertEqual(self.send(bob, tb, "NOTICE alice :fyi"), [])
+
+    def test_waitedWithoutServerTime(self) -> None:
+        """
+        A client without C{server-time} is given the messages that waited
+        with the moment they were sent before their text (inside an
+        action), so they are not taken for live ones.
+        """
+        bob, tb = self.guest("bob")
+        self.send(bob, tb, "PRIVMSG alice :are you there?", "PRIVMSG alice :\x01ACTION waves\x01")
+        got = [m for m in self.alice() if m.command == "PRIVMSG"]
+        self.assertEqual(
+            [((m.prefix or "").split("!")[0], m.params) for m in got],
+            [
+                ("bob", ["alice", f"{SENT} are you there?"]),
+                ("bob", ["alice", f"\x01ACTION {SENT} waves\x01"]),
+            ],
+        )
+
+    def test_waitedWithServerTime(self) -> None:
+        """
+        A client with C{server-time} is given them as they were sent, with
+        their original C{time}: its own display shows when.
+        """
+        bob, tb = self.guest("bob")
+        self.send(bob, tb, "PRIVMSG alice :are you there?")
+        self.clock.advance(3600)
+        got = [m for m in self.alice(caps="server-time") if m.command == "PRIVMSG"]
+        self.assertEqual(
+            [(m.tags.get("time"), m.params) for m in got],
+            [("2023-11-14T22:13:20.000Z", ["alice", "are you there?"])],
+        )
+
+    def test_liveUnmarked(self) -> None:
+        """
+        A private message to someone connected is shown as sent, without
+        a time, and gets no C{301}.
+        """
+        bob, tb = self.guest("bob")
+        carol, tc = self.guest("carol")
+        self.assertEqual(self.send(bob, tb, "PRIVMSG carol :hi"), [])
+        (got,) = self.send(carol, tc)
+        self.assertEqual(got.params, ["carol", "hi"])
