@@ -269,6 +269,12 @@ function leave(convo) {
   request("leave", { room: convo.name }).then(() => forget(convo), complain);
 }
 
+// Whether the page shows us in ROOM.
+function inRoom(room) {
+  const convo = state.convos.get("#" + room.toLowerCase());
+  return Boolean(convo && convo.joined);
+}
+
 // We are no longer in CONVO's room: it goes from the page.
 function forget(convo) {
   state.convos.delete(convo.key);
@@ -353,6 +359,9 @@ function command(text) {
       return request("register", { password: arg }).then((r) => {
         if (state.wanted) state.wanted.password = arg;
         showNotice("The nickname " + r.nick + " is now registered.");
+        for (const room of r.rooms.filter((name) => !inRoom(name))) {  // the automatic rooms
+          entered(room, "you are in #" + room, false);
+        }
       }, complain);
     case "leave":
       if (convo && convo.kind === "room") leave(convo);

@@ -99,6 +99,18 @@ class RoomsInStepTests(WebTestCase):
         members = self.request(page, type="members", room="Marketing")["members"]
         self.assertEqual(members, ["pagey"])
 
+    def test_registrationRooms(self) -> None:
+        """
+        Registering puts a new account in the automatic rooms (C{Général}):
+        the C{register} reply lists the rooms the user is in then, as the
+        C{login} reply does.
+        """
+        page = self.web.connect()
+        self.assertEqual(self.request(page, type="login", nick="carol")["rooms"], ["lobby"])
+        reply = self.request(page, type="register", password="carol-pass")
+        self.assertEqual(reply["nick"], "carol")
+        self.assertEqual((reply["rooms"], reply["operatorIn"]), (["lobby", "Général"], []))
+
     def test_autojoinAtLogin(self) -> None:
         """
         The operator's automatic rooms (C{--autojoin}) are in the C{login}
