@@ -36,11 +36,17 @@ const events = {
     refreshRooms();
   },
   left(m) {
-    const own = state.convos.get("#" + m.room.toLowerCase());
-    if (m.nick === state.nick && own && m.kind !== "kick") return forget(own);  // left from elsewhere
+    const why = m.reason ? " (" + m.reason + ")" : "";
+    if (m.nick === state.nick) {
+      const own = state.convos.get("#" + m.room.toLowerCase());
+      if (!own || !own.joined) return;
+      if (m.kind !== "kick") return forget(own);  // left from elsewhere
+      return notIn(own, "you were kicked from #" + own.name + " by " + m.by + why, m.time);
+    }
     const convo = roomConvo(m.room);
     convo.members = convo.members.filter((n) => n !== m.nick);
-    addEvent(convo, "event", m.nick + " left" + (m.reason ? " (" + m.reason + ")" : ""), m.time);
+    const what = m.kind === "kick" ? " was kicked by " + m.by : " left";
+    addEvent(convo, "event", m.nick + what + why, m.time);
     renderMembers();
     refreshRooms();
   },
@@ -269,6 +275,23 @@ function leave(convo) {
   request("leave", { room: convo.name }).then(() => forget(convo), complain);
 }
 
+// We are no longer in CONVO's room, though we did not leave it (kicked
+// out; not let back in after a reconnect): the page keeps its lines, says
+// why (NOTE), and shows the room as one we are not in.
+function notIn(convo, note, time) {
+  convo.joined = false;
+  convo.members = [];
+  convo.operator = false;
+  convo.unread = 0;
+  addEvent(convo, "event", note, time);
+  if (convo.key !== state.current) showError(note.charAt(0).toUpperCase() + note.slice(1) + ".");
+  renderHeader();
+  renderConvos();
+  renderMembers();
+  updateTitle();
+  refreshRooms();
+}
+
 // Whether the page shows us in ROOM.
 function inRoom(room) {
   const convo = state.convos.get("#" + room.toLowerCase());
@@ -292,6 +315,9 @@ function forget(convo) {
 // Send TEXT to CONVO (ACTION: as /me); a private conversation whose person
 // was renamed follows them (the server remembers renames: whowas).
 function say(convo, text, action = false, retried = false) {
+  if (convo.kind === "room" && !convo.joined) {
+    return Promise.reject({ text: "You are not in #" + convo.name + ": join it to talk there." });
+  }
   const body = action ? "\x01ACTION " + text + "\x01" : text;
   const sent = convo.kind === "room"
     ? request("say", { room: convo.name, text: body })
@@ -456,6 +482,11 @@ $("text").addEventListener("keydown", (event) => {
 $("leave").addEventListener("click", () => {
   const convo = currentConvo();
   if (convo && convo.kind === "room") leave(convo);
+});
+
+$("rejoin").addEventListener("click", () => {
+  const convo = currentConvo();
+  if (convo && convo.kind === "room" && !convo.joined) join(convo.name);
 });
 
 $("edit-topic").addEventListener("click", () => {

@@ -2,7 +2,7 @@
 The rooms a page is in, kept in step with the service's, in memory: a room
 the user is put in without the page asking (an operator's acceptance, an
 account's automatic rooms, another connection of the account) reaches the
-page.
+page, and so does a kick out of one, with who kicked and why.
 """
 
 from __future__ import annotations
@@ -98,6 +98,56 @@ class RoomsInStepTests(WebTestCase):
         self.assertIn("Marketing", self.request(page, type="rooms")["joined"])
         members = self.request(page, type="members", room="Marketing")["members"]
         self.assertEqual(members, ["pagey"])
+
+    def test_kickedFromRoom(self) -> None:
+        """
+        A room operator's kick (here an IRC operator's C{KICK}) reaches the
+        kicked page as a C{left} event naming its own user, of kind C{kick},
+        with who kicked (C{by}) and why; the page's user is out of the room.
+        """
+        op, opOut = self.irc("NICK ircop", "USER ircop 0 * :op", "JOIN #den")
+        page = self.signIn("pagey", password=None)
+        self.request(page, type="join", room="den")
+        self.ircSend(op, opOut, "KICK #den pagey :out")
+        self.web.flush()
+        [left] = page.take()
+        self.assertEqual(
+            left,
+            {
+                "type": "left",
+                "room": "den",
+                "nick": "pagey",
+                "reason": "out",
+                "kind": "kick",
+                "by": "ircop",
+                "time": left["time"],
+            },
+        )
+        self.assertEqual(self.request(page, type="say", room="den", text="hi")["code"], 34)
+
+    def test_othersKickNamesTheKicker(self) -> None:
+        """
+        The room's other members' pages see the kick as well: C{left} of
+        kind C{kick} with C{by}; a part or a quit has no C{by}.
+        """
+        op, opOut = self.irc("NICK ircop", "USER ircop 0 * :op", "JOIN #den")
+        page, other = self.signIn("pagey", password=None), self.signIn("other", password=None)
+        for each in (page, other):
+            self.request(each, type="join", room="den")
+        page.take()
+        self.ircSend(op, opOut, "KICK #den other :enough")
+        self.request(page, type="leave", room="den")
+        self.web.flush()
+        kicked = [f for f in page.take() if f["type"] == "left"]
+        self.assertEqual(
+            [(f["nick"], f["kind"], f.get("by")) for f in kicked], [("other", "kick", "ircop")]
+        )
+        self.request(page, type="join", room="den")
+        self.ircSend(op, opOut, "PART #den :later")
+        self.web.flush()
+        [parted] = [f for f in page.take() if f["type"] == "left"]
+        self.assertEqual((parted["kind"], parted["reason"]), ("part", "later"))
+        self.assertNotIn("by", parted)
 
     def test_registrationRooms(self) -> None:
         """
