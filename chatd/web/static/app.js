@@ -247,7 +247,15 @@ function join(name, prefix = "you joined #", focus = true, key = undefined, afte
       roomConvo(reply.room).operator = Boolean(reply.operator);
       entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic);
       controlsForOperator(roomConvo(reply.room));
-    }, complain);
+    }, (error) => {
+      // The server's word is the truth: in the room already (35), or not
+      // in a room the page thought it was in (rejoining after a restart,
+      // the room is gone or closed to us now).
+      const convo = state.convos.get("#" + name.toLowerCase());
+      if (error.code === 35) return entered(convo ? convo.name : name, "you are in #" + name, focus);
+      complain(error);
+      if (convo && convo.joined) notIn(convo, "you are not in #" + convo.name + " any more (" + error.text + ")");
+    });
 }
 
 // We are in ROOM (just joined, or put back by the server): show it and
