@@ -58,10 +58,15 @@ class Membership:
 
     def tellOwn(self, participant: IParticipant, event: MembershipEvent) -> None:
         """
-        Tell C{participant}'s person's other connections that it entered
-        or left a room (the acting one has its reply).
+        Tell C{participant}'s person's connections that it entered or left
+        a room: its other connections when a connection acted (that one
+        has its reply), every one when C{participant} is the person itself
+        (the service acted on it: an approval granted).
         """
-        deliver([self.personOf(participant)], "membershipChanged", event, participant)
+        person = self.personOf(participant)
+        deliver(
+            [person], "membershipChanged", event, None if person is participant else participant
+        )
 
     def requireLogin(self, participant: IParticipant) -> str:
         """
@@ -180,14 +185,16 @@ class Membership:
         checked or decided elsewhere: autojoin, an approval), within its
         capacity; a C{remote} entry (checked on another node) is not
         limited, nor told to the observer.  The room's founder is made its
-        operator.  The person's other connections are told.
+        operator.  The person's connections are told (L{tellOwn}): the
+        other ones, or all when C{participant} is the person (it asked for
+        nothing just now: an approval); another node's user by its node.
         """
         limit = None if remote else target.capacity(self.service.maxGroupSize)
         member = self.personOf(participant)
         now = self.service.now()
         target.add(member, nick, now, limit)
         self._joined[member].append(target)
-        if member is not participant:
+        if not remote:
             self.tellOwn(participant, MembershipEvent(target.name, nick, True, now))
         if self.service.observer is not None and not remote:
             self.service.observer.entered(participant, target.name)

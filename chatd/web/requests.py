@@ -51,14 +51,17 @@ def login(web: WebParticipant, request: dict[str, Any]) -> Any:
         raise InvalidArgument("'password' must be a string")
     replay.noteLogin(web, request)
     return maybeDeferred(web.service.login, web, nick, password).addCallback(
-        lambda stored: {
-            "nick": stored,
-            "rooms": web.service.roomsOf(web),
-            "operatorIn": [
-                r for r in web.service.roomsOf(web) if web.service.isRoomOperator(web, r)
-            ],
-        }
+        lambda stored: {"nick": stored, **_roomsIn(web)}
     )
+
+
+def _roomsIn(web: WebParticipant) -> Reply:
+    """
+    The rooms the user is in, and those of them it runs: what a login or a
+    registration put it in (the service joins them before it answers).
+    """
+    rooms = web.service.roomsOf(web)
+    return {"rooms": rooms, "operatorIn": [r for r in rooms if web.service.isRoomOperator(web, r)]}
 
 
 def nick(web: WebParticipant, request: dict[str, Any]) -> Any:
@@ -194,13 +197,16 @@ def _result(found: Found) -> Reply:
 def register(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
     Protect the nickname in use with a password (the service needs
-    message storage for accounts).
+    message storage for accounts).  A new account is put in the rooms
+    flagged automatic: the reply's C{rooms}, as a login's.
     """
     password = _text(request, "password")
     register = getattr(web.service, "register", None)
     if register is None:
         raise NotPermitted("this server keeps no accounts")
-    return maybeDeferred(register, web, password).addCallback(lambda ignored: {"nick": web.nick})
+    return maybeDeferred(register, web, password).addCallback(
+        lambda ignored: {"nick": web.nick, **_roomsIn(web)}
+    )
 
 
 def say(web: WebParticipant, request: dict[str, Any]) -> Any:

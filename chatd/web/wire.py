@@ -20,6 +20,7 @@ from typing import Any
 
 from chatd.core.errors import ChatError
 from chatd.core.events import (
+    KICK,
     Membership,
     Notice,
     PrivateMessage,
@@ -192,6 +193,8 @@ def encodeMembership(event: Membership) -> bytes:
     if not event.joined:
         message["reason"] = plain(event.reason)
         message["kind"] = event.kind  # "part", "quit" or "kick"
+        if event.kind == KICK:
+            message["by"] = event.by  # the room operator who kicked
     return dumps(message)
 
 

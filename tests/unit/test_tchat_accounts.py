@@ -65,13 +65,14 @@ class TchatAccountTests(PersistenceTestCase):
     def test_approvalRoom(self) -> None:
         """
         ENTER of an approval room is ERROR 37 until an operator accepts;
-        then the user is told with a NOTICE.
+        then the user is told with its own ENTER line and a NOTICE.
         """
         alice, ta = self.connectAs("alice")
         self.assertEqual(self.send(alice, ta, "clt: ENTER Marketing"), b"srv: ERROR 37\n")
         self.assertEqual(self.send(alice, ta, "clt: ENTER Blabla"), b"srv: OKAY!\n")
         self.successResultOf(self.service.acceptPending("Marketing", "alice"))
         told = output(ta, self.clock)
+        self.assertTrue(told.startswith(b"srv: ENTER Marketing alice "), told)
         self.assertIn(b"srv: NOTICE ", told)
         self.assertIn(b"accepted you in Marketing", told)
         self.assertEqual(self.send(alice, ta, "clt: ENTER Marketing"), b"srv: ERROR 35\n")

@@ -36,11 +36,17 @@ const events = {
     refreshRooms();
   },
   left(m) {
-    const own = state.convos.get("#" + m.room.toLowerCase());
-    if (m.nick === state.nick && own && m.kind !== "kick") return forget(own);  // left from elsewhere
+    const why = m.reason ? " (" + m.reason + ")" : "";
+    if (m.nick === state.nick) {
+      const own = state.convos.get("#" + m.room.toLowerCase());
+      if (!own || !own.joined) return;
+      if (m.kind !== "kick") return forget(own);  // left from elsewhere
+      return notIn(own, "you were kicked from #" + own.name + " by " + m.by + why, m.time);
+    }
     const convo = roomConvo(m.room);
     convo.members = convo.members.filter((n) => n !== m.nick);
-    addEvent(convo, "event", m.nick + " left" + (m.reason ? " (" + m.reason + ")" : ""), m.time);
+    const what = m.kind === "kick" ? " was kicked by " + m.by : " left";
+    addEvent(convo, "event", m.nick + what + why, m.time);
     renderMembers();
     refreshRooms();
   },
@@ -241,7 +247,15 @@ function join(name, prefix = "you joined #", focus = true, key = undefined, afte
       roomConvo(reply.room).operator = Boolean(reply.operator);
       entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic);
       controlsForOperator(roomConvo(reply.room));
-    }, complain);
+    }, (error) => {
+      // The server's word is the truth: in the room already (35), or not
+      // in a room the page thought it was in (rejoining after a restart,
+      // the room is gone or closed to us now).
+      const convo = state.convos.get("#" + name.toLowerCase());
+      if (error.code === 35) return entered(convo ? convo.name : name, "you are in #" + name, focus);
+      complain(error);
+      if (convo && convo.joined) notIn(convo, "you are not in #" + convo.name + " any more (" + error.text + ")");
+    });
 }
 
 // We are in ROOM (just joined, or put back by the server): show it and
@@ -269,6 +283,29 @@ function leave(convo) {
   request("leave", { room: convo.name }).then(() => forget(convo), complain);
 }
 
+// We are no longer in CONVO's room, though we did not leave it (kicked
+// out; not let back in after a reconnect): the page keeps its lines, says
+// why (NOTE), and shows the room as one we are not in.
+function notIn(convo, note, time) {
+  convo.joined = false;
+  convo.members = [];
+  convo.operator = false;
+  convo.unread = 0;
+  addEvent(convo, "event", note, time);
+  if (convo.key !== state.current) showError(note.charAt(0).toUpperCase() + note.slice(1) + ".");
+  renderHeader();
+  renderConvos();
+  renderMembers();
+  updateTitle();
+  refreshRooms();
+}
+
+// Whether the page shows us in ROOM.
+function inRoom(room) {
+  const convo = state.convos.get("#" + room.toLowerCase());
+  return Boolean(convo && convo.joined);
+}
+
 // We are no longer in CONVO's room: it goes from the page.
 function forget(convo) {
   state.convos.delete(convo.key);
@@ -286,6 +323,9 @@ function forget(convo) {
 // Send TEXT to CONVO (ACTION: as /me); a private conversation whose person
 // was renamed follows them (the server remembers renames: whowas).
 function say(convo, text, action = false, retried = false) {
+  if (convo.kind === "room" && !convo.joined) {
+    return Promise.reject({ text: "You are not in #" + convo.name + ": join it to talk there." });
+  }
   const body = action ? "\x01ACTION " + text + "\x01" : text;
   const sent = convo.kind === "room"
     ? request("say", { room: convo.name, text: body })
@@ -353,6 +393,9 @@ function command(text) {
       return request("register", { password: arg }).then((r) => {
         if (state.wanted) state.wanted.password = arg;
         showNotice("The nickname " + r.nick + " is now registered.");
+        for (const room of r.rooms.filter((name) => !inRoom(name))) {  // the automatic rooms
+          entered(room, "you are in #" + room, false);
+        }
       }, complain);
     case "leave":
       if (convo && convo.kind === "room") leave(convo);
@@ -447,6 +490,11 @@ $("text").addEventListener("keydown", (event) => {
 $("leave").addEventListener("click", () => {
   const convo = currentConvo();
   if (convo && convo.kind === "room") leave(convo);
+});
+
+$("rejoin").addEventListener("click", () => {
+  const convo = currentConvo();
+  if (convo && convo.kind === "room" && !convo.joined) join(convo.name);
 });
 
 $("edit-topic").addEventListener("click", () => {

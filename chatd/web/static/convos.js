@@ -23,6 +23,9 @@ export function conversation(key, kind, name) {
 export function roomConvo(room) { return conversation("#" + room.toLowerCase(), "room", room); }
 export function privateConvo(nick) { return conversation("@" + nick.toLowerCase(), "private", nick); }
 
+// The message box's hint while it may be used.
+const PLACEHOLDER = $("text").placeholder;
+
 export function renderHeader() {
   const convo = currentConvo();
   $("conv-title").textContent = !convo ? "Pick a room"
@@ -32,6 +35,13 @@ export function renderHeader() {
   $("edit-topic").hidden = !room;
   $("conv-topic").replaceChildren(room ? withLinks(convo.topic || "") : "");
   $("conv-topic").hidden = !room || !convo.topic;
+  // A room we are no longer in (kicked out, gone after a restart) stays
+  // readable, but takes no message until we join it again.
+  const out = Boolean(convo) && convo.kind === "room" && !convo.joined;
+  $("rejoin").hidden = !out;
+  $("text").disabled = out;
+  $("send").disabled = out;
+  $("text").placeholder = out ? "You are not in #" + convo.name + ": Join to talk here" : PLACEHOLDER;
 }
 
 function unreadBadge(item, convo) {
@@ -65,7 +75,7 @@ export function renderMembers() {
   const convo = currentConvo();
   const list = $("members");
   list.replaceChildren();
-  const room = convo && convo.kind === "room";
+  const room = convo && convo.kind === "room" && convo.joined;
   $("members-title").hidden = !room;
   if (!room) return;
   for (const nick of convo.members) {

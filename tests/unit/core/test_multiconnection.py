@@ -156,6 +156,21 @@ class SeveralConnectionsTests(PersistenceTestCase):
         self.assertEqual(self.phone.events, [])
         self.assertEqual(self.service.roomsOf(self.laptop), ["Blabla"])
 
+    def test_acceptanceReachesEveryConnection(self) -> None:
+        """
+        An operator's acceptance in an approval room, which no connection
+        asked for just then, puts the person in the room and tells every
+        connection with a L{Membership} naming the person, then a notice.
+        """
+        self.assertRaises(errors.PendingApproval, self.service.enter, self.phone, "Marketing")
+        self.phone.events.clear()
+        self.settle(self.service.acceptPending("Marketing", "alice"))
+        for connection in (self.phone, self.laptop):
+            entry, notice = [e for e in connection.events if isinstance(e, (Membership, Notice))]
+            assert isinstance(entry, Membership) and isinstance(notice, Notice)
+            self.assertEqual((entry.room, entry.nick, entry.joined), ("Marketing", "alice", True))
+            self.assertIn("accepted you in Marketing", notice.text)
+
     def test_topicReachesEveryConnection(self) -> None:
         """
         A topic set from one connection reaches each of the person's.

@@ -509,8 +509,8 @@ class CommandTests(TalkAccountTestCase):
     def test_approvalRoom(self) -> None:
         """
         Joining an approval room says the request waits for an operator;
-        the acceptance arrives as a server notice, and the current room is
-        unchanged.
+        on the acceptance the user is shown joining the room, then a server
+        notice says why, and the current room is unchanged.
         """
         self.assertEqual(
             self.send(self.alice, self.ta, "/join Marketing"),
@@ -520,6 +520,7 @@ class CommandTests(TalkAccountTestCase):
         self.successResultOf(self.service.acceptPending("Marketing", "alice"))
         self.assertEqual(
             output(self.ta, self.clock),
+            b"*** alice has joined Marketing\r\n"
             b"*** Server notice: an operator accepted you in Marketing\r\n",
         )
         self.assertIn("Marketing", self.service.roomsOf(self.alice))

@@ -1,0 +1,180 @@
+"""
+The page's room list in step with the server, in a real browser against the
+real daemon: a room the user is put in without the page asking (an
+operator's acceptance, an account's automatic rooms) shows as joined; a
+room operator's kick shows who kicked and why, and the room as left, closed
+to messages until the user joins again; after a restart, a room that is
+gone is not shown as joined, and one the page is told it is in already is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatd.admin.credentials import setPassword
+from tests.support.blockingclients import TelnetConsole
+from tests.support.daemon import Daemon
+
+pytest.importorskip("selenium")
+
+from tests.support.browser import Browser, missingBrowser  # noqa: E402
+from tests.support.pagehelpers import (  # noqa: E402
+    IrcClient,
+    enter,
+    freePort,
+    pageURL,
+    startChat,
+    tchat,
+)
+
+pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
+
+CONSOLE_PASSWORD = "console-secret"
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    workdir = tmp_path_factory.mktemp("rooms")
+    setPassword(workdir / "data" / "admin-passwords", "root", CONSOLE_PASSWORD)
+    daemon = startChat(workdir)
+    yield daemon
+    daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+def joined(page: Browser, room: str) -> bool:
+    """Whether the sidebar shows C{room} as one the user is in (bold)."""
+    return bool(page.findAll(f'#rooms button.joined[data-key="#{room.lower()}"]'))
+
+
+def events(page: Browser) -> list[str]:
+    """The shown conversation's event lines (joins, departures, notes)."""
+    return [text for sender, text in page.lines() if not sender]
+
+
+def test_accepted_into_approval_room(daemon: Daemon) -> None:
+    """
+    A request to enter an approval room waits (error 37); once an operator
+    accepts it, the room shows as joined, with its members, and takes
+    messages.
+    """
+    page = Browser(pageURL(daemon))
+    console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", CONSOLE_PASSWORD)
+    try:
+        page.login("pagey")
+        page.click('#rooms li[data-room="Marketing"] button')
+        page.wait(lambda: "Error 37" in page.find("#errors").text)
+        assert "accepted pagey in Marketing" in console.run("accept pending pagey Marketing")
+        page.wait(lambda: joined(page, "Marketing"))
+        page.open("#marketing")
+        page.wait(lambda: page.find("#members").text.split() == ["pagey"])
+        page.say("hello, marketing")
+        page.waitForLine("pagey", "hello, marketing")
+        assert "Error 35" not in page.find("#errors").text
+    finally:
+        console.close()
+        page.quit()
+
+
+def test_kicked_from_room(daemon: Daemon) -> None:
+    """
+    An IRC operator's KICK: the page says who kicked the user and why,
+    shows the room as left and its message box closed, and lets the user
+    join again; someone else's kick names the kicker too.
+    """
+    irc = IrcClient(daemon.ports["IRCFactory"], "ircop")
+    page = Browser(pageURL(daemon))
+    other = None
+    try:
+        irc.send("JOIN #kickden")
+        irc.expect(" 366 ")
+        page.login("kicky")
+        enter(page, "kickden")
+        page.say("hi all")
+        irc.expect("PRIVMSG #kickden :hi all")
+        irc.send("KICK #kickden kicky :out")
+        page.wait(lambda: "you were kicked from #kickden by ircop (out)" in events(page))
+        assert not joined(page, "kickden")
+        assert page.find("#text").get_attribute("disabled") is not None
+        assert page.find("#send").get_attribute("disabled") is not None
+        assert "You are not in #kickden" in (page.find("#text").get_attribute("placeholder") or "")
+        assert not page.find("#members-title").is_displayed()
+        assert ("kicky", "hi all") in page.lines()  # what was said stays readable
+
+        page.click("#rejoin")
+        page.wait(lambda: joined(page, "kickden"))
+        page.wait(lambda: page.find("#text").get_attribute("disabled") is None)
+        other = tchat(daemon, "tk", "kickden")
+        page.waitForLine("", "tk joined")
+        irc.send("KICK #kickden tk :enough")
+        page.waitForLine("", "tk was kicked by ircop (enough)")
+        page.say("still here")
+        irc.expect("PRIVMSG #kickden :still here")
+    finally:
+        if other is not None:
+            other.close()
+        page.quit()
+        irc.close()
+
+
+def test_registration_puts_in_automatic_rooms(daemon: Daemon) -> None:
+    """
+    Registering a nickname puts the new account in the automatic rooms
+    (C{Général}): the page shows them joined.
+    """
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("newbie")
+        assert not joined(page, "Général")
+        page.say("/register newbie-pass")
+        page.wait(lambda: joined(page, "Général"))
+        page.open("#général")
+        page.wait(lambda: "newbie" in page.find("#members").text.split())
+    finally:
+        page.quit()
+
+
+def test_room_gone_after_restart(tmp_path: Path) -> None:
+    """
+    A guest's room does not outlive a restart: the page that comes back
+    rejoins the rooms that still exist and shows the one that is gone as
+    not joined, with no members, closed to messages.
+    """
+    web = f"tcp:{freePort()}:interface=127.0.0.1"
+    data = str(tmp_path / "data")
+    (tmp_path / "first").mkdir()
+    daemon = startChat(tmp_path / "first", "--web", web, "--data-dir", data, "--rooms", "lobby")
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("gone")
+        enter(page, "lobby")
+        enter(page, "tmpden", create=True)
+        carol = tchat(daemon, "carol", "tmpden")
+        page.waitForLine("", "carol joined")
+        carol.close()
+        daemon.stop()
+        page.wait(lambda: "reconnecting" in page.find("#status").text)
+        (tmp_path / "second").mkdir()
+        daemon = startChat(
+            tmp_path / "second", "--web", web, "--data-dir", data, "--rooms", "lobby"
+        )
+        page.wait(lambda: page.find("#status").text == "connected", timeout=30)
+        page.wait(lambda: "you are not in #tmpden any more (no such room)" in events(page))
+        assert not page.findAll('#rooms li[data-room="tmpden"]')
+        assert joined(page, "lobby")
+        assert page.find("#text").get_attribute("disabled") is not None
+        assert not page.find("#members-title").is_displayed()
+        page.open("#lobby")
+        page.waitForLine("", "rejoined #lobby")
+        page.say("back")
+        page.waitForLine("gone", "back")
+        page.say("/join lobby")  # in it already (35): the page says so
+        page.waitForLine("", "you are in #lobby")
+        assert page.find("#conv-title").text == "#lobby"
+        assert "Error 35" not in page.find("#errors").text
+    finally:
+        page.quit()
+        daemon.stop()

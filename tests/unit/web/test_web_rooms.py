@@ -1,0 +1,199 @@
+"""
+The rooms a page is in, kept in step with the service's, in memory: a room
+the user is put in without the page asking (an operator's acceptance, an
+account's automatic rooms, another connection of the account) reaches the
+page, and so does a kick out of one, with who kicked and why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.testing import StringTransport
+
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.service import ChatService
+from chatd.irc.factory import IRCFactory
+from chatd.irc.protocol import IRCProtocol
+from chatd.storage.memory import MemoryChatStore
+from tests.support.helpers import connect, output
+from tests.support.webclient import JSONClient, WebTestCase
+
+
+class RoomsInStepTests(WebTestCase):
+    """
+    The web front-end and IRC on a service that keeps accounts (with the
+    rooms of a fresh data directory: C{Général} automatic, C{Marketing}
+    needing approval), and the account C{alice} (password C{sesame}).
+    """
+
+    def makeService(self) -> ChatService:
+        store = MemoryChatStore()
+        store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        accounts = Accounts(store, self.reactor, checker)
+        service = ChatService(
+            self.reactor, rooms=["lobby"], store=store, accounts=accounts, autojoin=["lobby"]
+        )
+        self.successResultOf(accounts.register("alice", "sesame"))
+        service.startService()
+        return service
+
+    def signIn(self, nick: str = "alice", password: str | None = "sesame") -> JSONClient:
+        """
+        A page logged in as C{nick}, once the login's welcome is sent.
+        """
+        page = self.web.connect()
+        fields: dict[str, Any] = {"nick": nick}
+        if password is not None:
+            fields["password"] = password
+        self.assertEqual(self.request(page, type="login", **fields)["type"], "login")
+        self.settle()
+        page.take()
+        return page
+
+    def settle(self) -> None:
+        """Run what the service left for the next turns, and deliver it."""
+        self.reactor.advance(0)
+        self.web.flush()
+
+    def irc(self, *lines: str) -> tuple[IRCProtocol, StringTransport]:
+        """
+        An IRC client that sent C{lines} (its registration), and read its
+        answers.
+        """
+        if not hasattr(self, "ircFactory"):
+            self.ircFactory = IRCFactory(self.service, self.reactor, floodBurst=None)
+        proto, transport = connect(self.ircFactory, self.reactor)
+        assert isinstance(proto, IRCProtocol)
+        self.ircSend(proto, transport, *lines)
+        return proto, transport
+
+    def ircSend(self, proto: IRCProtocol, transport: StringTransport, *lines: str) -> str:
+        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
+        self.settle()
+        return output(transport, self.reactor).decode("utf-8")
+
+    def test_acceptedIntoApprovalRoom(self) -> None:
+        """
+        When an operator accepts a page's request to enter an approval room,
+        the page gets a C{joined} event naming its own user, then the
+        notice; the room is among its rooms from then on.
+        """
+        page = self.signIn("pagey", password=None)
+        refused = self.request(page, type="join", room="Marketing")
+        self.assertEqual((refused["type"], refused["code"]), ("error", 37))
+        self.successResultOf(self.service.acceptPending("Marketing", "pagey"))
+        self.settle()
+        frames = page.take()
+        self.assertEqual(
+            [(f["type"], f.get("room"), f.get("nick")) for f in frames],
+            [("joined", "Marketing", "pagey"), ("notice", None, None)],
+        )
+        self.assertIn("accepted you in Marketing", frames[1]["text"])
+        self.assertIn("Marketing", self.request(page, type="rooms")["joined"])
+        members = self.request(page, type="members", room="Marketing")["members"]
+        self.assertEqual(members, ["pagey"])
+
+    def test_kickedFromRoom(self) -> None:
+        """
+        A room operator's kick (here an IRC operator's C{KICK}) reaches the
+        kicked page as a C{left} event naming its own user, of kind C{kick},
+        with who kicked (C{by}) and why; the page's user is out of the room.
+        """
+        op, opOut = self.irc("NICK ircop", "USER ircop 0 * :op", "JOIN #den")
+        page = self.signIn("pagey", password=None)
+        self.request(page, type="join", room="den")
+        self.ircSend(op, opOut, "KICK #den pagey :out")
+        self.web.flush()
+        [left] = page.take()
+        self.assertEqual(
+            left,
+            {
+                "type": "left",
+                "room": "den",
+                "nick": "pagey",
+                "reason": "out",
+                "kind": "kick",
+                "by": "ircop",
+                "time": left["time"],
+            },
+        )
+        self.assertEqual(self.request(page, type="say", room="den", text="hi")["code"], 34)
+
+    def test_othersKickNamesTheKicker(self) -> None:
+        """
+        The room's other members' pages see the kick as well: C{left} of
+        kind C{kick} with C{by}; a part or a quit has no C{by}.
+        """
+        op, opOut = self.irc("NICK ircop", "USER ircop 0 * :op", "JOIN #den")
+        page, other = self.signIn("pagey", password=None), self.signIn("other", password=None)
+        for each in (page, other):
+            self.request(each, type="join", room="den")
+        page.take()
+        self.ircSend(op, opOut, "KICK #den other :enough")
+        self.request(page, type="leave", room="den")
+        self.web.flush()
+        kicked = [f for f in page.take() if f["type"] == "left"]
+        self.assertEqual(
+            [(f["nick"], f["kind"], f.get("by")) for f in kicked], [("other", "kick", "ircop")]
+        )
+        self.request(page, type="join", room="den")
+        self.ircSend(op, opOut, "PART #den :later")
+        self.web.flush()
+        [parted] = [f for f in page.take() if f["type"] == "left"]
+        self.assertEqual((parted["kind"], parted["reason"]), ("part", "later"))
+        self.assertNotIn("by", parted)
+
+    def test_registrationRooms(self) -> None:
+        """
+        Registering puts a new account in the automatic rooms (C{Général}):
+        the C{register} reply lists the rooms the user is in then, as the
+        C{login} reply does.
+        """
+        page = self.web.connect()
+        self.assertEqual(self.request(page, type="login", nick="carol")["rooms"], ["lobby"])
+        reply = self.request(page, type="register", password="carol-pass")
+        self.assertEqual(reply["nick"], "carol")
+        self.assertEqual((reply["rooms"], reply["operatorIn"]), (["lobby", "Général"], []))
+
+    def test_autojoinAtLogin(self) -> None:
+        """
+        The operator's automatic rooms (C{--autojoin}) are in the C{login}
+        reply's C{rooms}, guest or account.
+        """
+        page = self.web.connect()
+        self.assertEqual(self.request(page, type="login", nick="guest")["rooms"], ["lobby"])
+
+    def test_enteredFromAnotherPage(self) -> None:
+        """
+        A room the account enters from another page reaches this one as
+        C{joined} naming its own user, and one it leaves there as C{left}.
+        """
+        phone, laptop = self.signIn(), self.signIn()
+        self.request(laptop, type="create", room="den")
+        self.request(laptop, type="join", room="den")
+        self.request(laptop, type="leave", room="lobby")
+        self.web.flush()
+        told = [(f["type"], f["room"], f["nick"]) for f in phone.take()]
+        self.assertEqual(told, [("joined", "den", "alice"), ("left", "lobby", "alice")])
+
+    def test_invitedThenEnteredOverIRC(self) -> None:
+        """
+        Invited to an invite-only room, the account enters it from an IRC
+        connection: the account's page gets C{joined} naming its own user.
+        """
+        op, opOut = self.irc("NICK ircop", "USER ircop 0 * :op", "JOIN #club", "MODE #club +i")
+        page = self.signIn()
+        alice, aliceOut = self.irc("PASS sesame", "NICK alice", "USER alice 0 * :alice")
+        self.assertIn(" 473 ", self.ircSend(alice, aliceOut, "JOIN #club"))
+        self.ircSend(op, opOut, "INVITE alice #club")
+        self.assertIn("JOIN #club", self.ircSend(alice, aliceOut, "JOIN #club"))
+        self.web.flush()
+        told = [(f["type"], f.get("room"), f.get("nick")) for f in page.take()]
+        self.assertIn(("joined", "club", "alice"), told)
+        self.assertIn("club", self.request(page, type="rooms")["joined"])
