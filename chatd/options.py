@@ -33,7 +33,7 @@ from chatd.optionvalues import (
     passwordLength,
     roomNames,
 )
-from chatd.talk.protocol import roomOption
+from chatd.talk.rooms import roomOption
 
 
 class Options(LoggingOptions):

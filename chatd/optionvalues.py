@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from chatd.proxied import PREFIX as PROXIED
-from chatd.talk.protocol import roomOption
+from chatd.talk.rooms import roomOption
 
 LISTEN_BACKLOG = 1024
 #: Endpoint types that take a C{backlog=} argument.

@@ -30,7 +30,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
-from chatd.core.names import isValidName, normalize
+from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.core.text import plain, plainLine
 from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
@@ -238,7 +238,9 @@ class TchatProtocol(ChatLineReceiver):
     def cmd_CREAT(self, argument: str) -> Any:
         name = self._single(argument)
         if not isValidName(normalize(name)):  # TCHAT's 16, not the core's room limit
-            raise errors.InvalidGroup()
+            raise errors.InvalidGroup(
+                f"a group TCHAT creates is 1 to {MAX_NAME_LENGTH} letters, digits, '_' or '-'"
+            )
         return self.factory.service.createRoom(self, name)
 
     def cmd_ENTER(self, argument: str) -> Any:

@@ -9,6 +9,8 @@ web alike.
 
 from __future__ import annotations
 
+from chatd.core.names import ROOM_NAME_RULE
+
 
 class ChatError(Exception):
     """
@@ -99,7 +101,7 @@ class NickTaken(ChatError):
 
 
 class InvalidGroup(ChatError):
-    code, reason = 30, "a room name is 1 to 16 letters, digits, '_' or '-'"
+    code, reason = 30, f"a room name is {ROOM_NAME_RULE}"
 
 
 class NoSuchGroup(ChatError):

@@ -31,6 +31,11 @@ MAX_NAME_LENGTH = 16
 #: The longest room name: RFC 2812's 50-character channel names, C{#}
 #: included (IRC's C{CHANNELLEN=50}); room names come from every front-end.
 MAX_ROOM_NAME_LENGTH = 49
+#: L{isValidRoomName}'s rule in words, for every front-end's refusal
+#: (L{chatd.core.errors.InvalidGroup}).
+ROOM_NAME_RULE = f"1 to {MAX_ROOM_NAME_LENGTH} letters (any script), digits, '_' or '-'"
+#: What starts an IRC channel name: C{#den} is the room C{den}.
+CHANNEL_PREFIX = "#"
 
 #: Nicknames nobody may take, on any front-end: the services' pseudo-users
 #: IRC clients talk to (L{chatd.irc.nickserv}), whom no user may pass for.
@@ -95,6 +100,17 @@ def isValidRoomName(name: str) -> bool:
     whose wire format says less (TCHAT's 16) checks L{isValidName} first.
     """
     return isValidName(name, MAX_ROOM_NAME_LENGTH)
+
+
+def roomOfChannel(channel: str) -> str | None:
+    """
+    The room an IRC channel name stands for (C{#den}: C{den}), or C{None}
+    if C{channel} is not one (no C{#}, or C{#} alone).  IRC's channels and
+    talk mode's C{/join #den} read names so.
+    """
+    if channel.startswith(CHANNEL_PREFIX) and len(channel) > len(CHANNEL_PREFIX):
+        return channel[len(CHANNEL_PREFIX) :]
+    return None
 
 
 @lru_cache(maxsize=1)

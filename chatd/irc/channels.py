@@ -24,7 +24,7 @@ from chatd.core.errors import (
     InviteOnly,
     NoSuchGroup,
 )
-from chatd.core.names import key
+from chatd.core.names import key, roomOfChannel
 from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
@@ -49,9 +49,9 @@ def timeTags(irc: IRCSession) -> dict[str, str] | None:
 def roomName(channel: str) -> str | None:
     """
     The service room for C{channel}, or C{None} if the name is not a
-    channel (it does not start with C{#}).
+    channel (it does not start with C{#}): the core's L{roomOfChannel}.
     """
-    return channel[1:] if channel.startswith("#") and len(channel) > 1 else None
+    return roomOfChannel(channel)
 
 
 def findRoom(irc: IRCSession, room: str) -> tuple[str, int] | None:

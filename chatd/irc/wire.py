@@ -28,6 +28,7 @@ from chatd.core.events import (
     RoomMessage,
 )
 from chatd.core.interfaces import IChatService
+from chatd.core.names import CHANNEL_PREFIX
 from chatd.core.text import action, actionLine, ircSafe
 from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget
@@ -75,9 +76,10 @@ cleanText = ircSafe
 
 def channelName(room: str) -> str:
     """
-    The IRC channel for service room C{room}.
+    The IRC channel for service room C{room} (the core's L{roomOfChannel}
+    reads it back).
     """
-    return "#" + room
+    return CHANNEL_PREFIX + room
 
 
 _batchIds = count(1)

@@ -225,6 +225,20 @@ class ChatLineReceiver(Liveness, LineReceiver):
             self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
 
+    def discardTypedAhead(self) -> int:
+        """
+        Drop what was read and not handled yet: the lines waiting and the
+        line being typed (its rest too, when it comes).  How many lines.
+        """
+        dropped = len(self._pending) if self._pending else 0
+        if self._pending:
+            self._pending.clear()  # in place: a drain under way stops
+        self._backlog = 0
+        if self._partial:
+            self._partial, self._discarding = b"", True
+            dropped += 1
+        return dropped
+
     def _drain(self, share: bool = False) -> None:
         """
         Handle queued lines, as the flood limit, pending replies and this

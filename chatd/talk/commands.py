@@ -36,7 +36,7 @@ from chatd.talk.format import (
     searchLines,
     serverLine,
 )
-from chatd.talk.rooms import currentRoom, enter, say, topicCommand
+from chatd.talk.rooms import currentRoom, enter, roomArgument, say, topicCommand
 from chatd.talk.session import TalkSession, UsageError
 
 __all__ = ["COMMANDS", "CommandTable", "TalkCommand", "UsageError", "helpText", "newPassword"]
@@ -176,14 +176,14 @@ async def meCommand(session: TalkSession, rest: str) -> None:
 
 async def joinCommand(session: TalkSession, rest: str) -> None:
     room, _, roomKey = rest.partition(" ")
-    name = _word("join", room)
+    name = roomArgument(_word("join", room))
     await enter(session, name, _word("join", roomKey, True) or None)
     if session.room is not None and key(session.room) == key(name):
         reading.newSince(session, session.room)
 
 
 async def leaveCommand(session: TalkSession, rest: str) -> None:
-    room = _word("leave", rest, optional=True) or currentRoom(session)
+    room = roomArgument(_word("leave", rest, optional=True)) or currentRoom(session)
     service = session.factory.service
     left = await maybeDeferred(service.leave, session.participant, room)
     rooms = service.roomsOf(session.participant)
@@ -216,7 +216,7 @@ def roomsCommand(session: TalkSession, rest: str) -> None:
 
 
 def whoCommand(session: TalkSession, rest: str) -> None:
-    room = _word("who", rest, optional=True) or currentRoom(session)
+    room = roomArgument(_word("who", rest, optional=True)) or currentRoom(session)
     nicks = session.factory.service.members(session.participant, room)
     session.send(serverLine(f"In {room} ({len(nicks)}): {', '.join(nicks)}"))
 

@@ -22,7 +22,15 @@ from __future__ import annotations
 import time
 
 from chatd.core.accounts import PasswordRules
-from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
+from chatd.core.events import (
+    KICK,
+    Membership,
+    Notice,
+    PrivateMessage,
+    Redaction,
+    Rename,
+    RoomMessage,
+)
 from chatd.core.names import key
 from chatd.core.search import Found
 from chatd.core.text import plain, plainLine
@@ -162,11 +170,15 @@ def searchLines(text: str, found: list[Found], now: float) -> bytes:
 
 def encodeMembership(event: Membership) -> bytes:
     """
-    C{*** alice has joined lobby} or C{*** alice has left lobby (reason)}.
+    C{*** alice has joined lobby}, C{*** alice has left lobby (reason)}, or
+    for a room operator's kick C{*** alice was kicked from lobby by bob
+    (reason)}.
     """
     if event.joined:
         return serverLine(f"{event.nick} has joined {event.room}")
     why = f" ({clean(event.reason)})" if event.reason else ""
+    if event.kind == KICK:
+        return serverLine(f"{event.nick} was kicked from {event.room} by {event.by}{why}")
     return serverLine(f"{event.nick} has left {event.room}{why}")
 
 

@@ -29,7 +29,7 @@ from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
-from chatd.core.names import isValidName, normalize
+from chatd.core.names import key, normalize
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.talk import reading
@@ -50,7 +50,7 @@ from chatd.talk.format import (
     lines,
     serverLine,
 )
-from chatd.talk.rooms import land, say
+from chatd.talk.rooms import land, leftRoom, say
 from chatd.talk.session import UsageError
 from chatd.talk.telnet import TelnetFilter, editLine
 
@@ -198,7 +198,7 @@ class TalkProtocol(ChatLineReceiver):
             self.log.failure("unexpected error handling a line with a password", failure)
             self.internalError()
             if self.nick is None:
-                self.send(NICK_PROMPT.encode())
+                self._askNickAgain(b"")
 
         return Deferred.fromCoroutine(work).addErrback(failed)
 
@@ -260,10 +260,10 @@ class TalkProtocol(ChatLineReceiver):
                 self.telnet.hideInput()  # IAC WILL ECHO: the client stops echoing
                 self.send(PASSWORD_PROMPT.encode())
             else:
-                self.send(serverLine("Sorry, wrong password.") + NICK_PROMPT.encode())
+                self._askNickAgain(serverLine("Sorry, wrong password."))
             return
         except ChatError as error:
-            self.send(serverLine(f"Sorry, {error.text}.") + NICK_PROMPT.encode())
+            self._askNickAgain(serverLine(f"Sorry, {error.text}."))
             return
         if self._loginCall is not None and self._loginCall.active():
             self._loginCall.cancel()
@@ -275,6 +275,25 @@ class TalkProtocol(ChatLineReceiver):
             self._loginNotice = "you are in " + ", ".join(already)
         await land(self, self.factory.defaultRoom, already)
         self.send(helpText())
+
+    def _askNickAgain(self, refusal: bytes) -> None:
+        """
+        After C{refusal} of a nickname (or of its password), the nickname
+        prompt again.  What was typed while the name was checked is dropped,
+        and the person told: typed for a prompt that never came (a password,
+        often), it is never taken as the next nickname.
+        """
+        dropped = self.discardTypedAhead()
+        if dropped:
+            what = (
+                "1 line you typed ahead was"
+                if dropped == 1
+                else f"{dropped} lines you typed ahead were"
+            )
+            refusal += serverLine(
+                f"{what} ignored: only what you type at this prompt is taken as a nickname."
+            )
+        self.send(refusal + NICK_PROMPT.encode())
 
     async def _command(self, text: str) -> None:
         name, _, rest = text[1:].partition(" ")
@@ -320,7 +339,10 @@ class TalkProtocol(ChatLineReceiver):
             self.send(event.wire(encodePrivateMessage))
 
     def membershipChanged(self, event: Membership) -> None:
-        self.send(event.wire(encodeMembership))
+        if not event.joined and self.nick is not None and event.nickKey == key(self.nick):
+            leftRoom(self, event)  # kicked, or left from another connection: "You ..."
+        else:
+            self.send(event.wire(encodeMembership))
 
     def renamed(self, event: Rename) -> None:
         if event.new == self.nick:
@@ -341,18 +363,6 @@ class TalkProtocol(ChatLineReceiver):
         self._admitted = False  # the service has already forgotten us
         self.send(serverLine(f"You have been disconnected: {error.text}."))
         self.closeWith(error.text)
-
-
-def roomOption(value: str) -> str:
-    """
-    Check a C{--default-room} value at start-up rather than at every login.
-
-    @raise ValueError: it is not a valid room name.
-    """
-    name = normalize(value)
-    if not isValidName(name):
-        raise ValueError(errors.InvalidGroup.reason)
-    return name
 
 
 class TalkFactory(ChatFactory):

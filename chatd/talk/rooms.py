@@ -5,7 +5,11 @@ A talk session's current room: where plain lines go, and entering rooms.
 The service knows which rooms a person is in; talk mode adds one of them,
 C{session.room}, the room a plain line is said in.  These functions keep it
 right for the login (L{chatd.talk.protocol}) and the commands
-(L{chatd.talk.commands}) alike.
+(L{chatd.talk.commands}) alike.  Only the person moves it: C{/join}, or
+C{/leave}, which says where lines go next.  A line is never said in a room
+the person did not choose: once the current room is gone (a room operator
+kicked them, they left it from another connection) there is none until
+they C{/join} one, and plain lines are refused, not said elsewhere.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from twisted.internet.defer import maybeDeferred
 
 from chatd.core import errors
 from chatd.core.errors import ChatError
+from chatd.core.events import KICK, PART, Membership
 from chatd.core.interfaces import maybeCall
-from chatd.core.names import key
+from chatd.core.names import isValidRoomName, key, normalize, roomOfChannel
 from chatd.talk.format import clean, serverLine, stamp
 from chatd.talk.session import TalkSession, UsageError
 
@@ -27,6 +32,28 @@ def company(session: TalkSession, room: str) -> str:
     members = session.factory.service.members(session.participant, room)
     others = [nick for nick in members if nick != session.nick]
     return f", with {', '.join(others)}." if others else "; nobody else is here yet."
+
+
+def roomOption(value: str) -> str:
+    """
+    Check a C{--default-room} (or C{--rooms}) value at start-up rather than
+    at every login: the core's room-name rule.
+
+    @raise ValueError: it is not a valid room name.
+    """
+    name = normalize(value)
+    if not isValidRoomName(name):
+        raise ValueError(errors.InvalidGroup.reason)
+    return name
+
+
+def roomArgument(name: str) -> str:
+    """
+    The room a command's argument names: C{#den} is the room C{den}, as
+    for IRC (L{roomOfChannel}, the rule every front-end shares); any other
+    word is a room name as it is.
+    """
+    return roomOfChannel(name) or name
 
 
 async def enter(session: TalkSession, room: str, roomKey: str | None = None) -> None:
@@ -114,21 +141,58 @@ async def land(session: TalkSession, room: str, already: list[str]) -> None:
         session.send(serverLine(f"You are also in {', '.join(others)}: /join {which} talks there."))
 
 
-def currentRoom(session: TalkSession) -> str:
+def currentRoom(session: TalkSession, sending: bool = False) -> str:
     """
-    The room plain lines go to; if the service no longer has us there,
-    the room we joined last.
+    The room plain lines go to.  There is none when the person is in no
+    room, or was taken out of their current room (L{leftRoom}): never
+    another room they did not choose.
 
-    @raise UsageError: we are in no room at all.
+    @param sending: a plain line waits for it (the refusal says it was
+        not sent).
+    @raise UsageError: there is no current room.
     """
     rooms = session.factory.service.roomsOf(session.participant)
     keys = {key(room): room for room in rooms}
     if session.room is not None and key(session.room) in keys:
         return keys[key(session.room)]
-    session.room = rooms[-1] if rooms else None
-    if session.room is None:
+    session.room = None  # left without our hearing of it: gone all the same
+    if not rooms:
         raise UsageError("You are not in any room: /join <room> first.")
-    return session.room
+    where = f"/join <room> chooses one (you are in {', '.join(rooms)})."
+    if sending:
+        raise UsageError(f"Not sent: you have no current room; {where}")
+    raise UsageError(f"You have no current room: {where}")
+
+
+def leftRoom(session: TalkSession, event: Membership) -> None:
+    """
+    The person left C{event.room} without this connection asking: its
+    operator kicked them (as after a ban), or they left from another
+    connection.  Told in the second person; if it was the current room,
+    there is no current room any more, and they are told so at once.
+    """
+    why = f" ({clean(event.reason)})" if event.reason else ""
+    if event.kind == KICK:
+        text = f"You were kicked from {event.room} by {event.by}{why}."
+    elif event.kind == PART:
+        text = f"You left {event.room} from another connection{why}."
+    else:
+        text = f"You are no longer in {event.room}{why}."
+    if session.room is None or key(session.room) != event.roomKey:
+        session.send(serverLine(text))
+        return
+    session.room = None
+    # The service may still list the room while it tells its members.
+    rooms = session.factory.service.roomsOf(session.participant)
+    others = [room for room in rooms if key(room) != event.roomKey]
+    if others:
+        after = (
+            "You have no current room: nothing you type is said anywhere until you"
+            f" /join a room (you are still in {', '.join(others)})."
+        )
+    else:
+        after = "You are in no room now: /rooms lists them, /join <room> enters."
+    session.send(serverLine(text) + serverLine(after))
 
 
 async def say(session: TalkSession, text: str) -> None:
@@ -136,4 +200,5 @@ async def say(session: TalkSession, text: str) -> None:
     Say C{text} in the current room.
     """
     service = session.factory.service
-    await maybeDeferred(service.say, session.participant, currentRoom(session), (text,))
+    room = currentRoom(session, sending=True)
+    await maybeDeferred(service.say, session.participant, room, (text,))

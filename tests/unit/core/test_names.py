@@ -17,12 +17,15 @@ from chatd.core import errors
 from chatd.core.masks import matches
 from chatd.core.moderation import Moderation
 from chatd.core.names import (
+    MAX_ROOM_NAME_LENGTH,
+    ROOM_NAME_RULE,
     computeKey,
     isReserved,
     isValidName,
     isValidRoomName,
     key,
     normalize,
+    roomOfChannel,
     skeleton,
 )
 from chatd.core.service import ChatService
@@ -122,6 +125,24 @@ class NameRuleTests(SynchronousTestCase):
         self.assertTrue(isValidRoomName("chan" + "0" * 45))
         self.assertFalse(isValidRoomName("chan" + "0" * 46) or isValidRoomName("a b"))
         self.assertFalse(isValidName("chan" + "0" * 13))
+
+    def test_roomRuleInWords(self) -> None:
+        """
+        The refusal of a room name says the rule L{isValidRoomName} checks.
+        """
+        self.assertIn(f"1 to {MAX_ROOM_NAME_LENGTH} letters", ROOM_NAME_RULE)
+        self.assertEqual(errors.InvalidGroup().text, f"a room name is {ROOM_NAME_RULE}")
+
+    def test_roomOfChannel(self) -> None:
+        """
+        An IRC channel name stands for the room without its C{#}; C{#}
+        alone and a name without one are not channels.
+        """
+        self.assertEqual(roomOfChannel("#den"), "den")
+        self.assertEqual(roomOfChannel("##den"), "#den")
+        self.assertIsNone(roomOfChannel("#"))
+        self.assertIsNone(roomOfChannel("den"))
+        self.assertIsNone(roomOfChannel(""))
 
     def test_skeleton(self) -> None:
         """

@@ -137,6 +137,21 @@ class OrderTests(LineLayerTestCase):
         self.assertEqual(factory.handled, ["wait", "second", "third"])
         self.assertEqual(self.read(transport), [b"waited", b"got second", b"got third"])
 
+    def test_discardTypedAhead(self) -> None:
+        """
+        L{discardTypedAhead} drops the lines waiting and the line being
+        typed, up to its end, and says how many; what comes after is read.
+        """
+        proto, transport, factory = self.open()
+        pending: Deferred[None] = Deferred()
+        factory.waiting.append(pending)
+        proto.dataReceived(b"wait\nsecond\nthird\nfour")
+        self.assertEqual(proto.discardTypedAhead(), 3)
+        proto.dataReceived(b"th\nfifth\n")
+        pending.callback(None)
+        self.assertEqual(factory.handled, ["wait", "fifth"])
+        self.assertEqual(proto.discardTypedAhead(), 0)
+
     def test_refusalWaitsItsTurn(self) -> None:
         """
         A line refused by the shared layer (too long) waits behind a pending

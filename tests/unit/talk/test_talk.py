@@ -343,7 +343,7 @@ class RoomTests(TalkTestCase):
         self.assertEqual(self.send(alice, ta, "/join a b c"), b"*** Usage: /join <room> [key]\r\n")
         self.assertEqual(
             self.send(alice, ta, "/join b@d"),
-            b"*** Sorry, a room name is 1 to 16 letters, digits, '_' or '-'.\r\n",
+            b"*** Sorry, a room name is 1 to 49 letters (any script), digits, '_' or '-'.\r\n",
         )
 
     def test_joinFullRoom(self) -> None:

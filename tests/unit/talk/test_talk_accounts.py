@@ -33,6 +33,12 @@ DO_ECHO = telnet.IAC + telnet.DO + telnet.ECHO
 DONT_ECHO = telnet.IAC + telnet.DONT + telnet.ECHO
 ASKED = b"*** alice is a registered nickname.\r\n" + WILL_ECHO + PASSWORD_PROMPT.encode()
 
+#: The note that one line typed ahead of a refusal was dropped.
+IGNORED_ONE = (
+    b"*** 1 line you typed ahead was ignored: only what you type at this prompt is taken"
+    b" as a nickname.\r\n"
+)
+
 #: What a newcomer alone in a fresh chat reads after the welcome.
 LANDED = b"*** You joined lobby; nobody else is here yet.\r\n" + helpText()
 
@@ -126,6 +132,27 @@ class LoginTests(TalkAccountTestCase):
             self.service.pendingRequests(), [("Marketing", "alice"), ("Marketing", "bob")]
         )
 
+    def test_acceptedWhileInNoRoom(self) -> None:
+        """
+        A user in no room whom an operator accepts in a room still has no
+        current room: a plain line is refused until they C{/join} it, and
+        never said there on its own.
+        """
+        self.factory = TalkFactory(self.service, self.clock, defaultRoom="Marketing")
+        alice, _ = self.talkLogin("alice")
+        t = self.transports[alice]
+        self.successResultOf(self.service.acceptPending("Marketing", "alice"))
+        output(t, self.clock)
+        self.assertEqual(
+            self.send(alice, t, "hello?"),
+            b"*** Not sent: you have no current room; /join <room> chooses one"
+            b" (you are in Marketing).\r\n",
+        )
+        self.assertEqual(self.successResultOf(self.service.history(alice, "Marketing")), [])
+        self.assertEqual(
+            self.send(alice, t, "/join Marketing"), b"*** You are now talking in Marketing.\r\n"
+        )
+
     def test_registeredPassword(self) -> None:
         """
         A registered name gets a password prompt preceded by C{IAC WILL
@@ -192,7 +219,8 @@ class LoginTests(TalkAccountTestCase):
     def test_backoffRespected(self) -> None:
         """
         After three wrong passwords the next one is answered only when the
-        back-off has passed; what is typed meanwhile waits its turn.
+        back-off has passed; what is typed meanwhile waits its turn, and
+        is dropped when the answer is no: it is not taken as a nickname.
         """
         self.registered("alice", "sesame")
         proto, t = self.connect()
@@ -205,10 +233,12 @@ class LoginTests(TalkAccountTestCase):
         self.clock.advance(0.5)
         self.assertEqual(output(t, self.clock), b"")
         self.clock.advance(0.5)
-        seen = output(t, self.clock)
-        self.assertTrue(
-            seen.startswith(b"*** Sorry, wrong password.\r\n" + PROMPT + b"*** Welcome, bob!"), seen
+        self.assertEqual(
+            output(t, self.clock),
+            b"*** Sorry, wrong password.\r\n" + IGNORED_ONE + PROMPT,
         )
+        self.assertIsNone(proto.nick)
+        self.assertIn(b"*** Welcome, bob!", self.send(proto, t, "bob"))
 
     def test_passwordNeverLogged(self) -> None:
         """

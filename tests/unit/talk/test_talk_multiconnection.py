@@ -56,3 +56,35 @@ class TalkSeveralConnectionsTests(PersistenceTestCase):
         self.assertEqual(
             output(t2, self.clock), b"[lobby] <alice> hello\r\n*private to bob* <alice> psst\r\n"
         )
+
+    def test_currentRoomLeftElsewhere(self) -> None:
+        """
+        The person leaves, from another terminal, the room this one talks
+        in: this terminal is told in the second person and has no current
+        room; its next line is refused, not said in another room.
+        """
+        one, t1 = self.signIn()
+        two, t2 = self.signIn()
+        self.send(one, t1, "/join den")
+        bob = RecordingParticipant()
+        self.service.connect(bob)
+        self.service.login(bob, "bob")
+        self.clock.advance(0)
+        output(t1, self.clock)
+        output(t2, self.clock)
+        self.assertEqual(
+            self.send(two, t2, "/leave den"), b"*** You left den; now talking in lobby.\r\n"
+        )
+        self.assertEqual(
+            output(t1, self.clock),
+            "*** You left den from another connection.\r\n"
+            "*** You have no current room: nothing you type is said anywhere until you /join a"
+            " room (you are still in Général, lobby).\r\n".encode(),
+        )
+        self.assertEqual(
+            self.send(one, t1, "meant for den"),
+            "*** Not sent: you have no current room; /join <room> chooses one"
+            " (you are in Général, lobby).\r\n".encode(),
+        )
+        self.assertEqual(output(t2, self.clock), b"")
+        self.assertEqual(bob.events, [])

@@ -274,4 +274,4 @@ class TapTests(SynchronousTestCase):
         """
         with self.assertRaises(UsageError) as caught:
             Options().parseOptions(["--default-room", "my room"])
-        self.assertIn("a room name is 1 to 16 letters", str(caught.exception))
+        self.assertIn("a room name is 1 to 49 letters", str(caught.exception))
