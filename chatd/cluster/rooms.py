@@ -39,12 +39,35 @@ from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core.errors import GroupExists
 from chatd.core.events import Redaction, RoomChange
+from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key
 from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
 
 #: Who a state's changes are shown as made by when nobody changed the room.
 SERVER = "chatd"
+
+
+def settingsOf(
+    modes: str, args: tuple[str, ...] | list[str], topic: str | None
+) -> list[tuple[str | None, tuple[str, str | None] | None]]:
+    """
+    The settings a room change touches, each with its change (C{None}: the
+    topic): C{"topic"}, a mode letter, a list mode's mask (C{"b:mask"}); a
+    member's status (C{o}, C{v}) names no setting, as it goes by the
+    member's own node.
+    """
+    touched: list[tuple[str | None, tuple[str, str | None] | None]] = []
+    if topic is not None:
+        touched.append(("topic", None))
+    for adding, mode, argument in parseModes(modes, args):
+        setting: str | None = mode
+        if mode in "ov":
+            setting = None
+        elif mode in "beI":
+            setting = f"{mode}:{(argument or '').casefold()}"
+        touched.append((setting, (("+" if adding else "-") + mode, argument)))
+    return touched
 
 
 class RoomSync:
@@ -68,6 +91,7 @@ class RoomSync:
 
     def listenRooms(self) -> None:
         self.roomStamps = {}
+        self.settingStamps: dict[tuple[str, str], list[Any]] = {}
         for kind in ("mode", "kick", "invite", "redact"):
             self.bus.on(kind, getattr(self, "remote_" + kind))
 
@@ -79,6 +103,9 @@ class RoomSync:
     def roomChanged(self, event: RoomChange) -> None:
         stamp = [self.clock.seconds(), self.bus.nodeId, event.by]
         self.roomStamps[key(event.room)] = stamp
+        for setting, _ in settingsOf(event.modes, event.args, event.topic):
+            if setting is not None:
+                self.settingStamps[(key(event.room), setting)] = stamp
         self.bus.publish(
             "mode",
             room=event.room,
@@ -136,12 +163,32 @@ class RoomSync:
     # Inwards
 
     def remote_mode(self, node: str, fields: dict[str, Any]) -> None:
-        stamp = fields.get("s")
-        if stamp is not None and stamp > self._stamp(fields["room"]):
-            self.roomStamps[key(fields["room"])] = stamp
-        self.replica.applyRemoteRoomChange(
-            fields["room"], fields["by"], fields["m"], fields["a"], fields["t"], fields["w"]
-        )
+        """
+        Another node's operator changed a room: each setting it changed (the
+        topic, a mode, a key, a ban mask) is applied unless this node has
+        changed or applied that setting since (a later stamp): changes that
+        waited out a Redis gap on both sides end the same on every node.
+        """
+        room, stamp = fields["room"], fields.get("s")
+        if stamp is not None and stamp > self._stamp(room):
+            self.roomStamps[key(room)] = stamp
+        kept: list[tuple[str, str | None]] = []
+        topic = None
+        for setting, change in settingsOf(fields["m"], fields["a"], fields["t"]):
+            if setting is not None and stamp is not None:
+                since = self.settingStamps.get((key(room), setting))
+                if since is not None and stamp <= since:
+                    continue  # changed here since: that change stands
+                self.settingStamps[(key(room), setting)] = stamp
+            if change is None:
+                topic = fields["t"]
+            else:
+                kept.append(change)
+        if topic is not None:
+            self.replica.applyRemoteRoomChange(room, fields["by"], topic=topic, when=fields["w"])
+        if kept:
+            modes, args = modeString(kept)
+            self.replica.applyRemoteRoomChange(room, fields["by"], modes, args, when=fields["w"])
 
     def remote_kick(self, node: str, fields: dict[str, Any]) -> None:
         self.replica.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])

@@ -394,3 +394,51 @@ class InviteNotifyTests(TwoNodes):
         ben.send("INVITE cat #t")
         self.assertIn(":ben!benx@irc.chatd INVITE cat #t\r\n", ann.read())
         self.assertIn(":ben!benx@irc.chatd INVITE cat #t\r\n", cat.read())
+
+
+class SettingsAfterGapTests(TwoNodes):
+    """
+    Room operators on two nodes change a room while Redis is away: once it
+    is back, every node ends with the same settings, each setting the one
+    changed last.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.alice = self.a.user("alice")
+        self.a.outcome(self.a.service.createRoom, self.alice, "den")
+        self.a.outcome(self.a.service.enter, self.alice, "den")
+        self.bob = self.b.user("bob", "den")
+        self.a.service.changeRoomModes(self.alice, "den", [(True, "o", "bob")])
+        self.settle()
+
+    def settings(self) -> list[tuple[str, str | None]]:
+        return [
+            (node.service.topic("den"), node.service.roomKey("den")) for node in (self.a, self.b)
+        ]
+
+    def test_laterChangeOfEachSettingWins(self) -> None:
+        """
+        Both change the topic and the key, one after the other: both nodes
+        show the later topic and key (neither undoes the other's).
+        """
+        self.down()
+        self.a.service.setTopic(self.alice, "den", "earlier")
+        self.a.service.changeRoomMode(self.alice, "den", True, "k", "early")
+        self.clock.advance(2)
+        self.b.service.setTopic(self.bob, "den", "later")
+        self.b.service.changeRoomMode(self.bob, "den", True, "k", "late")
+        self.up()
+        self.assertEqual(self.settings(), [("later", "late"), ("later", "late")])
+
+    def test_differentSettingsBothStay(self) -> None:
+        """
+        One changes the topic, the other the key, a moment later: every
+        node keeps both changes.
+        """
+        self.down()
+        self.a.service.setTopic(self.alice, "den", "new topic")
+        self.clock.advance(2)
+        self.b.service.changeRoomMode(self.bob, "den", True, "k", "late")
+        self.up()
+        self.assertEqual(self.settings(), [("new topic", "late"), ("new topic", "late")])
