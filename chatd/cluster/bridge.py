@@ -39,11 +39,12 @@ from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
-from chatd.cluster.messages import sayEntry, tellFields
+from chatd.cluster.messages import sayEntry
 from chatd.cluster.moderation import ConsoleRelay
 from chatd.cluster.presence import Presence
 from chatd.cluster.profiles import ProfileSync, profileOf
 from chatd.cluster.queries import Queries
+from chatd.cluster.receipts import Receipts
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
 from chatd.core import errors
@@ -89,6 +90,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.barrier = Barrier(bus)
         self.storeBarrier = Barrier(bus, kinds=("flush", "flushed"), prepare=self.flushStore)
         self.queries = Queries(bus, {"seen": self.answerSeen})
+        self.receipts = Receipts(bus, service)
         self.listenRooms()
         self._moderation: list[Any] = []
         self._gone: set[str] = set()
@@ -243,11 +245,10 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
 
     def publishTell(self, event: PrivateMessage, node: str) -> None:
         """
-        A local user's private message to a user on C{node}: sent at once,
-        not queued; L{handedOn} gives the sender's wait for it.
+        A local user's private message to C{node}, sent now (L{handedOn}).
         """
         if self.isLocal(event.sender):
-            self._handing[event] = self.bus.sendTo(node, "tell", **tellFields(event))
+            self._handing[event] = self.receipts.send(node, event)
 
     # The service's relay: nothing acknowledged that Redis did not take
 
@@ -355,6 +356,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.bus.forget(node)
         for proxy in list(self.proxies.pop(node, {}).values()):
             self.service.disconnect(proxy, "their server went away")
+        self.receipts.lost(node)  # what it never read is handled here
 
     def nodeLeft(self, node: str) -> None:
         """

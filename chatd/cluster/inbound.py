@@ -18,6 +18,7 @@ from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
+from chatd.cluster.receipts import Receipts
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
 from chatd.core.absent import Absent
@@ -56,6 +57,7 @@ class Inbound:
     replica: IReplica
     bus: Bus
     proxies: dict[str, dict[str, RemoteParticipant]]
+    receipts: Receipts
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
     _held: dict[str, list[dict[str, Any]]]
@@ -208,14 +210,16 @@ class Inbound:
         (they left just before, unregistered, or moved to another node),
         the sender's node is told, so that the sender is.
         """
-        recipient = self.service.find(fields["to"])
-        if isinstance(recipient, RemoteParticipant):
-            self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
-            return
-        shown = fields["to"] if recipient is None or recipient.nick is None else recipient.nick
-        event = tellEvent(fields, shown)
-        if not self.replica.tellRemote(event):
-            self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
+        try:
+            recipient = self.service.find(fields["to"])
+            if isinstance(recipient, RemoteParticipant):
+                self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
+                return
+            shown = fields["to"] if recipient is None or recipient.nick is None else recipient.nick
+            if not self.replica.tellRemote(tellEvent(fields, shown)):
+                self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
+        finally:  # delivered, kept or bounced: the sender's node may forget it
+            self.receipts.handled(node, fields)
 
     def remote_bounce(self, node: str, fields: dict[str, Any]) -> None:
         """

@@ -1,0 +1,102 @@
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts -*-
+"""
+No private message lost with its recipient's node.
+
+A private message to a user of another node is acknowledged to its sender
+once Redis holds it in that node's inbox.  If that node dies before reading
+it (C{kill -9}, a crash), nobody would ever read it: the node's successor
+has another inbox.  So the recipient's node says when it has handled each
+one (C{told}: delivered, kept for later, or bounced), and the sender's node
+keeps each until then.  When a node is declared dead or says goodbye, what
+it never said it handled is handled here instead: kept for the recipient's
+next login when the name is registered (with a shared database, where they
+will log in next), else the sender is told it was not delivered.
+
+A message the dead node handled in the moment before it died, whose
+C{told} never left, is kept a second time: at least once, never silently
+lost.  A typing notice (client tags alone) is for now or never, and not
+tracked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd.cluster.bus import Bus
+from chatd.cluster.messages import tellFields
+from chatd.core.events import PrivateMessage
+from chatd.core.service import ChatService
+
+#: Messages kept per node at most while unanswered (the oldest go first).
+LIMIT = 10_000
+#: What a sender is told of a message its recipient's node never handled.
+NOT_DELIVERED = "{to}'s server went away before your private message reached them: not delivered"
+
+
+class Receipts:
+    """
+    The private messages this node sent to each other node and that node
+    has not said it handled.
+    """
+
+    log = Logger()
+
+    def __init__(self, bus: Bus, service: ChatService, limit: int = LIMIT) -> None:
+        self.bus = bus
+        self.service = service
+        self.limit = limit
+        self._waiting: dict[str, dict[str, PrivateMessage]] = {}
+        bus.on("told", self._told)
+
+    def send(self, node: str, event: PrivateMessage) -> Deferred[None]:
+        """
+        Send C{event} to C{node}'s inbox, and keep it until C{node} says it
+        handled it; fires once Redis has it, fails if Redis did not take it
+        (then its sender is refused, and nothing waits).
+        """
+        sending = self.bus.sendTo(node, "tell", **tellFields(event))
+        if not event.lines or not event.msgid:
+            return sending
+        waiting = self._waiting.setdefault(node, {})
+        waiting[event.msgid] = event
+        if len(waiting) > self.limit:
+            del waiting[next(iter(waiting))]
+
+        def unsent(failure: Failure) -> Failure:
+            waiting.pop(event.msgid, None)
+            return failure
+
+        return sending.addErrback(unsent)
+
+    def handled(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        This node handled the C{tell} with C{fields} that C{node} sent.
+        """
+        if fields.get("l") and fields.get("id"):
+            self.bus.publishTo(node, "told", id=fields["id"])
+
+    def _told(self, node: str, fields: dict[str, Any]) -> None:
+        waiting = self._waiting.get(node)
+        if waiting is not None:
+            waiting.pop(fields.get("id", ""), None)
+
+    def lost(self, node: str) -> None:
+        """
+        C{node} is gone: handle here what it never said it handled.
+        """
+        for event in self._waiting.pop(node, {}).values():
+            self._handle(event)
+
+    def _handle(self, event: PrivateMessage) -> None:
+        kept = self.service.messages.keepForLater(event)
+        if kept is not None:
+            why = "keeping a private message for {nick}"
+            kept.addErrback(lambda f: self.log.failure(why, f, nick=event.recipient))
+            return
+        sender = self.service.find(event.sender)
+        if sender is not None:
+            self.service.notify(sender, NOT_DELIVERED.format(to=event.recipient))

@@ -1,0 +1,136 @@
+"""
+Tests for L{chatd.cluster.receipts}: a private message acknowledged to its
+sender is not lost when its recipient's node dies before reading it.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.cluster.receipts import NOT_DELIVERED
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import Notice, PrivateMessage
+from chatd.storage.memory import MemoryChatStore
+from chatd.testing import RecordingParticipant, settled
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+
+
+class ReceiptsTests(SynchronousTestCase):
+    """
+    Nodes C{a} and C{b} sharing one database, bob registered and on C{b}.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        store = MemoryChatStore()
+        store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        self.a, self.b = (
+            FakeNode(
+                self,
+                self.redis,
+                name,
+                sharedStore=True,
+                store=store,
+                accounts=Accounts(store, self.clock, checker),
+            )
+            for name in "ab"
+        )
+        for node in (self.a, self.b):
+            node.start()
+        self.settle()
+        self.bob = self.b.user("bob")
+        self.successResultOf(self.b.service.register(self.bob, "secret1"))
+        self.gus = self.b.user("gus")
+        self.alice = self.a.user("alice")
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def tell(self, to: str, text: str) -> None:
+        told = settled(self.a.service.tell(self.alice, to, (text,)))
+        self.settle()
+        self.assertIsInstance(self.successResultOf(told), PrivateMessage)  # acknowledged
+
+    def bDies(self) -> None:
+        """
+        Node b stops dead; a declares it dead once its key expires.
+        """
+        self.b.crash()
+        for _ in range(6):
+            self.clock.advance(1)
+            self.settle()
+        self.assertNotIn("b", self.a.presence.peers)
+
+    def waitingFor(self, nick: str) -> list[tuple[str, ...]]:
+        back = RecordingParticipant()
+        self.a.service.connect(back)
+        self.successResultOf(self.a.outcome(self.a.service.login, back, nick, "secret1"))
+        self.settle()
+        return [e.lines for e in back.events if isinstance(e, PrivateMessage)]
+
+    def test_unreadKeptForNextLogin(self) -> None:
+        """
+        A message node b never read before it died is kept for bob's next
+        login; one it delivered is not kept a second time.
+        """
+        self.tell("bob", "delivered")
+        self.assertEqual(
+            [e.lines for e in self.bob.events if isinstance(e, PrivateMessage)][-1:],
+            [("delivered",)],
+        )
+        self.b.hold()  # b reads nothing more: what comes now, it never reads
+        self.tell("bob", "never read")
+        self.bDies()
+        self.assertEqual(self.waitingFor("bob"), [("never read",)])
+
+    def test_unreadToAGuestSaidNotDelivered(self) -> None:
+        """
+        A message to a guest (nobody keeps it) that node b never read:
+        the sender is told it was not delivered.
+        """
+        self.b.hold()
+        self.tell("gus", "never read")
+        self.bDies()
+        notices = [e.text for e in self.alice.events if isinstance(e, Notice)]
+        self.assertIn(NOT_DELIVERED.format(to="gus"), notices)
+
+    def test_handledNotTracked(self) -> None:
+        """
+        Once node b said it handled each message, its death leaves nothing
+        to keep and nobody to tell.
+        """
+        for text in ("one", "two"):
+            self.tell("bob", text)
+            self.tell("gus", text)
+        self.bDies()
+        self.assertEqual([e for e in self.alice.events if isinstance(e, Notice)], [])
+        self.assertEqual(self.waitingFor("bob"), [])
+
+    def test_refusedNotTracked(self) -> None:
+        """
+        A message Redis did not take was refused to its sender: when node b
+        dies later, it is neither kept nor told of again.
+        """
+        self.redis.down = True
+        for node in (self.a, self.b):
+            node.bridge.linkDown()
+        refused = settled(self.a.service.tell(self.alice, "gus", ("refused",)))
+        self.settle()
+        self.failureResultOf(refused)
+        self.redis.down = False
+        for node in (self.a, self.b):
+            node.bridge.linkUp()
+        self.settle()
+        self.bDies()
+        self.assertEqual([e for e in self.alice.events if isinstance(e, Notice)], [])
