@@ -321,3 +321,38 @@ async def test_revokeEndsSessionsOnEveryNode(nodes: Callable[..., Daemon]) -> No
     finally:
         alice.close()
     await waitForLog(b, "1 session(s) of alice closed: revoked on another node")
+
+
+@pytest_twisted.ensureDeferred
+async def test_privateMessagesOutliveAKilledNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    Private messages acknowledged (C{OKAY!}) to a registered user whose
+    node was just killed with C{kill -9} are each delivered once, at their
+    next login on the other node: none is lost in the dead node's inbox.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    bob = await login(b, "bob")
+    assert await command(bob, "clt: REGIS secret1") == ["srv: OKAY!"]
+    alice = await login(a, "alice")
+    assert await command(alice, "clt: MSGPV bob\nclt: before\nclt: .") == ["srv: OKAY!"]
+    b.stop(signal.SIGKILL)
+    acknowledged = []
+    for i in range(8):  # until node A declares node B dead: ERROR 21
+        answer = await command(alice, f"clt: MSGPV bob\nclt: after {i}\nclt: .")
+        if answer == ["srv: OKAY!"]:
+            acknowledged.append(f"after {i}")
+        await sleep(0.2)
+    assert acknowledged, "node A refused at once: nothing to check"
+    await waitForLog(a, "stopped beating")
+    back = await connected(a)
+    assert await command(back, "clt: LOGIN bob secret1") == ["srv: OKAY!"]
+    received: list[str] = []
+    while len(received) < len(acknowledged):
+        line = await back.line()
+        if line.startswith("srv: after "):
+            received.append(line.removeprefix("srv: "))
+    assert received == acknowledged
+    for client in (alice, back):
+        await client.close()
