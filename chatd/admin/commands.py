@@ -20,6 +20,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin.credentials import readPasswords
+from chatd.admin.outcome import withOutcome
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
@@ -33,13 +34,6 @@ from chatd.core.sanctiontext import formatSpan
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
-
-#: Added to a reply when the moderation database failed to store what the
-#: command did (the error is logged).
-NOT_STORED = (
-    "warning: the moderation database could not store this: it holds only until the daemon"
-    " restarts (see the log)"
-)
 
 
 class AdminConsole(RoomCommands):
@@ -113,7 +107,8 @@ class AdminConsole(RoomCommands):
 
     def _stored(self, reply: str) -> Deferred[str]:
         def told(stored: bool) -> str:
-            return reply if stored else f"{reply}\n{NOT_STORED}"
+            observer = self.service.observer
+            return withOutcome(reply, stored, observer is None or observer.reachesEveryone())
 
         stored: Deferred[str] = self.moderation.writes.settled().addCallback(told)
         return stored

@@ -58,6 +58,13 @@ class ConsoleRelay:
             d = Deferred.fromCoroutine(sharing.reload(self.service.persistence))
             d.addErrback(lambda f: self.log.failure("re-reading the shared store failed", f))
 
+    def reachesEveryone(self) -> bool:
+        """
+        Whether the other nodes hear what this one publishes now: while
+        Redis is away it waits, and the console says so.
+        """
+        return self.bus.up
+
     def moderate(self, action: str, **fields: Any) -> None:
         """
         Tell every other node's moderation handlers about C{action} (e.g.

@@ -218,6 +218,12 @@ class IChatObserver(Interface):
         C{participant}, formerly C{old}, is called C{participant.nick} now.
         """
 
+    def reachesEveryone() -> bool:
+        """
+        Whether what this process tells the observer now reaches the other
+        processes at once (C{False}: it waits until they can be reached).
+        """
+
     def everyoneHeard() -> MaybeDeferred[None]:
         """
         Fires once what this process told the observer so far has reached

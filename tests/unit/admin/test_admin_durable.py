@@ -13,7 +13,8 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.admin.commands import NOT_STORED, AdminConsole
+from chatd.admin.commands import AdminConsole
+from chatd.admin.outcome import NOT_STORED
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.core.service import ChatService
 from chatd.modstore import AuditEntry, MemoryModerationStore, Sanction

@@ -37,6 +37,9 @@ class RecordingBridge:
     def everyoneHeard(self) -> None:
         return None
 
+    def reachesEveryone(self) -> bool:
+        return True
+
 
 class RevokeTests(AccountsTestCase):
     def setUp(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from twisted.internet.defer import Deferred
 
 from chatd.admin.commands import AdminConsole
+from chatd.admin.outcome import NOT_EVERYWHERE
 from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
@@ -98,6 +99,28 @@ class BarrierTests(TwoNodes):
         self.settle()
         self.assertEqual(self.successResultOf(reply), "muted bob for 1m")
         self.assertRaises(errors.Muted, self.b.service.say, bob, "lobby", ("hi",))
+
+    def test_consoleSaysWhenOthersCannotHear(self) -> None:
+        """
+        While Redis is away, a console's command is answered at once with a
+        note that the other nodes apply it once Redis is back, which they do.
+        """
+        bob = self.b.user("bob", "lobby")
+        console = AdminConsole(self.a.service, "root")
+        self.redis.down = True
+        for node in (self.a, self.b):
+            node.bridge.linkDown()
+        reply = self.successResultOf(console.execute("mute bob 60 shouting"))
+        self.assertEqual(reply, f"muted bob for 1m\n{NOT_EVERYWHERE}")
+        self.b.service.say(bob, "lobby", ("not yet muted here",))
+        self.redis.down = False
+        for node in (self.a, self.b):
+            node.bridge.linkUp()
+        self.settle()
+        self.assertRaises(errors.Muted, self.b.service.say, bob, "lobby", ("hi",))
+        unmuted = console.execute("unmute bob")  # Redis back: no note
+        self.settle()
+        self.assertEqual(self.successResultOf(unmuted), "unmuted bob")
 
     def test_partAnsweredOnceHeard(self) -> None:
         """

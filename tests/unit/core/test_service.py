@@ -344,6 +344,9 @@ class RecordingObserver:
     def takeOver(self, holder: IParticipant) -> None:
         self.calls.append(("take over", holder.nick))
 
+    def reachesEveryone(self) -> bool:
+        return True
+
     def activityOf(self, participant: IParticipant) -> None:
         self.calls.append(("activity", participant.nick))
 

@@ -1,0 +1,31 @@
+# -*- test-case-name: tests.unit.admin.test_admin_durable -*-
+"""
+What a console reply adds about a command's effects: whether they are
+stored, and whether every cluster node has them yet.
+"""
+
+from __future__ import annotations
+
+#: Added to a reply in a cluster while Redis is away: the other nodes
+#: apply the command once it is back.
+NOT_EVERYWHERE = (
+    "note: the other nodes cannot be reached now (Redis is away): they apply this once it is back"
+)
+#: Added to a reply when the moderation database failed to store what the
+#: command did (the error is logged).
+NOT_STORED = (
+    "warning: the moderation database could not store this: it holds only until the daemon"
+    " restarts (see the log)"
+)
+
+
+def withOutcome(reply: str, stored: bool, everywhere: bool) -> str:
+    """
+    C{reply}, with a line for each way the command's effects are short of
+    done: not C{stored}, or not yet known C{everywhere}.
+    """
+    if not stored:
+        reply += f"\n{NOT_STORED}"
+    if not everywhere:
+        reply += f"\n{NOT_EVERYWHERE}"
+    return reply
