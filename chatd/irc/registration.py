@@ -20,7 +20,7 @@ from typing import Any
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core import status
-from chatd.core.errors import ChatError
+from chatd.core.errors import ChatError, ClusterUnavailable
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.irc import numerics as N
@@ -61,6 +61,13 @@ def onUser(irc: IRCSession, message: Message) -> Any:
     return tryRegister(irc)
 
 
+#: A nickname that cannot be claimed while the cluster is briefly
+#: unreachable is "temporarily unavailable" (437), which clients answer as
+#: they answer 433 during registration (another nickname, or a retry),
+#: rather than an unknown error that leaves them waiting.
+NICK_ERRORS = {ClusterUnavailable.code: N.ERR_UNAVAILRESOURCE}
+
+
 def onNick(irc: IRCSession, message: Message) -> Any:
     if not message.params or not message.params[0]:
         irc.numeric(N.ERR_NONICKNAMEGIVEN, "No nickname given")
@@ -72,7 +79,7 @@ def onNick(irc: IRCSession, message: Message) -> Any:
     if irc.registered:
         if nick == irc.nick:
             return None
-        return irc.call(irc.service.rename, irc.participant, nick, subject=nick)
+        return irc.call(irc.service.rename, irc.participant, nick, subject=nick, errors=NICK_ERRORS)
     holder = irc.service.find(nick)
     if holder is not None and irc.password is None and irc.participant not in connectionsOf(holder):
         # With PASS, the login decides: the account's password may join its person.
@@ -116,6 +123,7 @@ def tryRegister(irc: IRCSession) -> Any:
         irc.password,
         subject=nick,
         onSuccess=lambda nick: welcome(irc),
+        errors=NICK_ERRORS,
     )
 
 

@@ -16,6 +16,7 @@ from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
 from chatd.core import errors
 from chatd.core.delivery import connectionsOf
 from chatd.core.service import ChatService
+from chatd.irc.factory import IRCFactory
 from chatd.tchat import TchatFactory, TchatProtocol
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakenode import FakeNode
@@ -220,3 +221,29 @@ class ServiceClaimTests(SynchronousTestCase):
         for p in (proto, other):
             p.transport.loseConnection()  # type: ignore[union-attr]
             p.connectionLost(None)
+
+    def test_ircRegistrationTimesOut(self) -> None:
+        """
+        Over IRC, a nickname whose claim times out during registration, or
+        in a rename, is answered C{437} (temporarily unavailable: clients
+        try again or another nickname, as after C{433}), and the same
+        connection registers once Redis answers.
+        """
+        factory = IRCFactory(self.service, self.clock, floodBurst=None)
+        proto, transport = connect(factory, self.clock)
+        self.redis.holding = True
+        proto.dataReceived(b"NICK alice\r\nUSER a 0 * :A\r\n")
+        self.redis.holding = False
+        self.clock.advance(CLAIM_TIMEOUT)
+        self.assertIn(
+            b" 437 alice alice :the chat is briefly unreachable", output(transport, self.clock)
+        )
+        self.redis.answerHeld()
+        proto.dataReceived(b"NICK alice\r\n")
+        self.assertIn(b" 001 alice ", output(transport, self.clock))
+        self.redis.holding = True
+        proto.dataReceived(b"NICK alicia\r\n")
+        self.clock.advance(CLAIM_TIMEOUT)
+        self.assertIn(b" 437 alice alicia :", output(transport, self.clock))
+        proto.transport.loseConnection()
+        proto.connectionLost(None)
