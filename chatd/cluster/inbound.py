@@ -279,8 +279,11 @@ class Inbound:
         for room in fields["rooms"]:
             self.replica.ensureRoom(room)
         seen = set()
+        profiles, proven = fields.get("pf") or {}, set(fields.get("a", []))
         for nick, rooms in fields["users"]:
-            proxy = self._ensureProxy(node, nick)
+            # Its profile first: the members of its rooms see it as it is.
+            login = {"u": nick, "pf": profiles.get(nick) or {}, "a": nick in proven}
+            proxy = self._ensureProxy(node, nick, login)
             if proxy is None:
                 continue
             seen.add(key(nick))
@@ -293,12 +296,6 @@ class Inbound:
             for room in rooms:
                 if key(room) not in have:
                     self.replica.enterRemote(proxy, room)
-        for nick in fields.get("a", []):
-            if (proxy := self._proxy(node, nick)) is not None:
-                self.service.accountProven(proxy, nick)
-        for nick, profile in (fields.get("pf") or {}).items():
-            if (proxy := self._proxy(node, nick)) is not None:
-                self.takeProfile(proxy, profile)
         for nickKey, proxy in list(self.proxies.get(node, {}).items()):
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))

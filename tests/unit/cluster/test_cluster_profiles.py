@@ -49,6 +49,20 @@ class ProfileTests(TwoNodes):
         self.alice.send("WHOIS alice")
         self.assertIn(" 311 alice alice alicex irc.chatd * :Alice Liddell\r\n", self.alice.read())
 
+    def test_rejoinAfterAStateShowsTheHost(self) -> None:
+        """
+        A node that learns a user anew from a whole state (after it gave
+        their node up for dead, say) shows their C{JOIN} with their own
+        host, not a stand-in's.
+        """
+        self.b.bridge.nodeLost("a")
+        self.assertIn(":alice!alicex@irc.chatd QUIT ", self.bob.read())
+        self.a.bridge.publishState("b")
+        self.settle()
+        seen = self.bob.read()
+        self.assertIn(":alice!alicex@irc.chatd JOIN #lobby", seen)
+        self.assertNotIn("remote.chatd", seen)
+
     def test_monitorShowsTheHostAtOnce(self) -> None:
         """
         A C{MONITOR} on one node announces a user who logs in on another
