@@ -31,7 +31,7 @@ from typing import Any
 import txredisapi
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import CancelledError, Deferred, fail, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -170,7 +170,7 @@ class RedisLink(MultiService):
             self._checkUp()
 
         d: Deferred[None] = proto.whenConnected().addCallback(ready)
-        return d
+        return d.addErrback(self._unprepared, proto)
 
     def _prepareReader(self, proto: Any) -> Deferred[None]:
         """
@@ -193,8 +193,26 @@ class RedisLink(MultiService):
         d.addCallback(
             lambda _: proto.execute_command("XREVRANGE", self.stream, "+", "-", "COUNT", 1)
         )
-        done: Deferred[None] = d.addCallback(positioned)
+        done: Deferred[None] = d.addCallback(positioned).addErrback(self._unprepared, proto)
         return done
+
+    def _unprepared(self, failure: Failure, proto: Any) -> None:
+        """
+        A new connection could not be made ready (a hung Redis did not
+        answer): it is closed, and the link goes on waiting for Redis.
+        Reported to C{ClientService} as made, so that the close is what it
+        hears and it tries again: a preparation that fails while its
+        connection closes leaves C{ClientService} in a state where the close
+        raises (Twisted's C{NoTransition}, logged as critical).
+        """
+        if failure.check(CancelledError) or not self.running:
+            failure.raiseException()  # the link is stopping, and so is ClientService
+        self.log.info(
+            "a new connection to Redis was not ready: {why}", why=failure.getErrorMessage()
+        )
+        transport = proto.transport
+        if transport is not None and transport.connected:
+            transport.abortConnection()
 
     def _read(self, proto: ReaderConnection) -> None:
         """

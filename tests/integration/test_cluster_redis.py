@@ -6,6 +6,7 @@ restarted under a running link.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -14,9 +15,12 @@ import pytest_twisted
 from twisted.internet import reactor as _reactor
 from twisted.internet.defer import CancelledError, Deferred, gatherResults, maybeDeferred
 from twisted.internet.task import deferLater
+from twisted.logger import ILogObserver, LogLevel, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import provider
 
 from chatd.cluster.bus import Bus
+from chatd.cluster.connections import REPLY_TIMEOUT
 from chatd.cluster.envelopes import ENTRY_LIMIT
 from chatd.cluster.node import ClusterNode
 from chatd.cluster.presence import Presence
@@ -343,3 +347,34 @@ async def test_loginBurstFromStart(redisServer: RedisServer) -> None:
             service.disconnect(user, "test over")
         await node.stopService()
         service.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_hungRedisQuietlyRetried(redisServer: RedisServer, nodes: Any) -> None:
+    """
+    Redis hung (C{SIGSTOP}) long enough for a reconnection to time out
+    while it is being prepared: the links notice, try again without a
+    critical error in the log (Twisted's C{ClientService} once raised
+    C{NoTransition} there), and come back once Redis resumes.
+    """
+    criticals: list[dict[str, Any]] = []
+
+    @provider(ILogObserver)
+    def observe(event: dict[str, Any]) -> None:
+        if event.get("log_level") == LogLevel.critical:
+            criticals.append(event)
+
+    a, b = nodes("a"), nodes("b")
+    await startAll(a, b)
+    assert redisServer.process is not None
+    globalLogPublisher.addObserver(observe)
+    try:
+        redisServer.process.send_signal(signal.SIGSTOP)
+        await waitUntil(lambda: a.downs == 1 and b.downs == 1, timeout=20.0)
+        await deferLater(reactor, 3 * REPLY_TIMEOUT, lambda: None)  # retries time out
+        redisServer.process.send_signal(signal.SIGCONT)
+        await waitUntil(lambda: a.ups == 2 and b.ups == 2, timeout=20.0)
+    finally:
+        redisServer.process.send_signal(signal.SIGCONT)
+        globalLogPublisher.removeObserver(observe)
+    assert [event.get("log_format") for event in criticals] == []
