@@ -88,6 +88,7 @@ class ClusterNode(MultiService):
         self.link.whenUp(self.bridge.linkUp)
         self.link.whenDown(self.bridge.linkDown)
         self.persistence = service.persistence
+        service.stats.clusterUp = lambda: self.link.up  # /healthz, chatd_cluster_up
 
     def _received(self, channel: str, message: str) -> None:
         self.bus.received(channel, message)

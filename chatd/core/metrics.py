@@ -82,6 +82,8 @@ class ChatStats:
     @ivar storeHealth: the store's L{StoreHealth} (C{None}: no store).
     @ivar storeCheck: tries the store now, firing with why it fails or
         C{None} (for C{/healthz}; C{None}: no store).
+    @ivar clusterUp: whether the other cluster nodes can be reached now
+        (Redis answers), set by a cluster node (C{None}: not in a cluster).
     """
 
     def __init__(self) -> None:
@@ -94,6 +96,7 @@ class ChatStats:
         self.storeQueueDepth: Callable[[], int] | None = None
         self.storeHealth: StoreHealth | None = None
         self.storeCheck: Callable[[], Deferred[str | None]] | None = None
+        self.clusterUp: Callable[[], bool] | None = None
 
     def messageIn(self, protocol: str, kind: str, recipients: int) -> None:
         """

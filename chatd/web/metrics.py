@@ -148,6 +148,14 @@ class ChatCollector:
                 value=health.failures,
             )
 
+        if stats.clusterUp is not None:
+            yield GaugeMetricFamily(
+                "chatd_cluster_up",
+                "1 while the other cluster nodes can be reached (Redis answers), 0 while"
+                " chatting goes on on this node only.",
+                value=int(stats.clusterUp()),
+            )
+
         if stats.storeQueueDepth is not None:
             yield GaugeMetricFamily(
                 "chatd_store_queue_depth",
@@ -196,11 +204,17 @@ class MetricsResource(Resource):
         return encoder(self.registry)
 
 
+#: What C{/healthz} says of the cluster while Redis does not answer: the
+#: node still serves its own users (so the status stays C{ok}).
+UNREACHABLE = "unreachable: chatting goes on on this node only"
+
+
 class HealthResource(Resource):
     """
     C{GET /healthz}: 200 and a small JSON summary while the daemon serves;
     503 with C{"status": "unavailable"} and the reason in C{"store"} while
-    its database fails (it is tried at each request).
+    its database fails (it is tried at each request).  A cluster node also
+    says whether the other nodes can be reached (C{"cluster"}).
     """
 
     isLeaf = True
@@ -236,6 +250,8 @@ class HealthResource(Resource):
         if problem is not None:
             request.setResponseCode(503)
             fields["store"] = problem
+        if self.service.stats.clusterUp is not None:
+            fields["cluster"] = "up" if self.service.stats.clusterUp() else UNREACHABLE
         fields.update(
             connections=len(self.service.connections()),
             users=len(self.service.users()),

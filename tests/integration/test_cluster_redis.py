@@ -336,10 +336,12 @@ async def test_loginBurstFromStart(redisServer: RedisServer) -> None:
             return done.addTimeout(20, reactor)
 
         assert not node.link.up
+        assert service.stats.clusterUp is not None and not service.stats.clusterUp()
         await burst("early")
         await deferLater(reactor, 0.3, lambda: None)  # a heartbeat or so
         await burst("later")
         assert len(service.members(users[0], "lobby")) == 800
+        assert service.stats.clusterUp()  # /healthz and chatd_cluster_up say so
         held = await node.link.execute("KEYS", "chatd:nick:*")
         assert len(held) == 800
     finally:

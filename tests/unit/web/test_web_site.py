@@ -20,6 +20,7 @@ from chatd.core.events import Notice
 from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
+from chatd.web.metrics import UNREACHABLE
 from chatd.web.site import CONTENT_SECURITY_POLICY
 from chatd.web.socket import WebParticipant
 from tests.support.webclient import WebHarness, handshake
@@ -274,6 +275,23 @@ class MetricsTests(SiteTestCase):
         self.assertEqual(
             json.loads(body), {"status": "ok", "connections": 1, "users": 1, "rooms": 1}
         )
+
+    def test_clusterHealth(self) -> None:
+        """
+        A cluster node's C{/healthz} says whether the other nodes can be
+        reached (still 200: it serves its own users), and C{/metrics} has
+        C{chatd_cluster_up}; a lone daemon has neither.
+        """
+        self.assertNotIn("chatd_cluster_up{}", self.scrape())
+        reachable = [True]
+        self.service.stats.clusterUp = lambda: reachable[0]
+        for up, said in ((True, "up"), (False, UNREACHABLE)):
+            reachable[0] = up
+            response, _, _ = self.web.rawRequest(get(b"/healthz"))
+            status, _, body = split(response)
+            self.assertEqual(status, b"HTTP/1.1 200 OK")
+            self.assertEqual(json.loads(body)["cluster"], said)
+            self.assertEqual(self.scrape()["chatd_cluster_up{}"], int(up))
 
 
 class StoreHealthTests(SynchronousTestCase):
