@@ -19,6 +19,7 @@ mode, a node puts an absent person back only when it starts alone.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
@@ -60,6 +61,9 @@ class AlwaysOn:
         self.store: IChatStore = persistence.store
         #: The keys of the always-on accounts, loaded at start.
         self._accounts: set[str] = set()
+        #: The connections that registered their nickname (they set its
+        #: password), by the name's key: they may make it always on.
+        self._registrants: WeakKeyDictionary[IParticipant, str] = WeakKeyDictionary()
 
     # The setting
 
@@ -91,9 +95,17 @@ class AlwaysOn:
 
         return d.addCallback(stored)
 
+    def registered(self, participant: IParticipant, nick: str) -> None:
+        """
+        C{participant} registered C{nick}, setting its password: it may
+        make the account always on at once, as a password login may.
+        """
+        self._registrants[participant] = key(nick)
+
     def _account(self, participant: IParticipant) -> str:
         nick = self.service.requireLogin(participant)
-        if self.service.provenAccount(participant) != key(nick):
+        owner = self.service.provenAccount(participant) or self._registrants.get(participant)
+        if owner != key(nick):
             raise errors.NotPermitted(
                 "only a registered account, signed in with its password, may stay on"
             )

@@ -299,6 +299,7 @@ class Persistence:
         new = key(nick) not in self.registered  # not a change of password
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
+        self.alwaysOn.registered(participant, nick)
         self.changed("account", u=nick)
         for room in self.service.keepRoomsOf(participant):  # a guest's rooms now last
             await self.roomCreated(room)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from twisted.internet.testing import StringTransport
 
+from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
@@ -42,6 +43,20 @@ class AlwaysOnCommandTests(IRCStoreTestCase):
         self.assertEqual(state, "ON")
         [[_, _, state, _]] = self.answers(self.send(alice, t, "ALWAYSON OFF"))
         self.assertEqual(state, "OFF")
+
+    def test_rightAfterRegistering(self) -> None:
+        """
+        A guest who registers their nickname (NickServ C{REGISTER}) has just
+        set its password: they may make the account always on at once.
+        """
+        self.factory = IRCFactory(
+            self.service, self.clock, floodBurst=None, accountRegistration=True
+        )
+        carol, t = self.signIn("carol", password=None)
+        self.send(carol, t, "PRIVMSG NickServ :REGISTER sesame1")
+        [[command, _, state, _]] = self.answers(self.send(carol, t, "ALWAYSON ON"))
+        self.assertEqual((command, state), ("NOTE", "ON"))
+        self.assertEqual(self.successResultOf(self.store.alwaysOnAccounts()), ["carol"])
 
     def test_refused(self) -> None:
         """
