@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.core.absent import isAbsent
-from chatd.core.ctcp import answer, ctcpOf, takesCtcp
+from chatd.core.ctcp import answer, ctcpOf, hasText, takesCtcp
 from chatd.core.delivery import connectionsOf, deliver
 from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
 from chatd.core.inbox import Kept
@@ -108,10 +108,16 @@ class Messages:
     def nowMillis(self) -> int:
         return int(self.clock.seconds() * 1000)
 
-    def _spoke(self, participant: IParticipant, lines: tuple[str, ...], millis: int) -> None:
-        # A typing notice alone, or a CTCP request, does not end an idle spell.
-        if lines and ctcpOf(lines) is None:
-            self.people.activity.spoke(participant, millis / 1000)
+    def _spoke(self, participant: IParticipant, event: RoomMessage | PrivateMessage) -> bool:
+        """
+        Whether C{event} has words for people (not a typing notice alone,
+        nor CTCP machinery): those end its sender's idle spell, and are
+        stored.
+        """
+        words = hasText(event)
+        if words:
+            self.people.activity.spoke(participant, event.millis / 1000)
+        return words
 
     def say(
         self,
@@ -129,11 +135,10 @@ class Messages:
         if self.relay is not None:
             self.relay.checkRoom(target.name, target.members.values())
         millis = self.nowMillis()
-        self._spoke(participant, lines, millis)
         event = RoomMessage(
             target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis
         )
-        if self.persistence is not None and lines and ctcpOf(lines) is None:
+        if self._spoke(participant, event) and self.persistence is not None:
             self.persistence.store.addMessage(
                 target.name, nick, None, lines, event.when, msgid=event.msgid, millis=millis
             )
@@ -164,10 +169,10 @@ class Messages:
             self._checkBody(lines)
         self.moderation.checkSpeak(nick)
         millis = self.nowMillis()
-        self._spoke(participant, lines, millis)
         event = RoomMessage(
             target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis, status
         )
+        self._spoke(participant, event)
         members = [self.people.personOf(participant), *audience(target)]
         deliver(dict.fromkeys(members), "roomMessage", event, participant)
         self.stats.messageIn(participant.protocolName, "room", len(members) - 1)
@@ -191,8 +196,8 @@ class Messages:
             persistence = self.persistence
             if not machinery and persistence is not None and persistence.isRegisteredNow(nick):
                 self._checkBody(lines)
-                self._spoke(participant, lines, millis)
                 event = PrivateMessage(sender, nick, lines, now, msgid=self._msgid(), millis=millis)
+                self._spoke(participant, event)
                 kept = self.keepForLater(event)
                 assert kept is not None
                 return kept.addCallback(self._keptPrivate, participant, nick)
@@ -200,10 +205,10 @@ class Messages:
         if lines or not tags:
             self._checkBody(lines)
         assert recipient.nick is not None
-        self._spoke(participant, lines, millis)
         event = PrivateMessage(
             sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
         )
+        self._spoke(participant, event)
         recipient.privateMessage(event)
         if machinery and not notice:
             self.answerCtcp(participant, recipient, event)
@@ -222,7 +227,7 @@ class Messages:
         C{event} reached its recipient (or the relay took it): store it, and
         show it to the sender's other connections as their own words.
         """
-        if self.persistence is not None and event.lines and ctcpOf(event.lines) is None:
+        if self.persistence is not None and hasText(event):
             registered = self.persistence.isRegisteredNow
             self.persistence.store.addMessage(
                 None,
