@@ -37,6 +37,19 @@ class TalkSeveralConnectionsTests(PersistenceTestCase):
         self.assertIn(b"*** Welcome, alice!", output(transport, self.clock))
         return proto, transport
 
+    def bobJoins(self, *terminals: StringTransport) -> RecordingParticipant:
+        """
+        Bob logs in (in lobby); what alice's C{terminals} were told of it
+        is read and dropped.
+        """
+        bob = RecordingParticipant()
+        self.service.connect(bob)
+        self.service.login(bob, "bob")
+        self.clock.advance(0)
+        for transport in terminals:
+            output(transport, self.clock)
+        return bob
+
     def test_ownWordsElsewhere(self) -> None:
         """
         Two terminals signed in as alice are one member of lobby; a line
@@ -46,12 +59,7 @@ class TalkSeveralConnectionsTests(PersistenceTestCase):
         one, t1 = self.signIn()
         two, t2 = self.signIn()
         self.assertEqual(self.service.members(one, "lobby"), ["alice"])
-        bob = RecordingParticipant()
-        self.service.connect(bob)
-        self.service.login(bob, "bob")
-        self.clock.advance(0)
-        output(t1, self.clock)
-        output(t2, self.clock)
+        self.bobJoins(t1, t2)
         self.send(one, t1, "hello", "/pm bob psst")
         self.assertEqual(
             output(t2, self.clock), b"[lobby] <alice> hello\r\n*private to bob* <alice> psst\r\n"
@@ -66,12 +74,7 @@ class TalkSeveralConnectionsTests(PersistenceTestCase):
         one, t1 = self.signIn()
         two, t2 = self.signIn()
         self.send(one, t1, "/join den")
-        bob = RecordingParticipant()
-        self.service.connect(bob)
-        self.service.login(bob, "bob")
-        self.clock.advance(0)
-        output(t1, self.clock)
-        output(t2, self.clock)
+        bob = self.bobJoins(t1, t2)
         self.assertEqual(
             self.send(two, t2, "/leave den"), b"*** You left den; now talking in lobby.\r\n"
         )
