@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import txredisapi
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -86,3 +88,83 @@ class ConnectionFactory(Factory):
 
     def connectionError(self, message: str) -> None:
         self.log.error("{address}: {message}", address=self.link.address, message=message)
+
+
+def whenReady(proto: CommandConnection) -> Deferred[None]:
+    """
+    Fires once C{proto} is ready for commands, or fails if it is lost
+    first: txredisapi's C{whenConnected} alone never fires then, and a
+    preparation that never settles keeps C{ClientService} from stopping.
+    """
+    ready: Deferred[None] = Deferred()
+
+    def connected(_: object) -> None:
+        if not ready.called:
+            ready.callback(None)
+
+    def lost(_: object) -> None:
+        if not ready.called:
+            ready.errback(txredisapi.ConnectionError("lost before it was ready"))
+
+    proto.whenConnected().addCallback(connected)
+    proto.whenDisconnected().addCallback(lost)
+    return ready
+
+
+class Preparations:
+    """
+    The connections a link is still preparing.  C{ClientService} must not
+    stop while one is: cancelling a preparation leaves its connection
+    open, and that connection's later close raises Twisted's
+    C{NoTransition}.  So a stopping link closes them first (L{abandon})
+    and waits until their preparations have settled.
+    """
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        self._pending: dict[CommandConnection, None] = {}
+        self._waiters: list[Deferred[None]] = []
+
+    def track(self, proto: CommandConnection, preparation: Deferred[None]) -> Deferred[None]:
+        """
+        Remember C{proto} until C{preparation} settles; returns it.
+        """
+        self._pending[proto] = None
+
+        def settled(result: object) -> object:
+            self._pending.pop(proto, None)
+            if not self._pending and self._waiters:
+                # After this turn: C{ClientService} hears of the connection's
+                # close after its preparation settles, and must before it stops.
+                self.clock.callLater(0, self._settled)
+            return result
+
+        preparation.addBoth(settled)
+        return preparation
+
+    def abandon(self, timeout: float) -> Deferred[None]:
+        """
+        Close every connection being prepared; fires once each preparation
+        has settled, or after C{timeout} seconds at most.
+        """
+        if not self._pending:
+            return succeed(None)
+        done: Deferred[None] = Deferred()
+        self._waiters.append(done)
+        timer = self.clock.callLater(timeout, self._giveUp, done)
+        done.addBoth(lambda result: timer.cancel() if timer.active() else None)
+        for proto in list(self._pending):
+            if proto.transport is not None:
+                proto.transport.abortConnection()
+        return done
+
+    def _settled(self) -> None:
+        if not self._pending:
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+
+    def _giveUp(self, waiter: Deferred[None]) -> None:
+        if waiter in self._waiters:
+            self._waiters.remove(waiter)
+            waiter.callback(None)

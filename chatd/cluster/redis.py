@@ -41,7 +41,9 @@ from chatd.cluster.connections import (
     REPLY_TIMEOUT,
     CommandConnection,
     ConnectionFactory,
+    Preparations,
     ReaderConnection,
+    whenReady,
 )
 from chatd.cluster.sentinel import endpointFor
 
@@ -113,6 +115,8 @@ class RedisLink(MultiService):
         self._upListeners: list[Callable[[], None]] = []
         self._readyWaiters: list[Deferred[None]] = []
         self._downListeners: list[Callable[[], None]] = []
+        self._preparations = Preparations(self.clock)
+        self._stopping = False
         backoff = backoffPolicy(initialDelay=0.1, maxDelay=maxDelay, factor=2.0)
 
         def policy(attempt: int) -> float:
@@ -169,8 +173,8 @@ class RedisLink(MultiService):
             self._commands = proto.unwrapped()
             self._checkUp()
 
-        d: Deferred[None] = proto.whenConnected().addCallback(ready)
-        return d.addErrback(self._unprepared, proto)
+        d = whenReady(proto.unwrapped()).addCallback(ready)
+        return self._preparations.track(proto.unwrapped(), d.addErrback(self._unprepared, proto))
 
     def _prepareReader(self, proto: Any) -> Deferred[None]:
         """
@@ -189,12 +193,12 @@ class RedisLink(MultiService):
             self._read(proto.unwrapped())
             self._checkUp()
 
-        d: Deferred[Any] = proto.whenConnected()
+        d: Deferred[Any] = whenReady(proto.unwrapped())
         d.addCallback(
             lambda _: proto.execute_command("XREVRANGE", self.stream, "+", "-", "COUNT", 1)
         )
         done: Deferred[None] = d.addCallback(positioned).addErrback(self._unprepared, proto)
-        return done
+        return self._preparations.track(proto.unwrapped(), done)
 
     def _unprepared(self, failure: Failure, proto: Any) -> None:
         """
@@ -207,9 +211,10 @@ class RedisLink(MultiService):
         """
         if failure.check(CancelledError) or not self.running:
             failure.raiseException()  # the link is stopping, and so is ClientService
-        self.log.info(
-            "a new connection to Redis was not ready: {why}", why=failure.getErrorMessage()
-        )
+        if not self._stopping:
+            self.log.info(
+                "a new connection to Redis was not ready: {why}", why=failure.getErrorMessage()
+            )
         transport = proto.transport
         if transport is not None and transport.connected:
             transport.abortConnection()
@@ -266,7 +271,7 @@ class RedisLink(MultiService):
             proto.transport.loseConnection()
 
     def _checkUp(self) -> None:
-        if self.up or self._commands is None or self._reader is None:
+        if self.up or self._stopping or self._commands is None or self._reader is None:
             return
         self.up = True
         self._warned = False
@@ -314,17 +319,33 @@ class RedisLink(MultiService):
         except Exception:
             self.log.failure("handling a Redis message on {channel} failed", channel=channel)
 
+    def startService(self) -> None:
+        self._stopping = False
+        super().startService()
+
     def stopService(self) -> Deferred[None]:
+        """
+        Close both connections, the ones still being prepared (a hung Redis)
+        first: C{ClientService} stops cleanly only once no preparation is
+        pending (L{Preparations}).
+        """
+        if self._stopping:
+            return succeed(None)  # already stopping (a second stop, from a callback of the first)
         self.up = False
+        self._stopping = True
         self._answered(None)
         waiters, self._readyWaiters = self._readyWaiters, []
         for waiter in waiters:
             waiter.errback(RedisUnavailable("the Redis link is stopping"))
-        for proto in (self._commands, self._reader):
-            if proto is not None and proto.transport is not None:
-                proto.transport.loseConnection()
-        d: Deferred[None] = super().stopService()
-        return d
+
+        def stop(_: object) -> Deferred[None]:
+            for proto in (self._commands, self._reader):
+                if proto is not None and proto.transport is not None:
+                    proto.transport.loseConnection()
+            stopped: Deferred[None] = MultiService.stopService(self)
+            return stopped
+
+        return self._preparations.abandon(timeout=1.0).addCallback(stop)
 
     # Commands
 

@@ -380,3 +380,41 @@ async def test_hungRedisQuietlyRetried(redisServer: RedisServer, nodes: Any) -> 
         redisServer.process.send_signal(signal.SIGCONT)
         globalLogPublisher.removeObserver(observe)
     assert [event.get("log_format") for event in criticals] == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_stoppedWhileRedisHangs(redisServer: RedisServer, nodes: Any) -> None:
+    """
+    A node stopped while Redis is hung, with reconnections being prepared,
+    closes every connection it made, without a critical error in the log
+    (Twisted's C{ClientService} left the one being prepared open, and
+    raised C{NoTransition} when it closed).
+    """
+    criticals: list[dict[str, Any]] = []
+    unprepared: list[dict[str, Any]] = []
+
+    @provider(ILogObserver)
+    def observe(event: dict[str, Any]) -> None:
+        if event.get("log_level") == LogLevel.critical:
+            criticals.append(event)
+        if "was not ready" in (event.get("log_format") or ""):
+            unprepared.append(event)
+
+    a = nodes("a")
+    await startAll(a)
+    assert redisServer.process is not None
+    globalLogPublisher.addObserver(observe)
+    try:
+        redisServer.process.send_signal(signal.SIGSTOP)
+        await waitUntil(lambda: len(unprepared) == 1, timeout=30.0)
+        # The next try (after at most 2 s of back-off) waits REPLY_TIMEOUT
+        # for its preparation: stop in the middle of it.
+        await deferLater(reactor, 2.0 + REPLY_TIMEOUT / 2, lambda: None)
+        await a.stop()
+        redisServer.process.send_signal(signal.SIGCONT)
+        await deferLater(reactor, 0.5, lambda: None)  # Redis takes what waited for it
+        await waitUntil(lambda: redisServer.clients() == 0, timeout=5.0)
+    finally:
+        redisServer.process.send_signal(signal.SIGCONT)
+        globalLogPublisher.removeObserver(observe)
+    assert [event.get("log_format") for event in criticals] == []

@@ -62,6 +62,20 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def clients(self) -> int:
+        """
+        How many connections Redis has open, besides the one asking.
+        """
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5.0) as conn:
+            conn.sendall(b"CLIENT LIST\r\n")
+            reply = b""
+            while not reply.endswith(b"\r\n") or reply.count(b"\r\n") < 2:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        return reply.count(b"id=") - 1
+
     def start(self, timeout: float = 10.0) -> None:
         assert REDIS_SERVER is not None, "redis-server is not installed"
         log = (self.workdir / "redis.log").open("ab")
