@@ -21,6 +21,7 @@ from chatd.core import errors
 from chatd.core.ctcp import hasText
 from chatd.core.errors import ChatError
 from chatd.core.events import (
+    KICK,
     Membership,
     Notice,
     PrivateMessage,
@@ -30,7 +31,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
-from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
+from chatd.core.names import MAX_NAME_LENGTH, isValidName, key, normalize
 from chatd.core.text import plain, plainLine
 from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
@@ -317,6 +318,11 @@ class TchatProtocol(ChatLineReceiver):
             self.send(event.wire(encodePrivate))
 
     def membershipChanged(self, event: Membership) -> None:
+        if event.kind == KICK and self.nick is not None and event.nickKey == key(self.nick):
+            # TCHAT's LEAVE has no reason: the one removed reads who and why first.
+            why = f": {event.reason}" if event.reason else ""
+            text = f"you were removed from {event.room} by {event.by}{why}"
+            self.send(encodeNotice(Notice(text, event.when)))
         self.send(event.wire(encodeMembership))
 
     def renamed(self, event: Rename) -> None:

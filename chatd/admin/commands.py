@@ -20,7 +20,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin.credentials import readPasswords
-from chatd.admin.outcome import withOutcome
+from chatd.admin.outcome import allStored, withOutcome
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
@@ -110,7 +110,9 @@ class AdminConsole(RoomCommands):
             observer = self.service.observer
             return withOutcome(reply, stored, observer is None or observer.reachesEveryone())
 
-        stored: Deferred[str] = self.moderation.writes.settled().addCallback(told)
+        persistence = self.service.persistence
+        chat = None if persistence is None else persistence.writes
+        stored: Deferred[str] = allStored(self.moderation.writes, chat).addCallback(told)
         return stored
 
     async def _nothing(self) -> str:

@@ -6,16 +6,20 @@ stored, and whether every cluster node has them yet.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred, DeferredList
+
+from chatd.core.writes import PendingWrites
+
 #: Added to a reply in a cluster while Redis is away: the other nodes
 #: apply the command once it is back.
 NOT_EVERYWHERE = (
     "note: the other nodes cannot be reached now (Redis is away): they apply this once it is back"
 )
-#: Added to a reply when the moderation database failed to store what the
-#: command did (the error is logged).
+#: Added to a reply when the moderation or chat database failed to store
+#: what the command did (the error is logged).
 NOT_STORED = (
-    "warning: the moderation database could not store this: it holds only until the daemon"
-    " restarts (see the log)"
+    "warning: the database could not store this: it holds only until the daemon restarts"
+    " (see the log)"
 )
 
 
@@ -29,3 +33,14 @@ def withOutcome(reply: str, stored: bool, everywhere: bool) -> str:
     if not everywhere:
         reply += f"\n{NOT_EVERYWHERE}"
     return reply
+
+
+def allStored(*writes: PendingWrites | None) -> Deferred[bool]:
+    """
+    Fires once the C{writes} under way now (of the moderation store, of
+    the chat store if there is one) have ended: whether each was stored.
+    """
+    waited: Deferred[list[tuple[bool, bool]]] = DeferredList(
+        [pending.settled() for pending in writes if pending is not None]
+    )
+    return waited.addCallback(lambda results: all(stored for _, stored in results))

@@ -1,8 +1,9 @@
 # -*- test-case-name: tests.unit.admin.test_roomadmin -*-
 """
 The admin console's room commands: a room's topic, its operators and its
-founder.  A fresh data directory's rooms have no operator, so this is how
-their topic is first set (after that, an operator the console names may).
+founder, and deleting a room.  A fresh data directory's rooms have no
+operator, so this is how their topic is first set (after that, an operator
+the console names may).
 """
 
 from __future__ import annotations
@@ -38,3 +39,15 @@ class RoomCommands(ConsoleViews):
         name = await self.service.setRoomFounder(room, "" if account == "-" else account)
         self.moderation.audit(self.who, f"founder {name} {account}")
         return f"{name} has no founder" if account == "-" else f"{account} founded {name}"
+
+    def cmd_delete_room(self, rest: str) -> str:
+        room, reason = self._split(rest, 1, "optional")
+        deleted = self.service.deleteRoom(room, self.who, reason.strip())
+        self.moderation.audit(self.who, f"delete room {deleted.name} {reason.strip()}".rstrip())
+        reply = f"deleted {deleted.name}: {deleted.removed} member(s) removed"
+        if deleted.autojoin:
+            reply += (
+                f"\nnote: the autojoin option names {deleted.name}: it is made again at the next"
+                " start unless you take it out of the configuration"
+            )
+        return reply

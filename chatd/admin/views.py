@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("users", "who is connected, from where, over what, since when"),
     "rooms": ("rooms", "every room with its mode and member count"),
     "add room": ("add room <room1,room2,...>", "create rooms"),
+    "delete room": (
+        "delete room <room> [reason]",
+        "remove everyone (told why), then the room, its settings and its history",
+    ),
     "pending rooms": ("pending rooms <username>", "rooms a user asked to join"),
     "accept pending": (
         "accept pending <username> <room1,room2,...>",

@@ -92,7 +92,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.queries = Queries(bus, {"seen": self.answerSeen})
         self.receipts = Receipts(bus, service)
         self.listenRooms()
-        self._moderation: list[Any] = []
+        self._moderation: list[Any] = [self.roomDeletedElsewhere]
         self._gone: set[str] = set()
         self._unknownSenders: set[tuple[str, str, str]] = set()
         self._held: dict[str, list[dict[str, Any]]] = {}

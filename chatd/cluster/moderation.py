@@ -1,9 +1,9 @@
 # -*- test-case-name: tests.unit.cluster.test_cluster_bridge -*-
 """
 Moderation across nodes, for the admin console: sanctions, changes to the
-shared store, other moderation actions and kicks, published to every other
-node, and chatd operators' messages (IRC's C{WALLOPS}) for the readers on
-every node (part of L{chatd.cluster.bridge.Bridge}).
+shared store, other moderation actions (a room deleted) and kicks, published
+to every other node, and chatd operators' messages (IRC's C{WALLOPS}) for
+the readers on every node (part of L{chatd.cluster.bridge.Bridge}).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from twisted.logger import Logger
 from chatd.cluster.bus import Bus
 from chatd.core import errors, sharing
 from chatd.core.events import Wallops
+from chatd.core.roles import IReplica
+from chatd.core.roomremoval import DELETE_ROOM
 from chatd.core.service import ChatService
 from chatd.modstore import Sanction
 
@@ -29,6 +31,7 @@ class ConsoleRelay:
 
     log: Logger
     service: ChatService
+    replica: IReplica
     bus: Bus
     sharedStore: bool
     _moderation: list[Any]
@@ -71,6 +74,21 @@ class ConsoleRelay:
         C{"ban"}, C{nick=...}); the caller applies it on this node itself.
         """
         self.bus.publish("mod", a=action, f=fields)
+
+    def roomDeleted(self, room: str, by: str, reason: str) -> None:
+        """
+        An administrator deleted C{room} here: every other node deletes it
+        too (L{roomDeletedElsewhere}).
+        """
+        self.moderate(DELETE_ROOM, room=room, by=by, r=reason)
+
+    def roomDeletedElsewhere(self, action: str, fields: dict[str, Any]) -> None:
+        """
+        A moderation handler (the bridge's own): another node's
+        administrator deleted a room.
+        """
+        if action == DELETE_ROOM:
+            self.replica.deleteRoomRemote(fields["room"], fields["by"], fields.get("r", ""))
 
     def onModeration(self, handler: Any) -> None:
         """

@@ -72,6 +72,8 @@ class Approvals:
         request = self.requests.get((key(target.name), nickKey))
         if request is not None:
             await whenFired(request)
+        if not service.registry.holds(target):
+            raise errors.NoSuchGroup()  # deleted meanwhile: nothing to write
         await self.store.setAccess(target.name, display, True, service.now())
         self.persistence.changed("access", room=target.name, u=display, a=True)
         user = service.find(nick)

@@ -33,6 +33,7 @@ from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key, normalize
 from chatd.core.readmarkers import ReadMarkers
+from chatd.core.writes import PendingWrites
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class Persistence:
         self.readMarkers = ReadMarkers(service, store)
         self.alwaysOn = AlwaysOn(service, self)
         self.replays = EntryReplays(self)
+        self.writes = PendingWrites("chat store write failed")  # an administrator's, awaited
 
     def share(
         self,
@@ -352,7 +354,8 @@ class Persistence:
         if cut is None:
             cut = self.replays.cut(participant, [room])
         try:
-            if key(nick) in self.registered and not room.ephemeral:
+            stays = not room.ephemeral and self.service.registry.holds(room)  # not deleted
+            if key(nick) in self.registered and stays:
                 await self.store.setMembership(nick, room.name, True)
         except BaseException:
             if cut is not None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors, status, statusmsg
+from chatd.core import errors, roomremoval, status, statusmsg
 from chatd.core.absent import isAbsent
 from chatd.core.ctcp import ctcpOf
 from chatd.core.delivery import deliver, deliverToAll
@@ -301,6 +301,19 @@ class Replica:
             if founder is not None and creator:
                 self.service.roomLimits.created(key(target.name), founder, creator, True)
         return target.name
+
+    def deleteRoomRemote(self, room: str, by: str, reason: str = "") -> None:
+        """
+        C{by} deleted C{room} on another node: its members here are taken
+        out and told as there; the store forgets it here too, unless the
+        nodes share it (deleted there already).
+        """
+        target = self.rooms.find(room)
+        if target is not None:
+            roomremoval.removeRoom(self.service, target, by, reason)
+        persistence = self.service.persistence
+        if persistence is not None and not persistence.sharedStore:
+            roomremoval.forget(self.service, room)
 
     def redactedRemote(self, event: Redaction) -> None:
         """

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chatd.core.activity import Seen
     from chatd.core.errors import ChatError
     from chatd.core.events import PrivateMessage, Redaction, RoomChange, RoomMessage, Wallops
+    from chatd.core.roomremoval import Deleted
 
 
 class IAdministration(IChatService):
@@ -84,6 +85,11 @@ class IAdministration(IChatService):
     def setRoomFounder(room: str, account: str) -> Deferred[str]:
         """
         Make registered C{account} (C{""}: nobody) C{room}'s founder, stored.
+        """
+
+    def deleteRoom(room: str, by: str, reason: str = "") -> Deleted:
+        """
+        Delete C{room} as administrator C{by} (L{chatd.core.roomremoval}).
         """
 
 
@@ -174,6 +180,11 @@ class IReplica(Interface):
     ) -> str:
         """
         C{creator} created C{room} on another node.
+        """
+
+    def deleteRoomRemote(room: str, by: str, reason: str = "") -> None:
+        """
+        Administrator C{by} deleted C{room} on another node.
         """
 
     def redactedRemote(event: Redaction) -> None:
@@ -307,6 +318,11 @@ class IChatObserver(Interface):
         """
         C{by}, a room operator here, removed C{nick} from C{room} (wherever
         C{nick} is served).
+        """
+
+    def roomDeleted(room: str, by: str, reason: str) -> None:
+        """
+        Administrator C{by} deleted C{room} here, with C{reason}.
         """
 
     def invited(room: str, nick: str, by: str, admitted: bool) -> None:

@@ -92,6 +92,14 @@ class RoomLimits:
             if not rooms:
                 del self._guestRooms[creator]
 
+    def deleted(self, founder: str) -> None:
+        """
+        A lasting room C{founder} created was deleted: it counts no more.
+        """
+        count = self._lasting.pop(key(founder), 0)
+        if count > 1:
+            self._lasting[key(founder)] = count - 1
+
     def guestRoomsOf(self, participant: IParticipant) -> list[str]:
         """
         The keys of the ephemeral rooms C{participant} created that exist.

@@ -80,6 +80,25 @@ class Rooms:
             self.limits.vanished(key(room.name), room.creator)
             room.creatorLeft()
 
+    def holds(self, room: Room) -> bool:
+        """
+        Whether C{room} is still the room of its name (not deleted).
+        """
+        return self._rooms.get(key(room.name)) is room
+
+    def drop(self, room: Room) -> None:
+        """
+        C{room} is deleted (its members taken out first): it is gone, and
+        no longer counts among the rooms its creator made.
+        """
+        if self.holds(room):
+            del self._rooms[key(room.name)]
+        if room.ephemeral:
+            self.limits.vanished(key(room.name), room.creator)
+            room.creatorLeft()
+        elif room.settings.founder:
+            self.limits.deleted(room.settings.founder)
+
     def creatorGone(self, participant: IParticipant) -> None:
         """
         C{participant}'s session ended: the rooms it created no longer have

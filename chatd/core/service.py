@@ -1,9 +1,8 @@
 # -*- test-case-name: tests.unit.core.test_service -*-
 """
-The one shared chat: the facade every front-end, console and cluster node
-talks to.  It composes the collaborators that each own one concept (people,
-rooms, membership, logins, messages, persistence...) and orchestrates what
-crosses them (a disconnect); its other methods delegate in one line.
+The one shared chat: the facade every front-end, console and cluster node talks to.  It composes
+the collaborators that each own one concept (people, rooms, membership, logins, messages,
+persistence...) and orchestrates what crosses them (a disconnect); its other methods delegate.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors, shutdown
+from chatd.core import errors, roomremoval, shutdown
 from chatd.core.accounts import Accounts, PasswordRules, Secret
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
@@ -49,8 +48,7 @@ class ChatService(Service):
     """
     In-memory chat state, shared by every front-end of one daemon.
 
-    @ivar admission: which connections the listeners accept (C{maxClients}
-        and the per-address limits).
+    @ivar admission: which connections the listeners accept (C{maxClients}, per-address limits).
     @ivar maxGroupSize: members a room accepts (C{None}: no limit).
     @ivar roomLimits: how many rooms users may create (L{RoomLimits}).
     """
@@ -75,10 +73,9 @@ class ChatService(Service):
         autojoin: Iterable[str] = (),
     ) -> None:
         """
-        @param maxClients: without C{admission}, the only limit of the one
-            made here (C{None}: none).
-        @param autojoin: rooms every login puts its user in (with a store;
-            L{chatd.core.autojoin}); made at start if they do not exist.
+        @param maxClients: without C{admission}, the only limit of the one made (C{None}: none).
+        @param autojoin: rooms every login puts its user in (with a store; L{chatd.core.autojoin});
+            made at start if they do not exist.
         """
         self.clock = clock
         self.admission = Admission(clock, maxClients) if admission is None else admission
@@ -398,3 +395,6 @@ class ChatService(Service):
 
     def setRoomFounder(self, room: str, account: str) -> Deferred[str]:
         return self.roomAdministration.setFounder(room, account)
+
+    def deleteRoom(self, room: str, by: str, reason: str = "") -> roomremoval.Deleted:
+        return roomremoval.deleteRoom(self, room, by, reason)

@@ -142,6 +142,14 @@ class IChatStore(Interface):
         Create C{room} or update its settings.
         """
 
+    def deleteRoom(room: str) -> Deferred[bool]:
+        """
+        Delete C{room}: its settings, its members' memberships, its
+        approval requests, its messages (those still queued for writing
+        included) and the read markers kept for it; fires with whether it
+        was stored.
+        """
+
     def memberships(nick: str) -> Deferred[list[str]]:
         """
         The display names of the rooms registered C{nick} is a member of.

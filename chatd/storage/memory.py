@@ -24,13 +24,19 @@ from chatd.storage.health import StoreHealth
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import MemoryReadMarkers
 from chatd.storage.redaction import MemoryRedaction
+from chatd.storage.roomremoval import MemoryRoomRemoval
 from chatd.storage.schema import DEFAULT_ROOMS
 from chatd.storage.scram import MemoryScramVerifiers
 
 
 @implementer(IChatStore)
 class MemoryChatStore(
-    MemoryAlwaysOn, MemoryScramVerifiers, MemoryReadMarkers, MemoryRedaction, Service
+    MemoryAlwaysOn,
+    MemoryScramVerifiers,
+    MemoryReadMarkers,
+    MemoryRedaction,
+    MemoryRoomRemoval,
+    Service,
 ):
     """
     Chat state kept in memory only.

@@ -33,6 +33,7 @@ from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import SQLReadMarkers
 from chatd.storage.migration import migrate, saveRoomRow
 from chatd.storage.redaction import SQLRedaction
+from chatd.storage.roomremoval import SQLRoomRemoval
 from chatd.storage.scram import SQLScramVerifiers
 from chatd.storage.search import SQLSearch
 from chatd.storage.writer import MessageWriter
@@ -42,7 +43,7 @@ NO_LIMIT = 2**62
 
 @implementer(IChatStore)
 class SQLChatStore(
-    SQLAlwaysOn, SQLReadMarkers, SQLScramVerifiers, SQLRedaction, Service, SQLSearch
+    SQLAlwaysOn, SQLReadMarkers, SQLScramVerifiers, SQLRedaction, SQLRoomRemoval, Service, SQLSearch
 ):
     """
     A chat store in an SQL database reached through C{pool}.

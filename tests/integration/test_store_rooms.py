@@ -2,7 +2,7 @@
 What a store keeps of a room besides its settings: its founder, who set its
 topic and when, and when it was created, across a reopening, on every store
 (in memory, SQLite, PostgreSQL), and through the upgrade of an older SQLite
-database.
+database; and a room deleted with what is kept about it.
 """
 
 from __future__ import annotations
@@ -84,6 +84,48 @@ async def test_founderTopicSetterCreation(opener: Any) -> None:
     assert rooms["Late"].created == 700
     seeded = rooms["Blabla"]
     assert (seeded.founder, seeded.topicBy, seeded.topicAt, seeded.created) == ("", "", 0, 0)
+
+
+@pytest_twisted.ensureDeferred
+async def test_deleteRoom(opener: Any) -> None:
+    """
+    A deleted room is gone after a reopening with its memberships, approval
+    requests, messages (one still queued included) and read markers; other
+    rooms keep theirs, and a room saved again under the name has none.
+    """
+    store = opener()
+    store.startService()
+    try:
+        await store.load()
+        await store.saveRoom(RoomSettings("Kitchen"), 1000)
+        await store.saveAccount("alice", "hash", 1000)
+        await store.setMembership("alice", "Kitchen", True)
+        await store.setMembership("alice", "Blabla", True)
+        await store.setAccess("Kitchen", "bob", False, 1000)
+        await store.saveReadMarker("alice", "Kitchen", True, 1_000_000)
+        store.addMessage("Blabla", "alice", None, ("picnic here",), 1000, millis=1_000_000)
+        await store.flush()
+        store.addMessage("Kitchen", "alice", None, ("picnic there",), 1001, millis=1_001_000)
+        assert await store.deleteRoom("KITCHEN") is True
+        assert await store.deleteRoom("Kitchen") is False
+    finally:
+        await _stop(store)
+    store = opener()
+    store.startService()
+    try:
+        snapshot = await store.load()
+        assert "Kitchen" not in {room.name for room in snapshot.rooms}
+        assert "kitchen" not in snapshot.access
+        assert await store.history("Kitchen", 10) == []
+        assert [m.lines for m in await store.history("Blabla", 10)] == [("picnic here",)]
+        found = await store.search("alice", ["Kitchen", "Blabla"], ["picnic"], 10)
+        assert [m.lines for m in found] == [("picnic here",)]
+        assert await store.readMarkers("alice") == []
+        await store.saveRoom(RoomSettings("Kitchen"), 2000)
+        assert await store.memberships("alice") == ["Blabla"]
+        assert await store.history("Kitchen", 10) == []
+    finally:
+        await _stop(store)
 
 
 @pytest_twisted.ensureDeferred

@@ -92,6 +92,36 @@ class CommandTests(TchatTestCase):
         self.assertEqual(self.send(bob, tb, "clt: LEAVE g"), b"srv: OKAY!\n")
         self.assertEqual(self.read(ta), b"srv: LEAVE g bob 1700000005\n")
 
+    def test_removedFromGroup(self) -> None:
+        """
+        A member taken out of a group (its deletion by an administrator)
+        reads who did it and why in a NOTICE before its LEAVE; the other
+        members get the LEAVE alone.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g")
+        self.send(alice, ta, "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.service.deleteRoom("g", "root", "spam")
+        self.assertEqual(
+            self.read(ta),
+            b"srv: NOTICE 1700000000\n"
+            b"srv: you were removed from g by root: room deleted: spam\n"
+            b"srv: .\n"
+            b"srv: LEAVE g alice 1700000000\n",
+        )
+        self.assertEqual(
+            self.read(tb),
+            b"srv: LEAVE g alice 1700000000\n"
+            b"srv: NOTICE 1700000000\n"
+            b"srv: you were removed from g by root: room deleted: spam\n"
+            b"srv: .\n"
+            b"srv: LEAVE g bob 1700000000\n",
+        )
+        self.assertEqual(self.send(bob, tb, "clt: ENTER g"), b"srv: ERROR 31\n")
+
     def test_groupFull(self) -> None:
         """
         ENTER into a room at its capacity is ERROR 36.

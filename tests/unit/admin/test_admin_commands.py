@@ -37,6 +37,7 @@ BAD_ARGUMENTS = [
     ("add room", "add room"),
     ("add room ,,", "add room"),
     ("add room ok,bad!name", "add room"),
+    ("delete room", "delete room"),
     ("pending rooms", "pending rooms"),
     ("pending rooms bob extra", "pending rooms"),
     ("pending rooms bad!nick", "pending rooms"),

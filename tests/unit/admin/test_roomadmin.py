@@ -1,21 +1,23 @@
 """
 Tests for the admin console's room commands (L{chatd.admin.roomcommands},
 L{chatd.core.roomadmin}): a seeded room's topic, a member made operator,
-a room's founder; through the console's line protocol.
+a room's founder, a room deleted; through the console's line protocol.
 """
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
+from chatd.admin.outcome import NOT_STORED
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.events import RoomChange
+from chatd.core.errors import StoreUnavailable
+from chatd.core.events import KICK, Membership, RoomChange
 from chatd.core.service import ChatService
 from chatd.modstore import MemoryModerationStore
 from chatd.storage.memory import MemoryChatStore
@@ -126,3 +128,49 @@ class RoomCommandTests(SynchronousTestCase):
         self.assertEqual(stored["Den"].created, START + 10)
         self.run_("topic Blabla hello")
         self.assertEqual(self.service.roomCreatedAt("Blabla"), 0)
+
+    def test_deleteRoom(self) -> None:
+        """
+        C{delete room} takes every member out, telling them why, and the
+        room out of C{rooms} and the store; it is audited.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        reply = self.run_("delete room BLABLA too noisy")
+        self.assertEqual(reply, "deleted Blabla: 1 member(s) removed")
+        [told] = [e for e in bob.events if isinstance(e, Membership) and not e.joined]
+        self.assertEqual(
+            (told.kind, told.by, told.reason), (KICK, "root", "room deleted: too noisy")
+        )
+        self.assertNotIn("Blabla", self.run_("rooms"))
+        stored = {r.name for r in self.successResultOf(self.store.load()).rooms}
+        self.assertNotIn("Blabla", stored)
+        self.assertEqual(self.moderation.audit[-1].what, "delete room Blabla too noisy")
+        self.assertEqual(
+            self.run_("delete room marketing"), "deleted Marketing: 0 member(s) removed"
+        )
+        self.assertEqual(self.moderation.audit[-1].what, "delete room Marketing")
+
+    def test_deleteRoomRefused(self) -> None:
+        """
+        An unknown room and a name no room may have are refused, unaudited.
+        """
+        self.assertEqual(self.run_("delete room nowhere spam"), "refused: no such room")
+        self.assertTrue(self.run_("delete room bad!name").startswith("refused: a room name is "))
+        self.assertEqual(self.moderation.audit, [])
+
+    def test_deleteRoomNotStored(self) -> None:
+        """
+        The reply waits for the store: if it could not delete the room,
+        the reply says it holds only until the daemon restarts.
+        """
+        written: Deferred[bool] = Deferred()
+        self.patch(self.store, "deleteRoom", lambda room: written)
+        self.protocol.dataReceived(b"delete room Blabla\r\n")
+        self.assertEqual(self.transport.value(), b"")
+        written.errback(StoreUnavailable())
+        self.assertEqual(
+            self.transport.value().decode("utf-8"),
+            f"deleted Blabla: 0 member(s) removed\n{NOT_STORED}\n{PROMPT}",
+        )
+        self.flushLoggedErrors(StoreUnavailable)

@@ -389,6 +389,9 @@ class RecordingObserver:
     def kickedFromRoom(self, room: str, nick: str, by: str, reason: str) -> None:
         self.calls.append(("kicked", room, nick, by, reason))
 
+    def roomDeleted(self, room: str, by: str, reason: str) -> None:
+        self.calls.append(("deleted", room, by, reason))
+
     def invited(self, room: str, nick: str, by: str, admitted: bool) -> None:
         self.calls.append(("invited", room, nick, by, admitted))
 

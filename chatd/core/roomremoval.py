@@ -1,0 +1,92 @@
+# -*- test-case-name: tests.unit.core.test_roomremoval -*-
+"""
+Deleting a room, on an administrator's order (the admin console's C{delete
+room}).  Every member is taken out and told as by a kick from the
+administrator, with the reason; the room leaves the registry, so the room
+lists, and with it go its settings (topic, modes, key, masks, founder,
+operators), approval requests and invitations; the autojoin list forgets
+it; the store deletes it with its memberships and history
+(L{chatd.storage.roomremoval}), so it does not come back after a restart
+and a room made later under the name starts fresh.  In a cluster every
+node does the same (L{IReplica.deleteRoomRemote}, told through
+L{IChatObserver.roomDeleted}).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chatd.core import errors
+from chatd.core.names import isValidRoomName, key, normalize
+from chatd.core.text import checkShortText
+
+if TYPE_CHECKING:
+    from chatd.core.room import Room
+    from chatd.core.service import ChatService
+
+#: The moderation action that carries a deletion to the other nodes.
+DELETE_ROOM = "delete room"
+#: What the members removed read as the reason, before the administrator's.
+DELETED = "room deleted"
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """
+    A room deleted: its C{name}, how many members were C{removed}, and
+    whether the service's C{--autojoin} rooms named it (the option makes
+    it again at the next start unless it is taken out).
+    """
+
+    name: str
+    removed: int
+    autojoin: bool
+
+
+def deleteRoom(service: ChatService, room: str, by: str, reason: str = "") -> Deleted:
+    """
+    Delete C{room} as administrator C{by}, with C{reason} (may be empty).
+    The store's write is kept in the persistence's C{writes}, which the
+    console's reply waits for.
+
+    @raise InvalidGroup: C{room} is not a valid room name.
+    @raise NoSuchGroup: there is no such room.
+    @raise InvalidArgument: C{reason} is too long or not one line.
+    """
+    name = normalize(room)
+    if not isValidRoomName(name):
+        raise errors.InvalidGroup()
+    target = service.registry.get(name)
+    checkShortText(reason, "reason")
+    autojoin = key(target.name) in {key(other) for other in service.autojoin}
+    removed = removeRoom(service, target, by, reason)
+    if service.observer is not None:
+        service.observer.roomDeleted(target.name, by, reason)
+    forget(service, target.name)
+    return Deleted(target.name, removed, autojoin)
+
+
+def removeRoom(service: ChatService, target: Room, by: str, reason: str) -> int:
+    """
+    Take every member out of C{target}, each told (and the members left) by
+    a kick from C{by}, then drop it from the registry and the autojoin
+    list; how many members it had.  Nothing is written.
+    """
+    why = DELETED + (f": {reason}" if reason else "")
+    members = list(target.members.items())
+    for nickKey, member in members:
+        service.membership.kickOut(target, member, member.nick or nickKey, by, why)
+    service.registry.drop(target)
+    service.autojoin = tuple(name for name in service.autojoin if key(name) != key(target.name))
+    return len(members)
+
+
+def forget(service: ChatService, name: str) -> None:
+    """
+    Delete the room C{name} from the store, if there is one; the write is
+    kept in the persistence's C{writes}.
+    """
+    persistence = service.persistence
+    if persistence is not None:
+        persistence.writes.keep(persistence.store.deleteRoom(name))
