@@ -25,6 +25,7 @@ from chatd.core.events import Notice, Rename
 from chatd.core.names import isReserved, isValidName, key, normalize
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
+from chatd.core.renaming import checkRename
 
 if TYPE_CHECKING:
     from chatd.core.roles import IChatObserver
@@ -345,6 +346,8 @@ class Logins:
         nick = validNick(nick)
         if service.people.holdsOther(participant, nick):
             raise errors.NickTaken()
+        if key(nick) != key(old):
+            checkRename(service, participant, old, nick)
         if service.persistence is not None and service.provenAccount(participant) != key(nick):
             service.persistence.checkRename(old, nick)  # a registered name needs its password
         if service.observer is None or key(nick) == key(old):
@@ -372,6 +375,7 @@ class Logins:
             raise errors.NotLoggedIn("the connection closed during the rename")
         if self.service.people.holdsOther(participant, nick):
             raise errors.NickTaken()
+        checkRename(self.service, participant, old, nick)  # a sanction may have come meanwhile
         return self.applyRename(participant, old, nick)
 
     def applyRename(self, participant: IParticipant, old: str, nick: str) -> str:

@@ -30,6 +30,7 @@ from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.names import key, normalize
 from chatd.core.people import People
+from chatd.core.renaming import quietedByBan
 from chatd.core.roles import IRelay
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
@@ -304,11 +305,8 @@ class Messages:
             raise errors.NotMember()
         if "m" in room.modes and not self._hasVoice(participant, room):
             raise errors.Moderated()
-        if room.bans.entries and not self._hasVoice(participant, room):
-            if room.banned(participant):
-                raise errors.BannedFromRoom(
-                    "you are banned from that room: only voiced members speak"
-                )
+        if quietedByBan(room, participant, self.people.isOperator(participant)):
+            raise errors.BannedFromRoom("you are banned from that room: only voiced members speak")
         return room
 
     def _hasVoice(self, participant: IParticipant, room: Room) -> bool:

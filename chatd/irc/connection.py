@@ -283,8 +283,8 @@ class IRCConnection(ChatLineReceiver):
             self.sendMessage("FAIL", command, "INVALID_TEXT", subject, error.text, trailing=True)
             return
         numeric, params = N.errorNumeric(error, subject)
-        if errors and error.code in errors:
-            numeric = errors[error.code]
+        if errors and error.code in errors:  # a command's own numeric names its subject
+            numeric, params = errors[error.code], [subject, error.text]
         self.numeric(numeric, *params)
 
     def inTurn(self, items: Iterable[T], step: Callable[[T], Any]) -> Deferred[Any]:

@@ -104,6 +104,10 @@ ERR_USERSDONTMATCH = _N["ERR_USERSDONTMATCH"]
 ERR_INVALIDCAPCMD = "410"
 #: A nickname that cannot be given now (the cluster is briefly unreachable).
 ERR_UNAVAILRESOURCE = "437"
+#: No NICK while banned from a channel one is in (Solanum, InspIRCd).
+ERR_BANNICKCHANGE = "435"
+#: No NICK now (UnrealIRCd's and InspIRCd's answer while a channel forbids it).
+ERR_NONICKCHANGE = "447"
 RPL_TRYAGAIN = _N["RPL_TRYAGAIN"]
 ERR_SASLFAIL = "904"
 RPL_TRYAGAIN = "263"

@@ -20,7 +20,7 @@ from typing import Any
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core import status
-from chatd.core.errors import ChatError, ClusterUnavailable
+from chatd.core.errors import Banned, BannedFromRoom, ChatError, ClusterUnavailable, Kicked, Muted
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.irc import numerics as N
@@ -66,6 +66,16 @@ def onUser(irc: IRCSession, message: Message) -> Any:
 #: they answer 433 during registration (another nickname, or a retry),
 #: rather than an unknown error that leaves them waiting.
 NICK_ERRORS = {ClusterUnavailable.code: N.ERR_UNAVAILRESOURCE}
+RENAME_ERRORS = {
+    **NICK_ERRORS,
+    # A rename refused by a sanction (chatd.core.renaming), as IRC servers
+    # refuse a reserved nickname (432) or NICK while banned on a channel
+    # (435) or kept quiet there (447).
+    Banned.code: N.ERR_ERRONEUSNICKNAME,
+    Kicked.code: N.ERR_ERRONEUSNICKNAME,
+    BannedFromRoom.code: N.ERR_BANNICKCHANGE,
+    Muted.code: N.ERR_NONICKCHANGE,
+}
 
 
 def onNick(irc: IRCSession, message: Message) -> Any:
@@ -79,7 +89,9 @@ def onNick(irc: IRCSession, message: Message) -> Any:
     if irc.registered:
         if nick == irc.nick:
             return None
-        return irc.call(irc.service.rename, irc.participant, nick, subject=nick, errors=NICK_ERRORS)
+        return irc.call(
+            irc.service.rename, irc.participant, nick, subject=nick, errors=RENAME_ERRORS
+        )
     holder = irc.service.find(nick)
     if holder is not None and irc.password is None and irc.participant not in connectionsOf(holder):
         # With PASS, the login decides: the account's password may join its person.

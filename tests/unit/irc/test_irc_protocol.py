@@ -20,6 +20,7 @@ from chatd.core.interfaces import IParticipant
 from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
 from chatd.irc.sasl import SASL_MAX
+from chatd.modstore import MUTE
 from chatd.testing import RecordingParticipant
 from tests.support.helpers import connect, output
 from tests.support.irchelpers import IRCTestCase
@@ -197,6 +198,35 @@ class RegistrationTests(IRCTestCase):
         self.assertEqual(self.numerics(self.send(alice, ta, "NICK bob")), ["433"])
         self.assertEqual(self.numerics(self.send(alice, ta, "NICK b@d")), ["432"])
         self.assertEqual(self.send(alice, ta, "NICK Alicia"), "")
+
+    def test_renameRefusedBySanction(self) -> None:
+        """
+        NICK to a name the console banned or kicked is answered C{432},
+        while muted C{447}, while a channel's ban mask keeps one quiet
+        C{435}, each with the new name and the reason; nobody is renamed.
+        """
+        alice, ta, other = self.sharingLobby()
+        moderation = self.service.moderation
+        moderation.ban("troll", "abusive", "root")
+        moderation.kick("kickguy", 600, "rude", "root")
+        for nick, text in (
+            ("tr\u043ell", "the nickname tr\u043ell is banned for good: abusive"),
+            ("kickguy", "the nickname kickguy was kicked and may come back for 10m more: rude"),
+        ):
+            [message] = self.messages(self.send(alice, ta, f"NICK {nick}"))
+            self.assertEqual((message.command, message.params), ("432", ["alice", nick, text]))
+        moderation.mute("alice", 60, "", "root")
+        [muted] = self.messages(self.send(alice, ta, "NICK alice2"))
+        self.assertEqual(muted.command, "447")
+        self.assertEqual(muted.params[:2], ["alice", "alice2"])
+        moderation.lift(MUTE, "alice")
+        self.service.giveRoomOperator("lobby", "bob", "root")
+        self.service.changeRoomModes(other, "lobby", [(True, "b", "alice!*@*")])
+        self.send(alice, ta)
+        [quieted] = self.messages(self.send(alice, ta, "NICK alice3"))
+        self.assertEqual(quieted.command, "435")
+        self.assertEqual(quieted.params[:2], ["alice", "alice3"])
+        self.assertEqual([e for e in other.events if isinstance(e, Rename)], [])
 
     def test_otherProtocolRenamedWithItsFormerMask(self) -> None:
         """

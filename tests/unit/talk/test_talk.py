@@ -286,6 +286,21 @@ class ChatTests(TalkTestCase):
         )
         self.assertIn(b"Welcome, alice!", seen)
 
+    def test_renameRefusedToKickedName(self) -> None:
+        """
+        C{/name} to a name the console kicked is refused with the reason,
+        and the room does not hear of it.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.read(ta)
+        self.service.moderation.kick("kickguy", 300, "rude", "root")
+        self.assertEqual(
+            self.send(alice, ta, "/name kickguy"),
+            b"*** Sorry, the nickname kickguy was kicked and may come back for 5m more: rude.\r\n",
+        )
+        self.assertEqual(self.read(tb), b"")
+
     def test_renamed(self) -> None:
         """
         C{/name} renames everywhere: the person is told, everyone sharing a

@@ -16,6 +16,7 @@ from zope.interface.verify import verifyObject
 from chatd.core import errors
 from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
+from chatd.modstore import MUTE
 from chatd.testing import RecordingParticipant
 from chatd.web import wire
 from chatd.web.factory import WebFactory
@@ -167,6 +168,24 @@ class ProtocolTests(WebTestCase):
         self.assertEqual(
             self.request(alice, type="members", room="lobby")["members"], ["alice", "robert"]
         )
+
+    def test_renameRefusedWhileMuted(self) -> None:
+        """
+        C{nick} while muted, or to a banned name, is an C{error} frame with
+        the service's code and reason; nobody is renamed.
+        """
+        alice, bob = self.web.connect("alice"), self.web.connect("bob")
+        self.request(alice, type="join", room="lobby")
+        self.request(bob, type="join", room="lobby")
+        self.service.moderation.ban("troll3", "", "root")
+        self.service.moderation.mute("bob", 60, "shush", "root")
+        alice.take()
+        muted = self.request(bob, type="nick", nick="robert")
+        self.assertEqual(muted["code"], errors.Muted.code)
+        self.assertIn("while you are muted for 1m more: shush", muted["text"])
+        self.service.moderation.lift(MUTE, "bob")
+        self.assertEqual(self.request(bob, type="nick", nick="troll3")["code"], errors.Banned.code)
+        self.assertEqual(alice.take(), [])
 
     def test_errors(self) -> None:
         """

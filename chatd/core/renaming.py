@@ -1,0 +1,67 @@
+# -*- test-case-name: tests.unit.core.test_renaming -*-
+"""
+Who may take a new nickname while logged in.  A sanction follows the
+person, not the name they happen to use: a name the console banned or
+kicked is refused to a rename as to a login, a muted person keeps their
+name until the mute ends, and a member a room's ban mask keeps quiet
+keeps the name the mask matches (as IRC servers refuse C{NICK} while
+banned on a channel).  Every front-end's rename asks L{checkRename}
+through L{chatd.core.login.Login.rename}.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.core import errors
+from chatd.core.sanctiontext import describe
+from chatd.modstore import BAN, KICK, MUTE
+
+if TYPE_CHECKING:
+    from chatd.core.interfaces import IParticipant
+    from chatd.core.room import Room
+    from chatd.core.service import ChatService
+
+
+def quietedByBan(room: Room, participant: IParticipant, operator: bool) -> bool:
+    """
+    Whether one of C{room}'s ban masks keeps C{participant} quiet there:
+    it matches them, and they are neither voiced there nor (C{operator})
+    a chat operator.
+    """
+    if not room.bans.entries or operator or room.hasVoice(participant.nick or ""):
+        return False
+    return room.banned(participant)
+
+
+def checkRename(service: ChatService, participant: IParticipant, old: str, nick: str) -> None:
+    """
+    May C{participant}, now called C{old}, be called C{nick}?
+
+    @raise errors.Banned: C{nick} is banned.
+    @raise errors.Kicked: C{nick} was kicked and may not come back yet.
+    @raise errors.Muted: C{old} is muted.
+    @raise errors.BannedFromRoom: a ban mask of a room C{old} is in keeps
+        them quiet there.
+    """
+    moderation = service.moderation
+    now = service.clock.seconds()
+    mute = moderation.active(MUTE, old)
+    if mute is not None:
+        raise errors.Muted(
+            f"you may not change your nickname while you are muted {describe(mute, now)}"
+        )
+    ban = moderation.active(BAN, nick)
+    if ban is not None:
+        raise errors.Banned(f"the nickname {nick} is banned {describe(ban, now)}")
+    kick = moderation.active(KICK, nick)
+    if kick is not None:
+        raise errors.Kicked(
+            f"the nickname {nick} was kicked and may come back {describe(kick, now)}"
+        )
+    operator = service.isOperator(participant)
+    for room in service.roomsJoined(participant):
+        if quietedByBan(room, participant, operator):
+            raise errors.BannedFromRoom(
+                f"you may not change your nickname while you are banned from {room.name}"
+            )
