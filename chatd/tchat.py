@@ -50,16 +50,43 @@ def bodyLine(line: str) -> str:
     return ".." if line.strip() == "." else line
 
 
+#: The longest line the server sends, in bytes without its newline: the
+#: default C{--max-line-length}, so a client that reads lines as long as it
+#: may send reads every line.  A longer body line (the web and IRC with
+#: C{draft/multiline} take longer ones) is sent in pieces, one per line.
+MAX_SENT_LINE = 4096
+#: Characters that always fit one server line, however many bytes each.
+_ALWAYS_FITS = (MAX_SENT_LINE - len("srv: ") - 1) // 4
+
+
+def _pieces(line: str) -> Iterable[str]:
+    """
+    C{line} cut between characters into pieces that each fit one server
+    line (after C{srv: }, and C{..} for a piece that reads C{.}).
+    """
+    if len(line) <= _ALWAYS_FITS:
+        return (line,)
+    data, room, pieces = line.encode(), MAX_SENT_LINE - len("srv: ") - 1, []
+    while data:
+        cut = min(room, len(data))
+        while cut < len(data) and data[cut] & 0xC0 == 0x80:  # inside a character
+            cut -= 1
+        pieces.append(data[:cut].decode())
+        data = data[cut:]
+    return pieces
+
+
 def _body(lines: Iterable[str]) -> bytes:
-    return "".join(f"srv: {bodyLine(line)}\n" for line in lines).encode("utf-8") + b"srv: .\n"
+    text = "".join(f"srv: {bodyLine(piece)}\n" for line in lines for piece in _pieces(line))
+    return text.encode("utf-8") + b"srv: .\n"
 
 
 def _message(head: str, sender: str, lines: tuple[str, ...]) -> bytes:
     """
-    C{head}, then C{sender}'s C{lines} as a body: one line (most messages)
-    in one f-string, a third of the general path's cost.
+    C{head}, then C{sender}'s C{lines} as a body: one short line (most
+    messages) in one f-string, a third of the general path's cost.
     """
-    if len(lines) == 1:
+    if len(lines) == 1 and len(lines[0]) <= _ALWAYS_FITS:
         return f"{head}srv: {bodyLine(plainLine(sender, lines[0]))}\nsrv: .\n".encode()
     return head.encode() + _body(plainLine(sender, line) for line in lines)
 

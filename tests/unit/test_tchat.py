@@ -9,6 +9,8 @@ from twisted.internet.defer import Deferred
 from zope.interface.verify import verifyObject
 
 from chatd.core.interfaces import IParticipant
+from chatd.tchat import MAX_SENT_LINE
+from chatd.testing import RecordingParticipant
 from tests.support.helpers import connect, output
 from tests.support.protocolcases import TchatTestCase
 
@@ -435,6 +437,35 @@ class FanOutTests(TchatTestCase):
         first, second = self.read(clients[1][1]), self.read(clients[2][1])
         self.assertEqual(first, second)
         self.assertEqual(first, b"srv: SPEAK u0 g 1700000000\nsrv: hi\nsrv: .\n")
+
+    def test_longLineFromElsewhereInPieces(self) -> None:
+        """
+        A body line longer than a TCHAT line may be (a web user's 5,000
+        characters of C{é}) reaches TCHAT members cut between characters,
+        every server line at most L{MAX_SENT_LINE} bytes, the text whole;
+        a piece that reads C{.} is sent as C{..}.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        other = RecordingParticipant()
+        self.service.connect(other)
+        self.service.login(other, "webby")
+        self.service.enter(other, "g")
+        self.read(ta)
+        text = "\u00e9" * 5000 + "x" * (4090 - 10000 % 4090) + "."
+        self.service.say(other, "g", (text, "short"))
+        lines = self.read(ta).split(b"\n")[:-1]
+        self.assertEqual(lines[0], b"srv: SPEAK webby g 1700000000")
+        body = [line.removeprefix(b"srv: ") for line in lines[1:-1]]
+        self.assertTrue(all(len(line) <= MAX_SENT_LINE for line in lines))
+        self.assertEqual(body[-2:], [b"..", b"short"])
+        self.assertEqual(b"".join(body[:-2]).decode() + ".", text)
+        self.assertEqual(lines[-1], b"srv: .")
+        odd = "a" + "\u20ac" * 3000  # three bytes each, from an odd offset
+        self.service.say(other, "g", (odd,))
+        pieces = [line.removeprefix(b"srv: ") for line in self.read(ta).split(b"\n")[1:-2]]
+        self.assertEqual([len(piece) for piece in pieces], [4090, 4089, 822])
+        self.assertEqual("".join(piece.decode() for piece in pieces), odd)
 
     def test_notice(self) -> None:
         """
