@@ -168,7 +168,8 @@ def partAll(irc: IRCSession) -> Any:
 
 
 def onPart(irc: IRCSession, message: Message) -> Any:
-    reason = message.params[1] if len(message.params) > 1 else ""
+    # Cut to the advertised length, as IRC servers do (and TOPIC, KICK here).
+    reason = message.params[1][:TEXT_LENGTH] if len(message.params) > 1 else ""
     channels = [c for c in message.params[0].split(",") if c]
     return irc.inTurn(channels, lambda channel: partOne(irc, channel, reason))
 

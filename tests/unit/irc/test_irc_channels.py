@@ -578,6 +578,25 @@ class ModerationTests(ChannelTestCase):
             ],
         )
 
+    def test_longPartReason(self) -> None:
+        """
+        A PART reason over 390 characters (C{KICKLEN}) is cut to 390, as
+        IRC servers do, as TOPIC and KICK are: the user leaves, and the
+        others read the first 390 characters.
+        """
+        alice, ta = self.joined("alice")
+        bob, tb = self.joined("bob")
+        self.read(ta)
+        replies = self.messages(self.send(bob, tb, "PART #lobby :" + "p" * 391))
+        self.assertEqual(
+            [(m.command, m.params) for m in replies], [("PART", ["#lobby", "p" * 390])]
+        )
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(self.read(ta))],
+            [("PART", ["#lobby", "p" * 390])],
+        )
+        self.assertEqual(self.service.members(alice, "lobby"), ["alice"])
+
     def test_kickErrors(self) -> None:
         """
         Non-operators get 482, a nick not in the channel 441, a channel one
