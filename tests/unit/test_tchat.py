@@ -122,6 +122,21 @@ class CommandTests(TchatTestCase):
             self.send(alice, ta, "clt: LSMEM lobby"), b"srv: LSMEM lobby 1\nsrv: zed\nsrv: OKAY!\n"
         )
 
+    def test_invisibleInGroupName(self) -> None:
+        """
+        A group name with an invisible character (a zero-width space, a word
+        joiner, a byte order mark) is no valid name (ERROR 30) for ENTER as
+        for CREAT, though without it the name is an existing group's.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "clt: CREAT lobby")
+        for mark in ("\u200b", "\u2060", "\ufeff"):
+            for verb in ("ENTER", "CREAT", "LSMEM", "LEAVE"):
+                line = f"clt: {verb} lobby{mark}"
+                self.assertEqual(self.send(alice, ta, line), b"srv: ERROR 30\n", line)
+        self.assertEqual(self.service.roomsOf(alice), [])
+        self.assertEqual(self.send(alice, ta, "clt: ENTER LOBBY"), b"srv: OKAY!\n")
+
     def test_removedFromGroup(self) -> None:
         """
         A member taken out of a group (its deletion by an administrator)

@@ -68,6 +68,10 @@ class JoinPartTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN lobby")), ["403"])
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN #bad!name")), ["403"])
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN #" + "x" * 50)), ["403"])
+        for mark in ("\u200b", "\u2060", "\ufeff"):  # invisible: not #lobby, nor a new room
+            self.assertEqual(self.numerics(self.send(proto, t, f"JOIN #lobby{mark}")), ["403"])
+            self.assertEqual(self.numerics(self.send(proto, t, f"TOPIC #lobby{mark} :hi")), ["403"])
+        self.assertEqual(self.service.roomsOf(proto), [])
         joined = self.numerics(self.send(proto, t, "JOIN #" + "x" * 49))
         self.assertEqual(joined[0], "JOIN")
         self.send(proto, t, "PART #" + "x" * 49)
