@@ -171,6 +171,11 @@ class TchatProtocol(ChatLineReceiver):
         if self.nick is None and verb != "LOGIN":
             self.send(encodeError(errors.NotLoggedIn.code))
             return None
+        if "" in argument.split(" "):
+            # Each field follows one space: a leading, trailing or doubled
+            # space is an empty field, missing as no field at all is.
+            self.send(encodeError(errors.InvalidArgument.code))
+            return None
         return self._run(handler, argument)
 
     def _bodyLine(self, text: str) -> Any:

@@ -42,9 +42,12 @@ Secret = str | ScramProof
 @dataclass(frozen=True)
 class PasswordRules:
     """
-    How long a new password may be: the one rule every front-end's
+    What a new password may be: the one rule every front-end's
     registration and change of password asks (C{--password-min-length}
     sets the shortest; the longest is fixed, for IRC's C{AUTHENTICATE}).
+    It has no spaces (nor tabs or other blanks): TCHAT's C{LOGIN <nick>
+    <password>} carries it as one field and talk mode trims what is typed,
+    so a password with one could not log in from every front-end.
     Passwords already stored keep working whatever the rule becomes.
     """
 
@@ -53,16 +56,22 @@ class PasswordRules:
 
     def describe(self) -> str:
         """
-        The rule in words, for prompts and errors: C{"4 to 1024 characters"}.
+        The rule in words, for prompts and errors:
+        C{"4 to 1024 characters, no spaces"}.
         """
-        return f"{self.shortest} to {self.longest} characters"
+        return f"{self.shortest} to {self.longest} characters, no spaces"
 
     def check(self, password: str) -> None:
         """
-        @raise InvalidArgument: C{password} is too short or too long.
+        @raise InvalidArgument: C{password} is too short or too long, or
+            has a space.
         """
-        if not self.shortest <= len(password) <= self.longest:
+        if not self.shortest <= len(password) <= self.longest or _hasBlank(password):
             raise errors.InvalidArgument(f"a password is {self.describe()}")
+
+
+def _hasBlank(password: str) -> bool:
+    return any(ch.isspace() for ch in password)
 
 
 class PasswordChecker:

@@ -109,6 +109,7 @@ class Inbox:
         msgid: str = "",
         millis: int = 0,
         senderRegistered: bool = False,
+        notice: bool = False,
     ) -> Deferred[None]:
         """
         Store a private message (with its C{msgid}) for C{recipient},
@@ -129,6 +130,7 @@ class Inbox:
                 msgid=msgid,
                 millis=millis,
                 accounts=(senderRegistered, True),
+                notice=notice,
             )
         )
         return d

@@ -141,7 +141,14 @@ class Messages:
         )
         if self._spoke(participant, event) and self.persistence is not None:
             self.persistence.store.addMessage(
-                target.name, nick, None, lines, event.when, msgid=event.msgid, millis=millis
+                target.name,
+                nick,
+                None,
+                lines,
+                event.when,
+                msgid=event.msgid,
+                millis=millis,
+                notice=notice,
             )
         target.broadcast(event, participant)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
@@ -239,6 +246,7 @@ class Messages:
                 msgid=event.msgid,
                 millis=event.millis,
                 accounts=(registered(event.sender), registered(event.recipient)),
+                notice=event.notice,
             )
         own = self.people.personOf(participant)
         if own is not recipient:  # the sender's other connections see it as their own
@@ -289,6 +297,7 @@ class Messages:
             event.msgid,
             event.millis,
             persistence.isRegisteredNow(event.sender),
+            event.notice,
         )
 
     def _keptPrivate(self, ignored: None, participant: IParticipant, nick: str) -> Kept:

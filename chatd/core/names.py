@@ -102,6 +102,19 @@ def isValidRoomName(name: str) -> bool:
     return isValidName(name, MAX_ROOM_NAME_LENGTH)
 
 
+def hasInvisible(name: str) -> bool:
+    """
+    Whether C{name} holds an invisible character (a format control such as
+    a zero-width space or joiner, a byte order mark, a variation selector),
+    which makes it no valid name.  L{key} drops them, so that a ban still
+    finds a look-alike, and so gives C{lobby\\u200b} the key of C{lobby}: a
+    lookup by a name a user typed asks this first, and refuses the name as
+    creating it would.  (Accents and look-alike letters, which a reader
+    sees, still find the name they stand for.)
+    """
+    return not name.isascii() and any(_isIgnorable(ch) for ch in name)
+
+
 def roomOfChannel(channel: str) -> str | None:
     """
     The room an IRC channel name stands for (C{#den}: C{den}), or C{None}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from chatd.core import errors
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
-from chatd.core.names import isValidRoomName, key, normalize
+from chatd.core.names import hasInvisible, isValidRoomName, key, normalize
 from chatd.core.room import Room
 from chatd.core.roomlimits import RoomLimits
 
@@ -41,8 +41,14 @@ class Rooms:
 
     def get(self, name: str) -> Room:
         """
+        The room C{name}, as a user gave it.
+
+        @raise InvalidGroup: C{name} has an invisible character, so is no
+            valid room name, though its key may be an existing room's.
         @raise NoSuchGroup: there is no room C{name}.
         """
+        if hasInvisible(name):
+            raise errors.InvalidGroup()
         try:
             return self._rooms[key(name)]
         except KeyError:

@@ -24,7 +24,7 @@ from chatd.core.errors import (
     InviteOnly,
     NoSuchGroup,
 )
-from chatd.core.names import key, roomOfChannel
+from chatd.core.names import hasInvisible, key, roomOfChannel
 from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
@@ -56,8 +56,11 @@ def roomName(channel: str) -> str | None:
 
 def findRoom(irc: IRCSession, room: str) -> tuple[str, int] | None:
     """
-    The display name and member count of C{room}, if it exists.
+    The display name and member count of C{room}, if it exists (a name
+    with an invisible character names none, though its key may match one).
     """
+    if hasInvisible(room):
+        return None
     wanted = key(room)
     for name, count in irc.service.rooms():
         if key(name) == wanted:
@@ -168,7 +171,8 @@ def partAll(irc: IRCSession) -> Any:
 
 
 def onPart(irc: IRCSession, message: Message) -> Any:
-    reason = message.params[1] if len(message.params) > 1 else ""
+    # Cut to the advertised length, as IRC servers do (and TOPIC, KICK here).
+    reason = message.params[1][:TEXT_LENGTH] if len(message.params) > 1 else ""
     channels = [c for c in message.params[0].split(",") if c]
     return irc.inTurn(channels, lambda channel: partOne(irc, channel, reason))
 

@@ -129,6 +129,10 @@ _BY_CODE: dict[int, tuple[str, bool]] = {
     22: (ERR_PASSWDMISMATCH, False),
     23: (ERR_NICKNAMEINUSE, True),
     24: (ERR_YOUREBANNEDCREEP, False),
+    # A kicked nickname is barred for a while, as a temporary K-line is:
+    # 465 (not 432/437, which clients answer by trying another nickname,
+    # showing their own words), whose text clients show as it is.
+    26: (ERR_YOUREBANNEDCREEP, False),
     25: (ERR_CANNOTSENDTOCHAN, True),
     28: (ERR_CANNOTSENDTOCHAN, True),  # the nickname's inbox is full
     29: (RPL_TRYAGAIN, True),

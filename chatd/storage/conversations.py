@@ -21,7 +21,7 @@ from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
 
 #: The columns a window reads, in L{rowToEvent}'s order.
-WINDOW_COLUMNS = "room, sender, recipient, body, sent, msgid, sent_ms"
+WINDOW_COLUMNS = "room, sender, recipient, body, sent, msgid, sent_ms, notice"
 
 
 @dataclass(frozen=True)
@@ -165,15 +165,17 @@ def rowToEvent(
     sent: int,
     msgid: str | None,
     millis: int | None,
+    notice: int = 0,
 ) -> RoomMessage | PrivateMessage:
     """
-    A stored row (L{WINDOW_COLUMNS}) as the event it was.
+    A stored row (L{WINDOW_COLUMNS}) as the event it was, a notice if it
+    was one.
     """
-    lines = tuple(body.split("\n"))
+    lines, when, ms, shown = tuple(body.split("\n")), int(sent), millis or 0, msgid or ""
     if room is not None:
-        return RoomMessage(room, sender, lines, int(sent), msgid=msgid or "", millis=millis or 0)
+        return RoomMessage(room, sender, lines, when, bool(notice), msgid=shown, millis=ms)
     return PrivateMessage(
-        sender, recipient or "", lines, int(sent), msgid=msgid or "", millis=millis or 0
+        sender, recipient or "", lines, when, bool(notice), msgid=shown, millis=ms
     )
 
 

@@ -176,11 +176,13 @@ class IChatStore(Interface):
         msgid: str = "",
         millis: int = 0,
         accounts: tuple[bool, bool] = (False, False),
+        notice: bool = False,
     ) -> None:
         """
         Queue a message for writing, with C{msgid}, the id its recipients
         saw live (history gives it back; C{""}: none), and C{millis}, its time
-        in milliseconds (C{0}: C{when}'s second).  C{accounts} says whether
+        in milliseconds (C{0}: C{when}'s second); C{notice}: it was an IRC
+        C{NOTICE}, and history gives it back as one.  C{accounts} says whether
         the sender and the recipient of a private message are registered:
         it is in the private history of those who are (L{window}).  It gets
         its id, which orders it among all messages, from the database when

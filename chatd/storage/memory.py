@@ -145,16 +145,20 @@ class MemoryChatStore(
         msgid: str = "",
         millis: int = 0,
         accounts: tuple[bool, bool] = (False, False),
+        notice: bool = False,
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
         id = self._lastId = self._lastId + 1
         event: RoomMessage | PrivateMessage
         if room is not None:
-            event, target = RoomMessage(room, sender, lines, when, msgid=msgid, millis=millis), room
+            event = RoomMessage(room, sender, lines, when, notice, msgid=msgid, millis=millis)
+            target = room
         else:
             assert recipient is not None
-            event = PrivateMessage(sender, recipient, lines, when, msgid=msgid, millis=millis)
+            event = PrivateMessage(
+                sender, recipient, lines, when, notice, msgid=msgid, millis=millis
+            )
             target = recipient
         self._messages.append((id, event, key(target), pending))
         self._registeredAt[id] = accounts
@@ -188,6 +192,7 @@ class MemoryChatStore(
                             event.sender,
                             event.lines,
                             event.when,
+                            event.notice,
                             msgid=event.msgid,
                             millis=event.millis,
                         )
@@ -275,6 +280,7 @@ class MemoryChatStore(
                     event.recipient,
                     event.lines,
                     event.when,
+                    event.notice,
                     msgid=event.msgid,
                     millis=event.millis,
                 ),

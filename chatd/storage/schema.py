@@ -214,6 +214,11 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX messages_sent_to ON messages (recipient_account, sender_key, sent_ms, id)"
         " WHERE room_key IS NULL",
     ],
+    # 16: whether each message was an IRC NOTICE (chatd.core.events), so
+    # history replays it as one; messages stored before are not notices.
+    [
+        "ALTER TABLE messages ADD COLUMN notice INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
@@ -242,7 +247,7 @@ MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 #: sizes L{insertSizes} gives.
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
-    " pending, msgid, sent_ms, sender_key, sender_account, recipient_account) VALUES "
+    " pending, msgid, sent_ms, sender_key, sender_account, recipient_account, notice) VALUES "
 )
 MESSAGE_COLUMNS = INSERT_MESSAGES.count(",") + 1
 

@@ -8,6 +8,7 @@ and L{chatd.storage.postgres} make the pool; the SQL here serves both.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from twisted.application.service import Service
 from twisted.enterprise import adbapi
@@ -23,6 +24,7 @@ from chatd.storage.alwayson import SQLAlwaysOn
 from chatd.storage.conversations import (
     PRIVATE_TARGETS,
     ROOM_TARGETS,
+    WINDOW_COLUMNS,
     Bound,
     Conversation,
     rowToEvent,
@@ -247,10 +249,13 @@ class SQLChatStore(
         msgid: str = "",
         millis: int = 0,
         accounts: tuple[bool, bool] = (False, False),
+        notice: bool = False,
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
-        self.writer.add(room, sender, recipient, lines, when, pending, msgid, millis, accounts)
+        self.writer.add(
+            room, sender, recipient, lines, when, pending, msgid, millis, accounts, notice
+        )
 
     def mark(self) -> Deferred[int]:
         return self.writer.mark()
@@ -267,19 +272,14 @@ class SQLChatStore(
     async def _history(self, room: str, count: int, before: int | None) -> list[RoomMessage]:
         await self.flush()
         rows = await self.database.select(
-            "SELECT room, sender, body, sent, msgid, sent_ms FROM messages"
+            f"SELECT {WINDOW_COLUMNS} FROM messages"
             " WHERE room_key = ? AND id < ?"
             " ORDER BY sent_ms DESC, id DESC LIMIT ?",
             key(room),
             NO_LIMIT if before is None else before,
             count,
         )
-        return [
-            RoomMessage(
-                name, sender, tuple(body.split("\n")), int(sent), msgid=msgid or "", millis=ms or 0
-            )
-            for name, sender, body, sent, msgid, ms in reversed(rows)
-        ]
+        return [cast(RoomMessage, rowToEvent(*row)) for row in reversed(rows)]
 
     def history(
         self, room: str, count: int, before: int | None = None
@@ -352,25 +352,12 @@ class SQLChatStore(
     async def _undelivered(self, nick: str, limit: int | None) -> list[tuple[int, PrivateMessage]]:
         await self.flush()
         rows = await self.database.select(
-            "SELECT id, sender, recipient, body, sent, msgid, sent_ms FROM messages"
+            f"SELECT id, {WINDOW_COLUMNS} FROM messages"
             " WHERE recipient_key = ? AND pending = 1 ORDER BY sent_ms, id LIMIT ?",
             key(nick),
             NO_LIMIT if limit is None else limit,
         )
-        return [
-            (
-                int(id),
-                PrivateMessage(
-                    sender,
-                    recipient,
-                    tuple(body.split("\n")),
-                    int(sent),
-                    msgid=msgid or "",
-                    millis=ms or 0,
-                ),
-            )
-            for id, sender, recipient, body, sent, msgid, ms in rows
-        ]
+        return [(int(row[0]), cast(PrivateMessage, rowToEvent(*row[1:]))) for row in rows]
 
     def undelivered(
         self, nick: str, limit: int | None = None

@@ -39,7 +39,7 @@ TABLES = [
     (
         "messages",
         "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid,"
-        " sent_ms, sender_key, sender_account, recipient_account",
+        " sent_ms, sender_key, sender_account, recipient_account, notice",
     ),
     ("read_markers", "nick_key, room, target_key, target, millis"),
 ]

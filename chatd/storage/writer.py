@@ -49,6 +49,7 @@ MessageRow = tuple[
     str,
     str | None,
     str | None,
+    int,
 ]
 
 #: The columns of a queued row (L{MessageRow}: its ticket, then the columns
@@ -159,6 +160,7 @@ class MessageWriter:
         msgid: str = "",
         millis: int = 0,
         accounts: tuple[bool, bool] = (False, False),
+        notice: bool = False,
     ) -> None:
         """
         Queue one message (see L{chatd.storage.interfaces.IChatStore.addMessage}).
@@ -180,6 +182,7 @@ class MessageWriter:
                 key(sender),
                 key(sender) if accounts[0] else None,
                 None if recipient is None or not accounts[1] else key(recipient),
+                int(notice),
             )
         )
 

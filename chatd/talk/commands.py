@@ -274,10 +274,6 @@ async def newPassword(session: TalkSession, typed: str) -> None:
 
 
 async def _register(session: TalkSession, password: str) -> None:
-    # No spaces: TCHAT's "LOGIN <nick> <password>" could not carry them.
-    if " " in password:
-        limits = f" ({session.factory.service.passwordRules.describe()}, no spaces)"
-        raise UsageError(usage("register") + limits)
     service = session.factory.service
     nick = session.nick
     assert nick is not None

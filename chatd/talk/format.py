@@ -224,7 +224,7 @@ def newPasswordPrompt(rules: PasswordRules) -> str:
     """
     The prompt for a new password, with the service's rule for it.
     """
-    return f"New password ({rules.describe()}, no spaces; just Enter to cancel): "
+    return f"New password ({rules.describe()}; just Enter to cancel): "
 
 
 AGAIN_PROMPT = "The same password again: "

@@ -253,7 +253,7 @@ def test_reloadPasswordRule(tmp_path: Path) -> None:
         erin.send("REGISTER * * bar-42")
         refused = erin.until("FAIL REGISTER")[-1]
         assert "UNACCEPTABLE_PASSWORD" in refused
-        assert refused.endswith(":a password is 10 to 1024 characters")
+        assert refused.endswith(":a password is 10 to 1024 characters, no spaces")
 
         config.write_text("alive-after = 0\nflood-burst = 0\npassword-min-length = 3\n")
         hangUp(daemon, "reloaded the configuration")

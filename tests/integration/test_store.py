@@ -17,6 +17,7 @@ from zope.interface.verify import verifyObject
 from chatd.core import errors
 from chatd.core.names import key
 from chatd.storage import openStore
+from chatd.storage.conversations import Conversation
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore, RoomSettings
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import backup, sqliteStore
@@ -246,6 +247,23 @@ async def test_msgidKept(store: Any) -> None:
     history = await store.history("Blabla", 10)
     assert [(m.lines, m.msgid) for m in history] == [(("first",), "abc-1"), (("plain",), "")]
     assert [m.msgid for _, m in await store.undelivered("carol")] == ["abc-2"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_notices(store: Any) -> None:
+    """
+    Whether a message was a notice (IRC's C{NOTICE}) comes back with it, in
+    a room's history, a history window and the messages waiting for their
+    recipient; other messages are not notices.
+    """
+    store.addMessage("Blabla", "alice", None, ("heads up",), 1, msgid="n1", notice=True)
+    store.addMessage("Blabla", "alice", None, ("hello",), 2, msgid="m2")
+    store.addMessage(None, "alice", "bob", ("psst",), 3, pending=True, notice=True)
+    history = await store.history("Blabla", 10)
+    assert [(m.lines, m.notice) for m in history] == [(("heads up",), True), (("hello",), False)]
+    window = await store.window(Conversation.ofRoom("Blabla"), limit=10)
+    assert [m.notice for m in window] == [True, False]
+    assert [m.notice for _, m in await store.undelivered("bob")] == [True]
 
 
 @pytest_twisted.ensureDeferred

@@ -94,6 +94,51 @@ class CommandTests(TchatTestCase):
         self.assertEqual(self.send(bob, tb, "clt: LEAVE g"), b"srv: OKAY!\n")
         self.assertEqual(self.read(ta), b"srv: LEAVE g bob 1700000005\n")
 
+    def test_fieldsOneSpaceApart(self) -> None:
+        """
+        Fields follow one space each, whatever the command: a trailing,
+        leading or doubled space is a missing field (ERROR 10), as an extra
+        field is, and changes nothing.
+        """
+        alice, ta = self.connect()
+        for line in ("clt: LOGIN zed ", "clt: LOGIN  zed", "clt: LOGIN zed  pw"):
+            self.assertEqual(self.send(alice, ta, line), b"srv: ERROR 10\n")
+        self.assertIsNone(self.service.find("zed"))
+        self.assertEqual(self.send(alice, ta, "clt: LOGIN zed"), b"srv: OKAY!\n")
+        self.send(alice, ta, "clt: CREAT lobby")
+        for line in (
+            "clt: CREAT new ",
+            "clt: ENTER lobby ",
+            "clt: ENTER  lobby",
+            "clt: ENTER lobby  key",
+            "clt: HISTO lobby ",
+            "clt: HISTO lobby 3 ",
+            "clt: HISTO lobby  3",
+            "clt: LSMEM lobby ",
+            "clt: LEAVE lobby ",
+        ):
+            self.assertEqual(self.send(alice, ta, line), b"srv: ERROR 10\n", line)
+        self.assertEqual(self.service.roomsOf(alice), [])
+        self.assertEqual(self.send(alice, ta, "clt: ENTER lobby"), b"srv: OKAY!\n")
+        self.assertEqual(
+            self.send(alice, ta, "clt: LSMEM lobby"), b"srv: LSMEM lobby 1\nsrv: zed\nsrv: OKAY!\n"
+        )
+
+    def test_invisibleInGroupName(self) -> None:
+        """
+        A group name with an invisible character (a zero-width space, a word
+        joiner, a byte order mark) is no valid name (ERROR 30) for ENTER as
+        for CREAT, though without it the name is an existing group's.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "clt: CREAT lobby")
+        for mark in ("\u200b", "\u2060", "\ufeff"):
+            for verb in ("ENTER", "CREAT", "LSMEM", "LEAVE"):
+                line = f"clt: {verb} lobby{mark}"
+                self.assertEqual(self.send(alice, ta, line), b"srv: ERROR 30\n", line)
+        self.assertEqual(self.service.roomsOf(alice), [])
+        self.assertEqual(self.send(alice, ta, "clt: ENTER LOBBY"), b"srv: OKAY!\n")
+
     def test_removedFromGroup(self) -> None:
         """
         A member taken out of a group (its deletion by an administrator)

@@ -97,7 +97,15 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertEqual(self.send(alice, ta, "clt: HISTO Général").count(b"srv: SPEAK"), 3)
         self.assertEqual(self.send(alice, ta, "clt: HISTO nowhere 2"), b"srv: ERROR 31\n")
         self.assertEqual(self.send(alice, ta, "clt: HISTO Blabla 2"), b"srv: ERROR 34\n")
-        for bad in ("Général x", "Général 0", "Général -1", "Général ²", ""):
+        for bad in (
+            "Général x",
+            "Général 0",
+            "Général -1",
+            "Général ²",
+            "",
+            "Général ",
+            "Général 2 ",
+        ):
             self.assertEqual(self.send(alice, ta, f"clt: HISTO {bad}"), b"srv: ERROR 10\n")
         bob, tb = self.connectAs("bob")
         self.assertEqual(self.loginReply, b"srv: OKAY!\n")

@@ -20,6 +20,7 @@ from chatd.core.names import (
     MAX_ROOM_NAME_LENGTH,
     ROOM_NAME_RULE,
     computeKey,
+    hasInvisible,
     isReserved,
     isValidName,
     isValidRoomName,
@@ -125,6 +126,32 @@ class NameRuleTests(SynchronousTestCase):
         self.assertTrue(isValidRoomName("chan" + "0" * 45))
         self.assertFalse(isValidRoomName("chan" + "0" * 46) or isValidRoomName("a b"))
         self.assertFalse(isValidName("chan" + "0" * 13))
+
+    def test_roomNameAsTyped(self) -> None:
+        """
+        A name with an invisible character, whose key is the visible name's,
+        says so; a fullwidth, accented or look-alike form has none.
+        """
+        for typed in ("lobby", "ｌｏｂｂｙ", "Ge\u0301ne\u0301ral", ACCENTED_CYRILLIC_GENERAL):
+            self.assertFalse(hasInvisible(typed), typed)
+        for mark in ("\u200b", "\u2060", "\ufeff", "\u200d", "\ufe0f"):
+            self.assertEqual(key("lobby" + mark), key("lobby"))
+            self.assertTrue(hasInvisible("lobby" + mark) and hasInvisible(mark + "lobby"), mark)
+
+    def test_existingRoomNotFoundByInvisibleName(self) -> None:
+        """
+        Entering an existing room by its name with an invisible character is
+        refused as creating one is (L{errors.InvalidGroup}, 30), not taken
+        for the room.
+        """
+        service = ChatService(Clock(), rooms=["lobby"])
+        alice = RecordingParticipant()
+        service.connect(alice)
+        service.login(alice, "alice")
+        self.assertRaises(errors.InvalidGroup, service.enter, alice, "lobby\u200b")
+        self.assertRaises(errors.InvalidGroup, service.createRoom, alice, "new\u200broom")
+        self.assertRaises(errors.NoSuchGroup, service.enter, alice, "nowhere")
+        self.assertEqual(service.enter(alice, "ＬＯＢＢＹ"), "lobby")
 
     def test_roomRuleInWords(self) -> None:
         """

@@ -82,6 +82,25 @@ class AccountTests(PersistenceTestCase):
         self.failureResultOf(self.service.login(again, "alice", "first"), errors.BadPassword)
         self.login("alice", "second")
 
+    def test_passwordWithoutSpaces(self) -> None:
+        """
+        A new password has no space, tab or other blank, whichever
+        front-end registers it: TCHAT's C{LOGIN <nick> <password>} could not
+        carry it.  A password stored with one still logs in.
+        """
+        alice = self.login("alice")
+        for password in ("my secret", " sesame", "sesame ", "tab\tbed", "no\u00a0break"):
+            error = self.assertRaises(
+                errors.InvalidArgument, self.service.register, alice, password
+            )
+            self.assertEqual(error.text, "a password is 4 to 1024 characters, no spaces")
+        self.assertFalse(self.successResultOf(self.service.isRegistered("alice")))
+        assert self.service.persistence is not None
+        accounts = self.service.persistence.accounts
+        stored = self.successResultOf(accounts.checker.hash("old secret"))
+        self.successResultOf(self.store.saveAccount("bob", stored, 0))
+        self.successResultOf(accounts.authenticate("bob", "old secret", "10.0.0.1"))
+
     def test_operatorsPasswordRule(self) -> None:
         """
         The rules the operator set (C{--password-min-length}) decide what a
@@ -94,12 +113,12 @@ class AccountTests(PersistenceTestCase):
         alice = self.login("alice")
         self.successResultOf(self.service.register(alice, "abcd"))
         self.service.persistence.accounts.rules = PasswordRules(shortest=3)
-        self.assertEqual(self.service.passwordRules.describe(), "3 to 1024 characters")
+        self.assertEqual(self.service.passwordRules.describe(), "3 to 1024 characters, no spaces")
         bob = self.login("bob")
         self.successResultOf(self.service.register(bob, "bar"))
         self.service.persistence.accounts.rules = PasswordRules(shortest=8)
         error = self.assertRaises(errors.InvalidArgument, self.service.register, bob, "sesame")
-        self.assertEqual(error.text, "a password is 8 to 1024 characters")
+        self.assertEqual(error.text, "a password is 8 to 1024 characters, no spaces")
         for name, password in (("alice", "abcd"), ("bob", "bar")):
             self.service.disconnect(self.service.find(name))  # type: ignore[arg-type]
             self.login(name, password)

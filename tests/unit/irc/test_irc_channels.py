@@ -68,6 +68,10 @@ class JoinPartTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN lobby")), ["403"])
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN #bad!name")), ["403"])
         self.assertEqual(self.numerics(self.send(proto, t, "JOIN #" + "x" * 50)), ["403"])
+        for mark in ("\u200b", "\u2060", "\ufeff"):  # invisible: not #lobby, nor a new room
+            self.assertEqual(self.numerics(self.send(proto, t, f"JOIN #lobby{mark}")), ["403"])
+            self.assertEqual(self.numerics(self.send(proto, t, f"TOPIC #lobby{mark} :hi")), ["403"])
+        self.assertEqual(self.service.roomsOf(proto), [])
         joined = self.numerics(self.send(proto, t, "JOIN #" + "x" * 49))
         self.assertEqual(joined[0], "JOIN")
         self.send(proto, t, "PART #" + "x" * 49)
@@ -577,6 +581,25 @@ class ModerationTests(ChannelTestCase):
                 ("PART", ["#lobby", "see you"]),
             ],
         )
+
+    def test_longPartReason(self) -> None:
+        """
+        A PART reason over 390 characters (C{KICKLEN}) is cut to 390, as
+        IRC servers do, as TOPIC and KICK are: the user leaves, and the
+        others read the first 390 characters.
+        """
+        alice, ta = self.joined("alice")
+        bob, tb = self.joined("bob")
+        self.read(ta)
+        replies = self.messages(self.send(bob, tb, "PART #lobby :" + "p" * 391))
+        self.assertEqual(
+            [(m.command, m.params) for m in replies], [("PART", ["#lobby", "p" * 390])]
+        )
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(self.read(ta))],
+            [("PART", ["#lobby", "p" * 390])],
+        )
+        self.assertEqual(self.service.members(alice, "lobby"), ["alice"])
 
     def test_kickErrors(self) -> None:
         """

@@ -35,6 +35,24 @@ class ChatHistoryTests(IRCStoreTestCase):
         self.assertEqual(first.tags, {"batch": batch, "time": "2023-11-14T22:13:30.000Z"})
         self.assertEqual(first.prefix, "bob!bob@test.chatd")
 
+    def test_noticeStaysNotice(self) -> None:
+        """
+        A NOTICE to a channel comes back from history as a NOTICE, as it
+        was delivered live; a PRIVMSG as a PRIVMSG.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK dave", "USER d 0 * :D", "JOIN #Blabla")
+        self.send(proto, t, "NOTICE #Blabla :m6 notice", "PRIVMSG #Blabla :m7 message")
+        self.clock.advance(0)
+        proto, t = self.client()
+        caps = "CAP REQ :batch server-time draft/chathistory"
+        self.send(proto, t, caps, "NICK carol", "USER c 0 * :C", "CAP END", "JOIN #Blabla")
+        replies = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 20")
+        self.assertEqual(
+            [(m.command, m.params) for m in replies[1:-1]],
+            [("NOTICE", ["#Blabla", "m6 notice"]), ("PRIVMSG", ["#Blabla", "m7 message"])],
+        )
+
     def test_refusals(self) -> None:
         """
         Other subcommands, bad parameters and rooms one is not in get FAIL

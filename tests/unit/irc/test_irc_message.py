@@ -189,6 +189,12 @@ class NumericTests(SynchronousTestCase):
             (errors.NotLoggedIn(), "JOIN", ("451", ["log in first"])),
             (errors.GroupFull(), "#x", ("471", ["#x", "that room is full"])),
             (errors.NotPermitted(), "#x", ("482", ["#x", "only operators may do that"])),
+            (errors.Banned(), "bob", ("465", ["you are banned from this server"])),
+            (
+                errors.Kicked("you were kicked, come back later"),
+                "bob",
+                ("465", ["you were kicked, come back later"]),
+            ),
             (errors.InternalError(), "JOIN", ("400", ["JOIN", "internal server error"])),
         ]
         for error, subject, expected in cases:

@@ -257,7 +257,7 @@ class RegisterTests(NickServTestCase):
         proto, t = self.connected("dave")
         replies = self.send(proto, t, "PRIVMSG NickServ :REGISTER abc")
         self.assertEqual(self.codes(replies), ["NOTICE"])
-        self.assertIn("a password is 4 to 1024 characters", self.notices(replies)[0])
+        self.assertIn("a password is 4 to 1024 characters, no spaces", self.notices(replies)[0])
         self.assertFalse(self.successResultOf(self.service.isRegistered("dave")))
         replies = self.send(proto, t, "PRIVMSG NickServ :REGISTER")
         self.assertEqual(self.notices(replies), ["Syntax: REGISTER <password> [email]"])

@@ -300,6 +300,26 @@ class CapabilityTests(IRCTestCase):
         )
         self.assertEqual(self.send(proto, t, "CAP END"), "")
 
+    def test_kickedOrBannedNick(self) -> None:
+        """
+        A nickname kicked from the server, until the kick's time passes, is
+        refused at registration as a banned one is: C{465}, with the reason
+        and the time left for the client to show; another nickname gets in.
+        """
+        self.service.moderation.kick("kickguy", 300, "test", "root")
+        self.service.moderation.ban("banguy", "spam", "root")
+        self.clock.advance(1)
+        proto, t = self.connect()
+        replies = self.messages(self.send(proto, t, "NICK kickguy", "USER k 0 * :K"))
+        self.assertEqual(
+            [(m.command, m.params) for m in replies],
+            [("465", ["kickguy", "you were kicked, come back for 4m 59s more: test"])],
+        )
+        self.assertIn(" 001 kickguy2 ", self.send(proto, t, "NICK kickguy2"))
+        proto, t = self.connect()
+        replies = self.messages(self.send(proto, t, "NICK banguy", "USER b 0 * :B"))
+        self.assertEqual([m.command for m in replies], ["465"])
+
 
 class SASLTests(IRCTestCase):
     def negotiate(self) -> tuple[IRCProtocol, StringTransport]:

@@ -59,7 +59,7 @@ class RegisterTests(IRCStoreTestCase):
     def test_refusals(self) -> None:
         """
         Another account name, a second registration, a password the core's
-        rule refuses (4 to 1024 characters) and registering before the
+        rule refuses (4 to 1024 characters, no spaces) and registering before the
         connection is complete are each a C{FAIL REGISTER} with the
         spec's code.
         """
@@ -77,8 +77,13 @@ class RegisterTests(IRCStoreTestCase):
         self.assertEqual(reply.params[:2], ["REGISTER", "UNACCEPTABLE_PASSWORD"])
         (reply,) = self.send(proto, t, "REGISTER dave * :" + "x" * 1025)
         self.assertEqual(reply.params[:2], ["REGISTER", "UNACCEPTABLE_PASSWORD"])
+        (reply,) = self.send(proto, t, "REGISTER dave * :a long one")
         self.assertEqual(
-            self.codes(self.send(proto, t, "REGISTER DAVE * :a long one"))[:2], ["REGISTER", "900"]
+            reply.params[:2] + reply.params[-1:],
+            ["REGISTER", "UNACCEPTABLE_PASSWORD", "a password is 4 to 1024 characters, no spaces"],
+        )
+        self.assertEqual(
+            self.codes(self.send(proto, t, "REGISTER DAVE * :a-long-one"))[:2], ["REGISTER", "900"]
         )
         (reply,) = self.send(proto, t, "REGISTER * * again")
         self.assertEqual(reply.params[:2], ["REGISTER", "ALREADY_AUTHENTICATED"])

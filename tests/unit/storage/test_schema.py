@@ -87,6 +87,7 @@ class ShapeTests(SynchronousTestCase):
             "alice",
             "a",
             "b",
+            0,
         )
         self.assertEqual(len(full), MESSAGE_COLUMNS)
         self.assertEqual(shapeOf(full), (False,) * len(NULLABLE))

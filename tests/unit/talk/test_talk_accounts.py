@@ -346,11 +346,11 @@ class CommandTests(TalkAccountTestCase):
         it changes the password; bad arguments get the usage or the rule.
         The next login under that name needs the password.
         """
-        usage = b"*** Usage: /register [password] (4 to 1024 characters, no spaces)\r\n"
-        self.assertEqual(self.send(self.alice, self.ta, "/register open sesame"), usage)
+        rule = b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n"
+        self.assertEqual(self.send(self.alice, self.ta, "/register open sesame"), rule)
         self.assertEqual(
             self.send(self.alice, self.ta, "/register abc"),
-            b"*** Sorry, a password is 4 to 1024 characters.\r\n",
+            b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n",
         )
         self.assertEqual(
             self.send(self.alice, self.ta, "/register sesame"),
@@ -375,11 +375,11 @@ class CommandTests(TalkAccountTestCase):
         self.service.persistence.accounts.rules = PasswordRules(shortest=10)
         self.assertEqual(
             self.send(self.alice, self.ta, "/register open sesame"),
-            b"*** Usage: /register [password] (10 to 1024 characters, no spaces)\r\n",
+            b"*** Sorry, a password is 10 to 1024 characters, no spaces.\r\n",
         )
         self.assertEqual(
             self.send(self.alice, self.ta, "/register sesame-42"),
-            b"*** Sorry, a password is 10 to 1024 characters.\r\n",
+            b"*** Sorry, a password is 10 to 1024 characters, no spaces.\r\n",
         )
         self.assertEqual(
             self.send(self.alice, self.ta, "/register"),
@@ -418,9 +418,7 @@ class CommandTests(TalkAccountTestCase):
         self.send(self.alice, self.ta, "open sesame")
         self.assertEqual(
             self.send(self.alice, self.ta, "open sesame"),
-            b"\r\n"
-            + WONT_ECHO
-            + b"*** Usage: /register [password] (4 to 1024 characters, no spaces)\r\n",
+            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n",
         )
         self.raw(self.alice, self.ta, DONT_ECHO)
         self.send(self.alice, self.ta, "/register")
@@ -428,7 +426,7 @@ class CommandTests(TalkAccountTestCase):
         self.send(self.alice, self.ta, "abc")
         self.assertEqual(
             self.send(self.alice, self.ta, "abc"),
-            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 1024 characters.\r\n",
+            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n",
         )
         self.raw(self.alice, self.ta, DONT_ECHO)
         self.send(self.alice, self.ta, "/register")

@@ -206,6 +206,7 @@ class ProtocolTests(WebTestCase):
         )
         self.request(client, type="login", nick="alice")
         self.assertEqual(self.request(client, type="join", room="nowhere")["code"], 31)
+        self.assertEqual(self.request(client, type="join", room="lobby\u200b")["code"], 30)
         self.assertEqual(self.request(client, type="create", room="Café")["room"], "Café")
         self.assertEqual(self.request(client, type="create", room="café")["code"], 33)
         self.assertEqual(self.request(client, type="create", room="two words")["code"], 30)

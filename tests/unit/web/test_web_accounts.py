@@ -191,6 +191,24 @@ class GateTests(WebTestCase):
         self.successResultOf(self.accounts.register("alice", "sesame"))
         return service
 
+    def test_registerRefusesSpaces(self) -> None:
+        """
+        A password with a space (or a tab) is refused with error 10 and the
+        rule in words, as on every front-end, so no account is made that
+        TCHAT could never log in to; one without is accepted.
+        """
+        client = self.web.connect()
+        self.assertEqual(self.request(client, type="login", nick="spacey")["nick"], "spacey")
+        for password in ("my secret", "my\tsecret"):
+            reply = self.request(client, type="register", password=password)
+            self.assertEqual(
+                (reply["type"], reply["code"], reply["text"]),
+                ("error", 10, "a password is 4 to 1024 characters, no spaces"),
+            )
+        self.assertFalse(self.successResultOf(self.accounts.store.accountHash("spacey")))
+        reply = self.request(client, type="register", password="my-secret")
+        self.assertEqual((reply["type"], reply["nick"]), ("register", "spacey"))
+
     def test_gateFull(self) -> None:
         """
         When too many password checks wait, a login with a password gets
