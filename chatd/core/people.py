@@ -21,7 +21,7 @@ from chatd.core.activity import Activity
 from chatd.core.delivery import Gathering, deliver
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
-from chatd.core.names import key
+from chatd.core.names import hasInvisible, key
 from chatd.core.presence import Presence
 from chatd.core.whowas import NickHistory
 
@@ -195,7 +195,7 @@ class People:
     # Nicknames
 
     def find(self, nick: str) -> IParticipant | None:
-        return self._users.get(key(nick))
+        return None if hasInvisible(nick) else self._users.get(key(nick))  # as typed: no one
 
     def users(self) -> list[IParticipant]:
         return list(self._users.values())

@@ -153,6 +153,23 @@ class NameRuleTests(SynchronousTestCase):
         self.assertRaises(errors.NoSuchGroup, service.enter, alice, "nowhere")
         self.assertEqual(service.enter(alice, "ＬＯＢＢＹ"), "lobby")
 
+    def test_personNotFoundByInvisibleName(self) -> None:
+        """
+        A nickname with an invisible character finds nobody: a private
+        message to C{bob\u200b} is no such user (21), not one to C{bob}.
+        """
+        service = ChatService(Clock(), rooms=["lobby"])
+        alice, bob = RecordingParticipant(), RecordingParticipant()
+        for person, nick in ((alice, "alice"), (bob, "bob")):
+            service.connect(person)
+            service.login(person, nick)
+        for name in ("bob\u200b", "b\u2060ob", "\ufeffbob"):
+            self.assertIsNone(service.find(name))
+            self.assertRaises(errors.NoSuchUser, service.tell, alice, name, ("psst",))
+        self.assertEqual(bob.events, [])
+        found = service.find("ＢＯＢ")
+        self.assertEqual(found.nick if found else None, "bob")
+
     def test_roomRuleInWords(self) -> None:
         """
         The refusal of a room name says the rule L{isValidRoomName} checks.
