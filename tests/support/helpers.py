@@ -4,6 +4,7 @@ Helpers for driving chatd's protocols in memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.address import IPv4Address
@@ -75,3 +76,25 @@ class SlowTransport(StringTransport):
             self.paused = False
             self.producer.resumeProducing()
         return data
+
+
+def readAll(
+    transport: SlowTransport,
+    clock: Clock,
+    until: bytes,
+    rounds: int = 1000,
+    check: Callable[[], object] = lambda: None,
+) -> bytes:
+    """
+    What a reader whose buffer holds C{transport.bufferSize} bytes reads,
+    a reactor turn then a read at a time, up to and including C{until}
+    (or C{rounds} turns); C{check} runs after each turn.
+    """
+    got = b""
+    for _ in range(rounds):
+        clock.advance(0)
+        check()
+        got += transport.read()
+        if until in got:
+            break
+    return got

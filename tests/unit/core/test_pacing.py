@@ -13,7 +13,7 @@ from chatd.core.pacing import LINE_OVERHEAD, pageBytes, pages, wireSize
 
 
 def message(text: str, lines: int = 1) -> RoomMessage:
-    return RoomMessage("alice", "lobby", (text,) * lines, 0)
+    return RoomMessage("lobby", "alice", (text,) * lines, 0)
 
 
 class PacingTests(SynchronousTestCase):

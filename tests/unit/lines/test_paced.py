@@ -148,7 +148,7 @@ class PacedTests(SynchronousTestCase):
         Pages are a quarter of the outbox's limit (at most 64 KiB), one
         message each at least.
         """
-        events = [RoomMessage("alice", "lobby", ("x" * 100,), 0) for _ in range(10)]
+        events = [RoomMessage("lobby", "alice", ("x" * 100,), 0) for _ in range(10)]
         box = self.outbox(StringTransport(), limit=4 * 2 * 228)
         self.assertEqual([len(page) for page in pagesFor(box, events)], [2] * 5)
         box = self.outbox(StringTransport(), limit=4)
