@@ -214,10 +214,15 @@ class Outbox:
         """
         if self._chunks is None:
             return succeed(False)
-        if self._reply is None:
-            self._reply = Reply()
-            return succeed(True)
-        return self._reply.nextTurn()
+        if self._reply is not None:
+            return self._reply.nextTurn()
+        if self.scheduler.fanout.pending:
+            self.scheduler.fanout.catchUp(self)
+        reply = self._reply = Reply()
+        for data in self._chunks:  # written before it: handed before it
+            reply.add(data)
+        self._chunks = NOTHING
+        return succeed(True)
 
     def replyPiece(self, data: bytes) -> None:
         """

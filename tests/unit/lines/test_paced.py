@@ -155,3 +155,18 @@ class PacedTests(SynchronousTestCase):
         self.assertEqual([len(page) for page in pagesFor(box, events)], [1] * 10)
         box = self.outbox(StringTransport(), limit=1 << 30)
         self.assertEqual([len(page) for page in pagesFor(box, events)], [10])
+
+    def test_writtenBefore(self) -> None:
+        """
+        What was written before a reply began (this turn, not yet handed)
+        goes before it.
+        """
+        transport = StringTransport()
+        box = self.outbox(transport)
+        box.write(b"before\n")
+        done = paced(box, [b"reply\n"])
+        box.write(b"after\n")
+        for _ in range(3):
+            self.clock.advance(0)
+        self.assertEqual(transport.value(), b"before\nreply\nafter\n")
+        self.assertIs(self.successResultOf(done), True)
