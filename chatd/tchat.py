@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.test_tchat -*-
+# -*- test-case-name: tests.unit.test_tchat,tests.unit.test_tchat_paced -*-
 """
 TCHAT 1, the course's line protocol: C{clt: VERB args} in, C{srv: ...} out.
 
@@ -11,6 +11,7 @@ lines ended by C{clt: .}; the whole body is read before the one reply.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -36,9 +37,12 @@ from chatd.core.text import plain, plainLine
 from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.lineproto import ChatLineReceiver
+from chatd.lines.paced import paced, pagesFor
 
 PREFIX = "clt: "
 OKAY = b"srv: OKAY!\n"
+#: What a command answers that sent its reply itself, C{OKAY!} included.
+ANSWERED = object()
 
 
 def bodyLine(line: str) -> str:
@@ -219,7 +223,8 @@ class TchatProtocol(ChatLineReceiver):
 
     def _okay(self, extra: object) -> None:
         # Commands answer with extra lines (bytes) before OKAY!, or anything else.
-        self.send(extra + OKAY if isinstance(extra, bytes) else OKAY)
+        if extra is not ANSWERED:
+            self.send(extra + OKAY if isinstance(extra, bytes) else OKAY)
 
     def _refused(self, failure: Failure) -> None:
         error = failure.value
@@ -309,7 +314,17 @@ class TchatProtocol(ChatLineReceiver):
         if not room or (count and not (count.isascii() and count.isdigit())):
             raise errors.InvalidArgument()
         d = maybeDeferred(self.factory.service.history, self, room, int(count) if count else None)
-        return d.addCallback(lambda events: b"".join(e.wire(encodeSpeak) for e in events))
+        return d.addCallback(self._history)
+
+    def _history(self, events: list[RoomMessage]) -> Deferred[object]:
+        """
+        The SPEAK lines of C{events} and C{OKAY!}, a page at a time as the
+        reader takes them (L{chatd.lines.paced}): nothing else comes between.
+        """
+        pages = (
+            b"".join(e.wire(encodeSpeak) for e in page) for page in pagesFor(self.outbox, events)
+        )
+        return paced(self.outbox, chain(pages, [OKAY])).addCallback(lambda _: ANSWERED)
 
     # Events from the service (IParticipant)
 

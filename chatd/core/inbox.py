@@ -28,21 +28,13 @@ from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_WAITING, PAGE_BYTES
 from chatd.core.names import key
+from chatd.core.pacing import LINE_OVERHEAD, pages, wireSize
 from chatd.storage.interfaces import IChatStore
+
+__all__ = ["FETCH", "LINE_OVERHEAD", "Inbox", "Kept", "wireSize"]
 
 #: Waiting messages read from the store at once (each read is a query).
 FETCH = 50
-#: What a message costs on the wire beyond its text, per line, as an upper
-#: bound: the TCHAT, IRC or WebSocket framing, sender and timestamp.
-LINE_OVERHEAD = 128
-
-
-def wireSize(message: PrivateMessage) -> int:
-    """
-    An upper bound of the bytes C{message} takes on any front-end's wire
-    (UTF-8 text, plus L{LINE_OVERHEAD} per line).
-    """
-    return sum(len(line.encode("utf-8")) + LINE_OVERHEAD for line in message.lines)
 
 
 class Kept:
@@ -236,10 +228,9 @@ class Inbox:
             # A page handed out is marked delivered before the next is read.
             fetched = await self.store.undelivered(nick, FETCH)
             complete = len(fetched) < FETCH
-            while fetched:
+            for page in pages(fetched, self.pageBytes, _size):
                 if participant not in connectionsOf(self.find(nick)):
                     return  # gone or renamed: the rest waits for next time
-                page, fetched = self._page(fetched)
                 for _, message in page:
                     message.waited = True
                     participant.privateMessage(message)
@@ -252,14 +243,6 @@ class Inbox:
             if complete:
                 return
 
-    def _page(
-        self, fetched: list[tuple[int, PrivateMessage]]
-    ) -> tuple[list[tuple[int, PrivateMessage]], list[tuple[int, PrivateMessage]]]:
-        """
-        The first page of C{fetched} (at least one message), and the rest.
-        """
-        size, end = wireSize(fetched[0][1]), 1
-        while end < len(fetched) and size + wireSize(fetched[end][1]) <= self.pageBytes:
-            size += wireSize(fetched[end][1])
-            end += 1
-        return fetched[:end], fetched[end:]
+
+def _size(item: tuple[int, PrivateMessage]) -> int:
+    return wireSize(item[1])

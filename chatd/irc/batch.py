@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_chathistory -*-
+# -*- test-case-name: tests.unit.irc.test_irc_chathistory,tests.unit.irc.test_irc_paced -*-
 """
 IRCv3 C{batch}: stored messages shown as history, in a C{chathistory}
 batch, each with its original C{time} and its C{msgid}, so a client tells
@@ -7,9 +7,16 @@ them from live messages and shows each once.
 
 from __future__ import annotations
 
+from itertools import chain
+
+from twisted.internet.defer import Deferred
+
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.irc.labels import CRLF, detach
+from chatd.irc.message import formatLine
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName, newBatchId, serverTimeMillis
+from chatd.lines.paced import paced, pagesFor
 
 __all__ = ["historyLines", "newBatchId", "sendHistory"]
 
@@ -39,16 +46,26 @@ def historyLines(irc: IRCSession, event: RoomMessage | PrivateMessage, batch: st
 
 def sendHistory(
     irc: IRCSession, target: str, events: list[RoomMessage] | list[RoomMessage | PrivateMessage]
-) -> None:
+) -> Deferred[bool]:
     """
     C{events}, oldest first, as history of C{target} (a channel or a
-    nickname): in a C{chathistory} batch if the client has C{batch}.
+    nickname): in a C{chathistory} batch if the client has C{batch}, a page
+    at a time as the client reads (L{chatd.lines.paced}), with what comes
+    meanwhile after the batch; a labelled command's label on its start.
     """
     batch = None
+    head = tail = b""
     if "batch" in irc.caps:
         batch = newBatchId()
-        irc.sendMessage("BATCH", "+" + batch, "chathistory", target)
-    for event in events:
-        irc.send(historyLines(irc, event, batch))
-    if batch is not None:
-        irc.sendMessage("BATCH", "-" + batch)
+        label = detach(irc)
+        tags = {"label": label} if label is not None else None
+        start = formatLine(
+            "BATCH", "+" + batch, "chathistory", target, prefix=irc.server, tags=tags
+        )
+        head = start.encode("utf-8") + CRLF
+        tail = formatLine("BATCH", "-" + batch, prefix=irc.server).encode("utf-8") + CRLF
+    pages = (
+        b"".join(historyLines(irc, event, batch) for event in page)
+        for page in pagesFor(irc.outbox, events)
+    )
+    return paced(irc.outbox, (piece for piece in chain([head], pages, [tail]) if piece))

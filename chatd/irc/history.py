@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
 from chatd.core.chathistory import BETWEEN, KINDS, HistoryQuery, Selector
@@ -147,14 +147,16 @@ def failed(failure: Failure, irc: IRCSession, sub: str, target: str) -> None:
         fail(irc, "MESSAGE_ERROR", sub, target, error.text)
 
 
-def sendWindow(irc: IRCSession, target: str, events: list[RoomMessage | PrivateMessage]) -> None:
+def sendWindow(
+    irc: IRCSession, target: str, events: list[RoomMessage | PrivateMessage]
+) -> Deferred[bool]:
     """
     The messages found, in a C{chathistory} batch named as the client asked
-    (the room's own name for a channel).
+    (the room's own name for a channel); fires once it is all sent.
     """
     if events and isinstance(events[0], RoomMessage):
         target = channelName(events[0].room)
-    sendHistory(irc, target, events)
+    return sendHistory(irc, target, events)
 
 
 def targets(irc: IRCSession, params: list[str]) -> Any:

@@ -18,8 +18,8 @@ from typing import Any, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
-from chatd.irc.batch import newBatchId
 from chatd.irc.message import escapeTagValue, formatLine
+from chatd.irc.wire import newBatchId
 
 CRLF = b"\r\n"
 
@@ -47,6 +47,34 @@ class Labelled(Protocol):
     def sendNow(self, data: bytes) -> None: ...
 
 
+class Held(list[bytes]):
+    """
+    A labelled command's output, held until it has answered; its C{label},
+    and whether the command sent its response itself (L{detach}).
+    """
+
+    __slots__ = ("label", "detached")
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+        self.detached = False
+
+
+def detach(conn: Labelled) -> str | None:
+    """
+    The label of the command running, for the first line of a response it
+    sends itself, in pieces (a paced C{chathistory} batch, which cannot be
+    held whole): its end then sends no C{ACK}.  C{None}: no labelled
+    command runs, or part of its response is held already (it keeps it).
+    """
+    held = conn.labelled
+    if not isinstance(held, Held) or held or held.detached or conn.delivering:
+        return None
+    held.detached = True
+    return held.label
+
+
 def delivered(method: F) -> F:
     """
     Mark a service callback: what it sends is never a labelled reply.
@@ -70,7 +98,7 @@ def runLabelled(conn: Labelled, label: str, run: Callable[[], Any]) -> Any:
     Run a command (C{run}) whose response carries C{label}; its output is
     held until it has answered (its L{Deferred} has fired).
     """
-    conn.labelled = []
+    conn.labelled = Held(label)
     try:
         result = run()
     except BaseException:
@@ -137,7 +165,12 @@ def finish(conn: Labelled, label: str) -> None:
     """
     Send the held response of a command labelled C{label}.
     """
-    held, conn.labelled = conn.labelled or [], None
+    held, conn.labelled = conn.labelled, None
+    if isinstance(held, Held) and held.detached:  # the response went out itself
+        if held:
+            conn.sendNow(b"".join(held))
+        return
+    held = held or []
     lines = b"".join(held).split(CRLF)[:-1]
     labelTag = "label=" + escapeTagValue(label)
     if not lines:

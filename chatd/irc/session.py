@@ -25,6 +25,7 @@ from chatd.irc.wire import WireFormat
 if TYPE_CHECKING:
     from chatd.irc.multiline import OpenBatch
     from chatd.irc.sasl import SaslState
+    from chatd.lines.outbox import Outbox
 
 T = TypeVar("T")
 
@@ -70,6 +71,8 @@ class IRCSession(Protocol):
     multiline: OpenBatch | None
     labelled: list[bytes] | None
     delivering: int
+    #: The connection's output (for replies in pieces, L{chatd.lines.paced}).
+    outbox: Outbox | None
 
     @property
     def service(self) -> IChatService: ...

@@ -13,8 +13,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import ServerFactory
 
 from chatd.core.interfaces import IChatService
+from chatd.lines.flusher import FlushScheduler
 from chatd.lines.idle import IdleTimers
-from chatd.lines.outbox import FlushScheduler
 from chatd.lines.turnbudget import TurnBudget
 
 if TYPE_CHECKING:

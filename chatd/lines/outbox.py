@@ -1,174 +1,35 @@
 # -*- test-case-name: tests.integration.test_outbox,tests.unit.lines.test_turnbudget -*-
 """
-Output batching and the slow-reader cap.
+A connection's output, and the slow-reader cap.
 
 Fan-out writes one pre-encoded message to many connections.  Calling
 C{transport.write} for each is the expensive part, so each connection appends
-to its own L{Outbox} and one L{FlushScheduler} hands every dirty outbox to its
-transport once per reactor turn, as one joined C{write}.  While connections
-wait for a later turn (L{chatd.lines.turnbudget.TurnBudget}: the daemon is
-saturated and its turns are cut short), the scheduler hands on each turn the
-output of connections that handled all their input (their answers) and the
-longest held part of the rest, so that each connection is flushed about once
-every C{holdTurns} turns: short turns then do not cost one C{send} per
-connection each, and no turn flushes every connection at once.
+to its own L{Outbox} and one L{chatd.lines.flusher.FlushScheduler} hands every
+dirty outbox to its transport once per reactor turn, as one joined C{write}.
 
 The outbox is also the transport's push producer: when the kernel stops taking
 a reader's bytes, Twisted pauses it and output accumulates here instead, and a
 reader that lets more than C{limit} bytes pile up is cut off rather than
 growing the daemon's memory without bound.  Output that is sent in pieces
 (the private messages that waited for a user) asks L{Outbox.whenDrained}
-before each piece, so that it never piles up towards that limit.
+before each piece, so that it never piles up towards that limit; a reply in
+pieces (a history replay, L{chatd.lines.paced}) asks L{Outbox.whenPieceTaken},
+and what else is written meanwhile waits behind it, counted in the limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred, succeed
-from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime, ITransport
-from twisted.internet.tcp import Connection
+from twisted.internet.interfaces import IPushProducer, ITransport
 from zope.interface import implementer
 
-from chatd.lines.fanout import RoomFanout
-from chatd.proxied import ProxiedConnection
+from chatd.lines.direct import directTransport, sendable
+from chatd.lines.flusher import FlushScheduler
+from chatd.lines.paced import Reply
 
-if TYPE_CHECKING:
-    from chatd.lines.turnbudget import TurnBudget
-
-
-class FlushScheduler:
-    """
-    Flushes every outbox with pending output, once per reactor turn; while
-    C{turns} has connections waiting, those L{hurry} names and the longest
-    held C{1 / turns.holdTurns} of the others.
-    """
-
-    def __init__(self, clock: IReactorTime, turns: TurnBudget | None = None) -> None:
-        self.clock = clock
-        self.turns = turns
-        self._dirty: list[Outbox] = []
-        self._call: IDelayedCall | None = None
-        self._urgent: list[Outbox] = []
-        # Held by earlier flushes, longest held first.
-        self._held: list[Outbox] = []
-        #: A room's messages to this front-end's connections, a turn's run
-        #: at a time (L{chatd.lines.fanout}): settled as the flush begins.
-        self.fanout = RoomFanout(self.wake)
-
-    def wake(self) -> None:
-        """
-        Flush at the end of this reactor turn, though no outbox asked yet.
-        """
-        if self._call is None:
-            self._call = self.clock.callLater(0, self.flush)
-
-    def schedule(self, outbox: Outbox) -> None:
-        """
-        Flush C{outbox} at the end of this reactor turn.
-        """
-        self._dirty.append(outbox)
-        if self._call is None:
-            self._call = self.clock.callLater(0, self.flush)
-
-    def hurry(self, outbox: Outbox) -> None:
-        """
-        Flush C{outbox} (which holds output: a flush is due) at the end of
-        this turn even while others are held: its connection handled input,
-        and waits for the answer.
-        """
-        self._urgent.append(outbox)
-
-    def flush(self) -> None:
-        """
-        Hand every pending outbox's data to its transport now (while
-        connections wait for a later turn, see the class).
-        """
-        turns = self.turns
-        if turns is None:
-            self._flush()
-            return
-        began = self.clock.seconds()
-        try:
-            self._flush()
-        finally:
-            turns.charge(self.clock.seconds() - began)
-
-    def _flush(self) -> None:
-        self.fanout.settle()  # first: the outboxes it fills join this flush
-        call, self._call = self._call, None
-        if call is not None and call.active():  # called directly (shutting down)
-            call.cancel()
-        dirty, self._dirty = self._dirty, []
-        urgent, self._urgent = self._urgent, []
-        turns = self.turns
-        if turns is not None and turns.busy():
-            for outbox in urgent:
-                outbox.flush()
-            held = self._held
-            due = -(-len(held) // turns.holdTurns)
-            for outbox in held[:due]:
-                outbox.flush()
-            del held[:due]
-            held.extend(dirty)  # an outbox flushed early is only in it twice
-            if held and self._call is None:
-                self._call = self.clock.callLater(0, self.flush)
-            return
-        if self._held:  # what is urgent is in one list or the other
-            dirty, self._held = self._held + dirty, []
-        for outbox in dirty:
-            outbox.flush()
-
-    def cancel(self) -> None:
-        """
-        Drop the pending flush (for shutting down cleanly: L{flush} first);
-        held output is handed on now.
-        """
-        held, self._held = self._held, []
-        for outbox in held:
-            outbox.flush()
-        if self._call is not None and self._call.active():
-            self._call.cancel()
-        self._call = None
-
-
-def _directTransport(transport: ITransport) -> Connection | None:
-    """
-    The TCP connection whose socket L{Outbox.flush} may send to itself,
-    skipping Twisted's buffer, or C{None} to always go through
-    C{transport.write}.
-
-    C{transport.write} only queues: the socket is written on the reactor's
-    next turn, after registering for and dispatching a writable event, which
-    at light load costs about as much CPU as the whole fan-out (see
-    docs/dev/decisions/outbox-direct-send.md).  Only plain TCP transports qualify, and only while
-    this Twisted keeps the buffer attributes L{_sendable} reads: should a
-    release drop them, chatd falls back to plain writes rather than fail.
-    The PROXY layer of a listener behind a load balancer
-    (L{chatd.proxied}) passes writes straight on, so its connection
-    qualifies too.
-    """
-    if isinstance(transport, ProxiedConnection):
-        transport = transport.transport  # type: ignore[assignment]
-    if isinstance(transport, Connection) and hasattr(transport, "_tempDataLen"):
-        return transport
-    return None
-
-
-def _sendable(transport: Connection) -> bool:
-    """
-    Whether output may go to the socket now: Twisted holds nothing queued
-    (order), the connection is open, and no TLS layer must see the bytes
-    first.  (Twisted resets C{dataBuffer} to C{b""} once it is all sent.)
-    """
-    return bool(
-        transport.connected
-        and not transport.disconnecting
-        and not transport.TLS
-        and not transport._tempDataLen
-        and not transport.dataBuffer
-    )
+__all__ = ["NOTHING", "FlushScheduler", "Outbox"]
 
 
 NOTHING: tuple[()] = ()
@@ -197,6 +58,7 @@ class Outbox:
         "_drainWaiters",
         "_registered",
         "tally",
+        "_reply",
     )
 
     def __init__(
@@ -222,10 +84,11 @@ class Outbox:
         self._chunks: list[bytes] | tuple[()] | None = NOTHING
         self.pending = 0
         self._paused = False
-        self._direct = _directTransport(transport)
+        self._direct = directTransport(transport)
         self._drainWaiters: list[Deferred[bool]] | None = None
         self._registered = register
         self.tally: Callable[[int], None] | None = None  # see countWrites
+        self._reply: Reply | None = None  # a reply in pieces under way (startReply)
         if register:
             transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
@@ -254,9 +117,11 @@ class Outbox:
         chunks.append(data)
         pending = self.pending = self.pending + len(data)
         if pending > self.limit:
-            self._chunks = None
-            self._drained(False)
-            self.overflowed()
+            self._overflow()
+
+    def _overflow(self) -> None:
+        self._shut()
+        self.overflowed()
 
     def countWrites(self, tally: Callable[[int], None]) -> None:
         """
@@ -269,8 +134,13 @@ class Outbox:
 
     def flush(self) -> None:
         """
-        Hand queued data to the transport, unless it asked us to wait.
+        Hand queued data to the transport, unless it asked us to wait; while
+        a reply in pieces is under way, only its pieces.
         """
+        reply = self._reply
+        if reply is not None:
+            self._flushReply(reply)
+            return
         chunks = self._chunks
         if self._paused or not chunks:
             if self._drainWaiters is not None and not self._paused and chunks is not None:
@@ -282,9 +152,13 @@ class Outbox:
             self.tally(len(chunks))
         # One C-level join instead of writeSequence: Twisted's writeSequence
         # type-checks every chunk in Python, which costs more than the copy.
-        data = b"".join(chunks)
+        self._hand(b"".join(chunks))
+        if self._drainWaiters is not None and not self._paused:
+            self._drained(True)
+
+    def _hand(self, data: bytes) -> None:
         direct = self._direct
-        if direct is not None and _sendable(direct):
+        if direct is not None and sendable(direct):
             # socket.send itself: Twisted's writeSomeData adds a memoryview,
             # a retry wrapper and an exception translation per call.
             try:
@@ -292,24 +166,21 @@ class Outbox:
             except OSError:  # EAGAIN, or an error transport.write will meet
                 sent = 0
             if sent == len(data):
-                if self._drainWaiters is not None:
-                    self._drained(True)
                 return
             data = data[sent:]
         self.transport.write(data)  # may pause us: the transport's buffer is full
-        if self._drainWaiters is not None and not self._paused:
-            self._drained(True)
 
     def whenDrained(self) -> Deferred[bool]:
         """
         Fires with C{True} once everything written so far was handed to the
         transport and the transport is not asking us to wait (the reader is
         keeping up); with C{False} if the connection closed or overflowed
-        first (what was queued may never have reached the transport).
+        first (what was queued may never have reached the transport).  What
+        waits behind a reply in pieces counts: it is handed after the reply.
         """
         if self._chunks is None:
             return succeed(False)
-        if not self._paused and not self._chunks:
+        if not self._paused and not self._chunks and self._reply is None:
             return succeed(True)
         waiter: Deferred[bool] = Deferred()
         if self._drainWaiters is None:
@@ -322,6 +193,103 @@ class Outbox:
         for waiter in waiters or ():
             waiter.callback(handed)
 
+    def _shut(self, reply: Reply | None = None) -> None:
+        """
+        Accept no more output: whoever waits for the transport is told it
+        was not handed (C{reply}'s waiters too: default, the one under way).
+        """
+        self._chunks = None
+        self._drained(False)
+        if reply is not None or (reply := self._reply) is not None:
+            reply.giveUp()
+
+    # A reply in pieces (chatd.lines.paced)
+
+    def startReply(self) -> Deferred[bool]:
+        """
+        Begin a reply sent in pieces (L{replyPiece}): until L{endReply},
+        whatever else is written waits behind it (and counts towards the
+        limit).  Fires with C{True} once it may begin (after the one under
+        way, if any), with C{False} if the connection closed first.
+        """
+        if self._chunks is None:
+            return succeed(False)
+        if self._reply is not None:
+            return self._reply.nextTurn()
+        if self.scheduler.fanout.pending:
+            self.scheduler.fanout.catchUp(self)
+        reply = self._reply = Reply()
+        for data in self._chunks:  # written before it: handed before it
+            reply.add(data)
+        self._chunks = NOTHING
+        return succeed(True)
+
+    def replyPiece(self, data: bytes) -> None:
+        """
+        Queue C{data}, the next piece of the reply under way, ahead of what
+        waits behind it.
+        """
+        reply = self._reply
+        if reply is None or self._chunks is None:
+            return
+        if not reply.chunks and not self._paused:
+            self.scheduler.schedule(self)
+        reply.add(data)
+        self.pending += len(data)
+        if self.pending > self.limit:
+            self._overflow()
+
+    def whenPieceTaken(self) -> Deferred[bool]:
+        """
+        Fires with C{True} once the reply's pieces so far were handed to the
+        transport and it takes more, with C{False} if the connection closed
+        first.
+        """
+        reply = self._reply
+        if self._chunks is None or reply is None:
+            return succeed(False)
+        if not self._paused and not reply.chunks:
+            return succeed(True)
+        return reply.whenTaken()
+
+    def endReply(self) -> None:
+        """
+        The reply under way is over (complete or given up): what waited
+        behind it follows its last pieces, then the next reply begins.
+        """
+        reply, chunks = self._reply, self._chunks
+        if reply is None:
+            return
+        if chunks is None:  # closed: its waiters were told
+            self._reply = None
+            return
+        held = reply.take() + list(chunks)
+        self._chunks = NOTHING
+        if reply.queued:  # the next one's first pieces: what waited behind this one
+            for data in held:
+                reply.add(data)
+        else:
+            self._reply = None
+            self._chunks = held or NOTHING
+        if held and not self._paused:
+            self.scheduler.schedule(self)
+        if reply.queued:
+            reply.queued.pop(0).callback(True)
+        elif not held and not self._paused and self._drainWaiters is not None:
+            self._drained(True)
+
+    def _flushReply(self, reply: Reply) -> None:
+        if self._paused or self._chunks is None:
+            return
+        if reply.chunks:
+            self.pending -= reply.size
+            chunks = reply.take()
+            if self.tally is not None:
+                self.tally(len(chunks))
+            self._hand(b"".join(chunks))
+        if not self._paused:
+            reply.taken()
+
     def close(self) -> None:
         """
         Flush what is queued and accept no more.  The outbox stops being the
@@ -331,9 +299,11 @@ class Outbox:
         self._paused = False
         if self._chunks is not None and self.scheduler.fanout.pending:
             self.scheduler.fanout.catchUp(self)  # the room's messages before the close
+        reply, self._reply = self._reply, None
+        if reply is not None and self._chunks is not None:  # its pieces, then what waited
+            self._chunks = reply.take() + list(self._chunks)
         self.flush()
-        self._chunks = None
-        self._drained(False)
+        self._shut(reply)
         if self._registered:
             self._registered = False
             self.transport.unregisterProducer()  # type: ignore[attr-defined]
@@ -346,5 +316,4 @@ class Outbox:
         self.flush()
 
     def stopProducing(self) -> None:
-        self._chunks = None
-        self._drained(False)
+        self._shut()

@@ -24,13 +24,14 @@ from chatd.core.names import key
 from chatd.core.redaction import redact
 from chatd.core.search import search
 from chatd.core.text import actionLine
+from chatd.lines.paced import paced
 from chatd.talk import reading
 from chatd.talk.alwayson import alwaysonCommand
 from chatd.talk.format import (
     AGAIN_PROMPT,
     NOTICE,
     encodeRedaction,
-    historyLines,
+    historyPieces,
     lines,
     newPasswordPrompt,
     searchLines,
@@ -299,7 +300,8 @@ async def historyCommand(session: TalkSession, rest: str) -> None:
     if not events:
         session.send(serverLine(f"No messages in {room} yet."))
         return
-    session.send(historyLines(room, events, session.factory.clock.seconds()))
+    now = session.factory.clock.seconds()
+    await paced(session.outbox, historyPieces(room, events, now, session.pages))
 
 
 async def searchCommand(session: TalkSession, rest: str) -> None:

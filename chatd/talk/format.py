@@ -5,7 +5,7 @@ What a person in talk mode sees: the text form of every event and notice.
 Chat reads C{[lobby] <alice> hello}, private messages C{*private* <bob> hi},
 and everything the server itself says starts with C{***}, so it never looks
 like something a person typed.  A room's history, offered on entering it,
-comes between two marker lines (L{historyLines}); it and a private message
+comes between two marker lines (L{historyPieces}); it and a private message
 that waited for its recipient carry the time they were sent, in the
 server's local time: C{[lobby 14:02] <alice> hello}.  The service says which
 events are replayed: nothing is guessed from an event's age.  Lines
@@ -20,6 +20,7 @@ one encoding per event for every talk-mode recipient.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Iterator
 
 from chatd.core.accounts import PasswordRules
 from chatd.core.events import (
@@ -106,22 +107,27 @@ def encodeOldRoomMessage(event: RoomMessage, now: float) -> bytes:
     return _roomLines(f"[{event.room} {stamp(event.when, now)}] ", event)
 
 
-def historyLines(room: str, events: list[RoomMessage], now: float) -> bytes:
+def historyPieces(
+    room: str,
+    events: list[RoomMessage],
+    now: float,
+    paging: Callable[[list[RoomMessage]], Iterable[list[RoomMessage]]],
+) -> Iterator[bytes]:
     """
     A room's past messages, each with its time, between two server lines
     no person's line can look like: C{*** History of lobby, the last 2
-    messages:} and C{*** End of history.}  Both entering a room and
-    C{/history} show history so.
+    messages:} and C{*** End of history.}; in pieces, a page (C{paging})
+    each, encoded as they are due (L{chatd.lines.paced}).  Both entering a
+    room and C{/history} show history so.
     """
     shown = [event for event in events if event.lines]  # IRC's TAGMSG: nothing
     if not shown:
-        return b""
+        return
     many = "message" if len(shown) == 1 else f"{len(shown)} messages"
-    return (
-        serverLine(f"History of {room}, the last {many}:")
-        + b"".join(encodeOldRoomMessage(event, now) for event in shown)
-        + serverLine("End of history.")
-    )
+    yield serverLine(f"History of {room}, the last {many}:")
+    for page in paging(shown):
+        yield b"".join(encodeOldRoomMessage(event, now) for event in page)
+    yield serverLine("End of history.")
 
 
 def _roomLines(prefix: str, event: RoomMessage) -> bytes:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts -*-
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_paced -*-  # noqa: E501
 """
 Talk mode: a chat room for people on plain C{telnet}, with slash commands.
 
@@ -14,7 +14,7 @@ user in group C{lobby} and a talk user in C{lobby} see each other.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -32,6 +32,7 @@ from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key, normalize
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
+from chatd.lines.paced import paced, pagesFor
 from chatd.talk import reading
 from chatd.talk.commands import COMMANDS, helpText, newPassword
 from chatd.talk.format import (
@@ -46,7 +47,7 @@ from chatd.talk.format import (
     encodeRedaction,
     encodeRename,
     encodeRoomMessage,
-    historyLines,
+    historyPieces,
     lines,
     serverLine,
 )
@@ -321,7 +322,11 @@ class TalkProtocol(ChatLineReceiver):
     historyOnEnter = MAX_HISTORY
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        self.send(historyLines(room, events, self.factory.clock.seconds()))
+        pieces = historyPieces(room, events, self.factory.clock.seconds(), self.pages)
+        paced(self.outbox, pieces)
+
+    def pages(self, events: list[RoomMessage]) -> Iterator[list[RoomMessage]]:
+        return pagesFor(self.outbox, events)
 
     def roomMessage(self, event: RoomMessage) -> None:
         if hasText(event):  # one of tags only (IRC's TAGMSG), or CTCP, has nothing to show

@@ -10,13 +10,16 @@ provides this shape.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.core import errors
 from chatd.core.errors import ChatError
+from chatd.core.events import RoomMessage
 from chatd.core.interfaces import IChatService, IParticipant
+from chatd.lines.outbox import Outbox
 from chatd.talk.telnet import TelnetFilter
 
 
@@ -65,6 +68,18 @@ class TalkSession(Protocol):
     def participant(self) -> IParticipant:
         """
         The session as the service knows it.
+        """
+
+    @property
+    def outbox(self) -> Outbox | None:
+        """
+        The connection's output (C{None}: not connected), for replies in
+        pieces (L{chatd.lines.paced}).
+        """
+
+    def pages(self, events: list[RoomMessage]) -> Iterator[list[RoomMessage]]:
+        """
+        C{events} in the pages of a reply in pieces on this connection.
         """
 
     def send(self, data: bytes) -> None:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web -*-
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced -*-
 """
 One WebSocket request, from its JSON text to its reply: parsed, checked,
 handed to its handler in L{chatd.web.requests.HANDLERS}, and answered with
@@ -14,6 +14,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core.errors import ChatError, InternalError, InvalidArgument, UnknownCommand
+from chatd.lines.paced import paced
 from chatd.web import requests, wire
 
 if TYPE_CHECKING:
@@ -60,12 +61,17 @@ def dispatch(participant: WebParticipant, message: str) -> Deferred[None] | None
     return None if d.called else d
 
 
-def _replied(result: Reply, participant: WebParticipant, kind: str, requestId: Any) -> None:
+def _replied(
+    result: Reply | wire.Paged, participant: WebParticipant, kind: str, requestId: Any
+) -> Deferred[None] | None:
     reply: Reply = {"type": kind}
     if requestId is not None:
         reply["id"] = requestId
+    if isinstance(result, wire.Paged):  # its frames as the page reads them; next requests wait
+        return paced(participant.outbox, result.frames(reply)).addCallback(lambda _: None)
     reply.update(result)
     participant.sendFrame(wire.dumps(reply))
+    return None
 
 
 def _refused(failure: Failure, participant: WebParticipant, kind: str, requestId: Any) -> None:

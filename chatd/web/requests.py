@@ -25,6 +25,7 @@ from chatd.core.redaction import redact as redactMessage
 from chatd.core.search import Found
 from chatd.core.search import search as searchHistory
 from chatd.core.text import plain
+from chatd.lines.paced import pagesFor
 from chatd.web import readmarks, replay, wire
 
 if TYPE_CHECKING:
@@ -149,9 +150,10 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     if history is None:
         return notKept
 
-    def stored(events: list[RoomMessage | PrivateMessage]) -> Reply:
-        messages = [wire.historyEntry(e) for e in events if isinstance(e, RoomMessage)]
-        return {"room": room, "messages": messages, "stored": True}
+    def stored(events: list[RoomMessage | PrivateMessage]) -> wire.Paged:
+        found = [e for e in events if isinstance(e, RoomMessage)]
+        pages = ([wire.historyEntry(e) for e in page] for page in pagesFor(web.outbox, found))
+        return wire.Paged({"room": room, "stored": True}, "messages", pages)
 
     def refused(failure: Failure) -> Reply:
         failure.trap(NotPermitted)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web -*-
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced -*-
 """
 The WebSocket participant: JSON requests in, service calls, JSON replies and
 events out.  The message format is in C{docs/WEB.md}; the encoders are in
@@ -44,6 +44,7 @@ from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.outbox import Outbox
+from chatd.lines.paced import paced, pagesFor
 from chatd.lines.throttle import TokenBucket
 from chatd.web import wire
 from chatd.web.dispatch import dispatch
@@ -221,12 +222,15 @@ class WebParticipant:
     historyOnEnter = MAX_HISTORY
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
+        """
+        The replay, a page of frames at a time as the page reads them
+        (L{chatd.lines.paced}); the room's live frames held meanwhile follow.
+        """
         if self.replay is not None:
             events = self.replay.newer(room, events)
-        for event in events:
-            if event.lines:
-                self._send(wire.encodeReplayed(event))
-        self.releaseRoom(room)
+        shown = [event for event in events if event.lines]
+        frames = (b"".join(map(wire.encodeReplayed, page)) for page in pagesFor(self.outbox, shown))
+        paced(self.outbox if self._open else None, frames).addBoth(lambda _: self.releaseRoom(room))
 
     def holdRoom(self, room: str) -> None:
         """

@@ -16,6 +16,7 @@ import json
 import math
 import re
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 from chatd.core.errors import ChatError
@@ -272,3 +273,27 @@ def splitText(text: str) -> tuple[str, ...]:
     if len(pieces) > 1 and not pieces[-1]:
         pieces.pop()  # a final line end ends the last line, as in str.splitlines
     return tuple(pieces)
+
+
+class Paged:
+    """
+    A reply whose list C{name} may be too large for one frame (a room's
+    history): one frame per page of it (C{pages}, see L{chatd.lines.paced}),
+    each with the reply's other fields, all but the last with
+    C{"more": true} (docs/WEB.md).
+    """
+
+    def __init__(self, fields: dict[str, Any], name: str, pages: Iterator[list[Any]]) -> None:
+        self.fields, self.name, self.pages = fields, name, pages
+
+    def frames(self, reply: dict[str, Any]) -> Iterator[bytes]:
+        """
+        The frames of the reply that begins with C{reply} (its C{type} and
+        C{id}), each built when it is due.
+        """
+        reply = {**reply, **self.fields}
+        page = next(self.pages, [])
+        for following in self.pages:
+            yield dumps({**reply, self.name: page, "more": True})
+            page = following
+        yield dumps({**reply, self.name: page})

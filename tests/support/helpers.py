@@ -4,6 +4,7 @@ Helpers for driving chatd's protocols in memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.address import IPv4Address
@@ -48,3 +49,52 @@ def turn(clock: Clock) -> None:
             clock.calls.remove(call)
             call.called = 1
             call.func(*call.args, **call.kw)
+
+
+class SlowTransport(StringTransport):
+    """
+    A transport whose reader lags: like Twisted's, it pauses its producer
+    once more than C{bufferSize} bytes wait, and resumes it when the
+    reader has read everything (L{read}).
+    """
+
+    def __init__(self, bufferSize: int) -> None:
+        super().__init__()
+        self.bufferSize = bufferSize
+        self.paused = False
+
+    def write(self, data: bytes) -> None:
+        super().write(data)
+        if len(self.value()) > self.bufferSize and self.producer is not None and not self.paused:
+            self.paused = True
+            self.producer.pauseProducing()
+
+    def read(self) -> bytes:
+        data: bytes = self.value()
+        self.clear()
+        if self.paused and self.producer is not None:
+            self.paused = False
+            self.producer.resumeProducing()
+        return data
+
+
+def readAll(
+    transport: SlowTransport,
+    clock: Clock,
+    until: bytes,
+    rounds: int = 1000,
+    check: Callable[[], object] = lambda: None,
+) -> bytes:
+    """
+    What a reader whose buffer holds C{transport.bufferSize} bytes reads,
+    a reactor turn then a read at a time, up to and including C{until}
+    (or C{rounds} turns); C{check} runs after each turn.
+    """
+    got = b""
+    for _ in range(rounds):
+        clock.advance(0)
+        check()
+        got += transport.read()
+        if until in got:
+            break
+    return got

@@ -25,7 +25,7 @@ MAX_LINES = 400
 #: The private names read on other objects that a decision record explains:
 #: (module, the expression as written, the record's file name).
 ALLOWED_PRIVATE = {
-    ("chatd.lines.outbox", "transport._tempDataLen", "outbox-direct-send.md"),
+    ("chatd.lines.direct", "transport._tempDataLen", "outbox-direct-send.md"),
     (
         "chatd.web.ircsocket",
         "request.channel._protocolUpgradeForWebsockets",

@@ -22,35 +22,8 @@ from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.options import Options
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory, TchatProtocol
-from tests.support.helpers import output
+from tests.support.helpers import SlowTransport, output
 from tests.support.persistencecase import PersistenceTestCase
-
-
-class SlowTransport(StringTransport):
-    """
-    A transport whose reader lags: like Twisted's, it pauses its producer
-    once more than C{bufferSize} bytes wait, and resumes it when the
-    reader has read everything (L{read}).
-    """
-
-    def __init__(self, bufferSize: int) -> None:
-        super().__init__()
-        self.bufferSize = bufferSize
-        self.paused = False
-
-    def write(self, data: bytes) -> None:
-        super().write(data)
-        if len(self.value()) > self.bufferSize and self.producer is not None and not self.paused:
-            self.paused = True
-            self.producer.pauseProducing()
-
-    def read(self) -> bytes:
-        data: bytes = self.value()
-        self.clear()
-        if self.paused and self.producer is not None:
-            self.paused = False
-            self.producer.resumeProducing()
-        return data
 
 
 class WhenDrainedTests(SynchronousTestCase):

@@ -28,6 +28,12 @@ export function connect(handlers) {
     }
     if (message.id !== undefined && state.pending.has(message.id)) {
       const waiter = state.pending.get(message.id);
+      if (message.more) {
+        // A reply in several frames (a long history): their messages join.
+        waiter.messages = (waiter.messages || []).concat(message.messages || []);
+        return;
+      }
+      if (waiter.messages) message.messages = waiter.messages.concat(message.messages || []);
       state.pending.delete(message.id);
       if (message.type === "error") waiter.reject(message);
       else waiter.resolve(message);

@@ -1,0 +1,124 @@
+# -*- test-case-name: tests.unit.lines.test_paced -*-
+"""
+Replies sent in pieces, at the pace the reader reads.
+
+A history replay can be more than C{--max-output} by itself: queued at once,
+it cut off the very reader who asked for it (or who entered the room)
+before they had read a byte.  L{sendPaced} hands a reply to the connection's
+L{chatd.lines.outbox.Outbox} one piece at a time (a page of messages, see
+L{chatd.core.pacing}), each once the transport has taken the previous one.
+Every front-end sends its replays so: TCHAT, talk, IRC and the web page.
+
+A reply stays whole: what else is written to the connection meanwhile (live
+messages, notices, another command's answer, another reply) waits behind it
+and follows its last piece, in order.  What waits counts towards the
+limit, so a reader who does not read is still cut off there: the reply
+waits for them, the rest piles up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+from twisted.internet.defer import Deferred
+
+from chatd.core.pacing import pageBytes, pages
+
+if TYPE_CHECKING:
+    from chatd.core.events import PrivateMessage, RoomMessage
+    from chatd.lines.outbox import Outbox
+
+E = TypeVar("E", bound="RoomMessage | PrivateMessage")
+
+
+class Reply:
+    """
+    The reply in pieces an L{Outbox} is sending: its pieces not yet handed
+    to the transport (C{chunks}, C{size} bytes), who waits for them to be
+    (C{waiters}), and the replies waiting for their turn (C{queued}).
+    """
+
+    __slots__ = ("chunks", "size", "waiters", "queued")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.waiters: list[Deferred[bool]] = []
+        self.queued: list[Deferred[bool]] = []
+
+    def add(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.size += len(data)
+
+    def take(self) -> list[bytes]:
+        """
+        The pieces not yet handed, now handed (or moved).
+        """
+        chunks, self.chunks, self.size = self.chunks, [], 0
+        return chunks
+
+    def whenTaken(self) -> Deferred[bool]:
+        waiter: Deferred[bool] = Deferred()
+        self.waiters.append(waiter)
+        return waiter
+
+    def taken(self) -> None:
+        """
+        The pieces were handed and the transport takes more.
+        """
+        waiters, self.waiters = self.waiters, []
+        for waiter in waiters:
+            waiter.callback(True)
+
+    def nextTurn(self) -> Deferred[bool]:
+        turn: Deferred[bool] = Deferred()
+        self.queued.append(turn)
+        return turn
+
+    def giveUp(self) -> None:
+        """
+        The connection closed: nothing more is handed.
+        """
+        waiting = self.waiters + self.queued
+        self.waiters, self.queued = [], []
+        for waiter in waiting:
+            waiter.callback(False)
+
+
+async def sendPaced(outbox: Outbox | None, pieces: Iterable[bytes]) -> bool:
+    """
+    Send C{pieces} to C{outbox}'s connection as one reply, each once the
+    transport took the one before; C{pieces} may be a generator, so that a
+    page is encoded only when it is due.
+
+    @return: whether all were handed (C{False}: the connection closed).
+    """
+    if outbox is None or not await outbox.startReply():
+        return False
+    following = iter(pieces)
+    try:
+        while await outbox.whenPieceTaken():
+            piece = next(following, None)
+            if piece is None:
+                return True
+            outbox.replyPiece(piece)
+        return False
+    finally:
+        outbox.endReply()
+
+
+def paced(outbox: Outbox | None, pieces: Iterable[bytes]) -> Deferred[bool]:
+    """
+    L{sendPaced}, as a L{Deferred}.
+    """
+    return Deferred.fromCoroutine(sendPaced(outbox, pieces))
+
+
+def pagesFor(outbox: Outbox | None, events: Sequence[E]) -> Iterator[list[E]]:
+    """
+    C{events} in the pages L{sendPaced} sends to C{outbox}'s connection,
+    sized by its limit (L{chatd.core.pacing.pageBytes}).
+    """
+    limit = 1 << 20 if outbox is None else outbox.limit
+    return pages(events, pageBytes(limit))

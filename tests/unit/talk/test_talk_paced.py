@@ -1,0 +1,80 @@
+"""
+Talk mode's history larger than C{--max-output}: the replay on landing in
+a room and C{/history} reach a slow reader a page at a time, who stays
+connected; what is said live meanwhile comes after C{*** End of history.}.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.address import IPv4Address
+
+from chatd.talk.protocol import TalkFactory, TalkProtocol
+from tests.support.helpers import SlowTransport, readAll
+from tests.support.talkstorecase import TalkStoreTestCase
+
+MAX_OUTPUT = 64 * 1024
+
+
+class PacedTalkHistoryTests(TalkStoreTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.factory = TalkFactory(self.service, self.clock, floodBurst=None, maxOutput=MAX_OUTPUT)
+
+    def fill(self, count: int, size: int) -> None:
+        """
+        C{count} stored messages of C{size} characters in lobby, numbered.
+        """
+        owner, _ = self.talk("owner")
+        for i in range(count):
+            self.store.addMessage("lobby", "owner", None, (f"{i:04}" + "x" * (size - 4),), 1000 + i)
+
+    def slowTerminal(self) -> tuple[TalkProtocol, SlowTransport]:
+        slow = SlowTransport(bufferSize=16 * 1024)
+        proto = self.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 4000))
+        assert isinstance(proto, TalkProtocol)
+        proto.makeConnection(slow)
+        return proto, slow
+
+    def bounded(self, proto: TalkProtocol) -> None:
+        assert proto.outbox is not None
+        self.assertLess(proto.outbox.pending, MAX_OUTPUT // 2)
+
+    def numbers(self, shown: str) -> list[str]:
+        return [line.split("<owner> ")[1][:4] for line in shown.splitlines() if "<owner> " in line]
+
+    def test_landing(self) -> None:
+        """
+        A newcomer who lands in lobby, whose last 20 messages are 8 KiB
+        each, reads them all and stays; a message said live during the
+        replay comes after it.
+        """
+        self.fill(20, 8192)
+        bob, tb = self.talk("bob")
+        newbie, slow = self.slowTerminal()
+        newbie.dataReceived(b"newbie\r\n")
+        self.clock.advance(0)
+        self.clock.advance(0)
+        self.type(bob, tb, "live words")
+        got = readAll(slow, self.clock, b"live words", check=lambda: self.bounded(newbie))
+        self.assertFalse(slow.disconnecting)
+        replay, end, after = got.decode(errors="replace").partition("*** End of history.")
+        self.assertTrue(end, got[-500:])
+        self.assertEqual(self.numbers(replay), [f"{i:04}" for i in range(20)])
+        self.assertNotIn("live words", replay)
+        self.assertIn("<bob> live words", after)
+
+    def test_historyCommand(self) -> None:
+        """
+        C{/history 1000} in a room of 100 messages of 2 KiB (three times
+        the limit) shows them all to a slow reader, who stays.
+        """
+        self.fill(100, 2048)
+        newbie, slow = self.slowTerminal()
+        newbie.dataReceived(b"newbie\r\n")
+        readAll(slow, self.clock, b"End of history.", check=lambda: self.bounded(newbie))
+        newbie.dataReceived(b"/history 1000\r\n")
+        got = readAll(slow, self.clock, b"End of history.", check=lambda: self.bounded(newbie))
+        self.assertFalse(slow.disconnecting)
+        self.assertIn(b"History of lobby, the last 100 messages:", got)
+        shown = self.numbers(got.decode(errors="replace"))
+        self.assertEqual(shown, [f"{i:04}" for i in range(100)])

@@ -1,0 +1,83 @@
+"""
+The web front-end's history larger than C{--max-output}, in memory: the
+C{history} reply comes in several frames (C{"more": true} on all but the
+last) and the replay on joining a frame per message, a page at a time as
+the page reads; it stays connected, and a live message said meanwhile
+comes after the replay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.service import ChatService
+from chatd.storage.memory import MemoryChatStore
+from tests.support.webclient import JSONClient, WebTestCase
+
+MAX_OUTPUT = 64 * 1024
+
+
+class PacedWebHistoryTests(WebTestCase):
+    def makeService(self) -> ChatService:
+        self.store = MemoryChatStore()
+        self.store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        accounts = Accounts(self.store, self.reactor, checker)
+        service = ChatService(self.reactor, rooms=["lobby"], store=self.store, accounts=accounts)
+        service.startService()
+        return service
+
+    def options(self) -> dict[str, Any]:
+        return {"maxPendingOutput": MAX_OUTPUT}
+
+    def fill(self, count: int, size: int) -> None:
+        for i in range(count):
+            self.store.addMessage("lobby", "owner", None, (f"{i:04}" + "x" * (size - 4),), 1000 + i)
+
+    def frames(self, client: JSONClient, rounds: int = 200) -> list[dict[str, Any]]:
+        for _ in range(rounds):
+            self.web.flush()
+        self.assertIsNone(client.lost)
+        return client.take()
+
+    def test_history(self) -> None:
+        """
+        C{history} with a limit of 1000 over 100 messages of 2 KiB (three
+        times the limit): its frames, joined, hold them all in order.
+        """
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        self.frames(alice)
+        self.fill(100, 2048)
+        requestId = alice.send(type="history", room="lobby", limit=1000)
+        replies = [f for f in self.frames(alice) if f.get("id") == requestId]
+        self.assertGreater(len(replies), 1)
+        self.assertEqual([f.get("more") for f in replies], [True] * (len(replies) - 1) + [None])
+        self.assertEqual(
+            {(f["type"], f["room"], f["stored"]) for f in replies}, {("history", "lobby", True)}
+        )
+        texts = [m["text"][:4] for f in replies for m in f["messages"]]
+        self.assertEqual(texts, [f"{i:04}" for i in range(100)])
+
+    def test_joinReplay(self) -> None:
+        """
+        Joining a room whose last 20 messages are 8 KiB each replays them
+        all; a message said meanwhile comes after them.
+        """
+        self.fill(20, 8192)
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby")
+        alice = self.web.connect("alice")
+        alice.send(type="join", room="lobby")
+        self.web.flush()
+        self.reactor.advance(0)
+        bob.send(type="say", room="lobby", text="live")
+        shown = [f for f in self.frames(alice) if f["type"] == "message"]
+        self.assertEqual([m["text"][:4] for m in shown], [f"{i:04}" for i in range(20)] + ["live"])
+        self.assertEqual([m.get("history") for m in shown], [True] * 20 + [None])
