@@ -32,7 +32,8 @@ from chatd.storage.postgres import postgresStore
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.talk.protocol import TalkFactory
-from chatd.tchat import TchatFactory, bodyLine
+from chatd.tchat import TchatFactory
+from chatd.tchatwire import bodyLine
 from chatd.web.wire import splitText
 from tests.support.helpers import connect
 from tests.support.persistencecase import FAST, inline

@@ -9,7 +9,7 @@ from twisted.internet.defer import Deferred
 from zope.interface.verify import verifyObject
 
 from chatd.core.interfaces import IParticipant
-from chatd.tchat import MAX_SENT_LINE
+from chatd.tchatwire import MAX_SENT_LINE
 from chatd.testing import RecordingParticipant
 from tests.support.helpers import connect, output
 from tests.support.protocolcases import TchatTestCase

@@ -8,10 +8,11 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import tchat
+from chatd import tchat, tchatwire
 from chatd.core.events import RoomMessage, textOnly
 from chatd.core.service import ChatService
-from chatd.tchat import TchatFactory, encodeSpeak
+from chatd.tchat import TchatFactory
+from chatd.tchatwire import encodeSpeak
 from tests.support.helpers import connect, output
 
 
@@ -45,7 +46,7 @@ class WireCacheTests(SynchronousTestCase):
             proto.dataReceived(f"clt: LOGIN u{index}\nclt: ENTER lobby\n".encode())
             members.append(transport)
         encoded: list[RoomMessage] = []
-        original = tchat.encodeSpeak
+        original = tchatwire.encodeSpeak
 
         def counting(event: RoomMessage) -> bytes:
             encoded.append(event)

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd import tchat
+from chatd import tchatwire
 from chatd.core.errors import InvalidArgument
 from chatd.core.events import Membership, Notice, PrivateMessage, RoomMessage
 from chatd.core.service import ChatService
@@ -173,10 +173,10 @@ class EncoderTests(SynchronousTestCase):
         """
         room, private, membership, notice = _events()
         data = (
-            tchat.encodeSpeak(room)  # type: ignore[arg-type]
-            + tchat.encodePrivate(private)  # type: ignore[arg-type]
-            + tchat.encodeMembership(membership)  # type: ignore[arg-type]
-            + tchat.encodeNotice(notice)  # type: ignore[arg-type]
+            tchatwire.encodeSpeak(room)  # type: ignore[arg-type]
+            + tchatwire.encodePrivate(private)  # type: ignore[arg-type]
+            + tchatwire.encodeMembership(membership)  # type: ignore[arg-type]
+            + tchatwire.encodeNotice(notice)  # type: ignore[arg-type]
         )
         text = data.decode("utf-8")
         self.assertFalse(TERMINAL_UNSAFE - {"\n"} & set(text))
@@ -295,7 +295,7 @@ class EncoderTests(SynchronousTestCase):
         from twisted.internet.task import Clock
 
         event = RoomMessage("lobby", "bob", tuple(lines), 5)
-        tchatLines = tchat.encodeSpeak(event).decode("utf-8").split("\n")
+        tchatLines = tchatwire.encodeSpeak(event).decode("utf-8").split("\n")
         self.assertEqual(len(tchatLines), len(lines) + 3)  # head, body, end, ""
         self.assertEqual(tchatLines[-2:], ["srv: .", ""])
         self.assertNotIn("srv: .", tchatLines[:-2])
