@@ -129,10 +129,11 @@ def addRooms(chat: ChatService, names: list[str]) -> None:
     """
     Create the rooms of C{names} that do not exist, as the admin console's
     C{add room} does: stored (so they outlive a restart) when there is a
-    store, else in memory.  A room that exists is left as it is.
+    store, else in memory; a guest's room of that name is made to last.
+    A lasting room that exists is left as it is.
     """
     for name in names:
-        if chat.registry.find(name) is not None:
+        if chat.registry.find(name) is not None and not chat.roomVanishes(name):
             continue
         try:
             if chat.persistence is None:

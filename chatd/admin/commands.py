@@ -142,15 +142,18 @@ class AdminConsole(RoomCommands):
 
     async def cmd_add_room(self, rest: str) -> str:
         replies = []
-        existing = {key(name) for name, _ in self.service.rooms()}
         for name in self._rooms(rest):
-            if key(normalize(name)) in existing:
-                replies.append(f"{name}: {errors.GroupExists().text}")
-            elif self.service.persistence is not None:  # stored, so it outlives a restart
-                replies.append(f"created {await self.service.configureRoom(name)}")
-            else:
-                replies.append(f"created {self.service.addRoom(name)}")
-            existing.add(key(normalize(name)))
+            existed = key(normalize(name)) in {key(room) for room, _ in self.service.rooms()}
+            try:
+                made = self.service.addRoom(name)  # a guest's room of that name now lasts
+            except errors.GroupExists as exists:
+                replies.append(f"{name}: {exists.text}")
+                continue
+            if self.service.persistence is not None:  # stored, so it outlives a restart
+                made = await self.service.configureRoom(made)
+            replies.append(
+                f"kept {made}: a guest's room until now" if existed else f"created {made}"
+            )
         self._audit(f"add room {rest}")
         return "\n".join(replies)
 

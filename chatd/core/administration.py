@@ -93,11 +93,19 @@ class Administration:
 
     def addRoom(self, name: str) -> str:
         """
-        Create the room C{name} on an administrator's behalf.
+        Create the room C{name} on an administrator's behalf, or make a
+        guest's room of that name last: an administrator's room lasts (a
+        guest's would vanish once emptied, taking the room they added).
 
-        @raise errors.InvalidGroup: bad name.  @raise errors.GroupExists: it exists.
+        @raise errors.InvalidGroup: bad name.  @raise errors.GroupExists: a
+            lasting room has that name.
         """
-        return self.service.registry.create(name).name
+        found = self.service.registry.find(name)
+        if found is not None and found.ephemeral:
+            return self.service.keepRoom(found.name)
+        created = self.service.registry.create(name)
+        created.founded(None, self.service.now())
+        return created.name
 
     def notify(self, participant: IParticipant, text: str) -> None:
         """

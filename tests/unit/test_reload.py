@@ -34,6 +34,7 @@ from chatd.storage.memory import MemoryChatStore
 from chatd.talk.protocol import TalkFactory
 from chatd.tap import makeService
 from chatd.tchat import TchatFactory
+from chatd.testing import RecordingParticipant
 from chatd.web.guard import GuardedSite
 
 LISTENERS = [
@@ -262,6 +263,25 @@ class ReloadLogRoomsWebTests(ReloadCase):
         reloader.reload()
         self.assertEqual([name for name, _ in chat.rooms()], ["Café", "hall", "lobby"])
         self.assertIn("reload: room Café created", self.logged())
+
+    def test_roomsKeepGuestsRoom(self) -> None:
+        """
+        A guest's room of a name added to C{rooms} is made to last: it no
+        longer vanishes with its last member.
+        """
+        chat = ChatService(self.reactor, rooms=["lobby"])
+        guest = RecordingParticipant()
+        chat.connect(guest)
+        chat.login(guest, "guesty")
+        chat.createRoom(guest, "club2")
+        chat.enter(guest, "club2")
+        reloader = Reloader(self.reloader.options, self.reactor)
+        liveRooms(reloader, chat)
+        self.config.write_text('rooms = ["lobby", "club2"]\n')
+        reloader.reload()
+        chat.disconnect(guest, "bye")
+        self.assertIn("club2", [name for name, _ in chat.rooms()])
+        self.assertFalse(chat.roomVanishes("club2"))
 
     def test_roomsWithStore(self) -> None:
         """

@@ -237,6 +237,20 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual("root", self.store.audit[-1].who)
         self.assertEqual("add room Général, Blabla,lobby", self.store.audit[-1].what)
 
+    def test_addRoomKeepsGuestsRoom(self) -> None:
+        """
+        C{add room} of a guest's room (which would vanish once emptied) makes
+        it last, and says so; it then outlives its members.
+        """
+        guest = self.login("bob")
+        self.service.createRoom(guest, "club")
+        self.service.enter(guest, "club")
+        self.assertEqual("kept club: a guest's room until now", self.run_("add room club"))
+        self.assertFalse(self.service.roomVanishes("club"))
+        self.service.leave(guest, "club")
+        self.assertIn("club", [name for name, _ in self.service.rooms()])
+        self.assertEqual("club: that room already exists", self.run_("add room club"))
+
     def test_pending(self) -> None:
         """
         Without a store there are no approval rooms: nobody waits, and

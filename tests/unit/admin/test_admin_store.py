@@ -70,6 +70,20 @@ class StoreConsoleTests(SynchronousTestCase):
         snapshot = self.successResultOf(self.store.load())
         self.assertIn("Direction", [room.name for room in snapshot.rooms])
 
+    def test_addRoomStoresGuestsRoom(self) -> None:
+        """
+        With a store, C{add room} of a guest's room makes it last and saves
+        it; it stays once its guest leaves.
+        """
+        guest = self.login("guesty")
+        self.service.createRoom(guest, "club")
+        self.service.enter(guest, "club")
+        self.assertEqual("kept club: a guest's room until now", self.run_("add room club"))
+        self.service.disconnect(guest, "bye")
+        self.assertIn("club", [name for name, _ in self.service.rooms()])
+        snapshot = self.successResultOf(self.store.load())
+        self.assertIn("club", [room.name for room in snapshot.rooms])
+
     def test_pendingAndAccept(self) -> None:
         """
         C{pending rooms} lists the approval rooms a user asked to enter;
