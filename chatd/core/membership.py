@@ -136,6 +136,10 @@ class Membership:
 
         created = self.service.registry.create(room, allowed)
         created.founded(creator, self.service.now())  # the creator runs the room
+        if self.service.persistence is not None:
+            self.service.persistence.madeAnew(
+                created.name, int(self.service.clock.seconds() * 1000)
+            )
         registered = (
             self.service.persistence is not None
             and self.service.persistence.isRegisteredNow(creator)

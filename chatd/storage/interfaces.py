@@ -142,6 +142,13 @@ class IChatStore(Interface):
         Create C{room} or update its settings.
         """
 
+    def forgetHistory(room: str, beforeMillis: int) -> Deferred[None]:
+        """
+        Delete the messages of C{room} sent before C{beforeMillis} (those
+        still queued for writing included): a room made anew under a
+        name whose earlier room vanished starts with none of its messages.
+        """
+
     def deleteRoom(room: str) -> Deferred[bool]:
         """
         Delete C{room}: its settings, its members' memberships, its

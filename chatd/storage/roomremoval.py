@@ -58,6 +58,18 @@ class SQLRoomRemoval:
     def deleteRoom(self, room: str) -> Deferred[bool]:
         return Deferred.fromCoroutine(self._deleteRoom(room))
 
+    async def _forgetHistory(self, room: str, beforeMillis: int) -> None:
+        await self.flush()
+        statement = "DELETE FROM messages WHERE room_key = ? AND sent_ms < ?"
+
+        def run(txn: Cursor) -> None:
+            txn.execute(self.database.sql(statement), (key(room), beforeMillis))
+
+        await self.database.run(run)
+
+    def forgetHistory(self, room: str, beforeMillis: int) -> Deferred[None]:
+        return Deferred.fromCoroutine(self._forgetHistory(room, beforeMillis))
+
 
 class MemoryRoomRemoval:
     """
@@ -87,3 +99,15 @@ class MemoryRoomRemoval:
                 kept.append(stored)
         self._messages[:] = kept
         return succeed(self._rooms.pop(roomKey, None) is not None)
+
+    def forgetHistory(self, room: str, beforeMillis: int) -> Deferred[None]:
+        roomKey = key(room)
+        kept = []
+        for stored in self._messages:
+            event, target = stored[1], stored[2]
+            if isinstance(event, RoomMessage) and target == roomKey and event.millis < beforeMillis:
+                self._registeredAt.pop(stored[0], None)
+            else:
+                kept.append(stored)
+        self._messages[:] = kept
+        return succeed(None)

@@ -129,6 +129,32 @@ async def test_deleteRoom(opener: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_forgetHistory(opener: Any) -> None:
+    """
+    A room made anew forgets what was said under its name before (one
+    message still queued included), not what is said after, nor another
+    room's messages; the search does not find them either.
+    """
+    store = opener()
+    store.startService()
+    try:
+        await store.load()
+        store.addMessage("hush", "alice", None, ("my plan",), 1000, millis=1_000_000)
+        await store.flush()
+        store.addMessage("hush", "alice", None, ("my other plan",), 1001, millis=1_001_000)
+        store.addMessage("Blabla", "alice", None, ("plan b",), 1001, millis=1_001_500)
+        await store.forgetHistory("HUSH", 1_002_000)
+        store.addMessage("hush", "mallory", None, ("new plan",), 1002, millis=1_002_000)
+        await store.flush()
+        assert [m.lines for m in await store.history("hush", 10)] == [("new plan",)]
+        assert [m.lines for m in await store.history("Blabla", 10)] == [("plan b",)]
+        found = await store.search("mallory", ["hush"], ["plan"], 10)
+        assert [m.lines for m in found] == [("new plan",)]
+    finally:
+        await _stop(store)
+
+
+@pytest_twisted.ensureDeferred
 async def test_upgradeKeepsRooms(tmp_path: Path) -> None:
     """
     An SQLite database made before rooms had founders is upgraded: its rooms
