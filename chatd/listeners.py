@@ -31,6 +31,7 @@ from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from chatd.alpn import negotiate
 from chatd.proxied import PREFIX as PROXIED
 from chatd.proxied import ProxiedEndpoint
 
@@ -79,7 +80,8 @@ class ReloadingCertificate:
             certificate=pair.original,
             extraCertChain=chain,
         )
-        options.getContext()  # a key that does not match its certificate fails here
+        # A key that does not match its certificate fails here.
+        negotiate(options.getContext())
         return options
 
     def load(self) -> None:
@@ -89,7 +91,7 @@ class ReloadingCertificate:
         self.options = self.read()
 
     def serverConnectionForTLS(self, tlsProtocol: Any) -> Connection:
-        return Connection(self.options.getContext(), None)
+        return self.options.serverConnectionForTLS(tlsProtocol)
 
 
 def tlsArguments(description: str) -> dict[str, str] | None:
