@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import partial
 from ipaddress import ip_address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from OpenSSL.SSL import Connection
 from twisted.application.service import Service
@@ -34,6 +34,9 @@ from zope.interface import implementer
 from chatd.alpn import negotiate
 from chatd.proxied import PREFIX as PROXIED
 from chatd.proxied import ProxiedEndpoint
+
+if TYPE_CHECKING:
+    from chatd.reload import Reloader
 
 log = Logger()
 
@@ -277,3 +280,21 @@ class Listener(Service):
         if port is None:
             return None
         return port.stopListening()
+
+
+def listen(
+    reloader: Reloader,
+    label: str,
+    description: str,
+    factory: IProtocolFactory,
+    reactor: Any,
+    exposure: str | None = CHAT,
+) -> Listener:
+    """
+    A L{Listener} whose TLS certificate, if any, a reload reads again: every
+    listener is made here, so that none keeps its old certificate.
+    """
+    listener = Listener(label, description, factory, reactor, exposure)
+    if listener.certificate is not None:
+        reloader.onReload(f"{label}'s TLS certificate", listener.certificate.load)
+    return listener
