@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import partial
 from ipaddress import ip_address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from OpenSSL.SSL import Connection
 from twisted.application.service import Service
@@ -31,8 +31,12 @@ from twisted.protocols.tls import TLSMemoryBIOFactory
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from chatd.alpn import negotiate
 from chatd.proxied import PREFIX as PROXIED
 from chatd.proxied import ProxiedEndpoint
+
+if TYPE_CHECKING:
+    from chatd.reload import Reloader
 
 log = Logger()
 
@@ -79,7 +83,8 @@ class ReloadingCertificate:
             certificate=pair.original,
             extraCertChain=chain,
         )
-        options.getContext()  # a key that does not match its certificate fails here
+        # A key that does not match its certificate fails here.
+        negotiate(options.getContext())
         return options
 
     def load(self) -> None:
@@ -89,7 +94,7 @@ class ReloadingCertificate:
         self.options = self.read()
 
     def serverConnectionForTLS(self, tlsProtocol: Any) -> Connection:
-        return Connection(self.options.getContext(), None)
+        return self.options.serverConnectionForTLS(tlsProtocol)
 
 
 def tlsArguments(description: str) -> dict[str, str] | None:
@@ -275,3 +280,21 @@ class Listener(Service):
         if port is None:
             return None
         return port.stopListening()
+
+
+def listen(
+    reloader: Reloader,
+    label: str,
+    description: str,
+    factory: IProtocolFactory,
+    reactor: Any,
+    exposure: str | None = CHAT,
+) -> Listener:
+    """
+    A L{Listener} whose TLS certificate, if any, a reload reads again: every
+    listener is made here, so that none keeps its old certificate.
+    """
+    listener = Listener(label, description, factory, reactor, exposure)
+    if listener.certificate is not None:
+        reloader.onReload(f"{label}'s TLS certificate", listener.certificate.load)
+    return listener

@@ -10,9 +10,6 @@ ones keep theirs.  Every other option needs a restart.
 
 from __future__ import annotations
 
-from typing import Any
-
-from twisted.internet.interfaces import IProtocolFactory
 from twisted.logger import Logger, LogLevelFilterPredicate
 from twisted.python.failure import Failure
 
@@ -22,7 +19,6 @@ from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.listener import DEFAULT_MOTD
 from chatd.lines.factory import ChatFactory
-from chatd.listeners import CHAT, Listener
 from chatd.logs import setLevel
 from chatd.options import Options
 from chatd.reload import Reloader
@@ -218,20 +214,3 @@ def liveIRC(reloader: Reloader, irc: IRCFactory) -> None:
     )
     reloader.onChange(("motd",), lambda new: None)  # read by the reloader below
     reloader.onReload("the message of the day", motd)
-
-
-def listen(
-    reloader: Reloader,
-    label: str,
-    description: str,
-    factory: IProtocolFactory,
-    reactor: Any,
-    exposure: str | None = CHAT,
-) -> Listener:
-    """
-    A L{Listener} whose TLS certificate, if any, a reload reads again.
-    """
-    listener = Listener(label, description, factory, reactor, exposure)
-    if listener.certificate is not None:
-        reloader.onReload(f"{label}'s TLS certificate", listener.certificate.load)
-    return listener

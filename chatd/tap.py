@@ -19,14 +19,13 @@ from chatd.core.limits import PAGE_BYTES
 from chatd.core.service import ChatService
 from chatd.gcpolicy import tuneCollector
 from chatd.lines.turnbudget import TurnBudget
-from chatd.listeners import CHAT, METRICS
+from chatd.listeners import CHAT, METRICS, listen
 from chatd.live import (
     BODY_LIMITS,
     INBOX,
     LINE_LIMITS,
     configureTalk,
     configureTchat,
-    listen,
     liveChat,
     liveIRC,
     liveLogs,
@@ -234,7 +233,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         listen(
             reloader, "/metrics", options["metrics"], metrics, reactor, METRICS
         ).setServiceParent(top)
-    consoles = admin.addAdminServices(top, options, chat, reactor, gate)
+    consoles = admin.addAdminServices(top, options, chat, reactor, reloader, gate)
     if options["cluster"]:
         from chatd.cluster.node import ClusterNode
 

@@ -13,7 +13,7 @@ The files go in C{--data-dir}, which the storage options define.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.application.service import MultiService, Service
 from twisted.cred.portal import Portal
@@ -31,10 +31,13 @@ from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.gate import PasswordGate
 from chatd.core.moderation import Moderation
 from chatd.core.roles import IAdministration
-from chatd.listeners import Listener
+from chatd.listeners import listen
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.storage.modsql import SQLModerationStore
 from chatd.storage.sql import SQLChatStore
+
+if TYPE_CHECKING:
+    from chatd.reload import Reloader
 
 #: Seconds between C{shutdown} and the reactor stopping: users get the notice.
 SHUTDOWN_GRACE = 1.0
@@ -151,6 +154,7 @@ def addAdminServices(
     options: Any,
     chat: IAdministration,
     reactor: Any,
+    reloader: Reloader,
     gate: PasswordGate | None = None,
 ) -> Consoles:
     """
@@ -159,6 +163,8 @@ def addAdminServices(
 
     @param gate: the daemon's password gate, which console logins share
         with chat logins and OPER.
+    @param reloader: reads the TLS certificates of their listeners again on
+        SIGHUP, as every other listener's.
     """
     dataDir = Path(options["data-dir"])
     passwords = Path(options["admin-passwords"] or dataDir / PASSWORDS)
@@ -191,15 +197,17 @@ def addAdminServices(
     if options["admin"]:
         portal = Portal(ConsoleTelnetRealm(makeConsole), [checker])
         factory = AdminTelnetFactory(portal, reactor, options["admin-login-timeout"])
-        Listener(
-            "admin console (telnet)", options["admin"], factory, reactor, None
+        listen(
+            reloader, "admin console (telnet)", options["admin"], factory, reactor, None
         ).setServiceParent(top)
     if options["admin-ssh"] or options["manhole"]:
         key = hostKey(dataDir)
         if options["admin-ssh"]:
             ssh = consoleSSHFactory(makeConsole, checker, key)
             withLoginDeadline(ssh, reactor, options["admin-login-timeout"])
-            console = Listener("admin console (SSH)", options["admin-ssh"], ssh, reactor, None)
+            console = listen(
+                reloader, "admin console (SSH)", options["admin-ssh"], ssh, reactor, None
+            )
             console.setServiceParent(top)
         if options["manhole"]:
             namespace = {
@@ -212,9 +220,8 @@ def addAdminServices(
             }
             shell = manholeFactory(namespace, checker, key, makeConsole)
             withLoginDeadline(shell, reactor, options["admin-login-timeout"])
-            Listener("manhole (SSH)", options["manhole"], shell, reactor, None).setServiceParent(
-                top
-            )
+            manhole = listen(reloader, "manhole (SSH)", options["manhole"], shell, reactor, None)
+            manhole.setServiceParent(top)
     if options["console"]:
         TerminalConsole(makeConsole("console"), reactor).setServiceParent(top)
     return makeConsole

@@ -27,6 +27,8 @@ from twisted.python.failure import Failure
 from twisted.web.http import HTTPChannel
 from twisted.web.server import Site
 
+from chatd.alpn import HTTP_1_1
+
 #: Seconds for a request's headers to arrive (C{--http-header-timeout}).
 HEADER_TIMEOUT = 10.0
 
@@ -124,7 +126,8 @@ class ChatSite(Site):
     A L{Site} whose connections are L{ChatChannel}s with C{headerTimeout},
     built directly rather than behind Twisted's wrapper that would negotiate
     HTTP/2 over TLS: that needs the C{h2} package, which chatd does not
-    install, and the WebSocket upgrade is HTTP/1.1 only.
+    install, and the WebSocket upgrade is HTTP/1.1 only.  Over TLS it
+    agrees to HTTP/1.1 by ALPN (L{chatd.alpn}).
     """
 
     def __init__(self, *args: Any, headerTimeout: float | None = HEADER_TIMEOUT, **kw: Any):
@@ -135,3 +138,10 @@ class ChatSite(Site):
         channel = ChatChannel()
         channel.headerTimeout = self.headerTimeout
         return channel
+
+    def acceptableProtocols(self) -> list[bytes]:
+        """
+        HTTP/1.1 only, even where Twisted could speak HTTP/2: its channel
+        cannot.
+        """
+        return [HTTP_1_1]
