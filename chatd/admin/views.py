@@ -120,7 +120,9 @@ class ConsoleViews:
         try:
             return parseDuration(text)
         except ValueError:
-            raise Usage(f"{text!r} is not a timeout like 30, 10m, 2h or 1d") from None
+            raise Usage(
+                f"{text!r} is not a timeout like 30, 10m, 2h or 1d (at most 3650d)"
+            ) from None
 
     def _rooms(self, text: str) -> list[str]:
         names = [name.strip() for name in text.split(",") if name.strip()]

@@ -32,6 +32,7 @@ START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
 BAD_ARGUMENTS = [
     ("messages", "messages"),
     ("messages yesterday", "messages"),
+    ("messages 99999999999999", "messages"),
     ("users now", "users"),
     ("rooms all", "rooms"),
     ("add room", "add room"),
@@ -50,6 +51,8 @@ BAD_ARGUMENTS = [
     ("kick bob soon spamming", "kick"),
     ("kick bob 0 spamming", "kick"),
     ("kick bad!nick 10m spamming", "kick"),
+    ("kick bob 99999999999999d spamming", "kick"),
+    ("kick bob 3651d spamming", "kick"),
     ("unkick", "unkick"),
     ("unkick bob eve", "unkick"),
     ("ban", "ban"),
@@ -66,6 +69,7 @@ BAD_ARGUMENTS = [
     ("kill bob", "kill"),
     ("mute bob", "mute"),
     ("mute bob forever", "mute"),
+    ("mute bob 999999999d", "mute"),
     ("unmute", "unmute"),
     ("announce", "announce"),
     ("announce    ", "announce"),
@@ -632,5 +636,15 @@ class TimeSpecTests(SynchronousTestCase):
         self.assertEqual(START - 3600, parseTime("1h", now))
         self.assertEqual(12345, parseTime("12345", now))
         self.assertEqual("2026-11-18 11:06:40", formatTime(START))
-        for bad in ("yesterday", "2026-13-01", ""):
+        for bad in ("yesterday", "2026-13-01", "", "99999999999999", "9999-01-01", "3651d"):
             self.assertRaises(ValueError, parseTime, bad, now)
+
+    def test_bounds(self) -> None:
+        """
+        A timeout may be ten years and no more; formatting any time, even
+        one past the calendar, never raises.
+        """
+        self.assertEqual(3650 * 86400, parseDuration("3650d"))
+        for bad in ("3651d", "999999999d", "99999999999999d"):
+            self.assertRaises(ValueError, parseDuration, bad)
+        self.assertEqual("Unix time 8639999999999913984", formatTime(99999999999999 * 86400.0))
