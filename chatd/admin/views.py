@@ -14,6 +14,7 @@ from collections import Counter
 
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
+from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
@@ -218,13 +219,17 @@ class ConsoleViews:
         if target is None:
             lines.append(f"{nick}: not connected")
         else:
-            since = self.moderation.connectedAt(target)
-            lines.append(
-                f"{target.nick}: not connected, present in their rooms (always on)"
-                if isAbsent(target)
-                else f"{target.nick}: connected from {target.address} over {target.protocolName}"
-                + (f" since {formatTime(since)} UTC" if since is not None else "")
-            )
+            if isAbsent(target):
+                lines.append(f"{target.nick}: not connected, present in their rooms (always on)")
+            # An account signed in several times: each connection, one line.
+            for each in connectionsOf(target):
+                if isAbsent(each):
+                    continue
+                since = self.moderation.connectedAt(each)
+                lines.append(
+                    f"{target.nick}: connected from {each.address} over {each.protocolName}"
+                    + (f" since {formatTime(since)} UTC" if since is not None else "")
+                )
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
         if key(nick) in self.moderation.operators:
