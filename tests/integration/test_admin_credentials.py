@@ -88,7 +88,7 @@ class PasswordFileTests(SynchronousTestCase):
         the caller's; refuses a bad name with status 1.
         """
         dataDir = Path(self.mktemp()).absolute()
-        dataDir.parent.mkdir(parents=True, exist_ok=True)
+        dataDir.mkdir(parents=True)  # as the daemon makes it at its start
         script = [str(ROOT / "scripts" / "chatd-admin")]
         done = subprocess.run(
             [*script, "root", "--stdin", "--data-dir", dataDir.name],
