@@ -20,7 +20,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin.credentials import readPasswords
-from chatd.admin.outcome import allStored, withOutcome
+from chatd.admin.outcome import Refusal, allStored, withOutcome
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
@@ -94,8 +94,8 @@ class AdminConsole(RoomCommands):
                 usage for command, (usage, _) in COMMANDS.items() if command.startswith(f"{name} ")
             ]
             if forms:
-                return maybeDeferred(lambda: "usage: " + " | ".join(forms))
-            return maybeDeferred(lambda: f"unknown command {words[0]!r}; try: help")
+                return maybeDeferred(lambda: Refusal("usage: " + " | ".join(forms)))
+            return maybeDeferred(lambda: Refusal(f"unknown command {words[0]!r}; try: help"))
         handler = getattr(self, "cmd_" + name.replace(" ", "_"))
         d = maybeDeferred(handler, rest)
         # The reply waits until what the command did is stored (a ban answered
@@ -120,13 +120,14 @@ class AdminConsole(RoomCommands):
 
     def _failed(self, failure: Failure, name: str) -> str:
         if failure.check(Usage):
-            return f"usage: {COMMANDS[name][0]}" + (
-                f" ({failure.value})" if str(failure.value) else ""
+            return Refusal(
+                f"usage: {COMMANDS[name][0]}"
+                + (f" ({failure.value})" if str(failure.value) else "")
             )
         if failure.check(errors.ChatError):
-            return f"refused: {failure.value}"
+            return Refusal(f"refused: {failure.value}")
         self.log.failure("admin command {name!r} failed", failure, name=name)
-        return "internal error (logged with its traceback)"
+        return Refusal("internal error (logged with its traceback)")
 
     def _audit(self, what: str) -> None:
         self.moderation.audit(self.who, what)
