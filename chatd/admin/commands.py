@@ -26,6 +26,7 @@ from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
+from chatd.core.absent import isAbsent
 from chatd.core.calls import afterHeard
 from chatd.core.moderation import parseNetwork
 from chatd.core.names import key, normalize
@@ -177,7 +178,7 @@ class AdminConsole(RoomCommands):
         online = self._end(nick, errors.Kicked(f"kicked by {self.who} for {span}: {reason}"))
         self._audit(f"kick {nick} {timeout} {reason}")
         assert sanction.until is not None
-        return f"kicked {nick} for {span}, until {formatTime(sanction.until)}" + (
+        return f"kicked {nick} for {span}, until {formatTime(sanction.until)} UTC" + (
             "" if online else " (not connected now)"
         )
 
@@ -250,7 +251,8 @@ class AdminConsole(RoomCommands):
             note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
             self.service.notify(target, note)
         self._audit(f"mute {nick} {timeout} {reason}".rstrip())
-        return f"muted {nick} for {span}"
+        online = target is not None and not isAbsent(target)
+        return f"muted {nick} for {span}" + ("" if online else " (not connected now)")
 
     def cmd_unmute(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
@@ -268,7 +270,8 @@ class AdminConsole(RoomCommands):
             raise Usage("")
         self.service.announce(rest.strip())
         self._audit(f"announce {rest.strip()}")
-        return f"announced to {len(self.service.users())} user(s)"
+        reached = [user for user in self.service.users() if not isAbsent(user)]
+        return f"announced to {len(reached)} user(s)"
 
     def cmd_op(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)

@@ -260,7 +260,7 @@ class CommandTests(ConsoleTestCase):
         """
         bob = self.login("bob")
         reply = self.run_("kick Bob 10m stop spamming")
-        self.assertEqual("kicked Bob for 10m, until 2026-11-18 11:16:40", reply)
+        self.assertEqual("kicked Bob for 10m, until 2026-11-18 11:16:40 UTC", reply)
         assert bob.disconnectedWith is not None
         self.assertEqual(26, bob.disconnectedWith.code)
         self.assertEqual("kicked by root for 10m: stop spamming", bob.disconnectedWith.text)
@@ -273,7 +273,7 @@ class CommandTests(ConsoleTestCase):
         self.clock.advance(1)
         self.service.login(again, "bob")
         self.assertEqual(
-            "kicked eve for 1h, until 2026-11-18 12:16:40 (not connected now)",
+            "kicked eve for 1h, until 2026-11-18 12:16:40 UTC (not connected now)",
             self.run_("kick eve 1h x"),
         )
         self.assertEqual("eve may log in again", self.run_("unkick eve"))
@@ -354,6 +354,7 @@ class CommandTests(ConsoleTestCase):
         self.service.say(bob, "lobby", ("hi",))
         self.assertEqual("bob is not muted", self.run_("unmute bob"))
         self.assertEqual("muted alice for 30s", self.run_("mute alice 30"))
+        self.assertEqual("muted mm1 for 1m (not connected now)", self.run_("mute mm1 1m"))
         self.clock.advance(30)
         self.service.say(alice, "lobby", ("free",))
 
