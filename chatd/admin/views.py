@@ -12,6 +12,7 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
+from chatd.admin.columns import pad
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
 from chatd.core.delivery import connectionsOf
@@ -168,7 +169,7 @@ class ConsoleViews:
             return f"no room messages since {formatTime(since)} UTC"
         found.sort(key=lambda message: message.when)
         return "\n".join(
-            f"{formatTime(m.when)}  {m.room:<16}  {m.sender}: {line}"
+            f"{formatTime(m.when)}  {pad(m.room, 16)}  {m.sender}: {line}"
             for m in found
             for line in m.lines
         )
@@ -185,7 +186,7 @@ class ConsoleViews:
         lines = [f"{'nick':<16}  {'address':<39}  {'protocol':<8}  since (UTC)"]
         for since, p in rows:
             lines.append(
-                f"{p.nick or '(not logged in)':<16}  {p.address:<39}  "
+                f"{pad(p.nick or '(not logged in)', 16)}  {p.address:<39}  "
                 f"{p.protocolName:<8}  {formatTime(since)}"
             )
         return "\n".join(lines)
@@ -197,7 +198,7 @@ class ConsoleViews:
         if not rooms:
             return "no rooms"
         lines = [f"{'room':<16}  {'mode':<8}  members"]
-        lines += [f"{name:<16}  {modeOf(name):<8}  {count}" for name, count in rooms]
+        lines += [f"{pad(name, 16)}  {modeOf(name):<8}  {count}" for name, count in rooms]
         return "\n".join(lines)
 
     def cmd_pending_rooms(self, rest: str) -> str:
@@ -266,4 +267,4 @@ class ConsoleViews:
         entries = await self.moderation.lastAudit(int(text))
         if not entries:
             return "no administrator actions recorded"
-        return "\n".join(f"{formatTime(e.at)}  {e.who:<12}  {e.what}" for e in entries)
+        return "\n".join(f"{formatTime(e.at)}  {pad(e.who, 12)}  {e.what}" for e in entries)
