@@ -9,6 +9,7 @@ wrong type is refused with one line naming the key.
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -145,6 +146,18 @@ def readConfig(path: str | Path, options: type[usage.Options]) -> dict[str, Any]
     return values
 
 
+def blamed(message: str, path: str | None, values: dict[str, Any], arguments: Sequence[str]) -> str:
+    """
+    C{message}, a check's refusal naming C{--name}, prefixed with the file
+    and key when the refused value is the file's (not the command line's).
+    """
+    for name in re.findall(r"--([a-z][a-z0-9-]*)", message):
+        given = any(a == f"--{name}" or a.startswith(f"--{name}=") for a in arguments)
+        if name in values and not given:
+            return f"config file {path}: key {name!r}: {message}"
+    return message
+
+
 def defaultText(value: Any) -> str | None:
     """
     A default as its option's text: C{None} when there is none to show.
@@ -173,13 +186,25 @@ class FileOptions(usage.Options):
         Take the values of the C{--config} file, if one is named, then the
         command line's over them.
         """
-        arguments = list(sys.argv[1:] if options is None else options)
+        try:
+            self._parse(list(sys.argv[1:] if options is None else options))
+        except usage.UsageError as error:
+            if self.parent is None:
+                raise
+            # Under twistd, which would print the whole --help before it:
+            # the one line alone, as for any refused start.
+            raise SystemExit(f"{self.parent.subCommand}: {error}") from error
+
+    def _parse(self, arguments: list[str]) -> None:
         self.arguments = arguments
         path = configPath(arguments)
-        if path is not None:
-            for name, value in readConfig(path, type(self)).items():
-                self[name] = value
-        super().parseOptions(arguments)
+        values = readConfig(path, type(self)) if path is not None else {}
+        for name, value in values.items():
+            self[name] = value
+        try:
+            super().parseOptions(arguments)
+        except usage.UsageError as error:
+            raise usage.UsageError(blamed(str(error), path, values, arguments)) from error
 
     def getUsage(self, width: int | None = None) -> str:
         """

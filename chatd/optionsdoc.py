@@ -29,7 +29,8 @@ TOML file named by `--config FILE`, whose keys are the long option names without
 front (`max-clients = 500`); the command line overrides the file. A number option takes a TOML
 number, a list option a list of strings (or one comma-separated string), a flag `true` or
 `false`, and every other option a string (a listener also takes a bare port number). An unknown
-key or a value of the wrong type stops the start with one line naming the key.
+key, a value of the wrong type or a value the option refuses stops the start with one line
+naming the file and the key.
 [`example.toml`](../example.toml) lists every option with its default.
 
 Every listener takes a port number or a Twisted endpoint string (`tcp:6667:interface=127.0.0.1`,

@@ -23,7 +23,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatd.admin.credentials import ExtraCheck
-from chatd.core.names import isValidName, normalize
+from chatd.core.names import isValidName, key, normalize
 
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
@@ -34,10 +34,12 @@ log = Logger()
 def accountAdminCheck(persistence: Persistence) -> ExtraCheck:
     """
     An L{ExtraCheck} accepting a registered account flagged admin with its
-    account password, against C{persistence}'s store.
+    account password, against C{persistence}'s store: the administrator is
+    the account, under its own name whatever spelling was typed (C{ALICE},
+    C{ÀLICE}), so the audit trail and the log name one person one way.
     """
 
-    async def check(name: str, password: str) -> bool:
+    async def check(name: str, password: str) -> str | None:
         nick = normalize(name)
         passwordHash = None
         try:
@@ -47,14 +49,18 @@ def accountAdminCheck(persistence: Persistence) -> ExtraCheck:
             # A dummy hash is verified for None, as slowly: the answer takes
             # the same time whether or not the name is an admin account.
             ok = await persistence.accounts.checker.verify(passwordHash, password)
+            if ok:
+                flagged = await persistence.store.admins()
+                nick = next((each for each in flagged if key(each) == key(nick)), nick)
         except Exception:
             log.failure("could not check {name!r} against the accounts flagged admin", name=name)
-            return False
-        if ok:
-            log.info("{name} logs in as an account flagged admin", name=nick)
-        return bool(ok)
+            return None
+        if not ok:
+            return None
+        log.info("{name} logs in as an account flagged admin", name=nick)
+        return nick
 
-    def run(name: str, password: str) -> Deferred[bool]:
+    def run(name: str, password: str) -> Deferred[str | None]:
         return Deferred.fromCoroutine(check(name, password))
 
     return run

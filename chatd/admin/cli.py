@@ -16,6 +16,7 @@ import argparse
 import getpass
 import sqlite3
 import sys
+import warnings
 from pathlib import Path
 
 from chatd.admin.backup import BackupError, backupDataDir, restoreDataDir
@@ -34,19 +35,46 @@ class Failed(Exception):
     """
 
 
+class NoTerminal(Failed):
+    """
+    No terminal to ask a password on: the user never saw a prompt naming
+    the administrator, so a bare word taken as a name is pointed out.
+    """
+
+
 def password(args: argparse.Namespace) -> str:
     path = args.file or args.data_dir / PASSWORDS
+    if not path.parent.is_dir():
+        # A mistyped path must not become a new tree the daemon never reads.
+        what = "directory" if args.file else "data directory"
+        raise Failed(f"no {what} {path.parent} (the daemon makes its data directory at its start)")
     if args.stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
     else:
-        secret = getpass.getpass(f"Password for {args.name}: ")
-        if getpass.getpass("Again: ") != secret:
+        secret = ask(f"Password for {args.name}: ")
+        if ask("Again: ") != secret:
             raise Failed("the passwords differ")
     try:
         setPassword(path, args.name, secret)
     except ValueError as error:
         raise Failed(str(error)) from error
     return f"administrator {args.name} saved in {path}"
+
+
+def ask(prompt: str) -> str:
+    """
+    A password typed on the terminal, never echoed; without a terminal
+    (a script, a pipe) L{Failed} rather than reading it echoed from
+    standard input, which C{--stdin} says on purpose.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return getpass.getpass(prompt)
+        except getpass.GetPassWarning:
+            raise NoTerminal("no terminal to ask the password on: give it with --stdin") from None
+        except EOFError:
+            raise Failed("no password given") from None
 
 
 def backup(args: argparse.Namespace) -> str:
@@ -139,13 +167,20 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+    shorthand = bool(argv) and not argv[0].startswith("-") and argv[0] not in COMMANDS
+    if shorthand:
         argv.insert(0, "password")
     args = parser().parse_args(argv)
     try:
         print(args.run(args))
     except Failed as error:
-        print(f"chatd-admin: {error}", file=sys.stderr)
+        note = ""
+        if shorthand and isinstance(error, NoTerminal):  # 'chatd-admin frob'
+            note = (
+                f" ({args.name!r} is not a command ({', '.join(COMMANDS)}),"
+                f" so it was taken as 'chatd-admin password {args.name}')"
+            )
+        print(f"chatd-admin: {error}{note}", file=sys.stderr)
         return 1
     return 0
 

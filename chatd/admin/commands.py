@@ -20,12 +20,13 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin.credentials import readPasswords
-from chatd.admin.outcome import allStored, withOutcome
+from chatd.admin.outcome import Refusal, allStored, withOutcome
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
+from chatd.core.absent import isAbsent
 from chatd.core.calls import afterHeard
 from chatd.core.moderation import parseNetwork
 from chatd.core.names import key, normalize
@@ -94,8 +95,8 @@ class AdminConsole(RoomCommands):
                 usage for command, (usage, _) in COMMANDS.items() if command.startswith(f"{name} ")
             ]
             if forms:
-                return maybeDeferred(lambda: "usage: " + " | ".join(forms))
-            return maybeDeferred(lambda: f"unknown command {words[0]!r}; try: help")
+                return maybeDeferred(lambda: Refusal("usage: " + " | ".join(forms)))
+            return maybeDeferred(lambda: Refusal(f"unknown command {words[0]!r}; try: help"))
         handler = getattr(self, "cmd_" + name.replace(" ", "_"))
         d = maybeDeferred(handler, rest)
         # The reply waits until what the command did is stored (a ban answered
@@ -120,13 +121,14 @@ class AdminConsole(RoomCommands):
 
     def _failed(self, failure: Failure, name: str) -> str:
         if failure.check(Usage):
-            return f"usage: {COMMANDS[name][0]}" + (
-                f" ({failure.value})" if str(failure.value) else ""
+            return Refusal(
+                f"usage: {COMMANDS[name][0]}"
+                + (f" ({failure.value})" if str(failure.value) else "")
             )
         if failure.check(errors.ChatError):
-            return f"refused: {failure.value}"
+            return Refusal(f"refused: {failure.value}")
         self.log.failure("admin command {name!r} failed", failure, name=name)
-        return "internal error (logged with its traceback)"
+        return Refusal("internal error (logged with its traceback)")
 
     def _audit(self, what: str) -> None:
         self.moderation.audit(self.who, what)
@@ -179,7 +181,7 @@ class AdminConsole(RoomCommands):
         online = self._end(nick, errors.Kicked(f"kicked by {self.who} for {span}: {reason}"))
         self._audit(f"kick {nick} {timeout} {reason}")
         assert sanction.until is not None
-        return f"kicked {nick} for {span}, until {formatTime(sanction.until)}" + (
+        return f"kicked {nick} for {span}, until {formatTime(sanction.until)} UTC" + (
             "" if online else " (not connected now)"
         )
 
@@ -252,7 +254,8 @@ class AdminConsole(RoomCommands):
             note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
             self.service.notify(target, note)
         self._audit(f"mute {nick} {timeout} {reason}".rstrip())
-        return f"muted {nick} for {span}"
+        online = target is not None and not isAbsent(target)
+        return f"muted {nick} for {span}" + ("" if online else " (not connected now)")
 
     def cmd_unmute(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
@@ -270,7 +273,8 @@ class AdminConsole(RoomCommands):
             raise Usage("")
         self.service.announce(rest.strip())
         self._audit(f"announce {rest.strip()}")
-        return f"announced to {len(self.service.users())} user(s)"
+        reached = [user for user in self.service.users() if not isAbsent(user)]
+        return f"announced to {len(reached)} user(s)"
 
     def cmd_op(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)

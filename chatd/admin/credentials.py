@@ -104,9 +104,10 @@ def verify(path: Path, name: str, password: str) -> bool:
         return False
 
 
-#: Another source of administrators: C{(name, password)} -> fires True or False.
-#: Accounts flagged admin plug in here once the account store exists.
-ExtraCheck = Callable[[str, str], "Deferred[bool]"]
+#: Another source of administrators: C{(name, password)} -> fires with the
+#: administrator's name as it is to be recorded (an account's own name), or
+#: C{None}.  Accounts flagged admin plug in here once the account store exists.
+ExtraCheck = Callable[[str, str], "Deferred[str | None]"]
 
 
 class AddressedCredentials(UsernamePassword):
@@ -154,13 +155,18 @@ class AdminChecker:
         d: Deferred[bytes | tuple[()]] = Deferred.fromCoroutine(self._check(credentials))
         return d
 
-    async def _verifyAll(self, name: str, password: str) -> bool:
-        ok = bool(await self._verify(self.path, name, password))
+    async def _verifyAll(self, name: str, password: str) -> str | None:
+        """
+        The administrator C{name} and C{password} prove, as named where
+        they are recorded, or C{None}.
+        """
+        if await self._verify(self.path, name, password):
+            return name
         for extra in self.extraChecks:
-            if ok:
-                break
-            ok = bool(await extra(name, password))
-        return ok
+            found = await extra(name, password)
+            if found is not None:
+                return found
+        return None
 
     async def _check(self, credentials: Any) -> bytes:
         raw = credentials.username
@@ -169,16 +175,21 @@ class AdminChecker:
         if isinstance(password, bytes):
             password = password.decode("utf-8", "replace")
         address = str(getattr(credentials, "address", "") or "unknown")
+        proven: list[str] = []  # the gate answers only yes or no
+
+        async def verify() -> bool:
+            found = await self._verifyAll(name, password)
+            proven.extend([] if found is None else [found])
+            return found is not None
+
         try:
-            ok = await self.gate.check(
-                name, address, lambda: Deferred.fromCoroutine(self._verifyAll(name, password))
-            )
+            ok = await self.gate.check(name, address, lambda: Deferred.fromCoroutine(verify()))
         except errors.TooManyAttempts:
             raise TooManyAttempts("too many attempts, try again later") from None
-        if ok:
+        if ok and proven:
             self.log.info(
-                "administrator {name} logged in from {address}", name=name, address=address
+                "administrator {name} logged in from {address}", name=proven[0], address=address
             )
-            return name.encode("utf-8")
+            return proven[0].encode("utf-8")
         self.log.warn("failed admin login for {name!r} from {address}", name=name, address=address)
         raise UnauthorizedLogin("wrong name or password")

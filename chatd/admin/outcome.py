@@ -1,7 +1,7 @@
 # -*- test-case-name: tests.unit.admin.test_admin_durable -*-
 """
-What a console reply adds about a command's effects: whether they are
-stored, and whether every cluster node has them yet.
+What a console reply says about its command: whether it was refused, and
+whether its effects are stored and every cluster node has them yet.
 """
 
 from __future__ import annotations
@@ -23,16 +23,26 @@ NOT_STORED = (
 )
 
 
+class Refusal(str):
+    """
+    A reply saying the command was not done: unknown, its usage, refused,
+    or an internal error.  A command run on the ssh command line then
+    exits with status 1, so scripts can tell.
+    """
+
+
 def withOutcome(reply: str, stored: bool, everywhere: bool) -> str:
     """
     C{reply}, with a line for each way the command's effects are short of
-    done: not C{stored}, or not yet known C{everywhere}.
+    done: not C{stored}, or not yet known C{everywhere}; still a
+    L{Refusal} if it was one.
     """
+    text = reply
     if not stored:
-        reply += f"\n{NOT_STORED}"
+        text += f"\n{NOT_STORED}"
     if not everywhere:
-        reply += f"\n{NOT_EVERYWHERE}"
-    return reply
+        text += f"\n{NOT_EVERYWHERE}"
+    return Refusal(text) if isinstance(reply, Refusal) else text
 
 
 def allStored(*writes: PendingWrites | None) -> Deferred[bool]:

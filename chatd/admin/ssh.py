@@ -26,12 +26,13 @@ from twisted.conch.ssh.transport import SSHServerTransport
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
 from twisted.internet.defer import Deferred, fail
-from twisted.internet.error import ProcessDone
+from twisted.internet.error import ProcessDone, ProcessTerminated
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.python.failure import Failure
 
 from chatd.admin.commands import AdminConsole
 from chatd.admin.credentials import AddressedCredentials
+from chatd.admin.outcome import Refusal
 from chatd.admin.shell import ConsoleShell
 
 HOST_KEY = "ssh_host_ed25519_key"
@@ -97,13 +98,24 @@ class ConsoleSession(TerminalSession):
     """
 
     console: AdminConsole
+    clock: IReactorTime
 
     def execCommand(self, proto: Any, cmd: bytes) -> None:
+        """
+        Run C{cmd} once the exec request is answered: a command done at
+        once would otherwise close the channel before the client heard its
+        request succeed (paramiko then fails with "Channel closed").  The
+        exit status is 1 when the console refused the command.
+        """
+
         def done(text: str) -> None:
             proto.write(text.encode("utf-8") + b"\n" if text else b"")
-            proto.processEnded(Failure(ProcessDone(0)))
+            status = 1 if isinstance(text, Refusal) else 0
+            ended = ProcessTerminated(exitCode=status) if status else ProcessDone(0)
+            proto.processEnded(Failure(ended))
 
-        self.console.execute(cmd.decode("utf-8", "replace")).addCallback(done)
+        line = cmd.decode("utf-8", "replace")
+        self.clock.callLater(0, lambda: self.console.execute(line).addCallback(done))
 
 
 class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
@@ -114,9 +126,10 @@ class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
     sessionFactory = ConsoleSession
     transportFactory = ExitingTransport
 
-    def __init__(self, makeConsole: Callable[[str], AdminConsole]) -> None:
+    def __init__(self, makeConsole: Callable[[str], AdminConsole], clock: IReactorTime) -> None:
         super().__init__()
         self.makeConsole = makeConsole
+        self.clock = clock
 
     def _getAvatar(self, avatarId: Any) -> Any:
         user = super()._getAvatar(avatarId)
@@ -124,6 +137,7 @@ class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
         console = self.makeConsole(name)
         session = ISession(user.original)
         session.console = console  # type: ignore[attr-defined]
+        session.clock = self.clock  # type: ignore[attr-defined]
         session.chainedProtocolFactory = (  # type: ignore[attr-defined]
             lambda: insults.ServerProtocol(ConsoleShell, console)
         )
@@ -225,10 +239,10 @@ class AdminSSHFactory(manhole_ssh.ConchFactory):
 
 
 def consoleSSHFactory(
-    makeConsole: Callable[[str], AdminConsole], checker: Any, key: Key
+    makeConsole: Callable[[str], AdminConsole], checker: Any, key: Key, clock: IReactorTime
 ) -> manhole_ssh.ConchFactory:
     """
     The SSH listener's factory for the moderation console.
     """
-    realm = ConsoleSSHRealm(makeConsole)
+    realm = ConsoleSSHRealm(makeConsole, clock)
     return withHostKey(AdminSSHFactory(Portal(realm, [checker])), key)  # type: ignore[arg-type]

@@ -11,12 +11,17 @@ from datetime import UTC, datetime
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SPAN = re.compile(r"(\d+)([smhdw]?)")
 
+#: The longest timeout an administrator may give (ten years): longer is a
+#: typing slip, and past it times stop fitting a calendar or a store; a ban
+#: is what lasts for good.
+MAX_DURATION = 3650 * 86400
+
 
 def parseDuration(text: str) -> int:
     """
     Seconds in C{30}, C{10m}, C{2h}, C{1d}, C{1h30m}; a bare number is seconds.
 
-    @raise ValueError: anything else, or zero.
+    @raise ValueError: anything else, zero, or more than L{MAX_DURATION}.
     """
     text = text.strip().lower()
     pos, total = 0, 0
@@ -26,7 +31,7 @@ def parseDuration(text: str) -> int:
             raise ValueError(f"not a duration: {text!r}")
         total += int(match[1]) * _UNITS[match[2] or "s"]
         pos = match.end()
-    if not text or total <= 0:
+    if not text or total <= 0 or total > MAX_DURATION:
         raise ValueError(f"not a duration: {text!r}")
     return total
 
@@ -36,9 +41,16 @@ def parseTime(text: str, now: float) -> float:
     A Unix time from C{2026-11-20 14:00} (UTC), C{2026-11-20}, a span ago
     such as C{1h} or C{30m}, or a Unix time such as C{1795000000}.
 
-    @raise ValueError: none of those.
+    @raise ValueError: none of those, or a time before 1970 or more than
+        L{MAX_DURATION} after C{now}.
     """
-    text = text.strip()
+    when = _parseTime(text.strip(), now)
+    if not 0 <= when <= now + MAX_DURATION:
+        raise ValueError(f"time out of range: {text!r}")
+    return when
+
+
+def _parseTime(text: str, now: float) -> float:
     if text.isdigit():
         return float(text)
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
@@ -52,6 +64,11 @@ def parseTime(text: str, now: float) -> float:
 
 def formatTime(when: float) -> str:
     """
-    C{2026-11-20 14:00:05} (UTC) for a Unix time.
+    C{2026-11-20 14:00:05} (UTC) for a Unix time; never raises (a reply
+    or listing must not fail on an odd stored time): a time the calendar
+    cannot show is given as a Unix time.
     """
-    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return f"Unix time {when:.0f}"

@@ -12,8 +12,10 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
+from chatd.admin.columns import pad
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
+from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
@@ -120,7 +122,9 @@ class ConsoleViews:
         try:
             return parseDuration(text)
         except ValueError:
-            raise Usage(f"{text!r} is not a timeout like 30, 10m, 2h or 1d") from None
+            raise Usage(
+                f"{text!r} is not a timeout like 30, 10m, 2h or 1d (at most 3650d)"
+            ) from None
 
     def _rooms(self, text: str) -> list[str]:
         names = [name.strip() for name in text.split(",") if name.strip()]
@@ -165,7 +169,7 @@ class ConsoleViews:
             return f"no room messages since {formatTime(since)} UTC"
         found.sort(key=lambda message: message.when)
         return "\n".join(
-            f"{formatTime(m.when)}  {m.room:<16}  {m.sender}: {line}"
+            f"{formatTime(m.when)}  {pad(m.room, 16)}  {m.sender}: {line}"
             for m in found
             for line in m.lines
         )
@@ -182,7 +186,7 @@ class ConsoleViews:
         lines = [f"{'nick':<16}  {'address':<39}  {'protocol':<8}  since (UTC)"]
         for since, p in rows:
             lines.append(
-                f"{p.nick or '(not logged in)':<16}  {p.address:<39}  "
+                f"{pad(p.nick or '(not logged in)', 16)}  {p.address:<39}  "
                 f"{p.protocolName:<8}  {formatTime(since)}"
             )
         return "\n".join(lines)
@@ -194,7 +198,7 @@ class ConsoleViews:
         if not rooms:
             return "no rooms"
         lines = [f"{'room':<16}  {'mode':<8}  members"]
-        lines += [f"{name:<16}  {modeOf(name):<8}  {count}" for name, count in rooms]
+        lines += [f"{pad(name, 16)}  {modeOf(name):<8}  {count}" for name, count in rooms]
         return "\n".join(lines)
 
     def cmd_pending_rooms(self, rest: str) -> str:
@@ -216,13 +220,17 @@ class ConsoleViews:
         if target is None:
             lines.append(f"{nick}: not connected")
         else:
-            since = self.moderation.connectedAt(target)
-            lines.append(
-                f"{target.nick}: not connected, present in their rooms (always on)"
-                if isAbsent(target)
-                else f"{target.nick}: connected from {target.address} over {target.protocolName}"
-                + (f" since {formatTime(since)} UTC" if since is not None else "")
-            )
+            if isAbsent(target):
+                lines.append(f"{target.nick}: not connected, present in their rooms (always on)")
+            # An account signed in several times: each connection, one line.
+            for each in connectionsOf(target):
+                if isAbsent(each):
+                    continue
+                since = self.moderation.connectedAt(each)
+                lines.append(
+                    f"{target.nick}: connected from {each.address} over {each.protocolName}"
+                    + (f" since {formatTime(since)} UTC" if since is not None else "")
+                )
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
         if key(nick) in self.moderation.operators:
@@ -259,4 +267,4 @@ class ConsoleViews:
         entries = await self.moderation.lastAudit(int(text))
         if not entries:
             return "no administrator actions recorded"
-        return "\n".join(f"{formatTime(e.at)}  {e.who:<12}  {e.what}" for e in entries)
+        return "\n".join(f"{formatTime(e.at)}  {pad(e.who, 12)}  {e.what}" for e in entries)

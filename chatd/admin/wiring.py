@@ -203,7 +203,7 @@ def addAdminServices(
     if options["admin-ssh"] or options["manhole"]:
         key = hostKey(dataDir)
         if options["admin-ssh"]:
-            ssh = consoleSSHFactory(makeConsole, checker, key)
+            ssh = consoleSSHFactory(makeConsole, checker, key, reactor)
             withLoginDeadline(ssh, reactor, options["admin-login-timeout"])
             console = listen(
                 reloader, "admin console (SSH)", options["admin-ssh"], ssh, reactor, None

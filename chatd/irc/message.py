@@ -196,12 +196,12 @@ def splitUTF8(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def textBudget(command: str, prefix: str, target: str) -> int:
+def textBudget(command: str, prefix: str, *targets: str) -> int:
     """
     How many bytes of text fit in C{:prefix COMMAND target :text\\r\\n}
     within L{MAX_LINE} (tags do not count against it).
     """
-    line = formatLine(command, target, "x", prefix=prefix, trailing=True)
+    line = formatLine(command, *targets, "x", prefix=prefix, trailing=True)
     overhead = len(line.encode("utf-8")) - 1
     return MAX_LINE - 2 - overhead
 

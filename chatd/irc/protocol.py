@@ -35,6 +35,7 @@ from chatd.irc.channels import syncChannels, unshow
 from chatd.irc.connection import IRCConnection
 from chatd.irc.identity import accountTags
 from chatd.irc.labels import delivered
+from chatd.irc.message import splitUTF8, textBudget
 from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
 from chatd.irc.redact import redactedLine
 from chatd.irc.wire import channelName, cleanText, serverTime
@@ -197,12 +198,7 @@ class IRCProtocol(IRCConnection):
                 self.send(event.wire(self.wire.roomChange))
             return
         if isinstance(event, Wallops):
-            self.sendMessage(
-                "WALLOPS",
-                cleanText(event.message),
-                prefix=self.wire.hostmask(event.by),
-                trailing=True,
-            )
+            self.sendText("WALLOPS", (), event.message, self.wire.hostmask(event.by))
             return
         if isinstance(event, Invitation):
             self.sendMessage(
@@ -214,7 +210,24 @@ class IRCProtocol(IRCConnection):
             )
             return
         tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
-        self.sendMessage("NOTICE", self.me(), cleanText(event.text), tags=tags, trailing=True)
+        self.sendText("NOTICE", (self.me(),), event.text, self.server, tags)
+
+    def sendText(
+        self,
+        command: str,
+        params: tuple[str, ...],
+        text: str,
+        prefix: str,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        """
+        C{text} from the server or an operator as one or more C{command}
+        lines: split at IRC's 512-byte limit (at a space where possible) as
+        relayed messages are, never truncated.
+        """
+        budget = textBudget(command, prefix, *params)
+        for piece in splitUTF8(cleanText(text), budget):
+            self.sendMessage(command, *params, piece, prefix=prefix, tags=tags, trailing=True)
 
     @delivered
     def disconnect(self, error: ChatError) -> None:

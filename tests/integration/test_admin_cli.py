@@ -78,6 +78,7 @@ class PasswordTests(TestCase):
 
     def setUp(self) -> None:
         self.dataDir = Path(self.mktemp())
+        self.dataDir.mkdir()
 
     def test_stdin(self) -> None:
         """
@@ -116,7 +117,66 @@ class PasswordTests(TestCase):
         with mock.patch("getpass.getpass", side_effect=["pw1", "pw2"]):
             status, _, err = run("root", "--data-dir", str(self.dataDir))
         self.assertEqual((status, err), (1, "chatd-admin: the passwords differ\n"))
-        self.assertFalse(self.dataDir.exists())
+        self.assertEqual([], list(self.dataDir.iterdir()))
+
+    def test_noDataDir(self) -> None:
+        """
+        A data directory (or the directory of C{--file}) that does not
+        exist is refused in one line, before the password is asked, and
+        is not created.
+        """
+        missing = self.dataDir / "no" / "such"
+        status, out, err = run("password", "root", "--stdin", "--data-dir", str(missing))
+        self.assertEqual((status, out), (1, ""))
+        self.assertEqual(
+            err,
+            f"chatd-admin: no data directory {missing}"
+            " (the daemon makes its data directory at its start)\n",
+        )
+        status, _, err = run("root", "--stdin", "--file", str(missing / "pw"), stdin="pw\n")
+        self.assertEqual(status, 1)
+        self.assertIn(f"no directory {missing}", err)
+        self.assertFalse((self.dataDir / "no").exists())
+
+    def test_noTerminal(self) -> None:
+        """
+        Without a terminal and without C{--stdin}, one C{chatd-admin:}
+        line and status 1, not a traceback; an unknown command word is
+        said to have been taken as a name.  (A real process, in a session
+        of its own, so it has no controlling terminal.)
+        """
+        command = [
+            sys.executable,
+            "-c",
+            "import sys; from chatd.admin.cli import main; sys.exit(main())",
+        ]
+        for argv, note in (
+            (["password", "root"], ""),
+            (
+                ["frob"],
+                " ('frob' is not a command (password, backup, restore, copy),"
+                " so it was taken as 'chatd-admin password frob')",
+            ),
+        ):
+            done = subprocess.run(
+                [*command, *argv, "--data-dir", str(self.dataDir)],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                start_new_session=True,
+                timeout=60,
+            )
+            self.assertEqual(
+                (done.returncode, done.stdout, done.stderr),
+                (
+                    1,
+                    "",
+                    "chatd-admin: no terminal to ask the password on: give it with --stdin"
+                    + note
+                    + "\n",
+                ),
+            )
+        self.assertEqual([], list(self.dataDir.iterdir()))
 
     def test_refused(self) -> None:
         """
@@ -131,7 +191,7 @@ class PasswordTests(TestCase):
         status, _, err = run("root", "--file", "f", "--data-dir", "d")
         self.assertEqual(status, 2)
         self.assertIn("not allowed with argument", err)
-        self.assertFalse(self.dataDir.exists())
+        self.assertEqual([], list(self.dataDir.iterdir()))
 
     def test_help(self) -> None:
         """

@@ -94,6 +94,9 @@ def test_sshConsoleKicksAndPersists(tmp_path: Path) -> None:
         users = ssh.run(sshPort, "users")
         assert users.returncode == 0, users
         assert "bob" in users.stdout and "tchat" in users.stdout
+        unknown = ssh.run(sshPort, "frob")
+        assert (unknown.returncode, unknown.stdout) == (1, "unknown command 'frob'; try: help\n")
+        assert ssh.run(sshPort, "kick").returncode == 1
 
         kicked = ssh.run(sshPort, "kick", "bob", "2s", "stop", "spamming")
         assert kicked.returncode == 0, kicked

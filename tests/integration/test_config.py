@@ -83,6 +83,8 @@ def test_commandLineOverrides(tmp_path: Path) -> None:
         ("rooms = [1]\n", "key 'rooms': expects a list of strings"),
         ('quiet-connections = "yes"\n', "key 'quiet-connections': expects true or false"),
         ("max-clients = -2\n", "key 'max-clients': must not be negative"),
+        ("flood-rate = 0\n", "key 'flood-rate': --flood-rate must be positive"),
+        ("turn-budget = -1\n", "key 'turn-budget': --turn-budget must not be negative"),
         ('config = "other.toml"\n', "unknown key 'config'"),
         ("[listeners]\nport = 1\n", "unknown key 'listeners'"),
         ("max-clients = \n", "config file"),
@@ -161,5 +163,43 @@ def test_daemonRefusesUnknownKey(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode != 0
-    assert f"config file {config}: unknown key 'max-clientz'" in done.stderr + done.stdout
-    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stdout + done.stderr == f"chatd: config file {config}: unknown key 'max-clientz'\n"
+
+
+def test_refusalOnCommandLineNotBlamedOnFile(tmp_path: Path) -> None:
+    """
+    A bad value the command line gives over the file's is refused as the
+    command line's, without naming the file.
+    """
+    config = write(tmp_path / "chatd.toml", "flood-rate = 0\n")
+    with pytest.raises(UsageError) as raised:
+        parse("--config", config, "--close-grace", "0", "--flood-rate", "2")
+    assert str(raised.value) == "--close-grace must be positive"
+
+
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (
+            ["--config", "{config}"],
+            "chatd: config file {config}: key 'flood-rate': --flood-rate must be positive",
+        ),
+        (["--frobnicate"], "chatd: option --frobnicate not recognized"),
+    ],
+)
+def test_daemonRefusesInOneLine(tmp_path: Path, args: list[str], line: str) -> None:
+    """
+    A value the file gives and a check refuses, or an unknown option on
+    the command line: the daemon exits with one line, not the whole --help.
+    """
+    config = write(tmp_path / "chatd.toml", "flood-rate = 0\n")
+    done = subprocess.run(
+        [str(TWISTD), "-n", "--pidfile=", "chatd", *(a.format(config=config) for a in args)],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stdout + done.stderr == line.format(config=config) + "\n"

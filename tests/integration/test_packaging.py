@@ -91,6 +91,7 @@ def test_pipInstall(tmp_path: Path) -> None:
     helped = run(venv / "bin" / "chatd-admin", "--help", cwd=tmp_path)
     assert helped.returncode == 0, helped.stderr
     assert "password" in helped.stdout and "backup" in helped.stdout
+    (tmp_path / "chatd-data").mkdir()  # as the daemon makes it at its start
     admin = run(venv / "bin" / "chatd-admin", "root", "--stdin", cwd=tmp_path, stdin="pw\n")
     assert admin.returncode == 0, admin.stderr
     assert verify(tmp_path / "chatd-data" / "admin-passwords", "root", "pw")

@@ -32,6 +32,7 @@ START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
 BAD_ARGUMENTS = [
     ("messages", "messages"),
     ("messages yesterday", "messages"),
+    ("messages 99999999999999", "messages"),
     ("users now", "users"),
     ("rooms all", "rooms"),
     ("add room", "add room"),
@@ -50,6 +51,8 @@ BAD_ARGUMENTS = [
     ("kick bob soon spamming", "kick"),
     ("kick bob 0 spamming", "kick"),
     ("kick bad!nick 10m spamming", "kick"),
+    ("kick bob 99999999999999d spamming", "kick"),
+    ("kick bob 3651d spamming", "kick"),
     ("unkick", "unkick"),
     ("unkick bob eve", "unkick"),
     ("ban", "ban"),
@@ -66,6 +69,7 @@ BAD_ARGUMENTS = [
     ("kill bob", "kill"),
     ("mute bob", "mute"),
     ("mute bob forever", "mute"),
+    ("mute bob 999999999d", "mute"),
     ("unmute", "unmute"),
     ("announce", "announce"),
     ("announce    ", "announce"),
@@ -270,7 +274,7 @@ class CommandTests(ConsoleTestCase):
         """
         bob = self.login("bob")
         reply = self.run_("kick Bob 10m stop spamming")
-        self.assertEqual("kicked Bob for 10m, until 2026-11-18 11:16:40", reply)
+        self.assertEqual("kicked Bob for 10m, until 2026-11-18 11:16:40 UTC", reply)
         assert bob.disconnectedWith is not None
         self.assertEqual(26, bob.disconnectedWith.code)
         self.assertEqual("kicked by root for 10m: stop spamming", bob.disconnectedWith.text)
@@ -283,7 +287,7 @@ class CommandTests(ConsoleTestCase):
         self.clock.advance(1)
         self.service.login(again, "bob")
         self.assertEqual(
-            "kicked eve for 1h, until 2026-11-18 12:16:40 (not connected now)",
+            "kicked eve for 1h, until 2026-11-18 12:16:40 UTC (not connected now)",
             self.run_("kick eve 1h x"),
         )
         self.assertEqual("eve may log in again", self.run_("unkick eve"))
@@ -364,6 +368,7 @@ class CommandTests(ConsoleTestCase):
         self.service.say(bob, "lobby", ("hi",))
         self.assertEqual("bob is not muted", self.run_("unmute bob"))
         self.assertEqual("muted alice for 30s", self.run_("mute alice 30"))
+        self.assertEqual("muted mm1 for 1m (not connected now)", self.run_("mute mm1 1m"))
         self.clock.advance(30)
         self.service.say(alice, "lobby", ("free",))
 
@@ -646,5 +651,15 @@ class TimeSpecTests(SynchronousTestCase):
         self.assertEqual(START - 3600, parseTime("1h", now))
         self.assertEqual(12345, parseTime("12345", now))
         self.assertEqual("2026-11-18 11:06:40", formatTime(START))
-        for bad in ("yesterday", "2026-13-01", ""):
+        for bad in ("yesterday", "2026-13-01", "", "99999999999999", "9999-01-01", "3651d"):
             self.assertRaises(ValueError, parseTime, bad, now)
+
+    def test_bounds(self) -> None:
+        """
+        A timeout may be ten years and no more; formatting any time, even
+        one past the calendar, never raises.
+        """
+        self.assertEqual(3650 * 86400, parseDuration("3650d"))
+        for bad in ("3651d", "999999999d", "99999999999999d"):
+            self.assertRaises(ValueError, parseDuration, bad)
+        self.assertEqual("Unix time 8639999999999913984", formatTime(99999999999999 * 86400.0))

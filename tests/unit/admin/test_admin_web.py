@@ -31,7 +31,7 @@ class WebModerationTests(WebTestCase):
         """
         alice = self.web.connect("alice")
         self.assertEqual(
-            "kicked alice for 1m, until 1970-01-01 00:17:40", self.run_("kick alice 1m spam")
+            "kicked alice for 1m, until 1970-01-01 00:17:40 UTC", self.run_("kick alice 1m spam")
         )
         self.assertEqual(
             [{"type": "bye", "code": 26, "text": "kicked by root for 1m: spam"}], alice.take()

@@ -590,6 +590,24 @@ class EventTests(IRCTestCase):
         self.service.announce("restart at noon")
         self.assertEqual(self.read(t), ":chatd NOTICE alice :restart at noon\r\n")
 
+    def test_longNoticeSplit(self) -> None:
+        """
+        An announcement longer than one IRC line is split into several
+        NOTICEs of at most 512 bytes, between words, losing nothing.
+        """
+        proto, t = self.connect("alice")
+        text = " ".join(["word"] * 250) + " THE-END"
+        self.service.announce(text)
+        lines = self.read(t).split("\r\n")[:-1]
+        self.assertGreater(len(lines), 1)
+        prefix = ":chatd NOTICE alice :"
+        for line in lines:
+            self.assertTrue(line.startswith(prefix), line)
+            self.assertLessEqual(len(line.encode("utf-8")) + 2, 512)
+        pieces = [line[len(prefix) :] for line in lines]
+        self.assertEqual("".join(pieces), text)
+        self.assertTrue(all(piece.endswith(" ") for piece in pieces[:-1]))
+
     def test_kickedElsewhere(self) -> None:
         """
         When the service ends the session, the client gets ERROR and the

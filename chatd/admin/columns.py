@@ -1,0 +1,31 @@
+# -*- test-case-name: tests.unit.admin.test_admin_columns -*-
+"""
+Padding for the console's tables by the columns a terminal shows, not by
+characters: a room or nickname in East Asian wide characters (C{日本語})
+takes two columns a character, and a combining accent none, so padding by
+C{len} would push the rest of its row out of line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def width(text: str) -> int:
+    """
+    The terminal columns C{text} takes.
+    """
+    columns = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        columns += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return columns
+
+
+def pad(text: str, columns: int) -> str:
+    """
+    C{text} followed by spaces to fill C{columns} terminal columns (as
+    C{f"{text:<columns}"} does for narrow text).
+    """
+    return text + " " * max(0, columns - width(text))
