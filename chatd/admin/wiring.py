@@ -24,12 +24,12 @@ from chatd.admin.accountcheck import accountAdminCheck
 from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords
 from chatd.admin.manhole import manholeFactory
+from chatd.admin.sanctionload import SanctionLoading
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.admin.ssh import consoleSSHFactory, hostKey, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.gate import PasswordGate
 from chatd.core.roles import IAdministration
-from chatd.core.sanctionload import SanctionLoading
 from chatd.listeners import Listener
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.storage.modsql import SQLModerationStore

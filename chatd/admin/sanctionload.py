@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_sanctionload -*-
+# -*- test-case-name: tests.unit.admin.test_sanctionload -*-
 """
 Loading the stored sanctions at start, and again while their database is
 unavailable.

@@ -1,6 +1,6 @@
-# -*- test-case-name: tests.unit.core.test_sanctionload -*-
+# -*- test-case-name: tests.unit.admin.test_sanctionload -*-
 """
-Tests for L{chatd.core.sanctionload}: sanctions that could not be loaded
+Tests for L{chatd.admin.sanctionload}: sanctions that could not be loaded
 because their database was down are loaded again, and logins accepted, once
 it answers; never before.
 """
@@ -11,9 +11,9 @@ from twisted.internet.defer import Deferred, fail
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.admin.sanctionload import LOADING, SanctionLoading
 from chatd.core import errors
 from chatd.core.persistence import LOAD_RETRY
-from chatd.core.sanctionload import LOADING, SanctionLoading
 from chatd.core.service import ChatService
 from chatd.modstore import BAN, MemoryModerationStore, Sanction
 from chatd.tchat import TchatFactory
