@@ -98,16 +98,23 @@ class AdminConsole(RoomCommands):
                 return maybeDeferred(lambda: Refusal("usage: " + " | ".join(forms)))
             return maybeDeferred(lambda: Refusal(f"unknown command {words[0]!r}; try: help"))
         handler = getattr(self, "cmd_" + name.replace(" ", "_"))
+        failed = self._failures()  # a write the command awaited failed if this grows
         d = maybeDeferred(handler, rest)
         # The reply waits until what the command did is stored (a ban answered
         # holds after a crash), and in a cluster until every node has heard of
         # it: whoever it banned, muted or kicked is so everywhere by then.
         d.addErrback(self._failed, name)
-        d.addCallback(self._stored)
+        d.addCallback(self._stored, failed)
         return d.addCallback(lambda reply: afterHeard(self.service.observer, lambda: reply))
 
-    def _stored(self, reply: str) -> Deferred[str]:
+    def _failures(self) -> int:
+        persistence = self.service.persistence
+        chat: int = 0 if persistence is None else persistence.writes.failures
+        return int(self.moderation.writes.failures) + chat
+
+    def _stored(self, reply: str, failed: int) -> Deferred[str]:
         def told(stored: bool) -> str:
+            stored = stored and self._failures() == failed
             observer = self.service.observer
             return withOutcome(reply, stored, observer is None or observer.reachesEveryone())
 

@@ -248,6 +248,7 @@ class ConsoleViews:
         perProtocol = Counter(p.protocolName for p in connections)
         protocols = ", ".join(f"{name} {count}" for name, count in sorted(perProtocol.items()))
         bans = len(self.moderation.sanctions(BAN)) + len(self.moderation.sanctions(IPBAN))
+        problem = self.service.stats.sanctionsProblem
         return "\n".join(
             [
                 f"connections: {len(connections)}" + (f" ({protocols})" if protocols else ""),
@@ -256,6 +257,7 @@ class ConsoleViews:
                 f"messages per second: {self.moderation.messagesPerSecond():.2f} (last minute)",
                 f"bans: {bans}, kicks: {len(self.moderation.sanctions(KICK))}, "
                 f"mutes: {len(self.moderation.sanctions(MUTE))}",
+                *([f"sanctions: {problem}"] if problem is not None else []),
                 f"memory: {_memory()}",
             ]
         )

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from twisted.application.service import MultiService, Service
 from twisted.cred.portal import Portal
-from twisted.internet.defer import Deferred
 from twisted.internet.stdio import StandardIO
 from twisted.logger import Logger
 
@@ -25,11 +24,11 @@ from chatd.admin.accountcheck import accountAdminCheck
 from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords
 from chatd.admin.manhole import manholeFactory
+from chatd.admin.sanctionload import SanctionLoading
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.admin.ssh import consoleSSHFactory, hostKey, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.gate import PasswordGate
-from chatd.core.moderation import Moderation
 from chatd.core.roles import IAdministration
 from chatd.listeners import listen
 from chatd.modstore import IModerationStore, SQLiteModerationStore
@@ -111,21 +110,20 @@ FLAGS: list[Any] = [
 class RestoreModeration(Service):
     """
     At start, hand the moderation rules the durable store and the sanctions
-    it holds (kicks and bans survive restarts).
+    it holds (kicks and bans survive restarts), tried again while its
+    database is unavailable (L{SanctionLoading}).
     """
 
-    def __init__(self, moderation: Moderation, store: IModerationStore) -> None:
-        self.moderation = moderation
-        self.store = store
-        self.restored: Deferred[int] | None = None
+    def __init__(self, chat: IAdministration, store: IModerationStore, reactor: Any) -> None:
+        self.loading = SanctionLoading(chat.moderation, store, reactor, chat.stats)
 
     def startService(self) -> None:
         super().startService()
-        self.restored = Deferred.fromCoroutine(self.moderation.restore(self.store))
-        self.restored.addCallbacks(
-            lambda count: log.info("moderation: {count} sanctions in force", count=count),
-            lambda failure: log.failure("could not load the moderation store", failure),
-        )
+        self.loading.start()
+
+    def stopService(self) -> Any:
+        self.loading.stop()
+        return super().stopService()
 
 
 class TerminalConsole(Service):
@@ -178,7 +176,7 @@ def addAdminServices(
         store = SQLiteModerationStore(dataDir / MODERATION_DB, reactor)
     store.setName("moderation-store")
     store.setServiceParent(top)
-    RestoreModeration(chat.moderation, store).setServiceParent(top)
+    RestoreModeration(chat, store, reactor).setServiceParent(top)
 
     def shutdown() -> None:
         reactor.callLater(SHUTDOWN_GRACE, reactor.stop)

@@ -82,6 +82,8 @@ class ChatStats:
     @ivar storeHealth: the store's L{StoreHealth} (C{None}: no store).
     @ivar storeCheck: tries the store now, firing with why it fails or
         C{None} (for C{/healthz}; C{None}: no store).
+    @ivar sanctionsProblem: why the stored sanctions are not loaded (logins
+        are refused meanwhile), or C{None} once they are.
     @ivar clusterUp: whether the other cluster nodes can be reached now
         (Redis answers), set by a cluster node (C{None}: not in a cluster).
     """
@@ -97,6 +99,7 @@ class ChatStats:
         self.storeHealth: StoreHealth | None = None
         self.storeCheck: Callable[[], Deferred[str | None]] | None = None
         self.clusterUp: Callable[[], bool] | None = None
+        self.sanctionsProblem: str | None = None
 
     def messageIn(self, protocol: str, kind: str, recipients: int) -> None:
         """

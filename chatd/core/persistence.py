@@ -336,7 +336,17 @@ class Persistence:
         self.writes.keep(self.store.forgetHistory(room, millis))
 
     def roomCreated(self, room: Room) -> Deferred[str]:
-        d = self.store.saveRoom(room.stored(), self.service.now())
+        return self._saveRoom(room.stored(), room)
+
+    def _saveRoom(self, settings: Any, room: Room) -> Deferred[str]:
+        """
+        Store C{room}'s C{settings}; fires with its name once the write has
+        ended.  A failed write (an outage) undoes nothing members already
+        saw: it is kept in L{writes}, so the console's reply says the change
+        is not stored.
+        """
+        d = self.store.saveRoom(settings, self.service.now())
+        self.writes.keep(d)
         return d.addCallback(self._roomSaved, room)
 
     def _roomSaved(self, ignored: object, room: Room) -> str:
@@ -394,5 +404,4 @@ class Persistence:
         settings = target.configure(mode, capacity, topic, autojoin)
         if new:
             settings.created = service.now()
-        d = self.store.saveRoom(settings, service.now())
-        return d.addCallback(self._roomSaved, target)
+        return self._saveRoom(settings, target)

@@ -24,6 +24,7 @@ class PendingWrites:
 
     def __init__(self, what: str) -> None:
         self.what = what
+        self.failures = 0  # writes failed since start (a command awaiting its own reads this)
         self._underWay: set[Deferred[bool]] = set()
 
     def keep(self, write: Deferred[Any]) -> None:
@@ -36,6 +37,7 @@ class PendingWrites:
         def end(result: object) -> None:
             self._underWay.discard(ended)
             if isinstance(result, Failure):
+                self.failures += 1
                 self.log.failure(self.what, result)
             ended.callback(not isinstance(result, Failure))
 

@@ -148,6 +148,13 @@ class ChatCollector:
                 value=health.failures,
             )
 
+        yield GaugeMetricFamily(
+            "chatd_sanctions_loaded",
+            "1 once the stored sanctions are loaded, 0 while they are not (logins are"
+            " refused meanwhile; see /healthz for why).",
+            value=int(stats.sanctionsProblem is None),
+        )
+
         if stats.clusterUp is not None:
             yield GaugeMetricFamily(
                 "chatd_cluster_up",
@@ -213,7 +220,8 @@ class HealthResource(Resource):
     """
     C{GET /healthz}: 200 and a small JSON summary while the daemon serves;
     503 with C{"status": "unavailable"} and the reason in C{"store"} while
-    its database fails (it is tried at each request).  A cluster node also
+    its database fails (it is tried at each request), or in C{"sanctions"}
+    while the stored sanctions are not loaded (logins are refused).  A cluster node also
     says whether the other nodes can be reached (C{"cluster"}).
     """
 
@@ -246,10 +254,15 @@ class HealthResource(Resource):
         """
         The JSON answer, with the status code set on C{request}.
         """
-        fields: dict[str, object] = {"status": "ok" if problem is None else "unavailable"}
-        if problem is not None:
+        sanctions = self.service.stats.sanctionsProblem
+        fields: dict[str, object] = {"status": "ok"}
+        if problem is not None or sanctions is not None:
             request.setResponseCode(503)
+            fields["status"] = "unavailable"
+        if problem is not None:
             fields["store"] = problem
+        if sanctions is not None:
+            fields["sanctions"] = sanctions
         if self.service.stats.clusterUp is not None:
             fields["cluster"] = "up" if self.service.stats.clusterUp() else UNREACHABLE
         fields.update(

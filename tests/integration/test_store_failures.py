@@ -343,3 +343,54 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
         daemon.stop()
     log = daemon.logText()
     assert log.count("Traceback") == 1, log  # the outage's first error only
+
+
+@pytest_twisted.ensureDeferred
+async def test_postgresDownAtStart(tmp_path: Path, ownPostgres: PostgresServer) -> None:
+    """
+    A daemon started while PostgreSQL is down refuses logins (03) and says
+    in /healthz that its sanctions are not loaded; once the server is back,
+    it loads them by itself: the banned nickname is refused, others admitted.
+    """
+    import psycopg
+
+    url = createDatabase(ownPostgres.url)
+    startDaemon(tmp_path, "--db", url).stop()  # creates the schema
+    with psycopg.connect(url) as connection:
+        connection.execute(
+            "INSERT INTO sanctions (kind, target, name, reason, by_admin, at, until)"
+            " VALUES ('ban', 'eve', 'eve', 'troll', 'root', 0, NULL)"
+        )
+    ownPostgres.stop()
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--db",
+        url,
+        "--web-metrics",
+        factories=("TchatFactory", "GuardedSite"),
+    )
+    web = daemon.ports["GuardedSite"]
+    try:
+        bob, reply = await tchatLogin(daemon, "clt: LOGIN bob")
+        assert reply == "srv: ERROR 03"
+        status, body = getJSON(f"http://127.0.0.1:{web}/healthz")
+        assert status == 503 and "could not be loaded" in body["sanctions"], body
+        ownPostgres.start()
+        for _ in range(40):  # tried again every 5 s
+            await bob.close()
+            bob, reply = await tchatLogin(daemon, "clt: LOGIN bob")
+            if reply == "srv: OKAY!":
+                break
+            assert reply == "srv: ERROR 03"
+            await deferLater(reactor, 0.5, lambda: None)
+        assert reply == "srv: OKAY!"
+        eve, reply = await tchatLogin(daemon, "clt: LOGIN eve")
+        assert reply == "srv: ERROR 24"
+        assert getJSON(f"http://127.0.0.1:{web}/healthz")[0] == 200
+        await bob.close()
+        await eve.close()
+    finally:
+        daemon.stop()
+    assert "logins are accepted again" in daemon.logText()

@@ -105,3 +105,6 @@ class OutageStore(MemoryChatStore):
 
     def window(self, *args: Any, **kwargs: Any) -> Deferred[Any]:
         return self._unless("window", lambda: super(OutageStore, self).window(*args, **kwargs))
+
+    def saveRoom(self, settings: Any, when: int) -> Deferred[None]:
+        return self._unless("saveRoom", lambda: super(OutageStore, self).saveRoom(settings, when))

@@ -438,6 +438,15 @@ class CommandTests(ConsoleTestCase):
         )
         self.assertRegex(lines[5], r"^memory: \d+ kB")
 
+    def test_statsSanctionsNotLoaded(self) -> None:
+        """
+        While the stored sanctions are not loaded, C{stats} says so under
+        the counts of sanctions (which are then not the whole story).
+        """
+        self.service.stats.sanctionsProblem = "the sanctions could not be loaded: X"
+        lines = self.run_("stats").splitlines()
+        self.assertEqual("sanctions: the sanctions could not be loaded: X", lines[5])
+
     def test_audit(self) -> None:
         """
         C{audit} shows the last actions with when and who, C{audit N} the

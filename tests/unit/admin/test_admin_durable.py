@@ -7,7 +7,7 @@ is said in the reply.
 
 from __future__ import annotations
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
@@ -16,8 +16,10 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.admin.commands import AdminConsole
 from chatd.admin.outcome import NOT_STORED
 from chatd.admin.shell import ConsoleLineProtocol
+from chatd.core.errors import StoreUnavailable
 from chatd.core.service import ChatService
 from chatd.modstore import AuditEntry, MemoryModerationStore, Sanction
+from tests.support.persistencecase import OutageStore, PersistenceTestCase
 
 PROMPT = "chatd> "
 
@@ -97,3 +99,49 @@ class DurableRepliesTests(SynchronousTestCase):
         self.assertEqual(self.reply(), f"banned eve (not connected now)\n{NOT_STORED}\n{PROMPT}")
         self.assertEqual(len(self.flushLoggedErrors(OSError)), 1)
         self.assertTrue(self.typed("rooms").startswith("room "))
+
+
+class RoomWritesDuringOutageTests(PersistenceTestCase):
+    """
+    While the chat database cannot store rooms, a room made or a topic set
+    (from the console or by a user) takes effect, and the console's reply
+    says it is not stored, rather than "refused" for a change made anyway.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.store = self.outage = OutageStore()
+        self.store.startService()
+        self.service = self.makeService(rooms=["lobby"])
+        self.outage.down = {"saveRoom"}
+        self.console = AdminConsole(self.service, "root", lambda: None)
+
+    def run_(self, line: str) -> str:
+        reply: str = self.successResultOf(self.console.execute(line))
+        self.flushLoggedErrors(StoreUnavailable)
+        return reply
+
+    def test_consoleAddRoomAndTopic(self) -> None:
+        self.assertEqual(f"created outroom\n{NOT_STORED}", self.run_("add room outroom"))
+        self.assertIn("outroom", [name for name, _ in self.service.rooms()])
+        self.assertEqual(f"topic of lobby set\n{NOT_STORED}", self.run_("topic lobby X"))
+        self.assertEqual("X", self.service.registry.get("lobby").settings.topic)
+        self.outage.down = set()
+        self.assertEqual("topic of lobby set", self.run_("topic lobby Y"))
+
+    def test_userTopicAndRoom(self) -> None:
+        """
+        A user's own room and topic hold live too (their reply is not
+        "try again later" for a change everyone already sees).
+        """
+        self.outage.down = set()
+        self.registered("alice", "sesame-pw")
+        self.outage.down = {"saveRoom"}
+        alice = self.login("alice", "sesame-pw")
+        made = maybeDeferred(self.service.createRoom, alice, "mine")
+        self.assertEqual("mine", self.successResultOf(made))
+        self.flushLoggedErrors(StoreUnavailable)
+        self.service.enter(alice, "mine")
+        self.successResultOf(maybeDeferred(self.service.setTopic, alice, "mine", "hello"))
+        self.flushLoggedErrors(StoreUnavailable)
+        self.assertEqual("hello", self.service.registry.get("mine").settings.topic)

@@ -346,3 +346,21 @@ class StoreHealthTests(SynchronousTestCase):
         self.store.health.recovered("write messages")
         self.assertEqual(self.healthz()[0], b"HTTP/1.1 200 OK")
         self.assertEqual(self.scrape()["chatd_store_up"], 1)
+
+    def test_sanctionsNotLoaded(self) -> None:
+        """
+        While the stored sanctions are not loaded (logins are refused),
+        C{/healthz} answers 503 with the reason and C{chatd_sanctions_loaded}
+        is 0, though the store works.
+        """
+        self.assertEqual(self.scrape()["chatd_sanctions_loaded"], 1)
+        self.service.stats.sanctionsProblem = "the sanctions could not be loaded: X"
+        status, body = self.healthz()
+        self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
+        self.assertEqual(body["status"], "unavailable")
+        self.assertEqual(body["sanctions"], "the sanctions could not be loaded: X")
+        self.assertNotIn("store", body)
+        self.assertEqual(self.scrape()["chatd_sanctions_loaded"], 0)
+        self.assertEqual(self.scrape()["chatd_store_up"], 1)
+        self.service.stats.sanctionsProblem = None
+        self.assertEqual(self.healthz()[0], b"HTTP/1.1 200 OK")
