@@ -45,9 +45,13 @@ class NoTerminal(Failed):
 def password(args: argparse.Namespace) -> str:
     path = args.file or args.data_dir / PASSWORDS
     if not path.parent.is_dir():
-        # A mistyped path must not become a new tree the daemon never reads.
-        what = "directory" if args.file else "data directory"
-        raise Failed(f"no {what} {path.parent} (the daemon makes its data directory at its start)")
+        # A data directory is made (the daemon makes it too), but a mistyped
+        # path must not become a new tree the daemon never reads.
+        if args.file or not path.parent.parent.is_dir():
+            what = "directory" if args.file else "data directory's parent"
+            missing = path.parent if args.file else path.parent.parent
+            raise Failed(f"no {what} {missing}")
+        path.parent.mkdir()
     if args.stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -29,7 +29,6 @@ from chatd.core import errors
 from chatd.core.absent import isAbsent
 from chatd.core.calls import afterHeard
 from chatd.core.moderation import parseNetwork
-from chatd.core.names import key, normalize
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import formatSpan
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
@@ -148,23 +147,6 @@ class AdminConsole(RoomCommands):
         return True
 
     # Commands that change things (each is audited)
-
-    async def cmd_add_room(self, rest: str) -> str:
-        replies = []
-        for name in self._rooms(rest):
-            existed = key(normalize(name)) in {key(room) for room, _ in self.service.rooms()}
-            try:
-                made = self.service.addRoom(name)  # a guest's room of that name now lasts
-            except errors.GroupExists as exists:
-                replies.append(f"{name}: {exists.text}")
-                continue
-            if self.service.persistence is not None:  # stored, so it outlives a restart
-                made = await self.service.configureRoom(made)
-            replies.append(
-                f"kept {made}: a guest's room until now" if existed else f"created {made}"
-            )
-        self._audit(f"add room {rest}")
-        return "\n".join(replies)
 
     async def cmd_accept_pending(self, rest: str) -> str:
         text, roomList = self._split(rest, 1, "required")

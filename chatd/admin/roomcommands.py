@@ -1,7 +1,7 @@
 # -*- test-case-name: tests.unit.admin.test_roomadmin -*-
 """
-The admin console's room commands: a room's topic, its operators and its
-founder, and deleting a room.  A fresh data directory's rooms have no
+The admin console's room commands: adding a room, a room's topic, its
+operators and its founder, and deleting a room.  A fresh data directory's rooms have no
 operator, so this is how their topic is first set (after that, an operator
 the console names may).
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 from twisted.internet.defer import maybeDeferred
 
 from chatd.admin.views import ConsoleViews
+from chatd.core import errors
+from chatd.core.names import key, normalize
 
 
 class RoomCommands(ConsoleViews):
@@ -18,6 +20,23 @@ class RoomCommands(ConsoleViews):
     The room commands of L{chatd.admin.commands.AdminConsole} (listed in
     L{chatd.admin.views.COMMANDS}); each is audited.
     """
+
+    async def cmd_add_room(self, rest: str) -> str:
+        replies = []
+        for name in self._rooms(rest):
+            existed = key(normalize(name)) in {key(room) for room, _ in self.service.rooms()}
+            try:
+                made = self.service.addRoom(name)  # a guest's room of that name now lasts
+            except errors.GroupExists as exists:
+                replies.append(f"{name}: {exists.text}")
+                continue
+            if self.service.persistence is not None:  # stored, so it outlives a restart
+                made = await self.service.configureRoom(made)
+            replies.append(
+                f"kept {made}: a guest's room until now" if existed else f"created {made}"
+            )
+        self.moderation.audit(self.who, f"add room {rest}")
+        return "\n".join(replies)
 
     async def cmd_topic(self, rest: str) -> str:
         room, text = self._split(rest, 1, "required")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
 
-from chatd.core import errors
+from chatd.core import errors, roomremoval
 from chatd.core.calls import afterHeard, maybeCall
 from chatd.core.delivery import deliver
 from chatd.core.events import KICK, PART
@@ -136,10 +136,7 @@ class Membership:
 
         created = self.service.registry.create(room, allowed)
         created.founded(creator, self.service.now())  # the creator runs the room
-        if self.service.persistence is not None:
-            self.service.persistence.madeAnew(
-                created.name, int(self.service.clock.seconds() * 1000)
-            )
+        roomremoval.madeAnew(self.service, created.name, int(self.service.clock.seconds() * 1000))
         registered = (
             self.service.persistence is not None
             and self.service.persistence.isRegisteredNow(creator)

@@ -328,13 +328,6 @@ class Persistence:
 
     # Rooms
 
-    def madeAnew(self, room: str, millis: int) -> None:
-        """
-        A user made C{room} anew: what was said under its name before (a
-        guest's room that vanished, even across a restart) is not its past.
-        """
-        self.writes.keep(self.store.forgetHistory(room, millis))
-
     def roomCreated(self, room: Room) -> Deferred[str]:
         return self._saveRoom(room.stored(), room)
 

@@ -297,7 +297,7 @@ class Replica:
         target.founded(creator, when)
         persistence = self.service.persistence
         if new and persistence is not None and not persistence.sharedStore:
-            persistence.madeAnew(target.name, (when or self.service.now()) * 1000)
+            roomremoval.madeAnew(self.service, target.name, (when or self.service.now()) * 1000)
         if new and ephemeral:
             founder = self.service.find(creator or "") if creator else None
             target.makeEphemeral(founder)

@@ -82,6 +82,17 @@ def removeRoom(service: ChatService, target: Room, by: str, reason: str) -> int:
     return len(members)
 
 
+def madeAnew(service: ChatService, name: str, millis: int) -> None:
+    """
+    A user made the room C{name} anew: what was said under its name before
+    C{millis} (a guest's room that vanished, even across a restart) is not
+    its past, and the store forgets it.
+    """
+    persistence = service.persistence
+    if persistence is not None:
+        persistence.writes.keep(persistence.store.forgetHistory(name, millis))
+
+
 def forget(service: ChatService, name: str) -> None:
     """
     Delete the room C{name} from the store, if there is one; the write is

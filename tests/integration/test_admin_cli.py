@@ -121,22 +121,24 @@ class PasswordTests(TestCase):
 
     def test_noDataDir(self) -> None:
         """
-        A data directory (or the directory of C{--file}) that does not
-        exist is refused in one line, before the password is asked, and
-        is not created.
+        A data directory whose parent does not exist (or a missing
+        directory of C{--file}) is refused in one line, before the
+        password is asked, and nothing is created; a data directory whose
+        parent exists is made, as the daemon makes it (a fresh checkout's
+        C{./chatd-data}).
         """
         missing = self.dataDir / "no" / "such"
         status, out, err = run("password", "root", "--stdin", "--data-dir", str(missing))
         self.assertEqual((status, out), (1, ""))
-        self.assertEqual(
-            err,
-            f"chatd-admin: no data directory {missing}"
-            " (the daemon makes its data directory at its start)\n",
-        )
+        self.assertEqual(err, f"chatd-admin: no data directory's parent {self.dataDir / 'no'}\n")
         status, _, err = run("root", "--stdin", "--file", str(missing / "pw"), stdin="pw\n")
         self.assertEqual(status, 1)
         self.assertIn(f"no directory {missing}", err)
         self.assertFalse((self.dataDir / "no").exists())
+        fresh = self.dataDir / "fresh"
+        status, _, err = run("password", "root", "--stdin", "--data-dir", str(fresh), stdin="pw\n")
+        self.assertEqual((status, err), (0, ""))
+        self.assertTrue((fresh / "admin-passwords").exists())
 
     def test_noTerminal(self) -> None:
         """
