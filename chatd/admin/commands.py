@@ -19,10 +19,10 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.admin import sessions as ends
 from chatd.admin.credentials import readPasswords
 from chatd.admin.outcome import allStored, withOutcome
 from chatd.admin.roomcommands import RoomCommands
-from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
@@ -283,7 +283,8 @@ class AdminConsole(RoomCommands):
     def cmd_deop(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
-        if not self.moderation.deop(nick):
+        named = self.moderation.deop(nick)
+        if not ends.deopSession(self.service, nick, self.who) and not named:
             return f"{nick} is not an operator"
         self._audit(f"deop {nick}")
         return f"{nick} is no longer an operator"
@@ -339,11 +340,15 @@ class AdminConsole(RoomCommands):
             return unchanged
         nick = self._nick(rest.strip())
         self._audit(f"admin revoke {nick}")
-        closed = endSessions(self.sessions, self.passwords, nick, sparing=self)
+        closed = ends.endSessions(self.sessions, self.passwords, nick, sparing=self)
+        opers = ends.endOperators(self.service, self.passwords, nick, self.who)
         tellPeers = getattr(self.service.observer, "moderate", None)
         if tellPeers is not None:  # cluster mode: their sessions on other nodes end too
-            tellPeers(REVOKE_ADMIN, nick=nick)
-        return f"{nick} is no longer an administrator; {closed} open console session(s) closed"
+            tellPeers(ends.REVOKE_ADMIN, nick=nick)
+        more = f"; {opers} IRC OPER session(s) no longer operators" if opers else ""
+        return (
+            f"{nick} is no longer an administrator; {closed} open console session(s) closed{more}"
+        )
 
     def cmd_shutdown(self, rest: str) -> str:
         self._split(rest, 0)
@@ -380,11 +385,13 @@ class Consoles:
 
     def peerModeration(self, action: str, fields: dict[str, str]) -> None:
         """
-        Another cluster node's console revoked an administrator: end their
-        sessions here too.
+        Another node's console revoked an administrator (end their sessions
+        and IRC OPER rights here too) or took OPER rights from a user here.
         """
-        if action == REVOKE_ADMIN:
-            closed = endSessions(self.sessions, self.passwords, fields["nick"])
+        ends.peerDeop(self.service, fields) if action == ends.DEOP_SESSION else None
+        if action == ends.REVOKE_ADMIN:
+            ends.endOperators(self.service, self.passwords, fields["nick"], "an administrator")
+            closed = ends.endSessions(self.sessions, self.passwords, fields["nick"])
             if closed:
                 AdminConsole.log.info(
                     "{count} session(s) of {nick} closed: revoked on another node",

@@ -15,6 +15,7 @@ from collections import Counter
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
 from chatd.core.names import isValidName, key, normalize
+from chatd.core.operators import describeSessionOperator
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
@@ -227,6 +228,9 @@ class ConsoleViews:
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
         if key(nick) in self.moderation.operators:
             lines.append("operator")
+        session = None if target is None else describeSessionOperator(self.service, target)
+        if session is not None:
+            lines.append(session)
         now = self._now()
         for kind, label in ((BAN, "banned"), (KICK, "kicked"), (MUTE, "muted")):
             sanction = self.moderation.active(kind, nick)
