@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from chatd.admin import sessions as ends
 from chatd.admin.credentials import readPasswords
+from chatd.admin.opgrant import announceOp
 from chatd.admin.outcome import allStored, withOutcome
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.timespec import formatTime
@@ -274,11 +275,8 @@ class AdminConsole(RoomCommands):
         nick = self._nick(nick)
         if not self.moderation.op(nick, self.who):
             return f"{nick} is already an operator"
-        target = self.service.find(nick)
-        if target is not None:
-            self.service.notify(target, f"{self.who} made you an operator")
         self._audit(f"op {nick}")
-        return f"{nick} is now an operator"
+        return announceOp(self.service, nick, self.who)
 
     def cmd_deop(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)

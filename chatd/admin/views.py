@@ -12,6 +12,7 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
+from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
 from chatd.core.names import isValidName, key, normalize
@@ -227,7 +228,7 @@ class ConsoleViews:
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
         if key(nick) in self.moderation.operators:
-            lines.append("operator")
+            lines.append(operatorLine(self.service, nick))
         session = None if target is None else describeSessionOperator(self.service, target)
         if session is not None:
             lines.append(session)
