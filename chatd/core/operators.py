@@ -8,12 +8,13 @@ administrator's flag (C{admin revoke}).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from chatd.core import status
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
+from chatd.modstore import OPERATOR
 
 if TYPE_CHECKING:
     from chatd.core.roles import IAdministration
@@ -102,3 +103,13 @@ def describeSessionOperator(service: IAdministration, participant: IParticipant)
         how = f"IRC OPER as {through}" if through else "IRC OPER on another node"
         return f"operator for this session ({how})"
     return None
+
+
+def configureOperators(service: IAdministration, names: Iterable[str]) -> None:
+    """
+    A reload's operator names: the configured list is one source of
+    operator names, the console's C{op} grants (kept as sanctions) the
+    other; a name taken out of the list keeps a grant the console made.
+    """
+    granted = [each.target for each in service.moderation.sanctions(OPERATOR)]
+    service.people.configureOperators(names, granted)

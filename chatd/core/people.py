@@ -343,15 +343,14 @@ class People:
             return False
         return self._provenAccounts.get(participant) == key(participant.nick)
 
-    def configureOperators(self, names: Iterable[str]) -> None:
+    def configureOperators(self, names: Iterable[str], granted: Iterable[str] = ()) -> None:
         """
         Replace the configured operator names (a reload): the old ones lose
-        their rights, the new ones gain them; names the console made
-        operators keep theirs unless they were configured ones.
+        their rights, the new ones gain them; C{granted}, the console's.
         """
         self.operatorKeys.difference_update(key(nick) for nick in self.operatorNames)
         self.operatorNames[:] = names
-        self.operatorKeys.update(key(nick) for nick in self.operatorNames)
+        self.operatorKeys.update(granted, (key(nick) for nick in self.operatorNames))
 
     def warnWithoutAccounts(self) -> None:
         """
