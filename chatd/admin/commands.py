@@ -155,20 +155,6 @@ class AdminConsole(RoomCommands):
         self._audit(f"add room {rest}")
         return "\n".join(replies)
 
-    async def cmd_accept_pending(self, rest: str) -> str:
-        text, roomList = self._split(rest, 1, "required")
-        nick, rooms = self._nick(text), self._rooms(roomList)
-        replies = []
-        for room in rooms:
-            try:
-                await self.service.acceptPending(room, nick)
-            except errors.ChatError as error:
-                replies.append(f"{room}: {error}")
-            else:
-                replies.append(f"accepted {nick} in {room}")
-        self._audit(f"accept pending {nick} {roomList}")
-        return "\n".join(replies)
-
     def cmd_kick(self, rest: str) -> str:
         nickText, timeout, reason = self._split(rest, 2, "required")
         nick, seconds = self._nick(nickText), self._duration(timeout)

@@ -130,6 +130,8 @@ class Persistence:
             room.restore(settings.rules)
             stored.add(key(settings.name))
             for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
+                if nickKey not in snapshot.accounts:
+                    continue  # a guest's: it ended with them
                 if approved:
                     room.approve(nickKey)
                 else:
@@ -210,11 +212,12 @@ class Persistence:
     def forgetLogin(self, participant: IParticipant) -> None:
         """
         C{participant} disconnected: its password check is withdrawn if it
-        still waits.
+        still waits; a guest's approvals end.
         """
         check = self._checks.pop(participant, None)
         if check is not None:
             check.cancel()
+        self.approvals.guestLeft(participant)
 
     async def verifyLogin(
         self, participant: IParticipant, nick: str, password: Secret | None
