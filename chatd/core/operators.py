@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from chatd.core import status
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
-from chatd.modstore import OPERATOR
 
 if TYPE_CHECKING:
     from chatd.core.roles import IAdministration
@@ -111,5 +110,4 @@ def configureOperators(service: IAdministration, names: Iterable[str]) -> None:
     operator names, the console's C{op} grants (kept as sanctions) the
     other; a name taken out of the list keeps a grant the console made.
     """
-    granted = [each.target for each in service.moderation.sanctions(OPERATOR)]
-    service.people.configureOperators(names, granted)
+    service.people.configureOperators(names, service.moderation.granted())

@@ -216,7 +216,9 @@ class SharedStoreTests(SynchronousTestCase):
         too, so the next guest of that name on A asks again.
         """
         carol = self.b.user("carol")
-        self.b.outcome(self.b.service.enter, carol, "Marketing")
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, carol, "Marketing"), errors.PendingApproval
+        )
         self.settle()
         self.successResultOf(self.a.service.acceptPending("Marketing", "carol"))
         self.settle()
