@@ -372,7 +372,8 @@ class Consoles:
         Another node's console revoked an administrator (end their sessions
         and IRC OPER rights here too) or took OPER rights from a user here.
         """
-        ends.peerDeop(self.service, fields) if action == ends.DEOP_SESSION else None
+        if action == ends.DEOP_SESSION:
+            ends.peerDeop(self.service, fields)
         if action == ends.REVOKE_ADMIN:
             ends.endOperators(self.service, self.passwords, fields["nick"], "an administrator")
             closed = ends.endSessions(self.sessions, self.passwords, fields["nick"])
