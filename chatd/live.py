@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from chatd.core.accounts import PasswordRules
 from chatd.core.admission import Admission
+from chatd.core.operators import configureOperators
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.listener import DEFAULT_MOTD
@@ -95,7 +96,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
     """
 
     def configure(options: Options) -> None:
-        chat.people.configureOperators(options["operators"])
+        configureOperators(chat, options["operators"])
         chat.maxGroupSize = options["max-group-size"]
         chat.historyCount = options["history-count"]
         chat.roomLimits.maxRooms = options["max-rooms"]

@@ -19,10 +19,11 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.admin import sessions as ends
 from chatd.admin.credentials import readPasswords
+from chatd.admin.opgrant import announceOp
 from chatd.admin.outcome import Refusal, allStored, withOutcome
 from chatd.admin.roomcommands import RoomCommands
-from chatd.admin.sessions import REVOKE_ADMIN, endSessions
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
@@ -148,20 +149,6 @@ class AdminConsole(RoomCommands):
 
     # Commands that change things (each is audited)
 
-    async def cmd_accept_pending(self, rest: str) -> str:
-        text, roomList = self._split(rest, 1, "required")
-        nick, rooms = self._nick(text), self._rooms(roomList)
-        replies = []
-        for room in rooms:
-            try:
-                await self.service.acceptPending(room, nick)
-            except errors.ChatError as error:
-                replies.append(f"{room}: {error}")
-            else:
-                replies.append(f"accepted {nick} in {room}")
-        self._audit(f"accept pending {nick} {roomList}")
-        return "\n".join(replies)
-
     def cmd_kick(self, rest: str) -> str:
         nickText, timeout, reason = self._split(rest, 2, "required")
         nick, seconds = self._nick(nickText), self._duration(timeout)
@@ -270,16 +257,14 @@ class AdminConsole(RoomCommands):
         nick = self._nick(nick)
         if not self.moderation.op(nick, self.who):
             return f"{nick} is already an operator"
-        target = self.service.find(nick)
-        if target is not None:
-            self.service.notify(target, f"{self.who} made you an operator")
         self._audit(f"op {nick}")
-        return f"{nick} is now an operator"
+        return announceOp(self.service, nick, self.who)
 
     def cmd_deop(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
-        if not self.moderation.deop(nick):
+        named = self.moderation.deop(nick)
+        if not ends.deopSession(self.service, nick, self.who) and not named:
             return f"{nick} is not an operator"
         self._audit(f"deop {nick}")
         return f"{nick} is no longer an operator"
@@ -335,11 +320,15 @@ class AdminConsole(RoomCommands):
             return unchanged
         nick = self._nick(rest.strip())
         self._audit(f"admin revoke {nick}")
-        closed = endSessions(self.sessions, self.passwords, nick, sparing=self)
+        closed = ends.endSessions(self.sessions, self.passwords, nick, sparing=self)
+        opers = ends.endOperators(self.service, self.passwords, nick, self.who)
         tellPeers = getattr(self.service.observer, "moderate", None)
         if tellPeers is not None:  # cluster mode: their sessions on other nodes end too
-            tellPeers(REVOKE_ADMIN, nick=nick)
-        return f"{nick} is no longer an administrator; {closed} open console session(s) closed"
+            tellPeers(ends.REVOKE_ADMIN, nick=nick)
+        more = f"; {opers} IRC OPER session(s) no longer operators" if opers else ""
+        return (
+            f"{nick} is no longer an administrator; {closed} open console session(s) closed{more}"
+        )
 
     def cmd_shutdown(self, rest: str) -> str:
         self._split(rest, 0)
@@ -376,11 +365,14 @@ class Consoles:
 
     def peerModeration(self, action: str, fields: dict[str, str]) -> None:
         """
-        Another cluster node's console revoked an administrator: end their
-        sessions here too.
+        Another node's console revoked an administrator (end their sessions
+        and IRC OPER rights here too) or took OPER rights from a user here.
         """
-        if action == REVOKE_ADMIN:
-            closed = endSessions(self.sessions, self.passwords, fields["nick"])
+        if action == ends.DEOP_SESSION:
+            ends.peerDeop(self.service, fields)
+        if action == ends.REVOKE_ADMIN:
+            ends.endOperators(self.service, self.passwords, fields["nick"], "an administrator")
+            closed = ends.endSessions(self.sessions, self.passwords, fields["nick"])
             if closed:
                 AdminConsole.log.info(
                     "{count} session(s) of {nick} closed: revoked on another node",

@@ -1,9 +1,10 @@
 # -*- test-case-name: tests.unit.admin.test_roomadmin -*-
 """
 The admin console's room commands: adding a room, a room's topic, its
-operators and its founder, and deleting a room.  A fresh data directory's rooms have no
-operator, so this is how their topic is first set (after that, an operator
-the console names may).
+operators and its founder, accepting someone in an approval room, and
+deleting a room.  A fresh data directory's rooms have no operator, so this
+is how their topic is first set (after that, an operator the console names
+may).
 """
 
 from __future__ import annotations
@@ -58,6 +59,23 @@ class RoomCommands(ConsoleViews):
         name = await self.service.setRoomFounder(room, "" if account == "-" else account)
         self.moderation.audit(self.who, f"founder {name} {account}")
         return f"{name} has no founder" if account == "-" else f"{account} founded {name}"
+
+    async def cmd_accept_pending(self, rest: str) -> str:
+        text, roomList = self._split(rest, 1, "required")
+        nick, rooms = self._nick(text), self._rooms(roomList)
+        persistence = self.service.persistence
+        guest = persistence is not None and key(nick) not in persistence.registered
+        note = " (a guest: until they leave)" if guest else ""
+        replies = []
+        for room in rooms:
+            try:
+                await self.service.acceptPending(room, nick)
+            except errors.ChatError as error:
+                replies.append(f"{room}: {error}")
+            else:
+                replies.append(f"accepted {nick} in {room}{note}")
+        self.moderation.audit(self.who, f"accept pending {nick} {roomList}")
+        return "\n".join(replies)
 
     def cmd_delete_room(self, rest: str) -> str:
         room, reason = self._split(rest, 1, "optional")

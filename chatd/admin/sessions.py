@@ -14,10 +14,16 @@ from typing import Protocol
 
 from chatd.admin.credentials import readPasswords
 from chatd.core.names import key
+from chatd.core.operators import endGrantsThrough, endSessionOperator, sessionOperators
+from chatd.core.roles import IAdministration
 
 #: The cluster moderation action that ends a revoked administrator's
 #: sessions on every node.
 REVOKE_ADMIN = "revoke-admin"
+
+#: The cluster moderation action that takes away the session operator
+#: rights (IRC C{OPER}) of the person served there.
+DEOP_SESSION = "deop-session"
 
 
 class Session(Protocol):
@@ -54,3 +60,39 @@ def endSessions(
             session.close()
             closed += 1
     return closed
+
+
+def deopSession(service: IAdministration, nick: str, by: str) -> bool:
+    """
+    The console's C{deop} of someone whose rights are their session's
+    (IRC C{OPER}): taken here, or by the node that serves them; whether
+    they had such rights.
+    """
+    target = service.find(nick)
+    if target is None or not sessionOperators(service, target):
+        return False
+    if service.people.isConnected(target):
+        endSessionOperator(service, target, f"{by} took your operator rights away")
+    else:
+        tellPeers = getattr(service.observer, "moderate", None)
+        if tellPeers is not None:
+            tellPeers(DEOP_SESSION, nick=nick, by=by)
+    return True
+
+
+def endOperators(service: IAdministration, passwords: Path | None, nick: str, by: str) -> int:
+    """
+    Administrator C{nick}'s flag was revoked: end the operator rights that
+    IRC C{OPER} with that name gave here (unless the password file still
+    lets that name in, as for L{endSessions}); how many.
+    """
+    if passwords is not None and key(nick) in map(key, readPasswords(passwords)):
+        return 0
+    return endGrantsThrough(service, nick, by)
+
+
+def peerDeop(service: IAdministration, fields: dict[str, str]) -> None:
+    """Another node's console took the session rights of someone served here."""
+    target = service.find(fields["nick"])
+    if target is not None and service.people.isConnected(target):
+        endSessionOperator(service, target, f"{fields['by']} took your operator rights away")

@@ -13,10 +13,12 @@ import resource
 from collections import Counter
 
 from chatd.admin.columns import pad
+from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
 from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, key, normalize
+from chatd.core.operators import describeSessionOperator
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
@@ -234,7 +236,10 @@ class ConsoleViews:
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
         if key(nick) in self.moderation.operators:
-            lines.append("operator")
+            lines.append(operatorLine(self.service, nick))
+        session = None if target is None else describeSessionOperator(self.service, target)
+        if session is not None:
+            lines.append(session)
         now = self._now()
         for kind, label in ((BAN, "banned"), (KICK, "kicked"), (MUTE, "muted")):
             sanction = self.moderation.active(kind, nick)

@@ -169,13 +169,16 @@ class ProfileSync:
         """
         Give C{proxy} the profile its node sent (L{applyProfile}); one who
         became a chatd operator there (IRC's C{OPER}, user mode C{o}) is
-        one here too, for the rest of their session, as there.
+        one here too, for the rest of their session, as there, until it
+        is taken away there.
         """
         applyProfile(proxy, profile)
         invisible = self.service.people.invisible
         (invisible.add if "i" in proxy.userModes else invisible.discard)(proxy)
         if "o" in proxy.userModes and not self.service.isOperator(proxy):
             self.service.grantOperator(proxy)
+        elif "o" not in proxy.userModes:  # taken away there (the console's deop)
+            self.service.people.sessionOperators.discard(proxy)
 
     def statusChanged(self, participant: IParticipant, kind: str) -> None:
         """

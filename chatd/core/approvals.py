@@ -1,7 +1,10 @@
 # -*- test-case-name: tests.unit.core.test_persistence -*-
 """
 Approval rooms: the requests to enter them, written to the store, and an
-operator's acceptance, which waits for the request's own write.
+operator's acceptance, which waits for the request's own write.  A guest's
+(an unregistered name's) request and acceptance are the guest's, not the
+name's: they end when the guest leaves (L{Approvals.guestLeft}) and are not
+loaded after a restart, so the next holder of the name does not get them.
 """
 
 from __future__ import annotations
@@ -100,3 +103,37 @@ class Approvals:
             else:
                 await self.persistence.recordEntry(user, user.nick, target)
         user.notice(Notice(text, service.now()))
+
+    def guestLeft(self, participant: IParticipant) -> None:
+        """
+        C{participant} is leaving: if it is a guest, its requests to enter
+        approval rooms and their acceptance end with it, here, in the store
+        and on every node.
+        """
+        nick, service = participant.nick, self.service
+        if nick is None or key(nick) in self.persistence.registered:
+            return
+        if service.find(nick) is not service.people.personOf(participant):
+            return  # not the name's holder (a login that did not finish)
+        for room in service.registry.all():
+            if forget(room, key(nick)):
+                request = self.requests.get((key(room.name), key(nick)))
+                forgotten = Deferred.fromCoroutine(self._forget(request, room.name, nick))
+                self.persistence.background(forgotten, "forgetting a guest's request to enter")
+
+    async def _forget(self, request: Deferred[None] | None, room: str, nick: str) -> None:
+        if request is not None:
+            await whenFired(request)  # the request's write first
+        await self.store.setAccess(room, nick, None, self.service.now())
+        self.persistence.changed("access", room=room, u=nick, a=None)
+
+
+def forget(room: Room, nickKey: str) -> bool:
+    """
+    Drop C{nickKey}'s request to enter C{room}, or its acceptance; whether
+    it had either.
+    """
+    had = nickKey in room.pending or nickKey in room.approved
+    room.pending.pop(nickKey, None)
+    room.approved.discard(nickKey)
+    return had

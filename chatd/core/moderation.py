@@ -319,6 +319,10 @@ class Moderation:
         self._drop(OPERATOR, key(nick))
         return True
 
+    def granted(self) -> list[str]:
+        """The keys the console made operators (the configured list is not here)."""
+        return [each.target for each in self.sanctions(OPERATOR)]
+
     def lift(self, kind: str, target: str) -> bool:
         """
         End the sanction of C{kind} on C{target}; C{False} if none was in force.

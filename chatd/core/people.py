@@ -22,6 +22,7 @@ from chatd.core.delivery import Gathering, deliver
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
 from chatd.core.names import hasInvisible, key
+from chatd.core.operators import SessionOperators
 from chatd.core.presence import Presence
 from chatd.core.whowas import NickHistory
 
@@ -151,7 +152,7 @@ class People:
         self.peak = 0
         #: The person each signed-in connection of this node is part of.
         self._persons: dict[IParticipant, Person] = {}
-        self._sessionOperators: set[IParticipant] = set()
+        self.sessionOperators = SessionOperators()
         #: The account key each participant proved with its password.
         self._provenAccounts: dict[IParticipant, str] = {}
         #: Who asked for operators' messages.
@@ -182,7 +183,7 @@ class People:
         """
         if isinstance(participant, Person):
             return any([self.closed(each) for each in participant.connections])
-        self._sessionOperators.discard(participant)
+        self.sessionOperators.discard(participant)
         self._provenAccounts.pop(participant, None)
         self._wallopsReaders.discard(participant)
         self.invisible.discard(participant)
@@ -209,7 +210,7 @@ class People:
         How many people signed in are operators, found from the operators
         (session ones and the configured names), not from everyone online.
         """
-        found = {self.personOf(each) for each in self._sessionOperators}
+        found = {self.personOf(each) for each in self.sessionOperators}
         for nickKey in self.operatorKeys:
             holder = self._users.get(nickKey)
             if holder is not None and self.isOperator(holder):
@@ -307,7 +308,7 @@ class People:
         member = self.personOf(participant)
         self.nickHistory.remember(member, nick, now)
         del self._users[key(nick)]
-        self._sessionOperators.discard(member)
+        self.sessionOperators.discard(member)
         if isinstance(member, Person):
             for connection in member.connections:
                 self._persons.pop(connection, None)
@@ -320,7 +321,7 @@ class People:
         Whether anyone at all may be an operator now: usually nobody, and
         then nobody need be asked (L{isOperator}).
         """
-        return bool(self._sessionOperators or (self.operatorKeys and self._provenAccounts))
+        return bool(self.sessionOperators or (self.operatorKeys and self._provenAccounts))
 
     def isOperator(self, participant: IParticipant) -> bool:
         """
@@ -334,23 +335,22 @@ class People:
         if isinstance(participant, Person):
             return any(self.isOperator(each) for each in participant.connections)
         if (
-            participant in self._sessionOperators
-            or self.personOf(participant) in self._sessionOperators
+            participant in self.sessionOperators
+            or self.personOf(participant) in self.sessionOperators
         ):
             return True
         if participant.nick is None or key(participant.nick) not in self.operatorKeys:
             return False
         return self._provenAccounts.get(participant) == key(participant.nick)
 
-    def configureOperators(self, names: Iterable[str]) -> None:
+    def configureOperators(self, names: Iterable[str], granted: Iterable[str] = ()) -> None:
         """
         Replace the configured operator names (a reload): the old ones lose
-        their rights, the new ones gain them; names the console made
-        operators keep theirs unless they were configured ones.
+        their rights, the new ones gain them; C{granted}, the console's.
         """
         self.operatorKeys.difference_update(key(nick) for nick in self.operatorNames)
         self.operatorNames[:] = names
-        self.operatorKeys.update(key(nick) for nick in self.operatorNames)
+        self.operatorKeys.update(granted, (key(nick) for nick in self.operatorNames))
 
     def warnWithoutAccounts(self) -> None:
         """
@@ -364,13 +364,13 @@ class People:
                 name=name,
             )
 
-    def grantOperator(self, participant: IParticipant) -> None:
+    def grantOperator(self, participant: IParticipant, through: str = "") -> None:
         """
         Make C{participant} a chatd operator for the rest of its session
         (an administrator proved who they are, IRC's C{OPER}); it ends with
         the connection (or the person, if given one), whatever the nickname.
         """
-        self._sessionOperators.add(participant)
+        self.sessionOperators.grant(participant, through)
 
     def accountProven(self, participant: IParticipant, nick: str) -> None:
         """

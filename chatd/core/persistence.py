@@ -130,10 +130,8 @@ class Persistence:
             room.restore(settings.rules)
             stored.add(key(settings.name))
             for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
-                if approved:
-                    room.approve(nickKey)
-                else:
-                    room.request(nickKey, nick)
+                if nickKey in snapshot.accounts:  # a guest's ended with them
+                    room.approve(nickKey) if approved else room.request(nickKey, nick)
         for room in service.registry.all():
             if key(room.name) not in stored:
                 room.settings.created = room.settings.created or service.now()
@@ -210,11 +208,12 @@ class Persistence:
     def forgetLogin(self, participant: IParticipant) -> None:
         """
         C{participant} disconnected: its password check is withdrawn if it
-        still waits.
+        still waits; a guest's approvals end.
         """
         check = self._checks.pop(participant, None)
         if check is not None:
             check.cancel()
+        self.approvals.guestLeft(participant)
 
     async def verifyLogin(
         self, participant: IParticipant, nick: str, password: Secret | None

@@ -94,10 +94,10 @@ class IRoomOperations(Interface):
         When a user created C{room} (Unix time), or 0 if unknown.
         """
 
-    def grantOperator(participant: IParticipant) -> None:
+    def grantOperator(participant: IParticipant, through: str = "") -> None:
         """
-        Make C{participant} a chatd operator until it disconnects (an
-        administrator's password was checked by the front-end).
+        Make C{participant} a chatd operator until it disconnects (the
+        password of administrator C{through} was checked by the front-end).
         """
 
     # Room keys, ban masks, secret rooms, grouped mode changes

@@ -163,9 +163,9 @@ class ChatService(Service):
     def isOperator(self, participant: IParticipant) -> bool:
         return self.people.isOperator(participant)
 
-    def grantOperator(self, participant: IParticipant) -> None:
+    def grantOperator(self, participant: IParticipant, through: str = "") -> None:
         self.requireLogin(participant)
-        self.people.grantOperator(participant)
+        self.people.grantOperator(participant, through)
 
     def accountProven(self, participant: IParticipant, nick: str) -> None:
         self.people.accountProven(participant, nick)

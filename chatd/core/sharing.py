@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chatd.core.approvals import forget
 from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
 
@@ -52,6 +53,9 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
         nick, nickKey = fields["u"], key(fields["u"])
         if room is None:
             return
+        if fields["a"] is None:  # a guest's, ended with them
+            forget(room, nickKey)
+            return
         if not fields["a"]:
             if nickKey not in room.approved:
                 room.request(nickKey, nick)
@@ -75,6 +79,8 @@ async def reload(persistence: Persistence) -> None:
     for settings in snapshot.rooms:
         room = _room(persistence, settings)
         for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
+            if nickKey not in snapshot.accounts:
+                continue  # a guest's: it ended with them
             if approved:
                 room.approve(nickKey)
             elif nickKey not in room.approved:

@@ -44,7 +44,7 @@ def onOper(irc: IRCSession, message: Message) -> Any:
     credentials = AddressedCredentials(name.encode("utf-8"), password.encode("utf-8"), irc.address)
 
     def granted(_: object) -> MaybeDeferred[None]:
-        irc.service.grantOperator(irc.participant)
+        irc.service.grantOperator(irc.participant, name)
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
         irc.userModes = irc.userModes | {"o"}
         status.changed(irc.service, irc.participant, status.PROFILE)  # other nodes show it

@@ -141,6 +141,20 @@ class ReloadTests(ReloadCase):
         self.assertNotIn(key("alice"), self.chat.people.operatorKeys)
         self.assertEqual(irc.motd, DEFAULT_MOTD)  # no file: the built-in one
 
+    def test_reloadKeepsConsoleGrants(self) -> None:
+        """
+        The configured list and the console's C{op} are two sources: a
+        reload that takes a name out of the list leaves a console grant.
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        self.chat.moderation.op("olga", "root")
+        self.config.write_text('max-clients = 5\noperators = ["olga"]\n')
+        self.reloader.reload()
+        self.config.write_text("max-clients = 5\noperators = []\n")
+        self.reloader.reload()
+        self.assertIn(key("olga"), self.chat.people.operatorKeys)
+
     def test_badFileKeepsSettings(self) -> None:
         """
         A file that no longer parses, or with an unknown key, changes

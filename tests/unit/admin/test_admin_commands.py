@@ -396,6 +396,20 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual("carol is not an operator", self.run_("deop carol"))
         self.assertRaises(errors.NotPermitted, self.service.kick, carol, "carol")
 
+    def test_opOfAGuest(self) -> None:
+        """
+        C{op} of a name whose holder now is a guest (no password login)
+        says the rights come at a password login, and tells the guest so,
+        not that they are an operator.
+        """
+        gop = self.login("gop")
+        self.assertEqual(
+            "gop is now an operator, once logged in to the account with its password (not now)",
+            self.run_("op gop"),
+        )
+        self.assertIn("the rights come once you log in", gop.events[-1].text)  # type: ignore[attr-defined]
+        self.assertFalse(self.service.isOperator(gop))
+
     def test_whois(self) -> None:
         """
         C{whois} shows connection, rooms, operator rights and sanctions.
@@ -406,7 +420,7 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual(
             "bob: connected from 192.0.2.1 over test since 2026-11-18 11:06:40 UTC\n"
             "rooms: lobby\n"
-            "operator\n"
+            "operator once logged in to the account with its password (not now)\n"
             "muted by root for 1h more: shouting",
             self.run_("whois BOB"),
         )

@@ -96,7 +96,8 @@ class StoreConsoleTests(SynchronousTestCase):
             "alice waits to enter: Informatique, Marketing", self.run_("pending rooms Alice")
         )
         self.assertEqual(
-            "accepted alice in Marketing\nNowhere: no such room\nBlabla: "
+            "accepted alice in Marketing (a guest: until they leave)\nNowhere: no such room\n"
+            "Blabla: "
             "nobody by that name waits to enter that room",
             self.run_("accept pending alice Marketing,Nowhere,Blabla"),
         )
@@ -104,6 +105,47 @@ class StoreConsoleTests(SynchronousTestCase):
         self.assertEqual("alice waits to enter: Informatique", self.run_("pending rooms alice"))
         [entry] = self.successResultOf(self.service.moderation.lastAudit(1))
         self.assertEqual("accept pending alice Marketing,Nowhere,Blabla", entry.what)
+
+    def test_guestApprovalEndsWithTheGuest(self) -> None:
+        """
+        A guest's request and acceptance are the guest's: they end when the
+        guest leaves (in the store too), so the next holder of the name
+        asks again, and accepting a guest who left is refused.
+        """
+        guesty = self.login("guesty")
+        self.assertRaises(errors.PendingApproval, self.service.enter, guesty, "Marketing")
+        self.service.disconnect(guesty)
+        self.clock.advance(0)
+        self.assertEqual("guesty waits to enter no room", self.run_("pending rooms guesty"))
+        self.assertEqual(
+            "Marketing: nobody by that name waits to enter that room",
+            self.run_("accept pending guesty Marketing"),
+        )
+        guesty = self.login("guesty")
+        self.assertRaises(errors.PendingApproval, self.service.enter, guesty, "Marketing")
+        self.run_("accept pending guesty Marketing")
+        self.assertIn("Marketing", self.service.roomsOf(guesty))
+        self.service.disconnect(guesty)
+        self.clock.advance(0)
+        other = self.login("guesty")
+        self.assertRaises(errors.PendingApproval, self.service.enter, other, "Marketing")
+        self.service.disconnect(other)
+        self.clock.advance(0)
+        access = self.successResultOf(self.store.load()).access
+        self.assertNotIn("guesty", access.get("marketing", {}))
+
+    def test_guestRequestNotLoadedAfterRestart(self) -> None:
+        """
+        A guest's request written before a crash is not loaded at the next
+        start: the guest is gone.
+        """
+        self.successResultOf(self.store.setAccess("Marketing", "ghost", False, START))
+        self.successResultOf(self.store.setAccess("Marketing", "ghost2", True, START))
+        service = ChatService(self.clock, rooms=["lobby"], store=self.store)
+        service.startService()
+        self.clock.advance(0)
+        self.assertEqual([], [r for r in service.pendingRequests() if r[1].startswith("ghost")])
+        self.assertNotIn("ghost2", service.registry.get("Marketing").approved)
 
     def test_messages(self) -> None:
         """

@@ -411,7 +411,8 @@ class RoomTests(PersistenceTestCase):
         self.successResultOf(settled(self.service.enter(alice, "Marketing")))
         self.service = self.makeService()
         self.assertEqual(self.service.pendingRequests(), [])
-        bob = self.login("bob")
+        self.registered("bob", "bobpass")  # a registered name's request outlives a restart
+        bob = self.login("bob", "bobpass")
         self.assertRaises(errors.PendingApproval, self.service.enter, bob, "Informatique")
         self.service = self.makeService()
         self.assertEqual(self.service.pendingRequests(), [("Informatique", "bob")])

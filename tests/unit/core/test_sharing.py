@@ -210,6 +210,26 @@ class SharedStoreTests(SynchronousTestCase):
         assert proxy is not None
         self.assertIn("Marketing", self.a.service.roomsOf(proxy))
 
+    def test_guestApprovalEndsOnEveryNode(self) -> None:
+        """
+        A guest accepted on node A leaves node B: its acceptance ends on A
+        too, so the next guest of that name on A asks again.
+        """
+        carol = self.b.user("carol")
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, carol, "Marketing"), errors.PendingApproval
+        )
+        self.settle()
+        self.successResultOf(self.a.service.acceptPending("Marketing", "carol"))
+        self.settle()
+        self.b.service.disconnect(carol)
+        self.settle()
+        self.assertNotIn("carol", self.a.service.registry.get("Marketing").approved)
+        other = self.a.user("carol")
+        self.failureResultOf(
+            self.a.outcome(self.a.service.enter, other, "Marketing"), errors.PendingApproval
+        )
+
     def test_reloadAfterGap(self) -> None:
         """
         Changes a node missed while cut off are read from the store when it

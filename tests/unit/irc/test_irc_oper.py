@@ -11,12 +11,14 @@ from typing import Any
 
 from twisted.internet.defer import succeed
 
+from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, setPassword, verify
+from chatd.admin.sessions import REVOKE_ADMIN
 from chatd.irc.factory import IRCFactory
 from tests.support.irchelpers import IRCTestCase
 
 
-class OperTests(IRCTestCase):
+class OperTestCase(IRCTestCase):
     def setUp(self) -> None:
         super().setUp()
         directory = tempfile.mkdtemp(prefix="chatd-oper-")  # not in the checkout
@@ -29,6 +31,8 @@ class OperTests(IRCTestCase):
 
         self.factory.operChecker = AdminChecker(path, self.clock, verifier=check)
 
+
+class OperTests(OperTestCase):
     def test_operSuccess(self) -> None:
         """
         The right name and password: 381, MODE +o, and the connection is a
@@ -152,3 +156,41 @@ class WallopsTests(IRCTestCase):
         alice, ta = self.connect("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "WALLOPS :hi")), ["481"])
         self.assertEqual(self.read(trd), "")
+
+
+class OperOnTheConsoleTests(OperTestCase):
+    """
+    The console sees, takes away and ends IRC C{OPER} rights.
+    """
+
+    def console(self) -> AdminConsole:
+        return Consoles(self.service)("root")
+
+    def test_whoisShowsOper(self) -> None:
+        proto, t = self.connect("opguy")
+        self.send(proto, t, "OPER operuser operpassword")
+        reply = self.successResultOf(self.console().execute("whois opguy"))
+        self.assertIn("operator for this session (IRC OPER as operuser)", reply)
+
+    def test_deopEndsOper(self) -> None:
+        """
+        C{deop} takes OPER rights away, and the connection is told.
+        """
+        proto, t = self.connect("opguy")
+        self.send(proto, t, "OPER operuser operpassword")
+        reply = self.successResultOf(self.console().execute("deop opguy"))
+        self.assertIn("opguy is no longer an operator", reply)
+        self.assertFalse(self.service.isOperator(proto))
+        self.assertIn("root took your operator rights away", self.read(t))
+        self.assertEqual(self.messages(self.send(proto, t, "MODE opguy"))[0].params, ["opguy", "+"])
+
+    def test_revokeEndsOper(self) -> None:
+        """
+        Revoking the administrator whose password gave OPER ends the rights
+        of those sessions (here as another node's revoke: the same rule).
+        """
+        proto, t = self.connect("opguy")
+        self.send(proto, t, "OPER operuser operpassword")
+        Consoles(self.service).peerModeration(REVOKE_ADMIN, {"nick": "operuser"})
+        self.assertFalse(self.service.isOperator(proto))
+        self.assertIn("no longer an operator", self.read(t))

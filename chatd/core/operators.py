@@ -1,0 +1,113 @@
+# -*- test-case-name: tests.unit.irc.test_irc_oper -*-
+"""
+Chatd operators for a session (IRC's C{OPER}): who holds the rights, and
+through which administrator's name and password, so that the console can
+show them, take them away (C{deop}), and end them with that
+administrator's flag (C{admin revoke}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from chatd.core import status
+from chatd.core.names import key
+from chatd.core.participant import IParticipant
+
+if TYPE_CHECKING:
+    from chatd.core.roles import IAdministration
+
+
+class SessionOperators:
+    """
+    The participants made chatd operators until they leave, each with the
+    administrator name that proved it (C{""}: another node's, unknown here).
+    """
+
+    def __init__(self) -> None:
+        self._through: dict[IParticipant, str] = {}
+
+    def grant(self, participant: IParticipant, through: str = "") -> None:
+        self._through[participant] = through
+
+    def discard(self, participant: IParticipant) -> bool:
+        """Take the rights away; whether it had them."""
+        return self._through.pop(participant, None) is not None
+
+    def through(self, participant: IParticipant) -> str | None:
+        """The administrator name its rights came through, or C{None}: none."""
+        return self._through.get(participant)
+
+    def grantedThrough(self, admin: str) -> list[IParticipant]:
+        """Those whose rights came through administrator C{admin}."""
+        return [each for each, name in self._through.items() if key(name) == key(admin)]
+
+    def __contains__(self, participant: object) -> bool:
+        return participant in self._through
+
+    def __iter__(self) -> Iterator[IParticipant]:
+        return iter(list(self._through))
+
+    def __bool__(self) -> bool:
+        return bool(self._through)
+
+
+def sessionOperators(service: IAdministration, participant: IParticipant) -> list[IParticipant]:
+    """
+    The connections of C{participant} (a person: each one) that hold
+    session operator rights.
+    """
+    granted = service.people.sessionOperators
+    connections = getattr(participant, "connections", [participant])
+    return [each for each in [participant, *connections] if each in granted]
+
+
+def endSessionOperator(service: IAdministration, participant: IParticipant, text: str) -> bool:
+    """
+    Take C{participant}'s session operator rights (each connection's) away
+    and tell it C{text}; other nodes hear of it through its profile (user
+    mode C{o} gone).  Whether it had any.
+    """
+    held = sessionOperators(service, participant)
+    for each in held:
+        service.people.sessionOperators.discard(each)
+        if "o" in getattr(each, "userModes", ()):
+            each.userModes = each.userModes - {"o"}  # type: ignore[attr-defined]
+    if held:
+        service.notify(participant, text)
+        status.changed(service, participant, status.PROFILE)
+    return bool(held)
+
+
+def endGrantsThrough(service: IAdministration, admin: str, by: str) -> int:
+    """
+    Administrator C{admin}'s flag was revoked: the session operators whose
+    rights came through that name lose them; how many.
+    """
+    ended = service.people.sessionOperators.grantedThrough(admin)
+    for each in ended:
+        endSessionOperator(
+            service, each, f"{by} revoked administrator {admin}: you are no longer an operator"
+        )
+    return len(ended)
+
+
+def describeSessionOperator(service: IAdministration, participant: IParticipant) -> str | None:
+    """
+    How the console shows C{participant}'s session operator rights, if any.
+    """
+    for each in sessionOperators(service, participant):
+        through = service.people.sessionOperators.through(each)
+        how = f"IRC OPER as {through}" if through else "IRC OPER on another node"
+        return f"operator for this session ({how})"
+    return None
+
+
+def configureOperators(service: IAdministration, names: Iterable[str]) -> None:
+    """
+    A reload's operator names: the configured list is one source of
+    operator names, the console's C{op} grants (kept as sanctions) the
+    other; a name taken out of the list keeps a grant the console made.
+    """
+    service.people.configureOperators(names, service.moderation.granted())
