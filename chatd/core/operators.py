@@ -100,7 +100,7 @@ def describeSessionOperator(service: IAdministration, participant: IParticipant)
     for each in sessionOperators(service, participant):
         through = service.people.sessionOperators.through(each)
         how = f"IRC OPER as {through}" if through else "IRC OPER on another node"
-        return f"operator for this session ({how})"
+        return f"operator until that connection closes ({how})"
     return None
 
 
