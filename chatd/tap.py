@@ -38,7 +38,7 @@ from chatd.logs import LogRoot
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage import openStore
-from chatd.storage.opening import StoreOpenError, checkDatabaseFiles
+from chatd.storage.opening import StoreOpenError, checkDatabaseFiles, checkNotMoved
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 
@@ -97,6 +97,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     tuneCollector()
     try:
         checkDatabaseFiles(databaseFiles(options))
+        if not options["db"]:
+            checkNotMoved(Path(options["data-dir"]))
     except StoreOpenError as error:
         # Before the reactor and the log start: one line on stderr, exit 1.
         raise SystemExit(f"chatd: {error}") from error

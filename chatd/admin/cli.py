@@ -22,6 +22,7 @@ from pathlib import Path
 from chatd.admin.backup import BackupError, backupDataDir, restoreDataDir
 from chatd.admin.credentials import setPassword
 from chatd.admin.wiring import PASSWORDS
+from chatd.storage.opening import IMPORTED
 from chatd.storage.sqlite import DATABASE_NAME
 from chatd.storage.tools import copyToPostgres, databasePath
 
@@ -87,10 +88,11 @@ def backup(args: argparse.Namespace) -> str:
     except (BackupError, OSError, sqlite3.Error) as error:
         raise Failed(str(error)) from error
     report = f"backed up {len(files)} files of {args.data_dir} to {args.destination}"
-    if DATABASE_NAME not in files:
+    if DATABASE_NAME not in files or (args.data_dir / IMPORTED).exists():
+        stale = f"its SQLite files are from before its data moved to --db ({IMPORTED}); "
         report += (
-            f"\nnote: no {DATABASE_NAME} there; a chat database on PostgreSQL (--db)"
-            " is backed up with pg_dump"
+            f"\nnote: {stale if DATABASE_NAME in files else f'no {DATABASE_NAME} there; '}"
+            "a chat database on PostgreSQL (--db) is backed up with pg_dump"
         )
     return report
 

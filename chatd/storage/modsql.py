@@ -26,6 +26,7 @@ from zope.interface import implementer
 
 from chatd.modstore import AuditEntry, IModerationStore, Sanction
 from chatd.storage.migration import convert, migrate
+from chatd.storage.opening import IMPORTED
 from chatd.storage.sql import SQLChatStore
 
 Cursor = Any
@@ -110,7 +111,7 @@ class SQLModerationStore(Service):
     async def _loadSanctions(self) -> list[Sanction]:
         sanctions, imported = await self.store.database.run(self._load)
         if imported is not None and self.legacy is not None:
-            os.replace(self.legacy, self.legacy.with_name(self.legacy.name + ".imported"))
+            os.replace(self.legacy, self.legacy.with_name(IMPORTED))
             self.log.info(
                 "moderation: imported {count} sanctions and the audit trail of {path}",
                 count=imported,

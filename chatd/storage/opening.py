@@ -54,6 +54,29 @@ def checkDatabaseFile(path: Path) -> None:
         raise StoreOpenError(f"cannot open the database {path}: {error}; {ADVICE}") from error
 
 
+#: What a data directory keeps of its moderation file once the database of
+#: C{--db} imported it (L{chatd.storage.modsql}): its data moved there.
+IMPORTED = "moderation.sqlite.imported"
+
+
+def checkNotMoved(dataDir: Path) -> None:
+    """
+    Refuse to run on a data directory's own SQLite files once its data moved
+    to the database of C{--db}: its sanctions would be gone, and banned
+    people let in, without a word.
+
+    @raise StoreOpenError: C{dataDir} holds L{IMPORTED} and no moderation
+        file of its own.
+    """
+    moved = dataDir / IMPORTED
+    if moved.exists() and not (dataDir / "moderation.sqlite").exists():
+        raise StoreOpenError(
+            f"the data of {dataDir} moved into the database of --db ({moved} is there):"
+            f" start with --db, or, to go back to its SQLite files as they were before"
+            f" the move, rename {IMPORTED} to moderation.sqlite"
+        )
+
+
 def checkDatabaseFiles(paths: list[Path]) -> None:
     """
     L{checkDatabaseFile} for each of C{paths}.

@@ -379,6 +379,18 @@ class BackupTests(TestCase):
         self.assertEqual(status, 0)
         self.assertIn("backed up with pg_dump", out)
 
+    def test_movedToPostgres(self) -> None:
+        """
+        A data directory whose data moved into the database of C{--db}
+        (its moderation file imported there) is backed up with a note that
+        its SQLite files are from before the move.
+        """
+        (self.data / "moderation.sqlite").rename(self.data / "moderation.sqlite.imported")
+        status, out, _ = run("backup", str(self.data), str(self.backup))
+        self.assertEqual(status, 0)
+        self.assertIn("its SQLite files are from before its data moved to --db", out)
+        self.assertIn("backed up with pg_dump", out)
+
     def test_inUse(self) -> None:
         """
         A database another process holds open is in use; once it closes,

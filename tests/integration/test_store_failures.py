@@ -25,7 +25,7 @@ from twisted.web.websocket import WebSocketClientEndpoint
 
 from chatd.options import Options
 from chatd.storage import openStore
-from chatd.storage.opening import StoreOpenError, checkDatabaseFile
+from chatd.storage.opening import IMPORTED, StoreOpenError, checkDatabaseFile, checkNotMoved
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.tap import databaseFiles
@@ -165,6 +165,27 @@ def test_daemonRefusesBadDatabase(tmp_path: Path, name: str, content: bytes, rea
     assert line.startswith("chatd: ") and str(data / name) in line and reason in line
     assert (data / name).read_bytes() == content
     assert not (data / "chatd.sqlite3-wal").exists()
+
+
+def test_daemonRefusesMovedDataDir(tmp_path: Path) -> None:
+    """
+    A data directory whose data moved into the database of C{--db} (its
+    moderation file imported there) is refused without C{--db}, in one
+    line saying how to go on: it would have run on an empty moderation
+    store, its bans gone.  Renamed back, its own files start.
+    """
+    data = tmp_path / "data"
+    data.mkdir()
+    sqlite3.connect(data / IMPORTED).execute("CREATE TABLE t (x)").connection.close()
+    result = runDaemon(tmp_path, "--data-dir", str(data))
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("chatd: the data of ") and "start with --db" in line
+    assert f"rename {IMPORTED} to moderation.sqlite" in line
+    assert not (data / "moderation.sqlite").exists()
+    checkNotMoved(tmp_path)  # nothing moved there
+    (data / IMPORTED).rename(data / "moderation.sqlite")
+    checkNotMoved(data)
 
 
 async def webClient(daemon: Daemon) -> Client:
