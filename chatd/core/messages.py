@@ -314,7 +314,9 @@ class Messages:
             raise errors.NotMember()
         if "m" in room.modes and not self._hasVoice(participant, room):
             raise errors.Moderated()
-        if quietedByBan(room, participant, self.people.isOperator(participant)):
+        if room.bans.entries and quietedByBan(
+            room, participant, self.people.isOperator(participant)
+        ):
             raise errors.BannedFromRoom("you are banned from that room: only voiced members speak")
         return room
 
