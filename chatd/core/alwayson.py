@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from twisted.internet.defer import Deferred, succeed
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
 from chatd.core import errors
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
     from chatd.core.service import ChatService
     from chatd.storage.interfaces import IChatStore
+
+#: Seconds between looks at whether sanctions that could not be loaded at
+#: start have been since (their load is tried again as often).
+SANCTIONS_AGAIN = 5.0
 
 
 def alwaysOnOf(service: object) -> AlwaysOn | None:
@@ -206,11 +211,17 @@ class AlwaysOn:
         self._accounts = {key(nick) for nick in names}
         if service.observer is not None:
             return  # a cluster node: the others may have the person (see above)
-        loading = service.moderation.whenLoaded()
-        try:
-            await (loading if loading is not None else succeed(None))
-        except errors.ChatError:
-            return  # the sanctions are unknown: logins fail too, and nobody is put back
+        while True:
+            loading = service.moderation.whenLoaded()
+            try:
+                await (loading if loading is not None else succeed(None))
+                break
+            except errors.ChatError:
+                # The sanctions are unknown: logins fail too, and nobody is put
+                # back until a later attempt loads them (chatd.admin.sanctionload).
+                if not service.running:
+                    return
+                await deferLater(service.clock, SANCTIONS_AGAIN, lambda: None)
         for nick in names:
             if await self._restoreOne(nick) and service.logConnections:
                 self.log.info("{nick} is back in their rooms, always on", nick=nick)

@@ -38,9 +38,11 @@ class PersistenceTestCase(SynchronousTestCase):
     def makeService(self, **kw: Any) -> ChatService:
         """
         A started service on C{self.store}; with C{sanctions=}, a moderation
-        store whose sanctions are loaded before it starts (as at start-up).
+        store whose sanctions are loaded before it starts (as at start-up);
+        with C{unloadable=}, one whose load fails then (its database down).
         """
         sanctions: IModerationStore | None = kw.pop("sanctions", None)
+        unloadable: IModerationStore | None = kw.pop("unloadable", None)
         checker = PasswordChecker(FAST, runInThread=inline)
         service = ChatService(
             self.clock,
@@ -51,6 +53,9 @@ class PersistenceTestCase(SynchronousTestCase):
         )
         if sanctions is not None:
             self.successResultOf(Deferred.fromCoroutine(service.moderation.restore(sanctions)))
+        if unloadable is not None:
+            failed = Deferred.fromCoroutine(service.moderation.restore(unloadable))
+            self.failureResultOf(failed, errors.StoreUnavailable)
         service.startService()
         return service
 

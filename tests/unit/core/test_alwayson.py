@@ -9,21 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.testing import StringTransport
 
 from chatd.admin.commands import AdminConsole
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.core import errors
 from chatd.core.absent import AWAY_TEXT, Absent, isAbsent
-from chatd.core.alwayson import AlwaysOn, alwaysOnOf
+from chatd.core.alwayson import SANCTIONS_AGAIN, AlwaysOn, alwaysOnOf
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import Membership, Notice, PrivateMessage
 from chatd.core.readmarkers import readMarkersOf
 from chatd.core.status import AWAY, StatusChange
-from chatd.modstore import MemoryModerationStore
+from chatd.modstore import MemoryModerationStore, Sanction
 from chatd.testing import RecordingParticipant, settled
 from tests.support.persistencecase import PersistenceTestCase
+
+
+class DownModerationStore(MemoryModerationStore):
+    """A moderation store whose database does not answer."""
+
+    def loadSanctions(self) -> Deferred[list[Sanction]]:
+        return fail(errors.StoreUnavailable())
 
 
 class Listening(RecordingParticipant):
@@ -253,6 +260,30 @@ class AlwaysOnTests(PersistenceTestCase):
         self.assertTrue(isAbsent(self.service.find("alice")))
         self.assertIsNone(self.service.find("carol"))
         self.assertIsNone(self.service.find("dave"))
+
+    def test_restoredOnceSanctionsLoadLate(self) -> None:
+        """
+        A restart while the moderation database is down puts nobody back
+        until the sanctions load on a later attempt; then the always-on
+        account is back in its rooms, and a banned one is not.
+        """
+        sanctions = MemoryModerationStore()
+        self.successResultOf(Deferred.fromCoroutine(self.service.moderation.restore(sanctions)))
+        self.registered("carol", "secret")
+        carol = self.login("carol", "secret")
+        self.settle(self.service.enter(carol, "Blabla"))
+        self.successResultOf(self.alwaysOn.set(carol, True))
+        self.service.moderation.ban("carol", "no", "root")
+        self.goAway()
+        self.service.stopService()
+        service = self.service = self.makeService(unloadable=DownModerationStore())
+        self.clock.advance(SANCTIONS_AGAIN)
+        self.assertIsNone(service.find("alice"))
+        self.successResultOf(Deferred.fromCoroutine(service.moderation.restore(sanctions)))
+        self.clock.advance(SANCTIONS_AGAIN)
+        self.assertTrue(isAbsent(service.find("alice")))
+        members = service.registry.get("Blabla").members.values()
+        self.assertEqual([member.nick for member in members], ["alice"])
 
     def test_consoleSaysAbsent(self) -> None:
         """
