@@ -15,6 +15,7 @@ deleted message (L{chatd.storage.redaction}).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -91,13 +92,7 @@ class MemoryRoomRemoval:
         self._access.pop(roomKey, None)
         for markers in self._markers.values():
             markers.pop((True, roomKey), None)
-        kept = []
-        for stored in self._messages:
-            if isinstance(stored[1], RoomMessage) and stored[2] == roomKey:
-                self._registeredAt.pop(stored[0], None)
-            else:
-                kept.append(stored)
-        self._messages[:] = kept
+        self.forgetHistory(room, sys.maxsize)  # every message it has
         return succeed(self._rooms.pop(roomKey, None) is not None)
 
     def forgetHistory(self, room: str, beforeMillis: int) -> Deferred[None]:
