@@ -257,6 +257,16 @@ class Invitation(Notice):
         self.room, self.by, self.nick = room, by, nick
 
 
+class OperatorRightsEnded(Notice):
+    """
+    The recipient connection's chatd operator rights (IRC's C{OPER}) were
+    taken away: a L{Notice} whose C{text} says by whom, which IRC also shows
+    as user mode C{-o}, so that the client stops showing it as an operator.
+    """
+
+    __slots__ = ()
+
+
 class Redaction(Event):
     """
     C{by} deleted the message C{msgid} that C{sender} said in C{room}, or

@@ -63,6 +63,11 @@ class IChatService(IRoomOperations):
         " hear of (cluster mode's bridge), or C{None}."
     )
 
+    def now() -> int:
+        """
+        The service clock's time in whole seconds, as events carry it.
+        """
+
     def connect(participant: IParticipant) -> None:
         """
         Register a new participant (before login), on a connection that

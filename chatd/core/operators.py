@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from chatd.core import status
+from chatd.core.events import OperatorRightsEnded
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 
@@ -66,16 +67,16 @@ def sessionOperators(service: IAdministration, participant: IParticipant) -> lis
 def endSessionOperator(service: IAdministration, participant: IParticipant, text: str) -> bool:
     """
     Take C{participant}'s session operator rights (each connection's) away
-    and tell it C{text}; other nodes hear of it through its profile (user
-    mode C{o} gone).  Whether it had any.
+    and tell each connection that held them C{text}, as an
+    L{OperatorRightsEnded} its front-end shows in its own way (IRC: user
+    mode C{-o}); other nodes hear of it through its profile, sent after
+    the front-ends had their say.  Whether it had any.
     """
     held = sessionOperators(service, participant)
     for each in held:
         service.people.sessionOperators.discard(each)
-        if "o" in getattr(each, "userModes", ()):
-            each.userModes = each.userModes - {"o"}  # type: ignore[attr-defined]
+        each.notice(OperatorRightsEnded(text, service.now()))
     if held:
-        service.notify(participant, text)
         status.changed(service, participant, status.PROFILE)
     return bool(held)
 

@@ -19,6 +19,7 @@ from chatd.core.events import (
     Invitation,
     Membership,
     Notice,
+    OperatorRightsEnded,
     PrivateMessage,
     Redaction,
     Rename,
@@ -211,6 +212,9 @@ class IRCProtocol(IRCConnection):
             return
         tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
         self.sendText("NOTICE", (self.me(),), event.text, self.server, tags)
+        if isinstance(event, OperatorRightsEnded) and "o" in self.userModes:
+            self.userModes = self.userModes - {"o"}
+            self.sendMessage("MODE", self.me(), "-o", prefix=self.server, trailing=True)
 
     def sendText(
         self,

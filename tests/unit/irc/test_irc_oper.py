@@ -181,7 +181,10 @@ class OperOnTheConsoleTests(OperTestCase):
         reply = self.successResultOf(self.console().execute("deop opguy"))
         self.assertIn("opguy is no longer an operator", reply)
         self.assertFalse(self.service.isOperator(proto))
-        self.assertIn("root took your operator rights away", self.read(t))
+        told = self.messages(self.read(t))
+        self.assertEqual([m.command for m in told], ["NOTICE", "MODE"])
+        self.assertIn("root took your operator rights away", told[0].params[-1])
+        self.assertEqual(told[1].params, ["opguy", "-o"])
         self.assertEqual(self.messages(self.send(proto, t, "MODE opguy"))[0].params, ["opguy", "+"])
 
     def test_revokeEndsOper(self) -> None:
@@ -193,4 +196,6 @@ class OperOnTheConsoleTests(OperTestCase):
         self.send(proto, t, "OPER operuser operpassword")
         Consoles(self.service).peerModeration(REVOKE_ADMIN, {"nick": "operuser"})
         self.assertFalse(self.service.isOperator(proto))
-        self.assertIn("no longer an operator", self.read(t))
+        told = self.messages(self.read(t))
+        self.assertIn("no longer an operator", told[0].params[-1])
+        self.assertEqual(told[1].params, ["opguy", "-o"])
