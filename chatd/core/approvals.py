@@ -121,11 +121,51 @@ class Approvals:
                 forgotten = Deferred.fromCoroutine(self._forget(request, room.name, nick))
                 self.persistence.background(forgotten, "forgetting a guest's request to enter")
 
-    async def _forget(self, request: Deferred[None] | None, room: str, nick: str) -> None:
+    def guestRenamed(self, old: str, nick: str) -> None:
+        """
+        A guest called C{old} is now C{nick}: its requests and acceptances
+        are the person's, so they move to C{nick}, here, in the store and on
+        every node (to a registered name they end: the account's own hold).
+        """
+        registered = self.persistence.registered
+        if key(old) == key(nick) or key(old) in registered:
+            return
+        for room in self.service.registry.all():
+            accepted = key(old) in room.approved
+            if not forget(room, key(old)):
+                continue
+            moved: bool | None = None
+            if key(nick) not in registered:
+                moved = accepted
+                if accepted:
+                    room.approve(key(nick))
+                else:
+                    room.request(key(nick), nick)
+            request = self.requests.get((key(room.name), key(old)))
+            moving = Deferred.fromCoroutine(self._forget(request, room.name, old, nick, moved))
+            self.persistence.background(moving, "moving a guest's request to enter")
+
+    async def _forget(
+        self,
+        request: Deferred[None] | None,
+        room: str,
+        nick: str,
+        renamed: str | None = None,
+        accepted: bool | None = None,
+    ) -> None:
+        """
+        Forget C{nick}'s access to C{room} in the store and on every node;
+        give C{renamed} C{accepted} (a request or an acceptance) instead, if
+        not C{None}.
+        """
         if request is not None:
             await whenFired(request)  # the request's write first
-        await self.store.setAccess(room, nick, None, self.service.now())
+        now = self.service.now()
+        await self.store.setAccess(room, nick, None, now)
         self.persistence.changed("access", room=room, u=nick, a=None)
+        if renamed is not None and accepted is not None:
+            await self.store.setAccess(room, renamed, accepted, now)
+            self.persistence.changed("access", room=room, u=renamed, a=accepted)
 
 
 def forget(room: Room, nickKey: str) -> bool:

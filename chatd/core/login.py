@@ -25,7 +25,7 @@ from chatd.core.events import Notice, Rename
 from chatd.core.names import isReserved, isValidName, key, normalize
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
-from chatd.core.renaming import checkRename
+from chatd.core.renaming import checkRename, renamedHere
 
 if TYPE_CHECKING:
     from chatd.core.roles import IChatObserver
@@ -351,7 +351,7 @@ class Logins:
         if service.persistence is not None and service.provenAccount(participant) != key(nick):
             service.persistence.checkRename(old, nick)  # a registered name needs its password
         if service.observer is None or key(nick) == key(old):
-            return self.applyRename(participant, old, nick)
+            return renamedHere(service, old, self.applyRename(participant, old, nick))
         return Deferred.fromCoroutine(self.renameEverywhere(participant, old, nick))
 
     async def renameEverywhere(self, participant: IParticipant, old: str, nick: str) -> str:
@@ -376,7 +376,7 @@ class Logins:
         if self.service.people.holdsOther(participant, nick):
             raise errors.NickTaken()
         checkRename(self.service, participant, old, nick)  # a sanction may have come meanwhile
-        return self.applyRename(participant, old, nick)
+        return renamedHere(self.service, old, self.applyRename(participant, old, nick))
 
     def applyRename(self, participant: IParticipant, old: str, nick: str) -> str:
         """

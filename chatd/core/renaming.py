@@ -6,7 +6,8 @@ kicked is refused to a rename as to a login, a muted person keeps their
 name until the mute ends, and a member a room's ban mask keeps quiet
 keeps the name the mask matches (as IRC servers refuse C{NICK} while
 banned on a channel).  Every front-end's rename asks L{checkRename}
-through L{chatd.core.login.Login.rename}.
+through L{chatd.core.login.Login.rename}, and its node then calls
+L{renamedHere}.
 """
 
 from __future__ import annotations
@@ -65,3 +66,14 @@ def checkRename(service: ChatService, participant: IParticipant, old: str, nick:
             raise errors.BannedFromRoom(
                 f"you may not change your nickname while you are banned from {room.name}"
             )
+
+
+def renamedHere(service: ChatService, old: str, nick: str) -> str:
+    """
+    C{old}, served here, is now called C{nick}: a guest's requests to enter
+    approval rooms, and its acceptances, go with it (L{Approvals.guestRenamed}),
+    so that the next guest to take C{old} asks again.  Gives C{nick}.
+    """
+    if service.persistence is not None:
+        service.persistence.approvals.guestRenamed(old, nick)
+    return nick

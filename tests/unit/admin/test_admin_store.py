@@ -14,6 +14,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.admin.commands import AdminConsole
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
@@ -132,7 +133,31 @@ class StoreConsoleTests(SynchronousTestCase):
         self.service.disconnect(other)
         self.clock.advance(0)
         access = self.successResultOf(self.store.load()).access
-        self.assertNotIn("guesty", access.get("marketing", {}))
+        self.assertEqual({}, access[key("Marketing")])
+
+    def test_guestApprovalFollowsRename(self) -> None:
+        """
+        A guest's request and acceptance go with the guest through a rename:
+        the next guest to take the old name asks again, the renamed guest
+        keeps them until they leave, here and in the store.
+        """
+        guesty = self.login("guesty")
+        self.assertRaises(errors.PendingApproval, self.service.enter, guesty, "Marketing")
+        self.successResultOf(maybeDeferred(self.service.rename, guesty, "renamed"))
+        self.clock.advance(0)
+        self.assertEqual("renamed waits to enter: Marketing", self.run_("pending rooms renamed"))
+        self.assertEqual("guesty waits to enter no room", self.run_("pending rooms guesty"))
+        self.run_("accept pending renamed Marketing")
+        self.assertIn("Marketing", self.service.roomsOf(guesty))
+        self.successResultOf(maybeDeferred(self.service.rename, guesty, "again"))
+        self.clock.advance(0)
+        newcomer = self.login("renamed")
+        self.assertRaises(errors.PendingApproval, self.service.enter, newcomer, "Marketing")
+        self.successResultOf(maybeDeferred(self.service.leave, guesty, "Marketing"))
+        self.successResultOf(maybeDeferred(self.service.enter, guesty, "Marketing"))
+        access = self.successResultOf(self.store.load()).access[key("Marketing")]
+        expected = {key("again"): ("again", True), key("renamed"): ("renamed", False)}
+        self.assertEqual(expected, access)  # the newcomer's own request
 
     def test_guestRequestNotLoadedAfterRestart(self) -> None:
         """

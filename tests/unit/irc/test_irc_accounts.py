@@ -161,6 +161,23 @@ class IRCAccountTests(IRCStoreTestCase):
         self.assertEqual(mode[0].params[2:], ["+ntl", "7"])
         self.assertEqual(self.send(proto, t, "MODE #Marketing")[0].params[2:], ["+int"])
 
+    def test_guestApprovalGoesWithRename(self) -> None:
+        """
+        A guest accepted in an approval room who changes nick keeps the
+        acceptance (leaves and joins again), and the next guest to take the
+        old nick is asked to wait (473), not let in.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C")
+        self.assertEqual(self.codes(self.send(proto, t, "JOIN #Marketing")), ["473"])
+        self.successResultOf(self.service.acceptPending("Marketing", "carol"))
+        self.send(proto, t, "NICK carla", "PART #Marketing")
+        joined = self.send(proto, t, "JOIN #Marketing")
+        self.assertEqual(joined[0].command, "JOIN")
+        other, to = self.client()
+        self.send(other, to, "NICK carol", "USER c 0 * :C")
+        self.assertEqual(self.codes(self.send(other, to, "JOIN #Marketing")), ["473"])
+
     def test_operatorSetsTopic(self) -> None:
         """
         A chatd operator (named in C{--operators}, logged in to the account
