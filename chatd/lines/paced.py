@@ -18,18 +18,17 @@ waits for them, the rest piles up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from twisted.internet.defer import Deferred
 
-from chatd.core.pacing import pageBytes, pages
+from chatd.core.pacing import pageBytes, pages, wireSize
 
 if TYPE_CHECKING:
-    from chatd.core.events import PrivateMessage, RoomMessage
     from chatd.lines.outbox import Outbox
 
-E = TypeVar("E", bound="RoomMessage | PrivateMessage")
+T = TypeVar("T")
 
 
 class Reply:
@@ -115,10 +114,15 @@ def paced(outbox: Outbox | None, pieces: Iterable[bytes]) -> Deferred[bool]:
     return Deferred.fromCoroutine(sendPaced(outbox, pieces))
 
 
-def pagesFor(outbox: Outbox | None, events: Sequence[E]) -> Iterator[list[E]]:
+def pagesFor(
+    outbox: Outbox | None,
+    items: Sequence[T],
+    measure: Callable[[T], int] = wireSize,  # type: ignore[assignment]
+) -> Iterator[list[T]]:
     """
-    C{events} in the pages L{sendPaced} sends to C{outbox}'s connection,
-    sized by its limit (L{chatd.core.pacing.pageBytes}).
+    C{items} (stored messages, or what C{measure} sizes as one) in the
+    pages L{sendPaced} sends to C{outbox}'s connection, sized by its limit
+    (L{chatd.core.pacing.pageBytes}).
     """
     limit = 1 << 20 if outbox is None else outbox.limit
-    return pages(events, pageBytes(limit))
+    return pages(items, pageBytes(limit), measure)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from twisted.internet.defer import maybeDeferred
 
@@ -21,10 +22,11 @@ from chatd.core.errors import ChatError
 from chatd.core.inbox import Kept
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
+from chatd.core.pacing import wireSize
 from chatd.core.redaction import redact
 from chatd.core.search import search
 from chatd.core.text import actionLine
-from chatd.lines.paced import paced
+from chatd.lines.paced import paced, pagesFor
 from chatd.talk import reading
 from chatd.talk.alwayson import alwaysonCommand
 from chatd.talk.format import (
@@ -34,7 +36,7 @@ from chatd.talk.format import (
     historyPieces,
     lines,
     newPasswordPrompt,
-    searchLines,
+    searchPieces,
     serverLine,
 )
 from chatd.talk.rooms import currentRoom, enter, roomArgument, say, topicCommand
@@ -308,7 +310,9 @@ async def searchCommand(session: TalkSession, rest: str) -> None:
     if not any(char.isalnum() for char in rest):
         raise UsageError(usage("search"))
     found = await maybeDeferred(search, session.factory.service, session.participant, rest)
-    session.send(searchLines(rest, found, session.factory.clock.seconds()))
+    now = session.factory.clock.seconds()
+    paging = partial(pagesFor, session.outbox, measure=lambda one: wireSize(one.message))
+    await paced(session.outbox, searchPieces(rest, found, now, paging))
 
 
 async def deleteCommand(session: TalkSession, rest: str) -> None:

@@ -146,32 +146,35 @@ def encodeOldPrivateMessage(event: PrivateMessage, now: float) -> bytes:
     return lines(*(head + plainLine(event.sender, line) for line in event.lines))
 
 
-def searchLines(text: str, found: list[Found], now: float) -> bytes:
+def searchPieces(
+    text: str,
+    found: list[Found],
+    now: float,
+    paging: Callable[[list[Found]], Iterable[list[Found]]],
+) -> Iterator[bytes]:
     """
     What C{/search text} found, newest first, each message with its time
     and conversation (C{[lobby 14:02] <alice> ...} or C{*private with bob
-    14:02* <bob> ...}), between two server lines; or one line saying that
-    nothing matched.
+    14:02* <bob> ...}), between two server lines, a page (C{paging}) a
+    piece as L{historyPieces}; or one line saying that nothing matched.
     """
     quoted = clean(text)
     if not found:
-        return serverLine(f'No message matches "{quoted}".')
+        yield serverLine(f'No message matches "{quoted}".')
+        return
     many = "1 message" if len(found) == 1 else f"{len(found)} messages"
-    shown = []
-    for result in found:
-        event = result.message
-        if isinstance(event, RoomMessage):
-            shown.append(encodeOldRoomMessage(event, now))
-        else:
-            head = (
-                f"*private with {result.conversation} {stamp(event.when, now)}* <{event.sender}> "
-            )
-            shown.append(lines(*(head + plainLine(event.sender, line) for line in event.lines)))
-    return (
-        serverLine(f'Search for "{quoted}": {many}, newest first:')
-        + b"".join(shown)
-        + serverLine("End of search.")
-    )
+    yield serverLine(f'Search for "{quoted}": {many}, newest first:')
+    for page in paging(found):
+        yield b"".join(_foundLines(result, now) for result in page)
+    yield serverLine("End of search.")
+
+
+def _foundLines(result: Found, now: float) -> bytes:
+    event = result.message
+    if isinstance(event, RoomMessage):
+        return encodeOldRoomMessage(event, now)
+    head = f"*private with {result.conversation} {stamp(event.when, now)}* <{event.sender}> "
+    return lines(*(head + plainLine(event.sender, line) for line in event.lines))
 
 
 def encodeMembership(event: Membership) -> bytes:

@@ -21,6 +21,7 @@ from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import maybeCall
 from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SEARCH_RESULTS
+from chatd.core.pacing import wireSize
 from chatd.core.redaction import redact as redactMessage
 from chatd.core.search import Found
 from chatd.core.search import search as searchHistory
@@ -171,15 +172,19 @@ def search(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
     The messages of the user's rooms and own private conversations whose
     text holds every word of C{text}, newest first (L{chatd.core.search}):
-    each with C{room}, or C{with} (the other person of a private one).
+    each with C{room}, or C{with} (the other person of a private one).  A
+    long list goes out a page at a time, as a history does, so that a
+    search never exceeds what the page may have waiting.
     """
     text = _text(request, "text")
     limit = request.get("limit", SEARCH_RESULTS)
     if not isinstance(limit, int) or isinstance(limit, bool):
         raise InvalidArgument(f"'limit' must be a whole number from 1 to {MAX_SEARCH_RESULTS}")
 
-    def results(found: list[Found]) -> Reply:
-        return {"text": text, "results": [_result(one) for one in found]}
+    def results(found: list[Found]) -> wire.Paged:
+        paged = pagesFor(web.outbox, found, lambda one: wireSize(one.message))
+        pages = ([_result(one) for one in page] for page in paged)
+        return wire.Paged({"text": text}, "results", pages)
 
     return maybeDeferred(searchHistory, web.service, web, text, limit).addCallback(results)
 

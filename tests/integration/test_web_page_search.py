@@ -72,3 +72,32 @@ def test_search_box(tmp_path: Path) -> None:
         teller.close()
         page.quit()
         daemon.stop()
+
+
+def test_search_in_several_frames(tmp_path: Path) -> None:
+    """
+    Six matches of 16 KB each are more than one frame's page: the server
+    sends them in several frames, and the page lists all six, newest first.
+    """
+    daemon = startChat(tmp_path, "--rooms", "finds")
+    teller = TchatClient(daemon.ports["TchatFactory"])
+    page = Browser(pageURL(daemon))
+    try:
+        teller.send("LOGIN teller", "ENTER finds")
+        teller.expect("srv: OKAY!")
+        teller.expect("srv: OKAY!")
+        for i in range(6):
+            body = [f"long{i} picnic " + "x" * 3980] + ["y" * 3990] * 3
+            teller.send("SPEAK finds", *body, ".")
+            teller.expect("srv: OKAY!")
+        page.login("seeker")
+        enter(page, "finds")
+        page.shown("#search").send_keys("picnic", Keys.ENTER)
+        page.wait(lambda: page.find("#search-status").text.startswith("6 messages"))
+        results = page.findAll("#search-results li button")
+        shown = [f"long{i}" for i in reversed(range(6))]
+        assert [each.text.split("teller: ")[1][:5] for each in results] == shown
+    finally:
+        teller.close()
+        page.quit()
+        daemon.stop()

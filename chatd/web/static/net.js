@@ -29,11 +29,11 @@ export function connect(handlers) {
     if (message.id !== undefined && state.pending.has(message.id)) {
       const waiter = state.pending.get(message.id);
       if (message.more) {
-        // A reply in several frames (a long history): their messages join.
-        waiter.messages = (waiter.messages || []).concat(message.messages || []);
+        // A reply in several frames (a long history or search): their lists join.
+        waiter.frames = (waiter.frames || []).concat([message]);
         return;
       }
-      if (waiter.messages) message.messages = waiter.messages.concat(message.messages || []);
+      if (waiter.frames) joinFrames(waiter.frames, message);
       state.pending.delete(message.id);
       if (message.type === "error") waiter.reject(message);
       else waiter.resolve(message);
@@ -55,6 +55,15 @@ export function connect(handlers) {
     setStatus("disconnected \u2014 reconnecting\u2026", false);
     setTimeout(() => connect(handlers), delay);
   });
+}
+
+// The last frame of a reply in several: each list it holds (a history's
+// messages, a search's results) gets the earlier frames' items before its own.
+function joinFrames(earlier, last) {
+  for (const [name, items] of Object.entries(last)) {
+    if (!Array.isArray(items)) continue;
+    last[name] = earlier.flatMap((frame) => frame[name] || []).concat(items);
+  }
 }
 
 // Send a request; the promise settles with its reply (or error frame).

@@ -2,6 +2,7 @@
 Talk mode's history larger than C{--max-output}: the replay on landing in
 a room and C{/history} reach a slow reader a page at a time, who stays
 connected; what is said live meanwhile comes after C{*** End of history.}.
+C{/search} is paged the same way.
 """
 
 from __future__ import annotations
@@ -78,3 +79,22 @@ class PacedTalkHistoryTests(TalkStoreTestCase):
         self.assertIn(b"History of lobby, the last 100 messages:", got)
         shown = self.numbers(got.decode(errors="replace"))
         self.assertEqual(shown, [f"{i:04}" for i in range(100)])
+
+    def test_searchCommand(self) -> None:
+        """
+        C{/search} finding 20 messages of 8 KiB (more than twice the limit)
+        shows them all to a slow reader, newest first, who stays.
+        """
+        self.talk("owner")  # lobby is in the store once someone entered it
+        for i in range(20):
+            text = f"{i:04}" + " needle " + "x" * 8180
+            self.store.addMessage("lobby", "owner", None, (text,), 1000 + i)
+        newbie, slow = self.slowTerminal()
+        newbie.dataReceived(b"newbie\r\n")
+        readAll(slow, self.clock, b"End of history.", check=lambda: self.bounded(newbie))
+        newbie.dataReceived(b"/search needle\r\n")
+        got = readAll(slow, self.clock, b"End of search.", check=lambda: self.bounded(newbie))
+        self.assertFalse(slow.disconnecting)
+        self.assertIn(b'Search for "needle": 20 messages, newest first:', got)
+        shown = self.numbers(got.decode(errors="replace"))
+        self.assertEqual(shown, [f"{i:04}" for i in reversed(range(20))])

@@ -3,7 +3,7 @@ The web front-end's history larger than C{--max-output}, in memory: the
 C{history} reply comes in several frames (C{"more": true} on all but the
 last) and the replay on joining a frame per message, a page at a time as
 the page reads; it stays connected, and a live message said meanwhile
-comes after the replay.
+comes after the replay.  A long C{search} reply is paged the same way.
 """
 
 from __future__ import annotations
@@ -81,3 +81,22 @@ class PacedWebHistoryTests(WebTestCase):
         shown = [f for f in self.frames(alice) if f["type"] == "message"]
         self.assertEqual([m["text"][:4] for m in shown], [f"{i:04}" for i in range(20)] + ["live"])
         self.assertEqual([m.get("history") for m in shown], [True] * 20 + [None])
+
+    def test_search(self) -> None:
+        """
+        A C{search} whose 100 results of 2 KiB are three times the limit
+        comes in several frames, all but the last with C{"more": true},
+        newest first; the page stays connected.
+        """
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        self.frames(alice)
+        for i in range(100):
+            text = f"{i:04} needle " + "x" * 2040
+            self.store.addMessage("lobby", "owner", None, (text,), 1000 + i)
+        requestId = alice.send(type="search", text="needle", limit=100)
+        replies = [f for f in self.frames(alice) if f.get("id") == requestId]
+        self.assertGreater(len(replies), 1)
+        self.assertEqual([f.get("more") for f in replies], [True] * (len(replies) - 1) + [None])
+        texts = [r["text"][:4] for f in replies for r in f["results"]]
+        self.assertEqual(texts, [f"{i:04}" for i in reversed(range(100))])
