@@ -42,16 +42,18 @@ class Kept:
     What L{chatd.core.messages.Messages.tell} answers for a private message
     kept for C{recipient}, a registered user with no connection open (not
     logged in, or always on and away): it waits for their next login.
-    Every front-end tells the sender so, in its own form, with L{reason}.
+    Every front-end tells the sender so, in its own form, with L{reason};
+    C{event} is the message as it was kept (its C{msgid} and time), which
+    the sender's own echo shows.
     """
 
-    __slots__ = ("recipient",)
+    __slots__ = ("recipient", "event")
 
     #: Why the recipient does not read it now, as every front-end words it.
     reason = "they will get it when they log in"
 
-    def __init__(self, recipient: str) -> None:
-        self.recipient = recipient
+    def __init__(self, recipient: str, event: PrivateMessage | None = None) -> None:
+        self.recipient, self.event = recipient, event
 
     def __repr__(self) -> str:
         return f"<Kept for {self.recipient!r}>"

@@ -208,7 +208,7 @@ class Messages:
                 self._spoke(participant, event)
                 kept = self.keepForLater(event)
                 assert kept is not None
-                return kept.addCallback(self._keptPrivate, participant, nick)
+                return kept.addCallback(self._keptPrivate, participant, event)
             raise errors.NoSuchUser()
         if lines or not tags:
             self._checkBody(lines)
@@ -300,9 +300,14 @@ class Messages:
             event.notice,
         )
 
-    def _keptPrivate(self, ignored: None, participant: IParticipant, nick: str) -> Kept:
+    def _keptPrivate(self, ignored: None, participant: IParticipant, event: PrivateMessage) -> Kept:
+        """
+        C{event} waits for its recipient: the sender's other connections
+        see it as their own words, as one delivered now (L{_told}).
+        """
+        deliver([self.people.personOf(participant)], "privateMessage", event, participant)
         self.stats.messageIn(participant.protocolName, "private", 1)
-        return Kept(nick)
+        return Kept(event.recipient, event)
 
     def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
         """

@@ -196,11 +196,13 @@ def fitsRelay(irc: IRCSession, command: str, target: str, lines: tuple[str, ...]
 def echo(irc: IRCSession, command: str, target: str, lines: tuple[str, ...], event: object) -> None:
     """
     With C{echo-message}, show the client its own message as the others
-    see it: the service's event (same C{msgid}), or, for a message kept
-    for an offline user, the text.
+    see it: the service's event (same C{msgid}), also for a message kept
+    for an offline user.
     """
     if "echo-message" not in irc.caps:
         return
+    if isinstance(event, Kept) and event.event is not None:
+        event = event.event
     if isinstance(event, RoomMessage):
         irc.send(event.wire(irc.wire.roomEncoder))
     elif isinstance(event, PrivateMessage):

@@ -19,6 +19,7 @@ from chatd.core.alwayson import alwaysOnOf
 from chatd.core.chathistory import BEFORE, HistoryQuery, Selector
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.inbox import Kept
 from chatd.core.interfaces import maybeCall
 from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SEARCH_RESULTS
 from chatd.core.pacing import wireSize
@@ -237,10 +238,13 @@ def _sent(
     sent: object,
 ) -> Reply:
     """
-    The reply to C{say} or C{tell}: the message as the others got it, with
-    its time and C{msgid} (none for a message kept for someone away).
+    The reply to C{say} or C{tell}: the message as the others got it (or
+    as it waits for someone away), with its time and C{msgid}.
     """
     fields.update({"from": web.nick, "text": _shown(web, lines)})
+    if isinstance(sent, Kept):  # waits for its recipient's next login
+        fields["waiting"] = True
+        sent = sent.event
     if isinstance(sent, (RoomMessage, PrivateMessage)):
         fields.update(time=sent.when, millis=sent.millis)
         return wire.markAction(fields, lines, sent.msgid)

@@ -180,3 +180,30 @@ def test_reconnect_keeps_messages_and_nick(tmp_path: Path) -> None:
             carol.close()
         page.quit()
         daemon.stop()
+
+
+def test_private_message_that_waits(daemon: Daemon) -> None:
+    """
+    A message to a registered user who is not connected shows in the
+    conversation with a line saying they will get it when they log in;
+    they do, from the terminal, at their next login.
+    """
+    terminal = TchatClient(daemon.ports["TchatFactory"])
+    page = Browser(pageURL(daemon))
+    try:
+        terminal.send("LOGIN wa", "REGIS sesame-wa")
+        terminal.expect("srv: OKAY!")
+        terminal.expect("srv: OKAY!")
+        terminal.close()
+        page.login("wb")
+        page.say("/msg wa see you tomorrow")
+        page.wait(lambda: page.find("#conv-title").text == "Private: wa")
+        note = "wa is not connected: they will get it when they log in"
+        page.wait(lambda: note in page.find("#log").text)
+        assert ("wb", "see you tomorrow") in page.lines()
+        terminal = TchatClient(daemon.ports["TchatFactory"])
+        terminal.send("LOGIN wa sesame-wa")
+        assert terminal.expect("srv: MSGPV wb ")[1:] == ["see you tomorrow"]
+    finally:
+        terminal.close()
+        page.quit()

@@ -330,7 +330,12 @@ function say(convo, text, action = false, retried = false) {
   const sent = convo.kind === "room"
     ? request("say", { room: convo.name, text: body })
     : request("tell", { to: convo.name, text: body });
-  return sent.then((reply) => { addMessage(convo, reply, true); }, (error) => {
+  return sent.then((reply) => {
+    addMessage(convo, reply, true);
+    if (reply.waiting) {
+      addEvent(convo, "event", convo.name + " is not connected: they will get it when they log in", reply.time);
+    }
+  }, (error) => {
     if (error.code !== 21 || convo.kind !== "private" || retried) throw error;
     return request("whowas", { nick: convo.name }).then((past) => {
       if (!past.renamedTo) throw error;

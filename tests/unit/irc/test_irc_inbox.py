@@ -47,6 +47,21 @@ class KeptTests(IRCStoreTestCase):
         )
         self.assertEqual(self.send(bob, tb, "NOTICE alice :fyi"), [])
 
+    def test_keptIsEchoed(self) -> None:
+        """
+        With C{echo-message}, a message kept for later is echoed like a
+        delivered one, with the C{msgid} the recipient is given at login.
+        """
+        bob, tb = self.client()
+        self.send(bob, tb, "CAP REQ :echo-message message-tags", "NICK bob", "USER b 0 * :B")
+        self.send(bob, tb, "CAP END")
+        replies = self.send(bob, tb, "PRIVMSG alice :are you there?")
+        self.assertEqual([m.command for m in replies], ["301", "PRIVMSG"])
+        echoed = replies[1]
+        self.assertEqual(echoed.params, ["alice", "are you there?"])
+        [got] = [m for m in self.alice(caps="message-tags") if m.command == "PRIVMSG"]
+        self.assertEqual(got.tags["msgid"], echoed.tags["msgid"])
+
     def test_waitedWithoutServerTime(self) -> None:
         """
         A client without C{server-time} is given the messages that waited

@@ -174,6 +174,37 @@ class ReplayTests(StoredWebTestCase):
         replayed = [f for f in alice.take() if f["type"] == "message"]
         self.assertEqual([(m["text"], m["msgid"]) for m in replayed], [("two", ids[1])])
 
+    def test_keptTell(self) -> None:
+        """
+        A C{tell} to a registered user who is not connected is answered
+        with C{waiting: true} and the message's C{msgid} and time, the
+        same that the recipient is given at their next login; the
+        sender's other page shows it as their own words.
+        """
+        alice = self.web.connect("alice")
+        self.request(alice, type="register", password="sesame")
+        alice.transport.loseConnection()
+        self.web.flush()
+        bob = self.web.connect("bob")
+        self.request(bob, type="register", password="secret")
+        other = self.web.connect()
+        self.request(other, type="login", nick="bob", password="secret")
+        self.web.flush()
+        other.take()
+        reply = self.request(bob, type="tell", to="alice", text="are you there?")
+        self.assertEqual((reply["waiting"], reply["text"]), (True, "are you there?"))
+        self.web.flush()
+        [seen] = [f for f in other.take() if f["type"] == "private"]
+        self.assertEqual(
+            (seen["from"], seen["to"], seen["msgid"]), ("bob", "alice", reply["msgid"])
+        )
+        alice = self.web.connect()
+        self.request(alice, type="login", nick="alice", password="sesame")
+        self.reactor.advance(0)
+        self.web.flush()
+        [waited] = [f for f in alice.take() if f["type"] == "private"]
+        self.assertEqual((waited["msgid"], waited["time"]), (reply["msgid"], reply["time"]))
+
     def test_marks(self) -> None:
         """
         A mark is used once; room names are compared as names (case).
