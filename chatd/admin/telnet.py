@@ -57,6 +57,15 @@ class TerminalBootstrap(telnet.TelnetBootstrapProtocol):
         self.protocol = self.protocolFactory(*self.protocolArgs, **self.protocolKwArgs)
         self.protocol.makeConnection(self)
 
+    def write(self, data: bytes) -> None:
+        """
+        The terminal's bytes, each line ending once in CRLF: the terminal
+        ends its lines in CRLF and the telnet transport below turns every
+        LF into CRLF, so its CRLFs go down as LFs (with Conch's own
+        conversion here too, every line ended in CR CR CR LF).
+        """
+        self.transport.write(data.replace(b"\r\n", b"\n"))  # type: ignore[union-attr]
+
 
 @implementer(IRealm)
 class ConsoleTelnetRealm:

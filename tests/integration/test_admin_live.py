@@ -179,7 +179,8 @@ def test_shutdown(tmp_path: Path) -> None:
 
 def test_telnetConsoleAndManhole(tmp_path: Path) -> None:
     """
-    The telnet console refuses a wrong password and serves the right one;
+    The telnet console refuses a wrong password and serves the right one,
+    its lines ending in CRLF;
     the manhole listens only when asked and, like the consoles, refuses
     logins without the password (checked with the SSH client if present).
     """
@@ -202,7 +203,8 @@ def test_telnetConsoleAndManhole(tmp_path: Path) -> None:
         assert b"Authentication failed" in telnetLogin(port, "root", "wrong")
         assert b"Authentication failed" in telnetLogin(port, "nobody", PASSWORD)
         served = telnetLogin(port, "root", PASSWORD)
-        assert b"You are root." in served and b"lobby" in served
+        assert b"You are root.\r\nchatd> " in served and b"lobby" in served
+        assert b"\r\r" not in served  # each line ends in one CRLF
         assert "AdminSSHFactory" not in daemon.ports  # SSH console off by default
         assert (dataDir / "ssh_host_ed25519_key").exists()
         if shutil.which("ssh"):
