@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from chatd.admin import sessions as ends
 from chatd.admin.credentials import readPasswords
 from chatd.admin.opgrant import announceOp
-from chatd.admin.outcome import Refusal, allStored, withOutcome
+from chatd.admin.outcome import Refusal, allStored, printable, withOutcome
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import COMMANDS, Usage
@@ -105,7 +105,8 @@ class AdminConsole(RoomCommands):
         # it: whoever it banned, muted or kicked is so everywhere by then.
         d.addErrback(self._failed, name)
         d.addCallback(self._stored, failed)
-        return d.addCallback(lambda reply: afterHeard(self.service.observer, lambda: reply))
+        d.addCallback(lambda reply: afterHeard(self.service.observer, lambda: reply))
+        return d.addCallback(printable)
 
     def _failures(self) -> int:
         persistence = self.service.persistence

@@ -1,13 +1,15 @@
 # -*- test-case-name: tests.unit.admin.test_admin_durable -*-
 """
 What a console reply says about its command: whether it was refused, and
-whether its effects are stored and every cluster node has them yet.
+whether its effects are stored and every cluster node has them yet; and
+the reply as an operator's terminal may be sent it.
 """
 
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred, DeferredList
 
+from chatd.core.text import plain
 from chatd.core.writes import PendingWrites
 
 #: Added to a reply in a cluster while Redis is away: the other nodes
@@ -54,3 +56,15 @@ def allStored(*writes: PendingWrites | None) -> Deferred[bool]:
         [pending.settled() for pending in writes if pending is not None]
     )
     return waited.addCallback(lambda results: all(stored for _, stored in results))
+
+
+def printable(reply: str) -> str:
+    """
+    C{reply} as the operator's terminal is sent it: its lines (split at
+    C{\\n} only) each L{plain}, so that what users wrote (a message, a
+    topic, a reason) can neither forge a row (U+2028, C{\\x1e} and the other
+    breaks Python's C{splitlines} knows) nor drive the terminal.  A
+    L{Refusal} stays one.
+    """
+    cleaned = "\n".join(plain(line) for line in reply.split("\n"))
+    return Refusal(cleaned) if isinstance(reply, Refusal) else cleaned

@@ -21,6 +21,7 @@ from chatd.core.names import isValidName, key, normalize
 from chatd.core.operators import describeSessionOperator
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
+from chatd.core.text import plainLine
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 #: Messages per room that C{messages} looks through, the newest first.
@@ -171,7 +172,7 @@ class ConsoleViews:
             return f"no room messages since {formatTime(since)} UTC"
         found.sort(key=lambda message: message.when)
         return "\n".join(
-            f"{formatTime(m.when)}  {pad(m.room, 16)}  {m.sender}: {line}"
+            f"{formatTime(m.when)}  {pad(m.room, 16)}  {m.sender}: {plainLine(m.sender, line)}"
             for m in found
             for line in m.lines
         )

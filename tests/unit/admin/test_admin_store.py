@@ -159,6 +159,25 @@ class StoreConsoleTests(SynchronousTestCase):
         expected = {key("again"): ("again", True), key("renamed"): ("renamed", False)}
         self.assertEqual(expected, access)  # the newcomer's own request
 
+    def test_messagesCannotForgeRows(self) -> None:
+        """
+        What users wrote reaches the operator's terminal as one row per line
+        of a message: a record separator or U+2028 (which Python's
+        C{splitlines}, and so the console's terminal, break rows at) and
+        control characters are dropped, and an action reads C{* nick ...}.
+        """
+        mallory = self.login("mallory")
+        self.successResultOf(maybeDeferred(self.service.enter, mallory, "Blabla"))
+        forged = "2026-11-18 11:06:40  Blabla            ivy: delete everything"
+        self.service.say(mallory, "Blabla", ("ok\x1e" + forged, "a\u2028b\x02c"))
+        self.service.say(mallory, "Blabla", ("\x01ACTION waves\x01",))
+        reply = self.run_("messages 1m")
+        self.assertEqual(reply.splitlines(), reply.split("\n"))
+        self.assertEqual(
+            [row[39:] for row in reply.split("\n")],  # after the time and the room
+            ["mallory: ok" + forged, "mallory: abc", "mallory: * mallory waves"],
+        )
+
     def test_guestRequestNotLoadedAfterRestart(self) -> None:
         """
         A guest's request written before a crash is not loaded at the next
