@@ -36,6 +36,9 @@ from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
 
+#: What C{ban ip} and C{unban ip} say of a word that is not an address.
+FOR_IP = "; for the user named ip, write @ip"
+
 
 class AdminConsole(RoomCommands):
     """
@@ -183,7 +186,7 @@ class AdminConsole(RoomCommands):
         try:
             network = parseNetwork(text)
         except ValueError:
-            raise Usage(f"{text!r} is not an address or network") from None
+            raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
         self.moderation.banAddress(network, reason, self.who)
         dropped = 0
         for participant in self.service.connections():
@@ -207,7 +210,7 @@ class AdminConsole(RoomCommands):
         try:
             network = parseNetwork(text)
         except ValueError:
-            raise Usage(f"{text!r} is not an address or network") from None
+            raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
         if not self.moderation.lift(IPBAN, str(network)):
             return f"{network} is not banned"
         self._audit(f"unban ip {network}")

@@ -66,14 +66,17 @@ class RoomCommands(ConsoleViews):
         persistence = self.service.persistence
         guest = persistence is not None and key(nick) not in persistence.registered
         note = " (a guest: until they leave)" if guest else ""
+        # The names as the room and the request spell them, not as typed.
+        asked = {(key(room), key(who)): (room, who) for room, who in self.service.pendingRequests()}
         replies = []
         for room in rooms:
+            shown, who = asked.get((key(room), key(nick)), (room, nick))
             try:
                 await self.service.acceptPending(room, nick)
             except errors.ChatError as error:
                 replies.append(f"{room}: {error}")
             else:
-                replies.append(f"accepted {nick} in {room}{note}")
+                replies.append(f"accepted {who} in {shown}{note}")
         self.moderation.audit(self.who, f"accept pending {nick} {roomList}")
         return "\n".join(replies)
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
-from chatd.admin.columns import pad
+from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
 from chatd.core.delivery import connectionsOf
-from chatd.core.names import isValidName, key, normalize
+from chatd.core.names import isValidName, isValidRoomName, key, normalize
 from chatd.core.operators import describeSessionOperator
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
@@ -115,7 +115,11 @@ class ConsoleViews:
 
     @staticmethod
     def _nick(text: str) -> str:
-        nick = normalize(text)
+        """
+        The user name C{text} names; a leading C{@} is allowed, so that
+        C{ban @ip <reason>} names the user called "ip", not an address.
+        """
+        nick = normalize(text.removeprefix("@"))
         if not isValidName(nick):
             raise Usage(f"{text!r} is not a nickname")
         return nick
@@ -134,7 +138,7 @@ class ConsoleViews:
         if not names:
             raise Usage("no room names")
         for name in names:
-            if not isValidName(normalize(name)):
+            if not isValidRoomName(normalize(name)):
                 raise Usage(f"{name!r} is not a room name")
         return names
 
@@ -200,8 +204,9 @@ class ConsoleViews:
         rooms = self.service.rooms()
         if not rooms:
             return "no rooms"
-        lines = [f"{'room':<16}  {'mode':<8}  members"]
-        lines += [f"{pad(name, 16)}  {modeOf(name):<8}  {count}" for name, count in rooms]
+        column = max(16, *(width(name) for name, _ in rooms))
+        lines = [f"{pad('room', column)}  {'mode':<8}  members"]
+        lines += [f"{pad(name, column)}  {modeOf(name):<8}  {count}" for name, count in rooms]
         return "\n".join(lines)
 
     def cmd_pending_rooms(self, rest: str) -> str:

@@ -314,6 +314,28 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual("bob is not banned", self.run_("unban bob"))
         self.service.login(RecordingParticipant(), "bob")
 
+    def test_banUserNamedIp(self) -> None:
+        """
+        A user called "ip" is banned and unbanned as C{@ip}; C{ban ip} with
+        a word that is no address says so; a long room name is a room name.
+        """
+        ip = self.login("ip")
+        self.assertEqual(
+            "usage: ban ip <ip|network/bits> <reason> ('spamming' is not an address or"
+            " network; for the user named ip, write @ip)",
+            self.run_("ban ip spamming a lot"),
+        )
+        self.assertIsNone(ip.disconnectedWith)
+        self.assertEqual("banned ip", self.run_("ban @ip spamming a lot"))
+        assert ip.disconnectedWith is not None
+        self.assertEqual(24, ip.disconnectedWith.code)
+        self.assertEqual("unbanned ip", self.run_("unban @ip"))
+        longName = "R" * 49
+        self.assertEqual(f"created {longName}", self.run_(f"add room {longName}"))
+        self.assertIn("is not a room name", self.run_(f"add room {longName}R"))
+        header, *rows = self.run_("rooms").split("\n")
+        self.assertEqual({header.index("mode")}, {row.index("open") for row in rows})
+
     def test_banAddress(self) -> None:
         """
         C{ban ip} drops current connections from the network, logged in or

@@ -100,12 +100,12 @@ class StoreConsoleTests(SynchronousTestCase):
             "accepted alice in Marketing (a guest: until they leave)\nNowhere: no such room\n"
             "Blabla: "
             "nobody by that name waits to enter that room",
-            self.run_("accept pending alice Marketing,Nowhere,Blabla"),
+            self.run_("accept pending ALICE MARKETING,Nowhere,Blabla"),
         )
         self.assertIn("Marketing", self.service.roomsOf(alice))
         self.assertEqual("alice waits to enter: Informatique", self.run_("pending rooms alice"))
         [entry] = self.successResultOf(self.service.moderation.lastAudit(1))
-        self.assertEqual("accept pending alice Marketing,Nowhere,Blabla", entry.what)
+        self.assertEqual("accept pending ALICE MARKETING,Nowhere,Blabla", entry.what)
 
     def test_guestApprovalEndsWithTheGuest(self) -> None:
         """
