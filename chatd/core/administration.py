@@ -38,8 +38,7 @@ class Administration:
             raise errors.NoSuchUser()
         checkShortText(reason, "reason")
         why = f"kicked by {operator}" + (f": {reason}" if reason else "")
-        service.disconnect(target, why)
-        target.disconnect(errors.Kicked(why))
+        self.endSession(target, errors.Kicked(why))
 
     def capacity(self, room: str) -> int | None:
         return self.service.registry.get(room).capacity(self.service.maxGroupSize)
@@ -86,10 +85,15 @@ class Administration:
         """
         End C{participant}'s session (kick, ban, kill): the rooms it was in
         are told C{error.text}, then the participant is told C{error} and
-        disconnected.
+        disconnected.  An always-on account's presence ends with it, until
+        its next login.
         """
+        nick = participant.nick
         self.service.disconnect(participant, error.text)
         participant.disconnect(error)
+        persistence = self.service.persistence
+        if nick is not None and persistence is not None:
+            persistence.alwaysOn.ended(nick)
 
     def addRoom(self, name: str) -> str:
         """

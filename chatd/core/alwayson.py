@@ -13,7 +13,9 @@ The setting is the account's own (C{ALWAYSON} on IRC, C{/alwayson} in talk
 mode, the web page's setting), off by default.  A person the service ends
 (a kick, a ban, an operator's C{KILL}) leaves for good, as does one whose
 account is banned or was kicked and may not come back yet.  In cluster
-mode, a node puts an absent person back only when it starts alone.
+mode, a node puts an absent person back only when it starts alone.  An
+ended presence stays ended over a restart, until the account's next login
+(L{AlwaysOn.ended}, L{AlwaysOn.signedIn}).
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ class AlwaysOn:
         self.store: IChatStore = persistence.store
         #: The keys of the always-on accounts, loaded at start.
         self._accounts: set[str] = set()
+        #: The keys of those whose presence an operator ended since their
+        #: last login (kept in the store), loaded at start.
+        self._endedKeys: set[str] = set()
         #: The connections that registered their nickname (they set its
         #: password), by the name's key: they may make it always on.
         self._registrants: WeakKeyDictionary[IParticipant, str] = WeakKeyDictionary()
@@ -141,6 +146,26 @@ class AlwaysOn:
             self.log.info("{nick} stays present, always on, with no connection", nick=nick)
         return True
 
+    def ended(self, nick: str) -> None:
+        """
+        An operator or administrator ended C{nick}'s person (a kick, a ban,
+        a kill): if always on, its presence stays ended, over a restart
+        too, until its next login.
+        """
+        if self.isOn(nick) and key(nick) not in self._endedKeys:
+            self._endedKeys.add(key(nick))
+            ending = self.store.setPresenceEnded(nick, True)
+            self.persistence.background(ending, "ending an always-on presence")
+
+    def signedIn(self, nick: str) -> None:
+        """
+        C{nick} logged in: a presence an operator ended may start again.
+        """
+        if key(nick) in self._endedKeys:
+            self._endedKeys.discard(key(nick))
+            again = self.store.setPresenceEnded(nick, False)
+            self.persistence.background(again, "letting an always-on presence start again")
+
     def _refused(self, nick: str) -> bool:
         try:
             self.service.moderation.checkLogin(nick)
@@ -209,6 +234,7 @@ class AlwaysOn:
         """
         service = self.service
         self._accounts = {key(nick) for nick in names}
+        self._endedKeys = {key(nick) for nick in await self.store.endedPresences()}
         if service.observer is not None:
             return  # a cluster node: the others may have the person (see above)
         while True:
@@ -228,7 +254,7 @@ class AlwaysOn:
 
     async def _restoreOne(self, nick: str) -> bool:
         service = self.service
-        if service.find(nick) is not None or self._refused(nick):
+        if service.find(nick) is not None or self._refused(nick) or key(nick) in self._endedKeys:
             return False
         rooms = await self.store.memberships(nick)
         if service.find(nick) is not None or not self.isOn(nick):  # changed during the query

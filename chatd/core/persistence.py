@@ -261,6 +261,7 @@ class Persistence:
         them on the next turn.
         """
         service, nickKey = self.service, key(nick)
+        self.alwaysOn.signedIn(nick)
         rooms = autojoin.loginRooms(service, nick, stored)
         # Taken as the rooms are entered, and only when their history is
         # offered (on one process it costs a database query).

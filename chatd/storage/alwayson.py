@@ -3,7 +3,9 @@
 Which registered accounts are always on (L{chatd.core.alwayson}): they stay
 in their rooms while none of their connections is open, and are put back
 in them when the daemon starts.  The setting is the account's own, kept
-with it (schema migration 13), and goes with it when it is deleted.
+with it (schema migration 13), and goes with it when it is deleted.  An
+operator's kick, ban or kill ends the presence until the account's next
+login, over a restart too (migration 17).
 
 L{SQLAlwaysOn} and L{MemoryAlwaysOn} are the two stores' halves of
 C{IChatStore}'s always-on methods.
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
 
 READ_ALWAYS_ON = "SELECT nick FROM accounts WHERE always_on = 1 ORDER BY nick_key"
 SAVE_ALWAYS_ON = "UPDATE accounts SET always_on = ? WHERE nick_key = ?"
+READ_ENDED = (
+    "SELECT nick FROM accounts WHERE always_on = 1 AND presence_ended = 1 ORDER BY nick_key"
+)
+SAVE_ENDED = "UPDATE accounts SET presence_ended = ? WHERE nick_key = ?"
 
 
 class SQLAlwaysOn:
@@ -39,6 +45,13 @@ class SQLAlwaysOn:
     def setAlwaysOn(self, nick: str, on: bool) -> Deferred[None]:
         return self.database.execute(SAVE_ALWAYS_ON, 1 if on else 0, key(nick))
 
+    def endedPresences(self) -> Deferred[list[str]]:
+        d = self.database.select(READ_ENDED)
+        return d.addCallback(lambda rows: [str(row[0]) for row in rows])
+
+    def setPresenceEnded(self, nick: str, ended: bool) -> Deferred[None]:
+        return self.database.execute(SAVE_ENDED, 1 if ended else 0, key(nick))
+
 
 class MemoryAlwaysOn:
     """
@@ -52,6 +65,7 @@ class MemoryAlwaysOn:
     def __init__(self) -> None:
         super().__init__()
         self._alwaysOn: set[str] = set()
+        self._ended: set[str] = set()
 
     def alwaysOnAccounts(self) -> Deferred[list[str]]:
         self._alwaysOn.intersection_update(self._accounts)  # deleted accounts' go with them
@@ -62,4 +76,16 @@ class MemoryAlwaysOn:
             self._alwaysOn.add(key(nick))
         else:
             self._alwaysOn.discard(key(nick))
+        return succeed(None)
+
+    def endedPresences(self) -> Deferred[list[str]]:
+        self._ended.intersection_update(self._accounts)
+        ended = sorted(self._ended & self._alwaysOn)
+        return succeed([self._names[nickKey] for nickKey in ended])
+
+    def setPresenceEnded(self, nick: str, ended: bool) -> Deferred[None]:
+        if ended and key(nick) in self._accounts:
+            self._ended.add(key(nick))
+        else:
+            self._ended.discard(key(nick))
         return succeed(None)

@@ -137,6 +137,18 @@ class IChatStore(Interface):
         Make registered C{nick} always on, or not.
         """
 
+    def endedPresences() -> Deferred[list[str]]:
+        """
+        The names of the always-on accounts whose presence an operator ended
+        since their last login: they are not put back at start.
+        """
+
+    def setPresenceEnded(nick: str, ended: bool) -> Deferred[None]:
+        """
+        Record that an operator ended registered C{nick}'s always-on
+        presence, or (at its next login) that it may stay present again.
+        """
+
     def saveRoom(room: RoomSettings, when: int) -> Deferred[None]:
         """
         Create C{room} or update its settings.

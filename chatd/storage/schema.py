@@ -219,6 +219,12 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE messages ADD COLUMN notice INTEGER NOT NULL DEFAULT 0",
     ],
+    # 17: whether an operator ended an always-on account's presence (a kick,
+    # a ban, a kill) since its last login (chatd.storage.alwayson): it is
+    # not put back in its rooms at start.
+    [
+        "ALTER TABLE accounts ADD COLUMN presence_ended INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -28,7 +28,7 @@ from chatd.storage.sqlite import DATABASE_NAME, backup
 
 #: Tables in foreign-key order, with the columns copied.
 TABLES = [
-    ("accounts", "nick_key, nick, hash, created, admin, scram, always_on"),
+    ("accounts", "nick_key, nick, hash, created, admin, scram, always_on, presence_ended"),
     (
         "rooms",
         "room_key, name, mode, capacity, topic, autojoin, created, rules, founder, topic_by,"

@@ -4,7 +4,8 @@ PostgreSQL: alice, signed in over TCHAT, IRC and the web at once, turns it
 on from IRC (the web page reads it back) and closes everything; she stays in
 her room, away, across a restart of the daemon; what was said meanwhile is
 offered when she comes back, over talk mode (a summary line and the private
-message) and IRC (her channel, with C{chathistory} since her marker).
+message) and IRC (her channel, with C{chathistory} since her marker).  An
+operator's C{KILL} ends that presence until her next login, restarts too.
 """
 
 from __future__ import annotations
@@ -129,6 +130,73 @@ async def test_presentAcrossRestartAndCaughtUp(tmp_path: Path, database: list[st
         await bob.close()
         carol.send("QUIT")
         await carol.closed
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+def startWithOperator(tmp_path: Path, storage: list[str]) -> Daemon:
+    return startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--operators",
+        "root",
+        *storage,
+        factories=("TchatFactory",),
+    )
+
+
+async def inLobby(daemon: Daemon) -> list[str]:
+    """Who an IRC client joining #lobby is shown there."""
+    carol = await irc(daemon, "carol")
+    carol.send("JOIN #lobby")
+    [listed] = [line for line in await until(carol, " 366 ") if " 353 " in line]
+    carol.send("QUIT")
+    await carol.closed
+    return listed.split(":")[-1].split()
+
+
+@pytest_twisted.ensureDeferred
+async def test_killedPresenceStaysEndedAcrossRestart(tmp_path: Path, database: list[str]) -> None:
+    """
+    An operator's KILL of always-on alice, absent, ends her presence for
+    good: a restart does not bring her back; once she has signed in and
+    out again, the next restart does.
+    """
+    daemon = startWithOperator(tmp_path, database)
+    try:
+        for nick, password in (("root", "rootpass"), ("alice", "sesame")):
+            tchat = await connect(daemon)
+            assert (await command(tchat, f"clt: LOGIN {nick}"))[-1] == "srv: OKAY!"
+            assert (await command(tchat, f"clt: REGIS {password}"))[-1] == "srv: OKAY!"
+            await tchat.close()
+        alice = await irc(daemon, "alice", "sesame")
+        alice.send("JOIN #lobby", "ALWAYSON ON")
+        await until(alice, "NOTE ALWAYSON")
+        alice.send("QUIT :bye")
+        await alice.closed
+        assert "alice" in await inLobby(daemon)
+        root = await irc(daemon, "root", "rootpass")
+        root.send("KILL alice :enough")
+        await until(root, "enough")
+        assert "alice" not in await inLobby(daemon)
+        root.send("QUIT")
+        await root.closed
+    finally:
+        daemon.stop()
+    daemon = startWithOperator(tmp_path, database)
+    try:
+        assert "alice" not in await inLobby(daemon)
+        alice = await irc(daemon, "alice", "sesame")
+        await until(alice, "JOIN #lobby")
+        alice.send("QUIT :bye")
+        await alice.closed
+    finally:
+        daemon.stop()
+    daemon = startWithOperator(tmp_path, database)
+    try:
+        assert "alice" in await inLobby(daemon)
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()

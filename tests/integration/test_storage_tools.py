@@ -28,6 +28,7 @@ async def fill(data: Path) -> None:
     await store.saveAccount("alice", "$argon2id$h", 1)
     await store.setAdmin("alice", True)
     await store.setAlwaysOn("alice", True)
+    await store.setPresenceEnded("alice", True)
     await store.setMembership("alice", "Blabla", True)
     await store.setAccess("Marketing", "alice", False, 2)
     for i in range(12):
@@ -75,6 +76,7 @@ async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
         assert snapshot.accounts == {key("alice")}
         assert await store.adminHash("alice") == "$argon2id$h"
         assert await store.alwaysOnAccounts() == ["alice"]
+        assert await store.endedPresences() == ["alice"]
         assert snapshot.access == {key("marketing"): {key("alice"): ("alice", False)}}
         assert len(snapshot.rooms) == 5
         assert await store.memberships("alice") == ["Blabla"]

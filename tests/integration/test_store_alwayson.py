@@ -1,6 +1,7 @@
 """
 Always-on accounts in every store (L{chatd.storage.alwayson}): the setting
 is kept with the account, read back by name, forgotten with the account,
+an operator's end of the presence is kept until cleared,
 and kept across a restart by the durable stores.
 """
 
@@ -54,5 +55,37 @@ async def test_keptAcrossRestart(backend: Backend) -> None:
     await second.load()
     try:
         assert await second.alwaysOnAccounts() == ["alice"]
+    finally:
+        await stop(second)
+
+
+@pytest_twisted.ensureDeferred
+async def test_endedPresences(backend: Backend) -> None:
+    """
+    An ended presence is listed for an always-on account only, under its
+    name as registered, until it is cleared; a durable store keeps it
+    across a restart.
+    """
+    first = backend.open()
+    await first.load()
+    await first.saveAccount("Alice", "hash", 1)
+    await first.saveAccount("bob", "hash", 1)
+    await first.setAlwaysOn("alice", True)
+    await first.setPresenceEnded("ALICE", True)
+    await first.setPresenceEnded("bob", True)  # not always on: not listed
+    await first.setPresenceEnded("nobody", True)
+    assert await first.endedPresences() == ["Alice"]
+    if not backend.durable:
+        await first.setPresenceEnded("alice", False)
+        assert await first.endedPresences() == []
+        await stop(first)
+        return
+    await stop(first)
+    second = backend.open()
+    await second.load()
+    try:
+        assert await second.endedPresences() == ["Alice"]
+        await second.setPresenceEnded("alice", False)
+        assert await second.endedPresences() == []
     finally:
         await stop(second)

@@ -110,15 +110,16 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
         connection.execute(f"DROP TRIGGER messages_fts_{trigger}")
     # Undo the later migrations too (11: read markers, 12: SCRAM verifiers,
     # 13: always on; 14 only remakes the index, 15 the history indexes; 16:
-    # notices): they are made again after 10.
+    # notices; 17: ended presences): they are made again after 10.
     connection.execute("DROP TABLE read_markers")
     connection.execute("ALTER TABLE accounts DROP COLUMN scram")
     connection.execute("ALTER TABLE accounts DROP COLUMN always_on")
     connection.execute("ALTER TABLE messages DROP COLUMN notice")
+    connection.execute("ALTER TABLE accounts DROP COLUMN presence_ended")
     connection.execute("UPDATE schema_version SET version = 9")
     connection.commit()
     connection.close()
-    assert len(MIGRATIONS) == 16
+    assert len(MIGRATIONS) == 17
     second = sqliteStore(path, _reactor())
     second.startService()
     try:
@@ -150,6 +151,7 @@ async def test_lighterIndexMigrated(tmp_path: Path) -> None:
     for statement in SQLITE_INDEX:
         connection.execute(statement)
     connection.execute("ALTER TABLE messages DROP COLUMN notice")  # 16, made again
+    connection.execute("ALTER TABLE accounts DROP COLUMN presence_ended")  # 17, made again
     connection.execute("UPDATE schema_version SET version = 13")
     connection.execute(
         "INSERT INTO messages (id, room_key, room, sender, body, sent, pending, msgid, sent_ms,"

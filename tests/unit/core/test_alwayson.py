@@ -238,6 +238,43 @@ class AlwaysOnTests(PersistenceTestCase):
         self.assertEqual(self.service.roomsOf(back), ["Blabla"])
         self.assertFalse(isAbsent(self.service.find("alice")))
 
+    def test_endedPresenceStaysEndedOverRestart(self) -> None:
+        """
+        An operator's kick of absent alice ends her presence over a restart
+        too, though the kick is over by then; once she has logged in
+        again, her next absence is put back at the next start.
+        """
+        self.goAway()
+        self.registered("root", "rootpw")
+        root = self.login("root", "rootpw")
+        self.service.kick(root, "alice", "spam")
+        self.clock.advance(3600)
+        self.service.stopService()
+        self.service = self.makeService()
+        self.clock.advance(0)
+        self.assertIsNone(self.service.find("alice"))
+        self.alice = self.login("alice", "sesame")  # back in Blabla, her stored room
+        self.service.disconnect(self.alice, "closed")
+        self.assertTrue(isAbsent(self.service.find("alice")))
+        self.service.stopService()
+        self.service = self.makeService()
+        self.clock.advance(0)
+        self.assertTrue(isAbsent(self.service.find("alice")))
+
+    def test_consoleEndSessionEndsPresence(self) -> None:
+        """
+        An administrator's end of absent alice's session (the console's
+        kill) is not undone by a restart.
+        """
+        self.goAway()
+        person = self.service.find("alice")
+        assert person is not None
+        self.service.endSession(person, errors.Killed("killed by root: bye"))
+        self.service.stopService()
+        self.service = self.makeService()
+        self.clock.advance(0)
+        self.assertIsNone(self.service.find("alice"))
+
     def test_notRestoredWhenOffOrBanned(self) -> None:
         """
         A restart puts back no account banned (the sanctions, loaded first,
