@@ -131,7 +131,7 @@ class Messages:
         nick = self.requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
-            self._checkBody(lines)
+            _checkBody(participant, lines)
         self.moderation.checkSpeak(nick)
         if self.relay is not None:
             self.relay.checkRoom(target.name, target.members.values())
@@ -174,7 +174,7 @@ class Messages:
         nick = self.requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
-            self._checkBody(lines)
+            _checkBody(participant, lines)
         self.moderation.checkSpeak(nick)
         millis = self.nowMillis()
         event = RoomMessage(
@@ -203,7 +203,7 @@ class Messages:
         if recipient is None or (isAbsent(recipient) and not machinery):  # not here
             persistence = self.persistence
             if not machinery and persistence is not None and persistence.isRegisteredNow(nick):
-                self._checkBody(lines)
+                _checkBody(participant, lines)
                 event = PrivateMessage(sender, nick, lines, now, msgid=self._msgid(), millis=millis)
                 self._spoke(participant, event)
                 kept = self.keepForLater(event)
@@ -211,7 +211,7 @@ class Messages:
                 return kept.addCallback(self._keptPrivate, participant, event)
             raise errors.NoSuchUser()
         if lines or not tags:
-            self._checkBody(lines)
+            _checkBody(participant, lines, notice)
         assert recipient.nick is not None
         event = PrivateMessage(
             sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
@@ -349,12 +349,6 @@ class Messages:
         """
         return self._msgidPrefix, self._msgids
 
-    @staticmethod
-    def _checkBody(lines: tuple[str, ...]) -> None:
-        checkLines(lines)
-        if not any(line.strip() for line in lines):
-            raise errors.InvalidArgument("empty message")
-
     def announce(self, text: str) -> None:
         """
         Send a server notice to every logged-in user.  An administrator's
@@ -388,3 +382,18 @@ class Messages:
         """
         for reader in self.people.wallopsReaders():
             reader.notice(event)
+
+
+def _checkBody(participant: IParticipant, lines: tuple[str, ...], notice: bool = False) -> None:
+    """
+    @raise InvalidArgument: C{lines} break the text rule, are blank, or
+        are a CTCP request (a line starting with C{\\x01}, not an action)
+        from a client that does not speak CTCP: it would be acknowledged,
+        then shown to nobody but IRC users and never stored.  A notice may
+        be a CTCP answer, which the service sends for such clients.
+    """
+    checkLines(lines)
+    if not any(line.strip() for line in lines):
+        raise errors.InvalidArgument("empty message")
+    if not notice and not takesCtcp(participant) and ctcpOf(lines) is not None:
+        raise errors.InvalidArgument("a line may not start with \\x01 (CTCP is for IRC clients)")

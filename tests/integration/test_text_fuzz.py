@@ -25,6 +25,7 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.internet.threads import blockingCallFromThread, deferToThread
 
 from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.ctcp import ctcpOf
 from chatd.core.service import ChatService
 from chatd.core.text import plainLine, refusedCharacter
 from chatd.irc.factory import IRCFactory
@@ -49,7 +50,16 @@ UNSAFE = set(range(0x00, 0x09)) | set(range(0x0B, 0x20)) | {0x7F}
 FRONT_ENDS = ["tchat", "irc", "talk", "web"]
 
 #: Text every front-end must refuse, whatever the random examples hold.
-HOSTILE = ["x\ud800", "nul\0", "esc\x1b[2J", "bell\x07", "fine", "cr\rsrv: MSGPV root 1"]
+HOSTILE = [
+    "x\ud800",
+    "nul\0",
+    "esc\x1b[2J",
+    "bell\x07",
+    "fine",
+    "cr\rsrv: MSGPV root 1",
+    "\x01",
+    "\x01VERSION\x01",
+]
 
 anyText = st.text(alphabet=st.characters(exclude_categories=()), max_size=40)
 operations = st.lists(st.tuples(st.sampled_from(FRONT_ENDS), anyText), min_size=1, max_size=6)
@@ -204,7 +214,8 @@ class World:
         assert reply.endswith("\r\n") and reply.count("\r\n") == 1, reply
         if reply.startswith(":i!i@irc.chatd PRIVMSG #lobby :"):
             echoed = reply[len(":i!i@irc.chatd PRIVMSG #lobby :") : -2]
-            self.acknowledged.append(("i", (echoed,)))
+            if ctcpOf((echoed,)) is None:  # a CTCP request is for IRC only: never stored
+                self.acknowledged.append(("i", (echoed,)))
         else:
             assert " FAIL PRIVMSG INVALID_TEXT " in reply or " 461 " in reply or " 412 " in reply
 

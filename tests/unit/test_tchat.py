@@ -347,6 +347,25 @@ class LimitTests(TchatTestCase):
         alice.dataReceived(b"clt: SPEAK g\nclt: \xc3\nclt: .\n")
         self.assertEqual(self.read(ta), b"srv: ERROR 10\n")
 
+    def test_ctcpRequestRefused(self) -> None:
+        """
+        A body line that is a CTCP request (\\x01, not an action) gets ERROR
+        10: it would be acknowledged, then shown to nobody but IRC users
+        and never stored.  An action is a message like any other.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        alice.dataReceived(b"clt: CREAT g\nclt: ENTER g\n")
+        bob.dataReceived(b"clt: ENTER g\n")
+        self.read(ta)
+        self.read(tb)
+        alice.dataReceived(b"clt: SPEAK g\nclt: \x01\nclt: .\n")
+        alice.dataReceived(b"clt: MSGPV bob\nclt: \x01VERSION\x01\nclt: .\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 10\nsrv: ERROR 10\n")
+        alice.dataReceived(b"clt: SPEAK g\nclt: \x01ACTION waves\x01\nclt: .\n")
+        self.assertEqual(self.read(ta), b"srv: OKAY!\n")
+        self.assertIn(b"* alice waves", self.read(tb))
+
     def test_maxClients(self) -> None:
         """
         Past C{maxClients} a newcomer is told ERROR 02 and closed.
