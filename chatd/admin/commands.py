@@ -29,7 +29,9 @@ from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
 from chatd.core.absent import isAbsent
 from chatd.core.calls import afterHeard
+from chatd.core.interfaces import IParticipant
 from chatd.core.moderation import parseNetwork
+from chatd.core.names import key
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import formatSpan
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
@@ -144,12 +146,25 @@ class AdminConsole(RoomCommands):
     def _audit(self, what: str) -> None:
         self.moderation.audit(self.who, what)
 
+    def _holders(self, nick: str) -> list[IParticipant]:
+        """
+        Who a sanction of C{nick} reaches: its holder, and whoever is signed
+        in to the account C{nick} under another nickname (IRC's SASL).
+        """
+        service, nickKey = self.service, key(nick)
+        return [
+            user
+            for user in service.users()
+            if user.nick is not None
+            and (key(user.nick) == nickKey or service.provenAccount(user) == nickKey)
+        ]
+
     def _end(self, nick: str, error: errors.ChatError) -> bool:
-        target = self.service.find(nick)
-        if target is None:
-            return False
-        self.service.endSession(target, error)
-        return True
+        """End the sessions of L{_holders}; whether there was any."""
+        targets = self._holders(nick)
+        for target in targets:
+            self.service.endSession(target, error)
+        return bool(targets)
 
     # Commands that change things (each is audited)
 
@@ -228,13 +243,13 @@ class AdminConsole(RoomCommands):
         nickText, timeout, reason = self._split(rest, 2, "optional")
         nick, seconds = self._nick(nickText), self._duration(timeout)
         self.moderation.mute(nick, seconds, reason, self.who)
-        target = self.service.find(nick)
+        targets = self._holders(nick)
         span = formatSpan(seconds)
-        if target is not None:
+        for target in targets:
             note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
             self.service.notify(target, note)
         self._audit(f"mute {nick} {timeout} {reason}".rstrip())
-        online = target is not None and not isAbsent(target)
+        online = any(not isAbsent(target) for target in targets)
         return f"muted {nick} for {span}" + ("" if online else " (not connected now)")
 
     def cmd_unmute(self, rest: str) -> str:
@@ -242,8 +257,7 @@ class AdminConsole(RoomCommands):
         nick = self._nick(nick)
         if not self.moderation.lift(MUTE, nick):
             return f"{nick} is not muted"
-        target = self.service.find(nick)
-        if target is not None:
+        for target in self._holders(nick):
             self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
         self._audit(f"unmute {nick}")
         return f"unmuted {nick}"

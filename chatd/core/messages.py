@@ -34,7 +34,8 @@ from chatd.core.renaming import quietedByBan
 from chatd.core.roles import IRelay
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
-from chatd.core.text import checkLines, checkText
+from chatd.core.speaking import checkBody, checkSpeaker
+from chatd.core.text import checkText
 
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
@@ -131,8 +132,8 @@ class Messages:
         nick = self.requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
-            _checkBody(participant, lines)
-        self.moderation.checkSpeak(nick)
+            checkBody(participant, lines)
+        checkSpeaker(self.moderation, self.people, participant, nick)
         if self.relay is not None:
             self.relay.checkRoom(target.name, target.members.values())
         millis = self.nowMillis()
@@ -174,8 +175,8 @@ class Messages:
         nick = self.requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
-            _checkBody(participant, lines)
-        self.moderation.checkSpeak(nick)
+            checkBody(participant, lines)
+        checkSpeaker(self.moderation, self.people, participant, nick)
         millis = self.nowMillis()
         event = RoomMessage(
             target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis, status
@@ -195,7 +196,7 @@ class Messages:
         tags: tuple[tuple[str, str], ...] = (),
     ) -> Told:
         sender = self.requireLogin(participant)
-        self.moderation.checkSpeak(sender)  # before the offline path too
+        checkSpeaker(self.moderation, self.people, participant, sender)  # offline path too
         recipient = self.people.find(nick)
         millis = self.nowMillis()
         now = millis // 1000
@@ -203,7 +204,7 @@ class Messages:
         if recipient is None or (isAbsent(recipient) and not machinery):  # not here
             persistence = self.persistence
             if not machinery and persistence is not None and persistence.isRegisteredNow(nick):
-                _checkBody(participant, lines)
+                checkBody(participant, lines)
                 event = PrivateMessage(sender, nick, lines, now, msgid=self._msgid(), millis=millis)
                 self._spoke(participant, event)
                 kept = self.keepForLater(event)
@@ -211,7 +212,7 @@ class Messages:
                 return kept.addCallback(self._keptPrivate, participant, event)
             raise errors.NoSuchUser()
         if lines or not tags:
-            _checkBody(participant, lines, notice)
+            checkBody(participant, lines, notice)
         assert recipient.nick is not None
         event = PrivateMessage(
             sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
@@ -382,18 +383,3 @@ class Messages:
         """
         for reader in self.people.wallopsReaders():
             reader.notice(event)
-
-
-def _checkBody(participant: IParticipant, lines: tuple[str, ...], notice: bool = False) -> None:
-    """
-    @raise InvalidArgument: C{lines} break the text rule, are blank, or
-        are a CTCP request (a line starting with C{\\x01}, not an action)
-        from a client that does not speak CTCP: it would be acknowledged,
-        then shown to nobody but IRC users and never stored.  A notice may
-        be a CTCP answer, which the service sends for such clients.
-    """
-    checkLines(lines)
-    if not any(line.strip() for line in lines):
-        raise errors.InvalidArgument("empty message")
-    if not notice and not takesCtcp(participant) and ctcpOf(lines) is not None:
-        raise errors.InvalidArgument("a line may not start with \\x01 (CTCP is for IRC clients)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from base64 import b64encode
 
+from chatd.admin.commands import Consoles
 from chatd.irc.factory import IRCFactory
 from tests.support.ircstorecase import IRCStoreTestCase
 from tests.support.persistencecase import OutageStore
@@ -177,6 +178,23 @@ class IRCAccountTests(IRCStoreTestCase):
         other, to = self.client()
         self.send(other, to, "NICK carol", "USER c 0 * :C")
         self.assertEqual(self.codes(self.send(other, to, "JOIN #Marketing")), ["473"])
+
+    def test_sanctionsReachAnotherNickname(self) -> None:
+        """
+        A console mute or ban of an account reaches a client signed in to it
+        with SASL under another nickname: it may not speak, then it is
+        disconnected.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK weeu", "USER w 0 * :W", "AUTHENTICATE PLAIN")
+        self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"), "CAP END", "JOIN #Blabla")
+        console = Consoles(self.service)("root")
+        reply = self.successResultOf(console.execute("mute alice 5m be quiet"))
+        self.assertNotIn("not connected", reply)
+        self.assertIn("404", self.codes(self.send(proto, t, "PRIVMSG #Blabla :still here")))
+        reply = self.successResultOf(console.execute("ban alice abusive"))
+        self.assertEqual("banned alice", reply)
+        self.assertTrue(t.disconnecting)
 
     def test_operatorSetsTopic(self) -> None:
         """

@@ -1,0 +1,50 @@
+# -*- test-case-name: tests.unit.test_tchat,tests.unit.core.test_service -*-
+"""
+Whether a participant may say something, before anything is said: its
+lines (the text rule, and CTCP only from clients that speak it) and its
+speaker (a mute, of the nickname or of the account it signed in to).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.core import errors
+from chatd.core.ctcp import ctcpOf, takesCtcp
+from chatd.core.names import key
+from chatd.core.text import checkLines
+
+if TYPE_CHECKING:
+    from chatd.core.interfaces import IParticipant
+    from chatd.core.moderation import Moderation
+    from chatd.core.people import People
+
+
+def checkBody(participant: IParticipant, lines: tuple[str, ...], notice: bool = False) -> None:
+    """
+    @raise InvalidArgument: C{lines} break the text rule, are blank, or
+        are a CTCP request (a line starting with C{\\x01}, not an action)
+        from a client that does not speak CTCP: it would be acknowledged,
+        then shown to nobody but IRC users and never stored.  A notice may
+        be a CTCP answer, which the service sends for such clients.
+    """
+    checkLines(lines)
+    if not any(line.strip() for line in lines):
+        raise errors.InvalidArgument("empty message")
+    if not notice and not takesCtcp(participant) and ctcpOf(lines) is not None:
+        raise errors.InvalidArgument("a line may not start with \\x01 (CTCP is for IRC clients)")
+
+
+def checkSpeaker(
+    moderation: Moderation, people: People, participant: IParticipant, nick: str
+) -> None:
+    """
+    Count one message of C{nick}'s (L{Moderation.checkSpeak}).
+
+    @raise errors.Muted: C{nick} is muted, or the account C{participant}
+        signed in to under another nickname (IRC's SASL) is.
+    """
+    moderation.checkSpeak(nick)
+    account = people.provenAccount(participant)
+    if account is not None and account != key(nick):
+        moderation.checkNotMuted(account)
