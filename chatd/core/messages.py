@@ -205,7 +205,9 @@ class Messages:
             persistence = self.persistence
             if not machinery and persistence is not None and persistence.isRegisteredNow(nick):
                 checkBody(participant, lines)
-                event = PrivateMessage(sender, nick, lines, now, msgid=self._msgid(), millis=millis)
+                event = PrivateMessage(
+                    sender, nick, lines, now, notice, msgid=self._msgid(), millis=millis
+                )
                 self._spoke(participant, event)
                 kept = self.keepForLater(event)
                 assert kept is not None

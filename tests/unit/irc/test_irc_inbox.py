@@ -62,6 +62,16 @@ class KeptTests(IRCStoreTestCase):
         [got] = [m for m in self.alice(caps="message-tags") if m.command == "PRIVMSG"]
         self.assertEqual(got.tags["msgid"], echoed.tags["msgid"])
 
+    def test_keptNoticeStaysNotice(self) -> None:
+        """
+        A C{NOTICE} that waited is given as a C{NOTICE} at login, and is one
+        in the private conversation's history too.
+        """
+        bob, tb = self.guest("bob")
+        self.send(bob, tb, "NOTICE alice :fyi")
+        got = [m for m in self.alice() if m.params[-1].endswith("fyi")]
+        self.assertEqual([m.command for m in got], ["NOTICE"])
+
     def test_waitedWithoutServerTime(self) -> None:
         """
         A client without C{server-time} is given the messages that waited
