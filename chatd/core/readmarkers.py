@@ -140,8 +140,10 @@ class ReadMarkers:
     ) -> Deferred[int]:
         """
         Move C{participant}'s account's marker in C{target} to C{millis},
-        if later than where it is.  Fires with the marker as it now is;
-        if it moved, the account's other following connections are told.
+        if later than where it is; a moment after the current second is
+        read as its end (markers never move back: one in the future would
+        hide every message until then).  Fires with the marker as it now is; if it
+        moved, the account's other following connections are told.
 
         @raise NotLoggedIn: C{participant} is not logged in.
         @raise InvalidArgument: a negative moment.
@@ -149,6 +151,7 @@ class ReadMarkers:
         guest = self._guest(participant)
         if millis < 0:
             raise errors.InvalidArgument("a read marker is a moment after 1970")
+        millis = min(millis, int(self.service.clock.seconds()) * 1000 + 999)  # this second's end
         if guest is not None:  # one connection: nobody else to tell
             conversation = (isRoom, key(target))
             guest[conversation] = max(millis, guest.get(conversation, 0))

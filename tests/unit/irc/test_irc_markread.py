@@ -15,9 +15,14 @@ from tests.support.ircstorecase import IRCStoreTestCase
 CAPS = "CAP REQ :draft/read-marker server-time"
 
 
+#: A moment after those the tests mark read (a marker never goes past now).
+LATER = 1_797_000_000  # 2026-12-11
+
+
 class MarkreadTests(IRCStoreTestCase):
     def setUp(self) -> None:
         super().setUp()
+        self.clock.advance(LATER - self.clock.seconds())
         self.laptop, self.tl = self.client()
         self.signIn(self.laptop, self.tl)
         self.phone, self.tp = self.client()
@@ -67,6 +72,16 @@ class MarkreadTests(IRCStoreTestCase):
         self.assertEqual(
             self.markreads(self.send(self.laptop, self.tl, "MARKREAD bob")), [["bob", "*"]]
         )
+
+    def test_futureIsNow(self) -> None:
+        """
+        A marker in the future is set to the end of the current second: it
+        would otherwise hide every message until then, for good.
+        """
+        ahead = self.send(
+            self.laptop, self.tl, "MARKREAD #Blabla timestamp=2099-01-01T00:00:00.000Z"
+        )
+        self.assertEqual(self.markreads(ahead), [["#Blabla", "timestamp=2026-12-11T14:40:00.999Z"]])
 
     def test_otherConnectionTold(self) -> None:
         """
