@@ -197,6 +197,12 @@ class IChatService(IRoomOperations):
         or C{None} (a guest).
         """
 
+    def accountProven(participant: IParticipant, nick: str) -> None:
+        """
+        C{participant} signed in to the account C{nick} with its password,
+        or registered it.
+        """
+
     def isOperator(participant: IParticipant) -> bool:
         """
         Whether C{participant} may moderate (kick) other users.

@@ -22,7 +22,7 @@ from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd.core import autojoin, errors
+from chatd.core import autojoin, errors, status
 from chatd.core.accounts import Accounts, Secret
 from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
@@ -263,8 +263,7 @@ class Persistence:
         service, nickKey = self.service, key(nick)
         self.alwaysOn.signedIn(nick)
         rooms = autojoin.loginRooms(service, nick, stored)
-        # Taken as the rooms are entered, and only when their history is
-        # offered (on one process it costs a database query).
+        # Taken as the rooms are entered, when their history is offered.
         cut = self.replays.cut(participant, rooms)
         entered = autojoin.joinRooms(service, participant, nick, rooms)
         if service.observer is not None:  # the welcome follows the reply, which waits for it
@@ -302,6 +301,7 @@ class Persistence:
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
         self.alwaysOn.registered(participant, nick)
+        status.accountCreated(self.service, participant, self.service.people.presence)
         self.changed("account", u=nick)
         for room in self.service.keepRoomsOf(participant):  # a guest's rooms now last
             await self.roomCreated(room)

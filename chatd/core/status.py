@@ -159,3 +159,16 @@ def tellInvitation(
         if connection is not inviter
     ]
     tell(witnesses, "invitationSeen", event)
+
+
+def accountCreated(service: IChatService, participant: IParticipant, presence: Presence) -> None:
+    """
+    C{participant} registered its nickname: it is signed in to that account
+    from now on, as after a login with the password (L{IChatService.accountProven}),
+    and those sharing a room with it or watching its name are told (IRC's
+    C{account-notify}), whatever protocol it registered on.
+    """
+    nick = participant.nick
+    if nick is not None:
+        service.accountProven(participant, nick)
+        announce(service, participant, ACCOUNT, nick, service.now(), presence)

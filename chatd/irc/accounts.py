@@ -33,15 +33,18 @@ def fail(irc: IRCSession, code: str, account: str, text: str) -> None:
     irc.sendMessage("FAIL", "REGISTER", code, account, text, trailing=True)
 
 
-def loggedIn(irc: IRCSession, account: str) -> None:
+def loggedIn(irc: IRCSession, account: str, announced: bool = False) -> None:
     """
     C{irc} is now logged in to C{account} (it registered it, or proved its
     password): C{900}, and once registered C{account-notify} for those
-    sharing a channel and those who C{MONITOR} it.
+    sharing a channel and those who C{MONITOR} it, unless the service
+    C{announced} it already (a registration, on every protocol).
     """
     irc.account = account
     mask = irc.wire.hostmask(irc.nick or account)
     irc.numeric(N.RPL_LOGGEDIN, mask, account, f"You are now logged in as {account}")
+    if announced:
+        return
     if irc.registered:
         notify.changed(irc, ACCOUNT, account)
     else:  # SASL before registration: nobody here to tell, but other nodes keep it
@@ -70,7 +73,7 @@ def onRegister(irc: IRCSession, message: Message) -> Any:
 
     def registered(_: object) -> None:
         irc.sendMessage("REGISTER", "SUCCESS", nick, "Account created", trailing=True)
-        loggedIn(irc, nick)
+        loggedIn(irc, nick, announced=True)
 
     def refused(failure: Failure) -> None:
         failure.trap(ChatError)

@@ -169,7 +169,7 @@ def register(irc: IRCSession, args: list[str]) -> Any:
     nick = irc.me()
 
     def registered(_: object) -> None:
-        loggedIn(irc, nick)
+        loggedIn(irc, nick, announced=True)
         tell(irc, f"Account {nick} registered: you are now logged in as {nick}.")
 
     def refused(failure: Failure) -> None:

@@ -393,9 +393,10 @@ class StoredNameTests(PersistenceTestCase):
     def test_operatorAccount(self) -> None:
         """
         With a store, C{--operators root} warns at start while C{root} has
-        no account, and a guest named C{root} may not kick; once registered,
-        the password login may, a login without it is refused, and the
-        warning is gone.
+        no account, and a guest named C{root} may not kick; once it has
+        registered the name it may (it is signed in to the account), the
+        password login may, a login without it is refused, and the warning
+        is gone.
         """
         with capturedLogs() as events:
             self.service = self.makeService()
@@ -405,7 +406,8 @@ class StoredNameTests(PersistenceTestCase):
         guest, bob = self.login("root"), self.login("bob")
         self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
         self.successResultOf(self.service.register(guest, "rootpass"))
-        self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
+        self.service.kick(guest, "bob", "registered")
+        self.assertIsNotNone(bob.disconnectedWith)
         self.service.disconnect(guest)
         with capturedLogs() as events:
             self.service = self.makeService()

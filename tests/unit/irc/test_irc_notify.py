@@ -238,6 +238,29 @@ class AccountNotifyTests(IRCStoreTestCase):
         (said,) = self.send(watcher, tw)
         self.assertEqual(said.tags.get("account"), "bob")
 
+    def test_registerOnOtherProtocol(self) -> None:
+        """
+        A TCHAT user who registers (C{REGIS}) is signed in to the account as
+        an IRC client is: C{ACCOUNT} for those sharing a room, C{330} in
+        C{WHOIS}, the C{account} tag on what they say.
+        """
+        watcher, tw = self.connected("watcher", "account-notify account-tag")
+        tchat = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+        treg, tt = connect(tchat, self.clock)
+        treg.dataReceived(b"clt: LOGIN treg\nclt: ENTER Blabla\n")
+        self.clock.advance(0)
+        self.send(watcher, tw)
+        treg.dataReceived(b"clt: REGIS secret12\n")
+        self.clock.advance(0)
+        (account,) = [m for m in self.send(watcher, tw) if m.command == "ACCOUNT"]
+        self.assertEqual((account.prefix, account.params), ("treg!treg@tchat.chatd", ["treg"]))
+        whois = self.send(watcher, tw, "WHOIS treg")
+        self.assertIn(["watcher", "treg", "treg", "is logged in as"], [m.params for m in whois])
+        treg.dataReceived(b"clt: SPEAK Blabla\nclt: hi\nclt: .\n")
+        self.clock.advance(0)
+        (said,) = [m for m in self.send(watcher, tw) if m.command == "PRIVMSG"]
+        self.assertEqual(said.tags.get("account"), "treg")
+
 
 class InviteNotifyTests(IRCTestCase):
     def setUpRoom(self, modes: str) -> list[tuple[IRCProtocol, StringTransport]]:
