@@ -53,7 +53,7 @@ ERR_BANLISTFULL = "478"
 USER_MODES = "iwB"
 #: Those others see (C{WHO}, C{WHOIS}): other cluster nodes are told of them.
 SHOWN_MODES = "iB"
-#: At most this many mode changes per MODE (ISUPPORT MODES).
+#: At most this many mode changes with a parameter per MODE (ISUPPORT MODES).
 MAX_MODES = 4
 
 
@@ -105,7 +105,7 @@ def channelMode(irc: IRCSession, channel: str, args: list[str]) -> Any:
         irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
         return None
     wanted: list[tuple[bool, str, str]] = []
-    for change in changes[:MAX_MODES]:
+    for change in withinLimit(changes):
         if change[1] in MEMBER_MODES and irc.service.find(change[2]) is None:
             irc.numeric(N.ERR_NOSUCHNICK, change[2], "No such nick/channel")
         else:
@@ -118,6 +118,23 @@ def channelMode(irc: IRCSession, channel: str, args: list[str]) -> Any:
         subject=channel,
         onSuccess=lambda refused: modesRefused(irc, channel, refused),
     )
+
+
+def withinLimit(changes: list[tuple[bool, str, str]]) -> list[tuple[bool, str, str]]:
+    """
+    C{changes} with at most L{MAX_MODES} of those that take a parameter (a
+    mask, a key, a limit, a nickname), as ISUPPORT C{MODES} promises:
+    flags (C{+imnst}, C{-l}) do not count, and clients put many on one line.
+    """
+    counted = 0
+    kept = []
+    for change in changes:
+        if change[2]:
+            counted += 1
+            if counted > MAX_MODES:
+                continue
+        kept.append(change)
+    return kept
 
 
 def modesRefused(

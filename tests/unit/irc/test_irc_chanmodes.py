@@ -199,7 +199,8 @@ class GroupedModeTests(ModesTestCase):
     def test_refusalsAndLimit(self) -> None:
         """
         Refused changes get their numerics while the others are made in
-        one line; at most four changes of a MODE are made.
+        one line; at most four changes with a parameter of a MODE are made
+        (ISUPPORT C{MODES=4}), and any number of flags.
         """
         alice, ta = self.connect("alice")
         self.send(alice, ta, "JOIN #den")
@@ -212,8 +213,11 @@ class GroupedModeTests(ModesTestCase):
                 ("696", ["#den", "l", "0", "a room's capacity is a whole number above 0"]),
             ],
         )
-        reply = self.messages(self.send(alice, ta, "MODE #den +sbbbb a b c d"))
-        self.assertEqual(reply[0].params, ["#den", "+sbbb", "a!*@*", "b!*@*", "c!*@*"])
+        reply = self.messages(self.send(alice, ta, "MODE #den +sbbbbb a b c d e"))
+        masks = ["a!*@*", "b!*@*", "c!*@*", "d!*@*"]
+        self.assertEqual(reply[0].params, ["#den", "+sbbbb", *masks])
+        reply = self.messages(self.send(alice, ta, "MODE #den -s+imtl 10"))
+        self.assertEqual(reply[0].params, ["#den", "-s+itl", "10"])  # +m was set already
 
 
 class ExceptionListTests(ModesTestCase):
