@@ -5,8 +5,7 @@ nicknames and of addresses (single IPs or CIDR networks), mutes, operators,
 and the audit trail of the administrators who set them.
 
 L{ChatService} owns one L{Moderation} and asks it at each gate (a new
-connection, a login, a message); the admin console changes it.  Time comes
-from the injected clock, so expiry is exact under C{task.Clock} in tests.
+connection, a login, a message); the admin console changes it.
 Sanctions lapse lazily: a check compares C{until} with the clock, so no
 timer is left running, and lapsed ones are dropped from the store the next
 time they are listed.
@@ -311,12 +310,13 @@ class Moderation:
 
     def deop(self, nick: str) -> bool:
         """
-        Take operator rights from C{nick}; C{False} if it had none.
+        Take operator rights from C{nick}, given here or configured (other
+        nodes are told either way); C{False} if it had none.
         """
         if key(nick) not in self.operators:
             return False
         self.operators.discard(key(nick))
-        self._drop(OPERATOR, key(nick))
+        self._drop(OPERATOR, key(nick), always=True)
         return True
 
     def granted(self) -> list[str]:
@@ -360,11 +360,11 @@ class Moderation:
             self.onChange(kind, sanction.target, sanction)
         return sanction
 
-    def _drop(self, kind: str, target: str) -> None:
-        if self._sanctions.pop((kind, target), None) is not None:
+    def _drop(self, kind: str, target: str, always: bool = False) -> None:
+        if dropped := self._sanctions.pop((kind, target), None) is not None:
             self._persist(self.store.deleteSanction(kind, target))
-            if self.onChange is not None:
-                self.onChange(kind, target, None)
+        if (dropped or always) and self.onChange is not None:
+            self.onChange(kind, target, None)
 
     def _persist(self, d: Deferred[Any]) -> None:
         self.writes.keep(d)

@@ -286,3 +286,18 @@ class ReplicationTests(SynchronousTestCase):
             there.replicate(kind, target, sanction)
         there.checkLogin("mallory")
         self.assertNotIn("olga", there.operators)
+
+    def test_configuredOperatorDeopReplicated(self) -> None:
+        """
+        A C{deop} of a configured operator (C{--operators}, not a sanction)
+        is reported too: every node drops the name, not only the console's.
+        """
+        clock = Clock()
+        here, there = Moderation(clock, {"opal"}), Moderation(clock, {"opal"})
+        seen: list[tuple[str, str, Sanction | None]] = []
+        here.onChange = lambda kind, target, sanction: seen.append((kind, target, sanction))
+        self.assertTrue(here.deop("opal"))
+        self.assertEqual(seen, [(OPERATOR, key("opal"), None)])
+        for kind, target, sanction in seen:
+            there.replicate(kind, target, sanction)
+        self.assertNotIn(key("opal"), there.operators)
