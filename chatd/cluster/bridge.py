@@ -40,7 +40,7 @@ from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
 from chatd.cluster.messages import sayEntry
-from chatd.cluster.moderation import ConsoleRelay
+from chatd.cluster.moderation import ConsoleRelay, Lifts
 from chatd.cluster.presence import Presence
 from chatd.cluster.profiles import ProfileSync, profileOf
 from chatd.cluster.queries import Queries
@@ -93,14 +93,14 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.receipts = Receipts(bus, service)
         self.listenRooms()
         self._moderation: list[Any] = [self.roomDeletedElsewhere]
+        self.lifts = Lifts(service.clock)
         self._gone: set[str] = set()
         self._unknownSenders: set[tuple[str, str, str]] = set()
         self._held: dict[str, list[dict[str, Any]]] = {}
         bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
         bus.peers = lambda: presence.peers
-        presence.localNicks = self.localNicks
+        presence.localNicks, presence.onPeerFound = self.localNicks, self.peerSeen
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
-        presence.onPeerFound = self.peerSeen
         service.observeWith(self)
         service.messages.relayThrough(self)
         service.moderation.reportTo(self.publishSanction)
@@ -384,16 +384,16 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
 
     def publishState(self, node: str | None = None) -> None:
         """
-        This node's users, rooms and room settings, for C{node} (one that
-        said hello) or else for every peer.
+        This node's users, rooms, room settings and sanctions in force, for
+        C{node} (one that said hello) or else for every peer.
         """
         local = self.localUsers()
         users = [[u.nick, self.service.roomsOf(u)] for u in local]
         rooms = [name for name, _ in self.service.rooms()]
         states = self.roomStates([str(nick) for nick, _ in users])
         proven = [u.nick for u in local if self.provenOwnName(u)]
-        profiles = self.localProfiles(local)
-        fields = {"users": users, "rooms": rooms, "rs": states, "a": proven, "pf": profiles}
+        fields: dict[str, Any] = {"users": users, "rooms": rooms, "rs": states, "a": proven}
+        fields.update(pf=self.localProfiles(local), sn=self.sanctionsState())
         if node is None:
             self.bus.publish("state", **fields)
         else:

@@ -11,6 +11,7 @@ nodes' messages out to local members itself, once per event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -18,6 +19,7 @@ from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
+from chatd.cluster.moderation import Lifts
 from chatd.cluster.receipts import Receipts
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
@@ -61,6 +63,8 @@ class Inbound:
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
     _held: dict[str, list[dict[str, Any]]]
+    adoptSanctions: Callable[[dict[str, list[Any]]], None]  # the console relay's
+    lifts: Lifts
     #: The room message from another node being handed to this node's
     #: members, which the proxies among them must not publish again.
     relaying: RoomMessage | None = None
@@ -255,6 +259,8 @@ class Inbound:
 
     def remote_sanction(self, node: str, fields: dict[str, Any]) -> None:
         sanction = None if fields["s"] is None else Sanction(**fields["s"])
+        if sanction is None:
+            self.lifts.note(fields["sk"], fields["t"])
         self.service.moderation.replicate(fields["sk"], fields["t"], sanction)
 
     def remote_stored(self, node: str, fields: dict[str, Any]) -> None:
@@ -276,6 +282,7 @@ class Inbound:
         its users and their rooms.
         """
         self._unknownSenders = {u for u in self._unknownSenders if u[0] != node}
+        self.adoptSanctions(fields.get("sn") or {})  # set while this node was cut off
         for room in fields["rooms"]:
             self.replica.ensureRoom(room)
         seen = set()

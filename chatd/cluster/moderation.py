@@ -12,15 +12,44 @@ from dataclasses import asdict
 from typing import Any
 
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
+from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
 from chatd.core.events import Wallops
+from chatd.core.names import key
 from chatd.core.roles import IReplica
 from chatd.core.roomremoval import DELETE_ROOM
 from chatd.core.service import ChatService
-from chatd.modstore import Sanction
+from chatd.modstore import BAN, KICK, Sanction
+
+#: Seconds a node remembers a lifted sanction, so that a node met anew
+#: which still holds it (it missed the lift) does not bring it back.
+LIFTS_KEPT = 86400.0
+
+
+class Lifts:
+    """
+    The sanctions lifted lately, anywhere in the cluster, and when.
+    """
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        self._at: dict[tuple[str, str], float] = {}
+
+    def note(self, kind: str, target: str) -> None:
+        now = self.clock.seconds()
+        self._at = {k: at for k, at in self._at.items() if at > now - LIFTS_KEPT}
+        self._at[(kind, target)] = now
+
+    def since(self, kind: str, target: str) -> float | None:
+        """When the sanction of C{kind} on C{target} was last lifted, if lately."""
+        return self._at.get((kind, target))
+
+    def state(self) -> list[list[Any]]:
+        return [[kind, target, at] for (kind, target), at in self._at.items()]
 
 
 class ConsoleRelay:
@@ -35,15 +64,71 @@ class ConsoleRelay:
     bus: Bus
     sharedStore: bool
     _moderation: list[Any]
+    lifts: Lifts
 
     def publishSanction(self, kind: str, target: str, sanction: Sanction | None) -> None:
         """
         The admin console added or lifted a kick, ban, mute or operator
         here: every other node applies it too (L{Moderation.replicate}).
         """
+        if sanction is None:
+            self.lifts.note(kind, target)
         self.bus.publish(
             "sanction", sk=kind, t=target, s=None if sanction is None else asdict(sanction)
         )
+
+    def sanctionsState(self) -> dict[str, list[Any]]:
+        """
+        The sanctions in force here, and those lifted lately, for a node met
+        anew (in its C{state}): one declared dead missed what was set or
+        lifted meanwhile, whose envelopes went to the live nodes only.
+        """
+        held = [asdict(sanction) for sanction in self.service.moderation.sanctions()]
+        return {"in": held, "out": self.lifts.state()}
+
+    def adoptSanctions(self, state: dict[str, list[Any]]) -> None:
+        """
+        Apply another node's sanctions (L{sanctionsState}): a lift later
+        than a sanction held here ends it, a sanction later than any lift
+        or copy here is added; whom a new ban or kick names is disconnected
+        here, as the console that set it would have done.
+        """
+        moderation, now = self.service.moderation, self.service.clock.seconds()
+        for kind, target, at in state.get("out", []):
+            known = moderation.active(kind, target)
+            if known is not None and known.at <= at:
+                moderation.replicate(kind, target, None)
+                self.lifts.note(kind, target)
+        for fields in state.get("in", []):
+            sanction = Sanction(**fields)
+            known = moderation.active(sanction.kind, sanction.target)
+            lifted = self.lifts.since(sanction.kind, sanction.target)
+            if (known is not None and known.at >= sanction.at) or not sanction.activeAt(now):
+                continue
+            if lifted is not None and lifted >= sanction.at:
+                continue  # lifted here after it was set there
+            moderation.replicate(sanction.kind, sanction.target, sanction)
+            if sanction.kind in (BAN, KICK):
+                self._endLocal(sanction)
+
+    def _endLocal(self, sanction: Sanction) -> None:
+        """
+        End the sessions here of the name or account C{sanction} bans or
+        kicks out.
+        """
+        done = "banned" if sanction.kind == BAN else "kicked"
+        error = (errors.Banned if sanction.kind == BAN else errors.Kicked)(
+            f"{done} by {sanction.by}: {sanction.reason}"
+        )
+        named = [
+            user
+            for user in self.service.users()
+            if not isinstance(user, RemoteParticipant)
+            and user.nick is not None
+            and sanction.target in (key(user.nick), self.service.provenAccount(user))
+        ]
+        for user in named:
+            self.service.endSession(user, error)
 
     def publishStored(self, kind: str, fields: dict[str, Any]) -> None:
         """

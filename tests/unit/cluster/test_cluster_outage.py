@@ -11,6 +11,7 @@ from chatd.cluster.address import RedisUnavailable
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.irc.factory import IRCFactory
+from chatd.modstore import BAN
 from chatd.tchat import TchatFactory, TchatProtocol
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakenode import TwoNodes
@@ -265,3 +266,39 @@ class FrontEndTests(TwoNodes):
         lines = output(transport, self.clock).decode().split("\r\n")
         self.assertTrue([line for line in lines if " 263 alice bob :" in line], lines)
         proto.connectionLost(None)
+
+
+class MetAnewTests(TwoNodes):
+    """
+    What a node declared dead missed is made up when the two meet again.
+    """
+
+    def test_sanctionsSetMeanwhile(self) -> None:
+        """
+        A ban and a mute set on node a's console while it counted node b
+        dead reach b when b is heard again: b's banned user is disconnected,
+        its muted user may not speak; a ban lifted meanwhile is not brought
+        back by b, which still held it.
+        """
+        bob = self.b.user("bob", "lobby")
+        carol = self.b.user("carol", "lobby")
+        self.a.service.moderation.ban("dave", "old", "root")
+        self.settle()
+        self.assertIsNotNone(self.b.service.moderation.active(BAN, "dave"))
+        self.a.presence.peers.discard("b")  # as node a's presence gives up on b
+        self.a.bridge.nodeLost("b")
+        self.settle()
+        self.a.service.moderation.ban("bob", "abusive", "root")
+        self.a.service.moderation.mute("carol", 3600, "hush", "root")
+        self.a.service.moderation.lift(BAN, "dave")
+        self.settle()
+        self.assertIsNone(bob.disconnectedWith)
+        self.assertIsNotNone(self.b.service.moderation.active(BAN, "dave"))
+        self.a.presence.peers.add("b")  # b beats again
+        self.a.bridge.peerSeen("b")
+        self.settle()
+        assert bob.disconnectedWith is not None
+        self.assertEqual(bob.disconnectedWith.code, 24)
+        self.assertRaises(errors.Muted, self.b.service.say, carol, "lobby", ("hi",))
+        self.assertIsNone(self.b.service.moderation.active(BAN, "dave"))
+        self.assertIsNone(self.a.service.moderation.active(BAN, "dave"))
