@@ -94,7 +94,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.listenRooms()
         self._moderation: list[Any] = [self.roomDeletedElsewhere]
         self.lifts = Lifts(service.clock)
-        self._gone: set[str] = set()
+        self._gone: dict[str, float] = {}  # node declared dead -> when
         self._unknownSenders: set[tuple[str, str, str]] = set()
         self._held: dict[str, list[dict[str, Any]]] = {}
         bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
@@ -332,11 +332,10 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
     def peerSeen(self, node: str) -> None:
         """
         A node this one had declared dead speaks or beats again: it was sent
-        nothing meanwhile, so the two trade whole states.
+        nothing meanwhile (since C{gone}), so the two trade whole states.
         """
-        if node in self._gone:
-            self._gone.discard(node)
-            self.bus.publishTo(node, "hello")
+        if (since := self._gone.pop(node, None)) is not None:
+            self.bus.publishTo(node, "hello", gone=since)
             self.publishState(node)
 
     def gap(self, node: str) -> None:
@@ -348,7 +347,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         C{node} stopped beating: its users leave their rooms here, and
         everyone local who shared a room with them is told.
         """
-        self._gone.add(node)
+        self._gone[node] = self.clock.seconds()
         self.barrier.forget(node)
         self.queries.forget(node)
         self._held.pop(node, None)

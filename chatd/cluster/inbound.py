@@ -11,6 +11,7 @@ nodes' messages out to local members itself, once per event.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -63,6 +64,8 @@ class Inbound:
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
     _held: dict[str, list[dict[str, Any]]]
+    #: When local users were last told they missed what other nodes said.
+    _toldMissed: float | None = None
     adoptSanctions: Callable[[dict[str, list[Any]]], None]  # the console relay's
     lifts: Lifts
     #: The room message from another node being handed to this node's
@@ -274,7 +277,29 @@ class Inbound:
         d.addErrback(lambda f: self.log.failure("applying a {kind} change", f, kind=fields["sk"]))
 
     def remote_hello(self, node: str, fields: dict[str, Any]) -> None:
+        if fields.get("gone") is not None:  # it counted this node dead, and sent nothing
+            self.missedSince(fields["gone"])
         self.publishState(node)
+
+    def missedSince(self, since: float) -> None:
+        """
+        Another node counted this one dead from C{since} (it stalled, or lost
+        Redis alone): what was said on the other nodes meanwhile never came
+        here.  The local users in rooms are told once, not left to think
+        they heard everything.
+        """
+        if self._toldMissed is not None and self._toldMissed >= since:
+            return  # told already, for this loss of contact
+        self._toldMissed = self.service.clock.seconds()
+        when = time.strftime("%H:%M:%S", time.gmtime(since))
+        text = (
+            f"this server lost contact with the other servers of the chat at {when} UTC:"
+            " what was said on them since then is not shown here (each room's history has it)"
+        )
+        notice = Notice(text, self.service.now())
+        for user in self.service.users():
+            if not isinstance(user, RemoteParticipant) and self.service.roomsOf(user):
+                user.notice(notice)
 
     def remote_state(self, node: str, fields: dict[str, Any]) -> None:
         """

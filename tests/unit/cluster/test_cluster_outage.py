@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from chatd.cluster.address import RedisUnavailable
 from chatd.core import errors
-from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.events import Notice, PrivateMessage, RoomMessage
 from chatd.irc.factory import IRCFactory
 from chatd.modstore import BAN
 from chatd.tchat import TchatFactory, TchatProtocol
@@ -302,3 +302,40 @@ class MetAnewTests(TwoNodes):
         self.assertRaises(errors.Muted, self.b.service.say, carol, "lobby", ("hi",))
         self.assertIsNone(self.b.service.moderation.active(BAN, "dave"))
         self.assertIsNone(self.a.service.moderation.active(BAN, "dave"))
+
+    def test_usersToldWhatTheyMissed(self) -> None:
+        """
+        The users of a node counted dead are told that what was said on the
+        other nodes since then is not shown to them: once per loss of
+        contact, however many nodes say so.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+
+        def lostAndBack() -> None:
+            self.a.presence.peers.discard("b")
+            self.a.bridge.nodeLost("b")
+            self.settle()
+            self.a.presence.peers.add("b")
+            self.a.bridge.peerSeen("b")
+            self.settle()
+
+        def told(user: RecordingParticipant) -> list[str]:
+            return [e.text for e in user.events if isinstance(e, Notice) and "lost" in e.text]
+
+        self.a.presence.peers.discard("b")
+        self.a.bridge.nodeLost("b")
+        self.a.service.say(alice, "lobby", ("while you were gone",))
+        self.settle()
+        self.assertEqual(said(bob, "lobby"), [])
+        self.a.presence.peers.add("b")
+        self.a.bridge.peerSeen("b")
+        self.settle()
+        lostAndBack()  # another node's word on the same loss, at the same moment
+        self.assertEqual(len(told(bob)), 1, told(bob))
+        self.assertIn("each room's history has it", told(bob)[0])
+        self.assertEqual(told(alice), [])
+        self.clock.advance(60)
+        lostAndBack()
+        self.assertEqual(len(told(bob)), 2)
