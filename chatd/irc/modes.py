@@ -210,6 +210,11 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
     for char in args[0]:
         if char in "+-":
             adding = char == "+"
+        elif char == "o":  # only OPER gives it; anyone may drop it
+            if not adding and "o" in irc.userModes:
+                irc.service.people.sessionOperators.discard(irc.participant)
+                irc.userModes = irc.userModes - {"o"}
+                removed.append("o")
         elif char not in USER_MODES:
             unknown = True
         elif adding and char not in irc.userModes:
@@ -231,7 +236,7 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
         if change:
             irc.sendMessage("MODE", irc.me(), change, prefix=irc.hostmask(), trailing=True)
 
-    if not set(added + removed) & set(SHOWN_MODES):
+    if not set(added + removed) & set(SHOWN_MODES + "o"):
         echo()
         return None
     status.changed(irc.service, irc.participant, status.PROFILE)

@@ -152,7 +152,7 @@ def welcome(irc: IRCSession) -> None:
     )
     irc.numeric(N.RPL_YOURHOST, f"Your host is {irc.server}, running version {VERSION}")
     irc.numeric(N.RPL_CREATED, f"This server was created {factory.created}")
-    irc.sendMessage(N.RPL_MYINFO, me, irc.server, VERSION, "iow", "Ibeiklmnostv")
+    irc.sendMessage(N.RPL_MYINFO, me, irc.server, VERSION, "Biow", "Ibeiklmnostv")
     tokens = isupportTokens(factory)
     for start in range(0, len(tokens), 12):
         irc.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")

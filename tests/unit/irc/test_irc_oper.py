@@ -49,6 +49,20 @@ class OperTests(OperTestCase):
         other, _ = self.connect("baz")
         self.assertFalse(self.service.isOperator(other))
 
+    def test_dropOwnOper(self) -> None:
+        """
+        C{MODE nick -o} drops the rights OPER gave (echoed, and the
+        connection is no chatd operator any more); C{+o} gives nothing.
+        """
+        proto, t = self.connect("baz")
+        self.send(proto, t, "MODE baz +o")
+        self.assertFalse(self.service.isOperator(proto))
+        self.send(proto, t, "OPER operuser operpassword")
+        reply = self.messages(self.send(proto, t, "MODE baz -o"))
+        self.assertEqual([(m.command, m.params) for m in reply], [("MODE", ["baz", "-o"])])
+        self.assertFalse(self.service.isOperator(proto))
+        self.assertEqual(self.messages(self.send(proto, t, "MODE baz"))[0].params, ["baz", "+"])
+
     def test_operFailure(self) -> None:
         """
         A wrong password or unknown name is 464; later lines wait for the
