@@ -23,7 +23,7 @@ from chatd.irc import monitor
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
 from chatd.irc.commands import commandName, dispatch
-from chatd.irc.labels import runLabelled
+from chatd.irc.labels import Held, finish, runLabelled
 from chatd.irc.listener import IRCListener
 from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
 from chatd.irc.multiline import OpenBatch, ownsLabel
@@ -360,6 +360,8 @@ class IRCConnection(ChatLineReceiver):
             self._closing = True
             shown = CLOSE_REASONS.get(reason, reason)
             self.sendMessage("ERROR", f"Closing Link: {self.address} ({shown})", prefix="")
+            if isinstance(self.labelled, Held):  # a labelled QUIT: its answer goes first
+                finish(self, self.labelled.label)
         super().closeWith(reason)
 
     def presenceChanged(self, nick: str, online: bool) -> None:

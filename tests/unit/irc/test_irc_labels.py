@@ -29,6 +29,16 @@ class LabelTests(IRCTestCase):
         [pong] = self.messages(self.send(alice, ta, "@label=p;+other=1 PING :hello"))
         self.assertEqual((pong.command, pong.tags), ("PONG", {"label": "p"}))
 
+    def test_quit(self) -> None:
+        """
+        A labelled C{QUIT} is answered with its C{ERROR}, labelled, before
+        the connection closes.
+        """
+        alice, ta = self.connect("alice", CAPS)
+        [error] = self.messages(self.send(alice, ta, "@label=q QUIT :bye"))
+        self.assertEqual((error.command, error.tags), ("ERROR", {"label": "q"}))
+        self.assertTrue(ta.disconnecting)
+
     def test_severalLines(self) -> None:
         """
         A reply of several lines comes in a C{labeled-response} batch with
