@@ -39,7 +39,7 @@ from chatd.talk.format import (
     searchPieces,
     serverLine,
 )
-from chatd.talk.rooms import currentRoom, enter, roomArgument, say, topicCommand
+from chatd.talk.rooms import currentRoom, enter, roomArgument, say, shownNick, topicCommand
 from chatd.talk.session import TalkSession, UsageError
 
 __all__ = ["COMMANDS", "CommandTable", "TalkCommand", "UsageError", "helpText", "newPassword"]
@@ -221,12 +221,13 @@ def roomsCommand(session: TalkSession, rest: str) -> None:
 def whoCommand(session: TalkSession, rest: str) -> None:
     room = roomArgument(_word("who", rest, optional=True)) or currentRoom(session)
     nicks = session.factory.service.members(session.participant, room)
-    session.send(serverLine(f"In {room} ({len(nicks)}): {', '.join(nicks)}"))
+    shown = ", ".join(shownNick(session, nick) for nick in nicks)
+    session.send(serverLine(f"In {room} ({len(nicks)}): {shown}"))
 
 
 def listCommand(session: TalkSession, rest: str) -> None:
     users = session.factory.service.users()
-    nicks = [user.nick for user in users if user.nick is not None]
+    nicks = [shownNick(session, user.nick) for user in users if user.nick is not None]
     session.send(serverLine(f"Online ({len(nicks)}): {', '.join(nicks)}"))
 
 

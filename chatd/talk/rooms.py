@@ -21,6 +21,7 @@ from chatd.core.errors import ChatError
 from chatd.core.events import KICK, PART, Membership
 from chatd.core.interfaces import maybeCall
 from chatd.core.names import isValidRoomName, key, normalize, roomOfChannel
+from chatd.core.status import awayOf
 from chatd.talk.format import clean, serverLine, stamp
 from chatd.talk.session import TalkSession, UsageError
 
@@ -30,8 +31,16 @@ def company(session: TalkSession, room: str) -> str:
     C{", with bob."} or C{"; nobody else is here yet."}.
     """
     members = session.factory.service.members(session.participant, room)
-    others = [nick for nick in members if nick != session.nick]
+    others = [shownNick(session, nick) for nick in members if nick != session.nick]
     return f", with {', '.join(others)}." if others else "; nobody else is here yet."
+
+
+def shownNick(session: TalkSession, nick: str) -> str:
+    """
+    C{nick} as a list of people shows it: C{"ivy (away)"} for someone away,
+    an always-on person with no connection open included.
+    """
+    return f"{nick} (away)" if awayOf(session.factory.service.find(nick)) else nick
 
 
 def roomOption(value: str) -> str:

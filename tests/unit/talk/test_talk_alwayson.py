@@ -72,3 +72,18 @@ class TalkAlwaysOnTests(TalkStoreTestCase):
             b"*** alice is away; they will get it when they log in.",
             self.type(carol, tc, "/pm alice hi"),
         )
+
+    def test_absentShownAway(self) -> None:
+        """
+        An always-on account with no connection open is shown away in
+        C{/who}, C{/list} and the greeting of whoever joins its room.
+        """
+        alice, t = self.talk("alice", "sesame")
+        self.type(alice, t, "/join den")
+        self.type(alice, t, "/alwayson on")
+        self.type(alice, t, "/quit")
+        alice.connectionLost(None)
+        carol, tc = self.talk("carol")
+        self.assertIn(b"with alice (away).", self.type(carol, tc, "/join den"))
+        self.assertIn(b"In den (2): alice (away), carol", self.type(carol, tc, "/who"))
+        self.assertIn(b"alice (away)", self.type(carol, tc, "/list"))
