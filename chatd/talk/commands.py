@@ -362,8 +362,10 @@ COMMANDS = CommandTable(
         TalkCommand("rooms", roomsCommand, "", "list the rooms and how many are in each"),
         TalkCommand("topic", topicCommand, "[text]", "show (or set) the current room's topic"),
         TalkCommand("who", whoCommand, "[room]", "who is in the current (or named) room"),
-        TalkCommand("list", listCommand, "", "everyone online", aliases=("users",)),
-        TalkCommand("name", nameCommand, "<newnick>", "change your nickname", aliases=("nick",)),
+        TalkCommand("list", listCommand, "", "everyone online (also /users)", aliases=("users",)),
+        TalkCommand(
+            "name", nameCommand, "<newnick>", "change your nickname (also /nick)", aliases=("nick",)
+        ),
         TalkCommand(
             "register", registerCommand, "[password]", "protect your nickname with a password"
         ),
