@@ -186,6 +186,16 @@ class TchatProtocol(ChatLineReceiver):
     def probeIdle(self) -> None:
         self.send(b"srv: ALIVE\n")
 
+    def timedOut(self) -> None:
+        """
+        No line came after C{srv: ALIVE}: a notice says so before the close
+        (the protocol has no error code for it).
+        """
+        after = self.factory.aliveAfter
+        text = f"no answer to ALIVE for {after:g} s: closing the connection"
+        self.send(encodeNotice(Notice(text, int(self.factory.clock.seconds()))))
+        super().timedOut()
+
     # Commands: each returns extra reply lines (or None) or raises ChatError
 
     @staticmethod

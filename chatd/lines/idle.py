@@ -166,7 +166,14 @@ class Liveness:
             self.probeIdle()
             factory.idleTimers.add(self, after)
         else:
-            self.closeWith("timed out")
+            self.timedOut()
+
+    def timedOut(self) -> None:
+        """
+        The peer did not answer the probe: close.  A protocol may say why
+        first, for a peer that reads but does not answer.
+        """
+        self.closeWith("timed out")
 
     def probeIdle(self) -> None:
         """

@@ -379,8 +379,8 @@ class LimitTests(TchatTestCase):
     def test_keepalive(self) -> None:
         """
         After C{aliveAfter} seconds of silence the client gets ALIVE; any line
-        resets the timer; 15 more silent seconds close the connection and the
-        user leaves its rooms.
+        resets the timer; 15 more silent seconds close the connection, after
+        a notice saying why, and the user leaves its rooms.
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
@@ -396,6 +396,11 @@ class LimitTests(TchatTestCase):
         self.send(alice, ta, "clt: ALIVE")
         self.clock.advance(1)
         self.assertTrue(tb.disconnecting)
+        self.assertEqual(
+            self.read(tb),
+            b"srv: NOTICE 1700000030\nsrv: no answer to ALIVE for 15 s: closing the"
+            b" connection\nsrv: .\n",
+        )
         bob.connectionLost()
         self.assertFalse(ta.disconnecting)
         self.assertEqual(self.read(ta), b"srv: LEAVE g bob 1700000030\n")
