@@ -184,7 +184,7 @@ class AdminConsole(RoomCommands):
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
         if not self.moderation.lift(KICK, nick):
-            return f"{nick} is not kicked"
+            return Refusal(f"{nick} is not kicked")
         self._audit(f"unkick {nick}")
         return f"{nick} may log in again"
 
@@ -216,7 +216,7 @@ class AdminConsole(RoomCommands):
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
         if not self.moderation.lift(BAN, nick):
-            return f"{nick} is not banned"
+            return Refusal(f"{nick} is not banned")
         self._audit(f"unban {nick}")
         return f"unbanned {nick}"
 
@@ -227,7 +227,7 @@ class AdminConsole(RoomCommands):
         except ValueError:
             raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
         if not self.moderation.lift(IPBAN, str(network)):
-            return f"{network} is not banned"
+            return Refusal(f"{network} is not banned")
         self._audit(f"unban ip {network}")
         return f"unbanned {network}"
 
@@ -235,7 +235,7 @@ class AdminConsole(RoomCommands):
         nickText, reason = self._split(rest, 1, "required")
         nick = self._nick(nickText)
         if not self._end(nick, errors.Killed(f"killed by {self.who}: {reason}")):
-            return f"{nick} is not connected"
+            return Refusal(f"{nick} is not connected")
         self._audit(f"kill {nick} {reason}")
         return f"killed {nick}"
 
@@ -256,7 +256,7 @@ class AdminConsole(RoomCommands):
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
         if not self.moderation.lift(MUTE, nick):
-            return f"{nick} is not muted"
+            return Refusal(f"{nick} is not muted")
         for target in self._holders(nick):
             self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
         self._audit(f"unmute {nick}")
@@ -274,7 +274,7 @@ class AdminConsole(RoomCommands):
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
         if not self.moderation.op(nick, self.who):
-            return f"{nick} is already an operator"
+            return Refusal(f"{nick} is already an operator")
         self._audit(f"op {nick}")
         return announceOp(self.service, nick, self.who)
 
@@ -283,7 +283,7 @@ class AdminConsole(RoomCommands):
         nick = self._nick(nick)
         named = self.moderation.deop(nick)
         if not ends.deopSession(self.service, nick, self.who) and not named:
-            return f"{nick} is not an operator"
+            return Refusal(f"{nick} is not an operator")
         self._audit(f"deop {nick}")
         return f"{nick} is no longer an operator"
 

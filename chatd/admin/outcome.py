@@ -68,3 +68,12 @@ def printable(reply: str) -> str:
     """
     cleaned = "\n".join(plain(line) for line in reply.split("\n"))
     return Refusal(cleaned) if isinstance(reply, Refusal) else cleaned
+
+
+def allOrNothing(replies: list[str], done: int) -> str:
+    """
+    The lines of a command over several names (rooms): a L{Refusal} when
+    it did nothing for any of them, so that a script sees it failed.
+    """
+    text = "\n".join(replies)
+    return text if done else Refusal(text)

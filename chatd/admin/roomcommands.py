@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from twisted.internet.defer import maybeDeferred
 
+from chatd.admin.outcome import Refusal, allOrNothing
 from chatd.admin.views import ConsoleViews
 from chatd.core import errors
 from chatd.core.names import key, normalize
@@ -23,7 +24,7 @@ class RoomCommands(ConsoleViews):
     """
 
     async def cmd_add_room(self, rest: str) -> str:
-        replies = []
+        replies, done = [], 0
         for name in self._rooms(rest):
             existed = key(normalize(name)) in {key(room) for room, _ in self.service.rooms()}
             try:
@@ -36,8 +37,9 @@ class RoomCommands(ConsoleViews):
             replies.append(
                 f"kept {made}: a guest's room until now" if existed else f"created {made}"
             )
+            done += 1
         self.moderation.audit(self.who, f"add room {rest}")
-        return "\n".join(replies)
+        return allOrNothing(replies, done)
 
     async def cmd_topic(self, rest: str) -> str:
         room, text = self._split(rest, 1, "required")
@@ -48,7 +50,7 @@ class RoomCommands(ConsoleViews):
     def cmd_roomop(self, rest: str) -> str:
         room, nick = self._split(rest, 2)
         if not self.service.giveRoomOperator(room, self._nick(nick), self.who):
-            return f"{nick} is already an operator of {room}"
+            return Refusal(f"{nick} is already an operator of {room}")
         self.moderation.audit(self.who, f"roomop {room} {nick}")
         return f"{nick} is now an operator of {room}"
 
@@ -68,7 +70,7 @@ class RoomCommands(ConsoleViews):
         note = " (a guest: until they leave)" if guest else ""
         # The names as the room and the request spell them, not as typed.
         asked = {(key(room), key(who)): (room, who) for room, who in self.service.pendingRequests()}
-        replies = []
+        replies, done = [], 0
         for room in rooms:
             shown, who = asked.get((key(room), key(nick)), (room, nick))
             try:
@@ -77,8 +79,9 @@ class RoomCommands(ConsoleViews):
                 replies.append(f"{room}: {error}")
             else:
                 replies.append(f"accepted {who} in {shown}{note}")
+                done += 1
         self.moderation.audit(self.who, f"accept pending {nick} {roomList}")
-        return "\n".join(replies)
+        return allOrNothing(replies, done)
 
     def cmd_delete_room(self, rest: str) -> str:
         room, reason = self._split(rest, 1, "optional")

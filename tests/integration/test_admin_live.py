@@ -97,6 +97,9 @@ def test_sshConsoleKicksAndPersists(tmp_path: Path) -> None:
         unknown = ssh.run(sshPort, "frob")
         assert (unknown.returncode, unknown.stdout) == (1, "unknown command 'frob'; try: help\n")
         assert ssh.run(sshPort, "kick").returncode == 1
+        for nothingDone in (["unban", "nobody"], ["kill", "nobody", "x"], ["unmute", "nobody"]):
+            refused = ssh.run(sshPort, *nothingDone)
+            assert refused.returncode == 1, refused  # a script sees nothing was done
 
         kicked = ssh.run(sshPort, "kick", "bob", "2s", "stop", "spamming")
         assert kicked.returncode == 0, kicked

@@ -13,6 +13,7 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import COMMANDS, AdminConsole
+from chatd.admin.outcome import Refusal
 from chatd.admin.shell import BANNER, ConsoleLineProtocol
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core import errors
@@ -335,6 +336,17 @@ class CommandTests(ConsoleTestCase):
         self.assertIn("is not a room name", self.run_(f"add room {longName}R"))
         header, *rows = self.run_("rooms").split("\n")
         self.assertEqual({header.index("mode")}, {row.index("open") for row in rows})
+
+    def test_nothingDoneIsRefusal(self) -> None:
+        """
+        A command that did nothing (nobody to unban, a room that exists) is
+        a refusal, which an SSH one-shot command exits 1 for.
+        """
+        for line in ("unban nobody", "unkick nobody", "unmute nobody", "kill nobody x"):
+            self.assertIsInstance(self.successResultOf(self.console.execute(line)), Refusal)
+        self.assertIsInstance(self.successResultOf(self.console.execute("add room lobby")), Refusal)
+        made = self.successResultOf(self.console.execute("add room lobby,fresh"))
+        self.assertNotIsInstance(made, Refusal)
 
     def test_banAddress(self) -> None:
         """
