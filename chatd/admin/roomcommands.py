@@ -14,6 +14,7 @@ from twisted.internet.defer import maybeDeferred
 from chatd.admin.outcome import Refusal, allOrNothing
 from chatd.admin.views import ConsoleViews
 from chatd.core import errors
+from chatd.core.events import Administrator
 from chatd.core.names import key, normalize
 
 
@@ -43,13 +44,15 @@ class RoomCommands(ConsoleViews):
 
     async def cmd_topic(self, rest: str) -> str:
         room, text = self._split(rest, 1, "required")
-        name = await maybeDeferred(self.service.setRoomTopic, room, text.strip(), self.who)
+        name = await maybeDeferred(
+            self.service.setRoomTopic, room, text.strip(), Administrator(self.who)
+        )
         self.moderation.audit(self.who, f"topic {name} {text.strip()}")
         return f"topic of {name} set"
 
     def cmd_roomop(self, rest: str) -> str:
         room, nick = self._split(rest, 2)
-        if not self.service.giveRoomOperator(room, self._nick(nick), self.who):
+        if not self.service.giveRoomOperator(room, self._nick(nick), Administrator(self.who)):
             return Refusal(f"{nick} is already an operator of {room}")
         self.moderation.audit(self.who, f"roomop {room} {nick}")
         return f"{nick} is now an operator of {room}"
@@ -85,7 +88,7 @@ class RoomCommands(ConsoleViews):
 
     def cmd_delete_room(self, rest: str) -> str:
         room, reason = self._split(rest, 1, "optional")
-        deleted = self.service.deleteRoom(room, self.who, reason.strip())
+        deleted = self.service.deleteRoom(room, Administrator(self.who), reason.strip())
         self.moderation.audit(self.who, f"delete room {deleted.name} {reason.strip()}".rstrip())
         reply = f"deleted {deleted.name}: {deleted.removed} member(s) removed"
         if deleted.autojoin:

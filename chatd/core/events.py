@@ -19,6 +19,17 @@ from chatd.core.names import key
 E = TypeVar("E", bound="Event")
 
 
+class Administrator(str):
+    """
+    The name of an administrator acting from the console (C{by} of a room
+    change or of a room's deletion): front-ends that show who did something
+    as a user (IRC's prefix) show the server's services instead, so that a
+    user who took the same nickname cannot pass for them.
+    """
+
+    __slots__ = ()
+
+
 class Event:
     """
     Something that happened at C{when} (Unix time, whole seconds).

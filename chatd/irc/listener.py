@@ -146,4 +146,5 @@ class IRCListener(ChatFactory):
             return self._wireFormats[flags]
         except KeyError:
             wire = self._wireFormats[flags] = WireFormat(self.service, *flags)
+            wire.servicesName = self.servicesName
             return wire

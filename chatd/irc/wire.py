@@ -21,6 +21,7 @@ from itertools import count
 from chatd.core.events import (
     KICK,
     QUIT,
+    Administrator,
     Membership,
     PrivateMessage,
     Rename,
@@ -189,6 +190,10 @@ class WireFormat:
         C{draft/multiline} batch.
     """
 
+    #: The prefix of what an administrator did from the console (the
+    #: listener's services name).
+    servicesName = "services.chatd"
+
     def __init__(
         self,
         service: IChatService,
@@ -235,6 +240,8 @@ class WireFormat:
         @param current: the nickname to look the person up by, when C{nick}
             is a former name.
         """
+        if isinstance(nick, Administrator):  # the console: never a user's prefix
+            return self.servicesName
         person = self.service.find(current or nick)
         if person is None:
             return f"{nick}!{nick}@chatd"
@@ -251,7 +258,7 @@ class WireFormat:
         C{tags}, with the C{account} tag of C{nick} (who did it) for an
         C{account-tag} client when they are logged in to an account.
         """
-        if not self.accountTag or nick is None:
+        if not self.accountTag or nick is None or isinstance(nick, Administrator):
             return tags
         account = accountOf(self.service, self.service.find(nick))
         if account is None:

@@ -213,3 +213,32 @@ class OperOnTheConsoleTests(OperTestCase):
         told = self.messages(self.read(t))
         self.assertIn("no longer an operator", told[0].params[-1])
         self.assertEqual(told[1].params, ["opguy", "-o"])
+
+
+class ConsoleActionsTests(OperTestCase):
+    """
+    What an administrator does from the console reaches IRC clients from
+    the server's services, never under a user's prefix: a guest who took
+    the administrator's name cannot pass for them.
+    """
+
+    def test_notUnderAGuestsPrefix(self) -> None:
+        root, tr = self.connect("root")
+        watch, tw = self.connect("watch")
+        self.send(root, tr, "JOIN #adm")
+        self.send(watch, tw, "JOIN #adm")
+        self.read(tw)
+        console = Consoles(self.service)("root")
+        self.successResultOf(console.execute("roomop adm watch"))
+        self.successResultOf(console.execute("topic adm from the console"))
+        self.successResultOf(console.execute("delete room adm cleanup"))
+        shown = [(m.prefix, m.command) for m in self.messages(self.read(tw))]
+        self.assertEqual(
+            shown,
+            [
+                ("services.chatd", "MODE"),
+                ("services.chatd", "TOPIC"),
+                ("services.chatd", "KICK"),  # root out, then watch
+                ("services.chatd", "KICK"),
+            ],
+        )
