@@ -146,3 +146,43 @@ def test_scroll_back_by_id(tmp_path: Path, database: tuple[str, ...]) -> None:
         page.quit()
         teller.close()
         daemon.stop()
+
+
+def test_earlier_messages_when_the_log_does_not_scroll(tmp_path: Path) -> None:
+    """
+    In a window tall enough for the whole replay, where the log cannot be
+    scrolled up, the "Earlier messages" button above it loads the older
+    messages, page after page, and goes once the room's start is shown.
+    """
+    daemon = startChat(tmp_path, "--rooms", "tall")
+    teller = TchatClient(daemon.ports["TchatFactory"])
+    page = Browser(pageURL(daemon), height=1400)
+    try:
+        teller.send("LOGIN tall", "ENTER tall")
+        teller.expect("srv: OKAY!")
+        teller.expect("srv: OKAY!")
+        for n in range(60):
+            teller.send("SPEAK tall", f"t{n}", ".")
+            teller.expect("srv: OKAY!")
+        page.login("reader")
+        enter(page, "tall")
+        page.waitForLine("tall", "t59")
+        log = page.find("#log")
+        height, shown = (int(log.get_attribute(a)) for a in ("scrollHeight", "clientHeight"))
+        assert height <= shown, (height, shown)
+        older = page.shown("#older")
+        assert older.text == "Earlier messages"
+
+        def loadedToStart() -> bool:
+            if ("tall", "t0") not in page.lines():
+                page.find("#older").click()
+            return ("tall", "t0") in page.lines()
+
+        page.wait(loadedToStart, timeout=30)
+        texts = [t for s, t in page.lines() if s == "tall"]
+        assert texts == [f"t{n}" for n in range(60)]
+        page.wait(lambda: not page.find("#older").is_displayed())
+    finally:
+        page.quit()
+        teller.close()
+        daemon.stop()

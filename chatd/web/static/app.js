@@ -359,7 +359,8 @@ function loadOlder() {
     convo.loading = false;
     const added = prependOlder(convo, reply.messages);
     if (!reply.stored || reply.messages.length < OLDER_PAGE || added === 0) convo.olderDone = true;
-  }, () => { convo.loading = false; convo.olderDone = true; });
+    renderHeader();
+  }, () => { convo.loading = false; convo.olderDone = true; renderHeader(); });
 }
 
 const HELP = "try /msg, /me, /topic, /join, /create, /leave, /nick, /register, /kick";
@@ -515,6 +516,7 @@ $("menu").addEventListener("click", () => {
 
 // Older history only when the reader scrolls up to the top of a full log: not when
 // a conversation is shown (its log starts at the top) nor while it is still filling.
+// A log too short to scroll loads it on a wheel turned up, or the button above it.
 let lastScrollTop = 0;
 $("log").addEventListener("scroll", () => {
   const log = $("log");
@@ -522,6 +524,11 @@ $("log").addEventListener("scroll", () => {
   lastScrollTop = log.scrollTop;
   if (up && log.scrollTop < 40 && log.scrollHeight > log.clientHeight) loadOlder();
 });
+$("log").addEventListener("wheel", (event) => {
+  const log = $("log");
+  if (event.deltaY < 0 && log.scrollHeight <= log.clientHeight) loadOlder();
+});
+$("older").addEventListener("click", loadOlder);
 
 document.addEventListener("visibilitychange", () => {
   const convo = currentConvo();

@@ -33,6 +33,7 @@ export function renderHeader() {
   const room = Boolean(convo) && convo.kind === "room" && convo.joined;
   $("leave").hidden = !room;
   $("edit-topic").hidden = !room;
+  $("older").hidden = !room || Boolean(convo.olderDone);
   $("conv-topic").replaceChildren(room ? withLinks(convo.topic || "") : "");
   $("conv-topic").hidden = !room || !convo.topic;
   // A room we are no longer in (kicked out, gone after a restart) stays
