@@ -288,10 +288,18 @@ def whowas(web: WebParticipant, request: dict[str, Any]) -> Reply:
 
 
 def kick(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    With C{room}: a room operator takes C{nick} out of that room (IRC's
+    C{KICK}); without: a chatd operator ends C{nick}'s session.
+    """
     nick = _text(request, "nick")
     reason = request.get("reason", "")
     if not isinstance(reason, str):
         raise InvalidArgument("'reason' must be a string")
+    if "room" in request:
+        room = _text(request, "room")
+        kicked = maybeDeferred(web.service.kickFromRoom, web, room, nick, reason)
+        return kicked.addCallback(lambda shown: {"nick": shown, "room": room})
     return maybeDeferred(web.service.kick, web, nick, reason).addCallback(
         lambda ignored: {"nick": nick}
     )

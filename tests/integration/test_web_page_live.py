@@ -207,3 +207,27 @@ def test_private_message_that_waits(daemon: Daemon) -> None:
     finally:
         terminal.close()
         page.quit()
+
+
+def test_room_operator_kicks_from_the_page(daemon: Daemon) -> None:
+    """
+    The page's user who created a room takes an IRC user out of it with
+    /kick, as IRC's KICK: the IRC client sees it and stays connected, and
+    the page shows the kick.
+    """
+    irc = IrcClient(daemon.ports["IRCFactory"], "victim")
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("wop")
+        enter(page, "wroom", create=True)
+        irc.send("JOIN #wroom")
+        irc.expect(" 366 ")
+        page.wait(lambda: "victim" in page.find("#members").text)
+        page.say("/kick victim spamming")
+        assert irc.expect("KICK #wroom victim").endswith(":spamming")
+        page.wait(lambda: "victim was kicked by wop" in page.find("#log").text)
+        irc.send("PING :still")
+        irc.expect("PONG")
+    finally:
+        page.quit()
+        irc.close()

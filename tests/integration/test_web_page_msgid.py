@@ -168,7 +168,7 @@ def test_earlier_messages_when_the_log_does_not_scroll(tmp_path: Path) -> None:
         enter(page, "tall")
         page.waitForLine("tall", "t59")
         log = page.find("#log")
-        height, shown = (int(log.get_attribute(a)) for a in ("scrollHeight", "clientHeight"))
+        height, shown = (int(log.get_attribute(a) or 0) for a in ("scrollHeight", "clientHeight"))
         assert height <= shown, (height, shown)
         older = page.shown("#older")
         assert older.text == "Earlier messages"

@@ -363,7 +363,7 @@ function loadOlder() {
   }, () => { convo.loading = false; convo.olderDone = true; renderHeader(); });
 }
 
-const HELP = "try /msg, /me, /topic, /join, /create, /leave, /nick, /register, /kick";
+const HELP = "try /msg, /me, /topic, /join, /create, /leave, /nick, /register, /kick, /kill";
 
 function command(text) {
   const [verb, ...rest] = text.slice(1).split(" ");
@@ -390,10 +390,18 @@ function command(text) {
     }
     case "create": return create(arg);
     case "nick": return request("nick", { nick: arg }).then((r) => setMe(r.nick), complain);
-    case "kick": {
+    case "kick": {  // out of the room shown (its operators), as IRC's KICK
+      const [who, ...why] = arg.split(" ");
+      if (!convo || convo.kind !== "room" || !convo.joined) {
+        return showError("Usage: /kick nick [reason], in a room you run (/kill ends a session).");
+      }
+      return request("kick", { room: convo.name, nick: who, reason: why.join(" ") })
+        .catch(complain);
+    }
+    case "kill": {  // a chatd operator ends someone's session
       const [who, ...why] = arg.split(" ");
       return request("kick", { nick: who, reason: why.join(" ") }).then(
-        (r) => showNotice(r.nick + " was kicked."), complain);
+        (r) => showNotice(r.nick + " was disconnected."), complain);
     }
     case "register":
       return request("register", { password: arg }).then((r) => {

@@ -149,6 +149,27 @@ class RoomsInStepTests(WebTestCase):
         self.assertEqual((parted["kind"], parted["reason"]), ("part", "later"))
         self.assertNotIn("by", parted)
 
+    def test_pageOperatorKicks(self) -> None:
+        """
+        A page whose user runs a room (it created it) takes someone out of
+        it with C{kick} and C{room}, as IRC's C{KICK}: the IRC member sees
+        the KICK and stays connected; a member who does not run the room
+        is refused.
+        """
+        page = self.signIn("pagey", password=None)
+        self.request(page, type="create", room="wroom")
+        self.request(page, type="join", room="wroom")
+        victim, out = self.irc("NICK victim", "USER v 0 * :v", "JOIN #wroom")
+        reply = self.request(page, type="kick", room="wroom", nick="victim", reason="spam")
+        self.assertEqual((reply["type"], reply["nick"], reply["room"]), ("kick", "victim", "wroom"))
+        self.assertIn("KICK #wroom victim :spam", self.ircSend(victim, out))
+        self.assertFalse(out.disconnecting)
+        other = self.signIn("other", password=None)
+        self.request(other, type="join", room="wroom")
+        refused = self.request(other, type="kick", room="wroom", nick="pagey")
+        self.assertEqual((refused["type"], refused["code"]), ("error", 12))
+        self.assertIn("pagey", self.request(page, type="members", room="wroom")["members"])
+
     def test_registrationRooms(self) -> None:
         """
         Registering puts a new account in the automatic rooms (C{Général}):
