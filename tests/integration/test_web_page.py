@@ -62,6 +62,7 @@ def test_unread_mentions_links_and_keys(daemon: Daemon) -> None:
         enter(reader, "read1")
         enter(reader, "read2")
         speak(carol, "read1", "hi reader, look at https://example.org/a_(b)?c=1.")
+        speak(carol, "read1", "also https://example.org/w/A_(b) (see https://example.org/x).")
         hostile = "javascript:alert(1) <a href='javascript:alert(2)'>x</a> data:text/html,hi"
         speak(carol, "read1", hostile)
         carol.send("MSGPV reader", "psst", ".")
@@ -71,14 +72,14 @@ def test_unread_mentions_links_and_keys(daemon: Daemon) -> None:
             found = reader.findAll(f'#sidebar button[data-key="{key}"] + .unread')
             return found[0].text if found else ""
 
-        reader.wait(lambda: badge("#read1") == "2" and badge("@carol") == "1")
-        assert reader.driver.title == "(3) chatd"
+        reader.wait(lambda: badge("#read1") == "3" and badge("@carol") == "1")
+        assert reader.driver.title == "(4) chatd"
         keys = [b.get_attribute("data-key") for b in reader.findAll("#sidebar button[data-key]")]
         assert keys.count("#read1") == 1, "each room listed once"
         assert reader.driver.execute_script("return window.shown") == [
             ["carol in #read1", "hi reader, look at https://example.org/a_(b)?c=1."],
             ["carol (private)", "psst"],
-        ]
+        ]  # (the second message mentions nobody: it is counted, not notified)
 
         # Alt+N shows the N-th conversation of the sidebar.
         order = [b.get_attribute("data-key") for b in reader.findAll("#sidebar button.joined")]
@@ -93,7 +94,11 @@ def test_unread_mentions_links_and_keys(daemon: Daemon) -> None:
         assert "mention" in classes(first)
 
         links = reader.findAll("#log a")
-        assert [a.get_attribute("href") for a in links] == ["https://example.org/a_(b)?c=1"]
+        assert [a.get_attribute("href") for a in links] == [
+            "https://example.org/a_(b)?c=1",
+            "https://example.org/w/A_(b)",
+            "https://example.org/x",
+        ]
         assert links[0].get_attribute("rel") == "noopener noreferrer"
         assert reader.lines()[-1] == ("carol", hostile)
 

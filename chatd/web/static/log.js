@@ -12,11 +12,18 @@ const LINK = /\bhttps?:\/\/[^\s<>"]+/gi;
 const GROUP_SECONDS = 300;
 
 // TEXT as nodes: plain text, with http(s) links as <a> elements.
+function count(text, char) {
+  return text.split(char).length - 1;
+}
+
 export function withLinks(text) {
   const out = document.createDocumentFragment();
   let last = 0;
   for (const found of text.matchAll(LINK)) {
     let href = found[0].replace(/[.,;:!?)\]}'*]+$/, "");
+    // A closing bracket the link opened stays its own (Wikipedia's a_(b)).
+    while (href.length < found[0].length && found[0][href.length] === ")"
+      && count(href, "(") > count(href, ")")) href += ")";
     let url;
     try {
       url = new URL(href);
