@@ -18,7 +18,7 @@ from chatd.core.text import InvalidText, checkText, ircSafe
 from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName
+from chatd.irc.wire import channelName, serverTime
 
 #: The capability each kind of change is shown with.
 CAPABILITY = {AWAY: "away-notify", ACCOUNT: "account-notify", REALNAME: "setname"}
@@ -34,13 +34,15 @@ def statusLine(irc: IRCSession, event: StatusChange) -> None:
     if CAPABILITY[event.kind] not in irc.caps:
         return
     prefix = irc.wire.hostmask(event.nick)
+    tags = {"time": serverTime(event.when)} if "server-time" in irc.caps else None
     if event.kind == ACCOUNT:
-        irc.sendMessage("ACCOUNT", event.value or "*", prefix=prefix)
+        irc.sendMessage("ACCOUNT", event.value or "*", prefix=prefix, tags=tags)
     elif event.kind == AWAY and event.value is None:
-        irc.sendMessage("AWAY", prefix=prefix)
+        irc.sendMessage("AWAY", prefix=prefix, tags=tags)
     else:
         command = "AWAY" if event.kind == AWAY else "SETNAME"
-        irc.sendMessage(command, ircSafe(event.value or ""), prefix=prefix, trailing=True)
+        text = ircSafe(event.value or "")
+        irc.sendMessage(command, text, prefix=prefix, trailing=True, tags=tags)
 
 
 def invitationLine(irc: IRCSession, event: Invitation) -> None:

@@ -143,6 +143,20 @@ class AwayNotifyTests(IRCTestCase):
         self.assertEqual(self.read(tp), "")
         self.assertEqual(self.read(tf), "")
 
+    def test_serverTime(self) -> None:
+        """
+        With C{server-time}, C{AWAY} and C{SETNAME} carry when they happened.
+        """
+        alice, ta = self.connect("alice", caps="away-notify setname server-time")
+        bob, tb = self.connect("bob", caps="away-notify setname")
+        for proto, transport in ((alice, ta), (bob, tb)):
+            self.send(proto, transport, "JOIN #lobby")
+        self.read(ta)
+        self.send(bob, tb, "AWAY :lunch", "SETNAME :Bob B")
+        shown = self.messages(self.read(ta))
+        self.assertEqual([m.command for m in shown], ["AWAY", "SETNAME"])
+        self.assertEqual({m.tags.get("time") for m in shown}, {"2023-11-14T22:13:20.000Z"})
+
     def test_awayOnJoin(self) -> None:
         """
         Someone away joining a channel: its C{away-notify} members get
