@@ -343,10 +343,10 @@ class AdminConsole(RoomCommands):
         tellPeers = getattr(self.service.observer, "moderate", None)
         if tellPeers is not None:  # cluster mode: their sessions on other nodes end too
             tellPeers(ends.REVOKE_ADMIN, nick=nick)
+        here = " on this node (the other nodes end theirs)" if tellPeers is not None else ""
         more = f"; {opers} IRC OPER session(s) no longer operators" if opers else ""
-        return (
-            f"{nick} is no longer an administrator; {closed} open console session(s) closed{more}"
-        )
+        ended = f"{closed} open console session(s) closed{here}{more}"
+        return f"{nick} is no longer an administrator; {ended}"
 
     def cmd_shutdown(self, rest: str) -> str:
         self._split(rest, 0)
