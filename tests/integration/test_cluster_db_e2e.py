@@ -317,6 +317,7 @@ async def test_revokeEndsSessionsOnEveryNode(nodes: Callable[..., Daemon]) -> No
     try:
         revoked = consoleCommand(a.ports["AdminTelnetFactory"], "admin revoke alice")
         assert "alice is no longer an administrator" in revoked, revoked
+        assert "closed on this node (the other nodes end theirs)" in revoked, revoked
         assert alice.closed()
     finally:
         alice.close()
