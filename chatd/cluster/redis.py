@@ -169,11 +169,18 @@ class RedisLink(MultiService):
     # Connection life cycle
 
     def _prepareCommands(self, proto: Any) -> Deferred[None]:
+        """
+        A command connection is ready once Redis answers on it: a hung
+        Redis still accepts connections (the kernel does), and the link
+        must not call itself back while nothing answers.
+        """
+
         def ready(_: object) -> None:
             self._commands = proto.unwrapped()
             self._checkUp()
 
-        d = whenReady(proto.unwrapped()).addCallback(ready)
+        d = whenReady(proto.unwrapped()).addCallback(lambda _: proto.execute_command("PING"))
+        d.addCallback(ready)
         return self._preparations.track(proto.unwrapped(), d.addErrback(self._unprepared, proto))
 
     def _prepareReader(self, proto: Any) -> Deferred[None]:

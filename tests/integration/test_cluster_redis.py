@@ -418,3 +418,26 @@ async def test_stoppedWhileRedisHangs(redisServer: RedisServer, nodes: Any) -> N
         redisServer.process.send_signal(signal.SIGCONT)
         globalLogPublisher.removeObserver(observe)
     assert [event.get("log_format") for event in criticals] == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_notBackWhileRedisHangs(redisServer: RedisServer, nodes: Any) -> None:
+    """
+    While Redis hangs, a new connection the kernel accepts for it is not
+    taken for Redis being back: the link stays down (no "is back", no
+    second up) until Redis answers again, then comes back once.
+    """
+    a = nodes("a")
+    await startAll(a)
+    assert redisServer.process is not None
+    try:
+        redisServer.process.send_signal(signal.SIGSTOP)
+        await waitUntil(lambda: a.downs == 1, timeout=30.0)
+        # Two reconnections (back-off at most 2 s, then REPLY_TIMEOUT each).
+        await deferLater(reactor, 2 * (2.0 + REPLY_TIMEOUT), lambda: None)
+        assert (a.ups, a.link.up) == (1, False)
+    finally:
+        redisServer.process.send_signal(signal.SIGCONT)
+    await waitUntil(lambda: a.link.up, timeout=30.0)
+    assert a.ups == 2
+    await a.stop()
