@@ -201,8 +201,8 @@ class Membership:
             self.service.observer.entered(participant, target.name)
         account = None if remote else self.service.provenAccount(participant)
         opped = enteredAsFounder(target, nick, account, self.service.now())
-        if opped is not None:
-            self.service.roomOps.tellRoom(target, opped)
+        if opped is not None:  # what it is shown of the room shows it an operator
+            self.service.roomOps.tellRoom(target, opped, participant)
 
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)

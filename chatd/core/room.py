@@ -157,7 +157,7 @@ class Room:
         elif isinstance(event, Membership):
             deliverToAll(self.members, "membershipChanged", event)
         else:
-            deliverToAll(self.members, "notice", event)
+            deliverToAll(self.members, "notice", event, skip)
 
     # Status, topic and approvals
 

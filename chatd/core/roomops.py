@@ -52,11 +52,12 @@ class RoomOps:
             raise errors.NotRoomOperator()
         return nick, target
 
-    def tellRoom(self, room: Room, event: Notice) -> None:
+    def tellRoom(self, room: Room, event: Notice, skip: IParticipant | None = None) -> None:
         """
-        Tell C{room}'s members of C{event}: in a cluster, once every other
-        node has applied it, so a member told of a change (the operator's
-        own client: IRC's C{MODE} echo) finds it on every node.
+        Tell C{room}'s members (but the connection C{skip}) of C{event}: in
+        a cluster, once every other node has applied it, so a member told of
+        a change (the operator's own client: IRC's C{MODE} echo) finds it on
+        every node.
         """
         observer = self.service.observer
         if isinstance(event, RoomChange):
@@ -64,7 +65,7 @@ class RoomOps:
                 observer.roomChanged(event)
             if event.modes:
                 self.saveRules(room)
-        afterHeard(observer, lambda: room.broadcast(event))
+        afterHeard(observer, lambda: room.broadcast(event, skip))
 
     def heard(self, result: MaybeDeferred[_T]) -> MaybeDeferred[_T]:
         """
