@@ -178,3 +178,29 @@ def test_room_gone_after_restart(tmp_path: Path) -> None:
     finally:
         page.quit()
         daemon.stop()
+
+
+def test_kicked_out_of_the_chat_says_why_and_it_stays(daemon: Daemon) -> None:
+    """
+    A console kick of the page's user shows why in the alert box, and the
+    reason stays there: no timer takes it away, as one does other errors.
+    """
+    console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", CONSOLE_PASSWORD)
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("kickme")
+        page.driver.execute_script(
+            "window.delays = []; const later = window.setTimeout;"
+            "window.setTimeout = (f, d, ...a) => {"
+            "  window.delays.push(d); return later(f, d, ...a); };"
+        )
+        assert "kicked kickme" in console.run("kick kickme 1s stop that")
+        page.wait(lambda: "Disconnected by the server: kicked by root" in page.find("#errors").text)
+        sticky = page.driver.execute_script(
+            "return [...document.querySelectorAll('#errors .error')].map((e) => e.textContent)"
+        )
+        assert any("stop that" in text for text in sticky), sticky
+        assert 8000 not in page.driver.execute_script("return window.delays")
+    finally:
+        page.quit()
+        console.close()

@@ -1,7 +1,7 @@
 // chatd web client: plain JavaScript modules, no build step, no libraries.
 // Protocol: one JSON object per WebSocket frame, see docs/WEB.md.
 // Everything people type is put on the page with textContent, never as HTML.
-import { $, state, showError, complain, currentConvo, setStatus } from "./state.js";
+import { $, state, showError, clearErrors, complain, currentConvo, setStatus } from "./state.js";
 import { connect, request } from "./net.js";
 import { addMessage, addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { askPermission, updateTitle } from "./alerts.js";
@@ -71,7 +71,7 @@ const events = {
   markread(m) { markedElsewhere(m, renderConvos); },
   redacted(m) { redacted(m); },
   bye(m) {
-    showError("Disconnected by the server: " + m.text);
+    showError("Disconnected by the server: " + m.text, true);
     if (m.code === 26) {         // kicked: do not come straight back
       state.reconnect = false;
       state.wanted = null;
@@ -172,6 +172,7 @@ function login(nick, password, again) {
   for (const convo of state.convos.values()) convo.replayIsNews = Boolean(after[convo.name]);
   request("login", fields).then((reply) => {
     state.heldSince = null;
+    if (!again) clearErrors();  // a new login: what went wrong before is over
     setStatus("connected", true);
     state.wanted = { nick: reply.nick, password };
     setMe(reply.nick);

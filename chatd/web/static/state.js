@@ -32,12 +32,18 @@ export function clock(seconds) {
   return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
-export function showError(text) {
+// An error for a few seconds; a STICKY one (why the server ended the
+// session) stays until the next login, which clears them all.
+export function showError(text, sticky = false) {
   const box = $("errors");
   const item = el("div", "error", text);
   box.appendChild(item);
   while (box.childNodes.length > 3) box.removeChild(box.firstChild);
-  setTimeout(() => item.remove(), 8000);
+  if (!sticky) setTimeout(() => item.remove(), 8000);
+}
+
+export function clearErrors() {
+  $("errors").replaceChildren();
 }
 
 export function complain(error) {
