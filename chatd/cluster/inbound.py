@@ -308,8 +308,9 @@ class Inbound:
         """
         self._unknownSenders = {u for u in self._unknownSenders if u[0] != node}
         self.adoptSanctions(fields.get("sn") or {})  # set while this node was cut off
-        for room in fields["rooms"]:
-            self.replica.ensureRoom(room)
+        states = fields.get("rs") or {}
+        for room in fields["rooms"]:  # a guest's room there is one here too (never stored)
+            self.replica.ensureRoom(room, bool((states.get(room) or {}).get("guest")))
         seen = set()
         profiles, proven = fields.get("pf") or {}, set(fields.get("a", []))
         for nick, rooms in fields["users"]:

@@ -222,7 +222,9 @@ class RoomSync:
             state = self.replica.roomState(name)
             state["o"] = [k for k in state["o"] if k in mine]
             state["v"] = [k for k in state["v"] if k in mine]
-            if self.sharedStore and not self.service.roomVanishes(name):
+            if self.service.roomVanishes(name):
+                state["guest"] = 1  # it vanishes when empty, and is never stored
+            elif self.sharedStore:
                 del state["l"], state["t"]  # the shared store holds them (not a guest's)
             state["s"] = self._stamp(name)
             states[name] = state

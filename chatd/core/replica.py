@@ -63,12 +63,16 @@ class Replica:
             raise errors.NickTaken()
         return self.service.logins.admit(participant, nick, alone=True)
 
-    def ensureRoom(self, room: str) -> str:
+    def ensureRoom(self, room: str, ephemeral: bool = False) -> str:
         """
         The display name of C{room}, created here first if another process
-        created it.
+        created it; as a guest's room (not stored, gone once empty) if it is
+        C{ephemeral} there.
         """
-        return self.rooms.ensure(room)[0].name
+        target, new = self.rooms.ensure(room)
+        if new and ephemeral:
+            target.makeEphemeral(None)
+        return target.name
 
     def enterRemote(self, participant: IParticipant, room: str) -> None:
         """

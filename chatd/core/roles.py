@@ -104,9 +104,10 @@ class IReplica(Interface):
         Log in a participant served by another node.
         """
 
-    def ensureRoom(room: str) -> str:
+    def ensureRoom(room: str, ephemeral: bool = False) -> str:
         """
-        The display name of C{room}, created here first if need be.
+        The display name of C{room}, created here first if need be (as a
+        guest's room, gone once empty, if C{ephemeral}).
         """
 
     def enterRemote(participant: IParticipant, room: str) -> None:

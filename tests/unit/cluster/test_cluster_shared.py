@@ -28,7 +28,9 @@ class SharedDatabaseTests(QueuedNodes):
     def test_guestRoomSettingsInStates(self) -> None:
         """
         A guest's room is not stored, so a node that starts later learns
-        its topic and capacity from the others' states, as its modes.
+        its topic and capacity from the others' states, as its modes; it is
+        a guest's room there too, gone with its last member and never
+        stored.
         """
         guest = self.a.user("gop")
         self.successResultOf(self.a.outcome(self.a.service.createRoom, guest, "groom"))
@@ -42,3 +44,11 @@ class SharedDatabaseTests(QueuedNodes):
         self.assertEqual(late.service.topic("groom"), "guest topic")
         self.assertEqual(late.service.capacity("groom"), 2)
         self.assertIn("m", late.service.roomModes("groom"))
+        # A guest's room there, as here: never stored, gone once empty.
+        self.assertTrue(late.service.roomVanishes("groom"))
+        self.a.service.disconnect(guest, "bye")
+        self.a.turns()
+        late.turns()
+        self.assertNotIn("groom", [name for name, _ in late.service.rooms()])
+        stored = self.successResultOf(self.shared.load()).rooms
+        self.assertNotIn("groom", [room.name for room in stored])
