@@ -249,9 +249,10 @@ async def test_consoleTopicAndRoomOperator(tmp_path: Path) -> None:
         )
         assert replies == ["topic of Blabla set", "bob is now an operator of Blabla"], replies
         topic = (await until(bob, lambda line: " TOPIC " in line))[-1]
-        assert topic.startswith(":root!") and topic.endswith("TOPIC #Blabla :Welcome to Blabla")
+        assert topic.startswith(":services.chatd ")  # the console, not a user's prefix
+        assert topic.endswith("TOPIC #Blabla :Welcome to Blabla")
         opped = (await until(bob, lambda line: " MODE " in line))[-1]
-        assert opped.startswith(":root!") and opped.endswith("MODE #Blabla +o bob")
+        assert opped.startswith(":services.chatd ") and opped.endswith("MODE #Blabla +o bob")
         bob.send("TOPIC #Blabla :bob's now")
         assert (await until(bob, lambda line: " TOPIC " in line))[-1].endswith(":bob's now")
         await bob.close()

@@ -102,8 +102,8 @@ def test_reconnects(tmp_path: Path) -> None:
 def test_kicked(daemon: Daemon) -> None:
     """
     An operator (logged in to the account named in C{--operators} with its
-    password) kicks from the page; the kicked page says why, goes back to
-    the login form and does not reconnect by itself.
+    password) ends a session from the page (C{/kill}); the kicked page says
+    why, goes back to the login form and does not reconnect by itself.
     """
     owner = TchatClient(daemon.ports["TchatFactory"])
     owner.send("LOGIN root", "REGIS root-secret")
@@ -115,11 +115,11 @@ def test_kicked(daemon: Daemon) -> None:
         root.login("root", "root-secret")
         bob.login("bob")
         root.join("lobby")
-        root.say("/kick bob enough")
+        root.say("/kill bob enough")
         bob.wait(lambda: "kicked by root: enough" in bob.find("#errors").text)
         bob.shown("#login-form")
         assert bob.find("#status").text == "disconnected"
-        root.wait(lambda: "bob was kicked." in root.find("#log").text)
+        root.wait(lambda: "bob was disconnected." in root.find("#log").text)
     finally:
         root.quit()
         bob.quit()

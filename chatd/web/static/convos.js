@@ -33,7 +33,10 @@ export function renderHeader() {
   const room = Boolean(convo) && convo.kind === "room" && convo.joined;
   $("leave").hidden = !room;
   $("edit-topic").hidden = !room;
-  $("older").hidden = !room || Boolean(convo.olderDone);
+  // In a room the button keeps its place once all is loaded (only unseen), so
+  // the log under it does not move.
+  $("older").hidden = !room;
+  $("older").style.visibility = room && convo.olderDone ? "hidden" : "visible";
   $("conv-topic").replaceChildren(room ? withLinks(convo.topic || "") : "");
   $("conv-topic").hidden = !room || !convo.topic;
   // A room we are no longer in (kicked out, gone after a restart) stays
