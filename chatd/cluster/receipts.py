@@ -92,7 +92,7 @@ class Receipts:
             self._handle(event)
 
     def _handle(self, event: PrivateMessage) -> None:
-        kept = self.service.messages.keepForLater(event)
+        kept = self.service.messages.keepForLater(event, stored=True)  # stored as sent here
         if kept is not None:
             why = "keeping a private message for {nick}"
             kept.addErrback(lambda f: self.log.failure(why, f, nick=event.recipient))

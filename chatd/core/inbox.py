@@ -104,17 +104,23 @@ class Inbox:
         millis: int = 0,
         senderRegistered: bool = False,
         notice: bool = False,
+        stored: bool = False,
     ) -> Deferred[None]:
         """
         Store a private message (with its C{msgid}) for C{recipient},
-        registered and away.
+        registered and away; one C{stored} already as sent (its recipient's
+        node went away before handling it) is made to wait instead, so that
+        history and search hold it once.
 
         @raise InboxFull: (as a failed L{Deferred}) C{maxWaiting} messages
             wait for C{recipient} already.
         """
-        d = self._admit(recipient)
-        d.addCallback(
-            lambda _: self.store.addMessage(
+
+        async def kept() -> None:
+            await self._admit(recipient)
+            if stored and msgid and await self.store.keepWaiting(msgid):
+                return
+            self.store.addMessage(  # queued: the writer stores it
                 None,
                 sender,
                 recipient,
@@ -126,8 +132,8 @@ class Inbox:
                 accounts=(senderRegistered, True),
                 notice=notice,
             )
-        )
-        return d
+
+        return Deferred.fromCoroutine(kept())
 
     def _admit(self, nick: str) -> Deferred[None]:
         """

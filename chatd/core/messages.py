@@ -283,11 +283,12 @@ class Messages:
         if isinstance(told, Deferred):
             told.addErrback(_refused)
 
-    def keepForLater(self, event: PrivateMessage) -> Deferred[None] | None:
+    def keepForLater(self, event: PrivateMessage, stored: bool = False) -> Deferred[None] | None:
         """
         Keep a private message for its recipient's next login, if the name
         is registered (None if not): they are not here, or are an always-on
-        person without a connection.
+        person without a connection.  One C{stored} already, as sent, is
+        made to wait rather than stored twice.
         """
         persistence = self.persistence
         if persistence is None or not persistence.isRegisteredNow(event.recipient):
@@ -301,6 +302,7 @@ class Messages:
             event.millis,
             persistence.isRegisteredNow(event.sender),
             event.notice,
+            stored,
         )
 
     def _keptPrivate(self, ignored: None, participant: IParticipant, event: PrivateMessage) -> Kept:

@@ -320,6 +320,13 @@ class IChatStore(Interface):
         The private messages with these ids no longer wait for delivery.
         """
 
+    def keepWaiting(msgid: str) -> Deferred[bool]:
+        """
+        The private message C{msgid}, stored as sent, waits for its
+        recipient's next login after all (their node went away before
+        handling it); whether it was found.
+        """
+
     def readMarkers(nick: str) -> Deferred[list[tuple[str, bool, int]]]:
         """
         Registered C{nick}'s read markers, as C{(conversation's name, is a

@@ -301,6 +301,13 @@ class MemoryChatStore(
         self._pending.difference_update(ids)
         return succeed(None)
 
+    def keepWaiting(self, msgid: str) -> Deferred[bool]:
+        for id, event, _, _ in self._messages:
+            if isinstance(event, PrivateMessage) and event.msgid == msgid:
+                self._pending.add(id)
+                return succeed(True)
+        return succeed(False)
+
 
 def _sentOrder(
     stored: tuple[int, RoomMessage | PrivateMessage, str | None, bool],

@@ -41,6 +41,10 @@ from chatd.storage.search import SQLSearch
 from chatd.storage.writer import MessageWriter
 
 NO_LIMIT = 2**62
+#: A private message stored as sent waits for its recipient after all.
+KEEP_WAITING = (
+    "UPDATE messages SET pending = 1 WHERE msgid = ? AND room_key IS NULL AND pending = 0"
+)
 
 
 @implementer(IChatStore)
@@ -373,6 +377,18 @@ class SQLChatStore(
 
     def waitingCount(self, nick: str) -> Deferred[int]:
         return Deferred.fromCoroutine(self._waitingCount(nick))
+
+    def keepWaiting(self, msgid: str) -> Deferred[bool]:
+        async def run() -> bool:
+            await self.flush()  # the message as sent may still be queued
+
+            def update(txn: Cursor) -> bool:
+                txn.execute(self.database.sql(KEEP_WAITING), (msgid,))
+                return bool(txn.rowcount)
+
+            return bool(await self.database.run(update))
+
+        return Deferred.fromCoroutine(run())
 
     def markDelivered(self, ids: list[int]) -> Deferred[None]:
         def run(txn: Cursor) -> None:

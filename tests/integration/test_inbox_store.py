@@ -55,3 +55,21 @@ async def test_waitingCount(store: Any) -> None:
     await store.markDelivered(ids)
     assert await store.waitingCount("bob") == 2
     assert [m.lines for _, m in await store.undelivered("bob")] == [("m2",), ("m3",)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_keepWaiting(store: Any) -> None:
+    """
+    C{keepWaiting(msgid)} makes a private message stored as sent wait for
+    its recipient (even one still queued for writing): it is then given
+    once, and stored once; an unknown id, or a room message's, is not found.
+    """
+    store.addMessage(None, "alice", "Bob", ("as sent",), 1, msgid="pm1")
+    store.addMessage("Blabla", "alice", None, ("in a room",), 2, msgid="rm1")
+    assert await store.keepWaiting("pm1") is True
+    assert await store.keepWaiting("nope") is False
+    assert await store.keepWaiting("rm1") is False
+    waiting = await store.undelivered("bob")
+    assert [(m.lines, m.msgid) for _, m in waiting] == [(("as sent",), "pm1")]
+    await store.markDelivered([id for id, _ in waiting])
+    assert await store.undelivered("bob") == []

@@ -93,6 +93,11 @@ class ReceiptsTests(SynchronousTestCase):
         self.tell("bob", "never read")
         self.bDies()
         self.assertEqual(self.waitingFor("bob"), [("never read",)])
+        # Stored once, as sent, then made to wait: the conversation holds it once.
+        persistence = self.a.service.persistence
+        assert persistence is not None
+        found = self.successResultOf(persistence.store.search("bob", [], ["never"], 10))
+        self.assertEqual([e.lines for e in found], [("never read",)])
 
     def test_unreadToAGuestSaidNotDelivered(self) -> None:
         """
