@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from chatd.core.absent import isAbsent
 from chatd.core.participant import IParticipant
+from chatd.core.text import action
 
 if TYPE_CHECKING:
     from chatd.core.events import PrivateMessage, RoomMessage
@@ -49,7 +50,7 @@ def ctcpOf(lines: Sequence[str]) -> str | None:
     for line in lines:
         if line[:1] == "\x01":
             verb = line[1:].rstrip("\x01").partition(" ")[0].upper()
-            if verb != "ACTION":
+            if verb != "ACTION" or action(line) is None:  # only an action every front-end shows
                 return verb
     return None
 

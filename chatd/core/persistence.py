@@ -301,12 +301,12 @@ class Persistence:
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
         self.alwaysOn.registered(participant, nick)
-        status.accountCreated(self.service, participant, self.service.people.presence)
+        if new:  # (a change of password is no news)
+            status.accountCreated(self.service, participant, self.service.people.presence)
         self.changed("account", u=nick)
         for room in self.service.keepRoomsOf(participant):  # a guest's rooms now last
             await self.roomCreated(room)
-        # A new account is put in the rooms flagged autojoin, once: stored
-        # even if it cannot be put in one now (it is then at its next login).
+        # A new account is put in the rooms flagged autojoin, once, stored (if full: next login).
         flagged = autojoin.registrationRooms(self.service, nick) if new else []
         cut = self.replays.cut(participant, flagged)
         entered = autojoin.joinRooms(self.service, participant, nick, flagged)

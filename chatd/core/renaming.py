@@ -41,13 +41,14 @@ def checkRename(service: ChatService, participant: IParticipant, old: str, nick:
 
     @raise errors.Banned: C{nick} is banned.
     @raise errors.Kicked: C{nick} was kicked and may not come back yet.
-    @raise errors.Muted: C{old} is muted.
+    @raise errors.Muted: C{old} is muted, or the account it is signed in to.
     @raise errors.BannedFromRoom: a ban mask of a room C{old} is in keeps
         them quiet there.
     """
     moderation = service.moderation
     now = service.clock.seconds()
-    mute = moderation.active(MUTE, old)
+    account = service.provenAccount(participant)  # signed in to it under another name (SASL)
+    mute = moderation.active(MUTE, old) or moderation.active(MUTE, account or old)
     if mute is not None:
         raise errors.Muted(
             f"you may not change your nickname while you are muted {describe(mute, now)}"

@@ -362,6 +362,9 @@ class LimitTests(TchatTestCase):
         alice.dataReceived(b"clt: SPEAK g\nclt: \x01\nclt: .\n")
         alice.dataReceived(b"clt: MSGPV bob\nclt: \x01VERSION\x01\nclt: .\n")
         self.assertEqual(self.read(ta), b"srv: ERROR 10\nsrv: ERROR 10\n")
+        for odd in (b"\x01action lower\x01", b"\x01ACTION\x01"):  # no action everywhere
+            alice.dataReceived(b"clt: SPEAK g\nclt: " + odd + b"\nclt: .\n")
+            self.assertEqual(self.read(ta), b"srv: ERROR 10\n")
         alice.dataReceived(b"clt: SPEAK g\nclt: \x01ACTION waves\x01\nclt: .\n")
         self.assertEqual(self.read(ta), b"srv: OKAY!\n")
         self.assertIn(b"* alice waves", self.read(tb))

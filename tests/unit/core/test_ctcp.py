@@ -18,14 +18,17 @@ class MachineryTests(SynchronousTestCase):
         """
         A line that starts with C{\\x01} and is not an action makes its
         message CTCP, named by its verb in capitals (the closing
-        C{\\x01} may be missing); text and actions are not.
+        C{\\x01} may be missing); text and actions are not.  An action is
+        C{ACTION} in capitals with words, as every front-end shows one: a
+        lowercase or empty one is machinery.
         """
         self.assertEqual(ctcpOf(("\x01VERSION\x01",)), "VERSION")
         self.assertEqual(ctcpOf(("\x01ping 123",)), "PING")
         self.assertEqual(ctcpOf(("hello", "\x01DCC SEND f 1 2 3\x01")), "DCC")
         self.assertEqual(ctcpOf(("\x01\x01",)), "")
         self.assertIsNone(ctcpOf(("\x01ACTION waves\x01",)))
-        self.assertIsNone(ctcpOf(("\x01action waves",)))
+        self.assertEqual(ctcpOf(("\x01action waves",)), "ACTION")
+        self.assertEqual(ctcpOf(("\x01ACTION\x01",)), "ACTION")
         self.assertIsNone(ctcpOf(("say \x01VERSION\x01",)))
         self.assertIsNone(ctcpOf(()))
 

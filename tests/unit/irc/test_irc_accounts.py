@@ -192,6 +192,7 @@ class IRCAccountTests(IRCStoreTestCase):
         reply = self.successResultOf(console.execute("mute alice 5m be quiet"))
         self.assertNotIn("not connected", reply)
         self.assertIn("404", self.codes(self.send(proto, t, "PRIVMSG #Blabla :still here")))
+        self.assertIn("447", self.codes(self.send(proto, t, "NICK weeu2")))  # keeps its name
         reply = self.successResultOf(console.execute("ban alice abusive"))
         self.assertEqual("banned alice", reply)
         self.assertTrue(t.disconnecting)

@@ -268,6 +268,9 @@ class AccountNotifyTests(IRCStoreTestCase):
         self.clock.advance(0)
         (account,) = [m for m in self.send(watcher, tw) if m.command == "ACCOUNT"]
         self.assertEqual((account.prefix, account.params), ("treg!treg@tchat.chatd", ["treg"]))
+        treg.dataReceived(b"clt: REGIS other123\n")  # a new password is no news
+        self.clock.advance(0)
+        self.assertEqual([m for m in self.send(watcher, tw) if m.command == "ACCOUNT"], [])
         whois = self.send(watcher, tw, "WHOIS treg")
         self.assertIn(["watcher", "treg", "treg", "is logged in as"], [m.params for m in whois])
         treg.dataReceived(b"clt: SPEAK Blabla\nclt: hi\nclt: .\n")
