@@ -234,10 +234,11 @@ class RoomChange(Notice):
         args: tuple[str, ...] = (),
         topic: str | None = None,
     ) -> None:
+        who = f"the administrator {by}" if isinstance(by, Administrator) else by
         if topic is not None:
-            text = f"{by} set the topic of {room}: {topic}"
+            text = f"{who} set the topic of {room}: {topic}"
         else:
-            text = f"{by} set mode {' '.join((modes, *args))} on {room}"
+            text = f"{who} set mode {' '.join((modes, *args))} on {room}"
         super().__init__(text, when)
         self.room, self.by, self.modes, self.args, self.topic = room, by, modes, args, topic
 

@@ -30,6 +30,7 @@ from chatd.core.events import (
     PrivateMessage,
     Redaction,
     Rename,
+    RoomChange,
     RoomMessage,
 )
 from chatd.core.names import key
@@ -214,8 +215,11 @@ def encodeRedaction(event: Redaction) -> bytes:
 
 def encodeNotice(event: Notice) -> bytes:
     """
-    A server announcement, marked as such.
+    A server announcement, marked as such; a room's change is someone's
+    doing, which its text says (C{bob set the topic ...}).
     """
+    if isinstance(event, RoomChange):
+        return serverLine(clean(event.text))
     return serverLine(f"Server notice: {clean(event.text)}")
 
 

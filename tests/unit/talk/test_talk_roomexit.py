@@ -17,7 +17,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.admin.commands import AdminConsole
+from chatd.admin.commands import AdminConsole, Consoles
 from chatd.core import errors
 from chatd.core.names import MAX_ROOM_NAME_LENGTH
 from chatd.core.service import ChatService
@@ -154,9 +154,7 @@ class KickedFromRoomTests(FrontEndsTestCase):
         output(tk, self.clock)
         self.lobbyHeard()
         self.type(op, to, "MODE #den2 +b kk2!*@*", "KICK #den2 kk2 :bye now")
-        self.assertEqual(
-            self.type(kk2, tk), b"*** Server notice: op set mode +b kk2!*@* on den2\r\n" + KICKED
-        )
+        self.assertEqual(self.type(kk2, tk), b"*** op set mode +b kk2!*@* on den2\r\n" + KICKED)
         self.assertEqual(self.type(kk2, tk, "let me back"), NOT_SENT)
         self.assertEqual(
             self.type(kk2, tk, "/join #den2"), b"*** Sorry, you are banned from that room.\r\n"
@@ -209,6 +207,28 @@ class KickedFromRoomTests(FrontEndsTestCase):
         self.assertEqual(self.type(kk2, tk, "typed too late"), b"")
         self.assertEqual(self.lobbyHeard(), b"")
         self.assertIsNone(self.service.find("kk2"))
+
+
+class AdministratorTextTests(FrontEndsTestCase):
+    def test_consoleChangeNamesTheAdministrator(self) -> None:
+        """
+        A room change from the console reads as the administrator's on
+        talk and TCHAT, unlike the same change by a user who took the
+        administrator's name; neither is called a server notice.
+        """
+        guest, tr = self.ircer("root", "JOIN #den")  # its creator runs it
+        watcher, tk = self.talker("watcher", "/join den")
+        self.type(self.lis, self.heard, "clt: ENTER den")
+        self.type(guest, tr, "TOPIC #den :from a user")
+        self.successResultOf(Consoles(self.service)("root").execute("topic den from the console"))
+        shown = self.type(watcher, tk).decode()
+        self.assertIn("*** root set the topic of den: from a user", shown)
+        self.assertIn("*** the administrator root set the topic of den: from the console", shown)
+        self.assertNotIn("Server notice", shown)
+        self.assertIn(
+            "srv: the administrator root set the topic of den: from the console",
+            self.lobbyHeard().decode(),
+        )
 
 
 class HashRoomNameTests(FrontEndsTestCase):
