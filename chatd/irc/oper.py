@@ -26,6 +26,7 @@ from chatd.admin.credentials import AddressedCredentials, TooManyAttempts
 from chatd.core import status
 from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.irc import numerics as N
+from chatd.irc.channels import timeTags
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 
@@ -52,7 +53,8 @@ def onOper(irc: IRCSession, message: Message) -> Any:
 
     def answer() -> None:
         irc.numeric(RPL_YOUREOPER, "You are now an IRC operator")
-        irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True)
+        tags = timeTags(irc)
+        irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True, tags=tags)
 
     def denied(failure: Failure) -> None:
         if failure.check(TooManyAttempts):

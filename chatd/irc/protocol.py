@@ -214,7 +214,7 @@ class IRCProtocol(IRCConnection):
         self.sendText("NOTICE", (self.me(),), event.text, self.server, tags)
         if isinstance(event, OperatorRightsEnded) and "o" in self.userModes:
             self.userModes = self.userModes - {"o"}
-            self.sendMessage("MODE", self.me(), "-o", prefix=self.server, trailing=True)
+            self.sendMessage("MODE", self.me(), "-o", prefix=self.server, trailing=True, tags=tags)
 
     def sendText(
         self,

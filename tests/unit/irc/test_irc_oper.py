@@ -201,6 +201,18 @@ class OperOnTheConsoleTests(OperTestCase):
         self.assertEqual(told[1].params, ["opguy", "-o"])
         self.assertEqual(self.messages(self.send(proto, t, "MODE opguy"))[0].params, ["opguy", "+"])
 
+    def test_modeLinesCarryTime(self) -> None:
+        """
+        With C{server-time}, the C{MODE +o} of C{OPER} and the C{MODE -o}
+        of a C{deop} carry the time tag, as the notice before it does.
+        """
+        proto, t = self.connect("timed", caps="server-time")
+        opered = self.messages(self.send(proto, t, "OPER operuser operpassword"))
+        self.assertIn("time", opered[-1].tags)
+        self.successResultOf(self.console().execute("deop timed"))
+        told = self.messages(self.read(t))
+        self.assertEqual([("time" in m.tags) for m in told], [True, True])
+
     def test_revokeEndsOper(self) -> None:
         """
         Revoking the administrator whose password gave OPER ends the rights
