@@ -227,6 +227,13 @@ class ConsoleViews:
         target = self.service.find(nick)
         if target is None:
             lines.append(f"{nick}: not connected")
+            elsewhere = [  # signed in to the account under another nickname (IRC SASL)
+                user.nick
+                for user in self.service.users()
+                if user.nick and self.service.provenAccount(user) == key(nick)
+            ]
+            if elsewhere:
+                lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
         else:
             if isAbsent(target):
                 lines.append(f"{target.nick}: not connected, present in their rooms (always on)")

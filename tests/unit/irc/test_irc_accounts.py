@@ -189,6 +189,8 @@ class IRCAccountTests(IRCStoreTestCase):
         self.send(proto, t, "CAP REQ sasl", "NICK weeu", "USER w 0 * :W", "AUTHENTICATE PLAIN")
         self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"), "CAP END", "JOIN #Blabla")
         console = Consoles(self.service)("root")
+        whois = self.successResultOf(console.execute("whois alice"))
+        self.assertIn("alice: not connected as alice; signed in to the account as weeu", whois)
         reply = self.successResultOf(console.execute("mute alice 5m be quiet"))
         self.assertNotIn("not connected", reply)
         self.assertIn("404", self.codes(self.send(proto, t, "PRIVMSG #Blabla :still here")))
