@@ -104,6 +104,11 @@ def onSetname(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
 
     def confirm() -> None:
         if "setname" in irc.caps:  # the spec sends SETNAME to its clients only
-            irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True)
+            tags = (
+                {"time": serverTime(irc.factory.clock.seconds())}
+                if "server-time" in irc.caps
+                else None
+            )
+            irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True, tags=tags)
 
     return changed(irc, REALNAME, text, confirm)

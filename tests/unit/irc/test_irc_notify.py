@@ -156,6 +156,10 @@ class AwayNotifyTests(IRCTestCase):
         shown = self.messages(self.read(ta))
         self.assertEqual([m.command for m in shown], ["AWAY", "SETNAME"])
         self.assertEqual({m.tags.get("time") for m in shown}, {"2023-11-14T22:13:20.000Z"})
+        [own] = self.messages(self.send(alice, ta, "SETNAME :Alice A"))  # its own reply too
+        self.assertEqual(
+            (own.command, own.tags.get("time")), ("SETNAME", "2023-11-14T22:13:20.000Z")
+        )
 
     def test_awayOnJoin(self) -> None:
         """
