@@ -29,9 +29,8 @@ from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
 from chatd.core.absent import isAbsent
 from chatd.core.calls import afterHeard
-from chatd.core.interfaces import IParticipant
 from chatd.core.moderation import parseNetwork
-from chatd.core.names import key
+from chatd.core.reach import reachedBy
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import formatSpan
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
@@ -146,22 +145,9 @@ class AdminConsole(RoomCommands):
     def _audit(self, what: str) -> None:
         self.moderation.audit(self.who, what)
 
-    def _holders(self, nick: str) -> list[IParticipant]:
-        """
-        Who a sanction of C{nick} reaches: its holder, and whoever is signed
-        in to the account C{nick} under another nickname (IRC's SASL).
-        """
-        service, nickKey = self.service, key(nick)
-        return [
-            user
-            for user in service.users()
-            if user.nick is not None
-            and (key(user.nick) == nickKey or service.provenAccount(user) == nickKey)
-        ]
-
     def _end(self, nick: str, error: errors.ChatError) -> bool:
-        """End the sessions of L{_holders}; whether there was any."""
-        targets = self._holders(nick)
+        """End the sessions a sanction of C{nick} reaches; whether there was any."""
+        targets = reachedBy(self.service, nick)
         for target in targets:
             self.service.endSession(target, error)
         return bool(targets)
@@ -243,7 +229,7 @@ class AdminConsole(RoomCommands):
         nickText, timeout, reason = self._split(rest, 2, "optional")
         nick, seconds = self._nick(nickText), self._duration(timeout)
         self.moderation.mute(nick, seconds, reason, self.who)
-        targets = self._holders(nick)
+        targets = reachedBy(self.service, nick)
         span = formatSpan(seconds)
         for target in targets:
             note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
@@ -257,7 +243,7 @@ class AdminConsole(RoomCommands):
         nick = self._nick(nick)
         if not self.moderation.lift(MUTE, nick):
             return Refusal(f"{nick} is not muted")
-        for target in self._holders(nick):
+        for target in reachedBy(self.service, nick):
             self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
         self._audit(f"unmute {nick}")
         return f"unmuted {nick}"

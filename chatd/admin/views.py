@@ -19,6 +19,7 @@ from chatd.core.absent import isAbsent
 from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, isValidRoomName, key, normalize
 from chatd.core.operators import describeSessionOperator
+from chatd.core.reach import reachedBy
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
 from chatd.core.text import plainLine
@@ -227,11 +228,8 @@ class ConsoleViews:
         target = self.service.find(nick)
         if target is None:
             lines.append(f"{nick}: not connected")
-            elsewhere = [  # signed in to the account under another nickname (IRC SASL)
-                user.nick
-                for user in self.service.users()
-                if user.nick and self.service.provenAccount(user) == key(nick)
-            ]
+            # Signed in to the account under another nickname (IRC SASL).
+            elsewhere = [str(user.nick) for user in reachedBy(self.service, nick)]
             if elsewhere:
                 lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
         else:

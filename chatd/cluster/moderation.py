@@ -19,7 +19,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
 from chatd.core.events import Wallops
-from chatd.core.names import key
+from chatd.core.reach import reachedBy
 from chatd.core.roles import IReplica
 from chatd.core.roomremoval import DELETE_ROOM
 from chatd.core.service import ChatService
@@ -120,15 +120,9 @@ class ConsoleRelay:
         error = (errors.Banned if sanction.kind == BAN else errors.Kicked)(
             f"{done} by {sanction.by}: {sanction.reason}"
         )
-        named = [
-            user
-            for user in self.service.users()
-            if not isinstance(user, RemoteParticipant)
-            and user.nick is not None
-            and sanction.target in (key(user.nick), self.service.provenAccount(user))
-        ]
-        for user in named:
-            self.service.endSession(user, error)
+        for user in reachedBy(self.service, sanction.name):
+            if not isinstance(user, RemoteParticipant):  # their own node ends theirs
+                self.service.endSession(user, error)
 
     def publishStored(self, kind: str, fields: dict[str, Any]) -> None:
         """
