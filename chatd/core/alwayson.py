@@ -21,7 +21,6 @@ ended presence stays ended over a restart, until the account's next login
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import deferLater
@@ -71,9 +70,6 @@ class AlwaysOn:
         #: The keys of those whose presence an operator ended since their
         #: last login (kept in the store), loaded at start.
         self._endedKeys: set[str] = set()
-        #: The connections that registered their nickname (they set its
-        #: password), by the name's key: they may make it always on.
-        self._registrants: WeakKeyDictionary[IParticipant, str] = WeakKeyDictionary()
 
     # The setting
 
@@ -105,17 +101,9 @@ class AlwaysOn:
 
         return d.addCallback(stored)
 
-    def registered(self, participant: IParticipant, nick: str) -> None:
-        """
-        C{participant} registered C{nick}, setting its password: it may
-        make the account always on at once, as a password login may.
-        """
-        self._registrants[participant] = key(nick)
-
     def _account(self, participant: IParticipant) -> str:
         nick = self.service.requireLogin(participant)
-        owner = self.service.provenAccount(participant) or self._registrants.get(participant)
-        if owner != key(nick):
+        if self.service.provenAccount(participant) != key(nick):  # registering proves it too
             raise errors.NotPermitted(
                 "only a registered account, signed in with its password, may stay on"
             )

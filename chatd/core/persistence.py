@@ -300,7 +300,6 @@ class Persistence:
         new = key(nick) not in self.registered  # not a change of password
         await self.accounts.register(nick, password)
         self.registered.add(key(nick))
-        self.alwaysOn.registered(participant, nick)
         if new:  # (a change of password is no news)
             status.accountCreated(self.service, participant, self.service.people.presence)
         self.changed("account", u=nick)
