@@ -17,6 +17,7 @@ from chatd.core.names import key
 from chatd.core.participant import IParticipant
 
 if TYPE_CHECKING:
+    from chatd.core.interfaces import IChatService
     from chatd.core.roles import IAdministration
 
 
@@ -79,6 +80,15 @@ def endSessionOperator(service: IAdministration, participant: IParticipant, text
     if held:
         status.changed(service, participant, status.PROFILE)
     return bool(held)
+
+
+def giveUpSessionOperator(service: IChatService, participant: IParticipant) -> bool:
+    """
+    C{participant} gives up the rights its C{OPER} gave it (IRC's
+    C{MODE nick -o}); whether it had them.
+    """
+    held: SessionOperators = service.people.sessionOperators
+    return held.discard(participant)
 
 
 def endGrantsThrough(service: IAdministration, admin: str, by: str) -> int:

@@ -20,6 +20,7 @@ from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.limits import MAX_SEARCH_LENGTH, MAX_SEARCH_RESULTS, SEARCH_RESULTS
 from chatd.core.names import key
+from chatd.core.pacing import wireSize
 from chatd.core.text import checkText
 
 if TYPE_CHECKING:
@@ -37,6 +38,10 @@ class Found:
     message: RoomMessage | PrivateMessage
     conversation: str
     isRoom: bool
+
+    def wireSize(self) -> int:
+        """Its message's size on any wire, which the pages of a reply add up."""
+        return wireSize(self.message)
 
 
 def search(

@@ -24,6 +24,7 @@ from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.core.errors import ChatError, InvalidArgument, ListFull, NotInRoom
 from chatd.core.masks import ROOM_MODES
 from chatd.core.names import key
+from chatd.core.operators import giveUpSessionOperator
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.message import Message
@@ -212,7 +213,7 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
             adding = char == "+"
         elif char == "o":  # only OPER gives it; anyone may drop it
             if not adding and "o" in irc.userModes:
-                irc.service.people.sessionOperators.discard(irc.participant)
+                giveUpSessionOperator(irc.service, irc.participant)
                 irc.userModes = irc.userModes - {"o"}
                 removed.append("o")
         elif char not in USER_MODES:

@@ -15,6 +15,7 @@ from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.core.events import Invitation, Membership
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
 from chatd.core.text import InvalidText, checkText, ircSafe
+from chatd.irc.channels import timeTags
 from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -104,11 +105,7 @@ def onSetname(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
 
     def confirm() -> None:
         if "setname" in irc.caps:  # the spec sends SETNAME to its clients only
-            tags = (
-                {"time": serverTime(irc.factory.clock.seconds())}
-                if "server-time" in irc.caps
-                else None
-            )
+            tags = timeTags(irc)
             irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True, tags=tags)
 
     return changed(irc, REALNAME, text, confirm)

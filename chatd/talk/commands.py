@@ -22,9 +22,8 @@ from chatd.core.errors import ChatError
 from chatd.core.inbox import Kept
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
-from chatd.core.pacing import wireSize
 from chatd.core.redaction import redact
-from chatd.core.search import search
+from chatd.core.search import Found, search
 from chatd.core.text import actionLine
 from chatd.lines.paced import paced, pagesFor
 from chatd.talk import reading
@@ -312,7 +311,7 @@ async def searchCommand(session: TalkSession, rest: str) -> None:
         raise UsageError(usage("search"))
     found = await maybeDeferred(search, session.factory.service, session.participant, rest)
     now = session.factory.clock.seconds()
-    paging = partial(pagesFor, session.outbox, measure=lambda one: wireSize(one.message))
+    paging = partial(pagesFor, session.outbox, measure=Found.wireSize)
     await paced(session.outbox, searchPieces(rest, found, now, paging))
 
 

@@ -22,7 +22,6 @@ from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
 from chatd.core.interfaces import maybeCall
 from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SEARCH_RESULTS
-from chatd.core.pacing import wireSize
 from chatd.core.redaction import redact as redactMessage
 from chatd.core.search import Found
 from chatd.core.search import search as searchHistory
@@ -183,7 +182,7 @@ def search(web: WebParticipant, request: dict[str, Any]) -> Any:
         raise InvalidArgument(f"'limit' must be a whole number from 1 to {MAX_SEARCH_RESULTS}")
 
     def results(found: list[Found]) -> wire.Paged:
-        paged = pagesFor(web.outbox, found, lambda one: wireSize(one.message))
+        paged = pagesFor(web.outbox, found, Found.wireSize)
         pages = ([_result(one) for one in page] for page in paged)
         return wire.Paged({"text": text}, "results", pages)
 
