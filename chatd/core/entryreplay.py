@@ -130,8 +130,16 @@ class EntryReplays:
         self.service = persistence.service
         self._watching: dict[str, list[ClusterCut]] = {}
 
+    def offered(self, participant: IParticipant) -> int:
+        """
+        How many of a room's last messages C{participant} is replayed on
+        entering it (the daemon's count, at most what its protocol takes).
+        """
+        count: int = min(self.service.historyCount, participant.historyOnEnter)
+        return count
+
     def offers(self, participant: IParticipant) -> bool:
-        return bool(min(self.service.historyCount, participant.historyOnEnter) > 0)
+        return self.offered(participant) > 0
 
     def cut(self, participant: IParticipant, rooms: list[Room]) -> Cut | None:
         """
@@ -193,7 +201,7 @@ class EntryReplays:
         """
         Offer C{participant}, who entered C{room} at C{cut}, its history.
         """
-        count = min(self.service.historyCount, participant.historyOnEnter)
+        count = self.offered(participant)
         events = await cut.history(self.persistence.store, room, count)
         if room in self.service.roomsOf(participant):  # none: the replay's end all the same
             participant.roomHistory(room, events)

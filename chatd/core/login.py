@@ -260,7 +260,7 @@ class Logins:
         if not self.service.isLoggedIn(participant):
             return  # closed at once
         participant.notice(Notice("you are in " + ", ".join(rooms), self.service.now()))
-        count = min(self.service.historyCount, participant.historyOnEnter)
+        count = persistence.replays.offered(participant)
         for room in rooms if count > 0 else []:
             if room in self.service.roomsOf(participant):  # still in, still connected
                 events = await persistence.chathistory.latest(participant, room, count)

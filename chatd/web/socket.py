@@ -226,10 +226,12 @@ class WebParticipant:
         The replay, a page of frames at a time as the page reads them
         (L{chatd.lines.paced}); the room's live frames held meanwhile follow.
         """
+        persistence = self.service.persistence  # replays come only with one
+        earlier = persistence is not None and len(events) >= persistence.replays.offered(self)
         if self.replay is not None:
             events = self.replay.newer(room, events)
-        shown = [event for event in events if event.lines]
-        frames = (b"".join(map(wire.encodeReplayed, page)) for page in pagesFor(self.outbox, shown))
+        pages = pagesFor(self.outbox, [event for event in events if event.lines])
+        frames = wire.encodeReplay(pages, room, earlier)
         paced(self.outbox if self._open else None, frames).addBoth(lambda _: self.releaseRoom(room))
 
     def holdRoom(self, room: str) -> None:

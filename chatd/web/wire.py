@@ -16,7 +16,7 @@ import json
 import math
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from chatd.core.errors import ChatError
@@ -150,6 +150,17 @@ def encodeReplayed(event: RoomMessage) -> bytes:
     fields = roomMessageFields(event)
     fields["history"] = True
     return dumps(fields)
+
+
+def encodeReplay(pages: Iterable[list[RoomMessage]], room: str, earlier: bool) -> Iterator[bytes]:
+    """
+    A room's replay on entering it, a page at a time, then C{replayed}:
+    whether the room may hold older messages (C{earlier}), so that a page
+    offers them only then.
+    """
+    for page in pages:
+        yield b"".join(map(encodeReplayed, page))
+    yield dumps({"type": "replayed", "room": room, "earlier": earlier})
 
 
 def roomMessageFields(event: RoomMessage) -> dict[str, Any]:

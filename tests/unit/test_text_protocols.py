@@ -269,6 +269,7 @@ class WebTests(WebTestCase):
             self.assertEqual(self.request(client, type="join", room="lobby")["type"], "join")
         self.web.flush()
         self.alice.take()
+        self.bob.take()
 
     def stored(self) -> list[tuple[str, ...]]:
         history = self.successResultOf(self.store.history("lobby", 100))

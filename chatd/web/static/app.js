@@ -20,6 +20,12 @@ const events = {
   hello(m) { state.limits = m.limits; },
   error(m) { complain(m); },
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
+  replayed(m) {  // the end of a room's replay: older messages to offer, or none
+    const convo = state.convos.get("#" + m.room.toLowerCase());
+    if (!convo || m.earlier) return;
+    convo.olderDone = true;
+    renderHeader();
+  },
   private(m) {
     // From us: said from another of our connections (a phone, an IRC client).
     if (m.from === state.nick && m.to !== state.nick) return received(privateConvo(m.to), m, true);

@@ -82,6 +82,26 @@ class PacedWebHistoryTests(WebTestCase):
         self.assertEqual([m["text"][:4] for m in shown], [f"{i:04}" for i in range(20)] + ["live"])
         self.assertEqual([m.get("history") for m in shown], [True] * 20 + [None])
 
+    def test_replayEndsSayingWhetherOlder(self) -> None:
+        """
+        The replay on joining ends with C{replayed}, after its messages:
+        C{earlier} is false when the replay is shorter than the history
+        offered on entering (the room holds nothing older: the page then
+        offers no "Earlier messages"), true when it is that long.
+        """
+        count = self.service.historyCount
+        self.fill(count - 1, 10)
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        frames = [f for f in self.frames(alice) if f["type"] in ("message", "replayed")]
+        self.assertEqual([f["type"] for f in frames], ["message"] * (count - 1) + ["replayed"])
+        self.assertEqual((frames[-1]["room"], frames[-1]["earlier"]), ("lobby", False))
+        self.store.addMessage("lobby", "owner", None, ("one more",), 2000)
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby")
+        [end] = [f for f in self.frames(bob) if f["type"] == "replayed"]
+        self.assertIs(end["earlier"], True)
+
     def test_search(self) -> None:
         """
         A C{search} whose 100 results of 2 KiB are three times the limit

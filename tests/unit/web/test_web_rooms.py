@@ -82,7 +82,8 @@ class RoomsInStepTests(WebTestCase):
         """
         When an operator accepts a page's request to enter an approval room,
         the page gets a C{joined} event naming its own user, then the
-        notice; the room is among its rooms from then on.
+        notice, then the end of the room's replay (C{replayed}); the room is
+        among its rooms from then on.
         """
         page = self.signIn("pagey", password=None)
         refused = self.request(page, type="join", room="Marketing")
@@ -92,9 +93,14 @@ class RoomsInStepTests(WebTestCase):
         frames = page.take()
         self.assertEqual(
             [(f["type"], f.get("room"), f.get("nick")) for f in frames],
-            [("joined", "Marketing", "pagey"), ("notice", None, None)],
+            [
+                ("joined", "Marketing", "pagey"),
+                ("notice", None, None),
+                ("replayed", "Marketing", None),
+            ],
         )
         self.assertIn("accepted you in Marketing", frames[1]["text"])
+        self.assertIs(frames[2]["earlier"], False)  # an empty room's replay: nothing older
         self.assertIn("Marketing", self.request(page, type="rooms")["joined"])
         members = self.request(page, type="members", room="Marketing")["members"]
         self.assertEqual(members, ["pagey"])
@@ -108,6 +114,8 @@ class RoomsInStepTests(WebTestCase):
         op, opOut = self.irc("NICK ircop", "USER ircop 0 * :op", "JOIN #den")
         page = self.signIn("pagey", password=None)
         self.request(page, type="join", room="den")
+        self.settle()
+        self.assertEqual([f["type"] for f in page.take()], ["replayed"])
         self.ircSend(op, opOut, "KICK #den pagey :out")
         self.web.flush()
         [left] = page.take()
