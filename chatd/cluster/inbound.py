@@ -132,7 +132,7 @@ class Inbound:
         self.takeProfile(proxy, fields.get("pf") or {})
         if fields.get("a"):
             # Logged in to its account with the password on its own node.
-            self.service.accountProven(proxy, fields["u"])
+            self.service.people.accounts.prove(proxy, fields["u"])
 
     def remote_logout(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])

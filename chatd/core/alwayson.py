@@ -105,7 +105,8 @@ class AlwaysOn:
         nick = self.service.requireLogin(participant)
         if self.service.provenAccount(participant) != key(nick):  # registering proves it too
             raise errors.NotPermitted(
-                "only a registered account, signed in with its password, may stay on"
+                "only a registered account, signed in with its password and called by its"
+                " own name, may stay on"
             )
         return nick
 
@@ -128,7 +129,7 @@ class AlwaysOn:
             return False
         standIn = Absent(nick, connection.address, connection.protocolName, self._ended)
         people.standIn(connection, standIn)
-        people.accountProven(standIn, nick)
+        people.accounts.prove(standIn, nick)
         announce(self.service, standIn, AWAY, AWAY_TEXT, self.service.now(), people.presence)
         if self.service.logConnections:
             self.log.info("{nick} stays present, always on, with no connection", nick=nick)
@@ -249,7 +250,7 @@ class AlwaysOn:
             return False
         standIn = Absent(nick, "", "always-on", self._ended)
         service.logins.admit(standIn, nick)
-        service.people.accountProven(standIn, nick)
+        service.people.accounts.prove(standIn, nick)
         for room in rooms:
             target = service.registry.find(room)
             if target is not None and key(nick) not in target.members:

@@ -16,19 +16,20 @@ from chatd.core.room import Room
 def isFounder(room: Room, nick: str, account: str | None) -> bool:
     """
     Whether C{nick}, logged in with its password to C{account} (a name
-    key, or C{None}), is C{room}'s founder.
+    key, or C{None}), is C{room}'s founder: the account is, whatever
+    nickname it goes by.
     """
     founder = room.settings.founder
-    return bool(account and founder) and key(nick) == account == key(founder)
+    return bool(account and founder) and account == key(founder)
 
 
-def recordFounder(room: Room, nick: str, account: str | None) -> None:
+def recordFounder(room: Room, account: str | None) -> None:
     """
-    C{nick} created C{room}: if it proved it owns the registered account
-    C{account} (a key), that account is the founder.
+    Someone created C{room}: if they proved they own the registered account
+    C{account} (its name), that account is the founder.
     """
-    if account is not None and key(nick) == account:
-        room.settings.founder = nick
+    if account is not None:
+        room.settings.founder = account
 
 
 def enteredAsFounder(room: Room, nick: str, account: str | None, now: int) -> RoomChange | None:

@@ -197,10 +197,9 @@ class IChatService(IRoomOperations):
         or C{None} (a guest).
         """
 
-    def accountProven(participant: IParticipant, nick: str) -> None:
+    def accountName(participant: IParticipant) -> str | None:
         """
-        C{participant} signed in to the account C{nick} with its password,
-        or registered it.
+        The name of that account as registered: a renamed user's differs.
         """
 
     def isOperator(participant: IParticipant) -> bool:

@@ -138,7 +138,7 @@ class Logins:
             # The password first: the name is claimed only once it is earned.
             proven, rooms = await persistence.verifyLogin(participant, nick, password)
             if proven:  # before admission, which other nodes hear of
-                service.accountProven(participant, nick)
+                service.people.accounts.prove(participant, nick)
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
                     return self.joinPerson(participant, person)

@@ -137,12 +137,9 @@ class Membership:
         created = self.service.registry.create(room, allowed)
         created.founded(creator, self.service.now())  # the creator runs the room
         roomremoval.madeAnew(self.service, created.name, int(self.service.clock.seconds() * 1000))
-        registered = (
-            self.service.persistence is not None
-            and self.service.persistence.isRegisteredNow(creator)
-        )
-        if registered:
-            recordFounder(created, creator, self.service.provenAccount(participant))
+        account = self.service.accountName(participant)  # whatever its nickname now
+        if self.service.persistence is not None and account is not None:
+            recordFounder(created, account)
         elif not operator:
             created.makeEphemeral(participant)
         self.service.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
@@ -213,7 +210,7 @@ class Membership:
         if observer is not None:
             observer.left(participant, target.name, reason)
         if self.service.persistence is not None:
-            stored = self.service.persistence.left(nick, target)
+            stored = self.service.persistence.left(participant, target)
             return afterHeard(observer, lambda: stored)  # as an entry: once every node heard
         return afterHeard(observer, lambda: target.name)
 

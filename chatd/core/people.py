@@ -24,6 +24,7 @@ from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
 from chatd.core.names import hasInvisible, key
 from chatd.core.operators import SessionOperators
 from chatd.core.presence import Presence
+from chatd.core.signedin import ProvenAccounts
 from chatd.core.whowas import NickHistory
 
 if TYPE_CHECKING:
@@ -153,8 +154,8 @@ class People:
         #: The person each signed-in connection of this node is part of.
         self._persons: dict[IParticipant, Person] = {}
         self.sessionOperators = SessionOperators()
-        #: The account key each participant proved with its password.
-        self._provenAccounts: dict[IParticipant, str] = {}
+        #: The account each connection proved (its password, a registration).
+        self.accounts = ProvenAccounts()
         #: Who asked for operators' messages.
         self._wallopsReaders: set[IParticipant] = set()
         #: The connections, and other nodes' users, with IRC's user mode
@@ -184,7 +185,7 @@ class People:
         if isinstance(participant, Person):
             return any([self.closed(each) for each in participant.connections])
         self.sessionOperators.discard(participant)
-        self._provenAccounts.pop(participant, None)
+        self.accounts.forget(participant)
         self._wallopsReaders.discard(participant)
         self.invisible.discard(participant)
         self.activity.forget(participant)
@@ -321,7 +322,7 @@ class People:
         Whether anyone at all may be an operator now: usually nobody, and
         then nobody need be asked (L{isOperator}).
         """
-        return bool(self.sessionOperators or (self.operatorKeys and self._provenAccounts))
+        return bool(self.sessionOperators or (self.operatorKeys and self.accounts))
 
     def isOperator(self, participant: IParticipant) -> bool:
         """
@@ -341,7 +342,7 @@ class People:
             return True
         if participant.nick is None or key(participant.nick) not in self.operatorKeys:
             return False
-        return self._provenAccounts.get(participant) == key(participant.nick)
+        return self.accounts.key(participant) == key(participant.nick)
 
     def configureOperators(self, names: Iterable[str], granted: Iterable[str] = ()) -> None:
         """
@@ -371,23 +372,6 @@ class People:
         the connection (or the person, if given one), whatever the nickname.
         """
         self.sessionOperators.grant(participant, through)
-
-    def accountProven(self, participant: IParticipant, nick: str) -> None:
-        """
-        C{participant} logged in as the registered account C{nick} with its
-        password (TCHAT, talk, the web, IRC C{PASS} or SASL): it holds the
-        operator rights given to that name, if any, while it keeps it.
-        """
-        self._provenAccounts[participant] = key(nick)
-
-    def provenAccount(self, participant: IParticipant) -> str | None:
-        """
-        The key of the account C{participant} logged in to with its password
-        (L{accountProven}), or C{None}.
-        """
-        if isinstance(participant, Person):
-            participant = participant.connections[0]
-        return self._provenAccounts.get(participant)
 
     def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:
         if wanted:

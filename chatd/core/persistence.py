@@ -364,8 +364,9 @@ class Persistence:
             cut = self.replays.cut(participant, [room])
         try:
             stays = not room.ephemeral and self.service.registry.holds(room)  # not deleted
-            if key(nick) in self.registered and stays:
-                await self.store.setMembership(nick, room.name, True)
+            account = self.service.accountName(participant)  # whatever its nickname now
+            if account is not None and key(account) in self.registered and stays:
+                await self.store.setMembership(account, room.name, True)
         except BaseException:
             if cut is not None:
                 cut.close()
@@ -374,10 +375,10 @@ class Persistence:
             self._later(self.replays.putIn, participant, [room.name], cut, False)
         return room.name
 
-    def left(self, nick: str, room: Room) -> Deferred[str]:
-        d = succeed(None)
-        if key(nick) in self.registered and not room.ephemeral:
-            d = self.store.setMembership(nick, room.name, False)
+    def left(self, participant: IParticipant, room: Room) -> Deferred[str]:
+        d, account = succeed(None), self.service.accountName(participant)
+        if account is not None and key(account) in self.registered and not room.ephemeral:
+            d = self.store.setMembership(account, room.name, False)
         return d.addCallback(lambda _: room.name)
 
     def configureRoom(

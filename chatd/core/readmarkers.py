@@ -71,14 +71,12 @@ class ReadMarkers:
 
     def account(self, participant: IParticipant) -> str | None:
         """
-        The nickname of the registered account C{participant} is signed in
-        as with its password, or C{None} (a guest, or not logged in).
+        The name of the registered account C{participant} is signed in to
+        (whatever its nickname now), or C{None} (a guest, or not logged in).
         """
-        nick: str | None = participant.nick
-        proven = self.service.people.provenAccount(participant)
-        if nick is None or proven is None or proven != key(nick):
+        if participant.nick is None:
             return None
-        return nick
+        return self.service.accountName(participant)
 
     def requireAccount(self, participant: IParticipant) -> str:
         """

@@ -148,7 +148,7 @@ def _checkAllowed(
         return
     if key(message.sender) != key(nick):
         raise errors.RedactForbidden()
-    if service.provenAccount(participant) != key(nick):  # a guest: this session's only
+    if service.provenAccount(participant) is None:  # a guest: this session's only
         last = service.whowas(nick, 1)
         if last and last[0].when >= message.when:
             raise errors.RedactForbidden(

@@ -261,9 +261,9 @@ class Replica:
         kicked = None if target is None else target.members.get(key(nick))
         if target is None or kicked is None:
             return False
-        shown = self.service.membership.kickOut(target, kicked, nick, by, reason)
+        self.service.membership.kickOut(target, kicked, nick, by, reason)
         if self.service.persistence is not None and self.service.people.isConnected(kicked):
-            self.service.persistence.left(shown, target).addErrback(
+            self.service.persistence.left(kicked, target).addErrback(
                 lambda f: self.log.failure("recording a kick from {room}", f, room=target.name)
             )
         return True

@@ -172,7 +172,7 @@ class RoomOps:
             self.service.observer.kickedFromRoom(target.name, shown, by, reason)
         if self.service.persistence is not None:
             return self.heard(
-                self.service.persistence.left(shown, target).addCallback(lambda _: shown)
+                self.service.persistence.left(kicked, target).addCallback(lambda _: shown)
             )
         return self.heard(shown)
 

@@ -47,7 +47,7 @@ class RoomQueries:
             room = self.service.registry.find(roomKey)
             if room is not None and room.creator is participant:
                 self.keepRoom(room.name)
-                recordFounder(room, nick, key(nick))  # its password is now proven
+                recordFounder(room, nick)  # its password is now proven
                 self.service.roomLimits.created(roomKey, participant, nick, False)
                 kept.append(room)
         return kept

@@ -98,8 +98,7 @@ class ChatService(Service):
         self.moderation = Moderation(clock, self.people.operatorKeys)
         self.historyCount = historyCount
         self.goodbye = shutdown.Goodbye(self)
-        # One text line per login and per disconnect is ~40% of a login's CPU
-        # (Twisted formats every event); busy sites may do without them.
+        # A line per login and disconnect is ~40% of a login's CPU: busy sites may do without.
         self.logConnections = logConnections
         self.persistence = (
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
@@ -167,11 +166,11 @@ class ChatService(Service):
         self.requireLogin(participant)
         self.people.grantOperator(participant, through)
 
-    def accountProven(self, participant: IParticipant, nick: str) -> None:
-        self.people.accountProven(participant, nick)
-
     def provenAccount(self, participant: IParticipant) -> str | None:
-        return self.people.provenAccount(participant)
+        return self.people.accounts.key(participant)
+
+    def accountName(self, participant: IParticipant) -> str | None:
+        return self.people.accounts.name(participant)
 
     def receiveWallops(self, participant: IParticipant, wanted: bool) -> None:
         self.people.receiveWallops(participant, wanted)

@@ -84,5 +84,5 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     proven, _ = await persistence.verifyLogin(participant, account, secret)
     if not proven or not service.isLoggedIn(participant):
         raise errors.BadPassword()
-    service.accountProven(participant, account)
+    service.people.accounts.prove(participant, account)
     return account

@@ -45,6 +45,6 @@ def checkSpeaker(
         signed in to under another nickname (IRC's SASL) is.
     """
     moderation.checkSpeak(nick)
-    account = people.provenAccount(participant)
+    account = people.accounts.key(participant)
     if account is not None and account != key(nick):
         moderation.checkNotMuted(account)

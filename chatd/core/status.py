@@ -164,11 +164,11 @@ def tellInvitation(
 def accountCreated(service: IChatService, participant: IParticipant, presence: Presence) -> None:
     """
     C{participant} registered its nickname: it is signed in to that account
-    from now on, as after a login with the password (L{IChatService.accountProven}),
+    from now on, as after a login with the password (L{chatd.core.signedin.ProvenAccounts}),
     and those sharing a room with it or watching its name are told (IRC's
     C{account-notify}), whatever protocol it registered on.
     """
     nick = participant.nick
     if nick is not None:
-        service.accountProven(participant, nick)
+        service.people.accounts.prove(participant, nick)
         announce(service, participant, ACCOUNT, nick, service.now(), presence)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatd.core.interfaces import IChatService, IParticipant, connectionsOf
-from chatd.core.names import key
 from chatd.core.text import ircSafe
 
 if TYPE_CHECKING:
@@ -30,10 +29,7 @@ def accountOf(service: IChatService, person: IParticipant | None) -> str | None:
         account = getattr(connection, "account", None)
         if account is not None:
             return str(account)
-    if person is None or (proven := service.provenAccount(person)) is None:
-        return None
-    nick = person.nick
-    return nick if nick is not None and key(nick) == proven else proven
+    return None if person is None else service.accountName(person)
 
 
 def realNameOf(person: IParticipant) -> str:

@@ -12,6 +12,7 @@ its users), the account is C{0} for a guest.
 from __future__ import annotations
 
 from chatd.core.interfaces import IParticipant
+from chatd.irc.identity import accountOf
 from chatd.irc.session import IRCSession
 
 RPL_WHOSPCRPL = "354"
@@ -56,7 +57,7 @@ def whoxFields(
         "f": flags,
         "d": "0",
         "l": str(0 if seen is None else seen.idle),
-        "a": getattr(person, "account", None) or "0",
+        "a": accountOf(irc.service, person) or "0",
         "o": "n/a",
         "r": realName,
     }

@@ -102,7 +102,7 @@ class FakeNode:
         person = RecordingParticipant()
         self.service.connect(person)
         if nick == "op" and proven:  # the operator's password login proves it first
-            self.service.accountProven(person, nick)
+            self.service.people.accounts.prove(person, nick)
         login = settled(self.service.login(person, nick, password))
         self.turns()  # the other nodes hear of the login before it is answered
         self.test.successResultOf(login)

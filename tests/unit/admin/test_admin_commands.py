@@ -420,7 +420,7 @@ class CommandTests(ConsoleTestCase):
         C{op} lets a user kick through the service; C{deop} takes it away.
         """
         carol, bob = self.login("carol"), self.login("bob")
-        self.service.accountProven(carol, "carol")  # she logged in with her password
+        self.service.people.accounts.prove(carol, "carol")  # she logged in with her password
         self.assertEqual("carol is now an operator", self.run_("op carol"))
         self.assertEqual("Carol is already an operator", self.run_("op Carol"))
         self.assertEqual("root made you an operator", carol.events[-1].text)  # type: ignore[attr-defined]

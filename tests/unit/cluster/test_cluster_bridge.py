@@ -95,7 +95,7 @@ class BridgeTests(SynchronousTestCase):
         name: the name's rights need the name's own password.
         """
         op = self.a.user("op", "lobby", proven=False)
-        self.a.service.accountProven(op, "olga")
+        self.a.service.people.accounts.prove(op, "olga")
         self.a.bridge.publishState()
         self.settle()
         proxy = self.b.service.find("op")
@@ -334,7 +334,7 @@ class BridgeTests(SynchronousTestCase):
         self.assertRaises(errors.Muted, self.a.service.say, bob, "lobby", ("hi",))
         olga = self.c.user("olga")
         self.assertFalse(self.c.service.isOperator(olga))  # not without her password
-        self.c.service.accountProven(olga, "olga")
+        self.c.service.people.accounts.prove(olga, "olga")
         self.assertTrue(self.c.service.isOperator(olga))
         self.c.service.moderation.lift("ban", "mallory")
         self.settle()

@@ -220,8 +220,8 @@ class ServiceEnforcementTests(SynchronousTestCase):
         """
         oper, carol = self.login("oper"), self.login("carol")
         self.assertFalse(self.service.isOperator(oper))
-        self.service.accountProven(oper, "oper")
-        self.service.accountProven(carol, "carol")
+        self.service.people.accounts.prove(oper, "oper")
+        self.service.people.accounts.prove(carol, "carol")
         self.assertTrue(self.service.isOperator(oper))
         self.assertFalse(self.service.isOperator(carol))
         self.moderation.op("Carol", "root")

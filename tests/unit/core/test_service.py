@@ -54,7 +54,7 @@ class ServiceTestCase(SynchronousTestCase):
         with the account's password leaves it.
         """
         participant = self.user(nick)
-        self.service.accountProven(participant, nick)
+        self.service.people.accounts.prove(participant, nick)
         return participant
 
 
@@ -1353,7 +1353,7 @@ class WallopsTests(SynchronousTestCase):
             people[nick] = RecordingParticipant()
             service.connect(people[nick])
             service.login(people[nick], nick)
-        service.accountProven(people["root"], "root")  # as a password login does
+        service.people.accounts.prove(people["root"], "root")  # as a password login does
         service.receiveWallops(people["reader"], True)
         event = service.wallops(people["root"], "maintenance at noon")
         self.assertEqual(people["reader"].events[-1:], [event])

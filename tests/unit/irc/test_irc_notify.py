@@ -34,7 +34,7 @@ class AccountTagTests(IRCTestCase):
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob", caps="account-tag")
         carol, tc = self.connect("carol")
-        self.service.accountProven(alice, "alice")
+        self.service.people.accounts.prove(alice, "alice")
         for proto, transport in ((alice, ta), (bob, tb), (carol, tc)):
             self.send(proto, transport, "JOIN #lobby")
         self.read(tb)
@@ -59,7 +59,7 @@ class AccountTagTests(IRCTestCase):
         factory = TchatFactory(self.service, self.clock, aliveAfter=None)
         alice, ta = connect(factory, self.clock)
         alice.dataReceived(b"clt: LOGIN alice\n")
-        self.service.accountProven(alice, "alice")  # as a LOGIN with its password does
+        self.service.people.accounts.prove(alice, "alice")  # as a LOGIN with its password does
         alice.dataReceived(b"clt: ENTER lobby\n")
         output(ta, self.clock)
         (join,) = self.messages(self.read(tb))
@@ -76,12 +76,12 @@ class AccountTagTests(IRCTestCase):
         the account of the one renamed.
         """
         alice, ta = self.connect("alice", caps="account-tag extended-join")
-        self.service.accountProven(alice, "alice")
+        self.service.people.accounts.prove(alice, "alice")
         (join, *_) = self.messages(self.send(alice, ta, "JOIN #lobby"))
         self.assertEqual(join.params, ["#lobby", "alice", "alice Real"])
         self.assertEqual(join.tags.get("account"), "alice")
         bob, tb = self.connect("bob")
-        self.service.accountProven(bob, "bob")
+        self.service.people.accounts.prove(bob, "bob")
         self.send(bob, tb, "JOIN #lobby")
         self.read(ta)
         self.send(bob, tb, "NICK bobby")
@@ -309,7 +309,7 @@ class InviteNotifyTests(IRCTestCase):
         the inviter sees the C{INVITE}; the others see nothing.
         """
         (op, to), (member, tm), (plain, tp) = self.setUpRoom("")
-        self.service.accountProven(op, "op")
+        self.service.people.accounts.prove(op, "op")
         self.assertEqual(self.numerics(self.send(op, to, "INVITE guest #room")), ["341"])
         (seen,) = self.messages(self.read(tm))
         self.assertEqual(
