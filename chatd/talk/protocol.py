@@ -306,9 +306,10 @@ class TalkProtocol(ChatLineReceiver):
 
     def quit(self, message: str) -> None:
         """
-        Say goodbye, tell the rooms at once, and close once the goodbye is
-        sent.
+        Say goodbye, tell the rooms at once, close once the goodbye is sent.
         """
+        if self.nick:  # a muted person's parting words are not heard
+            message = self.factory.service.moderation.heardReason(self.nick, message)
         reason = f"quit: {message}" if message else "quit"
         self.send(serverLine(f"Goodbye{', ' + self.nick if self.nick else ''}!"))
         if self._admitted:

@@ -45,6 +45,18 @@ class SessionTests(TalkTestCase):
         self.assertEqual(self.read(ta), b"")
         self.assertIsNone(self.service.find("bob"))
 
+    def test_quitWhileMuted(self) -> None:
+        """
+        A muted person's C{/quit} words reach nobody (as on IRC): the room
+        hears only that they quit.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.read(ta)
+        self.service.moderation.mute("bob", 600, "spam", "root")
+        self.send(bob, tb, "/quit BUY CHEAP STUFF")
+        self.assertEqual(self.read(ta), b"*** bob has left lobby (quit)\r\n")
+
     def test_abruptDisconnect(self) -> None:
         """
         A connection that drops tells the room it was lost; a clean close
