@@ -225,9 +225,12 @@ def encodeRename(event: Rename) -> bytes:
 def encodeNotice(event: Notice) -> bytes:
     text = "\n".join(plain(line) for line in event.text.splitlines())
     message: dict[str, Any] = {"type": "notice", "text": text, "time": event.when}
-    if isinstance(event, RoomChange) and event.topic is not None:
-        # A new topic: the page shows it in the room's header.
-        message.update(room=event.room, by=event.by, topic=plain(event.topic))
+    if isinstance(event, RoomChange):  # the page files it under the room
+        message.update(room=event.room, by=event.by)
+        if event.topic is not None:  # shown in the room's header too
+            message["topic"] = plain(event.topic)
+        else:
+            message.update(modes=event.modes, args=list(event.args))
     return dumps(message)
 
 

@@ -84,6 +84,17 @@ def test_irc_actions_and_topic(daemon: Daemon) -> None:
         page.wait(lambda: topicShown(page) == "Set on IRC")
         page.click("#edit-topic")
         assert page.find("#text").get_attribute("value") == "/topic Set on IRC"
+
+        page.find("#text").clear()
+        page.say("/msg ircy hi")  # a private conversation is shown now
+        irc.expect("PRIVMSG ircy ")
+        page.wait(lambda: page.find("#conv-title").text == "Private: ircy")
+        irc.send("MODE #acts +m")
+        irc.expect("MODE #acts")
+        page.click('#rooms button[data-key="#acts"]')  # a room's change is in its log
+        page.wait(lambda: "ircy set mode +m on acts" in page.find("#log").text)
+        page.click('#convos button[data-key="@ircy"]')
+        assert "set mode" not in page.find("#log").text
     finally:
         page.quit()
         irc.close()

@@ -66,13 +66,14 @@ const events = {
     followRename(m.old, m.new, m.time);
     renderMembers();
   },
-  notice(m) {
+  notice(m) {  // about a room (its topic, its modes): in that room's log
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
-    if (convo && m.topic !== undefined) {
+    if (!convo) return showNotice(m.text);
+    addEvent(convo, "notice", m.text, m.time);
+    if (m.topic !== undefined) {
       convo.topic = m.topic;
-      addEvent(convo, "notice", m.text, m.time);
       renderHeader();
-    } else showNotice(m.text);
+    }
   },
   markread(m) { markedElsewhere(m, renderConvos); },
   redacted(m) { redacted(m); },

@@ -43,7 +43,8 @@ class TopicTests(WebTestCase):
         """
         C{join} carries the room's topic; C{topic} reads it, or sets it with
         a C{topic} field; members get a C{notice} with C{room}, C{by} and
-        C{topic}.  Only members ask; under mode C{t} only operators set it.
+        C{topic}, and one with C{modes} and C{args} for a change of modes.
+        Only members ask; under mode C{t} only operators set it.
         """
         alice, bob = self.web.connect("alice"), self.web.connect("bob")
         self.request(alice, type="create", room="den")
@@ -64,7 +65,17 @@ class TopicTests(WebTestCase):
         self.assertEqual(self.request(carol, type="join", room="den")["topic"], "plans")
         owner = self.service.find("alice")
         assert owner is not None
-        self.service.changeRoomModes(owner, "den", [(True, "t", "")])
+        bob.take()
+        self.service.changeRoomModes(
+            owner, "den", [(True, "t", ""), (True, "o", "bob")]
+        )  # t: already
+        self.web.flush()
+        modes = [f for f in bob.take() if f["type"] == "notice"]
+        self.assertEqual(
+            [(f["room"], f["by"], f["modes"], f["args"]) for f in modes],
+            [("den", "alice", "+o", ["bob"])],
+        )  # filed under den, whichever room the page shows
+        self.service.changeRoomModes(owner, "den", [(False, "o", "bob")])
         reply = self.request(bob, type="topic", room="den", topic="mine")
         self.assertEqual((reply["type"], reply["code"]), ("error", 12))
         reply = self.request(bob, type="topic", room="den", topic=5)
