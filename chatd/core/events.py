@@ -170,19 +170,20 @@ class Membership(Event):
         once per event for the recipients that compare by them.
     """
 
-    __slots__ = ("room", "nick", "joined", "reason", "kind", "by", "roomKey", "nickKey")
+    __slots__ = ("room", "nick", "joined", "reason", "kind", "by", "roomKey", "nickKey", "moment")
 
     def __init__(
         self,
         room: str,
         nick: str,
         joined: bool,
-        when: int,
+        when: float,
         reason: str = "",
         kind: str | None = None,
         by: str = "",
     ) -> None:
-        super().__init__(when)
+        super().__init__(int(when))
+        self.moment = when  # to the millisecond when given so (IRC's server-time)
         self.room, self.nick, self.joined, self.reason = room, nick, joined, reason
         self.kind = kind if kind is not None else (QUIT if reason else PART)
         self.by = by
@@ -195,10 +196,11 @@ class Rename(Event):
     with them.
     """
 
-    __slots__ = ("old", "new", "rooms")
+    __slots__ = ("old", "new", "rooms", "moment")
 
-    def __init__(self, old: str, new: str, rooms: tuple[str, ...], when: int) -> None:
-        super().__init__(when)
+    def __init__(self, old: str, new: str, rooms: tuple[str, ...], when: float) -> None:
+        super().__init__(int(when))
+        self.moment = when  # to the millisecond when given so (IRC's server-time)
         self.old, self.new, self.rooms = old, new, rooms
 
 
@@ -223,13 +225,13 @@ class RoomChange(Notice):
     C{text}, a sentence; IRC shows C{MODE} or C{TOPIC}.
     """
 
-    __slots__ = ("room", "by", "modes", "args", "topic")
+    __slots__ = ("room", "by", "modes", "args", "topic", "moment")
 
     def __init__(
         self,
         room: str,
         by: str,
-        when: int,
+        when: float,
         modes: str = "",
         args: tuple[str, ...] = (),
         topic: str | None = None,
@@ -239,8 +241,9 @@ class RoomChange(Notice):
             text = f"{who} set the topic of {room}: {topic}"
         else:
             text = f"{who} set mode {' '.join((modes, *args))} on {room}"
-        super().__init__(text, when)
+        super().__init__(text, int(when))
         self.room, self.by, self.modes, self.args, self.topic = room, by, modes, args, topic
+        self.moment = when  # to the millisecond when given so (IRC's server-time)
 
 
 class Wallops(Notice):

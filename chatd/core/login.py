@@ -390,7 +390,7 @@ class Logins:
             room.rename(old, nick)
             for member in room.members.values():
                 audience.setdefault(member, []).append(room.name)
-        now = service.now()
+        now = service.clock.seconds()
         for member, rooms in audience.items():
             member.renamed(Rename(old, nick, tuple(rooms), now))
         if service.observer is not None:

@@ -189,7 +189,7 @@ class Membership:
         """
         limit = None if remote else target.capacity(self.service.maxGroupSize)
         member = self.personOf(participant)
-        now = self.service.now()
+        now = self.service.clock.seconds()
         target.add(member, nick, now, limit)
         self._joined[member].append(target)
         if not remote:
@@ -227,7 +227,7 @@ class Membership:
     def removeMember(
         self, room: Room, nick: str, reason: str, kind: str | None = None
     ) -> MembershipEvent:
-        event = MembershipEvent(room.name, nick, False, self.service.now(), reason, kind)
+        event = MembershipEvent(room.name, nick, False, self.service.clock.seconds(), reason, kind)
         room.remove(nick, event)
         self.service.registry.vanishIfEmpty(room)
         return event
@@ -243,7 +243,8 @@ class Membership:
         kicked nickname as shown.
         """
         shown = kicked.nick or nick
-        event = MembershipEvent(target.name, shown, False, self.service.now(), reason, KICK, by)
+        now = self.service.clock.seconds()
+        event = MembershipEvent(target.name, shown, False, now, reason, KICK, by)
         target.remove(nick, event, tellRemoved=True)
         if target in self._joined.get(kicked, []):
             self._joined[kicked].remove(target)

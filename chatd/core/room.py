@@ -100,7 +100,9 @@ class Room:
         """
         return self.bans.matches(participant) and not self.exceptions.matches(participant)
 
-    def add(self, participant: IParticipant, nick: str, now: int, limit: int | None = None) -> None:
+    def add(
+        self, participant: IParticipant, nick: str, now: float, limit: int | None = None
+    ) -> None:
         """
         Put C{participant} in as C{nick}, telling the members; refused past
         C{limit} members (L{capacity}; C{None}: an entry decided elsewhere).

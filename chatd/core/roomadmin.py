@@ -51,7 +51,7 @@ class RoomAdministration:
         if done is None:
             return False
         args = () if done[1] is None else (done[1],)
-        event = RoomChange(target.name, by, self.service.now(), done[0], args)
+        event = RoomChange(target.name, by, self.service.clock.seconds(), done[0], args)
         self.service.roomOps.tellRoom(target, event)
         return True
 

@@ -115,7 +115,9 @@ class RoomOps:
         if done is None:
             return False
         args = () if done[1] is None else (done[1],)
-        self.tellRoom(target, RoomChange(target.name, by, self.service.now(), done[0], args))
+        self.tellRoom(
+            target, RoomChange(target.name, by, self.service.clock.seconds(), done[0], args)
+        )
         persistence = self.service.storeOf(target)
         if mode == "l" and persistence is not None:
             capacity = target.settings.capacity or 0
@@ -145,7 +147,9 @@ class RoomOps:
         """
         checkShortText(topic, "topic")
         target.setTopic(topic, by, self.service.now())
-        self.tellRoom(target, RoomChange(target.name, by, self.service.now(), topic=topic))
+        self.tellRoom(
+            target, RoomChange(target.name, by, self.service.clock.seconds(), topic=topic)
+        )
         persistence = self.service.storeOf(target)
         if persistence is not None:
             return self.heard(persistence.configureRoom(target.name, None, None, topic, None))
@@ -205,7 +209,9 @@ class RoomOps:
                     applied.append(done)
         if applied:
             modes, args = modeString(applied)
-            self.tellRoom(target, RoomChange(target.name, by, self.service.now(), modes, args))
+            self.tellRoom(
+                target, RoomChange(target.name, by, self.service.clock.seconds(), modes, args)
+            )
         persistence = self.service.storeOf(target)
         if persistence is not None and capacity != target.settings.capacity:
             d = persistence.configureRoom(

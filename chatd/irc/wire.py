@@ -312,9 +312,9 @@ class WireFormat:
         prefix = self.hostmask(event.nick)
         channel = channelName(event.room)
         if event.kind == KICK:
-            tags = self._tags(event.when, event.by)
+            tags = self._tags(event.moment, event.by)
         else:
-            tags = self._tags(event.when, event.nick)
+            tags = self._tags(event.moment, event.nick)
         if event.joined and self.extendedJoin:
             person = self.service.find(event.nick)
             account = accountOf(self.service, person) or "*"
@@ -352,7 +352,7 @@ class WireFormat:
         C{MODE} or C{TOPIC} from the operator who changed the room.
         """
         prefix = self.hostmask(event.by)
-        tags = self._tags(event.when, event.by)
+        tags = self._tags(event.moment, event.by)
         channel = channelName(event.room)
         if event.topic is not None:
             line = formatLine(
@@ -365,6 +365,10 @@ class WireFormat:
     def rename(self, event: Rename) -> bytes:
         prefix = self.hostmask(event.old, event.new)
         line = formatLine(
-            "NICK", event.new, prefix=prefix, tags=self._tags(event.when, event.new), trailing=True
+            "NICK",
+            event.new,
+            prefix=prefix,
+            tags=self._tags(event.moment, event.new),
+            trailing=True,
         )
         return line.encode("utf-8") + b"\r\n"

@@ -205,6 +205,35 @@ class MessageTests(ChannelTestCase):
         self.assertEqual((echo.prefix, echo.params), ("alice!alice@irc.chatd", ["#lobby", "back"]))
         self.assertEqual(echo.tags, {"time": "2023-11-14T22:13:25.000Z"})
 
+    def test_serverTimeOfJoinPartRenameMode(self) -> None:
+        """
+        A JOIN, a MODE, a NICK and a PART carry their time to the
+        millisecond, as messages do: one that follows a message in the same
+        second is never stamped before it.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice", caps="server-time")
+        self.clock.advance(5.25)
+        self.service.say(bob, "lobby", ("before",))
+        self.clock.advance(0.5)
+        carol = self.other("carol")
+        self.service.giveRoomOperator("lobby", "bob", "root")
+        self.service.changeRoomMode(bob, "lobby", True, "m")
+        self.service.rename(carol, "carla")
+        self.service.leave(bob, "lobby")
+        times = [(m.command, m.tags["time"]) for m in self.messages(self.read(t))]
+        self.assertEqual(
+            times,
+            [
+                ("PRIVMSG", "2023-11-14T22:13:25.250Z"),
+                ("JOIN", "2023-11-14T22:13:25.750Z"),
+                ("MODE", "2023-11-14T22:13:25.750Z"),
+                ("MODE", "2023-11-14T22:13:25.750Z"),
+                ("NICK", "2023-11-14T22:13:25.750Z"),
+                ("PART", "2023-11-14T22:13:25.750Z"),
+            ],
+        )
+
     def test_private(self) -> None:
         """
         PRIVMSG to a nickname is a private message, both ways; an away
