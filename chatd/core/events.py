@@ -30,6 +30,13 @@ class Administrator(str):
     __slots__ = ()
 
 
+def shownBy(by: str) -> str:
+    """
+    Who did something, as a sentence names them: an administrator as such.
+    """
+    return f"the administrator {by}" if isinstance(by, Administrator) else by
+
+
 class Event:
     """
     Something that happened at C{when} (Unix time, whole seconds).
@@ -236,7 +243,7 @@ class RoomChange(Notice):
         args: tuple[str, ...] = (),
         topic: str | None = None,
     ) -> None:
-        who = f"the administrator {by}" if isinstance(by, Administrator) else by
+        who = shownBy(by)
         if topic is not None:
             text = f"{who} set the topic of {room}: {topic}"
         else:

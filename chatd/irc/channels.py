@@ -24,6 +24,7 @@ from chatd.core.errors import (
     InviteOnly,
     NoSuchGroup,
 )
+from chatd.core.events import Administrator
 from chatd.core.names import hasInvisible, key, roomOfChannel
 from chatd.irc import markread
 from chatd.irc import numerics as N
@@ -303,6 +304,7 @@ def sendTopic(irc: IRCSession, channel: str, room: str, always: bool = False) ->
         irc.numeric(N.RPL_TOPIC, channel, topic)
         setter = irc.service.topicSetter(room)
         if setter is not None:
-            irc.numeric(RPL_TOPICWHOTIME, channel, setter[0], str(setter[1]))
+            by = irc.factory.servicesName if isinstance(setter[0], Administrator) else setter[0]
+            irc.numeric(RPL_TOPICWHOTIME, channel, by, str(setter[1]))
     elif always:
         irc.numeric(N.RPL_NOTOPIC, channel, "No topic is set")

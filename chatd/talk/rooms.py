@@ -18,7 +18,7 @@ from twisted.internet.defer import maybeDeferred
 
 from chatd.core import errors
 from chatd.core.errors import ChatError
-from chatd.core.events import KICK, PART, Membership
+from chatd.core.events import KICK, PART, Membership, shownBy
 from chatd.core.interfaces import maybeCall
 from chatd.core.names import isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.status import awayOf
@@ -107,7 +107,7 @@ def topicLine(session: TalkSession, room: str, always: bool = False) -> bytes:
     setter = service.topicSetter(room)
     by = ""
     if setter is not None:
-        by = f" (set by {setter[0]}, {stamp(setter[1], session.factory.clock.seconds())})"
+        by = f" (set by {shownBy(setter[0])}, {stamp(setter[1], session.factory.clock.seconds())})"
     return serverLine(f"Topic of {room}: {clean(topic)}{by}")
 
 

@@ -214,7 +214,9 @@ class AdministratorTextTests(FrontEndsTestCase):
         """
         A room change from the console reads as the administrator's on
         talk and TCHAT, unlike the same change by a user who took the
-        administrator's name; neither is called a server notice.
+        administrator's name; neither is called a server notice.  The
+        topic's setter is the administrator too (talk's C{/topic}, IRC's
+        C{333} names the services).
         """
         guest, tr = self.ircer("root", "JOIN #den")  # its creator runs it
         watcher, tk = self.talker("watcher", "/join den")
@@ -229,6 +231,11 @@ class AdministratorTextTests(FrontEndsTestCase):
             "srv: the administrator root set the topic of den: from the console",
             self.lobbyHeard().decode(),
         )
+        self.assertIn(
+            "*** Topic of den: from the console (set by the administrator root,",
+            self.type(watcher, tk, "/topic").decode(),
+        )
+        self.assertIn(" 333 root #den services.chatd ", self.type(guest, tr, "TOPIC #den").decode())
 
 
 class HashRoomNameTests(FrontEndsTestCase):
