@@ -194,7 +194,8 @@ class WebParticipant:
         self._open = False
         self.factory.idleTimers.discard(self)
         if not self._closeReason:
-            self._closeReason = "quit" if reason.check(ConnectionDone) else "lost connection"
+            done = reason.check(ConnectionDone)  # without a close frame (a quit: L{closing})
+            self._closeReason = "connection closed" if done else "connection lost"
         if not self._ended:
             self._ended = True
             self.service.disconnect(self, self._closeReason)

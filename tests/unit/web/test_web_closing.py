@@ -6,7 +6,7 @@ which a TLS client may put off; a connection that lingers is cut.
 
 from __future__ import annotations
 
-from twisted.internet.error import ConnectionDone
+from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
@@ -57,6 +57,23 @@ class ClosingTests(SynchronousTestCase):
         self.protocol.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.left(), ["quit"])
         self.assertEqual(self.service.admission.count, 0)
+
+    def test_droppedWithoutCloseFrame(self) -> None:
+        """
+        A connection that closes without the client's close frame is not a
+        quit: the room is told the connection closed, as on the other
+        front-ends.
+        """
+        self.protocol.connectionLost(Failure(ConnectionDone()))
+        self.assertEqual(self.left(), ["connection closed"])
+        self.assertIsNone(self.service.find("bob"))
+
+    def test_lostConnection(self) -> None:
+        """
+        A connection lost on an error: the room is told it was lost.
+        """
+        self.protocol.connectionLost(Failure(ConnectionLost()))
+        self.assertEqual(self.left(), ["connection lost"])
 
     def test_lingeringConnectionCut(self) -> None:
         """
