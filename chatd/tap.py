@@ -38,7 +38,12 @@ from chatd.logs import LogRoot
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage import openStore
-from chatd.storage.opening import StoreOpenError, checkDatabaseFiles, checkNotMoved
+from chatd.storage.opening import (
+    StoreOpenError,
+    checkDatabaseFiles,
+    checkDataDirectory,
+    checkNotMoved,
+)
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 
@@ -96,6 +101,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         from twisted.internet import reactor
     tuneCollector()
     try:
+        checkDataDirectory(Path(options["data-dir"]))
         checkDatabaseFiles(databaseFiles(options))
         if not options["db"]:
             checkNotMoved(Path(options["data-dir"]))

@@ -84,6 +84,8 @@ class ChatStats:
         C{None} (for C{/healthz}; C{None}: no store).
     @ivar sanctionsProblem: why the stored sanctions are not loaded (logins
         are refused meanwhile), or C{None} once they are.
+    @ivar loadProblem: why the chat store could not be loaded at start for
+        a reason other than an outage (logins are refused), or C{None}.
     @ivar clusterUp: whether the other cluster nodes can be reached now
         (Redis answers), set by a cluster node (C{None}: not in a cluster).
     """
@@ -100,6 +102,7 @@ class ChatStats:
         self.storeCheck: Callable[[], Deferred[str | None]] | None = None
         self.clusterUp: Callable[[], bool] | None = None
         self.sanctionsProblem: str | None = None
+        self.loadProblem: str | None = None
 
     def messageIn(self, protocol: str, kind: str, recipients: int) -> None:
         """

@@ -147,7 +147,7 @@ class Persistence:
         await self.alwaysOn.restore(await self.store.alwaysOnAccounts())  # before any login
 
     def _loaded(self, result: object) -> None:
-        self._loadFailure = None
+        self._loadFailure = self.service.stats.loadProblem = None
         if isinstance(result, Failure):
             self._loadFailure = result
             if result.check(errors.StoreUnavailable):
@@ -155,6 +155,8 @@ class Persistence:
                 self.service.clock.callLater(LOAD_RETRY, self._retryLoad)
             else:
                 self.log.failure("could not load the chat store; logins will fail", result)
+                problem = f"could not load the chat store: {result.getErrorMessage()}"
+                self.service.stats.loadProblem = problem  # /healthz says so
         self._ready = True
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
@@ -165,10 +167,8 @@ class Persistence:
             self.start()
 
     def _fireWaiter(self, waiter: Deferred[None]) -> None:
-        if self._loadFailure is not None and self._loadFailure.check(errors.StoreUnavailable):
+        if self._loadFailure is not None:  # (not a bug here: the log says what)
             waiter.errback(errors.StoreUnavailable())
-        elif self._loadFailure is not None:
-            waiter.errback(errors.InternalError("the chat store is unavailable"))
         else:
             waiter.callback(None)
 

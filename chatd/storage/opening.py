@@ -12,10 +12,13 @@ each of these into one clear error before the daemon serves anyone.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from pathlib import Path
 from urllib.parse import quote
+
+from chatd.storage.schema import MIGRATIONS
 
 ADVICE = "restore it from a backup, or move it away to start with a new, empty database"
 
@@ -52,6 +55,52 @@ def checkDatabaseFile(path: Path) -> None:
             connection.close()
     except sqlite3.Error as error:
         raise StoreOpenError(f"cannot open the database {path}: {error}; {ADVICE}") from error
+    for file in (path, *(Path(f"{path}{tail}") for tail in ("-wal", "-shm"))):
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            raise StoreOpenError(
+                f"cannot write the database {file}: permission denied (it must belong to the"
+                f" user the daemon runs as)"
+            )
+    checkSchema(path)
+
+
+def checkSchema(path: Path) -> None:
+    """
+    Refuse a database whose schema a newer chatd made (a rollback): this
+    chatd would misread it.
+    """
+    connection = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        row = connection.execute("SELECT version FROM schema_version").fetchone()
+    except sqlite3.Error:
+        row = None  # a new database, or an older one that migrates
+    finally:
+        connection.close()
+    if row is not None and row[0] > len(MIGRATIONS):
+        raise StoreOpenError(
+            f"the database {path} has schema version {row[0]}, newer than this chatd's"
+            f" ({len(MIGRATIONS)}): run the chatd that wrote it, or upgrade this one"
+        )
+
+
+def checkDataDirectory(dataDir: Path) -> None:
+    """
+    Make a missing data directory (mode 0700: it holds password hashes and
+    private messages), and refuse one the daemon cannot write in.
+    """
+    try:
+        dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreOpenError(
+            f"cannot make the data directory {dataDir}: {error.strerror}"
+        ) from error
+    if not dataDir.is_dir():
+        raise StoreOpenError(f"the data directory {dataDir} is not a directory")
+    if not os.access(dataDir, os.R_OK | os.W_OK | os.X_OK):
+        raise StoreOpenError(
+            f"cannot write in the data directory {dataDir}: permission denied (it must belong"
+            f" to the user the daemon runs as)"
+        )
 
 
 #: What a data directory keeps of its moderation file once the database of

@@ -134,7 +134,7 @@ class ChatCollector:
             yield GaugeMetricFamily(
                 "chatd_store_up",
                 "1 while the chat database answers, 0 while it fails (see /healthz for why).",
-                value=int(health.problem is None),
+                value=int(health.problem is None and stats.loadProblem is None),
             )
             yield CounterMetricFamily(
                 "chatd_store_rows_refused",
@@ -255,6 +255,7 @@ class HealthResource(Resource):
         The JSON answer, with the status code set on C{request}.
         """
         sanctions = self.service.stats.sanctionsProblem
+        problem = problem or self.service.stats.loadProblem
         fields: dict[str, object] = {"status": "ok"}
         if problem is not None or sanctions is not None:
             request.setResponseCode(503)

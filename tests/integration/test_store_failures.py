@@ -7,6 +7,7 @@ path and through the real daemon.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -25,7 +26,14 @@ from twisted.web.websocket import WebSocketClientEndpoint
 
 from chatd.options import Options
 from chatd.storage import openStore
-from chatd.storage.opening import IMPORTED, StoreOpenError, checkDatabaseFile, checkNotMoved
+from chatd.storage.opening import (
+    IMPORTED,
+    StoreOpenError,
+    checkDatabaseFile,
+    checkDataDirectory,
+    checkNotMoved,
+)
+from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.tap import databaseFiles
@@ -124,6 +132,48 @@ class OpeningTests(SynchronousTestCase):
             self.assertIn(reason, str(error))
         self.assertEqual((self.dir / "empty").stat().st_size, 0)
 
+    def test_newerSchema(self) -> None:
+        """
+        A database whose schema a newer chatd made is refused, saying so;
+        one at this chatd's version passes.
+        """
+        path = self.dir / "chatd.sqlite3"
+        connection = sqlite3.connect(path)
+        connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        connection.execute("INSERT INTO schema_version VALUES (?)", (len(MIGRATIONS),))
+        connection.commit()
+        checkDatabaseFile(path)
+        connection.execute("UPDATE schema_version SET version = 99")
+        connection.commit()
+        connection.close()
+        error = self.assertRaises(StoreOpenError, checkDatabaseFile, path)
+        self.assertIn(f"schema version 99, newer than this chatd's ({len(MIGRATIONS)})", str(error))
+
+    def test_dataDirectory(self) -> None:
+        """
+        A missing data directory is made, mode 0700; one that cannot be
+        made, or written in, is refused, saying why.
+        """
+        checkDataDirectory(self.dir / "made" / "here")
+        self.assertEqual((self.dir / "made" / "here").stat().st_mode & 0o777, 0o700)
+        (self.dir / "file").touch()
+        error = self.assertRaises(StoreOpenError, checkDataDirectory, self.dir / "file" / "d")
+        self.assertIn(f"cannot make the data directory {self.dir / 'file' / 'd'}", str(error))
+        self.patch(os, "access", lambda path, mode: False)  # (root may write anywhere)
+        error = self.assertRaises(StoreOpenError, checkDataDirectory, self.dir)
+        self.assertIn("cannot write in the data directory", str(error))
+
+    def test_unwritableFile(self) -> None:
+        """
+        A database file the daemon's user cannot write is refused at start
+        (SQLite would open it read-only, and every write fail later).
+        """
+        path = self.dir / "good.sqlite3"
+        sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+        self.patch(os, "access", lambda path, mode: False)
+        error = self.assertRaises(StoreOpenError, checkDatabaseFile, path)
+        self.assertIn(f"cannot write the database {path}: permission denied", str(error))
+
     def test_databaseFiles(self) -> None:
         """
         The chat database in the data directory (or an C{sqlite:} path),
@@ -165,6 +215,27 @@ def test_daemonRefusesBadDatabase(tmp_path: Path, name: str, content: bytes, rea
     assert line.startswith("chatd: ") and str(data / name) in line and reason in line
     assert (data / name).read_bytes() == content
     assert not (data / "chatd.sqlite3-wal").exists()
+
+
+def test_daemonRefusesNewerSchemaAndUnmadeDataDir(tmp_path: Path) -> None:
+    """
+    The real daemon does not start on a database a newer chatd wrote, nor
+    with a data directory it cannot make: exit status 1, one line.
+    """
+    data = tmp_path / "data"
+    data.mkdir()
+    connection = sqlite3.connect(data / "chatd.sqlite3")
+    connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    connection.execute("INSERT INTO schema_version VALUES (99)")
+    connection.commit()
+    connection.close()
+    (tmp_path / "file").touch()
+    for where, reason in [(data, "newer than this chatd's"), (tmp_path / "file" / "d", "make")]:
+        result = runDaemon(tmp_path, "--data-dir", str(where))
+        assert result.returncode == 1
+        assert "Traceback" not in result.stdout + result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("chatd: ") and reason in line, line
 
 
 def test_daemonRefusesMovedDataDir(tmp_path: Path) -> None:

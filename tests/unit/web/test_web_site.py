@@ -10,6 +10,7 @@ import re
 from importlib.resources import files
 
 from prometheus_client.parser import text_string_to_metric_families
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import ConnectionLost
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
@@ -18,6 +19,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core.errors import StoreUnavailable
 from chatd.core.events import Notice
 from chatd.core.service import ChatService
+from chatd.storage.interfaces import Snapshot
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from chatd.web.metrics import UNREACHABLE
@@ -364,3 +366,40 @@ class StoreHealthTests(SynchronousTestCase):
         self.assertEqual(self.scrape()["chatd_store_up"], 1)
         self.service.stats.sanctionsProblem = None
         self.assertEqual(self.healthz()[0], b"HTTP/1.1 200 OK")
+
+
+class UnloadableStore(MemoryChatStore):
+    """
+    A store a newer chatd wrote (on PostgreSQL, found only once loading).
+    """
+
+    def load(self) -> Deferred[Snapshot]:
+        return fail(RuntimeError("the database has schema version 99, newer than this chatd"))
+
+
+class StoreNotLoadedTests(SynchronousTestCase):
+    def test_unloadableStore(self) -> None:
+        """
+        A store that cannot be loaded for a reason other than an outage
+        makes C{/healthz} answer 503 saying why, C{chatd_store_up} 0, and
+        logins get the "try again later" error (3), never the internal
+        error kept for bugs.
+        """
+        reactor = MemoryReactorClock()
+        service = ChatService(reactor, rooms=["lobby"], store=UnloadableStore())
+        service.startService()
+        self.addCleanup(service.stopService)
+        self.flushLoggedErrors(RuntimeError)
+        web = WebHarness(service, reactor)
+        response, _, _ = web.rawRequest(get(b"/healthz"))
+        status, _, body = split(response)
+        self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
+        self.assertIn(
+            "could not load the chat store: the database has schema version 99",
+            json.loads(body)["store"],
+        )
+        page = web.connect()
+        page.send(type="login", nick="alice")
+        web.flush()
+        [reply] = page.take()
+        self.assertEqual((reply["type"], reply["code"]), ("error", 3))
