@@ -13,7 +13,6 @@ that a restore refuses a damaged or incomplete backup.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from chatd.admin.credentials import matchOwner
 from chatd.admin.wiring import MODERATION_DB
+from chatd.storage.opening import databaseInUse
 from chatd.storage.sqlite import DATABASE_NAME
 
 MANIFEST = "MANIFEST.json"
@@ -33,9 +33,6 @@ DATABASES = (DATABASE_NAME, MODERATION_DB)
 #: A live database's companions: never copied (the backup API folds them in),
 #: and removed beside a restored database (a stale one would corrupt it).
 SIDE_FILES = ("-wal", "-shm", "-journal")
-#: Byte of a WAL database's C{-shm} file every open connection holds a
-#: shared lock on (SQLite's unix VFS: UNIX_SHM_DMS).
-_SHM_DMS = 128
 
 
 class BackupError(Exception):
@@ -67,28 +64,6 @@ def _digest(path: Path) -> str:
         while chunk := data.read(1 << 20):
             hasher.update(chunk)
     return hasher.hexdigest()
-
-
-def databaseInUse(database: Path) -> bool:
-    """
-    Whether a process (a running daemon) has the SQLite WAL database
-    C{database} open: every connection holds a shared lock on one byte of
-    its C{-shm} file, so an exclusive lock on it fails.
-    """
-    shm = database.with_name(database.name + "-shm")
-    try:
-        fd = os.open(shm, os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS)
-    except OSError:
-        return True
-    else:
-        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _SHM_DMS)
-        return False
-    finally:
-        os.close(fd)
 
 
 def _copyDatabase(source: Path, destination: Path) -> None:

@@ -52,7 +52,7 @@ def password(args: argparse.Namespace) -> str:
             what = "directory" if args.file else "data directory's parent"
             missing = path.parent if args.file else path.parent.parent
             raise Failed(f"no {what} {missing}")
-        path.parent.mkdir()
+        path.parent.mkdir(mode=0o700)  # password hashes: for its owner only
     if args.stdin:
         secret = sys.stdin.readline().rstrip("\r\n")
     else:

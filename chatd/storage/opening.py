@@ -12,6 +12,7 @@ each of these into one clear error before the daemon serves anyone.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import stat
@@ -132,3 +133,30 @@ def checkDatabaseFiles(paths: list[Path]) -> None:
     """
     for path in paths:
         checkDatabaseFile(path)
+
+
+#: The byte of a WAL database's C{-shm} file every open connection holds a
+#: shared lock on (SQLite's unix VFS: UNIX_SHM_DMS).
+_SHM_DMS = 128
+
+
+def databaseInUse(database: Path) -> bool:
+    """
+    Whether a process (a running daemon) has the SQLite WAL database
+    C{database} open: every connection holds a shared lock on one byte of
+    its C{-shm} file, so an exclusive lock on it fails.
+    """
+    shm = database.with_name(database.name + "-shm")
+    try:
+        fd = os.open(shm, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _SHM_DMS)
+        return False
+    finally:
+        os.close(fd)

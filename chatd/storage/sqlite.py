@@ -12,6 +12,7 @@ an online backup never block the daemon.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,13 @@ def backup(source: str, destination: str) -> None:
     """
     Copy the live database C{source} to C{destination} with SQLite's online
     backup API: consistent even while the daemon writes, and safe to run
-    from another process (WAL readers do not block the writer).
+    from another process (WAL readers do not block the writer).  The copy
+    is readable by its owner only (it holds password hashes and private
+    messages); an existing C{destination} is refused, never overwritten.
+
+    @raise FileExistsError: C{destination} exists.
     """
+    os.close(os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     src = sqlite3.connect(source)
     try:
         dst = sqlite3.connect(destination)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from chatd.storage.migration import convert, migrate
+from chatd.storage.opening import databaseInUse
 from chatd.storage.schema import RESTART_IDS
 from chatd.storage.sqlite import DATABASE_NAME, backup
 
@@ -70,6 +71,8 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
     """
     import psycopg
 
+    if databaseInUse(Path(source)):  # what it wrote after the copy would be lost at the switch
+        raise RuntimeError(f"a running daemon has {source} open: stop it first")
     reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     counts: dict[str, int] = {}
     try:

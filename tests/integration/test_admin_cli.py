@@ -25,8 +25,9 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from chatd.admin import cli
-from chatd.admin.backup import MANIFEST, databaseInUse
+from chatd.admin.backup import MANIFEST
 from chatd.admin.credentials import AddressedCredentials, AdminChecker, verify
+from chatd.storage.opening import databaseInUse
 from tests.support.daemon import ROOT
 
 
@@ -124,8 +125,8 @@ class PasswordTests(TestCase):
         A data directory whose parent does not exist (or a missing
         directory of C{--file}) is refused in one line, before the
         password is asked, and nothing is created; a data directory whose
-        parent exists is made, as the daemon makes it (a fresh checkout's
-        C{./chatd-data}).
+        parent exists is made, mode 0700, as the daemon makes it (a fresh
+        checkout's C{./chatd-data}).
         """
         missing = self.dataDir / "no" / "such"
         status, out, err = run("password", "root", "--stdin", "--data-dir", str(missing))
@@ -139,6 +140,7 @@ class PasswordTests(TestCase):
         status, _, err = run("password", "root", "--stdin", "--data-dir", str(fresh), stdin="pw\n")
         self.assertEqual((status, err), (0, ""))
         self.assertTrue((fresh / "admin-passwords").exists())
+        self.assertEqual(fresh.stat().st_mode & 0o777, 0o700)  # its owner's only, as the daemon's
 
     def test_noTerminal(self) -> None:
         """
@@ -416,10 +418,13 @@ class BackupTests(TestCase):
             self.assertEqual(holder.stdout.readline(), b"open\n")
             self.assertTrue(databaseInUse(database))
             status, _, err = run("restore", "--force", str(self.backup), str(self.data))
+            copied = run("copy", str(self.data), "postgresql://nobody@127.0.0.1:1/none")
         finally:
             holder.communicate(b"", timeout=30)
         self.assertEqual(status, 1)
         self.assertEqual(err, f"chatd-admin: a running daemon has {database} open: stop it first\n")
+        self.assertEqual(copied[0], 1)  # a copy would miss what it writes next
+        self.assertEqual(copied[2], err)
         self.assertFalse(databaseInUse(database))
         self.assertEqual(run("restore", "--force", str(self.backup), str(self.data))[0], 0)
 

@@ -40,8 +40,9 @@ async def fill(data: Path) -> None:
 @pytest_twisted.ensureDeferred
 async def test_backupCommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """
-    C{backup DATA DEST} copies a data directory's database; a missing one is
-    a clear error, exit status 1.
+    C{backup DATA DEST} copies a data directory's database, readable by its
+    owner only; a missing one, and an existing destination (never
+    overwritten), are a clear error, exit status 1.
     """
     from twisted.internet import reactor
 
@@ -54,8 +55,13 @@ async def test_backupCommand(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         assert len(await copy.history("Blabla", 100)) == 12
     finally:
         await copy.stopService()
+    assert (tmp_path / "copy.sqlite3").stat().st_mode & 0o777 == 0o600
     assert main(["backup", str(tmp_path / "nowhere"), str(tmp_path / "x")]) == 1
     assert "no chatd database" in capsys.readouterr().err
+    copied = (tmp_path / "copy.sqlite3").read_bytes()
+    assert main(["backup", str(tmp_path / "data"), str(tmp_path / "copy.sqlite3")]) == 1
+    assert "File exists" in capsys.readouterr().err
+    assert (tmp_path / "copy.sqlite3").read_bytes() == copied
 
 
 @pytest_twisted.ensureDeferred
