@@ -44,6 +44,7 @@ from chatd.storage.opening import (
     checkDataDirectory,
     checkNotMoved,
 )
+from chatd.storage.spool import UNWRITTEN, Spool
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 
@@ -108,16 +109,24 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     except StoreOpenError as error:
         # Before the reactor and the log start: one line on stderr, exit 1.
         raise SystemExit(f"chatd: {error}") from error
+    try:
+        motd = readMotd(options["motd"])
+    except (OSError, UnicodeDecodeError) as error:
+        raise SystemExit(f"chatd: --motd: cannot read {options['motd']}: {error}") from error
     top = LogRoot(options.logSetup.observer)
     # First in, last out: the store outlives the service and flushes last.
-    store = openStore(
-        options["data-dir"],
-        options["db"],
-        reactor,
-        options["flush-interval"],
-        retryMax=options["store-retry-max"],
-        logEvery=options["store-log-every"],
-    )
+    try:
+        store = openStore(
+            options["data-dir"],
+            options["db"],
+            reactor,
+            options["flush-interval"],
+            retryMax=options["store-retry-max"],
+            logEvery=options["store-log-every"],
+        )
+        store.writer.keepUnwrittenIn(Spool(Path(options["data-dir"]) / UNWRITTEN))
+    except (ValueError, OSError) as error:  # an unknown --db, a damaged spool
+        raise SystemExit(f"chatd: {error}") from error
     store.setServiceParent(top)
     # One gate for every password check: chat logins, consoles and OPER.
     gate = passwordgate.gateFromOptions(options, reactor)
@@ -187,7 +196,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             serverInfo=options["irc-server-info"],
             servicesName=options["irc-services-name"],
             password=options["irc-password"],
-            motd=readMotd(options["motd"]),
+            motd=motd,
             maxOutput=options["max-output"],
             floodBurst=options["irc-flood-burst"] or None,
             floodRate=options["irc-flood-rate"],

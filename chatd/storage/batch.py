@@ -178,6 +178,15 @@ class WriteBehind(Generic[Row]):
     def _logRefused(self, row: Row, failure: Failure) -> None:
         self.log.failure("the database refused a row; it is skipped: {row!r}", failure, row=row)
 
+    def take(self) -> list[Row]:
+        """
+        Every row not yet written, in order, taken out of the queue (what a
+        final L{flush} could not write).
+        """
+        rows = [row for part in self._parts for row in part] + self._queue
+        self._parts, self._queue = [], []
+        return rows
+
     def stop(self) -> None:
         """
         Cancel any pending timer (after a final L{flush}).

@@ -33,6 +33,7 @@ from chatd.storage.schema import (
     rowsPerInsert,
 )
 from chatd.storage.search import INDEX_BATCH
+from chatd.storage.spool import Spool
 
 MessageRow = tuple[
     int,
@@ -142,6 +143,11 @@ class MessageWriter:
         #: a row's id is its ticket plus one offset; PostgreSQL's sequence,
         #: shared by nodes, gives ids with gaps, bound one by one.
         self._idsFollowTickets = database.paramstyle == "qmark"
+        #: Where a stop during an outage keeps what it could not write, and
+        #: the last ticket of what was read from there (the file goes once
+        #: they are written).
+        self._spool: Spool | None = None
+        self._spooledUpTo = 0
 
     def __len__(self) -> int:
         """
@@ -214,20 +220,44 @@ class MessageWriter:
         """
         self._batch.timed = timed
 
+    def keepUnwrittenIn(self, spool: Spool) -> int:
+        """
+        Queue first the messages a stop during an outage kept in C{spool},
+        and keep there what a later such stop cannot write; how many.
+        """
+        self._spool = spool
+        for row in spool.read():
+            self._queued += 1
+            self._batch.add((self._queued, *row))
+        self._spooledUpTo = self._queued
+        if self._queued:
+            self.log.info(
+                "{count} messages kept by the last stop are written first", count=self._queued
+            )
+        return self._queued
+
     async def drain(self) -> None:
         """
         Write every queued message (for a clean shutdown); if the database
-        is unavailable, say how many are lost.
+        is unavailable, keep them in the spool (or say how many are lost).
         """
         try:
             while len(self._batch):
                 await self._batch.flush()
             await self._batch.flush()
         except errors.StoreUnavailable as error:
-            self.log.error(
-                "stopping with {count} messages not written: {reason}",
-                count=len(self._batch),
-                reason=oneLine(error),
+            rows, reason, kept = self._batch.take(), oneLine(error), ""
+            try:
+                if self._spool is not None:
+                    self._spool.write([row[1:] for row in rows])
+                    kept = f": kept in {self._spool.path}, written at the next start"
+            except OSError as failure:
+                reason += f"; they could not be kept: {failure}"
+            (self.log.warn if kept else self.log.error)(
+                "stopping with {count} messages not written ({reason}){kept}",
+                count=len(rows),
+                reason=reason,
+                kept=kept,
             )
 
     def stop(self) -> None:
@@ -258,6 +288,9 @@ class MessageWriter:
         self.database.health.recovered("query")  # what writes, answers
         first = rows[0][0]
         self._writtenTicket, self._lastId = rows[-1][0], ids[-1]
+        if self._spool is not None and 0 < self._spooledUpTo <= self._writtenTicket:
+            self._spool.remove()  # what the last stop kept is in the database now
+            self._spooledUpTo = 0
         waiting, self._marks = self._marks, []
         for ticket, waiter in waiting:
             if ticket <= self._writtenTicket:
