@@ -26,6 +26,7 @@ from chatd.irc import nickserv
 from chatd.logs import LoggingOptions
 from chatd.optionvalues import (
     atLeastOne,
+    checkBounds,
     clusterURL,
     endpoint,
     nameList,
@@ -116,7 +117,7 @@ class Options(LoggingOptions):
             parseNetworks,
         ],
         ["max-group-size", None, None, "Members a room accepts (0: no limit).", optionalInt],
-        ["max-line-length", None, 4096, "Bytes in one line; a longer one gets ERROR 10.", int],
+        ["max-line-length", None, 4096, "Bytes in one line (128 or more); a longer one gets ERROR 10.", int],
         [
             "max-body-lines",
             None,
@@ -379,22 +380,7 @@ class Options(LoggingOptions):
     ]
 
     def postOptions(self) -> None:
-        for name in ("max-line-length", "max-body-lines", "max-body-bytes", "max-output"):
-            if self[name] <= 0:
-                raise usage.UsageError(f"--{name} must be positive")
-        if self["flood-rate"] <= 0:
-            raise usage.UsageError("--flood-rate must be positive")
-        if self["close-grace"] <= 0:
-            raise usage.UsageError("--close-grace must be positive")
-        if self["turn-budget"] < 0:
-            raise usage.UsageError("--turn-budget must not be negative")
-        if self["http-header-timeout"] < 0:
-            raise usage.UsageError("--http-header-timeout must not be negative")
-        if self["talk-alive-after"] < 0:
-            raise usage.UsageError("--talk-alive-after must not be negative")
-        if self["irc-join-history"] < 0 or self["irc-monitor-limit"] < 0:
-            raise usage.UsageError("--irc-join-history and --irc-monitor-limit must be 0 or more")
-        if self["history-count"] < 0 or self["flush-interval"] <= 0:
-            raise usage.UsageError("--history-count and --flush-interval must be positive")
-        if self["store-retry-max"] <= 0 or self["store-log-every"] < 0:
-            raise usage.UsageError("--store-retry-max and --store-log-every must be positive")
+        try:
+            checkBounds(self)
+        except ValueError as error:
+            raise usage.UsageError(str(error)) from error

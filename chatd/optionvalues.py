@@ -8,7 +8,10 @@ address.  L{chatd.options} declares the options with these checks.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
+from chatd.core.names import isValidName, normalize
 from chatd.proxied import PREFIX as PROXIED
 from chatd.talk.rooms import roomOption
 
@@ -84,3 +87,50 @@ def nameList(value: str) -> list[str]:
 
 def roomNames(value: str) -> list[str]:
     return [roomOption(name) for name in nameList(value)]
+
+
+#: Options that must be more than 0, and those that may be 0.
+POSITIVE = (
+    "max-line-length",
+    "max-body-lines",
+    "max-body-bytes",
+    "max-output",
+    "flood-rate",
+    "close-grace",
+    "flush-interval",
+    "store-retry-max",
+)
+NOT_NEGATIVE = (
+    "turn-budget",
+    "http-header-timeout",
+    "talk-alive-after",
+    "irc-join-history",
+    "irc-monitor-limit",
+    "history-count",
+    "store-log-every",
+)
+#: The shortest line a TCHAT client must send: a login with a long name
+#: and password (C{--max-line-length} below it locks everyone out).
+SHORTEST_LINE = 128
+
+
+def checkBounds(options: Mapping[str, Any]) -> None:
+    """
+    Refuse a value out of its option's range, naming that option alone;
+    and operator names that can never be registered.
+
+    @raise ValueError: the first value refused.
+    """
+    for name in POSITIVE:
+        if options[name] <= 0:
+            raise ValueError(f"--{name} must be positive")
+    for name in NOT_NEGATIVE:
+        if options[name] < 0:
+            raise ValueError(f"--{name} must be 0 or more")
+    if options["max-line-length"] < SHORTEST_LINE:
+        raise ValueError(f"--max-line-length must be at least {SHORTEST_LINE} (bytes)")
+    for name in options["operators"]:
+        if not isValidName(normalize(name)):
+            raise ValueError(f"--operators: {name!r} is not a valid nickname")
+    if not options["shutdown-notice"].strip():
+        raise ValueError("--shutdown-notice must say something")

@@ -86,21 +86,18 @@ def checkSchema(path: Path) -> None:
 
 def checkDataDirectory(dataDir: Path) -> None:
     """
-    Make a missing data directory (mode 0700: it holds password hashes and
-    private messages), and refuse one the daemon cannot write in.
+    Refuse a data directory the daemon could not make or write in.  It is
+    not made here: under C{twistd --uid} this runs as root, and the store
+    makes it (mode 0700) once running as the daemon's user.
     """
-    try:
-        dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as error:
+    where = dataDir if dataDir.exists() else next(p for p in dataDir.parents if p.exists())
+    if not where.is_dir():
+        raise StoreOpenError(f"cannot make the data directory {dataDir}: {where} is no directory")
+    if not os.access(where, os.R_OK | os.W_OK | os.X_OK):
+        doing = "write in" if where == dataDir else f"make (in {where})"
         raise StoreOpenError(
-            f"cannot make the data directory {dataDir}: {error.strerror}"
-        ) from error
-    if not dataDir.is_dir():
-        raise StoreOpenError(f"the data directory {dataDir} is not a directory")
-    if not os.access(dataDir, os.R_OK | os.W_OK | os.X_OK):
-        raise StoreOpenError(
-            f"cannot write in the data directory {dataDir}: permission denied (it must belong"
-            f" to the user the daemon runs as)"
+            f"cannot {doing} the data directory {dataDir}: permission denied (it must belong to"
+            f" the user the daemon runs as)"
         )
 
 

@@ -151,17 +151,20 @@ class OpeningTests(SynchronousTestCase):
 
     def test_dataDirectory(self) -> None:
         """
-        A missing data directory is made, mode 0700; one that cannot be
-        made, or written in, is refused, saying why.
+        A data directory that exists, or could be made, passes (it is not
+        made here: the store makes it as the daemon's user); one that cannot
+        be made, or written in, is refused, saying why.
         """
         checkDataDirectory(self.dir / "made" / "here")
-        self.assertEqual((self.dir / "made" / "here").stat().st_mode & 0o777, 0o700)
+        self.assertFalse((self.dir / "made").exists())
         (self.dir / "file").touch()
         error = self.assertRaises(StoreOpenError, checkDataDirectory, self.dir / "file" / "d")
         self.assertIn(f"cannot make the data directory {self.dir / 'file' / 'd'}", str(error))
         self.patch(os, "access", lambda path, mode: False)  # (root may write anywhere)
         error = self.assertRaises(StoreOpenError, checkDataDirectory, self.dir)
         self.assertIn("cannot write in the data directory", str(error))
+        error = self.assertRaises(StoreOpenError, checkDataDirectory, self.dir / "new")
+        self.assertIn(f"cannot make (in {self.dir}) the data directory", str(error))
 
     def test_unwritableFile(self) -> None:
         """

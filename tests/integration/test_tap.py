@@ -72,6 +72,25 @@ def test_badLimitsRefused() -> None:
             parse(*args)
 
 
+def test_refusalNamesTheOption() -> None:
+    """
+    Each value refused names its own option and why; a line too short for
+    a login, an operator name nobody can register and an empty shutdown
+    notice are refused too.
+    """
+    for args, text in [
+        (["--history-count", "-5"], "--history-count must be 0 or more"),
+        (["--flush-interval", "0"], "--flush-interval must be positive"),
+        (["--max-line-length", "10"], "--max-line-length must be at least 128 (bytes)"),
+        (["--operators", "root,Bad!"], "--operators: 'Bad!' is not a valid nickname"),
+        (["--shutdown-notice", " "], "--shutdown-notice must say something"),
+    ]:
+        with pytest.raises(UsageError) as refused:
+            parse(*args)
+        assert str(refused.value) == text
+    assert parse("--history-count", "0", "--max-line-length", "128")["history-count"] == 0
+
+
 def test_makeServiceListens(tmp_path: Path) -> None:
     """
     makeService builds the chat service and a TCHAT listener with the
