@@ -117,7 +117,13 @@ class Options(LoggingOptions):
             parseNetworks,
         ],
         ["max-group-size", None, None, "Members a room accepts (0: no limit).", optionalInt],
-        ["max-line-length", None, 4096, "Bytes in one line (128 or more); a longer one gets ERROR 10.", int],
+        [
+            "max-line-length",
+            None,
+            4096,
+            "Bytes in one line (128 or more); a longer one gets ERROR 10.",
+            int,
+        ],
         [
             "max-body-lines",
             None,

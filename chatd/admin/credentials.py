@@ -54,6 +54,15 @@ def readPasswords(path: Path) -> dict[str, str]:
     return entries
 
 
+def recorded(entries: dict[str, str], name: str) -> str | None:
+    """
+    Administrator C{name} as C{entries} spell it, or C{None}: names are
+    matched without regard to case, as every name of the console is.
+    """
+    folded = name.casefold()
+    return next((entry for entry in entries if entry.casefold() == folded), None)
+
+
 def matchOwner(path: Path, directory: Path) -> None:
     """
     Run as root, give C{path} to C{directory}'s owner: a file root writes
@@ -78,6 +87,7 @@ def setPassword(path: Path, name: str, password: str) -> None:
     if not password:
         raise ValueError("the password is empty")
     entries = readPasswords(path)
+    entries.pop(recorded(entries, name) or name, None)  # (the spelling given now stays)
     entries[name] = _hasher.hash(password)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".new")
@@ -94,7 +104,8 @@ def verify(path: Path, name: str, password: str) -> bool:
     Whether C{password} is C{name}'s, per the file at C{path}.  Blocking:
     run it in a thread.
     """
-    hashed = readPasswords(path).get(name)
+    entries = readPasswords(path)
+    hashed = entries.get(recorded(entries, name) or name)
     if hashed is None:
         _hasher.hash(password)  # spend the same time: don't reveal who exists
         return False
@@ -161,7 +172,7 @@ class AdminChecker:
         they are recorded, or C{None}.
         """
         if await self._verify(self.path, name, password):
-            return name
+            return recorded(readPasswords(self.path), name) or name
         for extra in self.extraChecks:
             found = await extra(name, password)
             if found is not None:

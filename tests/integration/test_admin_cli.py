@@ -100,6 +100,23 @@ class PasswordTests(TestCase):
         bad = checker.requestAvatarId(AddressedCredentials(b"root", b"wrong", "127.0.0.1"))
         self.failureResultOf(bad)
 
+    def test_nameWithoutRegardToCase(self) -> None:
+        """
+        An administrator's name is matched without regard to case: running
+        the command again for C{ROOT} changes C{root}'s password (the old
+        one no longer works, and there is one line), and any spelling logs
+        in, recorded as the file spells it.
+        """
+        path = self.dataDir / "admin-passwords"
+        for name, secret in [("root", "old-pw"), ("ROOT", "new-pw")]:
+            run("password", name, "--stdin", "--data-dir", str(self.dataDir), stdin=secret + "\n")
+        lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+        self.assertEqual([line.partition(":")[0] for line in lines], ["ROOT"])
+        self.assertFalse(verify(path, "root", "old-pw"))
+        checker = AdminChecker(path, Clock(), verifier=lambda *args: succeed(verify(*args)))
+        good = checker.requestAvatarId(AddressedCredentials(b"Root", b"new-pw", "127.0.0.1"))
+        self.assertEqual(self.successResultOf(good), b"ROOT")
+
     def test_bareName(self) -> None:
         """
         C{chatd-admin NAME} means C{chatd-admin password NAME}; C{--file}
