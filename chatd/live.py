@@ -214,4 +214,4 @@ def liveIRC(reloader: Reloader, irc: IRCFactory) -> None:
         lambda new: irc.setBodyLimits(new["max-body-lines"], new["max-body-bytes"]),
     )
     reloader.onChange(("motd",), lambda new: None)  # read by the reloader below
-    reloader.onReload("the message of the day", motd)
+    reloader.onReload("the message of the day", motd, names=("motd",))

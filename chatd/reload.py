@@ -39,7 +39,7 @@ class Reloader(Service):
         self.options = options
         self.reactor = reactor
         self.appliers: list[tuple[frozenset[str], Apply]] = []
-        self.reloaders: list[tuple[str, Callable[[], None]]] = []
+        self.reloaders: list[tuple[str, Callable[[], None], frozenset[str]]] = []
         self._previous: Any = None
 
     def onChange(self, names: Iterable[str], apply: Apply) -> None:
@@ -48,11 +48,12 @@ class Reloader(Service):
         """
         self.appliers.append((frozenset(names), apply))
 
-    def onReload(self, label: str, reread: Callable[[], None]) -> None:
+    def onReload(self, label: str, reread: Callable[[], None], names: Iterable[str] = ()) -> None:
         """
-        Call C{reread} on every reload; C{label} names it in the log.
+        Call C{reread} on every reload; C{label} names it in the log.  If it
+        fails, the options C{names} (the file's) keep what runs.
         """
-        self.reloaders.append((label, reread))
+        self.reloaders.append((label, reread, frozenset(names)))
 
     def live(self) -> frozenset[str]:
         """
@@ -79,12 +80,15 @@ class Reloader(Service):
         for names, apply in self.appliers:
             if names & changed:
                 self.apply(apply, fresh)
-        self.options = fresh
-        for label, reread in self.reloaders:
+        previous, self.options = self.options, fresh
+        for label, reread, names in self.reloaders:
             try:
                 reread()
             except Exception as error:
                 log.error("reload: {label} kept: {error}", label=label, error=error)
+                for name in names & changed:  # not changed after all
+                    fresh[name] = previous[name]
+                changed -= names
         log.info(
             "reloaded the configuration; changed: {changed}",
             changed=", ".join(sorted(changed & live)) or "nothing",

@@ -60,7 +60,7 @@ class ConsoleShell(HistoricRecvLine):
 
     def connectionMade(self) -> None:
         super().connectionMade()
-        self.console.attach(self.terminal.loseConnection)
+        self.console.attach(self.hangUp)
         self.terminal.write(f"{BANNER} You are {self.console.who}.".encode())
         self.terminal.nextLine()
         self.drawInputLine()
@@ -68,6 +68,13 @@ class ConsoleShell(HistoricRecvLine):
     def connectionLost(self, reason: object = None) -> None:
         self.console.detach()
         super().connectionLost(reason)
+
+    def hangUp(self) -> None:
+        """
+        Close without the terminal reset Conch sends first (C{ESC c}), which
+        would clear what the operator just read.
+        """
+        self.terminal.transport.loseConnection()
 
     def initializeScreen(self) -> None:
         # No screen reset: leave the operator's scrollback alone.
@@ -77,7 +84,7 @@ class ConsoleShell(HistoricRecvLine):
 
     def keystrokeReceived(self, keyID: bytes, modifier: object) -> None:
         if keyID == b"\x04" and not self.lineBuffer:  # Ctrl-D on an empty line
-            self.terminal.loseConnection()
+            self.hangUp()
             return
         if isinstance(keyID, bytes) and len(keyID) == 1 and keyID[0] >= 0x80:
             # Conch's line editor takes ASCII only: gather a UTF-8 sequence
@@ -102,7 +109,7 @@ class ConsoleShell(HistoricRecvLine):
     def lineReceived(self, line: bytes) -> None:
         text = line.decode("utf-8", "replace").strip()
         if text.lower() in QUIT:
-            self.terminal.loseConnection()
+            self.hangUp()
             return
         self.console.execute(text).addCallback(self._reply)
 

@@ -112,7 +112,7 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
     def _timedOut(self) -> None:
         self._deadline = None
         self.expired = True
-        self.transport.write(b"\r\nLogin timed out.\r\n")
+        self.transport.write(b"\nLogin timed out.\n")  # (the telnet layer ends lines in CRLF)
         self.transport.loseConnection()
 
     def _stopDeadline(self) -> None:
@@ -160,7 +160,7 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
     def _ebLogin(self, failure: Failure) -> None:
         self.attempts += 1
         if self.attempts >= MAX_ATTEMPTS:
-            self.transport.write(b"\r\nAuthentication failed; too many attempts.\r\n")
+            self.transport.write(b"\nAuthentication failed; too many attempts.\n")
             self.transport.loseConnection()
             return
         super()._ebLogin(failure)

@@ -84,7 +84,7 @@ def test_commandLineOverrides(tmp_path: Path) -> None:
         ('quiet-connections = "yes"\n', "key 'quiet-connections': expects true or false"),
         ("max-clients = -2\n", "key 'max-clients': must not be negative"),
         ("flood-rate = 0\n", "key 'flood-rate': --flood-rate must be positive"),
-        ("turn-budget = -1\n", "key 'turn-budget': --turn-budget must not be negative"),
+        ("turn-budget = -1\n", "key 'turn-budget': --turn-budget must be 0 or more"),
         ('config = "other.toml"\n', "unknown key 'config'"),
         ("[listeners]\nport = 1\n", "unknown key 'listeners'"),
         ("max-clients = \n", "config file"),
@@ -134,7 +134,7 @@ def test_daemonStartsFromFile(tmp_path: Path) -> None:
     """
     config = write(
         tmp_path / "chatd.toml",
-        'port = "tcp:1:interface=127.0.0.1"\nmax-line-length = 100\n',
+        'port = "tcp:1:interface=127.0.0.1"\nmax-line-length = 150\n',
     )
     daemon = startDaemon(tmp_path, "--config", config, "--port", "tcp:0:interface=127.0.0.1")
     try:

@@ -149,7 +149,7 @@ def test_reloadWithoutRestart(tmp_path: Path) -> None:
         os.replace(newCert, cert)
         config.write_text(
             listener + "alive-after = 0\nflood-burst = 0\n"
-            'operators = ["alice"]\nmax-line-length = 100\nauth-hashes = 3\n'
+            'operators = ["alice"]\nmax-line-length = 150\nauth-hashes = 3\n'
         )
         hangUp(daemon, "reloaded the configuration")
         assert "changed but needs a restart: auth-hashes" in daemon.logText()

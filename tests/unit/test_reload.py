@@ -112,7 +112,7 @@ class ReloadTests(ReloadCase):
         self.motd.write_text("new rules\nbe kind\n")
         self.config.write_text(
             f'max-clients = 9\nmotd = "{self.motd}"\noperators = ["alice"]\n'
-            "max-line-length = 100\nmax-body-lines = 3\nconnects-per-minute = 0\n"
+            "max-line-length = 200\nmax-body-lines = 3\nconnects-per-minute = 0\n"
             'default-room = "hall"\nirc-flood-rate = 1.5\nhistory-count = 2\n'
             'limit-exempt = ["10.0.0.0/8"]\nport = 4000\nmax-rooms = 3\nauth-hashes = 3\n'
         )
@@ -125,9 +125,9 @@ class ReloadTests(ReloadCase):
         self.assertIn(key("alice"), self.chat.people.operatorKeys)
         self.assertEqual(self.chat.historyCount, 2)
         tchat = self.factory(TchatFactory)
-        self.assertEqual((tchat.maxLineLength, tchat.maxBodyLines), (100, 3))
+        self.assertEqual((tchat.maxLineLength, tchat.maxBodyLines), (200, 3))
         talk = self.factory(TalkFactory)
-        self.assertEqual((talk.maxLineLength, talk.defaultRoom), (100, "hall"))
+        self.assertEqual((talk.maxLineLength, talk.defaultRoom), (200, "hall"))
         self.assertEqual((irc.floodRate, irc.motd), (1.5, ("new rules", "be kind")))
         self.assertEqual(irc.maxBodyLines, 3)  # IRC's draft/multiline max-lines
         self.assertEqual(irc.offeredCaps["draft/multiline"], "max-bytes=16384,max-lines=3")
@@ -180,6 +180,26 @@ class ReloadTests(ReloadCase):
         self.reloader.reload()
         self.assertEqual(irc.motd, ("welcome",))
         self.assertIn("the message of the day kept", self.logged())
+
+    def test_motdMovedToAMissingFile(self) -> None:
+        """
+        C{motd} changed to a file that cannot be read: the one shown stays,
+        the log does not call the option changed, and the options in force
+        keep the old path (a later reload that finds the file applies it).
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        irc = self.factory(IRCFactory)
+        old = self.reloader.options["motd"]
+        missing = self.motd.with_name("missing-motd")
+        self.config.write_text(f'max-clients = 5\nmotd = "{missing}"\n')
+        self.reloader.reload()
+        self.assertEqual(irc.motd, ("welcome",))
+        self.assertEqual(self.reloader.options["motd"], old)
+        self.assertIn("changed: nothing", self.logged())
+        missing.write_text("moved\n")
+        self.reloader.reload()
+        self.assertEqual(irc.motd, ("moved",))
 
     def test_everyLiveOptionIsApplied(self) -> None:
         """

@@ -68,7 +68,7 @@ class TelnetLoginTests(SynchronousTestCase):
         self.protocol.dataReceived(b"root\r\n")
         self.assertFalse(self.transport.disconnecting)
         self.clock.advance(1)
-        self.assertIn(b"Login timed out.", self.read())
+        self.assertTrue(self.read().endswith(b"Password: \r\nLogin timed out.\r\n"))  # one CRLF
         self.assertTrue(self.transport.disconnecting)
 
     def test_lateLogin(self) -> None:
@@ -98,6 +98,17 @@ class TelnetLoginTests(SynchronousTestCase):
         self.clock.advance(3600)
         self.assertFalse(self.transport.disconnecting)
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_quitKeepsTheScreen(self) -> None:
+        """
+        C{quit} closes the console without resetting the operator's
+        terminal (C{ESC c} would clear what they just read).
+        """
+        self.logIn()
+        self.read()
+        self.protocol.dataReceived(b"quit\r\n")
+        self.assertTrue(self.transport.disconnecting)
+        self.assertNotIn(b"\x1bc", self.read())
 
     def test_closedBeforeLogin(self) -> None:
         """
