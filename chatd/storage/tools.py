@@ -17,6 +17,7 @@ C{DATA} is a data directory (as given to C{--data-dir}) or the database file.
 from __future__ import annotations
 
 import argparse
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -115,7 +116,12 @@ def _copyTable(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m chatd.storage.tools", description=__doc__)
+    plain = re.sub(r"[CLI]\{([^}]*)\}", r"\1", __doc__ or "")  # the docstring without markup
+    parser = argparse.ArgumentParser(
+        prog="python -m chatd.storage.tools",
+        description=plain,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     backupCommand = commands.add_parser("backup", help="online backup of the SQLite database")
     backupCommand.add_argument("data", help="data directory or database file")

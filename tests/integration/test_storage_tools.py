@@ -64,6 +64,16 @@ async def test_backupCommand(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert (tmp_path / "copy.sqlite3").read_bytes() == copied
 
 
+def test_helpIsPlainText(capsys: pytest.CaptureFixture[str]) -> None:
+    """
+    C{--help} shows the commands in plain text, without docstring markup.
+    """
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "backup DATA DEST" in shown and "C{" not in shown
+
+
 @pytest_twisted.ensureDeferred
 async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
     """
