@@ -47,6 +47,9 @@ _FORMATTING = re.compile(
 #: C{str.splitlines} (and so many a client) takes for line ends.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
+#: Line and page separators, which L{plain} shows as spaces.
+_SEPARATORS = {0x0B: " ", 0x0C: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
+
 #: What IRC lines never carry: the refused characters (IRC formatting,
 #: CTCP and TAB stay).
 _IRC_UNSAFE = _REFUSED
@@ -139,11 +142,13 @@ def plain(text: str) -> str:
     C{text} as a terminal or a browser may be sent it: IRC formatting
     removed (colour numbers included) and every control character but TAB
     (and U+2028, U+2029) dropped, so nobody can move a terminal's cursor,
-    ring its bell, end a line early or forge a line.
+    ring its bell, end a line early or forge a line; the characters that
+    separate lines or pages become spaces, so the words they separated
+    stay apart.
     """
     if _UNPRINTABLE.search(text) is None:
         return text
-    return _UNPRINTABLE.sub("", _FORMATTING.sub("", text))
+    return _UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(_SEPARATORS)))
 
 
 def ircSafe(text: str) -> str:

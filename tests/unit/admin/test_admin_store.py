@@ -163,8 +163,9 @@ class StoreConsoleTests(SynchronousTestCase):
         """
         What users wrote reaches the operator's terminal as one row per line
         of a message: a record separator or U+2028 (which Python's
-        C{splitlines}, and so the console's terminal, break rows at) and
-        control characters are dropped, and an action reads C{* nick ...}.
+        C{splitlines}, and so the console's terminal, break rows at) is a
+        space, control characters are dropped, and an action reads
+        C{* nick ...}.
         """
         mallory = self.login("mallory")
         self.successResultOf(maybeDeferred(self.service.enter, mallory, "Blabla"))
@@ -175,7 +176,7 @@ class StoreConsoleTests(SynchronousTestCase):
         self.assertEqual(reply.splitlines(), reply.split("\n"))
         self.assertEqual(
             [row[39:] for row in reply.split("\n")],  # after the time and the room
-            ["mallory: ok" + forged, "mallory: abc", "mallory: * mallory waves"],
+            ["mallory: ok" + forged, "mallory: a bc", "mallory: * mallory waves"],
         )
 
     def test_guestRequestNotLoadedAfterRestart(self) -> None:

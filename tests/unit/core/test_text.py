@@ -126,7 +126,8 @@ class OutputTests(SynchronousTestCase):
         self.assertEqual(plain("\x04ff0000hex\x0f \x1ditalic\x1d"), "hex italic")
         self.assertEqual(plain("ring\x07 \x1b[31mred\x1b[0m"), "ring [31mred[0m")
         self.assertEqual(plain("tab\tkept"), "tab\tkept")
-        self.assertEqual(plain("one\u2028srv: two\u2029"), "onesrv: two")
+        self.assertEqual(plain("one\u2028srv: two\u2029"), "one srv: two ")  # words kept apart
+        self.assertEqual(plain("page\x0cbreak\x85next\x0bline"), "page break next line")
 
     def test_action(self) -> None:
         """
@@ -186,7 +187,7 @@ class EncoderTests(SynchronousTestCase):
             lines[:7],
             [
                 "srv: SPEAK bob lobby 5",
-                "srv: hi[2J",
+                "srv: hi[2J ",
                 "srv: srv: MSGPV root 1",
                 "srv: ..",
                 "srv: xyz",
@@ -217,7 +218,7 @@ class EncoderTests(SynchronousTestCase):
         for line in lines:
             self.assertFalse(TERMINAL_UNSAFE & set(line), repr(line))
         self.assertIn("[lobby] <bob> * bob waves", lines)
-        self.assertIn("[lobby] <bob> hi[2J", lines)
+        self.assertIn("[lobby] <bob> hi[2J ", lines)
 
     def test_web(self) -> None:
         """
@@ -238,7 +239,7 @@ class EncoderTests(SynchronousTestCase):
                     self.assertFalse(TERMINAL_UNSAFE - {"\n"} & set(value), repr(value))
         text = payload(frames[0])["text"]  # type: ignore[index]
         self.assertEqual(
-            text.split("\n"), ["hi[2J", "srv: MSGPV root 1", ".", "xyz", "* bob waves"]
+            text.split("\n"), ["hi[2J ", "srv: MSGPV root 1", ".", "xyz", "* bob waves"]
         )
         entry = webwire.historyEntry(room)  # type: ignore[arg-type]
         self.assertEqual(entry["text"], text)
