@@ -185,7 +185,7 @@ class NotInRoom(NoSuchUser):
 
 
 class InviteOnly(NotPermitted):
-    reason = "that room is invite-only: ask one of its members for an invitation"
+    reason = "that room is invite-only: ask one of its operators for an invitation"
 
 
 class BadRoomKey(ChatError):
