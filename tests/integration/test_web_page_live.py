@@ -171,12 +171,14 @@ def test_reconnect_keeps_messages_and_nick(tmp_path: Path) -> None:
 
         daemon.stop()
         page.wait(lambda: "reconnecting" in page.find("#status").text)
+        assert "Disconnected by the server: Server shutting down" in page.find("#errors").text
         (tmp_path / "second").mkdir()
         daemon = startChat(tmp_path / "second", "--web", web, "--data-dir", data, *rooms)
         carol = tchat(daemon, "carol", "rc1")
         speak(carol, "rc1", "three")
         page.wait(lambda: page.find("#status").text == "connected", timeout=30)
         page.wait(lambda: page.find("#me").text == "as rcnew")
+        page.wait(lambda: "Disconnected by the server" not in page.find("#errors").text)
         page.waitForLine("", "rejoined #rc2")
         page.wait(lambda: unread(page, "#rc1") == "3")
         assert [line for line in page.lines() if line[0]] == [("carol", "seen"), ("rc", "mine")]

@@ -77,8 +77,8 @@ const events = {
   },
   markread(m) { markedElsewhere(m, renderConvos); },
   redacted(m) { redacted(m); },
-  bye(m) {
-    showError("Disconnected by the server: " + m.text, true);
+  bye(m) {  // shown until the next login (a kick's stays: no automatic one follows)
+    state.bye = showError("Disconnected by the server: " + m.text, true);
     if (m.code === 26) {         // kicked: do not come straight back
       state.reconnect = false;
       state.wanted = null;
@@ -180,6 +180,8 @@ function login(nick, password, again) {
   request("login", fields).then((reply) => {
     state.heldSince = null;
     if (!again) clearErrors();  // a new login: what went wrong before is over
+    if (state.bye) state.bye.remove();  // back in: the server's goodbye is over
+    state.bye = null;
     setStatus("connected", true);
     state.wanted = { nick: reply.nick, password };
     setMe(reply.nick);

@@ -15,6 +15,7 @@ export const state = {
   retry: 0,                // reconnect attempts since the last success
   reconnect: true,
   heldSince: null,         // when a login again after a reconnect first found our nickname taken
+  bye: null,               // the server's goodbye shown, until the next login
   limits: { maxMessageBytes: 16384 },  // replaced by the server's hello
   readMarks: new Map(),    // key -> where the account stopped reading (ms), from the server
   marksKept: false,        // whether the server keeps this account's read markers (reads.js)
@@ -40,6 +41,7 @@ export function showError(text, sticky = false) {
   box.appendChild(item);
   while (box.childNodes.length > 3) box.removeChild(box.firstChild);
   if (!sticky) setTimeout(() => item.remove(), 8000);
+  return item;
 }
 
 export function clearErrors() {
