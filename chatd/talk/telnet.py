@@ -90,6 +90,12 @@ class LenientTelnet(telnet.Telnet):
     input must never do that.  Talk mode and the admin console use it.
     """
 
+    # We asked to turn an option off (WONT, DONT) and the client answers DO
+    # (WILL) instead of agreeing: RFC 1143 calls that an error and settles
+    # on "off", as if it agreed; the base class asserts it cannot happen.
+    doMap = {**telnet.Telnet.doMap, ("yes", True): telnet.Telnet.dont_yes_true}
+    willMap = {**telnet.Telnet.willMap, ("yes", True): telnet.Telnet.wont_yes_true}
+
     def dataReceived(self, data: bytes) -> None:
         """
         Parse C{data}, dropping any C{IAC} followed by a byte that is not a

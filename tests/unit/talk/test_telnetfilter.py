@@ -133,7 +133,8 @@ class HiddenInputTests(SynchronousTestCase):
 
     def setUp(self) -> None:
         self.replies: list[bytes] = []
-        self.filter = TelnetFilter(lambda data: None, self.replies.append, StringTransport())
+        self.delivered: list[bytes] = []
+        self.filter = TelnetFilter(self.delivered.append, self.replies.append, StringTransport())
 
     def sent(self) -> bytes:
         data = b"".join(self.replies)
@@ -159,6 +160,23 @@ class HiddenInputTests(SynchronousTestCase):
         self.assertFalse(self.filter.inputHidden())
         self.filter.hideInput()
         self.assertEqual(self.sent(), WILL_ECHO)
+
+    def test_doEchoAfterWont(self) -> None:
+        """
+        A client that answers the server's C{WONT ECHO} with C{DO ECHO}
+        (as one did after a password prompt) is taken to agree, as RFC 1143
+        says, instead of raising: echo is off, the line after it arrives,
+        and a later offer works.
+        """
+        self.filter.hideInput()
+        self.filter.dataReceived(DO_ECHO)
+        self.filter.showInput()
+        self.assertEqual(self.sent(), WILL_ECHO + WONT_ECHO)
+        self.filter.dataReceived(DO_ECHO + b"still here\r\n")
+        self.assertFalse(self.filter.inputHidden())
+        self.assertEqual(b"".join(self.delivered), b"still here\n")
+        self.filter.hideInput()
+        self.assertEqual(self.sent()[-3:], WILL_ECHO)
 
     def test_showWhileOffering(self) -> None:
         """
