@@ -13,7 +13,9 @@ The setting is the account's own (C{ALWAYSON} on IRC, C{/alwayson} in talk
 mode, the web page's setting), off by default.  A person the service ends
 (a kick, a ban, an operator's C{KILL}) leaves for good, as does one whose
 account is banned or was kicked and may not come back yet.  In cluster
-mode, a node puts an absent person back only when it starts alone.  An
+mode, a starting node puts back, once it has heard the other nodes, the
+always-on accounts no node has; the cluster-wide claim of the name decides
+between nodes that start together (L{AlwaysOn.restore}).  An
 ended presence stays ended over a restart, until the account's next login
 (L{AlwaysOn.ended}, L{AlwaysOn.signedIn}).
 """
@@ -29,6 +31,8 @@ from twisted.logger import Logger
 from chatd.core import errors
 from chatd.core.absent import AWAY_TEXT, Absent
 from chatd.core.events import Notice
+from chatd.core.interfaces import maybeCall
+from chatd.core.login import claimed
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
@@ -224,22 +228,34 @@ class AlwaysOn:
         service = self.service
         self._accounts = {key(nick) for nick in names}
         self._endedKeys = {key(nick) for nick in await self.store.endedPresences()}
-        if service.observer is not None:
-            return  # a cluster node: the others may have the person (see above)
+        if service.observer is not None:  # (the store is ready before the cluster is heard)
+            self.persistence.background(Deferred.fromCoroutine(self._putBack(names)), "restore")
+            return
+        await self._putBack(names)
+
+    async def _putBack(self, names: list[str]) -> None:
+        service = self.service
         while True:
-            loading = service.moderation.whenLoaded()
             try:
+                loading = service.moderation.whenLoaded()
                 await (loading if loading is not None else succeed(None))
+                if service.observer is not None:  # who the other nodes have
+                    await maybeCall(service.observer.everyoneHeard)
                 break
             except errors.ChatError:
-                # The sanctions are unknown: logins fail too, and nobody is put
-                # back until a later attempt loads them (chatd.admin.sanctionload).
+                # The sanctions are unknown (logins fail too), or the other
+                # nodes cannot be heard: nobody is put back until a later try.
                 if not service.running:
                     return
                 await deferLater(service.clock, SANCTIONS_AGAIN, lambda: None)
         for nick in names:
             if await self._restoreOne(nick) and service.logConnections:
                 self.log.info("{nick} is back in their rooms, always on", nick=nick)
+
+    def _admit(self, standIn: Absent, nick: str) -> str:
+        if self.service.find(nick) is not None:  # came meanwhile (a login here)
+            raise errors.NickTaken()
+        return self.service.logins.admit(standIn, nick)
 
     async def _restoreOne(self, nick: str) -> bool:
         service = self.service
@@ -249,8 +265,15 @@ class AlwaysOn:
         if service.find(nick) is not None or not self.isOn(nick):  # changed during the query
             return False
         standIn = Absent(nick, "", "always-on", self._ended)
-        service.logins.admit(standIn, nick)
-        service.people.accounts.prove(standIn, nick)
+        service.people.accounts.prove(standIn, nick)  # before other nodes hear of it
+        if service.observer is None:
+            service.logins.admit(standIn, nick)
+        else:
+            try:  # one node only: another starting too, or a login meanwhile, may have it
+                await claimed(service.observer, standIn, nick, lambda: self._admit(standIn, nick))
+            except errors.ChatError:
+                service.people.accounts.forget(standIn)
+                return False
         for room in rooms:
             target = service.registry.find(room)
             if target is not None and key(nick) not in target.members:

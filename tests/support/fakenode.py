@@ -54,13 +54,13 @@ class FakeNode:
         # Entries for this node kept back by hold() (None: delivered as they come).
         self.held: list[tuple[str, str]] | None = None
         self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
-        self.service.startService()
         self.inbox = inbox(name)
         self.bus = Bus(name, inbox, redis.publish, redis.clock)
         self.presence = Presence(
             redis.execute, redis.clock, name, interval=1.0, ttl=3.0, inbox=inbox
         )
         self.bridge = Bridge(self.service, self.bus, self.presence, sharedStore)
+        self.service.startService()  # observed from the start, as the daemon's is
         redis.subscribers.append(self._received)
         test.addCleanup(self.presence.stop)
 

@@ -1,0 +1,78 @@
+"""
+Always-on accounts in a cluster (L{chatd.core.alwayson}): a starting node
+puts back, once it has heard the others, the always-on accounts no node
+has, so a restart of the node that had one, or of the whole cluster, loses
+nobody's presence; of nodes starting together, one puts each back.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core.people import Person
+from chatd.storage.memory import MemoryChatStore
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+
+
+class ClusterAlwaysOnTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.store = MemoryChatStore()  # the database the nodes share
+        self.store.startService()
+        self.successResultOf(self.store.saveAccount("ann", "$argon2id$unused", 0))
+        self.successResultOf(self.store.setAlwaysOn("ann", True))
+        self.successResultOf(self.store.setMembership("ann", "lobby", True))
+
+    def node(self, name: str, start: bool = True) -> FakeNode:
+        node = FakeNode(self, self.redis, name, sharedStore=True, store=self.store)
+        if start:
+            node.start()
+        return node
+
+    def settle(self, nodes: list[FakeNode], seconds: int = 3) -> None:
+        for _ in range(seconds * 4):
+            self.clock.advance(0.25)
+            nodes[0].turns()
+
+    def hosts(self, node: FakeNode) -> bool:
+        """Whether C{node} has ann itself (a person of its own, not another node's)."""
+        return isinstance(node.service.find("ann"), Person)
+
+    def test_nodesStartingTogetherPutBackOnce(self) -> None:
+        """
+        Two nodes starting together: ann is back, absent, in lobby, hosted
+        by exactly one of them and seen by the other.
+        """
+        a, b = self.node("a", start=False), self.node("b", start=False)
+        a.start()
+        b.start()
+        self.settle([a, b])
+        self.assertEqual(sorted([self.hosts(a), self.hosts(b)]), [False, True])
+        for node in (a, b):
+            self.assertIsNotNone(node.service.find("ann"))
+            lobby = node.service.registry.find("lobby")
+            assert lobby is not None
+            self.assertIn("ann", [member.nick for member in lobby.members.values()])
+
+    def test_hostRestartedPutsBack(self) -> None:
+        """
+        The node that had ann dies (kill -9): the other drops ann once it
+        counts it dead; the node that starts in its place puts ann back.
+        """
+        a = self.node("a")
+        self.settle([a])
+        self.assertTrue(self.hosts(a))
+        b = self.node("b")
+        self.settle([a, b])
+        self.assertFalse(self.hosts(b))
+        a.crash()
+        self.settle([b], seconds=8)
+        self.assertIsNone(b.service.find("ann"))
+        c = self.node("c")
+        self.settle([b, c])
+        self.assertTrue(self.hosts(c))
+        self.assertIsNotNone(b.service.find("ann"))
