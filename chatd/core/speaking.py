@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from chatd.core import errors
 from chatd.core.ctcp import ctcpOf, takesCtcp
 from chatd.core.names import key
-from chatd.core.text import checkLines
+from chatd.core.text import checkLines, plain
 
 if TYPE_CHECKING:
     from chatd.core.interfaces import IParticipant
@@ -29,10 +29,25 @@ def checkBody(participant: IParticipant, lines: tuple[str, ...], notice: bool = 
         be a CTCP answer, which the service sends for such clients.
     """
     checkLines(lines)
-    if not any(line.strip() for line in lines):
+    if not any(plain(line).strip() for line in lines):  # formatting alone shows nothing
         raise errors.InvalidArgument("empty message")
     if not notice and not takesCtcp(participant) and ctcpOf(lines) is not None:
         raise errors.InvalidArgument("a line may not start with \\x01 (CTCP is for IRC clients)")
+
+
+def checkHeard(moderation: Moderation, people: People, participant: IParticipant) -> None:
+    """
+    What reaches others as a muted person's words besides messages (an away
+    message, a real name): refused while its nickname, or the account it
+    signed in to, is muted.
+
+    @raise errors.Muted: it is.
+    """
+    if participant.nick is not None:
+        moderation.checkNotMuted(participant.nick)
+    account = people.accounts.key(participant)
+    if account is not None:
+        moderation.checkNotMuted(account)
 
 
 def checkSpeaker(

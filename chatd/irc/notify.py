@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatd.core.calls import MaybeDeferred, afterHeard
+from chatd.core.errors import Muted
 from chatd.core.events import Invitation, Membership
+from chatd.core.speaking import checkHeard
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
 from chatd.core.text import InvalidText, checkText, ircSafe
 from chatd.irc.channels import timeTags
@@ -73,6 +75,15 @@ def awayAfterJoin(irc: IRCSession, event: Membership) -> None:
         irc.sendMessage("AWAY", ircSafe(away), prefix=irc.wire.hostmask(event.nick), trailing=True)
 
 
+def heard(irc: IRCSession) -> None:
+    """
+    @raise Muted: what IRC would show others as the client's words (its
+        away message, its real name) may not be: it is muted (the core's
+        rule, L{chatd.core.speaking.checkHeard}).
+    """
+    checkHeard(irc.service.moderation, irc.service.people, irc.participant)
+
+
 def changed(
     irc: IRCSession, kind: str, value: str | None, reply: Callable[[], None] = lambda: None
 ) -> MaybeDeferred[None]:
@@ -100,6 +111,11 @@ def onSetname(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
         checkText(text, "real name")
     except InvalidText:
         irc.sendMessage("FAIL", "SETNAME", "INVALID_REALNAME", "Invalid realname", trailing=True)
+        return None
+    try:
+        heard(irc)
+    except Muted as error:
+        irc.sendMessage("FAIL", "SETNAME", "CANNOT_CHANGE_REALNAME", error.text, trailing=True)
         return None
     irc.realName = text
 

@@ -22,7 +22,7 @@ from chatd.core.errors import ChatError
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
 from chatd.core.status import AWAY, awayOf
-from chatd.core.text import InvalidText, checkText
+from chatd.core.text import checkText
 from chatd.irc import nickserv, notify
 from chatd.irc import numerics as N
 from chatd.irc.identity import accountOf, realNameOf
@@ -210,7 +210,8 @@ def onAway(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
     if text:
         try:
             checkText(text, "away message")  # shown to other users
-        except InvalidText as error:
+            notify.heard(irc)
+        except ChatError as error:
             irc.refused(error, "AWAY")
             return None
     irc.awayMessage = text[:TEXT_LENGTH] or None

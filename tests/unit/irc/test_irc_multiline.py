@@ -370,7 +370,8 @@ class RefusalTests(MultilineTestCase):
     def test_allBlank(self) -> None:
         """
         A message of blank lines only is the service's to refuse, as it
-        refuses a lone blank C{PRIVMSG} (C{461 #lobby :empty message});
+        refuses a lone blank C{PRIVMSG} (C{461 #lobby :empty message}), or one
+        of formatting codes alone;
         blank lines among others are kept (L{InboundTests.test_oneServiceCall}).
         """
         alice, ta = self.member("alice", CAPS)
@@ -381,6 +382,8 @@ class RefusalTests(MultilineTestCase):
             [(m.command, m.params[1:]) for m in batch], [("461", ["#lobby", "empty message"])]
         )
         self.assertEqual(batch, lone)
+        formatting = self.messages(self.send(alice, ta, "PRIVMSG #lobby :\x02\x02"))
+        self.assertEqual(formatting, lone)  # formatting alone shows nothing either
         self.assertEqual(self.heard(), [])
 
 

@@ -1,12 +1,13 @@
 """
 A muted person is silent in every way others would read their words, not
 only in messages: no topic, no invitation, no reason for leaving or for
-removing someone, no quit message.
+removing someone, no quit message, no away message, no real name.
 """
 
 from __future__ import annotations
 
 from chatd.core.events import Invitation, Membership, RoomChange
+from chatd.core.status import StatusChange, awayOf
 from chatd.testing import RecordingParticipant
 from tests.support.irchelpers import IRCTestCase
 
@@ -40,6 +41,21 @@ class MutedTests(IRCTestCase):
         self.assertEqual(self.numerics(reply), ["404"])
         self.assertEqual(self.carol.events, [])
         self.assertFalse([e for e in self.bob.events if isinstance(e, (RoomChange, Invitation))])
+
+    def test_noAwayTextNoRealName(self) -> None:
+        """
+        A muted person can neither set an away message nor change its real
+        name (both reach others as its words): the client is told, nobody
+        sees anything; being back (C{AWAY} alone) is allowed.
+        """
+        reply = self.send(self.alice, self.ta, "AWAY :BUY CHEAP STUFF")
+        self.assertIn("you are muted", reply)
+        self.assertNotIn(" 306 ", reply)
+        self.assertIsNone(awayOf(self.service.find("alice")))
+        reply = self.send(self.alice, self.ta, "SETNAME :BUY CHEAP STUFF")
+        self.assertIn("FAIL SETNAME CANNOT_CHANGE_REALNAME", reply)
+        self.assertFalse([e for e in self.bob.events if isinstance(e, StatusChange)])
+        self.assertIn(" 305 ", self.send(self.alice, self.ta, "AWAY"))
 
     def test_reasonsNotHeard(self) -> None:
         """
