@@ -47,8 +47,10 @@ class PasswordRules:
     sets the shortest; the longest is fixed, for IRC's C{AUTHENTICATE}).
     It has no spaces (nor tabs or other blanks): TCHAT's C{LOGIN <nick>
     <password>} carries it as one field and talk mode trims what is typed,
-    so a password with one could not log in from every front-end.
-    Passwords already stored keep working whatever the rule becomes.
+    so a password with one could not log in from every front-end; nor
+    control characters (IRC's SASL PLAIN separates its fields with NUL,
+    and a terminal cannot type most of them).  Passwords already stored
+    keep working whatever the rule becomes.
     """
 
     shortest: int = MIN_PASSWORD
@@ -64,10 +66,12 @@ class PasswordRules:
     def check(self, password: str) -> None:
         """
         @raise InvalidArgument: C{password} is too short or too long, or
-            has a space.
+            has a space or a control character.
         """
         if not self.shortest <= len(password) <= self.longest or _hasBlank(password):
             raise errors.InvalidArgument(f"a password is {self.describe()}")
+        if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in password):
+            raise errors.InvalidArgument("a password has no control characters (NUL, ESC...)")
 
 
 def _hasBlank(password: str) -> bool:

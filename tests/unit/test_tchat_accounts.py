@@ -31,13 +31,16 @@ class TchatAccountTests(PersistenceTestCase):
 
     def test_registerAndLogin(self) -> None:
         """
-        REGIS registers the logged-in nickname; LOGIN then needs the
-        password: missing or wrong is ERROR 22, and the name stays free.
+        REGIS registers the logged-in nickname (a password of 4 characters
+        or more, without spaces or control characters); LOGIN then needs
+        the password: missing or wrong is ERROR 22, and the name stays free.
         """
         alice, ta = self.connectAs("alice")
         self.assertEqual(self.send(alice, ta, "clt: REGIS"), b"srv: ERROR 10\n")
         self.assertEqual(self.send(alice, ta, "clt: REGIS abc"), b"srv: ERROR 10\n")
         self.assertEqual(self.send(alice, ta, "clt: REGIS open sesame"), b"srv: ERROR 10\n")
+        for control in ("\x00", "\x1b", "\x7f", "\x85"):  # SASL PLAIN could not carry NUL
+            self.assertEqual(self.send(alice, ta, f"clt: REGIS pa{control}ss"), b"srv: ERROR 10\n")
         # A new account is put in the rooms flagged autojoin, and told so.
         self.assertEqual(
             self.send(alice, ta, "clt: REGIS sesame"),
