@@ -32,6 +32,7 @@ from chatd.core.gate import PasswordGate
 from chatd.core.roles import IAdministration
 from chatd.listeners import listen
 from chatd.modstore import IModerationStore, SQLiteModerationStore
+from chatd.optionvalues import endpoint
 from chatd.storage.modsql import SQLModerationStore
 from chatd.storage.sql import SQLChatStore
 
@@ -49,13 +50,12 @@ log = Logger()
 def adminEndpoint(description: str) -> str:
     """
     A bare port number means that port on 127.0.0.1 (admin listeners are
-    local unless said otherwise); C{""} or C{off} switches the listener off.
+    local unless said otherwise); C{""} or C{off} switches the listener off;
+    the listen backlog is the chat listeners' (L{endpoint}).
     """
-    if description.lower() in ("", "off", "none"):
-        return ""
     if description.isdigit():
-        return f"tcp:{description}:interface=127.0.0.1"
-    return description
+        description = f"tcp:{description}:interface=127.0.0.1"
+    return endpoint(description)
 
 
 def _positive(value: str) -> float:
@@ -69,7 +69,7 @@ OPTIONS: list[Any] = [
     [
         "admin",
         None,
-        "tcp:2300:interface=127.0.0.1",
+        adminEndpoint("2300"),
         "Moderation console over telnet (clear text: keep it local); 'off' to disable.",
         adminEndpoint,
     ],

@@ -40,10 +40,12 @@ def test_barePortGetsBacklog() -> None:
     assert endpoint("12345") == "tcp:12345:backlog=1024"
     assert parse("--port", "4000")["port"] == "tcp:4000:backlog=1024"
     assert parse("--port", "ssl:4000:privateKey=k")["port"] == "ssl:4000:privateKey=k:backlog=1024"
-    for option in ("--port", "--talk", "--irc", "--web"):
+    for option in ("--port", "--talk", "--irc", "--web", "--admin", "--admin-ssh", "--manhole"):
         assert parse(option, "tcp:4000:interface=127.0.0.1")[option[2:]] == (
             "tcp:4000:interface=127.0.0.1:backlog=1024"
         )
+    assert parse("--admin-ssh", "2322")["admin-ssh"] == "tcp:2322:interface=127.0.0.1:backlog=1024"
+    assert parse()["admin"] == "tcp:2300:interface=127.0.0.1:backlog=1024"  # the default too
     assert endpoint("tcp6:port=4000:interface=\\:\\:1") == (
         "tcp6:port=4000:interface=\\:\\:1:backlog=1024"
     )
