@@ -40,6 +40,7 @@ CHAT_SETTINGS = (
     "max-rooms",
     "max-rooms-per-user",
     "password-min-length",
+    "registrations-per-hour",
 )
 #: What the waiting private messages' limit and page size come from.
 INBOX = ("max-inbox", "max-output")
@@ -91,8 +92,8 @@ def configureAdmission(admission: Admission, options: Options) -> None:
 def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> None:
     """
     The service's options a reload applies: operators, room size, history
-    replayed, rooms users may create, the shortest new password, and the
-    connection limits.
+    replayed, rooms users may create, the shortest new password, how many
+    accounts an address may register, and the connection limits.
     """
 
     def configure(options: Options) -> None:
@@ -103,6 +104,8 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
         if chat.persistence is not None:
             chat.persistence.accounts.rules = passwordRules(options)
+            if chat.persistence.accounts.pace is not None:
+                chat.persistence.accounts.pace.perHour = options["registrations-per-hour"]
 
     reloader.onChange(CHAT_SETTINGS, configure)
     reloader.onChange(ADMISSION, lambda new: configureAdmission(admission, new))

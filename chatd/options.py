@@ -21,6 +21,7 @@ from chatd.core.limits import (
     MAX_WAITING,
     MIN_PASSWORD,
 )
+from chatd.core.registrations import REGISTRATIONS_PER_HOUR
 from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.irc import nickserv
 from chatd.logs import LoggingOptions
@@ -105,6 +106,13 @@ class Options(LoggingOptions):
             30,
             "New connections one address (IPv6: one /64) may open per minute, in"
             " bursts of as many (0: no limit).",
+            optionalInt,
+        ],
+        [
+            "registrations-per-hour",
+            None,
+            REGISTRATIONS_PER_HOUR,
+            "New accounts one address (IPv6: one /64) may register an hour (0: no limit).",
             optionalInt,
         ],
         [

@@ -16,6 +16,7 @@ from chatd.core import gate as passwordgate
 from chatd.core.accounts import Accounts
 from chatd.core.admission import Admission
 from chatd.core.limits import PAGE_BYTES
+from chatd.core.registrations import RegistrationPace
 from chatd.core.service import ChatService
 from chatd.gcpolicy import tuneCollector
 from chatd.lines.turnbudget import TurnBudget
@@ -144,7 +145,13 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         rooms=options["rooms"],
         operators=options["operators"],
         store=store,
-        accounts=Accounts(store, reactor, gate=gate, rules=passwordRules(options)),
+        accounts=Accounts(
+            store,
+            reactor,
+            gate=gate,
+            rules=passwordRules(options),
+            pace=RegistrationPace(reactor, admission, options["registrations-per-hour"]),
+        ),
         historyCount=options["history-count"],
         logConnections=not options["quiet-connections"],
         maxRooms=options["max-rooms"],

@@ -32,6 +32,7 @@ from chatd.core import errors
 from chatd.core.gate import PasswordGate
 from chatd.core.limits import MAX_PASSWORD, MIN_PASSWORD
 from chatd.core.names import key
+from chatd.core.registrations import RegistrationPace
 from chatd.core.scram import ScramProof, deriveVerifier
 from chatd.storage.interfaces import IChatStore
 
@@ -135,9 +136,12 @@ class Accounts:
         checker: PasswordChecker | None = None,
         gate: PasswordGate | None = None,
         rules: PasswordRules = PasswordRules(),
+        pace: RegistrationPace | None = None,
     ) -> None:
         self.store = store
         self.rules = rules
+        #: How many new accounts an address may register (none: no limit).
+        self.pace = pace
         self.clock = clock
         self.gate = gate or PasswordGate(clock)
         self.checker = checker or PasswordChecker(runInThread=self.gate.inThread)
@@ -190,13 +194,17 @@ class Accounts:
         if verifier is not None:
             await self.store.saveScramVerifier(nick, passwordHash, verifier)
 
-    async def register(self, nick: str, password: str) -> None:
+    async def register(self, nick: str, password: str, newFrom: str | None = None) -> None:
         """
-        Register C{nick} with C{password}, or change its password.
+        Register C{nick} with C{password}, or change its password; a new
+        account is counted against its address C{newFrom} (L{pace}).
 
         @raise InvalidArgument: the password breaks L{rules}.
+        @raise TooManyRegistrations: that address registered enough lately.
         """
         self.rules.check(password)
+        if newFrom is not None and self.pace is not None:
+            self.pace.take(newFrom)
         passwordHash = await self.checker.hash(password)
         await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
         await self.keepVerifier(nick, passwordHash, password)

@@ -80,6 +80,10 @@ class TooManyNewConnections(TooManyConnections):
     reason = "too many new connections from your address, wait a minute"
 
 
+class TooManyRegistrations(TooManyConnections):
+    reason = "too many new accounts from your address: try again in an hour"
+
+
 class InvalidArgument(ChatError):
     code, reason = 10, "invalid argument"
 

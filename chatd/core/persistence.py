@@ -298,7 +298,7 @@ class Persistence:
     async def _register(self, participant: IParticipant, nick: str, password: str) -> None:
         await self.whenReady()
         new = key(nick) not in self.registered  # not a change of password
-        await self.accounts.register(nick, password)
+        await self.accounts.register(nick, password, participant.address if new else None)
         self.registered.add(key(nick))
         if new:  # (a change of password is no news)
             status.accountCreated(self.service, participant, self.service.people.presence)

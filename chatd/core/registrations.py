@@ -1,0 +1,52 @@
+# -*- test-case-name: tests.unit.core.test_registrations -*-
+"""
+How many new accounts one address may register: accounts cost nothing,
+and each one's rooms last, so made in bulk from one place they would use up
+the room list (C{--max-rooms}) for everyone, for good.  A token bucket per
+address group, as L{chatd.core.admission.Admission} groups addresses: the
+networks of C{--limit-exempt} are not limited.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatd.core import errors
+from chatd.core.admission import UNGROUPED, Admission
+from chatd.lines.throttle import TokenBucket
+
+#: New accounts an address may register in an hour, by default.
+REGISTRATIONS_PER_HOUR = 10
+
+
+class RegistrationPace:
+    """
+    At most C{perHour} new accounts an hour from one address group, in
+    bursts of as many (C{None} or 0: no limit).
+    """
+
+    def __init__(self, clock: IReactorTime, admission: Admission, perHour: int | None) -> None:
+        self.clock = clock
+        self.admission = admission
+        self.perHour = perHour
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def take(self, address: str) -> None:
+        """
+        Count one new account registered from C{address}.
+
+        @raise errors.TooManyRegistrations: it registered C{perHour} in the
+            last hour.
+        """
+        group = self.admission.group(address) if self.perHour else UNGROUPED
+        if not group:
+            return
+        bucket = self._buckets.get(group)
+        if bucket is None:
+            if len(self._buckets) >= 4096:  # forget the groups as good as new
+                self._buckets = {g: b for g, b in self._buckets.items() if not b.full()}
+            burst = float(self.perHour or 0)
+            bucket = self._buckets[group] = TokenBucket(self.clock, burst / 3600.0, burst)
+        if not bucket.ready():
+            raise errors.TooManyRegistrations()
+        bucket.take()
