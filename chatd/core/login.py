@@ -188,7 +188,8 @@ class Logins:
             return errors.NickTaken()
         return errors.NickTaken(
             "that account is signed in on another server of this chat, and one account's"
-            " connections must all be on the same server: sign out there first"
+            " connections must all be on the same server: sign out there first (if that"
+            " server just stopped, try again in a few seconds)"
         )
 
     def mayJoin(self, holder: IParticipant, nick: str) -> bool:

@@ -242,6 +242,7 @@ class BridgeTests(SynchronousTestCase):
             errors.NickTaken, self.b.service.login, RecordingParticipant(), "op"
         )
         self.assertIn("signed in on another server", error.text)
+        self.assertIn("if that server just stopped, try again in a few seconds", error.text)
         error = self.assertRaises(
             errors.NickTaken, self.b.service.login, RecordingParticipant(), "guest"
         )
