@@ -21,7 +21,7 @@ from twisted.logger import Logger
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
 from chatd.cluster.moderation import Lifts
-from chatd.cluster.receipts import Receipts
+from chatd.cluster.receipts import LEFT, Receipts, which
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
 from chatd.core.absent import Absent
@@ -219,12 +219,13 @@ class Inbound:
         """
         try:
             recipient = self.service.find(fields["to"])
+            bounce = {"u": fields["u"], "to": fields["to"], "id": fields.get("id", "")}
             if isinstance(recipient, RemoteParticipant):
-                self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
+                self.bus.publishTo(node, "bounce", **bounce)
                 return
             shown = fields["to"] if recipient is None or recipient.nick is None else recipient.nick
             if not self.replica.tellRemote(tellEvent(fields, shown)):
-                self.bus.publishTo(node, "bounce", u=fields["u"], to=fields["to"])
+                self.bus.publishTo(node, "bounce", **bounce)
         finally:  # delivered, kept or bounced: the sender's node may forget it
             self.receipts.handled(node, fields)
 
@@ -235,8 +236,8 @@ class Inbound:
         """
         sender = self.service.find(fields["u"])
         if sender is not None and not isinstance(sender, RemoteParticipant):
-            text = f"{fields['to']} left before your private message reached them: not delivered"
-            self.service.notify(sender, text)
+            event = self.receipts.waiting(node, fields.get("id", ""))  # (its told comes next)
+            self.service.notify(sender, LEFT.format(to=fields["to"], what=which(event)))
 
     def remote_notice(self, node: str, fields: dict[str, Any]) -> None:
         event = Notice(fields["t"], fields["w"])

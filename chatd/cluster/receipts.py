@@ -20,6 +20,7 @@ tracked.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -30,11 +31,28 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.messages import tellFields
 from chatd.core.events import PrivateMessage
 from chatd.core.service import ChatService
+from chatd.core.text import plain
 
 #: Messages kept per node at most while unanswered (the oldest go first).
 LIMIT = 10_000
-#: What a sender is told of a message its recipient's node never handled.
-NOT_DELIVERED = "{to}'s server went away before your private message reached them: not delivered"
+#: What a sender is told of a message its recipient's node never handled,
+#: or that reached nobody there (C{bounce}).
+NOT_DELIVERED = (
+    "{to}'s server went away before your private message{what} reached them: not delivered"
+)
+LEFT = "{to} left before your private message{what} reached them: not delivered"
+
+
+def which(event: PrivateMessage | None) -> str:
+    """
+    Which message it was, for its sender: the start of its text and when
+    it was sent (C{""} if this node no longer has it).
+    """
+    if event is None or not event.lines:
+        return ""
+    first = plain(event.lines[0])
+    start = first if len(first) <= 40 else first[:39] + "\u2026"
+    return f' ("{start}", sent at {time.strftime("%H:%M:%S UTC", time.gmtime(event.when))})'
 
 
 class Receipts:
@@ -80,9 +98,14 @@ class Receipts:
             self.bus.publishTo(node, "told", id=fields["id"])
 
     def _told(self, node: str, fields: dict[str, Any]) -> None:
-        waiting = self._waiting.get(node)
-        if waiting is not None:
-            waiting.pop(fields.get("id", ""), None)
+        self.waiting(node, fields.get("id", ""))
+
+    def waiting(self, node: str, msgid: str) -> PrivateMessage | None:
+        """
+        The message C{msgid} sent to C{node} that it has not said it
+        handled, taken out of the waiting ones (C{None}: none).
+        """
+        return self._waiting.get(node, {}).pop(msgid, None)
 
     def lost(self, node: str) -> None:
         """
@@ -99,4 +122,4 @@ class Receipts:
             return
         sender = self.service.find(event.sender)
         if sender is not None:
-            self.service.notify(sender, NOT_DELIVERED.format(to=event.recipient))
+            self.service.notify(sender, NOT_DELIVERED.format(to=event.recipient, what=which(event)))

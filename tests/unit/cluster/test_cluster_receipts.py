@@ -107,8 +107,9 @@ class ReceiptsTests(SynchronousTestCase):
         self.b.hold()
         self.tell("gus", "never read")
         self.bDies()
-        notices = [e.text for e in self.alice.events if isinstance(e, Notice)]
-        self.assertIn(NOT_DELIVERED.format(to="gus"), notices)
+        [notice] = [e.text for e in self.alice.events if isinstance(e, Notice)]
+        what = ' ("never read", sent at 22:13:20 UTC)'  # which message it was
+        self.assertEqual(notice, NOT_DELIVERED.format(to="gus", what=what))
 
     def test_handledNotTracked(self) -> None:
         """

@@ -271,7 +271,9 @@ class SharedStoreTests(SynchronousTestCase):
         kept = [e for e in back.events if isinstance(e, PrivateMessage)]
         self.assertEqual([(e.sender, e.lines) for e in kept], [("alice", ("hi?",))])
         self.assertTrue(kept[0].waited)
-        notices = [e.text for e in alice.events if isinstance(e, Notice)]
-        self.assertEqual(
-            notices, ["carol left before your private message reached them: not delivered"]
+        [notice] = [e.text for e in alice.events if isinstance(e, Notice)]
+        self.assertRegex(  # which message: its start and when it was sent
+            notice,
+            r'^carol left before your private message \("hi\?", sent at \d\d:\d\d:\d\d UTC\)'
+            " reached them: not delivered$",
         )
