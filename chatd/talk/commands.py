@@ -24,7 +24,8 @@ from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.core.redaction import redact
 from chatd.core.search import Found, search
-from chatd.core.text import actionLine
+from chatd.core.status import awayOf
+from chatd.core.text import actionLine, plain
 from chatd.lines.paced import paced, pagesFor
 from chatd.talk import reading
 from chatd.talk.alwayson import alwaysonCommand
@@ -168,6 +169,8 @@ async def pmCommand(session: TalkSession, rest: str) -> None:
     told = await maybeDeferred(service.tell, session.participant, nick, (message.strip(),))
     if isinstance(told, Kept):  # for a registered user who is away (always-on ones too)
         session.send(serverLine(f"{told.recipient} is away; {told.reason}."))
+    elif (away := awayOf(person := service.find(nick))) and person is not None:
+        session.send(serverLine(f"{person.nick} is away: {plain(away)}"))  # as IRC's 301
 
 
 async def meCommand(session: TalkSession, rest: str) -> None:

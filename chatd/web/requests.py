@@ -25,6 +25,7 @@ from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SE
 from chatd.core.redaction import redact as redactMessage
 from chatd.core.search import Found
 from chatd.core.search import search as searchHistory
+from chatd.core.status import awayOf
 from chatd.core.text import plain
 from chatd.lines.paced import pagesFor
 from chatd.web import readmarks, replay, wire
@@ -226,8 +227,16 @@ def say(web: WebParticipant, request: dict[str, Any]) -> Any:
 def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
     to, lines = _text(request, "to"), wire.splitText(_text(request, "text"))
     return maybeDeferred(web.service.tell, web, to, lines).addCallback(
-        lambda sent: _sent(web, {"to": to}, lines, sent)
+        lambda sent: _sent(web, {"to": to, **_away(web, to, sent)}, lines, sent)
     )
+
+
+def _away(web: WebParticipant, to: str, sent: object) -> Reply:
+    """
+    C{away}: the recipient, connected, marked themselves away (IRC's 301).
+    """
+    away = None if isinstance(sent, Kept) else awayOf(web.service.find(to))
+    return {} if not away else {"away": plain(away)}
 
 
 def _sent(

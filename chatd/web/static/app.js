@@ -344,6 +344,8 @@ function say(convo, text, action = false, retried = false) {
     addMessage(convo, reply, true);
     if (reply.waiting) {
       addEvent(convo, "event", convo.name + " is not connected: they will get it when they log in", reply.time);
+    } else if (reply.away) {  // connected, but marked away
+      addEvent(convo, "event", convo.name + " is away: " + reply.away, reply.time);
     }
   }, (error) => {
     if (error.code !== 21 || convo.kind !== "private" || retried) throw error;

@@ -238,6 +238,20 @@ class AdministratorTextTests(FrontEndsTestCase):
         self.assertIn(" 333 root #den services.chatd ", self.type(guest, tr, "TOPIC #den").decode())
 
 
+class AwayTests(FrontEndsTestCase):
+    def test_pmSomeoneAway(self) -> None:
+        """
+        C{/pm} to someone connected and marked away (IRC's C{AWAY}) says
+        they are away and why, as IRC's C{301} does.
+        """
+        ircy, ti = self.ircer("ircy", "AWAY :at lunch")
+        amy, ta = self.talker("amy")
+        self.assertEqual(self.type(amy, ta, "/pm IRCY hi"), b"*** ircy is away: at lunch\r\n")
+        self.assertIn(b"PRIVMSG ircy :hi", self.type(ircy, ti))
+        self.type(ircy, ti, "AWAY")
+        self.assertEqual(self.type(amy, ta, "/pm ircy back?"), b"")
+
+
 class HashRoomNameTests(FrontEndsTestCase):
     def test_joinHash(self) -> None:
         """

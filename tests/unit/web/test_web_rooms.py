@@ -105,6 +105,19 @@ class RoomsInStepTests(WebTestCase):
         members = self.request(page, type="members", room="Marketing")["members"]
         self.assertEqual(members, ["pagey"])
 
+    def test_tellSomeoneAway(self) -> None:
+        """
+        A private message to someone connected and marked away (IRC's
+        C{AWAY}) is delivered, and its reply says they are away and why,
+        as IRC's C{301} does; to someone not away, nothing of the kind.
+        """
+        ircy, ti = self.irc("NICK ircy", "USER ircy 0 * :I", "AWAY :at lunch \x02now\x02")
+        page = self.signIn("pagey", password=None)
+        reply = self.request(page, type="tell", to="IRCY", text="hi")
+        self.assertEqual((reply["type"], reply["away"]), ("tell", "at lunch now"))
+        self.ircSend(ircy, ti, "AWAY")
+        self.assertNotIn("away", self.request(page, type="tell", to="ircy", text="back?"))
+
     def test_kickedFromRoom(self) -> None:
         """
         A room operator's kick (here an IRC operator's C{KICK}) reaches the
