@@ -88,7 +88,8 @@ class AccountsTests(SynchronousTestCase):
     def test_loadFailure(self) -> None:
         """
         When the store cannot be loaded, the failure is logged and logins
-        are refused as an internal error (00) instead of hanging.
+        are refused with "try again later" (03) instead of hanging; the
+        internal error (00) is for bugs.
         """
         store = MemoryChatStore()
         store.load = lambda: fail(RuntimeError("database is locked"))  # type: ignore[method-assign]
@@ -100,4 +101,4 @@ class AccountsTests(SynchronousTestCase):
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
         alice = RecordingParticipant()
         service.connect(alice)
-        self.failureResultOf(service.login(alice, "alice"), errors.InternalError)
+        self.failureResultOf(service.login(alice, "alice"), errors.StoreUnavailable)
