@@ -31,6 +31,7 @@ from chatd.core.events import (
 from chatd.core.interfaces import IChatService
 from chatd.core.names import CHANNEL_PREFIX
 from chatd.core.text import action, actionLine, ircSafe
+from chatd.core.whowas import PastUser
 from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget
 
@@ -243,11 +244,26 @@ class WireFormat:
         if isinstance(nick, Administrator):  # the console: never a user's prefix
             return self.servicesName
         person = self.service.find(current or nick)
-        if person is None:
-            return f"{nick}!{nick}@chatd"
+        if person is None:  # gone or renamed just now (a message relayed after its sender's NICK)
+            past = self._justNow(nick)
+            if past is None:
+                return f"{nick}!{nick}@chatd"
+            renamed = past.renamedTo and self.service.find(past.renamedTo)
+            if not renamed:
+                return f"{nick}!{past.user}@{past.protocolName}.chatd"
+            person, current = renamed, past.renamedTo
         # Without an ident (other protocols) the user part is the name shown.
         user = getattr(person, "ident", None) or (nick if current else person.nick) or nick
         return f"{nick}!{user}@{person.protocolName}.chatd"
+
+    def _justNow(self, nick: str) -> PastUser | None:
+        """
+        Who had C{nick} until a moment ago (in this reactor turn's second or
+        the one before): what was said under it then is theirs.  Older
+        history is not: the name may have passed to someone else since.
+        """
+        past = self.service.whowas(nick, 1)
+        return past[0] if past and past[0].when >= self.service.now() - 1 else None
 
     def _tags(self, when: float, nick: str | None = None) -> dict[str, str] | None:
         tags = {"time": serverTime(when)} if self.tagged else None
@@ -260,7 +276,10 @@ class WireFormat:
         """
         if not self.accountTag or nick is None or isinstance(nick, Administrator):
             return tags
-        account = accountOf(self.service, self.service.find(nick))
+        person = self.service.find(nick)
+        if person is None and (past := self._justNow(nick)) is not None and past.renamedTo:
+            person = self.service.find(past.renamedTo)  # said just before a rename
+        account = accountOf(self.service, person)
         if account is None:
             return tags
         return {**(tags or {}), "account": account}

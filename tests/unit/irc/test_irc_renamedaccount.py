@@ -64,6 +64,21 @@ class RenamedAccountTests(IRCStoreTestCase):
         who = self.only(self.send(watch, tw, "WHO emx %na"), "354")
         self.assertEqual(who.params[1:], ["emx", "emma"])
 
+    def test_messageJustBeforeARename(self) -> None:
+        """
+        A message and a rename in one packet: the message, relayed after
+        the rename happened, still comes from the sender's own prefix, with
+        its account.
+        """
+        watch, tw = self.watcher()
+        emma, te = self.signedIn()
+        self.send(emma, te, "JOIN #lobby")
+        self.send(watch, tw)
+        emma.dataReceived(b"PRIVMSG #lobby :said as emma\r\nNICK emx\r\n")
+        self.clock.advance(0)
+        said = self.only(self.send(watch, tw), "PRIVMSG")
+        self.assertEqual((said.prefix, said.tags.get("account")), ("emma!emma@irc.chatd", "emma"))
+
     def test_whoxShowsAnAccountSignedInOnAnotherProtocol(self) -> None:
         """
         WHOX's C{%a} gives the account of a TCHAT user who logged in with
