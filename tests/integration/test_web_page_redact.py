@@ -58,6 +58,13 @@ def test_deleteButton(tmp_path: Path) -> None:
             got.append(line)
         assert "srv: from a terminal" in got, got
         assert not any("wrong room" in line for line in got), got
+        # Renamed, a guest may no longer delete what it said under its old name: no button.
+        bob.say("said as bob")
+        bob.waitForLine("bob", "said as bob")
+        assert len(bob.findAll("#log li.msg button.delete")) == 1
+        bob.say("/nick bobby")
+        bob.wait(lambda: bob.find("#me").text == "as bobby")
+        bob.wait(lambda: bob.findAll("#log li.msg button.delete") == [])
     finally:
         alice.quit()
         bob.quit()

@@ -156,6 +156,16 @@ function show(key) {
 // ---- actions ---------------------------------------------------------------
 
 function setMe(nick) {
+  if (state.nick && nick && state.nick.toLowerCase() !== nick.toLowerCase()) {
+    // Renamed: the server lets us delete only what we said under this name
+    // (a room's operator, anything in it).
+    for (const convo of state.convos.values()) {
+      if (convo.kind === "room" && convo.operator) continue;
+      for (const button of convo.log.querySelectorAll("li.msg button.delete")) {
+        if (button.closest("li.msg").dataset.from !== nick) button.remove();
+      }
+    }
+  }
   state.nick = nick;
   if (state.wanted && nick) state.wanted.nick = nick;  // a reconnect logs in as who we are now
   $("me").textContent = nick ? "as " + nick : "";
