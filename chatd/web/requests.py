@@ -94,10 +94,9 @@ def create(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     def entered(room: str) -> Reply:
-        members = web.service.members(web, room)
         return {
             "room": room,
-            "members": members,
+            **_membersOf(web, room),
             "topic": plain(web.service.topic(room)),
             "operator": web.service.isRoomOperator(web, room),
         }
@@ -125,7 +124,19 @@ def leave(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 def members(web: WebParticipant, request: dict[str, Any]) -> Reply:
     room = _text(request, "room")
-    return {"room": room, "members": web.service.members(web, room)}
+    return {"room": room, **_membersOf(web, room)}
+
+
+def _membersOf(web: WebParticipant, room: str) -> Reply:
+    """
+    C{members}, and C{status}: each member's C{o} (the room's operators)
+    or C{v} (voiced), for those that have one.
+    """
+    statuses = web.service.memberStatuses(web, room)
+    return {
+        "members": [nick for nick, _ in statuses],
+        "status": {nick: status for nick, status in statuses if status},
+    }
 
 
 def history(web: WebParticipant, request: dict[str, Any]) -> Any:

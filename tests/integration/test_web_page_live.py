@@ -95,6 +95,14 @@ def test_irc_actions_and_topic(daemon: Daemon) -> None:
         page.wait(lambda: "ircy set mode +m on acts" in page.find("#log").text)
         page.click('#convos button[data-key="@ircy"]')
         assert "set mode" not in page.find("#log").text
+
+        # Who runs the room shows in its member list, and follows its changes.
+        page.click('#rooms button[data-key="#acts"]')
+        page.wait(lambda: sorted(page.find("#members").text.split()) == ["@ircy", "wa"])
+        irc.send("MODE #acts +o wa")
+        page.wait(lambda: sorted(page.find("#members").text.split()) == ["@ircy", "@wa"])
+        irc.send("MODE #acts -o+v wa wa")
+        page.wait(lambda: sorted(page.find("#members").text.split()) == ["+wa", "@ircy"])
     finally:
         page.quit()
         irc.close()

@@ -51,6 +51,7 @@ const events = {
     }
     const convo = roomConvo(m.room);
     convo.members = convo.members.filter((n) => n !== m.nick);
+    delete convo.status[m.nick];
     const what = m.kind === "kick" ? " was kicked by " + m.by : " left";
     addEvent(convo, "event", m.nick + what + why, m.time);
     renderMembers();
@@ -61,6 +62,10 @@ const events = {
     for (const convo of state.convos.values()) {
       if (convo.kind !== "room" || !m.rooms.includes(convo.name)) continue;
       convo.members = convo.members.map((n) => (n === m.old ? m.new : n));
+      if (convo.status[m.old]) {
+        convo.status[m.new] = convo.status[m.old];
+        delete convo.status[m.old];
+      }
       addEvent(convo, "event", m.old + " is now " + m.new, m.time);
     }
     followRename(m.old, m.new, m.time);
@@ -70,6 +75,7 @@ const events = {
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
     if (!convo) return showNotice(m.text);
     addEvent(convo, "notice", m.text, m.time);
+    if (m.modes && statusChanged(convo, m.modes, m.args || [])) renderMembers();
     if (m.topic !== undefined) {
       convo.topic = m.topic;
       renderHeader();
@@ -85,6 +91,29 @@ const events = {
     }
   },
 };
+
+// Apply MODES ("+o", "-v", "+mo"...) with ARGS to CONVO's members' status
+// (o: runs the room, v: voiced); whether one changed.
+function statusChanged(convo, modes, args) {
+  let adding = true;
+  let changed = false;
+  const queue = [...args];
+  for (const letter of modes) {
+    if (letter === "+" || letter === "-") {
+      adding = letter === "+";
+    } else if ("ovbeIk".includes(letter) || (letter === "l" && adding)) {
+      const nick = queue.shift();
+      if (nick === undefined || !"ov".includes(letter)) continue;
+      const now = convo.status[nick] || "";
+      const next = adding ? (now === "o" || letter === "o" ? "o" : "v") : (now === letter ? "" : now);
+      if (next !== now) {
+        if (next) convo.status[nick] = next; else delete convo.status[nick];
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
 
 // A message for CONVO: on the page, and its unread count in the sidebar and title.
 function received(convo, m, mine) {
@@ -265,7 +294,7 @@ function join(name, prefix = "you joined #", focus = true, key = undefined, afte
   request("join", fields).then(
     (reply) => {
       roomConvo(reply.room).operator = Boolean(reply.operator);
-      entered(reply.room, prefix + reply.room, focus, reply.members, reply.topic);
+      entered(reply.room, prefix + reply.room, focus, reply);
       controlsForOperator(roomConvo(reply.room));
     }, (error) => {
       // The server's word is the truth: in the room already (35), or not
@@ -281,7 +310,7 @@ function join(name, prefix = "you joined #", focus = true, key = undefined, afte
 // We are in ROOM (just joined, or put back by the server): show it and
 // its members.  A server that stores messages replays the room's last
 // ones by itself, as ordinary message events with their original time.
-function entered(room, note, focus, members, topic) {
+function entered(room, note, focus, listing) {
   const convo = roomConvo(room);
   convo.joined = true;
   convo.name = room;
@@ -289,10 +318,11 @@ function entered(room, note, focus, members, topic) {
   if (focus || state.current === null) show(convo.key);
   renderConvos();
   refreshRooms();
-  const listed = members ? Promise.resolve({ members, topic }) : request("members", { room }).then(
-    (reply) => request("topic", { room }).then((t) => ({ members: reply.members, topic: t.topic })));
+  const listed = listing ? Promise.resolve(listing) : request("members", { room }).then(
+    (reply) => request("topic", { room }).then((t) => ({ ...reply, topic: t.topic })));
   listed.then((reply) => {
     convo.members = reply.members;
+    convo.status = reply.status || {};
     if (reply.topic !== undefined) convo.topic = reply.topic;
     renderMembers();
     renderHeader();

@@ -10,7 +10,7 @@ export function conversation(key, kind, name) {
   let convo = state.convos.get(key);
   if (!convo) {
     convo = {
-      key, kind, name, members: [], log: el("ol", "log"), unread: 0, joined: kind !== "room",
+      key, kind, name, members: [], status: {}, log: el("ol", "log"), unread: 0, joined: kind !== "room",
       topic: "", seen: new Map(), ids: new Set(), lastId: null, lastTime: 0, lastMillis: 0, replayUntil: -Infinity, marker: null, readMillis: null, sentRead: 0,
       olderDone: false, loading: false, replayIsNews: false,
     };
@@ -84,10 +84,11 @@ export function renderMembers() {
   if (!room) return;
   for (const nick of convo.members) {
     const item = el("li");
-    const button = el("button", "member", nick);
+    const status = convo.status[nick];  // o: runs the room; v: may speak when it is moderated
+    const button = el("button", "member", ({ o: "@", v: "+" }[status] || "") + nick);
     button.type = "button";
     button.dataset.nick = nick;
-    button.title = "Send " + nick + " a private message";
+    button.title = (status === "o" ? nick + " runs the room. " : "") + "Send " + nick + " a private message";
     if (nick !== state.nick) button.addEventListener("click", () => actions.show(privateConvo(nick).key));
     item.appendChild(button);
     list.appendChild(item);

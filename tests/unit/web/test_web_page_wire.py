@@ -48,7 +48,8 @@ class TopicTests(WebTestCase):
         """
         alice, bob = self.web.connect("alice"), self.web.connect("bob")
         self.request(alice, type="create", room="den")
-        self.assertEqual(self.request(alice, type="join", room="den")["topic"], "")
+        joined = self.request(alice, type="join", room="den")
+        self.assertEqual((joined["topic"], joined["status"]), ("", {"alice": "o"}))  # she runs it
         reply = self.request(bob, type="topic", room="den")
         self.assertEqual((reply["type"], reply["code"]), ("error", errors.NotMember.code))
         self.request(bob, type="join", room="den")
