@@ -222,9 +222,9 @@ def roomsCommand(session: TalkSession, rest: str) -> None:
 
 def whoCommand(session: TalkSession, rest: str) -> None:
     room = roomArgument(_word("who", rest, optional=True)) or currentRoom(session)
-    nicks = session.factory.service.members(session.participant, room)
-    shown = ", ".join(shownNick(session, nick) for nick in nicks)
-    session.send(serverLine(f"In {room} ({len(nicks)}): {shown}"))
+    members = session.factory.service.memberStatuses(session.participant, room)
+    shown = ", ".join(shownNick(session, nick, status) for nick, status in members)
+    session.send(serverLine(f"In {room} ({len(members)}): {shown}"))
 
 
 def listCommand(session: TalkSession, rest: str) -> None:

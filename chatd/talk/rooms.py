@@ -35,12 +35,15 @@ def company(session: TalkSession, room: str) -> str:
     return f", with {', '.join(others)}." if others else "; nobody else is here yet."
 
 
-def shownNick(session: TalkSession, nick: str) -> str:
+def shownNick(session: TalkSession, nick: str, status: str = "") -> str:
     """
     C{nick} as a list of people shows it: C{"ivy (away)"} for someone away,
-    an always-on person with no connection open included.
+    an always-on person with no connection open included; with a room's
+    C{status}, C{"op (runs it)"}, C{"ivy (away, voiced)"} (IRC's @ and +).
     """
-    return f"{nick} (away)" if awayOf(session.factory.service.find(nick)) else nick
+    notes = ["away"] if awayOf(session.factory.service.find(nick)) else []
+    notes += {"o": ["runs it"], "v": ["voiced"]}.get(status, [])
+    return f"{nick} ({', '.join(notes)})" if notes else nick
 
 
 def roomOption(value: str) -> str:

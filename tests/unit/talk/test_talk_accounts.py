@@ -441,7 +441,7 @@ class CommandTests(TalkAccountTestCase):
         )
         self.assertTrue(self.successResultOf(self.service.isRegistered("alice")))
         self.assertIsNone(self.alice.registering)
-        self.assertEqual(self.send(self.alice, self.ta, "/who"), b"*** In lobby (1): alice\r\n")
+        self.assertEqual(self.send(self.alice, self.ta, "/who"), b"*** In lobby (1): alice (runs it)\r\n")
 
     def test_history(self) -> None:
         """

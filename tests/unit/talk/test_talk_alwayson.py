@@ -85,5 +85,5 @@ class TalkAlwaysOnTests(TalkStoreTestCase):
         alice.connectionLost(None)
         carol, tc = self.talk("carol")
         self.assertIn(b"with alice (away).", self.type(carol, tc, "/join den"))
-        self.assertIn(b"In den (2): alice (away), carol", self.type(carol, tc, "/who"))
+        self.assertIn(b"In den (2): alice (away, runs it), carol", self.type(carol, tc, "/who"))
         self.assertIn(b"alice (away)", self.type(carol, tc, "/list"))

@@ -263,7 +263,7 @@ class HashRoomNameTests(FrontEndsTestCase):
         amy, ta = self.talker("amy")
         self.assertEqual(self.type(amy, ta, "/join #den"), b"*** You joined den, with op.\r\n")
         self.assertIn(b":amy!amy@talk.chatd JOIN #den", self.type(op, to))
-        self.assertEqual(self.type(amy, ta, "/who #den"), b"*** In den (2): op, amy\r\n")
+        self.assertEqual(self.type(amy, ta, "/who #den"), b"*** In den (2): op (runs it), amy\r\n")
         self.type(amy, ta, "hi op")
         self.assertIn(b"PRIVMSG #den :hi op", self.type(op, to))
         self.assertEqual(
