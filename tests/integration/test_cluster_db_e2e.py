@@ -24,6 +24,7 @@ from tests.support.clusterlive import (
     ircUser,
     login,
     sleep,
+    waitForLine,
     waitForLog,
     waitForMembers,
 )
@@ -357,3 +358,38 @@ async def test_privateMessagesOutliveAKilledNode(nodes: Callable[..., Daemon]) -
     assert received == acknowledged
     for client in (alice, back):
         await client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_alwaysOnBackAfterTheWholeClusterRestarts(nodes: Callable[..., Daemon]) -> None:
+    """
+    An always-on account (IRC's C{ALWAYSON ON}) with no connection open is
+    back in its rooms after every node restarted: both nodes list it in
+    the room, and one of them put it back.
+    """
+    a, b = nodes("a", irc=True), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    registering = await login(a, "owl")
+    assert await command(registering, "clt: REGIS hoot-hoot") == ["srv: OKAY!"]
+    await registering.close()
+    owl = await ircUser(a, "owl", "hoot-hoot")
+    owl.send("JOIN #Blabla", "ALWAYSON ON")
+    await waitForLine(owl, lambda line: "NOTE ALWAYSON ON" in line)
+    owl.send("QUIT :bye")
+    await owl.close()
+    watcher = await login(b, "watcher", "Blabla")
+    await waitForMembers(watcher, "Blabla", ["owl", "watcher"])  # stays, always on
+    await watcher.close()
+    for daemon in (a, b):
+        daemon.stop(signal.SIGTERM)
+    a, b = nodes("a2"), nodes("b2")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    readers = [await login(daemon, f"reader{n}", "Blabla") for n, daemon in enumerate((a, b))]
+    for reader in readers:
+        await waitForMembers(reader, "Blabla", ["owl", "reader0", "reader1"])
+    back = [d.logText().count("owl is back in their rooms, always on") for d in (a, b)]
+    assert sorted(back) == [0, 1], back  # one node puts it back
+    for reader in readers:
+        await reader.close()

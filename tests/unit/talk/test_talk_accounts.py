@@ -441,7 +441,9 @@ class CommandTests(TalkAccountTestCase):
         )
         self.assertTrue(self.successResultOf(self.service.isRegistered("alice")))
         self.assertIsNone(self.alice.registering)
-        self.assertEqual(self.send(self.alice, self.ta, "/who"), b"*** In lobby (1): alice (runs it)\r\n")
+        self.assertEqual(
+            self.send(self.alice, self.ta, "/who"), b"*** In lobby (1): alice (runs it)\r\n"
+        )
 
     def test_history(self) -> None:
         """
