@@ -52,6 +52,7 @@ class Spool:
         """
         Keep C{rows} (replacing what was kept: the caller read it first).
         """
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # (--db: maybe none yet)
         temporary = self.path.with_name(self.path.name + ".new")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as file:

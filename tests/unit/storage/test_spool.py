@@ -34,6 +34,16 @@ class SpoolTests(SynchronousTestCase):
         self.assertEqual(self.spool.read(), [])
         self.spool.remove()  # twice: nothing to do
 
+    def test_directoryMade(self) -> None:
+        """
+        A data directory nothing made yet (the database is PostgreSQL's) is
+        made, for its owner only.
+        """
+        spool = Spool(self.dir / "chatd-data" / "unwritten.json")
+        spool.write([("x",)])
+        self.assertEqual(spool.read(), [("x",)])
+        self.assertEqual(spool.path.parent.stat().st_mode & 0o777, 0o700)
+
     def test_damaged(self) -> None:
         """
         A damaged file is refused, naming it and saying what to do.
