@@ -100,10 +100,24 @@ class AlwaysOn:
         d = self.store.setAlwaysOn(nick, on)
 
         def stored(ignored: None) -> bool:
-            (self._accounts.add if on else self._accounts.discard)(key(nick))
+            self.adopt(nick, on)
+            self.persistence.changed("alwayson", u=nick, on=on)  # the other nodes' copies
             return on
 
         return d.addCallback(stored)
+
+    def adopt(self, nick: str, on: bool) -> None:
+        """
+        C{nick}'s account is now always on, or not (set here, or on another
+        node sharing the store: L{chatd.core.sharing}).
+        """
+        (self._accounts.add if on else self._accounts.discard)(key(nick))
+
+    def adoptAll(self, names: list[str]) -> None:
+        """
+        The always-on accounts are C{names}, as the store has them now.
+        """
+        self._accounts = {key(nick) for nick in names}
 
     def _account(self, participant: IParticipant) -> str:
         nick = self.service.requireLogin(participant)

@@ -37,7 +37,8 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     """
     Apply a change another node made and wrote to the shared store.
 
-    C{"account"} (C{u}: a newly registered name), C{"settings"} (C{s}: a
+    C{"account"} (C{u}: a newly registered name), C{"alwayson"} (C{u},
+    C{on}: whether that account stays present), C{"settings"} (C{s}: a
     room's L{RoomSettings} as a dict) or C{"access"} (C{room}, C{u}, C{a}: a
     request to enter an approval room, pending or accepted).  A user of this
     node accepted elsewhere enters the room here and is told, as if the
@@ -46,6 +47,8 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     await persistence.whenReady()
     if kind == "account":
         persistence.registered.add(key(fields["u"]))
+    elif kind == "alwayson":
+        persistence.alwaysOn.adopt(fields["u"], bool(fields["on"]))
     elif kind == "settings":
         _room(persistence, RoomSettings(**fields["s"]))
     elif kind == "access":
@@ -76,6 +79,7 @@ async def reload(persistence: Persistence) -> None:
     await persistence.whenReady()
     snapshot = await persistence.store.load()
     persistence.registered |= snapshot.accounts
+    persistence.alwaysOn.adoptAll(await persistence.store.alwaysOnAccounts())
     for settings in snapshot.rooms:
         room = _room(persistence, settings)
         for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.alwayson import alwaysOnOf
 from chatd.core.people import Person
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode
@@ -76,3 +77,24 @@ class ClusterAlwaysOnTests(SynchronousTestCase):
         self.settle([b, c])
         self.assertTrue(self.hosts(c))
         self.assertIsNotNone(b.service.find("ann"))
+
+    def test_settingSeenByEveryNode(self) -> None:
+        """
+        Turned on on node a, the setting holds on node b too (a later
+        connection there, or its last close, asks b's copy), and turned off
+        on b, on a: the nodes tell each other, as the shared store has it.
+        """
+        a, b = self.node("a"), self.node("b")
+        self.settle([a, b])
+        bea = a.user("bea", proven=False)  # then registered, as REGIS does
+        self.successResultOf(self.store.saveAccount("bea", "$argon2id$unused", 0))
+        a.service.people.accounts.prove(bea, "bea")
+        onA, onB = alwaysOnOf(a.service), alwaysOnOf(b.service)
+        assert onA is not None and onB is not None
+        self.assertTrue(self.successResultOf(onA.set(bea, True)))
+        self.settle([a, b])
+        self.assertTrue(onB.isOn("bea"))
+        onB.adopt("bea", True)  # (what b's own setter does first, then it tells the others)
+        b.service.persistence.changed("alwayson", u="bea", on=False)  # type: ignore[union-attr]
+        self.settle([a, b])
+        self.assertFalse(onA.isOn("bea"))
