@@ -14,8 +14,9 @@ mode, the web page's setting), off by default.  A person the service ends
 (a kick, a ban, an operator's C{KILL}) leaves for good, as does one whose
 account is banned or was kicked and may not come back yet.  In cluster
 mode, a starting node puts back, once it has heard the other nodes, the
-always-on accounts no node has; the cluster-wide claim of the name decides
-between nodes that start together (L{AlwaysOn.restore}).  An
+always-on accounts no node has, and looks again every
+L{KEEP_PRESENT_EVERY} seconds (for those whose node died); the cluster-wide
+claim of the name decides between nodes (L{AlwaysOn.restore}).  An
 ended presence stays ended over a restart, until the account's next login
 (L{AlwaysOn.ended}, L{AlwaysOn.signedIn}).
 """
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 #: Seconds between looks at whether sanctions that could not be loaded at
 #: start have been since (their load is tried again as often).
 SANCTIONS_AGAIN = 5.0
+#: Seconds between a cluster node's looks for always-on accounts no node has.
+KEEP_PRESENT_EVERY = 30.0
 
 
 def alwaysOnOf(service: object) -> AlwaysOn | None:
@@ -262,9 +265,25 @@ class AlwaysOn:
                 if not service.running:
                     return
                 await deferLater(service.clock, SANCTIONS_AGAIN, lambda: None)
+        await self._restoreAll(names)
+        while service.observer is not None and service.running:
+            # A node that died (or restarted before the others counted it
+            # dead) took its absent people with it: put back, now and then,
+            # those no node has; each name's claim decides between nodes.
+            await deferLater(service.clock, KEEP_PRESENT_EVERY, lambda: None)
+            try:
+                self._endedKeys = {key(nick) for nick in await self.store.endedPresences()}
+                names = await self.store.alwaysOnAccounts()
+                self.adoptAll(names)  # (the store is the truth: a change missed meanwhile)
+                await self._restoreAll(names)
+            except errors.ChatError:
+                continue  # the store is away: next time
+
+    async def _restoreAll(self, names: list[str]) -> None:
         for nick in names:
-            if await self._restoreOne(nick) and service.logConnections:
-                self.log.info("{nick} is back in their rooms, always on", nick=nick)
+            if self.service.running and await self._restoreOne(nick):
+                if self.service.logConnections:
+                    self.log.info("{nick} is back in their rooms, always on", nick=nick)
 
     def _admit(self, standIn: Absent, nick: str) -> str:
         if self.service.find(nick) is not None:  # came meanwhile (a login here)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.alwayson import alwaysOnOf
+from chatd.core.alwayson import KEEP_PRESENT_EVERY, alwaysOnOf
 from chatd.core.people import Person
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode
@@ -77,6 +77,26 @@ class ClusterAlwaysOnTests(SynchronousTestCase):
         self.settle([b, c])
         self.assertTrue(self.hosts(c))
         self.assertIsNotNone(b.service.find("ann"))
+
+    def test_hostDiedSurvivorPutsBack(self) -> None:
+        """
+        The node that had ann dies for good: another node, once it counts it
+        dead, puts ann back by itself within L{KEEP_PRESENT_EVERY} seconds,
+        without any restart.
+        """
+        a = self.node("a")
+        self.settle([a])
+        b = self.node("b")
+        self.settle([a, b])
+        self.assertTrue(self.hosts(a))
+        a.crash()
+        self.settle([b], seconds=8)
+        self.assertIsNone(b.service.find("ann"))
+        self.settle([b], seconds=int(KEEP_PRESENT_EVERY))
+        self.assertTrue(self.hosts(b))
+        lobby = b.service.registry.find("lobby")
+        assert lobby is not None
+        self.assertIn("ann", [member.nick for member in lobby.members.values()])
 
     def test_settingSeenByEveryNode(self) -> None:
         """
