@@ -162,7 +162,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         if isinstance(participant, RemoteParticipant):
             return
         proven = self.provenOwnName(participant)
-        profile = profileOf(participant)
+        profile = profileOf(participant, self.service.accountName(participant))
         self.bus.publish("login", u=participant.nick, pf=profile, **({"a": 1} if proven else {}))
 
     def loggedOut(self, participant: IParticipant, nick: str, reason: str) -> None:

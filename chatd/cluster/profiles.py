@@ -71,16 +71,18 @@ def seenIn(answer: dict[str, Any] | None) -> Seen | None:
         return None
 
 
-def profileOf(person: IParticipant) -> dict[str, str]:
+def profileOf(person: IParticipant, account: str | None = None) -> dict[str, str]:
     """
-    C{person}'s profile as other nodes keep it: only the keys that are set.
+    C{person}'s profile as other nodes keep it: only the keys that are set;
+    C{account}, the one it signed in to on any protocol (registering
+    included), else an IRC connection's own.
     """
     values = {
         "p": person.protocolName,
         "id": _first(person, "ident"),
         "rn": _first(person, "realName"),
         "aw": awayOf(person),
-        "ac": _first(person, "account"),
+        "ac": account or _first(person, "account"),
         "um": "".join(sorted(getattr(person, "userModes", ()))),
         "ab": "1" if all(isinstance(each, Absent) for each in connectionsOf(person)) else None,
     }
@@ -163,7 +165,8 @@ class ProfileSync:
         """
         The profiles of C{users} (this node's), by nickname, for a state.
         """
-        return {user.nick: profileOf(user) for user in users if user.nick is not None}
+        accountOf = self.service.accountName
+        return {user.nick: profileOf(user, accountOf(user)) for user in users if user.nick}
 
     def takeProfile(self, proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
         """
@@ -189,7 +192,8 @@ class ProfileSync:
             return
         person = self.service.find(participant.nick)
         if person is not None:
-            self.bus.publish("status", u=participant.nick, st=kind, pf=profileOf(person))
+            profile = profileOf(person, self.service.accountName(person))
+            self.bus.publish("status", u=participant.nick, st=kind, pf=profile)
 
     def remote_status(self, node: str, fields: dict[str, Any]) -> None:
         """

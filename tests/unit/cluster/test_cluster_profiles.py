@@ -16,6 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
+from chatd.core import status
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.status import AWAY, announce
 from chatd.storage.memory import MemoryChatStore
@@ -117,6 +118,23 @@ class ProfileTests(TwoNodes):
         seen = self.bob.read()
         self.assertNotIn(" 301 ", seen)
         self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice H", seen)
+
+    def test_accountRegisteredInSessionCrossesNodes(self) -> None:
+        """
+        A user who registers their name while connected (TCHAT's C{REGIS},
+        talk's C{/register}...) is shown as that account on every node: an
+        C{account-notify} client elsewhere sees C{ACCOUNT <name>}, not
+        C{ACCOUNT *}, and C{WHOIS} gives C{330}.
+        """
+        carol = self.ircClient(self.b, "carol", "account-notify")
+        carol.send("JOIN #lobby")
+        self.settle()
+        carol.read()
+        status.accountCreated(self.a.service, self.alice.proto, self.a.service.people.presence)
+        self.settle()
+        self.assertIn(":alice!alicex@irc.chatd ACCOUNT alice\r\n", carol.read())
+        carol.send("WHOIS alice")
+        self.assertIn(" 330 carol alice alice :is logged in as\r\n", carol.read())
 
     def answeredOnceHeard(self, line: str, reply: str) -> None:
         """
