@@ -51,7 +51,7 @@ def which(event: PrivateMessage | None) -> str:
     if event is None or not event.lines:
         return ""
     first = plain(event.lines[0])
-    start = first if len(first) <= 40 else first[:39] + "\u2026"
+    start = first if len(first) <= 40 and len(event.lines) == 1 else first[:39] + "\u2026"
     return f' ("{start}", sent at {time.strftime("%H:%M:%S UTC", time.gmtime(event.when))})'
 
 
