@@ -170,10 +170,8 @@ class Logins:
     def taken(self, holder: IParticipant, nick: str) -> errors.NickTaken:
         """
         The refusal of C{nick}, which C{holder} has: saying why when it is
-        an account signed in on another node of a cluster (with its
-        password, or by registering it: only its owner holds a registered
-        name), which a connection here cannot join (only one on the same
-        node can).
+        an account signed in on another node of a cluster (only its owner
+        holds a registered name), which a connection here cannot join.
         """
         persistence = self.service.persistence
         elsewhere = (
@@ -210,11 +208,14 @@ class Logins:
     def joinable(self, participant: IParticipant, nick: str) -> Person | None:
         """
         The person C{participant} may join as C{nick}: it proved the
-        password of C{nick}, an account signed in here (L{mayJoin}).
+        password of C{nick}, an account signed in here (L{mayJoin}), under
+        that name or another it took since (then full, it is refused).
         """
-        holder = self.service.find(nick)
+        holder = self.service.find(nick) or self.service.people.signedInTo(key(nick))
         if not isinstance(holder, Person) or self.service.provenAccount(participant) != key(nick):
             return None
+        if not self.mayJoin(holder, nick) and holder.nick and key(holder.nick) != key(nick):
+            raise self.taken(holder, nick)  # renamed, and as many connections as it may have
         return holder if self.mayJoin(holder, nick) else None
 
     def joinPerson(self, participant: IParticipant, person: Person) -> str:

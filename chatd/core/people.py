@@ -247,6 +247,14 @@ class People:
         """
         return self._persons.get(participant, participant)
 
+    def signedInTo(self, accountKey: str) -> IParticipant | None:
+        """
+        The member signed in here to the account C{accountKey} (its person,
+        whatever nickname it took since), or C{None}.
+        """
+        persons = (self._persons.get(each) for each in self.accounts.signedIn(accountKey))
+        return next((person for person in persons if person is not None), None)
+
     def mayJoin(self, holder: IParticipant | None) -> bool:
         """
         Whether another connection may sign in as C{holder} (an account's

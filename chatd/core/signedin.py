@@ -22,15 +22,31 @@ class ProvenAccounts:
 
     def __init__(self) -> None:
         self._names: dict[IParticipant, str] = {}
+        #: The connections signed in to each account, by its key.
+        self._byKey: dict[str, set[IParticipant]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._names)
 
     def prove(self, participant: IParticipant, account: str) -> None:
+        self.forget(participant)
         self._names[participant] = account
+        self._byKey.setdefault(key(account), set()).add(participant)
 
     def forget(self, participant: IParticipant) -> None:
-        self._names.pop(participant, None)
+        account = self._names.pop(participant, None)
+        if account is not None:
+            signedIn = self._byKey[key(account)]
+            signedIn.discard(participant)
+            if not signedIn:
+                del self._byKey[key(account)]
+
+    def signedIn(self, accountKey: str) -> list[IParticipant]:
+        """
+        The connections that proved the account C{accountKey}, whatever
+        nickname they go by now (a login's own too, before it is admitted).
+        """
+        return list(self._byKey.get(accountKey, ()))
 
     def name(self, participant: IParticipant) -> str | None:
         """

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from twisted.internet.testing import StringTransport
 
+from chatd.core.delivery import connectionsOf
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
 from chatd.tchat import TchatFactory
@@ -91,6 +92,30 @@ class RenamedAccountTests(IRCStoreTestCase):
         self.assertIn(b"srv: OKAY!", output(tt, self.clock))
         who = self.only(self.send(watch, tw, "WHO emma %na"), "354")
         self.assertEqual(who.params[1:], ["emma", "emma"])
+
+    def test_loginJoinsTheRenamedPerson(self) -> None:
+        """
+        A login with the password of an account signed in here under
+        another nickname joins that person (its nickname, rooms and limit
+        of connections), instead of making a second person of the account.
+        """
+        emma, te = self.signedIn()
+        self.send(emma, te, "NICK emx", "JOIN #den")
+        self.service.people.maxConnections = 2
+        tchat = TchatFactory(self.service, self.clock, aliveAfter=None)
+        second, ts = connect(tchat, self.clock)
+        second.dataReceived(b"clt: LOGIN emma passphrase\r\n")
+        self.clock.advance(0)
+        self.assertIn(b"srv: OKAY!", output(ts, self.clock))
+        self.assertIsNone(self.service.find("emma"))
+        person = self.service.find("emx")
+        self.assertEqual(len(connectionsOf(person)), 2)
+        self.assertIn("den", self.service.roomsOf(second))
+        third, tt = connect(tchat, self.clock)
+        third.dataReceived(b"clt: LOGIN emma passphrase\r\n")
+        self.clock.advance(0)
+        self.assertIn(b"srv: ERROR 23", output(tt, self.clock))  # the account's limit
+        self.assertIsNone(self.service.find("emma"))
 
     def test_roomsKeptForTheAccount(self) -> None:
         """
