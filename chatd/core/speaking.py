@@ -29,10 +29,20 @@ def checkBody(participant: IParticipant, lines: tuple[str, ...], notice: bool = 
         be a CTCP answer, which the service sends for such clients.
     """
     checkLines(lines)
-    if not any(plain(line).strip() for line in lines):  # formatting alone shows nothing
+    if not any(_shows(line) for line in lines):  # formatting alone shows nothing
         raise errors.InvalidArgument("empty message")
     if not notice and not takesCtcp(participant) and ctcpOf(lines) is not None:
         raise errors.InvalidArgument("a line may not start with \\x01 (CTCP is for IRC clients)")
+
+
+def _shows(line: str) -> bool:
+    """
+    Whether C{line} shows anything: not blank, formatting codes aside, nor
+    an action without words.
+    """
+    if line.startswith("\x01ACTION"):  # an action's words must show (with or without a space)
+        line = line[len("\x01ACTION") :].strip("\x01")
+    return bool(plain(line).strip())
 
 
 def checkHeard(moderation: Moderation, people: People, participant: IParticipant) -> None:

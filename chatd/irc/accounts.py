@@ -67,7 +67,7 @@ def onRegister(irc: IRCSession, message: Message) -> Any:
     if account != "*" and key(account) != key(nick):
         fail(irc, "ACCOUNT_NAME_MUST_BE_NICK", account, "the account is your nickname")
         return None
-    if irc.account is not None:
+    if irc.account is not None or irc.service.provenAccount(irc.participant) is not None:
         fail(irc, "ALREADY_AUTHENTICATED", account, "you are logged in to an account")
         return None
 
@@ -81,7 +81,7 @@ def onRegister(irc: IRCSession, message: Message) -> Any:
         assert isinstance(error, ChatError)
         if isinstance(error, errors.InvalidArgument):
             code = "UNACCEPTABLE_PASSWORD"
-        elif isinstance(error, errors.StoreUnavailable):
+        elif isinstance(error, (errors.StoreUnavailable, errors.TooManyRegistrations)):
             code = "TEMPORARILY_UNAVAILABLE"
         else:
             code = "BAD_ACCOUNT_NAME"

@@ -76,5 +76,5 @@ class RegistrationPaceTests(PersistenceTestCase):
         proto, transport = connect(irc, self.clock, "192.0.2.7")
         proto.dataReceived(b"NICK cal\r\nUSER cal 0 * :C\r\nREGISTER * * sesame\r\n")
         seen = output(transport, self.clock).decode()
-        self.assertIn("FAIL REGISTER", seen)
+        self.assertIn("FAIL REGISTER TEMPORARILY_UNAVAILABLE", seen)
         self.assertIn("too many new accounts from your address", seen)

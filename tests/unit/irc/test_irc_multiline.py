@@ -384,6 +384,8 @@ class RefusalTests(MultilineTestCase):
         self.assertEqual(batch, lone)
         formatting = self.messages(self.send(alice, ta, "PRIVMSG #lobby :\x02\x02"))
         self.assertEqual(formatting, lone)  # formatting alone shows nothing either
+        for empty in ("\x01ACTION\x01", "\x01ACTION \x02\x02\x01"):  # nor an action without words
+            self.assertEqual(self.messages(self.send(alice, ta, f"PRIVMSG #lobby :{empty}")), lone)
         self.assertEqual(self.heard(), [])
 
 

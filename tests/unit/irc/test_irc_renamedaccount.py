@@ -117,6 +117,20 @@ class RenamedAccountTests(IRCStoreTestCase):
         self.assertIn(b"srv: ERROR 23", output(tt, self.clock))  # the account's limit
         self.assertIsNone(self.service.find("emma"))
 
+    def test_registerWhenSignedInWithPass(self) -> None:
+        """
+        IRC's C{REGISTER} from a connection signed in with C{PASS} is
+        refused (C{ALREADY_AUTHENTICATED}): it would change the password
+        and say an account was created.
+        """
+        self.factory.accountRegistration = True  # as with a store (tap.py)
+        emma, te = self.signedIn()
+        before = self.successResultOf(self.store.accountHash("emma"))
+        seen = self.send(emma, te, "REGISTER emma * other-passphrase")
+        fails = [m.params[:2] for m in seen if m.command == "FAIL"]
+        self.assertEqual(fails, [["REGISTER", "ALREADY_AUTHENTICATED"]])
+        self.assertEqual(self.successResultOf(self.store.accountHash("emma")), before)
+
     def test_roomsKeptForTheAccount(self) -> None:
         """
         A room entered under another nickname is stored as the account's:
