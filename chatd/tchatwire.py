@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chatd.core.events import Membership, Notice, PrivateMessage, RoomMessage, textOnly
-from chatd.core.text import plain, plainLine
+from chatd.core.text import plain, plainLine, textLines
 
 
 def bodyLine(line: str) -> str:
@@ -83,7 +83,7 @@ def encodeMembership(event: Membership) -> bytes:
 
 def encodeNotice(event: Notice) -> bytes:
     return f"srv: NOTICE {event.when}\n".encode() + _body(
-        plain(line) for line in event.text.splitlines()
+        plain(line) for line in textLines(event.text)
     )
 
 

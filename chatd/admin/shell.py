@@ -11,6 +11,7 @@ keep the order of the commands.
 
 from __future__ import annotations
 
+from twisted.conch.insults import insults
 from twisted.conch.recvline import HistoricRecvLine
 from twisted.protocols.basic import LineReceiver
 
@@ -72,8 +73,10 @@ class ConsoleShell(HistoricRecvLine):
     def hangUp(self) -> None:
         """
         Close without the terminal reset Conch sends first (C{ESC c}), which
-        would clear what the operator just read.
+        would clear what the operator just read; only the insert mode set
+        at the start is turned off again.
         """
+        self.terminal.resetModes([insults.modes.IRM])
         self.terminal.transport.loseConnection()
 
     def initializeScreen(self) -> None:

@@ -47,6 +47,8 @@ _FORMATTING = re.compile(
 #: C{str.splitlines} (and so many a client) takes for line ends.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
 #: Line and page separators, which L{plain} shows as spaces.
 _SEPARATORS = {0x0B: " ", 0x0C: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
 
@@ -161,6 +163,14 @@ def ircSafe(text: str) -> str:
         return text
     text = text.replace("\r", " ").replace("\n", " ").replace("\0", " ")
     return _IRC_UNSAFE.sub("", text)
+
+
+def textLines(text: str) -> list[str]:
+    """
+    The lines of a server's C{text} (a notice): CR LF, CR or LF end one;
+    U+2028 and the like do not (they show as spaces, L{plain}).
+    """
+    return _LINE_BREAK.split(text)
 
 
 def plainLine(sender: str, line: str) -> str:

@@ -6,6 +6,7 @@ Durable chat state: L{interfaces.IChatStore} and its implementations
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from chatd.storage.interfaces import IChatStore
@@ -30,7 +31,9 @@ def openStore(
         if db.startswith("sqlite:"):
             from chatd.storage.sqlite import sqliteStore
 
-            return sqliteStore(db[len("sqlite:") :], reactor, flushInterval=flushInterval, **kwargs)
+            path = db[len("sqlite:") :]
+            folder = None if path == ":memory:" else Path(path).parent  # made if missing, 0700
+            return sqliteStore(path, reactor, folder, flushInterval=flushInterval, **kwargs)
         raise ValueError(f"unsupported --db {db!r}: use postgresql://... or sqlite:PATH")
     from chatd.storage.sqlite import dataDirStore
 

@@ -41,6 +41,11 @@ def checkDatabaseFile(path: Path) -> None:
     try:
         info = path.stat()
     except FileNotFoundError:
+        folder = next(p for p in path.parents if p.exists())  # made with it, if need be
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreOpenError(
+                f"cannot make the database {path}: {folder} is not a directory it may write in"
+            ) from None
         return
     except OSError as error:
         raise StoreOpenError(f"cannot open the database {path}: {error.strerror}") from error

@@ -15,6 +15,8 @@ from typing import Any
 
 #: The file, in the data directory.
 UNWRITTEN = "unwritten-messages.json"
+#: The columns of a kept message (a message row's, but its id).
+COLUMNS = 14
 
 
 class Spool:
@@ -41,6 +43,8 @@ class Spool:
             rows = json.loads(text)
             if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
                 raise ValueError("no list of messages")
+            if any(len(row) != COLUMNS for row in rows):
+                raise ValueError(f"a message is not {COLUMNS} columns")
         except ValueError as error:
             raise ValueError(
                 f"{self.path} is damaged ({error}): move it away to start without the"

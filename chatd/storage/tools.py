@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chatd.storage.migration import convert, migrate
-from chatd.storage.opening import databaseInUse
+from chatd.storage.opening import StoreOpenError, checkSchema, databaseInUse
 from chatd.storage.schema import RESTART_IDS
 from chatd.storage.sqlite import DATABASE_NAME, backup
 
@@ -74,6 +74,10 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
 
     if databaseInUse(Path(source)):  # what it wrote after the copy would be lost at the switch
         raise RuntimeError(f"a running daemon has {source} open: stop it first")
+    try:
+        checkSchema(Path(source))  # a newer chatd's: this one would misread it
+    except StoreOpenError as error:
+        raise RuntimeError(str(error)) from error
     reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     counts: dict[str, int] = {}
     try:

@@ -31,7 +31,7 @@ from chatd.core.events import (
     RoomMessage,
     textOnly,
 )
-from chatd.core.text import action, plain, plainLine
+from chatd.core.text import action, plain, plainLine, textLines
 
 _LINE_END = re.compile("\r\n|\r|\n")
 
@@ -223,7 +223,7 @@ def encodeRename(event: Rename) -> bytes:
 
 
 def encodeNotice(event: Notice) -> bytes:
-    text = "\n".join(plain(line) for line in event.text.splitlines())
+    text = "\n".join(plain(line) for line in textLines(event.text))
     message: dict[str, Any] = {"type": "notice", "text": text, "time": event.when}
     if isinstance(event, RoomChange):  # the page files it under the room
         message.update(room=event.room, by=event.by)

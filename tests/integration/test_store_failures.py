@@ -36,6 +36,7 @@ from chatd.storage.opening import (
 from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
+from chatd.storage.tools import copyToPostgres
 from chatd.tap import databaseFiles
 from tests.support.daemon import Daemon, runDaemon, startDaemon
 from tests.support.e2eclients import command, connect, spoken
@@ -132,6 +133,18 @@ class OpeningTests(SynchronousTestCase):
             self.assertIn(reason, str(error))
         self.assertEqual((self.dir / "empty").stat().st_size, 0)
 
+    def test_missingDirectory(self) -> None:
+        """
+        A database file whose directory cannot be made (C{--db
+        sqlite:/srv/chat/x.db} for a user who may not write in C{/srv}) is
+        refused: it could never be made.
+        """
+        checkDatabaseFile(self.dir / "made" / "later" / "x.db")  # the store makes them
+        self.patch(os, "access", lambda path, mode: False)  # (root may write anywhere)
+        path = self.dir / "nowhere" / "x.db"
+        error = self.assertRaises(StoreOpenError, checkDatabaseFile, path)
+        self.assertIn(f"cannot make the database {path}", str(error))
+
     def test_newerSchema(self) -> None:
         """
         A database whose schema a newer chatd made is refused, saying so;
@@ -146,6 +159,9 @@ class OpeningTests(SynchronousTestCase):
         connection.execute("UPDATE schema_version SET version = 99")
         connection.commit()
         connection.close()
+        with self.assertRaises(RuntimeError) as copied:  # nor copied to PostgreSQL
+            copyToPostgres(str(path), "postgresql://nobody@127.0.0.1:1/none")
+        self.assertIn("newer than this chatd's", str(copied.exception))
         error = self.assertRaises(StoreOpenError, checkDatabaseFile, path)
         self.assertIn(f"schema version 99, newer than this chatd's ({len(MIGRATIONS)})", str(error))
 

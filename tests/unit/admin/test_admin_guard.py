@@ -102,13 +102,16 @@ class TelnetLoginTests(SynchronousTestCase):
     def test_quitKeepsTheScreen(self) -> None:
         """
         C{quit} closes the console without resetting the operator's
-        terminal (C{ESC c} would clear what they just read).
+        terminal (C{ESC c} would clear what they just read), but turns its
+        insert mode off again.
         """
         self.logIn()
         self.read()
         self.protocol.dataReceived(b"quit\r\n")
         self.assertTrue(self.transport.disconnecting)
-        self.assertNotIn(b"\x1bc", self.read())
+        left = self.read()
+        self.assertNotIn(b"\x1bc", left)
+        self.assertIn(b"\x1b[4l", left)  # the insert mode set at the start, off again
 
     def test_closedBeforeLogin(self) -> None:
         """

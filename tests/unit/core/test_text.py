@@ -167,6 +167,17 @@ class EncoderTests(SynchronousTestCase):
     clients can show safely.
     """
 
+    def test_separatorsInNotices(self) -> None:
+        """
+        U+2028 in a server's notice (a topic someone set, an announcement)
+        is a space on TCHAT and the web, as in a message, not a line end.
+        """
+        notice = Notice("topic: alpha\u2028beta\nsecond line", 5)
+        lines = tchatwire.encodeNotice(notice).decode().split("\n")
+        self.assertEqual(lines[1:3], ["srv: topic: alpha beta", "srv: second line"])
+        shown = payload(webwire.encodeNotice(notice))["text"]  # type: ignore[index]
+        self.assertEqual(shown, "topic: alpha beta\nsecond line")
+
     def test_tchat(self) -> None:
         """
         TCHAT lines hold no control character; no body line reads C{.}

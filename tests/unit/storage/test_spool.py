@@ -26,7 +26,9 @@ class SpoolTests(SynchronousTestCase):
         its owner may read; no file reads as nothing; removed, it is gone.
         """
         self.assertEqual(self.spool.read(), [])
-        rows = [("lobby", "Lobby", "zoë", None, None, "héllo\n✓", 7, 0, "m1", 7000), ("x", None)]
+        rows = [
+            ("lobby", "Lobby", "zoë", None, None, "héllo\n✓", 7, 0, "m1", 7000, "z", None, None, 0)
+        ]
         self.spool.write(rows)
         self.assertEqual(self.spool.read(), rows)
         self.assertEqual(self.spool.path.stat().st_mode & 0o777, 0o600)
@@ -40,15 +42,15 @@ class SpoolTests(SynchronousTestCase):
         made, for its owner only.
         """
         spool = Spool(self.dir / "chatd-data" / "unwritten.json")
-        spool.write([("x",)])
-        self.assertEqual(spool.read(), [("x",)])
+        spool.write([("x",) * 14])
+        self.assertEqual(spool.read(), [("x",) * 14])
         self.assertEqual(spool.path.parent.stat().st_mode & 0o777, 0o700)
 
     def test_damaged(self) -> None:
         """
         A damaged file is refused, naming it and saying what to do.
         """
-        for text in ["{not json", '{"a": 1}', "[1, 2]"]:
+        for text in ["{not json", '{"a": 1}', "[1, 2]", '[["one", "column"]]']:
             self.spool.path.write_text(text)
             error = self.assertRaises(ValueError, self.spool.read)
             self.assertIn(f"{self.spool.path} is damaged", str(error))
