@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from chatd.core.names import isValidName, normalize
+from chatd.core.names import isReserved, isValidName, normalize
 from chatd.proxied import PREFIX as PROXIED
 from chatd.talk.rooms import roomOption
 
@@ -130,7 +130,7 @@ def checkBounds(options: Mapping[str, Any]) -> None:
     if options["max-line-length"] < SHORTEST_LINE:
         raise ValueError(f"--max-line-length must be at least {SHORTEST_LINE} (bytes)")
     for name in options["operators"]:
-        if not isValidName(normalize(name)):
-            raise ValueError(f"--operators: {name!r} is not a valid nickname")
+        if not isValidName(normalize(name)) or isReserved(name):
+            raise ValueError(f"--operators: {name!r} is not a nickname anyone may register")
     if not options["shutdown-notice"].strip():
         raise ValueError("--shutdown-notice must say something")

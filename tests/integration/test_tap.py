@@ -84,7 +84,11 @@ def test_refusalNamesTheOption() -> None:
         (["--history-count", "-5"], "--history-count must be 0 or more"),
         (["--flush-interval", "0"], "--flush-interval must be positive"),
         (["--max-line-length", "10"], "--max-line-length must be at least 128 (bytes)"),
-        (["--operators", "root,Bad!"], "--operators: 'Bad!' is not a valid nickname"),
+        (["--operators", "root,Bad!"], "--operators: 'Bad!' is not a nickname anyone may register"),
+        (
+            ["--operators", "NickServ"],
+            "--operators: 'NickServ' is not a nickname anyone may register",
+        ),
         (["--shutdown-notice", " "], "--shutdown-notice must say something"),
     ]:
         with pytest.raises(UsageError) as refused:
