@@ -243,7 +243,7 @@ class AlwaysOn:
         before anyone logs in; not one that may not log in.
         """
         service = self.service
-        self._accounts = {key(nick) for nick in names}
+        self.adoptAll(names)
         self._endedKeys = {key(nick) for nick in await self.store.endedPresences()}
         if service.observer is not None:  # (the store is ready before the cluster is heard)
             self.persistence.background(Deferred.fromCoroutine(self._putBack(names)), "restore")

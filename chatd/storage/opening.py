@@ -41,8 +41,8 @@ def checkDatabaseFile(path: Path) -> None:
     try:
         info = path.stat()
     except FileNotFoundError:
-        folder = next(p for p in path.parents if p.exists())  # made with it, if need be
-        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        folder = _existing(path.parent)  # the directories are made with it, if need be
+        if not folder.is_dir() or not _mayWriteIn(folder):
             raise StoreOpenError(
                 f"cannot make the database {path}: {folder} is not a directory it may write in"
             ) from None
@@ -89,16 +89,27 @@ def checkSchema(path: Path) -> None:
         )
 
 
+def _existing(path: Path) -> Path:
+    """
+    C{path}, or the nearest of its parents that exists: where it is made.
+    """
+    return next(each for each in (path, *path.parents) if each.exists())
+
+
+def _mayWriteIn(folder: Path) -> bool:
+    return os.access(folder, os.R_OK | os.W_OK | os.X_OK)
+
+
 def checkDataDirectory(dataDir: Path) -> None:
     """
     Refuse a data directory the daemon could not make or write in.  It is
     not made here: under C{twistd --uid} this runs as root, and the store
     makes it (mode 0700) once running as the daemon's user.
     """
-    where = dataDir if dataDir.exists() else next(p for p in dataDir.parents if p.exists())
+    where = _existing(dataDir)
     if not where.is_dir():
         raise StoreOpenError(f"cannot make the data directory {dataDir}: {where} is no directory")
-    if not os.access(where, os.R_OK | os.W_OK | os.X_OK):
+    if not _mayWriteIn(where):
         doing = "write in" if where == dataDir else f"make (in {where})"
         raise StoreOpenError(
             f"cannot {doing} the data directory {dataDir}: permission denied (it must belong to"

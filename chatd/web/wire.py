@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import struct
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -32,8 +31,6 @@ from chatd.core.events import (
     textOnly,
 )
 from chatd.core.text import action, plain, plainLine, textLines
-
-_LINE_END = re.compile("\r\n|\r|\n")
 
 
 class _BadNumber(ValueError):
@@ -283,7 +280,7 @@ def splitText(text: str) -> tuple[str, ...]:
     C{\\n} all end a line; other characters, controls included, are left
     for the service to judge).
     """
-    pieces = _LINE_END.split(text)
+    pieces = textLines(text)
     if len(pieces) > 1 and not pieces[-1]:
         pieces.pop()  # a final line end ends the last line, as in str.splitlines
     return tuple(pieces)

@@ -52,6 +52,18 @@ def lastIds(page: Browser) -> list[str]:
     return ids
 
 
+def say(teller: TchatClient, room: str, texts: list[str]) -> None:
+    """
+    C{teller} logs in under C{room}'s name, enters it and says C{texts}.
+    """
+    teller.send(f"LOGIN {room}", f"ENTER {room}")
+    teller.expect("srv: OKAY!")
+    teller.expect("srv: OKAY!")
+    for text in texts:
+        teller.send(f"SPEAK {room}", text, ".")
+        teller.expect("srv: OKAY!")
+
+
 def enter(page: Browser, room: str) -> None:
     page.say(f"/join {room}")
     page.wait(lambda: page.find("#conv-title").text == f"#{room}")
@@ -119,12 +131,7 @@ def test_scroll_back_by_id(tmp_path: Path, database: tuple[str, ...]) -> None:
     teller = TchatClient(daemon.ports["TchatFactory"])
     page = Browser(pageURL(daemon), height=500)
     try:
-        teller.send("LOGIN deep", "ENTER deep")
-        teller.expect("srv: OKAY!")
-        teller.expect("srv: OKAY!")
-        for n in range(130):
-            teller.send("SPEAK deep", f"m{n}", ".")
-            teller.expect("srv: OKAY!")
+        say(teller, "deep", [f"m{n}" for n in range(130)])
         page.login("diver")
         page.driver.execute_script(RECORD_FRAMES)
         enter(page, "deep")
@@ -159,12 +166,7 @@ def test_earlier_messages_when_the_log_does_not_scroll(tmp_path: Path) -> None:
     teller = TchatClient(daemon.ports["TchatFactory"])
     page = Browser(pageURL(daemon), height=1400)
     try:
-        teller.send("LOGIN tall", "ENTER tall")
-        teller.expect("srv: OKAY!")
-        teller.expect("srv: OKAY!")
-        for n in range(60):
-            teller.send("SPEAK tall", f"t{n}", ".")
-            teller.expect("srv: OKAY!")
+        say(teller, "tall", [f"t{n}" for n in range(60)])
         page.login("reader")
         enter(page, "tall")
         page.waitForLine("tall", "t59")

@@ -75,7 +75,7 @@ const events = {
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
     if (!convo) return showNotice(m.text);
     addEvent(convo, "notice", m.text, m.time);
-    if (m.modes && statusChanged(convo, m.modes, m.args || [])) renderMembers();
+    if (m.modes && /[ov]/.test(m.modes)) refreshStatus(convo);
     if (m.topic !== undefined) {
       convo.topic = m.topic;
       renderHeader();
@@ -92,27 +92,14 @@ const events = {
   },
 };
 
-// Apply MODES ("+o", "-v", "+mo"...) with ARGS to CONVO's members' status
-// (o: runs the room, v: voiced); whether one changed.
-function statusChanged(convo, modes, args) {
-  let adding = true;
-  let changed = false;
-  const queue = [...args];
-  for (const letter of modes) {
-    if (letter === "+" || letter === "-") {
-      adding = letter === "+";
-    } else if ("ovbeIk".includes(letter) || (letter === "l" && adding)) {
-      const nick = queue.shift();
-      if (nick === undefined || !"ov".includes(letter)) continue;
-      const now = convo.status[nick] || "";
-      const next = adding ? (now === "o" || letter === "o" ? "o" : "v") : (now === letter ? "" : now);
-      if (next !== now) {
-        if (next) convo.status[nick] = next; else delete convo.status[nick];
-        changed = true;
-      }
-    }
-  }
-  return changed;
+// Someone's status in CONVO's room changed (a mode o or v): the server's
+// list of members says how, by its own rule.
+function refreshStatus(convo) {
+  request("members", { room: convo.name }).then((reply) => {
+    convo.members = reply.members;
+    convo.status = reply.status || {};
+    renderMembers();
+  }, complain);
 }
 
 // A message for CONVO: on the page, and its unread count in the sidebar and title.

@@ -59,10 +59,10 @@ class ClusterAlwaysOnTests(SynchronousTestCase):
             assert lobby is not None
             self.assertIn("ann", [member.nick for member in lobby.members.values()])
 
-    def test_hostRestartedPutsBack(self) -> None:
+    def hostLost(self) -> FakeNode:
         """
-        The node that had ann dies (kill -9): the other drops ann once it
-        counts it dead; the node that starts in its place puts ann back.
+        Node a hosts ann and dies (kill -9); node b, which saw ann, drops
+        ann once it counts a dead.  Returns b.
         """
         a = self.node("a")
         self.settle([a])
@@ -73,6 +73,14 @@ class ClusterAlwaysOnTests(SynchronousTestCase):
         a.crash()
         self.settle([b], seconds=8)
         self.assertIsNone(b.service.find("ann"))
+        return b
+
+    def test_hostRestartedPutsBack(self) -> None:
+        """
+        The node that had ann dies (kill -9): the other drops ann once it
+        counts it dead; the node that starts in its place puts ann back.
+        """
+        b = self.hostLost()
         c = self.node("c")
         self.settle([b, c])
         self.assertTrue(self.hosts(c))
@@ -84,14 +92,7 @@ class ClusterAlwaysOnTests(SynchronousTestCase):
         dead, puts ann back by itself within L{KEEP_PRESENT_EVERY} seconds,
         without any restart.
         """
-        a = self.node("a")
-        self.settle([a])
-        b = self.node("b")
-        self.settle([a, b])
-        self.assertTrue(self.hosts(a))
-        a.crash()
-        self.settle([b], seconds=8)
-        self.assertIsNone(b.service.find("ann"))
+        b = self.hostLost()
         self.settle([b], seconds=int(KEEP_PRESENT_EVERY))
         self.assertTrue(self.hosts(b))
         lobby = b.service.registry.find("lobby")
