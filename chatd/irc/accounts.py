@@ -41,7 +41,8 @@ def loggedIn(irc: IRCSession, account: str, announced: bool = False) -> None:
     C{announced} it already (a registration, on every protocol).
     """
     irc.account = account
-    mask = irc.wire.hostmask(irc.nick or account)
+    # Before registration: the nickname asked for, on the name logged in.
+    mask = irc.wire.hostmask(irc.me(), irc.nick) if irc.nick else irc.wire.hostmask(account)
     irc.numeric(N.RPL_LOGGEDIN, mask, account, f"You are now logged in as {account}")
     if announced:
         return

@@ -160,9 +160,14 @@ class IRCConnection(ChatLineReceiver):
 
     def me(self) -> str:
         """
-        The client's name in replies: its nickname, or C{*} before it has one.
+        The client's name in replies: its nickname, or C{*} before it has
+        one.  Before registration that is the nickname it asked for, even
+        once SASL logged it in under its account's (C{001} gives it the
+        one it asked for).
         """
-        return self.nick or self.pendingNick or "*"
+        if self.registered:
+            return self.nick or "*"
+        return self.pendingNick or self.nick or "*"
 
     def hostmask(self) -> str:
         return self.wire.hostmask(self.me())

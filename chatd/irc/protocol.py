@@ -180,12 +180,15 @@ class IRCProtocol(IRCConnection):
     def renamed(self, event: Rename) -> None:
         """
         Someone was renamed: our own C{NICK} is the answer to our command
-        (labelled with it); anyone else's is a delivery, never labelled.
+        (labelled with it), or nothing before registration (SASL logged
+        us in as the account, and C{001} gives the nickname we asked for);
+        anyone else's is a delivery, never labelled.
         """
         self._lastQuit = None
         data = event.wire(self.wire.rename)
         if event.new == self.nick:
-            self.send(data)
+            if self.registered:
+                self.send(data)
         else:
             delivered(IRCProtocol.send)(self, data)
 

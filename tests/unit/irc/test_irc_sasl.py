@@ -304,3 +304,25 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertNotIn("MODE", [m.command for m in welcome if m.params[:1] == ["#den"]])
         names = [m.params[-1] for m in welcome if m.command == "353" and m.params[2] == "#den"]
         self.assertEqual(names, ["@alice"])
+
+    def test_askedForNicknameBeforeWelcome(self) -> None:
+        """
+        A client registering as C{ally} proves alice's password over SASL:
+        until C{001} it is addressed as C{ally} (the nickname it asked for),
+        its C{900} shows C{ally!a@irc.chatd}, and it is sent no C{NICK}
+        line (it never was C{alice} to its client); C{001} welcomes C{ally}.
+        """
+        first, t1 = self.client()
+        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "QUIT")
+        first.connectionLost(None)
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK ally", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        authenticated = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.assertEqual(self.codes(authenticated)[:2], ["900", "903"])
+        self.assertEqual(authenticated[0].params[:3], ["ally", "ally!a@irc.chatd", "alice"])
+        self.assertEqual(authenticated[1].params[0], "ally")
+        welcome = self.send(proto, t, "CAP END")
+        self.assertNotIn("NICK", [m.command for m in welcome])
+        self.assertEqual(welcome[0].command, "001")
+        self.assertEqual(welcome[0].params[0], "ally")
