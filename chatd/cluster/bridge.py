@@ -287,7 +287,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
 
     def _publishNotice(self, event: Notice) -> None:
         for node, nicks in self._notices.pop(event, {}).items():
-            self.bus.publishTo(node, "notice", t=event.text, to=nicks, w=event.when)
+            self.bus.publishTo(node, "notice", t=event.text, to=nicks, w=event.moment)
 
     def publishDisconnect(self, nick: str, node: str, error: errors.ChatError) -> None:
         self.bus.publishTo(

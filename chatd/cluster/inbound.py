@@ -297,7 +297,7 @@ class Inbound:
             f"this server lost contact with the other servers of the chat at {when} UTC:"
             " what was said on them since then is not shown here (each room's history has it)"
         )
-        notice = Notice(text, self.service.now())
+        notice = Notice(text, self.service.clock.seconds())
         for user in self.service.users():
             if not isinstance(user, RemoteParticipant) and self.service.roomsOf(user):
                 user.notice(notice)

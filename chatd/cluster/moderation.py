@@ -180,7 +180,7 @@ class ConsoleRelay:
         A chatd operator here wrote to the readers of operators' messages:
         every other node gives it to its own (the service's L{IRelay}).
         """
-        self.bus.publish("wallops", by=event.by, t=event.message, w=event.when)
+        self.bus.publish("wallops", by=event.by, t=event.message, w=event.moment)
 
     def remote_wallops(self, node: str, fields: dict[str, Any]) -> None:
         event = Wallops(fields["by"], fields["t"], fields["w"])

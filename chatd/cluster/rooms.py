@@ -113,7 +113,7 @@ class RoomSync:
             m=event.modes,
             a=event.args,
             t=event.topic,
-            w=event.when,
+            w=event.moment,
             s=stamp,
         )
 

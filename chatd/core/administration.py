@@ -115,7 +115,7 @@ class Administration:
         """
         Send one participant a server notice (a moderation note).
         """
-        participant.notice(Notice(text, self.service.now()))
+        participant.notice(Notice(text, self.service.clock.seconds()))
 
     def roomMode(self, name: str) -> str:
         """

@@ -230,7 +230,7 @@ class AlwaysOn:
                 counts.append(f"{unread} in {room}")
         if counts and self.service.isLoggedIn(connection):
             text = "while you were away: " + ", ".join(counts) + " new since you last read"
-            connection.notice(Notice(text, self.service.now()))
+            connection.notice(Notice(text, self.service.clock.seconds()))
         if self.service.isLoggedIn(connection):
             await self.persistence.inbox.deliver(connection, nick)
 

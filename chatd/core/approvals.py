@@ -102,7 +102,7 @@ class Approvals:
                 text += ", but it is full: try ENTER later"
             else:
                 await self.persistence.recordEntry(user, user.nick, target)
-        user.notice(Notice(text, service.now()))
+        user.notice(Notice(text, service.clock.seconds()))
 
     def guestLeft(self, participant: IParticipant) -> None:
         """

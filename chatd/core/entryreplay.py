@@ -188,7 +188,7 @@ class EntryReplays:
         did not ask for).
         """
         if tell and rooms:
-            who.notice(Notice("you are in " + ", ".join(rooms), self.service.now()))
+            who.notice(Notice("you are in " + ", ".join(rooms), self.service.clock.seconds()))
         if cut is None:
             return
         try:

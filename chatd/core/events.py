@@ -216,11 +216,12 @@ class Notice(Event):
     A server notice (an announcement, a moderation message) for a person.
     """
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "moment")
 
-    def __init__(self, text: str, when: int) -> None:
-        super().__init__(when)
+    def __init__(self, text: str, when: float) -> None:
+        super().__init__(int(when))
         self.text = text
+        self.moment = when  # to the millisecond when given so (IRC's server-time)
 
 
 class RoomChange(Notice):
@@ -232,7 +233,7 @@ class RoomChange(Notice):
     C{text}, a sentence; IRC shows C{MODE} or C{TOPIC}.
     """
 
-    __slots__ = ("room", "by", "modes", "args", "topic", "moment")
+    __slots__ = ("room", "by", "modes", "args", "topic")
 
     def __init__(
         self,
@@ -248,9 +249,8 @@ class RoomChange(Notice):
             text = f"{who} set the topic of {room}: {topic}"
         else:
             text = f"{who} set mode {' '.join((modes, *args))} on {room}"
-        super().__init__(text, int(when))
+        super().__init__(text, when)
         self.room, self.by, self.modes, self.args, self.topic = room, by, modes, args, topic
-        self.moment = when  # to the millisecond when given so (IRC's server-time)
 
 
 class Wallops(Notice):
@@ -261,7 +261,7 @@ class Wallops(Notice):
 
     __slots__ = ("by", "message")
 
-    def __init__(self, by: str, message: str, when: int) -> None:
+    def __init__(self, by: str, message: str, when: float) -> None:
         super().__init__(f"operator message from {by}: {message}", when)
         self.by, self.message = by, message
 
@@ -274,7 +274,7 @@ class Invitation(Notice):
 
     __slots__ = ("room", "by", "nick")
 
-    def __init__(self, room: str, by: str, nick: str, when: int) -> None:
+    def __init__(self, room: str, by: str, nick: str, when: float) -> None:
         super().__init__(f"{by} invites you to join {room}", when)
         self.room, self.by, self.nick = room, by, nick
 

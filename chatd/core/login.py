@@ -261,7 +261,7 @@ class Logins:
         assert persistence is not None
         if not self.service.isLoggedIn(participant):
             return  # closed at once
-        participant.notice(Notice("you are in " + ", ".join(rooms), self.service.now()))
+        participant.notice(Notice("you are in " + ", ".join(rooms), self.service.clock.seconds()))
         count = persistence.replays.offered(participant)
         for room in rooms if count > 0 else []:
             if room in self.service.roomsOf(participant):  # still in, still connected

@@ -359,7 +359,7 @@ class Messages:
         Send a server notice to every logged-in user.  An administrator's
         text is not checked: each front-end's encoder makes it safe to show.
         """
-        event = Notice(text, self.now())
+        event = Notice(text, self.clock.seconds())
         for user in self.people.users():
             user.notice(event)
 
@@ -374,7 +374,7 @@ class Messages:
         if not self.people.isOperator(participant):
             raise errors.NotPermitted("only chatd operators may send operators' messages")
         checkText(text)
-        event = Wallops(by, text, self.now())
+        event = Wallops(by, text, self.clock.seconds())
         self.tellWallopsReaders(event)
         if self.relay is not None:
             self.relay.wallops(event)

@@ -178,7 +178,7 @@ class Replica:
         modes: str = "",
         args: tuple[str, ...] | list[str] = (),
         topic: str | None = None,
-        when: int | None = None,
+        when: float | None = None,
     ) -> RoomChange | None:
         """
         Apply a L{RoomChange} made elsewhere: C{topic}, or C{modes} with
@@ -190,21 +190,21 @@ class Replica:
         were told, if anything.
         """
         target = self.rooms.ensure(room)[0]
-        now = self.service.now() if when is None else when
+        now = self.service.clock.seconds() if when is None else when
         if topic is not None:
-            target.setTopic(topic, by, now)
+            target.setTopic(topic, by, int(now))
             event = RoomChange(target.name, by, now, topic=topic)
             target.broadcast(event)
             return event
         return self._applyRemoteModes(target, by, parseModes(modes, args), now)
 
     def _applyRemoteModes(
-        self, target: Room, by: str, changes: list[tuple[bool, str, str | None]], now: int
+        self, target: Room, by: str, changes: list[tuple[bool, str, str | None]], now: float
     ) -> RoomChange | None:
         shown: list[tuple[str, str | None]] = []
         for adding, mode, argument in changes:
             try:
-                done = target.apply(by, adding, mode, argument or "", now)
+                done = target.apply(by, adding, mode, argument or "", int(now))
             except errors.ChatError as error:
                 self.log.info(
                     "{room}: {mode} from {by} does not apply here ({error})",
@@ -281,7 +281,7 @@ class Replica:
         if admitted:
             target.invite(nick)
         recipient = self.service.find(nick)
-        now = self.service.now() if when is None else when
+        now = self.service.clock.seconds() if when is None else when
         invitation = Invitation(target.name, by, nick if recipient is None else recipient.nick, now)
         if recipient is not None and recipient.nick is not None:
             recipient.notice(invitation)

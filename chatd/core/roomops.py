@@ -241,7 +241,7 @@ class RoomOps:
             target.invite(recipient.nick)
         elif self.service.isRoomOperator(participant, target.name):
             target.invite(recipient.nick)  # lets them past a ban mask, once
-        invitation = Invitation(target.name, sender, recipient.nick, self.service.now())
+        invitation = Invitation(target.name, sender, recipient.nick, self.service.clock.seconds())
         recipient.notice(invitation)
         tellInvitation(self.service, target, participant, invitation)
         if self.service.observer is not None:

@@ -57,7 +57,7 @@ def sayGoodbye(
 
     @return: fires when they have closed or the grace is over.
     """
-    event = Notice(text, service.now())
+    event = Notice(text, service.clock.seconds())
     error = ShuttingDown()
     participants = service.people.connections()
     for participant in participants:

@@ -204,16 +204,16 @@ class IRCProtocol(IRCConnection):
         if isinstance(event, Wallops):
             self.sendText("WALLOPS", (), event.message, self.wire.hostmask(event.by))
             return
+        tags = {"time": serverTime(event.moment)} if "server-time" in self.caps else None
         if isinstance(event, Invitation):
             self.sendMessage(
                 "INVITE",
                 event.nick,
                 channelName(event.room),
                 prefix=self.wire.hostmask(event.by),
-                tags=accountTags(self, event.by),
+                tags={**(tags or {}), **(accountTags(self, event.by) or {})} or None,
             )
             return
-        tags = {"time": serverTime(event.when)} if "server-time" in self.caps else None
         self.sendText("NOTICE", (self.me(),), event.text, self.server, tags)
         if isinstance(event, OperatorRightsEnded) and "o" in self.userModes:
             self.userModes = self.userModes - {"o"}

@@ -263,17 +263,23 @@ class RoomSyncTests(SynchronousTestCase):
 
     def test_topic(self) -> None:
         """
-        A topic set on B shows on A and C, with who set it.
+        A topic set on B shows on A and C, with who set it, and when: to
+        the millisecond in the change members see (IRC's server-time).
         """
         self.a.service.changeRoomMode(self.op, "lobby", False, "t")
         self.settle()
+        self.clock.advance(0.25)
         self.b.service.setTopic(self.bob, "lobby", "tea at five")
         self.settle()
         for node in self.nodes():
             self.assertEqual(node.service.topic("lobby"), "tea at five")
             self.assertEqual(node.service.topicSetter("lobby"), ("bob", 1000))
-        topics = [e.topic for e in self.carol.events if isinstance(e, RoomChange) and e.topic]
-        self.assertEqual(topics, ["tea at five"])
+        topics = [
+            (e.topic, e.moment) for e in self.carol.events if isinstance(e, RoomChange) and e.topic
+        ]
+        self.assertEqual(topics, [("tea at five", 1000.25)])
+        modes = [e.moment for e in self.carol.events if isinstance(e, RoomChange) and e.modes]
+        self.assertEqual(modes, [1000])
 
     def test_creatorRunsRoomEverywhere(self) -> None:
         """

@@ -234,6 +234,23 @@ class MessageTests(ChannelTestCase):
             ],
         )
 
+    def test_serverTimeOfNotices(self) -> None:
+        """
+        A server C{NOTICE} (an announcement, an operator's message, an
+        invitation) carries its time to the millisecond too.
+        """
+        bob = self.other("bob")
+        proto, t = self.joined("alice", caps="server-time")
+        self.clock.advance(5.25)
+        self.service.announce("maintenance tonight")
+        self.service.createRoom(bob, "den")
+        self.service.enter(bob, "den")
+        self.clock.advance(0.5)
+        self.service.invite(bob, "alice", "den")
+        times = [(m.command, m.tags["time"]) for m in self.messages(self.read(t))]
+        self.assertIn(("NOTICE", "2023-11-14T22:13:25.250Z"), times)
+        self.assertEqual(times[-1], ("INVITE", "2023-11-14T22:13:25.750Z"))
+
     def test_private(self) -> None:
         """
         PRIVMSG to a nickname is a private message, both ways; an away
