@@ -129,10 +129,11 @@ class ChatService(Service):
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
         reason = scrub(reason)  # a leaving user's words cannot be refused
+        self.registry.creatorGone(participant)
+        # Logged out first: its rooms hear it leave as the account it was.
+        self.logins.logout(participant, reason)
         if self.people.closed(participant):
             self.stats.disconnected(participant.protocolName, reason)
-        self.registry.creatorGone(participant)
-        self.logins.logout(participant, reason)
 
     def login(
         self, participant: IParticipant, nick: str, password: Secret | None = None

@@ -69,6 +69,10 @@ class AccountTagTests(IRCTestCase):
         alice.dataReceived(b"clt: SPEAK lobby\nclt: hello\nclt: .\n")
         (said,) = self.messages(self.read(tb))
         self.assertEqual((said.command, said.tags.get("account")), ("PRIVMSG", "alice"))
+        ta.loseConnection()
+        alice.connectionLost(None)
+        (quit,) = self.messages(self.read(tb))
+        self.assertEqual((quit.command, quit.tags.get("account")), ("QUIT", "alice"))
 
     def test_ownJoinAndNick(self) -> None:
         """
