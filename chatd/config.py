@@ -169,6 +169,35 @@ def defaultText(value: Any) -> str | None:
     return str(value)
 
 
+def refusal(value: str, error: ValueError) -> str:
+    """
+    Why an option's C{value} was refused, in words: Python's own message
+    for a number that is not one ("invalid literal for int() with base
+    10") is for programmers.
+    """
+    text = str(error)
+    if text.startswith("invalid literal for int()"):
+        return f"{value!r} is not a whole number"
+    if text.startswith("could not convert string to float"):
+        return f"{value!r} is not a number"
+    return text
+
+
+class NamedCoercion(usage.CoerceParameter):
+    """
+    A parameter's coercion whose refusal names the option (twistd's own
+    says "Parameter type enforcement failed" and not which).
+    """
+
+    def dispatch(self, parameterName: str, value: str | None) -> None:
+        if value is not None:
+            try:
+                self.coerce(value)
+            except ValueError as error:
+                raise usage.UsageError(f"--{parameterName}: {refusal(value, error)}") from None
+        super().dispatch(parameterName, value)
+
+
 class FileOptions(usage.Options):
     """
     Options that may come from a C{--config} file as well as the command
@@ -180,6 +209,13 @@ class FileOptions(usage.Options):
         super().__init__()
         #: The command line parsed, kept so a reload reads it again.
         self.arguments: list[str] = []
+
+    def _gather_parameters(self) -> tuple[Any, ...]:
+        gathered = super()._gather_parameters()
+        dispatch = gathered[-1]
+        for name, coercion in dispatch.items():
+            dispatch[name] = NamedCoercion(self, coercion.coerce)
+        return tuple(gathered)
 
     def parseOptions(self, options: Sequence[str] | None = None) -> None:
         """

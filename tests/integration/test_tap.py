@@ -90,6 +90,9 @@ def test_refusalNamesTheOption() -> None:
             "--operators: 'NickServ' is not a nickname anyone may register",
         ),
         (["--shutdown-notice", " "], "--shutdown-notice must say something"),
+        (["--history-count", "abc"], "--history-count: 'abc' is not a whole number"),
+        (["--flood-rate", "fast"], "--flood-rate: 'fast' is not a number"),
+        (["--max-rooms", "-1"], "--max-rooms: must not be negative"),
     ]:
         with pytest.raises(UsageError) as refused:
             parse(*args)
