@@ -45,13 +45,14 @@ class RoomCommands(ConsoleViews):
     async def cmd_topic(self, rest: str) -> str:
         room, text = self._split(rest, 1, "required")
         name = await maybeDeferred(
-            self.service.setRoomTopic, room, text.strip(), Administrator(self.who)
+            self.service.setRoomTopic, self._room(room), text.strip(), Administrator(self.who)
         )
         self.moderation.audit(self.who, f"topic {name} {text.strip()}")
         return f"topic of {name} set"
 
     def cmd_roomop(self, rest: str) -> str:
         room, nick = self._split(rest, 2)
+        room = self._room(room)
         if not self.service.giveRoomOperator(room, self._nick(nick), Administrator(self.who)):
             return Refusal(f"{nick} is already an operator of {room}")
         self.moderation.audit(self.who, f"roomop {room} {nick}")
@@ -59,6 +60,7 @@ class RoomCommands(ConsoleViews):
 
     async def cmd_founder(self, rest: str) -> str:
         room, account = self._split(rest, 2)
+        room = self._room(room)
         if account != "-":
             account = self._nick(account)
         name = await self.service.setRoomFounder(room, "" if account == "-" else account)
@@ -88,7 +90,7 @@ class RoomCommands(ConsoleViews):
 
     def cmd_delete_room(self, rest: str) -> str:
         room, reason = self._split(rest, 1, "optional")
-        deleted = self.service.deleteRoom(room, Administrator(self.who), reason.strip())
+        deleted = self.service.deleteRoom(self._room(room), Administrator(self.who), reason.strip())
         self.moderation.audit(self.who, f"delete room {deleted.name} {reason.strip()}".rstrip())
         reply = f"deleted {deleted.name}: {deleted.removed} member(s) removed"
         if deleted.autojoin:

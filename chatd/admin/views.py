@@ -17,7 +17,7 @@ from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
 from chatd.core.delivery import connectionsOf
-from chatd.core.names import isValidName, isValidRoomName, key, normalize
+from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
 from chatd.core.reach import reachedBy
 from chatd.core.roles import IAdministration
@@ -134,8 +134,16 @@ class ConsoleViews:
                 f"{text!r} is not a timeout like 30, 10m, 2h or 1d (at most 3650d)"
             ) from None
 
+    @staticmethod
+    def _room(text: str) -> str:
+        """
+        A room as typed: C{#den} is the room C{den}, as IRC and talk mode
+        read it (operators often know rooms by their channel names).
+        """
+        return roomOfChannel(text) or text
+
     def _rooms(self, text: str) -> list[str]:
-        names = [name.strip() for name in text.split(",") if name.strip()]
+        names = [self._room(name.strip()) for name in text.split(",") if name.strip()]
         if not names:
             raise Usage("no room names")
         for name in names:

@@ -82,6 +82,19 @@ class RoomCommandTests(SynchronousTestCase):
             self.run_("topic blabla " + "x" * 391), "refused: a topic is at most 390 characters"
         )
 
+    def test_channelNames(self) -> None:
+        """
+        Each room command reads C{#blabla} as the room C{Blabla}, as IRC
+        and talk mode do.
+        """
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        self.assertEqual(self.run_("topic #blabla Hello"), "topic of Blabla set")
+        self.assertEqual(self.run_("roomop #Blabla bob"), "bob is now an operator of Blabla")
+        self.assertEqual(self.run_("add room #den"), "created den")
+        self.assertTrue(self.run_("delete room #den").startswith("deleted den"))
+        self.assertEqual(self.run_("topic # Hello"), "refused: no such room")
+
     def test_roomop(self) -> None:
         """
         C{roomop} makes a member an operator (told to the members), says so
