@@ -129,6 +129,8 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
         if self.expired:  # a password checked too late: no console
             ial[2]()  # the avatar's logout
             return
+        # The Enter after the password was not echoed: end its line.
+        self.transport.write(b"\n")
         super()._cbLogin(ial)
 
     def telnet_User(self, line: bytes) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import pytest_twisted
-from twisted.conch.telnet import DO, DONT, ECHO, IAC
+from twisted.conch.telnet import DO, DONT, ECHO, IAC, WONT
 from twisted.cred.credentials import UsernamePassword
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
@@ -258,7 +258,10 @@ class TelnetLoginTests(SynchronousTestCase):
         administrator.
         """
         self.read()
-        self.assertIn(b"You are root.", self.attempt(b"root", b"sesame"))
+        opened = self.attempt(b"root", b"sesame")
+        self.assertIn(b"You are root.", opened)
+        # The password's Enter was not echoed: the console starts a line.
+        self.assertEqual(opened.split(IAC + WONT + ECHO)[1][:2], b"\r\n")
         self.protocol.dataReceived(b"rooms\r\0")
         self.assertIn(b"lobby", self.read())
         self.protocol.dataReceived("add room Génér\x7f\x7f\x7fnéral\r\0".encode())
