@@ -40,6 +40,15 @@ if TYPE_CHECKING:
 SLACK = 200
 
 
+class Replay(list[RoomMessage]):
+    """
+    The history replayed on entering a room, oldest first, and whether the
+    room holds older messages (C{earlier}), which a front-end may offer.
+    """
+
+    earlier = False
+
+
 class Cut(Protocol):
     """
     Where an entry's replay ends and what was received live begins.
@@ -202,6 +211,9 @@ class EntryReplays:
         Offer C{participant}, who entered C{room} at C{cut}, its history.
         """
         count = self.offered(participant)
-        events = await cut.history(self.persistence.store, room, count)
+        # One more than replayed: whether the room holds older ones.
+        events = await cut.history(self.persistence.store, room, count + 1)
+        replay = Replay(events[len(events) - count :])
+        replay.earlier = len(events) > count
         if room in self.service.roomsOf(participant):  # none: the replay's end all the same
-            participant.roomHistory(room, events)
+            participant.roomHistory(room, replay)

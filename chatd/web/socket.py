@@ -26,6 +26,7 @@ from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
 from chatd.core.ctcp import hasText
+from chatd.core.entryreplay import Replay
 from chatd.core.errors import (
     ChatError,
     InvalidArgument,
@@ -227,8 +228,7 @@ class WebParticipant:
         The replay, a page of frames at a time as the page reads them
         (L{chatd.lines.paced}); the room's live frames held meanwhile follow.
         """
-        persistence = self.service.persistence  # replays come only with one
-        earlier = persistence is not None and len(events) >= persistence.replays.offered(self)
+        earlier = isinstance(events, Replay) and events.earlier
         if self.replay is not None:
             events = self.replay.newer(room, events)
         pages = pagesFor(self.outbox, [event for event in events if event.lines])

@@ -85,22 +85,24 @@ class PacedWebHistoryTests(WebTestCase):
     def test_replayEndsSayingWhetherOlder(self) -> None:
         """
         The replay on joining ends with C{replayed}, after its messages:
-        C{earlier} is false when the replay is shorter than the history
-        offered on entering (the room holds nothing older: the page then
-        offers no "Earlier messages"), true when it is that long.
+        C{earlier} is false when the room holds nothing older than what is
+        replayed (the page then offers no "Earlier messages"), even when
+        that is exactly the history offered on entering; true once it does.
         """
         count = self.service.historyCount
-        self.fill(count - 1, 10)
+        self.fill(count, 10)
         alice = self.web.connect("alice")
         self.request(alice, type="join", room="lobby")
         frames = [f for f in self.frames(alice) if f["type"] in ("message", "replayed")]
-        self.assertEqual([f["type"] for f in frames], ["message"] * (count - 1) + ["replayed"])
+        self.assertEqual([f["type"] for f in frames], ["message"] * count + ["replayed"])
         self.assertEqual((frames[-1]["room"], frames[-1]["earlier"]), ("lobby", False))
         self.store.addMessage("lobby", "owner", None, ("one more",), 2000)
         bob = self.web.connect("bob")
         self.request(bob, type="join", room="lobby")
-        [end] = [f for f in self.frames(bob) if f["type"] == "replayed"]
-        self.assertIs(end["earlier"], True)
+        replayed = [f for f in self.frames(bob) if f["type"] in ("message", "replayed")]
+        self.assertEqual(len(replayed), count + 1)
+        self.assertEqual(replayed[-2]["text"], "one more")
+        self.assertIs(replayed[-1]["earlier"], True)
 
     def test_search(self) -> None:
         """
