@@ -19,6 +19,7 @@ from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.names import key
 from chatd.core.room import Room
+from chatd.core.speaking import checkHeard
 from chatd.core.status import tellInvitation
 from chatd.core.text import checkShortText, checkText
 
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 log = Logger()
 
 _T = TypeVar("_T")
+
+
+#: Room modes whose argument is text the members see: the key, the masks.
+TEXT_MODES = "kbeI"
 
 
 class RoomOps:
@@ -109,8 +114,9 @@ class RoomOps:
         by, target = self.requireRoomOperator(participant, room)
         if mode in "eI":  # exceptions come with changeRoomModes only
             raise errors.InvalidArgument(f"unknown room mode {mode!r}")
-        if mode in "kb":  # the key, a ban mask: C{nick} is the argument
+        if mode in TEXT_MODES:  # the key, a ban mask: C{nick} is the argument
             checkText(nick, "mode argument")
+            self.checkHeard(participant)
         done = target.apply(by, adding, mode, nick, self.service.now())
         if done is None:
             return False
@@ -137,8 +143,15 @@ class RoomOps:
         target = self.service.memberRoom(participant, room)
         if "t" in target.modes and not self.service.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
-        self.service.moderation.checkNotMuted(nick)
+        self.checkHeard(participant)
         return self.applyTopic(target, topic, nick)
+
+    def checkHeard(self, participant: IParticipant) -> None:
+        """
+        @raise Muted: C{participant} may not put words before others (a
+            topic, a key, a mask, an invitation): L{checkHeard}.
+        """
+        checkHeard(self.service.moderation, self.service.people, participant)
 
     def applyTopic(self, target: Room, topic: str, by: str) -> MaybeDeferred[str]:
         """
@@ -201,6 +214,8 @@ class RoomOps:
         for adding, mode, argument in changes:
             try:
                 checkText(argument, "mode argument")
+                if mode in TEXT_MODES:
+                    self.checkHeard(participant)
                 done = target.apply(by, adding, mode, argument, self.service.now())
             except errors.ChatError as error:
                 refused.append((adding, mode, argument, error))
@@ -228,7 +243,7 @@ class RoomOps:
         """
         sender = self.service.requireLogin(participant)
         target = self.service.memberRoom(participant, room)
-        self.service.moderation.checkNotMuted(sender)
+        self.checkHeard(participant)
         recipient = self.service.people.find(nick)
         if recipient is None:
             raise errors.NoSuchUser()

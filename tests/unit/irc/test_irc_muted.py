@@ -42,6 +42,20 @@ class MutedTests(IRCTestCase):
         self.assertEqual(self.carol.events, [])
         self.assertFalse([e for e in self.bob.events if isinstance(e, (RoomChange, Invitation))])
 
+    def test_noKeyNoMask(self) -> None:
+        """
+        A muted room operator cannot set a key or a ban mask (members see
+        both, so they would carry its words), alone or among other
+        changes; the other changes still apply.
+        """
+        reply = self.send(self.alice, self.ta, "MODE #den +k BUY_CHEAP_STUFF")
+        self.assertIn("you are muted", reply)
+        self.assertIsNone(self.service.roomKey("den"))
+        self.send(self.alice, self.ta, "MODE #den +bm BUY!CHEAP@STUFF")
+        self.assertEqual(self.service.roomBans("den"), [])
+        [change] = [e for e in self.bob.events if isinstance(e, RoomChange)]
+        self.assertEqual((change.modes, change.args), ("+m", ()))
+
     def test_noAwayTextNoRealName(self) -> None:
         """
         A muted person can neither set an away message nor change its real
