@@ -15,6 +15,9 @@ bounds it lacks for a site that only serves pages and a WebSocket.
     over 100 kB to a temporary file, without limit.  A request that
     announces one (or a chunked one, of unknown length) is answered 413 and
     the connection closed, before a byte of the body is read.
+
+It also answers a request line or a header too long to read (414, 431),
+where Twisted closes without a word.
 """
 
 from __future__ import annotations
@@ -54,6 +57,10 @@ def closingResponse(status: bytes, text: str, retryAfter: int | None = None) -> 
 
 
 TOO_LARGE = closingResponse(b"413 Content Too Large", "request bodies are not accepted")
+URI_TOO_LONG = closingResponse(b"414 URI Too Long", "the request's address is too long")
+HEADER_TOO_LARGE = closingResponse(
+    b"431 Request Header Fields Too Large", "a request header is too long"
+)
 TIMED_OUT = closingResponse(b"408 Request Timeout", "request headers took too long")
 
 
@@ -69,6 +76,7 @@ class ChatChannel(HTTPChannel):
     _headerCall: IDelayedCall | None = None
     _refusedBody = False
     _requestStarted = False
+    _linesOfRequest = 0
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -78,9 +86,23 @@ class ChatChannel(HTTPChannel):
         self._requestStarted = True
         super().dataReceived(data)
 
+    def lineReceived(self, line: bytes) -> None:
+        self._linesOfRequest += 1
+        super().lineReceived(line)
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        """
+        A line past Twisted's C{MAX_LENGTH}: say which (the request line,
+        or a header) before closing, as Twisted, which only closes, does not.
+        """
+        tooLong = HEADER_TOO_LARGE if self._linesOfRequest else URI_TOO_LONG
+        self.transport.write(tooLong)  # type: ignore[union-attr]
+        self.loseConnection()
+
     def _startHeaderClock(self) -> None:
         self._stopHeaderClock()
         self._requestStarted = False
+        self._linesOfRequest = 0
         if self.headerTimeout is not None:
             self._headerCall = self.callLater(self.headerTimeout, self._headersTimedOut)
 

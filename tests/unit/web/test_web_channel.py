@@ -153,6 +153,25 @@ class ChannelTests(WebTestCase):
         self.assertEqual(self.service.admission.count, 0)
         self.assertEqual(self.failures, [])
 
+    def test_tooLongLines(self) -> None:
+        """
+        A request line too long to read is answered 414, a header line too
+        long 431, and the connection closed (Twisted alone closes without
+        a word); a second request on a kept-alive connection is read anew.
+        """
+        for request, status in [
+            (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n", b"414 URI Too Long"),
+            (b"GET / HTTP/1.1\r\nX-Big: " + b"b" * 20000 + b"\r\n", b"431 Request Header"),
+            (GET_PAGE + b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n", b"414 URI Too Long"),
+        ]:
+            protocol, transport = self.open()
+            protocol.dataReceived(request)
+            written = self.written(transport)
+            self.assertIn(b"HTTP/1.1 " + status, written)
+            self.assertTrue(transport.disconnecting)
+            protocol.connectionLost(Failure(ConnectionDone()))
+        self.assertEqual(self.failures, [])
+
     def test_chunkedBodyRefused(self) -> None:
         """
         A chunked body (of unknown length) is refused the same way.
