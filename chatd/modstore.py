@@ -21,6 +21,8 @@ from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred, succeed
 from zope.interface import Interface, implementer
 
+from chatd.storage.sqlite import SQLitePool
+
 T = TypeVar("T")
 
 #: The kinds of sanction: C{target} is a nickname key, or a network for C{IPBAN}.
@@ -142,20 +144,6 @@ def _onOpen(connection: Any) -> None:
             connection.execute(statement)
 
 
-class _Pool(adbapi.ConnectionPool):
-    """
-    Creates the database's directory (mode 0700) on first connect, in the
-    pool's thread: nothing touches the disk until the store is used.
-    """
-
-    directory: Path | None = None
-
-    def connect(self) -> Any:
-        if self.directory is not None:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return super().connect()
-
-
 @implementer(IModerationStore)
 class SQLiteModerationStore(Service):
     """
@@ -188,7 +176,7 @@ class SQLiteModerationStore(Service):
                     self._preloaded = self._loadSanctions(cursor)
             finally:
                 connection.close()
-        self._pool = _Pool(
+        self._pool = SQLitePool(
             "sqlite3",
             self.path,
             check_same_thread=False,

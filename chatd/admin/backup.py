@@ -20,14 +20,16 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from chatd.admin.credentials import matchOwner
 from chatd.admin.wiring import MODERATION_DB
-from chatd.storage.opening import databaseInUse
+from chatd.storage.opening import IMPORTED, databaseInUse
 from chatd.storage.sqlite import DATABASE_NAME
 
 MANIFEST = "MANIFEST.json"
+#: The manifest's format: a restore refuses another.
+FORMAT = 1
 #: The databases of a data directory: backed up with SQLite's backup API.
 DATABASES = (DATABASE_NAME, MODERATION_DB)
 #: A live database's companions: never copied (the backup API folds them in),
@@ -39,6 +41,22 @@ class BackupError(Exception):
     """
     The backup or restore was refused; the message says why.
     """
+
+
+def _plainName(name: str) -> bool:
+    """
+    Whether C{name}, from a manifest, is a file's path inside the backup as
+    backups write them: relative, without C{..} (a tampered manifest must
+    not make a restore write elsewhere).
+    """
+    path = PurePosixPath(name)
+    return (
+        bool(name)
+        and not path.is_absolute()
+        and ".." not in path.parts
+        and str(path) == name
+        and name != MANIFEST
+    )
 
 
 def _sideFile(name: str) -> bool:
@@ -77,7 +95,7 @@ def _copyDatabase(source: Path, destination: Path) -> None:
             dst.close()
     finally:
         src.close()
-    destination.chmod(source.stat().st_mode & 0o777)
+    destination.chmod(source.stat().st_mode & 0o700)  # the owner's alone, as the daemon makes it
 
 
 def backupDataDir(dataDir: Path, destination: Path) -> dict[str, dict[str, object]]:
@@ -95,6 +113,7 @@ def backupDataDir(dataDir: Path, destination: Path) -> dict[str, dict[str, objec
     if destination.exists() and any(destination.iterdir()):
         raise BackupError(f"{destination} is not empty: give a new directory")
     destination.mkdir(mode=0o700, parents=True, exist_ok=True)
+    destination.chmod(0o700)  # one that existed (empty) too: it holds password hashes
     files: dict[str, dict[str, object]] = {}
     for relative in _dataFiles(dataDir):
         source, target = dataDir / relative, destination / relative
@@ -108,7 +127,7 @@ def backupDataDir(dataDir: Path, destination: Path) -> dict[str, dict[str, objec
             "sha256": _digest(target),
             "mode": f"{target.stat().st_mode & 0o777:04o}",
         }
-    manifest = {"format": 1, "created": time.time(), "dataDir": str(dataDir), "files": files}
+    manifest = {"format": FORMAT, "created": time.time(), "dataDir": str(dataDir), "files": files}
     (destination / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     return files
 
@@ -123,20 +142,28 @@ def readManifest(backup: Path) -> dict[str, dict[str, object]]:
     try:
         manifest = json.loads((backup / MANIFEST).read_text("utf-8"))
         files: dict[str, dict[str, object]] = manifest["files"]
+        made = manifest["format"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise BackupError(f"{backup} is no chatd backup (no readable {MANIFEST})") from error
+    if made != FORMAT:
+        raise BackupError(f"{backup} is a backup of format {made!r}, which this chatd cannot read")
     for name, entry in files.items():
+        if not _plainName(name):
+            raise BackupError(f"{backup}'s {MANIFEST} names {name!r}, which is not a file of it")
         path = backup / name
         if not path.is_file() or _digest(path) != entry["sha256"]:
             raise BackupError(f"{path} is missing or damaged: this backup cannot be restored")
     return files
 
 
-def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> list[str]:
+def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[list[str], list[str]]:
     """
     Restore the backup C{backup} into C{dataDir}; returns the names of the
-    files restored.  Run as root, the files get C{dataDir}'s owner (the
-    daemon's user, if the directory is its).
+    files restored, and of those left out: into a data directory whose data
+    moved to C{--db} (L{IMPORTED}), its SQLite databases, which are from
+    before the move (the next start would import their sanctions again).
+    Run as root, the files get C{dataDir}'s owner (the daemon's user, if
+    the directory is its).
 
     @param force: restore into a data directory that has files (they are
         replaced; others stay).
@@ -150,7 +177,12 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> list[str
     if dataDir.exists() and any(dataDir.iterdir()) and not force:
         raise BackupError(f"{dataDir} is not empty: restore into a new directory, or use --force")
     dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    dataDir.chmod(0o700)  # one that existed too: it holds password hashes
+    moved = (dataDir / IMPORTED).exists()
+    leftOut = sorted(name for name in files if moved and name in DATABASES)
     for name in files:
+        if name in leftOut:
+            continue
         target = dataDir / name
         for folder in reversed(Path(name).parents[:-1]):
             if not (dataDir / folder).is_dir():
@@ -163,4 +195,4 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> list[str
         shutil.copy2(backup / name, temporary)
         matchOwner(temporary, dataDir)
         os.replace(temporary, target)
-    return sorted(files)
+    return sorted(set(files) - set(leftOut)), leftOut

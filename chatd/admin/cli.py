@@ -99,10 +99,17 @@ def backup(args: argparse.Namespace) -> str:
 
 def restore(args: argparse.Namespace) -> str:
     try:
-        files = restoreDataDir(args.backup, args.data_dir, args.force)
+        files, leftOut = restoreDataDir(args.backup, args.data_dir, args.force)
     except (BackupError, OSError) as error:
         raise Failed(str(error)) from error
-    return f"restored {', '.join(files)} into {args.data_dir}"
+    report = f"restored {', '.join(files)} into {args.data_dir}"
+    if leftOut:
+        report += (
+            f"\nnote: not restored: {', '.join(leftOut)}: this data directory's data moved to"
+            f" --db ({IMPORTED}), and these are from before the move (the next start would"
+            " import their sanctions again); restore into a new directory to have them"
+        )
+    return report
 
 
 def copy(args: argparse.Namespace) -> str:

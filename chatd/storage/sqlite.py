@@ -35,6 +35,8 @@ class SQLitePool(adbapi.ConnectionPool):
     A connection pool that creates the database's directory (mode 0700: it
     holds password hashes and private messages) when it first connects, in
     the pool's thread: nothing touches the disk until the store is used.
+    A database it makes is its owner's alone (0600, with its companion
+    files), whatever the umask, even in a directory that existed.
     """
 
     directory: Path | None = None
@@ -42,7 +44,14 @@ class SQLitePool(adbapi.ConnectionPool):
     def connect(self) -> Any:
         if self.directory is not None:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return super().connect()
+        path = self.connargs[0]
+        made = path != ":memory:" and not Path(path).exists()
+        connection = super().connect()
+        if made:
+            for file in (path, f"{path}-wal", f"{path}-shm"):
+                if Path(file).exists():
+                    os.chmod(file, 0o600)
+        return connection
 
 
 def sqliteStore(

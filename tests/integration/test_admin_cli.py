@@ -7,6 +7,7 @@ while a daemon writes).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -370,6 +371,65 @@ class BackupTests(TestCase):
         status, _, err = run("restore", str(self.backup), str(self.restored))
         self.assertIn("is no chatd backup", err)
         self.assertFalse(self.restored.exists())
+
+    def test_manifestNamesRefused(self) -> None:
+        """
+        A manifest naming a file outside the backup (a tampered one: an
+        absolute path, C{..}) or of another format is refused, and nothing
+        is written anywhere.
+        """
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        manifest = json.loads((self.backup / MANIFEST).read_text())
+        outside = self.backup.parent / "outside"
+        outside.write_text("planted")
+        for name in ["../outside", str(outside), "extra/../../outside", "./extra/notes"]:
+            tampered = dict(
+                manifest, files={**manifest["files"], name: manifest["files"]["extra/notes"]}
+            )
+            tampered["files"][name] = {"size": 7, "sha256": hashlib.sha256(b"planted").hexdigest()}
+            (self.backup / MANIFEST).write_text(json.dumps(tampered))
+            status, _, err = run("restore", str(self.backup), str(self.restored / "data"))
+            self.assertEqual(status, 1, name)
+            self.assertIn("which is not a file of it", err)
+            self.assertFalse(self.restored.exists())
+        (self.backup / MANIFEST).write_text(json.dumps(dict(manifest, format=2)))
+        status, _, err = run("restore", str(self.backup), str(self.restored))
+        self.assertEqual(status, 1)
+        self.assertIn("a backup of format 2, which this chatd cannot read", err)
+
+    def test_privateModes(self) -> None:
+        """
+        A backup into a directory that exists (empty, mode 0755), and a
+        restore into one, leave it and the databases their owner's alone,
+        whatever the umask and the source files' modes.
+        """
+        (self.data / "chatd.sqlite3").chmod(0o644)
+        self.backup.mkdir(mode=0o755)
+        self.restored.mkdir(mode=0o755)
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        self.assertEqual(run("restore", str(self.backup), str(self.restored))[0], 0)
+        for folder in (self.backup, self.restored):
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o700)
+            self.assertEqual((folder / "chatd.sqlite3").stat().st_mode & 0o777, 0o600)
+
+    def test_restoreIntoMovedDataDir(self) -> None:
+        """
+        A backup from before the move to C{--db}, restored into the data
+        directory that moved (it holds C{moderation.sqlite.imported}), does
+        not bring its databases back: the next start would import their
+        old sanctions again.  The other files are restored, and the note
+        says why the databases are not.
+        """
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        (self.data / "moderation.sqlite").rename(self.data / "moderation.sqlite.imported")
+        (self.data / "chatd.sqlite3").unlink()
+        (self.data / "admin-passwords").unlink()
+        status, out, _ = run("restore", "--force", str(self.backup), str(self.data))
+        self.assertEqual(status, 0)
+        self.assertIn("not restored: chatd.sqlite3, moderation.sqlite", out)
+        self.assertFalse((self.data / "moderation.sqlite").exists())
+        self.assertFalse((self.data / "chatd.sqlite3").exists())
+        self.assertTrue((self.data / "admin-passwords").exists())
 
     def test_backupRefused(self) -> None:
         """

@@ -24,6 +24,7 @@ from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.websocket import WebSocketClientEndpoint
 
+from chatd.modstore import AuditEntry, SQLiteModerationStore
 from chatd.options import Options
 from chatd.storage import openStore
 from chatd.storage.opening import (
@@ -96,6 +97,37 @@ async def test_refusedMessageSkipped(realStore: tuple[str, SQLChatStore]) -> Non
         assert [m.lines[0] for m in await store.history("Blabla", 100)][-1] == "later"
     finally:
         await stop(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_newDatabasesPrivate(tmp_path: Path) -> None:
+    """
+    The chat and moderation databases the daemon makes, in a data
+    directory that existed (mode 0755) under a umask of 022, are their
+    owner's alone (0600), with their write-ahead logs: they hold password
+    hashes, private messages and the audit trail.
+    """
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o755)
+    old = os.umask(0o022)
+    try:
+        store = sqliteStore(str(folder / "chatd.sqlite3"), reactor, directory=folder)
+        store.startService()
+        moderation = SQLiteModerationStore(folder / "moderation.sqlite", reactor)
+        moderation.startService()
+        try:
+            await store.load()
+            await moderation.addAudit(AuditEntry(1.0, "root", "ban eve"))
+            made = sorted(path.name for path in folder.iterdir())
+            assert "chatd.sqlite3-wal" in made and "moderation.sqlite-wal" in made
+            assert {name: (folder / name).stat().st_mode & 0o777 for name in made} == {
+                name: 0o600 for name in made
+            }
+        finally:
+            await stop(store)
+            await stop(moderation)
+    finally:
+        os.umask(old)
 
 
 class OpeningTests(SynchronousTestCase):
