@@ -206,11 +206,11 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
 
     def roomCreated(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):
-            when = self.service.roomCreatedAt(room)
+            when, ms = self.service.roomCreatedAt(room), int(self.clock.seconds() * 1000)
             if self.service.roomVanishes(room):  # a guest's: gone when emptied
-                self.bus.publish("room", room=room, op=participant.nick, w=when, e=1)
+                self.bus.publish("room", room=room, op=participant.nick, w=when, ms=ms, e=1)
             else:
-                self.bus.publish("room", room=room, op=participant.nick, w=when)
+                self.bus.publish("room", room=room, op=participant.nick, w=when, ms=ms)
 
     # Called by proxies: local messages go out, once per event
 

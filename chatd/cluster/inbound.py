@@ -169,7 +169,11 @@ class Inbound:
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
         self.replica.roomCreatedRemote(
-            fields["room"], fields.get("op"), fields.get("w"), bool(fields.get("e"))
+            fields["room"],
+            fields.get("op"),
+            fields.get("w"),
+            bool(fields.get("e")),
+            fields.get("ms"),
         )
 
     def remote_says(self, node: str, fields: dict[str, Any], hold: bool = True) -> None:

@@ -212,7 +212,8 @@ class EntryReplays:
         """
         count = self.offered(participant)
         # One more than replayed: whether the room holds older ones.
-        events = await cut.history(self.persistence.store, room, count + 1)
+        stored = await cut.history(self.persistence.store, room, count + 1)
+        events = self.service.registry.ownPast(room, stored)
         replay = Replay(events[len(events) - count :])
         replay.earlier = len(events) > count
         if room in self.service.roomsOf(participant):  # none: the replay's end all the same

@@ -290,18 +290,25 @@ class Replica:
             status.tellInvitation(self.service, target, inviter, invitation)
 
     def roomCreatedRemote(
-        self, room: str, creator: str | None, when: int | None = None, ephemeral: bool = False
+        self,
+        room: str,
+        creator: str | None,
+        when: int | None = None,
+        ephemeral: bool = False,
+        millis: int | None = None,
     ) -> str:
         """
-        C{creator} created C{room} elsewhere: it exists here too, and the
-        creator runs it, as in L{createRoom}; an C{ephemeral} one (a
-        guest's) vanishes here too once nobody is in it.
+        C{creator} created C{room} elsewhere (at C{millis}, if told): it
+        exists here too, and the creator runs it, as in L{createRoom}; an
+        C{ephemeral} one (a guest's) vanishes here too once nobody is in it.
         """
         target, new = self.rooms.ensure(room)
         target.founded(creator, when)
         persistence = self.service.persistence
-        if new and persistence is not None and not persistence.sharedStore:
-            roomremoval.madeAnew(self.service, target.name, (when or self.service.now()) * 1000)
+        if new:
+            made = millis if millis is not None else (when or self.service.now()) * 1000
+            shared = persistence is not None and persistence.sharedStore
+            roomremoval.madeAnew(self.service, target.name, made, forgetStored=not shared)
         if new and ephemeral:
             founder = self.service.find(creator or "") if creator else None
             target.makeEphemeral(founder)

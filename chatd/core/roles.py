@@ -177,10 +177,14 @@ class IReplica(Interface):
         """
 
     def roomCreatedRemote(
-        room: str, creator: str | None, when: int | None = None, ephemeral: bool = False
+        room: str,
+        creator: str | None,
+        when: int | None = None,
+        ephemeral: bool = False,
+        millis: int | None = None,
     ) -> str:
         """
-        C{creator} created C{room} on another node.
+        C{creator} created C{room} on another node (at C{millis}, if told).
         """
 
     def deleteRoomRemote(room: str, by: str, reason: str = "") -> None:

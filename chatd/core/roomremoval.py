@@ -82,14 +82,16 @@ def removeRoom(service: ChatService, target: Room, by: str, reason: str) -> int:
     return len(members)
 
 
-def madeAnew(service: ChatService, name: str, millis: int) -> None:
+def madeAnew(service: ChatService, name: str, millis: int, forgetStored: bool = True) -> None:
     """
     A user made the room C{name} anew: what was said under its name before
     C{millis} (a guest's room that vanished, even across a restart) is not
-    its past, and the store forgets it.
+    its past, and the store forgets it (C{forgetStored}: not a store the
+    node that made the room shares, which forgets it there).
     """
+    service.registry.madeAnew(name, millis)
     persistence = service.persistence
-    if persistence is not None:
+    if persistence is not None and forgetStored:
         persistence.writes.keep(persistence.store.forgetHistory(name, millis))
 
 

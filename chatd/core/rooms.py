@@ -7,13 +7,17 @@ limits on how many users may create (L{RoomLimits}).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from chatd.core import errors
 from chatd.core.delivery import connectionsOf
+from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import hasInvisible, isValidRoomName, key, normalize
 from chatd.core.room import Room
 from chatd.core.roomlimits import RoomLimits
+
+Said = TypeVar("Said", RoomMessage, RoomMessage | PrivateMessage)
 
 
 class Rooms:
@@ -26,6 +30,8 @@ class Rooms:
     def __init__(self, limits: RoomLimits) -> None:
         self.limits = limits
         self._rooms: dict[str, Room] = {}
+        #: Of each room made anew, from when (milliseconds) its past starts.
+        self._pastFrom: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._rooms)
@@ -77,12 +83,31 @@ class Rooms:
             return room, False
         return self.create(name), True
 
+    def madeAnew(self, name: str, millis: int) -> None:
+        """
+        The room C{name} was made anew at C{millis}: what was said under
+        its name before (a guest's room that vanished) is not its past.
+        """
+        self._pastFrom[key(name)] = millis
+
+    def ownPast(self, room: str, said: list[Said]) -> list[Said]:
+        """
+        C{said}, read from C{room}'s stored history, less what was said
+        before the room was made anew: the store forgets it then, but
+        another node may write it late, or the store be down.
+        """
+        since = self._pastFrom.get(key(room))
+        if since is None:
+            return said
+        return [each for each in said if not isinstance(each, RoomMessage) or each.millis >= since]
+
     def vanishIfEmpty(self, room: Room) -> None:
         """
         An ephemeral room nobody is in any more is gone.
         """
         if room.ephemeral and not room.members and self._rooms.get(key(room.name)) is room:
             del self._rooms[key(room.name)]
+            self._pastFrom.pop(key(room.name), None)
             self.limits.vanished(key(room.name), room.creator)
             room.creatorLeft()
 
@@ -99,6 +124,7 @@ class Rooms:
         """
         if self.holds(room):
             del self._rooms[key(room.name)]
+            self._pastFrom.pop(key(room.name), None)
         if room.ephemeral:
             self.limits.vanished(key(room.name), room.creator)
             room.creatorLeft()

@@ -69,11 +69,18 @@ def search(
         raise errors.InvalidArgument(f"ask for 1 to {MAX_SEARCH_RESULTS} results")
     nick, rooms, private = persistence.chathistory.readable(participant)
 
+    chat = cast("ChatService", service)
+
     async def found() -> list[Found]:
         # What another node said a moment ago too, as history requests do.
-        await othersWritten(cast("ChatService", service))
+        await othersWritten(chat)
         messages = await persistence.store.search(nick, rooms, words, limit, private)
-        return [_found(message, nick) for message in messages]
+        return [
+            _found(message, nick)
+            for message in messages
+            if not isinstance(message, RoomMessage)
+            or chat.registry.ownPast(message.room, [message])
+        ]
 
     return Deferred.fromCoroutine(found())
 

@@ -23,7 +23,9 @@ class PacedHistoTests(PersistenceTestCase):
         )
         self.service.createRoom(self.login("owner"), "busy")
         for i in range(100):  # 100 messages of 2 KiB: three times the limit
-            self.store.addMessage("busy", "owner", None, (f"{i:04}" + "x" * 2044,), 1000 + i)
+            self.store.addMessage(
+                "busy", "owner", None, (f"{i:04}" + "x" * 2044,), int(self.clock.seconds()) + i
+            )
 
     def test_slowReaderGetsTheWholeReply(self) -> None:
         """

@@ -7,6 +7,8 @@ does not hold from the others' states (L{chatd.cluster.rooms}).
 
 from __future__ import annotations
 
+from chatd.core.chathistory import HistoryQuery
+from chatd.core.events import RoomMessage
 from chatd.core.search import search
 from tests.support.fakenode import FakeNode
 from tests.support.queuedstore import QueuedNodes, QueuedStore
@@ -52,3 +54,37 @@ class SharedDatabaseTests(QueuedNodes):
         self.assertNotIn("groom", [name for name, _ in late.service.rooms()])
         stored = self.successResultOf(self.shared.load()).rooms
         self.assertNotIn("groom", [room.name for room in stored])
+
+    def test_guestRoomMadeAnewHasNoPast(self) -> None:
+        """
+        A guest's room that vanished on node A, made anew on node B a
+        moment later, shows none of the old room's messages, though A
+        writes them only after B made the room (its write-behind queue):
+        not in B's history (HISTO, a history window, the replay on
+        entering, a search), nor in A's; what is said in the new room is.
+        """
+        old = self.a.user("m1")
+        self.successResultOf(self.a.outcome(self.a.service.createRoom, old, "tl"))
+        self.successResultOf(self.a.outcome(self.a.service.enter, old, "tl"))
+        self.successResultOf(self.a.outcome(self.a.service.say, old, "tl", ("secret plan",)))
+        self.a.service.disconnect(old, "bye")
+        self.a.turns()
+        self.clock.advance(0.4)
+        guest = self.b.user("g2")
+        self.successResultOf(self.b.outcome(self.b.service.createRoom, guest, "tl"))
+        self.successResultOf(self.b.outcome(self.b.service.enter, guest, "tl"))
+        self.successResultOf(self.b.outcome(self.b.service.say, guest, "tl", ("new start",)))
+        self.a.turns()
+        other = self.a.user("g3")
+        self.successResultOf(self.a.outcome(self.a.service.enter, other, "tl"))
+        for node, person in ((self.b, guest), (self.a, other)):
+            said = self.successResultOf(node.outcome(node.service.history, person, "tl", 10))
+            self.assertEqual([m.lines for m in said], [("new start",)])
+            window = node.outcome(
+                node.service.historyWindow, person, "tl", True, HistoryQuery("LATEST", None, 10)
+            )
+            self.assertEqual([m.lines for m in self.successResultOf(window)], [("new start",)])
+            found = self.successResultOf(node.outcome(search, node.service, person, "secret"))
+            self.assertEqual(found, [])
+        replayed = [e.lines for e in other.events if isinstance(e, RoomMessage) and e.room == "tl"]
+        self.assertEqual(replayed, [("new start",)])

@@ -29,7 +29,9 @@ class PacedIRCHistoryTests(IRCStoreTestCase):
 
     def fill(self, count: int, size: int) -> None:
         for i in range(count):
-            self.store.addMessage("busy", "bob", None, (f"{i:04}" + "x" * (size - 4),), 1000 + i)
+            self.store.addMessage(
+                "busy", "bob", None, (f"{i:04}" + "x" * (size - 4),), int(self.clock.seconds()) + i
+            )
 
     def slowClient(self, caps: str) -> tuple[IRCProtocol, SlowTransport]:
         slow = SlowTransport(bufferSize=16 * 1024)

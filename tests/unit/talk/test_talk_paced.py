@@ -27,7 +27,13 @@ class PacedTalkHistoryTests(TalkStoreTestCase):
         """
         owner, _ = self.talk("owner")
         for i in range(count):
-            self.store.addMessage("lobby", "owner", None, (f"{i:04}" + "x" * (size - 4),), 1000 + i)
+            self.store.addMessage(
+                "lobby",
+                "owner",
+                None,
+                (f"{i:04}" + "x" * (size - 4),),
+                int(self.clock.seconds()) + i,
+            )
 
     def slowTerminal(self) -> tuple[TalkProtocol, SlowTransport]:
         slow = SlowTransport(bufferSize=16 * 1024)
@@ -88,7 +94,7 @@ class PacedTalkHistoryTests(TalkStoreTestCase):
         self.talk("owner")  # lobby is in the store once someone entered it
         for i in range(20):
             text = f"{i:04}" + " needle " + "x" * 8180
-            self.store.addMessage("lobby", "owner", None, (text,), 1000 + i)
+            self.store.addMessage("lobby", "owner", None, (text,), int(self.clock.seconds()) + i)
         newbie, slow = self.slowTerminal()
         newbie.dataReceived(b"newbie\r\n")
         readAll(slow, self.clock, b"End of history.", check=lambda: self.bounded(newbie))
