@@ -11,9 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chatd.core.errors import InvalidArgument
-from chatd.core.events import RoomMessage
+from twisted.internet.defer import Deferred, succeed
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatd.core.chathistory import AFTER, HistoryQuery, Selector
+from chatd.core.entryreplay import Replay
+from chatd.core.errors import ChatError, InvalidArgument
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
+
+log = Logger()
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -49,18 +58,46 @@ class ReplayMarks:
         for room, msgid in marks.items():
             self.expect(room, msgid)
 
-    def newer(self, room: str, events: list[RoomMessage]) -> list[RoomMessage]:
+    def missed(
+        self, web: WebParticipant, room: str, events: list[RoomMessage]
+    ) -> Deferred[list[RoomMessage]]:
         """
         Of the history replayed on entering C{room}, what comes after the
-        page's last message; everything if the page named none, or one the
-        replay does not hold (older than the replay, or never stored).
+        page's last message; everything if the page named none.  A page
+        away longer than the replay reaches (its message is older than the
+        replay, which the room has older messages than) is also sent what
+        was said between: the messages after its own, read from the history
+        (at most L{MAX_HISTORY}), then the replay's newer ones.
         """
         msgid = self._after.pop(key(room), None)
-        if msgid is not None:
-            for index, event in enumerate(events):
-                if event.msgid == msgid:
-                    return events[index + 1 :]
-        return events
+        if msgid is None:
+            return succeed(events)
+        for index, event in enumerate(events):
+            if event.msgid == msgid:
+                return succeed(events[index + 1 :])
+        if not (isinstance(events, Replay) and events.earlier):
+            return succeed(events)  # never stored, or deleted since: all
+        query = HistoryQuery(AFTER, Selector(msgid=msgid), MAX_HISTORY)
+        window = web.service.historyWindow(web, room, True, query)
+
+        def between(said: list[RoomMessage | PrivateMessage]) -> list[RoomMessage]:
+            # Up to the replay's first message: the window, read later, also
+            # holds what was said live since the entry.
+            replayed = {each.msgid for each in events}
+            found: list[RoomMessage] = []
+            for each in said:
+                if each.msgid in replayed:
+                    break
+                if isinstance(each, RoomMessage):
+                    found.append(each)
+            return [*found, *events]
+
+        def unread(failure: Failure) -> list[RoomMessage]:
+            if not failure.check(ChatError):
+                log.failure("reading what a page missed of {room}", failure, room=room)
+            return events
+
+        return window.addCallbacks(between, unread)
 
 
 def noteJoin(web: WebParticipant, room: str, request: dict[str, Any]) -> None:
@@ -91,3 +128,5 @@ def noteLogin(web: WebParticipant, request: dict[str, Any]) -> None:
         web.replay = web.replay or ReplayMarks()
     if web.replay is not None:
         web.replay.expectAll(after)
+        for room in after:  # the service may put it back there: the past first
+            web.holdRoom(room)

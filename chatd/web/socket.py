@@ -122,11 +122,9 @@ class WebParticipant:
         self._closeReason = ""
         self._ended = False
         self._awaitingPong = False
-        # What the page has of each room's past (see chatd.web.replay):
-        # made when a page first names a message it has.
+        # What the page has of each room's past (chatd.web.replay), once named.
         self.replay: ReplayMarks | None = None
-        # Rooms being entered: their live frames, held until the history
-        # replayed on entering is sent (holdRoom).
+        # Rooms being entered: their live frames, held for the replay (holdRoom).
         self._holding: dict[str, list[tuple[bytes, int]]] | None = None
 
     # WebSocketProtocol
@@ -229,18 +227,20 @@ class WebParticipant:
         (L{chatd.lines.paced}); the room's live frames held meanwhile follow.
         """
         earlier = isinstance(events, Replay) and events.earlier
-        if self.replay is not None:
-            events = self.replay.newer(room, events)
-        pages = pagesFor(self.outbox, [event for event in events if event.lines])
-        frames = wire.encodeReplay(pages, room, earlier)
-        paced(self.outbox if self._open else None, frames).addBoth(lambda _: self.releaseRoom(room))
+        missed = succeed(events) if self.replay is None else self.replay.missed(self, room, events)
+
+        def send(events: list[RoomMessage]) -> Deferred[bool]:
+            pages = pagesFor(self.outbox, [event for event in events if event.lines])
+            return paced(
+                self.outbox if self._open else None, wire.encodeReplay(pages, room, earlier)
+            )
+
+        missed.addCallback(send).addBoth(lambda _: self.releaseRoom(room))
 
     def holdRoom(self, room: str) -> None:
         """
-        The page asks to enter C{room}: what is said there live from now
-        waits until the history replayed on entering is sent, so the page
-        shows the past first (WEB.md); at most L{HOLD} seconds, should no
-        replay come.
+        The page enters C{room}: its live frames wait for the replay (first
+        the past, WEB.md); at most L{HOLD} seconds, should none come.
         """
         persistence = self.service.persistence
         if persistence is None or not persistence.replays.offers(self):
