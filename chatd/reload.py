@@ -106,6 +106,18 @@ class Reloader(Service):
     def startService(self) -> None:
         super().startService()
         self._previous = signal.signal(signal.SIGHUP, self.hangUp)
+        # twistd rotates a --logfile on SIGUSR1; logging to standard output
+        # it leaves the signal's default, which kills the daemon (a
+        # logrotate habit would stop the chat without a word).
+        if signal.getsignal(signal.SIGUSR1) == signal.SIG_DFL:
+            signal.signal(signal.SIGUSR1, self.noRotation)
+
+    def noRotation(self, signum: int, frame: Any) -> None:
+        self.reactor.callFromThread(
+            log.info,
+            "SIGUSR1: the log goes to standard output, which has nothing to rotate"
+            " (give --logfile to twistd to have a file it rotates)",
+        )
 
     def hangUp(self, signum: int, frame: Any) -> None:
         # Signal handlers may interrupt the reactor anywhere: reload from
@@ -117,3 +129,5 @@ class Reloader(Service):
         if self._previous is not None:
             signal.signal(signal.SIGHUP, self._previous)
             self._previous = None
+        if signal.getsignal(signal.SIGUSR1) == self.noRotation:
+            signal.signal(signal.SIGUSR1, signal.SIG_DFL)

@@ -270,3 +270,29 @@ def test_reloadPasswordRule(tmp_path: Path) -> None:
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()
+
+
+def test_usr1WithoutLogFile(tmp_path: Path) -> None:
+    """
+    SIGUSR1 (a logrotate habit) to the daemon logging to standard output,
+    as under systemd, does not stop it: the log says there is nothing to
+    rotate, and a connection opened before goes on.
+    """
+    config = tmp_path / "chatd.toml"
+    config.write_text("alive-after = 0\nflood-burst = 0\n")
+    daemon = fromConfig(tmp_path, config)
+    try:
+        dave = plain(daemon.ports["TchatFactory"])
+        assert dave.line() == "srv: TCHAT 1"
+        daemon.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + TIMEOUT
+        while "nothing to rotate" not in daemon.logText():
+            assert daemon.process.poll() is None, daemon.logText()
+            assert time.monotonic() < deadline, daemon.logText()
+            time.sleep(0.05)
+        dave.send("clt: LOGIN dave")
+        assert dave.until("srv: OKAY!", "srv: ERROR")[-1] == "srv: OKAY!"
+        dave.close()
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()
