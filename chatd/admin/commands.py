@@ -256,13 +256,19 @@ class AdminConsole(RoomCommands):
         reached = [user for user in self.service.users() if not isAbsent(user)]
         return f"announced to {len(reached)} user(s)"
 
-    def cmd_op(self, rest: str) -> str:
+    async def cmd_op(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
         if not self.moderation.op(nick, self.who):
             return Refusal(f"{nick} is already an operator")
         self._audit(f"op {nick}")
-        return announceOp(self.service, nick, self.who)
+        reply = announceOp(self.service, nick, self.who)
+        if self.service.persistence is not None and not await self.service.isRegistered(nick):
+            reply += (
+                f"\nnote: nobody has registered {nick}: whoever registers it first gets these"
+                " rights; register it now"
+            )
+        return reply
 
     def cmd_deop(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)

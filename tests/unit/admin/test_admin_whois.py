@@ -1,8 +1,9 @@
 # -*- test-case-name: tests.unit.admin.test_admin_whois -*-
 """
 Tests for console replies about accounts rather than connections: C{whois}
-of an account signed in several times (L{chatd.admin.views}), and an
-always-on account with no connection open (L{chatd.admin.commands}).
+of an account signed in several times (L{chatd.admin.views}), an
+always-on account with no connection open, and C{op} of a name nobody
+registered (L{chatd.admin.commands}).
 """
 
 from __future__ import annotations
@@ -71,4 +72,27 @@ class SeveralConnectionsWhoisTests(PersistenceTestCase):
         self.assertEqual(
             "muted alice for 1m (not connected now)",
             self.successResultOf(console.execute("mute alice 1m")),
+        )
+
+
+class OpOfAnAccountTests(PersistenceTestCase):
+    def test_unregisteredName(self) -> None:
+        """
+        C{op} of a name nobody registered warns that whoever registers it
+        first gets the rights (as C{--operators} does at start); of a
+        registered one, it does not.
+        """
+        console = AdminConsole(self.service, "root", lambda: None)
+        reply = self.successResultOf(console.execute("op ghost"))
+        self.assertEqual(
+            reply.splitlines(),
+            [
+                "ghost is now an operator",
+                "note: nobody has registered ghost: whoever registers it first gets these rights;"
+                " register it now",
+            ],
+        )
+        self.registered("alice", "sesame")
+        self.assertEqual(
+            self.successResultOf(console.execute("op alice")), "alice is now an operator"
         )
