@@ -69,6 +69,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Leaving the console: its usage line and what it does.
+LEAVING = ("quit", "leave the console (exit and logout too)")
+
+
 class Usage(Exception):
     """
     The command's arguments were wrong: show its usage line.
@@ -158,13 +162,16 @@ class ConsoleViews:
     # Commands that only look
 
     def cmd_help(self, rest: str) -> str:
+        # Leaving is the line protocol's (chatd.admin.shell), listed last.
+        listed = {**COMMANDS, "quit": LEAVING}
         if rest:
-            entry = COMMANDS.get(rest.lower().strip())
+            name = rest.lower().strip()
+            entry = listed.get("quit" if name in ("exit", "logout") else name)
             if entry is None:
                 raise Usage(f"no command {rest!r}")
             return f"{entry[0]}: {entry[1]}"
-        width = max(len(usage) for usage, _ in COMMANDS.values())
-        return "\n".join(f"{usage:<{width}}  {text}" for usage, text in COMMANDS.values())
+        width = max(len(usage) for usage, _ in listed.values())
+        return "\n".join(f"{usage:<{width}}  {text}" for usage, text in listed.values())
 
     async def cmd_messages(self, rest: str) -> str:
         if not rest:

@@ -192,10 +192,15 @@ class CommandTests(ConsoleTestCase):
         reply = self.run_("help")
         for usage, _ in COMMANDS.values():
             self.assertIn(usage, reply)
-        self.assertEqual(len(COMMANDS), len(reply.splitlines()))
+        self.assertEqual(len(COMMANDS) + 1, len(reply.splitlines()))
+        self.assertTrue(reply.splitlines()[-1].startswith("quit "))
         self.assertEqual(
             "kick <username> <timeout> <reason>: " + COMMANDS["kick"][1], self.run_("help kick")
         )
+        for leaving in ("quit", "exit", "logout"):
+            self.assertEqual(
+                "quit: leave the console (exit and logout too)", self.run_(f"help {leaving}")
+            )
 
     def test_messages(self) -> None:
         """
