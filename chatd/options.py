@@ -129,7 +129,7 @@ class Options(LoggingOptions):
             "max-line-length",
             None,
             4096,
-            "Bytes in one line (128 or more); a longer one gets ERROR 10.",
+            "Bytes in one TCHAT or talk-mode line (128 or more); a longer one gets ERROR 10.",
             int,
         ],
         [
