@@ -58,11 +58,16 @@ def _fresh(service: ChatService, nick: str, names: list[str]) -> list[Room]:
 
 
 def joinRooms(
-    service: ChatService, participant: IParticipant, nick: str, rooms: list[Room]
+    service: ChatService,
+    participant: IParticipant,
+    nick: str,
+    rooms: list[Room],
+    refused: list[str] | None = None,
 ) -> list[str]:
     """
     Put C{participant} in C{rooms} (no entry check: the server decided),
-    skipping those it cannot enter now (full); the names of those entered.
+    skipping those it cannot enter now (full: each added to C{refused},
+    with why); the names of those entered.
     """
     entered = []
     for room in rooms:
@@ -70,7 +75,9 @@ def joinRooms(
             continue
         try:
             service.join(participant, nick, room)
-        except errors.ChatError:
+        except errors.ChatError as error:
+            if refused is not None:
+                refused.append(f"{room.name} ({error.text})")
             continue
         entered.append(room.name)
     return entered

@@ -20,6 +20,7 @@ entry is missing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from twisted.internet.defer import Deferred
@@ -189,15 +190,23 @@ class EntryReplays:
                 cut.saw(event)
 
     async def putIn(
-        self, who: IParticipant, rooms: list[str], cut: Cut | None, tell: bool = True
+        self,
+        who: IParticipant,
+        rooms: list[str],
+        cut: Cut | None,
+        tell: bool = True,
+        refused: Sequence[str] = (),
     ) -> None:
         """
         Offer C{who}, who entered C{rooms} at C{cut}, their history; first
         C{tell} them which rooms they were put in (at a login, rooms they
-        did not ask for).
+        did not ask for), and which of theirs they could not be (C{refused}).
         """
+        now = self.service.clock.seconds()
         if tell and rooms:
-            who.notice(Notice("you are in " + ", ".join(rooms), self.service.clock.seconds()))
+            who.notice(Notice("you are in " + ", ".join(rooms), now))
+        if refused:
+            who.notice(Notice("not back in " + ", ".join(refused) + ": enter it later", now))
         if cut is None:
             return
         try:

@@ -14,7 +14,7 @@ first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -260,16 +260,15 @@ class Persistence:
         user's from last time; then the C{--autojoin} ones), then welcome
         them on the next turn.
         """
-        service, nickKey = self.service, key(nick)
+        service, nickKey, refused = self.service, key(nick), list[str]()
         self.alwaysOn.signedIn(nick)
         rooms = autojoin.loginRooms(service, nick, stored)
-        # Taken as the rooms are entered, when their history is offered.
-        cut = self.replays.cut(participant, rooms)
-        entered = autojoin.joinRooms(service, participant, nick, rooms)
+        cut = self.replays.cut(participant, rooms)  # as they are entered: history offered then
+        entered = autojoin.joinRooms(service, participant, nick, rooms, refused)
         if service.observer is not None:  # the welcome follows the reply, which waits for it
             await maybeCall(service.observer.everyoneHeard)
         if entered or nickKey in self.registered:
-            self._later(self._welcome, participant, nick, entered, cut)
+            self._later(self._welcome, participant, nick, entered, cut, refused)
         elif cut is not None:
             cut.close()
         return nick
@@ -280,12 +279,13 @@ class Persistence:
         nick: str,
         entered: list[str],
         cut: Cut | None,
+        refused: Sequence[str] = (),
     ) -> None:
         """
-        Tell a user who just logged in which rooms they are in, replay those
-        rooms' history, and deliver the private messages that waited.
+        Tell a user who just logged in which rooms they are in (and are not
+        back in), replay their history, deliver the private messages that waited.
         """
-        await self.replays.putIn(participant, entered, cut)
+        await self.replays.putIn(participant, entered, cut, refused=refused)
         if key(nick) not in self.registered:
             return  # only registered names receive messages while away
         await self.inbox.deliver(participant, nick)

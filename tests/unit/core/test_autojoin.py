@@ -158,3 +158,24 @@ class AutojoinTests(SynchronousTestCase):
             sorted(notices[0].removeprefix("you are in ").split(", ")),
             ["Blabla", "Général", "Hall"],
         )
+
+    def test_fullRoomNotBackIn(self) -> None:
+        """
+        A registered user whose room is full at their login is told they
+        are not back in it, and why; they stay a member, and are back in
+        it at a later login once there is room.
+        """
+        self.service = self.makeService(maxGroupSize=1)
+        bob = self.login("bob")
+        self.successResultOf(self.service.register(bob, "sesame"))
+        self.successResultOf(settled(self.service.enter(bob, "Blabla")))
+        self.service.disconnect(bob)
+        guest = self.login("guest")
+        self.successResultOf(settled(self.service.enter(guest, "Blabla")))
+        again = self.login("bob", "sesame")
+        self.assertNotIn("Blabla", self.service.roomsOf(again))
+        notices = [event.text for event in again.events if isinstance(event, Notice)]
+        self.assertIn("not back in Blabla (that room is full): enter it later", notices)
+        self.service.disconnect(again)
+        self.service.disconnect(guest)
+        self.assertIn("Blabla", self.service.roomsOf(self.login("bob", "sesame")))
