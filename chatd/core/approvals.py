@@ -9,9 +9,10 @@ loaded after a restart, so the next holder of the name does not get them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.python.failure import Failure
 
 from chatd.core import errors
@@ -77,15 +78,28 @@ class Approvals:
             await whenFired(request)
         if not service.registry.holds(target):
             raise errors.NoSuchGroup()  # deleted meanwhile: nothing to write
-        await self.store.setAccess(target.name, display, True, service.now())
-        self.persistence.changed("access", room=target.name, u=display, a=True)
+        if await self._written(self.store.setAccess(target.name, display, True, service.now())):
+            self.persistence.changed("access", room=target.name, u=display, a=True)
         user = service.find(nick)
         if user is None:
             if nickKey in self.persistence.registered:
-                await self.store.setMembership(display, target.name, True)
+                await self._written(self.store.setMembership(display, target.name, True))
             return
         if self.persistence.isLocal(user):
             await self.admitAccepted(user, target)
+
+    async def _written(self, write: Awaitable[object]) -> bool:
+        """
+        Whether C{write} was stored.  One the database refused (an outage)
+        is kept in the persistence's writes: the acceptance holds all the
+        same, until a restart, and the console's reply says so.
+        """
+        try:
+            await write
+        except errors.StoreUnavailable:
+            self.persistence.writes.keep(fail())
+            return False
+        return True
 
     async def admitAccepted(self, user: IParticipant, target: Room) -> None:
         """
@@ -101,7 +115,7 @@ class Approvals:
             except errors.GroupFull:
                 text += ", but it is full: try ENTER later"
             else:
-                await self.persistence.recordEntry(user, user.nick, target)
+                await self._written(self.persistence.recordEntry(user, user.nick, target))
         user.notice(Notice(text, service.clock.seconds()))
 
     def guestLeft(self, participant: IParticipant) -> None:

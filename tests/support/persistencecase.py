@@ -113,3 +113,9 @@ class OutageStore(MemoryChatStore):
 
     def saveRoom(self, settings: Any, when: int) -> Deferred[None]:
         return self._unless("saveRoom", lambda: super(OutageStore, self).saveRoom(settings, when))
+
+    def setAccess(self, *args: Any) -> Deferred[None]:
+        return self._unless("setAccess", lambda: super(OutageStore, self).setAccess(*args))
+
+    def setMembership(self, *args: Any) -> Deferred[None]:
+        return self._unless("setMembership", lambda: super(OutageStore, self).setMembership(*args))

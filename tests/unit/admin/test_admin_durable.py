@@ -16,7 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.admin.commands import AdminConsole
 from chatd.admin.outcome import NOT_STORED
 from chatd.admin.shell import ConsoleLineProtocol
-from chatd.core.errors import StoreUnavailable
+from chatd.core.errors import PendingApproval, StoreUnavailable
 from chatd.core.service import ChatService
 from chatd.modstore import AuditEntry, MemoryModerationStore, Sanction
 from tests.support.persistencecase import OutageStore, PersistenceTestCase
@@ -145,3 +145,26 @@ class RoomWritesDuringOutageTests(PersistenceTestCase):
         self.successResultOf(maybeDeferred(self.service.setTopic, alice, "mine", "hello"))
         self.flushLoggedErrors(StoreUnavailable)
         self.assertEqual("hello", self.service.registry.get("mine").settings.topic)
+
+    def test_acceptPending(self) -> None:
+        """
+        C{accept pending} while the database cannot store it lets the user
+        in all the same, and says it holds until a restart, rather than
+        "try again later" for an acceptance that took effect.
+        """
+        self.outage.down = set()
+        self.registered("alice", "sesame-pw")
+        alice = self.login("alice", "sesame-pw")
+        self.assertRaises(PendingApproval, self.service.enter, alice, "Marketing")
+        self.outage.down = {"setAccess", "setMembership"}
+        self.assertEqual(
+            f"accepted alice in Marketing\n{NOT_STORED}",
+            self.run_("accept pending alice Marketing"),
+        )
+        self.assertIn("Marketing", self.service.roomsOf(alice))
+        self.service.disconnect(alice)
+        self.assertRaises(PendingApproval, self.service.enter, self.login("bob"), "Marketing")
+        self.assertEqual(
+            f"accepted bob in Marketing (a guest: until they leave)\n{NOT_STORED}",
+            self.run_("accept pending bob Marketing"),
+        )
