@@ -356,11 +356,12 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         for proxy in list(self.proxies.pop(node, {}).values()):
             self.service.disconnect(proxy, "their server went away")
         self.receipts.lost(node)  # what it never read is handled here
+        if (persistence := self.service.persistence) is not None:  # its always-on people: here
+            persistence.alwaysOn.lookAgain()
 
     def nodeLeft(self, node: str) -> None:
         """
-        C{node} shut down cleanly: it is forgotten at once, not after the
-        TTL, so that nothing waits for it meanwhile.
+        C{node} shut down cleanly: forgotten at once, not after the TTL.
         """
         self.presence.forget(node)
         self.nodeLost(node)

@@ -77,6 +77,8 @@ class AlwaysOn:
         #: The keys of those whose presence an operator ended since their
         #: last login (kept in the store), loaded at start.
         self._endedKeys: set[str] = set()
+        #: Ends the wait between two looks for the presences no node has.
+        self._wake: Deferred[None] | None = None
 
     # The setting
 
@@ -270,7 +272,7 @@ class AlwaysOn:
             # A node that died (or restarted before the others counted it
             # dead) took its absent people with it: put back, now and then,
             # those no node has; each name's claim decides between nodes.
-            await deferLater(service.clock, KEEP_PRESENT_EVERY, lambda: None)
+            await self._pause()
             try:
                 self._endedKeys = {key(nick) for nick in await self.store.endedPresences()}
                 names = await self.store.alwaysOnAccounts()
@@ -278,6 +280,29 @@ class AlwaysOn:
                 await self._restoreAll(names)
             except errors.ChatError:
                 continue  # the store is away: next time
+
+    def lookAgain(self) -> None:
+        """
+        A node went away with its people: look for the always-on accounts
+        no node has now, rather than at the next round, so that they are
+        back in their rooms within a moment.
+        """
+        wake, self._wake = self._wake, None
+        if wake is not None:
+            wake.callback(None)
+
+    def _pause(self) -> Deferred[None]:
+        """
+        Wait L{KEEP_PRESENT_EVERY} seconds, or until L{lookAgain}.
+        """
+        wake = self._wake = Deferred()
+        timer = self.service.clock.callLater(KEEP_PRESENT_EVERY, self.lookAgain)
+
+        def woken(result: None) -> None:
+            if timer.active():
+                timer.cancel()
+
+        return wake.addCallback(woken)
 
     async def _restoreAll(self, names: list[str]) -> None:
         for nick in names:
