@@ -294,7 +294,7 @@ class Logins:
         service.membership.loggedIn(service.people.named(participant, nick, alone))
         if not alone:
             service.people.activity.signedOn(participant, service.clock.seconds())
-        if service.logConnections:
+        if service.logConnections and participant.address:  # (a stand-in's own line says it)
             self.log.info(
                 "{nick} logged in from {address} over {protocol}",
                 nick=nick,

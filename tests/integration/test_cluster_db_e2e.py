@@ -391,5 +391,6 @@ async def test_alwaysOnBackAfterTheWholeClusterRestarts(nodes: Callable[..., Dae
         await waitForMembers(reader, "Blabla", ["owl", "reader0", "reader1"])
     back = [d.logText().count("owl is back in their rooms, always on") for d in (a, b)]
     assert sorted(back) == [0, 1], back  # one node puts it back
+    assert not [d for d in (a, b) if "owl logged in from  over" in d.logText()]  # (no address)
     for reader in readers:
         await reader.close()
