@@ -92,7 +92,8 @@ def backup(args: argparse.Namespace) -> str:
         stale = f"its SQLite files are from before its data moved to --db ({IMPORTED}); "
         report += (
             f"\nnote: {stale if DATABASE_NAME in files else f'no {DATABASE_NAME} there; '}"
-            "a chat database on PostgreSQL (--db) is backed up with pg_dump"
+            "a chat database given by --db is backed up on its own: with pg_dump on PostgreSQL,"
+            " with 'python -m chatd.storage.tools backup FILE DEST' for an SQLite file"
         )
     return report
 

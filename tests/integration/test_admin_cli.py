@@ -456,7 +456,7 @@ class BackupTests(TestCase):
         (self.data / "chatd.sqlite3").unlink()
         status, out, _ = run("backup", str(self.data), str(self.backup))
         self.assertEqual(status, 0)
-        self.assertIn("backed up with pg_dump", out)
+        self.assertIn("backed up on its own: with pg_dump on PostgreSQL", out)
 
     def test_movedToPostgres(self) -> None:
         """
@@ -468,7 +468,7 @@ class BackupTests(TestCase):
         status, out, _ = run("backup", str(self.data), str(self.backup))
         self.assertEqual(status, 0)
         self.assertIn("its SQLite files are from before its data moved to --db", out)
-        self.assertIn("backed up with pg_dump", out)
+        self.assertIn("backed up on its own: with pg_dump on PostgreSQL", out)
 
     def test_inUse(self) -> None:
         """

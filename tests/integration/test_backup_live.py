@@ -207,8 +207,9 @@ def test_backupWithPostgres(tmp_path: Path, postgresServer: str) -> None:
     assert backedUp.returncode == 0, backedUp
     assert backedUp.stdout.splitlines() == [
         f"backed up 3 files of {dataDir} to {backupDir}",
-        "note: no chatd.sqlite3 there; a chat database on PostgreSQL (--db) is backed up"
-        " with pg_dump",
+        "note: no chatd.sqlite3 there; a chat database given by --db is backed up on its own:"
+        " with pg_dump on PostgreSQL, with 'python -m chatd.storage.tools backup FILE DEST'"
+        " for an SQLite file",
     ]
 
     assert chatdAdmin("restore", str(backupDir), str(restored)).returncode == 0
