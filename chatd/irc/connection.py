@@ -350,6 +350,9 @@ class IRCConnection(ChatLineReceiver):
         """
         self.sendMessage(code, self.me(), *params)
 
+    def deliverEarly(self) -> None:
+        """What the service delivered before the welcome (L{IRCProtocol} holds it)."""
+
     def closeLink(self, reason: str) -> None:
         """
         Send C{ERROR} with C{reason} and close, as an IRC server does.

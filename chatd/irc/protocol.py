@@ -9,6 +9,8 @@ encoded once per wire format and written as IRC lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -42,6 +44,9 @@ from chatd.irc.redact import redactedLine
 from chatd.irc.wire import channelName, cleanText, serverTime
 from chatd.lines.fanout import RoomFanout, TurnBatch
 
+#: Deliveries held for a client that has not ended its registration.
+MAX_EARLY = 1000
+
 
 @implementer(IParticipant)
 class IRCProtocol(IRCConnection):
@@ -49,7 +54,7 @@ class IRCProtocol(IRCConnection):
     An IRC client connected to chatd.
     """
 
-    __slots__ = ("_lastQuit",)  # set as others quit: see IRCConnection's slots
+    __slots__ = ("_lastQuit", "_early")  # set as others quit: see IRCConnection's slots
 
     #: CTCP requests and replies reach the client as they are: its own
     #: client answers them (L{chatd.core.ctcp}).
@@ -58,6 +63,35 @@ class IRCProtocol(IRCConnection):
     def __init__(self) -> None:
         super().__init__()
         self._lastQuit: str | None = None
+        # What the service delivered before the welcome (SASL logs a client
+        # in, and puts it in its rooms, before CAP END): replayed after it,
+        # in order, once the client knows its nickname and channels.
+        self._early: list[Callable[[], None]] | None = []
+
+    def _tooEarly(self, deliver: Callable[[], None]) -> bool:
+        """
+        Whether the client has not registered yet: C{deliver} then waits
+        for L{deliverEarly} (at most L{MAX_EARLY} of them: a client that
+        never ends its registration is closed).
+        """
+        early = self._early
+        if early is None:
+            return False
+        if len(early) >= MAX_EARLY:
+            self._early = None
+            self.closeLink("too much happened before the client ended its registration")
+        else:
+            early.append(deliver)
+        return True
+
+    def deliverEarly(self) -> None:
+        """
+        The client is welcomed and shown its channels: what the service
+        delivered before follows, in order.
+        """
+        early, self._early = self._early, None
+        for deliver in early or ():
+            deliver()
 
     @property
     def historyOnEnter(self) -> int:
@@ -77,7 +111,7 @@ class IRCProtocol(IRCConnection):
 
     @delivered
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        if not events:
+        if not events or self._tooEarly(lambda: self.roomHistory(room, events)):
             return
         if key(room) not in self.shownRooms:
             syncChannels(self)
@@ -90,6 +124,8 @@ class IRCProtocol(IRCConnection):
         L{roomMessages}): a message to a channel's operators, or an echo to
         the sender's other connections.
         """
+        if self._tooEarly(lambda: self.roomMessage(event)):
+            return
         self._lastQuit = None
         if event.roomKey not in self.shownRooms:
             syncChannels(self)
@@ -107,6 +143,10 @@ class IRCProtocol(IRCConnection):
         A run of a room's messages at once (L{chatd.lines.fanout}), as
         L{roomMessage} gives one.
         """
+        if self._early is not None:  # (the batch is this turn's: its lines are taken now)
+            owed = batch.owed(self, start, self.wire.roomEncoder)
+            self._tooEarly(lambda: self.roomMessagesOwed(batch.roomKey, owed))
+            return
         self._lastQuit = None
         if batch.roomKey not in self.shownRooms:
             syncChannels(self)
@@ -114,8 +154,19 @@ class IRCProtocol(IRCConnection):
         if outbox is not None and (data := batch.owed(self, start, self.wire.roomEncoder)):
             outbox.queue(data)
 
+    def roomMessagesOwed(self, roomKey: str, data: bytes) -> None:
+        """
+        The lines of a run held until the welcome (L{roomMessages}).
+        """
+        if roomKey not in self.shownRooms:
+            syncChannels(self)
+        if self.outbox is not None and data:
+            self.outbox.write(data)
+
     @delivered
     def privateMessage(self, event: PrivateMessage) -> None:
+        if self._tooEarly(lambda: self.privateMessage(event)):
+            return
         self._lastQuit = None
         self.send(event.wire(self.wire.privateMessage))
 
@@ -125,6 +176,8 @@ class IRCProtocol(IRCConnection):
         thousands tells them all): the event's keys, the encoder bound once,
         and L{delivered}'s rule kept inline rather than as a wrapper's call.
         """
+        if self._early is not None and self._tooEarly(lambda: self.membershipChanged(event)):
+            return
         labelled = self.labelled is not None
         if labelled:
             self.delivering += 1
@@ -162,20 +215,24 @@ class IRCProtocol(IRCConnection):
 
     @delivered
     def statusChanged(self, event: StatusChange) -> None:
-        statusLine(self, event)
+        if not self._tooEarly(lambda: self.statusChanged(event)):
+            statusLine(self, event)
 
     @delivered
     def watchedStatusChanged(self, event: StatusChange) -> None:
         if "extended-monitor" in self.caps:  # MONITORs them, shares no channel
-            statusLine(self, event)
+            if not self._tooEarly(lambda: self.watchedStatusChanged(event)):
+                statusLine(self, event)
 
     @delivered
     def invitationSeen(self, event: Invitation) -> None:
-        invitationLine(self, event)
+        if not self._tooEarly(lambda: self.invitationSeen(event)):
+            invitationLine(self, event)
 
     @delivered
     def messageRedacted(self, event: Redaction) -> None:
-        redactedLine(self, event)
+        if not self._tooEarly(lambda: self.messageRedacted(event)):
+            redactedLine(self, event)
 
     def renamed(self, event: Rename) -> None:
         """
@@ -189,11 +246,15 @@ class IRCProtocol(IRCConnection):
         if event.new == self.nick:
             if self.registered:
                 self.send(data)
+        elif self._tooEarly(lambda: self.renamed(event)):
+            return
         else:
             delivered(IRCProtocol.send)(self, data)
 
     @delivered
     def notice(self, event: Notice) -> None:
+        if self._tooEarly(lambda: self.notice(event)):
+            return
         syncChannels(self)  # a notice may say the service moved us
         if isinstance(event, RoomChange):
             # A channel not shown yet (its JOIN comes after registration)

@@ -159,6 +159,7 @@ def welcome(irc: IRCSession) -> None:
     onLusers(irc, Message("LUSERS"))
     onMotd(irc, Message("MOTD"))
     syncChannels(irc)
+    irc.deliverEarly()  # what the service told it meanwhile (SASL logged it in already)
 
 
 def onLusers(irc: IRCSession, message: Message) -> None:

@@ -108,6 +108,8 @@ class IRCSession(Protocol):
 
     def numeric(self, code: str, *params: str) -> None: ...
 
+    def deliverEarly(self) -> None: ...
+
     def call(
         self,
         function: Callable[..., Any],

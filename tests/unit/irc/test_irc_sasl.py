@@ -14,6 +14,7 @@ from base64 import b64decode, b64encode
 from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
 
+from chatd.irc import protocol
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
@@ -326,3 +327,51 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertNotIn("NICK", [m.command for m in welcome])
         self.assertEqual(welcome[0].command, "001")
         self.assertEqual(welcome[0].params[0], "ally")
+
+    def test_nothingLostBeforeWelcome(self) -> None:
+        """
+        Between SASL's success and C{CAP END} (ZNC waits seconds), the
+        service has alice in her rooms: what is said there meanwhile, and
+        the "you are in" notice, reach her client after C{001} and her
+        channel's C{JOIN}, in order, not before (where clients drop them).
+        """
+        first, t1 = self.client()
+        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den")
+        self.send(first, t1, "QUIT")
+        first.connectionLost(None)
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        authenticated = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.assertEqual(self.codes(authenticated), ["900", "903"])
+        gus, tg = self.client()
+        self.send(gus, tg, "NICK gus", "USER g 0 * :G", "JOIN #den", "PRIVMSG #den :hello alice")
+        self.send(gus, tg, "PRIVMSG alice :psst")
+        self.assertEqual(self.send(proto, t), [])  # nothing before the welcome
+        welcome = self.send(proto, t, "CAP END")
+        lines = [(m.command, m.params[:1]) for m in welcome]
+        self.assertEqual(lines[0], ("001", ["alice"]))
+        own = lines.index(("JOIN", ["#den"]))
+        said = lines.index(("PRIVMSG", ["#den"]))
+        self.assertLess(own, said)
+        self.assertIn(("PRIVMSG", ["alice"]), lines[said:])
+        self.assertIn(("NOTICE", ["alice"]), lines[own:])
+
+    def test_earlyDeliveriesBounded(self) -> None:
+        """
+        A client that never ends its registration after SASL is closed once
+        more than L{MAX_EARLY} deliveries wait for its welcome.
+        """
+        self.patch(protocol, "MAX_EARLY", 3)
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        gus, tg = self.client()
+        self.send(gus, tg, "NICK gus", "USER g 0 * :G")
+        for n in range(4):
+            self.send(gus, tg, f"PRIVMSG alice :psst {n}")
+        [closing] = self.send(proto, t)
+        self.assertEqual(closing.command, "ERROR")
+        self.assertIn("before the client ended its registration", closing.params[0])
+        self.assertTrue(t.disconnecting)
