@@ -176,6 +176,18 @@ class Admission:
         self._emptyWaiters.append(waiter)
         return waiter
 
+    def leaving(self, ticket: str) -> str:
+        """
+        A connection counted under C{ticket} is closing: its address may
+        open another at once (a TLS peer that hung up without its close
+        alert lingers until it is cut), though it counts towards the total
+        until it has closed.  The ticket to L{release} then.
+        """
+        host = self._hosts.get(ticket) if ticket else None
+        if host is not None:
+            host.open -= 1
+        return UNGROUPED
+
     def release(self, ticket: str) -> None:
         """
         A connection L{admit} counted has closed.

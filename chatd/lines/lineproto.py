@@ -173,6 +173,8 @@ class ChatLineReceiver(Liveness, LineReceiver):
             self.transport.loseConnection()  # type: ignore[union-attr]
         if self._closeCall is None:
             self._closeCall = self.factory.clock.callLater(self.factory.closeGrace, self._cut)
+        if self._ticket:  # its address may connect again now (a TLS peer may linger)
+            self._ticket = self.factory.service.admission.leaving(self._ticket)
 
     def _cut(self) -> None:
         self._closeCall = None

@@ -389,6 +389,24 @@ class ClosingTests(LineLayerTestCase):
         self.assertEqual(sum(n for (name, _), n in disconnects.items() if name == "echo"), 1)
         self.assertEqual([p.nick for p in self.service.users()], ["bob"])
 
+    def test_placeFreeOnClose(self) -> None:
+        """
+        A connection being closed no longer counts against its address's
+        limit (a TLS peer that hung up without its close alert lingers
+        until the cut): a new one from that address is let in at once.  It
+        counts towards the total until it has closed (a stop waits for it).
+        """
+        self.service.admission.perAddress = 1
+        proto, transport, factory = self.open()
+        proto.closeWith("quit")
+        self.assertEqual(self.service.admission.count, 1)
+        _, again = connect(factory, self.clock)
+        self.assertFalse(again.disconnecting)
+        self.assertEqual(self.service.admission.openFrom("127.0.0.1"), 1)
+        proto.connectionLost()  # the old one's end gives back nothing twice
+        self.assertEqual(self.service.admission.count, 1)
+        self.assertEqual(self.service.admission.openFrom("127.0.0.1"), 1)
+
     def test_producerUnregistered(self) -> None:
         """
         The outbox stops being the transport's producer when the connection
