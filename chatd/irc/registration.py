@@ -128,15 +128,25 @@ def tryRegister(irc: IRCSession) -> Any:
     if irc.pendingNick is None:
         return None
     nick = irc.pendingNick
-    return irc.call(
-        irc.service.login,
-        irc.participant,
-        nick,
-        irc.password,
-        subject=nick,
-        onSuccess=lambda nick: welcome(irc),
-        errors=NICK_ERRORS,
-    )
+
+    def login(password: str | None) -> Any:
+        return irc.call(
+            irc.service.login,
+            irc.participant,
+            nick,
+            password,
+            subject=nick,
+            onSuccess=lambda nick: welcome(irc),
+            errors=NICK_ERRORS,
+        )
+
+    if irc.password is None:
+        return login(None)
+    # PASS is an account's password; a client may send its server password
+    # (a bouncer's, one set for another network): for a name nobody
+    # registered, the client comes in as a guest.
+    registered = irc.service.isRegistered(nick)
+    return registered.addCallback(lambda known: login(irc.password if known else None))
 
 
 def welcome(irc: IRCSession) -> None:

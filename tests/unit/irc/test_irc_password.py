@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from twisted.internet.defer import succeed
+
 from chatd.core.interfaces import IParticipant
 from tests.support.irchelpers import IRCTestCase
 from tests.support.protocolcases import plain
@@ -73,6 +75,7 @@ class ServerPasswordTests(IRCTestCase):
             return original(participant, nick, password)
 
         self.service.login = login  # type: ignore[method-assign,assignment]
+        self.service.isRegistered = lambda nick: succeed(True)  # type: ignore[method-assign]
         proto, t = self.connect()
         self.send(proto, t, "PASS pw", "NICK alice", "USER a 0 * :A")
         self.assertEqual(passwords, ["pw"])

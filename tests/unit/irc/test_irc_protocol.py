@@ -9,7 +9,7 @@ from __future__ import annotations
 from base64 import b64encode
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.testing import StringTransport
 from zope.interface.verify import verifyObject
 
@@ -161,6 +161,7 @@ class RegistrationTests(IRCTestCase):
             return original(participant, nick, password)
 
         self.service.login = login  # type: ignore[method-assign,assignment]
+        self.service.isRegistered = lambda nick: succeed(True)  # type: ignore[method-assign]
         proto, t = self.connect()
         reply = self.send(proto, t, "PASS wrong", "NICK alice", "USER a 0 * :A")
         self.assertEqual(self.numerics(reply), ["464"])

@@ -375,3 +375,22 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertEqual(closing.command, "ERROR")
         self.assertIn("before the client ended its registration", closing.params[0])
         self.assertTrue(t.disconnecting)
+
+
+class PassForGuestsTests(IRCStoreTestCase):
+    def test_serverPasswordIgnoredForGuests(self) -> None:
+        """
+        C{PASS} with a nickname nobody registered (a client that sends its
+        server password) logs in as a guest; a wrong one for a registered
+        name is C{464}, after which another, unregistered, nickname gets in.
+        """
+        proto, t = self.client()
+        welcome = self.send(proto, t, "PASS bouncer-secret", "NICK newguest", "USER n 0 * :N")
+        self.assertEqual(welcome[0].command, "001")
+        proto, t = self.client()
+        self.assertEqual(
+            self.codes(self.send(proto, t, "PASS wrong-pw", "NICK alice", "USER a 0 * :A")),
+            ["464"],
+        )
+        retried = self.send(proto, t, "NICK alice_guest")
+        self.assertEqual((retried[0].command, retried[0].params[0]), ("001", "alice_guest"))
