@@ -153,7 +153,12 @@ def commandName(name: str) -> str:
     that keeps the name of the command it is running (for its error
     replies) then holds a shared string, not a copy of its own.
     """
-    return _NAMES.get(name, name)
+    name = _NAMES.get(name, name)
+    if name in _NAMES or (name.isascii() and name.isalnum()):
+        return name
+    # Not a command at all (a TLS hello on the plain port): shown cleaned,
+    # as every line the server sends is.
+    return "".join(ch if ch.isascii() and ch.isalnum() else "?" for ch in name)[:32]
 
 
 def hasParams(message: Message, count: int) -> bool:
@@ -172,7 +177,7 @@ def dispatch(irc: IRCSession, message: Message, table: Mapping[str, Command] = C
     """
     command = table.get(message.command)
     if command is None:
-        irc.numeric(N.ERR_UNKNOWNCOMMAND, message.command, "Unknown command")
+        irc.numeric(N.ERR_UNKNOWNCOMMAND, commandName(message.command), "Unknown command")
         return None
     if not irc.registered and not command.preReg:
         irc.numeric(N.ERR_NOTREGISTERED, "You have not registered")

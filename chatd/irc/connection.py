@@ -227,7 +227,7 @@ class IRCConnection(ChatLineReceiver):
         def run() -> Any:
             if notUTF8:  # the UTF8ONLY spec's code for a modified message
                 text = "Your line was not UTF-8: it was read as Windows-1252"
-                self.sendMessage("FAIL", message.command, "INVALID_UTF8", text, trailing=True)
+                self.sendMessage("FAIL", self._command, "INVALID_UTF8", text, trailing=True)
             return dispatch(self, message)
 
         label = message.tags.get("label")

@@ -152,6 +152,18 @@ class RefusalTests(IRCTestCase):
         self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * (half + 1) + b"\r\n")
         self.assertRefused(self.read(self.ta).split("\r\n", 1)[1])
 
+    def test_notACommandShownClean(self) -> None:
+        """
+        Bytes that are no IRC at all (a TLS hello on the plain port) are
+        answered without a control character: the command they would be is
+        shown cleaned, in C{FAIL} and C{421} alike.
+        """
+        hello = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 x\x1b[2J\r\n"
+        self.alice.dataReceived(hello)
+        answered = self.read(self.ta)
+        self.assertIn(" 421 ", answered)
+        self.assertFalse([ch for ch in answered if ord(ch) < 32 and ch not in "\r\n"], answered)
+
     def test_colonDoesNotCount(self) -> None:
         """
         A one-word message sent without the trailing colon is relayed with
