@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from twisted.application.service import IService
+from twisted.logger import Logger
 
 from chatd.admin import wiring as admin
 from chatd.core import gate as passwordgate
@@ -44,8 +45,10 @@ from chatd.storage.opening import (
     checkDatabaseFiles,
     checkDataDirectory,
     checkNotMoved,
+    notCopied,
 )
 from chatd.storage.spool import UNWRITTEN, Spool
+from chatd.storage.sqlite import DATABASE_NAME
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 
@@ -61,6 +64,11 @@ def lineLimits(options: Options) -> dict[str, Any]:
         "floodRate": options["flood-rate"],
         "closeGrace": options["close-grace"],
     }
+
+
+def warnNotCopied(warning: str | None) -> None:
+    if warning is not None:
+        Logger(namespace="chatd.storage").critical(warning)
 
 
 def configureInbox(chat: ChatService, options: Options) -> None:
@@ -80,7 +88,6 @@ def databaseFiles(options: Options) -> list[Path]:
     (unless it is on PostgreSQL or in memory) and the moderation database.
     """
     from chatd.admin.wiring import MODERATION_DB
-    from chatd.storage.sqlite import DATABASE_NAME
 
     dataDir = Path(options["data-dir"])
     db = options["db"] or ""
@@ -163,6 +170,12 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     chat.goodbye.notice = options["shutdown-notice"]
     chat.goodbye.grace = options["close-grace"]
     configureInbox(chat, options)
+    if options["db"] and (persistence := chat.persistence) is not None:
+        leftBehind = Path(options["data-dir"]) / DATABASE_NAME
+        persistence.whenReady().addCallbacks(
+            lambda _: warnNotCopied(notCopied(persistence.registered, leftBehind)),
+            lambda failure: None,  # (a store that did not load says so itself)
+        )
     reloader = Reloader(options, reactor)
     reloader.setServiceParent(top)
     liveChat(reloader, chat, admission)

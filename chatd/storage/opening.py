@@ -16,6 +16,7 @@ import fcntl
 import os
 import sqlite3
 import stat
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import quote
 
@@ -138,6 +139,32 @@ def checkNotMoved(dataDir: Path) -> None:
             f" start with --db, or, to go back to its SQLite files as they were before"
             f" the move, rename {IMPORTED} to moderation.sqlite"
         )
+
+
+def notCopied(registered: Collection[str], leftBehind: Path) -> str | None:
+    """
+    The warning for a start on a C{--db} database that holds no account,
+    beside a data directory whose own SQLite database (C{leftBehind}) holds
+    some: C{chatd-admin copy} was skipped, and anyone may now register the
+    names of that database's people.  C{None} otherwise.
+    """
+    if registered or not leftBehind.is_file():
+        return None
+    try:
+        connection = sqlite3.connect(f"file:{quote(str(leftBehind))}?mode=ro", uri=True)
+        try:
+            (count,) = connection.execute("SELECT count(*) FROM accounts").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    if not count:
+        return None
+    return (
+        f"the database of --db holds no account, while {leftBehind} holds {count}: was it"
+        " copied there first (chatd-admin copy, docs/STORAGE.md)? If not, stop now and copy it,"
+        " before anyone registers their names"
+    )
 
 
 def checkDatabaseFiles(paths: list[Path]) -> None:

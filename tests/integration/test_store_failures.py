@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -266,6 +268,37 @@ def test_daemonRefusesBadDatabase(tmp_path: Path, name: str, content: bytes, rea
     assert line.startswith("chatd: ") and str(data / name) in line and reason in line
     assert (data / name).read_bytes() == content
     assert not (data / "chatd.sqlite3-wal").exists()
+
+
+def test_dbNotCopiedWarned(tmp_path: Path) -> None:
+    """
+    The real daemon started with C{--db} on a database that holds no
+    account, beside a data directory whose own database holds some (the
+    copy was skipped), says so in its log; once copied (accounts on both
+    sides), it does not.
+    """
+    data = tmp_path / "data"
+    first = startDaemon(tmp_path, "--data-dir", str(data))
+    try:
+        with socket.create_connection(("127.0.0.1", first.ports["TchatFactory"]), 10) as alice:
+            replies = alice.makefile("rwb")
+            for line in ("clt: LOGIN alice", "clt: REGIS sesame-pw"):
+                replies.write(line.encode() + b"\n")
+                replies.flush()
+                while (reply := replies.readline().decode().strip()) not in ("srv: OKAY!", ""):
+                    assert not reply.startswith("srv: ERROR"), reply
+    finally:
+        first.stop()
+    elsewhere = f"sqlite:{tmp_path / 'elsewhere' / 'chat.db'}"
+    second = startDaemon(tmp_path, "--data-dir", str(data), "--db", elsewhere)
+    try:
+        deadline = time.monotonic() + 10
+        while "holds no account" not in second.logText():
+            assert time.monotonic() < deadline, second.logText()
+            time.sleep(0.05)
+        assert f"{data / 'chatd.sqlite3'} holds 1: was it copied there first" in second.logText()
+    finally:
+        second.stop()
 
 
 def test_daemonRefusesNewerSchemaAndUnmadeDataDir(tmp_path: Path) -> None:
