@@ -154,11 +154,11 @@ def commandName(name: str) -> str:
     replies) then holds a shared string, not a copy of its own.
     """
     name = _NAMES.get(name, name)
-    if name in _NAMES or (name.isascii() and name.isalnum()):
+    if name in _NAMES or (name.isascii() and name.isprintable()):
         return name
     # Not a command at all (a TLS hello on the plain port): shown cleaned,
     # as every line the server sends is.
-    return "".join(ch if ch.isascii() and ch.isalnum() else "?" for ch in name)[:32]
+    return "".join(ch if ch.isascii() and ch.isprintable() else "?" for ch in name)[:32]
 
 
 def hasParams(message: Message, count: int) -> bool:
