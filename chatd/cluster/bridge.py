@@ -198,7 +198,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
 
     def entered(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):
-            self.bus.publish("enter", u=participant.nick, room=room)
+            self.bus.publish("enter", u=participant.nick, room=room, w=self.clock.seconds())
 
     def left(self, participant: IParticipant, room: str, reason: str) -> None:
         if not isinstance(participant, RemoteParticipant):

@@ -157,7 +157,7 @@ class Inbound:
     def remote_enter(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._ensureProxy(node, fields["u"])
         if proxy is not None:
-            self.replica.enterRemote(proxy, fields["room"])
+            self.replica.enterRemote(proxy, fields["room"], fields.get("w"))
 
     def remote_leave(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])

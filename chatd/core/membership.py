@@ -176,20 +176,26 @@ class Membership:
         )
 
     def join(
-        self, participant: IParticipant, nick: str, target: Room, remote: bool = False
+        self,
+        participant: IParticipant,
+        nick: str,
+        target: Room,
+        remote: bool = False,
+        when: float | None = None,
     ) -> None:
         """
         Put logged-in C{participant}'s person in C{target} (its entry
-        checked or decided elsewhere: autojoin, an approval), within its
-        capacity; a C{remote} entry (checked on another node) is not
-        limited, nor told to the observer.  The room's founder is made its
+        checked or decided elsewhere: autojoin, an approval) at C{when}
+        (now, unless another node says), within its capacity; a C{remote}
+        entry (checked on another node) is not limited, nor told to the
+        observer.  The room's founder is made its
         operator.  The person's connections are told (L{tellOwn}): the
         other ones, or all when C{participant} is the person (it asked for
         nothing just now: an approval); another node's user by its node.
         """
         limit = None if remote else target.capacity(self.service.maxGroupSize)
         member = self.personOf(participant)
-        now = self.service.clock.seconds()
+        now = self.service.clock.seconds() if when is None else when
         target.add(member, nick, now, limit)
         self._joined[member].append(target)
         if not remote:

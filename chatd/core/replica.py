@@ -74,7 +74,7 @@ class Replica:
             target.makeEphemeral(None)
         return target.name
 
-    def enterRemote(self, participant: IParticipant, room: str) -> None:
+    def enterRemote(self, participant: IParticipant, room: str, when: float | None = None) -> None:
         """
         Put a participant served by another process in C{room} (created if
         need be), where its entry was already checked; members here are told.
@@ -87,7 +87,7 @@ class Replica:
             target.makeEphemeral(None)
         if key(nick) in target.members:
             return
-        self.service.join(participant, nick, target, remote=True)
+        self.service.membership.join(participant, nick, target, remote=True, when=when)
         target.useInvitation(nick)  # used up, as by enter()
 
     def tellRemote(self, event: PrivateMessage) -> bool:

@@ -110,9 +110,9 @@ class IReplica(Interface):
         guest's room, gone once empty, if C{ephemeral}).
         """
 
-    def enterRemote(participant: IParticipant, room: str) -> None:
+    def enterRemote(participant: IParticipant, room: str, when: float | None = None) -> None:
         """
-        Put a participant served by another node in C{room}.
+        Put a participant served by another node in C{room} (at C{when}, if told).
         """
 
     def tellRemote(event: PrivateMessage) -> bool:

@@ -196,6 +196,27 @@ class BridgeTests(SynchronousTestCase):
         moves = [(e.nick, e.joined) for e in bob.events if isinstance(e, Membership)]
         self.assertEqual(moves, [("alice", True), ("alice", False)])
 
+    def test_entryDatedWhereItHappened(self) -> None:
+        """
+        An entry that reaches another node late (its inbox read late, as
+        after a Redis outage) is dated there when it happened, not when it
+        arrived.
+        """
+        bob, carol = self.b.user("bob", "lobby"), self.a.user("carol", "lobby")
+        self.settle()
+        alice = self.a.user("alice")
+        self.clock.advance(0.25)
+        self.b.hold()
+        self.a.service.enter(alice, "lobby")
+        for _ in range(12):  # (beats go on meanwhile)
+            self.clock.advance(0.5)
+        self.b.release()
+        self.settle()
+        [there] = [e for e in bob.events if isinstance(e, Membership) and e.nick == "alice"]
+        [here] = [e for e in carol.events if isinstance(e, Membership) and e.nick == "alice"]
+        self.assertLess(here.moment, self.clock.seconds() - 3)
+        self.assertEqual((there.moment, there.when), (here.moment, here.when))
+
     def test_privateMessage(self) -> None:
         """
         A private message reaches a user on another node, once.
