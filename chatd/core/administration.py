@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
 
-from chatd.core import errors
+from chatd.core import errors, roomremoval
 from chatd.core.events import Notice
 from chatd.core.participant import IParticipant
 from chatd.core.text import checkShortText
@@ -109,6 +109,8 @@ class Administration:
             return self.service.keepRoom(found.name)
         created = self.service.registry.create(name)
         created.founded(None, self.service.now())
+        # Made anew: what a guest's room of that name said is not its past.
+        roomremoval.madeAnew(self.service, created.name, int(self.service.clock.seconds() * 1000))
         return created.name
 
     def notify(self, participant: IParticipant, text: str) -> None:

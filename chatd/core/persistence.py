@@ -22,7 +22,7 @@ from twisted.internet.defer import CancelledError, Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd.core import autojoin, errors, status
+from chatd.core import autojoin, errors, roomremoval, status
 from chatd.core.accounts import Accounts, Secret
 from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
@@ -108,8 +108,7 @@ class Persistence:
 
     def start(self) -> None:
         """
-        Load rooms, approvals and account names from the store; logins wait
-        until this is done.
+        Load rooms, approvals and account names; logins wait until then.
         """
         Deferred.fromCoroutine(self._load()).addBoth(self._loaded)
 
@@ -133,8 +132,9 @@ class Persistence:
                 if nickKey in snapshot.accounts:  # a guest's ended with them
                     room.approve(nickKey) if approved else room.request(nickKey, nick)
         for room in service.registry.all():
-            if key(room.name) not in stored:
+            if key(room.name) not in stored:  # (--rooms): made anew, not a vanished guest room
                 room.settings.created = room.settings.created or service.now()
+                roomremoval.madeAnew(service, room.name, room.settings.created * 1000)
                 await self.store.saveRoom(room.settings, service.now())
         self.registered = snapshot.accounts
         for name in service.operatorNames:

@@ -53,3 +53,31 @@ class RoomMadeAnewTests(PersistenceTestCase):
         self.service.leave(alice, "hush")
         said = self.settle(self.service.history(bob, "hush", 10))
         self.assertEqual([m.lines for m in said], [("first",)])
+
+    def test_madeAnewByAnAdministrator(self) -> None:
+        """
+        A vanished guest's room made anew from the console (C{add room})
+        shows none of its past either.
+        """
+        alice = self.login("alice9")
+        self.guestRoom(alice, "hush")
+        self.service.say(alice, "hush", ("my private plan",))
+        self.service.disconnect(alice, "bye")
+        self.clock.advance(1)
+        self.settle(self.service.configureRoom(self.service.addRoom("hush")))
+        bob = self.login("bob9")
+        self.settle(self.service.enter(bob, "hush"))
+        self.assertEqual(self.settle(self.service.history(bob, "hush", 10)), [])
+
+    def test_madeAnewAtStart(self) -> None:
+        """
+        A room of C{--rooms} the store does not hold, under the name of a
+        guest's room that vanished before a restart, starts without its
+        past: its messages are forgotten.
+        """
+        self.store.addMessage("lonely", "alice9", None, ("lonely words",), 1000)
+        self.service = self.makeService(rooms=["lonely"])
+        self.clock.advance(1)
+        bob = self.login("bob9")
+        self.settle(self.service.enter(bob, "lonely"))
+        self.assertEqual(self.settle(self.service.history(bob, "lonely", 10)), [])
