@@ -118,7 +118,12 @@ def coerced(spec: OptionSpec, value: Any) -> Any:
             raise ValueError("expects true or false")
         return value
     text = _text(spec, value)
-    return spec.coerce(text) if spec.coerce is not None else text
+    if spec.coerce is None:
+        return text
+    try:
+        return spec.coerce(text)
+    except ValueError as error:
+        raise ValueError(refusal(text, error)) from error
 
 
 def readConfig(path: str | Path, options: type[usage.Options]) -> dict[str, Any]:

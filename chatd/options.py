@@ -220,8 +220,8 @@ class Options(LoggingOptions):
             "irc-flood-burst",
             None,
             40,
-            "IRC lines a client may send at once before throttling.",
-            int,
+            "IRC lines a client may send at once before throttling (0: no flood control).",
+            optionalInt,
         ],
         ["irc-flood-rate", None, 5.0, "IRC lines per second once the burst is spent.", float],
         [

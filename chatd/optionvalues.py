@@ -7,6 +7,7 @@ address.  L{chatd.options} declares the options with these checks.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -96,6 +97,7 @@ POSITIVE = (
     "max-body-bytes",
     "max-output",
     "flood-rate",
+    "irc-flood-rate",
     "close-grace",
     "flush-interval",
     "store-retry-max",
@@ -121,6 +123,9 @@ def checkBounds(options: Mapping[str, Any]) -> None:
 
     @raise ValueError: the first value refused.
     """
+    for name, value in options.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"--{name} must be a finite number")
     for name in POSITIVE:
         if options[name] <= 0:
             raise ValueError(f"--{name} must be positive")

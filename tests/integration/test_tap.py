@@ -93,6 +93,10 @@ def test_refusalNamesTheOption() -> None:
         (["--history-count", "abc"], "--history-count: 'abc' is not a whole number"),
         (["--flood-rate", "fast"], "--flood-rate: 'fast' is not a number"),
         (["--max-rooms", "-1"], "--max-rooms: must not be negative"),
+        (["--irc-flood-rate", "0"], "--irc-flood-rate must be positive"),
+        (["--irc-flood-burst", "-5"], "--irc-flood-burst: must not be negative"),
+        (["--flood-rate", "nan"], "--flood-rate must be a finite number"),
+        (["--http-header-timeout", "inf"], "--http-header-timeout must be a finite number"),
     ]:
         with pytest.raises(UsageError) as refused:
             parse(*args)
