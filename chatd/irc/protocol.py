@@ -176,8 +176,8 @@ class IRCProtocol(IRCConnection):
         thousands tells them all): the event's keys, the encoder bound once,
         and L{delivered}'s rule kept inline rather than as a wrapper's call.
         """
-        if self._early is not None and self._tooEarly(lambda: self.membershipChanged(event)):
-            return
+        if self._early is not None:
+            return  # before the welcome, whose JOIN and NAMES show the rooms as they are then
         labelled = self.labelled is not None
         if labelled:
             self.delivering += 1
@@ -253,6 +253,8 @@ class IRCProtocol(IRCConnection):
 
     @delivered
     def notice(self, event: Notice) -> None:
+        if isinstance(event, RoomChange) and self._early is not None:
+            return  # the welcome's JOIN shows the room's topic and its members' status
         if self._tooEarly(lambda: self.notice(event)):
             return
         syncChannels(self)  # a notice may say the service moved us

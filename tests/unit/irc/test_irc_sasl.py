@@ -333,7 +333,8 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         Between SASL's success and C{CAP END} (ZNC waits seconds), the
         service has alice in her rooms: what is said there meanwhile, and
         the "you are in" notice, reach her client after C{001} and her
-        channel's C{JOIN}, in order, not before (where clients drop them).
+        channel's C{JOIN}, in order, not before (where clients drop them);
+        who entered meanwhile is in the channel's C{NAMES}, not told again.
         """
         first, t1 = self.client()
         self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den")
@@ -356,6 +357,11 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertLess(own, said)
         self.assertIn(("PRIVMSG", ["alice"]), lines[said:])
         self.assertIn(("NOTICE", ["alice"]), lines[own:])
+        # gus's entry meanwhile is in the channel's NAMES, not repeated as a JOIN.
+        joins = [m.prefix.partition("!")[0] for m in welcome if m.command == "JOIN"]
+        self.assertEqual(set(joins), {"alice"})
+        names = [m.params[-1] for m in welcome if m.command == "353"]
+        self.assertIn("gus", " ".join(names).split())
 
     def test_earlyDeliveriesBounded(self) -> None:
         """
