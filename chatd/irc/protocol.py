@@ -168,6 +168,11 @@ class IRCProtocol(IRCConnection):
         if self._tooEarly(lambda: self.privateMessage(event)):
             return
         self._lastQuit = None
+        nick = self.nick
+        if nick is not None and event.recipient != nick and key(event.sender) != key(nick):
+            if key(event.recipient) != key(nick):  # told under a name it had (SASL's)
+                self.send(self.wire.privateMessageTo(event, nick))
+                return
         self.send(event.wire(self.wire.privateMessage))
 
     def membershipChanged(self, event: Membership) -> None:

@@ -323,9 +323,16 @@ class WireFormat:
         was sent, in its C{time} tag or, without C{server-time}, in its
         text (L{sentEarlier}).
         """
+        return self.privateMessageTo(event, event.recipient)
+
+    def privateMessageTo(self, event: PrivateMessage, target: str) -> bytes:
+        """
+        C{event}, shown as sent to C{target}: the name its recipient goes
+        by now, when it was told under another (SASL's, before the welcome).
+        """
         if event.waited and not self.tagged:
-            return self._message(event, event.recipient, sentEarlier(event))
-        return self._message(event, event.recipient)
+            return self._message(event, target, sentEarlier(event))
+        return self._message(event, target)
 
     def membership(self, event: Membership) -> bytes:
         prefix = self.hostmask(event.nick)

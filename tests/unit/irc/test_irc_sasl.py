@@ -328,6 +328,22 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertEqual(welcome[0].command, "001")
         self.assertEqual(welcome[0].params[0], "ally")
 
+    def test_heldPrivateMessageToTheNicknameAskedFor(self) -> None:
+        """
+        A private message to the account, held until the welcome of a
+        client that asked for another nickname, is shown sent to that
+        nickname, as later ones are.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK ally", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        gus, tg = self.client()
+        self.send(gus, tg, "NICK gus", "USER g 0 * :G", "PRIVMSG alice :psst")
+        welcome = self.send(proto, t, "CAP END")
+        [held] = [m for m in welcome if m.command == "PRIVMSG"]
+        self.assertEqual(held.params, ["ally", "psst"])
+
     def test_nothingLostBeforeWelcome(self) -> None:
         """
         Between SASL's success and C{CAP END} (ZNC waits seconds), the
@@ -358,7 +374,7 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertIn(("PRIVMSG", ["alice"]), lines[said:])
         self.assertIn(("NOTICE", ["alice"]), lines[own:])
         # gus's entry meanwhile is in the channel's NAMES, not repeated as a JOIN.
-        joins = [m.prefix.partition("!")[0] for m in welcome if m.command == "JOIN"]
+        joins = [(m.prefix or "").partition("!")[0] for m in welcome if m.command == "JOIN"]
         self.assertEqual(set(joins), {"alice"})
         names = [m.params[-1] for m in welcome if m.command == "353"]
         self.assertIn("gus", " ".join(names).split())
