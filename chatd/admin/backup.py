@@ -56,6 +56,7 @@ def _plainName(name: str) -> bool:
         and ".." not in path.parts
         and str(path) == name
         and name != MANIFEST
+        and not _sideFile(path.name)  # a stale -wal would corrupt the restored database
     )
 
 
@@ -145,7 +146,7 @@ def readManifest(backup: Path) -> dict[str, dict[str, object]]:
         made = manifest["format"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise BackupError(f"{backup} is no chatd backup (no readable {MANIFEST})") from error
-    if made != FORMAT:
+    if type(made) is not int or made != FORMAT:
         raise BackupError(f"{backup} is a backup of format {made!r}, which this chatd cannot read")
     for name, entry in files.items():
         if not _plainName(name):

@@ -382,7 +382,13 @@ class BackupTests(TestCase):
         manifest = json.loads((self.backup / MANIFEST).read_text())
         outside = self.backup.parent / "outside"
         outside.write_text("planted")
-        for name in ["../outside", str(outside), "extra/../../outside", "./extra/notes"]:
+        for name in [
+            "../outside",
+            str(outside),
+            "extra/../../outside",
+            "./extra/notes",
+            "chatd.sqlite3-wal",
+        ]:
             tampered = dict(
                 manifest, files={**manifest["files"], name: manifest["files"]["extra/notes"]}
             )
@@ -392,10 +398,11 @@ class BackupTests(TestCase):
             self.assertEqual(status, 1, name)
             self.assertIn("which is not a file of it", err)
             self.assertFalse(self.restored.exists())
-        (self.backup / MANIFEST).write_text(json.dumps(dict(manifest, format=2)))
-        status, _, err = run("restore", str(self.backup), str(self.restored))
-        self.assertEqual(status, 1)
-        self.assertIn("a backup of format 2, which this chatd cannot read", err)
+        for made in (2, True, "1"):
+            (self.backup / MANIFEST).write_text(json.dumps(dict(manifest, format=made)))
+            status, _, err = run("restore", str(self.backup), str(self.restored))
+            self.assertEqual(status, 1)
+            self.assertIn("which this chatd cannot read", err)
 
     def test_privateModes(self) -> None:
         """
