@@ -23,6 +23,7 @@ from chatd.core import status
 from chatd.core.errors import Banned, BannedFromRoom, ChatError, ClusterUnavailable, Kicked, Muted
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
+from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION, isupportTokens
@@ -58,6 +59,10 @@ def onUser(irc: IRCSession, message: Message) -> Any:
     ident = "".join(ch for ch in message.params[0] if ch.isalnum() or ch in "-_.")
     irc.ident = (ident or "user")[:MAX_NAME_LENGTH]
     irc.realName = message.params[3]
+    if irc.nick is not None and irc.realName:
+        # SASL logged it in before USER: its channels saw it come without
+        # a real name (extended-join); setname clients now hear it.
+        notify.changed(irc, status.REALNAME, irc.realName)
     return tryRegister(irc)
 
 

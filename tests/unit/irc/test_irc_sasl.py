@@ -416,3 +416,23 @@ class PassForGuestsTests(IRCStoreTestCase):
         )
         retried = self.send(proto, t, "NICK alice_guest")
         self.assertEqual((retried[0].command, retried[0].params[0]), ("001", "alice_guest"))
+
+    def test_realNameAfterSasl(self) -> None:
+        """
+        A client that proves its account before it sends C{USER} enters its
+        rooms with no real name yet; its C{USER} then tells the C{setname}
+        clients of its channels its real name.
+        """
+        first, t1 = self.client()
+        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den", "QUIT")
+        first.connectionLost(None)
+        bob, tb = self.client()
+        self.send(bob, tb, "CAP REQ :setname extended-join", "NICK bob", "USER b 0 * :B")
+        self.send(bob, tb, "CAP END", "JOIN #den")
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "AUTHENTICATE PLAIN")
+        self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.send(bob, tb)
+        self.send(proto, t, "USER a 0 * :Alice Liddell", "CAP END")
+        told = [m for m in self.send(bob, tb) if m.command == "SETNAME"]
+        self.assertEqual([m.params for m in told], [["Alice Liddell"]])
