@@ -172,6 +172,8 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[li
         C{force} is false, or a daemon has its databases open.
     """
     files = readManifest(backup)
+    if not dataDir.exists() and not dataDir.parent.is_dir():
+        raise BackupError(f"no directory {dataDir.parent} to restore into (a mistyped path?)")
     for name in DATABASES:
         if databaseInUse(dataDir / name):
             raise BackupError(f"a running daemon has {dataDir / name} open: stop it first")

@@ -404,6 +404,18 @@ class BackupTests(TestCase):
             self.assertEqual(status, 1)
             self.assertIn("which this chatd cannot read", err)
 
+    def test_restoreUnderMissingDirectory(self) -> None:
+        """
+        A data directory whose parent is missing is refused rather than
+        made, as a mistyped path.
+        """
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        nowhere = self.restored / "typo" / "data"
+        status, _, err = run("restore", str(self.backup), str(nowhere))
+        self.assertEqual(status, 1)
+        self.assertIn("(a mistyped path?)", err)
+        self.assertFalse(self.restored.exists())
+
     def test_privateModes(self) -> None:
         """
         A backup into a directory that exists (empty, mode 0755), and a
