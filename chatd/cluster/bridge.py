@@ -190,9 +190,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         return self.storeBarrier.everyoneHeard()
 
     def flushStore(self) -> Deferred[None]:
-        """
-        Another node asks: write what this node's store still queues.
-        """
+        """Another node asks: write what this node's store still queues."""
         persistence = self.service.persistence
         return succeed(None) if persistence is None else persistence.store.flush()
 
@@ -202,7 +200,9 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
 
     def left(self, participant: IParticipant, room: str, reason: str) -> None:
         if not isinstance(participant, RemoteParticipant):
-            self.bus.publish("leave", u=participant.nick, room=room, r=reason)
+            self.bus.publish(
+                "leave", u=participant.nick, room=room, r=reason, w=self.clock.seconds()
+            )
 
     def roomCreated(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):

@@ -162,10 +162,12 @@ class Inbound:
     def remote_leave(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])
         if proxy is not None:
-            self._leave(proxy, fields["room"], fields.get("r", ""))
+            self._leave(proxy, fields["room"], fields.get("r", ""), fields.get("w"))
 
-    def _leave(self, proxy: RemoteParticipant, room: str, reason: str = "") -> None:
-        self.replica.leaveRemote(proxy, room, reason)
+    def _leave(
+        self, proxy: RemoteParticipant, room: str, reason: str = "", when: float | None = None
+    ) -> None:
+        self.replica.leaveRemote(proxy, room, reason, when)
 
     def remote_room(self, node: str, fields: dict[str, Any]) -> None:
         self.replica.roomCreatedRemote(

@@ -221,19 +221,26 @@ class Membership:
         return afterHeard(observer, lambda: target.name)
 
     def part(
-        self, participant: IParticipant, nick: str, room: Room, reason: str, kind: str | None = None
+        self,
+        participant: IParticipant,
+        nick: str,
+        room: Room,
+        reason: str,
+        kind: str | None = None,
+        when: float | None = None,
     ) -> None:
         """
-        Take C{participant}'s person out of C{room}, telling the members
-        left and the person's other connections.
+        Take C{participant}'s person out of C{room} (at C{when}: now, unless
+        another node says), telling the members left and its other connections.
         """
         self._joined[self.personOf(participant)].remove(room)
-        self.tellOwn(participant, self.removeMember(room, nick, reason, kind))
+        self.tellOwn(participant, self.removeMember(room, nick, reason, kind, when))
 
     def removeMember(
-        self, room: Room, nick: str, reason: str, kind: str | None = None
+        self, room: Room, nick: str, reason: str, kind: str | None = None, when: float | None = None
     ) -> MembershipEvent:
-        event = MembershipEvent(room.name, nick, False, self.service.clock.seconds(), reason, kind)
+        now = self.service.clock.seconds() if when is None else when
+        event = MembershipEvent(room.name, nick, False, now, reason, kind)
         room.remove(nick, event)
         self.service.registry.vanishIfEmpty(room)
         return event

@@ -141,7 +141,9 @@ class Replica:
             persistence.replays.arrived(event)
         return True
 
-    def leaveRemote(self, participant: IParticipant, room: str, reason: str = "") -> None:
+    def leaveRemote(
+        self, participant: IParticipant, room: str, reason: str = "", when: float | None = None
+    ) -> None:
         """
         Take a participant served by another process out of C{room} (where
         its leaving was already recorded), by choice, with its C{reason}:
@@ -151,7 +153,7 @@ class Replica:
         target = self.rooms.find(room)
         if target is None or target not in self.service.roomsJoined(participant):
             return
-        self.service.membership.part(participant, nick, target, reason, PART)
+        self.service.membership.part(participant, nick, target, reason, PART, when)
 
     def renameRemote(self, participant: IParticipant, nick: str) -> str:
         """

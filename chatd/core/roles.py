@@ -129,10 +129,12 @@ class IReplica(Interface):
         nobody told, if that participant is not in the room here.
         """
 
-    def leaveRemote(participant: IParticipant, room: str, reason: str = "") -> None:
+    def leaveRemote(
+        participant: IParticipant, room: str, reason: str = "", when: float | None = None
+    ) -> None:
         """
         Take a participant served by another node out of C{room}, by
-        choice, with its C{reason} (IRC shows it in C{PART}).
+        choice, with its C{reason} (IRC shows it in C{PART}), at C{when}.
         """
 
     def renameRemote(participant: IParticipant, nick: str) -> str:

@@ -198,9 +198,9 @@ class BridgeTests(SynchronousTestCase):
 
     def test_entryDatedWhereItHappened(self) -> None:
         """
-        An entry that reaches another node late (its inbox read late, as
-        after a Redis outage) is dated there when it happened, not when it
-        arrived.
+        An entry and an exit that reach another node late (its inbox read
+        late, as after a Redis outage) are dated there when they happened,
+        not when they arrived.
         """
         bob, carol = self.b.user("bob", "lobby"), self.a.user("carol", "lobby")
         self.settle()
@@ -210,12 +210,16 @@ class BridgeTests(SynchronousTestCase):
         self.a.service.enter(alice, "lobby")
         for _ in range(12):  # (beats go on meanwhile)
             self.clock.advance(0.5)
+        self.a.service.leave(alice, "lobby")
+        for _ in range(8):
+            self.clock.advance(0.5)
         self.b.release()
         self.settle()
-        [there] = [e for e in bob.events if isinstance(e, Membership) and e.nick == "alice"]
-        [here] = [e for e in carol.events if isinstance(e, Membership) and e.nick == "alice"]
-        self.assertLess(here.moment, self.clock.seconds() - 3)
-        self.assertEqual((there.moment, there.when), (here.moment, here.when))
+        there = [e for e in bob.events if isinstance(e, Membership) and e.nick == "alice"]
+        here = [e for e in carol.events if isinstance(e, Membership) and e.nick == "alice"]
+        self.assertEqual([e.joined for e in there], [True, False])
+        self.assertLess(here[-1].moment, self.clock.seconds() - 3)
+        self.assertEqual([(e.moment, e.when) for e in there], [(e.moment, e.when) for e in here])
 
     def test_privateMessage(self) -> None:
         """
