@@ -143,7 +143,13 @@ class AlwaysOn:
         nor for an account that may not log in now (banned, kicked).
         """
         nick = connection.nick
-        if isinstance(connection, (Person, Absent)) or nick is None or not self.isOn(nick):
+        if isinstance(connection, (Person, Absent)) or nick is None:
+            return False
+        if not self.isOn(nick):
+            account = self.service.people.accounts.name(connection)
+            if account is not None and key(account) != key(nick) and self.isOn(account):
+                # Gone under another nickname: back at once under its own.
+                self.service.clock.callLater(0, self.putBack, account)
             return False
         if not self.persistence.isRegisteredNow(nick) or self._refused(nick):
             return False
@@ -280,6 +286,13 @@ class AlwaysOn:
                 await self._restoreAll(names)
             except errors.ChatError:
                 continue  # the store is away: next time
+
+    def putBack(self, account: str) -> None:
+        """
+        Put the always-on C{account} back in its rooms, absent, now.
+        """
+        putting = Deferred.fromCoroutine(self._restoreAll([account]))
+        self.persistence.background(putting, "putting an always-on account back")
 
     def lookAgain(self) -> None:
         """

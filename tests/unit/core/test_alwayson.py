@@ -339,3 +339,21 @@ class AlwaysOnTests(PersistenceTestCase):
         protocol.dataReceived(b"kick alice 10m spamming\r\n")
         self.assertIsNone(self.service.find("alice"))
         self.assertEqual(self.service.members(self.bob, "Blabla"), ["bob"])
+
+    def test_goneUnderAnotherNickname(self) -> None:
+        """
+        An always-on account whose last connection closes under another
+        nickname leaves under it, and is back at once under its own name,
+        absent, in its rooms.
+        """
+        self.assertTrue(self.successResultOf(self.alwaysOn.set(self.alice, True)))
+        self.settle(self.service.rename(self.alice, "ally"))
+        self.bob.events.clear()
+        self.service.disconnect(self.alice, "closed")
+        self.clock.advance(0)
+        self.clock.advance(0)
+        self.assertIsNone(self.service.find("ally"))
+        self.assertTrue(isAbsent(self.service.find("alice")))
+        self.assertIn("alice", self.service.members(self.bob, "Blabla"))
+        moves = [(e.nick, e.joined) for e in self.of(self.bob, Membership)]
+        self.assertEqual(moves, [("ally", False), ("alice", True)])
