@@ -90,3 +90,32 @@ def test_nickname_held_for_a_while(daemon: Daemon) -> None:
         if holder is not None:
             holder.close()
         page.quit()
+
+
+def test_renamed_account_logs_in_again(daemon: Daemon) -> None:
+    """
+    A registered account that took another nickname on the page: after a
+    network blink, the page logs in again as the account (its password is
+    the account's, not the nickname's), not refused with error 22.
+    """
+    page = Browser(pageURL(daemon))
+    try:
+        page.driver.execute_cdp_cmd(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS}
+        )
+        page.driver.refresh()
+        page.login("erin")
+        page.say("/join Blabla")
+        page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+        page.say("/register erinpw12")
+        page.waitForLine("", "The nickname erin is now registered.")
+        page.say("/nick erin_lunch")
+        page.wait(lambda: page.find("#me").text == "as erin_lunch")
+        page.driver.execute_script("window.sockets.at(-1).close()")
+        page.wait(lambda: page.driver.execute_script("return window.logins") >= 2, timeout=20)
+        page.wait(lambda: page.find("#status").text == "connected", timeout=20)
+        page.wait(lambda: page.find("#me").text == "as erin")  # the account, logged in again
+        assert page.find("#login-view").get_attribute("hidden") is not None
+        assert "22" not in page.find("#errors").text
+    finally:
+        page.quit()

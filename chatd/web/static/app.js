@@ -183,7 +183,9 @@ function setMe(nick) {
     }
   }
   state.nick = nick;
-  if (state.wanted && nick) state.wanted.nick = nick;  // a reconnect logs in as who we are now
+  // A reconnect logs in as who we are now; with a password, as the account
+  // (its name, not the nickname taken since: the password is the account's).
+  if (state.wanted && nick && !state.wanted.password) state.wanted.nick = nick;
   $("me").textContent = nick ? "as " + nick : "";
 }
 
