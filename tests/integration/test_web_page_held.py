@@ -119,3 +119,45 @@ def test_renamed_account_logs_in_again(daemon: Daemon) -> None:
         assert "22" not in page.find("#errors").text
     finally:
         page.quit()
+
+
+#: Makes the page's sockets in C{window.deaf} drop what they send and hear
+#: nothing: a connection that died without a word (the Wi-Fi gone).
+DEAF_SOCKETS = """
+window.deaf = new Set();
+const Hearing = window.WebSocket;
+window.WebSocket = class extends Hearing {
+  addEventListener(kind, listener, ...rest) {
+    const heard = (event) => { if (!window.deaf.has(this)) listener(event); };
+    return super.addEventListener(kind, kind === "message" ? heard : listener, ...rest);
+  }
+  send(data) { if (!window.deaf.has(this)) return super.send(data); }
+};
+"""
+
+
+def test_silent_connection_given_up(daemon: Daemon) -> None:
+    """
+    A connection that goes silent (no frame either way, no close) is given
+    up by the page within a minute: it says so, reconnects, and is back in
+    its room; a message left unsent is said to have failed, not kept
+    waiting for ever.
+    """
+    page = Browser(pageURL(daemon))
+    try:
+        page.driver.execute_cdp_cmd(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS + DEAF_SOCKETS}
+        )
+        page.driver.refresh()
+        page.login("sleepy")
+        page.say("/join Blabla")
+        page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+        page.driver.execute_script("window.deaf.add(window.sockets.at(-1))")
+        page.shown("#text").send_keys("into the void")
+        page.click("#send")
+        page.wait(lambda: "reconnecting" in page.find("#status").text, timeout=70)
+        page.wait(lambda: page.find("#status").text == "connected", timeout=20)
+        page.waitForLine("", "rejoined #Blabla")
+        assert "disconnected" in page.find("#errors").text
+    finally:
+        page.quit()

@@ -15,10 +15,13 @@ export function connect(handlers) {
   state.ws = ws;
   ws.addEventListener("open", () => {
     state.retry = 0;
+    state.heard = Date.now();
     setStatus("connected", true);
+    keepAlive(ws, handlers);
     handlers.opened();
   });
   ws.addEventListener("message", (event) => {
+    state.heard = Date.now();
     let message;
     try {
       message = JSON.parse(event.data);
@@ -41,20 +44,45 @@ export function connect(handlers) {
     }
     handlers.event(message);
   });
-  ws.addEventListener("close", () => {
-    state.ws = null;
-    state.nick = null;
-    for (const { reject } of state.pending.values()) reject({ code: 0, text: "disconnected" });
-    state.pending.clear();
-    if (!handlers.closed()) {
-      setStatus("disconnected", false);
-      return;
+  ws.addEventListener("close", () => lost(ws, handlers));
+}
+
+// A connection that died without a word (the Wi-Fi gone, a laptop asleep)
+// closes nothing by itself: the page asks every PING_MS and gives it up
+// after SILENT_MS without a frame, as lost.
+const PING_MS = 15000;
+const SILENT_MS = 40000;
+
+function keepAlive(ws, handlers) {
+  const timer = setInterval(() => {
+    if (state.ws !== ws) {
+      clearInterval(timer);
+    } else if (Date.now() - state.heard > SILENT_MS) {
+      clearInterval(timer);
+      lost(ws, handlers);
+      ws.close();
+    } else {
+      request("ping", {}).catch(() => {});
     }
-    const delay = Math.min(10, 2 ** state.retry) * 1000 * (0.5 + Math.random() / 2);
-    state.retry += 1;
-    setStatus("disconnected \u2014 reconnecting\u2026", false);
-    setTimeout(() => connect(handlers), delay);
-  });
+  }, PING_MS);
+}
+
+// WS is gone (closed, or silent too long): what waited fails, and the page
+// reconnects if HANDLERS.closed() says so.  Once per connection.
+function lost(ws, handlers) {
+  if (state.ws !== ws) return;
+  state.ws = null;
+  state.nick = null;
+  for (const { reject } of state.pending.values()) reject({ code: 0, text: "disconnected" });
+  state.pending.clear();
+  if (!handlers.closed()) {
+    setStatus("disconnected", false);
+    return;
+  }
+  const delay = Math.min(10, 2 ** state.retry) * 1000 * (0.5 + Math.random() / 2);
+  state.retry += 1;
+  setStatus("disconnected \u2014 reconnecting\u2026", false);
+  setTimeout(() => connect(handlers), delay);
 }
 
 // The last frame of a reply in several: each list it holds (a history's

@@ -5,6 +5,7 @@ export const $ = (id) => document.getElementById(id);
 
 export const state = {
   ws: null,
+  heard: 0,                // when the connection last sent a frame (net.js keepAlive)
   nextId: 1,
   pending: new Map(),      // request id -> {resolve, reject}
   nick: null,              // logged-in nickname
