@@ -25,6 +25,24 @@ Reply = dict[str, Any]
 log = Logger()
 
 
+def refusal(error: ChatError, message: str) -> bytes:
+    """
+    The C{error} frame refusing the request C{message} unread (too many at
+    once): with its C{id} and C{type}, when it holds them, so that a client
+    waiting for that request's answer gets it.
+    """
+    try:
+        request = wire.loads(message)
+    except ValueError:
+        request = None
+    if not isinstance(request, dict):
+        return wire.errorFrame(error)
+    requestId, kind = request.get("id"), request.get("type")
+    if not isinstance(requestId, (str, int, float)) or isinstance(requestId, bool):
+        requestId = None
+    return wire.errorFrame(error, requestId, kind if isinstance(kind, str) else None)
+
+
 def dispatch(participant: WebParticipant, message: str) -> Deferred[None] | None:
     """
     Handle one request; its reply or error frame goes to C{participant}.

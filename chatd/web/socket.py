@@ -48,7 +48,7 @@ from chatd.lines.outbox import Outbox
 from chatd.lines.paced import paced, pagesFor
 from chatd.lines.throttle import TokenBucket
 from chatd.web import wire
-from chatd.web.dispatch import dispatch
+from chatd.web.dispatch import dispatch, refusal
 from chatd.web.guard import GuardProtocol
 
 if TYPE_CHECKING:
@@ -162,11 +162,11 @@ class WebParticipant:
             return
         if self._bucket is not None and not self._bucket.take():
             self._refusedInARow += 1
-            if self._refusedInARow > self.factory.floodLimit:
-                self._send(wire.errorFrame(InvalidArgument("flooding: disconnected")))
+            flooding = self._refusedInARow > self.factory.floodLimit
+            text = "flooding: disconnected" if flooding else "too many messages, slow down"
+            self._send(refusal(InvalidArgument(text), message))
+            if flooding:
                 self.close(CLOSE_POLICY, "flood")
-            else:
-                self._send(wire.errorFrame(InvalidArgument("too many messages, slow down")))
             return
         self._refusedInARow = 0
         pending = dispatch(self, message)

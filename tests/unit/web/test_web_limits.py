@@ -18,16 +18,19 @@ class LimitTests(WebTestCase):
 
     def test_rateLimit(self) -> None:
         """
-        Beyond the burst, requests are refused with an error until tokens
-        refill; a client that keeps flooding is disconnected (1008).
+        Beyond the burst, requests are refused with an error (naming the
+        request's C{id} and type, so a client waiting for it is answered)
+        until tokens refill; a client that keeps flooding is disconnected
+        (1008).
         """
         client = self.web.connect("alice")  # the login took one token
-        for _ in range(3):
-            client.send(type="ping")
+        for n in range(3):
+            client.send(type="ping", id=f"p{n}")
         self.web.flush()
         replies = client.take()
         self.assertEqual([reply["type"] for reply in replies], ["ping", "ping", "error"])
         self.assertIn("slow down", replies[2]["text"])
+        self.assertEqual((replies[2]["id"], replies[2]["request"]), ("p2", "ping"))
         self.reactor.advance(1)
         self.assertEqual(self.request(client, type="ping")["type"], "ping")
         for _ in range(6):
