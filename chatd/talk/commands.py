@@ -310,7 +310,7 @@ async def historyCommand(session: TalkSession, rest: str) -> None:
 
 
 async def searchCommand(session: TalkSession, rest: str) -> None:
-    if not any(char.isalnum() for char in rest):
+    if not rest.strip():  # (what counts as a word is the core's rule: it says why)
         raise UsageError(usage("search"))
     found = await maybeDeferred(search, session.factory.service, session.participant, rest)
     now = session.factory.clock.seconds()

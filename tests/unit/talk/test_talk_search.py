@@ -54,12 +54,15 @@ class SearchCommandTests(TalkStoreTestCase):
 
     def test_noMatchAndUsage(self) -> None:
         """
-        Nothing found is said in one line; no word gets the usage line.
+        Nothing found is said in one line; nothing to search for gets the
+        usage line, and no word (an emoji alone) says so.
         """
         alice, ta = self.talk("alice")
         self.assertEqual(
             self.type(alice, ta, "/search nothing here"),
             b'*** No message matches "nothing here".\r\n',
         )
-        for bad in ("/search", "/search   ", "/search ?!"):
+        for bad in ("/search", "/search   "):
             self.assertEqual(self.type(alice, ta, bad), b"*** Usage: /search <words>\r\n")
+        for noWord in ("/search ?!", "/search \U0001f600"):
+            self.assertIn(b"search for at least one word", self.type(alice, ta, noWord))
