@@ -115,7 +115,7 @@ class ChatHistory:
 
     async def _latest(self, room: str, count: int) -> list[RoomMessage]:
         await othersWritten(self.service)
-        return self.service.registry.ownPast(room, await self.store.history(room, count))
+        return self.service.registry.ownPast(await self.store.history(room, count))
 
     def window(
         self, participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
@@ -144,10 +144,7 @@ class ChatHistory:
         return Bound(selector.millis or 0)
 
     async def _window(self, conversation: Conversation, query: HistoryQuery) -> Messages:
-        said = await self._windowOf(conversation, query)
-        if conversation.room is None:
-            return said
-        return self.service.registry.ownPast(conversation.room, said)
+        return self.service.registry.ownPast(await self._windowOf(conversation, query))
 
     async def _windowOf(self, conversation: Conversation, query: HistoryQuery) -> Messages:
         await othersWritten(self.service)

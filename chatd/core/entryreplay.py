@@ -222,7 +222,7 @@ class EntryReplays:
         count = self.offered(participant)
         # One more than replayed: whether the room holds older ones.
         stored = await cut.history(self.persistence.store, room, count + 1)
-        events = self.service.registry.ownPast(room, stored)
+        events = self.service.registry.ownPast(stored)
         replay = Replay(events[len(events) - count :])
         replay.earlier = len(events) > count
         if room in self.service.roomsOf(participant):  # none: the replay's end all the same

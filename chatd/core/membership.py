@@ -188,10 +188,10 @@ class Membership:
         checked or decided elsewhere: autojoin, an approval) at C{when}
         (now, unless another node says), within its capacity; a C{remote}
         entry (checked on another node) is not limited, nor told to the
-        observer.  The room's founder is made its
-        operator.  The person's connections are told (L{tellOwn}): the
-        other ones, or all when C{participant} is the person (it asked for
-        nothing just now: an approval); another node's user by its node.
+        observer.  The room's founder is made its operator.  The person's
+        connections are told (L{tellOwn}): the other ones, or all when
+        C{participant} is the person (it asked for nothing just now: an
+        approval); another node's user by its node.
         """
         limit = None if remote else target.capacity(self.service.maxGroupSize)
         member = self.personOf(participant)

@@ -90,16 +90,20 @@ class Rooms:
         """
         self._pastFrom[key(name)] = millis
 
-    def ownPast(self, room: str, said: list[Said]) -> list[Said]:
+    def ownPast(self, said: list[Said]) -> list[Said]:
         """
-        C{said}, read from C{room}'s stored history, less what was said
-        before the room was made anew: the store forgets it then, but
-        another node may write it late, or the store be down.
+        C{said}, read from the store, less what was said in a room before
+        it was made anew: the store forgets it then, but another node may
+        write it late, or the store be down.
         """
-        since = self._pastFrom.get(key(room))
-        if since is None:
+        if not self._pastFrom:
             return said
-        return [each for each in said if not isinstance(each, RoomMessage) or each.millis >= since]
+        return [each for each in said if not self._before(each)]
+
+    def _before(self, said: RoomMessage | PrivateMessage) -> bool:
+        if not isinstance(said, RoomMessage):
+            return False
+        return said.millis < self._pastFrom.get(said.roomKey, 0)
 
     def vanishIfEmpty(self, room: Room) -> None:
         """

@@ -75,12 +75,7 @@ def search(
         # What another node said a moment ago too, as history requests do.
         await othersWritten(chat)
         messages = await persistence.store.search(nick, rooms, words, limit, private)
-        return [
-            _found(message, nick)
-            for message in messages
-            if not isinstance(message, RoomMessage)
-            or chat.registry.ownPast(message.room, [message])
-        ]
+        return [_found(message, nick) for message in chat.registry.ownPast(messages)]
 
     return Deferred.fromCoroutine(found())
 

@@ -169,11 +169,11 @@ class IRCProtocol(IRCConnection):
             return
         self._lastQuit = None
         nick = self.nick
-        if nick is not None and event.recipient != nick and key(event.sender) != key(nick):
-            if key(event.recipient) != key(nick):  # told under a name it had (SASL's)
-                self.send(self.wire.privateMessageTo(event, nick))
-                return
-        self.send(event.wire(self.wire.privateMessage))
+        ours = (key(event.recipient), key(event.sender))
+        if nick is None or event.recipient == nick or key(nick) in ours:
+            self.send(event.wire(self.wire.privateMessage))
+        else:  # told under a name it had (SASL's, before the welcome)
+            self.send(self.wire.privateMessageTo(event, nick))
 
     def membershipChanged(self, event: Membership) -> None:
         """

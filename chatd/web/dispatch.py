@@ -25,6 +25,11 @@ Reply = dict[str, Any]
 log = Logger()
 
 
+def isRequestId(value: object) -> bool:
+    """Whether C{value} may be a request's C{id}: a string or a number."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
 def refusal(error: ChatError, message: str) -> bytes:
     """
     The C{error} frame refusing the request C{message} unread (too many at
@@ -38,9 +43,11 @@ def refusal(error: ChatError, message: str) -> bytes:
     if not isinstance(request, dict):
         return wire.errorFrame(error)
     requestId, kind = request.get("id"), request.get("type")
-    if not isinstance(requestId, (str, int, float)) or isinstance(requestId, bool):
-        requestId = None
-    return wire.errorFrame(error, requestId, kind if isinstance(kind, str) else None)
+    return wire.errorFrame(
+        error,
+        requestId if isRequestId(requestId) else None,
+        kind if isinstance(kind, str) else None,
+    )
 
 
 def dispatch(participant: WebParticipant, message: str) -> Deferred[None] | None:
@@ -60,7 +67,7 @@ def dispatch(participant: WebParticipant, message: str) -> Deferred[None] | None
         participant.sendFrame(wire.errorFrame(InvalidArgument("a request is a JSON object")))
         return None
     requestId = request.get("id")
-    if requestId is not None and not isinstance(requestId, (str, int, float)):
+    if requestId is not None and not isRequestId(requestId):
         participant.sendFrame(wire.errorFrame(InvalidArgument("'id' must be a string or a number")))
         return None
     kind = request.get("type")

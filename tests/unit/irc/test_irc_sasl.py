@@ -282,6 +282,25 @@ class AfterRegistrationTests(SaslTestCase):
 
 
 class SaslBeforeRegistrationTests(IRCStoreTestCase):
+    def inDen(self) -> None:
+        """alice, signed in with her password, founds #den and quits."""
+        first, t1 = self.client()
+        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den")
+        self.send(first, t1, "QUIT")
+        first.connectionLost(None)
+
+    def provenBeforeEnd(
+        self, nick: str = "alice"
+    ) -> tuple[IRCProtocol, StringTransport, list[Message]]:
+        """
+        A client registering as C{nick} proves alice's password over SASL
+        and has not sent C{CAP END} yet; with the replies to its proof.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", f"NICK {nick}", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE PLAIN")
+        return proto, t, self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+
     def test_noChannelLinesBeforeWelcome(self) -> None:
         """
         alice founded #den and is stored in it; SASL before C{CAP END} signs
@@ -290,14 +309,8 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         between C{AUTHENTICATE} and C{903}), then gets its C{JOIN} and a
         C{NAMES} showing her as C{@alice}.
         """
-        first, t1 = self.client()
-        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den")
-        self.send(first, t1, "QUIT")
-        first.connectionLost(None)
-        proto, t = self.client()
-        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
-        self.send(proto, t, "AUTHENTICATE PLAIN")
-        authenticated = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.inDen()
+        proto, t, authenticated = self.provenBeforeEnd()
         self.assertEqual(self.codes(authenticated)[:2], ["900", "903"])
         self.assertNotIn("MODE", self.codes(authenticated))
         welcome = self.send(proto, t, "CAP END")
@@ -313,13 +326,7 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         its C{900} shows C{ally!a@irc.chatd}, and it is sent no C{NICK}
         line (it never was C{alice} to its client); C{001} welcomes C{ally}.
         """
-        first, t1 = self.client()
-        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "QUIT")
-        first.connectionLost(None)
-        proto, t = self.client()
-        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK ally", "USER a 0 * :A")
-        self.send(proto, t, "AUTHENTICATE PLAIN")
-        authenticated = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        proto, t, authenticated = self.provenBeforeEnd("ally")
         self.assertEqual(self.codes(authenticated)[:2], ["900", "903"])
         self.assertEqual(authenticated[0].params[:3], ["ally", "ally!a@irc.chatd", "alice"])
         self.assertEqual(authenticated[1].params[0], "ally")
@@ -334,10 +341,7 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         client that asked for another nickname, is shown sent to that
         nickname, as later ones are.
         """
-        proto, t = self.client()
-        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK ally", "USER a 0 * :A")
-        self.send(proto, t, "AUTHENTICATE PLAIN")
-        self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        proto, t, _ = self.provenBeforeEnd("ally")
         gus, tg = self.client()
         self.send(gus, tg, "NICK gus", "USER g 0 * :G", "PRIVMSG alice :psst")
         welcome = self.send(proto, t, "CAP END")
@@ -352,14 +356,8 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         channel's C{JOIN}, in order, not before (where clients drop them);
         who entered meanwhile is in the channel's C{NAMES}, not told again.
         """
-        first, t1 = self.client()
-        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den")
-        self.send(first, t1, "QUIT")
-        first.connectionLost(None)
-        proto, t = self.client()
-        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
-        self.send(proto, t, "AUTHENTICATE PLAIN")
-        authenticated = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.inDen()
+        proto, t, authenticated = self.provenBeforeEnd()
         self.assertEqual(self.codes(authenticated), ["900", "903"])
         gus, tg = self.client()
         self.send(gus, tg, "NICK gus", "USER g 0 * :G", "JOIN #den", "PRIVMSG #den :hello alice")
@@ -385,10 +383,7 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         more than L{MAX_EARLY} deliveries wait for its welcome.
         """
         self.patch(protocol, "MAX_EARLY", 3)
-        proto, t = self.client()
-        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
-        self.send(proto, t, "AUTHENTICATE PLAIN")
-        self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        proto, t, _ = self.provenBeforeEnd()
         gus, tg = self.client()
         self.send(gus, tg, "NICK gus", "USER g 0 * :G")
         for n in range(4):
@@ -397,6 +392,24 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertEqual(closing.command, "ERROR")
         self.assertIn("before the client ended its registration", closing.params[0])
         self.assertTrue(t.disconnecting)
+
+    def test_realNameAfterSasl(self) -> None:
+        """
+        A client that proves its account before it sends C{USER} enters its
+        rooms with no real name yet; its C{USER} then tells the C{setname}
+        clients of its channels its real name.
+        """
+        self.inDen()
+        bob, tb = self.client()
+        self.send(bob, tb, "CAP REQ :setname extended-join", "NICK bob", "USER b 0 * :B")
+        self.send(bob, tb, "CAP END", "JOIN #den")
+        proto, t = self.client()
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "AUTHENTICATE PLAIN")
+        self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.send(bob, tb)
+        self.send(proto, t, "USER a 0 * :Alice Liddell", "CAP END")
+        told = [m for m in self.send(bob, tb) if m.command == "SETNAME"]
+        self.assertEqual([m.params for m in told], [["Alice Liddell"]])
 
 
 class PassForGuestsTests(IRCStoreTestCase):
@@ -416,23 +429,3 @@ class PassForGuestsTests(IRCStoreTestCase):
         )
         retried = self.send(proto, t, "NICK alice_guest")
         self.assertEqual((retried[0].command, retried[0].params[0]), ("001", "alice_guest"))
-
-    def test_realNameAfterSasl(self) -> None:
-        """
-        A client that proves its account before it sends C{USER} enters its
-        rooms with no real name yet; its C{USER} then tells the C{setname}
-        clients of its channels its real name.
-        """
-        first, t1 = self.client()
-        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den", "QUIT")
-        first.connectionLost(None)
-        bob, tb = self.client()
-        self.send(bob, tb, "CAP REQ :setname extended-join", "NICK bob", "USER b 0 * :B")
-        self.send(bob, tb, "CAP END", "JOIN #den")
-        proto, t = self.client()
-        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "AUTHENTICATE PLAIN")
-        self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
-        self.send(bob, tb)
-        self.send(proto, t, "USER a 0 * :Alice Liddell", "CAP END")
-        told = [m for m in self.send(bob, tb) if m.command == "SETNAME"]
-        self.assertEqual([m.params for m in told], [["Alice Liddell"]])
