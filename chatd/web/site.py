@@ -54,6 +54,7 @@ _STATIC = {
             "search",
             "settings",
             "state",
+            "unsure",
         )
     },
     b"style.css": ("style.css", "text/css; charset=utf-8"),

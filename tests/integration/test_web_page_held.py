@@ -141,7 +141,8 @@ def test_silent_connection_given_up(daemon: Daemon) -> None:
     A connection that goes silent (no frame either way, no close) is given
     up by the page within a minute: it says so, reconnects, and is back in
     its room; a message left unsent is said to have failed, not kept
-    waiting for ever.
+    waiting for ever; back in the room, it says the message did not get
+    through and leaves it in the box.
     """
     page = Browser(pageURL(daemon))
     try:
@@ -158,6 +159,57 @@ def test_silent_connection_given_up(daemon: Daemon) -> None:
         page.wait(lambda: "reconnecting" in page.find("#status").text, timeout=70)
         page.wait(lambda: page.find("#status").text == "connected", timeout=20)
         page.waitForLine("", "rejoined #Blabla")
-        assert "disconnected" in page.find("#errors").text
+        page.waitForLine("", "Your message did not get through: it is still in the box, send it again.")
+        assert page.find("#text").get_attribute("value") == "into the void"
+        assert ("sleepy", "into the void") not in page.lines()
     finally:
+        page.quit()
+
+
+#: Makes the page's sockets in C{window.muffled} hear nothing while what
+#: they send still goes: the server does what it is asked, and its answer
+#: is lost with the connection.
+MUFFLED_SOCKETS = """
+window.muffled = new Set();
+const Speaking = window.WebSocket;
+window.WebSocket = class extends Speaking {
+  addEventListener(kind, listener, ...rest) {
+    const heard = (event) => { if (!window.muffled.has(this)) listener(event); };
+    return super.addEventListener(kind, kind === "message" ? heard : listener, ...rest);
+  }
+};
+"""
+
+
+@pytest.mark.parametrize("typed, shown", [("said, unanswered", "said, unanswered"), ("/me waves", "* muffled waves")])
+def test_answer_lost_message_said(daemon: Daemon, typed: str, shown: str) -> None:
+    """
+    The server says a message and the connection drops before its answer
+    reaches the page: back in the room, the page finds it in the room's
+    replay, empties the box (sending it again would say it twice) and
+    shows it once.
+    """
+    page = Browser(pageURL(daemon))
+    witness = TchatClient(daemon.ports["TchatFactory"])
+    try:
+        page.driver.execute_cdp_cmd(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS + MUFFLED_SOCKETS}
+        )
+        page.driver.refresh()
+        page.login("muffled")
+        page.say("/join Blabla")
+        page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+        witness.send("LOGIN witness", "ENTER Blabla")
+        page.waitForLine("", "witness joined")
+        page.driver.execute_script("window.muffled.add(window.sockets.at(-1))")
+        page.shown("#text").send_keys(typed)
+        page.click("#send")
+        witness.expect("srv: SPEAK muffled Blabla")  # said: only its answer is lost
+        page.driver.execute_script("window.sockets.at(-1).close()")
+        page.waitForLine("", "rejoined #Blabla")
+        page.waitForLine("", "Your message got through before the connection dropped.")
+        assert page.find("#text").get_attribute("value") == ""
+        assert page.lines().count(("muffled", shown)) == 1
+    finally:
+        witness.close()
         page.quit()

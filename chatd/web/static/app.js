@@ -10,6 +10,7 @@ import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
 import { loadSettings, wireSettings } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
+import { unsure, sentAfterAll, notSentAfterAll } from "./unsure.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -22,6 +23,7 @@ const events = {
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
   replayed(m) {  // the end of a room's replay: older messages to offer, or none
     const convo = state.convos.get("#" + m.room.toLowerCase());
+    if (convo) notSentAfterAll(convo);
     if (!convo || m.earlier) return;
     convo.olderDone = true;
     renderHeader();
@@ -104,6 +106,7 @@ function refreshStatus(convo) {
 
 // A message for CONVO: on the page, and its unread count in the sidebar and title.
 function received(convo, m, mine) {
+  if (mine && m.history) sentAfterAll(convo, m);
   if (addMessage(convo, m, mine) && convo.unread) renderConvos();
   if (convo.key === state.current) readNow(convo);
 }
@@ -359,9 +362,10 @@ function forget(convo) {
   refreshRooms();
 }
 
-// Send TEXT to CONVO (ACTION: as /me); a private conversation whose person
-// was renamed follows them (the server remembers renames: whowas).
-function say(convo, text, action = false, retried = false) {
+// Send TEXT to CONVO (ACTION: as /me; TYPED in the box); a private
+// conversation whose person was renamed follows them (the server remembers
+// renames: whowas).
+function say(convo, text, action = false, retried = false, typed = "") {
   if (convo.kind === "room" && !convo.joined) {
     return Promise.reject({ text: "You are not in #" + convo.name + ": join it to talk there." });
   }
@@ -377,11 +381,12 @@ function say(convo, text, action = false, retried = false) {
       addEvent(convo, "event", convo.name + " is away: " + reply.away, reply.time);
     }
   }, (error) => {
+    if (error.unsure) unsure(convo, text, action, typed);
     if (error.code !== 21 || convo.kind !== "private" || retried) throw error;
     return request("whowas", { nick: convo.name }).then((past) => {
       if (!past.renamedTo) throw error;
       const target = followRename(convo.name, past.renamedTo);
-      return say(target, text, action, true);
+      return say(target, text, action, true, typed);
     }, () => { throw error; });
   });
 }
@@ -532,7 +537,9 @@ $("send-form").addEventListener("submit", (event) => {
   }
   const convo = currentConvo();
   if (!convo) return showError("Pick a room or a person first.");
-  say(convo, text.startsWith("//") ? text.slice(1) : text).then(() => { box.value = ""; }, complain);
+  say(convo, text.startsWith("//") ? text.slice(1) : text, false, false, text).then(
+    () => { box.value = ""; },
+    (error) => { if (!error.unsure) complain(error); });  // the log says what became of it
 });
 
 $("text").addEventListener("keydown", (event) => {

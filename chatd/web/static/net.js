@@ -73,7 +73,8 @@ function lost(ws, handlers) {
   if (state.ws !== ws) return;
   state.ws = null;
   state.nick = null;
-  for (const { reject } of state.pending.values()) reject({ code: 0, text: "disconnected" });
+  // What was sent may have been done: the answer is what got lost.
+  for (const { reject } of state.pending.values()) reject({ code: 0, text: "disconnected", unsure: true });
   state.pending.clear();
   if (!handlers.closed()) {
     setStatus("disconnected", false);
