@@ -160,6 +160,8 @@ def searchPieces(
     piece as L{historyPieces}; or one line saying that nothing matched.
     """
     quoted = clean(text)
+    if len(quoted) > 1 and quoted[0] == quoted[-1] == '"':
+        quoted = quoted[1:-1]  # typed quoted already: shown so once
     if not found:
         yield serverLine(f'No message matches "{quoted}".')
         return

@@ -62,6 +62,10 @@ class SearchCommandTests(TalkStoreTestCase):
             self.type(alice, ta, "/search nothing here"),
             b'*** No message matches "nothing here".\r\n',
         )
+        self.assertEqual(  # typed in quotes: shown in one pair
+            self.type(alice, ta, '/search "nothing here"'),
+            b'*** No message matches "nothing here".\r\n',
+        )
         for bad in ("/search", "/search   "):
             self.assertEqual(self.type(alice, ta, bad), b"*** Usage: /search <words>\r\n")
         for noWord in ("/search ?!", "/search \U0001f600"):
