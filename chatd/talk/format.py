@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 
+from chatd.core import errors
 from chatd.core.accounts import PasswordRules
 from chatd.core.events import (
     KICK,
@@ -243,3 +244,29 @@ def newPasswordPrompt(rules: PasswordRules) -> str:
 
 
 AGAIN_PROMPT = "The same password again: "
+
+
+#: Friendlier words for the refusals the line layer reports.
+_INPUT_REFUSALS = {
+    "line too long": "Your line was too long and was ignored.",
+    "invalid UTF-8": (
+        "Your line was not valid UTF-8 and was ignored; please set your terminal to UTF-8."
+    ),
+    "flooding: too many lines too fast": "You are sending too fast: disconnecting.",
+}
+
+
+def inputRefusal(error: errors.ChatError) -> str:
+    """What a person is told of a line the line layer refused."""
+    return _INPUT_REFUSALS.get(error.text, f"Sorry, {error.text}.")
+
+
+def connectionRefusal(error: errors.ChatError) -> str:
+    """What a person is told of a connection refused at once, and what to do."""
+    if isinstance(error, errors.ServerFull):
+        return "Sorry, the chat is full right now. Please try again in a little while."
+    if isinstance(error, errors.TooManyNewConnections):
+        return "Sorry, too many connections came from your address just now: wait a minute."
+    if isinstance(error, errors.TooManyConnections):
+        return "Sorry, too many connections are open from your address: close one first."
+    return f"Sorry, {error.text}."

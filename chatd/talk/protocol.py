@@ -39,6 +39,7 @@ from chatd.talk.format import (
     GREETING,
     NICK_PROMPT,
     PASSWORD_PROMPT,
+    connectionRefusal,
     encodeMembership,
     encodeNotice,
     encodeOldPrivateMessage,
@@ -48,21 +49,13 @@ from chatd.talk.format import (
     encodeRename,
     encodeRoomMessage,
     historyPieces,
+    inputRefusal,
     lines,
     serverLine,
 )
 from chatd.talk.rooms import land, leftRoom, say
 from chatd.talk.session import UsageError
 from chatd.talk.telnet import TelnetFilter, editLine
-
-#: Friendlier words for the refusals the line layer reports.
-_INPUT_REFUSALS = {
-    "line too long": "Your line was too long and was ignored.",
-    "invalid UTF-8": (
-        "Your line was not valid UTF-8 and was ignored; please set your terminal to UTF-8."
-    ),
-    "flooding: too many lines too fast": "You are sending too fast: disconnecting.",
-}
 
 
 @implementer(IParticipant)
@@ -84,6 +77,7 @@ class TalkProtocol(ChatLineReceiver):
     _loginCall: IDelayedCall | None = None
     _passwordFor: str | None = None  # the registered nickname whose password is asked
     _loginNotice: str | None = None  # the service's login notice, not shown twice
+    _atPrompt = False  # a prompt waits, unanswered, on the terminal's last line
 
     @property
     def participant(self) -> IParticipant:
@@ -158,25 +152,27 @@ class TalkProtocol(ChatLineReceiver):
     # What the line layer reports
 
     def inputRefused(self, error: ChatError) -> None:
-        self.send(serverLine(_INPUT_REFUSALS.get(error.text, f"Sorry, {error.text}.")))
+        self.send(serverLine(inputRefusal(error)))
 
     def internalError(self) -> None:
         self.send(serverLine("Sorry, something went wrong on the server. Please try again."))
 
     def refuseConnection(self, error: ChatError) -> None:
-        if isinstance(error, errors.ServerFull):
-            text = "Sorry, the chat is full right now. Please try again in a little while."
-        elif isinstance(error, errors.TooManyNewConnections):
-            text = "Sorry, too many connections came from your address just now: wait a minute."
-        elif isinstance(error, errors.TooManyConnections):
-            text = "Sorry, too many connections are open from your address: close one first."
-        else:
-            text = f"Sorry, {error.text}."
-        self.send(lines(text))
+        self.send(lines(connectionRefusal(error)))
 
     # Input
 
+    def send(self, data: bytes) -> None:
+        # What comes while a prompt waits on its line starts a line of its
+        # own; telnet commands (IAC ...) are no text.
+        if data[:1] != b"\xff":
+            if self._atPrompt and not data.startswith(b"\r\n"):
+                data = b"\r\n" + data
+            self._atPrompt = not data.endswith(b"\n")
+        super().send(data)
+
     def textReceived(self, text: str) -> Any:
+        self._atPrompt = False  # Enter: the terminal is on a new line
         typed = editLine(text).rstrip()
         if self._passwordFor is not None:
             return self._secret(self._password(typed))

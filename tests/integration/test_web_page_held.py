@@ -159,7 +159,9 @@ def test_silent_connection_given_up(daemon: Daemon) -> None:
         page.wait(lambda: "reconnecting" in page.find("#status").text, timeout=70)
         page.wait(lambda: page.find("#status").text == "connected", timeout=20)
         page.waitForLine("", "rejoined #Blabla")
-        page.waitForLine("", "Your message did not get through: it is still in the box, send it again.")
+        page.waitForLine(
+            "", "Your message did not get through: it is still in the box, send it again."
+        )
         assert page.find("#text").get_attribute("value") == "into the void"
         assert ("sleepy", "into the void") not in page.lines()
     finally:
@@ -181,7 +183,9 @@ window.WebSocket = class extends Speaking {
 """
 
 
-@pytest.mark.parametrize("typed, shown", [("said, unanswered", "said, unanswered"), ("/me waves", "* muffled waves")])
+@pytest.mark.parametrize(
+    "typed, shown", [("said, unanswered", "said, unanswered"), ("/me waves", "* muffled waves")]
+)
 def test_answer_lost_message_said(daemon: Daemon, typed: str, shown: str) -> None:
     """
     The server says a message and the connection drops before its answer

@@ -389,6 +389,21 @@ class CommandTests(TalkAccountTestCase):
             b"alice is now registered", self.send(self.alice, self.ta, "/register sesame-420")
         )
 
+    def test_lineWhileAtPrompt(self) -> None:
+        """
+        What comes while a prompt waits on the terminal's last line (a room
+        message at C{/register}'s password prompt) starts a line of its own;
+        after the answer, nothing is added.
+        """
+        bob, _ = self.talkLogin("bob")
+        self.send(self.alice, self.ta, "/register")
+        self.raw(self.alice, self.ta, DO_ECHO)
+        self.send(bob, self.transports[bob], "hello")
+        self.assertEqual(output(self.ta, self.clock), b"\r\n[lobby] <bob> hello\r\n")
+        self.send(self.alice, self.ta, "")  # cancelled: the prompt is answered
+        self.send(bob, self.transports[bob], "again")
+        self.assertEqual(output(self.ta, self.clock), b"[lobby] <bob> again\r\n")
+
     def test_registerHidden(self) -> None:
         """
         C{/register} alone asks for the password twice with echo off, so
