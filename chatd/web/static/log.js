@@ -3,7 +3,7 @@
 // calls), a "new messages" line marks where the reader stopped, and each
 // message is kept once (known by its sender, text and time), so the history
 // a server replays after a reconnect adds only what the page did not have.
-import { $, state, el, clock } from "./state.js";
+import { $, state, el, clock, isolated, unforced } from "./state.js";
 import { mentions, notify, updateTitle } from "./alerts.js";
 import { unreadByMarker, unreadAfterMarker } from "./reads.js";
 import { deleteControl } from "./redact.js";
@@ -16,7 +16,8 @@ function count(text, char) {
   return text.split(char).length - 1;
 }
 
-export function withLinks(text) {
+export function withLinks(typed) {
+  const text = unforced(typed);
   const out = document.createDocumentFragment();
   let last = 0;
   for (const found of text.matchAll(LINK)) {
@@ -34,6 +35,7 @@ export function withLinks(text) {
     out.append(text.slice(last, found.index));
     const link = el("a", "link", href);
     link.href = url.href;
+    link.dir = "ltr";  // an address reads left to right, in any message
     link.rel = "noopener noreferrer";
     link.target = "_blank";
     out.append(link);
@@ -102,8 +104,8 @@ function messageLine(m, mine) {
   line.dataset.time = String(m.time || 0);
   line.dataset.millis = String(millisOf(m));
   line.appendChild(el("time", "when", clock(m.time)));
-  if (!m.action) line.appendChild(el("span", "from", m.from));
-  const text = el("span", "text");
+  if (!m.action) line.appendChild(isolated(el("span", "from", m.from)));
+  const text = isolated(el("span", "text"));
   text.appendChild(withLinks(m.text));
   line.appendChild(text);
   return line;

@@ -2,7 +2,7 @@
 // own private conversations) with the server's search request, docs/WEB.md.
 // Each result is a button that opens its conversation (and shows the message
 // there when the page has it).
-import { $, state, el, clock, complain } from "./state.js";
+import { $, state, el, clock, complain, isolated, unforced } from "./state.js";
 import { request } from "./net.js";
 import { actions, roomConvo, privateConvo } from "./convos.js";
 
@@ -24,7 +24,8 @@ function entry(result) {
   button.type = "button";
   button.append(
     el("span", "where", where), " ", el("time", "when", clock(result.time)), " ",
-    el("span", "who", result.from + ":"), " ", el("span", "what", result.text),
+    isolated(el("span", "who", result.from)), ": ",
+    isolated(el("span", "what", unforced(result.text))),
   );
   button.addEventListener("click", () => open(result));
   const item = el("li");

@@ -29,6 +29,25 @@ export function el(tag, className, text) {
   return node;
 }
 
+// NODE (a message's text, a name) takes the direction of its first strong
+// letter (Arabic and Hebrew read right to left, and align so) and is
+// isolated: a direction override in it ends with it, never turning its
+// sender's name, time or the next message around.
+export function isolated(node) {
+  node.dir = "auto";
+  return node;
+}
+
+// TEXT with its direction overrides and embeddings (U+202A-E) made
+// isolates: a right-to-left passage still reads right to left, but letters
+// are never shown in another order than typed (a link or a name spelled
+// backwards to mislead).
+const FORCED = { "\u202a": "\u2066", "\u202b": "\u2067", "\u202c": "\u2069", "\u202d": "\u2066", "\u202e": "\u2067" };
+
+export function unforced(text) {
+  return text.replace(/[\u202a-\u202e]/g, (c) => FORCED[c]);
+}
+
 export function clock(seconds) {
   const d = seconds ? new Date(seconds * 1000) : new Date();
   return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
