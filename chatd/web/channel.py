@@ -16,7 +16,8 @@ bounds it lacks for a site that only serves pages and a WebSocket.
     announces one (or a chunked one, of unknown length) is answered 413 and
     the connection closed, before a byte of the body is read.
 
-It also answers a request line or a header too long to read (414, 431),
+It also answers a request line or a header too long to read, or too many
+headers (414, 431),
 where Twisted closes without a word.
 """
 
@@ -61,6 +62,9 @@ URI_TOO_LONG = closingResponse(b"414 URI Too Long", "the request's address is to
 HEADER_TOO_LARGE = closingResponse(
     b"431 Request Header Fields Too Large", "a request header is too long"
 )
+TOO_MANY_HEADERS = closingResponse(
+    b"431 Request Header Fields Too Large", "a request's headers are too many or too large"
+)
 TIMED_OUT = closingResponse(b"408 Request Timeout", "request headers took too long")
 
 
@@ -77,6 +81,7 @@ class ChatChannel(HTTPChannel):
     _refusedBody = False
     _requestStarted = False
     _linesOfRequest = 0
+    _bytesOfRequest = 0
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -88,6 +93,14 @@ class ChatChannel(HTTPChannel):
 
     def lineReceived(self, line: bytes) -> None:
         self._linesOfRequest += 1
+        self._bytesOfRequest += len(line)
+        if self._bytesOfRequest > self.totalHeadersSize or (
+            line and self._linesOfRequest > self.maxHeaders + 1
+        ):
+            # Past these limits Twisted answers a plain 400: say which.
+            self.transport.write(TOO_MANY_HEADERS)  # type: ignore[union-attr]
+            self.loseConnection()
+            return
         super().lineReceived(line)
 
     def lineLengthExceeded(self, line: bytes) -> None:
@@ -102,7 +115,7 @@ class ChatChannel(HTTPChannel):
     def _startHeaderClock(self) -> None:
         self._stopHeaderClock()
         self._requestStarted = False
-        self._linesOfRequest = 0
+        self._linesOfRequest = self._bytesOfRequest = 0
         if self.headerTimeout is not None:
             self._headerCall = self.callLater(self.headerTimeout, self._headersTimedOut)
 

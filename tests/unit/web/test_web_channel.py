@@ -156,13 +156,16 @@ class ChannelTests(WebTestCase):
     def test_tooLongLines(self) -> None:
         """
         A request line too long to read is answered 414, a header line too
-        long 431, and the connection closed (Twisted alone closes without
-        a word); a second request on a kept-alive connection is read anew.
+        long, one header too many or too many bytes of them 431, and the
+        connection closed (Twisted alone closes without a word, or says 400);
+        a second request on a kept-alive connection is read anew.
         """
         for request, status in [
             (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n", b"414 URI Too Long"),
             (b"GET / HTTP/1.1\r\nX-Big: " + b"b" * 20000 + b"\r\n", b"431 Request Header"),
             (GET_PAGE + b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n", b"414 URI Too Long"),
+            (b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 501, b"431 Request Header"),
+            (b"GET / HTTP/1.1\r\n" + (b"X-A: " + b"b" * 4000 + b"\r\n") * 5, b"431 Request Header"),
         ]:
             protocol, transport = self.open()
             protocol.dataReceived(request)
@@ -170,6 +173,10 @@ class ChannelTests(WebTestCase):
             self.assertIn(b"HTTP/1.1 " + status, written)
             self.assertTrue(transport.disconnecting)
             protocol.connectionLost(Failure(ConnectionDone()))
+        protocol, transport = self.open()  # as many headers as allowed: served
+        protocol.dataReceived(b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-A: b\r\n" * 499 + b"\r\n")
+        self.assertTrue(self.written(transport).startswith(b"HTTP/1.1 200 OK"))
+        protocol.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.failures, [])
 
     def test_chunkedBodyRefused(self) -> None:
