@@ -135,6 +135,8 @@ COMMANDS = commandTable(
         ("TIME", Command(queries.onTime)),
         ("VERSION", Command(queries.onVersion)),
         ("INFO", Command(queries.onInfo)),
+        ("ADMIN", Command(queries.onAdmin)),
+        ("STATS", Command(queries.onStats)),
         # Operators
         ("OPER", Command(oper.onOper, 2)),
         ("KILL", Command(oper.onKill, 1, oper=True)),

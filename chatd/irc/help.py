@@ -30,6 +30,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "AUTHENTICATE PLAIN or SCRAM-SHA-256: SASL login to a registered account,",
         "also once connected (you then take its name).",
     ),
+    "ADMIN": ("ADMIN: who runs this server (how many chat operators are online).",),
     "AWAY": ("AWAY [:text]: mark yourself away (or back without text).",),
     "BATCH": (
         "BATCH +ref draft/multiline <target>, @batch=ref PRIVMSG lines, BATCH -ref:",
@@ -69,6 +70,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     ),
     "REGISTER": ("REGISTER * * <password>: register your nickname as an account.",),
     "SETNAME": ("SETNAME :realname: change your real name (IRCv3 setname).",),
+    "STATS": ("STATS u: how long the server has been up.",),
     "TAGMSG": ("TAGMSG <targets>: client-only tags without text.",),
     "TIME": ("TIME: the server's time.",),
     "TOPIC": ("TOPIC <#channel> [:text]: see or set a room's topic.",),

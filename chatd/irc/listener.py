@@ -115,7 +115,9 @@ class IRCListener(ChatFactory):
         if presence is None:  # no MONITOR, hence nothing to extend
             del self.offeredCaps["extended-monitor"]
         self.setBodyLimits(maxBodyLines, maxBodyBytes)
-        self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock.seconds()))
+        #: When this listener started (C{STATS u} counts the uptime from it).
+        self.startedAt = clock.seconds()
+        self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.startedAt))
         self._wireFormats: dict[tuple[bool, ...], WireFormat] = {}
 
     def setBodyLimits(self, lines: int, size: int) -> None:

@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.unit.irc.test_irc_queries -*-
 """
 Questions about people: C{WHO}, C{WHOIS}, C{WHOWAS}, C{ISON}, C{USERHOST},
-and the client's own C{AWAY} state; and about servers: C{LINKS}.  NickServ
+and the client's own C{AWAY} state; and about servers: C{LINKS}, C{TIME},
+C{VERSION}, C{INFO}, C{ADMIN}, C{STATS}.  NickServ
 answers as a service (L{chatd.irc.nickserv}).
 
 People on other protocols are described as the service knows them: their
@@ -39,6 +40,9 @@ RPL_WHOISBOT = "335"
 RPL_ENDOFINFO = "374"
 RPL_LINKS = "364"
 RPL_ENDOFLINKS = "365"
+RPL_ADMINME, RPL_ADMINLOC1, RPL_ADMINLOC2, RPL_ADMINEMAIL = "256", "257", "258", "259"
+RPL_STATSUPTIME = "242"
+RPL_ENDOFSTATS = "219"
 
 
 def describe(irc: IRCSession, person: IParticipant) -> tuple[str, str, str]:
@@ -293,3 +297,35 @@ def onInfo(irc: IRCSession, message: Message) -> None:
     ):
         irc.numeric(RPL_INFO, line)
     irc.numeric(RPL_ENDOFINFO, "End of INFO list")
+
+
+def onAdmin(irc: IRCSession, message: Message) -> None:
+    """
+    C{256}-C{259}: who runs this server, as far as it knows: the chat
+    operators online (the people to ask), since no postal address is kept.
+    C{402} for another server (a nickname here names this one).
+    """
+    target = message.params[0] if message.params else irc.server
+    if key(target) != key(irc.server) and irc.service.find(target) is None:
+        irc.numeric(N.ERR_NOSUCHSERVER, target, "No such server")
+        return
+    operators = irc.service.people.operatorsOnline()
+    irc.numeric(RPL_ADMINME, irc.server, "Administrative info")
+    irc.numeric(RPL_ADMINLOC1, f"{irc.factory.networkName}, run with {VERSION}")
+    irc.numeric(RPL_ADMINLOC2, f"{operators} chat operator(s) online now")
+    irc.numeric(RPL_ADMINEMAIL, "Ask a chat operator: they are marked as such in WHOIS")
+
+
+def onStats(irc: IRCSession, message: Message) -> None:
+    """
+    C{STATS u}: how long the server has been up (C{242}); every query ends
+    with C{219}, which is all the others get: the rest is the operators'
+    console's (C{chatd-admin}), not shown to IRC users.
+    """
+    query = message.params[0][:1] if message.params else "*"
+    if query == "u":
+        up = int(irc.factory.clock.seconds() - irc.factory.startedAt)
+        days, rest = divmod(up, 86400)
+        clock = time.strftime("%H:%M:%S", time.gmtime(rest))
+        irc.numeric(RPL_STATSUPTIME, f"Server Up {days} days {clock}")
+    irc.numeric(RPL_ENDOFSTATS, query, "End of STATS report")

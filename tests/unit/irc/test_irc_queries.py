@@ -315,6 +315,51 @@ class ServerQueryTests(IRCTestCase):
         self.assertEqual(messages[0].params[1:3], ["chatd-0.1", "chatd"])
         self.assertEqual([m.command for m in messages[1:]], ["005", "005", "005"])
 
+    def test_admin(self) -> None:
+        """
+        ADMIN (of this server, by its name or a nickname here) says who
+        runs it as far as the server knows: the network and version, how
+        many chat operators are online; another server is 402.
+        """
+        alice, t = self.connect("alice")
+        for line in ("ADMIN", "ADMIN CHATD", "ADMIN alice"):
+            messages = self.messages(self.send(alice, t, line))
+            self.assertEqual(
+                [(m.command, m.params) for m in messages],
+                [
+                    ("256", ["alice", "chatd", "Administrative info"]),
+                    ("257", ["alice", "chatd, run with chatd-0.1"]),
+                    ("258", ["alice", "0 chat operator(s) online now"]),
+                    ("259", ["alice", "Ask a chat operator: they are marked as such in WHOIS"]),
+                ],
+            )
+        [refused] = self.messages(self.send(alice, t, "ADMIN irc.example.org"))
+        self.assertEqual(
+            (refused.command, refused.params),
+            ("402", ["alice", "irc.example.org", "No such server"]),
+        )
+
+    def test_stats(self) -> None:
+        """
+        STATS u gives the uptime, from the listener's start; every query
+        ends with 219, the only answer to the others.
+        """
+        alice, t = self.connect("alice")
+        self.clock.advance(86400 + 3661)
+        messages = self.messages(self.send(alice, t, "STATS u"))
+        self.assertEqual(
+            [(m.command, m.params) for m in messages if m.command != "PING"],  # a day's silence
+            [
+                ("242", ["alice", "Server Up 1 days 01:01:01"]),
+                ("219", ["alice", "u", "End of STATS report"]),
+            ],
+        )
+        for line, query in (("STATS o", "o"), ("STATS", "*")):
+            [end] = self.messages(self.send(alice, t, line))
+            self.assertEqual(
+                (end.command, end.params), ("219", ["alice", query, "End of STATS report"])
+            )
+
     def test_links(self) -> None:
         """
         LINKS shows this server, with its description, then the services
