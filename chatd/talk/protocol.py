@@ -33,6 +33,7 @@ from chatd.core.names import key, normalize
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.paced import paced, pagesFor
+from chatd.lines.roomhold import RoomHold
 from chatd.talk import reading
 from chatd.talk.commands import COMMANDS, helpText, newPassword
 from chatd.talk.format import (
@@ -72,6 +73,7 @@ class TalkProtocol(ChatLineReceiver):
     protocolName = "talk"
     factory: TalkFactory
     telnet: TelnetFilter
+    held: RoomHold[bytes]
     room: str | None = None
     registering: list[str] | None = None
     _loginCall: IDelayedCall | None = None
@@ -87,6 +89,7 @@ class TalkProtocol(ChatLineReceiver):
         return self
 
     def connectionMade(self) -> None:
+        self.held = RoomHold(self.factory.clock, self.send)
         self.telnet = TelnetFilter(
             self._lineData,
             self.send,
@@ -320,14 +323,15 @@ class TalkProtocol(ChatLineReceiver):
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
         pieces = historyPieces(room, events, self.factory.clock.seconds(), self.pages)
-        paced(self.outbox, pieces)
+        paced(self.outbox, pieces).addBoth(lambda _: self.held.release(room))
 
     def pages(self, events: list[RoomMessage]) -> Iterator[list[RoomMessage]]:
         return pagesFor(self.outbox, events)
 
     def roomMessage(self, event: RoomMessage) -> None:
         if hasText(event):  # one of tags only (IRC's TAGMSG), or CTCP, has nothing to show
-            self.send(event.wire(encodeRoomMessage))
+            if not self.held.keep(event.roomKey, data := event.wire(encodeRoomMessage)):
+                self.send(data)
             reading.shown(self, event.room, True, event.millis)
 
     def privateMessage(self, event: PrivateMessage) -> None:

@@ -22,6 +22,7 @@ from chatd.core.events import KICK, PART, Membership, shownBy
 from chatd.core.interfaces import maybeCall
 from chatd.core.names import isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.status import awayOf
+from chatd.lines.roomhold import replayOffered
 from chatd.talk.format import clean, serverLine, stamp
 from chatd.talk.session import TalkSession, UsageError
 
@@ -71,8 +72,22 @@ def roomArgument(name: str) -> str:
 async def enter(session: TalkSession, room: str, roomKey: str | None = None) -> None:
     """
     Enter C{room} (with C{roomKey} if it has a key), creating it if it
-    does not exist, and talk there.
+    does not exist, and talk there.  Its live lines wait for its history
+    (L{chatd.lines.roomhold}), unless no history comes: not entered, or
+    in it already.
     """
+    held = replayOffered(session.factory.service, session.participant)
+    if held:
+        session.held.hold(room)
+    entered = False
+    try:
+        entered = await _enter(session, room, roomKey)
+    finally:
+        if held and not entered:
+            session.held.release(room)
+
+
+async def _enter(session: TalkSession, room: str, roomKey: str | None) -> bool:
     service, me = session.factory.service, session.participant
     try:
         name = await maybeCall(service.enter, me, room, roomKey)
@@ -86,16 +101,17 @@ async def enter(session: TalkSession, room: str, roomKey: str | None = None) -> 
         session.send(
             serverLine(f"Waiting for an operator's approval to enter {room}; you will be told.")
         )
-        return
+        return False
     except errors.AlreadyMember:
         name = next(r for r in service.roomsOf(me) if key(r) == key(room))
         session.room = name
         session.send(serverLine(f"You are now talking in {name}.") + topicLine(session, name))
-        return
+        return False
     session.room = name
     session.send(
         serverLine(f"You joined {name}{company(session, name)}") + topicLine(session, name)
     )
+    return True
 
 
 def topicLine(session: TalkSession, room: str, always: bool = False) -> bytes:

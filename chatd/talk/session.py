@@ -20,6 +20,7 @@ from chatd.core.errors import ChatError
 from chatd.core.events import RoomMessage
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.lines.outbox import Outbox
+from chatd.lines.roomhold import RoomHold
 from chatd.talk.telnet import TelnetFilter
 
 
@@ -54,6 +55,7 @@ class TalkSession(Protocol):
 
     room: str | None
     registering: list[str] | None
+    held: RoomHold[bytes]  # the live lines of rooms being entered, until their history
 
     @property
     def factory(self) -> TalkSettings: ...

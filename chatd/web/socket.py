@@ -42,10 +42,10 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
-from chatd.core.names import key
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.outbox import Outbox
 from chatd.lines.paced import paced, pagesFor
+from chatd.lines.roomhold import RoomHold, replayOffered
 from chatd.lines.throttle import TokenBucket
 from chatd.web import wire
 from chatd.web.dispatch import dispatch, refusal
@@ -56,10 +56,6 @@ if TYPE_CHECKING:
     from chatd.web.frames import FrameReader
 from chatd.web.replay import ReplayMarks
 from chatd.web.wire import shownRoomMessage
-
-#: Seconds a room's live messages wait at most for the history replayed
-#: on entering it (one that fails to come, or comes late in a cluster).
-HOLD = 3.0
 
 #: WebSocket close codes (RFC 6455 section 7.4.1).
 CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
@@ -125,7 +121,7 @@ class WebParticipant:
         # What the page has of each room's past (chatd.web.replay), once named.
         self.replay: ReplayMarks | None = None
         # Rooms being entered: their live frames, held for the replay (holdRoom).
-        self._holding: dict[str, list[tuple[bytes, int]]] | None = None
+        self._holding: RoomHold[tuple[bytes, int]] | None = None
 
     # WebSocketProtocol
 
@@ -240,25 +236,22 @@ class WebParticipant:
     def holdRoom(self, room: str) -> None:
         """
         The page enters C{room}: its live frames wait for the replay (first
-        the past, WEB.md); at most L{HOLD} seconds, should none come.
+        the past, WEB.md, L{chatd.lines.roomhold}).
         """
-        persistence = self.service.persistence
-        if persistence is None or not persistence.replays.offers(self):
-            return  # no history is replayed
-        holding = self._holding = self._holding or {}
-        if key(room) not in holding:
-            holding[key(room)] = []
-            self.factory.clock.callLater(HOLD, self.releaseRoom, room)
+        if replayOffered(self.service, self):
+            self._holding = self._holding or RoomHold(self.factory.clock, self._sendHeld)
+            self._holding.hold(room)
 
     def releaseRoom(self, room: str) -> None:
         """
         Send what L{holdRoom} kept of C{room}, in order.
         """
-        held = None if self._holding is None else self._holding.pop(key(room), None)
-        outbox = self.outbox
-        if not held or outbox is None or not self._open:
-            return
-        for data, frames in held:
+        if self._holding is not None:
+            self._holding.release(room)
+
+    def _sendHeld(self, held: tuple[bytes, int]) -> None:
+        outbox, (data, frames) = self.outbox, held
+        if outbox is not None and self._open:
             outbox.write(data)
             if outbox.tally is not None and frames > 1:
                 outbox.tally(frames - 1)
@@ -271,8 +264,7 @@ class WebParticipant:
         """
         outbox = self.outbox
         if outbox is not None and self._open and (data := event.wire(shownRoomMessage)):
-            if self._holding and event.roomKey in self._holding:
-                self._holding[event.roomKey].append((data, 1))
+            if self._holding is not None and self._holding.keep(event.roomKey, (data, 1)):
                 return
             outbox.write(data)  # counted as sent when flushed (Outbox.tally)
 
@@ -289,12 +281,13 @@ class WebParticipant:
         outbox = self.outbox
         if outbox is not None and self._open:
             data, frames = batch.shown(self, start, shownRoomMessage)
-            if frames and self._holding and batch.roomKey in self._holding:
-                self._holding[batch.roomKey].append((data, frames))
-            elif frames:
-                outbox.queue(data)
-                if outbox.tally is not None and frames > 1:
-                    outbox.tally(frames - 1)  # its flush counts this write as one
+            if not frames or (
+                self._holding is not None and self._holding.keep(batch.roomKey, (data, frames))
+            ):
+                return
+            outbox.queue(data)
+            if outbox.tally is not None and frames > 1:
+                outbox.tally(frames - 1)  # its flush counts this write as one
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if hasText(event):  # not one of tags only, nor CTCP

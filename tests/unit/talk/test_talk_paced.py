@@ -7,10 +7,14 @@ C{/search} is paged the same way.
 
 from __future__ import annotations
 
-from twisted.internet.address import IPv4Address
+from typing import Any
 
+from twisted.internet.address import IPv4Address
+from twisted.internet.defer import Deferred
+
+from chatd.lines.roomhold import HOLD
 from chatd.talk.protocol import TalkFactory, TalkProtocol
-from tests.support.helpers import SlowTransport, readAll
+from tests.support.helpers import SlowTransport, output, readAll
 from tests.support.talkstorecase import TalkStoreTestCase
 
 MAX_OUTPUT = 64 * 1024
@@ -104,3 +108,54 @@ class PacedTalkHistoryTests(TalkStoreTestCase):
         self.assertIn(b'Search for "needle": 20 messages, newest first:', got)
         shown = self.numbers(got.decode(errors="replace"))
         self.assertEqual(shown, [f"{i:04}" for i in reversed(range(20))])
+
+    def slowHistory(self) -> list[tuple[Deferred[Any], tuple[Any, ...]]]:
+        """
+        The store's room histories from now on wait (a database thread):
+        each read asked for, to be answered by the test.
+        """
+        asked: list[tuple[Deferred[Any], tuple[Any, ...]]] = []
+
+        def waiting(*args: Any) -> Deferred[Any]:
+            asked.append((Deferred(), args))
+            return asked[-1][0]
+
+        self.patch(self.store, "history", waiting)
+        return asked
+
+    def test_liveAfterHistory(self) -> None:
+        """
+        C{/join} of a room whose history is still being read: what is said
+        there meanwhile comes after the history, not above it; what is
+        said in the other rooms is not held.
+        """
+        bob, tb = self.talk("bob")
+        self.type(bob, tb, "/join Jeux", "earlier words")
+        alice, ta = self.talk("alice")
+        original = self.store.history
+        asked = self.slowHistory()
+        self.type(alice, ta, "/join Jeux")
+        self.type(bob, tb, "live words", "/join lobby", "in the lobby")
+        self.assertIn(b"<bob> in the lobby", output(ta, self.clock))
+        [(reading, args)] = asked
+        original(*args).chainDeferred(reading)
+        shown = output(ta, self.clock)
+        history, end, after = shown.partition(b"*** End of history.")
+        self.assertIn(b"<bob> earlier words", history)
+        self.assertNotIn(b"live words", history)
+        self.assertIn(b"<bob> live words", after)
+
+    def test_historyNeverComes(self) -> None:
+        """
+        A room whose history never comes (a database gone) holds its live
+        lines for L{HOLD} seconds, then shows them.
+        """
+        bob, tb = self.talk("bob")
+        self.type(bob, tb, "/join Jeux")
+        alice, ta = self.talk("alice")
+        self.slowHistory()
+        self.type(alice, ta, "/join Jeux")
+        self.type(bob, tb, "live words")
+        self.assertNotIn(b"live words", output(ta, self.clock))
+        self.clock.advance(HOLD)
+        self.assertIn(b"<bob> live words", output(ta, self.clock))
