@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.admin.test_admin_commands -*-
+# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.unit.admin.test_admin_whois,tests.unit.cluster.test_cluster_activity -*-  # noqa: E501
 """
 The console's vocabulary and its read-only commands: the command table,
 argument checking, and the views (users, rooms, whois, stats, audit...).
@@ -12,10 +12,13 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
+from twisted.internet.defer import Deferred
+
 from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core.absent import isAbsent
+from chatd.core.activity import activityOf
 from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
@@ -236,7 +239,7 @@ class ConsoleViews:
         name = requests[0][1]  # as they spelled it
         return f"{name} waits to enter: {', '.join(room for room, _ in requests)}"
 
-    def cmd_whois(self, rest: str) -> str:
+    async def cmd_whois(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
         lines = []
@@ -255,6 +258,10 @@ class ConsoleViews:
                 if isAbsent(each):
                     continue
                 since = self.moderation.connectedAt(each)
+                if since is None:  # another node's user: their node says when
+                    asked = activityOf(self.service.people.activity, self.service.observer, each, 0)
+                    seen = await asked if isinstance(asked, Deferred) else asked
+                    since = None if seen is None else seen.signedOn
                 lines.append(
                     f"{target.nick}: connected from {each.address} over {each.protocolName}"
                     + (f" since {formatTime(since)} UTC" if since is not None else "")

@@ -1,13 +1,16 @@
 """
 Tests for L{chatd.cluster.queries} and what it serves: C{WHOIS} of a user
-on another node shows their idle time and sign-on, asked of their node,
-and a node that cannot answer holds the asker up for a bounded time only.
+on another node shows their idle time and sign-on, asked of their node
+(the console's C{whois} their sign-on), and a node that cannot answer
+holds the asker up for a bounded time only.
 """
 
 from __future__ import annotations
 
 import json
 
+from chatd.admin.commands import AdminConsole
+from chatd.admin.timespec import formatTime
 from chatd.cluster.profiles import seenIn
 from chatd.cluster.queries import WAIT
 from chatd.core.activity import Seen
@@ -129,6 +132,23 @@ class RemoteIdleTests(TwoNodes):
         asked = self.b.bridge.queries.ask("a", "shoe size", u="alice")
         self.settle()
         self.assertIsNone(self.successResultOf(asked))
+
+
+class ConsoleWhoisTests(TwoNodes):
+    def test_sinceOfAnotherNodesUser(self) -> None:
+        """
+        The console's C{whois} of a user of another node says since when
+        they are connected, as their node knows it.
+        """
+        start = self.clock.seconds()
+        self.a.user("carol", "lobby")
+        self.settle()
+        self.clock.advance(30)
+        reply = AdminConsole(self.b.service, "root").execute("whois carol")
+        self.settle()
+        first = self.successResultOf(reply).splitlines()[0]
+        self.assertTrue(first.startswith("carol: connected from "), first)
+        self.assertTrue(first.endswith(f" since {formatTime(start)} UTC"), first)
 
 
 class SeenInTests(TwoNodes):
