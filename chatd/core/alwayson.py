@@ -33,10 +33,10 @@ from chatd.core import errors
 from chatd.core.absent import AWAY_TEXT, Absent
 from chatd.core.events import Notice
 from chatd.core.interfaces import maybeCall
-from chatd.core.login import claimed
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
+from chatd.core.renaming import claimed
 from chatd.core.status import AWAY, announce
 
 if TYPE_CHECKING:

@@ -12,8 +12,7 @@ the person logs out with its last connection.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -22,46 +21,13 @@ from chatd.core import errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.events import Notice, Rename
-from chatd.core.names import isReserved, isValidName, key, normalize
+from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
-from chatd.core.renaming import checkRename, renamedHere
+from chatd.core.renaming import checkRename, claimed, renamedHere, validNick
 
 if TYPE_CHECKING:
-    from chatd.core.roles import IChatObserver
     from chatd.core.service import ChatService
-
-_T = TypeVar("_T")
-
-
-async def claimed(
-    observer: IChatObserver, participant: IParticipant, nick: str, give: Callable[[], _T]
-) -> _T:
-    """
-    Ask C{observer} for C{nick} (cluster-wide), then C{give()} it; if
-    C{give} refuses, the claim is given back.
-    """
-    await maybeCall(observer.claimNick, participant, nick)
-    try:
-        return give()
-    except Exception:
-        observer.releaseNick(participant, nick)
-        raise
-
-
-def validNick(nick: str) -> str:
-    """
-    C{nick} as it is kept, if a user may log in or rename to it.
-
-    @raise InvalidNick: it breaks the name rule, or is reserved for the
-        services (L{isReserved}).
-    """
-    nick = normalize(nick)
-    if not isValidName(nick):
-        raise errors.InvalidNick()
-    if isReserved(nick):
-        raise errors.InvalidNick(f"{nick} is reserved for the network's services")
-    return nick
 
 
 class Logins:
@@ -130,13 +96,14 @@ class Logins:
         if loading is not None or service.observer is not None:
             if not service.people.isConnected(participant):
                 raise errors.NotLoggedIn()
-            service.moderation.checkAddress(participant.address)  # connected before bans known
+            self.checkSanctions(participant, nick)  # connected before bans known
             self.checkName(nick)
         persistence = service.persistence
         rooms: list[str] = []
         if persistence is not None:
             # The password first: the name is claimed only once it is earned.
             proven, rooms = await persistence.verifyLogin(participant, nick, password)
+            self.checkSanctions(participant, nick)  # one may have come during the check
             if proven:  # before admission, which other nodes hear of
                 service.people.accounts.prove(participant, nick)
                 person = self.joinable(participant, nick)
@@ -156,6 +123,14 @@ class Logins:
         elif service.observer is not None:
             await maybeCall(service.observer.everyoneHeard)
         return nick
+
+    def checkSanctions(self, participant: IParticipant, nick: str) -> None:
+        """
+        After a wait: a ban or kick given meanwhile (of the name or the
+        address) refuses the login it would have refused before.
+        """
+        self.service.moderation.checkAddress(participant.address)
+        self.service.moderation.checkLogin(nick)
 
     def checkName(self, nick: str) -> None:
         """
@@ -276,6 +251,7 @@ class Logins:
         """
         if not self.service.people.isConnected(participant) or self.service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
+        self.checkSanctions(participant, nick)
         holder = self.service.find(nick)
         if holder is not None:
             person = self.joinable(participant, nick)  # signed in meanwhile from elsewhere

@@ -1,6 +1,7 @@
 # -*- test-case-name: tests.unit.core.test_renaming -*-
 """
-Who may take a new nickname while logged in.  A sanction follows the
+Who may take a nickname: the name rule (L{validNick}), the cluster's
+claim (L{claimed}), and, while logged in, sanctions.  A sanction follows the
 person, not the name they happen to use: a name the console banned or
 kicked is refused to a rename as to a login, a muted person keeps their
 name until the mute ends, and a member a room's ban mask keeps quiet
@@ -12,16 +13,52 @@ L{renamedHere}.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from chatd.core import errors
+from chatd.core.calls import maybeCall
+from chatd.core.names import isReserved, isValidName, normalize
 from chatd.core.sanctiontext import describe
 from chatd.modstore import BAN, KICK, MUTE
 
 if TYPE_CHECKING:
     from chatd.core.interfaces import IParticipant
+    from chatd.core.roles import IChatObserver
     from chatd.core.room import Room
     from chatd.core.service import ChatService
+
+_T = TypeVar("_T")
+
+
+async def claimed(
+    observer: IChatObserver, participant: IParticipant, nick: str, give: Callable[[], _T]
+) -> _T:
+    """
+    Ask C{observer} for C{nick} (cluster-wide), then C{give()} it; if
+    C{give} refuses, the claim is given back.
+    """
+    await maybeCall(observer.claimNick, participant, nick)
+    try:
+        return give()
+    except Exception:
+        observer.releaseNick(participant, nick)
+        raise
+
+
+def validNick(nick: str) -> str:
+    """
+    C{nick} as it is kept, if a user may log in or rename to it.
+
+    @raise InvalidNick: it breaks the name rule, or is reserved for the
+        services (L{isReserved}).
+    """
+    nick = normalize(nick)
+    if not isValidName(nick):
+        raise errors.InvalidNick()
+    if isReserved(nick):
+        raise errors.InvalidNick(f"{nick} is reserved for the network's services")
+    return nick
 
 
 def quietedByBan(room: Room, participant: IParticipant, operator: bool) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 
+from chatd.admin.commands import AdminConsole
 from chatd.core import errors
 from chatd.core.accounts import PasswordRules
 from chatd.core.delivery import connectionsOf
@@ -143,6 +144,49 @@ class AccountTests(PersistenceTestCase):
         self.assertFalse(self.successResultOf(service.isRegistered("alice")))
         self.assertRaises(errors.NotPermitted, service.register, alice, "sesame")
         self.assertRaises(errors.NotPermitted, service.history, alice, "x")
+
+    def slowChecks(self) -> list[Deferred[Any]]:
+        """
+        Password checks wait from now on: each one's Deferred, which the
+        test fires to end it.
+        """
+        pending: list[Deferred[Any]] = []
+
+        def slow(f: Any, *args: Any) -> Deferred[Any]:
+            pending.append(Deferred())
+            return pending[-1].addCallback(lambda _: f(*args))
+
+        assert self.service.persistence is not None
+        self.service.persistence.accounts.checker.runInThread = slow
+        return pending
+
+    def test_sanctionDuringLogin(self) -> None:
+        """
+        A ban or a kick given from the console while the password of a
+        login is checked refuses that login, as it would have refused it a
+        moment earlier: the console's answer ("not connected now") holds.
+        """
+        self.registered("alice", "sesame")
+        pending = self.slowChecks()
+        console = AdminConsole(self.service, "root")
+        for command, refusal, undo in (
+            ("ban alice spam", errors.Banned, "unban alice"),
+            ("kick alice 10m spam", errors.Kicked, "unkick alice"),
+        ):
+            alice = RecordingParticipant()
+            self.service.connect(alice)
+            result = self.service.login(alice, "alice", "sesame")
+            self.assertIn("not connected", self.successResultOf(console.execute(command)))
+            pending.pop().callback(None)
+            self.failureResultOf(result, refusal)
+            self.assertIsNone(self.service.find("alice"))
+            self.service.disconnect(alice)
+            self.successResultOf(console.execute(undo))
+        alice = RecordingParticipant()  # let in again
+        self.service.connect(alice)
+        result = self.service.login(alice, "alice", "sesame")
+        pending.pop().callback(None)
+        self.assertEqual(self.successResultOf(result), "alice")
 
     def test_disconnectDuringLogin(self) -> None:
         """
