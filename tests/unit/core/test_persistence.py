@@ -184,7 +184,7 @@ class AccountTests(PersistenceTestCase):
             self.successResultOf(console.execute(undo))
         alice = RecordingParticipant()  # let in again
         self.service.connect(alice)
-        result = self.service.login(alice, "alice", "sesame")
+        result = settled(self.service.login(alice, "alice", "sesame"))
         pending.pop().callback(None)
         self.assertEqual(self.successResultOf(result), "alice")
 
