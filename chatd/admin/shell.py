@@ -19,6 +19,9 @@ from chatd.admin.commands import AdminConsole
 
 BANNER = "chatd admin console; 'help' lists the commands, 'quit' leaves."
 QUIT = {"quit", "exit", "logout"}
+#: The answer to a line with bytes that are not UTF-8: a name read without
+#: them could be someone else's, so nothing is done.
+NOT_UTF8 = "that line was not valid UTF-8: nothing was done (set the terminal to UTF-8)"
 
 
 class ConsoleLineProtocol(LineReceiver):
@@ -36,7 +39,11 @@ class ConsoleLineProtocol(LineReceiver):
         self.transport.write(BANNER.encode() + b"\n" + self.prompt)  # type: ignore[union-attr]
 
     def lineReceived(self, line: bytes) -> None:
-        text = line.rstrip(b"\r").decode("utf-8", "replace").strip()
+        try:
+            text = line.rstrip(b"\r").decode("utf-8").strip()
+        except UnicodeDecodeError:
+            self.transport.write(NOT_UTF8.encode() + b"\n" + self.prompt)  # type: ignore[union-attr]
+            return
         if text.lower() in QUIT:
             self.transport.loseConnection()  # type: ignore[union-attr]
             return
@@ -83,7 +90,8 @@ class ConsoleShell(HistoricRecvLine):
         # No screen reset: leave the operator's scrollback alone.
         self.setInsertMode()
 
-    _utf8 = b""
+    _utf8 = b""  # the start of a UTF-8 sequence being typed
+    _badBytes = False  # the line being typed had bytes that are not UTF-8
 
     def keystrokeReceived(self, keyID: bytes, modifier: object) -> None:
         if keyID == b"\x04" and not self.lineBuffer:  # Ctrl-D on an empty line
@@ -92,17 +100,29 @@ class ConsoleShell(HistoricRecvLine):
         if isinstance(keyID, bytes) and len(keyID) == 1 and keyID[0] >= 0x80:
             # Conch's line editor takes ASCII only: gather a UTF-8 sequence
             # into one character, so 'Général' can be typed and erased.
-            self._utf8 += keyID
-            try:
-                self._utf8.decode("utf-8")
-            except UnicodeDecodeError:
-                if len(self._utf8) >= 4:
-                    self._utf8 = b""  # not UTF-8: drop it
-                return
-            character, self._utf8 = self._utf8, b""
-            self.characterReceived(character, False)
+            self._gather(keyID)
             return
+        if self._utf8:  # a sequence cut short by another key
+            self._utf8, self._badBytes = b"", True
         super().keystrokeReceived(keyID, modifier)
+
+    def _gather(self, byte: bytes) -> None:
+        """
+        One byte of a UTF-8 character.  A byte that cannot continue the
+        sequence (Latin-1 typed, a bad paste) marks the line bad and the
+        next character starts anew, so the next line is read right.
+        """
+        pending = self._utf8 + byte
+        try:
+            pending.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.end == len(pending) and error.reason == "unexpected end of data":
+                self._utf8 = pending  # more bytes to come
+                return
+            self._utf8, self._badBytes = b"", True
+            return
+        self._utf8 = b""
+        self.characterReceived(pending, False)  # one character of several bytes
 
     def terminalSize(self, width: int, height: int) -> None:
         # Conch clears the screen here, which would wipe the banner and the
@@ -111,6 +131,10 @@ class ConsoleShell(HistoricRecvLine):
 
     def lineReceived(self, line: bytes) -> None:
         text = line.decode("utf-8", "replace").strip()
+        if self._badBytes:
+            self._badBytes = False
+            self._reply(NOT_UTF8)
+            return
         if text.lower() in QUIT:
             self.hangUp()
             return

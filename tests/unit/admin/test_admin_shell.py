@@ -1,0 +1,88 @@
+"""
+The console's terminal (L{chatd.admin.shell}): UTF-8 typed a byte at a time
+becomes characters, and a line with bytes that are not UTF-8 (Latin-1 typed,
+a bad paste) is refused whole, without spoiling the lines after it: a name
+read without its bad byte could be someone else's.
+"""
+
+from __future__ import annotations
+
+from twisted.conch.insults import insults
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.admin.shell import NOT_UTF8, ConsoleLineProtocol, ConsoleShell
+
+
+class RecordingConsole:
+    """
+    A console that records the command lines it is given.
+    """
+
+    who = "root"
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def attach(self, hangUp: object) -> None:
+        pass
+
+    def detach(self) -> None:
+        pass
+
+    def execute(self, text: str) -> Deferred[str]:
+        self.lines.append(text)
+        return succeed("done")
+
+
+class ShellTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.console = RecordingConsole()
+        self.terminal = insults.ServerProtocol(ConsoleShell, self.console)
+        self.transport = StringTransport()
+        self.terminal.makeConnection(self.transport)
+
+    def typed(self, data: bytes) -> str:
+        """
+        Type C{data}, a byte at a time as a telnet client sends keys; what
+        the terminal showed.
+        """
+        self.transport.clear()
+        for byte in data:
+            self.terminal.dataReceived(bytes([byte]))
+        shown: bytes = self.transport.value()
+        return shown.decode("utf-8", "replace")
+
+    def test_utf8Name(self) -> None:
+        self.typed("whois Zoé\r".encode())
+        self.assertEqual(self.console.lines, ["whois Zoé"])
+
+    def test_badByteRefusesTheLineOnly(self) -> None:
+        """
+        A Latin-1 C{é} refuses its line (nothing is run) and the lines
+        after it read right, however the bytes fall.
+        """
+        self.assertIn(NOT_UTF8, self.typed(b"kill Zo\xe9 bye\r"))
+        self.assertEqual(self.console.lines, [])
+        self.typed("whois Zoé\r".encode())
+        self.assertIn(NOT_UTF8, self.typed(b"whois \xe9\xc3\xa9\r"))  # cut short, then whole
+        self.typed("kill Zoé bye\r".encode())
+        self.assertIn(NOT_UTF8, self.typed(b"whois Zo\xa9\r"))  # a lone continuation byte
+        self.assertEqual(self.console.lines, ["whois Zoé", "kill Zoé bye"])
+
+
+class LineConsoleTests(SynchronousTestCase):
+    def test_badBytesRefused(self) -> None:
+        """
+        The console on standard input refuses a line that is not UTF-8 and
+        reads the next one.
+        """
+        console = RecordingConsole()
+        protocol = ConsoleLineProtocol(console)  # type: ignore[arg-type]
+        transport = StringTransport()
+        protocol.makeConnection(transport)
+        protocol.dataReceived(b"kill Zo\xe9 bye\n")
+        self.assertIn(NOT_UTF8.encode(), transport.value())
+        protocol.dataReceived("whois Zoé\n".encode())
+        self.assertEqual(console.lines, ["whois Zoé"])
