@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_talk_paced,tests.unit.web.test_web_replay -*-
+# -*- test-case-name: tests.unit.talk.test_talk_paced,tests.unit.web.test_web_paced -*-
 """
 First the past: a person entering a busy room is sent its history, paced
 as their client reads, while the room goes on talking.  Its live messages
