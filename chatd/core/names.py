@@ -173,13 +173,15 @@ def _asciiKeys() -> dict[int, str]:
 def key(name: str) -> str:
     """
     The identity of a name: C{Alice}, C{ALICE}, C{АLICE} (Cyrillic A),
-    C{ａｌｉｃｅ}, C{𝐚𝐥𝐢𝐜𝐞}, C{aⅼice} and C{alıce} are one.
+    C{ａｌｉｃｅ}, C{𝐚𝐥𝐢𝐜𝐞}, C{aⅼice} and C{alıce} are one; so are C{Tina}
+    and C{Тina} (a Cyrillic capital Te), and C{тina} with its small letter.
 
     The PRECIS C{UsernameCaseMapped} form (NFKC and case folding for a name
     PRECIS refuses, so that a lookup or a ban still finds its look-alike),
     then its skeleton.  The skeleton is case-sensitive (C{I} and C{l} share
-    a prototype, C{i} does not) while names are not, so the skeleton is
-    taken again of the upper-cased result and folded: C{troII}, C{troll}
+    a prototype, C{i} does not; C{Т} has C{T} for its look-alike, C{т}
+    none) while names are not, so the skeleton is also taken of the
+    upper-cased name, first, and of the upper-cased result: C{troII}, C{troll}
     and C{troii} are one key, and so are C{alice} and C{allce}.  Accents and
     other combining marks are dropped as well: C{Gеnéral} (a Cyrillic e
     without its accent), C{General} and C{Général} are one room, and
@@ -200,8 +202,11 @@ def computeKey(name: str) -> str:
     except UnicodeError:
         current = unicodedata.normalize("NFKC", name).casefold()
     current = "".join(ch for ch in current if not _isIgnorable(ch))
-    for _ in range(4):  # until a fixed point: a fold can make a new look-alike
-        folded = skeleton(skeleton(current).casefold().upper()).casefold()
+    for _ in range(6):  # until a fixed point: a fold can make a new look-alike
+        # The capital's look-alike first (Т, М, Β read T, M, B; their small
+        # letters have none), then the small letters' and the capitals' again.
+        folded = skeleton(current.upper()).casefold()
+        folded = skeleton(skeleton(folded).casefold().upper()).casefold()
         folded = unicodedata.normalize("NFKC", _withoutMarks(folded))
         if folded == current:
             break

@@ -1,6 +1,6 @@
 # -*- test-case-name: tests.integration.test_rekey -*-
 """
-A schema migration in Python: recompute every stored name key with today's
+Schema migrations in Python: recompute every stored name key with today's
 L{chatd.core.names.key} (PRECIS, then the UTS #39 confusable skeleton), in the
 caller's transaction, on SQLite and PostgreSQL alike.
 
@@ -132,14 +132,7 @@ def senderKeys(txn: Cursor, paramstyle: str) -> None:
     their senders' keys, and the keys of those of their people who are
     registered now (the best guess of who was when they were sent).
     """
-    txn.execute("SELECT DISTINCT sender FROM messages WHERE room_key IS NULL")
-    senders = [row[0] for row in txn.fetchall()]
-    txn.executemany(
-        _sql(
-            "UPDATE messages SET sender_key = ? WHERE room_key IS NULL AND sender = ?", paramstyle
-        ),
-        [(key(sender), sender) for sender in senders],
-    )
+    _senderKeys(txn, paramstyle)
     for column, account in (
         ("sender_key", "sender_account"),
         ("recipient_key", "recipient_account"),
@@ -148,3 +141,49 @@ def senderKeys(txn: Cursor, paramstyle: str) -> None:
             f"UPDATE messages SET {account} = {column} WHERE room_key IS NULL"
             f" AND {column} IN (SELECT nick_key FROM accounts)"
         )
+
+
+def rekeyAll(txn: Cursor, paramstyle: str) -> None:
+    """
+    L{rekey} again, once L{key} changed (capitals of other scripts that
+    look like Latin ones, C{Т} or C{М}, became the Latin letter), and the
+    key columns added since it was first written: the sender keys of
+    private messages, their accounts, and read markers.
+    """
+    txn.execute("SELECT nick_key, nick FROM accounts ORDER BY created, nick")
+    accounts, _ = _survivors(list(txn.fetchall()))
+    txn.execute("SELECT nick_key, room, target, millis FROM read_markers")
+    markers = list(txn.fetchall())
+    txn.execute("DELETE FROM read_markers")  # they name accounts, whose keys move
+    rekey(txn, paramstyle)
+    _senderKeys(txn, paramstyle)
+    for column in ("sender_account", "recipient_account"):
+        _move(txn, paramstyle, "messages", column, accounts)
+    latest: dict[tuple[str, str, str], tuple[str, int]] = {}
+    for nickKey, room, target, millis in markers:
+        if nickKey in accounts:  # else its account merged into an older one
+            where = (accounts[nickKey], room, key(target))
+            if where not in latest or millis > latest[where][1]:
+                latest[where] = (target, millis)
+    txn.executemany(
+        _sql(
+            "INSERT INTO read_markers (nick_key, room, target_key, target, millis)"
+            " VALUES (?, ?, ?, ?, ?)",
+            paramstyle,
+        ),
+        [(*where, target, millis) for where, (target, millis) in latest.items()],
+    )
+
+
+def _senderKeys(txn: Cursor, paramstyle: str) -> None:
+    """
+    Each stored private message's sender key, from its sender's name.
+    """
+    txn.execute("SELECT DISTINCT sender FROM messages WHERE room_key IS NULL")
+    senders = [row[0] for row in txn.fetchall()]
+    txn.executemany(
+        _sql(
+            "UPDATE messages SET sender_key = ? WHERE room_key IS NULL AND sender = ?", paramstyle
+        ),
+        [(key(sender), sender) for sender in senders],
+    )

@@ -20,7 +20,7 @@ from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER
 from typing import Any
 
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
-from chatd.storage.rekey import rekey, senderKeys
+from chatd.storage.rekey import rekey, rekeyAll, senderKeys
 from chatd.storage.search import lighterSearchIndex, searchIndex
 
 #: The rooms a fresh data directory starts with (those of seed 004).
@@ -225,6 +225,10 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE accounts ADD COLUMN presence_ended INTEGER NOT NULL DEFAULT 0",
     ],
+    # 18: name keys again (chatd.core.names.key): a capital of another script
+    # that looks like a Latin one (Cyrillic Т, М, В) is now the Latin letter,
+    # as its small letter is; look-alikes are merged as in 6.
+    [rekeyAll],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -14,12 +14,13 @@ import pytest_twisted
 
 from chatd.core.names import key
 from chatd.storage import openStore
-from chatd.storage.rekey import rekey
+from chatd.storage.conversations import Conversation
+from chatd.storage.rekey import rekey, rekeyAll
 from chatd.storage.schema import ID_TYPE, MIGRATIONS, VERSION_TABLE
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import createDatabase, postgresServer
-from tests.support.storefixtures import stop
+from tests.support.storefixtures import madeAndStopped, stop
 
 __all__ = ["postgresServer"]
 
@@ -126,3 +127,98 @@ async def test_rekeyPostgres(postgresServer: str) -> None:
     store = openStore("unused", url, _reactor())
     assert isinstance(store, SQLChatStore)
     await _checkRekeyed(store)
+
+
+#: Names whose key changed when capitals of other scripts became their
+#: Latin look-alike: a Cyrillic capital Te (younger than C{tina}, whose
+#: look-alike it now is), and a Russian name starting with a capital Em.
+CYRILLIC_TINA = "\u0422ina"
+MASHA = "\u041c\u0430\u0448\u0430"
+OLD_KEYS = {"tina": "tlna", CYRILLIC_TINA: "\u1d1blna", MASHA: "\u028da\u0448a"}
+
+
+def _beforeRekeyAll(execute: Any) -> None:
+    """
+    Rows as version 17 keyed them, in a database of today's schema set
+    back to 17: accounts C{tina}, a younger C{Тina} and C{Маша}, with read
+    markers, a membership and private messages between them.
+    """
+    version = next(i for i, statements in enumerate(MIGRATIONS) if rekeyAll in statements)
+    execute(f"UPDATE schema_version SET version = {version}")
+    for created, (nick, oldKey) in enumerate(OLD_KEYS.items()):
+        execute(
+            "INSERT INTO accounts (nick_key, nick, hash, created) VALUES"
+            f" ('{oldKey}', '{nick}', 'h-{nick}', {created})"
+        )
+    execute(
+        "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created)"
+        " VALUES ('jeux', 'Jeux', 'open', NULL, '', 0, 1)"
+    )
+    execute(f"INSERT INTO memberships (nick_key, room_key) VALUES ('{OLD_KEYS[MASHA]}', 'jeux')")
+    for nick, isRoom, target, millis in [
+        (MASHA, 1, "Jeux", 5000),
+        (MASHA, 0, "tina", 6000),
+        (CYRILLIC_TINA, 1, "Jeux", 7000),
+    ]:
+        execute(
+            "INSERT INTO read_markers (nick_key, room, target_key, target, millis) VALUES"
+            f" ('{OLD_KEYS[nick]}', {isRoom}, '{OLD_KEYS.get(target, 'jeux')}', '{target}',"
+            f" {millis})"
+        )
+    for id, sender, recipient in [(1, MASHA, "tina"), (2, "tina", MASHA)]:
+        execute(
+            "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body,"
+            " sent, pending, msgid, sent_ms, sender_key, sender_account, recipient_account)"
+            f" VALUES ({id}, NULL, NULL, '{sender}', '{OLD_KEYS[recipient]}', '{recipient}',"
+            f" 'm{id}', {id}, 0, 'm{id}', {id * 1000}, '{OLD_KEYS[sender]}',"
+            f" '{OLD_KEYS[sender]}', '{OLD_KEYS[recipient]}')"
+        )
+
+
+async def _checkRekeyedAll(store: SQLChatStore) -> None:
+    store.startService()
+    try:
+        snapshot = await store.load()
+        assert snapshot.accounts == {key("tina"), key(MASHA)}
+        assert await store.accountHash(CYRILLIC_TINA) == "h-tina"  # the older account's
+        assert await store.accountHash("\u043c\u0430\u0448\u0430") == f"h-{MASHA}"
+        assert await store.memberships(MASHA) == ["Jeux"]
+        markers = set(await store.readMarkers(MASHA))
+        assert markers == {("Jeux", True, 5000), ("tina", False, 6000)}
+        assert await store.readMarkers("tina") == []
+        talk = await store.window(Conversation.between(MASHA, "Tina"), limit=10, newest=False)
+        assert [m.lines for m in talk] == [("m1",), ("m2",)]
+    finally:
+        await stop(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_rekeyAllSQLite(tmp_path: Path) -> None:
+    """
+    Keys made before capital look-alikes were Latin letters are made
+    again, read markers and private messages' keys included; the younger
+    look-alike account goes.
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _beforeRekeyAll(connection.execute)
+    connection.commit()
+    connection.close()
+    await _checkRekeyedAll(sqliteStore(path, _reactor()))
+
+
+@pytest_twisted.ensureDeferred
+async def test_rekeyAllPostgres(postgresServer: str) -> None:
+    """
+    The same on PostgreSQL.
+    """
+    import psycopg
+
+    url = createDatabase(postgresServer)
+    await madeAndStopped(openStore("unused", url, _reactor()))
+    with psycopg.connect(url) as connection:  # commits and closes
+        _beforeRekeyAll(connection.execute)
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkRekeyedAll(store)

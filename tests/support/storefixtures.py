@@ -63,3 +63,13 @@ async def stop(store: Any) -> None:
     result = store.stopService()
     if isinstance(result, Deferred):
         await result
+
+
+async def madeAndStopped(store: Any) -> None:
+    """
+    Start C{store} (which makes or migrates its schema), load it and stop
+    it: a database of today's schema, for a test to set back.
+    """
+    store.startService()
+    await store.load()
+    await stop(store)

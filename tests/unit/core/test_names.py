@@ -104,6 +104,31 @@ class NameRuleTests(SynchronousTestCase):
         for name in ["tr\u043ell", "troII", "tr0ll", "TROLL", "tro\u217c\u217c"]:
             self.assertEqual(key(name), key("troll"), name)
 
+    def test_capitalLookalikes(self) -> None:
+        """
+        Capitals of other scripts that look like Latin ones (Cyrillic В, М,
+        Н, Т, Greek Β, Μ, Τ, Cherokee Ꮇ...) are the Latin letter, and so
+        are their small letters, which names are matched without regard
+        to: C{ВULLY}, C{Вob}, C{Мoder} and C{тina} are taken names.
+        """
+        for lookalike, name in [
+            ("ВULLY", "bully"),
+            ("Вob", "bob"),
+            ("вob", "bob"),
+            ("Мoder", "moder"),
+            ("мoder", "Moder"),
+            ("Тina", "tina"),
+            ("тINA", "Tina"),
+            ("Нank", "hank"),
+            ("Βob", "bob"),
+            ("ΜΟDER", "moder"),
+            ("Τina", "tina"),
+            ("Ꮇoder", "moder"),
+            ("Мarketing", "Marketing"),
+        ]:
+            self.assertEqual(key(lookalike), key(name), lookalike)
+        self.assertEqual(key("Маша"), key("маша"))
+
     def test_displayForm(self) -> None:
         """
         The displayed name is the PRECIS form of what was typed: fullwidth
