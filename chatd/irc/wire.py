@@ -146,7 +146,8 @@ def multilineLines(
     it fits in one, otherwise one C{draft/multiline} batch carrying
     C{tags} (C{time}, C{msgid}, C{account}, client tags, and the C{batch}
     it is itself in), its lines (blank ones too) tagged only with the batch
-    and C{draft/multiline-concat} where a line goes on.
+    and C{draft/multiline-concat} where a line goes on.  The closing
+    C{BATCH} has the same source as the opening one, as the spec's example.
     """
     pieces = list(ircLines(command, prefix, target, lines))
     if not pieces:
@@ -160,7 +161,10 @@ def multilineLines(
         inner = {"batch": reference, CONCAT: ""} if concat else {"batch": reference}
         out.append(formatLine(command, target, text, prefix=prefix, tags=inner, trailing=True))
     outer = tags.get("batch") if tags else None
-    out.append(formatLine("BATCH", "-" + reference, tags={"batch": outer} if outer else None))
+    close = formatLine(
+        "BATCH", "-" + reference, prefix=prefix, tags={"batch": outer} if outer else None
+    )
+    out.append(close)
     return b"".join(line.encode("utf-8") + b"\r\n" for line in out)
 
 
