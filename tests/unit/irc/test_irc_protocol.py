@@ -204,7 +204,8 @@ class RegistrationTests(IRCTestCase):
         """
         NICK to a name the console banned or kicked is answered C{432},
         while muted C{447}, while a channel's ban mask keeps one quiet
-        C{435}, each with the new name and the reason; nobody is renamed.
+        C{435}, each with the new name (C{435}: the channel) and the
+        reason; nobody is renamed.
         """
         alice, ta, other = self.sharingLobby()
         moderation = self.service.moderation
@@ -226,7 +227,10 @@ class RegistrationTests(IRCTestCase):
         self.send(alice, ta)
         [quieted] = self.messages(self.send(alice, ta, "NICK alice3"))
         self.assertEqual(quieted.command, "435")
-        self.assertEqual(quieted.params[:2], ["alice", "alice3"])
+        self.assertEqual(
+            quieted.params,
+            ["alice", "#lobby", "you may not change your nickname while you are banned from lobby"],
+        )
         self.assertEqual([e for e in other.events if isinstance(e, Rename)], [])
 
     def test_otherProtocolRenamedWithItsFormerMask(self) -> None:
