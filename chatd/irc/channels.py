@@ -31,8 +31,9 @@ from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
 from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import MAX_LINE, Message, formatLine
+from chatd.irc.servertime import serverTime
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, serverTime, statusPrefix
+from chatd.irc.wire import channelName, statusPrefix
 
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"

@@ -20,8 +20,9 @@ from chatd.core.text import InvalidText, checkText, ircSafe
 from chatd.irc.channels import timeTags
 from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
+from chatd.irc.servertime import serverTime
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, serverTime
+from chatd.irc.wire import channelName
 
 #: The capability each kind of change is shown with.
 CAPABILITY = {AWAY: "away-notify", ACCOUNT: "account-notify", REALNAME: "setname"}
