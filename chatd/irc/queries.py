@@ -27,7 +27,8 @@ from chatd.core.text import checkText
 from chatd.irc import nickserv, notify
 from chatd.irc import numerics as N
 from chatd.irc.identity import accountOf, realNameOf
-from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
+from chatd.irc.isupport import TEXT_LENGTH, VERSION
+from chatd.irc.listreply import sendIsupport, sendList
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
 from chatd.irc.whox import RPL_WHOSPCRPL, parseWhox, whoxFields
@@ -152,7 +153,7 @@ def onWhois(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
     rooms = [room for room in service.roomsOf(person) if service.canSee(irc.participant, room)]
     if rooms:
         shown = [irc.statusPrefix(room, nick) + channelName(room) for room in rooms]
-        irc.numeric(N.RPL_WHOISCHANNELS, nick, " ".join(shown))
+        sendList(irc, N.RPL_WHOISCHANNELS, nick, items=shown)
     irc.numeric(N.RPL_WHOISSERVER, nick, irc.server, f"chatd ({person.protocolName})")
     if service.isOperator(person):
         irc.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
@@ -193,7 +194,7 @@ def onIson(irc: IRCSession, message: Message) -> None:
             online.append(person.nick)
         elif nickserv.isNickServ(irc, word):
             online.append(nickserv.NICK)
-    irc.numeric(N.RPL_ISON, " ".join(online))
+    sendList(irc, N.RPL_ISON, items=online)
 
 
 def onUserhost(irc: IRCSession, message: Message) -> None:
@@ -206,7 +207,7 @@ def onUserhost(irc: IRCSession, message: Message) -> None:
         oper = "*" if irc.service.isOperator(person) else ""
         away = "-" if awayOf(person) else "+"
         replies.append(f"{person.nick}{oper}={away}{user}@{host}")
-    irc.numeric(N.RPL_USERHOST, " ".join(replies))
+    sendList(irc, N.RPL_USERHOST, items=replies)
 
 
 def onAway(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
@@ -281,9 +282,7 @@ def onTime(irc: IRCSession, message: Message) -> None:
 
 def onVersion(irc: IRCSession, message: Message) -> None:
     irc.numeric(N.RPL_VERSION, VERSION, irc.server, "chatd IRC front-end")
-    tokens = isupportTokens(irc.factory)
-    for start in range(0, len(tokens), 12):
-        irc.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")
+    sendIsupport(irc)
 
 
 def onInfo(irc: IRCSession, message: Message) -> None:

@@ -27,7 +27,8 @@ from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
-from chatd.irc.isupport import VERSION, isupportTokens
+from chatd.irc.isupport import VERSION
+from chatd.irc.listreply import sendIsupport
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
 from chatd.irc.wire import channelName
@@ -183,9 +184,7 @@ def welcome(irc: IRCSession) -> None:
     irc.numeric(N.RPL_YOURHOST, f"Your host is {irc.server}, running version {VERSION}")
     irc.numeric(N.RPL_CREATED, f"This server was created {factory.created}")
     irc.sendMessage(N.RPL_MYINFO, me, irc.server, VERSION, "Biow", "Ibeiklmnostv")
-    tokens = isupportTokens(factory)
-    for start in range(0, len(tokens), 12):
-        irc.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")
+    sendIsupport(irc)
     onLusers(irc, Message("LUSERS"))
     onMotd(irc, Message("MOTD"))
     syncChannels(irc)

@@ -108,6 +108,20 @@ class MonitorTests(IRCTestCase):
         self.assertEqual(replies[1].params[1], "a,b")
         self.assertIn("MONITOR=2", self.send(alice, t, "VERSION"))
 
+    def test_limitWithLongList(self) -> None:
+        """
+        A 734 too long for one line is split over several, each name whole.
+        """
+        self.factory.monitorLimit = 1
+        alice, t = self.connect("alicealicealice")
+        names = [f"watched{n:09d}" for n in range(29)]
+        text = self.send(alice, t, "MONITOR + " + ",".join(names))
+        lines = [line for line in text.split("\r\n") if " 734 " in line]
+        self.assertTrue(all(len(line) + 2 <= 512 for line in lines))
+        replies = self.messages("".join(line + "\r\n" for line in lines))
+        self.assertEqual(len(replies), 2)
+        self.assertEqual(",".join(m.params[2] for m in replies), ",".join(names[1:]))
+
     def test_closedConnectionForgotten(self) -> None:
         """
         A watcher whose connection closed is told nothing more, and its
