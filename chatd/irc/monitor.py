@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from chatd.core.names import distinct
 from chatd.irc import nickserv
 from chatd.irc import numerics as N
 from chatd.irc.listreply import groups
@@ -46,7 +47,7 @@ def onMonitor(irc: IRCSession, message: Message) -> None:
                 irc, ERR_MONLISTFULL, limit, items=refused, separator=",", after=tail
             ):
                 irc.numeric(ERR_MONLISTFULL, limit, ",".join(group), *tail)
-        sendStatus(irc, [t for t in targets if t not in refused])
+        sendStatus(irc, distinct(t for t in targets if t not in refused))
     elif action == "-":
         presence.unwatch(watcher, targets)
     elif action.upper() == "C":

@@ -38,6 +38,21 @@ class MonitorTests(IRCTestCase):
             [("730", ["alice", "bob!bob@test.chatd"]), ("731", ["alice", "carol"])],
         )
 
+    def test_addOneNameOnce(self) -> None:
+        """
+        Names that are one by chatd's name key (case, look-alike letters)
+        are one entry: in the status answered and in the list.
+        """
+        self.tchatUser("bob")
+        alice, t = self.connect("alice")
+        replies = self.messages(self.send(alice, t, "MONITOR + bob,cy,BOB,b\u043eb,CY"))
+        self.assertEqual(
+            [(m.command, m.params) for m in replies],
+            [("730", ["alice", "bob!bob@test.chatd"]), ("731", ["alice", "cy"])],
+        )
+        [listed, _] = self.messages(self.send(alice, t, "MONITOR L"))
+        self.assertEqual(listed.params, ["alice", "bob,cy"])
+
     def test_loginAndLogoutAcrossProtocols(self) -> None:
         """
         A watched name logging in on another protocol is 730 with its
