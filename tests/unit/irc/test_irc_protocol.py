@@ -485,6 +485,31 @@ class FramingTests(IRCTestCase):
         self.assertEqual(self.numerics(output(t, self.clock).decode()), ["417", "PONG"])
         self.assertFalse(t.disconnecting)
 
+    def test_messageOver512Bytes(self) -> None:
+        """
+        Whatever its tags, a line whose message (tags left out) is over 510
+        bytes, 512 with CR LF, is answered 417 and nothing of it is done;
+        510 bytes are read (one byte a character for a line that was not
+        UTF-8, as it came).
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #lt")
+        self.assertEqual(self.numerics(self.send(alice, ta, "ISON " + "x" * 505)), ["303"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "ISON " + "x" * 506)), ["417"])
+        tagged = "@+a=b;label=z ISON "
+        self.assertEqual(self.numerics(self.send(alice, ta, tagged + "x" * 505)), ["303"])
+        self.assertEqual(self.numerics(self.send(alice, ta, tagged + "x" * 506)), ["417"])
+        alice.dataReceived(b"ISON " + b"\xe9" * 505 + b"\r\n")
+        self.assertEqual(self.numerics(self.read(ta)), ["FAIL", "303"])
+        for line in (
+            f"MODE #lt +bb {'a' * 495} zzz",
+            "CAP REQ :" + " ".join(["multi-prefix"] * 56),
+            f"PING :{'y' * 600}END",
+        ):
+            self.assertEqual(self.numerics(self.send(alice, ta, line)), ["417"], line)
+        self.assertEqual(self.numerics(self.send(alice, ta, "MODE #lt b")), ["368"])
+        self.assertNotIn("multi-prefix", alice.caps.enabled)
+
     def test_tagsTooLong(self) -> None:
         """
         A client tag section over 4094 bytes is refused with 417 and not
