@@ -75,13 +75,46 @@ def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
     return shown
 
 
+def maskedPeople(irc: IRCSession, mask: str) -> list[tuple[str, IParticipant]]:
+    """
+    Who C{WHO mask} shows, each with a channel of theirs: those whose
+    nickname, host, real name or server the mask matches (RFC 2812 3.6.1;
+    C{0} and C{*}: everyone), but people with user mode C{+i}, shown only to
+    those sharing a room with them.  One pass over the people online, each
+    looked at no more than needed: their rooms only once they match.
+    """
+    service = irc.service
+    everyone = mask in ("0", "*") or fnmatchcase(irc.server.casefold(), mask.casefold())
+    nickPattern, pattern = key(mask), mask.casefold()
+    mine: set[str] | None = None
+    people: list[tuple[str, IParticipant]] = []
+    for person in service.users():
+        if person.nick is None:
+            continue
+        if not (everyone or fnmatchcase(key(person.nick), nickPattern)):
+            _, host, realName = describe(irc, person)
+            if not any(fnmatchcase(value.casefold(), pattern) for value in (host, realName)):
+                continue
+        rooms = service.roomsOf(person)
+        if isInvisible(person) and person is not irc.participant:
+            if mine is None:
+                mine = {key(room) for room in service.roomsOf(irc.participant)}
+            if not any(key(room) in mine for room in rooms):
+                continue  # invisible: shown only to people sharing a room
+        people.append((channelName(rooms[0]) if rooms else "*", person))
+    return people
+
+
 def onWho(irc: IRCSession, message: Message) -> None:
     """
-    C{WHO mask}: C{352} lines; C{WHO mask %fields[,token]} (WHOX): C{354}
-    lines with the fields asked for (L{chatd.irc.whox}).
+    C{WHO mask [o]}: C{352} lines (with C{o}, chatd operators only);
+    C{WHO mask [o]%fields[,token]} (WHOX): C{354} lines with the fields
+    asked for (L{chatd.irc.whox}).  A nickname shows its holder, invisible
+    or not; another mask is L{maskedPeople}.
     """
     mask = message.params[0] if message.params else "*"
-    whox = parseWhox(message.params[1]) if len(message.params) > 1 else None
+    options, percent, fields = (message.params[1] if len(message.params) > 1 else "").partition("%")
+    whox = parseWhox(percent + fields) if percent else None
     service = irc.service
     people: list[tuple[str, IParticipant]] = []
     if mask.startswith("#"):
@@ -95,24 +128,16 @@ def onWho(irc: IRCSession, message: Message) -> None:
             person = service.find(nick)
             if person is not None:
                 people.append((channel, person))
-    elif "*" in mask or "?" in mask:
-        pattern = key(mask)
-        mine = {key(room) for room in service.roomsOf(irc.participant)}
-        for person in service.users():
-            if person.nick is None or not fnmatchcase(key(person.nick), pattern):
-                continue
-            rooms = service.roomsOf(person)
-            shared = any(key(room) in mine for room in rooms)
-            if isInvisible(person) and not shared and person is not irc.participant:
-                continue  # invisible: shown only to people sharing a room
-            people.append((channelName(rooms[0]) if rooms else "*", person))
     elif nickserv.isNickServ(irc, mask):
-        nickserv.who(irc, whox)
+        if "o" not in options:
+            nickserv.who(irc, whox)
+    elif "*" not in mask and "?" not in mask and (person := service.find(mask)) is not None:
+        rooms = service.roomsOf(person)
+        people.append((channelName(rooms[0]) if rooms else "*", person))
     else:
-        person = service.find(mask)
-        if person is not None:
-            rooms = service.roomsOf(person)
-            people.append((channelName(rooms[0]) if rooms else "*", person))
+        people = maskedPeople(irc, mask)
+    if "o" in options:  # operators only: chatd's operators are its IRC operators
+        people = [(channel, person) for channel, person in people if service.isOperator(person)]
     for channel, person in people:
         user, host, realName = describe(irc, person)
         if whox is not None:

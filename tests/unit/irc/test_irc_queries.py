@@ -204,6 +204,47 @@ class MaskTests(IRCTestCase):
         replies = self.messages(self.send(alice, ta, "WHO a?*e*"))
         self.assertEqual(sorted(m.params[5] for m in replies[:-1]), ["albert", "alfred", "alice"])
 
+    def test_whoMaskMatchesHostRealNameServer(self) -> None:
+        """
+        A WHO mask matches the host, the real name and the server as well
+        as the nickname (RFC 2812 3.6.1), C{0} everyone; people with +i
+        stay hidden from those who share no room with them.
+        """
+        alice, ta = self.connect("alice")
+        self.connect("alfred")
+        hidden, th = self.connect("albert")
+        self.send(hidden, th, "MODE albert +i")
+
+        def who(mask: str) -> list[str]:
+            replies = self.messages(self.send(alice, ta, f"WHO {mask}"))
+            self.assertEqual(replies[-1].command, "315")
+            return sorted(m.params[5] for m in replies[:-1])
+
+        everyone = ["alfred", "alice", "bob"]
+        self.assertEqual(who("0"), everyone)
+        self.assertEqual(who("*"), everyone)
+        self.assertEqual(who("*IRC.chatd"), ["alfred", "alice"])
+        self.assertEqual(who("tchat.chatd"), ["bob"])
+        self.assertEqual(who("*real"), ["alfred", "alice"])
+        self.assertEqual(who("*tchat?user"), ["bob"])
+        self.assertEqual(who("CHAT?"), everyone)  # the server's name
+        self.assertEqual(who("albert"), ["albert"])  # a nickname: whoever holds it
+
+    def test_whoOperatorsOnly(self) -> None:
+        """
+        C{WHO <mask> o} lists only chatd's operators (its IRC operators),
+        with WHOX too; none: only C{315}.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #lobby")
+        self.assertEqual(self.numerics(self.send(alice, ta, "WHO #lobby o")), ["315"])
+        self.makeOperator("alice")
+        replies = self.messages(self.send(alice, ta, "WHO #lobby o"))
+        self.assertEqual([(m.command, m.params[5:6]) for m in replies[:-1]], [("352", ["alice"])])
+        replies = self.messages(self.send(alice, ta, "WHO * o%n"))
+        self.assertEqual([m.params[1:] for m in replies[:-1]], [["alice"]])
+        self.assertEqual(self.numerics(self.send(alice, ta, "WHO #lobby")), ["352", "352", "315"])
+
     def test_userhostInNames(self) -> None:
         """
         With userhost-in-names, NAMES shows full hostmasks.
