@@ -14,11 +14,11 @@ from chatd.core.text import action, actionLine
 
 def serverTime(when: float) -> str:
     """
-    The IRCv3 C{server-time} tag value for Unix time C{when}.
+    The IRCv3 C{server-time} tag value for Unix time C{when}, to the
+    millisecond as a message's C{millis} is taken (cut, not rounded), so
+    that what happened in one instant has one time, whatever it was.
     """
-    whole = int(when)
-    millis = int(round((when - whole) * 1000))
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+    return serverTimeMillis(int(when * 1000))
 
 
 def serverTimeMillis(millis: int) -> str:
