@@ -210,4 +210,4 @@ class ProfileSync:
             return
         service = self.service
         value = valueOf(fields.get("pf") or {}, kind)
-        announce(service, proxy, kind, value, service.now(), service.people.presence)
+        announce(service, proxy, kind, value, service.clock.seconds(), service.people.presence)

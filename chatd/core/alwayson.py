@@ -159,7 +159,8 @@ class AlwaysOn:
         standIn = Absent(nick, connection.address, connection.protocolName, self._ended)
         people.standIn(connection, standIn)
         people.accounts.prove(standIn, nick)
-        announce(self.service, standIn, AWAY, AWAY_TEXT, self.service.now(), people.presence)
+        now = self.service.clock.seconds()  # to the millisecond, as messages are dated
+        announce(self.service, standIn, AWAY, AWAY_TEXT, now, people.presence)
         if self.service.logConnections:
             self.log.info("{nick} stays present, always on, with no connection", nick=nick)
         return True
@@ -205,7 +206,7 @@ class AlwaysOn:
             return False
         for standIn in standIns:
             self.service.people.leaveStandIn(standIn)
-        now = self.service.now()
+        now = self.service.clock.seconds()
         announce(self.service, connection, AWAY, None, now, self.service.people.presence)
         return True
 

@@ -197,7 +197,16 @@ class BadRoomKey(ChatError):
 
 
 class BannedFromRoom(ChatError):
+    """
+    @ivar room: the room whose ban refuses it, when the request named no
+        room (a rename), so a front-end can name it.
+    """
+
     code, reason = 39, "you are banned from that room"
+
+    def __init__(self, detail: str | None = None, room: str | None = None) -> None:
+        super().__init__(detail)
+        self.room = room
 
 
 class ListFull(InvalidArgument):

@@ -20,6 +20,7 @@ rooms); the name people see stays as typed, after L{normalize}.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib.resources import files
 
@@ -190,6 +191,20 @@ def key(name: str) -> str:
     if name.isascii():
         return name.translate(_asciiKeys())
     return computeKey(name)
+
+
+def distinct(names: Iterable[str]) -> list[str]:
+    """
+    C{names} in order without those that are one by L{key} with an earlier
+    one (C{bo}, C{Bo}, C{bо}): a list of people names each person once.
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        if key(name) not in seen:
+            seen.add(key(name))
+            out.append(name)
+    return out
 
 
 def computeKey(name: str) -> str:

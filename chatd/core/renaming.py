@@ -102,7 +102,8 @@ def checkRename(service: ChatService, participant: IParticipant, old: str, nick:
     for room in service.roomsJoined(participant):
         if quietedByBan(room, participant, operator):
             raise errors.BannedFromRoom(
-                f"you may not change your nickname while you are banned from {room.name}"
+                f"you may not change your nickname while you are banned from {room.name}",
+                room=room.name,
             )
 
 

@@ -27,6 +27,7 @@ from chatd.core.presence import Presence
 
 if TYPE_CHECKING:
     from chatd.core.room import Room
+    from chatd.core.service import ChatService
 
 log = Logger()
 
@@ -44,11 +45,12 @@ class StatusChange(Event):
     C{nick}'s C{kind} (L{AWAY}, L{ACCOUNT}, L{REALNAME}) is now C{value}.
     """
 
-    __slots__ = ("nick", "kind", "value")
+    __slots__ = ("nick", "kind", "value", "moment")
 
-    def __init__(self, nick: str, kind: str, value: str | None, when: int) -> None:
-        super().__init__(when)
+    def __init__(self, nick: str, kind: str, value: str | None, when: float) -> None:
+        super().__init__(int(when))
         self.nick, self.kind, self.value = nick, kind, value
+        self.moment = when  # to the millisecond when given so (IRC's server-time)
 
 
 class IStatusWatcher(Protocol):
@@ -92,7 +94,7 @@ def announce(
     participant: IParticipant,
     kind: str,
     value: str | None,
-    when: int,
+    when: float,
     presence: Presence | None = None,
 ) -> StatusChange | None:
     """
@@ -161,7 +163,7 @@ def tellInvitation(
     tell(witnesses, "invitationSeen", event)
 
 
-def accountCreated(service: IChatService, participant: IParticipant, presence: Presence) -> None:
+def accountCreated(service: ChatService, participant: IParticipant, presence: Presence) -> None:
     """
     C{participant} registered its nickname: it is signed in to that account
     from now on, as after a login with the password (L{chatd.core.signedin.ProvenAccounts}),
@@ -171,4 +173,4 @@ def accountCreated(service: IChatService, participant: IParticipant, presence: P
     nick = participant.nick
     if nick is not None:
         service.people.accounts.prove(participant, nick)
-        announce(service, participant, ACCOUNT, nick, service.now(), presence)
+        announce(service, participant, ACCOUNT, nick, service.clock.seconds(), presence)

@@ -14,8 +14,9 @@ from twisted.internet.defer import Deferred
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.irc.labels import CRLF, detach
 from chatd.irc.message import formatLine
+from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, newBatchId, serverTimeMillis
+from chatd.irc.wire import channelName, newBatchId
 from chatd.lines.paced import paced, pagesFor
 
 __all__ = ["historyLines", "newBatchId", "sendHistory"]

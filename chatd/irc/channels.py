@@ -30,9 +30,11 @@ from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
 from chatd.irc.isupport import TEXT_LENGTH
-from chatd.irc.message import MAX_LINE, Message, formatLine
+from chatd.irc.listreply import groups
+from chatd.irc.message import Message
+from chatd.irc.servertime import serverTime
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, serverTime, statusPrefix
+from chatd.irc.wire import channelName, statusPrefix
 
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"
@@ -214,19 +216,8 @@ def sendNames(irc: IRCSession, channel: str, room: str) -> None:
     else:
         names = [prefixes[status] + nick for nick, status in members]
     symbol = "@" if "s" in irc.service.roomModes(room) else "="  # secret
-    head = formatLine(N.RPL_NAMREPLY, irc.me(), symbol, channel, "x", prefix=irc.server)
-    budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1
-    line: list[str] = []
-    used = 0
-    for name in names:
-        size = len(name.encode("utf-8")) + 1
-        if line and used + size > budget:
-            irc.numeric(N.RPL_NAMREPLY, symbol, channel, " ".join(line))
-            line, used = [], 0
-        line.append(name)
-        used += size
-    if line:
-        irc.numeric(N.RPL_NAMREPLY, symbol, channel, " ".join(line))
+    for group in groups(irc, N.RPL_NAMREPLY, symbol, channel, items=names):
+        irc.numeric(N.RPL_NAMREPLY, symbol, channel, " ".join(group))
     irc.numeric(N.RPL_ENDOFNAMES, channel, "End of /NAMES list.")
 
 

@@ -25,7 +25,7 @@ from chatd.irc.caps import Capabilities
 from chatd.irc.commands import commandName, dispatch
 from chatd.irc.labels import Held, finish, runLabelled
 from chatd.irc.listener import IRCListener
-from chatd.irc.message import MAX_CLIENT_TAGS, MalformedMessage, formatLine, parse
+from chatd.irc.message import MalformedMessage, formatLine, parse, tooLong
 from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.sasl import SaslState
 from chatd.irc.wire import WireFormat, statusPrefix
@@ -212,17 +212,15 @@ class IRCConnection(ChatLineReceiver):
     def textReceived(self, text: str) -> Any:
         if not text.strip():
             return None
-        if text.startswith("@"):
-            tags = text.split(" ", 1)[0]
-            if len(tags.encode("utf-8")) - 1 > MAX_CLIENT_TAGS:
-                self.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
-                return None
+        notUTF8, self._notUTF8 = self._notUTF8, False
+        if tooLong(text, singleByte=notUTF8):  # nothing of it is done
+            self.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
+            return None
         try:
             message = parse(text)
         except MalformedMessage:
             return None
         self._command = commandName(message.command)
-        notUTF8, self._notUTF8 = self._notUTF8, False
 
         def run() -> Any:
             if notUTF8:  # the UTF8ONLY spec's code for a modified message

@@ -32,8 +32,9 @@ from chatd.core.limits import MAX_HISTORY
 from chatd.irc.batch import newBatchId, sendHistory
 from chatd.irc.channels import roomName
 from chatd.irc.message import Message
+from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, serverTimeMillis
+from chatd.irc.wire import channelName
 
 #: The most messages one request gets (ISUPPORT C{CHATHISTORY}).
 MAX_MESSAGES = MAX_HISTORY

@@ -19,8 +19,9 @@ from chatd.core.errors import ChatError, NotLoggedIn, NotPermitted
 from chatd.core.interfaces import IParticipant
 from chatd.core.readmarkers import readMarkersOf
 from chatd.irc.message import Message
+from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, serverTimeMillis
+from chatd.irc.wire import channelName
 
 CAP = "draft/read-marker"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -124,6 +124,24 @@ def parse(line: str) -> Message:
     return Message(words[0].upper(), words[1:], prefix, tags)
 
 
+def tooLong(text: str, singleByte: bool = False) -> bool:
+    """
+    Whether the client line C{text} breaks IRC's limits, each counted on
+    its own whatever the other holds: its tag section (without C{@})
+    over L{MAX_CLIENT_TAGS} bytes, or the message after it over
+    L{MAX_LINE} bytes with its CR LF.
+
+    @param singleByte: the line was read as Windows-1252 (not UTF-8):
+        one byte a character, as it came.
+    """
+    tags, message = "", text
+    if text.startswith("@"):
+        tags, _, message = text.partition(" ")
+        message = message.lstrip(" ")
+    size = len(message) if singleByte else len(message.encode("utf-8", "replace"))
+    return len(tags.encode("utf-8")) - 1 > MAX_CLIENT_TAGS or size > MAX_LINE - 2
+
+
 def formatLine(
     command: str,
     *params: str,

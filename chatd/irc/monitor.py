@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from chatd.core.names import distinct
 from chatd.irc import nickserv
 from chatd.irc import numerics as N
-from chatd.irc.message import MAX_LINE, Message, formatLine
+from chatd.irc.listreply import groups
+from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 
 RPL_MONONLINE = "730"
@@ -40,15 +42,19 @@ def onMonitor(irc: IRCSession, message: Message) -> None:
         refused = presence.watch(watcher, targets, irc.factory.monitorLimit)
         if refused:
             limit = str(irc.factory.monitorLimit)
-            irc.numeric(ERR_MONLISTFULL, limit, ",".join(refused), "Monitor list is full.")
-        sendStatus(irc, [t for t in targets if t not in refused])
+            tail = ("Monitor list is full.",)
+            for group in groups(
+                irc, ERR_MONLISTFULL, limit, items=refused, separator=",", after=tail
+            ):
+                irc.numeric(ERR_MONLISTFULL, limit, ",".join(group), *tail)
+        sendStatus(irc, distinct(t for t in targets if t not in refused))
     elif action == "-":
         presence.unwatch(watcher, targets)
     elif action.upper() == "C":
         presence.clear(watcher)
     elif action.upper() == "L":
-        for chunk in chunks(irc, RPL_MONLIST, presence.watching(watcher)):
-            irc.numeric(RPL_MONLIST, chunk)
+        for group in groups(irc, RPL_MONLIST, items=presence.watching(watcher), separator=","):
+            irc.numeric(RPL_MONLIST, ",".join(group))
         irc.numeric(RPL_ENDOFMONLIST, "End of MONITOR list")
     elif action.upper() == "S":
         sendStatus(irc, presence.watching(watcher))
@@ -70,8 +76,8 @@ def sendStatus(irc: IRCSession, nicks: Iterable[str]) -> None:
         else:
             offline.append(nick)
     for code, names in ((RPL_MONONLINE, online), (RPL_MONOFFLINE, offline)):
-        for chunk in chunks(irc, code, names):
-            irc.numeric(code, chunk)
+        for group in groups(irc, code, items=names, separator=","):
+            irc.numeric(code, ",".join(group))
 
 
 def presenceChanged(irc: IRCSession, nick: str, online: bool) -> None:
@@ -85,22 +91,3 @@ def presenceChanged(irc: IRCSession, nick: str, online: bool) -> None:
         irc.numeric(RPL_MONONLINE, irc.wire.hostmask(nick))
     else:
         irc.numeric(RPL_MONOFFLINE, nick)
-
-
-def chunks(irc: IRCSession, code: str, names: list[str]) -> list[str]:
-    """
-    C{names}, comma-separated, in as few pieces as fit in a C{code} line.
-    """
-    head = formatLine(code, irc.me(), "x", prefix=irc.server)
-    budget = MAX_LINE - 2 - len(head.encode("utf-8")) + 1
-    pieces: list[str] = []
-    current = ""
-    for name in names:
-        joined = name if not current else current + "," + name
-        if current and len(joined.encode("utf-8")) > budget:
-            pieces.append(current)
-            joined = name
-        current = joined
-    if current:
-        pieces.append(current)
-    return pieces

@@ -17,11 +17,11 @@ from chatd.core.events import Invitation, Membership
 from chatd.core.speaking import checkHeard
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
 from chatd.core.text import InvalidText, checkText, ircSafe
-from chatd.irc.channels import timeTags
 from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
+from chatd.irc.servertime import serverTime
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, serverTime
+from chatd.irc.wire import channelName
 
 #: The capability each kind of change is shown with.
 CAPABILITY = {AWAY: "away-notify", ACCOUNT: "account-notify", REALNAME: "setname"}
@@ -37,7 +37,7 @@ def statusLine(irc: IRCSession, event: StatusChange) -> None:
     if CAPABILITY[event.kind] not in irc.caps:
         return
     prefix = irc.wire.hostmask(event.nick)
-    tags = {"time": serverTime(event.when)} if "server-time" in irc.caps else None
+    tags = momentTags(irc, event.moment)
     if event.kind == ACCOUNT:
         irc.sendMessage("ACCOUNT", event.value or "*", prefix=prefix, tags=tags)
     elif event.kind == AWAY and event.value is None:
@@ -48,18 +48,27 @@ def statusLine(irc: IRCSession, event: StatusChange) -> None:
         irc.sendMessage(command, text, prefix=prefix, trailing=True, tags=tags)
 
 
+def momentTags(irc: IRCSession, moment: float) -> dict[str, str] | None:
+    """
+    The C{time} tag of what happened at C{moment}, for a C{server-time}
+    client: the event's own time, as a message's is.
+    """
+    return {"time": serverTime(moment)} if "server-time" in irc.caps else None
+
+
 def invitationLine(irc: IRCSession, event: Invitation) -> None:
     """
     Show an C{invite-notify} client that C{event.by} invited C{event.nick}.
     """
     if "invite-notify" not in irc.caps:
         return
+    tags = {**(momentTags(irc, event.moment) or {}), **(accountTags(irc, event.by) or {})}
     irc.sendMessage(
         "INVITE",
         event.nick,
         channelName(event.room),
         prefix=irc.wire.hostmask(event.by),
-        tags=accountTags(irc, event.by),
+        tags=tags or None,
     )
 
 
@@ -72,7 +81,8 @@ def awayAfterJoin(irc: IRCSession, event: Membership) -> None:
         return
     away = awayOf(irc.service.find(event.nick))
     if away:
-        irc.sendMessage("AWAY", ircSafe(away), prefix=irc.wire.hostmask(event.nick), trailing=True)
+        prefix, tags = irc.wire.hostmask(event.nick), momentTags(irc, event.moment)
+        irc.sendMessage("AWAY", ircSafe(away), prefix=prefix, trailing=True, tags=tags)
 
 
 def heard(irc: IRCSession) -> None:
@@ -85,15 +95,20 @@ def heard(irc: IRCSession) -> None:
 
 
 def changed(
-    irc: IRCSession, kind: str, value: str | None, reply: Callable[[], None] = lambda: None
+    irc: IRCSession,
+    kind: str,
+    value: str | None,
+    reply: Callable[[], None] = lambda: None,
+    when: float | None = None,
 ) -> MaybeDeferred[None]:
     """
     Tell the people sharing a channel with C{irc}, and those who C{MONITOR}
-    it (through the service), then C{reply} to C{irc} once every other
-    cluster node has heard, as a login is answered: a C{WHOIS} or
-    C{USERHOST} sent on another node after the reply sees the change.
+    it (through the service), that it changed at C{when} (now, by default,
+    to the millisecond), then C{reply} to C{irc} once every other cluster
+    node has heard, as a login is answered: a C{WHOIS} or C{USERHOST} sent
+    on another node after the reply sees the change.
     """
-    when = int(irc.factory.clock.seconds())
+    when = irc.factory.clock.seconds() if when is None else when
     announce(irc.service, irc.participant, kind, value, when, irc.factory.presence)
     return afterHeard(irc.service.observer, reply)
 
@@ -118,10 +133,11 @@ def onSetname(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
         irc.sendMessage("FAIL", "SETNAME", "CANNOT_CHANGE_REALNAME", error.text, trailing=True)
         return None
     irc.realName = text
+    when = irc.factory.clock.seconds()
 
     def confirm() -> None:
         if "setname" in irc.caps:  # the spec sends SETNAME to its clients only
-            tags = timeTags(irc)
+            tags = momentTags(irc, when)  # the time the others are shown
             irc.sendMessage("SETNAME", text, prefix=irc.hostmask(), trailing=True, tags=tags)
 
-    return changed(irc, REALNAME, text, confirm)
+    return changed(irc, REALNAME, text, confirm, when)

@@ -41,7 +41,8 @@ from chatd.irc.labels import delivered
 from chatd.irc.message import splitUTF8, textBudget
 from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
 from chatd.irc.redact import redactedLine
-from chatd.irc.wire import channelName, cleanText, serverTime
+from chatd.irc.servertime import serverTime
+from chatd.irc.wire import channelName, cleanText
 from chatd.lines.fanout import RoomFanout, TurnBatch
 
 #: Deliveries held for a client that has not ended its registration.

@@ -27,7 +27,8 @@ from chatd.core.text import checkText
 from chatd.irc import nickserv, notify
 from chatd.irc import numerics as N
 from chatd.irc.identity import accountOf, realNameOf
-from chatd.irc.isupport import TEXT_LENGTH, VERSION, isupportTokens
+from chatd.irc.isupport import TEXT_LENGTH, VERSION
+from chatd.irc.listreply import sendIsupport, sendList
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
 from chatd.irc.whox import RPL_WHOSPCRPL, parseWhox, whoxFields
@@ -74,13 +75,46 @@ def flags(irc: IRCSession, person: IParticipant, channel: str = "*") -> str:
     return shown
 
 
+def maskedPeople(irc: IRCSession, mask: str) -> list[tuple[str, IParticipant]]:
+    """
+    Who C{WHO mask} shows, each with a channel of theirs: those whose
+    nickname, host, real name or server the mask matches (RFC 2812 3.6.1;
+    C{0} and C{*}: everyone), but people with user mode C{+i}, shown only to
+    those sharing a room with them.  One pass over the people online, each
+    looked at no more than needed: their rooms only once they match.
+    """
+    service = irc.service
+    everyone = mask in ("0", "*") or fnmatchcase(irc.server.casefold(), mask.casefold())
+    nickPattern, pattern = key(mask), mask.casefold()
+    mine: set[str] | None = None
+    people: list[tuple[str, IParticipant]] = []
+    for person in service.users():
+        if person.nick is None:
+            continue
+        if not (everyone or fnmatchcase(key(person.nick), nickPattern)):
+            _, host, realName = describe(irc, person)
+            if not any(fnmatchcase(value.casefold(), pattern) for value in (host, realName)):
+                continue
+        rooms = service.roomsOf(person)
+        if isInvisible(person) and person is not irc.participant:
+            if mine is None:
+                mine = {key(room) for room in service.roomsOf(irc.participant)}
+            if not any(key(room) in mine for room in rooms):
+                continue  # invisible: shown only to people sharing a room
+        people.append((channelName(rooms[0]) if rooms else "*", person))
+    return people
+
+
 def onWho(irc: IRCSession, message: Message) -> None:
     """
-    C{WHO mask}: C{352} lines; C{WHO mask %fields[,token]} (WHOX): C{354}
-    lines with the fields asked for (L{chatd.irc.whox}).
+    C{WHO mask [o]}: C{352} lines (with C{o}, chatd operators only);
+    C{WHO mask [o]%fields[,token]} (WHOX): C{354} lines with the fields
+    asked for (L{chatd.irc.whox}).  A nickname shows its holder, invisible
+    or not; another mask is L{maskedPeople}.
     """
     mask = message.params[0] if message.params else "*"
-    whox = parseWhox(message.params[1]) if len(message.params) > 1 else None
+    options, percent, fields = (message.params[1] if len(message.params) > 1 else "").partition("%")
+    whox = parseWhox(percent + fields) if percent else None
     service = irc.service
     people: list[tuple[str, IParticipant]] = []
     if mask.startswith("#"):
@@ -94,24 +128,16 @@ def onWho(irc: IRCSession, message: Message) -> None:
             person = service.find(nick)
             if person is not None:
                 people.append((channel, person))
-    elif "*" in mask or "?" in mask:
-        pattern = key(mask)
-        mine = {key(room) for room in service.roomsOf(irc.participant)}
-        for person in service.users():
-            if person.nick is None or not fnmatchcase(key(person.nick), pattern):
-                continue
-            rooms = service.roomsOf(person)
-            shared = any(key(room) in mine for room in rooms)
-            if isInvisible(person) and not shared and person is not irc.participant:
-                continue  # invisible: shown only to people sharing a room
-            people.append((channelName(rooms[0]) if rooms else "*", person))
     elif nickserv.isNickServ(irc, mask):
-        nickserv.who(irc, whox)
+        if "o" not in options:
+            nickserv.who(irc, whox)
+    elif "*" not in mask and "?" not in mask and (person := service.find(mask)) is not None:
+        rooms = service.roomsOf(person)
+        people.append((channelName(rooms[0]) if rooms else "*", person))
     else:
-        person = service.find(mask)
-        if person is not None:
-            rooms = service.roomsOf(person)
-            people.append((channelName(rooms[0]) if rooms else "*", person))
+        people = maskedPeople(irc, mask)
+    if "o" in options:  # operators only: chatd's operators are its IRC operators
+        people = [(channel, person) for channel, person in people if service.isOperator(person)]
     for channel, person in people:
         user, host, realName = describe(irc, person)
         if whox is not None:
@@ -152,7 +178,7 @@ def onWhois(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
     rooms = [room for room in service.roomsOf(person) if service.canSee(irc.participant, room)]
     if rooms:
         shown = [irc.statusPrefix(room, nick) + channelName(room) for room in rooms]
-        irc.numeric(N.RPL_WHOISCHANNELS, nick, " ".join(shown))
+        sendList(irc, N.RPL_WHOISCHANNELS, nick, items=shown)
     irc.numeric(N.RPL_WHOISSERVER, nick, irc.server, f"chatd ({person.protocolName})")
     if service.isOperator(person):
         irc.numeric(N.RPL_WHOISOPERATOR, nick, "is an IRC operator")
@@ -193,7 +219,7 @@ def onIson(irc: IRCSession, message: Message) -> None:
             online.append(person.nick)
         elif nickserv.isNickServ(irc, word):
             online.append(nickserv.NICK)
-    irc.numeric(N.RPL_ISON, " ".join(online))
+    sendList(irc, N.RPL_ISON, items=online)
 
 
 def onUserhost(irc: IRCSession, message: Message) -> None:
@@ -206,7 +232,7 @@ def onUserhost(irc: IRCSession, message: Message) -> None:
         oper = "*" if irc.service.isOperator(person) else ""
         away = "-" if awayOf(person) else "+"
         replies.append(f"{person.nick}{oper}={away}{user}@{host}")
-    irc.numeric(N.RPL_USERHOST, " ".join(replies))
+    sendList(irc, N.RPL_USERHOST, items=replies)
 
 
 def onAway(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
@@ -281,9 +307,7 @@ def onTime(irc: IRCSession, message: Message) -> None:
 
 def onVersion(irc: IRCSession, message: Message) -> None:
     irc.numeric(N.RPL_VERSION, VERSION, irc.server, "chatd IRC front-end")
-    tokens = isupportTokens(irc.factory)
-    for start in range(0, len(tokens), 12):
-        irc.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")
+    sendIsupport(irc)
 
 
 def onInfo(irc: IRCSession, message: Message) -> None:

@@ -22,8 +22,9 @@ from chatd.core.events import Redaction
 from chatd.core.redaction import redact
 from chatd.irc.markread import conversation
 from chatd.irc.message import Message
+from chatd.irc.servertime import serverTime
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, cleanText, serverTime
+from chatd.irc.wire import channelName, cleanText
 
 CAP = "draft/message-redaction"
 

@@ -18,6 +18,7 @@ import hmac
 from typing import Any
 
 from twisted.internet.defer import maybeDeferred
+from twisted.python.failure import Failure
 
 from chatd.core import status
 from chatd.core.errors import Banned, BannedFromRoom, ChatError, ClusterUnavailable, Kicked, Muted
@@ -26,9 +27,11 @@ from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
-from chatd.irc.isupport import VERSION, isupportTokens
+from chatd.irc.isupport import VERSION
+from chatd.irc.listreply import sendIsupport
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
+from chatd.irc.wire import channelName
 
 
 def isRegistered(irc: IRCSession) -> bool:
@@ -94,9 +97,8 @@ def onNick(irc: IRCSession, message: Message) -> Any:
     if irc.registered:
         if nick == irc.nick:
             return None
-        return irc.call(
-            irc.service.rename, irc.participant, nick, subject=nick, errors=RENAME_ERRORS
-        )
+        renaming = maybeDeferred(irc.service.rename, irc.participant, nick)
+        return renaming.addErrback(renameRefused, irc, nick)
     holder = irc.service.find(nick)
     if holder is not None and irc.password is None and irc.participant not in connectionsOf(holder):
         # With PASS, the login decides: the account's password may join its person.
@@ -104,6 +106,20 @@ def onNick(irc: IRCSession, message: Message) -> Any:
         return None
     irc.pendingNick = nick
     return tryRegister(irc)
+
+
+def renameRefused(failure: Failure, irc: IRCSession, nick: str) -> None:
+    """
+    A C{NICK} the service refused: C{435} names the channel whose ban keeps
+    the client quiet (C{ERR_BANNICKCHANGE}'s parameter on other servers),
+    the other refusals the nickname asked for.
+    """
+    error = failure.trap(ChatError) and failure.value
+    assert isinstance(error, ChatError)
+    if isinstance(error, BannedFromRoom) and error.room is not None:
+        irc.numeric(N.ERR_BANNICKCHANGE, channelName(error.room), error.text)
+    else:
+        irc.refused(error, nick, RENAME_ERRORS)
 
 
 def tryRegister(irc: IRCSession) -> Any:
@@ -168,9 +184,7 @@ def welcome(irc: IRCSession) -> None:
     irc.numeric(N.RPL_YOURHOST, f"Your host is {irc.server}, running version {VERSION}")
     irc.numeric(N.RPL_CREATED, f"This server was created {factory.created}")
     irc.sendMessage(N.RPL_MYINFO, me, irc.server, VERSION, "Biow", "Ibeiklmnostv")
-    tokens = isupportTokens(factory)
-    for start in range(0, len(tokens), 12):
-        irc.numeric(N.RPL_ISUPPORT, *tokens[start : start + 12], "are supported by this server")
+    sendIsupport(irc)
     onLusers(irc, Message("LUSERS"))
     onMotd(irc, Message("MOTD"))
     syncChannels(irc)

@@ -14,7 +14,6 @@ batch (L{multilineLines}), others as separate lines (L{messageLines}).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from itertools import count
 
@@ -30,45 +29,11 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IChatService
 from chatd.core.names import CHANNEL_PREFIX
-from chatd.core.text import action, actionLine, ircSafe
+from chatd.core.text import ircSafe
 from chatd.core.whowas import PastUser
 from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget
-
-
-def serverTime(when: float) -> str:
-    """
-    The IRCv3 C{server-time} tag value for Unix time C{when}.
-    """
-    whole = int(when)
-    millis = int(round((when - whole) * 1000))
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
-
-
-def serverTimeMillis(millis: int) -> str:
-    """
-    The C{server-time} tag value for Unix time C{millis} in milliseconds,
-    exactly (a message's time, which C{CHATHISTORY} selectors give back).
-    """
-    whole, rest = divmod(millis, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{rest:03d}Z"
-
-
-def sentEarlier(event: PrivateMessage) -> tuple[str, ...]:
-    """
-    The lines of C{event}, a private message that waited for its recipient,
-    for a client without C{server-time}: the first begins with when it was
-    sent, C{[sent 2023-11-14 22:13 UTC] text} (inside an action: C{\x01ACTION
-    [sent ...] waves\x01}), so it is not taken for a live message.
-    """
-    if not event.lines:
-        return event.lines
-    stamp = time.strftime("[sent %Y-%m-%d %H:%M UTC]", time.gmtime(event.when))
-    first, *rest = event.lines
-    words = action(first)
-    first = actionLine(f"{stamp} {words}") if words is not None else f"{stamp} {first}"
-    return (first, *rest)
-
+from chatd.irc.servertime import sentEarlier, serverTime, serverTimeMillis
 
 #: C{text} without what would end or corrupt an IRC line (CR, LF and NUL
 #: become spaces, other controls but IRC's formatting go): other protocols,
@@ -146,7 +111,8 @@ def multilineLines(
     it fits in one, otherwise one C{draft/multiline} batch carrying
     C{tags} (C{time}, C{msgid}, C{account}, client tags, and the C{batch}
     it is itself in), its lines (blank ones too) tagged only with the batch
-    and C{draft/multiline-concat} where a line goes on.
+    and C{draft/multiline-concat} where a line goes on.  The closing
+    C{BATCH} has the same source as the opening one, as the spec's example.
     """
     pieces = list(ircLines(command, prefix, target, lines))
     if not pieces:
@@ -160,7 +126,10 @@ def multilineLines(
         inner = {"batch": reference, CONCAT: ""} if concat else {"batch": reference}
         out.append(formatLine(command, target, text, prefix=prefix, tags=inner, trailing=True))
     outer = tags.get("batch") if tags else None
-    out.append(formatLine("BATCH", "-" + reference, tags={"batch": outer} if outer else None))
+    close = formatLine(
+        "BATCH", "-" + reference, prefix=prefix, tags={"batch": outer} if outer else None
+    )
+    out.append(close)
     return b"".join(line.encode("utf-8") + b"\r\n" for line in out)
 
 

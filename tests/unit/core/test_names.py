@@ -20,6 +20,7 @@ from chatd.core.names import (
     MAX_ROOM_NAME_LENGTH,
     ROOM_NAME_RULE,
     computeKey,
+    distinct,
     hasInvisible,
     isReserved,
     isValidName,
@@ -260,6 +261,14 @@ class NameRuleTests(SynchronousTestCase):
                 self.assertEqual(normalize(name), enforced, repr(name))
             plain = all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)
             self.assertEqual(isValidName(name), bool(name) and plain and enforced == name)
+
+
+class DistinctTests(SynchronousTestCase):
+    def test_distinct(self) -> None:
+        """
+        Names one by their key count once, in order, as first spelled.
+        """
+        self.assertEqual(distinct(["bo", "cy", "Bo", "b\u043e", "CY", "dee"]), ["bo", "cy", "dee"])
 
 
 class BanTests(SynchronousTestCase):

@@ -84,6 +84,7 @@ class RenameSanctionTests(SynchronousTestCase):
         self.assertRaises(errors.BannedFromRoom, self.service.say, bbob, "den", ("hi",))
         error = self.assertRaises(errors.BannedFromRoom, self.service.rename, bbob, "bbob2")
         self.assertIn("banned from den", error.text)
+        self.assertEqual(error.room, "den")
         self.assertEqual(bbob.nick, "bbob")
         self.service.changeRoomModes(op, "den", [(True, "v", "bbob")])
         self.assertEqual(self.service.rename(bbob, "bbob2"), "bbob2")

@@ -6,7 +6,7 @@ time and id, and the FAIL replies for what cannot be answered.
 
 from __future__ import annotations
 
-from chatd.irc.wire import serverTimeMillis
+from chatd.irc.servertime import serverTimeMillis
 from tests.support.ircstorecase import IRCStoreTestCase
 
 

@@ -38,6 +38,21 @@ class MonitorTests(IRCTestCase):
             [("730", ["alice", "bob!bob@test.chatd"]), ("731", ["alice", "carol"])],
         )
 
+    def test_addOneNameOnce(self) -> None:
+        """
+        Names that are one by chatd's name key (case, look-alike letters)
+        are one entry: in the status answered and in the list.
+        """
+        self.tchatUser("bob")
+        alice, t = self.connect("alice")
+        replies = self.messages(self.send(alice, t, "MONITOR + bob,cy,BOB,b\u043eb,CY"))
+        self.assertEqual(
+            [(m.command, m.params) for m in replies],
+            [("730", ["alice", "bob!bob@test.chatd"]), ("731", ["alice", "cy"])],
+        )
+        [listed, _] = self.messages(self.send(alice, t, "MONITOR L"))
+        self.assertEqual(listed.params, ["alice", "bob,cy"])
+
     def test_loginAndLogoutAcrossProtocols(self) -> None:
         """
         A watched name logging in on another protocol is 730 with its
@@ -107,6 +122,20 @@ class MonitorTests(IRCTestCase):
         self.assertEqual(replies[0].params[1:3], ["2", "c,d"])
         self.assertEqual(replies[1].params[1], "a,b")
         self.assertIn("MONITOR=2", self.send(alice, t, "VERSION"))
+
+    def test_limitWithLongList(self) -> None:
+        """
+        A 734 too long for one line is split over several, each name whole.
+        """
+        self.factory.monitorLimit = 1
+        alice, t = self.connect("alicealicealice")
+        names = [f"watched{n:09d}" for n in range(29)]
+        text = self.send(alice, t, "MONITOR + " + ",".join(names))
+        lines = [line for line in text.split("\r\n") if " 734 " in line]
+        self.assertTrue(all(len(line) + 2 <= 512 for line in lines))
+        replies = self.messages("".join(line + "\r\n" for line in lines))
+        self.assertEqual(len(replies), 2)
+        self.assertEqual(",".join(m.params[2] for m in replies), ",".join(names[1:]))
 
     def test_closedConnectionForgotten(self) -> None:
         """

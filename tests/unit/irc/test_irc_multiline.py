@@ -157,7 +157,7 @@ class InboundTests(MultilineTestCase):
         alice, ta = self.member("alice", CAPS)
         bob, tb = self.member("bob", CAPS)
         self.read(tb)
-        text = "é" * 300
+        text = "é" * 240  # a line of 507 bytes sent, too long relayed
         self.send(alice, ta, *self.batch(f"PRIVMSG {text}", "PRIVMSG end"))
         [event] = self.heard()
         self.assertEqual(event.lines, (text, "end"))
@@ -458,7 +458,8 @@ class OutboundTests(MultilineTestCase):
         A client with the capability gets one C{draft/multiline} batch, its
         C{msgid} and C{time} on the C{BATCH} start from the sender, the
         lines (blank ones too) as sent, with only the batch and concat
-        tags; the echo is the same.
+        tags, its end from the same source as its start; the echo is the
+        same.
         """
         echo, relay = self.relayed(CAPS)
         for lines in (echo, relay):
@@ -468,6 +469,7 @@ class OutboundTests(MultilineTestCase):
             self.assertEqual(start.prefix, "alice!alice@irc.chatd")
             self.assertEqual(set(start.tags), {"msgid", "time"})
             self.assertEqual((end.command, end.params), ("BATCH", ["-" + reference]))
+            self.assertEqual(end.prefix, "alice!alice@irc.chatd")
             self.assertEqual(
                 [m.params for m in inner],
                 [["#lobby", t] for t in ("hello", "", "#how is ", "everyone?")],
@@ -532,7 +534,7 @@ class OutboundTests(MultilineTestCase):
         self.assertEqual("".join(texts[1:-2]), long)
         concat = [CONCAT in m.tags for m in inner]
         self.assertEqual(concat, [False, False] + [True] * (len(inner) - 4) + [False, False])
-        self.assertEqual(end.params, ["-" + start.params[0][1:]])
+        self.assertEqual((end.params, end.prefix), (["-" + start.params[0][1:]], start.prefix))
         fallback = self.messages(self.read(tc))
         self.assertEqual([m.params[1] for m in fallback][0], "first")
         self.assertEqual([m.params[1] for m in fallback][-1], "last")

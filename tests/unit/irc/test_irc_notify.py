@@ -149,21 +149,33 @@ class AwayNotifyTests(IRCTestCase):
 
     def test_serverTime(self) -> None:
         """
-        With C{server-time}, C{AWAY} and C{SETNAME} carry when they happened.
+        With C{server-time}, C{AWAY} and C{SETNAME} carry when they
+        happened, to the millisecond as messages do, so they sort among
+        them; the sender's own C{SETNAME} has the time the others see.
         """
-        alice, ta = self.connect("alice", caps="away-notify setname server-time")
-        bob, tb = self.connect("bob", caps="away-notify setname")
+        caps = "away-notify setname server-time"
+        alice, ta = self.connect("alice", caps=caps)
+        bob, tb = self.connect("bob", caps=caps)
         for proto, transport in ((alice, ta), (bob, tb)):
             self.send(proto, transport, "JOIN #lobby")
         self.read(ta)
-        self.send(bob, tb, "AWAY :lunch", "SETNAME :Bob B")
+        self.clock.advance(0.9195)
+        self.send(bob, tb, "AWAY :lunch")
+        self.clock.advance(0.0004)
+        self.send(bob, tb, "PRIVMSG #lobby :after", "SETNAME :Bob B")
         shown = self.messages(self.read(ta))
-        self.assertEqual([m.command for m in shown], ["AWAY", "SETNAME"])
-        self.assertEqual({m.tags.get("time") for m in shown}, {"2023-11-14T22:13:20.000Z"})
-        [own] = self.messages(self.send(alice, ta, "SETNAME :Alice A"))  # its own reply too
+        self.assertEqual([m.command for m in shown], ["AWAY", "PRIVMSG", "SETNAME"])
         self.assertEqual(
-            (own.command, own.tags.get("time")), ("SETNAME", "2023-11-14T22:13:20.000Z")
+            [m.tags.get("time") for m in shown],
+            ["2023-11-14T22:13:20.919Z"] + ["2023-11-14T22:13:20.919Z"] * 2,
         )
+        self.clock.advance(0.0006)
+        [own] = self.messages(self.send(alice, ta, "SETNAME :Alice A"))  # its own reply too
+        [seen] = self.messages(self.read(tb))
+        self.assertEqual(
+            (own.command, own.tags.get("time")), ("SETNAME", "2023-11-14T22:13:20.920Z")
+        )
+        self.assertEqual(seen.tags.get("time"), own.tags.get("time"))
 
     def test_awayOnJoin(self) -> None:
         """
@@ -172,13 +184,20 @@ class AwayNotifyTests(IRCTestCase):
         """
         alice, ta = self.connect("alice", caps="away-notify")
         self.send(alice, ta, "JOIN #lobby")
+        timed, tt = self.connect("timed", caps="away-notify server-time")
+        self.send(timed, tt, "JOIN #lobby")
         bob, tb = self.connect("bob", caps="away-notify")
         self.send(bob, tb, "AWAY :gone")
+        self.read(ta)
+        self.clock.advance(0.25)
         self.assertNotIn("AWAY", self.numerics(self.send(bob, tb, "JOIN #lobby")))
         self.assertEqual(
             [(m.command, m.params) for m in self.messages(self.read(ta))],
             [("JOIN", ["#lobby"]), ("AWAY", ["gone"])],
         )
+        join, away = self.messages(self.read(tt))  # with server-time, the JOIN's time
+        self.assertEqual(away.tags, {"time": "2023-11-14T22:13:20.250Z"})
+        self.assertEqual(join.tags, away.tags)
 
 
 class SetnameTests(IRCTestCase):
@@ -322,6 +341,22 @@ class InviteNotifyTests(IRCTestCase):
         )
         self.assertEqual(seen.tags.get("account"), "op")
         self.assertEqual(self.read(tp), "")
+
+    def test_serverTime(self) -> None:
+        """
+        With C{server-time}, a member's C{INVITE} carries when it was
+        given, as the invitee's does.
+        """
+        (op, to), _, _ = self.setUpRoom("")
+        timed, tt = self.connect("timed", caps="invite-notify server-time account-tag")
+        invitee, ti = self.connect("invitee", caps="server-time")
+        self.send(timed, tt, "JOIN #room")
+        self.clock.advance(0.5)
+        self.send(op, to, "INVITE invitee #room")
+        (seen,) = self.messages(self.read(tt))
+        (own,) = self.messages(self.read(ti))
+        self.assertEqual(seen.tags, {"time": "2023-11-14T22:13:20.500Z"})
+        self.assertEqual(own.tags.get("time"), seen.tags["time"])
 
     def test_inviteOnly(self) -> None:
         """

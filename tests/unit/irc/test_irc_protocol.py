@@ -204,7 +204,8 @@ class RegistrationTests(IRCTestCase):
         """
         NICK to a name the console banned or kicked is answered C{432},
         while muted C{447}, while a channel's ban mask keeps one quiet
-        C{435}, each with the new name and the reason; nobody is renamed.
+        C{435}, each with the new name (C{435}: the channel) and the
+        reason; nobody is renamed.
         """
         alice, ta, other = self.sharingLobby()
         moderation = self.service.moderation
@@ -226,7 +227,10 @@ class RegistrationTests(IRCTestCase):
         self.send(alice, ta)
         [quieted] = self.messages(self.send(alice, ta, "NICK alice3"))
         self.assertEqual(quieted.command, "435")
-        self.assertEqual(quieted.params[:2], ["alice", "alice3"])
+        self.assertEqual(
+            quieted.params,
+            ["alice", "#lobby", "you may not change your nickname while you are banned from lobby"],
+        )
         self.assertEqual([e for e in other.events if isinstance(e, Rename)], [])
 
     def test_otherProtocolRenamedWithItsFormerMask(self) -> None:
@@ -480,6 +484,31 @@ class FramingTests(IRCTestCase):
         proto.dataReceived(b"PRIVMSG #lobby :" + b"x" * 700 + b"\r\nPING :ok\r\n")
         self.assertEqual(self.numerics(output(t, self.clock).decode()), ["417", "PONG"])
         self.assertFalse(t.disconnecting)
+
+    def test_messageOver512Bytes(self) -> None:
+        """
+        Whatever its tags, a line whose message (tags left out) is over 510
+        bytes, 512 with CR LF, is answered 417 and nothing of it is done;
+        510 bytes are read (one byte a character for a line that was not
+        UTF-8, as it came).
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #lt")
+        self.assertEqual(self.numerics(self.send(alice, ta, "ISON " + "x" * 505)), ["303"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "ISON " + "x" * 506)), ["417"])
+        tagged = "@+a=b;label=z ISON "
+        self.assertEqual(self.numerics(self.send(alice, ta, tagged + "x" * 505)), ["303"])
+        self.assertEqual(self.numerics(self.send(alice, ta, tagged + "x" * 506)), ["417"])
+        alice.dataReceived(b"ISON " + b"\xe9" * 505 + b"\r\n")
+        self.assertEqual(self.numerics(self.read(ta)), ["FAIL", "303"])
+        for line in (
+            f"MODE #lt +bb {'a' * 495} zzz",
+            "CAP REQ :" + " ".join(["multi-prefix"] * 56),
+            f"PING :{'y' * 600}END",
+        ):
+            self.assertEqual(self.numerics(self.send(alice, ta, line)), ["417"], line)
+        self.assertEqual(self.numerics(self.send(alice, ta, "MODE #lt b")), ["368"])
+        self.assertNotIn("multi-prefix", alice.caps.enabled)
 
     def test_tagsTooLong(self) -> None:
         """

@@ -5,6 +5,7 @@ who is who, across protocols.
 
 from __future__ import annotations
 
+from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant
 from tests.support.helpers import connect, output
@@ -203,6 +204,47 @@ class MaskTests(IRCTestCase):
         replies = self.messages(self.send(alice, ta, "WHO a?*e*"))
         self.assertEqual(sorted(m.params[5] for m in replies[:-1]), ["albert", "alfred", "alice"])
 
+    def test_whoMaskMatchesHostRealNameServer(self) -> None:
+        """
+        A WHO mask matches the host, the real name and the server as well
+        as the nickname (RFC 2812 3.6.1), C{0} everyone; people with +i
+        stay hidden from those who share no room with them.
+        """
+        alice, ta = self.connect("alice")
+        self.connect("alfred")
+        hidden, th = self.connect("albert")
+        self.send(hidden, th, "MODE albert +i")
+
+        def who(mask: str) -> list[str]:
+            replies = self.messages(self.send(alice, ta, f"WHO {mask}"))
+            self.assertEqual(replies[-1].command, "315")
+            return sorted(m.params[5] for m in replies[:-1])
+
+        everyone = ["alfred", "alice", "bob"]
+        self.assertEqual(who("0"), everyone)
+        self.assertEqual(who("*"), everyone)
+        self.assertEqual(who("*IRC.chatd"), ["alfred", "alice"])
+        self.assertEqual(who("tchat.chatd"), ["bob"])
+        self.assertEqual(who("*real"), ["alfred", "alice"])
+        self.assertEqual(who("*tchat?user"), ["bob"])
+        self.assertEqual(who("CHAT?"), everyone)  # the server's name
+        self.assertEqual(who("albert"), ["albert"])  # a nickname: whoever holds it
+
+    def test_whoOperatorsOnly(self) -> None:
+        """
+        C{WHO <mask> o} lists only chatd's operators (its IRC operators),
+        with WHOX too; none: only C{315}.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #lobby")
+        self.assertEqual(self.numerics(self.send(alice, ta, "WHO #lobby o")), ["315"])
+        self.makeOperator("alice")
+        replies = self.messages(self.send(alice, ta, "WHO #lobby o"))
+        self.assertEqual([(m.command, m.params[5:6]) for m in replies[:-1]], [("352", ["alice"])])
+        replies = self.messages(self.send(alice, ta, "WHO * o%n"))
+        self.assertEqual([m.params[1:] for m in replies[:-1]], [["alice"]])
+        self.assertEqual(self.numerics(self.send(alice, ta, "WHO #lobby")), ["352", "352", "315"])
+
     def test_userhostInNames(self) -> None:
         """
         With userhost-in-names, NAMES shows full hostmasks.
@@ -381,3 +423,68 @@ class ServerQueryTests(IRCTestCase):
         self.assertEqual(named.servicesName, "services.irc.example.org")
         chosen = IRCFactory(self.service, self.clock, servicesName="My.Little.Services")
         self.assertEqual(chosen.servicesName, "My.Little.Services")
+
+
+class LongListTests(IRCTestCase):
+    """
+    Replies listing more than one line holds: split over lines of the same
+    numeric, each within 512 bytes, no item cut.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.service = ChatService(self.clock, maxRoomsPerUser=None)
+        self.factory = IRCFactory(
+            self.service, self.clock, floodBurst=None, presence=self.service.people.presence
+        )
+
+    def split(self, text: str, code: str) -> list[list[str]]:
+        """
+        The words of each C{code} line of C{text}, checking each line fits.
+        """
+        lines = [line for line in text.split("\r\n") if f" {code} " in line]
+        for line in lines:
+            self.assertLessEqual(len(line.encode("utf-8")) + 2, 512, line)
+        return [
+            m.params[-1].split() for m in self.messages("".join(line + "\r\n" for line in lines))
+        ]
+
+    def test_whoisChannels(self) -> None:
+        """
+        A user in 40 channels is shown in all of them, over two C{319}
+        lines, each name whole.
+        """
+        alice, ta = self.connect("alice")
+        channels = [f"#room-number-{n:02d}" for n in range(40)]
+        for start in range(0, 40, 10):
+            self.send(alice, ta, "JOIN " + ",".join(channels[start : start + 10]))
+        carol, tc = self.connect("carol")
+        lines = self.split(self.send(carol, tc, "WHOIS alice"), "319")
+        self.assertEqual(len(lines), 2)
+        self.assertEqual([word for line in lines for word in line], [f"@{c}" for c in channels])
+
+    def test_ison(self) -> None:
+        """
+        C{ISON} of 29 long nicknames online (a line of 499 bytes) names
+        them all, over two C{303} lines, never a piece of one.
+        """
+        nicks = [f"isonuser{n:08d}" for n in range(29)]
+        for nick in nicks:
+            self.connect(nick)
+        alice, ta = self.connect("alicealicealice")
+        lines = self.split(self.send(alice, ta, "ISON " + " ".join(nicks)), "303")
+        self.assertEqual(len(lines), 2)
+        self.assertEqual([word for line in lines for word in line], nicks)
+
+    def test_isupportWithLongNetworkName(self) -> None:
+        """
+        C{005} lines hold at most 12 tokens and fewer when they are long,
+        each line within 512 bytes and every token whole.
+        """
+        self.factory.networkName = "N" * 400
+        alice, ta = self.connect("alice")
+        replies = self.messages(self.send(alice, ta, "VERSION"))
+        tokens = [m.params[1:-1] for m in replies if m.command == "005"]
+        self.assertIn("NETWORK=" + "N" * 400, [token for line in tokens for token in line])
+        self.assertTrue(all(len(line) <= 12 for line in tokens))
+        self.split(self.send(alice, ta, "VERSION"), "005")
