@@ -37,6 +37,8 @@ class AccountRightsTests(IRCStoreTestCase):
         self.assertTrue(self.service.isOperator(kid))
         self.assertNotIn("481", self.codes(self.send(kid, tk, "KILL victimz :x")))
         self.assertTrue(tv.disconnecting)
+        whois = self.command(console, "whois kal3").splitlines()
+        self.assertIn("operator (the account kid)", whois)
 
     def test_approvalRequestIsTheAccounts(self) -> None:
         """
@@ -58,3 +60,38 @@ class AccountRightsTests(IRCStoreTestCase):
         self.assertEqual(reply, "accepted kid in Marketing")
         joined = self.send(kid, tk)
         self.assertIn(("JOIN", ["#Marketing"]), [(m.command, m.params) for m in joined])
+
+    def test_muteOfTheNicknameBindsTheAccount(self) -> None:
+        """
+        A mute of the nickname an account goes by mutes the account: the
+        reply says so, C{whois} of that nickname shows the account and its
+        mute, and the account, back with another nickname asked for, is
+        still muted (and keeps the account's name, as a muted person does).
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kidalias")
+        console = self.console()
+        reply = self.command(console, "mute kidalias 30m")
+        self.assertEqual(reply, "muted kidalias (the account kid) for 30m")
+        whois = self.command(console, "whois kidalias").splitlines()
+        self.assertIn("signed in to the account kid", whois)
+        self.assertIn("muted by root for 30m more (the account kid)", whois)
+        kid.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        again, ta, _ = self.saslAs("kid", "kidpass", "kidalias2")
+        self.assertIsNone(self.service.find("kidalias2"))
+        self.assertEqual(self.service.accountName(again), "kid")
+        self.assertIn("404", self.codes(self.send(again, ta, "PRIVMSG #Général :hello")))
+        self.assertEqual(self.command(console, "unmute kid"), "unmuted kid")
+
+    def test_kickOfTheNicknameBindsTheAccount(self) -> None:
+        """
+        A kick of the nickname an account goes by refuses the account's
+        next login, whatever nickname it asks for.
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kiddo")
+        reply = self.command(self.console(), "kick kiddo 10m go away")
+        self.assertTrue(reply.startswith("kicked kiddo (the account kid) for 10m, until "))
+        self.assertTrue(tk.disconnecting)
+        again, ta, told = self.saslAs("kid", "kidpass", "kiddo9")
+        [refused] = [m for m in told if m.command == "904"]
+        self.assertIn("you were kicked", refused.params[-1])
+        self.assertIsNone(self.service.accountName(again))  # a guest at most
