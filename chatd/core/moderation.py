@@ -212,13 +212,6 @@ class Moderation:
         if mute is not None:
             raise errors.Muted(f"you are muted {describe(mute, self.clock.seconds())}")
 
-    def heardReason(self, nick: str, reason: str) -> str:
-        """
-        C{reason} (for leaving a room or the chat, or for removing someone)
-        as others may read it from C{nick}: nothing while they are muted.
-        """
-        return "" if self.active(MUTE, nick) is not None else reason
-
     # Queries
 
     def active(self, kind: str, target: str) -> Sanction | None:

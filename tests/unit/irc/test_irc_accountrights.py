@@ -95,3 +95,17 @@ class AccountRightsTests(IRCStoreTestCase):
         [refused] = [m for m in told if m.command == "904"]
         self.assertIn("you were kicked", refused.params[-1])
         self.assertIsNone(self.service.accountName(again))  # a guest at most
+
+    def test_mutedAccountsReasonsHeardByNobody(self) -> None:
+        """
+        While the account is muted, its reason for leaving a room reaches
+        nobody, under whatever nickname it goes by.
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kal")
+        self.send(kid, tk, "JOIN #Blabla")
+        watch, tw = self.client()
+        self.send(watch, tw, "NICK watch", "USER w 0 * :W", "JOIN #Blabla")
+        self.command(self.console(), "mute kid 30m")
+        self.send(kid, tk, "PART #Blabla :you are all idiots")
+        [part] = [m for m in self.send(watch, tw) if m.command == "PART"]
+        self.assertEqual(part.params, ["#Blabla"])
