@@ -164,10 +164,15 @@ class AdminConsole(SanctionCommands):
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
         named = self.moderation.deop(nick)
-        if not ends.deopSession(self.service, nick, self.who) and not named:
+        held, opers = ends.deopSession(self.service, nick, self.who)
+        if not (named or held or opers):
             return Refusal(f"{nick} is not an operator")
         self._audit(f"deop {nick}")
-        return f"{nick} is no longer an operator"
+        here = " on this node" if getattr(self.service.observer, "moderate", None) else ""
+        ended = f"{opers} IRC OPER session(s) as {nick}{here} no longer operators"
+        if not (named or held):  # only an administrator's name, given to OPER
+            return ended
+        return f"{nick} is no longer an operator" + (f"; {ended}" if opers else "")
 
     async def cmd_admins(self, rest: str) -> str:
         self._split(rest, 0)
