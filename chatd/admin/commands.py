@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from chatd.admin import sessions as ends
 from chatd.admin.credentials import readPasswords
-from chatd.admin.opgrant import announceOp
+from chatd.admin.opgrant import announceDeop, announceOp, operatorsByName
 from chatd.admin.outcome import Refusal, allStored, printable, withOutcome
 from chatd.admin.sanctioncommands import SanctionCommands
 from chatd.admin.views import COMMANDS, Usage
@@ -163,8 +163,10 @@ class AdminConsole(SanctionCommands):
     def cmd_deop(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
+        before = operatorsByName(self.service, nick)
         named = self.moderation.deop(nick)
         held, opers = ends.deopSession(self.service, nick, self.who)
+        announceDeop(self.service, before, self.who)
         if not (named or held or opers):
             return Refusal(f"{nick} is not an operator")
         self._audit(f"deop {nick}")

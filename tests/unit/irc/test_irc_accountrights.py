@@ -109,3 +109,20 @@ class AccountRightsTests(IRCStoreTestCase):
         self.send(kid, tk, "PART #Blabla :you are all idiots")
         [part] = [m for m in self.send(watch, tw) if m.command == "PART"]
         self.assertEqual(part.params, ["#Blabla"])
+
+    def test_deopTellsTheAccount(self) -> None:
+        """
+        C{op} and C{deop} of an account tell the person signed in to it,
+        under whatever nickname, that its rights were given, then taken
+        away.
+        """
+        console = self.console()
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kal")
+        self.command(console, "op kid")
+        [told] = self.send(kid, tk)
+        self.assertIn("root made you an operator", told.params[-1])
+        self.assertEqual(self.command(console, "deop kid"), "kid is no longer an operator")
+        self.assertFalse(self.service.isOperator(kid))
+        [told] = self.send(kid, tk)
+        self.assertEqual(told.command, "NOTICE")
+        self.assertIn("root took your operator rights away", told.params[-1])
