@@ -324,12 +324,15 @@ class Moderation:
         self._drop(kind, self._key(kind, target))
         return found
 
-    def audit(self, who: str, what: str) -> None:
+    def audit(self, who: str, what: str, role: str = "admin") -> None:
         """
-        Record that administrator C{who} did C{what}: in the log and the store.
+        Record that C{who} did C{what}: in the log and the store.  C{role}:
+        an administrator at a console, or a chat C{"operator"} (kept as
+        C{"operator moder"}, which no administrator's name can be).
         """
-        self.log.info("admin {who}: {what}", who=who, what=what)
-        self._persist(self.store.addAudit(AuditEntry(self.clock.seconds(), who, what)))
+        self.log.info("{role} {who}: {what}", role=role, who=who, what=what)
+        by = who if role == "admin" else f"{role} {who}"
+        self._persist(self.store.addAudit(AuditEntry(self.clock.seconds(), by, what)))
 
     def lastAudit(self, limit: int) -> Deferred[list[AuditEntry]]:
         """
