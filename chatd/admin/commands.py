@@ -7,7 +7,9 @@ forms of seed 004, plus mute, announce, op, whois, stats and audit) and
 returns the text to show.  Telnet, SSH and the daemon's terminal only carry
 lines in and out.  A malformed command gets its one-line usage; every action
 that changes something is logged and kept in the audit trail.  The
-read-only commands and the argument checks are in L{chatd.admin.views}.
+read-only commands and the argument checks are in L{chatd.admin.views}, the
+sanctions in L{chatd.admin.sanctioncommands}, the rooms' commands in
+L{chatd.admin.roomcommands}.
 """
 
 from __future__ import annotations
@@ -21,27 +23,19 @@ from twisted.python.failure import Failure
 
 from chatd.admin import sessions as ends
 from chatd.admin.credentials import readPasswords
-from chatd.admin.opgrant import announceOp
+from chatd.admin.opgrant import announceDeop, announceOp, operatorsByName
 from chatd.admin.outcome import Refusal, allStored, printable, withOutcome
-from chatd.admin.roomcommands import RoomCommands
-from chatd.admin.timespec import formatTime
+from chatd.admin.sanctioncommands import SanctionCommands
 from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
 from chatd.core.absent import isAbsent
 from chatd.core.calls import afterHeard
-from chatd.core.moderation import parseNetwork
-from chatd.core.reach import reachedBy
 from chatd.core.roles import IAdministration
-from chatd.core.sanctiontext import formatSpan
-from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
 
-#: What C{ban ip} and C{unban ip} say of a word that is not an address.
-FOR_IP = "; for the user named ip, write @ip"
 
-
-class AdminConsole(RoomCommands):
+class AdminConsole(SanctionCommands):
     """
     One administrator's console session.
 
@@ -142,111 +136,7 @@ class AdminConsole(RoomCommands):
         self.log.failure("admin command {name!r} failed", failure, name=name)
         return Refusal("internal error (logged with its traceback)")
 
-    def _audit(self, what: str) -> None:
-        self.moderation.audit(self.who, what)
-
-    def _end(self, nick: str, error: errors.ChatError) -> bool:
-        """End the sessions a sanction of C{nick} reaches; whether there was any."""
-        targets = reachedBy(self.service, nick)
-        for target in targets:
-            self.service.endSession(target, error)
-        return bool(targets)
-
     # Commands that change things (each is audited)
-
-    def cmd_kick(self, rest: str) -> str:
-        nickText, timeout, reason = self._split(rest, 2, "required")
-        nick, seconds = self._nick(nickText), self._duration(timeout)
-        sanction = self.moderation.kick(nick, seconds, reason, self.who)
-        span = formatSpan(seconds)
-        online = self._end(nick, errors.Kicked(f"kicked by {self.who} for {span}: {reason}"))
-        self._audit(f"kick {nick} {timeout} {reason}")
-        assert sanction.until is not None
-        return f"kicked {nick} for {span}, until {formatTime(sanction.until)} UTC" + (
-            "" if online else " (not connected now)"
-        )
-
-    def cmd_unkick(self, rest: str) -> str:
-        (nick,) = self._split(rest, 1)
-        nick = self._nick(nick)
-        if not self.moderation.lift(KICK, nick):
-            return Refusal(f"{nick} is not kicked")
-        self._audit(f"unkick {nick}")
-        return f"{nick} may log in again"
-
-    def cmd_ban(self, rest: str) -> str:
-        nickText, reason = self._split(rest, 1, "required")
-        nick = self._nick(nickText)
-        self.moderation.ban(nick, reason, self.who)
-        online = self._end(nick, errors.Banned(f"banned by {self.who}: {reason}"))
-        self._audit(f"ban {nick} {reason}")
-        return f"banned {nick}" + ("" if online else " (not connected now)")
-
-    def cmd_ban_ip(self, rest: str) -> str:
-        text, reason = self._split(rest, 1, "required")
-        try:
-            network = parseNetwork(text)
-        except ValueError:
-            raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
-        self.moderation.banAddress(network, reason, self.who)
-        dropped = 0
-        for participant in self.service.connections():
-            if self.moderation.addressBan(participant.address) is not None:
-                error = errors.Banned(f"your address was banned by {self.who}: {reason}")
-                self.service.endSession(participant, error)
-                dropped += 1
-        self._audit(f"ban ip {network} {reason}")
-        return f"banned {network}; {dropped} connection(s) closed"
-
-    def cmd_unban(self, rest: str) -> str:
-        (nick,) = self._split(rest, 1)
-        nick = self._nick(nick)
-        if not self.moderation.lift(BAN, nick):
-            return Refusal(f"{nick} is not banned")
-        self._audit(f"unban {nick}")
-        return f"unbanned {nick}"
-
-    def cmd_unban_ip(self, rest: str) -> str:
-        (text,) = self._split(rest, 1)
-        try:
-            network = parseNetwork(text)
-        except ValueError:
-            raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
-        if not self.moderation.lift(IPBAN, str(network)):
-            return Refusal(f"{network} is not banned")
-        self._audit(f"unban ip {network}")
-        return f"unbanned {network}"
-
-    def cmd_kill(self, rest: str) -> str:
-        nickText, reason = self._split(rest, 1, "required")
-        nick = self._nick(nickText)
-        if not self._end(nick, errors.Killed(f"killed by {self.who}: {reason}")):
-            return Refusal(f"{nick} is not connected")
-        self._audit(f"kill {nick} {reason}")
-        return f"killed {nick}"
-
-    def cmd_mute(self, rest: str) -> str:
-        nickText, timeout, reason = self._split(rest, 2, "optional")
-        nick, seconds = self._nick(nickText), self._duration(timeout)
-        self.moderation.mute(nick, seconds, reason, self.who)
-        targets = reachedBy(self.service, nick)
-        span = formatSpan(seconds)
-        for target in targets:
-            note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
-            self.service.notify(target, note)
-        self._audit(f"mute {nick} {timeout} {reason}".rstrip())
-        online = any(not isAbsent(target) for target in targets)
-        return f"muted {nick} for {span}" + ("" if online else " (not connected now)")
-
-    def cmd_unmute(self, rest: str) -> str:
-        (nick,) = self._split(rest, 1)
-        nick = self._nick(nick)
-        if not self.moderation.lift(MUTE, nick):
-            return Refusal(f"{nick} is not muted")
-        for target in reachedBy(self.service, nick):
-            self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
-        self._audit(f"unmute {nick}")
-        return f"unmuted {nick}"
 
     def cmd_announce(self, rest: str) -> str:
         if not rest.strip():
@@ -273,11 +163,18 @@ class AdminConsole(RoomCommands):
     def cmd_deop(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
         nick = self._nick(nick)
+        before = operatorsByName(self.service, nick)
         named = self.moderation.deop(nick)
-        if not ends.deopSession(self.service, nick, self.who) and not named:
+        held, opers = ends.deopSession(self.service, nick, self.who)
+        announceDeop(self.service, before, self.who)
+        if not (named or held or opers):
             return Refusal(f"{nick} is not an operator")
         self._audit(f"deop {nick}")
-        return f"{nick} is no longer an operator"
+        here = " on this node" if getattr(self.service.observer, "moderate", None) else ""
+        ended = f"{opers} IRC OPER session(s) as {nick}{here} no longer operators"
+        if not (named or held):  # only an administrator's name, given to OPER
+            return ended
+        return f"{nick} is no longer an operator" + (f"; {ended}" if opers else "")
 
     async def cmd_admins(self, rest: str) -> str:
         self._split(rest, 0)

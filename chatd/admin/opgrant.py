@@ -1,25 +1,32 @@
 # -*- test-case-name: tests.unit.admin.test_admin_commands -*-
 """
-What the console's C{op} and C{whois} say of operator rights given to a
-name: they hold only for a password login to that registered account (the
-core's L{chatd.core.people.People.isOperator}), so a guest now using the
-name is told they come at such a login, not that they hold them.
+What the console's C{op}, C{deop} and C{whois} say of operator rights
+given to a name: they hold only for a password login to that registered
+account (the core's L{chatd.core.people.People.isOperator}), so a guest
+now using the name is told they come at such a login, not that they hold
+them; whoever loses them to a C{deop} is told so.
 """
 
 from __future__ import annotations
 
+from chatd.core.events import OperatorRightsEnded
+from chatd.core.interfaces import IParticipant
+from chatd.core.operators import sessionOperators
+from chatd.core.reach import reachedBy
 from chatd.core.roles import IAdministration
 
 
 def announceOp(service: IAdministration, nick: str, by: str) -> str:
     """
-    Tell whoever holds C{nick} now what C{by}'s C{op} gives them; the
-    console's reply.
+    Tell whoever holds C{nick} now, or is signed in to the account C{nick}
+    under another nickname, what C{by}'s C{op} gives them; the console's
+    reply.
     """
     target = service.find(nick)
     if target is None or service.isOperator(target):
-        if target is not None:
-            service.notify(target, f"{by} made you an operator")
+        for each in reachedBy(service, nick):
+            if service.isOperator(each):
+                service.notify(each, f"{by} made you an operator")
         return f"{nick} is now an operator"
     service.notify(
         target,
@@ -37,3 +44,25 @@ def operatorLine(service: IAdministration, nick: str) -> str:
     if target is None or service.isOperator(target):
         return "operator"
     return "operator once logged in to the account with its password (not now)"
+
+
+def operatorsByName(service: IAdministration, nick: str) -> list[IParticipant]:
+    """
+    Those whose operator rights a C{deop} of C{nick} may end, but for the
+    rights of a session (IRC C{OPER}), which are told on their own.
+    """
+    return [
+        each
+        for each in reachedBy(service, nick)
+        if service.isOperator(each) and not sessionOperators(service, each)
+    ]
+
+
+def announceDeop(service: IAdministration, before: list[IParticipant], by: str) -> None:
+    """
+    Tell those of C{before} (L{operatorsByName}) who are no operators now
+    that C{by} took their rights away, as a deop of a session tells it.
+    """
+    for each in before:
+        if not service.isOperator(each):
+            each.notice(OperatorRightsEnded(f"{by} took your operator rights away", service.now()))

@@ -22,7 +22,8 @@ from chatd.core.roles import IAdministration
 REVOKE_ADMIN = "revoke-admin"
 
 #: The cluster moderation action that takes away the session operator
-#: rights (IRC C{OPER}) of the person served there.
+#: rights (IRC C{OPER}) of the person served there, and of the
+#: connections whose C{OPER} gave that administrator name.
 DEOP_SESSION = "deop-session"
 
 
@@ -62,22 +63,33 @@ def endSessions(
     return closed
 
 
-def deopSession(service: IAdministration, nick: str, by: str) -> bool:
+def deopSession(service: IAdministration, nick: str, by: str) -> tuple[bool, int]:
     """
-    The console's C{deop} of someone whose rights are their session's
-    (IRC C{OPER}): taken here, or by the node that serves them; whether
-    they had such rights.
+    The console's C{deop} of C{nick}, for the rights of sessions (IRC
+    C{OPER}): those of the person called C{nick}, and those of every
+    connection whose C{OPER} gave administrator name C{nick}.  Taken
+    here; other nodes take their own (L{peerDeop}).  Whether C{nick}'s
+    person had such rights, and how many connections here had them
+    through the name.
     """
     target = service.find(nick)
-    if target is None or not sessionOperators(service, target):
-        return False
-    if service.people.isConnected(target):
-        endSessionOperator(service, target, f"{by} took your operator rights away")
-    else:
-        tellPeers = getattr(service.observer, "moderate", None)
-        if tellPeers is not None:
-            tellPeers(DEOP_SESSION, nick=nick, by=by)
-    return True
+    held = target is not None and bool(sessionOperators(service, target))
+    tellPeers = getattr(service.observer, "moderate", None)
+    if tellPeers is not None:
+        tellPeers(DEOP_SESSION, nick=nick, by=by)
+    return held, _deopHere(service, nick, by)
+
+
+def _deopHere(service: IAdministration, nick: str, by: str) -> int:
+    """
+    Take the session rights of C{nick}'s person, if served here, and of
+    the connections here whose C{OPER} named C{nick}; how many of those.
+    """
+    text = f"{by} took your operator rights away"
+    target = service.find(nick)
+    if target is not None and service.people.isConnected(target):
+        endSessionOperator(service, target, text)
+    return endGrantsThrough(service, nick, text)
 
 
 def endOperators(service: IAdministration, passwords: Path | None, nick: str, by: str) -> int:
@@ -88,11 +100,14 @@ def endOperators(service: IAdministration, passwords: Path | None, nick: str, by
     """
     if passwords is not None and key(nick) in map(key, readPasswords(passwords)):
         return 0
-    return endGrantsThrough(service, nick, by)
+    return endGrantsThrough(
+        service, nick, f"{by} revoked administrator {nick}: you are no longer an operator"
+    )
 
 
 def peerDeop(service: IAdministration, fields: dict[str, str]) -> None:
-    """Another node's console took the session rights of someone served here."""
-    target = service.find(fields["nick"])
-    if target is not None and service.people.isConnected(target):
-        endSessionOperator(service, target, f"{fields['by']} took your operator rights away")
+    """
+    Another node's console took the session rights of C{nick}: those of
+    its person or of C{OPER} with that name, served here.
+    """
+    _deopHere(service, fields["nick"], fields["by"])

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.unit.admin.test_admin_whois,tests.unit.cluster.test_cluster_activity -*-  # noqa: E501
+# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.unit.admin.test_admin_whois,tests.unit.irc.test_irc_accountrights,tests.unit.cluster.test_cluster_activity -*-  # noqa: E501
 """
 The console's vocabulary and its read-only commands: the command table,
 argument checking, and the views (users, rooms, whois, stats, audit...).
@@ -22,7 +22,7 @@ from chatd.core.activity import activityOf
 from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
-from chatd.core.reach import reachedBy
+from chatd.core.reach import accountBehind, reachedBy
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
 from chatd.core.text import plainLine
@@ -268,17 +268,32 @@ class ConsoleViews:
                 )
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
-        if key(nick) in self.moderation.operators:
-            lines.append(operatorLine(self.service, nick))
+        account = accountBehind(self.service, nick)
+        if account is not None:
+            lines.append(f"signed in to the account {account}")
+        # The account's rights and sanctions are the person's, whatever it is called.
+        for name, whose in ((nick, ""), (account, f" (the account {account})")):
+            if name is not None:
+                lines += self._rightsAndSanctions(name, whose)
         session = None if target is None else describeSessionOperator(self.service, target)
         if session is not None:
             lines.append(session)
+        return "\n".join(lines)
+
+    def _rightsAndSanctions(self, name: str, whose: str) -> list[str]:
+        """
+        C{whois}'s lines for the operator rights and sanctions given to
+        C{name}, each followed by C{whose}.
+        """
+        lines = []
+        if key(name) in self.moderation.operators:
+            lines.append(operatorLine(self.service, name) + whose)
         now = self._now()
         for kind, label in ((BAN, "banned"), (KICK, "kicked"), (MUTE, "muted")):
-            sanction = self.moderation.active(kind, nick)
+            sanction = self.moderation.active(kind, name)
             if sanction is not None:
-                lines.append(f"{label} by {sanction.by} {describe(sanction, now)}")
-        return "\n".join(lines)
+                lines.append(f"{label} by {sanction.by} {describe(sanction, now)}{whose}")
+        return lines
 
     def cmd_stats(self, rest: str) -> str:
         self._split(rest, 0)

@@ -29,6 +29,14 @@ class Administration:
         self.service = service
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
+        """
+        A chatd operator ends C{nick}'s session (talk's C{/kick}, IRC's
+        C{KILL}, the web's C{kick}): a disconnection with no timeout, so
+        the wire says L{errors.Killed} (they may come back at once), not
+        L{errors.Kicked} (refused until a console kick's timeout).  It is
+        audited, as the console's actions are, under the operator's
+        account (or nickname).
+        """
         service = self.service
         operator = service.requireLogin(participant)
         if not service.isOperator(participant):
@@ -38,7 +46,10 @@ class Administration:
             raise errors.NoSuchUser()
         checkShortText(reason, "reason")
         why = f"kicked by {operator}" + (f": {reason}" if reason else "")
-        self.endSession(target, errors.Kicked(why))
+        kicked = target.nick or nick  # as they spelled it
+        self.endSession(target, errors.Killed(why))
+        who = service.accountName(participant) or operator
+        service.moderation.audit(who, f"kick {kicked} {reason}".rstrip(), "operator")
 
     def capacity(self, room: str) -> int | None:
         return self.service.registry.get(room).capacity(self.service.maxGroupSize)

@@ -1,10 +1,12 @@
 # -*- test-case-name: tests.unit.core.test_persistence -*-
 """
 Approval rooms: the requests to enter them, written to the store, and an
-operator's acceptance, which waits for the request's own write.  A guest's
-(an unregistered name's) request and acceptance are the guest's, not the
-name's: they end when the guest leaves (L{Approvals.guestLeft}) and are not
-loaded after a restart, so the next holder of the name does not get them.
+operator's acceptance, which waits for the request's own write.  A
+connection signed in to an account asks, and is accepted, as the account,
+whatever nickname it goes by.  A guest's (an unregistered name's) request
+and acceptance are the guest's, not the name's: they end when the guest
+leaves (L{Approvals.guestLeft}) and are not loaded after a restart, so the
+next holder of the name does not get them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from chatd.storage.interfaces import APPROVAL
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
     from chatd.core.room import Room
+    from chatd.core.service import ChatService
 
 
 class Approvals:
@@ -41,11 +44,13 @@ class Approvals:
 
     def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
         """
-        @raise PendingApproval: C{room} needs approval and C{nick} does not
-            have it yet; the request is recorded for an operator.
+        @raise PendingApproval: C{room} needs approval and C{participant}
+            (called C{nick}, or the account it signed in to) does not have
+            it yet; the request is recorded for an operator.
         """
         if room.settings.mode != APPROVAL or self.service.isOperator(participant):
             return
+        nick = self.service.accountName(participant) or nick
         if key(nick) in room.approved:
             return
         if key(nick) not in room.pending:
@@ -80,7 +85,7 @@ class Approvals:
             raise errors.NoSuchGroup()  # deleted meanwhile: nothing to write
         if await self._written(self.store.setAccess(target.name, display, True, service.now())):
             self.persistence.changed("access", room=target.name, u=display, a=True)
-        user = service.find(nick)
+        user = holderOf(service, nick)
         if user is None:
             if nickKey in self.persistence.registered:
                 await self._written(self.store.setMembership(display, target.name, True))
@@ -180,6 +185,14 @@ class Approvals:
         if renamed is not None and accepted is not None:
             await self.store.setAccess(room, renamed, accepted, now)
             self.persistence.changed("access", room=room, u=renamed, a=accepted)
+
+
+def holderOf(service: ChatService, name: str) -> IParticipant | None:
+    """
+    Who asked as C{name}: its holder, or the person signed in here to the
+    account C{name} under another nickname.
+    """
+    return service.find(name) or service.people.signedInTo(key(name))
 
 
 def forget(room: Room, nickKey: str) -> bool:

@@ -21,6 +21,7 @@ from chatd.core.founders import enteredAsFounder, recordFounder
 from chatd.core.interfaces import MaybeDeferred
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
+from chatd.core.speaking import heardReason
 from chatd.core.text import checkShortText
 
 if TYPE_CHECKING:
@@ -210,7 +211,7 @@ class Membership:
     def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self.memberRoom(participant, room)
-        reason = self.service.moderation.heardReason(nick, checkShortText(reason, "reason"))
+        reason = heardReason(self.service, participant, checkShortText(reason, "reason"))
         self.part(participant, nick, target, reason, PART)
         observer = self.service.observer
         if observer is not None:

@@ -212,13 +212,6 @@ class Moderation:
         if mute is not None:
             raise errors.Muted(f"you are muted {describe(mute, self.clock.seconds())}")
 
-    def heardReason(self, nick: str, reason: str) -> str:
-        """
-        C{reason} (for leaving a room or the chat, or for removing someone)
-        as others may read it from C{nick}: nothing while they are muted.
-        """
-        return "" if self.active(MUTE, nick) is not None else reason
-
     # Queries
 
     def active(self, kind: str, target: str) -> Sanction | None:
@@ -331,12 +324,15 @@ class Moderation:
         self._drop(kind, self._key(kind, target))
         return found
 
-    def audit(self, who: str, what: str) -> None:
+    def audit(self, who: str, what: str, role: str = "admin") -> None:
         """
-        Record that administrator C{who} did C{what}: in the log and the store.
+        Record that C{who} did C{what}: in the log and the store.  C{role}:
+        an administrator at a console, or a chat C{"operator"} (kept as
+        C{"operator moder"}, which no administrator's name can be).
         """
-        self.log.info("admin {who}: {what}", who=who, what=what)
-        self._persist(self.store.addAudit(AuditEntry(self.clock.seconds(), who, what)))
+        self.log.info("{role} {who}: {what}", role=role, who=who, what=what)
+        by = who if role == "admin" else f"{role} {who}"
+        self._persist(self.store.addAudit(AuditEntry(self.clock.seconds(), by, what)))
 
     def lastAudit(self, limit: int) -> Deferred[list[AuditEntry]]:
         """

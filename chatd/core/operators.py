@@ -61,8 +61,8 @@ def sessionOperators(service: IAdministration, participant: IParticipant) -> lis
     session operator rights.
     """
     granted = service.people.sessionOperators
-    connections = getattr(participant, "connections", [participant])
-    return [each for each in [participant, *connections] if each in granted]
+    connections = getattr(participant, "connections", [])
+    return [each for each in dict.fromkeys([participant, *connections]) if each in granted]
 
 
 def endSessionOperator(service: IAdministration, participant: IParticipant, text: str) -> bool:
@@ -91,16 +91,15 @@ def giveUpSessionOperator(service: IChatService, participant: IParticipant) -> b
     return held.discard(participant)
 
 
-def endGrantsThrough(service: IAdministration, admin: str, by: str) -> int:
+def endGrantsThrough(service: IAdministration, admin: str, text: str) -> int:
     """
-    Administrator C{admin}'s flag was revoked: the session operators whose
-    rights came through that name lose them; how many.
+    The session operators whose rights came through administrator name
+    C{admin} lose them (its flag was revoked, or the console's C{deop}
+    named it), each told C{text}; how many.
     """
     ended = service.people.sessionOperators.grantedThrough(admin)
     for each in ended:
-        endSessionOperator(
-            service, each, f"{by} revoked administrator {admin}: you are no longer an operator"
-        )
+        endSessionOperator(service, each, text)
     return len(ended)
 
 

@@ -209,13 +209,13 @@ class People:
     def operatorsOnline(self) -> int:
         """
         How many people signed in are operators, found from the operators
-        (session ones and the configured names), not from everyone online.
+        (session ones and the accounts named), not from everyone online.
         """
         found = {self.personOf(each) for each in self.sessionOperators}
-        for nickKey in self.operatorKeys:
-            holder = self._users.get(nickKey)
-            if holder is not None and self.isOperator(holder):
-                found.add(holder)
+        for accountKey in self.operatorKeys:
+            for each in map(self.personOf, self.accounts.signedIn(accountKey)):
+                if each.nick is not None and self._users.get(key(each.nick)) is each:
+                    found.add(each)  # signed in, not a login under way
         return len(found)
 
     def holdsOther(self, participant: IParticipant, nick: str) -> bool:
@@ -335,9 +335,10 @@ class People:
     def isOperator(self, participant: IParticipant) -> bool:
         """
         Whether C{participant} may moderate everywhere: made an operator for
-        its session (L{grantOperator}), or named an operator (C{--operators},
-        the console's C{op}) and logged in to that registered account with
-        its password.  A name alone gives nothing: anyone may type it.
+        its session (L{grantOperator}), or signed in with its password to a
+        registered account named an operator (C{--operators}, the console's
+        C{op}), under whatever nickname it goes by now.  A name alone gives
+        nothing: anyone may type it.
         """
         if not self.anyOperators():
             return False  # the usual case, asked of everyone online by IRC's LUSERS
@@ -348,9 +349,7 @@ class People:
             or self.personOf(participant) in self.sessionOperators
         ):
             return True
-        if participant.nick is None or key(participant.nick) not in self.operatorKeys:
-            return False
-        return self.accounts.key(participant) == key(participant.nick)
+        return self.accounts.key(participant) in self.operatorKeys  # whatever its nickname
 
     def configureOperators(self, names: Iterable[str], granted: Iterable[str] = ()) -> None:
         """

@@ -48,6 +48,7 @@ from chatd.core.events import PrivateMessage, Redaction, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_REDACT_REASON, REDACT_WINDOW
 from chatd.core.names import key
+from chatd.core.speaking import heardReason
 from chatd.core.status import tell
 from chatd.core.text import checkText
 
@@ -90,6 +91,7 @@ def redact(
     checkText(reason, "reason")
     if len(reason) > MAX_REDACT_REASON:
         raise errors.InvalidArgument(f"give a reason of at most {MAX_REDACT_REASON} characters")
+    reason = heardReason(service, participant, reason)  # a muted person's reaches nobody
     if isRoom:
         target = service.registry.get(target).name
         if not service.isOperator(participant):

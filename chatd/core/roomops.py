@@ -19,7 +19,7 @@ from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.names import key
 from chatd.core.room import Room
-from chatd.core.speaking import checkHeard
+from chatd.core.speaking import checkHeard, heardReason
 from chatd.core.status import tellInvitation
 from chatd.core.text import checkShortText, checkText
 
@@ -183,7 +183,7 @@ class RoomOps:
         kicked = target.members.get(key(nick))
         if kicked is None:
             raise errors.NotInRoom()
-        reason = self.service.moderation.heardReason(by, checkShortText(reason, "reason"))
+        reason = heardReason(self.service, participant, checkShortText(reason, "reason"))
         shown = self.service.membership.kickOut(target, kicked, nick, by, reason)
         if self.service.observer is not None:
             self.service.observer.kickedFromRoom(target.name, shown, by, reason)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chatd.core.approvals import forget
+from chatd.core.approvals import forget, holderOf
 from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
 
@@ -64,7 +64,7 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
                 room.request(nickKey, nick)
             return
         room.approve(nickKey)
-        user = persistence.service.find(nick)
+        user = holderOf(persistence.service, nick)
         if user is not None and persistence.isLocal(user):
             await persistence.approvals.admitAccepted(user, room)
 

@@ -13,10 +13,9 @@ reauthentication expects (Ergo keeps the two apart the same way):
   - for the connection's own nickname: the connection becomes the
     account's signed-in person (its operator rights, if the name has any);
   - for another account, whose name nobody else holds: the connection is
-    signed in to it (its read markers, the rooms it founds) under the
-    nickname it has; the name's rights come with the name, which a
-    registered name's rule lets it take now (C{NICK}: whoever proved the
-    password may);
+    signed in to it (its read markers, the rooms it founds, its operator
+    rights, its sanctions) under the nickname it has, and may take the
+    account's name now (C{NICK}: whoever proved the password may);
   - refused: an account signed in elsewhere (L{errors.NickTaken}: a new
     connection that logs in with it joins that person, and its limit of
     connections, instead), and another account from a connection that

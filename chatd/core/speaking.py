@@ -2,7 +2,8 @@
 """
 Whether a participant may say something, before anything is said: its
 lines (the text rule, and CTCP only from clients that speak it) and its
-speaker (a mute, of the nickname or of the account it signed in to).
+speaker (a mute, of the nickname or of the account it signed in to), and
+what others hear of a muted person's reasons (L{heardReason}).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from chatd.core.names import key
 from chatd.core.text import checkLines, plain
 
 if TYPE_CHECKING:
-    from chatd.core.interfaces import IParticipant
+    from chatd.core.interfaces import IChatService, IParticipant
     from chatd.core.moderation import Moderation
     from chatd.core.people import People
 
@@ -58,6 +59,22 @@ def checkHeard(moderation: Moderation, people: People, participant: IParticipant
     account = people.accounts.key(participant)
     if account is not None:
         moderation.checkNotMuted(account)
+
+
+def heardReason(service: IChatService, participant: IParticipant, reason: str) -> str:
+    """
+    C{reason} (for leaving a room or the chat, removing someone, deleting
+    a message) as others may read it from C{participant}: nothing while its
+    nickname, or the account it signed in to, is muted (the act itself
+    still happens).
+    """
+    try:
+        for name in (participant.nick, service.provenAccount(participant)):
+            if name is not None:
+                service.moderation.checkNotMuted(name)
+    except errors.Muted:
+        return ""
+    return reason
 
 
 def checkSpeaker(

@@ -24,6 +24,7 @@ from chatd.core import status
 from chatd.core.errors import Banned, BannedFromRoom, ChatError, ClusterUnavailable, Kicked, Muted
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
+from chatd.core.speaking import heardReason
 from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
@@ -287,5 +288,5 @@ def onPong(irc: IRCSession, message: Message) -> None:
 def onQuit(irc: IRCSession, message: Message) -> None:
     reason = message.params[0] if message.params else ""
     if irc.participant.nick:  # a muted person's parting words are not heard
-        reason = irc.service.moderation.heardReason(irc.participant.nick, reason)
+        reason = heardReason(irc.service, irc.participant, reason)
     irc.closeLink(f"Quit: {reason}" if reason else "Quit")

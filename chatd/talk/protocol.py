@@ -30,6 +30,7 @@ from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Ren
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key, normalize
+from chatd.core.speaking import heardReason
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.paced import paced, pagesFor
@@ -307,8 +308,7 @@ class TalkProtocol(ChatLineReceiver):
         """
         Say goodbye, tell the rooms at once, close once the goodbye is sent.
         """
-        if self.nick:  # a muted person's parting words are not heard
-            message = self.factory.service.moderation.heardReason(self.nick, message)
+        message = heardReason(self.factory.service, self, message)  # not a muted person's
         reason = f"quit: {message}" if message else "quit"
         self.send(serverLine(f"Goodbye{', ' + self.nick if self.nick else ''}!"))
         if self._admitted:

@@ -253,8 +253,9 @@ async def test_arrivalsReachableAtOnce(nodes: Callable[..., Daemon]) -> None:
 async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
     """
     An operator in talk mode on one node kicks a TCHAT user on another: the
-    user's own node closes the connection with ERROR 26, and a room-mate on
-    the operator's node sees the user leave.
+    user's own node closes the connection with ERROR 27 (no timeout: a
+    disconnection, as a kill), and a room-mate on the operator's node sees
+    the user leave.
     """
     a, b = nodes("a"), nodes("b", talk=True)
     await waitForLog(a, "connected to Redis")
@@ -275,7 +276,7 @@ async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
     op.send("op-secret")  # at the password prompt
     assert (await op.line()).endswith("*** Welcome, op!")
     op.send("/kick alice spamming")
-    while (line := await alice.line()) != "srv: ERROR 26":
+    while (line := await alice.line()) != "srv: ERROR 27":
         assert line.startswith("srv: ENTER lobby op "), line  # talk mode puts op in lobby
     await alice.closed
     while not (line := await carol.line()).startswith("srv: LEAVE lobby alice "):

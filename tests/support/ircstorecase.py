@@ -12,6 +12,7 @@ from chatd.irc.message import Message, parse
 from chatd.irc.protocol import IRCProtocol
 from tests.support.helpers import connect, output
 from tests.support.persistencecase import PersistenceTestCase
+from tests.support.protocolcases import plain
 
 
 class IRCStoreTestCase(PersistenceTestCase):
@@ -38,3 +39,15 @@ class IRCStoreTestCase(PersistenceTestCase):
 
     def codes(self, messages: list[Message]) -> list[str]:
         return [m.command for m in messages]
+
+    def saslAs(
+        self, account: str, password: str, nick: str
+    ) -> tuple[IRCProtocol, StringTransport, list[Message]]:
+        """
+        A client signed in to C{account} with SASL PLAIN that asked for
+        the nickname C{nick}, and what it was told up to its welcome.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", f"NICK {nick}", "USER u 0 * :U", "AUTHENTICATE PLAIN")
+        told = self.send(proto, t, "AUTHENTICATE " + plain("", account, password), "CAP END")
+        return proto, t, told

@@ -551,15 +551,21 @@ class FanOutTests(TchatTestCase):
 
     def test_kicked(self) -> None:
         """
-        A kicked user gets the kick's error code and is disconnected.
+        A user an operator kicked (no timeout) is disconnected with ERROR
+        27, as by the console's kill, not 26, which promises a refusal until
+        a timeout: they may log in again at once.  The audit trail has it.
         """
         root, tr = self.connect("root")
         self.service.grantOperator(root)
         bob, tb = self.connect("bob")
         self.service.kick(root, "bob", "spam")
-        self.assertEqual(self.read(tb), b"srv: ERROR 26\n")
+        self.assertEqual(self.read(tb), b"srv: ERROR 27\n")
         self.assertTrue(tb.disconnecting)
         bob.connectionLost()
+        again, ta = self.connect("bob")
+        self.assertEqual(self.service.find("bob"), self.service.people.personOf(again))
+        [entry] = self.successResultOf(self.service.moderation.lastAudit(5))
+        self.assertEqual((entry.who, entry.what), ("operator root", "kick bob spam"))
 
     def test_renameSeenAsLeaveEnter(self) -> None:
         """

@@ -325,7 +325,7 @@ class BridgeTests(SynchronousTestCase):
         self.settle()
         self.b.service.kick(op, "alice", "spam")
         self.settle()
-        self.assertIsInstance(alice.disconnectedWith, errors.Kicked)
+        self.assertIsInstance(alice.disconnectedWith, errors.Killed)  # no timeout
         self.assertIsNone(self.a.service.find("alice"))
         self.assertIsNone(self.c.service.find("alice"))
         [gone] = [e for e in carol.events if isinstance(e, Membership) and not e.joined]

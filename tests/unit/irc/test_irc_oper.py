@@ -201,6 +201,26 @@ class OperOnTheConsoleTests(OperTestCase):
         self.assertEqual(told[1].params, ["opguy", "-o"])
         self.assertEqual(self.messages(self.send(proto, t, "MODE opguy"))[0].params, ["opguy", "+"])
 
+    def test_deopOfTheAdministratorEndsItsOperSessions(self) -> None:
+        """
+        C{deop} of the administrator name that C{OPER} gave ends the rights
+        of every connection that used it, each told, and says how many; an
+        administrator nobody used is no operator.
+        """
+        first, t1 = self.connect("teach1")
+        second, t2 = self.connect("teach2")
+        for proto, t in ((first, t1), (second, t2)):
+            self.send(proto, t, "OPER operuser operpassword")
+        reply = self.successResultOf(self.console().execute("deop operuser"))
+        self.assertEqual(reply, "2 IRC OPER session(s) as operuser no longer operators")
+        for proto, t in ((first, t1), (second, t2)):
+            self.assertFalse(self.service.isOperator(proto))
+            told = self.messages(self.read(t))
+            self.assertEqual([m.command for m in told], ["NOTICE", "MODE"])  # once each
+            self.assertIn("root took your operator rights away", told[0].params[-1])
+        reply = self.successResultOf(self.console().execute("deop operuser"))
+        self.assertEqual(reply, "operuser is not an operator")
+
     def test_modeLinesCarryTime(self) -> None:
         """
         With C{server-time}, the C{MODE +o} of C{OPER} and the C{MODE -o}

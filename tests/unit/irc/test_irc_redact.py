@@ -78,6 +78,18 @@ class RedactTests(IRCStoreTestCase):
         self.assertEqual(self.send(self.carol, self.tc), [])
         self.assertNotIn(self.msgid, self.history())
 
+    def test_mutedReasonHeardByNobody(self) -> None:
+        """
+        A muted author may still delete their message, but the reason
+        reaches nobody, as a muted person's reasons for leaving do.
+        """
+        self.service.moderation.mute("alice", 600, "", "root")
+        mine = self.send(self.alice, self.ta, f"REDACT #Blabla {self.msgid} :you are all idiots")
+        self.assertEqual(self.redacts(mine)[0][1], ["#Blabla", self.msgid])
+        [told] = [m for m in self.send(self.bob, self.tb) if m.command == "REDACT"]
+        self.assertEqual(told.params, ["#Blabla", self.msgid])
+        self.assertNotIn(self.msgid, self.history())
+
     def test_labelledEcho(self) -> None:
         """
         With C{labeled-response}, the author's own C{REDACT} line is the

@@ -291,7 +291,7 @@ class ProtocolTests(WebTestCase):
         self.service.kick(root, "alice", "spam")
         self.web.flush()
         [bye] = client.take()
-        self.assertEqual((bye["type"], bye["code"]), ("bye", 26))
+        self.assertEqual((bye["type"], bye["code"]), ("bye", 27))
         self.assertIn("spam", bye["text"])
         self.assertIsNotNone(client.lost)
         self.assertEqual(self.service.stats.disconnects["web", "kicked"], 1)

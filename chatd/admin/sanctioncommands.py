@@ -1,0 +1,154 @@
+# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.unit.irc.test_irc_accountrights -*-
+"""
+The console's sanctions of users and addresses: kick, ban, kill, mute, and
+lifting them.  A sanction follows the person: one given to the nickname an
+account goes by binds the account (L{chatd.core.reach.sanctionedName}),
+and the reply says so.  Each is audited.
+"""
+
+from __future__ import annotations
+
+from chatd.admin.outcome import Refusal
+from chatd.admin.roomcommands import RoomCommands
+from chatd.admin.timespec import formatTime
+from chatd.admin.views import Usage
+from chatd.core import errors
+from chatd.core.absent import isAbsent
+from chatd.core.moderation import parseNetwork
+from chatd.core.reach import accountBehind, reachedBy
+from chatd.core.sanctiontext import formatSpan
+from chatd.modstore import BAN, IPBAN, KICK, MUTE
+
+#: What C{ban ip} and C{unban ip} say of a word that is not an address.
+FOR_IP = "; for the user named ip, write @ip"
+
+
+class SanctionCommands(RoomCommands):
+    """
+    The commands that sanction someone, or lift a sanction.
+    """
+
+    def _audit(self, what: str) -> None:
+        self.moderation.audit(self.who, what)
+
+    def _end(self, nick: str, error: errors.ChatError) -> bool:
+        """End the sessions a sanction of C{nick} reaches; whether there was any."""
+        targets = reachedBy(self.service, nick)
+        for target in targets:
+            self.service.endSession(target, error)
+        return bool(targets)
+
+    def _sanctioned(self, nick: str) -> tuple[str, str]:
+        """
+        The name a sanction of C{nick} binds, and how replies and the
+        audit name it: C{"kidalias (the account kid)"} for a nickname
+        an account goes by.
+        """
+        account = accountBehind(self.service, nick)
+        return (nick, nick) if account is None else (account, f"{nick} (the account {account})")
+
+    def _lift(self, kind: str, nick: str) -> tuple[str, str] | None:
+        """
+        Lift the sanction of C{kind} on C{nick}, or else on the account its
+        holder is signed in to: the name it bound and how it is named (as
+        L{_sanctioned}), or C{None} if there was none.
+        """
+        if self.moderation.lift(kind, nick):
+            return nick, nick
+        name, shown = self._sanctioned(nick)
+        return (name, shown) if name != nick and self.moderation.lift(kind, name) else None
+
+    def cmd_kick(self, rest: str) -> str:
+        nickText, timeout, reason = self._split(rest, 2, "required")
+        (name, shown), seconds = self._sanctioned(self._nick(nickText)), self._duration(timeout)
+        sanction = self.moderation.kick(name, seconds, reason, self.who)
+        span = formatSpan(seconds)
+        online = self._end(name, errors.Kicked(f"kicked by {self.who} for {span}: {reason}"))
+        self._audit(f"kick {shown} {timeout} {reason}")
+        assert sanction.until is not None
+        return f"kicked {shown} for {span}, until {formatTime(sanction.until)} UTC" + (
+            "" if online else " (not connected now)"
+        )
+
+    def cmd_unkick(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        lifted = self._lift(KICK, self._nick(nick))
+        if lifted is None:
+            return Refusal(f"{self._nick(nick)} is not kicked")
+        self._audit(f"unkick {lifted[1]}")
+        return f"{lifted[1]} may log in again"
+
+    def cmd_ban(self, rest: str) -> str:
+        nickText, reason = self._split(rest, 1, "required")
+        name, shown = self._sanctioned(self._nick(nickText))
+        self.moderation.ban(name, reason, self.who)
+        online = self._end(name, errors.Banned(f"banned by {self.who}: {reason}"))
+        self._audit(f"ban {shown} {reason}")
+        return f"banned {shown}" + ("" if online else " (not connected now)")
+
+    def cmd_ban_ip(self, rest: str) -> str:
+        text, reason = self._split(rest, 1, "required")
+        try:
+            network = parseNetwork(text)
+        except ValueError:
+            raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
+        self.moderation.banAddress(network, reason, self.who)
+        dropped = 0
+        for participant in self.service.connections():
+            if self.moderation.addressBan(participant.address) is not None:
+                error = errors.Banned(f"your address was banned by {self.who}: {reason}")
+                self.service.endSession(participant, error)
+                dropped += 1
+        self._audit(f"ban ip {network} {reason}")
+        return f"banned {network}; {dropped} connection(s) closed"
+
+    def cmd_unban(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        lifted = self._lift(BAN, self._nick(nick))
+        if lifted is None:
+            return Refusal(f"{self._nick(nick)} is not banned")
+        self._audit(f"unban {lifted[1]}")
+        return f"unbanned {lifted[1]}"
+
+    def cmd_unban_ip(self, rest: str) -> str:
+        (text,) = self._split(rest, 1)
+        try:
+            network = parseNetwork(text)
+        except ValueError:
+            raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
+        if not self.moderation.lift(IPBAN, str(network)):
+            return Refusal(f"{network} is not banned")
+        self._audit(f"unban ip {network}")
+        return f"unbanned {network}"
+
+    def cmd_kill(self, rest: str) -> str:
+        nickText, reason = self._split(rest, 1, "required")
+        nick = self._nick(nickText)
+        if not self._end(nick, errors.Killed(f"killed by {self.who}: {reason}")):
+            return Refusal(f"{nick} is not connected")
+        self._audit(f"kill {nick} {reason}")
+        return f"killed {nick}"
+
+    def cmd_mute(self, rest: str) -> str:
+        nickText, timeout, reason = self._split(rest, 2, "optional")
+        (name, shown), seconds = self._sanctioned(self._nick(nickText)), self._duration(timeout)
+        self.moderation.mute(name, seconds, reason, self.who)
+        targets = reachedBy(self.service, name)
+        span = formatSpan(seconds)
+        for target in targets:
+            note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
+            self.service.notify(target, note)
+        self._audit(f"mute {shown} {timeout} {reason}".rstrip())
+        online = any(not isAbsent(target) for target in targets)
+        return f"muted {shown} for {span}" + ("" if online else " (not connected now)")
+
+    def cmd_unmute(self, rest: str) -> str:
+        (nick,) = self._split(rest, 1)
+        lifted = self._lift(MUTE, self._nick(nick))
+        if lifted is None:
+            return Refusal(f"{self._nick(nick)} is not muted")
+        name, shown = lifted
+        for target in reachedBy(self.service, name):
+            self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
+        self._audit(f"unmute {shown}")
+        return f"unmuted {shown}"

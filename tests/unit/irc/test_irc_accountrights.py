@@ -1,0 +1,128 @@
+"""
+What belongs to an account stays the account's when a client signs in to
+it under another nickname (SASL with another C{NICK}): its operator rights,
+its requests to enter approval rooms, and the console's sanctions of the
+nickname it goes by.
+"""
+
+from __future__ import annotations
+
+from chatd.admin.commands import AdminConsole, Consoles
+from tests.support.ircstorecase import IRCStoreTestCase
+
+
+class AccountRightsTests(IRCStoreTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.registered("kid", "kidpass")
+
+    def console(self) -> AdminConsole:
+        return Consoles(self.service)("root")
+
+    def command(self, console: AdminConsole, line: str) -> str:
+        reply: str = self.successResultOf(console.execute(line))
+        return reply
+
+    def test_operatorRightsFollowTheAccount(self) -> None:
+        """
+        An account the console made an operator keeps its rights under
+        another nickname: its C{KILL} ends the victim's session.
+        """
+        console = self.console()
+        self.command(console, "op kid")
+        victim, tv = self.client()
+        self.send(victim, tv, "NICK victimz", "USER v 0 * :V")
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kal3")
+        self.assertEqual(self.service.find("kal3"), self.service.people.personOf(kid))
+        self.assertTrue(self.service.isOperator(kid))
+        self.assertNotIn("481", self.codes(self.send(kid, tk, "KILL victimz :x")))
+        self.assertTrue(tv.disconnecting)
+        whois = self.command(console, "whois kal3").splitlines()
+        self.assertIn("operator (the account kid)", whois)
+
+    def test_approvalRequestIsTheAccounts(self) -> None:
+        """
+        A request to enter an approval room made under another nickname is
+        the account's: listed and accepted by the account's name (not as a
+        guest's), it lasts over a restart, and accepting it lets the
+        client in.
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kal")
+        self.assertEqual(self.codes(self.send(kid, tk, "JOIN #Marketing")), ["473"])
+        console = self.console()
+        self.assertEqual(
+            self.command(console, "pending rooms kid"), "kid waits to enter: Marketing"
+        )
+        self.assertEqual(self.command(console, "pending rooms kal"), "kal waits to enter no room")
+        restarted = self.makeService()
+        self.assertIn(("Marketing", "kid"), restarted.pendingRequests())
+        reply = self.command(console, "accept pending kid Marketing")
+        self.assertEqual(reply, "accepted kid in Marketing")
+        joined = self.send(kid, tk)
+        self.assertIn(("JOIN", ["#Marketing"]), [(m.command, m.params) for m in joined])
+
+    def test_muteOfTheNicknameBindsTheAccount(self) -> None:
+        """
+        A mute of the nickname an account goes by mutes the account: the
+        reply says so, C{whois} of that nickname shows the account and its
+        mute, and the account, back with another nickname asked for, is
+        still muted (and keeps the account's name, as a muted person does).
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kidalias")
+        console = self.console()
+        reply = self.command(console, "mute kidalias 30m")
+        self.assertEqual(reply, "muted kidalias (the account kid) for 30m")
+        whois = self.command(console, "whois kidalias").splitlines()
+        self.assertIn("signed in to the account kid", whois)
+        self.assertIn("muted by root for 30m more (the account kid)", whois)
+        kid.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        again, ta, _ = self.saslAs("kid", "kidpass", "kidalias2")
+        self.assertIsNone(self.service.find("kidalias2"))
+        self.assertEqual(self.service.accountName(again), "kid")
+        self.assertIn("404", self.codes(self.send(again, ta, "PRIVMSG #Général :hello")))
+        self.assertEqual(self.command(console, "unmute kid"), "unmuted kid")
+
+    def test_kickOfTheNicknameBindsTheAccount(self) -> None:
+        """
+        A kick of the nickname an account goes by refuses the account's
+        next login, whatever nickname it asks for.
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kiddo")
+        reply = self.command(self.console(), "kick kiddo 10m go away")
+        self.assertTrue(reply.startswith("kicked kiddo (the account kid) for 10m, until "))
+        self.assertTrue(tk.disconnecting)
+        again, ta, told = self.saslAs("kid", "kidpass", "kiddo9")
+        [refused] = [m for m in told if m.command == "904"]
+        self.assertIn("you were kicked", refused.params[-1])
+        self.assertIsNone(self.service.accountName(again))  # a guest at most
+
+    def test_mutedAccountsReasonsHeardByNobody(self) -> None:
+        """
+        While the account is muted, its reason for leaving a room reaches
+        nobody, under whatever nickname it goes by.
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kal")
+        self.send(kid, tk, "JOIN #Blabla")
+        watch, tw = self.client()
+        self.send(watch, tw, "NICK watch", "USER w 0 * :W", "JOIN #Blabla")
+        self.command(self.console(), "mute kid 30m")
+        self.send(kid, tk, "PART #Blabla :you are all idiots")
+        [part] = [m for m in self.send(watch, tw) if m.command == "PART"]
+        self.assertEqual(part.params, ["#Blabla"])
+
+    def test_deopTellsTheAccount(self) -> None:
+        """
+        C{op} and C{deop} of an account tell the person signed in to it,
+        under whatever nickname, that its rights were given, then taken
+        away.
+        """
+        console = self.console()
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kal")
+        self.command(console, "op kid")
+        [told] = self.send(kid, tk)
+        self.assertIn("root made you an operator", told.params[-1])
+        self.assertEqual(self.command(console, "deop kid"), "kid is no longer an operator")
+        self.assertFalse(self.service.isOperator(kid))
+        [told] = self.send(kid, tk)
+        self.assertEqual(told.command, "NOTICE")
+        self.assertIn("root took your operator rights away", told.params[-1])

@@ -1,0 +1,24 @@
+"""
+Talk mode's operators by account: rights given to a registered account
+hold under any nickname it takes with C{/name}.
+"""
+
+from __future__ import annotations
+
+from tests.support.talkstorecase import TalkStoreTestCase
+
+
+class OperatorByAccountTests(TalkStoreTestCase):
+    def test_kickUnderAnotherName(self) -> None:
+        """
+        An operator account renamed with C{/name} may still C{/kick}: the
+        victim is disconnected, not the operator refused.
+        """
+        self.registered("moder", "moderpass")
+        self.service.moderation.op("moder", "root")
+        victim, tv = self.talk("victimy")
+        moder, tm = self.talk("moder", "moderpass")
+        self.type(moder, tm, "/name teacher")
+        shown = self.type(moder, tm, "/kick victimy test")
+        self.assertNotIn(b"only operators", shown)
+        self.assertTrue(tv.disconnecting)
