@@ -336,6 +336,21 @@ class LimitTests(TchatTestCase):
         self.assertEqual(self.read(ta), b"srv: ERROR 10\nsrv: OKAY!\n")
         self.assertFalse(ta.disconnecting)
 
+    def test_lengthLimitExact(self) -> None:
+        """
+        A line of C{maxLineLength} bytes (100 here) is read, whether its
+        C{\\r\\n} comes in one read or two; one of 101 bytes gets ERROR 10.
+        """
+        alice, ta = self.connect("alice")
+        line = b"clt: " + b"X" * 95
+        alice.dataReceived(line + b"\r\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 11\n")
+        alice.dataReceived(line + b"\r")
+        alice.dataReceived(b"\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 11\n")
+        alice.dataReceived(line + b"X\r\n" + line + b"X\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 10\n" * 2)
+
     def test_invalidUTF8(self) -> None:
         """
         A line that is not UTF-8 gets ERROR 10; inside a body, it spoils the
