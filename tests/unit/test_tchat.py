@@ -139,6 +139,20 @@ class CommandTests(TchatTestCase):
         self.assertEqual(self.service.roomsOf(alice), [])
         self.assertEqual(self.send(alice, ta, "clt: ENTER LOBBY"), b"srv: OKAY!\n")
 
+    def test_invalidGroupName(self) -> None:
+        """
+        Every group command answers 30 for a name the room-name rule refuses,
+        31 for a valid name no group has, 17 to 49 characters included
+        (other front-ends' rooms may be that long).
+        """
+        alice, ta = self.connect("alice")
+        for name, code in (("bad!name", b"30"), ("x" * 50, b"30"), ("y" * 49, b"31")):
+            for verb in ("ENTER", "LEAVE", "LSMEM"):  # HISTO: test_tchat_accounts
+                line = f"clt: {verb} {name}"
+                self.assertEqual(self.send(alice, ta, line), b"srv: ERROR " + code + b"\n", line)
+            said = self.send(alice, ta, f"clt: SPEAK {name}", "clt: hi", "clt: .")
+            self.assertEqual(said, b"srv: ERROR " + code + b"\n", name)
+
     def test_removedFromGroup(self) -> None:
         """
         A member taken out of a group (its deletion by an administrator)

@@ -83,7 +83,7 @@ class TchatAccountTests(PersistenceTestCase):
     def test_histo(self) -> None:
         """
         HISTO answers the last n messages as SPEAK blocks, oldest first,
-        then OKAY!; 31 and 34 as for LSMEM, 10 for a bad count.  Neither
+        then OKAY!; 30, 31 and 34 as for LSMEM, 10 for a bad count.  Neither
         LOGIN nor ENTER replays any: history comes only when asked.
         """
         alice, ta = self.connectAs("alice")
@@ -99,6 +99,7 @@ class TchatAccountTests(PersistenceTestCase):
         )
         self.assertEqual(self.send(alice, ta, "clt: HISTO Général").count(b"srv: SPEAK"), 3)
         self.assertEqual(self.send(alice, ta, "clt: HISTO nowhere 2"), b"srv: ERROR 31\n")
+        self.assertEqual(self.send(alice, ta, "clt: HISTO bad!name 2"), b"srv: ERROR 30\n")
         self.assertEqual(self.send(alice, ta, "clt: HISTO Blabla 2"), b"srv: ERROR 34\n")
         for bad in (
             "Général x",
