@@ -57,6 +57,21 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertTrue(reply.startswith(b"srv: OKAY!\nsrv: NOTICE "), reply)
         self.assertIn("Général".encode(), reply)
 
+    def test_backInAGuestsGroup(self) -> None:
+        """
+        A registered user who entered a guest's group (never stored) and
+        disconnected is back in it at the next login while it exists.
+        """
+        self.registered("bb", "sesame")
+        aa, taa = self.connectAs("aa")
+        self.send(aa, taa, "clt: CREAT rr", "clt: ENTER rr")
+        bb, tbb = self.connectAs("bb", "sesame")
+        self.assertEqual(self.send(bb, tbb, "clt: ENTER rr"), b"srv: OKAY!\n")
+        bb.connectionLost(None)
+        self.connectAs("bb", "sesame")
+        self.assertIn(b"srv: you are in ", self.loginReply)
+        self.assertIn(b"rr", self.loginReply)
+
     def test_regisBeforeLogin(self) -> None:
         """
         REGIS needs a login first (01).
