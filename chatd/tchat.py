@@ -54,15 +54,21 @@ ANSWERED = object()
 class _Body:
     """
     A SPEAK or MSGPV body being read: what to do with it once it ends.
+
+    C{aliveOwed}: the body began as the first line after C{srv: ALIVE}, which
+    the client had not read yet; its C{clt: ALIVE} answer may come inside.
     """
 
-    __slots__ = ("command", "argument", "lines", "size", "tooBig")
+    __slots__ = ("command", "argument", "lines", "size", "tooBig", "aliveOwed")
 
-    def __init__(self, command: Callable[[str, tuple[str, ...]], Any], argument: str) -> None:
+    def __init__(
+        self, command: Callable[[str, tuple[str, ...]], Any], argument: str, aliveOwed: bool
+    ) -> None:
         self.command, self.argument = command, argument
         self.lines: list[str] = []
         self.size = 0
         self.tooBig = False
+        self.aliveOwed = aliveOwed
 
 
 @implementer(IParticipant)
@@ -74,6 +80,8 @@ class TchatProtocol(ChatLineReceiver):
     protocolName = "tchat"
     factory: TchatFactory
     _body: _Body | None = None
+    #: C{srv: ALIVE} was sent, and no line has come since.
+    _aliveOwed = False
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -85,13 +93,14 @@ class TchatProtocol(ChatLineReceiver):
     def textReceived(self, text: str) -> Any:
         if self._body is not None:
             return self._bodyLine(text)
+        aliveOwed, self._aliveOwed = self._aliveOwed, False
         if not text.startswith(PREFIX):
             self.send(encodeError(errors.UnknownCommand.code))
             return None
         verb, _, argument = text[len(PREFIX) :].partition(" ")
         if verb in ("SPEAK", "MSGPV"):
             command = self.cmd_SPEAK if verb == "SPEAK" else self.cmd_MSGPV
-            self._body = _Body(command, argument)
+            self._body = _Body(command, argument, aliveOwed)
             return None
         if verb == "ALIVE":
             return None  # the answer to our probe: never replied to
@@ -121,6 +130,9 @@ class TchatProtocol(ChatLineReceiver):
                 self.send(encodeError(errors.NotLoggedIn.code))
                 return None
             return self._run(body.command, body.argument, tuple(body.lines))
+        if text == PREFIX + "ALIVE" and body.aliveOwed:
+            body.aliveOwed = False  # the answer to a probe that crossed the SPEAK
+            return None
         if not text.startswith(PREFIX):
             body.tooBig = True  # a malformed body is refused as a whole
             return None
@@ -184,15 +196,27 @@ class TchatProtocol(ChatLineReceiver):
         self.send(encodeError(error.code))
 
     def probeIdle(self) -> None:
-        self.send(b"srv: ALIVE\n")
+        """
+        Ask a silent client for C{clt: ALIVE}; not inside a body, where the
+        answer would be read as the message's text.  A body's lines are signs
+        of life: one silent as long again is given up (L{timedOut}).
+        """
+        if self._body is None:
+            self._aliveOwed = True
+            self.send(b"srv: ALIVE\n")
 
     def timedOut(self) -> None:
         """
-        No line came after C{srv: ALIVE}: a notice says so before the close
-        (the protocol has no error code for it).
+        No line came after C{srv: ALIVE}, or in an unfinished body for twice
+        as long: a notice says so before the close (the protocol has no error
+        code for it).
         """
         after = self.factory.aliveAfter
-        text = f"no answer to ALIVE for {after:g} s: closing the connection"
+        assert after is not None
+        if self._body is None:
+            text = f"no answer to ALIVE for {after:g} s: closing the connection"
+        else:
+            text = f"a message body silent for {2 * after:g} s: closing the connection"
         self.send(encodeNotice(Notice(text, int(self.factory.clock.seconds()))))
         super().timedOut()
 

@@ -1,6 +1,8 @@
 # -*- test-case-name: tests.unit.admin.test_admin_commands -*-
 """
-Durations and points in time as administrators type them.
+Durations, points in time and counts as administrators type them: ASCII
+digits only (C{str.isdigit} and C{\\d} also take C{５} or C{١٧}, which no form
+the console lists has).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import re
 from datetime import UTC, datetime
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_SPAN = re.compile(r"(\d+)([smhdw]?)")
+_SPAN = re.compile(r"([0-9]+)([smhdw]?)")
 
 #: The longest timeout an administrator may give (ten years): longer is a
 #: typing slip, and past it times stop fitting a calendar or a store; a ban
@@ -36,6 +38,13 @@ def parseDuration(text: str) -> int:
     return total
 
 
+def isCount(text: str) -> bool:
+    """
+    Whether C{text} is a whole number in ASCII digits.
+    """
+    return text.isascii() and text.isdigit()
+
+
 def parseTime(text: str, now: float) -> float:
     """
     A Unix time from C{2026-11-20 14:00} (UTC), C{2026-11-20}, a span ago
@@ -44,6 +53,8 @@ def parseTime(text: str, now: float) -> float:
     @raise ValueError: none of those, or a time before 1970 or more than
         L{MAX_DURATION} after C{now}.
     """
+    if not text.isascii():  # strptime's %Y takes any script's digits
+        raise ValueError(f"not a time: {text!r}")
     when = _parseTime(text.strip(), now)
     if not 0 <= when <= now + MAX_DURATION:
         raise ValueError(f"time out of range: {text!r}")
@@ -51,7 +62,7 @@ def parseTime(text: str, now: float) -> float:
 
 
 def _parseTime(text: str, now: float) -> float:
-    if text.isdigit():
+    if isCount(text):
         return float(text)
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
         try:

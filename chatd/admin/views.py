@@ -16,7 +16,7 @@ from twisted.internet.defer import Deferred
 
 from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
-from chatd.admin.timespec import formatTime, parseDuration, parseTime
+from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
 from chatd.core.absent import isAbsent
 from chatd.core.activity import activityOf
 from chatd.core.delivery import connectionsOf
@@ -317,7 +317,7 @@ class ConsoleViews:
 
     async def cmd_audit(self, rest: str) -> str:
         (text,) = self._split(rest, 1) if rest else ["20"]
-        if not text.isdigit() or not 0 < int(text) <= 1000:
+        if not isCount(text) or not 0 < int(text) <= 1000:
             raise Usage(f"{text!r} is not a count from 1 to 1000")
         entries = await self.moderation.lastAudit(int(text))
         if not entries:

@@ -18,11 +18,12 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import CancelledError, Deferred, succeed
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core import autojoin, errors, roomremoval, status
+from chatd.core.accountrooms import AccountRooms
 from chatd.core.accounts import Accounts, Secret
 from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
@@ -87,6 +88,7 @@ class Persistence:
         self.readMarkers = ReadMarkers(service, store)
         self.alwaysOn = AlwaysOn(service, self)
         self.replays = EntryReplays(self)
+        self.accountRooms = AccountRooms(self)
         self.writes = PendingWrites("chat store write failed")  # an administrator's, awaited
 
     def share(
@@ -262,7 +264,7 @@ class Persistence:
         """
         service, nickKey, refused = self.service, key(nick), list[str]()
         self.alwaysOn.signedIn(nick)
-        rooms = autojoin.loginRooms(service, nick, stored)
+        rooms = autojoin.loginRooms(service, nick, [*stored, *self.accountRooms.guestRooms(nick)])
         cut = self.replays.cut(participant, rooms)  # as they are entered: history offered then
         entered = autojoin.joinRooms(service, participant, nick, rooms, refused)
         if service.observer is not None:  # the welcome follows the reply, which waits for it
@@ -310,8 +312,7 @@ class Persistence:
         cut = self.replays.cut(participant, flagged)
         entered = autojoin.joinRooms(self.service, participant, nick, flagged)
         for room in dict.fromkeys([*flagged, *self.service.roomsJoined(participant)]):
-            if not room.ephemeral:  # a guest's room is not stored
-                await self.store.setMembership(nick, room.name, True)
+            await self.accountRooms.record(nick, room)
         if entered:
             self._later(self.replays.putIn, participant, entered, cut)
         elif cut is not None:
@@ -363,10 +364,7 @@ class Persistence:
         if cut is None:
             cut = self.replays.cut(participant, [room])
         try:
-            stays = not room.ephemeral and self.service.registry.holds(room)  # not deleted
-            account = self.service.accountName(participant)  # whatever its nickname now
-            if account is not None and key(account) in self.registered and stays:
-                await self.store.setMembership(account, room.name, True)
+            await self.accountRooms.entered(participant, room)
         except BaseException:
             if cut is not None:
                 cut.close()
@@ -376,10 +374,7 @@ class Persistence:
         return room.name
 
     def left(self, participant: IParticipant, room: Room) -> Deferred[str]:
-        d, account = succeed(None), self.service.accountName(participant)
-        if account is not None and key(account) in self.registered and not room.ephemeral:
-            d = self.store.setMembership(account, room.name, False)
-        return d.addCallback(lambda _: room.name)
+        return self.accountRooms.left(participant, room).addCallback(lambda _: room.name)
 
     def configureRoom(
         self,

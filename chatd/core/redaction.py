@@ -10,9 +10,11 @@ person's nickname.
 
  - Its author may delete it for L{REDACT_WINDOW} seconds (a day) after
    sending it: the same registered account, or, for a guest, the same
-   nickname in the session that sent it (the name has not been left or
-   renamed since, as far as the service's memory of departures,
-   L{chatd.core.whowas}, tells: a guest name is anyone's once free).
+   nickname in the session that sent it (sent since it connected, and
+   nobody else has left the name or renamed from it since, as far as the
+   service's memory of departures, L{chatd.core.whowas}, tells: a guest
+   name is anyone's once free; the guest's own renames away and back are
+   no other user).
  - In a room, the room's operators and chatd operators may delete any
    message, at any time.  Nobody else may, not even the recipient of a
    private message.
@@ -150,17 +152,33 @@ def _checkAllowed(
         return
     if key(message.sender) != key(nick):
         raise errors.RedactForbidden()
-    if service.provenAccount(participant) is None:  # a guest: this session's only
-        last = service.whowas(nick, 1)
-        if last and last[0].when >= message.when:
-            raise errors.RedactForbidden(
-                "that message was sent by an earlier user of your nickname"
-            )
+    if service.provenAccount(participant) is None and not _sentInThisSession(
+        service, participant, nick, message
+    ):
+        raise errors.RedactForbidden("that message was sent by an earlier user of your nickname")
     if service.now() - message.when > REDACT_WINDOW:
         raise errors.RedactForbidden(
             f"your own messages can be deleted for {REDACT_WINDOW // 3600} hours"
             " after sending them; this one is older"
         )
+
+
+def _sentInThisSession(
+    service: ChatService,
+    participant: IParticipant,
+    nick: str,
+    message: RoomMessage | PrivateMessage,
+) -> bool:
+    """
+    Whether guest C{participant}'s session may have sent C{message} as
+    C{nick}: sent since it connected, and nobody else left or renamed from
+    the name since (its own renames away and back are its own).
+    """
+    connected = service.moderation.connectedAt(participant)
+    if connected is not None and message.when < int(connected):
+        return False
+    member = service.people.personOf(participant)
+    return all(each.heldBy(member) for each in service.whowas(nick) if each.when >= message.when)
 
 
 def tellHere(chat: object, event: Redaction, skip: IParticipant | None = None) -> None:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_roomlimits -*-
+# -*- test-case-name: tests.unit.core.test_roomlimits,tests.unit.core.test_names -*-
 """
 The rooms that exist: created, found, listed and dropped here, with the
 limits on how many users may create (L{RoomLimits}).
@@ -50,14 +50,18 @@ class Rooms:
         The room C{name}, as a user gave it.
 
         @raise InvalidGroup: C{name} has an invisible character, so is no
-            valid room name, though its key may be an existing room's.
-        @raise NoSuchGroup: there is no room C{name}.
+            valid room name, though its key may be an existing room's; or
+            no room has it, and the room-name rule refuses it (no room ever
+            could: what creating it would answer).
+        @raise NoSuchGroup: there is no room C{name}, a valid name.
         """
         if hasInvisible(name):
             raise errors.InvalidGroup()
         try:
             return self._rooms[key(name)]
         except KeyError:
+            if not isValidRoomName(normalize(name)):
+                raise errors.InvalidGroup() from None
             raise errors.NoSuchGroup() from None
 
     def create(self, name: str, allowed: Callable[[], None] | None = None) -> Room:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_redaction -*-
 """
 A bounded, in-memory record of who recently left chatd or changed nickname.
 
@@ -12,8 +12,9 @@ its size is bounded so that a stream of short connections cannot grow it.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from weakref import ReferenceType, ref
 
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
@@ -34,6 +35,8 @@ class PastUser:
     @ivar node: the cluster node that served them; C{""} for this one.
     @ivar renamedTo: their new nickname if they were renamed, else C{None}
         (they left).
+    @ivar holder: who they were (weakly: a record keeps no session alive),
+        to tell a person's own renames from someone else's use of the name.
     """
 
     nick: str
@@ -43,6 +46,13 @@ class PastUser:
     when: int
     node: str = ""
     renamedTo: str | None = None
+    holder: ReferenceType[object] | None = field(default=None, compare=False, repr=False)
+
+    def heldBy(self, member: object) -> bool:
+        """
+        Whether C{member}, still signed in, is the one who stopped using the name.
+        """
+        return self.holder is not None and self.holder() is member
 
 
 class NickHistory:
@@ -68,6 +78,7 @@ class NickHistory:
                 when=when,
                 node=getattr(participant, "node", "") or "",
                 renamedTo=renamedTo,
+                holder=_weakly(participant),
             )
         )
 
@@ -87,3 +98,13 @@ class NickHistory:
                 if count is not None and 0 < count <= len(found):
                     break
         return found
+
+
+def _weakly(participant: IParticipant) -> ReferenceType[object] | None:
+    """
+    A weak reference to C{participant}, or C{None} if it takes none.
+    """
+    try:
+        return ref(participant)
+    except TypeError:
+        return None

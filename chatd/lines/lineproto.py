@@ -205,12 +205,12 @@ class ChatLineReceiver(Liveness, LineReceiver):
         if pending is None:
             pending = self._pending = deque()
         for line in lines:
-            if len(line) > limit + 1:  # + 1: a trailing "\r" does not count
+            if len(line) - line.endswith(b"\r") > limit:  # a "\r" ending it is its line end
                 pending.append(None)  # refused in turn, so replies stay in order
             else:
                 pending.append(line)
                 self._backlog += len(line)
-        if len(tail) > limit:
+        if len(tail) - tail.endswith(b"\r") > limit:  # too long whatever comes next
             pending.append(None)
             self._discarding = True
         else:

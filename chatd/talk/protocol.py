@@ -38,6 +38,7 @@ from chatd.lines.roomhold import RoomHold
 from chatd.talk import reading
 from chatd.talk.commands import COMMANDS, helpText, newPassword
 from chatd.talk.format import (
+    AGAIN_PROMPT,
     GREETING,
     NICK_PROMPT,
     PASSWORD_PROMPT,
@@ -53,15 +54,17 @@ from chatd.talk.format import (
     historyPieces,
     inputRefusal,
     lines,
+    newPasswordPrompt,
     serverLine,
 )
+from chatd.talk.liveness import TelnetLiveness
 from chatd.talk.rooms import land, leftRoom, say
 from chatd.talk.session import UsageError
 from chatd.talk.telnet import TelnetFilter, editLine
 
 
 @implementer(IParticipant)
-class TalkProtocol(ChatLineReceiver):
+class TalkProtocol(TelnetLiveness):
     """
     One person on telnet; a L{chatd.talk.session.TalkSession} for the
     commands.
@@ -96,7 +99,7 @@ class TalkProtocol(ChatLineReceiver):
             self.send,
             self.transport,  # type: ignore[arg-type]
         )
-        self.telnet.probeAnswered = self._probeAnswered
+        self.telnet.probeAnswered = self.probeAnswered
         super().connectionMade()
         if self._admitted:
             if self.factory.aliveAfter is not None:
@@ -117,29 +120,6 @@ class TalkProtocol(ChatLineReceiver):
         self.heard()  # telnet answers count, though they carry no line
         self.telnet.dataReceived(data)
 
-    # Liveness: a silent session is probed with IAC DO TIMING-MARK, which a
-    # telnet client answers without showing anything, and closed if it does
-    # not answer (a half-open connection must not keep its nickname).  A
-    # client that never answered a probe (nc, a raw socket) is never probed
-    # again nor cut: it may be someone reading silently.
-
-    _idleWatched = True
-
-    def checkIdle(self) -> None:
-        if not self.telnet.answersProbes:
-            self._idleWatched = False
-            return
-        super().checkIdle()
-
-    def _probeAnswered(self) -> None:
-        after = self.factory.aliveAfter
-        if not self._idleWatched and after is not None and self._admitted:
-            self._idleWatched = True
-            self.factory.idleTimers.add(self, after)
-
-    def probeIdle(self) -> None:
-        self.telnet.probe()
-
     def _lineData(self, data: bytes) -> None:
         ChatLineReceiver.dataReceived(self, data)
 
@@ -156,7 +136,25 @@ class TalkProtocol(ChatLineReceiver):
     # What the line layer reports
 
     def inputRefused(self, error: ChatError) -> None:
-        self.send(serverLine(inputRefusal(error)))
+        if not self.telnet.inputHidden():
+            self._atPrompt = False  # the line's Enter was echoed: on a new line
+        self.send(serverLine(inputRefusal(error)) + self._waitingPrompt())
+
+    def floodRefused(self, error: ChatError) -> None:
+        self.send(serverLine(inputRefusal(error)))  # closing: no prompt again
+
+    def _waitingPrompt(self) -> bytes:
+        """
+        The prompt a refused line was typed at: its answer is still awaited.
+        """
+        if self._passwordFor is not None:
+            return PASSWORD_PROMPT.encode()
+        if self.nick is None:
+            return NICK_PROMPT.encode()
+        if self.registering is not None:
+            rules = self.factory.service.passwordRules
+            return (AGAIN_PROMPT if self.registering else newPasswordPrompt(rules)).encode()
+        return b""
 
     def internalError(self) -> None:
         self.send(serverLine("Sorry, something went wrong on the server. Please try again."))
@@ -182,8 +180,10 @@ class TalkProtocol(ChatLineReceiver):
             return self._secret(self._password(typed))
         if self.registering is not None:
             return self._secret(newPassword(self, typed))
-        if not typed.strip():
-            return None  # an empty line (a person pressing Enter) says nothing
+        if not typed.strip():  # an empty line (a person pressing Enter) says nothing
+            if self.nick is None:
+                self.send(NICK_PROMPT.encode())  # the prompt, on the line Enter made
+            return None
         if typed.lstrip().lower().startswith("/register"):
             return self._secret(self._handle(typed))
         return Deferred.fromCoroutine(self._handle(typed))

@@ -35,6 +35,7 @@ from wsproto.events import (
     Pong,
     TextMessage,
 )
+from wsproto.frame_protocol import CloseReason
 from wsproto.handshake import H11Handshake
 from wsproto.utilities import RemoteProtocolError
 from zope.interface import implementer
@@ -246,6 +247,8 @@ class FrameReader:
         elif isinstance(event, Pong):
             receiver.pongReceived(event.payload)
         elif isinstance(event, CloseConnection):
+            if self.connection.state == ConnectionState.OPEN:  # wsproto refused what it read
+                event = CloseConnection(event.code, _plainReason(event.code, event.reason))
             if self.connection.state != ConnectionState.CLOSED:
                 self.guard.write(self.connection.send(event.response()))
             self.guard.loseConnection()
@@ -259,6 +262,17 @@ class FrameReader:
         if self._paused:
             self._paused = False
             self.guard.resumeReading()
+
+
+def _plainReason(code: int, reason: str | None) -> str | None:
+    """
+    The reason a close for a frame wsproto refused gives: for bytes that
+    are not UTF-8, plain words rather than Python's decoder message (which
+    says where, in which codec); wsproto's own words for the rest.
+    """
+    if code == CloseReason.INVALID_FRAME_PAYLOAD_DATA:
+        return "invalid UTF-8 in a frame"
+    return reason
 
 
 def startHandshake(request: Request) -> H11Handshake | bytes:

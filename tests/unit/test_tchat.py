@@ -139,6 +139,20 @@ class CommandTests(TchatTestCase):
         self.assertEqual(self.service.roomsOf(alice), [])
         self.assertEqual(self.send(alice, ta, "clt: ENTER LOBBY"), b"srv: OKAY!\n")
 
+    def test_invalidGroupName(self) -> None:
+        """
+        Every group command answers 30 for a name the room-name rule refuses,
+        31 for a valid name no group has, 17 to 49 characters included
+        (other front-ends' rooms may be that long).
+        """
+        alice, ta = self.connect("alice")
+        for name, code in (("bad!name", b"30"), ("x" * 50, b"30"), ("y" * 49, b"31")):
+            for verb in ("ENTER", "LEAVE", "LSMEM"):  # HISTO: test_tchat_accounts
+                line = f"clt: {verb} {name}"
+                self.assertEqual(self.send(alice, ta, line), b"srv: ERROR " + code + b"\n", line)
+            said = self.send(alice, ta, f"clt: SPEAK {name}", "clt: hi", "clt: .")
+            self.assertEqual(said, b"srv: ERROR " + code + b"\n", name)
+
     def test_removedFromGroup(self) -> None:
         """
         A member taken out of a group (its deletion by an administrator)
@@ -336,6 +350,21 @@ class LimitTests(TchatTestCase):
         self.assertEqual(self.read(ta), b"srv: ERROR 10\nsrv: OKAY!\n")
         self.assertFalse(ta.disconnecting)
 
+    def test_lengthLimitExact(self) -> None:
+        """
+        A line of C{maxLineLength} bytes (100 here) is read, whether its
+        C{\\r\\n} comes in one read or two; one of 101 bytes gets ERROR 10.
+        """
+        alice, ta = self.connect("alice")
+        line = b"clt: " + b"X" * 95
+        alice.dataReceived(line + b"\r\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 11\n")
+        alice.dataReceived(line + b"\r")
+        alice.dataReceived(b"\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 11\n")
+        alice.dataReceived(line + b"X\r\n" + line + b"X\n")
+        self.assertEqual(self.read(ta), b"srv: ERROR 10\n" * 2)
+
     def test_invalidUTF8(self) -> None:
         """
         A line that is not UTF-8 gets ERROR 10; inside a body, it spoils the
@@ -407,6 +436,71 @@ class LimitTests(TchatTestCase):
         bob.connectionLost()
         self.assertFalse(ta.disconnecting)
         self.assertEqual(self.read(ta), b"srv: LEAVE g bob 1700000030\n")
+
+    def test_noProbeInsideBody(self) -> None:
+        """
+        No ALIVE is sent while a body is open (its answer would be read as
+        the body's text): the body's lines are the client's signs of life.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.assertEqual(self.send(alice, ta, "clt: SPEAK g", "clt: first line"), b"")
+        self.clock.advance(16)
+        self.assertEqual(self.read(ta), b"")
+        self.send(alice, ta, "clt: second line")
+        self.send(bob, tb, "clt: ALIVE")
+        self.clock.advance(16)
+        self.assertEqual(self.read(ta), b"")
+        self.assertEqual(self.read(tb), b"srv: ALIVE\n")  # bob's own silence
+        self.assertEqual(self.send(alice, ta, "clt: ."), b"srv: OKAY!\n")
+        self.assertEqual(
+            self.read(tb),
+            b"srv: SPEAK alice g 1700000032\nsrv: first line\nsrv: second line\nsrv: .\n",
+        )
+
+    def test_answerCrossingSpeakNotInBody(self) -> None:
+        """
+        An ALIVE answer that comes inside a body opened as the probe was on
+        its way (the two crossed) is taken as the answer, not as body text;
+        in any other body, C{ALIVE} is text.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        self.clock.advance(15)
+        self.assertEqual(self.read(ta), b"srv: ALIVE\n")
+        self.read(tb)
+        self.send(alice, ta, "clt: SPEAK g", "clt: hi", "clt: ALIVE", "clt: ALIVE", "clt: .")
+        self.send(alice, ta, "clt: SPEAK g", "clt: ALIVE", "clt: .")
+        self.assertEqual(
+            self.read(tb),
+            b"srv: SPEAK alice g 1700000015\nsrv: hi\nsrv: ALIVE\nsrv: .\n"
+            b"srv: SPEAK alice g 1700000015\nsrv: ALIVE\nsrv: .\n",
+        )
+
+    def test_silentBodyClosed(self) -> None:
+        """
+        A body left silent twice C{aliveAfter} (a half-open connection) is
+        given up: a notice says why and the connection closes.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g", "clt: SPEAK g", "clt: half")
+        self.read(ta)
+        self.clock.advance(15)
+        self.clock.advance(14)
+        self.assertFalse(ta.disconnecting)
+        self.clock.advance(1)
+        self.assertTrue(ta.disconnecting)
+        self.assertEqual(
+            self.read(ta),
+            b"srv: NOTICE 1700000030\nsrv: a message body silent for 30 s: closing the"
+            b" connection\nsrv: .\n",
+        )
 
     def test_abruptDisconnect(self) -> None:
         """

@@ -57,6 +57,21 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertTrue(reply.startswith(b"srv: OKAY!\nsrv: NOTICE "), reply)
         self.assertIn("Général".encode(), reply)
 
+    def test_backInAGuestsGroup(self) -> None:
+        """
+        A registered user who entered a guest's group (never stored) and
+        disconnected is back in it at the next login while it exists.
+        """
+        self.registered("bb", "sesame")
+        aa, taa = self.connectAs("aa")
+        self.send(aa, taa, "clt: CREAT rr", "clt: ENTER rr")
+        bb, tbb = self.connectAs("bb", "sesame")
+        self.assertEqual(self.send(bb, tbb, "clt: ENTER rr"), b"srv: OKAY!\n")
+        bb.connectionLost(None)
+        self.connectAs("bb", "sesame")
+        self.assertIn(b"srv: you are in ", self.loginReply)
+        self.assertIn(b"rr", self.loginReply)
+
     def test_regisBeforeLogin(self) -> None:
         """
         REGIS needs a login first (01).
@@ -83,7 +98,7 @@ class TchatAccountTests(PersistenceTestCase):
     def test_histo(self) -> None:
         """
         HISTO answers the last n messages as SPEAK blocks, oldest first,
-        then OKAY!; 31 and 34 as for LSMEM, 10 for a bad count.  Neither
+        then OKAY!; 30, 31 and 34 as for LSMEM, 10 for a bad count.  Neither
         LOGIN nor ENTER replays any: history comes only when asked.
         """
         alice, ta = self.connectAs("alice")
@@ -99,6 +114,7 @@ class TchatAccountTests(PersistenceTestCase):
         )
         self.assertEqual(self.send(alice, ta, "clt: HISTO Général").count(b"srv: SPEAK"), 3)
         self.assertEqual(self.send(alice, ta, "clt: HISTO nowhere 2"), b"srv: ERROR 31\n")
+        self.assertEqual(self.send(alice, ta, "clt: HISTO bad!name 2"), b"srv: ERROR 30\n")
         self.assertEqual(self.send(alice, ta, "clt: HISTO Blabla 2"), b"srv: ERROR 34\n")
         for bad in (
             "Général x",

@@ -34,6 +34,9 @@ BAD_ARGUMENTS = [
     ("messages", "messages"),
     ("messages yesterday", "messages"),
     ("messages 99999999999999", "messages"),
+    ("messages \u0661\u0667\u0669\u0666\u0665\u0664\u0666\u0660\u0660\u0660", "messages"),
+    ("messages \uff12\uff10\uff12\uff16-11-18", "messages"),
+    ("messages \uff15m", "messages"),
     ("users now", "users"),
     ("rooms all", "rooms"),
     ("add room", "add room"),
@@ -54,6 +57,7 @@ BAD_ARGUMENTS = [
     ("kick bad!nick 10m spamming", "kick"),
     ("kick bob 99999999999999d spamming", "kick"),
     ("kick bob 3651d spamming", "kick"),
+    ("kick bob \uff15m spamming", "kick"),
     ("unkick", "unkick"),
     ("unkick bob eve", "unkick"),
     ("ban", "ban"),
@@ -71,6 +75,7 @@ BAD_ARGUMENTS = [
     ("mute bob", "mute"),
     ("mute bob forever", "mute"),
     ("mute bob 999999999d", "mute"),
+    ("mute bob \u0665m", "mute"),
     ("unmute", "unmute"),
     ("announce", "announce"),
     ("announce    ", "announce"),
@@ -83,6 +88,7 @@ BAD_ARGUMENTS = [
     ("audit 0", "audit"),
     ("audit lots", "audit"),
     ("audit 5001", "audit"),
+    ("audit \uff15", "audit"),
     ("shutdown now", "shutdown"),
     ("help nosuchcommand", "help"),
     ("admins all", "admins"),
@@ -700,7 +706,7 @@ class TimeSpecTests(SynchronousTestCase):
             [30, 30, 600, 7200, 86400, 5400, 604800],
             [parseDuration(t) for t in ("30", "30s", "10m", "2h", "1d", "1h30m", "1w")],
         )
-        for bad in ("", "0", "m", "10x", "-5", "1.5h", "10 m"):
+        for bad in ("", "0", "m", "10x", "-5", "1.5h", "10 m", "\uff15m", "\u0665"):
             self.assertRaises(ValueError, parseDuration, bad)
 
     def test_times(self) -> None:
@@ -713,7 +719,11 @@ class TimeSpecTests(SynchronousTestCase):
         self.assertEqual(START - 3600, parseTime("1h", now))
         self.assertEqual(12345, parseTime("12345", now))
         self.assertEqual("2026-11-18 11:06:40", formatTime(START))
-        for bad in ("yesterday", "2026-13-01", "", "99999999999999", "9999-01-01", "3651d"):
+        for bad in (
+            *("yesterday", "2026-13-01", "", "99999999999999", "9999-01-01", "3651d"),
+            *("\u0661\u0667\u0669\u0666\u0665\u0664\u0666\u0660\u0660\u0660", "\uff15m"),
+            "\uff12\uff10\uff12\uff16-11-18 11:06",
+        ):
             self.assertRaises(ValueError, parseTime, bad, now)
 
     def test_bounds(self) -> None:

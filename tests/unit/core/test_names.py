@@ -349,6 +349,18 @@ class ServiceTests(SynchronousTestCase):
         self.assertEqual(sorted(self.service.roomsOf(bob)), ["Général", "lobby"])
         self.assertEqual(sorted(name for name, _ in self.service.rooms()), ["Général", "lobby"])
 
+    def test_absentRoomByInvalidName(self) -> None:
+        """
+        A name the room-name rule refuses is an invalid room name (30) for
+        a lookup as for creating, not a room that does not exist (31), which
+        a valid name of up to 49 characters is.
+        """
+        bob = self.login("bob")
+        for name in ("bad!name", "x" * 50, "#"):
+            self.assertRaises(errors.InvalidGroup, self.service.enter, bob, name)
+            self.assertRaises(errors.InvalidGroup, self.service.members, bob, name)
+        self.assertRaises(errors.NoSuchGroup, self.service.enter, bob, "y" * 49)
+
     def test_operatorNameAlone(self) -> None:
         """
         A name in C{--operators} gives nothing to whoever types it: without

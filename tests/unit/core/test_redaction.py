@@ -186,6 +186,47 @@ class RoomRedactionTests(PersistenceTestCase):
         newer = self.service.say(again, "Blabla", ("me again",))
         self.successResultOf(self.redact(again, "Blabla", True, newer.msgid))
 
+    def test_guestRenamedBack(self) -> None:
+        """
+        A guest who renamed and took the name back is still its author, in
+        the same session: their own renames are no earlier user.  Someone
+        else who used the name meanwhile is, and a guest who came after
+        may not delete what they said, even if nobody left the name since.
+        """
+        self.clock.advance(1)
+        self.service.rename(self.alice, "alice2")
+        self.clock.advance(1)
+        self.service.rename(self.alice, "alice")
+        self.successResultOf(self.redact(self.alice, "Blabla", True, self.said.msgid))
+        said = self.service.say(self.alice, "Blabla", ("mine",))
+        self.clock.advance(1)
+        self.service.rename(self.alice, "alice3")
+        other = self.login("alice")
+        self.clock.advance(1)
+        self.service.rename(other, "dave")
+        self.service.rename(self.alice, "alice")
+        self.failureResultOf(
+            self.redact(self.alice, "Blabla", True, said.msgid), errors.RedactForbidden
+        )
+
+    def test_laterGuestWithoutRecord(self) -> None:
+        """
+        A message sent before a guest's session connected is never theirs,
+        even with no departure of the name remembered (the daemon restarted).
+        """
+        self.clock.advance(5)
+        erin = self.login("erin")
+        self.successResultOf(settled(self.service.enter(erin, "Blabla")))
+        self.said = self.service.say(erin, "Blabla", ("old",))
+        self.service.disconnect(erin)
+        self.service.people.nickHistory = type(self.service.people.nickHistory)()
+        self.clock.advance(5)
+        erin = self.login("erin")
+        self.successResultOf(settled(self.service.enter(erin, "Blabla")))
+        self.failureResultOf(
+            self.redact(erin, "Blabla", True, self.said.msgid), errors.RedactForbidden
+        )
+
     def test_accountComesBack(self) -> None:
         """
         A registered account is one author across sessions: back with its

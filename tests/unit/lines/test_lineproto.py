@@ -93,6 +93,30 @@ class LimitTests(LineLayerTestCase):
         proto.dataReceived(b"y" * 10 + b"\r\n" + b"z" * 10 + b"\n")
         self.assertEqual(factory.handled, ["y" * 10, "z" * 10])
 
+    def test_oneByteOverRefused(self) -> None:
+        """
+        A line one byte over C{maxLineLength} is refused, whatever its line
+        end: the limit is the line's own bytes.
+        """
+        proto, transport, factory = self.open(maxLineLength=10)
+        proto.dataReceived(b"x" * 11 + b"\n" + b"y" * 11 + b"\r\n")
+        self.assertEqual(factory.handled, [])
+        self.assertEqual(self.read(transport), [b"refused line too long"] * 2)
+
+    def test_lineEndSplitAcrossReads(self) -> None:
+        """
+        A line of exactly C{maxLineLength} bytes whose C{\\r} and C{\\n} come
+        in different reads is accepted, as in one read; one byte more is not.
+        """
+        proto, transport, factory = self.open(maxLineLength=10)
+        proto.dataReceived(b"y" * 10 + b"\r")
+        proto.dataReceived(b"\n")
+        self.assertEqual(factory.handled, ["y" * 10])
+        proto.dataReceived(b"z" * 10 + b"\r")
+        proto.dataReceived(b"z\n")
+        self.assertEqual(factory.handled, ["y" * 10])
+        self.assertEqual(self.read(transport), [b"got " + b"y" * 10, b"refused line too long"])
+
     def test_overlongUnfinishedLineDiscardedUntilItsEnd(self) -> None:
         """
         An unfinished line already over the limit is refused once, the rest

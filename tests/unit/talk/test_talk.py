@@ -89,13 +89,36 @@ class LoginTests(TalkTestCase):
     def test_commandsBeforeLogin(self) -> None:
         """
         Commands other than /quit before a nickname is chosen get a reminder
-        and the prompt again; empty lines are ignored.
+        and the prompt again; an empty line gets the prompt again alone.
         """
         proto, t = self.connect()
         self.assertEqual(self.send(proto, t, "/list"), b"*** Pick a nickname first.\r\n" + PROMPT)
-        self.assertEqual(self.send(proto, t, "", "   "), b"")
+        self.assertEqual(self.send(proto, t, "", "   "), PROMPT * 2)
         self.assertEqual(self.send(proto, t, "/exit"), b"*** Goodbye!\r\n")
         self.assertTrue(t.disconnecting)
+
+    def test_refusedLineAtNicknamePrompt(self) -> None:
+        """
+        A line the line layer refuses at the nickname prompt (not UTF-8, too
+        long) is explained, then the prompt comes again; a nickname is
+        still taken after.
+        """
+        proto, t = self.connect()
+        proto.dataReceived(b"caf\xe9\r\n")
+        self.assertEqual(
+            self.read(t),
+            b"*** Your line was not valid UTF-8 and was ignored; please set your terminal to"
+            b" UTF-8.\r\n" + PROMPT,
+        )
+        proto.dataReceived(b"x" * 500 + b"\r\n")
+        self.assertEqual(self.read(t), b"*** Your line was too long and was ignored.\r\n" + PROMPT)
+        self.assertIn(b"Welcome, bob!", self.send(proto, t, "bob"))
+        proto.dataReceived(b"caf\xe9\r\n")
+        self.assertEqual(
+            self.read(t),
+            b"*** Your line was not valid UTF-8 and was ignored; please set your terminal to"
+            b" UTF-8.\r\n",
+        )
 
     def test_defaultRoomCreated(self) -> None:
         """

@@ -215,6 +215,42 @@ class LoginTests(TalkAccountTestCase):
         self.assertEqual(self.send(proto, t, ""), WONT_ECHO + b"\r\n" + PROMPT)
         self.assertIsNone(proto.nick)
 
+    def test_refusedLineAtPasswordPrompt(self) -> None:
+        """
+        A line that is not UTF-8 at the password prompt is explained on a
+        line of its own (nothing was echoed), then the password prompt comes
+        again, echo still off; the password typed then logs in.
+        """
+        self.registered("alice", "sesame")
+        proto, t = self.connect()
+        self.send(proto, t, "alice")
+        self.raw(proto, t, DO_ECHO)
+        self.assertEqual(
+            self.raw(proto, t, b"secr\xe9t\r\n"),
+            b"\r\n*** Your line was not valid UTF-8 and was ignored; please set your terminal to"
+            b" UTF-8.\r\n" + PASSWORD_PROMPT.encode(),
+        )
+        self.assertTrue(proto.telnet.inputHidden())
+        self.assertIn(b"*** Welcome, alice!", self.send(proto, t, "sesame"))
+
+    def test_refusedLineAtRegisterPrompts(self) -> None:
+        """
+        A line that is not UTF-8 at C{/register}'s prompts is explained,
+        then the prompt it was typed at comes again.
+        """
+        alice = self.talkLogin("alice")[0]
+        ta = self.transports[alice]
+        new = b"New password (4 to 1024 characters, no spaces; just Enter to cancel): "
+        self.assertEqual(self.send(alice, ta, "/register"), WILL_ECHO + new)
+        self.raw(alice, ta, DO_ECHO)
+        refused = (
+            b"\r\n*** Your line was not valid UTF-8 and was ignored; please set your terminal to"
+            b" UTF-8.\r\n"
+        )
+        self.assertEqual(self.raw(alice, ta, b"\xe9\r\n"), refused + new)
+        self.assertEqual(self.send(alice, ta, "sesame"), b"\r\n" + AGAIN_PROMPT.encode())
+        self.assertEqual(self.raw(alice, ta, b"\xe9\r\n"), refused + AGAIN_PROMPT.encode())
+
     def test_backoffRespected(self) -> None:
         """
         After three wrong passwords the next one is answered only when the

@@ -43,6 +43,24 @@ class DeleteCommandTests(TalkStoreTestCase):
             b"*** No message of bob in lobby to delete.\r\n",
         )
 
+    def test_deleteAfterRenamingBack(self) -> None:
+        """
+        A guest who renamed deletes their last message once back under the
+        name they said it with (their own rename is no earlier user).
+        """
+        self.clock.advance(1)
+        self.type(self.bob, self.tb, "/name bob2")
+        self.assertEqual(
+            self.type(self.bob, self.tb, "/delete"),
+            b"*** No message of bob2 in lobby to delete.\r\n",
+        )
+        self.clock.advance(1)
+        self.type(self.bob, self.tb, "/name bob")
+        self.assertEqual(
+            self.type(self.bob, self.tb, "/delete"), b"*** bob deleted a message in lobby\r\n"
+        )
+        self.assertNotIn(b"second", self.history())
+
     def test_othersRefused(self) -> None:
         """
         C{/delete bob} from carol, who runs nothing, is refused; the

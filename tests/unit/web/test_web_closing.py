@@ -10,6 +10,8 @@ from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import CloseConnection
 
 from chatd.core.events import Membership
 from chatd.core.service import ChatService
@@ -19,6 +21,15 @@ from tests.support.webclient import WebHarness, handshake
 
 #: A client's close frame, status 1000, masked with an all-zero key.
 CLIENT_CLOSE = b"\x88\x82\x00\x00\x00\x00\x03\xe8"
+
+
+def serverCloses(data: bytes) -> list[tuple[int, str | None]]:
+    """
+    The close frames in what the server wrote (after its handshake).
+    """
+    client = Connection(ConnectionType.CLIENT)
+    client.receive_data(data)
+    return [(e.code, e.reason) for e in client.events() if isinstance(e, CloseConnection)]
 
 
 class ClosingTests(SynchronousTestCase):
@@ -57,6 +68,22 @@ class ClosingTests(SynchronousTestCase):
         self.protocol.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.left(), ["quit"])
         self.assertEqual(self.service.admission.count, 0)
+
+    def test_invalidUTF8ClosedPlainly(self) -> None:
+        """
+        A text frame that is not UTF-8 closes the connection with 1007 and
+        plain words, not the decoder's message; a client's own close reason
+        is echoed as it came.
+        """
+        self.transport.clear()
+        self.protocol.dataReceived(b"\x81\x82\x00\x00\x00\x00\xff\xfe")
+        self.reactor.advance(0)
+        self.assertEqual(serverCloses(self.transport.value()), [(1007, "invalid UTF-8 in a frame")])
+        self.assertTrue(self.transport.disconnecting)
+        _, transport, protocol = self.web.rawRequest(handshake())
+        transport.clear()
+        protocol.dataReceived(b"\x88\x85\x00\x00\x00\x00\x03\xefbad")
+        self.assertEqual(serverCloses(transport.value()), [(1007, "bad")])
 
     def test_droppedWithoutCloseFrame(self) -> None:
         """
