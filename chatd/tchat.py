@@ -258,6 +258,10 @@ class TchatProtocol(ChatLineReceiver):
     def cmd_LSMEM(self, argument: str) -> bytes:
         room = self._single(argument)
         names = self.factory.service.members(self, room)
+        # The group as its events name it, however the name was typed.
+        room = next(
+            (name for name in self.factory.service.roomsOf(self) if key(name) == key(room)), room
+        )
         lines = [f"srv: LSMEM {room} {len(names)}\n"] + [f"srv: {name}\n" for name in names]
         return "".join(lines).encode("utf-8")
 

@@ -123,6 +123,11 @@ class CommandTests(TchatTestCase):
         self.assertEqual(
             self.send(alice, ta, "clt: LSMEM lobby"), b"srv: LSMEM lobby 1\nsrv: zed\nsrv: OKAY!\n"
         )
+        for typed in ("LOBBY", "\U0001d425obby"):  # the group's own name, however typed
+            self.assertEqual(
+                self.send(alice, ta, f"clt: LSMEM {typed}"),
+                b"srv: LSMEM lobby 1\nsrv: zed\nsrv: OKAY!\n",
+            )
 
     def test_invisibleInGroupName(self) -> None:
         """
