@@ -7,7 +7,9 @@ label on a response that is one batch already, as Ergo does).
 
 Only what the command itself answers is labelled: what the service
 delivers meanwhile (others' messages, or a message to oneself arriving as
-a delivery) goes out as it comes, unlabelled (L{delivered}).
+a delivery) goes out as it comes, unlabelled (L{delivered}), but for a
+change told to a whole channel that answers this connection's own request
+(its C{MODE}, C{TOPIC} or C{KICK}: L{chatd.core.events.answers}).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
+from chatd.core.events import answers
 from chatd.irc.message import escapeTagValue, formatLine
 from chatd.irc.wire import newBatchId
 
@@ -77,12 +80,13 @@ def detach(conn: Labelled) -> str | None:
 
 def delivered(method: F) -> F:
     """
-    Mark a service callback: what it sends is never a labelled reply.
+    Mark a service callback: what it sends is never a labelled reply,
+    unless its event answers this connection's request.
     """
 
     @wraps(method)
     def deliver(self: Any, *args: Any) -> Any:
-        if self.labelled is None:
+        if self.labelled is None or (args and answers(args[0], self)):
             return method(self, *args)
         self.delivering += 1
         try:

@@ -179,11 +179,13 @@ class IRCProtocol(IRCConnection):
         """
         Once per member for every entry and exit (a join to a room of
         thousands tells them all): the event's keys, the encoder bound once,
-        and L{delivered}'s rule kept inline rather than as a wrapper's call.
+        and L{delivered}'s rule kept inline rather than as a wrapper's call
+        (our own C{KICK} is our command's answer, labelled with it).
         """
         if self._early is not None:
             return  # before the welcome, whose JOIN and NAMES show the rooms as they are then
-        labelled = self.labelled is not None
+        answer = event.requester is self
+        labelled = self.labelled is not None and not answer
         if labelled:
             self.delivering += 1
         try:
@@ -210,7 +212,9 @@ class IRCProtocol(IRCConnection):
             except KeyError:
                 data = event.wire(encoder)
             outbox = self.outbox  # straight there: what is delivered is never a labelled reply
-            if outbox is not None:
+            if answer and self.labelled is not None:
+                self.send(data)  # held for the label
+            elif outbox is not None:
                 outbox.write(data)
             if event.joined and "away-notify" in self.caps.enabled:
                 awayAfterJoin(self, event)

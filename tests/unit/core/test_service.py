@@ -24,6 +24,7 @@ from chatd.core.events import (
     RoomChange,
     RoomMessage,
     Wallops,
+    answers,
 )
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.roles import IAdministration, IChatObserver, IReplica
@@ -703,6 +704,8 @@ class RoomOperatorTests(ServiceTestCase):
         [event] = self.bob.events
         assert isinstance(event, RoomChange)
         self.assertEqual(event.topic, "cats")
+        self.assertTrue(answers(event, self.alice))  # the setter's answer
+        self.assertFalse(answers(event, self.bob))
         self.service.changeRoomMode(self.alice, "den", False, "t")
         self.service.setTopic(self.bob, "den", "dogs")
         self.assertEqual(self.service.topic("den"), "dogs")
@@ -719,6 +722,8 @@ class RoomOperatorTests(ServiceTestCase):
             (event.kind, event.by, event.reason, event.nick), (KICK, "alice", "spam", "bob")
         )
         self.assertIs(self.alice.events[0], event)
+        self.assertTrue(answers(event, self.alice))  # the kicker's answer
+        self.assertFalse(answers(event, self.bob))
         self.assertEqual(self.service.roomsOf(self.bob), [])
         self.assertEqual(list(connectionsOf(self.service.find("bob"))), [self.bob])
         self.assertIsNone(self.bob.disconnectedWith)
