@@ -30,6 +30,7 @@ from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
 from chatd.irc.isupport import TEXT_LENGTH
+from chatd.irc.joinhistory import awaitHistory
 from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName, serverTime, statusPrefix
@@ -118,9 +119,13 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
         elif isinstance(error, ChatError):
             irc.refused(error, channel)
 
+    def entered(room: str) -> Deferred[None] | None:
+        joined(irc, room)
+        return awaitHistory(irc, room)  # a labelled JOIN's answer holds it
+
     d = maybeDeferred(service.enter, irc.participant, room, roomKey or None)
     d.addErrback(create)
-    return d.addCallbacks(lambda room: joined(irc, room), refused)
+    return d.addCallbacks(entered, refused)
 
 
 def joined(irc: IRCSession, room: str) -> None:

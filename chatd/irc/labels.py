@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_labels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_labels,tests.unit.irc.test_irc_chathistory -*-
 """
 IRCv3 C{labeled-response}: a command sent with a C{label} tag gets its
 whole response tied to that label: C{ACK} when it has none, the label on
@@ -53,15 +53,20 @@ class Labelled(Protocol):
 class Held(list[bytes]):
     """
     A labelled command's output, held until it has answered; its C{label},
-    and whether the command sent its response itself (L{detach}).
+    whether the command sent its response itself (L{detach}), the
+    reference of its C{labeled-response} batch once that was opened to let
+    a paced batch through (L{openBatch}), and the rooms whose history it
+    waits for (L{chatd.irc.joinhistory}).
     """
 
-    __slots__ = ("label", "detached")
+    __slots__ = ("label", "detached", "opened", "histories")
 
     def __init__(self, label: str) -> None:
         super().__init__()
         self.label = label
         self.detached = False
+        self.opened: str | None = None
+        self.histories: dict[str, Deferred[None]] = {}
 
 
 def detach(conn: Labelled) -> str | None:
@@ -76,6 +81,46 @@ def detach(conn: Labelled) -> str | None:
         return None
     held.detached = True
     return held.label
+
+
+def openBatch(conn: Labelled) -> str | None:
+    """
+    The reference of the running labelled command's C{labeled-response}
+    batch, for a paced batch of its response that goes inside it (the
+    history a C{JOIN} is shown): the batch's start and what the command
+    held so far go out now, the rest and the batch's end when it has
+    answered (L{finish}).  C{None}: no labelled command runs, this is a
+    delivery, or the client has no C{batch}.
+    """
+    held = conn.labelled
+    if not isinstance(held, Held) or held.detached or conn.delivering:
+        return None
+    if held.opened is None:
+        if not conn.hasCap("batch"):
+            return None
+        held.opened = newBatchId()
+        start = formatLine(
+            "BATCH",
+            "+" + held.opened,
+            "labeled-response",
+            prefix=conn.server,
+            tags={"label": held.label},
+        )
+        conn.sendNow(start.encode("utf-8") + CRLF + inBatch(held, held.opened))
+        del held[:]
+    return held.opened
+
+
+def inBatch(lines: list[bytes], reference: str) -> bytes:
+    """
+    C{lines} (bytes ending in CR LF) in the batch C{reference}, but for
+    those in a batch of their own already.
+    """
+    tag = "batch=" + reference
+    return b"".join(
+        (line if batchOf(line) is not None else withTags(line, tag)) + CRLF
+        for line in b"".join(lines).split(CRLF)[:-1]
+    )
 
 
 def delivered(method: F) -> F:
@@ -174,6 +219,10 @@ def finish(conn: Labelled, label: str) -> None:
         if held:
             conn.sendNow(b"".join(held))
         return
+    if isinstance(held, Held) and held.opened is not None:  # its batch is open: the rest
+        end = formatLine("BATCH", "-" + held.opened, prefix=conn.server)
+        conn.sendNow(inBatch(held, held.opened) + end.encode("utf-8") + CRLF)
+        return
     held = held or []
     lines = b"".join(held).split(CRLF)[:-1]
     labelTag = "label=" + escapeTagValue(label)
@@ -191,8 +240,7 @@ def finish(conn: Labelled, label: str) -> None:
         start = formatLine(
             "BATCH", "+" + reference, "labeled-response", prefix=conn.server, tags={"label": label}
         )
-        out = [start.encode("utf-8")]
-        for line in lines:
-            out.append(line if batchOf(line) is not None else withTags(line, "batch=" + reference))
-        out.append(formatLine("BATCH", "-" + reference, prefix=conn.server).encode("utf-8"))
-        conn.sendNow(b"".join(line + CRLF for line in out))
+        end = formatLine("BATCH", "-" + reference, prefix=conn.server)
+        conn.sendNow(
+            start.encode("utf-8") + CRLF + inBatch(held, reference) + end.encode("utf-8") + CRLF
+        )

@@ -37,6 +37,7 @@ from chatd.irc.batch import sendHistory
 from chatd.irc.channels import syncChannels, unshow
 from chatd.irc.connection import IRCConnection
 from chatd.irc.identity import accountTags
+from chatd.irc.joinhistory import historyAnswers
 from chatd.irc.labels import delivered
 from chatd.irc.message import splitUTF8, textBudget
 from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
@@ -109,9 +110,27 @@ class IRCProtocol(IRCConnection):
             return MAX_HISTORY
         return self.factory.joinHistory
 
-    @delivered
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        if not events or self._tooEarly(lambda: self.roomHistory(room, events)):
+        """
+        C{room}'s past on entering it: the answer of a labelled C{JOIN}
+        that waits for it (L{chatd.irc.joinhistory}), else a delivery.
+        """
+        waiting = historyAnswers(self, room)
+        if waiting is None:
+            self.deliverHistory(room, events)
+            return
+        try:
+            self.showHistory(room, events)
+        finally:
+            waiting.callback(None)
+
+    @delivered
+    def deliverHistory(self, room: str, events: list[RoomMessage]) -> None:
+        if not self._tooEarly(lambda: self.deliverHistory(room, events)):
+            self.showHistory(room, events)
+
+    def showHistory(self, room: str, events: list[RoomMessage]) -> None:
+        if not events:
             return
         if key(room) not in self.shownRooms:
             syncChannels(self)
