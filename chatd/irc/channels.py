@@ -58,13 +58,15 @@ def roomName(channel: str) -> str | None:
 
 def findRoom(irc: IRCSession, room: str) -> tuple[str, int] | None:
     """
-    The display name and member count of C{room}, if it exists (a name
-    with an invisible character names none, though its key may match one).
+    The display name and member count of C{room}, if it exists for this
+    client: a secret room it is not in does not, as for C{LIST} (the
+    service's C{canSee}); nor does a name with an invisible character,
+    though its key may match a room's.
     """
     if hasInvisible(room):
         return None
     wanted = key(room)
-    for name, count in irc.service.rooms():
+    for name, count in irc.service.roomsVisibleTo(irc.participant):
         if key(name) == wanted:
             return name, count
     return None
