@@ -26,10 +26,10 @@ from chatd.core.errors import (
 )
 from chatd.core.events import Administrator
 from chatd.core.names import hasInvisible, key, roomOfChannel
+from chatd.core.text import shortened
 from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
-from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.joinhistory import awaitHistory
 from chatd.irc.message import MAX_LINE, Message, formatLine
 from chatd.irc.session import IRCSession
@@ -180,7 +180,7 @@ def partAll(irc: IRCSession) -> Any:
 
 def onPart(irc: IRCSession, message: Message) -> Any:
     # Cut to the advertised length, as IRC servers do (and TOPIC, KICK here).
-    reason = message.params[1][:TEXT_LENGTH] if len(message.params) > 1 else ""
+    reason = shortened(message.params[1]) if len(message.params) > 1 else ""
     channels = [c for c in message.params[0].split(",") if c]
     return irc.inTurn(channels, lambda channel: partOne(irc, channel, reason))
 
@@ -295,7 +295,7 @@ def onTopic(irc: IRCSession, message: Message) -> Any:
     if not inRoom(irc, found[0]):
         irc.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
         return None
-    text = message.params[1][:TEXT_LENGTH]
+    text = shortened(message.params[1])
     return irc.call(irc.service.setTopic, irc.participant, found[0], text, subject=channel)
 
 
