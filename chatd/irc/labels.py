@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
 from chatd.core.events import answers
 from chatd.irc.message import escapeTagValue, formatLine
 from chatd.irc.wire import newBatchId
+from chatd.lines.paced import paced
+
+if TYPE_CHECKING:
+    from chatd.lines.outbox import Outbox
 
 CRLF = b"\r\n"
 
@@ -41,6 +45,7 @@ class Labelled(Protocol):
 
     labelled: list[bytes] | None
     delivering: int
+    outbox: Outbox | None
 
     @property
     def server(self) -> str: ...
@@ -74,10 +79,11 @@ def detach(conn: Labelled) -> str | None:
     The label of the command running, for the first line of a response it
     sends itself, in pieces (a paced C{chathistory} batch, which cannot be
     held whole): its end then sends no C{ACK}.  C{None}: no labelled
-    command runs, or part of its response is held already (it keeps it).
+    command runs, or part of its response is held already (it keeps it)
+    or went out in its open batch (L{openBatch}).
     """
     held = conn.labelled
-    if not isinstance(held, Held) or held or held.detached or conn.delivering:
+    if not isinstance(held, Held) or held or held.detached or held.opened or conn.delivering:
         return None
     held.detached = True
     return held.label
@@ -87,28 +93,40 @@ def openBatch(conn: Labelled) -> str | None:
     """
     The reference of the running labelled command's C{labeled-response}
     batch, for a paced batch of its response that goes inside it (the
-    history a C{JOIN} is shown): the batch's start and what the command
-    held so far go out now, the rest and the batch's end when it has
-    answered (L{finish}).  C{None}: no labelled command runs, this is a
-    delivery, or the client has no C{batch}.
+    history a C{JOIN} is shown): the batch's start (once) and what the
+    command held since go out now, in turn with the paced batches before
+    them, the rest and the batch's end when it has answered (L{finish}).
+    C{None}: no labelled command runs, this is a delivery, or the client
+    has no C{batch}.
     """
     held = conn.labelled
     if not isinstance(held, Held) or held.detached or conn.delivering:
         return None
+    start = b""
     if held.opened is None:
         if not conn.hasCap("batch"):
             return None
         held.opened = newBatchId()
-        start = formatLine(
+        line = formatLine(
             "BATCH",
             "+" + held.opened,
             "labeled-response",
             prefix=conn.server,
             tags={"label": held.label},
         )
-        conn.sendNow(start.encode("utf-8") + CRLF + inBatch(held, held.opened))
+        start = line.encode("utf-8") + CRLF
+    if start or held:
+        inTurn(conn, start + inBatch(held, held.opened))
         del held[:]
     return held.opened
+
+
+def inTurn(conn: Labelled, data: bytes) -> None:
+    """
+    Send C{data} after the paced batches sent before it, which writes
+    would overtake (L{chatd.lines.outbox.Outbox.startReply}).
+    """
+    paced(conn.outbox, [data])
 
 
 def inBatch(lines: list[bytes], reference: str) -> bytes:
@@ -221,7 +239,7 @@ def finish(conn: Labelled, label: str) -> None:
         return
     if isinstance(held, Held) and held.opened is not None:  # its batch is open: the rest
         end = formatLine("BATCH", "-" + held.opened, prefix=conn.server)
-        conn.sendNow(inBatch(held, held.opened) + end.encode("utf-8") + CRLF)
+        inTurn(conn, inBatch(held, held.opened) + end.encode("utf-8") + CRLF)
         return
     held = held or []
     lines = b"".join(held).split(CRLF)[:-1]

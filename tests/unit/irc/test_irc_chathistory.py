@@ -148,14 +148,22 @@ class JoinHistoryTests(IRCStoreTestCase):
         C{JOIN} of two channels: each one's history follows its names, all
         in the one labelled batch, which ends after the last.
         """
+        bob = self.service.find("bob")
+        assert bob is not None
+        self.service.createRoom(bob, "other")
+        self.service.enter(bob, "other")
+        self.service.say(bob, "other", ("three",))
         replies = self.send(self.proto, self.t, "@label=j JOIN #Blabla,#other")
         outer = replies[0].params[0][1:]
         self.assertEqual(
             [m.command for m in replies],
             ["BATCH", "JOIN", "353", "366", "BATCH", "PRIVMSG", "PRIVMSG", "BATCH"]
-            + ["JOIN", "353", "366", "BATCH"],
+            + ["JOIN", "353", "366", "BATCH", "PRIVMSG", "BATCH", "BATCH"],
         )
+        self.assertEqual(replies[0].tags, {"label": "j"})
         self.assertEqual(replies[-1].params, ["-" + outer])
+        starts = [m for m in replies[1:] if m.command == "BATCH" and m.params[0][0] == "+"]
+        self.assertEqual([m.tags for m in starts], [{"batch": outer}] * 2)
         self.assertEqual(replies[8].tags.get("batch"), outer)
 
     def test_historyNeverComes(self) -> None:
