@@ -173,11 +173,24 @@ class Membership(Event):
         operator, C{by}, removed it from the room).  Without a kind, a
         reason means L{QUIT}, as before kinds existed.
     @ivar by: who kicked it, for L{KICK}.
+    @ivar requester: the connection whose request this event answers (the
+        kicker's, L{answers}), else C{None}.
     @ivar roomKey: the L{key} of C{room}, and C{nickKey} of C{nick}, computed
         once per event for the recipients that compare by them.
     """
 
-    __slots__ = ("room", "nick", "joined", "reason", "kind", "by", "roomKey", "nickKey", "moment")
+    __slots__ = (
+        "room",
+        "nick",
+        "joined",
+        "reason",
+        "kind",
+        "by",
+        "requester",
+        "roomKey",
+        "nickKey",
+        "moment",
+    )
 
     def __init__(
         self,
@@ -188,12 +201,13 @@ class Membership(Event):
         reason: str = "",
         kind: str | None = None,
         by: str = "",
+        requester: object = None,
     ) -> None:
         super().__init__(int(when))
         self.moment = when  # to the millisecond when given so (IRC's server-time)
         self.room, self.nick, self.joined, self.reason = room, nick, joined, reason
         self.kind = kind if kind is not None else (QUIT if reason else PART)
-        self.by = by
+        self.by, self.requester = by, requester
         self.roomKey, self.nickKey = key(room), key(nick)
 
 
@@ -231,9 +245,12 @@ class RoomChange(Notice):
 
     It is a L{Notice}, so front-ends that know nothing of modes show its
     C{text}, a sentence; IRC shows C{MODE} or C{TOPIC}.
+
+    @ivar requester: the connection whose request made the change, else
+        C{None} (L{answers}).
     """
 
-    __slots__ = ("room", "by", "modes", "args", "topic")
+    __slots__ = ("room", "by", "modes", "args", "topic", "requester")
 
     def __init__(
         self,
@@ -243,6 +260,7 @@ class RoomChange(Notice):
         modes: str = "",
         args: tuple[str, ...] = (),
         topic: str | None = None,
+        requester: object = None,
     ) -> None:
         who = shownBy(by)
         if topic is not None:
@@ -251,6 +269,17 @@ class RoomChange(Notice):
             text = f"{who} set mode {' '.join((modes, *args))} on {room}"
         super().__init__(text, when)
         self.room, self.by, self.modes, self.args, self.topic = room, by, modes, args, topic
+        self.requester = requester
+
+
+def answers(event: object, connection: object) -> bool:
+    """
+    Whether C{event}, told to a room's every member, is also C{connection}'s
+    answer to its own request (a mode, a topic, a kick it asked for): a
+    front-end that ties answers to requests (IRC's labelled responses)
+    treats it as one rather than as something that happened meanwhile.
+    """
+    return isinstance(event, (RoomChange, Membership)) and event.requester is connection
 
 
 class Wallops(Notice):

@@ -25,6 +25,7 @@ from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
 from chatd.core.renaming import checkRename, claimed, renamedHere, validNick
+from chatd.core.text import shortened
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
@@ -308,6 +309,7 @@ class Logins:
             return
         nick = participant.nick
         assert nick is not None
+        reason = shortened(reason)  # as long as a topic at most: every IRC QUIT line holds it
         for room in rooms:
             service.membership.removeMember(room, nick, reason)
         service.people.left(participant, nick, service.now())

@@ -250,15 +250,24 @@ class Membership:
         target = self.memberRoom(participant, room)
         return [member.nick for member in target.members.values()]
 
-    def kickOut(self, target: Room, kicked: IParticipant, nick: str, by: str, reason: str) -> str:
+    def kickOut(
+        self,
+        target: Room,
+        kicked: IParticipant,
+        nick: str,
+        by: str,
+        reason: str,
+        requester: IParticipant | None = None,
+    ) -> str:
         """
         Take C{kicked} out of C{target}, telling every member (the kicked
-        one included) with a L{Membership} of kind L{KICK}; returns the
-        kicked nickname as shown.
+        one included) with a L{Membership} of kind L{KICK}, the answer to
+        C{requester}'s request if a connection asked; returns the kicked
+        nickname as shown.
         """
         shown = kicked.nick or nick
         now = self.service.clock.seconds()
-        event = MembershipEvent(target.name, shown, False, now, reason, KICK, by)
+        event = MembershipEvent(target.name, shown, False, now, reason, KICK, by, requester)
         target.remove(nick, event, tellRemoved=True)
         if target in self._joined.get(kicked, []):
             self._joined[kicked].remove(target)

@@ -121,9 +121,8 @@ class RoomOps:
         if done is None:
             return False
         args = () if done[1] is None else (done[1],)
-        self.tellRoom(
-            target, RoomChange(target.name, by, self.service.clock.seconds(), done[0], args)
-        )
+        now = self.service.clock.seconds()
+        self.tellRoom(target, RoomChange(target.name, by, now, done[0], args, None, participant))
         persistence = self.service.storeOf(target)
         if mode == "l" and persistence is not None:
             capacity = target.settings.capacity or 0
@@ -144,7 +143,7 @@ class RoomOps:
         if "t" in target.modes and not self.service.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()
         self.checkHeard(participant)
-        return self.applyTopic(target, topic, nick)
+        return self.applyTopic(target, topic, nick, participant)
 
     def checkHeard(self, participant: IParticipant) -> None:
         """
@@ -153,16 +152,18 @@ class RoomOps:
         """
         checkHeard(self.service.moderation, self.service.people, participant)
 
-    def applyTopic(self, target: Room, topic: str, by: str) -> MaybeDeferred[str]:
+    def applyTopic(
+        self, target: Room, topic: str, by: str, requester: IParticipant | None = None
+    ) -> MaybeDeferred[str]:
         """
-        C{by} sets C{target}'s topic (allowed already): every member is
-        told, and the topic, its setter and the time are stored.
+        C{by} sets C{target}'s topic (allowed already), at C{requester}'s
+        request if a connection asked: every member is told, and the topic,
+        its setter and the time are stored.
         """
         checkShortText(topic, "topic")
         target.setTopic(topic, by, self.service.now())
-        self.tellRoom(
-            target, RoomChange(target.name, by, self.service.clock.seconds(), topic=topic)
-        )
+        now = self.service.clock.seconds()
+        self.tellRoom(target, RoomChange(target.name, by, now, topic=topic, requester=requester))
         persistence = self.service.storeOf(target)
         if persistence is not None:
             return self.heard(persistence.configureRoom(target.name, None, None, topic, None))
@@ -184,7 +185,7 @@ class RoomOps:
         if kicked is None:
             raise errors.NotInRoom()
         reason = heardReason(self.service, participant, checkShortText(reason, "reason"))
-        shown = self.service.membership.kickOut(target, kicked, nick, by, reason)
+        shown = self.service.membership.kickOut(target, kicked, nick, by, reason, participant)
         if self.service.observer is not None:
             self.service.observer.kickedFromRoom(target.name, shown, by, reason)
         if self.service.persistence is not None:
@@ -224,9 +225,8 @@ class RoomOps:
                     applied.append(done)
         if applied:
             modes, args = modeString(applied)
-            self.tellRoom(
-                target, RoomChange(target.name, by, self.service.clock.seconds(), modes, args)
-            )
+            now = self.service.clock.seconds()
+            self.tellRoom(target, RoomChange(target.name, by, now, modes, args, None, participant))
         persistence = self.service.storeOf(target)
         if persistence is not None and capacity != target.settings.capacity:
             d = persistence.configureRoom(

@@ -94,21 +94,42 @@ def checkText(text: str, what: str = "message") -> str:
     return text
 
 
-#: Longest topic, or reason for leaving or removing someone, in characters
-#: (what IRC advertises as C{TOPICLEN} and C{KICKLEN}, and cuts to).
-MAX_TEXT_LENGTH = 390
+#: Longest topic, reason for leaving or removing someone, or away text, in
+#: bytes of UTF-8: what IRC advertises as C{TOPICLEN}, C{KICKLEN} and
+#: C{AWAYLEN}, which count bytes, so that the IRC line carrying one holds
+#: it whole in any script (380 ASCII characters, 126 of Chinese, 95
+#: emoji).  The longest such line, a C{KICK} with names as long as ASCII
+#: names go (16, 16 and 49 characters, from C{tchat.chatd}), takes 123 of
+#: IRC's 512 bytes besides its reason.
+MAX_TEXT_BYTES = 380
 
 
 def checkShortText(text: str, what: str) -> str:
     """
     L{checkText}, for a topic or a reason: one line of at most
-    L{MAX_TEXT_LENGTH} characters.
+    L{MAX_TEXT_BYTES} bytes of UTF-8.
 
     @raise InvalidArgument: it is longer.
     """
-    if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidArgument(f"a {what} is at most {MAX_TEXT_LENGTH} characters")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+        raise InvalidArgument(
+            f"a {what} is at most {MAX_TEXT_BYTES} bytes of UTF-8"
+            f" ({MAX_TEXT_BYTES} ASCII characters, fewer in other scripts)"
+        )
     return checkText(text, what)
+
+
+def shortened(text: str) -> str:
+    """
+    The longest start of C{text} within L{MAX_TEXT_BYTES} (whole
+    characters): for words that cannot be refused, such as those a
+    connection closes with, or those an IRC client sends past the
+    advertised length (IRC servers cut them, as the client was told).
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= MAX_TEXT_BYTES:
+        return text
+    return data[:MAX_TEXT_BYTES].decode("utf-8", "ignore")
 
 
 def checkLines(lines: Iterable[str], what: str = "message") -> None:

@@ -12,7 +12,7 @@ from itertools import chain
 from twisted.internet.defer import Deferred
 
 from chatd.core.events import PrivateMessage, RoomMessage
-from chatd.irc.labels import CRLF, detach
+from chatd.irc.labels import CRLF, detach, openBatch
 from chatd.irc.message import formatLine
 from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
@@ -52,19 +52,24 @@ def sendHistory(
     C{events}, oldest first, as history of C{target} (a channel or a
     nickname): in a C{chathistory} batch if the client has C{batch}, a page
     at a time as the client reads (L{chatd.lines.paced}), with what comes
-    meanwhile after the batch; a labelled command's label on its start.
+    meanwhile after the batch; a labelled command's label on its start,
+    or, after other lines of its response, inside its C{labeled-response}
+    batch.
     """
     batch = None
     head = tail = b""
     if "batch" in irc.caps:
         batch = newBatchId()
         label = detach(irc)
+        outer = openBatch(irc) if label is None else None
         tags = {"label": label} if label is not None else None
+        within = {"batch": outer} if outer is not None else None
         start = formatLine(
-            "BATCH", "+" + batch, "chathistory", target, prefix=irc.server, tags=tags
+            "BATCH", "+" + batch, "chathistory", target, prefix=irc.server, tags=tags or within
         )
         head = start.encode("utf-8") + CRLF
-        tail = formatLine("BATCH", "-" + batch, prefix=irc.server).encode("utf-8") + CRLF
+        end = formatLine("BATCH", "-" + batch, prefix=irc.server, tags=within)
+        tail = end.encode("utf-8") + CRLF
     pages = (
         b"".join(historyLines(irc, event, batch) for event in page)
         for page in pagesFor(irc.outbox, events)

@@ -26,10 +26,11 @@ from chatd.core.errors import (
 )
 from chatd.core.events import Administrator
 from chatd.core.names import hasInvisible, key, roomOfChannel
+from chatd.core.text import shortened
 from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
-from chatd.irc.isupport import TEXT_LENGTH
+from chatd.irc.joinhistory import awaitHistory
 from chatd.irc.listreply import groups
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTime
@@ -59,13 +60,15 @@ def roomName(channel: str) -> str | None:
 
 def findRoom(irc: IRCSession, room: str) -> tuple[str, int] | None:
     """
-    The display name and member count of C{room}, if it exists (a name
-    with an invisible character names none, though its key may match one).
+    The display name and member count of C{room}, if it exists for this
+    client: a secret room it is not in does not, as for C{LIST} (the
+    service's C{canSee}); nor does a name with an invisible character,
+    though its key may match a room's.
     """
     if hasInvisible(room):
         return None
     wanted = key(room)
-    for name, count in irc.service.rooms():
+    for name, count in irc.service.roomsVisibleTo(irc.participant):
         if key(name) == wanted:
             return name, count
     return None
@@ -120,9 +123,13 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
         elif isinstance(error, ChatError):
             irc.refused(error, channel)
 
+    def entered(room: str) -> Deferred[None] | None:
+        joined(irc, room)
+        return awaitHistory(irc, room)  # a labelled JOIN's answer holds it
+
     d = maybeDeferred(service.enter, irc.participant, room, roomKey or None)
     d.addErrback(create)
-    return d.addCallbacks(lambda room: joined(irc, room), refused)
+    return d.addCallbacks(entered, refused)
 
 
 def joined(irc: IRCSession, room: str) -> None:
@@ -175,7 +182,7 @@ def partAll(irc: IRCSession) -> Any:
 
 def onPart(irc: IRCSession, message: Message) -> Any:
     # Cut to the advertised length, as IRC servers do (and TOPIC, KICK here).
-    reason = message.params[1][:TEXT_LENGTH] if len(message.params) > 1 else ""
+    reason = shortened(message.params[1]) if len(message.params) > 1 else ""
     channels = [c for c in message.params[0].split(",") if c]
     return irc.inTurn(channels, lambda channel: partOne(irc, channel, reason))
 
@@ -279,7 +286,7 @@ def onTopic(irc: IRCSession, message: Message) -> Any:
     if not inRoom(irc, found[0]):
         irc.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
         return None
-    text = message.params[1][:TEXT_LENGTH]
+    text = shortened(message.params[1])
     return irc.call(irc.service.setTopic, irc.participant, found[0], text, subject=channel)
 
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 from chatd.core.limits import MAX_BANS, MAX_HISTORY, MAX_KEY_LENGTH
 from chatd.core.names import MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH
 from chatd.core.statusmsg import PREFIXES as STATUS_PREFIXES
-from chatd.core.text import MAX_TEXT_LENGTH
+from chatd.core.text import MAX_TEXT_BYTES
 from chatd.irc.listener import IRCListener
 
 #: The version shown in 002, 004 and 351.
 VERSION = "chatd-0.1"
 
-#: Longest AWAY, KICK and TOPIC text accepted, in characters: the core's
-#: rule for topics and reasons (longer ones are cut to it, as IRC does).
-TEXT_LENGTH = MAX_TEXT_LENGTH
+#: Longest AWAY, KICK and TOPIC text accepted, in bytes as ISUPPORT counts
+#: them: the core's rule for topics and reasons (longer ones are cut to
+#: it, as IRC servers do: L{chatd.core.text.shortened}).
+TEXT_LENGTH = MAX_TEXT_BYTES
 
 
 def isupportTokens(factory: IRCListener) -> list[str]:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_labels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_labels,tests.unit.irc.test_irc_chathistory -*-
 """
 IRCv3 C{labeled-response}: a command sent with a C{label} tag gets its
 whole response tied to that label: C{ACK} when it has none, the label on
@@ -7,19 +7,26 @@ label on a response that is one batch already, as Ergo does).
 
 Only what the command itself answers is labelled: what the service
 delivers meanwhile (others' messages, or a message to oneself arriving as
-a delivery) goes out as it comes, unlabelled (L{delivered}).
+a delivery) goes out as it comes, unlabelled (L{delivered}), but for a
+change told to a whole channel that answers this connection's own request
+(its C{MODE}, C{TOPIC} or C{KICK}: L{chatd.core.events.answers}).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from twisted.internet.defer import Deferred
 
+from chatd.core.events import answers
 from chatd.irc.message import escapeTagValue, formatLine
 from chatd.irc.wire import newBatchId
+from chatd.lines.paced import paced
+
+if TYPE_CHECKING:
+    from chatd.lines.outbox import Outbox
 
 CRLF = b"\r\n"
 
@@ -38,6 +45,7 @@ class Labelled(Protocol):
 
     labelled: list[bytes] | None
     delivering: int
+    outbox: Outbox | None
 
     @property
     def server(self) -> str: ...
@@ -50,15 +58,20 @@ class Labelled(Protocol):
 class Held(list[bytes]):
     """
     A labelled command's output, held until it has answered; its C{label},
-    and whether the command sent its response itself (L{detach}).
+    whether the command sent its response itself (L{detach}), the
+    reference of its C{labeled-response} batch once that was opened to let
+    a paced batch through (L{openBatch}), and the rooms whose history it
+    waits for (L{chatd.irc.joinhistory}).
     """
 
-    __slots__ = ("label", "detached")
+    __slots__ = ("label", "detached", "opened", "histories")
 
     def __init__(self, label: str) -> None:
         super().__init__()
         self.label = label
         self.detached = False
+        self.opened: str | None = None
+        self.histories: dict[str, Deferred[None]] = {}
 
 
 def detach(conn: Labelled) -> str | None:
@@ -66,23 +79,77 @@ def detach(conn: Labelled) -> str | None:
     The label of the command running, for the first line of a response it
     sends itself, in pieces (a paced C{chathistory} batch, which cannot be
     held whole): its end then sends no C{ACK}.  C{None}: no labelled
-    command runs, or part of its response is held already (it keeps it).
+    command runs, or part of its response is held already (it keeps it)
+    or went out in its open batch (L{openBatch}).
     """
     held = conn.labelled
-    if not isinstance(held, Held) or held or held.detached or conn.delivering:
+    if not isinstance(held, Held) or held or held.detached or held.opened or conn.delivering:
         return None
     held.detached = True
     return held.label
 
 
+def openBatch(conn: Labelled) -> str | None:
+    """
+    The reference of the running labelled command's C{labeled-response}
+    batch, for a paced batch of its response that goes inside it (the
+    history a C{JOIN} is shown): the batch's start (once) and what the
+    command held since go out now, in turn with the paced batches before
+    them, the rest and the batch's end when it has answered (L{finish}).
+    C{None}: no labelled command runs, this is a delivery, or the client
+    has no C{batch}.
+    """
+    held = conn.labelled
+    if not isinstance(held, Held) or held.detached or conn.delivering:
+        return None
+    start = b""
+    if held.opened is None:
+        if not conn.hasCap("batch"):
+            return None
+        held.opened = newBatchId()
+        line = formatLine(
+            "BATCH",
+            "+" + held.opened,
+            "labeled-response",
+            prefix=conn.server,
+            tags={"label": held.label},
+        )
+        start = line.encode("utf-8") + CRLF
+    if start or held:
+        inTurn(conn, start + inBatch(held, held.opened))
+        del held[:]
+    return held.opened
+
+
+def inTurn(conn: Labelled, data: bytes) -> None:
+    """
+    Send C{data} after the paced batches sent before it, which writes
+    would overtake (L{chatd.lines.outbox.Outbox.startReply}).
+    """
+    paced(conn.outbox, [data])
+
+
+def inBatch(lines: list[bytes], reference: str) -> bytes:
+    """
+    C{lines} (bytes ending in CR LF) in the batch C{reference}, but for
+    those in a batch of their own already.
+    """
+    tag = "batch=" + reference
+    return b"".join(
+        (line if batchOf(line) is not None else withTags(line, tag)) + CRLF
+        for line in b"".join(lines).split(CRLF)[:-1]
+    )
+
+
 def delivered(method: F) -> F:
     """
-    Mark a service callback: what it sends is never a labelled reply.
+    Mark a service callback: what it sends is never a labelled reply,
+    unless its event answers this connection's request.
     """
 
     @wraps(method)
     def deliver(self: Any, *args: Any) -> Any:
-        if self.labelled is None:
+        if self.labelled is None or (args and answers(args[0], self)):
             return method(self, *args)
         self.delivering += 1
         try:
@@ -170,6 +237,10 @@ def finish(conn: Labelled, label: str) -> None:
         if held:
             conn.sendNow(b"".join(held))
         return
+    if isinstance(held, Held) and held.opened is not None:  # its batch is open: the rest
+        end = formatLine("BATCH", "-" + held.opened, prefix=conn.server)
+        inTurn(conn, inBatch(held, held.opened) + end.encode("utf-8") + CRLF)
+        return
     held = held or []
     lines = b"".join(held).split(CRLF)[:-1]
     labelTag = "label=" + escapeTagValue(label)
@@ -187,8 +258,7 @@ def finish(conn: Labelled, label: str) -> None:
         start = formatLine(
             "BATCH", "+" + reference, "labeled-response", prefix=conn.server, tags={"label": label}
         )
-        out = [start.encode("utf-8")]
-        for line in lines:
-            out.append(line if batchOf(line) is not None else withTags(line, "batch=" + reference))
-        out.append(formatLine("BATCH", "-" + reference, prefix=conn.server).encode("utf-8"))
-        conn.sendNow(b"".join(line + CRLF for line in out))
+        end = formatLine("BATCH", "-" + reference, prefix=conn.server)
+        conn.sendNow(
+            start.encode("utf-8") + CRLF + inBatch(held, reference) + end.encode("utf-8") + CRLF
+        )

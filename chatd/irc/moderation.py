@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from chatd.core.names import key
+from chatd.core.text import shortened
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, inRoom, roomName
-from chatd.irc.isupport import TEXT_LENGTH
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
@@ -24,7 +24,7 @@ def onKick(irc: IRCSession, message: Message) -> Any:
     kicked ones included, sees as a KICK.
     """
     channel = message.params[0]
-    reason = message.params[2][:TEXT_LENGTH] if len(message.params) > 2 else ""
+    reason = shortened(message.params[2]) if len(message.params) > 2 else ""
     room = roomName(channel)
     found = findRoom(irc, room) if room is not None else None
     if found is None:

@@ -37,6 +37,7 @@ from chatd.irc.batch import sendHistory
 from chatd.irc.channels import syncChannels, unshow
 from chatd.irc.connection import IRCConnection
 from chatd.irc.identity import accountTags
+from chatd.irc.joinhistory import historyAnswers
 from chatd.irc.labels import delivered
 from chatd.irc.message import splitUTF8, textBudget
 from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
@@ -110,9 +111,27 @@ class IRCProtocol(IRCConnection):
             return MAX_HISTORY
         return self.factory.joinHistory
 
-    @delivered
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        if not events or self._tooEarly(lambda: self.roomHistory(room, events)):
+        """
+        C{room}'s past on entering it: the answer of a labelled C{JOIN}
+        that waits for it (L{chatd.irc.joinhistory}), else a delivery.
+        """
+        waiting = historyAnswers(self, room)
+        if waiting is None:
+            self.deliverHistory(room, events)
+            return
+        try:
+            self.showHistory(room, events)
+        finally:
+            waiting.callback(None)
+
+    @delivered
+    def deliverHistory(self, room: str, events: list[RoomMessage]) -> None:
+        if not self._tooEarly(lambda: self.deliverHistory(room, events)):
+            self.showHistory(room, events)
+
+    def showHistory(self, room: str, events: list[RoomMessage]) -> None:
+        if not events:
             return
         if key(room) not in self.shownRooms:
             syncChannels(self)
@@ -180,11 +199,13 @@ class IRCProtocol(IRCConnection):
         """
         Once per member for every entry and exit (a join to a room of
         thousands tells them all): the event's keys, the encoder bound once,
-        and L{delivered}'s rule kept inline rather than as a wrapper's call.
+        and L{delivered}'s rule kept inline rather than as a wrapper's call
+        (our own C{KICK} is our command's answer, labelled with it).
         """
         if self._early is not None:
             return  # before the welcome, whose JOIN and NAMES show the rooms as they are then
-        labelled = self.labelled is not None
+        answer = event.requester is self
+        labelled = self.labelled is not None and not answer
         if labelled:
             self.delivering += 1
         try:
@@ -211,7 +232,9 @@ class IRCProtocol(IRCConnection):
             except KeyError:
                 data = event.wire(encoder)
             outbox = self.outbox  # straight there: what is delivered is never a labelled reply
-            if outbox is not None:
+            if answer and self.labelled is not None:
+                self.send(data)  # held for the label
+            elif outbox is not None:
                 outbox.write(data)
             if event.joined and "away-notify" in self.caps.enabled:
                 awayAfterJoin(self, event)

@@ -23,11 +23,11 @@ from chatd.core.errors import ChatError
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
 from chatd.core.status import AWAY, awayOf
-from chatd.core.text import checkText
+from chatd.core.text import checkText, shortened
 from chatd.irc import nickserv, notify
 from chatd.irc import numerics as N
 from chatd.irc.identity import accountOf, realNameOf
-from chatd.irc.isupport import TEXT_LENGTH, VERSION
+from chatd.irc.isupport import VERSION
 from chatd.irc.listreply import sendIsupport, sendList
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession, isInvisible
@@ -244,7 +244,7 @@ def onAway(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
         except ChatError as error:
             irc.refused(error, "AWAY")
             return None
-    irc.awayMessage = text[:TEXT_LENGTH] or None
+    irc.awayMessage = shortened(text) or None
 
     def reply() -> None:
         if text:

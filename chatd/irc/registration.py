@@ -21,7 +21,15 @@ from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
 from chatd.core import status
-from chatd.core.errors import Banned, BannedFromRoom, ChatError, ClusterUnavailable, Kicked, Muted
+from chatd.core.errors import (
+    BadPassword,
+    Banned,
+    BannedFromRoom,
+    ChatError,
+    ClusterUnavailable,
+    Kicked,
+    Muted,
+)
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.core.speaking import heardReason
@@ -85,6 +93,13 @@ RENAME_ERRORS = {
     BannedFromRoom.code: N.ERR_BANNICKCHANGE,
     Muted.code: N.ERR_NONICKCHANGE,
 }
+
+
+#: A registered nickname asked for without a password, before the welcome:
+#: C{433}, as Ergo answers a nickname reserved by an account (a client
+#: picks another by itself and comes in as a guest; C{464} left IRC clients
+#: such as irssi unregistered, waiting); the text says what the name needs.
+RESERVED_ERRORS = {**NICK_ERRORS, BadPassword.code: N.ERR_NICKNAMEINUSE}
 
 
 def onNick(irc: IRCSession, message: Message) -> Any:
@@ -152,14 +167,15 @@ def tryRegister(irc: IRCSession) -> Any:
     nick = irc.pendingNick
 
     def login(password: str | None) -> Any:
+        def claim() -> Any:
+            d = maybeDeferred(irc.service.login, irc.participant, nick, password)
+            return d if password is not None else d.addErrback(unclaimed, irc, nick)
+
         return irc.call(
-            irc.service.login,
-            irc.participant,
-            nick,
-            password,
+            claim,
             subject=nick,
             onSuccess=lambda nick: welcome(irc),
-            errors=NICK_ERRORS,
+            errors=NICK_ERRORS if password is not None else RESERVED_ERRORS,
         )
 
     if irc.password is None:
@@ -169,6 +185,17 @@ def tryRegister(irc: IRCSession) -> Any:
     # registered, the client comes in as a guest.
     registered = irc.service.isRegistered(nick)
     return registered.addCallback(lambda known: login(irc.password if known else None))
+
+
+def unclaimed(failure: Failure, irc: IRCSession, nick: str) -> Failure:
+    """
+    A registered C{nick} asked for without its password is not the
+    client's: it has no nickname (C{433 *}) until it picks another, as
+    clients do on C{433} by themselves.
+    """
+    if failure.check(BadPassword) and irc.pendingNick == nick:
+        irc.pendingNick = None
+    return failure
 
 
 def welcome(irc: IRCSession) -> None:

@@ -20,6 +20,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from tests.support.daemon import startDaemon
+from tests.support.e2eclients import untilCommand
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.terminal import expect
 
@@ -220,4 +221,55 @@ async def test_irssiHistoryNotReplayedAsNew(tmp_path: Path) -> None:
             irssi.close()
         if carol is not None:
             await carol.close()
+        daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_irssiRegisteredNickname(tmp_path: Path) -> None:
+    """
+    irssi started with a registered nickname and no password is told the
+    name is in use (433), picks another by itself and gets in as a guest
+    (the name stays the account's): it is connected, and its C{/nick}
+    works, to any name but the account's.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "",
+        "--web",
+        "none",
+        "--irc",
+        "tcp:0:interface=127.0.0.1",
+        "--data-dir",
+        str(tmp_path / "data"),
+        factories=("IRCFactory",),
+    )
+    irssi: Irssi | None = None
+    owner: LineClient | None = None
+    try:
+        owner = await connectLines(reactor, daemon.ports["IRCFactory"])
+        owner.send("NICK irssiuser", "USER o 0 * :Owner")
+        await untilCommand(owner, "376")
+        owner.send("PRIVMSG NickServ :REGISTER correct-horse")
+        await untilCommand(owner, "900")
+        owner.send("QUIT")
+        await owner.close()
+        owner = None
+
+        irssi = Irssi(tmp_path, daemon.ports["IRCFactory"])
+        await irssi.waitFor("Welcome to the chatd IRC network")  # under another nickname
+        irssi.type("/nick irssiguest")
+        await irssi.waitFor("You're now known as irssiguest")
+        irssi.type("/nick irssiuser")
+        await irssi.waitFor("that nickname is registered: log in with its password")
+        irssi.type("/quit")
+    except BaseException:
+        if irssi is not None:
+            print("irssi's screen:\n" + irssi.screen())
+        raise
+    finally:
+        if irssi is not None:
+            irssi.close()
+        if owner is not None:
+            await owner.close()
         daemon.stop()

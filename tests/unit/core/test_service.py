@@ -24,6 +24,7 @@ from chatd.core.events import (
     RoomChange,
     RoomMessage,
     Wallops,
+    answers,
 )
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.roles import IAdministration, IChatObserver, IReplica
@@ -703,6 +704,8 @@ class RoomOperatorTests(ServiceTestCase):
         [event] = self.bob.events
         assert isinstance(event, RoomChange)
         self.assertEqual(event.topic, "cats")
+        self.assertTrue(answers(event, self.alice))  # the setter's answer
+        self.assertFalse(answers(event, self.bob))
         self.service.changeRoomMode(self.alice, "den", False, "t")
         self.service.setTopic(self.bob, "den", "dogs")
         self.assertEqual(self.service.topic("den"), "dogs")
@@ -719,6 +722,8 @@ class RoomOperatorTests(ServiceTestCase):
             (event.kind, event.by, event.reason, event.nick), (KICK, "alice", "spam", "bob")
         )
         self.assertIs(self.alice.events[0], event)
+        self.assertTrue(answers(event, self.alice))  # the kicker's answer
+        self.assertFalse(answers(event, self.bob))
         self.assertEqual(self.service.roomsOf(self.bob), [])
         self.assertEqual(list(connectionsOf(self.service.find("bob"))), [self.bob])
         self.assertIsNone(self.bob.disconnectedWith)
@@ -739,17 +744,17 @@ class RoomOperatorTests(ServiceTestCase):
 
     def test_reasonLength(self) -> None:
         """
-        A reason for leaving or for removing someone is at most 390
-        characters, as a topic: a longer one is refused, and nobody moves.
+        A reason for leaving or for removing someone is at most 380 bytes
+        of UTF-8, as a topic: a longer one is refused, and nobody moves.
         """
-        long = "x" * 391
-        for call in (
-            lambda: self.service.leave(self.bob, "den", long),
-            lambda: self.service.kickFromRoom(self.alice, "den", "bob", long),
-        ):
-            self.assertRaises(errors.InvalidArgument, call)
+        long = "x" * 381
+        for reason in (long, "😀" * 96):
+            self.assertRaises(errors.InvalidArgument, self.service.leave, self.bob, "den", reason)
+            self.assertRaises(
+                errors.InvalidArgument, self.service.kickFromRoom, self.alice, "den", "bob", reason
+            )
         self.assertEqual(self.service.roomsOf(self.bob), ["den"])
-        self.service.leave(self.bob, "den", "x" * 390)
+        self.service.leave(self.bob, "den", "x" * 380)
         self.assertEqual(self.service.roomsOf(self.bob), [])
 
     def test_notices(self) -> None:

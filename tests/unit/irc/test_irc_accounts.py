@@ -55,14 +55,32 @@ class IRCAccountTests(IRCStoreTestCase):
 
     def test_pass(self) -> None:
         """
-        PASS carries a registered nickname's password: missing or wrong is
-        464 and the client stays unregistered; right logs in.
+        PASS carries a registered nickname's password: missing, the name is
+        in use (433, as Ergo says of a name an account reserves); wrong,
+        464; the client stays unregistered, and with the right one logs in.
         """
         proto, t = self.client()
-        self.assertEqual(self.codes(self.send(proto, t, "NICK alice", "USER a 0 * :A")), ["464"])
+        [reserved] = self.send(proto, t, "NICK alice", "USER a 0 * :A")
+        self.assertEqual((reserved.command, reserved.params[:2]), ("433", ["*", "alice"]))
         self.assertEqual(self.codes(self.send(proto, t, "PASS wrong", "NICK alice")), ["464"])
         self.clock.advance(60)  # past the back-off a wrong password earns
         self.assertEqual(self.send(proto, t, "PASS sesame", "NICK alice")[0].command, "001")
+
+    def test_registeredNameWithoutPassword(self) -> None:
+        """
+        A client that asks for a registered nickname without its password
+        is told it is in use (433), as a client is on a server that
+        reserves the names of accounts: it picks another by itself, as
+        irssi and weechat do, and comes in as a guest; the name stays free.
+        """
+        proto, t = self.client()
+        replies = self.send(proto, t, "NICK alice", "USER a 0 * :A")
+        self.assertEqual(self.codes(replies), ["433"])
+        self.assertIsNone(self.service.find("alice"))
+        self.assertEqual(proto.me(), "*")
+        welcome = self.send(proto, t, "NICK alice_")
+        self.assertEqual((welcome[0].command, welcome[0].params[0]), ("001", "alice_"))
+        self.assertIsNone(self.service.find("alice"))
 
     def test_automaticRooms(self) -> None:
         """

@@ -177,6 +177,26 @@ class SecretTests(ModesTestCase):
         whois = self.messages(self.send(bob, tb, "WHOIS alice"))
         self.assertEqual([m.params[-1] for m in whois if m.command == "319"], ["@#den"])
 
+    def test_secretToOthers(self) -> None:
+        """
+        To a non-member a C{+s} channel does not exist: C{MODE}, C{TOPIC},
+        C{KICK} and C{INVITE} are answered C{403}, as InspIRCd answers,
+        not with its modes, creation time or topic; a member, a chatd
+        operator, is answered.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #s1", "MODE #s1 +s", "TOPIC #s1 :plans")
+        carol, tc = self.connect("carol")
+        for line in ["MODE #s1", "MODE #s1 b", "TOPIC #s1", "TOPIC #s1 :mine", "KICK #s1 alice"]:
+            [reply] = self.messages(self.send(carol, tc, line))
+            self.assertEqual((reply.command, reply.params[:2]), ("403", ["carol", "#s1"]), line)
+        [reply] = self.messages(self.send(carol, tc, "INVITE alice #s1"))
+        self.assertEqual(reply.command, "403")
+        self.assertEqual(self.numerics(self.send(alice, ta, "MODE #s1")), ["324", "329"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "TOPIC #s1")), ["332", "333"])
+        self.makeOperator("carol")
+        self.assertEqual(self.numerics(self.send(carol, tc, "MODE #s1")), ["324", "329"])
+
 
 class GroupedModeTests(ModesTestCase):
     def test_oneModeLine(self) -> None:

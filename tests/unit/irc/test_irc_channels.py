@@ -630,22 +630,27 @@ class ModerationTests(ChannelTestCase):
 
     def test_longPartReason(self) -> None:
         """
-        A PART reason over 390 characters (C{KICKLEN}) is cut to 390, as
-        IRC servers do, as TOPIC and KICK are: the user leaves, and the
-        others read the first 390 characters.
+        A PART reason over 380 bytes (C{KICKLEN}) is cut to 380, as IRC
+        servers do, as TOPIC and KICK are: the user leaves, and the others
+        read the first 380 bytes, whole characters.
         """
         alice, ta = self.joined("alice")
         bob, tb = self.joined("bob")
         self.read(ta)
-        replies = self.messages(self.send(bob, tb, "PART #lobby :" + "p" * 391))
+        replies = self.messages(self.send(bob, tb, "PART #lobby :" + "p" * 381))
         self.assertEqual(
-            [(m.command, m.params) for m in replies], [("PART", ["#lobby", "p" * 390])]
+            [(m.command, m.params) for m in replies], [("PART", ["#lobby", "p" * 380])]
         )
         self.assertEqual(
             [(m.command, m.params) for m in self.messages(self.read(ta))],
-            [("PART", ["#lobby", "p" * 390])],
+            [("PART", ["#lobby", "p" * 380])],
         )
         self.assertEqual(self.service.members(alice, "lobby"), ["alice"])
+        self.send(bob, tb, "JOIN #lobby")
+        self.read(ta)
+        self.send(bob, tb, "PART #lobby :" + "話" * 140)
+        [part] = self.messages(self.read(ta))
+        self.assertEqual(part.params, ["#lobby", "話" * 126])
 
     def test_kickErrors(self) -> None:
         """

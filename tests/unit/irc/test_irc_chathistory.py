@@ -6,7 +6,10 @@ time and id, and the FAIL replies for what cannot be answered.
 
 from __future__ import annotations
 
+from chatd.irc.message import parse
 from chatd.irc.servertime import serverTimeMillis
+from chatd.lines.roomhold import HOLD
+from tests.support.helpers import output
 from tests.support.ircstorecase import IRCStoreTestCase
 
 
@@ -93,6 +96,94 @@ class ChatHistoryTests(IRCStoreTestCase):
         self.assertEqual(
             (reply.command, reply.params, reply.tags), ("PRIVMSG", ["#Blabla", "hello"], {})
         )
+
+
+class JoinHistoryTests(IRCStoreTestCase):
+    """
+    The history a client with C{batch} and C{server-time} is shown on
+    C{JOIN}.
+    """
+
+    CAPS = "CAP REQ :message-tags server-time batch labeled-response"
+
+    def setUp(self) -> None:
+        super().setUp()
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        for text in ["one", "two"]:
+            self.service.say(bob, "Blabla", (text,))
+            self.clock.advance(1)
+        self.proto, self.t = self.client()
+        self.send(self.proto, self.t, self.CAPS, "NICK carol", "USER c 0 * :C", "CAP END")
+
+    def test_labelledJoin(self) -> None:
+        """
+        A labelled C{JOIN}'s answer holds the channel's history: its
+        C{chathistory} batch is nested in the C{labeled-response} batch,
+        after the C{JOIN} and the names, as Ergo answers.
+        """
+        replies = self.send(self.proto, self.t, "@label=j JOIN #Blabla")
+        shown = [(m.command, *m.params[:2]) for m in replies]
+        outer, history = replies[0].params[0][1:], replies[4].params[0][1:]
+        self.assertEqual(
+            shown,
+            [
+                ("BATCH", "+" + outer, "labeled-response"),
+                ("JOIN", "#Blabla"),
+                ("353", "carol", "="),
+                ("366", "carol", "#Blabla"),
+                ("BATCH", "+" + history, "chathistory"),
+                ("PRIVMSG", "#Blabla", "one"),
+                ("PRIVMSG", "#Blabla", "two"),
+                ("BATCH", "-" + history),
+                ("BATCH", "-" + outer),
+            ],
+        )
+        self.assertEqual(replies[0].tags, {"label": "j"})
+        batches = [m.tags.get("batch") for m in replies]
+        self.assertEqual(batches, [None, *[outer] * 4, history, history, outer, None])
+
+    def test_labelledJoins(self) -> None:
+        """
+        C{JOIN} of two channels: each one's history follows its names, all
+        in the one labelled batch, which ends after the last.
+        """
+        bob = self.service.find("bob")
+        assert bob is not None
+        self.service.createRoom(bob, "other")
+        self.service.enter(bob, "other")
+        self.service.say(bob, "other", ("three",))
+        replies = self.send(self.proto, self.t, "@label=j JOIN #Blabla,#other")
+        outer = replies[0].params[0][1:]
+        self.assertEqual(
+            [m.command for m in replies],
+            ["BATCH", "JOIN", "353", "366", "BATCH", "PRIVMSG", "PRIVMSG", "BATCH"]
+            + ["JOIN", "353", "366", "BATCH", "PRIVMSG", "BATCH", "BATCH"],
+        )
+        self.assertEqual(replies[0].tags, {"label": "j"})
+        self.assertEqual(replies[-1].params, ["-" + outer])
+        starts = [m for m in replies[1:] if m.command == "BATCH" and m.params[0][0] == "+"]
+        self.assertEqual([m.tags for m in starts], [{"batch": outer}] * 2)
+        self.assertEqual(replies[8].tags.get("batch"), outer)
+
+    def test_historyNeverComes(self) -> None:
+        """
+        A history that fails to come holds the answer a few seconds at most.
+        """
+
+        async def lost(*args: object, **kwargs: object) -> None:
+            """The history was not found (the room was left meanwhile)."""
+
+        persistence = self.service.persistence
+        assert persistence is not None
+        self.patch(persistence.replays, "putIn", lost)
+        self.proto.dataReceived(b"@label=j JOIN #Blabla\r\n")
+        self.clock.advance(0)
+        self.assertEqual(output(self.t, self.clock), b"")
+        self.clock.advance(HOLD)
+        lines = output(self.t, self.clock).decode().split("\r\n")
+        replies = [parse(line) for line in lines if line]
+        self.assertEqual([m.command for m in replies], ["BATCH", "JOIN", "353", "366", "BATCH"])
 
 
 class ChatHistoryWindowTests(IRCStoreTestCase):

@@ -6,7 +6,7 @@ on an echo and never on a delivery.
 
 from __future__ import annotations
 
-from chatd.irc.labels import isOneBatch, withTags
+from chatd.irc.labels import Held, isOneBatch, withTags
 from tests.support.irchelpers import IRCTestCase
 
 CAPS = "labeled-response batch echo-message message-tags"
@@ -96,6 +96,40 @@ class LabelTests(IRCTestCase):
             self.send(bob, tb, "@label=x PING a").split("\r\n")[0],
             ":alice!alice@irc.chatd NICK :alice2",
         )
+
+    def test_ownChannelChangeLabelled(self) -> None:
+        """
+        A channel C{MODE}, C{TOPIC} or C{KICK}, told to every member, is
+        the setter's labelled reply (no C{ACK} besides); the other members
+        see theirs unlabelled, and the setter sees others' changes so.
+        """
+        alice, ta = self.connect("alice", CAPS)
+        bob, tb = self.connect("bob", CAPS)
+        self.send(alice, ta, "JOIN #g3")
+        self.send(bob, tb, "JOIN #g3")
+        self.read(ta)
+        commands = [
+            ("mo", "MODE #g3 +l 10", ["MODE", "#g3", "+l", "10"]),
+            ("b", "MODE #g3 +b x!*@*", ["MODE", "#g3", "+b", "x!*@*"]),
+            ("t", "TOPIC #g3 :new topic here", ["TOPIC", "#g3", "new topic here"]),
+            ("k", "KICK #g3 bob :go away now", ["KICK", "#g3", "bob", "go away now"]),
+        ]
+        for label, line, shown in commands:
+            [reply] = self.messages(self.send(alice, ta, f"@label={label} {line}"))
+            self.assertEqual([reply.command, *reply.params], shown)
+            self.assertEqual(reply.tags.get("label"), label)
+            [seen] = self.messages(self.read(tb))
+            self.assertEqual([seen.command, *seen.params], shown)
+            self.assertNotIn("label", seen.tags)
+        # Another's change, told while a labelled command of alice's waits
+        # for its answer, is no part of that answer.
+        self.send(bob, tb, "JOIN #g3")
+        self.send(alice, ta, "MODE #g3 +o bob")
+        alice.labelled = Held("w")
+        self.send(bob, tb, "TOPIC #g3 :bob's topic")
+        [topic] = self.messages(self.read(ta))
+        self.assertEqual((topic.command, topic.tags), ("TOPIC", {}))
+        self.assertEqual(alice.labelled, [])
 
     def test_withoutCapability(self) -> None:
         """

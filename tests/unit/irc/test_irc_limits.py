@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from twisted.internet.testing import StringTransport
 
+from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.irc.message import MAX_LINE, relayFits, textBudget
 from chatd.testing import RecordingParticipant
@@ -266,3 +267,61 @@ class RefusalTests(IRCTestCase):
         self.assertGreater(len(lines), 1)
         self.assertTrue(all(len(untagged(line)) + 2 <= MAX_LINE for line in lines))
         self.assertEqual("".join(m.params[1] for m in self.messages(raw.decode())), text)
+
+
+class ShortTextTests(IRCTestCase):
+    """
+    Topics, reasons and away texts: at most C{TOPICLEN} (C{KICKLEN},
+    C{AWAYLEN}) bytes, which every IRC line that carries one holds whole.
+    """
+
+    def test_topicInAnyScript(self) -> None:
+        """
+        The longest topic chatd takes, in Chinese or emoji, reaches IRC
+        clients whole: in the C{TOPIC} relay, C{332} and C{LIST}'s C{322},
+        for the longest nickname and channel name; a longer one from IRC is
+        cut to the advertised bytes, whole characters, as an away text is.
+        """
+        nick, channel = "n" * 16, "#" + "c" * 49
+        alice, ta = self.connect(nick)
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, f"JOIN {channel}")
+        self.send(bob, tb, f"JOIN {channel}")
+        for topic, shown in [("話" * 126, "話" * 126), (EMOJI * 100, EMOJI * 95)]:
+            self.send(alice, ta, f"TOPIC {channel} :{topic}")
+            [relayed] = self.messages(self.read(tb))
+            self.assertEqual((relayed.command, relayed.params[-1]), ("TOPIC", shown))
+            [topicReply, _] = self.messages(self.send(bob, tb, f"TOPIC {channel}"))
+            self.assertEqual(topicReply.params[-1], shown)
+            listed = self.messages(self.send(bob, tb, f"LIST {channel}"))
+            self.assertEqual([m.params[-1] for m in listed if m.command == "322"], [shown])
+        self.send(alice, ta, "AWAY :" + "話" * 160)  # 480 bytes: the line fits, not the limit
+        whois = self.messages(self.send(bob, tb, f"WHOIS {nick}"))
+        self.assertEqual([m.params[-1] for m in whois if m.command == "301"], ["話" * 126])
+
+    def test_fromOtherFrontEnds(self) -> None:
+        """
+        A topic, a kick's reason and a quit's reason from elsewhere reach
+        IRC whole, with names as long as they go: the core counts their
+        bytes, and cuts a connection's last words to as many.
+        """
+        room, long = "c" * 49, "話" * 126
+        bob, tb = self.connect("b" * 16)
+        self.send(bob, tb, "JOIN #" + room)
+        tom, zoe = RecordingParticipant(protocolName="tchat"), RecordingParticipant()
+        for participant, nick in [(tom, "t" * 16), (zoe, "z" * 16)]:
+            self.service.connect(participant)
+            self.service.login(participant, nick)
+            self.service.enter(participant, room)
+        self.service.changeRoomMode(bob, room, True, "o", "t" * 16)
+        self.service.setTopic(tom, room, long)
+        self.assertRaises(errors.InvalidArgument, self.service.setTopic, tom, room, long + "話")
+        self.service.disconnect(zoe, "話" * 200)
+        self.service.kickFromRoom(tom, room, "b" * 16, long)
+        data = tb.value()
+        self.assertTrue(all(len(untagged(line)) <= MAX_LINE - 2 for line in data.split(b"\r\n")))
+        told = self.messages(self.read(tb))[-4:]
+        self.assertEqual(
+            [(m.command, m.params[-1]) for m in told],
+            [("MODE", "t" * 16), ("TOPIC", long), ("QUIT", long), ("KICK", long)],
+        )

@@ -7,7 +7,7 @@ and C{whowas} requests.
 from __future__ import annotations
 
 from chatd.core import errors
-from chatd.core.text import MAX_TEXT_LENGTH
+from chatd.core.text import MAX_TEXT_BYTES
 from chatd.testing import RecordingParticipant
 from tests.support.webclient import WebTestCase
 
@@ -84,18 +84,23 @@ class TopicTests(WebTestCase):
 
     def test_topicLength(self) -> None:
         """
-        A topic is at most L{MAX_TEXT_LENGTH} characters, from the web as
-        from every front-end (IRC advertises it as C{TOPICLEN}): a longer
-        one is refused with the rule, and the topic stays as it was.
+        A topic is at most L{MAX_TEXT_BYTES} bytes of UTF-8, from the web
+        as from every front-end (IRC advertises it as C{TOPICLEN}): a
+        longer one is refused with the rule, and the topic stays as it was;
+        in Chinese, a third as many characters.
         """
         alice = self.web.connect("alice")
         self.request(alice, type="create", room="den")
         self.request(alice, type="join", room="den")
-        self.request(alice, type="topic", room="den", topic="x" * MAX_TEXT_LENGTH)
-        reply = self.request(alice, type="topic", room="den", topic="y" * (MAX_TEXT_LENGTH + 1))
+        self.request(alice, type="topic", room="den", topic="x" * MAX_TEXT_BYTES)
+        reply = self.request(alice, type="topic", room="den", topic="y" * (MAX_TEXT_BYTES + 1))
         self.assertEqual((reply["type"], reply["code"]), ("error", errors.InvalidArgument.code))
-        self.assertIn(f"at most {MAX_TEXT_LENGTH} characters", reply["text"])
-        self.assertEqual(self.service.topic("den"), "x" * MAX_TEXT_LENGTH)
+        self.assertIn(f"at most {MAX_TEXT_BYTES} bytes of UTF-8", reply["text"])
+        self.assertEqual(self.service.topic("den"), "x" * MAX_TEXT_BYTES)
+        reply = self.request(alice, type="topic", room="den", topic="話" * 127)
+        self.assertEqual((reply["type"], reply["code"]), ("error", errors.InvalidArgument.code))
+        self.request(alice, type="topic", room="den", topic="話" * 126)
+        self.assertEqual(self.service.topic("den"), "話" * 126)
 
 
 class WhowasTests(WebTestCase):
