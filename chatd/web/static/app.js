@@ -87,7 +87,7 @@ const events = {
   redacted(m) { redacted(m); },
   bye(m) {  // shown until the next login (a kick's stays: no automatic one follows)
     state.bye = showError("Disconnected by the server: " + m.text, true);
-    if (m.code === 26) {         // kicked: do not come straight back
+    if (m.code === 26 || m.code === 27) {  // kicked or killed: the person decides to come back
       state.reconnect = false;
       state.wanted = null;
     }
