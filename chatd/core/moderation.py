@@ -16,7 +16,6 @@ from __future__ import annotations
 import ipaddress
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -46,6 +45,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 #: Seconds of message history kept for L{Moderation.messagesPerSecond}.
 RATE_WINDOW = 60
+#: A stored sanction or grant whose name's key changed: it is not kept.
+DROPPED = "{kind} of {name} dropped: the name now reads as another's; give it again if still meant"
 
 
 def parseNetwork(text: str) -> Network:
@@ -143,11 +144,12 @@ class Moderation:
             if not sanction.activeAt(now):
                 self._persist(store.deleteSanction(sanction.kind, sanction.target))
                 continue
-            current = self._key(sanction.kind, sanction.name)
-            if current != sanction.target:  # kept under an older name key
+            if self._key(sanction.kind, sanction.name) != sanction.target:
+                # Its name reads as another's now (a look-alike the key learned):
+                # kept, it would bind, or empower, someone it was never given to.
                 self._persist(store.deleteSanction(sanction.kind, sanction.target))
-                sanction = replace(sanction, target=current)
-                self._persist(store.saveSanction(sanction))
+                self.log.warn(DROPPED, kind=sanction.kind, name=sanction.name)
+                continue
             self._sanctions[(sanction.kind, sanction.target)] = sanction
             if sanction.kind == OPERATOR:
                 self.operators.add(sanction.target)

@@ -151,7 +151,12 @@ def rekeyAll(txn: Cursor, paramstyle: str) -> None:
     private messages, their accounts, and read markers.
     """
     txn.execute("SELECT nick_key, nick FROM accounts ORDER BY created, nick")
-    accounts, _ = _survivors(list(txn.fetchall()))
+    accounts, lost = _survivors(list(txn.fetchall()))
+    for oldKey, _ in lost:  # what it sent goes with it, as what it was sent does
+        txn.execute(
+            _sql("DELETE FROM messages WHERE room_key IS NULL AND sender_account = ?", paramstyle),
+            (oldKey,),
+        )
     txn.execute("SELECT nick_key, room, target, millis FROM read_markers")
     markers = list(txn.fetchall())
     txn.execute("DELETE FROM read_markers")  # they name accounts, whose keys move

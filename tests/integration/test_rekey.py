@@ -141,7 +141,8 @@ def _beforeRekeyAll(execute: Any) -> None:
     """
     Rows as version 17 keyed them, in a database of today's schema set
     back to 17: accounts C{tina}, a younger C{Тina} and C{Маша}, with read
-    markers, a membership and private messages between them.
+    markers, a membership and private messages between them (and one the
+    younger look-alike sent).
     """
     version = next(i for i, statements in enumerate(MIGRATIONS) if rekeyAll in statements)
     execute(f"UPDATE schema_version SET version = {version}")
@@ -165,7 +166,11 @@ def _beforeRekeyAll(execute: Any) -> None:
             f" ('{OLD_KEYS[nick]}', {isRoom}, '{OLD_KEYS.get(target, 'jeux')}', '{target}',"
             f" {millis})"
         )
-    for id, sender, recipient in [(1, MASHA, "tina"), (2, "tina", MASHA)]:
+    for id, sender, recipient in [
+        (1, MASHA, "tina"),
+        (2, "tina", MASHA),
+        (3, CYRILLIC_TINA, "tina"),
+    ]:
         execute(
             "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body,"
             " sent, pending, msgid, sent_ms, sender_key, sender_account, recipient_account)"
@@ -188,6 +193,8 @@ async def _checkRekeyedAll(store: SQLChatStore) -> None:
         assert await store.readMarkers("tina") == []
         talk = await store.window(Conversation.between(MASHA, "Tina"), limit=10, newest=False)
         assert [m.lines for m in talk] == [("m1",), ("m2",)]
+        own = await store.window(Conversation.between("tina", "tina"), limit=10)
+        assert own == []  # what the younger look-alike sent went with it
     finally:
         await stop(store)
 
@@ -203,6 +210,7 @@ async def test_rekeyAllSQLite(tmp_path: Path) -> None:
     await madeAndStopped(sqliteStore(path, _reactor()))
     connection = sqlite3.connect(path)
     _beforeRekeyAll(connection.execute)
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")  # as written
     connection.commit()
     connection.close()
     await _checkRekeyedAll(sqliteStore(path, _reactor()))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
+from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
@@ -110,6 +111,34 @@ class ModerationRulesTests(SynchronousTestCase):
         self.assertNotIn((KICK, "old"), self.store.sanctions)
         self.clock.advance(50)
         fresh.checkLogin("bob")
+
+    def test_restoreNameNowAnothers(self) -> None:
+        """
+        A sanction or grant stored under a key its name no longer has (the
+        name rule learned that it reads as another name: C{Вob} is C{bob}
+        now) is dropped, with a warning, not moved onto the other name:
+        the real C{bob} is not banned, C{tina} gets no operator rights.
+        """
+        now = self.clock.seconds()
+        self.store.sanctions = {
+            (BAN, "\u0299ob"): Sanction(BAN, "\u0299ob", "\u0412ob", "fake", "root", now),
+            (OPERATOR, "\u1d1blna"): Sanction(OPERATOR, "\u1d1blna", "\u0422ina", "", "root", now),
+            (BAN, "eve"): Sanction(BAN, "eve", "eve", "r", "root", now),
+        }
+        operators: set[str] = set()
+        fresh = Moderation(self.clock, operators)
+        warnings: list[dict[str, object]] = []
+        globalLogPublisher.addObserver(warnings.append)
+        self.addCleanup(globalLogPublisher.removeObserver, warnings.append)
+        restored: Deferred[int] = Deferred.fromCoroutine(fresh.restore(self.store))
+        self.assertEqual(1, self.successResultOf(restored))
+        fresh.checkLogin("bob")
+        self.assertRaises(errors.Banned, fresh.checkLogin, "eve")
+        self.assertEqual(set(), operators)
+        self.assertEqual({(BAN, "eve")}, set(self.store.sanctions))
+        dropped = [formatEvent(event) for event in warnings if "dropped" in formatEvent(event)]
+        self.assertEqual(2, len(dropped), dropped)
+        self.assertIn("\u0412ob", " ".join(dropped))
 
     def test_operators(self) -> None:
         """
