@@ -5,9 +5,11 @@ service enforcing them for every front-end.
 
 from __future__ import annotations
 
+from typing import cast
+
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
-from twisted.logger import formatEvent, globalLogPublisher
+from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
@@ -128,8 +130,9 @@ class ModerationRulesTests(SynchronousTestCase):
         operators: set[str] = set()
         fresh = Moderation(self.clock, operators)
         warnings: list[dict[str, object]] = []
-        globalLogPublisher.addObserver(warnings.append)
-        self.addCleanup(globalLogPublisher.removeObserver, warnings.append)
+        observer = cast(ILogObserver, warnings.append)
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
         restored: Deferred[int] = Deferred.fromCoroutine(fresh.restore(self.store))
         self.assertEqual(1, self.successResultOf(restored))
         fresh.checkLogin("bob")
