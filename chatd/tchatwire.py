@@ -33,11 +33,11 @@ _ALWAYS_FITS = (MAX_SENT_LINE - len("srv: ") - 1) // 4
 def _pieces(line: str) -> Iterable[str]:
     """
     C{line} cut between characters into pieces that each fit one server
-    line (after C{srv: }, and C{..} for a piece that reads C{.}).
+    line after C{srv: } (a piece that reads C{.}, sent as C{..}, is short).
     """
     if len(line) <= _ALWAYS_FITS:
         return (line,)
-    data, room, pieces = line.encode(), MAX_SENT_LINE - len("srv: ") - 1, []
+    data, room, pieces = line.encode(), MAX_SENT_LINE - len("srv: "), []
     while data:
         cut = min(room, len(data))
         while cut < len(data) and data[cut] & 0xC0 == 0x80:  # inside a character

@@ -623,7 +623,9 @@ class FanOutTests(TchatTestCase):
         self.service.login(other, "webby")
         self.service.enter(other, "g")
         self.read(ta)
-        text = "\u00e9" * 5000 + "x" * (4090 - 10000 % 4090) + "."
+        # Two pieces of 4090 bytes of é (4091 would cut one), then 1820 bytes
+        # of é and 2271 x's: a piece of 4091 bytes, a line of 4096; then ".".
+        text = "\u00e9" * 5000 + "x" * 2271 + "."
         self.service.say(other, "g", (text, "short"))
         lines = self.read(ta).split(b"\n")[:-1]
         self.assertEqual(lines[0], b"srv: SPEAK webby g 1700000000")
@@ -637,6 +639,9 @@ class FanOutTests(TchatTestCase):
         pieces = [line.removeprefix(b"srv: ") for line in self.read(ta).split(b"\n")[1:-2]]
         self.assertEqual([len(piece) for piece in pieces], [4090, 4089, 822])
         self.assertEqual("".join(piece.decode() for piece in pieces), odd)
+        self.service.say(other, "g", ("y" * 4091, "z" * 4092))  # lines of 4096 bytes fit
+        pieces = [line.removeprefix(b"srv: ") for line in self.read(ta).split(b"\n")[1:-2]]
+        self.assertEqual([len(piece) for piece in pieces], [4091, 4091, 1])
 
     def test_notice(self) -> None:
         """
