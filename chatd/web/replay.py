@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
 
 
+#: The mark of a page that has none of a room's messages because the room
+#: had none when it entered: everything said in it since is missed.
+FROM_THE_START = "-"
+
+
 class ReplayMarks:
     """
     For each room, the id of the last message the page has of it, until the
@@ -77,7 +82,8 @@ class ReplayMarks:
                 return succeed(events[index + 1 :])
         if not (isinstance(events, Replay) and events.earlier):
             return succeed(events)  # never stored, or deleted since: all
-        query = HistoryQuery(AFTER, Selector(msgid=msgid), MAX_HISTORY)
+        since = Selector(millis=0) if msgid == FROM_THE_START else Selector(msgid=msgid)
+        query = HistoryQuery(AFTER, since, MAX_HISTORY)
         window = web.service.historyWindow(web, room, True, query)
 
         def between(said: list[RoomMessage | PrivateMessage]) -> list[RoomMessage]:

@@ -217,3 +217,43 @@ def test_answer_lost_message_said(daemon: Daemon, typed: str, shown: str) -> Non
     finally:
         witness.close()
         page.quit()
+
+
+def test_answerLostInAnEmptyRoom(daemon: Daemon) -> None:
+    """
+    The page entered a room with no message yet, then lost its connection
+    after saying something, while more was said than a replay holds: back,
+    it is sent everything said since, its own message included, which it
+    finds (the box is emptied), and nothing said meanwhile is missing.
+    """
+    page = Browser(pageURL(daemon))
+    witness = TchatClient(daemon.ports["TchatFactory"])
+    try:
+        page.driver.execute_cdp_cmd(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS + MUFFLED_SOCKETS}
+        )
+        page.driver.refresh()
+        witness.send("LOGIN quiet", "CREAT Empty", "ENTER Empty")
+        witness.expect("srv: OKAY!")
+        witness.expect("srv: OKAY!")
+        witness.expect("srv: OKAY!")
+        page.login("emptyroom")
+        page.say("/join Empty")
+        page.wait(lambda: page.find("#conv-title").text == "#Empty")
+        page.driver.execute_script("window.muffled.add(window.sockets.at(-1))")
+        page.shown("#text").send_keys("buried")
+        page.click("#send")
+        witness.expect("srv: SPEAK emptyroom Empty")
+        fillers = [f"filler {i}" for i in range(30)]
+        for filler in fillers:
+            witness.send("SPEAK Empty", filler, ".")
+            witness.expect("srv: OKAY!")
+        page.driver.execute_script("window.sockets.at(-1).close()")
+        page.waitForLine("", "Your message got through before the connection dropped.")
+        for filler in fillers:
+            page.waitForLine("quiet", filler)
+        assert page.lines().count(("emptyroom", "buried")) == 1
+        assert page.find("#text").get_attribute("value") == ""
+    finally:
+        witness.close()
+        page.quit()

@@ -24,6 +24,7 @@ const events = {
   replayed(m) {  // the end of a room's replay: older messages to offer, or none
     const convo = state.convos.get("#" + m.room.toLowerCase());
     if (convo) notSentAfterAll(convo);
+    if (convo && !convo.lastId) convo.lastId = "-";  // it had none: all it says is news
     if (!convo || m.earlier) return;
     convo.olderDone = true;
     renderHeader();

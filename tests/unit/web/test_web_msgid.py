@@ -218,6 +218,29 @@ class ReplayTests(StoredWebTestCase):
         shown = [f["text"] for f in alice.take() if f["type"] == "message"]
         self.assertEqual(shown, [*missed, "live"])
 
+    def test_loginAfterLongAbsenceFromAnEmptyRoom(self) -> None:
+        """
+        A page that entered a room with no message yet marks it C{"-"}:
+        away for more messages than the replay holds, it is sent all of
+        them, in order.
+        """
+        alice = self.web.connect("alice")
+        self.request(alice, type="register", password="sesame")
+        self.request(alice, type="create", room="den")
+        self.request(alice, type="join", room="den")
+        alice.transport.loseConnection()
+        self.web.flush()
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="den")
+        missed = [f"m{i}" for i in range(self.service.historyCount + 15)]
+        self.speak(bob, *missed, room="den")
+        alice = self.web.connect()
+        self.request(alice, type="login", nick="alice", password="sesame", after={"den": "-"})
+        self.reactor.advance(0)
+        self.web.flush()
+        shown = [f["text"] for f in alice.take() if f["type"] == "message"]
+        self.assertEqual(shown, missed)
+
     def test_keptTell(self) -> None:
         """
         A C{tell} to a registered user who is not connected is answered
