@@ -83,7 +83,7 @@ class TalkProtocol(TelnetLiveness):
     _loginCall: IDelayedCall | None = None
     _passwordFor: str | None = None  # the registered nickname whose password is asked
     _loginNotice: str | None = None  # the service's login notice, not shown twice
-    _atPrompt = False  # a prompt waits, unanswered, on the terminal's last line
+    _prompt = b""  # the prompt that waits, unanswered, on the terminal's last line
 
     @property
     def participant(self) -> IParticipant:
@@ -137,7 +137,7 @@ class TalkProtocol(TelnetLiveness):
 
     def inputRefused(self, error: ChatError) -> None:
         if not self.telnet.inputHidden():
-            self._atPrompt = False  # the line's Enter was echoed: on a new line
+            self._prompt = b""  # the line's Enter was echoed: on a new line
         self.send(serverLine(inputRefusal(error)) + self._waitingPrompt())
 
     def floodRefused(self, error: ChatError) -> None:
@@ -166,15 +166,15 @@ class TalkProtocol(TelnetLiveness):
 
     def send(self, data: bytes) -> None:
         # What comes while a prompt waits on its line starts a line of its
-        # own; telnet commands (IAC ...) are no text.
+        # own, and the prompt follows it again; telnet commands are no text.
         if data[:1] != b"\xff":
-            if self._atPrompt and not data.startswith(b"\r\n"):
-                data = b"\r\n" + data
-            self._atPrompt = not data.endswith(b"\n")
+            if self._prompt and not data.startswith(b"\r\n"):
+                data = b"\r\n" + data + (self._prompt if data.endswith(b"\n") else b"")
+            self._prompt = data.rpartition(b"\n")[2]
         super().send(data)
 
     def textReceived(self, text: str) -> Any:
-        self._atPrompt = False  # Enter: the terminal is on a new line
+        self._prompt = b""  # Enter: the terminal is on a new line
         typed = editLine(text).rstrip()
         if self._passwordFor is not None:
             return self._secret(self._password(typed))

@@ -428,14 +428,16 @@ class CommandTests(TalkAccountTestCase):
     def test_lineWhileAtPrompt(self) -> None:
         """
         What comes while a prompt waits on the terminal's last line (a room
-        message at C{/register}'s password prompt) starts a line of its own;
-        after the answer, nothing is added.
+        message at C{/register}'s password prompt) starts a line of its own,
+        and the prompt is shown again after it; after the answer, nothing
+        is added.
         """
         bob, _ = self.talkLogin("bob")
         self.send(self.alice, self.ta, "/register")
         self.raw(self.alice, self.ta, DO_ECHO)
         self.send(bob, self.transports[bob], "hello")
-        self.assertEqual(output(self.ta, self.clock), b"\r\n[lobby] <bob> hello\r\n")
+        prompt = b"New password (4 to 1024 characters, no spaces; just Enter to cancel): "
+        self.assertEqual(output(self.ta, self.clock), b"\r\n[lobby] <bob> hello\r\n" + prompt)
         self.send(self.alice, self.ta, "")  # cancelled: the prompt is answered
         self.send(bob, self.transports[bob], "again")
         self.assertEqual(output(self.ta, self.clock), b"[lobby] <bob> again\r\n")
