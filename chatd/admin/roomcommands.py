@@ -16,6 +16,7 @@ from chatd.admin.views import ConsoleViews
 from chatd.core import errors
 from chatd.core.events import Administrator
 from chatd.core.names import key, normalize
+from chatd.core.reach import sanctionedName
 
 
 class RoomCommands(ConsoleViews):
@@ -69,7 +70,8 @@ class RoomCommands(ConsoleViews):
 
     async def cmd_accept_pending(self, rest: str) -> str:
         text, roomList = self._split(rest, 1, "required")
-        nick, rooms = self._nick(text), self._rooms(roomList)
+        # A request is the account's, whatever nickname it goes by.
+        nick, rooms = sanctionedName(self.service, self._nick(text)), self._rooms(roomList)
         persistence = self.service.persistence
         guest = persistence is not None and key(nick) not in persistence.registered
         note = " (a guest: until they leave)" if guest else ""

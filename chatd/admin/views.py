@@ -22,7 +22,7 @@ from chatd.core.activity import activityOf
 from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
-from chatd.core.reach import accountBehind, reachedBy
+from chatd.core.reach import accountBehind, reachedBy, sanctionedName
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
 from chatd.core.text import plainLine
@@ -230,7 +230,7 @@ class ConsoleViews:
 
     def cmd_pending_rooms(self, rest: str) -> str:
         (text,) = self._split(rest, 1)
-        nick = self._nick(text)
+        nick = sanctionedName(self.service, self._nick(text))  # a request is the account's
         requests = [
             (room, who) for room, who in self.service.pendingRequests() if key(who) == key(nick)
         ]
