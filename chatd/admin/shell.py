@@ -103,7 +103,7 @@ class ConsoleShell(HistoricRecvLine):
             self._gather(keyID)
             return
         if self._utf8:  # a sequence cut short by another key
-            self._utf8, self._badBytes = b"", True
+            self._notUTF8()
         super().keystrokeReceived(keyID, modifier)
 
     def _gather(self, byte: bytes) -> None:
@@ -119,10 +119,15 @@ class ConsoleShell(HistoricRecvLine):
             if error.end == len(pending) and error.reason == "unexpected end of data":
                 self._utf8 = pending  # more bytes to come
                 return
-            self._utf8, self._badBytes = b"", True
+            self._notUTF8()
             return
         self._utf8 = b""
         self.characterReceived(pending, False)  # one character of several bytes
+
+    def _notUTF8(self) -> None:
+        # Shown where it was typed (U+FFFD), so the echoed line is the one refused.
+        self._utf8, self._badBytes = b"", True
+        self.characterReceived("\ufffd".encode(), False)
 
     def terminalSize(self, width: int, height: int) -> None:
         # Conch clears the screen here, which would wipe the banner and the

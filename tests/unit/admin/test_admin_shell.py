@@ -63,7 +63,9 @@ class ShellTests(SynchronousTestCase):
         A Latin-1 C{é} refuses its line (nothing is run) and the lines
         after it read right, however the bytes fall.
         """
-        self.assertIn(NOT_UTF8, self.typed(b"kill Zo\xe9 bye\r"))
+        shown = self.typed(b"kill Zo\xe9 bye\r")
+        self.assertIn("kill Zo\ufffd bye", shown)  # the line refused, as typed
+        self.assertIn(NOT_UTF8, shown)
         self.assertEqual(self.console.lines, [])
         self.typed("whois Zoé\r".encode())
         self.assertIn(NOT_UTF8, self.typed(b"whois \xe9\xc3\xa9\r"))  # cut short, then whole
