@@ -134,12 +134,15 @@ def tooLong(text: str, singleByte: bool = False) -> bool:
     @param singleByte: the line was read as Windows-1252 (not UTF-8):
         one byte a character, as it came.
     """
-    tags, message = "", text
-    if text.startswith("@"):
+    message = text
+    if text[:1] == "@":
         tags, _, message = text.partition(" ")
+        if len(tags.encode("utf-8")) - 1 > MAX_CLIENT_TAGS:
+            return True
         message = message.lstrip(" ")
-    size = len(message) if singleByte else len(message.encode("utf-8", "replace"))
-    return len(tags.encode("utf-8")) - 1 > MAX_CLIENT_TAGS or size > MAX_LINE - 2
+    if singleByte or message.isascii():  # a byte a character: no encoding to count
+        return len(message) > MAX_LINE - 2
+    return len(message.encode("utf-8", "replace")) > MAX_LINE - 2
 
 
 def formatLine(
