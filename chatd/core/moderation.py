@@ -5,10 +5,9 @@ nicknames and of addresses (single IPs or CIDR networks), mutes, operators,
 and the audit trail of the administrators who set them.
 
 L{ChatService} owns one L{Moderation} and asks it at each gate (a new
-connection, a login, a message); the admin console changes it.
-Sanctions lapse lazily: a check compares C{until} with the clock, so no
-timer is left running, and lapsed ones are dropped from the store the next
-time they are listed.
+connection, a login, a message); the admin console changes it.  Sanctions
+lapse lazily (a check compares C{until} with the clock: no timer runs), and
+lapsed ones are dropped from the store the next time they are listed.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -45,16 +45,16 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 #: Seconds of message history kept for L{Moderation.messagesPerSecond}.
 RATE_WINDOW = 60
-#: A stored sanction or grant whose name's key changed: it is not kept.
-DROPPED = "{kind} of {name} dropped: the name now reads as another's; give it again if still meant"
+#: A stored grant, or sanction, whose name's key changed (the name rule learned look-alikes).
+REKEYED = {
+    True: "op of {name} dropped: the name rule changed",
+    False: "{kind} of {name} kept:"
+    " it now also holds for the names that read as it (the name rule changed)",
+}
 
 
 def parseNetwork(text: str) -> Network:
-    """
-    An address or CIDR network as typed by an administrator.
-
-    @raise ValueError: C{text} is neither.
-    """
+    """An address or CIDR network as an administrator typed it (C{ValueError}: neither)."""
     return ipaddress.ip_network(text.strip(), strict=False)
 
 
@@ -144,12 +144,16 @@ class Moderation:
             if not sanction.activeAt(now):
                 self._persist(store.deleteSanction(sanction.kind, sanction.target))
                 continue
-            if self._key(sanction.kind, sanction.name) != sanction.target:
-                # Its name reads as another's now (a look-alike the key learned):
-                # kept, it would bind, or empower, someone it was never given to.
+            if (current := self._key(sanction.kind, sanction.name)) != sanction.target:
+                # The key learned look-alikes: a restriction holds for them, a
+                # grant is dropped (never empowering a name it was not given to).
                 self._persist(store.deleteSanction(sanction.kind, sanction.target))
-                self.log.warn(DROPPED, kind=sanction.kind, name=sanction.name)
-                continue
+                grant = sanction.kind == OPERATOR
+                self.log.warn(REKEYED[grant], kind=sanction.kind, name=sanction.name)
+                if grant:
+                    continue
+                sanction = replace(sanction, target=current)
+                self._persist(store.saveSanction(sanction))
             self._sanctions[(sanction.kind, sanction.target)] = sanction
             if sanction.kind == OPERATOR:
                 self.operators.add(sanction.target)
@@ -168,9 +172,7 @@ class Moderation:
         self._connectedAt[participant] = self.clock.seconds()
 
     def checkAddress(self, address: str) -> None:
-        """
-        @raise errors.Banned: C{address} is in a banned network.
-        """
+        """@raise errors.Banned: C{address} is in a banned network."""
         ban = self.addressBan(address)
         if ban is not None:
             raise errors.Banned(f"your address is banned {describe(ban, self.clock.seconds())}")
@@ -227,9 +229,7 @@ class Moderation:
         return sanction
 
     def addressBan(self, address: str) -> Sanction | None:
-        """
-        The ban in force on a network that contains C{address}, if any.
-        """
+        """The ban in force on a network that contains C{address}, if any."""
         bans = self.sanctions(IPBAN)
         if not bans:
             return None  # the usual case: no address to parse for every connection

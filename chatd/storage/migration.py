@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from twisted.logger import Logger
+
 from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
 from chatd.storage.schema import DEFAULT_ROOMS, ID_TYPE, MIGRATION_LOCK, MIGRATIONS, VERSION_TABLE
 
 Cursor = Any
+
+log = Logger()
 
 
 def convert(query: str, paramstyle: str) -> str:
@@ -55,6 +59,10 @@ def migrate(txn: Cursor, paramstyle: str) -> None:
     if version == 0:
         for room in DEFAULT_ROOMS:
             saveRoomRow(txn, paramstyle, room, 0)
+    elif version < len(MIGRATIONS):  # an operator wants to know an upgrade ran
+        log.info(
+            "database schema upgraded from version {old} to {new}", old=version, new=len(MIGRATIONS)
+        )
     txn.execute(convert("UPDATE schema_version SET version = ?", paramstyle), (len(MIGRATIONS),))
 
 

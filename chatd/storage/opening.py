@@ -71,10 +71,10 @@ def checkDatabaseFile(path: Path) -> None:
     checkSchema(path)
 
 
-def checkSchema(path: Path) -> None:
+def schemaVersion(path: Path) -> int | None:
     """
-    Refuse a database whose schema a newer chatd made (a rollback): this
-    chatd would misread it.
+    The schema version of the SQLite database C{path}; C{None} for a new
+    database (or one from before versions were kept).
     """
     connection = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
     try:
@@ -83,9 +83,18 @@ def checkSchema(path: Path) -> None:
         row = None  # a new database, or an older one that migrates
     finally:
         connection.close()
-    if row is not None and row[0] > len(MIGRATIONS):
+    return None if row is None else int(row[0])
+
+
+def checkSchema(path: Path) -> None:
+    """
+    Refuse a database whose schema a newer chatd made (a rollback): this
+    chatd would misread it.
+    """
+    version = schemaVersion(path)
+    if version is not None and version > len(MIGRATIONS):
         raise StoreOpenError(
-            f"the database {path} has schema version {row[0]}, newer than this chatd's"
+            f"the database {path} has schema version {version}, newer than this chatd's"
             f" ({len(MIGRATIONS)}): run the chatd that wrote it, or upgrade this one"
         )
 

@@ -152,11 +152,13 @@ def rekeyAll(txn: Cursor, paramstyle: str) -> None:
     """
     txn.execute("SELECT nick_key, nick FROM accounts ORDER BY created, nick")
     accounts, lost = _survivors(list(txn.fetchall()))
-    for oldKey, _ in lost:  # what it sent goes with it, as what it was sent does
+    for oldKey, name in lost:  # what it sent goes with it, as what it was sent does
         txn.execute(
             _sql("DELETE FROM messages WHERE room_key IS NULL AND sender_account = ?", paramstyle),
             (oldKey,),
         )
+        # Its rooms are nobody's: their founder's name now reads as the older account's.
+        txn.execute(_sql("UPDATE rooms SET founder = '' WHERE founder = ?", paramstyle), (name,))
     txn.execute("SELECT nick_key, room, target, millis FROM read_markers")
     markers = list(txn.fetchall())
     txn.execute("DELETE FROM read_markers")  # they name accounts, whose keys move

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from chatd.storage.migration import convert, migrate
-from chatd.storage.opening import StoreOpenError, checkSchema, databaseInUse
-from chatd.storage.schema import RESTART_IDS
+from chatd.storage.opening import StoreOpenError, checkSchema, databaseInUse, schemaVersion
+from chatd.storage.rekey import rekeyAll
+from chatd.storage.schema import MIGRATIONS, RESTART_IDS
 from chatd.storage.sqlite import DATABASE_NAME, backup
 
 #: Tables in foreign-key order, with the columns copied.
@@ -78,6 +79,7 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
         checkSchema(Path(source))  # a newer chatd's: this one would misread it
     except StoreOpenError as error:
         raise RuntimeError(str(error)) from error
+    version = schemaVersion(Path(source))
     reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     counts: dict[str, int] = {}
     try:
@@ -92,6 +94,8 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
             cursor.execute("DELETE FROM rooms")  # the seeded defaults; the source has its own
             for table, columns in TABLES:
                 counts[table] = _copyTable(reader, cursor, table, columns, batch)
+            if version is None or version < len(MIGRATIONS):
+                rekeyAll(cursor, "format")  # keys of an older rule: made again, as in place
             cursor.execute(RESTART_IDS)
     except psycopg.Error as error:
         raise RuntimeError("PostgreSQL: " + " ".join(str(error).split())) from error

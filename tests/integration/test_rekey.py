@@ -19,6 +19,7 @@ from chatd.storage.rekey import rekey, rekeyAll
 from chatd.storage.schema import ID_TYPE, MIGRATIONS, VERSION_TABLE
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
+from chatd.storage.tools import copyToPostgres
 from tests.support.pgserver import createDatabase, postgresServer
 from tests.support.storefixtures import madeAndStopped, stop
 
@@ -152,8 +153,8 @@ def _beforeRekeyAll(execute: Any) -> None:
             f" ('{oldKey}', '{nick}', 'h-{nick}', {created})"
         )
     execute(
-        "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created)"
-        " VALUES ('jeux', 'Jeux', 'open', NULL, '', 0, 1)"
+        "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created, founder)"
+        f" VALUES ('jeux', 'Jeux', 'open', NULL, '', 0, 1, '{CYRILLIC_TINA}')"
     )
     execute(f"INSERT INTO memberships (nick_key, room_key) VALUES ('{OLD_KEYS[MASHA]}', 'jeux')")
     for nick, isRoom, target, millis in [
@@ -188,6 +189,8 @@ async def _checkRekeyedAll(store: SQLChatStore) -> None:
         assert await store.accountHash(CYRILLIC_TINA) == "h-tina"  # the older account's
         assert await store.accountHash("\u043c\u0430\u0448\u0430") == f"h-{MASHA}"
         assert await store.memberships(MASHA) == ["Jeux"]
+        [jeux] = [room for room in snapshot.rooms if room.name == "Jeux"]
+        assert jeux.founder == ""  # the deleted look-alike's: not tina's now
         markers = set(await store.readMarkers(MASHA))
         assert markers == {("Jeux", True, 5000), ("tina", False, 6000)}
         assert await store.readMarkers("tina") == []
@@ -227,6 +230,26 @@ async def test_rekeyAllPostgres(postgresServer: str) -> None:
     await madeAndStopped(openStore("unused", url, _reactor()))
     with psycopg.connect(url) as connection:  # commits and closes
         _beforeRekeyAll(connection.execute)
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkRekeyedAll(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyOfAnOlderSchemaRekeys(tmp_path: Path, postgresServer: str) -> None:
+    """
+    C{chatd-admin copy} of an SQLite database keyed by the older rule
+    gives PostgreSQL today's keys, as starting the daemon on it would.
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _beforeRekeyAll(connection.execute)
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    url = createDatabase(postgresServer)
+    copyToPostgres(path, url)
     store = openStore("unused", url, _reactor())
     assert isinstance(store, SQLChatStore)
     await _checkRekeyedAll(store)

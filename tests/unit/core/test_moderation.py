@@ -114,16 +114,20 @@ class ModerationRulesTests(SynchronousTestCase):
         self.clock.advance(50)
         fresh.checkLogin("bob")
 
-    def test_restoreNameNowAnothers(self) -> None:
+    def test_restoreNameRekeyed(self) -> None:
         """
-        A sanction or grant stored under a key its name no longer has (the
-        name rule learned that it reads as another name: C{Вob} is C{bob}
-        now) is dropped, with a warning, not moved onto the other name:
-        the real C{bob} is not banned, C{tina} gets no operator rights.
+        A sanction stored under a key its name no longer has (the name rule
+        learned that capital look-alikes are the letter: C{Вася}'s key
+        changed) still holds, under the new key: a banned person does not
+        walk back in.  A grant stored so is dropped: it never empowers a
+        name it was not given to (C{Тina} now reads as C{tina}).  The log
+        says which.
         """
         now = self.clock.seconds()
         self.store.sanctions = {
-            (BAN, "\u0299ob"): Sanction(BAN, "\u0299ob", "\u0412ob", "fake", "root", now),
+            (BAN, "\u0299ac\u044f"): Sanction(
+                BAN, "\u0299ac\u044f", "\u0412\u0430\u0441\u044f", "spam", "root", now
+            ),
             (OPERATOR, "\u1d1blna"): Sanction(OPERATOR, "\u1d1blna", "\u0422ina", "", "root", now),
             (BAN, "eve"): Sanction(BAN, "eve", "eve", "r", "root", now),
         }
@@ -134,14 +138,16 @@ class ModerationRulesTests(SynchronousTestCase):
         globalLogPublisher.addObserver(observer)
         self.addCleanup(globalLogPublisher.removeObserver, observer)
         restored: Deferred[int] = Deferred.fromCoroutine(fresh.restore(self.store))
-        self.assertEqual(1, self.successResultOf(restored))
-        fresh.checkLogin("bob")
+        self.assertEqual(2, self.successResultOf(restored))
+        self.assertRaises(errors.Banned, fresh.checkLogin, "\u0432\u0430\u0441\u044f")
         self.assertRaises(errors.Banned, fresh.checkLogin, "eve")
         self.assertEqual(set(), operators)
-        self.assertEqual({(BAN, "eve")}, set(self.store.sanctions))
-        dropped = [formatEvent(event) for event in warnings if "dropped" in formatEvent(event)]
-        self.assertEqual(2, len(dropped), dropped)
-        self.assertIn("\u0412ob", " ".join(dropped))
+        self.assertEqual(
+            {(BAN, "eve"), (BAN, key("\u0412\u0430\u0441\u044f"))}, set(self.store.sanctions)
+        )
+        said = " ".join(formatEvent(event) for event in warnings)
+        self.assertIn("op of \u0422ina dropped", said)
+        self.assertIn("ban of \u0412\u0430\u0441\u044f kept", said)
 
     def test_operators(self) -> None:
         """
