@@ -35,6 +35,17 @@ window.WebSocket = class extends Original {
 """
 
 
+def scriptedPage(daemon: Daemon, script: str) -> Browser:
+    """
+    A browser on C{daemon}'s page that runs C{script} before the page's
+    own (to watch or silence its WebSockets).
+    """
+    page = Browser(pageURL(daemon))
+    page.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": script})
+    page.driver.refresh()
+    return page
+
+
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     daemon = startChat(tmp_path_factory.mktemp("held"))
@@ -50,13 +61,9 @@ def test_nickname_held_for_a_while(daemon: Daemon) -> None:
     as itself once the name is free, back in its room, without showing
     the login form.
     """
-    page = Browser(pageURL(daemon))
+    page = scriptedPage(daemon, KEEP_SOCKETS)
     holder: TchatClient | None = None
     try:
-        page.driver.execute_cdp_cmd(
-            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS}
-        )
-        page.driver.refresh()
         page.login("held")
         page.say("/join Blabla")  # a room of the server: it outlives its members
         page.wait(lambda: page.find("#conv-title").text == "#Blabla")
@@ -98,12 +105,8 @@ def test_renamed_account_logs_in_again(daemon: Daemon) -> None:
     network blink, the page logs in again as the account (its password is
     the account's, not the nickname's), not refused with error 22.
     """
-    page = Browser(pageURL(daemon))
+    page = scriptedPage(daemon, KEEP_SOCKETS)
     try:
-        page.driver.execute_cdp_cmd(
-            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS}
-        )
-        page.driver.refresh()
         page.login("erin")
         page.say("/join Blabla")
         page.wait(lambda: page.find("#conv-title").text == "#Blabla")
@@ -121,19 +124,23 @@ def test_renamed_account_logs_in_again(daemon: Daemon) -> None:
         page.quit()
 
 
-#: Makes the page's sockets in C{window.deaf} drop what they send and hear
-#: nothing: a connection that died without a word (the Wi-Fi gone).
-DEAF_SOCKETS = """
-window.deaf = new Set();
+#: Makes the page's sockets in C{window.deaf} hear nothing, and those in
+#: C{window.mute} send nothing: both, a connection that died without a word
+#: (the Wi-Fi gone); deaf only, one whose answers are lost while what it
+#: sends still goes (the server does what it is asked).
+SILENCEABLE_SOCKETS = """
+window.deaf = new Set(); window.mute = new Set();
 const Hearing = window.WebSocket;
 window.WebSocket = class extends Hearing {
   addEventListener(kind, listener, ...rest) {
     const heard = (event) => { if (!window.deaf.has(this)) listener(event); };
     return super.addEventListener(kind, kind === "message" ? heard : listener, ...rest);
   }
-  send(data) { if (!window.deaf.has(this)) return super.send(data); }
+  send(data) { if (!window.mute.has(this)) return super.send(data); }
 };
 """
+#: Silences the page's last socket: C{arguments[0]} is C{"deaf"} or C{"mute"}.
+SILENCE = "window[arguments[0]].add(window.sockets.at(-1))"
 
 
 def test_silent_connection_given_up(daemon: Daemon) -> None:
@@ -144,16 +151,13 @@ def test_silent_connection_given_up(daemon: Daemon) -> None:
     waiting for ever; back in the room, it says the message did not get
     through and leaves it in the box.
     """
-    page = Browser(pageURL(daemon))
+    page = scriptedPage(daemon, KEEP_SOCKETS + SILENCEABLE_SOCKETS)
     try:
-        page.driver.execute_cdp_cmd(
-            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS + DEAF_SOCKETS}
-        )
-        page.driver.refresh()
         page.login("sleepy")
         page.say("/join Blabla")
         page.wait(lambda: page.find("#conv-title").text == "#Blabla")
-        page.driver.execute_script("window.deaf.add(window.sockets.at(-1))")
+        page.driver.execute_script(SILENCE, "deaf")
+        page.driver.execute_script(SILENCE, "mute")
         page.shown("#text").send_keys("into the void")
         page.click("#send")
         page.wait(lambda: "reconnecting" in page.find("#status").text, timeout=70)
@@ -168,21 +172,6 @@ def test_silent_connection_given_up(daemon: Daemon) -> None:
         page.quit()
 
 
-#: Makes the page's sockets in C{window.muffled} hear nothing while what
-#: they send still goes: the server does what it is asked, and its answer
-#: is lost with the connection.
-MUFFLED_SOCKETS = """
-window.muffled = new Set();
-const Speaking = window.WebSocket;
-window.WebSocket = class extends Speaking {
-  addEventListener(kind, listener, ...rest) {
-    const heard = (event) => { if (!window.muffled.has(this)) listener(event); };
-    return super.addEventListener(kind, kind === "message" ? heard : listener, ...rest);
-  }
-};
-"""
-
-
 @pytest.mark.parametrize(
     "typed, shown", [("said, unanswered", "said, unanswered"), ("/me waves", "* muffled waves")]
 )
@@ -193,19 +182,15 @@ def test_answer_lost_message_said(daemon: Daemon, typed: str, shown: str) -> Non
     replay, empties the box (sending it again would say it twice) and
     shows it once.
     """
-    page = Browser(pageURL(daemon))
+    page = scriptedPage(daemon, KEEP_SOCKETS + SILENCEABLE_SOCKETS)
     witness = TchatClient(daemon.ports["TchatFactory"])
     try:
-        page.driver.execute_cdp_cmd(
-            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS + MUFFLED_SOCKETS}
-        )
-        page.driver.refresh()
         page.login("muffled")
         page.say("/join Blabla")
         page.wait(lambda: page.find("#conv-title").text == "#Blabla")
         witness.send("LOGIN witness", "ENTER Blabla")
         page.waitForLine("", "witness joined")
-        page.driver.execute_script("window.muffled.add(window.sockets.at(-1))")
+        page.driver.execute_script(SILENCE, "deaf")
         page.shown("#text").send_keys(typed)
         page.click("#send")
         witness.expect("srv: SPEAK muffled Blabla")  # said: only its answer is lost
@@ -226,13 +211,9 @@ def test_answerLostInAnEmptyRoom(daemon: Daemon) -> None:
     it is sent everything said since, its own message included, which it
     finds (the box is emptied), and nothing said meanwhile is missing.
     """
-    page = Browser(pageURL(daemon))
+    page = scriptedPage(daemon, KEEP_SOCKETS + SILENCEABLE_SOCKETS)
     witness = TchatClient(daemon.ports["TchatFactory"])
     try:
-        page.driver.execute_cdp_cmd(
-            "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_SOCKETS + MUFFLED_SOCKETS}
-        )
-        page.driver.refresh()
         witness.send("LOGIN quiet", "CREAT Empty", "ENTER Empty")
         witness.expect("srv: OKAY!")
         witness.expect("srv: OKAY!")
@@ -240,7 +221,7 @@ def test_answerLostInAnEmptyRoom(daemon: Daemon) -> None:
         page.login("emptyroom")
         page.say("/join Empty")
         page.wait(lambda: page.find("#conv-title").text == "#Empty")
-        page.driver.execute_script("window.muffled.add(window.sockets.at(-1))")
+        page.driver.execute_script(SILENCE, "deaf")
         page.shown("#text").send_keys("buried")
         page.click("#send")
         witness.expect("srv: SPEAK emptyroom Empty")
