@@ -147,12 +147,12 @@ class AdminConsole(SanctionCommands):
         return f"announced to {len(reached)} user(s)"
 
     async def cmd_op(self, rest: str) -> str:
-        (nick,) = self._split(rest, 1)
-        nick = self._nick(nick)
+        (typed,) = self._split(rest, 1)
+        nick, shown = self._sanctioned(self._nick(typed))  # the account a nickname goes by
         if not self.moderation.op(nick, self.who):
-            return Refusal(f"{nick} is already an operator")
-        self._audit(f"op {nick}")
-        reply = announceOp(self.service, nick, self.who)
+            return Refusal(f"{shown} is already an operator")
+        self._audit(f"op {shown}")
+        reply = announceOp(self.service, nick, self.who, shown)
         if self.service.persistence is not None and not await self.service.isRegistered(nick):
             reply += (
                 f"\nnote: nobody has registered {nick}: whoever registers it first gets these"
@@ -161,20 +161,23 @@ class AdminConsole(SanctionCommands):
         return reply
 
     def cmd_deop(self, rest: str) -> str:
-        (nick,) = self._split(rest, 1)
-        nick = self._nick(nick)
+        (typed,) = self._split(rest, 1)
+        nick = self._nick(typed)
+        account, accountShown = self._sanctioned(nick)
         before = operatorsByName(self.service, nick)
-        named = self.moderation.deop(nick)
+        named, shown = self.moderation.deop(nick), nick
+        if not named and account != nick and self.moderation.deop(account):
+            named, shown = True, accountShown  # the account the nickname goes by
         held, opers = ends.deopSession(self.service, nick, self.who)
         announceDeop(self.service, before, self.who)
         if not (named or held or opers):
             return Refusal(f"{nick} is not an operator")
-        self._audit(f"deop {nick}")
+        self._audit(f"deop {shown}")
         here = " on this node" if getattr(self.service.observer, "moderate", None) else ""
         ended = f"{opers} IRC OPER session(s) as {nick}{here} no longer operators"
         if not (named or held):  # only an administrator's name, given to OPER
             return ended
-        return f"{nick} is no longer an operator" + (f"; {ended}" if opers else "")
+        return f"{shown} is no longer an operator" + (f"; {ended}" if opers else "")
 
     async def cmd_admins(self, rest: str) -> str:
         self._split(rest, 0)

@@ -16,24 +16,25 @@ from chatd.core.reach import reachedBy
 from chatd.core.roles import IAdministration
 
 
-def announceOp(service: IAdministration, nick: str, by: str) -> str:
+def announceOp(service: IAdministration, nick: str, by: str, shown: str = "") -> str:
     """
     Tell whoever holds C{nick} now, or is signed in to the account C{nick}
     under another nickname, what C{by}'s C{op} gives them; the console's
-    reply.
+    reply, naming C{nick} as C{shown} (the nickname typed, and its account).
     """
+    shown = shown or nick
     target = service.find(nick)
     if target is None or service.isOperator(target):
         for each in reachedBy(service, nick):
             if service.isOperator(each):
                 service.notify(each, f"{by} made you an operator")
-        return f"{nick} is now an operator"
+        return f"{shown} is now an operator"
     service.notify(
         target,
         f"{by} made the account {nick} an operator: the rights come once you log in"
         " to it with its password",
     )
-    return f"{nick} is now an operator, once logged in to the account with its password (not now)"
+    return f"{shown} is now an operator, once logged in to the account with its password (not now)"
 
 
 def operatorLine(service: IAdministration, nick: str) -> str:

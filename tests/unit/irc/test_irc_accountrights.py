@@ -128,3 +128,26 @@ class AccountRightsTests(IRCStoreTestCase):
         [told] = self.send(kid, tk)
         self.assertEqual(told.command, "NOTICE")
         self.assertIn("root took your operator rights away", told.params[-1])
+
+    def test_opOfTheNicknameGrantsTheAccount(self) -> None:
+        """
+        C{op} of the nickname an account goes by makes the account an
+        operator, not the nickname (which anyone might register later): the
+        reply says so, the rights hold under the next nickname, and C{deop}
+        of the nickname takes them back.
+        """
+        console = self.console()
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kidalias")
+        reply = self.command(console, "op kidalias")
+        self.assertEqual(reply.splitlines()[0], "kidalias (the account kid) is now an operator")
+        self.assertNotIn("nobody has registered", reply)
+        self.assertTrue(self.service.isOperator(kid))
+        kid.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        again, ta, _ = self.saslAs("kid", "kidpass", "kidalias2")
+        self.assertTrue(self.service.isOperator(again))
+        self.assertEqual(
+            self.command(console, "deop kidalias2"),
+            "kidalias2 (the account kid) is no longer an operator",
+        )
+        self.assertFalse(self.service.isOperator(again))
+        self.assertIn("deop kidalias2 (the account kid)", self.command(console, "audit"))
