@@ -145,6 +145,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         perMinute=options["connects-per-minute"],
         exempt=options["limit-exempt"],
     )
+    pace = RegistrationPace(reactor, admission, options["registrations-per-hour"])
     chat = ChatService(
         reactor,
         admission=admission,
@@ -157,7 +158,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             reactor,
             gate=gate,
             rules=passwordRules(options),
-            pace=RegistrationPace(reactor, admission, options["registrations-per-hour"]),
+            pace=pace,
         ),
         historyCount=options["history-count"],
         logConnections=not options["quiet-connections"],
@@ -280,6 +281,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             reactor,
             sharedStore=bool(options["db"]),
             streamLength=options["cluster-stream-length"],
+            gate=gate,
+            pace=pace,
         )
         node.bridge.onModeration(consoles.peerModeration)
         node.setServiceParent(top)

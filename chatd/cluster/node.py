@@ -20,8 +20,11 @@ from twisted.internet.defer import Deferred, succeed
 from chatd.cluster.address import parseAddress
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
+from chatd.cluster.guards import Guards
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
 from chatd.cluster.redis import STREAM_LENGTH, RedisLink
+from chatd.core.gate import PasswordGate
+from chatd.core.registrations import RegistrationPace
 from chatd.core.service import ChatService
 
 
@@ -52,11 +55,15 @@ class ClusterNode(MultiService):
         sharedStore: bool = False,
         claimTimeout: float = CLAIM_TIMEOUT,
         streamLength: int = STREAM_LENGTH,
+        gate: PasswordGate | None = None,
+        pace: RegistrationPace | None = None,
     ) -> None:
         """
         @param streamLength: entries each node's inbox stream keeps
             (C{--cluster-stream-length}): how far behind a node may fall and
             still catch up.
+        @param gate: the node's password gate, and C{pace} its limit on new
+            accounts: both count the other nodes' answers and accounts too.
         """
         super().__init__()
         address = parseAddress(url)
@@ -85,6 +92,8 @@ class ClusterNode(MultiService):
             inbox=inbox,
         )
         self.bridge = Bridge(service, self.bus, self.presence, sharedStore)
+        if gate is not None:
+            Guards(self.bus, gate, pace)
         self.link.whenUp(self.bridge.linkUp)
         self.link.whenDown(self.bridge.linkDown)
         self.persistence = service.persistence

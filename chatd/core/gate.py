@@ -189,6 +189,7 @@ class PasswordGate:
         self.pending = 0
         self._names: dict[str, Lane] = {}
         self._addresses: dict[str, Lane] = {}
+        self._listeners: list[Callable[[str, str, bool], None]] = []
 
     def inThread(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
         """
@@ -227,6 +228,31 @@ class PasswordGate:
         self.pending += 1
         self._pump(addressLane)
         return attempt.result
+
+    def reportTo(self, listener: Callable[[str, str, bool], None]) -> None:
+        """Tell C{listener(nameKey, address, right)} each answer checked here (L{heard})."""
+        self._listeners.append(listener)
+
+    def heard(self, nameKey: str, address: str, right: bool) -> None:
+        """
+        Count an answer another node checked as if it were checked here, so
+        that guesses spread over a cluster's nodes are slowed as on one.
+        """
+        now = self.clock.seconds()
+        if right:
+            nameLane, addressLane = self._names.get(nameKey), self._addresses.get(address)
+        else:
+            nameLane = self._lane(self._names, nameKey, self.nameFree)
+            addressLane = self._lane(self._addresses, address, self.addressFree)
+        for lane in (nameLane, addressLane):
+            if lane is not None:
+                self._counted(lane, right, now)
+        if addressLane is not None:  # a right answer may let a waiting attempt go now
+            self._pump(addressLane)
+            self._tidy(addressLane)
+        if nameLane is not None:
+            self._wakeName(nameLane)
+            self._tidy(nameLane)
 
     def backoff(self, name: str | None = None, address: str | None = None) -> float:
         """
@@ -336,15 +362,11 @@ class PasswordGate:
         lanes = (attempt.name, attempt.address)
         for lane in lanes:
             lane.busy = False
-            if isinstance(result, Failure):
-                continue  # not the guesser's fault: no failure counted
-            if result:
-                lane.failures, lane.nextAt = 0, now
-            else:
-                lane.failures += 1
-                lane.lastFailure = now
-                over = lane.failures - lane.free
-                lane.nextAt = now + (min(self.base * 2**over, self.maximum) if over >= 0 else 0)
+            if not isinstance(result, Failure):  # a failure to check is not the guesser's
+                self._counted(lane, bool(result), now)
+        if not isinstance(result, Failure):
+            for listener in self._listeners:
+                listener(attempt.name.lid, attempt.address.lid, bool(result))
         if not attempt.result.called:
             if isinstance(result, Failure):
                 attempt.result.errback(result)
@@ -354,6 +376,17 @@ class PasswordGate:
         self._wakeName(attempt.name)
         for lane in lanes:
             self._tidy(lane)
+
+    def _counted(self, lane: Lane, right: bool, now: float) -> None:
+        """A right answer clears C{lane}'s back-off; a wrong one lengthens it."""
+        if right:
+            lane.failures, lane.nextAt = 0, now
+            return
+        lane.failures += 1
+        lane.lastFailure = now
+        over = lane.failures - lane.free
+        wait = min(self.base * 2**over, self.maximum) if over >= 0 else 0
+        lane.nextAt = max(lane.nextAt, now + wait)
 
     def _cancel(self, attempt: _Attempt) -> None:
         if attempt.started:
