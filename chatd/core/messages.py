@@ -28,7 +28,7 @@ from chatd.core.inbox import Kept
 from chatd.core.interfaces import IParticipant
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
-from chatd.core.names import key, normalize
+from chatd.core.names import hasInvisible, key, normalize
 from chatd.core.people import People
 from chatd.core.renaming import quietedByBan
 from chatd.core.roles import IRelay
@@ -198,6 +198,8 @@ class Messages:
         sender = self.requireLogin(participant)
         checkSpeaker(self.moderation, self.people, participant, sender)  # offline path too
         recipient = self.people.find(nick)
+        if recipient is None and not hasInvisible(nick):  # the account, under another nickname
+            recipient = self.people.signedInTo(key(nick))
         millis = self.nowMillis()
         now = millis // 1000
         machinery = ctcpOf(lines) is not None  # CTCP: for now or never, never kept

@@ -151,3 +151,18 @@ class AccountRightsTests(IRCStoreTestCase):
         )
         self.assertFalse(self.service.isOperator(again))
         self.assertIn("deop kidalias2 (the account kid)", self.command(console, "audit"))
+
+    def test_privateMessageToTheAccountReachesItsNickname(self) -> None:
+        """
+        A private message to the account's name, while it goes by another
+        nickname, reaches it now (addressed to the nickname it has), not at
+        its next login.
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kal")
+        pupil, tp = self.client()
+        self.send(pupil, tp, "NICK pupil", "USER p 0 * :P")
+        answered = self.send(pupil, tp, "PRIVMSG kid :are you there?")
+        self.assertNotIn("301", self.codes(answered))  # not "they will get it when they log in"
+        [told] = [m for m in self.send(kid, tk) if m.command == "PRIVMSG"]
+        self.assertEqual(told.params, ["kal", "are you there?"])
+        self.assertTrue(told.prefix.startswith("pupil!"))
