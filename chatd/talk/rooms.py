@@ -17,6 +17,7 @@ from __future__ import annotations
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core import errors
+from chatd.core.delivery import connectionsOf
 from chatd.core.errors import ChatError
 from chatd.core.events import KICK, PART, Membership, shownBy
 from chatd.core.interfaces import maybeCall
@@ -147,17 +148,23 @@ async def land(session: TalkSession, room: str, already: list[str]) -> None:
     Put a newcomer in C{room} (the default room), as their current room,
     and tell them every room they are in: the service may already have put
     them in others (C{already}: rooms that take every newcomer, or a
-    registered user's rooms from last time).
+    registered user's rooms from last time).  A connection that joined a
+    person signed in already is not: the person left that room, or never
+    entered it, on purpose.
     """
     session.room = next((name for name in already if key(name) == key(room)), None)
+    service = session.factory.service
+    nick = session.participant.nick
     if session.room is not None:
         session.send(serverLine(f"You are in {session.room}{company(session, session.room)}"))
+    elif nick is not None and len(connectionsOf(service.find(nick))) > 1:
+        pass  # joined a person signed in already: its rooms are as it chose them
     else:
         try:
             await enter(session, room)
         except ChatError as error:
             session.send(serverLine(f"Could not enter {room}: {error.text}."))
-    rooms = session.factory.service.roomsOf(session.participant)
+    rooms = service.roomsOf(session.participant)
     if session.room is None and rooms:
         session.room = rooms[0]
         session.send(serverLine(f"You are in {session.room}{company(session, session.room)}"))

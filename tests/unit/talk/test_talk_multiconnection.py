@@ -91,3 +91,19 @@ class TalkSeveralConnectionsTests(PersistenceTestCase):
         )
         self.assertEqual(output(t2, self.clock), b"")
         self.assertEqual(bob.events, [])
+
+    def test_joiningPersonKeepsItsRooms(self) -> None:
+        """
+        A terminal that joins a person who left the default room does not
+        put the person back there (nobody sees it enter): it talks in the
+        person's room.
+        """
+        one, t1 = self.signIn()
+        self.send(one, t1, "/join den", "/leave lobby")
+        bob = self.bobJoins(t1)
+        two, t2 = self.signIn()
+        output(t1, self.clock)
+        self.assertNotIn("lobby", self.service.roomsOf(one))
+        self.assertEqual(bob.events, [])  # nobody saw alice enter lobby
+        self.send(two, t2, "/join den", "still here")
+        self.assertIn(b"[den] <alice> still here", output(t1, self.clock))
