@@ -151,9 +151,8 @@ class WebParticipant:
         self._messageComplete()
         if not self._open:
             return
-        if len(message) > self.factory.maxMessageBytes and (
-            len(message.encode("utf-8")) > self.factory.maxMessageBytes
-        ):
+        limit = self.factory.maxMessageBytes
+        if len(message) * 4 > limit and len(message.encode("utf-8")) > limit:  # bytes, not letters
             self._send(self._tooLarge())
             return
         if self._bucket is not None and not self._bucket.take():

@@ -262,6 +262,22 @@ class ProtocolTests(WebTestCase):
         self.assertIn("too large", reply["text"])
         self.assertEqual(self.request(client, type="ping")["type"], "ping")
 
+    def test_oversizedInBytesNotLetters(self) -> None:
+        """
+        The limit counts UTF-8 bytes: 5,000 emoji written as such (20,000
+        bytes in 5,000 letters) are refused as the hello's limit says.
+        """
+        client = self.web.connect("alice")
+        self.request(client, type="join", room="lobby")
+        frame = json.dumps(
+            {"id": 9, "type": "say", "room": "lobby", "text": "😀" * 5000}, ensure_ascii=False
+        )
+        self.assertLess(len(frame), 16384)
+        client.transport.sendTextMessage(frame)
+        self.web.flush()
+        [reply] = client.take()
+        self.assertEqual((reply["type"], reply["code"]), ("error", 10))
+
     def test_internalError(self) -> None:
         """
         An unexpected exception in the service is logged and answered with
