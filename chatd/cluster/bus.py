@@ -132,7 +132,8 @@ class Bus:
         self._runs: dict[str, tuple[str, list[Any]]] = {}
         self._flushing = False  # a flush is scheduled
         self._holds = Holds(clock, self._giveUp)
-        self.handlers.update(resume=self._resume, noreplay=lambda node, fields: None)
+        nothing: Handler = lambda node, fields: None  # noqa: E731
+        self.handlers.update(resume=self._resume, noreplay=nothing, void=nothing)
 
     def on(self, kind: str, handler: Handler) -> None:
         """
@@ -219,7 +220,8 @@ class Bus:
         entry = self._numbered(node, kind, dumps(fields))
         ack = self._acks[entry[0]] = Deferred()
         self._send(entry)
-        return ack
+        # If refused, its sender is told so: a resend must not deliver it after all.
+        return ack.addErrback(self.sent.voided, node, self._seqTo[node], self._head)
 
     def hasRoom(self) -> bool:
         """
@@ -229,9 +231,7 @@ class Bus:
 
     @property
     def waiting(self) -> int:
-        """
-        How many envelopes wait for Redis.
-        """
+        """How many envelopes wait for Redis."""
         return len(self._waiting)
 
     def linkUp(self) -> None:

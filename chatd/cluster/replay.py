@@ -25,6 +25,7 @@ from itertools import islice
 from typing import Any
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.python.failure import Failure
 
 #: Envelopes a sender keeps per receiving node (about 200 bytes each): a
 #: Redis restart loses only what was not yet read, a few turns' worth.
@@ -71,6 +72,17 @@ class SentLog:
         if not log or log[0][0] > seq + 1:
             return None
         return [(kind, text) for _, kind, text in islice(log, seq + 1 - log[0][0], None)]
+
+    def voided(self, failure: Failure, node: str, seq: int, head: str) -> Failure:
+        """
+        The envelope numbered C{seq} for C{node} was refused (its sender
+        told it was not sent): an envelope that carries nothing (C{head}
+        and its number) is resent in its place, if still kept.
+        """
+        log = self._sent.get(node)
+        if log and log[0][0] <= seq <= log[-1][0]:
+            log[seq - log[0][0]] = (seq, "void", f'{head}{seq},"k":"void"}}')
+        return failure
 
     def forget(self, node: str) -> None:
         self._sent.pop(node, None)

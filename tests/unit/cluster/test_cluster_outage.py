@@ -193,6 +193,32 @@ class RestartTests(TwoNodes):
         self.assertIsNotNone(self.a.service.find("bob"))
         self.assertIsNotNone(self.b.service.find("alice"))
 
+    def test_refusedPrivateMessageNeverResent(self) -> None:
+        """
+        A private message refused because Redis's answer never came (the
+        sender was told to try again) is not delivered later by the resend
+        that fills the gap it left: its sender would send it twice.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.b.alive = False  # node b reads nothing before the restart
+        self.redis.holding = True
+        refused = settled(self.a.service.tell(alice, "bob", ("try again?",)))
+        self.settle()
+        held, self.redis.held = self.redis.held, []
+        for d, _ in held:
+            d.errback(RedisUnavailable("connection lost"))
+        self.redis.holding = False
+        self.failureResultOf(refused, errors.RelayUnavailable)
+        self.b.alive = True
+        self.restart()
+        self.a.service.say(alice, "lobby", ("after",))
+        self.settle()
+        self.assertEqual(said(bob, "lobby"), [("alice", "after")])
+        self.assertEqual(privates(bob), [])
+        self.assertEqual(self.flushLoggedErrors(), [])
+
 
 class CutOffTests(TwoNodes):
     def test_nodeCutOffAloneSpeaksLater(self) -> None:
