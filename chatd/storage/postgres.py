@@ -15,8 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 from twisted.enterprise import adbapi
+from twisted.internet.interfaces import IReactorTime
 
 from chatd.storage.sql import SQLChatStore
+
+#: Seconds a pooled connection may sit idle before it is tried first.
+IDLE_CHECK = 5.0
 
 #: Seconds to wait for the server when connecting: an unreachable server
 #: makes a query fail ("try again later") rather than hang for minutes.
@@ -45,10 +49,31 @@ class QuietConnection(adbapi.Connection):
 
 class PostgresPool(adbapi.ConnectionPool):
     """
-    A pool of L{QuietConnection}s.
+    A pool of L{QuietConnection}s, each tried first when it sat idle for
+    L{IDLE_CHECK} seconds: a server restart ends the idle connections, and
+    the query that found out would fail (a login told "try again later"),
+    where the fresh connection made instead works.
     """
 
     connectionFactory = QuietConnection
+
+    def __init__(self, *args: Any, clock: IReactorTime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clock = clock
+        self._lastUsed: dict[int, float] = {}
+
+    def connect(self) -> Any:
+        connection = super().connect()
+        thread, now = self.threadID(), self.clock.seconds()
+        if now - self._lastUsed.get(thread, now) >= IDLE_CHECK:
+            try:
+                connection.execute(self.good_sql)
+                connection.rollback()
+            except Exception:  # gone: the next one is made afresh
+                self.disconnect(connection)
+                connection = super().connect()
+        self._lastUsed[thread] = now
+        return connection
 
 
 def postgresStore(dsn: str, reactor: Any, connections: int = 4, **kwargs: Any) -> SQLChatStore:
@@ -65,5 +90,6 @@ def postgresStore(dsn: str, reactor: Any, connections: int = 4, **kwargs: Any) -
         cp_reconnect=True,
         connect_timeout=CONNECT_TIMEOUT,
         cp_reactor=reactor,
+        clock=reactor,
     )
     return SQLChatStore(pool, reactor, "format", **kwargs)
