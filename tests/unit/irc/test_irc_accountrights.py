@@ -165,4 +165,4 @@ class AccountRightsTests(IRCStoreTestCase):
         self.assertNotIn("301", self.codes(answered))  # not "they will get it when they log in"
         [told] = [m for m in self.send(kid, tk) if m.command == "PRIVMSG"]
         self.assertEqual(told.params, ["kal", "are you there?"])
-        self.assertTrue(told.prefix.startswith("pupil!"))
+        self.assertTrue((told.prefix or "").startswith("pupil!"))
