@@ -63,7 +63,7 @@ class Logins:
         nick = validNick(nick)
         loading = self.service.moderation.whenLoaded()
         if loading is None:
-            self.checkName(nick)
+            self.checkName(nick, passwordFollows=self.service.persistence is not None)
             if self.service.persistence is None and self.service.observer is None:
                 return self.admit(participant, nick)
         d = Deferred.fromCoroutine(self.story(participant, nick, password, loading))
@@ -98,7 +98,7 @@ class Logins:
             if not service.people.isConnected(participant):
                 raise errors.NotLoggedIn()
             self.checkSanctions(participant, nick)  # connected before bans known
-            self.checkName(nick)
+            self.checkName(nick, passwordFollows=service.persistence is not None)
         persistence = service.persistence
         rooms: list[str] = []
         if persistence is not None:
@@ -133,15 +133,24 @@ class Logins:
         self.service.moderation.checkAddress(participant.address)
         self.service.moderation.checkLogin(nick)
 
-    def checkName(self, nick: str) -> None:
+    def checkName(self, nick: str, passwordFollows: bool = False) -> None:
         """
+        @param passwordFollows: the password is checked next: an account
+            signed in here from as many connections as it may have is
+            refused after it (a wrong password is a wrong password).
         @raise Banned: (or another sanction) C{nick} may not log in.
         @raise NickTaken: someone has C{nick}.
         """
         self.service.moderation.checkLogin(nick)
         holder = self.service.find(nick)
-        if holder is not None and not self.mayJoin(holder, nick):
+        if holder is None or self.mayJoin(holder, nick):
+            return
+        if not (passwordFollows and isinstance(holder, Person) and self.isAccount(nick)):
             raise self.taken(holder, nick)
+
+    def isAccount(self, nick: str) -> bool:
+        persistence = self.service.persistence
+        return persistence is not None and persistence.isRegisteredNow(nick)
 
     def taken(self, holder: IParticipant, nick: str) -> errors.NickTaken:
         """
@@ -149,14 +158,17 @@ class Logins:
         an account signed in on another node of a cluster (only its owner
         holds a registered name), which a connection here cannot join.
         """
-        persistence = self.service.persistence
+        people = self.service.people
+        if isinstance(holder, Person) and self.isAccount(nick) and not people.mayJoin(holder):
+            most = people.maxConnections
+            return errors.NickTaken(
+                f"that account is signed in from {most} connection{'s' * (most > 1)}, the"
+                " most it may have at once: sign out from one first"
+            )
         elsewhere = (
             not isinstance(holder, Person)
             and self.service.observer is not None
-            and (
-                self.service.provenAccount(holder) == key(nick)
-                or (persistence is not None and persistence.isRegisteredNow(nick))
-            )
+            and (self.service.provenAccount(holder) == key(nick) or self.isAccount(nick))
         )
         if not elsewhere:
             return errors.NickTaken()

@@ -93,16 +93,25 @@ class SeveralConnectionsTests(PersistenceTestCase):
     def test_limit(self) -> None:
         """
         Past C{--max-connections-per-account} connections, a login with the
-        right password is refused with L{errors.NickTaken} (TCHAT 23); at 1
-        a second connection is refused, as before several were allowed.
+        right password is refused with L{errors.NickTaken} (TCHAT 23) that
+        names the limit, and one with a wrong password with
+        L{errors.BadPassword} (22), as ever; at 1 a second connection is
+        refused, as before several were allowed.
         """
         self.service.people.maxConnections = 2
         third = RecordingParticipant()
         self.service.connect(third)
-        self.assertRaises(errors.NickTaken, self.service.login, third, "alice", "sesame")
+        refused = self.failureResultOf(
+            settled(self.service.login(third, "alice", "sesame")), errors.NickTaken
+        )
+        self.assertIn("signed in from 2 connections, the most it may have", refused.value.text)
+        wrong = settled(self.service.login(third, "alice", "wrong"))
+        self.failureResultOf(wrong, errors.BadPassword)
         self.service.disconnect(self.laptop)
         self.service.people.maxConnections = 1
-        self.assertRaises(errors.NickTaken, self.service.login, third, "alice", "sesame")
+        self.failureResultOf(
+            settled(self.service.login(third, "alice", "sesame")), errors.NickTaken
+        )
         self.assertIsNone(third.nick)
 
     def test_roomMessageEchoed(self) -> None:

@@ -94,8 +94,9 @@ class TypeAheadTests(PersistenceTestCase):
 
     def test_accountAtItsLimit(self) -> None:
         """
-        A registered nickname signed in as often as it may be is refused
-        without a password prompt: the password typed ahead is dropped.
+        A registered nickname signed in as often as it may be is asked its
+        password, as ever, and the right one is refused with the limit; the
+        nickname is asked again (the password is not taken for one).
         """
         self.registered("alice", "sesame")
         self.service.people.maxConnections = 1
@@ -104,11 +105,13 @@ class TypeAheadTests(PersistenceTestCase):
         self.assertIn(b"*** Welcome, alice!", self.type(first, t1, "sesame\r\n"))
         del self.lobby.events[:]
         proto, t = self.terminal()
-        self.assertEqual(
-            self.type(proto, t, "alice\r\nsesame\r\n"),
-            b"*** Sorry, that nickname is already taken.\r\n" + ignored(1) + PROMPT,
+        told = self.type(proto, t, "alice\r\nsesame\r\n")
+        self.assertIn(
+            b"*** Sorry, that account is signed in from 1 connection, the most it may have", told
         )
+        self.assertTrue(told.endswith(PROMPT))
         self.assertNobodyArrived("sesame")
+        self.assertIsNone(proto.nick)
 
     def test_typedWhileChecked(self) -> None:
         """
