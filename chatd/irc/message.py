@@ -10,6 +10,7 @@ L{parse} already decoded, one whole line at a time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from chatd.core.text import ircSafe
@@ -19,6 +20,9 @@ MAX_LINE = 512
 
 #: IRCv3 message-tags: the client's tag section may be this long.
 MAX_CLIENT_TAGS = 4094
+
+#: A tag's name: a client-only C{+}, an optional vendor, the key (IRCv3 message-tags).
+_TAG_NAME = re.compile(r"\+?(?:[A-Za-z0-9.-]+/)?[A-Za-z0-9-]+\Z")
 
 _TAG_UNESCAPE = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
 _TAG_ESCAPE = {";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"}
@@ -64,9 +68,11 @@ def unescapeTagValue(value: str) -> str:
 
 def escapeTagValue(value: str) -> str:
     """
-    Escape a tag value so it survives in a tag section.
+    Escape a tag value so it survives in a tag section; a control
+    character no escape can carry (NUL, BEL...) is dropped, so that nothing
+    turns it into the space that would end the section.
     """
-    return "".join(_TAG_ESCAPE.get(ch, ch) for ch in value)
+    return "".join(_TAG_ESCAPE.get(ch, ch) for ch in value if ch >= " " or ch in "\r\n")
 
 
 def parseTags(section: str) -> dict[str, str]:
@@ -79,7 +85,8 @@ def parseTags(section: str) -> dict[str, str]:
         if not item:
             continue
         name, _, value = item.partition("=")
-        tags[name] = unescapeTagValue(value)
+        if _TAG_NAME.match(name):  # anything else is no tag: dropped
+            tags[name] = unescapeTagValue(value)
     return tags
 
 

@@ -775,6 +775,28 @@ class MessageTagTests(ChannelTestCase):
         self.assertEqual(echo.tags, got.tags)
         self.assertEqual(got.tags["+x"], "y")
 
+    def test_tagCannotForgeALine(self) -> None:
+        """
+        A NUL in a client tag's value (or name) cannot become the space that
+        ends the tag section: the member gets one line, the sender's, not
+        a message forged in someone else's name after the tags.
+        """
+        alice, ta = self.joined("alice", caps="message-tags")
+        bob, tb = self.joined("bob", caps="message-tags")
+        self.read(ta)
+        forged = ":teacher!teacher@irc.chatd PRIVMSG #lobby :Class is cancelled".replace(" ", "\0")
+        self.send(bob, tb, f"@+t=a\0{forged};+k\0ey=v TAGMSG #lobby")
+        self.send(bob, tb, "@+draft/reply=a\0b PRIVMSG #lobby :hello")
+        lines = self.read(ta).splitlines()
+        self.assertEqual(len(lines), 2)
+        tagged, said = self.messages("\r\n".join(lines) + "\r\n")
+        self.assertEqual((tagged.prefix or "").split("!")[0], "bob")
+        self.assertEqual((tagged.command, tagged.params), ("TAGMSG", ["#lobby"]))
+        self.assertNotIn("+k\0ey", tagged.tags)
+        self.assertNotIn("\0", lines[0])
+        self.assertEqual((said.command, said.params), ("PRIVMSG", ["#lobby", "hello"]))
+        self.assertEqual(said.tags["+draft/reply"], "ab")
+
     def test_tagmsg(self) -> None:
         """
         TAGMSG reaches message-tags clients only, with the sender's echo;
