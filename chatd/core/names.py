@@ -43,7 +43,6 @@ CHANNEL_PREFIX = "#"
 RESERVED_NAMES = ("NickServ",)
 
 _PRESERVED = get_profile("UsernameCasePreserved")
-_MAPPED = get_profile("UsernameCaseMapped")
 
 
 def normalize(name: str) -> str:
@@ -167,7 +166,7 @@ def _asciiKeys() -> dict[int, str]:
     login's name costs a C{str.translate}, not the PRECIS and skeleton
     passes.
     """
-    return {code: computeKey(chr(code)) for code in range(128)}
+    return {code: _asciiKey(chr(code)) for code in range(128)}
 
 
 @lru_cache(maxsize=16384)
@@ -177,16 +176,15 @@ def key(name: str) -> str:
     C{ａｌｉｃｅ}, C{𝐚𝐥𝐢𝐜𝐞}, C{aⅼice} and C{alıce} are one; so are C{Tina}
     and C{Тina} (a Cyrillic capital Te), and C{тina} with its small letter.
 
-    The PRECIS C{UsernameCaseMapped} form (NFKC and case folding for a name
-    PRECIS refuses, so that a lookup or a ban still finds its look-alike),
-    then its skeleton.  The skeleton is case-sensitive (C{I} and C{l} share
-    a prototype, C{i} does not; C{Т} has C{T} for its look-alike, C{т}
-    none) while names are not, so the skeleton is also taken of the
-    upper-cased name, first, and of the upper-cased result: C{troII}, C{troll}
-    and C{troii} are one key, and so are C{alice} and C{allce}.  Accents and
-    other combining marks are dropped as well: C{Gеnéral} (a Cyrillic e
-    without its accent), C{General} and C{Général} are one room, and
-    C{Zoe} cannot pass for C{Zoë}.
+    Each character as it reads, case as typed (L{_readAs}): its UTS #39
+    look-alike when that is Latin (C{г} is C{r}, C{ν} is C{v}, C{Т} is
+    C{T}), else its capital's (C{т} as C{Т}), then case folded.  On ASCII,
+    case never matters: C{troII}, C{troll} and C{troii} are one key, and
+    so are C{alice} and C{allce}.  Accents and other combining marks are
+    dropped as well: C{Gеnéral} (a Cyrillic e without its accent),
+    C{General} and C{Général} are one room, and C{Zoe} cannot pass for
+    C{Zoë}.  A capital and its small letter of another script may be two
+    keys when they look like two Latin letters (C{Ν} is C{N}, C{ν} C{v}).
     """
     if name.isascii():
         return name.translate(_asciiKeys())
@@ -210,16 +208,48 @@ def distinct(names: Iterable[str]) -> list[str]:
 def computeKey(name: str) -> str:
     """
     L{key} computed step by step, for any text, without its cache and its
-    ASCII shortcut.
+    ASCII shortcut: each character as it reads (L{_readAs}), case folded,
+    without marks, until nothing changes (a fold can make a new look-alike).
     """
     try:
-        current = _MAPPED.enforce(name)
+        current = _PRESERVED.enforce(name)  # the case as typed: a capital reads as itself
     except UnicodeError:
-        current = unicodedata.normalize("NFKC", name).casefold()
+        current = unicodedata.normalize("NFKC", name)
     current = "".join(ch for ch in current if not _isIgnorable(ch))
-    for _ in range(6):  # until a fixed point: a fold can make a new look-alike
-        # The capital's look-alike first (Т, М, Β read T, M, B; their small
-        # letters have none), then the small letters' and the capitals' again.
+    for _ in range(6):
+        folded = "".join(map(_readAs, unicodedata.normalize("NFD", current))).casefold()
+        folded = unicodedata.normalize("NFKC", _withoutMarks(folded))
+        if folded == current:
+            break
+        current = folded
+    return current
+
+
+def _readAs(ch: str) -> str:
+    """
+    What C{ch} reads as in a name: an ASCII character's key
+    (L{_asciiKeys}); else the Latin letters its look-alike is (UTS #39,
+    C{г} is C{r}, C{σ} is C{o}, C{Т} is C{T}), or else its capital's (a
+    small letter that has none of its own: C{т} as C{Т}); else its own
+    look-alike, or its capital's when it has none.
+    """
+    if ch.isascii():
+        return ch.translate(_asciiKeys())
+    own, capitals = skeleton(ch), skeleton(ch.upper())
+    for looks in (own, capitals):
+        if _withoutMarks(looks).isascii():
+            return _withoutMarks(looks).translate(_asciiKeys())
+    return capitals if own == ch else own  # (λ reads as ʌ, as its capital)
+
+
+def _asciiKey(ch: str) -> str:
+    """
+    An ASCII character's key: its look-alike and its capital's, case
+    folded, so that case never matters (C{I}, C{l}, C{1}, C{i} and C{|}
+    are one; C{m} is C{rn}).
+    """
+    current = ch.casefold()
+    for _ in range(6):
         folded = skeleton(current.upper()).casefold()
         folded = skeleton(skeleton(folded).casefold().upper()).casefold()
         folded = unicodedata.normalize("NFKC", _withoutMarks(folded))

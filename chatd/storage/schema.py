@@ -229,6 +229,10 @@ MIGRATIONS: list[list[Statement]] = [
     # that looks like a Latin one (Cyrillic Т, М, В) is now the Latin letter,
     # as its small letter is; look-alikes are merged as in 6.
     [rekeyAll],
+    # 19: name keys again: each character as it reads, its own look-alike
+    # first (Cyrillic г is r, Greek σ is o, ν is v), its capital's only
+    # when it has none; look-alikes are merged as in 6.
+    [rekeyAll],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

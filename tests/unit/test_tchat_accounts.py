@@ -57,6 +57,21 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertTrue(reply.startswith(b"srv: OKAY!\nsrv: NOTICE "), reply)
         self.assertIn("Général".encode(), reply)
 
+    def test_smallLookAlikesAreTheName(self) -> None:
+        """
+        A name written with small letters of other scripts that read as the
+        registered one's (Cyrillic г, Greek σ and ν) needs its password,
+        and a look-alike group of an existing one is that group.
+        """
+        self.registered("teacher", "sesame")
+        other, to = connect(self.factory, self.clock)
+        output(to, self.clock)
+        for lookalike in ("teache\u0433", "te\u03bdcher".replace("\u03bd", "a"), "TEACHE\u0433"):
+            self.assertEqual(self.send(other, to, f"clt: LOGIN {lookalike}"), b"srv: ERROR 22\n")
+        self.assertTrue(self.send(other, to, "clt: LOGIN pupil").startswith(b"srv: OKAY!"))
+        self.assertEqual(self.send(other, to, "clt: CREAT soup"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(other, to, "clt: CREAT s\u03c3up"), b"srv: ERROR 33\n")
+
     def test_backInAGuestsGroup(self) -> None:
         """
         A registered user who entered a guest's group (never stored) and

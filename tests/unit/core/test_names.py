@@ -130,6 +130,27 @@ class NameRuleTests(SynchronousTestCase):
             self.assertEqual(key(lookalike), key(name), lookalike)
         self.assertEqual(key("Маша"), key("маша"))
 
+    def test_smallLettersReadAsThemselves(self) -> None:
+        """
+        A small letter is the Latin letter it looks like even when its
+        capital looks like another one or none (Cyrillic г is r though Г
+        is not, Greek ν is v though Ν is N): C{teacheг}, C{гover},
+        C{roνer}, C{rσver} and C{lσbby} are taken names.
+        """
+        for lookalike, name in [
+            ("teache\u0433", "teacher"),
+            ("\u0433over", "rover"),
+            ("ro\u03bder", "rover"),
+            ("r\u03c3ver", "rover"),
+            ("l\u03c3bby", "lobby"),
+            ("\u03c5ser", "user"),
+            ("\u057cick", "nick"),
+            ("\u01bdam", "sam"),
+            ("\u039dOAH", "noah"),
+            ("\u0397ELEN", "helen"),
+        ]:
+            self.assertEqual(key(lookalike), key(name), lookalike)
+
     def test_displayForm(self) -> None:
         """
         The displayed name is the PRECIS form of what was typed: fullwidth
