@@ -32,7 +32,7 @@ def recordFounder(room: Room, account: str | None) -> None:
         room.settings.founder = account
 
 
-def enteredAsFounder(room: Room, nick: str, account: str | None, now: int) -> RoomChange | None:
+def enteredAsFounder(room: Room, nick: str, account: str | None, now: float) -> RoomChange | None:
     """
     C{nick} (proven C{account}) has just entered C{room}: its founder is
     made an operator; the change to tell the members, or C{None}.

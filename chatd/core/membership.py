@@ -204,7 +204,7 @@ class Membership:
         if self.service.observer is not None and not remote:
             self.service.observer.entered(participant, target.name)
         account = None if remote else self.service.provenAccount(participant)
-        opped = enteredAsFounder(target, nick, account, self.service.now())
+        opped = enteredAsFounder(target, nick, account, self.service.clock.seconds())
         if opped is not None:  # what it is shown of the room shows it an operator
             self.service.roomOps.tellRoom(target, opped, participant)
 

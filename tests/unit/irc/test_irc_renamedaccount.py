@@ -159,3 +159,21 @@ class RenamedAccountTests(IRCStoreTestCase):
         self.send(emma, te, "NICK emy")
         names = self.only(self.send(emma, te, "JOIN #founded"), "353")
         self.assertEqual(names.params[-1], "@emy")
+
+    def test_founderOpTimedWithItsJoin(self) -> None:
+        """
+        The operator status a founder gets on entering its room is stamped
+        to the millisecond, as its C{JOIN} is, so it does not sort before it.
+        """
+        emma, te = self.signedIn()
+        self.send(emma, te, "JOIN #founded")
+        watcher, tw = self.client()
+        self.send(watcher, tw, "CAP REQ server-time", "NICK watch", "USER w 0 * :W", "CAP END")
+        self.send(watcher, tw, "JOIN #founded")
+        self.send(emma, te, "PART #founded")
+        self.clock.advance(0.291)
+        self.send(emma, te, "JOIN #founded")
+        seen = self.send(watcher, tw)
+        join, mode = self.only(seen, "JOIN"), self.only(seen, "MODE")
+        self.assertEqual(mode.tags["time"], join.tags["time"])
+        self.assertFalse(mode.tags["time"].endswith(".000Z"), mode.tags["time"])
