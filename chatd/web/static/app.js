@@ -11,6 +11,7 @@ import { wireSearch } from "./search.js";
 import { loadSettings, wireSettings } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
 import { unsure, sentAfterAll, notSentAfterAll } from "./unsure.js";
+import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -159,6 +160,7 @@ function show(key) {
   if (!convo) return;
   const previous = currentConvo();
   if (previous && previous !== convo) dropMarker(previous);
+  switchDraft(previous, convo);
   state.current = key;
   convo.unread = 0;
   $("log").replaceChildren(convo.log);
@@ -355,6 +357,7 @@ function forget(convo) {
   if (state.current === convo.key) {
     state.current = null;
     $("log").replaceChildren();
+    dropDraft();
   }
   renderHeader();
   renderConvos();
@@ -538,9 +541,14 @@ $("send-form").addEventListener("submit", (event) => {
   }
   const convo = currentConvo();
   if (!convo) return showError("Pick a room or a person first.");
+  const line = sending(convo, text);  // out of the box: typing on is safe, a second Enter sends nothing
   say(convo, text.startsWith("//") ? text.slice(1) : text, false, false, text).then(
-    () => { box.value = ""; },
-    (error) => { if (!error.unsure) complain(error); });  // the log says what became of it
+    () => line.remove(),
+    (error) => {
+      line.remove();
+      putBack(convo, text);
+      if (!error.unsure) complain(error);  // unsure: the log says what became of it
+    });
 });
 
 $("text").addEventListener("keydown", (event) => {
