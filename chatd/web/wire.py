@@ -245,9 +245,9 @@ def encodeRedaction(event: Redaction) -> bytes:
     return dumps(message)
 
 
-def historyEntry(event: RoomMessage) -> dict[str, Any]:
+def historyEntry(event: RoomMessage | PrivateMessage) -> dict[str, Any]:
     """
-    One stored room message inside a C{history} reply.
+    One stored message (a room's, or a private one) inside a C{history} reply.
     """
     return markAction(
         {
