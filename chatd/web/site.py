@@ -49,6 +49,7 @@ _STATIC = {
             "convos",
             "keys",
             "log",
+            "menu",
             "net",
             "reads",
             "redact",

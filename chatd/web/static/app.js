@@ -6,6 +6,7 @@ import { connect, request } from "./net.js";
 import { addMessage, addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { askPermission, updateTitle } from "./alerts.js";
 import { wireKeys } from "./keys.js";
+import { closeMenu, wireMenu } from "./menu.js";
 import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
 import { loadSettings, wireSettings } from "./settings.js";
@@ -89,7 +90,7 @@ const events = {
   redacted(m) { redacted(m); },
   bye(m) {  // shown until the next login (a kick's stays: no automatic one follows)
     state.bye = showError("Disconnected by the server: " + m.text, true);
-    if (m.code === 26 || m.code === 27) {  // kicked or killed: the person decides to come back
+    if ([24, 26, 27].includes(m.code)) {  // banned, kicked or killed: the person decides to come back
       state.reconnect = false;
       state.wanted = null;
     }
@@ -221,6 +222,7 @@ function login(nick, password, again) {
     setMe(reply.nick);
     $("login-view").hidden = true;
     $("chat-view").hidden = false;
+    $("sign-out").hidden = false;
     refreshRooms();
     loadMarkers(renderConvos);
     loadSettings();
@@ -395,6 +397,11 @@ function say(convo, text, action = false, retried = false, typed = "") {
   });
 }
 
+// A name as the page shows it (#room, @person) or bare: the service's name.
+function bare(name, sign) {
+  return name && name.startsWith(sign) ? name.slice(1) : name;
+}
+
 // The messages before the first one shown (history "before" its msgid).
 const OLDER_PAGE = 50;
 
@@ -413,7 +420,22 @@ function loadOlder() {
   }, () => { convo.loading = false; convo.olderDone = true; renderHeader(); });
 }
 
-const HELP = "try /msg, /me, /topic, /join, /create, /leave, /nick, /register, /kick, /kill";
+// What /help says: every command of the message box.
+const HELP = [
+  "Commands:",
+  "/msg nick text \u2014 a private message",
+  "/me text \u2014 an action (* you text)",
+  "/join room [key] \u2014 go into a room",
+  "/create room \u2014 make a room and go in",
+  "/leave \u2014 leave the room shown",
+  "/topic text \u2014 set the room's topic",
+  "/nick name \u2014 take another nickname",
+  "/register password \u2014 protect your nickname with a password",
+  "/kick nick [reason] \u2014 take someone out of a room you run",
+  "/kill nick [reason] \u2014 end someone's session (chatd operators)",
+  "/quit or /logout \u2014 sign out",
+  "//text \u2014 a message that starts with /",
+].join("\n");
 
 function command(text) {
   const [verb, ...rest] = text.slice(1).split(" ");
@@ -423,7 +445,7 @@ function command(text) {
     case "msg": {
       const space = arg.indexOf(" ");
       if (space < 0) return showError("Usage: /msg nick message");
-      const target = privateConvo(arg.slice(0, space));
+      const target = privateConvo(bare(arg.slice(0, space), "@"));
       say(target, arg.slice(space + 1)).then(() => show(target.key), complain);
       return;
     }
@@ -436,21 +458,21 @@ function command(text) {
       return request("topic", { room: convo.name, topic: arg }).catch(complain);
     case "join": {
       const [room, key] = arg.split(/\s+/);
-      return join(room, undefined, true, key);
+      return join(bare(room, "#"), undefined, true, key);
     }
-    case "create": return create(arg);
+    case "create": return create(bare(arg, "#"));
     case "nick": return request("nick", { nick: arg }).then((r) => setMe(r.nick), complain);
     case "kick": {  // out of the room shown (its operators), as IRC's KICK
       const [who, ...why] = arg.split(" ");
       if (!convo || convo.kind !== "room" || !convo.joined) {
         return showError("Usage: /kick nick [reason], in a room you run (/kill ends a session).");
       }
-      return request("kick", { room: convo.name, nick: who, reason: why.join(" ") })
+      return request("kick", { room: convo.name, nick: bare(who, "@"), reason: why.join(" ") })
         .catch(complain);
     }
     case "kill": {  // a chatd operator ends someone's session
       const [who, ...why] = arg.split(" ");
-      return request("kick", { nick: who, reason: why.join(" ") }).then(
+      return request("kick", { nick: bare(who, "@"), reason: why.join(" ") }).then(
         (r) => showNotice(r.nick + " was disconnected."), complain);
     }
     case "register":
@@ -464,8 +486,11 @@ function command(text) {
     case "leave":
       if (convo && convo.kind === "room") leave(convo);
       return;
+    case "help": return showNotice(HELP);
+    case "quit":
+    case "logout": return signOut();
     default:
-      showError("Unknown command /" + verb + " (" + HELP + ")");
+      showError("Unknown command /" + verb + " (/help lists them)");
   }
 }
 
@@ -485,11 +510,6 @@ function create(name) {
   });
 }
 
-function closeMenu() {
-  document.body.classList.remove("menu-open");
-  $("menu").setAttribute("aria-expanded", "false");
-}
-
 // ---- wiring ----------------------------------------------------------------
 
 const handlers = {
@@ -500,14 +520,41 @@ const handlers = {
   },
   closed() {
     if (state.reconnect) return true;
-    state.convos.clear();
-    state.current = null;
-    updateTitle();
-    $("login-view").hidden = false;
-    $("chat-view").hidden = true;
+    backToLogin();
     return false;
   },
 };
+
+// The session is over for good (signed out, kicked, banned): the login
+// form, and nothing of the conversations left on the page.
+function backToLogin() {
+  state.convos.clear();
+  state.current = null;
+  state.rooms = [];
+  $("log").replaceChildren();
+  dropDraft();
+  renderHeader();
+  renderConvos();
+  renderMembers();
+  updateTitle();
+  $("sign-out").hidden = true;
+  $("login-view").hidden = false;
+  $("chat-view").hidden = true;
+}
+
+// Sign out: the session's connection closes and the page forgets the login
+// it kept for reconnecting (the password too); a new connection waits for
+// the next login.
+function signOut() {
+  state.wanted = null;
+  $("password").value = "";
+  const ended = state.ws;
+  if (ended) ended.close();
+  setMe(null);
+  backToLogin();
+  connect(handlers);  // the old socket's close is then no news (net.js lost)
+  $("nick").focus();
+}
 
 $("login-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -525,7 +572,7 @@ $("login-form").addEventListener("submit", (event) => {
 
 $("create-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const name = $("new-room").value.trim();
+  const name = bare($("new-room").value.trim(), "#");
   if (name) create(name).then((done) => { if (done) $("new-room").value = ""; });
 });
 
@@ -558,6 +605,8 @@ $("text").addEventListener("keydown", (event) => {
   }
 });
 
+$("sign-out").addEventListener("click", signOut);
+
 $("leave").addEventListener("click", () => {
   const convo = currentConvo();
   if (convo && convo.kind === "room") leave(convo);
@@ -572,11 +621,6 @@ $("edit-topic").addEventListener("click", () => {
   const convo = currentConvo();
   $("text").value = "/topic " + ((convo && convo.topic) || "");
   $("text").focus();
-});
-
-$("menu").addEventListener("click", () => {
-  const open = document.body.classList.toggle("menu-open");
-  $("menu").setAttribute("aria-expanded", String(open));
 });
 
 // Older history only when the reader scrolls up to the top of a full log: not when
@@ -609,6 +653,7 @@ window.addEventListener("focus", () => readNow(currentConvo()));
 actions.show = show;
 actions.join = join;
 wireKeys(show);
+wireMenu();
 wireSearch();
 wireSettings();
 
