@@ -9,7 +9,7 @@ import { wireKeys } from "./keys.js";
 import { closeMenu, wireMenu } from "./menu.js";
 import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
-import { loadSettings, wireSettings } from "./settings.js";
+import { loadSettings, wireSettings, alwaysOnElsewhere } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
 import { unsure, sentAfterAll, notSentAfterAll } from "./unsure.js";
 import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
@@ -77,6 +77,7 @@ const events = {
     renderMembers();
   },
   notice(m) {  // about a room (its topic, its modes): in that room's log
+    if (m.alwaysOn !== undefined) alwaysOnElsewhere(m.alwaysOn);
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
     if (!convo) return showNotice(m.text);
     addEvent(convo, "notice", m.text, m.time);
