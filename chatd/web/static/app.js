@@ -223,7 +223,6 @@ function login(nick, password, again) {
     setMe(reply.nick);
     $("login-view").hidden = true;
     $("chat-view").hidden = false;
-    $("sign-out").hidden = false;
     refreshRooms();
     loadMarkers(renderConvos);
     loadSettings();
@@ -538,7 +537,6 @@ function backToLogin() {
   renderConvos();
   renderMembers();
   updateTitle();
-  $("sign-out").hidden = true;
   $("login-view").hidden = false;
   $("chat-view").hidden = true;
 }
