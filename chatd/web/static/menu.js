@@ -1,6 +1,6 @@
 // chatd web client: the phone's menu (☰), the sidebar shown over the
 // conversation on a narrow screen.  Its button says when something is
-// unread elsewhere (a badge, and its label for screen readers); the menu
+// unread elsewhere (a badge, and its name for screen readers); the menu
 // closes on Escape or on a tap outside it.
 import { $, el } from "./state.js";
 
@@ -19,7 +19,7 @@ export function closeMenu() {
 export function markMenu(unread) {
   const menu = $("menu");
   const label = unread ? LABEL + " (" + unread + " unread)" : LABEL;
-  menu.setAttribute("aria-label", label);
+  $("menu-label").textContent = label;  // its name, for screen readers
   menu.title = label;
   let badge = menu.querySelector(".badge");
   if (!unread) {
@@ -28,7 +28,7 @@ export function markMenu(unread) {
   }
   if (!badge) {
     badge = el("span", "badge");
-    badge.setAttribute("aria-hidden", "true");  // the label says it
+    badge.setAttribute("aria-hidden", "true");  // its name says it
     menu.appendChild(badge);
   }
   badge.textContent = unread > 99 ? "99+" : String(unread);
