@@ -31,7 +31,8 @@ from twisted.logger import Logger
 
 from chatd.core import errors
 from chatd.core.absent import AWAY_TEXT, Absent
-from chatd.core.events import Notice
+from chatd.core.delivery import connectionsOf
+from chatd.core.events import AlwaysOnChange, Notice
 from chatd.core.interfaces import maybeCall
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
@@ -107,9 +108,20 @@ class AlwaysOn:
         def stored(ignored: None) -> bool:
             self.adopt(nick, on)
             self.persistence.changed("alwayson", u=nick, on=on)  # the other nodes' copies
+            self._tellOthers(participant, on)
             return on
 
         return d.addCallback(stored)
+
+    def _tellOthers(self, participant: IParticipant, on: bool) -> None:
+        """
+        The person's other connections (a phone, an IRC client) hear of the
+        new setting, so that none shows the old one.
+        """
+        change = AlwaysOnChange(on, self.service.clock.seconds())
+        for connection in connectionsOf(self.service.people.personOf(participant)):
+            if connection is not participant:
+                connection.notice(change)
 
     def adopt(self, nick: str, on: bool) -> None:
         """

@@ -318,6 +318,22 @@ class OperatorRightsEnded(Notice):
     __slots__ = ()
 
 
+class AlwaysOnChange(Notice):
+    """
+    The recipient's account was made always on (C{on}), or not, from
+    another of its connections: a L{Notice} whose C{text} says so, which
+    front-ends with a setting of their own (IRC's C{ALWAYSON}, the web
+    page's box) show as that.
+    """
+
+    __slots__ = ("on",)
+
+    def __init__(self, on: bool, when: float) -> None:
+        state = "on: you stay in your rooms" if on else "off: you leave your rooms"
+        super().__init__(f"always on is now {state} when your last connection closes", when)
+        self.on = on
+
+
 class Redaction(Event):
     """
     C{by} deleted the message C{msgid} that C{sender} said in C{room}, or

@@ -18,6 +18,7 @@ from chatd.core.errors import ChatError
 from chatd.core.events import (
     KICK,
     QUIT,
+    AlwaysOnChange,
     Invitation,
     Membership,
     Notice,
@@ -33,6 +34,7 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.core.status import StatusChange
+from chatd.irc.alwayson import SAID
 from chatd.irc.batch import sendHistory
 from chatd.irc.channels import syncChannels, unshow
 from chatd.irc.connection import IRCConnection
@@ -295,6 +297,11 @@ class IRCProtocol(IRCConnection):
             return
         if isinstance(event, Wallops):
             self.sendText("WALLOPS", (), event.message, self.wire.hostmask(event.by))
+            return
+        if isinstance(event, AlwaysOnChange):  # as ALWAYSON answers its own change
+            self.sendMessage(
+                "NOTE", "ALWAYSON", "ON" if event.on else "OFF", SAID[event.on], trailing=True
+            )
             return
         tags = {"time": serverTime(event.moment)} if "server-time" in self.caps else None
         if isinstance(event, Invitation):

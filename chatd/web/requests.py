@@ -16,19 +16,18 @@ from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
 from chatd.core.alwayson import alwaysOnOf
-from chatd.core.chathistory import BEFORE, HistoryQuery, Selector
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
 from chatd.core.interfaces import maybeCall
-from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY, MAX_SEARCH_RESULTS, SEARCH_RESULTS
+from chatd.core.limits import MAX_SEARCH_RESULTS, SEARCH_RESULTS
 from chatd.core.redaction import redact as redactMessage
 from chatd.core.search import Found
 from chatd.core.search import search as searchHistory
 from chatd.core.status import awayOf
 from chatd.core.text import plain
 from chatd.lines.paced import pagesFor
-from chatd.web import readmarks, replay, wire
+from chatd.web import history, readmarks, replay, wire
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -137,47 +136,6 @@ def _membersOf(web: WebParticipant, room: str) -> Reply:
         "members": [nick for nick, _ in statuses],
         "status": {nick: status for nick, status in statuses if status},
     }
-
-
-def history(web: WebParticipant, request: dict[str, Any]) -> Any:
-    """
-    Stored messages of a room the user is in, oldest first; with C{before}
-    (a message id), those before that message (the core's history window,
-    as IRC's C{CHATHISTORY BEFORE}), for a page that scrolls back.  Until
-    the service keeps history (C{service.history}), the list is empty.
-    """
-    room = _text(request, "room")
-    limit = request.get("limit")
-    if limit is not None and (
-        not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_HISTORY
-    ):
-        raise InvalidArgument(f"'limit' must be a whole number from 1 to {MAX_HISTORY}")
-    before = request.get("before")
-    if before is not None and (not isinstance(before, str) or not before):
-        raise InvalidArgument("'before' must be a message id (a string)")
-    web.service.members(web, room)  # only members may read it
-    notKept: Reply = {"room": room, "messages": [], "stored": False}
-    # service.history comes with message storage; a service without a
-    # store refuses it with NotPermitted.
-    history = getattr(web.service, "history", None)
-    if history is None:
-        return notKept
-
-    def stored(events: list[RoomMessage | PrivateMessage]) -> wire.Paged:
-        found = [e for e in events if isinstance(e, RoomMessage)]
-        pages = ([wire.historyEntry(e) for e in page] for page in pagesFor(web.outbox, found))
-        return wire.Paged({"room": room, "stored": True}, "messages", pages)
-
-    def refused(failure: Failure) -> Reply:
-        failure.trap(NotPermitted)
-        return notKept
-
-    if before is None:
-        return maybeDeferred(history, web, room, limit).addCallbacks(stored, refused)
-    query = HistoryQuery(BEFORE, Selector(msgid=before), limit or HISTORY_COUNT)
-    return maybeDeferred(web.service.historyWindow, web, room, True, query).addCallbacks(
-        stored, refused
-    )
 
 
 def search(web: WebParticipant, request: dict[str, Any]) -> Any:
@@ -381,7 +339,7 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "join": join,
     "leave": leave,
     "members": members,
-    "history": history,
+    "history": history.history,
     "register": register,
     "search": search,
     "say": say,

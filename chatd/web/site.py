@@ -45,9 +45,11 @@ _STATIC = {
         f"{name}.js".encode("ascii"): (f"{name}.js", "text/javascript; charset=utf-8")
         for name in (
             "alerts",
+            "compose",
             "convos",
             "keys",
             "log",
+            "menu",
             "net",
             "reads",
             "redact",

@@ -21,6 +21,7 @@ from typing import Any
 from chatd.core.errors import ChatError
 from chatd.core.events import (
     KICK,
+    AlwaysOnChange,
     Membership,
     Notice,
     PrivateMessage,
@@ -222,6 +223,8 @@ def encodeRename(event: Rename) -> bytes:
 def encodeNotice(event: Notice) -> bytes:
     text = "\n".join(plain(line) for line in textLines(event.text))
     message: dict[str, Any] = {"type": "notice", "text": text, "time": event.when}
+    if isinstance(event, AlwaysOnChange):  # the page's "Always on" box follows it
+        message["alwaysOn"] = event.on
     if isinstance(event, RoomChange):  # the page files it under the room
         message.update(room=event.room, by=event.by)
         if event.topic is not None:  # shown in the room's header too
@@ -245,9 +248,9 @@ def encodeRedaction(event: Redaction) -> bytes:
     return dumps(message)
 
 
-def historyEntry(event: RoomMessage) -> dict[str, Any]:
+def historyEntry(event: RoomMessage | PrivateMessage) -> dict[str, Any]:
     """
-    One stored room message inside a C{history} reply.
+    One stored message (a room's, or a private one) inside a C{history} reply.
     """
     return markAction(
         {

@@ -111,3 +111,28 @@ def test_boxChangesTheAccount(daemon: Daemon, theme: str) -> None:
         assert ircSetting(daemon, nick, "sesame-dana") == "OFF"
     finally:
         page.quit()
+
+
+def test_changedOnAnotherDevice(daemon: Daemon) -> None:
+    """
+    The account's IRC client turns always on off, then on: the page's box
+    follows; the page ticks it, and the IRC client is told.
+    """
+    register(daemon, "erin", "sesame-erin")
+    page = Browser(pageURL(daemon))
+    irc = IrcClient(daemon.ports["IRCFactory"], "erin", "sesame-erin")
+    try:
+        page.login("erin", "sesame-erin")
+        page.shown("#always-on")
+        irc.send("ALWAYSON ON")
+        irc.expect("NOTE ALWAYSON ON")
+        page.wait(lambda: page.driver.execute_script(CHECKED) is True)
+        irc.send("ALWAYSON OFF")
+        irc.expect("NOTE ALWAYSON OFF")
+        page.wait(lambda: page.driver.execute_script(CHECKED) is False)
+        page.click("#always-on")
+        assert irc.expect("NOTE ALWAYSON").split()[3] == "ON"
+    finally:
+        irc.send("QUIT")
+        irc.close()
+        page.quit()

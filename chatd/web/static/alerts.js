@@ -1,6 +1,7 @@
 // chatd web client: mentions of my nickname, browser notifications, the
 // unread count in the tab's title.
 import { state } from "./state.js";
+import { markMenu } from "./menu.js";
 
 function escaped(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -33,9 +34,11 @@ export function notify(title, body, seen) {
   } catch (e) { /* e.g. a phone browser that only notifies from a service worker */ }
 }
 
-// The tab's title: the number of unread messages, then the page's name.
+// The tab's title: the number of unread messages, then the page's name;
+// the phone's menu button shows it too.
 export function updateTitle() {
   let unread = 0;
   for (const convo of state.convos.values()) unread += convo.unread;
   document.title = unread ? "(" + unread + ") chatd" : "chatd";
+  markMenu(unread);
 }

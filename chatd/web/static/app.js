@@ -6,11 +6,13 @@ import { connect, request } from "./net.js";
 import { addMessage, addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { askPermission, updateTitle } from "./alerts.js";
 import { wireKeys } from "./keys.js";
+import { closeMenu, wireMenu } from "./menu.js";
 import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
-import { loadSettings, wireSettings } from "./settings.js";
+import { loadSettings, wireSettings, alwaysOnElsewhere } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
 import { unsure, sentAfterAll, notSentAfterAll } from "./unsure.js";
+import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -75,6 +77,7 @@ const events = {
     renderMembers();
   },
   notice(m) {  // about a room (its topic, its modes): in that room's log
+    if (m.alwaysOn !== undefined) alwaysOnElsewhere(m.alwaysOn);
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
     if (!convo) return showNotice(m.text);
     addEvent(convo, "notice", m.text, m.time);
@@ -88,7 +91,7 @@ const events = {
   redacted(m) { redacted(m); },
   bye(m) {  // shown until the next login (a kick's stays: no automatic one follows)
     state.bye = showError("Disconnected by the server: " + m.text, true);
-    if (m.code === 26 || m.code === 27) {  // kicked or killed: the person decides to come back
+    if ([24, 26, 27].includes(m.code)) {  // banned, kicked or killed: the person decides to come back
       state.reconnect = false;
       state.wanted = null;
     }
@@ -159,6 +162,7 @@ function show(key) {
   if (!convo) return;
   const previous = currentConvo();
   if (previous && previous !== convo) dropMarker(previous);
+  switchDraft(previous, convo);
   state.current = key;
   convo.unread = 0;
   $("log").replaceChildren(convo.log);
@@ -355,6 +359,7 @@ function forget(convo) {
   if (state.current === convo.key) {
     state.current = null;
     $("log").replaceChildren();
+    dropDraft();
   }
   renderHeader();
   renderConvos();
@@ -392,6 +397,11 @@ function say(convo, text, action = false, retried = false, typed = "") {
   });
 }
 
+// A name as the page shows it (#room, @person) or bare: the service's name.
+function bare(name, sign) {
+  return name && name.startsWith(sign) ? name.slice(1) : name;
+}
+
 // The messages before the first one shown (history "before" its msgid).
 const OLDER_PAGE = 50;
 
@@ -410,7 +420,22 @@ function loadOlder() {
   }, () => { convo.loading = false; convo.olderDone = true; renderHeader(); });
 }
 
-const HELP = "try /msg, /me, /topic, /join, /create, /leave, /nick, /register, /kick, /kill";
+// What /help says: every command of the message box.
+const HELP = [
+  "Commands:",
+  "/msg nick text \u2014 a private message",
+  "/me text \u2014 an action (* you text)",
+  "/join room [key] \u2014 go into a room",
+  "/create room \u2014 make a room and go in",
+  "/leave \u2014 leave the room shown",
+  "/topic text \u2014 set the room's topic",
+  "/nick name \u2014 take another nickname",
+  "/register password \u2014 protect your nickname with a password",
+  "/kick nick [reason] \u2014 take someone out of a room you run",
+  "/kill nick [reason] \u2014 end someone's session (chatd operators)",
+  "/quit or /logout \u2014 sign out",
+  "//text \u2014 a message that starts with /",
+].join("\n");
 
 function command(text) {
   const [verb, ...rest] = text.slice(1).split(" ");
@@ -420,7 +445,7 @@ function command(text) {
     case "msg": {
       const space = arg.indexOf(" ");
       if (space < 0) return showError("Usage: /msg nick message");
-      const target = privateConvo(arg.slice(0, space));
+      const target = privateConvo(bare(arg.slice(0, space), "@"));
       say(target, arg.slice(space + 1)).then(() => show(target.key), complain);
       return;
     }
@@ -433,21 +458,21 @@ function command(text) {
       return request("topic", { room: convo.name, topic: arg }).catch(complain);
     case "join": {
       const [room, key] = arg.split(/\s+/);
-      return join(room, undefined, true, key);
+      return join(bare(room, "#"), undefined, true, key);
     }
-    case "create": return create(arg);
+    case "create": return create(bare(arg, "#"));
     case "nick": return request("nick", { nick: arg }).then((r) => setMe(r.nick), complain);
     case "kick": {  // out of the room shown (its operators), as IRC's KICK
       const [who, ...why] = arg.split(" ");
       if (!convo || convo.kind !== "room" || !convo.joined) {
         return showError("Usage: /kick nick [reason], in a room you run (/kill ends a session).");
       }
-      return request("kick", { room: convo.name, nick: who, reason: why.join(" ") })
+      return request("kick", { room: convo.name, nick: bare(who, "@"), reason: why.join(" ") })
         .catch(complain);
     }
     case "kill": {  // a chatd operator ends someone's session
       const [who, ...why] = arg.split(" ");
-      return request("kick", { nick: who, reason: why.join(" ") }).then(
+      return request("kick", { nick: bare(who, "@"), reason: why.join(" ") }).then(
         (r) => showNotice(r.nick + " was disconnected."), complain);
     }
     case "register":
@@ -461,8 +486,11 @@ function command(text) {
     case "leave":
       if (convo && convo.kind === "room") leave(convo);
       return;
+    case "help": return showNotice(HELP);
+    case "quit":
+    case "logout": return signOut();
     default:
-      showError("Unknown command /" + verb + " (" + HELP + ")");
+      showError("Unknown command /" + verb + " (/help lists them)");
   }
 }
 
@@ -482,11 +510,6 @@ function create(name) {
   });
 }
 
-function closeMenu() {
-  document.body.classList.remove("menu-open");
-  $("menu").setAttribute("aria-expanded", "false");
-}
-
 // ---- wiring ----------------------------------------------------------------
 
 const handlers = {
@@ -497,14 +520,40 @@ const handlers = {
   },
   closed() {
     if (state.reconnect) return true;
-    state.convos.clear();
-    state.current = null;
-    updateTitle();
-    $("login-view").hidden = false;
-    $("chat-view").hidden = true;
+    backToLogin();
     return false;
   },
 };
+
+// The session is over for good (signed out, kicked, banned): the login
+// form, and nothing of the conversations left on the page.
+function backToLogin() {
+  state.convos.clear();
+  state.current = null;
+  state.rooms = [];
+  $("log").replaceChildren();
+  dropDraft();
+  renderHeader();
+  renderConvos();
+  renderMembers();
+  updateTitle();
+  $("login-view").hidden = false;
+  $("chat-view").hidden = true;
+}
+
+// Sign out: the session's connection closes and the page forgets the login
+// it kept for reconnecting (the password too); a new connection waits for
+// the next login.
+function signOut() {
+  state.wanted = null;
+  $("password").value = "";
+  const ended = state.ws;
+  if (ended) ended.close();
+  setMe(null);
+  backToLogin();
+  connect(handlers);  // the old socket's close is then no news (net.js lost)
+  $("nick").focus();
+}
 
 $("login-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -522,7 +571,7 @@ $("login-form").addEventListener("submit", (event) => {
 
 $("create-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const name = $("new-room").value.trim();
+  const name = bare($("new-room").value.trim(), "#");
   if (name) create(name).then((done) => { if (done) $("new-room").value = ""; });
 });
 
@@ -538,9 +587,14 @@ $("send-form").addEventListener("submit", (event) => {
   }
   const convo = currentConvo();
   if (!convo) return showError("Pick a room or a person first.");
+  const line = sending(convo, text);  // out of the box: typing on is safe, a second Enter sends nothing
   say(convo, text.startsWith("//") ? text.slice(1) : text, false, false, text).then(
-    () => { box.value = ""; },
-    (error) => { if (!error.unsure) complain(error); });  // the log says what became of it
+    () => line.remove(),
+    (error) => {
+      line.remove();
+      putBack(convo, text);
+      if (!error.unsure) complain(error);  // unsure: the log says what became of it
+    });
 });
 
 $("text").addEventListener("keydown", (event) => {
@@ -549,6 +603,8 @@ $("text").addEventListener("keydown", (event) => {
     $("send-form").requestSubmit();
   }
 });
+
+$("sign-out").addEventListener("click", signOut);
 
 $("leave").addEventListener("click", () => {
   const convo = currentConvo();
@@ -564,11 +620,6 @@ $("edit-topic").addEventListener("click", () => {
   const convo = currentConvo();
   $("text").value = "/topic " + ((convo && convo.topic) || "");
   $("text").focus();
-});
-
-$("menu").addEventListener("click", () => {
-  const open = document.body.classList.toggle("menu-open");
-  $("menu").setAttribute("aria-expanded", String(open));
 });
 
 // Older history only when the reader scrolls up to the top of a full log: not when
@@ -601,6 +652,7 @@ window.addEventListener("focus", () => readNow(currentConvo()));
 actions.show = show;
 actions.join = join;
 wireKeys(show);
+wireMenu();
 wireSearch();
 wireSettings();
 

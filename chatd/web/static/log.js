@@ -166,7 +166,7 @@ export function addMessage(convo, m, mine) {
     updateTitle();
   }
   if (mention && !m.history) notify(m.from + " in #" + convo.name, m.text, seen);
-  else if (!mine && convo.kind === "private") notify(m.from + " (private)", m.text, seen);
+  else if (!mine && convo.kind === "private" && !m.history) notify(m.from + " (private)", m.text, seen);
   if (convo.key === state.current && !m.history) announce((m.action ? "" : m.from + ": ") + m.text);
   return line;
 }

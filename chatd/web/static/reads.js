@@ -7,7 +7,8 @@
 import { state, el } from "./state.js";
 import { request } from "./net.js";
 import { updateTitle } from "./alerts.js";
-import { millisOf } from "./log.js";
+import { millisOf, addMessage } from "./log.js";
+import { privateConvo, renderConvos } from "./convos.js";
 
 const SEND_AFTER_MS = 500;       // one request for a burst of messages read
 
@@ -56,11 +57,25 @@ export function readNow(convo) {
   }, SEND_AFTER_MS);
 }
 
+// A private conversation with unread messages the page does not show yet
+// (another device of the account received them): it is shown, with its
+// recent messages (the "history" of it), counted unread from the marker.
+function adopt(marker) {
+  const convo = privateConvo(marker.to);
+  request("history", { with: marker.to }).then((reply) => {
+    for (const m of reply.messages) addMessage(convo, { ...m, history: true }, m.from === state.nick);
+    renderConvos();
+    updateTitle();
+  }, () => {});
+  return convo;
+}
+
 // Where the account stopped reading, from the server, for CONVOS (state.convos).
 function apply(marker, render) {
   const key = keyOf(marker);
   state.readMarks.set(key, marker.millis);
-  const convo = state.convos.get(key);
+  let convo = state.convos.get(key);
+  if (!convo && marker.to !== undefined && marker.unread) convo = adopt(marker);
   if (!convo) return;
   convo.readMillis = Math.max(convo.readMillis ?? 0, marker.millis);
   convo.sentRead = Math.max(convo.sentRead || 0, marker.millis);

@@ -22,3 +22,9 @@ export function wireSettings() {
     ).finally(() => { box.disabled = false; box.focus(); });
   });
 }
+
+// Another connection of the account changed the setting (a "notice" with
+// "alwaysOn"): the box shows it.
+export function alwaysOnElsewhere(on) {
+  $("always-on").checked = on;
+}

@@ -57,6 +57,10 @@ export function clock(seconds) {
 // session) stays until the next login, which clears them all.
 export function showError(text, sticky = false) {
   const box = $("errors");
+  // Said once: what is shown already is not shown again (every request a
+  // dropped connection fails says "disconnected").
+  const shown = [...box.childNodes].find((node) => node.textContent === text);
+  if (shown) return shown;
   const item = el("div", "error", text);
   box.appendChild(item);
   while (box.childNodes.length > 3) box.removeChild(box.firstChild);

@@ -3,8 +3,9 @@
 // it: sending it again blindly could say it twice.  Back in the room, the
 // page reads the room's replay (everything newer than its last message):
 // the message is in it, or it did not get through.
-import { $, state } from "./state.js";
+import { state } from "./state.js";
 import { addEvent } from "./log.js";
+import { withdraw } from "./compose.js";
 
 // How a message frame shows TEXT said by us (as /me if ACTION): the server
 // keeps a message's lines, so only a carriage return may be gone.
@@ -33,7 +34,7 @@ export function sentAfterAll(convo, m) {
   if (!waiting || waiting.key !== convo.key) return;
   if (Boolean(m.action) !== waiting.action || m.text !== shown(waiting.text, waiting.action)) return;
   state.unsure = null;
-  if ($("text").value === waiting.typed) $("text").value = "";
+  withdraw(convo, waiting.typed);
   addEvent(convo, "event", "Your message got through before the connection dropped.");
 }
 

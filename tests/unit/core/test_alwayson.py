@@ -18,7 +18,7 @@ from chatd.core import errors
 from chatd.core.absent import AWAY_TEXT, Absent, isAbsent
 from chatd.core.alwayson import SANCTIONS_AGAIN, AlwaysOn, alwaysOnOf
 from chatd.core.delivery import connectionsOf
-from chatd.core.events import Membership, Notice, PrivateMessage
+from chatd.core.events import AlwaysOnChange, Membership, Notice, PrivateMessage
 from chatd.core.readmarkers import readMarkersOf
 from chatd.core.status import AWAY, StatusChange
 from chatd.modstore import MemoryModerationStore, Sanction
@@ -93,6 +93,19 @@ class AlwaysOnTests(PersistenceTestCase):
         self.assertEqual(self.successResultOf(self.store.alwaysOnAccounts()), ["alice"])
         self.assertFalse(self.successResultOf(self.alwaysOn.set(self.alice, False)))
         self.assertEqual(self.successResultOf(self.store.alwaysOnAccounts()), [])
+
+    def test_otherConnectionsTold(self) -> None:
+        """
+        The account's other connections hear the new setting (an
+        L{AlwaysOnChange} notice); the one that chose it has its answer,
+        and other people hear nothing.
+        """
+        phone = self.login("alice", "sesame")
+        self.assertTrue(self.successResultOf(self.alwaysOn.set(self.alice, True)))
+        self.assertFalse(self.successResultOf(self.alwaysOn.set(self.alice, False)))
+        self.assertEqual([change.on for change in self.of(phone, AlwaysOnChange)], [True, False])
+        self.assertEqual(self.of(self.alice, AlwaysOnChange), [])
+        self.assertEqual(self.of(self.bob, AlwaysOnChange), [])
 
     def test_staysInRooms(self) -> None:
         """

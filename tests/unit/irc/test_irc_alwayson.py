@@ -44,6 +44,17 @@ class AlwaysOnCommandTests(IRCStoreTestCase):
         [[_, _, state, _]] = self.answers(self.send(alice, t, "ALWAYSON OFF"))
         self.assertEqual(state, "OFF")
 
+    def test_changedElsewhere(self) -> None:
+        """
+        The account's other IRC connection is told when one changes the
+        setting, as its own C{ALWAYSON} would answer.
+        """
+        alice, t = self.signIn()
+        phone, pt = self.signIn()
+        self.send(alice, t, "ALWAYSON ON")
+        told = self.answers(self.send(phone, pt))
+        self.assertEqual([answer[:3] for answer in told], [["NOTE", "ALWAYSON", "ON"]])
+
     def test_rightAfterRegistering(self) -> None:
         """
         A guest who registers their nickname (NickServ C{REGISTER}) has just

@@ -1,0 +1,84 @@
+# -*- test-case-name: tests.unit.web.test_web_history,tests.unit.web.test_web_msgid -*-
+"""
+The C{history} request: the stored messages of a room the user is in, or
+of the user's private conversation C{with} someone (the service's history
+windows, L{chatd.core.chathistory}, which say who may read what), a page
+at a time as the page reads them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.defer import maybeDeferred
+from twisted.python.failure import Failure
+
+from chatd.core.chathistory import BEFORE, LATEST, HistoryQuery, Selector
+from chatd.core.errors import InvalidArgument, NotPermitted
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY
+from chatd.lines.paced import pagesFor
+from chatd.web import wire
+
+if TYPE_CHECKING:
+    from chatd.web.socket import WebParticipant
+
+Reply = dict[str, Any]
+
+
+def _target(request: dict[str, Any]) -> tuple[str, str]:
+    """
+    Which conversation: C{("room", name)} or C{("with", person)}.
+    """
+    field = "with" if "with" in request and "room" not in request else "room"
+    value = request.get(field)
+    if not isinstance(value, str):
+        raise InvalidArgument("'room' (or 'with', a person) must be a string")
+    return field, value
+
+
+def history(web: WebParticipant, request: dict[str, Any]) -> Any:
+    """
+    Stored messages of a C{room} the user is in, or of its private
+    conversation C{with} someone, oldest first; with C{before} (a message
+    id), those before that message (the core's history window, as IRC's
+    C{CHATHISTORY BEFORE}), for a page that scrolls back.  Where nothing is
+    kept (no store; a guest's private conversations) the list is empty and
+    C{stored} false.
+    """
+    field, target = _target(request)
+    isRoom = field == "room"
+    limit = request.get("limit")
+    if limit is not None and (
+        not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_HISTORY
+    ):
+        raise InvalidArgument(f"'limit' must be a whole number from 1 to {MAX_HISTORY}")
+    before = request.get("before")
+    if before is not None and (not isinstance(before, str) or not before):
+        raise InvalidArgument("'before' must be a message id (a string)")
+    if isRoom:
+        web.service.members(web, target)  # only members may read it
+    notKept: Reply = {field: target, "messages": [], "stored": False}
+    # service.history comes with message storage; a service without a
+    # store refuses it with NotPermitted.
+    latest = getattr(web.service, "history", None)
+    if latest is None:
+        return notKept
+    kept: type[RoomMessage] | type[PrivateMessage] = RoomMessage if isRoom else PrivateMessage
+
+    def stored(events: list[RoomMessage | PrivateMessage]) -> wire.Paged:
+        found = [e for e in events if isinstance(e, kept)]
+        pages = ([wire.historyEntry(e) for e in page] for page in pagesFor(web.outbox, found))
+        return wire.Paged({field: target, "stored": True}, "messages", pages)
+
+    def refused(failure: Failure) -> Reply:
+        failure.trap(NotPermitted)
+        return notKept
+
+    if before is None and isRoom:
+        return maybeDeferred(latest, web, target, limit).addCallbacks(stored, refused)
+    selector = None if before is None else Selector(msgid=before)
+    query = HistoryQuery(LATEST if before is None else BEFORE, selector, limit or HISTORY_COUNT)
+    return maybeDeferred(web.service.historyWindow, web, target, isRoom, query).addCallbacks(
+        stored, refused
+    )

@@ -1,0 +1,89 @@
+"""
+The page on a phone (360x740), in a real browser against the real daemon:
+the ☰ button shows that something is unread elsewhere, and its menu closes
+on Escape or a tap outside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.daemon import Daemon
+
+pytest.importorskip("selenium")
+
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
+from tests.support.pagehelpers import enter, pageURL, startChat  # noqa: E402
+
+pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    daemon = startChat(tmp_path_factory.mktemp("phone"))
+    yield daemon
+    daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+@pytest.fixture
+def phone(daemon: Daemon) -> Iterator[Browser]:
+    phone = Browser(pageURL(daemon), width=360, height=740)
+    yield phone
+    phone.quit()
+
+
+def menuOpen(phone: Browser) -> bool:
+    return phone.find("#sidebar").is_displayed()
+
+
+def test_unread_on_the_menu_button(phone: Browser, daemon: Daemon) -> None:
+    """
+    A private message while a room is shown: the ☰ button gets a visible
+    badge and a name (for screen readers) that says something is unread;
+    read, both go.
+    """
+    friend = TchatClient(daemon.ports["TchatFactory"])
+    try:
+        phone.login("pocket")
+        enter(phone, "Blabla")
+        menu = phone.find("#menu")
+        assert menu.accessible_name == "Rooms and people"
+        friend.send("LOGIN buddy", "MSGPV pocket", "are you there?", ".")
+        badge = phone.shown("#menu .badge")
+        assert badge.text == "1"
+        assert menu.accessible_name == "Rooms and people (1 unread)"
+        phone.click("#menu")
+        phone.open("@buddy")
+        phone.wait(lambda: not phone.findAll("#menu .badge"))
+        assert menu.accessible_name == "Rooms and people"
+    finally:
+        friend.close()
+
+
+def test_menu_closes(phone: Browser) -> None:
+    """
+    Escape closes the open menu (the focus back on its button), and so
+    does a tap beside it, on the conversation.
+    """
+    phone.login("tapper")
+    enter(phone, "Blabla")
+    phone.click("#menu")
+    phone.wait(lambda: menuOpen(phone))
+    ActionChains(phone.driver).send_keys(Keys.ESCAPE).perform()
+    phone.wait(lambda: not menuOpen(phone))
+    assert phone.find("#menu").get_attribute("aria-expanded") == "false"
+    assert phone.driver.switch_to.active_element == phone.find("#menu")
+
+    phone.click("#menu")
+    phone.wait(lambda: menuOpen(phone))
+    log = phone.find("#log")
+    right = log.size["width"] // 2 - 10  # right of the menu (80% of the width)
+    ActionChains(phone.driver).move_to_element_with_offset(log, right, 0).click().perform()
+    phone.wait(lambda: not menuOpen(phone))
+    assert phone.find("#menu").get_attribute("aria-expanded") == "false"
