@@ -173,8 +173,8 @@ class Options(LoggingOptions):
             None,
             10.0,
             "Seconds a TCHAT, talk or IRC connection being closed (QUIT, kick, shutdown)"
-            " has to take what it was sent and close before it is cut; a stopping daemon"
-            " waits as long at most for every connection to close.",
+            " has to take what it was sent and close before it is cut; a stopping daemon waits"
+            " as long at most for its connections to close, and for Redis to take its queue.",
             float,
         ],
         [

@@ -229,10 +229,9 @@ class Bus:
         """
         return (self.up and not self._waiting) or len(self._waiting) < self.queueLimit
 
-    @property
-    def waiting(self) -> int:
-        """How many envelopes wait for Redis."""
-        return len(self._waiting)
+    def waiting(self, kind: str | None = None) -> int:
+        """How many envelopes (of C{kind}, if given) wait for Redis."""
+        return sum(1 for entry in self._waiting if kind in (None, entry[2]))
 
     def linkUp(self) -> None:
         """

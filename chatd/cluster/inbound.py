@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts -*-  # noqa: E501
 """
 Other nodes' events, applied to this node's service.
 
@@ -35,6 +35,25 @@ from chatd.modstore import Sanction
 #: Room messages held per node until its state says who is in which room.
 HELD_LIMIT = 10000
 
+#: What the users of a node that other nodes counted dead are told when
+#: they hear from it again (C{private}: L{KEPT} or L{NOT_KEPT}).
+LOST_CONTACT = (
+    "this server lost contact with the other servers of the chat at {when} UTC:"
+    " what was said in rooms on them since then is not shown here (each room's history"
+    " has it); {private}"
+)
+#: With a shared database, what they kept for a registered name is delivered.
+KEPT = (
+    "private messages sent to you from them meanwhile follow now if your name is"
+    " registered, else they were not delivered (their senders were told)"
+)
+#: Without one, it waits in the store of the node it was sent from.
+NOT_KEPT = (
+    "private messages sent to you from them meanwhile were not delivered: one to a"
+    " registered name waits for your next login on the server it was sent from, the"
+    " other senders were told"
+)
+
 
 def _error(name: str, text: str) -> errors.ChatError:
     """
@@ -68,6 +87,7 @@ class Inbound:
     _toldMissed: float | None = None
     adoptSanctions: Callable[[dict[str, list[Any]]], None]  # the console relay's
     lifts: Lifts
+    sharedStore: bool
     #: The room message from another node being handed to this node's
     #: members, which the proxies among them must not publish again.
     relaying: RoomMessage | None = None
@@ -76,6 +96,9 @@ class Inbound:
         raise NotImplementedError()
 
     def newProxy(self, node: str, nick: str) -> RemoteParticipant:
+        raise NotImplementedError()
+
+    def everyoneStored(self) -> Deferred[None]:
         raise NotImplementedError()
 
     def takeProfile(self, proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
@@ -287,25 +310,29 @@ class Inbound:
         if fields.get("gone") is not None:  # it counted this node dead, and sent nothing
             self.missedSince(fields["gone"])
         self.publishState(node)
+        if fields.get("gone") is not None and self.sharedStore:
+            # What it kept meanwhile for users here is written once it has
+            # read this node's state (its later messages come live) and
+            # answered the round: then read.
+            waited = self.everyoneStored().addCallback(lambda _: self.replica.deliverWaiting())
+            waited.addErrback(lambda f: self.log.failure("delivering kept messages", f))
 
     def missedSince(self, since: float) -> None:
         """
         Another node counted this one dead from C{since} (it stalled, or lost
         Redis alone): what was said on the other nodes meanwhile never came
-        here.  The local users in rooms are told once, not left to think
-        they heard everything.
+        here, and their private messages to users here were kept or said not
+        delivered.  The local users are told once, not left to think they
+        heard everything.
         """
         if self._toldMissed is not None and self._toldMissed >= since:
             return  # told already, for this loss of contact
         self._toldMissed = self.service.clock.seconds()
         when = time.strftime("%H:%M:%S", time.gmtime(since))
-        text = (
-            f"this server lost contact with the other servers of the chat at {when} UTC:"
-            " what was said on them since then is not shown here (each room's history has it)"
-        )
+        text = LOST_CONTACT.format(when=when, private=KEPT if self.sharedStore else NOT_KEPT)
         notice = Notice(text, self.service.clock.seconds())
         for user in self.service.users():
-            if not isinstance(user, RemoteParticipant) and self.service.roomsOf(user):
+            if not isinstance(user, RemoteParticipant):
                 user.notice(notice)
 
     def remote_state(self, node: str, fields: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from twisted.internet.defer import Deferred, succeed
 from chatd.cluster.address import parseAddress
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
+from chatd.cluster.farewell import Farewell
 from chatd.cluster.guards import Guards
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
 from chatd.cluster.redis import STREAM_LENGTH, RedisLink
@@ -94,13 +95,16 @@ class ClusterNode(MultiService):
         self.bridge = Bridge(service, self.bus, self.presence, sharedStore)
         if gate is not None:
             Guards(self.bus, gate, pace)
-        self.link.whenUp(self.bridge.linkUp)
+        self.service, self.clock = service, reactor
+        self._leaving = False
+        self.link.whenUp(self._linkUp)
         self.link.whenDown(self.bridge.linkDown)
         self.persistence = service.persistence
         service.stats.clusterUp = lambda: self.link.up  # /healthz, chatd_cluster_up
 
     def _received(self, channel: str, message: str) -> None:
-        self.bus.received(channel, message)
+        if not self._leaving:  # what it sent, then its goodbye: all the others need
+            self.bus.received(channel, message)
 
     def startService(self) -> None:
         """
@@ -119,22 +123,26 @@ class ClusterNode(MultiService):
         if self.running and self.link.parent is None:
             self.link.setServiceParent(self)
 
+    def _linkUp(self) -> None:
+        if self._leaving:
+            self.bus.linkUp()  # stopping: only what waited goes out, then the goodbye
+        else:
+            self.bridge.linkUp()
+
     def stopService(self) -> Deferred[None]:
         """
-        Leave cleanly: give up this node's claims, key, place in the
-        registry and inbox, so the others see its users go at once instead
-        of after the TTL.
+        Leave cleanly: send what waits for Redis (L{Farewell}: waiting for
+        it the shutdown's grace at most), then give up this node's claims,
+        key, place in the registry and inbox, so the others see its users
+        go at once instead of after the TTL.
         """
-        self.presence.stop()
-        for nick in self.bridge.localNicks():
-            self.presence.release(nick)
-        self.bus.publish("state", users=[], rooms=[], r="their server shut down", bye=1)
-        self.bus.flush()  # before the link closes, not after this turn
-        self.link.execute("SREM", self.presence.registryKey(), self.nodeId).addErrback(
-            lambda _: None
-        )
-        self.link.execute("DEL", self.presence.nodeKey(self.nodeId), self.link.stream).addErrback(
-            lambda _: None
-        )
-        d: Deferred[None] = super().stopService()
-        return d
+        self._leaving = True
+        grace = self.service.goodbye.grace
+        farewell = Farewell(self.bus, self.presence, self.link, self.clock, grace)
+        left = farewell.leave(self.bridge.localNicks())
+
+        def stop(_: object) -> Deferred[None]:
+            stopped: Deferred[None] = MultiService.stopService(self)
+            return stopped
+
+        return left.addCallback(stop)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_inbox -*-
+# -*- test-case-name: tests.unit.core.test_inbox,tests.unit.cluster.test_cluster_receipts -*-
 """
 Private messages kept for registered users who are away: how many may wait,
 and how they are handed over at the next login.
@@ -16,12 +16,14 @@ C{maxWaiting} wait for that recipient, so a flooder cannot fill the disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import Deferred, DeferredList, fail, succeed
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core import errors
+from chatd.core.absent import Absent
 from chatd.core.calls import whenFired
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import PrivateMessage
@@ -33,8 +35,13 @@ from chatd.storage.interfaces import IChatStore
 
 __all__ = ["FETCH", "LINE_OVERHEAD", "Inbox", "Kept", "wireSize"]
 
+log = Logger()
+
 #: Waiting messages read from the store at once (each read is a query).
 FETCH = 50
+
+#: Messages remembered as handed live (L{Inbox.handedLive}) at most.
+HANDED_LIMIT = 10_000
 
 
 class Kept:
@@ -91,6 +98,7 @@ class Inbox:
         self._loading: dict[str, list[Deferred[None]]] = {}
         self._epoch = 0
         self._delivering: dict[str, Deferred[None]] = {}
+        self._handed: dict[str, None] = {}
 
     # Keeping
 
@@ -208,6 +216,34 @@ class Inbox:
 
     # Delivering
 
+    def handedLive(self, event: PrivateMessage) -> None:
+        """
+        C{event} reached its recipient live here.  Another process of a
+        cluster may have kept it for later all the same (it counted this
+        one gone before it heard that it was handled): then it is marked
+        delivered when the inbox is read, not handed twice.
+        """
+        if event.msgid:
+            self._handed[event.msgid] = None
+            if len(self._handed) > HANDED_LIMIT:
+                del self._handed[next(iter(self._handed))]
+
+    def deliverConnected(self, people: Iterable[IParticipant]) -> Deferred[None]:
+        """
+        Hand C{people}, registered and connected, what waits for them now,
+        as at a login, each on its first open connection: others kept it
+        while they could not reach this process (a cluster node counted
+        dead), though they never left.
+        """
+        deliveries = []
+        for person in people:
+            nick = person.nick
+            open = [c for c in connectionsOf(person) if not isinstance(c, Absent)]
+            if nick is not None and open:
+                delivery = self.deliver(open[0], nick)
+                deliveries.append(delivery.addErrback(_failed, nick))
+        return DeferredList(deliveries).addCallback(lambda _: None)
+
     def deliver(self, participant: IParticipant, nick: str) -> Deferred[None]:
         """
         Hand C{participant}, just logged in as C{nick}, the messages that
@@ -240,6 +276,9 @@ class Inbox:
                 if participant not in connectionsOf(self.find(nick)):
                     return  # gone or renamed: the rest waits for next time
                 for _, message in page:
+                    if message.msgid in self._handed:  # handed live already: only marked
+                        del self._handed[message.msgid]
+                        continue
                     message.waited = True
                     participant.privateMessage(message)
                 if not await participant.whenDrained():
@@ -250,6 +289,10 @@ class Inbox:
                 self._forget(nick)  # and a count read meanwhile is not kept
             if complete:
                 return
+
+
+def _failed(failure: Failure, nick: str) -> None:
+    log.failure("delivering {nick}'s waiting messages failed", failure, nick=nick)
 
 
 def _size(item: tuple[int, PrivateMessage]) -> int:

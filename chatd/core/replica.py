@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from zope.interface import implementer
 
@@ -105,6 +106,8 @@ class Replica:
         machinery = ctcpOf(event.lines) is not None
         if recipient is not None and (machinery or not isAbsent(recipient)):
             recipient.privateMessage(event)  # an absent person's drops it
+            if (persistence := self.service.persistence) is not None:
+                persistence.inbox.handedLive(event)
             if machinery and not event.notice:  # answered here for one without IRC
                 sender = self.service.find(event.sender)
                 self.service.messages.answerCtcp(sender, recipient, event)
@@ -117,6 +120,24 @@ class Replica:
         why = "keeping a private message for {nick}"
         kept.addErrback(lambda f: self.log.failure(why, f, nick=event.recipient))
         return True
+
+    def deliverWaiting(self) -> Deferred[None] | None:
+        """
+        Contact with the other nodes is back after they counted this one
+        gone: what they kept meanwhile for the registered users connected
+        here, who never left, is theirs now, not at their next login.
+        """
+        persistence = self.service.persistence
+        if persistence is None:
+            return None
+        people = [
+            user
+            for user in self.service.users()
+            if persistence.isLocal(user)
+            and user.nick is not None
+            and persistence.isRegisteredNow(user.nick)
+        ]
+        return persistence.inbox.deliverConnected(people)
 
     def sayRemote(self, participant: IParticipant, event: RoomMessage) -> bool:
         """

@@ -122,6 +122,13 @@ class IReplica(Interface):
         false if it reached nobody.
         """
 
+    def deliverWaiting() -> Deferred[None] | None:
+        """
+        Hand the registered users connected here what the store keeps for
+        them (the other nodes counted this one gone and kept it); C{None}
+        without a store.
+        """
+
     def sayRemote(participant: IParticipant, event: RoomMessage) -> bool:
         """
         Show members here a room message a participant served by another

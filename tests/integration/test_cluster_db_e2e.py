@@ -361,6 +361,40 @@ async def test_privateMessagesOutliveAKilledNode(nodes: Callable[..., Daemon]) -
 
 
 @pytest_twisted.ensureDeferred
+async def test_privateMessageKeptWhileStalledArrives(nodes: Callable[..., Daemon]) -> None:
+    """
+    A private message to alice, registered and connected to node B, sent
+    while node A counts B dead (B stalled: C{kill -STOP}), is kept
+    (C{OKAY!}); once B runs again, alice gets it there, once, not at her
+    next login.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(b, "alice")
+    assert await command(alice, "clt: REGIS wonderland") == ["srv: OKAY!"]
+    bob = await login(a, "bob")
+    b.process.send_signal(signal.SIGSTOP)
+    try:
+        await waitForLog(a, "stopped beating")
+        assert await command(bob, "clt: MSGPV alice\nclt: meanwhile\nclt: .") == ["srv: OKAY!"]
+    finally:
+        b.process.send_signal(signal.SIGCONT)
+    assert (await waitForLine(alice, lambda line: "MSGPV" in line)).startswith("srv: MSGPV bob ")
+    assert await alice.line() == "srv: meanwhile"
+    assert await alice.line() == "srv: ."
+    await sleep(1)  # a second copy would have come by now
+    assert not [line for line in await command(alice, "clt: LSMEM lobby") if "MSGPV" in line]
+    await alice.close()
+    back = await connected(b)
+    assert await command(back, "clt: LOGIN alice wonderland") == ["srv: OKAY!"]
+    await sleep(1)  # what waits for a login comes after its answer
+    assert not [line for line in await command(back, "clt: LSMEM lobby") if "MSGPV" in line]
+    for client in (bob, back):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
 async def test_alwaysOnBackAfterTheWholeClusterRestarts(nodes: Callable[..., Daemon]) -> None:
     """
     An always-on account (IRC's C{ALWAYSON ON}) with no connection open is

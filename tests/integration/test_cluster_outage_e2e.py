@@ -8,6 +8,7 @@ C{ERROR 03}, IRC C{263}), never dropped in silence.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 
@@ -136,3 +137,71 @@ async def test_noAcknowledgedMessageLost(
     )
     for client in (alice, bob, dan, erin):
         await client.close()
+
+
+async def exited(daemon: Daemon) -> int:
+    """
+    The exit status of C{daemon}, once it has stopped by itself.
+    """
+    deadline = time.monotonic() + DEADLINE
+    while daemon.process.poll() is None:
+        assert time.monotonic() < deadline, "still running"
+        await sleep(0.05)
+    return daemon.process.returncode
+
+
+async def stoppedWhileAway(
+    nodes: Callable[..., Daemon], redisServer: RedisServer, *extra: str
+) -> tuple[Daemon, LineClient]:
+    """
+    Nodes a (alice) and b (bob) share lobby; Redis stops, bob says three
+    room messages (acknowledged, queued), and b is sent C{SIGTERM}.
+    """
+    a = nodes("a", False, False, False, *QUIET)
+    b = nodes("b", False, False, False, *QUIET, *extra)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    bob = await login(b, "bob", "lobby")
+    await waitForMembers(alice, "lobby", ["alice", "bob"])
+    redisServer.stop()
+    await waitForLog(b, "lost Redis")
+    for i in range(3):
+        await speak(bob, "lobby", f"during {i}")
+    b.process.send_signal(signal.SIGTERM)
+    await waitForLog(b, "events wait for Redis")
+    return b, alice
+
+
+@pytest_twisted.ensureDeferred
+async def test_stoppedNodeSendsWhatWaited(
+    nodes: Callable[..., Daemon], redisServer: RedisServer
+) -> None:
+    """
+    A node stopped (C{SIGTERM}) while Redis is away waits for it: Redis
+    back (empty) 2 s later, the room messages its user was told were sent
+    reach the other node's members, in order, and then its users leave.
+    """
+    b, alice = await stoppedWhileAway(nodes, redisServer)
+    await sleep(2)
+    redisServer.start()
+    assert await spoken(alice, 3) == [("bob", f"during {i}") for i in range(3)]
+    await waitForLine(alice, lambda line: line.startswith("srv: LEAVE lobby bob"))
+    assert await exited(b) in (0, -signal.SIGTERM)  # twistd ends as the signal asked
+    assert "sent the 3 events that waited" in b.logText()
+    await alice.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_stoppedNodeSaysWhatItCouldNotSend(
+    nodes: Callable[..., Daemon], redisServer: RedisServer
+) -> None:
+    """
+    Redis not back within the stop's grace (C{--close-grace 2}): the node
+    stops all the same, and its log says how many events were not sent.
+    """
+    b, alice = await stoppedWhileAway(nodes, redisServer, "--close-grace", "2")
+    assert await exited(b) in (0, -signal.SIGTERM)
+    # bob's three messages, his leaving, the node's goodbye
+    assert "stopped with 5 events for the other nodes not sent, 3 of them room" in b.logText()
+    await alice.close()

@@ -213,7 +213,7 @@ async def test_redisRestarted(redisServer: RedisServer, nodes: Any) -> None:
     with pytest.raises(RedisUnavailable):
         await a.link.execute("GET", "k")
     a.bus.publish("say", i=1)  # queued, not raised
-    assert (a.bus.waiting, a.bus.dropped) == (1, 0)
+    assert (a.bus.waiting(), a.bus.dropped) == (1, 0)
     with pytest.raises(RedisUnavailable):
         await a.bus.sendTo("b", "tell", i=9)  # a private message is refused, not queued
     redisServer.start()

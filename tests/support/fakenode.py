@@ -21,11 +21,23 @@ from chatd.admin.credentials import AdminChecker, setPassword, verify
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
+from chatd.core.events import RoomMessage
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
+
+
+def said(user: RecordingParticipant, room: str) -> list[tuple[str, str]]:
+    """
+    What C{user} heard said in C{room}: (sender, first line).
+    """
+    return [
+        (e.sender, e.lines[0])
+        for e in user.events
+        if isinstance(e, RoomMessage) and e.room == room and e.lines
+    ]
 
 
 def inbox(node: str) -> str:

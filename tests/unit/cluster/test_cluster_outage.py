@@ -9,24 +9,13 @@ from __future__ import annotations
 
 from chatd.cluster.address import RedisUnavailable
 from chatd.core import errors
-from chatd.core.events import Notice, PrivateMessage, RoomMessage
+from chatd.core.events import Notice, PrivateMessage
 from chatd.irc.factory import IRCFactory
 from chatd.modstore import BAN
 from chatd.tchat import TchatFactory, TchatProtocol
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import TwoNodes
+from tests.support.fakenode import TwoNodes, said
 from tests.support.helpers import connect, output
-
-
-def said(user: RecordingParticipant, room: str) -> list[tuple[str, str]]:
-    """
-    What C{user} heard said in C{room}: (sender, first line).
-    """
-    return [
-        (e.sender, e.lines[0])
-        for e in user.events
-        if isinstance(e, RoomMessage) and e.room == room and e.lines
-    ]
 
 
 def privates(user: RecordingParticipant) -> list[tuple[str, str]]:
@@ -47,7 +36,7 @@ class OutageTests(TwoNodes):
             self.a.service.say(alice, "lobby", (text,))
         self.settle()
         self.assertEqual(said(bob, "lobby"), [])
-        self.assertEqual(self.a.bus.waiting, 3)
+        self.assertEqual(self.a.bus.waiting(), 3)
         self.up()
         self.assertEqual(
             said(bob, "lobby"), [("alice", "one"), ("alice", "two"), ("alice", "three")]

@@ -13,6 +13,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.cluster.receipts import NOT_DELIVERED
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Notice, PrivateMessage
+from chatd.core.inbox import Kept
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakenode import FakeNode
@@ -71,6 +72,39 @@ class ReceiptsTests(SynchronousTestCase):
             self.clock.advance(1)
             self.settle()
         self.assertNotIn("b", self.a.presence.peers)
+
+    def bStalls(self) -> None:
+        """
+        Node b stops reading and beating (C{kill -STOP}); a counts it dead
+        once its key expires.
+        """
+        self.b.hold()
+        self.b.presence.stop()
+        for _ in range(6):
+            self.clock.advance(1)
+            self.settle()
+        self.assertNotIn("b", self.a.presence.peers)
+
+    def bResumes(self) -> None:
+        """
+        Node b runs again (C{kill -CONT}): it reads what waited and beats,
+        and a meets it anew.
+        """
+        self.b.presence.start()
+        self.b.release()
+        for _ in range(3):
+            self.clock.advance(1)
+            self.settle()
+        self.assertIn("b", self.a.presence.peers)
+
+    def received(self, person: RecordingParticipant) -> list[tuple[str, ...]]:
+        return [e.lines for e in person.events if isinstance(e, PrivateMessage)]
+
+    def stillWaiting(self, nick: str) -> list[tuple[str, ...]]:
+        persistence = self.a.service.persistence
+        assert persistence is not None
+        waiting = self.successResultOf(persistence.store.undelivered(nick, 10))
+        return [event.lines for _, event in waiting]
 
     def waitingFor(self, nick: str) -> list[tuple[str, ...]]:
         back = RecordingParticipant()
@@ -140,3 +174,34 @@ class ReceiptsTests(SynchronousTestCase):
         self.settle()
         self.bDies()
         self.assertEqual([e for e in self.alice.events if isinstance(e, Notice)], [])
+
+    def test_keptWhileStalledDeliveredOnReturn(self) -> None:
+        """
+        A message to bob kept while node b was counted dead (it had only
+        stalled) reaches bob, still connected there, when b is heard again:
+        once, and it waits for no later login.
+        """
+        self.bStalls()
+        kept = settled(self.a.service.tell(self.alice, "bob", ("meanwhile",)))
+        self.settle()
+        self.assertIsInstance(self.successResultOf(kept), Kept)
+        self.assertEqual(self.received(self.bob), [])
+        self.bResumes()
+        self.assertEqual(self.received(self.bob), [("meanwhile",)])
+        self.assertEqual(self.stillWaiting("bob"), [])
+        notices = [e.text for e in self.bob.events if isinstance(e, Notice)]
+        self.assertIn("private messages sent to you from them meanwhile follow now", notices[-1])
+
+    def test_readLateNotHandedTwice(self) -> None:
+        """
+        A message node b had not read when a counted it dead is kept by a,
+        and read by b when it runs again: bob gets it once, and nothing
+        waits for his next login.
+        """
+        self.b.hold()
+        self.tell("bob", "unread")
+        self.bStalls()
+        self.assertEqual(self.stillWaiting("bob"), [("unread",)])
+        self.bResumes()
+        self.assertEqual(self.received(self.bob), [("unread",)])
+        self.assertEqual(self.stillWaiting("bob"), [])

@@ -107,7 +107,7 @@ class RunTests(SynchronousTestCase):
         for text in ("one", "two"):
             self.bus.publishRun("b", "lobby", message(text))
         self.clock.advance(0)
-        self.assertEqual((self.bus.waiting, self.redis.published), (2, []))
+        self.assertEqual((self.bus.waiting(), self.redis.published), (2, []))
         self.bus.linkUp()
         self.assertEqual([len(e["m"]) for _, e in self.envelopes()], [1, 1])
 
