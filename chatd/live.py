@@ -39,6 +39,7 @@ CHAT_SETTINGS = (
     "history-count",
     "max-rooms",
     "max-rooms-per-user",
+    "max-rooms-per-address",
     "password-min-length",
     "registrations-per-hour",
 )
@@ -102,6 +103,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.historyCount = options["history-count"]
         chat.roomLimits.maxRooms = options["max-rooms"]
         chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
+        chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
         if chat.persistence is not None:
             chat.persistence.accounts.rules = passwordRules(options)
             if chat.persistence.accounts.pace is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from twisted.python import usage
 
+from chatd import quotaoptions
 from chatd.admin import wiring as admin
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
@@ -119,9 +120,9 @@ class Options(LoggingOptions):
             "limit-exempt",
             None,
             [],
-            "Addresses and networks the two limits above do not apply to,"
-            " comma-separated, e.g. 192.0.2.7,10.0.0.0/8 (a school behind one NAT"
-            " address, a reverse proxy on this host).",
+            "Addresses and networks the per-address limits (of connections, new accounts,"
+            " guests' rooms) do not apply to, comma-separated, e.g. 192.0.2.7,10.0.0.0/8"
+            " (a school behind one NAT address, a reverse proxy on this host).",
             parseNetworks,
         ],
         ["max-group-size", None, None, "Members a room accepts (0: no limit).", optionalInt],
@@ -287,13 +288,7 @@ class Options(LoggingOptions):
             " if need be; default: none, a login joins no room).",
             roomNames,
         ],
-        [
-            "max-rooms",
-            None,
-            1000,
-            "Rooms that may exist before users can create no more (0: no limit).",
-            optionalInt,
-        ],
+        *quotaoptions.OPTIONS,
         [
             "max-connections-per-account",
             None,
@@ -308,13 +303,6 @@ class Options(LoggingOptions):
             "The shortest password a registration or a change of password accepts (1 to 128;"
             " passwords already stored keep working).",
             passwordLength,
-        ],
-        [
-            "max-rooms-per-user",
-            None,
-            10,
-            "Existing rooms one user may have created (0: no limit).",
-            optionalInt,
         ],
         [
             "operators",

@@ -168,6 +168,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     )
     chat.setServiceParent(top)
     chat.people.maxConnections = options["max-connections-per-account"]
+    chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
     chat.goodbye.notice = options["shutdown-notice"]
     chat.goodbye.grace = options["close-grace"]
     configureInbox(chat, options)
