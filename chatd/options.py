@@ -22,7 +22,6 @@ from chatd.core.limits import (
     MAX_WAITING,
     MIN_PASSWORD,
 )
-from chatd.core.registrations import REGISTRATIONS_PER_HOUR
 from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.irc import nickserv
 from chatd.logs import LoggingOptions
@@ -109,19 +108,14 @@ class Options(LoggingOptions):
             " bursts of as many (0: no limit).",
             optionalInt,
         ],
-        [
-            "registrations-per-hour",
-            None,
-            REGISTRATIONS_PER_HOUR,
-            "New accounts one address (IPv6: one /64) may register an hour (0: no limit).",
-            optionalInt,
-        ],
+        *quotaoptions.ACCOUNTS,
         [
             "limit-exempt",
             None,
             [],
             "Addresses and networks the per-address limits (of connections, new accounts,"
-            " guests' rooms) do not apply to, comma-separated, e.g. 192.0.2.7,10.0.0.0/8"
+            " changes of password, guests' rooms) do not apply to, comma-separated, e.g."
+            " 192.0.2.7,10.0.0.0/8"
             " (a school behind one NAT address, a reverse proxy on this host).",
             parseNetworks,
         ],
@@ -288,7 +282,7 @@ class Options(LoggingOptions):
             " if need be; default: none, a login joins no room).",
             roomNames,
         ],
-        *quotaoptions.OPTIONS,
+        *quotaoptions.ROOMS,
         [
             "max-connections-per-account",
             None,

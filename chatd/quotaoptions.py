@@ -1,8 +1,9 @@
-# -*- test-case-name: tests.unit.test_optionsdoc,tests.unit.core.test_roomlimits -*-
+# -*- test-case-name: tests.unit.test_optionsdoc,tests.unit.core.test_registrations -*-
 """
-The options that bound what users may create: rooms, in all, per user and
-per address.  L{chatd.options} adds them to its own; L{chatd.tap} and
-L{chatd.live} hand them to the core.
+The options that bound what users may create: new accounts and changes of
+password per address, rooms in all, per user and per address.
+L{chatd.options} adds them to its own; L{chatd.tap} and L{chatd.live} hand
+them to the core.
 """
 
 from __future__ import annotations
@@ -14,10 +15,30 @@ from chatd.core.limits import (
     DEFAULT_MAX_ROOMS_PER_ADDRESS,
     DEFAULT_MAX_ROOMS_PER_USER,
 )
+from chatd.core.registrations import PASSWORD_CHANGES_PER_HOUR, REGISTRATIONS_PER_HOUR
 from chatd.optionvalues import optionalInt
 
-#: What users may create, as C{twistd chatd} options.
-OPTIONS: list[list[Any]] = [
+#: How many accounts and passwords users may make, as C{twistd chatd} options.
+ACCOUNTS: list[list[Any]] = [
+    [
+        "registrations-per-hour",
+        None,
+        REGISTRATIONS_PER_HOUR,
+        "New accounts one address (IPv6: one /64) may register an hour (0: no limit).",
+        optionalInt,
+    ],
+    [
+        "password-changes-per-hour",
+        None,
+        PASSWORD_CHANGES_PER_HOUR,
+        "Changes of password one account may make an hour, and as many from one address"
+        " (IPv6: one /64) to any accounts (0: no limit).",
+        optionalInt,
+    ],
+]
+
+#: How many rooms users may create, as C{twistd chatd} options.
+ROOMS: list[list[Any]] = [
     [
         "max-rooms",
         None,
