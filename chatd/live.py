@@ -39,8 +39,10 @@ CHAT_SETTINGS = (
     "history-count",
     "max-rooms",
     "max-rooms-per-user",
+    "max-rooms-per-address",
     "password-min-length",
     "registrations-per-hour",
+    "password-changes-per-hour",
 )
 #: What the waiting private messages' limit and page size come from.
 INBOX = ("max-inbox", "max-output")
@@ -93,7 +95,8 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
     """
     The service's options a reload applies: operators, room size, history
     replayed, rooms users may create, the shortest new password, how many
-    accounts an address may register, and the connection limits.
+    accounts an address may register, how often a password may change, and
+    the connection limits.
     """
 
     def configure(options: Options) -> None:
@@ -102,10 +105,13 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.historyCount = options["history-count"]
         chat.roomLimits.maxRooms = options["max-rooms"]
         chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
+        chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
         if chat.persistence is not None:
             chat.persistence.accounts.rules = passwordRules(options)
             if chat.persistence.accounts.pace is not None:
                 chat.persistence.accounts.pace.perHour = options["registrations-per-hour"]
+            if chat.persistence.accounts.changes is not None:
+                chat.persistence.accounts.changes.perHour = options["password-changes-per-hour"]
 
     reloader.onChange(CHAT_SETTINGS, configure)
     reloader.onChange(ADMISSION, lambda new: configureAdmission(admission, new))

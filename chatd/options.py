@@ -11,6 +11,7 @@ from typing import Any
 
 from twisted.python import usage
 
+from chatd import quotaoptions
 from chatd.admin import wiring as admin
 from chatd.core import gate as passwordgate
 from chatd.core.admission import parseNetworks
@@ -21,7 +22,6 @@ from chatd.core.limits import (
     MAX_WAITING,
     MIN_PASSWORD,
 )
-from chatd.core.registrations import REGISTRATIONS_PER_HOUR
 from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.irc import nickserv
 from chatd.logs import LoggingOptions
@@ -108,20 +108,15 @@ class Options(LoggingOptions):
             " bursts of as many (0: no limit).",
             optionalInt,
         ],
-        [
-            "registrations-per-hour",
-            None,
-            REGISTRATIONS_PER_HOUR,
-            "New accounts one address (IPv6: one /64) may register an hour (0: no limit).",
-            optionalInt,
-        ],
+        *quotaoptions.ACCOUNTS,
         [
             "limit-exempt",
             None,
             [],
-            "Addresses and networks the two limits above do not apply to,"
-            " comma-separated, e.g. 192.0.2.7,10.0.0.0/8 (a school behind one NAT"
-            " address, a reverse proxy on this host).",
+            "Addresses and networks the per-address limits (of connections, new accounts,"
+            " changes of password, guests' rooms) do not apply to, comma-separated, e.g."
+            " 192.0.2.7,10.0.0.0/8"
+            " (a school behind one NAT address, a reverse proxy on this host).",
             parseNetworks,
         ],
         ["max-group-size", None, None, "Members a room accepts (0: no limit).", optionalInt],
@@ -287,13 +282,7 @@ class Options(LoggingOptions):
             " if need be; default: none, a login joins no room).",
             roomNames,
         ],
-        [
-            "max-rooms",
-            None,
-            1000,
-            "Rooms that may exist before users can create no more (0: no limit).",
-            optionalInt,
-        ],
+        *quotaoptions.ROOMS,
         [
             "max-connections-per-account",
             None,
@@ -308,13 +297,6 @@ class Options(LoggingOptions):
             "The shortest password a registration or a change of password accepts (1 to 128;"
             " passwords already stored keep working).",
             passwordLength,
-        ],
-        [
-            "max-rooms-per-user",
-            None,
-            10,
-            "Existing rooms one user may have created (0: no limit).",
-            optionalInt,
         ],
         [
             "operators",

@@ -17,7 +17,7 @@ from chatd.core import gate as passwordgate
 from chatd.core.accounts import Accounts
 from chatd.core.admission import Admission
 from chatd.core.limits import PAGE_BYTES
-from chatd.core.registrations import RegistrationPace
+from chatd.core.registrations import PasswordChangePace, RegistrationPace
 from chatd.core.service import ChatService
 from chatd.gcpolicy import tuneCollector
 from chatd.lines.turnbudget import TurnBudget
@@ -146,6 +146,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         exempt=options["limit-exempt"],
     )
     pace = RegistrationPace(reactor, admission, options["registrations-per-hour"])
+    changes = PasswordChangePace(reactor, admission, options["password-changes-per-hour"])
     chat = ChatService(
         reactor,
         admission=admission,
@@ -159,6 +160,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             gate=gate,
             rules=passwordRules(options),
             pace=pace,
+            changes=changes,
         ),
         historyCount=options["history-count"],
         logConnections=not options["quiet-connections"],
@@ -168,6 +170,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     )
     chat.setServiceParent(top)
     chat.people.maxConnections = options["max-connections-per-account"]
+    chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
     chat.goodbye.notice = options["shutdown-notice"]
     chat.goodbye.grace = options["close-grace"]
     configureInbox(chat, options)

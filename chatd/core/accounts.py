@@ -32,7 +32,7 @@ from chatd.core import errors
 from chatd.core.gate import PasswordGate
 from chatd.core.limits import MAX_PASSWORD, MIN_PASSWORD
 from chatd.core.names import key
-from chatd.core.registrations import RegistrationPace
+from chatd.core.registrations import PasswordChangePace, RegistrationPace
 from chatd.core.scram import ScramProof, deriveVerifier
 from chatd.storage.interfaces import IChatStore
 
@@ -137,11 +137,14 @@ class Accounts:
         gate: PasswordGate | None = None,
         rules: PasswordRules = PasswordRules(),
         pace: RegistrationPace | None = None,
+        changes: PasswordChangePace | None = None,
     ) -> None:
         self.store = store
         self.rules = rules
         #: How many new accounts an address may register (none: no limit).
         self.pace = pace
+        #: How often an account and an address may change a password (none: no limit).
+        self.changes = changes
         self.clock = clock
         self.gate = gate or PasswordGate(clock)
         self.checker = checker or PasswordChecker(runInThread=self.gate.inThread)
@@ -194,17 +197,25 @@ class Accounts:
         if verifier is not None:
             await self.store.saveScramVerifier(nick, passwordHash, verifier)
 
-    async def register(self, nick: str, password: str, newFrom: str | None = None) -> None:
+    async def register(
+        self, nick: str, password: str, newFrom: str | None = None, changeFrom: str | None = None
+    ) -> None:
         """
         Register C{nick} with C{password}, or change its password; a new
-        account is counted against its address C{newFrom} (L{pace}).
+        account is counted against its address C{newFrom} (L{pace}), a
+        change asked from C{changeFrom} against the account and that
+        address (L{changes}), before anything is hashed.
 
         @raise InvalidArgument: the password breaks L{rules}.
         @raise TooManyRegistrations: that address registered enough lately.
+        @raise TooManyPasswordChanges: the account or that address changed
+            passwords often enough lately.
         """
         self.rules.check(password)
         if newFrom is not None and self.pace is not None:
             self.pace.take(newFrom)
+        if changeFrom is not None and self.changes is not None:
+            self.changes.take(nick, changeFrom)
         passwordHash = await self.checker.hash(password)
         await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
         await self.keepVerifier(nick, passwordHash, password)

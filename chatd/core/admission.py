@@ -98,6 +98,8 @@ class Admission:
         self._hosts: dict[str, _Host] = {}
         self._sweepAt = 1024
         self._emptyWaiters: list[Deferred[None]] = []
+        #: Whether the server is refusing everyone for being full (logged once).
+        self._refusingAll = False
 
     def group(self, address: str) -> str:
         """
@@ -140,9 +142,10 @@ class Admission:
                 self._refuse(key, host, "rate")
                 raise errors.TooManyNewConnections()
         if self.maxClients is not None and self.count >= self.maxClients:
-            self.refused["full"] += 1
+            self._refuseAll(address)
             raise errors.ServerFull()
         self.count += 1
+        self._refusingAll = False
         if host is not None:
             host.open += 1
             host.refusing = False
@@ -163,6 +166,23 @@ class Admission:
                 " not logged again until one is admitted",
                 group=key,
                 reason=reason,
+            )
+
+    def _refuseAll(self, address: str) -> None:
+        """
+        Count a refusal for a full server; log the first of a run only, as
+        L{_refuse} does for an address group.
+        """
+        self.refused["full"] += 1
+        if not self._refusingAll:
+            self._refusingAll = True
+            self.log.info(
+                "refusing new connections from everyone, {address} first (full: {count}"
+                " connections open, --max-clients {maxClients}); not logged again until"
+                " one is admitted",
+                address=address,
+                count=self.count,
+                maxClients=self.maxClients,
             )
 
     def whenEmpty(self) -> Deferred[None]:

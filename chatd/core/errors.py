@@ -84,6 +84,13 @@ class TooManyRegistrations(TooManyConnections):
     reason = "too many new accounts from your address: try again in an hour"
 
 
+class TooManyPasswordChanges(TooManyRegistrations):
+    reason = (
+        "too many changes of password lately, of this account or from your address:"
+        " try again in an hour"
+    )
+
+
 class InvalidArgument(ChatError):
     code, reason = 10, "invalid argument"
 

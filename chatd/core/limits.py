@@ -41,6 +41,9 @@ MAX_MASK_LENGTH = 100
 DEFAULT_MAX_ROOMS = 1000
 #: Rooms one user may have created (and that still exist).
 DEFAULT_MAX_ROOMS_PER_USER = 10
+#: Guests' rooms one address (IPv6: one /64) may have created (and that
+#: still exist): a twentieth of the default room list.
+DEFAULT_MAX_ROOMS_PER_ADDRESS = 50
 
 #: Messages waiting for one recipient, by default: a weekend's worth of
 #: private messages for a busy user, and at most about 3 MiB of disk per

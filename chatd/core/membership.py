@@ -130,18 +130,21 @@ class Membership:
         """
         creator = self.requireLogin(participant)
         operator = self.service.isOperator(participant)
+        account = self.service.accountName(participant)  # whatever its nickname now
+        founded = self.service.persistence is not None and account is not None
+        guest = not founded and not operator  # its room is ephemeral
 
         def allowed() -> None:
             if not operator:
-                self.service.roomLimits.check(len(self.service.registry), participant, creator)
+                limits = self.service.roomLimits
+                limits.check(len(self.service.registry), participant, creator, guest)
 
         created = self.service.registry.create(room, allowed)
         created.founded(creator, self.service.now())  # the creator runs the room
         roomremoval.madeAnew(self.service, created.name, int(self.service.clock.seconds() * 1000))
-        account = self.service.accountName(participant)  # whatever its nickname now
-        if self.service.persistence is not None and account is not None:
+        if founded and account is not None:
             recordFounder(created, account)
-        elif not operator:
+        elif guest:
             created.makeEphemeral(participant)
         self.service.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
         if self.service.observer is not None:

@@ -300,7 +300,10 @@ class Persistence:
     async def _register(self, participant: IParticipant, nick: str, password: str) -> None:
         await self.whenReady()
         new = key(nick) not in self.registered  # not a change of password
-        await self.accounts.register(nick, password, participant.address if new else None)
+        where = participant.address
+        await self.accounts.register(
+            nick, password, newFrom=where if new else None, changeFrom=None if new else where
+        )
         self.registered.add(key(nick))
         if new:  # (a change of password is no news)
             status.accountCreated(self.service, participant, self.service.people.presence)

@@ -5,6 +5,10 @@ and each one's rooms last, so made in bulk from one place they would use up
 the room list (C{--max-rooms}) for everyone, for good.  A token bucket per
 address group, as L{chatd.core.admission.Admission} groups addresses: the
 networks of C{--limit-exempt} are not limited.
+
+And how often an account, and an address group, may change a password:
+each change is an argon2 hash (~64 MiB, a core busy), so changes in a loop
+would slow every other user's login.
 """
 
 from __future__ import annotations
@@ -15,10 +19,30 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatd.core import errors
 from chatd.core.admission import UNGROUPED, Admission
+from chatd.core.names import key
 from chatd.lines.throttle import TokenBucket
 
 #: New accounts an address may register in an hour, by default.
 REGISTRATIONS_PER_HOUR = 10
+#: Changes of password one account, and one address group, may make in an
+#: hour, by default.
+PASSWORD_CHANGES_PER_HOUR = 5
+
+
+def _hourly(
+    clock: IReactorTime, buckets: dict[str, TokenBucket], name: str, perHour: int
+) -> TokenBucket:
+    """
+    C{name}'s bucket of C{perHour} an hour in C{buckets}, made if need be;
+    a table grown large forgets the buckets as good as new.
+    """
+    bucket = buckets.get(name)
+    if bucket is None:
+        if len(buckets) >= 4096:
+            for full in [n for n, b in buckets.items() if b.full()]:
+                del buckets[full]
+        bucket = buckets[name] = TokenBucket(clock, perHour / 3600.0, float(perHour))
+    return bucket
 
 
 class RegistrationPace:
@@ -66,12 +90,39 @@ class RegistrationPace:
 
     def _bucket(self, address: str) -> TokenBucket | None:
         group = self.admission.group(address) if self.perHour else UNGROUPED
-        if not group:
+        if not group or not self.perHour:
             return None
-        bucket = self._buckets.get(group)
-        if bucket is None:
-            if len(self._buckets) >= 4096:  # forget the groups as good as new
-                self._buckets = {g: b for g, b in self._buckets.items() if not b.full()}
-            burst = float(self.perHour or 0)
-            bucket = self._buckets[group] = TokenBucket(self.clock, burst / 3600.0, burst)
-        return bucket
+        return _hourly(self.clock, self._buckets, group, self.perHour)
+
+
+class PasswordChangePace:
+    """
+    At most C{perHour} changes of password an hour for one account, and
+    from one address group (C{None} or 0: no limit; the C{--limit-exempt}
+    networks: the account's limit only).
+    """
+
+    def __init__(self, clock: IReactorTime, admission: Admission, perHour: int | None) -> None:
+        self.clock = clock
+        self.admission = admission
+        self.perHour = perHour
+        self._byAccount: dict[str, TokenBucket] = {}
+        self._byGroup: dict[str, TokenBucket] = {}
+
+    def take(self, account: str, address: str) -> None:
+        """
+        Count one change of C{account}'s password, asked from C{address}.
+
+        @raise errors.TooManyPasswordChanges: the account, or the address
+            group, changed C{perHour} passwords in the last hour.
+        """
+        if not self.perHour:
+            return
+        buckets = [_hourly(self.clock, self._byAccount, key(account), self.perHour)]
+        group = self.admission.group(address)
+        if group:
+            buckets.append(_hourly(self.clock, self._byGroup, group, self.perHour))
+        if not all(bucket.ready() for bucket in buckets):
+            raise errors.TooManyPasswordChanges()
+        for bucket in buckets:
+            bucket.take()

@@ -9,6 +9,14 @@ C{maxPerUser} rooms created by one user that still exist.  chatd operators
 are not limited (nor are configured rooms, the admin console's, or rooms
 another cluster node created).
 
+A guest counts as a new user on each connection, so one address could
+otherwise fill the room list: a guest creates its rooms, a companion stays
+in them, the guest reconnects as another.  So the guests' rooms also count
+against their address group (C{maxPerAddress}, grouped as
+L{chatd.core.admission.Admission.group} groups connections: the
+C{--limit-exempt} networks are not limited) for as long as they exist,
+whoever is still in them.
+
 A room a guest creates (a user not logged in with a registered name) is
 I{ephemeral}: never stored, and gone once its last member leaves (or, if
 nobody ever entered it, once its creator disconnects).  Rooms founded by a
@@ -17,39 +25,65 @@ registered user or a chatd operator, and configured rooms, last.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+
 from chatd.core import errors
+from chatd.core.admission import UNGROUPED
 from chatd.core.interfaces import IParticipant
-from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER
+from chatd.core.limits import (
+    DEFAULT_MAX_ROOMS,
+    DEFAULT_MAX_ROOMS_PER_ADDRESS,
+    DEFAULT_MAX_ROOMS_PER_USER,
+)
 from chatd.core.names import key
+
+
+def _ungrouped(address: str) -> str:
+    return UNGROUPED
 
 
 class RoomLimits:
     """
     The creation limits, and who created which room that still exists.
 
-    Guests' (ephemeral) rooms are counted per session, until they vanish;
-    lasting rooms per registered name, since the daemon started (the store
-    does not record who founded a room).
+    Guests' (ephemeral) rooms are counted per session and per address
+    group, until they vanish; lasting rooms per registered name, since the
+    daemon started (the store does not record who founded a room).
 
     @ivar maxRooms: rooms that may exist before users create no more
         (C{None}: no limit).
     @ivar maxPerUser: rooms one user may have created (C{None}: no limit).
+    @ivar maxPerAddress: guests' rooms one address group may have created
+        (C{None}: no limit).
+    @ivar group: the address group of a connection's address (L{UNGROUPED}:
+        not limited).
     """
 
     def __init__(
         self,
         maxRooms: int | None = DEFAULT_MAX_ROOMS,
         maxPerUser: int | None = DEFAULT_MAX_ROOMS_PER_USER,
+        maxPerAddress: int | None = DEFAULT_MAX_ROOMS_PER_ADDRESS,
+        group: Callable[[str], str] = _ungrouped,
     ) -> None:
         self.maxRooms = maxRooms
         self.maxPerUser = maxPerUser
+        self.maxPerAddress = maxPerAddress
+        self.group = group
         self._guestRooms: dict[IParticipant, set[str]] = {}
         self._lasting: dict[str, int] = {}
+        #: The address group each existing guest's room counts against.
+        self._roomGroups: dict[str, str] = {}
+        self._perGroup: Counter[str] = Counter()
 
-    def check(self, existing: int, participant: IParticipant, nick: str) -> None:
+    def check(
+        self, existing: int, participant: IParticipant, nick: str, guest: bool = False
+    ) -> None:
         """
         May C{participant}, logged in as C{nick}, create a room while
-        C{existing} rooms exist?
+        C{existing} rooms exist?  A C{guest}'s room (ephemeral) also counts
+        against its address group.
 
         @raise errors.TooManyRooms: no.
         """
@@ -61,6 +95,14 @@ class RoomLimits:
             raise errors.TooManyRooms(
                 f"you already created {self.maxPerUser} rooms, the most one user may have"
             )
+        if guest and self.maxPerAddress is not None:
+            group = self.group(participant.address)
+            if group and self._perGroup[group] >= self.maxPerAddress:
+                raise errors.TooManyRooms(
+                    f"guests from your address already created {self.maxPerAddress} rooms"
+                    " that exist, the most one address may have: log in to a registered"
+                    " name to create more"
+                )
 
     def createdBy(self, participant: IParticipant, nick: str) -> int:
         """
@@ -76,14 +118,24 @@ class RoomLimits:
         """
         if ephemeral:
             self._guestRooms.setdefault(participant, set()).add(roomKey)
+            group = self.group(participant.address)
+            if group and roomKey not in self._roomGroups:
+                self._roomGroups[roomKey] = group
+                self._perGroup[group] += 1
         else:
             self._lasting[key(nick)] = self._lasting.get(key(nick), 0) + 1
 
     def vanished(self, roomKey: str, creator: IParticipant | None) -> None:
         """
         The ephemeral room C{roomKey}, created by C{creator}, is gone (or
-        now lasts: it no longer counts as a guest's).
+        now lasts: it no longer counts as a guest's).  Its address group
+        counts it no more, even if its creator left long ago.
         """
+        group = self._roomGroups.pop(roomKey, None)
+        if group is not None:
+            self._perGroup[group] -= 1
+            if self._perGroup[group] <= 0:
+                del self._perGroup[group]
         if creator is None:
             return
         rooms = self._guestRooms.get(creator)

@@ -10,19 +10,29 @@ A verifier is kept as C{SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey
 the client proved the password: logging in with that answer is the
 service's (L{ScramProof} goes where a password goes, through the same
 password gate, so wrong proofs are slowed down as wrong passwords are).
+
+A name without a verifier (nobody registered it, or its account has none
+yet) gets an exchange all the same, as RFC 5802 section 9 advises: a salt
+derived from the name and a secret of the daemon, the same at every
+attempt, and keys no proof matches, so that it fails only at the final
+step, through the password gate, as a wrong password does.  Whether a name
+has an account is then no quicker to learn by SCRAM than by PLAIN.
 """
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from base64 import b64decode, b64encode
 from collections.abc import Callable
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import Any
 
 from scramp import ScramException, ScramMechanism
 from twisted.internet.defer import Deferred
 
-from chatd.core.names import normalize
+from chatd.core.names import key, normalize
 
 MECHANISM = "SCRAM-SHA-256"
 #: RFC 7677's minimum, scramp's default.
@@ -32,6 +42,20 @@ _mechanism = ScramMechanism(MECHANISM)
 
 #: A verifier's parts: salt, StoredKey, ServerKey, iteration count.
 AuthInfo = tuple[bytes, bytes, bytes, int]
+
+#: What the salts of names without a verifier are derived from: random for
+#: each run of the daemon.
+DECOY_SECRET = secrets.token_bytes(32)
+
+
+def decoyInfo(name: str, secret: bytes = DECOY_SECRET) -> AuthInfo:
+    """
+    The verifier an exchange for C{name}, which has none, goes on with: a
+    salt from C{name}'s key and C{secret} (look-alike names get the same),
+    as long as a real one; keys nobody knows, so no proof is valid.
+    """
+    salt = hmac.digest(secret, key(name).encode("utf-8"), sha256)  # 32 bytes, as scramp's
+    return salt, secrets.token_bytes(32), secrets.token_bytes(32), ITERATIONS
 
 
 def deriveVerifier(password: str, salt: bytes | None = None) -> str | None:
@@ -83,19 +107,24 @@ class ScramExchange:
     The server's side of one exchange: L{first} takes the client's first
     message and, once C{lookup} found the account's verifier, gives the
     server's first; L{final} takes the client's final message and gives the
-    server's final one with the L{ScramProof}.
+    server's final one with the L{ScramProof}.  A name without a verifier
+    gets a decoy (L{decoyInfo}): its proof is never valid.
 
-    @raise ScramError: (from either) a malformed message, an account
-        without a verifier.
+    @raise ScramError: (from either) a malformed message.
     """
 
     def __init__(
-        self, lookup: Callable[[str], Deferred[str | None]], nonce: str | None = None
+        self,
+        lookup: Callable[[str], Deferred[str | None]],
+        nonce: str | None = None,
+        secret: bytes = DECOY_SECRET,
     ) -> None:
         self.lookup = lookup
         self.nonce = nonce  # the server's part of the nonce: random unless given
+        self.secret = secret
         self.server: Any = None
         self.account = ""
+        self.decoy = False
 
     async def first(self, message: str) -> str:
         names: list[str] = []
@@ -110,9 +139,8 @@ class ScramExchange:
             raise ScramError(str(e)) from None
         self.account = normalize(names[0])
         verifier = await self.lookup(self.account)
-        if verifier is None:
-            raise ScramError("no SCRAM verifier for this account yet: log in with PLAIN once")
-        info = parseVerifier(verifier)
+        self.decoy = verifier is None
+        info = decoyInfo(self.account, self.secret) if verifier is None else parseVerifier(verifier)
         salt, storedKey, serverKey, iterations = info
         self.server = _mechanism.make_server(
             lambda name: (salt, storedKey, serverKey, iterations), s_nonce=self.nonce
@@ -132,7 +160,7 @@ class ScramExchange:
             if self.server.error is None:
                 raise ScramError(str(e)) from None
             return str(self.server.get_server_final()), ScramProof(self.account, False)
-        return str(self.server.get_server_final()), ScramProof(self.account, True)
+        return str(self.server.get_server_final()), ScramProof(self.account, not self.decoy)
 
 
 class ScramError(Exception):

@@ -79,7 +79,7 @@ class ChatService(Service):
         """
         self.clock = clock
         self.admission = Admission(clock, maxClients) if admission is None else admission
-        self.registry = Rooms(RoomLimits(maxRooms, maxRoomsPerUser))
+        self.registry = Rooms(RoomLimits(maxRooms, maxRoomsPerUser, group=self.admission.group))
         self.roomLimits = self.registry.limits
         self.replica: IReplica = Replica(self, self.registry)
         self.roomOps = RoomOps(self)

@@ -62,6 +62,11 @@ class PacedReceiver(Protocol):
     def negotiationFinished(self) -> None: ...
     def textMessageReceived(self, message: str) -> None: ...
     def bytesMessageReceived(self, data: bytes | bytearray) -> None: ...
+    def pingReceived(self) -> bool:
+        """
+        Whether to answer the ping just read (a flood of them is refused).
+        """
+
     def pongReceived(self, payload: bytes) -> None: ...
     def connectionLost(self, reason: Failure) -> None: ...
 
@@ -243,7 +248,8 @@ class FrameReader:
             else:
                 receiver.bytesMessageReceived(data)
         elif isinstance(event, Ping):
-            self.guard.write(self.connection.send(event.response()))
+            if receiver.pingReceived():
+                self.guard.write(self.connection.send(event.response()))
         elif isinstance(event, Pong):
             receiver.pongReceived(event.payload)
         elif isinstance(event, CloseConnection):

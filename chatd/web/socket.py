@@ -46,9 +46,9 @@ from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.outbox import Outbox
 from chatd.lines.paced import paced, pagesFor
 from chatd.lines.roomhold import RoomHold, replayOffered
-from chatd.lines.throttle import TokenBucket
 from chatd.web import wire
 from chatd.web.dispatch import dispatch, refusal
+from chatd.web.flood import FLOODING, RequestPace
 from chatd.web.guard import GuardProtocol
 
 if TYPE_CHECKING:
@@ -90,8 +90,7 @@ class WebParticipant:
         "transport",
         "guard",
         "outbox",
-        "_bucket",
-        "_refusedInARow",
+        "_pace",
         "_busy",
         "_open",
         "_closeReason",
@@ -110,9 +109,7 @@ class WebParticipant:
         self.transport: FrameReader | None = None
         self.guard: GuardProtocol | None = None
         self.outbox: Outbox | None = None
-        burst = factory.burst
-        self._bucket = None if burst is None else TokenBucket(factory.clock, factory.rate, burst)
-        self._refusedInARow = 0
+        self._pace = RequestPace(factory.clock, factory.rate, factory.burst, factory.floodLimit)
         self._busy = False  # a request waits for the service
         self._open = False
         self._closeReason = ""
@@ -155,15 +152,10 @@ class WebParticipant:
         if len(message) * 4 > limit and len(message.encode("utf-8")) > limit:  # bytes, not letters
             self._send(self._tooLarge())
             return
-        if self._bucket is not None and not self._bucket.take():
-            self._refusedInARow += 1
-            flooding = self._refusedInARow > self.factory.floodLimit
-            text = "flooding: disconnected" if flooding else "too many messages, slow down"
-            self._send(refusal(InvalidArgument(text), message))
-            if flooding:
-                self.close(CLOSE_POLICY, "flood")
+        refused = self._pace.refusal()
+        if refused is not None:
+            self._refuse(refusal(InvalidArgument(refused), message), refused)
             return
-        self._refusedInARow = 0
         pending = dispatch(self, message)
         if pending is not None:
             self._busy = True
@@ -179,6 +171,21 @@ class WebParticipant:
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
         self._messageComplete()
         self._send(wire.errorFrame(InvalidArgument("binary frames are not supported: send JSON")))
+
+    def pingReceived(self) -> bool:
+        """A ping takes from the requests' allowance: refused, it is not answered."""
+        self._messageComplete()
+        if not self._open:
+            return False
+        refused = self._pace.refusal()
+        if refused is not None:
+            self._refuse(wire.errorFrame(InvalidArgument(refused)), refused)
+        return refused is None
+
+    def _refuse(self, frame: bytes, refused: str) -> None:
+        self._send(frame)
+        if refused == FLOODING:
+            self.close(CLOSE_POLICY, "flood")
 
     def pongReceived(self, payload: bytes) -> None:
         self._messageComplete()

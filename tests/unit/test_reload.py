@@ -115,6 +115,7 @@ class ReloadTests(ReloadCase):
             "max-line-length = 200\nmax-body-lines = 3\nconnects-per-minute = 0\n"
             'default-room = "hall"\nirc-flood-rate = 1.5\nhistory-count = 2\n'
             'limit-exempt = ["10.0.0.0/8"]\nport = 4000\nmax-rooms = 3\nauth-hashes = 3\n'
+            "max-rooms-per-address = 7\npassword-changes-per-hour = 2\n"
         )
         restart = self.reloader.reload()
         self.assertEqual(restart, ["auth-hashes"])  # the command line's port still wins
@@ -132,6 +133,9 @@ class ReloadTests(ReloadCase):
         self.assertEqual(irc.maxBodyLines, 3)  # IRC's draft/multiline max-lines
         self.assertEqual(irc.offeredCaps["draft/multiline"], "max-bytes=16384,max-lines=3")
         self.assertEqual(self.chat.roomLimits.maxRooms, 3)
+        self.assertEqual(self.chat.roomLimits.maxPerAddress, 7)
+        assert self.chat.persistence is not None and self.chat.persistence.accounts.changes
+        self.assertEqual(self.chat.persistence.accounts.changes.perHour, 2)
         self.assertIn("changed but needs a restart: auth-hashes", self.logged())
         self.assertEqual(self.reloader.options["auth-hashes"], 2)  # still what runs
 

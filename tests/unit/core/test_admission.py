@@ -12,6 +12,7 @@ from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.logger import capturedLogs, formatEvent
 from twisted.python.failure import Failure
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
@@ -87,6 +88,31 @@ class AdmissionPolicyTests(SynchronousTestCase):
         self.assertRaises(errors.ServerFull, admission.admit, "192.0.2.2")
         self.assertRaises(errors.ServerFull, admission.admit, "10.1.2.3")
         self.assertEqual(admission.refused, {"full": 2})
+
+    def test_fullLoggedOncePerRun(self) -> None:
+        """
+        Refusals because the server is full are logged as those of an
+        address are: one line per run, again once a connection got in.
+        """
+        admission = Admission(self.clock, maxClients=1)
+        with capturedLogs() as events:
+            ticket = admission.admit("192.0.2.1")
+            for address in ("192.0.2.2", "192.0.2.3", "192.0.2.2"):
+                self.assertRaises(errors.ServerFull, admission.admit, address)
+            admission.release(ticket)
+            ticket = admission.admit("192.0.2.3")
+            self.assertRaises(errors.ServerFull, admission.admit, "192.0.2.4")
+        lines = [formatEvent(event) for event in events]
+        self.assertEqual(
+            lines,
+            [
+                "refusing new connections from everyone, 192.0.2.2 first (full: 1 connections"
+                " open, --max-clients 1); not logged again until one is admitted",
+                "refusing new connections from everyone, 192.0.2.4 first (full: 1 connections"
+                " open, --max-clients 1); not logged again until one is admitted",
+            ],
+        )
+        self.assertEqual(admission.refused, {"full": 4})
 
     def test_exempt(self) -> None:
         """

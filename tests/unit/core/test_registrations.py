@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from ipaddress import ip_network
 
+from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
 
-from chatd.core.registrations import RegistrationPace
+from chatd.core.registrations import PasswordChangePace, RegistrationPace
 from chatd.irc.factory import IRCFactory
+from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.support.helpers import connect, output
 from tests.support.persistencecase import PersistenceTestCase
@@ -78,3 +80,87 @@ class RegistrationPaceTests(PersistenceTestCase):
         seen = output(transport, self.clock).decode()
         self.assertIn("FAIL REGISTER TEMPORARILY_UNAVAILABLE", seen)
         self.assertIn("too many new accounts from your address", seen)
+
+
+class PasswordChangeTests(PersistenceTestCase):
+    """
+    How often an account, and an address, may change a password: each
+    change is an argon2 hash.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        assert self.service.persistence is not None
+        self.accounts = self.service.persistence.accounts
+        self.accounts.changes = PasswordChangePace(self.clock, self.service.admission, 2)
+        self.tchat = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+        self.hashed: list[str] = []
+        hash = self.accounts.checker.hash
+
+        def hashing(password: str) -> Deferred[str]:
+            self.hashed.append(password)
+            return hash(password)
+
+        self.patch(self.accounts.checker, "hash", hashing)
+
+    def tchatAs(self, login: str, host: str = "192.0.2.7") -> tuple[TchatProtocol, StringTransport]:
+        proto, transport = connect(self.tchat, self.clock, host)
+        assert isinstance(proto, TchatProtocol)
+        proto.dataReceived(f"clt: LOGIN {login}\r\n".encode())
+        self.assertIn(b"srv: OKAY!\n", output(transport, self.clock))
+        return proto, transport
+
+    def regis(self, proto: TchatProtocol, transport: StringTransport, password: str) -> bytes:
+        """
+        C{REGIS password}: its answer, the other events aside.
+        """
+        proto.dataReceived(f"clt: REGIS {password}\r\n".encode())
+        lines = output(transport, self.clock).split(b"\n")
+        return [line for line in lines if line.startswith((b"srv: OKAY", b"srv: ERROR"))][0]
+
+    def test_perAccount(self) -> None:
+        """
+        Registering is no change; two changes, then C{ERROR 04} without
+        hashing, on every connection of the account, and the password
+        stays the last one set.  An hour later it may change again.
+        """
+        proto, transport = self.tchatAs("amy")
+        for password in ("first-pw", "second-pw", "third-pw"):
+            self.assertEqual(self.regis(proto, transport, password), b"srv: OKAY!")
+        self.assertEqual(self.regis(proto, transport, "fourth-pw"), b"srv: ERROR 04")
+        other = self.tchatAs("amy third-pw", host="198.51.100.1")
+        self.assertEqual(self.regis(*other, "fourth-pw"), b"srv: ERROR 04")
+        self.assertEqual(self.hashed, ["first-pw", "second-pw", "third-pw"])
+        self.clock.advance(3600)
+        self.assertEqual(self.regis(proto, transport, "fourth-pw"), b"srv: OKAY!")
+
+    def test_perAddress(self) -> None:
+        """
+        One address changes as many passwords of any accounts; another
+        address, or a C{--limit-exempt} one, is not held back by it.
+        """
+        amy, ben = self.tchatAs("amy"), self.tchatAs("ben")
+        self.regis(*amy, "first-pw")
+        self.regis(*ben, "first-pw")
+        self.assertEqual(self.regis(*amy, "second-pw"), b"srv: OKAY!")
+        self.assertEqual(self.regis(*ben, "second-pw"), b"srv: OKAY!")
+        self.assertEqual(self.regis(*amy, "third-pw"), b"srv: ERROR 04")
+        cal = self.tchatAs("cal", host="198.51.100.1")
+        self.regis(*cal, "first-pw")
+        self.assertEqual(self.regis(*cal, "second-pw"), b"srv: OKAY!")
+        self.service.admission.exempt = [ip_network("192.0.2.0/24")]
+        self.assertEqual(self.regis(*amy, "third-pw"), b"srv: OKAY!")
+
+    def test_talk(self) -> None:
+        """
+        Talk's C{/register} says why, in words.
+        """
+        factory = TalkFactory(self.service, self.clock, floodBurst=None)
+        proto, transport = connect(factory, self.clock, "192.0.2.7")
+        proto.dataReceived(b"amy\r\n")
+        output(transport, self.clock)
+        seen = b""
+        for password in ("first-pw", "second-pw", "third-pw", "fourth-pw"):
+            proto.dataReceived(f"/register {password}\r\n".encode())
+            seen = output(transport, self.clock)
+        self.assertIn(b"Sorry, too many changes of password lately", seen)

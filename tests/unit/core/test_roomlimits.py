@@ -6,6 +6,7 @@ and through the TCHAT wire.
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from typing import Any
 
 from twisted.internet.task import Clock
@@ -13,6 +14,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.service import ChatService
+from chatd.irc.factory import IRCFactory
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant, settled
 from tests.support.helpers import connect, output
@@ -273,3 +275,80 @@ class TchatWireTests(SynchronousTestCase):
         self.assertEqual(output(out, clock), b"srv: OKAY!\nsrv: OKAY!\nsrv: ERROR 31\nsrv: OKAY!\n")
         alice.connectionLost(None)
         factory.stopFactory()
+
+
+class PerAddressTests(SynchronousTestCase):
+    """
+    Guests' rooms count against their address, however many guests (one
+    per connection) created them and whoever stays in them.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock, maxRoomsPerUser=2)
+        self.service.roomLimits.maxPerAddress = 3
+        self.factory = TchatFactory(self.service, self.clock)
+        self.addCleanup(self.factory.stopFactory)
+        self.holder, self.held = self.guest("holder")
+
+    def guest(self, nick: str, host: str = "192.0.2.7") -> tuple[Any, Any]:
+        proto, transport = connect(self.factory, self.clock, host)
+        proto.dataReceived(f"clt: LOGIN {nick}\n".encode())
+        output(transport, self.clock)
+        return proto, transport
+
+    def createAndLeave(self, nick: str, *rooms: str, host: str = "192.0.2.7") -> bytes:
+        """
+        A guest creates C{rooms}, the holder enters them, the guest goes.
+        """
+        proto, transport = self.guest(nick, host)
+        proto.dataReceived(b"".join(b"clt: CREAT %s\n" % room.encode() for room in rooms))
+        answers = output(transport, self.clock)
+        for room in rooms:
+            self.holder.dataReceived(f"clt: ENTER {room}\n".encode())
+        output(self.held, self.clock)
+        proto.connectionLost(None)
+        return answers
+
+    def test_guestsOfOneAddress(self) -> None:
+        """
+        Reconnecting as new guests, one address creates C{maxPerAddress}
+        rooms that stay, then C{ERROR 32}; another address still creates.
+        """
+        self.assertEqual(self.createAndLeave("mk1", "r1a", "r1b"), b"srv: OKAY!\n" * 2)
+        self.assertEqual(self.createAndLeave("mk2", "r2a", "r2b"), b"srv: OKAY!\nsrv: ERROR 32\n")
+        self.assertEqual(self.createAndLeave("mk3", "r3a"), b"srv: ERROR 32\n")
+        names = [name for name, _ in self.service.rooms()]
+        self.assertEqual([n for n in names if n.startswith("r")], ["r1a", "r1b", "r2a"])
+        self.assertEqual(self.createAndLeave("other", "o1", host="198.51.100.1"), b"srv: OKAY!\n")
+        irc, transport = connect(IRCFactory(self.service, self.clock), self.clock, "192.0.2.7")
+        irc.dataReceived(b"NICK mk4\r\nUSER mk4 0 * :M\r\nJOIN #r4a\r\n")
+        self.assertIn(
+            " 405 mk4 #r4a :guests from your address already created 3 rooms that exist,"
+            " the most one address may have",
+            output(transport, self.clock).decode(),
+        )
+        irc.connectionLost(None)
+
+    def test_vanishedRoomCountsNoMore(self) -> None:
+        """
+        Once a guest's room vanished, long after its creator left, the
+        address may create another.
+        """
+        self.createAndLeave("mk1", "r1a", "r1b")
+        self.createAndLeave("mk2", "r2a")
+        self.assertEqual(self.createAndLeave("mk3", "r3a"), b"srv: ERROR 32\n")
+        self.holder.dataReceived(b"clt: LEAVE r1a\n")
+        self.assertEqual(output(self.held, self.clock), b"srv: OKAY!\n")
+        self.assertEqual(self.createAndLeave("mk4", "r4a"), b"srv: OKAY!\n")
+
+    def test_exempt(self) -> None:
+        """
+        The C{--limit-exempt} networks (a school's NAT) are not limited.
+        """
+        self.createAndLeave("mk1", "r1a", "r1b")
+        self.createAndLeave("mk2", "r2a")
+        self.assertEqual(self.createAndLeave("mk3", "r3a"), b"srv: ERROR 32\n")
+        self.service.admission.exempt = [ip_network("192.0.2.0/24")]
+        for n in range(4, 7):
+            self.assertEqual(self.createAndLeave(f"mk{n}", f"r{n}a", f"r{n}b"), b"srv: OKAY!\n" * 2)

@@ -58,11 +58,28 @@ class ExchangeTests(SynchronousTestCase):
 
     def test_noVerifier(self) -> None:
         """
-        An account without a verifier (or no such account) cannot go on.
+        A name without a verifier (no account, or none yet) gets a server's
+        first message as an account does, with a salt that is the same at
+        every attempt and another name's, and fails only at the final step.
         """
+
+        def serverFirst(clientFirst: str) -> dict[str, str]:
+            first = Deferred.fromCoroutine(self.exchange(None).first(clientFirst))
+            return dict(part.split("=", 1) for part in self.successResultOf(first).split(","))
+
+        fields = serverFirst(CLIENT_FIRST)
+        self.assertEqual(fields["i"], "4096")
+        verifier = deriveVerifier("pencil")
+        assert verifier is not None
+        self.assertEqual(len(b64decode(fields["s"])), len(parseVerifier(verifier)[0]))
+        self.assertTrue(fields["r"].startswith("rOprNGfwEbeRWgbNEkqO"))
+        self.assertEqual(serverFirst(CLIENT_FIRST)["s"], fields["s"])
+        self.assertNotEqual(serverFirst("n,,n=other,r=rOprNGfwEbeRWgbNEkqO")["s"], fields["s"])
         exchange = self.exchange(None)
-        failure = self.failureResultOf(Deferred.fromCoroutine(exchange.first(CLIENT_FIRST)))
-        failure.trap(ScramError)
+        self.successResultOf(Deferred.fromCoroutine(exchange.first(CLIENT_FIRST)))
+        self.assertEqual(
+            exchange.final(CLIENT_FINAL), ("e=invalid-proof", ScramProof("user", False))
+        )
 
     def test_malformed(self) -> None:
         """

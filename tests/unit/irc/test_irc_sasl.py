@@ -13,6 +13,7 @@ from base64 import b64decode, b64encode
 
 from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
+from twisted.logger import capturedLogs, formatEvent
 
 from chatd.irc import protocol
 from chatd.irc.message import Message
@@ -119,7 +120,8 @@ class ScramTests(SaslTestCase):
     def test_noVerifierYet(self) -> None:
         """
         An account whose password was set before SCRAM existed has no
-        verifier: 904 at once (the client falls back to PLAIN), and after a
+        verifier: the exchange goes on as for a wrong password, 904 after
+        the final message (the client falls back to PLAIN), and after a
         PLAIN login it has one.
         """
         passwordHash = self.successResultOf(self.store.accountHash("alice"))
@@ -128,10 +130,9 @@ class ScramTests(SaslTestCase):
         self.successResultOf(self.store.saveAccount("alice", passwordHash, 1))  # verifier gone
         proto, t = self.client()
         self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
-        self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")
-        reply = self.send(proto, t, "AUTHENTICATE " + ScramClient("alice", "sesame").first())
-        self.assertEqual(self.codes(reply), ["904"])
-        self.assertIn("log in with PLAIN once", reply[0].params[-1])
+        _, answer = self.scram(proto, t, ScramClient("alice", "sesame"))
+        self.assertEqual(self.codes(answer), ["904"])
+        self.assertIn("wrong or missing password", answer[0].params[-1])
         self.assertEqual(
             self.codes(self.plainLogin(proto, t, "alice", "sesame"))[:2], ["900", "903"]
         )
@@ -139,13 +140,25 @@ class ScramTests(SaslTestCase):
 
     def test_unknownAccount(self) -> None:
         """
-        SCRAM for a name nobody registered is 904.
+        SCRAM for a name nobody registered looks like a wrong password for
+        an account: a salt (the same at every attempt), then 904 after the
+        final message, through the password gate, with the same words.
         """
         proto, t = self.client()
         self.send(proto, t, "CAP REQ sasl", "NICK bob", "USER b 0 * :B")
-        self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")
-        reply = self.send(proto, t, "AUTHENTICATE " + ScramClient("nobody", "x").first())
-        self.assertEqual(self.codes(reply), ["904"])
+        salts, refusals = [], []
+        with capturedLogs() as events:
+            for name in ("nobody", "nobody", "alice"):
+                [challenge], answer = self.scram(proto, t, ScramClient(name, "wrong"))
+                serverFirst = b64decode(challenge.params[0]).decode()
+                salts.append(dict(f.split("=", 1) for f in serverFirst.split(","))["s"])
+                self.assertEqual(self.codes(answer), ["904"])
+                refusals.append(answer[0].params[-1])
+        self.assertEqual(salts[0], salts[1])
+        self.assertEqual(len(b64decode(salts[0])), len(b64decode(salts[2])))
+        self.assertEqual(refusals, [refusals[2]] * 3)
+        logged = "\n".join(formatEvent(event) for event in events)
+        self.assertIn("bad password for nobody from 127.0.0.1 (not registered)", logged)
 
 
 class AfterRegistrationTests(SaslTestCase):

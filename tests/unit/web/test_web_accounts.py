@@ -14,6 +14,7 @@ from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker, Secret
 from chatd.core.events import RoomMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.registrations import PasswordChangePace
 from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from tests.support.webclient import JSONClient, WebTestCase
@@ -208,6 +209,25 @@ class GateTests(WebTestCase):
         self.assertFalse(self.successResultOf(self.accounts.store.accountHash("spacey")))
         reply = self.request(client, type="register", password="my-secret")
         self.assertEqual((reply["type"], reply["nick"]), ("register", "spacey"))
+
+    def test_passwordChangesLimited(self) -> None:
+        """
+        Changing the password too often is error 4 with the reason, and
+        the password stays the one set last.
+        """
+        self.accounts.changes = PasswordChangePace(self.reactor, self.service.admission, 1)
+        client = self.web.connect()
+        self.request(client, type="login", nick="bob")
+        for password in ("first-pw", "second-pw"):  # registered, changed once
+            reply = self.request(client, type="register", password=password)
+            self.assertEqual((reply["type"], reply["nick"]), ("register", "bob"))
+        reply = self.request(client, type="register", password="third-pw")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 4))
+        self.assertIn("too many changes of password lately", reply["text"])
+        passwordHash = self.successResultOf(self.accounts.store.accountHash("bob"))
+        self.assertTrue(
+            self.successResultOf(self.accounts.checker.verify(passwordHash, "second-pw"))
+        )
 
     def test_gateFull(self) -> None:
         """

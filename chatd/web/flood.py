@@ -1,0 +1,44 @@
+# -*- test-case-name: tests.unit.web.test_web_flood -*-
+"""
+How fast one WebSocket client may send.  Requests and pings alike take from
+one token bucket (C{--flood-rate}, C{--flood-burst}): each ping costs a pong,
+so unbounded pings were a flood nothing counted (its bytes were finally
+taken for one message too large).  A client refused more than C{floodLimit}
+times in a row is flooding, and is closed as such.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatd.lines.throttle import TokenBucket
+
+#: What a refused request or ping is told, and a flooding client at last.
+SLOW_DOWN, FLOODING = "too many messages, slow down", "flooding: disconnected"
+
+
+class RequestPace:
+    """
+    One connection's allowance of requests and pings (C{burst} C{None}: no
+    limit).
+    """
+
+    __slots__ = ("bucket", "floodLimit", "refusedInARow")
+
+    def __init__(
+        self, clock: IReactorTime, rate: float, burst: float | None, floodLimit: int
+    ) -> None:
+        self.bucket = None if burst is None else TokenBucket(clock, rate, burst)
+        self.floodLimit = floodLimit
+        self.refusedInARow = 0
+
+    def refusal(self) -> str | None:
+        """
+        Take one request or ping: C{None} if it may be served now, or what
+        the client is told (L{SLOW_DOWN}, then L{FLOODING}: close it).
+        """
+        if self.bucket is None or self.bucket.take():
+            self.refusedInARow = 0
+            return None
+        self.refusedInARow += 1
+        return FLOODING if self.refusedInARow > self.floodLimit else SLOW_DOWN
