@@ -286,6 +286,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             streamLength=options["cluster-stream-length"],
             gate=gate,
             pace=pace,
+            changes=changes,
         )
         node.bridge.onModeration(consoles.peerModeration)
         node.setServiceParent(top)

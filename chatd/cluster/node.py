@@ -25,7 +25,7 @@ from chatd.cluster.guards import Guards
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
 from chatd.cluster.redis import STREAM_LENGTH, RedisLink
 from chatd.core.gate import PasswordGate
-from chatd.core.registrations import RegistrationPace
+from chatd.core.registrations import PasswordChangePace, RegistrationPace
 from chatd.core.service import ChatService
 
 
@@ -58,13 +58,15 @@ class ClusterNode(MultiService):
         streamLength: int = STREAM_LENGTH,
         gate: PasswordGate | None = None,
         pace: RegistrationPace | None = None,
+        changes: PasswordChangePace | None = None,
     ) -> None:
         """
         @param streamLength: entries each node's inbox stream keeps
             (C{--cluster-stream-length}): how far behind a node may fall and
             still catch up.
-        @param gate: the node's password gate, and C{pace} its limit on new
-            accounts: both count the other nodes' answers and accounts too.
+        @param gate: the node's password gate, C{pace} its limit on new
+            accounts and C{changes} on changes of password: each counts the
+            other nodes' too.
         """
         super().__init__()
         address = parseAddress(url)
@@ -94,7 +96,7 @@ class ClusterNode(MultiService):
         )
         self.bridge = Bridge(service, self.bus, self.presence, sharedStore)
         if gate is not None:
-            Guards(self.bus, gate, pace)
+            Guards(self.bus, gate, pace, changes)
         self.service, self.clock = service, reactor
         self._leaving = False
         self.link.whenUp(self._linkUp)

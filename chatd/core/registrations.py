@@ -108,6 +108,25 @@ class PasswordChangePace:
         self.perHour = perHour
         self._byAccount: dict[str, TokenBucket] = {}
         self._byGroup: dict[str, TokenBucket] = {}
+        self._listeners: list[Callable[[str, str], None]] = []
+
+    def reportTo(self, listener: Callable[[str, str], None]) -> None:
+        """Tell C{listener(accountKey, address)} each change counted here (L{heard})."""
+        self._listeners.append(listener)
+
+    def heard(self, accountKey: str, address: str) -> None:
+        """Count a change another node of a cluster made, as if made here."""
+        for bucket in self._buckets(accountKey, address):
+            bucket.take()
+
+    def _buckets(self, accountKey: str, address: str) -> list[TokenBucket]:
+        if not self.perHour:
+            return []
+        buckets = [_hourly(self.clock, self._byAccount, accountKey, self.perHour)]
+        group = self.admission.group(address)
+        if group:
+            buckets.append(_hourly(self.clock, self._byGroup, group, self.perHour))
+        return buckets
 
     def take(self, account: str, address: str) -> None:
         """
@@ -116,13 +135,10 @@ class PasswordChangePace:
         @raise errors.TooManyPasswordChanges: the account, or the address
             group, changed C{perHour} passwords in the last hour.
         """
-        if not self.perHour:
-            return
-        buckets = [_hourly(self.clock, self._byAccount, key(account), self.perHour)]
-        group = self.admission.group(address)
-        if group:
-            buckets.append(_hourly(self.clock, self._byGroup, group, self.perHour))
+        buckets = self._buckets(key(account), address)
         if not all(bucket.ready() for bucket in buckets):
             raise errors.TooManyPasswordChanges()
         for bucket in buckets:
             bucket.take()
+        for listener in self._listeners if buckets else ():
+            listener(key(account), address)

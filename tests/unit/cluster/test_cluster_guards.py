@@ -14,7 +14,7 @@ from chatd.cluster.guards import Guards
 from chatd.core import errors
 from chatd.core.admission import Admission
 from chatd.core.gate import PasswordGate
-from chatd.core.registrations import RegistrationPace
+from chatd.core.registrations import PasswordChangePace, RegistrationPace
 from tests.support.fakenode import FakeNode, TwoNodes
 
 
@@ -23,11 +23,13 @@ class GuardsTests(TwoNodes):
         super().setUp()
         self.gates: dict[FakeNode, PasswordGate] = {}
         self.paces: dict[FakeNode, RegistrationPace] = {}
+        self.changes: dict[FakeNode, PasswordChangePace] = {}
         for node in (self.a, self.b):
             gate = PasswordGate(self.clock, nameFree=1, base=8.0, maximum=60.0)
             pace = RegistrationPace(self.clock, Admission(self.clock), perHour=2)
-            Guards(node.bus, gate, pace)
-            self.gates[node], self.paces[node] = gate, pace
+            changes = PasswordChangePace(self.clock, Admission(self.clock), perHour=2)
+            Guards(node.bus, gate, pace, changes)
+            self.gates[node], self.paces[node], self.changes[node] = gate, pace, changes
 
     def guess(self, node: FakeNode, right: bool, name: str = "kid") -> Deferred[bool]:
         answer: Deferred[Any] = self.gates[node].check(name, "192.0.2.7", lambda: succeed(right))
@@ -88,3 +90,17 @@ class GuardsTests(TwoNodes):
         self.settle()
         self.assertRaises(errors.TooManyRegistrations, self.paces[self.b].take, "192.0.2.7")
         self.paces[self.b].take("192.0.2.8")  # another address may
+
+    def test_passwordChangesCountOnEveryNode(self) -> None:
+        """
+        An account whose password changed twice this hour on node A may not
+        change it on node B, whatever the address; another account may.
+        """
+        for address in ("192.0.2.7", "192.0.2.8"):
+            self.changes[self.a].take("kid", address)
+        self.settle()
+        self.assertRaises(
+            errors.TooManyPasswordChanges, self.changes[self.b].take, "KID", "198.51.100.1"
+        )
+        self.changes[self.b].take("other", "198.51.100.1")
+
