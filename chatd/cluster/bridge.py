@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
 """
 The bridge between one node's L{ChatService} and the cluster bus.
 
@@ -46,6 +46,7 @@ from chatd.cluster.presence import Presence
 from chatd.cluster.profiles import ProfileSync, profileOf
 from chatd.cluster.queries import Queries
 from chatd.cluster.receipts import Receipts
+from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
 from chatd.core import errors
@@ -92,6 +93,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.storeBarrier = Barrier(bus, kinds=("flush", "flushed"), prepare=self.flushStore)
         self.queries = Queries(bus, {"seen": self.answerSeen})
         self.receipts = Receipts(bus, service)
+        self.recovery = Recovery(service, self.localRooms, self.everyoneStored, self.sayLate)
         self.listenRooms()
         self._moderation: list[Any] = [self.roomDeletedElsewhere]
         self.lifts = Lifts(service.clock)
@@ -134,6 +136,9 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         """
         nick = participant.nick
         return nick is not None and self.service.provenAccount(participant) == key(nick)
+
+    def localRooms(self) -> set[str]:
+        return {room for user in self.localUsers() for room in self.service.roomsOf(user)}
 
     def localNicks(self) -> list[str]:
         return [u.nick for u in self.localUsers() if u.nick is not None]
@@ -198,6 +203,12 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
     def entered(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):
             self.bus.publish("enter", u=participant.nick, room=room, w=self.clock.seconds())
+            self.recovery.entered(room, partial(self.aloneIn, participant, room))
+
+    def aloneIn(self, participant: IParticipant, room: str) -> bool:
+        """Whether C{participant} is the only member of C{room} on this node."""
+        others = [n for n in self.service.members(participant, room) if n != participant.nick]
+        return not any(map(self.isLocal, others))
 
     def left(self, participant: IParticipant, room: str, reason: str) -> None:
         if not isinstance(participant, RemoteParticipant):
@@ -316,6 +327,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         proven = [u.nick for u in local if self.provenOwnName(u)]
         fields: dict[str, Any] = {"users": users, "rooms": rooms, "rs": states, "a": proven}
         fields.update(pf=self.localProfiles(local), sn=self.sanctionsState())
+        fields.update(mc=self.recovery.cursor())  # the others' mark of what they had from here
         if node is None:
             self.bus.publish("state", **fields)
         else:

@@ -1,11 +1,12 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
 """
 The bridge's link and peers: what a node does when Redis comes back, when
 it meets a node, when a node leaves a gap it cannot fill, dies or says
 goodbye, and when a name it holds was taken while it was cut off.
 
 L{Peers} is a part of L{chatd.cluster.bridge.Bridge}, as
-L{chatd.cluster.inbound.Inbound} is.
+L{chatd.cluster.inbound.Inbound} is; what a lost node took with it is read
+back from a shared store by L{chatd.cluster.recovery.Recovery}.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
 from chatd.cluster.queries import Queries
 from chatd.cluster.receipts import Receipts
+from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
 from chatd.core.service import ChatService
@@ -37,6 +39,7 @@ class Peers:
     barrier: Barrier
     queries: Queries
     receipts: Receipts
+    recovery: Recovery
     proxies: dict[str, dict[str, RemoteParticipant]]
     _linked: bool
     _gone: dict[str, float]
@@ -81,10 +84,16 @@ class Peers:
         if (since := self._gone.pop(node, None)) is not None:
             self.bus.publishTo(node, "hello", gone=since)
             self.publishState(node)
+            self.recovery.recover(node, flush=True)  # what it lost meanwhile, if anything
 
     def gap(self, node: str) -> None:
+        """
+        Envelopes from C{node} were lost and it cannot send them again: its
+        state is asked for, and its room messages among them read back.
+        """
         self.bus.publishTo(node, "hello")
         self.reloadStored()
+        self.recovery.recover(node, flush=True)
 
     def nodeLost(self, node: str) -> None:
         """
@@ -100,6 +109,7 @@ class Peers:
         for proxy in list(self.proxies.pop(node, {}).values()):
             self.service.disconnect(proxy, "their server went away")
         self.receipts.lost(node)  # what it never read is handled here
+        self.recovery.recover(node)  # what its users said that never came
         if (persistence := self.service.persistence) is not None:  # its always-on people: here
             persistence.alwaysOn.lookAgain()
 
