@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
 """
 The bridge between one node's L{ChatService} and the cluster bus.
 
@@ -41,10 +41,12 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
 from chatd.cluster.messages import sayEntry
 from chatd.cluster.moderation import ConsoleRelay, Lifts
+from chatd.cluster.peers import Peers
 from chatd.cluster.presence import Presence
 from chatd.cluster.profiles import ProfileSync, profileOf
 from chatd.cluster.queries import Queries
 from chatd.cluster.receipts import Receipts
+from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
 from chatd.core import errors
@@ -56,7 +58,7 @@ from chatd.core.service import ChatService
 
 
 @implementer(IChatObserver, IRelay)
-class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
+class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
     """
     Keeps one node's service and the rest of the cluster in step; it makes
     itself the service's observer and the bus's and presence's listener.
@@ -91,6 +93,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.storeBarrier = Barrier(bus, kinds=("flush", "flushed"), prepare=self.flushStore)
         self.queries = Queries(bus, {"seen": self.answerSeen})
         self.receipts = Receipts(bus, service)
+        self.recovery = Recovery(service, self.localRooms, self.everyoneStored, self.sayLate)
         self.listenRooms()
         self._moderation: list[Any] = [self.roomDeletedElsewhere]
         self.lifts = Lifts(service.clock)
@@ -133,6 +136,9 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         """
         nick = participant.nick
         return nick is not None and self.service.provenAccount(participant) == key(nick)
+
+    def localRooms(self) -> set[str]:
+        return {room for user in self.localUsers() for room in self.service.roomsOf(user)}
 
     def localNicks(self) -> list[str]:
         return [u.nick for u in self.localUsers() if u.nick is not None]
@@ -197,6 +203,12 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
     def entered(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):
             self.bus.publish("enter", u=participant.nick, room=room, w=self.clock.seconds())
+            self.recovery.entered(room, partial(self.aloneIn, participant, room))
+
+    def aloneIn(self, participant: IParticipant, room: str) -> bool:
+        """Whether C{participant} is the only member of C{room} on this node."""
+        others = [n for n in self.service.members(participant, room) if n != participant.nick]
+        return not any(map(self.isLocal, others))
 
     def left(self, participant: IParticipant, room: str, reason: str) -> None:
         if not isinstance(participant, RemoteParticipant):
@@ -300,85 +312,6 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
             e=type(error).__name__,
         )
 
-    # Link and peers
-
-    def linkUp(self) -> None:
-        """
-        Redis is (back): send what waited, renew claims, learn which nodes
-        there are; trade whole states with a node met for the first time,
-        and ask the others to resend what Redis may have lost.
-        """
-        self.bus.linkUp()
-        self.presence.linkUp().addBoth(self._greet)
-
-    def _greet(self, _: object) -> None:
-        if not self._linked:
-            self.bus.publish("hello")
-            self.publishState()
-            self._linked = True
-            return
-        for node in sorted(self.bus.peers()):
-            if node in self.bus.lastSeq:
-                self.bus.resume(node)
-            else:
-                self.bus.publishTo(node, "hello")
-                self.publishState(node)
-        self.reloadStored()
-
-    def linkDown(self) -> None:
-        self.bus.linkDown()
-        self.presence.linkDown()
-
-    def peerSeen(self, node: str) -> None:
-        """
-        A node this one had declared dead speaks or beats again: it was sent
-        nothing meanwhile (since C{gone}), so the two trade whole states.
-        """
-        if (since := self._gone.pop(node, None)) is not None:
-            self.bus.publishTo(node, "hello", gone=since)
-            self.publishState(node)
-
-    def gap(self, node: str) -> None:
-        self.bus.publishTo(node, "hello")
-        self.reloadStored()
-
-    def nodeLost(self, node: str) -> None:
-        """
-        C{node} stopped beating: its users leave their rooms here, and
-        everyone local who shared a room with them is told.
-        """
-        self._gone[node] = self.clock.seconds()
-        self.barrier.forget(node)
-        self.queries.forget(node)
-        self._held.pop(node, None)
-        self._sayTo.pop(node, None)
-        self.bus.forget(node)
-        for proxy in list(self.proxies.pop(node, {}).values()):
-            self.service.disconnect(proxy, "their server went away")
-        self.receipts.lost(node)  # what it never read is handled here
-        if (persistence := self.service.persistence) is not None:  # its always-on people: here
-            persistence.alwaysOn.lookAgain()
-
-    def nodeLeft(self, node: str) -> None:
-        """
-        C{node} shut down cleanly: forgotten at once, not after the TTL.
-        """
-        self.presence.forget(node)
-        self.nodeLost(node)
-
-    def nickLost(self, nick: str) -> None:
-        """
-        While this node was cut off from Redis, another node's user took
-        C{nick}: the claim decides, so the local holder is disconnected.
-        """
-        user = self.service.find(nick)
-        if user is None or isinstance(user, RemoteParticipant):
-            return
-        why = "another user took this nickname while the server was cut off"
-        self.service.disconnect(user, why)
-        user.disconnect(errors.NickTaken(why))
-        self.bus.publish("hello")
-
     def newProxy(self, node: str, nick: str) -> RemoteParticipant:
         return RemoteParticipant(self, node, nick)
 
@@ -394,6 +327,7 @@ class Bridge(RoomSync, ProfileSync, Inbound, ConsoleRelay):
         proven = [u.nick for u in local if self.provenOwnName(u)]
         fields: dict[str, Any] = {"users": users, "rooms": rooms, "rs": states, "a": proven}
         fields.update(pf=self.localProfiles(local), sn=self.sanctionsState())
+        fields.update(mc=self.recovery.cursor())  # the others' mark of what they had from here
         if node is None:
             self.bus.publish("state", **fields)
         else:

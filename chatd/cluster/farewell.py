@@ -8,11 +8,14 @@ stopped then took its queue with it, and nobody was told.  L{Farewell}
 waits for Redis first, at most the shutdown's grace (C{--close-grace}, as
 long as its connections get to close), sends the queue and then its
 goodbye; if Redis is not back in time, it logs an error saying how many
-events were not sent.
+events were not sent.  It has its store write what it queued first (with
+a shared database, that is where the others read back what never reached
+them: L{chatd.cluster.recovery}).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred, succeed
@@ -50,9 +53,13 @@ class Farewell:
         link: Link,
         clock: IReactorTime,
         grace: float,
+        written: Callable[[], Deferred[None]] = lambda: succeed(None),
     ) -> None:
+        """
+        @param written: fires once the node's store wrote what it queued.
+        """
         self.bus, self.presence, self.link = bus, presence, link
-        self.clock, self.grace = clock, grace
+        self.clock, self.grace, self.written = clock, grace, written
         self.queued = 0
 
     def leave(self, localNicks: list[str]) -> Deferred[None]:
@@ -64,8 +71,11 @@ class Farewell:
         """
         self.presence.stop()
         self.queued = self.bus.waiting()
+        written = self.written()  # before the goodbye: the others may read it then
+        written.addTimeout(self.grace, self.clock)
+        written.addErrback(lambda f: self.log.failure("writing the store before stopping", f))
         if not self.queued:
-            return self._goodbye(localNicks)
+            return written.addCallback(lambda _: self._goodbye(localNicks))
         self.log.info(
             "stopping: {count} events wait for Redis; waiting for it {grace:g} s at most",
             count=self.queued,
@@ -74,6 +84,7 @@ class Farewell:
         back = self.link.ready()
         back.addTimeout(self.grace, self.clock)
         back.addErrback(lambda _: None)  # not back in time: reported below
+        back.addCallback(lambda _: written)
         return back.addCallback(lambda _: self._goodbye(localNicks))
 
     def _goodbye(self, localNicks: list[str]) -> Deferred[None]:

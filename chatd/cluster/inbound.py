@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
 """
 Other nodes' events, applied to this node's service.
 
@@ -22,6 +22,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
 from chatd.cluster.moderation import Lifts
 from chatd.cluster.receipts import LEFT, Receipts, which
+from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
 from chatd.core.absent import Absent
@@ -80,6 +81,7 @@ class Inbound:
     bus: Bus
     proxies: dict[str, dict[str, RemoteParticipant]]
     receipts: Receipts
+    recovery: Recovery
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
     _held: dict[str, list[dict[str, Any]]]
@@ -208,12 +210,15 @@ class Inbound:
         msgid the sender's node stored.  One from a sender this node does not see
         in the room is held until C{node}'s next state (a node back from
         being cut off sends what its users said meanwhile before its
-        state), then shown if the state put the sender in the room.
+        state), then shown if the state put the sender in the room.  One
+        read back from the shared store before it came is dropped.
         """
         room = fields["room"]
-        sayRemote = self.replica.sayRemote
+        sayRemote, fresh = self.replica.sayRemote, self.recovery.fresh
         for message in fields["m"]:
             event = sayEvent(room, message)
+            if hold and not fresh(node, event):
+                continue  # shown already (L{chatd.cluster.recovery})
             sender = event.sender
             proxy = self._proxy(node, sender)
             self.relaying = event  # from another node: this one's proxies publish it nowhere
@@ -222,6 +227,11 @@ class Inbound:
                 if hold and len(held) < HELD_LIMIT:
                     held.append({"room": room, "m": [message]})
                 self._dropped(node, sender, room)
+
+    def sayLate(self, event: RoomMessage) -> None:
+        """A room message a lost node took with it, read back: shown here."""
+        self.relaying = event  # from another node: this one's proxies publish it nowhere
+        self.replica.sayLate(event)
 
     def _dropped(self, node: str, nick: str, room: str) -> None:
         """
@@ -369,5 +379,6 @@ class Inbound:
         self.syncRooms(node, fields["users"], fields.get("rs", {}))
         for held in self._held.pop(node, []):
             self.remote_says(node, held, hold=False)
+        self.recovery.checkpoint(node, fields.get("mc"))  # all it said before: sent already
         if fields.get("bye"):  # its farewell: it stopped cleanly
             self.nodeLeft(node)

@@ -140,7 +140,8 @@ class ClusterNode(MultiService):
         """
         self._leaving = True
         grace = self.service.goodbye.grace
-        farewell = Farewell(self.bus, self.presence, self.link, self.clock, grace)
+        written = self.bridge.flushStore
+        farewell = Farewell(self.bus, self.presence, self.link, self.clock, grace, written)
         left = farewell.leave(self.bridge.localNicks())
 
         def stop(_: object) -> Deferred[None]:

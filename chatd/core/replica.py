@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery -*-
 """
 What another node of a cluster already checked, applied here: its users
 logging in, entering, leaving and renaming, and its operators' room
@@ -159,6 +159,23 @@ class Replica:
             deliverToAll(target.members, "roomMessage", event, skip=participant)
         persistence = self.service.persistence
         if persistence is not None:  # received live: not in the replay of an entry under way
+            persistence.replays.arrived(event)
+        return True
+
+    def sayLate(self, event: RoomMessage) -> bool:
+        """
+        Show the members served here a room message said on a node that was
+        lost with it, read back from the shared store, with its own time
+        (IRC's C{server-time}); the stand-ins of other nodes' users are not
+        given it, so it goes nowhere else, and it is not stored again.
+        """
+        target = self.rooms.find(event.room)
+        if target is None:
+            return False
+        isHere = self.service.people.isConnected
+        deliver([m for m in target.members.values() if isHere(m)], "roomMessage", event)
+        persistence = self.service.persistence
+        if persistence is not None:  # received now: not in the replay of an entry under way
             persistence.replays.arrived(event)
         return True
 

@@ -136,6 +136,14 @@ class IReplica(Interface):
         nobody told, if that participant is not in the room here.
         """
 
+    def sayLate(event: RoomMessage) -> bool:
+        """
+        Show the members served here a room message said on another node
+        that never came live (that node was lost with it), read back from
+        the shared store: not stored or relayed again; false if the room
+        is not here.
+        """
+
     def leaveRemote(
         participant: IParticipant, room: str, reason: str = "", when: float | None = None
     ) -> None:

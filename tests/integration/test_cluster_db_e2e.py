@@ -361,6 +361,43 @@ async def test_privateMessagesOutliveAKilledNode(nodes: Callable[..., Daemon]) -
 
 
 @pytest_twisted.ensureDeferred
+async def test_roomMessagesOfANodeKilledWhileRedisIsAwayReadBack(
+    nodes: Callable[..., Daemon], redisServer: RedisServer
+) -> None:
+    """
+    Node B killed (C{kill -9}) while Redis is away, after bob's room
+    messages were acknowledged (C{OKAY!}) and queued there: once Redis is
+    back and node A counts B dead, alice gets them from the shared history,
+    once, in order.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    bob = await login(b, "bob", "lobby")
+    await waitForMembers(alice, "lobby", ["alice", "bob"])
+    redisServer.stop()
+    await waitForLog(b, "lost Redis")
+    for i in range(3):
+        assert await command(bob, f"clt: SPEAK lobby\nclt: during {i}\nclt: .") == ["srv: OKAY!"]
+    await sleep(0.5)  # its store wrote them (every 0.05 s here)
+    b.stop(signal.SIGKILL)
+    redisServer.start()
+    await waitForLog(a, "stopped beating", timeout=30)
+    heard = []
+    for _ in range(3):
+        await waitForLine(alice, lambda line: line.startswith("srv: SPEAK bob lobby "))
+        text, end = await alice.nextLines(2)
+        assert end == "srv: ."
+        heard.append(text.removeprefix("srv: "))
+    assert heard == [f"during {i}" for i in range(3)]
+    await sleep(1)  # a second copy would have come by now
+    assert not [line for line in await command(alice, "clt: LSMEM lobby") if "SPEAK" in line]
+    assert "3 room messages of node" in a.logText()
+    await alice.close()
+
+
+@pytest_twisted.ensureDeferred
 async def test_privateMessageKeptWhileStalledArrives(nodes: Callable[..., Daemon]) -> None:
     """
     A private message to alice, registered and connected to node B, sent

@@ -65,9 +65,13 @@ class FarewellTests(TwoNodes):
         self.assertEqual(said(self.alice, "lobby"), [])
         self.link = FakeLink(self.redis, self.b)
 
-    def stopB(self) -> Deferred[None]:
+    def stopB(self, written: Deferred[None] | None = None) -> Deferred[None]:
+        """
+        Stop node b; its store has written what it queued once C{written} fired.
+        """
         self.b.hold()  # a stopping node reads nothing more (ClusterNode._received)
-        farewell = Farewell(self.b.bus, self.b.presence, self.link, self.clock, grace=10.0)
+        done = (lambda: written) if written is not None else (lambda: succeed(None))
+        farewell = Farewell(self.b.bus, self.b.presence, self.link, self.clock, 10.0, done)
         return farewell.leave(self.b.bridge.localNicks())
 
     def test_queueSentWhenRedisIsBack(self) -> None:
@@ -88,6 +92,23 @@ class FarewellTests(TwoNodes):
         self.assertIsNone(self.a.service.find("bob"))  # the goodbye came after them
         self.assertNotIn("b", self.a.presence.peers)
         self.assertEqual([e for e in events if e["log_level"] >= LogLevel.error], [])
+
+    def test_storeWrittenBeforeGoodbye(self) -> None:
+        """
+        The goodbye waits until the node's store wrote what it queued: the
+        other nodes may read back from it what never reached them.
+        """
+        written: Deferred[None] = Deferred()
+        stopped = self.stopB(written)
+        self.link.back()
+        self.a.bridge.linkUp()
+        self.settle()
+        self.assertNoResult(stopped)
+        self.assertIsNotNone(self.a.service.find("bob"))  # no goodbye yet
+        written.callback(None)
+        self.settle()
+        self.successResultOf(stopped)
+        self.assertIsNone(self.a.service.find("bob"))
 
     def test_notBackInTime(self) -> None:
         """

@@ -1,0 +1,197 @@
+"""
+Tests for L{chatd.cluster.recovery}: the room messages a node took with it
+(it died while Redis was away, with them queued) are read back from the
+shared store by the other nodes and shown to their members late, once, in
+order; a copy that still arrives live is dropped.
+"""
+
+from __future__ import annotations
+
+import time
+
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.storage.memory import MemoryChatStore
+from tests.support.fakenode import FakeNode, IRCClient, said
+from tests.support.fakeredis import FakeRedis
+
+
+class TwoNodesSpeaking(SynchronousTestCase):
+    """
+    alice on node a and bob on node b share lobby; with C{shared}, the
+    nodes share one store (C{--db}).
+    """
+
+    shared = True
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        storage = {}
+        if self.shared:
+            store = MemoryChatStore()
+            store.startService()
+            storage = {"store": store}
+        self.a, self.b = (
+            FakeNode(self, self.redis, name, sharedStore=self.shared, **storage) for name in "ab"
+        )
+        for node in (self.a, self.b):
+            node.start()
+        self.settle()
+        self.alice = self.a.user("alice", "lobby")
+        self.bob = self.b.user("bob", "lobby")
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def say(self, *texts: str) -> None:
+        for text in texts:
+            self.a.service.say(self.alice, "lobby", (text,))
+            self.clock.advance(0.01)
+        self.settle()
+
+    def down(self) -> None:
+        self.redis.down = True
+        for node in (self.a, self.b):
+            node.bridge.linkDown()
+
+    def bBackAlone(self) -> None:
+        """
+        Redis is back for node b (node a died, or is still cut off), and
+        b counts a dead once its key expired.
+        """
+        self.redis.down = False
+        self.b.bridge.linkUp()
+        for _ in range(8):
+            self.clock.advance(1)
+            self.settle()
+        self.assertNotIn("a", self.b.presence.peers)
+
+
+class RecoveryTests(TwoNodesSpeaking):
+    def test_crashedNodesQueueRecovered(self) -> None:
+        """
+        Node a is killed while Redis is away, with alice's messages queued
+        (answered, stored): once Redis is back and b counts a dead, bob
+        gets exactly those, once, in order, after what came live.
+        """
+        self.say("before")
+        self.down()
+        self.say("one", "two", "three")
+        self.assertEqual(said(self.bob, "lobby"), [("alice", "before")])
+        self.a.crash()
+        self.bBackAlone()
+        self.assertEqual(
+            said(self.bob, "lobby"),
+            [("alice", "before"), ("alice", "one"), ("alice", "two"), ("alice", "three")],
+        )
+
+    def test_nothingTwiceWhenTheQueueArrives(self) -> None:
+        """
+        Node a was only cut off: b reads back what alice said meanwhile
+        when it counts a dead, and drops the copies a sends once it is back;
+        what she says then arrives as ever.
+        """
+        self.down()
+        self.say("one", "two")
+        self.a.hold()  # cut off: it reads nothing and does not beat
+        self.a.presence.stop()
+        self.bBackAlone()
+        self.assertEqual(said(self.bob, "lobby"), [("alice", "one"), ("alice", "two")])
+        self.a.presence.start()
+        self.a.release()
+        self.a.bridge.linkUp()
+        for _ in range(3):
+            self.clock.advance(1)
+            self.settle()
+        self.assertIn("a", self.b.presence.peers)
+        self.assertIsNotNone(self.b.service.find("alice"))
+        self.say("three")
+        self.assertEqual(
+            said(self.bob, "lobby"), [("alice", "one"), ("alice", "two"), ("alice", "three")]
+        )
+
+    def test_gapReadBack(self) -> None:
+        """
+        A message Redis lost that node a can no longer send again (a gap
+        it answers C{noreplay}) is read back after a C{flush} round, once.
+        """
+        self.say("one")
+        self.b.hold()
+        self.say("two")
+        assert self.b.held is not None
+        self.b.held.clear()  # Redis forgot the entry before b read it
+        self.b.release()
+        self.a.bus.sent.forget("b")  # and a no longer keeps it
+        self.say("three")
+        self.assertEqual(
+            said(self.bob, "lobby"), [("alice", "one"), ("alice", "three"), ("alice", "two")]
+        )
+        self.say("four")
+        self.assertEqual(said(self.bob, "lobby")[-1], ("alice", "four"))
+        self.assertEqual(len(said(self.bob, "lobby")), 4)
+
+    def test_onlyWhileMembersWereHere(self) -> None:
+        """
+        What node a's users said in a room before anyone on node b was in
+        it was not for b's members: one who entered later has it from the
+        room's history on entering, and not a second time read back.
+        """
+        self.successResultOf(self.a.outcome(self.a.service.createRoom, self.alice, "quiet"))
+        self.successResultOf(self.a.outcome(self.a.service.enter, self.alice, "quiet"))
+        self.a.service.say(self.alice, "quiet", ("before you came",))
+        self.clock.advance(1)
+        self.successResultOf(self.b.outcome(self.b.service.enter, self.bob, "quiet"))
+        self.settle()
+        self.assertEqual(said(self.bob, "quiet"), [("alice", "before you came")])  # replayed
+        self.down()
+        self.a.service.say(self.alice, "quiet", ("after",))
+        self.settle()
+        self.a.crash()
+        self.bBackAlone()
+        self.assertEqual(
+            said(self.bob, "quiet"), [("alice", "before you came"), ("alice", "after")]
+        )
+
+    def test_ircServerTime(self) -> None:
+        """
+        An IRC client with C{server-time} gets a message read back stamped
+        with the moment it was said.
+        """
+        client = IRCClient(self.b, self.clock, "carol", "Carol", "server-time")
+        self.addCleanup(client.proto.connectionLost, None)
+        client.send("JOIN #lobby")
+        client.read()
+        self.down()
+        moment = self.clock.seconds()
+        self.say("late")
+        self.a.crash()
+        self.clock.advance(5)
+        self.bBackAlone()
+        lines = [line for line in client.lines() if "PRIVMSG #lobby :late" in line]
+        self.assertEqual(len(lines), 1)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
+        self.assertIn(f"@time={stamp}", lines[0])
+
+
+class WithoutSharedStoreTests(TwoNodesSpeaking):
+    """
+    Nodes each with their own store, or none: nothing is read back.
+    """
+
+    shared = False
+
+    def test_crashedNodesQueueRecovered(self) -> None:
+        """
+        Node a killed with alice's messages queued: they are lost to bob.
+        """
+        self.say("before")
+        self.down()
+        self.say("one", "two")
+        self.a.crash()
+        self.bBackAlone()
+        self.assertEqual(said(self.bob, "lobby"), [("alice", "before")])
