@@ -103,4 +103,3 @@ class GuardsTests(TwoNodes):
             errors.TooManyPasswordChanges, self.changes[self.b].take, "KID", "198.51.100.1"
         )
         self.changes[self.b].take("other", "198.51.100.1")
-
