@@ -15,7 +15,7 @@ import socket
 from typing import Any
 
 from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, gatherResults, succeed
 
 from chatd.cluster.address import parseAddress
 from chatd.cluster.bridge import Bridge
@@ -102,6 +102,7 @@ class ClusterNode(MultiService):
         self.link.whenUp(self._linkUp)
         self.link.whenDown(self.bridge.linkDown)
         self.persistence = service.persistence
+        self.moderation = service.moderation
         service.stats.clusterUp = lambda: self.link.up  # /healthz, chatd_cluster_up
 
     def _received(self, channel: str, message: str) -> None:
@@ -113,11 +114,15 @@ class ClusterNode(MultiService):
         Join the cluster once this node has loaded its store: another node's
         news about a room (its state, an entry) must meet the room as stored
         here, not a blank one that loading would then be measured against.
+        And once its sanctions are loaded: its state gives them to the
+        others, which may have read the shared database before this node
+        imported older ones into it.
         """
         super().startService()
         self.presence.start()
         loaded = self.persistence.whenReady() if self.persistence is not None else succeed(None)
-        loaded.addBoth(self._join)
+        sanctions = self.moderation.whenLoaded() or succeed(None)
+        gatherResults([loaded, sanctions], consumeErrors=True).addBoth(self._join)
 
     def _join(self, _: object) -> None:
         # A store that failed to load is retried by persistence; the node
