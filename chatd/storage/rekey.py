@@ -108,10 +108,12 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
     for pair in {(accounts[n], rooms[r]) for n, r in memberships if n in accounts and r in rooms}:
         run("INSERT INTO memberships (nick_key, room_key) VALUES (?, ?)", *pair)
     kept: dict[tuple[str, str], tuple[str, int, int]] = {}
-    for roomKey, _, nick, approved, requested in access:
-        if roomKey not in rooms:
-            continue
-        where = (rooms[roomKey], key(nick))
+    owners = {new: old for old, new in accounts.items()}
+    for roomKey, nickKey, nick, approved, requested in access:
+        newKey = accounts.get(nickKey, key(nick))
+        if roomKey not in rooms or owners.get(newKey, nickKey) != nickKey:
+            continue  # a deleted look-alike's (or a guest's) is not the account's
+        where = (rooms[roomKey], newKey)
         if where not in kept or approved > kept[where][1]:
             kept[where] = (nick, approved, requested)
     for (roomKey, nickKey), (nick, approved, requested) in kept.items():
@@ -159,8 +161,15 @@ def rekeyAll(txn: Cursor, paramstyle: str) -> None:
         )
         # Its rooms are nobody's: their founder's name now reads as the older account's.
         txn.execute(_sql("UPDATE rooms SET founder = '' WHERE founder = ?", paramstyle), (name,))
+    txn.execute("SELECT room_key, name FROM rooms ORDER BY created, name")
+    lostRooms = {name for _, name in _survivors(list(txn.fetchall()))[1]}
+    lostNames = {name for _, name in lost}
     txn.execute("SELECT nick_key, room, target, millis FROM read_markers")
-    markers = list(txn.fetchall())
+    markers = [  # those of a deleted room or account go with it
+        (nickKey, room, target, millis)
+        for nickKey, room, target, millis in list(txn.fetchall())
+        if target not in (lostRooms if room else lostNames)
+    ]
     txn.execute("DELETE FROM read_markers")  # they name accounts, whose keys move
     rekey(txn, paramstyle)
     _senderKeys(txn, paramstyle)
@@ -170,6 +179,8 @@ def rekeyAll(txn: Cursor, paramstyle: str) -> None:
     for nickKey, room, target, millis in markers:
         if nickKey in accounts:  # else its account merged into an older one
             where = (accounts[nickKey], room, key(target))
+            if not room and where[2] == where[0]:
+                continue  # a conversation with itself, after the merge
             if where not in latest or millis > latest[where][1]:
                 latest[where] = (target, millis)
     txn.executemany(

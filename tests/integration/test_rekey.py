@@ -136,6 +136,7 @@ async def test_rekeyPostgres(postgresServer: str) -> None:
 CYRILLIC_TINA = "\u0422ina"
 MASHA = "\u041c\u0430\u0448\u0430"
 OLD_KEYS = {"tina": "tlna", CYRILLIC_TINA: "\u1d1blna", MASHA: "\u028da\u0448a"}
+JEUX = "J\u0415ux"
 
 
 def _beforeRekeyAll(execute: Any) -> None:
@@ -157,14 +158,30 @@ def _beforeRekeyAll(execute: Any) -> None:
         f" VALUES ('jeux', 'Jeux', 'open', NULL, '', 0, 1, '{CYRILLIC_TINA}')"
     )
     execute(f"INSERT INTO memberships (nick_key, room_key) VALUES ('{OLD_KEYS[MASHA]}', 'jeux')")
+    # An approval room where tina waits and her younger look-alike was let in;
+    # and a younger look-alike of Jeux (a Cyrillic capital Ie), which goes.
+    for room, name, mode, created in [
+        ("secret", "Secret", "approval", 2),
+        ("jeux2", JEUX, "open", 3),
+    ]:
+        execute(
+            "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created, founder)"
+            f" VALUES ('{room}', '{name}', '{mode}', NULL, '', 0, {created}, '')"
+        )
+    for nick, approved in [("tina", 0), (CYRILLIC_TINA, 1)]:
+        execute(
+            "INSERT INTO access (room_key, nick_key, nick, approved, requested) VALUES"
+            f" ('secret', '{OLD_KEYS[nick]}', '{nick}', {approved}, 1)"
+        )
     for nick, isRoom, target, millis in [
         (MASHA, 1, "Jeux", 5000),
         (MASHA, 0, "tina", 6000),
         (CYRILLIC_TINA, 1, "Jeux", 7000),
+        (MASHA, 1, JEUX, 8000),
     ]:
         execute(
             "INSERT INTO read_markers (nick_key, room, target_key, target, millis) VALUES"
-            f" ('{OLD_KEYS[nick]}', {isRoom}, '{OLD_KEYS.get(target, 'jeux')}', '{target}',"
+            f" ('{OLD_KEYS[nick]}', {isRoom}, '{OLD_KEYS.get(target, target.lower())}', '{target}',"
             f" {millis})"
         )
     for id, sender, recipient in [
@@ -192,7 +209,10 @@ async def _checkRekeyedAll(store: SQLChatStore) -> None:
         [jeux] = [room for room in snapshot.rooms if room.name == "Jeux"]
         assert jeux.founder == ""  # the deleted look-alike's: not tina's now
         markers = set(await store.readMarkers(MASHA))
-        assert markers == {("Jeux", True, 5000), ("tina", False, 6000)}
+        assert markers == {("Jeux", True, 5000), ("tina", False, 6000)}  # not the lost JЕux's
+        assert [room.name for room in snapshot.rooms if key(room.name) == key("Jeux")] == ["Jeux"]
+        # tina still waits: her deleted look-alike's approval is not hers.
+        assert snapshot.access[key("Secret")] == {key("tina"): ("tina", False)}
         assert await store.readMarkers("tina") == []
         talk = await store.window(Conversation.between(MASHA, "Tina"), limit=10, newest=False)
         assert [m.lines for m in talk] == [("m1",), ("m2",)]
