@@ -166,7 +166,7 @@ def _asciiKeys() -> dict[int, str]:
     login's name costs a C{str.translate}, not the PRECIS and skeleton
     passes.
     """
-    return {code: _asciiKey(chr(code)) for code in range(128)}
+    return {code: _caseless(chr(code)) for code in range(128)}
 
 
 @lru_cache(maxsize=16384)
@@ -176,15 +176,16 @@ def key(name: str) -> str:
     C{ａｌｉｃｅ}, C{𝐚𝐥𝐢𝐜𝐞}, C{aⅼice} and C{alıce} are one; so are C{Tina}
     and C{Тina} (a Cyrillic capital Te), and C{тina} with its small letter.
 
-    Each character as it reads, case as typed (L{_readAs}): its UTS #39
-    look-alike when that is Latin (C{г} is C{r}, C{ν} is C{v}, C{Т} is
-    C{T}), else its capital's (C{т} as C{Т}), then case folded.  On ASCII,
-    case never matters: C{troII}, C{troll} and C{troii} are one key, and
-    so are C{alice} and C{allce}.  Accents and other combining marks are
-    dropped as well: C{Gеnéral} (a Cyrillic e without its accent),
-    C{General} and C{Général} are one room, and C{Zoe} cannot pass for
-    C{Zoë}.  A capital and its small letter of another script may be two
-    keys when they look like two Latin letters (C{Ν} is C{N}, C{ν} C{v}).
+    Each character as it reads, whatever its case (L{_readAs}): the Latin
+    letter its capital looks like (UTS #39: C{Т} and C{т} are C{T}), or,
+    when the capital looks like none, the one its small letter does
+    (C{Г} and C{г} are C{r}, C{Σ} and C{σ} C{o}), then case folded.  On
+    ASCII too, case never matters: C{troII}, C{troll} and C{troii} are one
+    key, and so are C{alice} and C{allce}.  Accents and other combining
+    marks are dropped as well: C{Gеnéral} (a Cyrillic e without its
+    accent), C{General} and C{Général} are one room, and C{Zoe} cannot
+    pass for C{Zoë}.  A small letter whose capital reads as another Latin
+    letter reads as that one (Greek C{ν} is C{N}, like C{Ν}): case wins.
     """
     if name.isascii():
         return name.translate(_asciiKeys())
@@ -212,7 +213,7 @@ def computeKey(name: str) -> str:
     without marks, until nothing changes (a fold can make a new look-alike).
     """
     try:
-        current = _PRESERVED.enforce(name)  # the case as typed: a capital reads as itself
+        current = _PRESERVED.enforce(name)
     except UnicodeError:
         current = unicodedata.normalize("NFKC", name)
     current = "".join(ch for ch in current if not _isIgnorable(ch))
@@ -227,26 +228,28 @@ def computeKey(name: str) -> str:
 
 def _readAs(ch: str) -> str:
     """
-    What C{ch} reads as in a name: an ASCII character's key
-    (L{_asciiKeys}); else the Latin letters its look-alike is (UTS #39,
-    C{г} is C{r}, C{σ} is C{o}, C{Т} is C{T}), or else its capital's (a
-    small letter that has none of its own: C{т} as C{Т}); else its own
-    look-alike, or its capital's when it has none.
+    What C{ch} reads as in a name, whatever its case: an ASCII
+    character's key (L{_asciiKeys}); else the Latin letters its capital
+    looks like (UTS #39: C{Т} and C{т} are C{T}, C{Ν} and C{ν} C{N}), or,
+    when the capital looks like none, those its small letter looks like
+    (C{Г} and C{г} are C{r}, C{Σ} and C{σ} C{o}); else its look-alike
+    whatever its case (L{_caseless}).
     """
     if ch.isascii():
         return ch.translate(_asciiKeys())
-    own, capitals = skeleton(ch), skeleton(ch.upper())
-    for looks in (own, capitals):
-        if _withoutMarks(looks).isascii():
-            return _withoutMarks(looks).translate(_asciiKeys())
-    return capitals if own == ch else own  # (λ reads as ʌ, as its capital)
+    for form in (ch.upper(), ch.casefold()):
+        looks = _withoutMarks(skeleton(form))
+        if looks.isascii():
+            return looks.translate(_asciiKeys())
+    return _caseless(ch)
 
 
-def _asciiKey(ch: str) -> str:
+@lru_cache(maxsize=4096)
+def _caseless(ch: str) -> str:
     """
-    An ASCII character's key: its look-alike and its capital's, case
-    folded, so that case never matters (C{I}, C{l}, C{1}, C{i} and C{|}
-    are one; C{m} is C{rn}).
+    One character's look-alike whatever its case: that of its capital and
+    of the capital of that, case folded, so that case never matters
+    (C{I}, C{l}, C{1}, C{i} and C{|} are one; C{m} is C{rn}).
     """
     current = ch.casefold()
     for _ in range(6):
