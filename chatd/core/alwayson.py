@@ -103,12 +103,14 @@ class AlwaysOn:
         @raise NotLoggedIn, NotPermitted: as for L{get}.
         """
         nick = self._account(participant)
+        was = self.isOn(nick)
         d = self.store.setAlwaysOn(nick, on)
 
         def stored(ignored: None) -> bool:
             self.adopt(nick, on)
             self.persistence.changed("alwayson", u=nick, on=on)  # the other nodes' copies
-            self._tellOthers(participant, on)
+            if on != was:  # told only of a change
+                self._tellOthers(participant, on)
             return on
 
         return d.addCallback(stored)

@@ -72,7 +72,9 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     if key(account) != key(nick):
         if service.people.holdsOther(participant, account):
             holder = service.find(account)
-            refusal = service.logins.taken(holder, account) if holder is not None else None
+            refusal = None
+            if holder is not None and not service.people.isConnected(holder):
+                refusal = service.logins.taken(holder, account)
             if refusal is not None and refusal.text != errors.NickTaken.reason:
                 raise refusal  # on another node of a cluster: joined from there only
             raise errors.NickTaken(f"{account} is signed in elsewhere: connect with it to join")

@@ -97,11 +97,12 @@ class AlwaysOnTests(PersistenceTestCase):
     def test_otherConnectionsTold(self) -> None:
         """
         The account's other connections hear the new setting (an
-        L{AlwaysOnChange} notice); the one that chose it has its answer,
-        and other people hear nothing.
+        L{AlwaysOnChange} notice), once per change; the one that chose it
+        has its answer, and other people hear nothing.
         """
         phone = self.login("alice", "sesame")
         self.assertTrue(self.successResultOf(self.alwaysOn.set(self.alice, True)))
+        self.assertTrue(self.successResultOf(self.alwaysOn.set(self.alice, True)))  # no change
         self.assertFalse(self.successResultOf(self.alwaysOn.set(self.alice, False)))
         self.assertEqual([change.on for change in self.of(phone, AlwaysOnChange)], [True, False])
         self.assertEqual(self.of(self.alice, AlwaysOnChange), [])

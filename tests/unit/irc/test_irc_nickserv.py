@@ -125,6 +125,19 @@ class IdentifyTests(NickServTestCase):
         self.assertIn("alice is signed in elsewhere", self.notices(replies)[0])
         self.assertIsNone(self.accountIn(proto, t, "guest"))
 
+    def test_wrongPasswordAtTheLimitTellsNothing(self) -> None:
+        """
+        A wrong password for an account signed in from as many connections
+        as it may have is refused as any account signed in elsewhere is:
+        nothing says how many connections it has.
+        """
+        self.service.people.maxConnections = 1
+        self.connected("alice", "", "PASS sesame")
+        proto, t = self.connected("guest")
+        replies = self.send(proto, t, "PRIVMSG NickServ :IDENTIFY alice wrong")
+        self.assertNotIn("connection", self.notices(replies)[0])
+        self.assertIsNone(self.accountIn(proto, t, "guest"))
+
     def test_tooManyAttempts(self) -> None:
         """
         IDENTIFY goes through the password gate, as SASL does: when too
