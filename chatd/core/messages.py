@@ -242,15 +242,17 @@ class Messages:
         """
         if self.persistence is not None and hasText(event):
             registered = self.persistence.isRegisteredNow
+            # In the account's history, whatever nickname it goes by now.
+            storedAs = self.people.accounts.name(recipient) or event.recipient
             self.persistence.store.addMessage(
                 None,
                 event.sender,
-                event.recipient,
+                storedAs,
                 event.lines,
                 event.when,
                 msgid=event.msgid,
                 millis=event.millis,
-                accounts=(registered(event.sender), registered(event.recipient)),
+                accounts=(registered(event.sender), registered(storedAs)),
                 notice=event.notice,
             )
         own = self.people.personOf(participant)

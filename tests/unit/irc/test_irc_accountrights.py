@@ -8,6 +8,7 @@ nickname it goes by.
 from __future__ import annotations
 
 from chatd.admin.commands import AdminConsole, Consoles
+from chatd.storage.conversations import Conversation
 from tests.support.ircstorecase import IRCStoreTestCase
 
 
@@ -166,3 +167,9 @@ class AccountRightsTests(IRCStoreTestCase):
         [told] = [m for m in self.send(kid, tk) if m.command == "PRIVMSG"]
         self.assertEqual(told.params, ["kal", "are you there?"])
         self.assertTrue((told.prefix or "").startswith("pupil!"))
+        # Kept in the account's history, not under the nickname it goes by.
+        persistence = self.service.persistence
+        assert persistence is not None
+        self.clock.advance(1)
+        kept = persistence.store.window(Conversation.between("kid", "pupil"), limit=5)
+        self.assertEqual([m.lines for m in self.successResultOf(kept)], [("are you there?",)])
