@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from argon2 import PasswordHasher
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.test.iosim import ConnectionCompleter, IOPump
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.websocket import WebSocketClientEndpoint, WebSocketTransport
 
+from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.interfaces import IChatService
 from chatd.core.service import ChatService
+from chatd.storage.memory import MemoryChatStore
 from chatd.web.guard import GuardedSite, GuardProtocol
 from chatd.web.site import makeSite
 
@@ -187,3 +190,34 @@ class WebTestCase(SynchronousTestCase):
         self.assertEqual(len(replies), 1, frames)
         client.received = [frame for frame in frames if frame.get("id") != requestId]
         return replies[0]
+
+
+class StoredWebTestCase(WebTestCase):
+    """
+    A web front-end on a service that keeps accounts and messages in memory,
+    with the accounts of L{accountsAtStart} registered (a cheap hash).
+    """
+
+    accountsAtStart: tuple[tuple[str, str], ...] = (("alice", "sesame"),)
+
+    def makeService(self) -> ChatService:
+        self.store = MemoryChatStore()
+        self.store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        accounts = Accounts(self.store, self.reactor, checker)
+        service = ChatService(self.reactor, rooms=["lobby"], store=self.store, accounts=accounts)
+        for nick, password in self.accountsAtStart:
+            self.successResultOf(accounts.register(nick, password))
+        service.startService()
+        return service
+
+    def signIn(self, nick: str = "alice", password: str = "sesame") -> JSONClient:
+        """A page signed in to C{nick}'s account, what it was told at once read."""
+        client = self.web.connect()
+        reply = self.request(client, type="login", nick=nick, password=password)
+        self.assertEqual(reply.get("nick"), nick, reply)
+        self.web.flush()
+        client.take()
+        return client

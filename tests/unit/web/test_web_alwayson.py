@@ -5,36 +5,10 @@ pages are told of a change with a C{notice} carrying C{alwaysOn}.
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
-
-from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.service import ChatService
-from chatd.storage.memory import MemoryChatStore
-from tests.support.webclient import JSONClient, WebTestCase
+from tests.support.webclient import StoredWebTestCase
 
 
-class WebAlwaysOnTests(WebTestCase):
-    def makeService(self) -> ChatService:
-        self.store = MemoryChatStore()
-        self.store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        accounts = Accounts(self.store, self.reactor, checker)
-        service = ChatService(self.reactor, rooms=["lobby"], store=self.store, accounts=accounts)
-        self.successResultOf(accounts.register("alice", "sesame"))
-        service.startService()
-        return service
-
-    def signIn(self) -> JSONClient:
-        client = self.web.connect()
-        reply = self.request(client, type="login", nick="alice", password="sesame")
-        self.assertEqual(reply.get("nick"), "alice", reply)
-        self.web.flush()
-        client.take()
-        return client
-
+class WebAlwaysOnTests(StoredWebTestCase):
     def test_otherPageTold(self) -> None:
         """
         One page turns always on: the other gets a C{notice} with

@@ -6,36 +6,10 @@ C{CHATHISTORY} of a nickname does; a guest's are not kept.
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
-
-from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.service import ChatService
-from chatd.storage.memory import MemoryChatStore
-from tests.support.webclient import JSONClient, WebTestCase
+from tests.support.webclient import StoredWebTestCase
 
 
-class PrivateHistoryTests(WebTestCase):
-    def makeService(self) -> ChatService:
-        self.store = MemoryChatStore()
-        self.store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        accounts = Accounts(self.store, self.reactor, checker)
-        service = ChatService(self.reactor, rooms=["lobby"], store=self.store, accounts=accounts)
-        self.successResultOf(accounts.register("alice", "sesame"))
-        service.startService()
-        return service
-
-    def signIn(self) -> JSONClient:
-        client = self.web.connect()
-        reply = self.request(client, type="login", nick="alice", password="sesame")
-        self.assertEqual(reply.get("nick"), "alice", reply)
-        self.web.flush()
-        client.take()
-        return client
-
+class PrivateHistoryTests(StoredWebTestCase):
     def test_privateConversation(self) -> None:
         """
         C{with} names the other person: the reply has that conversation's

@@ -10,28 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
-
-from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.service import ChatService
-from chatd.storage.memory import MemoryChatStore
-from tests.support.webclient import JSONClient, WebTestCase
+from tests.support.webclient import JSONClient, StoredWebTestCase
 
 MAX_OUTPUT = 64 * 1024
 
 
-class PacedWebHistoryTests(WebTestCase):
-    def makeService(self) -> ChatService:
-        self.store = MemoryChatStore()
-        self.store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        accounts = Accounts(self.store, self.reactor, checker)
-        service = ChatService(self.reactor, rooms=["lobby"], store=self.store, accounts=accounts)
-        service.startService()
-        return service
+class PacedWebHistoryTests(StoredWebTestCase):
+    accountsAtStart = ()
 
     def options(self) -> dict[str, Any]:
         return {"maxPendingOutput": MAX_OUTPUT}
