@@ -20,7 +20,7 @@ rooms); the name people see stays as typed, after L{normalize}.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib.resources import files
 
@@ -217,13 +217,9 @@ def computeKey(name: str) -> str:
     except UnicodeError:
         current = unicodedata.normalize("NFKC", name)
     current = "".join(ch for ch in current if not _isIgnorable(ch))
-    for _ in range(6):
-        folded = "".join(map(_readAs, unicodedata.normalize("NFD", current))).casefold()
-        folded = unicodedata.normalize("NFKC", _withoutMarks(folded))
-        if folded == current:
-            break
-        current = folded
-    return current
+    return _untilStill(
+        current, lambda text: "".join(map(_readAs, unicodedata.normalize("NFD", text)))
+    )
 
 
 def _readAs(ch: str) -> str:
@@ -251,15 +247,25 @@ def _caseless(ch: str) -> str:
     of the capital of that, case folded, so that case never matters
     (C{I}, C{l}, C{1}, C{i} and C{|} are one; C{m} is C{rn}).
     """
-    current = ch.casefold()
+
+    def reading(text: str) -> str:
+        capitals = skeleton(text.upper()).casefold()
+        return skeleton(skeleton(capitals).casefold().upper())
+
+    return _untilStill(ch.casefold(), reading)
+
+
+def _untilStill(text: str, reading: Callable[[str], str]) -> str:
+    """
+    C{text} read (then case folded, without marks) again and again until
+    nothing changes: a fold can make a new look-alike.
+    """
     for _ in range(6):
-        folded = skeleton(current.upper()).casefold()
-        folded = skeleton(skeleton(folded).casefold().upper()).casefold()
-        folded = unicodedata.normalize("NFKC", _withoutMarks(folded))
-        if folded == current:
+        folded = unicodedata.normalize("NFKC", _withoutMarks(reading(text).casefold()))
+        if folded == text:
             break
-        current = folded
-    return current
+        text = folded
+    return text
 
 
 def _withoutMarks(text: str) -> str:
