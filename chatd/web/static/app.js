@@ -157,6 +157,14 @@ function adoptRenamed(nick) {
   }
 }
 
+// The header, the sidebar's lists and the title, after a change of conversation.
+function renderAll() {
+  renderHeader();
+  renderConvos();
+  renderMembers();
+  updateTitle();
+}
+
 function show(key) {
   const convo = state.convos.get(key);
   if (!convo) return;
@@ -166,10 +174,7 @@ function show(key) {
   state.current = key;
   convo.unread = 0;
   $("log").replaceChildren(convo.log);
-  renderHeader();
-  renderConvos();
-  renderMembers();
-  updateTitle();
+  renderAll();
   if (convo.marker) convo.marker.scrollIntoView({ block: "start" });
   else scrollDown();
   closeMenu();
@@ -340,10 +345,7 @@ function notIn(convo, note, time) {
   convo.unread = 0;
   addEvent(convo, "event", note, time);
   if (convo.key !== state.current) showError(note.charAt(0).toUpperCase() + note.slice(1) + ".");
-  renderHeader();
-  renderConvos();
-  renderMembers();
-  updateTitle();
+  renderAll();
   refreshRooms();
 }
 
@@ -361,10 +363,7 @@ function forget(convo) {
     $("log").replaceChildren();
     dropDraft();
   }
-  renderHeader();
-  renderConvos();
-  renderMembers();
-  updateTitle();
+  renderAll();
   refreshRooms();
 }
 
@@ -533,10 +532,7 @@ function backToLogin() {
   state.rooms = [];
   $("log").replaceChildren();
   dropDraft();
-  renderHeader();
-  renderConvos();
-  renderMembers();
-  updateTitle();
+  renderAll();
   $("login-view").hidden = false;
   $("chat-view").hidden = true;
 }
