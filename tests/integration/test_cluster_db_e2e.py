@@ -19,6 +19,7 @@ from chatd.admin.credentials import setPassword
 from tests.support.blockingclients import TelnetConsole, register
 from tests.support.clusterlive import (
     CONSOLE_PASSWORD,
+    apartWhileRedisAway,
     connectLines,
     consoleCommand,
     ircUser,
@@ -371,13 +372,7 @@ async def test_roomMessagesOfANodeKilledWhileRedisIsAwayReadBack(
     once, in order.
     """
     a, b = nodes("a"), nodes("b")
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = await login(a, "alice", "lobby")
-    bob = await login(b, "bob", "lobby")
-    await waitForMembers(alice, "lobby", ["alice", "bob"])
-    redisServer.stop()
-    await waitForLog(b, "lost Redis")
+    alice, bob = await apartWhileRedisAway(a, b, redisServer)
     for i in range(3):
         assert await command(bob, f"clt: SPEAK lobby\nclt: during {i}\nclt: .") == ["srv: OKAY!"]
     await sleep(0.5)  # its store wrote them (every 0.05 s here)

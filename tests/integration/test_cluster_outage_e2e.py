@@ -17,6 +17,7 @@ import pytest_twisted
 
 from tests.support.clusterlive import (
     DEADLINE,
+    apartWhileRedisAway,
     ircUser,
     login,
     nodes,
@@ -159,13 +160,7 @@ async def stoppedWhileAway(
     """
     a = nodes("a", False, False, False, *QUIET)
     b = nodes("b", False, False, False, *QUIET, *extra)
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = await login(a, "alice", "lobby")
-    bob = await login(b, "bob", "lobby")
-    await waitForMembers(alice, "lobby", ["alice", "bob"])
-    redisServer.stop()
-    await waitForLog(b, "lost Redis")
+    alice, bob = await apartWhileRedisAway(a, b, redisServer)
     for i in range(3):
         await speak(bob, "lobby", f"during {i}")
     b.process.send_signal(signal.SIGTERM)

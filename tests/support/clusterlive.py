@@ -207,3 +207,20 @@ async def ircUser(daemon: Daemon, nick: str, password: str | None = None) -> Lin
     client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
     await waitForLine(client, lambda line: f" 001 {nick} " in line)
     return client
+
+
+async def apartWhileRedisAway(
+    a: Daemon, b: Daemon, redisServer: RedisServer
+) -> tuple[LineClient, LineClient]:
+    """
+    alice on node C{a} and bob on node C{b}, both in lobby; then Redis
+    stops, and C{b} has noticed: what bob says now waits in its queue.
+    """
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = await login(a, "alice", "lobby")
+    bob = await login(b, "bob", "lobby")
+    await waitForMembers(alice, "lobby", ["alice", "bob"])
+    redisServer.stop()
+    await waitForLog(b, "lost Redis")
+    return alice, bob
