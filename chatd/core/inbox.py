@@ -238,9 +238,9 @@ class Inbox:
         deliveries = []
         for person in people:
             nick = person.nick
-            open = [c for c in connectionsOf(person) if not isinstance(c, Absent)]
-            if nick is not None and open:
-                delivery = self.deliver(open[0], nick)
+            present = [c for c in connectionsOf(person) if not isinstance(c, Absent)]
+            if nick is not None and present:
+                delivery = self.deliver(present[0], nick)
                 deliveries.append(delivery.addErrback(_failed, nick))
         return DeferredList(deliveries).addCallback(lambda _: None)
 
