@@ -220,7 +220,10 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         if not isinstance(participant, RemoteParticipant):
             when, ms = self.service.roomCreatedAt(room), int(self.clock.seconds() * 1000)
             if self.service.roomVanishes(room):  # a guest's: gone when emptied
-                self.bus.publish("room", room=room, op=participant.nick, w=when, ms=ms, e=1)
+                group = self.service.roomLimits.groupOf(key(room))
+                self.bus.publish(
+                    "room", room=room, op=participant.nick, w=when, ms=ms, e=1, ag=group
+                )
             else:
                 self.bus.publish("room", room=room, op=participant.nick, w=when, ms=ms)
 

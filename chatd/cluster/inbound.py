@@ -56,6 +56,11 @@ NOT_KEPT = (
 )
 
 
+def _text(value: Any) -> str:
+    """C{value} if another node sent a text there, else the empty text."""
+    return value if isinstance(value, str) else ""
+
+
 def _error(name: str, text: str) -> errors.ChatError:
     """
     The error another node ended a session with (L{errors.Kicked},
@@ -201,6 +206,7 @@ class Inbound:
             fields.get("w"),
             bool(fields.get("e")),
             fields.get("ms"),
+            _text(fields.get("ag")),
         )
 
     def remote_says(self, node: str, fields: dict[str, Any], hold: bool = True) -> None:
@@ -354,7 +360,8 @@ class Inbound:
         self.adoptSanctions(fields.get("sn") or {})  # set while this node was cut off
         states = fields.get("rs") or {}
         for room in fields["rooms"]:  # a guest's room there is one here too (never stored)
-            self.replica.ensureRoom(room, bool((states.get(room) or {}).get("guest")))
+            state = states.get(room) or {}
+            self.replica.ensureRoom(room, bool(state.get("guest")), _text(state.get("ag")))
         seen = set()
         profiles, proven = fields.get("pf") or {}, set(fields.get("a", []))
         for nick, rooms in fields["users"]:

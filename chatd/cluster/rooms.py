@@ -224,6 +224,7 @@ class RoomSync:
             state["v"] = [k for k in state["v"] if k in mine]
             if self.service.roomVanishes(name):
                 state["guest"] = 1  # it vanishes when empty, and is never stored
+                state["ag"] = self.service.roomLimits.groupOf(key(name))  # its creator's address
             elif self.sharedStore:
                 del state["l"], state["t"]  # the shared store holds them (not a guest's)
             state["s"] = self._stamp(name)

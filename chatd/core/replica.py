@@ -64,15 +64,17 @@ class Replica:
             raise errors.NickTaken()
         return self.service.logins.admit(participant, nick, alone=True)
 
-    def ensureRoom(self, room: str, ephemeral: bool = False) -> str:
+    def ensureRoom(self, room: str, ephemeral: bool = False, group: str = "") -> str:
         """
         The display name of C{room}, created here first if another process
         created it; as a guest's room (not stored, gone once empty) if it is
-        C{ephemeral} there.
+        C{ephemeral} there, counted against the address C{group} its creator
+        came from.
         """
         target, new = self.rooms.ensure(room)
         if new and ephemeral:
             target.makeEphemeral(None)
+            self.service.roomLimits.countAgainst(key(target.name), group)
         return target.name
 
     def enterRemote(self, participant: IParticipant, room: str, when: float | None = None) -> None:
@@ -336,11 +338,13 @@ class Replica:
         when: int | None = None,
         ephemeral: bool = False,
         millis: int | None = None,
+        group: str = "",
     ) -> str:
         """
         C{creator} created C{room} elsewhere (at C{millis}, if told): it
         exists here too, and the creator runs it, as in L{createRoom}; an
-        C{ephemeral} one (a guest's) vanishes here too once nobody is in it.
+        C{ephemeral} one (a guest's) vanishes here too once nobody is in it,
+        and counts here too against the address C{group} of its creator.
         """
         target, new = self.rooms.ensure(room)
         target.founded(creator, when)
@@ -354,6 +358,7 @@ class Replica:
             target.makeEphemeral(founder)
             if founder is not None and creator:
                 self.service.roomLimits.created(key(target.name), founder, creator, True)
+            self.service.roomLimits.countAgainst(key(target.name), group)
         return target.name
 
     def deleteRoomRemote(self, room: str, by: str, reason: str = "") -> None:

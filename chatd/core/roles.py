@@ -104,10 +104,11 @@ class IReplica(Interface):
         Log in a participant served by another node.
         """
 
-    def ensureRoom(room: str, ephemeral: bool = False) -> str:
+    def ensureRoom(room: str, ephemeral: bool = False, group: str = "") -> str:
         """
         The display name of C{room}, created here first if need be (as a
-        guest's room, gone once empty, if C{ephemeral}).
+        guest's room, gone once empty, if C{ephemeral}, counted against the
+        address C{group} its creator came from).
         """
 
     def enterRemote(participant: IParticipant, room: str, when: float | None = None) -> None:
@@ -199,9 +200,11 @@ class IReplica(Interface):
         when: int | None = None,
         ephemeral: bool = False,
         millis: int | None = None,
+        group: str = "",
     ) -> str:
         """
-        C{creator} created C{room} on another node (at C{millis}, if told).
+        C{creator} created C{room} on another node (at C{millis}, if told;
+        a guest's counted against the address C{group} its creator came from).
         """
 
     def deleteRoomRemote(room: str, by: str, reason: str = "") -> None:

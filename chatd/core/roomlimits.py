@@ -15,7 +15,10 @@ in them, the guest reconnects as another.  So the guests' rooms also count
 against their address group (C{maxPerAddress}, grouped as
 L{chatd.core.admission.Admission.group} groups connections: the
 C{--limit-exempt} networks are not limited) for as long as they exist,
-whoever is still in them.
+whoever is still in them.  In a cluster, a guest's room another node
+created counts against the group that node told (L{countAgainst}), so a
+load balancer dealing one address's connections over N nodes does not give
+it N times the rooms.
 
 A room a guest creates (a user not logged in with a registered name) is
 I{ephemeral}: never stored, and gone once its last member leaves (or, if
@@ -118,12 +121,26 @@ class RoomLimits:
         """
         if ephemeral:
             self._guestRooms.setdefault(participant, set()).add(roomKey)
-            group = self.group(participant.address)
-            if group and roomKey not in self._roomGroups:
-                self._roomGroups[roomKey] = group
-                self._perGroup[group] += 1
+            self.countAgainst(roomKey, self.group(participant.address))
         else:
             self._lasting[key(nick)] = self._lasting.get(key(nick), 0) + 1
+
+    def countAgainst(self, roomKey: str, group: str) -> None:
+        """
+        The guest's room C{roomKey} counts against the address group
+        C{group} (L{UNGROUPED}: none) until it vanishes, once however often
+        it is told.
+        """
+        if group and roomKey not in self._roomGroups:
+            self._roomGroups[roomKey] = group
+            self._perGroup[group] += 1
+
+    def groupOf(self, roomKey: str) -> str:
+        """
+        The address group the guest's room C{roomKey} counts against
+        (L{UNGROUPED}: none), for the other nodes of a cluster to count it.
+        """
+        return self._roomGroups.get(roomKey, UNGROUPED)
 
     def vanished(self, roomKey: str, creator: IParticipant | None) -> None:
         """

@@ -109,9 +109,14 @@ class FakeNode:
         self.presence.stop()
 
     def user(
-        self, nick: str, *rooms: str, password: str | None = None, proven: bool = True
+        self,
+        nick: str,
+        *rooms: str,
+        password: str | None = None,
+        proven: bool = True,
+        address: str = "127.0.0.1",
     ) -> RecordingParticipant:
-        person = RecordingParticipant()
+        person = RecordingParticipant(address)
         self.service.connect(person)
         if nick == "op" and proven:  # the operator's password login proves it first
             self.service.people.accounts.prove(person, nick)

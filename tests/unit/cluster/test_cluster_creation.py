@@ -6,11 +6,11 @@ room exists, and the room has one founder, on every node.
 
 from __future__ import annotations
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 
 from chatd.core import errors
 from chatd.core.names import key
-from tests.support.fakenode import TwoNodes
+from tests.support.fakenode import FakeNode, TwoNodes
 
 
 class CreationRaceTests(TwoNodes):
@@ -61,3 +61,60 @@ class CreationRaceTests(TwoNodes):
         self.settle()
         again = self.b.outcome(self.b.service.createRoom, bob, "spl")
         self.assertEqual(self.successResultOf(again), "spl")
+
+
+class GuestRoomsPerAddressTests(TwoNodes):
+    """
+    C{--max-rooms-per-address} holds for the whole cluster: a load
+    balancer dealing one address's guests over the nodes gives it no more
+    rooms than one node would.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        for node in (self.a, self.b):
+            node.service.roomLimits.maxPerAddress = 2
+
+    def create(
+        self, node: FakeNode, nick: str, room: str, address: str = "192.0.2.7"
+    ) -> Deferred[str]:
+        """A new guest from C{address} on C{node} creates C{room} (and stays)."""
+        return node.outcome(node.service.createRoom, node.user(nick, address=address), room)
+
+    def test_countedOnEveryNode(self) -> None:
+        """
+        Two rooms made by guests of one address on node A: a third guest of
+        that address is refused on node B; a guest of another address is not.
+        """
+        self.successResultOf(self.create(self.a, "g1", "r1"))
+        self.successResultOf(self.create(self.a, "g2", "r2"))
+        refused = self.failureResultOf(self.create(self.b, "g3", "r3"), errors.TooManyRooms)
+        self.assertIn("guests from your address already created 2 rooms", str(refused.value))
+        self.successResultOf(self.create(self.b, "h1", "r4", address="198.51.100.1"))
+
+    def test_vanishedCountsNoMore(self) -> None:
+        """
+        Once a room made on node A vanishes (its creator gone, nobody in
+        it), node B counts it no more.
+        """
+        self.successResultOf(self.create(self.a, "g1", "r1"))
+        self.successResultOf(self.create(self.a, "g2", "r2"))
+        self.a.service.disconnect(self.a.service.find("g1"))
+        self.settle()
+        self.assertNotIn("r1", [name for name, _ in self.b.service.rooms()])
+        self.successResultOf(self.create(self.b, "g3", "r3"))
+
+    def test_newNodeCountsThem(self) -> None:
+        """
+        A node that starts after the rooms were made counts them too: the
+        state it is given says which address each guest's room counts
+        against.
+        """
+        self.successResultOf(self.create(self.a, "g1", "r1"))
+        self.successResultOf(self.create(self.b, "g2", "r2"))
+        late = FakeNode(self, self.redis, "c")
+        late.service.roomLimits.maxPerAddress = 2
+        late.start()
+        self.settle()
+        self.assertIn("r2", [name for name, _ in late.service.rooms()])
+        self.failureResultOf(self.create(late, "g3", "r3"), errors.TooManyRooms)
