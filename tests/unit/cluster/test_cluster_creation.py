@@ -99,7 +99,9 @@ class GuestRoomsPerAddressTests(TwoNodes):
         """
         self.successResultOf(self.create(self.a, "g1", "r1"))
         self.successResultOf(self.create(self.a, "g2", "r2"))
-        self.a.service.disconnect(self.a.service.find("g1"))
+        creator = self.a.service.find("g1")
+        assert creator is not None
+        self.a.service.disconnect(creator)
         self.settle()
         self.assertNotIn("r1", [name for name, _ in self.b.service.rooms()])
         self.successResultOf(self.create(self.b, "g3", "r3"))
