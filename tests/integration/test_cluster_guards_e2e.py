@@ -1,5 +1,5 @@
 """
-The limits on guessing passwords and on registering accounts hold for the
+The limits on guessing passwords, on registering accounts and on guests' rooms hold for the
 whole cluster, not per node: real C{twistd -n chatd --cluster} nodes on a
 real C{redis-server}, over TCHAT (the addresses of 127.0.0.0/8 are not
 exempt from limits here, as the other tests' are).
@@ -108,3 +108,20 @@ async def test_guessesOnOneNodeSlowTheOthers(nodes: Callable[..., Daemon]) -> No
         await waiting
     await guesser.close()
     await other.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_guestRoomsCountedOverTheCluster(nodes: Callable[..., Daemon]) -> None:
+    """
+    With C{--max-rooms-per-address 2}, guests of one address who made two
+    rooms on node A (and stay) may make none on node B: C{ERROR 32}.
+    """
+    a, b = await started(nodes, "--max-rooms-per-address", "2")
+    guests = [await login(a, "g1"), await login(a, "g2")]
+    for guest, room in zip(guests, ("r1", "r2"), strict=True):
+        assert await answer(guest, f"clt: CREAT {room}") == "srv: OKAY!"
+    await heardOnEveryNode(a, "watcher")
+    third = await login(b, "g3")
+    assert await answer(third, "clt: CREAT r3") == "srv: ERROR 32"
+    for client in (*guests, third):
+        await client.close()
