@@ -11,7 +11,6 @@ nodes' messages out to local members itself, once per event.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from twisted.logger import Logger
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
 from chatd.cluster.moderation import Lifts
+from chatd.cluster.notices import lostContact, saidLate
 from chatd.cluster.receipts import LEFT, Receipts, which
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
@@ -35,25 +35,6 @@ from chatd.modstore import Sanction
 
 #: Room messages held per node until its state says who is in which room.
 HELD_LIMIT = 10000
-
-#: What the users of a node that other nodes counted dead are told when
-#: they hear from it again (C{private}: L{KEPT} or L{NOT_KEPT}).
-LOST_CONTACT = (
-    "this server lost contact with the other servers of the chat at {when} UTC:"
-    " what was said in rooms on them since then is not shown here (each room's history"
-    " has it); {private}"
-)
-#: With a shared database, what they kept for a registered name is delivered.
-KEPT = (
-    "private messages sent to you from them meanwhile follow now if your name is"
-    " registered, else they were not delivered (their senders were told)"
-)
-#: Without one, it waits in the store of the node it was sent from.
-NOT_KEPT = (
-    "private messages sent to you from them meanwhile were not delivered: one to a"
-    " registered name waits for your next login on the server it was sent from, the"
-    " other senders were told"
-)
 
 
 def _text(value: Any) -> str:
@@ -234,10 +215,15 @@ class Inbound:
                     held.append({"room": room, "m": [message]})
                 self._dropped(node, sender, room)
 
-    def sayLate(self, event: RoomMessage) -> None:
-        """A room message a lost node took with it, read back: shown here."""
-        self.relaying = event  # from another node: this one's proxies publish it nowhere
-        self.replica.sayLate(event)
+    def sayLate(self, room: str, events: list[RoomMessage]) -> None:
+        """
+        Room messages a lost node took with it, read back: shown here (to
+        local members only, so no proxy publishes them), after a notice that
+        they come late and since when, since their senders may have been
+        seen leaving meanwhile.
+        """
+        notice = Notice(saidLate(room, events), self.service.clock.seconds())
+        self.replica.sayLate(room, events, notice)
 
     def _dropped(self, node: str, nick: str, room: str) -> None:
         """
@@ -344,9 +330,7 @@ class Inbound:
         if self._toldMissed is not None and self._toldMissed >= since:
             return  # told already, for this loss of contact
         self._toldMissed = self.service.clock.seconds()
-        when = time.strftime("%H:%M:%S", time.gmtime(since))
-        text = LOST_CONTACT.format(when=when, private=KEPT if self.sharedStore else NOT_KEPT)
-        notice = Notice(text, self.service.clock.seconds())
+        notice = Notice(lostContact(since, self.sharedStore), self.service.clock.seconds())
         for user in self.service.users():
             if not isinstance(user, RemoteParticipant):
                 user.notice(notice)

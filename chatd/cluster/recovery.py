@@ -12,8 +12,9 @@ node's envelopes reach an inbox in order.  When the peer is lost, says
 goodbye, leaves a gap it cannot fill, or is met anew, the rooms with
 members here are read after that message, and what the peer said there
 beyond it, while this node had members there, is handed to them late
-(L{chatd.core.roles.IReplica.sayLate}), in order and once: a copy that
-still arrives live afterwards is dropped.  Without a shared store nothing
+(L{chatd.core.roles.IReplica.sayLate}), room by room after a notice that
+they come late, in order and once: a copy that still arrives live
+afterwards is dropped.  Without a shared store nothing
 is read: nothing changes.
 """
 
@@ -78,12 +79,14 @@ class Recovery:
         service: ChatService,
         localRooms: Callable[[], set[str]],
         stored: Callable[[], Deferred[None]],
-        hand: Callable[[RoomMessage], None],
+        hand: Callable[[str, list[RoomMessage]], None],
     ) -> None:
         """
         @param localRooms: the rooms with members on this node now.
         @param stored: fires once every other node wrote what it queued.
-        @param hand: shows members here a message read back (L{IReplica.sayLate}).
+        @param hand: shows members here of a room the messages read back
+            from it, in order (L{IReplica.sayLate}), told first that they
+            come late.
         """
         self.service = service
         self.localRooms = localRooms
@@ -183,17 +186,20 @@ class Recovery:
                 if origin is not None and origin[0] == mark.prefix and origin[1] > mark.counter:
                     late.append((origin[1], event))
         late.sort(key=lambda each: each[0])
-        handed, here = 0, {key(room) for room in self.localRooms()}
+        here = {key(room) for room in self.localRooms()}
+        byRoom: dict[str, list[RoomMessage]] = {}
         for counter, event in late:
             if counter in seen or key(event.room) not in here:
                 continue
             for each in self._under.get(node, ()):
                 each.add(counter)  # another recovery under way hands it not again
-            self.hand(event)
-            handed += 1
+            byRoom.setdefault(event.room, []).append(event)
             now = self.marks.get(node)
             if now is None or now.prefix != mark.prefix or now.upTo() < counter:
                 self.marks[node] = Mark(mark.prefix, counter, event.millis, event.msgid)
+        for room, events in byRoom.items():
+            self.hand(room, events)
+        handed = sum(map(len, byRoom.values()))
         if handed:
             self.log.info(
                 "{count} room messages of node {node} that never came were read back from"

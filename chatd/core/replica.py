@@ -22,6 +22,7 @@ from chatd.core.delivery import deliver, deliverToAll
 from chatd.core.events import (
     PART,
     Invitation,
+    Notice,
     PrivateMessage,
     Redaction,
     RoomChange,
@@ -164,21 +165,25 @@ class Replica:
             persistence.replays.arrived(event)
         return True
 
-    def sayLate(self, event: RoomMessage) -> bool:
+    def sayLate(self, room: str, events: list[RoomMessage], notice: Notice) -> bool:
         """
-        Show the members served here a room message said on a node that was
-        lost with it, read back from the shared store, with its own time
-        (IRC's C{server-time}); the stand-ins of other nodes' users are not
-        given it, so it goes nowhere else, and it is not stored again.
+        Show the members served here the room messages said in C{room} on a
+        node that was lost with them, read back from the shared store, each
+        with its own time (IRC's C{server-time}), after a C{notice} that
+        says they come late; the stand-ins of other nodes' users are not
+        given them, so they go nowhere else, and they are not stored again.
         """
-        target = self.rooms.find(event.room)
+        target = self.rooms.find(room)
         if target is None:
             return False
         isHere = self.service.people.isConnected
-        deliver([m for m in target.members.values() if isHere(m)], "roomMessage", event)
+        here = [m for m in target.members.values() if isHere(m)]
+        deliver(here, "notice", notice)
         persistence = self.service.persistence
-        if persistence is not None:  # received now: not in the replay of an entry under way
-            persistence.replays.arrived(event)
+        for event in events:
+            deliver(here, "roomMessage", event)
+            if persistence is not None:  # received now: not in the replay of an entry under way
+                persistence.replays.arrived(event)
         return True
 
     def leaveRemote(

@@ -19,7 +19,14 @@ from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 if TYPE_CHECKING:
     from chatd.core.activity import Seen
     from chatd.core.errors import ChatError
-    from chatd.core.events import PrivateMessage, Redaction, RoomChange, RoomMessage, Wallops
+    from chatd.core.events import (
+        Notice,
+        PrivateMessage,
+        Redaction,
+        RoomChange,
+        RoomMessage,
+        Wallops,
+    )
     from chatd.core.roomremoval import Deleted
 
 
@@ -137,12 +144,12 @@ class IReplica(Interface):
         nobody told, if that participant is not in the room here.
         """
 
-    def sayLate(event: RoomMessage) -> bool:
+    def sayLate(room: str, events: list[RoomMessage], notice: Notice) -> bool:
         """
-        Show the members served here a room message said on another node
-        that never came live (that node was lost with it), read back from
-        the shared store: not stored or relayed again; false if the room
-        is not here.
+        Show the members served here the messages said in C{room} on another
+        node that never came live (that node was lost with them), read back
+        from the shared store, after the C{notice} that they come late: not
+        stored or relayed again; false if the room is not here.
         """
 
     def leaveRemote(

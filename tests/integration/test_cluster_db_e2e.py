@@ -369,7 +369,7 @@ async def test_roomMessagesOfANodeKilledWhileRedisIsAwayReadBack(
     Node B killed (C{kill -9}) while Redis is away, after bob's room
     messages were acknowledged (C{OKAY!}) and queued there: once Redis is
     back and node A counts B dead, alice gets them from the shared history,
-    once, in order.
+    once, in order, after a notice that they come late.
     """
     a, b = nodes("a"), nodes("b")
     alice, bob = await apartWhileRedisAway(a, b, redisServer)
@@ -379,6 +379,9 @@ async def test_roomMessagesOfANodeKilledWhileRedisIsAwayReadBack(
     b.stop(signal.SIGKILL)
     redisServer.start()
     await waitForLog(a, "stopped beating", timeout=30)
+    notice = " ".join(await alice.notice())
+    assert notice.startswith("3 messages said in lobby from "), notice
+    assert notice.endswith(" follow late: that server stopped before it passed them on"), notice
     heard = []
     for _ in range(3):
         await waitForLine(alice, lambda line: line.startswith("srv: SPEAK bob lobby "))

@@ -47,6 +47,18 @@ class ClusterClient(LineClient):
             elif not text.startswith(("srv: ENTER Général ", "srv: LEAVE Général ")):
                 return text
 
+    async def notice(self) -> list[str]:
+        """
+        The lines of the next NOTICE block (what L{line} skips), skipping
+        the lines before it.
+        """
+        while not (await super().line()).startswith("srv: NOTICE "):
+            pass
+        lines = []
+        while (text := await super().line()) != "srv: .":
+            lines.append(text.removeprefix("srv: "))
+        return lines
+
 
 async def connectLines(reactor: Any, port: int) -> ClusterClient:
     endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=int(TIMEOUT))
@@ -122,7 +134,7 @@ def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
         assert "Traceback" not in daemon.logText(), daemon.logText()
 
 
-async def login(daemon: Daemon, nick: str, *rooms: str) -> LineClient:
+async def login(daemon: Daemon, nick: str, *rooms: str) -> ClusterClient:
     client = await connectLines(reactor, daemon.ports["TchatFactory"])
     assert await client.line() == "srv: TCHAT 1"
     client.send(f"clt: LOGIN {nick}")
@@ -211,7 +223,7 @@ async def ircUser(daemon: Daemon, nick: str, password: str | None = None) -> Lin
 
 async def apartWhileRedisAway(
     a: Daemon, b: Daemon, redisServer: RedisServer
-) -> tuple[LineClient, LineClient]:
+) -> tuple[ClusterClient, ClusterClient]:
     """
     alice on node C{a} and bob on node C{b}, both in lobby; then Redis
     stops, and C{b} has noticed: what bob says now waits in its queue.

@@ -12,6 +12,7 @@ import time
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.events import Notice
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode, IRCClient, said
 from tests.support.fakeredis import FakeRedis
@@ -176,6 +177,61 @@ class RecoveryTests(TwoNodesSpeaking):
         self.assertEqual(len(lines), 1)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
         self.assertIn(f"@time={stamp}", lines[0])
+
+    def test_toldTheyComeLate(self) -> None:
+        """
+        The members get the messages read back after a notice that says
+        they come late, from when, and why: they were said before alice
+        was seen leaving.
+        """
+        client = IRCClient(self.b, self.clock, "carol", "Carol")
+        self.addCleanup(client.proto.connectionLost, None)
+        client.send("JOIN #lobby")
+        client.read()
+        self.down()
+        moment = time.strftime("%H:%M:%S", time.gmtime(self.clock.seconds()))
+        self.say("one", "two")
+        self.a.crash()
+        self.bBackAlone()
+        lines = client.lines()
+        quit = next(
+            i for i, line in enumerate(lines) if line.startswith(":alice!") and " QUIT " in line
+        )
+        self.assertEqual(
+            [line for line in lines[quit + 1 :] if line],
+            [
+                f":chatd NOTICE carol :2 messages said in lobby from {moment} UTC on another"
+                " server of this chat follow late: that server stopped before it passed them on",
+                ":alice!alice@test.chatd PRIVMSG #lobby :one",
+                ":alice!alice@test.chatd PRIVMSG #lobby :two",
+            ],
+        )
+
+    def test_cutOffNodeSaysSo(self) -> None:
+        """
+        Node a was cut off long enough for b to count it dead: once back,
+        its users are told once what they may have missed.
+        """
+        self.down()
+        self.a.hold()
+        self.a.presence.stop()
+        self.bBackAlone()
+        self.a.presence.start()
+        self.a.release()
+        self.a.bridge.linkUp()
+        for _ in range(3):
+            self.clock.advance(1)
+            self.settle()
+        told = [e.text for e in self.alice.events if type(e) is Notice]
+        self.assertEqual(len(told), 1, told)
+        self.assertRegex(
+            told[0],
+            (
+                "^this server lost contact with the other servers of the chat at [0-9:]{8} UTC:"
+                " what was said in rooms on them since then is not shown here"
+            ),
+        )
+        self.assertIn("private messages sent to you from them meanwhile follow now", told[0])
 
 
 class WithoutSharedStoreTests(TwoNodesSpeaking):
