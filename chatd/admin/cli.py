@@ -24,7 +24,7 @@ from chatd.admin.credentials import setPassword
 from chatd.admin.wiring import PASSWORDS
 from chatd.storage.opening import IMPORTED
 from chatd.storage.sqlite import DATABASE_NAME
-from chatd.storage.tools import copyToPostgres, databasePath
+from chatd.storage.tools import copyReport, copyToPostgres, databasePath
 
 COMMANDS = ("password", "backup", "restore", "copy")
 DEFAULT_DATA_DIR = Path("chatd-data")
@@ -118,7 +118,7 @@ def copy(args: argparse.Namespace) -> str:
         counts = copyToPostgres(databasePath(str(args.data_dir)), args.dsn)
     except (OSError, RuntimeError, sqlite3.Error) as error:
         raise Failed(str(error)) from error
-    return ", ".join(f"{count} {table}" for table, count in counts.items()) + " copied"
+    return copyReport(counts)
 
 
 def parser() -> argparse.ArgumentParser:

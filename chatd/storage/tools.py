@@ -62,10 +62,12 @@ def databasePath(data: str) -> str:
     return str(path)
 
 
-def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
+def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[int, int]]:
     """
     Copy the SQLite database C{source} into the empty PostgreSQL database
-    C{dsn}, in one transaction; returns the rows copied per table.
+    C{dsn}, in one transaction; returns, per table, the rows read and the
+    rows the target holds (fewer where an older names rule let look-alikes
+    in, which the copy deletes as a start of chatd would).
 
     @raise RuntimeError: the target already holds accounts or messages, or
         PostgreSQL could not be reached or refused the copy (nothing is
@@ -81,7 +83,7 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
         raise RuntimeError(str(error)) from error
     version = schemaVersion(Path(source))
     reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    counts: dict[str, int] = {}
+    counts: dict[str, tuple[int, int]] = {}
     try:
         # Leaving the block commits (or, on an error, rolls back) and closes.
         with psycopg.connect(dsn) as target, target.cursor() as cursor:
@@ -92,16 +94,40 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, int]:
                 if row is not None and row[0]:
                     raise RuntimeError(f"the target database already has {table}; use an empty one")
             cursor.execute("DELETE FROM rooms")  # the seeded defaults; the source has its own
-            for table, columns in TABLES:
-                counts[table] = _copyTable(reader, cursor, table, columns, batch)
+            read = {
+                table: _copyTable(reader, cursor, table, columns, batch)
+                for table, columns in TABLES
+            }
             if version is None or version < len(MIGRATIONS):
                 rekeyAll(cursor, "format")  # keys of an older rule: made again, as in place
+            for table, count in read.items():
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                row = cursor.fetchone()
+                counts[table] = (count, row[0] if row is not None else 0)
             cursor.execute(RESTART_IDS)
     except psycopg.Error as error:
         raise RuntimeError("PostgreSQL: " + " ".join(str(error).split())) from error
     finally:
         reader.close()
     return counts
+
+
+def copyReport(counts: dict[str, tuple[int, int]]) -> str:
+    """
+    What L{copyToPostgres} did, for the operator: what the target holds,
+    and what was read where that differs.
+    """
+    shown = [
+        f"{written} {table}" if written == read else f"{written} {table} (of {read} read)"
+        for table, (read, written) in counts.items()
+    ]
+    report = ", ".join(shown) + " copied"
+    if any(read != written for read, written in counts.values()):
+        report += (
+            "; the rest were look-alike names of older accounts or rooms, and what went with"
+            " them, deleted as a start of chatd deletes them"
+        )
+    return report
 
 
 def _copyTable(
@@ -144,8 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             backup(source, args.destination)
             print(f"backed up {source} to {args.destination}")
         else:
-            counts = copyToPostgres(source, args.dsn)
-            print(", ".join(f"{count} {table}" for table, count in counts.items()), "copied")
+            print(copyReport(copyToPostgres(source, args.dsn)))
     except (OSError, RuntimeError, sqlite3.Error) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

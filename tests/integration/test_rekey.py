@@ -19,7 +19,7 @@ from chatd.storage.rekey import rekey, rekeyAll
 from chatd.storage.schema import ID_TYPE, MIGRATIONS, VERSION_TABLE
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
-from chatd.storage.tools import copyToPostgres
+from chatd.storage.tools import copyReport, copyToPostgres
 from tests.support.pgserver import createDatabase, postgresServer
 from tests.support.storefixtures import madeAndStopped, stop
 
@@ -259,7 +259,9 @@ async def test_rekeyAllPostgres(postgresServer: str) -> None:
 async def test_copyOfAnOlderSchemaRekeys(tmp_path: Path, postgresServer: str) -> None:
     """
     C{chatd-admin copy} of an SQLite database keyed by the older rule
-    gives PostgreSQL today's keys, as starting the daemon on it would.
+    gives PostgreSQL today's keys, as starting the daemon on it would, and
+    says what it wrote: the younger look-alike account went, with what it
+    sent, its approval and its read marker.
     """
     path = str(tmp_path / "chat.sqlite3")
     await madeAndStopped(sqliteStore(path, _reactor()))
@@ -269,7 +271,14 @@ async def test_copyOfAnOlderSchemaRekeys(tmp_path: Path, postgresServer: str) ->
     connection.commit()
     connection.close()
     url = createDatabase(postgresServer)
-    copyToPostgres(path, url)
+    counts = copyToPostgres(path, url)
+    assert {table: counts[table] for table in ("accounts", "messages")} == {
+        "accounts": (3, 2),
+        "messages": (3, 2),
+    }
+    report = copyReport(counts)
+    assert report.startswith("2 accounts (of 3 read), "), report
+    assert "; the rest were look-alike names of older accounts or rooms" in report
     store = openStore("unused", url, _reactor())
     assert isinstance(store, SQLChatStore)
     await _checkRekeyedAll(store)
