@@ -105,8 +105,8 @@ class Logins:
             # The password first: the name is claimed only once it is earned.
             proven, rooms = await persistence.verifyLogin(participant, nick, password)
             self.checkSanctions(participant, nick)  # one may have come during the check
-            if proven:  # before admission, which other nodes hear of
-                service.people.accounts.prove(participant, nick)
+            if proven is not None:  # before admission, which other nodes hear of
+                service.people.accounts.prove(participant, proven)
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
                     return self.joinPerson(participant, person)

@@ -219,13 +219,14 @@ class Persistence:
 
     async def verifyLogin(
         self, participant: IParticipant, nick: str, password: Secret | None
-    ) -> tuple[bool, list[str]]:
+    ) -> tuple[str | None, list[str]]:
         """
         A login's password step (L{chatd.core.login}), before the name is
         claimed: a registered name needs its password, checked through the
         accounts' gate, so an attempt holds nothing while it waits or is
-        checked and a guess never keeps the owner out.  Gives whether the
-        account was proven and its stored rooms (none if not registered).
+        checked and a guess never keeps the owner out.  Gives the account
+        proven, named as it was registered (C{Regt0} for C{REGT0}), or
+        C{None}, and its stored rooms (none if not registered).
 
         @raise BadPassword: the password is missing or wrong.
         @raise NotLoggedIn: the connection closed during the check.
@@ -252,9 +253,10 @@ class Persistence:
             # Read before admitting: if the database fails now, the login
             # fails as a whole ("try again later"), not half done.
             stored = await self.store.memberships(nick) if nickKey in self.registered else []
+            account = (await self.store.accountName(nick) or nick) if proven else None
         except CancelledError:
             raise errors.NotLoggedIn("the connection closed during login") from None
-        return proven, stored
+        return account, stored
 
     async def loginRooms(self, participant: IParticipant, nick: str, stored: list[str]) -> str:
         """

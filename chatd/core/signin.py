@@ -53,7 +53,8 @@ def scramVerifier(service: object, account: str) -> Deferred[str | None]:
 async def signInAgain(chat: object, participant: IParticipant, account: str, secret: Secret) -> str:
     """
     Prove C{secret} for C{account} from the logged-in C{participant}, in
-    C{chat} (a L{ChatService}); fires with the account's name once proven.
+    C{chat} (a L{ChatService}); fires with the account's name, as it was
+    registered, once proven.
 
     @raise NotLoggedIn: C{participant} is not logged in.
     @raise BadPassword: no such account, a wrong password, or no store.
@@ -83,7 +84,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
                 f"{nick} is signed in from other connections too, which share its account"
             )
     proven, _ = await persistence.verifyLogin(participant, account, secret)
-    if not proven or not service.isLoggedIn(participant):
+    if proven is None or not service.isLoggedIn(participant):
         raise errors.BadPassword()
-    service.people.accounts.prove(participant, account)
-    return account
+    service.people.accounts.prove(participant, proven)
+    return proven

@@ -158,14 +158,16 @@ def scramStep(irc: IRCSession, state: SaslState, scram: ScramExchange, text: str
 def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[str]:
     """
     Log in as C{account} (before registration), or sign in to it from the
-    logged-in connection (L{signInAgain}).
+    logged-in connection (L{signInAgain}); fires with the account's name as
+    it was registered, whatever spelling was typed.
     """
     if irc.nick is not None:
         return Deferred.fromCoroutine(signInAgain(irc.service, irc.participant, account, secret))
 
     async def login() -> str:
         answer = irc.service.login(irc.participant, account, secret)
-        return await answer if isinstance(answer, Deferred) else answer
+        nick = await answer if isinstance(answer, Deferred) else answer
+        return irc.service.accountName(irc.participant) or nick  # as registered
 
     return Deferred.fromCoroutine(login())
 
