@@ -260,15 +260,15 @@ class Persistence:
 
     async def loginRooms(self, participant: IParticipant, nick: str, stored: list[str]) -> str:
         """
-        Put a user who just logged in in their rooms (C{stored}: a registered
-        user's from last time; then the C{--autojoin} ones), then welcome
-        them on the next turn.
+        Put a user who just logged in as C{nick} in their rooms (C{stored}: a
+        registered user's from last time; then the C{--autojoin} ones) under
+        the nickname it has now, then welcome them on the next turn.
         """
-        service, nickKey, refused = self.service, key(nick), list[str]()
+        service, nickKey, refused, shown = self.service, key(nick), list[str](), participant.nick
         self.alwaysOn.signedIn(nick)
-        rooms = autojoin.loginRooms(service, nick, [*stored, *self.accountRooms.guestRooms(nick)])
+        rooms = autojoin.loginRooms(service, shown, [*stored, *self.accountRooms.guestRooms(nick)])
         cut = self.replays.cut(participant, rooms)  # as they are entered: history offered then
-        entered = autojoin.joinRooms(service, participant, nick, rooms, refused)
+        entered = autojoin.joinRooms(service, participant, shown, rooms, refused)
         if service.observer is not None:  # the welcome follows the reply, which waits for it
             await maybeCall(service.observer.everyoneHeard)
         if entered or nickKey in self.registered:

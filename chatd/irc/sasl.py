@@ -24,7 +24,7 @@ from chatd.core.errors import ChatError
 from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
-from chatd.core.signin import scramVerifier, signInAgain
+from chatd.core.signin import logInAs, scramVerifier, signInAgain
 from chatd.irc import numerics as N
 from chatd.irc.accounts import loggedIn
 from chatd.irc.message import Message
@@ -164,8 +164,8 @@ def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[
     if irc.nick is not None:
         return Deferred.fromCoroutine(signInAgain(irc.service, irc.participant, account, secret))
 
-    async def login() -> str:
-        answer = irc.service.login(irc.participant, account, secret)
+    async def login() -> str:  # under the nickname asked for, if it may have it
+        answer = logInAs(irc.service, irc.participant, account, secret, irc.pendingNick)
         nick = await answer if isinstance(answer, Deferred) else answer
         return irc.service.accountName(irc.participant) or nick  # as registered
 

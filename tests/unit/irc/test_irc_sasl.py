@@ -348,6 +348,29 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertEqual(welcome[0].command, "001")
         self.assertEqual(welcome[0].params[0], "ally")
 
+    def test_entersUnderTheNicknameAskedFor(self) -> None:
+        """
+        Put back in #den, a client that asked for C{ally} enters it as
+        C{ally}: the other members see it join under that name, never as
+        C{alice} then a C{NICK}; its own C{JOIN} and C{NAMES} say C{ally},
+        and it is still alice's account (founder: operator).
+        """
+        self.inDen()
+        watcher, tw = self.client()
+        self.send(watcher, tw, "NICK watch", "USER w 0 * :W", "JOIN #den")
+        proto, t, _ = self.provenBeforeEnd("ally")
+        seen = self.send(watcher, tw)
+        self.assertEqual(
+            [(m.command, (m.prefix or "").split("!")[0]) for m in seen if m.command != "MODE"],
+            [("JOIN", "ally")],
+        )
+        welcome = self.send(proto, t, "CAP END")
+        [joined] = [m for m in welcome if m.command == "JOIN" and m.params[0] == "#den"]
+        self.assertTrue((joined.prefix or "").startswith("ally!"))
+        names = [m.params[-1] for m in welcome if m.command == "353" and m.params[2] == "#den"]
+        self.assertEqual(names, ["watch @ally"])
+        self.assertNotIn("NICK", [m.command for m in welcome + self.send(watcher, tw)])
+
     def test_heldPrivateMessageToTheNicknameAskedFor(self) -> None:
         """
         A private message to the account, held until the welcome of a
