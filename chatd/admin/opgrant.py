@@ -66,4 +66,6 @@ def announceDeop(service: IAdministration, before: list[IParticipant], by: str) 
     """
     for each in before:
         if not service.isOperator(each):
-            each.notice(OperatorRightsEnded(f"{by} took your operator rights away", service.now()))
+            each.notice(
+                OperatorRightsEnded(f"{by} took your operator rights away", service.clock.seconds())
+            )

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_history -*-
+# -*- test-case-name: tests.unit.core.test_history,tests.unit.irc.test_irc_accountrights -*-
 """
 History windows: a conversation's messages before, after, around or
 between a message or a moment, and the conversations a user has history
@@ -7,7 +7,8 @@ in (IRC's C{CHATHISTORY}, usable by any front-end).
 The rule of who may read what is here, once: a room's history is for its
 members; private conversations are kept for registered names only (an
 unregistered nickname is anyone's once its user leaves, so its past is
-nobody's to read).
+nobody's to read); a connection signed in to an account under another
+nickname reads the account's.
 """
 
 from __future__ import annotations
@@ -91,10 +92,21 @@ class ChatHistory:
         """
         if isRoom:
             return Conversation.ofRoom(self.service.memberRoom(participant, target).name)
-        nick = self.service.requireLogin(participant)
-        if not self._registered(nick):
+        owner = self.owner(participant)
+        if not self._registered(owner):
             raise errors.NotPermitted("private history is kept for registered names only")
-        return Conversation.between(nick, target)
+        return Conversation.between(owner, target)
+
+    def owner(self, participant: IParticipant) -> str:
+        """
+        Whose private history C{participant} reads: the account it signed
+        in to, whatever nickname it goes by (history is the account's, as
+        it is kept, L{chatd.core.messages}); else its nickname.
+
+        @raise NotLoggedIn: it is not logged in.
+        """
+        nick = self.service.requireLogin(participant)
+        return self.service.accountName(participant) or nick
 
     def _registered(self, nick: str) -> bool:
         persistence = self.service.persistence
@@ -193,11 +205,11 @@ class ChatHistory:
 
     def readable(self, participant: IParticipant) -> tuple[str, list[str], bool]:
         """
-        The history C{participant} may read at all: its nickname, the
-        rooms it is in, and whether its private conversations (kept for a
-        registered name only).
+        The history C{participant} may read at all: whose private
+        history (L{owner}), the rooms it is in, and whether its private
+        conversations (kept for a registered name only).
 
         @raise NotLoggedIn: it is not logged in.
         """
-        nick = self.service.requireLogin(participant)
-        return nick, self.service.roomsOf(participant), self._registered(nick)
+        owner = self.owner(participant)
+        return owner, self.service.roomsOf(participant), self._registered(owner)

@@ -342,19 +342,20 @@ class Redaction(Event):
     method (L{chatd.core.redaction}); the others hear nothing.
     """
 
-    __slots__ = ("msgid", "by", "reason", "room", "sender", "recipient")
+    __slots__ = ("msgid", "by", "reason", "room", "sender", "recipient", "moment")
 
     def __init__(
         self,
         msgid: str,
         by: str,
         reason: str,
-        when: int,
+        when: float,
         room: str | None,
         sender: str,
         recipient: str | None = None,
     ) -> None:
-        super().__init__(when)
+        super().__init__(int(when))
+        self.moment = when  # to the millisecond when given so (IRC's server-time)
         self.msgid, self.by, self.reason = msgid, by, reason
         self.room, self.sender, self.recipient = room, sender, recipient
 

@@ -63,6 +63,11 @@ class IChatService(IRoomOperations):
         " hear of (cluster mode's bridge), or C{None}."
     )
 
+    clock = Attribute(
+        "The service's clock (C{IReactorTime}): an event's moment is its C{seconds()},"
+        " to the millisecond (IRC's server-time)."
+    )
+
     def now() -> int:
         """
         The service clock's time in whole seconds, as events carry it.

@@ -25,6 +25,7 @@ from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
 from chatd.core.renaming import checkRename, claimed, renamedHere, validNick
+from chatd.core.signin import takePreferred
 from chatd.core.text import shortened
 
 if TYPE_CHECKING:
@@ -46,7 +47,11 @@ class Logins:
         self._underWay: dict[IParticipant, Deferred[str]] = {}
 
     def login(
-        self, participant: IParticipant, nick: str, password: Secret | None = None
+        self,
+        participant: IParticipant,
+        nick: str,
+        password: Secret | None = None,
+        preferred: str | None = None,
     ) -> MaybeDeferred[str]:
         """
         What can be refused at once is raised; with nothing to wait for (no
@@ -54,7 +59,8 @@ class Logins:
         otherwise the L{story} goes on in a L{Deferred}: with a store, a
         registered name needs its password (L{errors.BadPassword}
         otherwise), and the user is put back in their rooms and given the
-        private messages that waited for them.
+        private messages that waited for them.  A login to an account may
+        name the nickname it C{preferred} (L{takePreferred}).
 
         @raise AlreadyLoggedIn: logged in, or a login is under way.
         """
@@ -66,7 +72,7 @@ class Logins:
             self.checkName(nick, passwordFollows=self.service.persistence is not None)
             if self.service.persistence is None and self.service.observer is None:
                 return self.admit(participant, nick)
-        d = Deferred.fromCoroutine(self.story(participant, nick, password, loading))
+        d = Deferred.fromCoroutine(self.story(participant, nick, password, loading, preferred))
         if not d.called:
             self._underWay[participant] = d
 
@@ -83,11 +89,13 @@ class Logins:
         nick: str,
         password: Secret | None,
         loading: Deferred[None] | None,
+        preferred: str | None = None,
     ) -> str:
         """
         A login that waits: for the sanctions (just started), for the
         password check (with a store), for the cluster's claim; then the
-        user is admitted, put in their rooms and welcomed.
+        user is admitted, takes the nickname it C{preferred}, is put in
+        their rooms and welcomed.
         """
         service = self.service
         if loading is not None:  # just started: nobody in before the sanctions are known
@@ -105,8 +113,8 @@ class Logins:
             # The password first: the name is claimed only once it is earned.
             proven, rooms = await persistence.verifyLogin(participant, nick, password)
             self.checkSanctions(participant, nick)  # one may have come during the check
-            if proven:  # before admission, which other nodes hear of
-                service.people.accounts.prove(participant, nick)
+            if proven is not None:  # before admission, which other nodes hear of
+                service.people.accounts.prove(participant, proven)
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
                     return self.joinPerson(participant, person)
@@ -120,7 +128,9 @@ class Logins:
         else:
             nick = self.admitChecked(participant, nick)
         if persistence is not None:  # it waits for the cluster after the rooms' entries
+            shown = await takePreferred(service, participant, nick, preferred)
             await persistence.loginRooms(participant, nick, rooms)
+            return shown
         elif service.observer is not None:
             await maybeCall(service.observer.everyoneHeard)
         return nick

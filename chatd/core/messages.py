@@ -34,6 +34,7 @@ from chatd.core.renaming import quietedByBan
 from chatd.core.roles import IRelay
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
+from chatd.core.signedin import keptAs
 from chatd.core.speaking import checkBody, checkSpeaker
 from chatd.core.text import checkText
 
@@ -242,17 +243,18 @@ class Messages:
         """
         if self.persistence is not None and hasText(event):
             registered = self.persistence.isRegisteredNow
-            # In the account's history, whatever nickname it goes by now.
+            # In the accounts' history, whatever nicknames they go by now.
+            sentAs = self.people.accounts.name(participant) or event.sender
             storedAs = self.people.accounts.name(recipient) or event.recipient
             self.persistence.store.addMessage(
                 None,
-                event.sender,
+                sentAs,
                 storedAs,
                 event.lines,
                 event.when,
                 msgid=event.msgid,
                 millis=event.millis,
-                accounts=(registered(event.sender), registered(storedAs)),
+                accounts=(registered(sentAs), registered(storedAs)),
                 notice=event.notice,
             )
         own = self.people.personOf(participant)
@@ -297,14 +299,15 @@ class Messages:
         persistence = self.persistence
         if persistence is None or not persistence.isRegisteredNow(event.recipient):
             return None
+        sentAs = keptAs(self.people, event.sender)  # in its account's history
         return persistence.inbox.keep(
-            event.sender,
+            sentAs,
             normalize(event.recipient),
             event.lines,
             event.when,
             event.msgid,
             event.millis,
-            persistence.isRegisteredNow(event.sender),
+            persistence.isRegisteredNow(sentAs),
             event.notice,
             stored,
         )

@@ -76,7 +76,7 @@ def endSessionOperator(service: IAdministration, participant: IParticipant, text
     held = sessionOperators(service, participant)
     for each in held:
         service.people.sessionOperators.discard(each)
-        each.notice(OperatorRightsEnded(text, service.now()))
+        each.notice(OperatorRightsEnded(text, service.clock.seconds()))
     if held:
         status.changed(service, participant, status.PROFILE)
     return bool(held)

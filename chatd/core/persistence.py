@@ -219,13 +219,14 @@ class Persistence:
 
     async def verifyLogin(
         self, participant: IParticipant, nick: str, password: Secret | None
-    ) -> tuple[bool, list[str]]:
+    ) -> tuple[str | None, list[str]]:
         """
         A login's password step (L{chatd.core.login}), before the name is
         claimed: a registered name needs its password, checked through the
         accounts' gate, so an attempt holds nothing while it waits or is
-        checked and a guess never keeps the owner out.  Gives whether the
-        account was proven and its stored rooms (none if not registered).
+        checked and a guess never keeps the owner out.  Gives the account
+        proven, named as it was registered (C{Regt0} for C{REGT0}), or
+        C{None}, and its stored rooms (none if not registered).
 
         @raise BadPassword: the password is missing or wrong.
         @raise NotLoggedIn: the connection closed during the check.
@@ -252,21 +253,22 @@ class Persistence:
             # Read before admitting: if the database fails now, the login
             # fails as a whole ("try again later"), not half done.
             stored = await self.store.memberships(nick) if nickKey in self.registered else []
+            account = (await self.store.accountName(nick) or nick) if proven else None
         except CancelledError:
             raise errors.NotLoggedIn("the connection closed during login") from None
-        return proven, stored
+        return account, stored
 
     async def loginRooms(self, participant: IParticipant, nick: str, stored: list[str]) -> str:
         """
-        Put a user who just logged in in their rooms (C{stored}: a registered
-        user's from last time; then the C{--autojoin} ones), then welcome
-        them on the next turn.
+        Put a user who just logged in as C{nick} in their rooms (C{stored}: a
+        registered user's from last time; then the C{--autojoin} ones) under
+        the nickname it has now, then welcome them on the next turn.
         """
-        service, nickKey, refused = self.service, key(nick), list[str]()
+        service, nickKey, refused, shown = self.service, key(nick), list[str](), participant.nick
         self.alwaysOn.signedIn(nick)
-        rooms = autojoin.loginRooms(service, nick, [*stored, *self.accountRooms.guestRooms(nick)])
+        rooms = autojoin.loginRooms(service, shown, [*stored, *self.accountRooms.guestRooms(nick)])
         cut = self.replays.cut(participant, rooms)  # as they are entered: history offered then
-        entered = autojoin.joinRooms(service, participant, nick, rooms, refused)
+        entered = autojoin.joinRooms(service, participant, shown, rooms, refused)
         if service.observer is not None:  # the welcome follows the reply, which waits for it
             await maybeCall(service.observer.everyoneHeard)
         if entered or nickKey in self.registered:

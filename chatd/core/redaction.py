@@ -110,12 +110,11 @@ def redact(
         _checkAllowed(service, participant, nick, found)
         if not await store.deleteMessage(msgid):
             raise errors.NoSuchMessage()  # deleted meanwhile, by someone else
+        now = service.clock.seconds()  # to the millisecond, as messages are
         if isinstance(found, RoomMessage):
-            event = Redaction(msgid, nick, reason, service.now(), found.room, found.sender)
+            event = Redaction(msgid, nick, reason, now, found.room, found.sender)
         else:
-            event = Redaction(
-                msgid, nick, reason, service.now(), None, found.sender, found.recipient
-            )
+            event = Redaction(msgid, nick, reason, now, None, found.sender, found.recipient)
         tellHere(service, event, participant)
         if service.observer is not None:
             service.observer.messageRedacted(event)

@@ -9,9 +9,14 @@ apart.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chatd.core.delivery import connectionsOf
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
+
+if TYPE_CHECKING:
+    from chatd.core.people import People
 
 
 class ProvenAccounts:
@@ -62,3 +67,13 @@ class ProvenAccounts:
         """
         name = self.name(participant)
         return None if name is None else key(name)
+
+
+def keptAs(people: People, nick: str) -> str:
+    """
+    The name C{nick}'s private messages are kept under (its history,
+    L{chatd.core.chathistory}): the account its person signed in to,
+    whatever nickname it goes by now; C{nick} itself for a guest.
+    """
+    person = people.find(nick)
+    return (person is not None and people.accounts.name(person)) or nick

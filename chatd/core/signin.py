@@ -5,7 +5,8 @@ SASL after registration, or a second time): the core's rule, which the
 front-ends only translate.
 
 A login names the account it proves, so a connection that logs in is
-called by its account's name.  Proving an account's password (or a SCRAM
+called by its account's name, or by the nickname it asked for before
+(L{takePreferred}: IRC's C{NICK} before SASL).  Proving an account's password (or a SCRAM
 proof, L{chatd.core.accounts.Secret}) from a logged-in connection signs it
 in to that account and leaves its nickname alone, as IRCv3 SASL 3.2
 reauthentication expects (Ergo keeps the two apart the same way):
@@ -33,6 +34,7 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatd.core import errors
 from chatd.core.accounts import Secret
+from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.delivery import connectionsOf
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
@@ -53,7 +55,8 @@ def scramVerifier(service: object, account: str) -> Deferred[str | None]:
 async def signInAgain(chat: object, participant: IParticipant, account: str, secret: Secret) -> str:
     """
     Prove C{secret} for C{account} from the logged-in C{participant}, in
-    C{chat} (a L{ChatService}); fires with the account's name once proven.
+    C{chat} (a L{ChatService}); fires with the account's name, as it was
+    registered, once proven.
 
     @raise NotLoggedIn: C{participant} is not logged in.
     @raise BadPassword: no such account, a wrong password, or no store.
@@ -83,7 +86,39 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
                 f"{nick} is signed in from other connections too, which share its account"
             )
     proven, _ = await persistence.verifyLogin(participant, account, secret)
-    if not proven or not service.isLoggedIn(participant):
+    if proven is None or not service.isLoggedIn(participant):
         raise errors.BadPassword()
-    service.people.accounts.prove(participant, account)
-    return account
+    service.people.accounts.prove(participant, proven)
+    return proven
+
+
+def logInAs(
+    chat: object, participant: IParticipant, account: str, secret: Secret, nickname: str | None
+) -> MaybeDeferred[str]:
+    """
+    Log C{participant}, which has no name yet, in to C{account} with
+    C{secret} (IRC's SASL before registration), under the C{nickname} it
+    asked for if it may have it (L{takePreferred}); gives the name it has.
+    """
+    return cast("ChatService", chat).logins.login(participant, account, secret, nickname)
+
+
+async def takePreferred(
+    chat: object, participant: IParticipant, account: str, preferred: str | None
+) -> str:
+    """
+    The nickname that C{participant}, logged in to C{account} a moment ago
+    and in no room yet, keeps: the one it C{preferred} (IRC's C{NICK}
+    before SASL), taken now so that its rooms see it enter under that name,
+    if the checks of a rename allow it; else the account's.  A connection
+    that joined the account's person keeps the person's name.
+    """
+    service = cast("ChatService", chat)
+    if preferred is None or key(preferred) == key(account):
+        return account
+    if len(connectionsOf(service.people.personOf(participant))) > 1:
+        return account
+    try:
+        return await maybeCall(service.rename, participant, preferred)
+    except errors.ChatError:
+        return account

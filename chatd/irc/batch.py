@@ -16,7 +16,7 @@ from chatd.irc.labels import CRLF, detach, openBatch
 from chatd.irc.message import formatLine
 from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, newBatchId
+from chatd.irc.wire import channelName, newBatchId, storedHostmask
 from chatd.lines.paced import paced, pagesFor
 
 __all__ = ["historyLines", "newBatchId", "sendHistory"]
@@ -41,7 +41,7 @@ def historyLines(irc: IRCSession, event: RoomMessage | PrivateMessage, batch: st
     else:
         target = event.recipient
     command = "NOTICE" if event.notice else "PRIVMSG"
-    prefix = irc.wire.hostmask(event.sender)
+    prefix = storedHostmask(event.sender)
     return irc.wire.textLines(command, prefix, target, event.lines, tags or None)
 
 

@@ -46,7 +46,7 @@ def redactedLine(irc: IRCSession, event: Redaction) -> None:
     else:
         assert event.recipient is not None
         target = event.recipient
-    tags = {"time": serverTime(event.when)} if "server-time" in irc.caps else None
+    tags = {"time": serverTime(event.moment)} if "server-time" in irc.caps else None
     params = [target, event.msgid]
     if event.reason:
         params.append(cleanText(event.reason))

@@ -24,7 +24,7 @@ from chatd.core.errors import ChatError
 from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
-from chatd.core.signin import scramVerifier, signInAgain
+from chatd.core.signin import logInAs, scramVerifier, signInAgain
 from chatd.irc import numerics as N
 from chatd.irc.accounts import loggedIn
 from chatd.irc.message import Message
@@ -158,14 +158,16 @@ def scramStep(irc: IRCSession, state: SaslState, scram: ScramExchange, text: str
 def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[str]:
     """
     Log in as C{account} (before registration), or sign in to it from the
-    logged-in connection (L{signInAgain}).
+    logged-in connection (L{signInAgain}); fires with the account's name as
+    it was registered, whatever spelling was typed.
     """
     if irc.nick is not None:
         return Deferred.fromCoroutine(signInAgain(irc.service, irc.participant, account, secret))
 
-    async def login() -> str:
-        answer = irc.service.login(irc.participant, account, secret)
-        return await answer if isinstance(answer, Deferred) else answer
+    async def login() -> str:  # under the nickname asked for, if it may have it
+        answer = logInAs(irc.service, irc.participant, account, secret, irc.pendingNick)
+        nick = await answer if isinstance(answer, Deferred) else answer
+        return irc.service.accountName(irc.participant) or nick  # as registered
 
     return Deferred.fromCoroutine(login())
 

@@ -56,6 +56,17 @@ MULTILINE = "draft/multiline"
 CONCAT = "draft/multiline-concat"
 
 
+def storedHostmask(nick: str) -> str:
+    """
+    The prefix of a stored message of C{nick} (history, a private message
+    that waited): C{nick!nick@chatd}, whether C{nick} is here now or not.
+    The store keeps who said it, not from which connection, so a message
+    has one prefix at every reading, and never the mask of whoever holds
+    the name now.
+    """
+    return f"{nick}!{nick}@chatd"
+
+
 def newBatchId() -> str:
     """
     A batch reference tag, unique in this process.
@@ -216,7 +227,7 @@ class WireFormat:
         if person is None:  # gone or renamed just now (a message relayed after its sender's NICK)
             past = self._justNow(nick)
             if past is None:
-                return f"{nick}!{nick}@chatd"
+                return storedHostmask(nick)
             renamed = past.renamedTo and self.service.find(past.renamedTo)
             if not renamed:
                 return f"{nick}!{past.user}@{past.protocolName}.chatd"
@@ -275,7 +286,8 @@ class WireFormat:
         lines: tuple[str, ...] | None = None,
     ) -> bytes:
         tags = self._messageTags(event)
-        prefix = self.hostmask(event.sender)
+        waited = isinstance(event, PrivateMessage) and event.waited
+        prefix = storedHostmask(event.sender) if waited else self.hostmask(event.sender)
         if not event.lines:  # IRC's TAGMSG: only for clients that see tags
             if not self.messageTags:
                 return b""

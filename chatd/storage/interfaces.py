@@ -110,9 +110,17 @@ class IChatStore(Interface):
         registered.
         """
 
+    def accountName(nick: str) -> Deferred[str | None]:
+        """
+        The name of the account C{nick} names (any spelling of the same
+        L{chatd.core.names.key}) as it was registered, or C{None} when
+        there is none: C{Regt0} for C{REGT0}.
+        """
+
     def saveAccount(nick: str, passwordHash: str, when: int) -> Deferred[None]:
         """
-        Register C{nick}, or change its password hash.
+        Register C{nick}, or change its password hash (the account keeps
+        the name it was registered with).
         """
 
     def scramVerifier(nick: str) -> Deferred[str | None]:

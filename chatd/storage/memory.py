@@ -88,8 +88,11 @@ class MemoryChatStore(
         if self._accounts.get(key(nick)) != passwordHash:
             self._verifiers.pop(key(nick), None)  # derived from another password
         self._accounts[key(nick)] = passwordHash
-        self._names[key(nick)] = nick
+        self._names.setdefault(key(nick), nick)  # a new password keeps the name as registered
         return succeed(None)
+
+    def accountName(self, nick: str) -> Deferred[str | None]:
+        return succeed(self._names.get(key(nick)))
 
     def adminHash(self, nick: str) -> Deferred[str | None]:
         return succeed(self._accounts.get(key(nick)) if key(nick) in self._admins else None)

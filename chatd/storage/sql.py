@@ -20,6 +20,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.storage.accounts import SQLAccounts
 from chatd.storage.alwayson import SQLAlwaysOn
 from chatd.storage.conversations import (
     PRIVATE_TARGETS,
@@ -49,7 +50,14 @@ KEEP_WAITING = (
 
 @implementer(IChatStore)
 class SQLChatStore(
-    SQLAlwaysOn, SQLReadMarkers, SQLScramVerifiers, SQLRedaction, SQLRoomRemoval, Service, SQLSearch
+    SQLAccounts,
+    SQLAlwaysOn,
+    SQLReadMarkers,
+    SQLScramVerifiers,
+    SQLRedaction,
+    SQLRoomRemoval,
+    Service,
+    SQLSearch,
 ):
     """
     A chat store in an SQL database reached through C{pool}.
@@ -144,59 +152,7 @@ class SQLChatStore(
     def load(self) -> Deferred[Snapshot]:
         return Deferred.fromCoroutine(self._loadAsync())
 
-    # Accounts and rooms
-
-    async def _accountHash(self, nick: str) -> str | None:
-        rows = await self.database.select("SELECT hash FROM accounts WHERE nick_key = ?", key(nick))
-        return str(rows[0][0]) if rows else None
-
-    def accountHash(self, nick: str) -> Deferred[str | None]:
-        return Deferred.fromCoroutine(self._accountHash(nick))
-
-    def saveAccount(self, nick: str, passwordHash: str, when: int) -> Deferred[None]:
-        return self.database.execute(
-            "INSERT INTO accounts (nick_key, nick, hash, created) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (nick_key) DO UPDATE SET nick = excluded.nick, hash = excluded.hash,"
-            " scram = CASE WHEN accounts.hash = excluded.hash THEN accounts.scram END",
-            key(nick),
-            nick,
-            passwordHash,
-            when,
-        )
-
-    async def _adminHash(self, nick: str) -> str | None:
-        rows = await self.database.select(
-            "SELECT hash FROM accounts WHERE nick_key = ? AND admin = 1", key(nick)
-        )
-        return str(rows[0][0]) if rows else None
-
-    def adminHash(self, nick: str) -> Deferred[str | None]:
-        return Deferred.fromCoroutine(self._adminHash(nick))
-
-    def _setAdmin(self, txn: Cursor, nick: str, admin: bool) -> bool | None:
-        txn.execute(
-            self.database.sql("SELECT admin FROM accounts WHERE nick_key = ?"), (key(nick),)
-        )
-        row = txn.fetchone()
-        if row is None:
-            return None
-        txn.execute(
-            self.database.sql("UPDATE accounts SET admin = ? WHERE nick_key = ?"),
-            (int(admin), key(nick)),
-        )
-        return bool(row[0])
-
-    def setAdmin(self, nick: str, admin: bool) -> Deferred[bool | None]:
-        return self.database.run(self._setAdmin, nick, admin)
-
-    async def _admins(self) -> list[str]:
-        rows = await self.database.select(
-            "SELECT nick FROM accounts WHERE admin = 1 ORDER BY nick_key"
-        )
-        return [str(row[0]) for row in rows]
-
-    def admins(self) -> Deferred[list[str]]:
-        return Deferred.fromCoroutine(self._admins())
+    # Rooms
 
     def saveRoom(self, room: RoomSettings, when: int) -> Deferred[None]:
         return self.database.run(saveRoomRow, self.paramstyle, room, when)

@@ -51,14 +51,17 @@ async def test_freshStoreIsSeeded(store: Any) -> None:
 @pytest_twisted.ensureDeferred
 async def test_accounts(store: Any) -> None:
     """
-    An account is found by any case of its name, and saving again changes
-    the hash.
+    An account is found by any case or look-alike of its name, which it
+    gives back as registered; saving again changes the hash, not the name.
     """
     assert await store.accountHash("Alice") is None
+    assert await store.accountName("Alice") is None
     await store.saveAccount("Alice", "$argon2id$one", 10)
     assert await store.accountHash("ALICE") == "$argon2id$one"
+    assert await store.accountName("AIICE") == "Alice"
     await store.saveAccount("alice", "$argon2id$two", 20)
     assert await store.accountHash("Alice") == "$argon2id$two"
+    assert await store.accountName("alice") == "Alice"
     assert (await store.load()).accounts == {key("alice")}
 
 

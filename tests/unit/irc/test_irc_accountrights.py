@@ -173,3 +173,43 @@ class AccountRightsTests(IRCStoreTestCase):
         self.clock.advance(1)
         kept = persistence.store.window(Conversation.between("kid", "pupil"), limit=5)
         self.assertEqual([m.lines for m in self.successResultOf(kept)], [("are you there?",)])
+
+    def test_privateHistoryIsTheAccounts(self) -> None:
+        """
+        Under another nickname, the account reads its private history (what
+        it said under its own name too) and lists it among its targets;
+        what it says there, and is told, is kept in the account's history,
+        as said by the account, and what waits for someone away too.
+        """
+        self.registered("pupil", "pupilpass")
+        pupil, tp = self.client()
+        self.send(pupil, tp, "PASS pupilpass", "NICK pupil", "USER p 0 * :P")
+        kid, tk = self.client()
+        self.send(kid, tk, "PASS kidpass", "NICK kid", "USER k 0 * :K")
+        self.send(kid, tk, "PRIVMSG pupil :from my own name")
+        kid.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        self.clock.advance(0.01)
+        phone, tf, _ = self.saslAs("kid", "kidpass", "kal")
+        self.send(phone, tf, "CAP REQ :batch draft/chathistory")
+        self.send(phone, tf, "PRIVMSG pupil :from the phone")
+        self.clock.advance(0.01)
+        self.send(pupil, tp, "PRIVMSG kal :to the phone")
+        self.clock.advance(0.01)
+        pupil.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        self.send(phone, tf, "PRIVMSG pupil :while you were away")
+        self.clock.advance(1)
+        self.send(phone, tf)
+        start, *inner, end = self.send(phone, tf, "CHATHISTORY LATEST pupil * 10")
+        self.assertEqual(start.params[1:], ["chathistory", "pupil"])
+        self.assertEqual(
+            [((m.prefix or "").split("!")[0], m.params) for m in inner],
+            [
+                ("kid", ["pupil", "from my own name"]),
+                ("kid", ["pupil", "from the phone"]),
+                ("pupil", ["kid", "to the phone"]),
+                ("kid", ["pupil", "while you were away"]),
+            ],
+        )
+        everything = "timestamp=2020-01-01T00:00:00Z timestamp=2262-01-01T00:00:00Z"
+        listed = self.send(phone, tf, f"CHATHISTORY TARGETS {everything} 10")
+        self.assertEqual([m.params[1] for m in listed[1:-1]], ["pupil"])

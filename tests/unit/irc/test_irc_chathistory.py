@@ -36,7 +36,42 @@ class ChatHistoryTests(IRCStoreTestCase):
         self.assertEqual(end.params, ["-" + batch])
         self.assertEqual([m.params[1] for m in (first, second)], ["two", "three"])
         self.assertEqual(first.tags, {"batch": batch, "time": "2023-11-14T22:13:30.000Z"})
-        self.assertEqual(first.prefix, "bob!bob@test.chatd")
+        self.assertEqual(first.prefix, "bob!bob@chatd")
+
+    def test_storedMask(self) -> None:
+        """
+        A stored message comes back from history (C{CHATHISTORY}, the
+        replay on C{JOIN}) and from the inbox (a private message that
+        waited) as from C{nick!nick@chatd}, whether its sender is here or
+        gone: one prefix at every reading, where the live line had the
+        sender's C{nick!user@host}.
+        """
+        self.registered("bob", "bobpass")
+        bob, tb = self.client()
+        self.send(bob, tb, "PASS bobpass", "NICK bob", "USER bobby 0 * :B", "JOIN #Blabla")
+        watch, tw = self.client()
+        self.send(watch, tw, "NICK watch", "USER w 0 * :W", "JOIN #Blabla")
+        self.send(bob, tb, "PRIVMSG #Blabla :said live", "PRIVMSG alice :while you were out")
+        [live] = [m for m in self.send(watch, tw) if m.command == "PRIVMSG"]
+        self.assertEqual(live.prefix, "bob!bobby@irc.chatd")
+        self.clock.advance(1)
+
+        def prefixes() -> list[str | None]:
+            replies = self.send(watch, tw, "CHATHISTORY LATEST #Blabla * 10")
+            return [m.prefix for m in replies if m.command == "PRIVMSG"]
+
+        self.assertEqual(prefixes(), ["bob!bob@chatd"])
+        alice, ta = self.client()
+        told = self.send(alice, ta, "PASS sesame", "NICK alice", "USER a 0 * :A")
+        self.assertEqual([m.prefix for m in told if m.command == "PRIVMSG"], ["bob!bob@chatd"])
+        bob.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        self.clock.advance(5)
+        self.assertEqual(prefixes(), ["bob!bob@chatd"])
+        joiner, tj = self.client()
+        caps = "CAP REQ :batch server-time"
+        self.send(joiner, tj, caps, "NICK joiner", "USER j 0 * :J", "CAP END")
+        replayed = self.send(joiner, tj, "JOIN #Blabla")
+        self.assertEqual([m.prefix for m in replayed if m.command == "PRIVMSG"], ["bob!bob@chatd"])
 
     def test_noticeStaysNotice(self) -> None:
         """

@@ -585,7 +585,7 @@ class HistoryTests(IRCStoreTestCase):
         start = history[1]
         inner = start.params[0][1:]
         self.assertEqual(start.params[1:], ["draft/multiline", "#Blabla"])
-        self.assertEqual((start.tags["batch"], start.prefix), (outer, "bob!bob@test.chatd"))
+        self.assertEqual((start.tags["batch"], start.prefix), (outer, "bob!bob@chatd"))
         self.assertIn("time", start.tags)
         self.assertIn("msgid", start.tags)
         self.assertEqual([m.tags for m in history[2:4]], [{"batch": inner}] * 2)

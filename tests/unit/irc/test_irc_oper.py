@@ -233,6 +233,18 @@ class OperOnTheConsoleTests(OperTestCase):
         told = self.messages(self.read(t))
         self.assertEqual([("time" in m.tags) for m in told], [True, True])
 
+    def test_deopTimeToTheMillisecond(self) -> None:
+        """
+        The console's notice of a C{deop} and its C{MODE -o} carry the
+        time to the millisecond, as messages do.
+        """
+        proto, t = self.connect("timed", caps="server-time")
+        self.send(proto, t, "OPER operuser operpassword")
+        self.clock.advance(0.25)
+        self.successResultOf(self.console().execute("deop timed"))
+        told = self.messages(self.read(t))
+        self.assertEqual([m.tags["time"] for m in told], ["2023-11-14T22:13:20.250Z"] * 2)
+
     def test_revokeEndsOper(self) -> None:
         """
         Revoking the administrator whose password gave OPER ends the rights

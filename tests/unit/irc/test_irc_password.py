@@ -46,13 +46,13 @@ class ServerPasswordTests(IRCTestCase):
         registered nickname logs in with SASL PLAIN, as the service checks.
         """
         passwords: list[str | None] = []
-        original = self.service.login
+        original = self.service.logins.login
 
-        def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
-            passwords.append(password)
-            return original(participant, nick, password)
+        def login(participant: IParticipant, nick: str, *more: Any) -> Any:
+            passwords.append(more[0] if more else None)
+            return original(participant, nick, *more)
 
-        self.service.login = login  # type: ignore[method-assign,assignment]
+        self.service.logins.login = login  # type: ignore[method-assign,assignment]
         proto, t = self.connect()
         self.send(proto, t, "PASS club-secret", "CAP LS 302", "CAP REQ sasl")
         self.send(proto, t, "NICK alice", "USER a 0 * :A", "AUTHENTICATE PLAIN")

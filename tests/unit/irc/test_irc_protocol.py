@@ -339,13 +339,13 @@ class SASLTests(IRCTestCase):
         903 follow, then registration completes on CAP END.
         """
         passwords: list[str | None] = []
-        original = self.service.login
+        original = self.service.logins.login
 
-        def login(participant: IParticipant, nick: str, password: str | None = None) -> Any:
-            passwords.append(password)
-            return original(participant, nick, password)
+        def login(participant: IParticipant, nick: str, *more: Any) -> Any:
+            passwords.append(more[0] if more else None)
+            return original(participant, nick, *more)
 
-        self.service.login = login  # type: ignore[method-assign,assignment]
+        self.service.logins.login = login  # type: ignore[method-assign,assignment]
         proto, t = self.negotiate()
         reply = self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "sesame"))
         self.assertEqual(self.numerics(reply), ["900", "903"])

@@ -90,6 +90,15 @@ class RedactTests(IRCStoreTestCase):
         self.assertEqual(told.params, ["#Blabla", self.msgid])
         self.assertNotIn(self.msgid, self.history())
 
+    def test_timeToTheMillisecond(self) -> None:
+        """
+        The C{REDACT} line's time is to the millisecond, as messages' are.
+        """
+        self.clock.advance(0.25)
+        self.send(self.alice, self.ta, f"REDACT #Blabla {self.msgid}")
+        [told] = [m for m in self.send(self.bob, self.tb) if m.command == "REDACT"]
+        self.assertEqual(told.tags["time"], "2023-11-14T22:13:20.250Z")
+
     def test_labelledEcho(self) -> None:
         """
         With C{labeled-response}, the author's own C{REDACT} line is the

@@ -348,6 +348,29 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.assertEqual(welcome[0].command, "001")
         self.assertEqual(welcome[0].params[0], "ally")
 
+    def test_entersUnderTheNicknameAskedFor(self) -> None:
+        """
+        Put back in #den, a client that asked for C{ally} enters it as
+        C{ally}: the other members see it join under that name, never as
+        C{alice} then a C{NICK}; its own C{JOIN} and C{NAMES} say C{ally},
+        and it is still alice's account (founder: operator).
+        """
+        self.inDen()
+        watcher, tw = self.client()
+        self.send(watcher, tw, "NICK watch", "USER w 0 * :W", "JOIN #den")
+        proto, t, _ = self.provenBeforeEnd("ally")
+        seen = self.send(watcher, tw)
+        self.assertEqual(
+            [(m.command, (m.prefix or "").split("!")[0]) for m in seen if m.command != "MODE"],
+            [("JOIN", "ally")],
+        )
+        welcome = self.send(proto, t, "CAP END")
+        [joined] = [m for m in welcome if m.command == "JOIN" and m.params[0] == "#den"]
+        self.assertTrue((joined.prefix or "").startswith("ally!"))
+        names = [m.params[-1] for m in welcome if m.command == "353" and m.params[2] == "#den"]
+        self.assertEqual(names, ["watch @ally"])
+        self.assertNotIn("NICK", [m.command for m in welcome + self.send(watcher, tw)])
+
     def test_heldPrivateMessageToTheNicknameAskedFor(self) -> None:
         """
         A private message to the account, held until the welcome of a
@@ -442,3 +465,55 @@ class PassForGuestsTests(IRCStoreTestCase):
         )
         retried = self.send(proto, t, "NICK alice_guest")
         self.assertEqual((retried[0].command, retried[0].params[0]), ("001", "alice_guest"))
+
+
+class RegisteredSpellingTests(SaslTestCase):
+    """
+    An account is shown by its name as registered (C{Regt0}), whatever
+    spelling of it the client typed (C{REGT0}, or the look-alike C{REGTO}).
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.registered("Regt0", "regpass")
+        self.watcher, self.tw = self.client()
+        caps = "CAP REQ :account-notify account-tag extended-join message-tags"
+        self.send(self.watcher, self.tw, caps, "NICK dave", "USER d 0 * :D", "CAP END")
+        self.send(self.watcher, self.tw, "JOIN #room")
+
+    def assertShownAsRegistered(self, proto: IRCProtocol, t: StringTransport, nick: str) -> None:
+        """
+        What the watcher sees of C{nick} in #room names the account Regt0:
+        C{extended-join}, C{account-tag}, WHOX C{%a}, WHOIS.
+        """
+        self.send(proto, t, "JOIN #room", "PRIVMSG #room :hello")
+        seen = self.send(self.watcher, self.tw)
+        [joined] = [m for m in seen if m.command == "JOIN"]
+        self.assertEqual(joined.params[:2], ["#room", "Regt0"])
+        [said] = [m for m in seen if m.command == "PRIVMSG"]
+        self.assertEqual(said.tags.get("account"), "Regt0")
+        who = self.send(self.watcher, self.tw, "WHO #room %na")
+        self.assertIn([nick, "Regt0"], [m.params[1:] for m in who if m.command == "354"])
+        whois = self.send(self.watcher, self.tw, f"WHOIS {nick}")
+        self.assertIn([nick, "Regt0", "is logged in as"], [m.params[1:] for m in whois])
+
+    def test_beforeRegistration(self) -> None:
+        proto, t, told = self.saslAs("REGTO", "regpass", "REGTO")
+        [logged] = [m for m in told if m.command == "900"]
+        self.assertEqual(logged.params[2:], ["Regt0", "You are now logged in as Regt0"])
+        self.assertShownAsRegistered(proto, t, "REGTO")
+
+    def test_afterRegistration(self) -> None:
+        proto, t = self.registerClient("guest")
+        told = self.plainLogin(proto, t, "REGT0", "regpass")
+        self.assertEqual(told[0].params[2:], ["Regt0", "You are now logged in as Regt0"])
+        self.assertShownAsRegistered(proto, t, "guest")
+
+    def test_password(self) -> None:
+        """
+        C{PASS} with the nickname in another spelling: the nickname as
+        asked for, the account as registered.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "PASS regpass", "NICK REGT0", "USER r 0 * :R")
+        self.assertShownAsRegistered(proto, t, "REGT0")
