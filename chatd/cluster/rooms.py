@@ -154,7 +154,7 @@ class RoomSync:
             id=event.msgid,
             by=event.by,
             r=event.reason,
-            w=event.when,
+            w=event.moment,
             room=event.room,
             f=event.sender,
             to=event.recipient,

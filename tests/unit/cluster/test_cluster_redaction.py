@@ -71,6 +71,18 @@ class RelayedRedactionTests(SynchronousTestCase):
         self.assertEqual(redactions(self.carol), [])
         self.assertIsNone(self.successResultOf(self.store.findMessage(said.msgid)))
 
+    def test_timeToTheMillisecond(self) -> None:
+        """
+        The other nodes tell the deletion with its moment to the
+        millisecond (IRC's C{server-time}), as the node where it was made.
+        """
+        said = self.a.service.say(self.alice, "lobby", ("oops",))
+        self.clock.advance(0.25)
+        self.successResultOf(redact(self.a.service, self.alice, "lobby", True, said.msgid))
+        self.settle()
+        [told] = [e for e in self.bob.events if isinstance(e, Redaction)]
+        self.assertEqual(told.moment, self.clock.seconds())
+
     def test_refusedNotRelayed(self) -> None:
         """
         bob (node B) may not delete alice's message: nothing is relayed,
