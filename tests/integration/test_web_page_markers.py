@@ -17,10 +17,11 @@ from tests.support.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import pageURL, startChat  # noqa: E402
+from tests.support.pagehelpers import IrcClient, pageURL, startChat  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
+PRIVATE_BADGE = "return (document.querySelector('#convos li .unread') || {}).textContent"
 BADGE = "return (document.querySelector('#rooms li[data-room=\"den\"] .unread') || {}).textContent"
 
 
@@ -87,3 +88,52 @@ def test_readOnOnePageClearedOnTheOther(daemon: Daemon) -> None:
         phone.quit()
         terminal.close()
         bob.close()
+
+
+def test_privateReadElsewhereShown(daemon: Daemon) -> None:
+    """
+    bob writes to carol while her page is closed and her IRC client is
+    connected (it receives them): the page, opened, shows the private
+    conversation with its two unread messages, the history of it, and the
+    "new messages" line before the first message after her marker.  "one"
+    is sent with "zero", so often within its millisecond: a marker at
+    "zero" must not cover it.
+    """
+    terminal = TchatClient(daemon.ports["TchatFactory"])
+    bob = TchatClient(daemon.ports["TchatFactory"])
+    irc: IrcClient | None = None
+    page = Browser(pageURL(daemon))
+    try:
+        terminal.send("LOGIN carol", "REGIS sesame-carol")
+        terminal.expect("srv: OKAY!")
+        terminal.expect("srv: OKAY!")
+        terminal.close()
+        irc = IrcClient(daemon.ports["IRCFactory"], "carol", "sesame-carol")
+        bob.send("LOGIN bob")
+        bob.expect("srv: OKAY!")
+        irc.send("CAP REQ :server-time draft/read-marker")
+        irc.expect(" ACK ")
+        bob.send("MSGPV carol", "zero", ".", "MSGPV carol", "one", ".")
+        said = irc.expect("PRIVMSG carol :zero")
+        irc.expect("PRIVMSG carol :one")
+        read = said.split("time=", 1)[1].split(";", 1)[0].split(" ", 1)[0]  # its server-time
+        irc.send(f"MARKREAD bob timestamp={read}")
+        irc.expect("MARKREAD bob timestamp=")
+        bob.send("MSGPV carol", "two", ".")
+        irc.expect("PRIVMSG carol :two")
+
+        page.login("carol", "sesame-carol")
+        page.wait(lambda: page.driver.execute_script(PRIVATE_BADGE) == "2")
+        assert page.driver.execute_script("return document.title") == "(2) chatd"
+        page.open("@bob")
+        page.wait(lambda: [t for s, t in page.lines() if s == "bob"] == ["zero", "one", "two"])
+        before = (
+            "const line = document.querySelector('#log li.new-marker');"
+            "return line && line.nextElementSibling.querySelector('.text').innerText"
+        )
+        assert page.driver.execute_script(before) == "one"
+    finally:
+        page.quit()
+        bob.close()
+        if irc is not None:
+            irc.close()
