@@ -56,6 +56,7 @@ _STATIC = {
             "search",
             "settings",
             "state",
+            "topic",
             "unsure",
         )
     },

@@ -13,6 +13,7 @@ import { loadSettings, wireSettings, alwaysOnElsewhere } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
 import { unsure, sentAfterAll, notSentAfterAll } from "./unsure.js";
 import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
+import { closeTopic, wireTopic } from "./topic.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -171,6 +172,7 @@ function show(key) {
   const previous = currentConvo();
   if (previous && previous !== convo) dropMarker(previous);
   switchDraft(previous, convo);
+  if (previous !== convo) closeTopic();
   state.current = key;
   convo.unread = 0;
   $("log").replaceChildren(convo.log);
@@ -612,12 +614,6 @@ $("rejoin").addEventListener("click", () => {
   if (convo && convo.kind === "room" && !convo.joined) join(convo.name);
 });
 
-$("edit-topic").addEventListener("click", () => {
-  const convo = currentConvo();
-  $("text").value = "/topic " + ((convo && convo.topic) || "");
-  $("text").focus();
-});
-
 // Older history only when the reader scrolls up to the top of a full log: not when
 // a conversation is shown (its log starts at the top) nor while it is still filling.
 // A log too short to scroll loads it on a wheel turned up, or the button above it.
@@ -651,6 +647,7 @@ wireKeys(show);
 wireMenu();
 wireSearch();
 wireSettings();
+wireTopic();
 
 // Keep the room list's member counts fresh.
 setInterval(refreshRooms, 15000);

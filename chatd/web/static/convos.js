@@ -33,6 +33,7 @@ export function renderHeader() {
   const room = Boolean(convo) && convo.kind === "room" && convo.joined;
   $("leave").hidden = !room;
   $("edit-topic").hidden = !room;
+  if (!room) $("topic-form").hidden = true;  // its editor goes with the room
   // In a room the button keeps its place once all is loaded (only unseen), so
   // the log under it does not move.
   $("older").hidden = !room;
