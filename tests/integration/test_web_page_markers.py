@@ -3,7 +3,8 @@ Read markers on the page, in a real browser against the real daemon: one
 account on two pages (a laptop and a phone); reading a room on one clears
 its unread count on the other, and after a reload the phone's unread count
 and "new messages" line come from the account's marker; a private
-conversation another device received is shown from its marker.
+conversation another device received is shown from its marker, or with
+all of it unread when it has none yet.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from tests.support.pagehelpers import IrcClient, pageURL, startChat  # noqa: E40
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
 PRIVATE_BADGE = "return (document.querySelector('#convos li .unread') || {}).textContent"
+#: The text of the message right after the "new messages" line.
+BEFORE_NEW_LINE = (
+    "const line = document.querySelector('#log li.new-marker');"
+    "return line && line.nextElementSibling.querySelector('.text').innerText"
+)
 BADGE = "return (document.querySelector('#rooms li[data-room=\"den\"] .unread') || {}).textContent"
 
 
@@ -127,13 +133,45 @@ def test_privateReadElsewhereShown(daemon: Daemon) -> None:
         assert page.driver.execute_script("return document.title") == "(2) chatd"
         page.open("@bob")
         page.wait(lambda: [t for s, t in page.lines() if s == "bob"] == ["zero", "one", "two"])
-        before = (
-            "const line = document.querySelector('#log li.new-marker');"
-            "return line && line.nextElementSibling.querySelector('.text').innerText"
-        )
-        assert page.driver.execute_script(before) == "one"
+        assert page.driver.execute_script(BEFORE_NEW_LINE) == "one"
     finally:
         page.quit()
         bob.close()
+        if irc is not None:
+            irc.close()
+
+
+def test_privateWithoutMarkerShown(daemon: Daemon) -> None:
+    """
+    fred writes to dora for the first time while only her IRC client is
+    connected, and nothing of that conversation was ever marked read: the
+    page, opened, lists it with its two unread messages, and shows them
+    after the "new messages" line.
+    """
+    terminal = TchatClient(daemon.ports["TchatFactory"])
+    fred = TchatClient(daemon.ports["TchatFactory"])
+    irc: IrcClient | None = None
+    page = Browser(pageURL(daemon))
+    try:
+        terminal.send("LOGIN dora", "REGIS sesame-dora")
+        terminal.expect("srv: OKAY!")
+        terminal.expect("srv: OKAY!")
+        terminal.close()
+        irc = IrcClient(daemon.ports["IRCFactory"], "dora", "sesame-dora")
+        fred.send("LOGIN fred")
+        fred.expect("srv: OKAY!")
+        fred.send("MSGPV dora", "hi", ".", "MSGPV dora", "again", ".")
+        irc.expect("PRIVMSG dora :hi")
+        irc.expect("PRIVMSG dora :again")
+
+        page.login("dora", "sesame-dora")
+        page.wait(lambda: page.driver.execute_script(PRIVATE_BADGE) == "2")
+        assert page.driver.execute_script("return document.title") == "(2) chatd"
+        page.open("@fred")
+        page.wait(lambda: [t for s, t in page.lines() if s == "fred"] == ["hi", "again"])
+        assert page.driver.execute_script(BEFORE_NEW_LINE) == "hi"
+    finally:
+        page.quit()
+        fred.close()
         if irc is not None:
             irc.close()
