@@ -182,6 +182,10 @@ function show(key) {
   closeMenu();
   $("text").focus();
   readNow(convo);
+  if (convo.kind === "private" && !convo.historyAsked) {  // a room's comes with entering it
+    convo.historyAsked = true;
+    loadOlder();
+  }
 }
 
 // ---- actions ---------------------------------------------------------------
@@ -403,15 +407,16 @@ function bare(name, sign) {
   return name && name.startsWith(sign) ? name.slice(1) : name;
 }
 
-// The messages before the first one shown (history "before" its msgid).
+// The messages before the first one shown (history "before" its msgid; the
+// latest, when none is shown), of a room we are in or a private conversation.
 const OLDER_PAGE = 50;
 
 function loadOlder() {
   const convo = currentConvo();
-  if (!convo || convo.kind !== "room" || !convo.joined || convo.olderDone || convo.loading) return;
+  if (!convo || !convo.joined || convo.olderDone || convo.loading) return;
   convo.loading = true;
   const first = convo.log.querySelector("li.msg[data-msgid]");
-  const fields = { room: convo.name, limit: OLDER_PAGE };
+  const fields = { [convo.kind === "room" ? "room" : "with"]: convo.name, limit: OLDER_PAGE };
   if (first) fields.before = first.dataset.msgid;
   request("history", fields).then((reply) => {
     convo.loading = false;
