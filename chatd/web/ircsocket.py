@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web_irc,tests.unit.web.test_web_flood -*-
+# -*- test-case-name: tests.unit.web.test_web_irc -*-
 """
 IRC over WebSocket (the IRCv3 WebSocket specification) on the web listener,
 for browser IRC clients such as gamja and Kiwi IRC.
