@@ -98,6 +98,7 @@ class Messages:
         self.persistence = persistence
         # Random per service, so cluster nodes and restarts never collide.
         self._msgidPrefix = secrets.token_hex(6)
+        self._lastMillis = 0
 
     def relayThrough(self, relay: IRelay) -> None:
         """
@@ -109,7 +110,9 @@ class Messages:
         return int(self.clock.seconds())
 
     def nowMillis(self) -> int:
-        return int(self.clock.seconds() * 1000)
+        """A moment no earlier message had: a read marker at one covers no later one."""
+        self._lastMillis = max(int(self.clock.seconds() * 1000), self._lastMillis + 1)
+        return self._lastMillis
 
     def _spoke(self, participant: IParticipant, event: RoomMessage | PrivateMessage) -> bool:
         """

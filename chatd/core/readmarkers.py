@@ -42,6 +42,10 @@ Told = Callable[[IParticipant, str, bool, int], None]
 #: The most unread messages counted (more show as this many).
 MAX_UNREAD = MAX_HISTORY
 
+#: The most private conversations without a marker counted (L{ReadMarkers.unmarked}):
+#: the latest.
+MAX_UNMARKED = 50
+
 
 def readMarkersOf(service: object) -> ReadMarkers | None:
     """
@@ -192,9 +196,40 @@ class ReadMarkers:
         marker = await self.get(participant, target, isRoom)
         if marker is None:
             return None
-        query = HistoryQuery(LATEST, Selector(millis=marker), MAX_UNREAD)
+        return await self._saidAfter(participant, target, isRoom, marker)
+
+    async def _saidAfter(
+        self, participant: IParticipant, target: str, isRoom: bool, millis: int
+    ) -> int:
+        query = HistoryQuery(LATEST, Selector(millis=millis), MAX_UNREAD)
         persistence = self.service.persistence
         assert persistence is not None
         found = await persistence.chathistory.window(participant, target, isRoom, query)
         me = key(participant.nick or "")
         return sum(1 for event in found if key(event.sender) != me)
+
+    def unmarked(self, participant: IParticipant) -> Deferred[list[tuple[str, int]]]:
+        """
+        The private conversations of C{participant}'s account with no marker
+        yet (a first conversation with someone, received on a device that
+        marks nothing) where others wrote: none of it was read, so each
+        comes with all that others sent in it (at most L{MAX_UNREAD}), as
+        C{(name, unread)}; the latest L{MAX_UNMARKED} conversations.
+
+        @raise NotLoggedIn, NotPermitted: as for L{all}.
+        """
+        self.requireAccount(participant)
+        return Deferred.fromCoroutine(self._unmarked(participant))
+
+    async def _unmarked(self, participant: IParticipant) -> list[tuple[str, int]]:
+        marked = {key(name) for name, isRoom, _ in await self.all(participant) if not isRoom}
+        persistence = self.service.persistence
+        assert persistence is not None
+        until = int(self.service.clock.seconds() + 1) * 1000
+        targets = await persistence.chathistory.targets(participant, 0, until, MAX_HISTORY)
+        names = [name for name, isRoom, _ in targets if not isRoom and key(name) not in marked]
+        found = []
+        for name in names[-MAX_UNMARKED:]:  # the targets come earliest first
+            if unread := await self._saidAfter(participant, name, False, 0):
+                found.append((name, unread))
+        return found

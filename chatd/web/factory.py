@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web -*-
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_flood -*-
 """
 The WebSocket front-end's factory: one L{WebParticipant} per connection,
 and what they share (the service, the clock, the limits).
@@ -14,6 +14,7 @@ from twisted.web.server import Request
 from chatd.core.interfaces import IChatService
 from chatd.lines.idle import IdleTimers
 from chatd.lines.turnbudget import TurnBudget
+from chatd.web.flood import RequestPace
 from chatd.web.guard import GuardProtocol
 from chatd.web.socket import WebParticipant
 
@@ -64,6 +65,13 @@ class WebFactory:
         The limits a page is told in its C{hello}.
         """
         return {"maxMessageBytes": self.maxMessageBytes, "rate": self.rate, "burst": self.burst}
+
+    def pace(self) -> RequestPace:
+        """
+        A new connection's allowance of requests and pings (C{/ws} and
+        C{/socket} alike).
+        """
+        return RequestPace(self.clock, self.rate, self.burst, self.floodLimit)
 
     def buildProtocol(self, request: Request) -> WebParticipant:
         address = request.getClientAddress()

@@ -1,13 +1,17 @@
-# -*- test-case-name: tests.unit.web.test_web_flood -*-
+# -*- test-case-name: tests.unit.web.test_web_flood,tests.unit.web.test_web_irc -*-
 """
 How fast one WebSocket client may send.  Requests and pings alike take from
 one token bucket (C{--flood-rate}, C{--flood-burst}): each ping costs a pong,
 so unbounded pings were a flood nothing counted (its bytes were finally
 taken for one message too large).  A client refused more than C{floodLimit}
-times in a row is flooding, and is closed as such.
+times in a row is flooding, and is closed as such.  The rule is the same on
+the page's C{/ws} and on IRC's C{/socket} (whose lines the IRC front-end's
+own flood limit paces): L{admit}.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -42,3 +46,34 @@ class RequestPace:
             return None
         self.refusedInARow += 1
         return FLOODING if self.refusedInARow > self.floodLimit else SLOW_DOWN
+
+
+class Paced(Protocol):
+    """
+    A WebSocket connection under a L{RequestPace}, as L{admit} refuses it.
+    """
+
+    def refused(self, why: str, request: str | None) -> None:
+        """
+        Tell the client C{why} (L{SLOW_DOWN} or L{FLOODING}) it was refused the
+        C{request} it sent (C{None}: a ping, left unanswered).
+        """
+
+    def closeFlooding(self) -> None:
+        """
+        Close the connection as a flooding one (after what it was told).
+        """
+
+
+def admit(pace: RequestPace, connection: Paced, request: str | None = None) -> bool:
+    """
+    Whether C{connection}'s C{request} (C{None}: a ping) is served: it takes
+    from C{pace}; refused, the client is told, and closed once flooding.
+    """
+    refused = pace.refusal()
+    if refused is None:
+        return True
+    connection.refused(refused, request)
+    if refused == FLOODING:
+        connection.closeFlooding()
+    return False

@@ -15,32 +15,35 @@ kind of message is read from any client.
 
 Everything under the WebSocket layer is the web front-end's, shared with
 the page's own WebSocket: the Origin check (L{chatd.web.site.OriginCheck}),
-the admission policy and the byte limits (L{chatd.web.guard}), and the
-frames (L{chatd.web.wire.frame}).  Twisted's L{WebSocketResource} accepts
-no subprotocol, so L{IRCWebSocketResource} repeats its C{render_GET} with
-one (docs/dev/decisions/irc-websocket-subprotocol.md).
+the admission policy and the byte limits (L{chatd.web.guard}), the frames
+read (L{chatd.web.frames.FrameReader}) and written (L{chatd.web.wire.frame}),
+and the flood rule for WebSocket pings (L{chatd.web.flood}; IRC lines, PING
+commands included, are paced by the IRC front-end's own flood limit).
+Twisted's L{WebSocketResource} accepts no subprotocol, so
+L{IRCWebSocketResource} repeats its C{render_GET} with one
+(docs/dev/decisions/irc-websocket-subprotocol.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import IAddress, IPushProducer, ITransport
 from twisted.python.failure import Failure
-from twisted.web._websocket_impl import _WebSocketWireProtocol, serverBootstrap
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
-from twisted.web.websocket import WebSocketTransport
 from wsproto.events import AcceptConnection
 from wsproto.events import Request as HandshakeRequest
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
+from chatd.core.errors import InvalidArgument
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.web import wire
-from chatd.web.frames import startHandshake
+from chatd.web.flood import FLOODING, RequestPace, admit
+from chatd.web.frames import FrameReader, startHandshake
 from chatd.web.guard import GuardProtocol
 
 if TYPE_CHECKING:
@@ -54,7 +57,7 @@ BINARY, TEXT = "binary.ircv3.net", "text.ircv3.net"
 PATH = b"socket"
 
 #: WebSocket close codes (RFC 6455 section 7.4.1).
-CLOSE_NORMAL, CLOSE_TOO_BIG = 1000, 1009
+CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG = 1000, 1008, 1009
 
 
 def chooseSubprotocol(offered: list[str]) -> str | None:
@@ -83,25 +86,37 @@ class IRCWebSocket:
     admitted = True
 
     def __init__(
-        self, listener: IRCListener, guard: GuardProtocol, subprotocol: str | None
+        self,
+        listener: IRCListener,
+        guard: GuardProtocol,
+        subprotocol: str | None,
+        pace: RequestPace,
     ) -> None:
         self.listener = listener
         self.guard = guard
         self.subprotocol = subprotocol
+        self.pace = pace
         self.first = wire.BINARY if subprotocol == BINARY else wire.TEXT
         self.irc: ChatLineReceiver | None = None
-        self.websocket: WebSocketTransport | None = None
+        self.websocket: FrameReader | None = None
         self.producer: IPushProducer | None = None
         self.disconnecting = False
         self._partial = b""
         self._closeCode = CLOSE_NORMAL
         self._lost = False
 
-    # The WebSocket side (Twisted's WebSocketProtocol)
+    # The WebSocket side (L{chatd.web.frames.PacedReceiver})
 
-    def negotiationStarted(self, transport: WebSocketTransport) -> None:
+    def negotiationStarted(self, transport: FrameReader) -> None:
         self.websocket = transport
-        self.guard.upgraded(transport)  # Twisted's transport is also what reads the frames
+        self.guard.upgraded(transport)
+
+    def ready(self) -> bool:
+        """
+        Always: the IRC protocol paces its lines itself (its flood limit,
+        the turn's budget; L{pauseProducing}).
+        """
+        return True
 
     def negotiationFinished(self) -> None:
         """
@@ -128,8 +143,26 @@ class IRCWebSocket:
         if self.irc is not None and not self._lost:
             self.irc.dataReceived(line + b"\n")
 
+    def pingReceived(self) -> bool:
+        """A ping takes from the connection's allowance (L{chatd.web.flood})."""
+        self.guard.messageComplete()
+        return self.irc is not None and not self._lost and admit(self.pace, self)
+
     def pongReceived(self, payload: bytes) -> None:
         self.guard.messageComplete()
+
+    def refused(self, why: str, request: str | None) -> None:
+        """
+        See L{chatd.web.flood.Paced}: an IRC client hears of a flood only,
+        as of one of lines (a ping refused is just not answered).
+        """
+        if why == FLOODING and self.irc is not None:
+            self.irc.floodRefused(InvalidArgument(why))
+
+    def closeFlooding(self) -> None:
+        if self.irc is not None:
+            self._closeCode = CLOSE_POLICY
+            self.irc.closeWith("flooding")
 
     def connectionLost(self, reason: Failure) -> None:
         self.disconnecting = True
@@ -244,9 +277,10 @@ class IRCWebSocketResource(Resource):
 
     isLeaf = True
 
-    def __init__(self, listener: IRCListener) -> None:
+    def __init__(self, listener: IRCListener, pace: Callable[[], RequestPace]) -> None:
         super().__init__()
         self.listener = listener
+        self.pace = pace  # a new connection's allowance of pings (the page's, WebFactory.pace)
 
     def render_GET(self, request: Request) -> bytes | int:
         handshake = startHandshake(request)
@@ -257,15 +291,13 @@ class IRCWebSocketResource(Resource):
         guard = request.channel.transport
         if not isinstance(guard, GuardProtocol):
             raise TypeError("serve IRCWebSocketResource through chatd.web.site.makeSite")
-        adapter = IRCWebSocket(self.listener, guard, subprotocol)
+        adapter = IRCWebSocket(self.listener, guard, subprotocol, self.pace())
         guard.listener = adapter
         guard.startBatching()
         accept = handshake.send(AcceptConnection(subprotocol=subprotocol))
         connection = handshake.connection
         assert connection is not None
-        request.channel._protocolUpgradeForWebsockets(
-            _WebSocketWireProtocol(connection, serverBootstrap, adapter)
-        )
+        request.channel._protocolUpgradeForWebsockets(FrameReader(connection, adapter, guard, None))
         guard.write(accept)
         adapter.negotiationFinished()
         return NOT_DONE_YET

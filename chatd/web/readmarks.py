@@ -60,7 +60,9 @@ def markers(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
     Every marker of the account, each with C{unread}: how many messages
     others sent there since (C{null} where it cannot be counted, e.g. a
-    room left since).  From now on the page is told when one moves.
+    room left since); then the private conversations with none yet where
+    others wrote, as marked at 0 (L{ReadMarkers.unmarked}).  From now on
+    the page is told when one moves.
     """
     readMarkers = _markers(web)
     readMarkers.requireAccount(web)
@@ -79,7 +81,15 @@ def markers(web: WebParticipant, request: dict[str, Any]) -> Any:
 
         return DeferredList(counts, consumeErrors=True).addCallback(listed)
 
-    return readMarkers.all(web).addCallback(counted)
+    def withUnmarked(reply: Reply) -> Deferred[Reply]:
+        def added(unmarked: list[tuple[str, int]]) -> Reply:
+            for name, unread in unmarked:  # nothing of it read: as marked at 0
+                reply["markers"].append({**_fields(name, False, 0), "unread": unread})
+            return reply
+
+        return readMarkers.unmarked(web).addCallback(added)
+
+    return readMarkers.all(web).addCallback(counted).addCallback(withUnmarked)
 
 
 def _count(value: object, complaint: str) -> int:

@@ -56,6 +56,7 @@ _STATIC = {
             "search",
             "settings",
             "state",
+            "topic",
             "unsure",
         )
     },
@@ -203,7 +204,7 @@ def makeSite(
     root.putChild(b"index.html", root.children[b""])
     root.putChild(b"ws", OriginCheck(PacedWebSocketResource(factory), origins))
     if irc is not None:
-        root.putChild(IRC_PATH, OriginCheck(IRCWebSocketResource(irc), origins))
+        root.putChild(IRC_PATH, OriginCheck(IRCWebSocketResource(irc, factory.pace), origins))
     if metrics:
         root.putChild(b"metrics", MetricsResource(service))
     root.putChild(b"healthz", HealthResource(service))

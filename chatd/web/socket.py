@@ -48,7 +48,7 @@ from chatd.lines.paced import paced, pagesFor
 from chatd.lines.roomhold import RoomHold, replayOffered
 from chatd.web import wire
 from chatd.web.dispatch import dispatch, refusal
-from chatd.web.flood import FLOODING, RequestPace
+from chatd.web.flood import admit
 from chatd.web.guard import GuardProtocol
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class WebParticipant:
         self.transport: FrameReader | None = None
         self.guard: GuardProtocol | None = None
         self.outbox: Outbox | None = None
-        self._pace = RequestPace(factory.clock, factory.rate, factory.burst, factory.floodLimit)
+        self._pace = factory.pace()
         self._busy = False  # a request waits for the service
         self._open = False
         self._closeReason = ""
@@ -152,9 +152,7 @@ class WebParticipant:
         if len(message) * 4 > limit and len(message.encode("utf-8")) > limit:  # bytes, not letters
             self._send(self._tooLarge())
             return
-        refused = self._pace.refusal()
-        if refused is not None:
-            self._refuse(refusal(InvalidArgument(refused), message), refused)
+        if not admit(self._pace, self, message):
             return
         pending = dispatch(self, message)
         if pending is not None:
@@ -175,17 +173,15 @@ class WebParticipant:
     def pingReceived(self) -> bool:
         """A ping takes from the requests' allowance: refused, it is not answered."""
         self._messageComplete()
-        if not self._open:
-            return False
-        refused = self._pace.refusal()
-        if refused is not None:
-            self._refuse(wire.errorFrame(InvalidArgument(refused)), refused)
-        return refused is None
+        return self._open and admit(self._pace, self)
 
-    def _refuse(self, frame: bytes, refused: str) -> None:
-        self._send(frame)
-        if refused == FLOODING:
-            self.close(CLOSE_POLICY, "flood")
+    def refused(self, why: str, request: str | None) -> None:
+        """See L{chatd.web.flood.Paced.refused}: an error frame (a request's, with its id)."""
+        error = InvalidArgument(why)
+        self._send(wire.errorFrame(error) if request is None else refusal(error, request))
+
+    def closeFlooding(self) -> None:
+        self.close(CLOSE_POLICY, "flood")
 
     def pongReceived(self, payload: bytes) -> None:
         self._messageComplete()

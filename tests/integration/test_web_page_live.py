@@ -16,6 +16,8 @@ from tests.support.daemon import Daemon
 
 pytest.importorskip("selenium")
 
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
 from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
 from tests.support.pagehelpers import (  # noqa: E402
     IrcClient,
@@ -82,8 +84,21 @@ def test_irc_actions_and_topic(daemon: Daemon) -> None:
         page.wait(lambda: topicShown(page) == "Fresh topic")
         irc.send("TOPIC #acts :Set on IRC")
         page.wait(lambda: topicShown(page) == "Set on IRC")
+        # The Topic button edits it in a field of its own: the draft stays.
+        page.find("#text").send_keys("half a thought")
         page.click("#edit-topic")
-        assert page.find("#text").get_attribute("value") == "/topic Set on IRC"
+        field = page.shown("#topic-input")
+        assert field.get_attribute("value") == "Set on IRC"
+        field.send_keys(Keys.ESCAPE)
+        page.wait(lambda: not page.find("#topic-form").is_displayed())
+        page.click("#edit-topic")
+        field = page.shown("#topic-input")
+        field.clear()
+        field.send_keys("Edited here", Keys.ENTER)
+        irc.expect("TOPIC #acts :Edited here")
+        page.wait(lambda: topicShown(page) == "Edited here")
+        page.wait(lambda: not page.find("#topic-form").is_displayed())
+        assert page.find("#text").get_attribute("value") == "half a thought"
 
         page.find("#text").clear()
         page.say("/msg ircy hi")  # a private conversation is shown now

@@ -3,7 +3,8 @@ Read markers on the page, in a real browser against the real daemon: one
 account on two pages (a laptop and a phone); reading a room on one clears
 its unread count on the other, and after a reload the phone's unread count
 and "new messages" line come from the account's marker; a private
-conversation another device received is shown from its marker.
+conversation another device received is shown from its marker, or with
+all of it unread when it has none yet.
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ from tests.support.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import pageURL, startChat  # noqa: E402
+from tests.support.pagehelpers import IrcClient, pageURL, startChat  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
+PRIVATE_BADGE = "return (document.querySelector('#convos li .unread') || {}).textContent"
+#: The text of the message right after the "new messages" line.
+BEFORE_NEW_LINE = (
+    "const line = document.querySelector('#log li.new-marker');"
+    "return line && line.nextElementSibling.querySelector('.text').innerText"
+)
 BADGE = "return (document.querySelector('#rooms li[data-room=\"den\"] .unread') || {}).textContent"
 
 
@@ -87,3 +94,84 @@ def test_readOnOnePageClearedOnTheOther(daemon: Daemon) -> None:
         phone.quit()
         terminal.close()
         bob.close()
+
+
+def test_privateReadElsewhereShown(daemon: Daemon) -> None:
+    """
+    bob writes to carol while her page is closed and her IRC client is
+    connected (it receives them): the page, opened, shows the private
+    conversation with its two unread messages, the history of it, and the
+    "new messages" line before the first message after her marker.  "one"
+    is sent with "zero", so often within its millisecond: a marker at
+    "zero" must not cover it.
+    """
+    terminal = TchatClient(daemon.ports["TchatFactory"])
+    bob = TchatClient(daemon.ports["TchatFactory"])
+    irc: IrcClient | None = None
+    page = Browser(pageURL(daemon))
+    try:
+        terminal.send("LOGIN carol", "REGIS sesame-carol")
+        terminal.expect("srv: OKAY!")
+        terminal.expect("srv: OKAY!")
+        terminal.close()
+        irc = IrcClient(daemon.ports["IRCFactory"], "carol", "sesame-carol")
+        bob.send("LOGIN bob")
+        bob.expect("srv: OKAY!")
+        irc.send("CAP REQ :server-time draft/read-marker")
+        irc.expect(" ACK ")
+        bob.send("MSGPV carol", "zero", ".", "MSGPV carol", "one", ".")
+        said = irc.expect("PRIVMSG carol :zero")
+        irc.expect("PRIVMSG carol :one")
+        read = said.split("time=", 1)[1].split(";", 1)[0].split(" ", 1)[0]  # its server-time
+        irc.send(f"MARKREAD bob timestamp={read}")
+        irc.expect("MARKREAD bob timestamp=")
+        bob.send("MSGPV carol", "two", ".")
+        irc.expect("PRIVMSG carol :two")
+
+        page.login("carol", "sesame-carol")
+        page.wait(lambda: page.driver.execute_script(PRIVATE_BADGE) == "2")
+        assert page.driver.execute_script("return document.title") == "(2) chatd"
+        page.open("@bob")
+        page.wait(lambda: [t for s, t in page.lines() if s == "bob"] == ["zero", "one", "two"])
+        assert page.driver.execute_script(BEFORE_NEW_LINE) == "one"
+    finally:
+        page.quit()
+        bob.close()
+        if irc is not None:
+            irc.close()
+
+
+def test_privateWithoutMarkerShown(daemon: Daemon) -> None:
+    """
+    fred writes to dora for the first time while only her IRC client is
+    connected, and nothing of that conversation was ever marked read: the
+    page, opened, lists it with its two unread messages, and shows them
+    after the "new messages" line.
+    """
+    terminal = TchatClient(daemon.ports["TchatFactory"])
+    fred = TchatClient(daemon.ports["TchatFactory"])
+    irc: IrcClient | None = None
+    page = Browser(pageURL(daemon))
+    try:
+        terminal.send("LOGIN dora", "REGIS sesame-dora")
+        terminal.expect("srv: OKAY!")
+        terminal.expect("srv: OKAY!")
+        terminal.close()
+        irc = IrcClient(daemon.ports["IRCFactory"], "dora", "sesame-dora")
+        fred.send("LOGIN fred")
+        fred.expect("srv: OKAY!")
+        fred.send("MSGPV dora", "hi", ".", "MSGPV dora", "again", ".")
+        irc.expect("PRIVMSG dora :hi")
+        irc.expect("PRIVMSG dora :again")
+
+        page.login("dora", "sesame-dora")
+        page.wait(lambda: page.driver.execute_script(PRIVATE_BADGE) == "2")
+        assert page.driver.execute_script("return document.title") == "(2) chatd"
+        page.open("@fred")
+        page.wait(lambda: [t for s, t in page.lines() if s == "fred"] == ["hi", "again"])
+        assert page.driver.execute_script(BEFORE_NEW_LINE) == "hi"
+    finally:
+        page.quit()
+        fred.close()
+        if irc is not None:
+            irc.close()

@@ -2,7 +2,8 @@
 The page and message ids, in a real browser against the real daemon: after
 the daemon restarts, the page names the last message it has of each room
 and the server replays only what is newer; scrolling back asks for the
-messages before the first one shown, by its id, until the room's start.
+messages before the first one shown, by its id, until the room's start; a
+private conversation opened shows its history, and its earlier pages.
 """
 
 from __future__ import annotations
@@ -194,4 +195,46 @@ def test_earlier_messages_when_the_log_does_not_scroll(tmp_path: Path) -> None:
     finally:
         page.quit()
         teller.close()
+        daemon.stop()
+
+
+def test_private_history_on_opening(tmp_path: Path) -> None:
+    """
+    Opening a private conversation shows its stored history (the account
+    keeps it), not only what the page heard: the latest page of it first,
+    then the earlier ones from the "Earlier messages" button, each message
+    once and in order, until its start.
+    """
+    daemon = startChat(tmp_path)
+    teller = TchatClient(daemon.ports["TchatFactory"])
+    pal = TchatClient(daemon.ports["TchatFactory"])
+    page = Browser(pageURL(daemon), height=1400)
+    try:
+        teller.send("LOGIN gus", "REGIS sesame-gus")
+        teller.expect("srv: OKAY!")
+        teller.expect("srv: OKAY!")
+        pal.send("LOGIN pal")
+        pal.expect("srv: OKAY!")
+        for n in range(60):
+            teller.send("MSGPV pal", f"p{n}", ".")
+            teller.expect("srv: OKAY!")
+        page.login("gus", "sesame-gus")
+        page.say("/msg pal hello")
+        page.wait(lambda: page.find("#conv-title").text == "Private: pal")
+        page.waitForLine("gus", "p10")
+        assert [t for _, t in page.lines()] == [f"p{n}" for n in range(10, 60)] + ["hello"]
+
+        def loadedToStart() -> bool:
+            if ("gus", "p0") not in page.lines():
+                page.find("#older").click()
+            return ("gus", "p0") in page.lines()
+
+        page.wait(loadedToStart, timeout=30)
+        assert [t for _, t in page.lines()] == [f"p{n}" for n in range(60)] + ["hello"]
+        assert len(set(lastIds(page))) == 61
+        page.wait(lambda: not page.find("#older").is_displayed())
+    finally:
+        page.quit()
+        teller.close()
+        pal.close()
         daemon.stop()

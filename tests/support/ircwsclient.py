@@ -17,6 +17,7 @@ from wsproto.events import (
     BytesMessage,
     CloseConnection,
     Ping,
+    Pong,
     RejectConnection,
     Request,
     TextMessage,
@@ -41,6 +42,7 @@ class IRCWSClient(Protocol):
         self.accepted: AcceptConnection | None = None
         self.rejected: int | None = None
         self.messages: list[tuple[str, str | bytes]] = []
+        self.pongs: list[bytes] = []
         self.closeCode: int | None = None
         self.lost: Failure | None = None
         self.closed = False
@@ -76,6 +78,8 @@ class IRCWSClient(Protocol):
                     self._bytes = b""
             elif isinstance(event, Ping):
                 self.transport.write(self.ws.send(event.response()))  # type: ignore[union-attr]
+            elif isinstance(event, Pong):
+                self.pongs.append(bytes(event.payload))
             elif isinstance(event, CloseConnection):
                 self.closeCode = event.code
                 if self.ws.state != ConnectionState.CLOSED:
@@ -91,6 +95,9 @@ class IRCWSClient(Protocol):
 
     def sendBytes(self, line: bytes) -> None:
         self.transport.write(self.ws.send(BytesMessage(line)))  # type: ignore[union-attr]
+
+    def ping(self, payload: bytes) -> None:
+        self.transport.write(self.ws.send(Ping(payload)))  # type: ignore[union-attr]
 
     def close(self, code: int = 1000) -> None:
         self.transport.write(self.ws.send(CloseConnection(code)))  # type: ignore[union-attr]

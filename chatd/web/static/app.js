@@ -13,6 +13,7 @@ import { loadSettings, wireSettings, alwaysOnElsewhere } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
 import { unsure, sentAfterAll, notSentAfterAll } from "./unsure.js";
 import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
+import { closeTopic, wireTopic } from "./topic.js";
 import {
   actions, roomConvo, privateConvo, renderHeader, renderConvos, renderMembers, renderRooms,
 } from "./convos.js";
@@ -171,6 +172,7 @@ function show(key) {
   const previous = currentConvo();
   if (previous && previous !== convo) dropMarker(previous);
   switchDraft(previous, convo);
+  if (previous !== convo) closeTopic();
   state.current = key;
   convo.unread = 0;
   $("log").replaceChildren(convo.log);
@@ -180,6 +182,10 @@ function show(key) {
   closeMenu();
   $("text").focus();
   readNow(convo);
+  if (convo.kind === "private" && !convo.historyAsked) {  // a room's comes with entering it
+    convo.historyAsked = true;
+    loadOlder();
+  }
 }
 
 // ---- actions ---------------------------------------------------------------
@@ -401,15 +407,16 @@ function bare(name, sign) {
   return name && name.startsWith(sign) ? name.slice(1) : name;
 }
 
-// The messages before the first one shown (history "before" its msgid).
+// The messages before the first one shown (history "before" its msgid; the
+// latest, when none is shown), of a room we are in or a private conversation.
 const OLDER_PAGE = 50;
 
 function loadOlder() {
   const convo = currentConvo();
-  if (!convo || convo.kind !== "room" || !convo.joined || convo.olderDone || convo.loading) return;
+  if (!convo || !convo.joined || convo.olderDone || convo.loading) return;
   convo.loading = true;
   const first = convo.log.querySelector("li.msg[data-msgid]");
-  const fields = { room: convo.name, limit: OLDER_PAGE };
+  const fields = { [convo.kind === "room" ? "room" : "with"]: convo.name, limit: OLDER_PAGE };
   if (first) fields.before = first.dataset.msgid;
   request("history", fields).then((reply) => {
     convo.loading = false;
@@ -612,12 +619,6 @@ $("rejoin").addEventListener("click", () => {
   if (convo && convo.kind === "room" && !convo.joined) join(convo.name);
 });
 
-$("edit-topic").addEventListener("click", () => {
-  const convo = currentConvo();
-  $("text").value = "/topic " + ((convo && convo.topic) || "");
-  $("text").focus();
-});
-
 // Older history only when the reader scrolls up to the top of a full log: not when
 // a conversation is shown (its log starts at the top) nor while it is still filling.
 // A log too short to scroll loads it on a wheel turned up, or the button above it.
@@ -651,6 +652,7 @@ wireKeys(show);
 wireMenu();
 wireSearch();
 wireSettings();
+wireTopic();
 
 // Keep the room list's member counts fresh.
 setInterval(refreshRooms, 15000);

@@ -12,7 +12,7 @@ export function conversation(key, kind, name) {
     convo = {
       key, kind, name, members: [], status: {}, log: el("ol", "log"), unread: 0, joined: kind !== "room",
       topic: "", seen: new Map(), ids: new Set(), lastId: null, lastTime: 0, lastMillis: 0, replayUntil: -Infinity, marker: null, readMillis: null, sentRead: 0,
-      olderDone: false, loading: false, replayIsNews: false,
+      olderDone: false, loading: false, historyAsked: false, replayIsNews: false,
     };
     state.convos.set(key, convo);
     renderConvos();
@@ -33,10 +33,12 @@ export function renderHeader() {
   const room = Boolean(convo) && convo.kind === "room" && convo.joined;
   $("leave").hidden = !room;
   $("edit-topic").hidden = !room;
-  // In a room the button keeps its place once all is loaded (only unseen), so
-  // the log under it does not move.
-  $("older").hidden = !room;
-  $("older").style.visibility = room && convo.olderDone ? "hidden" : "visible";
+  if (!room) $("topic-form").hidden = true;  // its editor goes with the room
+  // In a room or a private conversation the button keeps its place once all
+  // is loaded (only unseen), so the log under it does not move.
+  const readsBack = room || (Boolean(convo) && convo.kind === "private");
+  $("older").hidden = !readsBack;
+  $("older").style.visibility = readsBack && convo.olderDone ? "hidden" : "visible";
   $("conv-topic").replaceChildren(room ? withLinks(convo.topic || "") : "");
   $("conv-topic").hidden = !room || !convo.topic;
   // A room we are no longer in (kicked out, gone after a restart) stays

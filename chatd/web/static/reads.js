@@ -62,11 +62,13 @@ export function readNow(convo) {
 // recent messages (the "history" of it), counted unread from the marker.
 function adopt(marker) {
   const convo = privateConvo(marker.to);
+  convo.historyAsked = convo.loading = true;  // showing it meanwhile asks for no other copy
   request("history", { with: marker.to }).then((reply) => {
+    convo.loading = false;
     for (const m of reply.messages) addMessage(convo, { ...m, history: true }, m.from === state.nick);
     renderConvos();
     updateTitle();
-  }, () => {});
+  }, () => { convo.loading = false; });
   return convo;
 }
 

@@ -112,3 +112,32 @@ class ReadMarkerTests(PersistenceTestCase):
         self.assertEqual(self.settle(self.markers.unread(self.laptop, "Blabla", True)), 2)
         self.settle(self.markers.mark(self.phone, "Blabla", True, 1_700_000_002_000))
         self.assertEqual(self.settle(self.markers.unread(self.laptop, "Blabla", True)), 0)
+
+    def test_markerAtAMessageInItsMillisecond(self) -> None:
+        """
+        Messages said within one millisecond each have their own moment, in
+        order: a marker at the first (as IRC's MARKREAD gives it, from its
+        server-time) leaves the next ones unread.
+        """
+        said = [self.service.tell(self.bob, "alice", (text,)) for text in ("zero", "one", "two")]
+        moments = [event.millis for event in said]  # type: ignore[union-attr]
+        self.assertEqual(moments, sorted(set(moments)))
+        self.settle(self.markers.mark(self.phone, "bob", False, moments[0]))
+        self.assertEqual(self.settle(self.markers.unread(self.laptop, "bob", False)), 2)
+
+    def test_unmarked(self) -> None:
+        """
+        The account's private conversations without a marker where others
+        wrote, each with all they said there; a marked one is not among
+        them, nor one where only the account wrote.
+        """
+        self.service.tell(self.bob, "alice", ("one",))
+        self.service.tell(self.bob, "alice", ("two",))
+        self.service.tell(self.phone, "bob", ("mine",))
+        carol = self.login("carol")
+        self.service.tell(self.phone, "carol", ("only mine",))
+        self.assertEqual(self.settle(self.markers.unmarked(self.laptop)), [("bob", 2)])
+        self.service.tell(carol, "alice", ("hey",))
+        self.settle(self.markers.mark(self.phone, "bob", False, 1))
+        self.assertEqual(self.settle(self.markers.unmarked(self.laptop)), [("carol", 1)])
+        self.assertRaises(errors.NotPermitted, self.markers.unmarked, self.bob)

@@ -193,7 +193,8 @@ class MessageTests(ChannelTestCase):
     def test_serverTimeAndEcho(self) -> None:
         """
         With server-time, relayed lines carry the event's time; with
-        echo-message, the sender sees its own message.
+        echo-message, the sender sees its own message (said in the same
+        millisecond, it is given the next: no two messages share one).
         """
         bob = self.other("bob")
         proto, t = self.joined("alice", caps="server-time echo-message")
@@ -203,7 +204,7 @@ class MessageTests(ChannelTestCase):
         self.assertEqual(message.tags, {"time": "2023-11-14T22:13:25.000Z"})
         [echo] = self.messages(self.send(proto, t, "PRIVMSG #lobby :back"))
         self.assertEqual((echo.prefix, echo.params), ("alice!alice@irc.chatd", ["#lobby", "back"]))
-        self.assertEqual(echo.tags, {"time": "2023-11-14T22:13:25.000Z"})
+        self.assertEqual(echo.tags, {"time": "2023-11-14T22:13:25.001Z"})
 
     def test_serverTimeOfJoinPartRenameMode(self) -> None:
         """

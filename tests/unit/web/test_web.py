@@ -144,7 +144,7 @@ class ProtocolTests(WebTestCase):
                     "to": "alice",
                     "text": "back\nat you",
                     "time": 1000,
-                    "millis": 1_000_000,
+                    "millis": 1_000_001,  # the millisecond after alice's "hi"
                     "msgid": sent.msgid,
                 }
             ],

@@ -343,6 +343,50 @@ class AdapterTests(IRCWebSocketCase):
         self.assertNotIn("lee", [p.nick for p in self.service.users()])
 
 
+class PingFloodTests(IRCWebSocketCase):
+    """
+    WebSocket pings on C{/socket} take from the same allowance as on the
+    page's C{/ws} (L{chatd.web.flood}).
+    """
+
+    def options(self) -> dict[str, Any]:
+        return {**super().options(), "rate": 1.0, "burst": 3, "floodLimit": 4}
+
+    def ping(self, client: IRCWSClient, count: int) -> list[str]:
+        for _ in range(count):
+            client.ping(b"p" * 125)
+        self.web.flush()
+        return client.take()
+
+    def test_pingsTakeFromTheAllowance(self) -> None:
+        """
+        Pings within the allowance are answered; beyond, they are not
+        (nor told: IRC has no word for it); once it refills, answered again.
+        """
+        client = connectIRC(self.web, [TEXT])
+        self.register(client, "mia")
+        self.assertEqual(self.ping(client, 4), [])
+        self.assertEqual(len(client.pongs), 3)
+        self.reactor.advance(1)
+        self.ping(client, 1)
+        self.assertEqual(len(client.pongs), 4)
+        self.assertFalse(client.closed)
+
+    def test_pingFloodClosedAsFlood(self) -> None:
+        """
+        A client that keeps pinging is closed as one flooding with lines
+        is: an ERROR line, then status 1008; its session ends.
+        """
+        client = connectIRC(self.web, [TEXT])
+        self.register(client, "ned")
+        lines = self.ping(client, 20)
+        self.assertTrue(lines and lines[-1].startswith("ERROR :Closing Link"), lines)
+        self.assertIn("(Excess Flood)", lines[-1])  # as a flood of lines
+        self.assertEqual(client.closeCode, 1008)
+        self.assertEqual(len(client.pongs), 3)
+        self.assertNotIn("ned", [p.nick for p in self.service.users()])
+
+
 class DaemonWiringTests(SynchronousTestCase):
     def test_servedWithIRC(self) -> None:
         """

@@ -80,3 +80,28 @@ class WebMarkerTests(StoredWebTestCase):
         alice = self.signIn()
         self.assertEqual(self.request(alice, type="markread", time=5)["code"], 10)
         self.assertEqual(self.request(alice, type="markread", room="lobby", time="x")["code"], 10)
+
+    def test_privateWithoutMarkerListed(self) -> None:
+        """
+        A private conversation of the account with no marker yet, where
+        someone else wrote (received by another connection, which marked
+        nothing), is listed as marked at 0, with all they said unread; once
+        marked, as any other.  One where only the account wrote is not.
+        """
+        phone = self.signIn()
+        bob = self.web.connect("bob")
+        self.web.connect("carol")  # told, never answers
+        first = self.request(bob, type="tell", to="alice", text="hi")
+        self.request(bob, type="tell", to="alice", text="there")
+        self.request(phone, type="tell", to="bob", text="yo")
+        self.request(phone, type="tell", to="carol", text="hello")
+        laptop = self.signIn()
+        self.assertEqual(
+            self.request(laptop, type="markers")["markers"],
+            [{"to": "bob", "time": 0, "millis": 0, "unread": 2}],
+        )
+        self.request(phone, type="markread", to="bob", millis=first["millis"])
+        self.assertEqual(
+            self.request(laptop, type="markers")["markers"],
+            [{"to": "bob", "time": first["time"], "millis": first["millis"], "unread": 1}],
+        )

@@ -60,7 +60,7 @@ class SearchRequestTests(WebTestCase):
                     "text": "* bob brings picnic",
                     "action": True,
                     "time": 1060,
-                    "millis": 1_060_000,
+                    "millis": 1_060_001,  # the millisecond after carol's
                     "msgid": told["msgid"],
                 },
                 {
