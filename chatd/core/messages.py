@@ -28,6 +28,7 @@ from chatd.core.inbox import Kept
 from chatd.core.interfaces import IParticipant
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
+from chatd.core.moments import Moments
 from chatd.core.names import hasInvisible, key, normalize
 from chatd.core.people import People
 from chatd.core.renaming import quietedByBan
@@ -98,7 +99,7 @@ class Messages:
         self.persistence = persistence
         # Random per service, so cluster nodes and restarts never collide.
         self._msgidPrefix = secrets.token_hex(6)
-        self._lastMillis = 0
+        self._moments = Moments(clock)
 
     def relayThrough(self, relay: IRelay) -> None:
         """
@@ -110,9 +111,8 @@ class Messages:
         return int(self.clock.seconds())
 
     def nowMillis(self) -> int:
-        """A moment no earlier message had: a read marker at one covers no later one."""
-        self._lastMillis = max(int(self.clock.seconds() * 1000), self._lastMillis + 1)
-        return self._lastMillis
+        """A message's moment, its own (L{Moments}): a marker at it covers no later one."""
+        return self._moments.next()
 
     def _spoke(self, participant: IParticipant, event: RoomMessage | PrivateMessage) -> bool:
         """

@@ -27,6 +27,7 @@ from chatd.core.chathistory import LATEST, HistoryQuery, Selector
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
+from chatd.core.moments import latestMarkable
 from chatd.core.names import key
 from chatd.storage.interfaces import IChatStore
 
@@ -142,9 +143,9 @@ class ReadMarkers:
     ) -> Deferred[int]:
         """
         Move C{participant}'s account's marker in C{target} to C{millis},
-        if later than where it is; a moment after the current second is
-        read as its end (markers never move back: one in the future would
-        hide every message until then).  Fires with the marker as it now is; if it
+        if later than where it is; a moment after the current second (or a
+        burst's last moment) is read as it (markers never move back: one in
+        the future would hide every message until then).  Fires with the marker as it now is; if it
         moved, the account's other following connections are told.
 
         @raise NotLoggedIn: C{participant} is not logged in.
@@ -153,7 +154,7 @@ class ReadMarkers:
         guest = self._guest(participant)
         if millis < 0:
             raise errors.InvalidArgument("a read marker is a moment after 1970")
-        millis = min(millis, int(self.service.clock.seconds()) * 1000 + 999)  # this second's end
+        millis = min(millis, latestMarkable(self.service.clock))
         if guest is not None:  # one connection: nobody else to tell
             conversation = (isRoom, key(target))
             guest[conversation] = max(millis, guest.get(conversation, 0))

@@ -113,6 +113,18 @@ class ReadMarkerTests(PersistenceTestCase):
         self.settle(self.markers.mark(self.phone, "Blabla", True, 1_700_000_002_000))
         self.assertEqual(self.settle(self.markers.unread(self.laptop, "Blabla", True)), 0)
 
+    def test_markerAtABurstsLastMessage(self) -> None:
+        """
+        A burst said at the end of a second runs its moments past it: a
+        marker at its last message (its server-time) covers them all.
+        """
+        self.clock.advance(0.99 - self.clock.seconds() % 1)
+        said = [self.service.tell(self.bob, "alice", (f"m{i}",)) for i in range(30)]
+        last = said[-1].millis  # type: ignore[union-attr]
+        self.assertGreater(last, int(self.clock.seconds()) * 1000 + 999)
+        self.settle(self.markers.mark(self.phone, "bob", False, last))
+        self.assertEqual(self.settle(self.markers.unread(self.laptop, "bob", False)), 0)
+
     def test_markerAtAMessageInItsMillisecond(self) -> None:
         """
         Messages said within one millisecond each have their own moment, in
