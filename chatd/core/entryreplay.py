@@ -223,7 +223,7 @@ class EntryReplays:
         # One more than replayed: whether the room holds older ones.
         stored = await cut.history(self.persistence.store, room, count + 1)
         events = self.service.registry.ownPast(stored)
-        replay = Replay(events[len(events) - count :])
+        replay = Replay(events[max(0, len(events) - count) :])
         replay.earlier = len(events) > count
         if room in self.service.roomsOf(participant):  # none: the replay's end all the same
             participant.roomHistory(room, replay)

@@ -43,6 +43,25 @@ class HistoryTests(PersistenceTestCase):
         assert isinstance(last, RoomMessage)
         self.assertEqual(last.lines, ("after",))
 
+    def test_replayOfARoomWithFewerMessages(self) -> None:
+        """
+        A room holding fewer messages than C{historyCount}, however many
+        fewer, replays them all to whoever enters; one more, and the oldest
+        is left out.
+        """
+        self.service.historyCount = 6
+        alice = self.login("alice")
+        self.successResultOf(settled(self.service.enter(alice, "Général")))
+        for stored in range(1, 8):
+            self.service.say(alice, "Général", (f"m{stored}",))
+            self.clock.advance(1)
+            bob = self.login(f"bob{stored}")
+            self.successResultOf(settled(self.service.enter(bob, "Général")))
+            self.clock.advance(0)
+            replay = [e.lines[0] for e in bob.events if isinstance(e, RoomMessage)]
+            first = max(1, stored - 5)
+            self.assertEqual(replay, [f"m{i}" for i in range(first, stored + 1)], stored)
+
     def test_historyCommand(self) -> None:
         """
         L{ChatService.history} gives the last n messages of a room the user

@@ -89,6 +89,20 @@ class PacedWebHistoryTests(StoredWebTestCase):
         self.assertEqual(replayed[-2]["text"], "one more")
         self.assertIs(replayed[-1]["earlier"], True)
 
+    def test_replayOfAFewerMessagesRoom(self) -> None:
+        """
+        A room holding fewer messages than the history offered on entering
+        (three quarters of it) replays every one of them, then C{replayed}
+        with C{earlier} false.
+        """
+        stored = self.service.historyCount * 3 // 4
+        self.fill(stored, 10)
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        frames = [f for f in self.frames(alice) if f["type"] in ("message", "replayed")]
+        self.assertEqual([f["type"] for f in frames], ["message"] * stored + ["replayed"])
+        self.assertIs(frames[-1]["earlier"], False)
+
     def test_search(self) -> None:
         """
         A C{search} whose 100 results of 2 KiB are three times the limit
