@@ -15,7 +15,7 @@ saturation it goes on, a share at a time, in later turns.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IDelayedCall
@@ -26,19 +26,20 @@ from twisted.python.failure import Failure
 from chatd.core.calls import afterHeard
 from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.factory import ChatFactory
+from chatd.lines.handler import LineHandler
 from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
 from chatd.lines.turnbudget import LIGHT
 
 
-class ChatLineReceiver(Liveness, LineReceiver):
+class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
     """
     Base class for chatd's line protocols.
 
-    Subclasses set C{protocolName} and implement L{textReceived},
-    L{inputRefused}, L{internalError}, L{refuseConnection} and, for a liveness
-    probe, L{probeIdle}; and the L{chatd.core.interfaces.IParticipant} methods.
+    Subclasses set C{protocolName} and implement L{LineHandler}'s methods
+    and, for a liveness probe, L{probeIdle}; and the
+    L{chatd.core.interfaces.IParticipant} methods.
     C{textReceived} may return a L{Deferred}: later lines wait until it fires,
     so replies keep the order of the commands.
     """
@@ -147,7 +148,6 @@ class ChatLineReceiver(Liveness, LineReceiver):
     def closeWith(self, reason: str) -> None:
         """
         Send what is queued, then close; C{reason} is what the rooms are told.
-
         The session ends now, whatever the transport does: the rooms are told
         and the nickname is free before the connection has closed (a TLS
         peer may take its time to answer the close alert, or never do).  In
@@ -168,13 +168,21 @@ class ChatLineReceiver(Liveness, LineReceiver):
                 pause()  # nor while the other nodes hear of it
             service = self.factory.service
             service.disconnect(self, reason)  # type: ignore[arg-type]
-            afterHeard(service.observer, self.transport.loseConnection)  # type: ignore[union-attr]
+            afterHeard(service.observer, self._loseConnection)
         else:
             self.transport.loseConnection()  # type: ignore[union-attr]
         if self._closeCall is None:
             self._closeCall = self.factory.clock.callLater(self.factory.closeGrace, self._cut)
         if self._ticket:  # its address may connect again now (a TLS peer may linger)
             self._ticket = self.factory.service.admission.leaving(self._ticket)
+
+    def _loseConnection(self) -> None:
+        # Reading again: a TLS peer's close (its answer to the close alert, or
+        # its TCP close) must be read for the connection to end; what else it
+        # sends is dropped (L{_drain}: closing).
+        if resume := getattr(self.transport, "resumeProducing", None):
+            resume()
+        self.transport.loseConnection()  # type: ignore[union-attr]
 
     def _cut(self) -> None:
         self._closeCall = None
@@ -365,36 +373,3 @@ class ChatLineReceiver(Liveness, LineReceiver):
             return line.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidArgument("invalid UTF-8") from None
-
-    # For subclasses
-
-    def textReceived(self, text: str) -> Any:
-        """
-        Handle one decoded line (without its line ending).
-        """
-        raise NotImplementedError()
-
-    def inputRefused(self, error: ChatError) -> None:
-        """
-        Tell the user a line was refused before it reached L{textReceived}.
-        """
-        raise NotImplementedError()
-
-    def floodRefused(self, error: ChatError) -> None:
-        """
-        Tell the user they flooded, just before the connection closes; by
-        default as any refused line.
-        """
-        self.inputRefused(error)
-
-    def internalError(self) -> None:
-        """
-        Tell the user their line hit a bug; the connection stays open.
-        """
-        raise NotImplementedError()
-
-    def refuseConnection(self, error: ChatError) -> None:
-        """
-        Tell a newcomer why they are refused (the connection then closes).
-        """
-        raise NotImplementedError()

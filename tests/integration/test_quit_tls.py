@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest_twisted
 from twisted.internet import reactor
+from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
 from tests.support.blockingclients import readUntil
@@ -38,7 +39,7 @@ settings = {
 """
 
 
-def tlsDaemon(tmp_path: Path) -> Daemon:
+def tlsDaemon(tmp_path: Path, *extra: str) -> Daemon:
     keyPath, certPath = makeCertificate(tmp_path)
     return startDaemon(
         tmp_path,
@@ -50,6 +51,7 @@ def tlsDaemon(tmp_path: Path) -> Daemon:
         f"ssl:0:interface=127.0.0.1:privateKey={keyPath}:certKey={certPath}",
         "--rooms",
         "lobby",
+        *extra,
         factories=("TchatFactory", "IRCFactory", "GuardedSite"),
     )
 
@@ -112,6 +114,48 @@ async def test_quitWhileTLSHeldOpen(tmp_path: Path) -> None:
     finally:
         if sock is not None:
             sock.close()
+        if carol is not None:
+            await carol.close()
+        daemon.stop()
+
+
+async def admitted(daemon: Daemon) -> bool:
+    """
+    Whether a new TCHAT connection is let in (not C{ERROR 02}, the server
+    full), asked again for up to 30 s while it is refused.
+    """
+    for _ in range(60):
+        client = await connectLines(reactor, daemon.ports["TchatFactory"])
+        greeting = await client.line()
+        await client.close()
+        if greeting == "srv: TCHAT 1":
+            return True
+        await deferLater(reactor, 0.5, lambda: None)
+    return False
+
+
+@pytest_twisted.ensureDeferred
+async def test_quitThenCloseFreesItsPlace(tmp_path: Path) -> None:
+    """
+    An IRC client over TLS sends QUIT, reads the server's C{ERROR} and
+    closes its socket without a close alert (as Python's and many clients'
+    TLS do): the server reads that close and the connection ends, so its
+    place on a full server is free long before C{--close-grace} (300 s
+    here) would cut it.
+    """
+    daemon = tlsDaemon(tmp_path, "--max-clients", "2", "--close-grace", "300")
+    carol: LineClient | None = None
+    try:
+        carol = await watcher(daemon)
+        sock = await deferToThread(tlsConnect, daemon.ports["IRCFactory"])
+        sock.sendall(b"NICK tlsuser\r\nUSER t 0 * :T\r\n")
+        await deferToThread(readUntil, sock, b" 001 ")
+        sock.sendall(b"QUIT :see you\r\n")
+        await deferToThread(readUntil, sock, b"ERROR")
+        sock.close()
+        assert await admitted(daemon)
+        assert "not closed in time" not in daemon.logText()
+    finally:
         if carol is not None:
             await carol.close()
         daemon.stop()

@@ -460,3 +460,18 @@ class ClosingTests(LineLayerTestCase):
         self.clock.advance(10)
         self.assertFalse(otherTransport.disconnected)
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_readsTheCloseOfItsPeer(self) -> None:
+        """
+        The transport closes reading: a TLS peer's answer to the close
+        alert, or its TCP close, must be read for the connection to end
+        before the cut.  What else the peer sends then is not handled.
+        """
+        proto, transport, _ = self.open()
+        self.service.login(proto, "alice")  # type: ignore[arg-type]
+        proto.closeWith("quit")
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(transport.producerState, "producing")
+        self.read(transport)
+        proto.dataReceived(b"late line\n")
+        self.assertEqual(self.read(transport), [])

@@ -1,0 +1,48 @@
+# -*- test-case-name: tests.unit.lines.test_lineproto -*-
+"""
+What a line protocol tells L{chatd.lines.lineproto.ChatLineReceiver}: how
+it handles a line, and how it says a line or a connection was refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatd.core.errors import ChatError
+
+
+class LineHandler:
+    """
+    The methods each of chatd's line protocols (TCHAT, talk, IRC) implements.
+    """
+
+    def textReceived(self, text: str) -> Any:
+        """
+        Handle one decoded line (without its line ending).
+        """
+        raise NotImplementedError()
+
+    def inputRefused(self, error: ChatError) -> None:
+        """
+        Tell the user a line was refused before it reached L{textReceived}.
+        """
+        raise NotImplementedError()
+
+    def floodRefused(self, error: ChatError) -> None:
+        """
+        Tell the user they flooded, just before the connection closes; by
+        default as any refused line.
+        """
+        self.inputRefused(error)
+
+    def internalError(self) -> None:
+        """
+        Tell the user their line hit a bug; the connection stays open.
+        """
+        raise NotImplementedError()
+
+    def refuseConnection(self, error: ChatError) -> None:
+        """
+        Tell a newcomer why they are refused (the connection then closes).
+        """
+        raise NotImplementedError()
