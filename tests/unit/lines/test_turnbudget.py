@@ -303,15 +303,19 @@ class LineLayerTests(LineLayerTestCase):
     def test_closedByAKeptLine(self) -> None:
         """
         A kept line that closes the connection ends it: the lines after it
-        are dropped, and the transport is not asked to read again.
+        are dropped, and so is what is read after (the transport reads
+        again, for the peer's close to end the connection).
         """
         proto, transport = self.connect()
         proto.dataReceived(numbered(6) + b"quit\n" + numbered(4, "after"))
         self.clock.advance(0)  # all the turns left
         self.assertEqual(self.read(transport), [b"got %d" % i for i in range(6)])
         self.assertTrue(transport.disconnecting)
-        self.assertEqual(transport.producerState, "paused")
         self.assertEqual(self.turns.waiting, 0)
+        self.assertEqual(transport.producerState, "producing")
+        proto.dataReceived(numbered(3, "later"))
+        self.clock.advance(0)
+        self.assertEqual(self.read(transport), [])
 
 
 class HeldOutputTests(LineLayerTestCase):
