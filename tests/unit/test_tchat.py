@@ -237,6 +237,27 @@ class CommandTests(TchatTestCase):
             "srv: SPEAK alice g 1700000000\nsrv: héllo\nsrv: \nsrv: ..\nsrv: .\n".encode(),
         )
 
+    def test_dotLinesAsTheyAre(self) -> None:
+        """
+        Only a body line that is exactly C{.} is sent as C{..}; one with
+        spaces or a tab around its dot reaches the others as it was sent.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        dots = (". ", ".  ", ".\t", " .", "..")
+        self.send(alice, ta, "clt: SPEAK g", *(f"clt: {dot}" for dot in dots[:3]), "clt: .")
+        self.send(alice, ta, "clt: MSGPV bob", *(f"clt: {dot}" for dot in dots[3:]), "clt: .")
+        self.service.say(bob, "g", (".",))  # from another front-end
+        self.assertEqual(
+            self.read(tb),
+            b"srv: SPEAK alice g 1700000000\nsrv: . \nsrv: .  \nsrv: .\t\nsrv: .\n"
+            b"srv: MSGPV alice 1700000000\nsrv:  .\nsrv: ..\nsrv: .\n",
+        )
+        self.assertEqual(self.read(ta), b"srv: SPEAK bob g 1700000000\nsrv: ..\nsrv: .\n")
+
     def test_tagOnlyMessagesIgnored(self) -> None:
         """
         A message of tags only (IRC's TAGMSG) shows nothing in TCHAT; a

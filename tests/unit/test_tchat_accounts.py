@@ -128,6 +128,12 @@ class TchatAccountTests(PersistenceTestCase):
             "srv: OKAY!\n".encode(),
         )
         self.assertEqual(self.send(alice, ta, "clt: HISTO Général").count(b"srv: SPEAK"), 3)
+        self.send(alice, ta, "clt: SPEAK Général", "clt: . ", "clt: .\t", "clt: ..", "clt: .")
+        self.assertTrue(  # only a line that is exactly "." would be sent as ".."
+            self.send(alice, ta, "clt: HISTO Général 1").endswith(
+                b"srv: . \nsrv: .\t\nsrv: ..\nsrv: .\nsrv: OKAY!\n"
+            )
+        )
         self.assertEqual(self.send(alice, ta, "clt: HISTO nowhere 2"), b"srv: ERROR 31\n")
         self.assertEqual(self.send(alice, ta, "clt: HISTO bad!name 2"), b"srv: ERROR 30\n")
         self.assertEqual(self.send(alice, ta, "clt: HISTO Blabla 2"), b"srv: ERROR 34\n")
