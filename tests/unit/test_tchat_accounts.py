@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from twisted.internet.testing import StringTransport
 
+from chatd.core.limits import HISTORY_COUNT
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.support.helpers import connect, output
 from tests.support.persistencecase import PersistenceTestCase
@@ -109,6 +110,22 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertIn(b"srv: NOTICE ", told)
         self.assertIn(b"accepted you in Marketing", told)
         self.assertEqual(self.send(alice, ta, "clt: ENTER Marketing"), b"srv: ERROR 35\n")
+
+    def test_histoWithoutCount(self) -> None:
+        """
+        HISTO without a count answers C{--history-count} messages; with
+        C{--history-count 0} (no replay on entering) it still answers
+        L{HISTORY_COUNT}, not nothing.
+        """
+        alice, ta = self.connectAs("alice")
+        self.send(alice, ta, "clt: ENTER Général")
+        for i in range(HISTORY_COUNT + 5):
+            self.send(alice, ta, "clt: SPEAK Général", f"clt: m{i}", "clt: .")
+        for historyCount, answered in ((5, 5), (0, HISTORY_COUNT), (30, HISTORY_COUNT + 5)):
+            self.service.historyCount = historyCount
+            got = self.send(alice, ta, "clt: HISTO Général")
+            self.assertEqual(got.count(b"srv: SPEAK"), answered, historyCount)
+            self.assertIn(f"srv: m{HISTORY_COUNT + 4}\nsrv: .\nsrv: OKAY!\n".encode(), got)
 
     def test_histo(self) -> None:
         """
