@@ -54,13 +54,20 @@ class CommandTests(TchatTestCase):
 
     def test_unknown(self) -> None:
         """
-        A line without C{clt: } or with an unknown verb is ERROR 11.
+        A line without C{clt: } or with an unknown verb is ERROR 11: an
+        empty line, and an empty verb (a space before it: the verb is not a
+        field), before LOGIN too.
         """
+        stranger, ts = self.connect()
+        self.assertEqual(self.send(stranger, ts, "", "clt:  LSMEM g"), b"srv: ERROR 11\n" * 2)
         proto, t = self.connect("alice")
         self.assertEqual(self.send(proto, t, "LOGIN bob"), b"srv: ERROR 11\n")
         self.assertEqual(self.send(proto, t, "clt: DANCE"), b"srv: ERROR 11\n")
         self.assertEqual(self.send(proto, t, "clt:LOGIN x"), b"srv: ERROR 11\n")
         self.assertEqual(self.send(proto, t, ""), b"srv: ERROR 11\n")
+        self.assertEqual(self.send(proto, t, "clt: "), b"srv: ERROR 11\n")
+        self.send(proto, t, "clt: CREAT g", "clt: ENTER g")
+        self.assertEqual(self.send(proto, t, "clt:  LSMEM g"), b"srv: ERROR 11\n")
 
     def test_creat(self) -> None:
         """
@@ -318,6 +325,17 @@ class CommandTests(TchatTestCase):
             self.send(alice, ta, "clt: MSGPV nobody", "clt: x", "clt: ."), b"srv: ERROR 21\n"
         )
         self.assertEqual(self.send(alice, ta, "clt: MSGPV bob", "clt: ."), b"srv: ERROR 10\n")
+
+    def test_msgpvToYourself(self) -> None:
+        """
+        A MSGPV to yourself, in any case, is delivered to you, its
+        recipient, as to anyone: the block comes before the OKAY!.
+        """
+        alice, ta = self.connect("alice")
+        self.assertEqual(
+            self.send(alice, ta, "clt: MSGPV ALICE", "clt: note", "clt: ."),
+            b"srv: MSGPV alice 1700000000\nsrv: note\nsrv: .\nsrv: OKAY!\n",
+        )
 
     def test_repliesInOrder(self) -> None:
         """
