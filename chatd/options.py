@@ -314,7 +314,14 @@ class Options(LoggingOptions):
             " database, the moderation database, the SSH host key, the admin passwords.",
         ],
         ["db", None, None, "A database URL instead: postgresql://user@host/dbname."],
-        ["history-count", None, 20, "Messages replayed on entering a room (0: none).", int],
+        [
+            "history-count",
+            None,
+            20,
+            "Messages replayed on entering a room (0: none), and given to a history"
+            " request without a count (20 when 0).",
+            int,
+        ],
         [
             "max-inbox",
             None,

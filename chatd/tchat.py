@@ -36,6 +36,7 @@ from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.paced import paced, pagesFor
+from chatd.tchatbody import BODY_VERBS, PREFIX, Body, bodyVerb
 from chatd.tchatwire import (
     encodeError,
     encodeMembership,
@@ -45,30 +46,9 @@ from chatd.tchatwire import (
     speakOrNothing,
 )
 
-PREFIX = "clt: "
 OKAY = b"srv: OKAY!\n"
 #: What a command answers that sent its reply itself, C{OKAY!} included.
 ANSWERED = object()
-
-
-class _Body:
-    """
-    A SPEAK or MSGPV body being read: what to do with it once it ends.
-
-    C{aliveOwed}: the body began as the first line after C{srv: ALIVE}, which
-    the client had not read yet; its C{clt: ALIVE} answer may come inside.
-    """
-
-    __slots__ = ("command", "argument", "lines", "size", "tooBig", "aliveOwed")
-
-    def __init__(
-        self, command: Callable[[str, tuple[str, ...]], Any], argument: str, aliveOwed: bool
-    ) -> None:
-        self.command, self.argument = command, argument
-        self.lines: list[str] = []
-        self.size = 0
-        self.tooBig = False
-        self.aliveOwed = aliveOwed
 
 
 @implementer(IParticipant)
@@ -79,7 +59,7 @@ class TchatProtocol(ChatLineReceiver):
 
     protocolName = "tchat"
     factory: TchatFactory
-    _body: _Body | None = None
+    _body: Body | None = None
     #: C{srv: ALIVE} was sent, and no line has come since.
     _aliveOwed = False
 
@@ -98,9 +78,8 @@ class TchatProtocol(ChatLineReceiver):
             self.send(encodeError(errors.UnknownCommand.code))
             return None
         verb, _, argument = text[len(PREFIX) :].partition(" ")
-        if verb in ("SPEAK", "MSGPV"):
-            command = self.cmd_SPEAK if verb == "SPEAK" else self.cmd_MSGPV
-            self._body = _Body(command, argument, aliveOwed)
+        if verb in BODY_VERBS:
+            self._openBody(verb, argument, aliveOwed)
             return None
         if verb == "ALIVE":
             return None  # the answer to our probe: never replied to
@@ -118,12 +97,17 @@ class TchatProtocol(ChatLineReceiver):
             return None
         return self._run(handler, argument)
 
+    def _openBody(self, verb: str, argument: str, aliveOwed: bool) -> Body:
+        command = self.cmd_SPEAK if verb == "SPEAK" else self.cmd_MSGPV
+        self._body = Body(command, argument, aliveOwed)
+        return self._body
+
     def _bodyLine(self, text: str) -> Any:
         body = self._body
         assert body is not None
         if text == PREFIX + ".":
             self._body = None
-            if body.tooBig:
+            if body.refused:
                 self.send(encodeError(errors.InvalidArgument.code))
                 return None
             if self.nick is None:
@@ -134,12 +118,12 @@ class TchatProtocol(ChatLineReceiver):
             body.aliveOwed = False  # the answer to a probe that crossed the SPEAK
             return None
         if not text.startswith(PREFIX):
-            body.tooBig = True  # a malformed body is refused as a whole
+            body.refused = True  # a malformed body is refused as a whole
             return None
         line = text[len(PREFIX) :]
         body.size += len(line)
         if len(body.lines) >= self.factory.maxBodyLines or body.size > self.factory.maxBodyBytes:
-            body.tooBig = True
+            body.refused = True
         else:
             body.lines.append(line)
         return None
@@ -178,8 +162,22 @@ class TchatProtocol(ChatLineReceiver):
         return repr(" ".join(text.split(" ", 2)[:2]))
 
     def inputRefused(self, error: ChatError) -> None:
+        self.lineRefused(error, b"")
+
+    def lineRefused(self, error: ChatError, start: bytes) -> None:
+        """
+        A refused line spoils the body it is in; one whose verb opens a body
+        (readable however it is refused) opens it, refused: either way the
+        body's lines are read as its lines, never as commands, and its one
+        error follows its C{clt: .}.
+        """
         if self._body is not None:
-            self._body.tooBig = True
+            self._body.refused = True
+            return
+        aliveOwed, self._aliveOwed = self._aliveOwed, False
+        verb = bodyVerb(start)
+        if verb is not None:
+            self._openBody(verb, "", aliveOwed).refused = True
         else:
             self.send(encodeError(error.code))
 

@@ -14,11 +14,12 @@ from chatd.core.text import plain, plainLine, textLines
 
 def bodyLine(line: str) -> str:
     """
-    A body line as a TCHAT client may be sent it: L{plain} text, and never
-    one that reads C{.} (the end of the body; what follows would pass for
-    server lines), which is sent as C{..}.
+    A body line (L{plain} text) as a TCHAT client may be sent it: the one
+    line that is exactly C{.} would end the body (what follows would pass
+    for server lines), and is sent as C{..}; any other, C{. } or C{..}
+    included, as it is, so a reader tells them apart.
     """
-    return ".." if line.strip() == "." else line
+    return ".." if line == "." else line
 
 
 #: The longest line the server sends, in bytes without its newline: the

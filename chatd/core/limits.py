@@ -5,8 +5,9 @@ change them (C{chatd/tap.py}) and the fixed bounds the protocols
 advertise.
 """
 
-#: Messages replayed on entering a room, by default (C{--history-count}),
-#: and what a history request without a count gets.
+#: Messages replayed on entering a room, by default (C{--history-count}).  A
+#: history request without a count gets C{--history-count}, or this many when
+#: it is 0: 0 turns the replay off, and asking must still show something.
 HISTORY_COUNT = 20
 #: The most messages one history request may ask for.
 MAX_HISTORY = 1000

@@ -10,6 +10,10 @@ from typing import Any
 
 from chatd.core.errors import ChatError
 
+#: How many of a refused line's first bytes its protocol is shown
+#: (L{LineHandler.lineRefused}): enough for a command's verb.
+REFUSED_START = 64
+
 
 class LineHandler:
     """
@@ -27,6 +31,15 @@ class LineHandler:
         Tell the user a line was refused before it reached L{textReceived}.
         """
         raise NotImplementedError()
+
+    def lineRefused(self, error: ChatError, start: bytes) -> None:
+        """
+        A line was refused undecoded (too long, not UTF-8); C{start} is its
+        first bytes (L{REFUSED_START} at most), for a protocol whose commands
+        span lines to tell which one the line began.  By default, as any
+        refused line.
+        """
+        self.inputRefused(error)
 
     def floodRefused(self, error: ChatError) -> None:
         """

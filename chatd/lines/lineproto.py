@@ -26,11 +26,22 @@ from twisted.python.failure import Failure
 from chatd.core.calls import afterHeard
 from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.factory import ChatFactory
-from chatd.lines.handler import LineHandler
+from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
 from chatd.lines.throttle import TokenBucket
 from chatd.lines.turnbudget import LIGHT
+
+
+class _TooLong:
+    """
+    A line over the length limit, refused in its turn: only its start is kept.
+    """
+
+    __slots__ = ("start",)
+
+    def __init__(self, line: bytes) -> None:
+        self.start = line[:REFUSED_START]
 
 
 class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
@@ -61,7 +72,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self.outbox: Outbox | None = None
         self._partial = b""
         # Lines read, not yet handled; dropped once drained (an empty deque: ~600 B).
-        self._pending: deque[bytes | None] | None = None
+        self._pending: deque[bytes | _TooLong] | None = None
         self._discarding = self._blocked = self._draining = False
         # Waiting for a later turn (the budget was spent); not reading, if far behind.
         self._yielded = self._readPaused = False
@@ -214,12 +225,12 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
             pending = self._pending = deque()
         for line in lines:
             if len(line) - line.endswith(b"\r") > limit:  # a "\r" ending it is its line end
-                pending.append(None)  # refused in turn, so replies stay in order
+                pending.append(_TooLong(line))  # refused in turn, so replies stay in order
             else:
                 pending.append(line)
                 self._backlog += len(line)
         if len(tail) - tail.endswith(b"\r") > limit:  # too long whatever comes next
-            pending.append(None)
+            pending.append(_TooLong(tail))
             self._discarding = True
         else:
             self._partial = tail
@@ -285,8 +296,8 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
                     return
                 line = pending.popleft()
                 handled = True
-                if line is None:
-                    self.inputRefused(InvalidArgument("line too long"))
+                if isinstance(line, _TooLong):
+                    self.lineRefused(InvalidArgument("line too long"), line.start)
                     continue
                 self._backlog -= len(line)
                 self._handleLine(line)
@@ -334,7 +345,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         try:
             text = self.decodeLine(line)
         except ChatError as error:
-            self.inputRefused(error)
+            self.lineRefused(error, line[:REFUSED_START])
             return
         try:
             result = self.textReceived(text)

@@ -374,7 +374,9 @@ COMMANDS = CommandTable(
         TalkCommand(
             "alwayson", alwaysonCommand, "[on|off]", "stay in your rooms while not connected"
         ),
-        TalkCommand("history", historyCommand, "[n]", "the current room's last n messages (20)"),
+        TalkCommand(
+            "history", historyCommand, "[n]", "the current room's recent (or last n) messages"
+        ),
         TalkCommand(
             "search", searchCommand, "<words>", "your rooms' and private messages with the words"
         ),

@@ -20,7 +20,8 @@ from chatd.lines.lineproto import ChatLineReceiver
 class EchoProtocol(ChatLineReceiver):
     """
     Answers C{got <line>}, C{refused <why>}, C{internal error}, C{probe} and
-    C{go away <why>}.  Each line handled is recorded in the factory's
+    C{go away <why>}; the start of each line the layer refused is recorded in
+    the factory's C{refusedStarts}.  Each line handled is recorded in the factory's
     C{handled} and costs it a second of C{elapsed}; the line C{wait} returns
     the factory's next Deferred, C{boom} raises, C{quit} closes the
     connection.
@@ -46,6 +47,10 @@ class EchoProtocol(ChatLineReceiver):
     def inputRefused(self, error: ChatError) -> None:
         self.sendLine(f"refused {error.text}".encode())
 
+    def lineRefused(self, error: ChatError, start: bytes) -> None:
+        self.factory.refusedStarts.append(start)
+        super().lineRefused(error, start)
+
     def internalError(self) -> None:
         self.sendLine(b"internal error")
 
@@ -62,5 +67,6 @@ class EchoFactory(ChatFactory):
     def __init__(self, service: IChatService, clock: IReactorTime, **limits: Any) -> None:
         super().__init__(service, clock, **limits)
         self.handled: list[str] = []
+        self.refusedStarts: list[bytes] = []
         self.waiting: list[Deferred[None]] = []
         self.elapsed = 0.0

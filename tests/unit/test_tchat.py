@@ -6,9 +6,11 @@ in memory with L{StringTransport} and a L{Clock}.
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred
+from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from chatd.core.interfaces import IParticipant
+from chatd.tchatbody import bodyVerb
 from chatd.tchatwire import MAX_SENT_LINE
 from chatd.testing import RecordingParticipant
 from tests.support.helpers import connect, output
@@ -52,13 +54,20 @@ class CommandTests(TchatTestCase):
 
     def test_unknown(self) -> None:
         """
-        A line without C{clt: } or with an unknown verb is ERROR 11.
+        A line without C{clt: } or with an unknown verb is ERROR 11: an
+        empty line, and an empty verb (a space before it: the verb is not a
+        field), before LOGIN too.
         """
+        stranger, ts = self.connect()
+        self.assertEqual(self.send(stranger, ts, "", "clt:  LSMEM g"), b"srv: ERROR 11\n" * 2)
         proto, t = self.connect("alice")
         self.assertEqual(self.send(proto, t, "LOGIN bob"), b"srv: ERROR 11\n")
         self.assertEqual(self.send(proto, t, "clt: DANCE"), b"srv: ERROR 11\n")
         self.assertEqual(self.send(proto, t, "clt:LOGIN x"), b"srv: ERROR 11\n")
         self.assertEqual(self.send(proto, t, ""), b"srv: ERROR 11\n")
+        self.assertEqual(self.send(proto, t, "clt: "), b"srv: ERROR 11\n")
+        self.send(proto, t, "clt: CREAT g", "clt: ENTER g")
+        self.assertEqual(self.send(proto, t, "clt:  LSMEM g"), b"srv: ERROR 11\n")
 
     def test_creat(self) -> None:
         """
@@ -235,6 +244,27 @@ class CommandTests(TchatTestCase):
             "srv: SPEAK alice g 1700000000\nsrv: héllo\nsrv: \nsrv: ..\nsrv: .\n".encode(),
         )
 
+    def test_dotLinesAsTheyAre(self) -> None:
+        """
+        Only a body line that is exactly C{.} is sent as C{..}; one with
+        spaces or a tab around its dot reaches the others as it was sent.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(bob, tb, "clt: ENTER g")
+        self.read(ta)
+        dots = (". ", ".  ", ".\t", " .", "..")
+        self.send(alice, ta, "clt: SPEAK g", *(f"clt: {dot}" for dot in dots[:3]), "clt: .")
+        self.send(alice, ta, "clt: MSGPV bob", *(f"clt: {dot}" for dot in dots[3:]), "clt: .")
+        self.service.say(bob, "g", (".",))  # from another front-end
+        self.assertEqual(
+            self.read(tb),
+            b"srv: SPEAK alice g 1700000000\nsrv: . \nsrv: .  \nsrv: .\t\nsrv: .\n"
+            b"srv: MSGPV alice 1700000000\nsrv:  .\nsrv: ..\nsrv: .\n",
+        )
+        self.assertEqual(self.read(ta), b"srv: SPEAK bob g 1700000000\nsrv: ..\nsrv: .\n")
+
     def test_tagOnlyMessagesIgnored(self) -> None:
         """
         A message of tags only (IRC's TAGMSG) shows nothing in TCHAT; a
@@ -296,6 +326,17 @@ class CommandTests(TchatTestCase):
         )
         self.assertEqual(self.send(alice, ta, "clt: MSGPV bob", "clt: ."), b"srv: ERROR 10\n")
 
+    def test_msgpvToYourself(self) -> None:
+        """
+        A MSGPV to yourself, in any case, is delivered to you, its
+        recipient, as to anyone: the block comes before the OKAY!.
+        """
+        alice, ta = self.connect("alice")
+        self.assertEqual(
+            self.send(alice, ta, "clt: MSGPV ALICE", "clt: note", "clt: ."),
+            b"srv: MSGPV alice 1700000000\nsrv: note\nsrv: .\nsrv: OKAY!\n",
+        )
+
     def test_repliesInOrder(self) -> None:
         """
         Many commands in one read get one final line each, in order.
@@ -342,14 +383,15 @@ class LimitTests(TchatTestCase):
     def test_overlongLine(self) -> None:
         """
         An overlong line gets ERROR 10, the rest of it is discarded, and the
-        connection stays usable, even when it arrives in pieces.
+        connection stays usable, even when it arrives in pieces (one that
+        opens a body: L{RefusedLineOpensBodyTests}).
         """
         alice, ta = self.connect("alice")
         self.assertEqual(
             self.send(alice, ta, "clt: CREAT " + "x" * 200, "clt: CREAT g"),
             b"srv: ERROR 10\nsrv: OKAY!\n",
         )
-        alice.dataReceived(b"clt: SPEAK " + b"y" * 150)
+        alice.dataReceived(b"clt: LSMEM " + b"y" * 150)
         alice.dataReceived(b"y" * 150)
         alice.dataReceived(b"yyy\nclt: CREAT h\n")
         self.assertEqual(self.read(ta), b"srv: ERROR 10\nsrv: OKAY!\n")
@@ -761,3 +803,119 @@ class RoomKeyTests(TchatTestCase):
         self.assertEqual(self.send(bob, tb, "clt: ENTER g two words"), b"srv: ERROR 10\n")
         self.assertEqual(self.send(bob, tb, "clt: ENTER g sesame"), b"srv: OKAY!\n")
         self.assertEqual(self.service.members(bob, "g"), ["alice", "bob"])
+
+
+#: Lines a body holds that, run as commands, would change something.
+COMMANDS = b"clt: LEAVE g\nclt: CREAT h\n"
+#: Longer than the test factory's C{maxLineLength} (100).
+LONG = b"x" * 150
+
+
+class RefusedLineOpensBodyTests(TchatTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.alice, self.ta = self.connect("alice")
+        self.bob, self.tb = self.connect("bob")
+        self.send(self.alice, self.ta, "clt: CREAT g", "clt: ENTER g")
+        self.send(self.bob, self.tb, "clt: ENTER g")
+        self.read(self.ta)
+
+    def assertBodyRefused(self, data: bytes) -> None:
+        """
+        C{data} (a SPEAK or MSGPV command, its body of L{COMMANDS} and a
+        line refused somewhere, and C{clt: .}) is answered one ERROR 10,
+        after which LSMEM runs: alice is still in C{g}, C{h} was not made,
+        and bob was sent nothing.
+        """
+        self.alice.dataReceived(data + b"clt: LSMEM g\n")
+        self.assertEqual(
+            self.read(self.ta),
+            b"srv: ERROR 10\nsrv: LSMEM g 2\nsrv: alice\nsrv: bob\nsrv: OKAY!\n",
+        )
+        self.assertEqual(self.send(self.alice, self.ta, "clt: CREAT h"), b"srv: OKAY!\n")
+        self.assertEqual(self.read(self.tb), b"")
+
+    def test_invalidUTF8Target(self) -> None:
+        """
+        A Latin-1 byte in the group or pseudo of SPEAK or MSGPV opens the
+        body all the same.
+        """
+        self.assertBodyRefused(b"clt: SPEAK G\xe9n\xe9ral\n" + COMMANDS + b"clt: .\n")
+
+    def test_invalidUTF8TargetMsgpv(self) -> None:
+        self.assertBodyRefused(b"clt: MSGPV Zo\xeb\n" + COMMANDS + b"clt: .\n")
+
+    def test_invalidUTF8BodyLine(self) -> None:
+        """
+        A body line that is not UTF-8 spoils the body, which is refused once
+        at its end.
+        """
+        self.assertBodyRefused(b"clt: SPEAK g\nclt: caf\xe9\n" + COMMANDS + b"clt: .\n")
+
+    def test_invalidUTF8BodyLineMsgpv(self) -> None:
+        self.assertBodyRefused(b"clt: MSGPV bob\n" + COMMANDS + b"clt: caf\xe9\nclt: .\n")
+
+    def test_overlongCommandLine(self) -> None:
+        """
+        A SPEAK line over the length limit opens its body.
+        """
+        self.assertBodyRefused(b"clt: SPEAK " + LONG + b"\n" + COMMANDS + b"clt: .\n")
+
+    def test_overlongCommandLineMsgpv(self) -> None:
+        self.assertBodyRefused(b"clt: MSGPV " + LONG + b"\n" + COMMANDS + b"clt: .\n")
+
+    def test_overlongCommandLineInPieces(self) -> None:
+        """
+        So does one refused before its end came, its rest read later.
+        """
+        self.alice.dataReceived(b"clt: MSGPV " + LONG)
+        self.alice.dataReceived(LONG)
+        self.assertEqual(self.read(self.ta), b"")
+        self.assertBodyRefused(LONG + b"\n" + COMMANDS + b"clt: .\n")
+
+    def test_overlongBodyLine(self) -> None:
+        """
+        A body line over the length limit spoils the body.
+        """
+        self.assertBodyRefused(b"clt: SPEAK g\nclt: " + LONG + b"\n" + COMMANDS + b"clt: .\n")
+
+    def test_overlongBodyLineMsgpv(self) -> None:
+        self.assertBodyRefused(b"clt: MSGPV bob\n" + COMMANDS + b"clt: " + LONG + b"\nclt: .\n")
+
+    def test_beforeLogin(self) -> None:
+        """
+        Before LOGIN too, the refused SPEAK's body is read to its end.
+        """
+        stranger, ts = self.connect()
+        stranger.dataReceived(b"clt: SPEAK G\xe9n\nclt: LOGIN eve\nclt: .\nclt: LSMEM g\n")
+        self.assertEqual(self.read(ts), b"srv: ERROR 10\nsrv: ERROR 01\n")
+        self.assertIsNone(stranger.nick)
+
+    def test_otherRefusedLinesAnsweredAtOnce(self) -> None:
+        """
+        A refused line of any other command (or none) is answered at once,
+        and the next line is a command.
+        """
+        self.alice.dataReceived(b"clt: LEAVE G\xe9n\nclt: SPEAKER \xe9\nclt: " + LONG + b"\n")
+        self.assertEqual(self.read(self.ta), b"srv: ERROR 10\n" * 3)
+        self.assertEqual(self.send(self.alice, self.ta, "clt: LEAVE g"), b"srv: OKAY!\n")
+
+
+class BodyVerbTests(SynchronousTestCase):
+    def test_bodyVerb(self) -> None:
+        """
+        L{bodyVerb} reads SPEAK and MSGPV from a line's first bytes, and
+        nothing else.
+        """
+        self.assertEqual(bodyVerb(b"clt: SPEAK G\xe9n"), "SPEAK")
+        self.assertEqual(bodyVerb(b"clt: MSGPV " + LONG), "MSGPV")
+        self.assertEqual(bodyVerb(b"clt: MSGPV"), "MSGPV")
+        for start in (
+            b"",
+            b"SPEAK g",
+            b"clt: SPEAKx",
+            b"clt:SPEAK g",
+            b"clt: \xffSPEAK",
+            b"clt: LEAVE g",
+        ):
+            self.assertIsNone(bodyVerb(start), start)

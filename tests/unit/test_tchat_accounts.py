@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from twisted.internet.testing import StringTransport
 
+from chatd.core.limits import HISTORY_COUNT
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.support.helpers import connect, output
 from tests.support.persistencecase import PersistenceTestCase
@@ -110,6 +111,22 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertIn(b"accepted you in Marketing", told)
         self.assertEqual(self.send(alice, ta, "clt: ENTER Marketing"), b"srv: ERROR 35\n")
 
+    def test_histoWithoutCount(self) -> None:
+        """
+        HISTO without a count answers C{--history-count} messages; with
+        C{--history-count 0} (no replay on entering) it still answers
+        L{HISTORY_COUNT}, not nothing.
+        """
+        alice, ta = self.connectAs("alice")
+        self.send(alice, ta, "clt: ENTER Général")
+        for i in range(HISTORY_COUNT + 5):
+            self.send(alice, ta, "clt: SPEAK Général", f"clt: m{i}", "clt: .")
+        for historyCount, answered in ((5, 5), (0, HISTORY_COUNT), (30, HISTORY_COUNT + 5)):
+            self.service.historyCount = historyCount
+            got = self.send(alice, ta, "clt: HISTO Général")
+            self.assertEqual(got.count(b"srv: SPEAK"), answered, historyCount)
+            self.assertIn(f"srv: m{HISTORY_COUNT + 4}\nsrv: .\nsrv: OKAY!\n".encode(), got)
+
     def test_histo(self) -> None:
         """
         HISTO answers the last n messages as SPEAK blocks, oldest first,
@@ -128,6 +145,12 @@ class TchatAccountTests(PersistenceTestCase):
             "srv: OKAY!\n".encode(),
         )
         self.assertEqual(self.send(alice, ta, "clt: HISTO Général").count(b"srv: SPEAK"), 3)
+        self.send(alice, ta, "clt: SPEAK Général", "clt: . ", "clt: .\t", "clt: ..", "clt: .")
+        self.assertTrue(  # only a line that is exactly "." would be sent as ".."
+            self.send(alice, ta, "clt: HISTO Général 1").endswith(
+                b"srv: . \nsrv: .\t\nsrv: ..\nsrv: .\nsrv: OKAY!\n"
+            )
+        )
         self.assertEqual(self.send(alice, ta, "clt: HISTO nowhere 2"), b"srv: ERROR 31\n")
         self.assertEqual(self.send(alice, ta, "clt: HISTO bad!name 2"), b"srv: ERROR 30\n")
         self.assertEqual(self.send(alice, ta, "clt: HISTO Blabla 2"), b"srv: ERROR 34\n")

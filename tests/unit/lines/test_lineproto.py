@@ -16,6 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
 from chatd.core.service import ChatService
+from chatd.lines.handler import REFUSED_START
 from tests.support.echolines import EchoFactory, EchoProtocol
 from tests.support.helpers import connect, output
 
@@ -140,6 +141,22 @@ class LimitTests(LineLayerTestCase):
         proto.dataReceived(b"caf\xe9\nok \xc3\xa9\n")
         self.assertEqual(factory.handled, ["ok \xe9"])
         self.assertEqual(self.read(transport), [b"refused invalid UTF-8", "got ok \xe9".encode()])
+
+    def test_refusedLineStartShown(self) -> None:
+        """
+        The protocol is shown the first bytes of each line refused undecoded
+        (too long, not UTF-8; whole or in pieces), so it can tell which of
+        its commands the line began.
+        """
+        proto, transport, factory = self.open(maxLineLength=100)
+        long = b"SPEAK " + b"y" * REFUSED_START * 2
+        proto.dataReceived(b"caf\xe9\n" + long + b"\nSAY " + long)
+        proto.dataReceived(b"\nok\n")
+        self.assertEqual(factory.handled, ["ok"])
+        self.assertEqual(
+            factory.refusedStarts,
+            [b"caf\xe9", long[:REFUSED_START], (b"SAY " + long)[:REFUSED_START]],
+        )
 
 
 class OrderTests(LineLayerTestCase):

@@ -15,6 +15,7 @@ from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 
 from chatd.core.accounts import PasswordRules
+from chatd.core.limits import HISTORY_COUNT
 from chatd.core.service import ChatService
 from chatd.talk.commands import helpText
 from chatd.talk.format import (
@@ -530,6 +531,21 @@ class CommandTests(TalkAccountTestCase):
         self.assertEqual(
             self.send(self.alice, self.ta, "/history"), b"*** No messages in Blabla yet.\r\n"
         )
+
+    def test_historyWithoutCountWhenReplayIsOff(self) -> None:
+        """
+        With C{--history-count 0}, entering a room shows no history, and
+        C{/history} without a count still shows the last L{HISTORY_COUNT}.
+        """
+        self.service.historyCount = 0
+        for i in range(HISTORY_COUNT + 1):
+            self.send(self.alice, self.ta, f"line {i}")
+        bob, _ = self.talkLogin("bob")
+        tb = self.transports[bob]
+        self.assertNotIn(b"History", output(tb, self.clock))
+        shown = self.send(bob, tb, "/history")
+        self.assertIn(f"the last {HISTORY_COUNT} messages:".encode(), shown)
+        self.assertEqual(shown.count(b"<alice> line"), HISTORY_COUNT)
 
     def test_historyShowsDate(self) -> None:
         """
