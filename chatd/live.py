@@ -95,8 +95,8 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
     """
     The service's options a reload applies: operators, room size, history
     replayed, rooms users may create, the shortest new password, how many
-    accounts an address may register, how often a password may change, and
-    the connection limits.
+    accounts an address may register, how often a password may change, the
+    most lines of a message, and the connection limits.
     """
 
     def configure(options: Options) -> None:
@@ -113,7 +113,11 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
             if chat.persistence.accounts.changes is not None:
                 chat.persistence.accounts.changes.perHour = options["password-changes-per-hour"]
 
+    def limitBodies(options: Options) -> None:
+        chat.messages.body.maxLines = options["max-body-lines"]
+
     reloader.onChange(CHAT_SETTINGS, configure)
+    reloader.onChange(BODY_LIMITS, limitBodies)
     reloader.onChange(ADMISSION, lambda new: configureAdmission(admission, new))
 
 

@@ -131,7 +131,7 @@ class Options(LoggingOptions):
             "max-body-lines",
             None,
             MAX_BODY_LINES,
-            "Lines in one TCHAT message body; IRC draft/multiline's max-lines.",
+            "Lines in one message, from any front-end; IRC draft/multiline's max-lines.",
             int,
         ],
         [

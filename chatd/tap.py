@@ -173,6 +173,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
     chat.goodbye.notice = options["shutdown-notice"]
     chat.goodbye.grace = options["close-grace"]
+    chat.messages.body.maxLines = options["max-body-lines"]
     configureInbox(chat, options)
     if options["db"] and (persistence := chat.persistence) is not None:
         leftBehind = Path(options["data-dir"]) / DATABASE_NAME

@@ -21,7 +21,8 @@ MAX_SEARCH_LENGTH = 200
 #: The most lines, and characters, in one message body, by default
 #: (C{--max-body-lines}, C{--max-body-bytes}): a TCHAT C{SPEAK} or C{MSGPV}
 #: body, an IRC C{draft/multiline} batch (which counts its protocol lines and
-#: UTF-8 bytes, line feeds included, so it never exceeds either).
+#: UTF-8 bytes, line feeds included, so it never exceeds either); the lines
+#: of any message, whichever front-end sent it (L{chatd.core.speaking.BodyRule}).
 MAX_BODY_LINES = 100
 MAX_BODY_BYTES = 16 * 1024
 

@@ -36,7 +36,7 @@ from chatd.core.roles import IRelay
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 from chatd.core.signedin import keptAs
-from chatd.core.speaking import checkBody, checkSpeaker
+from chatd.core.speaking import BodyRule, checkSpeaker
 from chatd.core.text import checkText
 
 if TYPE_CHECKING:
@@ -100,6 +100,7 @@ class Messages:
         # Random per service, so cluster nodes and restarts never collide.
         self._msgidPrefix = secrets.token_hex(6)
         self._moments = Moments(clock)
+        self.body = BodyRule()
 
     def relayThrough(self, relay: IRelay) -> None:
         """
@@ -136,7 +137,7 @@ class Messages:
         nick = self.requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
-            checkBody(participant, lines)
+            self.body.check(participant, lines)
         checkSpeaker(self.moderation, self.people, participant, nick)
         if self.relay is not None:
             self.relay.checkRoom(target.name, target.members.values())
@@ -179,7 +180,7 @@ class Messages:
         nick = self.requireLogin(participant)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
-            checkBody(participant, lines)
+            self.body.check(participant, lines)
         checkSpeaker(self.moderation, self.people, participant, nick)
         millis = self.nowMillis()
         event = RoomMessage(
@@ -210,7 +211,7 @@ class Messages:
         if recipient is None or (isAbsent(recipient) and not machinery):  # not here
             persistence = self.persistence
             if not machinery and persistence is not None and persistence.isRegisteredNow(nick):
-                checkBody(participant, lines)
+                self.body.check(participant, lines)
                 event = PrivateMessage(
                     sender, nick, lines, now, notice, msgid=self._msgid(), millis=millis
                 )
@@ -220,7 +221,7 @@ class Messages:
                 return kept.addCallback(self._keptPrivate, participant, event)
             raise errors.NoSuchUser()
         if lines or not tags:
-            checkBody(participant, lines, notice)
+            self.body.check(participant, lines, notice)
         assert recipient.nick is not None
         event = PrivateMessage(
             sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis

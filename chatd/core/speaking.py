@@ -1,9 +1,10 @@
 # -*- test-case-name: tests.unit.test_tchat,tests.unit.core.test_service -*-
 """
 Whether a participant may say something, before anything is said: its
-lines (the text rule, and CTCP only from clients that speak it) and its
-speaker (a mute, of the nickname or of the account it signed in to), and
-what others hear of a muted person's reasons (L{heardReason}).
+lines (L{BodyRule}: how many, the text rule, and CTCP only from clients
+that speak it) and its speaker (a mute, of the nickname or of the account
+it signed in to), and what others hear of a muted person's reasons
+(L{heardReason}).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from chatd.core import errors
 from chatd.core.ctcp import ctcpOf, takesCtcp
+from chatd.core.limits import MAX_BODY_LINES
 from chatd.core.names import key
 from chatd.core.text import checkLines, plain
 
@@ -21,19 +23,36 @@ if TYPE_CHECKING:
     from chatd.core.people import People
 
 
-def checkBody(participant: IParticipant, lines: tuple[str, ...], notice: bool = False) -> None:
+class BodyRule:
     """
-    @raise InvalidArgument: C{lines} break the text rule, are blank, or
-        are a CTCP request (a line starting with C{\\x01}, not an action)
-        from a client that does not speak CTCP: it would be acknowledged,
-        then shown to nobody but IRC users and never stored.  A notice may
-        be a CTCP answer, which the service sends for such clients.
+    What one message's lines may be, whichever front-end sent them: every
+    message passes here, so none reaches others' screens as more lines than
+    C{maxLines} (C{--max-body-lines}), however its protocol carries them.
     """
-    checkLines(lines)
-    if not any(_shows(line) for line in lines):  # formatting alone shows nothing
-        raise errors.InvalidArgument("empty message")
-    if not notice and not takesCtcp(participant) and ctcpOf(lines) is not None:
-        raise errors.InvalidArgument("a line may not start with \\x01 (CTCP is for IRC clients)")
+
+    def __init__(self, maxLines: int = MAX_BODY_LINES) -> None:
+        self.maxLines = maxLines
+
+    def check(
+        self, participant: IParticipant, lines: tuple[str, ...], notice: bool = False
+    ) -> None:
+        """
+        @raise InvalidArgument: C{lines} are too many, break the text rule,
+            are blank, or are a CTCP request (a line starting with
+            C{\\x01}, not an action) from a client that does not speak CTCP:
+            it would be acknowledged, then shown to nobody but IRC users and
+            never stored.  A notice may be a CTCP answer, which the service
+            sends for such clients.
+        """
+        if len(lines) > self.maxLines:
+            raise errors.InvalidArgument(f"too many lines: a message has at most {self.maxLines}")
+        checkLines(lines)
+        if not any(_shows(line) for line in lines):  # formatting alone shows nothing
+            raise errors.InvalidArgument("empty message")
+        if not notice and not takesCtcp(participant) and ctcpOf(lines) is not None:
+            raise errors.InvalidArgument(
+                "a line may not start with \\x01 (CTCP is for IRC clients)"
+            )
 
 
 def _shows(line: str) -> bool:

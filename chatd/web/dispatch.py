@@ -66,14 +66,16 @@ def dispatch(participant: WebParticipant, message: str) -> Deferred[None] | None
     if not isinstance(request, dict):
         participant.sendFrame(wire.errorFrame(InvalidArgument("a request is a JSON object")))
         return None
-    requestId = request.get("id")
+    requestId, kind = request.get("id"), request.get("type")
+    named = kind if isinstance(kind, str) else None  # an error names the request it answers
     if requestId is not None and not isRequestId(requestId):
-        participant.sendFrame(wire.errorFrame(InvalidArgument("'id' must be a string or a number")))
+        badId = InvalidArgument("'id' must be a string or a number")
+        participant.sendFrame(wire.errorFrame(badId, None, named))
         return None
-    kind = request.get("type")
     handler = requests.HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is None or not isinstance(kind, str):
-        participant.sendFrame(wire.errorFrame(UnknownCommand(f"unknown type {kind!r}"), requestId))
+        unknown = UnknownCommand(f"unknown type {kind!r}")
+        participant.sendFrame(wire.errorFrame(unknown, requestId, named))
         return None
     d = maybeDeferred(handler, participant, request)
     d.addCallbacks(

@@ -72,14 +72,16 @@ class ReplayMarks:
         away longer than the replay reaches (its message is older than the
         replay, which the room has older messages than) is also sent what
         was said between: the messages after its own, read from the history
-        (at most L{MAX_HISTORY}), then the replay's newer ones.
+        (at most L{MAX_HISTORY}), then the replay's newer ones.  What it is
+        sent after its own message is a L{Replay} that the room holds older
+        messages than: its own, at least.
         """
         msgid = self._after.pop(key(room), None)
         if msgid is None:
             return succeed(events)
         for index, event in enumerate(events):
             if event.msgid == msgid:
-                return succeed(events[index + 1 :])
+                return succeed(_replay(events[index + 1 :], earlier=True))
         if not (isinstance(events, Replay) and events.earlier):
             return succeed(events)  # never stored, or deleted since: all
         since = Selector(millis=0) if msgid == FROM_THE_START else Selector(msgid=msgid)
@@ -96,7 +98,8 @@ class ReplayMarks:
                     break
                 if isinstance(each, RoomMessage):
                     found.append(each)
-            return [*found, *events]
+            # From the start, the room holds nothing older than what it sends.
+            return _replay([*found, *events], earlier=msgid != FROM_THE_START)
 
         def unread(failure: Failure) -> list[RoomMessage]:
             if not failure.check(ChatError):
@@ -104,6 +107,16 @@ class ReplayMarks:
             return events
 
         return window.addCallbacks(between, unread)
+
+
+def _replay(events: list[RoomMessage], earlier: bool) -> Replay:
+    """
+    C{events} as a L{Replay}: sent on entering a room, with whether the
+    room holds older messages (C{replayed}'s C{earlier}, WEB.md).
+    """
+    replay = Replay(events)
+    replay.earlier = earlier
+    return replay
 
 
 def noteJoin(web: WebParticipant, room: str, request: dict[str, Any]) -> None:

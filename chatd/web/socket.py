@@ -224,10 +224,10 @@ class WebParticipant:
         The replay, a page of frames at a time as the page reads them
         (L{chatd.lines.paced}); the room's live frames held meanwhile follow.
         """
-        earlier = isinstance(events, Replay) and events.earlier
         missed = succeed(events) if self.replay is None else self.replay.missed(self, room, events)
 
         def send(events: list[RoomMessage]) -> Deferred[bool]:
+            earlier = isinstance(events, Replay) and events.earlier  # of what is sent
             pages = pagesFor(self.outbox, [event for event in events if event.lines])
             return paced(
                 self.outbox if self._open else None, wire.encodeReplay(pages, room, earlier)

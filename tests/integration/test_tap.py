@@ -202,6 +202,27 @@ def test_ircListener() -> None:
         top.stopService()
 
 
+def test_bodyLines() -> None:
+    """
+    C{--max-body-lines} reaches the service's body rule, which every
+    front-end's messages go through, and the TCHAT and IRC readers that
+    stop reading a body beyond it.
+    """
+    from chatd.irc.factory import IRCFactory
+
+    memory = MemoryReactorClock()
+    top = makeService(parse("--irc", "6697", "--max-body-lines", "7"), memory)
+    top.startService()
+    try:
+        factories: dict[type, Any] = {type(f): f for _, f, _, _ in memory.tcpServers}
+        chat = factories[TchatFactory].service
+        assert isinstance(chat, ChatService)
+        assert chat.messages.body.maxLines == 7
+        assert factories[TchatFactory].maxBodyLines == factories[IRCFactory].maxBodyLines == 7
+    finally:
+        top.stopService()
+
+
 def test_turnBudget() -> None:
     """
     C{--turn-budget} gives the TCHAT, talk and IRC listeners one

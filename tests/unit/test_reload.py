@@ -131,6 +131,7 @@ class ReloadTests(ReloadCase):
         self.assertEqual((talk.maxLineLength, talk.defaultRoom), (200, "hall"))
         self.assertEqual((irc.floodRate, irc.motd), (1.5, ("new rules", "be kind")))
         self.assertEqual(irc.maxBodyLines, 3)  # IRC's draft/multiline max-lines
+        self.assertEqual(self.chat.messages.body.maxLines, 3)  # every front-end's
         self.assertEqual(irc.offeredCaps["draft/multiline"], "max-bytes=16384,max-lines=3")
         self.assertEqual(self.chat.roomLimits.maxRooms, 3)
         self.assertEqual(self.chat.roomLimits.maxPerAddress, 7)

@@ -172,6 +172,36 @@ class ChatServiceTests(ServiceTestCase):
         self.assertRaises(errors.NoSuchUser, self.service.tell, alice, "nobody", ("x",))
         self.assertRaises(errors.InvalidArgument, self.service.tell, alice, "bob", ())
 
+    def test_mostLines(self) -> None:
+        """
+        A message of more lines than the body rule's C{maxLines} (100 by
+        default, C{--max-body-lines}) is refused, to a room, to a room's
+        operators or to one person, whichever front-end sent it: nobody
+        gets it.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        self.service.createRoom(alice, "lobby")
+        self.service.enter(alice, "lobby")
+        self.service.enter(bob, "lobby")
+        bob.events.clear()
+        self.assertEqual(self.service.messages.body.maxLines, 100)
+        self.service.say(alice, "lobby", ("x",) * 100)
+        self.service.tell(alice, "bob", ("x",) * 100)
+        self.assertEqual([len(e.lines) for e in bob.events], [100, 100])  # type: ignore[attr-defined]
+        self.service.messages.body.maxLines = 2
+        self.service.say(alice, "lobby", ("one", "two"))
+        bob.events.clear()
+        for send in (
+            lambda: self.service.say(alice, "lobby", ("one", "two", "three")),
+            lambda: self.service.tell(alice, "bob", ("one", "", "three")),
+            lambda: self.service.messages.sayAmong(
+                alice, "lobby", ("a", "b", "c"), False, (), "@", lambda room: [bob]
+            ),
+        ):
+            error = self.assertRaises(errors.InvalidArgument, send)
+            self.assertEqual(error.text, "too many lines: a message has at most 2")
+        self.assertEqual(bob.events, [])
+
     def test_notLoggedIn(self) -> None:
         """
         Everything but login needs a nickname first.

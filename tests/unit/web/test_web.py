@@ -211,7 +211,16 @@ class ProtocolTests(WebTestCase):
         self.assertEqual(self.request(client, type="create", room="café")["code"], 33)
         self.assertEqual(self.request(client, type="create", room="two words")["code"], 30)
         self.assertEqual(self.request(client, type="login", nick="bad nick")["code"], 10)
-        self.assertEqual(self.request(client, type="frobnicate")["code"], 11)
+        self.assertEqual(
+            self.request(client, type="frobnicate"),
+            {
+                "type": "error",
+                "id": client.nextId - 1,
+                "code": 11,
+                "text": "unknown type 'frobnicate'",
+                "request": "frobnicate",
+            },
+        )
         self.assertEqual(self.request(client, type="join")["text"], "'room' must be a string")
         self.assertEqual(self.request(client, type="say", room="lobby", text="x")["code"], 34)
         self.assertEqual(self.request(client, type="tell", to="nobody", text="x")["code"], 21)
@@ -244,6 +253,9 @@ class ProtocolTests(WebTestCase):
             + [("error", 10), ("error", 11), ("error", 10)],
         )
         self.assertEqual(replies[3]["id"], 5)
+        # The request's type, when a string, names the request answered.
+        named = [(reply.get("id"), reply.get("request")) for reply in replies[3:7]]
+        self.assertEqual(named, [(5, None), (None, None), (None, "ping"), (None, "__init__")])
         self.assertIsNone(client.lost)
         self.assertEqual(self.request(client, type="ping")["type"], "ping")
 

@@ -1,5 +1,6 @@
 """
-Tests for the web participant's limits: request rate, keepalive, a full server.
+Tests for the web participant's limits: request rate, keepalive, a full
+server, the lines of one message.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from typing import Any
 from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 
-from tests.support.webclient import WebTestCase, handshake
+from chatd.testing import RecordingParticipant
+from tests.support.webclient import StoredWebTestCase, WebTestCase, handshake
 
 
 class LimitTests(WebTestCase):
@@ -93,3 +95,52 @@ class LimitTests(WebTestCase):
         self.assertEqual(self.service.admission.count, 0)
         self.web.connect("bob")
         self.assertEqual(self.service.admission.count, 1)
+
+
+class BodyLineTests(StoredWebTestCase):
+    """
+    C{say} and C{tell} take a message of at most C{--max-body-lines} lines
+    (100), as TCHAT and IRC do: one request fits thousands of line ends in
+    its 16 KiB, which other protocols would show as thousands of lines.
+    """
+
+    accountsAtStart = (("alice", "sesame"), ("dora", "sesame"))
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.bob = self.web.connect("bob")
+        self.request(self.bob, type="join", room="lobby")
+        self.carol = RecordingParticipant(protocolName="tchat")
+        self.service.connect(self.carol)
+        self.service.login(self.carol, "carol")
+        self.service.enter(self.carol, "lobby")
+        self.carol.events.clear()
+
+    def refused(self, **request: Any) -> None:
+        """C{request} is answered with error 10, saying how many lines a message may have."""
+        reply = self.request(self.bob, **request)
+        self.assertEqual((reply["type"], reply["code"]), ("error", 10), reply)
+        self.assertEqual(reply["text"], "too many lines: a message has at most 100")
+
+    def test_atMost(self) -> None:
+        """
+        100 lines reach the room and the person; 101, or 8,001 in one
+        frame, are refused with code 10 and reach nobody.
+        """
+        hundred = "\n".join(["line"] * 100)
+        self.assertEqual(
+            self.request(self.bob, type="say", room="lobby", text=hundred)["type"], "say"
+        )
+        self.assertEqual(
+            self.request(self.bob, type="tell", to="carol", text=hundred)["type"], "tell"
+        )
+        lengths = [len(event.lines) for event in self.carol.events]  # type: ignore[attr-defined]
+        self.assertEqual(lengths, [100, 100])
+        self.carol.events.clear()
+        flood = "a" + "\n" * 8000 + "b"
+        self.refused(type="say", room="lobby", text=flood)
+        self.refused(type="say", room="lobby", text=hundred + "\nmore")
+        self.refused(type="tell", to="carol", text=flood)
+        self.refused(type="tell", to="dora", text=flood)  # away: not kept either
+        self.assertEqual(self.carol.events, [])
+        self.assertEqual(self.successResultOf(self.store.waitingCount("dora")), 0)

@@ -156,6 +156,34 @@ class ReplayTests(StoredWebTestCase):
         self.request(alice, type="leave", room="lobby")
         self.assertEqual(len(self.entering(alice)), 3)  # a mark is used once
 
+    def test_earlierAfterTheMark(self) -> None:
+        """
+        C{replayed} says C{earlier} of what is replayed: a replay that
+        starts after the page's message (C{after}) leaves older messages in
+        the room, that one at least, also in a room holding fewer messages
+        than the history offered; the whole of such a room's replay leaves
+        none.
+        """
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby")
+        ids = self.speak(bob, *(f"m{n}" for n in range(6)))
+        self.assertLess(len(ids), self.service.historyCount)
+        alice = self.web.connect("alice")
+        for after, texts, earlier in (
+            (ids[2], ["m3", "m4", "m5"], True),
+            (ids[5], [], True),
+            (None, [f"m{n}" for n in range(6)], False),
+            ("unknown", [f"m{n}" for n in range(6)], False),
+        ):
+            fields = {} if after is None else {"after": after}
+            self.request(alice, type="join", room="lobby", **fields)
+            self.reactor.advance(0)
+            self.web.flush()
+            frames = [f for f in alice.take() if f["type"] in ("message", "replayed")]
+            self.assertEqual([f.get("text") for f in frames], [*texts, None])
+            self.assertIs(frames[-1]["earlier"], earlier, after)
+            self.request(alice, type="leave", room="lobby")
+
     def test_loginAfter(self) -> None:
         """
         C{login} takes C{after}, room names to message ids, for the rooms
@@ -180,8 +208,11 @@ class ReplayTests(StoredWebTestCase):
         self.assertIn("den", reply["rooms"])
         self.reactor.advance(0)
         self.web.flush()
-        replayed = [f for f in alice.take() if f["type"] == "message"]
+        frames = alice.take()
+        replayed = [f for f in frames if f["type"] == "message"]
         self.assertEqual([(m["text"], m["msgid"]) for m in replayed], [("two", ids[1])])
+        [end] = [f for f in frames if f["type"] == "replayed" and f["room"] == "den"]
+        self.assertIs(end["earlier"], True)  # "one", the page's own, is older
 
     def test_loginAfterLongAbsence(self) -> None:
         """
@@ -215,14 +246,17 @@ class ReplayTests(StoredWebTestCase):
             slow.pop(0).callback(None)
             self.reactor.advance(0)
         self.web.flush()
-        shown = [f["text"] for f in alice.take() if f["type"] == "message"]
+        frames = alice.take()
+        shown = [f["text"] for f in frames if f["type"] == "message"]
         self.assertEqual(shown, [*missed, "live"])
+        [end] = [f for f in frames if f["type"] == "replayed" and f["room"] == "den"]
+        self.assertIs(end["earlier"], True)  # "seen", the page's own, is older
 
     def test_loginAfterLongAbsenceFromAnEmptyRoom(self) -> None:
         """
         A page that entered a room with no message yet marks it C{"-"}:
         away for more messages than the replay holds, it is sent all of
-        them, in order.
+        them, in order, and nothing is older.
         """
         alice = self.web.connect("alice")
         self.request(alice, type="register", password="sesame")
@@ -238,8 +272,11 @@ class ReplayTests(StoredWebTestCase):
         self.request(alice, type="login", nick="alice", password="sesame", after={"den": "-"})
         self.reactor.advance(0)
         self.web.flush()
-        shown = [f["text"] for f in alice.take() if f["type"] == "message"]
+        frames = alice.take()
+        shown = [f["text"] for f in frames if f["type"] == "message"]
         self.assertEqual(shown, missed)
+        [end] = [f for f in frames if f["type"] == "replayed" and f["room"] == "den"]
+        self.assertIs(end["earlier"], False)  # all of the room's messages
 
     def test_keptTell(self) -> None:
         """
