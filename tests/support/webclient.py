@@ -199,6 +199,9 @@ class StoredWebTestCase(WebTestCase):
     """
 
     accountsAtStart: tuple[tuple[str, str], ...] = (("alice", "sesame"),)
+    #: The configured rooms, and those everyone is put in on logging in.
+    roomsAtStart: tuple[str, ...] = ("lobby",)
+    autojoin: tuple[str, ...] = ()
 
     def makeService(self) -> ChatService:
         self.store = MemoryChatStore()
@@ -206,10 +209,16 @@ class StoredWebTestCase(WebTestCase):
         checker = PasswordChecker(
             PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
         )
-        accounts = Accounts(self.store, self.reactor, checker)
-        service = ChatService(self.reactor, rooms=["lobby"], store=self.store, accounts=accounts)
+        self.accounts = Accounts(self.store, self.reactor, checker)
+        service = ChatService(
+            self.reactor,
+            rooms=list(self.roomsAtStart),
+            store=self.store,
+            accounts=self.accounts,
+            autojoin=list(self.autojoin),
+        )
         for nick, password in self.accountsAtStart:
-            self.successResultOf(accounts.register(nick, password))
+            self.successResultOf(self.accounts.register(nick, password))
         service.startService()
         return service
 

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred
 
-from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import RoomMessage
-from chatd.core.service import ChatService
-from chatd.storage.memory import MemoryChatStore
 from chatd.web.replay import ReplayMarks
-from tests.support.webclient import JSONClient, WebTestCase
+from tests.support.webclient import JSONClient, StoredWebTestCase
 
 
 def later(result: Any, waiting: list[Deferred[Any]]) -> Deferred[Any]:
@@ -29,23 +25,13 @@ def later(result: Any, waiting: list[Deferred[Any]]) -> Deferred[Any]:
     return held.addCallback(lambda _: result)
 
 
-class StoredWebTestCase(WebTestCase):
+class SpeakingTestCase(StoredWebTestCase):
     """
-    The web front-end over a service that keeps messages (in memory).
+    The web front-end over a service that keeps messages (in memory), and
+    pages that speak and enter.
     """
 
-    def makeService(self) -> ChatService:
-        self.store = MemoryChatStore()
-        self.store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        self.accounts = Accounts(self.store, self.reactor, checker)
-        service = ChatService(
-            self.reactor, rooms=["lobby"], store=self.store, accounts=self.accounts
-        )
-        service.startService()
-        return service
+    accountsAtStart = ()
 
     def speak(self, client: JSONClient, *texts: str, room: str = "lobby") -> list[str]:
         """
@@ -63,7 +49,7 @@ class StoredWebTestCase(WebTestCase):
         return [frame for frame in client.take() if frame["type"] == "message"]
 
 
-class MsgidTests(StoredWebTestCase):
+class MsgidTests(SpeakingTestCase):
     def test_liveAfterTheReplay(self) -> None:
         """
         What is said in a room while the page enters it comes after the
@@ -131,7 +117,7 @@ class MsgidTests(StoredWebTestCase):
         self.assertNotIn(told["msgid"], (first, second))
 
 
-class ReplayTests(StoredWebTestCase):
+class ReplayTests(SpeakingTestCase):
     def test_joinAfter(self) -> None:
         """
         The history replayed on entering a room is marked C{"history":
@@ -336,7 +322,7 @@ class ReplayTests(StoredWebTestCase):
             self.assertEqual((reply["type"], reply["code"]), ("error", 10))
 
 
-class BeforeTests(StoredWebTestCase):
+class BeforeTests(SpeakingTestCase):
     def test_scrollBack(self) -> None:
         """
         C{history} with C{before} gives the C{limit} messages before that

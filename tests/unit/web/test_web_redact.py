@@ -9,30 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
-
-from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.service import ChatService
-from chatd.storage.memory import MemoryChatStore
-from tests.support.webclient import JSONClient, WebTestCase
+from tests.support.webclient import JSONClient, StoredWebTestCase
 
 
-class RedactRequestTests(WebTestCase):
-    def makeService(self) -> ChatService:
-        store = MemoryChatStore()
-        store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        service = ChatService(
-            self.reactor,
-            rooms=["lobby"],
-            store=store,
-            accounts=Accounts(store, self.reactor, checker),
-        )
-        service.startService()
-        return service
+class RedactRequestTests(StoredWebTestCase):
+    accountsAtStart = ()
 
     def setUp(self) -> None:
         super().setUp()

@@ -9,39 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
 from twisted.internet.testing import StringTransport
 
-from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
-from chatd.storage.memory import MemoryChatStore
 from tests.support.helpers import connect, output
-from tests.support.webclient import JSONClient, WebTestCase
+from tests.support.webclient import JSONClient, StoredWebTestCase
 
 
-class RoomsInStepTests(WebTestCase):
+class RoomsInStepTests(StoredWebTestCase):
     """
     The web front-end and IRC on a service that keeps accounts (with the
     rooms of a fresh data directory: C{Général} automatic, C{Marketing}
     needing approval), and the account C{alice} (password C{sesame}).
     """
 
-    def makeService(self) -> ChatService:
-        store = MemoryChatStore()
-        store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        accounts = Accounts(store, self.reactor, checker)
-        service = ChatService(
-            self.reactor, rooms=["lobby"], store=store, accounts=accounts, autojoin=["lobby"]
-        )
-        self.successResultOf(accounts.register("alice", "sesame"))
-        service.startService()
-        return service
+    autojoin = ("lobby",)
 
     def signIn(self, nick: str = "alice", password: str | None = "sesame") -> JSONClient:
         """

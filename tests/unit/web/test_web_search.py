@@ -6,30 +6,12 @@ holding the words, newest first, each naming its conversation.
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
-
-from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.service import ChatService
-from chatd.storage.memory import MemoryChatStore
-from tests.support.webclient import WebTestCase
+from tests.support.webclient import StoredWebTestCase, WebTestCase
 
 
-class SearchRequestTests(WebTestCase):
-    def makeService(self) -> ChatService:
-        store = MemoryChatStore()
-        store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        service = ChatService(
-            self.reactor,
-            rooms=["lobby", "Jeux"],
-            store=store,
-            accounts=Accounts(store, self.reactor, checker),
-        )
-        service.startService()
-        return service
+class SearchRequestTests(StoredWebTestCase):
+    accountsAtStart = ()
+    roomsAtStart = ("lobby", "Jeux")
 
     def test_search(self) -> None:
         """
