@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from chatd.admin.credentials import matchOwner
 from chatd.admin.wiring import MODERATION_DB
+from chatd.storage.datalock import lockHolder
 from chatd.storage.opening import IMPORTED, databaseInUse
 from chatd.storage.sqlite import DATABASE_NAME
 
@@ -67,7 +68,7 @@ def _sideFile(name: str) -> bool:
 def _dataFiles(dataDir: Path) -> Iterator[Path]:
     """
     Every regular file under C{dataDir} but the databases' companions,
-    relative to it.
+    relative to it: no symbolic link (the running daemon's lock is one).
     """
     for root, dirs, files in os.walk(dataDir):
         dirs.sort()
@@ -169,7 +170,8 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[li
     @param force: restore into a data directory that has files (they are
         replaced; others stay).
     @raise BackupError: the backup is damaged, C{dataDir} has files and
-        C{force} is false, or a daemon has its databases open.
+        C{force} is false, or a daemon has its databases open or holds its
+        lock (L{chatd.storage.datalock}).
     """
     files = readManifest(backup)
     if not dataDir.exists() and not dataDir.parent.is_dir():
@@ -177,6 +179,8 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[li
     for name in DATABASES:
         if databaseInUse(dataDir / name):
             raise BackupError(f"a running daemon has {dataDir / name} open: stop it first")
+    if (pid := lockHolder(dataDir)) is not None:  # on PostgreSQL, it has no database here open
+        raise BackupError(f"a running daemon (process {pid}) uses {dataDir}: stop it first")
     if dataDir.exists() and any(dataDir.iterdir()) and not force:
         raise BackupError(f"{dataDir} is not empty: restore into a new directory, or use --force")
     dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -28,8 +28,10 @@ from twisted.trial.unittest import SkipTest, SynchronousTestCase
 from chatd.admin import cli
 from chatd.admin.backup import MANIFEST
 from chatd.admin.credentials import AddressedCredentials, AdminChecker, verify
+from chatd.storage.datalock import LOCK
 from chatd.storage.opening import databaseInUse
 from tests.support.daemon import ROOT
+from tests.support.processes import goneProcess, runningProcess
 
 
 class TestCase(SynchronousTestCase):
@@ -522,6 +524,29 @@ class BackupTests(TestCase):
         self.assertEqual(copied[0], 1)  # a copy would miss what it writes next
         self.assertEqual(copied[2], err)
         self.assertFalse(databaseInUse(database))
+        self.assertEqual(run("restore", "--force", str(self.backup), str(self.data))[0], 0)
+
+    def test_daemonLock(self) -> None:
+        """
+        The lock of the daemon that runs on a data directory is not backed
+        up, and a restore into it is refused while that daemon runs (on
+        PostgreSQL it has no database there open); a lock left by a daemon
+        that is gone does not stand in the way.
+        """
+        running = runningProcess()
+        os.symlink(str(running), self.data / LOCK)
+        status, out, _ = run("backup", str(self.data), str(self.backup))
+        self.assertEqual((status, out), (0, f"backed up 5 files of {self.data} to {self.backup}\n"))
+        self.assertNotIn(LOCK, json.loads((self.backup / MANIFEST).read_text())["files"])
+        self.assertFalse((self.backup / LOCK).is_symlink())
+        status, _, err = run("restore", "--force", str(self.backup), str(self.data))
+        self.assertEqual(status, 1)
+        self.assertEqual(
+            err,
+            f"chatd-admin: a running daemon (process {running}) uses {self.data}: stop it first\n",
+        )
+        (self.data / LOCK).unlink()
+        os.symlink(str(goneProcess()), self.data / LOCK)
         self.assertEqual(run("restore", "--force", str(self.backup), str(self.data))[0], 0)
 
     def test_copyNoDatabase(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import tempfile
@@ -29,6 +30,7 @@ from twisted.web.websocket import WebSocketClientEndpoint
 from chatd.modstore import AuditEntry, SQLiteModerationStore
 from chatd.options import Options
 from chatd.storage import openStore
+from chatd.storage.datalock import LOCK
 from chatd.storage.opening import (
     IMPORTED,
     StoreOpenError,
@@ -341,6 +343,55 @@ def test_daemonRefusesMovedDataDir(tmp_path: Path) -> None:
     checkNotMoved(tmp_path)  # nothing moved there
     (data / IMPORTED).rename(data / "moderation.sqlite")
     checkNotMoved(data)
+
+
+def tchatReplies(daemon: Daemon, *lines: str) -> list[str]:
+    """
+    The final reply (C{OKAY!} or C{ERROR ...}) to each of C{lines}, sent in
+    order on one TCHAT connection to C{daemon}.
+    """
+    finals = []
+    with socket.create_connection(("127.0.0.1", daemon.ports["TchatFactory"]), 10) as client:
+        replies = client.makefile("rwb")
+        for line in lines:
+            replies.write(line.encode() + b"\n")
+            replies.flush()
+            while not (reply := replies.readline().decode().strip()).startswith(
+                ("srv: OKAY!", "srv: ERROR")
+            ):
+                assert reply, "the connection closed"
+            finals.append(reply)
+    return finals
+
+
+def test_oneDaemonPerDataDirectory(tmp_path: Path) -> None:
+    """
+    A second real daemon on a data directory a running one uses does not
+    start (one line, status 1), so it cannot overwrite an account the first
+    registered; once the first is killed with C{kill -9}, its lock left
+    behind blocks nothing, and a clean stop gives the lock back.
+    """
+    data = tmp_path / "data"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = startDaemon(tmp_path / "a", "--data-dir", str(data))
+    try:
+        assert tchatReplies(first, "clt: LOGIN nina", "clt: REGIS pwnina-A") == ["srv: OKAY!"] * 2
+        second = runDaemon(tmp_path / "b", "--data-dir", str(data))
+        assert second.returncode == 1
+        [line] = second.stderr.strip().splitlines()
+        assert line.startswith(f"chatd: the data directory {data} is in use by another chatd")
+        assert f"(process {first.process.pid})" in line
+    finally:
+        first.stop(signal.SIGKILL)
+    assert (data / LOCK).is_symlink()
+    after = startDaemon(tmp_path / "b", "--data-dir", str(data))
+    try:
+        assert tchatReplies(after, "clt: LOGIN nina pwnina-A") == ["srv: OKAY!"]
+        assert f"the daemon before this one on {data} did not stop cleanly" in after.logText()
+    finally:
+        after.stop()
+    assert not (data / LOCK).is_symlink()
 
 
 async def webClient(daemon: Daemon) -> Client:
