@@ -36,6 +36,9 @@ DATABASES = (DATABASE_NAME, MODERATION_DB)
 #: A live database's companions: never copied (the backup API folds them in),
 #: and removed beside a restored database (a stale one would corrupt it).
 SIDE_FILES = ("-wal", "-shm", "-journal")
+#: The SQLite files a data directory may hold: their companions are never
+#: backed up nor restored (an older backup may list those of L{IMPORTED}).
+SQLITE_FILES = (*DATABASES, IMPORTED)
 
 
 class BackupError(Exception):
@@ -57,17 +60,17 @@ def _plainName(name: str) -> bool:
         and ".." not in path.parts
         and str(path) == name
         and name != MANIFEST
-        and not _sideFile(path.name)  # a stale -wal would corrupt the restored database
+        and not _sideFile(path.name, DATABASES)  # a stale -wal would corrupt the restored database
     )
 
 
-def _sideFile(name: str) -> bool:
-    return any(name.endswith(base + suffix) for base in DATABASES for suffix in SIDE_FILES)
+def _sideFile(name: str, bases: tuple[str, ...] = SQLITE_FILES) -> bool:
+    return any(name.endswith(base + suffix) for base in bases for suffix in SIDE_FILES)
 
 
 def _dataFiles(dataDir: Path) -> Iterator[Path]:
     """
-    Every regular file under C{dataDir} but the databases' companions,
+    Every regular file under C{dataDir} but the SQLite files' companions,
     relative to it: no symbolic link (the running daemon's lock is one).
     """
     for root, dirs, files in os.walk(dataDir):
@@ -161,7 +164,8 @@ def readManifest(backup: Path) -> dict[str, dict[str, object]]:
 def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[list[str], list[str]]:
     """
     Restore the backup C{backup} into C{dataDir}; returns the names of the
-    files restored, and of those left out: into a data directory whose data
+    files restored (never an SQLite file's companion, which an older backup
+    may list), and of those left out: into a data directory whose data
     moved to C{--db} (L{IMPORTED}), its SQLite databases, which are from
     before the move (the next start would import their sanctions again).
     Run as root, the files get C{dataDir}'s owner (the daemon's user, if
@@ -187,19 +191,18 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[li
     dataDir.chmod(0o700)  # one that existed too: it holds password hashes
     moved = (dataDir / IMPORTED).exists()
     leftOut = sorted(name for name in files if moved and name in DATABASES)
-    for name in files:
-        if name in leftOut:
-            continue
+    restored = [name for name in files if name not in leftOut and not _sideFile(name)]
+    for name in restored:
         target = dataDir / name
         for folder in reversed(Path(name).parents[:-1]):
             if not (dataDir / folder).is_dir():
                 (dataDir / folder).mkdir(mode=0o700)
                 matchOwner(dataDir / folder, dataDir)
-        if name in DATABASES:
+        if name in SQLITE_FILES:
             for suffix in SIDE_FILES:
                 target.with_name(target.name + suffix).unlink(missing_ok=True)
         temporary = target.with_name(target.name + ".restoring")
         shutil.copy2(backup / name, temporary)
         matchOwner(temporary, dataDir)
         os.replace(temporary, target)
-    return sorted(set(files) - set(leftOut)), leftOut
+    return sorted(restored), leftOut
