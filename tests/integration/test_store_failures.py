@@ -27,6 +27,8 @@ from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.websocket import WebSocketClientEndpoint
 
+from chatd.admin.credentials import setPassword
+from chatd.admin.outcome import NOT_STORED
 from chatd.modstore import AuditEntry, SQLiteModerationStore
 from chatd.options import Options
 from chatd.storage import openStore
@@ -43,6 +45,7 @@ from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.storage.tools import copyToPostgres
 from chatd.tap import databaseFiles
+from tests.support.blockingclients import PASSWORD, TelnetConsole
 from tests.support.daemon import Daemon, runDaemon, startDaemon
 from tests.support.e2eclients import command, connect, spoken
 from tests.support.lineclient import LineClient, connectLines
@@ -506,11 +509,13 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
     """
     While PostgreSQL is down, /healthz answers 503 with the reason and
     C{chatd_store_up} is 0; a login that needs the database gets error 03
-    (TCHAT), code 3 (web) or 263 (IRC), not an internal error.  Once the
-    server is back, all of it recovers by itself and the messages said
-    meanwhile are stored.
+    (TCHAT), code 3 (web) or 263 (IRC), not an internal error; the
+    console's commands say they are not stored, and log nothing more than
+    the outage's first error.  Once the server is back, all of it recovers
+    by itself and the messages said meanwhile are stored.
     """
     url = createDatabase(ownPostgres.url)
+    setPassword(tmp_path / "chatd-data" / "admin-passwords", "root", PASSWORD)
     factories = ("TchatFactory", "GuardedSite", "IRCFactory")
     daemon = startDaemon(
         tmp_path,
@@ -535,10 +540,22 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
         ownPostgres.stop()
         status, body = getJSON(f"http://127.0.0.1:{web}/healthz")
         assert status == 503
-        assert body["status"] == "unavailable" and body["store"].startswith("cannot query: ")
+        assert body["status"] == "unavailable" and body["store"].startswith("cannot query")
         assert storeUp(web) == 0
         said = await command(carol, "clt: SPEAK Blabla", "clt: said during the outage", "clt: .")
         assert said[-1] == "srv: OKAY!"
+        console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", PASSWORD)
+        for line in ("ban eve troll", "topic Blabla kept until a restart"):
+            assert NOT_STORED in console.run(line)
+        console.close()
+        for _ in range(40):  # the writer and the queries meet the same error, in the end
+            reason = getJSON(f"http://127.0.0.1:{web}/healthz")[1]["store"]
+            if " or " in reason and "Connection refused" in reason:
+                break
+            await deferLater(reactor, 0.25, lambda: None)
+        both = ("cannot query or write messages: ", "cannot write messages or query: ")
+        assert reason.startswith(both), reason
+        assert reason.endswith("failed: Connection refused"), reason  # whole, once
         alice, reply = await tchatLogin(daemon, "clt: LOGIN alice secret-pw")
         assert reply == "srv: ERROR 03"
         assert (await command(carol, "clt: HISTO Blabla 5"))[-1] == "srv: ERROR 03"
