@@ -34,6 +34,7 @@ from zope.interface import implementer
 from chatd.alpn import negotiate
 from chatd.proxied import PREFIX as PROXIED
 from chatd.proxied import ProxiedEndpoint
+from chatd.tlsfiles import certificate, chain, context, privateKey
 
 if TYPE_CHECKING:
     from chatd.reload import Reloader
@@ -49,7 +50,6 @@ _UNESCAPED_COLON = re.compile(r"(?<!\\):")
 #: The C{ssl:} endpoint arguments a reloadable listener understands;
 #: another (C{sslmethod}, C{dhParameters}) makes it a plain Twisted one.
 _TLS_KEYS = frozenset({"port", "interface", "backlog", "privateKey", "certKey", "extraCertChain"})
-_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
 
 
 @implementer(IOpenSSLServerConnectionCreator)
@@ -67,24 +67,22 @@ class ReloadingCertificate:
 
     def read(self) -> ssl.CertificateOptions:
         """
-        New TLS options from the files; raises if they do not make one.
+        New TLS options from the files; raises
+        L{chatd.tlsfiles.CertificateError}, naming the file and what is wrong
+        with it, if they do not make one.
         """
-        with open(self.certKey, "rb") as cert, open(self.privateKey, "rb") as key:
-            pair = ssl.PrivateCertificate.loadPEM(cert.read() + b"\n" + key.read())
-        chain = None
+        served = certificate(self.certKey)
+        key = privateKey(self.privateKey)
+        extra = None
         if self.extraCertChain is not None:
-            with open(self.extraCertChain, "rb") as stream:
-                found = _CERTIFICATE.findall(stream.read())
-            if not found:
-                raise ValueError(f"{self.extraCertChain} holds no PEM certificate")
-            chain = [ssl.Certificate.loadPEM(pem).original for pem in found]
+            extra = [each.original for each in chain(self.extraCertChain)]
         options = ssl.CertificateOptions(
-            privateKey=pair.privateKey.original,
-            certificate=pair.original,
-            extraCertChain=chain,
+            privateKey=key.original,
+            certificate=served.original,
+            extraCertChain=extra,
         )
         # A key that does not match its certificate fails here.
-        negotiate(options.getContext())
+        negotiate(context(options, self.privateKey, self.certKey))
         return options
 
     def load(self) -> None:

@@ -40,6 +40,7 @@ from chatd.logs import LogRoot
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage import openStore
+from chatd.storage.datalock import DataDirectoryLock, checkUnlocked
 from chatd.storage.opening import (
     StoreOpenError,
     checkDatabaseFiles,
@@ -111,6 +112,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     tuneCollector()
     try:
         checkDataDirectory(Path(options["data-dir"]))
+        checkUnlocked(Path(options["data-dir"]))  # held again, for good, once running
         checkDatabaseFiles(databaseFiles(options))
         if not options["db"]:
             checkNotMoved(Path(options["data-dir"]))
@@ -122,6 +124,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     except (OSError, UnicodeDecodeError) as error:
         raise SystemExit(f"chatd: --motd: cannot read {options['motd']}: {error}") from error
     top = LogRoot(options.logSetup.observer)
+    # One daemon per data directory, from before anything reads it.
+    DataDirectoryLock(Path(options["data-dir"]), reactor).setServiceParent(top)
     # First in, last out: the store outlives the service and flushes last.
     try:
         store = openStore(

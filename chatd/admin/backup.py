@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from chatd.admin.credentials import matchOwner
 from chatd.admin.wiring import MODERATION_DB
+from chatd.storage.datalock import lockHolder
 from chatd.storage.opening import IMPORTED, databaseInUse
 from chatd.storage.sqlite import DATABASE_NAME
 
@@ -35,6 +36,9 @@ DATABASES = (DATABASE_NAME, MODERATION_DB)
 #: A live database's companions: never copied (the backup API folds them in),
 #: and removed beside a restored database (a stale one would corrupt it).
 SIDE_FILES = ("-wal", "-shm", "-journal")
+#: The SQLite files a data directory may hold: their companions are never
+#: backed up nor restored (an older backup may list those of L{IMPORTED}).
+SQLITE_FILES = (*DATABASES, IMPORTED)
 
 
 class BackupError(Exception):
@@ -56,18 +60,18 @@ def _plainName(name: str) -> bool:
         and ".." not in path.parts
         and str(path) == name
         and name != MANIFEST
-        and not _sideFile(path.name)  # a stale -wal would corrupt the restored database
+        and not _sideFile(path.name, DATABASES)  # a stale -wal would corrupt the restored database
     )
 
 
-def _sideFile(name: str) -> bool:
-    return any(name.endswith(base + suffix) for base in DATABASES for suffix in SIDE_FILES)
+def _sideFile(name: str, bases: tuple[str, ...] = SQLITE_FILES) -> bool:
+    return any(name.endswith(base + suffix) for base in bases for suffix in SIDE_FILES)
 
 
 def _dataFiles(dataDir: Path) -> Iterator[Path]:
     """
-    Every regular file under C{dataDir} but the databases' companions,
-    relative to it.
+    Every regular file under C{dataDir} but the SQLite files' companions,
+    relative to it: no symbolic link (the running daemon's lock is one).
     """
     for root, dirs, files in os.walk(dataDir):
         dirs.sort()
@@ -160,7 +164,8 @@ def readManifest(backup: Path) -> dict[str, dict[str, object]]:
 def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[list[str], list[str]]:
     """
     Restore the backup C{backup} into C{dataDir}; returns the names of the
-    files restored, and of those left out: into a data directory whose data
+    files restored (never an SQLite file's companion, which an older backup
+    may list), and of those left out: into a data directory whose data
     moved to C{--db} (L{IMPORTED}), its SQLite databases, which are from
     before the move (the next start would import their sanctions again).
     Run as root, the files get C{dataDir}'s owner (the daemon's user, if
@@ -169,7 +174,8 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[li
     @param force: restore into a data directory that has files (they are
         replaced; others stay).
     @raise BackupError: the backup is damaged, C{dataDir} has files and
-        C{force} is false, or a daemon has its databases open.
+        C{force} is false, or a daemon has its databases open or holds its
+        lock (L{chatd.storage.datalock}).
     """
     files = readManifest(backup)
     if not dataDir.exists() and not dataDir.parent.is_dir():
@@ -177,25 +183,26 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[li
     for name in DATABASES:
         if databaseInUse(dataDir / name):
             raise BackupError(f"a running daemon has {dataDir / name} open: stop it first")
+    if (pid := lockHolder(dataDir)) is not None:  # on PostgreSQL, it has no database here open
+        raise BackupError(f"a running daemon (process {pid}) uses {dataDir}: stop it first")
     if dataDir.exists() and any(dataDir.iterdir()) and not force:
         raise BackupError(f"{dataDir} is not empty: restore into a new directory, or use --force")
     dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
     dataDir.chmod(0o700)  # one that existed too: it holds password hashes
     moved = (dataDir / IMPORTED).exists()
     leftOut = sorted(name for name in files if moved and name in DATABASES)
-    for name in files:
-        if name in leftOut:
-            continue
+    restored = [name for name in files if name not in leftOut and not _sideFile(name)]
+    for name in restored:
         target = dataDir / name
         for folder in reversed(Path(name).parents[:-1]):
             if not (dataDir / folder).is_dir():
                 (dataDir / folder).mkdir(mode=0o700)
                 matchOwner(dataDir / folder, dataDir)
-        if name in DATABASES:
+        if name in SQLITE_FILES:
             for suffix in SIDE_FILES:
                 target.with_name(target.name + suffix).unlink(missing_ok=True)
         temporary = target.with_name(target.name + ".restoring")
         shutil.copy2(backup / name, temporary)
         matchOwner(temporary, dataDir)
         os.replace(temporary, target)
-    return sorted(set(files) - set(leftOut)), leftOut
+    return sorted(restored), leftOut

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.integration.test_admin_live -*-
+# -*- test-case-name: tests.integration.test_admin_live,tests.unit.admin.test_manhole -*-
 """
 C{--manhole}: a Python shell inside the running daemon, over SSH only,
 for operators who need to look at what the console does not show.
@@ -31,7 +31,8 @@ BANNER = """chatd manhole: Python inside the running daemon. Careful: this is li
   store       the chat store: accounts, rooms, messages (None without one)
   moderationStore  sanctions and the audit trail
   listeners   the daemon's service tree (listeners by name: listeners.namedServices)
-  console     an AdminConsole: console.execute("users").addCallback(print)
+  console     an AdminConsole: console.execute("stats").addCallback(print)
+  print       writes here, also when a reply comes later (as above)
 """
 
 
@@ -39,19 +40,70 @@ class BannerManhole(manhole.ColoredManhole):
     """
     C{ColoredManhole} that first says what its namespace holds, and that
     registers itself as C{console}'s session (so a revoke closes it).
+
+    Its namespace (each session's own copy) has a C{print} that writes to
+    this session: Conch sends C{sys.stdout} to the session only while a
+    line runs, so a callback that prints later (a console command's reply)
+    would write into the daemon's log.
     """
 
     def __init__(self, namespace: dict[str, Any], console: AdminConsole) -> None:
-        super().__init__(namespace)
+        super().__init__({**namespace, "print": self.show})
         self.console = console
+        self.running = False  # a typed line runs now
+        self.ended = False
 
     def connectionMade(self) -> None:
         super().connectionMade()
         self.console.attach(self.terminal.loseConnection)
 
     def connectionLost(self, reason: object = None) -> None:
+        self.ended = True
         self.console.detach()
         super().connectionLost(reason)
+
+    def lineReceived(self, line: bytes) -> None:
+        self.running = True
+        try:
+            super().lineReceived(line)
+        finally:
+            self.running = False
+
+    def show(
+        self,
+        *values: object,
+        sep: str | None = " ",
+        end: str | None = "\n",
+        file: Any = None,
+        flush: bool = False,
+    ) -> None:
+        """
+        C{print}, into this session; between two lines (a callback), above
+        the prompt, which is drawn again with what was being typed.
+        """
+        if file is not None or self.ended:  # (a session gone: the log has it)
+            print(*values, sep=sep, end=end, file=file, flush=flush)
+            return
+        text = (" " if sep is None else sep).join(map(str, values)) + ("\n" if end is None else end)
+        self.addOutput(text, isAsync=not self.running)
+
+    def addOutput(self, data: Any, isAsync: bool | None = None) -> None:
+        """
+        Conch's, but what was being typed is typed again whole: Conch hands
+        it back as a list, which breaks C{ColoredManhole} (C{TypeError}).
+        """
+        if not isAsync:
+            super().addOutput(data)
+            return
+        typed = b"".join(self.lineBuffer)
+        self.terminal.eraseLine()
+        self.terminal.cursorBackward(len(self.lineBuffer) + len(self.ps[self.pn]))
+        self.terminal.write(data)
+        if self._needsNewline():
+            self.terminal.nextLine()
+        self.terminal.write(self.ps[self.pn])
+        self.lineBuffer, self.lineBufferIndex = [], 0
+        self._deliverBuffer(typed)
 
     def initializeScreen(self) -> None:
         self.terminal.reset()

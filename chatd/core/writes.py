@@ -13,11 +13,17 @@ from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.core.errors import StoreUnavailable
+
 
 class PendingWrites:
     """
-    The writes under way; a failed one is logged (with C{what}), never
-    raised to whoever waits.
+    The writes under way; a failed one is counted and never raised to
+    whoever waits.  One that failed for a bug or a refused value is logged
+    (with C{what}); one the database was unavailable for is not: the store
+    logs its outages, the first with its traceback and then at most one
+    line every C{--store-log-every}, and a failed write a command awaited
+    is said in its reply.
     """
 
     log = Logger()
@@ -38,7 +44,8 @@ class PendingWrites:
             self._underWay.discard(ended)
             if isinstance(result, Failure):
                 self.failures += 1
-                self.log.failure(self.what, result)
+                if not result.check(StoreUnavailable):
+                    self.log.failure(self.what, result)
             ended.callback(not isinstance(result, Failure))
 
         write.addBoth(end)

@@ -23,7 +23,7 @@ from chatd.core import errors
 #: shutting down.  The same request may succeed later.
 OUTAGE_ERRORS = frozenset({"OperationalError", "InterfaceError", "ConnectionLost"})
 
-#: The longest reason L{StoreHealth.problem} gives (one line for /healthz).
+#: The longest error text L{oneLine} gives (one line for /healthz and the log).
 MAX_REASON = 200
 
 
@@ -67,8 +67,18 @@ def oneLine(error: BaseException | None) -> str:
     if error is None:
         return "unknown error"
     text = str(error).strip().splitlines()
-    line = f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
-    return line[:MAX_REASON]
+    line = f"{type(error).__name__}: {text[0].strip()}" if text else type(error).__name__
+    return shortened(line, MAX_REASON)
+
+
+def shortened(text: str, limit: int) -> str:
+    """
+    C{text}, or, when longer than C{limit}, its words that fit with C{...}
+    after them: never a word cut in two.
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit - 3].rsplit(" ", 1)[0].rstrip(" ,;:") + "..."
 
 
 class StoreHealth:
@@ -99,7 +109,11 @@ class StoreHealth:
         """
         if not self._problems:
             return None
-        return "; ".join(self._problems.values())[:MAX_REASON]
+        failing: dict[str, list[str]] = {}  # one error stops queries and writes alike
+        for what, error in self._problems.items():
+            failing.setdefault(error, []).append(what)
+        parts = (f"cannot {' or '.join(whats)}: {error}" for error, whats in failing.items())
+        return "; ".join(parts)
 
     def failed(self, what: str, failure: Failure) -> None:
         """
@@ -107,7 +121,7 @@ class StoreHealth:
         database is unavailable; log it if the rate allows.
         """
         self.failures += 1
-        self._problems[what] = f"cannot {what}: {oneLine(failure.value)}"
+        self._problems[what] = oneLine(failure.value)
         now = self.clock.seconds()
         if self._lastLog is not None and now - self._lastLog < self.logEvery:
             self._unlogged += 1

@@ -9,7 +9,8 @@ A data directory that kept moderation in its own C{moderation.sqlite}
 (before C{--db} took it over) is imported once, at the first load: its
 sanctions are added where the database has none of the same kind and
 target, its audit entries appended, and the file renamed
-C{moderation.sqlite.imported}, kept as it was.
+C{moderation.sqlite.imported}, its content kept as it was, in one file
+(no C{-wal} or C{-shm} beside it).
 """
 
 from __future__ import annotations
@@ -31,6 +32,20 @@ from chatd.storage.sql import SQLChatStore
 
 Cursor = Any
 SANCTION_COLUMNS = "kind, target, name, reason, by_admin, at, until"
+
+
+def _selfContained(connection: sqlite3.Connection) -> None:
+    """
+    Fold a WAL database's C{-wal} into its file and leave WAL mode, so it is
+    renamed without companions: opened read-only in WAL mode, it left
+    C{moderation.sqlite-wal} and C{-shm} beside the renamed file, and
+    whoever opened that later made C{moderation.sqlite.imported-wal} and
+    C{-shm}.  Its sanctions and audit trail stay as they were.
+    """
+    try:
+        connection.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.Error:
+        pass  # busy: the import goes on; a backup leaves the companions out anyway
 
 
 @implementer(IModerationStore)
@@ -82,9 +97,10 @@ class SQLModerationStore(Service):
 
     def _import(self, txn: Cursor, path: Path) -> int:
         """
-        Add the old file's sanctions and audit trail, in this transaction.
+        Add the old file's sanctions and audit trail, in this transaction,
+        and leave the file one self-contained database (L{_selfContained}).
         """
-        old = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        old = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
         try:
             tables = {row[0] for row in old.execute("SELECT name FROM sqlite_master")}
             sanctions = audit = []
@@ -92,6 +108,7 @@ class SQLModerationStore(Service):
                 sanctions = old.execute(f"SELECT {SANCTION_COLUMNS} FROM sanctions").fetchall()
             if "audit" in tables:
                 audit = old.execute("SELECT at, who, what FROM audit ORDER BY id").fetchall()
+            _selfContained(old)
         finally:
             old.close()
         for row in sanctions:

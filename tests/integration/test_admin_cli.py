@@ -28,8 +28,10 @@ from twisted.trial.unittest import SkipTest, SynchronousTestCase
 from chatd.admin import cli
 from chatd.admin.backup import MANIFEST
 from chatd.admin.credentials import AddressedCredentials, AdminChecker, verify
+from chatd.storage.datalock import LOCK
 from chatd.storage.opening import databaseInUse
 from tests.support.daemon import ROOT
+from tests.support.processes import goneProcess, runningProcess
 
 
 class TestCase(SynchronousTestCase):
@@ -450,6 +452,57 @@ class BackupTests(TestCase):
         self.assertFalse((self.data / "chatd.sqlite3").exists())
         self.assertTrue((self.data / "admin-passwords").exists())
 
+    def test_importedCompanions(self) -> None:
+        """
+        After a move to C{--db}, the C{-wal} and C{-shm} beside
+        C{moderation.sqlite.imported} (made by whoever read it while it was
+        a WAL database), or left beside its old name, are not backed up (nor
+        made by the backup); a restore of an older backup that lists them leaves them
+        out, and removes stale ones beside the restored file.
+        """
+        imported = self.data / "moderation.sqlite.imported"
+        (self.data / "moderation.sqlite").rename(imported)
+        with closing(sqlite3.connect(imported)) as reader:  # a WAL database: companions made
+            reader.execute("SELECT COUNT(*) FROM t").fetchone()
+            for name in ("moderation.sqlite-wal", "moderation.sqlite-shm"):
+                (self.data / name).write_bytes(b"")
+            before = sorted(path.name for path in self.data.glob("moderation*"))
+            self.assertIn("moderation.sqlite.imported-wal", before)
+            self.assertIn("moderation.sqlite.imported-shm", before)
+            status, out, _ = run("backup", str(self.data), str(self.backup))
+            self.assertEqual(sorted(path.name for path in self.data.glob("moderation*")), before)
+        self.assertEqual(status, 0)
+        self.assertTrue(out.startswith(f"backed up 5 files of {self.data}"), out)
+        manifest = json.loads((self.backup / MANIFEST).read_text())
+        self.assertEqual(
+            [name for name in manifest["files"] if name.startswith("moderation")],
+            ["moderation.sqlite.imported"],
+        )
+        self.assertEqual(
+            sorted(path.name for path in self.backup.glob("moderation*")),
+            ["moderation.sqlite.imported"],
+        )
+        # An older chatd's backup listed them.
+        for suffix in ("-wal", "-shm"):
+            name = f"moderation.sqlite.imported{suffix}"
+            (self.backup / name).write_bytes(b"stale")
+            manifest["files"][name] = {
+                "size": 5,
+                "sha256": hashlib.sha256(b"stale").hexdigest(),
+                "mode": "0600",
+            }
+        (self.backup / MANIFEST).write_text(json.dumps(manifest))
+        self.restored.mkdir()
+        (self.restored / "moderation.sqlite.imported-wal").write_bytes(b"stale")
+        status, out, _ = run("restore", "--force", str(self.backup), str(self.restored))
+        self.assertEqual(status, 0, out)
+        self.assertNotIn("-wal", out)
+        self.assertNotIn("-shm", out)
+        self.assertEqual(
+            sorted(path.name for path in self.restored.glob("moderation*")),
+            ["moderation.sqlite.imported"],
+        )
+
     def test_backupRefused(self) -> None:
         """
         No data directory, or a destination that has files: status 1.
@@ -522,6 +575,29 @@ class BackupTests(TestCase):
         self.assertEqual(copied[0], 1)  # a copy would miss what it writes next
         self.assertEqual(copied[2], err)
         self.assertFalse(databaseInUse(database))
+        self.assertEqual(run("restore", "--force", str(self.backup), str(self.data))[0], 0)
+
+    def test_daemonLock(self) -> None:
+        """
+        The lock of the daemon that runs on a data directory is not backed
+        up, and a restore into it is refused while that daemon runs (on
+        PostgreSQL it has no database there open); a lock left by a daemon
+        that is gone does not stand in the way.
+        """
+        running = runningProcess()
+        os.symlink(str(running), self.data / LOCK)
+        status, out, _ = run("backup", str(self.data), str(self.backup))
+        self.assertEqual((status, out), (0, f"backed up 5 files of {self.data} to {self.backup}\n"))
+        self.assertNotIn(LOCK, json.loads((self.backup / MANIFEST).read_text())["files"])
+        self.assertFalse((self.backup / LOCK).is_symlink())
+        status, _, err = run("restore", "--force", str(self.backup), str(self.data))
+        self.assertEqual(status, 1)
+        self.assertEqual(
+            err,
+            f"chatd-admin: a running daemon (process {running}) uses {self.data}: stop it first\n",
+        )
+        (self.data / LOCK).unlink()
+        os.symlink(str(goneProcess()), self.data / LOCK)
         self.assertEqual(run("restore", "--force", str(self.backup), str(self.data))[0], 0)
 
     def test_copyNoDatabase(self) -> None:

@@ -189,7 +189,8 @@ def test_backupWithPostgres(tmp_path: Path, postgresServer: str) -> None:
     """
     With the chat (and moderation) data in PostgreSQL, the backup holds the
     data directory's files, the admin password file and the SSH host key,
-    and says PostgreSQL is backed up with pg_dump; restored beside the same
+    and says PostgreSQL is backed up with pg_dump; a restore into the
+    running daemon's data directory is refused; restored beside the same
     database, they serve the admin consoles as before.
     """
     dataDir, backupDir, restored = tmp_path / "data", tmp_path / "backup", tmp_path / "restored"
@@ -202,9 +203,15 @@ def test_backupWithPostgres(tmp_path: Path, postgresServer: str) -> None:
         banned = ssh.run(daemon.ports["AdminSSHFactory"], "ban", "eve", "troll")
         assert banned.returncode == 0, banned
         backedUp = chatdAdmin("backup", str(dataDir), str(backupDir))
+        refused = chatdAdmin("restore", "--force", str(backupDir), str(dataDir))
     finally:
         daemon.stop()
     assert backedUp.returncode == 0, backedUp
+    assert refused.returncode == 1  # it has no database there open, and holds the lock
+    assert refused.stderr == (
+        f"chatd-admin: a running daemon (process {daemon.process.pid}) uses {dataDir}:"
+        " stop it first\n"
+    )
     assert backedUp.stdout.splitlines() == [
         f"backed up 3 files of {dataDir} to {backupDir}",
         "note: no chatd.sqlite3 there; a chat database given by --db is backed up on its own:"

@@ -5,7 +5,9 @@ threads, so pytest-twisted and the real reactor).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +149,9 @@ async def test_importIntoChatDatabase(tmp_path: Path) -> None:
     With C{--db}, moderation moves into the chat database: an existing
     C{moderation.sqlite} is imported at the first load (sanctions and audit
     trail), without overwriting a sanction the database already has, and
-    renamed so that it is imported only once.
+    renamed so that it is imported only once, as one file: no C{-wal} or
+    C{-shm} beside it (they were left behind, and made again by anyone who
+    read the renamed file).
     """
     from twisted.internet import reactor
 
@@ -169,7 +173,14 @@ async def test_importIntoChatDatabase(tmp_path: Path) -> None:
         loaded = sorted(await store.loadSanctions(), key=lambda s: s.kind)
         assert loaded == [ban, newer]
         assert [e.what for e in await store.lastAudit(10)] == ["ban bob abuse"]
-        assert not legacy.exists() and legacy.with_name("moderation.sqlite.imported").exists()
+        imported = legacy.with_name("moderation.sqlite.imported")
+        assert not legacy.exists() and imported.exists()
+        # One file, nothing beside it, and nothing made by whoever reads it.
+        assert sorted(path.name for path in legacy.parent.iterdir()) == [imported.name]
+        with closing(sqlite3.connect(f"file:{imported}?mode=ro", uri=True)) as reader:
+            assert reader.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+            assert reader.execute("SELECT COUNT(*) FROM sanctions").fetchone() == (2,)
+        assert sorted(path.name for path in legacy.parent.iterdir()) == [imported.name]
         await store.addAudit(AuditEntry(2.0, "root", "second"))
         assert len(await store.loadSanctions()) == 2
         assert [e.what for e in await store.lastAudit(10)] == ["ban bob abuse", "second"]

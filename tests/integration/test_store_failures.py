@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import tempfile
@@ -26,9 +27,12 @@ from twisted.internet.task import deferLater
 from twisted.trial.unittest import SynchronousTestCase
 from twisted.web.websocket import WebSocketClientEndpoint
 
+from chatd.admin.credentials import setPassword
+from chatd.admin.outcome import NOT_STORED
 from chatd.modstore import AuditEntry, SQLiteModerationStore
 from chatd.options import Options
 from chatd.storage import openStore
+from chatd.storage.datalock import LOCK
 from chatd.storage.opening import (
     IMPORTED,
     StoreOpenError,
@@ -41,6 +45,7 @@ from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.storage.tools import copyToPostgres
 from chatd.tap import databaseFiles
+from tests.support.blockingclients import PASSWORD, TelnetConsole
 from tests.support.daemon import Daemon, runDaemon, startDaemon
 from tests.support.e2eclients import command, connect, spoken
 from tests.support.lineclient import LineClient, connectLines
@@ -343,6 +348,55 @@ def test_daemonRefusesMovedDataDir(tmp_path: Path) -> None:
     checkNotMoved(data)
 
 
+def tchatReplies(daemon: Daemon, *lines: str) -> list[str]:
+    """
+    The final reply (C{OKAY!} or C{ERROR ...}) to each of C{lines}, sent in
+    order on one TCHAT connection to C{daemon}.
+    """
+    finals = []
+    with socket.create_connection(("127.0.0.1", daemon.ports["TchatFactory"]), 10) as client:
+        replies = client.makefile("rwb")
+        for line in lines:
+            replies.write(line.encode() + b"\n")
+            replies.flush()
+            while not (reply := replies.readline().decode().strip()).startswith(
+                ("srv: OKAY!", "srv: ERROR")
+            ):
+                assert reply, "the connection closed"
+            finals.append(reply)
+    return finals
+
+
+def test_oneDaemonPerDataDirectory(tmp_path: Path) -> None:
+    """
+    A second real daemon on a data directory a running one uses does not
+    start (one line, status 1), so it cannot overwrite an account the first
+    registered; once the first is killed with C{kill -9}, its lock left
+    behind blocks nothing, and a clean stop gives the lock back.
+    """
+    data = tmp_path / "data"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = startDaemon(tmp_path / "a", "--data-dir", str(data))
+    try:
+        assert tchatReplies(first, "clt: LOGIN nina", "clt: REGIS pwnina-A") == ["srv: OKAY!"] * 2
+        second = runDaemon(tmp_path / "b", "--data-dir", str(data))
+        assert second.returncode == 1
+        [line] = second.stderr.strip().splitlines()
+        assert line.startswith(f"chatd: the data directory {data} is in use by another chatd")
+        assert f"(process {first.process.pid})" in line
+    finally:
+        first.stop(signal.SIGKILL)
+    assert (data / LOCK).is_symlink()
+    after = startDaemon(tmp_path / "b", "--data-dir", str(data))
+    try:
+        assert tchatReplies(after, "clt: LOGIN nina pwnina-A") == ["srv: OKAY!"]
+        assert f"the daemon before this one on {data} did not stop cleanly" in after.logText()
+    finally:
+        after.stop()
+    assert not (data / LOCK).is_symlink()
+
+
 async def webClient(daemon: Daemon) -> Client:
     url = f"ws://127.0.0.1:{daemon.ports['GuardedSite']}/ws"
     connecting = Deferred.fromCoroutine(WebSocketClientEndpoint.new(reactor, url).connect(Client()))
@@ -455,11 +509,13 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
     """
     While PostgreSQL is down, /healthz answers 503 with the reason and
     C{chatd_store_up} is 0; a login that needs the database gets error 03
-    (TCHAT), code 3 (web) or 263 (IRC), not an internal error.  Once the
-    server is back, all of it recovers by itself and the messages said
-    meanwhile are stored.
+    (TCHAT), code 3 (web) or 263 (IRC), not an internal error; the
+    console's commands say they are not stored, and log nothing more than
+    the outage's first error.  Once the server is back, all of it recovers
+    by itself and the messages said meanwhile are stored.
     """
     url = createDatabase(ownPostgres.url)
+    setPassword(tmp_path / "chatd-data" / "admin-passwords", "root", PASSWORD)
     factories = ("TchatFactory", "GuardedSite", "IRCFactory")
     daemon = startDaemon(
         tmp_path,
@@ -484,10 +540,22 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
         ownPostgres.stop()
         status, body = getJSON(f"http://127.0.0.1:{web}/healthz")
         assert status == 503
-        assert body["status"] == "unavailable" and body["store"].startswith("cannot query: ")
+        assert body["status"] == "unavailable" and body["store"].startswith("cannot query")
         assert storeUp(web) == 0
         said = await command(carol, "clt: SPEAK Blabla", "clt: said during the outage", "clt: .")
         assert said[-1] == "srv: OKAY!"
+        console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", PASSWORD)
+        for line in ("ban eve troll", "topic Blabla kept until a restart"):
+            assert NOT_STORED in console.run(line)
+        console.close()
+        for _ in range(40):  # the writer and the queries meet the same error, in the end
+            reason = getJSON(f"http://127.0.0.1:{web}/healthz")[1]["store"]
+            if " or " in reason and "Connection refused" in reason:
+                break
+            await deferLater(reactor, 0.25, lambda: None)
+        both = ("cannot query or write messages: ", "cannot write messages or query: ")
+        assert reason.startswith(both), reason
+        assert reason.endswith("failed: Connection refused"), reason  # whole, once
         alice, reply = await tchatLogin(daemon, "clt: LOGIN alice secret-pw")
         assert reply == "srv: ERROR 03"
         assert (await command(carol, "clt: HISTO Blabla 5"))[-1] == "srv: ERROR 03"

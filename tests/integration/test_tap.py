@@ -258,18 +258,20 @@ def test_turnBudget() -> None:
 
 def test_storeOptions(tmp_path: Path) -> None:
     """
-    The store comes first in the service tree (so it stops last, after the
-    chat service, and flushes what was acknowledged); --data-dir is not
-    touched before the store runs; --history-count reaches the service;
-    nonsense is refused.
+    The data directory's lock comes first in the service tree, then the
+    store (so it stops last, after the chat service, and flushes what was
+    acknowledged); --data-dir is not touched before they run;
+    --history-count reaches the service; nonsense is refused.
     """
+    from chatd.storage.datalock import DataDirectoryLock
     from chatd.storage.sql import SQLChatStore
 
     memory = MemoryReactorClock()
     data = tmp_path / "data"
     options = parse("--data-dir", str(data), "--history-count", "5", "--flush-interval", "0.05")
     top = makeService(options, memory)
-    store, chat = list(top)[:2]  # type: ignore[call-overload]
+    lock, store, chat = list(top)[:3]  # type: ignore[call-overload]
+    assert isinstance(lock, DataDirectoryLock) and lock.dataDir == data
     assert isinstance(store, SQLChatStore) and store.flushInterval == 0.05
     assert isinstance(chat, ChatService) and chat.historyCount == 5
     assert not data.exists()  # created when the store first opens it

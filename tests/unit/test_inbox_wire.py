@@ -198,7 +198,7 @@ def test_options(tmp_path: Path) -> None:
         options = Options()
         options.parseOptions(["--data-dir", str(tmp_path / "data"), *args])
         top = makeService(options, MemoryReactorClock())
-        store, chat = list(top)[:2]  # type: ignore[call-overload]
+        _, store, chat = list(top)[:3]  # type: ignore[call-overload]
         assert isinstance(chat, ChatService) and chat.persistence is not None
         inbox = chat.persistence.inbox
         assert (inbox.maxWaiting, inbox.pageBytes) == expected

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from twisted.application.service import IServiceCollection
 from twisted.internet.testing import MemoryReactorClock
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.listeners import Listener
@@ -66,3 +68,134 @@ class CertificateReloadTests(SynchronousTestCase):
         fresh = x509.load_pem_x509_certificate(cert.read_bytes()).serial_number
         served = {listener.label: serial(listener) for listener in listeners}
         self.assertEqual(served, dict.fromkeys(served, fresh))
+
+
+def encrypted(key: Path) -> bytes:
+    """
+    C{key}'s private key, encrypted with a passphrase.
+    """
+    loaded = serialization.load_pem_private_key(key.read_bytes(), None)
+    return loaded.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"passphrase"),
+    )
+
+
+class BadCertificateTests(SynchronousTestCase):
+    """
+    A certificate, key or chain file that cannot be used is named in the
+    log, with what is wrong with it in words, and the certificate served
+    stays; at start, the one line that stops the daemon says the same.
+    """
+
+    def setUp(self) -> None:
+        self.directory = Path(self.mktemp())
+        self.directory.mkdir()
+        self.key, self.cert = makeCertificate(self.directory)
+        self.chain = self.directory / "chain.pem"
+        self.chain.write_bytes(self.cert.read_bytes())
+        self.other = self.directory / "other"
+        self.other.mkdir()
+        makeCertificate(self.other)
+
+    def listener(self) -> tuple[Listener, Reloader]:
+        tls = (
+            f"ssl:0:interface=127.0.0.1:privateKey={self.key}:certKey={self.cert}"
+            f":extraCertChain={self.chain}"
+        )
+        options = Options()
+        options.parseOptions(
+            ["--data-dir", str(self.directory / "data"), "--irc", tls, "--admin", "off"]
+        )
+        top = makeService(options, MemoryReactorClock())
+        [irc] = [s for s in services(top) if isinstance(s, Listener) and s.label == "IRC"]
+        [reloader] = [s for s in services(top) if isinstance(s, Reloader)]
+        return irc, reloader
+
+    def cases(self) -> list[tuple[Path, bytes | None, str]]:
+        """
+        What to write in which file (C{None}: remove it), and what the log
+        then says.
+        """
+        return [
+            (
+                self.cert,
+                b"garbage\n",
+                f"the certificate file {self.cert} holds no certificate (no '-----BEGIN"
+                " CERTIFICATE-----' line)",
+            ),
+            (
+                self.cert,
+                self.cert.read_bytes()[:200],
+                f"the certificate file {self.cert} is cut short or damaged",
+            ),
+            (
+                self.cert,
+                self.cert.read_bytes().replace(b"MI", b"@@", 1),
+                f"the certificate file {self.cert} is damaged",
+            ),
+            (
+                self.cert,
+                None,
+                f"cannot read the certificate file {self.cert}: No such file or directory",
+            ),
+            (
+                self.key,
+                self.cert.read_bytes(),
+                f"the private key file {self.key} holds no private key",
+            ),
+            (
+                self.key,
+                (self.other / "key.pem").read_bytes(),
+                f"the private key in {self.key} does not belong to the certificate in {self.cert}",
+            ),
+            (
+                self.key,
+                encrypted(self.key),
+                f"the private key file {self.key} holds an encrypted key: give one without a"
+                " passphrase",
+            ),
+            (
+                self.key,
+                b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                f"the private key file {self.key} holds a private key OpenSSL cannot read",
+            ),
+            (
+                self.chain,
+                b"garbage\n",
+                f"the certificate chain file {self.chain} holds no certificate",
+            ),
+        ]
+
+    def test_reloadNamesTheFile(self) -> None:
+        irc, reloader = self.listener()
+        served = serial(irc)
+        for path, content, said in self.cases():
+            good = path.read_bytes()
+            if content is None:
+                path.unlink()
+            else:
+                path.write_bytes(content)
+            with capturedLogs() as events:
+                reloader.reload()
+            logged = [formatEvent(event) for event in events]
+            kept = f"reload: IRC's TLS certificate kept: {said}"
+            self.assertTrue(any(line.startswith(kept) for line in logged), (said, logged))
+            self.assertEqual(serial(irc), served)
+            path.write_bytes(good)
+
+    def test_startNamesTheFile(self) -> None:
+        self.cert.write_bytes(b"garbage\n")
+        stopped = self.assertRaises(SystemExit, self.listener)
+        self.assertIn(
+            f"chatd: IRC: cannot listen on 'ssl:0:interface=127.0.0.1:privateKey={self.key}",
+            str(stopped.code),
+        )
+        self.assertTrue(
+            str(stopped.code).endswith(
+                f": the certificate file {self.cert} holds no certificate (no '-----BEGIN"
+                " CERTIFICATE-----' line)"
+            ),
+            stopped.code,
+        )

@@ -7,9 +7,13 @@ is said in the reply.
 
 from __future__ import annotations
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from typing import cast
+
+from twisted.enterprise import adbapi
+from twisted.internet.defer import Deferred, fail, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -19,6 +23,8 @@ from chatd.admin.shell import ConsoleLineProtocol
 from chatd.core.errors import PendingApproval, StoreUnavailable
 from chatd.core.service import ChatService
 from chatd.modstore import AuditEntry, MemoryModerationStore, Sanction
+from chatd.storage.modsql import SQLModerationStore
+from chatd.storage.sql import SQLChatStore
 from tests.support.persistencecase import OutageStore, PersistenceTestCase
 
 PROMPT = "chatd> "
@@ -99,6 +105,50 @@ class DurableRepliesTests(SynchronousTestCase):
         self.assertEqual(self.reply(), f"banned eve (not connected now)\n{NOT_STORED}\n{PROMPT}")
         self.assertEqual(len(self.flushLoggedErrors(OSError)), 1)
         self.assertTrue(self.typed("rooms").startswith("room "))
+
+
+class OperationalError(Exception):
+    """
+    What psycopg raises while PostgreSQL is down.
+    """
+
+
+class DownPool:
+    """
+    A connection pool whose PostgreSQL server is stopped.
+    """
+
+    def runInteraction(self, *args: object) -> Deferred[None]:
+        return fail(OperationalError("connection failed: connection refused"))
+
+
+class OutageLogTests(SynchronousTestCase):
+    """
+    The console's writes while the database is down are logged as the
+    store logs an outage: its first error with its traceback, then at
+    most one line every C{--store-log-every}.
+    """
+
+    def test_consoleWritesLoggedAtBoundedRate(self) -> None:
+        clock = Clock()
+        pool = cast(adbapi.ConnectionPool, DownPool())
+        service = ChatService(clock, rooms=["lobby"])
+        service.moderation.store = SQLModerationStore(SQLChatStore(pool, clock, logEvery=60))
+        console = AdminConsole(service, "root", lambda: None)
+        with capturedLogs() as events:
+            for n in range(8):  # 30 s, as a tester saw eight tracebacks
+                reply = self.successResultOf(console.execute(f"ban eve{n} troll"))
+                self.assertEqual(reply, f"banned eve{n} (not connected now)\n{NOT_STORED}")
+                clock.advance(30 / 8)
+            clock.advance(30)
+            console.execute("ban late troll")  # a minute on: one line
+        self.assertEqual(len(self.flushLoggedErrors(OperationalError)), 1)
+        critical = [formatEvent(e) for e in events if e["log_level"] == LogLevel.critical]
+        self.assertEqual(len(critical), 1, critical)
+        self.assertIn("the chat database is unavailable: cannot query", critical[0])
+        [later] = [formatEvent(e) for e in events if e["log_level"] == LogLevel.error]
+        self.assertIn("still unavailable: cannot query: OperationalError: connection", later)
+        self.assertNotIn("moderation store failed", "\n".join(map(formatEvent, events)))
 
 
 class RoomWritesDuringOutageTests(PersistenceTestCase):

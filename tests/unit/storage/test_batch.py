@@ -15,7 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.errors import StoreUnavailable
 from chatd.storage.batch import WriteBehind
-from chatd.storage.health import StoreHealth, isOutage, isRefusal
+from chatd.storage.health import MAX_REASON, StoreHealth, isOutage, isRefusal, oneLine
 
 
 class WriteBehindTests(SynchronousTestCase):
@@ -294,9 +294,14 @@ class HealthTests(SynchronousTestCase):
         cause.__cause__ = OSError("connection refused\nsecond line")
         health.failed("query", Failure(cause))
         health.failed("write messages", Failure(cause))
+        refused = "cannot query or write messages: OSError: connection refused"
+        self.assertEqual(health.problem, refused)
+        other = StoreUnavailable()
+        other.__cause__ = OSError("server closed the connection")
+        health.failed("query", Failure(other))
         self.assertEqual(
             health.problem,
-            "cannot query: OSError: connection refused;"
+            "cannot query: OSError: server closed the connection;"
             " cannot write messages: OSError: connection refused",
         )
         health.recovered("query")
@@ -304,3 +309,31 @@ class HealthTests(SynchronousTestCase):
         health.recovered("write messages")
         self.assertIsNone(health.problem)
         self.assertEqual(len(self.flushLoggedErrors(StoreUnavailable)), 1)
+
+    def test_problemWhole(self) -> None:
+        """
+        PostgreSQL down, the reason /healthz gives is whole: its error once
+        for the queries and the writes it stops, and an error too long for
+        one line ends after a whole word.
+        """
+        health = StoreHealth(Clock())
+
+        class OperationalError(Exception):
+            pass
+
+        refused = OperationalError(
+            'connection failed: connection to server at "127.0.0.1", port 5432 failed:'
+            " Connection refused\n\tIs the server running on that host and accepting TCP/IP"
+            " connections?"
+        )
+        health.failed("write messages", Failure(refused))
+        health.failed("query", Failure(refused))
+        self.assertEqual(
+            health.problem,
+            "cannot write messages or query: OperationalError: connection failed: connection to"
+            ' server at "127.0.0.1", port 5432 failed: Connection refused',
+        )
+        self.flushLoggedErrors(OperationalError)
+        long = oneLine(OperationalError("word " * 100))
+        self.assertLessEqual(len(long), MAX_REASON)
+        self.assertTrue(long.endswith(" word..."), long)
