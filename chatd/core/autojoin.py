@@ -65,15 +65,19 @@ def joinRooms(
     refused: list[str] | None = None,
 ) -> list[str]:
     """
-    Put C{participant} in C{rooms} (no entry check: the server decided),
-    skipping those it cannot enter now (full: each added to C{refused},
-    with why); the names of those entered.
+    Put C{participant} in C{rooms} (the server decided: no key, no
+    invitation needed), skipping those it cannot enter now (full, or a ban
+    that matches it, set while it was away: each added to C{refused}, with
+    why); the names of those entered.
     """
     entered = []
+    operator = service.isOperator(participant)
     for room in rooms:
         if not service.isLoggedIn(participant) or key(nick) in room.members:
             continue
         try:
+            if not operator:
+                room.checkNotBanned(participant, nick)
             service.join(participant, nick, room)
         except errors.ChatError as error:
             if refused is not None:

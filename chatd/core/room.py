@@ -30,10 +30,10 @@ class Room:
     A room's name as created and its members, in the order they entered;
     its stored C{settings}, and for an approval room the nick keys that
     asked to enter (C{pending}, to their display nick) or were accepted.
-    C{ops} and C{voiced} are the nick keys of its operators and voiced
-    members (kept while they stay), C{modes} its mode letters (L{ROOM_MODES}).
-    An C{ephemeral} room (a guest's, L{chatd.core.roomlimits}) is not stored and
-    vanishes when emptied; C{creator} is the guest's session while it lasts.
+    C{ops} and C{voiced}: the nick keys of its operators and voiced members
+    (kept while they stay); C{modes}: its mode letters (L{ROOM_MODES}). An
+    C{ephemeral} room (a guest's, L{chatd.core.roomlimits}) is not stored and
+    vanishes when emptied; C{creator}: the guest's session while it lasts.
     """
 
     __slots__ = (
@@ -77,21 +77,25 @@ class Room:
         self, participant: IParticipant, nick: str, roomKey: str | None, operator: bool
     ) -> None:
         """
-        Refuse C{nick} if it is in already, banned (unless invited), without
-        the key, or not invited to an invite-only room (nor an invite
-        exception).  A chatd C{operator} passes all but the first.
+        Refuse C{nick} if it is in already, banned (unless invited), without the key, or
+        not invited to an invite-only room (nor an invite exception); a chatd operator
+        passes all but the first.
         """
         if key(nick) in self.members:
             raise errors.AlreadyMember()
         if operator:
             return
-        if self.bans.entries and key(nick) not in self.invited and self.banned(participant):
-            raise errors.BannedFromRoom()
+        self.checkNotBanned(participant, nick)
         if self.key is not None and roomKey != self.key:
             raise errors.BadRoomKey()
         if "i" in self.modes and key(nick) not in self.invited:
             if not self.invex.matches(participant):
                 raise errors.InviteOnly()
+
+    def checkNotBanned(self, participant: IParticipant, nick: str) -> None:
+        """Refuse C{nick} if a ban matches it and no invitation lets it past (at a login too)."""
+        if self.bans.entries and key(nick) not in self.invited and self.banned(participant):
+            raise errors.BannedFromRoom()
 
     def banned(self, participant: IParticipant) -> bool:
         """
@@ -363,18 +367,16 @@ class Room:
 
     def savedRules(self) -> str:
         """
-        The operator settings as JSON, for the store: L{snapshot}'s mode
-        letters, key and mask lists (capacity and topic are stored in their
-        own columns; o/v status lasts a session).
+        The operator settings as JSON, for the store: L{snapshot}'s mode letters, key and
+        mask lists (capacity and topic have columns of their own; o/v lasts a session).
         """
         state = self.snapshot()
         return json.dumps({name: state[name] for name in SAVED}, sort_keys=True)
 
     def restore(self, saved: str, flags: str = ROOM_MODES) -> None:
         """
-        Take the settings L{savedRules} wrote (at start, before anyone is
-        in, so nobody is told).  Settings that no longer apply (a mode
-        letter this chatd does not know) are skipped.
+        Take the settings L{savedRules} wrote (at start, before anyone is in: nobody is
+        told), but those that no longer apply (a mode letter this chatd does not know).
         """
         if not saved:
             return
@@ -387,10 +389,7 @@ class Room:
         self.keepSetters(state)
 
     def keepSetters(self, state: dict[str, Any]) -> None:
-        """
-        Give the masks the setter and time C{state} (a L{snapshot}) records
-        for them, rather than whoever applied the copy and when.
-        """
+        """Give the masks the setter and time C{state} (a L{snapshot}) records for them."""
         for mode in MASK_LISTS:
             recorded = {key(entry[0]): entry for entry in state.get(mode, ())}
             masks = self.maskList(mode)

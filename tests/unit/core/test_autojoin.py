@@ -179,3 +179,30 @@ class AutojoinTests(SynchronousTestCase):
         self.service.disconnect(again)
         self.service.disconnect(guest)
         self.assertIn("Blabla", self.service.roomsOf(self.login("bob", "sesame")))
+
+    def test_bannedWhileAwayNotBackIn(self) -> None:
+        """
+        A ban set on a registered member while they were away keeps them
+        out of the room at their next login (they are told why); their other
+        rooms take them back, and so does that one once the ban is lifted.
+        """
+        bob = self.login("bob")
+        self.successResultOf(self.service.register(bob, "sesame"))
+        owner = self.login("owner")
+        self.successResultOf(settled(self.service.createRoom(owner, "club")))
+        self.successResultOf(settled(self.service.enter(owner, "club")))
+        for room in ("club", "Blabla"):
+            self.successResultOf(settled(self.service.enter(bob, room)))
+        self.service.disconnect(bob)
+        self.successResultOf(
+            settled(self.service.changeRoomMode(owner, "club", True, "b", "bob!*@*"))
+        )
+        again = self.login("bob", "sesame")
+        self.assertEqual(self.service.roomsOf(again), ["Blabla", "Général"])
+        notices = [event.text for event in again.events if isinstance(event, Notice)]
+        self.assertTrue([n for n in notices if "not back in club (" in n], notices)
+        self.service.disconnect(again)
+        self.successResultOf(
+            settled(self.service.changeRoomMode(owner, "club", False, "b", "bob!*@*"))
+        )
+        self.assertIn("club", self.service.roomsOf(self.login("bob", "sesame")))
