@@ -206,8 +206,9 @@ class ReadMarkers:
         persistence = self.service.persistence
         assert persistence is not None
         found = await persistence.chathistory.window(participant, target, isRoom, query)
-        me = key(participant.nick or "")
-        return sum(1 for event in found if key(event.sender) != me)
+        # What it said under any nickname is kept as said by its account.
+        mine = {key(name) for name in (participant.nick, self.account(participant)) if name}
+        return sum(1 for event in found if key(event.sender) not in mine)
 
     def unmarked(self, participant: IParticipant) -> Deferred[list[tuple[str, int]]]:
         """
