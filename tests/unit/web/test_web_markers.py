@@ -134,3 +134,21 @@ class RenamedMarkerTests(StoredWebTestCase):
         self.request(phone, type="tell", to="bob", text="six")
         listed = self.request(phone, type="markers")["markers"]
         self.assertEqual([(m["to"], m["unread"]) for m in listed], [("bob", 0)])
+
+    def test_readUnderTheirNickname(self) -> None:
+        """
+        Marking read the conversation with someone by the nickname they
+        go by moves the marker of their account's conversation: it is
+        listed once, under the account, nothing left unread.
+        """
+        phone = self.signIn()
+        prof = self.signIn("prof", "chalk99")
+        self.request(prof, type="nick", nick="mentor")
+        said = [self.request(prof, type="tell", to="alice", text=t) for t in ("a", "b", "c")]
+        reply = self.request(phone, type="markread", to="mentor", millis=said[-1]["millis"])
+        self.assertEqual((reply["to"], reply["millis"]), ("mentor", said[-1]["millis"]))
+        listed = self.request(phone, type="markers")["markers"]
+        self.assertEqual(
+            listed,
+            [{"to": "prof", "time": said[-1]["time"], "millis": said[-1]["millis"], "unread": 0}],
+        )
