@@ -23,6 +23,7 @@ from chatd.core.calls import maybeCall
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
+from chatd.core.signedin import keptAs
 from chatd.storage.conversations import Bound, Conversation
 from chatd.storage.interfaces import IChatStore
 
@@ -85,7 +86,8 @@ class ChatHistory:
     def conversation(self, participant: IParticipant, target: str, isRoom: bool) -> Conversation:
         """
         The conversation C{participant} may read: room C{target}, or its
-        private conversation with C{target}.
+        private conversation with C{target}, whatever name they go by
+        (L{keptAs}: the account a nickname is signed in to).
 
         @raise NotLoggedIn, NoSuchGroup, NotMember: not a room it is in.
         @raise NotPermitted: private history for an unregistered name.
@@ -95,7 +97,7 @@ class ChatHistory:
         owner = self.owner(participant)
         if not self._registered(owner):
             raise errors.NotPermitted("private history is kept for registered names only")
-        return Conversation.between(owner, target)
+        return Conversation.between(owner, keptAs(self.service.people, target))
 
     def owner(self, participant: IParticipant) -> str:
         """

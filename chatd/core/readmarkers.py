@@ -5,6 +5,10 @@ conversations (a room, or a private conversation with a nickname), shared
 by every connection it is signed in from (IRC's C{draft/read-marker}, the
 web page's unread counts, talk mode's "N new since you last read").
 
+A private conversation's marker is kept under the name its history is
+(L{keptAs}: the other person's account when their nickname is signed in to
+one), so that reading it under any of their names moves the one marker.
+
 A marker is a moment in milliseconds (a message's time, as IRC's
 C{server-time} and the web page show it) and only moves forward.  It is
 kept in the store per account.  A guest's markers are kept in memory for
@@ -29,6 +33,7 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.moments import latestMarkable
 from chatd.core.names import key
+from chatd.core.signedin import keptAs
 from chatd.storage.interfaces import IChatStore
 
 if TYPE_CHECKING:
@@ -106,6 +111,13 @@ class ReadMarkers:
             return None
         return self._guests.setdefault(self.service.people.personOf(participant), {})
 
+    def _named(self, target: str, isRoom: bool) -> str:
+        """
+        The name C{target}'s marker is kept under: a room's own, or that
+        of the private conversation's history (L{keptAs}).
+        """
+        return target if isRoom else keptAs(self.service.people, target)
+
     def follow(self, connection: IParticipant, told: Told) -> None:
         """
         Tell C{connection}, with C{told}, each time its account's marker in
@@ -120,6 +132,7 @@ class ReadMarkers:
         @raise NotLoggedIn: C{participant} is not logged in.
         """
         guest = self._guest(participant)
+        target = self._named(target, isRoom)
         if guest is not None:
             return succeed(guest.get((isRoom, key(target))))
         nick = self.requireAccount(participant)
@@ -152,6 +165,7 @@ class ReadMarkers:
         @raise InvalidArgument: a negative moment.
         """
         guest = self._guest(participant)
+        target = self._named(target, isRoom)
         if millis < 0:
             raise errors.InvalidArgument("a read marker is a moment after 1970")
         millis = min(millis, latestMarkable(self.service.clock))
@@ -206,8 +220,9 @@ class ReadMarkers:
         persistence = self.service.persistence
         assert persistence is not None
         found = await persistence.chathistory.window(participant, target, isRoom, query)
-        me = key(participant.nick or "")
-        return sum(1 for event in found if key(event.sender) != me)
+        # What it said under any nickname is kept as said by its account.
+        mine = {key(name) for name in (participant.nick, self.account(participant)) if name}
+        return sum(1 for event in found if key(event.sender) not in mine)
 
     def unmarked(self, participant: IParticipant) -> Deferred[list[tuple[str, int]]]:
         """

@@ -73,7 +73,10 @@ def keptAs(people: People, nick: str) -> str:
     """
     The name C{nick}'s private messages are kept under (its history,
     L{chatd.core.chathistory}): the account its person signed in to,
-    whatever nickname it goes by now; C{nick} itself for a guest.
+    whatever nickname it goes by now; C{nick} itself for a guest or a
+    name nobody goes by.  The one name of a private conversation's other
+    party, so that its history, read marker and unread count are found
+    under any of the names they go by.
     """
     person = people.find(nick)
     return (person is not None and people.accounts.name(person)) or nick

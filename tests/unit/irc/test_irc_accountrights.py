@@ -213,3 +213,25 @@ class AccountRightsTests(IRCStoreTestCase):
         everything = "timestamp=2020-01-01T00:00:00Z timestamp=2262-01-01T00:00:00Z"
         listed = self.send(phone, tf, f"CHATHISTORY TARGETS {everything} 10")
         self.assertEqual([m.params[1] for m in listed[1:-1]], ["pupil"])
+
+    def test_privateHistoryByTheirNickname(self) -> None:
+        """
+        C{CHATHISTORY} of the nickname someone signed in to an account goes
+        by is the private conversation with the account, as of its name.
+        """
+        self.registered("teacher", "chalk99")
+        tutor, tt, _ = self.saslAs("teacher", "chalk99", "tutor")
+        alice, ta = self.client()
+        self.send(alice, ta, "CAP REQ :batch draft/chathistory", "PASS sesame", "NICK alice")
+        self.send(alice, ta, "USER a 0 * :A", "CAP END", "PRIVMSG tutor :a question")
+        self.clock.advance(0.01)
+        self.send(tutor, tt, "PRIVMSG alice :an answer")
+        self.clock.advance(1)
+        self.send(alice, ta)
+        for name in ("tutor", "teacher"):
+            start, *inner, end = self.send(alice, ta, f"CHATHISTORY LATEST {name} * 10")
+            self.assertEqual(start.params[1:], ["chathistory", name])
+            self.assertEqual(
+                [((m.prefix or "").split("!")[0], m.params[1]) for m in inner],
+                [("alice", "a question"), ("teacher", "an answer")],
+            )

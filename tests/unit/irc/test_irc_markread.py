@@ -151,3 +151,31 @@ class MarkreadTests(IRCStoreTestCase):
         )
         joined = self.send(guest, t, "JOIN #Other")
         self.assertEqual(self.markreads(joined), [["#Other", "*"]])
+
+    def test_privateUnderTheirNickname(self) -> None:
+        """
+        The marker of a private conversation with someone signed in to an
+        account under another nickname is the account's conversation's:
+        set by either name, read back by either, and the account's name
+        is what the other connection is told.
+        """
+        self.registered("prof", "chalk99")
+        prof, tp, _ = self.saslAs("prof", "chalk99", "mentor")
+        self.send(prof, tp, "PRIVMSG alice :lesson one", "PRIVMSG alice :lesson two")
+        self.send(self.phone, self.tp, "MARKREAD prof")  # the phone follows
+        moved = self.send(
+            self.laptop, self.tl, "MARKREAD mentor timestamp=2026-12-11T14:40:00.000Z"
+        )
+        self.assertEqual(self.markreads(moved), [["mentor", "timestamp=2026-12-11T14:40:00.000Z"]])
+        self.assertEqual(
+            self.markreads(self.send(self.phone, self.tp)),
+            [["prof", "timestamp=2026-12-11T14:40:00.000Z"]],
+        )
+        self.assertEqual(
+            self.markreads(self.send(self.phone, self.tp, "MARKREAD prof")),
+            [["prof", "timestamp=2026-12-11T14:40:00.000Z"]],
+        )
+        self.assertEqual(
+            self.successResultOf(self.store.readMarkers("alice")),
+            [("prof", False, LATER * 1000)],
+        )

@@ -46,3 +46,23 @@ class PrivateHistoryTests(StoredWebTestCase):
         bob = self.web.connect("bob")
         self.assertEqual(self.request(bob, type="history", **{"with": 3})["code"], 10)
         self.assertEqual(self.request(bob, type="history")["code"], 10)
+
+    def test_underTheirNickname(self) -> None:
+        """
+        C{with} the nickname a person signed in to an account goes by
+        gives the conversation with the account, as its name does (what
+        they said kept as said by the account).
+        """
+        self.successResultOf(self.accounts.register("teacher", "chalk99"))
+        teacher = self.signIn("teacher", "chalk99")
+        self.request(teacher, type="nick", nick="tutor")
+        alice = self.signIn()
+        self.request(alice, type="tell", to="tutor", text="question")
+        self.request(teacher, type="tell", to="alice", text="answer")
+        for name in ("tutor", "teacher"):
+            reply = self.request(alice, type="history", **{"with": name})
+            self.assertEqual(
+                [(m["from"], m["text"]) for m in reply["messages"]],
+                [("alice", "question"), ("teacher", "answer")],
+                name,
+            )

@@ -105,3 +105,50 @@ class WebMarkerTests(StoredWebTestCase):
             self.request(laptop, type="markers")["markers"],
             [{"to": "bob", "time": first["time"], "millis": first["millis"], "unread": 1}],
         )
+
+
+class RenamedMarkerTests(StoredWebTestCase):
+    """
+    A private conversation's marker and unread count are the account's
+    (as its history is), whatever nickname either side goes by.
+    """
+
+    accountsAtStart = (("alice", "sesame"), ("prof", "chalk99"))
+
+    def test_ownWordsUnderAnotherNickname(self) -> None:
+        """
+        What the account says under another nickname is its own, not
+        unread: a conversation where only it wrote is not listed, and
+        after a marker only what the other person said is counted.
+        """
+        phone = self.signIn()
+        self.web.connect("bob")
+        self.request(phone, type="nick", nick="ally")
+        for text in ("one", "two", "three"):
+            self.request(phone, type="tell", to="bob", text=text)
+        self.assertEqual(self.request(phone, type="markers")["markers"], [])
+        said = self.request(phone, type="tell", to="bob", text="four")
+        self.request(phone, type="markread", to="bob", millis=said["millis"])
+        self.request(phone, type="nick", nick="al")
+        self.request(phone, type="tell", to="bob", text="five")
+        self.request(phone, type="tell", to="bob", text="six")
+        listed = self.request(phone, type="markers")["markers"]
+        self.assertEqual([(m["to"], m["unread"]) for m in listed], [("bob", 0)])
+
+    def test_readUnderTheirNickname(self) -> None:
+        """
+        Marking read the conversation with someone by the nickname they
+        go by moves the marker of their account's conversation: it is
+        listed once, under the account, nothing left unread.
+        """
+        phone = self.signIn()
+        prof = self.signIn("prof", "chalk99")
+        self.request(prof, type="nick", nick="mentor")
+        said = [self.request(prof, type="tell", to="alice", text=t) for t in ("a", "b", "c")]
+        reply = self.request(phone, type="markread", to="mentor", millis=said[-1]["millis"])
+        self.assertEqual((reply["to"], reply["millis"]), ("mentor", said[-1]["millis"]))
+        listed = self.request(phone, type="markers")["markers"]
+        self.assertEqual(
+            listed,
+            [{"to": "prof", "time": said[-1]["time"], "millis": said[-1]["millis"], "unread": 0}],
+        )
