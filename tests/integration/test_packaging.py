@@ -71,7 +71,21 @@ def test_pipInstall(tmp_path: Path) -> None:
     shutil.copytree(
         ROOT,
         source,
-        ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__"),
+        # Not what tests and daemons leave in a checkout: trial's tests.* and
+        # _trial_temp directories, a data directory (its lock a dangling link).
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "build",
+            "*.egg-info",
+            "__pycache__",
+            "tests.*",
+            "_trial_temp*",
+            "chatd-data",
+            ".*_cache",
+            ".hypothesis",
+        ),
+        symlinks=True,
     )
     venv = tmp_path / "venv"
     done = run(sys.executable, "-m", "venv", venv, cwd=tmp_path)

@@ -241,7 +241,7 @@ class RobustnessTests(TalkTestCase):
 class TapTests(SynchronousTestCase):
     def listeners(self, *args: str) -> dict[type, tuple[int, Any, int, str]]:
         options = Options()
-        options.parseOptions(list(args))
+        options.parseOptions([*args, "--data-dir", self.mktemp()])
         memory = MemoryReactorClock()
         top = makeService(options, memory)
         top.startService()

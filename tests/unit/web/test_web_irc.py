@@ -396,7 +396,7 @@ class DaemonWiringTests(SynchronousTestCase):
         """
         for args, served in [([], True), (["--irc", "none"], False)]:
             options = Options()
-            options.parseOptions(args)
+            options.parseOptions([*args, "--data-dir", self.mktemp()])
             memory = MemoryReactorClock()
             top = makeService(options, memory)
             top.startService()
