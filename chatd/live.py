@@ -5,7 +5,9 @@ operators, connection limits, line and message sizes, flood limits, the
 IRC message of the day and password, talk mode's landing room, the rooms
 to create, the web front-end's limits, the log level, and each TLS
 listener's certificate.  New connections get the new values; the open
-ones keep theirs.  Every other option needs a restart.
+ones keep theirs, except the body limits (every message is held to them,
+and IRC clients with C{cap-notify} are told of them with C{CAP NEW}).
+Every other option needs a restart.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.integration.test_accounts -*-
+# -*- test-case-name: tests.integration.test_accounts,tests.unit.core.test_persistence -*-
 """
 Registered nicknames: argon2 password hashes, checked off the reactor
 thread, through the L{PasswordGate} that slows password guessing.
@@ -17,7 +17,7 @@ password yet; a L{ScramProof} is checked in a password's place.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,38 @@ class PasswordRules:
 
 def _hasBlank(password: str) -> bool:
     return any(ch.isspace() for ch in password)
+
+
+@dataclass(frozen=True)
+class Registered:
+    """
+    What a registration did, so each front-end words it alike: C{account}
+    (named as registered) is protected by the new password, a new account
+    if C{created}, else the same account with its password changed.
+    """
+
+    account: str
+    created: bool
+
+
+def registering(nick: str, signedInTo: str | None, registered: Collection[str]) -> Registered:
+    """
+    Which account a registration asked by a connection called C{nick} is
+    about, the one rule of every front-end: signed in to an account (under
+    any nickname), that account's password changes; a guest registers its
+    nickname.  A connection never makes a second account out of the
+    nickname it has at the moment, nor moves to one.
+
+    @param signedInTo: the account the connection proved, or C{None}.
+    @param registered: the keys of the registered accounts.
+    @raise NotPermitted: a guest whose nickname is registered (meanwhile,
+        elsewhere): only its password may change that account's password.
+    """
+    if signedInTo is not None:
+        return Registered(signedInTo, created=False)
+    if key(nick) in registered:
+        raise errors.NotPermitted(f"{nick} is registered: sign in with its password first")
+    return Registered(nick, created=True)
 
 
 class PasswordChecker:
@@ -198,13 +230,13 @@ class Accounts:
             await self.store.saveScramVerifier(nick, passwordHash, verifier)
 
     async def register(
-        self, nick: str, password: str, newFrom: str | None = None, changeFrom: str | None = None
+        self, nick: str, password: str, address: str | None = None, new: bool = True
     ) -> None:
         """
-        Register C{nick} with C{password}, or change its password; a new
-        account is counted against its address C{newFrom} (L{pace}), a
-        change asked from C{changeFrom} against the account and that
-        address (L{changes}), before anything is hashed.
+        Register C{nick} with C{password} (C{new}), or change its password;
+        asked from C{address}, a new account is counted against it
+        (L{pace}), a change against the account and it (L{changes}), before
+        anything is hashed.
 
         @raise InvalidArgument: the password breaks L{rules}.
         @raise TooManyRegistrations: that address registered enough lately.
@@ -212,10 +244,10 @@ class Accounts:
             passwords often enough lately.
         """
         self.rules.check(password)
-        if newFrom is not None and self.pace is not None:
-            self.pace.take(newFrom)
-        if changeFrom is not None and self.changes is not None:
-            self.changes.take(nick, changeFrom)
+        if address is not None and new and self.pace is not None:
+            self.pace.take(address)
+        if address is not None and not new and self.changes is not None:
+            self.changes.take(nick, address)
         passwordHash = await self.checker.hash(password)
         await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
         await self.keepVerifier(nick, passwordHash, password)

@@ -22,7 +22,7 @@ from chatd.core.participant import IParticipant
 from chatd.core.roomoperations import IRoomOperations
 
 if TYPE_CHECKING:
-    from chatd.core.accounts import Secret
+    from chatd.core.accounts import Registered, Secret
     from chatd.core.chathistory import HistoryQuery
     from chatd.core.errors import ChatError
     from chatd.core.events import PrivateMessage, RoomMessage, Wallops
@@ -257,14 +257,16 @@ class IChatService(IRoomOperations):
         " show it in prompts and usage lines (L{register} enforces it)."
     )
 
-    def register(participant: IParticipant, password: str) -> Deferred[None]:
+    def register(participant: IParticipant, password: str) -> Deferred[Registered]:
         """
-        Register the nickname C{participant} is logged in with, protected by
-        C{password} (or change its password); from then on that name can only
-        be taken with the password.  Returns a L{Deferred}.
+        Protect an account with C{password}: a guest's nickname becomes one,
+        which from then on is only taken with the password; a connection
+        signed in to an account, under any nickname, changes that account's
+        password.  The L{Deferred} fires with what was done.
 
         @raise InvalidArgument: the password breaks L{passwordRules}.
-        @raise NotPermitted: the server has no store, hence no accounts.
+        @raise NotPermitted: the server has no store, hence no accounts; or
+            a guest holds a nickname registered meanwhile.
         """
 
     def isRegistered(nick: str) -> Deferred[bool]:

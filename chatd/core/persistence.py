@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 
 from chatd.core import autojoin, errors, roomremoval, status
 from chatd.core.accountrooms import AccountRooms
-from chatd.core.accounts import Accounts, Secret
+from chatd.core.accounts import Accounts, Registered, Secret, registering
 from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
 from chatd.core.calls import maybeCall
@@ -294,18 +294,16 @@ class Persistence:
             return  # only registered names receive messages while away
         await self.inbox.deliver(participant, nick)
 
-    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
+    def register(self, participant: IParticipant, password: str) -> Deferred[Registered]:
         nick = self.service.requireLogin(participant)
         self.accounts.rules.check(password)
         return Deferred.fromCoroutine(self._register(participant, nick, password))
 
-    async def _register(self, participant: IParticipant, nick: str, password: str) -> None:
+    async def _register(self, participant: IParticipant, shown: str, password: str) -> Registered:
         await self.whenReady()
-        new = key(nick) not in self.registered  # not a change of password
-        where = participant.address
-        await self.accounts.register(
-            nick, password, newFrom=where if new else None, changeFrom=None if new else where
-        )
+        done = registering(shown, self.service.accountName(participant), self.registered)
+        nick, new = done.account, done.created
+        await self.accounts.register(nick, password, participant.address, new)
         self.registered.add(key(nick))
         if new:  # (a change of password is no news)
             status.accountCreated(self.service, participant, self.service.people.presence)
@@ -322,6 +320,7 @@ class Persistence:
             self._later(self.replays.putIn, participant, entered, cut)
         elif cut is not None:
             cut.close()
+        return done
 
     def checkRename(self, old: str, nick: str) -> None:
         """

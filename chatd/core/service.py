@@ -16,7 +16,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core import errors, roomremoval, shutdown
-from chatd.core.accounts import Accounts, PasswordRules, Secret
+from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.chathistory import HistoryQuery
@@ -323,7 +323,7 @@ class ChatService(Service):
     def passwordRules(self) -> PasswordRules:
         return PasswordRules() if self.persistence is None else self.persistence.accounts.rules
 
-    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
+    def register(self, participant: IParticipant, password: str) -> Deferred[Registered]:
         return self.requirePersistence().register(participant, password)
 
     def isRegistered(self, nick: str) -> Deferred[bool]:

@@ -127,6 +127,7 @@ class IRCConnection(ChatLineReceiver):
         self._afterCR = self._notUTF8 = False
 
     def connectionMade(self) -> None:
+        self.factory.sessions.add(self)
         self.caps = self.factory.unnegotiated
         self.wire = self.factory.wireFormat(self.caps.enabled)
         self.shownRooms = NO_ROOMS

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.internet.interfaces import IReactorTime
@@ -20,10 +20,14 @@ from twisted.internet.interfaces import IReactorTime
 from chatd.core.interfaces import IChatService
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.presence import Presence
+from chatd.irc.capnotify import offerAgain
 from chatd.irc.caps import SUPPORTED, Unnegotiated
 from chatd.irc.wire import WireFormat
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
+
+if TYPE_CHECKING:
+    from chatd.irc.session import IRCSession
 
 DEFAULT_MOTD = (
     "Welcome to chatd.",
@@ -108,6 +112,8 @@ class IRCListener(ChatFactory):
         self.monitorLimit = monitorLimit
         #: Whether C{REGISTER} works (the service keeps accounts: a store).
         self.accountRegistration = accountRegistration
+        #: The open connections (told when the capabilities offered change).
+        self.sessions: set[IRCSession] = set()
         #: The capabilities each connection is offered.
         self.offeredCaps = dict(SUPPORTED)
         if accountRegistration:
@@ -123,15 +129,19 @@ class IRCListener(ChatFactory):
     def setBodyLimits(self, lines: int, size: int) -> None:
         """
         The message body's limits (C{--max-body-lines}, C{--max-body-bytes}),
-        which C{draft/multiline} advertises as C{max-lines} and C{max-bytes}
-        to the connections that open from now on.
+        which C{draft/multiline} advertises as C{max-lines} and C{max-bytes};
+        changed, they are offered to the open connections too, with C{CAP
+        NEW} to those with C{cap-notify}, as their batches are held to them.
         """
         self.maxBodyLines, self.maxBodyBytes = lines, size
-        # A new dict: open connections share the old one and keep its values.
+        # A new dict, never changed: connections share it.
         multiline = f"max-bytes={size},max-lines={lines}"
+        changed = self.offeredCaps.get("draft/multiline") != multiline
         self.offeredCaps = {**self.offeredCaps, "draft/multiline": multiline}
         #: The capability state of every connection that has not sent C{CAP}.
         self.unnegotiated = Unnegotiated(self.offeredCaps)
+        if changed:
+            offerAgain(self.sessions, self.offeredCaps, self.unnegotiated, ["draft/multiline"])
 
     def wireFormat(self, enabled: AbstractSet[str]) -> WireFormat:
         """

@@ -341,6 +341,7 @@ class IRCProtocol(IRCConnection):
         self.closeLink(error.text)
 
     def connectionLost(self, reason: Failure | None = None) -> None:
+        self.factory.sessions.discard(self)
         self.service.people.invisible.discard(self)
         if self.factory.presence is not None:
             self.factory.presence.clear(self)

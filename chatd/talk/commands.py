@@ -280,17 +280,14 @@ async def newPassword(session: TalkSession, typed: str) -> None:
 
 
 async def _register(session: TalkSession, password: str) -> None:
-    service = session.factory.service
-    nick = session.nick
-    assert nick is not None
-    known = await maybeDeferred(service.isRegistered, nick)
-    await maybeDeferred(service.register, session.participant, password)
-    if known:
-        session.send(serverLine(f"Password changed for {nick}."))
-    else:
+    done = await maybeDeferred(session.factory.service.register, session.participant, password)
+    name = done.account
+    if done.created:
         session.send(
-            serverLine(f"{nick} is now registered: logging in as {nick} needs this password.")
+            serverLine(f"{name} is now registered: logging in as {name} needs this password.")
         )
+    else:
+        session.send(serverLine(f"Password changed for {name}."))
 
 
 async def historyCommand(session: TalkSession, rest: str) -> None:

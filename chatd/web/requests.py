@@ -173,16 +173,22 @@ def _result(found: Found) -> Reply:
 
 def register(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
-    Protect the nickname in use with a password (the service needs
-    message storage for accounts).  A new account is put in the rooms
-    flagged automatic: the reply's C{rooms}, as a login's.
+    Protect the nickname in use with a password, or change the password
+    of the account signed in to (the service's one rule; it needs message
+    storage for accounts).  A new account is put in the rooms flagged
+    automatic: the reply's C{rooms}, as a login's.
     """
     password = _text(request, "password")
     register = getattr(web.service, "register", None)
     if register is None:
         raise NotPermitted("this server keeps no accounts")
     return maybeDeferred(register, web, password).addCallback(
-        lambda ignored: {"nick": web.nick, **_roomsIn(web)}
+        lambda done: {
+            "nick": web.nick,
+            "account": done.account,
+            "created": done.created,
+            **_roomsIn(web),
+        }
     )
 
 

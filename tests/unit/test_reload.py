@@ -36,6 +36,7 @@ from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from chatd.web.guard import GuardedSite
+from tests.support.helpers import connect, output
 
 LISTENERS = [
     "--port",
@@ -145,6 +146,26 @@ class ReloadTests(ReloadCase):
         self.assertEqual(self.reloader.reload(), [])  # auth-hashes is back to what runs
         self.assertNotIn(key("alice"), self.chat.people.operatorKeys)
         self.assertEqual(irc.motd, DEFAULT_MOTD)  # no file: the built-in one
+
+    def test_bodyLimitsAnnouncedToIRC(self) -> None:
+        """
+        A reload that changes the body limits tells the open IRC clients
+        with C{cap-notify} (C{CAP LS 302}) C{draft/multiline}'s new values
+        with C{CAP NEW}.
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        irc, transport = connect(self.factory(IRCFactory), self.reactor)
+        irc.dataReceived(b"CAP LS 302\r\n")
+        self.assertIn(
+            b"draft/multiline=max-bytes=16384,max-lines=100", output(transport, self.reactor)
+        )
+        self.config.write_text("max-body-lines = 3\n")
+        self.reloader.reload()
+        self.assertEqual(
+            output(transport, self.reactor),
+            b":chatd CAP * NEW :draft/multiline=max-bytes=16384,max-lines=3\r\n",
+        )
 
     def test_reloadKeepsConsoleGrants(self) -> None:
         """

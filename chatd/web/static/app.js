@@ -484,7 +484,8 @@ function command(text) {
     case "register":
       return request("register", { password: arg }).then((r) => {
         if (state.wanted) state.wanted.password = arg;
-        showNotice("The nickname " + r.nick + " is now registered.");
+        showNotice(r.created ? "The nickname " + r.account + " is now registered."
+          : "Password changed for " + r.account + ".");
         for (const room of r.rooms.filter((name) => !inRoom(name))) {  // the automatic rooms
           entered(room, "you are in #" + room, false);
         }

@@ -14,11 +14,12 @@ from twisted.internet.task import Clock
 
 from chatd.admin.commands import AdminConsole
 from chatd.core import errors
-from chatd.core.accounts import PasswordRules
+from chatd.core.accounts import PasswordRules, Registered
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import Membership, Notice
 from chatd.core.names import key
 from chatd.core.service import ChatService
+from chatd.core.sharing import applyChange
 from chatd.testing import RecordingParticipant, settled
 from tests.support.persistencecase import OutageStore, PersistenceTestCase
 
@@ -82,6 +83,43 @@ class AccountTests(PersistenceTestCase):
         self.service.connect(again)
         self.failureResultOf(self.service.login(again, "alice", "first"), errors.BadPassword)
         self.login("alice", "second")
+
+    def test_registerSignedInUnderAnotherName(self) -> None:
+        """
+        Signed in to an account under another nickname, registering changes
+        that account's password, on every front-end: no account is made of
+        the nickname in use, and the connection stays signed in to its own.
+        """
+        self.registered("Regt0", "sesame")
+        user = self.login("Regt0", "sesame")
+        self.successResultOf(settled(self.service.rename(user, "rgx")))
+        done = self.successResultOf(self.service.register(user, "other123"))
+        self.assertEqual(done, Registered("Regt0", created=False))
+        self.assertFalse(self.successResultOf(self.service.isRegistered("rgx")))
+        self.assertIsNone(self.successResultOf(self.store.accountHash("rgx")))
+        self.assertEqual(self.service.accountName(user), "Regt0")
+        self.service.disconnect(user)
+        again = RecordingParticipant()
+        self.service.connect(again)
+        self.refused(self.service.login(again, "Regt0", "sesame"), errors.BadPassword)
+        self.login("Regt0", "other123")
+
+    def test_guestOnANameRegisteredElsewhere(self) -> None:
+        """
+        A guest whose nickname another node of a cluster registered
+        meanwhile may not set that account's password: only the password
+        proves the account.
+        """
+        assert self.service.persistence is not None
+        persistence = self.service.persistence
+        bob = self.login("bob")
+        self.successResultOf(Deferred.fromCoroutine(persistence.accounts.register("bob", "theirs")))
+        self.successResultOf(
+            Deferred.fromCoroutine(applyChange(persistence, "account", {"u": "bob"}))
+        )
+        self.failureResultOf(self.service.register(bob, "mine-now"), errors.NotPermitted)
+        stored = self.successResultOf(self.store.accountHash("bob"))
+        self.assertTrue(self.successResultOf(persistence.accounts.checker.verify(stored, "theirs")))
 
     def test_passwordWithoutSpaces(self) -> None:
         """

@@ -67,17 +67,47 @@ class CapabilityTests(MultilineTestCase):
         C{CAP LS 302} offers C{draft/multiline} with C{max-bytes} and
         C{max-lines} from the body limits (C{--max-body-bytes}, 16384, and
         C{--max-body-lines}, 100, by default); changed limits are offered to
-        connections opened afterwards.
+        the open connections, those that sent C{CAP} and those that did not
+        yet, and to connections opened afterwards.
         """
         proto, t = self.connect()
+        silent, ts = self.connect()
         [ls] = self.messages(self.send(proto, t, "CAP LS 302"))
         self.assertIn("draft/multiline=max-bytes=16384,max-lines=100", ls.params[-1].split())
         self.factory.setBodyLimits(7, 300)
-        [ls] = self.messages(self.send(proto, t, "CAP LS 302"))
-        self.assertIn("draft/multiline=max-bytes=16384,max-lines=100", ls.params[-1].split())
-        other, to = self.connect()
-        [ls] = self.messages(self.send(other, to, "CAP LS 302"))
-        self.assertIn("draft/multiline=max-bytes=300,max-lines=7", ls.params[-1].split())
+        self.read(t)
+        for client, transport in ((proto, t), (silent, ts), self.connect()):
+            [ls] = self.messages(self.send(client, transport, "CAP LS 302"))
+            self.assertIn("draft/multiline=max-bytes=300,max-lines=7", ls.params[-1].split())
+
+    def test_changedLimitsAnnounced(self) -> None:
+        """
+        Changed body limits (a reload) are announced to the clients with
+        C{cap-notify} (which C{CAP LS 302} implies) with C{CAP NEW} and the
+        new values, and batches are held to them; a client without
+        C{cap-notify} is not told, and limits set again unchanged tell
+        nobody.
+        """
+        alice, ta = self.connect()
+        self.send(alice, ta, "CAP LS 302", f"CAP REQ :{CAPS}", "NICK alice", "USER a 0 * :A")
+        self.assertIn(" 001 ", self.send(alice, ta, "CAP END", "JOIN #lobby"))
+        bob, tb = self.member("bob", CAPS)
+        self.read(ta), self.read(tb)
+        self.factory.setBodyLimits(3, 16384)
+        [new] = self.messages(self.read(ta))
+        self.assertEqual(
+            (new.command, new.params),
+            ("CAP", ["alice", "NEW", "draft/multiline=max-bytes=16384,max-lines=3"]),
+        )
+        self.assertEqual(self.read(tb), "")
+        self.factory.setBodyLimits(3, 16384)
+        self.assertEqual((self.read(ta), self.read(tb)), ("", ""))
+        self.factory.setBodyLimits(3, 500)
+        [new] = self.messages(self.read(ta))
+        self.assertEqual(new.params[-1], "draft/multiline=max-bytes=500,max-lines=3")
+        lines = self.batch("PRIVMSG a", "PRIVMSG b", "PRIVMSG c", "PRIVMSG d")
+        [fail] = self.fails(self.send(alice, ta, *lines))
+        self.assertEqual(fail[:3], ["BATCH", "MULTILINE_MAX_LINES", "3"])
 
     def test_withoutCapability(self) -> None:
         """

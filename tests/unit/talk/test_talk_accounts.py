@@ -402,6 +402,25 @@ class CommandTests(TalkAccountTestCase):
         proto, t = self.connect()
         self.assertEqual(self.send(proto, t, "alice"), ASKED)
 
+    def test_registerUnderAnotherNick(self) -> None:
+        """
+        Signed in to an account under another nickname (C{/name}),
+        C{/register} changes the account's password and says whose: no
+        account is made of the nickname in use.
+        """
+        self.registered("carol", "sesame")
+        carol, _ = self.talkLogin("carol", "sesame")
+        t = self.transports[carol]
+        self.send(carol, t, "/name kidtalk")
+        self.assertEqual(
+            self.send(carol, t, "/register other999"), b"*** Password changed for carol.\r\n"
+        )
+        self.assertIsNone(self.successResultOf(self.store.accountHash("kidtalk")))
+        self.assertEqual(self.service.accountName(carol.participant), "carol")
+        accounts = self.service.persistence.accounts  # type: ignore[union-attr]
+        passwordHash = self.successResultOf(self.store.accountHash("carol"))
+        self.assertTrue(self.successResultOf(accounts.checker.verify(passwordHash, "other999")))
+
     def test_operatorsPasswordRule(self) -> None:
         """
         The usage line, the prompt and the refusal all state the service's

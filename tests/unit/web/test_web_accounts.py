@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 
 from chatd.core import errors
-from chatd.core.accounts import Accounts, PasswordChecker, Secret
+from chatd.core.accounts import Accounts, PasswordChecker, Registered, Secret
 from chatd.core.events import RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.registrations import PasswordChangePace
@@ -46,9 +46,9 @@ class OrderingService(ChatService):
         self.counts.append(count)
         return [RoomMessage(room, "old", ("before", "you came"), 900)]
 
-    def register(self, participant: IParticipant, password: str) -> Deferred[None]:
+    def register(self, participant: IParticipant, password: str) -> Deferred[Registered]:
         self.registered.append((participant.nick, password))
-        return succeed(None)
+        return succeed(Registered(participant.nick or "", created=True))
 
 
 class DeferredTests(WebTestCase):
@@ -135,10 +135,14 @@ class DeferredTests(WebTestCase):
     def test_register(self) -> None:
         """
         C{register} hands the password to the service and answers with the
-        nickname it protects.
+        nickname in use, the account the password protects, and whether
+        that account is new.
         """
         client = self.loggedIn("alice")
-        self.assertEqual(self.request(client, type="register", password="sesame")["nick"], "alice")
+        reply = self.request(client, type="register", password="sesame")
+        self.assertEqual(
+            (reply["nick"], reply["account"], reply["created"]), ("alice", "alice", True)
+        )
         self.assertEqual(self.service.registered, [("alice", "sesame")])
 
 
@@ -228,6 +232,30 @@ class GateTests(WebTestCase):
         self.assertTrue(
             self.successResultOf(self.accounts.checker.verify(passwordHash, "second-pw"))
         )
+
+    def test_registerSignedInUnderAnotherNick(self) -> None:
+        """
+        Signed in to an account under another nickname, C{register}
+        changes that account's password: no account is made of the
+        nickname, and the connection stays signed in to its account.
+        """
+        client = self.web.connect()
+        self.request(client, type="login", nick="alice", password="sesame")
+        self.assertEqual(self.request(client, type="nick", nick="rgx")["nick"], "rgx")
+        reply = self.request(client, type="register", password="other123")
+        self.assertEqual(
+            (reply["type"], reply["nick"], reply["account"], reply["created"]),
+            ("register", "rgx", "alice", False),
+        )
+        store = self.accounts.store
+        self.assertIsNone(self.successResultOf(store.accountHash("rgx")))
+        passwordHash = self.successResultOf(store.accountHash("alice"))
+        self.assertTrue(
+            self.successResultOf(self.accounts.checker.verify(passwordHash, "other123"))
+        )
+        participant = self.service.find("rgx")
+        assert participant is not None
+        self.assertEqual(self.service.accountName(participant), "alice")
 
     def test_gateFull(self) -> None:
         """

@@ -1,0 +1,44 @@
+# -*- test-case-name: tests.unit.irc.test_irc_multiline -*-
+"""
+IRCv3 C{cap-notify}: a capability whose value changes while clients are
+connected (a reload's body limits: C{draft/multiline}'s C{max-lines} and
+C{max-bytes}) is offered again, with C{CAP NEW} and its new value, to the
+clients that asked to be told (C{cap-notify}, which C{CAP LS 302} implies).
+Every open connection is offered the new values from then on (C{CAP LS}),
+as the limits it is held to are the new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from chatd.irc.caps import Unnegotiated
+
+if TYPE_CHECKING:
+    from chatd.irc.session import IRCSession
+
+#: The capability that asks for C{CAP NEW} and C{CAP DEL}.
+CAP_NOTIFY = "cap-notify"
+
+
+def offerAgain(
+    sessions: Iterable[IRCSession],
+    offered: dict[str, str],
+    unnegotiated: Unnegotiated,
+    changed: Iterable[str],
+) -> None:
+    """
+    The listener now offers C{offered}, in which the values of C{changed}
+    are new: every connection in C{sessions} is offered it (those that have
+    not sent C{CAP} share C{unnegotiated}), and those with C{cap-notify}
+    are sent C{CAP NEW} with the changed capabilities and their values.
+    """
+    words = " ".join(f"{name}={offered[name]}" if offered[name] else name for name in changed)
+    for irc in sessions:
+        if isinstance(irc.caps, Unnegotiated):
+            irc.caps = unnegotiated
+            continue
+        irc.caps.supported = offered
+        if CAP_NOTIFY in irc.caps and words:
+            irc.sendMessage("CAP", irc.me(), "NEW", words, trailing=True)
