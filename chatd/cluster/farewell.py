@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
+from chatd.core.errors import StoreUnavailable
 
 
 class Link(Protocol):
@@ -62,6 +63,20 @@ class Farewell:
         self.clock, self.grace, self.written = clock, grace, written
         self.queued = 0
 
+    def _notWritten(self, failure: Failure) -> None:
+        """
+        The store could not write before the goodbye: the database is away
+        (the store then keeps what it holds for the next start, and says
+        so), or a bug, logged with its traceback.
+        """
+        if failure.check(StoreUnavailable):
+            self.log.warn(
+                "stopping while the database is away: the store could not write first ({why})",
+                why=failure.getErrorMessage(),
+            )
+        else:
+            self.log.failure("writing the store before stopping", failure)
+
     def leave(self, localNicks: list[str]) -> Deferred[None]:
         """
         Stop beating; send what waits for Redis (waiting for it, a bounded
@@ -73,7 +88,7 @@ class Farewell:
         self.queued = self.bus.waiting()
         written = self.written()  # before the goodbye: the others may read it then
         written.addTimeout(self.grace, self.clock)
-        written.addErrback(lambda f: self.log.failure("writing the store before stopping", f))
+        written.addErrback(self._notWritten)
         if not self.queued:
             return written.addCallback(lambda _: self._goodbye(localNicks))
         self.log.info(

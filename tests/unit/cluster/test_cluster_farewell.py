@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.logger import LogLevel, capturedLogs, formatEvent
 
 from chatd.cluster.farewell import Farewell
+from chatd.core.errors import StoreUnavailable
 from tests.support.fakenode import FakeNode, TwoNodes, said
 from tests.support.fakeredis import FakeRedis
 
@@ -126,6 +127,24 @@ class FarewellTests(TwoNodes):
         self.assertIn(f"stopped with {unsent} events for the other nodes not sent, 3 of", error)
         self.assertIn("not back within 10 s", error)
         self.assertEqual(self.link.waiters, [])
+
+    def test_databaseAwayWarned(self) -> None:
+        """
+        A store that cannot write before the goodbye because the database
+        is away (it keeps what it holds for the next start, and says so) is
+        a warning, without a traceback; the stop goes on.
+        """
+        with capturedLogs() as events:
+            stopped = self.stopB(fail(StoreUnavailable("the chat database is unreachable")))
+            self.link.back()
+            self.a.bridge.linkUp()
+            self.settle()
+            self.successResultOf(stopped)
+        self.assertIsNone(self.a.service.find("bob"))  # its goodbye was said
+        levels = [e["log_level"] for e in events]
+        self.assertNotIn(LogLevel.critical, levels)
+        [warning] = [formatEvent(e) for e in events if e["log_level"] == LogLevel.warn]
+        self.assertIn("stopping while the database is away: the store could not write", warning)
 
     def test_nothingQueued(self) -> None:
         """
