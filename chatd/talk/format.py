@@ -109,6 +109,21 @@ def encodeOldRoomMessage(event: RoomMessage, now: float) -> bytes:
     return _roomLines(f"[{event.room} {stamp(event.when, now)}] ", event)
 
 
+#: A live room message said this many seconds ago or more (one read back from
+#: a lost cluster node) shows its time, as history does.
+LATE = 60
+
+
+def encodeLiveRoomMessage(event: RoomMessage, now: float) -> bytes:
+    """
+    A room message as it comes: C{[lobby] <alice> text}, encoded once for
+    every reader; one said L{LATE} seconds ago or more with its time.
+    """
+    if now - event.when >= LATE:
+        return encodeOldRoomMessage(event, now)
+    return event.wire(encodeRoomMessage)
+
+
 def historyPieces(
     room: str,
     events: list[RoomMessage],

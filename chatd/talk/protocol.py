@@ -43,6 +43,7 @@ from chatd.talk.format import (
     NICK_PROMPT,
     PASSWORD_PROMPT,
     connectionRefusal,
+    encodeLiveRoomMessage,
     encodeMembership,
     encodeNotice,
     encodeOldPrivateMessage,
@@ -50,7 +51,6 @@ from chatd.talk.format import (
     encodePrivateMessage,
     encodeRedaction,
     encodeRename,
-    encodeRoomMessage,
     historyPieces,
     inputRefusal,
     lines,
@@ -305,9 +305,7 @@ class TalkProtocol(TelnetLiveness):
         await command.run(self, rest.strip())
 
     def quit(self, message: str) -> None:
-        """
-        Say goodbye, tell the rooms at once, close once the goodbye is sent.
-        """
+        """Say goodbye, tell the rooms at once, close once the goodbye is sent."""
         message = heardReason(self.factory.service, self, message)  # not a muted person's
         reason = f"quit: {message}" if message else "quit"
         self.send(serverLine(f"Goodbye{', ' + self.nick if self.nick else ''}!"))
@@ -330,7 +328,8 @@ class TalkProtocol(TelnetLiveness):
 
     def roomMessage(self, event: RoomMessage) -> None:
         if hasText(event):  # one of tags only (IRC's TAGMSG), or CTCP, has nothing to show
-            if not self.held.keep(event.roomKey, data := event.wire(encodeRoomMessage)):
+            data = encodeLiveRoomMessage(event, self.factory.clock.seconds())
+            if not self.held.keep(event.roomKey, data):
                 self.send(data)
             reading.shown(self, event.room, True, event.millis)
 

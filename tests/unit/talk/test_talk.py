@@ -5,11 +5,14 @@ every mistake, driven in memory with L{StringTransport} and a L{Clock}.
 
 from __future__ import annotations
 
+import time
+
 from twisted.conch import telnet
 from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 from zope.interface.verify import verifyObject
 
+from chatd.core.events import RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.talk.commands import helpText
 from chatd.tchat import TchatFactory
@@ -196,6 +199,24 @@ class ChatTests(TalkTestCase):
         )
         self.assertEqual(
             self.read(tb), b"[lobby] <alice> hello there\r\n[lobby] <alice>     indented\r\n"
+        )
+
+    def test_lateMessageShowsItsTime(self) -> None:
+        """
+        A room message that comes a while after it was said (read back from
+        a lost cluster node) shows its time, as history does; one said now
+        does not.
+        """
+        bob, tb = self.connect("bob")
+        self.read(tb)
+        said = self.clock.seconds() - 300
+        stamp = time.strftime("%H:%M", time.localtime(said))
+        bob.roomMessage(
+            RoomMessage("lobby", "alice", ("late",), int(said), millis=int(said * 1000))
+        )
+        bob.roomMessage(RoomMessage("lobby", "alice", ("now",), int(self.clock.seconds())))
+        self.assertEqual(
+            self.read(tb), f"[lobby {stamp}] <alice> late\r\n[lobby] <alice> now\r\n".encode()
         )
 
     def test_slashEscape(self) -> None:
