@@ -17,6 +17,7 @@ from twisted.internet.defer import Deferred
 from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
+from chatd.admin.whois import absentAnywhere
 from chatd.core.absent import isAbsent
 from chatd.core.activity import activityOf
 from chatd.core.delivery import connectionsOf
@@ -251,10 +252,11 @@ class ConsoleViews:
             if elsewhere:
                 lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
         else:
-            if isAbsent(target):
+            absent = absentAnywhere(self.service, target)  # here or on another node
+            if absent:
                 lines.append(f"{target.nick}: not connected, present in their rooms (always on)")
             # An account signed in several times: each connection, one line.
-            for each in connectionsOf(target):
+            for each in () if absent else connectionsOf(target):
                 if isAbsent(each):
                     continue
                 since = self.moderation.connectedAt(each)
