@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.unit.admin.test_admin_whois,tests.unit.irc.test_irc_accountrights,tests.unit.cluster.test_cluster_activity -*-  # noqa: E501
+# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.unit.admin.test_admin_whois,tests.unit.irc.test_irc_accountrights,tests.unit.cluster.test_cluster_activity,tests.unit.cluster.test_cluster_whois -*-  # noqa: E501
 """
 The console's vocabulary and its read-only commands: the command table,
 argument checking, and the views (users, rooms, whois, stats, audit...).
@@ -12,15 +12,10 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
-from twisted.internet.defer import Deferred
-
 from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
-from chatd.admin.whois import absentAnywhere
-from chatd.core.absent import isAbsent
-from chatd.core.activity import activityOf
-from chatd.core.delivery import connectionsOf
+from chatd.admin.whois import absentAnywhere, connectionLines
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
 from chatd.core.reach import accountBehind, reachedBy, sanctionedName
@@ -252,22 +247,10 @@ class ConsoleViews:
             if elsewhere:
                 lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
         else:
-            absent = absentAnywhere(self.service, target)  # here or on another node
-            if absent:
+            if absentAnywhere(self.service, target):
                 lines.append(f"{target.nick}: not connected, present in their rooms (always on)")
-            # An account signed in several times: each connection, one line.
-            for each in () if absent else connectionsOf(target):
-                if isAbsent(each):
-                    continue
-                since = self.moderation.connectedAt(each)
-                if since is None:  # another node's user: their node says when
-                    asked = activityOf(self.service.people.activity, self.service.observer, each, 0)
-                    seen = await asked if isinstance(asked, Deferred) else asked
-                    since = None if seen is None else seen.signedOn
-                lines.append(
-                    f"{target.nick}: connected from {each.address} over {each.protocolName}"
-                    + (f" since {formatTime(since)} UTC" if since is not None else "")
-                )
+            else:  # an account signed in several times: each connection, one line
+                lines += await connectionLines(self.service, target)
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
         account = accountBehind(self.service, nick)

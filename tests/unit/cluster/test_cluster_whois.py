@@ -12,6 +12,7 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
+from chatd.admin.timespec import formatTime
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.alwayson import alwaysOnOf
 from chatd.storage.memory import MemoryChatStore
@@ -73,6 +74,32 @@ class ClusterWhoisTests(SynchronousTestCase):
         self.settle()
         lines: list[str] = self.successResultOf(reply).splitlines()
         return lines
+
+    def test_severalConnectionsOnAnotherNode(self) -> None:
+        """
+        A person signed in twice on node a is shown with both connections
+        on node b too, each with its front-end and since when (their
+        address there is node a's).
+        """
+        since = [formatTime(self.clock.seconds())]
+        self.signIn(self.a, "tchat", "10.0.0.1")
+        self.clock.advance(5)
+        since.append(formatTime(self.clock.seconds()))
+        self.signIn(self.a, "web", "10.0.0.2")
+        self.assertEqual(
+            self.whois(self.a)[:2],
+            [
+                f"bea: connected from 10.0.0.1 over tchat since {since[0]} UTC",
+                f"bea: connected from 10.0.0.2 over web since {since[1]} UTC",
+            ],
+        )
+        self.assertEqual(
+            self.whois(self.b)[:2],
+            [
+                f"bea: connected from node a over tchat since {since[0]} UTC",
+                f"bea: connected from node a over web since {since[1]} UTC",
+            ],
+        )
 
     def test_alwaysOnWithoutConnectionOnAnotherNode(self) -> None:
         """
