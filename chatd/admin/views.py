@@ -59,7 +59,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "roomop": ("roomop <room> <username>", "make a member an operator of a room"),
     "founder": ("founder <room> <username|->", "the account that owns a room (-: none)"),
     "whois": ("whois <username>", "everything known about a user"),
-    "stats": ("stats", "connections per protocol, messages per second, memory"),
+    "stats": ("stats", "connections per protocol, messages per second, memory, cluster node"),
     "audit": ("audit [count]", "the last administrator actions (20)"),
     "admins": ("admins", "who may log in here: password file and accounts flagged admin"),
     "admin grant": ("admin grant <username>", "a registered account becomes an administrator"),
@@ -286,7 +286,7 @@ class ConsoleViews:
         perProtocol = Counter(p.protocolName for p in connections)
         protocols = ", ".join(f"{name} {count}" for name, count in sorted(perProtocol.items()))
         bans = len(self.moderation.sanctions(BAN)) + len(self.moderation.sanctions(IPBAN))
-        problem = self.service.stats.sanctionsProblem
+        problem, node = self.service.stats.sanctionsProblem, self.service.stats.clusterNode
         return "\n".join(
             [
                 f"connections: {len(connections)}" + (f" ({protocols})" if protocols else ""),
@@ -296,6 +296,7 @@ class ConsoleViews:
                 f"bans: {bans}, kicks: {len(self.moderation.sanctions(KICK))}, "
                 f"mutes: {len(self.moderation.sanctions(MUTE))}",
                 *([f"sanctions: {problem}"] if problem is not None else []),
+                *([f"cluster node: {node}"] if node is not None else []),
                 f"memory: {_memory()}",
             ]
         )
