@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.unit.admin.test_admin_whois,tests.unit.irc.test_irc_accountrights,tests.unit.cluster.test_cluster_activity -*-  # noqa: E501
+# -*- test-case-name: tests.unit.admin.test_admin_commands,tests.unit.admin.test_admin_whois,tests.unit.irc.test_irc_accountrights,tests.unit.cluster.test_cluster_activity,tests.unit.cluster.test_cluster_whois -*-  # noqa: E501
 """
 The console's vocabulary and its read-only commands: the command table,
 argument checking, and the views (users, rooms, whois, stats, audit...).
@@ -12,14 +12,10 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
-from twisted.internet.defer import Deferred
-
 from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
-from chatd.core.absent import isAbsent
-from chatd.core.activity import activityOf
-from chatd.core.delivery import connectionsOf
+from chatd.admin.whois import absentAnywhere, connectionLines
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
 from chatd.core.reach import accountBehind, reachedBy, sanctionedName
@@ -63,7 +59,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "roomop": ("roomop <room> <username>", "make a member an operator of a room"),
     "founder": ("founder <room> <username|->", "the account that owns a room (-: none)"),
     "whois": ("whois <username>", "everything known about a user"),
-    "stats": ("stats", "connections per protocol, messages per second, memory"),
+    "stats": ("stats", "connections per protocol, messages per second, memory, cluster node"),
     "audit": ("audit [count]", "the last administrator actions (20)"),
     "admins": ("admins", "who may log in here: password file and accounts flagged admin"),
     "admin grant": ("admin grant <username>", "a registered account becomes an administrator"),
@@ -251,21 +247,10 @@ class ConsoleViews:
             if elsewhere:
                 lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
         else:
-            if isAbsent(target):
+            if absentAnywhere(self.service, target):
                 lines.append(f"{target.nick}: not connected, present in their rooms (always on)")
-            # An account signed in several times: each connection, one line.
-            for each in connectionsOf(target):
-                if isAbsent(each):
-                    continue
-                since = self.moderation.connectedAt(each)
-                if since is None:  # another node's user: their node says when
-                    asked = activityOf(self.service.people.activity, self.service.observer, each, 0)
-                    seen = await asked if isinstance(asked, Deferred) else asked
-                    since = None if seen is None else seen.signedOn
-                lines.append(
-                    f"{target.nick}: connected from {each.address} over {each.protocolName}"
-                    + (f" since {formatTime(since)} UTC" if since is not None else "")
-                )
+            else:  # an account signed in several times: each connection, one line
+                lines += await connectionLines(self.service, target)
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
         account = accountBehind(self.service, nick)
@@ -301,7 +286,7 @@ class ConsoleViews:
         perProtocol = Counter(p.protocolName for p in connections)
         protocols = ", ".join(f"{name} {count}" for name, count in sorted(perProtocol.items()))
         bans = len(self.moderation.sanctions(BAN)) + len(self.moderation.sanctions(IPBAN))
-        problem = self.service.stats.sanctionsProblem
+        problem, node = self.service.stats.sanctionsProblem, self.service.stats.clusterNode
         return "\n".join(
             [
                 f"connections: {len(connections)}" + (f" ({protocols})" if protocols else ""),
@@ -311,6 +296,7 @@ class ConsoleViews:
                 f"bans: {bans}, kicks: {len(self.moderation.sanctions(KICK))}, "
                 f"mutes: {len(self.moderation.sanctions(MUTE))}",
                 *([f"sanctions: {problem}"] if problem is not None else []),
+                *([f"cluster node: {node}"] if node is not None else []),
                 f"memory: {_memory()}",
             ]
         )

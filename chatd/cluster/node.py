@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_join -*-  # noqa: E501
 """
 One chatd process's membership of a cluster: L{ClusterNode} wires the Redis
 link, the bus, presence and the bridge to a L{ChatService}.
@@ -16,6 +16,7 @@ from typing import Any
 
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, gatherResults, succeed
+from twisted.logger import Logger
 
 from chatd.cluster.address import parseAddress
 from chatd.cluster.bridge import Bridge
@@ -44,6 +45,8 @@ class ClusterNode(MultiService):
     @ivar bridge: what the admin console calls to moderate cluster-wide
         (L{Bridge.kick}, L{Bridge.moderate}, L{Bridge.onModeration}).
     """
+
+    log = Logger()
 
     def __init__(
         self,
@@ -104,6 +107,7 @@ class ClusterNode(MultiService):
         self.persistence = service.persistence
         self.moderation = service.moderation
         service.stats.clusterUp = lambda: self.link.up  # /healthz, chatd_cluster_up
+        service.stats.clusterNode = self.nodeId  # the console's stats
 
     def _received(self, channel: str, message: str) -> None:
         if not self._leaving:  # what it sent, then its goodbye: all the others need
@@ -119,6 +123,7 @@ class ClusterNode(MultiService):
         imported older ones into it.
         """
         super().startService()
+        self.log.info("cluster node id {node}", node=self.nodeId)  # what other nodes call it
         self.presence.start()
         loaded = self.persistence.whenReady() if self.persistence is not None else succeed(None)
         sanctions = self.moderation.whenLoaded() or succeed(None)

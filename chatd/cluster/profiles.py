@@ -12,7 +12,10 @@ the other nodes keep it (L{chatd.cluster.remote.RemoteParticipant}), so
 C{WHOIS}, C{WHO}, an away reply and hostmasks read the same everywhere.
 The values are the person's, not one connection's: a person away on one
 of several connections is away.  Their idle time, which changes with each
-message, is not sent: a C{WHOIS} asks their node (L{chatd.cluster.queries}).
+message, is not sent: a C{WHOIS} asks their node (L{chatd.cluster.queries}),
+as the console's C{whois} asks for their connections (each one's front-end
+and sign-on): profiles go to every node with each change, so they carry
+nothing per connection.
 """
 
 from __future__ import annotations
@@ -62,13 +65,21 @@ def _first(person: IParticipant, name: str) -> str | None:
 
 def seenIn(answer: dict[str, Any] | None) -> Seen | None:
     """
-    The L{Seen} a node answered (C{s}: sign-on and idle seconds), if it did.
+    The L{Seen} a node answered (C{s}: sign-on and idle seconds; C{c}: the
+    front-end and sign-on of each connection, left out if malformed), if
+    it did.
     """
+    answer = answer or {}
     try:
-        signedOn, idle = (answer or {})["s"]
-        return Seen(int(signedOn), max(0, int(idle)))
+        signedOn, idle = answer["s"]
+        signedOn, idle = int(signedOn), max(0, int(idle))
     except (KeyError, TypeError, ValueError):
         return None
+    try:
+        opened = tuple((str(protocol), int(when)) for protocol, when in answer["c"])
+    except (KeyError, TypeError, ValueError):
+        opened = ()
+    return Seen(signedOn, idle, opened)
 
 
 def profileOf(person: IParticipant, account: str | None = None) -> dict[str, str]:
@@ -159,7 +170,9 @@ class ProfileSync:
         if person is None or isinstance(person, RemoteParticipant):
             return None
         seen = self.service.people.activity.of(person, self.service.clock.seconds())
-        return None if seen is None else {"s": list(seen)}
+        if seen is None:
+            return None
+        return {"s": [seen.signedOn, seen.idle], "c": [list(each) for each in seen.connections]}
 
     def localProfiles(self, users: list[IParticipant]) -> dict[str, dict[str, str]]:
         """

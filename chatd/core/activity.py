@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_queries -*-
+# -*- test-case-name: tests.unit.irc.test_irc_queries,tests.unit.cluster.test_cluster_whois -*-
 """
 When each person signed on and last spoke: IRC's C{WHOIS} shows it
 (C{317}, idle time and sign-on) for everyone, whatever front-end they
@@ -24,11 +24,14 @@ from chatd.core.roles import IChatObserver
 class Seen(NamedTuple):
     """
     A person's sign-on (Unix time) and how many whole seconds ago they
-    last spoke (since signing on, if they have not).
+    last spoke (since signing on, if they have not), and the front-end and
+    sign-on of each of their connections, oldest first: the console's
+    C{whois} lists them on every node.
     """
 
     signedOn: int
     idle: int
+    connections: tuple[tuple[str, int], ...] = ()
 
 
 class Activity:
@@ -67,14 +70,22 @@ class Activity:
         in here (another node's user, an always-on account with none).
         """
         connections = connectionsOf(person)
-        signedOn = [self._signedOn[each] for each in connections if each in self._signedOn]
+        signedOn = sorted(
+            (
+                (self._signedOn[each], each.protocolName)
+                for each in connections
+                if each in self._signedOn
+            ),
+            key=lambda pair: pair[0],
+        )
         if not signedOn:
             return None
-        first = min(signedOn)
+        first = signedOn[0][0]
         last = max(
             (self._spoke[each] for each in connections if each in self._spoke), default=first
         )
-        return Seen(int(first), max(0, int(now - last)))
+        opened = tuple((protocol, int(when)) for when, protocol in signedOn)
+        return Seen(int(first), max(0, int(now - last)), opened)
 
 
 def activityOf(

@@ -88,6 +88,8 @@ class ChatStats:
         a reason other than an outage (logins are refused), or C{None}.
     @ivar clusterUp: whether the other cluster nodes can be reached now
         (Redis answers), set by a cluster node (C{None}: not in a cluster).
+    @ivar clusterNode: this process's id in its cluster, which the other
+        nodes show as its users' address (C{None}: not in a cluster).
     """
 
     def __init__(self) -> None:
@@ -101,6 +103,7 @@ class ChatStats:
         self.storeHealth: StoreHealth | None = None
         self.storeCheck: Callable[[], Deferred[str | None]] | None = None
         self.clusterUp: Callable[[], bool] | None = None
+        self.clusterNode: str | None = None
         self.sanctionsProblem: str | None = None
         self.loadProblem: str | None = None
 

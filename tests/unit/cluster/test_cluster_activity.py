@@ -161,3 +161,16 @@ class SeenInTests(TwoNodes):
         self.assertEqual(seenIn({"s": [1700000000, -3]}), Seen(1700000000, 0))
         for answer in (None, {}, {"s": None}, {"s": [1]}, {"s": ["x", 1]}, {"s": 5}):
             self.assertIsNone(seenIn(answer))
+
+    def test_connectionsInAnswer(self) -> None:
+        """
+        An answer's connections (front-end and sign-on of each) are taken;
+        malformed, they are left out, the rest of the answer kept.
+        """
+        opened = [["tchat", 1700000000], ["web", 1700000005]]
+        self.assertEqual(
+            seenIn({"s": [1700000000, 5], "c": opened}),
+            Seen(1700000000, 5, (("tchat", 1700000000), ("web", 1700000005))),
+        )
+        for malformed in (5, [["tchat"]], [["web", "x"]], None):
+            self.assertEqual(seenIn({"s": [1, 2], "c": malformed}), Seen(1, 2))
