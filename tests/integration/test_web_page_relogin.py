@@ -2,7 +2,9 @@
 Logging in again, in a real browser against the real daemon, when the
 server refuses for a while: a reconnect whose login meets a database that
 is down keeps trying until it is back, one that gives up shows no one
-signed in.
+signed in, and a login the person tries again after a refusal another
+server may not make goes over a new connection (a balancer picks a node
+per connection), its error shown above the login button, not over it.
 """
 
 from __future__ import annotations
@@ -42,8 +44,16 @@ Date.now = () => realNow() + window.skew;
 """
 
 
-def watchedPage(url: str) -> Browser:
-    page = Browser(url)
+#: Whether the boxes of the elements with ids C{arguments[0]} and C{arguments[1]} overlap.
+OVERLAP = """
+const box = (id) => document.getElementById(id).getBoundingClientRect();
+const [a, b] = [box(arguments[0]), box(arguments[1])];
+return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+"""
+
+
+def watchedPage(url: str, width: int = 1100, height: int = 700) -> Browser:
+    page = Browser(url, width, height)
     page.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCHED})
     page.driver.refresh()
     return page
@@ -130,6 +140,32 @@ def test_given_up_signed_out(daemon: Daemon) -> None:
         page.wait(lambda: page.find("#status").text == "connected")
         assert page.find("#me").text == ""
         assert "Error 23" in page.find("#errors").text
+    finally:
+        holder.close()
+        page.quit()
+
+
+def test_tried_again_over_a_new_connection(daemon: Daemon) -> None:
+    """
+    A login refused with error 23 (the nickname, or the account on another
+    server, in use) shows the error above the login button, which stays
+    clickable; pressed again, the login goes over a new connection and
+    gets in once the nickname is free.
+    """
+    page = watchedPage(f"http://127.0.0.1:{daemon.ports['GuardedSite']}/", 360, 560)
+    holder = TchatClient(daemon.ports["TchatFactory"])
+    try:
+        holder.send("LOGIN busy")
+        holder.expect("srv: OKAY!")
+        page.wait(lambda: page.find("#status").text == "connected")
+        page.find("#nick").send_keys("busy")
+        page.find("#login").click()
+        page.wait(lambda: "Error 23" in page.find("#errors").text)
+        assert not page.driver.execute_script(OVERLAP, "errors", "login")
+        holder.close()
+        page.find("#login").click()
+        page.wait(lambda: page.find("#me").text == "as busy")
+        assert logins(page) == [0, 1]
     finally:
         holder.close()
         page.quit()

@@ -257,8 +257,10 @@ function login(nick, password, again) {
     if (again && state.ws !== socket) return;  // the connection dropped: the next one logs in again
     if (again && tryAgainLater(error)) return;
     state.heldSince = null;
+    state.wanted = null;
+    // Refused here, maybe not by another server: a balancer picks one per connection.
+    state.anotherServer = ELSEWHERE.includes(error.code);
     if (again) {                 // given up (e.g. someone took the nickname meanwhile)
-      state.wanted = null;
       dropBye();                 // stale: the error says why the page is not back
       setMe(null);
       setStatus("connected", true);
@@ -299,6 +301,10 @@ function tryAgainLater(error) {
   }, RETRY_MS);
   return true;
 }
+
+// Refusals another server behind the same address may not make: a login
+// the person tries again after one goes over a new connection.
+const ELSEWHERE = [3, 23];
 
 function refreshRooms() {
   if (!state.nick) return;
@@ -537,7 +543,7 @@ function create(name) {
 // ---- wiring ----------------------------------------------------------------
 
 const handlers = {
-  opened() { if (state.wanted) login(state.wanted.nick, state.wanted.password, true); },
+  opened() { if (state.wanted) login(state.wanted.nick, state.wanted.password, !state.wanted.typed); },
   event(message) {
     const handler = events[message.type];
     if (handler) handler(message);
@@ -582,11 +588,19 @@ $("login-form").addEventListener("submit", (event) => {
   state.reconnect = true;
   const nick = $("nick").value.trim();
   const password = $("password").value;
-  if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+  const renew = state.anotherServer && state.ws;
+  state.anotherServer = false;
+  if (state.ws && state.ws.readyState === WebSocket.OPEN && !renew) {
     login(nick, password, false);
-  } else {                       // log in as soon as the connection opens
-    state.wanted = { nick, password };
-    if (!state.ws) connect(handlers);
+  } else {                       // log in as soon as the (new) connection opens
+    state.wanted = { nick, password, typed: true };
+    if (renew) {                 // the old one's close is then no news (net.js lost)
+      const old = state.ws;
+      connect(handlers);
+      old.close();
+    } else if (!state.ws) {
+      connect(handlers);
+    }
   }
 });
 
