@@ -224,11 +224,11 @@ function login(nick, password, again) {
   const after = lastIds();
   if (Object.keys(after).length) fields.after = after;
   for (const convo of state.convos.values()) convo.replayIsNews = Boolean(after[convo.name]);
+  const socket = state.ws;
   request("login", fields).then((reply) => {
     state.heldSince = null;
     if (!again) clearErrors();  // a new login: what went wrong before is over
-    if (state.bye) state.bye.remove();  // back in: the server's goodbye is over
-    state.bye = null;
+    dropBye();  // back in: the server's goodbye is over
     setStatus("connected", true);
     state.wanted = { nick: reply.nick, password };
     setMe(reply.nick);
@@ -254,34 +254,57 @@ function login(nick, password, again) {
     for (const convo of rejoin) join(convo.name, "rejoined #", false, undefined, convo.lastId);
     if (!again) $("text").focus();
   }, (error) => {
-    if (again && error.code === 23 && stillHeld()) return;
+    if (again && state.ws !== socket) return;  // the connection dropped: the next one logs in again
+    if (again && tryAgainLater(error)) return;
     state.heldSince = null;
-    complain(error);
-    if (again) {                 // e.g. someone took the nickname meanwhile
-      state.wanted = null;
+    state.wanted = null;
+    // Refused here, maybe not by another server: a balancer picks one per connection.
+    state.anotherServer = ELSEWHERE.includes(error.code);
+    if (again) {                 // given up (e.g. someone took the nickname meanwhile)
+      dropBye();                 // stale: the error says why the page is not back
+      setMe(null);
+      setStatus("connected", true);
       $("login-view").hidden = false;
       $("chat-view").hidden = true;
     }
+    complain(error);
   });
 }
 
-// After a reconnect, the server may still hold our nickname for the old
-// connection (a network blink: it notices within a minute or so, when its
-// ping goes unanswered).  Try again for a while before asking for a name.
-const HOLD_RETRY_MS = 5000;
-const HOLD_GIVE_UP_MS = 90000;
+// The server's goodbye shown (bye), over once the page is back or gives up.
+function dropBye() {
+  if (state.bye) state.bye.remove();
+  state.bye = null;
+}
 
-function stillHeld() {
-  const now = Date.now();
-  state.heldSince = state.heldSince || now;
-  if (now - state.heldSince >= HOLD_GIVE_UP_MS) return false;
-  setStatus("connected \u2014 the nickname is still in use, trying again\u2026", false);
+// Logging in again after a reconnect may be refused for a while: the server
+// still holds our nickname for the old connection (23: after a network blink
+// it notices within a minute or so, when its ping goes unanswered), or it
+// cannot reach its database (3: as long as that takes).  The page says so
+// and tries again, the login form hidden.
+const RETRY_MS = 5000;
+const HOLD_GIVE_UP_MS = 90000;
+const WAITING = { 3: "the service is unavailable", 23: "the nickname is still in use" };
+
+function tryAgainLater(error) {
+  if (!WAITING[error.code]) return false;
+  if (error.code === 23) {
+    const now = Date.now();
+    state.heldSince = state.heldSince || now;
+    if (now - state.heldSince >= HOLD_GIVE_UP_MS) return false;
+  }
+  dropBye();
+  setStatus("connected \u2014 " + WAITING[error.code] + ", trying again\u2026", false);
   const socket = state.ws;
   setTimeout(() => {
     if (state.ws === socket && state.wanted && !state.nick) login(state.wanted.nick, state.wanted.password, true);
-  }, HOLD_RETRY_MS);
+  }, RETRY_MS);
   return true;
 }
+
+// Refusals another server behind the same address may not make: a login
+// the person tries again after one goes over a new connection.
+const ELSEWHERE = [3, 23];
 
 function refreshRooms() {
   if (!state.nick) return;
@@ -520,7 +543,7 @@ function create(name) {
 // ---- wiring ----------------------------------------------------------------
 
 const handlers = {
-  opened() { if (state.wanted) login(state.wanted.nick, state.wanted.password, true); },
+  opened() { if (state.wanted) login(state.wanted.nick, state.wanted.password, !state.wanted.typed); },
   event(message) {
     const handler = events[message.type];
     if (handler) handler(message);
@@ -565,11 +588,19 @@ $("login-form").addEventListener("submit", (event) => {
   state.reconnect = true;
   const nick = $("nick").value.trim();
   const password = $("password").value;
-  if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+  const renew = state.anotherServer && state.ws;
+  state.anotherServer = false;
+  if (state.ws && state.ws.readyState === WebSocket.OPEN && !renew) {
     login(nick, password, false);
-  } else {                       // log in as soon as the connection opens
-    state.wanted = { nick, password };
-    if (!state.ws) connect(handlers);
+  } else {                       // log in as soon as the (new) connection opens
+    state.wanted = { nick, password, typed: true };
+    if (renew) {                 // the old one's close is then no news (net.js lost)
+      const old = state.ws;
+      connect(handlers);
+      old.close();
+    } else if (!state.ws) {
+      connect(handlers);
+    }
   }
 });
 

@@ -16,6 +16,7 @@ export const state = {
   retry: 0,                // reconnect attempts since the last success
   reconnect: true,
   heldSince: null,         // when a login again after a reconnect first found our nickname taken
+  anotherServer: false,    // the last login was refused as another server may not (app.js ELSEWHERE)
   bye: null,               // the server's goodbye shown, until the next login
   limits: { maxMessageBytes: 16384 },  // replaced by the server's hello
   readMarks: new Map(),    // key -> where the account stopped reading (ms), from the server
