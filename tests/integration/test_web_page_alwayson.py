@@ -16,7 +16,13 @@ from tests.support.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import IrcClient, axeScript, pageURL, startChat, tchat  # noqa: E402
+from tests.support.pagehelpers import (  # noqa: E402
+    IrcClient,
+    axeScript,
+    pageURL,
+    register,
+    startChat,
+)
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
@@ -36,13 +42,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     yield daemon
     daemon.stop()
     assert "Traceback" not in daemon.logText()
-
-
-def register(daemon: Daemon, nick: str, password: str) -> None:
-    client = tchat(daemon, nick)
-    client.send(f"REGIS {password}")
-    client.expect("srv: OKAY!")
-    client.close()
 
 
 def ircSetting(daemon: Daemon, nick: str, password: str) -> str:

@@ -16,7 +16,7 @@ from tests.support.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import pageURL, startChat  # noqa: E402
+from tests.support.pagehelpers import logsIn, pageURL, startChat  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
@@ -72,16 +72,11 @@ def test_nickname_held_for_a_while(daemon: Daemon) -> None:
         page.wait(lambda: "reconnecting" in page.find("#status").text)
         holder = TchatClient(daemon.ports["TchatFactory"])
 
-        def takeNick() -> bool:
-            # The page comes back after half a second at least: time enough,
-            # once the server has seen its connection go.
-            assert holder is not None
-            holder.send("LOGIN held")
-            while not (line := holder.line()).startswith(("srv: OKAY!", "srv: ERROR")):
-                pass
-            return line.startswith("srv: OKAY!")
-
-        page.wait(takeNick)
+        # The page comes back after half a second at least: time enough,
+        # once the server has seen its connection go.
+        taker = holder
+        assert taker is not None
+        page.wait(lambda: logsIn(taker, "held"))
         page.wait(lambda: "still in use" in page.find("#status").text)
         assert page.find("#login-view").get_attribute("hidden") is not None
         # The page keeps trying (every 5 s): the first login, then 2 more.

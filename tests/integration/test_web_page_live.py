@@ -25,6 +25,7 @@ from tests.support.pagehelpers import (  # noqa: E402
     enter,
     freePort,
     pageURL,
+    register,
     speak,
     startChat,
     tchat,
@@ -224,13 +225,9 @@ def test_private_message_that_waits(daemon: Daemon) -> None:
     conversation with a line saying they will get it when they log in;
     they do, from the terminal, at their next login.
     """
-    terminal = TchatClient(daemon.ports["TchatFactory"])
     page = Browser(pageURL(daemon))
     try:
-        terminal.send("LOGIN wa", "REGIS sesame-wa")
-        terminal.expect("srv: OKAY!")
-        terminal.expect("srv: OKAY!")
-        terminal.close()
+        register(daemon, "wa", "sesame-wa")
         page.login("wb")
         page.say("/msg wa see you tomorrow")
         page.wait(lambda: page.find("#conv-title").text == "Private: wa")
@@ -240,8 +237,8 @@ def test_private_message_that_waits(daemon: Daemon) -> None:
         terminal = TchatClient(daemon.ports["TchatFactory"])
         terminal.send("LOGIN wa sesame-wa")
         assert terminal.expect("srv: MSGPV wb ")[1:] == ["see you tomorrow"]
-    finally:
         terminal.close()
+    finally:
         page.quit()
 
 

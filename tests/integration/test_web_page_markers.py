@@ -18,7 +18,7 @@ from tests.support.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import IrcClient, pageURL, startChat  # noqa: E402
+from tests.support.pagehelpers import IrcClient, pageURL, register, startChat  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
@@ -105,15 +105,11 @@ def test_privateReadElsewhereShown(daemon: Daemon) -> None:
     is sent with "zero", so often within its millisecond: a marker at
     "zero" must not cover it.
     """
-    terminal = TchatClient(daemon.ports["TchatFactory"])
     bob = TchatClient(daemon.ports["TchatFactory"])
     irc: IrcClient | None = None
     page = Browser(pageURL(daemon))
     try:
-        terminal.send("LOGIN carol", "REGIS sesame-carol")
-        terminal.expect("srv: OKAY!")
-        terminal.expect("srv: OKAY!")
-        terminal.close()
+        register(daemon, "carol", "sesame-carol")
         irc = IrcClient(daemon.ports["IRCFactory"], "carol", "sesame-carol")
         bob.send("LOGIN bob")
         bob.expect("srv: OKAY!")
@@ -148,15 +144,11 @@ def test_privateWithoutMarkerShown(daemon: Daemon) -> None:
     page, opened, lists it with its two unread messages, and shows them
     after the "new messages" line.
     """
-    terminal = TchatClient(daemon.ports["TchatFactory"])
     fred = TchatClient(daemon.ports["TchatFactory"])
     irc: IrcClient | None = None
     page = Browser(pageURL(daemon))
     try:
-        terminal.send("LOGIN dora", "REGIS sesame-dora")
-        terminal.expect("srv: OKAY!")
-        terminal.expect("srv: OKAY!")
-        terminal.close()
+        register(daemon, "dora", "sesame-dora")
         irc = IrcClient(daemon.ports["IRCFactory"], "dora", "sesame-dora")
         fred.send("LOGIN fred")
         fred.expect("srv: OKAY!")

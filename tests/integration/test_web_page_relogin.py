@@ -20,7 +20,7 @@ from tests.support.pgserver import PostgresServer, createDatabase, ownPostgres, 
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import freePort, startChat  # noqa: E402
+from tests.support.pagehelpers import freePort, logsIn, startChat  # noqa: E402
 
 __all__ = ["ownPostgres"]
 
@@ -126,14 +126,7 @@ def test_given_up_signed_out(daemon: Daemon) -> None:
         page.login("keeper")
         page.driver.execute_script("window.sockets.at(-1).close()")
         page.wait(lambda: "reconnecting" in page.find("#status").text)
-
-        def takeNick() -> bool:
-            holder.send("LOGIN keeper")
-            while not (line := holder.line()).startswith(("srv: OKAY!", "srv: ERROR")):
-                pass
-            return line.startswith("srv: OKAY!")
-
-        page.wait(takeNick)
+        page.wait(lambda: logsIn(holder, "keeper"))
         page.wait(lambda: "still in use" in page.find("#status").text)
         page.driver.execute_script("window.skew = 100000")  # past the 90 s it waits
         page.wait(lambda: loginView(page), timeout=20)

@@ -135,6 +135,22 @@ def tchat(daemon: Daemon, nick: str, *rooms: str) -> TchatClient:
     return client
 
 
+def register(daemon: Daemon, nick: str, password: str) -> None:
+    """Register the account C{nick} over TCHAT, and go."""
+    client = tchat(daemon, nick)
+    client.send(f"REGIS {password}")
+    client.expect("srv: OKAY!")
+    client.close()
+
+
+def logsIn(client: TchatClient, nick: str) -> bool:
+    """Whether C{client}'s C{LOGIN nick} is answered C{OKAY!} (else an error)."""
+    client.send(f"LOGIN {nick}")
+    while not (line := client.line()).startswith(("srv: OKAY!", "srv: ERROR")):
+        pass
+    return line.startswith("srv: OKAY!")
+
+
 def speak(client: TchatClient, room: str, *lines: str) -> None:
     client.send(f"SPEAK {room}", *lines, ".")
     client.expect("srv: OKAY!")

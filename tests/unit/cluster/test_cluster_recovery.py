@@ -60,6 +60,20 @@ class TwoNodesSpeaking(SynchronousTestCase):
         for node in (self.a, self.b):
             node.bridge.linkDown()
 
+    def aCutOff(self) -> None:
+        """Node a is cut off: it reads nothing and does not beat."""
+        self.a.hold()
+        self.a.presence.stop()
+
+    def aBack(self) -> None:
+        """Node a reaches Redis again: it reads what it missed, and beats."""
+        self.a.presence.start()
+        self.a.release()
+        self.a.bridge.linkUp()
+        for _ in range(3):
+            self.clock.advance(1)
+            self.settle()
+
     def bBackAlone(self) -> None:
         """
         Redis is back for node b (node a died, or is still cut off), and
@@ -99,16 +113,10 @@ class RecoveryTests(TwoNodesSpeaking):
         """
         self.down()
         self.say("one", "two")
-        self.a.hold()  # cut off: it reads nothing and does not beat
-        self.a.presence.stop()
+        self.aCutOff()
         self.bBackAlone()
         self.assertEqual(said(self.bob, "lobby"), [("alice", "one"), ("alice", "two")])
-        self.a.presence.start()
-        self.a.release()
-        self.a.bridge.linkUp()
-        for _ in range(3):
-            self.clock.advance(1)
-            self.settle()
+        self.aBack()
         self.assertIn("a", self.b.presence.peers)
         self.assertIsNotNone(self.b.service.find("alice"))
         self.say("three")
@@ -213,15 +221,9 @@ class RecoveryTests(TwoNodesSpeaking):
         its users are told once what they may have missed.
         """
         self.down()
-        self.a.hold()
-        self.a.presence.stop()
+        self.aCutOff()
         self.bBackAlone()
-        self.a.presence.start()
-        self.a.release()
-        self.a.bridge.linkUp()
-        for _ in range(3):
-            self.clock.advance(1)
-            self.settle()
+        self.aBack()
         told = [e.text for e in self.alice.events if type(e) is Notice]
         self.assertEqual(len(told), 1, told)
         self.assertRegex(
