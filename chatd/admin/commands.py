@@ -27,8 +27,8 @@ from chatd.admin.opgrant import announceDeop, announceOp, operatorsByName
 from chatd.admin.outcome import Refusal, allStored, printable, withOutcome
 from chatd.admin.sanctioncommands import SanctionCommands
 from chatd.admin.views import COMMANDS, Usage
-from chatd.admin.whois import absentAnywhere
 from chatd.core import errors
+from chatd.core.absent import isAbsentAnywhere
 from chatd.core.calls import afterHeard
 from chatd.core.roles import IAdministration
 
@@ -143,7 +143,11 @@ class AdminConsole(SanctionCommands):
             raise Usage("")
         self.service.announce(rest.strip())
         self._audit(f"announce {rest.strip()}")
-        reached = [user for user in self.service.users() if not absentAnywhere(self.service, user)]
+        reached = [
+            user
+            for user in self.service.users()
+            if not isAbsentAnywhere(user, self.service.observer)
+        ]
         return f"announced to {len(reached)} user(s)"
 
     async def cmd_op(self, rest: str) -> str:

@@ -12,8 +12,8 @@ from chatd.admin.outcome import Refusal
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import Usage
-from chatd.admin.whois import absentAnywhere
 from chatd.core import errors
+from chatd.core.absent import isAbsentAnywhere
 from chatd.core.moderation import parseNetwork
 from chatd.core.reach import accountBehind, reachedBy
 from chatd.core.sanctiontext import formatSpan
@@ -139,7 +139,7 @@ class SanctionCommands(RoomCommands):
             note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
             self.service.notify(target, note)
         self._audit(f"mute {shown} {timeout} {reason}".rstrip())
-        online = any(not absentAnywhere(self.service, target) for target in targets)
+        online = any(not isAbsentAnywhere(target, self.service.observer) for target in targets)
         return f"muted {shown} for {span}" + ("" if online else " (not connected now)")
 
     def cmd_unmute(self, rest: str) -> str:

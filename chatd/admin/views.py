@@ -15,7 +15,8 @@ from collections import Counter
 from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
-from chatd.admin.whois import absentAnywhere, connectionLines
+from chatd.admin.whois import connectionLines
+from chatd.core.absent import isAbsentAnywhere
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
 from chatd.core.reach import accountBehind, reachedBy, sanctionedName
@@ -247,7 +248,7 @@ class ConsoleViews:
             if elsewhere:
                 lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
         else:
-            if absentAnywhere(self.service, target):
+            if isAbsentAnywhere(target, self.service.observer):
                 lines.append(f"{target.nick}: not connected, present in their rooms (always on)")
             else:  # an account signed in several times: each connection, one line
                 lines += await connectionLines(self.service, target)

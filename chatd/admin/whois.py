@@ -2,8 +2,7 @@
 """
 What the console says of a person's presence, the same on every cluster
 node: C{whois}'s line for each connection (a user of another node's are
-asked of their node, which alone knows them), and whether an always-on
-person has none open (another node's say so in their profile).
+asked of their node, which alone knows them).
 """
 
 from __future__ import annotations
@@ -16,17 +15,6 @@ from chatd.core.activity import Seen, activityOf
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.roles import IAdministration
-
-
-def absentAnywhere(service: IAdministration, member: IParticipant | None) -> bool:
-    """
-    Whether C{member} is an always-on person with no connection open, here
-    or on another node.
-    """
-    observer = service.observer
-    if member is not None and observer is not None and observer.absentElsewhere(member):
-        return True
-    return isAbsent(member)
 
 
 def connectedLine(nick: str, address: str, protocol: str, since: float | None) -> str:

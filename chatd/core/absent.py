@@ -20,6 +20,7 @@ from chatd.core.participant import IParticipant
 if TYPE_CHECKING:
     from chatd.core.errors import ChatError
     from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+    from chatd.core.roles import IChatObserver
 
 #: What others are shown as an absent person's away message (IRC's C{AWAY}).
 AWAY_TEXT = "not connected (always on: messages wait for them)"
@@ -86,3 +87,13 @@ def isAbsent(member: IParticipant | None) -> bool:
     if isinstance(member, Gathering):
         return all(isinstance(each, Absent) for each in member.connections)
     return isinstance(member, Absent)
+
+
+def isAbsentAnywhere(member: IParticipant | None, observer: IChatObserver | None) -> bool:
+    """
+    Whether C{member} is a person none of whose connections is open, here
+    or on another cluster node (as its node's profile of it says).
+    """
+    if member is not None and observer is not None and observer.absentElsewhere(member):
+        return True
+    return isAbsent(member)
