@@ -156,10 +156,12 @@ class ReadMarkers:
     ) -> Deferred[int]:
         """
         Move C{participant}'s account's marker in C{target} to C{millis},
-        if later than where it is; a moment after the current second (or a
-        burst's last moment) is read as it (markers never move back: one in
-        the future would hide every message until then).  Fires with the marker as it now is; if it
-        moved, the account's other following connections are told.
+        if later than where it is; a later moment than the end of the
+        current second, or than a burst's last message
+        (L{latestMarkable}), is read as that (markers never move back: one
+        in the future would hide every message until then).  Fires with
+        the marker as it now is; if it moved, the account's other following
+        connections are told.
 
         @raise NotLoggedIn: C{participant} is not logged in.
         @raise InvalidArgument: a negative moment.
