@@ -334,7 +334,8 @@ class Options(LoggingOptions):
             "flush-interval",
             None,
             0.1,
-            "Seconds a message may wait before it is written (what a kill -9 may lose).",
+            "Seconds a message may wait before it is written in a batch (meanwhile the"
+            " journal keeps it).",
             float,
         ],
         [

@@ -41,6 +41,7 @@ from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage import openStore
 from chatd.storage.datalock import DataDirectoryLock, checkUnlocked
+from chatd.storage.journal import JOURNAL, Journal
 from chatd.storage.opening import (
     StoreOpenError,
     checkDatabaseFiles,
@@ -48,7 +49,7 @@ from chatd.storage.opening import (
     checkNotMoved,
     notCopied,
 )
-from chatd.storage.spool import UNWRITTEN, Spool
+from chatd.storage.spool import COLUMNS, UNWRITTEN, Spool
 from chatd.storage.sqlite import DATABASE_NAME
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
@@ -136,7 +137,10 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             retryMax=options["store-retry-max"],
             logEvery=options["store-log-every"],
         )
-        store.writer.keepUnwrittenIn(Spool(Path(options["data-dir"]) / UNWRITTEN))
+        store.writer.keepUnwrittenIn(
+            Spool(Path(options["data-dir"]) / UNWRITTEN),
+            Journal(Path(options["data-dir"]) / JOURNAL, COLUMNS),
+        )
     except (ValueError, OSError) as error:  # an unknown --db, a damaged spool
         raise SystemExit(f"chatd: {error}") from error
     store.setServiceParent(top)

@@ -146,6 +146,7 @@ class SQLChatStore(
 
     async def _loadAsync(self) -> Snapshot:
         snapshot = await self.database.run(self._load)
+        await self.writer.replayJournal()  # before any login can speak
         self._loaded = True
         return snapshot
 

@@ -9,8 +9,6 @@ written, so a history mark asked for meanwhile waits for that id.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -23,84 +21,17 @@ from chatd.core.names import key
 from chatd.storage.batch import WriteBehind
 from chatd.storage.database import Cursor, Database
 from chatd.storage.health import isRefusal, oneLine
+from chatd.storage.journal import Journal, storedMsgids
+from chatd.storage.rowshapes import KEPT_MSGID, MessageRow, Shape, shapeOf
 from chatd.storage.schema import (
     HIGHEST_ID,
     INSERT_MESSAGES,
-    MESSAGE_COLUMNS,
     RESERVE_IDS,
     insertSizes,
-    messageValues,
     rowsPerInsert,
 )
 from chatd.storage.search import INDEX_BATCH
 from chatd.storage.spool import Spool
-
-MessageRow = tuple[
-    int,
-    str | None,
-    str | None,
-    str,
-    str | None,
-    str | None,
-    str,
-    int,
-    int,
-    str | None,
-    int,
-    str,
-    str | None,
-    str | None,
-    int,
-]
-
-#: The columns of a queued row (L{MessageRow}: its ticket, then the columns
-#: after the id) that are often NULL, by group of columns NULL together: a
-#: room message has no recipient and a private one no room; a message may
-#: have no msgid, and its sender or recipient no account.
-NULLABLE = ((1, 2), (4, 5), (9,), (12,), (13,))
-
-
-def shapeOf(row: MessageRow) -> tuple[bool, ...]:
-    """
-    Which groups of L{NULLABLE} are NULL in C{row}, by their first column:
-    written out, as this runs for every message (derived from L{NULLABLE}
-    with C{map} it cost 0.4 µs more per row).
-    """
-    return (row[1] is None, row[4] is None, row[9] is None, row[12] is None, row[13] is None)
-
-
-class _Shape:
-    """
-    What writes the rows of one L{shapeOf}: the C{VALUES} entry with those
-    columns written as C{NULL}, and a getter of a row's other columns.  With
-    C{idFromTicket} (SQLite, whose ids in a batch follow its tickets), the
-    id is computed in the statement, its first parameter plus the row's
-    ticket, so the parameters are the rows' columns end to end, gathered
-    without a Python loop.
-    """
-
-    def __init__(self, shape: tuple[bool, ...], idFromTicket: bool) -> None:
-        nulls = frozenset(
-            i for isNull, group in zip(shape, NULLABLE, strict=True) for i in group if isNull
-        )
-        others = (i for i in range(1, MESSAGE_COLUMNS) if i not in nulls)
-        self.idFromTicket = idFromTicket
-        if idFromTicket:
-            self.values = messageValues(nulls, id="?1 + ?")
-            self.columns: Callable[[MessageRow], tuple[Any, ...]] = itemgetter(0, *others)
-        else:
-            self.values = messageValues(nulls)
-            self.columns = itemgetter(*others)
-
-    def parameters(self, rows: list[MessageRow], ids: list[int], first: int) -> list[Any]:
-        """
-        The parameters of the statement that writes C{rows}, whose ids are
-        C{ids}, one per ticket from C{first} on.
-        """
-        columns = self.columns
-        if self.idFromTicket:
-            return [ids[0] - first, *chain.from_iterable(map(columns, rows))]
-        return [value for row in rows for value in (ids[row[0] - first], *columns(row))]
 
 
 class MessageWriter:
@@ -138,7 +69,7 @@ class MessageWriter:
         self._marks: list[tuple[int, Deferred[int]]] = []
         self._rowsPerInsert = 0  # known once the writer has a connection
         self._statements: dict[tuple[str, int], str] = {}
-        self._shapes: dict[tuple[bool, ...], _Shape] = {}
+        self._shapes: dict[tuple[bool, ...], Shape] = {}
         #: SQLite's single writer numbers a batch on from the highest id, so
         #: a row's id is its ticket plus one offset; PostgreSQL's sequence,
         #: shared by nodes, gives ids with gaps, bound one by one.
@@ -148,6 +79,7 @@ class MessageWriter:
         #: they are written).
         self._spool: Spool | None = None
         self._spooledUpTo = 0
+        self._journal: Journal | None = None
 
     def __len__(self) -> int:
         """
@@ -172,7 +104,7 @@ class MessageWriter:
         Queue one message (see L{chatd.storage.interfaces.IChatStore.addMessage}).
         """
         self._queued += 1
-        self._batch.add(
+        self._queue(
             (
                 self._queued,
                 None if room is None else key(room),
@@ -191,6 +123,14 @@ class MessageWriter:
                 int(notice),
             )
         )
+
+    def _queue(self, row: MessageRow) -> None:
+        """
+        Queue C{row}, kept in the journal first (if any) until written.
+        """
+        if self._journal is not None:
+            self._journal.append(row[0], row[1:])
+        self._batch.add(row)
 
     def mark(self) -> Deferred[int]:
         """
@@ -220,12 +160,14 @@ class MessageWriter:
         """
         self._batch.timed = timed
 
-    def keepUnwrittenIn(self, spool: Spool) -> int:
+    def keepUnwrittenIn(self, spool: Spool, journal: Journal | None = None) -> int:
         """
         Queue first the messages a stop during an outage kept in C{spool},
-        and keep there what a later such stop cannot write; how many.
+        and keep there what a later such stop cannot write; how many.  Each
+        message queued from now on is kept in C{journal} until written
+        (L{replayJournal} takes back what an unexpected end left there).
         """
-        self._spool = spool
+        self._spool, self._journal = spool, journal
         for row in spool.read():
             self._queued += 1
             self._batch.add((self._queued, *row))
@@ -236,29 +178,65 @@ class MessageWriter:
             )
         return self._queued
 
+    async def replayJournal(self) -> None:
+        """
+        Queue the messages the journal kept from a run that ended without
+        writing them (C{kill -9}, a crash), but those the database has: its
+        batch may have been written just before the end.
+        """
+        if self._journal is None or not self._journal.leftovers:
+            return
+        rows = self._journal.leftovers
+        msgids = [row[KEPT_MSGID] for row in rows if row[KEPT_MSGID] is not None]
+        stored = await self.database.run(storedMsgids, self.database.sql, msgids)
+        missing = [row for row in rows if row[KEPT_MSGID] is None or row[KEPT_MSGID] not in stored]
+        for row in missing:
+            self._queued += 1
+            self._queue((self._queued, *row))
+        self._journal.forgetLeftovers()
+        self.log.warn(
+            "{count} messages acknowledged before the last run ended unexpectedly were not"
+            " yet stored: they are written now",
+            count=len(missing),
+        )
+
     async def drain(self) -> None:
         """
         Write every queued message (for a clean shutdown); if the database
-        is unavailable, keep them in the spool (or say how many are lost).
+        is unavailable, keep them for the next start (or say how many are
+        lost).
         """
         try:
             while len(self._batch):
                 await self._batch.flush()
             await self._batch.flush()
         except errors.StoreUnavailable as error:
-            rows, reason, kept = self._batch.take(), oneLine(error), ""
-            try:
-                if self._spool is not None:
-                    self._spool.write([row[1:] for row in rows])
-                    kept = f": kept in {self._spool.path}, written at the next start"
-            except OSError as failure:
-                reason += f"; they could not be kept: {failure}"
-            (self.log.warn if kept else self.log.error)(
-                "stopping with {count} messages not written ({reason}){kept}",
-                count=len(rows),
-                reason=reason,
-                kept=kept,
-            )
+            self._keep(self._batch.take(), oneLine(error))
+        else:
+            if self._journal is not None:
+                self._journal.close(keep=False)
+
+    def _keep(self, rows: list[MessageRow], reason: str) -> None:
+        """
+        Keep C{rows}, which a stop could not write, in the spool; if it
+        cannot take them, the journal keeps them.
+        """
+        keptIn = ""
+        try:
+            if self._spool is not None:
+                self._spool.write([row[1:] for row in rows])
+                keptIn = str(self._spool.path)
+        except OSError as failure:
+            reason += f"; they could not be kept in the spool: {failure}"
+        if self._journal is not None:
+            self._journal.close(keep=not keptIn)
+            keptIn = keptIn or str(self._journal.directory)
+        (self.log.warn if keptIn else self.log.error)(
+            "stopping with {count} messages not written ({reason}){kept}",
+            count=len(rows),
+            reason=reason,
+            kept=f": kept in {keptIn}, written at the next start" if keptIn else "",
+        )
 
     def stop(self) -> None:
         """
@@ -288,6 +266,8 @@ class MessageWriter:
         self.database.health.recovered("query")  # what writes, answers
         first = rows[0][0]
         self._writtenTicket, self._lastId = rows[-1][0], ids[-1]
+        if self._journal is not None:
+            self._journal.written(self._writtenTicket)
         if self._spool is not None and 0 < self._spooledUpTo <= self._writtenTicket:
             self._spool.remove()  # what the last stop kept is in the database now
             self._spooledUpTo = 0
@@ -325,6 +305,8 @@ class MessageWriter:
                 reason=reason,
             )
         self._writtenTicket = max(self._writtenTicket, ticket)
+        if self._journal is not None:
+            self._journal.written(self._writtenTicket)
         if len(self._batch) or not self._marks:
             return  # the next batch written resolves the marks (with its first id)
         waiting, self._marks = self._marks, []
@@ -352,7 +334,7 @@ class MessageWriter:
             self._statements[values, size] = statement
         return statement
 
-    def _byShape(self, rows: list[MessageRow]) -> list[tuple[_Shape, list[MessageRow]]]:
+    def _byShape(self, rows: list[MessageRow]) -> list[tuple[Shape, list[MessageRow]]]:
         """
         C{rows} grouped by which columns are NULL, each group in order.
         """
@@ -362,7 +344,7 @@ class MessageWriter:
         shaped = []
         for shape, group in groups.items():
             if shape not in self._shapes:
-                self._shapes[shape] = _Shape(shape, self._idsFollowTickets)
+                self._shapes[shape] = Shape(shape, self._idsFollowTickets)
             shaped.append((self._shapes[shape], group))
         return shaped
 
@@ -375,7 +357,7 @@ class MessageWriter:
         and parsed once (the driver caches statements).  Rows are grouped by
         the columns they leave NULL, which the statement writes as text
         rather than binding C{None} (L{messageValues}); every row has its id
-        (on SQLite, computed from its ticket: L{_Shape}), so the order they
+        (on SQLite, computed from its ticket: L{Shape}), so the order they
         are inserted in does not matter.  The full-text
         index takes the batch in one more statement.
         """

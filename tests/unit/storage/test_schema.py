@@ -10,8 +10,8 @@ from typing import cast
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.storage.rowshapes import NULLABLE, MessageRow, shapeOf
 from chatd.storage.schema import MESSAGE_COLUMNS, POSTGRES_PARAMETERS, insertSizes, rowsPerInsert
-from chatd.storage.writer import NULLABLE, MessageRow, shapeOf
 
 
 class InsertSizesTests(SynchronousTestCase):

@@ -1,0 +1,163 @@
+# -*- test-case-name: tests.unit.storage.test_journal -*-
+"""
+Messages acknowledged but not yet in the database, kept in files of the
+data directory as they are queued, so that a daemon killed between a
+message's acknowledgement and its batch's write (C{kill -9}, a crash, the
+OOM killer) finds them at its next start.
+
+Each message is one JSON line appended to the current file, a write the
+kernel keeps even if the process dies at once (a power cut is another
+matter: see docs/STORAGE.md).  Once the database holds every message of a
+file, the file is emptied or removed, so the files stay small: a new file
+is started when the current one passes L{ROTATE_BYTES} while messages in
+it still wait.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from twisted.logger import Logger
+
+#: The directory, in the data directory.
+JOURNAL = "journal"
+#: Past this size, the next message goes to a new file (if the current one
+#: still holds messages waiting for the database).
+ROTATE_BYTES = 1 << 20
+_SUFFIX = ".jsonl"
+#: Msgids asked about in one query when the journal is read back.
+_PER_QUERY = 500
+
+
+class Journal:
+    """
+    The files of one daemon's unwritten messages: rows in, by ticket (the
+    writer's count of messages queued), and out once written.
+
+    @ivar leftovers: the rows the files of an earlier run held, oldest
+        first (see L{forgetLeftovers}).
+    """
+
+    log = Logger()
+
+    def __init__(self, directory: Path, columns: int, rotateBytes: int = ROTATE_BYTES) -> None:
+        self.directory = directory
+        self.columns = columns
+        self.rotateBytes = rotateBytes
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._earlier = sorted(directory.glob("*" + _SUFFIX), key=_number)
+        self.leftovers = [row for path in self._earlier for row in self._read(path)]
+        #: Files full of messages still waiting: (path, last ticket in it).
+        self._full: list[tuple[Path, int]] = []
+        self._number = _number(self._earlier[-1]) + 1 if self._earlier else 1
+        self._fd = -1
+        self._size = 0
+        self._last = 0  # the last ticket in the current file
+        self._open()
+
+    def append(self, ticket: int, row: tuple[Any, ...]) -> None:
+        """
+        Keep C{row}, queued as C{ticket}, before its sender is told it was
+        sent.
+        """
+        line = orjson.dumps(row) + b"\n"
+        os.write(self._fd, line)
+        self._size += len(line)
+        self._last = ticket
+
+    def written(self, ticket: int) -> None:
+        """
+        The database holds every message up to C{ticket} (or refused it):
+        let go of the files that hold nothing later.
+        """
+        while self._full and self._full[0][1] <= ticket:
+            self._full.pop(0)[0].unlink(missing_ok=True)
+        if self._size and self._last <= ticket:
+            os.ftruncate(self._fd, 0)
+            self._size = 0
+        elif self._size >= self.rotateBytes:
+            self._full.append((self._path(), self._last))
+            os.close(self._fd)
+            self._number += 1
+            self._open()
+
+    def forgetLeftovers(self) -> None:
+        """
+        The earlier run's rows are written or kept again (in this run's
+        files): remove the earlier run's files.
+        """
+        for path in self._earlier:
+            path.unlink(missing_ok=True)
+        self._earlier, self.leftovers = [], []
+
+    def close(self, keep: bool) -> None:
+        """
+        Stop keeping messages: everything is written (C{keep} false: the
+        files go), or what is not must wait for the next start.
+        """
+        if self._fd < 0:
+            return
+        os.close(self._fd)
+        self._fd = -1
+        if not keep:
+            for path, _ in self._full:
+                path.unlink(missing_ok=True)
+            self._path().unlink(missing_ok=True)
+            self._full = []
+
+    def _path(self) -> Path:
+        return self.directory / f"{self._number:08d}{_SUFFIX}"
+
+    def _open(self) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(self._path(), flags, 0o600)
+        self._size = 0
+
+    def _read(self, path: Path) -> list[tuple[Any, ...]]:
+        """
+        The rows of one earlier file; a line that is not a whole row (the
+        last one, cut by a power cut) is skipped, and said so.
+        """
+        rows, damaged = [], 0
+        for line in path.read_bytes().splitlines():
+            try:
+                row = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                damaged += 1
+                continue
+            if isinstance(row, list) and len(row) == self.columns:
+                rows.append(tuple(row))
+            else:
+                damaged += 1
+        if damaged:
+            self.log.warn(
+                "{path}: {count} damaged lines skipped (messages that may be lost)",
+                path=str(path),
+                count=damaged,
+            )
+        return rows
+
+
+def _number(path: Path) -> int:
+    try:
+        return int(path.name.removesuffix(_SUFFIX))
+    except ValueError:
+        return 0
+
+
+def storedMsgids(txn: Any, sql: Callable[[str], str], msgids: list[str]) -> set[str]:
+    """
+    Which of C{msgids} the database holds (in the pool's thread: C{txn} is
+    its cursor, C{sql} converts a query to the driver's parameter style).
+    """
+    found: set[str] = set()
+    for start in range(0, len(msgids), _PER_QUERY):
+        chunk = msgids[start : start + _PER_QUERY]
+        marks = ", ".join("?" * len(chunk))
+        txn.execute(sql(f"SELECT msgid FROM messages WHERE msgid IN ({marks})"), chunk)
+        found.update(row[0] for row in txn.fetchall())
+    return found

@@ -1,0 +1,87 @@
+# -*- test-case-name: tests.unit.storage.test_schema -*-
+"""
+The rows the message writer queues, and their shapes: which columns a row
+leaves NULL decides the C{VALUES} entry that inserts it, so that C{NULL}s
+are written as text rather than bound (see L{chatd.storage.writer}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+from chatd.storage.schema import MESSAGE_COLUMNS, messageValues
+
+MessageRow = tuple[
+    int,
+    str | None,
+    str | None,
+    str,
+    str | None,
+    str | None,
+    str,
+    int,
+    int,
+    str | None,
+    int,
+    str,
+    str | None,
+    str | None,
+    int,
+]
+
+#: The columns of a queued row (L{MessageRow}: its ticket, then the columns
+#: after the id) that are often NULL, by group of columns NULL together: a
+#: room message has no recipient and a private one no room; a message may
+#: have no msgid, and its sender or recipient no account.
+NULLABLE = ((1, 2), (4, 5), (9,), (12,), (13,))
+
+
+def shapeOf(row: MessageRow) -> tuple[bool, ...]:
+    """
+    Which groups of L{NULLABLE} are NULL in C{row}, by their first column:
+    written out, as this runs for every message (derived from L{NULLABLE}
+    with C{map} it cost 0.4 µs more per row).
+    """
+    return (row[1] is None, row[4] is None, row[9] is None, row[12] is None, row[13] is None)
+
+
+class Shape:
+    """
+    What writes the rows of one L{shapeOf}: the C{VALUES} entry with those
+    columns written as C{NULL}, and a getter of a row's other columns.  With
+    C{idFromTicket} (SQLite, whose ids in a batch follow its tickets), the
+    id is computed in the statement, its first parameter plus the row's
+    ticket, so the parameters are the rows' columns end to end, gathered
+    without a Python loop.
+    """
+
+    def __init__(self, shape: tuple[bool, ...], idFromTicket: bool) -> None:
+        nulls = frozenset(
+            i for isNull, group in zip(shape, NULLABLE, strict=True) for i in group if isNull
+        )
+        others = (i for i in range(1, MESSAGE_COLUMNS) if i not in nulls)
+        self.idFromTicket = idFromTicket
+        if idFromTicket:
+            self.values = messageValues(nulls, id="?1 + ?")
+            self.columns: Callable[[MessageRow], tuple[Any, ...]] = itemgetter(0, *others)
+        else:
+            self.values = messageValues(nulls)
+            self.columns = itemgetter(*others)
+
+    def parameters(self, rows: list[MessageRow], ids: list[int], first: int) -> list[Any]:
+        """
+        The parameters of the statement that writes C{rows}, whose ids are
+        C{ids}, one per ticket from C{first} on.
+        """
+        columns = self.columns
+        if self.idFromTicket:
+            return [ids[0] - first, *chain.from_iterable(map(columns, rows))]
+        return [value for row in rows for value in (ids[row[0] - first], *columns(row))]
+
+
+#: Where a kept row (without its ticket, as the spool and the journal keep
+#: it) has its msgid.
+KEPT_MSGID = 8

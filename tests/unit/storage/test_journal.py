@@ -1,0 +1,139 @@
+"""
+L{chatd.storage.journal}: the files that keep acknowledged messages until
+the database has them, so that a daemon killed meanwhile loses none.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from twisted.logger import capturedLogs
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.storage.journal import Journal
+
+COLUMNS = 3
+
+
+def row(n: int) -> tuple[object, ...]:
+    return (f"m{n}", "héllo\n✓", n)
+
+
+class JournalTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="chatd-journal-"))
+        self.addCleanup(shutil.rmtree, self.dir)
+        self.path = self.dir / "journal"
+
+    def journal(self, rotateBytes: int = 1 << 20) -> Journal:
+        journal = Journal(self.path, COLUMNS, rotateBytes)
+        self.addCleanup(journal.close, True)
+        return journal
+
+    def nextRun(self) -> list[tuple[object, ...]]:
+        """
+        What a run started now would take back (from a copy of the files,
+        which a run adds one to).
+        """
+        copy = Path(tempfile.mkdtemp(prefix="chatd-journal-copy-")) / "journal"
+        self.addCleanup(shutil.rmtree, copy.parent)
+        shutil.copytree(self.path, copy)
+        later = Journal(copy, COLUMNS)
+        later.close(keep=True)
+        return later.leftovers
+
+    def files(self) -> list[str]:
+        return sorted(path.name for path in self.path.iterdir())
+
+    def test_keptUntilWritten(self) -> None:
+        """
+        Rows appended and never written are the next run's leftovers, in
+        order, as they were; the files are for their owner only.
+        """
+        first = self.journal()
+        self.assertEqual(first.leftovers, [])
+        for n in range(1, 4):
+            first.append(n, row(n))
+        self.assertEqual(self.path.stat().st_mode & 0o777, 0o700)
+        for name in self.files():
+            self.assertEqual((self.path / name).stat().st_mode & 0o777, 0o600)
+        second = self.journal()
+        self.assertEqual(second.leftovers, [row(1), row(2), row(3)])
+
+    def test_writtenRowsLetGo(self) -> None:
+        """
+        Once every row of the file is written, the file is emptied: the next
+        run finds nothing.  While a later row still waits, the file keeps
+        them all (the next run asks the database which it has).
+        """
+        journal = self.journal()
+        journal.append(1, row(1))
+        journal.append(2, row(2))
+        journal.written(1)
+        self.assertEqual(self.nextRun(), [row(1), row(2)])
+        journal.written(2)
+        self.assertEqual(self.nextRun(), [])
+        journal.append(3, row(3))
+        self.assertEqual(self.nextRun(), [row(3)])
+
+    def test_rotation(self) -> None:
+        """
+        A file past its size with rows still waiting is set aside for a new
+        one; it goes once its last row is written, and the order of the rows
+        across files is kept.
+        """
+        journal = self.journal(rotateBytes=10)
+        journal.append(1, row(1))
+        journal.append(2, row(2))
+        journal.written(1)  # row 2 waits: a new file for row 3
+        journal.append(3, row(3))
+        self.assertEqual(self.files(), ["00000001.jsonl", "00000002.jsonl"])
+        self.assertEqual(self.nextRun(), [row(1), row(2), row(3)])
+        journal.written(2)
+        self.assertNotIn("00000001.jsonl", self.files())
+        self.assertEqual(self.nextRun(), [row(3)])
+
+    def test_leftoversForgotten(self) -> None:
+        """
+        The earlier run's files go once their rows are taken back; this
+        run's own rows stay.
+        """
+        first = self.journal()
+        first.append(1, row(1))
+        first.close(keep=True)
+        second = self.journal()
+        second.append(1, row(1))  # kept again, as the writer queues it anew
+        second.forgetLeftovers()
+        self.assertEqual(second.leftovers, [])
+        self.assertEqual(self.nextRun(), [row(1)])
+
+    def test_damagedLinesSkipped(self) -> None:
+        """
+        A line cut short (a power cut) or of another shape is skipped, and
+        the log says how many; the whole rows around it are kept.
+        """
+        journal = self.journal()
+        journal.append(1, row(1))
+        journal.close(keep=True)
+        (name,) = self.files()
+        with (self.path / name).open("ab") as file:
+            file.write(b'["m9", 1]\n["m2", "x", 2]\n["m3", "cut')
+        with capturedLogs() as events:
+            self.assertEqual(self.nextRun(), [row(1), ("m2", "x", 2)])
+        self.assertEqual([event["count"] for event in events], [2])
+
+    def test_closed(self) -> None:
+        """
+        Closed with everything written, the files go; closed keeping, the
+        next run finds the rows.
+        """
+        journal = self.journal()
+        journal.append(1, row(1))
+        journal.close(keep=False)
+        self.assertEqual(self.files(), [])
+        other = self.journal()
+        other.append(1, row(1))
+        other.close(keep=True)
+        self.assertEqual(self.nextRun(), [row(1)])
