@@ -15,8 +15,10 @@ it still wait.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,8 @@ class Journal:
         self.columns = columns
         self.rotateBytes = rotateBytes
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._earlier = sorted(directory.glob("*" + _SUFFIX), key=_number)
+        found = sorted(directory.glob("*" + _SUFFIX), key=_number)
+        self._earlier = [path for path in found if path.is_file()]  # (no device)
         self.leftovers = [row for path in self._earlier for row in self._read(path)]
         #: Files full of messages still waiting: (path, last ticket in it).
         self._full: list[tuple[Path, int]] = []
@@ -65,7 +68,13 @@ class Journal:
         sent.
         """
         line = orjson.dumps(row) + b"\n"
-        os.write(self._fd, line)
+        try:
+            if os.write(self._fd, line) != len(line):
+                raise OSError(errno.ENOSPC, "short write: the disk is full")
+        except OSError:
+            with suppress(OSError):
+                os.ftruncate(self._fd, self._size)  # no half line
+            raise
         self._size += len(line)
         self._last = ticket
 

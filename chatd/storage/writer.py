@@ -33,6 +33,9 @@ from chatd.storage.schema import (
 from chatd.storage.search import INDEX_BATCH
 from chatd.storage.spool import Spool
 
+#: What fails when the journal cannot keep a message (L{StoreHealth}).
+JOURNALING = "keep messages in the journal"
+
 
 class MessageWriter:
     """
@@ -103,10 +106,9 @@ class MessageWriter:
         """
         Queue one message (see L{chatd.storage.interfaces.IChatStore.addMessage}).
         """
-        self._queued += 1
         self._queue(
             (
-                self._queued,
+                self._queued + 1,
                 None if room is None else key(room),
                 room,
                 sender,
@@ -126,10 +128,20 @@ class MessageWriter:
 
     def _queue(self, row: MessageRow) -> None:
         """
-        Queue C{row}, kept in the journal first (if any) until written.
+        Queue C{row}, the next ticket, kept in the journal first (if any)
+        until written.
+
+        @raise errors.StoreUnavailable: the journal cannot keep it (a full
+            disk): the message is refused rather than acknowledged and lost.
         """
         if self._journal is not None:
-            self._journal.append(row[0], row[1:])
+            try:
+                self._journal.append(row[0], row[1:])
+            except OSError as error:
+                self.database.health.failed(JOURNALING, Failure())
+                raise errors.StoreUnavailable() from error
+            self.database.health.recovered(JOURNALING)
+        self._queued = row[0]
         self._batch.add(row)
 
     def mark(self) -> Deferred[int]:
@@ -191,8 +203,7 @@ class MessageWriter:
         stored = await self.database.run(storedMsgids, self.database.sql, msgids)
         missing = [row for row in rows if row[KEPT_MSGID] is None or row[KEPT_MSGID] not in stored]
         for row in missing:
-            self._queued += 1
-            self._queue((self._queued, *row))
+            self._queue((self._queued + 1, *row))
         self._journal.forgetLeftovers()
         self.log.warn(
             "{count} messages acknowledged before the last run ended unexpectedly were not"

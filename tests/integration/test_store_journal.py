@@ -7,6 +7,9 @@ PostgreSQL).
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,8 @@ import pytest_twisted
 
 from chatd.storage.journal import Journal
 from chatd.storage.spool import COLUMNS, Spool
+from tests.support.daemon import startDaemon
+from tests.support.e2eclients import command, connect
 from tests.support.pgserver import postgresServer
 from tests.support.storefixtures import Backend, backend, stop
 
@@ -91,3 +96,47 @@ async def test_cleanRestartReplaysNothing(backend: Backend, tmp_path: Path) -> N
         assert [m.lines for m in await second.history("Blabla", 100)] == [("once",)]
     finally:
         await stop(second)
+
+
+def getJSON(url: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest_twisted.ensureDeferred
+async def test_fullDiskRefusesMessages(tmp_path: Path) -> None:
+    """
+    A message the journal cannot keep (its file is C{/dev/full}: every write
+    fails with ENOSPC) is refused with TCHAT's C{ERROR 03}, reaches nobody,
+    and C{/healthz} says why; the daemon goes on serving.
+    """
+    journal = tmp_path / "chatd-data" / "journal"
+    journal.mkdir(parents=True, mode=0o700)
+    (journal / "00000001.jsonl").symlink_to("/dev/full")
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--web-metrics",
+        factories=("TchatFactory", "GuardedSite"),
+    )
+    web = daemon.ports["GuardedSite"]
+    try:
+        alice, bob = await connect(daemon), await connect(daemon)
+        for client, name in ((alice, "alice"), (bob, "bob")):
+            assert (await command(client, f"clt: LOGIN {name}"))[-1] == "srv: OKAY!"
+            assert await command(client, "clt: ENTER Blabla") == ["srv: OKAY!"]
+        said = await command(alice, "clt: SPEAK Blabla", "clt: lost?", "clt: .")
+        assert said[-1] == "srv: ERROR 03"
+        status, body = getJSON(f"http://127.0.0.1:{web}/healthz")
+        assert status == 503
+        assert "keep messages in the journal" in body["store"] and "No space" in body["store"]
+        assert not [line for line in await command(bob, "clt: LSMEM") if "lost?" in line]
+    finally:
+        daemon.stop()
+    log = daemon.logText()
+    assert log.count("Traceback") == 1  # the outage's first error, as the database's
+    assert "No space left on device" in log
