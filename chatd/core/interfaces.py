@@ -59,7 +59,7 @@ class IChatService(IRoomOperations):
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."
     )
     observer = Attribute(
-        "The L{chatd.core.roles.IChatObserver} told of every change others must"
+        "The L{chatd.core.hooks.IChatObserver} told of every change others must"
         " hear of (cluster mode's bridge), or C{None}."
     )
 

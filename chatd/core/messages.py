@@ -24,6 +24,7 @@ from chatd.core.absent import isAbsent
 from chatd.core.ctcp import answer, ctcpOf, hasText, takesCtcp
 from chatd.core.delivery import connectionsOf, deliver
 from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
+from chatd.core.hooks import IRelay
 from chatd.core.inbox import Kept
 from chatd.core.interfaces import IParticipant
 from chatd.core.metrics import ChatStats
@@ -32,7 +33,6 @@ from chatd.core.moments import Moments
 from chatd.core.names import hasInvisible, key, normalize
 from chatd.core.people import People
 from chatd.core.renaming import quietedByBan
-from chatd.core.roles import IRelay
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 from chatd.core.signedin import keptAs

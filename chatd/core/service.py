@@ -21,6 +21,7 @@ from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.chathistory import HistoryQuery
 from chatd.core.events import PrivateMessage, RoomMessage, Wallops
+from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
 from chatd.core.login import Logins
@@ -31,7 +32,7 @@ from chatd.core.moderation import Moderation
 from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
-from chatd.core.roles import IAdministration, IChatObserver, IReplica
+from chatd.core.roles import IAdministration, IReplica
 from chatd.core.room import Room
 from chatd.core.roomadmin import RoomAdministration
 from chatd.core.roomfacade import RoomFacade
