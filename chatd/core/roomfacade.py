@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_masks -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_roomlimits -*-
 """
 The rooms' part of the service's facade: the questions about a room
 (L{RoomQueries}) and the room operators' commands (L{RoomOps}), each handed
