@@ -13,7 +13,7 @@ from twisted.python import usage
 
 from chatd import quotaoptions
 from chatd.admin import wiring as admin
-from chatd.core import gate as passwordgate
+from chatd.core import gateoptions
 from chatd.core.admission import parseNetworks
 from chatd.core.limits import (
     MAX_BODY_BYTES,
@@ -355,7 +355,7 @@ class Options(LoggingOptions):
             float,
         ],
         *admin.OPTIONS,
-        *passwordgate.OPTIONS,
+        *gateoptions.OPTIONS,
         *nickserv.OPTIONS,
         [
             "cluster",

@@ -13,7 +13,7 @@ from twisted.application.service import IService
 from twisted.logger import Logger
 
 from chatd.admin import wiring as admin
-from chatd.core import gate as passwordgate
+from chatd.core import gateoptions
 from chatd.core.accounts import Accounts
 from chatd.core.admission import Admission
 from chatd.core.limits import PAGE_BYTES
@@ -145,7 +145,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         raise SystemExit(f"chatd: {error}") from error
     store.setServiceParent(top)
     # One gate for every password check: chat logins, consoles and OPER.
-    gate = passwordgate.gateFromOptions(options, reactor)
+    gate = gateoptions.gateFromOptions(options, reactor)
     admission = Admission(
         reactor,
         maxClients=options["max-clients"],

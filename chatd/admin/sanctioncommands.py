@@ -14,7 +14,7 @@ from chatd.admin.timespec import formatTime
 from chatd.admin.views import Usage
 from chatd.core import errors
 from chatd.core.absent import isAbsentAnywhere
-from chatd.core.moderation import parseNetwork
+from chatd.core.admission import parseNetwork
 from chatd.core.reach import accountBehind, reachedBy
 from chatd.core.sanctiontext import formatSpan
 from chatd.modstore import BAN, IPBAN, KICK, MUTE

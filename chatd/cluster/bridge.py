@@ -51,9 +51,9 @@ from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
 from chatd.core import errors
 from chatd.core.events import Notice, PrivateMessage, RoomMessage
+from chatd.core.hooks import IChatObserver, IRelay
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
-from chatd.core.roles import IChatObserver, IRelay
 from chatd.core.service import ChatService
 
 

@@ -7,7 +7,7 @@ modes (C{WHO} and C{WHOIS} show C{+i} and C{+B}).
 
 A user's node sends their profile with their login and in its states, and
 the whole profile again with each change (a C{status} envelope, from the
-service's L{chatd.core.roles.IChatObserver.statusChanged}); the proxies of
+service's L{chatd.core.hooks.IChatObserver.statusChanged}); the proxies of
 the other nodes keep it (L{chatd.cluster.remote.RemoteParticipant}), so
 C{WHOIS}, C{WHO}, an away reply and hostmasks read the same everywhere.
 The values are the person's, not one connection's: a person away on one

@@ -7,7 +7,7 @@ room messages its users were answered C{OKAY!} for and that it queued for
 the other nodes; with a shared database it wrote them there all the same
 (its store writes every 0.1 s).  L{Recovery} notes, for each peer, the last
 of its room messages received here: message ids name the process that made
-them and count its messages (L{chatd.core.messages.msgidOrigin}), and one
+them and count its messages (L{chatd.core.msgids.msgidOrigin}), and one
 node's envelopes reach an inbox in order.  When the peer is lost, says
 goodbye, leaves a gap it cannot fill, or is met anew, the rooms with
 members here are read after that message, and what the peer said there
@@ -28,7 +28,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatd.core.events import RoomMessage
-from chatd.core.messages import msgidOrigin
+from chatd.core.msgids import msgidOrigin
 from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.storage.conversations import Bound, Conversation
@@ -101,7 +101,7 @@ class Recovery:
         This node's last message id's origin, and now: in its state, the
         others' mark of what they received from it.
         """
-        prefix, counter = self.service.messages.cursor()
+        prefix, counter = self.service.messages.ids.cursor()
         return [prefix, counter, int(self.service.clock.seconds() * 1000)]
 
     def checkpoint(self, node: str, cursor: list[Any] | None) -> None:

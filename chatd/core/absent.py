@@ -20,7 +20,7 @@ from chatd.core.participant import IParticipant
 if TYPE_CHECKING:
     from chatd.core.errors import ChatError
     from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
-    from chatd.core.roles import IChatObserver
+    from chatd.core.hooks import IChatObserver
 
 #: What others are shown as an absent person's away message (IRC's C{AWAY}).
 AWAY_TEXT = "not connected (always on: messages wait for them)"

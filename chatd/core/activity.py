@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from chatd.core.calls import MaybeDeferred
+from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IParticipant, connectionsOf
-from chatd.core.roles import IChatObserver
 
 
 class Seen(NamedTuple):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
@@ -30,6 +30,9 @@ from twisted.logger import Logger
 
 from chatd.core import errors
 from chatd.lines.throttle import TokenBucket
+
+#: An address ban's or an exemption's network.
+Network = IPv4Network | IPv6Network
 
 #: The networks an address is grouped by.
 IPV6_GROUP = 64
@@ -52,6 +55,26 @@ def parseNetworks(value: str) -> list[IPv4Network | IPv6Network]:
         if entry:
             networks.append(ip_network(entry, strict=False))
     return networks
+
+
+def parseNetwork(text: str) -> Network:
+    """An address or CIDR network as an administrator typed it (C{ValueError}: neither)."""
+    return ip_network(text.strip(), strict=False)
+
+
+def addressOf(address: str) -> IPv4Address | IPv6Address | None:
+    """
+    The IP address a connection reports as C{address}, an IPv4-mapped IPv6
+    address as the IPv4 address it maps; C{None} for a UNIX socket or a
+    test double (no IP to match).
+    """
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(parsed, IPv6Address) and parsed.ipv4_mapped is not None:
+        return parsed.ipv4_mapped
+    return parsed
 
 
 class _Host:

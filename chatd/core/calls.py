@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 
 if TYPE_CHECKING:
-    from chatd.core.roles import IChatObserver
+    from chatd.core.hooks import IChatObserver
 
 _T = TypeVar("_T")
 #: What a service call returns: the value at once, or (with a store, in a

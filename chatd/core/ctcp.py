@@ -18,18 +18,24 @@ front-end and cluster node, is:
  - a request sent with C{PRIVMSG} (not a C{NOTICE}, which is never
    answered) to a person none of whose connections takes CTCP, an
    always-on person without a connection included, is answered for them by
-   the service (L{answer}) when it is C{VERSION}, C{PING}, C{TIME} or
+   the service (L{answer}, sent by L{answerLater}) when it is C{VERSION}, C{PING}, C{TIME} or
    C{CLIENTINFO}, with the reply C{NOTICE} their client would have sent;
    any other goes unanswered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.utils import formatdate
 from typing import TYPE_CHECKING
 
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.python.failure import Failure
+
 from chatd.core.absent import isAbsent
+from chatd.core.delivery import connectionsOf
+from chatd.core.errors import ChatError
 from chatd.core.participant import IParticipant
 from chatd.core.text import action
 
@@ -91,3 +97,43 @@ def answer(event: PrivateMessage, person: IParticipant, now: float) -> str | Non
     else:
         return None
     return f"\x01{verb} {text}\x01" if text else f"\x01{verb}\x01"
+
+
+def answerLater(
+    clock: IReactorTime,
+    tell: Callable[..., object],
+    asker: IParticipant | None,
+    recipient: IParticipant,
+    event: PrivateMessage,
+) -> None:
+    """
+    On the next turn, answer the CTCP request C{event}, given to
+    C{recipient}, for them (L{answer}), as their client would: if C{asker}
+    (the connection that sent it, or its stand-in) takes CTCP and none of
+    C{recipient}'s connections does.  The answer is their C{NOTICE} to the
+    sender, through C{tell} (the service's private message); one the
+    service refuses (they left, or are muted) is not sent.
+    """
+    connections = connectionsOf(recipient)
+    if not takesCtcp(asker) or not connections or any(map(takesCtcp, connections)):
+        return
+    reply = answer(event, recipient, clock.seconds())
+    if reply is not None:
+        clock.callLater(0, _answer, tell, connections[0], event.sender, reply)
+
+
+def _answer(tell: Callable[..., object], connection: IParticipant, nick: str, reply: str) -> None:
+    try:
+        told = tell(connection, nick, (reply,), notice=True)
+    except ChatError:
+        return
+    if isinstance(told, Deferred):
+        told.addErrback(_refused)
+
+
+def _refused(failure: Failure) -> None:
+    """
+    What the service refused for a reason it gives (a L{ChatError}) is
+    dropped; anything else stays a failure, and is logged.
+    """
+    failure.trap(ChatError)

@@ -10,7 +10,7 @@ cluster that share one database each write their own messages in batches,
 so an id says nothing of when another node's message was said, or whether
 it reached this node live.  There the line is drawn with message ids,
 which name the node that made them and count its messages
-(L{chatd.core.messages.msgidOrigin}): this node's own up to the last it
+(L{chatd.core.msgids.msgidOrigin}): this node's own up to the last it
 made before the entry; another node's up to the first of its messages
 that the room's members here received after the entry.  The replay is
 read once every other node has written what it queued
@@ -27,7 +27,7 @@ from twisted.internet.defer import Deferred
 
 from chatd.core.chathistory import othersWritten
 from chatd.core.events import Notice, RoomMessage
-from chatd.core.messages import msgidOrigin
+from chatd.core.msgids import msgidOrigin
 from chatd.core.names import key
 
 if TYPE_CHECKING:
@@ -162,7 +162,9 @@ class EntryReplays:
         persistence = self.persistence
         if self.service.observer is None or not persistence.sharedStore:
             return MarkCut(persistence.store.mark())
-        cut = ClusterCut(self, {key(room.name) for room in rooms}, self.service.messages.cursor())
+        cut = ClusterCut(
+            self, {key(room.name) for room in rooms}, self.service.messages.ids.cursor()
+        )
         for roomKey in cut.rooms:
             self._watching.setdefault(roomKey, []).append(cut)
         return cut

@@ -20,10 +20,10 @@ from chatd.core.calls import MaybeDeferred, maybeCall, settled
 from chatd.core.delivery import connectionsOf
 from chatd.core.participant import IParticipant
 from chatd.core.roomoperations import IRoomOperations
+from chatd.core.storedchat import IStoredChat
 
 if TYPE_CHECKING:
-    from chatd.core.accounts import Registered, Secret
-    from chatd.core.chathistory import HistoryQuery
+    from chatd.core.accounts import Secret
     from chatd.core.errors import ChatError
     from chatd.core.events import PrivateMessage, RoomMessage, Wallops
     from chatd.core.whowas import PastUser
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-class IChatService(IRoomOperations):
+class IChatService(IRoomOperations, IStoredChat):
     """
     The one shared chat: people, rooms, membership and messages, with every
     rule.  Methods raise L{chatd.core.errors.ChatError} subclasses to refuse; those
@@ -59,7 +59,7 @@ class IChatService(IRoomOperations):
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."
     )
     observer = Attribute(
-        "The L{chatd.core.roles.IChatObserver} told of every change others must"
+        "The L{chatd.core.hooks.IChatObserver} told of every change others must"
         " hear of (cluster mode's bridge), or C{None}."
     )
 
@@ -246,68 +246,6 @@ class IChatService(IRoomOperations):
         "The daemon's running totals, a L{chatd.core.metrics.ChatStats}: the service"
         " counts messages and disconnects; front-ends may count their output."
     )
-
-    persistence = Attribute(
-        "The store-backed rules (accounts, stored rooms, history), or C{None} without a"
-        " store; front-ends search history through it with L{chatd.core.search.search}."
-    )
-
-    passwordRules = Attribute(
-        "What a new password must be, a L{chatd.core.accounts.PasswordRules}: front-ends"
-        " show it in prompts and usage lines (L{register} enforces it)."
-    )
-
-    def register(participant: IParticipant, password: str) -> Deferred[Registered]:
-        """
-        Protect an account with C{password}: a guest's nickname becomes one,
-        which from then on is only taken with the password; a connection
-        signed in to an account, under any nickname, changes that account's
-        password.  The L{Deferred} fires with what was done.
-
-        @raise InvalidArgument: the password breaks L{passwordRules}.
-        @raise NotPermitted: the server has no store, hence no accounts; or
-            a guest holds a nickname registered meanwhile.
-        """
-
-    def isRegistered(nick: str) -> Deferred[bool]:
-        """
-        A L{Deferred} firing with whether C{nick} is registered, i.e. whether
-        C{login} will need its password.
-        """
-
-    def historyWindow(
-        participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
-    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
-        """
-        The stored messages of room C{target} (C{isRoom}) or of the private
-        conversation with C{target} that C{query} selects, oldest first
-        (see L{chatd.core.chathistory.ChatHistory.window}).
-
-        @raise NotPermitted: no store, or private history for an
-            unregistered name.
-        @raise NoSuchGroup, NotMember, InvalidArgument: as their names say.
-        """
-
-    def historyTargets(
-        participant: IParticipant, after: int, before: int, limit: int
-    ) -> Deferred[list[tuple[str, bool, int]]]:
-        """
-        The conversations C{participant} has history in whose latest
-        message was sent between C{after} and C{before} (milliseconds)
-        (see L{chatd.core.chathistory.ChatHistory.targets}).
-        """
-
-    def history(
-        participant: IParticipant, room: str, count: int | None = None
-    ) -> Deferred[list[RoomMessage]]:
-        """
-        A L{Deferred} firing with the last C{count} (default: the server's
-        history count) L{RoomMessage}s of C{room}, oldest first, with their
-        original timestamps.  Only members may ask.
-
-        @raise NoSuchGroup, NotMember: as their names say.
-        @raise InvalidArgument: C{count} is not 1 to 1000.
-        """
 
     def acceptPending(room: str, nick: str) -> Deferred[None]:
         """

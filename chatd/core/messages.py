@@ -1,8 +1,9 @@
 # -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_outage -*-
 """
 What people say: to a room, to one person, an operators' message, a
-server notice.  The text rule, the speaking rules, the message id, the
-store's append, the counters and the one fan-out per message live here.
+server notice.  The text rule, the speaking rules, the message id (made
+by L{chatd.core.msgids}), the store's append, the counters and the one
+fan-out per message live here.
 What one connection of a person says reaches the person's other
 connections too, as their own words.  With a relay (cluster mode), a
 message for people served elsewhere is acknowledged only once the relay
@@ -11,28 +12,27 @@ took it (L{IRelay}).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.core.absent import isAbsent
-from chatd.core.ctcp import answer, ctcpOf, hasText, takesCtcp
-from chatd.core.delivery import connectionsOf, deliver
+from chatd.core.ctcp import answerLater, ctcpOf, hasText
+from chatd.core.delivery import deliver
 from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
+from chatd.core.hooks import IRelay
 from chatd.core.inbox import Kept
 from chatd.core.interfaces import IParticipant
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.moments import Moments
+from chatd.core.msgids import MessageIds
 from chatd.core.names import hasInvisible, key, normalize
 from chatd.core.people import People
 from chatd.core.renaming import quietedByBan
-from chatd.core.roles import IRelay
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 from chatd.core.signedin import keptAs
@@ -45,29 +45,6 @@ if TYPE_CHECKING:
 #: What L{Messages.tell} answers: the message, or a L{Deferred} of it (the
 #: relay took it) or of a L{Kept} (kept for a registered user who is away).
 Told: TypeAlias = "PrivateMessage | Deferred[Any]"
-
-
-def msgidOrigin(msgid: str) -> tuple[str, int] | None:
-    """
-    Which service made C{msgid} (its random prefix: one per process), and
-    its count there, from a message id made by L{Messages}; C{None} for
-    any other text (a message stored without one).
-    """
-    prefix, dash, rest = msgid.partition("-")
-    if not (prefix and dash and len(rest) >= 2):
-        return None
-    try:
-        return prefix, int(rest[1:], 16)
-    except ValueError:
-        return None
-
-
-def _refused(failure: Failure) -> None:
-    """
-    What the service refused for a reason it gives (a L{errors.ChatError}) is
-    dropped; anything else stays a failure, and is logged.
-    """
-    failure.trap(errors.ChatError)
 
 
 class Messages:
@@ -97,8 +74,7 @@ class Messages:
         self.stats = stats
         self.requireLogin = requireLogin
         self.persistence = persistence
-        # Random per service, so cluster nodes and restarts never collide.
-        self._msgidPrefix = secrets.token_hex(6)
+        self.ids = MessageIds()
         self._moments = Moments(clock)
         self.body = BodyRule()
 
@@ -143,7 +119,7 @@ class Messages:
             self.relay.checkRoom(target.name, target.members.values())
         millis = self.nowMillis()
         event = RoomMessage(
-            target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis
+            target.name, nick, lines, millis // 1000, notice, tags, self.ids.next(), millis
         )
         if self._spoke(participant, event) and self.persistence is not None:
             self.persistence.store.addMessage(
@@ -184,7 +160,7 @@ class Messages:
         checkSpeaker(self.moderation, self.people, participant, nick)
         millis = self.nowMillis()
         event = RoomMessage(
-            target.name, nick, lines, millis // 1000, notice, tags, self._msgid(), millis, status
+            target.name, nick, lines, millis // 1000, notice, tags, self.ids.next(), millis, status
         )
         self._spoke(participant, event)
         members = [self.people.personOf(participant), *audience(target)]
@@ -213,7 +189,7 @@ class Messages:
             if not machinery and persistence is not None and persistence.isRegisteredNow(nick):
                 self.body.check(participant, lines)
                 event = PrivateMessage(
-                    sender, nick, lines, now, notice, msgid=self._msgid(), millis=millis
+                    sender, nick, lines, now, notice, msgid=self.ids.next(), millis=millis
                 )
                 self._spoke(participant, event)
                 kept = self.keepForLater(event)
@@ -224,7 +200,7 @@ class Messages:
             self.body.check(participant, lines, notice)
         assert recipient.nick is not None
         event = PrivateMessage(
-            sender, recipient.nick, lines, now, notice, tags, self._msgid(), millis
+            sender, recipient.nick, lines, now, notice, tags, self.ids.next(), millis
         )
         self._spoke(participant, event)
         recipient.privateMessage(event)
@@ -271,27 +247,10 @@ class Messages:
         self, asker: IParticipant | None, recipient: IParticipant, event: PrivateMessage
     ) -> None:
         """
-        On the next turn, answer the CTCP request C{event}, given to
-        C{recipient}, for them (L{chatd.core.ctcp}), as their client would:
-        if C{asker} (the connection that sent it, or its stand-in) takes
-        CTCP and none of C{recipient}'s connections does.  The answer is
-        their C{NOTICE} to the sender, through L{tell}; one the service
-        refuses (they left, or are muted) is not sent.
+        Answer the CTCP request C{event}, given to C{recipient}, for them,
+        as their client would, through L{tell} (L{chatd.core.ctcp.answerLater}).
         """
-        connections = connectionsOf(recipient)
-        if not takesCtcp(asker) or not connections or any(map(takesCtcp, connections)):
-            return
-        reply = answer(event, recipient, self.clock.seconds())
-        if reply is not None:
-            self.clock.callLater(0, self._answer, connections[0], event.sender, reply)
-
-    def _answer(self, connection: IParticipant, nick: str, reply: str) -> None:
-        try:
-            told = self.tell(connection, nick, (reply,), notice=True)
-        except errors.ChatError:
-            return
-        if isinstance(told, Deferred):
-            told.addErrback(_refused)
+        answerLater(self.clock, self.tell, asker, recipient, event)
 
     def keepForLater(self, event: PrivateMessage, stored: bool = False) -> Deferred[None] | None:
         """
@@ -343,27 +302,6 @@ class Messages:
 
     def _hasVoice(self, participant: IParticipant, room: Room) -> bool:
         return room.hasVoice(participant.nick or "") or self.people.isOperator(participant)
-
-    _msgids = 0
-
-    def _msgid(self) -> str:
-        """
-        A new message id: random per service (so cluster nodes and restarts
-        do not collide), then a counter in hex after one hex digit giving its
-        length, so that a service's ids sort in the order it made them: the
-        stored history's msgid index then grows at one end, which costs the
-        writer a tenth less per message than ids scattered through it.
-        """
-        self._msgids += 1
-        counter = f"{self._msgids:x}"
-        return f"{self._msgidPrefix}-{len(counter):x}{counter}"
-
-    def cursor(self) -> tuple[str, int]:
-        """
-        The origin (L{msgidOrigin}) of the last message id made here: the
-        ids made from now on have this prefix and higher counters.
-        """
-        return self._msgidPrefix, self._msgids
 
     def announce(self, text: str) -> None:
         """

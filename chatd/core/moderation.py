@@ -12,10 +12,8 @@ lapsed ones are dropped from the store the next time they are listed.
 
 from __future__ import annotations
 
-import ipaddress
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -24,9 +22,11 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatd.core import errors
+from chatd.core.admission import Network, addressOf, parseNetwork
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.sanctionstart import LoadWait, inForce
 from chatd.core.sanctiontext import describe
 from chatd.core.writes import PendingWrites
 from chatd.modstore import (
@@ -41,31 +41,8 @@ from chatd.modstore import (
     Sanction,
 )
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
 #: Seconds of message history kept for L{Moderation.messagesPerSecond}.
 RATE_WINDOW = 60
-#: A stored grant, or sanction, whose name's key changed (the name rule learned look-alikes).
-REKEYED = {
-    True: "op of {name} dropped: the name rule changed",
-    False: "{kind} of {name} kept:"
-    " it now also holds for the names that read as it (the name rule changed)",
-}
-
-
-def parseNetwork(text: str) -> Network:
-    """An address or CIDR network as an administrator typed it (C{ValueError}: neither)."""
-    return ipaddress.ip_network(text.strip(), strict=False)
-
-
-def _addressOf(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return None  # a UNIX socket or a test double: no IP to match
-    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-        return parsed.ipv4_mapped
-    return parsed
 
 
 class Moderation:
@@ -92,8 +69,7 @@ class Moderation:
         self._sanctions: dict[tuple[str, str], Sanction] = {}
         self._connectedAt: WeakKeyDictionary[IParticipant, float] = WeakKeyDictionary()
         self._recent: deque[list[int]] = deque()  # [second, messages], oldest first
-        self._loading: list[Deferred[None]] | None = None  # waiters while restore runs
-        self._loadFailed = False
+        self.loading = LoadWait()
 
     # Start-up
 
@@ -104,61 +80,21 @@ class Moderation:
         L{whenLoaded} makes logins wait; if they cannot be loaded, logins
         are refused (nobody banned may slip in).
         """
-        self._loading, self._loadFailed = self._loading or [], False
-        try:
-            count = await self._take(store)
-        except BaseException:
-            self._loadFailed = True
-            raise
-        finally:
-            waiters, self._loading = self._loading, None
-            for waiter in waiters:
-                self._fireLoaded(waiter)
-        return count
+        return await self.loading.during(self._take(store))
 
     def whenLoaded(self) -> Deferred[None] | None:
-        """
-        C{None} if the sanctions are known, else a L{Deferred} firing once
-        they are (L{errors.StoreUnavailable} if they could not be loaded).
-        """
-        if self._loading is None and not self._loadFailed:
-            return None
-        waiter: Deferred[None] = Deferred()
-        if self._loading is None:
-            self._fireLoaded(waiter)
-        else:
-            self._loading.append(waiter)
-        return waiter
-
-    def _fireLoaded(self, waiter: Deferred[None]) -> None:
-        if self._loadFailed:
-            waiter.errback(errors.StoreUnavailable("the sanctions could not be loaded"))
-        else:
-            waiter.callback(None)
+        """C{None} if the sanctions are known, else a L{Deferred} of when (L{LoadWait})."""
+        return self.loading.whenLoaded()
 
     async def _take(self, store: IModerationStore) -> int:
         self.store = store
         now = self.clock.seconds()
-        count = 0
-        for sanction in await store.loadSanctions():
-            if not sanction.activeAt(now):
-                self._persist(store.deleteSanction(sanction.kind, sanction.target))
-                continue
-            if (current := self._key(sanction.kind, sanction.name)) != sanction.target:
-                # The key learned look-alikes: a restriction holds for them, a
-                # grant is dropped (never empowering a name it was not given to).
-                self._persist(store.deleteSanction(sanction.kind, sanction.target))
-                grant = sanction.kind == OPERATOR
-                self.log.warn(REKEYED[grant], kind=sanction.kind, name=sanction.name)
-                if grant:
-                    continue
-                sanction = replace(sanction, target=current)
-                self._persist(store.saveSanction(sanction))
+        kept = await inForce(store, now, self._key, self._persist, self.log, OPERATOR)
+        for sanction in kept:
             self._sanctions[(sanction.kind, sanction.target)] = sanction
             if sanction.kind == OPERATOR:
                 self.operators.add(sanction.target)
-            count += 1
-        return count
+        return len(kept)
 
     # Gates the service calls
 
@@ -233,7 +169,7 @@ class Moderation:
         bans = self.sanctions(IPBAN)
         if not bans:
             return None  # the usual case: no address to parse for every connection
-        parsed = _addressOf(address)
+        parsed = addressOf(address)
         if parsed is None:
             return None
         for sanction in bans:

@@ -23,8 +23,8 @@ from chatd.core.sanctiontext import describe
 from chatd.modstore import BAN, KICK, MUTE
 
 if TYPE_CHECKING:
+    from chatd.core.hooks import IChatObserver
     from chatd.core.interfaces import IParticipant
-    from chatd.core.roles import IChatObserver
     from chatd.core.room import Room
     from chatd.core.service import ChatService
 

@@ -15,7 +15,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors, roomremoval, status, statusmsg
+from chatd.core import errors, roomcopy, roomremoval, status, statusmsg
 from chatd.core.absent import isAbsent
 from chatd.core.ctcp import ctcpOf
 from chatd.core.delivery import deliver, deliverToAll
@@ -273,9 +273,9 @@ class Replica:
     def roomState(self, room: str) -> dict[str, Any]:
         """
         C{room}'s modes, key, ban list, capacity and its members' status,
-        as plain data (L{Room.snapshot}) for another process's copy.
+        as plain data (L{roomcopy.snapshot}) for another process's copy.
         """
-        return self.rooms.get(room).snapshot()
+        return roomcopy.snapshot(self.rooms.get(room))
 
     def syncRoomState(
         self, room: str, by: str, state: dict[str, Any], nicks: Iterable[str] = ()
@@ -287,7 +287,7 @@ class Replica:
         second for a new topic, by whoever set it).
         """
         target = self.rooms.ensure(room)[0]
-        changes = target.differences(state, nicks)
+        changes = roomcopy.differences(target, state, nicks)
         event = self._applyRemoteModes(target, by, changes, self.service.now())
         target.keepSetters(state)  # who set each mask, and when, as there
         self.service.roomOps.saveRules(target)

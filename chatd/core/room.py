@@ -6,11 +6,9 @@ the others ask it to admit, remove, rename, apply a change or broadcast.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from typing import Any
 
-from chatd.core import errors
+from chatd.core import errors, roomcopy
 from chatd.core.delivery import Members, deliverToAll
 from chatd.core.events import Membership, Notice, RoomMessage
 from chatd.core.interfaces import IParticipant
@@ -20,9 +18,6 @@ from chatd.storage.interfaces import OPEN, RoomSettings
 
 #: What a new room starts with, as on most IRC servers.
 DEFAULT_ROOM_MODES = "nt"
-#: What L{Room.savedRules} keeps: the room's own settings that operators
-#: set (mode letters, key, the three mask lists), not its members' status.
-SAVED = ("m", "k", *MASK_LISTS)
 
 
 class Room:
@@ -312,84 +307,18 @@ class Room:
         self.settings.capacity = capacity
         return ("-l", None) if capacity is None else ("+l", str(capacity))
 
-    # Copies: another process's, the store's
-
-    def snapshot(self) -> dict[str, Any]:
-        """
-        The settings as plain data for another process's copy: C{m} modes,
-        C{k} key, C{b}/C{e}/C{I} masks, C{l} capacity, C{t} topic with its
-        setter and time, C{o}/C{v} operators' and voiced members' keys.
-        """
-        return {
-            "m": "".join(sorted(self.modes)),
-            "k": self.key,
-            **{mode: [list(entry) for entry in self.maskList(mode).entries] for mode in MASK_LISTS},
-            "l": self.settings.capacity,
-            "t": [self.settings.topic, *(self.topicSetter or (None, None))],
-            "o": sorted(self.ops),
-            "v": sorted(self.voiced),
-        }
-
-    def differences(
-        self, state: dict[str, Any], nicks: Iterable[str], flags: str = ROOM_MODES
-    ) -> list[tuple[bool, str, str | None]]:
-        """
-        The changes that make this room match C{state} (a L{snapshot},
-        maybe partial): the room's own settings that C{state} holds, and
-        the status (C{o}, C{v}) of the members C{nicks} only.
-        """
-        changes: list[tuple[bool, str, str | None]] = []
-        if "m" in state:
-            wanted = set(state["m"]) & set(flags)
-            changes += [(False, mode, None) for mode in sorted(self.modes - wanted)]
-            changes += [(True, mode, None) for mode in sorted(wanted - self.modes)]
-        if "k" in state and state["k"] != self.key:
-            changes.append((False, "k", "*") if state["k"] is None else (True, "k", state["k"]))
-        for mode in MASK_LISTS:
-            if mode not in state:
-                continue
-            wantedMasks = {key(entry[0]): entry[0] for entry in state[mode]}
-            haveMasks = {key(mask): mask for mask, _, _ in self.maskList(mode).entries}
-            changes += [(False, mode, m) for k, m in haveMasks.items() if k not in wantedMasks]
-            changes += [(True, mode, m) for k, m in wantedMasks.items() if k not in haveMasks]
-        if "l" in state and state["l"] != self.settings.capacity:
-            limit = state["l"]
-            changes.append((False, "l", None) if limit is None else (True, "l", str(limit)))
-        for nick in nicks:
-            member = self.members.get(key(nick))
-            if member is None:
-                continue
-            for mode, have in (("o", self.ops), ("v", self.voiced)):
-                wantedStatus = key(nick) in {key(n) for n in state.get(mode, ())}
-                if (key(nick) in have) != wantedStatus:
-                    changes.append((wantedStatus, mode, member.nick or nick))
-        return changes
+    # Copies: the store's (another process's, and how both are made: L{roomcopy})
 
     def savedRules(self) -> str:
-        """
-        The operator settings as JSON, for the store: L{snapshot}'s mode letters, key and
-        mask lists (capacity and topic have columns of their own; o/v lasts a session).
-        """
-        state = self.snapshot()
-        return json.dumps({name: state[name] for name in SAVED}, sort_keys=True)
+        """The operator settings as JSON, for the store (L{roomcopy.savedRules})."""
+        return roomcopy.savedRules(self)
 
     def restore(self, saved: str, flags: str = ROOM_MODES) -> None:
-        """
-        Take the settings L{savedRules} wrote (at start, before anyone is in: nobody is
-        told), but those that no longer apply (a mode letter this chatd does not know).
-        """
-        if not saved:
-            return
-        state = {name: value for name, value in json.loads(saved).items() if name in SAVED}
-        for adding, mode, argument in self.differences(state, (), flags):
-            try:
-                self.apply("", adding, mode, argument or "", 0, flags)
-            except errors.ChatError:
-                continue
-        self.keepSetters(state)
+        """Take the settings L{savedRules} wrote, at start (L{roomcopy.restore})."""
+        roomcopy.restore(self, saved, flags)
 
     def keepSetters(self, state: dict[str, Any]) -> None:
-        """Give the masks the setter and time C{state} (a L{snapshot}) records for them."""
+        """Give the masks the setter and time C{state} (a L{roomcopy.snapshot}) records."""
         for mode in MASK_LISTS:
             recorded = {key(entry[0]): entry for entry in state.get(mode, ())}
             masks = self.maskList(mode)

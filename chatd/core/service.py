@@ -21,6 +21,7 @@ from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.chathistory import HistoryQuery
 from chatd.core.events import PrivateMessage, RoomMessage, Wallops
+from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
 from chatd.core.login import Logins
@@ -31,9 +32,10 @@ from chatd.core.moderation import Moderation
 from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
-from chatd.core.roles import IAdministration, IChatObserver, IReplica
+from chatd.core.roles import IAdministration, IReplica
 from chatd.core.room import Room
 from chatd.core.roomadmin import RoomAdministration
+from chatd.core.roomfacade import RoomFacade
 from chatd.core.roomlimits import RoomLimits
 from chatd.core.roomops import RoomOps
 from chatd.core.roomqueries import RoomQueries
@@ -44,7 +46,7 @@ from chatd.storage.interfaces import IChatStore
 
 
 @implementer(IAdministration)
-class ChatService(Service):
+class ChatService(RoomFacade, Service):
     """
     In-memory chat state, shared by every front-end of one daemon.
 
@@ -179,7 +181,7 @@ class ChatService(Service):
     def whowas(self, nick: str, count: int | None = None) -> list[PastUser]:
         return self.people.nickHistory.lookup(nick, count)
 
-    # Rooms and their members (L{Membership}, L{RoomQueries})
+    # Rooms and their members (L{Membership}; room questions and operators' commands: L{RoomFacade})
 
     def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
         return self.membership.createRoom(participant, room)
@@ -215,68 +217,6 @@ class ChatService(Service):
     def storeOf(self, room: Room) -> Persistence | None:
         """The persistence that keeps C{room}'s settings (none if ephemeral)."""
         return None if room.ephemeral else self.persistence
-
-    def roomVanishes(self, room: str) -> bool:
-        return self.roomQueries.roomVanishes(room)
-
-    def keepRoomsOf(self, participant: IParticipant) -> list[Room]:
-        return self.roomQueries.keepRoomsOf(participant)
-
-    def keepRoom(self, room: str) -> str:
-        return self.roomQueries.keepRoom(room)
-
-    def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
-        return self.roomQueries.isRoomOperator(participant, room)
-
-    def memberStatus(self, room: str, nick: str) -> str:
-        return self.roomQueries.memberStatus(room, nick)
-
-    def memberStatuses(self, participant: IParticipant, room: str) -> list[tuple[str, str]]:
-        return self.roomQueries.memberStatuses(participant, room)
-
-    def roomModes(self, room: str) -> str:
-        return self.roomQueries.roomModes(room)
-
-    def topicSetter(self, room: str) -> tuple[str, int] | None:
-        return self.roomQueries.topicSetter(room)
-
-    def roomCreatedAt(self, room: str) -> int:
-        return self.roomQueries.roomCreatedAt(room)
-
-    def canSee(self, participant: IParticipant, room: str) -> bool:
-        return self.roomQueries.canSee(participant, room)
-
-    def roomsVisibleTo(self, participant: IParticipant) -> list[tuple[str, int]]:
-        return self.roomQueries.roomsVisibleTo(participant)
-
-    def roomKey(self, room: str) -> str | None:
-        return self.roomQueries.roomKey(room)
-
-    def roomBans(self, room: str, mode: str = "b") -> list[tuple[str, str, int]]:
-        return self.roomQueries.roomBans(room, mode)
-
-    # Room operators' commands (L{RoomOps})
-
-    def changeRoomMode(
-        self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
-    ) -> MaybeDeferred[bool]:
-        return self.roomOps.changeRoomMode(participant, room, adding, mode, nick)
-
-    def changeRoomModes(
-        self, participant: IParticipant, room: str, changes: Iterable[tuple[bool, str, str]]
-    ) -> MaybeDeferred[list[tuple[bool, str, str, errors.ChatError]]]:
-        return self.roomOps.changeRoomModes(participant, room, changes)
-
-    def setTopic(self, participant: IParticipant, room: str, topic: str) -> MaybeDeferred[str]:
-        return self.roomOps.setTopic(participant, room, topic)
-
-    def kickFromRoom(
-        self, participant: IParticipant, room: str, nick: str, reason: str = ""
-    ) -> MaybeDeferred[str]:
-        return self.roomOps.kickFromRoom(participant, room, nick, reason)
-
-    def invite(self, participant: IParticipant, nick: str, room: str) -> MaybeDeferred[None]:
-        return self.roomOps.invite(participant, nick, room)
 
     # Messages (L{Messages})
 

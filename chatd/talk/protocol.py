@@ -3,13 +3,14 @@
 Talk mode: a chat room for people on plain C{telnet}, with slash commands.
 
 A newcomer is greeted, picks a nickname (and types its password, unechoed,
-if the name is registered) and lands in the default room, as well as in any
-room the service put them in (L{chatd.talk.rooms}); every plain line is said
-in their current room and C{/commands} do the rest: this module looks them up
-in the table of L{chatd.talk.commands}.  Telnet negotiation is stripped below
-the line receiver by L{chatd.talk.telnet.TelnetFilter}; what people see is
-formatted by L{chatd.talk.format}.  All state lives in the service: a TCHAT
-user in group C{lobby} and a talk user in C{lobby} see each other.
+if the name is registered: L{chatd.talk.login}) and lands in the default
+room, as well as in any room the service put them in (L{chatd.talk.rooms});
+every plain line is said in their current room and C{/commands} do the
+rest: this module looks them up in the table of L{chatd.talk.commands}.
+Telnet negotiation is stripped below the line receiver by
+L{chatd.talk.telnet.TelnetFilter}; what people see is formatted by
+L{chatd.talk.format}.  All state lives in the service: a TCHAT user in group
+C{lobby} and a talk user in C{lobby} see each other.
 """
 
 from __future__ import annotations
@@ -17,26 +18,24 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import IDelayedCall
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatd.core import errors
 from chatd.core.ctcp import hasText
 from chatd.core.errors import ChatError
 from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
-from chatd.core.names import key, normalize
+from chatd.core.names import key
 from chatd.core.speaking import heardReason
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.paced import paced, pagesFor
 from chatd.lines.roomhold import RoomHold
 from chatd.talk import reading
-from chatd.talk.commands import COMMANDS, helpText, newPassword
+from chatd.talk.commands import COMMANDS, newPassword
 from chatd.talk.format import (
     AGAIN_PROMPT,
     GREETING,
@@ -58,7 +57,8 @@ from chatd.talk.format import (
     serverLine,
 )
 from chatd.talk.liveness import TelnetLiveness
-from chatd.talk.rooms import land, leftRoom, say
+from chatd.talk.login import TalkLogin
+from chatd.talk.rooms import leftRoom, say
 from chatd.talk.session import UsageError
 from chatd.talk.telnet import TelnetFilter, editLine
 
@@ -80,9 +80,7 @@ class TalkProtocol(TelnetLiveness):
     held: RoomHold[bytes]
     room: str | None = None
     registering: list[str] | None = None
-    _loginCall: IDelayedCall | None = None
-    _passwordFor: str | None = None  # the registered nickname whose password is asked
-    _loginNotice: str | None = None  # the service's login notice, not shown twice
+    signIn: TalkLogin
     _prompt = b""  # the prompt that waits, unanswered, on the terminal's last line
 
     @property
@@ -93,6 +91,7 @@ class TalkProtocol(TelnetLiveness):
         return self
 
     def connectionMade(self) -> None:
+        self.signIn = TalkLogin(self)
         self.held = RoomHold(self.factory.clock, self.send)
         self.telnet = TelnetFilter(
             self._lineData,
@@ -106,15 +105,7 @@ class TalkProtocol(TelnetLiveness):
                 self.telnet.probe()  # does this client answer probes?
             self.telnet.start()  # 8-bit data both ways: UTF-8 typed intact
             self.send(lines(*GREETING) + NICK_PROMPT.encode("utf-8"))
-            timeout = self.factory.loginTimeout
-            if timeout is not None:
-                self._loginCall = self.factory.clock.callLater(timeout, self._loginTimedOut)
-
-    def _loginTimedOut(self) -> None:
-        # Someone who never picks a name must not hold a --max-clients slot.
-        self._loginCall = None
-        self.send(b"\r\n" + serverLine("No nickname chosen in time: goodbye."))
-        self.closeWith("no nickname chosen")
+            self.signIn.start(self.factory.loginTimeout)
 
     def dataReceived(self, data: bytes) -> None:
         self.heard()  # telnet answers count, though they carry no line
@@ -128,9 +119,7 @@ class TalkProtocol(TelnetLiveness):
             reason is not None and not reason.check(ConnectionDone)
         ):
             self.closeReason = "connection lost"
-        if self._loginCall is not None and self._loginCall.active():
-            self._loginCall.cancel()
-        self._loginCall = None
+        self.signIn.stop()
         super().connectionLost(reason)
 
     # What the line layer reports
@@ -147,7 +136,7 @@ class TalkProtocol(TelnetLiveness):
         """
         The prompt a refused line was typed at: its answer is still awaited.
         """
-        if self._passwordFor is not None:
+        if self.signIn.passwordFor is not None:
             return PASSWORD_PROMPT.encode()
         if self.nick is None:
             return NICK_PROMPT.encode()
@@ -176,8 +165,8 @@ class TalkProtocol(TelnetLiveness):
     def textReceived(self, text: str) -> Any:
         self._prompt = b""  # Enter: the terminal is on a new line
         typed = editLine(text).rstrip()
-        if self._passwordFor is not None:
-            return self._secret(self._password(typed))
+        if self.signIn.passwordFor is not None:
+            return self._secret(self.signIn.passwordTyped(typed))
         if self.registering is not None:
             return self._secret(newPassword(self, typed))
         if not typed.strip():  # an empty line (a person pressing Enter) says nothing
@@ -199,7 +188,7 @@ class TalkProtocol(TelnetLiveness):
             self.log.failure("unexpected error handling a line with a password", failure)
             self.internalError()
             if self.nick is None:
-                self._askNickAgain(b"")
+                self.signIn.askNickAgain(b"")
 
         return Deferred.fromCoroutine(work).addErrback(failed)
 
@@ -207,7 +196,7 @@ class TalkProtocol(TelnetLiveness):
         text = typed.lstrip()
         try:
             if self.nick is None:
-                await self._login(text)
+                await self.signIn.nickTyped(text)
             elif text.startswith("//"):
                 await say(self, text[1:])
             elif text.startswith("/"):
@@ -218,83 +207,6 @@ class TalkProtocol(TelnetLiveness):
             self.send(serverLine(error.text))
         except ChatError as error:
             self.send(serverLine(f"Sorry, {error.text}."))
-
-    async def _login(self, text: str) -> None:
-        if text.startswith("/"):
-            words = text[1:].split()
-            command = COMMANDS.find(words[0].lower()) if words else None
-            if command is not None and not command.needsLogin:
-                # Nobody has seen this person yet: no parting message.
-                await command.run(self, "")
-                return
-            self.send(serverLine("Pick a nickname first.") + NICK_PROMPT.encode())
-            return
-        await self._logIn(text, None)
-
-    async def _password(self, typed: str) -> None:
-        """
-        The line typed at the password prompt: log in with it, or go back to
-        the nickname prompt on an empty line.
-        """
-        nick, self._passwordFor = self._passwordFor, None
-        assert nick is not None
-        hidden = self.telnet.inputHidden()
-        self.telnet.showInput()
-        if hidden:
-            self.send(b"\r\n")  # the client echoed nothing, not even Enter
-        if not typed.strip():
-            self.send(NICK_PROMPT.encode())
-            return
-        await self._logIn(nick, typed.strip())
-
-    async def _logIn(self, nick: str, password: str | None) -> None:
-        """
-        Ask the service for C{nick}; a registered one first needs its
-        password (the service answers L{errors.BadPassword} without one).
-        """
-        try:
-            await maybeDeferred(self.factory.service.login, self, nick, password)
-        except errors.BadPassword:
-            if password is None:
-                self._passwordFor = normalize(nick)
-                self.send(serverLine(f"{self._passwordFor} is a registered nickname."))
-                self.telnet.hideInput()  # IAC WILL ECHO: the client stops echoing
-                self.send(PASSWORD_PROMPT.encode())
-            else:
-                self._askNickAgain(serverLine("Sorry, wrong password."))
-            return
-        except ChatError as error:
-            self._askNickAgain(serverLine(f"Sorry, {error.text}."))
-            return
-        if self._loginCall is not None and self._loginCall.active():
-            self._loginCall.cancel()
-        self._loginCall = None
-        self.send(serverLine(f"Welcome, {self.nick}!"))
-        already = self.factory.service.roomsOf(self)
-        if already:
-            # The service says the same in a notice; land says it better.
-            self._loginNotice = "you are in " + ", ".join(already)
-        await land(self, self.factory.defaultRoom, already)
-        self.send(helpText())
-
-    def _askNickAgain(self, refusal: bytes) -> None:
-        """
-        After C{refusal} of a nickname (or of its password), the nickname
-        prompt again.  What was typed while the name was checked is dropped,
-        and the person told: typed for a prompt that never came (a password,
-        often), it is never taken as the next nickname.
-        """
-        dropped = self.discardTypedAhead()
-        if dropped:
-            what = (
-                "1 line you typed ahead was"
-                if dropped == 1
-                else f"{dropped} lines you typed ahead were"
-            )
-            refusal += serverLine(
-                f"{what} ignored: only what you type at this prompt is taken as a nickname."
-            )
-        self.send(refusal + NICK_PROMPT.encode())
 
     async def _command(self, text: str) -> None:
         name, _, rest = text[1:].partition(" ")
@@ -356,8 +268,8 @@ class TalkProtocol(TelnetLiveness):
             self.send(event.wire(encodeRename))
 
     def notice(self, event: Notice) -> None:
-        if self._loginNotice is not None and event.text == self._loginNotice:
-            self._loginNotice = None  # land has already said which rooms
+        if self.signIn.welcomeNotice is not None and event.text == self.signIn.welcomeNotice:
+            self.signIn.welcomeNotice = None  # land has already said which rooms
             return
         self.send(event.wire(encodeNotice))
 

@@ -17,8 +17,8 @@ from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
+from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IParticipant
-from chatd.core.roles import IChatObserver
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
 from chatd.web.metrics import ChatCollector

@@ -13,7 +13,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.entryreplay import EntryReplays
 from chatd.core.events import RoomMessage
-from chatd.core.messages import msgidOrigin
+from chatd.core.msgids import msgidOrigin
 from chatd.testing import RecordingParticipant
 from tests.support.fakenode import FakeNode
 from tests.support.queuedstore import QueuedNodes

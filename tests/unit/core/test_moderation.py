@@ -13,8 +13,9 @@ from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
+from chatd.core.admission import parseNetwork
 from chatd.core.events import RoomMessage
-from chatd.core.moderation import Moderation, parseNetwork
+from chatd.core.moderation import Moderation
 from chatd.core.names import key
 from chatd.core.sanctiontext import formatSpan
 from chatd.core.service import ChatService

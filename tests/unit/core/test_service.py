@@ -26,8 +26,9 @@ from chatd.core.events import (
     Wallops,
     answers,
 )
+from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IChatService, IParticipant
-from chatd.core.roles import IAdministration, IChatObserver, IReplica
+from chatd.core.roles import IAdministration, IReplica
 from chatd.core.service import ChatService
 from chatd.core.whowas import MAX_ENTRIES
 from chatd.testing import RecordingParticipant, settled

@@ -1,0 +1,143 @@
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_typeahead -*-  # noqa: E501
+"""
+A talk newcomer's way in: the nickname prompt, the password prompt of a
+registered name (typed unechoed), the time given to pick a name, and the
+welcome that lands them in their rooms.  The connection
+(L{chatd.talk.protocol.TalkProtocol}) hands it the lines typed until the
+service gave a name; what follows is the commands' (L{chatd.talk.commands}).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.interfaces import IDelayedCall
+
+from chatd.core import errors
+from chatd.core.errors import ChatError
+from chatd.core.names import normalize
+from chatd.talk.commands import COMMANDS, helpText
+from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT, serverLine
+from chatd.talk.rooms import land
+
+if TYPE_CHECKING:
+    from chatd.talk.protocol import TalkProtocol
+
+
+class TalkLogin:
+    """
+    One connection's login.
+
+    @ivar passwordFor: the registered nickname whose password is asked, or
+        C{None} when no password prompt waits.
+    @ivar welcomeNotice: the service's login notice, not shown twice (the
+        welcome says which rooms better).
+    """
+
+    passwordFor: str | None = None
+    welcomeNotice: str | None = None
+    _timer: IDelayedCall | None = None
+
+    def __init__(self, connection: TalkProtocol) -> None:
+        self.connection = connection
+
+    def start(self, timeout: float | None) -> None:
+        """The nickname must be chosen within C{timeout} seconds (C{None}: any time)."""
+        if timeout is not None:
+            self._timer = self.connection.factory.clock.callLater(timeout, self._timedOut)
+
+    def stop(self) -> None:
+        """A name was given, or the connection is gone: no more timeout."""
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer = None
+
+    def _timedOut(self) -> None:
+        # Someone who never picks a name must not hold a --max-clients slot.
+        self._timer = None
+        self.connection.send(b"\r\n" + serverLine("No nickname chosen in time: goodbye."))
+        self.connection.closeWith("no nickname chosen")
+
+    async def nickTyped(self, text: str) -> None:
+        """
+        A line typed at the nickname prompt: the name to log in as, or one of
+        the commands that need no login.
+        """
+        connection = self.connection
+        if text.startswith("/"):
+            words = text[1:].split()
+            command = COMMANDS.find(words[0].lower()) if words else None
+            if command is not None and not command.needsLogin:
+                # Nobody has seen this person yet: no parting message.
+                await command.run(connection, "")
+                return
+            connection.send(serverLine("Pick a nickname first.") + NICK_PROMPT.encode())
+            return
+        await self._logIn(text, None)
+
+    async def passwordTyped(self, typed: str) -> None:
+        """
+        The line typed at the password prompt: log in with it, or go back to
+        the nickname prompt on an empty line.
+        """
+        nick, self.passwordFor = self.passwordFor, None
+        assert nick is not None
+        telnet = self.connection.telnet
+        hidden = telnet.inputHidden()
+        telnet.showInput()
+        if hidden:
+            self.connection.send(b"\r\n")  # the client echoed nothing, not even Enter
+        if not typed.strip():
+            self.connection.send(NICK_PROMPT.encode())
+            return
+        await self._logIn(nick, typed.strip())
+
+    async def _logIn(self, nick: str, password: str | None) -> None:
+        """
+        Ask the service for C{nick}; a registered one first needs its
+        password (the service answers L{errors.BadPassword} without one).
+        """
+        connection = self.connection
+        service = connection.factory.service
+        try:
+            await maybeDeferred(service.login, connection, nick, password)
+        except errors.BadPassword:
+            if password is None:
+                self.passwordFor = normalize(nick)
+                connection.send(serverLine(f"{self.passwordFor} is a registered nickname."))
+                connection.telnet.hideInput()  # IAC WILL ECHO: the client stops echoing
+                connection.send(PASSWORD_PROMPT.encode())
+            else:
+                self.askNickAgain(serverLine("Sorry, wrong password."))
+            return
+        except ChatError as error:
+            self.askNickAgain(serverLine(f"Sorry, {error.text}."))
+            return
+        self.stop()
+        connection.send(serverLine(f"Welcome, {connection.nick}!"))
+        already = service.roomsOf(connection)
+        if already:
+            # The service says the same in a notice; land says it better.
+            self.welcomeNotice = "you are in " + ", ".join(already)
+        await land(connection, connection.factory.defaultRoom, already)
+        connection.send(helpText())
+
+    def askNickAgain(self, refusal: bytes) -> None:
+        """
+        After C{refusal} of a nickname (or of its password), the nickname
+        prompt again.  What was typed while the name was checked is dropped,
+        and the person told: typed for a prompt that never came (a password,
+        often), it is never taken as the next nickname.
+        """
+        dropped = self.connection.discardTypedAhead()
+        if dropped:
+            what = (
+                "1 line you typed ahead was"
+                if dropped == 1
+                else f"{dropped} lines you typed ahead were"
+            )
+            refusal += serverLine(
+                f"{what} ignored: only what you type at this prompt is taken as a nickname."
+            )
+        self.connection.send(refusal + NICK_PROMPT.encode())
