@@ -32,6 +32,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core import errors
+from chatd.core.accounts import passwordForm, passwordForms
 from chatd.core.gate import PasswordGate
 
 _hasher = PasswordHasher()
@@ -88,7 +89,7 @@ def setPassword(path: Path, name: str, password: str) -> None:
         raise ValueError("the password is empty")
     entries = readPasswords(path)
     entries.pop(recorded(entries, name) or name, None)  # (the spelling given now stays)
-    entries[name] = _hasher.hash(password)
+    entries[name] = _hasher.hash(passwordForm(password))
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".new")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -109,10 +110,12 @@ def verify(path: Path, name: str, password: str) -> bool:
     if hashed is None:
         _hasher.hash(password)  # spend the same time: don't reveal who exists
         return False
-    try:
-        return _hasher.verify(hashed, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    for form in passwordForms(password):
+        try:
+            return _hasher.verify(hashed, form)
+        except (VerificationError, InvalidHashError):
+            continue
+    return False
 
 
 #: Another source of administrators: C{(name, password)} -> fires with the

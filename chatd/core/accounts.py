@@ -17,12 +17,14 @@ password yet; a L{ScramProof} is checked in a password's place.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from precis_i18n import get_profile
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.threads import deferToThread
@@ -35,6 +37,8 @@ from chatd.core.names import key
 from chatd.core.registrations import PasswordChangePace, RegistrationPace
 from chatd.core.scram import ScramProof, deriveVerifier
 from chatd.storage.interfaces import IChatStore
+
+_OPAQUE = get_profile("OpaqueString")
 
 #: What proves an account: its password, or a SCRAM exchange's outcome.
 Secret = str | ScramProof
@@ -77,6 +81,31 @@ class PasswordRules:
 
 def _hasBlank(password: str) -> bool:
     return any(ch.isspace() for ch in password)
+
+
+def passwordForm(password: str) -> str:
+    """
+    The form a password is hashed and checked in: RFC 8265's
+    C{OpaqueString} (Unicode NFC), so that the same typed text matches
+    whether the keyboard sent C{é} as one character or as C{e} and an
+    accent (NFD, as some systems do).  A password the profile refuses is
+    only put in NFC.
+    """
+    if password.isascii():
+        return password  # what NFC makes of it
+    try:
+        return _OPAQUE.enforce(password)
+    except UnicodeError:
+        return unicodedata.normalize("NFC", password)
+
+
+def passwordForms(password: str) -> tuple[str, ...]:
+    """
+    What a typed password is checked as: its L{passwordForm}, then, if it
+    differs, as typed (a hash made before passwords were normalized).
+    """
+    form = passwordForm(password)
+    return (form,) if form == password else (form, password)
 
 
 @dataclass(frozen=True)
@@ -131,16 +160,19 @@ class PasswordChecker:
 
     def hash(self, password: str) -> Deferred[str]:
         """
-        The argon2 hash of C{password}, computed in a thread.
+        The argon2 hash of C{password} (its L{passwordForm}), computed in a
+        thread.
         """
-        return self.runInThread(self.hasher.hash, password)
+        return self.runInThread(self.hasher.hash, passwordForm(password))
 
     def _verify(self, passwordHash: str | None, password: str) -> bool:
-        try:
-            self.hasher.verify(passwordHash or self._dummy, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-        return passwordHash is not None
+        for form in passwordForms(password):
+            try:
+                self.hasher.verify(passwordHash or self._dummy, form)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                continue
+            return passwordHash is not None
+        return False
 
     def verify(self, passwordHash: str | None, password: str) -> Deferred[bool]:
         """

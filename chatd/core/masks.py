@@ -23,6 +23,7 @@ The room keeps these in memory, like its other modes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from chatd.core import errors
@@ -46,7 +47,8 @@ MASK_LISTS = {
 def checkKey(roomKey: str) -> str:
     """
     C{roomKey} if it can be a room key: 1 to L{MAX_KEY_LENGTH} printable
-    characters without spaces or commas (which separate keys in IRC's JOIN).
+    characters without spaces or commas (which separate keys in IRC's JOIN);
+    in NFC (L{sameKey}).
 
     @raise errors.InvalidArgument: it cannot.
     """
@@ -56,7 +58,18 @@ def checkKey(roomKey: str) -> str:
         raise errors.InvalidArgument(
             f"a room key is 1 to {MAX_KEY_LENGTH} characters without spaces or commas"
         )
-    return roomKey
+    return unicodedata.normalize("NFC", roomKey)
+
+
+def sameKey(given: str | None, roomKey: str) -> bool:
+    """
+    Whether C{given} opens a room whose key is C{roomKey}: the same text
+    however a keyboard composed it (C{Clé} as one character or as C{e} and
+    an accent), as passwords are compared.
+    """
+    return given is not None and (
+        unicodedata.normalize("NFC", given) == unicodedata.normalize("NFC", roomKey)
+    )
 
 
 def normalizeMask(mask: str) -> str:

@@ -12,7 +12,7 @@ from chatd.core import errors, roomcopy
 from chatd.core.delivery import Members, deliverToAll
 from chatd.core.events import Membership, Notice, RoomMessage
 from chatd.core.interfaces import IParticipant
-from chatd.core.masks import MASK_LISTS, ROOM_MODES, BanList, checkKey, normalizeMask
+from chatd.core.masks import MASK_LISTS, ROOM_MODES, BanList, checkKey, normalizeMask, sameKey
 from chatd.core.names import key
 from chatd.storage.interfaces import OPEN, RoomSettings
 
@@ -81,7 +81,7 @@ class Room:
         if operator:
             return
         self.checkNotBanned(participant, nick)
-        if self.key is not None and roomKey != self.key:
+        if self.key is not None and not sameKey(roomKey, self.key):
             raise errors.BadRoomKey()
         if "i" in self.modes and key(nick) not in self.invited:
             if not self.invex.matches(participant):
@@ -278,8 +278,8 @@ class Room:
             if adding:
                 if self.key == checkKey(argument):
                     return None
-                self.key = argument
-                return "+k", argument
+                self.key = checkKey(argument)
+                return "+k", self.key
             if self.key is None:
                 return None
             self.key = None

@@ -47,6 +47,18 @@ class PasswordFileTests(SynchronousTestCase):
         self.addCleanup(shutil.rmtree, directory)
         return str(Path(directory) / "temp")
 
+    def test_eitherUnicodeForm(self) -> None:
+        """
+        A console password set with C{é} as one character opens with C{e}
+        and a combining accent (NFD), and the other way round.
+        """
+        path = Path(self.mktemp()) / "admin-passwords"
+        setPassword(path, "root", "caf\u00e9-pass")
+        setPassword(path, "ops", "cafe\u0301-pass")
+        self.assertTrue(verify(path, "root", "cafe\u0301-pass"))
+        self.assertTrue(verify(path, "ops", "caf\u00e9-pass"))
+        self.assertFalse(verify(path, "root", "cafe-pass"))
+
     def test_setAndVerify(self) -> None:
         """
         L{setPassword} stores an argon2 hash readable by the owner only;
