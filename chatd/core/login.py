@@ -20,12 +20,12 @@ from twisted.logger import Logger
 from chatd.core import errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
-from chatd.core.events import Notice, Rename
+from chatd.core.events import Rename
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
 from chatd.core.renaming import checkRename, claimed, renamedHere, validNick
-from chatd.core.signin import takePreferred
+from chatd.core.signin import takePreferred, welcomeJoined
 from chatd.core.text import shortened
 
 if TYPE_CHECKING:
@@ -240,7 +240,7 @@ class Logins:
         if persistence is not None and rooms:
 
             def welcome() -> None:
-                welcoming = self.welcome(participant, rooms)
+                welcoming = welcomeJoined(service, participant, rooms)
                 persistence.background(Deferred.fromCoroutine(welcoming), "welcome")
 
             service.clock.callLater(0, welcome)
@@ -248,24 +248,6 @@ class Logins:
             persistence.alwaysOn.offerMissed(participant)
         nick: str = participant.nick
         return nick
-
-    async def welcome(self, participant: IParticipant, rooms: list[str]) -> None:
-        """
-        Tell a connection that joined its person which rooms it is in, and
-        offer it their recent past, as a login's welcome does, on the turn
-        after its reply.
-        """
-        persistence = self.service.persistence
-        assert persistence is not None
-        if not self.service.isLoggedIn(participant):
-            return  # closed at once
-        participant.notice(Notice("you are in " + ", ".join(rooms), self.service.clock.seconds()))
-        count = persistence.replays.offered(participant)
-        for room in rooms if count > 0 else []:
-            if room in self.service.roomsOf(participant):  # still in, still connected
-                events = await persistence.chathistory.latest(participant, room, count)
-                if events:
-                    participant.roomHistory(room, events)
 
     def admitChecked(self, participant: IParticipant, nick: str) -> str:
         """
