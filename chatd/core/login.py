@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names -*-  # noqa: E501
 """
 How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
@@ -24,7 +24,7 @@ from chatd.core.events import Rename
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
-from chatd.core.renaming import checkRename, claimed, renamedHere, validNick
+from chatd.core.renaming import checkNewName, checkRename, claimed, renamedHere, validNick
 from chatd.core.signin import takePreferred, welcomeJoined
 from chatd.core.text import shortened
 
@@ -71,6 +71,7 @@ class Logins:
         if loading is None:
             self.checkName(nick, passwordFollows=self.service.persistence is not None)
             if self.service.persistence is None and self.service.observer is None:
+                checkNewName(nick, None)
                 return self.admit(participant, nick)
         d = Deferred.fromCoroutine(self.story(participant, nick, password, loading, preferred))
         if not d.called:
@@ -263,6 +264,7 @@ class Logins:
             if person is None:
                 raise self.taken(holder, nick)
             return self.joinPerson(participant, person)
+        checkNewName(nick, self.service.accountName(participant))
         return self.admit(participant, nick)
 
     def admit(self, participant: IParticipant, nick: str, alone: bool = False) -> str:
@@ -334,6 +336,7 @@ class Logins:
             checkRename(service, participant, old, nick)
         if service.persistence is not None and service.provenAccount(participant) != key(nick):
             service.persistence.checkRename(old, nick)  # a registered name needs its password
+        checkNewName(nick, service.accountName(participant))
         if service.observer is None or key(nick) == key(old):
             return renamedHere(service, old, self.applyRename(participant, old, nick))
         return Deferred.fromCoroutine(self.renameEverywhere(participant, old, nick))
