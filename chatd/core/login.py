@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names -*-  # noqa: E501
 """
 How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
@@ -20,12 +20,12 @@ from twisted.logger import Logger
 from chatd.core import errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
-from chatd.core.events import Notice, Rename
+from chatd.core.events import Rename
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
-from chatd.core.renaming import checkRename, claimed, renamedHere, validNick
-from chatd.core.signin import takePreferred
+from chatd.core.renaming import checkNewName, checkRename, claimed, renamedHere, validNick
+from chatd.core.signin import takePreferred, welcomeJoined
 from chatd.core.text import shortened
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ class Logins:
         if loading is None:
             self.checkName(nick, passwordFollows=self.service.persistence is not None)
             if self.service.persistence is None and self.service.observer is None:
+                checkNewName(nick, None)
                 return self.admit(participant, nick)
         d = Deferred.fromCoroutine(self.story(participant, nick, password, loading, preferred))
         if not d.called:
@@ -240,7 +241,7 @@ class Logins:
         if persistence is not None and rooms:
 
             def welcome() -> None:
-                welcoming = self.welcome(participant, rooms)
+                welcoming = welcomeJoined(service, participant, rooms)
                 persistence.background(Deferred.fromCoroutine(welcoming), "welcome")
 
             service.clock.callLater(0, welcome)
@@ -248,24 +249,6 @@ class Logins:
             persistence.alwaysOn.offerMissed(participant)
         nick: str = participant.nick
         return nick
-
-    async def welcome(self, participant: IParticipant, rooms: list[str]) -> None:
-        """
-        Tell a connection that joined its person which rooms it is in, and
-        offer it their recent past, as a login's welcome does, on the turn
-        after its reply.
-        """
-        persistence = self.service.persistence
-        assert persistence is not None
-        if not self.service.isLoggedIn(participant):
-            return  # closed at once
-        participant.notice(Notice("you are in " + ", ".join(rooms), self.service.clock.seconds()))
-        count = persistence.replays.offered(participant)
-        for room in rooms if count > 0 else []:
-            if room in self.service.roomsOf(participant):  # still in, still connected
-                events = await persistence.chathistory.latest(participant, room, count)
-                if events:
-                    participant.roomHistory(room, events)
 
     def admitChecked(self, participant: IParticipant, nick: str) -> str:
         """
@@ -281,6 +264,7 @@ class Logins:
             if person is None:
                 raise self.taken(holder, nick)
             return self.joinPerson(participant, person)
+        checkNewName(nick, self.service.accountName(participant))
         return self.admit(participant, nick)
 
     def admit(self, participant: IParticipant, nick: str, alone: bool = False) -> str:
@@ -352,6 +336,7 @@ class Logins:
             checkRename(service, participant, old, nick)
         if service.persistence is not None and service.provenAccount(participant) != key(nick):
             service.persistence.checkRename(old, nick)  # a registered name needs its password
+        checkNewName(nick, service.accountName(participant))
         if service.observer is None or key(nick) == key(old):
             return renamedHere(service, old, self.applyRename(participant, old, nick))
         return Deferred.fromCoroutine(self.renameEverywhere(participant, old, nick))

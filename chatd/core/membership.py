@@ -139,7 +139,7 @@ class Membership:
                 limits = self.service.roomLimits
                 limits.check(len(self.service.registry), participant, creator, guest)
 
-        created = self.service.registry.create(room, allowed)
+        created = self.service.registry.create(room, allowed, anew=True)
         created.founded(creator, self.service.now())  # the creator runs the room
         roomremoval.madeAnew(self.service, created.name, int(self.service.clock.seconds() * 1000))
         if founded and account is not None:

@@ -11,7 +11,9 @@ Two standards decide them:
     letters), invisible joiners and the like;
   - the confusable skeleton of Unicode UTS #39 says which names look the
     same: C{trоll} with a Cyrillic C{о}, C{troII} with capital I's and
-    C{troll} are one name.
+    C{troll} are one name;
+  - its restriction levels say which names may be taken anew: none that
+    mixes scripts (L{newNameRefusal}).
 
 L{key} is the identity every comparison uses (nicknames, accounts, bans,
 rooms); the name people see stays as typed, after L{normalize}.
@@ -25,6 +27,8 @@ from functools import lru_cache
 from importlib.resources import files
 
 from precis_i18n import get_profile
+
+from chatd.core.scripts import mixedScripts
 
 #: The longest nickname, and the longest group name TCHAT's wire rule
 #: (C{[a-zA-Z0-9_-]{1,16}}-style) lets a TCHAT client create.
@@ -74,6 +78,20 @@ def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
         return bool(_PRESERVED.enforce(name) == name)
     except UnicodeError:
         return False
+
+
+def newNameRefusal(name: str) -> str | None:
+    """
+    Why nobody may take C{name} (a valid name) as a new nickname, account
+    or room, or C{None}: it mixes scripts (L{mixedScripts}), as Latin
+    C{msvance} does with a Greek C{ν} (its key is C{msnance}: it would not
+    be taken while C{msvance} is, though it reads as it).
+    """
+    mixed = mixedScripts(name)
+    if mixed is None:
+        return None
+    first, second = mixed
+    return f"{name} mixes {first} letters with {second} ones, so it could pass for another name"
 
 
 def isReserved(name: str) -> bool:
@@ -185,7 +203,9 @@ def key(name: str) -> str:
     marks are dropped as well: C{Gеnéral} (a Cyrillic e without its
     accent), C{General} and C{Général} are one room, and C{Zoe} cannot
     pass for C{Zoë}.  A small letter whose capital reads as another Latin
-    letter reads as that one (Greek C{ν} is C{N}, like C{Ν}): case wins.
+    letter reads as that one (Greek C{ν} is C{N}, like C{Ν}): case wins,
+    and L{newNameRefusal} keeps C{ν} out of Latin names, where it would
+    pass for a C{v}.
     """
     if name.isascii():
         return name.translate(_asciiKeys())

@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.unit.core.test_renaming -*-
 """
-Who may take a nickname: the name rule (L{validNick}), the cluster's
-claim (L{claimed}), and, while logged in, sanctions.  A sanction follows the
+Who may take a nickname: the name rule (L{validNick}; L{checkNewName} for
+one that mixes scripts), the cluster's claim (L{claimed}), and, while
+logged in, sanctions.  A sanction follows the
 person, not the name they happen to use: a name the console banned or
 kicked is refused to a rename as to a login, a muted person keeps their
 name until the mute ends, and a member a room's ban mask keeps quiet
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from chatd.core import errors
 from chatd.core.calls import maybeCall
-from chatd.core.names import isReserved, isValidName, normalize
+from chatd.core.names import isReserved, isValidName, newNameRefusal, normalize
 from chatd.core.sanctiontext import describe
 from chatd.modstore import BAN, KICK, MUTE
 
@@ -59,6 +60,20 @@ def validNick(nick: str) -> str:
     if isReserved(nick):
         raise errors.InvalidNick(f"{nick} is reserved for the network's services")
     return nick
+
+
+def checkNewName(nick: str, account: str | None) -> None:
+    """
+    May a connection signed in to C{account} (or C{None}) be given C{nick}
+    (a valid name, normalized) as a nickname?  A name that mixes scripts
+    (L{newNameRefusal}) is only the account's registered so, before the
+    rule: its owner keeps it, signed in, and nobody else takes it.
+
+    @raise InvalidNick: saying why C{nick} is refused.
+    """
+    refusal = newNameRefusal(nick)
+    if refusal is not None and nick != account:
+        raise errors.InvalidNick(refusal)
 
 
 def quietedByBan(room: Room, participant: IParticipant, operator: bool) -> bool:

@@ -13,7 +13,7 @@ from chatd.core import errors
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
-from chatd.core.names import hasInvisible, isValidRoomName, key, normalize
+from chatd.core.names import hasInvisible, isValidRoomName, key, newNameRefusal, normalize
 from chatd.core.room import Room
 from chatd.core.roomlimits import RoomLimits
 
@@ -64,15 +64,23 @@ class Rooms:
                 raise errors.InvalidGroup() from None
             raise errors.NoSuchGroup() from None
 
-    def create(self, name: str, allowed: Callable[[], None] | None = None) -> Room:
+    def create(
+        self, name: str, allowed: Callable[[], None] | None = None, anew: bool = False
+    ) -> Room:
         """
         Create the room C{name}, once C{allowed()} (if given) did not raise.
+        A room a user makes C{anew} (not one the store, another node, the
+        options or the console have) may not mix scripts
+        (L{newNameRefusal}).
         """
         name = normalize(name)
         if not isValidRoomName(name):
             raise errors.InvalidGroup()
         if key(name) in self._rooms:
             raise errors.GroupExists()
+        refusal = newNameRefusal(name) if anew else None
+        if refusal is not None:
+            raise errors.InvalidGroup(refusal)
         if allowed is not None:
             allowed()
         room = self._rooms[key(name)] = Room(name)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_sasl -*-
+# -*- test-case-name: tests.unit.irc.test_irc_sasl,tests.unit.core.test_multiconnection -*-
 """
 Signing in to an account from a connection that is logged in already (IRC
 SASL after registration, or a second time): the core's rule, which the
@@ -24,6 +24,8 @@ reauthentication expects (Ergo keeps the two apart the same way):
     connections are one account).
 
 Nothing is checked or changed for a server without accounts (no store).
+A new connection that logs in to an account signed in here joins that
+person, and is told its rooms (L{welcomeJoined}).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from chatd.core import errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.delivery import connectionsOf
+from chatd.core.events import Notice
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
 
@@ -122,3 +125,24 @@ async def takePreferred(
         return await maybeCall(service.rename, participant, preferred)
     except errors.ChatError:
         return account
+
+
+async def welcomeJoined(chat: object, participant: IParticipant, rooms: list[str]) -> None:
+    """
+    Tell a connection that joined its signed-in person (a login to an
+    account signed in here already) which rooms it is in, and offer it
+    their recent past, as a login's welcome does, on the turn after its
+    reply.
+    """
+    service = cast("ChatService", chat)
+    persistence = service.persistence
+    assert persistence is not None
+    if not service.isLoggedIn(participant):
+        return  # closed at once
+    participant.notice(Notice("you are in " + ", ".join(rooms), service.clock.seconds()))
+    count = persistence.replays.offered(participant)
+    for room in rooms if count > 0 else []:
+        if room in service.roomsOf(participant):  # still in, still connected
+            events = await persistence.chathistory.latest(participant, room, count)
+            if events:
+                participant.roomHistory(room, events)

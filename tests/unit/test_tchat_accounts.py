@@ -5,6 +5,7 @@ password, HISTO, ERROR 22 and 37), in memory against a service with a store.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
 
 from chatd.core.limits import HISTORY_COUNT
@@ -72,6 +73,26 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertTrue(self.send(other, to, "clt: LOGIN pupil").startswith(b"srv: OKAY!"))
         self.assertEqual(self.send(other, to, "clt: CREAT soup"), b"srv: OKAY!\n")
         self.assertEqual(self.send(other, to, "clt: CREAT s\u03c3up"), b"srv: ERROR 33\n")
+
+    def test_mixedScripts(self) -> None:
+        """
+        A name that mixes scripts (C{gоd}, C{msνance}) is invalid (20) for
+        a LOGIN, so REGIS never makes an account of it; an account
+        registered so before the rule still logs in with its password.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        registering = persistence.accounts.register("ms\u03bdance", "sesame")
+        self.successResultOf(Deferred.fromCoroutine(registering))
+        self.service = self.makeService()
+        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+        other, to = connect(self.factory, self.clock)
+        output(to, self.clock)
+        self.assertEqual(self.send(other, to, "clt: LOGIN g\u043ed"), b"srv: ERROR 20\n")
+        self.assertEqual(self.send(other, to, "clt: LOGIN ms\u03bdance"), b"srv: ERROR 22\n")
+        self.assertTrue(self.send(other, to, "clt: LOGIN god").startswith(b"srv: OKAY!"))
+        self.assertTrue(self.send(other, to, "clt: REGIS sesame").startswith(b"srv: OKAY!\n"))
+        self.connectAs("ms\u03bdance", "sesame")
 
     def test_backInAGuestsGroup(self) -> None:
         """

@@ -7,8 +7,10 @@ names (nicknames, rooms, bans, operators) over the service and the wire.
 from __future__ import annotations
 
 import random
+import unicodedata
 
 from precis_i18n import get_profile
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
@@ -26,10 +28,12 @@ from chatd.core.names import (
     isValidName,
     isValidRoomName,
     key,
+    newNameRefusal,
     normalize,
     roomOfChannel,
     skeleton,
 )
+from chatd.core.scripts import scriptOf
 from chatd.core.service import ChatService
 from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant
@@ -295,6 +299,80 @@ class NameRuleTests(SynchronousTestCase):
             self.assertEqual(isValidName(name), bool(name) and plain and enforced == name)
 
 
+#: New names that mix scripts, each with the two scripts its refusal names.
+MIXED = {
+    "ms\u03bdance": ("Latin", "Greek"),  # msvance with a Greek nu
+    "g\u043ed": ("Latin", "Cyrillic"),  # god with a Cyrillic o
+    "\u0410LICE": ("Latin", "Cyrillic"),
+    "\u03b1lice": ("Latin", "Greek"),
+    "te\u03c5cher": ("Latin", "Greek"),  # teucher with a Greek upsilon
+    "\u5c71\u7530\u03bd": ("Han", "Greek"),
+    "\u0410\u043b\u0438\u0441\u0430\u03bd": ("Cyrillic", "Greek"),
+}
+#: Names of one script, or Latin with a script of Chinese, Japanese or
+#: Korean names, that anyone may take.
+ONE_SCRIPT = [
+    "\u03bd\u03b9\u03ba\u03bf\u03c2",  # νικος
+    "\u039d\u0399\u039a\u039f\u03a3",  # ΝΙΚΟΣ
+    "\u0396\u03c9\u03ae",  # Ζωή
+    "\u0410\u043b\u0438\u0441\u0430",  # Алиса
+    normalize("\uff50\uff45\uff54\uff45"),  # ｐｅｔｅ
+    "\u5c71\u7530taro",  # 山田taro
+    "\u4f50\u3005\u6728",  # 佐々木, with its iteration mark
+    "\u30e9\u30fc\u30e1\u30f3",  # ラーメン, with its prolonged sound mark
+    "\uae40minsu",  # 김minsu
+    "dan",
+    "dav",
+    "Général",
+    "Straße",
+    "a_b-1",
+]
+
+
+class NewNameTests(SynchronousTestCase):
+    def test_mixedScriptsRefused(self) -> None:
+        """
+        A new name may not mix scripts (UTS #39's Highly Restrictive level),
+        and its refusal says which: C{msνance} mixes Latin letters with
+        Greek ones.  Names of one script, and Latin with Han, kana or
+        Hangul, may be taken, each its own name but C{ΝΙΚΟΣ} and C{νικος}.
+        """
+        for name, (first, second) in MIXED.items():
+            self.assertTrue(isValidName(name), name)
+            self.assertEqual(
+                newNameRefusal(name),
+                f"{name} mixes {first} letters with {second} ones, so it could pass for"
+                " another name",
+            )
+        for name in ONE_SCRIPT:
+            self.assertTrue(isValidName(name), name)
+            self.assertIsNone(newNameRefusal(name), name)
+        # The key stays as it was: case never matters in one script (ΝΙΚΟΣ
+        # is νικος), dan and dav are two names, and msνance is msnance,
+        # not msvance as it looks: what the rule is for.
+        self.assertEqual(len({key(name) for name in ONE_SCRIPT}), len(ONE_SCRIPT) - 1)
+        self.assertEqual(key(ONE_SCRIPT[0]), key(ONE_SCRIPT[1]))
+        self.assertEqual(key("ms\u03bdance"), key("msnance"))
+        self.assertNotEqual(key("ms\u03bdance"), key("msvance"))
+
+    def test_everyLetterReadAsAnotherIsKeptOut(self) -> None:
+        """
+        Every letter of another script that looks like one Latin letter but
+        is keyed as another (Greek C{ν}, C{υ}, C{η}: their capitals read
+        as C{N}, C{Y}, C{H}) makes a Latin name it is put in a refused one.
+        """
+        found = []
+        for code in range(0x80, 0x10000):
+            letter = chr(code)
+            if scriptOf(letter) in (None, "Latin") or not isValidName(letter):
+                continue
+            looks = "".join(ch for ch in skeleton(letter) if not unicodedata.combining(ch))
+            if looks.isascii() and looks.isalpha() and key(looks) != key(letter):
+                found.append(letter)
+                self.assertIsNotNone(newNameRefusal(f"ab{letter}cd"), letter)
+        self.assertTrue({"\u03bd", "\u03c5", "\u03b7"} <= set(found), found)
+
+
 class DistinctTests(SynchronousTestCase):
     def test_distinct(self) -> None:
         """
@@ -368,6 +446,29 @@ class ServiceTests(SynchronousTestCase):
         self.assertEqual(self.service.createRoom(bob, "NickServ"), "NickServ")
         self.assertEqual(self.service.rename(bob, "NickServ2"), "NickServ2")
 
+    def test_mixedScripts(self) -> None:
+        """
+        Nobody may log in, rename or create a room under a name that mixes
+        scripts, even one nobody has: C{msνance} would pass for
+        C{msvance}, and C{bоb} for C{bob} (whose name it is, by its key).
+        The refusal says why.  C{νικος} is free.
+        """
+        self.login("msvance")
+        with self.assertRaises(errors.InvalidNick) as caught:
+            self.service.login(RecordingParticipant(), "ms\u03bdance")
+        self.assertIn("mixes Latin letters with Greek ones", caught.exception.text)
+        bob = self.login("bob")
+        for name in ("b\u043eb", "g\u043ed"):
+            with self.assertRaises(errors.InvalidNick) as caught:
+                self.service.rename(bob, name)
+            self.assertIn("mixes Latin letters with Cyrillic ones", caught.exception.text)
+            with self.assertRaises(errors.InvalidGroup) as refused:
+                self.service.createRoom(bob, name)
+            self.assertEqual(refused.exception.text, caught.exception.text)
+        self.assertEqual(bob.nick, "bob")
+        self.assertEqual(self.service.rename(bob, "\u03bd\u03b9\u03ba\u03bf\u03c2"), "νικος")
+        self.assertEqual(self.service.createRoom(bob, "Ζωή"), "Ζωή")
+
     def test_rooms(self) -> None:
         """
         C{ｌｏｂｂｙ} and C{Gе́néral} are the existing rooms: creating them
@@ -436,6 +537,19 @@ class TchatWireTests(TchatTestCase):
         unaccented = "G\u0435n\u00e9ral"  # Cyrillic e, and no accent on it
         self.assertEqual(self.send(proto, t, f"clt: CREAT {unaccented}"), b"srv: ERROR 33\n")
 
+    def test_mixedScripts(self) -> None:
+        """
+        Over TCHAT: C{LOGIN msνance} while C{msvance} is online, and one
+        as C{gоd} nobody has, are invalid names (20); so is a group of
+        that name (30).
+        """
+        self.connect("msvance")
+        proto, t = self.connect()
+        for name in ("ms\u03bdance", "g\u043ed"):
+            self.assertEqual(self.send(proto, t, f"clt: LOGIN {name}"), b"srv: ERROR 20\n")
+        self.assertEqual(self.send(proto, t, "clt: LOGIN dav"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(proto, t, "clt: CREAT g\u043ed"), b"srv: ERROR 30\n")
+
 
 class IRCWireTests(IRCTestCase):
     def test_lookalikeNick(self) -> None:
@@ -452,6 +566,25 @@ class IRCWireTests(IRCTestCase):
         joined = self.messages(self.send(proto, t, f"JOIN #{FULLWIDTH_LOBBY}"))
         self.assertEqual((joined[0].command, joined[0].params), ("JOIN", ["#lobby"]))
 
+    def test_mixedScriptsNick(self) -> None:
+        """
+        Over IRC: C{NICK msνance}, before registering as after, is an
+        erroneous nickname (432) whose text says why; C{JOIN #gоd} is a
+        bad channel name, for the same reason.
+        """
+        self.connect("msvance")
+        proto, t = self.connect()
+        reply = self.send(proto, t, "NICK ms\u03bdance", "USER x 0 * :X")
+        self.assertEqual(self.numerics(reply), ["432"])
+        self.assertIn("mixes Latin letters with Greek ones", reply)
+        self.assertIn(" 001 ", self.send(proto, t, "NICK dav"))
+        reply = self.send(proto, t, "NICK g\u043ed")
+        self.assertEqual(self.numerics(reply), ["432"])
+        self.assertIn("g\u043ed mixes Latin letters with Cyrillic ones", reply)
+        reply = self.send(proto, t, "JOIN #g\u043ed")
+        self.assertIn("mixes Latin letters with Cyrillic ones", reply)
+        self.assertNotIn("JOIN", [message.command for message in self.messages(reply)])
+
 
 class WebWireTests(WebTestCase):
     def test_lookalikeNick(self) -> None:
@@ -465,6 +598,16 @@ class WebWireTests(WebTestCase):
         self.assertEqual((reply["type"], reply["code"]), ("error", 23))
         reply = self.request(client, type="login", nick="NickServ")
         self.assertEqual((reply["type"], reply["code"]), ("error", 20))
+
+    def test_mixedScriptsNick(self) -> None:
+        """
+        Over the web: a login as C{msνance} is refused with code 20 and a
+        text that says why.
+        """
+        client = self.web.connect()
+        reply = self.request(client, type="login", nick="ms\u03bdance")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 20))
+        self.assertIn("mixes Latin letters with Greek ones", reply["text"])
 
 
 class StoredNameTests(PersistenceTestCase):
@@ -509,3 +652,26 @@ class StoredNameTests(PersistenceTestCase):
         self.assertEqual([e["name"] for e in events if "room" in e.get("log_format", "")], [bold])
         self.assertNotIn(bold, [name for name, _ in self.service.rooms()])
         self.login("alice")
+
+    def test_accountFromBeforeTheRule(self) -> None:
+        """
+        An account registered under a name that mixes scripts before the
+        rule (C{msνance}) keeps it: its owner logs in with its password and
+        may rename back to it; nobody takes it without, and the owner of
+        C{msnance} (the same key) may not be shown as C{msνance}.
+        """
+        accounts = self.service.persistence.accounts if self.service.persistence else None
+        assert accounts is not None
+        self.successResultOf(Deferred.fromCoroutine(accounts.register("ms\u03bdance", "sesame")))
+        self.service = self.makeService()
+        owner = self.login("ms\u03bdance", "sesame")
+        self.assertEqual(self.service.rename(owner, "teacher"), "teacher")
+        self.assertEqual(self.service.rename(owner, "ms\u03bdance"), "ms\u03bdance")
+        self.service.disconnect(owner)
+        for name, password, error in [
+            ("ms\u03bdance", None, errors.BadPassword),
+            ("MS\u039dANCE", "sesame", errors.InvalidNick),
+        ]:
+            other = RecordingParticipant()
+            self.service.connect(other)
+            self.failureResultOf(self.service.login(other, name, password), error)

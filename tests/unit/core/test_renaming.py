@@ -1,6 +1,7 @@
 """
 Tests for L{chatd.core.renaming}: a sanction follows the person through a
-rename, on every front-end (the service's C{rename}).
+rename, on every front-end (the service's C{rename}); a name that mixes
+scripts is only its account's.
 """
 
 from __future__ import annotations
@@ -10,8 +11,25 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.events import Rename, RoomMessage
+from chatd.core.renaming import checkNewName
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
+
+
+class NewNameTests(SynchronousTestCase):
+    def test_mixedScriptsOnlyAsTheAccountsName(self) -> None:
+        """
+        A nickname that mixes scripts is given only to a connection signed
+        in to the account registered under exactly that name; one of a
+        single script to anyone.
+        """
+        mixed = "ms\u03bdance"
+        for account in (None, "msnance", "MS\u039dANCE"):
+            error = self.assertRaises(errors.InvalidNick, checkNewName, mixed, account)
+            self.assertIn("mixes Latin letters with Greek ones", error.text)
+        checkNewName(mixed, mixed)
+        checkNewName("\u03bd\u03b9\u03ba\u03bf\u03c2", None)
+        checkNewName("msvance", None)
 
 
 class RenameSanctionTests(SynchronousTestCase):
