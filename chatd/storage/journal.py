@@ -67,7 +67,7 @@ class Journal:
         Keep C{row}, queued as C{ticket}, before its sender is told it was
         sent.
         """
-        line = orjson.dumps(row) + b"\n"
+        line = orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
         try:
             if os.write(self._fd, line) != len(line):
                 raise OSError(errno.ENOSPC, "short write: the disk is full")
