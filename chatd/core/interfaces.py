@@ -63,6 +63,7 @@ class IChatService(IRoomOperations):
         " hear of (cluster mode's bridge), or C{None}."
     )
 
+    historyCount = Attribute("Messages entering a room replays (C{--history-count}; 0: none).")
     clock = Attribute(
         "The service's clock (C{IReactorTime}): an event's moment is its C{seconds()},"
         " to the millisecond (IRC's server-time)."
@@ -271,8 +272,7 @@ class IChatService(IRoomOperations):
 
     def isRegistered(nick: str) -> Deferred[bool]:
         """
-        A L{Deferred} firing with whether C{nick} is registered, i.e. whether
-        C{login} will need its password.
+        A L{Deferred} firing with whether C{nick} is registered (C{login} needs its password).
         """
 
     def historyWindow(
@@ -301,9 +301,9 @@ class IChatService(IRoomOperations):
         participant: IParticipant, room: str, count: int | None = None
     ) -> Deferred[list[RoomMessage]]:
         """
-        A L{Deferred} firing with the last C{count} (default: the server's
-        history count) L{RoomMessage}s of C{room}, oldest first, with their
-        original timestamps.  Only members may ask.
+        A L{Deferred} firing with the last C{count} (default:
+        L{chatd.core.chathistory.historyLimit}) L{RoomMessage}s of C{room},
+        oldest first, with their original timestamps.  Only members may ask.
 
         @raise NoSuchGroup, NotMember: as their names say.
         @raise InvalidArgument: C{count} is not 1 to 1000.
