@@ -98,7 +98,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
     The service's options a reload applies: operators, room size, history
     replayed, rooms users may create, the shortest new password, how many
     accounts an address may register, how often a password may change, the
-    most lines of a message, and the connection limits.
+    most lines and characters of a message, and the connection limits.
     """
 
     def configure(options: Options) -> None:
@@ -117,6 +117,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
 
     def limitBodies(options: Options) -> None:
         chat.messages.body.maxLines = options["max-body-lines"]
+        chat.messages.body.maxSize = options["max-body-bytes"]
 
     reloader.onChange(CHAT_SETTINGS, configure)
     reloader.onChange(BODY_LIMITS, limitBodies)
@@ -178,13 +179,14 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
     The web front-end's limits, through the site's public parts: the
     WebSocket's request rate (the factory behind C{/ws}), the output a
     client may leave unread, the request headers' deadline and the origins
-    allowed (at every WebSocket endpoint's origin check).  Each is read
-    when a connection or a request starts.
+    allowed (at every WebSocket endpoint's origin check), each read when a
+    connection or a request starts; and the largest request, room for a
+    message at the body limits, for open connections too.
     """
     from chatd.web.channel import ChatSite
-    from chatd.web.factory import WebFactory
+    from chatd.web.factory import WebFactory, requestBytes
     from chatd.web.frames import PacedWebSocketResource
-    from chatd.web.site import OriginCheck
+    from chatd.web.site import OriginCheck, pendingInput
 
     web.maxPendingOutput = options["max-output"]
     site, check = web.site, web.site.resource.getStaticEntity(b"ws")
@@ -200,10 +202,12 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
             child.allowed = OriginCheck(child.wrapped, options["web-origins"]).allowed
     factory.rate = options["flood-rate"]
     factory.burst = options["flood-burst"]
+    factory.maxMessageBytes = requestBytes(options["max-body-bytes"], options["max-body-lines"])
+    web.maxPendingInput = pendingInput(factory.maxMessageBytes)
 
 
 def liveWeb(reloader: Reloader, web: GuardedSite) -> None:
-    reloader.onChange(WEB_LIMITS, lambda new: configureWeb(web, new))
+    reloader.onChange(WEB_LIMITS + BODY_LIMITS, lambda new: configureWeb(web, new))
 
 
 def liveIRC(reloader: Reloader, irc: IRCFactory) -> None:

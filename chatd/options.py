@@ -138,7 +138,8 @@ class Options(LoggingOptions):
             "max-body-bytes",
             None,
             MAX_BODY_BYTES,
-            "Characters in one TCHAT message body; IRC draft/multiline's max-bytes (in bytes).",
+            "Characters in one message, from any front-end (line breaks not counted);"
+            " IRC draft/multiline's max-bytes (in UTF-8 bytes).",
             int,
         ],
         [

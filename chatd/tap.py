@@ -182,6 +182,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     chat.goodbye.notice = options["shutdown-notice"]
     chat.goodbye.grace = options["close-grace"]
     chat.messages.body.maxLines = options["max-body-lines"]
+    chat.messages.body.maxSize = options["max-body-bytes"]
     configureInbox(chat, options)
     if options["db"] and (persistence := chat.persistence) is not None:
         leftBehind = Path(options["data-dir"]) / DATABASE_NAME

@@ -22,7 +22,7 @@ from chatd.core import errors
 from chatd.core.calls import maybeCall
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
-from chatd.core.limits import MAX_HISTORY
+from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY
 from chatd.core.signedin import keptAs
 from chatd.storage.conversations import Bound, Conversation
 from chatd.storage.interfaces import IChatStore
@@ -61,6 +61,17 @@ class HistoryQuery:
     first: Selector | None
     limit: int
     second: Selector | None = None
+
+
+def historyLimit(historyCount: int, limit: int | None = None) -> int:
+    """
+    How many messages a history request gets, of a room or a private
+    conversation, the latest or earlier ones: C{limit}, or as many as
+    entering a room replays (C{historyCount}, C{--history-count}), so
+    every page of a conversation is the size of its first; or
+    L{HISTORY_COUNT} when the replay is off (0): asking must show something.
+    """
+    return (historyCount or HISTORY_COUNT) if limit is None else limit
 
 
 async def othersWritten(service: ChatService) -> None:

@@ -63,6 +63,7 @@ class IChatService(IRoomOperations, IStoredChat):
         " hear of (cluster mode's bridge), or C{None}."
     )
 
+    historyCount = Attribute("Messages entering a room replays (C{--history-count}; 0: none).")
     clock = Attribute(
         "The service's clock (C{IReactorTime}): an event's moment is its C{seconds()},"
         " to the millisecond (IRC's server-time)."

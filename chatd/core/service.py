@@ -19,7 +19,7 @@ from chatd.core import errors, roomremoval, shutdown
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
-from chatd.core.chathistory import HistoryQuery
+from chatd.core.chathistory import HistoryQuery, historyLimit
 from chatd.core.events import PrivateMessage, RoomMessage, Wallops
 from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IParticipant, MaybeDeferred
@@ -284,8 +284,7 @@ class ChatService(RoomFacade, Service):
     def history(
         self, participant: IParticipant, room: str, count: int | None = None
     ) -> Deferred[list[RoomMessage]]:
-        if count is None:
-            count = self.historyCount or HISTORY_COUNT  # replay may be off; HISTO still answers
+        count = historyLimit(self.historyCount, count)
         return self.requirePersistence().chathistory.latest(participant, room, count)
 
     # Administration (L{Administration}: the admin console's needs)

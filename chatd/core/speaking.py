@@ -1,7 +1,7 @@
 # -*- test-case-name: tests.unit.test_tchat,tests.unit.core.test_service -*-
 """
 Whether a participant may say something, before anything is said: its
-lines (L{BodyRule}: how many, the text rule, and CTCP only from clients
+lines (L{BodyRule}: how many, how long, the text rule, and CTCP only from clients
 that speak it) and its speaker (a mute, of the nickname or of the account
 it signed in to), and what others hear of a muted person's reasons
 (L{heardReason}).
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from chatd.core import errors
 from chatd.core.ctcp import ctcpOf, takesCtcp
-from chatd.core.limits import MAX_BODY_LINES
+from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import key
 from chatd.core.text import checkLines, plain
 
@@ -27,17 +27,20 @@ class BodyRule:
     """
     What one message's lines may be, whichever front-end sent them: every
     message passes here, so none reaches others' screens as more lines than
-    C{maxLines} (C{--max-body-lines}), however its protocol carries them.
+    C{maxLines} (C{--max-body-lines}) or more characters than C{maxSize}
+    (C{--max-body-bytes}, line breaks not counted, as TCHAT counts a body),
+    however its protocol carries them.
     """
 
-    def __init__(self, maxLines: int = MAX_BODY_LINES) -> None:
+    def __init__(self, maxLines: int = MAX_BODY_LINES, maxSize: int = MAX_BODY_BYTES) -> None:
         self.maxLines = maxLines
+        self.maxSize = maxSize
 
     def check(
         self, participant: IParticipant, lines: tuple[str, ...], notice: bool = False
     ) -> None:
         """
-        @raise InvalidArgument: C{lines} are too many, break the text rule,
+        @raise InvalidArgument: C{lines} are too many or too long, break the text rule,
             are blank, or are a CTCP request (a line starting with
             C{\\x01}, not an action) from a client that does not speak CTCP:
             it would be acknowledged, then shown to nobody but IRC users and
@@ -46,6 +49,10 @@ class BodyRule:
         """
         if len(lines) > self.maxLines:
             raise errors.InvalidArgument(f"too many lines: a message has at most {self.maxLines}")
+        if sum(map(len, lines)) > self.maxSize:
+            raise errors.InvalidArgument(
+                f"message too long: a message has at most {self.maxSize} characters"
+            )
         checkLines(lines)
         if not any(_shows(line) for line in lines):  # formatting alone shows nothing
             raise errors.InvalidArgument("empty message")

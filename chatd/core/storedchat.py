@@ -82,9 +82,9 @@ class IStoredChat(Interface):
         participant: IParticipant, room: str, count: int | None = None
     ) -> Deferred[list[RoomMessage]]:
         """
-        A L{Deferred} firing with the last C{count} (default: the server's
-        history count) L{RoomMessage}s of C{room}, oldest first, with their
-        original timestamps.  Only members may ask.
+        A L{Deferred} firing with the last C{count} (default:
+        L{chatd.core.chathistory.historyLimit}) L{RoomMessage}s of C{room},
+        oldest first, with their original timestamps.  Only members may ask.
 
         @raise NoSuchGroup, NotMember: as their names say.
         @raise InvalidArgument: C{count} is not 1 to 1000.

@@ -18,13 +18,36 @@ from chatd.web.flood import RequestPace
 from chatd.web.guard import GuardProtocol
 from chatd.web.socket import WebParticipant
 
+#: The largest request, whatever the message limits: room for every request
+#: but a long message.
+MIN_REQUEST_BYTES = 16 * 1024
+#: The most bytes JSON may write one character of a message in: one beyond
+#: U+FFFF (an emoji) escaped as two C{\uXXXX}; a line break (CR LF) too.
+JSON_CHARACTER_BYTES = 12
+#: Room in a C{say} or C{tell} for what is not its text.
+REQUEST_ENVELOPE = 1024
+
+
+def requestBytes(maxSize: int, maxLines: int) -> int:
+    """
+    The largest request a connection reads: one carrying a message at the
+    service's limits (C{maxSize} characters, C{maxLines} lines:
+    L{chatd.core.speaking.BodyRule}), however JSON writes it, so that the
+    core, not the transport, refuses a message, with the reason; and never
+    less than L{MIN_REQUEST_BYTES}.
+    """
+    message = JSON_CHARACTER_BYTES * (maxSize + maxLines) + REQUEST_ENVELOPE
+    return max(MIN_REQUEST_BYTES, message)
+
 
 class WebFactory:
     """
     Builds a L{WebParticipant} per WebSocket connection and holds what they
     share: the service, the clock and the limits.
 
-    @ivar maxMessageBytes: largest request accepted (UTF-8 bytes).
+    @ivar maxMessageBytes: largest request accepted (UTF-8 bytes): by
+        default, room for a message at the service's body limits
+        (L{requestBytes}).
     @ivar rate: requests per second allowed on average, with bursts of
         C{burst} (C{None}: no limit); beyond that requests are refused with
         an error, and a
@@ -40,7 +63,7 @@ class WebFactory:
         self,
         service: IChatService,
         clock: IReactorTime,
-        maxMessageBytes: int = 16384,
+        maxMessageBytes: int | None = None,
         rate: float = 20.0,
         burst: int | None = 100,
         floodLimit: int = 20,
@@ -49,6 +72,9 @@ class WebFactory:
     ) -> None:
         self.service = service
         self.clock = clock
+        if maxMessageBytes is None:
+            body = service.messages.body
+            maxMessageBytes = requestBytes(body.maxSize, body.maxLines)
         self.maxMessageBytes = maxMessageBytes
         self.rate = rate
         self.burst = burst

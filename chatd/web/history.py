@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.core.chathistory import BEFORE, LATEST, HistoryQuery, Selector
+from chatd.core.chathistory import BEFORE, LATEST, HistoryQuery, Selector, historyLimit
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
-from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY
+from chatd.core.limits import MAX_HISTORY
 from chatd.lines.paced import pagesFor
 from chatd.web import wire
 
@@ -42,9 +42,12 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     Stored messages of a C{room} the user is in, or of its private
     conversation C{with} someone, oldest first; with C{before} (a message
     id), those before that message (the core's history window, as IRC's
-    C{CHATHISTORY BEFORE}), for a page that scrolls back.  Where nothing is
-    kept (no store; a guest's private conversations) the list is empty and
-    C{stored} false.
+    C{CHATHISTORY BEFORE}), for a page that scrolls back.  At most C{limit}
+    messages, by default as many as entering a room replays
+    (L{historyLimit}); one more is read, to tell whether the conversation
+    holds any before them (C{earlier}), as the replay's end does.  Where
+    nothing is kept (no store; a guest's private conversations) the list is
+    empty and C{stored} false.
     """
     field, target = _target(request)
     isRoom = field == "room"
@@ -58,7 +61,9 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
         raise InvalidArgument("'before' must be a message id (a string)")
     if isRoom:
         web.service.members(web, target)  # only members may read it
-    notKept: Reply = {field: target, "messages": [], "stored": False}
+    count = historyLimit(web.service.historyCount, limit)
+    asked = min(count + 1, MAX_HISTORY)  # (1000 asked: earlier if 1000 came)
+    notKept: Reply = {field: target, "messages": [], "stored": False, "earlier": False}
     # service.history comes with message storage; a service without a
     # store refuses it with NotPermitted.
     latest = getattr(web.service, "history", None)
@@ -67,18 +72,20 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     kept: type[RoomMessage] | type[PrivateMessage] = RoomMessage if isRoom else PrivateMessage
 
     def stored(events: list[RoomMessage | PrivateMessage]) -> wire.Paged:
-        found = [e for e in events if isinstance(e, kept)]
+        earlier = len(events) == asked
+        found = [e for e in events[-count:] if isinstance(e, kept)]  # oldest first
         pages = ([wire.historyEntry(e) for e in page] for page in pagesFor(web.outbox, found))
-        return wire.Paged({field: target, "stored": True}, "messages", pages)
+        fields = {field: target, "stored": True, "earlier": earlier}
+        return wire.Paged(fields, "messages", pages)
 
     def refused(failure: Failure) -> Reply:
         failure.trap(NotPermitted)
         return notKept
 
     if before is None and isRoom:
-        return maybeDeferred(latest, web, target, limit).addCallbacks(stored, refused)
+        return maybeDeferred(latest, web, target, asked).addCallbacks(stored, refused)
     selector = None if before is None else Selector(msgid=before)
-    query = HistoryQuery(LATEST if before is None else BEFORE, selector, limit or HISTORY_COUNT)
+    query = HistoryQuery(LATEST if before is None else BEFORE, selector, asked)
     return maybeDeferred(web.service.historyWindow, web, target, isRoom, query).addCallbacks(
         stored, refused
     )

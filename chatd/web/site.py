@@ -168,11 +168,20 @@ class OriginCheck(Resource):
         return text.encode("utf-8") + b"\n"
 
 
+def pendingInput(maxMessageBytes: int) -> int:
+    """
+    The bytes a connection may send without completing a message, for
+    requests of at most C{maxMessageBytes}: their frames' headers, and a
+    ping or pong between them, leave room to spare.
+    """
+    return 4 * maxMessageBytes + 65536
+
+
 def makeSite(
     service: IChatService,
     clock: IReactorTime,
     origins: Iterable[str] = (),
-    maxMessageBytes: int = 16384,
+    maxMessageBytes: int | None = None,
     maxPendingOutput: int = 1 << 20,
     headerTimeout: float | None = HEADER_TIMEOUT,
     metrics: bool = True,
@@ -183,9 +192,11 @@ def makeSite(
     The web front-end as a protocol factory for C{strports.service}.
 
     @param origins: see L{OriginCheck}.
-    @param maxMessageBytes: largest WebSocket request; a message still
-        incomplete after four times that (plus one read) closes the
-        connection.
+    @param maxMessageBytes: largest WebSocket request (by default, room for
+        a message at the service's body limits,
+        L{chatd.web.factory.requestBytes}); a message still incomplete after
+        four times that (plus one read) closes the connection
+        (L{pendingInput}).
     @param maxPendingOutput: bytes a client may leave unread (beyond the
         transport's buffer) before it is disconnected.
     @param headerTimeout: seconds a request's headers may take
@@ -212,7 +223,7 @@ def makeSite(
     site.displayTracebacks = False
     return GuardedSite(
         site,
-        maxPendingInput=4 * maxMessageBytes + 65536,
+        maxPendingInput=pendingInput(factory.maxMessageBytes),
         maxPendingOutput=maxPendingOutput,
         clock=clock,
         admission=service.admission,

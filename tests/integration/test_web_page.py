@@ -176,7 +176,8 @@ def test_grouping_and_alignment(daemon: Daemon) -> None:
 def test_scrolling_and_older_history(daemon: Daemon) -> None:
     """
     While the reader is scrolled up, a new message does not move what they
-    read; scrolling to the top loads older history, kept in place.
+    read; scrolling to the top loads older history, kept in place, as many
+    messages at a time as the replay (20), until the room's first.
     """
     carol = tchat(daemon, "carol3", "long")
     for number in range(60):
@@ -200,13 +201,20 @@ def test_scrolling_and_older_history(daemon: Daemon) -> None:
             " arguments[0].scrollTop = 0; return li.getBoundingClientRect().top",
             log,
         )
-        page.waitForLine("carol3", "message 0")
-        texts = [text for sender, text in page.lines() if sender == "carol3"]
-        assert texts == [f"message {n}" for n in range(60)] + ["while you read"]
+        page.waitForLine("carol3", "message 20")
+        assert ("carol3", "message 19") not in page.lines(), "a page of 20"
         after = page.driver.execute_script(
             "return document.getElementById('was-first').getBoundingClientRect().top"
         )
         assert abs(after - top) < 2, "the line read stays where it was"
+
+        def loadedToStart() -> bool:
+            page.driver.execute_script("arguments[0].scrollTop = 0", log)
+            return ("carol3", "message 0") in page.lines()
+
+        page.wait(loadedToStart)
+        texts = [text for sender, text in page.lines() if sender == "carol3"]
+        assert texts == [f"message {n}" for n in range(60)] + ["while you read"]
     finally:
         page.quit()
         carol.close()

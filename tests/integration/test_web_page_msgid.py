@@ -202,10 +202,11 @@ def test_private_history_on_opening(tmp_path: Path) -> None:
     """
     Opening a private conversation shows its stored history (the account
     keeps it), not only what the page heard: the latest page of it first,
-    then the earlier ones from the "Earlier messages" button, each message
-    once and in order, until its start.
+    as many messages as entering a room replays (C{--history-count}), then
+    the earlier ones from the "Earlier messages" button, each message once
+    and in order, until its start.
     """
-    daemon = startChat(tmp_path)
+    daemon = startChat(tmp_path, "--history-count", "7")
     teller = TchatClient(daemon.ports["TchatFactory"])
     pal = TchatClient(daemon.ports["TchatFactory"])
     page = Browser(pageURL(daemon), height=1400)
@@ -221,8 +222,8 @@ def test_private_history_on_opening(tmp_path: Path) -> None:
         page.login("gus", "sesame-gus")
         page.say("/msg pal hello")
         page.wait(lambda: page.find("#conv-title").text == "Private: pal")
-        page.waitForLine("gus", "p10")
-        assert [t for _, t in page.lines()] == [f"p{n}" for n in range(10, 60)] + ["hello"]
+        page.waitForLine("gus", "p53")
+        assert [t for _, t in page.lines()] == [f"p{n}" for n in range(53, 60)] + ["hello"]
 
         def loadedToStart() -> bool:
             if ("gus", "p0") not in page.lines():

@@ -87,3 +87,52 @@ def test_menu_closes(phone: Browser) -> None:
     ActionChains(phone.driver).move_to_element_with_offset(log, right, 0).click().perform()
     phone.wait(lambda: not menuOpen(phone))
     assert phone.find("#menu").get_attribute("aria-expanded") == "false"
+
+
+#: What some engines (older WebKit) make of a flex item's height: no
+#: C{min-height: auto}, so the login view may be given less than its form.
+SHRINKS = "document.getElementById('login-view').style.minHeight = '0'"  # (CSSOM: no CSP)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "shrinks"),
+    [(640, 360, False), (640, 260, False), (640, 260, True), (360, 640, False), (1100, 700, False)],
+    ids=str,
+)
+def test_login_form_reachable(daemon: Daemon, width: int, height: int, shrinks: bool) -> None:
+    """
+    The whole login form can be reached, from its title to its button: in
+    a short window (a phone on its side, 640x360, or shorter still) the
+    page scrolls from the form's top, never past it (whatever the engine
+    makes of the view's height), and the button scrolls into view; upright
+    and on a desktop the form shows whole, below the header.
+    """
+    page = Browser(pageURL(daemon), width=max(width, 500), height=height)
+    try:
+        page.driver.execute_cdp_cmd(  # the window's own size: no browser bars
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 1000},
+        )
+        page.shown("#login-form")
+        if shrinks:
+            page.driver.execute_script(SHRINKS)
+
+        def box(css: str, scroll: str) -> tuple[float, float, float]:
+            top, bottom, shown = page.driver.execute_script(
+                scroll + "; const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+                " return [r.top, r.bottom, window.innerHeight]",
+                css,
+            )
+            return top, bottom, shown
+
+        top, bottom, shown = box("#login-form", "window.scrollTo(0, 0)")
+        header = page.find("#top").rect["height"]
+        assert header <= top < shown, (top, header, shown)
+        if height >= 600:
+            assert bottom <= shown, "the whole form shows"
+        title = box("#login-form h2", "window.scrollTo(0, 0)")
+        assert 0 <= title[0] and title[1] <= title[2], title
+        button = box("#login", "document.getElementById('login').scrollIntoView({block: 'end'})")
+        assert 0 <= button[0] and button[1] <= button[2] + 1, button  # (a fraction of a pixel)
+    finally:
+        page.quit()

@@ -305,6 +305,28 @@ class ReloadLogRoomsWebTests(ReloadCase):
         self.assertIsNone(web.site.headerTimeout)
         self.assertIsNone(web.site.buildProtocol(None).headerTimeout)
 
+    def test_webBodyLimits(self) -> None:
+        """
+        The web's largest request leaves room for a message at the body
+        limits, as they start and after a reload that raises or lowers
+        them (never below 16 KiB), for open connections too; the input a
+        message may take before it is complete follows.
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        web = self.factory(GuardedSite)
+        factory = web.site.resource.getStaticEntity(b"ws").wrapped.factory
+        self.assertEqual(factory.maxMessageBytes, 12 * (16384 + 100) + 1024)
+        self.config.write_text("max-body-bytes = 40000\nmax-body-lines = 3\n")
+        self.assertEqual(self.reloader.reload(), [])
+        self.assertEqual(self.chat.messages.body.maxSize, 40000)  # every front-end's
+        self.assertEqual(factory.maxMessageBytes, 12 * (40000 + 3) + 1024)
+        self.assertEqual(web.maxPendingInput, 4 * factory.maxMessageBytes + 65536)
+        self.config.write_text("max-body-bytes = 100\n")
+        self.reloader.reload()
+        self.assertEqual(self.chat.messages.body.maxSize, 100)
+        self.assertEqual(factory.maxMessageBytes, 16384)
+
     def test_roomsWithoutStore(self) -> None:
         """
         Without a store, the rooms added to C{rooms} are made as the admin

@@ -431,20 +431,20 @@ function bare(name, sign) {
 }
 
 // The messages before the first one shown (history "before" its msgid; the
-// latest, when none is shown), of a room we are in or a private conversation.
-const OLDER_PAGE = 50;
-
+// latest, when none is shown), of a room we are in or a private conversation:
+// as many as the server's page (--history-count, what entering a room
+// replays); the reply says whether the conversation holds any before them.
 function loadOlder() {
   const convo = currentConvo();
   if (!convo || !convo.joined || convo.olderDone || convo.loading) return;
   convo.loading = true;
   const first = convo.log.querySelector("li.msg[data-msgid]");
-  const fields = { [convo.kind === "room" ? "room" : "with"]: convo.name, limit: OLDER_PAGE };
+  const fields = { [convo.kind === "room" ? "room" : "with"]: convo.name };
   if (first) fields.before = first.dataset.msgid;
   request("history", fields).then((reply) => {
     convo.loading = false;
     const added = prependOlder(convo, reply.messages);
-    if (!reply.stored || reply.messages.length < OLDER_PAGE || added === 0) convo.olderDone = true;
+    if (!reply.stored || !reply.earlier || added === 0) convo.olderDone = true;
     renderHeader();
   }, () => { convo.loading = false; convo.olderDone = true; renderHeader(); });
 }

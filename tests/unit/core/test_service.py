@@ -203,6 +203,36 @@ class ChatServiceTests(ServiceTestCase):
             self.assertEqual(error.text, "too many lines: a message has at most 2")
         self.assertEqual(bob.events, [])
 
+    def test_longestMessage(self) -> None:
+        """
+        A message of more characters than the body rule's C{maxSize}
+        (C{--max-body-bytes}, 16384 by default; line breaks not counted, as
+        TCHAT counts a body) is refused, to a room, to a room's operators
+        or to one person, whichever front-end sent it: nobody gets it.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        self.service.createRoom(alice, "lobby")
+        self.service.enter(alice, "lobby")
+        self.service.enter(bob, "lobby")
+        bob.events.clear()
+        self.assertEqual(self.service.messages.body.maxSize, 16384)
+        self.service.say(alice, "lobby", ("é" * 16384,))
+        self.service.messages.body.maxSize = 10
+        self.service.say(alice, "lobby", ("12345", "😀😀😀😀😀"))
+        self.service.tell(alice, "bob", ("1234567890",))
+        self.assertEqual(len(bob.events), 3)
+        bob.events.clear()
+        for send in (
+            lambda: self.service.say(alice, "lobby", ("12345", "678901")),
+            lambda: self.service.tell(alice, "bob", ("x" * 11,)),
+            lambda: self.service.messages.sayAmong(
+                alice, "lobby", ("😀" * 11,), False, (), "@", lambda room: [bob]
+            ),
+        ):
+            error = self.assertRaises(errors.InvalidArgument, send)
+            self.assertEqual(error.text, "message too long: a message has at most 10 characters")
+        self.assertEqual(bob.events, [])
+
     def test_notLoggedIn(self) -> None:
         """
         Everything but login needs a nickname first.

@@ -266,7 +266,8 @@ class ProtocolTests(WebTestCase):
         """
         client = self.web.connect("alice")
         self.request(client, type="join", room="lobby")
-        big = "é" * 9000  # 18,000 bytes, 9,000 characters
+        limit = self.web.site.site.resource.children[b"ws"].wrapped.factory.maxMessageBytes
+        big = "é" * (limit // 2)  # as many bytes, half as many characters
         client.send(type="say", room="lobby", text=big)
         self.web.flush()
         [reply] = client.take()
@@ -276,15 +277,17 @@ class ProtocolTests(WebTestCase):
 
     def test_oversizedInBytesNotLetters(self) -> None:
         """
-        The limit counts UTF-8 bytes: 5,000 emoji written as such (20,000
-        bytes in 5,000 letters) are refused as the hello's limit says.
+        The limit counts UTF-8 bytes: emoji written as such (four bytes a
+        letter) are refused as the hello's limit says.
         """
         client = self.web.connect("alice")
         self.request(client, type="join", room="lobby")
+        limit = self.web.site.site.resource.children[b"ws"].wrapped.factory.maxMessageBytes
         frame = json.dumps(
-            {"id": 9, "type": "say", "room": "lobby", "text": "😀" * 5000}, ensure_ascii=False
+            {"id": 9, "type": "say", "room": "lobby", "text": "😀" * (limit // 4)},
+            ensure_ascii=False,
         )
-        self.assertLess(len(frame), 16384)
+        self.assertLess(len(frame), limit)
         client.transport.sendTextMessage(frame)
         self.web.flush()
         [reply] = client.take()

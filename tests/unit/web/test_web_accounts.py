@@ -117,7 +117,8 @@ class DeferredTests(WebTestCase):
         self.assertEqual(
             self.request(client, type="history", room="lobby", limit=1000)["type"], "history"
         )
-        self.assertEqual(self.service.counts, [None, 1000])
+        # --history-count by default, and one more: whether any is earlier
+        self.assertEqual(self.service.counts, [21, 1000])
         reply = self.request(client, type="history", room="lobby", limit=10)
         self.assertEqual(
             reply,
@@ -126,6 +127,7 @@ class DeferredTests(WebTestCase):
                 "id": reply["id"],
                 "room": "lobby",
                 "stored": True,
+                "earlier": False,
                 "messages": [
                     {"from": "old", "text": "before\nyou came", "time": 900, "millis": 900_000}
                 ],

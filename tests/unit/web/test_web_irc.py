@@ -335,7 +335,7 @@ class AdapterTests(IRCWebSocketCase):
         """
         client = connectIRC(self.web, [TEXT])
         self.register(client, "lee")
-        client.sendText("PRIVMSG #lobby :" + "x" * (4 * 16384 + 70000))
+        client.sendText("PRIVMSG #lobby :" + "x" * (self.web.site.maxPendingInput + 5000))
         self.web.flush()
         lines = client.take()
         self.assertTrue(lines and lines[-1].startswith("ERROR :Closing Link"), lines)

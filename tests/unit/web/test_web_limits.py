@@ -5,11 +5,13 @@ server, the lines of one message.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 
+from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from tests.support.webclient import StoredWebTestCase, WebTestCase, handshake
 
@@ -144,3 +146,83 @@ class BodyLineTests(StoredWebTestCase):
         self.refused(type="tell", to="dora", text=flood)  # away: not kept either
         self.assertEqual(self.carol.events, [])
         self.assertEqual(self.successResultOf(self.store.waitingCount("dora")), 0)
+
+
+class BodySizeTests(StoredWebTestCase):
+    """
+    C{say} and C{tell} take a message of at most C{--max-body-bytes}
+    characters, as TCHAT and IRC do, whatever the limit: a request carrying
+    a message at the limit is read however JSON writes it.
+    """
+
+    accountsAtStart = (("alice", "sesame"), ("dora", "sesame"))
+    #: The service's limit (C{--max-body-bytes}), raised from 16384.
+    maxSize = 20000
+
+    def makeService(self) -> ChatService:
+        service = super().makeService()
+        service.messages.body.maxSize = self.maxSize
+        return service
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.bob = self.web.connect("bob")
+        self.request(self.bob, type="join", room="lobby")
+        self.carol = RecordingParticipant(protocolName="tchat")
+        self.service.connect(self.carol)
+        self.service.login(self.carol, "carol")
+        self.service.enter(self.carol, "lobby")
+        self.carol.events.clear()
+
+    def send(self, **request: Any) -> dict[str, Any]:
+        """Send C{request} with every letter beyond ASCII escaped (twelve bytes an emoji)."""
+        request["id"] = "big"
+        self.bob.transport.sendTextMessage(json.dumps(request, ensure_ascii=True))
+        self.web.flush()
+        [reply] = [frame for frame in self.bob.take() if frame.get("id") == "big"]
+        return reply
+
+    def test_atMost(self) -> None:
+        """
+        A message of exactly the limit reaches the room and the person, one
+        character more is refused with code 10 naming the limit, and
+        reaches nobody, not even the inbox of someone away.
+        """
+        emoji = "😀" * (self.maxSize - 1) + "\n!"
+        self.assertGreater(len(json.dumps(emoji)), 16384 * 4 + 65536)
+        self.assertEqual(self.send(type="say", room="lobby", text=emoji)["type"], "say")
+        self.assertEqual(self.send(type="tell", to="carol", text=emoji)["type"], "tell")
+        lines = [event.lines for event in self.carol.events]  # type: ignore[attr-defined]
+        sizes = [sum(len(line) for line in message) for message in lines]
+        self.assertEqual(sizes, [self.maxSize, self.maxSize])
+        self.carol.events.clear()
+        for request in (
+            {"type": "say", "room": "lobby", "text": emoji + "!"},
+            {"type": "tell", "to": "carol", "text": "é" + emoji},
+            {"type": "tell", "to": "dora", "text": emoji + "!"},  # away: not kept either
+        ):
+            reply = self.send(**request)
+            self.assertEqual((reply["type"], reply["code"]), ("error", 10), reply)
+            self.assertEqual(
+                reply["text"], f"message too long: a message has at most {self.maxSize} characters"
+            )
+        self.assertEqual(self.carol.events, [])
+        self.assertEqual(self.successResultOf(self.store.waitingCount("dora")), 0)
+
+
+class LoweredBodySizeTests(BodySizeTests):
+    """
+    A limit lowered below what one request holds anyway (16 KiB) holds too.
+    """
+
+    maxSize = 50
+
+    def test_atMost(self) -> None:
+        """
+        Fifty characters reach the room, fifty-one are refused, naming the limit.
+        """
+        self.assertEqual(self.send(type="say", room="lobby", text="x" * 50)["type"], "say")
+        reply = self.send(type="say", room="lobby", text="x" * 51)
+        self.assertEqual((reply["type"], reply["code"]), ("error", 10), reply)
+        self.assertEqual(reply["text"], "message too long: a message has at most 50 characters")
+        self.assertEqual([event.lines for event in self.carol.events], [("x" * 50,)])  # type: ignore[attr-defined]
