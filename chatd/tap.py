@@ -49,7 +49,8 @@ from chatd.storage.opening import (
     checkNotMoved,
     notCopied,
 )
-from chatd.storage.spool import COLUMNS, UNWRITTEN, Spool
+from chatd.storage.rowshapes import isKeptRow
+from chatd.storage.spool import UNWRITTEN, Spool
 from chatd.storage.sqlite import DATABASE_NAME
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
@@ -139,7 +140,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         )
         store.writer.keepUnwrittenIn(
             Spool(Path(options["data-dir"]) / UNWRITTEN),
-            Journal(Path(options["data-dir"]) / JOURNAL, COLUMNS),
+            Journal(Path(options["data-dir"]) / JOURNAL, isKeptRow),
         )
     except (ValueError, OSError) as error:  # an unknown --db, a damaged spool
         raise SystemExit(f"chatd: {error}") from error

@@ -9,6 +9,12 @@ a plain copy of a WAL database is not), every other file (the admin
 password file, the SSH host key, anything else found there) copied with its
 mode, and a C{MANIFEST.json} listing every file with its size and SHA-256 so
 that a restore refuses a damaged or incomplete backup.
+
+The message journal (L{chatd.storage.journal}) is copied before the
+databases: a message it lets go of meanwhile is in the database by then, so
+the backup holds every message up to its end, the journal's ones written
+at the restored daemon's start (copied after, the journal could miss what
+the database copy missed too, and leave a hole).
 """
 
 from __future__ import annotations
@@ -19,12 +25,13 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from chatd.admin.credentials import matchOwner
 from chatd.admin.wiring import MODERATION_DB
 from chatd.storage.datalock import lockHolder
+from chatd.storage.journal import JOURNAL
 from chatd.storage.opening import IMPORTED, databaseInUse
 from chatd.storage.sqlite import DATABASE_NAME
 
@@ -81,6 +88,14 @@ def _dataFiles(dataDir: Path) -> Iterator[Path]:
                 yield path.relative_to(dataDir)
 
 
+def backupOrder(files: Iterable[Path]) -> list[Path]:
+    """
+    C{files} (relative to the data directory) in the order a backup copies
+    them: the journal's first (see the module's docstring).
+    """
+    return sorted(files, key=lambda path: path.parts[0] != JOURNAL)
+
+
 def _digest(path: Path) -> str:
     hasher = hashlib.sha256()
     with path.open("rb") as data:
@@ -120,13 +135,18 @@ def backupDataDir(dataDir: Path, destination: Path) -> dict[str, dict[str, objec
     destination.mkdir(mode=0o700, parents=True, exist_ok=True)
     destination.chmod(0o700)  # one that existed (empty) too: it holds password hashes
     files: dict[str, dict[str, object]] = {}
-    for relative in _dataFiles(dataDir):
+    for relative in backupOrder(_dataFiles(dataDir)):
         source, target = dataDir / relative, destination / relative
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if str(relative) in DATABASES:
             _copyDatabase(source, target)
         else:
-            shutil.copy2(source, target)
+            try:
+                shutil.copy2(source, target)
+            except FileNotFoundError:
+                if relative.parts[0] == JOURNAL:
+                    continue  # let go of meanwhile: its messages are in the database
+                raise
         files[str(relative)] = {
             "size": target.stat().st_size,
             "sha256": _digest(target),

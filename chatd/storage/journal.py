@@ -46,11 +46,17 @@ class Journal:
 
     log = Logger()
 
-    def __init__(self, directory: Path, columns: int, rotateBytes: int = ROTATE_BYTES) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        isRow: Callable[[tuple[Any, ...]], bool],
+        rotateBytes: int = ROTATE_BYTES,
+    ) -> None:
         self.directory = directory
-        self.columns = columns
+        self.isRow = isRow
         self.rotateBytes = rotateBytes
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # (the data directory)
+        directory.mkdir(mode=0o700, exist_ok=True)
         found = sorted(directory.glob("*" + _SUFFIX), key=_number)
         self._earlier = [path for path in found if path.is_file()]  # (no device)
         self.leftovers = [row for path in self._earlier for row in self._read(path)]
@@ -60,7 +66,9 @@ class Journal:
         self._fd = -1
         self._size = 0
         self._last = 0  # the last ticket in the current file
-        self._open()
+        self._fd = self._open(self._path())
+        #: Why the files could not be let go of, while they cannot.
+        self._trouble = ""
 
     def append(self, ticket: int, row: tuple[Any, ...]) -> None:
         """
@@ -81,18 +89,44 @@ class Journal:
     def written(self, ticket: int) -> None:
         """
         The database holds every message up to C{ticket} (or refused it):
-        let go of the files that hold nothing later.
+        let go of the files that hold nothing later.  Never raises (the
+        writer's batch is written whatever happens here): a file that cannot
+        be removed or started is said once in the log, and messages go on
+        into the current file.
         """
-        while self._full and self._full[0][1] <= ticket:
-            self._full.pop(0)[0].unlink(missing_ok=True)
-        if self._size and self._last <= ticket:
-            os.ftruncate(self._fd, 0)
-            self._size = 0
-        elif self._size >= self.rotateBytes:
-            self._full.append((self._path(), self._last))
-            os.close(self._fd)
-            self._number += 1
-            self._open()
+        try:
+            while self._full and self._full[0][1] <= ticket:
+                self._full[0][0].unlink(missing_ok=True)
+                self._full.pop(0)
+            if self._size and self._last <= ticket:
+                os.ftruncate(self._fd, 0)
+                self._size = 0
+            elif self._size >= self.rotateBytes:
+                self._rotate()
+        except OSError as error:
+            if not self._trouble:
+                self.log.warn(
+                    "the message journal in {directory} cannot let go of written messages"
+                    " ({error}): it keeps them in its current file meanwhile",
+                    directory=str(self.directory),
+                    error=str(error),
+                )
+            self._trouble = str(error)
+        else:
+            if self._trouble:
+                self.log.info("the message journal lets go of written messages again")
+            self._trouble = ""
+
+    def _rotate(self) -> None:
+        """
+        Go on in a new file, the current one kept until its last message is
+        written; the new one is opened first, so a failure changes nothing.
+        """
+        self.directory.mkdir(mode=0o700, exist_ok=True)  # (removed meanwhile)
+        fd = self._open(self._path(self._number + 1))
+        self._full.append((self._path(), self._last))
+        os.close(self._fd)
+        self._fd, self._number, self._size = fd, self._number + 1, 0
 
     def forgetLeftovers(self) -> None:
         """
@@ -118,18 +152,18 @@ class Journal:
             self._path().unlink(missing_ok=True)
             self._full = []
 
-    def _path(self) -> Path:
-        return self.directory / f"{self._number:08d}{_SUFFIX}"
+    def _path(self, number: int | None = None) -> Path:
+        return self.directory / f"{self._number if number is None else number:08d}{_SUFFIX}"
 
-    def _open(self) -> None:
+    def _open(self, path: Path) -> int:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(self._path(), flags, 0o600)
-        self._size = 0
+        return os.open(path, flags, 0o600)
 
     def _read(self, path: Path) -> list[tuple[Any, ...]]:
         """
         The rows of one earlier file; a line that is not a whole row (the
-        last one, cut by a power cut) is skipped, and said so.
+        last one, cut by a power cut) or not one of the writer's (an edit:
+        L{isRow}) is skipped, and said so.
         """
         rows, damaged = [], 0
         for line in path.read_bytes().splitlines():
@@ -138,7 +172,7 @@ class Journal:
             except orjson.JSONDecodeError:
                 damaged += 1
                 continue
-            if isinstance(row, list) and len(row) == self.columns:
+            if isinstance(row, list) and self.isRow(tuple(row)):
                 rows.append(tuple(row))
             else:
                 damaged += 1

@@ -85,3 +85,33 @@ class Shape:
 #: Where a kept row (without its ticket, as the spool and the journal keep
 #: it) has its msgid.
 KEPT_MSGID = 8
+
+_TEXT, _INT, _NULL = (str,), (int,), (type(None),)
+#: What each column of a kept row may hold (L{MessageRow}'s, but the ticket).
+_KEPT_TYPES = (
+    _TEXT + _NULL,  # room key
+    _TEXT + _NULL,  # room
+    _TEXT,  # sender
+    _TEXT + _NULL,  # recipient key
+    _TEXT + _NULL,  # recipient
+    _TEXT,  # body
+    _INT,  # when (seconds)
+    _INT,  # pending
+    _TEXT + _NULL,  # msgid
+    _INT,  # moment (milliseconds)
+    _TEXT,  # sender key
+    _TEXT + _NULL,  # sender account
+    _TEXT + _NULL,  # recipient account
+    _INT,  # notice
+)
+
+
+def isKeptRow(row: tuple[Any, ...]) -> bool:
+    """
+    Whether C{row}, read back from a file, is one the writer kept: each
+    column of its type (an edited file must not put a text where history
+    reads a number).
+    """
+    return len(row) == len(_KEPT_TYPES) and all(
+        type(value) in allowed for value, allowed in zip(row, _KEPT_TYPES, strict=True)
+    )

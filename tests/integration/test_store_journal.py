@@ -17,7 +17,8 @@ import pytest
 import pytest_twisted
 
 from chatd.storage.journal import Journal
-from chatd.storage.spool import COLUMNS, Spool
+from chatd.storage.rowshapes import isKeptRow
+from chatd.storage.spool import Spool
 from tests.support.daemon import startDaemon
 from tests.support.e2eclients import command, connect
 from tests.support.pgserver import postgresServer
@@ -28,7 +29,9 @@ __all__ = ["backend", "postgresServer"]
 
 def opened(backend: Backend, data: Path) -> Any:
     store = backend.open()
-    store.writer.keepUnwrittenIn(Spool(data / "unwritten.json"), Journal(data / "journal", COLUMNS))
+    store.writer.keepUnwrittenIn(
+        Spool(data / "unwritten.json"), Journal(data / "journal", isKeptRow)
+    )
     return store
 
 

@@ -5,6 +5,7 @@ the database has them, so that a daemon killed meanwhile loses none.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,8 +14,13 @@ from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.storage.journal import Journal
+from chatd.storage.rowshapes import isKeptRow
 
 COLUMNS = 3
+
+
+def isRow(row: tuple[object, ...]) -> bool:
+    return len(row) == COLUMNS
 
 
 def row(n: int) -> tuple[object, ...]:
@@ -28,7 +34,7 @@ class JournalTests(SynchronousTestCase):
         self.path = self.dir / "journal"
 
     def journal(self, rotateBytes: int = 1 << 20) -> Journal:
-        journal = Journal(self.path, COLUMNS, rotateBytes)
+        journal = Journal(self.path, isRow, rotateBytes)
         self.addCleanup(journal.close, True)
         return journal
 
@@ -40,7 +46,7 @@ class JournalTests(SynchronousTestCase):
         copy = Path(tempfile.mkdtemp(prefix="chatd-journal-copy-")) / "journal"
         self.addCleanup(shutil.rmtree, copy.parent)
         shutil.copytree(self.path, copy)
-        later = Journal(copy, COLUMNS)
+        later = Journal(copy, isRow)
         later.close(keep=True)
         return later.leftovers
 
@@ -137,3 +143,51 @@ class JournalTests(SynchronousTestCase):
         other.append(1, row(1))
         other.close(keep=True)
         self.assertEqual(self.nextRun(), [row(1)])
+
+    def test_rotationFailureKeepsTheCurrentFile(self) -> None:
+        """
+        When no new file can be started (here the directory became a plain
+        file; a disk out of inodes does the same), L{Journal.written} does
+        not fail: the log says so once, messages go on into the current
+        file, and the files are let go of again once it works.
+        """
+        journal = self.journal(rotateBytes=10)
+        journal.append(1, row(1))
+        journal.append(2, row(2))
+        shutil.rmtree(self.path)
+        self.path.write_text("in the way")
+        with capturedLogs() as events:
+            journal.written(1)
+            journal.append(3, row(3))
+            journal.written(2)
+        self.assertEqual(len([e for e in events if e["log_level"].name == "warn"]), 1)
+        self.path.unlink()
+        with capturedLogs() as events:
+            journal.written(2)
+        self.assertEqual(len(events), 1)  # it works again
+        journal.append(4, row(4))
+        journal.written(3)
+        self.assertEqual(self.nextRun(), [row(4)])
+
+    def test_dataDirectoryPrivate(self) -> None:
+        """
+        A data directory the journal is the first to need is made for its
+        owner only, whatever the umask.
+        """
+        old = os.umask(0o022)
+        self.addCleanup(os.umask, old)
+        journal = Journal(self.dir / "fresh" / "journal", isRow)
+        self.addCleanup(journal.close, False)
+        self.assertEqual((self.dir / "fresh").stat().st_mode & 0o777, 0o700)
+
+    def test_writersRowsOnly(self) -> None:
+        """
+        A line of the right length whose columns are not of the writer's
+        types (an edited file: a text where history reads a number) is
+        skipped like a damaged one.
+        """
+        kept = ("lobby", "Lobby", "zoë", None, None, "hi", 7, 0, "m1", 7000, "zoe", None, None, 0)
+        self.assertTrue(isKeptRow(kept))
+        for bad in (kept[:6] + ("7",) + kept[7:], kept[:2] + (None,) + kept[3:], kept[:-1]):
+            self.assertFalse(isKeptRow(bad))
+        self.assertFalse(isKeptRow(kept[:13] + (True,)))
