@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_names -*-
+# -*- test-case-name: tests.unit.core.test_names,tests.unit.core.test_scriptnames -*-
 """
 Nickname and room-name rules, shared by every front-end.
 
@@ -68,9 +68,12 @@ def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
     """
     Whether C{name} (already normalized) is 1 to C{limit} (16) letters (any
     script), digits, C{_} or C{-}, and a valid PRECIS username (which
-    excludes compatibility forms such as C{𝐚} or C{ⅼ}).
+    excludes compatibility forms such as C{𝐚} or C{ⅼ}).  A letter's
+    combining marks (C{राज}'s vowel sign, C{தமிழ்}'s virama) are part of
+    it, as PRECIS's IdentifierClass has them, and count as characters
+    towards C{limit}; a name may not start with one.
     """
-    if not (0 < len(name) <= limit and all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)):
+    if not (0 < len(name) <= limit and _wellFormed(name)):
         return False
     if _isPlainASCII(name):
         return True  # PRECIS accepts printable ASCII without spaces as it is
@@ -78,6 +81,23 @@ def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
         return bool(_PRESERVED.enforce(name) == name)
     except UnicodeError:
         return False
+
+
+def _wellFormed(name: str) -> bool:
+    """
+    Whether C{name} is letters, digits, C{_} and C{-}, each letter followed
+    by its combining marks if any (C{str.isalnum} refuses marks alone).
+    """
+    afterLetter = False
+    for ch in name:
+        if unicodedata.category(ch)[0] == "M":
+            if not afterLetter:
+                return False
+        elif ch == "-" or ch == "_" or ch.isalnum():
+            afterLetter = ch.isalpha()
+        else:
+            return False
+    return True
 
 
 def newNameRefusal(name: str) -> str | None:
