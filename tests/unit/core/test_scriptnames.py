@@ -12,7 +12,8 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
-from chatd.core.names import isValidName, isValidRoomName, normalize
+from chatd.core.names import isValidName, isValidRoomName, newNameRefusal, normalize
+from chatd.core.scripts import scriptOf, scriptsOf
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from tests.support.irchelpers import IRCTestCase
@@ -60,6 +61,48 @@ class MarkedNameRuleTests(SynchronousTestCase):
         self.assertEqual(sorted(name for name, _ in service.rooms()), sorted(["lobby", HINDI]))
 
 
+class ScriptPropertyTests(SynchronousTestCase):
+    def test_scriptProperty(self) -> None:
+        """
+        A character's script is Unicode's Script property, not the first
+        word of its name: Tai Le and Tai Tham are two scripts (both names
+        start with TAI), digits and vowel signs of a script are that
+        script's, and Common and Inherited characters belong to none, but
+        by their Script_Extensions to the scripts that use them (an acute
+        accent to Latin, Greek, Cyrillic...).
+        """
+        self.assertEqual((scriptOf("\u1950"), scriptOf("\u1a20")), ("Tai Le", "Tai Tham"))
+        self.assertEqual(scriptOf("\u0966"), "Devanagari")  # the digit zero
+        self.assertEqual(scriptOf("\u093e"), "Devanagari")  # the vowel sign aa
+        for ch in ("1", "_", "-", "\u0301", "\u30fc", "\u3099"):
+            self.assertIsNone(scriptOf(ch), ascii(ch))
+        self.assertEqual(scriptsOf("\u30fc"), {"Hiragana", "Katakana"})
+        self.assertEqual(scriptsOf("1"), frozenset())
+        self.assertTrue({"Latin", "Greek", "Cyrillic"} <= scriptsOf("\u0301"))
+
+    def test_scriptExtensions(self) -> None:
+        """
+        A character several scripts share goes with each (C{ー} in
+        Hiragana C{らーめん} as in Katakana C{ラーメン}); letters, digits and
+        marks of another script make a Latin name mixed: C{bob०} with a
+        Devanagari zero (keyed as C{bobo}), C{bobा} with a vowel sign.
+        """
+        for name in ("\u3089\u30fc\u3081\u3093", "\u30e9\u30fc\u30e1\u30f3", "\u5c71\u7530taro"):
+            self.assertIsNone(newNameRefusal(name), name)
+        for name, other in [
+            ("bob\u0966", "Devanagari"),
+            ("bob\u093e", "Devanagari"),
+            ("ab\u0e50", "Thai"),
+        ]:
+            self.assertEqual(
+                newNameRefusal(name),
+                f"{name} mixes Latin letters with {other} ones, so it could pass for another name",
+            )
+        self.assertIn(
+            "mixes Tai Le letters with Tai Tham ones", newNameRefusal("\u1950\u1a20") or ""
+        )
+
+
 class TchatMarkedNameTests(TchatTestCase):
     def test_loginAndCreate(self) -> None:
         """
@@ -71,6 +114,13 @@ class TchatMarkedNameTests(TchatTestCase):
         proto, t = self.connect("\u0915\u092e\u0932")
         self.assertEqual(self.send(proto, t, f"clt: CREAT {HINDI}"), b"srv: OKAY!\n")
         self.assertIn(HINDI, [name for name, _ in self.service.rooms()])
+
+    def test_otherScriptsDigit(self) -> None:
+        """
+        Over TCHAT: C{LOGIN bob०} (a Devanagari zero) mixes scripts: 20.
+        """
+        proto, t = self.connect()
+        self.assertEqual(self.send(proto, t, "clt: LOGIN bob\u0966"), b"srv: ERROR 20\n")
 
 
 class TalkMarkedNameTests(TalkTestCase):
@@ -104,6 +154,14 @@ class IRCMarkedNameTests(IRCTestCase):
         joined = self.messages(self.send(proto, t, f"JOIN #{HINDI}"))
         self.assertEqual((joined[0].command, joined[0].params), ("JOIN", [f"#{HINDI}"]))
         self.assertIn(" 001 ", self.send(*self.connect(), f"NICK {MARKED[4]}", "USER x 0 * :X"))
+
+    def test_otherScriptsDigit(self) -> None:
+        """
+        Over IRC: C{NICK ab๐} (a Thai zero) is 432, saying why.
+        """
+        reply = self.send(*self.connect(), "NICK ab\u0e50", "USER x 0 * :X")
+        self.assertEqual(self.numerics(reply), ["432"])
+        self.assertIn("mixes Latin letters with Thai ones", reply)
 
 
 class WebMarkedNameTests(WebTestCase):
