@@ -29,6 +29,7 @@ from importlib.resources import files
 from precis_i18n import get_profile
 
 from chatd.core.scripts import mixedScripts
+from chatd.core.spelling import pieces
 
 #: The longest nickname, and the longest group name TCHAT's wire rule
 #: (C{[a-zA-Z0-9_-]{1,16}}-style) lets a TCHAT client create.
@@ -222,7 +223,9 @@ def key(name: str) -> str:
     key, and so are C{alice} and C{allce}.  Accents and other combining
     marks are dropped as well: C{Gеnéral} (a Cyrillic e without its
     accent), C{General} and C{Général} are one room, and C{Zoe} cannot
-    pass for C{Zoë}.  A small letter whose capital reads as another Latin
+    pass for C{Zoë}; but not those that make another letter
+    (L{chatd.core.spelling}): C{ゲン} is not C{ケン}, C{Йосип} not
+    C{Иосип}, C{प्रिया} not C{परिया}.  A small letter whose capital reads as another Latin
     letter reads as that one (Greek C{ν} is C{N}, like C{Ν}): case wins,
     and L{newNameRefusal} keeps C{ν} out of Latin names, where it would
     pass for a C{v}.
@@ -250,16 +253,28 @@ def computeKey(name: str) -> str:
     """
     L{key} computed step by step, for any text, without its cache and its
     ASCII shortcut: each character as it reads (L{_readAs}), case folded,
-    without marks, until nothing changes (a fold can make a new look-alike).
+    without marks, until nothing changes (a fold can make a new look-alike);
+    but the marks that make another letter (L{pieces}: C{ゲ} is not C{ケ},
+    C{Й} not C{И}) are kept as they are.
     """
     try:
         current = _PRESERVED.enforce(name)
     except UnicodeError:
         current = unicodedata.normalize("NFKC", name)
     current = "".join(ch for ch in current if not _isIgnorable(ch))
-    return _untilStill(
-        current, lambda text: "".join(map(_readAs, unicodedata.normalize("NFD", text)))
-    )
+    keyed = []
+    for plain, kept in pieces(unicodedata.normalize("NFD", current)):
+        if plain:
+            keyed.append(_untilStill(unicodedata.normalize("NFC", plain), _reading))
+        keyed.append(kept)
+    return unicodedata.normalize("NFC", "".join(keyed))
+
+
+def _reading(text: str) -> str:
+    """
+    Each character of C{text} as it reads (L{_readAs}).
+    """
+    return "".join(map(_readAs, unicodedata.normalize("NFD", text)))
 
 
 def _readAs(ch: str) -> str:

@@ -8,11 +8,20 @@ where the marks make another letter.
 
 from __future__ import annotations
 
+import unicodedata
+
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
-from chatd.core.names import isValidName, isValidRoomName, newNameRefusal, normalize
+from chatd.core.names import (
+    computeKey,
+    isValidName,
+    isValidRoomName,
+    key,
+    newNameRefusal,
+    normalize,
+)
 from chatd.core.scripts import scriptOf, scriptsOf
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
@@ -34,6 +43,30 @@ MARKED = [
 ]
 #: हिन्दी: a room name with vowel signs and a virama.
 HINDI = "\u0939\u093f\u0928\u094d\u0926\u0940"
+
+#: Pairs of names that only a mark making another letter tells apart: kana
+#: with and without voicing marks (Ken and Gen, science and price), Cyrillic
+#: Й and И, Ї and І, a Devanagari virama.
+DISTINCT = [
+    ("\u30b1\u30f3", "\u30b2\u30f3"),  # ケン, ゲン
+    ("\u3053\u3046\u305f", "\u3054\u3046\u305f"),  # こうた, ごうた
+    ("\u3051\u3093\u3058", "\u3052\u3093\u3058"),  # けんじ, げんじ
+    ("\u306f\u308b\u304d", "\u3071\u308b\u304d"),  # はるき, ぱるき
+    ("\u304b\u304b\u304f", "\u304b\u304c\u304f"),  # かかく, かがく
+    ("\u0418\u043e\u0441\u0438\u043f", "\u0419\u043e\u0441\u0438\u043f"),  # Иосип, Йосип
+    ("\u0406\u0440\u0430", "\u0407\u0440\u0430"),  # Іра, Їра
+    ("\u092a\u0930\u093f\u092f\u093e", MARKED[1]),  # परिया, प्रिया
+]
+#: Pairs that stay one name: accents on Latin, Greek tonos, a stress accent
+#: on a Cyrillic е, Hebrew and Arabic points.
+SAME = [
+    ("Zoe", "Zo\u00eb"),
+    ("General", "G\u00e9n\u00e9ral"),
+    ("\u039d\u03b9\u03ba\u03bf\u03c2", "\u039d\u03af\u03ba\u03bf\u03c2"),  # Νικος, Νίκος
+    ("General", "G\u0435\u0301n\u00e9ral"),
+    ("\u05e9\u05dc\u05d5\u05dd", MARKED[6]),  # שלום, שָׁלוֹם
+    ("\u0645\u062d\u0645\u062f", MARKED[7]),  # محمد, مُحَمَّد
+]
 
 
 class MarkedNameRuleTests(SynchronousTestCase):
@@ -59,6 +92,36 @@ class MarkedNameRuleTests(SynchronousTestCase):
         """
         service = ChatService(Clock(), rooms=["lobby", HINDI])
         self.assertEqual(sorted(name for name, _ in service.rooms()), sorted(["lobby", HINDI]))
+
+
+class LetterMarkKeyTests(SynchronousTestCase):
+    def test_marksThatMakeALetter(self) -> None:
+        """
+        A mark that makes another letter is kept in the key (C{ゲン} is not
+        C{ケン}, C{Йосип} not C{Иосип}); accents on Latin and Greek letters,
+        a Cyrillic stress accent, Hebrew and Arabic points are dropped as
+        before.  Each key is its own key.
+        """
+        for plain, marked in DISTINCT:
+            self.assertNotEqual(key(plain), key(marked), marked)
+            self.assertEqual(key(marked), key(marked.upper()), marked)
+        for plain, marked in SAME:
+            self.assertEqual(key(plain), key(marked), marked)
+        for name in [name for pair in DISTINCT + SAME for name in pair] + MARKED + [HINDI]:
+            self.assertEqual(key(key(name)), key(name), name)
+
+    def test_keysOfEveryMarkedLetter(self) -> None:
+        """
+        A key is its own key for every letter or mark of Latin, Greek,
+        Cyrillic, Hebrew, Arabic, Devanagari, Thai and kana alone, and with
+        a voicing mark, a vowel sign or a breve after it.
+        """
+        blocks = [(0x80, 0x700), (0x900, 0x980), (0xE00, 0xE80), (0x3040, 0x3100)]
+        for ch in (chr(code) for start, end in blocks for code in range(start, end)):
+            if unicodedata.category(ch)[0] not in "LM":
+                continue
+            for name in (ch, ch + "\u3099", ch + "\u093e", ch + "\u0306"):
+                self.assertEqual(computeKey(computeKey(name)), computeKey(name), ascii(name))
 
 
 class ScriptPropertyTests(SynchronousTestCase):
@@ -115,6 +178,18 @@ class TchatMarkedNameTests(TchatTestCase):
         self.assertEqual(self.send(proto, t, f"clt: CREAT {HINDI}"), b"srv: OKAY!\n")
         self.assertIn(HINDI, [name for name, _ in self.service.rooms()])
 
+    def test_voicedKanaAreOtherNames(self) -> None:
+        """
+        Over TCHAT: with C{ケン} online, C{LOGIN ゲン} is another person (it
+        was 23); C{CREAT かかく} (price) beside C{かがく} (science) is another
+        group (it was 33).
+        """
+        self.connect(DISTINCT[0][0])
+        proto, t = self.connect(DISTINCT[0][1])
+        self.assertEqual(self.send(proto, t, f"clt: CREAT {DISTINCT[4][1]}"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(proto, t, f"clt: CREAT {DISTINCT[4][0]}"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(proto, t, f"clt: CREAT {DISTINCT[4][0]}"), b"srv: ERROR 33\n")
+
     def test_otherScriptsDigit(self) -> None:
         """
         Over TCHAT: C{LOGIN bob०} (a Devanagari zero) mixes scripts: 20.
@@ -144,6 +219,19 @@ class TalkMarkedNameTests(TalkTestCase):
         self.assertEqual(proto.room, HINDI)
 
 
+class TalkDistinctNameTests(TalkTestCase):
+    def test_cyrillicLetters(self) -> None:
+        """
+        In talk mode: with C{Іра} online, C{Їра} is a nickname of its own;
+        with C{Zoe}, C{Zoë} is still taken.
+        """
+        self.connect(DISTINCT[6][0])
+        self.connect(DISTINCT[6][1])
+        self.connect("Zoe")
+        proto, t = self.connect()
+        self.assertIn(b"Sorry, that nickname is", self.send(proto, t, "Zo\u00eb"))
+
+
 class IRCMarkedNameTests(IRCTestCase):
     def test_nickAndJoin(self) -> None:
         """
@@ -154,6 +242,18 @@ class IRCMarkedNameTests(IRCTestCase):
         joined = self.messages(self.send(proto, t, f"JOIN #{HINDI}"))
         self.assertEqual((joined[0].command, joined[0].params), ("JOIN", [f"#{HINDI}"]))
         self.assertIn(" 001 ", self.send(*self.connect(), f"NICK {MARKED[4]}", "USER x 0 * :X"))
+
+    def test_distinctNicks(self) -> None:
+        """
+        Over IRC: with C{Иосип} online, C{NICK Йосип} registers (it was 433);
+        C{#かがく} and C{#かかく} are two channels.
+        """
+        first, t1 = self.connect(DISTINCT[5][0])
+        second, t2 = self.connect(DISTINCT[5][1])
+        self.send(first, t1, f"JOIN #{DISTINCT[4][0]}")
+        self.send(second, t2, f"JOIN #{DISTINCT[4][1]}")
+        self.assertEqual(self.service.roomsOf(first), [DISTINCT[4][0]])
+        self.assertEqual(self.service.roomsOf(second), [DISTINCT[4][1]])
 
     def test_otherScriptsDigit(self) -> None:
         """
@@ -174,6 +274,15 @@ class WebMarkedNameTests(WebTestCase):
         reply = self.request(client, type="login", nick=MARKED[7])
         self.assertEqual((reply["type"], reply["nick"]), ("login", normalize(MARKED[7])), reply)
         self.assertEqual(self.request(client, type="create", room=HINDI)["room"], HINDI)
+
+    def test_handakutenIsAnotherName(self) -> None:
+        """
+        Over the web: with C{はるき} online, a login as C{ぱるき} is accepted
+        (it was error 23).
+        """
+        self.web.connect(DISTINCT[3][0])
+        reply = self.request(self.web.connect(), type="login", nick=DISTINCT[3][1])
+        self.assertEqual((reply["type"], reply["nick"]), ("login", DISTINCT[3][1]), reply)
 
 
 class ServiceMarkedNameTests(SynchronousTestCase):
