@@ -110,6 +110,22 @@ class NoSuchUser(ChatError):
 class NickTaken(ChatError):
     code, reason = 23, "that nickname is already taken"
 
+    #: The name held, when it is spelled otherwise than the one asked for.
+    looksLike: str | None = None
+
+    @classmethod
+    def heldAs(cls, asked: str, held: str) -> NickTaken:
+        """
+        The refusal of C{asked} because someone has C{held}: naming it when
+        the two differ (by look-alike letters, case or accents), since
+        C{Άννα} refused while C{Anna} is online says nothing otherwise.
+        """
+        if held == asked:
+            return cls()
+        refusal = cls(f"that nickname is taken: it looks like {held}")
+        refusal.looksLike = held
+        return refusal
+
 
 class InvalidGroup(ChatError):
     code, reason = 30, f"a room name is {ROOM_NAME_RULE}"

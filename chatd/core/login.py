@@ -24,7 +24,14 @@ from chatd.core.events import Rename
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.people import Person
-from chatd.core.renaming import checkNewName, checkRename, claimed, renamedHere, validNick
+from chatd.core.renaming import (
+    checkFree,
+    checkNewName,
+    checkRename,
+    claimed,
+    renamedHere,
+    validNick,
+)
 from chatd.core.signin import takePreferred, welcomeJoined
 from chatd.core.text import shortened
 
@@ -182,7 +189,7 @@ class Logins:
             and (self.service.provenAccount(holder) == key(nick) or self.isAccount(nick))
         )
         if not elsewhere:
-            return errors.NickTaken()
+            return errors.NickTaken.heldAs(nick, holder.nick or nick)
         return errors.NickTaken(
             "that account is signed in on another server of this chat, and one account's"
             " connections must all be on the same server: sign out there first (if that"
@@ -330,8 +337,7 @@ class Logins:
         service = self.service
         old = service.requireLogin(participant)
         nick = validNick(nick)
-        if service.people.holdsOther(participant, nick):
-            raise errors.NickTaken()
+        checkFree(service, participant, nick)
         if key(nick) != key(old):
             checkRename(service, participant, old, nick)
         if service.persistence is not None and service.provenAccount(participant) != key(nick):
@@ -360,8 +366,7 @@ class Logins:
         """
         if participant.nick != old or not self.service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during the rename")
-        if self.service.people.holdsOther(participant, nick):
-            raise errors.NickTaken()
+        checkFree(self.service, participant, nick)
         checkRename(self.service, participant, old, nick)  # a sanction may have come meanwhile
         return renamedHere(self.service, old, self.applyRename(participant, old, nick))
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_names -*-
+# -*- test-case-name: tests.unit.core.test_names,tests.unit.core.test_scriptnames -*-
 """
 Nickname and room-name rules, shared by every front-end.
 
@@ -29,6 +29,7 @@ from importlib.resources import files
 from precis_i18n import get_profile
 
 from chatd.core.scripts import mixedScripts
+from chatd.core.spelling import pieces
 
 #: The longest nickname, and the longest group name TCHAT's wire rule
 #: (C{[a-zA-Z0-9_-]{1,16}}-style) lets a TCHAT client create.
@@ -68,9 +69,12 @@ def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
     """
     Whether C{name} (already normalized) is 1 to C{limit} (16) letters (any
     script), digits, C{_} or C{-}, and a valid PRECIS username (which
-    excludes compatibility forms such as C{𝐚} or C{ⅼ}).
+    excludes compatibility forms such as C{𝐚} or C{ⅼ}).  A letter's
+    combining marks (C{राज}'s vowel sign, C{தமிழ்}'s virama) are part of
+    it, as PRECIS's IdentifierClass has them, and count as characters
+    towards C{limit}; a name may not start with one.
     """
-    if not (0 < len(name) <= limit and all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)):
+    if not (0 < len(name) <= limit and _wellFormed(name)):
         return False
     if _isPlainASCII(name):
         return True  # PRECIS accepts printable ASCII without spaces as it is
@@ -78,6 +82,23 @@ def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
         return bool(_PRESERVED.enforce(name) == name)
     except UnicodeError:
         return False
+
+
+def _wellFormed(name: str) -> bool:
+    """
+    Whether C{name} is letters, digits, C{_} and C{-}, each letter followed
+    by its combining marks if any (C{str.isalnum} refuses marks alone).
+    """
+    afterLetter = False
+    for ch in name:
+        if unicodedata.category(ch)[0] == "M":
+            if not afterLetter:
+                return False
+        elif ch == "-" or ch == "_" or ch.isalnum():
+            afterLetter = ch.isalpha()
+        else:
+            return False
+    return True
 
 
 def newNameRefusal(name: str) -> str | None:
@@ -202,7 +223,9 @@ def key(name: str) -> str:
     key, and so are C{alice} and C{allce}.  Accents and other combining
     marks are dropped as well: C{Gеnéral} (a Cyrillic e without its
     accent), C{General} and C{Général} are one room, and C{Zoe} cannot
-    pass for C{Zoë}.  A small letter whose capital reads as another Latin
+    pass for C{Zoë}; but not those that make another letter
+    (L{chatd.core.spelling}): C{ゲン} is not C{ケン}, C{Йосип} not
+    C{Иосип}, C{प्रिया} not C{परिया}.  A small letter whose capital reads as another Latin
     letter reads as that one (Greek C{ν} is C{N}, like C{Ν}): case wins,
     and L{newNameRefusal} keeps C{ν} out of Latin names, where it would
     pass for a C{v}.
@@ -230,16 +253,28 @@ def computeKey(name: str) -> str:
     """
     L{key} computed step by step, for any text, without its cache and its
     ASCII shortcut: each character as it reads (L{_readAs}), case folded,
-    without marks, until nothing changes (a fold can make a new look-alike).
+    without marks, until nothing changes (a fold can make a new look-alike);
+    but the marks that make another letter (L{pieces}: C{ゲ} is not C{ケ},
+    C{Й} not C{И}) are kept as they are.
     """
     try:
         current = _PRESERVED.enforce(name)
     except UnicodeError:
         current = unicodedata.normalize("NFKC", name)
     current = "".join(ch for ch in current if not _isIgnorable(ch))
-    return _untilStill(
-        current, lambda text: "".join(map(_readAs, unicodedata.normalize("NFD", text)))
-    )
+    keyed = []
+    for plain, kept in pieces(unicodedata.normalize("NFD", current)):
+        if plain:
+            keyed.append(_untilStill(unicodedata.normalize("NFC", plain), _reading))
+        keyed.append(kept)
+    return unicodedata.normalize("NFC", "".join(keyed))
+
+
+def _reading(text: str) -> str:
+    """
+    Each character of C{text} as it reads (L{_readAs}).
+    """
+    return "".join(map(_readAs, unicodedata.normalize("NFD", text)))
 
 
 def _readAs(ch: str) -> str:

@@ -62,6 +62,18 @@ def validNick(nick: str) -> str:
     return nick
 
 
+def checkFree(service: ChatService, participant: IParticipant, nick: str) -> None:
+    """
+    May C{participant} take C{nick}, as far as the people here go?
+
+    @raise NickTaken: someone else has it, or a look-alike (which the
+        refusal names).
+    """
+    holder = service.find(nick)
+    if holder is not None and service.people.holdsOther(participant, nick):
+        raise errors.NickTaken.heldAs(nick, holder.nick or nick)
+
+
 def checkNewName(nick: str, account: str | None) -> None:
     """
     May a connection signed in to C{account} (or C{None}) be given C{nick}

@@ -29,6 +29,7 @@ from chatd.core.errors import (
     ClusterUnavailable,
     Kicked,
     Muted,
+    NickTaken,
 )
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
@@ -118,7 +119,9 @@ def onNick(irc: IRCSession, message: Message) -> Any:
     holder = irc.service.find(nick)
     if holder is not None and irc.password is None and irc.participant not in connectionsOf(holder):
         # With PASS, the login decides: the account's password may join its person.
-        irc.numeric(N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+        taken = NickTaken.heldAs(nick, holder.nick or nick)
+        text = taken.text if taken.looksLike else "Nickname is already in use"
+        irc.numeric(N.ERR_NICKNAMEINUSE, nick, text)
         return None
     irc.pendingNick = nick
     return tryRegister(irc)

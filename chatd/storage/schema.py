@@ -233,6 +233,10 @@ MIGRATIONS: list[list[Statement]] = [
     # first (Cyrillic г is r, Greek σ is o, ν is v), its capital's only
     # when it has none; look-alikes are merged as in 6.
     [rekeyAll],
+    # 20: name keys again: marks that make another letter are kept (kana
+    # voicing marks, Indic vowel signs and viramas, Cyrillic Й and Ї), so
+    # names only they told apart get keys of their own; nothing merges.
+    [rekeyAll],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

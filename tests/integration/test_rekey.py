@@ -282,3 +282,91 @@ async def test_copyOfAnOlderSchemaRekeys(tmp_path: Path, postgresServer: str) ->
     store = openStore("unused", url, _reactor())
     assert isinstance(store, SQLChatStore)
     await _checkRekeyedAll(store)
+
+
+#: Names whose key changed when marks that make another letter were kept:
+#: C{かがく} (science) was C{かかく} (price), C{ゲン} was C{ケン}, C{Йосип}
+#: was C{Иосип}; with the keys the older rule gave them.
+KAGAKU = "\u304b\u304c\u304f"
+KAKAKU = "\u304b\u304b\u304f"
+GEN = "\u30b2\u30f3"
+JOSIP = "\u0419\u043e\u0441\u0438\u043f"
+MARKED_KEYS = {GEN: "\u30b1\u30f3", JOSIP: "\u1d0eoc\u1d0e\u03c0", KAGAKU: "\u304b\u304b\u276c"}
+
+
+def _beforeMarksKept(execute: Any) -> None:
+    """
+    Rows as version 19 keyed them, in a database of today's schema set
+    back to 19: accounts C{ゲン} and C{Йосип}, a room C{かがく} (whose key
+    was C{かかく}'s) with C{ゲン} in it and a message.
+    """
+    execute("UPDATE schema_version SET version = 19")
+    for created, nick in enumerate((GEN, JOSIP)):
+        execute(
+            "INSERT INTO accounts (nick_key, nick, hash, created) VALUES"
+            f" ('{MARKED_KEYS[nick]}', '{nick}', 'h-{nick}', {created})"
+        )
+    execute(
+        "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created, founder)"
+        f" VALUES ('{MARKED_KEYS[KAGAKU]}', '{KAGAKU}', 'open', NULL, '', 0, 1, '')"
+    )
+    execute(
+        "INSERT INTO memberships (nick_key, room_key) VALUES"
+        f" ('{MARKED_KEYS[GEN]}', '{MARKED_KEYS[KAGAKU]}')"
+    )
+    execute(
+        "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body,"
+        " sent, pending, msgid, sent_ms, sender_key, sender_account, recipient_account)"
+        f" VALUES (1, '{MARKED_KEYS[KAGAKU]}', '{KAGAKU}', '{GEN}', NULL, NULL, 'm1', 1, 0,"
+        f" 'm1', 1000, '{MARKED_KEYS[GEN]}', '{MARKED_KEYS[GEN]}', NULL)"
+    )
+
+
+async def _checkMarksKept(store: SQLChatStore) -> None:
+    store.startService()
+    try:
+        snapshot = await store.load()
+        assert snapshot.accounts == {key(GEN), key(JOSIP)}
+        assert await store.accountHash(GEN) == f"h-{GEN}"
+        assert await store.accountHash("\u30b1\u30f3") is None  # ケン is another name now
+        assert await store.accountHash("\u0439\u043e\u0441\u0438\u043f") == f"h-{JOSIP}"
+        assert await store.accountHash("\u0418\u043e\u0441\u0438\u043f") is None
+        assert [room.name for room in snapshot.rooms if room.name.startswith("\u304b")] == [KAGAKU]
+        assert await store.memberships(GEN) == [KAGAKU]
+        assert [m.lines for m in await store.history(KAGAKU, 10)] == [("m1",)]
+        assert await store.history(KAKAKU, 10) == []  # a room of its own, still to create
+    finally:
+        await stop(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_rekeyMarksKeptSQLite(tmp_path: Path) -> None:
+    """
+    Keys made while every combining mark was dropped are made again:
+    C{かがく}, C{ゲン} and C{Йосип} keep their rows under keys of their
+    own, and C{かかく}, C{ケン}, C{Иосип} are free.
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _beforeMarksKept(connection.execute)
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    await _checkMarksKept(sqliteStore(path, _reactor()))
+
+
+@pytest_twisted.ensureDeferred
+async def test_rekeyMarksKeptPostgres(postgresServer: str) -> None:
+    """
+    The same on PostgreSQL.
+    """
+    import psycopg
+
+    url = createDatabase(postgresServer)
+    await madeAndStopped(openStore("unused", url, _reactor()))
+    with psycopg.connect(url) as connection:  # commits and closes
+        _beforeMarksKept(connection.execute)
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkMarksKept(store)

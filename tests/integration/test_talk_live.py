@@ -248,7 +248,7 @@ async def test_realTelnet(tmp_path: Path) -> None:
         screen = Screen(tmp_path, [TELNET, "127.0.0.1", str(daemon.ports["TalkFactory"])])
         await screen.shows(NICK_PROMPT.rstrip())
         screen.type("BOB", "Enter")
-        await screen.shows("*** Sorry, that nickname is already taken.")
+        await screen.shows("*** Sorry, that nickname is taken: it looks like bob.")
         screen.type("alice", "Enter")
         await screen.shows("*** You joined lobby, with bob.")
         await screen.shows("/quit [message]")

@@ -253,6 +253,15 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual("root", self.store.audit[-1].who)
         self.assertEqual("add room Général, Blabla,lobby", self.store.audit[-1].what)
 
+    def test_addRoomWithMarks(self) -> None:
+        """
+        C{add room} of a name whose letters carry combining marks (Hindi
+        C{हिन्दी}) creates it.
+        """
+        hindi = "\u0939\u093f\u0928\u094d\u0926\u0940"
+        self.assertEqual(f"created {hindi}", self.run_(f"add room {hindi}"))
+        self.assertIn(hindi, [name for name, _ in self.service.rooms()])
+
     def test_addRoomKeepsGuestsRoom(self) -> None:
         """
         C{add room} of a guest's room (which would vanish once emptied) makes

@@ -39,7 +39,7 @@ from chatd.storage.interfaces import RoomSettings
 from chatd.testing import RecordingParticipant
 from tests.support.irchelpers import IRCTestCase
 from tests.support.persistencecase import PersistenceTestCase
-from tests.support.protocolcases import TchatTestCase
+from tests.support.protocolcases import PROMPT, TalkTestCase, TchatTestCase
 from tests.support.webclient import WebTestCase
 
 PRESERVED = get_profile("UsernameCasePreserved")
@@ -527,6 +527,7 @@ class TchatWireTests(TchatTestCase):
         self.connect("alice")
         proto, t = self.connect()
         self.assertEqual(self.send(proto, t, "clt: LOGIN \u0410LICE"), b"srv: ERROR 23\n")
+        self.assertEqual(self.send(proto, t, "clt: LOGIN ALICE"), b"srv: ERROR 23\n")
         bold = LOOKALIKES["mathematical bold"]
         self.assertEqual(self.send(proto, t, f"clt: LOGIN {bold}"), b"srv: ERROR 20\n")
         self.assertEqual(self.send(proto, t, "clt: LOGIN nickServ"), b"srv: ERROR 20\n")
@@ -551,7 +552,68 @@ class TchatWireTests(TchatTestCase):
         self.assertEqual(self.send(proto, t, "clt: CREAT g\u043ed"), b"srv: ERROR 30\n")
 
 
+#: Greek Άννα, a real name that is the key of Anna.
+GREEK_ANNA = "\u0386\u03bd\u03bd\u03b1"
+LOOKS_LIKE_ANNA = "that nickname is taken: it looks like Anna"
+
+
+class TakenLookalikeTests(SynchronousTestCase):
+    def test_refusalNamesTheNameHeld(self) -> None:
+        """
+        A nickname refused because a look-alike is held names that one
+        (C{Άννα} while C{Anna} is online, by login and by rename); the
+        very name held is "already taken", as before.
+        """
+        service = ChatService(Clock())
+        for nick in ("Anna", "bob"):
+            person = RecordingParticipant()
+            service.connect(person)
+            service.login(person, nick)
+        with self.assertRaises(errors.NickTaken) as caught:
+            service.login(RecordingParticipant(), GREEK_ANNA)
+        self.assertEqual(caught.exception.text, LOOKS_LIKE_ANNA)
+        bob = service.find("bob")
+        assert bob is not None
+        with self.assertRaises(errors.NickTaken) as caught:
+            service.rename(bob, GREEK_ANNA)
+        self.assertEqual(caught.exception.text, LOOKS_LIKE_ANNA)
+        with self.assertRaises(errors.NickTaken) as caught:
+            service.rename(bob, "Anna")
+        self.assertEqual(caught.exception.text, "that nickname is already taken")
+
+
+class TalkWireTests(TalkTestCase):
+    def test_lookalikeNamed(self) -> None:
+        """
+        In talk mode: C{Άννα} while C{Anna} is online is refused naming
+        C{Anna}, at the nickname prompt and by C{/name}.
+        """
+        self.connect("Anna")
+        proto, t = self.connect()
+        refusal = f"*** Sorry, {LOOKS_LIKE_ANNA}.\r\n".encode()
+        self.assertEqual(self.send(proto, t, GREEK_ANNA), refusal + PROMPT)
+        self.send(proto, t, "bob")
+        self.assertEqual(self.send(proto, t, f"/name {GREEK_ANNA}"), refusal)
+
+
 class IRCWireTests(IRCTestCase):
+    def test_lookalikeNamed(self) -> None:
+        """
+        Over IRC: C{NICK Άννα} while C{Anna} is online is 433 naming
+        C{Anna}, before registering as after.
+        """
+        self.connect("Anna")
+        proto, t = self.connect()
+        reply = self.messages(self.send(proto, t, f"NICK {GREEK_ANNA}"))
+        self.assertEqual(
+            (reply[0].command, reply[0].params), ("433", ["*", GREEK_ANNA, LOOKS_LIKE_ANNA])
+        )
+        self.send(proto, t, "NICK bob", "USER x 0 * :X")
+        reply = self.messages(self.send(proto, t, f"NICK {GREEK_ANNA}"))
+        self.assertEqual(
+            (reply[0].command, reply[0].params), ("433", ["bob", GREEK_ANNA, LOOKS_LIKE_ANNA])
+        )
+
     def test_lookalikeNick(self) -> None:
         """
         Over IRC: C{NICK АLICE} and C{NICK troII} while C{alice} and
@@ -587,6 +649,15 @@ class IRCWireTests(IRCTestCase):
 
 
 class WebWireTests(WebTestCase):
+    def test_lookalikeNamed(self) -> None:
+        """
+        Over the web: a login as C{Άννα} while C{Anna} is online is error
+        23 naming C{Anna}.
+        """
+        self.web.connect("Anna")
+        reply = self.request(self.web.connect(), type="login", nick=GREEK_ANNA)
+        self.assertEqual((reply["code"], reply["text"]), (23, LOOKS_LIKE_ANNA))
+
     def test_lookalikeNick(self) -> None:
         """
         Over the web: a login as C{АLICE} while C{alice} is online is

@@ -99,16 +99,22 @@ class RegistrationTests(IRCTestCase):
     def test_nickErrors(self) -> None:
         """
         Before registration: no nickname 431, a bad one 432, a taken one
-        (in any case) 433; the client may then try another.
+        (in any case) 433, naming the name held when it is spelled
+        otherwise; the client may then try another.
         """
         self.connect("alice")
         proto, t = self.connect()
         self.assertEqual(self.numerics(self.send(proto, t, "NICK")), ["431"])
         self.assertEqual(self.numerics(self.send(proto, t, "NICK bad!name")), ["432"])
         self.assertEqual(self.numerics(self.send(proto, t, "NICK " + "x" * 17)), ["432"])
+        reply = self.send(proto, t, "NICK alice")
+        self.assertEqual(
+            self.messages(reply)[0].params, ["*", "alice", "Nickname is already in use"]
+        )
         reply = self.send(proto, t, "NICK ALICE")
         self.assertEqual(
-            self.messages(reply)[0].params, ["*", "ALICE", "Nickname is already in use"]
+            self.messages(reply)[0].params,
+            ["*", "ALICE", "that nickname is taken: it looks like alice"],
         )
         self.assertEqual(self.send(proto, t, "USER a 0 * :A"), "")
         self.assertIn(" 001 alice2 ", self.send(proto, t, "NICK alice2"))

@@ -83,8 +83,12 @@ class LoginTests(TalkTestCase):
             b"*** Sorry, a nickname is 1 to 16 letters, digits, '_' or '-'.\r\n" + PROMPT,
         )
         self.assertEqual(
-            self.send(proto, t, "ALICE"),
+            self.send(proto, t, "alice"),
             b"*** Sorry, that nickname is already taken.\r\n" + PROMPT,
+        )
+        self.assertEqual(
+            self.send(proto, t, "ALICE"),
+            b"*** Sorry, that nickname is taken: it looks like alice.\r\n" + PROMPT,
         )
         self.assertIsNone(proto.nick)
         self.assertIn(b"Welcome, bob!", self.send(proto, t, "bob"))
@@ -363,7 +367,11 @@ class ChatTests(TalkTestCase):
             self.send(alice, ta, "/nick Alicia"), b"*** You are already called Alicia.\r\n"
         )
         self.assertEqual(
-            self.send(alice, ta, "/name BOB"), b"*** Sorry, that nickname is already taken.\r\n"
+            self.send(alice, ta, "/name bob"), b"*** Sorry, that nickname is already taken.\r\n"
+        )
+        self.assertEqual(
+            self.send(alice, ta, "/name BOB"),
+            b"*** Sorry, that nickname is taken: it looks like bob.\r\n",
         )
         self.assertEqual(self.send(alice, ta, "/name bad name"), b"*** Usage: /name <newnick>\r\n")
         self.assertEqual(self.send(alice, ta, "/name"), b"*** Usage: /name <newnick>\r\n")
