@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chatd.storage.journal import JOURNAL
 from chatd.storage.migration import convert, migrate
 from chatd.storage.opening import StoreOpenError, checkSchema, databaseInUse, schemaVersion
 from chatd.storage.rekey import rekeyAll
@@ -62,6 +63,18 @@ def databasePath(data: str) -> str:
     return str(path)
 
 
+def waitingInJournal(directory: Path) -> int:
+    """
+    How many messages the journal in C{directory} holds (lines of its
+    files): a daemon that stopped cleanly left none.
+    """
+    if not directory.is_dir():
+        return 0
+    return sum(
+        path.read_bytes().count(b"\n") for path in directory.glob("*.jsonl") if path.is_file()
+    )
+
+
 def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[int, int]]:
     """
     Copy the SQLite database C{source} into the empty PostgreSQL database
@@ -77,6 +90,13 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
 
     if databaseInUse(Path(source)):  # what it wrote after the copy would be lost at the switch
         raise RuntimeError(f"a running daemon has {source} open: stop it first")
+    waiting = waitingInJournal(Path(source).parent / JOURNAL)
+    if waiting:
+        raise RuntimeError(
+            f"{waiting} messages wait in {Path(source).parent / JOURNAL}, not yet in {source}"
+            " (the daemon did not stop cleanly): start the daemon on this data directory once"
+            " and stop it, then copy"
+        )
     try:
         checkSchema(Path(source))  # a newer chatd's: this one would misread it
     except StoreOpenError as error:

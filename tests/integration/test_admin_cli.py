@@ -609,6 +609,21 @@ class BackupTests(TestCase):
         self.assertEqual(status, 1)
         self.assertIn("no chatd database at", err)
 
+    def test_copyRefusesWhatOnlyTheJournalHolds(self) -> None:
+        """
+        Messages left in the journal by a daemon that did not stop cleanly
+        are not in the database yet: C{chatd-admin copy} refuses, saying how
+        many and what to do, rather than leave them behind.
+        """
+        pytest.importorskip("psycopg")
+        journal = self.data / "journal"
+        journal.mkdir(mode=0o700, exist_ok=True)
+        (journal / "00000001.jsonl").write_text('["x"]\n["y"]\n')
+        status, _, err = run("copy", str(self.data), "postgresql://chatd@127.0.0.1:1/chatd")
+        self.assertEqual(status, 1)
+        self.assertIn("2 messages wait in", err)
+        self.assertIn("start the daemon on this data directory once and stop it", err)
+
     def test_copyPostgresUnreachable(self) -> None:
         """
         C{chatd-admin copy} to a PostgreSQL that cannot be reached says so
