@@ -9,7 +9,6 @@ written, so a history mark asked for meanwhile waits for that id.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -21,10 +20,10 @@ from chatd.core.names import key
 from chatd.storage.batch import WriteBehind
 from chatd.storage.database import Cursor, Database
 from chatd.storage.health import isRefusal, oneLine
+from chatd.storage.historymarks import HistoryMarks
 from chatd.storage.journal import Journal, storedMsgids
 from chatd.storage.rowshapes import KEPT_MSGID, MessageRow, Shape, shapeOf
 from chatd.storage.schema import (
-    HIGHEST_ID,
     INSERT_MESSAGES,
     RESERVE_IDS,
     insertSizes,
@@ -68,8 +67,7 @@ class MessageWriter:
         # the id of a ticket (see mark()).
         self._queued = 0
         self._writtenTicket = 0
-        self._lastId = 0
-        self._marks: list[tuple[int, Deferred[int]]] = []
+        self._marks = HistoryMarks(database)
         self._rowsPerInsert = 0  # known once the writer has a connection
         self._statements: dict[tuple[str, int], str] = {}
         self._shapes: dict[tuple[bool, ...], Shape] = {}
@@ -146,19 +144,9 @@ class MessageWriter:
 
     def mark(self) -> Deferred[int]:
         """
-        With messages of ours still queued, the mark follows the newest of
-        them, once its batch has its ids.  Otherwise it is the database's
-        high-water mark, which takes in what other processes sharing the
-        database wrote.  (The messages queued after this call go in a batch
-        that starts C{flushInterval} later, long after this one-row query.)
+        Where history stands now (L{HistoryMarks}).
         """
-        if self._writtenTicket < self._queued:
-            waiter: Deferred[int] = Deferred()
-            self._marks.append((self._queued, waiter))
-            return waiter
-        last = self._lastId
-        d = self.database.select(HIGHEST_ID[self.database.paramstyle])
-        return d.addCallback(lambda rows: max(int(rows[0][0] or 0), last) + 1)
+        return self._marks.mark(self._queued, self._writtenTicket)
 
     def flush(self) -> Deferred[None]:
         """
@@ -275,19 +263,13 @@ class MessageWriter:
         marks whose ticket it holds.
         """
         self.database.health.recovered("query")  # what writes, answers
-        first = rows[0][0]
-        self._writtenTicket, self._lastId = rows[-1][0], ids[-1]
+        self._writtenTicket = rows[-1][0]
         if self._journal is not None:
             self._journal.written(self._writtenTicket)
         if self._spool is not None and 0 < self._spooledUpTo <= self._writtenTicket:
             self._spool.remove()  # what the last stop kept is in the database now
             self._spooledUpTo = 0
-        waiting, self._marks = self._marks, []
-        for ticket, waiter in waiting:
-            if ticket <= self._writtenTicket:
-                waiter.callback(ids[ticket - first] + 1 if ticket >= first else ids[0])
-            else:
-                self._marks.append((ticket, waiter))
+        self._marks.written(ids, rows)
 
     def _refused(self, row: MessageRow, failure: Failure) -> None:
         """
@@ -318,21 +300,8 @@ class MessageWriter:
         self._writtenTicket = max(self._writtenTicket, ticket)
         if self._journal is not None:
             self._journal.written(self._writtenTicket)
-        if len(self._batch) or not self._marks:
-            return  # the next batch written resolves the marks (with its first id)
-        waiting, self._marks = self._marks, []
-        last = self._lastId
-
-        def resolve(rows: list[tuple[Any, ...]]) -> None:
-            mark = max(int(rows[0][0] or 0), last) + 1
-            for _, waiter in waiting:
-                waiter.callback(mark)
-
-        def failed(failure: Failure) -> None:
-            for _, waiter in waiting:
-                waiter.errback(failure)
-
-        self.database.select(HIGHEST_ID[self.database.paramstyle]).addCallbacks(resolve, failed)
+        # (a later batch written resolves the marks, with its first id)
+        self._marks.refused(self._writtenTicket, moreQueued=len(self._batch) > 0)
 
     def _insertStatement(self, values: str, size: int) -> str:
         """
