@@ -246,9 +246,11 @@ class Logins:
                 count=len(person.connections),
             )
         if persistence is not None and rooms:
+            joined = [room for name in rooms if (room := service.registry.find(name))]
+            cut = persistence.replays.cut(participant, joined)  # now: not what it says next
 
             def welcome() -> None:
-                welcoming = welcomeJoined(service, participant, rooms)
+                welcoming = welcomeJoined(service, participant, rooms, cut)
                 persistence.background(Deferred.fromCoroutine(welcoming), "welcome")
 
             service.clock.callLater(0, welcome)

@@ -43,6 +43,7 @@ from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
 
 if TYPE_CHECKING:
+    from chatd.core.entryreplay import Cut
     from chatd.core.service import ChatService
 
 
@@ -127,22 +128,27 @@ async def takePreferred(
         return account
 
 
-async def welcomeJoined(chat: object, participant: IParticipant, rooms: list[str]) -> None:
+async def welcomeJoined(
+    chat: object, participant: IParticipant, rooms: list[str], cut: Cut | None
+) -> None:
     """
     Tell a connection that joined its signed-in person (a login to an
     account signed in here already) which rooms it is in, and offer it
-    their recent past, as a login's welcome does, on the turn after its
-    reply.
+    their past up to its join (C{cut}), as a login's welcome does, on the
+    turn after its reply.
     """
     service = cast("ChatService", chat)
     persistence = service.persistence
     assert persistence is not None
-    if not service.isLoggedIn(participant):
-        return  # closed at once
-    participant.notice(Notice("you are in " + ", ".join(rooms), service.clock.seconds()))
-    count = persistence.replays.offered(participant)
-    for room in rooms if count > 0 else []:
-        if room in service.roomsOf(participant):  # still in, still connected
-            events = await persistence.chathistory.latest(participant, room, count)
-            if events:
-                participant.roomHistory(room, events)
+    try:
+        if not service.isLoggedIn(participant):
+            return  # closed at once
+        participant.notice(Notice("you are in " + ", ".join(rooms), service.clock.seconds()))
+        if cut is None:
+            return  # no history offered
+        for room in rooms:
+            if room in service.roomsOf(participant):  # still in, still connected
+                await persistence.replays.replay(participant, room, cut)
+    finally:
+        if cut is not None:
+            cut.close()

@@ -266,6 +266,24 @@ class SeveralConnectionsTests(PersistenceTestCase):
         )
         self.assertEqual(self.phone.events, [])
 
+    def test_ownWordsNotReplayed(self) -> None:
+        """
+        What a joining connection says as soon as its login is answered
+        (before its welcome, on the next turn) reaches it as its own words,
+        not again in the replay of the room's past: the replay stops at the
+        join.
+        """
+        before = self.service.say(self.bob, "Blabla", ("before you came",))
+        tablet = RecordingParticipant("10.0.0.1")
+        self.service.connect(tablet)
+        login = settled(self.service.login(tablet, "alice", "sesame"))
+        self.assertEqual(self.successResultOf(login), "alice")
+        said = self.service.say(tablet, "Blabla", ("at once",))
+        self.clock.advance(0)
+        replayed = [e.msgid for e in tablet.events if isinstance(e, RoomMessage)]
+        self.assertEqual(replayed, [before.msgid])
+        self.assertNotIn(said.msgid, replayed)
+
     def test_killEndsEveryConnection(self) -> None:
         """
         An administrator's kill or ban (the console ends the session of the
