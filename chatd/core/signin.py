@@ -13,15 +13,16 @@ logged-in connection, as IRCv3 SASL 3.2 reauthentication allows, is:
   - for the account it is signed in to, or its own nickname's: the
     connection is (still) the account's signed-in person (its operator
     rights, if the name has any);
-  - for another account, from a guest (signed in to none), whose name
+  - for another account, under a nickname nobody registered, whose name
     nobody else holds: the connection is signed in to it (its read
     markers, the rooms it founds, its operator rights, its sanctions)
     under the nickname it has, and may take the account's name now
     (C{NICK}: whoever proved the password may);
-  - refused: another account from a connection signed in to one already
+  - refused: another account from a connection whose nickname is an
+    account's name, as it is when it logged in under its account's name
     (L{errors.AlreadyLoggedIn}, which IRC answers C{907} as Ergo does:
-    its nickname, its private history and its read markers would name two
-    people), whichever proof came first (C{PASS}, SASL, NickServ, a
+    that nickname, its private history and its read markers would name
+    two people), whichever proof came first (C{PASS}, SASL, NickServ, a
     registration); an account signed in elsewhere (L{errors.NickTaken}: a
     new connection that logs in with it joins that person, and its limit
     of connections, instead); and another account from a connection that
@@ -102,17 +103,22 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
 
 def refuseAnother(service: ChatService, participant: IParticipant, account: str) -> None:
     """
-    One connection is one account, from its first proof to its end: under
-    one nickname, its private history and read markers name one person.
-    Proving the same account again changes nothing; another account is
-    another connection's.
+    A nickname that is an account's name stands for that account: under
+    it, a connection signs in to no other (its private messages and read
+    markers would be another person's than its name says).  Under a
+    nickname nobody registered, it may change accounts (SASL 3.2).
 
-    @raise AlreadyLoggedIn: C{participant} is signed in to another account.
+    @raise AlreadyLoggedIn: C{participant}'s nickname is another account's.
     """
-    current = service.accountName(participant)
-    if current is not None and key(current) != key(account):
+    nick = participant.nick
+    persistence = service.persistence
+    if nick is None or persistence is None or key(nick) == key(account):
+        return
+    if persistence.isRegisteredNow(nick):
+        current = service.accountName(participant)
+        shown = f"logged in as {current}" if current is not None else f"called {nick}, an account"
         raise errors.AlreadyLoggedIn(
-            f"you are already logged in as {current}: connect again to log in as {account}"
+            f"you are already {shown}: connect again to log in as {account}"
         )
 
 

@@ -295,9 +295,9 @@ class AfterRegistrationTests(SaslTestCase):
 
 class OneAccountTests(SaslTestCase):
     """
-    A connection is signed in to one account, whichever proof comes first
-    (L{chatd.core.signin}): SASL for another account after C{PASS} or
-    SASL is refused with 907; C{PASS} after SASL is not an account's
+    A connection under its account's name stays signed in to that account,
+    whichever proof came first (L{chatd.core.signin}): SASL for another
+    account after C{PASS} or SASL is refused with 907; C{PASS} after SASL is not an account's
     password (SASL logged it in already); its nickname, C{330}, its
     C{account} tag and its private history all name the same account.
     """
@@ -361,6 +361,16 @@ class OneAccountTests(SaslTestCase):
         proto.connectionLost(None)
         self.assertEqual(self.privateHistory("sesame", "alice", "dave"), ["for alice"])
         self.assertEqual(self.privateHistory("hunter2", "bob", "dave"), [])
+
+    def test_otherAccountUnderUnregisteredNickname(self) -> None:
+        """
+        Logged in to alice under a nickname nobody registered, a client
+        may sign in to bob (SASL 3.2 reauthentication): 900 and 903, and
+        the nickname, which is nobody's account, stays.
+        """
+        proto, t, _ = self.saslAs("alice", "sesame", "someone")
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "hunter2")), ["900", "903"])
+        self.assertEqual(self.accountShown(proto, t, "someone"), "bob")
 
     def test_saslTwiceBeforeRegistration(self) -> None:
         """
