@@ -6,20 +6,26 @@ front-ends only translate.
 
 A login names the account it proves, so a connection that logs in is
 called by its account's name, or by the nickname it asked for before
-(L{takePreferred}: IRC's C{NICK} before SASL).  Proving an account's password (or a SCRAM
-proof, L{chatd.core.accounts.Secret}) from a logged-in connection signs it
-in to that account and leaves its nickname alone, as IRCv3 SASL 3.2
-reauthentication expects (Ergo keeps the two apart the same way):
+(L{takePreferred}: IRC's C{NICK} before SASL).  Proving an account's
+password (or a SCRAM proof, L{chatd.core.accounts.Secret}) from a
+logged-in connection, as IRCv3 SASL 3.2 reauthentication allows, is:
 
-  - for the connection's own nickname: the connection becomes the
-    account's signed-in person (its operator rights, if the name has any);
-  - for another account, whose name nobody else holds: the connection is
-    signed in to it (its read markers, the rooms it founds, its operator
-    rights, its sanctions) under the nickname it has, and may take the
-    account's name now (C{NICK}: whoever proved the password may);
-  - refused: an account signed in elsewhere (L{errors.NickTaken}: a new
-    connection that logs in with it joins that person, and its limit of
-    connections, instead), and another account from a connection that
+  - for the account it is signed in to, or its own nickname's: the
+    connection is (still) the account's signed-in person (its operator
+    rights, if the name has any);
+  - for another account, under a nickname nobody registered, whose name
+    nobody else holds: the connection is signed in to it (its read
+    markers, the rooms it founds, its operator rights, its sanctions)
+    under the nickname it has, and may take the account's name now
+    (C{NICK}: whoever proved the password may);
+  - refused: another account from a connection whose nickname is an
+    account's name, as it is when it logged in under its account's name
+    (L{errors.AlreadyLoggedIn}, which IRC answers C{907} as Ergo does:
+    that nickname, its private history and its read markers would name
+    two people), whichever proof came first (C{PASS}, SASL, NickServ, a
+    registration); an account signed in elsewhere (L{errors.NickTaken}: a
+    new connection that logs in with it joins that person, and its limit
+    of connections, instead); and another account from a connection that
     shares its person with others (L{errors.InvalidArgument}: a person's
     connections are one account).
 
@@ -63,6 +69,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     registered, once proven.
 
     @raise NotLoggedIn: C{participant} is not logged in.
+    @raise AlreadyLoggedIn: it is signed in to another account.
     @raise BadPassword: no such account, a wrong password, or no store.
     @raise NickTaken: the account is signed in from elsewhere.
     @raise InvalidArgument: the connection shares its name with others.
@@ -76,6 +83,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     account = normalize(account)
     if not isValidName(account):
         raise errors.BadPassword()
+    refuseAnother(service, participant, account)
     if key(account) != key(nick):
         if service.people.holdsOther(participant, account):
             holder = service.find(account)
@@ -92,8 +100,30 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     proven, _ = await persistence.verifyLogin(participant, account, secret)
     if proven is None or not service.isLoggedIn(participant):
         raise errors.BadPassword()
+    refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)
     service.people.accounts.prove(participant, proven)
     return proven
+
+
+def refuseAnother(service: ChatService, participant: IParticipant, account: str) -> None:
+    """
+    A nickname that is an account's name stands for that account: under
+    it, a connection signs in to no other (its private messages and read
+    markers would be another person's than its name says).  Under a
+    nickname nobody registered, it may change accounts (SASL 3.2).
+
+    @raise AlreadyLoggedIn: C{participant}'s nickname is another account's.
+    """
+    nick = participant.nick
+    persistence = service.persistence
+    if nick is None or persistence is None or key(nick) == key(account):
+        return
+    if persistence.isRegisteredNow(nick):
+        current = service.accountName(participant)
+        shown = f"logged in as {current}" if current is not None else f"called {nick}, an account"
+        raise errors.AlreadyLoggedIn(
+            f"you are already {shown}: connect again to log in as {account}"
+        )
 
 
 def logInAs(

@@ -20,7 +20,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from chatd.core.errors import ChatError
+from chatd.core.errors import AlreadyLoggedIn, ChatError
 from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
@@ -184,6 +184,16 @@ def succeeded(irc: IRCSession, account: str) -> None:
 
 
 def refused(irc: IRCSession, failure: Failure) -> None:
+    """
+    C{904} with the service's reason; C{907} (as Ergo answers) when the
+    connection is logged in to an account already (or a login is under
+    way): the core's one rule, L{chatd.core.signin}, whichever proof came
+    first.
+    """
     failure.trap(ChatError, ScramError)
+    if isinstance(failure.value, AlreadyLoggedIn):
+        irc.sasl = irc.saslBuffer = None
+        irc.numeric(N.ERR_SASLALREADY, f"SASL authentication refused: {failure.value.text}")
+        return
     text = failure.value.text if isinstance(failure.value, ChatError) else str(failure.value)
     fail(irc, text)

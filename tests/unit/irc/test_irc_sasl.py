@@ -244,9 +244,10 @@ class AfterRegistrationTests(SaslTestCase):
 
     def test_reauthenticate(self) -> None:
         """
-        Signed in to an account, a client may authenticate again: to the
-        same account (900 and 903 again), or to another free one, keeping
-        its nickname; a wrong password is 904 and changes nothing.
+        Signed in to an account, a client may authenticate again to the
+        same account (900 and 903 again, nothing changes); another account
+        is refused with 907, with a wrong password or the right one, and
+        changes nothing: its nickname and WHOIS still name the first.
         """
         self.registered("bob", "hunter2")
         proto, t = self.client()
@@ -254,15 +255,12 @@ class AfterRegistrationTests(SaslTestCase):
         self.plainLogin(proto, t, "alice", "sesame")
         self.send(proto, t, "CAP END")
         self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), ["900", "903"])
-        self.clock.advance(60)
-        self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "nope")), ["904"])
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "nope")), ["907"])
+        replies = self.plainLogin(proto, t, "bob", "hunter2")
+        self.assertEqual(self.codes(replies), ["907"])
+        self.assertIn("already logged in as alice", replies[0].params[-1])
         whois = self.send(proto, t, "WHOIS alice")
         self.assertIn(["alice", "alice", "alice", "is logged in as"], [m.params for m in whois])
-        self.clock.advance(60)
-        replies = self.plainLogin(proto, t, "bob", "hunter2")
-        self.assertEqual(self.codes(replies), ["900", "903"])
-        whois = self.send(proto, t, "WHOIS alice")
-        self.assertIn(["alice", "alice", "bob", "is logged in as"], [m.params for m in whois])
 
     def test_signedInElsewhere(self) -> None:
         """
@@ -280,7 +278,8 @@ class AfterRegistrationTests(SaslTestCase):
     def test_sharedConnection(self) -> None:
         """
         A connection that shares its account with others may not sign in
-        to another account (the name is theirs too): 904.
+        to another account (the name is theirs too): 907, as it is signed
+        in to the account.
         """
         self.registered("bob", "hunter2")
         first, t1 = self.client()
@@ -290,8 +289,134 @@ class AfterRegistrationTests(SaslTestCase):
             second, t2, "CAP REQ sasl", "PASS sesame", "NICK alice", "USER a 0 * :A", "CAP END"
         )
         replies = self.plainLogin(second, t2, "bob", "hunter2")
-        self.assertEqual(self.codes(replies), ["904"])
-        self.assertIn("other connections", replies[0].params[-1])
+        self.assertEqual(self.codes(replies), ["907"])
+        self.assertIn("already logged in as alice", replies[0].params[-1])
+
+
+class OneAccountTests(SaslTestCase):
+    """
+    A connection under its account's name stays signed in to that account,
+    whichever proof came first (L{chatd.core.signin}): SASL for another
+    account after C{PASS} or SASL is refused with 907; C{PASS} after SASL is not an account's
+    password (SASL logged it in already); its nickname, C{330}, its
+    C{account} tag and its private history all name the same account.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.registered("bob", "hunter2")
+
+    def accountShown(self, proto: IRCProtocol, t: StringTransport, nick: str) -> str:
+        """
+        The account WHOIS (C{330}) shows for C{nick}, which must be the
+        connection's own nickname.
+        """
+        [logged] = [m for m in self.send(proto, t, f"WHOIS {nick}") if m.command == "330"]
+        self.assertEqual(logged.params[:2], [nick, nick])
+        return logged.params[2]
+
+    def privateHistory(self, password: str, nick: str, other: str) -> list[str]:
+        """
+        The private conversation with C{other} that a new connection signed
+        in with C{PASS} as C{nick} reads (CHATHISTORY).
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ :batch draft/chathistory message-tags")
+        self.send(proto, t, f"PASS {password}", f"NICK {nick}", "USER u 0 * :U", "CAP END")
+        replies = self.send(proto, t, f"CHATHISTORY LATEST {other} * 10")
+        return [m.params[-1] for m in replies if m.command == "PRIVMSG"]
+
+    def test_passThenSaslForAnother(self) -> None:
+        """
+        Signed in to alice with C{PASS}, SASL PLAIN or SCRAM for bob is
+        907 (with both passwords right); a private message sent to alice
+        is kept in alice's history, not bob's; the account tag names
+        alice.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "PASS sesame", "NICK alice", "USER a 0 * :A", "CAP REQ sasl")
+        refused = self.plainLogin(proto, t, "bob", "hunter2")
+        self.assertEqual(self.codes(refused), ["907"])
+        self.assertEqual(
+            refused[0].params[-1],
+            "SASL authentication refused: you are already logged in as alice:"
+            " connect again to log in as bob",
+        )
+        client = ScramClient("bob", "hunter2")
+        _, answer = self.scram(proto, t, client)
+        self.assertEqual(self.codes(answer), ["907"])
+        self.assertEqual(self.accountShown(proto, t, "alice"), "alice")
+        peer, pt = self.client()
+        self.send(peer, pt, "CAP REQ account-tag", "NICK dave", "USER d 0 * :D", "CAP END")
+        self.send(peer, pt, "JOIN #room")
+        self.send(proto, t, "JOIN #room", "PRIVMSG #room :hello")
+        [said] = [m for m in self.send(peer, pt) if m.command == "PRIVMSG"]
+        self.assertEqual(said.tags.get("account"), "alice")
+        self.send(peer, pt, "PRIVMSG alice :for alice")
+        self.assertEqual(
+            [m.params for m in self.send(proto, t) if m.command == "PRIVMSG"],
+            [["alice", "for alice"]],
+        )
+        self.send(proto, t, "QUIT")
+        proto.connectionLost(None)
+        self.assertEqual(self.privateHistory("sesame", "alice", "dave"), ["for alice"])
+        self.assertEqual(self.privateHistory("hunter2", "bob", "dave"), [])
+
+    def test_otherAccountUnderUnregisteredNickname(self) -> None:
+        """
+        Logged in to alice under a nickname nobody registered, a client
+        may sign in to bob (SASL 3.2 reauthentication): 900 and 903, and
+        the nickname, which is nobody's account, stays.
+        """
+        proto, t, _ = self.saslAs("alice", "sesame", "someone")
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "hunter2")), ["900", "903"])
+        self.assertEqual(self.accountShown(proto, t, "someone"), "bob")
+
+    def test_saslTwiceBeforeRegistration(self) -> None:
+        """
+        Before registration, SASL for alice then for bob: 907, the second
+        changes nothing; alice again is 900 and 903; the client is
+        welcomed as alice, logged in to alice.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
+        self.assertEqual(
+            self.codes(self.plainLogin(proto, t, "alice", "sesame"))[:2], ["900", "903"]
+        )
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "hunter2")), ["907"])
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), ["900", "903"])
+        welcome = self.send(proto, t, "CAP END")
+        self.assertEqual((welcome[0].command, welcome[0].params[0]), ("001", "alice"))
+        self.assertEqual(self.accountShown(proto, t, "alice"), "alice")
+
+    def test_passThenSaslBeforeRegistration(self) -> None:
+        """
+        C{PASS} and C{NICK} for alice, then SASL for bob before C{CAP END}:
+        SASL, which logs in at once, wins, and the client is welcomed as
+        bob, logged in to bob, as with SASL alone (the C{PASS} is checked
+        only when registration completes, and by then SASL logged it in).
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "PASS sesame", "NICK alice", "USER a 0 * :A")
+        self.assertEqual(
+            self.codes(self.plainLogin(proto, t, "bob", "hunter2"))[:2], ["900", "903"]
+        )
+        welcome = self.send(proto, t, "CAP END")
+        self.assertEqual((welcome[0].command, welcome[0].params[0]), ("001", "bob"))
+        self.assertEqual(self.accountShown(proto, t, "bob"), "bob")
+
+    def test_saslThenPass(self) -> None:
+        """
+        SASL for bob, then C{PASS} and C{NICK} for alice: the same, bob.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl")
+        self.assertEqual(
+            self.codes(self.plainLogin(proto, t, "bob", "hunter2"))[:2], ["900", "903"]
+        )
+        welcome = self.send(proto, t, "PASS sesame", "NICK alice", "USER a 0 * :A", "CAP END")
+        self.assertEqual((welcome[0].command, welcome[0].params[0]), ("001", "bob"))
+        self.assertEqual(self.accountShown(proto, t, "bob"), "bob")
 
 
 class SaslBeforeRegistrationTests(IRCStoreTestCase):
