@@ -194,6 +194,7 @@ class Messages:
                 self._spoke(participant, event)
                 kept = self.keepForLater(event)
                 assert kept is not None
+                kept.addCallback(lambda _: self._accountName(nick))
                 return kept.addCallback(self._keptPrivate, participant, event)
             raise errors.NoSuchUser()
         if lines or not tags:
@@ -275,11 +276,32 @@ class Messages:
             stored,
         )
 
-    def _keptPrivate(self, ignored: None, participant: IParticipant, event: PrivateMessage) -> Kept:
+    def _accountName(self, nick: str) -> Deferred[str | None]:
+        """
+        The account C{nick} names, as registered; C{None} when the store
+        cannot say now (the message is kept all the same: no error for it).
+        """
+        assert self.persistence is not None
+        return self.persistence.store.accountName(nick).addErrback(lambda _: None)
+
+    def _keptPrivate(
+        self, account: str | None, participant: IParticipant, event: PrivateMessage
+    ) -> Kept:
         """
         C{event} waits for its recipient: the sender's other connections
-        see it as their own words, as one delivered now (L{_told}).
+        see it as their own words, as one delivered now (L{_told}), naming
+        the recipient as their C{account} is (C{Σοφία} for C{ΣΟΦΙΑ}).
         """
+        if account is not None and account != event.recipient:
+            event = PrivateMessage(
+                event.sender,
+                account,
+                event.lines,
+                event.when,
+                event.notice,
+                msgid=event.msgid,
+                millis=event.millis,
+            )
         deliver([self.people.personOf(participant)], "privateMessage", event, participant)
         self.stats.messageIn(participant.protocolName, "private", 1)
         return Kept(event.recipient, event)

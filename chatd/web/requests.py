@@ -202,8 +202,19 @@ def say(web: WebParticipant, request: dict[str, Any]) -> Any:
 def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
     to, lines = _text(request, "to"), wire.splitText(_text(request, "text"))
     return maybeDeferred(web.service.tell, web, to, lines).addCallback(
-        lambda sent: _sent(web, {"to": to, **_away(web, to, sent)}, lines, sent)
+        lambda sent: _sent(web, {"to": _recipient(to, sent), **_away(web, to, sent)}, lines, sent)
     )
+
+
+def _recipient(typed: str, sent: object) -> str:
+    """
+    The reply's C{to}: the recipient as the service calls them (C{Σοφία}
+    for C{ΣΟΦΙΑ}, C{bob} for C{BOB}), as their C{private} events will name
+    them, so the page keeps one conversation with them.
+    """
+    if isinstance(sent, Kept):
+        sent = sent.event
+    return sent.recipient if isinstance(sent, PrivateMessage) else typed
 
 
 def _away(web: WebParticipant, to: str, sent: object) -> Reply:

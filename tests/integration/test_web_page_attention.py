@@ -2,9 +2,9 @@
 What draws the reader's attention, in a real browser against the real
 daemon: notification permission asked only on the login click; a mention in
 the conversation shown notifies only while the tab is hidden (and counts
-unread until it is seen); new messages reach the polite live region; links
-open in a new tab and long ones wrap; the keyboard's focus follows the
-page's order.
+unread until it is seen); a mention in a script written without spaces;
+new messages reach the polite live region; links open in a new tab and long
+ones wrap; the keyboard's focus follows the page's order.
 """
 
 from __future__ import annotations
@@ -100,6 +100,53 @@ def test_notifications_and_live_region(daemon: Daemon) -> None:
         script(page, "window.setHidden(false)")
         page.wait(lambda: page.driver.title == "chatd")
         assert script(page, "return window.asked") == 1
+    finally:
+        page.quit()
+        irc.close()
+
+
+#: The page's own rule, asked of the page: [text, nickname] -> mentioned.
+MENTIONS = """
+const [cases, done] = arguments;
+import("./alerts.js").then((alerts) => done(cases.map((c) => alerts.mentions(c[0], c[1]))));
+"""
+
+
+def test_mentions_without_spaces(daemon: Daemon) -> None:
+    """
+    A name in a script written without spaces is mentioned wherever it
+    stands (さくらさん, followed by its honorific); in a script written with
+    spaces, as a word: not inside a longer one, but next to a letter of
+    another script.
+    """
+    irc = IrcClient(daemon.ports["IRCFactory"], "tomo")
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("さくら")
+        enter(page, "ohayo")
+        said = ["さくらさん、こんにちは！", "さくら、元気？", "hello さくら how are you"]
+        said.append("みなさん")  # nobody named
+        irc.send("JOIN #ohayo", *(f"PRIVMSG #ohayo :{text}" for text in said))
+        page.waitForLine("tomo", said[-1])
+        highlighted = script(
+            page,
+            "return [...document.querySelectorAll('#log li.msg')].map("
+            "(li) => [li.querySelector('.text').innerText, li.classList.contains('mention')])",
+        )
+        assert highlighted == [[text, text != "みなさん"] for text in said]
+
+        cases = {
+            ("annual report", "ann"): False,
+            ("ann2 and ann_b", "ann"): False,
+            ("hi Ann!", "ann"): True,
+            ("annさん", "ann"): True,
+            ("Σοφίας", "Σοφία"): False,
+            ("σοφία, έλα", "Σοφία"): True,
+            ("สมชายครับ", "สมชาย"): True,
+            ("我是小明啊", "小明"): True,
+        }
+        asked = [list(case) for case in cases]
+        assert page.driver.execute_async_script(MENTIONS, asked) == list(cases.values())
     finally:
         page.quit()
         irc.close()

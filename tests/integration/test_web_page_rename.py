@@ -1,8 +1,9 @@
 """
-A private conversation and a rename the page did not hear of (no shared
-room), in a real browser against the real daemon: when the renamed person
-writes first, under the new name, the page finds out (C{whowas}) and keeps
-one conversation.
+One private conversation per person, in a real browser against the real
+daemon: after a rename the page did not hear of (no shared room), when the
+renamed person writes first, under the new name, the page finds out
+(C{whowas}); a name typed in another case or spelling goes under the name
+the person is called, as the C{tell} reply spells it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tests.support.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import IrcClient, pageURL, startChat  # noqa: E402
+from tests.support.pagehelpers import IrcClient, pageURL, startChat, tchat  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
 
@@ -66,3 +67,29 @@ def test_renamed_person_writes_first(daemon: Daemon) -> None:
         page.quit()
         irc.close()
         other.close()
+
+
+def test_name_typed_otherwise(daemon: Daemon) -> None:
+    """
+    Νίκος writes to Σοφία as ΣΟΦΙΑ and she answers: one conversation,
+    @Σοφία, with both messages and her answer counted unread once.
+    """
+    sofia = tchat(daemon, "Σοφία")
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("Νίκος")
+        page.say("/msg ΣΟΦΙΑ γεια σου")
+        assert sofia.expect("srv: MSGPV Νίκος")[1:] == ["γεια σου"]
+        page.wait(lambda: page.find("#conv-title").text == "Private: Σοφία")
+        page.say("/create αλλού")
+        page.wait(lambda: page.find("#conv-title").text == "#αλλού")
+        sofia.send("MSGPV Νίκος", "γεια!", ".")
+        sofia.expect("srv: OKAY!")
+        page.wait(lambda: page.findAll('#convos button[data-key="@σοφία"] + .unread'))
+        assert [b.text for b in page.findAll("#convos button")] == ["@Σοφία"]
+        page.open("@σοφία")
+        said = [(s, t) for s, t in page.lines() if s]
+        assert said == [("Νίκος", "γεια σου"), ("Σοφία", "γεια!")]
+    finally:
+        page.quit()
+        sofia.close()

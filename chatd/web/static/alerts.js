@@ -7,11 +7,43 @@ function escaped(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-// Whether TEXT names NICK as a word (nicknames hold letters, digits, _ and -).
+// What a nickname holds: letters (with their marks), digits, _ and -.
+const WORD = /[\p{L}\p{M}\p{N}_-]/u;
+const LETTER = /\p{L}/u;
+// Scripts written without spaces between words (Chinese, Japanese, Thai...):
+// a name there is a word wherever it stands (さくらさん).
+const SPACELESS = new RegExp("[" + ["Han", "Hiragana", "Katakana", "Bopomofo", "Thai", "Lao",
+  "Khmer", "Myanmar", "Tibetan", "Yi"].map((s) => "\\p{scx=" + s + "}").join("") + "]", "u");
+// Scripts written with spaces, to tell a letter of another kind (ann in annさん).
+const SCRIPTS = ["Latin", "Greek", "Cyrillic", "Armenian", "Georgian", "Hebrew", "Arabic",
+  "Hangul", "Devanagari", "Bengali", "Tamil", "Ethiopic"].map((s) => [s, new RegExp("\\p{sc=" + s + "}", "u")]);
+
+function scriptOf(ch) {
+  const found = SCRIPTS.find(([, letter]) => letter.test(ch));
+  return found ? found[0] : "";
+}
+
+// Whether the name's character EDGE and the text's NEXT to it are one
+// word: both a nickname's characters, in a script written with spaces,
+// the same (digits, _, - and marks go with any).
+function joined(edge, next) {
+  if (!next || !WORD.test(next)) return false;
+  if (SPACELESS.test(edge) || SPACELESS.test(next)) return false;
+  if (!LETTER.test(edge) || !LETTER.test(next)) return true;
+  return scriptOf(edge) === scriptOf(next);
+}
+
+// Whether TEXT names NICK (any case) as a word: not inside a longer one
+// (ann in annual), except in scripts written without spaces.
 export function mentions(text, nick) {
   if (!nick) return false;
-  const word = new RegExp("(^|[^\\p{L}\\p{N}_-])" + escaped(nick) + "($|[^\\p{L}\\p{N}_-])", "iu");
-  return word.test(text);
+  for (const found of text.matchAll(new RegExp(escaped(nick), "giu"))) {
+    const name = [...found[0]];
+    const before = [...text.slice(0, found.index)].pop();
+    const after = [...text.slice(found.index + found[0].length)][0];
+    if (!joined(name[0], before) && !joined(name[name.length - 1], after)) return true;
+  }
+  return false;
 }
 
 // Ask for permission once, from a user's gesture (the login button).

@@ -127,19 +127,27 @@ function showNotice(text) {
 // The person of private conversation "@OLD" is now called NEW: so is the conversation.
 function followRename(old, renamed, time) {
   const convo = state.convos.get("@" + old.toLowerCase());
-  if (!convo || old.toLowerCase() === renamed.toLowerCase()) {
-    if (convo) convo.name = renamed;
+  if (!convo) return renderConvos();
+  return refile(convo, renamed, old + " is now " + renamed, time);
+}
+
+// CONVO's person is called NAME (renamed, or named by the server otherwise
+// than typed: Σοφία for ΣΟΦΙΑ): the conversation goes under that name, one
+// with any the page has with them (NOTE, if any, logged there).
+function refile(convo, name, note, time) {
+  if (convo.key === "@" + name.toLowerCase()) {
+    convo.name = name;
     renderConvos();
     return convo;
   }
-  const target = privateConvo(renamed);
+  const target = privateConvo(name);
   target.log.prepend(...convo.log.childNodes);
   target.unread += convo.unread;
   if (convo.marker && target.marker) target.marker.remove();  // one line: the older
   target.marker = convo.marker || target.marker;
   rememberAll(convo, target);
   state.convos.delete(convo.key);
-  addEvent(target, "event", old + " is now " + renamed, time);
+  if (note) addEvent(target, "event", note, time);
   if (state.current === convo.key) show(target.key);
   renderConvos();
   return target;
@@ -398,7 +406,8 @@ function forget(convo) {
 
 // Send TEXT to CONVO (ACTION: as /me; TYPED in the box); a private
 // conversation whose person was renamed follows them (the server remembers
-// renames: whowas).
+// renames: whowas), and goes under their name as the reply spells it.  The
+// promise gives the conversation the message is in.
 function say(convo, text, action = false, retried = false, typed = "") {
   if (convo.kind === "room" && !convo.joined) {
     return Promise.reject({ text: "You are not in #" + convo.name + ": join it to talk there." });
@@ -408,12 +417,14 @@ function say(convo, text, action = false, retried = false, typed = "") {
     ? request("say", { room: convo.name, text: body })
     : request("tell", { to: convo.name, text: body });
   return sent.then((reply) => {
+    if (convo.kind === "private") convo = refile(convo, reply.to);
     addMessage(convo, reply, true);
     if (reply.waiting) {
       addEvent(convo, "event", convo.name + " is not connected: they will get it when they log in", reply.time);
     } else if (reply.away) {  // connected, but marked away
       addEvent(convo, "event", convo.name + " is away: " + reply.away, reply.time);
     }
+    return convo;
   }, (error) => {
     if (error.unsure) unsure(convo, text, action, typed);
     if (error.code !== 21 || convo.kind !== "private" || retried) throw error;
@@ -475,7 +486,7 @@ function command(text) {
       const space = arg.indexOf(" ");
       if (space < 0) return showError("Usage: /msg nick message");
       const target = privateConvo(bare(arg.slice(0, space), "@"));
-      say(target, arg.slice(space + 1)).then(() => show(target.key), complain);
+      say(target, arg.slice(space + 1)).then((filed) => show(filed.key), complain);
       return;
     }
     case "me":

@@ -129,7 +129,7 @@ class ProtocolTests(WebTestCase):
         self.service.connect(other)
         self.service.login(other, "carol")
         reply = self.request(alice, type="tell", to="CAROL", text="hi")
-        self.assertEqual((reply["type"], reply["to"], reply["from"]), ("tell", "CAROL", "alice"))
+        self.assertEqual((reply["type"], reply["to"], reply["from"]), ("tell", "carol", "alice"))
         [event] = other.events
         self.assertEqual((event.sender, event.lines), ("alice", ("hi",)))  # type: ignore[attr-defined]
         sent = self.service.tell(other, "alice", ("back", "at you"))
@@ -149,6 +149,23 @@ class ProtocolTests(WebTestCase):
                 }
             ],
         )
+
+    def test_tellNamesTheRecipientAsCalled(self) -> None:
+        """
+        A C{tell} to a name typed in another case or spelling is answered
+        with the recipient's own name, as their answer names them: one
+        conversation on the page, whatever was typed.
+        """
+        nikos = self.web.connect("Νίκος")
+        sofia = RecordingParticipant(protocolName="tchat")
+        self.service.connect(sofia)
+        self.service.login(sofia, "Σοφία")
+        reply = self.request(nikos, type="tell", to="ΣΟΦΙΑ", text="γεια σου")
+        self.assertEqual((reply["to"], reply["from"]), ("Σοφία", "Νίκος"))
+        self.service.tell(sofia, "ΝΙΚΟΣ", ("γεια",))
+        self.web.flush()
+        [answer] = nikos.take()
+        self.assertEqual((answer["from"], answer["to"]), ("Σοφία", "Νίκος"))
 
     def test_renameAndUsers(self) -> None:
         """

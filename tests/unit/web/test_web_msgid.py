@@ -295,6 +295,26 @@ class ReplayTests(SpeakingTestCase):
         [waited] = [f for f in alice.take() if f["type"] == "private"]
         self.assertEqual((waited["msgid"], waited["time"]), (reply["msgid"], reply["time"]))
 
+    def test_keptTellNamesTheAccount(self) -> None:
+        """
+        A C{tell} kept for a registered user typed in another case or
+        spelling names them as their account is, in the reply and on the
+        sender's other page.
+        """
+        sofia = self.web.connect("Σοφία")
+        self.request(sofia, type="register", password="sesame")
+        sofia.transport.loseConnection()
+        nikos, other = self.web.connect("Νίκος"), self.web.connect()
+        self.request(nikos, type="register", password="secret")
+        self.request(other, type="login", nick="Νίκος", password="secret")
+        self.web.flush()
+        other.take()
+        reply = self.request(nikos, type="tell", to="ΣΟΦΙΑ", text="γεια σου")
+        self.assertEqual((reply["waiting"], reply["to"]), (True, "Σοφία"))
+        self.web.flush()
+        [seen] = [f for f in other.take() if f["type"] == "private"]
+        self.assertEqual((seen["to"], seen["msgid"]), ("Σοφία", reply["msgid"]))
+
     def test_marks(self) -> None:
         """
         A mark is used once; room names are compared as names (case).
