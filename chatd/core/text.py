@@ -132,6 +132,28 @@ def shortened(text: str) -> str:
     return data[:MAX_TEXT_BYTES].decode("utf-8", "ignore")
 
 
+#: What shows nothing: whitespace (spaces, TAB, no-break and ideographic
+#: spaces...) and Unicode's default ignorable code points (zero-width
+#: space and joiners, word joiner, BOM, bidi marks and controls, soft
+#: hyphen, variation selectors, Hangul fillers, tags...: DerivedCoreProperties'
+#: Default_Ignorable_Code_Point), which a client draws as nothing.
+_INVISIBLE = re.compile(
+    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]*"
+)
+
+
+def isBlank(text: str) -> bool:
+    """
+    Whether C{text} shows nothing: only whitespace and invisible characters
+    (a zero-width space, a BOM...).  The one test of an empty message or
+    line, so that a message of zero-width characters is refused as one of
+    spaces is, not delivered as an invisible message.
+    """
+    return _INVISIBLE.fullmatch(text) is not None
+
+
 def checkLines(lines: Iterable[str], what: str = "message") -> None:
     """
     L{checkText} each line of a message.

@@ -24,6 +24,10 @@ from tests.support.webclient import WebTestCase
 #: What a terminal must never be sent (TAB and the LF ending a line aside).
 UNSAFE = [bytes([c]) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]]
 
+#: Bodies that show nothing: zero-width and other invisible characters,
+#: alone or with spaces (a body of spaces was always empty).
+INVISIBLE = ["\u200b", "\u200c\u200d", " \u2060 ", "\ufeff", "\u200b\u3000\u200b", "\u3164"]
+
 
 class FrontEndTestCase(PersistenceTestCase):
     """
@@ -315,3 +319,65 @@ class WebTests(WebTestCase):
         self.assertEqual(self.stored(), [("one", "two", "three\x02!")])
         [message] = self.alice.take()
         self.assertEqual(message["text"], "one\ntwo\nthree!")
+
+    def test_invisible(self) -> None:
+        """
+        A C{say} or C{tell} that shows nothing (zero-width characters) is
+        refused with code 10, as one of spaces is; nobody gets it.
+        """
+        for text in ["  \t\u00a0", *INVISIBLE, "\u200b\n\ufeff"]:
+            reply = self.request(self.bob, type="say", room="lobby", text=text)
+            self.assertEqual((reply["type"], reply["code"]), ("error", 10), ascii(text))
+        reply = self.request(self.bob, type="tell", to="alice", text="\u200b")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 10))
+        self.assertEqual(self.alice.take(), [])
+        self.assertEqual(self.stored(), [])
+
+
+class InvisibleTests(FrontEndTestCase):
+    """
+    A message that shows nothing is empty, whichever front-end sends it,
+    by the rule that refuses one of spaces: refused as the protocol
+    refuses an empty message, neither delivered nor stored.
+    """
+
+    def test_tchat(self) -> None:
+        """
+        A SPEAK body of invisible characters gets C{ERROR 10}, as one of
+        spaces does; a line with something visible is said as it is.
+        """
+        alice, t = self.tchatUser("alice")
+        for body in ["   ", *INVISIBLE]:
+            data = f"clt: SPEAK lobby\nclt: {body}\nclt: .\n".encode()
+            self.assertEqual(self.send(alice, t, data), b"srv: ERROR 10\n", ascii(body))
+        self.assertEqual(self.heardNow(), b"")
+        self.assertEqual(self.stored(), [])
+        reply = self.send(alice, t, "clt: SPEAK lobby\nclt: \u200bhi\nclt: .\n".encode())
+        self.assertEqual(reply, b"srv: OKAY!\n")  # something shows: said as it is
+        self.assertEqual(self.stored(), [("alice", ("\u200bhi",))])
+
+    def test_irc(self) -> None:
+        """
+        A PRIVMSG of invisible characters gets the C{461} a PRIVMSG of
+        spaces gets.
+        """
+        alice, t = self.ircUser("alice")
+        spaces = self.send(alice, t, b"PRIVMSG #lobby :   \r\n")
+        self.assertIn(b" 461 alice ", spaces)
+        for body in INVISIBLE:
+            reply = self.send(alice, t, f"PRIVMSG #lobby :{body}\r\n".encode())
+            self.assertEqual(reply, spaces, ascii(body))
+        self.assertEqual(self.heardNow(), b"")
+        self.assertEqual(self.stored(), [])
+
+    def test_talk(self) -> None:
+        """
+        A talk line of invisible characters is an empty message.
+        """
+        alice, t = self.talkUser("alice")
+        output(t, self.clock)
+        for body in INVISIBLE:
+            reply = self.send(alice, t, f"{body}\r\n".encode())
+            self.assertEqual(reply, b"*** Sorry, empty message.\r\n", ascii(body))
+        self.assertEqual(self.heardNow(), b"")
+        self.assertEqual(self.stored(), [])
