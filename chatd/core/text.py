@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 
 from chatd.core.errors import InvalidArgument
+from chatd.core.graphemes import clusterCut
 
 #: What L{checkText} refuses: C0 controls but TAB, CTCP's \x01 and IRC's
 #: formatting codes; DEL and C1; any surrogate (a str from valid UTF-8 or
@@ -122,14 +123,15 @@ def checkShortText(text: str, what: str) -> str:
 def shortened(text: str) -> str:
     """
     The longest start of C{text} within L{MAX_TEXT_BYTES} (whole
-    characters): for words that cannot be refused, such as those a
-    connection closes with, or those an IRC client sends past the
-    advertised length (IRC servers cut them, as the client was told).
+    characters as a reader sees them, L{clusterCut}): for words that
+    cannot be refused, such as those a connection closes with, or those an
+    IRC client sends past the advertised length (IRC servers cut them, as
+    the client was told).
     """
     data = text.encode("utf-8", "surrogatepass")
     if len(data) <= MAX_TEXT_BYTES:
         return text
-    return data[:MAX_TEXT_BYTES].decode("utf-8", "ignore")
+    return data[: clusterCut(data, MAX_TEXT_BYTES)].decode("utf-8", "surrogatepass")
 
 
 #: What shows nothing: whitespace (spaces, TAB, no-break and ideographic

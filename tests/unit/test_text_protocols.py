@@ -24,6 +24,9 @@ from tests.support.webclient import WebTestCase
 #: What a terminal must never be sent (TAB and the LF ending a line aside).
 UNSAFE = [bytes([c]) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]]
 
+#: A family emoji: four people joined by zero-width joiners, 25 bytes.
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+
 #: Bodies that show nothing: zero-width and other invisible characters,
 #: alone or with spaces (a body of spaces was always empty).
 INVISIBLE = ["\u200b", "\u200c\u200d", " \u2060 ", "\ufeff", "\u200b\u3000\u200b", "\u3164"]
@@ -320,6 +323,25 @@ class WebTests(WebTestCase):
         [message] = self.alice.take()
         self.assertEqual(message["text"], "one\ntwo\nthree!")
 
+    def test_tchatPieces(self) -> None:
+        """
+        A web line of 200 family emoji (5000 bytes) reaches TCHAT in
+        pieces of at most 4096 bytes a line, each of whole emoji.
+        """
+        tchat = TchatFactory(self.service, self.reactor, floodBurst=None, aliveAfter=None)
+        carol, t = connect(tchat, self.reactor)
+        carol.dataReceived(b"clt: LOGIN carol\nclt: ENTER lobby\n")
+        output(t, self.reactor)
+        self.request(self.bob, type="say", room="lobby", text=FAMILY * 200)
+        lines = output(t, self.reactor).split(b"\n")
+        self.assertEqual(lines[0], b"srv: SPEAK bob lobby 1000")
+        pieces = [line.removeprefix(b"srv: ").decode() for line in lines[1:-2]]
+        self.assertEqual(len(pieces), 2)
+        self.assertTrue(all(len(line) <= 4096 for line in lines))
+        for piece in pieces:
+            self.assertEqual(piece, FAMILY * (len(piece) // len(FAMILY)))
+        self.assertEqual("".join(pieces), FAMILY * 200)
+
     def test_invisible(self) -> None:
         """
         A C{say} or C{tell} that shows nothing (zero-width characters) is
@@ -381,3 +403,44 @@ class InvisibleTests(FrontEndTestCase):
             self.assertEqual(reply, b"*** Sorry, empty message.\r\n", ascii(body))
         self.assertEqual(self.heardNow(), b"")
         self.assertEqual(self.stored(), [])
+
+
+def ircTexts(data: bytes) -> list[str]:
+    """The text of each PRIVMSG line in C{data}."""
+    lines = data.decode("utf-8").split("\r\n")
+    return [line.split(" :", 1)[1] for line in lines if " PRIVMSG " in line]
+
+
+class ClusterTests(FrontEndTestCase):
+    """
+    Text cut to fit a line is cut between characters as a reader sees
+    them (grapheme clusters), never inside an emoji sequence or an
+    accented letter.
+    """
+
+    def test_tchatToIRC(self) -> None:
+        """
+        A TCHAT line of 160 family emoji reaches IRC in several lines of
+        whole emoji, live and replayed by CHATHISTORY.
+        """
+        alice, t = self.tchatUser("alice")
+        bob, tb = self.ircUser("bob")
+        output(tb, self.clock)
+        self.send(alice, t, f"clt: SPEAK lobby\nclt: {FAMILY * 160}\nclt: .\n".encode())
+        live = ircTexts(output(tb, self.clock))
+        replayed = ircTexts(self.send(bob, tb, b"CHATHISTORY LATEST #lobby * 5\r\n"))
+        for pieces in (live, replayed):
+            self.assertGreater(len(pieces), 1)
+            for piece in pieces:
+                self.assertEqual(piece, FAMILY * (len(piece) // len(FAMILY)))
+            self.assertEqual("".join(pieces), FAMILY * 160)
+
+    def test_ircTopic(self) -> None:
+        """
+        An IRC TOPIC of 127 accented letters in NFD (381 bytes, over
+        TOPICLEN) is cut to 126 whole letters, not to a bare C{e}.
+        """
+        alice, t = self.ircUser("alice")
+        self.service.grantOperator(alice)
+        self.send(alice, t, "TOPIC #lobby :{}\r\n".format("e\u0301" * 127).encode())
+        self.assertEqual(self.service.topic("lobby"), "e\u0301" * 126)
