@@ -19,7 +19,7 @@ from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
 from tests.support.persistencecase import FAST, PersistenceTestCase, inline
-from tests.support.webclient import WebTestCase
+from tests.support.webclient import StoredWebTestCase, WebTestCase
 
 #: What a terminal must never be sent (TAB and the LF ending a line aside).
 UNSAFE = [bytes([c]) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]]
@@ -444,3 +444,42 @@ class ClusterTests(FrontEndTestCase):
         self.service.grantOperator(alice)
         self.send(alice, t, "TOPIC #lobby :{}\r\n".format("e\u0301" * 127).encode())
         self.assertEqual(self.service.topic("lobby"), "e\u0301" * 126)
+
+
+class RedactReasonTests(StoredWebTestCase):
+    """
+    A deletion's reason is as long as a kick's (380 bytes of UTF-8), the
+    rule that lets IRC show it whole.
+    """
+
+    accountsAtStart = ()
+
+    def test_webToIRC(self) -> None:
+        """
+        A web C{redact} with a reason over 380 bytes (300 Chinese
+        characters) is refused with code 10, saying the limit; one of 126
+        reaches an IRC client with C{draft/message-redaction} whole, in a
+        line within 512 bytes.
+        """
+        irc = IRCFactory(self.service, self.reactor, floodBurst=None, aliveAfter=None)
+        bob, t = connect(irc, self.reactor)
+        bob.dataReceived(
+            b"CAP REQ :draft/message-redaction\r\nNICK bob\r\nUSER b 0 * :b\r\n"
+            b"CAP END\r\nJOIN #lobby\r\n"
+        )
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        msgid = self.request(alice, type="say", room="lobby", text="oops")["msgid"]
+        output(t, self.reactor)
+        for reason in ["\u7406" * 300, "\u7406" * 127]:
+            refused = self.request(alice, type="redact", room="lobby", msgid=msgid, reason=reason)
+            self.assertEqual((refused["type"], refused["code"]), ("error", 10))
+            self.assertIn("at most 380 bytes of UTF-8", refused["text"])
+        self.assertEqual(output(t, self.reactor), b"")
+        reply = self.request(alice, type="redact", room="lobby", msgid=msgid, reason="\u7406" * 126)
+        self.assertEqual(reply["reason"], "\u7406" * 126)
+        [line] = output(t, self.reactor).split(b"\r\n")[:-1]
+        self.assertLessEqual(len(line), 510)
+        self.assertTrue(
+            line.endswith(f" REDACT #lobby {msgid} :".encode() + "\u7406".encode() * 126)
+        )
