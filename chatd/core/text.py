@@ -105,6 +105,17 @@ def checkText(text: str, what: str = "message") -> str:
 MAX_TEXT_BYTES = 380
 
 
+def bytesInCharacters(limit: int) -> str:
+    """
+    A limit of C{limit} bytes of UTF-8 as a person counts it, for every
+    refusal that states one: C{380 bytes of UTF-8 (380 ASCII characters,
+    126 Chinese or Japanese ones)}, three bytes each (most emoji take four).
+    """
+    return (
+        f"{limit} bytes of UTF-8 ({limit} ASCII characters, {limit // 3} Chinese or Japanese ones)"
+    )
+
+
 def checkShortText(text: str, what: str) -> str:
     """
     L{checkText}, for a topic or a reason: one line of at most
@@ -113,10 +124,7 @@ def checkShortText(text: str, what: str) -> str:
     @raise InvalidArgument: it is longer.
     """
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-        raise InvalidArgument(
-            f"a {what} is at most {MAX_TEXT_BYTES} bytes of UTF-8"
-            f" ({MAX_TEXT_BYTES} ASCII characters, fewer in other scripts)"
-        )
+        raise InvalidArgument(f"a {what} is at most {bytesInCharacters(MAX_TEXT_BYTES)}")
     return checkText(text, what)
 
 

@@ -251,6 +251,24 @@ class TalkTests(FrontEndTestCase):
         self.send(alice, t, b"fine\r\n")
         self.assertEqual(self.stored(), [("alice", ("fine",))])
 
+    def test_lineTooLong(self) -> None:
+        """
+        A talk line over C{--max-line-length} (4096 bytes: 1366 Japanese
+        characters) is refused saying the limit in bytes and what it holds
+        in characters, as a topic's refusal does; nothing is said.
+        """
+        alice, t = self.talkUser("alice")
+        output(t, self.clock)
+        reply = self.send(alice, t, "\u65e5".encode() * 1366 + b"\r\n")
+        self.assertEqual(
+            reply.decode(),
+            "*** Your line was too long and was ignored: a line is at most 4096 bytes of UTF-8"
+            " (4096 ASCII characters, 1365 Chinese or Japanese ones).\r\n",
+        )
+        self.assertEqual(self.stored(), [])
+        self.send(alice, t, "\u65e5".encode() * 1365 + b"\r\n")
+        self.assertEqual(self.stored(), [("alice", ("\u65e5" * 1365,))])
+
 
 class WebTests(WebTestCase):
     """
