@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_text -*-
+# -*- test-case-name: tests.unit.core.test_text,tests.unit.test_text_protocols -*-
 """
 What text chatd accepts from people, and what each kind of client is shown.
 
@@ -162,6 +162,23 @@ def isBlank(text: str) -> bool:
     spaces is, not delivered as an invisible message.
     """
     return _INVISIBLE.fullmatch(text) is not None
+
+
+#: The Unicode line and paragraph separators, as spaces.
+_SEPARATORS_AS_SPACES = {0x2028: " ", 0x2029: " "}
+
+
+def spacedLines(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """
+    A message's C{lines} with U+2028 and U+2029 as spaces, as the service
+    delivers and stores them: many clients (and Python's C{splitlines})
+    take them for line ends, which IRC lines would carry raw while the
+    other front-ends show spaces (L{plain}); so everyone, live, in the
+    sender's reply and in history, reads the same words.
+    """
+    if not any("\u2028" in line or "\u2029" in line for line in lines):
+        return lines
+    return tuple(line.translate(_SEPARATORS_AS_SPACES) for line in lines)
 
 
 def checkLines(lines: Iterable[str], what: str = "message") -> None:

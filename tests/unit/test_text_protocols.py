@@ -426,7 +426,9 @@ class InvisibleTests(FrontEndTestCase):
 def ircTexts(data: bytes) -> list[str]:
     """The text of each PRIVMSG line in C{data}."""
     lines = data.decode("utf-8").split("\r\n")
-    return [line.split(" :", 1)[1] for line in lines if " PRIVMSG " in line]
+    return [
+        line.split(" PRIVMSG ", 1)[1].split(" :", 1)[1] for line in lines if " PRIVMSG " in line
+    ]
 
 
 class ClusterTests(FrontEndTestCase):
@@ -501,3 +503,37 @@ class RedactReasonTests(StoredWebTestCase):
         self.assertTrue(
             line.endswith(f" REDACT #lobby {msgid} :".encode() + "\u7406".encode() * 126)
         )
+
+
+class SeparatorTests(StoredWebTestCase):
+    """
+    U+2028 and U+2029 (line and paragraph separators) in a message are
+    spaces before it is delivered or stored: every front-end, live and in
+    history, shows the same words.
+    """
+
+    accountsAtStart = ()
+
+    def test_webToIRC(self) -> None:
+        """
+        A web C{say} of C{a\\u2028b\\u2029c} reaches IRC as C{a b c}, as the
+        C{say} reply, the web history and C{CHATHISTORY} give it.
+        """
+        irc = IRCFactory(self.service, self.reactor, floodBurst=None, aliveAfter=None)
+        bob, t = connect(irc, self.reactor)
+        bob.dataReceived(
+            b"CAP REQ :draft/chathistory batch\r\nNICK bob\r\nUSER b 0 * :b\r\n"
+            b"CAP END\r\nJOIN #lobby\r\n"
+        )
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        output(t, self.reactor)
+        reply = self.request(alice, type="say", room="lobby", text="a\u2028b\u2029c")
+        self.assertEqual(reply["text"], "a b c")
+        self.assertEqual(ircTexts(output(t, self.reactor)), ["a b c"])
+        history = self.request(alice, type="history", room="lobby")["messages"]
+        self.assertEqual([m["text"] for m in history], ["a b c"])
+        bob.dataReceived(b"CHATHISTORY LATEST #lobby * 5\r\n")
+        self.assertEqual(ircTexts(output(t, self.reactor)), ["a b c"])
+        stored = self.successResultOf(self.store.history("lobby", 5))
+        self.assertEqual([event.lines for event in stored], [("a b c",)])
