@@ -60,11 +60,12 @@ LIVE = frozenset(
 def readMotd(path: str | None) -> tuple[str, ...]:
     """
     The message of the day in the file at C{path}, one line per line; the
-    built-in one without a file.
+    built-in one without a file.  A byte-order mark some editors start a
+    UTF-8 file with is not text (C{utf-8-sig}), so nobody is shown it.
     """
     if not path:
         return DEFAULT_MOTD
-    with open(path, encoding="utf-8") as stream:
+    with open(path, encoding="utf-8-sig") as stream:
         return tuple(line.rstrip("\r\n") for line in stream)
 
 

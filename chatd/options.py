@@ -224,8 +224,9 @@ class Options(LoggingOptions):
             "motd",
             None,
             None,
-            "A text file whose lines are the IRC message of the day (default: a"
-            " built-in greeting); SIGHUP reads it again.",
+            "A UTF-8 text file whose lines are the IRC message of the day (default:"
+            " a built-in greeting; a byte-order mark starting it is not shown); SIGHUP"
+            " reads it again.",
         ],
         [
             "irc-join-history",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chatd.core.events import Membership, Notice, PrivateMessage, RoomMessage, textOnly
+from chatd.core.graphemes import clusterCut
 from chatd.core.text import plain, plainLine, textLines
 
 
@@ -33,16 +34,15 @@ _ALWAYS_FITS = (MAX_SENT_LINE - len("srv: ") - 1) // 4
 
 def _pieces(line: str) -> Iterable[str]:
     """
-    C{line} cut between characters into pieces that each fit one server
-    line after C{srv: } (a piece that reads C{.}, sent as C{..}, is short).
+    C{line} cut between characters as a reader sees them (L{clusterCut})
+    into pieces that each fit one server line after C{srv: } (a piece that
+    reads C{.}, sent as C{..}, is short).
     """
     if len(line) <= _ALWAYS_FITS:
         return (line,)
     data, room, pieces = line.encode(), MAX_SENT_LINE - len("srv: "), []
     while data:
-        cut = min(room, len(data))
-        while cut < len(data) and data[cut] & 0xC0 == 0x80:  # inside a character
-            cut -= 1
+        cut = clusterCut(data, room)
         pieces.append(data[:cut].decode())
         data = data[cut:]
     return pieces

@@ -61,6 +61,6 @@ MAX_CONNECTIONS_PER_ACCOUNT = 5
 
 #: How long, in seconds, the author of a message may delete it (a day);
 #: room operators and chatd operators may delete a room's messages at any
-#: time (L{chatd.core.redaction}).  The longest reason given with it.
+#: time (L{chatd.core.redaction}).  Its reason is as long as a kick's
+#: (L{chatd.core.text.MAX_TEXT_BYTES}).
 REDACT_WINDOW = 24 * 60 * 60
-MAX_REDACT_REASON = 300

@@ -37,7 +37,7 @@ from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 from chatd.core.signedin import keptAs
 from chatd.core.speaking import BodyRule, checkSpeaker
-from chatd.core.text import checkText
+from chatd.core.text import checkText, spacedLines
 
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
@@ -111,6 +111,7 @@ class Messages:
         tags: tuple[tuple[str, str], ...] = (),
     ) -> RoomMessage:
         nick = self.requireLogin(participant)
+        lines = spacedLines(lines)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
             self.body.check(participant, lines)
@@ -154,6 +155,7 @@ class Messages:
         their users in C{audience}, and hand it to the same audience.
         """
         nick = self.requireLogin(participant)
+        lines = spacedLines(lines)
         target = self._speakingRoom(participant, nick, room)
         if lines or not tags:
             self.body.check(participant, lines)
@@ -177,6 +179,7 @@ class Messages:
         tags: tuple[tuple[str, str], ...] = (),
     ) -> Told:
         sender = self.requireLogin(participant)
+        lines = spacedLines(lines)
         checkSpeaker(self.moderation, self.people, participant, sender)  # offline path too
         recipient = self.people.find(nick)
         if recipient is None and not hasInvisible(nick):  # the account, under another nickname

@@ -48,11 +48,11 @@ from chatd.core.chathistory import othersWritten
 from chatd.core.delivery import connectionsOnce
 from chatd.core.events import PrivateMessage, Redaction, RoomMessage
 from chatd.core.interfaces import IParticipant
-from chatd.core.limits import MAX_REDACT_REASON, REDACT_WINDOW
+from chatd.core.limits import REDACT_WINDOW
 from chatd.core.names import key
 from chatd.core.speaking import heardReason
 from chatd.core.status import tell
-from chatd.core.text import checkText
+from chatd.core.text import checkShortText
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
@@ -90,9 +90,7 @@ def redact(
     persistence = service.persistence
     if persistence is None:
         raise errors.NotPermitted("this server keeps no messages, so none can be deleted")
-    checkText(reason, "reason")
-    if len(reason) > MAX_REDACT_REASON:
-        raise errors.InvalidArgument(f"give a reason of at most {MAX_REDACT_REASON} characters")
+    checkShortText(reason, "reason")  # as a kick's: IRC's REDACT line holds it whole
     reason = heardReason(service, participant, reason)  # a muted person's reaches nobody
     if isRoom:
         target = service.registry.get(target).name

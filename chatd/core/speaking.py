@@ -15,7 +15,7 @@ from chatd.core import errors
 from chatd.core.ctcp import ctcpOf, takesCtcp
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import key
-from chatd.core.text import checkLines, plain
+from chatd.core.text import checkLines, isBlank, plain
 
 if TYPE_CHECKING:
     from chatd.core.interfaces import IChatService, IParticipant
@@ -64,12 +64,13 @@ class BodyRule:
 
 def _shows(line: str) -> bool:
     """
-    Whether C{line} shows anything: not blank, formatting codes aside, nor
-    an action without words.
+    Whether C{line} shows anything: not blank (L{isBlank}: zero-width
+    characters are no more than spaces), formatting codes aside, nor an
+    action without words.
     """
     if line.startswith("\x01ACTION"):  # an action's words must show (with or without a space)
         line = line[len("\x01ACTION") :].strip("\x01")
-    return bool(plain(line).strip())
+    return not isBlank(plain(line))
 
 
 def checkHeard(moderation: Moderation, people: People, participant: IParticipant) -> None:

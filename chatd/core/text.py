@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_text -*-
+# -*- test-case-name: tests.unit.core.test_text,tests.unit.test_text_protocols -*-
 """
 What text chatd accepts from people, and what each kind of client is shown.
 
@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 
 from chatd.core.errors import InvalidArgument
+from chatd.core.graphemes import clusterCut
 
 #: What L{checkText} refuses: C0 controls but TAB, CTCP's \x01 and IRC's
 #: formatting codes; DEL and C1; any surrogate (a str from valid UTF-8 or
@@ -104,6 +105,17 @@ def checkText(text: str, what: str = "message") -> str:
 MAX_TEXT_BYTES = 380
 
 
+def bytesInCharacters(limit: int) -> str:
+    """
+    A limit of C{limit} bytes of UTF-8 as a person counts it, for every
+    refusal that states one: C{380 bytes of UTF-8 (380 ASCII characters,
+    126 Chinese or Japanese ones)}, three bytes each (most emoji take four).
+    """
+    return (
+        f"{limit} bytes of UTF-8 ({limit} ASCII characters, {limit // 3} Chinese or Japanese ones)"
+    )
+
+
 def checkShortText(text: str, what: str) -> str:
     """
     L{checkText}, for a topic or a reason: one line of at most
@@ -112,24 +124,61 @@ def checkShortText(text: str, what: str) -> str:
     @raise InvalidArgument: it is longer.
     """
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-        raise InvalidArgument(
-            f"a {what} is at most {MAX_TEXT_BYTES} bytes of UTF-8"
-            f" ({MAX_TEXT_BYTES} ASCII characters, fewer in other scripts)"
-        )
+        raise InvalidArgument(f"a {what} is at most {bytesInCharacters(MAX_TEXT_BYTES)}")
     return checkText(text, what)
 
 
 def shortened(text: str) -> str:
     """
     The longest start of C{text} within L{MAX_TEXT_BYTES} (whole
-    characters): for words that cannot be refused, such as those a
-    connection closes with, or those an IRC client sends past the
-    advertised length (IRC servers cut them, as the client was told).
+    characters as a reader sees them, L{clusterCut}): for words that
+    cannot be refused, such as those a connection closes with, or those an
+    IRC client sends past the advertised length (IRC servers cut them, as
+    the client was told).
     """
     data = text.encode("utf-8", "surrogatepass")
     if len(data) <= MAX_TEXT_BYTES:
         return text
-    return data[:MAX_TEXT_BYTES].decode("utf-8", "ignore")
+    return data[: clusterCut(data, MAX_TEXT_BYTES)].decode("utf-8", "surrogatepass")
+
+
+#: What shows nothing: whitespace (spaces, TAB, no-break and ideographic
+#: spaces...) and Unicode's default ignorable code points (zero-width
+#: space and joiners, word joiner, BOM, bidi marks and controls, soft
+#: hyphen, variation selectors, Hangul fillers, tags...: DerivedCoreProperties'
+#: Default_Ignorable_Code_Point), which a client draws as nothing.
+_INVISIBLE = re.compile(
+    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]*"
+)
+
+
+def isBlank(text: str) -> bool:
+    """
+    Whether C{text} shows nothing: only whitespace and invisible characters
+    (a zero-width space, a BOM...).  The one test of an empty message or
+    line, so that a message of zero-width characters is refused as one of
+    spaces is, not delivered as an invisible message.
+    """
+    return _INVISIBLE.fullmatch(text) is not None
+
+
+#: The Unicode line and paragraph separators, as spaces.
+_SEPARATORS_AS_SPACES = {0x2028: " ", 0x2029: " "}
+
+
+def spacedLines(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """
+    A message's C{lines} with U+2028 and U+2029 as spaces, as the service
+    delivers and stores them: many clients (and Python's C{splitlines})
+    take them for line ends, which IRC lines would carry raw while the
+    other front-ends show spaces (L{plain}); so everyone, live, in the
+    sender's reply and in history, reads the same words.
+    """
+    if not any("\u2028" in line or "\u2029" in line for line in lines):
+        return lines
+    return tuple(line.translate(_SEPARATORS_AS_SPACES) for line in lines)
 
 
 def checkLines(lines: Iterable[str], what: str = "message") -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from chatd.core.graphemes import clusterCut
 from chatd.core.text import ircSafe
 
 #: The RFC 1459 limit on a line, CR LF included, tags excluded.
@@ -187,20 +188,20 @@ def formatLine(
 
 def truncateUTF8(text: str, limit: int) -> str:
     """
-    The longest start of C{text} that is at most C{limit} bytes of UTF-8
-    (lone surrogates, which UTF-8 cannot carry, replaced by C{?}).
+    The longest start of C{text} that is at most C{limit} bytes of UTF-8,
+    cut between characters as a reader sees them (L{clusterCut}; lone
+    surrogates, which UTF-8 cannot carry, replaced by C{?}).
     """
     data = text.encode("utf-8", "replace")  # a lone surrogate becomes "?"
-    if len(data) <= limit:
-        return data.decode("utf-8")
-    return data[:limit].decode("utf-8", "ignore")
+    return data[: clusterCut(data, limit)].decode("utf-8")
 
 
 def splitUTF8(text: str, limit: int) -> list[str]:
     """
     Cut C{text} into pieces of at most C{limit} bytes of UTF-8 each, never
-    inside a character, preferring to cut after a space when one is in the
-    second half of a piece so words stay whole.
+    inside a character as a reader sees it (L{clusterCut}), preferring to
+    cut after a space when one is in the second half of a piece so words
+    stay whole.
 
     An empty text is one empty piece, so an empty line is still sent.
     """
@@ -211,13 +212,10 @@ def splitUTF8(text: str, limit: int) -> list[str]:
     data = text.encode("utf-8", "replace")
     pieces: list[str] = []
     while len(data) > limit:
-        cut = limit
-        # Back off to a character boundary: continuation bytes are 10xxxxxx.
-        while data[cut] & 0xC0 == 0x80:
-            cut -= 1
+        cut = clusterCut(data, limit)
         space = data.rfind(b" ", limit // 2, cut)
         if space != -1:
-            cut = space + 1
+            cut = clusterCut(data, space + 1)  # a mark after the space stays with it
         pieces.append(data[:cut].decode("utf-8"))
         data = data[cut:]
     pieces.append(data.decode("utf-8"))

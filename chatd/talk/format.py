@@ -36,7 +36,7 @@ from chatd.core.events import (
 )
 from chatd.core.names import key
 from chatd.core.search import Found
-from chatd.core.text import plain, plainLine
+from chatd.core.text import bytesInCharacters, plain, plainLine
 
 NOTICE = "*** "
 
@@ -263,7 +263,6 @@ AGAIN_PROMPT = "The same password again: "
 
 #: Friendlier words for the refusals the line layer reports.
 _INPUT_REFUSALS = {
-    "line too long": "Your line was too long and was ignored.",
     "invalid UTF-8": (
         "Your line was not valid UTF-8 and was ignored; please set your terminal to UTF-8."
     ),
@@ -271,8 +270,17 @@ _INPUT_REFUSALS = {
 }
 
 
-def inputRefusal(error: errors.ChatError) -> str:
-    """What a person is told of a line the line layer refused."""
+def inputRefusal(error: errors.ChatError, maxLine: int) -> str:
+    """
+    What a person is told of a line the line layer refused; one too long
+    says the limit (C{maxLine} bytes, C{--max-line-length}) as a topic's
+    refusal does, since a line of Chinese holds a third of the letters.
+    """
+    if error.text == "line too long":
+        return (
+            "Your line was too long and was ignored: a line is at most"
+            f" {bytesInCharacters(maxLine)}."
+        )
     return _INPUT_REFUSALS.get(error.text, f"Sorry, {error.text}.")
 
 

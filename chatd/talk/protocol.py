@@ -127,10 +127,13 @@ class TalkProtocol(TelnetLiveness):
     def inputRefused(self, error: ChatError) -> None:
         if not self.telnet.inputHidden():
             self._prompt = b""  # the line's Enter was echoed: on a new line
-        self.send(serverLine(inputRefusal(error)) + self._waitingPrompt())
+        self.send(
+            serverLine(inputRefusal(error, self.factory.maxLineLength)) + self._waitingPrompt()
+        )
 
     def floodRefused(self, error: ChatError) -> None:
-        self.send(serverLine(inputRefusal(error)))  # closing: no prompt again
+        refusal = inputRefusal(error, self.factory.maxLineLength)
+        self.send(serverLine(refusal))  # closing: no prompt again
 
     def _waitingPrompt(self) -> bytes:
         """

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from twisted.application.service import IServiceCollection
+from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import (
     ILogObserver,
@@ -27,7 +28,7 @@ from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.listener import DEFAULT_MOTD
-from chatd.live import LIVE, liveRooms
+from chatd.live import LIVE, liveRooms, readMotd
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage.memory import MemoryChatStore
@@ -70,12 +71,15 @@ class ReloadCase(SynchronousTestCase):
     The daemon's service tree from a config file, on a memory reactor.
     """
 
+    #: What the message-of-the-day file holds at start.
+    motdAtStart = b"welcome\n"
+
     def setUp(self) -> None:
         self.dir = Path(self.mktemp())
         self.dir.mkdir()
         self.config = self.dir / "chatd.toml"
         self.motd = self.dir / "motd.txt"
-        self.motd.write_text("welcome\n")
+        self.motd.write_bytes(self.motdAtStart)
         self.config.write_text(f'max-clients = 5\nmotd = "{self.motd}"\n')
         options = Options()
         options.parseOptions(
@@ -387,3 +391,39 @@ class ReloadLogRoomsWebTests(ReloadCase):
         self.assertEqual(reloader.reload(), [])
         self.assertIn("reload failed", self.logged())
         self.assertEqual(reloader.options["rooms"], ["lobby", "garden"])
+
+
+class ByteOrderMarkTests(ReloadCase):
+    """
+    A message-of-the-day file saved with a UTF-8 byte-order mark, as some
+    Windows editors save one.
+    """
+
+    motdAtStart = "\ufeffBienvenue à tous\r\n".encode()
+
+    def test_markDropped(self) -> None:
+        """
+        The message of the day is read without the mark, at start and at a
+        reload.
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        irc = self.factory(IRCFactory)
+        self.assertEqual(irc.motd, ("Bienvenue à tous",))
+        self.motd.write_bytes("\ufeffÀ demain\n".encode())
+        self.reloader.reload()
+        self.assertEqual(irc.motd, ("À demain",))
+
+    def test_shownWithoutMark(self) -> None:
+        """
+        An IRC client registering is shown the lines of such a file
+        without the mark.
+        """
+        clock = Clock()
+        service = ChatService(clock)
+        factory = IRCFactory(service, clock, motd=readMotd(str(self.motd)))
+        irc, transport = connect(factory, clock)
+        irc.dataReceived(b"NICK zoe\r\nUSER zoe 0 * :Zoe\r\n")
+        welcome = output(transport, clock).decode()
+        self.assertIn(":chatd 372 zoe :- Bienvenue à tous\r\n", welcome)
+        self.assertNotIn("\ufeff", welcome)

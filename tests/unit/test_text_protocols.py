@@ -19,10 +19,17 @@ from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
 from tests.support.persistencecase import FAST, PersistenceTestCase, inline
-from tests.support.webclient import WebTestCase
+from tests.support.webclient import StoredWebTestCase, WebTestCase
 
 #: What a terminal must never be sent (TAB and the LF ending a line aside).
 UNSAFE = [bytes([c]) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]]
+
+#: A family emoji: four people joined by zero-width joiners, 25 bytes.
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+
+#: Bodies that show nothing: zero-width and other invisible characters,
+#: alone or with spaces (a body of spaces was always empty).
+INVISIBLE = ["\u200b", "\u200c\u200d", " \u2060 ", "\ufeff", "\u200b\u3000\u200b", "\u3164"]
 
 
 class FrontEndTestCase(PersistenceTestCase):
@@ -244,6 +251,24 @@ class TalkTests(FrontEndTestCase):
         self.send(alice, t, b"fine\r\n")
         self.assertEqual(self.stored(), [("alice", ("fine",))])
 
+    def test_lineTooLong(self) -> None:
+        """
+        A talk line over C{--max-line-length} (4096 bytes: 1366 Japanese
+        characters) is refused saying the limit in bytes and what it holds
+        in characters, as a topic's refusal does; nothing is said.
+        """
+        alice, t = self.talkUser("alice")
+        output(t, self.clock)
+        reply = self.send(alice, t, "\u65e5".encode() * 1366 + b"\r\n")
+        self.assertEqual(
+            reply.decode(),
+            "*** Your line was too long and was ignored: a line is at most 4096 bytes of UTF-8"
+            " (4096 ASCII characters, 1365 Chinese or Japanese ones).\r\n",
+        )
+        self.assertEqual(self.stored(), [])
+        self.send(alice, t, "\u65e5".encode() * 1365 + b"\r\n")
+        self.assertEqual(self.stored(), [("alice", ("\u65e5" * 1365,))])
+
 
 class WebTests(WebTestCase):
     """
@@ -315,3 +340,200 @@ class WebTests(WebTestCase):
         self.assertEqual(self.stored(), [("one", "two", "three\x02!")])
         [message] = self.alice.take()
         self.assertEqual(message["text"], "one\ntwo\nthree!")
+
+    def test_tchatPieces(self) -> None:
+        """
+        A web line of 200 family emoji (5000 bytes) reaches TCHAT in
+        pieces of at most 4096 bytes a line, each of whole emoji.
+        """
+        tchat = TchatFactory(self.service, self.reactor, floodBurst=None, aliveAfter=None)
+        carol, t = connect(tchat, self.reactor)
+        carol.dataReceived(b"clt: LOGIN carol\nclt: ENTER lobby\n")
+        output(t, self.reactor)
+        self.request(self.bob, type="say", room="lobby", text=FAMILY * 200)
+        lines = output(t, self.reactor).split(b"\n")
+        self.assertEqual(lines[0], b"srv: SPEAK bob lobby 1000")
+        pieces = [line.removeprefix(b"srv: ").decode() for line in lines[1:-2]]
+        self.assertEqual(len(pieces), 2)
+        self.assertTrue(all(len(line) <= 4096 for line in lines))
+        for piece in pieces:
+            self.assertEqual(piece, FAMILY * (len(piece) // len(FAMILY)))
+        self.assertEqual("".join(pieces), FAMILY * 200)
+
+    def test_invisible(self) -> None:
+        """
+        A C{say} or C{tell} that shows nothing (zero-width characters) is
+        refused with code 10, as one of spaces is; nobody gets it.
+        """
+        for text in ["  \t\u00a0", *INVISIBLE, "\u200b\n\ufeff"]:
+            reply = self.request(self.bob, type="say", room="lobby", text=text)
+            self.assertEqual((reply["type"], reply["code"]), ("error", 10), ascii(text))
+        reply = self.request(self.bob, type="tell", to="alice", text="\u200b")
+        self.assertEqual((reply["type"], reply["code"]), ("error", 10))
+        self.assertEqual(self.alice.take(), [])
+        self.assertEqual(self.stored(), [])
+
+
+class InvisibleTests(FrontEndTestCase):
+    """
+    A message that shows nothing is empty, whichever front-end sends it,
+    by the rule that refuses one of spaces: refused as the protocol
+    refuses an empty message, neither delivered nor stored.
+    """
+
+    def test_tchat(self) -> None:
+        """
+        A SPEAK body of invisible characters gets C{ERROR 10}, as one of
+        spaces does; a line with something visible is said as it is.
+        """
+        alice, t = self.tchatUser("alice")
+        for body in ["   ", *INVISIBLE]:
+            data = f"clt: SPEAK lobby\nclt: {body}\nclt: .\n".encode()
+            self.assertEqual(self.send(alice, t, data), b"srv: ERROR 10\n", ascii(body))
+        self.assertEqual(self.heardNow(), b"")
+        self.assertEqual(self.stored(), [])
+        reply = self.send(alice, t, "clt: SPEAK lobby\nclt: \u200bhi\nclt: .\n".encode())
+        self.assertEqual(reply, b"srv: OKAY!\n")  # something shows: said as it is
+        self.assertEqual(self.stored(), [("alice", ("\u200bhi",))])
+
+    def test_irc(self) -> None:
+        """
+        A PRIVMSG of invisible characters gets the C{461} a PRIVMSG of
+        spaces gets.
+        """
+        alice, t = self.ircUser("alice")
+        spaces = self.send(alice, t, b"PRIVMSG #lobby :   \r\n")
+        self.assertIn(b" 461 alice ", spaces)
+        for body in INVISIBLE:
+            reply = self.send(alice, t, f"PRIVMSG #lobby :{body}\r\n".encode())
+            self.assertEqual(reply, spaces, ascii(body))
+        self.assertEqual(self.heardNow(), b"")
+        self.assertEqual(self.stored(), [])
+
+    def test_talk(self) -> None:
+        """
+        A talk line of invisible characters is an empty message.
+        """
+        alice, t = self.talkUser("alice")
+        output(t, self.clock)
+        for body in INVISIBLE:
+            reply = self.send(alice, t, f"{body}\r\n".encode())
+            self.assertEqual(reply, b"*** Sorry, empty message.\r\n", ascii(body))
+        self.assertEqual(self.heardNow(), b"")
+        self.assertEqual(self.stored(), [])
+
+
+def ircTexts(data: bytes) -> list[str]:
+    """The text of each PRIVMSG line in C{data}."""
+    lines = data.decode("utf-8").split("\r\n")
+    return [
+        line.split(" PRIVMSG ", 1)[1].split(" :", 1)[1] for line in lines if " PRIVMSG " in line
+    ]
+
+
+class ClusterTests(FrontEndTestCase):
+    """
+    Text cut to fit a line is cut between characters as a reader sees
+    them (grapheme clusters), never inside an emoji sequence or an
+    accented letter.
+    """
+
+    def test_tchatToIRC(self) -> None:
+        """
+        A TCHAT line of 160 family emoji reaches IRC in several lines of
+        whole emoji, live and replayed by CHATHISTORY.
+        """
+        alice, t = self.tchatUser("alice")
+        bob, tb = self.ircUser("bob")
+        output(tb, self.clock)
+        self.send(alice, t, f"clt: SPEAK lobby\nclt: {FAMILY * 160}\nclt: .\n".encode())
+        live = ircTexts(output(tb, self.clock))
+        replayed = ircTexts(self.send(bob, tb, b"CHATHISTORY LATEST #lobby * 5\r\n"))
+        for pieces in (live, replayed):
+            self.assertGreater(len(pieces), 1)
+            for piece in pieces:
+                self.assertEqual(piece, FAMILY * (len(piece) // len(FAMILY)))
+            self.assertEqual("".join(pieces), FAMILY * 160)
+
+    def test_ircTopic(self) -> None:
+        """
+        An IRC TOPIC of 127 accented letters in NFD (381 bytes, over
+        TOPICLEN) is cut to 126 whole letters, not to a bare C{e}.
+        """
+        alice, t = self.ircUser("alice")
+        self.service.grantOperator(alice)
+        self.send(alice, t, "TOPIC #lobby :{}\r\n".format("e\u0301" * 127).encode())
+        self.assertEqual(self.service.topic("lobby"), "e\u0301" * 126)
+
+
+class RedactReasonTests(StoredWebTestCase):
+    """
+    A deletion's reason is as long as a kick's (380 bytes of UTF-8), the
+    rule that lets IRC show it whole.
+    """
+
+    accountsAtStart = ()
+
+    def test_webToIRC(self) -> None:
+        """
+        A web C{redact} with a reason over 380 bytes (300 Chinese
+        characters) is refused with code 10, saying the limit; one of 126
+        reaches an IRC client with C{draft/message-redaction} whole, in a
+        line within 512 bytes.
+        """
+        irc = IRCFactory(self.service, self.reactor, floodBurst=None, aliveAfter=None)
+        bob, t = connect(irc, self.reactor)
+        bob.dataReceived(
+            b"CAP REQ :draft/message-redaction\r\nNICK bob\r\nUSER b 0 * :b\r\n"
+            b"CAP END\r\nJOIN #lobby\r\n"
+        )
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        msgid = self.request(alice, type="say", room="lobby", text="oops")["msgid"]
+        output(t, self.reactor)
+        for reason in ["\u7406" * 300, "\u7406" * 127]:
+            refused = self.request(alice, type="redact", room="lobby", msgid=msgid, reason=reason)
+            self.assertEqual((refused["type"], refused["code"]), ("error", 10))
+            self.assertIn("at most 380 bytes of UTF-8", refused["text"])
+        self.assertEqual(output(t, self.reactor), b"")
+        reply = self.request(alice, type="redact", room="lobby", msgid=msgid, reason="\u7406" * 126)
+        self.assertEqual(reply["reason"], "\u7406" * 126)
+        [line] = output(t, self.reactor).split(b"\r\n")[:-1]
+        self.assertLessEqual(len(line), 510)
+        self.assertTrue(
+            line.endswith(f" REDACT #lobby {msgid} :".encode() + "\u7406".encode() * 126)
+        )
+
+
+class SeparatorTests(StoredWebTestCase):
+    """
+    U+2028 and U+2029 (line and paragraph separators) in a message are
+    spaces before it is delivered or stored: every front-end, live and in
+    history, shows the same words.
+    """
+
+    accountsAtStart = ()
+
+    def test_webToIRC(self) -> None:
+        """
+        A web C{say} of C{a\\u2028b\\u2029c} reaches IRC as C{a b c}, as the
+        C{say} reply, the web history and C{CHATHISTORY} give it.
+        """
+        irc = IRCFactory(self.service, self.reactor, floodBurst=None, aliveAfter=None)
+        bob, t = connect(irc, self.reactor)
+        bob.dataReceived(
+            b"CAP REQ :draft/chathistory batch\r\nNICK bob\r\nUSER b 0 * :b\r\n"
+            b"CAP END\r\nJOIN #lobby\r\n"
+        )
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        output(t, self.reactor)
+        reply = self.request(alice, type="say", room="lobby", text="a\u2028b\u2029c")
+        self.assertEqual(reply["text"], "a b c")
+        self.assertEqual(ircTexts(output(t, self.reactor)), ["a b c"])
+        history = self.request(alice, type="history", room="lobby")["messages"]
+        self.assertEqual([m["text"] for m in history], ["a b c"])
+        bob.dataReceived(b"CHATHISTORY LATEST #lobby * 5\r\n")
+        self.assertEqual(ircTexts(output(t, self.reactor)), ["a b c"])
+        stored = self.successResultOf(self.store.history("lobby", 5))
+        self.assertEqual([event.lines for event in stored], [("a b c",)])

@@ -81,7 +81,7 @@ class RoomCommandTests(SynchronousTestCase):
         self.assertEqual(
             self.run_("topic blabla " + "x" * 381),
             "refused: a topic is at most 380 bytes of UTF-8"
-            " (380 ASCII characters, fewer in other scripts)",
+            " (380 ASCII characters, 126 Chinese or Japanese ones)",
         )
 
     def test_channelNames(self) -> None:

@@ -22,6 +22,7 @@ from chatd.core.text import (
     checkLines,
     checkText,
     ircSafe,
+    isBlank,
     plain,
     plainLine,
     refusedCharacter,
@@ -86,6 +87,19 @@ class RuleTests(SynchronousTestCase):
         else:
             self.assertRaises(InvalidText, checkText, text)
         self.assertIsNone(refusedCharacter(scrub(text)))
+
+    def test_blank(self) -> None:
+        """
+        L{isBlank}: whitespace of any kind and default ignorable code points
+        (zero-width characters, BOM, bidi marks, variation selectors, Hangul
+        fillers, tags) show nothing; a visible character, or a format
+        character that shows (an Arabic number sign), does.
+        """
+        blank = " \t\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff\u200e\u00ad\ufe0f\u3164\U000e0041"
+        self.assertTrue(isBlank(blank))
+        self.assertTrue(isBlank(""))
+        for shows in ["a", "\u200bx", "\u0600", "\u2800x", "\u0301", "\U0001f600"]:
+            self.assertFalse(isBlank(blank + shows), ascii(shows))
 
     def test_scrub(self) -> None:
         """

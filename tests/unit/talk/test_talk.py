@@ -118,7 +118,11 @@ class LoginTests(TalkTestCase):
             b" UTF-8.\r\n" + PROMPT,
         )
         proto.dataReceived(b"x" * 500 + b"\r\n")
-        self.assertEqual(self.read(t), b"*** Your line was too long and was ignored.\r\n" + PROMPT)
+        self.assertEqual(
+            self.read(t),
+            b"*** Your line was too long and was ignored: a line is at most 100 bytes of UTF-8"
+            b" (100 ASCII characters, 33 Chinese or Japanese ones).\r\n" + PROMPT,
+        )
         self.assertIn(b"Welcome, bob!", self.send(proto, t, "bob"))
         proto.dataReceived(b"caf\xe9\r\n")
         self.assertEqual(

@@ -139,7 +139,11 @@ class RobustnessTests(TalkTestCase):
         self.read(ta)
         self.read(tb)
         seen = self.send(alice, ta, "x" * 500, "short")
-        self.assertEqual(seen, b"*** Your line was too long and was ignored.\r\n")
+        self.assertEqual(
+            seen,
+            b"*** Your line was too long and was ignored: a line is at most 100 bytes of UTF-8"
+            b" (100 ASCII characters, 33 Chinese or Japanese ones).\r\n",
+        )
         self.assertEqual(self.read(tb), b"[lobby] <alice> short\r\n")
 
     def test_invalidUTF8(self) -> None:
