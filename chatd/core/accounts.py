@@ -165,14 +165,22 @@ class PasswordChecker:
         """
         return self.runInThread(self.hasher.hash, passwordForm(password))
 
-    def _verify(self, passwordHash: str | None, password: str) -> bool:
+    def _matching(self, passwordHash: str | None, password: str) -> str | None:
         for form in passwordForms(password):
             try:
                 self.hasher.verify(passwordHash or self._dummy, form)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 continue
-            return passwordHash is not None
-        return False
+            return form if passwordHash is not None else None
+        return None
+
+    def matching(self, passwordHash: str | None, password: str) -> Deferred[str | None]:
+        """
+        The form of C{password} (L{passwordForms}) C{passwordHash} was made
+        of, checked in a thread, or C{None}: not its hash (for C{None}, no
+        such account, a dummy hash is checked, as slowly).
+        """
+        return self.runInThread(self._matching, passwordHash, password)
 
     def verify(self, passwordHash: str | None, password: str) -> Deferred[bool]:
         """
@@ -180,7 +188,7 @@ class PasswordChecker:
         C{None} (no such account) a dummy hash is checked, as slowly, and the
         answer is C{False}.
         """
-        return self.runInThread(self._verify, passwordHash, password)
+        return self.matching(passwordHash, password).addCallback(lambda form: form is not None)
 
 
 class Accounts:
@@ -224,13 +232,15 @@ class Accounts:
         @raise TooManyAttempts: too many attempts wait already.
         """
         found: list[str | None] = []
+        matched: list[str | None] = []
 
         async def verify() -> bool:
             passwordHash = await self.store.accountHash(nick)
             found.append(passwordHash)
             if isinstance(password, ScramProof):
                 return password.valid and key(password.account) == key(nick)
-            return await self.checker.verify(passwordHash, password)
+            matched.append(await self.checker.matching(passwordHash, password))
+            return matched[-1] is not None
 
         if not await self.gate.check(nick, address, lambda: Deferred.fromCoroutine(verify())):
             self.log.info(
@@ -243,7 +253,11 @@ class Accounts:
         passwordHash = found[0] or ""
         if isinstance(password, ScramProof):
             return
-        if self.checker.hasher.check_needs_rehash(passwordHash):
+        # A hash made of the password as typed, before passwords were
+        # normalized, is made again of its normal form: any form opens it now.
+        if self.checker.hasher.check_needs_rehash(passwordHash) or matched[-1] != passwordForm(
+            password
+        ):
             passwordHash = await self.checker.hash(password)
             await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
         try:  # a convenience: the login stands even if the store fails now

@@ -68,6 +68,28 @@ class UnicodeSecretTests(PersistenceTestCase):
         new = self.successResultOf(checker.hash(DECOMPOSED))
         self.assertTrue(self.successResultOf(checker.verify(new, COMPOSED)))
 
+    def test_oldHashMadeAgain(self) -> None:
+        """
+        An account whose hash is of the decomposed text itself (registered
+        before passwords were normalized) opens with that text, and from
+        then on with the composed one too: the login makes its hash again.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        hasher = persistence.accounts.checker.hasher  # today's parameters: nothing else to redo
+        self.successResultOf(self.store.saveAccount("nfd", hasher.hash(DECOMPOSED), 1))
+        proto, transport = self.session()
+        self.assertEqual(
+            self.send(proto, transport, f"clt: LOGIN nfd {COMPOSED}"), b"srv: ERROR 22\n"
+        )
+        reply = self.send(proto, transport, f"clt: LOGIN nfd {DECOMPOSED}")
+        self.assertTrue(reply.startswith(b"srv: OKAY!"), reply)
+        proto.transport.loseConnection()  # type: ignore[union-attr]
+        proto.connectionLost(None)
+        other, to = self.session()
+        reply = self.send(other, to, f"clt: LOGIN nfd {COMPOSED}")
+        self.assertTrue(reply.startswith(b"srv: OKAY!"), reply)
+
     def test_roomKeyEitherForm(self) -> None:
         """
         A room keyed C{Clé日本} in one form opens with the other.
