@@ -189,7 +189,8 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[li
     moved to C{--db} (L{IMPORTED}), its SQLite databases, which are from
     before the move (the next start would import their sanctions again).
     Run as root, the files get C{dataDir}'s owner (the daemon's user, if
-    the directory is its).
+    the directory is its).  The journal files C{dataDir} had go with the
+    database the backup's replaces: their messages are not the backup's.
 
     @param force: restore into a data directory that has files (they are
         replaced; others stay).
@@ -212,6 +213,10 @@ def restoreDataDir(backup: Path, dataDir: Path, force: bool = False) -> tuple[li
     moved = (dataDir / IMPORTED).exists()
     leftOut = sorted(name for name in files if moved and name in DATABASES)
     restored = [name for name in files if name not in leftOut and not _sideFile(name)]
+    if not moved:  # the journal the directory has is its database's, which the backup's replaces
+        for stale in sorted((dataDir / JOURNAL).glob("*")):
+            if stale.is_file() and f"{JOURNAL}/{stale.name}" not in files:
+                stale.unlink()
     for name in restored:
         target = dataDir / name
         for folder in reversed(Path(name).parents[:-1]):

@@ -359,6 +359,23 @@ class BackupTests(TestCase):
         self.assertFalse(stale.exists())
         self.assertEqual(rows(self.data / "chatd.sqlite3"), 100)
 
+    def test_restoreDropsTheReplacedJournal(self) -> None:
+        """
+        The journal a data directory has (messages its own database lacked,
+        left by a daemon killed after the backup) goes with that database:
+        a restore over it keeps only the backup's journal, so the next start
+        writes no message from after the backup into the restored history.
+        """
+        journal = self.data / "journal"
+        journal.mkdir(mode=0o700, exist_ok=True)
+        (journal / "00000001.jsonl").write_text('["from the backup"]\n')
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        (journal / "00000001.jsonl").write_text('["after the backup"]\n')
+        (journal / "00000002.jsonl").write_text('["after the backup too"]\n')
+        self.assertEqual(run("restore", "--force", str(self.backup), str(self.data))[0], 0)
+        self.assertEqual(sorted(path.name for path in journal.iterdir()), ["00000001.jsonl"])
+        self.assertEqual((journal / "00000001.jsonl").read_text(), '["from the backup"]\n')
+
     def test_damaged(self) -> None:
         """
         A backup whose files do not match the manifest, or a directory
