@@ -85,6 +85,51 @@ class IRCMulticlientTests(IRCStoreTestCase):
             [("PART", ["#den"])],
         )
 
+    def test_partReasonEverywhere(self) -> None:
+        """
+        A PART's reason from one client shows on the person's other client
+        as it shows to the channel's other members.
+        """
+        bob, tb = self.client()
+        self.send(bob, tb, "NICK bob", "USER b 0 * :B", "JOIN #club")
+        self.send(self.laptop, self.tl, "JOIN #club")
+        self.send(self.phone, self.tp)
+        self.send(bob, tb)
+        self.send(self.laptop, self.tl, "PART #club :x")
+        [toPhone] = self.send(self.phone, self.tp)
+        [toBob] = self.send(bob, tb)
+        self.assertEqual((toPhone.command, toPhone.params), ("PART", ["#club", "x"]))
+        self.assertEqual((toBob.command, toBob.params), ("PART", ["#club", "x"]))
+
+    def test_joinAndPartOneMoment(self) -> None:
+        """
+        A JOIN and a PART carry one C{server-time} for every recipient
+        (the client that asked, the person's other client, another
+        member), however long the service took to tell them all: a clock
+        that moves on each reading shows it.
+        """
+        clients = []
+        for nick, password in (("alice", "sesame"), ("alice", "sesame"), ("bob", None)):
+            proto, t = self.client()
+            lines = ["CAP REQ server-time", f"NICK {nick}", "USER u 0 * :U", "CAP END"]
+            self.send(proto, t, *([f"PASS {password}"] if password else []), *lines)
+            clients.append((proto, t))
+        (laptop, tl), (phone, tp), (bob, tb) = clients
+        self.send(bob, tb, "JOIN #club")
+        self.send(phone, tp)
+
+        def ticking() -> float:
+            self.clock.rightNow += 0.001
+            return self.clock.rightNow
+
+        self.patch(self.clock, "seconds", ticking)
+        for command in ("JOIN #club", "PART #club :x"):
+            verb = command.split()[0]
+            told = self.send(laptop, tl, command) + self.send(phone, tp) + self.send(bob, tb)
+            times = [m.tags["time"] for m in told if m.command == verb and m.params[0] == "#club"]
+            self.assertEqual(len(times), 3, verb)
+            self.assertEqual(len(set(times)), 1, (verb, times))
+
     def test_quitClosesOne(self) -> None:
         """
         QUIT from one client leaves the person in its channels with the
