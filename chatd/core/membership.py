@@ -2,7 +2,7 @@
 """
 Who is logged in and in which rooms: users creating rooms, entering,
 leaving and being taken out, kept apart from the facade that delegates to
-them.  Rooms hold persons (L{chatd.core.people.Person}): a connection acts
+them.  Rooms hold persons (L{chatd.core.person.Person}): a connection acts
 for its person, whose other connections hear of what it did.
 """
 

@@ -1,5 +1,5 @@
 """
-IRC clients of one account signed in at once (L{chatd.core.people.Person}):
+IRC clients of one account signed in at once (L{chatd.core.person.Person}):
 PASS and SASL join the person, what one says or does shows on the other
 with the person's own prefix, and a QUIT closes only one.
 """
@@ -129,6 +129,28 @@ class IRCMulticlientTests(IRCStoreTestCase):
             times = [m.tags["time"] for m in told if m.command == verb and m.params[0] == "#club"]
             self.assertEqual(len(times), 3, verb)
             self.assertEqual(len(set(times)), 1, (verb, times))
+
+    def test_maskOfTheFirstConnection(self) -> None:
+        """
+        The user part of a person's mask is the C{USER} of the connection
+        that made it, and stays so after that connection closes: bob sees
+        the same prefix on what the person says, and in C{WHOIS}.
+        """
+        self.registered("dave", "davepw")
+        first, t1 = self.client()
+        self.send(first, t1, "USER first 0 * :F", "PASS davepw", "NICK dave", "JOIN #club")
+        second, t2 = self.client()
+        self.send(second, t2, "USER second 0 * :S", "PASS davepw", "NICK dave")
+        bob, tb = self.client()
+        self.send(bob, tb, "NICK bob", "USER b 0 * :B", "JOIN #club")
+        self.send(first, t1, "QUIT")
+        first.connectionLost(None)
+        self.send(bob, tb)
+        self.send(second, t2, "PRIVMSG #club :hi")
+        [said] = [m for m in self.send(bob, tb) if m.command == "PRIVMSG"]
+        self.assertEqual(said.prefix, "dave!first@irc.chatd")
+        [whois] = [m for m in self.send(bob, tb, "WHOIS dave") if m.command == "311"]
+        self.assertEqual(whois.params[1:3], ["dave", "first"])
 
     def test_quitClosesOne(self) -> None:
         """
