@@ -36,7 +36,7 @@ from chatd.core.events import AlwaysOnChange, Notice
 from chatd.core.interfaces import maybeCall
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
-from chatd.core.people import Person
+from chatd.core.person import Person
 from chatd.core.renaming import claimed
 from chatd.core.status import AWAY, announce
 

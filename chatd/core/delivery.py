@@ -36,7 +36,7 @@ class Fanout(Protocol):
 class Gathering:
     """
     Several connections the rooms see as one member
-    (L{chatd.core.people.Person}).
+    (L{chatd.core.person.Person}).
 
     @ivar connections: the connections, the first one's nickname, address
         and protocol standing for all; changed only through L{addConnection}

@@ -115,21 +115,26 @@ class IChatService(IRoomOperations, IStoredChat):
         """
 
     def enter(
-        participant: IParticipant, room: str, roomKey: str | None = None
+        participant: IParticipant, room: str, roomKey: str | None = None, when: float | None = None
     ) -> MaybeDeferred[str]:
         """
         Make C{participant} a member of C{room}; the other members are told.
-        A room with a key (mode C{k}) needs it as C{roomKey}.
+        A room with a key (mode C{k}) needs it as C{roomKey}.  C{when} is
+        the moment of the request (now if C{None}), which every member is
+        told, so that the requester's answer can show the same moment.
 
         @raise NoSuchGroup, AlreadyMember, GroupFull: as their names say.
         @raise BadRoomKey: C{roomKey} is not the room's key.
         @raise BannedFromRoom: one of the room's ban masks matches.
         """
 
-    def leave(participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
+    def leave(
+        participant: IParticipant, room: str, reason: str = "", when: float | None = None
+    ) -> MaybeDeferred[str]:
         """
         Remove C{participant} from C{room}; the remaining members are told,
-        with C{reason} (its parting words, a L{Membership} of kind C{part}).
+        with C{reason} (its parting words, a L{Membership} of kind C{part}),
+        at C{when} as L{enter}.
         """
 
     def members(participant: IParticipant, room: str) -> list[str]:

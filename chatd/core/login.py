@@ -5,7 +5,7 @@ coroutine (gate, sanctions loaded, password, claim, admission, rooms,
 welcome) and renaming.  A name is given only once every check passed, and,
 in cluster mode, once the cluster granted it: a claim that ends up unused is
 given back.  A connection that proves the password of a registered account
-already signed in here joins that person (L{chatd.core.people.Person}), up
+already signed in here joins that person (L{chatd.core.person.Person}), up
 to C{--max-connections-per-account}; it leaves it on disconnecting, and
 the person logs out with its last connection.
 """
@@ -23,7 +23,7 @@ from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.events import Rename
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
-from chatd.core.people import Person
+from chatd.core.person import Person
 from chatd.core.renaming import (
     checkFree,
     checkNewName,

@@ -2,7 +2,7 @@
 """
 Who is logged in and in which rooms: users creating rooms, entering,
 leaving and being taken out, kept apart from the facade that delegates to
-them.  Rooms hold persons (L{chatd.core.people.Person}): a connection acts
+them.  Rooms hold persons (L{chatd.core.person.Person}): a connection acts
 for its person, whose other connections hear of what it did.
 """
 
@@ -154,21 +154,27 @@ class Membership:
         return afterHeard(self.service.observer, lambda: made)
 
     def enter(
-        self, participant: IParticipant, room: str, roomKey: str | None = None
+        self,
+        participant: IParticipant,
+        room: str,
+        roomKey: str | None = None,
+        when: float | None = None,
     ) -> MaybeDeferred[str]:
         self.requireLogin(participant)
         # What other nodes decided just before (a key, a ban, an invitation) counts.
-        return afterHeard(self.service.observer, lambda: self.enterNow(participant, room, roomKey))
+        return afterHeard(
+            self.service.observer, lambda: self.enterNow(participant, room, roomKey, when)
+        )
 
     def enterNow(
-        self, participant: IParticipant, room: str, roomKey: str | None
+        self, participant: IParticipant, room: str, roomKey: str | None, when: float | None = None
     ) -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self.service.registry.get(room)
         target.checkEntry(participant, nick, roomKey, self.service.isOperator(participant))
         if self.service.persistence is not None:
             self.service.persistence.checkApproval(participant, nick, target)
-        self.join(participant, nick, target)
+        self.join(participant, nick, target, when=when)
         target.useInvitation(nick)
         persistence = self.service.persistence
         if persistence is None:
@@ -211,11 +217,13 @@ class Membership:
         if opped is not None:  # what it is shown of the room shows it an operator
             self.service.roomOps.tellRoom(target, opped, participant)
 
-    def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
+    def leave(
+        self, participant: IParticipant, room: str, reason: str = "", when: float | None = None
+    ) -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self.memberRoom(participant, room)
         reason = heardReason(self.service, participant, checkShortText(reason, "reason"))
-        self.part(participant, nick, target, reason, PART)
+        self.part(participant, nick, target, reason, PART, when)
         observer = self.service.observer
         if observer is not None:
             observer.left(participant, target.name, reason)

@@ -187,17 +187,23 @@ class ChatService(RoomFacade, Service):
         return self.membership.createRoom(participant, room)
 
     def enter(
-        self, participant: IParticipant, room: str, roomKey: str | None = None
+        self,
+        participant: IParticipant,
+        room: str,
+        roomKey: str | None = None,
+        when: float | None = None,
     ) -> MaybeDeferred[str]:
-        return self.membership.enter(participant, room, roomKey)
+        return self.membership.enter(participant, room, roomKey, when)
 
     def join(
         self, participant: IParticipant, nick: str, target: Room, remote: bool = False
     ) -> None:
         self.membership.join(participant, nick, target, remote)
 
-    def leave(self, participant: IParticipant, room: str, reason: str = "") -> MaybeDeferred[str]:
-        return self.membership.leave(participant, room, reason)
+    def leave(
+        self, participant: IParticipant, room: str, reason: str = "", when: float | None = None
+    ) -> MaybeDeferred[str]:
+        return self.membership.leave(participant, room, reason, when)
 
     def members(self, participant: IParticipant, room: str) -> list[str]:
         return self.membership.members(participant, room)

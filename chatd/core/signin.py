@@ -126,6 +126,33 @@ def refuseAnother(service: ChatService, participant: IParticipant, account: str)
         )
 
 
+def heldFrom(chat: object, participant: IParticipant, nick: str) -> errors.NickTaken | None:
+    """
+    Why C{participant} may not be called C{nick} now, or C{None}: someone
+    else holds it (or a look-alike of it).  A name held by an account's
+    person (connected elsewhere, or always on) is free for a connection
+    that proved that account: it joins that person under that name.
+    """
+    service = cast("ChatService", chat)
+    holder = service.find(nick)
+    if holder is None or holder is service.people.personOf(participant):
+        return None
+    if service.provenAccount(participant) == key(nick) and service.logins.mayJoin(holder, nick):
+        return None
+    return service.logins.taken(holder, nick)
+
+
+def freedByProof(chat: object, nick: str) -> bool:
+    """
+    Whether a connection that proves C{nick}'s account (IRC's SASL, still
+    to come) would be given C{nick}, which an account's person holds: the
+    decision may wait for that proof (L{heldFrom}).
+    """
+    service = cast("ChatService", chat)
+    holder = service.find(nick)
+    return holder is not None and service.logins.mayJoin(holder, nick)
+
+
 def logInAs(
     chat: object, participant: IParticipant, account: str, secret: Secret, nickname: str | None
 ) -> MaybeDeferred[str]:

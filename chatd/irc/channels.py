@@ -24,9 +24,9 @@ from chatd.core.errors import (
     InviteOnly,
     NoSuchGroup,
 )
-from chatd.core.events import Administrator
+from chatd.core.events import Administrator, Membership
 from chatd.core.names import hasInvisible, key, roomOfChannel
-from chatd.core.text import shortened
+from chatd.core.text import ircSafe, shortened
 from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
@@ -41,12 +41,13 @@ from chatd.irc.wire import channelName, statusPrefix
 RPL_TOPICWHOTIME = "333"
 
 
-def timeTags(irc: IRCSession) -> dict[str, str] | None:
+def timeTags(irc: IRCSession, when: float | None = None) -> dict[str, str] | None:
     """
-    The tags for a line this client is shown now.
+    The tags for a line this client is shown now, of what happened at
+    C{when} (now if C{None}).
     """
     if "server-time" in irc.caps:
-        return {"time": serverTime(irc.factory.clock.seconds())}
+        return {"time": serverTime(irc.factory.clock.seconds() if when is None else when)}
     return None
 
 
@@ -101,12 +102,15 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
         irc.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
         return succeed(None)
     service = irc.service
+    now = irc.factory.clock.seconds()  # the entry's moment, for everyone told of it
 
     def create(failure: Failure) -> Deferred[str]:
         failure.trap(NoSuchGroup)
         d = maybeDeferred(service.createRoom, irc.participant, room)
         d.addErrback(lambda lost: lost.trap(GroupExists))  # made elsewhere at the same moment
-        return d.addCallback(lambda _: maybeDeferred(service.enter, irc.participant, room))
+        return d.addCallback(
+            lambda _: maybeDeferred(service.enter, irc.participant, room, None, now)
+        )
 
     def refused(failure: Failure) -> None:
         error = failure.trap(ChatError) and failure.value
@@ -124,17 +128,17 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
             irc.refused(error, channel)
 
     def entered(room: str) -> Deferred[None] | None:
-        joined(irc, room)
+        joined(irc, room, now)
         return awaitHistory(irc, room)  # a labelled JOIN's answer holds it
 
-    d = maybeDeferred(service.enter, irc.participant, room, roomKey or None)
+    d = maybeDeferred(service.enter, irc.participant, room, roomKey or None, now)
     d.addErrback(create)
     return d.addCallbacks(entered, refused)
 
 
-def joined(irc: IRCSession, room: str) -> None:
+def joined(irc: IRCSession, room: str, when: float | None = None) -> None:
     """
-    Show the client it is in C{room} (JOIN, then NAMES), once.
+    Show the client it is in C{room} (JOIN at C{when}, then NAMES), once.
     """
     if key(room) in irc.shownRooms:
         return
@@ -142,7 +146,7 @@ def joined(irc: IRCSession, room: str) -> None:
     shown[key(room)] = room
     irc.shownRooms = shown
     channel = channelName(room)
-    sendOwnJoin(irc, channel, timeTags(irc))
+    sendOwnJoin(irc, channel, timeTags(irc, when))
     sendTopic(irc, channel, room)
     markread.afterJoin(irc, room)
     sendNames(irc, channel, room)
@@ -175,6 +179,28 @@ def syncChannels(irc: IRCSession) -> None:
         irc.sendMessage("PART", channelName(room), prefix=irc.hostmask(), tags=timeTags(irc))
 
 
+def ownMove(irc: IRCSession, event: Membership) -> None:
+    """
+    Another connection of ours entered or left a room: C{JOIN} or C{PART}
+    as everyone else is shown it (its reason, its moment), then whatever
+    else changed (L{syncChannels}).
+    """
+    if irc.registered and event.joined and event.roomKey not in irc.shownRooms:
+        if event.roomKey in {key(room) for room in irc.service.roomsOf(irc.participant)}:
+            joined(irc, event.room, event.moment)
+    elif irc.registered and not event.joined and event.roomKey in irc.shownRooms:
+        room = unshow(irc, event.roomKey) or event.room
+        sendPart(irc, room, event.reason, event.moment)
+    syncChannels(irc)
+
+
+def sendPart(irc: IRCSession, room: str, reason: str, when: float) -> None:
+    params = [channelName(room)] + ([ircSafe(reason)] if reason else [])
+    irc.sendMessage(
+        "PART", *params, prefix=irc.hostmask(), tags=timeTags(irc, when), trailing=bool(reason)
+    )
+
+
 def partAll(irc: IRCSession) -> Any:
     rooms = irc.service.roomsOf(irc.participant)
     return irc.inTurn([channelName(room) for room in rooms], lambda channel: partOne(irc, channel))
@@ -193,13 +219,14 @@ def partOne(irc: IRCSession, channel: str, reason: str = "") -> Deferred[Any]:
         irc.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
         return succeed(None)
 
+    now = irc.factory.clock.seconds()  # the exit's moment, for everyone told of it
+
     def left(name: str) -> None:
         unshow(irc, key(name))
-        params = [channelName(name)] + ([reason] if reason else [])
-        irc.sendMessage("PART", *params, prefix=irc.hostmask(), tags=timeTags(irc))
+        sendPart(irc, name, reason, now)
 
     return irc.call(
-        irc.service.leave, irc.participant, room, reason, subject=channel, onSuccess=left
+        irc.service.leave, irc.participant, room, reason, now, subject=channel, onSuccess=left
     )
 
 

@@ -25,7 +25,14 @@ from chatd.irc.caps import Capabilities
 from chatd.irc.commands import commandName, dispatch
 from chatd.irc.labels import Held, finish, runLabelled
 from chatd.irc.listener import IRCListener
-from chatd.irc.message import MalformedMessage, formatLine, parse, tooLong
+from chatd.irc.message import (
+    READ_AS_1252,
+    MalformedMessage,
+    decodeLine,
+    formatLine,
+    parse,
+    tooLong,
+)
 from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.sasl import SaslState
 from chatd.irc.wire import WireFormat, statusPrefix
@@ -124,7 +131,8 @@ class IRCConnection(ChatLineReceiver):
         self.labelled = None
         self.delivering = 0
         self.multiline = None
-        self._afterCR = self._notUTF8 = False
+        self._afterCR = False
+        self._notUTF8: str | None = None
 
     def connectionMade(self) -> None:
         self.factory.sessions.add(self)
@@ -193,28 +201,17 @@ class IRCConnection(ChatLineReceiver):
 
     def decodeLine(self, line: bytes) -> str:
         """
-        UTF-8 if the line is valid UTF-8, else Windows-1252 (Latin-1 for
-        the five bytes it leaves undefined): IRC has clients that still send
-        legacy encodings, and a line that decodes oddly is better than one
-        refused.  Windows-1252 rather than Latin-1 because its C{0x80-0x9f}
-        are the quotes and dashes people type, not C1 controls (which the
-        service refuses).  Since chatd advertises C{UTF8ONLY}, the client is
-        told its line was modified (L{textReceived}).
+        L{decodeLine}: since chatd advertises C{UTF8ONLY}, a client whose
+        line was not UTF-8 is told it was modified (L{textReceived}).
         """
-        try:
-            return line.decode("utf-8")
-        except UnicodeDecodeError:
-            self._notUTF8 = True  # said with FAIL INVALID_UTF8 (UTF8ONLY)
-        try:
-            return line.decode("cp1252")
-        except UnicodeDecodeError:
-            return line.decode("latin-1")
+        text, self._notUTF8 = decodeLine(line)  # said with FAIL INVALID_UTF8
+        return text
 
     def textReceived(self, text: str) -> Any:
         if not text.strip():
             return None
-        notUTF8, self._notUTF8 = self._notUTF8, False
-        if tooLong(text, singleByte=notUTF8):  # nothing of it is done
+        notUTF8, self._notUTF8 = self._notUTF8, None
+        if tooLong(text, singleByte=notUTF8 == READ_AS_1252):  # nothing of it is done
             self.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
             return None
         try:
@@ -225,8 +222,7 @@ class IRCConnection(ChatLineReceiver):
 
         def run() -> Any:
             if notUTF8:  # the UTF8ONLY spec's code for a modified message
-                text = "Your line was not UTF-8: it was read as Windows-1252"
-                self.sendMessage("FAIL", self._command, "INVALID_UTF8", text, trailing=True)
+                self.sendMessage("FAIL", self._command, "INVALID_UTF8", notUTF8, trailing=True)
             return dispatch(self, message)
 
         label = message.tags.get("label")

@@ -42,7 +42,8 @@ def isupportTokens(factory: IRCListener) -> list[str]:
       messages one C{CHATHISTORY} request gets, and how it names them.
     - C{ELIST=U}: C{LIST >n} and C{LIST <n} filter by member count.
     - C{UTF8ONLY}: chatd relays UTF-8 only; a line that is not UTF-8 is
-      read as Windows-1252 and answered C{FAIL <command> INVALID_UTF8}.
+      read as Windows-1252 (or, UTF-8 but for a broken sequence, with
+      U+FFFD for it) and answered C{FAIL <command> INVALID_UTF8}.
     - C{STATUSMSG=@}: C{PRIVMSG @#a} reaches C{#a}'s operators only.
     - C{MONITOR=n}: C{--irc-monitor-limit} (when the service's presence
       is given to the listener); C{WHOX}: C{WHO mask %fields}.

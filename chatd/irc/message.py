@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_message -*-
+# -*- test-case-name: tests.unit.irc.test_irc_message,tests.unit.irc.test_irc_limits -*-
 """
 IRC message syntax: parsing client lines (with IRCv3 message tags) and
 formatting server lines that respect the 512-byte limit.
@@ -130,6 +130,39 @@ def parse(line: str) -> Message:
     if not words or not words[0]:
         raise MalformedMessage(line)
     return Message(words[0].upper(), words[1:], prefix, tags)
+
+
+#: A well-formed UTF-8 sequence of two to four bytes: a line holding one
+#: is UTF-8 text, whatever else it holds.
+MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+#: What a client is told of a line that was not UTF-8 (L{decodeLine}).
+READ_AS_1252 = "Your line was not UTF-8: it was read as Windows-1252"
+REPLACED = "Your line was not valid UTF-8: each broken sequence was replaced by U+FFFD"
+
+
+def decodeLine(line: bytes) -> tuple[str, str | None]:
+    """
+    The text of a client's C{line}, and what the client is told if it was
+    not UTF-8 (C{None}: it was).  A line that holds UTF-8 but for a broken
+    sequence (a character cut in two) has U+FFFD for what is broken, as
+    UTF-8 decoders do; a line with no UTF-8 in it is a legacy client's,
+    read as Windows-1252 (Latin-1 for the five bytes it leaves undefined):
+    a line that decodes oddly is better than one refused, and its
+    C{0x80-0x9f} are the quotes and dashes people type, not C1 controls
+    (which the service refuses).
+    """
+    try:
+        return line.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    if MULTIBYTE.search(line):
+        return line.decode("utf-8", "replace"), REPLACED
+    try:
+        return line.decode("cp1252"), READ_AS_1252
+    except UnicodeDecodeError:
+        return line.decode("latin-1"), READ_AS_1252
 
 
 def tooLong(text: str, singleByte: bool = False) -> bool:

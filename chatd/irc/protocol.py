@@ -36,7 +36,7 @@ from chatd.core.names import key
 from chatd.core.status import StatusChange
 from chatd.irc.alwayson import SAID
 from chatd.irc.batch import sendHistory
-from chatd.irc.channels import syncChannels, unshow
+from chatd.irc.channels import ownMove, syncChannels, unshow
 from chatd.irc.connection import IRCConnection
 from chatd.irc.identity import accountTags
 from chatd.irc.joinhistory import historyAnswers
@@ -214,7 +214,7 @@ class IRCProtocol(IRCConnection):
             nick = self.nick
             mine = nick is not None and event.nickKey == key(nick)
             if mine and event.kind != KICK:
-                syncChannels(self)  # another connection of ours entered or left: JOIN, PART
+                ownMove(self, event)  # another connection of ours entered or left: JOIN, PART
                 return
             if event.roomKey not in self.shownRooms:
                 syncChannels(self)

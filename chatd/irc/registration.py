@@ -33,6 +33,7 @@ from chatd.core.errors import (
 )
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
+from chatd.core.signin import freedByProof, heldFrom
 from chatd.core.speaking import heardReason
 from chatd.irc import notify
 from chatd.irc import numerics as N
@@ -116,15 +117,24 @@ def onNick(irc: IRCSession, message: Message) -> Any:
             return None
         renaming = maybeDeferred(irc.service.rename, irc.participant, nick)
         return renaming.addErrback(renameRefused, irc, nick)
-    holder = irc.service.find(nick)
-    if holder is not None and irc.password is None and irc.participant not in connectionsOf(holder):
-        # With PASS, the login decides: the account's password may join its person.
-        taken = NickTaken.heldAs(nick, holder.nick or nick)
-        text = taken.text if taken.looksLike else "Nickname is already in use"
-        irc.numeric(N.ERR_NICKNAMEINUSE, nick, text)
-        return None
+    # With PASS, the login decides: the account's password may join its person.
+    taken = None if irc.password is not None else heldFrom(irc.service, irc.participant, nick)
+    if taken is not None and not (irc.caps.negotiating and freedByProof(irc.service, nick)):
+        return nickInUse(irc, nick, taken)
+    # Held by an account's person, during CAP: SASL may prove that account
+    # before CAP END, which then decides (tryRegister).
     irc.pendingNick = nick
     return tryRegister(irc)
+
+
+def nickInUse(irc: IRCSession, nick: str, taken: NickTaken) -> None:
+    """
+    C{433} before the welcome: the client has no nickname until it sends
+    another C{NICK}, as clients do by themselves.
+    """
+    irc.pendingNick = None
+    text = taken.text if taken.looksLike else "Nickname is already in use"
+    irc.numeric(N.ERR_NICKNAMEINUSE, nick, text)
 
 
 def renameRefused(failure: Failure, irc: IRCSession, nick: str) -> None:
@@ -153,21 +163,28 @@ def tryRegister(irc: IRCSession) -> Any:
         irc.numeric(N.ERR_PASSWDMISMATCH, "Password incorrect")
         irc.closeLink("Bad password: this server needs its password (PASS)")
         return None
+    wanted = irc.pendingNick
+    taken = None
+    if wanted is not None and irc.password is None:  # held by an account SASL did not prove
+        taken = heldFrom(irc.service, irc.participant, wanted)
     if irc.nick is not None:  # logged in through SASL already
         status.changed(irc.service, irc.participant, status.PROFILE)  # USER's, for other nodes
-        wanted = irc.pendingNick
         if wanted is None or wanted == irc.nick:
             return welcome(irc)
         if len(connectionsOf(irc.service.find(irc.nick))) > 1:
             return welcome(irc)  # the account's other connections keep its name
+        if taken is not None:
+            return nickInUse(irc, wanted, taken)
         # The nickname asked for differs from the account: take it if
         # the service allows, else stay on the account's name.
         d = maybeDeferred(irc.service.rename, irc.participant, wanted)
         d.addErrback(lambda failure: failure.trap(ChatError) and None)
         return d.addCallback(lambda _: welcome(irc))
-    if irc.pendingNick is None:
+    if wanted is None:
         return None
-    nick = irc.pendingNick
+    if taken is not None:
+        return nickInUse(irc, wanted, taken)
+    nick = wanted
 
     def login(password: str | None) -> Any:
         def claim() -> Any:

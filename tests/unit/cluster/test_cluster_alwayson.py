@@ -11,7 +11,7 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.alwayson import KEEP_PRESENT_EVERY, alwaysOnOf
-from chatd.core.people import Person
+from chatd.core.person import Person
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode
 from tests.support.fakeredis import FakeRedis

@@ -11,7 +11,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.delivery import Members, deliverToAll
 from chatd.core.events import Membership, RoomMessage
-from chatd.core.people import People, Person
+from chatd.core.people import People
+from chatd.core.person import Person
 from chatd.core.room import Room
 from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory

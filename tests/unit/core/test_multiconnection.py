@@ -1,6 +1,6 @@
 """
 One registered account signed in from several connections at once
-(L{chatd.core.people.Person}): one nickname, one set of rooms, one
+(L{chatd.core.person.Person}): one nickname, one set of rooms, one
 presence; what one connection does reaches the others; the person leaves
 with its last connection.
 """
@@ -25,7 +25,7 @@ from chatd.core.events import (
     RoomMessage,
 )
 from chatd.core.interfaces import IParticipant
-from chatd.core.people import Person
+from chatd.core.person import Person
 from chatd.testing import RecordingParticipant, settled
 from tests.support.persistencecase import PersistenceTestCase
 

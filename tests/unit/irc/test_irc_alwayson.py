@@ -12,6 +12,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
+from tests.support.protocolcases import plain
 
 
 class AlwaysOnCommandTests(IRCStoreTestCase):
@@ -118,3 +119,59 @@ class AlwaysOnCommandTests(IRCStoreTestCase):
         self.assertIn(["alice", "[sent 2023-11-14 22:13 UTC] ping"], privmsgs)  # no server-time
         [returned] = [m for m in self.send(bob, tb) if m.command == "AWAY"]
         self.assertEqual(returned.params, [])
+
+    def alwaysOnAway(self) -> tuple[IRCProtocol, StringTransport]:
+        """
+        Alice, always on in C{#club}, has quit; bob is there with her.
+        """
+        alice, ta = self.signIn()
+        self.send(alice, ta, "JOIN #club", "ALWAYSON ON")
+        bob, tb = self.signIn("bob", None)
+        self.send(bob, tb, "JOIN #club")
+        self.send(alice, ta, "QUIT :bye")
+        alice.connectionLost(None)
+        self.send(bob, tb)
+        return bob, tb
+
+    def test_saslComesBackUnderItsName(self) -> None:
+        """
+        A client that asks for C{alice} while negotiating capabilities,
+        then proves her account with SASL before C{CAP END}, is put back
+        under her name: no C{433} at C{NICK}, C{001 alice}, and bob sees
+        her back (C{AWAY}), not renamed.
+        """
+        bob, tb = self.alwaysOnAway()
+        again, t = self.client()
+        told = self.send(again, t, "CAP LS 302", "NICK alice", "USER alice 0 * :A", "CAP REQ :sasl")
+        told += self.send(again, t, "AUTHENTICATE PLAIN")
+        told += self.send(again, t, "AUTHENTICATE " + plain("", "alice", "sesame"), "CAP END")
+        self.assertNotIn("433", self.codes(told))
+        [welcome] = [m for m in told if m.command == "001"]
+        self.assertEqual(welcome.params[0], "alice")
+        seen = self.send(bob, tb)
+        self.assertNotIn("NICK", self.codes(seen))
+        self.assertIn("AWAY", self.codes(seen))
+
+    def test_heldUnproven(self) -> None:
+        """
+        Without proving her account by C{CAP END}, the client is told
+        C{433} then, and registers under the next nickname it asks for.
+        """
+        self.alwaysOnAway()
+        other, t = self.client()
+        told = self.send(other, t, "CAP LS 302", "NICK alice", "USER x 0 * :X")
+        self.assertNotIn("433", self.codes(told))
+        told = self.send(other, t, "CAP END")
+        self.assertEqual(self.codes(told), ["433"])
+        self.assertEqual(told[0].params[:2], ["*", "alice"])
+        [welcome] = [m for m in self.send(other, t, "NICK carol") if m.command == "001"]
+        self.assertEqual(welcome.params[0], "carol")
+
+    def test_heldWithoutCap(self) -> None:
+        """
+        A client that does not negotiate capabilities is told C{433} at
+        C{NICK}, as before.
+        """
+        self.alwaysOnAway()
+        other, t = self.client()
+        self.assertEqual(self.codes(self.send(other, t, "NICK alice")), ["433"])

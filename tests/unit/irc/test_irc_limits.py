@@ -153,6 +153,22 @@ class RefusalTests(IRCTestCase):
         self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * (half + 1) + b"\r\n")
         self.assertRefused(self.read(self.ta).split("\r\n", 1)[1])
 
+    def test_brokenUTF8(self) -> None:
+        """
+        A UTF-8 line with a character cut short is not read as
+        Windows-1252 (mojibake for all of it): the broken bytes become
+        U+FFFD, the rest is relayed as sent, and the sender is told.
+        """
+        cut = "語".encode()[:2]
+        self.alice.dataReceived("PRIVMSG #lobby :日本".encode() + cut + b"\r\n")
+        [fail, echo] = self.messages(self.read(self.ta))
+        self.assertEqual(fail.params[:2], ["PRIVMSG", "INVALID_UTF8"])
+        self.assertIn("U+FFFD", fail.params[-1])
+        self.assertEqual(echo.params, ["#lobby", "日本\ufffd"])
+        [event] = self.tchat.events
+        assert isinstance(event, RoomMessage)
+        self.assertEqual(event.lines, ("日本\ufffd",))
+
     def test_notACommandShownClean(self) -> None:
         """
         Bytes that are no IRC at all (a TLS hello on the plain port) are

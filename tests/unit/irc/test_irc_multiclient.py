@@ -1,5 +1,5 @@
 """
-IRC clients of one account signed in at once (L{chatd.core.people.Person}):
+IRC clients of one account signed in at once (L{chatd.core.person.Person}):
 PASS and SASL join the person, what one says or does shows on the other
 with the person's own prefix, and a QUIT closes only one.
 """
@@ -45,12 +45,14 @@ class IRCMulticlientTests(IRCStoreTestCase):
 
     def test_saslKeepsTheAccountName(self) -> None:
         """
-        A SASL client whose nickname was taken (433) and who asked for
-        another keeps the account's name when it joins the person.
+        A SASL client that asked for another nickname than the account's
+        (C{alice}, held by the account's person, is not refused while it
+        negotiates: SASL may prove it) keeps the account's name when it
+        joins the person.
         """
         proto, t = self.client()
         self.send(proto, t, "CAP LS 302", "CAP REQ sasl")
-        self.assertEqual(self.codes(self.send(proto, t, "NICK alice")), ["433"])
+        self.assertEqual(self.codes(self.send(proto, t, "NICK alice")), [])
         self.send(proto, t, "NICK alice_", "USER a 0 * :A", "AUTHENTICATE PLAIN")
         plain = b64encode(b"\0alice\0sesame").decode()
         self.assertEqual(
@@ -82,6 +84,73 @@ class IRCMulticlientTests(IRCStoreTestCase):
             [(line[1], line[2]) for line in self.lines(self.send(self.phone, self.tp))],
             [("PART", ["#den"])],
         )
+
+    def test_partReasonEverywhere(self) -> None:
+        """
+        A PART's reason from one client shows on the person's other client
+        as it shows to the channel's other members.
+        """
+        bob, tb = self.client()
+        self.send(bob, tb, "NICK bob", "USER b 0 * :B", "JOIN #club")
+        self.send(self.laptop, self.tl, "JOIN #club")
+        self.send(self.phone, self.tp)
+        self.send(bob, tb)
+        self.send(self.laptop, self.tl, "PART #club :x")
+        [toPhone] = self.send(self.phone, self.tp)
+        [toBob] = self.send(bob, tb)
+        self.assertEqual((toPhone.command, toPhone.params), ("PART", ["#club", "x"]))
+        self.assertEqual((toBob.command, toBob.params), ("PART", ["#club", "x"]))
+
+    def test_joinAndPartOneMoment(self) -> None:
+        """
+        A JOIN and a PART carry one C{server-time} for every recipient
+        (the client that asked, the person's other client, another
+        member), however long the service took to tell them all: a clock
+        that moves on each reading shows it.
+        """
+        clients = []
+        for nick, password in (("alice", "sesame"), ("alice", "sesame"), ("bob", None)):
+            proto, t = self.client()
+            lines = ["CAP REQ server-time", f"NICK {nick}", "USER u 0 * :U", "CAP END"]
+            self.send(proto, t, *([f"PASS {password}"] if password else []), *lines)
+            clients.append((proto, t))
+        (laptop, tl), (phone, tp), (bob, tb) = clients
+        self.send(bob, tb, "JOIN #club")
+        self.send(phone, tp)
+
+        def ticking() -> float:
+            self.clock.rightNow += 0.001
+            return self.clock.rightNow
+
+        self.patch(self.clock, "seconds", ticking)
+        for command in ("JOIN #club", "PART #club :x"):
+            verb = command.split()[0]
+            told = self.send(laptop, tl, command) + self.send(phone, tp) + self.send(bob, tb)
+            times = [m.tags["time"] for m in told if m.command == verb and m.params[0] == "#club"]
+            self.assertEqual(len(times), 3, verb)
+            self.assertEqual(len(set(times)), 1, (verb, times))
+
+    def test_maskOfTheFirstConnection(self) -> None:
+        """
+        The user part of a person's mask is the C{USER} of the connection
+        that made it, and stays so after that connection closes: bob sees
+        the same prefix on what the person says, and in C{WHOIS}.
+        """
+        self.registered("dave", "davepw")
+        first, t1 = self.client()
+        self.send(first, t1, "USER first 0 * :F", "PASS davepw", "NICK dave", "JOIN #club")
+        second, t2 = self.client()
+        self.send(second, t2, "USER second 0 * :S", "PASS davepw", "NICK dave")
+        bob, tb = self.client()
+        self.send(bob, tb, "NICK bob", "USER b 0 * :B", "JOIN #club")
+        self.send(first, t1, "QUIT")
+        first.connectionLost(None)
+        self.send(bob, tb)
+        self.send(second, t2, "PRIVMSG #club :hi")
+        [said] = [m for m in self.send(bob, tb) if m.command == "PRIVMSG"]
+        self.assertEqual(said.prefix, "dave!first@irc.chatd")
+        [whois] = [m for m in self.send(bob, tb, "WHOIS dave") if m.command == "311"]
+        self.assertEqual(whois.params[1:3], ["dave", "first"])
 
     def test_quitClosesOne(self) -> None:
         """

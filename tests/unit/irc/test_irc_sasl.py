@@ -457,6 +457,23 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         names = [m.params[-1] for m in welcome if m.command == "353" and m.params[2] == "#den"]
         self.assertEqual(names, ["@alice"])
 
+    def test_nicknameOfSignedInAccount(self) -> None:
+        """
+        alice is connected from another client: a client that asks for
+        C{alice} while negotiating capabilities is not told C{433} (the
+        name waits for C{CAP END}), proves her password over SASL, and is
+        welcomed as C{alice}, her other connection's person.
+        """
+        first, t1 = self.client()
+        self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A")
+        proto, t = self.client()
+        told = self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
+        told += self.send(proto, t, "AUTHENTICATE PLAIN")
+        told += self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"), "CAP END")
+        self.assertNotIn("433", self.codes(told))
+        [welcome] = [m for m in told if m.command == "001"]
+        self.assertEqual(welcome.params[0], "alice")
+
     def test_askedForNicknameBeforeWelcome(self) -> None:
         """
         A client registering as C{ally} proves alice's password over SASL:
