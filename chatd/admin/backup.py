@@ -85,6 +85,8 @@ def _dataFiles(dataDir: Path) -> Iterator[Path]:
         for name in sorted(files):
             path = Path(root, name)
             if path.is_file() and not path.is_symlink() and not _sideFile(name):
+                if path.parent.name == JOURNAL and not path.stat().st_size:
+                    continue  # a journal file with nothing waiting
                 yield path.relative_to(dataDir)
 
 

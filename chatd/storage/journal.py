@@ -55,20 +55,34 @@ class Journal:
         self.directory = directory
         self.isRow = isRow
         self.rotateBytes = rotateBytes
+        self.leftovers: list[tuple[Any, ...]] = []
+        self._earlier: list[Path] = []
+        #: Files full of messages still waiting: (path, last ticket in it).
+        self._full: list[tuple[Path, int]] = []
+        self._number = 1
+        self._fd = -1
+        self._size = 0
+        self._last = 0  # the last ticket in the current file
+        #: Why the files could not be let go of, while they cannot.
+        self._trouble = ""
+
+    def open(self) -> None:
+        """
+        Read what an earlier run left (L{leftovers}) and start this run's
+        file, once: when the daemon runs as its own user (C{twistd --uid}),
+        so that the files, and the data directory if it is the first to need
+        it, are that user's.
+        """
+        if self._fd >= 0:
+            return
+        directory = self.directory
         directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # (the data directory)
         directory.mkdir(mode=0o700, exist_ok=True)
         found = sorted(directory.glob("*" + _SUFFIX), key=_number)
         self._earlier = [path for path in found if path.is_file()]  # (no device)
         self.leftovers = [row for path in self._earlier for row in self._read(path)]
-        #: Files full of messages still waiting: (path, last ticket in it).
-        self._full: list[tuple[Path, int]] = []
         self._number = _number(self._earlier[-1]) + 1 if self._earlier else 1
-        self._fd = -1
-        self._size = 0
-        self._last = 0  # the last ticket in the current file
         self._fd = self._open(self._path())
-        #: Why the files could not be let go of, while they cannot.
-        self._trouble = ""
 
     def append(self, ticket: int, row: tuple[Any, ...]) -> None:
         """

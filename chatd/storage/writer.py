@@ -180,11 +180,14 @@ class MessageWriter:
 
     async def replayJournal(self) -> None:
         """
-        Queue the messages the journal kept from a run that ended without
+        Open the journal, and queue the messages it kept from a run that ended without
         writing them (C{kill -9}, a crash), but those the database has: its
         batch may have been written just before the end.
         """
-        if self._journal is None or not self._journal.leftovers:
+        if self._journal is None:
+            return
+        self._journal.open()  # now that the daemon runs as its own user
+        if not self._journal.leftovers:
             return
         rows = self._journal.leftovers
         msgids = [row[KEPT_MSGID] for row in rows if row[KEPT_MSGID] is not None]

@@ -35,6 +35,7 @@ class JournalTests(SynchronousTestCase):
 
     def journal(self, rotateBytes: int = 1 << 20) -> Journal:
         journal = Journal(self.path, isRow, rotateBytes)
+        journal.open()
         self.addCleanup(journal.close, True)
         return journal
 
@@ -47,6 +48,7 @@ class JournalTests(SynchronousTestCase):
         self.addCleanup(shutil.rmtree, copy.parent)
         shutil.copytree(self.path, copy)
         later = Journal(copy, isRow)
+        later.open()
         later.close(keep=True)
         return later.leftovers
 
@@ -177,6 +179,7 @@ class JournalTests(SynchronousTestCase):
         old = os.umask(0o022)
         self.addCleanup(os.umask, old)
         journal = Journal(self.dir / "fresh" / "journal", isRow)
+        journal.open()
         self.addCleanup(journal.close, False)
         self.assertEqual((self.dir / "fresh").stat().st_mode & 0o777, 0o700)
 
