@@ -10,6 +10,11 @@ account or room (by creation time, then name) keeps the name; each younger
 one is deleted with what hangs on it (an account's room memberships,
 approvals and private messages; a room's memberships, approvals and
 history), and a warning names it in the log.
+
+A stored private message stays with the person it belonged to: where it
+names an account (or its old key was an account's), its keys become that
+account's new key; only a guest's are made from the name as spelled in
+the row, whichever other spelling shared its old key (L{_regroup}).
 """
 
 from __future__ import annotations
@@ -67,6 +72,14 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
     """
     The migration step: see the module's docstring.
     """
+    _rekeyNames(txn, paramstyle, withAccounts=False)
+
+
+def _rekeyNames(txn: Cursor, paramstyle: str, withAccounts: bool) -> None:
+    """
+    L{rekey}; C{withAccounts}: the private messages name their people's
+    accounts (schema version 9), which their keys follow.
+    """
 
     def run(query: str, *args: Any) -> None:
         txn.execute(_sql(query, paramstyle), args)
@@ -97,14 +110,7 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
     _move(txn, paramstyle, "accounts", "nick_key", accounts)
     _move(txn, paramstyle, "rooms", "room_key", rooms)
     _move(txn, paramstyle, "messages", "room_key", rooms)
-    recipients = {
-        old: key(name)
-        for old, name in rows(
-            "SELECT DISTINCT recipient_key, recipient FROM messages"
-            " WHERE room_key IS NULL AND recipient_key IS NOT NULL"
-        )
-    }
-    _move(txn, paramstyle, "messages", "recipient_key", recipients)
+    _regroup(txn, paramstyle, "recipient_key", ("recipient",), withAccounts, accounts)
     for pair in {(accounts[n], rooms[r]) for n, r in memberships if n in accounts and r in rooms}:
         run("INSERT INTO memberships (nick_key, room_key) VALUES (?, ?)", *pair)
     kept: dict[tuple[str, str], tuple[str, int, int]] = {}
@@ -126,6 +132,47 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
             approved,
             requested,
         )
+
+
+def _regroup(
+    txn: Cursor,
+    paramstyle: str,
+    column: str,
+    spelling: tuple[str, ...],
+    withAccounts: bool,
+    accounts: dict[str, str],
+) -> None:
+    """
+    Give each private message's C{column} (a person's key) its new key:
+    that of the account the row names (its C{*_account} column, when
+    C{withAccounts}), else that of the account whose key it was, else that
+    of the row's own spelling (C{spelling}'s columns, the first given):
+    a message stays with the person it belonged to, even where another
+    spelling of their name is someone else's now.  Each group of rows
+    moves through a temporary value, as in L{_move}.
+    """
+    account = column.replace("_key", "_account")
+    named = ("COALESCE(" + account + ", '')",) if withAccounts else ()
+    columns = (column, *spelling, *named)
+    txn.execute(
+        f"SELECT DISTINCT {', '.join(columns)} FROM messages"
+        f" WHERE room_key IS NULL AND {column} IS NOT NULL"
+    )
+    moves = {}
+    for group in txn.fetchall():
+        old, name, owner = group[0], group[1], group[-1] if withAccounts else ""
+        new = accounts.get(owner) or accounts.get(old) or key(name or old)
+        if new != old:
+            moves[tuple(group)] = new
+    where = " AND ".join(f"{c} = ?" for c in (column, *spelling, *named))
+    update = _sql(
+        f"UPDATE messages SET {column} = ? WHERE room_key IS NULL AND {where}", paramstyle
+    )
+    for group, new in moves.items():
+        txn.execute(update, (_TEMPORARY + new, *group))
+    settle = _sql(f"UPDATE messages SET {column} = ? WHERE {column} = ?", paramstyle)
+    for new in set(moves.values()):
+        txn.execute(settle, (new, _TEMPORARY + new))
 
 
 def senderKeys(txn: Cursor, paramstyle: str) -> None:
@@ -162,23 +209,26 @@ def rekeyAll(txn: Cursor, paramstyle: str) -> None:
         # Its rooms are nobody's: their founder's name now reads as the older account's.
         txn.execute(_sql("UPDATE rooms SET founder = '' WHERE founder = ?", paramstyle), (name,))
     txn.execute("SELECT room_key, name FROM rooms ORDER BY created, name")
-    lostRooms = {name for _, name in _survivors(list(txn.fetchall()))[1]}
+    rooms, lostRoomRows = _survivors(list(txn.fetchall()))
+    lostRooms = {name for _, name in lostRoomRows}
     lostNames = {name for _, name in lost}
-    txn.execute("SELECT nick_key, room, target, millis FROM read_markers")
+    txn.execute("SELECT nick_key, room, target_key, target, millis FROM read_markers")
     markers = [  # those of a deleted room or account go with it
-        (nickKey, room, target, millis)
-        for nickKey, room, target, millis in list(txn.fetchall())
+        (nickKey, room, targetKey, target, millis)
+        for nickKey, room, targetKey, target, millis in list(txn.fetchall())
         if target not in (lostRooms if room else lostNames)
     ]
     txn.execute("DELETE FROM read_markers")  # they name accounts, whose keys move
-    rekey(txn, paramstyle)
-    _senderKeys(txn, paramstyle)
+    _rekeyNames(txn, paramstyle, withAccounts=True)
+    _regroup(txn, paramstyle, "sender_key", ("sender",), True, accounts)
     for column in ("sender_account", "recipient_account"):
         _move(txn, paramstyle, "messages", column, accounts)
     latest: dict[tuple[str, str, str], tuple[str, int]] = {}
-    for nickKey, room, target, millis in markers:
+    for nickKey, room, targetKey, target, millis in markers:
         if nickKey in accounts:  # else its account merged into an older one
-            where = (accounts[nickKey], room, key(target))
+            # A conversation's is with the account its old key was, if any.
+            targets = rooms if room else accounts
+            where = (accounts[nickKey], room, targets.get(targetKey) or key(target))
             if not room and where[2] == where[0]:
                 continue  # a conversation with itself, after the merge
             if where not in latest or millis > latest[where][1]:
