@@ -31,6 +31,16 @@ log = Logger()
 
 _TEMPORARY = "\x01rekey:"
 
+#: Which names each key a re-keying changed was held by, and their keys
+#: now, until the sanctions (in a store of their own) have followed them
+#: at the next start (L{chatd.storage.renamedkeys}).
+RENAMED_TABLE = """CREATE TABLE IF NOT EXISTS renamed_keys (
+    old_key TEXT NOT NULL,
+    new_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    account INTEGER NOT NULL,
+    PRIMARY KEY (old_key, new_key))"""
+
 
 def _sql(query: str, paramstyle: str) -> str:
     return query.replace("?", "%s") if paramstyle == "format" else query
@@ -141,9 +151,11 @@ def _regroup(
     spelling: tuple[str, ...],
     withAccounts: bool,
     accounts: dict[str, str],
+    private: bool = True,
 ) -> None:
     """
-    Give each private message's C{column} (a person's key) its new key:
+    Give each private message's C{column} (a person's key; every
+    message's, unless C{private}) its new key:
     that of the account the row names (its C{*_account} column, when
     C{withAccounts}), else that of the account whose key it was, else that
     of the row's own spelling (C{spelling}'s columns, the first given):
@@ -154,9 +166,9 @@ def _regroup(
     account = column.replace("_key", "_account")
     named = ("COALESCE(" + account + ", '')",) if withAccounts else ()
     columns = (column, *spelling, *named)
+    which = "room_key IS NULL AND " if private else ""
     txn.execute(
-        f"SELECT DISTINCT {', '.join(columns)} FROM messages"
-        f" WHERE room_key IS NULL AND {column} IS NOT NULL"
+        f"SELECT DISTINCT {', '.join(columns)} FROM messages WHERE {which}{column} IS NOT NULL"
     )
     moves = {}
     for group in txn.fetchall():
@@ -165,9 +177,7 @@ def _regroup(
         if new != old:
             moves[tuple(group)] = new
     where = " AND ".join(f"{c} = ?" for c in (column, *spelling, *named))
-    update = _sql(
-        f"UPDATE messages SET {column} = ? WHERE room_key IS NULL AND {where}", paramstyle
-    )
+    update = _sql(f"UPDATE messages SET {column} = ? WHERE {which}{where}", paramstyle)
     for group, new in moves.items():
         txn.execute(update, (_TEMPORARY + new, *group))
     settle = _sql(f"UPDATE messages SET {column} = ? WHERE {column} = ?", paramstyle)
@@ -219,8 +229,9 @@ def rekeyAll(txn: Cursor, paramstyle: str) -> None:
         if target not in (lostRooms if room else lostNames)
     ]
     txn.execute("DELETE FROM read_markers")  # they name accounts, whose keys move
+    _recordRenamed(txn, paramstyle, accounts, markers)
     _rekeyNames(txn, paramstyle, withAccounts=True)
-    _regroup(txn, paramstyle, "sender_key", ("sender",), True, accounts)
+    _regroup(txn, paramstyle, "sender_key", ("sender",), True, accounts, private=False)
     for column in ("sender_account", "recipient_account"):
         _move(txn, paramstyle, "messages", column, accounts)
     latest: dict[tuple[str, str, str], tuple[str, int]] = {}
@@ -254,4 +265,46 @@ def _senderKeys(txn: Cursor, paramstyle: str) -> None:
             "UPDATE messages SET sender_key = ? WHERE room_key IS NULL AND sender = ?", paramstyle
         ),
         [(key(sender), sender) for sender in senders],
+    )
+
+
+def _recordRenamed(
+    txn: Cursor, paramstyle: str, accounts: dict[str, str], markers: list[tuple[Any, ...]]
+) -> None:
+    """
+    Keep in L{RENAMED_TABLE} the names held under each old key, with their
+    keys now: an account's (its name, its new key), else each spelling a
+    guest used (in messages, approvals and read markers of conversations),
+    so that a sanction stored under an old key keeps covering who it
+    covered (L{chatd.core.sanctionstart.inForce}), even one typed with a
+    spelling whose key changed where the account's did not.
+    """
+    txn.execute("SELECT nick_key, nick FROM accounts")
+    named = [(old, name, True) for old, name in txn.fetchall() if old in accounts]
+    for query in (
+        "SELECT DISTINCT sender_key, sender FROM messages WHERE sender_account IS NULL",
+        "SELECT DISTINCT recipient_key, recipient FROM messages"
+        " WHERE room_key IS NULL AND recipient_account IS NULL",
+        "SELECT nick_key, nick FROM access",
+    ):
+        txn.execute(query)
+        named += [(old, name, False) for old, name in txn.fetchall() if old is not None]
+    named += [(old, name, False) for _, room, old, name, _ in markers if not room]
+    found: dict[str, dict[str, tuple[str, bool]]] = {}
+    for old, name, isAccount in named:
+        if isAccount or old not in accounts:  # an account's other spellings are its own
+            new = accounts[old] if isAccount else key(name)
+            found.setdefault(old, {}).setdefault(new, (name, isAccount))
+    txn.execute(RENAMED_TABLE)
+    txn.executemany(
+        _sql(
+            "INSERT INTO renamed_keys (old_key, new_key, name, account) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (old_key, new_key) DO NOTHING",
+            paramstyle,
+        ),
+        [
+            (old, new, name, int(isAccount))
+            for old, names in found.items()
+            for new, (name, isAccount) in names.items()
+        ],
     )
