@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
 from chatd.core.persistence import LOAD_RETRY
+from chatd.core.sanctionstart import RenamedSource
 from chatd.modstore import IModerationStore
 from chatd.storage.health import isOutage, oneLine
 
@@ -44,9 +45,11 @@ class SanctionLoading:
         store: IModerationStore,
         clock: IReactorTime,
         stats: ChatStats,
+        renamed: RenamedSource | None = None,
     ) -> None:
         self.moderation = moderation
         self.store = store
+        self.renamed = renamed  # the chat database's renamed keys, which sanctions follow
         self.clock = clock
         self.stats = stats
         self.failures = 0
@@ -63,7 +66,7 @@ class SanctionLoading:
 
     def _attempt(self) -> None:
         self._retry = None
-        restored = Deferred.fromCoroutine(self.moderation.restore(self.store))
+        restored = Deferred.fromCoroutine(self.moderation.restore(self.store, self.renamed))
         restored.addCallbacks(self._loaded, self._failed)
 
     def _loaded(self, count: int) -> None:

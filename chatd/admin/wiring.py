@@ -34,6 +34,7 @@ from chatd.listeners import listen
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.optionvalues import endpoint
 from chatd.storage.modsql import SQLModerationStore
+from chatd.storage.renamedkeys import RenamedKeys
 from chatd.storage.sql import SQLChatStore
 
 if TYPE_CHECKING:
@@ -115,7 +116,9 @@ class RestoreModeration(Service):
     """
 
     def __init__(self, chat: IAdministration, store: IModerationStore, reactor: Any) -> None:
-        self.loading = SanctionLoading(chat.moderation, store, reactor, chat.stats)
+        chatStore = None if chat.persistence is None else chat.persistence.store
+        renamed = RenamedKeys(chatStore) if isinstance(chatStore, SQLChatStore) else None
+        self.loading = SanctionLoading(chat.moderation, store, reactor, chat.stats, renamed)
 
     def startService(self) -> None:
         super().startService()

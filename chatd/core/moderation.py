@@ -26,7 +26,7 @@ from chatd.core.admission import Network, addressOf, parseNetwork
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
-from chatd.core.sanctionstart import LoadWait, inForce
+from chatd.core.sanctionstart import LoadWait, RenamedSource, inForce
 from chatd.core.sanctiontext import describe
 from chatd.core.writes import PendingWrites
 from chatd.modstore import (
@@ -73,23 +73,30 @@ class Moderation:
 
     # Start-up
 
-    async def restore(self, store: IModerationStore) -> int:
+    async def restore(self, store: IModerationStore, renamed: RenamedSource | None = None) -> int:
         """
         Use C{store} from now on and take over the sanctions it holds that
         are still in force; return how many.  Until they are known,
         L{whenLoaded} makes logins wait; if they cannot be loaded, logins
-        are refused (nobody banned may slip in).
+        are refused (nobody banned may slip in).  C{renamed}: the names
+        whose keys the chat database changed, which the sanctions follow
+        (L{inForce}), once.
         """
-        return await self.loading.during(self._take(store))
+        return await self.loading.during(self._take(store, renamed))
 
     def whenLoaded(self) -> Deferred[None] | None:
         """C{None} if the sanctions are known, else a L{Deferred} of when (L{LoadWait})."""
         return self.loading.whenLoaded()
 
-    async def _take(self, store: IModerationStore) -> int:
+    async def _take(self, store: IModerationStore, renamed: RenamedSource | None) -> int:
         self.store = store
         now = self.clock.seconds()
-        kept = await inForce(store, now, self._key, self._persist, self.log, OPERATOR)
+        renames = None if renamed is None else await renamed.load()
+        kept = await inForce(
+            store, now, self._key, self._persist, self.log, OPERATOR, renames, IPBAN
+        )
+        if renamed is not None and renames and await self.writes.settled():
+            self._persist(renamed.forget())  # followed: a later start keeps them as they are
         for sanction in kept:
             self._sanctions[(sanction.kind, sanction.target)] = sanction
             if sanction.kind == OPERATOR:

@@ -9,9 +9,9 @@ they were stored).  L{chatd.core.moderation.Moderation} takes what they give.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -21,12 +21,40 @@ from chatd.core import errors
 if TYPE_CHECKING:
     from chatd.modstore import IModerationStore, Sanction
 
-#: A stored grant, or sanction, whose name's key changed (the name rule learned look-alikes).
+#: A stored grant, or sanction, whose name's key changed (the name rule changed).
 REKEYED = {
     True: "op of {name} dropped: the name rule changed",
-    False: "{kind} of {name} kept:"
-    " it now also holds for the names that read as it (the name rule changed)",
+    False: "{kind} of {name} kept: it holds for {names} and the names that read as them now"
+    " (the name rule changed)",
 }
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """
+    A name the chat database held under a key the name rule has since
+    changed, and its key now: an account's (C{account}), or a spelling
+    its messages, approvals or read markers gave a guest.
+    """
+
+    key: str
+    name: str
+    account: bool
+
+
+#: Old key: the names the chat database held under it, with their keys now.
+Renames = Mapping[str, Sequence[Renamed]]
+
+
+class RenamedSource(Protocol):
+    """
+    Where the chat database keeps L{Renames} until the sanctions have
+    followed them (L{chatd.storage.renamedkeys}).
+    """
+
+    def load(self) -> Deferred[Renames]: ...
+
+    def forget(self) -> Deferred[None]: ...
 
 
 class LoadWait:
@@ -82,27 +110,58 @@ async def inForce(
     persist: Callable[[Deferred[Any]], None],
     log: Logger,
     grant: str,
+    renames: Renames | None,
+    network: str,
 ) -> list[Sanction]:
     """
-    The sanctions C{store} keeps that are in force at C{now}, under the key
-    C{keyOf(kind, name)} gives their name now; those that lapsed are deleted
-    from the store (C{persist} keeps the write).  One whose key changed is
-    stored anew under its new key, holding for the names that read as it
-    now, unless it is of kind C{grant} (a right, not a restriction): that
-    one is dropped, never empowering a name it was not given to.
+    The sanctions C{store} keeps that are in force at C{now}, under the
+    keys their names have now (C{keyOf(kind, name)}); those that lapsed are
+    deleted from the store (C{persist} keeps the write).  One whose key the
+    name rule changed, by C{renames} (the chat database's record of an old
+    key's names) or by C{keyOf}, keeps covering who it covered
+    (L{coveredNow}), stored anew under each key, unless it is of kind
+    C{grant} (a right, not a restriction): that one follows only an
+    account, never empowering a name it was not given to.  A C{network}
+    sanction is not a name's.
     """
     kept = []
     for sanction in await store.loadSanctions():
         if not sanction.activeAt(now):
             persist(store.deleteSanction(sanction.kind, sanction.target))
             continue
-        if (current := keyOf(sanction.kind, sanction.name)) != sanction.target:
+        spellings = () if sanction.kind == network else (renames or {}).get(sanction.target, ())
+        isGrant = sanction.kind == grant
+        current = keyOf(sanction.kind, sanction.name)
+        covered = coveredNow(sanction, current, spellings, isGrant)
+        if set(covered) == {sanction.target} == {current}:
+            kept.append(sanction)
+            continue
+        if sanction.target not in covered:  # kept by an upsert otherwise, in any write order
             persist(store.deleteSanction(sanction.kind, sanction.target))
-            isGrant = sanction.kind == grant
-            log.warn(REKEYED[isGrant], kind=sanction.kind, name=sanction.name)
-            if isGrant:
-                continue
-            sanction = replace(sanction, target=current)
-            persist(store.saveSanction(sanction))
-        kept.append(sanction)
+        names = ", ".join(covered.values())
+        log.warn(REKEYED[not covered], kind=sanction.kind, name=sanction.name, names=names)
+        for target, name in covered.items():
+            moved = replace(sanction, target=target, name=name)
+            persist(store.saveSanction(moved))
+            kept.append(moved)
     return kept
+
+
+def coveredNow(
+    sanction: Sanction, current: str, spellings: Sequence[Renamed], isGrant: bool
+) -> dict[str, str]:
+    """
+    The keys (with a name of each) C{sanction} is to hold for now that the
+    name rule changed: those of the account whose old key was its target,
+    if one was registered (and the typed spelling's C{current}: the person
+    it removed may come back under it), else those of every name the chat
+    database held under it, and the typed spelling's.  A grant follows
+    the account alone, or stays where its key did not change.
+    """
+    accounts = {each.key: each.name for each in spellings if each.account}
+    if isGrant:
+        return accounts or ({current: sanction.name} if current == sanction.target else {})
+    covered = accounts or {each.key: each.name for each in spellings}
+    if current not in covered:
+        covered[current] = sanction.name
+    return covered

@@ -10,6 +10,11 @@ account or room (by creation time, then name) keeps the name; each younger
 one is deleted with what hangs on it (an account's room memberships,
 approvals and private messages; a room's memberships, approvals and
 history), and a warning names it in the log.
+
+A stored private message stays with the person it belonged to: where it
+names an account (or its old key was an account's), its keys become that
+account's new key; only a guest's are made from the name as spelled in
+the row, whichever other spelling shared its old key (L{_regroup}).
 """
 
 from __future__ import annotations
@@ -25,6 +30,16 @@ Cursor = Any
 log = Logger()
 
 _TEMPORARY = "\x01rekey:"
+
+#: Which names each key a re-keying changed was held by, and their keys
+#: now, until the sanctions (in a store of their own) have followed them
+#: at the next start (L{chatd.storage.renamedkeys}).
+RENAMED_TABLE = """CREATE TABLE IF NOT EXISTS renamed_keys (
+    old_key TEXT NOT NULL,
+    new_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    account INTEGER NOT NULL,
+    PRIMARY KEY (old_key, new_key))"""
 
 
 def _sql(query: str, paramstyle: str) -> str:
@@ -67,6 +82,14 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
     """
     The migration step: see the module's docstring.
     """
+    _rekeyNames(txn, paramstyle, withAccounts=False)
+
+
+def _rekeyNames(txn: Cursor, paramstyle: str, withAccounts: bool) -> None:
+    """
+    L{rekey}; C{withAccounts}: the private messages name their people's
+    accounts (schema version 9), which their keys follow.
+    """
 
     def run(query: str, *args: Any) -> None:
         txn.execute(_sql(query, paramstyle), args)
@@ -97,14 +120,7 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
     _move(txn, paramstyle, "accounts", "nick_key", accounts)
     _move(txn, paramstyle, "rooms", "room_key", rooms)
     _move(txn, paramstyle, "messages", "room_key", rooms)
-    recipients = {
-        old: key(name)
-        for old, name in rows(
-            "SELECT DISTINCT recipient_key, recipient FROM messages"
-            " WHERE room_key IS NULL AND recipient_key IS NOT NULL"
-        )
-    }
-    _move(txn, paramstyle, "messages", "recipient_key", recipients)
+    _regroup(txn, paramstyle, "recipient_key", ("recipient",), withAccounts, accounts)
     for pair in {(accounts[n], rooms[r]) for n, r in memberships if n in accounts and r in rooms}:
         run("INSERT INTO memberships (nick_key, room_key) VALUES (?, ?)", *pair)
     kept: dict[tuple[str, str], tuple[str, int, int]] = {}
@@ -126,6 +142,47 @@ def rekey(txn: Cursor, paramstyle: str) -> None:
             approved,
             requested,
         )
+
+
+def _regroup(
+    txn: Cursor,
+    paramstyle: str,
+    column: str,
+    spelling: tuple[str, ...],
+    withAccounts: bool,
+    accounts: dict[str, str],
+    private: bool = True,
+) -> None:
+    """
+    Give each private message's C{column} (a person's key; every
+    message's, unless C{private}) its new key:
+    that of the account the row names (its C{*_account} column, when
+    C{withAccounts}), else that of the account whose key it was, else that
+    of the row's own spelling (C{spelling}'s columns, the first given):
+    a message stays with the person it belonged to, even where another
+    spelling of their name is someone else's now.  Each group of rows
+    moves through a temporary value, as in L{_move}.
+    """
+    account = column.replace("_key", "_account")
+    named = ("COALESCE(" + account + ", '')",) if withAccounts else ()
+    columns = (column, *spelling, *named)
+    which = "room_key IS NULL AND " if private else ""
+    txn.execute(
+        f"SELECT DISTINCT {', '.join(columns)} FROM messages WHERE {which}{column} IS NOT NULL"
+    )
+    moves = {}
+    for group in txn.fetchall():
+        old, name, owner = group[0], group[1], group[-1] if withAccounts else ""
+        new = accounts.get(owner) or accounts.get(old) or key(name or old)
+        if new != old:
+            moves[tuple(group)] = new
+    where = " AND ".join(f"{c} = ?" for c in (column, *spelling, *named))
+    update = _sql(f"UPDATE messages SET {column} = ? WHERE {which}{where}", paramstyle)
+    for group, new in moves.items():
+        txn.execute(update, (_TEMPORARY + new, *group))
+    settle = _sql(f"UPDATE messages SET {column} = ? WHERE {column} = ?", paramstyle)
+    for new in set(moves.values()):
+        txn.execute(settle, (new, _TEMPORARY + new))
 
 
 def senderKeys(txn: Cursor, paramstyle: str) -> None:
@@ -162,23 +219,27 @@ def rekeyAll(txn: Cursor, paramstyle: str) -> None:
         # Its rooms are nobody's: their founder's name now reads as the older account's.
         txn.execute(_sql("UPDATE rooms SET founder = '' WHERE founder = ?", paramstyle), (name,))
     txn.execute("SELECT room_key, name FROM rooms ORDER BY created, name")
-    lostRooms = {name for _, name in _survivors(list(txn.fetchall()))[1]}
+    rooms, lostRoomRows = _survivors(list(txn.fetchall()))
+    lostRooms = {name for _, name in lostRoomRows}
     lostNames = {name for _, name in lost}
-    txn.execute("SELECT nick_key, room, target, millis FROM read_markers")
+    txn.execute("SELECT nick_key, room, target_key, target, millis FROM read_markers")
     markers = [  # those of a deleted room or account go with it
-        (nickKey, room, target, millis)
-        for nickKey, room, target, millis in list(txn.fetchall())
+        (nickKey, room, targetKey, target, millis)
+        for nickKey, room, targetKey, target, millis in list(txn.fetchall())
         if target not in (lostRooms if room else lostNames)
     ]
     txn.execute("DELETE FROM read_markers")  # they name accounts, whose keys move
-    rekey(txn, paramstyle)
-    _senderKeys(txn, paramstyle)
+    _recordRenamed(txn, paramstyle, accounts, markers)
+    _rekeyNames(txn, paramstyle, withAccounts=True)
+    _regroup(txn, paramstyle, "sender_key", ("sender",), True, accounts, private=False)
     for column in ("sender_account", "recipient_account"):
         _move(txn, paramstyle, "messages", column, accounts)
     latest: dict[tuple[str, str, str], tuple[str, int]] = {}
-    for nickKey, room, target, millis in markers:
+    for nickKey, room, targetKey, target, millis in markers:
         if nickKey in accounts:  # else its account merged into an older one
-            where = (accounts[nickKey], room, key(target))
+            # A conversation's is with the account its old key was, if any.
+            targets = rooms if room else accounts
+            where = (accounts[nickKey], room, targets.get(targetKey) or key(target))
             if not room and where[2] == where[0]:
                 continue  # a conversation with itself, after the merge
             if where not in latest or millis > latest[where][1]:
@@ -204,4 +265,46 @@ def _senderKeys(txn: Cursor, paramstyle: str) -> None:
             "UPDATE messages SET sender_key = ? WHERE room_key IS NULL AND sender = ?", paramstyle
         ),
         [(key(sender), sender) for sender in senders],
+    )
+
+
+def _recordRenamed(
+    txn: Cursor, paramstyle: str, accounts: dict[str, str], markers: list[tuple[Any, ...]]
+) -> None:
+    """
+    Keep in L{RENAMED_TABLE} the names held under each old key, with their
+    keys now: an account's (its name, its new key), else each spelling a
+    guest used (in messages, approvals and read markers of conversations),
+    so that a sanction stored under an old key keeps covering who it
+    covered (L{chatd.core.sanctionstart.inForce}), even one typed with a
+    spelling whose key changed where the account's did not.
+    """
+    txn.execute("SELECT nick_key, nick FROM accounts")
+    named = [(old, name, True) for old, name in txn.fetchall() if old in accounts]
+    for query in (
+        "SELECT DISTINCT sender_key, sender FROM messages WHERE sender_account IS NULL",
+        "SELECT DISTINCT recipient_key, recipient FROM messages"
+        " WHERE room_key IS NULL AND recipient_account IS NULL",
+        "SELECT nick_key, nick FROM access",
+    ):
+        txn.execute(query)
+        named += [(old, name, False) for old, name in txn.fetchall() if old is not None]
+    named += [(old, name, False) for _, room, old, name, _ in markers if not room]
+    found: dict[str, dict[str, tuple[str, bool]]] = {}
+    for old, name, isAccount in named:
+        if isAccount or old not in accounts:  # an account's other spellings are its own
+            new = accounts[old] if isAccount else key(name)
+            found.setdefault(old, {}).setdefault(new, (name, isAccount))
+    txn.execute(RENAMED_TABLE)
+    txn.executemany(
+        _sql(
+            "INSERT INTO renamed_keys (old_key, new_key, name, account) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (old_key, new_key) DO NOTHING",
+            paramstyle,
+        ),
+        [
+            (old, new, name, int(isAccount))
+            for old, names in found.items()
+            for new, (name, isAccount) in names.items()
+        ],
     )

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest_twisted
+from twisted.internet.task import Clock
+from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 
+from chatd.core import errors
 from chatd.core.names import key
+from chatd.core.service import ChatService
+from chatd.modstore import BAN, KICK, OPERATOR, MemoryModerationStore, Sanction
 from chatd.storage import openStore
 from chatd.storage.conversations import Conversation
 from chatd.storage.rekey import rekey, rekeyAll
+from chatd.storage.renamedkeys import RenamedKeys
 from chatd.storage.schema import ID_TYPE, MIGRATIONS, VERSION_TABLE
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from chatd.storage.tools import copyReport, copyToPostgres
+from chatd.testing import RecordingParticipant
 from tests.support.pgserver import createDatabase, postgresServer
 from tests.support.storefixtures import madeAndStopped, stop
 
@@ -370,3 +377,271 @@ async def test_rekeyMarksKeptPostgres(postgresServer: str) -> None:
     store = openStore("unused", url, _reactor())
     assert isinstance(store, SQLChatStore)
     await _checkMarksKept(store)
+
+
+#: Names the keeping of marks split (each pair had one key before, the
+#: first's), with the keys the older rule gave them.
+KEN, IRA, YIRA, KIN, GIN = (
+    "\u30b1\u30f3",
+    "\u0406\u0440\u0430",
+    "\u0407\u0440\u0430",
+    "キン",
+    "ギン",
+)
+IOSIP = "\u0418\u043e\u0441\u0438\u043f"
+SPLIT_KEYS = {KEN: KEN, GEN: KEN, IRA: "lpa", YIRA: "lpa", KIN: KIN, GIN: KIN, "bob": "bob"}
+SPLIT_KEYS |= {"alice": "allce", IOSIP: MARKED_KEYS[JOSIP], JOSIP: MARKED_KEYS[JOSIP]}
+
+
+def _beforeSplit(execute: Any) -> None:
+    """
+    Private messages as version 19 kept them, in a database of today's
+    schema set back to 19: accounts C{ケン}, C{Іра}, C{Иосип}, C{alice} and C{bob};
+    bob's waiting messages for C{ケン}, also typed C{ゲン}, and for C{Іра}
+    typed C{Їра}; alice's message to C{ゲン}, delivered to C{ケン}, and
+    C{ケン}'s answer while called C{ゲン}; waiting messages for the guests
+    C{キン} and C{ギン}; alice's read marker of her talk with C{ゲン}.
+    """
+    execute("UPDATE schema_version SET version = 19")
+    for created, nick in enumerate((KEN, IRA, IOSIP, "alice", "bob")):
+        execute(
+            "INSERT INTO accounts (nick_key, nick, hash, created) VALUES"
+            f" ('{SPLIT_KEYS[nick]}', '{nick}', 'h-{nick}', {created})"
+        )
+    accounts = {KEN, IRA, IOSIP, "alice", "bob"}
+    for id, sender, senderAccount, recipient, recipientAccount, pending in [
+        (1, "bob", "bob", KEN, KEN, 1),
+        (2, "bob", "bob", GEN, KEN, 1),
+        (3, "bob", "bob", YIRA, IRA, 1),
+        (4, "alice", "alice", GEN, KEN, 0),
+        (5, GEN, KEN, "alice", "alice", 0),
+        (6, "bob", "bob", KIN, None, 1),
+        (7, "bob", "bob", GIN, None, 1),
+    ]:
+        owners = [
+            f"'{SPLIT_KEYS[n]}'" if n in accounts else "NULL"
+            for n in (senderAccount, recipientAccount)
+        ]
+        execute(
+            "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body,"
+            " sent, pending, msgid, sent_ms, sender_key, sender_account, recipient_account)"
+            f" VALUES ({id}, NULL, NULL, '{sender}', '{SPLIT_KEYS[recipient]}', '{recipient}',"
+            f" 'm{id}', {id}, {pending}, 'm{id}', {id * 1000}, '{SPLIT_KEYS[sender]}',"
+            f" {owners[0]}, {owners[1]})"
+        )
+    execute(
+        "INSERT INTO read_markers (nick_key, room, target_key, target, millis)"
+        f" VALUES ('allce', 0, '{KEN}', '{GEN}', 4000)"
+    )
+
+
+async def _checkSplit(store: SQLChatStore) -> None:
+    store.startService()
+    try:
+        await store.load()
+
+        async def waiting(nick: str) -> list[str]:
+            return [m.lines[0] for _, m in await store.undelivered(nick)]
+
+        assert await waiting(KEN) == ["m1", "m2"]  # addressed as either spelling: still theirs
+        assert await waiting(GEN) == []  # whoever registers ゲン gets none of it
+        assert await waiting(IRA) == ["m3"] and await waiting(YIRA) == []
+        assert await waiting(KIN) == ["m6"] and await waiting(GIN) == ["m7"]  # guests: as spelled
+
+        async def talk(nick: str, other: str) -> list[str]:
+            found = await store.window(Conversation.between(nick, other), limit=10, newest=False)
+            return [m.lines[0] for m in found]
+
+        assert await talk("alice", KEN) == ["m4", "m5"]
+        assert await talk("alice", GEN) == []
+        assert await talk(KEN, "alice") == ["m4", "m5"]
+        assert await store.readMarker("alice", KEN, False) == 4000
+        assert await store.readMarker("alice", GEN, False) is None
+    finally:
+        await stop(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_rekeySplitKeepsMessagesWithTheirAccountSQLite(tmp_path: Path) -> None:
+    """
+    A private message stays with the account it was for, or from, under
+    that account's new key, whichever spelling it was addressed with; a
+    guest's is re-keyed by its own spelling, row by row.
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _beforeSplit(connection.execute)
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    await _checkSplit(sqliteStore(path, _reactor()))
+
+
+@pytest_twisted.ensureDeferred
+async def test_rekeySplitKeepsMessagesWithTheirAccountPostgres(postgresServer: str) -> None:
+    """
+    The same on PostgreSQL.
+    """
+    import psycopg
+
+    url = createDatabase(postgresServer)
+    await madeAndStopped(openStore("unused", url, _reactor()))
+    with psycopg.connect(url) as connection:  # commits and closes
+        _beforeSplit(connection.execute)
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkSplit(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyOfAnOlderSchemaKeepsMessagesWithTheirAccount(
+    tmp_path: Path, postgresServer: str
+) -> None:
+    """
+    C{chatd-admin copy} of such an SQLite database re-keys the same way.
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _beforeSplit(connection.execute)
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    url = createDatabase(postgresServer)
+    copyToPostgres(path, url)
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkSplit(store)
+
+
+def _beforeSplitSanctions(execute: Any) -> None:
+    """
+    L{_beforeSplit}'s database, where the guest C{キン} also said something
+    in a room.
+    """
+    _beforeSplit(execute)
+    execute(
+        "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body,"
+        " sent, pending, msgid, sent_ms, sender_key, sender_account, recipient_account)"
+        f" VALUES (8, 'blabla', 'Blabla', '{KIN}', NULL, NULL, 'm8', 8, 0, 'm8', 8000,"
+        f" '{KIN}', NULL, NULL)"
+    )
+
+
+#: Sanctions as the older build stored them (typed with a look-alike, under
+#: the key it had then): a ban typed Їра of the account Іра, a kick typed
+#: Йосип of the account Иосип, a ban typed ギン of the guest キン, and an
+#: operator grant typed ゲン of the account ケン.
+OLD_SANCTIONS = [
+    Sanction(BAN, "lpa", YIRA, "spam", "root", 1.0),
+    Sanction(KICK, SPLIT_KEYS[JOSIP], JOSIP, "flood", "root", 1.0, 2e9),
+    Sanction(BAN, KIN, GIN, "abuse", "root", 1.0),
+    Sanction(OPERATOR, KEN, GEN, "", "root", 1.0),
+]
+
+
+async def _checkSanctionsFollow(store: SQLChatStore) -> None:
+    store.startService()
+    try:
+        await store.load()
+        sanctions = MemoryModerationStore()
+        for sanction in OLD_SANCTIONS:
+            await sanctions.saveSanction(sanction)
+        clock = Clock()
+        clock.advance(1e9)
+        service = ChatService(clock, rooms=["Blabla"])
+        warnings: list[dict[str, object]] = []
+        observer = cast(ILogObserver, warnings.append)
+        globalLogPublisher.addObserver(observer)
+        try:
+            await service.moderation.restore(sanctions, RenamedKeys(store))
+        finally:
+            globalLogPublisher.removeObserver(observer)
+        await service.moderation.writes.settled()
+
+        def refused(nick: str) -> type[Exception] | None:
+            participant = RecordingParticipant("127.0.0.1")
+            service.connect(participant)
+            try:
+                service.login(participant, nick)
+            except (errors.Banned, errors.Kicked) as error:
+                return type(error)
+            service.disconnect(participant)
+            return None
+
+        assert refused(IRA) is errors.Banned  # the account the ban removed
+        assert refused(YIRA) is errors.Banned  # and the spelling typed
+        assert refused(IOSIP) is errors.Kicked and refused(JOSIP) is errors.Kicked
+        assert refused(KIN) is errors.Banned and refused(GIN) is errors.Banned
+        assert service.moderation.operators == {key(KEN)}  # the account's, not ゲン's
+        said = " ".join(formatEvent(event) for event in warnings)
+        assert f"ban of {YIRA} kept: it holds for {IRA}, {YIRA} and the names" in said, said
+        assert set(sanctions.sanctions) == {
+            (BAN, key(IRA)),
+            (BAN, key(YIRA)),
+            (KICK, key(IOSIP)),
+            (KICK, key(JOSIP)),
+            (BAN, key(KIN)),
+            (BAN, key(GIN)),
+            (OPERATOR, key(KEN)),
+        }
+        assert await RenamedKeys(store).load() == {}  # followed once: a later start changes none
+    finally:
+        await stop(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_rekeySplitSanctionsKeepCoveringSQLite(tmp_path: Path) -> None:
+    """
+    A sanction stored under a key the upgrade split keeps covering who it
+    covered: an account's follows the account's new key, and the spelling
+    typed; a guest's holds for each spelling the database knew under the
+    old key; a grant follows the account alone.  The log says so.
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _beforeSplitSanctions(connection.execute)
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    await _checkSanctionsFollow(sqliteStore(path, _reactor()))
+
+
+@pytest_twisted.ensureDeferred
+async def test_rekeySplitSanctionsKeepCoveringPostgres(postgresServer: str) -> None:
+    """
+    The same on PostgreSQL.
+    """
+    import psycopg
+
+    url = createDatabase(postgresServer)
+    await madeAndStopped(openStore("unused", url, _reactor()))
+    with psycopg.connect(url) as connection:  # commits and closes
+        _beforeSplitSanctions(connection.execute)
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkSanctionsFollow(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyOfAnOlderSchemaKeepsSanctionsCovering(
+    tmp_path: Path, postgresServer: str
+) -> None:
+    """
+    After C{chatd-admin copy} of such an SQLite database, the sanctions
+    (imported at the first start on PostgreSQL) follow the same way.
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _beforeSplitSanctions(connection.execute)
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    url = createDatabase(postgresServer)
+    copyToPostgres(path, url)
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkSanctionsFollow(store)

@@ -7,15 +7,23 @@ it answers; never before.
 
 from __future__ import annotations
 
-from twisted.internet.defer import Deferred, fail
+from types import SimpleNamespace
+from typing import Any, cast
+
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
+from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.sanctionload import LOADING, SanctionLoading
+from chatd.admin.wiring import RestoreModeration
 from chatd.core import errors
 from chatd.core.persistence import LOAD_RETRY
+from chatd.core.sanctionstart import Renamed, Renames
 from chatd.core.service import ChatService
 from chatd.modstore import BAN, MemoryModerationStore, Sanction
+from chatd.storage.renamedkeys import RenamedKeys
+from chatd.storage.sqlite import sqliteStore
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
 
@@ -127,3 +135,65 @@ class SanctionLoadingTests(SynchronousTestCase):
         self.assertEqual([], self.clock.getDelayedCalls())
         self.assertEqual(b"srv: ERROR 03\n", self.login("bob"))
         self.assertIn("ValueError", self.service.stats.sanctionsProblem or "")
+
+
+class RenamedRecord:
+    """
+    A chat database's record of renamed keys (L{RenamedSource}): C{lpa},
+    the key C{Іра} and C{Їра} shared, held by the account C{Іра}.
+    """
+
+    def __init__(self) -> None:
+        self.renames: Renames = {"lpa": [Renamed("lpa", "\u0406\u0440\u0430", True)]}
+
+    def load(self) -> Deferred[Renames]:
+        return succeed(self.renames)
+
+    def forget(self) -> Deferred[None]:
+        self.renames = {}
+        return succeed(None)
+
+
+class RenamedLoadingTests(SynchronousTestCase):
+    """
+    L{SanctionLoading} has the stored sanctions follow the chat database's
+    renamed keys, once.
+    """
+
+    def test_banFollowsTheAccount(self) -> None:
+        """
+        A ban typed C{Їра} of the account C{Іра}, stored under the key both
+        had, still refuses C{Іра} over TCHAT (and C{Їра}); the record is
+        forgotten once followed.
+        """
+        clock = Clock()
+        service = ChatService(clock, rooms=["lobby"])
+        factory = TchatFactory(service, clock, aliveAfter=None)
+        store = MemoryModerationStore()
+        store.sanctions[(BAN, "lpa")] = Sanction(BAN, "lpa", "\u0407\u0440\u0430", "r", "root", 0)
+        record = RenamedRecord()
+        SanctionLoading(service.moderation, store, clock, service.stats, record).start()
+        for nick in ("\u0406\u0440\u0430", "\u0407\u0440\u0430"):
+            proto, transport = connect(factory, clock)
+            output(transport, clock)
+            proto.dataReceived(b"clt: LOGIN " + nick.encode() + b"\n")
+            self.assertEqual(b"srv: ERROR 24\n", output(transport, clock))
+        self.assertEqual({}, record.renames)
+
+    def test_daemonPassesItsChatDatabase(self) -> None:
+        """
+        The daemon's sanction loading reads the record of the chat database
+        it runs on (L{RenamedKeys}), whichever store keeps the sanctions.
+        """
+        clock = Clock()
+        service = ChatService(clock, rooms=["lobby"])
+        chatStore = sqliteStore(":memory:", MemoryReactorClock())
+        chat = SimpleNamespace(
+            moderation=service.moderation,
+            stats=service.stats,
+            persistence=SimpleNamespace(store=chatStore),
+        )
+        restore = RestoreModeration(cast(Any, chat), MemoryModerationStore(), clock)
+        renamed = restore.loading.renamed
+        assert isinstance(renamed, RenamedKeys)
+        self.assertIs(chatStore, renamed.store)
