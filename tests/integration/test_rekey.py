@@ -7,6 +7,7 @@ today's keys, and look-alike accounts and rooms are merged into the oldest.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -40,6 +41,40 @@ def _reactor() -> Any:
     from twisted.internet import reactor
 
     return reactor
+
+
+async def _olderSQLite(tmp_path: Path, before: Callable[[Any], None]) -> str:
+    """
+    An SQLite database of today's schema that C{before} sets back to the
+    older keys (its full-text index rebuilt, as the older build wrote it).
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    before(connection.execute)
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    return path
+
+
+async def _olderPostgres(postgresServer: str, before: Callable[[Any], None]) -> str:
+    """
+    The same on a new PostgreSQL database: its URL.
+    """
+    import psycopg
+
+    url = createDatabase(postgresServer)
+    await madeAndStopped(openStore("unused", url, _reactor()))
+    with psycopg.connect(url) as connection:  # commits and closes
+        before(connection.execute)
+    return url
+
+
+def _postgresStore(url: str) -> SQLChatStore:
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    return store
 
 
 def _beforeRekey(execute: Any, paramstyle: str) -> None:
@@ -132,9 +167,7 @@ async def test_rekeyPostgres(postgresServer: str) -> None:
     url = createDatabase(postgresServer)
     with psycopg.connect(url) as connection:  # commits and closes
         _beforeRekey(connection.execute, "format")
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkRekeyed(store)
+    await _checkRekeyed(_postgresStore(url))
 
 
 #: Names whose key changed when capitals of other scripts became their
@@ -236,13 +269,7 @@ async def test_rekeyAllSQLite(tmp_path: Path) -> None:
     again, read markers and private messages' keys included; the younger
     look-alike account goes.
     """
-    path = str(tmp_path / "chat.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _beforeRekeyAll(connection.execute)
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")  # as written
-    connection.commit()
-    connection.close()
+    path = await _olderSQLite(tmp_path, _beforeRekeyAll)
     await _checkRekeyedAll(sqliteStore(path, _reactor()))
 
 
@@ -251,15 +278,8 @@ async def test_rekeyAllPostgres(postgresServer: str) -> None:
     """
     The same on PostgreSQL.
     """
-    import psycopg
-
-    url = createDatabase(postgresServer)
-    await madeAndStopped(openStore("unused", url, _reactor()))
-    with psycopg.connect(url) as connection:  # commits and closes
-        _beforeRekeyAll(connection.execute)
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkRekeyedAll(store)
+    url = await _olderPostgres(postgresServer, _beforeRekeyAll)
+    await _checkRekeyedAll(_postgresStore(url))
 
 
 @pytest_twisted.ensureDeferred
@@ -270,13 +290,7 @@ async def test_copyOfAnOlderSchemaRekeys(tmp_path: Path, postgresServer: str) ->
     says what it wrote: the younger look-alike account went, with what it
     sent, its approval and its read marker.
     """
-    path = str(tmp_path / "chat.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _beforeRekeyAll(connection.execute)
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
+    path = await _olderSQLite(tmp_path, _beforeRekeyAll)
     url = createDatabase(postgresServer)
     counts = copyToPostgres(path, url)
     assert {table: counts[table] for table in ("accounts", "messages")} == {
@@ -286,9 +300,7 @@ async def test_copyOfAnOlderSchemaRekeys(tmp_path: Path, postgresServer: str) ->
     report = copyReport(counts)
     assert report.startswith("2 accounts (of 3 read), "), report
     assert "; the rest were look-alike names of older accounts or rooms" in report
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkRekeyedAll(store)
+    await _checkRekeyedAll(_postgresStore(url))
 
 
 #: Names whose key changed when marks that make another letter were kept:
@@ -353,13 +365,7 @@ async def test_rekeyMarksKeptSQLite(tmp_path: Path) -> None:
     C{かがく}, C{ゲン} and C{Йосип} keep their rows under keys of their
     own, and C{かかく}, C{ケン}, C{Иосип} are free.
     """
-    path = str(tmp_path / "chat.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _beforeMarksKept(connection.execute)
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
+    path = await _olderSQLite(tmp_path, _beforeMarksKept)
     await _checkMarksKept(sqliteStore(path, _reactor()))
 
 
@@ -368,15 +374,8 @@ async def test_rekeyMarksKeptPostgres(postgresServer: str) -> None:
     """
     The same on PostgreSQL.
     """
-    import psycopg
-
-    url = createDatabase(postgresServer)
-    await madeAndStopped(openStore("unused", url, _reactor()))
-    with psycopg.connect(url) as connection:  # commits and closes
-        _beforeMarksKept(connection.execute)
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkMarksKept(store)
+    url = await _olderPostgres(postgresServer, _beforeMarksKept)
+    await _checkMarksKept(_postgresStore(url))
 
 
 #: Names the keeping of marks split (each pair had one key before, the
@@ -468,13 +467,7 @@ async def test_rekeySplitKeepsMessagesWithTheirAccountSQLite(tmp_path: Path) -> 
     that account's new key, whichever spelling it was addressed with; a
     guest's is re-keyed by its own spelling, row by row.
     """
-    path = str(tmp_path / "chat.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _beforeSplit(connection.execute)
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
+    path = await _olderSQLite(tmp_path, _beforeSplit)
     await _checkSplit(sqliteStore(path, _reactor()))
 
 
@@ -483,15 +476,8 @@ async def test_rekeySplitKeepsMessagesWithTheirAccountPostgres(postgresServer: s
     """
     The same on PostgreSQL.
     """
-    import psycopg
-
-    url = createDatabase(postgresServer)
-    await madeAndStopped(openStore("unused", url, _reactor()))
-    with psycopg.connect(url) as connection:  # commits and closes
-        _beforeSplit(connection.execute)
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkSplit(store)
+    url = await _olderPostgres(postgresServer, _beforeSplit)
+    await _checkSplit(_postgresStore(url))
 
 
 @pytest_twisted.ensureDeferred
@@ -501,18 +487,10 @@ async def test_copyOfAnOlderSchemaKeepsMessagesWithTheirAccount(
     """
     C{chatd-admin copy} of such an SQLite database re-keys the same way.
     """
-    path = str(tmp_path / "chat.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _beforeSplit(connection.execute)
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
+    path = await _olderSQLite(tmp_path, _beforeSplit)
     url = createDatabase(postgresServer)
     copyToPostgres(path, url)
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkSplit(store)
+    await _checkSplit(_postgresStore(url))
 
 
 def _beforeSplitSanctions(execute: Any) -> None:
@@ -599,13 +577,7 @@ async def test_rekeySplitSanctionsKeepCoveringSQLite(tmp_path: Path) -> None:
     typed; a guest's holds for each spelling the database knew under the
     old key; a grant follows the account alone.  The log says so.
     """
-    path = str(tmp_path / "chat.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _beforeSplitSanctions(connection.execute)
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
+    path = await _olderSQLite(tmp_path, _beforeSplitSanctions)
     await _checkSanctionsFollow(sqliteStore(path, _reactor()))
 
 
@@ -614,15 +586,8 @@ async def test_rekeySplitSanctionsKeepCoveringPostgres(postgresServer: str) -> N
     """
     The same on PostgreSQL.
     """
-    import psycopg
-
-    url = createDatabase(postgresServer)
-    await madeAndStopped(openStore("unused", url, _reactor()))
-    with psycopg.connect(url) as connection:  # commits and closes
-        _beforeSplitSanctions(connection.execute)
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkSanctionsFollow(store)
+    url = await _olderPostgres(postgresServer, _beforeSplitSanctions)
+    await _checkSanctionsFollow(_postgresStore(url))
 
 
 @pytest_twisted.ensureDeferred
@@ -633,15 +598,7 @@ async def test_copyOfAnOlderSchemaKeepsSanctionsCovering(
     After C{chatd-admin copy} of such an SQLite database, the sanctions
     (imported at the first start on PostgreSQL) follow the same way.
     """
-    path = str(tmp_path / "chat.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _beforeSplitSanctions(connection.execute)
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
+    path = await _olderSQLite(tmp_path, _beforeSplitSanctions)
     url = createDatabase(postgresServer)
     copyToPostgres(path, url)
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkSanctionsFollow(store)
+    await _checkSanctionsFollow(_postgresStore(url))
