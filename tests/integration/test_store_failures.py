@@ -17,7 +17,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_twisted
@@ -47,7 +46,7 @@ from chatd.storage.tools import copyToPostgres
 from chatd.tap import databaseFiles
 from tests.support.blockingclients import PASSWORD, TelnetConsole
 from tests.support.daemon import Daemon, runDaemon, startDaemon
-from tests.support.e2eclients import command, connect, spoken
+from tests.support.e2eclients import command, connect, getJSON, spoken
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.pgserver import PostgresServer, createDatabase, ownPostgres, postgresServer
 from tests.support.storefixtures import stop
@@ -465,14 +464,6 @@ async def test_badMessageDoesNotStallTheDaemon(
         await bob.close()
     finally:
         daemon.stop()
-
-
-def getJSON(url: str) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(url, timeout=20) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def storeUp(port: int) -> float:

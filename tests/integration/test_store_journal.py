@@ -7,9 +7,6 @@ PostgreSQL).
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ from chatd.storage.journal import Journal
 from chatd.storage.rowshapes import isKeptRow
 from chatd.storage.spool import Spool
 from tests.support.daemon import startDaemon
-from tests.support.e2eclients import command, connect
+from tests.support.e2eclients import command, connect, getJSON
 from tests.support.pgserver import postgresServer
 from tests.support.storefixtures import Backend, backend, stop
 
@@ -99,14 +96,6 @@ async def test_cleanRestartReplaysNothing(backend: Backend, tmp_path: Path) -> N
         assert [m.lines for m in await second.history("Blabla", 100)] == [("once",)]
     finally:
         await stop(second)
-
-
-def getJSON(url: str) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(url, timeout=20) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 @pytest_twisted.ensureDeferred

@@ -2,12 +2,17 @@
 What several end-to-end modules do with the real daemon over loopback, on
 the real reactor: the storage options of a daemon on SQLite or PostgreSQL
 (the C{database} fixture), a TCHAT login and command, a talk login, reading
-a line client until a line or an IRC command, and a web page's socket.
+a line client until a line or an IRC command, a web page's socket, and a
+JSON page such as C{/healthz}.
 """
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from twisted.internet import reactor
@@ -112,3 +117,14 @@ async def webLogin(daemon: Daemon, nick: str, password: str | None = None) -> Cl
     login = await web.request(type="login", nick=nick, id=1, **fields)
     assert (login["type"], login["nick"]) == ("login", nick), login
     return web
+
+
+def getJSON(url: str) -> tuple[int, dict[str, Any]]:
+    """
+    The status and JSON body of C{url} (an error status too).
+    """
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
