@@ -99,11 +99,10 @@ class LimitTests(WebTestCase):
         self.assertEqual(self.service.admission.count, 1)
 
 
-class BodyLineTests(StoredWebTestCase):
+class WebToTchat(StoredWebTestCase):
     """
-    C{say} and C{tell} take a message of at most C{--max-body-lines} lines
-    (100), as TCHAT and IRC do: one request fits thousands of line ends in
-    its 16 KiB, which other protocols would show as thousands of lines.
+    Bob on the web in C{lobby}, with Carol there over TCHAT; Dora is
+    registered and away.
     """
 
     accountsAtStart = (("alice", "sesame"), ("dora", "sesame"))
@@ -117,6 +116,14 @@ class BodyLineTests(StoredWebTestCase):
         self.service.login(self.carol, "carol")
         self.service.enter(self.carol, "lobby")
         self.carol.events.clear()
+
+
+class BodyLineTests(WebToTchat):
+    """
+    C{say} and C{tell} take a message of at most C{--max-body-lines} lines
+    (100), as TCHAT and IRC do: one request fits thousands of line ends in
+    its 16 KiB, which other protocols would show as thousands of lines.
+    """
 
     def refused(self, **request: Any) -> None:
         """C{request} is answered with error 10, saying how many lines a message may have."""
@@ -148,14 +155,13 @@ class BodyLineTests(StoredWebTestCase):
         self.assertEqual(self.successResultOf(self.store.waitingCount("dora")), 0)
 
 
-class BodySizeTests(StoredWebTestCase):
+class BodySizeTests(WebToTchat):
     """
     C{say} and C{tell} take a message of at most C{--max-body-bytes}
     characters, as TCHAT and IRC do, whatever the limit: a request carrying
     a message at the limit is read however JSON writes it.
     """
 
-    accountsAtStart = (("alice", "sesame"), ("dora", "sesame"))
     #: The service's limit (C{--max-body-bytes}), raised from 16384.
     maxSize = 20000
 
@@ -163,16 +169,6 @@ class BodySizeTests(StoredWebTestCase):
         service = super().makeService()
         service.messages.body.maxSize = self.maxSize
         return service
-
-    def setUp(self) -> None:
-        super().setUp()
-        self.bob = self.web.connect("bob")
-        self.request(self.bob, type="join", room="lobby")
-        self.carol = RecordingParticipant(protocolName="tchat")
-        self.service.connect(self.carol)
-        self.service.login(self.carol, "carol")
-        self.service.enter(self.carol, "lobby")
-        self.carol.events.clear()
 
     def send(self, **request: Any) -> dict[str, Any]:
         """Send C{request} with every letter beyond ASCII escaped (twelve bytes an emoji)."""
