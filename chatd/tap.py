@@ -47,6 +47,7 @@ from chatd.storage.opening import (
     checkDatabaseFiles,
     checkDataDirectory,
     checkNotMoved,
+    checkPostgresSchema,
     notCopied,
 )
 from chatd.storage.rowshapes import isKeptRow
@@ -118,6 +119,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         checkDatabaseFiles(databaseFiles(options))
         if not options["db"]:
             checkNotMoved(Path(options["data-dir"]))
+        elif options["db"].startswith(("postgresql:", "postgres:")):
+            checkPostgresSchema(options["db"])
     except StoreOpenError as error:
         # Before the reactor and the log start: one line on stderr, exit 1.
         raise SystemExit(f"chatd: {error}") from error

@@ -1,6 +1,7 @@
 # -*- test-case-name: tests.integration.test_store_failures -*-
 """
-Refuse, at start, an SQLite file that cannot be the database it should be.
+Refuse, at start, an SQLite file that cannot be the database it should be,
+and a database (SQLite or PostgreSQL) that a newer chatd made.
 
 SQLite creates a missing file, and takes a zero-length one for a new, empty
 database: a database truncated by a full disk or a bad restore would then be
@@ -95,6 +96,34 @@ def checkSchema(path: Path) -> None:
     if version is not None and version > len(MIGRATIONS):
         raise StoreOpenError(
             f"the database {path} has schema version {version}, newer than this chatd's"
+            f" ({len(MIGRATIONS)}): run the chatd that wrote it, or upgrade this one"
+        )
+
+
+#: Seconds to wait for PostgreSQL at start, only to read its schema version.
+SCHEMA_PROBE_TIMEOUT = 3
+
+
+def checkPostgresSchema(dsn: str) -> None:
+    """
+    Refuse, at start, a PostgreSQL database whose schema a newer chatd made
+    (a rollback), as L{checkSchema} does for SQLite: running on it, this
+    chatd would refuse every login.  A server that cannot be reached now,
+    or a database without chatd's tables yet, is left to the store, which
+    retries or makes them.
+    """
+    try:
+        import psycopg
+    except ImportError:
+        return  # the store says so
+    try:
+        with psycopg.connect(dsn, connect_timeout=SCHEMA_PROBE_TIMEOUT) as connection:
+            row = connection.execute("SELECT version FROM schema_version").fetchone()
+    except psycopg.Error:
+        return
+    if row is not None and int(row[0]) > len(MIGRATIONS):
+        raise StoreOpenError(
+            f"the database has schema version {row[0]}, newer than this chatd's"
             f" ({len(MIGRATIONS)}): run the chatd that wrote it, or upgrade this one"
         )
 

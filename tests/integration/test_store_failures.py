@@ -38,6 +38,7 @@ from chatd.storage.opening import (
     checkDatabaseFile,
     checkDataDirectory,
     checkNotMoved,
+    checkPostgresSchema,
 )
 from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sql import SQLChatStore
@@ -324,6 +325,29 @@ def test_daemonRefusesNewerSchemaAndUnmadeDataDir(tmp_path: Path) -> None:
         assert "Traceback" not in result.stdout + result.stderr
         [line] = result.stderr.strip().splitlines()
         assert line.startswith("chatd: ") and reason in line, line
+
+
+def test_daemonRefusesNewerPostgresSchema(tmp_path: Path, postgresServer: str) -> None:
+    """
+    Nor on a PostgreSQL database a newer chatd wrote (a rollback): exit
+    status 1, one line, instead of running and refusing every login.  One
+    at this chatd's version passes.
+    """
+    import psycopg
+
+    url = createDatabase(postgresServer)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        connection.execute("INSERT INTO schema_version VALUES (99)")
+    result = runDaemon(tmp_path, "--data-dir", str(tmp_path / "data"), "--db", url)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("chatd: the database has schema version 99, newer than this chatd's")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("UPDATE schema_version SET version = %s", (len(MIGRATIONS),))
+    checkPostgresSchema(url)
+    checkPostgresSchema("postgresql://nobody@127.0.0.1:1/none")  # unreachable: the store retries
 
 
 def test_daemonRefusesMovedDataDir(tmp_path: Path) -> None:
