@@ -36,6 +36,7 @@ from chatd.core.accounts import passwordForm, passwordForms
 from chatd.core.gate import PasswordGate
 
 _hasher = PasswordHasher()
+log = Logger()
 
 
 def readPasswords(path: Path) -> dict[str, str]:
@@ -96,8 +97,12 @@ def setPassword(path: Path, name: str, password: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write("# chatd administrators: name:argon2 hash (see chatd-admin password)\n")
         out.writelines(f"{entry}:{hashed}\n" for entry, hashed in sorted(entries.items()))
-    matchOwner(temporary, path.parent)
-    os.replace(temporary, path)
+    try:
+        matchOwner(temporary, path.parent)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def verify(path: Path, name: str, password: str) -> bool:
@@ -110,12 +115,35 @@ def verify(path: Path, name: str, password: str) -> bool:
     if hashed is None:
         _hasher.hash(password)  # spend the same time: don't reveal who exists
         return False
-    for form in passwordForms(password):
+    forms = passwordForms(password)
+    for form in forms:
         try:
-            return _hasher.verify(hashed, form)
+            _hasher.verify(hashed, form)
         except (VerificationError, InvalidHashError):
             continue
+        if form != forms[0] or _hasher.check_needs_rehash(hashed):
+            _hashAgain(path, recorded(entries, name) or name, password)
+        return True
     return False
+
+
+def _hashAgain(path: Path, name: str, password: str) -> None:
+    """
+    Hash C{name}'s password again, in its normal form and with today's
+    argon2 parameters, as chat accounts are at login: a hash made of the
+    password as typed (before passwords were normalized) then opens with
+    either form.  A file the daemon may not write keeps the old hash, which
+    still opens.
+    """
+    try:
+        setPassword(path, name, password)
+    except OSError as error:
+        log.info(
+            "could not update the hash of administrator {name} in {path}: {error}",
+            name=name,
+            path=str(path),
+            error=error.strerror,
+        )
 
 
 #: Another source of administrators: C{(name, password)} -> fires with the

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import pytest_twisted
+from argon2 import PasswordHasher
 from twisted.conch.telnet import DO, DONT, ECHO, IAC, WONT
 from twisted.cred.credentials import UsernamePassword
 from twisted.cred.error import UnauthorizedLogin
@@ -58,6 +59,34 @@ class PasswordFileTests(SynchronousTestCase):
         self.assertTrue(verify(path, "root", "cafe\u0301-pass"))
         self.assertTrue(verify(path, "ops", "caf\u00e9-pass"))
         self.assertFalse(verify(path, "root", "cafe-pass"))
+
+    def test_oldHashMadeAgain(self) -> None:
+        """
+        A hash made of a password as typed in NFD (before passwords were
+        normalized) opens with that text, and is then made again of the
+        normal form, so the NFC spelling opens it too; other entries and
+        the name's spelling stay.  A file the daemon may not write keeps
+        the old hash, which still opens.
+        """
+        path = Path(self.mktemp()) / "admin-passwords"
+        setPassword(path, "ops", "other")
+        typed = "cafe\u0301-pass"
+        path.write_text(path.read_text() + f"Root:{PasswordHasher().hash(typed)}\n")
+        self.assertFalse(verify(path, "root", "caf\u00e9-pass"))
+        self.assertTrue(verify(path, "root", typed))
+        self.assertTrue(verify(path, "root", "caf\u00e9-pass"))
+        self.assertEqual(["Root", "ops"], sorted(readPasswords(path)))
+        self.assertTrue(verify(path, "ops", "other"))
+        old = f"Root:{PasswordHasher().hash(typed)}\n"
+        path.write_text(old)
+        self.patch(credentials.os, "replace", self._refuse)
+        self.assertTrue(verify(path, "root", typed))
+        self.assertEqual(old, path.read_text())
+        self.assertEqual([path.name], [each.name for each in path.parent.iterdir()])
+
+    @staticmethod
+    def _refuse(*args: object) -> None:
+        raise PermissionError(13, "Permission denied")
 
     def test_setAndVerify(self) -> None:
         """
