@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_adoption -*-  # noqa: E501
 """
 The bridge's link and peers: what a node does when Redis comes back, when
 it meets a node, when a node leaves a gap it cannot fill, dies or says
