@@ -77,6 +77,8 @@ class Adoption:
         self.service, self.presence, self.shared = service, presence, shared
         self._rooms: dict[str, deque[RoomMessage]] = {}
         self._privates: dict[str, deque[Told]] = {}
+        #: Messages deleted lately, here or on another node: never written back.
+        self._deleted: deque[str] = deque(maxlen=LIMIT)
 
     def rooms(self, node: str) -> deque[RoomMessage] | None:
         """
@@ -113,6 +115,14 @@ class Adoption:
         sentAs = (sender is not None and accounts.name(sender)) or event.sender
         storedAs = (recipient is not None and accounts.name(recipient)) or event.recipient
         kept.append((event, sentAs, storedAs))
+
+    def deleted(self, msgid: str) -> None:
+        """
+        The message C{msgid} was deleted (by its sender or a moderator, on
+        any node): a dead node's copy of it is not written back.
+        """
+        if self.shared:
+            self._deleted.append(msgid)
 
     def forget(self, node: str) -> None:
         """
@@ -204,7 +214,8 @@ class Adoption:
         assert persistence is not None
         store, registered = persistence.store, persistence.isRegisteredNow
         stored = await store.storedMsgids(list(found))
-        missing = [each for msgid, each in found.items() if msgid not in stored]
+        skipped = stored | set(self._deleted)
+        missing = [each for msgid, each in found.items() if msgid not in skipped]
         missing.sort(
             key=lambda each: each.millis if isinstance(each, RoomMessage) else each[0].millis
         )

@@ -49,6 +49,14 @@ class QueuedStore:
         self.flush()
         return self.shared.storedMsgids(msgids)
 
+    def findMessage(self, msgid: str) -> Any:
+        self.flush()  # what this node queued, as the SQL store does
+        return self.shared.findMessage(msgid)
+
+    def deleteMessage(self, msgid: str) -> Any:
+        self.flush()
+        return self.shared.deleteMessage(msgid)
+
     def search(self, *args: Any) -> Any:
         self.flush()
         return self.shared.search(*args)

@@ -14,6 +14,7 @@ from twisted.internet.task import Clock, deferLater
 from twisted.logger import capturedLogs, formatEvent
 
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.redaction import redact
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from tests.support.fakenode import FakeNode, IRCClient
@@ -111,6 +112,29 @@ class AdoptionTests(QueuedNodes):
         lines = [formatEvent(e) for e in events if "lately" in formatEvent(e)]
         self.assertEqual(len(lines), 1, lines)
         self.assertIn("node a was lost before it stored 3 of the 4 messages", lines[0])
+
+    def test_deletedNotWrittenBack(self) -> None:
+        """
+        A message deleted before its node died (by its sender there, or by
+        a moderator on the surviving node) is not written back from what
+        the survivor received: a deletion stays a deletion.
+        """
+        secret = self.say(self.a, self.alice, "secret")
+        other = self.say(self.a, self.alice, "other")
+        self.say(self.a, self.alice, "kept")
+        self.successResultOf(redact(self.a.service, self.alice, "lobby", True, secret.msgid))
+        moderator = self.b.user("op", "lobby")  # the fake nodes' chatd operator
+        deleting = redact(self.b.service, moderator, "lobby", True, other.msgid)
+        for _ in range(3):  # b asks a to write its queue first
+            self.a.turns()
+            self.b.turns()
+        self.successResultOf(deleting)
+        self.assertEqual(self.stored(secret.msgid) + self.stored(other.msgid), [])
+        last = self.say(self.a, self.alice, "last")
+        self.a.crash()
+        self.countedDead()
+        self.assertEqual(self.stored(secret.msgid) + self.stored(other.msgid), [])
+        self.assertEqual([e.msgid for e in self.stored(last.msgid)], [last.msgid])
 
     def test_goodbyeWritesNothing(self) -> None:
         """
