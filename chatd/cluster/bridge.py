@@ -36,6 +36,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.cluster.address import RedisUnavailable
+from chatd.cluster.adoption import Adoption
 from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
 from chatd.cluster.inbound import Inbound
@@ -108,6 +109,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         service.messages.relayThrough(self)
         service.moderation.reportTo(self.publishSanction)
         self.sharedStore = sharedStore and service.persistence is not None
+        self.adoption = Adoption(service, presence, self.sharedStore)
         self._linked = False
         if self.sharedStore:
             assert service.persistence is not None

@@ -17,6 +17,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
+from chatd.cluster.adoption import Adoption
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
 from chatd.cluster.moderation import Lifts
@@ -68,6 +69,7 @@ class Inbound:
     proxies: dict[str, dict[str, RemoteParticipant]]
     receipts: Receipts
     recovery: Recovery
+    adoption: Adoption
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
     _held: dict[str, list[dict[str, Any]]]
@@ -202,10 +204,13 @@ class Inbound:
         """
         room = fields["room"]
         sayRemote, fresh = self.replica.sayRemote, self.recovery.fresh
+        kept = self.adoption.rooms(node)
         for message in fields["m"]:
             event = sayEvent(room, message)
             if hold and not fresh(node, event):
                 continue  # shown already (L{chatd.cluster.recovery})
+            if kept is not None:
+                kept.append(event)  # for a node lost before it stored it
             sender = event.sender
             proxy = self._proxy(node, sender)
             self.relaying = event  # from another node: this one's proxies publish it nowhere
@@ -255,7 +260,9 @@ class Inbound:
                 self.bus.publishTo(node, "bounce", **bounce)
                 return
             shown = fields["to"] if recipient is None or recipient.nick is None else recipient.nick
-            if not self.replica.tellRemote(tellEvent(fields, shown)):
+            event = tellEvent(fields, shown)
+            self.adoption.told(node, event, self._proxy(node, fields["u"]), recipient)
+            if not self.replica.tellRemote(event):
                 self.bus.publishTo(node, "bounce", **bounce)
         finally:  # delivered, kept or bounced: the sender's node may forget it
             self.receipts.handled(node, fields)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_adoption -*-  # noqa: E501
 """
 The bridge's link and peers: what a node does when Redis comes back, when
 it meets a node, when a node leaves a gap it cannot fill, dies or says
@@ -16,6 +16,7 @@ from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 
+from chatd.cluster.adoption import Adoption
 from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
@@ -40,6 +41,7 @@ class Peers:
     queries: Queries
     receipts: Receipts
     recovery: Recovery
+    adoption: Adoption
     proxies: dict[str, dict[str, RemoteParticipant]]
     _linked: bool
     _gone: dict[str, float]
@@ -110,6 +112,7 @@ class Peers:
             self.service.disconnect(proxy, "their server went away")
         self.receipts.lost(node)  # what it never read is handled here
         self.recovery.recover(node)  # what its users said that never came
+        self.adoption.lost(node)  # and what came, but it never stored
         if (persistence := self.service.persistence) is not None:  # its always-on people: here
             persistence.alwaysOn.lookAgain()
 
@@ -118,6 +121,7 @@ class Peers:
         C{node} shut down cleanly: forgotten at once, not after the TTL.
         """
         self.presence.forget(node)
+        self.adoption.forget(node)  # it stored what it had first
         self.nodeLost(node)
 
     def nickLost(self, nick: str) -> None:

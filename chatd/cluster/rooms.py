@@ -34,6 +34,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
+from chatd.cluster.adoption import Adoption
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
@@ -88,6 +89,7 @@ class RoomSync:
     sharedStore: bool
     proxies: dict[str, dict[str, RemoteParticipant]]
     roomStamps: dict[str, list[Any]]
+    adoption: Adoption
 
     def listenRooms(self) -> None:
         self.roomStamps = {}
@@ -149,6 +151,7 @@ class RoomSync:
         self.bus.publish("invite", room=room, u=nick, by=by, a=admitted)
 
     def messageRedacted(self, event: Redaction) -> None:
+        self.adoption.deleted(event.msgid)
         self.bus.publish(
             "redact",
             id=event.msgid,
@@ -197,6 +200,7 @@ class RoomSync:
         self.replica.inviteRemote(fields["room"], fields["u"], fields["by"], fields["a"])
 
     def remote_redact(self, node: str, fields: dict[str, Any]) -> None:
+        self.adoption.deleted(fields["id"])
         self.replica.redactedRemote(
             Redaction(
                 fields["id"],

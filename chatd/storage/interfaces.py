@@ -265,6 +265,12 @@ class IChatStore(Interface):
         for writing included), or C{None}.
         """
 
+    def storedMsgids(msgids: list[str]) -> Deferred[set[str]]:
+        """
+        Which of C{msgids} the store holds (those still queued for writing
+        included).
+        """
+
     def deleteMessage(msgid: str) -> Deferred[bool]:
         """
         Delete the message C{msgid} from the history, the search index and

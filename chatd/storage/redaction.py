@@ -6,7 +6,8 @@ deleted by its msgid, which is unique among all messages.
 L{SQLRedaction} and L{MemoryRedaction} are the two stores' halves of
 C{IChatStore.findMessage} and C{deleteMessage} (mixed into
 L{chatd.storage.sql.SQLChatStore} and
-L{chatd.storage.memory.MemoryChatStore}).  The SQL store first writes
+L{chatd.storage.memory.MemoryChatStore}), and of C{storedMsgids}: which
+of some msgids are stored.  The SQL store first writes
 what its writer still queues, so a message sent a moment ago is found and
 deleted rather than written after its deletion; the full-text index
 follows the table by itself (SQLite's delete trigger, PostgreSQL's
@@ -23,6 +24,7 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.storage.conversations import WINDOW_COLUMNS, rowToEvent
+from chatd.storage.journal import storedMsgids
 
 if TYPE_CHECKING:
     from chatd.storage.database import Cursor, Database
@@ -45,6 +47,13 @@ class SQLRedaction:
 
     def findMessage(self, msgid: str) -> Deferred[RoomMessage | PrivateMessage | None]:
         return Deferred.fromCoroutine(self._findMessage(msgid))
+
+    async def _storedMsgids(self, msgids: list[str]) -> set[str]:
+        await self.flush()
+        return await self.database.run(storedMsgids, self.database.sql, msgids)
+
+    def storedMsgids(self, msgids: list[str]) -> Deferred[set[str]]:
+        return Deferred.fromCoroutine(self._storedMsgids(msgids))
 
     async def _deleteMessage(self, msgid: str) -> bool:
         await self.flush()
@@ -73,6 +82,10 @@ class MemoryRedaction:
             if msgid and event.msgid == msgid:
                 return succeed(event)
         return succeed(None)
+
+    def storedMsgids(self, msgids: list[str]) -> Deferred[set[str]]:
+        wanted = set(msgids)
+        return succeed({event.msgid for _, event, _, _ in self._messages if event.msgid in wanted})
 
     def deleteMessage(self, msgid: str) -> Deferred[bool]:
         for index, (id, event, _, _) in enumerate(self._messages):

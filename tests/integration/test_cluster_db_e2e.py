@@ -396,6 +396,35 @@ async def test_roomMessagesOfANodeKilledWhileRedisIsAwayReadBack(
 
 
 @pytest_twisted.ensureDeferred
+async def test_killedNodesLastBatchWrittenByTheOther(nodes: Callable[..., Daemon]) -> None:
+    """
+    Node A (writing every 2 s) killed (C{kill -9}) a moment after alice's
+    three room messages and a private message to bob on node B were
+    acknowledged, before its batch: once B counts A dead, B writes them,
+    and B's C{HISTO} lists the room messages once each, in order.
+    """
+    a, b = nodes("a", flushInterval="2"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice, bob = await login(a, "alice", "Blabla"), await login(b, "bob", "Blabla")
+    await waitForMembers(alice, "Blabla", ["alice", "bob"])
+    for i in range(3):
+        assert (await command(alice, f"clt: SPEAK Blabla\nclt: last {i}\nclt: ."))[-1] == (
+            "srv: OKAY!"
+        )
+    assert await command(alice, "clt: MSGPV bob\nclt: psst\nclt: .") == ["srv: OKAY!"]
+    a.stop(signal.SIGKILL)
+    await waitForLog(b, "stopped beating", timeout=30)
+    await waitForLog(b, "was lost before it stored")
+    assert "was lost before it stored 4 of the 4 messages" in b.logText()
+    reader = await login(b, "reader", "Blabla")
+    history = await command(reader, "clt: HISTO Blabla 100")
+    assert spokenIn(history) == [f"last {i}" for i in range(3)], history
+    for client in (bob, reader):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
 async def test_privateMessageKeptWhileStalledArrives(nodes: Callable[..., Daemon]) -> None:
     """
     A private message to alice, registered and connected to node B, sent

@@ -79,6 +79,37 @@ async def test_crashLosesNoAcknowledgedMessage(backend: Backend, tmp_path: Path)
 
 
 @pytest_twisted.ensureDeferred
+async def test_adoptedNotWrittenAgain(backend: Backend, tmp_path: Path) -> None:
+    """
+    A node killed with messages queued, which another node of the cluster
+    wrote to the shared database meanwhile from what it received
+    (L{chatd.cluster.adoption}): its next start finds them stored, and its
+    history has each once.
+    """
+    if not backend.durable:
+        pytest.skip(f"{backend.name} in memory forgets everything by design")
+    data = tmp_path / "data"
+    first = opened(backend, data)
+    await first.load()
+    for i in range(3):
+        first.addMessage("Blabla", "alice", None, (f"m{i}",), 10 + i, msgid=f"id{i}")
+    crash(first)
+    other = backend.open()
+    await other.load()
+    assert await other.storedMsgids(["id0", "id1", "id2"]) == set()
+    for i in range(2):  # the other node received the first two
+        other.addMessage("Blabla", "alice", None, (f"m{i}",), 10 + i, msgid=f"id{i}")
+    await stop(other)
+    second = opened(backend, data)
+    try:
+        await second.load()
+        history = await second.history("Blabla", 100)
+        assert [m.msgid for m in history] == ["id0", "id1", "id2"]
+    finally:
+        await stop(second)
+
+
+@pytest_twisted.ensureDeferred
 async def test_cleanRestartReplaysNothing(backend: Backend, tmp_path: Path) -> None:
     """
     After a clean stop the journal is empty, and a restart adds nothing.

@@ -143,3 +143,15 @@ async def test_deletedAfterRestart(backend: Backend) -> None:
         assert await second.search("x", ["Blabla"], ["sunday"], 10) == []
     finally:
         await stop(second)
+
+
+@pytest_twisted.ensureDeferred
+async def test_storedMsgids(store: Any) -> None:
+    """
+    Which of some msgids a store holds, room or private, those still
+    queued for writing included.
+    """
+    _chat(store)
+    found = await store.storedMsgids(["r1", "p2", "nothing", "r2"])
+    assert found == {"r1", "r2", "p2"}
+    assert await store.storedMsgids([]) == set()

@@ -45,6 +45,18 @@ class QueuedStore:
         self.flush()  # what this node queued, as the SQL store does
         return self.shared.history(room, count, before)
 
+    def storedMsgids(self, msgids: list[str]) -> Any:
+        self.flush()
+        return self.shared.storedMsgids(msgids)
+
+    def findMessage(self, msgid: str) -> Any:
+        self.flush()  # what this node queued, as the SQL store does
+        return self.shared.findMessage(msgid)
+
+    def deleteMessage(self, msgid: str) -> Any:
+        self.flush()
+        return self.shared.deleteMessage(msgid)
+
     def search(self, *args: Any) -> Any:
         self.flush()
         return self.shared.search(*args)
