@@ -114,8 +114,11 @@ import("./alerts.js").then((alerts) => done(cases.map((c) => alerts.mentions(c[0
 
 def test_mentions_without_spaces(daemon: Daemon) -> None:
     """
-    A name in a script written without spaces is mentioned wherever it
-    stands (さくらさん, followed by its honorific); in a script written with
+    A name in a script written without spaces is mentioned before the
+    text's end, a space, punctuation or a known honorific or particle
+    (さくらさん, さくら。), after anything; not before another letter of
+    those scripts, which makes another word (さくらんぼ, cherry), nor
+    before a digit (さくら2, another nickname).  In a script written with
     spaces, as a word: not inside a longer one, but next to a letter of
     another script.
     """
@@ -125,7 +128,7 @@ def test_mentions_without_spaces(daemon: Daemon) -> None:
         page.login("さくら")
         enter(page, "ohayo")
         said = ["さくらさん、こんにちは！", "さくら、元気？", "hello さくら how are you"]
-        said.append("みなさん")  # nobody named
+        said += ["さくらんぼを食べた", "みなさん"]  # nobody named: cherries, everyone
         irc.send("JOIN #ohayo", *(f"PRIVMSG #ohayo :{text}" for text in said))
         page.waitForLine("tomo", said[-1])
         highlighted = script(
@@ -133,7 +136,7 @@ def test_mentions_without_spaces(daemon: Daemon) -> None:
             "return [...document.querySelectorAll('#log li.msg')].map("
             "(li) => [li.querySelector('.text').innerText, li.classList.contains('mention')])",
         )
-        assert highlighted == [[text, text != "みなさん"] for text in said]
+        assert highlighted == [[text, "さくら" in text and "んぼ" not in text] for text in said]
 
         cases = {
             ("annual report", "ann"): False,
@@ -143,7 +146,22 @@ def test_mentions_without_spaces(daemon: Daemon) -> None:
             ("Σοφίας", "Σοφία"): False,
             ("σοφία, έλα", "Σοφία"): True,
             ("สมชายครับ", "สมชาย"): True,
+            ("สมชายศรี", "สมชาย"): False,
             ("我是小明啊", "小明"): True,
+            ("小明星", "小明"): False,
+            ("さくら", "さくら"): True,
+            ("さくら。", "さくら"): True,
+            ("さくらさん", "さくら"): True,
+            ("さくら先生、おはよう", "さくら"): True,
+            ("さくらの本", "さくら"): True,
+            ("おはようさくら！", "さくら"): True,
+            ("サクラちゃん", "サクラ"): True,
+            ("さくらんぼ", "さくら"): False,
+            ("さくらんぼとさくら", "さくら"): True,
+            ("さくら2 は来た", "さくら"): False,
+            ("さくらchan", "さくら"): True,
+            ("Ann", "ann"): True,
+            ("hi Anna", "ann"): False,
         }
         asked = [list(case) for case in cases]
         assert page.driver.execute_async_script(MENTIONS, asked) == list(cases.values())

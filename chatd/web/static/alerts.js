@@ -10,13 +10,21 @@ function escaped(text) {
 // What a nickname holds: letters (with their marks), digits, _ and -.
 const WORD = /[\p{L}\p{M}\p{N}_-]/u;
 const LETTER = /\p{L}/u;
-// Scripts written without spaces between words (Chinese, Japanese, Thai...):
-// a name there is a word wherever it stands (さくらさん).
+// Scripts written without spaces between words (Chinese, Japanese, Thai...).
 const SPACELESS = new RegExp("[" + ["Han", "Hiragana", "Katakana", "Bopomofo", "Thai", "Lao",
   "Khmer", "Myanmar", "Tibetan", "Yi"].map((s) => "\\p{scx=" + s + "}").join("") + "]", "u");
 // Scripts written with spaces, to tell a letter of another kind (ann in annさん).
 const SCRIPTS = ["Latin", "Greek", "Cyrillic", "Armenian", "Georgian", "Hebrew", "Arabic",
   "Hangul", "Devanagari", "Bengali", "Tamil", "Ethiopic"].map((s) => [s, new RegExp("\\p{sc=" + s + "}", "u")]);
+// What may follow a name in a script written without spaces, in the same
+// word: honorifics and particles (さくらさん, さくらの, 小明啊, สมชายครับ); any
+// other letter of those scripts makes another word (さくらんぼ, cherry).
+const SUFFIX = new RegExp("^(?:" + [
+  "さん", "さま", "様", "くん", "君", "ちゃん", "たん", "氏", "殿", "先生", "先輩", "せんせい", "せんぱい",
+  "サン", "サマ", "クン", "チャン", "は", "が", "を", "に", "へ", "と", "で", "の", "も", "や", "か",
+  "ね", "よ", "って", "まで", "こそ", "だけ", "しか", "なら", "たち", "達", "ー", "小姐", "老师", "老師", "同学", "同學", "啊", "呀", "吗", "嗎", "呢",
+  "吧", "的", "了", "说", "說", "是", "在", "也", "和", "ครับ", "คับ", "ค่ะ", "คะ", "นะ", "จ้ะ", "จ้า",
+].join("|") + ")", "u");
 
 function scriptOf(ch) {
   const found = SCRIPTS.find(([, letter]) => letter.test(ch));
@@ -33,15 +41,29 @@ function joined(edge, next) {
   return scriptOf(edge) === scriptOf(next);
 }
 
+// Whether a name ending in LAST ends where the text goes on with REST:
+// before a space, punctuation, the text's end or a letter of another kind;
+// a name in a script written without spaces also before a known
+// honorific or particle (SUFFIX), never before another letter of those
+// scripts, a digit, _, - or a mark (a longer name: さくら2).
+function endsBefore(last, rest) {
+  const next = [...rest.slice(0, 2)][0];
+  if (!SPACELESS.test(last)) return !joined(last, next);
+  if (!next || !WORD.test(next)) return true;
+  if (!LETTER.test(next)) return false;
+  return !SPACELESS.test(next) || SUFFIX.test(rest);
+}
+
 // Whether TEXT names NICK (any case) as a word: not inside a longer one
-// (ann in annual), except in scripts written without spaces.
+// (ann in annual, さくら in さくらんぼ); where it starts, a name in a
+// script written without spaces may follow any letter (おはようさくら).
 export function mentions(text, nick) {
   if (!nick) return false;
   for (const found of text.matchAll(new RegExp(escaped(nick), "giu"))) {
     const name = [...found[0]];
     const before = [...text.slice(0, found.index)].pop();
-    const after = [...text.slice(found.index + found[0].length)][0];
-    if (!joined(name[0], before) && !joined(name[name.length - 1], after)) return true;
+    const rest = text.slice(found.index + found[0].length);
+    if (!joined(name[0], before) && endsBefore(name[name.length - 1], rest)) return true;
   }
   return false;
 }

@@ -242,6 +242,7 @@ function login(nick, password, again) {
     setMe(reply.nick);
     $("login-view").hidden = true;
     $("chat-view").hidden = false;
+    renderHeader();  // the message box's hint fitted to the box now shown
     refreshRooms();
     loadMarkers(renderConvos);
     loadSettings();
@@ -475,6 +476,7 @@ const HELP = [
   "/kill nick [reason] \u2014 end someone's session (chatd operators)",
   "/quit or /logout \u2014 sign out",
   "//text \u2014 a message that starts with /",
+  "Enter sends, Shift+Enter starts a new line, Tab completes a name.",
 ].join("\n");
 
 function command(text) {

@@ -57,3 +57,40 @@ export function withdraw(convo, typed) {
   if (now === typed) setDraft(convo, "");
   else if (typed && now.startsWith(typed + "\n")) setDraft(convo, now.slice(typed.length + 1));
 }
+
+// The box's hints, longest first, and the box's width they were fitted to.
+let hints = [];
+let fittedWidth = -1;
+
+// Whether TEXT shows whole in BOX: as it would if it were typed there (a
+// copy of the box, out of sight, as wide and tall).
+function fits(box, text) {
+  const probe = box.cloneNode(false);
+  probe.removeAttribute("id");
+  probe.setAttribute("aria-hidden", "true");
+  probe.tabIndex = -1;
+  probe.value = text;
+  probe.style.cssText = "position: absolute; visibility: hidden; left: 0; top: 0;"
+    + " width: " + box.offsetWidth + "px; height: " + box.offsetHeight + "px";
+  box.after(probe);
+  const whole = probe.scrollHeight <= probe.clientHeight && probe.scrollWidth <= probe.clientWidth;
+  probe.remove();
+  return whole;
+}
+
+function fitHint() {
+  const box = $("text");
+  fittedWidth = box.offsetWidth;
+  box.placeholder = hints.find((hint) => fits(box, hint)) ?? hints[hints.length - 1] ?? "";
+}
+
+// The box's hint: the longest of CHOICES (longest first) that shows whole in
+// the box, fitted again when the box's width changes (a phone's box shows a
+// short one, never a hint cut off).
+export function showHint(choices) {
+  if (!hints.length && window.ResizeObserver) {
+    new ResizeObserver(() => { if ($("text").offsetWidth !== fittedWidth) fitHint(); }).observe($("text"));
+  }
+  hints = choices;
+  fitHint();
+}

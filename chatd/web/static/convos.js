@@ -2,6 +2,7 @@
 // sidebar and header that list them: each room once, with its unread count.
 import { $, state, el, currentConvo } from "./state.js";
 import { withLinks } from "./log.js";
+import { showHint } from "./compose.js";
 
 // What the sidebar's buttons do (set by app.js): show(key), join(room).
 export const actions = { show: null, join: null };
@@ -23,8 +24,10 @@ export function conversation(key, kind, name) {
 export function roomConvo(room) { return conversation("#" + room.toLowerCase(), "room", room); }
 export function privateConvo(nick) { return conversation("@" + nick.toLowerCase(), "private", nick); }
 
-// The message box's hint while it may be used.
-const PLACEHOLDER = $("text").placeholder;
+// The message box's hints while it may be used, longest first: the one
+// that fits shows (compose.js).
+const HINTS = [$("text").placeholder, "Message (Enter sends, Shift+Enter: new line; /help lists the commands)",
+  "Message (/help lists the commands)", "Message"];
 
 export function renderHeader() {
   const convo = currentConvo();
@@ -47,7 +50,8 @@ export function renderHeader() {
   $("rejoin").hidden = !out;
   $("text").disabled = out;
   $("send").disabled = out;
-  $("text").placeholder = out ? "You are not in #" + convo.name + ": Join to talk here" : PLACEHOLDER;
+  showHint(out ? ["You are not in #" + convo.name + ": Join to talk here",
+    "You are not in this room: Join to talk here", "Join to talk here"] : HINTS);
 }
 
 function unreadBadge(item, convo) {
