@@ -200,7 +200,10 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
     def flushStore(self) -> Deferred[None]:
         """Another node asks: write what this node's store still queues."""
         persistence = self.service.persistence
-        return succeed(None) if persistence is None else persistence.store.flush()
+        if persistence is None:
+            return succeed(None)
+        store = persistence.store  # (with the private messages kept a moment ago)
+        return persistence.inbox.whenKept().addCallback(lambda _: store.flush())
 
     def entered(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):

@@ -99,6 +99,7 @@ class Inbox:
         self._epoch = 0
         self._delivering: dict[str, Deferred[None]] = {}
         self._handed: dict[str, None] = {}
+        self._keeping: set[Deferred[None]] = set()  # kept, and not yet queued for the store
 
     # Keeping
 
@@ -141,7 +142,21 @@ class Inbox:
                 notice=notice,
             )
 
-        return Deferred.fromCoroutine(kept())
+        keeping = Deferred.fromCoroutine(kept())
+        if not keeping.called:  # waits for the count: track it until queued
+            self._keeping.add(keeping)
+            whenFired(keeping).addCallback(lambda _: self._keeping.discard(keeping))
+        return keeping
+
+    def whenKept(self) -> Deferred[None]:
+        """
+        Fires once every message being kept now is queued for the store
+        (a keep first reads how many wait, from a shared store): another
+        node that asks this one to write what it queued, because someone
+        just logged in there, then finds them.
+        """
+        keeping = [whenFired(each) for each in self._keeping]
+        return DeferredList(keeping).addCallback(lambda _: None)
 
     def _admit(self, nick: str) -> Deferred[None]:
         """

@@ -28,7 +28,7 @@ from chatd.core.accounts import Accounts, Registered, Secret, registering
 from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
 from chatd.core.calls import maybeCall
-from chatd.core.chathistory import ChatHistory
+from chatd.core.chathistory import ChatHistory, othersWritten
 from chatd.core.entryreplay import Cut, EntryReplays
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
@@ -292,6 +292,7 @@ class Persistence:
         await self.replays.putIn(participant, entered, cut, refused=refused)
         if key(nick) not in self.registered:
             return  # only registered names receive messages while away
+        await othersWritten(self.service)  # kept on another node before it heard the login
         await self.inbox.deliver(participant, nick)
 
     def register(self, participant: IParticipant, password: str) -> Deferred[Registered]:

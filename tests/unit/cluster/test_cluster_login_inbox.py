@@ -1,0 +1,102 @@
+"""
+Tests for L{chatd.core.persistence}'s welcome in a cluster sharing one
+store: a private message kept on another node for someone who was, at
+that moment, logging in here reaches them with the welcome, not at their
+next login.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.task import Clock, deferLater
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.events import PrivateMessage
+from chatd.core.inbox import Kept
+from chatd.storage.memory import MemoryChatStore
+from chatd.testing import RecordingParticipant, settled
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+from tests.support.queuedstore import QueuedStore
+
+
+class SlowCountStore(QueuedStore):
+    """
+    A L{QueuedStore} that takes a second to count the messages waiting for
+    someone (a busy database): a message kept meanwhile is queued late.
+    """
+
+    def __init__(self, shared: MemoryChatStore, clock: Clock) -> None:
+        super().__init__(shared)
+        self.clock = clock
+
+    def waitingCount(self, nick: str) -> Deferred[int]:
+        return deferLater(self.clock, 1, lambda: None).addCallback(
+            lambda _: self.shared.waitingCount(nick)
+        )
+
+
+class LoginWhileToldTests(SynchronousTestCase):
+    """
+    Nodes C{a} and C{b} sharing one store, each writing what it keeps in
+    batches (L{QueuedStore}); bob registered; alice on C{a}.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.shared = MemoryChatStore()
+        self.shared.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        self.a, self.b = (
+            FakeNode(
+                self,
+                self.redis,
+                name,
+                sharedStore=True,
+                store=(store := SlowCountStore(self.shared, self.clock)),
+                accounts=Accounts(store, self.clock, checker),
+            )
+            for name in "ab"
+        )
+        for node in (self.a, self.b):
+            node.start()
+        self.settle()
+        bob = self.b.user("bob")
+        self.successResultOf(self.b.service.register(bob, "secret1"))
+        self.b.service.leave(bob, "Général")  # (where registering put him): no room at login
+        self.b.service.disconnect(bob)
+        self.alice = self.a.user("alice")
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def test_toldDuringLoginOnAnotherNode(self) -> None:
+        """
+        alice tells bob something while bob logs in on b and a has not yet
+        heard of it: a keeps it for bob's next login (after a slow count of
+        what waits for him, in its batch, not yet written).  bob's welcome on
+        b waits for every node to write what it kept, counted or not, so bob
+        gets it now, once.
+        """
+        self.a.hold()  # a hears nothing of bob's login yet
+        bob = RecordingParticipant()
+        self.b.service.connect(bob)
+        login = settled(self.b.service.login(bob, "bob", "secret1"))
+        told = settled(self.a.service.tell(self.alice, "bob", ("are you there?",)))
+        self.a.release()  # a hears of the login, and is asked to write what it queued
+        for _ in range(5):
+            self.clock.advance(1)
+            self.settle()
+        self.successResultOf(login)
+        self.assertIsInstance(self.successResultOf(told), Kept)  # acknowledged, kept
+        received = [e.lines for e in bob.events if isinstance(e, PrivateMessage)]
+        self.assertEqual(received, [("are you there?",)])
+        self.assertEqual(self.successResultOf(self.shared.undelivered("bob", 10)), [])
