@@ -308,9 +308,11 @@ class IChatStore(Interface):
         """
         The newest C{limit} messages, newest first, of C{rooms} and (if
         C{private}) of C{nick}'s private conversations (those in its
-        history, as for L{window}) whose text holds every one of C{words}:
-        as whole words in any case by the SQL stores' own full-text search
-        (L{chatd.storage.search}), as parts of words in the memory store.
+        history, as for L{window}) whose text holds every one of C{words},
+        in any Unicode form and case (L{chatd.core.searchform}): by the SQL
+        stores' own full-text search (L{chatd.storage.search}), as whole
+        words, or anywhere in the text of scripts written without spaces;
+        as parts of words in the memory store.
         """
 
     def undelivered(

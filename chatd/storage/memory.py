@@ -18,6 +18,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.core.searchform import folded
 from chatd.storage.alwayson import MemoryAlwaysOn
 from chatd.storage.conversations import Bound, Conversation, inWindow
 from chatd.storage.health import StoreHealth
@@ -27,6 +28,14 @@ from chatd.storage.redaction import MemoryRedaction
 from chatd.storage.roomremoval import MemoryRoomRemoval
 from chatd.storage.schema import DEFAULT_ROOMS
 from chatd.storage.scram import MemoryScramVerifiers
+
+
+def _words(text: str) -> str:
+    """
+    C{text} in its search form (L{folded}), one space between its words:
+    what the memory store's search finds parts of.
+    """
+    return " ".join(folded(text).split())
 
 
 @implementer(IChatStore)
@@ -254,9 +263,10 @@ class MemoryChatStore(
         self, nick: str, rooms: list[str], words: list[str], limit: int, private: bool = True
     ) -> Deferred[list[RoomMessage | PrivateMessage]]:
         wanted, mine = {key(room) for room in rooms}, key(nick)
-        folded = [word.casefold() for word in words if any(c.isalnum() for c in word)]
+        needles = [_words(word) for word in words]
+        needles = [needle for needle in needles if any(c.isalnum() for c in needle)]
         found: list[RoomMessage | PrivateMessage] = []
-        if not folded:
+        if not needles:
             return succeed(found)
         for id, event, _, _ in sorted(self._messages, key=_sentOrder, reverse=True):
             if len(found) >= limit:
@@ -269,8 +279,8 @@ class MemoryChatStore(
                     (sent and key(event.sender) == mine)
                     or (received and key(event.recipient) == mine)
                 )
-            text = "\n".join(event.lines).casefold()
-            if readable and all(word in text for word in folded):
+            text = _words("\n".join(event.lines))
+            if readable and all(needle in text for needle in needles):
                 found.append(event)
         return succeed(found)
 

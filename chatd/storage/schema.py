@@ -21,7 +21,7 @@ from typing import Any
 
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
 from chatd.storage.rekey import rekey, rekeyAll, senderKeys
-from chatd.storage.search import lighterSearchIndex, searchIndex
+from chatd.storage.search import foldedSearchIndex, lighterSearchIndex, searchIndex
 
 #: The rooms a fresh data directory starts with (those of seed 004).
 DEFAULT_ROOMS = (
@@ -237,6 +237,12 @@ MIGRATIONS: list[list[Statement]] = [
     # voicing marks, Indic vowel signs and viramas, Cyrillic Й and Ї), so
     # names only they told apart get keys of their own; nothing merges.
     [rekeyAll],
+    # 21: search in any Unicode form and case, and inside the text of scripts
+    # written without spaces (chatd.core.searchform): each message's search
+    # form in search_text (NULL for an ASCII body), filled for the messages
+    # stored so far, and the full-text index made again over it
+    # (chatd.storage.search.foldedSearchIndex).
+    [foldedSearchIndex],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
@@ -265,7 +271,8 @@ MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 #: sizes L{insertSizes} gives.
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
-    " pending, msgid, sent_ms, sender_key, sender_account, recipient_account, notice) VALUES "
+    " pending, msgid, sent_ms, sender_key, sender_account, recipient_account, notice,"
+    " search_text) VALUES "
 )
 MESSAGE_COLUMNS = INSERT_MESSAGES.count(",") + 1
 

@@ -2,15 +2,22 @@
 """
 Searching stored messages with each database's own full-text search
 (L{chatd.storage.interfaces.IChatStore.search}): SQLite's FTS5 and
-PostgreSQL's text search, both matching whole words in any case, every
-word of the query.
+PostgreSQL's text search, matching every term of the query
+(L{chatd.core.searchform}: whole words of space-separated scripts,
+pairs of characters of spaceless ones, in any Unicode form and case).
 
-L{searchIndex} is schema migration 10 (L{chatd.storage.schema}), whole in
-one step: on SQLite an external-content FTS5 table, C{messages_fts}, over
-C{messages.body}, filled from the messages already stored and kept in
-step by the message writer (each batch) and by triggers (deletions and
-edits), see L{LIGHTER_SQLITE_INDEX}; on PostgreSQL a GIN expression index on
-C{to_tsvector('simple', body)}, which indexes the stored rows as it is built.
+Both index each message's search form (L{chatd.core.searchform.searchForm}),
+which migration 21 (L{foldedSearchIndex}) keeps in the column
+C{messages.search_text}, written with the message; it is NULL when the body
+is ASCII, whose search form is its lower case, which both tokenizers make of
+it themselves, so an ASCII message costs nothing more.  On SQLite an
+external-content FTS5 table, C{messages_fts}, reads it through the view
+C{messages_searched}, is filled by the message writer (each batch, see
+L{INDEX_BATCH}) and kept in step by triggers (deletions and edits); on
+PostgreSQL a GIN expression index on C{to_tsvector('simple', ...)} of it.
+
+Migrations 10 (L{searchIndex}) and 14 (L{lighterSearchIndex}) made the index
+over the body itself, as shipped; 21 makes it again.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from twisted.internet.defer import Deferred
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.core.searchform import searchForm, searchTerms
 from chatd.storage.conversations import WINDOW_COLUMNS, rowToEvent
 
 if TYPE_CHECKING:
@@ -59,25 +67,73 @@ LIGHTER_SQLITE_INDEX = (
     "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
 )
 
+#: Migration 10, on PostgreSQL: the expression index over the body.
+POSTGRES_INDEX = (
+    "CREATE INDEX messages_search ON messages USING GIN (to_tsvector('simple', body))",
+)
+
+#: Migration 21, on SQLite: the FTS5 table made again over each message's
+#: search form (L{searchText}), read through a view, and cut by FTS5's
+#: C{ascii} tokenizer: every character outside ASCII belongs to a word, since
+#: the search form has made spaces of punctuation, symbols and spaces there
+#: (the C{unicode61} tokenizer split words at combining marks, as in Thai or
+#: Hindi).  In ASCII it cuts as C{unicode61} does.
+FOLDED_SQLITE_INDEX = (
+    "CREATE VIEW messages_searched AS SELECT id, COALESCE(search_text, body) AS body FROM messages",
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages_searched',"
+    " content_rowid='id', columnsize=0, tokenize='ascii')",
+    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body)"
+    " VALUES ('delete', old.id, COALESCE(old.search_text, old.body)); END",
+    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, search_text ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body)"
+    " VALUES ('delete', old.id, COALESCE(old.search_text, old.body));"
+    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, COALESCE(new.search_text, new.body));"
+    " END",
+    "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
+)
+
+#: What migration 21 drops first on SQLite: the index of migration 14.
+UNFOLDED_SQLITE_INDEX = (
+    "DROP TRIGGER messages_fts_delete",
+    "DROP TRIGGER messages_fts_update",
+    "DROP TABLE messages_fts",
+)
+
+#: Migration 21, on PostgreSQL: the expression index made again over the
+#: search form.
+FOLDED_POSTGRES_INDEX = (
+    "DROP INDEX messages_search",
+    "CREATE INDEX messages_search ON messages"
+    " USING GIN (to_tsvector('simple', COALESCE(search_text, body)))",
+)
+
 #: Indexes the messages with ids from the first to the second parameter,
 #: just inserted by the writer, in its transaction; PostgreSQL's expression
 #: index needs nothing.
 INDEX_BATCH = {
     "qmark": "INSERT INTO messages_fts (rowid, body)"
-    " SELECT id, body FROM messages WHERE id BETWEEN ? AND ?",
+    " SELECT id, COALESCE(search_text, body) FROM messages WHERE id BETWEEN ? AND ?",
     "format": None,
 }
 
-POSTGRES_INDEX = (
-    "CREATE INDEX messages_search ON messages USING GIN (to_tsvector('simple', body))",
-)
+#: How many messages L{fillSearchText} reads at a time.
+FILL_CHUNK = 10_000
 
-#: The condition a message's text meets, by parameter style (one C{?}:
-#: the query, as L{matchArgument} makes it).
-MATCHES = {
-    "qmark": "id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)",
-    "format": "to_tsvector('simple', body) @@ plainto_tsquery('simple', ?)",
-}
+#: The condition a message's text meets on SQLite: one C{?}, the FTS5 query
+#: L{matching} makes.
+SQLITE_MATCH = "id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"
+
+#: What PostgreSQL's index holds (its expression, which the query repeats).
+POSTGRES_VECTOR = "to_tsvector('simple', COALESCE(search_text, body))"
+
+
+def searchText(body: str) -> str | None:
+    """
+    What a message with C{body} keeps in C{search_text}: its search form,
+    or C{None} for an ASCII body (the index takes the body itself).
+    """
+    return None if body.isascii() else searchForm(body)
 
 
 def searchIndex(txn: Any, paramstyle: str) -> None:
@@ -98,18 +154,70 @@ def lighterSearchIndex(txn: Any, paramstyle: str) -> None:
             txn.execute(statement)
 
 
-def matchArgument(words: list[str], paramstyle: str) -> str | None:
+def foldedSearchIndex(txn: Any, paramstyle: str) -> None:
     """
-    The argument of L{MATCHES} for C{words}, or C{None} when no word has a
-    letter or a digit (nothing can match).  For FTS5 each word is quoted
-    as a string, so that no user input is read as query syntax.
+    Migration 21: each message's search form in C{search_text}, for the
+    messages stored so far (L{fillSearchText}), and the index made again
+    over it (L{FOLDED_SQLITE_INDEX}, L{FOLDED_POSTGRES_INDEX}).
     """
-    words = [word for word in words if any(c.isalnum() for c in word)]
-    if not words:
-        return None
+    sqlite = paramstyle == "qmark"
+    for statement in UNFOLDED_SQLITE_INDEX if sqlite else FOLDED_POSTGRES_INDEX[:1]:
+        txn.execute(statement)
+    txn.execute("ALTER TABLE messages ADD COLUMN search_text TEXT")
+    fillSearchText(txn, paramstyle)
+    for statement in FOLDED_SQLITE_INDEX if sqlite else FOLDED_POSTGRES_INDEX[1:]:
+        txn.execute(statement)
+
+
+def fillSearchText(txn: Any, paramstyle: str) -> None:
+    """
+    Write the search form of every stored message whose body is not ASCII
+    (L{searchText}), L{FILL_CHUNK} messages at a time.
+    """
+    select = "SELECT id, body FROM messages WHERE id > ? ORDER BY id LIMIT ?"
+    update = "UPDATE messages SET search_text = ? WHERE id = ?"
     if paramstyle == "format":
-        return " ".join(words)
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        select, update = select.replace("?", "%s"), update.replace("?", "%s")
+    last = -1
+    while True:
+        txn.execute(select, (last, FILL_CHUNK))
+        rows = txn.fetchall()
+        if not rows:
+            return
+        forms = [(searchForm(body), id) for id, body in rows if not body.isascii()]
+        if forms:
+            txn.executemany(update, forms)
+        last = rows[-1][0]
+
+
+def matching(words: list[str], paramstyle: str) -> tuple[str, list[str]] | None:
+    """
+    The SQL condition, and its arguments, that a message holding every
+    term of C{words} (L{searchTerms}) meets; C{None} when there is no term
+    (no word has a letter or a digit: nothing can match).  No user input
+    is read as query syntax: for FTS5 each term is quoted as a string, for
+    PostgreSQL each phrase goes to C{phraseto_tsquery}.
+    """
+    terms = searchTerms(words)
+    if not terms:
+        return None
+    if paramstyle == "qmark":
+        query = " ".join(
+            '"' + term.text.replace('"', '""') + '"' + ("*" if term.prefix else "")
+            for term in terms
+        )
+        return SQLITE_MATCH, [query]
+    queries = " && ".join(
+        "to_tsquery('simple', ?)" if term.prefix else "phraseto_tsquery('simple', ?)"
+        for term in terms
+    )
+    arguments = [
+        "'" + term.text.replace("\\", "\\\\").replace("'", "''") + "':*"
+        if term.prefix
+        else term.text
+        for term in terms
+    ]
+    return f"{POSTGRES_VECTOR} @@ ({queries})", arguments
 
 
 def scope(nick: str, rooms: list[str], private: bool) -> tuple[str, list[object]] | None:
@@ -140,15 +248,16 @@ class SQLSearch:
     async def _search(
         self, nick: str, rooms: list[str], words: list[str], limit: int, private: bool
     ) -> list[RoomMessage | PrivateMessage]:
-        where, match = scope(nick, rooms, private), matchArgument(words, self.paramstyle)
+        where, match = scope(nick, rooms, private), matching(words, self.paramstyle)
         if where is None or match is None:
             return []
         await self.flush()
         condition, args = where
+        matches, terms = match
         rows = await self.database.select(
-            f"SELECT {WINDOW_COLUMNS} FROM messages WHERE {MATCHES[self.paramstyle]}"
+            f"SELECT {WINDOW_COLUMNS} FROM messages WHERE {matches}"
             f" AND ({condition}) ORDER BY sent_ms DESC, id DESC LIMIT ?",
-            match,
+            *terms,
             *args,
             limit,
         )

@@ -28,6 +28,7 @@ from chatd.storage.migration import convert, migrate
 from chatd.storage.opening import StoreOpenError, checkSchema, databaseInUse, schemaVersion
 from chatd.storage.rekey import rekeyAll
 from chatd.storage.schema import MIGRATIONS, RESTART_IDS
+from chatd.storage.search import fillSearchText
 from chatd.storage.sqlite import DATABASE_NAME, backup
 
 #: Tables in foreign-key order, with the columns copied.
@@ -43,7 +44,7 @@ TABLES = [
     (
         "messages",
         "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid,"
-        " sent_ms, sender_key, sender_account, recipient_account, notice",
+        " sent_ms, sender_key, sender_account, recipient_account, notice, search_text",
     ),
     ("read_markers", "nick_key, room, target_key, target, millis"),
 ]
@@ -120,6 +121,7 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
             }
             if version is None or version < len(MIGRATIONS):
                 rekeyAll(cursor, "format")  # keys of an older rule: made again, as in place
+                fillSearchText(cursor, "format")  # and search forms (none before 21)
             for table, count in read.items():
                 cursor.execute(f"SELECT COUNT(*) FROM {table}")
                 row = cursor.fetchone()

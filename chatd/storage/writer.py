@@ -9,6 +9,7 @@ written, so a history mark asked for meanwhile waits for that id.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -22,7 +23,7 @@ from chatd.storage.database import Cursor, Database
 from chatd.storage.health import isRefusal, oneLine
 from chatd.storage.historymarks import HistoryMarks
 from chatd.storage.journal import Journal, storedMsgids
-from chatd.storage.rowshapes import KEPT_MSGID, MessageRow, Shape, shapeOf
+from chatd.storage.rowshapes import KEPT_MSGID, MessageRow, Shape, shapeOf, withSearchText
 from chatd.storage.schema import (
     INSERT_MESSAGES,
     RESERVE_IDS,
@@ -317,13 +318,15 @@ class MessageWriter:
             self._statements[values, size] = statement
         return statement
 
-    def _byShape(self, rows: list[MessageRow]) -> list[tuple[Shape, list[MessageRow]]]:
+    def _byShape(self, rows: list[MessageRow]) -> list[tuple[Shape, list[tuple[Any, ...]]]]:
         """
-        C{rows} grouped by which columns are NULL, each group in order.
+        C{rows} grouped by which columns are NULL, each group in order; a
+        row whose body is not ASCII gets its search form (L{withSearchText}).
         """
-        groups: dict[tuple[bool, ...], list[MessageRow]] = {}
+        groups: dict[tuple[bool, ...], list[tuple[Any, ...]]] = {}
         for row in rows:
-            groups.setdefault(shapeOf(row), []).append(row)
+            shape = shapeOf(row)
+            groups.setdefault(shape, []).append(row if shape[-1] else withSearchText(row))
         shaped = []
         for shape, group in groups.items():
             if shape not in self._shapes:
@@ -341,7 +344,8 @@ class MessageWriter:
         the columns they leave NULL, which the statement writes as text
         rather than binding C{None} (L{messageValues}); every row has its id
         (on SQLite, computed from its ticket: L{Shape}), so the order they
-        are inserted in does not matter.  The full-text
+        are inserted in does not matter.  A body that is not ASCII is
+        written with its search form (L{chatd.storage.search}); the full-text
         index takes the batch in one more statement.
         """
 

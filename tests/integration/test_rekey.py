@@ -29,7 +29,7 @@ from chatd.storage.sqlite import sqliteStore
 from chatd.storage.tools import copyReport, copyToPostgres
 from chatd.testing import RecordingParticipant
 from tests.support.pgserver import createDatabase, postgresServer
-from tests.support.storefixtures import madeAndStopped, stop
+from tests.support.storefixtures import madeAndStopped, stop, unfoldSearch
 
 __all__ = ["postgresServer"]
 
@@ -46,11 +46,13 @@ def _reactor() -> Any:
 async def _olderSQLite(tmp_path: Path, before: Callable[[Any], None]) -> str:
     """
     An SQLite database of today's schema that C{before} sets back to the
-    older keys (its full-text index rebuilt, as the older build wrote it).
+    older keys, its search index as before migration 21 (rebuilt, as the
+    older build wrote it).
     """
     path = str(tmp_path / "chat.sqlite3")
     await madeAndStopped(sqliteStore(path, _reactor()))
     connection = sqlite3.connect(path)
+    unfoldSearch(connection.execute, "qmark")
     before(connection.execute)
     connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
     connection.commit()
@@ -67,6 +69,7 @@ async def _olderPostgres(postgresServer: str, before: Callable[[Any], None]) -> 
     url = createDatabase(postgresServer)
     await madeAndStopped(openStore("unused", url, _reactor()))
     with psycopg.connect(url) as connection:  # commits and closes
+        unfoldSearch(connection.execute, "format")
         before(connection.execute)
     return url
 

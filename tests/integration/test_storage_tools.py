@@ -15,6 +15,7 @@ from chatd.storage import openStore
 from chatd.storage.sqlite import dataDirStore
 from chatd.storage.tools import main
 from tests.support.pgserver import createDatabase, postgresServer
+from tests.support.storefixtures import unfoldSearch
 
 __all__ = ["postgresServer"]
 
@@ -130,6 +131,42 @@ async def test_copyFromOlderSchema(tmp_path: Path, postgresServer: str) -> None:
         assert await store.admins() == []
     finally:
         await store.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_copySearchForms(tmp_path: Path, postgresServer: str) -> None:
+    """
+    Messages copied to PostgreSQL are found as they were on SQLite (in any
+    Unicode form, inside Japanese text), from a database of today's schema
+    and from one made before the search form (schema version 20).
+    """
+    from twisted.internet import reactor
+
+    tokyo, cafe = "\u660e\u65e5\u6771\u4eac\u306b\u884c\u304d\u307e\u3059", "cafe\u0301 noir"
+    for name in ("today", "v20"):
+        data = tmp_path / name
+        store = dataDirStore(str(data), reactor)
+        store.startService()
+        await store.load()
+        store.addMessage("Blabla", "alice", None, (tokyo,), 1)
+        store.addMessage("Blabla", "alice", None, (cafe,), 2)
+        await store.stopService()
+        if name == "v20":
+            with sqlite3.connect(data / "chatd.sqlite3") as connection:
+                unfoldSearch(connection.execute, "qmark")
+                connection.execute("UPDATE schema_version SET version = 20")
+            connection.close()
+        url = createDatabase(postgresServer)
+        assert main(["copy", str(data), url]) == 0
+        copy = openStore("unused", url, reactor)
+        copy.startService()
+        try:
+            await copy.load()
+            for word, text in (("\u6771\u4eac", tokyo), ("caf\u00e9", cafe)):
+                found = await copy.search("x", ["Blabla"], [word], 5)
+                assert [m.lines for m in found] == [(text,)], (name, word)
+        finally:
+            await copy.stopService()
 
 
 @pytest_twisted.ensureDeferred

@@ -16,6 +16,7 @@ from twisted.internet.defer import Deferred
 
 from chatd.storage import openStore
 from chatd.storage.memory import MemoryChatStore
+from chatd.storage.search import LIGHTER_SQLITE_INDEX, POSTGRES_INDEX, SQLITE_INDEX
 from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import createDatabase
 
@@ -73,3 +74,31 @@ async def madeAndStopped(store: Any) -> None:
     store.startService()
     await store.load()
     await stop(store)
+
+
+def unfoldSearch(execute: Callable[[str], Any], paramstyle: str) -> None:
+    """
+    Set a database of today's schema back to before migration 21 (the
+    search form, L{chatd.storage.search.foldedSearchIndex}), with
+    C{execute}: no C{search_text} column, the index over the body again (on
+    SQLite, as migration 14 left it).  The caller sets C{schema_version}.
+    """
+    if paramstyle == "qmark":
+        statements: tuple[str, ...] = (
+            "DROP TRIGGER messages_fts_delete",
+            "DROP TRIGGER messages_fts_update",
+            "DROP TABLE messages_fts",
+            "DROP VIEW messages_searched",
+            "ALTER TABLE messages DROP COLUMN search_text",
+            LIGHTER_SQLITE_INDEX[2],
+            *SQLITE_INDEX[2:4],
+            LIGHTER_SQLITE_INDEX[3],
+        )
+    else:
+        statements = (
+            "DROP INDEX messages_search",
+            "ALTER TABLE messages DROP COLUMN search_text",
+            *POSTGRES_INDEX,
+        )
+    for statement in statements:
+        execute(statement)

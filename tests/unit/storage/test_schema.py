@@ -10,7 +10,7 @@ from typing import cast
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.storage.rowshapes import NULLABLE, MessageRow, shapeOf
+from chatd.storage.rowshapes import NULLABLE, SEARCH_TEXT, MessageRow, shapeOf, withSearchText
 from chatd.storage.schema import MESSAGE_COLUMNS, POSTGRES_PARAMETERS, insertSizes, rowsPerInsert
 
 
@@ -68,7 +68,9 @@ class RowsPerInsertTests(SynchronousTestCase):
 class ShapeTests(SynchronousTestCase):
     """
     L{shapeOf}, written out for speed, says of each group of L{NULLABLE}
-    whether it is NULL, and nothing else.
+    whether it is NULL, and nothing else; the search form, the last column,
+    is not in a queued row: it is NULL when the body is ASCII, else
+    L{withSearchText} adds it.
     """
 
     def test_followsNullable(self) -> None:
@@ -79,7 +81,7 @@ class ShapeTests(SynchronousTestCase):
             "alice",
             "k2",
             "bob",
-            "hi",
+            "h\u00e9",
             1,
             0,
             "m",
@@ -89,9 +91,20 @@ class ShapeTests(SynchronousTestCase):
             "b",
             0,
         )
-        self.assertEqual(len(full), MESSAGE_COLUMNS)
+        self.assertEqual(len(full), MESSAGE_COLUMNS - 1)
+        self.assertEqual(SEARCH_TEXT, MESSAGE_COLUMNS - 1)
         self.assertEqual(shapeOf(full), (False,) * len(NULLABLE))
         for index, group in enumerate(NULLABLE):
-            row = cast(MessageRow, tuple(None if i in group else v for i, v in enumerate(full)))
+            if group == (SEARCH_TEXT,):
+                row = full[:6] + ("hi",) + full[7:]
+            else:
+                row = cast(MessageRow, tuple(None if i in group else v for i, v in enumerate(full)))
             expected = tuple(i == index for i in range(len(NULLABLE)))
             self.assertEqual(shapeOf(row), expected, group)
+
+    def test_withSearchText(self) -> None:
+        """
+        A row whose body is not ASCII is written with its search form.
+        """
+        row = cast(MessageRow, (1, None, None, "a", "b", "B", "\u0130stanbul", 1, 0) + (None,) * 6)
+        self.assertEqual(withSearchText(row), (*row, "istanbul"))

@@ -1,0 +1,186 @@
+"""
+Searching stored messages in any Unicode form and case, and inside the
+text of scripts written without spaces (L{chatd.core.searchform}), on
+every store: text sent decomposed is found by a query typed precomposed
+and the reverse, C{istanbul} finds C{İstanbul}, C{東京} finds
+C{明日東京に行きます}; and on SQLite and PostgreSQL, the messages stored
+before migration 21 are found too.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest_twisted
+
+from chatd.storage import openStore
+from chatd.storage.sql import SQLChatStore
+from chatd.storage.sqlite import sqliteStore
+from tests.support.pgserver import createDatabase, postgresServer
+from tests.support.storefixtures import backend, madeAndStopped, stop, store, unfoldSearch
+
+__all__ = ["backend", "postgresServer", "store"]
+
+NFD_CAFE = "un cafe\u0301 au lait"
+NFC_CAFE = "le caf\u00e9 est ferm\u00e9"
+ISTANBUL = "\u0130stanbul'da \u0131\u015f\u0131k var"
+TOKYO = "\u660e\u65e5\u6771\u4eac\u306b\u884c\u304d\u307e\u3059"  # 明日東京に行きます
+APART = "\u6771\u4eac\u3068\u4eac\u90fd"  # 東京と京都: 東京 and 京都, not 東京都
+SEOUL = "\uc11c\uc6b8\uc5d0\uc11c \ub9cc\ub098\uc694"  # 서울에서 만나요
+THAI = "\u0e17\u0e35\u0e48\u0e19\u0e35\u0e48\u0e2a\u0e27\u0e22\u0e21\u0e32\u0e01"  # ที่นี่สวยมาก
+
+
+def _international(store: Any) -> None:
+    """
+    A message of each kind in Blabla, one a second, the last with msgid C{last}.
+    """
+    for second, text in enumerate((NFD_CAFE, NFC_CAFE, ISTANBUL, TOKYO, APART, SEOUL), 1):
+        store.addMessage("Blabla", "x", None, (text,), second, millis=second * 1000)
+    store.addMessage("Blabla", "x", None, (THAI,), 7, msgid="last", millis=7000)
+
+
+async def _found(store: Any, *words: str) -> list[str]:
+    return [m.lines[0] for m in await store.search("x", ["Blabla"], list(words), 10)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_anyForm(store: Any) -> None:
+    """
+    A word is found in either Unicode form (composed or decomposed
+    accents), in any case, the Turkish I's as one letter; its accents
+    still count.
+    """
+    _international(store)
+    for cafe in ("caf\u00e9", "cafe\u0301", "CAF\u00c9", "CAFE\u0301"):
+        assert await _found(store, cafe) == [NFC_CAFE, NFD_CAFE], ascii(cafe)
+    assert await _found(store, "cafe") == []
+    for istanbul in ("istanbul'da", "ISTANBUL'DA", "\u0130stanbul'da", "i\u0307stanbul'da"):
+        assert await _found(store, istanbul) == [ISTANBUL], ascii(istanbul)
+    assert await _found(store, "I\u015eIK") == [ISTANBUL]  # IŞIK, ışık in capitals
+
+
+@pytest_twisted.ensureDeferred
+async def test_spacelessScripts(store: Any) -> None:
+    """
+    In Japanese, Chinese, Korean and Thai a query is found anywhere in the
+    text, from one character on: as written, its characters next to one
+    another.
+    """
+    _international(store)
+    for part in ("\u660e\u65e5\u6771\u4eac", "\u6771\u4eac\u306b", "\u307e\u3059", "\u884c"):
+        assert await _found(store, part) == [TOKYO], ascii(part)
+    for inBoth in ("\u6771\u4eac", "\u4eac"):  # 東京, 京
+        assert await _found(store, inBoth) == [APART, TOKYO], ascii(inBoth)
+    assert await _found(store, "\u6771\u4eac\u90fd") == []  # 東京都: not next to one another
+    assert await _found(store, "\u5927\u962a") == []  # 大阪
+    assert await _found(store, "\uc11c\uc6b8") == [SEOUL]  # 서울, before its particle
+    assert await _found(store, "\ub9cc\ub098", "\uc5d0\uc11c") == [SEOUL]
+    assert await _found(store, "\u0e2a\u0e27\u0e22") == [THAI]  # สวย
+    assert await _found(store, "\u6771\u4eac", "caf\u00e9") == []  # every word
+
+
+@pytest_twisted.ensureDeferred
+async def test_wholeWords(store: Any) -> None:
+    """
+    Punctuation outside ASCII separates words; the SQL stores still match
+    whole words of space-separated scripts, and split them at typographic
+    punctuation as at ASCII punctuation.
+    """
+    store.addMessage("Blabla", "x", None, ("don\u2019t \u00abpicnic\u00bb",), 1)
+    assert await _found(store, "picnic") == ["don\u2019t \u00abpicnic\u00bb"]
+    if isinstance(store, SQLChatStore):
+        assert await _found(store, "don't") == ["don\u2019t \u00abpicnic\u00bb"]
+        assert await _found(store, "pic") == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_deletedNotFound(store: Any) -> None:
+    """
+    A deleted message is no longer found, whatever its script; the SQLite
+    index stays in step with the messages (FTS5's own check).
+    """
+    _international(store)
+    assert await store.deleteMessage("last") is True
+    assert await _found(store, "\u0e2a\u0e27\u0e22") == []
+    if isinstance(store, SQLChatStore) and store.paramstyle == "qmark":
+        await store.database.run(_integrityCheck)
+
+
+def _integrityCheck(txn: Any) -> None:
+    txn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def _olderMessages(execute: Callable[..., Any], paramstyle: str) -> None:
+    """
+    Set a database of today's schema back to version 20 and store, as that
+    version did, C{TOKYO}, C{NFD_CAFE} and C{ISTANBUL} in Blabla.
+    """
+    unfoldSearch(execute, paramstyle)
+    execute("UPDATE schema_version SET version = 20")
+    mark = "?" if paramstyle == "qmark" else "%s"
+    for second, text in enumerate((TOKYO, NFD_CAFE, ISTANBUL), 1):
+        execute(
+            "INSERT INTO messages (room_key, room, sender, body, sent, pending, msgid, sent_ms,"
+            f" sender_key) VALUES ('blabla', 'Blabla', 'x', {mark}, {second}, 0, 'm{second}',"
+            f" {second * 1000}, 'x')",
+            (text,),
+        )
+
+
+async def _checkFolded(store: SQLChatStore) -> None:
+    """
+    C{store}, just migrated from version 20, finds what was stored before
+    in any form, and what it writes now.
+    """
+    store.startService()
+    try:
+        await store.load()
+        store.addMessage("Blabla", "x", None, ("\u6771\u4eac\u30bf\u30ef\u30fc",), 9)  # 東京タワー
+        assert await _found(store, "\u6771\u4eac") == ["\u6771\u4eac\u30bf\u30ef\u30fc", TOKYO]
+        assert await _found(store, "caf\u00e9") == [NFD_CAFE]
+        assert await _found(store, "istanbul'da") == [ISTANBUL]
+        if store.paramstyle == "qmark":
+            await store.database.run(_integrityCheck)
+    finally:
+        await stop(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_migratedSQLite(tmp_path: Path) -> None:
+    """
+    Migration 21 gives the messages an SQLite database stored before it
+    their search form, and indexes them by it.
+    """
+    path = str(tmp_path / "v20.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _olderMessages(connection.execute, "qmark")
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    await _checkFolded(sqliteStore(path, _reactor()))
+
+
+@pytest_twisted.ensureDeferred
+async def test_migratedPostgres(postgresServer: str) -> None:
+    """
+    The same on PostgreSQL.
+    """
+    import psycopg
+
+    url = createDatabase(postgresServer)
+    await madeAndStopped(openStore("unused", url, _reactor()))
+    with psycopg.connect(url) as connection:  # commits and closes
+        _olderMessages(connection.execute, "format")
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkFolded(store)
+
+
+def _reactor() -> Any:
+    from twisted.internet import reactor
+
+    return reactor

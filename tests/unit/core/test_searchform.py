@@ -1,0 +1,141 @@
+"""
+The search form (L{chatd.core.searchform}): the one rule of what a search
+matches, which the stores index and every query is cut by.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core.searchform import SearchTerm, folded, searchForm, searchTerms
+
+
+class FoldedTests(SynchronousTestCase):
+    """
+    L{folded} makes one text of every Unicode form and case.
+    """
+
+    def test_normalForms(self) -> None:
+        """
+        Decomposed accents are composed; compatibility forms (full width,
+        ligatures) are their plain letters.
+        """
+        self.assertEqual(folded("cafe\u0301"), "caf\u00e9")
+        self.assertEqual(folded("caf\u00e9"), "caf\u00e9")
+        self.assertEqual(folded("\uff21\uff22\uff23\uff11"), "abc1")
+        self.assertEqual(folded("\ufb01n"), "fin")
+
+    def test_case(self) -> None:
+        """
+        Full case folding: C{ß} is C{ss}, Greek final sigma is sigma.
+        """
+        self.assertEqual(folded("Stra\u00dfe"), "strasse")
+        self.assertEqual(folded("STRASSE"), "strasse")
+        self.assertEqual(folded("\u039f\u0394\u039f\u03a3"), folded("\u03bf\u03b4\u03bf\u03c2"))
+
+    def test_turkishI(self) -> None:
+        """
+        The dotted capital I, the dotless small i, and a small i with a
+        combining dot (a capital İ lowered elsewhere) are plain C{i}.
+        """
+        for spelling in ("\u0130stanbul", "I\u0307stanbul", "i\u0307stanbul", "ISTANBUL"):
+            self.assertEqual(folded(spelling), "istanbul", ascii(spelling))
+        self.assertEqual(folded("\u0131\u015f\u0131k"), folded("I\u015eIK"))
+
+    def test_punctuationAndFormat(self) -> None:
+        """
+        Punctuation, symbols and spaces outside ASCII are spaces; format
+        characters (a soft hyphen, a zero-width joiner) are dropped, but a
+        zero-width space is a space; ASCII punctuation is kept for the
+        databases' tokenizers.
+        """
+        self.assertEqual(folded("\u00abOui\u00bb\u2014non\u3002"), " oui  non ")
+        self.assertEqual(folded("co\u00adop\u200dx\u200by"), "coopx y")
+        self.assertEqual(folded("Don't \u00e9t\u00e9!"), "don't \u00e9t\u00e9!")
+
+    def test_ascii(self) -> None:
+        """
+        ASCII text is only lowered.
+        """
+        self.assertEqual(folded("Hello, World!"), "hello, world!")
+
+
+class SearchFormTests(SynchronousTestCase):
+    """
+    L{searchForm} cuts the runs of spaceless scripts into overlapping
+    pairs of characters, then the run's last character.
+    """
+
+    def test_pairs(self) -> None:
+        """
+        A run of Japanese is each pair of neighbours, then its last
+        character; a text in other scripts is kept whole around it.
+        """
+        self.assertEqual(
+            searchForm("Hi \u6771\u4eac\u306b!"),
+            "hi  \u6771\u4eac \u4eac\u306b \u306b !",
+        )
+        self.assertEqual(searchForm("\u6771"), " \u6771 ")
+        self.assertEqual(searchForm("2024\u5e74"), "2024 \u5e74 ")
+
+    def test_marksStayWithTheirLetter(self) -> None:
+        """
+        A Thai letter and its vowel and tone marks make one character of a
+        pair.
+        """
+        self.assertEqual(
+            searchForm("\u0e17\u0e35\u0e48\u0e19\u0e35\u0e48"),
+            " \u0e17\u0e35\u0e48\u0e19\u0e35\u0e48 \u0e19\u0e35\u0e48 ",
+        )
+
+    def test_otherScripts(self) -> None:
+        """
+        Space-separated scripts are only folded.
+        """
+        privet = "\u041f\u0440\u0438\u0432\u0435\u0442"  # Привет
+        self.assertEqual(searchForm(privet), privet.lower())
+
+
+class SearchTermsTests(SynchronousTestCase):
+    """
+    L{searchTerms} makes a query's words the terms a message's search form
+    must hold.
+    """
+
+    def test_words(self) -> None:
+        """
+        Each word of a space-separated script is a phrase, as folded; one
+        without a letter or digit is left out.
+        """
+        self.assertEqual(
+            searchTerms(["Caf\u00e9", "\u00abdon't\u00bb", "?!", "\U0001f600"]),
+            [SearchTerm("caf\u00e9"), SearchTerm("don't")],
+        )
+
+    def test_spaceless(self) -> None:
+        """
+        A run of a spaceless script is the phrase of its pairs, or, of one
+        character, a prefix; a word mixing scripts gives a term per part.
+        """
+        self.assertEqual(
+            searchTerms(["\u6771\u4eac\u306b", "\u4eac", "\u6771\u4eacTower"]),
+            [
+                SearchTerm("\u6771\u4eac \u4eac\u306b"),
+                SearchTerm("\u4eac", prefix=True),
+                SearchTerm("\u6771\u4eac"),
+                SearchTerm("tower"),
+            ],
+        )
+
+    def test_queryMatchesForm(self) -> None:
+        """
+        The pairs of a query of two characters or more are tokens of the
+        search form of a text holding it, next to one another.
+        """
+        form = searchForm("\u660e\u65e5\u6771\u4eac\u306b\u884c\u304d\u307e\u3059").split()
+        for query in ("\u6771\u4eac", "\u6771\u4eac\u306b\u884c", "\u307e\u3059"):
+            (term,) = searchTerms([query])
+            tokens = term.text.split()
+            self.assertTrue(
+                any(form[i : i + len(tokens)] == tokens for i in range(len(form))), query
+            )
