@@ -170,11 +170,15 @@ class Logins:
         persistence = self.service.persistence
         return persistence is not None and persistence.isRegisteredNow(nick)
 
-    def taken(self, holder: IParticipant, nick: str) -> errors.NickTaken:
+    def taken(
+        self, holder: IParticipant, nick: str
+    ) -> errors.NickTaken | errors.ClusterUnavailable:
         """
         The refusal of C{nick}, which C{holder} has: saying why when it is
         an account signed in on another node of a cluster (only its owner
-        holds a registered name), which a connection here cannot join.
+        holds a registered name), which a connection here cannot join; or,
+        while the other nodes cannot be heard, that the chat is briefly
+        unreachable: that node may have stopped meanwhile.
         """
         people = self.service.people
         if isinstance(holder, Person) and self.isAccount(nick) and not people.mayJoin(holder):
@@ -190,6 +194,8 @@ class Logins:
         )
         if not elsewhere:
             return errors.NickTaken.heldAs(nick, holder.nick or nick)
+        if self.service.observer is not None and not self.service.observer.reachesEveryone():
+            return errors.ClusterUnavailable()
         return errors.NickTaken(
             "that account is signed in on another server of this chat, and one account's"
             " connections must all be on the same server: sign out there first (if that"

@@ -126,7 +126,9 @@ def refuseAnother(service: ChatService, participant: IParticipant, account: str)
         )
 
 
-def heldFrom(chat: object, participant: IParticipant, nick: str) -> errors.NickTaken | None:
+def heldFrom(
+    chat: object, participant: IParticipant, nick: str
+) -> errors.NickTaken | errors.ClusterUnavailable | None:
     """
     Why C{participant} may not be called C{nick} now, or C{None}: someone
     else holds it (or a look-alike of it).  A name held by an account's

@@ -127,12 +127,16 @@ def onNick(irc: IRCSession, message: Message) -> Any:
     return tryRegister(irc)
 
 
-def nickInUse(irc: IRCSession, nick: str, taken: NickTaken) -> None:
+def nickInUse(irc: IRCSession, nick: str, taken: NickTaken | ClusterUnavailable) -> None:
     """
     C{433} before the welcome: the client has no nickname until it sends
-    another C{NICK}, as clients do by themselves.
+    another C{NICK}, as clients do by themselves (C{437} while the cluster
+    cannot tell who holds it).
     """
     irc.pendingNick = None
+    if isinstance(taken, ClusterUnavailable):
+        irc.numeric(N.ERR_UNAVAILRESOURCE, nick, taken.text)
+        return
     text = taken.text if taken.looksLike else "Nickname is already in use"
     irc.numeric(N.ERR_NICKNAMEINUSE, nick, text)
 

@@ -1,11 +1,15 @@
 """
-Tests for L{chatd.core.persistence}'s welcome in a cluster sharing one
-store: a private message kept on another node for someone who was, at
-that moment, logging in here reaches them with the welcome, not at their
-next login.
+Tests for logins of registered accounts in a cluster sharing one store
+(L{chatd.core.persistence}'s welcome, L{chatd.core.login}'s refusals): a
+private message kept on another node for someone who was, at that moment,
+logging in here reaches them with the welcome, not at their next login;
+an account signed in on another node is "in use" only while that node can
+be heard.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -15,10 +19,14 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import PrivateMessage
 from chatd.core.inbox import Kept
+from chatd.irc.factory import IRCFactory
+from chatd.storage.interfaces import IChatStore
 from chatd.storage.memory import MemoryChatStore
+from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakenode import FakeNode
 from tests.support.fakeredis import FakeRedis
+from tests.support.helpers import connect, output
 from tests.support.queuedstore import QueuedStore
 
 
@@ -60,7 +68,7 @@ class LoginWhileToldTests(SynchronousTestCase):
                 name,
                 sharedStore=True,
                 store=(store := SlowCountStore(self.shared, self.clock)),
-                accounts=Accounts(store, self.clock, checker),
+                accounts=Accounts(cast(IChatStore, store), self.clock, checker),
             )
             for name in "ab"
         )
@@ -100,3 +108,37 @@ class LoginWhileToldTests(SynchronousTestCase):
         received = [e.lines for e in bob.events if isinstance(e, PrivateMessage)]
         self.assertEqual(received, [("are you there?",)])
         self.assertEqual(self.successResultOf(self.shared.undelivered("bob", 10)), [])
+
+    def test_signedInElsewhereWhileRedisIsAway(self) -> None:
+        """
+        bob is signed in on b.  His password login on a is refused as in use
+        there (TCHAT C{ERROR 23}) while a hears b; while Redis is away, a
+        cannot know whether b still holds him (b may have stopped
+        meanwhile): the chat is briefly unreachable (C{ERROR 02}; IRC's
+        C{NICK} gets C{437}, not C{433}), not "sign out there".
+        """
+        bob = RecordingParticipant()
+        self.b.service.connect(bob)
+        self.successResultOf(self.b.outcome(self.b.service.login, bob, "bob", "secret1"))
+        self.settle()
+        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto, transport = connect(factory, self.clock)
+        self.addCleanup(proto.connectionLost, None)
+        output(transport, self.clock)  # the greeting
+        proto.dataReceived(b"clt: LOGIN bob secret1\r\n")
+        self.settle()
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.redis.down = True
+        for node in (self.a, self.b):
+            node.bridge.linkDown()
+        proto.dataReceived(b"clt: LOGIN bob secret1\r\n")
+        self.settle()
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 02\n")
+        irc, ircTransport = connect(
+            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
+        )
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"NICK bob\r\nUSER bob 0 * :Bob\r\n")
+        self.settle()
+        said = output(ircTransport, self.clock).decode()
+        self.assertIn(" 437 * bob :the chat is briefly unreachable", said)  # not 433
