@@ -23,6 +23,7 @@ for their health checks, keeps the load balancer's address.
 
 from __future__ import annotations
 
+import copy
 import struct
 from ipaddress import IPv4Address as IP4
 from ipaddress import IPv6Address as IP6
@@ -45,7 +46,9 @@ from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
-from zope.interface import directlyProvides, implementer, providedBy
+from zope.interface import alsoProvides, directlyProvides, implementer, providedBy
+
+from chatd.core.admission import IBalancerCheck
 
 log = Logger()
 
@@ -160,6 +163,19 @@ def readHeader(data: bytes) -> tuple[IAddress | None, int] | None:
     return parseV1(data[:end]), end + 2
 
 
+def _sameEnd(named: IAddress, peer: IAddress) -> bool:
+    """
+    Whether a header names the connection's own source address and port:
+    the load balancer speaking for itself (HAProxy's version-1 health
+    checks name their own connection rather than C{UNKNOWN}).
+    """
+    host = getattr(peer, "host", None)
+    return host is not None and (getattr(named, "host", None), getattr(named, "port", None)) == (
+        host,
+        getattr(peer, "port", None),
+    )
+
+
 class ProxiedConnection(ProtocolWrapper):
     """
     One connection from the load balancer: its header is read first, then
@@ -245,6 +261,10 @@ class ProxiedConnection(ProtocolWrapper):
         self._stopWaiting()
         address, length = found
         self._received = b""
+        own = self.transport.getPeer()
+        if address is None or _sameEnd(address, own):  # the load balancer's own connection
+            address = copy.copy(own)
+            alsoProvides(address, IBalancerCheck)
         self._peer = address
         protocol = self.factory.wrappedFactory.buildProtocol(self.getPeer())
         if protocol is None:

@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from chatd.admin.credentials import matchOwner
 from chatd.admin.wiring import MODERATION_DB
-from chatd.storage.datalock import lockHolder
+from chatd.storage.datalock import LOCK, lockHolder
 from chatd.storage.journal import JOURNAL
 from chatd.storage.opening import IMPORTED, databaseInUse
 from chatd.storage.sqlite import DATABASE_NAME
@@ -77,14 +77,16 @@ def _sideFile(name: str, bases: tuple[str, ...] = SQLITE_FILES) -> bool:
 
 def _dataFiles(dataDir: Path) -> Iterator[Path]:
     """
-    Every regular file under C{dataDir} but the SQLite files' companions,
-    relative to it: no symbolic link (the running daemon's lock is one).
+    Every regular file under C{dataDir} but the SQLite files' companions
+    and the running daemon's lock, relative to it: no symbolic link.
     """
     for root, dirs, files in os.walk(dataDir):
         dirs.sort()
         for name in sorted(files):
             path = Path(root, name)
             if path.is_file() and not path.is_symlink() and not _sideFile(name):
+                if path == dataDir / LOCK:
+                    continue
                 if path.parent.name == JOURNAL and not path.stat().st_size:
                     continue  # a journal file with nothing waiting
                 yield path.relative_to(dataDir)

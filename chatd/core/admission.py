@@ -16,6 +16,11 @@ gets a whole /64, and would otherwise have 2**64 addresses to spread its
 connections over.  An IPv4-mapped IPv6 address (C{::ffff:192.0.2.1}, seen on
 a dual-stack listener) counts as the IPv4 address it maps.  A peer that is
 not an IP address (a UNIX socket) is only counted by C{maxClients}.
+
+A connection a load balancer opens for itself (its health check: a PROXY
+header that names no client, L{IBalancerCheck}) is counted against no limit
+and never refused: it would otherwise use up, every second or two, the
+allowance of the balancer's address, and fill the log with its refusals.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_add
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from zope.interface import Interface
 
 from chatd.core import errors
 from chatd.lines.throttle import TokenBucket
@@ -40,6 +46,17 @@ IPV6_GROUP = 64
 #: What L{Admission.admit} returns for a connection counted only by
 #: C{maxClients}.
 UNGROUPED = ""
+#: What L{Admission.admit} returns for a load balancer's health check,
+#: counted by nothing.
+UNCOUNTED = "(a load balancer's health check)"
+
+
+class IBalancerCheck(Interface):
+    """
+    Marks the peer address of a connection a load balancer opened for
+    itself (its health check), which names no client: the address is the
+    load balancer's own.
+    """
 
 
 def parseNetworks(value: str) -> list[IPv4Network | IPv6Network]:
@@ -143,10 +160,13 @@ class Admission:
             return str(IPv6Network((ip, IPV6_GROUP), strict=False))
         return address
 
-    def admit(self, address: str) -> str:
+    def admit(self, address: str, balancerCheck: bool = False) -> str:
         """
         Count a new connection from C{address}, or refuse it.
 
+        @param balancerCheck: the connection is a load balancer's own (its
+            peer address provides L{IBalancerCheck}): admitted, and
+            counted against no limit.
         @return: the ticket to hand back to L{release} when it closes.
         @raise errors.TooManyConnections: C{perAddress} connections from
             that address are open.
@@ -154,6 +174,8 @@ class Admission:
             C{perMinute} connections in the last minute.
         @raise errors.ServerFull: C{maxClients} connections are open.
         """
+        if balancerCheck:
+            return UNCOUNTED
         key = self.group(address) if self.perAddress or self.perMinute else UNGROUPED
         host = None
         if key:
@@ -175,6 +197,15 @@ class Admission:
             if self.perMinute:
                 host.bucket.take()
         return key
+
+    def admitPeer(self, peer: object) -> str:
+        """
+        L{admit} a new connection from C{peer}, its transport's peer
+        address (a load balancer's health check when it provides
+        L{IBalancerCheck}).
+        """
+        address = getattr(peer, "host", None) or str(peer)
+        return self.admit(address, balancerCheck=IBalancerCheck.providedBy(peer))
 
     def _refuse(self, key: str, host: _Host, reason: str) -> None:
         """
@@ -226,6 +257,8 @@ class Admission:
         alert lingers until it is cut), though it counts towards the total
         until it has closed.  The ticket to L{release} then.
         """
+        if ticket == UNCOUNTED:
+            return UNCOUNTED
         host = self._hosts.get(ticket) if ticket else None
         if host is not None:
             host.open -= 1
@@ -235,6 +268,8 @@ class Admission:
         """
         A connection L{admit} counted has closed.
         """
+        if ticket == UNCOUNTED:
+            return
         self.count -= 1
         if self.count <= 0 and self._emptyWaiters:
             waiters, self._emptyWaiters = self._emptyWaiters, []

@@ -100,7 +100,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         service = factory.service
         try:
             if not getattr(self.transport, "admitted", False):  # counted once (IRC over WebSocket)
-                self._ticket = service.admission.admit(self.address)
+                self._ticket = service.admission.admitPeer(peer)
             service.connect(self)  # type: ignore[arg-type]
         except ChatError as error:
             self._release()

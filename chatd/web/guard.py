@@ -182,7 +182,7 @@ class GuardProtocol(ProtocolWrapper):
         if admission is not None:
             peer = transport.getPeer()
             try:
-                self.ticket = admission.admit(getattr(peer, "host", None) or str(peer))
+                self.ticket = admission.admitPeer(peer)
             except errors.ChatError as error:
                 self.refused = True
                 BaseProtocol.makeConnection(self, transport)

@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import ssl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,32 @@ def test_eachClientCountedUnderItsAddress(balanced: tuple[Daemon, dict[str, int]
     assert "refusing new connections from 127.0.0.5 (address limit)" in daemon.logText()
     for connection in held:
         connection.close()
+
+
+@needsHAProxy
+@pytest.mark.parametrize("header", ["send-proxy", "send-proxy-v2"])
+def test_healthChecksCountAgainstNoLimit(tmp_path: Path, header: str) -> None:
+    """
+    HAProxy's health checks (C{check}: version 2 C{LOCAL}; version 1, a
+    header naming HAProxy's own connection), ten a second for two seconds,
+    count against no limit of the balancer's address and are not logged: a
+    client at that address still gets in.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        *("--port", PROXIED, "--connects-per-minute", "3", "--limit-exempt", ""),
+        factories=("TchatFactory",),
+    )
+    try:
+        backs = {daemon.ports["TchatFactory"]: header}
+        with haproxy(tmp_path, backs, "check inter 100ms") as fronts:
+            time.sleep(2)  # twenty checks
+            with dial(fronts[daemon.ports["TchatFactory"]]) as client:
+                assert firstLine(client) == b"srv: TCHAT 1\n"
+    finally:
+        daemon.stop()
+    assert "refusing" not in daemon.logText()
+    assert "Traceback" not in daemon.logText()
 
 
 @needsHAProxy

@@ -395,7 +395,8 @@ def test_oneDaemonPerDataDirectory(tmp_path: Path) -> None:
     A second real daemon on a data directory a running one uses does not
     start (one line, status 1), so it cannot overwrite an account the first
     registered; once the first is killed with C{kill -9}, its lock left
-    behind blocks nothing, and a clean stop gives the lock back.
+    behind blocks nothing, even with its process id now another live
+    process's, and a clean stop gives the lock back.
     """
     data = tmp_path / "data"
     (tmp_path / "a").mkdir()
@@ -410,14 +411,15 @@ def test_oneDaemonPerDataDirectory(tmp_path: Path) -> None:
         assert f"(process {first.process.pid})" in line
     finally:
         first.stop(signal.SIGKILL)
-    assert (data / LOCK).is_symlink()
+    assert (data / LOCK).read_text() == f"{first.process.pid}\n"
+    (data / LOCK).write_text(f"{os.getppid()}\n")  # the id reused by a process that runs
     after = startDaemon(tmp_path / "b", "--data-dir", str(data))
     try:
         assert tchatReplies(after, "clt: LOGIN nina pwnina-A") == ["srv: OKAY!"]
         assert f"the daemon before this one on {data} did not stop cleanly" in after.logText()
     finally:
         after.stop()
-    assert not (data / LOCK).is_symlink()
+    assert not (data / LOCK).exists()
 
 
 async def webClient(daemon: Daemon) -> Client:

@@ -33,10 +33,11 @@ def whyNoNginx() -> str | None:
     return "nginx with its stream module is not installed (nginx-light, libnginx-mod-stream)"
 
 
-def haproxyConfiguration(routes: list[tuple[int, int, str]]) -> str:
+def haproxyConfiguration(routes: list[tuple[int, int, str]], check: str = "") -> str:
     """
     Each route's front port forwards to its back port on 127.0.0.1, with
-    the PROXY header C{send-proxy} (version 1) or C{send-proxy-v2}.
+    the PROXY header C{send-proxy} (version 1) or C{send-proxy-v2}, and
+    C{check} (health checks, C{check inter 1s}) after it.
     """
     lines = [
         "global",
@@ -51,7 +52,7 @@ def haproxyConfiguration(routes: list[tuple[int, int, str]]) -> str:
         lines += [
             f"listen route{front}",
             f"    bind 127.0.0.1:{front}",
-            f"    server chatd 127.0.0.1:{back} {header}",
+            f"    server chatd 127.0.0.1:{back} {header} {check}".rstrip(),
         ]
     return "\n".join(lines) + "\n"
 
@@ -91,16 +92,18 @@ def nginxConfiguration(
 
 
 @contextmanager
-def haproxy(workdir: Path, headers: dict[int, str]) -> Iterator[dict[int, int]]:
+def haproxy(workdir: Path, headers: dict[int, str], check: str = "") -> Iterator[dict[int, int]]:
     """
     Run HAProxy before each back port of C{headers}, sending it that PROXY
-    header; yields each back port's front port once HAProxy accepts
-    connections on all of them.
+    header (and health checks as C{check} says); yields each back port's
+    front port once HAProxy accepts connections on all of them.
     """
     fronts = dict(zip(headers, freePorts(len(headers)), strict=True))
     config = workdir / "haproxy.cfg"
     config.write_text(
-        haproxyConfiguration([(front, back, headers[back]) for back, front in fronts.items()])
+        haproxyConfiguration(
+            [(front, back, headers[back]) for back, front in fronts.items()], check
+        )
     )
     with running([HAPROXY, "-f", str(config), "-db"], workdir / "haproxy.log", fronts):
         yield fronts

@@ -12,12 +12,15 @@ from ipaddress import ip_address
 from typing import Any
 
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.error import ConnectionDone
 from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.logger import capturedLogs, formatEvent
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.admission import Admission
+from chatd.core.admission import Admission, IBalancerCheck
 from chatd.core.service import ChatService
 from chatd.proxied import (
     BUSY,
@@ -30,6 +33,7 @@ from chatd.proxied import (
     readHeader,
 )
 from chatd.tchat import TchatFactory
+from chatd.web.site import makeSite
 from tests.support.helpers import output
 
 BALANCER = IPv4Address("TCP", "10.0.0.2", 40000)
@@ -212,12 +216,21 @@ class ProxiedConnectionTests(SynchronousTestCase):
 
     def test_healthCheck(self) -> None:
         """
-        The balancer's own connection (C{LOCAL}) is served as from the
-        balancer.
+        The balancer's own connection (version 2 C{LOCAL}, version 1
+        C{UNKNOWN}, or a header naming the connection's own source, as
+        HAProxy's version 1 checks send) is served as from the balancer, its
+        address marked as the balancer's check; a client's address (even at
+        the balancer's host) is not.
         """
-        proto, _ = self.connect()
-        proto.dataReceived(v2("203.0.113.7", command=0))
-        self.assertEqual(self.built[0][1].peer, BALANCER)
+        own = b"PROXY TCP4 10.0.0.2 10.0.0.1 40000 6667\r\n"  # HAProxy's version 1 checks
+        for header in (v2("203.0.113.7", command=0), b"PROXY UNKNOWN\r\n", own, v2("10.0.0.2")):
+            proto, _ = self.connect()
+            proto.dataReceived(header)
+        [*checks, client] = [recorder.peer for _, recorder in self.built]
+        self.assertEqual(checks, [BALANCER] * 3)
+        self.assertTrue(all(IBalancerCheck.providedBy(check) for check in checks))
+        self.assertFalse(IBalancerCheck.providedBy(client))
+        self.assertFalse(IBalancerCheck.providedBy(BALANCER))
 
     def test_noHeader(self) -> None:
         """
@@ -297,12 +310,51 @@ class TchatBehindBalancerTests(SynchronousTestCase):
             TchatFactory(self.service, self.clock, floodBurst=None), self.clock
         )
 
-    def connect(self, client: str) -> tuple[Any, StringTransport]:
+    def connect(self, client: str, header: bytes = b"") -> tuple[Any, StringTransport]:
         proto = self.factory.buildProtocol(BALANCER)
         transport = StringTransport(peerAddress=BALANCER)
         proto.makeConnection(transport)
-        proto.dataReceived(f"PROXY TCP4 {client} 10.0.0.1 51000 6667\r\n".encode())
+        proto.dataReceived(header or f"PROXY TCP4 {client} 10.0.0.1 51000 6667\r\n".encode())
         return proto, transport
+
+    def test_healthChecksCountAgainstNoLimit(self) -> None:
+        """
+        The balancer's health checks (version 2 C{LOCAL}, version 1
+        C{UNKNOWN}), two a second, are greeted, count against no limit and
+        are not logged; a client at the balancer's own address still gets
+        in, and so do health checks while its allowance is spent.
+        """
+        self.service.admission.perMinute = 2
+        own = b"PROXY TCP4 10.0.0.2 10.0.0.1 40000 6667\r\n"
+        checks = [v2("203.0.113.7", command=0), b"PROXY UNKNOWN\r\n", own] * 40
+        with capturedLogs() as events:
+            for header in checks:
+                proto, transport = self.connect("", header)
+                self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\n")
+                proto.connectionLost(Failure(ConnectionDone()))
+                self.clock.advance(0.5)
+            for _ in range(2):
+                _, transport = self.connect(BALANCER.host)
+                self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\n")
+            _, transport = self.connect("", checks[0])
+            self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\n")
+        self.assertEqual([formatEvent(event) for event in events], [])
+        self.assertEqual(self.service.admission.refused, {})
+
+    def test_webHealthChecksCountAgainstNoLimit(self) -> None:
+        """
+        So are the web listener's: none is refused (C{429}).
+        """
+        self.service.admission.perMinute = 2
+        factory = ProxiedFactory(makeSite(self.service, self.clock), self.clock)
+        for _ in range(10):
+            proto = factory.buildProtocol(BALANCER)
+            transport = StringTransport(peerAddress=BALANCER)
+            proto.makeConnection(transport)
+            proto.dataReceived(v2("203.0.113.7", command=0))
+            self.assertEqual((transport.value(), transport.disconnecting), (b"", False))
+            proto.connectionLost(Failure(ConnectionDone()))
+        self.assertEqual((self.service.admission.count, self.service.admission.refused), (0, {}))
 
     def test_perAddressLimit(self) -> None:
         """

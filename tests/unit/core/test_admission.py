@@ -75,6 +75,26 @@ class AdmissionPolicyTests(SynchronousTestCase):
             self.admission.release(self.admission.admit("192.0.2.1"))
         self.assertRaises(errors.TooManyNewConnections, self.admission.admit, "192.0.2.1")
 
+    def test_balancerCheck(self) -> None:
+        """
+        A load balancer's health check is admitted whatever the limits (a
+        full server, its address's allowances spent) and spends none of
+        them; giving its ticket back, directly or after L{leaving}, gives
+        back nothing else.
+        """
+        admission = Admission(self.clock, maxClients=1, perAddress=1, perMinute=1)
+        for _ in range(5):
+            admission.release(admission.admit("10.0.0.2", balancerCheck=True))
+            admission.release(admission.leaving(admission.admit("10.0.0.2", balancerCheck=True)))
+        self.assertEqual(admission.count, 0)
+        ticket = admission.admit("10.0.0.2")  # a client at the balancer's address: its allowance
+        for _ in range(5):
+            admission.release(admission.admit("10.0.0.2", balancerCheck=True))
+        self.assertEqual((admission.count, admission.openFrom("10.0.0.2")), (1, 1))
+        self.assertEqual(admission.refused, {})
+        admission.release(ticket)
+        self.assertEqual(admission.count, 0)
+
     def test_maxClients(self) -> None:
         """
         Past C{maxClients} everyone is refused with L{errors.ServerFull},
