@@ -17,7 +17,8 @@ from twisted.internet.interfaces import IReactorTime
 class TokenBucket:
     """
     Up to C{burst} tokens, refilled at C{rate} tokens a second; one token
-    per action (a line, a request, a connection).  It starts full.
+    per action (a line, a request, a connection), or one per line of a
+    message sent at once (L{take}).  It starts full.
 
     @ivar rate: tokens added per second (positive).
     @ivar burst: the most tokens held, hence the most actions at once.
@@ -51,15 +52,18 @@ class TokenBucket:
         """
         return self.available() >= 1.0
 
-    def take(self) -> bool:
+    def take(self, tokens: float = 1.0) -> bool:
         """
-        Spend one token if there is one.
+        Spend C{tokens} (an action that counts as several, a message of that
+        many lines) if the bucket holds them.  One costing more than C{burst}
+        needs a full bucket and leaves it owing the rest: the next action
+        waits until that is refilled too.
 
         @return: whether the action may go ahead.
         """
-        if self.available() < 1.0:
+        if self.available() < max(1.0, min(tokens, self.burst)):
             return False
-        self._tokens -= 1.0
+        self._tokens -= tokens
         return True
 
     def full(self) -> bool:

@@ -50,18 +50,28 @@ def refusal(error: ChatError, message: str) -> bytes:
     )
 
 
-def dispatch(participant: WebParticipant, message: str) -> Deferred[None] | None:
+def parse(message: str) -> object:
     """
-    Handle one request; its reply or error frame goes to C{participant}.
+    The request C{message} holds, as L{dispatch} takes it: its JSON value,
+    or the L{ValueError} saying why it is none.
+    """
+    try:
+        return wire.loads(message)
+    except ValueError as error:
+        return error
+
+
+def dispatch(participant: WebParticipant, request: object) -> Deferred[None] | None:
+    """
+    Handle one request (L{parse}d); its reply or error frame goes to
+    C{participant}.
 
     @return: C{None} once answered, or a L{Deferred} that fires when the
         answer went out (the request waits for the service): later
         requests wait for it.
     """
-    try:
-        request = wire.loads(message)
-    except ValueError as error:
-        participant.sendFrame(wire.errorFrame(InvalidArgument(str(error))))
+    if isinstance(request, ValueError):
+        participant.sendFrame(wire.errorFrame(InvalidArgument(str(request))))
         return None
     if not isinstance(request, dict):
         participant.sendFrame(wire.errorFrame(InvalidArgument("a request is a JSON object")))

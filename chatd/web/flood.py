@@ -3,10 +3,12 @@
 How fast one WebSocket client may send.  Requests and pings alike take from
 one token bucket (C{--flood-rate}, C{--flood-burst}): each ping costs a pong,
 so unbounded pings were a flood nothing counted (its bytes were finally
-taken for one message too large).  A client refused more than C{floodLimit}
-times in a row is flooding, and is closed as such.  The rule is the same on
-the page's C{/ws} and on IRC's C{/socket} (whose lines the IRC front-end's
-own flood limit paces): L{admit}.
+taken for one message too large).  A request sending text to others costs
+one token per line of it (L{cost}), as each line of a TCHAT or IRC message
+does on those front-ends: a 100-line C{say} is 100 lines for everyone.  A
+client refused more than C{floodLimit} times in a row is flooding, and is
+closed as such.  The rule is the same on the page's C{/ws} and on IRC's
+C{/socket} (whose lines the IRC front-end's own flood limit paces): L{admit}.
 """
 
 from __future__ import annotations
@@ -16,9 +18,26 @@ from typing import Protocol
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.lines.throttle import TokenBucket
+from chatd.web.wire import splitText
 
 #: What a refused request or ping is told, and a flooding client at last.
 SLOW_DOWN, FLOODING = "too many messages, slow down", "flooding: disconnected"
+
+#: The requests whose C{text} is sent to others, a line of it per token.
+TEXT_REQUESTS = frozenset({"say", "tell"})
+
+
+def cost(request: object, maxLines: int) -> int:
+    """
+    The tokens a parsed C{request} takes: one per line of the text it
+    sends (as its handler splits it), at least one, and at most a message's
+    C{maxLines} (C{--max-body-lines}: a longer one is refused unsent).
+    """
+    if isinstance(request, dict) and request.get("type") in TEXT_REQUESTS:
+        text = request.get("text")
+        if isinstance(text, str):
+            return max(1, min(len(splitText(text)), maxLines))
+    return 1
 
 
 class RequestPace:
@@ -36,12 +55,13 @@ class RequestPace:
         self.floodLimit = floodLimit
         self.refusedInARow = 0
 
-    def refusal(self) -> str | None:
+    def refusal(self, tokens: int = 1) -> str | None:
         """
-        Take one request or ping: C{None} if it may be served now, or what
-        the client is told (L{SLOW_DOWN}, then L{FLOODING}: close it).
+        Take one request or ping, costing C{tokens}: C{None} if it may be
+        served now, or what the client is told (L{SLOW_DOWN}, then
+        L{FLOODING}: close it).
         """
-        if self.bucket is None or self.bucket.take():
+        if self.bucket is None or self.bucket.take(tokens):
             self.refusedInARow = 0
             return None
         self.refusedInARow += 1
@@ -65,12 +85,15 @@ class Paced(Protocol):
         """
 
 
-def admit(pace: RequestPace, connection: Paced, request: str | None = None) -> bool:
+def admit(
+    pace: RequestPace, connection: Paced, request: str | None = None, tokens: int = 1
+) -> bool:
     """
     Whether C{connection}'s C{request} (C{None}: a ping) is served: it takes
-    from C{pace}; refused, the client is told, and closed once flooding.
+    C{tokens} from C{pace} (L{cost}); refused, the client is told, and
+    closed once flooding.
     """
-    refused = pace.refusal()
+    refused = pace.refusal(tokens)
     if refused is None:
         return True
     connection.refused(refused, request)

@@ -47,8 +47,8 @@ from chatd.lines.outbox import Outbox
 from chatd.lines.paced import paced, pagesFor
 from chatd.lines.roomhold import RoomHold, replayOffered
 from chatd.web import wire
-from chatd.web.dispatch import dispatch, refusal
-from chatd.web.flood import admit
+from chatd.web.dispatch import dispatch, parse, refusal
+from chatd.web.flood import admit, cost
 from chatd.web.guard import GuardProtocol
 
 if TYPE_CHECKING:
@@ -152,9 +152,10 @@ class WebParticipant:
         if len(message) * 4 > limit and len(message.encode("utf-8")) > limit:  # bytes, not letters
             self._send(self._tooLarge())
             return
-        if not admit(self._pace, self, message):
+        request = parse(message)  # a line of text sent costs a token (chatd.web.flood)
+        if not admit(self._pace, self, message, cost(request, self.service.messages.body.maxLines)):
             return
-        pending = dispatch(self, message)
+        pending = dispatch(self, request)
         if pending is not None:
             self._busy = True
             pending.addBoth(self._answered)

@@ -653,3 +653,23 @@ class HistoryTests(IRCStoreTestCase):
         outer = history[0].params[0][1:]
         self.assertTrue(all(m.tags["batch"] == outer for m in history[1:4]))
         self.assertEqual(["msgid" in m.tags for m in history[1:4]], [True, False, True])
+
+
+class FloodTests(MultilineTestCase):
+    def test_eachLineCounted(self) -> None:
+        """
+        A batch's every line takes from the flood limit (C{--irc-flood-burst}
+        40, C{--irc-flood-rate} 5): a 60-line message is 62 lines, its last
+        22 read at the rate, and it reaches the room once they are.
+        """
+        self.factory.floodBurst, self.factory.floodRate = 40, 5.0
+        proto, t = self.member("alice", CAPS)
+        self.clock.advance(10)  # the allowance full again
+        self.send(proto, t, *self.batch(*(f"PRIVMSG line {n}" for n in range(60))))
+        for _ in range(42):  # 4.2 s: 21 lines more
+            self.clock.advance(0.1)
+        self.assertEqual(self.heard(), [])
+        for _ in range(3):
+            self.clock.advance(0.1)
+        [message] = self.heard()
+        self.assertEqual(len(message.lines), 60)

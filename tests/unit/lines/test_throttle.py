@@ -105,3 +105,31 @@ class TokenBucketTests(SynchronousTestCase):
         self.assertFalse(bucket.take())
         self.clock.advance(0.1)
         self.assertTrue(bucket.take())
+
+    def test_takeSeveral(self) -> None:
+        """
+        An action costing several tokens (a message's lines) takes them all
+        if they are there, and nothing if not.
+        """
+        bucket = TokenBucket(self.clock, 2.0, 10)
+        self.assertTrue(bucket.take(7))
+        self.assertFalse(bucket.take(4))
+        self.assertEqual(bucket.available(), 3)
+        self.assertTrue(bucket.take(3))
+        self.assertFalse(bucket.take())
+
+    def test_takeMoreThanTheBurst(self) -> None:
+        """
+        An action costing more than the burst needs a full bucket and leaves
+        it owing the rest, refilled at the rate before anything else goes.
+        """
+        bucket = TokenBucket(self.clock, 2.0, 10)
+        bucket.take()
+        self.assertFalse(bucket.take(25))
+        self.clock.advance(0.5)
+        self.assertTrue(bucket.take(25))
+        self.assertEqual(bucket.wait(), 8.0)
+        self.clock.advance(7.5)
+        self.assertFalse(bucket.take())
+        self.clock.advance(0.5)
+        self.assertTrue(bucket.take())
