@@ -5,6 +5,7 @@ Tests for L{chatd.admin.credentials} and the telnet console's login
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -79,7 +80,7 @@ class PasswordFileTests(SynchronousTestCase):
         self.assertTrue(verify(path, "ops", "other"))
         old = f"Root:{PasswordHasher().hash(typed)}\n"
         path.write_text(old)
-        self.patch(credentials.os, "replace", self._refuse)
+        self.patch(os, "replace", self._refuse)
         self.assertTrue(verify(path, "root", typed))
         self.assertEqual(old, path.read_text())
         self.assertEqual([path.name], [each.name for each in path.parent.iterdir()])
