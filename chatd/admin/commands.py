@@ -9,7 +9,7 @@ lines in and out.  A malformed command gets its one-line usage; every action
 that changes something is logged and kept in the audit trail.  The
 read-only commands and the argument checks are in L{chatd.admin.views}, the
 sanctions in L{chatd.admin.sanctioncommands}, the rooms' commands in
-L{chatd.admin.roomcommands}.
+L{chatd.admin.roomcommands}, the accounts' in L{chatd.admin.accountcommands}.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin import sessions as ends
+from chatd.admin.accountcommands import AccountCommands
 from chatd.admin.credentials import readPasswords
 from chatd.admin.opgrant import announceDeop, announceOp, operatorsByName
 from chatd.admin.outcome import Refusal, allStored, printable, withOutcome
-from chatd.admin.sanctioncommands import SanctionCommands
 from chatd.admin.views import COMMANDS, Usage
 from chatd.core import errors
 from chatd.core.absent import isAbsentAnywhere
@@ -35,7 +35,7 @@ from chatd.core.roles import IAdministration
 __all__ = ["COMMANDS", "AdminConsole", "Consoles", "Usage"]
 
 
-class AdminConsole(SanctionCommands):
+class AdminConsole(AccountCommands):
     """
     One administrator's console session.
 

@@ -7,6 +7,11 @@ SSH, with line editing and history from C{twisted.conch.recvline}).
 Both run one command at a time: input that arrives while a command is
 still working (the audit trail is read from the store) waits, so replies
 keep the order of the commands.
+
+On a terminal, C{account password <name>} without the password asks for
+it twice, echoing nothing, and keeps it out of the line history
+(L{chatd.admin.accountcommands.askedPassword}); Ctrl-C or Ctrl-D there
+gives up.
 """
 
 from __future__ import annotations
@@ -15,10 +20,17 @@ from twisted.conch.insults import insults
 from twisted.conch.recvline import HistoricRecvLine
 from twisted.protocols.basic import LineReceiver
 
+from chatd.admin.accountcommands import askedPassword
 from chatd.admin.commands import AdminConsole
 
 BANNER = "chatd admin console; 'help' lists the commands, 'quit' leaves."
 QUIT = {"quit", "exit", "logout"}
+#: The answers to a password asked on a terminal that was not given.
+MISMATCH = "the two passwords differ: nothing was done"
+GAVE_UP = "no password given: nothing was done"
+SPACES = "refused: a password has no spaces: nothing was done"
+#: The keys that erase the last character of a hidden password.
+ERASE = (b"\x7f", b"\x08")
 #: The answer to a line with bytes that are not UTF-8: a name read without
 #: them could be someone else's, so nothing is done.
 NOT_UTF8 = "that line was not valid UTF-8: nothing was done (set the terminal to UTF-8)"
@@ -93,7 +105,14 @@ class ConsoleShell(HistoricRecvLine):
     _utf8 = b""  # the start of a UTF-8 sequence being typed
     _badBytes = False  # the line being typed had bytes that are not UTF-8
 
+    #: While a password is asked: the command to complete, the
+    #: passwords typed so far and the one being typed (bytes).
+    _asking: tuple[str, list[str], bytearray] | None = None
+
     def keystrokeReceived(self, keyID: bytes, modifier: object) -> None:
+        if self._asking is not None:
+            self._hiddenKey(keyID)
+            return
         if keyID == b"\x04" and not self.lineBuffer:  # Ctrl-D on an empty line
             self.hangUp()
             return
@@ -143,7 +162,44 @@ class ConsoleShell(HistoricRecvLine):
         if text.lower() in QUIT:
             self.hangUp()
             return
+        asked = askedPassword(text)
+        if asked is not None:
+            self._asking = (asked[1], [], bytearray())
+            self.terminal.write(f"New password for {asked[0]}: ".encode())
+            return
         self.console.execute(text).addCallback(self._reply)
+
+    def _hiddenKey(self, keyID: bytes) -> None:
+        """
+        One key of a password being asked: kept, never echoed.
+        """
+        assert self._asking is not None
+        command, typed, current = self._asking
+        if keyID in (b"\x03", b"\x04"):  # Ctrl-C, Ctrl-D
+            self._asking = None
+            self.terminal.nextLine()
+            self._reply(GAVE_UP)
+        elif keyID in (b"\r", b"\n"):
+            self.terminal.nextLine()
+            typed.append(current.decode("utf-8", "replace"))
+            self._asking = (command, typed, bytearray())
+            if len(typed) == 1:
+                self.terminal.write(b"Again: ")
+                return
+            self._asking = None
+            if not typed[0]:
+                self._reply(GAVE_UP)
+            elif typed[0] != typed[1]:
+                self._reply(MISMATCH)
+            elif any(ch.isspace() for ch in typed[0]):
+                self._reply(SPACES)
+            else:
+                self.console.execute(f"{command} {typed[0]}").addCallback(self._reply)
+        elif keyID in ERASE:
+            kept = current.decode("utf-8", "ignore")[:-1].encode()
+            current[:] = kept
+        elif isinstance(keyID, bytes):
+            current.extend(keyID)
 
     def _reply(self, text: str) -> None:
         for line in text.splitlines():

@@ -65,6 +65,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "admins": ("admins", "who may log in here: password file and accounts flagged admin"),
     "admin grant": ("admin grant <username>", "a registered account becomes an administrator"),
     "admin revoke": ("admin revoke <username>", "an account is no longer an administrator"),
+    "account password": (
+        "account password <username> [--sign-out] [new password]",
+        "set a registered account's password (asked twice, hidden, when left out)",
+    ),
+    "account delete": (
+        "account delete <username> [reason]",
+        "end its sessions and delete the account; room history stays",
+    ),
     "shutdown": ("shutdown", "tell everyone, save, and stop the daemon"),
 }
 

@@ -17,6 +17,7 @@ from zope.interface import Attribute, Interface
 from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
+    from chatd.core.accountadmin import AccountDeleted, PasswordSet
     from chatd.core.errors import ChatError
     from chatd.core.events import (
         Notice,
@@ -97,6 +98,20 @@ class IAdministration(IChatService):
     def deleteRoom(room: str, by: str, reason: str = "") -> Deleted:
         """
         Delete C{room} as administrator C{by} (L{chatd.core.roomremoval}).
+        """
+
+    def setAccountPassword(
+        nick: str, password: str, by: str, signOut: bool = False
+    ) -> Deferred[PasswordSet]:
+        """
+        Give registered C{nick} a new password as administrator C{by}; end
+        its sessions if C{signOut} (L{chatd.core.accountadmin}).
+        """
+
+    def deleteAccount(nick: str, by: str, reason: str = "") -> Deferred[AccountDeleted]:
+        """
+        Delete registered C{nick} as administrator C{by}, ending its
+        sessions with C{reason} (L{chatd.core.accountadmin}).
         """
 
 

@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import errors, roomremoval, shutdown
+from chatd.core import accountadmin, errors, roomremoval, shutdown
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
@@ -343,3 +343,13 @@ class ChatService(RoomFacade, Service):
 
     def deleteRoom(self, room: str, by: str, reason: str = "") -> roomremoval.Deleted:
         return roomremoval.deleteRoom(self, room, by, reason)
+
+    def setAccountPassword(
+        self, nick: str, password: str, by: str, signOut: bool = False
+    ) -> Deferred[accountadmin.PasswordSet]:
+        return Deferred.fromCoroutine(accountadmin.setPassword(self, nick, password, by, signOut))
+
+    def deleteAccount(
+        self, nick: str, by: str, reason: str = ""
+    ) -> Deferred[accountadmin.AccountDeleted]:
+        return Deferred.fromCoroutine(accountadmin.deleteAccount(self, nick, by, reason))

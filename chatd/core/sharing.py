@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chatd.core.accountadmin import UNREGISTERED, forgetAccount
 from chatd.core.approvals import forget, holderOf
 from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
@@ -37,7 +38,8 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     """
     Apply a change another node made and wrote to the shared store.
 
-    C{"account"} (C{u}: a newly registered name), C{"alwayson"} (C{u},
+    C{"account"} (C{u}: a newly registered name), C{"unregistered"} (C{u}:
+    an account an administrator deleted), C{"alwayson"} (C{u},
     C{on}: whether that account stays present), C{"settings"} (C{s}: a
     room's L{RoomSettings} as a dict) or C{"access"} (C{room}, C{u}, C{a}: a
     request to enter an approval room, pending or accepted).  A user of this
@@ -47,6 +49,8 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     await persistence.whenReady()
     if kind == "account":
         persistence.registered.add(key(fields["u"]))
+    elif kind == UNREGISTERED:
+        forgetAccount(persistence, fields["u"])
     elif kind == "alwayson":
         persistence.alwaysOn.adopt(fields["u"], bool(fields["on"]))
     elif kind == "settings":
@@ -73,8 +77,10 @@ async def reload(persistence: Persistence) -> None:
     """
     Re-read registered names, room settings and approvals from the store,
     after this node may have missed changes (Redis was away, events were
-    lost).  Only additions and changes are applied: chatd never removes an
-    account, and an approval only moves from pending to accepted.
+    lost).  Only additions and changes are applied: an approval only moves
+    from pending to accepted, and a deleted account missed meanwhile stays
+    registered here (refused to guests and to registration) until the
+    node restarts.
     """
     await persistence.whenReady()
     snapshot = await persistence.store.load()

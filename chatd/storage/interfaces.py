@@ -123,6 +123,14 @@ class IChatStore(Interface):
         the name it was registered with).
         """
 
+    def deleteAccount(nick: str) -> Deferred[bool]:
+        """
+        Delete the account C{nick} and what is kept of it (its memberships,
+        approval requests, read markers and waiting private messages;
+        L{chatd.storage.accountremoval}); whether there was one.  Room
+        messages stay.
+        """
+
     def scramVerifier(nick: str) -> Deferred[str | None]:
         """
         C{nick}'s SCRAM-SHA-256 verifier (L{chatd.storage.scram}), or

@@ -19,6 +19,7 @@ from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
 from chatd.core.searchform import folded
+from chatd.storage.accountremoval import MemoryAccountRemoval
 from chatd.storage.alwayson import MemoryAlwaysOn
 from chatd.storage.conversations import Bound, Conversation, inWindow
 from chatd.storage.health import StoreHealth
@@ -40,6 +41,7 @@ def _words(text: str) -> str:
 
 @implementer(IChatStore)
 class MemoryChatStore(
+    MemoryAccountRemoval,
     MemoryAlwaysOn,
     MemoryScramVerifiers,
     MemoryReadMarkers,

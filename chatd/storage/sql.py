@@ -20,6 +20,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.storage.accountremoval import SQLAccountRemoval
 from chatd.storage.accounts import SQLAccounts
 from chatd.storage.alwayson import SQLAlwaysOn
 from chatd.storage.conversations import (
@@ -51,6 +52,7 @@ KEEP_WAITING = (
 @implementer(IChatStore)
 class SQLChatStore(
     SQLAccounts,
+    SQLAccountRemoval,
     SQLAlwaysOn,
     SQLReadMarkers,
     SQLScramVerifiers,

@@ -12,7 +12,14 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.admin.shell import NOT_UTF8, ConsoleLineProtocol, ConsoleShell
+from chatd.admin.shell import (
+    GAVE_UP,
+    MISMATCH,
+    NOT_UTF8,
+    SPACES,
+    ConsoleLineProtocol,
+    ConsoleShell,
+)
 
 
 class RecordingConsole:
@@ -72,6 +79,38 @@ class ShellTests(SynchronousTestCase):
         self.typed("kill Zoé bye\r".encode())
         self.assertIn(NOT_UTF8, self.typed(b"whois Zo\xa9\r"))  # a lone continuation byte
         self.assertEqual(self.console.lines, ["whois Zoé", "kill Zoé bye"])
+
+    def test_passwordAskedHidden(self) -> None:
+        """
+        C{account password <name>} asks the password twice, echoing none of
+        it (Backspace erases, UTF-8 is whole), and runs the command with it
+        at the end; it stays out of the line history.
+        """
+        self.assertIn("New password for bob: ", self.typed(b"account password bob --sign-out\r"))
+        shown = self.typed("mot-pässX\x7f\r".encode())
+        self.assertIn("Again: ", shown)
+        shown += self.typed("mot-päss\r".encode())
+        self.assertNotIn("mot", shown)
+        self.assertEqual(["account password bob --sign-out mot-päss"], self.console.lines)
+        shell = self.terminal.terminalProtocol
+        assert isinstance(shell, ConsoleShell)
+        history = shell.historyLines
+        self.assertEqual([b"account password bob --sign-out"], history)
+
+    def test_passwordGivenUp(self) -> None:
+        """
+        Ctrl-C, an empty password, two that differ or one with a space run
+        nothing, each with its reason.
+        """
+        for answers, reason in (
+            (b"\x03", GAVE_UP),
+            (b"\r\r", GAVE_UP),
+            (b"one1\rtwo2\r", MISMATCH),
+            (b"a b c\ra b c\r", SPACES),
+        ):
+            self.typed(b"account password bob\r")
+            self.assertIn(reason, self.typed(answers))
+        self.assertEqual([], self.console.lines)
 
 
 class LineConsoleTests(SynchronousTestCase):

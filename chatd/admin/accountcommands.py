@@ -1,0 +1,101 @@
+# -*- test-case-name: tests.integration.test_admin_account_commands -*-
+"""
+The console's commands about registered chat accounts: C{account password}
+sets a forgotten password, C{account delete} removes an account.  Both go
+through the core (L{chatd.core.accountadmin}), which applies the account
+rules and tells every cluster node; each is audited, never with the
+password.
+
+The new password is the last word of the line; a terminal console (telnet,
+SSH) asks for it twice without echo when it is left out
+(L{chatd.admin.shell}, L{askedPassword}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chatd.admin import sessions as ends
+from chatd.admin.sanctioncommands import SanctionCommands
+from chatd.admin.views import Usage
+from chatd.core.names import key
+
+if TYPE_CHECKING:
+    from chatd.admin.commands import AdminConsole
+
+#: The flag of C{account password} that ends the account's sessions.
+SIGN_OUT = "--sign-out"
+#: The command whose secret a terminal console asks for.
+PASSWORD_COMMAND = "account password"
+
+
+def askedPassword(line: str) -> tuple[str, str] | None:
+    """
+    If C{line} is C{account password <name> [--sign-out]} without the
+    password: the account's name as typed and the line to run once the
+    password is appended; else C{None} (any other line, run as it is).
+    """
+    words = line.split()
+    if len(words) < 3 or " ".join(words[:2]).lower() != PASSWORD_COMMAND:
+        return None
+    rest = words[2:]
+    if len(rest) == 1 or (len(rest) == 2 and SIGN_OUT in rest and rest[0] != rest[1]):
+        name = next(word for word in rest if word != SIGN_OUT)
+        return name, " ".join([PASSWORD_COMMAND, *rest])
+    return None
+
+
+class AccountCommands(SanctionCommands):
+    """
+    The account commands of L{chatd.admin.commands.AdminConsole} (listed in
+    L{chatd.admin.views.COMMANDS}).
+    """
+
+    passwords: Path | None
+    sessions: set[AdminConsole]
+    close: Callable[[], object] | None
+
+    async def cmd_account_password(self, rest: str) -> str:
+        name, *others = rest.split() or [""]
+        signOut = SIGN_OUT in others
+        if signOut:
+            others.remove(SIGN_OUT)
+        if len(others) != 1:
+            raise Usage(
+                "the new password is the last word; a telnet or SSH console asks for it,"
+                " hidden, when it is left out"
+                if name and not others
+                else ""
+            )
+        nick = self._nick(name)
+        done = await self.service.setAccountPassword(nick, others[0], self.who, signOut)
+        self._audit(f"account password {done.account}" + (f" {SIGN_OUT}" if signOut else ""))
+        if signOut:
+            return f"new password set for {done.account}; {done.signedOut} session(s) signed out"
+        return (
+            f"new password set for {done.account}; {done.told} session(s) stay signed in"
+            f" (told; add {SIGN_OUT} to end them)"
+        )
+
+    async def cmd_account_delete(self, rest: str) -> str:
+        text, reason = self._split(rest, 1, "optional")
+        nick = self._nick(text)
+        persistence = self.service.persistence
+        flagged = persistence is not None and key(nick) in map(
+            key, await persistence.store.admins()
+        )
+        done = await self.service.deleteAccount(nick, self.who, reason.strip())
+        self._audit(f"account delete {done.account} {reason.strip()}".rstrip())
+        reply = f"deleted the account {done.account}; {done.ended} session(s) ended"
+        if done.founded:
+            reply += f"; no longer the founder of {', '.join(done.founded)}"
+        if flagged:  # its administrator sessions end, as for admin revoke
+            closed = ends.endSessions(self.sessions, self.passwords, done.account, sparing=self)
+            ends.endOperators(self.service, self.passwords, done.account, self.who)
+            tellPeers = getattr(self.service.observer, "moderate", None)
+            if tellPeers is not None:
+                tellPeers(ends.REVOKE_ADMIN, nick=done.account)
+            reply += f"; it was an administrator: {closed} open console session(s) closed"
+        return reply
