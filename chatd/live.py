@@ -46,8 +46,8 @@ CHAT_SETTINGS = (
     "registrations-per-hour",
     "password-changes-per-hour",
 )
-#: What the waiting private messages' limit and page size come from.
-INBOX = ("max-inbox", "max-output")
+#: What the waiting private messages' limits and page size come from.
+INBOX = ("max-inbox", "max-inbox-per-sender", "max-output")
 IRC_SETTINGS = ("irc-password", "max-output", "irc-flood-burst", "irc-flood-rate", "motd")
 #: The web front-end's limits, read as a connection or a request starts.
 WEB_LIMITS = ("flood-rate", "flood-burst", "max-output", "http-header-timeout", "web-origins")

@@ -19,7 +19,6 @@ from chatd.core.limits import (
     MAX_BODY_BYTES,
     MAX_BODY_LINES,
     MAX_CONNECTIONS_PER_ACCOUNT,
-    MAX_WAITING,
     MIN_PASSWORD,
 )
 from chatd.core.shutdown import DEFAULT_NOTICE
@@ -324,14 +323,7 @@ class Options(LoggingOptions):
             " request without a count (20 when 0).",
             int,
         ],
-        [
-            "max-inbox",
-            None,
-            MAX_WAITING,
-            "Private messages that may wait for one registered user who is away; more"
-            " are refused with ERROR 28 (0: no limit).",
-            optionalInt,
-        ],
+        *quotaoptions.INBOX,
         [
             "flush-interval",
             None,

@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.unit.test_optionsdoc,tests.unit.core.test_registrations -*-
 """
 The options that bound what users may create: new accounts and changes of
-password per address, rooms in all, per user and per address.
+password per address, rooms in all, per user and per address, private
+messages waiting for a user who is away, in all and from one sender.
 L{chatd.options} adds them to its own; L{chatd.tap} and L{chatd.live} hand
 them to the core.
 """
@@ -14,6 +15,8 @@ from chatd.core.limits import (
     DEFAULT_MAX_ROOMS,
     DEFAULT_MAX_ROOMS_PER_ADDRESS,
     DEFAULT_MAX_ROOMS_PER_USER,
+    MAX_SHARE,
+    MAX_WAITING,
 )
 from chatd.core.registrations import PASSWORD_CHANGES_PER_HOUR, REGISTRATIONS_PER_HOUR
 from chatd.optionvalues import optionalInt
@@ -60,6 +63,28 @@ ROOMS: list[list[Any]] = [
         "Existing rooms guests (users without an account, each connection a new one) from"
         " one address (IPv6: one /64) may have created, however many of them (0: no"
         " limit; --limit-exempt addresses are not limited).",
+        optionalInt,
+    ],
+]
+
+#: How many private messages may wait for someone away, as C{twistd chatd}
+#: options (L{chatd.core.inbox}).
+INBOX: list[list[Any]] = [
+    [
+        "max-inbox",
+        None,
+        MAX_WAITING,
+        "Private messages that may wait for one registered user who is away; more"
+        " are refused with ERROR 28 (0: no limit).",
+        optionalInt,
+    ],
+    [
+        "max-inbox-per-sender",
+        None,
+        MAX_SHARE,
+        "Private messages from one sender (an account, or a guest's name) that may"
+        " wait for one registered user who is away; more from that sender are"
+        " refused with ERROR 28, others can still write (0: no share but --max-inbox).",
         optionalInt,
     ],
 ]

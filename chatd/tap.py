@@ -77,12 +77,14 @@ def warnNotCopied(warning: str | None) -> None:
 
 def configureInbox(chat: ChatService, options: Options) -> None:
     """
-    The waiting private messages' limit, and their pages at login: a quarter
+    The waiting private messages' limits (per recipient, and per sender
+    and recipient), and their pages at login: a quarter
     of what a reader may have waiting (at most L{PAGE_BYTES}), so a page and
     the live traffic beside it stay under C{--max-output}.
     """
     if chat.persistence is not None:
         chat.persistence.inbox.maxWaiting = options["max-inbox"]
+        chat.persistence.inbox.maxPerSender = options["max-inbox-per-sender"]
         chat.persistence.inbox.pageBytes = min(PAGE_BYTES, options["max-output"] // 4)
 
 

@@ -11,14 +11,18 @@ the next page only once the connection has taken the previous one
 (L{chatd.core.interfaces.IParticipant.whenDrained}), and marks each page
 delivered only then; what a closed connection did not take waits for the
 next login.  L{Inbox.keep} refuses a message (L{errors.InboxFull}) once
-C{maxWaiting} wait for that recipient, so a flooder cannot fill the disk.
+C{maxWaiting} wait for that recipient, so a flooder cannot fill the disk,
+or once C{maxPerSender} from the same sender wait for them, so one sender
+(a guest too) cannot fill their inbox and shut everyone else out.  Both
+counts are read from the store (L{chatd.core.waitcounts}).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import cast
 
-from twisted.internet.defer import Deferred, DeferredList, fail, succeed
+from twisted.internet.defer import Deferred, DeferredList
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -28,9 +32,10 @@ from chatd.core.calls import whenFired
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
-from chatd.core.limits import MAX_WAITING, PAGE_BYTES
+from chatd.core.limits import MAX_SHARE, MAX_WAITING, PAGE_BYTES
 from chatd.core.names import key
 from chatd.core.pacing import LINE_OVERHEAD, pages, wireSize
+from chatd.core.waitcounts import WaitCounts
 from chatd.storage.interfaces import IChatStore
 
 __all__ = ["FETCH", "LINE_OVERHEAD", "Inbox", "Kept", "wireSize"]
@@ -70,8 +75,6 @@ class Inbox:
     """
     The waiting private messages of a service with a store.
 
-    @ivar maxWaiting: messages that may wait for one recipient (C{None}: no
-        limit).
     @ivar pageBytes: bytes of messages (L{wireSize}) in one page; a page
         holds at least one message.
     @ivar find: the logged-in participant with a nickname, or C{None}: the
@@ -89,17 +92,48 @@ class Inbox:
         self.store = store
         self.find = find
         self.shared = shared
-        self.maxWaiting: int | None = MAX_WAITING
         self.pageBytes = PAGE_BYTES
-        # Waiting counts by nick key, read once from the store then kept up
-        # to date here; _loading holds the callers waiting for a read.
-        self._counts: dict[str, int] = {}
-        self._names: dict[str, str] = {}
-        self._loading: dict[str, list[Deferred[None]]] = {}
-        self._epoch = 0
+        # Waiting counts by recipient, and by recipient and sender.
+        self._totals: WaitCounts[str] = WaitCounts(
+            lambda nick: self.store.waitingCount(nick),
+            key,
+            _full,
+            lambda: self.shared(),
+            MAX_WAITING,
+        )
+        self._shares: WaitCounts[tuple[str, str]] = WaitCounts(
+            lambda pair: self.store.waitingFrom(*pair),
+            _pairKey,
+            _shareReached,
+            lambda: self.shared(),
+            MAX_SHARE,
+        )
         self._delivering: dict[str, Deferred[None]] = {}
         self._handed: dict[str, None] = {}
         self._keeping: set[Deferred[None]] = set()  # kept, and not yet queued for the store
+
+    @property
+    def maxWaiting(self) -> int | None:
+        """
+        Messages that may wait for one recipient (C{None}: no limit).
+        """
+        return self._totals.limit
+
+    @maxWaiting.setter
+    def maxWaiting(self, limit: int | None) -> None:
+        self._totals.limit = limit
+
+    @property
+    def maxPerSender(self) -> int | None:
+        """
+        Messages from one sender that may wait for one recipient (C{None}:
+        no share but the whole inbox).
+        """
+        return self._shares.limit
+
+    @maxPerSender.setter
+    def maxPerSender(self, limit: int | None) -> None:
+        self._shares.limit = limit
 
     # Keeping
 
@@ -122,11 +156,12 @@ class Inbox:
         history and search hold it once.
 
         @raise InboxFull: (as a failed L{Deferred}) C{maxWaiting} messages
-            wait for C{recipient} already.
+            wait for C{recipient} already, or C{maxPerSender} from
+            C{sender}.
         """
 
         async def kept() -> None:
-            await self._admit(recipient)
+            await self._admit(recipient, sender)
             if stored and msgid and await self.store.keepWaiting(msgid):
                 return
             self.store.addMessage(  # queued: the writer stores it
@@ -158,76 +193,29 @@ class Inbox:
         keeping = [whenFired(each) for each in self._keeping]
         return DeferredList(keeping).addCallback(lambda _: None)
 
-    def _admit(self, nick: str) -> Deferred[None]:
+    async def _admit(self, recipient: str, sender: str) -> None:
         """
-        Count one more message for C{nick}, or refuse it.  The count is read
-        from the store once; callers that arrive while it is being read
-        share the read and are counted one after the other, in order.
+        Count one more message from C{sender} for C{recipient}, or refuse
+        it: first against the sender's share, then against the inbox.  A
+        message sent while the recipient's last page is being handed over
+        is counted once it is marked delivered.
         """
-        nickKey = key(nick)
-        if self.maxWaiting is None:
-            return succeed(None)
-        if nickKey in self._counts and nickKey not in self._delivering:
-            try:
-                self._take(nickKey)
-            except errors.InboxFull:
-                return fail()
-            return succeed(None)
-        waiter: Deferred[None] = Deferred()
-        waiting = self._loading.get(nickKey)
-        if waiting is not None:
-            waiting.append(waiter)
-            return waiter
-        self._loading[nickKey] = [waiter]
-        delivering = self._delivering.get(nickKey)
-        if delivering is None:
-            self._readCount(None, nick)
-        else:  # they just left: count once what they were handed is marked
-            whenFired(delivering).addCallback(self._readCount, nick)
-        return waiter
-
-    def _readCount(self, ignored: None, nick: str) -> None:
-        self.store.waitingCount(nick).addBoth(self._countRead, nick, self._epoch)
-
-    def _take(self, nickKey: str) -> None:
-        count = self._counts[nickKey]
-        if self.maxWaiting is not None and count >= self.maxWaiting:
-            raise errors.InboxFull(
-                f"{self._names.get(nickKey, nickKey)}'s inbox is full ({count} messages"
-                " wait): it takes more once they log in and read it"
-            )
-        self._counts[nickKey] = count + 1
-
-    def _countRead(self, result: int | Failure, nick: str, epoch: int) -> None:
-        nickKey = key(nick)
-        waiters = self._loading.pop(nickKey)
-        if isinstance(result, Failure):
-            for waiter in waiters:
-                waiter.errback(result)
-            return
-        self._counts[nickKey] = result
-        self._names[nickKey] = nick
-        for waiter in waiters:
-            try:
-                self._take(nickKey)
-            except errors.InboxFull:
-                waiter.errback()
-            else:
-                waiter.callback(None)
-        if self.shared() or epoch != self._epoch:
-            # Other processes add messages too, or some were delivered
-            # while it was read: this count served the callers that waited
-            # for it, and the next caller reads it again.
-            del self._counts[nickKey]
-            del self._names[nickKey]
+        after = self._delivering.get(key(recipient))
+        epoch = self._shares.epoch
+        await self._shares.take((recipient, sender), after)
+        try:
+            await self._totals.take(recipient, after)
+        except BaseException:
+            self._shares.give((recipient, sender), epoch)
+            raise
 
     def _forget(self, nick: str) -> None:
         """
-        Messages for C{nick} were delivered: read their count afresh.
+        Messages for C{nick} were delivered: read their counts afresh.
         """
-        self._epoch += 1
-        self._counts.pop(key(nick), None)
-        self._names.pop(key(nick), None)
+        nickKey = key(nick)
+        self._totals.forget(lambda countKey: countKey == nickKey)
+        self._shares.forget(lambda countKey: cast(tuple[str, str], countKey)[0] == nickKey)
 
     # Delivering
 
@@ -304,6 +292,24 @@ class Inbox:
                 self._forget(nick)  # and a count read meanwhile is not kept
             if complete:
                 return
+
+
+def _full(recipient: str, count: int) -> errors.InboxFull:
+    return errors.InboxFull(
+        f"{recipient}'s inbox is full ({count} messages wait):"
+        " it takes more once they log in and read it"
+    )
+
+
+def _shareReached(pair: tuple[str, str], count: int) -> errors.InboxFull:
+    return errors.InboxFull(
+        f"you have {count} messages waiting for {pair[0]} already:"
+        " they take more from you once they log in and read them"
+    )
+
+
+def _pairKey(pair: tuple[str, str]) -> tuple[str, str]:
+    return key(pair[0]), key(pair[1])
 
 
 def _failed(failure: Failure, nick: str) -> None:

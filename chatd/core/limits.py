@@ -51,6 +51,9 @@ DEFAULT_MAX_ROOMS_PER_ADDRESS = 50
 #: private messages for a busy user, and at most about 3 MiB of disk per
 #: account with the default --max-body-bytes (16 KiB).
 MAX_WAITING = 200
+#: Messages from one sender that may wait for one recipient, by default: a
+#: tenth of their inbox, so nobody alone (a guest included) fills it.
+MAX_SHARE = 20
 #: Bytes of messages in one page, by default (a quarter of the default
 #: --max-output is 256 KiB; 64 KiB is Twisted's own write buffer size).
 PAGE_BYTES = 64 * 1024

@@ -339,6 +339,13 @@ class IChatStore(Interface):
         writing included.
         """
 
+    def waitingFrom(nick: str, sender: str) -> Deferred[int]:
+        """
+        How many private messages from C{sender} (by its key: an account's
+        or a guest's name) wait for C{nick}, those still queued for writing
+        included.
+        """
+
     def markDelivered(ids: list[int]) -> Deferred[None]:
         """
         The private messages with these ids no longer wait for delivery.

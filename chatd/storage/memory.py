@@ -312,6 +312,10 @@ class MemoryChatStore(
     def waitingCount(self, nick: str) -> Deferred[int]:
         return succeed(len(self._waiting(nick)))
 
+    def waitingFrom(self, nick: str, sender: str) -> Deferred[int]:
+        senderKey = key(sender)
+        return succeed(sum(key(e.sender) == senderKey for _, e in self._waiting(nick)))
+
     def markDelivered(self, ids: list[int]) -> Deferred[None]:
         self._pending.difference_update(ids)
         return succeed(None)

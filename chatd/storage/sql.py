@@ -337,6 +337,19 @@ class SQLChatStore(
     def waitingCount(self, nick: str) -> Deferred[int]:
         return Deferred.fromCoroutine(self._waitingCount(nick))
 
+    async def _waitingFrom(self, nick: str, sender: str) -> int:
+        await self.flush()
+        rows = await self.database.select(
+            "SELECT COUNT(*) FROM messages"
+            " WHERE recipient_key = ? AND pending = 1 AND sender_key = ?",
+            key(nick),
+            key(sender),
+        )
+        return int(rows[0][0])
+
+    def waitingFrom(self, nick: str, sender: str) -> Deferred[int]:
+        return Deferred.fromCoroutine(self._waitingFrom(nick, sender))
+
     def keepWaiting(self, msgid: str) -> Deferred[bool]:
         async def run() -> bool:
             await self.flush()  # the message as sent may still be queued

@@ -159,9 +159,10 @@ async def test_slowReaderGetsTheWholeInbox(tmp_path: Path, database: list[str]) 
     """
     80 messages of 16 KB (1.3 MB, more than the default 1 MiB
     C{--max-output}) wait for bob; he logs in and reads slowly: he gets
-    all 80, in order, and is not disconnected.
+    all 80, in order, and is not disconnected.  (All from alice: no share
+    per sender.)
     """
-    daemon = start(tmp_path, database)
+    daemon = start(tmp_path, database, "--max-inbox-per-sender", "0")
     try:
         alice = await connect(daemon)
         assert (await command(alice, "clt: LOGIN alice"))[-1] == "srv: OKAY!"
@@ -246,7 +247,7 @@ async def test_lostMidInbox(tmp_path: Path, database: list[str]) -> None:
     starts after it, never before what was counted waiting.)
     """
     count = loopbackCapacity() // 16000 + 40
-    daemon = start(tmp_path, database, "--max-inbox", "0")
+    daemon = start(tmp_path, database, "--max-inbox", "0", "--max-inbox-per-sender", "0")
     try:
         alice = await connect(daemon)
         assert (await command(alice, "clt: LOGIN alice"))[-1] == "srv: OKAY!"

@@ -1,6 +1,6 @@
 """
 The store's side of waiting private messages (L{IChatStore.undelivered} in
-pages, L{IChatStore.waitingCount}), on every store: memory, SQLite and
+pages, L{IChatStore.waitingCount}, L{IChatStore.waitingFrom}), on every store: memory, SQLite and
 PostgreSQL (the fixtures of L{tests.support.storefixtures}).
 """
 
@@ -55,6 +55,26 @@ async def test_waitingCount(store: Any) -> None:
     await store.markDelivered(ids)
     assert await store.waitingCount("bob") == 2
     assert [m.lines for _, m in await store.undelivered("bob")] == [("m2",), ("m3",)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_waitingFrom(store: Any) -> None:
+    """
+    C{waitingFrom} counts the messages from one sender (any case) waiting
+    for a name (any case), those still queued for writing included, and not
+    the delivered ones, the live ones, other senders' or other recipients'.
+    """
+    assert await store.waitingFrom("bob", "alice") == 0
+    store.addMessage(None, "alice", "Bob", ("live",), 1)
+    for i in range(3):
+        store.addMessage(None, "Alice", "Bob", (f"m{i}",), i, pending=True)
+    store.addMessage(None, "carol", "bob", ("other sender",), 5, pending=True)
+    store.addMessage(None, "alice", "carol", ("other recipient",), 9, pending=True)
+    assert await store.waitingFrom("BOB", "ALICE") == 3
+    assert await store.waitingFrom("bob", "carol") == 1
+    ids = [id for id, _ in await store.undelivered("bob", 2)]
+    await store.markDelivered(ids)
+    assert await store.waitingFrom("bob", "alice") == 1
 
 
 @pytest_twisted.ensureDeferred

@@ -16,7 +16,7 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.limits import MAX_WAITING, PAGE_BYTES
+from chatd.core.limits import MAX_SHARE, MAX_WAITING, PAGE_BYTES
 from chatd.core.service import ChatService
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.options import Options
@@ -184,16 +184,37 @@ class TchatInboxTests(PersistenceTestCase):
         self.assertEqual(replies, [b"srv: OKAY!\n", b"srv: OKAY!\n", b"srv: ERROR 28\n"])
         self.assertEqual(self.successResultOf(self.store.waitingCount("bob")), 2)
 
+    def test_senderShare(self) -> None:
+        """
+        A guest's MSGPV beyond their share of a user's inbox (20 by default)
+        is C{ERROR 28}, and another sender's still goes through.
+        """
+        self.registered("bob", "sesame")
+        alice, ta = self.tchat("alice")
+        carol, tc = self.tchat("carol")
+        output(ta, self.clock)
+        output(tc, self.clock)
+        replies = []
+        for i in range(MAX_SHARE + 1):
+            alice.dataReceived(f"clt: MSGPV bob\r\nclt: m{i}\r\nclt: .\r\n".encode())
+            replies.append(output(ta, self.clock))
+        self.assertEqual(replies, [b"srv: OKAY!\n"] * MAX_SHARE + [b"srv: ERROR 28\n"])
+        carol.dataReceived(b"clt: MSGPV bob\r\nclt: hello\r\nclt: .\r\n")
+        self.assertEqual(output(tc, self.clock), b"srv: OKAY!\n")
+        self.assertEqual(self.successResultOf(self.store.waitingCount("bob")), MAX_SHARE + 1)
+
 
 def test_options(tmp_path: Path) -> None:
     """
-    C{--max-inbox} reaches the inbox (0: no limit; negative is refused),
-    and pages are a quarter of C{--max-output}, at most 64 KiB.
+    C{--max-inbox} and C{--max-inbox-per-sender} reach the inbox (0: no
+    limit; negative is refused), and pages are a quarter of
+    C{--max-output}, at most 64 KiB.
     """
     for args, expected in [
-        ([], (MAX_WAITING, PAGE_BYTES)),
-        (["--max-inbox", "5", "--max-output", "100000"], (5, 25000)),
-        (["--max-inbox", "0"], (None, PAGE_BYTES)),
+        ([], (MAX_WAITING, MAX_SHARE, PAGE_BYTES)),
+        (["--max-inbox", "5", "--max-output", "100000"], (5, MAX_SHARE, 25000)),
+        (["--max-inbox", "0", "--max-inbox-per-sender", "0"], (None, None, PAGE_BYTES)),
+        (["--max-inbox-per-sender", "3"], (MAX_WAITING, 3, PAGE_BYTES)),
     ]:
         options = Options()
         options.parseOptions(["--data-dir", str(tmp_path / "data"), *args])
@@ -201,7 +222,9 @@ def test_options(tmp_path: Path) -> None:
         _, store, chat = list(top)[:3]  # type: ignore[call-overload]
         assert isinstance(chat, ChatService) and chat.persistence is not None
         inbox = chat.persistence.inbox
-        assert (inbox.maxWaiting, inbox.pageBytes) == expected
+        assert (inbox.maxWaiting, inbox.maxPerSender, inbox.pageBytes) == expected
         store.pool.close()
     with pytest.raises(UsageError):
         Options().parseOptions(["--max-inbox", "-1"])
+    with pytest.raises(UsageError):
+        Options().parseOptions(["--max-inbox-per-sender", "-1"])

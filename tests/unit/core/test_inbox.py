@@ -1,8 +1,8 @@
 """
 Private messages kept for registered users who are away (L{chatd.core.inbox}):
 delivery in pages paced by the connection, marked delivered only once
-handed over, and the limit per recipient (error 28); in memory with a
-L{Clock}.  The wire side is in L{tests.unit.test_inbox_wire}.
+handed over, and the limits per recipient and per sender (error 28); in
+memory with a L{Clock}.  The wire side is in L{tests.unit.test_inbox_wire}.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class DeliveryTests(InboxTestCase):
         """
         More messages than one store read are all delivered, in order.
         """
-        self.inbox.maxWaiting = None
+        self.inbox.maxWaiting = self.inbox.maxPerSender = None
         self.send(FETCH * 2 + 7)
         bob = self.login("bob", "sesame")
         self.assertEqual(self.received(bob), [f"{i:04}" for i in range(FETCH * 2 + 7)])
@@ -181,9 +181,9 @@ class LimitTests(InboxTestCase):
 
     def test_noLimit(self) -> None:
         """
-        C{maxWaiting} C{None} keeps every message.
+        C{maxWaiting} and C{maxPerSender} C{None} keep every message.
         """
-        self.inbox.maxWaiting = None
+        self.inbox.maxWaiting = self.inbox.maxPerSender = None
         self.send(250)
         self.assertEqual(self.waiting(), 250)
 
@@ -238,3 +238,81 @@ class LimitTests(InboxTestCase):
         self.send(1)
         self.store.addMessage(None, "zed", "bob", ("from another node",), 0, pending=True)
         self.failureResultOf(self.tell("bob", ("x",)), errors.InboxFull)
+
+
+class SenderShareTests(InboxTestCase):
+    """
+    One sender may have at most C{maxPerSender} messages waiting for one
+    recipient; others can still write.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.carol = self.login("carol")
+        self.inbox.maxPerSender = 2
+
+    def tellFrom(self, sender: Any, lines: tuple[str, ...]) -> Deferred[Any]:
+        return maybeDeferred(self.service.tell, sender, "bob", lines)
+
+    def test_shareReached(self) -> None:
+        """
+        Beyond their share, a sender is refused with L{errors.InboxFull}
+        (28) saying so; another sender's message is kept; once the
+        recipient read them, the sender may write again.
+        """
+        self.send(2)
+        failure = self.failureResultOf(self.tell("bob", ("one more",)), errors.InboxFull)
+        self.assertEqual(failure.value.code, 28)
+        self.assertIn("you have 2 messages waiting for bob already", failure.value.text)
+        self.successResultOf(self.tellFrom(self.carol, ("hello",)))
+        self.assertEqual(self.waiting(), 3)
+        bob = self.login("bob", "sesame")
+        self.assertEqual(len(self.received(bob)), 3)
+        self.service.disconnect(bob)
+        self.send(2)
+        self.assertEqual(self.waiting(), 2)
+
+    def test_countedFromTheStore(self) -> None:
+        """
+        The share counts what waits in the store already (kept before a
+        restart, or by another node), by the sender's name in any case.
+        """
+        self.store.addMessage(None, "ALICE", "bob", ("before",), 0, pending=True)
+        self.send(1)
+        self.failureResultOf(self.tell("bob", ("x",)), errors.InboxFull)
+        self.successResultOf(self.tellFrom(self.carol, ("hello",)))
+
+    def test_sharedStoreCountsEachTime(self) -> None:
+        """
+        When other processes write the store too, each message reads the
+        sender's count afresh.
+        """
+        assert self.service.persistence is not None
+        self.service.persistence.sharedStore = True
+        self.send(1)
+        self.store.addMessage(None, "alice", "bob", ("from another node",), 0, pending=True)
+        self.failureResultOf(self.tell("bob", ("x",)), errors.InboxFull)
+
+    def test_refusedByTheInboxNotCounted(self) -> None:
+        """
+        A message refused because the whole inbox is full does not count
+        against its sender's share.
+        """
+        self.inbox.maxWaiting = 3
+        self.send(1)
+        self.successResultOf(self.tellFrom(self.carol, ("c1",)))
+        self.successResultOf(self.tellFrom(self.carol, ("c2",)))
+        failure = self.failureResultOf(self.tell("bob", ("refused",)), errors.InboxFull)
+        self.assertIn("bob's inbox is full", failure.value.text)
+        self.inbox.maxWaiting = 10  # a reload raises the limit
+        self.send(1)
+        self.assertEqual(self.waiting(), 4)
+
+    def test_noShare(self) -> None:
+        """
+        C{maxPerSender} C{None}: one sender may fill the whole inbox.
+        """
+        self.inbox.maxPerSender = None
+        self.inbox.maxWaiting = 3
+        self.send(3)
+        self.failureResultOf(self.tellFrom(self.carol, ("hello",)), errors.InboxFull)
