@@ -83,6 +83,9 @@ class HistoryPageTests(StoredWebTestCase):
         super().setUp()
         self.bob = self.signIn("bob")
         self.request(self.bob, type="join", room="lobby")
+        persistence = self.service.persistence
+        assert persistence is not None
+        persistence.inbox.maxPerSender = None  # bob's 30 all wait for alice
         for n in range(30):
             self.request(self.bob, type="say", room="lobby", text=f"room {n}")
             self.request(self.bob, type="tell", to="alice", text=f"private {n}")
