@@ -225,8 +225,10 @@ class IChatStore(Interface):
         A room message has a C{room} and no C{recipient}; a private one the
         reverse, and C{pending} when it awaits delivery.
 
-        A message the database refuses (a value it cannot store) is logged
-        and skipped; it never holds back the others.
+        A message is stored once: one whose C{msgid} the store holds already
+        (written meanwhile by another cluster node, say) is skipped, and the
+        one stored first stays.  A message the database refuses (a value it
+        cannot store) is logged and skipped; it never holds back the others.
 
         @raise chatd.core.errors.InternalError: the store is shut down.
         """

@@ -69,6 +69,9 @@ class MemoryChatStore(
         self._pending: set[int] = set()
         #: Whether each private message's sender and recipient were registered.
         self._registeredAt: dict[int, tuple[bool, bool]] = {}
+        #: The id each msgid was stored with (still stored if it has a
+        #: L{_registeredAt}: deleting a message forgets that).
+        self._msgids: dict[str, int] = {}
         self._loaded = False
         self._closed = False
 
@@ -163,7 +166,11 @@ class MemoryChatStore(
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
+        if msgid and self._msgids.get(msgid, 0) in self._registeredAt:
+            return  # stored already: a message is stored once
         id = self._lastId = self._lastId + 1
+        if msgid:
+            self._msgids[msgid] = id
         event: RoomMessage | PrivateMessage
         if room is not None:
             event = RoomMessage(room, sender, lines, when, notice, msgid=msgid, millis=millis)

@@ -22,6 +22,7 @@ from typing import Any
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
 from chatd.storage.rekey import rekey, rekeyAll, senderKeys
 from chatd.storage.search import foldedSearchIndex, lighterSearchIndex, searchIndex
+from chatd.storage.uniquemsgid import uniqueMsgids
 
 #: The rooms a fresh data directory starts with (those of seed 004).
 DEFAULT_ROOMS = (
@@ -243,6 +244,10 @@ MIGRATIONS: list[list[Statement]] = [
     # stored so far, and the full-text index made again over it
     # (chatd.storage.search.foldedSearchIndex).
     [foldedSearchIndex],
+    # 22: a message is stored once, whoever writes it (chatd.storage.uniquemsgid):
+    # the later copies of a msgid stored more than once are deleted, and its
+    # index becomes unique.
+    [uniqueMsgids],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
@@ -268,7 +273,8 @@ MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 
 #: A batch of messages is inserted with C{INSERT_MESSAGES} followed by one
 #: comma-separated L{messageValues} entry per message, in statements of the
-#: sizes L{insertSizes} gives.
+#: sizes L{insertSizes} gives, each ending with
+#: L{chatd.storage.uniquemsgid.SKIP_STORED}.
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
     " pending, msgid, sent_ms, sender_key, sender_account, recipient_account, notice,"

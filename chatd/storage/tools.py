@@ -30,6 +30,7 @@ from chatd.storage.rekey import rekeyAll
 from chatd.storage.schema import MIGRATIONS, RESTART_IDS
 from chatd.storage.search import fillSearchText
 from chatd.storage.sqlite import DATABASE_NAME, backup
+from chatd.storage.uniquemsgid import SKIP_STORED
 
 #: Tables in foreign-key order, with the columns copied.
 TABLES = [
@@ -147,7 +148,8 @@ def copyReport(counts: dict[str, tuple[int, int]]) -> str:
     if any(read != written for read, written in counts.values()):
         report += (
             "; the rest were look-alike names of older accounts or rooms, and what went with"
-            " them, deleted as a start of chatd deletes them"
+            " them, or later copies of messages stored twice, deleted as a start of chatd"
+            " deletes them"
         )
     return report
 
@@ -163,7 +165,12 @@ def _copyTable(
         return 0  # a table the source is too old to have
     marks = ", ".join("?" for _ in columns.split(","))
     insert = convert(f"INSERT INTO {table} ({columns}) VALUES ({marks})", "format")
-    rows = reader.execute(f"SELECT {columns} FROM {table}")
+    select = f"SELECT {columns} FROM {table}"
+    if table == "messages" and "msgid" in present:
+        # A source older than unique msgids may hold a message twice: the
+        # first copy is kept, as a start of chatd keeps it.
+        insert, select = insert + SKIP_STORED, select + " ORDER BY id"
+    rows = reader.execute(select)
     copied = 0
     while chunk := rows.fetchmany(batch):
         cursor.executemany(insert, chunk)

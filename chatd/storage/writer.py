@@ -32,6 +32,7 @@ from chatd.storage.schema import (
 )
 from chatd.storage.search import INDEX_BATCH
 from chatd.storage.spool import Spool
+from chatd.storage.uniquemsgid import SKIP_STORED
 
 #: What fails when the journal cannot keep a message (L{StoreHealth}).
 JOURNALING = "keep messages in the journal"
@@ -258,15 +259,26 @@ class MessageWriter:
             txn.execute(RESERVE_IDS["format"], (count,))
             return sorted(int(row[0]) for row in txn.fetchall())
         txn.execute(RESERVE_IDS["qmark"])
-        start = int(txn.fetchone()[0])
+        # Not below an id already handed out: the last rows of a batch may
+        # have been skipped (stored already), and marks were given past them.
+        start = max(int(txn.fetchone()[0]), self._marks.lastId)
         return list(range(start + 1, start + count + 1))
 
-    def _idsWritten(self, ids: list[int], rows: list[MessageRow]) -> None:
+    def _idsWritten(self, written: tuple[list[int], int], rows: list[MessageRow]) -> None:
         """
-        A batch is in the database (back on the reactor thread): resolve the
-        marks whose ticket it holds.
+        A batch is in the database (back on the reactor thread), with its
+        ids and how many of its rows were skipped: resolve the marks whose
+        ticket it holds.
         """
+        ids, skipped = written
         self.database.health.recovered("query")  # what writes, answers
+        if skipped:
+            self.log.info(
+                "{count} of a batch of {size} messages were stored already (by another"
+                " node, or before the journal was read back): each is stored once",
+                count=skipped,
+                size=len(rows),
+            )
         self._writtenTicket = rows[-1][0]
         if self._journal is not None:
             self._journal.written(self._writtenTicket)
@@ -314,7 +326,8 @@ class MessageWriter:
         """
         statement = self._statements.get((values, size))
         if statement is None:
-            statement = self.database.sql(INSERT_MESSAGES + ", ".join([values] * size))
+            rows = ", ".join([values] * size)
+            statement = self.database.sql(INSERT_MESSAGES + rows + SKIP_STORED)
             self._statements[values, size] = statement
         return statement
 
@@ -345,24 +358,27 @@ class MessageWriter:
         rather than binding C{None} (L{messageValues}); every row has its id
         (on SQLite, computed from its ticket: L{Shape}), so the order they
         are inserted in does not matter.  A body that is not ASCII is
-        written with its search form (L{chatd.storage.search}); the full-text
-        index takes the batch in one more statement.
+        written with its search form (L{chatd.storage.search}).  A row whose
+        msgid is stored already is skipped (L{SKIP_STORED}): its id is left
+        unused, and the full-text index, which takes the batch's ids in one
+        more statement, has no row there to index.
         """
 
-        def run(txn: Cursor) -> list[int]:
+        def run(txn: Cursor) -> tuple[list[int], int]:
             if not self._rowsPerInsert:
                 self._rowsPerInsert = rowsPerInsert(txn.connection)
             ids = self._reserveIds(txn, rows)
-            first = rows[0][0]
+            first, inserted = rows[0][0], 0
             for shape, group in self._byShape(rows):
                 start = 0
                 for size in insertSizes(len(group), self._rowsPerInsert):
                     parameters = shape.parameters(group[start : start + size], ids, first)
                     txn.execute(self._insertStatement(shape.values, size), parameters)
+                    inserted += txn.rowcount
                     start += size
             index = INDEX_BATCH[self.database.paramstyle]
             if index is not None:
                 txn.execute(index, (ids[0], ids[-1]))
-            return ids
+            return ids, len(rows) - inserted
 
         return self.database.run(run, what=None).addCallback(self._idsWritten, rows)

@@ -425,6 +425,38 @@ async def test_killedNodesLastBatchWrittenByTheOther(nodes: Callable[..., Daemon
 
 
 @pytest_twisted.ensureDeferred
+async def test_stalledNodesLastBatchStoredOnce(nodes: Callable[..., Daemon]) -> None:
+    """
+    Node A (writing every 2 s) stalled (C{kill -STOP}) a moment after
+    alice's three room messages were acknowledged, before its batch: B
+    counts A dead and writes them; A, running again (C{kill -CONT}), writes
+    its batch, which skips them, and B's C{HISTO} lists each once.
+    """
+    a, b = nodes("a", flushInterval="2"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice, bob = await login(a, "alice", "Blabla"), await login(b, "bob", "Blabla")
+    await waitForMembers(alice, "Blabla", ["alice", "bob"])
+    for i in range(3):
+        assert (await command(alice, f"clt: SPEAK Blabla\nclt: last {i}\nclt: ."))[-1] == (
+            "srv: OKAY!"
+        )
+    await waitForLine(bob, lambda line: line == "srv: last 2")  # B received them all
+    a.process.send_signal(signal.SIGSTOP)
+    try:
+        await waitForLog(b, "stopped beating", timeout=30)
+        await waitForLog(b, "was lost before it stored 3 of the 3 messages")
+    finally:
+        a.process.send_signal(signal.SIGCONT)
+    await waitForLog(a, "3 of a batch of 3 messages were stored already")
+    reader = await login(b, "reader", "Blabla")
+    history = await command(reader, "clt: HISTO Blabla 100")
+    assert spokenIn(history) == [f"last {i}" for i in range(3)], history
+    for client in (alice, bob, reader):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
 async def test_privateMessageKeptWhileStalledArrives(nodes: Callable[..., Daemon]) -> None:
     """
     A private message to alice, registered and connected to node B, sent

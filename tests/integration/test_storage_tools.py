@@ -12,6 +12,7 @@ import pytest_twisted
 
 from chatd.core.names import key
 from chatd.storage import openStore
+from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sqlite import dataDirStore
 from chatd.storage.tools import main
 from tests.support.pgserver import createDatabase, postgresServer
@@ -167,6 +168,39 @@ async def test_copySearchForms(tmp_path: Path, postgresServer: str) -> None:
                 assert [m.lines for m in found] == [(text,)], (name, word)
         finally:
             await copy.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyKeepsFirstOfMessageStoredTwice(
+    tmp_path: Path, postgresServer: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """
+    A SQLite database from before unique msgids, holding a message twice,
+    is copied with the first copy only, as a start of chatd keeps it; the
+    report says why fewer messages arrived than were read.
+    """
+    from twisted.internet import reactor
+
+    await fill(tmp_path / "data")
+    with sqlite3.connect(tmp_path / "data" / "chatd.sqlite3") as connection:
+        connection.execute("DROP INDEX messages_msgid")
+        connection.execute("CREATE INDEX messages_msgid ON messages (msgid)")
+        connection.execute(f"UPDATE schema_version SET version = {len(MIGRATIONS) - 1}")
+        connection.execute("UPDATE messages SET msgid = 'twice' WHERE body IN ('m3', 'm7')")
+    connection.close()
+    url = createDatabase(postgresServer)
+    assert main(["copy", str(tmp_path / "data"), url]) == 0
+    assert "12 messages (of 13 read)" in capsys.readouterr().out
+    store = openStore("unused", url, reactor)
+    store.startService()
+    try:
+        await store.load()
+        history = [m.lines[0] for m in await store.history("Blabla", 100)]
+        assert history == [f"m{i}" for i in range(12) if i != 7]
+        found = await store.findMessage("twice")
+        assert found is not None and found.lines == ("m3",)
+    finally:
+        await store.stopService()
 
 
 @pytest_twisted.ensureDeferred

@@ -159,6 +159,19 @@ class AdoptionTests(QueuedNodes):
         self.assertEqual(len(self.stored(one.msgid)), 1)
         self.assertEqual(len(self.stored(two.msgid)), 1)
 
+    def test_stalledNodesBatchNotTwice(self) -> None:
+        """
+        Node a stalls past the TTL (C{SIGSTOP}, a frozen VM) with alice's
+        last messages in its batch: b counts it dead and writes them; a,
+        running again, writes its batch, and the store holds each once.
+        """
+        said = [self.say(self.a, self.alice, text) for text in ("one", "two")]
+        self.a.presence.stop()  # no more beats, and no goodbye
+        self.countedDead()
+        self.assertEqual([len(self.stored(event.msgid)) for event in said], [1, 1])
+        self.flushed(self.a)
+        self.assertEqual([len(self.stored(event.msgid)) for event in said], [1, 1])
+
 
 class TwoSurvivorsTests(QueuedNodes):
     """
