@@ -36,6 +36,7 @@ from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.paced import paced, pagesFor
+from chatd.lines.telnetcommands import TelnetCommands
 from chatd.tchatbody import BODY_VERBS, PREFIX, Body, bodyVerb
 from chatd.tchatwire import (
     encodeError,
@@ -62,6 +63,8 @@ class TchatProtocol(ChatLineReceiver):
     _body: Body | None = None
     #: C{srv: ALIVE} was sent, and no line has come since.
     _aliveOwed = False
+    #: The telnet commands in the input, once one came (L{dataReceived}).
+    _telnet: TelnetCommands | None = None
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -69,6 +72,20 @@ class TchatProtocol(ChatLineReceiver):
             self.send(b"srv: TCHAT 1\n")
 
     # Input
+
+    def dataReceived(self, data: bytes) -> None:
+        """
+        Take out the telnet commands a telnet client mixes in (after Ctrl-C:
+        C{IAC IP IAC DO TIMING-MARK}), answering its requests
+        (L{chatd.lines.telnetcommands}); lines go on as sent.
+        """
+        if self._telnet is not None or b"\xff" in data:
+            if self._telnet is None:
+                self._telnet = TelnetCommands()
+            data, answers = self._telnet.feed(data)
+            if answers:
+                self.send(answers)
+        super().dataReceived(data)
 
     def textReceived(self, text: str) -> Any:
         if self._body is not None:
