@@ -313,7 +313,7 @@ class CommandTests(TchatTestCase):
     def test_msgpv(self) -> None:
         """
         MSGPV delivers the body to the recipient only; 21 for nobody by that
-        name, 10 for an empty body.
+        name, 20 for a name nobody can have, 10 for an empty body.
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
@@ -324,6 +324,10 @@ class CommandTests(TchatTestCase):
         self.assertEqual(
             self.send(alice, ta, "clt: MSGPV nobody", "clt: x", "clt: ."), b"srv: ERROR 21\n"
         )
+        for bad in ("b!", "x" * 17):
+            self.assertEqual(
+                self.send(alice, ta, f"clt: MSGPV {bad}", "clt: x", "clt: ."), b"srv: ERROR 20\n"
+            )
         self.assertEqual(self.send(alice, ta, "clt: MSGPV bob", "clt: ."), b"srv: ERROR 10\n")
 
     def test_msgpvToYourself(self) -> None:
