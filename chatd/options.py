@@ -160,7 +160,9 @@ class Options(LoggingOptions):
             "alive-after",
             None,
             15.0,
-            "Seconds of silence before a TCHAT ALIVE probe (0: never).",
+            "Seconds of silence before a TCHAT ALIVE probe; a client that has sent ALIVE and"
+            " is silent as long again is closed, another is watched with TCP keepalive"
+            " (0: never).",
             float,
         ],
         [

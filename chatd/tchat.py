@@ -34,8 +34,9 @@ from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, key, normalize
 from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
-from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.paced import paced, pagesFor
+from chatd.lines.telnetcommands import TelnetCommands
+from chatd.tchatalive import TchatLiveness
 from chatd.tchatbody import BODY_VERBS, PREFIX, Body, bodyVerb
 from chatd.tchatwire import (
     encodeError,
@@ -52,16 +53,15 @@ ANSWERED = object()
 
 
 @implementer(IParticipant)
-class TchatProtocol(ChatLineReceiver):
+class TchatProtocol(TchatLiveness):
     """
     One TCHAT connection.
     """
 
     protocolName = "tchat"
     factory: TchatFactory
-    _body: Body | None = None
-    #: C{srv: ALIVE} was sent, and no line has come since.
-    _aliveOwed = False
+    #: The telnet commands in the input, once one came (L{dataReceived}).
+    _telnet: TelnetCommands | None = None
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -69,6 +69,20 @@ class TchatProtocol(ChatLineReceiver):
             self.send(b"srv: TCHAT 1\n")
 
     # Input
+
+    def dataReceived(self, data: bytes) -> None:
+        """
+        Take out the telnet commands a telnet client mixes in (after Ctrl-C:
+        C{IAC IP IAC DO TIMING-MARK}), answering its requests
+        (L{chatd.lines.telnetcommands}); lines go on as sent.
+        """
+        if self._telnet is not None or b"\xff" in data:
+            if self._telnet is None:
+                self._telnet = TelnetCommands()
+            data, answers = self._telnet.feed(data)
+            if answers:
+                self.send(answers)
+        super().dataReceived(data)
 
     def textReceived(self, text: str) -> Any:
         if self._body is not None:
@@ -82,6 +96,7 @@ class TchatProtocol(ChatLineReceiver):
             self._openBody(verb, argument, aliveOwed)
             return None
         if verb == "ALIVE":
+            self.aliveReceived()
             return None  # the answer to our probe: never replied to
         handler = getattr(self, "cmd_" + verb, None)
         if handler is None:
@@ -116,6 +131,7 @@ class TchatProtocol(ChatLineReceiver):
             return self._run(body.command, body.argument, tuple(body.lines))
         if text == PREFIX + "ALIVE" and body.aliveOwed:
             body.aliveOwed = False  # the answer to a probe that crossed the SPEAK
+            self.aliveReceived()
             return None
         if not text.startswith(PREFIX):
             body.refused = True  # a malformed body is refused as a whole
@@ -192,31 +208,6 @@ class TchatProtocol(ChatLineReceiver):
 
     def refuseConnection(self, error: ChatError) -> None:
         self.send(encodeError(error.code))
-
-    def probeIdle(self) -> None:
-        """
-        Ask a silent client for C{clt: ALIVE}; not inside a body, where the
-        answer would be read as the message's text.  A body's lines are signs
-        of life: one silent as long again is given up (L{timedOut}).
-        """
-        if self._body is None:
-            self._aliveOwed = True
-            self.send(b"srv: ALIVE\n")
-
-    def timedOut(self) -> None:
-        """
-        No line came after C{srv: ALIVE}, or in an unfinished body for twice
-        as long: a notice says so before the close (the protocol has no error
-        code for it).
-        """
-        after = self.factory.aliveAfter
-        assert after is not None
-        if self._body is None:
-            text = f"no answer to ALIVE for {after:g} s: closing the connection"
-        else:
-            text = f"a message body silent for {2 * after:g} s: closing the connection"
-        self.send(encodeNotice(Notice(text, int(self.factory.clock.seconds()))))
-        super().timedOut()
 
     # Commands: each returns extra reply lines (or None) or raises ChatError
 

@@ -249,7 +249,7 @@ class AdminConsole(AccountCommands):
         if self.shutdown is None:
             return "shutdown is not available from this console"
         self._audit("shutdown")
-        self.service.announce(f"The server is shutting down now (by {self.who}).")
+        self.service.shuttingDown(self.who)  # named in the one notice of the stop
         self.shutdown()
         return "shutting down"
 

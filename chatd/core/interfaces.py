@@ -177,6 +177,7 @@ class IChatService(IRoomOperations, IStoredChat):
         link between nodes took it.
 
         @raise NoSuchUser: nobody by that name is connected.
+        @raise InvalidNick: nobody is, and nobody can be, called C{nick}.
         @raise InboxFull: (offline recipient) too many messages wait for them.
         @raise RelayUnavailable: (the recipient is on another node) the link
             between nodes is down: try again later (code 03).

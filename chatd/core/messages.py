@@ -32,7 +32,7 @@ from chatd.core.moments import Moments
 from chatd.core.msgids import MessageIds
 from chatd.core.names import hasInvisible, key, normalize
 from chatd.core.people import People
-from chatd.core.renaming import quietedByBan
+from chatd.core.renaming import quietedByBan, unknownNick
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 from chatd.core.signedin import keptAs
@@ -199,7 +199,7 @@ class Messages:
                 assert kept is not None
                 kept.addCallback(lambda _: self._accountName(nick))
                 return kept.addCallback(self._keptPrivate, participant, event)
-            raise errors.NoSuchUser()
+            raise unknownNick(nick)
         if lines or not tags:
             self.body.check(participant, lines, notice)
         assert recipient.nick is not None

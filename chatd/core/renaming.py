@@ -62,6 +62,19 @@ def validNick(nick: str) -> str:
     return nick
 
 
+def unknownNick(nick: str) -> errors.ChatError:
+    """
+    The refusal of a message to C{nick}, who is nobody here (not connected,
+    no account to keep it for): L{errors.InvalidNick} if nobody can be
+    called so (it breaks the name rule of L{validNick}: C{b!}, 17 letters),
+    else L{errors.NoSuchUser}.  A look-alike of a valid name (C{𝐛ob}) that
+    finds nobody is refused as invalid: nobody may log in with it.
+    """
+    if isValidName(normalize(nick)):
+        return errors.NoSuchUser()
+    return errors.InvalidNick(f"that is not a valid nickname: {errors.InvalidNick.reason}")
+
+
 def checkFree(service: ChatService, participant: IParticipant, nick: str) -> None:
     """
     May C{participant} take C{nick}, as far as the people here go?

@@ -44,6 +44,12 @@ class IAdministration(IChatService):
         Send a server notice to every logged-in user.
         """
 
+    def shuttingDown(by: str) -> None:
+        """
+        Administrator C{by} is stopping the daemon: the notice every
+        connection gets as it stops names them.
+        """
+
     def acceptPending(room: str, nick: str) -> Deferred[None]:
         """
         Let C{nick} into approval room C{room}.

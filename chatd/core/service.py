@@ -249,6 +249,9 @@ class ChatService(RoomFacade, Service):
     def announce(self, text: str) -> None:
         self.messages.announce(text)
 
+    def shuttingDown(self, by: str) -> None:
+        self.goodbye.by = by
+
     def wallops(self, participant: IParticipant, text: str) -> Wallops:
         return self.messages.wallops(participant, text)
 

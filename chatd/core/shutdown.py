@@ -36,15 +36,29 @@ class Goodbye:
     """
     What a stopping service tells its connections (C{notice}) and how long
     it waits at most for them to close (C{grace}, in seconds).
+
+    @ivar by: the administrator who is stopping the daemon (the console's
+        C{shutdown}), whom the notice names first, or C{None}.
     """
 
     def __init__(self, service: ChatService) -> None:
         self.service = service
         self.notice = DEFAULT_NOTICE
         self.grace = 10.0
+        self.by: str | None = None
+
+    def text(self) -> str:
+        """
+        The notice every connection gets: one, whoever stops the daemon,
+        naming first the administrator who did (one line: talk and IRC show
+        a notice as one).
+        """
+        if self.by is None:
+            return self.notice
+        return f"The server is shutting down now (by {self.by}). {self.notice}"
 
     def say(self) -> Deferred[None]:
-        return sayGoodbye(self.service, self.notice, self.service.clock, self.grace)
+        return sayGoodbye(self.service, self.text(), self.service.clock, self.grace)
 
 
 def sayGoodbye(

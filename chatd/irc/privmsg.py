@@ -173,6 +173,7 @@ def sendOne(
         command == "NOTICE",
         tags,
         subject=target,
+        errors={20: N.ERR_NOSUCHNICK},  # as IRC servers answer a target no nick can be
         quiet=quiet,
         onSuccess=sent,
     )

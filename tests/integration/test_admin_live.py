@@ -19,6 +19,7 @@ from contextlib import closing
 from pathlib import Path
 
 from chatd.admin.credentials import setPassword
+from chatd.core.shutdown import DEFAULT_NOTICE
 from tests.support.blockingclients import (
     LOCAL,
     PASSWORD,
@@ -157,8 +158,8 @@ def test_sshConsoleKicksAndPersists(tmp_path: Path) -> None:
 @needsSSH
 def test_shutdown(tmp_path: Path) -> None:
     """
-    C{shutdown} tells every user, saves the audit trail, then the daemon
-    stops with status 0.
+    C{shutdown} tells every user, in one notice naming who stopped the
+    daemon, saves the audit trail, then the daemon stops with status 0.
     """
     dataDir = tmp_path / "data"
     setPassword(dataDir / "admin-passwords", "root", PASSWORD)
@@ -168,7 +169,9 @@ def test_shutdown(tmp_path: Path) -> None:
         assert answer == "srv: OKAY!"
         done = SSH(tmp_path).run(daemon.ports["AdminSSHFactory"], "shutdown")
         assert done.stdout == "shutting down\n", done
-        assert "srv: The server is shutting down now (by root)." in bob.notices()
+        assert bob.noticeBlocks() == [
+            [f"srv: The server is shutting down now (by root). {DEFAULT_NOTICE}"]
+        ]
         status = daemon.process.wait(TIMEOUT)
         bob.close()
     finally:

@@ -13,7 +13,7 @@ from twisted.internet import reactor
 
 from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory
-from tests.support.lineclient import LineClient, connectLines
+from tests.support.lineclient import LineClient, connectBytes, connectLines
 
 
 @pytest_twisted.async_yield_fixture
@@ -101,7 +101,24 @@ async def test_nameFreedAfterAbruptDisconnect(port: Any) -> None:
     await second.close()
 
 
-@pytest.mark.parametrize("garbage", [b"\xff\xfe\xfd\n", b"clt: " + b"x" * 10000 + b"\n"])
+@pytest_twisted.ensureDeferred
+async def test_telnetInterrupt(port: Any) -> None:
+    """
+    The bytes telnet sends for Ctrl-C, C{IAC IP IAC DO TIMING-MARK}, are
+    answered C{IAC WILL TIMING-MARK} over a real socket, which ends the
+    telnet client's discarding, and the command after them is answered.
+    """
+    client = await connectBytes(reactor, port.getHost().port)
+    client.transport.write(b"clt: LOGIN tel\r\n")  # type: ignore[union-attr]
+    assert await client.until(b"srv: OKAY!\n") == b"srv: TCHAT 1\nsrv: OKAY!\n"
+    client.transport.write(b"\xff\xf4\xff\xfd\x06")  # type: ignore[union-attr]
+    assert await client.until(b"\xff\xfb\x06") == b"\xff\xfb\x06"
+    client.transport.write(b"\xff\xf4\xff\xfd\x06clt: CREAT tg\r\n")  # type: ignore[union-attr]
+    assert await client.until(b"srv: OKAY!\n") == b"\xff\xfb\x06srv: OKAY!\n"
+    await client.close()
+
+
+@pytest.mark.parametrize("garbage", [b"\xfe\xfd\n", b"clt: " + b"x" * 10000 + b"\n"])
 @pytest_twisted.ensureDeferred
 async def test_garbageIsRefusedNotFatal(port: Any, garbage: bytes) -> None:
     """

@@ -97,14 +97,21 @@ class LineSocket:
         """
         The body lines of the notices received until the connection closes.
         """
-        bodies = []
+        return [line for block in self.noticeBlocks() for line in block]
+
+    def noticeBlocks(self) -> list[list[str]]:
+        """
+        The notices received until the connection closes, each its body lines.
+        """
+        blocks: list[list[str]] = []
         try:
             while True:
                 if self.line().startswith("srv: NOTICE "):
+                    blocks.append([])
                     while (line := self.line()) != "srv: .":
-                        bodies.append(line)
+                        blocks[-1].append(line)
         except EOFError:
-            return bodies
+            return blocks
 
     def closed(self) -> bool:
         return self.file.readline() == b""

@@ -4,6 +4,7 @@ Helpers for driving chatd's protocols in memory.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -98,3 +99,44 @@ def readAll(
         if until in got:
             break
     return got
+
+
+class SocketTransport(StringTransport):
+    """
+    A L{StringTransport} with a real, unconnected TCP socket as its
+    C{socket} (as Twisted's TCP transports have), so that socket options set
+    on the connection can be read back; L{close} it after the test.
+    """
+
+    def __init__(self, peerAddress: IPv4Address) -> None:
+        super().__init__(peerAddress=peerAddress)
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+
+    def keepAlive(self) -> tuple[int, ...]:
+        """
+        C{SO_KEEPALIVE}, C{TCP_KEEPIDLE}, C{TCP_KEEPINTVL}, C{TCP_KEEPCNT}
+        and C{TCP_USER_TIMEOUT} as set on the socket (Linux).
+        """
+        return tuple(
+            self.socket.getsockopt(level, name)
+            for level, name in [
+                (socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+                (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+                (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),
+                (socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
+                (socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+            ]
+        )
+
+
+def connectSocket(factory: Any, clock: Clock) -> tuple[Any, SocketTransport]:
+    """
+    As L{connect}, on a L{SocketTransport}, whose socket the caller closes.
+    """
+    _port[0] += 1
+    address = IPv4Address("TCP", "127.0.0.1", _port[0])
+    proto = factory.buildProtocol(address)
+    assert proto is not None
+    transport = SocketTransport(address)
+    proto.makeConnection(transport)
+    return proto, transport

@@ -9,6 +9,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, DeferredQueue
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.protocol import Protocol
 from twisted.protocols.basic import LineOnlyReceiver
 from twisted.python.failure import Failure
 
@@ -66,4 +67,59 @@ async def connectLines(reactor: Any, port: int, host: str = "127.0.0.1") -> Line
     d = connectProtocol(endpoint, LineClient(reactor))
     d.addTimeout(TIMEOUT, reactor)
     client: LineClient = await d
+    return client
+
+
+class BytesClient(Protocol):
+    """
+    Keeps every byte received, telnet commands included; L{until} waits for
+    some to come.
+    """
+
+    def __init__(self, reactor: Any) -> None:
+        self.reactor = reactor
+        self.received = b""
+        self._waiting: list[tuple[bytes, Deferred[bytes]]] = []
+        self.closed: Deferred[None] = Deferred()
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        self.closed.callback(None)
+
+    async def close(self) -> None:
+        self.transport.loseConnection()  # type: ignore[union-attr]
+        await self.closed
+
+    def dataReceived(self, data: bytes) -> None:
+        self.received += data
+        for marker, d in self._waiting[:]:
+            if marker in self.received:
+                self._waiting.remove((marker, d))
+                d.callback(self._take(marker))
+
+    def _take(self, marker: bytes) -> bytes:
+        end = self.received.index(marker) + len(marker)
+        taken, self.received = self.received[:end], self.received[end:]
+        return taken
+
+    async def until(self, marker: bytes) -> bytes:
+        """
+        What was received up to and including C{marker}, once it came (a
+        timeout after L{TIMEOUT} seconds).
+        """
+        if marker in self.received:
+            return self._take(marker)
+        d: Deferred[bytes] = Deferred()
+        self._waiting.append((marker, d))
+        d.addTimeout(TIMEOUT, self.reactor)
+        return await d
+
+
+async def connectBytes(reactor: Any, port: int) -> BytesClient:
+    """
+    Connect a L{BytesClient} to 127.0.0.1:C{port}.
+    """
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=int(TIMEOUT))
+    d = connectProtocol(endpoint, BytesClient(reactor))
+    d.addTimeout(TIMEOUT, reactor)
+    client: BytesClient = await d
     return client

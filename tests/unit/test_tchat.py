@@ -313,7 +313,7 @@ class CommandTests(TchatTestCase):
     def test_msgpv(self) -> None:
         """
         MSGPV delivers the body to the recipient only; 21 for nobody by that
-        name, 10 for an empty body.
+        name, 20 for a name nobody can have, 10 for an empty body.
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
@@ -324,6 +324,10 @@ class CommandTests(TchatTestCase):
         self.assertEqual(
             self.send(alice, ta, "clt: MSGPV nobody", "clt: x", "clt: ."), b"srv: ERROR 21\n"
         )
+        for bad in ("b!", "x" * 17):
+            self.assertEqual(
+                self.send(alice, ta, f"clt: MSGPV {bad}", "clt: x", "clt: ."), b"srv: ERROR 20\n"
+            )
         self.assertEqual(self.send(alice, ta, "clt: MSGPV bob", "clt: ."), b"srv: ERROR 10\n")
 
     def test_msgpvToYourself(self) -> None:
@@ -458,13 +462,14 @@ class LimitTests(TchatTestCase):
     def test_keepalive(self) -> None:
         """
         After C{aliveAfter} seconds of silence the client gets ALIVE; any line
-        resets the timer; 15 more silent seconds close the connection, after
-        a notice saying why, and the user leaves its rooms.
+        resets the timer; 15 more silent seconds close a client that answers
+        ALIVE (it sent one once), after a notice saying why, and the user
+        leaves its rooms.
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
         self.send(alice, ta, "clt: CREAT g", "clt: ENTER g")
-        self.send(bob, tb, "clt: ENTER g")
+        self.send(bob, tb, "clt: ALIVE", "clt: ENTER g")
         self.read(ta)
         self.clock.advance(14)
         self.assertEqual(self.send(alice, ta, "clt: ALIVE"), b"")
@@ -532,11 +537,13 @@ class LimitTests(TchatTestCase):
 
     def test_silentBodyClosed(self) -> None:
         """
-        A body left silent twice C{aliveAfter} (a half-open connection) is
-        given up: a notice says why and the connection closes.
+        A body left silent twice C{aliveAfter} (a half-open connection) by a
+        client that answers ALIVE is given up: a notice says why and the
+        connection closes.
         """
         alice, ta = self.connect("alice")
-        self.send(alice, ta, "clt: CREAT g", "clt: ENTER g", "clt: SPEAK g", "clt: half")
+        self.send(alice, ta, "clt: ALIVE", "clt: CREAT g", "clt: ENTER g")
+        self.send(alice, ta, "clt: SPEAK g", "clt: half")
         self.read(ta)
         self.clock.advance(15)
         self.clock.advance(14)

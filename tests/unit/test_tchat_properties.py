@@ -15,6 +15,8 @@ from chatd.tchat import TchatFactory, TchatProtocol
 from tests.support.helpers import connect, output
 
 WELL_FORMED = re.compile(rb"srv: [^\n]*")
+#: The answers to telnet option requests (L{chatd.lines.telnetcommands}).
+TELNET_ANSWER = re.compile(rb"\xff[\xfb-\xfe].", re.DOTALL)
 FINAL = re.compile(rb"srv: (OKAY!|ERROR \d\d)$")
 VERBS = ["LOGIN", "CREAT", "ENTER", "LEAVE", "LSMEM", "FOO", "login", ""]
 
@@ -33,12 +35,16 @@ def fresh() -> tuple[TchatProtocol, object, Clock]:
 def test_arbitraryBytes(chunks: list[bytes]) -> None:
     """
     Whatever bytes arrive, in whatever pieces, C{dataReceived} returns
-    normally and every line written back is a C{srv: } line.
+    normally and every line written back is a C{srv: } line, but for the
+    answers to telnet requests, which only a client that sent C{IAC} gets.
     """
     proto, transport, clock = fresh()
     for chunk in chunks:
         proto.dataReceived(chunk)
     data = output(transport, clock)  # type: ignore[arg-type]
+    answered = TELNET_ANSWER.sub(b"", data)
+    assert answered == data or any(b"\xff" in chunk for chunk in chunks)
+    data = answered
     assert data == b"" or data.endswith(b"\n")
     for line in data.split(b"\n")[:-1]:
         assert WELL_FORMED.fullmatch(line), line
@@ -67,11 +73,11 @@ rawLine = (
 def test_oneFinalReplyPerLine(lines: list[bytes], crlf: bool) -> None:
     """
     Every complete line that is not a message body or ALIVE gets exactly one
-    final line, OKAY! or ERROR NN, in order.
+    final line, OKAY! or ERROR NN, in order, telnet commands in it or not.
     """
     proto, transport, clock = fresh()
     ending = b"\r\n" if crlf else b"\n"
     proto.dataReceived(b"".join(line + ending for line in lines))
-    data = output(transport, clock)  # type: ignore[arg-type]
+    data = TELNET_ANSWER.sub(b"", output(transport, clock))  # type: ignore[arg-type]
     finals = [line for line in data.split(b"\n")[:-1] if FINAL.fullmatch(line)]
     assert len(finals) == len(lines), (lines, data)

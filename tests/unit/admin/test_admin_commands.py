@@ -19,6 +19,7 @@ from chatd.admin.timespec import formatTime, parseDuration, parseTime
 from chatd.core import errors
 from chatd.core.events import Notice
 from chatd.core.service import ChatService
+from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.modstore import AuditEntry, MemoryModerationStore
 from chatd.talk.format import NICK_PROMPT
 from chatd.talk.protocol import TalkFactory
@@ -542,13 +543,19 @@ class CommandTests(ConsoleTestCase):
 
     def test_shutdown(self) -> None:
         """
-        C{shutdown} tells every user, records itself, and calls the daemon's
-        stop function; a console without one says so.
+        C{shutdown} records itself, has the stop's notice name the
+        administrator, and calls the daemon's stop function (the stop tells
+        every user, once); a console without one says so.
         """
         bob = self.login("bob")
+        told = len(bob.events)
         self.assertEqual("shutting down", self.run_("shutdown"))
         self.assertEqual([True], self.shutdowns)
-        self.assertEqual("The server is shutting down now (by root).", bob.events[-1].text)  # type: ignore[attr-defined]
+        self.assertEqual(told, len(bob.events))
+        self.assertEqual(
+            f"The server is shutting down now (by root). {DEFAULT_NOTICE}",
+            self.service.goodbye.text(),
+        )
         self.assertEqual("shutdown", self.store.audit[-1].what)
         bare = AdminConsole(self.service, "x")
         self.assertEqual(
@@ -625,6 +632,22 @@ class TchatModerationTests(SynchronousTestCase):
         self.clock.advance(30)
         proto.dataReceived(b"clt: LOGIN bob\n")
         self.assertEqual(b"srv: OKAY!\n", output(again, self.clock))
+
+    def test_shutdownOneNotice(self) -> None:
+        """
+        The console's C{shutdown} reaches a TCHAT user as one C{NOTICE}
+        block, the administrator's name and the configured notice, then
+        C{srv: ERROR 03}.
+        """
+        self.service.goodbye.notice = "Back in 5 minutes."
+        console = AdminConsole(self.service, "root", self.service.stopService)
+        _, transport = self.tchat("bob")
+        self.successResultOf(console.execute("shutdown"))
+        self.assertEqual(
+            b"srv: NOTICE 0\nsrv: The server is shutting down now (by root). Back in 5 minutes.\n"
+            b"srv: .\nsrv: ERROR 03\n",
+            output(transport, self.clock),
+        )
 
     def test_bannedAddress(self) -> None:
         """

@@ -218,7 +218,8 @@ class NameRuleTests(SynchronousTestCase):
     def test_personNotFoundByInvisibleName(self) -> None:
         """
         A nickname with an invisible character finds nobody: a private
-        message to C{bob\u200b} is no such user (21), not one to C{bob}.
+        message to C{bob\u200b} is refused as an invalid nickname (20, as
+        for a room name with one), not one to C{bob}.
         """
         service = ChatService(Clock(), rooms=["lobby"])
         alice, bob = RecordingParticipant(), RecordingParticipant()
@@ -227,7 +228,7 @@ class NameRuleTests(SynchronousTestCase):
             service.login(person, nick)
         for name in ("bob\u200b", "b\u2060ob", "\ufeffbob"):
             self.assertIsNone(service.find(name))
-            self.assertRaises(errors.NoSuchUser, service.tell, alice, name, ("psst",))
+            self.assertRaises(errors.InvalidNick, service.tell, alice, name, ("psst",))
         self.assertEqual(bob.events, [])
         found = service.find("ＢＯＢ")
         self.assertEqual(found.nick if found else None, "bob")

@@ -173,6 +173,23 @@ class ChatServiceTests(ServiceTestCase):
         self.assertRaises(errors.NoSuchUser, self.service.tell, alice, "nobody", ("x",))
         self.assertRaises(errors.InvalidArgument, self.service.tell, alice, "bob", ())
 
+    def test_tellInvalidName(self) -> None:
+        """
+        A private message to a name nobody can have (it breaks the nickname
+        rule: a C{!}, 17 letters, a compatibility form nobody here reads
+        as) is refused as an invalid nickname (20), not a missing user
+        (21); a look-alike of someone connected still reaches them.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        for bad in ("b!", "x" * 17, "𝐝ave", "bob\u200b"):
+            refusal = self.assertRaises(errors.InvalidNick, self.service.tell, alice, bad, ("x",))
+            self.assertEqual(
+                "that is not a valid nickname: a nickname is 1 to 16 letters, digits, '_' or '-'",
+                refusal.text,
+            )
+        self.service.tell(alice, "𝐛ob", ("psst",))
+        self.assertEqual(1, len(bob.events))
+
     def test_mostLines(self) -> None:
         """
         A message of more lines than the body rule's C{maxLines} (100 by

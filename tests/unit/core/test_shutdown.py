@@ -71,6 +71,37 @@ class GoodbyeTests(SynchronousTestCase):
         self.assertEqual(self.service.users(), [])
         self.assertEqual(self.service.connections(), [])
 
+    def test_administratorNamed(self) -> None:
+        """
+        A stop an administrator asked for (L{ChatService.shuttingDown}) is
+        one notice on every protocol, naming them, then saying the
+        configured notice.
+        """
+        self.service.goodbye.notice = "Back in 5 minutes."
+        _, carol = self.open(self.tchat, "clt: LOGIN carol")
+        _, tom = self.open(self.talk, "tom")
+        _, ivan = self.open(self.irc, "NICK ivan", "USER i 0 * :I")
+        for transport in (carol, tom, ivan):
+            output(transport, self.clock)
+        self.service.shuttingDown("root")
+        self.service.stopService()
+        now = int(self.clock.seconds())
+        self.assertEqual(
+            output(carol, self.clock).decode(),
+            f"srv: NOTICE {now}\nsrv: The server is shutting down now (by root)."
+            " Back in 5 minutes.\nsrv: .\nsrv: ERROR 03\n",
+        )
+        self.assertEqual(
+            output(tom, self.clock).decode(),
+            "*** Server notice: The server is shutting down now (by root). Back in 5 minutes.\r\n"
+            "*** You have been disconnected: Server shutting down.\r\n",
+        )
+        self.assertEqual(
+            output(ivan, self.clock).decode(),
+            ":chatd NOTICE ivan :The server is shutting down now (by root). Back in 5 minutes.\r\n"
+            "ERROR :Closing Link: 127.0.0.1 (Server shutting down)\r\n",
+        )
+
     def test_waitsForConnectionsToClose(self) -> None:
         """
         The stop's L{Deferred} fires once every connection has closed.

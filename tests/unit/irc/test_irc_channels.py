@@ -275,8 +275,9 @@ class MessageTests(ChannelTestCase):
 
     def test_errors(self) -> None:
         """
-        No recipient 411, no text 412, unknown nick 401, unknown channel
-        403, a channel one is not in 404; NOTICE is never answered.
+        No recipient 411, no text 412, unknown nick 401 (also one no nick can
+        be), unknown channel 403, a channel one is not in 404; NOTICE is never
+        answered.
         """
         proto, t = self.connect("alice")
         self.send(proto, t, "JOIN #other")
@@ -285,6 +286,7 @@ class MessageTests(ChannelTestCase):
             ("PRIVMSG #lobby", ["412"]),
             ("PRIVMSG #lobby :", ["412"]),
             ("PRIVMSG nobody :hi", ["401"]),
+            ("PRIVMSG b! :hi", ["401"]),
             ("PRIVMSG #nowhere :hi", ["403"]),
             ("PRIVMSG #lobby :hi", ["404"]),
         ]

@@ -275,6 +275,11 @@ class ChatTests(TalkTestCase):
         self.assertEqual(
             self.send(alice, ta, "/pm nobody hi"), b"*** Sorry, no such user is connected.\r\n"
         )
+        self.assertEqual(
+            self.send(alice, ta, "/pm b! hi"),
+            b"*** Sorry, that is not a valid nickname: a nickname is 1 to 16 letters, digits,"
+            b" '_' or '-'.\r\n",
+        )
 
     def test_me(self) -> None:
         """

@@ -241,6 +241,10 @@ class ProtocolTests(WebTestCase):
         self.assertEqual(self.request(client, type="join")["text"], "'room' must be a string")
         self.assertEqual(self.request(client, type="say", room="lobby", text="x")["code"], 34)
         self.assertEqual(self.request(client, type="tell", to="nobody", text="x")["code"], 21)
+        invalid = self.request(client, type="tell", to="b!", text="x")
+        self.assertEqual(
+            (invalid["code"], invalid["text"][:28]), (20, "that is not a valid nickname")
+        )
         self.assertEqual(self.request(client, type="history", room="lobby", limit=0)["code"], 10)
         self.assertEqual(self.request(client, type="ping")["type"], "ping")
 
