@@ -176,6 +176,12 @@ class Inbox:
                 accounts=(senderRegistered, True),
                 notice=notice,
             )
+            if msgid and self.shared():
+                # The sender's node may have stored it as sent first (a
+                # message is stored once, so this copy is then skipped):
+                # whichever copy is stored, it waits.
+                await self.store.flush()
+                await self.store.keepWaiting(msgid)
 
         keeping = Deferred.fromCoroutine(kept())
         if not keeping.called:  # waits for the count: track it until queued

@@ -12,10 +12,13 @@ stores it within C{flushInterval} seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from zope.interface import Attribute, Interface
+
+from chatd.storage.records import APPROVAL, OPEN, RoomSettings, Snapshot
+
+__all__ = ["APPROVAL", "OPEN", "IChatStore", "RoomSettings", "Snapshot"]
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,57 +27,6 @@ if TYPE_CHECKING:
 
     from chatd.core.events import PrivateMessage, RoomMessage
     from chatd.storage.conversations import Bound, Conversation
-
-OPEN = "open"
-APPROVAL = "approval"
-
-
-@dataclass
-class RoomSettings:
-    """
-    A room as the store keeps it.
-
-    @ivar name: the display name (NFC).
-    @ivar mode: L{OPEN} (anyone may enter) or L{APPROVAL} (an operator must
-        accept each newcomer).
-    @ivar capacity: the most members it takes, or C{None} for the server-wide
-        limit.
-    @ivar topic: free text shown to users.
-    @ivar autojoin: whether new users are put in it at their first login.
-    @ivar rules: the room operators' settings, as JSON (L{chatd.core.room.
-        savedRules}: mode letters, key, ban and exception masks); C{""}: a
-        new room's defaults.
-    @ivar founder: the registered account that created the room (display
-        name), C{""} for none: its owner gets operator status on entering.
-    @ivar topicBy: who last set the topic (C{""}: not known).
-    @ivar topicAt: when (Unix time; 0: not known).
-    @ivar created: when the room was created (Unix time; 0: not known, as
-        for the rooms a fresh store is seeded with).
-    """
-
-    name: str
-    mode: str = OPEN
-    capacity: int | None = None
-    topic: str = ""
-    autojoin: bool = False
-    rules: str = ""
-    founder: str = ""
-    topicBy: str = ""
-    topicAt: int = 0
-    created: int = 0
-
-
-@dataclass
-class Snapshot:
-    """
-    What the service loads at start: every room, every registered nickname
-    (by key), and every approval request (room key -> nick key -> (display
-    nick, approved)).
-    """
-
-    rooms: list[RoomSettings] = field(default_factory=list)
-    accounts: set[str] = field(default_factory=set)
-    access: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)
 
 
 class IChatStore(Interface):
