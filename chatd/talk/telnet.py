@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_telnetfilter -*-
+# -*- test-case-name: tests.unit.talk.test_telnetfilter,tests.unit.talk.test_talk_terminal -*-
 """
 The telnet layer below talk mode's line receiver.
 
@@ -8,10 +8,16 @@ the stream through L{twisted.conch.telnet.Telnet}, which parses commands and
 answers option requests, and hands on only the application data, with every
 line ending turned into C{\\n}.
 
-L{TelnetFilter.start} turns on C{BINARY} (RFC 856) in both directions: without
+L{TelnetFilter.start} asks the client to send C{BINARY} (RFC 856): without
 it a telnet client strips what is typed to 7 bits when it looks for its own
 special characters, so a UTF-8 byte such as the 0x9D of C{\u201d} reads as
 its escape character (C{^]}) and drops the user to the C{telnet>} prompt.
+The other direction is not offered, and refused when asked: a client that
+receives binary data turns its terminal's output processing off, so the
+Enter its terminal echoes moves down a row without returning to the first
+column, and no CR the server sends after the line can put that right when
+lines are pasted or typed ahead (the terminal echoes them all before it
+arrives).  chatd's UTF-8 output reaches the terminal intact either way.
 C{SUPPRESS-GO-AHEAD} is accepted when the client asks for it (chatd never
 sends Go Ahead anyway) but not offered: a client that has it in both
 directions and no server echo switches to character-at-a-time mode, losing
@@ -72,8 +78,11 @@ PROBE = telnet.IAC + telnet.DO + TIMING_MARK
 #: RFC 856's option: 8-bit data, so UTF-8 travels untouched both ways.
 BINARY = b"\x00"
 
-#: The options chatd agrees to, in either direction, when the client asks.
-ACCEPTED = frozenset([BINARY, telnet.SGA])
+#: The options chatd agrees to when the client offers them (C{WILL}), and
+#: those it agrees to take on when asked (C{DO}): not C{BINARY}, which makes a
+#: client turn its terminal's output processing off (see L{TelnetFilter}).
+ACCEPTED_REMOTE = frozenset([BINARY, telnet.SGA])
+ACCEPTED_LOCAL = frozenset([telnet.SGA])
 
 #: What L{TelnetFilter} delivers for telnet's "erase character" and "erase
 #: line" commands: the same control characters a character-mode client sends
@@ -96,11 +105,33 @@ class LenientTelnet(telnet.Telnet):
     doMap = {**telnet.Telnet.doMap, ("yes", True): telnet.Telnet.dont_yes_true}
     willMap = {**telnet.Telnet.willMap, ("yes", True): telnet.Telnet.wont_yes_true}
 
+    #: The last read ended in a CR, already delivered as a line end: an LF
+    #: or NUL starting the next read is the rest of that line end.
+    _afterCR = False
+
     def dataReceived(self, data: bytes) -> None:
         """
         Parse C{data}, dropping any C{IAC} followed by a byte that is not a
         telnet command instead of failing the way the base class does.
+
+        A CR that ends C{data} ends its line at once (delivered as C{CR NUL}
+        is, a C{\\r}): the base class would hold it until the next byte
+        came, to see whether LF or NUL follows, and a client that sends a
+        bare CR for Enter (character mode, PuTTY, Windows telnet) would see
+        nothing happen until it sent another key.  An LF or NUL that starts
+        the next read belongs to that line end and is dropped.
         """
+        if self._afterCR and data:
+            self._afterCR = False
+            if data[:1] in (b"\n", b"\0"):
+                data = data[1:]
+        self._parse(data)
+        if self.state == "newline":
+            self.state = "data"
+            self._afterCR = True
+            self.applicationDataReceived(b"\r")
+
+    def _parse(self, data: bytes) -> None:
         start = 0
         end = len(data)
         while start < end:
@@ -149,17 +180,11 @@ class TelnetFilter(LenientTelnet):
 
     def start(self) -> None:
         """
-        Ask the client to send and accept 8-bit data (C{IAC DO BINARY}, then
-        C{IAC WILL BINARY} once it answered: RFC 1143 negotiates one
-        direction of an option at a time).  A client that refuses, or never
-        answers (C{nc}), keeps its default; nothing is asked twice.
+        Ask the client to send 8-bit data (C{IAC DO BINARY}).  A client that
+        refuses, or never answers (C{nc}), keeps its default; nothing is
+        asked twice.
         """
-        self.do(BINARY).addBoth(self._binaryIn)
-
-    def _binaryIn(self, result: object) -> None:
-        self._settled(result)
-        if self.getOptionState(BINARY).us.state == "no":
-            self.will(BINARY).addBoth(self._settled)
+        self.do(BINARY).addBoth(self._settled)
 
     def _settled(self, result: object) -> None:
         # A refusal ends that negotiation; it is never asked again.  The
@@ -179,7 +204,7 @@ class TelnetFilter(LenientTelnet):
         Let the client send 8-bit data and stop sending Go Ahead; refuse
         every other option it offers.
         """
-        return option in ACCEPTED
+        return option in ACCEPTED_REMOTE
 
     def disableRemote(self, option: bytes) -> None:
         """
@@ -259,16 +284,15 @@ class TelnetFilter(LenientTelnet):
 
     def enableLocal(self, option: bytes) -> bool:
         """
-        Agree to send 8-bit data and to suppress Go Ahead (which chatd never
-        sends), and to echo only while hiding input; refuse every other
-        option.
+        Agree to suppress Go Ahead (which chatd never sends), and to echo
+        only while hiding input; refuse every other option (C{BINARY}: see
+        the module's docstring).
         """
-        return option in ACCEPTED or (option == telnet.ECHO and self._hiding)
+        return option in ACCEPTED_LOCAL or (option == telnet.ECHO and self._hiding)
 
     def disableLocal(self, option: bytes) -> None:
         """
-        Nothing to undo: "echoing" never sends anything back, and chatd's
-        output is UTF-8 lines either way.
+        Nothing to undo: "echoing" never sends anything back.
         """
 
     def _write(self, data: bytes) -> None:
@@ -279,13 +303,7 @@ class TelnetFilter(LenientTelnet):
     def applicationDataReceived(self, data: bytes) -> None:
         # Telnet already turned CR LF into LF and CR NUL into CR; a line
         # ends at either, and a bare CR (non-conforming clients) as well.
-        data = data.replace(b"\r", b"\n")
-        if b"\n" in data and self.getOptionState(BINARY).us.state == "yes" and not self._hiding:
-            # A client receiving binary data turns its terminal's output
-            # processing off, so the Enter its terminal echoes moves down
-            # without going back to the first column: bring the cursor back.
-            self.reply(b"\r")
-        self.deliver(data)
+        self.deliver(data.replace(b"\r", b"\n"))
 
     def unhandledCommand(self, command: bytes, argument: bytes | None) -> None:
         if command == telnet.EC:

@@ -37,6 +37,38 @@ class TelnetFilterTests(SynchronousTestCase):
         """
         self.assertEqual(self.feed(b"one\r\0two\rthree\r\n"), b"one\ntwo\nthree\n")
 
+    def test_bareCRAtOnce(self) -> None:
+        """
+        A CR that ends what arrived ends its line at once, without waiting
+        for the byte after it; an LF or NUL that comes next, in the same
+        read or the next, is part of that line end, not an empty line.
+        """
+        self.assertEqual(self.feed(b"crnick\r"), b"crnick\n")
+        self.assertEqual(self.feed(b"\n"), b"crnick\n")
+        self.assertEqual(self.feed(b"/quit\r"), b"crnick\n/quit\n")
+        self.assertEqual(self.feed(b"\0next\r"), b"crnick\n/quit\nnext\n")
+        self.assertEqual(self.feed(b"last\r"), b"crnick\n/quit\nnext\nlast\n")
+
+    def test_lineEndsByteByByte(self) -> None:
+        """
+        Typed a byte at a time (character mode), every kind of line end
+        ends its line as its CR arrives, and makes one line end, as it does
+        in one read.
+        """
+        typed = b"one\r\ntwo\r\0three\rfour\n\r\n"
+        expected = b"one\ntwo\nthree\nfour\n\n"
+        lineEnds: list[int] = []
+        for i in range(len(typed)):
+            self.filter.dataReceived(typed[i : i + 1])
+            lineEnds.append(b"".join(self.delivered).count(b"\n"))
+        self.assertEqual(b"".join(self.delivered), expected)
+        # The line count goes up at each CR, not at the byte after it.
+        self.assertEqual(lineEnds[3], 1)
+        self.assertEqual(lineEnds[8], 2)
+        self.assertEqual(lineEnds[15], 3)
+        self.delivered.clear()
+        self.assertEqual(self.feed(typed), expected)
+
     def test_lineEndingSplitAcrossChunks(self) -> None:
         """
         A CR at the end of one read and its LF at the start of the next make
@@ -232,8 +264,8 @@ def command(verb: bytes, option: bytes) -> bytes:
 
 class OptionTests(SynchronousTestCase):
     """
-    L{TelnetFilter.start} turns C{BINARY} on in both directions, so a telnet
-    client sends what is typed as 8-bit data (UTF-8 intact); C{SGA} is
+    L{TelnetFilter.start} asks the client for C{BINARY}, so a telnet client
+    sends what is typed as 8-bit data (UTF-8 intact); C{SGA} is
     accepted when asked; every other option is refused; nothing is ever
     answered twice.
     """
@@ -248,21 +280,22 @@ class OptionTests(SynchronousTestCase):
         self.replies.clear()
         return data
 
-    def test_binaryBothWays(self) -> None:
+    def test_binaryFromClientOnly(self) -> None:
         """
-        C{DO BINARY} first; once the client agrees, C{WILL BINARY}; once it
-        agrees to that too, 8-bit data is on both ways and nothing more is
-        sent.
+        C{DO BINARY}, and nothing more once the client agrees: 8-bit data
+        is on from the client.  The other direction is refused when asked,
+        so the client keeps its terminal's output processing (the Enter it
+        echoes goes back to the first column).
         """
         self.filter.start()
         self.assertEqual(self.sent(), command(telnet.DO, BINARY))
         self.assertEqual(self.filter.binary(), (False, False))
         self.filter.dataReceived(command(telnet.WILL, BINARY))
-        self.assertEqual(self.sent(), command(telnet.WILL, BINARY))
+        self.assertEqual(self.sent(), b"")
         self.assertEqual(self.filter.binary(), (True, False))
         self.filter.dataReceived(command(telnet.DO, BINARY))
-        self.assertEqual(self.sent(), b"")
-        self.assertEqual(self.filter.binary(), (True, True))
+        self.assertEqual(self.sent(), command(telnet.WONT, BINARY))
+        self.assertEqual(self.filter.binary(), (True, False))
 
     def test_utf8Untouched(self) -> None:
         """
@@ -271,57 +304,48 @@ class OptionTests(SynchronousTestCase):
         (U+201D is E2 80 9D: 0x9D is ^] with its top bit) arrives intact.
         """
         self.filter.start()
-        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        self.filter.dataReceived(command(telnet.WILL, BINARY))
         typed = "Ü я σ \u201d 中文 👍🏽 👩🏽\u200d💻"
         self.filter.dataReceived(typed.encode("utf-8") + b"\r\n")
         self.assertEqual(b"".join(self.delivered).decode("utf-8"), typed + "\n")
 
-    def test_returnAfterLine(self) -> None:
+    def test_nothingAfterLines(self) -> None:
         """
-        A client receiving binary data stops adding CR to the line end its
-        terminal echoes; each line typed is answered with a CR that brings
-        the cursor back to the first column.  Not while input is hidden
-        (the server sends the whole line end then), nor without binary.
+        Lines typed, one by one or pasted many at once, get no answer from
+        the telnet layer: the client's terminal echoes each line end whole,
+        so no CR is sent to bring its cursor back.
         """
-        self.filter.dataReceived(b"plain\r\n")
-        self.assertEqual(self.sent(), b"")
         self.filter.start()
-        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        self.filter.dataReceived(command(telnet.WILL, BINARY))
         self.sent()
-        self.filter.dataReceived(b"one\r\ntw")
-        self.assertEqual(self.sent(), b"\r")
-        self.filter.dataReceived(b"o")
+        self.filter.dataReceived(b"one\r\ntwo\r\nthree\r\n")
+        self.filter.dataReceived(b"four\r")
+        self.filter.dataReceived(b"\n")
         self.assertEqual(self.sent(), b"")
-        self.filter.hideInput()
-        self.filter.dataReceived(command(telnet.DO, telnet.ECHO))
-        self.sent()
-        self.filter.dataReceived(b"secret\r\n")
-        self.assertEqual(self.sent(), b"")
+        self.assertEqual(b"".join(self.delivered), b"one\ntwo\nthree\nfour\n")
 
     def test_refusedBinary(self) -> None:
         """
-        A client refusing C{DO BINARY} is still offered C{WILL BINARY}; a
-        refusal of that too ends it: nothing is asked again.
+        A client refusing C{DO BINARY} keeps its default; nothing more is
+        asked.
         """
         self.filter.start()
         self.filter.dataReceived(command(telnet.WONT, BINARY))
-        self.assertEqual(self.sent(), command(telnet.DO, BINARY) + command(telnet.WILL, BINARY))
-        self.filter.dataReceived(command(telnet.DONT, BINARY))
-        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.sent(), command(telnet.DO, BINARY))
         self.assertEqual(self.filter.binary(), (False, False))
 
     def test_clientAsksFirst(self) -> None:
         """
         A client offering C{WILL BINARY} before being asked is taken as the
-        answer to C{DO BINARY}; its C{DO BINARY} as agreement to ours.
+        answer to C{DO BINARY}; its C{DO BINARY} is refused.
         """
         self.filter.dataReceived(command(telnet.WILL, BINARY))
         self.assertEqual(self.sent(), command(telnet.DO, BINARY))
         self.filter.dataReceived(command(telnet.DO, BINARY))
-        self.assertEqual(self.sent(), command(telnet.WILL, BINARY))
+        self.assertEqual(self.sent(), command(telnet.WONT, BINARY))
         self.filter.start()
         self.assertEqual(self.sent(), b"")
-        self.assertEqual(self.filter.binary(), (True, True))
+        self.assertEqual(self.filter.binary(), (True, False))
 
     def test_suppressGoAhead(self) -> None:
         """
@@ -340,13 +364,11 @@ class OptionTests(SynchronousTestCase):
         data that follows is still delivered.
         """
         self.filter.start()
-        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        self.filter.dataReceived(command(telnet.WILL, BINARY))
         self.sent()
-        self.filter.dataReceived(
-            command(telnet.WONT, BINARY) + command(telnet.DONT, BINARY) + b"x\n"
-        )
-        self.assertEqual(self.sent(), command(telnet.DONT, BINARY) + command(telnet.WONT, BINARY))
-        self.filter.dataReceived(command(telnet.WONT, BINARY) + command(telnet.DONT, BINARY))
+        self.filter.dataReceived(command(telnet.WONT, BINARY) + b"x\n")
+        self.assertEqual(self.sent(), command(telnet.DONT, BINARY))
+        self.filter.dataReceived(command(telnet.WONT, BINARY))
         self.assertEqual(self.sent(), b"")
         self.assertEqual(self.filter.binary(), (False, False))
         self.assertEqual(b"".join(self.delivered), b"x\n")
