@@ -20,15 +20,18 @@ lines are pasted or typed ahead (the terminal echoes them all before it
 arrives).  chatd's UTF-8 output reaches the terminal intact either way.
 C{SUPPRESS-GO-AHEAD} is accepted when the client asks for it (chatd never
 sends Go Ahead anyway) but not offered: a client that has it in both
-directions and no server echo switches to character-at-a-time mode, losing
-its local line editing.  Every other option is refused, and RFC 1143's state
-machine (the base class's) answers each request at most once, so nothing
-loops.
+directions switches to character-at-a-time mode, losing its local line
+editing.  Every other option is refused, and RFC 1143's state machine (the
+base class's) answers each request at most once, so nothing loops.
 
-The one exception is the server side of C{ECHO} while a password is typed:
+The server side of C{ECHO} serves two things.  While a password is typed,
 L{TelnetFilter.hideInput} offers it (C{IAC WILL ECHO}), which makes the
 client stop echoing locally, and since the server echoes nothing the
-password never shows; L{TelnetFilter.showInput} gives it back up.  Both use
+password never shows; L{TelnetFilter.showInput} gives it back up.  And a
+client going to character mode (it asks C{DO ECHO}, or C{DO SGA}, after
+which chatd offers C{WILL ECHO}) gets chatd's echo
+(L{chatd.talk.echo.ServerEcho}) until it takes it back (C{DONT ECHO}); in
+line mode, the default, the client echoes and nothing is echoed.  Both use
 the RFC 1143 state machine of the base class, so a client that never
 answers (C{nc}) or refuses changes nothing.
 
@@ -45,6 +48,8 @@ from collections.abc import Callable
 from twisted.conch import telnet
 from twisted.internet.interfaces import ITransport
 from twisted.python.failure import Failure
+
+from chatd.talk.echo import ServerEcho
 
 # Every byte Telnet.dataReceived accepts after IAC; anything else makes it
 # raise ValueError("Stumped"), which must not end a chat session.
@@ -173,6 +178,9 @@ class TelnetFilter(LenientTelnet):
         self.transport = transport
         self._hiding = False
         self._echoRefused = False
+        self._charMode = False
+        self._serverEcho = ServerEcho()
+        self.echo = reply
         self.answersProbes = False
         self.probeAnswered: Callable[[], None] = lambda: None
 
@@ -227,6 +235,18 @@ class TelnetFilter(LenientTelnet):
         else:
             super().telnet_WILL(option)
 
+    def telnet_DO(self, option: bytes) -> None:
+        state = self.getOptionState(option).us
+        asked = state.state == "no" and not state.negotiating
+        if option == telnet.ECHO and asked:
+            self._charMode = True  # the client asks us to echo: character mode
+        super().telnet_DO(option)
+        if option == telnet.SGA and asked:
+            # Without Go Ahead the client sends each key as it is pressed
+            # and, unless the server echoes, echoes raw (^M, ^?): offer to.
+            self._charMode = True
+            self._negotiateEcho()
+
     def telnet_WONT(self, option: bytes) -> None:
         if option == TIMING_MARK:
             self._timingMark()
@@ -263,7 +283,24 @@ class TelnetFilter(LenientTelnet):
         Whether the client has agreed not to echo what is typed; it then
         does not echo the end of the line either.
         """
+        return self._echoAgreed() and (self._hiding or not self._charMode)
+
+    def _echoAgreed(self) -> bool:
         return bool(self.getOptionState(telnet.ECHO).us.state == "yes")
+
+    def echoing(self) -> bool:
+        """
+        Whether chatd shows what is typed (character mode, L{ServerEcho})
+        rather than the client: not while input is hidden.
+        """
+        return self._charMode and self._echoAgreed() and not self._hiding
+
+    def typed(self) -> bytes:
+        """
+        The line typed so far, as chatd echoed it; nothing when the client
+        echoes (it keeps its own line), or right after Enter.
+        """
+        return self._serverEcho.typed() if self.echoing() else b""
 
     def _negotiateEcho(self) -> None:
         # One negotiation at a time (RFC 1143): a change wanted while one is
@@ -271,9 +308,10 @@ class TelnetFilter(LenientTelnet):
         state = self.getOptionState(telnet.ECHO).us
         if state.negotiating:
             return
-        if self._hiding and state.state == "no" and not self._echoRefused:
+        wanted = self._hiding or self._charMode
+        if wanted and state.state == "no" and not self._echoRefused:
             self.will(telnet.ECHO).addBoth(self._echoSettled)
-        elif not self._hiding and state.state == "yes":
+        elif not wanted and state.state == "yes":
             self.wont(telnet.ECHO).addBoth(self._echoSettled)
 
     def _echoSettled(self, result: object) -> None:
@@ -285,15 +323,20 @@ class TelnetFilter(LenientTelnet):
     def enableLocal(self, option: bytes) -> bool:
         """
         Agree to suppress Go Ahead (which chatd never sends), and to echo
-        only while hiding input; refuse every other option (C{BINARY}: see
-        the module's docstring).
+        while hiding input or when the client asks (character mode); refuse
+        every other option (C{BINARY}: see the module's docstring).
         """
-        return option in ACCEPTED_LOCAL or (option == telnet.ECHO and self._hiding)
+        echo = option == telnet.ECHO and (self._hiding or self._charMode)
+        return option in ACCEPTED_LOCAL or echo
 
     def disableLocal(self, option: bytes) -> None:
         """
-        Nothing to undo: "echoing" never sends anything back.
+        The client no longer wants chatd's echo (or chatd gave it up after
+        a password): it echoes what is typed again.
         """
+        if option == telnet.ECHO:
+            self._charMode = False
+            self._serverEcho.reset()
 
     def _write(self, data: bytes) -> None:
         # Telnet sends its negotiation answers through here; route them with
@@ -303,13 +346,17 @@ class TelnetFilter(LenientTelnet):
     def applicationDataReceived(self, data: bytes) -> None:
         # Telnet already turned CR LF into LF and CR NUL into CR; a line
         # ends at either, and a bare CR (non-conforming clients) as well.
+        if self.echoing():
+            shown = self._serverEcho.feed(data)
+            if shown:
+                self.echo(shown)
         self.deliver(data.replace(b"\r", b"\n"))
 
     def unhandledCommand(self, command: bytes, argument: bytes | None) -> None:
         if command == telnet.EC:
-            self.deliver(ERASE_CHARACTER)
+            self.applicationDataReceived(ERASE_CHARACTER)
         elif command == telnet.EL:
-            self.deliver(ERASE_LINE)
+            self.applicationDataReceived(ERASE_LINE)
         elif command == telnet.AYT:
             self.reply(b"\r\n[chatd: yes, still here]\r\n")
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from twisted.conch import telnet
 
+from chatd.talk.format import PASSWORD_PROMPT
+from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.talk.telnet import BINARY
+from tests.support.helpers import connect, output
+from tests.support.persistencecase import PersistenceTestCase
 from tests.support.protocolcases import TalkTestCase
 
 
@@ -89,3 +93,80 @@ class EchoedEnterTests(TalkTestCase):
         self.assertEqual(
             self.read(tb), b"".join(b"[lobby] <alice> line %d\r\n" % n for n in range(5))
         )
+
+
+#: What C{telnet}'s C{mode character} sends: the server is to suppress Go
+#: Ahead and to echo.
+CHARACTER_MODE = command(telnet.DO, telnet.SGA) + command(telnet.DO, telnet.ECHO)
+
+
+class CharacterModeTests(TalkTestCase):
+    """
+    A client in character mode gets chatd's echo: it shows what is typed,
+    key by key, edited as chatd edits the line.
+    """
+
+    def test_typing(self) -> None:
+        """
+        Keys typed at the nickname prompt show as they come; a backspace
+        rubs the last one out; Enter goes to a new line, and the welcome
+        starts there.
+        """
+        proto, transport = self.connect()
+        proto.dataReceived(CHARACTER_MODE)
+        self.assertEqual(
+            self.read(transport),
+            command(telnet.WILL, telnet.SGA) + command(telnet.WILL, telnet.ECHO),
+        )
+        shown = []
+        for key in [b"a", b"l", b"x", b"\x7f", b"i", b"c", b"e"]:
+            proto.dataReceived(key)
+            shown.append(self.read(transport))
+        self.assertEqual(shown, [b"a", b"l", b"x", b"\b \b", b"i", b"c", b"e"])
+        proto.dataReceived(b"\r")
+        self.assertTrue(self.read(transport).startswith(b"\r\n*** Welcome, alice!\r\n"))
+        self.assertEqual(proto.nick, "alice")
+
+    def test_messageWhileTyping(self) -> None:
+        """
+        A message that arrives while a line is half typed shows on a line of
+        its own, and the half-typed line is shown again below it, where
+        typing goes on.
+        """
+        alice, ta = self.connect()
+        alice.dataReceived(CHARACTER_MODE + b"alice\r")
+        bob, tb = self.connect("bob")
+        self.read(ta)
+        alice.dataReceived(b"hel")
+        self.assertEqual(self.read(ta), b"hel")
+        self.send(bob, tb, "hi alice")
+        self.assertEqual(self.read(ta), b"\r\n[lobby] <bob> hi alice\r\nhel")
+        alice.dataReceived(b"lo\r")
+        self.assertEqual(self.read(ta), b"lo\r\n")
+        self.assertEqual(self.read(tb), b"[lobby] <alice> hello\r\n")
+        self.send(bob, tb, "welcome")
+        self.assertEqual(self.read(ta), b"[lobby] <bob> welcome\r\n")
+
+
+class CharacterModePasswordTests(PersistenceTestCase):
+    def test_passwordNotShown(self) -> None:
+        """
+        In character mode, the password typed shows nothing, its Enter
+        one line end; what is typed after it shows again.
+        """
+        self.registered("alice", "sesame")
+        factory = TalkFactory(self.service, self.clock, floodBurst=None)
+        proto, transport = connect(factory, self.clock)
+        assert isinstance(proto, TalkProtocol)
+        proto.dataReceived(CHARACTER_MODE)
+        output(transport, self.clock)
+        for key in b"alice\r":
+            proto.dataReceived(bytes([key]))
+        self.assertTrue(output(transport, self.clock).endswith(PASSWORD_PROMPT.encode()))
+        for key in b"sesame":
+            proto.dataReceived(bytes([key]))
+        self.assertEqual(output(transport, self.clock), b"")
+        proto.dataReceived(b"\r\0")
+        self.assertTrue(output(transport, self.clock).startswith(b"\r\n*** Welcome, alice!\r\n"))
+        proto.dataReceived(b"ok")
+        self.assertEqual(output(transport, self.clock), b"ok")

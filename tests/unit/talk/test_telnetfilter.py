@@ -81,13 +81,13 @@ class TelnetFilterTests(SynchronousTestCase):
         Option requests are answered with refusals (so the client stays in
         line mode) and never delivered as text.
         """
-        doEcho = telnet.IAC + telnet.DO + telnet.ECHO
+        doStatus = telnet.IAC + telnet.DO + b"\x05"
         willLinemode = telnet.IAC + telnet.WILL + telnet.LINEMODE
-        data = self.feed(b"a" + doEcho + b"b" + willLinemode + b"c\r\n")
+        data = self.feed(b"a" + doStatus + b"b" + willLinemode + b"c\r\n")
         self.assertEqual(data, b"abc\n")
         self.assertEqual(
             b"".join(self.replies),
-            telnet.IAC + telnet.WONT + telnet.ECHO + telnet.IAC + telnet.DONT + telnet.LINEMODE,
+            telnet.IAC + telnet.WONT + b"\x05" + telnet.IAC + telnet.DONT + telnet.LINEMODE,
         )
 
     def test_commandSplitAcrossChunks(self) -> None:
@@ -244,18 +244,23 @@ class HiddenInputTests(SynchronousTestCase):
         self.filter.hideInput()
         self.assertEqual(self.sent(), WILL_ECHO)
 
-    def test_unsolicitedDoEcho(self) -> None:
+    def test_passwordInCharacterMode(self) -> None:
         """
-        A client asking the server to echo on its own is refused (the
-        server would not echo); while input is hidden, a repeated request
-        is ignored rather than answered.
+        A client that asked chatd to echo (character mode) already has
+        C{ECHO} on: hiding input sends nothing and echoes nothing, showing
+        it again keeps C{ECHO} on (the client still wants chatd's echo).
         """
         self.filter.dataReceived(DO_ECHO)
-        self.assertEqual(self.sent(), WONT_ECHO)
-        self.filter.hideInput()
-        self.filter.dataReceived(DO_ECHO + DO_ECHO)
         self.assertEqual(self.sent(), WILL_ECHO)
+        self.filter.hideInput()
         self.assertTrue(self.filter.inputHidden())
+        self.filter.dataReceived(b"secret\r")
+        self.assertEqual(self.sent(), b"")
+        self.filter.showInput()
+        self.assertEqual(self.sent(), b"")
+        self.assertFalse(self.filter.inputHidden())
+        self.filter.dataReceived(b"hi")
+        self.assertEqual(self.sent(), b"hi")
 
 
 def command(verb: bytes, option: bytes) -> bytes:
@@ -350,12 +355,29 @@ class OptionTests(SynchronousTestCase):
     def test_suppressGoAhead(self) -> None:
         """
         C{SGA} is agreed in whichever direction the client asks, once.
+        Agreed on the server's side, it puts the client in character mode,
+        so chatd offers to echo (C{WILL ECHO}).
         """
         self.filter.dataReceived(command(telnet.DO, telnet.SGA) + command(telnet.WILL, telnet.SGA))
         self.assertEqual(
-            self.sent(), command(telnet.WILL, telnet.SGA) + command(telnet.DO, telnet.SGA)
+            self.sent(),
+            command(telnet.WILL, telnet.SGA) + WILL_ECHO + command(telnet.DO, telnet.SGA),
         )
         self.filter.dataReceived(command(telnet.DO, telnet.SGA) + command(telnet.WILL, telnet.SGA))
+        self.assertEqual(self.sent(), b"")
+        self.assertFalse(self.filter.echoing())
+        self.filter.dataReceived(DO_ECHO + b"x")
+        self.assertEqual(self.sent(), b"x")
+
+    def test_echoOfferRefused(self) -> None:
+        """
+        A client that refuses the echo offered with C{SGA} echoes itself;
+        it is not asked again.
+        """
+        self.filter.dataReceived(command(telnet.DO, telnet.SGA) + DONT_ECHO + b"x")
+        self.assertEqual(self.sent(), command(telnet.WILL, telnet.SGA) + WILL_ECHO)
+        self.assertFalse(self.filter.echoing())
+        self.filter.hideInput()
         self.assertEqual(self.sent(), b"")
 
     def test_turnedOff(self) -> None:
@@ -378,13 +400,16 @@ class OptionTests(SynchronousTestCase):
         Every other option, in either direction, is refused once; repeated
         requests for a refused option are refused again but never loop.
         """
-        for option in (telnet.LINEMODE, telnet.NAWS, b"\x18", b"\x20", telnet.ECHO):
+        for option in (telnet.LINEMODE, telnet.NAWS, b"\x18", b"\x20"):
             self.filter.dataReceived(command(telnet.DO, option) + command(telnet.WILL, option))
             self.assertEqual(
                 self.sent(), command(telnet.WONT, option) + command(telnet.DONT, option)
             )
             self.filter.dataReceived(command(telnet.WONT, option) + command(telnet.DONT, option))
             self.assertEqual(self.sent(), b"")
+        # The client does not echo for the server.
+        self.filter.dataReceived(command(telnet.WILL, telnet.ECHO))
+        self.assertEqual(self.sent(), command(telnet.DONT, telnet.ECHO))
 
 
 class EditLineTests(SynchronousTestCase):
@@ -403,3 +428,78 @@ class EditLineTests(SynchronousTestCase):
         ^U erases everything typed before it.
         """
         self.assertEqual(editLine("oops\x15fine"), "fine")
+
+
+class CharacterModeTests(SynchronousTestCase):
+    """
+    A client that asks chatd to echo (C{DO ECHO}: C{telnet}'s C{mode
+    character}, PuTTY) gets it: chatd shows what is typed, erasing with
+    C{\\b \\b}; one that takes it back (C{DONT ECHO}) echoes again itself.
+    """
+
+    def setUp(self) -> None:
+        self.delivered: list[bytes] = []
+        self.replies: list[bytes] = []
+        self.filter = TelnetFilter(self.delivered.append, self.replies.append, StringTransport())
+
+    def sent(self) -> bytes:
+        data = b"".join(self.replies)
+        self.replies.clear()
+        return data
+
+    def test_agreed(self) -> None:
+        """
+        C{DO ECHO} is agreed once; what is typed is then shown by chatd,
+        key by key, and Enter (a bare CR, then its NUL) as a line end.
+        """
+        self.filter.dataReceived(command(telnet.DO, telnet.SGA) + DO_ECHO)
+        self.assertEqual(self.sent(), command(telnet.WILL, telnet.SGA) + WILL_ECHO)
+        self.assertTrue(self.filter.echoing())
+        self.assertFalse(self.filter.inputHidden())
+        shown = []
+        for key in [b"h", b"i", b"!", b"\x7f", b"\r", b"\0"]:
+            self.filter.dataReceived(key)
+            shown.append(self.sent())
+        self.assertEqual(shown, [b"h", b"i", b"!", b"\b \b", b"\r\n", b""])
+        self.assertEqual(b"".join(self.delivered), b"hi!\x7f\n")
+        self.filter.dataReceived(DO_ECHO)
+        self.assertEqual(self.sent(), b"")
+
+    def test_eraseCommands(self) -> None:
+        """
+        Telnet's erase-character and erase-line commands are shown erased
+        too, as much as the line typed so far holds.
+        """
+        self.filter.dataReceived(DO_ECHO)
+        self.sent()
+        self.filter.dataReceived(b"abc" + telnet.IAC + telnet.EC)
+        self.assertEqual(self.sent(), b"abc\b \b")
+        self.assertEqual(self.filter.typed(), b"ab")
+        self.filter.dataReceived(telnet.IAC + telnet.EL)
+        self.assertEqual(self.sent(), b"\b \b\b \b")
+        self.filter.dataReceived(b"\x08")
+        self.assertEqual(self.sent(), b"")
+
+    def test_backToLineMode(self) -> None:
+        """
+        C{DONT ECHO} (C{telnet}'s C{mode line}) is acknowledged and chatd
+        stops echoing: the client echoes its lines again.
+        """
+        self.filter.dataReceived(DO_ECHO + b"ab")
+        self.sent()
+        self.filter.dataReceived(DONT_ECHO)
+        self.assertEqual(self.sent(), WONT_ECHO)
+        self.assertFalse(self.filter.echoing())
+        self.filter.dataReceived(b"line\r\n")
+        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.filter.typed(), b"")
+
+    def test_lineModeNotEchoed(self) -> None:
+        """
+        A client that never asked (line mode, the default) is never
+        echoed, even when its keys come one by one.
+        """
+        for key in b"ab\x7fc\r\n":
+            self.filter.dataReceived(bytes([key]))
+        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.filter.typed(), b"")
