@@ -99,6 +99,7 @@ class TalkProtocol(TelnetLiveness):
             self.transport,  # type: ignore[arg-type]
         )
         self.telnet.probeAnswered = self.probeAnswered
+        self.telnet.echo = self._echo
         super().connectionMade()
         if self._admitted:
             if self.factory.aliveAfter is not None:
@@ -158,11 +159,20 @@ class TalkProtocol(TelnetLiveness):
 
     def send(self, data: bytes) -> None:
         # What comes while a prompt waits on its line starts a line of its
-        # own, and the prompt follows it again; telnet commands are no text.
+        # own, and the prompt follows it again; so does what the person has
+        # typed so far, when chatd echoes it (character mode): it is still
+        # being typed.  Telnet commands are no text.
         if data[:1] != b"\xff":
-            if self._prompt and not data.startswith(b"\r\n"):
+            typed = self.telnet.typed()
+            if (self._prompt or typed) and not data.startswith(b"\r\n"):
                 data = b"\r\n" + data + (self._prompt if data.endswith(b"\n") else b"")
             self._prompt = data.rpartition(b"\n")[2]
+            data += typed
+        super().send(data)
+
+    def _echo(self, data: bytes) -> None:
+        # What chatd shows of what is typed, in character mode: it goes on
+        # the line being typed, after any prompt.
         super().send(data)
 
     def textReceived(self, text: str) -> Any:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts -*-
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_multiconnection -*-  # noqa: E501
 """
 A talk session's current room: where plain lines go, and entering rooms.
 
@@ -158,7 +158,13 @@ async def land(session: TalkSession, room: str, already: list[str]) -> None:
     if session.room is not None:
         session.send(serverLine(f"You are in {session.room}{company(session, session.room)}"))
     elif nick is not None and len(connectionsOf(service.find(nick))) > 1:
-        pass  # joined a person signed in already: its rooms are as it chose them
+        # Joined a person signed in already: its rooms are as it chose them.
+        session.send(
+            serverLine(
+                f"You are not put in {room}: you are signed in elsewhere too, and keep"
+                f" the rooms you are in there (/join {room} enters it)."
+            )
+        )
     else:
         try:
             await enter(session, room)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_telnetfilter -*-
+# -*- test-case-name: tests.unit.talk.test_telnetfilter,tests.unit.talk.test_talk_terminal -*-
 """
 The telnet layer below talk mode's line receiver.
 
@@ -8,21 +8,30 @@ the stream through L{twisted.conch.telnet.Telnet}, which parses commands and
 answers option requests, and hands on only the application data, with every
 line ending turned into C{\\n}.
 
-L{TelnetFilter.start} turns on C{BINARY} (RFC 856) in both directions: without
+L{TelnetFilter.start} asks the client to send C{BINARY} (RFC 856): without
 it a telnet client strips what is typed to 7 bits when it looks for its own
 special characters, so a UTF-8 byte such as the 0x9D of C{\u201d} reads as
 its escape character (C{^]}) and drops the user to the C{telnet>} prompt.
+The other direction is not offered, and refused when asked: a client that
+receives binary data turns its terminal's output processing off, so the
+Enter its terminal echoes moves down a row without returning to the first
+column, and no CR the server sends after the line can put that right when
+lines are pasted or typed ahead (the terminal echoes them all before it
+arrives).  chatd's UTF-8 output reaches the terminal intact either way.
 C{SUPPRESS-GO-AHEAD} is accepted when the client asks for it (chatd never
 sends Go Ahead anyway) but not offered: a client that has it in both
-directions and no server echo switches to character-at-a-time mode, losing
-its local line editing.  Every other option is refused, and RFC 1143's state
-machine (the base class's) answers each request at most once, so nothing
-loops.
+directions switches to character-at-a-time mode, losing its local line
+editing.  Every other option is refused, and RFC 1143's state machine (the
+base class's) answers each request at most once, so nothing loops.
 
-The one exception is the server side of C{ECHO} while a password is typed:
+The server side of C{ECHO} serves two things.  While a password is typed,
 L{TelnetFilter.hideInput} offers it (C{IAC WILL ECHO}), which makes the
 client stop echoing locally, and since the server echoes nothing the
-password never shows; L{TelnetFilter.showInput} gives it back up.  Both use
+password never shows; L{TelnetFilter.showInput} gives it back up.  And a
+client going to character mode (it asks C{DO ECHO}, or C{DO SGA}, after
+which chatd offers C{WILL ECHO}) gets chatd's echo
+(L{chatd.talk.echo.ServerEcho}) until it takes it back (C{DONT ECHO}); in
+line mode, the default, the client echoes and nothing is echoed.  Both use
 the RFC 1143 state machine of the base class, so a client that never
 answers (C{nc}) or refuses changes nothing.
 
@@ -39,6 +48,8 @@ from collections.abc import Callable
 from twisted.conch import telnet
 from twisted.internet.interfaces import ITransport
 from twisted.python.failure import Failure
+
+from chatd.talk.echo import ServerEcho
 
 # Every byte Telnet.dataReceived accepts after IAC; anything else makes it
 # raise ValueError("Stumped"), which must not end a chat session.
@@ -72,8 +83,11 @@ PROBE = telnet.IAC + telnet.DO + TIMING_MARK
 #: RFC 856's option: 8-bit data, so UTF-8 travels untouched both ways.
 BINARY = b"\x00"
 
-#: The options chatd agrees to, in either direction, when the client asks.
-ACCEPTED = frozenset([BINARY, telnet.SGA])
+#: The options chatd agrees to when the client offers them (C{WILL}), and
+#: those it agrees to take on when asked (C{DO}): not C{BINARY}, which makes a
+#: client turn its terminal's output processing off (see L{TelnetFilter}).
+ACCEPTED_REMOTE = frozenset([BINARY, telnet.SGA])
+ACCEPTED_LOCAL = frozenset([telnet.SGA])
 
 #: What L{TelnetFilter} delivers for telnet's "erase character" and "erase
 #: line" commands: the same control characters a character-mode client sends
@@ -96,11 +110,33 @@ class LenientTelnet(telnet.Telnet):
     doMap = {**telnet.Telnet.doMap, ("yes", True): telnet.Telnet.dont_yes_true}
     willMap = {**telnet.Telnet.willMap, ("yes", True): telnet.Telnet.wont_yes_true}
 
+    #: The last read ended in a CR, already delivered as a line end: an LF
+    #: or NUL starting the next read is the rest of that line end.
+    _afterCR = False
+
     def dataReceived(self, data: bytes) -> None:
         """
         Parse C{data}, dropping any C{IAC} followed by a byte that is not a
         telnet command instead of failing the way the base class does.
+
+        A CR that ends C{data} ends its line at once (delivered as C{CR NUL}
+        is, a C{\\r}): the base class would hold it until the next byte
+        came, to see whether LF or NUL follows, and a client that sends a
+        bare CR for Enter (character mode, PuTTY, Windows telnet) would see
+        nothing happen until it sent another key.  An LF or NUL that starts
+        the next read belongs to that line end and is dropped.
         """
+        if self._afterCR and data:
+            self._afterCR = False
+            if data[:1] in (b"\n", b"\0"):
+                data = data[1:]
+        self._parse(data)
+        if self.state == "newline":
+            self.state = "data"
+            self._afterCR = True
+            self.applicationDataReceived(b"\r")
+
+    def _parse(self, data: bytes) -> None:
         start = 0
         end = len(data)
         while start < end:
@@ -142,6 +178,9 @@ class TelnetFilter(LenientTelnet):
         self.transport = transport
         self._hiding = False
         self._echoRefused = False
+        self._charMode = False
+        self._serverEcho = ServerEcho()
+        self.echo = reply
         self.answersProbes = False
         self.probeAnswered: Callable[[], None] = lambda: None
 
@@ -149,17 +188,11 @@ class TelnetFilter(LenientTelnet):
 
     def start(self) -> None:
         """
-        Ask the client to send and accept 8-bit data (C{IAC DO BINARY}, then
-        C{IAC WILL BINARY} once it answered: RFC 1143 negotiates one
-        direction of an option at a time).  A client that refuses, or never
-        answers (C{nc}), keeps its default; nothing is asked twice.
+        Ask the client to send 8-bit data (C{IAC DO BINARY}).  A client that
+        refuses, or never answers (C{nc}), keeps its default; nothing is
+        asked twice.
         """
-        self.do(BINARY).addBoth(self._binaryIn)
-
-    def _binaryIn(self, result: object) -> None:
-        self._settled(result)
-        if self.getOptionState(BINARY).us.state == "no":
-            self.will(BINARY).addBoth(self._settled)
+        self.do(BINARY).addBoth(self._settled)
 
     def _settled(self, result: object) -> None:
         # A refusal ends that negotiation; it is never asked again.  The
@@ -179,7 +212,7 @@ class TelnetFilter(LenientTelnet):
         Let the client send 8-bit data and stop sending Go Ahead; refuse
         every other option it offers.
         """
-        return option in ACCEPTED
+        return option in ACCEPTED_REMOTE
 
     def disableRemote(self, option: bytes) -> None:
         """
@@ -201,6 +234,18 @@ class TelnetFilter(LenientTelnet):
             self._timingMark()
         else:
             super().telnet_WILL(option)
+
+    def telnet_DO(self, option: bytes) -> None:
+        state = self.getOptionState(option).us
+        asked = state.state == "no" and not state.negotiating
+        if option == telnet.ECHO and asked:
+            self._charMode = True  # the client asks us to echo: character mode
+        super().telnet_DO(option)
+        if option == telnet.SGA and asked:
+            # Without Go Ahead the client sends each key as it is pressed
+            # and, unless the server echoes, echoes raw (^M, ^?): offer to.
+            self._charMode = True
+            self._negotiateEcho()
 
     def telnet_WONT(self, option: bytes) -> None:
         if option == TIMING_MARK:
@@ -238,7 +283,24 @@ class TelnetFilter(LenientTelnet):
         Whether the client has agreed not to echo what is typed; it then
         does not echo the end of the line either.
         """
+        return self._echoAgreed() and (self._hiding or not self._charMode)
+
+    def _echoAgreed(self) -> bool:
         return bool(self.getOptionState(telnet.ECHO).us.state == "yes")
+
+    def echoing(self) -> bool:
+        """
+        Whether chatd shows what is typed (character mode, L{ServerEcho})
+        rather than the client: not while input is hidden.
+        """
+        return self._charMode and self._echoAgreed() and not self._hiding
+
+    def typed(self) -> bytes:
+        """
+        The line typed so far, as chatd echoed it; nothing when the client
+        echoes (it keeps its own line), or right after Enter.
+        """
+        return self._serverEcho.typed() if self.echoing() else b""
 
     def _negotiateEcho(self) -> None:
         # One negotiation at a time (RFC 1143): a change wanted while one is
@@ -246,9 +308,10 @@ class TelnetFilter(LenientTelnet):
         state = self.getOptionState(telnet.ECHO).us
         if state.negotiating:
             return
-        if self._hiding and state.state == "no" and not self._echoRefused:
+        wanted = self._hiding or self._charMode
+        if wanted and state.state == "no" and not self._echoRefused:
             self.will(telnet.ECHO).addBoth(self._echoSettled)
-        elif not self._hiding and state.state == "yes":
+        elif not wanted and state.state == "yes":
             self.wont(telnet.ECHO).addBoth(self._echoSettled)
 
     def _echoSettled(self, result: object) -> None:
@@ -259,17 +322,21 @@ class TelnetFilter(LenientTelnet):
 
     def enableLocal(self, option: bytes) -> bool:
         """
-        Agree to send 8-bit data and to suppress Go Ahead (which chatd never
-        sends), and to echo only while hiding input; refuse every other
-        option.
+        Agree to suppress Go Ahead (which chatd never sends), and to echo
+        while hiding input or when the client asks (character mode); refuse
+        every other option (C{BINARY}: see the module's docstring).
         """
-        return option in ACCEPTED or (option == telnet.ECHO and self._hiding)
+        echo = option == telnet.ECHO and (self._hiding or self._charMode)
+        return option in ACCEPTED_LOCAL or echo
 
     def disableLocal(self, option: bytes) -> None:
         """
-        Nothing to undo: "echoing" never sends anything back, and chatd's
-        output is UTF-8 lines either way.
+        The client no longer wants chatd's echo (or chatd gave it up after
+        a password): it echoes what is typed again.
         """
+        if option == telnet.ECHO:
+            self._charMode = False
+            self._serverEcho.reset()
 
     def _write(self, data: bytes) -> None:
         # Telnet sends its negotiation answers through here; route them with
@@ -279,19 +346,17 @@ class TelnetFilter(LenientTelnet):
     def applicationDataReceived(self, data: bytes) -> None:
         # Telnet already turned CR LF into LF and CR NUL into CR; a line
         # ends at either, and a bare CR (non-conforming clients) as well.
-        data = data.replace(b"\r", b"\n")
-        if b"\n" in data and self.getOptionState(BINARY).us.state == "yes" and not self._hiding:
-            # A client receiving binary data turns its terminal's output
-            # processing off, so the Enter its terminal echoes moves down
-            # without going back to the first column: bring the cursor back.
-            self.reply(b"\r")
-        self.deliver(data)
+        if self.echoing():
+            shown = self._serverEcho.feed(data)
+            if shown:
+                self.echo(shown)
+        self.deliver(data.replace(b"\r", b"\n"))
 
     def unhandledCommand(self, command: bytes, argument: bytes | None) -> None:
         if command == telnet.EC:
-            self.deliver(ERASE_CHARACTER)
+            self.applicationDataReceived(ERASE_CHARACTER)
         elif command == telnet.EL:
-            self.deliver(ERASE_LINE)
+            self.applicationDataReceived(ERASE_LINE)
         elif command == telnet.AYT:
             self.reply(b"\r\n[chatd: yes, still here]\r\n")
 

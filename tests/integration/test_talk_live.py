@@ -144,9 +144,9 @@ async def test_telnetNegotiationOverSocket(ports: tuple[int, int, ChatService]) 
     d = connectProtocol(TCP4ClientEndpoint(reactor, "127.0.0.1", talkPort), RawClient())
     d.addTimeout(TIMEOUT, reactor)
     client: RawClient = await d
-    client.transport.write(b"\xff\xfd\x01\xff\xfb\x1fdana\r\0")  # type: ignore[union-attr]
+    client.transport.write(b"\xff\xfd\x05\xff\xfb\x1fdana\r\0")  # type: ignore[union-attr]
     await until(lambda: b"Welcome, dana!" in client.received, "the welcome")
-    assert b"\xff\xfc\x01\xff\xfe\x1f" in client.received  # WONT ECHO, DONT NAWS
+    assert b"\xff\xfc\x05\xff\xfe\x1f" in client.received  # WONT STATUS, DONT NAWS
     assert [user.nick for user in service.users()] == ["dana"]
     client.transport.loseConnection()  # type: ignore[union-attr]
     await client.closed

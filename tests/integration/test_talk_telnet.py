@@ -99,3 +99,75 @@ async def test_telnetUTF8(tmp_path: Path) -> None:
             if client is not None:
                 await client.close()
         daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_telnetPasteAndCharacterMode(tmp_path: Path) -> None:
+    """
+    Lines pasted into the real telnet each show at the start of their row
+    (no staircase) and reach TCHAT; no blank row follows the nickname.  In
+    telnet's character mode (C{mode character}) what is typed shows once,
+    edited (no C{^M} or C{^?}), the edited line reaches TCHAT, and
+    C{/quit} acts at once, without another key.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--rooms",
+        "lobby",
+        factories=("TchatFactory", "TalkFactory"),
+    )
+    term: Terminal | None = None
+    carol: LineClient | None = None
+    try:
+        carol = await connectLines(reactor, daemon.ports["TchatFactory"])
+        assert await carol.line() == "srv: TCHAT 1"
+        carol.send("clt: LOGIN carol", "clt: ENTER lobby")
+        await expect(carol, "srv: OKAY!")
+        await expect(carol, "srv: OKAY!")
+
+        term = Terminal(tmp_path, f"telnet 127.0.0.1 {daemon.ports['TalkFactory']}")
+        await term.waitFor("Pick a nickname")
+        await term.type("alice")
+        await term.waitFor("Welcome, alice!")
+        rows = term.rows()
+        nick = next(i for i, row in enumerate(rows) if row.endswith(": alice"))
+        assert rows[nick + 1] == "*** Welcome, alice!", term.screen()
+        await expect(carol, "srv: ENTER lobby alice ")
+
+        pasted = [f"pasted line {n}" for n in range(6)]
+        await term.paste("".join(line + "\n" for line in pasted))
+        for line in pasted:
+            await expect(carol, "srv: SPEAK alice lobby ")
+            assert await carol.nextLines(2) == [f"srv: {line}", "srv: ."]
+        rows = term.rows()
+        for line in pasted:
+            assert line in rows, term.screen()
+
+        await term.keys("C-]")
+        await term.keys("mode character", "Enter")
+        await term.keys("oold", "BSpace", "BSpace", "BSpace", "ld", pause=0.5)
+        await term.keys("Enter")
+        await expect(carol, "srv: SPEAK alice lobby ")
+        assert await carol.nextLines(2) == [
+            "srv: old",
+            "srv: .",
+        ]
+        rows = term.rows()
+        assert "old" in rows, term.screen()
+        assert not any("^?" in row or "^M" in row for row in rows), term.screen()
+
+        await term.keys("/quit", "Enter")
+        await expect(carol, "srv: LEAVE lobby alice ")
+        await term.waitFor("Connection closed by foreign host", timeout=5)
+    except BaseException:
+        if term is not None:
+            print("telnet's screen:\n" + term.screen())
+        raise
+    finally:
+        if term is not None:
+            term.close()
+        if carol is not None:
+            await carol.close()
+        daemon.stop()

@@ -48,6 +48,23 @@ class Terminal:
         self.tmux("send-keys", "-t", "t", "Enter")
         await deferLater(reactor, pause, lambda: None)
 
+    async def keys(self, *keys: str, pause: float = 0.3) -> None:
+        """
+        Press C{keys}, tmux key names (C{BSpace}, C{C-]}, C{Enter}) or
+        literal text, then wait C{pause} seconds.
+        """
+        self.tmux("send-keys", "-t", "t", *keys)
+        await deferLater(reactor, pause, lambda: None)
+
+    async def paste(self, text: str, pause: float = 0.5) -> None:
+        """
+        Paste C{text} (lines ended by LF) at once, as a terminal's paste
+        does, then wait C{pause} seconds.
+        """
+        self.tmux("set-buffer", "--", text)
+        self.tmux("paste-buffer", "-t", "t")
+        await deferLater(reactor, pause, lambda: None)
+
     def screen(self) -> str:
         """
         What the terminal shows, with its scrollback.

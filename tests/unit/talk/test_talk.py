@@ -333,12 +333,12 @@ class ChatTests(TalkTestCase):
         alice, ta = self.connect()
         iac, sb, se = telnet.IAC, telnet.SB, telnet.SE
         windowSize = iac + sb + telnet.NAWS + b"\x00\x50\x00\x18" + iac + se
-        doEcho, willNaws = iac + telnet.DO + telnet.ECHO, iac + telnet.WILL + telnet.NAWS
-        alice.dataReceived(doEcho + willNaws + b"ali" + windowSize + b"ce\r\0")
+        doStatus, willNaws = iac + telnet.DO + b"\x05", iac + telnet.WILL + telnet.NAWS
+        alice.dataReceived(doStatus + willNaws + b"ali" + windowSize + b"ce\r\0")
         seen = self.read(ta)
         self.assertTrue(
             seen.startswith(
-                telnet.IAC + telnet.WONT + telnet.ECHO + telnet.IAC + telnet.DONT + telnet.NAWS
+                telnet.IAC + telnet.WONT + b"\x05" + telnet.IAC + telnet.DONT + telnet.NAWS
             )
         )
         self.assertIn(b"Welcome, alice!", seen)

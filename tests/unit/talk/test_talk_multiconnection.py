@@ -6,6 +6,7 @@ and what one terminal says shows on the other as the person's own.
 from __future__ import annotations
 
 from twisted.conch import telnet
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.testing import StringTransport
 
 from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT
@@ -29,13 +30,22 @@ class TalkSeveralConnectionsTests(PersistenceTestCase):
         return output(transport, self.clock)
 
     def signIn(self) -> tuple[TalkProtocol, StringTransport]:
+        proto, transport, _ = self.welcomed()
+        return proto, transport
+
+    def welcomed(self) -> tuple[TalkProtocol, StringTransport, bytes]:
+        """
+        A terminal signed in as alice, and what it was told from the
+        welcome on.
+        """
         proto, transport = connect(self.factory, self.clock)
         assert isinstance(proto, TalkProtocol)
         self.assertTrue(output(transport, self.clock).endswith(NICK_PROMPT.encode()))
         self.assertTrue(self.send(proto, transport, "alice").endswith(PASSWORD_PROMPT.encode()))
         proto.dataReceived(DO_ECHO + b"sesame\r\n" + DONT_ECHO)
-        self.assertIn(b"*** Welcome, alice!", output(transport, self.clock))
-        return proto, transport
+        seen = output(transport, self.clock)
+        self.assertIn(b"*** Welcome, alice!", seen)
+        return proto, transport, seen.partition(b"*** Welcome, alice!\r\n")[2]
 
     def bobJoins(self, *terminals: StringTransport) -> RecordingParticipant:
         """
@@ -107,3 +117,26 @@ class TalkSeveralConnectionsTests(PersistenceTestCase):
         self.assertEqual(bob.events, [])  # nobody saw alice enter lobby
         self.send(two, t2, "/join den", "still here")
         self.assertIn(b"[den] <alice> still here", output(t1, self.clock))
+
+    def test_joiningPersonToldWhyNotInDefaultRoom(self) -> None:
+        """
+        A terminal that joins a person signed in elsewhere (here a TCHAT
+        client), who is not in the default room, is told why it is not put
+        there, and where it talks instead.
+        """
+        elsewhere = RecordingParticipant(protocolName="tchat")
+        self.service.connect(elsewhere)
+        self.successResultOf(maybeDeferred(self.service.login, elsewhere, "alice", "sesame"))
+        for room in self.service.roomsOf(elsewhere):
+            self.service.leave(elsewhere, room)
+        self.service.enter(elsewhere, "Blabla")
+        one, t1, seen = self.welcomed()
+        self.assertEqual(one.room, "Blabla")
+        self.assertTrue(
+            seen.startswith(
+                b"*** You are not put in lobby: you are signed in elsewhere too, and keep the"
+                b" rooms you are in there (/join lobby enters it).\r\n"
+                b"*** You are in Blabla; nobody else is here yet.\r\n"
+            ),
+            seen,
+        )

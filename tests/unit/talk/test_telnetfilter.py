@@ -37,6 +37,38 @@ class TelnetFilterTests(SynchronousTestCase):
         """
         self.assertEqual(self.feed(b"one\r\0two\rthree\r\n"), b"one\ntwo\nthree\n")
 
+    def test_bareCRAtOnce(self) -> None:
+        """
+        A CR that ends what arrived ends its line at once, without waiting
+        for the byte after it; an LF or NUL that comes next, in the same
+        read or the next, is part of that line end, not an empty line.
+        """
+        self.assertEqual(self.feed(b"crnick\r"), b"crnick\n")
+        self.assertEqual(self.feed(b"\n"), b"crnick\n")
+        self.assertEqual(self.feed(b"/quit\r"), b"crnick\n/quit\n")
+        self.assertEqual(self.feed(b"\0next\r"), b"crnick\n/quit\nnext\n")
+        self.assertEqual(self.feed(b"last\r"), b"crnick\n/quit\nnext\nlast\n")
+
+    def test_lineEndsByteByByte(self) -> None:
+        """
+        Typed a byte at a time (character mode), every kind of line end
+        ends its line as its CR arrives, and makes one line end, as it does
+        in one read.
+        """
+        typed = b"one\r\ntwo\r\0three\rfour\n\r\n"
+        expected = b"one\ntwo\nthree\nfour\n\n"
+        lineEnds: list[int] = []
+        for i in range(len(typed)):
+            self.filter.dataReceived(typed[i : i + 1])
+            lineEnds.append(b"".join(self.delivered).count(b"\n"))
+        self.assertEqual(b"".join(self.delivered), expected)
+        # The line count goes up at each CR, not at the byte after it.
+        self.assertEqual(lineEnds[3], 1)
+        self.assertEqual(lineEnds[8], 2)
+        self.assertEqual(lineEnds[15], 3)
+        self.delivered.clear()
+        self.assertEqual(self.feed(typed), expected)
+
     def test_lineEndingSplitAcrossChunks(self) -> None:
         """
         A CR at the end of one read and its LF at the start of the next make
@@ -49,13 +81,13 @@ class TelnetFilterTests(SynchronousTestCase):
         Option requests are answered with refusals (so the client stays in
         line mode) and never delivered as text.
         """
-        doEcho = telnet.IAC + telnet.DO + telnet.ECHO
+        doStatus = telnet.IAC + telnet.DO + b"\x05"
         willLinemode = telnet.IAC + telnet.WILL + telnet.LINEMODE
-        data = self.feed(b"a" + doEcho + b"b" + willLinemode + b"c\r\n")
+        data = self.feed(b"a" + doStatus + b"b" + willLinemode + b"c\r\n")
         self.assertEqual(data, b"abc\n")
         self.assertEqual(
             b"".join(self.replies),
-            telnet.IAC + telnet.WONT + telnet.ECHO + telnet.IAC + telnet.DONT + telnet.LINEMODE,
+            telnet.IAC + telnet.WONT + b"\x05" + telnet.IAC + telnet.DONT + telnet.LINEMODE,
         )
 
     def test_commandSplitAcrossChunks(self) -> None:
@@ -212,18 +244,23 @@ class HiddenInputTests(SynchronousTestCase):
         self.filter.hideInput()
         self.assertEqual(self.sent(), WILL_ECHO)
 
-    def test_unsolicitedDoEcho(self) -> None:
+    def test_passwordInCharacterMode(self) -> None:
         """
-        A client asking the server to echo on its own is refused (the
-        server would not echo); while input is hidden, a repeated request
-        is ignored rather than answered.
+        A client that asked chatd to echo (character mode) already has
+        C{ECHO} on: hiding input sends nothing and echoes nothing, showing
+        it again keeps C{ECHO} on (the client still wants chatd's echo).
         """
         self.filter.dataReceived(DO_ECHO)
-        self.assertEqual(self.sent(), WONT_ECHO)
-        self.filter.hideInput()
-        self.filter.dataReceived(DO_ECHO + DO_ECHO)
         self.assertEqual(self.sent(), WILL_ECHO)
+        self.filter.hideInput()
         self.assertTrue(self.filter.inputHidden())
+        self.filter.dataReceived(b"secret\r")
+        self.assertEqual(self.sent(), b"")
+        self.filter.showInput()
+        self.assertEqual(self.sent(), b"")
+        self.assertFalse(self.filter.inputHidden())
+        self.filter.dataReceived(b"hi")
+        self.assertEqual(self.sent(), b"hi")
 
 
 def command(verb: bytes, option: bytes) -> bytes:
@@ -232,8 +269,8 @@ def command(verb: bytes, option: bytes) -> bytes:
 
 class OptionTests(SynchronousTestCase):
     """
-    L{TelnetFilter.start} turns C{BINARY} on in both directions, so a telnet
-    client sends what is typed as 8-bit data (UTF-8 intact); C{SGA} is
+    L{TelnetFilter.start} asks the client for C{BINARY}, so a telnet client
+    sends what is typed as 8-bit data (UTF-8 intact); C{SGA} is
     accepted when asked; every other option is refused; nothing is ever
     answered twice.
     """
@@ -248,21 +285,22 @@ class OptionTests(SynchronousTestCase):
         self.replies.clear()
         return data
 
-    def test_binaryBothWays(self) -> None:
+    def test_binaryFromClientOnly(self) -> None:
         """
-        C{DO BINARY} first; once the client agrees, C{WILL BINARY}; once it
-        agrees to that too, 8-bit data is on both ways and nothing more is
-        sent.
+        C{DO BINARY}, and nothing more once the client agrees: 8-bit data
+        is on from the client.  The other direction is refused when asked,
+        so the client keeps its terminal's output processing (the Enter it
+        echoes goes back to the first column).
         """
         self.filter.start()
         self.assertEqual(self.sent(), command(telnet.DO, BINARY))
         self.assertEqual(self.filter.binary(), (False, False))
         self.filter.dataReceived(command(telnet.WILL, BINARY))
-        self.assertEqual(self.sent(), command(telnet.WILL, BINARY))
+        self.assertEqual(self.sent(), b"")
         self.assertEqual(self.filter.binary(), (True, False))
         self.filter.dataReceived(command(telnet.DO, BINARY))
-        self.assertEqual(self.sent(), b"")
-        self.assertEqual(self.filter.binary(), (True, True))
+        self.assertEqual(self.sent(), command(telnet.WONT, BINARY))
+        self.assertEqual(self.filter.binary(), (True, False))
 
     def test_utf8Untouched(self) -> None:
         """
@@ -271,67 +309,75 @@ class OptionTests(SynchronousTestCase):
         (U+201D is E2 80 9D: 0x9D is ^] with its top bit) arrives intact.
         """
         self.filter.start()
-        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        self.filter.dataReceived(command(telnet.WILL, BINARY))
         typed = "Ü я σ \u201d 中文 👍🏽 👩🏽\u200d💻"
         self.filter.dataReceived(typed.encode("utf-8") + b"\r\n")
         self.assertEqual(b"".join(self.delivered).decode("utf-8"), typed + "\n")
 
-    def test_returnAfterLine(self) -> None:
+    def test_nothingAfterLines(self) -> None:
         """
-        A client receiving binary data stops adding CR to the line end its
-        terminal echoes; each line typed is answered with a CR that brings
-        the cursor back to the first column.  Not while input is hidden
-        (the server sends the whole line end then), nor without binary.
+        Lines typed, one by one or pasted many at once, get no answer from
+        the telnet layer: the client's terminal echoes each line end whole,
+        so no CR is sent to bring its cursor back.
         """
-        self.filter.dataReceived(b"plain\r\n")
-        self.assertEqual(self.sent(), b"")
         self.filter.start()
-        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        self.filter.dataReceived(command(telnet.WILL, BINARY))
         self.sent()
-        self.filter.dataReceived(b"one\r\ntw")
-        self.assertEqual(self.sent(), b"\r")
-        self.filter.dataReceived(b"o")
+        self.filter.dataReceived(b"one\r\ntwo\r\nthree\r\n")
+        self.filter.dataReceived(b"four\r")
+        self.filter.dataReceived(b"\n")
         self.assertEqual(self.sent(), b"")
-        self.filter.hideInput()
-        self.filter.dataReceived(command(telnet.DO, telnet.ECHO))
-        self.sent()
-        self.filter.dataReceived(b"secret\r\n")
-        self.assertEqual(self.sent(), b"")
+        self.assertEqual(b"".join(self.delivered), b"one\ntwo\nthree\nfour\n")
 
     def test_refusedBinary(self) -> None:
         """
-        A client refusing C{DO BINARY} is still offered C{WILL BINARY}; a
-        refusal of that too ends it: nothing is asked again.
+        A client refusing C{DO BINARY} keeps its default; nothing more is
+        asked.
         """
         self.filter.start()
         self.filter.dataReceived(command(telnet.WONT, BINARY))
-        self.assertEqual(self.sent(), command(telnet.DO, BINARY) + command(telnet.WILL, BINARY))
-        self.filter.dataReceived(command(telnet.DONT, BINARY))
-        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.sent(), command(telnet.DO, BINARY))
         self.assertEqual(self.filter.binary(), (False, False))
 
     def test_clientAsksFirst(self) -> None:
         """
         A client offering C{WILL BINARY} before being asked is taken as the
-        answer to C{DO BINARY}; its C{DO BINARY} as agreement to ours.
+        answer to C{DO BINARY}; its C{DO BINARY} is refused.
         """
         self.filter.dataReceived(command(telnet.WILL, BINARY))
         self.assertEqual(self.sent(), command(telnet.DO, BINARY))
         self.filter.dataReceived(command(telnet.DO, BINARY))
-        self.assertEqual(self.sent(), command(telnet.WILL, BINARY))
+        self.assertEqual(self.sent(), command(telnet.WONT, BINARY))
         self.filter.start()
         self.assertEqual(self.sent(), b"")
-        self.assertEqual(self.filter.binary(), (True, True))
+        self.assertEqual(self.filter.binary(), (True, False))
 
     def test_suppressGoAhead(self) -> None:
         """
         C{SGA} is agreed in whichever direction the client asks, once.
+        Agreed on the server's side, it puts the client in character mode,
+        so chatd offers to echo (C{WILL ECHO}).
         """
         self.filter.dataReceived(command(telnet.DO, telnet.SGA) + command(telnet.WILL, telnet.SGA))
         self.assertEqual(
-            self.sent(), command(telnet.WILL, telnet.SGA) + command(telnet.DO, telnet.SGA)
+            self.sent(),
+            command(telnet.WILL, telnet.SGA) + WILL_ECHO + command(telnet.DO, telnet.SGA),
         )
         self.filter.dataReceived(command(telnet.DO, telnet.SGA) + command(telnet.WILL, telnet.SGA))
+        self.assertEqual(self.sent(), b"")
+        self.assertFalse(self.filter.echoing())
+        self.filter.dataReceived(DO_ECHO + b"x")
+        self.assertEqual(self.sent(), b"x")
+
+    def test_echoOfferRefused(self) -> None:
+        """
+        A client that refuses the echo offered with C{SGA} echoes itself;
+        it is not asked again.
+        """
+        self.filter.dataReceived(command(telnet.DO, telnet.SGA) + DONT_ECHO + b"x")
+        self.assertEqual(self.sent(), command(telnet.WILL, telnet.SGA) + WILL_ECHO)
+        self.assertFalse(self.filter.echoing())
+        self.filter.hideInput()
         self.assertEqual(self.sent(), b"")
 
     def test_turnedOff(self) -> None:
@@ -340,13 +386,11 @@ class OptionTests(SynchronousTestCase):
         data that follows is still delivered.
         """
         self.filter.start()
-        self.filter.dataReceived(command(telnet.WILL, BINARY) + command(telnet.DO, BINARY))
+        self.filter.dataReceived(command(telnet.WILL, BINARY))
         self.sent()
-        self.filter.dataReceived(
-            command(telnet.WONT, BINARY) + command(telnet.DONT, BINARY) + b"x\n"
-        )
-        self.assertEqual(self.sent(), command(telnet.DONT, BINARY) + command(telnet.WONT, BINARY))
-        self.filter.dataReceived(command(telnet.WONT, BINARY) + command(telnet.DONT, BINARY))
+        self.filter.dataReceived(command(telnet.WONT, BINARY) + b"x\n")
+        self.assertEqual(self.sent(), command(telnet.DONT, BINARY))
+        self.filter.dataReceived(command(telnet.WONT, BINARY))
         self.assertEqual(self.sent(), b"")
         self.assertEqual(self.filter.binary(), (False, False))
         self.assertEqual(b"".join(self.delivered), b"x\n")
@@ -356,13 +400,16 @@ class OptionTests(SynchronousTestCase):
         Every other option, in either direction, is refused once; repeated
         requests for a refused option are refused again but never loop.
         """
-        for option in (telnet.LINEMODE, telnet.NAWS, b"\x18", b"\x20", telnet.ECHO):
+        for option in (telnet.LINEMODE, telnet.NAWS, b"\x18", b"\x20"):
             self.filter.dataReceived(command(telnet.DO, option) + command(telnet.WILL, option))
             self.assertEqual(
                 self.sent(), command(telnet.WONT, option) + command(telnet.DONT, option)
             )
             self.filter.dataReceived(command(telnet.WONT, option) + command(telnet.DONT, option))
             self.assertEqual(self.sent(), b"")
+        # The client does not echo for the server.
+        self.filter.dataReceived(command(telnet.WILL, telnet.ECHO))
+        self.assertEqual(self.sent(), command(telnet.DONT, telnet.ECHO))
 
 
 class EditLineTests(SynchronousTestCase):
@@ -381,3 +428,78 @@ class EditLineTests(SynchronousTestCase):
         ^U erases everything typed before it.
         """
         self.assertEqual(editLine("oops\x15fine"), "fine")
+
+
+class CharacterModeTests(SynchronousTestCase):
+    """
+    A client that asks chatd to echo (C{DO ECHO}: C{telnet}'s C{mode
+    character}, PuTTY) gets it: chatd shows what is typed, erasing with
+    C{\\b \\b}; one that takes it back (C{DONT ECHO}) echoes again itself.
+    """
+
+    def setUp(self) -> None:
+        self.delivered: list[bytes] = []
+        self.replies: list[bytes] = []
+        self.filter = TelnetFilter(self.delivered.append, self.replies.append, StringTransport())
+
+    def sent(self) -> bytes:
+        data = b"".join(self.replies)
+        self.replies.clear()
+        return data
+
+    def test_agreed(self) -> None:
+        """
+        C{DO ECHO} is agreed once; what is typed is then shown by chatd,
+        key by key, and Enter (a bare CR, then its NUL) as a line end.
+        """
+        self.filter.dataReceived(command(telnet.DO, telnet.SGA) + DO_ECHO)
+        self.assertEqual(self.sent(), command(telnet.WILL, telnet.SGA) + WILL_ECHO)
+        self.assertTrue(self.filter.echoing())
+        self.assertFalse(self.filter.inputHidden())
+        shown = []
+        for key in [b"h", b"i", b"!", b"\x7f", b"\r", b"\0"]:
+            self.filter.dataReceived(key)
+            shown.append(self.sent())
+        self.assertEqual(shown, [b"h", b"i", b"!", b"\b \b", b"\r\n", b""])
+        self.assertEqual(b"".join(self.delivered), b"hi!\x7f\n")
+        self.filter.dataReceived(DO_ECHO)
+        self.assertEqual(self.sent(), b"")
+
+    def test_eraseCommands(self) -> None:
+        """
+        Telnet's erase-character and erase-line commands are shown erased
+        too, as much as the line typed so far holds.
+        """
+        self.filter.dataReceived(DO_ECHO)
+        self.sent()
+        self.filter.dataReceived(b"abc" + telnet.IAC + telnet.EC)
+        self.assertEqual(self.sent(), b"abc\b \b")
+        self.assertEqual(self.filter.typed(), b"ab")
+        self.filter.dataReceived(telnet.IAC + telnet.EL)
+        self.assertEqual(self.sent(), b"\b \b\b \b")
+        self.filter.dataReceived(b"\x08")
+        self.assertEqual(self.sent(), b"")
+
+    def test_backToLineMode(self) -> None:
+        """
+        C{DONT ECHO} (C{telnet}'s C{mode line}) is acknowledged and chatd
+        stops echoing: the client echoes its lines again.
+        """
+        self.filter.dataReceived(DO_ECHO + b"ab")
+        self.sent()
+        self.filter.dataReceived(DONT_ECHO)
+        self.assertEqual(self.sent(), WONT_ECHO)
+        self.assertFalse(self.filter.echoing())
+        self.filter.dataReceived(b"line\r\n")
+        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.filter.typed(), b"")
+
+    def test_lineModeNotEchoed(self) -> None:
+        """
+        A client that never asked (line mode, the default) is never
+        echoed, even when its keys come one by one.
+        """
+        for key in b"ab\x7fc\r\n":
+            self.filter.dataReceived(bytes([key]))
+        self.assertEqual(self.sent(), b"")
+        self.assertEqual(self.filter.typed(), b"")

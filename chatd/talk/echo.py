@@ -1,0 +1,103 @@
+# -*- test-case-name: tests.unit.talk.test_echo -*-
+"""
+The server's echo for a telnet client in character mode.
+
+A client in character mode (it asked the server to echo: C{IAC DO ECHO})
+sends every key as it is pressed and shows nothing itself.  L{ServerEcho}
+works out what the terminal must show for what arrived: the characters
+typed, a line end for Enter, and C{\\b \\b} for each column a backspace,
+C{DEL}, C{^U} or telnet's erase commands take away, as a BBS or a MUD
+does.  A TAB shows as one space.  Other control characters and escape
+sequences (an arrow key's) are not shown: the line that holds them is
+refused when it is sent.  It keeps the
+line typed so far, so that talk mode can show it again below a message that
+arrives meanwhile (L{typed}).
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+
+#: What moves the cursor back one column and blanks what was there.
+RUB_OUT = b"\b \b"
+
+_ERASE_CHARACTER = "\x08\x7f"
+_ERASE_LINE = "\x15"
+_LINE_END = "\r\n"
+
+
+def columns(text: str) -> int:
+    """
+    How many terminal columns C{text} takes: two for a wide (East Asian)
+    character, none for a combining mark or a format character (a
+    zero-width joiner, a variation selector), one for the rest.
+    """
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+class ServerEcho:
+    """
+    One connection's echo: what the terminal must show for what was typed.
+    """
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._line: list[str] = []
+        self._escape = 0  # in an escape sequence: 1 after ESC, 2 after ESC [
+
+    def typed(self) -> bytes:
+        """
+        The line typed so far and shown (nothing right after Enter).
+        """
+        return "".join(self._line).encode("utf-8")
+
+    def reset(self) -> None:
+        """
+        Forget the line typed so far (the echo stops, or starts anew).
+        """
+        self._line.clear()
+        self._decoder.reset()
+        self._escape = 0
+
+    def feed(self, data: bytes) -> bytes:
+        """
+        Take the application data that arrived (line ends as the telnet
+        layer delivers them: C{\\r} or C{\\n}) and return what the terminal
+        must show for it.
+        """
+        shown: list[str] = []
+        for ch in self._decoder.decode(data):
+            if self._escape:
+                self._escaped(ch)
+            elif ch == "\x1b":
+                self._escape = 1
+            elif ch in _LINE_END:
+                shown.append("\r\n")
+                self._line.clear()
+            elif ch in _ERASE_CHARACTER:
+                if self._line:
+                    shown.append("\b \b" * columns(self._line.pop()))
+            elif ch == _ERASE_LINE:
+                shown.append("\b \b" * columns("".join(self._line)))
+                self._line.clear()
+            elif ch == "\t" or unicodedata.category(ch) != "Cc":
+                ch = " " if ch == "\t" else ch  # one column, whatever the tab stops
+                self._line.append(ch)
+                shown.append(ch)
+        return "".join(shown).encode("utf-8")
+
+    def _escaped(self, ch: str) -> None:
+        # An escape sequence (an arrow or function key: ESC [ A, ESC O P)
+        # is not shown: its bytes after ESC would show as text.
+        if self._escape == 1 and ch in "[O":
+            self._escape = 2
+        elif self._escape == 2 and "\x20" <= ch <= "\x3f":
+            pass  # parameters (ESC [ 1 ; 5 C)
+        else:
+            self._escape = 0

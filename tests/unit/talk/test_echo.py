@@ -1,0 +1,71 @@
+"""
+Tests for L{chatd.talk.echo}: what a character-mode terminal is shown for
+the keys typed.
+"""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.talk.echo import ServerEcho, columns
+from chatd.talk.telnet import editLine
+
+
+class ServerEchoTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.echo = ServerEcho()
+
+    def test_typedAndErased(self) -> None:
+        """
+        Characters show as typed; a backspace or DEL rubs out the last one,
+        C{^U} the whole line, and nothing is rubbed out past its start.
+        """
+        self.assertEqual(self.echo.feed(b"abc\x08"), b"abc\b \b")
+        self.assertEqual(self.echo.feed(b"\x7f\x7f\x7f"), b"\b \b\b \b")
+        self.assertEqual(self.echo.feed(b"xy\x15"), b"xy\b \b\b \b")
+        self.assertEqual(self.echo.typed(), b"")
+
+    def test_wideCharacters(self) -> None:
+        """
+        A wide character (Chinese, an emoji) takes two columns to rub out;
+        a combining accent none (its backspace takes the accent off).
+        """
+        self.assertEqual(self.echo.feed("中\x7f".encode()), "中".encode() + b"\b \b" * 2)
+        self.assertEqual(self.echo.feed("e\u0301\x7f".encode()), "e\u0301".encode())
+        self.assertEqual(self.echo.typed(), b"e")
+        self.assertEqual(columns("a中👍\u200d\u0301"), 5)
+
+    def test_lineEnd(self) -> None:
+        """
+        Enter (CR or LF, as the telnet layer delivers them) shows as a line
+        end and starts a new line.
+        """
+        self.assertEqual(self.echo.feed(b"one\rtwo"), b"one\r\ntwo")
+        self.assertEqual(self.echo.typed(), b"two")
+        self.assertEqual(self.echo.feed(b"\n"), b"\r\n")
+        self.assertEqual(self.echo.typed(), b"")
+
+    def test_utf8Split(self) -> None:
+        """
+        A character whose UTF-8 comes in two reads shows once it is whole.
+        """
+        data = "é".encode()
+        self.assertEqual(self.echo.feed(data[:1]), b"")
+        self.assertEqual(self.echo.feed(data[1:]), data)
+
+    def test_controlsNotShown(self) -> None:
+        """
+        Escape sequences (arrow keys, ctrl-arrows) and other control
+        characters show nothing; a TAB shows as one space.
+        """
+        self.assertEqual(self.echo.feed(b"a\x1b[A\x1b[1;5Cb\x1bOP\x07c\td"), b"abc d")
+        self.assertEqual(self.echo.typed(), b"abc d")
+
+    def test_matchesEditing(self) -> None:
+        """
+        What stays shown after erasing is what L{editLine} makes of the
+        line.
+        """
+        keys = "héllo wörld\x7f\x7f\x08ld 中文\x7f!"
+        self.echo.feed(keys.encode())
+        self.assertEqual(self.echo.typed().decode(), editLine(keys))
