@@ -198,7 +198,12 @@ class Options(LoggingOptions):
             " IRC over WebSocket on the web listener either).",
             endpoint,
         ],
-        ["irc-server-name", None, "chatd", "The IRC server's name, as shown in numerics."],
+        [
+            "irc-server-name",
+            None,
+            "chatd",
+            "The IRC server's name, as shown in numerics; no new user may take it as a nickname.",
+        ],
         [
             "irc-password",
             None,

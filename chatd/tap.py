@@ -183,6 +183,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         autojoin=options["autojoin"],
     )
     chat.setServiceParent(top)
+    chat.serverName = options["irc-server-name"]
     chat.people.maxConnections = options["max-connections-per-account"]
     chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
     chat.goodbye.notice = options["shutdown-notice"]

@@ -22,7 +22,7 @@ from twisted.conch.interfaces import IConchUser, ISession
 from twisted.conch.ssh import userauth
 from twisted.conch.ssh.common import getNS
 from twisted.conch.ssh.keys import Key
-from twisted.conch.ssh.transport import SSHServerTransport
+from twisted.conch.ssh.transport import DISCONNECT_BY_APPLICATION, SSHServerTransport
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
 from twisted.internet.defer import Deferred, fail
@@ -219,6 +219,18 @@ class DeadlineTransport(SSHServerTransport):
     def connectionLost(self, reason: Failure | None = None) -> None:
         self._stopDeadline()
         super().connectionLost(reason)
+
+    def receiveError(self, reasonCode: int, description: bytes) -> None:
+        """
+        The client said why it closes the connection: a client ending its
+        session as it should (C{DISCONNECT_BY_APPLICATION}, every normal
+        close) is no error, and is logged at info level; any other reason
+        is logged as an error, as conch does.
+        """
+        if reasonCode == DISCONNECT_BY_APPLICATION:
+            self._log.info("SSH client closed the connection")  # (its text: the client's)
+        else:
+            super().receiveError(reasonCode, description)
 
 
 def withLoginDeadline(factory: F, clock: IReactorTime, timeout: float | None) -> F:

@@ -78,7 +78,7 @@ class Logins:
         if loading is None:
             self.checkName(nick, passwordFollows=self.service.persistence is not None)
             if self.service.persistence is None and self.service.observer is None:
-                checkNewName(nick, None)
+                checkNewName(nick, None, self.service.serverName)
                 return self.admit(participant, nick)
         d = Deferred.fromCoroutine(self.story(participant, nick, password, loading, preferred))
         if not d.called:
@@ -279,7 +279,7 @@ class Logins:
             if person is None:
                 raise self.taken(holder, nick)
             return self.joinPerson(participant, person)
-        checkNewName(nick, self.service.accountName(participant))
+        checkNewName(nick, self.service.accountName(participant), self.service.serverName)
         return self.admit(participant, nick)
 
     def admit(self, participant: IParticipant, nick: str, alone: bool = False) -> str:
@@ -350,7 +350,7 @@ class Logins:
             checkRename(service, participant, old, nick)
         if service.persistence is not None and service.provenAccount(participant) != key(nick):
             service.persistence.checkRename(old, nick)  # a registered name needs its password
-        checkNewName(nick, service.accountName(participant))
+        checkNewName(nick, service.accountName(participant), service.serverName)
         if service.observer is None or key(nick) == key(old):
             return renamedHere(service, old, self.applyRename(participant, old, nick))
         return Deferred.fromCoroutine(self.renameEverywhere(participant, old, nick))

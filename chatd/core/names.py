@@ -47,6 +47,15 @@ CHANNEL_PREFIX = "#"
 #: IRC clients talk to (L{chatd.irc.nickserv}), whom no user may pass for.
 RESERVED_NAMES = ("NickServ",)
 
+#: Names that stand for the server's services or its administrators: a
+#: notice from one would pass for theirs, so no new guest or account takes
+#: one, nor a look-alike (L{authorityRefusal}), and neither does the
+#: server's own name.  An account registered so before keeps its name.
+AUTHORITY_NAMES = (
+    *("ChanServ", "NickServ", "OperServ", "MemoServ", "HostServ", "BotServ", "Global"),
+    *("root", "admin", "administrator", "system", "server"),
+)
+
 _PRESERVED = get_profile("UsernameCasePreserved")
 
 
@@ -113,6 +122,24 @@ def newNameRefusal(name: str) -> str | None:
         return None
     first, second = mixed
     return f"{name} mixes {first} letters with {second} ones, so it could pass for another name"
+
+
+def authorityRefusal(name: str, serverName: str) -> str | None:
+    """
+    Why nobody may take C{name} as a new nickname or account, or C{None}:
+    it is, or looks like (L{key}), the name of the server (C{serverName},
+    IRC's server name) or one of the L{AUTHORITY_NAMES}.
+    """
+    found = key(name)
+    if found == key(serverName):
+        return (
+            f"{name} is the server's own name, reserved: its messages would pass for the server's"
+        )
+    for reserved in AUTHORITY_NAMES:
+        if found == key(reserved):
+            looks = "" if name == reserved else f" (it reads as {reserved})"
+            return f"{name} is reserved for the server's services and administrators{looks}"
+    return None
 
 
 def isReserved(name: str) -> bool:

@@ -17,7 +17,8 @@ person's nickname.
    no other user).
  - In a room, the room's operators and chatd operators may delete any
    message, at any time.  Nobody else may, not even the recipient of a
-   private message.
+   private message.  A chatd operator's deletion of someone else's
+   message is audited (L{_audit}), as their kicks are.
  - Only stored messages can be deleted: a server without a store has
    none, and a message to a room's operators only (C{STATUSMSG}) or of
    tags only is not stored.
@@ -91,6 +92,7 @@ def redact(
     if persistence is None:
         raise errors.NotPermitted("this server keeps no messages, so none can be deleted")
     checkShortText(reason, "reason")  # as a kick's: IRC's REDACT line holds it whole
+    given = reason  # what the audit keeps, even if nobody hears it
     reason = heardReason(service, participant, reason)  # a muted person's reaches nobody
     if isRoom:
         target = service.registry.get(target).name
@@ -108,6 +110,7 @@ def redact(
         _checkAllowed(service, participant, nick, found)
         if not await store.deleteMessage(msgid):
             raise errors.NoSuchMessage()  # deleted meanwhile, by someone else
+        _audit(service, participant, nick, found, given)
         now = service.clock.seconds()  # to the millisecond, as messages are
         if isinstance(found, RoomMessage):
             event = Redaction(msgid, nick, reason, now, found.room, found.sender)
@@ -158,6 +161,29 @@ def _checkAllowed(
             f"your own messages can be deleted for {REDACT_WINDOW // 3600} hours"
             " after sending them; this one is older"
         )
+
+
+def _audit(
+    service: ChatService,
+    participant: IParticipant,
+    nick: str,
+    message: RoomMessage | PrivateMessage,
+    reason: str,
+) -> None:
+    """
+    Keep in the audit trail (and the log) that chatd operator
+    C{participant} (C{nick}) deleted C{message}, with C{reason}, if it is
+    someone else's in a room: under their account (or nickname), as their kicks
+    (L{chatd.core.administration.Administration.kick}).  Deleting one's
+    own message, or a room operator's deletion, is no server moderation.
+    """
+    if not isinstance(message, RoomMessage):
+        return  # only its author may delete a private message
+    if key(message.sender) == key(nick) or not service.isOperator(participant):
+        return
+    what = f"delete message {message.msgid} of {message.sender} in {message.room} {reason}"
+    who = service.accountName(participant) or nick
+    service.moderation.audit(who, what.rstrip(), "operator")
 
 
 def _sentInThisSession(

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from chatd.core import errors
 from chatd.core.calls import maybeCall
-from chatd.core.names import isReserved, isValidName, newNameRefusal, normalize
+from chatd.core.names import (
+    authorityRefusal,
+    isReserved,
+    isValidName,
+    key,
+    newNameRefusal,
+    normalize,
+)
 from chatd.core.sanctiontext import describe
 from chatd.modstore import BAN, KICK, MUTE
 
@@ -87,17 +94,22 @@ def checkFree(service: ChatService, participant: IParticipant, nick: str) -> Non
         raise errors.NickTaken.heldAs(nick, holder.nick or nick)
 
 
-def checkNewName(nick: str, account: str | None) -> None:
+def checkNewName(nick: str, account: str | None, serverName: str) -> None:
     """
     May a connection signed in to C{account} (or C{None}) be given C{nick}
     (a valid name, normalized) as a nickname?  A name that mixes scripts
-    (L{newNameRefusal}) is only the account's registered so, before the
-    rule: its owner keeps it, signed in, and nobody else takes it.
+    (L{newNameRefusal}), or that passes for the server (C{serverName}) or
+    its services and administrators (L{authorityRefusal}), is only the
+    account's registered so, before the rule: its owner keeps it, signed
+    in, and nobody else takes it (so no guest registers it).
 
     @raise InvalidNick: saying why C{nick} is refused.
     """
     refusal = newNameRefusal(nick)
     if refusal is not None and nick != account:
+        raise errors.InvalidNick(refusal)
+    refusal = authorityRefusal(nick, serverName)
+    if refusal is not None and (account is None or key(account) != key(nick)):
         raise errors.InvalidNick(refusal)
 
 

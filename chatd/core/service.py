@@ -102,6 +102,8 @@ class ChatService(RoomFacade, Service):
         self.goodbye = shutdown.Goodbye(self)
         # A line per login and disconnect is ~40% of a login's CPU: busy sites may do without.
         self.logConnections = logConnections
+        #: The server's own name (IRC's server name), which no new user may take.
+        self.serverName = "chatd"
         self.persistence = (
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
         )

@@ -173,8 +173,10 @@ async def test_tlsListener(tmp_path: Path) -> None:
 def test_ircListener() -> None:
     """
     C{--irc} adds an IRC listener (default port 6667) on the same chat
-    service, with its own flood limits; C{--irc none} turns it off.
+    service, with its own flood limits and server name (the service's
+    too); C{--irc none} turns it off.
     """
+    from chatd.core.service import ChatService
     from chatd.irc.factory import IRCFactory
 
     assert parse()["irc"] == "tcp:6667:backlog=1024"
@@ -198,6 +200,8 @@ def test_ircListener() -> None:
         assert isinstance(irc, IRCFactory)
         assert irc.service is tchat.service
         assert (irc.floodBurst, irc.serverName) == (9, "irc.example")
+        assert isinstance(irc.service, ChatService)
+        assert irc.service.serverName == "irc.example"  # which no new user may take
     finally:
         top.stopService()
 

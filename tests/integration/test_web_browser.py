@@ -31,7 +31,7 @@ def start(workdir: Path, web: str = "tcp:0:interface=127.0.0.1") -> Daemon:
         "--rooms",
         "lobby",
         "--operators",
-        "root",
+        "moder",
         factories=FACTORIES,
     )
 
@@ -106,20 +106,20 @@ def test_kicked(daemon: Daemon) -> None:
     why, goes back to the login form and does not reconnect by itself.
     """
     owner = TchatClient(daemon.ports["TchatFactory"])
-    owner.send("LOGIN root", "REGIS root-secret")
+    owner.send("LOGIN moder", "REGIS moder-secret")
     owner.expect("srv: OKAY!")
     owner.expect("srv: OKAY!")
     owner.close()
-    root, bob = Browser(url(daemon)), Browser(url(daemon))
+    moder, bob = Browser(url(daemon)), Browser(url(daemon))
     try:
-        root.login("root", "root-secret")
+        moder.login("moder", "moder-secret")
         bob.login("bob")
-        root.join("lobby")
-        root.say("/kill bob enough")
-        bob.wait(lambda: "kicked by root: enough" in bob.find("#errors").text)
+        moder.join("lobby")
+        moder.say("/kill bob enough")
+        bob.wait(lambda: "kicked by moder: enough" in bob.find("#errors").text)
         bob.shown("#login-form")
         assert bob.find("#status").text == "disconnected"
-        root.wait(lambda: "bob was disconnected." in root.find("#log").text)
+        moder.wait(lambda: "bob was disconnected." in moder.find("#log").text)
     finally:
-        root.quit()
+        moder.quit()
         bob.quit()

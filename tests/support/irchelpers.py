@@ -23,7 +23,7 @@ class IRCTestCase(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
-        self.service = ChatService(self.clock, maxGroupSize=4, rooms=["lobby"], operators=["root"])
+        self.service = ChatService(self.clock, maxGroupSize=4, rooms=["lobby"], operators=["moder"])
         self.factory = IRCFactory(
             self.service,
             self.clock,

@@ -46,7 +46,7 @@ class PersistenceTestCase(SynchronousTestCase):
         checker = PasswordChecker(FAST, runInThread=inline)
         service = ChatService(
             self.clock,
-            operators=["root"],
+            operators=["moder"],
             store=self.store,
             accounts=Accounts(self.store, self.clock, checker),
             **kw,

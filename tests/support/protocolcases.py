@@ -70,7 +70,7 @@ class TalkTestCase(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.service = ChatService(
-            self.clock, maxClients=10, maxGroupSize=4, rooms=["lobby"], operators=["root"]
+            self.clock, maxClients=10, maxGroupSize=4, rooms=["lobby"], operators=["moder"]
         )
         self.factory = TalkFactory(self.service, self.clock, maxLineLength=100, floodBurst=None)
 

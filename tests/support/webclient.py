@@ -174,7 +174,7 @@ class WebTestCase(SynchronousTestCase):
         self.web = WebHarness(self.service, self.reactor, **self.options())
 
     def makeService(self) -> ChatService:
-        return ChatService(self.reactor, rooms=["lobby", "Général"], operators=["root"])
+        return ChatService(self.reactor, rooms=["lobby", "Général"], operators=["moder"])
 
     def options(self) -> dict[str, Any]:
         return {}

@@ -708,17 +708,17 @@ class FanOutTests(TchatTestCase):
         27, as by the console's kill, not 26, which promises a refusal until
         a timeout: they may log in again at once.  The audit trail has it.
         """
-        root, tr = self.connect("root")
-        self.service.grantOperator(root)
+        moder, tr = self.connect("moder")
+        self.service.grantOperator(moder)
         bob, tb = self.connect("bob")
-        self.service.kick(root, "bob", "spam")
+        self.service.kick(moder, "bob", "spam")
         self.assertEqual(self.read(tb), b"srv: ERROR 27\n")
         self.assertTrue(tb.disconnecting)
         bob.connectionLost()
         again, ta = self.connect("bob")
         self.assertEqual(self.service.find("bob"), self.service.people.personOf(again))
         [entry] = self.successResultOf(self.service.moderation.lastAudit(5))
-        self.assertEqual((entry.who, entry.what), ("operator root", "kick bob spam"))
+        self.assertEqual((entry.who, entry.what), ("operator moder", "kick bob spam"))
 
     def test_renameSeenAsLeaveEnter(self) -> None:
         """

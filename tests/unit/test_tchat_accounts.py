@@ -94,6 +94,26 @@ class TchatAccountTests(PersistenceTestCase):
         self.assertTrue(self.send(other, to, "clt: REGIS sesame").startswith(b"srv: OKAY!\n"))
         self.connectAs("ms\u03bdance", "sesame")
 
+    def test_authorityNames(self) -> None:
+        """
+        A LOGIN as a service or administrator name (C{ChanServ}, C{admin} or
+        its look-alike C{adm1n}) or as the server's own name is invalid
+        (20), so REGIS never makes an account of it; an account registered
+        so before the rule still logs in with its password.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        registering = persistence.accounts.register("root", "rootpw")
+        self.successResultOf(Deferred.fromCoroutine(registering))
+        self.service = self.makeService()
+        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+        other, to = connect(self.factory, self.clock)
+        output(to, self.clock)
+        for name in ("ChanServ", "CHANSERV", "adm1n", "chatd", "Global", "system"):
+            self.assertEqual(self.send(other, to, f"clt: LOGIN {name}"), b"srv: ERROR 20\n", name)
+        self.assertEqual(self.send(other, to, "clt: LOGIN root"), b"srv: ERROR 22\n")
+        self.connectAs("root", "rootpw")
+
     def test_backInAGuestsGroup(self) -> None:
         """
         A registered user who entered a guest's group (never stored) and

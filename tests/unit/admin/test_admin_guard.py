@@ -1,19 +1,23 @@
 """
 The admin consoles before login: a connection that does not log in within
 C{--admin-login-timeout} is closed (telnet and SSH), and a stray C{IAC}
-from a telnet client is dropped without a traceback; in memory, with a
-L{Clock} and L{StringTransport}.
+from a telnet client is dropped without a traceback, and an SSH client's
+normal close is no error in the log; in memory, with a L{Clock} and
+L{StringTransport}.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from twisted.conch.ssh.common import NS
 from twisted.conch.ssh.connection import SSHConnection
 from twisted.conch.ssh.keys import Key
+from twisted.conch.ssh.transport import MSG_DISCONNECT
 from twisted.conch.telnet import DO, DONT, ECHO, IAC
 from twisted.cred.portal import Portal
 from twisted.internet.address import IPv4Address
@@ -21,6 +25,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -171,6 +176,38 @@ class SSHLoginTests(SynchronousTestCase):
         self.clock.advance(1)
         self.assertTrue(self.transport.disconnecting)
         self.protocol.connectionLost(None)
+
+    def disconnect(self, code: int, why: bytes) -> list[dict[str, Any]]:
+        """
+        The client says it closes the connection (C{SSH_MSG_DISCONNECT} with
+        C{code}, after its version line, before any key exchange); the
+        events logged.
+        """
+        payload = bytes([MSG_DISCONNECT]) + struct.pack(">L", code) + NS(why) + NS(b"")
+        padding = 8 - (len(payload) + 5) % 8 + 8
+        packet = struct.pack(">LB", len(payload) + padding + 1, padding) + payload
+        with capturedLogs() as events:
+            self.protocol.dataReceived(b"SSH-2.0-client\r\n" + packet + b"\0" * padding)
+        self.assertTrue(self.transport.disconnecting)
+        return list(events)
+
+    def test_clientClosesNormally(self) -> None:
+        """
+        A client's ordinary close (C{DISCONNECT_BY_APPLICATION}, 11) is
+        logged at info level, not as an error.
+        """
+        events = self.disconnect(11, b"disconnected by user")
+        self.assertEqual([e for e in events if e["log_level"] > LogLevel.info], [])
+        self.assertIn("SSH client closed the connection", "\n".join(map(formatEvent, events)))
+
+    def test_clientProtocolError(self) -> None:
+        """
+        Any other reason a client gives (here a protocol error, 2) is
+        logged as an error.
+        """
+        events = self.disconnect(2, b"bad packet")
+        [error] = [e for e in events if e["log_level"] == LogLevel.error]
+        self.assertIn("code 2", formatEvent(error))
 
     def test_authenticatedStays(self) -> None:
         """

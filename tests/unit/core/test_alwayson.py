@@ -198,8 +198,8 @@ class AlwaysOnTests(PersistenceTestCase):
         person does not leave a stand-in either.
         """
         self.goAway()
-        self.registered("root", "rootpw")
-        root = self.login("root", "rootpw")
+        self.registered("moder", "moderpw")
+        root = self.login("moder", "moderpw")
         self.service.kick(root, "alice", "spam")
         self.assertIsNone(self.service.find("alice"))
         self.assertEqual(self.service.members(self.bob, "Blabla"), ["bob"])
@@ -259,8 +259,8 @@ class AlwaysOnTests(PersistenceTestCase):
         again, her next absence is put back at the next start.
         """
         self.goAway()
-        self.registered("root", "rootpw")
-        root = self.login("root", "rootpw")
+        self.registered("moder", "moderpw")
+        root = self.login("moder", "moderpw")
         self.service.kick(root, "alice", "spam")
         self.clock.advance(3600)
         self.service.stopService()

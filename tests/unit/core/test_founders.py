@@ -58,7 +58,7 @@ class FounderTests(SynchronousTestCase):
         checker = PasswordChecker(FAST, runInThread=lambda f, *a: maybeDeferred(f, *a))
         self.service = ChatService(
             self.clock,
-            operators=["root"],
+            operators=["root", "moder"],
             store=self.store,
             accounts=Accounts(self.store, self.clock, checker),
         )
@@ -157,8 +157,8 @@ class FounderTests(SynchronousTestCase):
         to itself once in; a member who does not run the room cannot, nor
         can a user outside it.
         """
-        self.register("root")
-        root = self.login("root", "sesame")
+        self.register("moder")
+        root = self.login("moder", "sesame")
         bob = self.login("bob")
         eve = self.login("eve")
         self.call(self.service.enter, bob, "Blabla")
@@ -176,5 +176,5 @@ class FounderTests(SynchronousTestCase):
         )
         failure.trap(errors.NotMember)
         self.call(self.service.enter, root, "Blabla")
-        self.call(self.service.changeRoomModes, root, "Blabla", [(True, "o", "root")])
-        self.assertIn(key("root"), self.service.registry.get("Blabla").ops)
+        self.call(self.service.changeRoomModes, root, "Blabla", [(True, "o", "moder")])
+        self.assertIn(key("moder"), self.service.registry.get("Blabla").ops)

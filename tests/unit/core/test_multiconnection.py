@@ -214,7 +214,7 @@ class SeveralConnectionsTests(PersistenceTestCase):
         A room kick tells (and removes) the person on each connection; a
         server kick ends every connection.
         """
-        root = self.login("root")
+        root = self.login("moder")
         self.service.grantOperator(root)
         self.settle(self.service.kickFromRoom(root, "Blabla", "alice", "out"))
         for each in (self.phone, self.laptop):

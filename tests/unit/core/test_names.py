@@ -685,8 +685,8 @@ class WebWireTests(WebTestCase):
 class StoredNameTests(PersistenceTestCase):
     def test_operatorAccount(self) -> None:
         """
-        With a store, C{--operators root} warns at start while C{root} has
-        no account, and a guest named C{root} may not kick; once it has
+        With a store, C{--operators moder} warns at start while C{moder} has
+        no account, and a guest named C{moder} may not kick; once it has
         registered the name it may (it is signed in to the account), the
         password login may, a login without it is refused, and the warning
         is gone.
@@ -694,11 +694,11 @@ class StoredNameTests(PersistenceTestCase):
         with capturedLogs() as events:
             self.service = self.makeService()
         self.assertEqual(
-            [e["name"] for e in events if "operator" in e.get("log_format", "")], ["root"]
+            [e["name"] for e in events if "operator" in e.get("log_format", "")], ["moder"]
         )
-        guest, bob = self.login("root"), self.login("bob")
+        guest, bob = self.login("moder"), self.login("bob")
         self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
-        self.successResultOf(self.service.register(guest, "rootpass"))
+        self.successResultOf(self.service.register(guest, "moderpass"))
         self.service.kick(guest, "bob", "registered")
         self.assertIsNotNone(bob.disconnectedWith)
         self.service.disconnect(guest)
@@ -706,9 +706,9 @@ class StoredNameTests(PersistenceTestCase):
             self.service = self.makeService()
         self.assertFalse([e for e in events if "operator" in e.get("log_format", "")])
         self.failureResultOf(
-            self.service.login(RecordingParticipant(), "ROOT", None), errors.BadPassword
+            self.service.login(RecordingParticipant(), "MODER", None), errors.BadPassword
         )
-        root, bob = self.login("root", "rootpass"), self.login("bob")
+        root, bob = self.login("moder", "moderpass"), self.login("bob")
         self.service.kick(root, "bob", "enough")
         self.assertIsNotNone(bob.disconnectedWith)
 

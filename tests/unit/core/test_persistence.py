@@ -471,8 +471,8 @@ class RoomTests(PersistenceTestCase):
         operator accepts; the user is then put in, told, and may come back
         later without asking again.  Operators need no approval.
         """
-        self.registered("root", "rootpass")
-        root, alice = self.login("root", "rootpass"), self.login("alice")
+        self.registered("moder", "moderpass")
+        root, alice = self.login("moder", "moderpass"), self.login("alice")
         self.successResultOf(settled(self.service.enter(root, "Marketing")))
         self.assertRaises(errors.PendingApproval, self.service.enter, alice, "marketing")
         self.assertRaises(errors.PendingApproval, self.service.enter, alice, "Marketing")

@@ -113,10 +113,10 @@ class RoomRedactionTests(PersistenceTestCase):
         A chatd operator deletes a room's message without being in it;
         the members are told, the operator's connection is not a member.
         """
-        root = self.login("root")
+        root = self.login("moder")
         self.service.grantOperator(root)
         event = self.successResultOf(self.redact(root, "Blabla", True, self.said.msgid))
-        self.assertEqual(event.by, "root")
+        self.assertEqual(event.by, "moder")
         self.assertEqual(redactions(self.bob), [event])
         self.assertEqual(redactions(root), [])
 
@@ -309,7 +309,7 @@ class PrivateRedactionTests(PersistenceTestCase):
         A chatd operator has no right over others' private messages: the
         conversation is not theirs, so the message is unknown to them.
         """
-        root = self.login("root")
+        root = self.login("moder")
         self.service.grantOperator(root)
         for target in ("alice", "bob"):
             self.failureResultOf(

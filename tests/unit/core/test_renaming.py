@@ -25,11 +25,11 @@ class NewNameTests(SynchronousTestCase):
         """
         mixed = "ms\u03bdance"
         for account in (None, "msnance", "MS\u039dANCE"):
-            error = self.assertRaises(errors.InvalidNick, checkNewName, mixed, account)
+            error = self.assertRaises(errors.InvalidNick, checkNewName, mixed, account, "chatd")
             self.assertIn("mixes Latin letters with Greek ones", error.text)
-        checkNewName(mixed, mixed)
-        checkNewName("\u03bd\u03b9\u03ba\u03bf\u03c2", None)
-        checkNewName("msvance", None)
+        checkNewName(mixed, mixed, "chatd")
+        checkNewName("\u03bd\u03b9\u03ba\u03bf\u03c2", None, "chatd")
+        checkNewName("msvance", None, "chatd")
 
 
 class RenameSanctionTests(SynchronousTestCase):

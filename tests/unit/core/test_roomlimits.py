@@ -67,7 +67,7 @@ class LimitTests(PersistenceTestCase):
             self.service.createRoom(users[n // 2], f"r{n}")
         error = self.assertRaises(errors.TooManyRooms, self.service.createRoom, users[2], "onemore")
         self.assertIn("limit", error.text)
-        root = self.login("root")
+        root = self.login("moder")
         self.service.grantOperator(root)  # operator rights need a proven identity
         self.assertEqual(
             self.successResultOf(settled(self.service.createRoom(root, "opsroom"))), "opsroom"
@@ -137,7 +137,7 @@ class EphemeralTests(PersistenceTestCase):
         """
         A room emptied by a kick vanishes too.
         """
-        alice, root = self.login("alice"), self.login("root")
+        alice, root = self.login("alice"), self.login("moder")
         self.service.createRoom(alice, "Jeux")
         self.service.enter(alice, "Jeux")
         self.service.enter(root, "Jeux")
@@ -180,7 +180,7 @@ class EphemeralTests(PersistenceTestCase):
         """
         A chatd operator's room lasts, as do configured and seeded rooms.
         """
-        root = self.login("root")
+        root = self.login("moder")
         self.service.grantOperator(root)  # operator rights need a proven identity
         self.successResultOf(settled(self.service.createRoom(root, "Ops")))
         self.service.disconnect(root, "bye")

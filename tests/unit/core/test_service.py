@@ -64,7 +64,7 @@ class ChatServiceTests(ServiceTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1000)
-        self.service = ChatService(self.clock, maxGroupSize=3, operators=["Root"])
+        self.service = ChatService(self.clock, maxGroupSize=3, operators=["Moder"])
 
     def test_interfaces(self) -> None:
         """
@@ -319,8 +319,8 @@ class ChatServiceTests(ServiceTestCase):
         Only operators may kick; the kicked user is told and disconnected,
         and their connection is no longer counted.
         """
-        root, bob = self.operator("root"), self.user("bob")
-        self.assertRaises(errors.NotPermitted, self.service.kick, bob, "root")
+        root, bob = self.operator("moder"), self.user("bob")
+        self.assertRaises(errors.NotPermitted, self.service.kick, bob, "moder")
         self.service.kick(root, "bob", "spam")
         self.assertNotIn(bob, self.service.connections())
         assert bob.disconnectedWith is not None
@@ -655,7 +655,7 @@ class RoomOperatorTests(ServiceTestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.service = ChatService(self.clock, operators=["Root"])
+        self.service = ChatService(self.clock, operators=["Moder"])
         self.alice = self.user("alice")
         self.bob = self.user("bob")
         self.service.createRoom(self.alice, "den")
@@ -669,14 +669,14 @@ class RoomOperatorTests(ServiceTestCase):
         Whoever creates a room runs it; others do not, chatd operators run
         every room.
         """
-        root = self.operator("Root")
+        root = self.operator("Moder")
         self.service.enter(root, "den")
         self.assertTrue(self.service.isRoomOperator(self.alice, "den"))
         self.assertFalse(self.service.isRoomOperator(self.bob, "den"))
         self.assertTrue(self.service.isRoomOperator(root, "den"))
         self.assertEqual(self.service.memberStatus("den", "ALICE"), "o")
         self.assertEqual(self.service.memberStatus("den", "bob"), "")
-        self.assertEqual(self.service.memberStatus("den", "Root"), "o")
+        self.assertEqual(self.service.memberStatus("den", "Moder"), "o")
         self.assertEqual(self.service.roomModes("den"), "nt")
         self.assertEqual(self.service.roomCreatedAt("den"), 0)  # the clock's start
         self.clock.advance(7)
@@ -709,12 +709,12 @@ class RoomOperatorTests(ServiceTestCase):
         L{memberStatus} gives each (chatd operators count as operators);
         only members may ask.
         """
-        root = self.operator("Root")
+        root = self.operator("Moder")
         self.service.enter(root, "den")
         self.service.changeRoomMode(self.alice, "den", True, "v", "bob")
         self.service.changeRoomMode(self.alice, "den", True, "v", "alice")
         statuses = self.service.memberStatuses(self.bob, "den")
-        self.assertEqual(statuses, [("alice", "ov"), ("bob", "v"), ("Root", "o")])
+        self.assertEqual(statuses, [("alice", "ov"), ("bob", "v"), ("Moder", "o")])
         for nick, status in statuses:
             self.assertEqual(self.service.memberStatus("den", nick), status)
         carol = self.user("carol")
@@ -888,7 +888,7 @@ class RoomOperatorTests(ServiceTestCase):
         self.service.enter(carol, "den")
         self.service.leave(carol, "den")
         self.assertRaises(errors.InviteOnly, self.service.enter, carol, "den")
-        self.service.enter(self.operator("Root"), "den")
+        self.service.enter(self.operator("Moder"), "den")
 
     def test_grantOperator(self) -> None:
         """
@@ -936,7 +936,7 @@ class RoomRulesTests(ServiceTestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.service = ChatService(self.clock, operators=["Root"])
+        self.service = ChatService(self.clock, operators=["Moder"])
         self.alice = self.user("alice")
         self.bob = self.user("bob")
         self.service.createRoom(self.alice, "den")
@@ -958,7 +958,7 @@ class RoomRulesTests(ServiceTestCase):
         self.assertRaises(errors.BadRoomKey, self.service.enter, carol, "den")
         self.assertRaises(errors.BadRoomKey, self.service.enter, carol, "den", "SESAME")
         self.assertEqual(self.service.enter(carol, "den", "sesame"), "den")
-        self.assertEqual(self.service.enter(self.operator("Root"), "den"), "den")
+        self.assertEqual(self.service.enter(self.operator("Moder"), "den"), "den")
         self.service.changeRoomModes(self.alice, "den", [(False, "k", "*")])
         self.assertIsNone(self.service.roomKey("den"))
         self.assertEqual(self.service.enter(self.user("dave"), "den"), "den")
@@ -1030,7 +1030,7 @@ class RoomRulesTests(ServiceTestCase):
         self.service.leave(carol, "den")
         self.assertRaises(errors.BannedFromRoom, self.service.enter, carol, "den")
         self.service.changeRoomModes(self.alice, "den", [(True, "b", "*")])
-        self.service.enter(self.operator("Root"), "den")
+        self.service.enter(self.operator("Moder"), "den")
 
     def test_secret(self) -> None:
         """
@@ -1043,7 +1043,7 @@ class RoomRulesTests(ServiceTestCase):
         self.assertEqual(self.service.roomsVisibleTo(self.bob), [("den", 2), ("lobby", 0)])
         self.assertEqual(self.service.roomsVisibleTo(carol), [("lobby", 0)])
         self.assertFalse(self.service.canSee(carol, "den"))
-        self.assertTrue(self.service.canSee(self.operator("Root"), "den"))
+        self.assertTrue(self.service.canSee(self.operator("Moder"), "den"))
         self.assertEqual(self.service.rooms(), [("den", 2), ("lobby", 0)])  # the admin's view
 
     def test_grouped(self) -> None:
@@ -1430,21 +1430,21 @@ class WallopsTests(SynchronousTestCase):
         A chatd operator's message reaches the participants that asked for
         them, until they stop asking or disconnect; others may not send.
         """
-        service = ChatService(Clock(), operators=["root"])
+        service = ChatService(Clock(), operators=["moder"])
         people = {}
-        for nick in ("root", "reader", "other"):
+        for nick in ("moder", "reader", "other"):
             people[nick] = RecordingParticipant()
             service.connect(people[nick])
             service.login(people[nick], nick)
-        service.people.accounts.prove(people["root"], "root")  # as a password login does
+        service.people.accounts.prove(people["moder"], "moder")  # as a password login does
         service.receiveWallops(people["reader"], True)
-        event = service.wallops(people["root"], "maintenance at noon")
+        event = service.wallops(people["moder"], "maintenance at noon")
         self.assertEqual(people["reader"].events[-1:], [event])
-        self.assertEqual((event.by, event.message), ("root", "maintenance at noon"))
+        self.assertEqual((event.by, event.message), ("moder", "maintenance at noon"))
         self.assertFalse(any(isinstance(e, Wallops) for e in people["other"].events))
         self.assertRaises(errors.NotPermitted, service.wallops, people["other"], "hi")
         service.disconnect(people["reader"])
-        service.wallops(people["root"], "again")
+        service.wallops(people["moder"], "again")
         self.assertEqual(
             [e.message for e in people["reader"].events if isinstance(e, Wallops)],
             ["maintenance at noon"],

@@ -17,15 +17,15 @@ from chatd.testing import RecordingParticipant
 
 class StatusMessageTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.service = ChatService(Clock(), rooms=["lobby"], operators=["root"])
+        self.service = ChatService(Clock(), rooms=["lobby"], operators=["moder"])
         self.people: dict[str, RecordingParticipant] = {}
-        for nick in ("founder", "member", "other", "root"):
+        for nick in ("founder", "member", "other", "moder"):
             participant = self.people[nick] = RecordingParticipant()
             self.service.login(participant, nick)
         self.service.createRoom(self.people["founder"], "club")  # its operator
-        for nick in ("founder", "member", "other", "root"):
+        for nick in ("founder", "member", "other", "moder"):
             self.service.enter(self.people[nick], "club")
-        self.service.grantOperator(self.people["root"])  # a chatd operator
+        self.service.grantOperator(self.people["moder"])  # a chatd operator
         for participant in self.people.values():
             participant.events.clear()
 
@@ -41,7 +41,7 @@ class StatusMessageTests(SynchronousTestCase):
         event = sayToOperators(self.service, self.people["member"], "club", ("psst",))
         self.assertEqual((event.status, event.lines, event.sender), ("@", ("psst",), "member"))
         self.assertEqual(self.received("founder"), [event])
-        self.assertEqual(self.received("root"), [event])
+        self.assertEqual(self.received("moder"), [event])
         self.assertEqual(self.received("other"), [])
         self.assertEqual(self.received("member"), [])
 

@@ -222,9 +222,9 @@ class IRCAccountTests(IRCStoreTestCase):
         A chatd operator (named in C{--operators}, logged in to the account
         with PASS) changes the room's stored topic; others get 482.
         """
-        self.registered("root", "rootpass")
+        self.registered("moder", "moderpass")
         proto, t = self.client()
-        self.send(proto, t, "PASS rootpass", "NICK root", "USER r 0 * :R", "JOIN #Blabla")
+        self.send(proto, t, "PASS moderpass", "NICK moder", "USER r 0 * :R", "JOIN #Blabla")
         [change] = self.send(proto, t, "TOPIC #blabla :rules: be kind")
         self.assertEqual((change.command, change.params), ("TOPIC", ["#Blabla", "rules: be kind"]))
         self.assertEqual(self.service.topic("Blabla"), "rules: be kind")

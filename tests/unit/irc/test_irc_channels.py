@@ -20,15 +20,15 @@ class JoinPartTests(ChannelTestCase):
         marked C{@}), the members on other protocols are told.
         """
         bob = self.other("bob")
-        self.other("root")
-        self.makeOperator("root")
+        self.other("moder")
+        self.makeOperator("moder")
         proto, t = self.connect("alice")
         messages = self.messages(self.send(proto, t, "JOIN #LOBBY"))
         self.assertEqual(
             [(m.prefix, m.command, m.params) for m in messages],
             [
                 ("alice!alice@irc.chatd", "JOIN", ["#lobby"]),
-                ("chatd", "353", ["alice", "=", "#lobby", "bob @root alice"]),
+                ("chatd", "353", ["alice", "=", "#lobby", "bob @moder alice"]),
                 ("chatd", "366", ["alice", "#lobby", "End of /NAMES list."]),
             ],
         )
@@ -439,11 +439,11 @@ class ModeTests(ChannelTestCase):
         )
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby +m")), ["482"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #nowhere")), ["403"])
-        root, tr = self.joined("root")
-        self.makeOperator("root")
+        moder, tr = self.joined("moder")
+        self.makeOperator("moder")
         self.read(t)
-        self.assertEqual(self.send(root, tr, "MODE #lobby +nt"), "")  # no change, no line
-        reply = self.send(root, tr, "MODE #lobby +m-t+l 9")
+        self.assertEqual(self.send(moder, tr, "MODE #lobby +nt"), "")  # no change, no line
+        reply = self.send(moder, tr, "MODE #lobby +m-t+l 9")
         self.assertEqual(
             [(m.command, m.params[1:]) for m in self.messages(reply)],
             [("MODE", ["+m-t+l", "9"])],
@@ -452,13 +452,13 @@ class ModeTests(ChannelTestCase):
             [m.params for m in self.messages(self.read(t))], [["#lobby", "+m-t+l", "9"]]
         )
         self.assertEqual(self.service.capacity("lobby"), 9)
-        refusal = self.messages(self.send(root, tr, "MODE #lobby +l 0"))[0]
+        refusal = self.messages(self.send(moder, tr, "MODE #lobby +l 0"))[0]
         self.assertEqual((refusal.command, refusal.params[1:4]), ("696", ["#lobby", "l", "0"]))
-        self.assertEqual(self.messages(self.send(root, tr, "MODE #lobby +X"))[0].command, "472")
+        self.assertEqual(self.messages(self.send(moder, tr, "MODE #lobby +X"))[0].command, "472")
         self.assertEqual(
-            self.messages(self.send(root, tr, "MODE #lobby"))[0].params[2:], ["+mnl", "9"]
+            self.messages(self.send(moder, tr, "MODE #lobby"))[0].params[2:], ["+mnl", "9"]
         )
-        self.send(root, tr, "MODE #lobby -l")
+        self.send(moder, tr, "MODE #lobby -l")
         self.assertIsNone(self.service.capacity("lobby"))
 
     def test_operatorsAndVoice(self) -> None:

@@ -364,6 +364,29 @@ class QueryTests(IRCTestCase):
         self.assertEqual([m.command for m in reply], ["432"])
         self.assertEqual(proto.nick, "bob")
 
+    def test_authorityNamesRefused(self) -> None:
+        """
+        C{NICK chatd} (the server's name), C{NICK ChanServ} and a look-alike
+        of C{admin} are C{432}, saying why; the server's name is the one
+        it is given, and a name like it is anyone's elsewhere.
+        """
+        proto, t = self.connect("bob")
+        refusals = {
+            "chatd": "chatd is the server's own name, reserved: its messages would pass",
+            "ChanServ": "ChanServ is reserved for the server's services and administrators",
+            "adm1n": "administrators (it reads as admin)",
+        }
+        for name, why in refusals.items():
+            [reply] = self.messages(self.send(proto, t, f"NICK {name}"))
+            self.assertEqual((reply.command, reply.params[1]), ("432", name))
+            self.assertIn(why, reply.params[2])
+        self.assertEqual(proto.nick, "bob")
+        self.service.serverName = "hub"
+        [reply] = self.messages(self.send(proto, t, "NICK HUB"))
+        self.assertEqual(reply.command, "432")
+        self.send(proto, t, "NICK chatd")
+        self.assertEqual(proto.nick, "chatd")
+
     def test_whoisWho(self) -> None:
         """
         C{WHOIS NickServ} shows a service on the services server; C{WHO}

@@ -145,20 +145,20 @@ class WallopsTests(IRCTestCase):
         An operator's WALLOPS reaches the users who set C{+w}, with the
         operator's prefix, and nobody else; C{-w} stops it.
         """
-        root, tr = self.connect("root")
-        self.makeOperator("root")
+        moder, tr = self.connect("moder")
+        self.makeOperator("moder")
         reader, trd = self.connect("reader")
         other, to = self.connect("other")
         self.assertEqual(self.numerics(self.send(reader, trd, "MODE reader +w")), ["MODE"])
-        self.assertEqual(self.send(root, tr, "WALLOPS :hi everyone"), "")
+        self.assertEqual(self.send(moder, tr, "WALLOPS :hi everyone"), "")
         [line] = self.messages(self.read(trd))
         self.assertEqual(line.command, "WALLOPS")
         self.assertEqual(line.params, ["hi everyone"])
         assert line.prefix is not None
-        self.assertTrue(line.prefix.startswith("root!"))
+        self.assertTrue(line.prefix.startswith("moder!"))
         self.assertEqual(self.read(to), "")
         self.send(reader, trd, "MODE reader -w")
-        self.send(root, tr, "WALLOPS :again")
+        self.send(moder, tr, "WALLOPS :again")
         self.assertEqual(self.read(trd), "")
 
     def test_notAnOperator(self) -> None:
@@ -267,12 +267,12 @@ class ConsoleActionsTests(OperTestCase):
     """
 
     def test_notUnderAGuestsPrefix(self) -> None:
-        root, tr = self.connect("root")
+        ada, tr = self.connect("ada")
         watch, tw = self.connect("watch")
-        self.send(root, tr, "JOIN #adm")
+        self.send(ada, tr, "JOIN #adm")
         self.send(watch, tw, "JOIN #adm")
         self.read(tw)
-        console = Consoles(self.service)("root")
+        console = Consoles(self.service)("ada")
         self.successResultOf(console.execute("roomop adm watch"))
         self.successResultOf(console.execute("topic adm from the console"))
         self.successResultOf(console.execute("delete room adm cleanup"))
@@ -282,7 +282,7 @@ class ConsoleActionsTests(OperTestCase):
             [
                 ("services.chatd", "MODE"),
                 ("services.chatd", "TOPIC"),
-                ("services.chatd", "KICK"),  # root out, then watch
+                ("services.chatd", "KICK"),  # ada out, then watch
                 ("services.chatd", "KICK"),
             ],
         )

@@ -649,11 +649,11 @@ class EventTests(IRCTestCase):
         When the service ends the session, the client gets ERROR and the
         connection closes.
         """
-        root, tr = self.connect("root")
-        self.makeOperator("root")
+        moder, tr = self.connect("moder")
+        self.makeOperator("moder")
         proto, t = self.connect("alice")
-        self.service.kick(root, "alice", "spam")
-        self.assertEqual(self.read(t), "ERROR :Closing Link: 127.0.0.1 (kicked by root: spam)\r\n")
+        self.service.kick(moder, "alice", "spam")
+        self.assertEqual(self.read(t), "ERROR :Closing Link: 127.0.0.1 (kicked by moder: spam)\r\n")
         self.assertTrue(t.disconnecting)
 
     def test_internalError(self) -> None:

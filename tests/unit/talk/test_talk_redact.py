@@ -7,6 +7,7 @@ the same room is told nothing (its protocol has no such line).
 
 from __future__ import annotations
 
+from chatd.admin.commands import Consoles
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
 from tests.support.talkstorecase import TalkStoreTestCase
@@ -86,6 +87,35 @@ class DeleteCommandTests(TalkStoreTestCase):
         self.assertEqual(self.type(self.carol, self.tc, "/delete bob"), line)
         self.assertEqual(output(self.tb, self.clock), line)
         self.assertNotIn(b"second", self.history())
+
+    def audit(self) -> str:
+        reply: str = self.successResultOf(Consoles(self.service)("root").execute("audit"))
+        return reply
+
+    def test_chatdOperatorAudited(self) -> None:
+        """
+        A chatd operator's C{/delete bob} is in the console's C{audit}: who
+        deleted whose message, in which room; their own C{/delete} is not.
+        """
+        self.service.grantOperator(self.carol.participant)
+        self.assertNotIn("carol", self.service.registry.get("lobby").ops)
+        self.type(self.carol, self.tc, "mine")
+        self.type(self.carol, self.tc, "/delete")
+        self.assertEqual(self.audit(), "no administrator actions recorded")
+        line = b"*** carol deleted bob's message in lobby\r\n"
+        self.assertEqual(self.type(self.carol, self.tc, "/delete bob"), line)
+        [entry] = self.audit().splitlines()
+        self.assertRegex(entry, r"  operator carol  delete message \S+ of bob in lobby$")
+
+    def test_roomOperatorNotAudited(self) -> None:
+        """
+        A room operator's deletion in their room is no server moderation:
+        the console's C{audit} has nothing.
+        """
+        self.service.giveRoomOperator("lobby", "carol", "root")
+        self.type(self.carol, self.tc, "/delete bob")
+        self.assertNotIn(b"second", self.history())
+        self.assertEqual(self.audit(), "no administrator actions recorded")
 
     def test_usage(self) -> None:
         self.assertEqual(

@@ -168,16 +168,16 @@ class KickedFromRoomTests(FrontEndsTestCase):
         room is gone.  A user in no other room is told so; their lines are
         refused; C{/join} makes the room anew.
         """
-        root, tr = self.talker("root")
-        self.service.grantOperator(root)
+        moder, tr = self.talker("moder")
+        self.service.grantOperator(moder)
         kk2, tk = self.talker("kk2", "/join den2", "/leave lobby")
         self.assertEqual(self.service.roomsOf(kk2), ["den2"])
         output(tk, self.clock)
         self.lobbyHeard()
-        self.service.kickFromRoom(root, "den2", "kk2", "closing")
+        self.service.kickFromRoom(moder, "den2", "kk2", "closing")
         self.assertEqual(
             self.type(kk2, tk),
-            b"*** You were kicked from den2 by root (closing).\r\n"
+            b"*** You were kicked from den2 by moder (closing).\r\n"
             b"*** You are in no room now: /rooms lists them, /join <room> enters.\r\n",
         )
         self.assertNotIn("den2", [name for name, _ in self.service.rooms()])
@@ -218,24 +218,24 @@ class AdministratorTextTests(FrontEndsTestCase):
         topic's setter is the administrator too (talk's C{/topic}, IRC's
         C{333} names the services).
         """
-        guest, tr = self.ircer("root", "JOIN #den")  # its creator runs it
+        guest, tr = self.ircer("ada", "JOIN #den")  # its creator runs it
         watcher, tk = self.talker("watcher", "/join den")
         self.type(self.lis, self.heard, "clt: ENTER den")
         self.type(guest, tr, "TOPIC #den :from a user")
-        self.successResultOf(Consoles(self.service)("root").execute("topic den from the console"))
+        self.successResultOf(Consoles(self.service)("ada").execute("topic den from the console"))
         shown = self.type(watcher, tk).decode()
-        self.assertIn("*** root set the topic of den: from a user", shown)
-        self.assertIn("*** the administrator root set the topic of den: from the console", shown)
+        self.assertIn("*** ada set the topic of den: from a user", shown)
+        self.assertIn("*** the administrator ada set the topic of den: from the console", shown)
         self.assertNotIn("Server notice", shown)
         self.assertIn(
-            "srv: the administrator root set the topic of den: from the console",
+            "srv: the administrator ada set the topic of den: from the console",
             self.lobbyHeard().decode(),
         )
         self.assertIn(
-            "*** Topic of den: from the console (set by the administrator root,",
+            "*** Topic of den: from the console (set by the administrator ada,",
             self.type(watcher, tk, "/topic").decode(),
         )
-        self.assertIn(" 333 root #den services.chatd ", self.type(guest, tr, "TOPIC #den").decode())
+        self.assertIn(" 333 ada #den services.chatd ", self.type(guest, tr, "TOPIC #den").decode())
 
 
 class AwayTests(FrontEndsTestCase):

@@ -76,8 +76,8 @@ class SessionTests(TalkTestCase):
         An operator's C{/kick} disconnects the person with the reason, the
         room is told; anyone else is refused, bad arguments get the usage.
         """
-        root, tr = self.connect("root")
-        self.service.grantOperator(root)
+        moder, tr = self.connect("moder")
+        self.service.grantOperator(moder)
         bob, tb = self.connect("bob")
         alice, ta = self.connect("alice")
         self.read(tr)
@@ -85,22 +85,22 @@ class SessionTests(TalkTestCase):
         self.assertEqual(
             self.send(alice, ta, "/kick bob"), b"*** Sorry, only operators may do that.\r\n"
         )
-        self.assertEqual(self.send(root, tr, "/kick"), b"*** Usage: /kick <nick> [reason]\r\n")
+        self.assertEqual(self.send(moder, tr, "/kick"), b"*** Usage: /kick <nick> [reason]\r\n")
         self.assertEqual(
-            self.send(root, tr, "/kick nobody"), b"*** Sorry, no such user is connected.\r\n"
+            self.send(moder, tr, "/kick nobody"), b"*** Sorry, no such user is connected.\r\n"
         )
         self.assertEqual(
-            self.send(root, tr, "/kick bob  stop spamming"),
-            b"*** bob has left lobby (kicked by root: stop spamming)\r\n"
+            self.send(moder, tr, "/kick bob  stop spamming"),
+            b"*** bob has left lobby (kicked by moder: stop spamming)\r\n"
             b"*** bob has been disconnected.\r\n",
         )
         self.assertEqual(
             self.read(tb),
-            b"*** You have been disconnected: kicked by root: stop spamming.\r\n",
+            b"*** You have been disconnected: kicked by moder: stop spamming.\r\n",
         )
         self.assertTrue(tb.disconnecting)
         self.assertEqual(
-            self.read(ta), b"*** bob has left lobby (kicked by root: stop spamming)\r\n"
+            self.read(ta), b"*** bob has left lobby (kicked by moder: stop spamming)\r\n"
         )
         bob.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.read(ta), b"")

@@ -336,31 +336,31 @@ class ProtocolTests(WebTestCase):
         reason and the connection closes.
         """
         client = self.web.connect("alice")
-        root = RecordingParticipant()
-        self.service.connect(root)
-        self.service.login(root, "root")
-        self.service.grantOperator(root)
-        self.service.kick(root, "alice", "spam")
+        moder = RecordingParticipant()
+        self.service.connect(moder)
+        self.service.login(moder, "moder")
+        self.service.grantOperator(moder)
+        self.service.kick(moder, "alice", "spam")
         self.web.flush()
         [bye] = client.take()
         self.assertEqual((bye["type"], bye["code"]), ("bye", 27))
         self.assertIn("spam", bye["text"])
         self.assertIsNotNone(client.lost)
         self.assertEqual(self.service.stats.disconnects["web", "kicked"], 1)
-        self.assertEqual(self.service.connections(), [root])
+        self.assertEqual(self.service.connections(), [moder])
 
     def test_kickRequest(self) -> None:
         """
         An operator kicks with C{kick}; anyone else gets code 12.
         """
-        root, alice = self.web.connect("root"), self.web.connect("alice")
-        rootParticipant = self.service.find("root")
-        assert rootParticipant is not None
-        self.service.grantOperator(rootParticipant)
-        self.assertEqual(self.request(alice, type="kick", nick="root")["code"], 12)
-        reply = self.request(root, type="kick", nick="alice", reason="spam")
+        moder, alice = self.web.connect("moder"), self.web.connect("alice")
+        moderParticipant = self.service.find("moder")
+        assert moderParticipant is not None
+        self.service.grantOperator(moderParticipant)
+        self.assertEqual(self.request(alice, type="kick", nick="moder")["code"], 12)
+        reply = self.request(moder, type="kick", nick="alice", reason="spam")
         self.assertEqual(reply["nick"], "alice")
-        self.assertEqual(alice.take()[0]["text"], "kicked by root: spam")
+        self.assertEqual(alice.take()[0]["text"], "kicked by moder: spam")
         self.assertIsNotNone(alice.lost)
 
     def test_disconnectForgets(self) -> None:
