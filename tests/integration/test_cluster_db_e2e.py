@@ -413,6 +413,7 @@ async def test_killedNodesLastBatchWrittenByTheOther(nodes: Callable[..., Daemon
             "srv: OKAY!"
         )
     assert await command(alice, "clt: MSGPV bob\nclt: psst\nclt: .") == ["srv: OKAY!"]
+    await waitForLine(bob, lambda line: line == "srv: psst")  # B received them all
     a.stop(signal.SIGKILL)
     await waitForLog(b, "stopped beating", timeout=30)
     await waitForLog(b, "was lost before it stored")
