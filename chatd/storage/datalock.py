@@ -32,6 +32,10 @@ LOCK = "chatd.lock"
 
 log = Logger()
 
+#: The data directories whose lock this process holds, and its file: a
+#: daemon built again in the same process (as tests do) shares it.
+_heldHere: dict[Path, int] = {}
+
 
 def lockHolder(dataDir: Path) -> str | None:
     """
@@ -49,7 +53,8 @@ def lockHolder(dataDir: Path) -> str | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return _pidIn(fd)
+            holder = _pidIn(fd)
+            return None if holder == str(os.getpid()) else holder  # (this process's own)
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
@@ -118,6 +123,8 @@ class DataDirectoryLock(Service):
             made.
         """
         lock = self.dataDir / LOCK
+        if self.dataDir.resolve() in _heldHere:
+            return  # this process holds it already
         try:
             self.dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
             left = lock.is_symlink()
@@ -136,7 +143,7 @@ class DataDirectoryLock(Service):
             )
         os.ftruncate(fd, 0)
         os.pwrite(fd, b"%d\n" % os.getpid(), 0)
-        self.fd = fd
+        self.fd = _heldHere[self.dataDir.resolve()] = fd
 
     def _open(self, lock: Path) -> int | None:
         """
@@ -176,4 +183,5 @@ class DataDirectoryLock(Service):
         except OSError:
             pass  # removed by hand, or the directory gone: nothing to remove
         os.close(self.fd)
+        _heldHere.pop(self.dataDir.resolve(), None)
         self.fd = None

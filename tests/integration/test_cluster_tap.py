@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from twisted.application.service import IServiceCollection
@@ -24,7 +25,7 @@ def parse(*args: str) -> Options:
     return options
 
 
-def test_offByDefault() -> None:
+def test_offByDefault(tmp_path: Path) -> None:
     """
     Without C{--cluster} no cluster module nor Redis client is imported.
     """
@@ -32,7 +33,8 @@ def test_offByDefault() -> None:
         "import sys\n"
         "from twisted.internet.testing import MemoryReactorClock\n"
         "from chatd.tap import Options, makeService\n"
-        "o = Options(); o.parseOptions(['--port', 'tcp:0', '--talk', ''])\n"
+        "o = Options()\n"
+        f"o.parseOptions(['--port', 'tcp:0', '--talk', '', '--data-dir', {str(tmp_path)!r}])\n"
         "makeService(o, MemoryReactorClock())\n"
         "print(sorted(m for m in sys.modules if 'redis' in m or m.startswith('chatd.cluster')))\n"
     )
@@ -50,7 +52,7 @@ def test_badURL() -> None:
         parse("--cluster", "localhost:6379")
 
 
-def test_sharedDatabase() -> None:
+def test_sharedDatabase(tmp_path: Path) -> None:
     """
     Cluster nodes may share a database: with C{--db} the bridge announces
     and applies changes to what the nodes cache from it (and only then).
@@ -59,6 +61,7 @@ def test_sharedDatabase() -> None:
 
     for db, shared in (("postgresql://chat@127.0.0.1:1/chat", True), (None, False)):
         args = ["--port", "tcp:0", "--talk", "", "--web", "", "--cluster", "redis://127.0.0.1/0"]
+        args += ["--data-dir", str(tmp_path / (db and "shared" or "own"))]
         top = makeService(parse(*args, *(["--db", db] if db else [])), MemoryReactorClock())
         assert IServiceCollection.providedBy(top)
         [node] = [s for s in top if isinstance(s, ClusterNode)]

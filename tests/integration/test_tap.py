@@ -206,7 +206,7 @@ def test_ircListener() -> None:
         top.stopService()
 
 
-def test_bodyLines() -> None:
+def test_bodyLines(tmp_path: Path) -> None:
     """
     C{--max-body-lines} reaches the service's body rule, which every
     front-end's messages go through, and the TCHAT and IRC readers that
@@ -215,7 +215,9 @@ def test_bodyLines() -> None:
     from chatd.irc.factory import IRCFactory
 
     memory = MemoryReactorClock()
-    top = makeService(parse("--irc", "6697", "--max-body-lines", "7"), memory)
+    top = makeService(
+        parse("--irc", "6697", "--max-body-lines", "7", "--data-dir", str(tmp_path)), memory
+    )
     top.startService()
     try:
         factories: dict[type, Any] = {type(f): f for _, f, _, _ in memory.tcpServers}
@@ -227,7 +229,7 @@ def test_bodyLines() -> None:
         top.stopService()
 
 
-def test_turnBudget() -> None:
+def test_turnBudget(tmp_path: Path) -> None:
     """
     C{--turn-budget} gives the TCHAT, talk and IRC listeners one
     L{TurnBudget}, which their flushers share: 20 ms by default, none
@@ -243,7 +245,9 @@ def test_turnBudget() -> None:
         (("--turn-budget", "25"), 0.025),
     ):
         memory = MemoryReactorClock()
-        top = makeService(parse("--irc", "6697", "--talk", "2323", *args), memory)
+        top = makeService(
+            parse("--irc", "6697", "--talk", "2323", "--data-dir", str(tmp_path), *args), memory
+        )
         top.startService()
         try:
             factories: dict[type, Any] = {type(f): f for _, f, _, _ in memory.tcpServers}

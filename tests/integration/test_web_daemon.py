@@ -25,7 +25,7 @@ from tests.support.daemon import Daemon, startDaemon
 from tests.support.websocketclient import TIMEOUT, Client
 
 
-def test_webListener() -> None:
+def test_webListener(tmp_path: Path) -> None:
     """
     C{--web} adds the web listener (port 8080 by default, with the listen
     backlog), C{--web-origins} reaches the Origin check, C{--web none}
@@ -35,7 +35,7 @@ def test_webListener() -> None:
         ([], (8080, 1024, "")),
         (["--web", "tcp:9000:interface=127.0.0.1"], (9000, 1024, "127.0.0.1")),
     ]:
-        args += ["--flood-burst", "7", "--flood-rate", "3"]
+        args += ["--flood-burst", "7", "--flood-rate", "3", "--data-dir", str(tmp_path)]
         options = Options()
         options.parseOptions([*args, "--web-origins", "https://a.example,https://b.example"])
         memory = MemoryReactorClock()
@@ -53,7 +53,7 @@ def test_webListener() -> None:
         finally:
             top.stopService()
     options = Options()
-    options.parseOptions(["--web", "none"])
+    options.parseOptions(["--web", "none", "--data-dir", str(tmp_path)])
     memory = MemoryReactorClock()
     makeService(options, memory).startService()
     assert not [s for s in memory.tcpServers if isinstance(s[1], GuardedSite)]

@@ -65,12 +65,16 @@ class DataDirectoryLockTests(SynchronousTestCase):
         self.assertFalse(self.data.exists())
         lock.startService()
         self.assertEqual((self.data / LOCK).read_text(), f"{os.getpid()}\n")
-        self.assertEqual(lockHolder(self.data), str(os.getpid()))
+        self.assertIsNotNone(lock.fd)
+        self.assertIsNone(lockHolder(self.data))  # held by this process: no other daemon's
+        again = DataDirectoryLock(self.data, self.reactor)
+        again.startService()  # a daemon built again in this process (tests) shares it
+        self.assertIsNone(again.fd)
         self.assertEqual(self.data.stat().st_mode & 0o777, 0o700)
         self.assertEqual((self.data / LOCK).stat().st_mode & 0o777, 0o600)
         lock.stopService()
-        self.assertEqual(lockHolder(self.data), str(os.getpid()))  # the store may still flush
-        [(release, args, kwargs)] = self.reactor.triggers["after"]["shutdown"]
+        self.assertTrue((self.data / LOCK).exists())  # the store may still flush
+        [(release, args, kwargs), _] = self.reactor.triggers["after"]["shutdown"]
         release(*args, **kwargs)
         self.assertFalse((self.data / LOCK).exists())
         self.assertIsNone(lockHolder(self.data))
