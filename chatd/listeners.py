@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.integration.test_listeners -*-
+# -*- test-case-name: tests.unit.test_listeners,tests.integration.test_listeners -*-
 """
 The daemon's listeners: each says where it is reachable once it listens,
 warns when it is open beyond this host (a chat listener anyone may use,
