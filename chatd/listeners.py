@@ -36,7 +36,7 @@ from zope.interface import implementer
 from chatd.alpn import negotiate
 from chatd.proxied import PREFIX as PROXIED
 from chatd.proxied import ProxiedEndpoint
-from chatd.tlsfiles import certificate, chain, context, privateKey
+from chatd.tlsfiles import certificate, chain, context, describe, privateKey
 
 if TYPE_CHECKING:
     from chatd.reload import Reloader
@@ -116,11 +116,16 @@ class ReloadingCertificate:
         negotiate(context(options, self.privateKey, self.certKey))
         return options
 
-    def load(self) -> None:
+    def load(self) -> bool:
         """
         Read the files again; on an error the current certificate stays.
+
+        @return: whether the certificate new connections get changed.
         """
+        before = self.options.certificate
         self.options = self.read()
+        after = self.options.certificate
+        return before is None or after is None or before.digest("sha256") != after.digest("sha256")
 
     def serverConnectionForTLS(self, tlsProtocol: Any) -> Connection:
         return self.options.serverConnectionForTLS(tlsProtocol)
@@ -341,5 +346,27 @@ def listen(
     """
     listener = Listener(label, description, factory, reactor, exposure)
     if listener.certificate is not None:
-        reloader.onReload(f"{label}'s TLS certificate", listener.certificate.load)
+        reloader.onReload(
+            f"{label}'s TLS certificate", partial(reread, label, listener.certificate)
+        )
     return listener
+
+
+def reread(label: str, certificate: ReloadingCertificate) -> bool:
+    """
+    Read C{certificate}'s files again for the listener C{label}; when that
+    gives a new certificate, say so with its subject and expiry.
+
+    @return: whether it changed.
+    """
+    if not certificate.load():
+        return False
+    served = certificate.options.certificate
+    subject, expires = describe(served) if served is not None else ("(none)", "?")
+    log.info(
+        "{label}: new TLS certificate for {subject}, valid until {expires}",
+        label=label,
+        subject=subject,
+        expires=expires,
+    )
+    return True
