@@ -1,14 +1,16 @@
-# -*- test-case-name: tests.integration.test_listeners -*-
+# -*- test-case-name: tests.unit.test_listeners,tests.integration.test_listeners -*-
 """
 The daemon's listeners: each says where it is reachable once it listens,
-warns when a chat listener anyone may use or C{/metrics} is open beyond
-this host, and a TLS listener's certificate can be read again (SIGHUP) so
-new connections get the new one while open ones stay up.
+warns when it is open beyond this host (a chat listener anyone may use,
+C{/metrics}, and louder an admin console or the manhole), and a TLS
+listener's certificate can be read again (SIGHUP) so new connections get
+the new one while open ones stay up.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import partial
 from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
@@ -34,17 +36,46 @@ from zope.interface import implementer
 from chatd.alpn import negotiate
 from chatd.proxied import PREFIX as PROXIED
 from chatd.proxied import ProxiedEndpoint
-from chatd.tlsfiles import certificate, chain, context, privateKey
+from chatd.tlsfiles import certificate, chain, context, describe, privateKey
 
 if TYPE_CHECKING:
     from chatd.reload import Reloader
 
 log = Logger()
 
+
+@dataclass(frozen=True)
+class Exposure:
+    """
+    What anyone who reaches a listener may do, for the warning logged when
+    it is open beyond this host (L{Listener.listened}).
+
+    @ivar may: what they may do, after "anyone who can reach it may".
+    @ivar console: an administrators' way in, warned of at error level
+        (louder than a chat listener open to all, which may be meant).
+    @ivar clearText: whether its passwords cross the network in clear text
+        unless the listener has TLS (the telnet console).
+    """
+
+    may: str
+    console: bool = False
+    clearText: bool = False
+
+
 #: What an open chat listener lets anyone do.
-CHAT = "chat"
+CHAT = Exposure("chat without a password")
 #: What an open metrics listener lets anyone do.
-METRICS = "read the metrics"
+METRICS = Exposure("read the metrics without a password")
+#: The web listener that serves C{/metrics} too (C{--web-metrics}).
+CHAT_AND_METRICS = Exposure("chat and read the metrics without a password")
+#: The admin consoles: C{--admin} (telnet), C{--admin-ssh}, C{--manhole}.
+TELNET_CONSOLE = Exposure("try the administrators' passwords", console=True, clearText=True)
+SSH_CONSOLE = Exposure("try the administrators' passwords", console=True)
+MANHOLE = Exposure(
+    "try the administrators' passwords, and whoever logs in gets a Python shell"
+    " with the daemon's powers (its files, its database, every connection)",
+    console=True,
+)
 
 _UNESCAPED_COLON = re.compile(r"(?<!\\):")
 #: The C{ssl:} endpoint arguments a reloadable listener understands;
@@ -85,11 +116,16 @@ class ReloadingCertificate:
         negotiate(context(options, self.privateKey, self.certKey))
         return options
 
-    def load(self) -> None:
+    def load(self) -> bool:
         """
         Read the files again; on an error the current certificate stays.
+
+        @return: whether the certificate new connections get changed.
         """
+        before = self.options.certificate
         self.options = self.read()
+        after = self.options.certificate
+        return before is None or after is None or before.digest("sha256") != after.digest("sha256")
 
     def serverConnectionForTLS(self, tlsProtocol: Any) -> Connection:
         return self.options.serverConnectionForTLS(tlsProtocol)
@@ -197,9 +233,9 @@ class Listener(Service):
     reachable and whether that is beyond this host.
 
     @ivar label: what it serves, as the log names it (C{"TCHAT"}).
-    @ivar exposure: what anyone who reaches it may do without a password
-        (C{"chat"}), a warning when that is beyond this host; C{None} when a
-        password guards it.
+    @ivar exposure: what anyone who reaches it may do (L{CHAT}, L{MANHOLE}),
+        a warning when that is beyond this host; C{None} for a chat listener
+        a server password guards (IRC's C{--irc-password}).
     @ivar certificate: the TLS certificate a reload reads again, if any.
     """
 
@@ -209,7 +245,7 @@ class Listener(Service):
         description: str,
         factory: IProtocolFactory,
         reactor: Any,
-        exposure: str | None = CHAT,
+        exposure: Exposure | None = CHAT,
     ) -> None:
         self.label = label
         self.description = description
@@ -256,15 +292,31 @@ class Listener(Service):
             tls=tls,
         )
         if self.exposure is not None and not isLocal(address):
-            log.warn(
-                "warning: {label} at {where} is open beyond this host: anyone who can"
-                " reach it may {exposure} without a password (give it"
-                " interface=127.0.0.1, or a firewall, if that is not meant)",
-                label=self.label,
-                where=where(address),
-                exposure=self.exposure,
-            )
+            self.warnOpen(self.exposure, where(address))
         return port
+
+    def warnOpen(self, exposure: Exposure, at: str) -> None:
+        """
+        Warn that this listener, at C{at}, is open beyond this host: every
+        listener by the same rule, an admin console louder (at error level).
+        """
+        clear = ""
+        if exposure.clearText and not self.tls:
+            clear = ", and its passwords cross the network in clear text (no TLS)"
+        if exposure.console:
+            advice = "give it interface=127.0.0.1 and reach it through SSH or a VPN"
+        else:
+            advice = "give it interface=127.0.0.1, or a firewall, if that is not meant"
+        emit = log.error if exposure.console else log.warn
+        emit(
+            "warning: {label} at {where} is open beyond this host: anyone who can"
+            " reach it may {may}{clear} ({advice})",
+            label=self.label,
+            where=at,
+            may=exposure.may,
+            clear=clear,
+            advice=advice,
+        )
 
     @property
     def tls(self) -> bool:
@@ -286,7 +338,7 @@ def listen(
     description: str,
     factory: IProtocolFactory,
     reactor: Any,
-    exposure: str | None = CHAT,
+    exposure: Exposure | None = CHAT,
 ) -> Listener:
     """
     A L{Listener} whose TLS certificate, if any, a reload reads again: every
@@ -294,5 +346,27 @@ def listen(
     """
     listener = Listener(label, description, factory, reactor, exposure)
     if listener.certificate is not None:
-        reloader.onReload(f"{label}'s TLS certificate", listener.certificate.load)
+        reloader.onReload(
+            f"{label}'s TLS certificate", partial(reread, label, listener.certificate)
+        )
     return listener
+
+
+def reread(label: str, certificate: ReloadingCertificate) -> bool:
+    """
+    Read C{certificate}'s files again for the listener C{label}; when that
+    gives a new certificate, say so with its subject and expiry.
+
+    @return: whether it changed.
+    """
+    if not certificate.load():
+        return False
+    served = certificate.options.certificate
+    subject, expires = describe(served) if served is not None else ("(none)", "?")
+    log.info(
+        "{label}: new TLS certificate for {subject}, valid until {expires}",
+        label=label,
+        subject=subject,
+        expires=expires,
+    )
+    return True

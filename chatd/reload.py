@@ -32,14 +32,15 @@ class Reloader(Service):
     @ivar appliers: what applies a change, for each group of option names.
     @ivar reloaders: what reads its files again on every reload (TLS
         certificates, the message of the day), whether or not an option
-        changed.
+        changed; one that returns C{True} says it changed (the log's
+        summary names it).
     """
 
     def __init__(self, options: Options, reactor: Any) -> None:
         self.options = options
         self.reactor = reactor
         self.appliers: list[tuple[frozenset[str], Apply]] = []
-        self.reloaders: list[tuple[str, Callable[[], None], frozenset[str]]] = []
+        self.reloaders: list[tuple[str, Callable[[], object], frozenset[str]]] = []
         self._previous: Any = None
 
     def onChange(self, names: Iterable[str], apply: Apply) -> None:
@@ -48,9 +49,10 @@ class Reloader(Service):
         """
         self.appliers.append((frozenset(names), apply))
 
-    def onReload(self, label: str, reread: Callable[[], None], names: Iterable[str] = ()) -> None:
+    def onReload(self, label: str, reread: Callable[[], object], names: Iterable[str] = ()) -> None:
         """
-        Call C{reread} on every reload; C{label} names it in the log.  If it
+        Call C{reread} on every reload; C{label} names it in the log, and in
+        the summary when it returns C{True} (what it read changed).  If it
         fails, the options C{names} (the file's) keep what runs.
         """
         self.reloaders.append((label, reread, frozenset(names)))
@@ -81,9 +83,11 @@ class Reloader(Service):
             if names & changed:
                 self.apply(apply, fresh)
         previous, self.options = self.options, fresh
-        for label, reread, names in self.reloaders:
+        reread: list[str] = []
+        for label, read, names in self.reloaders:
             try:
-                reread()
+                if read() is True:
+                    reread.append(label)
             except Exception as error:
                 log.error("reload: {label} kept: {error}", label=label, error=error)
                 for name in names & changed:  # not changed after all
@@ -91,7 +95,7 @@ class Reloader(Service):
                 changed -= names
         log.info(
             "reloaded the configuration; changed: {changed}",
-            changed=", ".join(sorted(changed & live)) or "nothing",
+            changed=", ".join([*sorted(changed & live), *reread]) or "nothing",
         )
         if restart:
             log.warn("changed but needs a restart: {names}", names=", ".join(restart))

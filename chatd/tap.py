@@ -21,7 +21,7 @@ from chatd.core.registrations import PasswordChangePace, RegistrationPace
 from chatd.core.service import ChatService
 from chatd.gcpolicy import tuneCollector
 from chatd.lines.turnbudget import TurnBudget
-from chatd.listeners import CHAT, METRICS, listen
+from chatd.listeners import CHAT, CHAT_AND_METRICS, METRICS, listen
 from chatd.live import (
     BODY_LIMITS,
     INBOX,
@@ -282,7 +282,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         )
         web.closeGrace = options["close-grace"]
         liveWeb(reloader, web)
-        exposure = "chat and read the metrics" if options["web-metrics"] else CHAT
+        exposure = CHAT_AND_METRICS if options["web-metrics"] else CHAT
         listen(reloader, "web", options["web"], web, reactor, exposure).setServiceParent(top)
     if options["metrics"]:
         from chatd.web.metrics import makeMetricsSite

@@ -67,6 +67,16 @@ def certificate(path: str) -> ssl.Certificate:
     return _certificates(path, "certificate", readFile("certificate", path))[0]
 
 
+def describe(served: crypto.X509) -> tuple[str, str]:
+    """
+    What the log says of a certificate: its subject (C{CN=chat.example.org})
+    and when it expires (C{2027-03-01 12:00 UTC}).
+    """
+    loaded = served.to_cryptography()
+    expires = loaded.not_valid_after_utc.strftime("%Y-%m-%d %H:%M UTC")
+    return loaded.subject.rfc4514_string() or "(no subject)", expires
+
+
 def chain(path: str) -> list[ssl.Certificate]:
     """
     Every certificate of the PEM file C{path}, in order (at least one).

@@ -30,7 +30,7 @@ from chatd.admin.ssh import consoleSSHFactory, hostKey, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.gate import PasswordGate
 from chatd.core.roles import IAdministration
-from chatd.listeners import listen
+from chatd.listeners import MANHOLE, SSH_CONSOLE, TELNET_CONSOLE, listen
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.optionvalues import endpoint
 from chatd.storage.modsql import SQLModerationStore
@@ -199,7 +199,7 @@ def addAdminServices(
         portal = Portal(ConsoleTelnetRealm(makeConsole), [checker])
         factory = AdminTelnetFactory(portal, reactor, options["admin-login-timeout"])
         listen(
-            reloader, "admin console (telnet)", options["admin"], factory, reactor, None
+            reloader, "admin console (telnet)", options["admin"], factory, reactor, TELNET_CONSOLE
         ).setServiceParent(top)
     if options["admin-ssh"] or options["manhole"]:
         key = hostKey(dataDir)
@@ -207,7 +207,7 @@ def addAdminServices(
             ssh = consoleSSHFactory(makeConsole, checker, key, reactor)
             withLoginDeadline(ssh, reactor, options["admin-login-timeout"])
             console = listen(
-                reloader, "admin console (SSH)", options["admin-ssh"], ssh, reactor, None
+                reloader, "admin console (SSH)", options["admin-ssh"], ssh, reactor, SSH_CONSOLE
             )
             console.setServiceParent(top)
         if options["manhole"]:
@@ -221,7 +221,7 @@ def addAdminServices(
             }
             shell = manholeFactory(namespace, checker, key, makeConsole)
             withLoginDeadline(shell, reactor, options["admin-login-timeout"])
-            manhole = listen(reloader, "manhole (SSH)", options["manhole"], shell, reactor, None)
+            manhole = listen(reloader, "manhole (SSH)", options["manhole"], shell, reactor, MANHOLE)
             manhole.setServiceParent(top)
     if options["console"]:
         TerminalConsole(makeConsole("console"), reactor).setServiceParent(top)

@@ -71,6 +71,19 @@ def oneLine(error: BaseException | None) -> str:
     return shortened(line, MAX_REASON)
 
 
+def driverFailure(failure: Failure) -> Failure:
+    """
+    The driver's error under C{failure} (the C{__cause__} of an
+    L{errors.StoreUnavailable}), whose traceback says what went wrong, or
+    C{failure} itself.
+    """
+    error = failure.value
+    cause = error.__cause__ if isinstance(error, errors.StoreUnavailable) else None
+    if cause is None:
+        return failure
+    return Failure(cause, type(cause), cause.__traceback__)
+
+
 def shortened(text: str, limit: int) -> str:
     """
     C{text}, or, when longer than C{limit}, its words that fit with C{...}
@@ -128,10 +141,11 @@ class StoreHealth:
             return
         if not self._loggedDown:
             self.log.failure(
-                "the chat database is unavailable: cannot {what}; retrying"
+                "the chat database is unavailable: cannot {what}: {reason}; retrying"
                 " (further errors are logged at most every {every} s)",
-                failure,
+                driverFailure(failure),
                 what=what,
+                reason=self._problems[what],
                 every=self.logEvery,
             )
         else:

@@ -216,20 +216,31 @@ class MetricsResource(Resource):
 UNREACHABLE = "unreachable: chatting goes on on this node only"
 
 
+#: What the public C{/healthz} says of a part that is down: plain words for a
+#: load balancer, never the driver's error (a host, a port, a path).
+STORE_DOWN, SANCTIONS_DOWN = "unavailable", "not loaded"
+
+
 class HealthResource(Resource):
     """
     C{GET /healthz}: 200 and a small JSON summary while the daemon serves;
-    503 with C{"status": "unavailable"} and the reason in C{"store"} while
-    its database fails (it is tried at each request), or in C{"sanctions"}
-    while the stored sanctions are not loaded (logins are refused).  A cluster node also
+    503 with C{"status": "unavailable"} and C{"store"} while its database
+    fails (it is tried at each request), or C{"sanctions"} while the stored
+    sanctions are not loaded (logins are refused).  A cluster node also
     says whether the other nodes can be reached (C{"cluster"}).
+
+    @ivar detail: whether C{"store"} and C{"sanctions"} give the reason (the
+        driver's error), as the local metrics listener does for operators;
+        otherwise (the public web listener) they only say L{STORE_DOWN} or
+        L{SANCTIONS_DOWN}, and the log has the reason.
     """
 
     isLeaf = True
 
-    def __init__(self, service: IChatService) -> None:
+    def __init__(self, service: IChatService, detail: bool = False) -> None:
         super().__init__()
         self.service = service
+        self.detail = detail
 
     def render_GET(self, request: Request) -> bytes | int:
         request.setHeader(b"content-type", b"application/json")
@@ -261,9 +272,9 @@ class HealthResource(Resource):
             request.setResponseCode(503)
             fields["status"] = "unavailable"
         if problem is not None:
-            fields["store"] = problem
+            fields["store"] = problem if self.detail else STORE_DOWN
         if sanctions is not None:
-            fields["sanctions"] = sanctions
+            fields["sanctions"] = sanctions if self.detail else SANCTIONS_DOWN
         if self.service.stats.clusterUp is not None:
             fields["cluster"] = "up" if self.service.stats.clusterUp() else UNREACHABLE
         fields.update(
@@ -276,8 +287,9 @@ class HealthResource(Resource):
 
 class MetricsSite(Site):
     """
-    The C{/metrics} listener (with C{/healthz}), apart from the public web
-    page so that it can stay local; named so its log line says what it is.
+    The C{/metrics} listener (with C{/healthz}, which gives the reasons
+    here), apart from the public web page so that it can stay local;
+    named so its log line says what it is.
     Scrapes are not logged: Prometheus asks every few seconds.
     """
 
@@ -288,7 +300,7 @@ class MetricsSite(Site):
 def makeMetricsSite(service: IChatService) -> MetricsSite:
     root = Resource()
     root.putChild(b"metrics", MetricsResource(service))
-    root.putChild(b"healthz", HealthResource(service))
+    root.putChild(b"healthz", HealthResource(service, detail=True))
     site = MetricsSite(root)
     site.displayTracebacks = False
     return site

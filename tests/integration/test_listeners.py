@@ -63,7 +63,8 @@ def test_startupReport(tmp_path: Path) -> None:
     """
     At start the log says where each listener is reachable, with TLS or
     not, and warns about the chat listener and the metrics open on every
-    interface; not about local ones nor about IRC behind a password.
+    interface, and about the telnet admin console there at error level;
+    not about local ones nor about IRC behind a password.
     C{/metrics} answers on its own listener, not on the web one.
     """
     daemon = startDaemon(
@@ -76,7 +77,16 @@ def test_startupReport(tmp_path: Path) -> None:
         "secret",
         "--metrics",
         "tcp:0",
-        factories=("TchatFactory", "IRCFactory", "TalkFactory", "GuardedSite", "MetricsSite"),
+        "--admin",
+        "tcp:0",
+        factories=(
+            "TchatFactory",
+            "IRCFactory",
+            "TalkFactory",
+            "GuardedSite",
+            "MetricsSite",
+            "AdminTelnetFactory",
+        ),
     )
     try:
         log = daemon.logText()
@@ -87,11 +97,16 @@ def test_startupReport(tmp_path: Path) -> None:
         assert f"IRC reachable at 0.0.0.0:{ports['IRCFactory']}\n" in log
         assert f"/metrics reachable at 0.0.0.0:{ports['MetricsSite']}\n" in log
         warnings = [line for line in log.splitlines() if "warning:" in line]
-        assert len(warnings) == 2, warnings
+        assert len(warnings) == 3, warnings
         assert f"TCHAT at 0.0.0.0:{ports['TchatFactory']} is open beyond this host" in warnings[0]
         assert "may chat without a password" in warnings[0]
         assert f"/metrics at 0.0.0.0:{ports['MetricsSite']}" in warnings[1]
         assert "may read the metrics" in warnings[1]
+        console = (
+            f"#error] warning: admin console (telnet) at 0.0.0.0:{ports['AdminTelnetFactory']}"
+        )
+        assert console in warnings[2], warnings[2]
+        assert "passwords cross the network in clear text" in warnings[2]
 
         scrape = f"http://127.0.0.1:{ports['MetricsSite']}/metrics"
         with urllib.request.urlopen(scrape, timeout=10) as response:

@@ -524,8 +524,9 @@ async def tchatLogin(daemon: Daemon, *lines: str) -> tuple[LineClient, str]:
 @pytest_twisted.ensureDeferred
 async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> None:
     """
-    While PostgreSQL is down, /healthz answers 503 with the reason and
-    C{chatd_store_up} is 0; a login that needs the database gets error 03
+    While PostgreSQL is down, /healthz answers 503 (the reason only on the
+    local metrics listener; the log's first line of the outage names the
+    driver's error) and C{chatd_store_up} is 0; a login that needs the database gets error 03
     (TCHAT), code 3 (web) or 263 (IRC), not an internal error; the
     console's commands say they are not stored, and log nothing more than
     the outage's first error.  Once the server is back, all of it recovers
@@ -543,7 +544,7 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
         "--web-metrics",
         factories=factories,
     )
-    web = daemon.ports["GuardedSite"]
+    web, local = daemon.ports["GuardedSite"], daemon.ports["MetricsSite"]
     try:
         alice, reply = await tchatLogin(daemon, "clt: LOGIN alice")
         assert reply == "srv: OKAY!"
@@ -557,7 +558,9 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
         ownPostgres.stop()
         status, body = getJSON(f"http://127.0.0.1:{web}/healthz")
         assert status == 503
-        assert body["status"] == "unavailable" and body["store"].startswith("cannot query")
+        assert body["status"] == "unavailable" and body["store"] == "unavailable", body
+        status, body = getJSON(f"http://127.0.0.1:{local}/healthz")  # the operator's: why
+        assert status == 503 and body["store"].startswith("cannot query"), body
         assert storeUp(web) == 0
         said = await command(carol, "clt: SPEAK Blabla", "clt: said during the outage", "clt: .")
         assert said[-1] == "srv: OKAY!"
@@ -566,7 +569,7 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
             assert NOT_STORED in console.run(line)
         console.close()
         for _ in range(40):  # the writer and the queries meet the same error, in the end
-            reason = getJSON(f"http://127.0.0.1:{web}/healthz")[1]["store"]
+            reason = getJSON(f"http://127.0.0.1:{local}/healthz")[1]["store"]
             if " or " in reason and "Connection refused" in reason:
                 break
             await deferLater(reactor, 0.25, lambda: None)
@@ -604,6 +607,8 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
         daemon.stop()
     log = daemon.logText()
     assert log.count("Traceback") == 1, log  # the outage's first error only
+    [first] = [line for line in log.splitlines() if "the chat database is unavailable" in line]
+    assert ": OperationalError: " in first, first  # the driver's error, not only "unavailable"
 
 
 @pytest_twisted.ensureDeferred
@@ -637,6 +642,8 @@ async def test_postgresDownAtStart(tmp_path: Path, ownPostgres: PostgresServer) 
         bob, reply = await tchatLogin(daemon, "clt: LOGIN bob")
         assert reply == "srv: ERROR 03"
         status, body = getJSON(f"http://127.0.0.1:{web}/healthz")
+        assert status == 503 and body["sanctions"] == "not loaded", body
+        status, body = getJSON(f"http://127.0.0.1:{daemon.ports['MetricsSite']}/healthz")
         assert status == 503 and "could not be loaded" in body["sanctions"], body
         ownPostgres.start()
         for _ in range(40):  # tried again every 5 s

@@ -134,7 +134,7 @@ async def test_fullDiskRefusesMessages(tmp_path: Path) -> None:
     """
     A message the journal cannot keep (its file is C{/dev/full}: every write
     fails with ENOSPC) is refused with TCHAT's C{ERROR 03}, reaches nobody,
-    and C{/healthz} says why; the daemon goes on serving.
+    and C{/healthz} on the metrics listener says why; the daemon goes on serving.
     """
     journal = tmp_path / "chatd-data" / "journal"
     journal.mkdir(parents=True, mode=0o700)
@@ -146,7 +146,6 @@ async def test_fullDiskRefusesMessages(tmp_path: Path) -> None:
         "--web-metrics",
         factories=("TchatFactory", "GuardedSite"),
     )
-    web = daemon.ports["GuardedSite"]
     try:
         alice, bob = await connect(daemon), await connect(daemon)
         for client, name in ((alice, "alice"), (bob, "bob")):
@@ -154,7 +153,7 @@ async def test_fullDiskRefusesMessages(tmp_path: Path) -> None:
             assert await command(client, "clt: ENTER Blabla") == ["srv: OKAY!"]
         said = await command(alice, "clt: SPEAK Blabla", "clt: lost?", "clt: .")
         assert said[-1] == "srv: ERROR 03"
-        status, body = getJSON(f"http://127.0.0.1:{web}/healthz")
+        status, body = getJSON(f"http://127.0.0.1:{daemon.ports['MetricsSite']}/healthz")
         assert status == 503
         assert "keep messages in the journal" in body["store"] and "No space" in body["store"]
         assert not [line for line in await command(bob, "clt: LSMEM") if "lost?" in line]

@@ -1,7 +1,7 @@
 """
 Tests for SIGHUP and TLS certificates: every C{ssl:} listener the daemon
 builds, the administration's and C{/metrics} included, reads its
-certificate again.
+certificate again, and the log says which changed.
 """
 
 from __future__ import annotations
@@ -68,6 +68,55 @@ class CertificateReloadTests(SynchronousTestCase):
         fresh = x509.load_pem_x509_certificate(cert.read_bytes()).serial_number
         served = {listener.label: serial(listener) for listener in listeners}
         self.assertEqual(served, dict.fromkeys(served, fresh))
+
+
+class RenewedCertificateTests(SynchronousTestCase):
+    def test_renewalLogged(self) -> None:
+        """
+        A reload that finds a listener's certificate renewed logs one line
+        for that listener, with the new certificate's subject and expiry,
+        and its summary names it; listeners whose certificate did not change,
+        and a reload that changes nothing, log no such line.
+        """
+        directory = Path(self.mktemp())
+        (directory / "irc").mkdir(parents=True)
+        (directory / "web").mkdir()
+        ircKey, ircCert = makeCertificate(directory / "irc")
+        webKey, webCert = makeCertificate(directory / "web")
+        options = Options()
+        options.parseOptions(
+            [
+                "--data-dir",
+                str(directory / "data"),
+                "--irc",
+                f"ssl:0:interface=127.0.0.1:privateKey={ircKey}:certKey={ircCert}",
+                "--web",
+                f"ssl:0:interface=127.0.0.1:privateKey={webKey}:certKey={webCert}",
+            ]
+        )
+        top = makeService(options, MemoryReactorClock())
+        [reloader] = [s for s in services(top) if isinstance(s, Reloader)]
+
+        makeCertificate(directory / "irc", "chat.example.org")
+        renewed = x509.load_pem_x509_certificate(ircCert.read_bytes()).not_valid_after_utc
+        with capturedLogs() as events:
+            reloader.reload()
+        logged = [formatEvent(event) for event in events]
+        news = [line for line in logged if "new TLS certificate" in line]
+        self.assertEqual(
+            news,
+            [
+                "IRC: new TLS certificate for CN=chat.example.org, valid until"
+                f" {renewed:%Y-%m-%d %H:%M} UTC"
+            ],
+        )
+        self.assertIn("reloaded the configuration; changed: IRC's TLS certificate", logged)
+
+        with capturedLogs() as events:
+            reloader.reload()
+        logged = [formatEvent(event) for event in events]
+        self.assertEqual([line for line in logged if "new TLS certificate" in line], [])
+        self.assertIn("reloaded the configuration; changed: nothing", logged)
 
 
 def encrypted(key: Path) -> bytes:

@@ -308,7 +308,31 @@ class HealthTests(SynchronousTestCase):
         self.assertEqual(health.problem, "cannot write messages: OSError: connection refused")
         health.recovered("write messages")
         self.assertIsNone(health.problem)
-        self.assertEqual(len(self.flushLoggedErrors(StoreUnavailable)), 1)
+        self.assertEqual(len(self.flushLoggedErrors(OSError)), 1)
+
+    def test_firstFailureNamesDriverError(self) -> None:
+        """
+        The first failure of an outage is logged with the driver's error in
+        its line and its traceback, not only the "service unavailable" the
+        users get.
+        """
+        events: list[LogEvent] = []
+        observer = cast(ILogObserver, events.append)
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
+        try:
+            raise OSError('connection to server at "127.0.0.1", port 24650 failed')
+        except OSError as error:
+            wrapped = StoreUnavailable()
+            wrapped.__cause__ = error
+        StoreHealth(Clock()).failed("query", Failure(wrapped))
+        [logged] = self.flushLoggedErrors(OSError)
+        self.assertIn("port 24650 failed", logged.getTraceback())
+        [event] = [e for e in events if "log_failure" in e]
+        self.assertIn(
+            'cannot query: OSError: connection to server at "127.0.0.1", port 24650 failed;',
+            formatEvent(event),
+        )
 
     def test_problemWhole(self) -> None:
         """

@@ -10,9 +10,10 @@ import re
 from importlib.resources import files
 
 from prometheus_client.parser import text_string_to_metric_families
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, fail
-from twisted.internet.error import ConnectionLost
-from twisted.internet.testing import MemoryReactorClock
+from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -22,7 +23,7 @@ from chatd.core.service import ChatService
 from chatd.storage.interfaces import Snapshot
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
-from chatd.web.metrics import UNREACHABLE
+from chatd.web.metrics import UNREACHABLE, makeMetricsSite
 from chatd.web.site import CONTENT_SECURITY_POLICY
 from chatd.web.socket import WebParticipant
 from tests.support.webclient import WebHarness, handshake
@@ -296,6 +297,20 @@ class MetricsTests(SiteTestCase):
             self.assertEqual(self.scrape()["chatd_cluster_up{}"], int(up))
 
 
+def metricsHealthz(service: ChatService) -> tuple[bytes, dict[str, object]]:
+    """
+    The status line and JSON body of C{/healthz} on the metrics listener.
+    """
+    protocol = makeMetricsSite(service).buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
+    assert protocol is not None
+    transport = StringTransport()
+    protocol.makeConnection(transport)
+    protocol.dataReceived(get(b"/healthz"))
+    status, _, body = split(transport.value())
+    protocol.connectionLost(Failure(ConnectionDone()))
+    return status, json.loads(body)
+
+
 class StoreHealthTests(SynchronousTestCase):
     """
     C{/healthz} and C{/metrics} tell whether the chat database works.
@@ -313,6 +328,12 @@ class StoreHealthTests(SynchronousTestCase):
         response, _, _ = self.web.rawRequest(get(b"/healthz"))
         status, _, body = split(response)
         return status, json.loads(body)
+
+    def localHealthz(self) -> tuple[bytes, dict[str, object]]:
+        """
+        C{/healthz} on the (local) metrics listener.
+        """
+        return metricsHealthz(self.service)
 
     def scrape(self) -> dict[str, float]:
         body = self.web.rawRequest(get(b"/metrics"))[0].partition(b"\r\n\r\n")[2]
@@ -336,10 +357,14 @@ class StoreHealthTests(SynchronousTestCase):
         cause.__cause__ = OSError("connection refused")
         self.store.health.failed("write messages", Failure(cause))
         self.store.health.rowRefused()
-        self.flushLoggedErrors(StoreUnavailable)
+        self.flushLoggedErrors(OSError)
         status, body = self.healthz()
         self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
         self.assertEqual(body["status"], "unavailable")
+        self.assertEqual(body["store"], "unavailable")  # public: no host, port or driver
+        self.assertNotIn("refused", json.dumps(body))
+        status, body = self.localHealthz()
+        self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
         self.assertEqual(body["store"], "cannot write messages: OSError: connection refused")
         samples = self.scrape()
         self.assertEqual(samples["chatd_store_up"], 0)
@@ -360,8 +385,11 @@ class StoreHealthTests(SynchronousTestCase):
         status, body = self.healthz()
         self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
         self.assertEqual(body["status"], "unavailable")
-        self.assertEqual(body["sanctions"], "the sanctions could not be loaded: X")
+        self.assertEqual(body["sanctions"], "not loaded")
         self.assertNotIn("store", body)
+        status, body = self.localHealthz()
+        self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
+        self.assertEqual(body["sanctions"], "the sanctions could not be loaded: X")
         self.assertEqual(self.scrape()["chatd_sanctions_loaded"], 0)
         self.assertEqual(self.scrape()["chatd_store_up"], 1)
         self.service.stats.sanctionsProblem = None
@@ -394,9 +422,12 @@ class StoreNotLoadedTests(SynchronousTestCase):
         response, _, _ = web.rawRequest(get(b"/healthz"))
         status, _, body = split(response)
         self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
+        self.assertEqual(json.loads(body)["store"], "unavailable")
+        status, detail = metricsHealthz(service)
+        self.assertEqual(status, b"HTTP/1.1 503 Service Unavailable")
         self.assertIn(
             "could not load the chat store: the database has schema version 99",
-            json.loads(body)["store"],
+            str(detail["store"]),
         )
         page = web.connect()
         page.send(type="login", nick="alice")
