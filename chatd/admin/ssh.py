@@ -144,14 +144,36 @@ class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
         return user
 
 
+class AddressingPortal:
+    """
+    A portal that tells every checker the client's C{address} (for the
+    password gate's per-address lane) as the credentials' C{address}.
+    """
+
+    def __init__(self, portal: Portal, address: str) -> None:
+        self.portal = portal
+        self.address = address
+
+    def listCredentialsInterfaces(self) -> list[Any]:
+        return self.portal.listCredentialsInterfaces()
+
+    def login(self, credentials: Any, mind: object, *interfaces: Any) -> Deferred[Any]:
+        credentials.address = self.address
+        return self.portal.login(credentials, mind, *interfaces)
+
+
 class AddressedUserAuth(userauth.SSHUserAuthServer):
     """
-    SSH password logins that tell the checker the client's address (for the
-    password gate's per-address lane), one password check at a time per
-    connection.
+    SSH logins (password or key) that tell the checker the client's address,
+    one password check at a time per connection.
     """
 
     _checking = False
+
+    def serviceStarted(self) -> None:
+        super().serviceStarted()
+        peer = self.transport.transport.getPeer()  # type: ignore[union-attr]
+        self.portal = AddressingPortal(self.portal, str(getattr(peer, "host", peer)))
 
     def auth_password(self, packet: bytes) -> Deferred[Any]:
         if self._checking:
@@ -251,10 +273,14 @@ class AdminSSHFactory(manhole_ssh.ConchFactory):
 
 
 def consoleSSHFactory(
-    makeConsole: Callable[[str], AdminConsole], checker: Any, key: Key, clock: IReactorTime
+    makeConsole: Callable[[str], AdminConsole],
+    checkers: list[Any],
+    key: Key,
+    clock: IReactorTime,
 ) -> manhole_ssh.ConchFactory:
     """
-    The SSH listener's factory for the moderation console.
+    The SSH listener's factory for the moderation console, with the
+    C{checkers} of its ways in (passwords, keys).
     """
     realm = ConsoleSSHRealm(makeConsole, clock)
-    return withHostKey(AdminSSHFactory(Portal(realm, [checker])), key)  # type: ignore[arg-type]
+    return withHostKey(AdminSSHFactory(Portal(realm, checkers)), key)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from twisted.internet.stdio import StandardIO
 from twisted.logger import Logger
 
 from chatd.admin.accountcheck import accountAdminCheck
+from chatd.admin.authkeys import KEYS, AdminKeyChecker, AuthorizedKeysFile
 from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords
 from chatd.admin.manhole import manholeFactory
@@ -66,6 +67,13 @@ def _positive(value: str) -> float:
     return number
 
 
+def onOff(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError("on or off")
+    return value
+
+
 OPTIONS: list[Any] = [
     [
         "admin",
@@ -93,6 +101,19 @@ OPTIONS: list[Any] = [
         None,
         None,
         f"File of admin argon2 hashes (default: DATA_DIR/{PASSWORDS}); see chatd-admin.",
+    ],
+    [
+        "admin-keys",
+        None,
+        None,
+        f"File of SSH console public keys, 'NAME KEY' per line (default: DATA_DIR/{KEYS}).",
+    ],
+    [
+        "admin-ssh-passwords",
+        None,
+        "on",
+        "'off': the SSH console takes keys only (--admin-keys), no passwords.",
+        onOff,
     ],
     [
         "admin-login-timeout",
@@ -204,7 +225,11 @@ def addAdminServices(
     if options["admin-ssh"] or options["manhole"]:
         key = hostKey(dataDir)
         if options["admin-ssh"]:
-            ssh = consoleSSHFactory(makeConsole, checker, key, reactor)
+            keys = AuthorizedKeysFile(Path(options["admin-keys"] or dataDir / KEYS))
+            checkers: list[Any] = [AdminKeyChecker(keys, checker.gate)]
+            if options["admin-ssh-passwords"] == "on":
+                checkers.append(checker)
+            ssh = consoleSSHFactory(makeConsole, checkers, key, reactor)
             withLoginDeadline(ssh, reactor, options["admin-login-timeout"])
             console = listen(
                 reloader, "admin console (SSH)", options["admin-ssh"], ssh, reactor, SSH_CONSOLE

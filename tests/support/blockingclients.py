@@ -153,11 +153,20 @@ class SSH:
         strict: str = "accept-new",
         keystrokes: str | None = None,
         tty: bool = True,
+        user: str = "root",
+        identity: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """
         Run C{ssh}: a command, or with C{keystrokes} an interactive session
         typed from standard input, on a pty (C{-tt}) unless C{tty} is false.
+        With an C{identity} (a private key file) it logs in with that key
+        only, else with the password only.
         """
+        if identity is None:
+            auth = ["PubkeyAuthentication=no", "PreferredAuthentications=password"]
+        else:
+            auth = ["IdentitiesOnly=yes", "PreferredAuthentications=publickey"]
+            auth.append(f"IdentityFile={identity}")
         args = [
             "ssh",
             *([] if keystrokes is None else ["-tt"] if tty else ["-T"]),
@@ -171,15 +180,12 @@ class SSH:
             f"StrictHostKeyChecking={strict}",
             "-o",
             "HostKeyAlias=chatd-test",  # ports change between runs; the key must not
-            "-o",
-            "PubkeyAuthentication=no",
-            "-o",
-            "PreferredAuthentications=password",
+            *(word for option in auth for word in ("-o", option)),
             "-o",
             "NumberOfPasswordPrompts=1",
             "-o",
             "ConnectTimeout=10",
-            "root@127.0.0.1",
+            f"{user}@127.0.0.1",
             *command,
         ]
         env = {

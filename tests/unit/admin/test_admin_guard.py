@@ -157,7 +157,7 @@ class SSHLoginTests(SynchronousTestCase):
         service = ChatService(self.clock, rooms=["lobby"])
         checker = AdminChecker(Path("unused"), self.clock, verifier=fakeVerify)
         key = Key(Ed25519PrivateKey.generate())
-        factory = consoleSSHFactory(Consoles(service), checker, key, self.clock)
+        factory = consoleSSHFactory(Consoles(service), [checker], key, self.clock)
         withLoginDeadline(factory, self.clock, 60)
         factory.startFactory()
         self.addCleanup(factory.stopFactory)
