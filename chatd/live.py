@@ -50,7 +50,14 @@ CHAT_SETTINGS = (
 INBOX = ("max-inbox", "max-inbox-per-sender", "max-output")
 IRC_SETTINGS = ("irc-password", "max-output", "irc-flood-burst", "irc-flood-rate", "motd")
 #: The web front-end's limits, read as a connection or a request starts.
-WEB_LIMITS = ("flood-rate", "flood-burst", "max-output", "http-header-timeout", "web-origins")
+WEB_LIMITS = (
+    "flood-rate",
+    "flood-burst",
+    "max-output",
+    "http-header-timeout",
+    "web-origins",
+    "web-trusted-proxies",
+)
 #: Every option a reload applies (the options reference lists them).
 LIVE = frozenset(
     (*LINE_LIMITS, *BODY_LIMITS, *ADMISSION, *CHAT_SETTINGS, *IRC_SETTINGS, *INBOX, *WEB_LIMITS)
@@ -179,13 +186,15 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
     """
     The web front-end's limits, through the site's public parts: the
     WebSocket's request rate (the factory behind C{/ws}), the output a
-    client may leave unread, the request headers' deadline and the origins
-    allowed (at every WebSocket endpoint's origin check), each read when a
-    connection or a request starts; and the largest request, room for a
-    message at the body limits, for open connections too.
+    client may leave unread, the request headers' deadline, the origins
+    allowed (at every WebSocket endpoint's origin check) and the trusted
+    proxies, each read when a connection or a request starts; and the
+    largest request, room for a message at the body limits, for open
+    connections too.
     """
     from chatd.web.channel import ChatSite
     from chatd.web.factory import WebFactory, requestBytes
+    from chatd.web.forwarded import TrustedProxies
     from chatd.web.frames import PacedWebSocketResource
     from chatd.web.site import OriginCheck, pendingInput
 
@@ -198,6 +207,7 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
     ):
         raise TypeError("not a site chatd.web.site.makeSite made")
     site.headerTimeout = options["http-header-timeout"] or None
+    site.trustedProxies = TrustedProxies(options["web-trusted-proxies"])
     for child in site.resource.children.values():  # every WebSocket endpoint
         if isinstance(child, OriginCheck):
             child.allowed = OriginCheck(child.wrapped, options["web-origins"]).allowed

@@ -281,6 +281,15 @@ class Options(LoggingOptions):
             " https://chat.example.org ('*': any; default: the page's own host only).",
             nameList,
         ],
+        [
+            "web-trusted-proxies",
+            None,
+            [],
+            "HTTP reverse proxies before --web whose X-Forwarded-For (or Forwarded) names"
+            " the client, comma-separated, e.g. 127.0.0.1,::1 (default: none, the headers"
+            " are ignored).",
+            parseNetworks,
+        ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", roomNames],
         [
             "autojoin",

@@ -278,6 +278,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             burst=options["flood-burst"],
             metrics=options["web-metrics"],
             irc=irc,  # IRC over WebSocket on /socket, the same IRC front-end
+            trustedProxies=options["web-trusted-proxies"],
             turns=turns,
         )
         web.closeGrace = options["close-grace"]

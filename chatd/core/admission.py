@@ -21,6 +21,9 @@ A connection a load balancer opens for itself (its health check: a PROXY
 header that names no client, L{IBalancerCheck}) is counted against no limit
 and never refused: it would otherwise use up, every second or two, the
 allowance of the balancer's address, and fill the log with its refusals.
+A connection from a trusted HTTP proxy (C{--web-trusted-proxies}) is counted
+by C{maxClients} only until the request it carries names its client
+(L{Admission.readmit}, L{chatd.web.forwarded}).
 """
 
 from __future__ import annotations
@@ -160,13 +163,15 @@ class Admission:
             return str(IPv6Network((ip, IPV6_GROUP), strict=False))
         return address
 
-    def admit(self, address: str, balancerCheck: bool = False) -> str:
+    def admit(self, address: str, balancerCheck: bool = False, grouped: bool = True) -> str:
         """
         Count a new connection from C{address}, or refuse it.
 
         @param balancerCheck: the connection is a load balancer's own (its
             peer address provides L{IBalancerCheck}): admitted, and
             counted against no limit.
+        @param grouped: C{False} for a trusted HTTP proxy's connection,
+            counted by C{maxClients} only until L{readmit} names its client.
         @return: the ticket to hand back to L{release} when it closes.
         @raise errors.TooManyConnections: C{perAddress} connections from
             that address are open.
@@ -176,36 +181,68 @@ class Admission:
         """
         if balancerCheck:
             return UNCOUNTED
-        key = self.group(address) if self.perAddress or self.perMinute else UNGROUPED
-        host = None
-        if key:
-            host = self._hostFor(key)
-            if self.perAddress and host.open >= self.perAddress:
-                self._refuse(key, host, "address")
-                raise errors.TooManyConnections()
-            if self.perMinute and not host.bucket.ready():
-                self._refuse(key, host, "rate")
-                raise errors.TooManyNewConnections()
+        key = self.group(address) if grouped and (self.perAddress or self.perMinute) else UNGROUPED
+        host = self._check(key)
         if self.maxClients is not None and self.count >= self.maxClients:
             self._refuseAll(address)
             raise errors.ServerFull()
         self.count += 1
         self._refusingAll = False
+        self._take(host)
+        return key
+
+    def admitPeer(self, peer: object, forwarded: bool = False) -> str:
+        """
+        L{admit} a new connection from C{peer}, its transport's peer
+        address (a load balancer's health check when it provides
+        L{IBalancerCheck}; a trusted HTTP proxy when C{forwarded}).
+        """
+        address = getattr(peer, "host", None) or str(peer)
+        balancerCheck = IBalancerCheck.providedBy(peer)
+        return self.admit(address, balancerCheck=balancerCheck, grouped=not forwarded)
+
+    def readmit(self, ticket: str, address: str) -> str:
+        """
+        The connection counted under C{ticket} turns out to be for a client
+        at C{address} (a trusted proxy named it): count it under that
+        address's group instead, or refuse it as L{admit} would, leaving it
+        counted as it was.
+
+        @return: the ticket to hand back to L{release} from now on.
+        @raise errors.TooManyConnections: as L{admit}.
+        """
+        key = self.group(address) if self.perAddress or self.perMinute else UNGROUPED
+        if ticket == UNCOUNTED or key == ticket:
+            return ticket
+        host = self._check(key)
+        old = self._hosts.get(ticket) if ticket else None
+        if old is not None:
+            old.open -= 1
+        self._take(host)
+        return key
+
+    def _check(self, key: str) -> _Host | None:
+        """
+        The group C{key}'s counts, if it has any; raise if it is over a
+        per-address limit.
+        """
+        if not key:
+            return None
+        host = self._hostFor(key)
+        if self.perAddress and host.open >= self.perAddress:
+            self._refuse(key, host, "address")
+            raise errors.TooManyConnections()
+        if self.perMinute and not host.bucket.ready():
+            self._refuse(key, host, "rate")
+            raise errors.TooManyNewConnections()
+        return host
+
+    def _take(self, host: _Host | None) -> None:
         if host is not None:
             host.open += 1
             host.refusing = False
             if self.perMinute:
                 host.bucket.take()
-        return key
-
-    def admitPeer(self, peer: object) -> str:
-        """
-        L{admit} a new connection from C{peer}, its transport's peer
-        address (a load balancer's health check when it provides
-        L{IBalancerCheck}).
-        """
-        address = getattr(peer, "host", None) or str(peer)
-        return self.admit(address, balancerCheck=IBalancerCheck.providedBy(peer))
 
     def _refuse(self, key: str, host: _Host, reason: str) -> None:
         """

@@ -32,6 +32,7 @@ from twisted.web.http import HTTPChannel
 from twisted.web.server import Site
 
 from chatd.alpn import HTTP_1_1
+from chatd.core.errors import ChatError, ServerFull, TooManyConnections
 
 #: Seconds for a request's headers to arrive (C{--http-header-timeout}).
 HEADER_TIMEOUT = 10.0
@@ -55,6 +56,18 @@ def closingResponse(status: bytes, text: str, retryAfter: int | None = None) -> 
             body,
         ]
     )
+
+
+def refusalStatus(error: ChatError) -> bytes:
+    """
+    The HTTP status for a connection the admission policy refused: 503 when
+    the server is full, 429 when its address has too many.
+    """
+    if isinstance(error, TooManyConnections):
+        return b"429 Too Many Requests"
+    if isinstance(error, ServerFull):
+        return b"503 Service Unavailable"
+    return b"403 Forbidden"
 
 
 TOO_LARGE = closingResponse(b"413 Content Too Large", "request bodies are not accepted")
@@ -168,6 +181,9 @@ class ChatSite(Site):
     def __init__(self, *args: Any, headerTimeout: float | None = HEADER_TIMEOUT, **kw: Any):
         super().__init__(*args, **kw)
         self.headerTimeout = headerTimeout
+        #: The HTTP proxies whose C{X-Forwarded-For} names the client
+        #: (L{chatd.web.forwarded.TrustedProxies}; C{None}: none).
+        self.trustedProxies: Any = None
 
     def protocol(self) -> ChatChannel:  # type: ignore[override]
         channel = ChatChannel()

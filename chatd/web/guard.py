@@ -34,6 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.interfaces import (
+    IAddress,
     IConsumer,
     IDelayedCall,
     IProtocol,
@@ -51,7 +52,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
-from chatd.web.channel import closingResponse
+from chatd.web.channel import closingResponse, refusalStatus
 from chatd.web.frames import lighterEvents
 
 if TYPE_CHECKING:
@@ -61,16 +62,9 @@ if TYPE_CHECKING:
 def refusal(error: errors.ChatError) -> bytes:
     """
     The whole HTTP response that turns away a connection the admission
-    policy refused, before a byte of its request is read: 503 when the
-    server is full, 429 when its address has too many.
+    policy refused, before a byte of its request is read.
     """
-    if isinstance(error, errors.TooManyConnections):
-        status = b"429 Too Many Requests"
-    elif isinstance(error, errors.ServerFull):
-        status = b"503 Service Unavailable"
-    else:
-        status = b"403 Forbidden"
-    return closingResponse(status, error.text, retryAfter=60)
+    return closingResponse(refusalStatus(error), error.text, retryAfter=60)
 
 
 class GuardListener(Protocol):
@@ -153,6 +147,8 @@ class GuardProtocol(ProtocolWrapper):
         (C{None}: not counted).
     @ivar refused: the admission policy turned this connection away; the
         HTTP channel never saw it.
+    @ivar client: the client's address a trusted proxy named at the
+        WebSocket's handshake (L{chatd.web.forwarded}); C{None}: the peer's.
     """
 
     factory: GuardedSite
@@ -172,6 +168,7 @@ class GuardProtocol(ProtocolWrapper):
         self._registered = False
         self._cutCall: IDelayedCall | None = None
         self.refused = False
+        self.client: IAddress | None = None
 
     def makeConnection(self, transport: ITransport) -> None:
         """
@@ -181,8 +178,10 @@ class GuardProtocol(ProtocolWrapper):
         admission = self.factory.admission
         if admission is not None:
             peer = transport.getPeer()
+            proxies = getattr(self.factory.site, "trustedProxies", None)
+            forwarded = proxies is not None and proxies.trusts(getattr(peer, "host", None))
             try:
-                self.ticket = admission.admitPeer(peer)
+                self.ticket = admission.admitPeer(peer, forwarded)
             except errors.ChatError as error:
                 self.refused = True
                 BaseProtocol.makeConnection(self, transport)

@@ -237,6 +237,11 @@ class IRCWebSocket:
             transport.abortConnection()  # type: ignore[attr-defined]
 
     def getPeer(self) -> IAddress:
+        """
+        The client's address: the one a trusted proxy named, if any.
+        """
+        if self.guard.client is not None:
+            return self.guard.client
         return self.guard.transport.getPeer()  # type: ignore[union-attr]
 
     def getHost(self) -> IAddress:

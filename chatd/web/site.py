@@ -18,9 +18,11 @@ from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from chatd.core.admission import Network
 from chatd.core.interfaces import IChatService
-from chatd.web.channel import HEADER_TIMEOUT, ChatSite
+from chatd.web.channel import HEADER_TIMEOUT, ChatSite, refusalStatus
 from chatd.web.factory import WebFactory
+from chatd.web.forwarded import ForwardedRequest, TrustedProxies, admitClient
 from chatd.web.frames import PacedWebSocketResource
 from chatd.web.guard import GuardedSite
 from chatd.web.handshake import handshakeProblem
@@ -148,6 +150,11 @@ class OriginCheck(Resource):
                 origin=request.getHeader(b"origin"),
             )
             return self._refuse(request, 403, "origin not allowed")
+        refused = admitClient(request)
+        if refused is not None:  # over a limit of the address a trusted proxy named
+            status = refusalStatus(refused)
+            request.setHeader(b"retry-after", b"60")
+            return self._refuse(request, int(status[:3]), refused.text, status[4:])
         try:
             result: bytes | int = self.wrapped.render(request)
         except h11.LocalProtocolError as error:
@@ -162,8 +169,8 @@ class OriginCheck(Resource):
         return result
 
     @staticmethod
-    def _refuse(request: Request, code: int, text: str) -> bytes:
-        request.setResponseCode(code)
+    def _refuse(request: Request, code: int, text: str, message: bytes | None = None) -> bytes:
+        request.setResponseCode(code, message)
         request.setHeader(b"content-type", b"text/plain; charset=utf-8")
         return text.encode("utf-8") + b"\n"
 
@@ -186,6 +193,7 @@ def makeSite(
     headerTimeout: float | None = HEADER_TIMEOUT,
     metrics: bool = True,
     irc: IRCListener | None = None,
+    trustedProxies: Iterable[Network] = (),
     **limits: Any,
 ) -> GuardedSite:
     """
@@ -205,6 +213,8 @@ def makeSite(
         serves it on its own listener unless told otherwise).
     @param irc: the IRC front-end to serve over WebSocket on C{/socket}
         (L{chatd.web.ircsocket}), behind the same Origin check; C{None}: none.
+    @param trustedProxies: the networks of the HTTP proxies whose
+        C{X-Forwarded-For} names the client (L{chatd.web.forwarded}).
     @param limits: further L{WebFactory} settings (C{rate}, C{burst},
         C{floodLimit}, C{pingInterval}).
     """
@@ -219,7 +229,10 @@ def makeSite(
     if metrics:
         root.putChild(b"metrics", MetricsResource(service))
     root.putChild(b"healthz", HealthResource(service))
-    site = ChatSite(root, reactor=clock, headerTimeout=headerTimeout)
+    site = ChatSite(
+        root, requestFactory=ForwardedRequest, reactor=clock, headerTimeout=headerTimeout
+    )
+    site.trustedProxies = TrustedProxies(trustedProxies)
     site.displayTracebacks = False
     return GuardedSite(
         site,

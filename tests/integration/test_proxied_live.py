@@ -213,3 +213,30 @@ def test_webBehindNginx(tmp_path: Path) -> None:
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()
+
+
+@needsHAProxy
+@pytest.mark.parametrize("header", ["send-proxy", "send-proxy-v2"])
+def test_webHealthChecksCountAgainstNoLimit(tmp_path: Path, header: str) -> None:
+    """
+    As for TCHAT, HAProxy's health checks of a C{haproxy:} web listener
+    count against no limit of the balancer's address: a browser at that
+    address still gets the page, not 429.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        *("--web", PROXIED, "--connects-per-minute", "3", "--limit-exempt", ""),
+        factories=("GuardedSite",),
+    )
+    try:
+        backs = {daemon.ports["GuardedSite"]: header}
+        with haproxy(tmp_path, backs, "check inter 100ms") as fronts:
+            time.sleep(2)  # twenty checks
+            front = fronts[daemon.ports["GuardedSite"]]
+            with dial(front) as client:
+                client.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{front}\r\n\r\n".encode())
+                assert firstLine(client).startswith(b"HTTP/1.1 200 ")
+    finally:
+        daemon.stop()
+    assert "refusing" not in daemon.logText()
+    assert "Traceback" not in daemon.logText()

@@ -27,6 +27,10 @@ def whyNoHAProxy() -> str | None:
     return "haproxy is not installed (Debian package haproxy)"
 
 
+def whyNoNginxHTTP() -> str | None:
+    return None if Path(NGINX).exists() else "nginx is not installed (nginx-light)"
+
+
 def whyNoNginx() -> str | None:
     if Path(NGINX).exists() and NGINX_STREAM.exists():
         return None
@@ -89,6 +93,59 @@ def nginxConfiguration(
             "",
         ]
     )
+
+
+#: The C{location} docs/WEB.md gives operators, as nginx runs it here.
+NGINX_LOCATION = """\
+        location / {
+            proxy_pass http://127.0.0.1:%(back)d;
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+        }"""
+
+
+def nginxHTTPConfiguration(workdir: Path, front: int, back: int) -> str:
+    """
+    nginx as an HTTP reverse proxy (the web page and its WebSockets) on
+    C{front}, forwarding to C{back} with C{X-Forwarded-For}.
+    """
+    temp = "\n".join(
+        f"    {kind}_temp_path {workdir / ('nginx-' + kind)};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""daemon off;
+pid {workdir / "nginx.pid"};
+error_log {workdir / "nginx-error.log"};
+events {{}}
+http {{
+    access_log off;
+{temp}
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        '' close;
+    }}
+    server {{
+        listen 127.0.0.1:{front};
+{NGINX_LOCATION % {"back": back}}
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginxHTTP(workdir: Path, back: int) -> Iterator[int]:
+    """
+    Run nginx as an HTTP reverse proxy before C{back}; yields its port.
+    """
+    [front] = freePorts(1)
+    config = workdir / "nginx.conf"
+    config.write_text(nginxHTTPConfiguration(workdir, front, back))
+    with running([NGINX, "-c", str(config)], workdir / "nginx.log", {back: front}):
+        yield front
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from twisted.logger import (
 )
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.admission import parseNetworks
 from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
@@ -292,7 +293,8 @@ class ReloadLogRoomsWebTests(ReloadCase):
     def test_webLimits(self) -> None:
         """
         A reload gives the web front-end the new request rate, unread-output
-        bound, header deadline and origins; what connects next reads them.
+        bound, header deadline, origins and trusted proxies; what connects
+        next reads them.
         """
         self.top.startService()
         self.addCleanup(self.top.stopService)
@@ -300,6 +302,7 @@ class ReloadLogRoomsWebTests(ReloadCase):
         self.config.write_text(
             "flood-rate = 2.5\nflood-burst = 7\nmax-output = 5000\nhttp-header-timeout = 0\n"
             'web-origins = ["https://Chat.example.org/"]\n'
+            'web-trusted-proxies = ["127.0.0.1", "10.0.0.0/8"]\n'
         )
         self.assertEqual(self.reloader.reload(), [])
         check = web.site.resource.getStaticEntity(b"ws")
@@ -308,6 +311,7 @@ class ReloadLogRoomsWebTests(ReloadCase):
         self.assertEqual(web.maxPendingOutput, 5000)
         self.assertIsNone(web.site.headerTimeout)
         self.assertIsNone(web.site.buildProtocol(None).headerTimeout)
+        self.assertEqual(web.site.trustedProxies.networks, parseNetworks("127.0.0.1,10.0.0.0/8"))
 
     def test_webBodyLimits(self) -> None:
         """

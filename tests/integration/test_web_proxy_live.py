@@ -1,0 +1,85 @@
+"""
+The real C{twistd -n chatd} behind a real nginx as an HTTP reverse proxy
+(C{proxy_pass} with C{X-Forwarded-For}), as docs/WEB.md sets it up, with
+C{--web-trusted-proxies 127.0.0.1}: each WebSocket is counted, limited and
+logged under its browser's address.  Clients bind to other loopback
+addresses; nginx connects from 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.support.balancers import nginxHTTP, whyNoNginxHTTP
+from tests.support.blockingclients import dial, firstLine, readUntil
+from tests.support.daemon import startDaemon
+
+
+def upgrade(port: int, source: str, extra: str = "") -> socket.socket:
+    """
+    A WebSocket handshake to C{port} from C{source}; the connection, its
+    answer's first line unread.
+    """
+    connection = dial(port, source)
+    key = base64.b64encode(os.urandom(16)).decode()
+    connection.sendall(
+        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        f"Sec-WebSocket-Version: 13\r\n{extra}\r\n".encode()
+    )
+    return connection
+
+
+def logIn(connection: socket.socket, nick: str) -> None:
+    request = json.dumps({"type": "login", "nick": nick, "id": 1}).encode()
+    mask = os.urandom(4)
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(request))
+    connection.sendall(bytes([0x81, 0x80 | len(request)]) + mask + masked)
+    assert f'"nick":"{nick}"'.encode() in readUntil(connection, b'"type":"login"')
+
+
+@pytest.mark.skipif(whyNoNginxHTTP() is not None, reason=str(whyNoNginxHTTP()))
+def test_webBehindHTTPProxy(tmp_path: Path) -> None:
+    """
+    Behind nginx, a browser's WebSocket is logged under its own address and
+    its second one is over its limit of one (429), while another browser
+    gets in; the page is still served to the first.  A client reaching the
+    daemon directly cannot choose its address with C{X-Forwarded-For}.
+    """
+    daemon = startDaemon(
+        tmp_path,
+        *("--web", "tcp:0:interface=127.0.0.1", "--web-trusted-proxies", "127.0.0.1"),
+        *("--max-per-address", "1", "--limit-exempt", ""),
+        factories=("GuardedSite",),
+    )
+    back = daemon.ports["GuardedSite"]
+    try:
+        with nginxHTTP(tmp_path, back) as front:
+            with upgrade(front, "127.0.0.7") as first:
+                assert firstLine(first).startswith(b"HTTP/1.1 101 ")
+                logIn(first, "webby")
+                with upgrade(front, "127.0.0.7") as second:
+                    assert firstLine(second).startswith(b"HTTP/1.1 429 ")
+                with upgrade(front, "127.0.0.8") as other:
+                    assert firstLine(other).startswith(b"HTTP/1.1 101 ")
+                    logIn(other, "other")
+                with dial(front, "127.0.0.7") as page:
+                    page.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{front}\r\n\r\n".encode())
+                    assert firstLine(page).startswith(b"HTTP/1.1 200 ")
+            with upgrade(back, "127.0.0.9", "X-Forwarded-For: 192.0.2.66\r\n") as direct:
+                assert firstLine(direct).startswith(b"HTTP/1.1 101 ")
+                logIn(direct, "direct")
+        log = daemon.logText()
+        assert "webby logged in from 127.0.0.7 over web" in log
+        assert "other logged in from 127.0.0.8 over web" in log
+        assert "direct logged in from 127.0.0.9 over web" in log
+        assert "refusing new connections from 127.0.0.7 (address limit)" in log
+    finally:
+        daemon.stop()
+    assert "Traceback" not in daemon.logText()
