@@ -12,6 +12,7 @@ from chatd.admin.outcome import Refusal
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.timespec import formatTime
 from chatd.admin.views import Usage
+from chatd.admin.whois import RENAME_HINT, renamedFrom
 from chatd.core import errors
 from chatd.core.absent import isAbsentAnywhere
 from chatd.core.admission import parseNetwork
@@ -37,6 +38,19 @@ class SanctionCommands(RoomCommands):
         for target in targets:
             self.service.endSession(target, error)
         return bool(targets)
+
+    def _offline(self, nick: str, verb: str) -> str:
+        """
+        What a sanction's reply adds when nobody it reaches is connected:
+        where C{nick} went if its holder renamed in the last
+        L{RENAME_HINT} seconds (the new name is not sanctioned: the
+        administrator is asked).
+        """
+        renamed = renamedFrom(self.service, nick, self._now() - RENAME_HINT)
+        if renamed is None:
+            return " (not connected now)"
+        ask = "" if renamed.target is None else f"; {verb} {renamed.name} too?"
+        return f" (not connected now: {renamed.text}{ask})"
 
     def _sanctioned(self, nick: str) -> tuple[str, str]:
         """
@@ -67,7 +81,7 @@ class SanctionCommands(RoomCommands):
         self._audit(f"kick {shown} {timeout} {reason}")
         assert sanction.until is not None
         return f"kicked {shown} for {span}, until {formatTime(sanction.until)} UTC" + (
-            "" if online else " (not connected now)"
+            "" if online else self._offline(self._nick(nickText), "kick")
         )
 
     def cmd_unkick(self, rest: str) -> str:
@@ -84,7 +98,7 @@ class SanctionCommands(RoomCommands):
         self.moderation.ban(name, reason, self.who)
         online = self._end(name, errors.Banned(f"banned by {self.who}: {reason}"))
         self._audit(f"ban {shown} {reason}")
-        return f"banned {shown}" + ("" if online else " (not connected now)")
+        return f"banned {shown}" + ("" if online else self._offline(self._nick(nickText), "ban"))
 
     def cmd_ban_ip(self, rest: str) -> str:
         text, reason = self._split(rest, 1, "required")
@@ -140,7 +154,8 @@ class SanctionCommands(RoomCommands):
             self.service.notify(target, note)
         self._audit(f"mute {shown} {timeout} {reason}".rstrip())
         online = any(not isAbsentAnywhere(target, self.service.observer) for target in targets)
-        return f"muted {shown} for {span}" + ("" if online else " (not connected now)")
+        offline = "" if online else self._offline(self._nick(nickText), "mute")
+        return f"muted {shown} for {span}" + offline
 
     def cmd_unmute(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)

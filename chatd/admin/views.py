@@ -15,7 +15,7 @@ from collections import Counter
 from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
-from chatd.admin.whois import connectionLines
+from chatd.admin.whois import connectionLines, renamedFrom, whereabouts
 from chatd.core.absent import isAbsentAnywhere
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
@@ -255,6 +255,9 @@ class ConsoleViews:
             elsewhere = [str(user.nick) for user in reachedBy(self.service, nick)]
             if elsewhere:
                 lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
+            renamed = renamedFrom(self.service, nick)
+            if renamed is not None:
+                lines[-1] += f"; {renamed.text} ({whereabouts(self.service, renamed)})"
         else:
             if isAbsentAnywhere(target, self.service.observer):
                 lines.append(f"{target.nick}: not connected, present in their rooms (always on)")
