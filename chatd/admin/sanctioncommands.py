@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chatd.admin.outcome import Refusal
 from chatd.admin.roomcommands import RoomCommands
-from chatd.admin.timespec import formatTime
+from chatd.admin.timespec import formatTime, isCount, parseDuration
 from chatd.admin.views import Usage
 from chatd.admin.whois import RENAME_HINT, renamedFrom
 from chatd.core import errors
@@ -19,6 +19,9 @@ from chatd.core.admission import parseNetwork
 from chatd.core.reach import accountBehind, reachedBy
 from chatd.core.sanctiontext import formatSpan
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
+
+#: How far back C{purge} looks when not told, in minutes.
+PURGE_MINUTES = 60
 
 #: What C{ban ip} and C{unban ip} say of a word that is not an address.
 FOR_IP = "; for the user named ip, write @ip"
@@ -167,3 +170,46 @@ class SanctionCommands(RoomCommands):
             self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
         self._audit(f"unmute {shown}")
         return f"unmuted {shown}"
+
+    async def cmd_purge(self, rest: str) -> str:
+        words = rest.split()
+        if not 1 <= len(words) <= 3:
+            raise Usage("")
+        nick, room, span = self._nick(words[0]), None, f"{PURGE_MINUTES}m"
+        if len(words) == 3 or (len(words) == 2 and not _isSpan(words[1])):
+            room = self._rooms(words[1])[0]
+        if len(words) == 3 or (len(words) == 2 and room is None):
+            span = words[-1]
+        seconds = self._minutes(span)
+        purged = await self.service.purgeMessages(
+            nick, None if room is None else [room], self._now() - seconds, self.who
+        )
+        where = ", ".join(f"{name} {count}" for name, count in purged.rooms.items())
+        minutes = f"the last {formatSpan(seconds)}"
+        self._audit(f"purge {nick} {room or '*'} {minutes}: {purged.count} message(s) ({where})")
+        if not purged.count:
+            return f"no message of {nick} in {room or 'any room'} in {minutes}"
+        more = f" (stopped at {purged.count}: purge again for more)" if purged.stopped else ""
+        return f"deleted {purged.count} message(s) of {nick} in {minutes}: {where}{more}"
+
+    @staticmethod
+    def _minutes(text: str) -> int:
+        """
+        Seconds in C{purge}'s span: minutes for a bare number, else a
+        timeout's form (C{2h}, C{1d}).
+        """
+        try:
+            return parseDuration(f"{text}m" if isCount(text) else text)
+        except ValueError:
+            raise Usage(f"{text!r} is not a number of minutes, or a span like 2h") from None
+
+
+def _isSpan(word: str) -> bool:
+    """
+    Whether C{purge}'s word C{word} is its span rather than a room.
+    """
+    try:
+        SanctionCommands._minutes(word)
+    except Usage:
+        return False
+    return True

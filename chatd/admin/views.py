@@ -53,6 +53,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kill": ("kill <username> <reason>", "disconnect now; they may come back"),
     "mute": ("mute <username> <timeout> [reason]", "refuse their messages for a while"),
     "unmute": ("unmute <username>", "let them speak again"),
+    "purge": (
+        "purge <username> [room] [minutes]",
+        "delete their messages of the last 60 (or so many) minutes, in every room or one",
+    ),
     "announce": ("announce <text>", "a notice to everyone on every protocol"),
     "op": ("op <username>", "allow them to kick (talk /kick, IRC KICK)"),
     "deop": ("deop <username>", "take operator rights away"),
