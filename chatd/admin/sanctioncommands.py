@@ -8,6 +8,8 @@ and the reply says so.  Each is audited.
 
 from __future__ import annotations
 
+import re
+
 from chatd.admin.outcome import Refusal
 from chatd.admin.roomcommands import RoomCommands
 from chatd.admin.timespec import formatTime, isCount, parseDuration
@@ -22,6 +24,10 @@ from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 #: How far back C{purge} looks when not told, in minutes.
 PURGE_MINUTES = 60
+
+#: A word C{ban ip} takes as its timeout: with a unit (C{2h}, C{1h30m}), so
+#: that a reason starting with a number (C{3 bots}) stays the reason.
+_TIMEOUT = re.compile(r"(?:[0-9]+[smhdw])+")
 
 #: What C{ban ip} and C{unban ip} say of a word that is not an address.
 FOR_IP = "; for the user named ip, write @ip"
@@ -109,15 +115,21 @@ class SanctionCommands(RoomCommands):
             network = parseNetwork(text)
         except ValueError:
             raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
-        self.moderation.banAddress(network, reason, self.who)
+        timeout, seconds = "", None
+        first, _, after = reason.partition(" ")
+        if after.strip() and _TIMEOUT.fullmatch(first.lower()):  # 2h spam; not 3 bots
+            timeout, seconds, reason = first, self._duration(first), after.strip()
+        sanction = self.moderation.banAddress(network, reason, self.who, seconds)
+        span = "" if seconds is None else f" for {formatSpan(seconds)}"
         dropped = 0
         for participant in self.service.connections():
             if self.moderation.addressBan(participant.address) is not None:
-                error = errors.Banned(f"your address was banned by {self.who}: {reason}")
+                error = errors.Banned(f"your address was banned by {self.who}{span}: {reason}")
                 self.service.endSession(participant, error)
                 dropped += 1
-        self._audit(f"ban ip {network} {reason}")
-        return f"banned {network}; {dropped} connection(s) closed"
+        self._audit(f"ban ip {network} {timeout} {reason}".replace("  ", " "))
+        until = "" if sanction.until is None else f", until {formatTime(sanction.until)} UTC"
+        return f"banned {network}{span}{until}; {dropped} connection(s) closed"
 
     def cmd_unban(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)

@@ -46,7 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "kick": ("kick <username> <timeout> <reason>", "disconnect and refuse for 30, 10m, 2h, 1d"),
     "unkick": ("unkick <username>", "let a kicked user back in now"),
-    "ban ip": ("ban ip <ip|network/bits> <reason>", "refuse connections from an address"),
+    "ban ip": (
+        "ban ip <ip|network/bits> [timeout] <reason>",
+        "refuse connections from an address, for good or for 2h, 1d...",
+    ),
     "ban": ("ban <username> <reason>", "disconnect and refuse until unbanned"),
     "unban ip": ("unban ip <ip|network/bits>", "lift an address ban"),
     "unban": ("unban <username>", "lift a ban"),
