@@ -8,16 +8,26 @@ and the reply says so.  Each is audited.
 
 from __future__ import annotations
 
+import re
+
 from chatd.admin.outcome import Refusal
 from chatd.admin.roomcommands import RoomCommands
-from chatd.admin.timespec import formatTime
+from chatd.admin.timespec import formatTime, isCount, parseDuration
 from chatd.admin.views import Usage
+from chatd.admin.whois import RENAME_HINT, renamedFrom
 from chatd.core import errors
 from chatd.core.absent import isAbsentAnywhere
 from chatd.core.admission import parseNetwork
 from chatd.core.reach import accountBehind, reachedBy
 from chatd.core.sanctiontext import formatSpan
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
+
+#: How far back C{purge} looks when not told, in minutes.
+PURGE_MINUTES = 60
+
+#: A word C{ban ip} takes as its timeout: with a unit (C{2h}, C{1h30m}), so
+#: that a reason starting with a number (C{3 bots}) stays the reason.
+_TIMEOUT = re.compile(r"(?:[0-9]+[smhdw])+")
 
 #: What C{ban ip} and C{unban ip} say of a word that is not an address.
 FOR_IP = "; for the user named ip, write @ip"
@@ -37,6 +47,19 @@ class SanctionCommands(RoomCommands):
         for target in targets:
             self.service.endSession(target, error)
         return bool(targets)
+
+    def _offline(self, nick: str, verb: str) -> str:
+        """
+        What a sanction's reply adds when nobody it reaches is connected:
+        where C{nick} went if its holder renamed in the last
+        L{RENAME_HINT} seconds (the new name is not sanctioned: the
+        administrator is asked).
+        """
+        renamed = renamedFrom(self.service, nick, self._now() - RENAME_HINT)
+        if renamed is None:
+            return " (not connected now)"
+        ask = "" if renamed.target is None else f"; {verb} {renamed.name} too?"
+        return f" (not connected now: {renamed.text}{ask})"
 
     def _sanctioned(self, nick: str) -> tuple[str, str]:
         """
@@ -67,7 +90,7 @@ class SanctionCommands(RoomCommands):
         self._audit(f"kick {shown} {timeout} {reason}")
         assert sanction.until is not None
         return f"kicked {shown} for {span}, until {formatTime(sanction.until)} UTC" + (
-            "" if online else " (not connected now)"
+            "" if online else self._offline(self._nick(nickText), "kick")
         )
 
     def cmd_unkick(self, rest: str) -> str:
@@ -84,7 +107,7 @@ class SanctionCommands(RoomCommands):
         self.moderation.ban(name, reason, self.who)
         online = self._end(name, errors.Banned(f"banned by {self.who}: {reason}"))
         self._audit(f"ban {shown} {reason}")
-        return f"banned {shown}" + ("" if online else " (not connected now)")
+        return f"banned {shown}" + ("" if online else self._offline(self._nick(nickText), "ban"))
 
     def cmd_ban_ip(self, rest: str) -> str:
         text, reason = self._split(rest, 1, "required")
@@ -92,15 +115,21 @@ class SanctionCommands(RoomCommands):
             network = parseNetwork(text)
         except ValueError:
             raise Usage(f"{text!r} is not an address or network{FOR_IP}") from None
-        self.moderation.banAddress(network, reason, self.who)
+        timeout, seconds = "", None
+        first, _, after = reason.partition(" ")
+        if after.strip() and _TIMEOUT.fullmatch(first.lower()):  # 2h spam; not 3 bots
+            timeout, seconds, reason = first, self._duration(first), after.strip()
+        sanction = self.moderation.banAddress(network, reason, self.who, seconds)
+        span = "" if seconds is None else f" for {formatSpan(seconds)}"
         dropped = 0
         for participant in self.service.connections():
             if self.moderation.addressBan(participant.address) is not None:
-                error = errors.Banned(f"your address was banned by {self.who}: {reason}")
+                error = errors.Banned(f"your address was banned by {self.who}{span}: {reason}")
                 self.service.endSession(participant, error)
                 dropped += 1
-        self._audit(f"ban ip {network} {reason}")
-        return f"banned {network}; {dropped} connection(s) closed"
+        self._audit(f"ban ip {network} {timeout} {reason}".replace("  ", " "))
+        until = "" if sanction.until is None else f", until {formatTime(sanction.until)} UTC"
+        return f"banned {network}{span}{until}; {dropped} connection(s) closed"
 
     def cmd_unban(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
@@ -140,7 +169,8 @@ class SanctionCommands(RoomCommands):
             self.service.notify(target, note)
         self._audit(f"mute {shown} {timeout} {reason}".rstrip())
         online = any(not isAbsentAnywhere(target, self.service.observer) for target in targets)
-        return f"muted {shown} for {span}" + ("" if online else " (not connected now)")
+        offline = "" if online else self._offline(self._nick(nickText), "mute")
+        return f"muted {shown} for {span}" + offline
 
     def cmd_unmute(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
@@ -152,3 +182,46 @@ class SanctionCommands(RoomCommands):
             self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
         self._audit(f"unmute {shown}")
         return f"unmuted {shown}"
+
+    async def cmd_purge(self, rest: str) -> str:
+        words = rest.split()
+        if not 1 <= len(words) <= 3:
+            raise Usage("")
+        nick, room, span = self._nick(words[0]), None, f"{PURGE_MINUTES}m"
+        if len(words) == 3 or (len(words) == 2 and not _isSpan(words[1])):
+            room = self._rooms(words[1])[0]
+        if len(words) == 3 or (len(words) == 2 and room is None):
+            span = words[-1]
+        seconds = self._minutes(span)
+        purged = await self.service.purgeMessages(
+            nick, None if room is None else [room], self._now() - seconds, self.who
+        )
+        where = ", ".join(f"{name} {count}" for name, count in purged.rooms.items())
+        minutes = f"the last {formatSpan(seconds)}"
+        self._audit(f"purge {nick} {room or '*'} {minutes}: {purged.count} message(s) ({where})")
+        if not purged.count:
+            return f"no message of {nick} in {room or 'any room'} in {minutes}"
+        more = f" (stopped at {purged.count}: purge again for more)" if purged.stopped else ""
+        return f"deleted {purged.count} message(s) of {nick} in {minutes}: {where}{more}"
+
+    @staticmethod
+    def _minutes(text: str) -> int:
+        """
+        Seconds in C{purge}'s span: minutes for a bare number, else a
+        timeout's form (C{2h}, C{1d}).
+        """
+        try:
+            return parseDuration(f"{text}m" if isCount(text) else text)
+        except ValueError:
+            raise Usage(f"{text!r} is not a number of minutes, or a span like 2h") from None
+
+
+def _isSpan(word: str) -> bool:
+    """
+    Whether C{purge}'s word C{word} is its span rather than a room.
+    """
+    try:
+        SanctionCommands._minutes(word)
+    except Usage:
+        return False
+    return True

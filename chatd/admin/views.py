@@ -15,7 +15,7 @@ from collections import Counter
 from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
-from chatd.admin.whois import connectionLines
+from chatd.admin.whois import connectionLines, renamedFrom, whereabouts
 from chatd.core.absent import isAbsentAnywhere
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
@@ -46,13 +46,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "kick": ("kick <username> <timeout> <reason>", "disconnect and refuse for 30, 10m, 2h, 1d"),
     "unkick": ("unkick <username>", "let a kicked user back in now"),
-    "ban ip": ("ban ip <ip|network/bits> <reason>", "refuse connections from an address"),
+    "ban ip": (
+        "ban ip <ip|network/bits> [timeout] <reason>",
+        "refuse connections from an address, for good or for 2h, 1d...",
+    ),
     "ban": ("ban <username> <reason>", "disconnect and refuse until unbanned"),
     "unban ip": ("unban ip <ip|network/bits>", "lift an address ban"),
     "unban": ("unban <username>", "lift a ban"),
     "kill": ("kill <username> <reason>", "disconnect now; they may come back"),
     "mute": ("mute <username> <timeout> [reason]", "refuse their messages for a while"),
     "unmute": ("unmute <username>", "let them speak again"),
+    "purge": (
+        "purge <username> [room] [minutes]",
+        "delete their messages of the last 60 (or so many) minutes, in every room or one",
+    ),
     "announce": ("announce <text>", "a notice to everyone on every protocol"),
     "op": ("op <username>", "allow them to kick (talk /kick, IRC KICK)"),
     "deop": ("deop <username>", "take operator rights away"),
@@ -255,6 +262,9 @@ class ConsoleViews:
             elsewhere = [str(user.nick) for user in reachedBy(self.service, nick)]
             if elsewhere:
                 lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
+            renamed = renamedFrom(self.service, nick)
+            if renamed is not None:
+                lines[-1] += f"; {renamed.text} ({whereabouts(self.service, renamed)})"
         else:
             if isAbsentAnywhere(target, self.service.observer):
                 lines.append(f"{target.nick}: not connected, present in their rooms (always on)")

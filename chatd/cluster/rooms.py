@@ -39,7 +39,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core.errors import GroupExists
-from chatd.core.events import Redaction, RoomChange
+from chatd.core.events import Administrator, Redaction, RoomChange
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key
 from chatd.core.roles import IReplica
@@ -156,6 +156,7 @@ class RoomSync:
             "redact",
             id=event.msgid,
             by=event.by,
+            adm=isinstance(event.by, Administrator),
             r=event.reason,
             w=event.moment,
             room=event.room,
@@ -204,7 +205,7 @@ class RoomSync:
         self.replica.redactedRemote(
             Redaction(
                 fields["id"],
-                fields["by"],
+                Administrator(fields["by"]) if fields.get("adm") else fields["by"],
                 fields["r"],
                 fields["w"],
                 fields["room"],

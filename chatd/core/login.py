@@ -113,7 +113,7 @@ class Logins:
         if loading is not None or service.observer is not None:
             if not service.people.isConnected(participant):
                 raise errors.NotLoggedIn()
-            self.checkSanctions(participant, nick)  # connected before bans known
+            service.moderation.checkAddress(participant.address)  # connected before bans known
             self.checkName(nick, passwordFollows=service.persistence is not None)
         persistence = service.persistence
         rooms: list[str] = []
@@ -154,12 +154,14 @@ class Logins:
     def checkName(self, nick: str, passwordFollows: bool = False) -> None:
         """
         @param passwordFollows: the password is checked next: an account
-            signed in here from as many connections as it may have is
-            refused after it (a wrong password is a wrong password).
+            signed in here from as many connections as it may have, or
+            banned or kicked, is refused after it (a wrong password is a
+            wrong password; only the owner learns why it is banned).
         @raise Banned: (or another sanction) C{nick} may not log in.
         @raise NickTaken: someone has C{nick}.
         """
-        self.service.moderation.checkLogin(nick)
+        if not (passwordFollows and self.isAccount(nick)):
+            self.service.moderation.checkLogin(nick)
         holder = self.service.find(nick)
         if holder is None or self.mayJoin(holder, nick):
             return

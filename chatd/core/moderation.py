@@ -224,11 +224,14 @@ class Moderation:
         """
         return self._add(BAN, nick, reason, by, None)
 
-    def banAddress(self, network: Network, reason: str, by: str) -> Sanction:
+    def banAddress(
+        self, network: Network, reason: str, by: str, seconds: float | None = None
+    ) -> Sanction:
         """
-        Refuse connections from C{network} until unbanned.
+        Refuse connections from C{network} for C{seconds} (C{None}: until
+        unbanned).
         """
-        return self._add(IPBAN, str(network), reason, by, None)
+        return self._add(IPBAN, str(network), reason, by, seconds)
 
     def mute(self, nick: str, seconds: float | None, reason: str, by: str) -> Sanction:
         """

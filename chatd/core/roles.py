@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         RoomChange,
         RoomMessage,
     )
+    from chatd.core.purge import Purged
     from chatd.core.roomremoval import Deleted
 
 
@@ -104,6 +105,14 @@ class IAdministration(IChatService):
     def deleteRoom(room: str, by: str, reason: str = "") -> Deleted:
         """
         Delete C{room} as administrator C{by} (L{chatd.core.roomremoval}).
+        """
+
+    def purgeMessages(
+        sender: str, rooms: list[str] | None, since: float, by: str
+    ) -> Deferred[Purged]:
+        """
+        Delete C{sender}'s messages since C{since} in C{rooms} (C{None}:
+        every room) as administrator C{by} (L{chatd.core.purge}).
         """
 
     def setAccountPassword(

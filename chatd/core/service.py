@@ -15,12 +15,12 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import accountadmin, errors, roomremoval, shutdown
+from chatd.core import accountadmin, errors, purge, roomremoval, shutdown
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.chathistory import HistoryQuery, historyLimit
-from chatd.core.events import PrivateMessage, RoomMessage, Wallops
+from chatd.core.events import Administrator, PrivateMessage, RoomMessage, Wallops
 from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
@@ -348,6 +348,11 @@ class ChatService(RoomFacade, Service):
 
     def deleteRoom(self, room: str, by: str, reason: str = "") -> roomremoval.Deleted:
         return roomremoval.deleteRoom(self, room, by, reason)
+
+    def purgeMessages(
+        self, sender: str, rooms: list[str] | None, since: float, by: str
+    ) -> Deferred[purge.Purged]:
+        return purge.purge(self, sender, rooms, since, Administrator(by))
 
     def setAccountPassword(
         self, nick: str, password: str, by: str, signOut: bool = False

@@ -12,6 +12,7 @@ its size is bounded so that a stream of short connections cannot grow it.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from weakref import ReferenceType, ref
@@ -21,6 +22,9 @@ from chatd.core.names import key
 
 #: How many departures are remembered, across all nicknames.
 MAX_ENTRIES = 1024
+
+#: The most renames L{renameTrail} follows from one name.
+MAX_TRAIL = 16
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,44 @@ class NickHistory:
                 if count is not None and 0 < count <= len(found):
                     break
         return found
+
+
+def renameTrail(
+    whowas: Callable[[str, int], list[PastUser]], nick: str, since: float
+) -> list[PastUser]:
+    """
+    Where the person last called C{nick} went by renaming, since C{since}:
+    the renames that took them from C{nick} to their name now, in order
+    (the last one's C{renamedTo} is that name), or C{[]} if the last to
+    use C{nick} left instead, or renamed before C{since}.  A rename from a
+    later name counts only if the same person made it (a guest name is
+    anyone's once free), and at most L{MAX_TRAIL} are followed.
+
+    @param whowas: L{NickHistory.lookup} or what gives the same, as
+        C{IChatService.whowas}.
+    """
+    trail: list[PastUser] = []
+    seen = {key(nick)}
+    found = whowas(nick, 1)
+    while found and len(trail) < MAX_TRAIL:
+        entry, went = found[0], found[0].renamedTo
+        if went is None or entry.when < since or (trail and not _samePerson(trail[-1], entry)):
+            break
+        trail.append(entry)
+        if key(went) in seen:  # back to a name already passed
+            break
+        seen.add(key(went))
+        since = entry.when
+        found = whowas(went, 1)
+    return trail
+
+
+def _samePerson(one: PastUser, other: PastUser) -> bool:
+    """
+    Whether C{one} and C{other} are known to be the same person's.
+    """
+    holder = None if one.holder is None else one.holder()
+    return holder is not None and other.heldBy(holder)
 
 
 def _weakly(participant: IParticipant) -> ReferenceType[object] | None:

@@ -26,6 +26,7 @@ from chatd.core import errors
 from chatd.core.accounts import PasswordRules
 from chatd.core.events import (
     KICK,
+    Administrator,
     Membership,
     Notice,
     PrivateMessage,
@@ -33,6 +34,7 @@ from chatd.core.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    shownBy,
 )
 from chatd.core.names import key
 from chatd.core.search import Found
@@ -220,15 +222,17 @@ def encodeRename(event: Rename) -> bytes:
 def encodeRedaction(event: Redaction) -> bytes:
     """
     C{*** alice deleted a message in lobby}, C{*** root deleted bob's
-    message in lobby (spam)}, C{*** alice deleted a private message}.
+    message in lobby (spam)}, C{*** alice deleted a private message}; an
+    administrator's deletion names them as such (C{*** the administrator
+    root deleted bob's message in lobby}).
     """
-    own = key(event.by) == key(event.sender)
+    own = not isinstance(event.by, Administrator) and key(event.by) == key(event.sender)
     what = "a message" if own else f"{event.sender}'s message"
     if event.room is None:
         what = "a private message" if own else f"{event.sender}'s private message"
     where = f" in {event.room}" if event.room is not None else ""
     why = f" ({clean(event.reason)})" if event.reason else ""
-    return serverLine(f"{event.by} deleted {what}{where}{why}")
+    return serverLine(f"{shownBy(event.by)} deleted {what}{where}{why}")
 
 
 def encodeNotice(event: Notice) -> bytes:

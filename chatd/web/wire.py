@@ -29,6 +29,7 @@ from chatd.core.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    shownBy,
     textOnly,
 )
 from chatd.core.text import action, plain, plainLine, textLines
@@ -239,7 +240,8 @@ def encodeRedaction(event: Redaction) -> bytes:
     A C{redacted} frame: the message C{msgid} of a C{room}, or of the
     private conversation C{from} -> C{to}, was deleted C{by} someone.
     """
-    message: dict[str, Any] = {"type": "redacted", "msgid": event.msgid, "by": event.by}
+    by = shownBy(event.by)  # an administrator as such ("the administrator root")
+    message: dict[str, Any] = {"type": "redacted", "msgid": event.msgid, "by": by}
     if event.room is not None:
         message["room"] = event.room
     else:

@@ -1,7 +1,8 @@
 """
 What the unit tests of the admin consoles share: L{fakeVerify}, an instant
-stand-in for the password file, and L{AccountsTestCase}, a service with
-accounts (one flagged admin) and the checker of root's console.
+stand-in for the password file, L{AccountsTestCase}, a service with
+accounts (one flagged admin) and the checker of root's console, and
+L{ConsoleScreen}, the line console as an administrator types into it.
 """
 
 from __future__ import annotations
@@ -15,16 +16,47 @@ from twisted.cred.credentials import UsernamePassword
 from twisted.cred.error import UnauthorizedLogin
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, LogEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.accountcheck import accountAdminCheck
+from chatd.admin.commands import AdminConsole
 from chatd.admin.credentials import AdminChecker
+from chatd.admin.shell import ConsoleLineProtocol
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.service import ChatService
 from chatd.modstore import MemoryModerationStore
 from chatd.storage.memory import MemoryChatStore
 from tests.support.persistencecase import FAST, inline
+
+#: The line console's prompt.
+PROMPT = "chatd> "
+
+
+class ConsoleScreen:
+    """
+    Administrator C{who}'s line console of C{service} on a
+    L{StringTransport}: L{type} a line, get the reply.
+    """
+
+    def __init__(self, service: ChatService, who: str = "root") -> None:
+        self.protocol = ConsoleLineProtocol(AdminConsole(service, who, lambda: None))
+        self.transport = StringTransport()
+        self.protocol.makeConnection(self.transport)
+        self.transport.clear()
+
+    def type(self, line: str) -> str:
+        """
+        Type C{line}; the reply, without the prompt after it (which must
+        have come: the command has finished).
+        """
+        self.protocol.dataReceived(line.encode("utf-8") + b"\r\n")
+        text: str = self.transport.value().decode("utf-8")
+        self.transport.clear()
+        if not text.endswith(PROMPT):
+            raise AssertionError(f"no prompt after {line!r}: {text!r}")
+        return text[: -len(PROMPT)].rstrip("\n")
 
 
 def fakeVerify(path: Path, name: str, password: str) -> Deferred[bool]:

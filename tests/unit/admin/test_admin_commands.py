@@ -67,6 +67,8 @@ BAD_ARGUMENTS = [
     ("ban ip 10.0.0.1", "ban ip"),
     ("ban ip 300.1.1.1 bad address", "ban ip"),
     ("ban ip 10.0.0.0/33 bad network", "ban ip"),
+    ("ban ip 10.0.0.1 0h spam", "ban ip"),
+    ("ban ip 10.0.0.1 3651d spam", "ban ip"),
     ("unban", "unban"),
     ("unban bob eve", "unban"),
     ("unban ip", "unban ip"),
@@ -78,6 +80,10 @@ BAD_ARGUMENTS = [
     ("mute bob 999999999d", "mute"),
     ("mute bob \u0665m", "mute"),
     ("unmute", "unmute"),
+    ("purge", "purge"),
+    ("purge bad!nick", "purge"),
+    ("purge bob lobby soon", "purge"),
+    ("purge bob lobby 5 extra", "purge"),
     ("announce", "announce"),
     ("announce    ", "announce"),
     ("op", "op"),
@@ -351,7 +357,7 @@ class CommandTests(ConsoleTestCase):
         """
         ip = self.login("ip")
         self.assertEqual(
-            "usage: ban ip <ip|network/bits> <reason> ('spamming' is not an address or"
+            "usage: ban ip <ip|network/bits> [timeout] <reason> ('spamming' is not an address or"
             " network; for the user named ip, write @ip)",
             self.run_("ban ip spamming a lot"),
         )

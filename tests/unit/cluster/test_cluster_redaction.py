@@ -16,7 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.events import PrivateMessage, Redaction
+from chatd.core.events import Administrator, PrivateMessage, Redaction
 from chatd.core.redaction import redact
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
@@ -69,6 +69,21 @@ class RelayedRedactionTests(SynchronousTestCase):
         self.assertEqual(redactions(self.alice), [])  # she has the answer
         self.assertEqual(redactions(self.bob), [(said.msgid, "alice", "lobby")])
         self.assertEqual(redactions(self.carol), [])
+        self.assertIsNone(self.successResultOf(self.store.findMessage(said.msgid)))
+
+    def test_administratorsPurge(self) -> None:
+        """
+        An administrator's C{purge} on node A deletes from the shared store,
+        and bob on B is told of each deletion as the administrator's.
+        """
+        said = self.a.service.say(self.alice, "lobby", ("spam",))
+        self.settle()
+        purged = self.a.service.purgeMessages("alice", None, 0, "root")
+        self.settle()
+        self.assertEqual(1, self.successResultOf(purged).count)
+        [event] = [e for e in self.bob.events if isinstance(e, Redaction)]
+        self.assertEqual((said.msgid, "root"), (event.msgid, event.by))
+        self.assertIsInstance(event.by, Administrator)
         self.assertIsNone(self.successResultOf(self.store.findMessage(said.msgid)))
 
     def test_timeToTheMillisecond(self) -> None:
