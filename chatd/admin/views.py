@@ -12,7 +12,6 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
-from chatd.admin.columns import pad, width
 from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
 from chatd.admin.whois import connectionLines, renamedFrom, whereabouts
@@ -23,6 +22,7 @@ from chatd.core.reach import accountBehind, reachedBy, sanctionedName
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
 from chatd.core.text import plainLine
+from chatd.lines.columns import pad, width
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
 
 #: Messages per room that C{messages} looks through, the newest first.

@@ -19,26 +19,14 @@ from __future__ import annotations
 import codecs
 import unicodedata
 
+from chatd.lines.columns import width
+
 #: What moves the cursor back one column and blanks what was there.
 RUB_OUT = b"\b \b"
 
 _ERASE_CHARACTER = "\x08\x7f"
 _ERASE_LINE = "\x15"
 _LINE_END = "\r\n"
-
-
-def columns(text: str) -> int:
-    """
-    How many terminal columns C{text} takes: two for a wide (East Asian)
-    character, none for a combining mark or a format character (a
-    zero-width joiner, a variation selector), one for the rest.
-    """
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
 
 
 class ServerEcho:
@@ -82,9 +70,9 @@ class ServerEcho:
                 self._line.clear()
             elif ch in _ERASE_CHARACTER:
                 if self._line:
-                    shown.append("\b \b" * columns(self._line.pop()))
+                    shown.append("\b \b" * width(self._line.pop()))
             elif ch == _ERASE_LINE:
-                shown.append("\b \b" * columns("".join(self._line)))
+                shown.append("\b \b" * width("".join(self._line)))
                 self._line.clear()
             elif ch == "\t" or unicodedata.category(ch) != "Cc":
                 ch = " " if ch == "\t" else ch  # one column, whatever the tab stops

@@ -1,6 +1,6 @@
 # -*- test-case-name: tests.unit.admin.test_admin_columns -*-
 """
-Tests for L{chatd.admin.columns}: the console's tables line up by terminal
+Tests for L{chatd.lines.columns}: the console's tables line up by terminal
 columns, wide characters and combining accents included.
 """
 
@@ -11,9 +11,9 @@ import unicodedata
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.admin.columns import pad, width
 from chatd.admin.commands import AdminConsole
 from chatd.core.service import ChatService
+from chatd.lines.columns import pad, width
 
 
 class ColumnTests(SynchronousTestCase):

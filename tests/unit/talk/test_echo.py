@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.talk.echo import ServerEcho, columns
+from chatd.lines.columns import width
+from chatd.talk.echo import ServerEcho
 from chatd.talk.telnet import editLine
 
 
@@ -33,7 +34,7 @@ class ServerEchoTests(SynchronousTestCase):
         self.assertEqual(self.echo.feed("中\x7f".encode()), "中".encode() + b"\b \b" * 2)
         self.assertEqual(self.echo.feed("e\u0301\x7f".encode()), "e\u0301".encode())
         self.assertEqual(self.echo.typed(), b"e")
-        self.assertEqual(columns("a中👍\u200d\u0301"), 5)
+        self.assertEqual(width("a中👍\u200d\u0301"), 5)
 
     def test_lineEnd(self) -> None:
         """

@@ -1,9 +1,11 @@
-# -*- test-case-name: tests.unit.admin.test_admin_columns -*-
+# -*- test-case-name: tests.unit.admin.test_admin_columns,tests.unit.talk.test_echo -*-
 """
-Padding for the console's tables by the columns a terminal shows, not by
-characters: a room or nickname in East Asian wide characters (C{日本語})
-takes two columns a character, and a combining accent none, so padding by
-C{len} would push the rest of its row out of line.
+The columns a terminal shows of some text, not its characters, for the
+admin console's tables and talk mode's echo of what is typed: a room or
+nickname in East Asian wide characters (C{日本語}) takes two columns a
+character, and a combining accent none, so padding by C{len} would push
+the rest of its row out of line, and rubbing out by C{len} would leave
+half a character on the screen.
 """
 
 from __future__ import annotations
