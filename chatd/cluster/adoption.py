@@ -34,6 +34,7 @@ from chatd.core import errors
 from chatd.core.ctcp import hasText
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.messages import storePrivate
 from chatd.core.service import ChatService
 
 #: Seconds of a peer's messages kept, counted back from its latest (its
@@ -212,7 +213,7 @@ class Adoption:
         """
         persistence = self.service.persistence
         assert persistence is not None
-        store, registered = persistence.store, persistence.isRegisteredNow
+        store = persistence.store
         stored = await store.storedMsgids(list(found))
         skipped = stored | set(self._deleted)
         missing = [each for msgid, each in found.items() if msgid not in skipped]
@@ -232,17 +233,6 @@ class Adoption:
                     notice=each.notice,
                 )
             else:
-                event, sentAs, storedAs = each
-                store.addMessage(
-                    None,
-                    sentAs,
-                    storedAs,
-                    event.lines,
-                    event.when,
-                    msgid=event.msgid,
-                    millis=event.millis,
-                    accounts=(registered(sentAs), registered(storedAs)),
-                    notice=event.notice,
-                )
+                storePrivate(persistence, *each)
         await store.flush()
         return len(missing)

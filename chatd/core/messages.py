@@ -226,21 +226,10 @@ class Messages:
         show it to the sender's other connections as their own words.
         """
         if self.persistence is not None and hasText(event):
-            registered = self.persistence.isRegisteredNow
             # In the accounts' history, whatever nicknames they go by now.
             sentAs = self.people.accounts.name(participant) or event.sender
             storedAs = self.people.accounts.name(recipient) or event.recipient
-            self.persistence.store.addMessage(
-                None,
-                sentAs,
-                storedAs,
-                event.lines,
-                event.when,
-                msgid=event.msgid,
-                millis=event.millis,
-                accounts=(registered(sentAs), registered(storedAs)),
-                notice=event.notice,
-            )
+            storePrivate(self.persistence, event, sentAs, storedAs)
         own = self.people.personOf(participant)
         if own is not recipient:  # the sender's other connections see it as their own
             deliver([own], "privateMessage", event, participant)
@@ -361,3 +350,24 @@ class Messages:
         """
         for reader in self.people.wallopsReaders():
             reader.notice(event)
+
+
+def storePrivate(
+    persistence: Persistence, event: PrivateMessage, sentAs: str, storedAs: str
+) -> None:
+    """
+    Store C{event} as said by C{sentAs} to C{storedAs} (the names of their
+    accounts, if they are signed in to one), in both their histories.
+    """
+    registered = persistence.isRegisteredNow
+    persistence.store.addMessage(
+        None,
+        sentAs,
+        storedAs,
+        event.lines,
+        event.when,
+        msgid=event.msgid,
+        millis=event.millis,
+        accounts=(registered(sentAs), registered(storedAs)),
+        notice=event.notice,
+    )
