@@ -141,7 +141,7 @@ def startWithOperator(tmp_path: Path, storage: list[str]) -> Daemon:
         "--port",
         "tcp:0:interface=127.0.0.1",
         "--operators",
-        "root",
+        "moder",
         *storage,
         factories=("TchatFactory",),
     )
@@ -166,7 +166,7 @@ async def test_killedPresenceStaysEndedAcrossRestart(tmp_path: Path, database: l
     """
     daemon = startWithOperator(tmp_path, database)
     try:
-        for nick, password in (("root", "rootpass"), ("alice", "sesame")):
+        for nick, password in (("moder", "moderpass"), ("alice", "sesame")):
             tchat = await connect(daemon)
             assert (await command(tchat, f"clt: LOGIN {nick}"))[-1] == "srv: OKAY!"
             assert (await command(tchat, f"clt: REGIS {password}"))[-1] == "srv: OKAY!"
@@ -177,12 +177,12 @@ async def test_killedPresenceStaysEndedAcrossRestart(tmp_path: Path, database: l
         alice.send("QUIT :bye")
         await alice.closed
         assert "alice" in await inLobby(daemon)
-        root = await irc(daemon, "root", "rootpass")
-        root.send("KILL alice :enough")
-        await until(root, "enough")
+        moder = await irc(daemon, "moder", "moderpass")
+        moder.send("KILL alice :enough")
+        await until(moder, "enough")
         assert "alice" not in await inLobby(daemon)
-        root.send("QUIT")
-        await root.closed
+        moder.send("QUIT")
+        await moder.closed
     finally:
         daemon.stop()
     daemon = startWithOperator(tmp_path, database)
