@@ -47,7 +47,7 @@ def start(tmp_path: Path, database: list[str]) -> Daemon:
         "--flood-burst",
         "0",
         "--operators",
-        "root",
+        "moder",
         *database,
         factories=FACTORIES,
     )
@@ -131,7 +131,7 @@ async def test_foundersTopicsAcrossRestart(tmp_path: Path, database: list[str]) 
     daemon = start(tmp_path, database)
     try:
         await tchatRegister(daemon, "alice", "sesame")
-        await tchatRegister(daemon, "root", "rootpw")
+        await tchatRegister(daemon, "moder", "moderpw")
         alice = await irc(daemon, "alice", "sesame")
         alice.send("JOIN #Kitchen")
         assert names(await until(alice, numeric("366", "#Kitchen")), "#Kitchen") == ["@alice"]
@@ -187,13 +187,13 @@ async def test_foundersTopicsAcrossRestart(tmp_path: Path, database: list[str]) 
         )
 
         # A server operator not on a channel gives operator status in it.
-        root = await irc(daemon, "root", "rootpw")
-        root.send("MODE #Kitchen +o bob")
+        moder = await irc(daemon, "moder", "moderpw")
+        moder.send("MODE #Kitchen +o bob")
         opped = await until(bob, lambda line: " MODE " in line)
-        assert opped[-1].startswith(":root!") and opped[-1].endswith("MODE #Kitchen +o bob")
+        assert opped[-1].startswith(":moder!") and opped[-1].endswith("MODE #Kitchen +o bob")
         bob.send("MODE #Kitchen +i")
         assert (await until(bob, lambda line: " MODE " in line))[-1].endswith("MODE #Kitchen +i")
-        for client in (alice, bob, dave, root):
+        for client in (alice, bob, dave, moder):
             await client.close()
     finally:
         stopped(daemon)
