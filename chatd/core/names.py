@@ -28,7 +28,7 @@ from importlib.resources import files
 
 from precis_i18n import get_profile
 
-from chatd.core.scripts import mixedScripts
+from chatd.core.scripts import mixedScripts, stackedMarks
 from chatd.core.spelling import pieces
 
 #: The longest nickname, and the longest group name TCHAT's wire rule
@@ -115,8 +115,11 @@ def newNameRefusal(name: str) -> str | None:
     Why nobody may take C{name} (a valid name) as a new nickname, account
     or room, or C{None}: it mixes scripts (L{mixedScripts}), as Latin
     C{msvance} does with a Greek C{ν} (its key is C{msnance}: it would not
-    be taken while C{msvance} is, though it reads as it).
+    be taken while C{msvance} is, though it reads as it), or piles marks on
+    a letter (L{stackedMarks}).
     """
+    if stackedMarks(name):
+        return f"{name} piles accents on a letter as no language does, so it hides what it says"
     mixed = mixedScripts(name)
     if mixed is None:
         return None

@@ -18,6 +18,7 @@ Katakana, an acute accent to Latin, Greek, Cyrillic and a few more).
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import unicodedataplus
@@ -103,3 +104,30 @@ def _primary(seen: list[frozenset[str]]) -> str:
     """
     common = frozenset.intersection(*seen)
     return sorted(common or seen[0])[0]
+
+
+#: The most nonspacing marks one letter may carry in a new name (UTS #39,
+#: 5.4: Vietnamese needs two, Indic and Tibetan stacks a few).
+MOST_MARKS = 4
+
+
+def stackedMarks(name: str) -> bool:
+    """
+    Whether C{name} piles marks on a letter as no writing does (UTS #39's
+    optional checks, 5.4): more than L{MOST_MARKS} nonspacing marks in a
+    row, or one mark twice in a row, once decomposed (NFD).  Such "Zalgo"
+    text smears over the lines around it, or hides a letter under a mark
+    drawn twice.
+    """
+    if name.isascii():
+        return False
+    run, last = 0, ""
+    for ch in unicodedata.normalize("NFD", name):
+        if unicodedata.category(ch) != "Mn":
+            run, last = 0, ""
+            continue
+        run += 1
+        if run > MOST_MARKS or ch == last:
+            return True
+        last = ch
+    return False

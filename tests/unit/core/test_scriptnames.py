@@ -143,6 +143,26 @@ class ScriptPropertyTests(SynchronousTestCase):
         self.assertEqual(scriptsOf("1"), frozenset())
         self.assertTrue({"Latin", "Greek", "Cyrillic"} <= scriptsOf("\u0301"))
 
+    def test_stackedMarks(self) -> None:
+        """
+        A name that piles marks on a letter as no writing does (UTS #39,
+        5.4: more than four nonspacing marks in a row, or one mark twice in
+        a row) is refused: "Zalgo" towers and overlays.  Vietnamese, Indic,
+        Tibetan and pinyin marks pass.
+        """
+        piled = "piles accents on a letter as no language does, so it hides what it says"
+        for name in ("a" + "\u0301" * 5, "Z\u0336\u0337\u0338\u0335\u0334", "e\u0301\u0301"):
+            self.assertEqual(newNameRefusal(name), f"{name} {piled}", ascii(name))
+        for name in (
+            "Nguy\u1ec5n",  # ễ: e with a circumflex and a tilde
+            "Vi\u1ec7t",
+            "\u0915\u094d\u0937\u0924\u094d\u0930\u093f\u092f",  # क्षत्रिय
+            "\u0f56\u0f66\u0f92\u0fb2\u0f74\u0f56\u0f66",  # བསྒྲུབས
+            "a" + "\u0301\u0300\u0302\u0303",  # four marks: the most
+            "l\u01d8",  # ǘ
+        ):
+            self.assertIsNone(newNameRefusal(name), ascii(name))
+
     def test_scriptExtensions(self) -> None:
         """
         A character several scripts share goes with each (C{ー} in
@@ -254,6 +274,14 @@ class IRCMarkedNameTests(IRCTestCase):
         self.send(second, t2, f"JOIN #{DISTINCT[4][1]}")
         self.assertEqual(self.service.roomsOf(first), [DISTINCT[4][0]])
         self.assertEqual(self.service.roomsOf(second), [DISTINCT[4][1]])
+
+    def test_stackedMarksOverIRC(self) -> None:
+        """
+        Over IRC: C{NICK} with a tower of accents is 432, saying why.
+        """
+        reply = self.send(*self.connect(), "NICK ab" + "\u0301" * 10, "USER x 0 * :X")
+        self.assertEqual(self.numerics(reply), ["432"])
+        self.assertIn("piles accents on a letter", reply)
 
     def test_otherScriptsDigit(self) -> None:
         """
