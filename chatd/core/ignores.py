@@ -196,4 +196,5 @@ class Ignores:
         if account is None or self.persistence is None:
             return
         d = self.persistence.store.saveIgnore(account, mask, ignored)
-        d.addErrback(lambda f: self.log.failure("saving {account}'s ignore list", f, account=account))
+        why = "saving {account}'s ignore list"
+        d.addErrback(lambda f: self.log.failure(why, f, account=account))

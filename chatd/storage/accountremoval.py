@@ -89,7 +89,8 @@ class MemoryAccountRemoval:
 
     def deleteAccount(self, nick: str) -> Deferred[bool]:
         nickKey = key(nick)
-        for table in (self._names, self._verifiers, self._memberships, self._markers, self._ignores):
+        tables = (self._names, self._verifiers, self._memberships, self._markers, self._ignores)
+        for table in tables:
             table.pop(nickKey, None)
         for flags in (self._admins, self._alwaysOn, self._ended):
             flags.discard(nickKey)

@@ -53,9 +53,7 @@ class IgnoreTests(PersistenceTestCase):
         self.assertEqual(self.ignores.add(self.alice, "troll"), "troll!*@*")
         event = self.tell(self.troll, "alice", "hi")
         self.assertIsInstance(event, PrivateMessage)
-        self.successResultOf(
-            maybeDeferred(self.service.tell, self.troll, "alice", ("psst",), True)
-        )
+        self.successResultOf(maybeDeferred(self.service.tell, self.troll, "alice", ("psst",), True))
         self.troll.takesCtcp = True  # type: ignore[attr-defined]  # an IRC client
         self.tell(self.troll, "alice", "\x01VERSION\x01")
         self.clock.advance(10)
