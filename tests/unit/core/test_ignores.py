@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 
 from chatd.core import errors
 from chatd.core.events import Invitation, PrivateMessage, RoomMessage
 from chatd.core.ignores import entryMask, shownEntry
 from chatd.core.limits import MAX_IGNORES
-from chatd.testing import RecordingParticipant
+from chatd.storage.memory import MemoryChatStore
+from chatd.testing import RecordingParticipant, settled
 from tests.support.persistencecase import PersistenceTestCase
 
 
@@ -158,7 +159,7 @@ class AccountIgnoreTests(PersistenceTestCase):
         self.service.disconnect(bob)
         self.service = self.makeService()  # a restart: the list is only in the store
         troll, other = self.login("troll"), self.login("other")
-        told = self.successResultOf(maybeDeferred(self.service.tell, troll, "bob", ("hi",)))
+        told: Any = self.successResultOf(maybeDeferred(self.service.tell, troll, "bob", ("hi",)))
         self.assertEqual(told.recipient, "bob")
         self.successResultOf(maybeDeferred(self.service.tell, other, "bob", ("hello",)))
         self.assertEqual(self.successResultOf(self.store.waitingCount("bob")), 1)
@@ -167,11 +168,51 @@ class AccountIgnoreTests(PersistenceTestCase):
 
     def test_deletedWithAccount(self) -> None:
         """
-        A deleted account's list goes with it.
+        A deleted account's list goes with it: an account registered
+        under the name later starts with none.
         """
         bob = self.login("bob", "sesame")
         self.service.ignores.add(bob, "troll")
         self.successResultOf(self.service.deleteAccount("bob", "admin"))
         self.assertEqual(self.successResultOf(self.store.ignoreList("bob")), [])
         bob = self.login("bob")
+        self.successResultOf(self.service.register(bob, "another"))  # a new account
         self.assertEqual(self.service.ignores.entries(bob), [])
+
+
+class SlowIgnoreStore(MemoryChatStore):
+    """A memory store whose ignore lists come when the test says."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reading: list[Deferred[list[str]]] = []
+
+    def ignoreList(self, nick: str) -> Deferred[list[str]]:
+        d: Deferred[list[str]] = Deferred()
+        self.reading.append(d)
+        return d
+
+
+class LoadedAtLoginTests(PersistenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.store = slow = SlowIgnoreStore()
+        slow.startService()
+        self.service = self.makeService()
+
+    def test_loadedBeforeLogin(self) -> None:
+        """
+        A login to an account ends only once its list is read: nobody it
+        ignores reaches it meanwhile.
+        """
+        slow = self.store
+        assert isinstance(slow, SlowIgnoreStore)
+        self.registered("bob", "sesame")
+        bob = RecordingParticipant()
+        self.service.connect(bob)
+        login = settled(self.service.login(bob, "bob", "sesame"))
+        self.assertNoResult(login)
+        self.assertEqual(len(slow.reading), 1)
+        slow.reading[0].callback(["troll!*@*"])
+        self.assertEqual(self.successResultOf(login), "bob")
+        self.assertEqual(self.service.ignores.entries(bob), ["troll!*@*"])
