@@ -21,6 +21,7 @@ L{Ignores.entries}) and L{chatd.core.messages} applies it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -70,8 +71,14 @@ class Ignores:
 
     log = Logger()
 
-    def __init__(self, people: People, persistence: Persistence | None) -> None:
+    def __init__(
+        self,
+        people: People,
+        persistence: Persistence | None,
+        requireLogin: Callable[[IParticipant], str],
+    ) -> None:
         self.people = people
+        self.requireLogin = requireLogin
         self.persistence = persistence
         self._accounts: dict[str, list[str]] = {}
         self._loading: dict[str, list[Deferred[None]]] = {}
@@ -100,7 +107,11 @@ class Ignores:
     def entries(self, participant: IParticipant) -> list[str]:
         """
         The masks C{participant}'s person ignores, in the order added.
+
+        @raise errors.NotLoggedIn: C{participant} is not logged in (so for
+            L{add} and L{remove}).
         """
+        self.requireLogin(participant)
         return list(self._listOf(participant))
 
     def add(self, participant: IParticipant, entry: str) -> str | None:
@@ -111,6 +122,7 @@ class Ignores:
         @raise errors.ListFull: the list holds L{MAX_IGNORES} entries.
         @raise errors.InvalidArgument: C{entry} is not a name nor a mask.
         """
+        self.requireLogin(participant)
         mask = entryMask(entry)
         masks = self._listOf(participant, create=True)
         if any(key(each) == key(mask) for each in masks):
@@ -126,6 +138,7 @@ class Ignores:
         C{participant}'s person no longer ignores C{entry}; the mask as it
         was added, or C{None} if it was not there.
         """
+        self.requireLogin(participant)
         mask = entryMask(entry)
         masks = self._listOf(participant)
         for index, each in enumerate(masks):

@@ -109,7 +109,7 @@ class ChatService(RoomFacade, Service):
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
         )
         shared = (self.registry, self.people, self.moderation, self.stats, self.requireLogin)
-        self.ignores = Ignores(self.people, self.persistence)
+        self.ignores = Ignores(self.people, self.persistence, self.requireLogin)
         self.messages = Messages(clock, *shared, self.persistence, self.ignores)
 
     def now(self) -> int:

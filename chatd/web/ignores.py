@@ -21,7 +21,6 @@ Reply = dict[str, Any]
 
 
 def _name(web: WebParticipant, request: dict[str, Any]) -> str:
-    web.service.requireLogin(web)
     name = request.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InvalidArgument("'name' must be a name or a mask")
@@ -29,7 +28,6 @@ def _name(web: WebParticipant, request: dict[str, Any]) -> str:
 
 
 def ignored(web: WebParticipant, request: dict[str, Any]) -> Reply:
-    web.service.requireLogin(web)
     masks = web.service.ignores.entries(web)
     return {"names": [shownEntry(mask) for mask in masks], "masks": masks}
 
