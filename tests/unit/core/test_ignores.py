@@ -63,6 +63,16 @@ class IgnoreTests(PersistenceTestCase):
         self.tell(self.alice, "troll", "bye")  # the ignorer still speaks to them
         self.assertEqual(private(self.troll), [("alice", "bye")])
 
+    def test_fromAnotherNode(self) -> None:
+        """
+        A private message another node hands over (cluster mode) from
+        someone the recipient ignores is dropped here too.
+        """
+        self.ignores.add(self.alice, "troll")
+        event = PrivateMessage("troll", "alice", ("relayed",), 0, msgid="m1", millis=1)
+        self.assertTrue(self.service.replica.tellRemote(event))
+        self.assertEqual(private(self.alice), [])
+
     def test_lookAlikesAndMasks(self) -> None:
         """
         A name covers its look-alikes (by name key); a mask matches the
