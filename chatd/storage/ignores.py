@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from chatd.storage.database import Database
 
 READ_IGNORES = "SELECT mask FROM ignores WHERE nick_key = ? ORDER BY mask_key"
+#: Kept for a registered account only (a name nobody registered keeps none).
 ADD_IGNORE = (
-    "INSERT INTO ignores (nick_key, mask_key, mask) VALUES (?, ?, ?)"
+    "INSERT INTO ignores (nick_key, mask_key, mask)"
+    " SELECT nick_key, ?, ? FROM accounts WHERE nick_key = ?"
     " ON CONFLICT (nick_key, mask_key) DO NOTHING"
 )
 REMOVE_IGNORE = "DELETE FROM ignores WHERE nick_key = ? AND mask_key = ?"
@@ -42,7 +44,7 @@ class SQLIgnores:
 
     def saveIgnore(self, nick: str, mask: str, ignored: bool) -> Deferred[None]:
         if ignored:
-            return self.database.execute(ADD_IGNORE, key(nick), key(mask), mask)
+            return self.database.execute(ADD_IGNORE, key(mask), mask, key(nick))
         return self.database.execute(REMOVE_IGNORE, key(nick), key(mask))
 
 

@@ -251,7 +251,7 @@ MIGRATIONS: list[list[Statement]] = [
     # 23: each registered account's ignore list (chatd.storage.ignores): the
     # masks whose private messages it does not get, by their key.
     [
-        """CREATE TABLE ignores (
+        """CREATE TABLE IF NOT EXISTS ignores (
             nick_key TEXT NOT NULL REFERENCES accounts (nick_key) ON DELETE CASCADE,
             mask_key TEXT NOT NULL,
             mask TEXT NOT NULL,
