@@ -150,8 +150,12 @@ class Ignores:
 
     def ignores(self, recipient: IParticipant, sender: IParticipant) -> bool:
         """
-        Whether C{recipient}'s person ignores C{sender}.
+        Whether C{recipient}'s person ignores C{sender}: never decided
+        for another process's user (cluster mode), whose own process does
+        when it hands the message over (L{chatd.core.replica}).
         """
+        if getattr(recipient, "relay", None) is not None:
+            return False
         masks = self._listOf(recipient)
         return bool(masks) and any(matches(mask, sender) for mask in masks)
 
@@ -164,6 +168,16 @@ class Ignores:
         return d.addCallback(
             lambda _: any(matches(mask, sender) for mask in self._accounts.get(key(account), []))
         )
+
+    def atLogin(self, account: str) -> Deferred[None]:
+        """
+        A login to registered C{account} is about to be admitted: its list
+        is read again from the store unless the account is signed in here
+        already (another process sharing the store may have changed it).
+        """
+        if not self.people.accounts.signedIn(key(account)):
+            self._accounts.pop(key(account), None)
+        return self.load(account)
 
     def load(self, account: str) -> Deferred[None]:
         """

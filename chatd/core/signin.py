@@ -99,7 +99,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
             )
     proven, _ = await persistence.verifyLogin(participant, account, secret)
     if proven is not None:  # its ignore list, before anyone can reach it
-        await service.ignores.load(proven)
+        await service.ignores.atLogin(proven)
     if proven is None or not service.isLoggedIn(participant):
         raise errors.BadPassword()
     refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)

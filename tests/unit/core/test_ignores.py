@@ -73,6 +73,19 @@ class IgnoreTests(PersistenceTestCase):
         self.assertTrue(self.service.replica.tellRemote(event))
         self.assertEqual(private(self.alice), [])
 
+    def test_anotherNodeDecides(self) -> None:
+        """
+        Another node's user (a stand-in with a C{relay}) is given the
+        message here: their own node applies their list.
+        """
+        far = RecordingParticipant()
+        far.relay = "node-2"  # type: ignore[attr-defined]
+        self.service.connect(far)
+        self.service.login(far, "far")
+        self.ignores.add(far, "troll")
+        self.tell(self.troll, "far", "to be decided there")
+        self.assertEqual(private(far), [("troll", "to be decided there")])
+
     def test_lookAlikesAndMasks(self) -> None:
         """
         A name covers its look-alikes (by name key); a mask matches the
@@ -157,6 +170,19 @@ class AccountIgnoreTests(PersistenceTestCase):
         self.assertEqual(self.service.ignores.entries(bob), ["troll!*@*"])
         self.successResultOf(maybeDeferred(self.service.tell, self.troll, "bob", ("hi",)))
         self.assertEqual(private(bob), [])
+
+    def test_readAgainAtLogin(self) -> None:
+        """
+        A login to an account not signed in here reads its list again:
+        another process sharing the store may have changed it.
+        """
+        bob = self.login("bob", "sesame")
+        self.service.ignores.add(bob, "troll")
+        self.service.disconnect(bob)
+        self.successResultOf(self.store.saveIgnore("bob", "troll!*@*", False))  # elsewhere
+        self.successResultOf(self.store.saveIgnore("bob", "spammer!*@*", True))
+        bob = self.login("bob", "sesame")
+        self.assertEqual(self.service.ignores.entries(bob), ["spammer!*@*"])
 
     def test_notKeptForAway(self) -> None:
         """
