@@ -138,9 +138,10 @@ def forgetAccount(persistence: Persistence, account: str) -> None:
     """
     What this node knows of C{account}, deleted here or on another node
     sharing the store: it is no longer registered, nor always on, and its
-    approvals to enter rooms end.
+    approvals to enter rooms end, and its ignore list.
     """
     persistence.registered.discard(key(account))
+    persistence.service.ignores.forget(account)
     persistence.alwaysOn.adopt(account, False)
     for room in persistence.service.registry.all():
         forget(room, key(account))

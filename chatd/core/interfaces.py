@@ -54,6 +54,10 @@ class IChatService(IRoomOperations, IStoredChat):
         "The L{chatd.core.people.People}: who is signed in (IRC's LUSERS counts"
         " them with its C{count} and C{operatorsOnline}, whatever the number online)."
     )
+    ignores = Attribute(
+        "The L{chatd.core.ignores.Ignores}: whom each person ignores; every front-end's"
+        " ignore commands ask it."
+    )
     admission = Attribute(
         "The L{chatd.core.admission.Admission} every listener asks when a connection"
         " opens (C{--max-clients}, the per-address limits), and tells when it closes."

@@ -38,6 +38,8 @@ MIN_PASSWORD, MAX_PASSWORD = 4, 1024
 
 #: The longest ban mask accepted.
 MAX_MASK_LENGTH = 100
+#: The most entries one person's ignore list holds (ISUPPORT SILENCE).
+MAX_IGNORES = 100
 
 #: Rooms that may exist at once before users may create no more.
 DEFAULT_MAX_ROOMS = 1000

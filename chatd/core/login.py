@@ -120,6 +120,8 @@ class Logins:
         if persistence is not None:
             # The password first: the name is claimed only once it is earned.
             proven, rooms = await persistence.verifyLogin(participant, nick, password)
+            if proven is not None:  # its ignore list, before anyone can reach it
+                await service.ignores.atLogin(proven)
             self.checkSanctions(participant, nick)  # one may have come during the check
             if proven is not None:  # before admission, which other nodes hear of
                 service.people.accounts.prove(participant, proven)

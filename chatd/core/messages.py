@@ -4,6 +4,8 @@ What people say: to a room, to one person, an operators' message, a
 server notice.  The text rule, the speaking rules, the message id (made
 by L{chatd.core.msgids}), the store's append, the counters and the one
 fan-out per message live here.
+Private words for someone who ignores their sender (L{chatd.core.ignores})
+are dropped, and the sender not told.
 What one connection of a person says reaches the person's other
 connections too, as their own words.  With a relay (cluster mode), a
 message for people served elsewhere is acknowledged only once the relay
@@ -24,6 +26,7 @@ from chatd.core.ctcp import answerLater, ctcpOf, hasText
 from chatd.core.delivery import deliver
 from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
 from chatd.core.hooks import IRelay
+from chatd.core.ignores import Ignores
 from chatd.core.inbox import Kept
 from chatd.core.interfaces import IParticipant
 from chatd.core.metrics import ChatStats
@@ -66,6 +69,7 @@ class Messages:
         stats: ChatStats,
         requireLogin: Callable[[IParticipant], str],
         persistence: Persistence | None,
+        ignores: Ignores,
     ) -> None:
         self.clock = clock
         self.rooms = rooms
@@ -74,6 +78,7 @@ class Messages:
         self.stats = stats
         self.requireLogin = requireLogin
         self.persistence = persistence
+        self.ignores = ignores
         self.ids = MessageIds()
         self._moments = Moments(clock)
         self.body = BodyRule()
@@ -195,9 +200,8 @@ class Messages:
                     sender, nick, lines, now, notice, msgid=self.ids.next(), millis=millis
                 )
                 self._spoke(participant, event)
-                kept = self.keepForLater(event)
-                assert kept is not None
-                kept.addCallback(lambda _: self._accountName(nick))
+                kept: Deferred[Any] = self.ignores.ignoredByAccount(nick, participant)
+                kept.addCallback(self._keepUnlessIgnored, event, nick)
                 return kept.addCallback(self._keptPrivate, participant, event)
             raise unknownNick(nick)
         if lines or not tags:
@@ -207,6 +211,9 @@ class Messages:
             sender, recipient.nick, lines, now, notice, tags, self.ids.next(), millis
         )
         self._spoke(participant, event)
+        if self.ignores.ignores(recipient, participant):  # dropped, and the sender not told
+            deliver([self.people.personOf(participant)], "privateMessage", event, participant)
+            return event
         recipient.privateMessage(event)
         if machinery and not notice:
             self.answerCtcp(participant, recipient, event)
@@ -267,6 +274,19 @@ class Messages:
             event.notice,
             stored,
         )
+
+    def _keepUnlessIgnored(
+        self, ignored: bool, event: PrivateMessage, nick: str
+    ) -> Deferred[str | None]:
+        """
+        Keep C{event} for C{nick} unless they ignore its sender (dropped,
+        the sender not told); the account C{nick} names, either way.
+        """
+        if ignored:
+            return self._accountName(nick)
+        kept = self.keepForLater(event)
+        assert kept is not None
+        return kept.addCallback(lambda _: self._accountName(nick))
 
     def _accountName(self, nick: str) -> Deferred[str | None]:
         """

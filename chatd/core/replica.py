@@ -106,13 +106,16 @@ class Replica:
         (L{chatd.core.ctcp}).
         """
         recipient = self.service.find(event.recipient)
+        sender = self.service.find(event.sender)
+        if recipient is not None and sender is not None:
+            if self.service.ignores.ignores(recipient, sender):
+                return True  # dropped (L{chatd.core.ignores}), as here
         machinery = ctcpOf(event.lines) is not None
         if recipient is not None and (machinery or not isAbsent(recipient)):
             recipient.privateMessage(event)  # an absent person's drops it
             if (persistence := self.service.persistence) is not None:
                 persistence.inbox.handedLive(event)
             if machinery and not event.notice:  # answered here for one without IRC
-                sender = self.service.find(event.sender)
                 self.service.messages.answerCtcp(sender, recipient, event)
             return True
         if not event.lines or machinery:  # client tags alone, CTCP: for now or never

@@ -257,7 +257,8 @@ class RoomOps:
         elif self.service.isRoomOperator(participant, target.name):
             target.invite(recipient.nick)  # lets them past a ban mask, once
         invitation = Invitation(target.name, sender, recipient.nick, self.service.clock.seconds())
-        recipient.notice(invitation)
+        if not self.service.ignores.ignores(recipient, participant):
+            recipient.notice(invitation)  # an ignored inviter's is dropped
         tellInvitation(self.service, target, participant, invitation)
         if self.service.observer is not None:
             admitted = key(recipient.nick) in target.invited

@@ -22,6 +22,7 @@ from chatd.core.admission import Admission
 from chatd.core.chathistory import HistoryQuery, historyLimit
 from chatd.core.events import Administrator, PrivateMessage, RoomMessage, Wallops
 from chatd.core.hooks import IChatObserver
+from chatd.core.ignores import Ignores
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
 from chatd.core.login import Logins
@@ -108,7 +109,8 @@ class ChatService(RoomFacade, Service):
             None if store is None else Persistence(self, store, accounts or Accounts(store, clock))
         )
         shared = (self.registry, self.people, self.moderation, self.stats, self.requireLogin)
-        self.messages = Messages(clock, *shared, self.persistence)
+        self.ignores = Ignores(self.people, self.persistence, self.requireLogin)
+        self.messages = Messages(clock, *shared, self.persistence, self.ignores)
 
     def now(self) -> int:
         """The clock's time in whole seconds, as events carry it."""

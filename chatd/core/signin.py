@@ -98,6 +98,8 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
                 f"{nick} is signed in from other connections too, which share its account"
             )
     proven, _ = await persistence.verifyLogin(participant, account, secret)
+    if proven is not None:  # its ignore list, before anyone can reach it
+        await service.ignores.atLogin(proven)
     if proven is None or not service.isLoggedIn(participant):
         raise errors.BadPassword()
     refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)

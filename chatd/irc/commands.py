@@ -41,6 +41,7 @@ from chatd.irc.markread import onMarkread
 from chatd.irc.message import Message
 from chatd.irc.redact import onRedact
 from chatd.irc.session import IRCSession
+from chatd.irc.silence import onSilence
 
 #: A command's handler: the connection and the message; the result may be
 #: a L{Deferred}, which holds the client's later lines until it fires.
@@ -123,6 +124,7 @@ COMMANDS = commandTable(
         ("WHOIS", Command(queries.onWhois)),
         ("WHOWAS", Command(queries.onWhowas)),
         ("MONITOR", Command(monitor.onMonitor, 1)),
+        ("SILENCE", Command(onSilence)),
         ("REGISTER", Command(accounts.onRegister, 3, preReg=True)),
         ("NS", Command(nickserv.onNs)),
         ("HELP", Command(help.onHelp)),

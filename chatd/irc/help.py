@@ -70,6 +70,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     ),
     "REGISTER": ("REGISTER * * <password>: register your nickname as an account.",),
     "SETNAME": ("SETNAME :realname: change your real name (IRCv3 setname).",),
+    "SILENCE": ("SILENCE [+mask|-mask,...]: list, or ignore (+) or stop ignoring (-) someone.",),
     "STATS": ("STATS u: how long the server has been up.",),
     "TAGMSG": ("TAGMSG <targets>: client-only tags without text.",),
     "TIME": ("TIME: the server's time.",),

@@ -10,6 +10,7 @@ from chatd.core.names import MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH
 from chatd.core.statusmsg import PREFIXES as STATUS_PREFIXES
 from chatd.core.text import MAX_TEXT_BYTES
 from chatd.irc.listener import IRCListener
+from chatd.irc.silence import ISUPPORT as SILENCE
 
 #: The version shown in 002, 004 and 351.
 VERSION = "chatd-0.1"
@@ -47,6 +48,8 @@ def isupportTokens(factory: IRCListener) -> list[str]:
     - C{STATUSMSG=@}: C{PRIVMSG @#a} reaches C{#a}'s operators only.
     - C{MONITOR=n}: C{--irc-monitor-limit} (when the service's presence
       is given to the listener); C{WHOX}: C{WHO mask %fields}.
+    - C{SILENCE=100}: the most masks a C{SILENCE} list holds
+      (L{chatd.irc.silence}).
     """
     monitor = [] if factory.presence is None else [f"MONITOR={factory.monitorLimit or ''}"]
     return [
@@ -71,6 +74,7 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         "NETWORK=" + factory.networkName,
         f"NICKLEN={MAX_NAME_LENGTH}",
         "PREFIX=(ov)@+",
+        SILENCE,
         f"STATUSMSG={STATUS_PREFIXES}",
         "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
         f"TOPICLEN={TEXT_LENGTH}",

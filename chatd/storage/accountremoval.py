@@ -38,6 +38,7 @@ DELETE_ACCOUNT = (
     "UPDATE messages SET sender_account = NULL WHERE room_key IS NULL AND sender_account = ?",
     "UPDATE messages SET recipient_account = NULL WHERE room_key IS NULL AND recipient_account = ?",
     "DELETE FROM read_markers WHERE nick_key = ?",
+    "DELETE FROM ignores WHERE nick_key = ?",
     "DELETE FROM access WHERE nick_key = ?",
     "DELETE FROM memberships WHERE nick_key = ?",
     "DELETE FROM accounts WHERE nick_key = ?",
@@ -81,13 +82,15 @@ class MemoryAccountRemoval:
     _memberships: dict[str, set[str]]
     _access: dict[str, dict[str, tuple[str, bool]]]
     _markers: dict[str, dict[tuple[bool, str], tuple[str, int]]]
+    _ignores: dict[str, dict[str, str]]
     _messages: list[tuple[int, RoomMessage | PrivateMessage, str | None, bool]]
     _pending: set[int]
     _registeredAt: dict[int, tuple[bool, bool]]
 
     def deleteAccount(self, nick: str) -> Deferred[bool]:
         nickKey = key(nick)
-        for table in (self._names, self._verifiers, self._memberships, self._markers):
+        tables = (self._names, self._verifiers, self._memberships, self._markers, self._ignores)
+        for table in tables:
             table.pop(nickKey, None)
         for flags in (self._admins, self._alwaysOn, self._ended):
             flags.discard(nickKey)

@@ -319,6 +319,17 @@ class IChatStore(Interface):
         nickname) it has read up to that moment.
         """
 
+    def ignoreList(nick: str) -> Deferred[list[str]]:
+        """
+        The masks registered C{nick} ignores (L{chatd.core.ignores}), by key.
+        """
+
+    def saveIgnore(nick: str, mask: str, ignored: bool) -> Deferred[None]:
+        """
+        Registered C{nick} ignores C{mask} from now on (C{ignored}), or no
+        longer; a mask of the same key is one mask.
+        """
+
     def readMarker(nick: str, target: str, isRoom: bool) -> Deferred[int | None]:
         """
         Registered C{nick}'s read marker in room C{target} (C{isRoom}) or in

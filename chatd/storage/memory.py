@@ -23,6 +23,7 @@ from chatd.storage.accountremoval import MemoryAccountRemoval
 from chatd.storage.alwayson import MemoryAlwaysOn
 from chatd.storage.conversations import Bound, Conversation, inWindow
 from chatd.storage.health import StoreHealth
+from chatd.storage.ignores import MemoryIgnores
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import MemoryReadMarkers
 from chatd.storage.redaction import MemoryRedaction
@@ -43,6 +44,7 @@ def _words(text: str) -> str:
 class MemoryChatStore(
     MemoryAccountRemoval,
     MemoryAlwaysOn,
+    MemoryIgnores,
     MemoryScramVerifiers,
     MemoryReadMarkers,
     MemoryRedaction,

@@ -248,6 +248,15 @@ MIGRATIONS: list[list[Statement]] = [
     # the later copies of a msgid stored more than once are deleted, and its
     # index becomes unique.
     [uniqueMsgids],
+    # 23: each registered account's ignore list (chatd.storage.ignores): the
+    # masks whose private messages it does not get, by their key.
+    [
+        """CREATE TABLE IF NOT EXISTS ignores (
+            nick_key TEXT NOT NULL REFERENCES accounts (nick_key) ON DELETE CASCADE,
+            mask_key TEXT NOT NULL,
+            mask TEXT NOT NULL,
+            PRIMARY KEY (nick_key, mask_key))""",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

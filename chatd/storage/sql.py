@@ -33,6 +33,7 @@ from chatd.storage.conversations import (
     windowQuery,
 )
 from chatd.storage.database import Cursor, Database
+from chatd.storage.ignores import SQLIgnores
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import SQLReadMarkers
 from chatd.storage.migration import migrate, saveRoomRow
@@ -54,6 +55,7 @@ class SQLChatStore(
     SQLAccounts,
     SQLAccountRemoval,
     SQLAlwaysOn,
+    SQLIgnores,
     SQLReadMarkers,
     SQLScramVerifiers,
     SQLRedaction,

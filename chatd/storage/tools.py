@@ -48,6 +48,7 @@ TABLES = [
         " sent_ms, sender_key, sender_account, recipient_account, notice, search_text",
     ),
     ("read_markers", "nick_key, room, target_key, target, millis"),
+    ("ignores", "nick_key, mask_key, mask"),
 ]
 
 

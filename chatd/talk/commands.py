@@ -39,6 +39,7 @@ from chatd.talk.format import (
     searchPieces,
     serverLine,
 )
+from chatd.talk.ignore import ignoreCommand, unignoreCommand
 from chatd.talk.rooms import currentRoom, enter, roomArgument, say, shownNick, topicCommand
 from chatd.talk.session import TalkSession, UsageError
 
@@ -56,6 +57,7 @@ class TalkCommand:
     @ivar args: its arguments, as the help and usage lines show them.
     @ivar summary: what it does, for the help.
     @ivar needsLogin: whether it waits for a nickname (only C{/quit} does not).
+    @ivar listed: whether the help has a row for it (another's summary may name it).
     """
 
     name: str
@@ -64,6 +66,7 @@ class TalkCommand:
     summary: str
     aliases: tuple[str, ...] = ()
     needsLogin: bool = True
+    listed: bool = True
 
     def usage(self) -> str:
         """
@@ -130,9 +133,8 @@ class CommandTable:
         """
         return lines(
             NOTICE + "Commands:",
-            *(command.helpRow() for command in self),
-            NOTICE + "Any other line is said in your current room. Start it with // to say",
-            NOTICE + "a line that begins with /.",
+            *(command.helpRow() for command in self if command.listed),
+            NOTICE + "Other lines are said in your current room (// to say one starting with /).",
         )
 
 
@@ -378,6 +380,8 @@ COMMANDS = CommandTable(
             "search", searchCommand, "<words>", "your rooms' and private messages with the words"
         ),
         TalkCommand("delete", deleteCommand, "[nick]", "delete your (or nick's) last message here"),
+        TalkCommand("ignore", ignoreCommand, "[name]", "drop name's PMs, or list (/unignore name)"),
+        TalkCommand("unignore", unignoreCommand, "<name>", "stop ignoring name", listed=False),
         TalkCommand("kick", kickCommand, "<nick> [reason]", "disconnect someone (operators only)"),
         TalkCommand("help", helpCommand, "", "this help"),
         TalkCommand(

@@ -27,7 +27,7 @@ from chatd.core.search import search as searchHistory
 from chatd.core.status import awayOf
 from chatd.core.text import plain
 from chatd.lines.paced import pagesFor
-from chatd.web import history, readmarks, replay, wire
+from chatd.web import history, ignores, readmarks, replay, wire
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -368,4 +368,7 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "markers": readmarks.markers,
     "markread": readmarks.markread,
     "alwayson": alwayson,
+    "ignore": ignores.ignore,
+    "unignore": ignores.unignore,
+    "ignored": ignores.ignored,
 }

@@ -55,6 +55,8 @@ class CommandTableTests(SynchronousTestCase):
                 "history",
                 "search",
                 "delete",
+                "ignore",
+                "unignore",
                 "kick",
                 "help",
                 "quit",
@@ -89,24 +91,21 @@ class CommandTableTests(SynchronousTestCase):
 class CommandWireTests(TalkTestCase):
     def test_helpListsEveryCommand(self) -> None:
         """
-        C{/help} has one row per command, in the table's order, with its
-        arguments and summary, between a header and the rule for plain
-        lines.
+        C{/help} has one row per listed command, in the table's order, with
+        its arguments and summary, between a header and the rule for plain
+        lines; an unlisted one is named in another's summary.
         """
         alice, ta = self.connect("alice")
         shown = self.send(alice, ta, "/help").decode().split("\r\n")
         self.assertEqual(shown[0], "*** Commands:")
-        rows = shown[1 : 1 + len(COMMANDS)]
-        for command, row in zip(COMMANDS, rows, strict=True):
+        listed = [command for command in COMMANDS if command.listed]
+        rows = shown[1 : 1 + len(listed)]
+        for command, row in zip(listed, rows, strict=True):
             self.assertTrue(row.startswith(f"  /{command.name} {command.args}"), row)
             self.assertTrue(row.endswith(command.summary), row)
         self.assertEqual(
-            shown[1 + len(COMMANDS) :],
-            [
-                "*** Any other line is said in your current room. Start it with // to say",
-                "*** a line that begins with /.",
-                "",
-            ],
+            shown[1 + len(listed) :],
+            ["*** Other lines are said in your current room (// to say one starting with /).", ""],
         )
 
     def test_usageLines(self) -> None:
@@ -117,7 +116,8 @@ class CommandWireTests(TalkTestCase):
         alice, ta = self.connect("alice")
         needy = [command for command in COMMANDS if command.args.startswith("<")]
         self.assertEqual(
-            {command.name for command in needy}, {"pm", "me", "join", "name", "search", "kick"}
+            {command.name for command in needy},
+            {"pm", "me", "join", "name", "search", "unignore", "kick"},
         )
         for command in needy:
             expected = f"*** Usage: /{command.name} {command.args}\r\n".encode()

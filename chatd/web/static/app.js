@@ -474,6 +474,8 @@ const HELP = [
   "/register password \u2014 protect your nickname with a password",
   "/kick nick [reason] \u2014 take someone out of a room you run",
   "/kill nick [reason] \u2014 end someone's session (chatd operators)",
+  "/ignore [name] \u2014 drop name's private messages (alone: list them)",
+  "/unignore name \u2014 stop ignoring name",
   "/quit or /logout \u2014 sign out",
   "//text \u2014 a message that starts with /",
   "Enter sends, Shift+Enter starts a new line, Tab completes a name.",
@@ -526,6 +528,18 @@ function command(text) {
           entered(room, "you are in #" + room, false);
         }
       }, complain);
+    case "ignore":  // the account's ignore list, shared with talk's /ignore and IRC's SILENCE
+      if (!arg) {
+        return request("ignored", {}).then((r) => showNotice(r.names.length
+          ? "You ignore: " + r.names.join(", ") : "You ignore nobody."), complain);
+      }
+      return request("ignore", { name: bare(arg, "@") }).then((r) => showNotice(r.added
+        ? "You ignore " + r.name + ": their private messages are dropped."
+        : "You already ignore " + r.name + "."), complain);
+    case "unignore":
+      if (!arg) return showError("Usage: /unignore name");
+      return request("unignore", { name: bare(arg, "@") }).then((r) => showNotice(r.removed
+        ? "You no longer ignore " + r.name + "." : "You do not ignore " + r.name + "."), complain);
     case "leave":
       if (convo && convo.kind === "room") leave(convo);
       return;
