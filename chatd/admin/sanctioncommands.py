@@ -192,7 +192,7 @@ class SanctionCommands(RoomCommands):
             room = self._rooms(words[1])[0]
         if len(words) == 3 or (len(words) == 2 and room is None):
             span = words[-1]
-        seconds = self._minutes(span)
+        seconds = purgeSpan(span)
         purged = await self.service.purgeMessages(
             nick, None if room is None else [room], self._now() - seconds, self.who
         )
@@ -204,16 +204,16 @@ class SanctionCommands(RoomCommands):
         more = f" (stopped at {purged.count}: purge again for more)" if purged.stopped else ""
         return f"deleted {purged.count} message(s) of {nick} in {minutes}: {where}{more}"
 
-    @staticmethod
-    def _minutes(text: str) -> int:
-        """
-        Seconds in C{purge}'s span: minutes for a bare number, else a
-        timeout's form (C{2h}, C{1d}).
-        """
-        try:
-            return parseDuration(f"{text}m" if isCount(text) else text)
-        except ValueError:
-            raise Usage(f"{text!r} is not a number of minutes, or a span like 2h") from None
+
+def purgeSpan(text: str) -> int:
+    """
+    Seconds in C{purge}'s span: minutes for a bare number, else a
+    timeout's form (C{2h}, C{1d}).
+    """
+    try:
+        return parseDuration(f"{text}m" if isCount(text) else text)
+    except ValueError:
+        raise Usage(f"{text!r} is not a number of minutes, or a span like 2h") from None
 
 
 def _isSpan(word: str) -> bool:
@@ -221,7 +221,7 @@ def _isSpan(word: str) -> bool:
     Whether C{purge}'s word C{word} is its span rather than a room.
     """
     try:
-        SanctionCommands._minutes(word)
+        purgeSpan(word)
     except Usage:
         return False
     return True

@@ -85,6 +85,16 @@ async def othersWritten(service: ChatService) -> None:
         await maybeCall(observer.everyoneStored)
 
 
+def roomSince(
+    store: IChatStore, room: str, millis: int, limit: int
+) -> Deferred[list[RoomMessage | PrivateMessage]]:
+    """
+    Room C{room}'s stored messages said at C{millis} (Unix milliseconds)
+    or later, at most C{limit}: for a clean-up that looks through a span.
+    """
+    return store.window(Conversation.ofRoom(room), Bound(millis - 1), limit=limit)
+
+
 class ChatHistory:
     """
     History windows over C{store}, for the users of C{service}.

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, cast
 from twisted.internet.defer import Deferred
 
 from chatd.core import errors
-from chatd.core.chathistory import othersWritten
+from chatd.core.chathistory import othersWritten, roomSince
 from chatd.core.events import Administrator, Redaction, RoomMessage
 from chatd.core.names import key
 from chatd.core.redaction import tellHere
-from chatd.storage.conversations import Bound, Conversation
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
@@ -77,9 +76,8 @@ def purge(
     async def purging() -> Purged:
         await othersWritten(service)  # said a moment ago on another node: written
         done = Purged()
-        after = Bound(int(since * 1000) - 1)
         for room in names:
-            messages = await store.window(Conversation.ofRoom(room), after, limit=SCAN)
+            messages = await roomSince(store, room, int(since * 1000), SCAN)
             for message in reversed(messages):  # the newest first
                 if not isinstance(message, RoomMessage) or key(message.sender) != wanted:
                     continue
