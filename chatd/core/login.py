@@ -4,10 +4,12 @@ How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
 welcome) and renaming (L{chatd.core.renames}).  A name is given only once
 every check passed, and, in cluster mode, once the cluster granted it: a
-claim that ends up unused is given back.  A connection that proves the password of a registered account
-already signed in here joins that person (L{chatd.core.person.Person}), up
-to C{--max-connections-per-account}; it leaves it on disconnecting, and
-the person logs out with its last connection.
+claim that ends up unused is given back.  A connection that proves the
+password of a registered account already signed in here joins that person
+(L{chatd.core.person.Person}), up to C{--max-connections-per-account}; it
+leaves it on disconnecting, and the person logs out with its last
+connection.  One signed in on another node that may have died is waited
+for (L{Logins.checkName}).
 """
 
 from __future__ import annotations
@@ -68,12 +70,15 @@ class Logins(Renames):
             raise errors.AlreadyLoggedIn()
         nick = validNick(nick)
         loading = self.service.moderation.whenLoaded()
+        settling = None
         if loading is None:
-            self.checkName(nick, passwordFollows=self.service.persistence is not None)
-            if self.service.persistence is None and self.service.observer is None:
+            persistence = self.service.persistence
+            settling = self.checkName(nick, persistence is not None, password is not None)
+            if persistence is None and self.service.observer is None:
                 checkNewName(nick, None, self.service.serverName)
                 return self.admit(participant, nick)
-        d = Deferred.fromCoroutine(self.story(participant, nick, password, loading, preferred))
+        story = self.story(participant, nick, password, loading, preferred, settling)
+        d = Deferred.fromCoroutine(story)
         if not d.called:
             self._underWay[participant] = d
 
@@ -91,14 +96,40 @@ class Logins(Renames):
         password: Secret | None,
         loading: Deferred[None] | None,
         preferred: str | None = None,
+        settling: Deferred[None] | None = None,
     ) -> str:
         """
         A login that waits: for the sanctions (just started), for the
         password check (with a store), for the cluster's claim; then the
         user is admitted, takes the nickname it C{preferred}, is put in
-        their rooms and welcomed.
+        their rooms and welcomed.  An account held by another process that
+        may have died (C{settling}, L{checkName}) is waited for once the
+        password is proven; the wait stops with the login.
+        """
+        waits = [] if settling is None else [settling]
+        try:
+            return await self.steps(participant, nick, password, loading, preferred, waits)
+        finally:
+            for wait in waits:
+                if not wait.called:
+                    wait.cancel()
+                wait.addErrback(lambda _: None)
+
+    async def steps(
+        self,
+        participant: IParticipant,
+        nick: str,
+        password: Secret | None,
+        loading: Deferred[None] | None,
+        preferred: str | None,
+        waits: list[Deferred[None]],
+    ) -> str:
+        """
+        The L{story}'s steps; C{waits} holds the wait for the account's
+        holder, if any.
         """
         service = self.service
+        settling = waits[0] if waits else None
         if loading is not None:  # just started: nobody in before the sanctions are known
             await loading
         if service.observer is not None:  # and what other nodes decided just before (a ban)
@@ -107,7 +138,11 @@ class Logins(Renames):
             if not service.people.isConnected(participant):
                 raise errors.NotLoggedIn()
             service.moderation.checkAddress(participant.address)  # connected before bans known
-            self.checkName(nick, passwordFollows=service.persistence is not None)
+            settling = self.checkName(
+                nick, service.persistence is not None, password is not None, settling
+            )
+            if settling is not None and settling not in waits:
+                waits.append(settling)
         persistence = service.persistence
         rooms: list[str] = []
         if persistence is not None:
@@ -116,6 +151,9 @@ class Logins(Renames):
             self.checkSanctions(participant, nick)  # one may have come during the check
             if proven is not None:  # before admission, which other nodes hear of
                 service.people.accounts.prove(participant, proven)
+                if settling is not None:  # its holder's process may have died: once settled,
+                    await settling
+                    self.checkName(nick, passwordFollows=True)  # it is gone, or refused as ever
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
                     return self.joinPerson(participant, person)
@@ -144,12 +182,24 @@ class Logins(Renames):
         self.service.moderation.checkAddress(participant.address)
         self.service.moderation.checkLogin(nick)
 
-    def checkName(self, nick: str, passwordFollows: bool = False) -> None:
+    def checkName(
+        self,
+        nick: str,
+        passwordFollows: bool = False,
+        proof: bool = False,
+        settling: Deferred[None] | None = None,
+    ) -> Deferred[None] | None:
         """
         @param passwordFollows: the password is checked next: an account
             signed in here from as many connections as it may have, or
             banned or kicked, is refused after it (a wrong password is a
             wrong password; only the owner learns why it is banned).
+        @param proof: a password comes with the login: an account held by
+            another process of a cluster that may have died is not refused
+            yet (L{IChatObserver.settleHolder}, or C{settling} if it was
+            asked already).
+        @return: that wait, after which a login that proved the password
+            checks again; else C{None}.
         @raise Banned: (or another sanction) C{nick} may not log in.
         @raise NickTaken: someone has C{nick}.
         """
@@ -157,9 +207,17 @@ class Logins(Renames):
             self.service.moderation.checkLogin(nick)
         holder = self.service.find(nick)
         if holder is None or self.mayJoin(holder, nick):
-            return
-        if not (passwordFollows and isinstance(holder, Person) and self.isAccount(nick)):
-            raise self.taken(holder, nick)
+            return None
+        if passwordFollows and isinstance(holder, Person) and self.isAccount(nick):
+            return None
+        refusal = self.taken(holder, nick)
+        observer = self.service.observer
+        if proof and observer is not None and self.heldElsewhere(holder, nick):
+            if isinstance(refusal, errors.NickTaken) and self.isAccount(nick):
+                settling = settling or observer.settleHolder(holder)
+                if not settling.called:
+                    return settling
+        raise refusal
 
     def isAccount(self, nick: str) -> bool:
         persistence = self.service.persistence
@@ -182,12 +240,7 @@ class Logins(Renames):
                 f"that account is signed in from {most} connection{'s' * (most > 1)}, the"
                 " most it may have at once: sign out from one first"
             )
-        elsewhere = (
-            not isinstance(holder, Person)
-            and self.service.observer is not None
-            and (self.service.provenAccount(holder) == key(nick) or self.isAccount(nick))
-        )
-        if not elsewhere:
+        if not self.heldElsewhere(holder, nick):
             return errors.NickTaken.heldAs(nick, holder.nick or nick)
         if self.service.observer is not None and not self.service.observer.reachesEveryone():
             return errors.ClusterUnavailable()
@@ -195,6 +248,16 @@ class Logins(Renames):
             "that account is signed in on another server of this chat, and one account's"
             " connections must all be on the same server: sign out there first (if that"
             " server just stopped, try again in a few seconds)"
+        )
+
+    def heldElsewhere(self, holder: IParticipant, nick: str) -> bool:
+        """
+        Whether C{holder} is the account C{nick} signed in on another node.
+        """
+        return (
+            not isinstance(holder, Person)
+            and self.service.observer is not None
+            and (self.service.provenAccount(holder) == key(nick) or self.isAccount(nick))
         )
 
     def mayJoin(self, holder: IParticipant, nick: str) -> bool:
