@@ -289,6 +289,26 @@ class TakeoverTests(SynchronousTestCase):
         self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
         self.assertNotIn("PTTL", self.redis.commands[before:])
 
+    def test_notCountedDeadInTime(self) -> None:
+        """
+        A node that a cannot count dead (a's own link keeps coming back, so
+        it has not been connected a whole TTL) is waited for TTL + two
+        intervals at most (5 s here): then the login is refused.
+        """
+        self.b.crash()
+        self.wait(1.75)
+        _, transport = self.bobReturnsToA()
+        for _ in range(4):
+            self.a.presence.linkUp()
+            self.wait(1)
+        self.assertEqual(output(transport, self.clock), b"")
+        self.a.presence.linkUp()
+        self.wait(1)
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertEqual(len(self.waits()), 1)
+        self.assertIn("waited 5.0 s", self.waits()[0])
+        self.assertIn("not counted dead in time", self.waits()[0])
+
     def test_wrongPasswordWaitsForNothing(self) -> None:
         """
         A wrong password to bob's account on a while b may have died is
