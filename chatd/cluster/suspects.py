@@ -9,8 +9,9 @@ reconnecting to another node within a second, find their accounts still
 held by its proxies.  A login that proves such an account's password is not
 told "in use" at once when the holder's node is I{suspect}: not heard from,
 by envelope or heartbeat, for more than L{SUSPECT_AFTER} heartbeat
-intervals.  It waits until that node is heard from again (it is alive: the
-login is refused as ever), is counted dead (its users gone: the login goes
+intervals.  It waits until that node is heard from again (an envelope, or a
+beat newer than the one it had when the wait began: it is alive, and the
+login is refused as ever, within about an interval), is counted dead (its users gone: the login goes
 on), or the TTL and two intervals passed; one line logs each such wait and
 how it ended.  A node heard from lately is not waited for.
 """
@@ -25,8 +26,14 @@ from twisted.logger import Logger
 
 from chatd.cluster.presence import Presence
 
-#: Heartbeat intervals a node may be silent and still count as alive.
-SUSPECT_AFTER = 1.5
+#: Heartbeat intervals a node may be silent and still count as alive:
+#: beyond, a login waits for its next beat (at most an interval away when
+#: it is alive), so that a node killed a moment before is waited for too.
+SUSPECT_AFTER = 0.25
+
+#: Seconds by which a beat must follow the one a wait began with to be
+#: a new one (PTTL counts in milliseconds).
+NEW_BEAT = 0.05
 
 
 @dataclass(eq=False)
@@ -41,6 +48,7 @@ class Wait:
     nick: str
     started: float
     age: float | None = None
+    lastBeat: float | None = None
     timer: IDelayedCall | None = field(default=None, repr=False)
 
 
@@ -88,6 +96,7 @@ class Suspects:
             self._end(wait, None)  # it beats: alive, nothing to wait for
             return
         wait.age = age
+        wait.lastBeat = None if age is None else self.clock.seconds() - age
         self._waits.setdefault(wait.node, []).append(wait)
         left = self.bound - (self.clock.seconds() - wait.started)
         wait.timer = self.clock.callLater(left, self._end, wait, "not counted dead in time")
@@ -104,8 +113,12 @@ class Suspects:
             return
 
         def aged(age: float | None) -> None:
-            if age is not None and age <= self.threshold:
-                self.endAll(node, "heard from again")
+            if age is None:
+                return
+            beat = self.clock.seconds() - age
+            for wait in list(self._waits.get(node, ())):
+                if wait.lastBeat is None or beat > wait.lastBeat + NEW_BEAT:
+                    self._end(wait, "heard from again")  # it beat since: alive
 
         self.presence.beatAge(node).addCallbacks(aged, lambda _: None)
         if self._waits.get(node):

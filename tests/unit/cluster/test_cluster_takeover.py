@@ -206,15 +206,32 @@ class TakeoverTests(SynchronousTestCase):
         self.settle()
         self.assertIn(" 433 * bob :", output(transport, self.clock).decode())
 
-    def test_slowNodeRefusedAtOnce(self) -> None:
+    def test_killedAMomentAgoWaitedFor(self) -> None:
         """
-        b's beat is late by less than the threshold (1.5 intervals): refused at once.
+        b is killed a quarter of a second before bob comes back: its last
+        beat is still young, but older than the threshold (a quarter of an
+        interval), so the login waits and succeeds once b is counted dead.
         """
-        self.b.presence.stop()
-        self.wait(1.25)
+        self.wait(0.5)  # half an interval after b's beat
+        self.b.crash()
+        proto, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")
+        self.wait(8)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        [line] = self.waits()
+        self.assertIn("counted dead", line)
+
+    def test_liveNodeRefusedWithinAnInterval(self) -> None:
+        """
+        b is alive, its last beat half an interval old: the login waits for
+        its next beat, then is refused (C{ERROR 23}) within about an
+        interval, logged as heard from again.
+        """
+        self.wait(0.5)
         _, transport = self.bobReturnsToA()
+        self.wait(2)
         self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
-        self.assertEqual(self.waits(), [])
+        self.assertTrue(all("heard from again" in line for line in self.waits()), self.waits())
 
     def test_stalledNodeBeatsAgain(self) -> None:
         """
