@@ -50,6 +50,7 @@ from chatd.cluster.receipts import Receipts
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.rooms import RoomSync
+from chatd.cluster.suspects import Suspects
 from chatd.core import errors
 from chatd.core.events import Notice, PrivateMessage, RoomMessage
 from chatd.core.hooks import IChatObserver, IRelay
@@ -105,6 +106,8 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         bus.peers = lambda: presence.peers
         presence.localNicks, presence.onPeerFound = self.localNicks, self.peerSeen
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
+        self.suspects = Suspects(presence)
+        presence.onSeen = self.suspects.heard
         service.observeWith(self)
         service.messages.relayThrough(self)
         service.moderation.reportTo(self.publishSanction)

@@ -1,8 +1,9 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_adoption -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_adoption,tests.unit.cluster.test_cluster_takeover -*-  # noqa: E501
 """
 The bridge's link and peers: what a node does when Redis comes back, when
 it meets a node, when a node leaves a gap it cannot fill, dies or says
-goodbye, and when a name it holds was taken while it was cut off.
+goodbye, and when a name it holds was taken while it was cut off; a login
+to an account a node that may have died holds waits for it.
 
 L{Peers} is a part of L{chatd.cluster.bridge.Bridge}, as
 L{chatd.cluster.inbound.Inbound} is; what a lost node took with it is read
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.cluster.adoption import Adoption
@@ -24,7 +26,9 @@ from chatd.cluster.queries import Queries
 from chatd.cluster.receipts import Receipts
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
+from chatd.cluster.suspects import Suspects
 from chatd.core import errors
+from chatd.core.interfaces import IParticipant
 from chatd.core.service import ChatService
 
 
@@ -42,6 +46,7 @@ class Peers:
     receipts: Receipts
     recovery: Recovery
     adoption: Adoption
+    suspects: Suspects
     proxies: dict[str, dict[str, RemoteParticipant]]
     _linked: bool
     _gone: dict[str, float]
@@ -115,6 +120,17 @@ class Peers:
         self.adoption.lost(node)  # and what came, but it never stored
         if (persistence := self.service.persistence) is not None:  # its always-on people: here
             persistence.alwaysOn.lookAgain()
+        self.suspects.lost(node)  # the logins that waited for it go on
+
+    def settleHolder(self, holder: IParticipant) -> Deferred[None]:
+        """
+        A password login here to the account C{holder} holds on another
+        node: if that node may have died, wait for it to be heard from
+        again or counted dead (L{chatd.cluster.suspects}).
+        """
+        if not isinstance(holder, RemoteParticipant) or holder.nick is None:
+            return succeed(None)
+        return self.suspects.settle(holder.node, holder.nick)
 
     def nodeLeft(self, node: str) -> None:
         """

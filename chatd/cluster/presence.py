@@ -139,6 +139,7 @@ class Presence:
         self.onNickLost = onNickLost
         self.onNodeLost = onNodeLost
         self.onPeerFound: Callable[[str], None] = lambda node: None
+        self.onSeen: Callable[[str], None] = lambda node: None
         self.interval, self.ttl = interval, ttl
         self.namespace = namespace
         self.ready = ready
@@ -294,6 +295,22 @@ class Presence:
         if node != self.nodeId:
             self.peers.add(node)
             self._heard[node] = self.clock.seconds()
+            self.onSeen(node)
+
+    def quietFor(self, node: str) -> float | None:
+        """
+        Seconds since C{node} last spoke on the bus (C{None}: not a peer).
+        """
+        heard = self._heard.get(node)
+        return None if heard is None else self.clock.seconds() - heard
+
+    def beatAge(self, node: str) -> Deferred[float | None]:
+        """
+        Seconds since C{node}'s last heartbeat, from what is left of its
+        key's life (C{None}: its key is gone).
+        """
+        d = self.execute("PTTL", self.nodeKey(node))
+        return d.addCallback(lambda ms: None if int(ms) < 0 else self.ttl - int(ms) / 1000)
 
     # The beat
 

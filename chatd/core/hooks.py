@@ -103,6 +103,16 @@ class IChatObserver(Interface):
         connection, its process lets it go; fires once it has (or at once).
         """
 
+    def settleHolder(holder: IParticipant) -> Deferred[None]:
+        """
+        A password login here to the account C{holder} (another process's
+        user) holds would be refused as in use: fires at once when
+        C{holder}'s process was heard from lately (the refusal stands);
+        else once that process is heard from again, or counted dead (its
+        users, C{holder} among them, gone), or a bounded while passed.  The
+        login checks again then.  Cancelled, it stops waiting.
+        """
+
     def activityOf(participant: IParticipant) -> MaybeDeferred[Seen | None]:
         """
         When C{participant}, another process's user, signed on and how long

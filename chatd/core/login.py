@@ -2,12 +2,14 @@
 """
 How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
-welcome) and renaming.  A name is given only once every check passed, and,
-in cluster mode, once the cluster granted it: a claim that ends up unused is
-given back.  A connection that proves the password of a registered account
-already signed in here joins that person (L{chatd.core.person.Person}), up
-to C{--max-connections-per-account}; it leaves it on disconnecting, and
-the person logs out with its last connection.
+welcome) and renaming (L{chatd.core.renames}).  A name is given only once
+every check passed, and, in cluster mode, once the cluster granted it: a
+claim that ends up unused is given back.  A connection that proves the
+password of a registered account already signed in here joins that person
+(L{chatd.core.person.Person}), up to C{--max-connections-per-account}; it
+leaves it on disconnecting, and the person logs out with its last
+connection.  One signed in on another node that may have died is waited
+for (L{Logins.checkName}).
 """
 
 from __future__ import annotations
@@ -20,18 +22,11 @@ from twisted.logger import Logger
 from chatd.core import errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
-from chatd.core.events import Rename
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
-from chatd.core.renaming import (
-    checkFree,
-    checkNewName,
-    checkRename,
-    claimed,
-    renamedHere,
-    validNick,
-)
+from chatd.core.renames import Renames
+from chatd.core.renaming import checkNewName, claimed, validNick
 from chatd.core.signin import takePreferred, welcomeJoined
 from chatd.core.text import shortened
 
@@ -39,7 +34,7 @@ if TYPE_CHECKING:
     from chatd.core.service import ChatService
 
 
-class Logins:
+class Logins(Renames):
     """
     Logins and renames, through the service's collaborators: C{people}
     names, C{membership} keeps who is logged in, C{persistence} checks
@@ -75,12 +70,15 @@ class Logins:
             raise errors.AlreadyLoggedIn()
         nick = validNick(nick)
         loading = self.service.moderation.whenLoaded()
+        settling = None
         if loading is None:
-            self.checkName(nick, passwordFollows=self.service.persistence is not None)
-            if self.service.persistence is None and self.service.observer is None:
+            persistence = self.service.persistence
+            settling = self.checkName(nick, persistence is not None, password is not None)
+            if persistence is None and self.service.observer is None:
                 checkNewName(nick, None, self.service.serverName)
                 return self.admit(participant, nick)
-        d = Deferred.fromCoroutine(self.story(participant, nick, password, loading, preferred))
+        story = self.story(participant, nick, password, loading, preferred, settling)
+        d = Deferred.fromCoroutine(story)
         if not d.called:
             self._underWay[participant] = d
 
@@ -98,14 +96,40 @@ class Logins:
         password: Secret | None,
         loading: Deferred[None] | None,
         preferred: str | None = None,
+        settling: Deferred[None] | None = None,
     ) -> str:
         """
         A login that waits: for the sanctions (just started), for the
         password check (with a store), for the cluster's claim; then the
         user is admitted, takes the nickname it C{preferred}, is put in
-        their rooms and welcomed.
+        their rooms and welcomed.  An account held by another process that
+        may have died (C{settling}, L{checkName}) is waited for once the
+        password is proven; the wait stops with the login.
+        """
+        waits = [] if settling is None else [settling]
+        try:
+            return await self.steps(participant, nick, password, loading, preferred, waits)
+        finally:
+            for wait in waits:
+                if not wait.called:
+                    wait.cancel()
+                wait.addErrback(lambda _: None)
+
+    async def steps(
+        self,
+        participant: IParticipant,
+        nick: str,
+        password: Secret | None,
+        loading: Deferred[None] | None,
+        preferred: str | None,
+        waits: list[Deferred[None]],
+    ) -> str:
+        """
+        The L{story}'s steps; C{waits} holds the wait for the account's
+        holder, if any.
         """
         service = self.service
+        settling = waits[0] if waits else None
         if loading is not None:  # just started: nobody in before the sanctions are known
             await loading
         if service.observer is not None:  # and what other nodes decided just before (a ban)
@@ -114,7 +138,11 @@ class Logins:
             if not service.people.isConnected(participant):
                 raise errors.NotLoggedIn()
             service.moderation.checkAddress(participant.address)  # connected before bans known
-            self.checkName(nick, passwordFollows=service.persistence is not None)
+            settling = self.checkName(
+                nick, service.persistence is not None, password is not None, settling
+            )
+            if settling is not None and settling not in waits:
+                waits.append(settling)
         persistence = service.persistence
         rooms: list[str] = []
         if persistence is not None:
@@ -125,6 +153,9 @@ class Logins:
             self.checkSanctions(participant, nick)  # one may have come during the check
             if proven is not None:  # before admission, which other nodes hear of
                 service.people.accounts.prove(participant, proven)
+                if settling is not None:  # its holder's process may have died: once settled,
+                    await settling
+                    self.checkName(nick, passwordFollows=True)  # it is gone, or refused as ever
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
                     return self.joinPerson(participant, person)
@@ -153,12 +184,24 @@ class Logins:
         self.service.moderation.checkAddress(participant.address)
         self.service.moderation.checkLogin(nick)
 
-    def checkName(self, nick: str, passwordFollows: bool = False) -> None:
+    def checkName(
+        self,
+        nick: str,
+        passwordFollows: bool = False,
+        proof: bool = False,
+        settling: Deferred[None] | None = None,
+    ) -> Deferred[None] | None:
         """
         @param passwordFollows: the password is checked next: an account
             signed in here from as many connections as it may have, or
             banned or kicked, is refused after it (a wrong password is a
             wrong password; only the owner learns why it is banned).
+        @param proof: a password comes with the login: an account held by
+            another process of a cluster that may have died is not refused
+            yet (L{IChatObserver.settleHolder}, or C{settling} if it was
+            asked already).
+        @return: that wait, after which a login that proved the password
+            checks again; else C{None}.
         @raise Banned: (or another sanction) C{nick} may not log in.
         @raise NickTaken: someone has C{nick}.
         """
@@ -166,9 +209,17 @@ class Logins:
             self.service.moderation.checkLogin(nick)
         holder = self.service.find(nick)
         if holder is None or self.mayJoin(holder, nick):
-            return
-        if not (passwordFollows and isinstance(holder, Person) and self.isAccount(nick)):
-            raise self.taken(holder, nick)
+            return None
+        if passwordFollows and isinstance(holder, Person) and self.isAccount(nick):
+            return None
+        refusal = self.taken(holder, nick)
+        observer = self.service.observer
+        if proof and observer is not None and self.heldElsewhere(holder, nick):
+            if isinstance(refusal, errors.NickTaken) and self.isAccount(nick):
+                settling = settling or observer.settleHolder(holder)
+                if not settling.called:
+                    return settling
+        raise refusal
 
     def isAccount(self, nick: str) -> bool:
         persistence = self.service.persistence
@@ -191,12 +242,7 @@ class Logins:
                 f"that account is signed in from {most} connection{'s' * (most > 1)}, the"
                 " most it may have at once: sign out from one first"
             )
-        elsewhere = (
-            not isinstance(holder, Person)
-            and self.service.observer is not None
-            and (self.service.provenAccount(holder) == key(nick) or self.isAccount(nick))
-        )
-        if not elsewhere:
+        if not self.heldElsewhere(holder, nick):
             return errors.NickTaken.heldAs(nick, holder.nick or nick)
         if self.service.observer is not None and not self.service.observer.reachesEveryone():
             return errors.ClusterUnavailable()
@@ -204,6 +250,16 @@ class Logins:
             "that account is signed in on another server of this chat, and one account's"
             " connections must all be on the same server: sign out there first (if that"
             " server just stopped, try again in a few seconds)"
+        )
+
+    def heldElsewhere(self, holder: IParticipant, nick: str) -> bool:
+        """
+        Whether C{holder} is the account C{nick} signed in on another node.
+        """
+        return (
+            not isinstance(holder, Person)
+            and self.service.observer is not None
+            and (self.service.provenAccount(holder) == key(nick) or self.isAccount(nick))
         )
 
     def mayJoin(self, holder: IParticipant, nick: str) -> bool:
@@ -342,61 +398,3 @@ class Logins:
             self.log.info("{nick} disconnected ({reason})", nick=nick, reason=reason)
         if service.observer is not None:
             service.observer.loggedOut(participant, nick, reason)
-
-    # Renames
-
-    def rename(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
-        service = self.service
-        old = service.requireLogin(participant)
-        nick = validNick(nick)
-        checkFree(service, participant, nick)
-        if key(nick) != key(old):
-            checkRename(service, participant, old, nick)
-        if service.persistence is not None and service.provenAccount(participant) != key(nick):
-            service.persistence.checkRename(old, nick)  # a registered name needs its password
-        checkNewName(nick, service.accountName(participant), service.serverName)
-        if service.observer is None or key(nick) == key(old):
-            return renamedHere(service, old, self.applyRename(participant, old, nick))
-        return Deferred.fromCoroutine(self.renameEverywhere(participant, old, nick))
-
-    async def renameEverywhere(self, participant: IParticipant, old: str, nick: str) -> str:
-        """
-        A rename in a cluster: the name claimed, applied, and answered once
-        every node has heard of it.
-        """
-        observer = self.service.observer
-        assert observer is not None
-        renamed = await claimed(
-            observer, participant, nick, lambda: self.renameChecked(participant, old, nick)
-        )
-        await maybeCall(observer.everyoneHeard)
-        return renamed
-
-    def renameChecked(self, participant: IParticipant, old: str, nick: str) -> str:
-        """
-        L{applyRename}, after the claim's wait.
-        """
-        if participant.nick != old or not self.service.isLoggedIn(participant):
-            raise errors.NotLoggedIn("the connection closed during the rename")
-        checkFree(self.service, participant, nick)
-        checkRename(self.service, participant, old, nick)  # a sanction may have come meanwhile
-        return renamedHere(self.service, old, self.applyRename(participant, old, nick))
-
-    def applyRename(self, participant: IParticipant, old: str, nick: str) -> str:
-        """
-        C{old} is called C{nick} now, in every room it is in; it and everyone
-        sharing a room with it get one L{Rename} naming those rooms.
-        """
-        service = self.service
-        service.people.renamed(participant, old, nick, service.now())
-        audience: dict[IParticipant, list[str]] = {service.people.personOf(participant): []}
-        for room in service.roomsJoined(participant):
-            room.rename(old, nick)
-            for member in room.members.values():
-                audience.setdefault(member, []).append(room.name)
-        now = service.clock.seconds()
-        for member, rooms in audience.items():
-            member.renamed(Rename(old, nick, tuple(rooms), now))
-        if service.observer is not None:
-            service.observer.renamed(participant, old)
-        return nick

@@ -149,12 +149,18 @@ def heldFrom(
 def freedByProof(chat: object, nick: str) -> bool:
     """
     Whether a connection that proves C{nick}'s account (IRC's SASL, still
-    to come) would be given C{nick}, which an account's person holds: the
-    decision may wait for that proof (L{heldFrom}).
+    to come) could be given C{nick}, which an account's person holds (or
+    another node's, which may have died: L{Logins.checkName}): the decision
+    may wait for that proof (L{heldFrom}).
     """
     service = cast("ChatService", chat)
     holder = service.find(nick)
-    return holder is not None and service.logins.mayJoin(holder, nick)
+    if holder is None:
+        return False
+    logins = service.logins
+    return logins.mayJoin(holder, nick) or (
+        logins.isAccount(nick) and logins.heldElsewhere(holder, nick)
+    )
 
 
 def logInAs(

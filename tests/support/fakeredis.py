@@ -193,6 +193,12 @@ class FakeRedis:
     def cmd_GET(self, key: str) -> str | None:
         return self._get(key)
 
+    def cmd_PTTL(self, key: str) -> int:
+        if self._get(key) is None:
+            return -2
+        expires = self.data[key][1]
+        return -1 if expires is None else round((expires - self.clock.seconds()) * 1000)
+
     def cmd_MGET(self, *keys: str) -> list[str | None]:
         return [self._get(key) for key in keys]
 

@@ -4,7 +4,7 @@ Tests for L{chatd.core.service.ChatService}: the rules every front-end shares.
 
 from __future__ import annotations
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
@@ -422,6 +422,9 @@ class RecordingObserver:
 
     def takeOver(self, holder: IParticipant) -> None:
         self.calls.append(("take over", holder.nick))
+
+    def settleHolder(self, holder: IParticipant) -> Deferred[None]:
+        return succeed(None)
 
     def reachesEveryone(self) -> bool:
         return True

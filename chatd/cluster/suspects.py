@@ -1,0 +1,170 @@
+# -*- test-case-name: tests.unit.cluster.test_cluster_takeover -*-
+"""
+Password logins that wait for a node that may have died
+(L{chatd.core.hooks.IChatObserver.settleHolder}).
+
+A node killed outright (C{kill -9}) says nothing: the others count it dead
+only once its key expires (the TTL after its last heartbeat), and its users,
+reconnecting to another node within a second, find their accounts still
+held by its proxies.  A login that proves such an account's password is not
+told "in use" at once when the holder's node is I{suspect}: not heard from,
+by envelope or heartbeat, for more than L{SUSPECT_AFTER} heartbeat
+intervals.  It waits until that node is heard from again (an envelope, or a
+beat newer than the one it had when the wait began: it is alive, and the
+login is refused as ever, within about an interval), is counted dead (its users gone: the login goes
+on), or the TTL and two intervals passed; one line logs each such wait and
+how it ended.  A node heard from lately is not waited for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IDelayedCall
+from twisted.logger import Logger
+
+from chatd.cluster.presence import Presence
+
+#: Heartbeat intervals a node may be silent and still count as alive:
+#: beyond, a login waits for its next beat (at most an interval away when
+#: it is alive), so that a node killed a moment before is waited for too.
+SUSPECT_AFTER = 0.25
+
+#: Seconds by which a beat must follow the one a wait began with to be
+#: a new one (PTTL counts in milliseconds).
+NEW_BEAT = 0.05
+
+
+@dataclass(eq=False)
+class Wait:
+    """
+    One login's wait for node C{node}, whose last beat was C{age} seconds
+    old (C{None}: its key was gone) when it began, at C{started}.
+    """
+
+    done: Deferred[None]
+    node: str
+    nick: str
+    started: float
+    age: float | None = None
+    lastBeat: float | None = None
+    timer: IDelayedCall | None = field(default=None, repr=False)
+
+
+class Suspects:
+    """
+    The logins waiting, per node, for a node to settle.
+    """
+
+    log = Logger()
+
+    def __init__(self, presence: Presence) -> None:
+        self.presence = presence
+        self.clock = presence.clock
+        self._waits: dict[str, list[Wait]] = {}
+        self._polls: dict[str, IDelayedCall] = {}
+
+    @property
+    def threshold(self) -> float:
+        return SUSPECT_AFTER * self.presence.interval
+
+    @property
+    def bound(self) -> float:
+        """
+        Seconds a login waits at most: the TTL, and time to see the key gone.
+        """
+        return self.presence.ttl + 2 * self.presence.interval
+
+    def settle(self, node: str, nick: str) -> Deferred[None]:
+        """
+        Fires at once when C{node} was heard from lately, else once it is
+        heard again or counted dead (L{lost}), or after L{bound} seconds.
+        """
+        quiet = self.presence.quietFor(node)
+        if quiet is None or quiet <= self.threshold:  # not a peer (gone), or just heard
+            return succeed(None)
+        wait = Wait(Deferred(lambda _: self._end(wait, None)), node, nick, self.clock.seconds())
+        asked = self.presence.beatAge(node)
+        asked.addCallbacks(self._aged, lambda _: self._end(wait, None), (wait,))
+        return wait.done
+
+    def _aged(self, age: float | None, wait: Wait) -> None:
+        if wait.done.called:  # cancelled meanwhile
+            return
+        if age is not None and age <= self.threshold:
+            self._end(wait, None)  # it beats: alive, nothing to wait for
+            return
+        wait.age = age
+        wait.lastBeat = None if age is None else self.clock.seconds() - age
+        self._waits.setdefault(wait.node, []).append(wait)
+        left = self.bound - (self.clock.seconds() - wait.started)
+        wait.timer = self.clock.callLater(left, self._end, wait, "not counted dead in time")
+        if wait.node not in self._polls:
+            self._poll(wait.node)
+
+    def _poll(self, node: str) -> None:
+        """
+        Look at C{node}'s key every interval while logins wait for it: a
+        node that beats again (it was only stalled) is alive.
+        """
+        self._polls.pop(node, None)
+        if not self._waits.get(node):
+            return
+
+        def aged(age: float | None) -> None:
+            if age is None:
+                return
+            beat = self.clock.seconds() - age
+            for wait in list(self._waits.get(node, ())):
+                if wait.lastBeat is None or beat > wait.lastBeat + NEW_BEAT:
+                    self._end(wait, "heard from again")  # it beat since: alive
+
+        self.presence.beatAge(node).addCallbacks(aged, lambda _: None)
+        if self._waits.get(node):
+            self._polls[node] = self.clock.callLater(self.presence.interval, self._poll, node)
+
+    def heard(self, node: str) -> None:
+        """
+        C{node} spoke: alive.
+        """
+        if node in self._waits:
+            self.endAll(node, "heard from again")
+
+    def lost(self, node: str) -> None:
+        """
+        C{node} was counted dead, or said goodbye: its users are gone.
+        """
+        if node in self._waits:
+            self.endAll(node, "counted dead")
+
+    def endAll(self, node: str, how: str) -> None:
+        for wait in list(self._waits.get(node, ())):
+            self._end(wait, how)
+
+    def _end(self, wait: Wait, how: str | None) -> None:
+        """
+        End C{wait}: C{how} it ended is logged (C{None}: not a wait after
+        all, or the login stopped waiting).
+        """
+        waiting = self._waits.get(wait.node, [])
+        if wait in waiting:
+            waiting.remove(wait)
+        if not waiting:
+            self._waits.pop(wait.node, None)
+            if (poll := self._polls.pop(wait.node, None)) is not None:
+                poll.cancel()
+        if wait.timer is not None and wait.timer.active():
+            wait.timer.cancel()
+        if how is not None:
+            since = "its key gone" if wait.age is None else f"its last beat {wait.age:.1f} s old"
+            self.log.info(
+                "a login to {nick} waited {waited:.1f} s for node {node} ({since}): {how}",
+                nick=wait.nick,
+                waited=self.clock.seconds() - wait.started,
+                node=wait.node,
+                since=since,
+                how=how,
+            )
+        if not wait.done.called:
+            wait.done.callback(None)

@@ -1,0 +1,342 @@
+"""
+Tests for L{chatd.cluster.suspects} and the login's wait for it
+(L{chatd.core.login.Logins.checkName}): a user whose node was killed comes
+back on another node at once with their password, and gets their account
+once the dead node is counted dead, not "in use"; while that node is alive,
+the login is refused at once, as ever.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, cast
+
+from argon2 import PasswordHasher
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublisher
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.cluster.remote import RemoteParticipant
+from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.irc.factory import IRCFactory
+from chatd.storage.memory import MemoryChatStore
+from chatd.tchat import TchatFactory
+from chatd.testing import RecordingParticipant
+from tests.support.fakenode import FakeNode
+from tests.support.fakeredis import FakeRedis
+from tests.support.helpers import connect, output
+
+
+class TakeoverTests(SynchronousTestCase):
+    """
+    Nodes C{a} and C{b} (heartbeat every second, TTL 3 s) sharing one
+    database; bob registered and signed in on C{b} with his password; a few
+    seconds of beats later, nothing said since.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        store = MemoryChatStore()
+        store.startService()
+        checker = PasswordChecker(
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        )
+        self.a, self.b = (
+            FakeNode(
+                self,
+                self.redis,
+                name,
+                sharedStore=True,
+                store=store,
+                accounts=Accounts(store, self.clock, checker),
+            )
+            for name in "ab"
+        )
+        for node in (self.a, self.b):
+            node.start()
+        self.settle()
+        bob = self.b.user("bob")
+        self.successResultOf(self.b.service.register(bob, "secret1"))
+        self.b.service.disconnect(bob)
+        self.bob = RecordingParticipant()
+        self.b.service.connect(self.bob)
+        self.successResultOf(self.b.outcome(self.b.service.login, self.bob, "bob", "secret1"))
+        self.wait(3)  # both beat; nothing said since
+        self.logged: list[str] = []
+
+        def observe(event: LogEvent) -> None:
+            self.logged.append(formatEvent(event))
+
+        observer = cast(ILogObserver, observe)
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+    def wait(self, seconds: float) -> None:
+        """
+        Let C{seconds} pass, a quarter of a second at a time.
+        """
+        for _ in range(round(seconds * 4)):
+            self.clock.advance(0.25)
+            self.settle()
+
+    def tchat(self) -> tuple[Any, StringTransport]:
+        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto, transport = connect(factory, self.clock)
+        self.addCleanup(proto.connectionLost, None)
+        output(transport, self.clock)  # the greeting
+        return proto, transport
+
+    def bobReturnsToA(self) -> tuple[Any, StringTransport]:
+        """
+        bob logs in on C{a} with his password over TCHAT.
+        """
+        proto, transport = self.tchat()
+        proto.dataReceived(b"clt: LOGIN bob secret1\r\n")
+        self.settle()
+        return proto, transport
+
+    def waits(self) -> list[str]:
+        return [line for line in self.logged if line.startswith("a login to bob waited")]
+
+    def test_killedNodesUserComesBack(self) -> None:
+        """
+        b is killed just after a beat; bob, back on a 1.75 s later, is not
+        refused: his login waits, and succeeds once a counts b dead (its key
+        expired), with one line logged.
+        """
+        self.b.crash()
+        self.wait(1.75)
+        proto, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")  # waiting, not ERROR 23
+        self.wait(1.5)
+        self.assertNotIn("b", self.a.presence.peers)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        back = self.a.service.find("bob")
+        assert back is not None
+        self.assertNotIsInstance(back, RemoteParticipant)
+        self.assertEqual(self.a.service.accountName(back), "bob")
+        self.assertEqual(
+            self.waits(),
+            ["a login to bob waited 1.2 s for node b (its last beat 1.8 s old): counted dead"],
+        )
+
+    def test_killedNodesUserComesBackOverIRC(self) -> None:
+        """
+        Over IRC, with C{PASS}: no C{433} while the login waits, then C{001}
+        with his nickname.
+        """
+        self.b.crash()
+        self.wait(1.75)
+        irc, transport = connect(
+            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
+        )
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"PASS secret1\r\nNICK bob\r\nUSER bob 0 * :Bob\r\n")
+        self.settle()
+        self.assertEqual(output(transport, self.clock), b"")
+        self.wait(1.5)
+        said = output(transport, self.clock).decode()
+        self.assertNotIn(" 433 ", said)
+        self.assertIn(" 001 bob :", said)
+
+    def test_killedNodesUserComesBackWithSASL(self) -> None:
+        """
+        Over IRC with SASL, the client's C{NICK} first (as irssi sends
+        it): no C{433} for it while SASL may still prove the account; the
+        SASL login waits, succeeds (C{903}), and the client is welcomed
+        under its nickname.
+        """
+        self.b.crash()
+        self.wait(1.75)
+        irc, transport = connect(
+            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
+        )
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"CAP LS 302\r\nNICK bob\r\nUSER bob 0 * :Bob\r\n")
+        irc.dataReceived(b"CAP REQ :sasl\r\nAUTHENTICATE PLAIN\r\n")
+        plain = base64.b64encode(b"\0bob\0secret1")
+        irc.dataReceived(b"AUTHENTICATE " + plain + b"\r\n")
+        self.settle()
+        said = output(transport, self.clock).decode()
+        self.assertNotIn(" 433 ", said)
+        self.assertNotIn(" 903 ", said)
+        self.wait(1.5)
+        said = output(transport, self.clock).decode()
+        self.assertIn(" 903 ", said)
+        irc.dataReceived(b"CAP END\r\n")
+        said = output(transport, self.clock).decode()
+        self.assertNotIn(" 433 ", said)
+        self.assertIn(" 001 bob :", said)
+
+    def test_aliveNodeRefusedAtOnce(self) -> None:
+        """
+        b beats, but has said nothing for seconds: bob's login on a is
+        refused at once (C{ERROR 23}), as ever; nothing waited.
+        """
+        _, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertEqual(self.waits(), [])
+
+    def test_aliveNodeRefusedWithSASL(self) -> None:
+        """
+        Over IRC with SASL while b is alive: the SASL login is refused at
+        once, and the C{NICK} held on b gets its C{433} when the client ends
+        capability negotiation, as it would without SASL.
+        """
+        irc, transport = connect(
+            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
+        )
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"CAP LS 302\r\nNICK bob\r\nUSER bob 0 * :Bob\r\n")
+        irc.dataReceived(b"CAP REQ :sasl\r\nAUTHENTICATE PLAIN\r\n")
+        plain = base64.b64encode(b"\0bob\0secret1")
+        irc.dataReceived(b"AUTHENTICATE " + plain + b"\r\n")
+        self.settle()
+        said = output(transport, self.clock).decode()
+        self.assertIn(" 904 ", said)
+        irc.dataReceived(b"CAP END\r\n")
+        self.settle()
+        self.assertIn(" 433 * bob :", output(transport, self.clock).decode())
+
+    def test_killedAMomentAgoWaitedFor(self) -> None:
+        """
+        b is killed a quarter of a second before bob comes back: its last
+        beat is still young, but older than the threshold (a quarter of an
+        interval), so the login waits and succeeds once b is counted dead.
+        """
+        self.wait(0.5)  # half an interval after b's beat
+        self.b.crash()
+        proto, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")
+        self.wait(8)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        [line] = self.waits()
+        self.assertIn("counted dead", line)
+
+    def test_liveNodeRefusedWithinAnInterval(self) -> None:
+        """
+        b is alive, its last beat half an interval old: the login waits for
+        its next beat, then is refused (C{ERROR 23}) within about an
+        interval, logged as heard from again.
+        """
+        self.wait(0.5)
+        _, transport = self.bobReturnsToA()
+        self.wait(2)
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertTrue(all("heard from again" in line for line in self.waits()), self.waits())
+
+    def test_stalledNodeBeatsAgain(self) -> None:
+        """
+        b stalls past the threshold, then beats again before it is counted
+        dead (its reader still behind): a sees the beat at its next look,
+        and the login is refused (C{ERROR 23}) once it has heard every node
+        or given up on b (L{chatd.cluster.barrier.WAIT}), and that is logged.
+        """
+        self.b.hold()  # stalled: it reads and beats no more
+        self.b.presence.stop()
+        self.wait(1.75)
+        _, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")
+        self.b.presence.beat()  # it runs again
+        self.settle()
+        self.assertEqual(self.waits(), [])  # a looks once a second
+        self.wait(1)
+        self.assertEqual(len(self.waits()), 1)
+        self.assertIn("heard from again", self.waits()[0])
+        self.wait(1)
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertIn("b", self.a.presence.peers)
+
+    def test_stalledNodeSpeaks(self) -> None:
+        """
+        b stalls past the threshold; an envelope from it (bob enters a room)
+        ends the wait at once: refused, without claiming bob's name (b's,
+        once its claim expired) even for a moment.
+        """
+        self.b.hold()
+        self.b.presence.stop()
+        self.wait(1.75)
+        before = len(self.redis.commands)
+        _, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")
+        self.b.service.enter(self.bob, "lobby")
+        self.settle()
+        self.assertEqual(len(self.waits()), 1)
+        self.assertIn("heard from again", self.waits()[0])
+        self.wait(2)
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertNotIn("SET", self.redis.commands[before:])
+
+    def test_stalledNodeSpeaksOverIRC(self) -> None:
+        """
+        Over IRC, the login refused after the wait is refused as ever:
+        C{433}, saying the account is signed in on another server.
+        """
+        self.b.hold()
+        self.b.presence.stop()
+        self.wait(1.75)
+        irc, transport = connect(
+            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
+        )
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"PASS secret1\r\nNICK bob\r\nUSER bob 0 * :Bob\r\n")
+        self.settle()
+        self.b.service.enter(self.bob, "lobby")
+        self.wait(2)
+        said = output(transport, self.clock).decode()
+        self.assertIn(" 433 bob bob :that account is signed in on another server", said)
+
+    def test_heardNodeCostsNothing(self) -> None:
+        """
+        b spoke a moment ago: bob's login on a is refused at once, without
+        asking Redis about b's heartbeat.
+        """
+        self.b.service.enter(self.bob, "lobby")
+        self.settle()
+        before = len(self.redis.commands)
+        _, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertNotIn("PTTL", self.redis.commands[before:])
+
+    def test_notCountedDeadInTime(self) -> None:
+        """
+        A node that a cannot count dead (a's own link keeps coming back, so
+        it has not been connected a whole TTL) is waited for TTL + two
+        intervals at most (5 s here): then the login is refused.
+        """
+        self.b.crash()
+        self.wait(1.75)
+        _, transport = self.bobReturnsToA()
+        for _ in range(4):
+            self.a.presence.linkUp()
+            self.wait(1)
+        self.assertEqual(output(transport, self.clock), b"")
+        self.a.presence.linkUp()
+        self.wait(1)
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertEqual(len(self.waits()), 1)
+        self.assertIn("waited 5.0 s", self.waits()[0])
+        self.assertIn("not counted dead in time", self.waits()[0])
+
+    def test_wrongPasswordWaitsForNothing(self) -> None:
+        """
+        A wrong password to bob's account on a while b may have died is
+        refused as a wrong password; its wait ends with it, unlogged.
+        """
+        self.b.crash()
+        self.wait(1.75)
+        proto, transport = self.tchat()
+        proto.dataReceived(b"clt: LOGIN bob wrong\r\n")
+        self.settle()
+        self.assertNotIn(b"ERROR 23", output(transport, self.clock))
+        self.wait(2)
+        self.assertEqual(self.waits(), [])
+        self.assertEqual(self.a.bridge.suspects._waits, {})
