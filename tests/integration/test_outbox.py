@@ -18,6 +18,17 @@ from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.proxied import ProxiedFactory
 
 
+class PeerConnection(Connection):
+    """
+    A connection over one end of a socket pair, which names its peer as an
+    accepted TCP connection does (the PROXY layer compares a header's
+    source with it).
+    """
+
+    def getPeer(self) -> IPv4Address:
+        return IPv4Address("TCP", "10.0.0.2", 40000)
+
+
 class RecordingTransport(StringTransport):
     def __init__(self) -> None:
         super().__init__()
@@ -114,7 +125,7 @@ class DirectSendTests(SynchronousTestCase):
         self.addCleanup(self.peer.close)
         self.addCleanup(ours.close)
         self.peer.setblocking(False)
-        self.transport = Connection(ours, Protocol(), self.reactor)
+        self.transport = PeerConnection(ours, Protocol(), self.reactor)
         self.transport.connected = True
         self.box = Outbox(self.writer(), FlushScheduler(self.clock), 1 << 30, lambda: None)
 
