@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -21,6 +22,7 @@ from chatd.admin.credentials import AdminChecker, setPassword, verify
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
+from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import RoomMessage
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
@@ -143,6 +145,27 @@ class FakeNode:
         """
         for _ in range(count):
             self.clock.advance(0)
+
+
+def accountNodes(
+    test: SynchronousTestCase, redis: FakeRedis, store: Callable[[], Any]
+) -> tuple[FakeNode, FakeNode]:
+    """
+    Nodes C{a} and C{b} on C{redis}, started, sharing one database: each
+    node's view of it from C{store()}, with accounts whose passwords hash
+    cheaply (argon2 at its lowest cost, in the reactor's thread).
+    """
+    checker = PasswordChecker(
+        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+    )
+    nodes = []
+    for name in "ab":
+        view = store()
+        accounts = Accounts(view, redis.clock, checker)
+        nodes.append(FakeNode(test, redis, name, sharedStore=True, store=view, accounts=accounts))
+    for node in nodes:
+        node.start()
+    return nodes[0], nodes[1]
 
 
 class TwoNodes(SynchronousTestCase):

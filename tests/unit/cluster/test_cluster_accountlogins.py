@@ -9,22 +9,17 @@ be heard.
 
 from __future__ import annotations
 
-from typing import cast
-
-from argon2 import PasswordHasher
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock, deferLater
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import PrivateMessage
 from chatd.core.inbox import Kept
 from chatd.irc.factory import IRCFactory
-from chatd.storage.interfaces import IChatStore
 from chatd.storage.memory import MemoryChatStore
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import FakeNode
+from tests.support.fakenode import accountNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
 from tests.support.queuedstore import QueuedStore
@@ -58,22 +53,9 @@ class LoginWhileToldTests(SynchronousTestCase):
         self.redis = FakeRedis(self.clock)
         self.shared = MemoryChatStore()
         self.shared.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
+        self.a, self.b = accountNodes(
+            self, self.redis, lambda: SlowCountStore(self.shared, self.clock)
         )
-        self.a, self.b = (
-            FakeNode(
-                self,
-                self.redis,
-                name,
-                sharedStore=True,
-                store=(store := SlowCountStore(self.shared, self.clock)),
-                accounts=Accounts(cast(IChatStore, store), self.clock, checker),
-            )
-            for name in "ab"
-        )
-        for node in (self.a, self.b):
-            node.start()
         self.settle()
         bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(bob, "secret1"))

@@ -5,18 +5,15 @@ sender is not lost when its recipient's node dies before reading it.
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.receipts import NOT_DELIVERED
-from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Notice, PrivateMessage
 from chatd.core.inbox import Kept
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import FakeNode
+from tests.support.fakenode import accountNodes
 from tests.support.fakeredis import FakeRedis
 
 
@@ -31,22 +28,7 @@ class ReceiptsTests(SynchronousTestCase):
         self.redis = FakeRedis(self.clock)
         store = MemoryChatStore()
         store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        self.a, self.b = (
-            FakeNode(
-                self,
-                self.redis,
-                name,
-                sharedStore=True,
-                store=store,
-                accounts=Accounts(store, self.clock, checker),
-            )
-            for name in "ab"
-        )
-        for node in (self.a, self.b):
-            node.start()
+        self.a, self.b = accountNodes(self, self.redis, lambda: store)
         self.settle()
         self.bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(self.bob, "secret1"))

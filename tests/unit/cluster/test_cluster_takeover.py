@@ -11,20 +11,17 @@ from __future__ import annotations
 import base64
 from typing import Any, cast
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.remote import RemoteParticipant
-from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.irc.factory import IRCFactory
 from chatd.storage.memory import MemoryChatStore
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
-from tests.support.fakenode import FakeNode
+from tests.support.fakenode import accountNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
 
@@ -42,22 +39,7 @@ class TakeoverTests(SynchronousTestCase):
         self.redis = FakeRedis(self.clock)
         store = MemoryChatStore()
         store.startService()
-        checker = PasswordChecker(
-            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
-        )
-        self.a, self.b = (
-            FakeNode(
-                self,
-                self.redis,
-                name,
-                sharedStore=True,
-                store=store,
-                accounts=Accounts(store, self.clock, checker),
-            )
-            for name in "ab"
-        )
-        for node in (self.a, self.b):
-            node.start()
+        self.a, self.b = accountNodes(self, self.redis, lambda: store)
         self.settle()
         bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(bob, "secret1"))
