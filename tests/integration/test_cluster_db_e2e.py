@@ -19,6 +19,7 @@ from chatd.admin.credentials import setPassword
 from tests.support.blockingclients import TelnetConsole, register
 from tests.support.clusterlive import (
     CONSOLE_PASSWORD,
+    ClusterClient,
     apartWhileRedisAway,
     connectLines,
     consoleCommand,
@@ -395,13 +396,12 @@ async def test_roomMessagesOfANodeKilledWhileRedisIsAwayReadBack(
     await alice.close()
 
 
-@pytest_twisted.ensureDeferred
-async def test_killedNodesLastBatchWrittenByTheOther(nodes: Callable[..., Daemon]) -> None:
+async def lastThreeUnwritten(
+    nodes: Callable[..., Daemon],
+) -> tuple[Daemon, Daemon, ClusterClient, ClusterClient]:
     """
-    Node A (writing every 2 s) killed (C{kill -9}) a moment after alice's
-    three room messages and a private message to bob on node B were
-    acknowledged, before its batch: once B counts A dead, B writes them,
-    and B's C{HISTO} lists the room messages once each, in order.
+    Node A (writing every 2 s) and node B, alice on A and bob on B in
+    Blabla, and alice's three room messages acknowledged, still in A's batch.
     """
     a, b = nodes("a", flushInterval="2"), nodes("b")
     await waitForLog(a, "connected to Redis")
@@ -412,6 +412,18 @@ async def test_killedNodesLastBatchWrittenByTheOther(nodes: Callable[..., Daemon
         assert (await command(alice, f"clt: SPEAK Blabla\nclt: last {i}\nclt: ."))[-1] == (
             "srv: OKAY!"
         )
+    return a, b, alice, bob
+
+
+@pytest_twisted.ensureDeferred
+async def test_killedNodesLastBatchWrittenByTheOther(nodes: Callable[..., Daemon]) -> None:
+    """
+    Node A (writing every 2 s) killed (C{kill -9}) a moment after alice's
+    three room messages and a private message to bob on node B were
+    acknowledged, before its batch: once B counts A dead, B writes them,
+    and B's C{HISTO} lists the room messages once each, in order.
+    """
+    a, b, alice, bob = await lastThreeUnwritten(nodes)
     assert await command(alice, "clt: MSGPV bob\nclt: psst\nclt: .") == ["srv: OKAY!"]
     await waitForLine(bob, lambda line: line == "srv: psst")  # B received them all
     a.stop(signal.SIGKILL)
@@ -433,15 +445,7 @@ async def test_stalledNodesLastBatchStoredOnce(nodes: Callable[..., Daemon]) -> 
     counts A dead and writes them; A, running again (C{kill -CONT}), writes
     its batch, which skips them, and B's C{HISTO} lists each once.
     """
-    a, b = nodes("a", flushInterval="2"), nodes("b")
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice, bob = await login(a, "alice", "Blabla"), await login(b, "bob", "Blabla")
-    await waitForMembers(alice, "Blabla", ["alice", "bob"])
-    for i in range(3):
-        assert (await command(alice, f"clt: SPEAK Blabla\nclt: last {i}\nclt: ."))[-1] == (
-            "srv: OKAY!"
-        )
+    a, b, alice, bob = await lastThreeUnwritten(nodes)
     await waitForLine(bob, lambda line: line == "srv: last 2")  # B received them all
     a.process.send_signal(signal.SIGSTOP)
     try:

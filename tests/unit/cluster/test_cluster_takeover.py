@@ -85,6 +85,22 @@ class TakeoverTests(SynchronousTestCase):
         self.settle()
         return proto, transport
 
+    def bobReturnsWithSASL(self) -> tuple[Any, StringTransport]:
+        """
+        bob's IRC client connects to C{a}: C{NICK} first (as irssi sends
+        it), then his password through SASL, capability negotiation left open.
+        """
+        irc, transport = connect(
+            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
+        )
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"CAP LS 302\r\nNICK bob\r\nUSER bob 0 * :Bob\r\n")
+        irc.dataReceived(b"CAP REQ :sasl\r\nAUTHENTICATE PLAIN\r\n")
+        plain = base64.b64encode(b"\0bob\0secret1")
+        irc.dataReceived(b"AUTHENTICATE " + plain + b"\r\n")
+        self.settle()
+        return irc, transport
+
     def waits(self) -> list[str]:
         return [line for line in self.logged if line.startswith("a login to bob waited")]
 
@@ -138,15 +154,7 @@ class TakeoverTests(SynchronousTestCase):
         """
         self.b.crash()
         self.wait(1.75)
-        irc, transport = connect(
-            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
-        )
-        self.addCleanup(irc.connectionLost, None)
-        irc.dataReceived(b"CAP LS 302\r\nNICK bob\r\nUSER bob 0 * :Bob\r\n")
-        irc.dataReceived(b"CAP REQ :sasl\r\nAUTHENTICATE PLAIN\r\n")
-        plain = base64.b64encode(b"\0bob\0secret1")
-        irc.dataReceived(b"AUTHENTICATE " + plain + b"\r\n")
-        self.settle()
+        irc, transport = self.bobReturnsWithSASL()
         said = output(transport, self.clock).decode()
         self.assertNotIn(" 433 ", said)
         self.assertNotIn(" 903 ", said)
@@ -173,15 +181,7 @@ class TakeoverTests(SynchronousTestCase):
         once, and the C{NICK} held on b gets its C{433} when the client ends
         capability negotiation, as it would without SASL.
         """
-        irc, transport = connect(
-            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
-        )
-        self.addCleanup(irc.connectionLost, None)
-        irc.dataReceived(b"CAP LS 302\r\nNICK bob\r\nUSER bob 0 * :Bob\r\n")
-        irc.dataReceived(b"CAP REQ :sasl\r\nAUTHENTICATE PLAIN\r\n")
-        plain = base64.b64encode(b"\0bob\0secret1")
-        irc.dataReceived(b"AUTHENTICATE " + plain + b"\r\n")
-        self.settle()
+        irc, transport = self.bobReturnsWithSASL()
         said = output(transport, self.clock).decode()
         self.assertIn(" 904 ", said)
         irc.dataReceived(b"CAP END\r\n")
