@@ -30,20 +30,20 @@ line, and no stray byte makes the server swallow the commands after it.
 
 from __future__ import annotations
 
-IAC = 0xFF
-DONT = 0xFE
-DO = 0xFD
-WONT = 0xFC
-WILL = 0xFB
-SB = 0xFA
-SE = 0xF0
+from twisted.conch import telnet
+
+# Twisted's names for the command bytes (RFC 854), as numbers.
+IAC, DONT, DO, WONT, WILL, SB, SE = (
+    ord(byte)
+    for byte in (telnet.IAC, telnet.DONT, telnet.DO, telnet.WONT, telnet.WILL, telnet.SB, telnet.SE)
+)
 #: RFC 860's option: C{IAC DO TIMING-MARK} asks for C{IAC WILL TIMING-MARK}
 #: once everything sent before it was handled.
 TIMING_MARK = 0x06
 
 #: The lowest command byte after C{IAC}: C{EOF} (RFC 1184).
 _FIRST_COMMAND = 0xEC
-_IAC_BYTE = b"\xff"
+_IAC_BYTE = telnet.IAC
 _LF = 0x0A
 
 # Parser states.
