@@ -35,11 +35,11 @@ from chatd.core.moments import Moments
 from chatd.core.msgids import MessageIds
 from chatd.core.names import hasInvisible, key, normalize
 from chatd.core.people import People
-from chatd.core.renaming import quietedByBan, unknownNick
+from chatd.core.renaming import unknownNick
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 from chatd.core.signedin import keptAs
-from chatd.core.speaking import BodyRule, checkSpeaker
+from chatd.core.speaking import BodyRule, checkSpeaker, speakingRoom
 from chatd.core.text import checkText, spacedLines
 
 if TYPE_CHECKING:
@@ -115,12 +115,7 @@ class Messages:
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
     ) -> RoomMessage:
-        nick = self.requireLogin(participant)
-        lines = spacedLines(lines)
-        target = self._speakingRoom(participant, nick, room)
-        if lines or not tags:
-            self.body.check(participant, lines)
-        checkSpeaker(self.moderation, self.people, participant, nick)
+        nick, lines, target = self._checkedSaying(participant, room, lines, tags)
         if self.relay is not None:
             self.relay.checkRoom(target.name, target.members.values())
         millis = self.nowMillis()
@@ -159,12 +154,7 @@ class Messages:
         what every member saw).  Other nodes get it through the proxies of
         their users in C{audience}, and hand it to the same audience.
         """
-        nick = self.requireLogin(participant)
-        lines = spacedLines(lines)
-        target = self._speakingRoom(participant, nick, room)
-        if lines or not tags:
-            self.body.check(participant, lines)
-        checkSpeaker(self.moderation, self.people, participant, nick)
+        nick, lines, target = self._checkedSaying(participant, room, lines, tags)
         millis = self.nowMillis()
         event = RoomMessage(
             target.name, nick, lines, millis // 1000, notice, tags, self.ids.next(), millis, status
@@ -318,24 +308,24 @@ class Messages:
         self.stats.messageIn(participant.protocolName, "private", 1)
         return Kept(event.recipient, event)
 
-    def _speakingRoom(self, participant: IParticipant, nick: str, name: str) -> Room:
+    def _checkedSaying(
+        self,
+        participant: IParticipant,
+        room: str,
+        lines: tuple[str, ...],
+        tags: tuple[tuple[str, str], ...],
+    ) -> tuple[str, tuple[str, ...], Room]:
         """
-        The room C{nick} may speak in: a member's, or any room without
-        C{n}; in a C{m} room only voiced members and operators speak.
+        What every way of speaking in a room checks first, once: the
+        speaker's name, the lines as stored, and the room they may speak in.
         """
-        room = self.rooms.get(name)
-        if key(nick) not in room.members and "n" in room.modes:
-            raise errors.NotMember()
-        if "m" in room.modes and not self._hasVoice(participant, room):
-            raise errors.Moderated()
-        if room.bans.entries and quietedByBan(
-            room, participant, self.people.isOperator(participant)
-        ):
-            raise errors.BannedFromRoom("you are banned from that room: only voiced members speak")
-        return room
-
-    def _hasVoice(self, participant: IParticipant, room: Room) -> bool:
-        return room.hasVoice(participant.nick or "") or self.people.isOperator(participant)
+        nick = self.requireLogin(participant)
+        lines = spacedLines(lines)
+        target = speakingRoom(self.rooms.get(room), self.people, participant, nick)
+        if lines or not tags:
+            self.body.check(participant, lines)
+        checkSpeaker(self.moderation, self.people, participant, nick)
+        return nick, lines, target
 
     def announce(self, text: str) -> None:
         """

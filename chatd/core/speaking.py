@@ -3,8 +3,8 @@
 Whether a participant may say something, before anything is said: its
 lines (L{BodyRule}: how many, how long, the text rule, and CTCP only from clients
 that speak it) and its speaker (a mute, of the nickname or of the account
-it signed in to), and what others hear of a muted person's reasons
-(L{heardReason}).
+it signed in to), the room it may speak in (L{speakingRoom}), and what
+others hear of a muted person's reasons (L{heardReason}).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from chatd.core import errors
 from chatd.core.ctcp import ctcpOf, takesCtcp
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import key
+from chatd.core.renaming import quietedByBan
 from chatd.core.text import checkLines, isBlank, plain
 
 if TYPE_CHECKING:
     from chatd.core.interfaces import IChatService, IParticipant
     from chatd.core.moderation import Moderation
     from chatd.core.people import People
+    from chatd.core.room import Room
 
 
 class BodyRule:
@@ -117,3 +119,19 @@ def checkSpeaker(
     account = people.accounts.key(participant)
     if account is not None and account != key(nick):
         moderation.checkNotMuted(account)
+
+
+def speakingRoom(room: Room, people: People, participant: IParticipant, nick: str) -> Room:
+    """
+    C{room}, if C{nick} may speak in it: a member's, or any room without
+    C{n}; in a C{m} room only voiced members and operators speak, and a
+    ban quiets all but those.
+    """
+    if key(nick) not in room.members and "n" in room.modes:
+        raise errors.NotMember()
+    voiced = room.hasVoice(nick) or people.isOperator(participant)
+    if "m" in room.modes and not voiced:
+        raise errors.Moderated()
+    if room.bans.entries and quietedByBan(room, participant, people.isOperator(participant)):
+        raise errors.BannedFromRoom("you are banned from that room: only voiced members speak")
+    return room
