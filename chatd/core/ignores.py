@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_ignores -*-
+# -*- test-case-name: tests.unit.core.test_ignores,tests.unit.cluster.test_cluster_ignores -*-
 """
 Whom each person ignores: private words from them (messages, notices,
 CTCP, typing notices, invitations) are dropped before they reach the
@@ -13,10 +13,12 @@ C{bob} is the mask C{bob!*@*}, matched as room ban masks are
 are covered too.  A list holds at most L{MAX_IGNORES} entries.
 
 A registered account's list is its own and kept in the store (loaded when
-it signs in); a guest's lasts as long as its session.  The rule is here
-once; every front-end asks it (L{Ignores.add}, L{Ignores.remove},
-L{Ignores.entries}) and L{chatd.core.messages} applies it
-(L{Ignores.ignores}).
+it signs in); a guest's lasts as long as its session.  Other processes
+sharing the store (cluster mode) hear of each change (L{IGNORES}) and drop
+their copy, read again when next needed (L{Ignores.changedElsewhere}).
+The rule is here once; every front-end asks it (L{Ignores.add},
+L{Ignores.remove}, L{Ignores.entries}) and L{chatd.core.messages} applies
+it (L{Ignores.ignores}).
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ if TYPE_CHECKING:
 #: What a name alone is, as a mask.
 ANY_ADDRESS = "!*@*"
 
+#: The kind of store change a registered account's changed list is
+#: reported as (L{chatd.core.persistence.Persistence.changed}, C{u}: the
+#: account).
+IGNORES = "ignores"
+
 
 def entryMask(entry: str) -> str:
     """
@@ -65,8 +72,9 @@ def shownEntry(mask: str) -> str:
 class Ignores:
     """
     Every person's ignore list: a registered account's by its key (loaded
-    from the store once, kept up to date with each change), a guest's with
-    its person (gone with it).
+    from the store once, kept up to date with each change made here,
+    dropped at a change made elsewhere), a guest's with its person (gone
+    with it).
     """
 
     log = Logger()
@@ -82,6 +90,7 @@ class Ignores:
         self.persistence = persistence
         self._accounts: dict[str, list[str]] = {}
         self._loading: dict[str, list[Deferred[None]]] = {}
+        self._reread: set[str] = set()  # loading, and changed elsewhere meanwhile
         self._guests: WeakKeyDictionary[IParticipant, list[str]] = WeakKeyDictionary()
 
     def _listOf(self, participant: IParticipant, create: bool = False) -> list[str]:
@@ -179,6 +188,37 @@ class Ignores:
             self._accounts.pop(key(account), None)
         return self.load(account)
 
+    def changedElsewhere(self, account: str) -> None:
+        """
+        Another process sharing the store changed registered C{account}'s
+        list there (it is signed in there, not here): this copy is
+        dropped, and read again when next needed.
+        """
+        self._drop(key(account))
+
+    def dropCopies(self) -> None:
+        """
+        Changes made elsewhere may have been missed (cluster mode, Redis was
+        away): the lists of accounts not signed in here are read again
+        when next needed.
+        """
+        for accountKey in list(self._accounts) + list(self._loading):
+            if not self._signedInHere(accountKey):
+                self._drop(accountKey)
+
+    def _signedInHere(self, accountKey: str) -> bool:
+        """
+        Whether a connection served by this process is signed in to the
+        account (not another node's user, cluster mode).
+        """
+        isLocal = (lambda _: True) if self.persistence is None else self.persistence.isLocal
+        return any(map(isLocal, self.people.accounts.signedIn(accountKey)))
+
+    def _drop(self, accountKey: str) -> None:
+        self._accounts.pop(accountKey, None)
+        if accountKey in self._loading:  # what it reads may be older than the change
+            self._reread.add(accountKey)
+
     def load(self, account: str) -> Deferred[None]:
         """
         Read registered C{account}'s list from the store, once.
@@ -193,10 +233,14 @@ class Ignores:
             return waiting
         self._loading[accountKey] = [waiting]
 
-        def loaded(masks: list[str]) -> None:
+        def loaded(masks: list[str]) -> Deferred[None] | None:
+            if accountKey in self._reread:
+                self._reread.discard(accountKey)
+                return read()
             changed = self._accounts.get(accountKey, [])  # changed while it loaded
             stored = [mask for mask in masks if mask not in changed]
             self._accounts[accountKey] = (stored + changed)[:MAX_IGNORES]
+            return None
 
         def finished(result: None | Failure) -> None:
             for each in self._loading.pop(accountKey):
@@ -205,8 +249,12 @@ class Ignores:
                 else:
                     each.callback(None)
 
-        d = self.persistence.store.ignoreList(account)
-        d.addCallback(loaded).addBoth(finished)
+        store = self.persistence.store
+
+        def read() -> Deferred[None]:
+            return store.ignoreList(account).addCallback(loaded)
+
+        read().addBoth(finished)
         return waiting
 
     def forget(self, account: str) -> None:
@@ -222,6 +270,8 @@ class Ignores:
         account = self.people.accounts.name(self.people.personOf(participant))
         if account is None or self.persistence is None:
             return
-        d = self.persistence.store.saveIgnore(account, mask, ignored)
+        persistence = self.persistence
+        d = persistence.store.saveIgnore(account, mask, ignored)
+        d.addCallback(lambda _: persistence.changed(IGNORES, u=account))  # other processes' copies
         why = "saving {account}'s ignore list"
         d.addErrback(lambda f: self.log.failure(why, f, account=account))

@@ -53,9 +53,9 @@ class Persistence:
     @ivar registered: the keys of every registered nickname, loaded at start
         so that renames and private messages are checked without a query.
     @ivar onChange: called as C{onChange(kind, fields)} once a change that
-        other processes sharing the store must see is written: C{"account"},
-        C{"settings"} or C{"access"} (cluster mode publishes it; the other
-        nodes give it to L{chatd.core.sharing.applyChange}).
+        other processes sharing the store must see is written, of a kind
+        L{chatd.core.sharing.applyChange} lists (cluster mode publishes it;
+        the other nodes give it to that function).
     @ivar isLocal: whether a participant is served by this process (cluster
         mode: not another node's user).
     @ivar sharedStore: other processes write the store too, so a login under

@@ -1,7 +1,7 @@
-# -*- test-case-name: tests.unit.core.test_sharing -*-
+# -*- test-case-name: tests.unit.core.test_sharing,tests.unit.cluster.test_cluster_ignores -*-
 """
 Keeping what a node caches from the store (registered names, room settings,
-approvals) in step with other processes that share the store.
+approvals, ignore lists) in step with other processes that share the store.
 
 A node loads these at start and consults its copy without a query (a rename
 to a registered name, a room's mode on ENTER).  In cluster mode several
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatd.core.accountadmin import UNREGISTERED, forgetAccount
 from chatd.core.approvals import forget, holderOf
+from chatd.core.ignores import IGNORES
 from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
 
@@ -41,8 +42,10 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     C{"account"} (C{u}: a newly registered name), C{"unregistered"} (C{u}:
     an account an administrator deleted), C{"alwayson"} (C{u},
     C{on}: whether that account stays present), C{"settings"} (C{s}: a
-    room's L{RoomSettings} as a dict) or C{"access"} (C{room}, C{u}, C{a}: a
-    request to enter an approval room, pending or accepted).  A user of this
+    room's L{RoomSettings} as a dict), C{"access"} (C{room}, C{u}, C{a}: a
+    request to enter an approval room, pending or accepted) or
+    C{"ignores"} (C{u}: an account whose ignore list changed, read again
+    here when next needed).  A user of this
     node accepted elsewhere enters the room here and is told, as if the
     operator were on this node.
     """
@@ -53,6 +56,8 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
         forgetAccount(persistence, fields["u"])
     elif kind == "alwayson":
         persistence.alwaysOn.adopt(fields["u"], bool(fields["on"]))
+    elif kind == IGNORES:
+        persistence.service.ignores.changedElsewhere(fields["u"])
     elif kind == "settings":
         _room(persistence, RoomSettings(**fields["s"]))
     elif kind == "access":
@@ -77,12 +82,14 @@ async def reload(persistence: Persistence) -> None:
     """
     Re-read registered names, room settings and approvals from the store,
     after this node may have missed changes (Redis was away, events were
-    lost).  Only additions and changes are applied: an approval only moves
+    lost); the ignore lists of accounts not signed in here are read again
+    when next needed.  Only additions and changes are applied: an approval only moves
     from pending to accepted, and a deleted account missed meanwhile stays
     registered here (refused to guests and to registration) until the
     node restarts.
     """
     await persistence.whenReady()
+    persistence.service.ignores.dropCopies()
     snapshot = await persistence.store.load()
     persistence.registered |= snapshot.accounts
     persistence.alwaysOn.adoptAll(await persistence.store.alwaysOnAccounts())

@@ -252,3 +252,24 @@ class LoadedAtLoginTests(PersistenceTestCase):
         slow.reading[0].callback(["troll!*@*"])
         self.assertEqual(self.successResultOf(login), "bob")
         self.assertEqual(self.service.ignores.entries(bob), ["troll!*@*"])
+
+    def test_changedElsewhereWhileRead(self) -> None:
+        """
+        A list another process sharing the store changes while it is read
+        here is read again, what came first being older than the change:
+        a message for its account, away, from someone it now ignores is
+        not kept.
+        """
+        slow = self.store
+        assert isinstance(slow, SlowIgnoreStore)
+        self.registered("bob", "sesame")
+        troll = self.login("troll")
+        told = maybeDeferred(self.service.tell, troll, "bob", ("hi",))
+        self.assertEqual(len(slow.reading), 1)
+        self.service.ignores.changedElsewhere("bob")
+        slow.reading[0].callback([])  # read before the change was written
+        self.assertNoResult(told)
+        self.assertEqual(len(slow.reading), 2)
+        slow.reading[1].callback(["troll!*@*"])
+        self.successResultOf(told)
+        self.assertEqual(self.successResultOf(slow.waitingCount("bob")), 0)
