@@ -175,6 +175,15 @@ class TooManyAttempts(ChatError):
     code, reason = 29, "too many login attempts are waiting, try again later"
 
 
+class TooFast(TooManyAttempts):
+    """
+    A name changed, or rooms entered and left, too often lately
+    (L{chatd.core.allowance}): the same "try again later" (29).
+    """
+
+    reason = "too fast: wait a moment and try again"
+
+
 class PendingApproval(ChatError):
     code, reason = 37, "your request to enter this room awaits an operator's approval"
 

@@ -60,6 +60,13 @@ MAX_SHARE = 20
 #: --max-output is 256 KiB; 64 KiB is Twisted's own write buffer size).
 PAGE_BYTES = 64 * 1024
 
+#: Nickname changes one person may make at once, then one per this many
+#: seconds (L{chatd.core.allowance}): a few in a row, as IRC servers allow.
+RENAMES_BURST, RENAME_EVERY = 5, 30.0
+#: Room entries and exits one person may make at once (a client joining its
+#: rooms on connecting), then one per this many seconds.
+MOVES_BURST, MOVE_EVERY = 20, 5.0
+
 #: Connections one registered account may be signed in from at once, by
 #: default (C{--max-connections-per-account}; 1: one, as for guests).
 MAX_CONNECTIONS_PER_ACCOUNT = 5

@@ -174,6 +174,9 @@ class Membership:
         target.checkEntry(participant, nick, roomKey, self.service.isOperator(participant))
         if self.service.persistence is not None:
             self.service.persistence.checkApproval(participant, nick, target)
+        if not self.service.isOperator(participant):  # (L{chatd.core.allowance})
+            self.service.allowances.checkEntry(self.personOf(participant))
+            self.service.allowances.moves.take(self.personOf(participant))
         self.join(participant, nick, target, when=when)
         target.useInvitation(nick)
         persistence = self.service.persistence
@@ -223,6 +226,8 @@ class Membership:
         nick = self.requireLogin(participant)
         target = self.memberRoom(participant, room)
         reason = heardReason(self.service, participant, checkShortText(reason, "reason"))
+        if not self.service.isOperator(participant):  # counted, never refused
+            self.service.allowances.moves.take(self.personOf(participant))
         self.part(participant, nick, target, reason, PART, when)
         observer = self.service.observer
         if observer is not None:

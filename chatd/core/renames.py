@@ -46,6 +46,10 @@ class Renames:
         if service.persistence is not None and service.provenAccount(participant) != key(nick):
             service.persistence.checkRename(old, nick)  # a registered name needs its password
         checkNewName(nick, service.accountName(participant), service.serverName)
+        person = service.people.personOf(participant)
+        if not service.isOperator(participant):
+            service.allowances.checkRename(person)
+            service.allowances.renames.take(person)
         if service.observer is None or key(nick) == key(old):
             return renamedHere(service, old, self.applyRename(participant, old, nick))
         return Deferred.fromCoroutine(self.renameEverywhere(participant, old, nick))

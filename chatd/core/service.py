@@ -19,6 +19,7 @@ from chatd.core import accountadmin, errors, purge, roomremoval, shutdown
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
+from chatd.core.allowance import Allowances
 from chatd.core.chathistory import HistoryQuery, historyLimit
 from chatd.core.events import Administrator, PrivateMessage, RoomMessage, Wallops
 from chatd.core.hooks import IChatObserver
@@ -91,6 +92,7 @@ class ChatService(RoomFacade, Service):
         self.roomQueries = RoomQueries(self)
         self.maxGroupSize = maxGroupSize
         self.people = People(operators)
+        self.allowances = Allowances(clock)
         self.operatorNames = self.people.operatorNames
         self.membership = Membership(self)
         self.logins = Logins(self)

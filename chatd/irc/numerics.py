@@ -108,6 +108,8 @@ ERR_UNAVAILRESOURCE = "437"
 ERR_BANNICKCHANGE = "435"
 #: No NICK now (UnrealIRCd's and InspIRCd's answer while a channel forbids it).
 ERR_NONICKCHANGE = "447"
+#: No NICK yet: the nickname was changed too often lately (ircu, Solanum, InspIRCd).
+ERR_NICKTOOFAST = "438"
 RPL_TRYAGAIN = _N["RPL_TRYAGAIN"]
 ERR_SASLFAIL = "904"
 RPL_TRYAGAIN = "263"

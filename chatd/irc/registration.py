@@ -30,6 +30,7 @@ from chatd.core.errors import (
     Kicked,
     Muted,
     NickTaken,
+    TooFast,
 )
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
@@ -94,6 +95,8 @@ RENAME_ERRORS = {
     Kicked.code: N.ERR_ERRONEUSNICKNAME,
     BannedFromRoom.code: N.ERR_BANNICKCHANGE,
     Muted.code: N.ERR_NONICKCHANGE,
+    # Too many renames lately (chatd.core.allowance): "Nick change too fast".
+    TooFast.code: N.ERR_NICKTOOFAST,
 }
 
 

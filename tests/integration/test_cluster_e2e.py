@@ -227,17 +227,18 @@ async def test_arrivalsReachableAtOnce(nodes: Callable[..., Daemon]) -> None:
         assert await alice.line() == "srv: OKAY!"
         bob.send(f"clt: ENTER made{trial}")
         assert await bob.line() == "srv: OKAY!"
+    pal = await login(b, "pal")  # bob's 12 entries and 12 more: past a person's allowance
     for trial in range(12):
         room = f"fresh{trial}"
         alice.send(f"clt: CREAT {room}", f"clt: ENTER {room}")
         assert await alice.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
-        bob.send(f"clt: ENTER {room}")
-        assert await bob.line() == "srv: OKAY!"
+        pal.send(f"clt: ENTER {room}")
+        assert await pal.line() == "srv: OKAY!"
         alice.send(f"clt: SPEAK {room}", f"clt: at once {trial}", "clt: .")
-        # Node a had told alice of bob's entry before bob's OKAY.
-        assert (await alice.line()).startswith(f"srv: ENTER {room} bob ")
+        # Node a had told alice of pal's entry before pal's OKAY.
+        assert (await alice.line()).startswith(f"srv: ENTER {room} pal ")
         assert await alice.line() == "srv: OKAY!"
-        await heard(bob, "alice", room, f"at once {trial}")
+        await heard(pal, "alice", room, f"at once {trial}")
     for trial in range(12):
         newcomer = await login(b, f"new{trial}")
         alice.send(f"clt: MSGPV new{trial}", "clt: welcome", "clt: .")
@@ -245,7 +246,7 @@ async def test_arrivalsReachableAtOnce(nodes: Callable[..., Daemon]) -> None:
         assert (await newcomer.line()).startswith("srv: MSGPV alice ")
         assert await newcomer.nextLines(2) == ["srv: welcome", "srv: ."]
         await newcomer.close()
-    for client in (alice, bob):
+    for client in (alice, bob, pal):
         await client.close()
 
 

@@ -47,6 +47,7 @@ CORE_MAY_IMPORT = {"chatd.storage.interfaces"}
 CORE_EXCEPTIONS = {
     ("chatd.core.admission", "chatd.lines.throttle"),
     ("chatd.core.registrations", "chatd.lines.throttle"),
+    ("chatd.core.allowance", "chatd.lines.throttle"),
     ("chatd.core.moderation", "chatd.modstore"),
     ("chatd.core.renaming", "chatd.modstore"),
     ("chatd.core.chathistory", "chatd.storage.conversations"),

@@ -1,0 +1,77 @@
+"""
+TCHAT's C{ENTER} and C{LEAVE} under a person's allowance
+(L{chatd.core.allowance}): a burst, then C{ERROR 29} for an entry until the
+clock has moved; an account's connections share one allowance.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.testing import StringTransport
+
+from chatd.core.limits import MOVE_EVERY, MOVES_BURST
+from chatd.tchat import TchatFactory, TchatProtocol
+from tests.support.helpers import connect, output
+from tests.support.persistencecase import PersistenceTestCase
+
+
+class TchatMoveAllowanceTests(PersistenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.registered("alice", "sesame")
+        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+        self.bob, self.tb = self.connectAs("bob")
+        self.send(self.bob, self.tb, "clt: CREAT den", "clt: ENTER den")
+
+    def connectAs(self, nick: str, password: str = "") -> tuple[TchatProtocol, StringTransport]:
+        proto, transport = connect(self.factory, self.clock)
+        assert isinstance(proto, TchatProtocol)
+        output(transport, self.clock)
+        reply = self.send(proto, transport, f"clt: LOGIN {nick} {password}".rstrip())
+        self.assertTrue(reply.startswith(b"srv: OKAY!\n"), reply)
+        return proto, transport
+
+    def send(self, proto: TchatProtocol, transport: StringTransport, *lines: str) -> bytes:
+        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
+        return output(transport, self.clock)
+
+    def test_burstThenTooFast(self) -> None:
+        """
+        C{MOVES_BURST} entries and exits pass; the next C{ENTER} is
+        C{ERROR 29} and the room hears nothing; C{LEAVE} is never refused;
+        an entry passes again after C{MOVE_EVERY} seconds.
+        """
+        carol, tc = self.connectAs("carol")
+        for _ in range(MOVES_BURST // 2):
+            self.assertEqual(
+                self.send(carol, tc, "clt: ENTER den", "clt: LEAVE den"), b"srv: OKAY!\n" * 2
+            )
+        output(self.tb, self.clock)
+        self.assertEqual(self.send(carol, tc, "clt: ENTER den"), b"srv: ERROR 29\n")
+        self.assertEqual(output(self.tb, self.clock), b"")
+        self.clock.advance(MOVE_EVERY)
+        self.assertEqual(self.send(carol, tc, "clt: ENTER den"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(carol, tc, "clt: LEAVE den"), b"srv: OKAY!\n")
+        self.assertEqual(self.send(carol, tc, "clt: ENTER den"), b"srv: ERROR 29\n")
+
+    def test_sharedByConnections(self) -> None:
+        """
+        An account's two connections spend one allowance: what one spent,
+        the other cannot enter with.
+        """
+        one, t1 = self.connectAs("alice", "sesame")
+        two, t2 = self.connectAs("alice", "sesame")
+        for _ in range(MOVES_BURST // 2):
+            self.send(one, t1, "clt: ENTER den", "clt: LEAVE den")
+        output(t2, self.clock)
+        self.assertEqual(self.send(two, t2, "clt: ENTER den"), b"srv: ERROR 29\n")
+
+    def test_operatorExempt(self) -> None:
+        """
+        A chatd operator may enter and leave as often as it likes.
+        """
+        carol, tc = self.connectAs("carol")
+        self.service.grantOperator(carol)
+        for _ in range(MOVES_BURST + 1):
+            self.assertEqual(
+                self.send(carol, tc, "clt: ENTER den", "clt: LEAVE den"), b"srv: OKAY!\n" * 2
+            )
