@@ -319,8 +319,8 @@ class Options(LoggingOptions):
             "operators",
             None,
             [],
-            "Registered accounts allowed to kick, comma-separated: rights only with a"
-            " password login; the log warns at start about each name without an account.",
+            "Registered accounts allowed to kick, comma-separated, none reserved (admin, root):"
+            " rights only with a password login; the log warns at start about one with no account.",
             nameList,
         ],
         [
