@@ -285,9 +285,9 @@ class Options(LoggingOptions):
             "web-trusted-proxies",
             None,
             [],
-            "HTTP reverse proxies before --web whose X-Forwarded-For (or Forwarded) names"
-            " the client, comma-separated, e.g. 127.0.0.1,::1 (default: none, the headers"
-            " are ignored).",
+            "HTTP reverse proxies before --web whose X-Forwarded-For/-Proto (or Forwarded)"
+            " name the client and scheme, comma-separated, e.g. 127.0.0.1,::1 (default: none,"
+            " the headers are ignored).",
             parseNetworks,
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", roomNames],
