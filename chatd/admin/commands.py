@@ -156,7 +156,7 @@ class AdminConsole(AccountCommands):
         if not self.moderation.op(nick, self.who):
             return Refusal(f"{shown} is already an operator")
         self._audit(f"op {shown}")
-        reply = announceOp(self.service, nick, self.who, shown)
+        reply = announceOp(self.service, nick, self.shown, shown)
         if self.service.persistence is not None and not await self.service.isRegistered(nick):
             reply += (
                 f"\nnote: nobody has registered {nick}: whoever registers it first gets these"
@@ -172,8 +172,8 @@ class AdminConsole(AccountCommands):
         named, shown = self.moderation.deop(nick), nick
         if not named and account != nick and self.moderation.deop(account):
             named, shown = True, accountShown  # the account the nickname goes by
-        held, opers = ends.deopSession(self.service, nick, self.who)
-        announceDeop(self.service, before, self.who)
+        held, opers = ends.deopSession(self.service, nick, self.shown)
+        announceDeop(self.service, before, self.shown)
         if not (named or held or opers):
             return Refusal(f"{nick} is not an operator")
         self._audit(f"deop {shown}")
@@ -225,7 +225,7 @@ class AdminConsole(AccountCommands):
         self._audit(f"admin grant {nick}")
         target = self.service.find(nick)
         if target is not None:
-            self.service.notify(target, f"{self.who} made you an administrator of this server")
+            self.service.notify(target, f"{self.shown} made you an administrator of this server")
         return f"{nick} is now an administrator (logs in with their account password)"
 
     async def cmd_admin_revoke(self, rest: str) -> str:
@@ -235,7 +235,7 @@ class AdminConsole(AccountCommands):
         nick = self._nick(rest.strip())
         self._audit(f"admin revoke {nick}")
         closed = ends.endSessions(self.sessions, self.passwords, nick, sparing=self)
-        opers = ends.endOperators(self.service, self.passwords, nick, self.who)
+        opers = ends.endOperators(self.service, self.passwords, nick, self.shown)
         tellPeers = getattr(self.service.observer, "moderate", None)
         if tellPeers is not None:  # cluster mode: their sessions on other nodes end too
             tellPeers(ends.REVOKE_ADMIN, nick=nick)
@@ -249,7 +249,7 @@ class AdminConsole(AccountCommands):
         if self.shutdown is None:
             return "shutdown is not available from this console"
         self._audit("shutdown")
-        self.service.shuttingDown(self.who)  # named in the one notice of the stop
+        self.service.shuttingDown(self.shown)  # named in the one notice of the stop
         self.shutdown()
         return "shutting down"
 

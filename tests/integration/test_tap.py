@@ -84,7 +84,10 @@ def test_refusalNamesTheOption() -> None:
         (["--history-count", "-5"], "--history-count must be 0 or more"),
         (["--flush-interval", "0"], "--flush-interval must be positive"),
         (["--max-line-length", "10"], "--max-line-length must be at least 128 (bytes)"),
-        (["--operators", "alice,Bad!"], "--operators: 'Bad!' is not a nickname anyone may register"),
+        (
+            ["--operators", "alice,Bad!"],
+            "--operators: 'Bad!' is not a nickname anyone may register",
+        ),
         (
             ["--operators", "NickServ"],
             "--operators: 'NickServ' is not a nickname anyone may register",

@@ -199,7 +199,7 @@ class OperOnTheConsoleTests(OperTestCase):
         self.assertFalse(self.service.isOperator(proto))
         told = self.messages(self.read(t))
         self.assertEqual([m.command for m in told], ["NOTICE", "MODE"])
-        self.assertIn("root took your operator rights away", told[0].params[-1])
+        self.assertIn("the administrator root took your operator rights away", told[0].params[-1])
         self.assertEqual(told[1].params, ["opguy", "-o"])
         self.assertEqual(self.messages(self.send(proto, t, "MODE opguy"))[0].params, ["opguy", "+"])
 
@@ -219,7 +219,9 @@ class OperOnTheConsoleTests(OperTestCase):
             self.assertFalse(self.service.isOperator(proto))
             told = self.messages(self.read(t))
             self.assertEqual([m.command for m in told], ["NOTICE", "MODE"])  # once each
-            self.assertIn("root took your operator rights away", told[0].params[-1])
+            self.assertIn(
+                "the administrator root took your operator rights away", told[0].params[-1]
+            )
         reply = self.successResultOf(self.console().execute("deop operuser"))
         self.assertEqual(reply, "operuser is not an operator")
 
