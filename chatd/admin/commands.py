@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 
 from chatd.admin import sessions as ends
 from chatd.admin.accountcommands import AccountCommands
+from chatd.admin.authkeys import AuthorizedKeysFile, keyHolders
 from chatd.admin.credentials import readPasswords
 from chatd.admin.opgrant import announceDeop, announceOp, operatorsByName
 from chatd.admin.outcome import Refusal, allStored, printable, withOutcome
@@ -41,6 +42,7 @@ class AdminConsole(AccountCommands):
 
     @ivar shutdown: stops the daemon (wired to the reactor by the tap).
     @ivar passwords: the admin password file, which C{admins} lists.
+    @ivar keys: the SSH key file (C{--admin-keys}), which C{admins} lists.
     """
 
     log = Logger()
@@ -57,6 +59,7 @@ class AdminConsole(AccountCommands):
         self.passwords = passwords
         self.sessions: set[AdminConsole] = set()
         self.close: Callable[[], object] | None = None
+        self.keys: AuthorizedKeysFile | None = None
 
     def attach(self, close: Callable[[], object]) -> None:
         """
@@ -189,6 +192,8 @@ class AdminConsole(AccountCommands):
         if self.passwords is not None:
             names = sorted(readPasswords(self.passwords))
             lines.append(f"password file: {', '.join(names) if names else 'nobody'}")
+        if self.keys is not None:
+            lines.append(keyHolders(self.keys))
         persistence = self.service.persistence
         if persistence is None:
             lines.append("accounts flagged admin: none (this server runs without a store)")
@@ -266,15 +271,17 @@ class Consoles:
         service: IAdministration,
         shutdown: Callable[[], object] | None = None,
         passwords: Path | None = None,
+        keys: AuthorizedKeysFile | None = None,
     ) -> None:
         self.service = service
         self.shutdown = shutdown
         self.passwords = passwords
+        self.keys = keys
         self.sessions: set[AdminConsole] = set()
 
     def __call__(self, who: str) -> AdminConsole:
         console = AdminConsole(self.service, who, self.shutdown, self.passwords)
-        console.sessions = self.sessions
+        console.sessions, console.keys = self.sessions, self.keys
         return console
 
     def peerModeration(self, action: str, fields: dict[str, str]) -> None:
