@@ -285,9 +285,9 @@ class Options(LoggingOptions):
             "web-trusted-proxies",
             None,
             [],
-            "HTTP reverse proxies before --web whose X-Forwarded-For (or Forwarded) names"
-            " the client, comma-separated, e.g. 127.0.0.1,::1 (default: none, the headers"
-            " are ignored).",
+            "HTTP reverse proxies before --web whose X-Forwarded-For/-Proto (or Forwarded)"
+            " name the client and scheme, comma-separated, e.g. 127.0.0.1,::1 (default: none,"
+            " the headers are ignored).",
             parseNetworks,
         ],
         ["rooms", None, ["lobby"], "Rooms that exist at start, comma-separated.", roomNames],
@@ -319,8 +319,8 @@ class Options(LoggingOptions):
             "operators",
             None,
             [],
-            "Registered accounts allowed to kick, comma-separated: rights only with a"
-            " password login; the log warns at start about each name without an account.",
+            "Registered accounts allowed to kick, comma-separated, none reserved (admin, root):"
+            " rights only with a password login; the log warns at start about one with no account.",
             nameList,
         ],
         [

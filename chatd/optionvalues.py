@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from chatd.core.names import isReserved, isValidName, normalize
+from chatd.core.names import authorityRefusal, isReserved, isValidName, normalize
 from chatd.proxied import PREFIX as PROXIED
 from chatd.talk.rooms import roomOption
 
@@ -119,7 +119,8 @@ SHORTEST_LINE = 128
 def checkBounds(options: Mapping[str, Any]) -> None:
     """
     Refuse a value out of its option's range, naming that option alone;
-    and operator names that can never be registered.
+    and operator names that can never be registered (invalid, or reserved
+    for the server's services and administrators: L{authorityRefusal}).
 
     @raise ValueError: the first value refused.
     """
@@ -137,5 +138,8 @@ def checkBounds(options: Mapping[str, Any]) -> None:
     for name in options["operators"]:
         if not isValidName(normalize(name)) or isReserved(name):
             raise ValueError(f"--operators: {name!r} is not a nickname anyone may register")
+        refusal = authorityRefusal(normalize(name), options["irc-server-name"])
+        if refusal is not None:  # nobody may register it: it stands for the server
+            raise ValueError(f"--operators: {refusal}")
     if not options["shutdown-notice"].strip():
         raise ValueError("--shutdown-notice must say something")

@@ -28,6 +28,7 @@ from chatd.core.events import (
     PrivateMessage,
     Rename,
     RoomMessage,
+    shownBy,
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
@@ -322,7 +323,7 @@ class TchatProtocol(TchatLiveness):
         if event.kind == KICK and self.nick is not None and event.nickKey == key(self.nick):
             # TCHAT's LEAVE has no reason: the one removed reads who and why first.
             why = f": {event.reason}" if event.reason else ""
-            text = f"you were removed from {event.room} by {event.by}{why}"
+            text = f"you were removed from {event.room} by {shownBy(event.by)}{why}"
             self.send(encodeNotice(Notice(text, event.when)))
         self.send(event.wire(encodeMembership))
 

@@ -70,7 +70,7 @@ class AccountCommands(SanctionCommands):
                 else ""
             )
         nick = self._nick(name)
-        done = await self.service.setAccountPassword(nick, others[0], self.who, signOut)
+        done = await self.service.setAccountPassword(nick, others[0], self.shown, signOut)
         self._audit(f"account password {done.account}" + (f" {SIGN_OUT}" if signOut else ""))
         if signOut:
             return f"new password set for {done.account}; {done.signedOut} session(s) signed out"
@@ -86,14 +86,14 @@ class AccountCommands(SanctionCommands):
         flagged = persistence is not None and key(nick) in map(
             key, await persistence.store.admins()
         )
-        done = await self.service.deleteAccount(nick, self.who, reason.strip())
+        done = await self.service.deleteAccount(nick, self.shown, reason.strip())
         self._audit(f"account delete {done.account} {reason.strip()}".rstrip())
         reply = f"deleted the account {done.account}; {done.ended} session(s) ended"
         if done.founded:
             reply += f"; no longer the founder of {', '.join(done.founded)}"
         if flagged:  # its administrator sessions end, as for admin revoke
             closed = ends.endSessions(self.sessions, self.passwords, done.account, sparing=self)
-            ends.endOperators(self.service, self.passwords, done.account, self.who)
+            ends.endOperators(self.service, self.passwords, done.account, self.shown)
             tellPeers = getattr(self.service.observer, "moderate", None)
             if tellPeers is not None:
                 tellPeers(ends.REVOKE_ADMIN, nick=done.account)

@@ -1,8 +1,8 @@
 # -*- test-case-name: tests.unit.admin.test_admin_authkeys -*-
 """
-Public-key logins to the SSH console: a file of administrators' OpenSSH
-public keys (C{--admin-keys}, by default C{DATA_DIR/admin-authorized-keys})
-and the checker that reads it.
+Public-key logins to the SSH console and the manhole: a file of
+administrators' OpenSSH public keys (C{--admin-keys}, by default
+C{DATA_DIR/admin-authorized-keys}) and the checker that reads it.
 
 The file has one line per key, the administrator's name and then the key as
 an C{id_*.pub} file holds it::
@@ -10,10 +10,12 @@ an C{id_*.pub} file holds it::
     alice ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... alice@laptop
 
 (C{#} starts a comment; an administrator may have several lines.)  It is
-read again at each login attempt, so adding or removing a key needs no
-restart.  As sshd's C{StrictModes}, a file that its group or others may
-write, or that belongs to neither the daemon's user nor root, is not used:
-every key login is refused, and the log says why.
+read again at each login attempt, in a thread (as the password file is),
+so adding or removing a key needs no restart.  As sshd's C{StrictModes}, a
+file that its group or others may write, or that belongs to neither the
+daemon's user nor root, is not used: every key login is refused, and the
+log says why.  The console's C{admins} lists who holds a key
+(L{keyHolders}).
 
 Conch's L{SSHPublicKeyChecker} checks the key and its signature.  A signed
 attempt passes the daemon's one L{PasswordGate}, as a password does (the
@@ -37,7 +39,7 @@ from twisted.conch.ssh.keys import BadKeyError, FingerprintFormats, Key
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.cred.credentials import ISSHPrivateKey
 from twisted.cred.error import UnauthorizedLogin
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from zope.interface import implementer
 
@@ -69,6 +71,11 @@ def unsafe(status: os.stat_result) -> str | None:
     return None
 
 
+#: What L{AuthorizedKeysFile.load} read: the file's bytes (C{None}: none
+#: to use), and why it is not used with its status, if it is not.
+Loaded = tuple[bytes | None, str | None, "os.stat_result | None"]
+
+
 class AuthorizedKeysFile:
     """
     The administrators' keys in the file at C{path}, read at every look-up.
@@ -80,22 +87,38 @@ class AuthorizedKeysFile:
         self.path = path
         self._warned: tuple[str, int, int] | None = None
 
-    def entries(self) -> list[tuple[str, Key]]:
+    def load(self) -> Loaded:
         """
-        Every (administrator, key) of the file; none when it is missing,
-        unreadable or unsafe (L{unsafe}), which is logged once per change.
+        Read the file, if it is there and safe (L{unsafe}).  Blocking: run
+        it in a thread; L{entriesOf} reads the result.
         """
         try:
             with self.path.open("rb") as f:
-                why = unsafe(os.fstat(f.fileno()))
-                if why is None:
-                    self._warned = None
-                    return list(self._parse(f.read()))
                 status = os.fstat(f.fileno())
+                why = unsafe(status)
+                return (f.read(), None, None) if why is None else (None, why, status)
         except FileNotFoundError:
-            return []
+            return None, None, None
         except OSError as error:
-            why, status = f"cannot be read ({error.strerror})", None
+            return None, f"cannot be read ({error.strerror})", None
+
+    def entries(self) -> list[tuple[str, Key]]:
+        """
+        Every (administrator, key) of the file, read now (blocking).
+        """
+        return self.entriesOf(self.load())
+
+    def entriesOf(self, loaded: Loaded) -> list[tuple[str, Key]]:
+        """
+        Every (administrator, key) of what L{load} read; none when the file
+        is missing, unreadable or unsafe, which is logged once per change.
+        """
+        data, why, status = loaded
+        if data is not None:
+            self._warned = None
+            return list(self._parse(data))
+        if why is None:
+            return []
         seen = (why, status.st_ctime_ns if status else 0, status.st_ino if status else 0)
         if seen != self._warned:
             self._warned = seen
@@ -126,6 +149,21 @@ class AuthorizedKeysFile:
                 )
 
 
+def keyHolders(keys: AuthorizedKeysFile) -> str:
+    """
+    Who may log in with a key, for the console's C{admins}: each name once,
+    with its count of keys when several; or why the file is not used.
+    """
+    loaded = keys.load()
+    if loaded[1] is not None:
+        return f"ssh keys: nobody (the file {keys.path} {loaded[1]})"
+    counts: dict[str, int] = {}
+    for name, _ in keys.entriesOf(loaded):
+        counts[name] = counts.get(name, 0) + 1
+    shown = [f"{n} ({c} keys)" if c > 1 else n for n, c in sorted(counts.items())]
+    return f"ssh keys: {', '.join(shown) if shown else 'nobody'}"
+
+
 @implementer(ICredentialsChecker)
 class AdminKeyChecker:
     """
@@ -146,7 +184,9 @@ class AdminKeyChecker:
     async def _check(self, credentials: Any) -> bytes:
         username: bytes = credentials.username
         name = username.decode("utf-8", "replace")
-        listed = [(n, k) for n, k in self.keys.entries() if n.casefold() == name.casefold()]
+        loaded: Loaded = await maybeDeferred(self.gate.runInThread, self.keys.load)
+        entries = self.keys.entriesOf(loaded)
+        listed = [(n, k) for n, k in entries if n.casefold() == name.casefold()]
         try:
             offered = Key.fromString(credentials.blob)
         except BadKeyError:

@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 
 from chatd.admin import sessions as ends
 from chatd.admin.accountcommands import AccountCommands
+from chatd.admin.authkeys import AuthorizedKeysFile, keyHolders
 from chatd.admin.credentials import readPasswords
 from chatd.admin.opgrant import announceDeop, announceOp, operatorsByName
 from chatd.admin.outcome import Refusal, allStored, printable, withOutcome
@@ -41,6 +42,7 @@ class AdminConsole(AccountCommands):
 
     @ivar shutdown: stops the daemon (wired to the reactor by the tap).
     @ivar passwords: the admin password file, which C{admins} lists.
+    @ivar keys: the SSH key file (C{--admin-keys}), which C{admins} lists.
     """
 
     log = Logger()
@@ -57,6 +59,7 @@ class AdminConsole(AccountCommands):
         self.passwords = passwords
         self.sessions: set[AdminConsole] = set()
         self.close: Callable[[], object] | None = None
+        self.keys: AuthorizedKeysFile | None = None
 
     def attach(self, close: Callable[[], object]) -> None:
         """
@@ -156,7 +159,7 @@ class AdminConsole(AccountCommands):
         if not self.moderation.op(nick, self.who):
             return Refusal(f"{shown} is already an operator")
         self._audit(f"op {shown}")
-        reply = announceOp(self.service, nick, self.who, shown)
+        reply = announceOp(self.service, nick, self.shown, shown)
         if self.service.persistence is not None and not await self.service.isRegistered(nick):
             reply += (
                 f"\nnote: nobody has registered {nick}: whoever registers it first gets these"
@@ -172,8 +175,8 @@ class AdminConsole(AccountCommands):
         named, shown = self.moderation.deop(nick), nick
         if not named and account != nick and self.moderation.deop(account):
             named, shown = True, accountShown  # the account the nickname goes by
-        held, opers = ends.deopSession(self.service, nick, self.who)
-        announceDeop(self.service, before, self.who)
+        held, opers = ends.deopSession(self.service, nick, self.shown)
+        announceDeop(self.service, before, self.shown)
         if not (named or held or opers):
             return Refusal(f"{nick} is not an operator")
         self._audit(f"deop {shown}")
@@ -189,6 +192,8 @@ class AdminConsole(AccountCommands):
         if self.passwords is not None:
             names = sorted(readPasswords(self.passwords))
             lines.append(f"password file: {', '.join(names) if names else 'nobody'}")
+        if self.keys is not None:
+            lines.append(keyHolders(self.keys))
         persistence = self.service.persistence
         if persistence is None:
             lines.append("accounts flagged admin: none (this server runs without a store)")
@@ -225,7 +230,7 @@ class AdminConsole(AccountCommands):
         self._audit(f"admin grant {nick}")
         target = self.service.find(nick)
         if target is not None:
-            self.service.notify(target, f"{self.who} made you an administrator of this server")
+            self.service.notify(target, f"{self.shown} made you an administrator of this server")
         return f"{nick} is now an administrator (logs in with their account password)"
 
     async def cmd_admin_revoke(self, rest: str) -> str:
@@ -235,7 +240,7 @@ class AdminConsole(AccountCommands):
         nick = self._nick(rest.strip())
         self._audit(f"admin revoke {nick}")
         closed = ends.endSessions(self.sessions, self.passwords, nick, sparing=self)
-        opers = ends.endOperators(self.service, self.passwords, nick, self.who)
+        opers = ends.endOperators(self.service, self.passwords, nick, self.shown)
         tellPeers = getattr(self.service.observer, "moderate", None)
         if tellPeers is not None:  # cluster mode: their sessions on other nodes end too
             tellPeers(ends.REVOKE_ADMIN, nick=nick)
@@ -249,7 +254,7 @@ class AdminConsole(AccountCommands):
         if self.shutdown is None:
             return "shutdown is not available from this console"
         self._audit("shutdown")
-        self.service.shuttingDown(self.who)  # named in the one notice of the stop
+        self.service.shuttingDown(self.shown)  # named in the one notice of the stop
         self.shutdown()
         return "shutting down"
 
@@ -266,15 +271,17 @@ class Consoles:
         service: IAdministration,
         shutdown: Callable[[], object] | None = None,
         passwords: Path | None = None,
+        keys: AuthorizedKeysFile | None = None,
     ) -> None:
         self.service = service
         self.shutdown = shutdown
         self.passwords = passwords
+        self.keys = keys
         self.sessions: set[AdminConsole] = set()
 
     def __call__(self, who: str) -> AdminConsole:
         console = AdminConsole(self.service, who, self.shutdown, self.passwords)
-        console.sessions = self.sessions
+        console.sessions, console.keys = self.sessions, self.keys
         return console
 
     def peerModeration(self, action: str, fields: dict[str, str]) -> None:

@@ -153,13 +153,14 @@ class ManholeRealm(manhole_ssh.TerminalRealm):
 
 def manholeFactory(
     namespace: dict[str, Any],
-    checker: ICredentialsChecker,
+    checkers: list[ICredentialsChecker],
     key: Key,
     makeConsole: Callable[[str], AdminConsole],
 ) -> ManholeSSHFactory:
     """
     An SSH factory serving a Python shell on C{namespace} to administrators
-    C{checker} accepts; C{makeConsole} registers each shell by name.
+    one of C{checkers} accepts (a key, a password: the SSH console's);
+    C{makeConsole} registers each shell by name.
     """
     realm = ManholeRealm(namespace, makeConsole)
-    return withHostKey(ManholeSSHFactory(Portal(realm, [checker])), key)  # type: ignore[arg-type]
+    return withHostKey(ManholeSSHFactory(Portal(realm, checkers)), key)  # type: ignore[arg-type]

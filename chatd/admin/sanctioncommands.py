@@ -86,7 +86,7 @@ class SanctionCommands(RoomCommands):
         (name, shown), seconds = self._sanctioned(self._nick(nickText)), self._duration(timeout)
         sanction = self.moderation.kick(name, seconds, reason, self.who)
         span = formatSpan(seconds)
-        online = self._end(name, errors.Kicked(f"kicked by {self.who} for {span}: {reason}"))
+        online = self._end(name, errors.Kicked(f"kicked by {self.shown} for {span}: {reason}"))
         self._audit(f"kick {shown} {timeout} {reason}")
         assert sanction.until is not None
         return f"kicked {shown} for {span}, until {formatTime(sanction.until)} UTC" + (
@@ -105,7 +105,7 @@ class SanctionCommands(RoomCommands):
         nickText, reason = self._split(rest, 1, "required")
         name, shown = self._sanctioned(self._nick(nickText))
         self.moderation.ban(name, reason, self.who)
-        online = self._end(name, errors.Banned(f"banned by {self.who}: {reason}"))
+        online = self._end(name, errors.Banned(f"banned by {self.shown}: {reason}"))
         self._audit(f"ban {shown} {reason}")
         return f"banned {shown}" + ("" if online else self._offline(self._nick(nickText), "ban"))
 
@@ -124,7 +124,7 @@ class SanctionCommands(RoomCommands):
         dropped = 0
         for participant in self.service.connections():
             if self.moderation.addressBan(participant.address) is not None:
-                error = errors.Banned(f"your address was banned by {self.who}{span}: {reason}")
+                error = errors.Banned(f"your address was banned by {self.shown}{span}: {reason}")
                 self.service.endSession(participant, error)
                 dropped += 1
         self._audit(f"ban ip {network} {timeout} {reason}".replace("  ", " "))
@@ -153,7 +153,7 @@ class SanctionCommands(RoomCommands):
     def cmd_kill(self, rest: str) -> str:
         nickText, reason = self._split(rest, 1, "required")
         nick = self._nick(nickText)
-        if not self._end(nick, errors.Killed(f"killed by {self.who}: {reason}")):
+        if not self._end(nick, errors.Killed(f"killed by {self.shown}: {reason}")):
             return Refusal(f"{nick} is not connected")
         self._audit(f"kill {nick} {reason}")
         return f"killed {nick}"
@@ -165,7 +165,7 @@ class SanctionCommands(RoomCommands):
         targets = reachedBy(self.service, name)
         span = formatSpan(seconds)
         for target in targets:
-            note = f"you are muted for {span} by {self.who}" + (f": {reason}" if reason else "")
+            note = f"you are muted for {span} by {self.shown}" + (f": {reason}" if reason else "")
             self.service.notify(target, note)
         self._audit(f"mute {shown} {timeout} {reason}".rstrip())
         online = any(not isAbsentAnywhere(target, self.service.observer) for target in targets)
@@ -179,7 +179,7 @@ class SanctionCommands(RoomCommands):
             return Refusal(f"{self._nick(nick)} is not muted")
         name, shown = lifted
         for target in reachedBy(self.service, name):
-            self.service.notify(target, f"{self.who} lifted your mute: you may speak again")
+            self.service.notify(target, f"{self.shown} lifted your mute: you may speak again")
         self._audit(f"unmute {shown}")
         return f"unmuted {shown}"
 

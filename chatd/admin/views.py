@@ -16,6 +16,7 @@ from chatd.admin.opgrant import operatorLine
 from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
 from chatd.admin.whois import connectionLines, renamedFrom, whereabouts
 from chatd.core.absent import isAbsentAnywhere
+from chatd.core.events import Administrator, shownBy
 from chatd.core.names import isValidName, isValidRoomName, key, normalize, roomOfChannel
 from chatd.core.operators import describeSessionOperator
 from chatd.core.reach import accountBehind, reachedBy, sanctionedName
@@ -111,12 +112,16 @@ class ConsoleViews:
     Argument checking and the commands that only look.
 
     @ivar who: the administrator's name, for the audit trail.
+    @ivar shown: how chat users are told who acted (C{"the administrator
+        alice"}, L{shownBy}): a form no nickname can take, so that a chat
+        user called like a console administrator cannot pass for them.
     """
 
     def __init__(self, service: IAdministration, who: str) -> None:
         self.service = service
         self.moderation = service.moderation
         self.who = who
+        self.shown = shownBy(Administrator(who))
 
     # Argument helpers
 

@@ -106,13 +106,13 @@ OPTIONS: list[Any] = [
         "admin-keys",
         None,
         None,
-        f"File of SSH console public keys, 'NAME KEY' per line (default: DATA_DIR/{KEYS}).",
+        f"SSH console and manhole public keys, 'NAME KEY' per line (default: DATA_DIR/{KEYS}).",
     ],
     [
         "admin-ssh-passwords",
         None,
         "on",
-        "'off': the SSH console takes keys only (--admin-keys), no passwords.",
+        "'off': the SSH console and the manhole take keys only (--admin-keys), no passwords.",
         onOff,
     ],
     [
@@ -205,7 +205,8 @@ def addAdminServices(
     def shutdown() -> None:
         reactor.callLater(SHUTDOWN_GRACE, reactor.stop)
 
-    makeConsole = Consoles(chat, shutdown, passwords)
+    keys = AuthorizedKeysFile(Path(options["admin-keys"] or dataDir / KEYS))
+    makeConsole = Consoles(chat, shutdown, passwords, keys)
     checker = AdminChecker(passwords, reactor, gate=gate)
     if chat.persistence is not None:
         checker.extraChecks.append(accountAdminCheck(chat.persistence))
@@ -224,11 +225,11 @@ def addAdminServices(
         ).setServiceParent(top)
     if options["admin-ssh"] or options["manhole"]:
         key = hostKey(dataDir)
+        # The SSH console and the manhole: the same keys, the same rule.
+        checkers: list[Any] = [AdminKeyChecker(keys, checker.gate)]
+        if options["admin-ssh-passwords"] == "on":
+            checkers.append(checker)
         if options["admin-ssh"]:
-            keys = AuthorizedKeysFile(Path(options["admin-keys"] or dataDir / KEYS))
-            checkers: list[Any] = [AdminKeyChecker(keys, checker.gate)]
-            if options["admin-ssh-passwords"] == "on":
-                checkers.append(checker)
             ssh = consoleSSHFactory(makeConsole, checkers, key, reactor)
             withLoginDeadline(ssh, reactor, options["admin-login-timeout"])
             console = listen(
@@ -244,7 +245,7 @@ def addAdminServices(
                 "listeners": top,
                 "console": makeConsole("manhole"),
             }
-            shell = manholeFactory(namespace, checker, key, makeConsole)
+            shell = manholeFactory(namespace, checkers, key, makeConsole)
             withLoginDeadline(shell, reactor, options["admin-login-timeout"])
             manhole = listen(reloader, "manhole (SSH)", options["manhole"], shell, reactor, MANHOLE)
             manhole.setServiceParent(top)

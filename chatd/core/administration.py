@@ -13,6 +13,7 @@ from twisted.internet.defer import Deferred
 from chatd.core import errors, roomremoval
 from chatd.core.events import Notice
 from chatd.core.participant import IParticipant
+from chatd.core.renaming import unknownNick
 from chatd.core.text import checkShortText
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class Administration:
             raise errors.NotPermitted()
         target = service.find(nick)
         if target is None:
-            raise errors.NoSuchUser()
+            raise unknownNick(nick)
         checkShortText(reason, "reason")
         why = f"kicked by {operator}" + (f": {reason}" if reason else "")
         kicked = target.nick or nick  # as they spelled it

@@ -22,6 +22,7 @@ from chatd.core.calls import whenFired
 from chatd.core.events import Notice
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
+from chatd.core.renaming import unknownNick
 from chatd.storage.interfaces import APPROVAL
 
 if TYPE_CHECKING:
@@ -75,7 +76,8 @@ class Approvals:
         service = self.service
         target, nickKey = service.registry.get(room), key(nick)
         if nickKey not in target.pending:
-            raise errors.NoSuchUser("nobody by that name waits to enter that room")
+            absent = errors.NoSuchUser("nobody by that name waits to enter that room")
+            raise unknownNick(nick, absent)
         display = target.approve(nickKey)
         assert display is not None
         request = self.requests.get((key(target.name), nickKey))

@@ -228,6 +228,8 @@ class IChatService(IRoomOperations, IStoredChat):
         An operator ends C{nick}'s session with C{reason}.
 
         @raise NotPermitted: C{participant} is not an operator.
+        @raise NoSuchUser: nobody by that name is connected.
+        @raise InvalidNick: nobody is, and nobody can be, called C{nick}.
         """
 
     def invite(participant: IParticipant, nick: str, room: str) -> MaybeDeferred[None]:
@@ -237,6 +239,7 @@ class IChatService(IRoomOperations, IStoredChat):
 
         @raise NoSuchGroup, NotMember: C{room} is missing or not theirs.
         @raise NoSuchUser: nobody by that name is connected.
+        @raise InvalidNick: nobody is, and nobody can be, called C{nick}.
         @raise AlreadyMember: C{nick} is in C{room} already.
         """
 
@@ -265,6 +268,7 @@ class IChatService(IRoomOperations, IStoredChat):
         Returns a L{Deferred}.
 
         @raise NoSuchUser: C{nick} has no pending request for C{room}.
+        @raise InvalidNick: nobody can be called C{nick}.
         """
 
     def pendingRequests(room: str | None = None) -> list[tuple[str, str]]:

@@ -69,16 +69,17 @@ def validNick(nick: str) -> str:
     return nick
 
 
-def unknownNick(nick: str) -> errors.ChatError:
+def unknownNick(nick: str, absent: errors.ChatError | None = None) -> errors.ChatError:
     """
-    The refusal of a message to C{nick}, who is nobody here (not connected,
-    no account to keep it for): L{errors.InvalidNick} if nobody can be
-    called so (it breaks the name rule of L{validNick}: C{b!}, 17 letters),
-    else L{errors.NoSuchUser}.  A look-alike of a valid name (C{𝐛ob}) that
-    finds nobody is refused as invalid: nobody may log in with it.
+    The refusal of a look-up of C{nick}, a name a user gave (a private
+    message's recipient, the one kicked, invited or let in), who is nobody
+    here: L{errors.InvalidNick} if nobody can be called so (it breaks the
+    name rule of L{validNick}: C{b!}, 17 letters), else C{absent} (by
+    default L{errors.NoSuchUser}).  A look-alike of a valid name (C{𝐛ob})
+    that finds nobody is refused as invalid: nobody may log in with it.
     """
     if isValidName(normalize(nick)):
-        return errors.NoSuchUser()
+        return errors.NoSuchUser() if absent is None else absent
     return errors.InvalidNick(f"that is not a valid nickname: {errors.InvalidNick.reason}")
 
 

@@ -82,6 +82,7 @@ class IRoomOperations(Interface):
         C{kick} with C{reason}.
 
         @raise NotRoomOperator, NotInRoom: as they say.
+        @raise InvalidNick: nobody can be called C{nick}.
         """
 
     def topicSetter(room: str) -> tuple[str, int] | None:

@@ -18,6 +18,7 @@ from chatd.core.events import Invitation, Notice, RoomChange
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.names import key
+from chatd.core.renaming import unknownNick
 from chatd.core.room import Room
 from chatd.core.speaking import checkHeard, heardReason
 from chatd.core.status import tellInvitation
@@ -179,11 +180,12 @@ class RoomOps:
 
         @raise NotRoomOperator: C{participant} does not run the room.
         @raise NotInRoom: C{nick} is not a member.
+        @raise InvalidNick: nobody can be called C{nick} (L{unknownNick}).
         """
         by, target = self.requireRoomOperator(participant, room)
         kicked = target.members.get(key(nick))
         if kicked is None:
-            raise errors.NotInRoom()
+            raise unknownNick(nick, errors.NotInRoom())
         reason = heardReason(self.service, participant, checkShortText(reason, "reason"))
         shown = self.service.membership.kickOut(target, kicked, nick, by, reason, participant)
         if self.service.observer is not None:
@@ -246,7 +248,7 @@ class RoomOps:
         self.checkHeard(participant)
         recipient = self.service.people.find(nick)
         if recipient is None:
-            raise errors.NoSuchUser()
+            raise unknownNick(nick)
         assert recipient.nick is not None
         if key(recipient.nick) in target.members:
             raise errors.AlreadyMember()

@@ -47,11 +47,14 @@ def onKick(irc: IRCSession, message: Message) -> Any:
             nick,
             reason,
             subject=nick,
-            errors={21: N.ERR_USERNOTINCHANNEL},
+            errors={20: N.ERR_NOSUCHNICK, 21: N.ERR_USERNOTINCHANNEL},
         ).addCallback(lambda _: None)
 
     def notThere(nick: str) -> None:
-        irc.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
+        if irc.service.find(nick) is None:  # nobody is (or can be) called so
+            irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        else:
+            irc.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
 
     def step(nick: str) -> Any:
         members = {key(member) for member in irc.service.members(irc.participant, room)}
@@ -88,5 +91,6 @@ def onInvite(irc: IRCSession, message: Message) -> Any:
         nick,
         room,
         subject=nick,
+        errors={20: N.ERR_NOSUCHNICK},
         onSuccess=lambda _: irc.numeric(N.RPL_INVITING, nick, channel),
     )

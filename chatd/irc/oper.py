@@ -79,7 +79,7 @@ def onKill(irc: IRCSession, message: Message) -> Any:
         nick,
         reason,
         subject=nick,
-        errors={12: N.ERR_NOPRIVILEGES},
+        errors={12: N.ERR_NOPRIVILEGES, 20: N.ERR_NOSUCHNICK},  # as for a nick nobody has
     )
 
 

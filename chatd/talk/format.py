@@ -208,7 +208,7 @@ def encodeMembership(event: Membership) -> bytes:
         return serverLine(f"{event.nick} has joined {event.room}")
     why = f" ({clean(event.reason)})" if event.reason else ""
     if event.kind == KICK:
-        return serverLine(f"{event.nick} was kicked from {event.room} by {event.by}{why}")
+        return serverLine(f"{event.nick} was kicked from {event.room} by {shownBy(event.by)}{why}")
     return serverLine(f"{event.nick} has left {event.room}{why}")
 
 

@@ -214,7 +214,7 @@ def leftRoom(session: TalkSession, event: Membership) -> None:
     """
     why = f" ({clean(event.reason)})" if event.reason else ""
     if event.kind == KICK:
-        text = f"You were kicked from {event.room} by {event.by}{why}."
+        text = f"You were kicked from {event.room} by {shownBy(event.by)}{why}."
     elif event.kind == PART:
         text = f"You left {event.room} from another connection{why}."
     else:

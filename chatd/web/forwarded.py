@@ -12,6 +12,15 @@ ignored); without C{X-Forwarded-For}, the C{for=} parameters of RFC 7239
 C{Forwarded} are read the same way.  A peer that is not trusted has these
 headers ignored: a client never chooses its own address.
 
+The scheme is read the same way: a trusted proxy that terminates TLS says
+the request came over https with C{X-Forwarded-Proto: https} (or, without
+that header, RFC 7239's C{proto=https}), so the request is secure
+(L{ForwardedRequest.isSecure}) and the WebSocket's same-origin check
+accepts C{https://host}.  The value read is the last one, the one the
+proxy chatd is connected to wrote (a proxy that passes an earlier proxy's
+on, as nginx's C{proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto},
+is trusted for it).
+
 That address is the request's (L{ForwardedRequest.getClientAddress}), so a
 WebSocket's participant is logged, banned and limited under it; and at the
 WebSocket's handshake the admission policy counts the connection under it
@@ -68,6 +77,28 @@ def forwardedChain(headers: Headers) -> list[str]:
     return chain
 
 
+def forwardedScheme(headers: Headers) -> str | None:
+    """
+    The scheme (C{"https"}, C{"http"}) the last proxy named: the last value
+    of C{X-Forwarded-Proto}, or, if there is none, the last C{proto=} of
+    C{Forwarded}; C{None} if neither names one of those two.
+    """
+    values = [
+        value
+        for line in headers.getRawHeaders(b"x-forwarded-proto") or []
+        for value in line.decode("latin-1").split(",")
+    ]
+    if not values:
+        for line in headers.getRawHeaders(b"forwarded") or []:
+            for element in line.decode("latin-1").split(","):
+                for pair in element.split(";"):
+                    name, _, value = pair.partition("=")
+                    if name.strip().lower() == "proto":
+                        values.append(value)
+    scheme = values[-1].strip().strip('"').lower() if values else None
+    return scheme if scheme in ("https", "http") else None
+
+
 class TrustedProxies:
     """
     The networks whose connections are HTTP proxies forwarding requests
@@ -111,11 +142,28 @@ def proxiesOf(request: Request) -> TrustedProxies | None:
 
 class ForwardedRequest(Request):
     """
-    A request whose client address is the one its trusted proxy names
-    (L{TrustedProxies.clientOf}); the connection's peer otherwise.
+    A request whose client address and scheme are the ones its trusted
+    proxy names (L{TrustedProxies.clientOf}, L{forwardedScheme}); the
+    connection's otherwise.
     """
 
     _forwarded: IAddress | None = None
+
+    def _viaTrustedProxy(self) -> bool:
+        host = getattr(self.client, "host", None)
+        proxies = proxiesOf(self)
+        return host is not None and proxies is not None and proxies.trusts(host)
+
+    def isSecure(self) -> bool:
+        """
+        Whether the client's request came over TLS: as its trusted proxy
+        says, if it says; else whether this connection is TLS.
+        """
+        if self._viaTrustedProxy():
+            scheme = forwardedScheme(self.requestHeaders)
+            if scheme is not None:
+                return scheme == "https"
+        return bool(super().isSecure())
 
     def getClientAddress(self) -> IAddress:
         if self._forwarded is not None:
@@ -123,7 +171,7 @@ class ForwardedRequest(Request):
         peer: Any = self.client
         host = getattr(peer, "host", None)
         proxies = proxiesOf(self)
-        if host is None or proxies is None or not proxies.trusts(host):
+        if host is None or proxies is None or not self._viaTrustedProxy():
             return peer  # type: ignore[no-any-return]
         client = proxies.clientOf(host, self.requestHeaders)
         kind = IPv6Address if ":" in client else IPv4Address

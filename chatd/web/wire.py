@@ -205,7 +205,7 @@ def encodeMembership(event: Membership) -> bytes:
         message["reason"] = plain(event.reason)
         message["kind"] = event.kind  # "part", "quit" or "kick"
         if event.kind == KICK:
-            message["by"] = event.by  # the room operator who kicked
+            message["by"] = shownBy(event.by)  # the room operator who kicked, or administrator
     return dumps(message)
 
 

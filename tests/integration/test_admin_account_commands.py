@@ -127,7 +127,7 @@ class AccountCommandTests(AccountsTestCase):
         self.assertIn("1 session(s) stay signed in", self.typed("account password bob secret1"))
         self.assertIsNone(bob.disconnectedWith)
         notices = [event.text for event in bob.events if isinstance(event, Notice)]
-        self.assertIn("root set a new password for your account bob", notices)
+        self.assertIn("the administrator root set a new password for your account bob", notices)
         reply = self.typed("account password bob --sign-out secret2")
         self.assertIn("new password set for bob; 1 session(s) signed out", reply)
         self.assertIsInstance(bob.disconnectedWith, errors.Killed)
@@ -149,7 +149,8 @@ class AccountCommandTests(AccountsTestCase):
         self.assertIn("deleted the account bob; 1 session(s) ended", reply)
         assert bob.disconnectedWith is not None
         self.assertIn(
-            "your account was deleted by root: left the company", bob.disconnectedWith.text
+            "your account was deleted by the administrator root: left the company",
+            bob.disconnectedWith.text,
         )
         self.assertEqual(("root", "account delete bob left the company"), self.lastAudit())
         history = self.successResultOf(self.store.history("lobby", 10))

@@ -151,7 +151,7 @@ class ConsoleTests(AccountsTestCase):
             self.run_("admin grant BOB"),
         )
         self.assertEqual(
-            ["root made you an administrator of this server"],
+            ["the administrator root made you an administrator of this server"],
             [e.text for e in bob.events if isinstance(e, Notice)],
         )
         self.assertEqual(

@@ -117,7 +117,7 @@ def test_deletedRoomGoneForMembersAndAfterRestart(tmp_path: Path) -> None:
             notice = notice[1:] + [alice.line()]
         assert notice[0].startswith("srv: NOTICE ")
         assert notice[1:3] == [
-            "srv: you were removed from Blabla by root: room deleted: too noisy",
+            "srv: you were removed from Blabla by the administrator root: room deleted: too noisy",
             "srv: .",
         ]
         assert notice[3].startswith("srv: LEAVE Blabla alice ")

@@ -3,7 +3,7 @@ SSH key logins to the console of a real C{twistd -n chatd}, driven by
 Debian's OpenSSH client with keys made by C{ssh-keygen}: a listed key logs
 in (and is logged with its fingerprint), a wrong key does not, a keys file
 others may write is refused until fixed, and C{--admin-ssh-passwords off}
-leaves keys as the only way in.
+leaves keys as the only way in, to the manhole too.
 
 These tests block (subprocesses against another process).
 """
@@ -14,7 +14,8 @@ import subprocess
 from pathlib import Path
 
 from chatd.admin.credentials import setPassword
-from tests.support.blockingclients import PASSWORD, SSH, needsSSH, start
+from tests.support.blockingclients import LOCAL, PASSWORD, SSH, needsSSH, start
+from tests.support.daemon import startDaemon
 
 
 def keygen(path: Path) -> str:
@@ -105,4 +106,40 @@ def test_passwordsOff(tmp_path: Path) -> None:
         assert ssh.run(port, "users", identity=root).returncode == 0
     finally:
         daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+@needsSSH
+def test_manholeTakesTheKeys(tmp_path: Path) -> None:
+    """
+    The manhole takes the SSH console's keys under the same rule: with
+    C{--admin-ssh-passwords off}, the right password is refused there too
+    and a listed key opens the Python shell.  The console's C{admins}
+    lists the key holders.
+    """
+    dataDir = tmp_path / "data"
+    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
+    root = tmp_path / "root"
+    keygen(root)
+    keysFile(dataDir, root=root, alice=root)
+    ssh = SSH(tmp_path)
+    daemon = startDaemon(
+        tmp_path,
+        *("--port", LOCAL, "--admin-ssh", LOCAL, "--manhole", LOCAL),
+        *("--admin-ssh-passwords", "off", "--data-dir", str(dataDir)),
+        factories=("TchatFactory", "AdminSSHFactory", "ManholeSSHFactory"),
+    )
+    try:
+        manhole = daemon.ports["ManholeSSHFactory"]
+        password = ssh.run(manhole, keystrokes="1\r\x04")
+        assert password.returncode == 255, password
+        assert "Permission denied (publickey)" in password.stderr
+        shell = ssh.run(manhole, keystrokes="6 * 7\r\x04", identity=root)
+        assert shell.returncode == 0, shell
+        assert "chatd manhole" in shell.stdout and "\n42\n" in shell.stdout.replace("\r", "")
+        admins = ssh.run(daemon.ports["AdminSSHFactory"], "admins", identity=root)
+        assert "ssh keys: alice, root" in admins.stdout, admins
+    finally:
+        daemon.stop()
+    assert "administrator root logged in from 127.0.0.1 (key" in daemon.logText()
     assert "Traceback" not in daemon.logText()

@@ -121,7 +121,7 @@ def test_sshConsoleKicksAndPersists(tmp_path: Path) -> None:
                 seen.append(talker.line())
             except EOFError:
                 break
-        assert any("kicked by root for 2s: rude" in line for line in seen), seen
+        assert any("kicked by the administrator root for 2s: rude" in line for line in seen), seen
         kickedAt = time.monotonic()
         assert "Sorry, you were kicked, come back for" in talkLogin(talkPort, "carol")
         while "Welcome, carol!" not in talkLogin(talkPort, "carol"):
@@ -170,7 +170,7 @@ def test_shutdown(tmp_path: Path) -> None:
         done = SSH(tmp_path).run(daemon.ports["AdminSSHFactory"], "shutdown")
         assert done.stdout == "shutting down\n", done
         assert bob.noticeBlocks() == [
-            [f"srv: The server is shutting down now (by root). {DEFAULT_NOTICE}"]
+            [f"srv: The server is shutting down now (by the administrator root). {DEFAULT_NOTICE}"]
         ]
         status = daemon.process.wait(TIMEOUT)
         bob.close()

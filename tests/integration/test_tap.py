@@ -84,10 +84,22 @@ def test_refusalNamesTheOption() -> None:
         (["--history-count", "-5"], "--history-count must be 0 or more"),
         (["--flush-interval", "0"], "--flush-interval must be positive"),
         (["--max-line-length", "10"], "--max-line-length must be at least 128 (bytes)"),
-        (["--operators", "root,Bad!"], "--operators: 'Bad!' is not a nickname anyone may register"),
+        (
+            ["--operators", "alice,Bad!"],
+            "--operators: 'Bad!' is not a nickname anyone may register",
+        ),
         (
             ["--operators", "NickServ"],
             "--operators: 'NickServ' is not a nickname anyone may register",
+        ),
+        (
+            ["--operators", "alice,admin"],
+            "--operators: admin is reserved for the server's services and administrators",
+        ),
+        (
+            ["--operators", "R00T"],
+            "--operators: R00T is reserved for the server's services and administrators"
+            " (it reads as root)",
         ),
         (["--shutdown-notice", " "], "--shutdown-notice must say something"),
         (["--history-count", "abc"], "--history-count: 'abc' is not a whole number"),

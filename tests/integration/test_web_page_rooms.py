@@ -195,7 +195,12 @@ def test_kicked_out_of_the_chat_says_why_and_it_stays(daemon: Daemon) -> None:
             "  window.delays.push(d); return later(f, d, ...a); };"
         )
         assert "kicked kickme" in console.run("kick kickme 1s stop that")
-        page.wait(lambda: "Disconnected by the server: kicked by root" in page.find("#errors").text)
+        page.wait(
+            lambda: (
+                "Disconnected by the server: kicked by the administrator root"
+                in page.find("#errors").text
+            )
+        )
         sticky = page.driver.execute_script(
             "return [...document.querySelectorAll('#errors .error')].map((e) => e.textContent)"
         )

@@ -102,21 +102,29 @@ NGINX_LOCATION = """\
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
             proxy_read_timeout 1h;
         }"""
 
 
-def nginxHTTPConfiguration(workdir: Path, front: int, back: int) -> str:
+def nginxHTTPConfiguration(
+    workdir: Path, front: int, back: int, tls: tuple[Path, Path] | None = None
+) -> str:
     """
     nginx as an HTTP reverse proxy (the web page and its WebSockets) on
-    C{front}, forwarding to C{back} with C{X-Forwarded-For}.
+    C{front}, forwarding to C{back} with C{X-Forwarded-For} and
+    C{X-Forwarded-Proto}; with C{tls} (key, certificate), C{front} takes
+    https.
     """
     temp = "\n".join(
         f"    {kind}_temp_path {workdir / ('nginx-' + kind)};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
+    listen = ""
+    if tls is not None:
+        listen = f" ssl;\n        ssl_certificate {tls[1]};\n        ssl_certificate_key {tls[0]}"
     return f"""daemon off;
 pid {workdir / "nginx.pid"};
 error_log {workdir / "nginx-error.log"};
@@ -129,7 +137,7 @@ http {{
         '' close;
     }}
     server {{
-        listen 127.0.0.1:{front};
+        listen 127.0.0.1:{front}{listen};
 {NGINX_LOCATION % {"back": back}}
     }}
 }}
@@ -137,13 +145,14 @@ http {{
 
 
 @contextmanager
-def nginxHTTP(workdir: Path, back: int) -> Iterator[int]:
+def nginxHTTP(workdir: Path, back: int, tls: tuple[Path, Path] | None = None) -> Iterator[int]:
     """
-    Run nginx as an HTTP reverse proxy before C{back}; yields its port.
+    Run nginx as an HTTP reverse proxy before C{back} (over https with
+    C{tls}: key, certificate); yields its port.
     """
     [front] = freePorts(1)
     config = workdir / "nginx.conf"
-    config.write_text(nginxHTTPConfiguration(workdir, front, back))
+    config.write_text(nginxHTTPConfiguration(workdir, front, back, tls))
     with running([NGINX, "-c", str(config)], workdir / "nginx.log", {back: front}):
         yield front
 

@@ -9,6 +9,7 @@ from twisted.internet.defer import Deferred
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
+from chatd.core.events import Administrator
 from chatd.core.interfaces import IParticipant
 from chatd.tchatbody import bodyVerb
 from chatd.tchatwire import MAX_SENT_LINE
@@ -170,8 +171,9 @@ class CommandTests(TchatTestCase):
     def test_removedFromGroup(self) -> None:
         """
         A member taken out of a group (its deletion by an administrator)
-        reads who did it and why in a NOTICE before its LEAVE; the other
-        members get the LEAVE alone.
+        reads who did it (as the administrator, a form no nickname can
+        take) and why in a NOTICE before its LEAVE; the other members get
+        the LEAVE alone.
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
@@ -179,11 +181,11 @@ class CommandTests(TchatTestCase):
         self.send(alice, ta, "clt: ENTER g")
         self.send(bob, tb, "clt: ENTER g")
         self.read(ta)
-        self.service.deleteRoom("g", "root", "spam")
+        self.service.deleteRoom("g", Administrator("root"), "spam")
         self.assertEqual(
             self.read(ta),
             b"srv: NOTICE 1700000000\n"
-            b"srv: you were removed from g by root: room deleted: spam\n"
+            b"srv: you were removed from g by the administrator root: room deleted: spam\n"
             b"srv: .\n"
             b"srv: LEAVE g alice 1700000000\n",
         )
@@ -191,7 +193,7 @@ class CommandTests(TchatTestCase):
             self.read(tb),
             b"srv: LEAVE g alice 1700000000\n"
             b"srv: NOTICE 1700000000\n"
-            b"srv: you were removed from g by root: room deleted: spam\n"
+            b"srv: you were removed from g by the administrator root: room deleted: spam\n"
             b"srv: .\n"
             b"srv: LEAVE g bob 1700000000\n",
         )

@@ -18,6 +18,7 @@ from twisted.conch.ssh.keys import Key
 from twisted.cred.credentials import IUsernamePassword, SSHPrivateKey
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
@@ -141,6 +142,25 @@ class KeyCheckerTests(SynchronousTestCase):
         self.assertEqual(self.check(credentials(b"bob", self.bob))[0], b"bob")
         self.assertIs(self.check(credentials(b"alice", self.alice))[0], UnauthorizedLogin)
 
+    def test_readInAThread(self) -> None:
+        """
+        The file is read in a thread (the gate's), not on the reactor's: the
+        check waits for that read, and it is the file's.
+        """
+        reads: list[tuple[Deferred[Any], Any]] = []
+
+        def inThread(f: Any, *args: Any) -> Deferred[Any]:
+            reads.append((Deferred(), lambda: f(*args)))
+            return reads[-1][0]
+
+        gate = PasswordGate(self.clock, runInThread=inThread)
+        checker = AdminKeyChecker(AuthorizedKeysFile(self.path), gate)
+        d = checker.requestAvatarId(credentials(b"alice", self.alice))
+        self.assertNoResult(d)
+        [(read, run)] = reads
+        read.callback(run())
+        self.assertEqual(self.successResultOf(d), b"Alice")
+
     def test_writableByOthers(self) -> None:
         """
         A file its group or others may write is not used: every key is
@@ -198,6 +218,34 @@ class KeyCheckerTests(SynchronousTestCase):
         self.assertEqual(results, [])
         self.clock.advance(self.gate.base)
         self.assertEqual(results, [b"Alice"])
+
+
+class AdminsTests(SynchronousTestCase):
+    def test_keyHoldersListed(self) -> None:
+        """
+        The console's C{admins} lists who may log in with a key, marked as
+        such, each once (with a count when several keys), after the
+        password file's; a file that is not used says why.
+        """
+        path = Path(self.mktemp())
+        one, two = (key.public().toString("OPENSSH").decode() for key in (newKey(), newKey()))
+        path.write_text(f"carol {one}\nalice {one}\ncarol {two}\n")
+        path.chmod(0o600)
+        service = ChatService(Clock(), rooms=["lobby"])
+        console = Consoles(service, passwords=Path(self.mktemp()), keys=AuthorizedKeysFile(path))
+        admins = self.successResultOf(console("root").execute("admins"))
+        self.assertEqual(
+            admins.splitlines()[:2], ["password file: nobody", "ssh keys: alice, carol (2 keys)"]
+        )
+        path.chmod(0o666)
+        with capturedLogs():
+            admins = self.successResultOf(console("root").execute("admins"))
+        self.assertIn(
+            f"ssh keys: nobody (the file {path} is writable by its group or others (mode 666))",
+            admins,
+        )
+        path.unlink()
+        self.assertIn("ssh keys: nobody\n", self.successResultOf(console("root").execute("admins")))
 
 
 class PasswordsOffTests(SynchronousTestCase):

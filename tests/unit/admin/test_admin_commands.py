@@ -313,7 +313,9 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual("kicked Bob for 10m, until 2026-11-18 11:16:40 UTC", reply)
         assert bob.disconnectedWith is not None
         self.assertEqual(26, bob.disconnectedWith.code)
-        self.assertEqual("kicked by root for 10m: stop spamming", bob.disconnectedWith.text)
+        self.assertEqual(
+            "kicked by the administrator root for 10m: stop spamming", bob.disconnectedWith.text
+        )
         self.assertIsNone(self.service.find("bob"))
         again = RecordingParticipant()
         self.service.connect(again)
@@ -341,7 +343,8 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual("banned bob", self.run_("ban bob abusive"))
         assert bob.disconnectedWith is not None
         self.assertEqual(
-            (24, "banned by root: abusive"), (bob.disconnectedWith.code, bob.disconnectedWith.text)
+            (24, "banned by the administrator root: abusive"),
+            (bob.disconnectedWith.code, bob.disconnectedWith.text),
         )
         self.clock.advance(10 * 365 * 86400)
         self.assertRaises(errors.Banned, self.service.login, RecordingParticipant(), "bob")
@@ -416,7 +419,8 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual("killed bob", self.run_("kill bob flooding"))
         assert bob.disconnectedWith is not None
         self.assertEqual(
-            (27, "killed by root: flooding"), (bob.disconnectedWith.code, bob.disconnectedWith.text)
+            (27, "killed by the administrator root: flooding"),
+            (bob.disconnectedWith.code, bob.disconnectedWith.text),
         )
         self.service.login(RecordingParticipant(), "bob")
         self.assertEqual("nobody is not connected", self.run_("kill nobody x"))
@@ -430,7 +434,7 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual("muted bob for 2m", self.run_("mute bob 2m cool off"))
         notice = bob.events[-1]
         assert isinstance(notice, Notice)
-        self.assertEqual("you are muted for 2m by root: cool off", notice.text)
+        self.assertEqual("you are muted for 2m by the administrator root: cool off", notice.text)
         self.assertRaises(errors.Muted, self.service.say, bob, "lobby", ("hi",))
         self.assertEqual("unmuted bob", self.run_("unmute bob"))
         self.assertIn("you may speak again", bob.events[-1].text)  # type: ignore[attr-defined]
@@ -458,7 +462,7 @@ class CommandTests(ConsoleTestCase):
         self.service.people.accounts.prove(carol, "carol")  # she logged in with her password
         self.assertEqual("carol is now an operator", self.run_("op carol"))
         self.assertEqual("Carol is already an operator", self.run_("op Carol"))
-        self.assertEqual("root made you an operator", carol.events[-1].text)  # type: ignore[attr-defined]
+        self.assertEqual("the administrator root made you an operator", carol.events[-1].text)  # type: ignore[attr-defined]
         self.service.kick(carol, "bob", "enough")
         assert bob.disconnectedWith is not None
         self.assertEqual("carol is no longer an operator", self.run_("deop carol"))
@@ -559,7 +563,7 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual([True], self.shutdowns)
         self.assertEqual(told, len(bob.events))
         self.assertEqual(
-            f"The server is shutting down now (by root). {DEFAULT_NOTICE}",
+            f"The server is shutting down now (by the administrator root). {DEFAULT_NOTICE}",
             self.service.goodbye.text(),
         )
         self.assertEqual("shutdown", self.store.audit[-1].what)
@@ -650,7 +654,8 @@ class TchatModerationTests(SynchronousTestCase):
         _, transport = self.tchat("bob")
         self.successResultOf(console.execute("shutdown"))
         self.assertEqual(
-            b"srv: NOTICE 0\nsrv: The server is shutting down now (by root). Back in 5 minutes.\n"
+            b"srv: NOTICE 0\nsrv: The server is shutting down now (by the administrator root)."
+            b" Back in 5 minutes.\n"
             b"srv: .\nsrv: ERROR 03\n",
             output(transport, self.clock),
         )
@@ -713,7 +718,7 @@ class TalkModerationTests(SynchronousTestCase):
         self.assertIn(b"Welcome, carol!", welcome)
         self.successResultOf(self.console.execute("kick carol 30 rude"))
         self.assertIn(
-            b"You have been disconnected: kicked by root for 30s: rude.",
+            b"You have been disconnected: kicked by the administrator root for 30s: rude.",
             output(transport, self.clock),
         )
         self.assertTrue(transport.disconnecting)
@@ -726,13 +731,41 @@ class TalkModerationTests(SynchronousTestCase):
         proto.dataReceived(b"/quit\r\n")
         output(again, self.clock)
 
+    def test_administratorNotImpersonated(self) -> None:
+        """
+        A console administrator's name (C{teacher}, not reserved) may be a
+        chat user's too: what the console does is shown as the
+        administrator's, in a form no nickname can take, so that a chat
+        user called C{teacher} cannot pass for them.
+        """
+        console = AdminConsole(self.service, "teacher")
+        _, transport, _ = self.talk("teacher")
+        _, carolOut, _ = self.talk("carol")
+        self.successResultOf(console.execute("mute carol 5m"))
+        self.assertIn(
+            b"you are muted for 5m by the administrator teacher", output(carolOut, self.clock)
+        )
+        self.successResultOf(console.execute("delete room lobby too noisy"))
+        self.assertIn(
+            b"You were kicked from lobby by the administrator teacher (room deleted: too noisy).",
+            output(carolOut, self.clock),
+        )
+        self.successResultOf(console.execute("kick carol 30 rude"))
+        self.assertIn(
+            b"disconnected: kicked by the administrator teacher for 30s: rude.",
+            output(carolOut, self.clock),
+        )
+        self.assertFalse(transport.disconnecting)
+
     def test_muted(self) -> None:
         """
         A muted talk user is told, and told again when they try to speak.
         """
         proto, transport, _ = self.talk("carol")
         self.successResultOf(self.console.execute("mute carol 5m"))
-        self.assertIn(b"you are muted for 5m by root", output(transport, self.clock))
+        self.assertIn(
+            b"you are muted for 5m by the administrator root", output(transport, self.clock)
+        )
         proto.dataReceived(b"hello\r\n")
         self.assertIn(b"you are muted for 5m more", output(transport, self.clock))
         proto.dataReceived(b"/quit\r\n")

@@ -41,7 +41,10 @@ class TimedAddressBanTests(SynchronousTestCase):
             self.console.type("ban ip 203.0.113.7 2h spam"),
         )
         assert user.disconnectedWith is not None
-        self.assertEqual("your address was banned by root for 2h: spam", user.disconnectedWith.text)
+        self.assertEqual(
+            "your address was banned by the administrator root for 2h: spam",
+            user.disconnectedWith.text,
+        )
         refused = self.assertRaises(
             errors.Banned, self.service.connect, RecordingParticipant("203.0.113.7")
         )

@@ -34,7 +34,8 @@ class WebModerationTests(WebTestCase):
             "kicked alice for 1m, until 1970-01-01 00:17:40 UTC", self.run_("kick alice 1m spam")
         )
         self.assertEqual(
-            [{"type": "bye", "code": 26, "text": "kicked by root for 1m: spam"}], alice.take()
+            [{"type": "bye", "code": 26, "text": "kicked by the administrator root for 1m: spam"}],
+            alice.take(),
         )
         self.assertIsNotNone(alice.lost)
         again = self.web.connect()
@@ -42,6 +43,22 @@ class WebModerationTests(WebTestCase):
         self.assertEqual((reply["type"], reply["code"]), ("error", 26))
         self.reactor.advance(60)
         self.assertEqual("login", self.request(again, type="login", nick="alice")["type"])
+
+    def test_roomDeletedByTheAdministrator(self) -> None:
+        """
+        A room the console deletes is left with a C{left} of kind C{kick}
+        whose C{by} names the administrator as such, a form no nickname
+        can take.
+        """
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        alice.take()
+        self.run_("delete room lobby too noisy")
+        [left] = [f for f in alice.take() if f["type"] == "left"]
+        self.assertEqual(
+            (left["kind"], left["by"], left["reason"]),
+            ("kick", "the administrator root", "room deleted: too noisy"),
+        )
 
     def test_mutedAndBannedAddress(self) -> None:
         """

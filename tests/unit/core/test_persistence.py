@@ -469,7 +469,8 @@ class RoomTests(PersistenceTestCase):
         """
         Entering an approval room is refused with 37 and recorded until an
         operator accepts; the user is then put in, told, and may come back
-        later without asking again.  Operators need no approval.
+        later without asking again.  Operators need no approval.  Accepting
+        a name nobody can have is refused as an invalid nickname.
         """
         self.registered("moder", "moderpass")
         root, alice = self.login("moder", "moderpass"), self.login("alice")
@@ -479,6 +480,7 @@ class RoomTests(PersistenceTestCase):
         self.assertEqual(self.service.pendingRequests(), [("Marketing", "alice")])
         self.assertEqual(self.service.pendingRequests("Blabla"), [])
         self.failureResultOf(self.service.acceptPending("Marketing", "bob"), errors.NoSuchUser)
+        self.failureResultOf(self.service.acceptPending("Marketing", "b!"), errors.InvalidNick)
         alice.events.clear()
         root.events.clear()
         self.successResultOf(self.service.acceptPending("MARKETING", "Alice"))

@@ -361,7 +361,8 @@ class InviteTests(ServiceTestCase):
         """
         A member invites someone connected and not in the room: they get a
         notice naming the inviter and the room.  Outsiders cannot invite,
-        nobody can invite a missing person or a member.
+        nobody can invite a missing person (nor a name nobody can have: an
+        invalid nickname) or a member.
         """
         alice, bob = self.user("alice"), self.user("bob")
         self.service.enter(alice, "lobby")
@@ -372,6 +373,7 @@ class InviteTests(ServiceTestCase):
         self.assertRaises(errors.NotMember, self.service.invite, bob, "alice", "lobby")
         self.assertRaises(errors.NoSuchGroup, self.service.invite, alice, "bob", "nope")
         self.assertRaises(errors.NoSuchUser, self.service.invite, alice, "carol", "lobby")
+        self.assertRaises(errors.InvalidNick, self.service.invite, alice, "b!", "lobby")
         self.service.enter(bob, "lobby")
         self.assertRaises(errors.AlreadyMember, self.service.invite, alice, "bob", "lobby")
         self.assertRaises(

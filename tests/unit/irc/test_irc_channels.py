@@ -657,8 +657,9 @@ class ModerationTests(ChannelTestCase):
 
     def test_kickErrors(self) -> None:
         """
-        Non-operators get 482, a nick not in the channel 441, a channel one
-        is not in 442, a missing channel 403.
+        Non-operators get 482, a nick not in the channel 441, a nick nobody
+        has (or can have) 401 as on other servers, a channel one is not in
+        442, a missing channel 403.
         """
         self.other("bob")
         self.other("carol", room=None)
@@ -667,6 +668,8 @@ class ModerationTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby root")), ["482"])
         self.makeOperator("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby carol")), ["441"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby nobody")), ["401"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby b!")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #nowhere bob")), ["403"])
         self.send(alice, ta, "JOIN #two")
         self.send(alice, ta, "PART #lobby")
@@ -687,6 +690,7 @@ class ModerationTests(ChannelTestCase):
         self.send(alice, ta, "INVITE carol #lobby")
         self.assertEqual(self.read(tc), ":alice!alice@irc.chatd INVITE carol #lobby\r\n")
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE nobody #lobby")), ["401"])
+        self.assertEqual(self.numerics(self.send(alice, ta, "INVITE b! #lobby")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #nowhere")), ["403"])
         self.assertEqual(self.numerics(self.send(carol, tc, "INVITE bob #lobby")), ["442"])
         self.service.enter(bob, "lobby")

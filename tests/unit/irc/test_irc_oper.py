@@ -115,13 +115,15 @@ class OperTests(OperTestCase):
     def test_kill(self) -> None:
         """
         KILL by someone who is not an operator is 481; by an operator it
-        ends the target's session; an unknown nick is 401.
+        ends the target's session; an unknown nick is 401, as is one nobody
+        can have (not 432: KILL renames nobody).
         """
         oper, to = self.connect("ircop")
         self.send(oper, to, "OPER operuser operpassword")
         alice, ta = self.connect("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KILL ircop :no")), ["481"])
         self.assertEqual(self.numerics(self.send(oper, to, "KILL nobody :x")), ["401"])
+        self.assertEqual(self.numerics(self.send(oper, to, "KILL b! :x")), ["401"])
         self.send(oper, to, "KILL alice :enough")
         self.assertIsNone(self.service.find("alice"))
         self.assertTrue(ta.disconnecting)
@@ -197,7 +199,7 @@ class OperOnTheConsoleTests(OperTestCase):
         self.assertFalse(self.service.isOperator(proto))
         told = self.messages(self.read(t))
         self.assertEqual([m.command for m in told], ["NOTICE", "MODE"])
-        self.assertIn("root took your operator rights away", told[0].params[-1])
+        self.assertIn("the administrator root took your operator rights away", told[0].params[-1])
         self.assertEqual(told[1].params, ["opguy", "-o"])
         self.assertEqual(self.messages(self.send(proto, t, "MODE opguy"))[0].params, ["opguy", "+"])
 
@@ -217,7 +219,9 @@ class OperOnTheConsoleTests(OperTestCase):
             self.assertFalse(self.service.isOperator(proto))
             told = self.messages(self.read(t))
             self.assertEqual([m.command for m in told], ["NOTICE", "MODE"])  # once each
-            self.assertIn("root took your operator rights away", told[0].params[-1])
+            self.assertIn(
+                "the administrator root took your operator rights away", told[0].params[-1]
+            )
         reply = self.successResultOf(self.console().execute("deop operuser"))
         self.assertEqual(reply, "operuser is not an operator")
 

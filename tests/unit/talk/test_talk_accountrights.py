@@ -22,3 +22,20 @@ class OperatorByAccountTests(TalkStoreTestCase):
         shown = self.type(moder, tm, "/kick victimy test")
         self.assertNotIn(b"only operators", shown)
         self.assertTrue(tv.disconnecting)
+
+    def test_kickNobody(self) -> None:
+        """
+        C{/kick} of a name nobody has is refused as such; of one nobody can
+        have, as an invalid nickname (as C{/pm} refuses it).
+        """
+        self.registered("moder", "moderpass")
+        self.service.moderation.op("moder", "root")
+        moder, tm = self.talk("moder", "moderpass")
+        self.assertEqual(
+            self.type(moder, tm, "/kick nobody x"), b"*** Sorry, no such user is connected.\r\n"
+        )
+        self.assertEqual(
+            self.type(moder, tm, "/kick b! x"),
+            b"*** Sorry, that is not a valid nickname: a nickname is 1 to 16 letters, digits,"
+            b" '_' or '-'.\r\n",
+        )

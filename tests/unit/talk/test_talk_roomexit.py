@@ -200,7 +200,7 @@ class KickedFromRoomTests(FrontEndsTestCase):
         self.successResultOf(console.execute("kick kk2 1m rude"))
         self.assertEqual(
             self.type(kk2, tk),
-            b"*** You have been disconnected: kicked by root for 1m: rude.\r\n",
+            b"*** You have been disconnected: kicked by the administrator root for 1m: rude.\r\n",
         )
         self.assertTrue(tk.disconnecting)
         self.assertIn(b"srv: LEAVE lobby kk2", self.lobbyHeard())

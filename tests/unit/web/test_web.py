@@ -351,13 +351,19 @@ class ProtocolTests(WebTestCase):
 
     def test_kickRequest(self) -> None:
         """
-        An operator kicks with C{kick}; anyone else gets code 12.
+        An operator kicks with C{kick}; anyone else gets code 12; a name
+        nobody has is code 21, one nobody can have 20 (as for C{tell}).
         """
         moder, alice = self.web.connect("moder"), self.web.connect("alice")
         moderParticipant = self.service.find("moder")
         assert moderParticipant is not None
         self.service.grantOperator(moderParticipant)
         self.assertEqual(self.request(alice, type="kick", nick="moder")["code"], 12)
+        self.assertEqual(self.request(moder, type="kick", nick="nobody")["code"], 21)
+        invalid = self.request(moder, type="kick", nick="b!")
+        self.assertEqual(
+            (invalid["code"], invalid["text"][:28]), (20, "that is not a valid nickname")
+        )
         reply = self.request(moder, type="kick", nick="alice", reason="spam")
         self.assertEqual(reply["nick"], "alice")
         self.assertEqual(alice.take()[0]["text"], "kicked by moder: spam")

@@ -15,7 +15,7 @@ from twisted.web.http_headers import Headers
 from chatd.core.admission import Admission, parseNetworks
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
-from chatd.web.forwarded import TrustedProxies
+from chatd.web.forwarded import TrustedProxies, forwardedScheme
 from chatd.web.guard import GuardProtocol
 from chatd.web.ircsocket import IRCWebSocket
 from chatd.web.site import makeSite
@@ -116,6 +116,38 @@ class ClientOfTests(SynchronousTestCase):
         self.assertEqual(self.proxies.clientOf("::ffff:127.0.0.1", entries), "192.0.2.7")
 
 
+class ForwardedSchemeTests(SynchronousTestCase):
+    """
+    L{forwardedScheme}: the scheme the last proxy names.
+    """
+
+    def test_xForwardedProto(self) -> None:
+        """
+        The last C{X-Forwarded-Proto} value counts (the proxy chatd is
+        connected to wrote it), over C{Forwarded}; case and spaces aside.
+        """
+        self.assertEqual(forwardedScheme(headers(x_forwarded_proto="HTTPS")), "https")
+        self.assertEqual(forwardedScheme(headers(x_forwarded_proto="http, https ")), "https")
+        self.assertEqual(forwardedScheme(headers(x_forwarded_proto=["https", "http"])), "http")
+        both = headers(x_forwarded_proto="http", forwarded="for=192.0.2.7;proto=https")
+        self.assertEqual(forwardedScheme(both), "http")
+
+    def test_forwarded(self) -> None:
+        """
+        Without C{X-Forwarded-Proto}, the last C{proto=} of C{Forwarded}.
+        """
+        chain = headers(forwarded='for=192.0.2.7;proto=http, for="[2001:db8::1]";Proto="https"')
+        self.assertEqual(forwardedScheme(chain), "https")
+
+    def test_nothingKnown(self) -> None:
+        """
+        No header, or a scheme other than http and https, names none.
+        """
+        self.assertIsNone(forwardedScheme(headers()))
+        self.assertIsNone(forwardedScheme(headers(x_forwarded_proto="gopher")))
+        self.assertIsNone(forwardedScheme(headers(forwarded="for=192.0.2.7")))
+
+
 class ProxiedSiteTests(SynchronousTestCase):
     """
     The web front-end behind a trusted proxy at 127.0.0.1: each WebSocket
@@ -191,6 +223,29 @@ class ProxiedSiteTests(SynchronousTestCase):
         self.assertEqual(self.admission.openFrom("192.0.2.7"), 1)
         written, _ = self.upgrade("127.0.0.1", extra, b"/socket")
         self.assertTrue(written.startswith(b"HTTP/1.1 429 "), written)
+
+    def test_httpsFromTrustedProxy(self) -> None:
+        """
+        Behind a trusted proxy that terminates TLS, the page served over
+        https opens its WebSocket: the proxy's C{X-Forwarded-Proto: https}
+        (or C{Forwarded: proto=https}) makes C{https://localhost} the same
+        origin, with no C{--web-origins}; the proxy saying http, or saying
+        nothing, leaves it another origin (403), as does a peer that is not
+        a trusted proxy saying https.
+        """
+        origin = b"Origin: https://localhost\r\n"
+        for said in (b"X-Forwarded-Proto: https\r\n", b"Forwarded: for=192.0.2.7;proto=https\r\n"):
+            written, _ = self.upgrade("127.0.0.1", origin + said)
+            self.assertTrue(written.startswith(b"HTTP/1.1 101 "), written)
+        for peer, said in [
+            ("127.0.0.1", b"X-Forwarded-Proto: http\r\n"),
+            ("127.0.0.1", b""),
+            ("192.0.2.50", b"X-Forwarded-Proto: https\r\n"),
+        ]:
+            written, _ = self.upgrade(peer, origin + said)
+            self.assertTrue(written.startswith(b"HTTP/1.1 403 "), (peer, said, written))
+        written, _ = self.upgrade("192.0.2.51", b"Origin: http://localhost\r\n" + said)
+        self.assertTrue(written.startswith(b"HTTP/1.1 101 "), written)
 
     def test_addressBan(self) -> None:
         """

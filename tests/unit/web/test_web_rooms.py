@@ -158,7 +158,7 @@ class RoomsInStepTests(StoredWebTestCase):
         A page whose user runs a room (it created it) takes someone out of
         it with C{kick} and C{room}, as IRC's C{KICK}: the IRC member sees
         the KICK and stays connected; a member who does not run the room
-        is refused.
+        is refused; a name nobody can have is an invalid nickname (20).
         """
         page = self.signIn("pagey", password=None)
         self.request(page, type="create", room="wroom")
@@ -168,6 +168,9 @@ class RoomsInStepTests(StoredWebTestCase):
         self.assertEqual((reply["type"], reply["nick"], reply["room"]), ("kick", "victim", "wroom"))
         self.assertIn("KICK #wroom victim :spam", self.ircSend(victim, out))
         self.assertFalse(out.disconnecting)
+        invalid = self.request(page, type="kick", room="wroom", nick="b!")
+        self.assertEqual((invalid["type"], invalid["code"]), ("error", 20))
+        self.assertEqual(self.request(page, type="kick", room="wroom", nick="gone")["code"], 21)
         other = self.signIn("other", password=None)
         self.request(other, type="join", room="wroom")
         refused = self.request(other, type="kick", room="wroom", nick="pagey")
