@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from chatd.storage.health import StoreHealth
 
-#: Disconnect reasons are free text ("kicked by root: spam", "too slow
+#: Disconnect reasons are free text ("kicked by alice: spam", "too slow
 #: reading, output limit exceeded"); metrics need a small fixed set of labels.
 #: A reason is filed under the label of the earliest of these words in it
 #: (so a kick whose message mentions flooding is still a kick).
