@@ -3,8 +3,10 @@
 CTCP other than actions: IRC clients' machinery (C{\\x01VERSION\\x01},
 C{\\x01PING 1700000000\\x01} and their answers), not words for people.
 
+A CTCP line is a whole message of one line, C{\\x01} first and maybe
+last (L{chatd.core.text.checkCtcp}, the text rule every message passes).
 An action (C{\\x01ACTION waves\\x01}, IRC's C{/me}) is a message like any
-other (L{chatd.core.text.action}).  Any other line that starts with
+other (L{chatd.core.text.actionOf}).  Any other line that starts with
 C{\\x01} makes its message machinery (L{ctcpOf}), and the rule, for every
 front-end and cluster node, is:
 

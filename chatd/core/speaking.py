@@ -42,8 +42,9 @@ class BodyRule:
         self, participant: IParticipant, lines: tuple[str, ...], notice: bool = False
     ) -> None:
         """
-        @raise InvalidArgument: C{lines} are too many or too long, break the text rule,
-            are blank, or are a CTCP request (a line starting with
+        @raise InvalidArgument: C{lines} are too many or too long, break the text rule
+            (L{chatd.core.text.checkLines}: a CTCP line, as an action, is a whole
+            message of one line), are blank, or are a CTCP request (a line starting with
             C{\\x01}, not an action) from a client that does not speak CTCP:
             it would be acknowledged, then shown to nobody but IRC users and
             never stored.  A notice may be a CTCP answer, which the service

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_text,tests.unit.test_text_protocols -*-
+# -*- test-case-name: tests.unit.core.test_text,tests.unit.test_text_protocols,tests.unit.test_ctcp_frontends -*-  # noqa: E501
 """
 What text chatd accepts from people, and what each kind of client is shown.
 
@@ -11,8 +11,9 @@ Two rules, each with one home here:
    may hold them; UTF-8 cannot encode them, so neither can a database), NUL,
    CR and LF inside a line, the other C0 controls (ESC, BEL, backspace...)
    and DEL and the C1 controls.  It keeps TAB, C{\\x01} (IRC's CTCP, as in
-   C{/me}) and IRC's formatting codes (bold, colour, italic, ...: C{\\x02
-   \\x03 \\x04 \\x0f \\x11 \\x16 \\x1d \\x1e \\x1f}), which IRC users type.
+   C{/me}: in a message, only where L{checkCtcp} puts it) and IRC's
+   formatting codes (bold, colour, italic, ...: C{\\x02 \\x03 \\x04 \\x0f
+   \\x11 \\x16 \\x1d \\x1e \\x1f}), which IRC users type.
 
  - B{Output.}  Each wire format's encoder makes text safe for its clients
    once per event (see L{chatd.core.events.Event.wire}), so text from any source
@@ -25,7 +26,7 @@ Two rules, each with one home here:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from chatd.core.errors import InvalidArgument
 from chatd.core.graphemes import clusterCut
@@ -57,8 +58,9 @@ _SEPARATORS = {0x0B: " ", 0x0C: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
 #: CTCP and TAB stay).
 _IRC_UNSAFE = _REFUSED
 
-#: The CTCP form of an action (IRC's C{/me}): C{\\x01ACTION waves\\x01}.
-_ACTION = re.compile("\x01ACTION (.*?)\x01?", re.DOTALL)
+#: The CTCP form of an action (IRC's C{/me}): C{\\x01ACTION waves\\x01}
+#: (the closing C{\\x01} may be missing; nothing comes after it).
+_ACTION = re.compile("\x01ACTION ([^\x01]*)\x01?")
 
 
 class InvalidText(InvalidArgument):
@@ -181,12 +183,40 @@ def spacedLines(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(line.translate(_SEPARATORS_AS_SPACES) for line in lines)
 
 
-def checkLines(lines: Iterable[str], what: str = "message") -> None:
+def checkLines(lines: Sequence[str], what: str = "message") -> None:
     """
-    L{checkText} each line of a message.
+    L{checkText} each line of a message, and L{checkCtcp} the message.
     """
     for line in lines:
         checkText(line, what)
+    checkCtcp(lines)
+
+
+def checkCtcp(lines: Sequence[str]) -> None:
+    """
+    The one rule for CTCP (IRC's C{\\x01ACTION waves\\x01}, C{\\x01VERSION\\x01})
+    in a message, whichever front-end sent it: a CTCP line is the whole
+    message, one line that starts with C{\\x01} and may end with another,
+    nothing after it.  So every front-end reads a message the same way: an
+    action, other CTCP, or text without C{\\x01} (which terminals and
+    browsers drop, and IRC clients show as a stray C{^A}).
+
+    @raise InvalidText: a C{\\x01} is anywhere else in a line (in the middle,
+        after the closing one), or a CTCP line goes with other lines (an
+        action spanning lines, an action and text).
+    """
+    for line in lines:
+        inner = line[1:].removesuffix("\x01") if line[:1] == "\x01" else line
+        if "\x01" in inner:
+            raise InvalidText(
+                "the message holds U+0001 (CTCP's mark) inside a line: CTCP, as in /me, is a"
+                " line that starts with it and may end with it, nothing after"
+            )
+    if len(lines) > 1 and any(line[:1] == "\x01" for line in lines):
+        raise InvalidText(
+            "a CTCP line (an action, as in /me) is a message of its own: send the other lines"
+            " as another message"
+        )
 
 
 def _describe(char: str) -> str:
@@ -264,6 +294,16 @@ def actionLine(words: str) -> str:
     frames mark it as an action.
     """
     return f"\x01ACTION {words}\x01"
+
+
+def actionOf(lines: Sequence[str]) -> str | None:
+    """
+    The words of a message that is an action, or C{None}: the one flag
+    every front-end shows an action by (an action is a message of one line,
+    L{checkCtcp}), never a guess from its text (C{* alice waves} typed as
+    text is text).
+    """
+    return action(lines[0]) if len(lines) == 1 else None
 
 
 def action(line: str) -> str | None:

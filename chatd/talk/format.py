@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_search -*-  # noqa: E501
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_search,tests.unit.test_ctcp_frontends -*-  # noqa: E501
 """
 What a person in talk mode sees: the text form of every event and notice.
 
@@ -27,6 +27,7 @@ from chatd.core.accounts import PasswordRules
 from chatd.core.events import (
     KICK,
     Administrator,
+    Invitation,
     Membership,
     Notice,
     PrivateMessage,
@@ -38,7 +39,7 @@ from chatd.core.events import (
 )
 from chatd.core.names import key
 from chatd.core.search import Found
-from chatd.core.text import bytesInCharacters, plain, plainLine
+from chatd.core.text import actionOf, bytesInCharacters, plain, plainLine
 
 NOTICE = "*** "
 
@@ -61,23 +62,44 @@ def serverLine(text: str) -> bytes:
     return lines(NOTICE + text)
 
 
+def said(sender: str, texts: tuple[str, ...]) -> list[str]:
+    """
+    What C{sender} said as terminal lines, before the conversation's mark
+    (C{[lobby] }, C{*private* }): C{<nick> text}, one per message line; a
+    message that is an action (L{actionOf}: the message's own flag, never
+    a guess from its text) C{* nick does something}.  TABs are expanded
+    to the next multiple of 8 columns counted from the start of the text,
+    so that text lines up the same whatever mark and name come before it.
+    """
+    words = actionOf(texts)
+    if words is not None:
+        return [f"* {sender} {plain(words)}".expandtabs(8)]
+    return [f"<{sender}> {plainLine(sender, line).expandtabs(8)}" for line in texts]
+
+
+def headed(head: str, sender: str, texts: tuple[str, ...]) -> bytes:
+    """
+    L{said}, each line after C{head}.
+    """
+    return lines(*(head + line for line in said(sender, texts)))
+
+
 def encodeRoomMessage(event: RoomMessage) -> bytes:
     """
     C{[room] <nick> text}, one terminal line per message line; an action
-    (L{chatd.core.text.actionLine}, or a line C{* nick ...} of the nick's
-    own, as older talk sessions sent C{/me}) shows as C{[room] * nick does
-    something}.
+    (L{chatd.core.text.actionLine}) shows as C{[room] * nick does
+    something}, and text that only looks like one as C{[room] <nick> * nick
+    ...}.
     """
-    return _roomLines(f"[{event.room}] ", event)
+    return headed(f"[{event.room}] ", event.sender, event.lines)
 
 
 def encodePrivateMessage(event: PrivateMessage) -> bytes:
     """
-    C{*private* <nick> text}, one terminal line per message line.
+    C{*private* <nick> text}, one terminal line per message line; an action
+    C{*private* * nick does something}.
     """
-    return lines(
-        *(f"*private* <{event.sender}> {plainLine(event.sender, line)}" for line in event.lines)
-    )
+    return headed("*private* ", event.sender, event.lines)
 
 
 def encodeOwnPrivateMessage(event: PrivateMessage) -> bytes:
@@ -85,8 +107,7 @@ def encodeOwnPrivateMessage(event: PrivateMessage) -> bytes:
     C{*private to <nick>* <me> text}: what the person said privately from
     another of their connections.
     """
-    head = f"*private to {event.recipient}* <{event.sender}> "
-    return lines(*(head + plainLine(event.sender, line) for line in event.lines))
+    return headed(f"*private to {event.recipient}* ", event.sender, event.lines)
 
 
 def stamp(when: int, now: float) -> str:
@@ -108,7 +129,7 @@ def encodeOldRoomMessage(event: RoomMessage, now: float) -> bytes:
     with C{event.wire}: the date shown depends on C{now}, and history events
     are built per reader anyway.
     """
-    return _roomLines(f"[{event.room} {stamp(event.when, now)}] ", event)
+    return headed(f"[{event.room} {stamp(event.when, now)}] ", event.sender, event.lines)
 
 
 #: A live room message said this many seconds ago or more (one read back from
@@ -149,20 +170,12 @@ def historyPieces(
     yield serverLine("End of history.")
 
 
-def _roomLines(prefix: str, event: RoomMessage) -> bytes:
-    shown = [plainLine(event.sender, line) for line in event.lines]
-    if len(shown) == 1 and shown[0].startswith(f"* {event.sender} "):
-        return lines(prefix + shown[0])
-    return lines(*(f"{prefix}<{event.sender}> {line}" for line in shown))
-
-
 def encodeOldPrivateMessage(event: PrivateMessage, now: float) -> bytes:
     """
     A private message that waited for its recipient:
     C{*private 14:02* <bob> text}.
     """
-    head = f"*private {stamp(event.when, now)}* <{event.sender}> "
-    return lines(*(head + plainLine(event.sender, line) for line in event.lines))
+    return headed(f"*private {stamp(event.when, now)}* ", event.sender, event.lines)
 
 
 def searchPieces(
@@ -194,8 +207,8 @@ def _foundLines(result: Found, now: float) -> bytes:
     event = result.message
     if isinstance(event, RoomMessage):
         return encodeOldRoomMessage(event, now)
-    head = f"*private with {result.conversation} {stamp(event.when, now)}* <{event.sender}> "
-    return lines(*(head + plainLine(event.sender, line) for line in event.lines))
+    head = f"*private with {result.conversation} {stamp(event.when, now)}* "
+    return headed(head, event.sender, event.lines)
 
 
 def encodeMembership(event: Membership) -> bytes:
@@ -238,10 +251,13 @@ def encodeRedaction(event: Redaction) -> bytes:
 def encodeNotice(event: Notice) -> bytes:
     """
     A server announcement, marked as such; a room's change is someone's
-    doing, which its text says (C{bob set the topic ...}).
+    doing, which its text says (C{bob set the topic ...}), and so is an
+    invitation (C{ivo invites you to join side: /join side}).
     """
     if isinstance(event, RoomChange):
         return serverLine(clean(event.text))
+    if isinstance(event, Invitation):
+        return serverLine(f"{event.by} invites you to join {event.room}: /join {event.room}")
     return serverLine(f"Server notice: {clean(event.text)}")
 
 

@@ -32,7 +32,7 @@ from chatd.core.events import (
     shownBy,
     textOnly,
 )
-from chatd.core.text import action, plain, plainLine, textLines
+from chatd.core.text import actionOf, plain, plainLine, textLines
 
 
 class _BadNumber(ValueError):
@@ -112,11 +112,12 @@ def messageText(sender: str, lines: tuple[str, ...]) -> str:
 
 def isAction(lines: tuple[str, ...]) -> bool:
     """
-    Whether a message is an action (IRC's C{/me}, CTCP C{ACTION}) in every
-    line: its C{text} then reads C{* alice waves} and its frame says
-    C{"action": true}, so a page can show it as one without guessing.
+    Whether a message is an action (IRC's C{/me}, CTCP C{ACTION}: the
+    message's flag, L{actionOf}): its C{text} then reads C{* alice waves}
+    and its frame says C{"action": true}, so a page can show it as one
+    without guessing.
     """
-    return bool(lines) and all(action(line) is not None for line in lines)
+    return actionOf(lines) is not None
 
 
 def markAction(fields: dict[str, Any], lines: tuple[str, ...], msgid: str = "") -> dict[str, Any]:

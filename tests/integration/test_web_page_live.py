@@ -50,7 +50,8 @@ def topicShown(page: Browser) -> str:
 def test_irc_actions_and_topic(daemon: Daemon) -> None:
     """
     An IRC user's /me shows as an action; the page's /me reaches IRC as a
-    CTCP ACTION; the topic shows in the room's header and is set from the
+    CTCP ACTION (with lines after it, the action then a message of those
+    lines); the topic shows in the room's header and is set from the
     page.
     """
     irc = IrcClient(daemon.ports["IRCFactory"], "ircy")
@@ -75,6 +76,12 @@ def test_irc_actions_and_topic(daemon: Daemon) -> None:
         page.say("/me dances")
         assert irc.expect("PRIVMSG #acts").endswith("PRIVMSG #acts :\x01ACTION dances\x01")
         page.waitForLine("wa", "* wa dances")
+        # An action is one line: with Shift+Enter, the lines after it go as a message after it.
+        page.shown("#text").send_keys("/me sways", Keys.SHIFT, Keys.ENTER, Keys.NULL, "all night")
+        page.click("#send")
+        assert irc.expect("PRIVMSG #acts").endswith("PRIVMSG #acts :\x01ACTION sways\x01")
+        assert irc.expect("PRIVMSG #acts").endswith("PRIVMSG #acts :all night")
+        page.waitForLine("wa", "all night")
 
         page.say("/topic Fresh topic")  # IRC's +t: only the room's operators
         page.wait(lambda: "Error 12" in page.find("#errors").text)

@@ -493,10 +493,14 @@ function command(text) {
       say(target, arg.slice(space + 1)).then((filed) => show(filed.key), complain);
       return;
     }
-    case "me":
+    case "me": {  // an action is one line: the lines after it go as a message after it
       if (!convo) return showError("Pick a room or a person first.");
-      if (!arg) return showError("Usage: /me does something");
-      return say(convo, arg, true).catch(complain);
+      const [first, ...more] = arg.split("\n");
+      if (!first.trim()) return showError("Usage: /me does something");
+      const acted = say(convo, first.trim(), true);
+      const rest = more.join("\n");
+      return (rest.trim() ? acted.then((filed) => say(filed, rest)) : acted).catch(complain);
+    }
     case "topic":
       if (!convo || convo.kind !== "room") return showError("Pick a room first.");
       return request("topic", { room: convo.name, topic: arg }).catch(complain);

@@ -19,6 +19,8 @@ from chatd.core.service import ChatService
 from chatd.core.text import (
     InvalidText,
     action,
+    actionOf,
+    checkCtcp,
     checkLines,
     checkText,
     ircSafe,
@@ -152,6 +154,33 @@ class OutputTests(SynchronousTestCase):
         self.assertIsNone(action("\x01VERSION\x01"))
         self.assertEqual(plainLine("bob", "\x01ACTION \x02waves\x01"), "* bob waves")
         self.assertEqual(plainLine("bob", "\x01VERSION\x01"), "VERSION")
+
+    def test_ctcpIsAWholeLine(self) -> None:
+        """
+        A CTCP line is a whole message of one line: C{\\x01} first, maybe
+        last, nothing after it; any other C{\\x01}, or a CTCP line with
+        other lines, is L{InvalidText}.  An action is such a message, never
+        text after a closing C{\\x01}, nor several lines.
+        """
+        accepted: list[tuple[str, ...]] = [("\x01ACTION waves\x01",), ("\x01ACTION waves",)]
+        for lines in [*accepted, ("\x01PING 1\x01",)]:
+            checkCtcp(lines)
+            checkLines(lines)
+        checkCtcp(("plain", "text"))
+        for lines in [
+            ("mid \x01ACTION x\x01 line",),
+            ("\x01ACTION closed\x01 then trailing",),
+            ("\x01ACTION x\x01\x01",),
+            ("\x01ACTION dances", "all night\x01"),
+            ("\x01ACTION dances\x01", "all night"),
+            ("text", "\x01VERSION\x01"),
+        ]:
+            self.assertRaises(InvalidText, checkCtcp, lines)
+            self.assertRaises(InvalidText, checkLines, lines)
+        self.assertIsNone(action("\x01ACTION closed\x01 then trailing"))
+        self.assertEqual(actionOf(("\x01ACTION waves\x01",)), "waves")
+        self.assertIsNone(actionOf(("\x01ACTION waves\x01", "\x01ACTION again\x01")))
+        self.assertIsNone(actionOf(("* bob waves",)))
 
 
 def payload(frame: bytes) -> object:

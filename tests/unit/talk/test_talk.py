@@ -238,8 +238,9 @@ class ChatTests(TalkTestCase):
 
     def test_multiLineFromTchat(self) -> None:
         """
-        A TCHAT message body of several lines shows as several lines; one
-        with control characters is refused as a whole (ERROR 10) and never
+        A TCHAT message body of several lines shows as several lines (a TAB
+        as spaces to the next multiple of 8 columns of the text); one with
+        control characters is refused as a whole (ERROR 10) and never
         reaches the terminal.
         """
         alice, ta = self.connect("alice")
@@ -252,7 +253,7 @@ class ChatTests(TalkTestCase):
         self.assertEqual(self.read(ta), b"*** bob has joined lobby\r\n")
         self.assertTrue(tt.value().endswith(b"srv: ERROR 10\n"))
         proto.dataReceived(b"clt: SPEAK lobby\nclt: one\nclt: two\tthree\nclt: .\n")
-        self.assertEqual(self.read(ta), b"[lobby] <bob> one\r\n[lobby] <bob> two\tthree\r\n")
+        self.assertEqual(self.read(ta), b"[lobby] <bob> one\r\n[lobby] <bob> two     three\r\n")
 
     def test_privateMessages(self) -> None:
         """
