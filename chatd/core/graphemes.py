@@ -3,7 +3,8 @@
 Where text may be cut to fit a byte budget: L{clusterCut}, the one rule
 every front-end's cutting follows (IRC's 512-byte lines and its
 C{TOPICLEN}, TCHAT's 4096-byte lines, history replayed in either), so a
-person never sees half a character as they see it.
+person never sees half a character as they see it; and L{lastCluster},
+what one backspace erases in talk mode's line editing.
 
 What a reader sees as one character (a grapheme cluster, UAX #29) may be
 several code points: C{é} written as C{e} and a combining accent, a
@@ -86,16 +87,44 @@ def _codePoint(data: bytes, start: int) -> int:
     return ord(data[start:end].decode("utf-8", "surrogatepass"))
 
 
+def lastCluster(text: str) -> str:
+    """
+    The last grapheme cluster of C{text} (see the module docstring): what
+    one backspace takes away from a line typed, as the person sees it;
+    C{""} for C{""}.
+    """
+    start = len(text) - 1
+    while start > 0:
+        regional = 0
+        if ord(text[start]) in _REGIONAL:
+            while start - regional > 0 and ord(text[start - regional - 1]) in _REGIONAL:
+                regional += 1
+        if not _joins(ord(text[start - 1]), ord(text[start]), regional):
+            break
+        start -= 1
+    return text[max(start, 0) :]
+
+
 def _joined(data: bytes, start: int, cut: int) -> bool:
     """
     Whether the code point at C{start} and the one at C{cut} (its next)
     belong to one cluster.
     """
-    before, after = _codePoint(data, start), _codePoint(data, cut)
+    after = _codePoint(data, cut)
+    regional = _regionalBefore(data, cut) if after in _REGIONAL else 0
+    return _joins(_codePoint(data, start), after, regional)
+
+
+def _joins(before: int, after: int, regional: int) -> bool:
+    """
+    Whether the code point C{after} belongs to the cluster of C{before},
+    the code point before it, which ends a run of C{regional} regional
+    indicators (counted only when C{after} is one).
+    """
     if before == _ZWJ or _extends(after):
         return True
     if before in _REGIONAL and after in _REGIONAL:
-        return _regionalBefore(data, cut) % 2 == 1  # the second of a pair follows
+        return regional % 2 == 1  # the second of a pair follows
     hangulBefore, hangulAfter = _hangul(before), _hangul(after)
     return hangulAfter in _HANGUL_FOLLOWS.get(hangulBefore, ())
 

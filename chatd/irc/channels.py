@@ -25,8 +25,9 @@ from chatd.core.errors import (
     NoSuchGroup,
 )
 from chatd.core.events import Administrator, Membership
+from chatd.core.irctext import ircText
 from chatd.core.names import hasInvisible, key, roomOfChannel
-from chatd.core.text import ircSafe, shortened
+from chatd.core.text import shortened
 from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
@@ -195,7 +196,7 @@ def ownMove(irc: IRCSession, event: Membership) -> None:
 
 
 def sendPart(irc: IRCSession, room: str, reason: str, when: float) -> None:
-    params = [channelName(room)] + ([ircSafe(reason)] if reason else [])
+    params = [channelName(room)] + ([ircText(reason)] if reason else [])
     irc.sendMessage(
         "PART", *params, prefix=irc.hostmask(), tags=timeTags(irc, when), trailing=bool(reason)
     )

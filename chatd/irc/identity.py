@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatd.core.interfaces import IChatService, IParticipant, connectionsOf
-from chatd.core.text import ircSafe
+from chatd.core.irctext import ircText
 
 if TYPE_CHECKING:
     from chatd.irc.session import IRCSession
@@ -60,7 +60,7 @@ def sendOwnJoin(irc: IRCSession, channel: str, tags: dict[str, str] | None) -> N
     if account is not None and "account-tag" in irc.caps:
         tags = {**(tags or {}), "account": account}
     if "extended-join" in irc.caps:
-        realName = ircSafe(realNameOf(irc.participant))
+        realName = ircText(realNameOf(irc.participant))
         irc.sendMessage(
             "JOIN",
             channel,

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from chatd.core.graphemes import clusterCut
-from chatd.core.text import ircSafe
+from chatd.core.irctext import LINE_SEPARATORS, ircText
 
 #: The RFC 1459 limit on a line, CR LF included, tags excluded.
 MAX_LINE = 512
@@ -71,8 +71,11 @@ def escapeTagValue(value: str) -> str:
     """
     Escape a tag value so it survives in a tag section; a control
     character no escape can carry (NUL, BEL...) is dropped, so that nothing
-    turns it into the space that would end the section.
+    turns it into the space that would end the section, and a line or page
+    separator (U+2028...) is an escaped space, as in every parameter
+    (L{ircText}).
     """
+    value = value.translate(LINE_SEPARATORS)
     return "".join(_TAG_ESCAPE.get(ch, ch) for ch in value if ch >= " " or ch in "\r\n")
 
 
@@ -202,21 +205,24 @@ def formatLine(
     The line without its tags is cut to fit the 512-byte limit (never inside
     a character): a reply quoting an overlong nickname or command stays a
     valid line.  Message text is split to fit before it gets here.  Every
-    line goes through L{ircSafe}: whatever a parameter holds (an away
-    message, a real name, a topic), it cannot end the line early.
+    parameter goes through L{ircText} before its form is chosen: whatever
+    it holds (an away message, a real name, a topic, a reason), it cannot
+    end the line early nor hold what a reader takes for a line end
+    (U+2028, NEL...), and the spaces these become stay in the trailing
+    parameter.
     """
     parts: list[str] = []
     if prefix:
-        parts.append(":" + prefix)
+        parts.append(":" + ircText(prefix))
     parts.append(command)
     if params:
-        *middle, last = params
+        *middle, last = (ircText(param) for param in params)
         parts.extend(middle)
         if trailing or not last or " " in last or last.startswith(":"):
             last = ":" + last
         parts.append(last)
-    body = truncateUTF8(ircSafe(" ".join(parts)), MAX_LINE - 2)
-    return "@" + ircSafe(formatTags(tags)) + " " + body if tags else body
+    body = truncateUTF8(" ".join(parts), MAX_LINE - 2)
+    return "@" + ircText(formatTags(tags)) + " " + body if tags else body
 
 
 def truncateUTF8(text: str, limit: int) -> str:

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.core.errors import Muted
 from chatd.core.events import Invitation, Membership
+from chatd.core.irctext import ircText
 from chatd.core.speaking import checkHeard
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
-from chatd.core.text import InvalidText, checkText, ircSafe
+from chatd.core.text import InvalidText, checkText
 from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTime
@@ -44,7 +45,7 @@ def statusLine(irc: IRCSession, event: StatusChange) -> None:
         irc.sendMessage("AWAY", prefix=prefix, tags=tags)
     else:
         command = "AWAY" if event.kind == AWAY else "SETNAME"
-        text = ircSafe(event.value or "")
+        text = ircText(event.value or "")
         irc.sendMessage(command, text, prefix=prefix, trailing=True, tags=tags)
 
 
@@ -82,7 +83,7 @@ def awayAfterJoin(irc: IRCSession, event: Membership) -> None:
     away = awayOf(irc.service.find(event.nick))
     if away:
         prefix, tags = irc.wire.hostmask(event.nick), momentTags(irc, event.moment)
-        irc.sendMessage("AWAY", ircSafe(away), prefix=prefix, trailing=True, tags=tags)
+        irc.sendMessage("AWAY", ircText(away), prefix=prefix, trailing=True, tags=tags)
 
 
 def heard(irc: IRCSession) -> None:

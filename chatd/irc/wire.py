@@ -28,17 +28,19 @@ from chatd.core.events import (
     RoomMessage,
 )
 from chatd.core.interfaces import IChatService
+from chatd.core.irctext import ircText
 from chatd.core.names import CHANNEL_PREFIX
-from chatd.core.text import ircSafe
 from chatd.core.whowas import PastUser
 from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget
 from chatd.irc.servertime import sentEarlier, serverTime, serverTimeMillis
 
-#: C{text} without what would end or corrupt an IRC line (CR, LF and NUL
-#: become spaces, other controls but IRC's formatting go): other protocols,
-#: an administrator or an old stored row may carry them.
-cleanText = ircSafe
+#: C{text} without what would end or corrupt an IRC line or read as a line
+#: end (CR, LF, NUL, U+2028 and the other separators become spaces, other
+#: controls but IRC's formatting go): other protocols, an administrator or
+#: an old stored row may carry them.  The rule every line gets
+#: (L{formatLine}), applied before text is measured and split.
+cleanText = ircText
 
 
 def channelName(room: str) -> str:

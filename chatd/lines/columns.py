@@ -3,9 +3,11 @@
 The columns a terminal shows of some text, not its characters, for the
 admin console's tables and talk mode's echo of what is typed: a room or
 nickname in East Asian wide characters (C{日本語}) takes two columns a
-character, and a combining accent none, so padding by C{len} would push
-the rest of its row out of line, and rubbing out by C{len} would leave
-half a character on the screen.
+character, a combining accent none, and an emoji sequence (a family
+joined by zero-width joiners, a thumb with a skin tone) two, drawn as one
+emoji as current terminals draw it; so padding by C{len} would push the
+rest of its row out of line, and rubbing out by C{len} would leave half
+a character on the screen.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ def width(text: str) -> int:
     The terminal columns C{text} takes.
     """
     columns = 0
+    joined = False
     for char in text:
+        if joined or 0x1F3FB <= ord(char) <= 0x1F3FF:
+            joined = False  # drawn in the glyph of the emoji before
+            continue
+        joined = char == "\u200d"
         if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
             continue
         columns += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

@@ -7,10 +7,13 @@ sends every key as it is pressed and shows nothing itself.  L{ServerEcho}
 works out what the terminal must show for what arrived: the characters
 typed, a line end for Enter, and C{\\b \\b} for each column a backspace,
 C{DEL}, C{^U} or telnet's erase commands take away, as a BBS or a MUD
-does.  A TAB shows as one space.  Other control characters and escape
-sequences (an arrow key's) are not shown: the line that holds them is
-refused when it is sent.  It keeps the
-line typed so far, so that talk mode can show it again below a message that
+does.  A backspace or C{DEL} erases one character as the person sees it
+(a grapheme cluster, L{lastCluster}: a letter typed with a combining
+accent, a flag, a family emoji), from the screen and from the line sent
+alike (L{chatd.talk.telnet.editLine}).  A TAB shows as one space.  Other
+control characters and escape sequences (an arrow key's) are not shown:
+the line that holds them is refused when it is sent.  It keeps the line
+typed so far, so that talk mode can show it again below a message that
 arrives meanwhile (L{typed}).
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 import codecs
 import unicodedata
 
+from chatd.core.graphemes import lastCluster
 from chatd.lines.columns import width
 
 #: What moves the cursor back one column and blanks what was there.
@@ -69,8 +73,9 @@ class ServerEcho:
                 shown.append("\r\n")
                 self._line.clear()
             elif ch in _ERASE_CHARACTER:
-                if self._line:
-                    shown.append("\b \b" * width(self._line.pop()))
+                erased = lastCluster("".join(self._line))
+                del self._line[len(self._line) - len(erased) :]
+                shown.append("\b \b" * width(erased))
             elif ch == _ERASE_LINE:
                 shown.append("\b \b" * width("".join(self._line)))
                 self._line.clear()

@@ -49,6 +49,7 @@ from twisted.conch import telnet
 from twisted.internet.interfaces import ITransport
 from twisted.python.failure import Failure
 
+from chatd.core.graphemes import lastCluster
 from chatd.talk.echo import ServerEcho
 
 # Every byte Telnet.dataReceived accepts after IAC; anything else makes it
@@ -364,7 +365,8 @@ class TelnetFilter(LenientTelnet):
 def editLine(text: str) -> str:
     """
     Apply the editing keys a character-mode telnet client sends inside a line:
-    backspace (C{^H}) and delete (C{DEL}) erase the character before them,
+    backspace (C{^H}) and delete (C{DEL}) erase the character before them
+    (the grapheme cluster, L{lastCluster}, as L{ServerEcho} rubs it out),
     C{^U} erases everything before it.
 
     @param text: one decoded line, as typed.
@@ -375,8 +377,7 @@ def editLine(text: str) -> str:
     kept: list[str] = []
     for ch in text:
         if ch in "\x08\x7f":
-            if kept:
-                kept.pop()
+            del kept[len(kept) - len(lastCluster("".join(kept))) :]
         elif ch == "\x15":
             kept.clear()
         else:

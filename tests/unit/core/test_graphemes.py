@@ -1,6 +1,6 @@
 """
 Tests for L{chatd.core.graphemes}: where text may be cut to fit a byte
-budget.
+budget, and what one backspace erases.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.graphemes import clusterCut
+from chatd.core.graphemes import clusterCut, lastCluster
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 25 bytes
 FRANCE = "\U0001f1eb\U0001f1f7"
@@ -68,3 +68,40 @@ class ClusterCutTests(SynchronousTestCase):
         self.assertLessEqual(cut, min(limit, len(data)))
         self.assertTrue(cut == len(data) or data[cut] & 0xC0 != 0x80)
         self.assertGreater(cut, 0 if data else -1)
+
+
+class LastClusterTests(SynchronousTestCase):
+    def test_clusters(self) -> None:
+        """
+        The last cluster is what a reader sees as the last character: a
+        whole ZWJ sequence, a letter with its combining accent, a flag (the
+        second of two), a Hangul syllable in jamo, one ASCII letter.
+        """
+        cases = [
+            ("X" + FAMILY, FAMILY),
+            (FAMILY, FAMILY),
+            ("Cafe\u0301", "e\u0301"),
+            ("ok\U0001f44d\U0001f3fd", "\U0001f44d\U0001f3fd"),
+            ("x" + FRANCE * 2, FRANCE),
+            ("x\U0001f1eb" + FRANCE, "\U0001f1f7"),  # pairs count from the start
+            ("\u1100\u1161\u11a8" * 2, "\u1100\u1161\u11a8"),
+            ("\u4e2d\u6587", "\u6587"),
+            ("abc", "c"),
+            ("", ""),
+        ]
+        for text, last in cases:
+            self.assertEqual(lastCluster(text), last, ascii(text))
+
+    @given(st.text(max_size=40))
+    def test_agreesWithCut(self, text: str) -> None:
+        """
+        Without its last cluster, C{text} ends where L{clusterCut} may cut
+        it: both follow one rule.
+        """
+        last = lastCluster(text)
+        self.assertTrue(text.endswith(last))
+        self.assertEqual(bool(last), bool(text))
+        data = text.encode("utf-8", "surrogatepass")
+        kept = len(text[: len(text) - len(last)].encode("utf-8", "surrogatepass"))
+        if kept:
+            self.assertEqual(clusterCut(data, kept), kept)

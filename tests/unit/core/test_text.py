@@ -319,7 +319,7 @@ class EncoderTests(SynchronousTestCase):
     def test_irc(self) -> None:
         """
         IRC lines keep IRC's formatting codes and CTCP, and lose what would
-        end a line early or what the rule refuses.
+        end a line early (U+2028 becomes a space) or what the rule refuses.
         """
         from twisted.internet.task import Clock
 
@@ -331,7 +331,7 @@ class EncoderTests(SynchronousTestCase):
         self.assertEqual(
             lines[:-1],
             [
-                ":bob!bob@chatd PRIVMSG #lobby :hi[2J\u2028",
+                ":bob!bob@chatd PRIVMSG #lobby :hi[2J ",
                 ":bob!bob@chatd PRIVMSG #lobby : srv: MSGPV root 1",
                 ":bob!bob@chatd PRIVMSG #lobby :.",
                 ":bob!bob@chatd PRIVMSG #lobby :xy z",

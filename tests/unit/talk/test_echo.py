@@ -29,12 +29,31 @@ class ServerEchoTests(SynchronousTestCase):
     def test_wideCharacters(self) -> None:
         """
         A wide character (Chinese, an emoji) takes two columns to rub out;
-        a combining accent none (its backspace takes the accent off).
+        a letter with a combining accent one, both gone with one backspace.
         """
         self.assertEqual(self.echo.feed("中\x7f".encode()), "中".encode() + b"\b \b" * 2)
-        self.assertEqual(self.echo.feed("e\u0301\x7f".encode()), "e\u0301".encode())
-        self.assertEqual(self.echo.typed(), b"e")
+        self.assertEqual(self.echo.feed("xe\u0301\x7f".encode()), "xe\u0301\b \b".encode())
+        self.assertEqual(self.echo.typed(), b"x")
         self.assertEqual(width("a中👍\u200d\u0301"), 5)
+
+    def test_clusters(self) -> None:
+        """
+        A backspace erases one grapheme cluster, rubbing out the columns it
+        takes: a family emoji joined by zero-width joiners, or a thumb with
+        a skin tone, is one emoji of two columns; a flag two.
+        """
+        family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+        for text, columns in [
+            (family, 2),
+            ("\U0001f44d\U0001f3fd", 2),
+            ("\U0001f1eb\U0001f1f7", 2),
+            ("e\u0301", 1),
+        ]:
+            self.assertEqual(width(text), columns, ascii(text))
+            self.assertEqual(self.echo.feed(("X" + text).encode()), ("X" + text).encode())
+            self.assertEqual(self.echo.feed(b"\x08"), b"\b \b" * columns, ascii(text))
+            self.assertEqual(self.echo.typed(), b"X")
+            self.echo.feed(b"\x15")
 
     def test_lineEnd(self) -> None:
         """
@@ -67,6 +86,6 @@ class ServerEchoTests(SynchronousTestCase):
         What stays shown after erasing is what L{editLine} makes of the
         line.
         """
-        keys = "héllo wörld\x7f\x7f\x08ld 中文\x7f!"
+        keys = "héllo wörld\x7f\x7f\x08ld 中文\x7f! Cafe\u0301\x7fe \U0001f1eb\U0001f1f7\x7f!"
         self.echo.feed(keys.encode())
         self.assertEqual(self.echo.typed().decode(), editLine(keys))

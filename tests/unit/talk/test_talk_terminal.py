@@ -147,6 +147,38 @@ class CharacterModeTests(TalkTestCase):
         self.send(bob, tb, "welcome")
         self.assertEqual(self.read(ta), b"[lobby] <bob> welcome\r\n")
 
+    def test_backspaceErasesWhatIsSeen(self) -> None:
+        """
+        A backspace (C{DEL} or C{^H}) erases one character as the person
+        sees it, a grapheme cluster, from the screen and from the line
+        alike: a family emoji joined by zero-width joiners (two columns), a
+        letter typed with a combining accent (one), a flag (two), a Chinese
+        character (two), an ASCII letter (one).
+        """
+        alice, ta = self.connect()
+        alice.dataReceived(CHARACTER_MODE + b"alice\r")
+        bob, tb = self.connect("bob")
+        self.read(ta)
+        family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+        cases = [
+            ("X" + family + "Y", b"\x7f\x08", ["\b \b", "\b \b" * 2], "!", "X!"),
+            ("Cafe\u0301!", b"\x7f\x7f", ["\b \b", "\b \b"], "e", "Cafe"),
+            ("go\U0001f1eb\U0001f1f7", b"\x08", ["\b \b" * 2], "!", "go!"),
+            ("\u4e2d\u6587", b"\x7f", ["\b \b" * 2], "!", "\u4e2d!"),
+            ("abc", b"\x7f", ["\b \b"], "d", "abd"),
+        ]
+        for typed, keys, rubbed, more, sent in cases:
+            alice.dataReceived(typed.encode())
+            self.assertEqual(self.read(ta), typed.encode())
+            shown = []
+            for key in keys:
+                alice.dataReceived(bytes([key]))
+                shown.append(self.read(ta).decode())
+            self.assertEqual(shown, rubbed, ascii(typed))
+            alice.dataReceived(more.encode() + b"\r")
+            self.read(ta)
+            self.assertEqual(self.read(tb), f"[lobby] <alice> {sent}\r\n".encode(), ascii(typed))
+
 
 class CharacterModePasswordTests(PersistenceTestCase):
     def test_passwordNotShown(self) -> None:

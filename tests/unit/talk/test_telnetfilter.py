@@ -415,11 +415,14 @@ class OptionTests(SynchronousTestCase):
 class EditLineTests(SynchronousTestCase):
     def test_backspaceAndDelete(self) -> None:
         """
-        BS and DEL erase the character before them, a whole character even if
-        it is not ASCII; extra erasures at the start do nothing.
+        BS and DEL erase the character before them as it is seen, a whole
+        grapheme cluster (an accented letter however typed, an emoji
+        sequence); extra erasures at the start do nothing.
         """
         self.assertEqual(editLine("helo\x08lo"), "hello")
         self.assertEqual(editLine("caf\u00e9\x7f\x7fe"), "cae")
+        self.assertEqual(editLine("cafe\u0301\x7f\x7fe"), "cae")
+        self.assertEqual(editLine("X\U0001f468\u200d\U0001f469Y\x08\x08!"), "X!")
         self.assertEqual(editLine("\x08\x7fhi"), "hi")
         self.assertEqual(editLine("plain"), "plain")
 
