@@ -20,7 +20,7 @@ Two rules, each with one home here:
    (an administrator, a stored row written before these rules, another
    cluster node) is covered too: L{plain} for terminals and browsers (TCHAT,
    talk, web: no control character but TAB, IRC formatting removed) and
-   L{ircSafe} for IRC (formatting kept, nothing that ends or corrupts a line).
+   L{ircText} for IRC (formatting kept, nothing that ends or corrupts a line).
 """
 
 from __future__ import annotations
@@ -52,7 +52,11 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff
 _LINE_BREAK = re.compile("\r\n|\r|\n")
 
 #: Line and page separators, which L{plain} shows as spaces.
-_SEPARATORS = {0x0B: " ", 0x0C: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
+#: The line and page separators besides CR and LF (VT, FF, NEL, U+2028,
+#: U+2029): every front-end shows them as spaces.
+LINE_SEPARATORS = {0x0B: " ", 0x0C: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
+
+_ANY_SEPARATOR = frozenset(map(chr, LINE_SEPARATORS))
 
 #: What IRC lines never carry: the refused characters (IRC formatting,
 #: CTCP and TAB stay).
@@ -250,15 +254,21 @@ def plain(text: str) -> str:
     """
     if _UNPRINTABLE.search(text) is None:
         return text
-    return _UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(_SEPARATORS)))
+    return _UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(LINE_SEPARATORS)))
 
 
-def ircSafe(text: str) -> str:
+def ircText(text: str) -> str:
     """
-    C{text} as an IRC line may carry it: CR, LF and NUL, which would end or
-    corrupt the line, become spaces; the other characters L{checkText}
-    refuses are dropped; IRC's formatting codes, CTCP's \\x01 and TAB stay.
+    C{text} as an IRC line may carry it, the one rule the IRC encoder
+    applies to every parameter it sends, whichever front-end, administrator
+    or stored row the text came from: CR, LF and NUL, which would end or
+    corrupt the line, become spaces, and so do the other line and page
+    separators (L{LINE_SEPARATORS}), on which Python's C{str.splitlines}
+    (and many a bot) cuts a line; the other characters L{checkText} refuses
+    are dropped; IRC's formatting codes, CTCP's \\x01 and TAB stay.
     """
+    if not _ANY_SEPARATOR.isdisjoint(text):
+        text = text.translate(LINE_SEPARATORS)
     if _IRC_UNSAFE.search(text) is None:
         return text
     text = text.replace("\r", " ").replace("\n", " ").replace("\0", " ")

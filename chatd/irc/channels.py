@@ -25,9 +25,8 @@ from chatd.core.errors import (
     NoSuchGroup,
 )
 from chatd.core.events import Administrator, Membership
-from chatd.core.irctext import ircText
 from chatd.core.names import hasInvisible, key, roomOfChannel
-from chatd.core.text import shortened
+from chatd.core.text import ircText, shortened
 from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatd.core.interfaces import IChatService, IParticipant, connectionsOf
-from chatd.core.irctext import ircText
+from chatd.core.text import ircText
 
 if TYPE_CHECKING:
     from chatd.irc.session import IRCSession

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from chatd.core.graphemes import clusterCut
-from chatd.core.irctext import LINE_SEPARATORS, ircText
+from chatd.core.text import LINE_SEPARATORS, ircText
 
 #: The RFC 1459 limit on a line, CR LF included, tags excluded.
 MAX_LINE = 512

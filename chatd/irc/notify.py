@@ -14,10 +14,9 @@ from collections.abc import Callable
 from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.core.errors import Muted
 from chatd.core.events import Invitation, Membership
-from chatd.core.irctext import ircText
 from chatd.core.speaking import checkHeard
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
-from chatd.core.text import InvalidText, checkText
+from chatd.core.text import InvalidText, checkText, ircText
 from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTime

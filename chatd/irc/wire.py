@@ -28,8 +28,8 @@ from chatd.core.events import (
     RoomMessage,
 )
 from chatd.core.interfaces import IChatService
-from chatd.core.irctext import ircText
 from chatd.core.names import CHANNEL_PREFIX
+from chatd.core.text import ircText
 from chatd.core.whowas import PastUser
 from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget

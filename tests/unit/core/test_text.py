@@ -23,7 +23,7 @@ from chatd.core.text import (
     checkCtcp,
     checkLines,
     checkText,
-    ircSafe,
+    ircText,
     isBlank,
     plain,
     plainLine,
@@ -122,12 +122,12 @@ class OutputTests(SynchronousTestCase):
         shown.encode("utf-8")
 
     @given(anyText)
-    def test_ircSafe(self, text: str) -> None:
+    def test_ircText(self, text: str) -> None:
         """
-        L{ircSafe} text cannot end an IRC line, holds nothing the rule
+        L{ircText} text cannot end an IRC line, holds nothing the rule
         refuses, and keeps what the rule accepts unchanged.
         """
-        shown = ircSafe(text)
+        shown = ircText(text)
         self.assertIsNone(refusedCharacter(shown))
         shown.encode("utf-8")
         if refusedCharacter(text) is None:

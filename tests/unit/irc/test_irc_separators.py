@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.core.irctext} as the IRC front-end applies it: no line
+Tests for L{chatd.core.text.ircText} as the IRC front-end applies it: no line
 an IRC client receives holds a character that a reader takes for a line
 end (U+2028, U+2029, NEL, VT, FF), whichever front-end set the text; each
 reads as a space, inside the parameter it was in.
@@ -7,7 +7,7 @@ reads as a space, inside the parameter it was in.
 
 from __future__ import annotations
 
-from chatd.core.irctext import ircText
+from chatd.core.text import ircText
 from chatd.irc.message import Message, formatLine
 from tests.support.protocolcases import ChannelTestCase
 
