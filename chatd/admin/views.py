@@ -62,7 +62,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "delete their messages of the last 60 (or so many) minutes, in every room or one",
     ),
     "announce": ("announce <text>", "a notice to everyone on every protocol"),
-    "op": ("op <username>", "allow them to kick (talk /kick, IRC KICK)"),
+    "op": ("op <username>", "allow them to kill (talk /kill, IRC KILL), kick anywhere"),
     "deop": ("deop <username>", "take operator rights away"),
     "topic": ("topic <room> <text>", "set a room's topic (its members are told)"),
     "roomop": ("roomop <room> <username>", "make a member an operator of a room"),

@@ -31,8 +31,8 @@ class Administration:
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:
         """
-        A chatd operator ends C{nick}'s session (talk's C{/kick}, IRC's
-        C{KILL}, the web's C{kick}): a disconnection with no timeout, so
+        A chatd operator ends C{nick}'s session (talk's C{/kill}, IRC's
+        C{KILL}, the web's C{kick} without a room): a disconnection with no timeout, so
         the wire says L{errors.Killed} (they may come back at once), not
         L{errors.Kicked} (refused until a console kick's timeout).  It is
         audited, as the console's actions are, under the operator's

@@ -22,7 +22,6 @@ from chatd.core.errors import ChatError
 from chatd.core.inbox import Kept
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
-from chatd.core.redaction import redact
 from chatd.core.search import Found, search
 from chatd.core.status import awayOf
 from chatd.core.text import actionLine, plain
@@ -32,7 +31,6 @@ from chatd.talk.alwayson import alwaysonCommand
 from chatd.talk.format import (
     AGAIN_PROMPT,
     NOTICE,
-    encodeRedaction,
     historyPieces,
     lines,
     newPasswordPrompt,
@@ -40,6 +38,14 @@ from chatd.talk.format import (
     serverLine,
 )
 from chatd.talk.ignore import ignoreCommand, unignoreCommand
+from chatd.talk.moderation import (
+    DELETE_ARGS,
+    KICK_ARGS,
+    KILL_ARGS,
+    deleteCommand,
+    kickCommand,
+    killCommand,
+)
 from chatd.talk.rooms import currentRoom, enter, roomArgument, say, shownNick, topicCommand
 from chatd.talk.session import TalkSession, UsageError
 
@@ -190,9 +196,10 @@ async def joinCommand(session: TalkSession, rest: str) -> None:
 
 
 async def leaveCommand(session: TalkSession, rest: str) -> None:
-    room = roomArgument(_word("leave", rest, optional=True)) or currentRoom(session)
+    named, _, reason = rest.partition(" ")
+    room = roomArgument(named) or currentRoom(session)
     service = session.factory.service
-    left = await maybeDeferred(service.leave, session.participant, room)
+    left = await maybeDeferred(service.leave, session.participant, room, reason.strip())
     rooms = service.roomsOf(session.participant)
     if session.room is not None and key(session.room) == key(left):
         session.room = rooms[-1] if rooms else None
@@ -317,31 +324,6 @@ async def searchCommand(session: TalkSession, rest: str) -> None:
     await paced(session.outbox, searchPieces(rest, found, now, paging))
 
 
-async def deleteCommand(session: TalkSession, rest: str) -> None:
-    """
-    Delete your last message in the current room, or (a room operator)
-    C{nick}'s: the last of the room's stored messages they sent.
-    """
-    nick = _word("delete", rest, optional=True) or session.nick or ""
-    room = currentRoom(session)
-    service = session.factory.service
-    events = await maybeDeferred(service.history, session.participant, room, MAX_HISTORY)
-    theirs = [event for event in events if key(event.sender) == key(nick)]
-    if not theirs:
-        session.send(serverLine(f"No message of {nick} in {room} to delete."))
-        return
-    event = await maybeDeferred(redact, service, session.participant, room, True, theirs[-1].msgid)
-    session.send(encodeRedaction(event))
-
-
-async def kickCommand(session: TalkSession, rest: str) -> None:
-    nick, _, reason = rest.partition(" ")
-    if not nick:
-        raise UsageError(usage("kick"))
-    await maybeDeferred(session.factory.service.kick, session.participant, nick, reason.strip())
-    session.send(serverLine(f"{nick} has been disconnected."))
-
-
 def helpCommand(session: TalkSession, rest: str) -> None:
     session.send(helpText())
 
@@ -359,7 +341,7 @@ COMMANDS = CommandTable(
         TalkCommand(
             "join", joinCommand, "<room> [key]", "enter (or create) a room, with its key if any"
         ),
-        TalkCommand("leave", leaveCommand, "[room]", "leave the current (or named) room"),
+        TalkCommand("leave", leaveCommand, "[room [reason]]", "leave the current (or named) room"),
         TalkCommand("rooms", roomsCommand, "", "list the rooms and how many are in each"),
         TalkCommand("topic", topicCommand, "[text]", "show (or set) the current room's topic"),
         TalkCommand("who", whoCommand, "[room]", "who is in the current (or named) room"),
@@ -379,10 +361,17 @@ COMMANDS = CommandTable(
         TalkCommand(
             "search", searchCommand, "<words>", "your rooms' and private messages with the words"
         ),
-        TalkCommand("delete", deleteCommand, "[nick]", "delete your (or nick's) last message here"),
+        TalkCommand(
+            "delete", deleteCommand, DELETE_ARGS, "delete your (or nick's) last message here"
+        ),
         TalkCommand("ignore", ignoreCommand, "[name]", "drop name's PMs, or list (/unignore name)"),
         TalkCommand("unignore", unignoreCommand, "<name>", "stop ignoring name", listed=False),
-        TalkCommand("kick", kickCommand, "<nick> [reason]", "disconnect someone (operators only)"),
+        TalkCommand(
+            "kick", kickCommand, KICK_ARGS, "remove someone from this room; /kill disconnects"
+        ),
+        TalkCommand(
+            "kill", killCommand, KILL_ARGS, "end someone's session (operators)", listed=False
+        ),
         TalkCommand("help", helpCommand, "", "this help"),
         TalkCommand(
             "quit",

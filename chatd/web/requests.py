@@ -42,6 +42,13 @@ def _text(request: dict[str, Any], field: str) -> str:
     return value
 
 
+def _reason(request: dict[str, Any]) -> str:
+    """
+    A request's optional C{reason} (C{""} if none).
+    """
+    return _text(request, "reason") if "reason" in request else ""
+
+
 def ping(web: WebParticipant, request: dict[str, Any]) -> Reply:
     return {}
 
@@ -116,8 +123,14 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 
 def leave(web: WebParticipant, request: dict[str, Any]) -> Any:
-    return maybeDeferred(web.service.leave, web, _text(request, "room")).addCallback(
-        lambda room: {"room": room}
+    """
+    Leave C{room}, with an optional C{reason} the members left see (as
+    IRC's C{PART} reason).
+    """
+    room = _text(request, "room")
+    reason = _reason(request)
+    return maybeDeferred(web.service.leave, web, room, reason).addCallback(
+        lambda left: {"room": left}
     )
 
 
@@ -287,9 +300,7 @@ def kick(web: WebParticipant, request: dict[str, Any]) -> Any:
     C{KICK}); without: a chatd operator ends C{nick}'s session.
     """
     nick = _text(request, "nick")
-    reason = request.get("reason", "")
-    if not isinstance(reason, str):
-        raise InvalidArgument("'reason' must be a string")
+    reason = _reason(request)
     if "room" in request:
         room = _text(request, "room")
         kicked = maybeDeferred(web.service.kickFromRoom, web, room, nick, reason)
@@ -323,9 +334,7 @@ def redact(web: WebParticipant, request: dict[str, Any]) -> Any:
     other pages that may show the message get that event.
     """
     msgid = _text(request, "msgid")
-    reason = request.get("reason", "")
-    if not isinstance(reason, str):
-        raise InvalidArgument("'reason' must be a string")
+    reason = _reason(request)
     field = "room" if "room" in request else "with"
     target = _text(request, field)
     deleted = maybeDeferred(redactMessage, web.service, web, target, field == "room", msgid, reason)

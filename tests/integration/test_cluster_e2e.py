@@ -253,8 +253,9 @@ async def test_arrivalsReachableAtOnce(nodes: Callable[..., Daemon]) -> None:
 @pytest_twisted.ensureDeferred
 async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
     """
-    An operator in talk mode on one node kicks a TCHAT user on another: the
-    user's own node closes the connection with ERROR 27 (no timeout: a
+    An operator in talk mode on one node ends (C{/kill}) the session of a
+    TCHAT user on another: the user's own node sends a NOTICE saying who
+    and why, then closes the connection with ERROR 27 (no timeout: a
     disconnection, as a kill), and a room-mate on the operator's node sees
     the user leave.
     """
@@ -276,9 +277,9 @@ async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
     assert (await op.line()).endswith("*** op is a registered nickname.")
     op.send("op-secret")  # at the password prompt
     assert (await op.line()).endswith("*** Welcome, op!")
-    op.send("/kick alice spamming")
-    while (line := await alice.line()) != "srv: ERROR 27":
-        assert line.startswith("srv: ENTER lobby op "), line  # talk mode puts op in lobby
+    op.send("/kill alice spamming")
+    assert await alice.notice() == ["kicked by op: spamming"]
+    assert await alice.line() == "srv: ERROR 27"
     await alice.closed
     while not (line := await carol.line()).startswith("srv: LEAVE lobby alice "):
         assert line.startswith("srv: ENTER lobby op "), line

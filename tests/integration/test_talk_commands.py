@@ -58,6 +58,7 @@ class CommandTableTests(SynchronousTestCase):
                 "ignore",
                 "unignore",
                 "kick",
+                "kill",
                 "help",
                 "quit",
             ],
@@ -117,7 +118,7 @@ class CommandWireTests(TalkTestCase):
         needy = [command for command in COMMANDS if command.args.startswith("<")]
         self.assertEqual(
             {command.name for command in needy},
-            {"pm", "me", "join", "name", "search", "unignore", "kick"},
+            {"pm", "me", "join", "name", "search", "unignore", "kick", "kill"},
         )
         for command in needy:
             expected = f"*** Usage: /{command.name} {command.args}\r\n".encode()

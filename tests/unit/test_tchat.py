@@ -706,15 +706,19 @@ class FanOutTests(TchatTestCase):
 
     def test_kicked(self) -> None:
         """
-        A user an operator kicked (no timeout) is disconnected with ERROR
-        27, as by the console's kill, not 26, which promises a refusal until
+        A user an operator kicked (no timeout) reads who and why in a
+        NOTICE, then is disconnected with ERROR 27 (its last line), as by
+        the console's kill, not 26, which promises a refusal until
         a timeout: they may log in again at once.  The audit trail has it.
         """
         moder, tr = self.connect("moder")
         self.service.grantOperator(moder)
         bob, tb = self.connect("bob")
         self.service.kick(moder, "bob", "spam")
-        self.assertEqual(self.read(tb), b"srv: ERROR 27\n")
+        self.assertEqual(
+            self.read(tb),
+            b"srv: NOTICE 1700000000\nsrv: kicked by moder: spam\nsrv: .\nsrv: ERROR 27\n",
+        )
         self.assertTrue(tb.disconnecting)
         bob.connectionLost()
         again, ta = self.connect("bob")

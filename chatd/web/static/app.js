@@ -369,8 +369,8 @@ function entered(room, note, focus, listing) {
   }, complain);
 }
 
-function leave(convo) {
-  request("leave", { room: convo.name }).then(() => forget(convo), complain);
+function leave(convo, reason = "") {
+  request("leave", { room: convo.name, reason }).then(() => forget(convo), complain);
 }
 
 // We are no longer in CONVO's room, though we did not leave it (kicked
@@ -468,7 +468,7 @@ const HELP = [
   "/me text \u2014 an action (* you text)",
   "/join room [key] \u2014 go into a room",
   "/create room \u2014 make a room and go in",
-  "/leave \u2014 leave the room shown",
+  "/leave [reason] \u2014 leave the room shown",
   "/topic text \u2014 set the room's topic",
   "/nick name \u2014 take another nickname",
   "/register password \u2014 protect your nickname with a password",
@@ -545,7 +545,7 @@ function command(text) {
       return request("unignore", { name: bare(arg, "@") }).then((r) => showNotice(r.removed
         ? "You no longer ignore " + r.name + "." : "You do not ignore " + r.name + "."), complain);
     case "leave":
-      if (convo && convo.kind === "room") leave(convo);
+      if (convo && convo.kind === "room") leave(convo, arg);
       return;
     case "help": return showNotice(HELP);
     case "quit":

@@ -673,8 +673,8 @@ class TchatModerationTests(SynchronousTestCase):
     def test_mutedAndKilled(self) -> None:
         """
         A muted TCHAT user's SPEAK gets C{srv: ERROR 25}; a killed one gets
-        27, its connection is no longer counted once closed, and it may log
-        in again at once.
+        a NOTICE saying who and why, then 27; its connection is no longer
+        counted once closed, and it may log in again at once.
         """
         proto, transport = self.tchat("bob")
         proto.dataReceived(b"clt: ENTER lobby\n")  # type: ignore[attr-defined]
@@ -684,7 +684,10 @@ class TchatModerationTests(SynchronousTestCase):
         proto.dataReceived(b"clt: SPEAK lobby\nclt: hi\nclt: .\n")  # type: ignore[attr-defined]
         self.assertEqual(b"srv: ERROR 25\n", output(transport, self.clock))
         self.successResultOf(self.console.execute("kill bob bye"))
-        self.assertEqual(b"srv: ERROR 27\n", output(transport, self.clock))
+        self.assertEqual(
+            b"srv: NOTICE 0\nsrv: killed by the administrator root: bye\nsrv: .\nsrv: ERROR 27\n",
+            output(transport, self.clock),
+        )
         self.assertTrue(transport.disconnecting)
         proto.connectionLost(None)  # type: ignore[attr-defined]
         self.assertEqual(self.service.connections(), [])

@@ -9,9 +9,9 @@ from tests.support.talkstorecase import TalkStoreTestCase
 
 
 class OperatorByAccountTests(TalkStoreTestCase):
-    def test_kickUnderAnotherName(self) -> None:
+    def test_killUnderAnotherName(self) -> None:
         """
-        An operator account renamed with C{/name} may still C{/kick}: the
+        An operator account renamed with C{/name} may still C{/kill}: the
         victim is disconnected, not the operator refused.
         """
         self.registered("moder", "moderpass")
@@ -19,23 +19,23 @@ class OperatorByAccountTests(TalkStoreTestCase):
         victim, tv = self.talk("victimy")
         moder, tm = self.talk("moder", "moderpass")
         self.type(moder, tm, "/name teacher")
-        shown = self.type(moder, tm, "/kick victimy test")
+        shown = self.type(moder, tm, "/kill victimy test")
         self.assertNotIn(b"only operators", shown)
         self.assertTrue(tv.disconnecting)
 
-    def test_kickNobody(self) -> None:
+    def test_killNobody(self) -> None:
         """
-        C{/kick} of a name nobody has is refused as such; of one nobody can
+        C{/kill} of a name nobody has is refused as such; of one nobody can
         have, as an invalid nickname (as C{/pm} refuses it).
         """
         self.registered("moder", "moderpass")
         self.service.moderation.op("moder", "root")
         moder, tm = self.talk("moder", "moderpass")
         self.assertEqual(
-            self.type(moder, tm, "/kick nobody x"), b"*** Sorry, no such user is connected.\r\n"
+            self.type(moder, tm, "/kill nobody x"), b"*** Sorry, no such user is connected.\r\n"
         )
         self.assertEqual(
-            self.type(moder, tm, "/kick b! x"),
+            self.type(moder, tm, "/kill b! x"),
             b"*** Sorry, that is not a valid nickname: a nickname is 1 to 16 letters, digits,"
             b" '_' or '-'.\r\n",
         )

@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.talk.protocol}: sessions ending (quit, kick, drops), robustness
+Tests for L{chatd.talk.protocol}: sessions ending (quit, kill, drops), robustness
 against what users can send, and the C{--talk} options.
 """
 
@@ -71,9 +71,9 @@ class SessionTests(TalkTestCase):
         carol.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.read(ta), b"*** carol has left lobby (connection closed)\r\n")
 
-    def test_kick(self) -> None:
+    def test_kill(self) -> None:
         """
-        An operator's C{/kick} disconnects the person with the reason, the
+        An operator's C{/kill} disconnects the person with the reason, the
         room is told; anyone else is refused, bad arguments get the usage.
         """
         moder, tr = self.connect("moder")
@@ -83,14 +83,14 @@ class SessionTests(TalkTestCase):
         self.read(tr)
         self.read(tb)
         self.assertEqual(
-            self.send(alice, ta, "/kick bob"), b"*** Sorry, only operators may do that.\r\n"
+            self.send(alice, ta, "/kill bob"), b"*** Sorry, only operators may do that.\r\n"
         )
-        self.assertEqual(self.send(moder, tr, "/kick"), b"*** Usage: /kick <nick> [reason]\r\n")
+        self.assertEqual(self.send(moder, tr, "/kill"), b"*** Usage: /kill <nick> [reason]\r\n")
         self.assertEqual(
-            self.send(moder, tr, "/kick nobody"), b"*** Sorry, no such user is connected.\r\n"
+            self.send(moder, tr, "/kill nobody"), b"*** Sorry, no such user is connected.\r\n"
         )
         self.assertEqual(
-            self.send(moder, tr, "/kick bob  stop spamming"),
+            self.send(moder, tr, "/kill bob  stop spamming"),
             b"*** bob has left lobby (kicked by moder: stop spamming)\r\n"
             b"*** bob has been disconnected.\r\n",
         )

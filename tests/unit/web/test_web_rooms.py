@@ -153,6 +153,30 @@ class RoomsInStepTests(StoredWebTestCase):
         self.assertEqual((parted["kind"], parted["reason"]), ("part", "later"))
         self.assertNotIn("by", parted)
 
+    def test_leaveWithReason(self) -> None:
+        """
+        A page's C{leave} may give a C{reason}: the members left read it,
+        IRC users as the C{PART} reason, other pages in the C{left} event;
+        a reason that is not a string is refused (10), the page still in.
+        """
+        irc, out = self.irc("NICK ircy", "USER i 0 * :i", "JOIN #den")
+        page, other = self.signIn("pagey", password=None), self.signIn("other", password=None)
+        for each in (page, other):
+            self.request(each, type="join", room="den")
+        self.web.flush()
+        other.take()
+        refused = self.request(page, type="leave", room="den", reason=5)
+        self.assertEqual((refused["type"], refused["code"]), ("error", 10))
+        self.assertIn("pagey", self.request(other, type="members", room="den")["members"])
+        reply = self.request(page, type="leave", room="den", reason="bye all")
+        self.assertEqual((reply["type"], reply["room"]), ("leave", "den"))
+        [part] = [line for line in self.ircSend(irc, out).splitlines() if " PART " in line]
+        self.assertTrue(part.startswith(":pagey!"), part)
+        self.assertTrue(part.endswith(" PART #den :bye all"), part)
+        self.web.flush()
+        [left] = [f for f in other.take() if f["type"] == "left"]
+        self.assertEqual((left["nick"], left["kind"], left["reason"]), ("pagey", "part", "bye all"))
+
     def test_pageOperatorKicks(self) -> None:
         """
         A page whose user runs a room (it created it) takes someone out of
