@@ -343,9 +343,9 @@ class TchatProtocol(TchatLiveness):
 
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service has already forgotten us
-        if isinstance(error, errors.Killed):
-            # ERROR 27 says only that someone ended the session: who and why
-            # come first, as IRC's QUIT and the web's bye carry them.
+        if isinstance(error, (errors.Killed, errors.Kicked, errors.Banned)):
+            # ERROR 27, 26 and 24 say only that someone ended the session:
+            # who and why come first, as IRC's QUIT and the web's bye carry them.
             self.send(encodeNotice(Notice(error.text, self.factory.clock.seconds())))
         self.send(encodeError(error.code))
         self.closeWith(error.text)

@@ -629,12 +629,17 @@ class TchatModerationTests(SynchronousTestCase):
 
     def test_kicked(self) -> None:
         """
-        A kicked TCHAT user gets C{srv: ERROR 26} and is disconnected; LOGIN
+        A kicked TCHAT user is told who kicked them, for how long and why
+        (a C{NOTICE}), then gets C{srv: ERROR 26} and is disconnected; LOGIN
         again gets 26 until the timeout passes.
         """
         _, transport = self.tchat("bob")
         self.successResultOf(self.console.execute("kick bob 30 spam"))
-        self.assertEqual(b"srv: ERROR 26\n", output(transport, self.clock))
+        self.assertEqual(
+            b"srv: NOTICE 0\nsrv: kicked by the administrator root for 30s: spam\nsrv: .\n"
+            b"srv: ERROR 26\n",
+            output(transport, self.clock),
+        )
         self.assertTrue(transport.disconnecting)
         proto, again = connect(self.factory, self.clock)
         proto.dataReceived(b"clt: LOGIN bob\n")
