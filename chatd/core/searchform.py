@@ -168,9 +168,12 @@ def ownForm(text: str) -> bool:
     """
     Whether C{text}'s search form is other than what the databases'
     tokenizers make of the text itself, so that a store keeps it: C{text}
-    is not ASCII, or holds formatting codes (L{hasCodes}).
+    is not ASCII, or holds formatting codes (L{hasCodes}).  Printable ASCII
+    text, the common case, is told apart without a regular expression.
     """
-    return not text.isascii() or _CODES.search(text) is not None
+    if text.isascii():
+        return not text.isprintable() and _CODES.search(text) is not None
+    return True
 
 
 def folded(text: str) -> str:
