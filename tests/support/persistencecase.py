@@ -34,7 +34,7 @@ class PersistenceTestCase(SynchronousTestCase):
         self.store = self.makeStore()
         self.service = self.makeService()
 
-    def makeStore(self) -> Any:
+    def makeStore(self) -> MemoryChatStore:
         """The store of the service: in memory (started)."""
         store = MemoryChatStore()
         store.startService()

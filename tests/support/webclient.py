@@ -203,7 +203,7 @@ class StoredWebTestCase(WebTestCase):
     roomsAtStart: tuple[str, ...] = ("lobby",)
     autojoin: tuple[str, ...] = ()
 
-    def makeStore(self) -> Any:
+    def makeStore(self) -> MemoryChatStore:
         """The store of the service: in memory (started)."""
         store = MemoryChatStore()
         store.startService()

@@ -117,5 +117,5 @@ class ShapeTests(SynchronousTestCase):
         row = cast(MessageRow, (1, None, None, "a", "b", "B", "\x0304Red\x03!", 1, 0) + (None,) * 6)
         self.assertFalse(shapeOf(row)[-1])
         self.assertEqual(withSearchText(row), (*row, "red!"))
-        plainRow = cast(MessageRow, row[:6] + ("\x01ACTION waves\x01",) + row[7:])
+        plainRow: MessageRow = (*row[:6], "\x01ACTION waves\x01", *row[7:])
         self.assertTrue(shapeOf(plainRow)[-1])
