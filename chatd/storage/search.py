@@ -14,10 +14,10 @@ which both tokenizers make of it themselves, so such a message costs
 nothing more (L{chatd.core.searchform.ownForm}).  Migration 24
 (L{visibleSearchText}) gives the ASCII messages stored before with
 formatting codes their search form, and makes the others' again without
-the codes.  On SQLite an
-external-content FTS5 table, C{messages_fts}, reads it through the view
-C{messages_searched}, is filled by the message writer (each batch, see
-L{INDEX_BATCH}) and kept in step by triggers (deletions and edits); on
+the codes.  On SQLite an external-content FTS5 table, C{messages_fts},
+reads it through the view C{messages_searched}, is filled by the message
+writer (each batch, see L{INDEX_BATCH}) and kept in step by triggers
+(deletions and edits); on
 PostgreSQL a GIN expression index on C{to_tsvector('simple', ...)} of it.
 
 Migrations 10 (L{searchIndex}) and 14 (L{lighterSearchIndex}) made the index
