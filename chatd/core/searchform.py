@@ -21,9 +21,13 @@ the stores index, and a query is cut into L{SearchTerm}s
    is the phrase of its pairs, a query of one character any token
    starting with it.
 
-ASCII letters are left to the databases' tokenizers to fold, which both do
-alike: the search form of ASCII text is only its lower case, so a store
-need not keep it (L{chatd.storage.search}).  Punctuation and symbols
+Text is searched as readers see it (L{visible}): IRC's formatting codes
+(bold, colours with their numbers...) are not part of it, so C{red} finds
+C{\x0304,12red} and C{grasascii} finds C{\x02gras\x02ascii}.  ASCII
+letters are left to the databases' tokenizers to fold, which both do
+alike: the search form of ASCII text without formatting codes is only its
+lower case, so a store need not keep it (L{ownForm},
+L{chatd.storage.search}).  Punctuation and symbols
 outside ASCII become spaces (so C{don’t} splits as C{don't} does), and
 invisible formatting characters (a soft hyphen, a zero-width joiner, bidi
 marks) are dropped.
@@ -36,6 +40,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
+
+from chatd.core.text import plain
 
 #: The characters of the scripts written without spaces between words,
 #: after NFKC (which maps half-width kana, compatibility ideographs and
@@ -88,6 +94,16 @@ _DOT_ABOVE = "\u0307"
 #: A zero-width space separates words, as a space does.
 _ZERO_WIDTH_SPACE = 0x200B
 
+#: The characters that L{plain} drops, joining what they separate: IRC's
+#: formatting codes (a colour's numbers go with its code) and the controls
+#: other than TAB, CTCP's C{\x01} and the line and page breaks (which
+#: separate words).  Text without them reads as it is stored.
+_CODES = re.compile("[\x00\x02-\x08\x0e-\x1f\x7f-\x9f]")
+
+#: What separates words as a space does where L{plain} would drop it:
+#: CTCP's C{\x01} around an action, and line ends.
+_BREAKS = {0x01: " ", 0x0A: " ", 0x0D: " "}
+
 #: How many characters' foldings L{_Folding} keeps.
 _CACHED = 8192
 
@@ -128,13 +144,46 @@ def _fold(code: int) -> str:
 _FOLDING = _Folding()
 
 
+def visible(text: str) -> str:
+    """
+    C{text} as readers see it: IRC's formatting codes removed, a colour's
+    numbers with its code (L{plain}, the rule every terminal and browser
+    is shown), so C{\x02gras\x02ascii} is C{grasascii} and
+    C{\x0304,12red} is C{red}; CTCP's C{\x01} and line ends are spaces.
+    """
+    if _CODES.search(text) is None:
+        return text
+    return plain(text.translate(_BREAKS))
+
+
+def hasCodes(text: str) -> bool:
+    """
+    Whether C{text} holds formatting codes (or other controls) that
+    L{visible} removes.
+    """
+    return _CODES.search(text) is not None
+
+
+def ownForm(text: str) -> bool:
+    """
+    Whether C{text}'s search form is other than what the databases'
+    tokenizers make of the text itself, so that a store keeps it: C{text}
+    is not ASCII, or holds formatting codes (L{hasCodes}).  Printable ASCII
+    text, the common case, is told apart without a regular expression.
+    """
+    if text.isascii():
+        return not text.isprintable() and _CODES.search(text) is not None
+    return True
+
+
 def folded(text: str) -> str:
     """
-    C{text} in NFKC, case-folded, the Turkish I's plain C{i}, punctuation
-    and symbols outside ASCII spaces, format characters dropped (see
-    L{_fold}); for ASCII, its lower case.  What L{searchForm} starts from,
-    and what a substring search (the memory store's) compares.
+    L{visible} C{text} in NFKC, case-folded, the Turkish I's plain C{i},
+    punctuation and symbols outside ASCII spaces, format characters dropped
+    (see L{_fold}); for ASCII, its lower case.  What L{searchForm} starts
+    from, and what a substring search (the memory store's) compares.
     """
+    text = visible(text)
     if text.isascii():
         return text.lower()
     form = unicodedata.normalize("NFKC", text).translate(_FOLDING)
@@ -152,7 +201,7 @@ def searchForm(text: str) -> str:
     C{明日 日東 東京 京に に}).
     """
     form = folded(text)
-    if text.isascii() or not _RUN.search(form):
+    if form.isascii() or not _RUN.search(form):
         return form
     return _RUN.sub(_pairs, form)
 

@@ -21,7 +21,12 @@ from typing import Any
 
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
 from chatd.storage.rekey import rekey, rekeyAll, senderKeys
-from chatd.storage.search import foldedSearchIndex, lighterSearchIndex, searchIndex
+from chatd.storage.search import (
+    foldedSearchIndex,
+    lighterSearchIndex,
+    searchIndex,
+    visibleSearchText,
+)
 from chatd.storage.uniquemsgid import uniqueMsgids
 
 #: The rooms a fresh data directory starts with (those of seed 004).
@@ -257,6 +262,10 @@ MIGRATIONS: list[list[Statement]] = [
             mask TEXT NOT NULL,
             PRIMARY KEY (nick_key, mask_key))""",
     ],
+    # 24: search finds what readers see (chatd.core.searchform.visible): the
+    # search form of each message stored with IRC formatting codes made
+    # again without them, ASCII ones included (chatd.storage.search.visibleSearchText).
+    [visibleSearchText],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

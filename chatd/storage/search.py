@@ -9,11 +9,15 @@ pairs of characters of spaceless ones, in any Unicode form and case).
 Both index each message's search form (L{chatd.core.searchform.searchForm}),
 which migration 21 (L{foldedSearchIndex}) keeps in the column
 C{messages.search_text}, written with the message; it is NULL when the body
-is ASCII, whose search form is its lower case, which both tokenizers make of
-it themselves, so an ASCII message costs nothing more.  On SQLite an
-external-content FTS5 table, C{messages_fts}, reads it through the view
-C{messages_searched}, is filled by the message writer (each batch, see
-L{INDEX_BATCH}) and kept in step by triggers (deletions and edits); on
+is ASCII without IRC formatting codes, whose search form is its lower case,
+which both tokenizers make of it themselves, so such a message costs
+nothing more (L{chatd.core.searchform.ownForm}).  Migration 24
+(L{visibleSearchText}) gives the ASCII messages stored before with
+formatting codes their search form, and makes the others' again without
+the codes.  On SQLite an external-content FTS5 table, C{messages_fts},
+reads it through the view C{messages_searched}, is filled by the message
+writer (each batch, see L{INDEX_BATCH}) and kept in step by triggers
+(deletions and edits); on
 PostgreSQL a GIN expression index on C{to_tsvector('simple', ...)} of it.
 
 Migrations 10 (L{searchIndex}) and 14 (L{lighterSearchIndex}) made the index
@@ -29,7 +33,7 @@ from twisted.internet.defer import Deferred
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
-from chatd.core.searchform import searchForm, searchTerms
+from chatd.core.searchform import hasCodes, ownForm, searchForm, searchTerms
 from chatd.storage.conversations import WINDOW_COLUMNS, rowToEvent
 
 if TYPE_CHECKING:
@@ -131,9 +135,10 @@ POSTGRES_VECTOR = "to_tsvector('simple', COALESCE(search_text, body))"
 def searchText(body: str) -> str | None:
     """
     What a message with C{body} keeps in C{search_text}: its search form,
-    or C{None} for an ASCII body (the index takes the body itself).
+    or C{None} for an ASCII body without formatting codes (the index takes
+    the body itself; L{ownForm}).
     """
-    return None if body.isascii() else searchForm(body)
+    return searchForm(body) if ownForm(body) else None
 
 
 def searchIndex(txn: Any, paramstyle: str) -> None:
@@ -169,10 +174,20 @@ def foldedSearchIndex(txn: Any, paramstyle: str) -> None:
         txn.execute(statement)
 
 
-def fillSearchText(txn: Any, paramstyle: str) -> None:
+def visibleSearchText(txn: Any, paramstyle: str) -> None:
     """
-    Write the search form of every stored message whose body is not ASCII
-    (L{searchText}), L{FILL_CHUNK} messages at a time.
+    Migration 24: the search form of every stored message with formatting
+    codes made again, as readers see it (L{fillSearchText} of the bodies
+    L{hasCodes}); on SQLite the update trigger reindexes each.
+    """
+    fillSearchText(txn, paramstyle, hasCodes)
+
+
+def fillSearchText(txn: Any, paramstyle: str, which: Callable[[str], bool] = ownForm) -> None:
+    """
+    Write the search form of every stored message whose body is C{which}
+    (by default, each that has one: L{searchText}), L{FILL_CHUNK} messages
+    at a time.
     """
     select = "SELECT id, body FROM messages WHERE id > ? ORDER BY id LIMIT ?"
     update = "UPDATE messages SET search_text = ? WHERE id = ?"
@@ -184,7 +199,7 @@ def fillSearchText(txn: Any, paramstyle: str) -> None:
         rows = txn.fetchall()
         if not rows:
             return
-        forms = [(searchForm(body), id) for id, body in rows if not body.isascii()]
+        forms = [(searchForm(body), id) for id, body in rows if which(body)]
         if forms:
             txn.executemany(update, forms)
         last = rows[-1][0]

@@ -123,7 +123,8 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
             }
             if version is None or version < len(MIGRATIONS):
                 rekeyAll(cursor, "format")  # keys of an older rule: made again, as in place
-                fillSearchText(cursor, "format")  # and search forms (none before 21)
+                # and search forms: none before 21, IRC formatting codes in them before 24
+                fillSearchText(cursor, "format")
             for table, count in read.items():
                 cursor.execute(f"SELECT COUNT(*) FROM {table}")
                 row = cursor.fetchone()

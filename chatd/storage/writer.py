@@ -334,7 +334,7 @@ class MessageWriter:
     def _byShape(self, rows: list[MessageRow]) -> list[tuple[Shape, list[tuple[Any, ...]]]]:
         """
         C{rows} grouped by which columns are NULL, each group in order; a
-        row whose body is not ASCII gets its search form (L{withSearchText}).
+        row whose body has a search form of its own gets it (L{withSearchText}).
         """
         groups: dict[tuple[bool, ...], list[tuple[Any, ...]]] = {}
         for row in rows:

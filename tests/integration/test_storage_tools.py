@@ -138,32 +138,38 @@ async def test_copyFromOlderSchema(tmp_path: Path, postgresServer: str) -> None:
 async def test_copySearchForms(tmp_path: Path, postgresServer: str) -> None:
     """
     Messages copied to PostgreSQL are found as they were on SQLite (in any
-    Unicode form, inside Japanese text), from a database of today's schema
-    and from one made before the search form (schema version 20).
+    Unicode form, inside Japanese text, without IRC formatting codes), from
+    a database of today's schema, from one made before the search form
+    (schema version 20) and from one that searched the codes (23).
     """
     from twisted.internet import reactor
 
     tokyo, cafe = "\u660e\u65e5\u6771\u4eac\u306b\u884c\u304d\u307e\u3059", "cafe\u0301 noir"
-    for name in ("today", "v20"):
+    red = "\x0304,12red\x03 alert"
+    for name in ("today", "v20", "v23"):
         data = tmp_path / name
         store = dataDirStore(str(data), reactor)
         store.startService()
         await store.load()
         store.addMessage("Blabla", "alice", None, (tokyo,), 1)
         store.addMessage("Blabla", "alice", None, (cafe,), 2)
+        store.addMessage("Blabla", "alice", None, (red,), 3)
         await store.stopService()
-        if name == "v20":
-            with sqlite3.connect(data / "chatd.sqlite3") as connection:
+        with sqlite3.connect(data / "chatd.sqlite3") as connection:
+            if name == "v20":
                 unfoldSearch(connection.execute, "qmark")
                 connection.execute("UPDATE schema_version SET version = 20")
-            connection.close()
+            if name == "v23":  # an ASCII body had no search form
+                connection.execute("UPDATE messages SET search_text = NULL WHERE body = ?", (red,))
+                connection.execute("UPDATE schema_version SET version = 23")
+        connection.close()
         url = createDatabase(postgresServer)
         assert main(["copy", str(data), url]) == 0
         copy = openStore("unused", url, reactor)
         copy.startService()
         try:
             await copy.load()
-            for word, text in (("\u6771\u4eac", tokyo), ("caf\u00e9", cafe)):
+            for word, text in (("\u6771\u4eac", tokyo), ("caf\u00e9", cafe), ("red", red)):
                 found = await copy.search("x", ["Blabla"], [word], 5)
                 assert [m.lines for m in found] == [(text,)], (name, word)
         finally:

@@ -112,8 +112,8 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
     # Undo the later migrations too (11: read markers, 12: SCRAM verifiers,
     # 13: always on; 14 only remakes the index, 15 the history indexes; 16:
     # notices; 17: ended presences; 18 to 20 only re-key; 21 above; 22 makes the
-    # msgid index again; 23 makes the ignore lists if they are not there): they
-    # are made again after 10.
+    # msgid index again; 23 makes the ignore lists if they are not there; 24
+    # only makes search forms again): they are made again after 10.
     connection.execute("DROP TABLE read_markers")
     connection.execute("ALTER TABLE accounts DROP COLUMN scram")
     connection.execute("ALTER TABLE accounts DROP COLUMN always_on")
@@ -122,7 +122,7 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
     connection.execute("UPDATE schema_version SET version = 9")
     connection.commit()
     connection.close()
-    assert len(MIGRATIONS) == 23
+    assert len(MIGRATIONS) == 24
     second = sqliteStore(path, _reactor())
     second.startService()
     try:

@@ -3,8 +3,9 @@ Searching stored messages in any Unicode form and case, and inside the
 text of scripts written without spaces (L{chatd.core.searchform}), on
 every store: text sent decomposed is found by a query typed precomposed
 and the reverse, C{istanbul} finds C{İstanbul}, C{東京} finds
-C{明日東京に行きます}; and on SQLite and PostgreSQL, the messages stored
-before migration 21 are found too.
+C{明日東京に行きます}; IRC formatting codes are not searched, so C{red}
+finds C{\x0304,12red}; and on SQLite and PostgreSQL, the messages stored
+before migration 21 (and with codes before 24) are found too.
 """
 
 from __future__ import annotations
@@ -109,6 +110,44 @@ async def test_deletedNotFound(store: Any) -> None:
         await store.database.run(_integrityCheck)
 
 
+#: Messages with IRC formatting codes: colours with their numbers, bold
+#: inside a word, a reset.
+CODED = (
+    "bold and \x0304,12red on blue",
+    "\x0303green",
+    "\x0304Rouge\x03 \u00e9t\u00e9",
+    "\x02gras\x02ascii",
+)
+
+
+async def _checkCodes(store: Any) -> None:
+    """
+    C{store}, holding L{CODED} in Blabla, finds each by the words readers
+    see, not by a colour's numbers.
+    """
+    assert await _found(store, "red", "blue") == [CODED[0]]
+    assert await _found(store, "green") == [CODED[1]]
+    assert await _found(store, "ROUGE") == [CODED[2]]
+    assert await _found(store, "grasascii") == [CODED[3]]
+    assert await _found(store, "\x02red\x02") == [CODED[0]]
+    assert await _found(store, "04red") == await _found(store, "03green") == []
+    if isinstance(store, SQLChatStore):  # whole words
+        assert await _found(store, "gras") == []
+        if store.paramstyle == "qmark":
+            await store.database.run(_integrityCheck)
+
+
+@pytest_twisted.ensureDeferred
+async def test_formattingCodes(store: Any) -> None:
+    """
+    IRC formatting codes in a message are not part of its words, in ASCII
+    text or not.
+    """
+    for second, text in enumerate(CODED, 1):
+        store.addMessage("Blabla", "x", None, (text,), second, millis=second * 1000)
+    await _checkCodes(store)
+
+
 def _integrityCheck(txn: Any) -> None:
     txn.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
 
@@ -178,6 +217,69 @@ async def test_migratedPostgres(postgresServer: str) -> None:
     store = openStore("unused", url, _reactor())
     assert isinstance(store, SQLChatStore)
     await _checkFolded(store)
+
+
+def _olderCodes(execute: Callable[..., Any], paramstyle: str) -> None:
+    """
+    Set a database of today's schema back to version 23 and store L{CODED}
+    in Blabla as that version did: no search form for an ASCII body, the
+    codes in the others'.
+    """
+    execute("UPDATE schema_version SET version = 23")
+    mark = "?" if paramstyle == "qmark" else "%s"
+    for second, text in enumerate(CODED, 1):
+        execute(
+            "INSERT INTO messages (room_key, room, sender, body, sent, pending, msgid, sent_ms,"
+            f" sender_key, search_text) VALUES ('blabla', 'Blabla', 'x', {mark}, {second}, 0,"
+            f" 'm{second}', {second * 1000}, 'x', {mark})",
+            (text, None if text.isascii() else text.lower()),
+        )
+
+
+async def _checkVisible(store: SQLChatStore) -> None:
+    """
+    C{store}, just migrated from version 23, finds the messages stored
+    before with codes by what readers see.
+    """
+    store.startService()
+    try:
+        await store.load()
+        await _checkCodes(store)
+    finally:
+        await stop(store)
+
+
+@pytest_twisted.ensureDeferred
+async def test_codesMigratedSQLite(tmp_path: Path) -> None:
+    """
+    Migration 24 gives the messages an SQLite database stored before it
+    with formatting codes their search form without them, and reindexes
+    them by it.
+    """
+    path = str(tmp_path / "v23.sqlite3")
+    await madeAndStopped(sqliteStore(path, _reactor()))
+    connection = sqlite3.connect(path)
+    _olderCodes(connection.execute, "qmark")
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+    await _checkVisible(sqliteStore(path, _reactor()))
+
+
+@pytest_twisted.ensureDeferred
+async def test_codesMigratedPostgres(postgresServer: str) -> None:
+    """
+    The same on PostgreSQL.
+    """
+    import psycopg
+
+    url = createDatabase(postgresServer)
+    await madeAndStopped(openStore("unused", url, _reactor()))
+    with psycopg.connect(url) as connection:  # commits and closes
+        _olderCodes(connection.execute, "format")
+    store = openStore("unused", url, _reactor())
+    assert isinstance(store, SQLChatStore)
+    await _checkVisible(store)
 
 
 def _reactor() -> Any:

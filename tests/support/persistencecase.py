@@ -31,9 +31,14 @@ class PersistenceTestCase(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
-        self.store = MemoryChatStore()
-        self.store.startService()
+        self.store = self.makeStore()
         self.service = self.makeService()
+
+    def makeStore(self) -> MemoryChatStore:
+        """The store of the service: in memory (started)."""
+        store = MemoryChatStore()
+        store.startService()
+        return store
 
     def makeService(self, **kw: Any) -> ChatService:
         """

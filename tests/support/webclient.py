@@ -203,9 +203,14 @@ class StoredWebTestCase(WebTestCase):
     roomsAtStart: tuple[str, ...] = ("lobby",)
     autojoin: tuple[str, ...] = ()
 
+    def makeStore(self) -> MemoryChatStore:
+        """The store of the service: in memory (started)."""
+        store = MemoryChatStore()
+        store.startService()
+        return store
+
     def makeService(self) -> ChatService:
-        self.store = MemoryChatStore()
-        self.store.startService()
+        self.store = self.makeStore()
         checker = PasswordChecker(
             PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
         )

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.searchform import SearchTerm, folded, searchForm, searchTerms
+from chatd.core.searchform import (
+    SearchTerm,
+    folded,
+    hasCodes,
+    ownForm,
+    searchForm,
+    searchTerms,
+    visible,
+)
 
 
 class FoldedTests(SynchronousTestCase):
@@ -58,6 +66,58 @@ class FoldedTests(SynchronousTestCase):
         ASCII text is only lowered.
         """
         self.assertEqual(folded("Hello, World!"), "hello, world!")
+
+
+class VisibleTests(SynchronousTestCase):
+    """
+    Text is searched as readers see it: L{visible} removes IRC's formatting
+    codes, and L{folded} starts from it.
+    """
+
+    def test_codesRemoved(self) -> None:
+        """
+        Colour codes go with their numbers (C{\\x03} and hex C{\\x04}), the
+        toggles (bold, reset, italic, underline, reverse, monospace, strike)
+        join what they separate, as readers see it.
+        """
+        self.assertEqual(visible("bold and \x0304,12red on blue"), "bold and red on blue")
+        self.assertEqual(visible("\x0303green"), "green")
+        self.assertEqual(visible("\x04FF0000hex\x04 x"), "hex x")
+        self.assertEqual(visible("\x02gras\x02ascii"), "grasascii")
+        self.assertEqual(visible("a\x0fb\x1dc\x1fd\x16e\x11f\x1eg"), "abcdefg")
+
+    def test_separators(self) -> None:
+        """
+        CTCP's C{\\x01} and line ends still separate words; text without
+        codes is itself.
+        """
+        self.assertEqual(visible("\x01ACTION \x02waves\x02\x01"), " ACTION waves ")
+        self.assertEqual(visible("\x02one\x02\ntwo\r\nthree"), "one two  three")
+        for text in ("plain text", "\x01ACTION waves\x01", "a\tb\nc", "caf\u00e9"):
+            self.assertIs(visible(text), text)
+
+    def test_folded(self) -> None:
+        """
+        L{folded}, so the search form, the query's terms and the memory
+        store's matching, has no code, in ASCII or not.
+        """
+        self.assertEqual(folded("\x0304Rouge\x03 \u00c9t\u00e9"), "rouge \u00e9t\u00e9")
+        self.assertEqual(searchForm("\x02Gras\x02ascii"), "grasascii")
+        self.assertEqual(searchForm("\x0304\u6771\u4eac"), " \u6771\u4eac \u4eac ")
+        self.assertEqual(searchTerms(["\x02red\x02", "\x0304"]), [SearchTerm("red")])
+
+    def test_ownForm(self) -> None:
+        """
+        A text has a search form of its own, which a store keeps, when it
+        is not ASCII or holds codes; ASCII text without codes (line ends,
+        TAB and actions included) has none.
+        """
+        for text in ("\x0303green", "\x02b\x02", "caf\u00e9", "x\x7f"):
+            self.assertTrue(ownForm(text), ascii(text))
+        for text in ("plain", "\x01ACTION waves\x01", "a\tb\nc\r\nd"):
+            self.assertFalse(ownForm(text), ascii(text))
+        self.assertTrue(hasCodes("caf\u00e9 \x1dit\x1d"))
+        self.assertFalse(hasCodes("caf\u00e9"))
 
 
 class SearchFormTests(SynchronousTestCase):

@@ -69,8 +69,8 @@ class ShapeTests(SynchronousTestCase):
     """
     L{shapeOf}, written out for speed, says of each group of L{NULLABLE}
     whether it is NULL, and nothing else; the search form, the last column,
-    is not in a queued row: it is NULL when the body is ASCII, else
-    L{withSearchText} adds it.
+    is not in a queued row: it is NULL when the body is ASCII without
+    formatting codes, else L{withSearchText} adds it.
     """
 
     def test_followsNullable(self) -> None:
@@ -108,3 +108,14 @@ class ShapeTests(SynchronousTestCase):
         """
         row = cast(MessageRow, (1, None, None, "a", "b", "B", "\u0130stanbul", 1, 0) + (None,) * 6)
         self.assertEqual(withSearchText(row), (*row, "istanbul"))
+
+    def test_formattingCodes(self) -> None:
+        """
+        An ASCII body with IRC formatting codes has a search form, without
+        them; one without codes has none.
+        """
+        row = cast(MessageRow, (1, None, None, "a", "b", "B", "\x0304Red\x03!", 1, 0) + (None,) * 6)
+        self.assertFalse(shapeOf(row)[-1])
+        self.assertEqual(withSearchText(row), (*row, "red!"))
+        plainRow: MessageRow = (*row[:6], "\x01ACTION waves\x01", *row[7:])
+        self.assertTrue(shapeOf(plainRow)[-1])

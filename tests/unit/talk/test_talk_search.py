@@ -8,11 +8,13 @@ the usage line without a word.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from twisted.internet.testing import StringTransport
 
 from chatd.talk.protocol import TalkProtocol
 from tests.support.helpers import output
+from tests.support.inlinesqlite import inlineSQLiteStore
 from tests.support.talkstorecase import TalkStoreTestCase
 
 
@@ -70,3 +72,45 @@ class SearchCommandTests(TalkStoreTestCase):
             self.assertEqual(self.type(alice, ta, bad), b"*** Usage: /search <words>\r\n")
         for noWord in ("/search ?!", "/search \U0001f600"):
             self.assertIn(b"search for at least one word", self.type(alice, ta, noWord))
+
+
+class FormattingCodesTests(TalkStoreTestCase):
+    """
+    C{/search} finds what readers see: IRC formatting codes (bold, colours
+    with their numbers, reset...) in a message are not part of its words.
+    """
+
+    def found(self, alice: TalkProtocol, ta: StringTransport, words: str) -> list[str]:
+        """The messages C{/search words} lists, without their room and time."""
+        lines = self.type(alice, ta, f"/search {words}").decode().split("\r\n")
+        return [line.split("> ", 1)[1] for line in lines if line.startswith("[lobby ")]
+
+    def test_codesNotSearched(self) -> None:
+        """
+        A colour's word is found without its code and numbers, a word split
+        by bold is found whole, and a colour's numbers are no word.
+        """
+        alice, ta = self.talk("alice")
+        for text in (
+            "bold and \x0304,12red on blue",
+            "\x0303green",
+            "\x0304rouge\x03 \u00e9t\u00e9",
+            "\x02gras\x02ascii",
+        ):
+            self.store.addMessage("lobby", "bob", None, (text,), int(self.clock.seconds()))
+            self.clock.advance(1)
+        self.assertEqual(self.found(alice, ta, "red"), ["bold and red on blue"])
+        self.assertEqual(self.found(alice, ta, "green"), ["green"])
+        self.assertEqual(self.found(alice, ta, "rouge"), ["rouge \u00e9t\u00e9"])
+        self.assertEqual(self.found(alice, ta, "grasascii"), ["grasascii"])
+        self.assertEqual(self.found(alice, ta, "04red"), [])
+        self.assertEqual(self.found(alice, ta, "03green"), [])
+
+
+class FormattingCodesSQLiteTests(FormattingCodesTests):
+    """
+    The same on SQLite (FTS5).
+    """
+
+    def makeStore(self) -> Any:
+        return inlineSQLiteStore(self.clock)

@@ -6,7 +6,10 @@ holding the words, newest first, each naming its conversation.
 
 from __future__ import annotations
 
-from tests.support.webclient import StoredWebTestCase, WebTestCase
+from typing import Any
+
+from tests.support.inlinesqlite import inlineSQLiteStore
+from tests.support.webclient import JSONClient, StoredWebTestCase, WebTestCase
 
 
 class SearchRequestTests(StoredWebTestCase):
@@ -78,3 +81,51 @@ class NoStoreTests(WebTestCase):
         alice = self.web.connect("alice")
         reply = self.request(alice, type="search", text="picnic")
         self.assertEqual((reply["type"], reply["code"]), ("error", 12))
+
+
+class FormattingCodesTests(StoredWebTestCase):
+    """
+    C{search} finds what readers see: IRC formatting codes in a message
+    (said by an IRC user, here stored) are not part of its words, nor in a
+    query.
+    """
+
+    accountsAtStart = ()
+
+    def found(self, client: JSONClient, text: str) -> list[str]:
+        return [
+            found["text"] for found in self.request(client, type="search", text=text)["results"]
+        ]
+
+    def test_codesNotSearched(self) -> None:
+        """
+        A colour's word is found without its code and numbers, a word split
+        by bold is found whole, and a colour's numbers are no word; codes in
+        the query are not searched either.
+        """
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        for text in (
+            "bold and \x0304,12red on blue",
+            "\x0303green",
+            "\x0304rouge\x03 \u00e9t\u00e9",
+            "\x02gras\x02ascii",
+        ):
+            self.store.addMessage("lobby", "bob", None, (text,), int(self.reactor.seconds()))
+            self.reactor.advance(1)
+        self.assertEqual(self.found(alice, "red blue"), ["bold and red on blue"])
+        self.assertEqual(self.found(alice, "green"), ["green"])
+        self.assertEqual(self.found(alice, "rouge"), ["rouge \u00e9t\u00e9"])
+        self.assertEqual(self.found(alice, "grasascii"), ["grasascii"])
+        self.assertEqual(self.found(alice, "\x02red\x02"), ["bold and red on blue"])
+        self.assertEqual(self.found(alice, "04red"), [])
+        self.assertEqual(self.found(alice, "03green"), [])
+
+
+class FormattingCodesSQLiteTests(FormattingCodesTests):
+    """
+    The same on SQLite (FTS5).
+    """
+
+    def makeStore(self) -> Any:
+        return inlineSQLiteStore(self.reactor)
