@@ -173,7 +173,10 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         if isinstance(participant, RemoteParticipant):
             return
         proven = self.provenOwnName(participant)
-        profile = profileOf(participant, self.service.accountName(participant))
+        service = self.service
+        profile = profileOf(
+            participant, service.accountName(participant), service.hostOf(participant)
+        )
         self.bus.publish("login", u=participant.nick, pf=profile, **({"a": 1} if proven else {}))
 
     def loggedOut(self, participant: IParticipant, nick: str, reason: str) -> None:

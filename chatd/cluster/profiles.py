@@ -43,6 +43,7 @@ FIELDS = {
     "aw": "awayMessage",
     "ac": "account",
     "ab": "absent",
+    "h": "shownHost",
 }
 #: A status change others are told of -> the profile's key that holds it.
 KINDS = {AWAY: "aw", REALNAME: "rn", ACCOUNT: "ac"}
@@ -82,13 +83,17 @@ def seenIn(answer: dict[str, Any] | None) -> Seen | None:
     return Seen(signedOn, idle, opened)
 
 
-def profileOf(person: IParticipant, account: str | None = None) -> dict[str, str]:
+def profileOf(
+    person: IParticipant, account: str | None = None, host: str | None = None
+) -> dict[str, str]:
     """
     C{person}'s profile as other nodes keep it: only the keys that are set;
     C{account}, the one it signed in to on any protocol (registering
-    included), else an IRC connection's own.
+    included), else an IRC connection's own; C{host}, its host
+    (L{chatd.core.hosts}: a guest's cloak is made with this node's secret).
     """
     values = {
+        "h": host,
         "p": person.protocolName,
         "id": _first(person, "ident"),
         "rn": _first(person, "realName"),
@@ -178,8 +183,12 @@ class ProfileSync:
         """
         The profiles of C{users} (this node's), by nickname, for a state.
         """
-        accountOf = self.service.accountName
-        return {user.nick: profileOf(user, accountOf(user)) for user in users if user.nick}
+        service = self.service
+        return {
+            user.nick: profileOf(user, service.accountName(user), service.hostOf(user))
+            for user in users
+            if user.nick
+        }
 
     def takeProfile(self, proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
         """
@@ -205,7 +214,9 @@ class ProfileSync:
             return
         person = self.service.find(participant.nick)
         if person is not None:
-            profile = profileOf(person, self.service.accountName(person))
+            profile = profileOf(
+                person, self.service.accountName(person), self.service.hostOf(person)
+            )
             self.bus.publish("status", u=participant.nick, st=kind, pf=profile)
 
     def remote_status(self, node: str, fields: dict[str, Any]) -> None:

@@ -58,6 +58,7 @@ class RemoteParticipant:
         "account",
         "userModes",
         "absent",
+        "shownHost",
         "__weakref__",
     )
 
@@ -74,6 +75,8 @@ class RemoteParticipant:
         self.userModes: frozenset[str] = frozenset()
         #: "1": an always-on account present with no connection there.
         self.absent: str | None = None
+        #: Their host as their node shows it (L{chatd.core.hosts}).
+        self.shownHost: str | None = None
         #: One of a node's proxies in a room is given each room message,
         #: since it is published once for the node (L{chatd.core.delivery}).
         self.relay = node

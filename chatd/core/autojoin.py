@@ -77,7 +77,7 @@ def joinRooms(
             continue
         try:
             if not operator:
-                room.checkNotBanned(participant, nick)
+                room.checkNotBanned(service.people.hosts.masksOf(participant), nick)
             service.join(participant, nick, room)
         except errors.ChatError as error:
             if refused is not None:

@@ -165,8 +165,13 @@ class Ignores:
         """
         if getattr(recipient, "relay", None) is not None:
             return False
-        masks = self._listOf(recipient)
-        return bool(masks) and any(matches(mask, sender) for mask in masks)
+        return self._matchesAny(self._listOf(recipient), sender)
+
+    def _matchesAny(self, masks: list[str], sender: IParticipant) -> bool:
+        if not masks:
+            return False
+        seenAs = self.people.hosts.masksOf(sender)
+        return any(matches(mask, seenAs) for mask in masks)
 
     def ignoredByAccount(self, account: str, sender: IParticipant) -> Deferred[bool]:
         """
@@ -175,7 +180,7 @@ class Ignores:
         """
         d = self.load(account)
         return d.addCallback(
-            lambda _: any(matches(mask, sender) for mask in self._accounts.get(key(account), []))
+            lambda _: self._matchesAny(self._accounts.get(key(account), []), sender)
         )
 
     def atLogin(self, account: str) -> Deferred[None]:

@@ -213,6 +213,12 @@ class IChatService(IRoomOperations, IStoredChat):
         or C{None} (a guest).
         """
 
+    def hostOf(participant: IParticipant) -> str:
+        """
+        C{participant}'s host, the one every front-end shows and every mask
+        matches (L{chatd.core.hosts}): C{user/<account>} or a guest's cloak.
+        """
+
     def accountName(participant: IParticipant) -> str | None:
         """
         The name of that account as registered: a renamed user's differs.

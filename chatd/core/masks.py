@@ -11,8 +11,9 @@ without an invitation).
 
 A ban mask is C{nick!user@host} with C{*} and C{?} wildcards, compared
 without regard to case (L{chatd.core.names.key}).  Every participant, whatever
-its protocol, is matched as C{nick!user@host} twice: with the host that IRC
-shows for it (C{tchat.chatd}, C{web.chatd}, ...) and with its real
+its protocol, is matched as C{nick!user@host} twice
+(L{chatd.core.hosts.Hosts.masksOf}): with its host, the one every front-end
+shows (C{user/alice} for an account, a guest's cloak), and with its real
 address, so a mask copied from an IRC prefix works and so does a network
 ban such as C{*!*@192.0.2.*}.  The user part is the participant's C{ident}
 when its protocol has one (IRC's USER), otherwise its nickname.
@@ -27,7 +28,6 @@ import unicodedata
 from functools import lru_cache
 
 from chatd.core import errors
-from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_BANS, MAX_KEY_LENGTH, MAX_MASK_LENGTH
 from chatd.core.names import key
 
@@ -99,25 +99,13 @@ def _pattern(mask: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def participantMasks(participant: IParticipant) -> tuple[str, str]:
+def matches(mask: str, seenAs: tuple[str, ...]) -> bool:
     """
-    The two C{nick!user@host} forms C{participant} is matched as: with the
-    host IRC shows for it, and with its address.
-    """
-    nick = participant.nick or "*"
-    user = getattr(participant, "ident", None) or nick
-    return (
-        f"{nick}!{user}@{participant.protocolName}.chatd",
-        f"{nick}!{user}@{participant.address}",
-    )
-
-
-def matches(mask: str, participant: IParticipant) -> bool:
-    """
-    Whether ban mask C{mask} (normalized) matches C{participant}.
+    Whether ban mask C{mask} (normalized) matches a participant seen as
+    C{seenAs}, its C{nick!user@host} forms (L{chatd.core.hosts.Hosts.masksOf}).
     """
     pattern = _pattern(mask)
-    return any(pattern.fullmatch(key(form)) for form in participantMasks(participant))
+    return any(pattern.fullmatch(key(form)) for form in seenAs)
 
 
 class BanList:
@@ -160,8 +148,11 @@ class BanList:
             return None
         return self.entries.pop(index)[0]
 
-    def matches(self, participant: IParticipant) -> bool:
-        return any(matches(mask, participant) for mask, _, _ in self.entries)
+    def matches(self, seenAs: tuple[str, ...]) -> bool:
+        """
+        Whether one of the masks matches a participant seen as C{seenAs}.
+        """
+        return any(matches(mask, seenAs) for mask, _, _ in self.entries)
 
 
 def modeString(applied: list[tuple[str, str | None]]) -> tuple[str, tuple[str, ...]]:

@@ -171,7 +171,12 @@ class Membership:
     ) -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self.service.registry.get(room)
-        target.checkEntry(participant, nick, roomKey, self.service.isOperator(participant))
+        target.checkEntry(
+            self.service.people.hosts.masksOf(participant),
+            nick,
+            roomKey,
+            self.service.isOperator(participant),
+        )
         if self.service.persistence is not None:
             self.service.persistence.checkApproval(participant, nick, target)
         if not self.service.isOperator(participant):  # (L{chatd.core.allowance})

@@ -15,6 +15,7 @@ from twisted.logger import Logger
 
 from chatd.core.absent import Absent
 from chatd.core.activity import Activity
+from chatd.core.hosts import Hosts
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
 from chatd.core.names import hasInvisible, key
@@ -47,7 +48,6 @@ class People:
         #: Connections a registered account may be signed in from at once.
         self.maxConnections = maxConnections
         self.operatorKeys = {key(nick) for nick in self.operatorNames}
-        self.nickHistory = NickHistory()
         self.presence = Presence()
         self._connections: set[IParticipant] = set()
         #: Each nickname's holder: a L{Person}, or another node's user.
@@ -59,6 +59,9 @@ class People:
         self.sessionOperators = SessionOperators()
         #: The account each connection proved (its password, a registration).
         self.accounts = ProvenAccounts()
+        #: Each person's host (C{user/<account>}, a guest's cloak).
+        self.hosts = Hosts(self.accounts)
+        self.nickHistory = NickHistory(self.hosts.of)
         #: Who asked for operators' messages.
         self._wallopsReaders: set[IParticipant] = set()
         #: The connections, and other nodes' users, with IRC's user mode

@@ -33,6 +33,7 @@ from chatd.modstore import BAN, KICK, MUTE
 if TYPE_CHECKING:
     from chatd.core.hooks import IChatObserver
     from chatd.core.interfaces import IParticipant
+    from chatd.core.people import People
     from chatd.core.room import Room
     from chatd.core.service import ChatService
 
@@ -114,7 +115,7 @@ def checkNewName(nick: str, account: str | None, serverName: str) -> None:
         raise errors.InvalidNick(refusal)
 
 
-def quietedByBan(room: Room, participant: IParticipant, operator: bool) -> bool:
+def quietedByBan(room: Room, people: People, participant: IParticipant, operator: bool) -> bool:
     """
     Whether one of C{room}'s ban masks keeps C{participant} quiet there:
     it matches them, and they are neither voiced there nor (C{operator})
@@ -122,7 +123,7 @@ def quietedByBan(room: Room, participant: IParticipant, operator: bool) -> bool:
     """
     if not room.bans.entries or operator or room.hasVoice(participant.nick or ""):
         return False
-    return room.banned(participant)
+    return room.banned(people.hosts.masksOf(participant))
 
 
 def checkRename(service: ChatService, participant: IParticipant, old: str, nick: str) -> None:
@@ -153,7 +154,7 @@ def checkRename(service: ChatService, participant: IParticipant, old: str, nick:
         )
     operator = service.isOperator(participant)
     for room in service.roomsJoined(participant):
-        if quietedByBan(room, participant, operator):
+        if quietedByBan(room, service.people, participant, operator):
             raise errors.BannedFromRoom(
                 f"you may not change your nickname while you are banned from {room.name}",
                 room=room.name,

@@ -69,35 +69,37 @@ class Room:
     # Entering and leaving
 
     def checkEntry(
-        self, participant: IParticipant, nick: str, roomKey: str | None, operator: bool
+        self, seenAs: tuple[str, ...], nick: str, roomKey: str | None, operator: bool
     ) -> None:
         """
-        Refuse C{nick} if it is in already, banned (unless invited), without the key, or
-        not invited to an invite-only room (nor an invite exception); a chatd operator
-        passes all but the first.
+        Refuse C{nick} (seen as C{seenAs}, its C{nick!user@host} forms:
+        L{chatd.core.hosts.Hosts.masksOf}) if it is in already, banned
+        (unless invited), without the key, or not invited to an invite-only
+        room (nor an invite exception); a chatd operator passes all but the
+        first.
         """
         if key(nick) in self.members:
             raise errors.AlreadyMember()
         if operator:
             return
-        self.checkNotBanned(participant, nick)
+        self.checkNotBanned(seenAs, nick)
         if self.key is not None and not sameKey(roomKey, self.key):
             raise errors.BadRoomKey()
         if "i" in self.modes and key(nick) not in self.invited:
-            if not self.invex.matches(participant):
+            if not self.invex.matches(seenAs):
                 raise errors.InviteOnly()
 
-    def checkNotBanned(self, participant: IParticipant, nick: str) -> None:
+    def checkNotBanned(self, seenAs: tuple[str, ...], nick: str) -> None:
         """Refuse C{nick} if a ban matches it and no invitation lets it past (at a login too)."""
-        if self.bans.entries and key(nick) not in self.invited and self.banned(participant):
+        if self.bans.entries and key(nick) not in self.invited and self.banned(seenAs):
             raise errors.BannedFromRoom()
 
-    def banned(self, participant: IParticipant) -> bool:
+    def banned(self, seenAs: tuple[str, ...]) -> bool:
         """
-        Whether one of the ban masks matches C{participant} and none of the
-        ban exceptions (mode C{e}) does.
+        Whether one of the ban masks matches a participant seen as
+        C{seenAs} and none of the ban exceptions (mode C{e}) does.
         """
-        return self.bans.matches(participant) and not self.exceptions.matches(participant)
+        return self.bans.matches(seenAs) and not self.exceptions.matches(seenAs)
 
     def add(
         self, participant: IParticipant, nick: str, now: float, limit: int | None = None

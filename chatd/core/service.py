@@ -178,6 +178,9 @@ class ChatService(RoomFacade, Service):
     def provenAccount(self, participant: IParticipant) -> str | None:
         return self.people.accounts.key(participant)
 
+    def hostOf(self, participant: IParticipant) -> str:
+        return self.people.hosts.of(participant)
+
     def accountName(self, participant: IParticipant) -> str | None:
         return self.people.accounts.name(participant)
 

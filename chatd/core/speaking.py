@@ -133,6 +133,8 @@ def speakingRoom(room: Room, people: People, participant: IParticipant, nick: st
     voiced = room.hasVoice(nick) or people.isOperator(participant)
     if "m" in room.modes and not voiced:
         raise errors.Moderated()
-    if room.bans.entries and quietedByBan(room, participant, people.isOperator(participant)):
+    if room.bans.entries and quietedByBan(
+        room, people, participant, people.isOperator(participant)
+    ):
         raise errors.BannedFromRoom("you are banned from that room: only voiced members speak")
     return room

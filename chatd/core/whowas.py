@@ -34,6 +34,7 @@ class PastUser:
 
     @ivar user: the user name they gave (IRC's C{USER}), else their nickname.
     @ivar protocolName: the front-end they used (C{irc}, C{tchat}, ...).
+    @ivar host: their host then (L{chatd.core.hosts}).
     @ivar realName: the real name they gave, or C{""}.
     @ivar when: when they left or were renamed (Unix time).
     @ivar node: the cluster node that served them; C{""} for this one.
@@ -46,6 +47,7 @@ class PastUser:
     nick: str
     user: str
     protocolName: str
+    host: str
     realName: str
     when: int
     node: str = ""
@@ -64,7 +66,9 @@ class NickHistory:
     The last L{MAX_ENTRIES} departures and renames, most recent last.
     """
 
-    def __init__(self, size: int = MAX_ENTRIES) -> None:
+    def __init__(self, hostOf: Callable[[IParticipant], str], size: int = MAX_ENTRIES) -> None:
+        #: The host of someone leaving a name (L{chatd.core.hosts.Hosts.of}).
+        self.hostOf = hostOf
         self._entries: deque[PastUser] = deque(maxlen=size)
 
     def remember(
@@ -78,6 +82,7 @@ class NickHistory:
                 nick=nick,
                 user=getattr(participant, "ident", None) or nick,
                 protocolName=participant.protocolName,
+                host=self.hostOf(participant),
                 realName=getattr(participant, "realName", "") or "",
                 when=when,
                 node=getattr(participant, "node", "") or "",

@@ -6,8 +6,8 @@ C{VERSION}, C{INFO}, C{ADMIN}, C{STATS}.  NickServ
 answers as a service (L{chatd.irc.nickserv}).
 
 People on other protocols are described as the service knows them: their
-host names their protocol (C{tchat.chatd}) and their real name says where
-they chat from.
+host is the service's (L{chatd.core.hosts}: C{user/<account>}, a guest's
+cloak) and their real name says where they chat from.
 """
 
 from __future__ import annotations
@@ -279,7 +279,7 @@ def onWhowas(irc: IRCSession, message: Message) -> None:
         irc.numeric(N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
     for entry in entries:
         # The host as the relay showed it (chatd.irc.wire.WireFormat.hostmask).
-        host = f"{entry.protocolName}.chatd"
+        host = entry.host
         realName = entry.realName or f"chatd {entry.protocolName} user"
         irc.numeric(RPL_WHOWASUSER, entry.nick, entry.user, host, "*", realName)
         when = time.strftime("%a %b %d %H:%M:%S %Y UTC", time.gmtime(entry.when))

@@ -216,9 +216,9 @@ class WireFormat:
 
     def hostmask(self, nick: str, current: str | None = None) -> str:
         """
-        C{nick!user@host} for C{nick}.  The host names the protocol the
-        person uses (C{tchat.chatd}, C{irc.chatd}) instead of their address,
-        which other users have no business knowing.
+        C{nick!user@host} for C{nick}.  The host is the service's
+        (L{chatd.core.hosts}): C{user/<account>}, or a guest's cloak,
+        never their address, which other users have no business knowing.
 
         @param current: the nickname to look the person up by, when C{nick}
             is a former name.
@@ -232,11 +232,11 @@ class WireFormat:
                 return storedHostmask(nick)
             renamed = past.renamedTo and self.service.find(past.renamedTo)
             if not renamed:
-                return f"{nick}!{past.user}@{past.protocolName}.chatd"
+                return f"{nick}!{past.user}@{past.host}"
             person, current = renamed, past.renamedTo
         # Without an ident (other protocols) the user part is the name shown.
         user = getattr(person, "ident", None) or (nick if current else person.nick) or nick
-        return f"{nick}!{user}@{person.protocolName}.chatd"
+        return f"{nick}!{user}@{self.service.hostOf(person)}"
 
     def _justNow(self, nick: str) -> PastUser | None:
         """

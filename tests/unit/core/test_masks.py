@@ -8,6 +8,7 @@ from __future__ import annotations
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
+from chatd.core.hosts import Hosts
 from chatd.core.limits import MAX_BANS
 from chatd.core.masks import (
     BanList,
@@ -16,17 +17,28 @@ from chatd.core.masks import (
     modeString,
     normalizeMask,
     parseModes,
-    participantMasks,
 )
 from chatd.core.room import Room
 from chatd.core.roomcopy import differences, snapshot
+from chatd.core.signedin import ProvenAccounts
 from chatd.testing import RecordingParticipant
+
+#: Hosts with a fixed cloak secret and the accounts they are told of.
+ACCOUNTS = ProvenAccounts()
+HOSTS = Hosts(ACCOUNTS, b"k" * 32)
 
 
 def person(nick: str, protocol: str = "tchat", address: str = "192.0.2.7") -> RecordingParticipant:
     participant = RecordingParticipant(address=address, protocolName=protocol)
     participant.nick = nick
     return participant
+
+
+def seen(nick: str, protocol: str = "tchat", address: str = "192.0.2.7") -> tuple[str, ...]:
+    """
+    The forms masks match a participant called C{nick} as.
+    """
+    return HOSTS.masksOf(person(nick, protocol, address))
 
 
 class KeyTests(SynchronousTestCase):
@@ -58,28 +70,35 @@ class MaskTests(SynchronousTestCase):
         for bad in ["", "a b", "x" * 101]:
             self.assertRaises(errors.InvalidArgument, normalizeMask, bad)
 
-    def test_participantMasks(self) -> None:
+    def test_masksOf(self) -> None:
         """
-        A participant is matched with the host IRC shows for its protocol
-        and with its address; the user part is its ident, else its nick.
+        A guest is matched with its cloak and with its address; one signed
+        in to an account with C{user/<account>}; the user part is its
+        ident, else its nick.
         """
         bob = person("Bob")
-        self.assertEqual(participantMasks(bob), ("Bob!Bob@tchat.chatd", "Bob!Bob@192.0.2.7"))
+        cloak = HOSTS.cloak("192.0.2.7")
+        self.assertEqual(HOSTS.masksOf(bob), (f"Bob!Bob@{cloak}", "Bob!Bob@192.0.2.7"))
         bob.ident = "bobby"  # type: ignore[attr-defined]
-        self.assertEqual(participantMasks(bob)[0], "Bob!bobby@tchat.chatd")
+        self.assertEqual(HOSTS.masksOf(bob)[0], f"Bob!bobby@{cloak}")
+        ACCOUNTS.prove(bob, "Bobby")
+        self.addCleanup(ACCOUNTS.forget, bob)
+        self.assertEqual(HOSTS.masksOf(bob)[0], "Bob!bobby@user/Bobby")
 
     def test_matches(self) -> None:
         """
         Masks match with C{*} and C{?}, without regard to case (Unicode
         case folding); other characters, regex ones included, are literal.
+        The host is the cloak, never the protocol's name.
         """
-        bob, zoe = person("Bob"), person("Zoë", "web", "198.51.100.1")
+        bob, zoe = seen("Bob"), seen("Zoë", "web", "198.51.100.1")
         self.assertTrue(matches("bob!*@*", bob))
         self.assertTrue(matches("B?B!*@*", bob))
-        self.assertTrue(matches("*!*@tchat.chatd", bob))
+        self.assertTrue(matches(f"*!*@{HOSTS.cloak('192.0.2.7')}", bob))
+        self.assertFalse(matches(f"*!*@{HOSTS.cloak('198.51.100.1')}", bob))
         self.assertTrue(matches("*!*@192.0.2.*", bob))
-        self.assertFalse(matches("*!*@web.chatd", bob))
-        self.assertTrue(matches("ZOË!*@web.chatd", zoe))
+        self.assertFalse(matches("*!*@tchat.chatd", bob))
+        self.assertTrue(matches("ZOË!*@guest-*.chatd", zoe))
         self.assertFalse(matches("bo!*@*", bob))
         self.assertFalse(matches("b.b!*@*", bob))
         self.assertFalse(matches("[b]ob!*@*", bob))
@@ -95,10 +114,10 @@ class BanListTests(SynchronousTestCase):
         self.assertTrue(bans.add("Bob!*@*", "alice", 5))
         self.assertFalse(bans.add("bob!*@*", "carol", 6))
         self.assertEqual(bans.entries, [("Bob!*@*", "alice", 5)])
-        self.assertTrue(bans.matches(person("BOB")))
+        self.assertTrue(bans.matches(seen("BOB")))
         self.assertEqual(bans.remove("BOB!*@*"), "Bob!*@*")
         self.assertIsNone(bans.remove("bob!*@*"))
-        self.assertFalse(bans.matches(person("bob")))
+        self.assertFalse(bans.matches(seen("bob")))
 
     def test_full(self) -> None:
         """

@@ -219,7 +219,7 @@ class RoomRedactionTests(PersistenceTestCase):
         self.successResultOf(settled(self.service.enter(erin, "Blabla")))
         self.said = self.service.say(erin, "Blabla", ("old",))
         self.service.disconnect(erin)
-        self.service.people.nickHistory = type(self.service.people.nickHistory)()
+        self.service.people.nickHistory = type(self.service.people.nickHistory)(self.service.hostOf)
         self.clock.advance(5)
         erin = self.login("erin")
         self.successResultOf(settled(self.service.enter(erin, "Blabla")))

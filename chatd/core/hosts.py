@@ -1,0 +1,97 @@
+# -*- test-case-name: tests.unit.irc.test_irc_hosts,tests.unit.core.test_masks -*-
+"""
+Each person's host: the C{host} of the C{nick!user@host} every front-end
+shows (IRC's prefixes, C{WHO}, C{WHOIS}) and every mask matches (room bans
+and exceptions, ignore lists, IRC's C{SILENCE}), one notion for all.
+
+A person signed in to an account is C{user/<account>}, the account's name
+as registered, the same from every device and address.  A guest is a cloak
+of its address: C{guest-<8 hex digits>.chatd}, a keyed hash (HMAC-SHA-256)
+of the address with the daemon's cloak secret, so the same address always
+gives the same cloak and nobody can tell the address from it.  Guests of
+one address (a school's NAT) share a cloak, and so do guests of one IPv6
+C{/64}, which one household or machine usually has whole.  The real
+address stays where operators see it (IRC's C{WHOIS} for chatd operators,
+the console's C{whois}); a mask may still name it (C{*!*@192.0.2.*}).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+from hashlib import sha256
+
+from chatd.core.participant import IParticipant
+from chatd.core.signedin import ProvenAccounts
+
+#: The host of a person signed in to an account, before its name.
+ACCOUNT_PREFIX = "user/"
+#: A guest's host: the cloak's hexadecimal digits between these.
+CLOAK_PREFIX, CLOAK_SUFFIX = "guest-", ".chatd"
+#: How many hexadecimal digits of the HMAC a cloak shows.
+CLOAK_DIGITS = 8
+#: The IPv6 prefix length whose addresses share a cloak.
+IPV6_PREFIX = 64
+
+
+def cloakedPart(address: str) -> str:
+    """
+    What of C{address} a cloak is made from: an IPv4 address (an IPv6
+    mapped one too) whole, an IPv6 address's C{/64}, anything else (a
+    name, a socket path) as it is.
+    """
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_PREFIX), strict=False))
+    return str(parsed)
+
+
+class Hosts:
+    """
+    The hosts of the people of one service.
+
+    @ivar secret: the cloak secret (L{chatd.storage.cloakkey} reads it from
+        the data directory; random for each run without one).
+    """
+
+    def __init__(self, accounts: ProvenAccounts, secret: bytes | None = None) -> None:
+        self.accounts = accounts
+        self.secret = secrets.token_bytes(32) if secret is None else secret
+
+    def cloak(self, address: str) -> str:
+        """
+        The guest host of C{address}: C{guest-3f9a2c1d.chatd}.
+        """
+        digest = hmac.new(self.secret, cloakedPart(address).encode("utf-8"), sha256)
+        return f"{CLOAK_PREFIX}{digest.hexdigest()[:CLOAK_DIGITS]}{CLOAK_SUFFIX}"
+
+    def of(self, participant: IParticipant) -> str:
+        """
+        C{participant}'s host: as its own node told it for another node's
+        user (C{shownHost}), else C{user/<account>} when it is signed in to
+        an account, else the cloak of its address.
+        """
+        told = getattr(participant, "shownHost", None)
+        if isinstance(told, str) and told:
+            return told
+        account = self.accounts.name(participant)
+        if account is not None:
+            return ACCOUNT_PREFIX + account
+        return self.cloak(participant.address)
+
+    def masksOf(self, participant: IParticipant) -> tuple[str, str]:
+        """
+        The two C{nick!user@host} forms C{participant} is matched as
+        (L{chatd.core.masks.matches}): with its host, and with its address.
+        The user part is its C{ident} when its protocol has one (IRC's
+        C{USER}), otherwise its nickname.
+        """
+        nick = participant.nick or "*"
+        user = getattr(participant, "ident", None) or nick
+        return f"{nick}!{user}@{self.of(participant)}", f"{nick}!{user}@{participant.address}"

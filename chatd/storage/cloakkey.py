@@ -1,0 +1,55 @@
+# -*- test-case-name: tests.unit.storage.test_cloakkey -*-
+"""
+The cloak secret: the key guests' cloaks are made with
+(L{chatd.core.hosts}), kept in the data directory as C{cloak.key} so that
+an address gives the same cloak after a restart, and a ban on it holds.
+
+The file is made at the first start: 32 random bytes, as 64 hexadecimal
+digits, readable by the daemon's user only (mode 0600).  Whoever reads it
+can tell which address a cloak stands for by trying addresses, so it is a
+secret as the SSH host key is; C{chatd-admin backup} copies it with the
+rest of the data directory.  A new secret gives every guest a new cloak
+(bans on the old ones stop matching).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: The secret's name in the data directory.
+CLOAK_KEY = "cloak.key"
+#: The secret's length, in bytes.
+KEY_BYTES = 32
+
+
+def cloakSecret(dataDir: Path) -> bytes:
+    """
+    The cloak secret of C{dataDir}, made there first if it has none.
+
+    @raise OSError: it cannot be read or made.
+    @raise ValueError: the file holds no secret (not hexadecimal digits,
+        too short).
+    """
+    path = dataDir / CLOAK_KEY
+    try:
+        text = path.read_text("ascii").strip()
+    except FileNotFoundError:
+        dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        secret = secrets.token_bytes(KEY_BYTES)
+        temporary = path.with_name(CLOAK_KEY + ".new")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secret.hex() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+        return secret
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        secret = b""
+    if len(secret) < KEY_BYTES // 2:
+        raise ValueError(f"{path} holds no cloak secret: move it away to make a new one")
+    return secret
