@@ -30,6 +30,9 @@ from chatd.testing import RecordingParticipant, settled
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
 
+#: The cloak secret of every fake node (L{chatd.core.hosts}).
+CLOAK_SECRET = b"cloak secret of the fake nodes.."
+
 
 def said(user: RecordingParticipant, room: str) -> list[tuple[str, str]]:
     """
@@ -68,6 +71,8 @@ class FakeNode:
         # Entries for this node kept back by hold() (None: delivered as they come).
         self.held: list[tuple[str, str]] | None = None
         self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
+        # One cloak secret for every node, as their operators copy it.
+        self.service.people.hosts.secret = CLOAK_SECRET
         self.inbox = inbox(name)
         self.bus = Bus(name, inbox, redis.publish, redis.clock)
         self.presence = Presence(

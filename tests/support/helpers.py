@@ -28,6 +28,15 @@ def connect(factory: Any, clock: Clock, host: str = "127.0.0.1") -> tuple[Any, S
     return proto, transport
 
 
+def guestHost(service: Any, address: str = "127.0.0.1") -> str:
+    """
+    The host C{service} shows for a guest connected from C{address} (the
+    address L{connect} gives): its cloak (L{chatd.core.hosts}).
+    """
+    host: str = service.people.hosts.cloak(address)
+    return host
+
+
 def output(transport: StringTransport, clock: Clock) -> bytes:
     """
     Everything written to C{transport} so far, after this reactor turn's

@@ -12,7 +12,7 @@ from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message, parse
 from chatd.irc.protocol import IRCProtocol
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, guestHost, output
 
 
 class IRCTestCase(SynchronousTestCase):
@@ -31,6 +31,8 @@ class IRCTestCase(SynchronousTestCase):
             aliveAfter=60,
             presence=self.service.people.presence,
         )
+        #: The host of a guest of L{connect}'s address.
+        self.guestHost = guestHost(self.service)
 
     def connect(
         self, nick: str | None = None, caps: str = ""

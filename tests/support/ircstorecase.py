@@ -10,7 +10,7 @@ from twisted.internet.testing import StringTransport
 from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message, parse
 from chatd.irc.protocol import IRCProtocol
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, guestHost, output
 from tests.support.persistencecase import PersistenceTestCase
 from tests.support.protocolcases import plain
 
@@ -25,6 +25,8 @@ class IRCStoreTestCase(PersistenceTestCase):
         super().setUp()
         self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
         self.registered("alice", "sesame")
+        #: The host of a guest of L{connect}'s address.
+        self.guestHost = guestHost(self.service)
 
     def client(self) -> tuple[IRCProtocol, StringTransport]:
         proto, transport = connect(self.factory, self.clock)

@@ -133,7 +133,7 @@ class BanTests(ModesTestCase):
         self.read(tb)
         carol = self.other("carol", room=None)
         self.service.enter(carol, "den")
-        self.send(alice, ta, "MODE #den +bb bob *!*@tchat.chatd")
+        self.send(alice, ta, f"MODE #den +bb bob *!*@{self.guestHost}")
         self.read(tb)
         self.assertEqual(self.numerics(self.send(bob, tb, "PRIVMSG #den :hi")), ["404"])
         self.assertEqual(self.numerics(self.send(bob, tb, "NOTICE #den :hi")), [])

@@ -27,7 +27,7 @@ class JoinPartTests(ChannelTestCase):
         self.assertEqual(
             [(m.prefix, m.command, m.params) for m in messages],
             [
-                ("alice!alice@irc.chatd", "JOIN", ["#lobby"]),
+                (f"alice!alice@{self.guestHost}", "JOIN", ["#lobby"]),
                 ("chatd", "353", ["alice", "=", "#lobby", "bob @moder alice"]),
                 ("chatd", "366", ["alice", "#lobby", "End of /NAMES list."]),
             ],
@@ -125,11 +125,11 @@ class JoinPartTests(ChannelTestCase):
         self.assertEqual(
             [(m.prefix, m.command, m.params) for m in messages],
             [
-                ("bob!bob@tchat.chatd", "JOIN", ["#lobby"]),
-                ("bob!bob@tchat.chatd", "JOIN", ["#two"]),
-                ("bob!bob@tchat.chatd", "PART", ["#two"]),
-                ("bob!bob@tchat.chatd", "JOIN", ["#two"]),
-                ("bob!bob@tchat.chatd", "QUIT", ["connection lost"]),
+                (f"bob!bob@{self.guestHost}", "JOIN", ["#lobby"]),
+                (f"bob!bob@{self.guestHost}", "JOIN", ["#two"]),
+                (f"bob!bob@{self.guestHost}", "PART", ["#two"]),
+                (f"bob!bob@{self.guestHost}", "JOIN", ["#two"]),
+                (f"bob!bob@{self.guestHost}", "QUIT", ["connection lost"]),
             ],
         )
 
@@ -154,8 +154,8 @@ class MessageTests(ChannelTestCase):
         self.assertEqual(
             [(m.prefix, m.params) for m in messages],
             [
-                ("bob!bob@tchat.chatd", ["#lobby", "line one"]),
-                ("bob!bob@tchat.chatd", ["#lobby", "line two"]),
+                (f"bob!bob@{self.guestHost}", ["#lobby", "line one"]),
+                (f"bob!bob@{self.guestHost}", ["#lobby", "line two"]),
             ],
         )
 
@@ -203,7 +203,9 @@ class MessageTests(ChannelTestCase):
         [message] = self.messages(self.read(t))
         self.assertEqual(message.tags, {"time": "2023-11-14T22:13:25.000Z"})
         [echo] = self.messages(self.send(proto, t, "PRIVMSG #lobby :back"))
-        self.assertEqual((echo.prefix, echo.params), ("alice!alice@irc.chatd", ["#lobby", "back"]))
+        self.assertEqual(
+            (echo.prefix, echo.params), (f"alice!alice@{self.guestHost}", ["#lobby", "back"])
+        )
         self.assertEqual(echo.tags, {"time": "2023-11-14T22:13:25.001Z"})
 
     def test_serverTimeOfJoinPartRenameMode(self) -> None:
@@ -266,7 +268,7 @@ class MessageTests(ChannelTestCase):
         self.service.tell(bob, "alice", ("yes?",))
         [message] = self.messages(self.read(t))
         self.assertEqual(
-            (message.prefix, message.params), ("bob!bob@tchat.chatd", ["alice", "yes?"])
+            (message.prefix, message.params), (f"bob!bob@{self.guestHost}", ["alice", "yes?"])
         )
         carol, tc = self.connect("carol")
         self.send(carol, tc, "AWAY :lunch")
@@ -479,7 +481,7 @@ class ModeTests(ChannelTestCase):
         self.read(ta)
         reply = self.messages(self.send(alice, ta, "MODE #den +v bob"))
         self.assertEqual([(m.command, m.params) for m in reply], [("MODE", ["#den", "+v", "bob"])])
-        self.assertEqual(reply[0].prefix, "alice!alice@irc.chatd")
+        self.assertEqual(reply[0].prefix, f"alice!alice@{self.guestHost}")
         self.assertEqual(self.messages(self.read(tb))[0].params, ["#den", "+v", "bob"])
         names = self.messages(self.send(bob, tb, "NAMES #den"))
         self.assertEqual(names[0].params[-1], "@alice +bob")
@@ -601,7 +603,7 @@ class ModerationTests(ChannelTestCase):
         reply = self.messages(self.send(alice, ta, "KICK #den carol :spamming"))
         self.assertEqual(
             [(m.prefix, m.command, m.params) for m in reply],
-            [("alice!alice@irc.chatd", "KICK", ["#den", "carol", "spamming"])],
+            [(f"alice!alice@{self.guestHost}", "KICK", ["#den", "carol", "spamming"])],
         )
         self.assertEqual(self.messages(self.read(tc))[0].command, "KICK")
         self.assertEqual(self.service.roomsOf(carol.participant), [])
@@ -688,7 +690,7 @@ class ModerationTests(ChannelTestCase):
         self.assertEqual(bob.events[-1].text, "alice invites you to join lobby")  # type: ignore[attr-defined]
         carol, tc = self.connect("carol")
         self.send(alice, ta, "INVITE carol #lobby")
-        self.assertEqual(self.read(tc), ":alice!alice@irc.chatd INVITE carol #lobby\r\n")
+        self.assertEqual(self.read(tc), f":alice!alice@{self.guestHost} INVITE carol #lobby\r\n")
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE nobody #lobby")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE b! #lobby")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "INVITE bob #nowhere")), ["403"])
@@ -776,7 +778,7 @@ class MessageTagTests(ChannelTestCase):
         self.assertEqual(relayed.tags["+baz"], "bat")
         self.assertNotIn("fizz", relayed.tags)
         self.assertTrue(relayed.tags["msgid"])
-        self.assertEqual(self.read(tc), ":alice!alice@irc.chatd PRIVMSG #lobby :hi\r\n")
+        self.assertEqual(self.read(tc), f":alice!alice@{self.guestHost} PRIVMSG #lobby :hi\r\n")
         [echo] = self.messages(self.send(bob, tb, "@+x=y PRIVMSG alice :psst"))
         [got] = self.messages(self.read(ta))
         self.assertEqual(echo.tags, got.tags)
@@ -791,7 +793,9 @@ class MessageTagTests(ChannelTestCase):
         alice, ta = self.joined("alice", caps="message-tags")
         bob, tb = self.joined("bob", caps="message-tags")
         self.read(ta)
-        forged = ":teacher!teacher@irc.chatd PRIVMSG #lobby :Class is cancelled".replace(" ", "\0")
+        forged = f":teacher!teacher@{self.guestHost} PRIVMSG #lobby :Class is cancelled".replace(
+            " ", "\0"
+        )
         self.send(bob, tb, f"@+t=a\0{forged};+k\0ey=v TAGMSG #lobby")
         self.send(bob, tb, "@+draft/reply=a\0b PRIVMSG #lobby :hello")
         lines = self.read(ta).splitlines()

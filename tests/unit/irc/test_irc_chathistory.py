@@ -53,7 +53,7 @@ class ChatHistoryTests(IRCStoreTestCase):
         self.send(watch, tw, "NICK watch", "USER w 0 * :W", "JOIN #Blabla")
         self.send(bob, tb, "PRIVMSG #Blabla :said live", "PRIVMSG alice :while you were out")
         [live] = [m for m in self.send(watch, tw) if m.command == "PRIVMSG"]
-        self.assertEqual(live.prefix, "bob!bobby@irc.chatd")
+        self.assertEqual(live.prefix, "bob!bobby@user/bob")
         self.clock.advance(1)
 
         def prefixes() -> list[str | None]:

@@ -90,11 +90,11 @@ class LabelTests(IRCTestCase):
         self.read(t)
         self.assertEqual(
             self.send(alice, t, "@label=abc NICK alice2"),
-            "@label=abc :alice!alice@irc.chatd NICK :alice2\r\n",
+            f"@label=abc :alice!alice@{self.guestHost} NICK :alice2\r\n",
         )
         self.assertEqual(
             self.send(bob, tb, "@label=x PING a").split("\r\n")[0],
-            ":alice!alice@irc.chatd NICK :alice2",
+            f":alice!alice@{self.guestHost} NICK :alice2",
         )
 
     def test_ownChannelChangeLabelled(self) -> None:

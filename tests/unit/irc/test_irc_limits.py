@@ -43,7 +43,7 @@ class RelayFitsTests(IRCTestCase):
         Text that makes the relayed line exactly 512 bytes fits; one byte
         more does not, whether that byte is ASCII or ends a character.
         """
-        prefix, target = "alice!al@irc.chatd", "#lobby"
+        prefix, target = f"alice!al@{self.guestHost}", "#lobby"
         budget = MAX_LINE - overhead(prefix, "PRIVMSG", target)
         self.assertEqual(textBudget("PRIVMSG", prefix, target), budget)
         self.assertTrue(relayFits("PRIVMSG", prefix, target, "a" * budget))
@@ -58,7 +58,7 @@ class RelayFitsTests(IRCTestCase):
         C{NOTICE} is one byte longer than C{PRIVMSG}, so its budget is one
         byte smaller.
         """
-        prefix, target = "bob!bob@irc.chatd", "carol"
+        prefix, target = f"bob!bob@{self.guestHost}", "carol"
         budget = MAX_LINE - overhead(prefix, "NOTICE", target)
         self.assertEqual(textBudget("NOTICE", prefix, target), budget)
         self.assertTrue(relayFits("NOTICE", prefix, target, "n" * budget))
@@ -93,7 +93,7 @@ class RefusalTests(IRCTestCase):
         self.tchat.events.clear()
 
     def budget(self, command: str = "PRIVMSG", target: str = "#lobby") -> int:
-        return MAX_LINE - overhead("alice!al@irc.chatd", command, target)
+        return MAX_LINE - overhead(f"alice!al@{self.guestHost}", command, target)
 
     def say(self, line: str, transport: StringTransport | None = None) -> str:
         """
@@ -122,7 +122,7 @@ class RefusalTests(IRCTestCase):
         self.assertEqual(echo.params, ["#lobby", text])
         raw = untagged(self.read(self.tb).encode())
         self.assertEqual(len(raw), MAX_LINE)
-        self.assertEqual(raw, f":alice!al@irc.chatd PRIVMSG #lobby :{text}\r\n".encode())
+        self.assertEqual(raw, f":alice!al@{self.guestHost} PRIVMSG #lobby :{text}\r\n".encode())
         [event] = self.tchat.events
         assert isinstance(event, RoomMessage)
         self.assertEqual(event.lines, (text,))

@@ -35,7 +35,7 @@ class MonitorTests(IRCTestCase):
         replies = self.messages(self.send(alice, t, "MONITOR + bob,carol"))
         self.assertEqual(
             [(m.command, m.params) for m in replies],
-            [("730", ["alice", "bob!bob@test.chatd"]), ("731", ["alice", "carol"])],
+            [("730", ["alice", f"bob!bob@{self.guestHost}"]), ("731", ["alice", "carol"])],
         )
 
     def test_addOneNameOnce(self) -> None:
@@ -48,7 +48,7 @@ class MonitorTests(IRCTestCase):
         replies = self.messages(self.send(alice, t, "MONITOR + bob,cy,BOB,b\u043eb,CY"))
         self.assertEqual(
             [(m.command, m.params) for m in replies],
-            [("730", ["alice", "bob!bob@test.chatd"]), ("731", ["alice", "cy"])],
+            [("730", ["alice", f"bob!bob@{self.guestHost}"]), ("731", ["alice", "cy"])],
         )
         [listed, _] = self.messages(self.send(alice, t, "MONITOR L"))
         self.assertEqual(listed.params, ["alice", "bob,cy"])
@@ -64,12 +64,12 @@ class MonitorTests(IRCTestCase):
         bob = self.tchatUser("Bob")
         self.assertEqual(
             [(m.command, m.params) for m in self.messages(self.read(t))],
-            [("730", ["alice", "Bob!Bob@test.chatd"])],
+            [("730", ["alice", f"Bob!Bob@{self.guestHost}"])],
         )
         self.service.rename(bob, "robert")
         self.assertEqual(
             [(m.command, m.params[1]) for m in self.messages(self.read(t))],
-            [("731", "Bob"), ("730", "robert!robert@test.chatd")],
+            [("731", "Bob"), ("730", f"robert!robert@{self.guestHost}")],
         )
         self.service.disconnect(bob)
         self.assertEqual(

@@ -148,7 +148,7 @@ class IRCMulticlientTests(IRCStoreTestCase):
         self.send(bob, tb)
         self.send(second, t2, "PRIVMSG #club :hi")
         [said] = [m for m in self.send(bob, tb) if m.command == "PRIVMSG"]
-        self.assertEqual(said.prefix, "dave!first@irc.chatd")
+        self.assertEqual(said.prefix, "dave!first@user/dave")
         [whois] = [m for m in self.send(bob, tb, "WHOIS dave") if m.command == "311"]
         self.assertEqual(whois.params[1:3], ["dave", "first"])
 

@@ -496,10 +496,10 @@ class OutboundTests(MultilineTestCase):
             start, *inner, end = lines
             reference = start.params[0][1:]
             self.assertEqual(start.params, ["+" + reference, "draft/multiline", "#lobby"])
-            self.assertEqual(start.prefix, "alice!alice@irc.chatd")
+            self.assertEqual(start.prefix, f"alice!alice@{self.guestHost}")
             self.assertEqual(set(start.tags), {"msgid", "time"})
             self.assertEqual((end.command, end.params), ("BATCH", ["-" + reference]))
-            self.assertEqual(end.prefix, "alice!alice@irc.chatd")
+            self.assertEqual(end.prefix, f"alice!alice@{self.guestHost}")
             self.assertEqual(
                 [m.params for m in inner],
                 [["#lobby", t] for t in ("hello", "", "#how is ", "everyone?")],
@@ -557,7 +557,7 @@ class OutboundTests(MultilineTestCase):
         self.assertEqual(
             (start.command, start.params[1:]), ("BATCH", ["draft/multiline", "#lobby"])
         )
-        self.assertEqual(start.prefix, "tom!tom@tchat.chatd")
+        self.assertEqual(start.prefix, f"tom!tom@{self.guestHost}")
         texts = [m.params[1] for m in inner]
         self.assertEqual(texts[0], "first")
         self.assertEqual(texts[-2:], ["", "last"])

@@ -81,7 +81,7 @@ class IdentifyTests(NickServTestCase):
         proto, t = self.connected("guest")
         replies = self.send(proto, t, "PRIVMSG NickServ :IDENTIFY alice sesame")
         self.assertEqual(self.codes(replies), ["900", "NOTICE"])
-        self.assertEqual(replies[0].params[1:3], ["guest!guest@irc.chatd", "alice"])
+        self.assertEqual(replies[0].params[1:3], ["guest!guest@user/alice", "alice"])
         self.assertEqual(self.notices(replies), ["You are now logged in as alice."])
         self.assertEqual(proto.nick, "guest")
         self.assertEqual(self.accountIn(proto, t, "guest"), "alice")

@@ -139,7 +139,8 @@ class AwayNotifyTests(IRCTestCase):
         self.assertEqual(self.numerics(self.send(bob, tb, "AWAY :lunch")), ["306"])
         (away,) = self.messages(self.read(ta))
         self.assertEqual(
-            (away.prefix, away.command, away.params), ("bob!bob@irc.chatd", "AWAY", ["lunch"])
+            (away.prefix, away.command, away.params),
+            (f"bob!bob@{self.guestHost}", "AWAY", ["lunch"]),
         )
         self.assertEqual(self.numerics(self.send(bob, tb, "AWAY")), ["305"])
         (back,) = self.messages(self.read(ta))
@@ -217,7 +218,7 @@ class SetnameTests(IRCTestCase):
         (own,) = self.messages(self.send(alice, ta, "SETNAME :Alice Liddell"))
         self.assertEqual((own.command, own.params), ("SETNAME", ["Alice Liddell"]))
         (seen,) = self.messages(self.read(tb))
-        self.assertEqual((seen.prefix, seen.command), ("alice!alice@irc.chatd", "SETNAME"))
+        self.assertEqual((seen.prefix, seen.command), (f"alice!alice@{self.guestHost}", "SETNAME"))
         self.assertEqual(seen.params, ["Alice Liddell"])
         self.assertEqual(self.read(tp), "")
         whois = self.messages(self.send(plain, tp, "WHOIS alice"))
@@ -272,7 +273,7 @@ class AccountNotifyTests(IRCStoreTestCase):
         self.send(plain, tp)
         self.send(bob, tb, "REGISTER * * passphrase")
         (account,) = self.send(watcher, tw)
-        self.assertEqual((account.prefix, account.command), ("bob!bob@irc.chatd", "ACCOUNT"))
+        self.assertEqual((account.prefix, account.command), ("bob!bob@user/bob", "ACCOUNT"))
         self.assertEqual(account.params, ["bob"])
         self.assertEqual(self.send(plain, tp), [])
         self.send(bob, tb, "PRIVMSG #Blabla :hi")
@@ -294,7 +295,7 @@ class AccountNotifyTests(IRCStoreTestCase):
         treg.dataReceived(b"clt: REGIS secret12\n")
         self.clock.advance(0)
         (account,) = [m for m in self.send(watcher, tw) if m.command == "ACCOUNT"]
-        self.assertEqual((account.prefix, account.params), ("treg!treg@tchat.chatd", ["treg"]))
+        self.assertEqual((account.prefix, account.params), ("treg!treg@user/treg", ["treg"]))
         treg.dataReceived(b"clt: REGIS other123\n")  # a new password is no news
         self.clock.advance(0)
         self.assertEqual([m for m in self.send(watcher, tw) if m.command == "ACCOUNT"], [])
@@ -337,7 +338,7 @@ class InviteNotifyTests(IRCTestCase):
         (seen,) = self.messages(self.read(tm))
         self.assertEqual(
             (seen.prefix, seen.command, seen.params),
-            ("op!op@irc.chatd", "INVITE", ["guest", "#room"]),
+            ("op!op@user/op", "INVITE", ["guest", "#room"]),
         )
         self.assertEqual(seen.tags.get("account"), "op")
         self.assertEqual(self.read(tp), "")
@@ -392,7 +393,7 @@ class ExtendedMonitorTests(IRCTestCase):
         self.send(bob, tb, "AWAY :afk", "SETNAME :Bob B")
         (away,) = self.messages(self.read(tw))
         self.assertEqual(
-            (away.prefix, away.command, away.params), ("bob!bob@irc.chatd", "AWAY", ["afk"])
+            (away.prefix, away.command, away.params), (f"bob!bob@{self.guestHost}", "AWAY", ["afk"])
         )
         self.assertEqual(self.read(to), "")
         self.send(bob, tb, "JOIN #lobby")
@@ -429,7 +430,7 @@ class StatusmsgTests(IRCTestCase):
         (echo,) = self.messages(self.send(schmoe, ts, "PRIVMSG @#new :for operators"))
         self.assertEqual((echo.command, echo.params), ("PRIVMSG", ["@#new", "for operators"]))
         (got,) = self.messages(self.read(to))
-        self.assertEqual(got.prefix, "schmoe!schmoe@irc.chatd")
+        self.assertEqual(got.prefix, f"schmoe!schmoe@{self.guestHost}")
         self.assertEqual((got.command, got.params), ("PRIVMSG", ["@#new", "for operators"]))
         self.assertEqual(self.read(tj), "")
         self.send(op, to, "NOTICE @#new :ops notice")

@@ -73,7 +73,7 @@ class RegistrationTests(IRCTestCase):
         first = self.messages(reply)[0]
         self.assertEqual(first.prefix, "chatd")
         self.assertEqual(first.params[0], "alice")
-        self.assertIn("alice!al@irc.chatd", first.params[1])
+        self.assertIn(f"alice!al@{self.guestHost}", first.params[1])
         self.assertEqual(list(connectionsOf(self.service.find("ALICE"))), [proto])
 
     def test_isupport(self) -> None:
@@ -197,7 +197,7 @@ class RegistrationTests(IRCTestCase):
         [message] = self.messages(reply)
         self.assertEqual(
             (message.prefix, message.command, message.params),
-            ("alice!alice@irc.chatd", "NICK", ["Alicia"]),
+            (f"alice!alice@{self.guestHost}", "NICK", ["Alicia"]),
         )
         event = other.events[-1]
         assert isinstance(event, Rename)
@@ -247,7 +247,7 @@ class RegistrationTests(IRCTestCase):
         alice, ta, other = self.sharingLobby()
         self.service.rename(other, "bobby")
         [message] = self.messages(self.send(alice, ta))
-        self.assertEqual((message.prefix, message.params), ("bob!bob@test.chatd", ["bobby"]))
+        self.assertEqual((message.prefix, message.params), (f"bob!bob@{self.guestHost}", ["bobby"]))
 
     def test_asyncLogin(self) -> None:
         """
@@ -582,7 +582,7 @@ class KeepaliveTests(IRCTestCase):
         [quit] = self.messages(self.read(ta))
         self.assertEqual(
             (quit.prefix, quit.command, quit.params),
-            ("bob!bob@irc.chatd", "QUIT", ["Quit: bye now"]),
+            (f"bob!bob@{self.guestHost}", "QUIT", ["Quit: bye now"]),
         )
 
 

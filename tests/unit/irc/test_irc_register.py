@@ -46,7 +46,7 @@ class RegisterTests(IRCStoreTestCase):
         replies = self.send(proto, t, "REGISTER * * passphrase")
         self.assertEqual(
             [(m.command, m.params[:2]) for m in replies[:2]],
-            [("REGISTER", ["SUCCESS", "bob"]), ("900", ["bob", "bob!bob@irc.chatd"])],
+            [("REGISTER", ["SUCCESS", "bob"]), ("900", ["bob", "bob!bob@user/bob"])],
         )
         self.assertTrue(self.successResultOf(self.service.isRegistered("bob")))
         self.send(proto, t, "QUIT")

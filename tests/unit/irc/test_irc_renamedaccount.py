@@ -78,7 +78,7 @@ class RenamedAccountTests(IRCStoreTestCase):
         emma.dataReceived(b"PRIVMSG #lobby :said as emma\r\nNICK emx\r\n")
         self.clock.advance(0)
         said = self.only(self.send(watch, tw), "PRIVMSG")
-        self.assertEqual((said.prefix, said.tags.get("account")), ("emma!emma@irc.chatd", "emma"))
+        self.assertEqual((said.prefix, said.tags.get("account")), ("emma!emma@user/emma", "emma"))
 
     def test_whoxShowsAnAccountSignedInOnAnotherProtocol(self) -> None:
         """

@@ -217,7 +217,7 @@ class AfterRegistrationTests(SaslTestCase):
         self.send(proto, t)
         replies = self.plainLogin(proto, t, "alice", "sesame")
         self.assertEqual(self.codes(replies), ["900", "903"])
-        self.assertEqual(replies[0].params[:3], ["guest", "guest!guest@irc.chatd", "alice"])
+        self.assertEqual(replies[0].params[:3], ["guest", "guest!guest@user/alice", "alice"])
         [told] = self.send(watcher, tw)
         self.assertEqual((told.command, told.params), ("ACCOUNT", ["alice"]))
         self.assertTrue(str(told.prefix).startswith("guest!"))
@@ -483,7 +483,7 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         """
         proto, t, authenticated = self.provenBeforeEnd("ally")
         self.assertEqual(self.codes(authenticated)[:2], ["900", "903"])
-        self.assertEqual(authenticated[0].params[:3], ["ally", "ally!a@irc.chatd", "alice"])
+        self.assertEqual(authenticated[0].params[:3], ["ally", "ally!a@user/alice", "alice"])
         self.assertEqual(authenticated[1].params[0], "ally")
         welcome = self.send(proto, t, "CAP END")
         self.assertNotIn("NICK", [m.command for m in welcome])

@@ -22,8 +22,8 @@ class SilenceTests(IRCTestCase):
         self.assertEqual(
             [(m.prefix, m.command, m.params) for m in echoed],
             [
-                ("alice!alice@irc.chatd", "SILENCE", ["+troll!*@*"]),
-                ("alice!alice@irc.chatd", "SILENCE", ["+*!*@192.0.2.*"]),
+                (f"alice!alice@{self.guestHost}", "SILENCE", ["+troll!*@*"]),
+                (f"alice!alice@{self.guestHost}", "SILENCE", ["+*!*@192.0.2.*"]),
             ],
         )
         listed = self.messages(self.send(alice, t, "SILENCE"))

@@ -43,7 +43,7 @@ class WhoxTests(IRCTestCase):
                     "#lobby",
                     "bob",
                     "255.255.255.255",
-                    "irc.chatd",
+                    self.guestHost,
                     self.factory.serverName,
                     "bob",
                     "H",
