@@ -24,7 +24,9 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.presence import Presence
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import RoomMessage
+from chatd.core.hosts import Hosts
 from chatd.core.service import ChatService
+from chatd.core.signedin import ProvenAccounts
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakeredis import FakeRedis
@@ -32,6 +34,8 @@ from tests.support.helpers import connect, output
 
 #: The cloak secret of every fake node (L{chatd.core.hosts}).
 CLOAK_SECRET = b"cloak secret of the fake nodes.."
+#: The host the fake nodes show for a guest of L{connect}'s address.
+GUEST_HOST = Hosts(ProvenAccounts(), CLOAK_SECRET).cloak("127.0.0.1")
 
 
 def said(user: RecordingParticipant, room: str) -> list[tuple[str, str]]:

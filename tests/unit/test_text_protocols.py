@@ -17,7 +17,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.storage.memory import MemoryChatStore
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, guestHost, output
 from tests.support.persistencecase import FAST, PersistenceTestCase, inline
 from tests.support.webclient import StoredWebTestCase, WebTestCase
 
@@ -176,11 +176,14 @@ class IRCTests(FrontEndTestCase):
             b"srv: SPEAK alice lobby 1700000000\nsrv: bold red\nsrv: .\n"
             b"srv: SPEAK alice lobby 1700000000\nsrv: * alice waves\nsrv: .\n",
         )
+        alice = f":alice!alice@{guestHost(self.service)}"
         self.assertEqual(
             output(tb, self.clock),
-            b":alice!alice@irc.chatd PRIVMSG #lobby :hi\r\n"
-            b":alice!alice@irc.chatd PRIVMSG #lobby :\x02bold\x02 \x0304red\r\n"
-            b":alice!alice@irc.chatd PRIVMSG #lobby :\x01ACTION waves\x01\r\n",
+            (
+                f"{alice} PRIVMSG #lobby :hi\r\n"
+                f"{alice} PRIVMSG #lobby :\x02bold\x02 \x0304red\r\n"
+                f"{alice} PRIVMSG #lobby :\x01ACTION waves\x01\r\n"
+            ).encode(),
         )
         self.assertEqual(
             self.stored(),

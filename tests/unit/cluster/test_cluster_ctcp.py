@@ -7,7 +7,7 @@ them, and the answer finds its way back.
 from __future__ import annotations
 
 from chatd.tchat import TchatFactory
-from tests.support.fakenode import TwoNodes
+from tests.support.fakenode import GUEST_HOST, TwoNodes
 from tests.support.helpers import connect, output
 
 VERSION = "\x01VERSION\x01"
@@ -30,7 +30,7 @@ class ClusterCtcpTests(TwoNodes):
         self.settle()
         self.assertEqual(output(tb, self.clock), b"")
         self.assertIn(
-            ":bob!bob@tchat.chatd NOTICE carol"
+            f":bob!bob@{GUEST_HOST} NOTICE carol"
             " :\x01VERSION chatd (bob uses tchat, not IRC: the server answers for them)\x01\r\n",
             carol.read(),
         )
@@ -44,5 +44,5 @@ class ClusterCtcpTests(TwoNodes):
         dave = self.ircClient(self.b, "dave")
         carol.send(f"PRIVMSG dave :{VERSION}")
         self.settle()
-        self.assertIn(f":carol!carolx@irc.chatd PRIVMSG dave :{VERSION}\r\n", dave.read())
+        self.assertIn(f":carol!carolx@{GUEST_HOST} PRIVMSG dave :{VERSION}\r\n", dave.read())
         self.assertNotIn("NOTICE", carol.read())

@@ -7,7 +7,9 @@ the operators there too.
 
 from __future__ import annotations
 
-from tests.support.fakenode import IRCClient, TwoNodes
+import re
+
+from tests.support.fakenode import GUEST_HOST, IRCClient, TwoNodes
 
 
 class MessageKindTests(TwoNodes):
@@ -42,7 +44,7 @@ class MessageKindTests(TwoNodes):
         """
         self.far.send("NOTICE op :psst")
         seen = self.op.read()
-        self.assertIn(":far!farx@irc.chatd NOTICE op :psst\r\n", seen)
+        self.assertIn(f":far!farx@{GUEST_HOST} NOTICE op :psst\r\n", seen)
         self.assertNotIn("PRIVMSG", seen)
 
     def test_tagsCrossNodes(self) -> None:
@@ -51,12 +53,13 @@ class MessageKindTests(TwoNodes):
         typing notice), reach a C{message-tags} client on the other node,
         in a channel and in private.
         """
+        FAR = re.escape(f"far!farx@{GUEST_HOST}")
         self.far.send("@+draft/reply=abc PRIVMSG #ops :re", "@+typing=active TAGMSG #ops")
         seen = self.op.read()
-        self.assertRegex(seen, r"@[^ ]*\+draft/reply=abc[^ ]* :far!farx@irc.chatd PRIVMSG #ops :re")
-        self.assertRegex(seen, r"@[^ ]*\+typing=active[^ ]* :far!farx@irc.chatd TAGMSG #ops")
+        self.assertRegex(seen, rf"@[^ ]*\+draft/reply=abc[^ ]* :{FAR} PRIVMSG #ops :re")
+        self.assertRegex(seen, rf"@[^ ]*\+typing=active[^ ]* :{FAR} TAGMSG #ops")
         self.far.send("@+typing=paused TAGMSG op")
-        self.assertRegex(self.op.read(), r"\+typing=paused[^ ]* :far!farx@irc.chatd TAGMSG op")
+        self.assertRegex(self.op.read(), rf"\+typing=paused[^ ]* :{FAR} TAGMSG op")
 
     def test_operatorsOnlyMessageStaysWithOperators(self) -> None:
         """
@@ -64,7 +67,7 @@ class MessageKindTests(TwoNodes):
         addressed to C{@#ops}; no other member sees it, on either node.
         """
         self.far.send("PRIVMSG @#ops :for ops only")
-        self.assertIn(":far!farx@irc.chatd PRIVMSG @#ops :for ops only\r\n", self.op.read())
+        self.assertIn(f":far!farx@{GUEST_HOST} PRIVMSG @#ops :for ops only\r\n", self.op.read())
         self.assertNotIn("for ops only", self.pal.read())
         self.assertNotIn("for ops only", self.near.read())
 
@@ -83,7 +86,7 @@ class MessageKindTests(TwoNodes):
         the same on the other node.
         """
         self.far.send("PRIVMSG #ops :hello")
-        self.assertIn(":far!farx@irc.chatd PRIVMSG #ops :hello\r\n", self.op.read())
+        self.assertIn(f":far!farx@{GUEST_HOST} PRIVMSG #ops :hello\r\n", self.op.read())
 
 
 class WallopsTests(TwoNodes):
@@ -101,7 +104,7 @@ class WallopsTests(TwoNodes):
         self.a.turns()
         seen = reader.read()
         self.assertEqual(seen.count(" WALLOPS "), 1)
-        self.assertIn(":op!op@test.chatd WALLOPS :hear ye\r\n", seen)
+        self.assertIn(":op!op@user/op WALLOPS :hear ye\r\n", seen)
         self.assertNotIn("WALLOPS", other.read())
 
 
@@ -124,7 +127,7 @@ class IRCAcrossNodesTests(TwoNodes):
         self.ben.send("JOIN #t")
         self.ann.read()
         self.ben.send("PART #t :bye everyone")
-        self.assertIn(":ben!benx@irc.chatd PART #t :bye everyone\r\n", self.ann.read())
+        self.assertIn(f":ben!benx@{GUEST_HOST} PART #t :bye everyone\r\n", self.ann.read())
 
     def test_externalMessage(self) -> None:
         """
@@ -134,7 +137,7 @@ class IRCAcrossNodesTests(TwoNodes):
         self.ann.send("JOIN #t", "MODE #t -n")
         self.ann.read()
         self.ben.send("PRIVMSG #t :from outside")
-        self.assertIn(":ben!benx@irc.chatd PRIVMSG #t :from outside\r\n", self.ann.read())
+        self.assertIn(f":ben!benx@{GUEST_HOST} PRIVMSG #t :from outside\r\n", self.ann.read())
 
     def test_externalMessageRefusedWithN(self) -> None:
         self.ann.send("JOIN #t")
@@ -155,7 +158,7 @@ class IRCAcrossNodesTests(TwoNodes):
         self.ben.read()
         self.ben.send("WHO #t", "WHOIS ann")
         seen = self.ben.read()
-        self.assertIn(" 352 ben #t annx irc.chatd chatd ann H*", seen)
+        self.assertIn(f" 352 ben #t annx {GUEST_HOST} chatd ann H*", seen)
         self.assertIn(" 313 ben ann ", seen)
 
     def test_multilineComposition(self) -> None:

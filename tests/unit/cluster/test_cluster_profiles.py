@@ -20,7 +20,7 @@ from chatd.core import status
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.status import AWAY, announce
 from chatd.storage.memory import MemoryChatStore
-from tests.support.fakenode import FakeNode, IRCClient, TwoNodes
+from tests.support.fakenode import GUEST_HOST, FakeNode, IRCClient, TwoNodes
 from tests.support.fakeredis import FakeRedis
 
 
@@ -46,9 +46,11 @@ class ProfileTests(TwoNodes):
         """
         self.bob.send("WHOIS alice")
         seen = self.bob.read()
-        self.assertIn(" 311 bob alice alicex irc.chatd * :Alice Liddell\r\n", seen)
+        self.assertIn(f" 311 bob alice alicex {GUEST_HOST} * :Alice Liddell\r\n", seen)
         self.alice.send("WHOIS alice")
-        self.assertIn(" 311 alice alice alicex irc.chatd * :Alice Liddell\r\n", self.alice.read())
+        self.assertIn(
+            f" 311 alice alice alicex {GUEST_HOST} * :Alice Liddell\r\n", self.alice.read()
+        )
 
     def test_rejoinAfterAStateShowsTheHost(self) -> None:
         """
@@ -57,11 +59,11 @@ class ProfileTests(TwoNodes):
         host, not a stand-in's.
         """
         self.b.bridge.nodeLost("a")
-        self.assertIn(":alice!alicex@irc.chatd QUIT ", self.bob.read())
+        self.assertIn(f":alice!alicex@{GUEST_HOST} QUIT ", self.bob.read())
         self.a.bridge.publishState("b")
         self.settle()
         seen = self.bob.read()
-        self.assertIn(":alice!alicex@irc.chatd JOIN #lobby", seen)
+        self.assertIn(f":alice!alicex@{GUEST_HOST} JOIN #lobby", seen)
         self.assertNotIn("remote.chatd", seen)
 
     def test_monitorShowsTheHostAtOnce(self) -> None:
@@ -72,7 +74,7 @@ class ProfileTests(TwoNodes):
         self.bob.send("MONITOR + carol")
         self.bob.read()
         self.a.user("carol")
-        self.assertIn(" 730 bob carol!carol@test.chatd\r\n", self.bob.read())
+        self.assertIn(f" 730 bob carol!carol@{GUEST_HOST}\r\n", self.bob.read())
 
     def test_lusersCountsEveryNodesInvisible(self) -> None:
         """
@@ -97,7 +99,7 @@ class ProfileTests(TwoNodes):
         has on its own node.
         """
         self.alice.send("PRIVMSG #lobby :hello")
-        self.assertIn(":alice!alicex@irc.chatd PRIVMSG #lobby :hello\r\n", self.bob.read())
+        self.assertIn(f":alice!alicex@{GUEST_HOST} PRIVMSG #lobby :hello\r\n", self.bob.read())
 
     def test_awayCrossesNodes(self) -> None:
         """
@@ -107,17 +109,17 @@ class ProfileTests(TwoNodes):
         it.
         """
         self.alice.send("AWAY :at lunch")
-        self.assertIn(":alice!alicex@irc.chatd AWAY :at lunch\r\n", self.bob.read())
+        self.assertIn(f":alice!alicex@{GUEST_HOST} AWAY :at lunch\r\n", self.bob.read())
         self.bob.send("PRIVMSG alice :there?", "WHO #lobby")
         seen = self.bob.read()
         self.assertIn(" 301 bob alice :at lunch\r\n", seen)
-        self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice G", seen)
+        self.assertIn(f" 352 bob #lobby alicex {GUEST_HOST} chatd alice G", seen)
         self.alice.send("AWAY")
-        self.assertIn(":alice!alicex@irc.chatd AWAY\r\n", self.bob.read())
+        self.assertIn(f":alice!alicex@{GUEST_HOST} AWAY\r\n", self.bob.read())
         self.bob.send("PRIVMSG alice :back?", "WHO #lobby")
         seen = self.bob.read()
         self.assertNotIn(" 301 ", seen)
-        self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice H", seen)
+        self.assertIn(f" 352 bob #lobby alicex {GUEST_HOST} chatd alice H", seen)
 
     def test_accountRegisteredInSessionCrossesNodes(self) -> None:
         """
@@ -132,7 +134,7 @@ class ProfileTests(TwoNodes):
         carol.read()
         status.accountCreated(self.a.service, self.alice.proto, self.a.service.people.presence)
         self.settle()
-        self.assertIn(":alice!alicex@irc.chatd ACCOUNT alice\r\n", carol.read())
+        self.assertIn(":alice!alicex@user/alice ACCOUNT alice\r\n", carol.read())
         carol.send("WHOIS alice")
         self.assertIn(" 330 carol alice alice :is logged in as\r\n", carol.read())
 
@@ -155,10 +157,10 @@ class ProfileTests(TwoNodes):
         """
         self.answeredOnceHeard("AWAY :at lunch", " 306 alice :You have been marked as being away")
         self.bob.send("USERHOST alice")
-        self.assertIn(" 302 bob alice=-alicex@irc.chatd\r\n", self.bob.read())
+        self.assertIn(f" 302 bob alice=-alicex@{GUEST_HOST}\r\n", self.bob.read())
         self.answeredOnceHeard("AWAY", " 305 alice :You are no longer marked as being away")
         self.bob.send("USERHOST alice")
-        self.assertIn(" 302 bob alice=+alicex@irc.chatd\r\n", self.bob.read())
+        self.assertIn(f" 302 bob alice=+alicex@{GUEST_HOST}\r\n", self.bob.read())
 
     def test_awayAnsweredWithoutSilentNode(self) -> None:
         """
@@ -203,9 +205,11 @@ class ProfileTests(TwoNodes):
         and C{WHOIS} there gives the new name.
         """
         self.alice.send("SETNAME :Alice P. Liddell")
-        self.assertIn(":alice!alicex@irc.chatd SETNAME :Alice P. Liddell\r\n", self.bob.read())
+        self.assertIn(f":alice!alicex@{GUEST_HOST} SETNAME :Alice P. Liddell\r\n", self.bob.read())
         self.bob.send("WHOIS alice")
-        self.assertIn(" 311 bob alice alicex irc.chatd * :Alice P. Liddell\r\n", self.bob.read())
+        self.assertIn(
+            f" 311 bob alice alicex {GUEST_HOST} * :Alice P. Liddell\r\n", self.bob.read()
+        )
 
     def test_botModeCrossesNodes(self) -> None:
         """
@@ -215,12 +219,12 @@ class ProfileTests(TwoNodes):
         self.alice.send("MODE alice +B")
         self.bob.send("WHO #lobby", "WHOIS alice")
         seen = self.bob.read()
-        self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice HB", seen)
+        self.assertIn(f" 352 bob #lobby alicex {GUEST_HOST} chatd alice HB", seen)
         self.assertIn(" 335 bob alice ", seen)
         self.alice.send("MODE alice -B")
         self.bob.send("WHO #lobby", "WHOIS alice")
         seen = self.bob.read()
-        self.assertIn(" 352 bob #lobby alicex irc.chatd chatd alice H :", seen)
+        self.assertIn(f" 352 bob #lobby alicex {GUEST_HOST} chatd alice H :", seen)
         self.assertNotIn(" 335 ", seen)
 
     def test_publishedOnceNeverEchoed(self) -> None:
@@ -235,7 +239,7 @@ class ProfileTests(TwoNodes):
         self.assertEqual((envelope["u"], envelope["st"]), ("alice", "away"))
         self.assertEqual(
             envelope["pf"],
-            {"p": "irc", "id": "alicex", "rn": "Alice Liddell", "aw": "gone"},
+            {"p": "irc", "h": GUEST_HOST, "id": "alicex", "rn": "Alice Liddell", "aw": "gone"},
         )
 
     def test_nodeStartedLaterLearnsProfiles(self) -> None:
@@ -267,7 +271,7 @@ class ProfileTests(TwoNodes):
         proxy = self.b.service.find("carol")
         assert isinstance(proxy, RemoteParticipant)
         self.assertEqual((proxy.awayMessage, proxy.protocolName), ("brb", "test"))
-        self.assertIn(":carol!carol@test.chatd AWAY :brb\r\n", self.bob.read())
+        self.assertIn(f":carol!carol@{GUEST_HOST} AWAY :brb\r\n", self.bob.read())
 
 
 class MissingProfileTests(SynchronousTestCase):
@@ -349,6 +353,6 @@ class SASLAccountTests(SynchronousTestCase):
         curious.send("WHOIS netcat")
         seen = curious.read()
         self.assertIn(" 330 curious netcat shivaram :", seen)
-        self.assertIn(" 311 curious netcat netcatx irc.chatd * :Net Cat\r\n", seen)
+        self.assertIn(" 311 curious netcat netcatx user/shivaram * :Net Cat\r\n", seen)
         for client in (netcat, curious):
             client.proto.connectionLost(None)

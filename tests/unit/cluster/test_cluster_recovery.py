@@ -14,7 +14,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.events import Notice
 from chatd.storage.memory import MemoryChatStore
-from tests.support.fakenode import FakeNode, IRCClient, said
+from tests.support.fakenode import GUEST_HOST, FakeNode, IRCClient, said
 from tests.support.fakeredis import FakeRedis
 
 
@@ -210,8 +210,8 @@ class RecoveryTests(TwoNodesSpeaking):
             [
                 f":chatd NOTICE carol :2 messages said in lobby from {moment} UTC on another"
                 " server of this chat follow late: that server stopped before it passed them on",
-                ":alice!alice@test.chatd PRIVMSG #lobby :one",
-                ":alice!alice@test.chatd PRIVMSG #lobby :two",
+                f":alice!alice@{GUEST_HOST} PRIVMSG #lobby :one",
+                f":alice!alice@{GUEST_HOST} PRIVMSG #lobby :two",
             ],
         )
 

@@ -17,7 +17,7 @@ from chatd.core.events import KICK, Invitation, Membership, Notice, RoomChange
 from chatd.core.names import key
 from chatd.irc.factory import IRCFactory
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import FakeNode, TwoNodes
+from tests.support.fakenode import GUEST_HOST, FakeNode, TwoNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
 
@@ -377,8 +377,8 @@ class IRCOnOtherNodeTests(SynchronousTestCase):
         for _ in range(10):
             clock.advance(0)
         lines = output(transport, clock).decode().split("\r\n")
-        self.assertIn(":op!op@test.chatd MODE #lobby +mk x", lines)
-        self.assertIn(":op!op@test.chatd KICK #lobby bob :bye", lines)
+        self.assertIn(":op!op@user/op MODE #lobby +mk x", lines)
+        self.assertIn(":op!op@user/op KICK #lobby bob :bye", lines)
         self.assertFalse([line for line in lines if " NOTICE " in line])
         proto.connectionLost(None)
 
@@ -398,8 +398,8 @@ class InviteNotifyTests(TwoNodes):
             client.send("JOIN #t")
         ann.read()
         ben.send("INVITE cat #t")
-        self.assertIn(":ben!benx@irc.chatd INVITE cat #t\r\n", ann.read())
-        self.assertIn(":ben!benx@irc.chatd INVITE cat #t\r\n", cat.read())
+        self.assertIn(f":ben!benx@{GUEST_HOST} INVITE cat #t\r\n", ann.read())
+        self.assertIn(f":ben!benx@{GUEST_HOST} INVITE cat #t\r\n", cat.read())
 
 
 class SettingsAfterGapTests(TwoNodes):

@@ -21,7 +21,7 @@ from chatd.tap import makeService
 from chatd.tchat import TchatFactory
 from chatd.web.guard import GuardedSite
 from chatd.web.ircsocket import PATH, IRCWebSocket
-from tests.support.helpers import connect, output, turn
+from tests.support.helpers import connect, guestHost, output, turn
 from tests.support.ircwsclient import IRCWSClient, connectIRC
 from tests.support.webclient import WebHarness, WebTestCase, handshake
 
@@ -144,7 +144,9 @@ class IRCWebSocketTests(IRCWebSocketCase):
         self.assertIn(b"srv: psst\n", output(alice, self.reactor))
         self.tchatSend("alice", "MSGPV bob", "back at you", ".")
         self.web.flush()
-        self.assertIn(":alice!alice@tchat.chatd PRIVMSG bob :back at you", client.take())
+        self.assertIn(
+            f":alice!alice@{guestHost(self.service)} PRIVMSG bob :back at you", client.take()
+        )
 
     def test_lineTooLong(self) -> None:
         """
