@@ -32,6 +32,7 @@ from chatd.core.roles import IAdministration, IReplica
 from chatd.core.service import ChatService
 from chatd.core.whowas import MAX_ENTRIES
 from chatd.testing import RecordingParticipant, settled
+from tests.support.helpers import guestHost
 
 
 class ServiceTestCase(SynchronousTestCase):
@@ -1001,8 +1002,8 @@ class RoomRulesTests(ServiceTestCase):
 
     def test_banByAddress(self) -> None:
         """
-        A mask matches a participant's real address as well as the host
-        IRC shows for its protocol.
+        A mask matches a participant's real address as well as its host
+        (a guest's cloak), never the name of its protocol.
         """
         self.service.changeRoomModes(self.alice, "den", [(True, "b", "*!*@10.1.*")])
         far = RecordingParticipant(address="10.1.2.3")
@@ -1010,7 +1011,11 @@ class RoomRulesTests(ServiceTestCase):
         self.service.login(far, "far")
         self.assertRaises(errors.BannedFromRoom, self.service.enter, far, "den")
         self.service.changeRoomModes(self.alice, "den", [(True, "b", "*!*@test.chatd")])
-        self.assertRaises(errors.BannedFromRoom, self.service.enter, self.user("near"), "den")
+        self.assertEqual(self.service.enter(self.user("near"), "den"), "den")
+        self.service.changeRoomModes(
+            self.alice, "den", [(True, "b", f"*!*@{guestHost(self.service)}")]
+        )
+        self.assertRaises(errors.BannedFromRoom, self.service.enter, self.user("nearer"), "den")
 
     def test_bannedMemberIsSilent(self) -> None:
         """

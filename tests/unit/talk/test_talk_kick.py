@@ -12,7 +12,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
 from chatd.talk.protocol import TalkProtocol
 from chatd.tchat import TchatFactory, TchatProtocol
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, guestHost, output
 from tests.support.protocolcases import TalkTestCase
 
 
@@ -81,8 +81,9 @@ class RoomKickTests(TalkTestCase):
                 b"*** You were kicked from club by tini (off you go).\r\n"
             )
         )
+        host = guestHost(self.service)
         self.assertEqual(
-            output(ircOut, self.clock), b":tini!tini@talk.chatd KICK #club ivo :off you go\r\n"
+            output(ircOut, self.clock), f":tini!tini@{host} KICK #club ivo :off you go\r\n".encode()
         )
         self.assertFalse(self.ti.disconnecting)
         self.assertFalse(self.inClub(self.ivo))
@@ -119,8 +120,9 @@ class RoomKickTests(TalkTestCase):
             self.send(self.moder, self.tm, "/kick #club ircy bye now"),
             b"*** ircy was kicked from club.\r\n",
         )
+        host = guestHost(self.service)
         self.assertEqual(
-            output(ircOut, self.clock), b":moder!moder@talk.chatd KICK #club ircy :bye now\r\n"
+            output(ircOut, self.clock), f":moder!moder@{host} KICK #club ircy :bye now\r\n".encode()
         )
         self.assertFalse(ircOut.disconnecting)
         self.assertIsNotNone(self.service.find("ircy"))
@@ -177,5 +179,8 @@ class RoomKickTests(TalkTestCase):
             b"*** You left club; now talking in lobby.\r\n",
         )
         self.assertEqual(self.read(self.tt), b"*** ivo has left club (bye all)\r\n")
-        self.assertEqual(output(ircOut, self.clock), b":ivo!ivo@talk.chatd PART #club :bye all\r\n")
+        host = guestHost(self.service)
+        self.assertEqual(
+            output(ircOut, self.clock), f":ivo!ivo@{host} PART #club :bye all\r\n".encode()
+        )
         self.assertFalse(self.inClub(self.ivo))

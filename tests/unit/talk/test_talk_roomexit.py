@@ -24,7 +24,7 @@ from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.talk.protocol import TalkFactory, TalkProtocol
 from chatd.tchat import TchatFactory
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, guestHost, output
 
 #: What a talk user kicked from their current room den2 by op reads.
 KICKED = (
@@ -262,7 +262,8 @@ class HashRoomNameTests(FrontEndsTestCase):
         output(to, self.clock)
         amy, ta = self.talker("amy")
         self.assertEqual(self.type(amy, ta, "/join #den"), b"*** You joined den, with op.\r\n")
-        self.assertIn(b":amy!amy@talk.chatd JOIN #den", self.type(op, to))
+        host = guestHost(self.service)
+        self.assertIn(f":amy!amy@{host} JOIN #den".encode(), self.type(op, to))
         self.assertEqual(self.type(amy, ta, "/who #den"), b"*** In den (2): op (runs it), amy\r\n")
         self.type(amy, ta, "hi op")
         self.assertIn(b"PRIVMSG #den :hi op", self.type(op, to))
