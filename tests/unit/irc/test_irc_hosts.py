@@ -5,6 +5,7 @@ client-made bans on it (HexChat's C{*!*@host}, WeeChat's C{*!user@host}).
 
 from __future__ import annotations
 
+from twisted.internet.defer import maybeDeferred
 from twisted.internet.testing import StringTransport
 
 from chatd.core import errors
@@ -172,4 +173,5 @@ class AccountHostTests(IRCStoreTestCase):
         alice = self.login("alice", "sesame", address="192.0.2.1")
         self.assertRaises(errors.BannedFromRoom, self.service.enter, alice, "club")
         guest = self.login("guest", address="192.0.2.1")
-        self.assertEqual(self.service.enter(guest, "club"), "club")
+        entered = self.service.enter(guest, "club")
+        self.assertEqual(self.successResultOf(maybeDeferred(lambda: entered)), "club")
