@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest_twisted
 from twisted.internet import reactor
 
-from tests.support.clusterlive import DEADLINE, ircUser, nodes, waitForLine, waitForLog
+from tests.support.clusterlive import DEADLINE, GUEST_HOST, ircUser, nodes, waitForLine, waitForLog
 from tests.support.daemon import Daemon
 from tests.support.lineclient import LineClient, connectLines
 from tests.support.redis_server import redisServer
@@ -138,19 +138,25 @@ async def test_profileOnOtherNode(nodes: Callable[..., Daemon]) -> None:
         client.send("JOIN #lobby")
         await waitForLine(client, lambda line: " 366 " in line)
     bob.send("WHOIS alice")
-    await waitForLine(bob, lambda line: " 311 bob alice wonder irc.chatd * :Alice Liddell" in line)
+    await waitForLine(
+        bob, lambda line: f" 311 bob alice wonder {GUEST_HOST} * :Alice Liddell" in line
+    )
     idle = await waitForLine(bob, lambda line: " 317 bob alice " in line or " 318 " in line)
     assert idle.endswith(" :seconds idle, signon time"), idle  # asked of her node
     alice.send("PRIVMSG #lobby :hello", "AWAY :at lunch")
-    await waitForLine(bob, lambda line: line == ":alice!wonder@irc.chatd PRIVMSG #lobby :hello")
-    await waitForLine(bob, lambda line: line == ":alice!wonder@irc.chatd AWAY :at lunch")
+    await waitForLine(bob, lambda line: line == f":alice!wonder@{GUEST_HOST} PRIVMSG #lobby :hello")
+    await waitForLine(bob, lambda line: line == f":alice!wonder@{GUEST_HOST} AWAY :at lunch")
     bob.send("PRIVMSG alice :there?", "WHO #lobby")
     await waitForLine(bob, lambda line: " 301 bob alice :at lunch" in line)
-    await waitForLine(bob, lambda line: " 352 bob #lobby wonder irc.chatd chatd alice G" in line)
+    await waitForLine(
+        bob, lambda line: f" 352 bob #lobby wonder {GUEST_HOST} chatd alice G" in line
+    )
     alice.send("AWAY")
-    await waitForLine(bob, lambda line: line == ":alice!wonder@irc.chatd AWAY")
+    await waitForLine(bob, lambda line: line == f":alice!wonder@{GUEST_HOST} AWAY")
     bob.send("WHO #lobby")
-    await waitForLine(bob, lambda line: " 352 bob #lobby wonder irc.chatd chatd alice H" in line)
+    await waitForLine(
+        bob, lambda line: f" 352 bob #lobby wonder {GUEST_HOST} chatd alice H" in line
+    )
     for client in (alice, bob):
         await client.close()
 
@@ -170,9 +176,9 @@ async def test_messageKindsOnOtherNode(nodes: Callable[..., Daemon]) -> None:
         client.send("JOIN #ops")
         await waitForLine(client, lambda line: " 366 " in line)
     far.send("PRIVMSG @#ops :for ops only", "NOTICE #ops :heads up")
-    await waitForLine(op, lambda line: line == ":far!far@irc.chatd PRIVMSG @#ops :for ops only")
-    await waitForLine(op, lambda line: line == ":far!far@irc.chatd NOTICE #ops :heads up")
+    await waitForLine(op, lambda line: line == f":far!far@{GUEST_HOST} PRIVMSG @#ops :for ops only")
+    await waitForLine(op, lambda line: line == f":far!far@{GUEST_HOST} NOTICE #ops :heads up")
     seen = await waitForLine(pal, lambda line: "heads up" in line or "for ops only" in line)
-    assert seen == ":far!far@irc.chatd NOTICE #ops :heads up"
+    assert seen == f":far!far@{GUEST_HOST} NOTICE #ops :heads up"
     for client in (op, pal, far):
         await client.close()

@@ -82,7 +82,7 @@ async def test_registerThenIdentify(tmp_path: Path) -> None:
         assert "Invalid password" in refused[0].params[1]
         replies = await nickServ(guest, "IDENTIFY alice correct-horse")
         assert [m.command for m in replies] == ["900", "NOTICE"], replies
-        assert replies[0].params[:3] == ["guest", "guest!guest@irc.chatd", "alice"]
+        assert replies[0].params[:3] == ["guest", "guest!guest@user/alice", "alice"]
         guest.send("WHOIS guest")
         whois = await untilCommand(guest, "318")
         assert ["guest", "guest", "alice", "is logged in as"] in [m.params for m in whois]

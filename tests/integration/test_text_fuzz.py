@@ -212,8 +212,11 @@ class World:
         if reply.startswith(":chatd FAIL PRIVMSG INVALID_UTF8 "):  # read as Windows-1252
             reply = reply.split("\r\n", 1)[1]
         assert reply.endswith("\r\n") and reply.count("\r\n") == 1, reply
-        if reply.startswith(":i!i@irc.chatd PRIVMSG #lobby :"):
-            echoed = reply[len(":i!i@irc.chatd PRIVMSG #lobby :") : -2]
+        sender = self.service.find("i")
+        assert sender is not None
+        echo = f":i!i@{self.service.hostOf(sender)} PRIVMSG #lobby :"
+        if reply.startswith(echo):
+            echoed = reply[len(echo) : -2]
             if ctcpOf((echoed,)) is None:  # a CTCP request is for IRC only: never stored
                 self.acknowledged.append(("i", (echoed,)))
         else:

@@ -21,6 +21,9 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.task import deferLater
 
 from chatd.admin.credentials import setPassword
+from chatd.core.hosts import Hosts
+from chatd.core.signedin import ProvenAccounts
+from chatd.storage.cloakkey import CLOAK_KEY
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.lineclient import TIMEOUT, LineClient
 from tests.support.lineclient import connectLines as connectPlainLines
@@ -28,6 +31,10 @@ from tests.support.redis_server import RedisServer
 from tests.support.sentinels import Sentinels
 
 CONSOLE_PASSWORD = "console-secret"
+#: The cloak secret every node is given, as the operators of a cluster copy
+#: one (docs/CLUSTER.md), and the host it gives a guest of 127.0.0.1.
+CLOAK_SECRET = bytes(range(32))
+GUEST_HOST = Hosts(ProvenAccounts(), CLOAK_SECRET).cloak("127.0.0.1")
 DEADLINE = 15.0
 
 
@@ -103,8 +110,12 @@ def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
         factories = ["TchatFactory"] + ["TalkFactory"] * talk + ["AdminTelnetFactory"] * console
         # IRC always listens (tests.support.daemon); its port, if asked
         factories += ["IRCFactory"] * irc
+        dataDir = workdir / "chatd-data"
+        dataDir.mkdir(mode=0o700)
+        (dataDir / CLOAK_KEY).write_text(CLOAK_SECRET.hex() + "\n")
+        (dataDir / CLOAK_KEY).chmod(0o600)
         if console:
-            setPassword(workdir / "chatd-data" / "admin-passwords", "root", CONSOLE_PASSWORD)
+            setPassword(dataDir / "admin-passwords", "root", CONSOLE_PASSWORD)
         daemon = startDaemon(
             workdir,
             "--admin",
