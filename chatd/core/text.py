@@ -106,8 +106,10 @@ def checkText(text: str, what: str = "message") -> str:
 #: C{AWAYLEN}, which count bytes, so that the IRC line carrying one holds
 #: it whole in any script (380 ASCII characters, 126 of Chinese, 95
 #: emoji).  The longest such line, a C{KICK} with names as long as ASCII
-#: names go (16, 16 and 49 characters, from C{tchat.chatd}), takes 123 of
-#: IRC's 512 bytes besides its reason.
+#: names go (16, 16 and 49 characters) from a guest (a 20-character cloak,
+#: L{chatd.core.hosts}), takes 132 of IRC's 512 bytes besides its reason;
+#: from an account of 16 characters (host C{user/} and the name), 133: one
+#: byte too many for a reason of 380 ASCII characters.
 MAX_TEXT_BYTES = 380
 
 

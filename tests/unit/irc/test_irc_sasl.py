@@ -478,7 +478,7 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         """
         A client registering as C{ally} proves alice's password over SASL:
         until C{001} it is addressed as C{ally} (the nickname it asked for),
-        its C{900} shows C{ally!a@irc.chatd}, and it is sent no C{NICK}
+        its C{900} shows C{ally!a@user/alice}, and it is sent no C{NICK}
         line (it never was C{alice} to its client); C{001} welcomes C{ally}.
         """
         proto, t, authenticated = self.provenBeforeEnd("ally")
