@@ -277,6 +277,8 @@ class ConsoleViews:
                 lines += await connectionLines(self.service, target)
             rooms = self.service.roomsOf(target)
             lines.append("rooms: " + (", ".join(rooms) if rooms else "none"))
+            # What others see of them, and room masks match (chatd.core.hosts).
+            lines.append(f"host: {self.service.hostOf(target)}")
         account = accountBehind(self.service, nick)
         if account is not None:
             lines.append(f"signed in to the account {account}")

@@ -25,7 +25,7 @@ from chatd.talk.format import NICK_PROMPT
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, guestHost, output
 
 PROMPT = "chatd> "
 START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
@@ -493,6 +493,7 @@ class CommandTests(ConsoleTestCase):
         self.assertEqual(
             "bob: connected from 192.0.2.1 over test since 2026-11-18 11:06:40 UTC\n"
             "rooms: lobby\n"
+            f"host: {guestHost(self.service, '192.0.2.1')}\n"
             "operator once logged in to the account with its password (not now)\n"
             "muted by root for 1h more: shouting",
             self.run_("whois BOB"),
