@@ -175,3 +175,22 @@ class AccountHostTests(IRCStoreTestCase):
         guest = self.login("guest", address="192.0.2.1")
         entered = self.service.enter(guest, "club")
         self.assertEqual(self.successResultOf(maybeDeferred(lambda: entered)), "club")
+
+    def test_whowasKeepsTheHost(self) -> None:
+        """
+        C{WHOWAS} and the C{QUIT} line show the host alice had when she left.
+        """
+        alice, ta = self.signedIn("192.0.2.1", "alice")
+        op, to = connect(self.factory, self.clock, "203.0.113.9")
+        assert isinstance(op, IRCProtocol)
+        self.send(op, to, "NICK op", "USER op 0 * :Op", "JOIN #club")
+        self.send(alice, ta, "JOIN #club")
+        self.send(op, to, "PING x")
+        self.send(alice, ta, "QUIT :bye")
+        told = self.send(op, to, "WHOWAS alice")
+        self.assertIn(
+            ("u@user/alice", "QUIT"),
+            [(m.prefix.partition("!")[2], m.command) for m in told if m.prefix],
+        )
+        user = next(m for m in told if m.command == "314")  # the latest first
+        self.assertEqual(user.params[1:4], ["alice", "u", "user/alice"])
