@@ -91,6 +91,21 @@ class IRCGhostTests(IRCStoreTestCase):
         self.assertIn(DISPLACED.format(2), self.closedWith(tg) or "")
         self.assertEqual(connectionsOf(self.service.find("alice")), [live, new])
 
+    def test_saslMakesRoom(self) -> None:
+        """
+        A login by SASL proves the password as C{PASS} does: at the limit
+        it is welcomed under the account's name, and the silent connection
+        is closed, told why.
+        """
+        self.service.people.maxConnections = 1
+        ghost, tg, _ = self.signIn()
+        self.clock.advance(60)
+        proto, t, told = self.saslAs("alice", "sesame", "alice")
+        welcome = [m.params[0] for m in told if m.command == "001"]
+        self.assertEqual(welcome, ["alice"])
+        self.assertIn(DISPLACED.format(1), self.closedWith(tg) or "")
+        self.assertEqual(connectionsOf(self.service.find("alice")), [proto])
+
     def test_guestRefused(self) -> None:
         """
         Without the password, nobody is displaced: the nickname is taken.
