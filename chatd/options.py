@@ -304,7 +304,7 @@ class Options(LoggingOptions):
             "max-connections-per-account",
             None,
             MAX_CONNECTIONS_PER_ACCOUNT,
-            "Connections one registered account may be signed in from at once (1: one).",
+            "Connections per account at once; past it, a login ends the one silent the longest.",
             atLeastOne,
         ],
         [

@@ -200,6 +200,15 @@ class Killed(ChatError):
     code, reason = 27, "an administrator ended your session"
 
 
+class Displaced(ChatError):
+    """
+    A newer connection of the same account, past the most it may have at
+    once, took this one's place (L{chatd.core.joining}): the session ends.
+    """
+
+    code, reason = 40, "signed out: a newer connection of your account took its place"
+
+
 class InboxFull(ChatError):
     code, reason = 28, "their inbox is full: it takes more once they log in and read it"
 

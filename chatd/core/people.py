@@ -158,15 +158,16 @@ class People:
         persons = (self._persons.get(each) for each in self.accounts.signedIn(accountKey))
         return next((person for person in persons if person is not None), None)
 
-    def mayJoin(self, holder: IParticipant | None) -> bool:
+    def makingRoom(self, person: Person) -> list[IParticipant]:
         """
-        Whether another connection may sign in as C{holder} (an account's
-        person below L{maxConnections}; the caller checks the account).
+        The connections of C{person} that end for one more to sign in
+        within L{maxConnections} (none below it): those heard from least
+        recently (L{Activity.lastHeard}; the first signed in of those heard
+        from at the same time).
         """
-        if not isinstance(holder, Person):
-            return False
-        present = [each for each in holder.connections if not isinstance(each, Absent)]
-        return len(present) < self.maxConnections
+        present = [each for each in person.connections if not isinstance(each, Absent)]
+        surplus = len(present) - self.maxConnections + 1
+        return sorted(present, key=self.activity.lastHeard)[:surplus] if surplus > 0 else []
 
     def join(self, participant: IParticipant, person: Person) -> None:
         """

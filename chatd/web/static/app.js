@@ -92,7 +92,9 @@ const events = {
   redacted(m) { redacted(m); },
   bye(m) {  // shown until the next login (a kick's stays: no automatic one follows)
     state.bye = showError("Disconnected by the server: " + m.text, true);
-    if ([24, 26, 27].includes(m.code)) {  // banned, kicked or killed: the person decides to come back
+    // Banned, kicked, killed or signed out by a newer connection: the person decides to come back
+    // (two pages of an account at its limit would otherwise sign each other out in turn).
+    if ([24, 26, 27, 40].includes(m.code)) {
       state.reconnect = false;
       state.wanted = null;
     }
