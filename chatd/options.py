@@ -320,7 +320,7 @@ class Options(LoggingOptions):
             None,
             [],
             "Registered accounts allowed to kick, comma-separated, none reserved (admin, root):"
-            " rights only with a password login; the log warns at start about one with no account.",
+            " rights by password login under that name only; the log warns of one unregistered.",
             nameList,
         ],
         [
