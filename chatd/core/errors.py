@@ -168,7 +168,14 @@ class Kicked(ChatError):
 
 
 class BadPassword(ChatError):
+    """
+    @ivar wait: after a wrong password, the seconds before the password
+        gate checks the next try for that name or address (its back-off;
+        0: at once), for front-ends that say so.
+    """
+
     code, reason = 22, "wrong or missing password for this registered nickname"
+    wait: float = 0.0
 
 
 class TooManyAttempts(ChatError):

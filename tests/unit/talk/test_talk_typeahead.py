@@ -148,27 +148,37 @@ class TypeAheadTests(PersistenceTestCase):
     def test_passwordAtItsPrompt(self) -> None:
         """
         A password typed ahead of the password prompt is still the
-        password, and lines typed ahead of a nickname that is accepted are
-        still said: only a refusal drops them.
+        password, and lines typed ahead of a nickname that is accepted
+        without one are still said; lines typed while a password is checked
+        are not (they did not show, and may be the password again).
         """
         self.registered("alice", "sesame")
         proto, t = self.terminal()
-        seen = self.type(proto, t, "alice\r\nsesame\r\nhello all\r\n")
+        seen = self.type(proto, t, "alice\r\nsesame\r\nsesame\r\n")
         self.assertIn(b"*** Welcome, alice!", seen)
+        self.assertIn(b"*** 1 line you typed ahead was ignored, not said", seen)
         self.assertEqual(proto.nick, "alice")
+        bob, tb = self.terminal()
+        self.assertIn(b"*** Welcome, bob!", self.type(bob, tb, "bob\r\nhello all\r\n"))
         said = [event for event in self.lobby.events if hasattr(event, "lines")]
         self.assertEqual([event.lines for event in said], [("hello all",)])
 
     def test_wrongPassword(self) -> None:
         """
         After a wrong password, a line typed while it was checked (another
-        guess, often) is dropped too.
+        guess, often) is dropped too: only what is typed at the password
+        prompt, asked again, is the password.
         """
         self.registered("alice", "sesame")
         proto, t = self.terminal()
         self.type(proto, t, "alice\r\n")
         seen = self.type(proto, t, "sesam\r\nsesame\r\n")
+        self.assertIn(
+            b"*** 1 line you typed ahead was ignored: only what you type at this prompt is taken"
+            b" as the password.\r\n",
+            seen,
+        )
         self.assertTrue(
-            seen.endswith(b"*** Sorry, wrong password.\r\n" + ignored(1) + PROMPT), seen
+            seen.endswith(b"Password for alice (or just Enter to pick another nickname): ")
         )
         self.assertNobodyArrived("sesame", "alice")
