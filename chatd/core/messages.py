@@ -9,7 +9,8 @@ are dropped, and the sender not told.
 What one connection of a person says reaches the person's other
 connections too, as their own words.  With a relay (cluster mode), a
 message for people served elsewhere is acknowledged only once the relay
-took it (L{IRelay}).
+took it (L{IRelay}).  One sent again with its client id is said once
+(L{chatd.core.clientids}).
 """
 
 from __future__ import annotations
