@@ -37,6 +37,7 @@ from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.sasl import SaslState
 from chatd.irc.wire import WireFormat, statusPrefix
 from chatd.lines.lineproto import ChatLineReceiver
+from chatd.lines.roomhold import RoomHold
 
 T = TypeVar("T")
 
@@ -91,6 +92,7 @@ class IRCConnection(ChatLineReceiver):
         "wire",
         "shownRooms",
         "userModes",
+        "held",
     )
 
     pendingNick: str | None
@@ -140,6 +142,7 @@ class IRCConnection(ChatLineReceiver):
         self.wire = self.factory.wireFormat(self.caps.enabled)
         self.shownRooms = NO_ROOMS
         self.userModes = NO_MODES
+        self.held: RoomHold[bytes] = RoomHold(self.factory.clock, self.sendNow)  # joinhistory
         super().connectionMade()
 
     # Shortcuts
