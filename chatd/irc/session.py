@@ -71,6 +71,7 @@ class IRCSession(Protocol):
     multiline: OpenBatch | None
     labelled: list[bytes] | None
     delivering: int
+    answering: bool
     #: The connection's output (for replies in pieces, L{chatd.lines.paced}).
     outbox: Outbox | None
 
