@@ -302,6 +302,25 @@ class CutTests(IRCTestCase):
         self.assertTrue(all(len(untagged(line)) + 2 <= MAX_LINE for line in lines))
         self.assertEqual("".join(m.params[1] for m in self.messages(raw.decode())), text)
 
+    def test_longActionSplitAsActions(self) -> None:
+        """
+        An action from another protocol too long for one IRC line reaches
+        a client without C{draft/multiline} as several actions, each
+        wrapped whole, none as text with a stray C{\\x01}; their words join
+        back to the action's.
+        """
+        words = "dances " * 150
+        self.service.say(self.tchat, "lobby", ("\x01ACTION " + words + "\x01",))
+        raw = self.read(self.tb).encode()
+        lines = raw.split(b"\r\n")[:-1]
+        self.assertGreater(len(lines), 1)
+        self.assertTrue(all(len(untagged(line)) + 2 <= MAX_LINE for line in lines))
+        texts = [m.params[1] for m in self.messages(raw.decode())]
+        for text in texts:
+            self.assertTrue(text.startswith("\x01ACTION ") and text.endswith("\x01"), text)
+            self.assertEqual(text.count("\x01"), 2, text)
+        self.assertEqual("".join(text[8:-1] for text in texts), words)
+
 
 class ShortTextTests(IRCTestCase):
     """
