@@ -123,9 +123,10 @@ def _fallbackTexts(command: str, prefix: str, target: str, lines: tuple[str, ...
     (a client shows each as an action, none as text with a stray
     C{\\x01}); any other message's lines as L{ircLines} cuts them.
     """
+    texts = [text for _, text in ircLines(command, prefix, target, lines)]
     words = actionOf(lines)
-    if words is None:
-        return [text for _, text in ircLines(command, prefix, target, lines)]
+    if words is None or len(texts) < 2:
+        return texts
     budget = textBudget(command, prefix, target) - len(actionLine("").encode())
     return [actionLine(piece) for piece in splitUTF8(cleanText(words), budget)]
 
