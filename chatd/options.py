@@ -304,7 +304,7 @@ class Options(LoggingOptions):
             "max-connections-per-account",
             None,
             MAX_CONNECTIONS_PER_ACCOUNT,
-            "Connections one registered account may be signed in from at once (1: one).",
+            "Connections per account at once; past it, a login ends the one silent the longest.",
             atLeastOne,
         ],
         [
@@ -320,7 +320,7 @@ class Options(LoggingOptions):
             None,
             [],
             "Registered accounts allowed to kick, comma-separated, none reserved (admin, root):"
-            " rights only with a password login; the log warns at start about one with no account.",
+            " rights by password login under that name only; the log warns of one unregistered.",
             nameList,
         ],
         [

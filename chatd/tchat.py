@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.test_tchat,tests.unit.test_tchat_paced -*-
+# -*- test-case-name: tests.unit.test_tchat,tests.unit.test_tchat_enterorder -*-
 """
 TCHAT 1, the course's line protocol: C{clt: VERB args} in, C{srv: ...} out.
 
@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.core import errors
+from chatd.core.calls import maybeCall
 from chatd.core.ctcp import hasText
 from chatd.core.errors import ChatError
 from chatd.core.events import (
@@ -36,6 +37,7 @@ from chatd.core.names import MAX_NAME_LENGTH, isValidName, key, normalize
 from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.paced import paced, pagesFor
+from chatd.lines.roomhold import RoomHold
 from chatd.lines.telnetcommands import TelnetCommands
 from chatd.tchatalive import TchatLiveness
 from chatd.tchatbody import BODY_VERBS, PREFIX, Body, bodyVerb
@@ -66,6 +68,7 @@ class TchatProtocol(TchatLiveness):
 
     def connectionMade(self) -> None:
         super().connectionMade()
+        self.held: RoomHold[bytes] = RoomHold(self.factory.clock, self.send)
         if self._admitted:
             self.send(b"srv: TCHAT 1\n")
 
@@ -238,9 +241,9 @@ class TchatProtocol(TchatLiveness):
         (a chatd extension; strict TCHAT 1 clients never send a key).
         """
         group, _, roomKey = argument.partition(" ")
-        return self.factory.service.enter(
-            self, self._single(group), self._single(roomKey) if roomKey else None
-        )
+        group, roomKey = self._single(group), self._single(roomKey) if roomKey else ""
+        entered = maybeCall(self.factory.service.enter, self, group, roomKey or None)
+        return self.held.untilAnswered(group, entered)  # the group's lines follow the OKAY!
 
     def cmd_LEAVE(self, argument: str) -> Any:
         return self.factory.service.leave(self, self._single(argument))
@@ -300,7 +303,8 @@ class TchatProtocol(TchatLiveness):
         """
         outbox = self.outbox
         if outbox is not None and (data := event.wire(speakOrNothing)):
-            outbox.write(data)
+            if not self.held.keepInOrder(event.roomKey, data, outbox):
+                outbox.write(data)
 
     @property
     def fanout(self) -> RoomFanout:
@@ -313,7 +317,8 @@ class TchatProtocol(TchatLiveness):
         """
         outbox = self.outbox
         if outbox is not None and (data := batch.owed(self, start, speakOrNothing)):
-            outbox.queue(data)
+            if not self.held.keep(batch.roomKey, data):
+                outbox.queue(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if hasText(event):  # one of tags only, or CTCP, has nothing to show here
@@ -325,6 +330,8 @@ class TchatProtocol(TchatLiveness):
             why = f": {event.reason}" if event.reason else ""
             text = f"you were removed from {event.room} by {shownBy(event.by)}{why}"
             self.send(encodeNotice(Notice(text, event.when)))
+        elif self.held.keepInOrder(event.roomKey, event.wire(encodeMembership), self.outbox):
+            return  # of a group being entered: after its OKAY!
         self.send(event.wire(encodeMembership))
 
     def renamed(self, event: Rename) -> None:

@@ -39,12 +39,17 @@ def announceOp(service: IAdministration, nick: str, by: str, shown: str = "") ->
 
 def operatorLine(service: IAdministration, nick: str) -> str:
     """
-    C{whois}'s line for a name given operator rights.
+    C{whois}'s line for a name given operator rights: held now, to come
+    with a password login (a guest holds the name), or to come with the
+    name (a configured operator name, signed in to under another one).
     """
     target = service.find(nick)
-    if target is None or service.isOperator(target):
-        return "operator"
-    return "operator once logged in to the account with its password (not now)"
+    if target is not None and not service.isOperator(target):
+        return "operator once logged in to the account with its password (not now)"
+    signedIn = [each for each in reachedBy(service, nick) if each is not target]
+    if target is None and signedIn and not any(map(service.isOperator, signedIn)):
+        return f"operator under the name {nick} only (not now: signed in as {signedIn[0].nick})"
+    return "operator"
 
 
 def operatorsByName(service: IAdministration, nick: str) -> list[IParticipant]:

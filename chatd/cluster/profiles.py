@@ -96,7 +96,7 @@ def profileOf(
         "h": host,
         "p": person.protocolName,
         "id": _first(person, "ident"),
-        "rn": _first(person, "realName"),
+        "rn": getattr(person, "realName", None) or None,  # the person's, as shown here
         "aw": awayOf(person),
         "ac": account or _first(person, "account"),
         "um": "".join(sorted(getattr(person, "userModes", ()))),

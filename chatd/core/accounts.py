@@ -228,7 +228,8 @@ class Accounts:
         L{ScramProof} for C{nick} was checked already, and counts the same.
 
         @raise BadPassword: the name is not registered or the password is
-            wrong (the two take the same time).
+            wrong (the two take the same time); its C{wait} says the
+            back-off the next try meets.
         @raise TooManyAttempts: too many attempts wait already.
         """
         found: list[str | None] = []
@@ -249,7 +250,9 @@ class Accounts:
                 address=address,
                 unknown="" if found and found[0] else " (not registered)",
             )
-            raise errors.BadPassword()
+            refused = errors.BadPassword()
+            refused.wait = max(self.gate.backoff(nick), self.gate.backoff(address=address))
+            raise refused
         passwordHash = found[0] or ""
         if isinstance(password, ScramProof):
             return

@@ -10,6 +10,14 @@ connections signed on with the first, and is idle since the last thing
 any of them said (or since that first sign-on).
 Only what a person says to people counts: a typing notice (client tags
 alone) does not end an idle spell.
+
+When a connection was last I{heard} from is another matter: anything it
+sent, a ping's answer included.  The front-ends keep it for their
+liveness checks, as each connection's C{lastHeard} (L{IParticipant}),
+updated with every line or frame read; the core reads it from there
+(L{Activity.lastHeard}): which connection of an account at its limit makes
+room for a new one, and since when its private messages may not have been
+read (L{chatd.core.joining}).
 """
 
 from __future__ import annotations
@@ -55,6 +63,14 @@ class Activity:
         """
         if connection in self._signedOn:
             self._spoke[connection] = when
+
+    def lastHeard(self, connection: IParticipant) -> float:
+        """
+        When C{connection} last sent something (its C{lastHeard}); for one
+        that keeps no such time, when it signed on (0 if it did not).
+        """
+        heard: float | None = getattr(connection, "lastHeard", None)
+        return self._signedOn.get(connection, 0.0) if heard is None else heard
 
     def forget(self, connection: IParticipant) -> None:
         """

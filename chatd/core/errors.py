@@ -168,7 +168,14 @@ class Kicked(ChatError):
 
 
 class BadPassword(ChatError):
+    """
+    @ivar wait: after a wrong password, the seconds before the password
+        gate checks the next try for that name or address (its back-off;
+        0: at once), for front-ends that say so.
+    """
+
     code, reason = 22, "wrong or missing password for this registered nickname"
+    wait: float = 0.0
 
 
 class TooManyAttempts(ChatError):
@@ -198,6 +205,15 @@ class Muted(ChatError):
 
 class Killed(ChatError):
     code, reason = 27, "an administrator ended your session"
+
+
+class Displaced(ChatError):
+    """
+    A newer connection of the same account, past the most it may have at
+    once, took this one's place (L{chatd.core.joining}): the session ends.
+    """
+
+    code, reason = 40, "signed out: a newer connection of your account took its place"
 
 
 class InboxFull(ChatError):

@@ -268,6 +268,24 @@ class Inbox:
         settled.addCallback(self._delivered, nickKey, d)
         return d
 
+    async def handOver(
+        self, participant: IParticipant, nick: str, messages: list[PrivateMessage]
+    ) -> None:
+        """
+        Hand C{participant}, logged in as C{nick}, C{messages} from the
+        store as the ones that waited are (shown as such, page by page),
+        without marking anything delivered: what its person's silent
+        connections may have swallowed (L{chatd.core.unheard}).
+        """
+        for page in pages(messages, self.pageBytes):
+            if participant not in connectionsOf(self.find(nick)):
+                return  # gone or renamed
+            for message in page:
+                message.waited = True
+                participant.privateMessage(message)
+            if not await participant.whenDrained():
+                return
+
     def _delivered(self, ignored: None, nickKey: str, d: Deferred[None]) -> None:
         if self._delivering.get(nickKey) is d:
             del self._delivering[nickKey]

@@ -6,10 +6,12 @@ welcome) and renaming (L{chatd.core.renames}).  A name is given only once
 every check passed, and, in cluster mode, once the cluster granted it: a
 claim that ends up unused is given back.  A connection that proves the
 password of a registered account already signed in here joins that person
-(L{chatd.core.person.Person}), up to C{--max-connections-per-account}; it
-leaves it on disconnecting, and the person logs out with its last
-connection.  One signed in on another node that may have died is waited
-for (L{Logins.checkName}).
+(L{chatd.core.person.Person}; L{chatd.core.joining}, which also holds who
+else holds a name), up to C{--max-connections-per-account}, past which it
+takes the place of the connection heard from least recently; it leaves it
+on disconnecting, and the person logs out with its last connection.  One
+signed in on another node that may have died is waited for
+(L{Logins.checkName}).
 """
 
 from __future__ import annotations
@@ -22,19 +24,19 @@ from twisted.logger import Logger
 from chatd.core import errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
-from chatd.core.names import key
+from chatd.core.joining import Joining
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
 from chatd.core.renames import Renames
 from chatd.core.renaming import checkNewName, claimed, validNick
-from chatd.core.signin import takePreferred, welcomeJoined
+from chatd.core.signin import takePreferred
 from chatd.core.text import shortened
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
 
 
-class Logins(Renames):
+class Logins(Renames, Joining):
     """
     Logins and renames, through the service's collaborators: C{people}
     names, C{membership} keeps who is logged in, C{persistence} checks
@@ -220,110 +222,6 @@ class Logins(Renames):
                 if not settling.called:
                     return settling
         raise refusal
-
-    def isAccount(self, nick: str) -> bool:
-        persistence = self.service.persistence
-        return persistence is not None and persistence.isRegisteredNow(nick)
-
-    def taken(
-        self, holder: IParticipant, nick: str
-    ) -> errors.NickTaken | errors.ClusterUnavailable:
-        """
-        The refusal of C{nick}, which C{holder} has: saying why when it is
-        an account signed in on another node of a cluster (only its owner
-        holds a registered name), which a connection here cannot join; or,
-        while the other nodes cannot be heard, that the chat is briefly
-        unreachable: that node may have stopped meanwhile.
-        """
-        people = self.service.people
-        if isinstance(holder, Person) and self.isAccount(nick) and not people.mayJoin(holder):
-            most = people.maxConnections
-            return errors.NickTaken(
-                f"that account is signed in from {most} connection{'s' * (most > 1)}, the"
-                " most it may have at once: sign out from one first"
-            )
-        if not self.heldElsewhere(holder, nick):
-            return errors.NickTaken.heldAs(nick, holder.nick or nick)
-        if self.service.observer is not None and not self.service.observer.reachesEveryone():
-            return errors.ClusterUnavailable()
-        return errors.NickTaken(
-            "that account is signed in on another server of this chat, and one account's"
-            " connections must all be on the same server: sign out there first (if that"
-            " server just stopped, try again in a few seconds)"
-        )
-
-    def heldElsewhere(self, holder: IParticipant, nick: str) -> bool:
-        """
-        Whether C{holder} is the account C{nick} signed in on another node.
-        """
-        return (
-            not isinstance(holder, Person)
-            and self.service.observer is not None
-            and (self.service.provenAccount(holder) == key(nick) or self.isAccount(nick))
-        )
-
-    def mayJoin(self, holder: IParticipant, nick: str) -> bool:
-        """
-        Whether a connection that proves C{nick}'s password may sign in as
-        C{holder} too: C{nick} is a registered account, signed in here from
-        fewer connections than the limit, or present always on with none on
-        another node, which lets it go (L{IChatObserver.takeOver}).
-        """
-        persistence = self.service.persistence
-        if persistence is None or not persistence.isRegisteredNow(nick):
-            return False
-        observer = self.service.observer
-        return self.service.people.mayJoin(holder) or (
-            observer is not None and observer.absentElsewhere(holder)
-        )
-
-    def joinable(self, participant: IParticipant, nick: str) -> Person | None:
-        """
-        The person C{participant} may join as C{nick}: it proved the
-        password of C{nick}, an account signed in here (L{mayJoin}), under
-        that name or another it took since (then full, it is refused).
-        """
-        holder = self.service.find(nick) or self.service.people.signedInTo(key(nick))
-        if not isinstance(holder, Person) or self.service.provenAccount(participant) != key(nick):
-            return None
-        if not self.mayJoin(holder, nick) and holder.nick and key(holder.nick) != key(nick):
-            raise self.taken(holder, nick)  # renamed, and as many connections as it may have
-        return holder if self.mayJoin(holder, nick) else None
-
-    def joinPerson(self, participant: IParticipant, person: Person) -> str:
-        """
-        C{participant}, which proved the account's password, signs in as
-        C{person} too: its nickname, rooms and presence are the person's;
-        nobody else is told.
-        """
-        service = self.service
-        if not service.people.isConnected(participant) or service.isLoggedIn(participant):
-            raise errors.NotLoggedIn("the connection closed during login")
-        service.people.join(participant, person)
-        service.people.activity.signedOn(participant, service.clock.seconds())
-        persistence, rooms = service.persistence, service.roomsOf(participant)
-        back = persistence is not None and persistence.alwaysOn.returned(participant, person)
-        if service.logConnections:
-            self.log.info(
-                "{nick} signed in again from {address} over {protocol} ({count} connections)",
-                nick=person.nick,
-                address=participant.address,
-                protocol=participant.protocolName,
-                count=len(person.connections),
-            )
-        if persistence is not None and rooms:
-            joined = [room for name in rooms if (room := service.registry.find(name))]
-            cut = persistence.replays.cut(participant, joined)  # now: not what it says next
-
-            def welcome() -> None:
-                welcoming = welcomeJoined(service, participant, rooms, cut)
-                persistence.background(Deferred.fromCoroutine(welcoming), "welcome")
-
-            service.clock.callLater(0, welcome)
-        if persistence is not None and back:  # after the welcome: what it missed there
-            persistence.alwaysOn.offerMissed(participant)
-        nick: str = participant.nick
-        return nick
 
     def admitChecked(self, participant: IParticipant, nick: str) -> str:
         """

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from chatd.core import errors, roomremoval
 from chatd.core.calls import afterHeard, maybeCall
@@ -190,8 +191,30 @@ class Membership:
         cut = persistence.replays.cut(participant, [target])  # as it entered
         # Recorded (and its history replayed) once the other nodes know.
         return afterHeard(
-            self.service.observer, lambda: persistence.entered(participant, nick, target, cut)
+            self.service.observer,
+            lambda: self._undoneUnlessStored(
+                persistence.entered(participant, nick, target, cut), participant, nick, target
+            ),
         )
+
+    def _undoneUnlessStored(
+        self, stored: Deferred[str], participant: IParticipant, nick: str, room: Room
+    ) -> Deferred[str]:
+        """
+        An entry the store could not record (an outage) is refused "try
+        again later" (03), which says nothing changed: so it is undone, and
+        those who saw it see it leave.
+        """
+
+        def undo(failure: Failure) -> Failure:
+            person = self.personOf(participant)
+            if failure.check(errors.StoreUnavailable) and room in self._joined.get(person, []):
+                self.part(participant, nick, room, "", PART)
+                if self.service.observer is not None:
+                    self.service.observer.left(participant, room.name, "")
+            return failure
+
+        return stored.addErrback(undo)
 
     def join(
         self,

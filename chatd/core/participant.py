@@ -34,7 +34,9 @@ class IParticipant(Interface):
     through it, a reactor turn's run at a time, instead of by L{roomMessage}.
     One with a true C{takesCtcp} (IRC) is given CTCP requests and replies
     other than actions as they are; the others show no such message
-    (L{chatd.core.ctcp}).
+    (L{chatd.core.ctcp}).  One with a C{lastHeard} (a L{float}, the
+    service's clock) was last heard from then: the last line or frame it
+    received (L{chatd.core.activity.Activity.lastHeard}).
     """
 
     nick = Attribute("The logged-in nickname (a L{str}), or C{None} before login.")

@@ -121,7 +121,8 @@ class People:
         for accountKey in self.operatorKeys:
             for each in map(self.personOf, self.accounts.signedIn(accountKey)):
                 if each.nick is not None and self._users.get(key(each.nick)) is each:
-                    found.add(each)  # signed in, not a login under way
+                    if self.holdsAccountRights(accountKey, each.nick):
+                        found.add(each)  # signed in, not a login under way
         return len(found)
 
     def holdsOther(self, participant: IParticipant, nick: str) -> bool:
@@ -161,15 +162,16 @@ class People:
         persons = (self._persons.get(each) for each in self.accounts.signedIn(accountKey))
         return next((person for person in persons if person is not None), None)
 
-    def mayJoin(self, holder: IParticipant | None) -> bool:
+    def makingRoom(self, person: Person) -> list[IParticipant]:
         """
-        Whether another connection may sign in as C{holder} (an account's
-        person below L{maxConnections}; the caller checks the account).
+        The connections of C{person} that end for one more to sign in
+        within L{maxConnections} (none below it): those heard from least
+        recently (L{Activity.lastHeard}; the first signed in of those heard
+        from at the same time).
         """
-        if not isinstance(holder, Person):
-            return False
-        present = [each for each in holder.connections if not isinstance(each, Absent)]
-        return len(present) < self.maxConnections
+        present = [each for each in person.connections if not isinstance(each, Absent)]
+        surplus = len(present) - self.maxConnections + 1
+        return sorted(present, key=self.activity.lastHeard)[:surplus] if surplus > 0 else []
 
     def join(self, participant: IParticipant, person: Person) -> None:
         """
@@ -242,9 +244,8 @@ class People:
         """
         Whether C{participant} may moderate everywhere: made an operator for
         its session (L{grantOperator}), or signed in with its password to a
-        registered account named an operator (C{--operators}, the console's
-        C{op}), under whatever nickname it goes by now.  A name alone gives
-        nothing: anyone may type it.
+        registered account named an operator (L{holdsAccountRights}).  A
+        name alone gives nothing: anyone may type it.
         """
         if not self.anyOperators():
             return False  # the usual case, asked of everyone online by IRC's LUSERS
@@ -255,7 +256,22 @@ class People:
             or self.personOf(participant) in self.sessionOperators
         ):
             return True
-        return self.accounts.key(participant) in self.operatorKeys  # whatever its nickname
+        accountKey = self.accounts.key(participant)
+        return accountKey is not None and self.holdsAccountRights(accountKey, participant.nick)
+
+    def holdsAccountRights(self, accountKey: str, nick: str | None) -> bool:
+        """
+        Whether the account C{accountKey}, signed in under C{nick}, has
+        operator rights: the console's C{op} gave them to the account,
+        under whatever nickname it goes by; a configured operator name
+        (C{--operators}) gives them only under that name (by key), so
+        that what its rights do is seen to come from it (renaming away
+        drops them, renaming back restores them).
+        """
+        if accountKey not in self.operatorKeys:
+            return False
+        configured = any(key(name) == accountKey for name in self.operatorNames)
+        return not configured or (nick is not None and key(nick) == accountKey)
 
     def configureOperators(self, names: Iterable[str], granted: Iterable[str] = ()) -> None:
         """

@@ -29,16 +29,46 @@ class Person(Gathering):
     goes to each connection; the first one stands for the rest in what
     others see of them (address, protocol, and front-end details such as
     an IRC client's ident, read through it), but for the user name it
-    shows (L{ident}), which is the one of the connection that made it.
+    shows (L{ident}) and its real name (L{realName}), which are the ones
+    of the connection that made it: another connection joining the person
+    changes neither.
     """
 
     # One per signed-in person: slots, not a dict (weakly referenced, as participants are).
-    __slots__ = ("connections", "_keptIdent", "__weakref__")
+    __slots__ = ("connections", "_keptIdent", "_realName", "__weakref__")
 
     def __init__(self, connection: IParticipant) -> None:
         self.connections = [connection]
         #: The user name of the connection that made the person, once it closed.
         self._keptIdent: tuple[str | None] | None = None
+        #: The real name, once set (IRC's C{SETNAME}) or kept when the
+        #: connection that made the person closed; until then its own.
+        self._realName: str | None = None
+
+    @property
+    def realName(self) -> str:
+        """
+        The real name others see (IRC's C{USER} text, C{""} where the
+        protocol has none): the connection's that made the person, kept
+        after it closes, until the person sets another (L{realName} set).
+        A connection that joins the person (another device) does not
+        change it with its own.
+        """
+        if self._realName is not None:
+            return self._realName
+        name: str = getattr(self.connections[0], "realName", "") or ""
+        return name
+
+    @realName.setter
+    def realName(self, name: str) -> None:
+        self._realName = name
+
+    def namedBy(self, connection: IParticipant) -> bool:
+        """
+        Whether the person's real name is C{connection}'s own: it made the
+        person, and no other name was set since.
+        """
+        return self._realName is None and self.connections[0] is connection
 
     @property
     def ident(self) -> str | None:
@@ -54,8 +84,11 @@ class Person(Gathering):
         return ident
 
     def removeConnection(self, connection: IParticipant) -> None:
-        if self._keptIdent is None and connection is self.connections[0]:
-            self._keptIdent = (getattr(connection, "ident", None),)
+        if connection is self.connections[0]:
+            if self._keptIdent is None:
+                self._keptIdent = (getattr(connection, "ident", None),)
+            if self._realName is None:
+                self._realName = getattr(connection, "realName", "") or ""
         super().removeConnection(connection)
 
     def __getattr__(self, name: str) -> Any:
@@ -128,3 +161,23 @@ class Person(Gathering):
     def whenDrained(self) -> Deferred[bool]:
         drained: Deferred[bool] = self.connections[0].whenDrained()
         return drained
+
+
+def realNameGiven(member: IParticipant, connection: IParticipant) -> bool:
+    """
+    Whether the real name C{connection} gave at login (IRC's C{USER}) is
+    C{member}'s, C{member} being what C{connection} signed in as: yes for
+    the connection that made the person (or one that stands alone), no for
+    one that joined an existing person, whose real name stays (another
+    device does not rename you).
+    """
+    return not isinstance(member, Person) or member.namedBy(connection)
+
+
+def setRealName(member: IParticipant, name: str) -> None:
+    """
+    C{member} chose the real name C{name} (IRC's C{SETNAME}), from any of
+    its connections: it is the person's from now on.
+    """
+    if isinstance(member, Person):
+        member.realName = name

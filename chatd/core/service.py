@@ -242,8 +242,9 @@ class ChatService(RoomFacade, Service):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
+        cid: str | None = None,
     ) -> RoomMessage:
-        return self.messages.say(participant, room, lines, notice, tags)
+        return self.messages.say(participant, room, lines, notice, tags, cid)
 
     def tell(
         self,
@@ -252,8 +253,9 @@ class ChatService(RoomFacade, Service):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
+        cid: str | None = None,
     ) -> Told:
-        return self.messages.tell(participant, nick, lines, notice, tags)
+        return self.messages.tell(participant, nick, lines, notice, tags, cid)
 
     def announce(self, text: str) -> None:
         self.messages.announce(text)

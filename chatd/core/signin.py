@@ -25,9 +25,12 @@ logged-in connection, as IRCv3 SASL 3.2 reauthentication allows, is:
     two people), whichever proof came first (C{PASS}, SASL, NickServ, a
     registration); an account signed in elsewhere (L{errors.NickTaken}: a
     new connection that logs in with it joins that person, and its limit
-    of connections, instead); and another account from a connection that
+    of connections, instead); another account from a connection that
     shares its person with others (L{errors.InvalidArgument}: a person's
-    connections are one account).
+    connections are one account); and, once the password is proven, an
+    account (or a nickname, or an address) the console banned or kicked,
+    as a login is (L{errors.Banned}, L{errors.Kicked}: the same check, with
+    the reason and the time left).
 
 Nothing is checked or changed for a server without accounts (no store).
 A new connection that logs in to an account signed in here joins that
@@ -74,6 +77,10 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     @raise NickTaken: the account is signed in from elsewhere.
     @raise InvalidArgument: the connection shares its name with others.
     @raise TooManyAttempts: the password gate is full (try again later).
+    @raise Banned: (or L{errors.Kicked}) the account, the connection's
+        nickname or its address may not log in now: a login's refusal
+        (L{chatd.core.login.Logins.checkSanctions}), after the password, as
+        a login's (only the owner learns why).
     """
     service = cast("ChatService", chat)
     nick = service.requireLogin(participant)
@@ -102,6 +109,8 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
         await service.ignores.atLogin(proven)
     if proven is None or not service.isLoggedIn(participant):
         raise errors.BadPassword()
+    for name in dict.fromkeys([proven, service.requireLogin(participant)]):
+        service.logins.checkSanctions(participant, name)  # a login's refusal, told the owner
     refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)
     service.people.accounts.prove(participant, proven)
     return proven

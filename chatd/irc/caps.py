@@ -9,12 +9,15 @@ until END) are tested on their own.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 #: What chatd offers, with the values version 302 clients are shown.
 SUPPORTED: dict[str, str] = {
     "account-notify": "",
     "account-tag": "",
     "away-notify": "",
     "batch": "",
+    "cap-notify": "",
     "draft/chathistory": "",
     "draft/message-redaction": "",
     "draft/read-marker": "",
@@ -33,6 +36,24 @@ SUPPORTED: dict[str, str] = {
 
 #: Capabilities a client may not remove once enabled (none today).
 STICKY: frozenset[str] = frozenset()
+
+#: What C{CAP LS 302} enables, which the client may then not remove (the
+#: IRCv3 spec: a server MUST NOT disable it for a 302 client); a client
+#: of an earlier version may request it and remove it.
+CAP_NOTIFY = "cap-notify"
+
+
+def multilineOn(enabled: AbstractSet[str]) -> bool:
+    """
+    Whether C{draft/multiline} is in effect for a client with the
+    capabilities C{enabled}: it was negotiated, and so was C{batch}, which
+    its spec requires. A client may enable either first (the spec forbids
+    enforcing an order) and keeps both in C{CAP LIST} when it removes
+    C{batch}, as Ergo does: multiline then has no effect, either way,
+    until C{batch} is back.
+    """
+    return "draft/multiline" in enabled and "batch" in enabled
+
 
 #: The capabilities of a connection that enabled none, shared by all of them.
 NONE_ENABLED: frozenset[str] = frozenset()
@@ -73,7 +94,7 @@ class Capabilities:
             self.version = max(self.version, int(version))
         if self.version >= 302:
             # 302 implies cap-notify; values are shown only to 302 clients.
-            self.enabled = self.enabled | {"cap-notify"}
+            self.enabled = self.enabled | {CAP_NOTIFY}
             words = [n + ("=" + v if v else "") for n, v in sorted(self.supported.items())]
         else:
             words = sorted(self.supported)
@@ -98,7 +119,7 @@ class Capabilities:
         changes: list[tuple[str, bool]] = []
         for word in text.split():
             name, enable = (word[1:], False) if word.startswith("-") else (word, True)
-            if name not in self.supported or (not enable and name in STICKY):
+            if name not in self.supported or (not enable and self.sticky(name)):
                 return False
             changes.append((name, enable))
         if not changes:
@@ -111,6 +132,13 @@ class Capabilities:
                 enabled.discard(name)
         self.enabled = frozenset(enabled)
         return True
+
+    def sticky(self, name: str) -> bool:
+        """
+        Whether the capability C{name} may not be removed: one of
+        L{STICKY}, or C{cap-notify} for a client of version 302 or later.
+        """
+        return name in STICKY or (name == CAP_NOTIFY and self.version >= 302)
 
     def own(self) -> Capabilities:
         """

@@ -30,7 +30,7 @@ from chatd.core.text import ircText, shortened
 from chatd.irc import markread
 from chatd.irc import numerics as N
 from chatd.irc.identity import sendOwnJoin
-from chatd.irc.joinhistory import awaitHistory
+from chatd.irc.joinhistory import awaitHistory, holdLive, releaseLive
 from chatd.irc.listreply import groups
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTime
@@ -113,6 +113,7 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
         )
 
     def refused(failure: Failure) -> None:
+        releaseLive(irc, room, False)
         error = failure.trap(ChatError) and failure.value
         if isinstance(error, AlreadyMember):
             found = findRoom(irc, room)
@@ -127,10 +128,12 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
         elif isinstance(error, ChatError):
             irc.refused(error, channel)
 
-    def entered(room: str) -> Deferred[None] | None:
-        joined(irc, room, now)
-        return awaitHistory(irc, room)  # a labelled JOIN's answer holds it
+    def entered(name: str) -> Deferred[None] | None:
+        joined(irc, name, now)
+        releaseLive(irc, room, True)
+        return awaitHistory(irc, name)  # a labelled JOIN's answer holds it
 
+    holdLive(irc, room)  # what is said there waits for the answer
     d = maybeDeferred(service.enter, irc.participant, room, roomKey or None, now)
     d.addErrback(create)
     return d.addCallbacks(entered, refused)

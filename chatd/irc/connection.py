@@ -37,6 +37,7 @@ from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.sasl import SaslState
 from chatd.irc.wire import WireFormat, statusPrefix
 from chatd.lines.lineproto import ChatLineReceiver
+from chatd.lines.roomhold import RoomHold
 
 T = TypeVar("T")
 
@@ -84,6 +85,7 @@ class IRCConnection(ChatLineReceiver):
         "_closing",
         "labelled",
         "delivering",
+        "answering",
         "multiline",
         "_afterCR",
         "_notUTF8",
@@ -91,6 +93,7 @@ class IRCConnection(ChatLineReceiver):
         "wire",
         "shownRooms",
         "userModes",
+        "held",
     )
 
     pendingNick: str | None
@@ -108,6 +111,8 @@ class IRCConnection(ChatLineReceiver):
     #: The output of a labelled command being run (L{chatd.irc.labels}).
     labelled: list[bytes] | None
     delivering: int
+    #: Its own message to itself is being delivered (L{chatd.irc.privmsg}).
+    answering: bool
     #: The C{draft/multiline} batch the client has open (L{chatd.irc.multiline}).
     multiline: OpenBatch | None
     #: The encoders for this client's capabilities (L{capabilitiesChanged}).
@@ -130,6 +135,7 @@ class IRCConnection(ChatLineReceiver):
         self._closing = False
         self.labelled = None
         self.delivering = 0
+        self.answering = False
         self.multiline = None
         self._afterCR = False
         self._notUTF8: str | None = None
@@ -140,6 +146,7 @@ class IRCConnection(ChatLineReceiver):
         self.wire = self.factory.wireFormat(self.caps.enabled)
         self.shownRooms = NO_ROOMS
         self.userModes = NO_MODES
+        self.held: RoomHold[bytes] = RoomHold(self.factory.clock, self.sendNow)  # joinhistory
         super().connectionMade()
 
     # Shortcuts

@@ -54,13 +54,14 @@ def accountTags(irc: IRCSession, nick: str) -> dict[str, str] | None:
 def sendOwnJoin(irc: IRCSession, channel: str, tags: dict[str, str] | None) -> None:
     """
     Show C{irc} its own C{JOIN} of C{channel}: with its account and real
-    name for C{extended-join}, its C{account} tag for C{account-tag}.
+    name (its person's, as the others see it) for C{extended-join}, its
+    C{account} tag for C{account-tag}.
     """
     account = accountOf(irc.service, irc.participant)
     if account is not None and "account-tag" in irc.caps:
         tags = {**(tags or {}), "account": account}
     if "extended-join" in irc.caps:
-        realName = ircText(realNameOf(irc.participant))
+        realName = ircText(realNameOf(irc.service.people.personOf(irc.participant)))
         irc.sendMessage(
             "JOIN",
             channel,

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_protocol -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol,tests.unit.irc.test_irc_advertised -*-
 """
 The C{005 RPL_ISUPPORT} tokens: what chatd's IRC server truthfully supports.
 """
@@ -37,8 +37,14 @@ def isupportTokens(factory: IRCListener) -> list[str]:
       C{+l} its capacity; C{+n} (no messages from outside), C{+t} (only
       operators set the topic), C{+m} (moderated), C{+s} (secret) and C{+i}
       (invite-only; an approval room shows it too).
-    - C{MAXLIST=beI:50}, C{KEYLEN=23}: L{chatd.core.masks}' limits (50
-      masks in each list).
+    - C{MAXLIST=b:50,e:50,I:50}, C{KEYLEN=23}: L{chatd.core.masks}' limits
+      (50 masks in each list: C{beI:50} would mean 50 in all three).
+    - No C{CHANLIMIT}: a client may be in any number of channels (a JOIN
+      is refused with C{405} only when it would create a room past the
+      server's or its creator's room limit, L{chatd.core.roomlimits}).
+    - C{TARGMAX}: C{PRIVMSG} and C{NOTICE} to 4 targets
+      (L{chatd.irc.privmsg.MAX_TARGETS}), C{JOIN}, C{PART} and C{NAMES} to
+      any number of channels, C{WHOIS} of one nickname.
     - C{CHATHISTORY=1000}, C{MSGREFTYPES=msgid,timestamp}: the most
       messages one C{CHATHISTORY} request gets, and how it names them.
     - C{ELIST=U}: C{LIST >n} and C{LIST <n} filter by member count.
@@ -56,7 +62,6 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         f"AWAYLEN={TEXT_LENGTH}",
         "BOT=B",
         "CASEMAPPING=rfc8265",
-        "CHANLIMIT=#:",
         f"CHATHISTORY={MAX_HISTORY}",
         "CHANMODES=beI,k,l,imnst",
         f"CHANNELLEN={MAX_ROOM_NAME_LENGTH + 1}",
@@ -66,7 +71,7 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         "INVEX=I",
         f"KEYLEN={MAX_KEY_LENGTH}",
         f"KICKLEN={TEXT_LENGTH}",
-        f"MAXLIST=beI:{MAX_BANS}",
+        f"MAXLIST=b:{MAX_BANS},e:{MAX_BANS},I:{MAX_BANS}",
         "MAXTARGETS=4",
         "MODES=4",
         *monitor,
@@ -76,7 +81,7 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         "PREFIX=(ov)@+",
         SILENCE,
         f"STATUSMSG={STATUS_PREFIXES}",
-        "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:1,WHOIS:1",
+        "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:,WHOIS:1",
         f"TOPICLEN={TEXT_LENGTH}",
         "UTF8ONLY",
         "WHOX",

@@ -1,10 +1,15 @@
-# -*- test-case-name: tests.unit.irc.test_irc_chathistory -*-
+# -*- test-case-name: tests.unit.irc.test_irc_chathistory,tests.unit.irc.test_irc_joinorder -*-
 """
 A labelled C{JOIN}'s answer holds the channel's history: the service
 offers it a moment after the entry (L{chatd.core.persistence}), so the
 command waits for it, as Ergo answers a labelled C{JOIN} with its
 C{chathistory} batch inside the C{labeled-response} batch.  It waits
 L{HOLD} seconds at most, for a history that fails to come.
+
+Meanwhile the channel's live messages wait (L{holdLive}, the web page's
+and talk mode's L{chatd.lines.roomhold}): the joiner is shown its C{JOIN},
+topic and names, then the history offered with them, then what was said
+since, as the service's answer to the entry comes only once it is stored.
 """
 
 from __future__ import annotations
@@ -36,6 +41,25 @@ def awaitHistory(irc: IRCSession, room: str) -> Deferred[None] | None:
             timeout.cancel()
 
     return waiting.addCallback(done)
+
+
+def holdLive(irc: IRCSession, room: str) -> None:
+    """
+    C{room} is being joined: its live messages wait for L{releaseLive}.
+    """
+    irc.held.hold(room)
+
+
+def releaseLive(irc: IRCSession, room: str, entered: bool) -> None:
+    """
+    The C{JOIN} of C{room} is answered (C{entered}, or refused): its live
+    messages follow, unless its history is still to come
+    (L{chatd.irc.protocol.IRCProtocol.roomHistory} releases them then);
+    a labelled answer is written once the command is over, so they
+    follow on the next turn.
+    """
+    if not (entered and replayOffered(irc.service, irc.participant)):
+        irc.factory.clock.callLater(0, irc.held.release, room)
 
 
 def giveUp(held: Held, room: str) -> None:

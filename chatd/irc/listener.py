@@ -21,7 +21,7 @@ from chatd.core.interfaces import IChatService
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.presence import Presence
 from chatd.irc.capnotify import offerAgain
-from chatd.irc.caps import SUPPORTED, Unnegotiated
+from chatd.irc.caps import SUPPORTED, Unnegotiated, multilineOn
 from chatd.irc.wire import WireFormat
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
@@ -153,7 +153,7 @@ class IRCListener(ChatFactory):
         flags = tuple(
             name in enabled
             for name in ("server-time", "message-tags", "account-tag", "extended-join")
-        ) + ("draft/multiline" in enabled and "batch" in enabled,)
+        ) + (multilineOn(enabled),)
         try:
             return self._wireFormats[flags]
         except KeyError:

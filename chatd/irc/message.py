@@ -271,14 +271,21 @@ def textBudget(command: str, prefix: str, *targets: str) -> int:
     return MAX_LINE - 2 - overhead
 
 
-def relayFits(command: str, prefix: str, target: str, text: str) -> bool:
+def fittedToRelay(command: str, prefix: str, target: str, text: str) -> str:
     """
-    Whether C{text} fits in one C{:prefix COMMAND target :text\\r\\n} line
-    of at most L{MAX_LINE} bytes (tags do not count), as it would be relayed.
+    C{text} cut, at the last boundary between two characters as a reader
+    sees them, to fit in one C{:prefix COMMAND target :text\\r\\n} line of
+    at most L{MAX_LINE} bytes (tags do not count), as it would be relayed.
 
-    An IRC client's own message that does not fit is refused rather than
-    split or truncated: its client can split it (real clients do, allowing
-    for their prefix), and a cut the sender never sees would change what
-    they said.
+    An IRC client's own line of 512 bytes leaves no room for the prefix
+    the server puts before it: like Solanum and InspIRCd, chatd relays it
+    cut rather than refusing it (a bot that checks only its own line
+    length, and ignores C{417}, would lose it whole) or splitting it (one
+    IRC line stays one line for IRC readers).  Everyone gets the same cut
+    text, and with C{echo-message} so does its sender.
     """
-    return len(text.encode("utf-8", "replace")) <= textBudget(command, prefix, target)
+    data = text.encode("utf-8", "replace")
+    budget = textBudget(command, prefix, target)
+    if len(data) <= budget:
+        return text
+    return data[: clusterCut(data, budget)].decode("utf-8")

@@ -28,14 +28,12 @@ from typing import Any
 
 from chatd.core.events import ComposedLines
 from chatd.core.names import key
+from chatd.irc.caps import multilineOn
 from chatd.irc.labels import runLabelled
 from chatd.irc.message import Message
 from chatd.irc.privmsg import BOT_TAG, clientTags, sendOne
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import CONCAT, MULTILINE
-
-#: The capability (and batch type).
-CAP = MULTILINE
 
 
 @dataclass
@@ -93,9 +91,9 @@ def onBatch(irc: IRCSession, message: Message) -> Any:
     closes it and sends the message.
     """
     label = message.tags.get("label")
-    if CAP not in irc.caps:
-        irc.multiline = None  # the capability was removed meanwhile
-        fail(irc, label, "MULTILINE_INVALID", "draft/multiline was not negotiated")
+    if not multilineOn(irc.caps.enabled):
+        irc.multiline = None  # the capability (or batch) was removed meanwhile
+        fail(irc, label, "MULTILINE_INVALID", "draft/multiline and batch were not negotiated")
         return None
     reference = message.params[0]
     if reference.startswith("-"):
@@ -205,18 +203,18 @@ def ownsLabel(irc: IRCSession, message: Message) -> bool:
     opening C{BATCH}'s labels the whole batch, and the lines of a batch
     are not answered one by one.
     """
-    return message.command == "BATCH" or ("batch" in message.tags and CAP in irc.caps)
+    return message.command == "BATCH" or ("batch" in message.tags and multilineOn(irc.caps.enabled))
 
 
 def batched(handler: Callable[[IRCSession, Message], Any]) -> Callable[[IRCSession, Message], Any]:
     """
     C{handler} (C{PRIVMSG}, C{NOTICE}, C{TAGMSG}), except that a line
-    tagged C{batch} from a client with C{draft/multiline} belongs to its
-    multiline batch (L{collect}).
+    tagged C{batch} from a client with C{draft/multiline} (and C{batch})
+    belongs to its multiline batch (L{collect}).
     """
 
     def handle(irc: IRCSession, message: Message) -> Any:
-        if "batch" in message.tags and CAP in irc.caps:
+        if "batch" in message.tags and multilineOn(irc.caps.enabled):
             return collect(irc, message)
         return handler(irc, message)
 

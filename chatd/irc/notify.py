@@ -14,6 +14,7 @@ from collections.abc import Callable
 from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.core.errors import Muted
 from chatd.core.events import Invitation, Membership
+from chatd.core.person import setRealName
 from chatd.core.speaking import checkHeard
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
 from chatd.core.text import InvalidText, checkText, ircText
@@ -133,6 +134,7 @@ def onSetname(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
         irc.sendMessage("FAIL", "SETNAME", "CANNOT_CHANGE_REALNAME", error.text, trailing=True)
         return None
     irc.realName = text
+    setRealName(irc.service.people.personOf(irc.participant), text)
     when = irc.factory.clock.seconds()
 
     def confirm() -> None:

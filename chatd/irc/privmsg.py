@@ -13,8 +13,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred
 
+from chatd.core.delivery import connectionsOf
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
 from chatd.core.names import key, normalize
@@ -23,7 +24,7 @@ from chatd.core.statusmsg import PREFIXES, sayToOperators
 from chatd.irc import nickserv
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, roomName, timeTags
-from chatd.irc.message import Message, relayFits
+from chatd.irc.message import Message, fittedToRelay
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
 
@@ -121,8 +122,8 @@ def sendOne(
     """
     C{lines} to one C{target}, a channel or a nickname.
 
-    @param checkLength: whether each line must fit in one relayed IRC line
-        (C{417} otherwise); a C{draft/multiline} batch's lines need not,
+    @param checkLength: whether each line is cut to fit in one relayed IRC
+        line (L{fittedToRelay}); a C{draft/multiline} batch's lines are not,
         as they are relayed split (L{chatd.irc.wire.ircLines}).
     """
     if nickserv.isNickServ(irc, target):  # a command, never a message to anyone
@@ -132,8 +133,8 @@ def sendOne(
     room = roomName(target[len(status) :])
     if room is not None:
         shown = irc.shownRooms.get(key(room)) or (findRoom(irc, room) or (room,))[0]
-        if checkLength and not fitsRelay(irc, command, status + channelName(shown), lines):
-            return succeed(None)
+        if checkLength:
+            lines = fitted(irc, command, status + channelName(shown), lines)
         say = partial(sayToOperators, service) if status else service.say
         call = irc.call(
             say,
@@ -154,51 +155,56 @@ def sendOne(
         return call
     recipient = service.find(target)
     shownNick = recipient.nick if recipient else normalize(target)
-    if checkLength and not fitsRelay(irc, command, shownNick, lines):
-        return succeed(None)
+    if checkLength:
+        lines = fitted(irc, command, shownNick, lines)
     away = awayOf(recipient)
+    toSelf = irc.participant in connectionsOf(recipient)
 
     def sent(event: object) -> None:
         if away and not quiet:
             irc.numeric(N.RPL_AWAY, target, away)
         elif isinstance(event, Kept) and not quiet:  # waits for their next login
             irc.numeric(N.RPL_AWAY, target, event.reason)
-        echo(irc, command, recipient.nick if recipient else target, lines, event)
+        if not toSelf:  # to yourself: this connection is delivered it (once)
+            echo(irc, command, recipient.nick if recipient else target, lines, event)
 
-    return irc.call(
-        service.tell,
-        irc.participant,
-        target,
-        lines,
-        command == "NOTICE",
-        tags,
-        subject=target,
-        errors={20: N.ERR_NOSUCHNICK},  # as IRC servers answer a target no nick can be
-        quiet=quiet,
-        onSuccess=sent,
-    )
+    # To yourself with echo-message: the copy this connection is delivered
+    # is its echo, labelled as the command's answer, and no other follows.
+    irc.answering = toSelf and "echo-message" in irc.caps
+    try:
+        return irc.call(
+            service.tell,
+            irc.participant,
+            target,
+            lines,
+            command == "NOTICE",
+            tags,
+            subject=target,
+            errors={20: N.ERR_NOSUCHNICK},  # as IRC servers answer a target no nick can be
+            quiet=quiet,
+            onSuccess=sent,
+        )
+    finally:
+        irc.answering = False
 
 
-def fitsRelay(irc: IRCSession, command: str, target: str, lines: tuple[str, ...]) -> bool:
+def fitted(irc: IRCSession, command: str, target: str, lines: tuple[str, ...]) -> tuple[str, ...]:
     """
-    Whether C{lines} would be relayed as lines of at most 512 bytes, as
-    C{:nick!user@host COMMAND target :text} with C{target} as the
-    service names it; if not, the client is told C{417
-    ERR_INPUTTOOLONG} (even for a NOTICE: it answers the line's length,
-    as for any overlong line) and nothing is relayed.
+    C{lines} each cut to be relayed as a line of at most 512 bytes, as
+    C{:nick!user@host COMMAND target :text} with C{target} as the service
+    names it (L{fittedToRelay}).
     """
     prefix = irc.hostmask()
-    if all(relayFits(command, prefix, target, line) for line in lines):
-        return True
-    irc.numeric(N.ERR_INPUTTOOLONG, "Input line was too long")
-    return False
+    return tuple(fittedToRelay(command, prefix, target, line) for line in lines)
 
 
 def echo(irc: IRCSession, command: str, target: str, lines: tuple[str, ...], event: object) -> None:
     """
     With C{echo-message}, show the client its own message as the others
     see it: the service's event (same C{msgid}), also for a message kept
-    for an offline user.
+    for an offline user.  A message to yourself is not echoed again: this
+    connection is delivered it as its recipient, and shows it once (as
+    InspIRCd does), as the labelled answer if the command has a label.
     """
     if "echo-message" not in irc.caps:
         return

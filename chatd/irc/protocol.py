@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -119,26 +120,39 @@ class IRCProtocol(IRCConnection):
         that waits for it (L{chatd.irc.joinhistory}), else a delivery.
         """
         waiting = historyAnswers(self, room)
-        if waiting is None:
-            self.deliverHistory(room, events)
-            return
+        sent: Deferred[bool] | None = None
         try:
-            self.showHistory(room, events)
+            if waiting is None:
+                sent = self.deliverHistory(room, events)
+            else:
+                try:
+                    sent = self.showHistory(room, events)
+                finally:
+                    waiting.callback(None)
         finally:
-            waiting.callback(None)
+            # The live messages said since follow it (joinhistory).
+            later = self.factory.clock.callLater
+            (sent or succeed(False)).addBoth(lambda _: later(0, self.held.release, room))
 
     @delivered
-    def deliverHistory(self, room: str, events: list[RoomMessage]) -> None:
-        if not self._tooEarly(lambda: self.deliverHistory(room, events)):
-            self.showHistory(room, events)
+    def deliverHistory(self, room: str, events: list[RoomMessage]) -> Deferred[bool] | None:
+        def later() -> None:
+            self.deliverHistory(room, events)
 
-    def showHistory(self, room: str, events: list[RoomMessage]) -> None:
+        if self._tooEarly(later):
+            return None
+        return self.showHistory(room, events)
+
+    def showHistory(self, room: str, events: list[RoomMessage]) -> Deferred[bool] | None:
+        """
+        C{room}'s history; fires once it is written (C{None}: none).
+        """
         if not events:
-            return
+            return None
         if key(room) not in self.shownRooms:
             syncChannels(self)
         shown = self.shownRooms.get(key(room), room)
-        sendHistory(self, channelName(shown), events)
+        return sendHistory(self, channelName(shown), events)
 
     def roomMessage(self, event: RoomMessage) -> None:
         """
@@ -149,6 +163,8 @@ class IRCProtocol(IRCConnection):
         if self._tooEarly(lambda: self.roomMessage(event)):
             return
         self._lastQuit = None
+        if self.held.keepInOrder(event.roomKey, event.wire(self.wire.roomEncoder), self.outbox):
+            return  # said in a channel being joined (joinhistory)
         if event.roomKey not in self.shownRooms:
             syncChannels(self)
         outbox = self.outbox
@@ -170,10 +186,13 @@ class IRCProtocol(IRCConnection):
             self._tooEarly(lambda: self.roomMessagesOwed(batch.roomKey, owed))
             return
         self._lastQuit = None
+        data = batch.owed(self, start, self.wire.roomEncoder)
+        if data and self.held.keep(batch.roomKey, data):
+            return  # said in a channel being joined (joinhistory)
         if batch.roomKey not in self.shownRooms:
             syncChannels(self)
         outbox = self.outbox
-        if outbox is not None and (data := batch.owed(self, start, self.wire.roomEncoder)):
+        if outbox is not None and data:
             outbox.queue(data)
 
     def roomMessagesOwed(self, roomKey: str, data: bytes) -> None:

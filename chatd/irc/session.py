@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chatd.irc.multiline import OpenBatch
     from chatd.irc.sasl import SaslState
     from chatd.lines.outbox import Outbox
+    from chatd.lines.roomhold import RoomHold
 
 T = TypeVar("T")
 
@@ -71,6 +72,10 @@ class IRCSession(Protocol):
     multiline: OpenBatch | None
     labelled: list[bytes] | None
     delivering: int
+    #: The live messages of the channels being joined, until the C{JOIN}'s
+    #: answer (and the history offered with it) is written.
+    held: RoomHold[bytes]
+    answering: bool
     #: The connection's output (for replies in pieces, L{chatd.lines.paced}).
     outbox: Outbox | None
 

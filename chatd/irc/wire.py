@@ -29,7 +29,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IChatService
 from chatd.core.names import CHANNEL_PREFIX
-from chatd.core.text import ircText
+from chatd.core.text import actionLine, actionOf, ircText
 from chatd.core.whowas import PastUser
 from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget
@@ -107,13 +107,28 @@ def messageLines(
     first line carries the C{msgid}, as C{draft/multiline}'s fallback says.
     """
     out: list[bytes] = []
-    for _, text in ircLines(command, prefix, target, lines):
+    for text in _fallbackTexts(command, prefix, target, lines):
         if text:
             formatted = formatLine(command, target, text, prefix=prefix, tags=tags, trailing=True)
             out.append(formatted.encode("utf-8") + b"\r\n")
             if tags and "msgid" in tags:
                 tags = {name: value for name, value in tags.items() if name != "msgid"} or None
     return b"".join(out)
+
+
+def _fallbackTexts(command: str, prefix: str, target: str, lines: tuple[str, ...]) -> list[str]:
+    """
+    The texts of L{messageLines}: an action too long for one line is
+    several actions, each piece wrapped in its own C{\\x01ACTION ...\\x01}
+    (a client shows each as an action, none as text with a stray
+    C{\\x01}); any other message's lines as L{ircLines} cuts them.
+    """
+    texts = [text for _, text in ircLines(command, prefix, target, lines)]
+    words = actionOf(lines)
+    if words is None or len(texts) < 2:
+        return texts
+    budget = textBudget(command, prefix, target) - len(actionLine("").encode())
+    return [actionLine(piece) for piece in splitUTF8(cleanText(words), budget)]
 
 
 def multilineLines(

@@ -132,10 +132,13 @@ class Liveness:
     A line connection's side of its deadline (L{chatd.lines.lineproto}):
     restarted by whatever the peer sends, probed once when it comes, and
     the connection closed if the peer stays silent as long again.
+
+    @ivar lastHeard: when the peer last sent something (the factory's
+        clock), which the service reads too (L{chatd.core.activity}).
     """
 
     factory: ChatFactory
-    _lastHeard: float
+    lastHeard: float
     _probed: bool
 
     def closeWith(self, reason: str) -> None:
@@ -146,7 +149,7 @@ class Liveness:
         The peer sent something (a line, or a protocol's own sign of life
         such as a telnet answer): it is alive, its liveness deadline restarts.
         """
-        self._lastHeard = self.factory.clock.seconds()
+        self.lastHeard = self.factory.clock.seconds()
         self._probed = False
 
     def checkIdle(self) -> None:
@@ -158,7 +161,7 @@ class Liveness:
         factory = self.factory
         after = factory.aliveAfter
         assert after is not None
-        idle = factory.clock.seconds() - self._lastHeard
+        idle = factory.clock.seconds() - self.lastHeard
         if idle < after:
             factory.idleTimers.add(self, after - idle)
         elif not self._probed:

@@ -81,7 +81,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self._backlog = 0
         self._drainCall: IDelayedCall | None = None
         self._closeCall: IDelayedCall | None = None
-        self._lastHeard = 0.0
+        self.lastHeard = 0.0
         self._probed = self._admitted = False
         # What the service's admission counted this connection under, while open.
         self._ticket: str | None = None
@@ -96,7 +96,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self.outbox = Outbox(self.transport, factory.flusher, factory.maxOutput, self._overflowed)  # type: ignore[arg-type]
         if factory.floodBurst is not None:
             self._bucket = TokenBucket(factory.clock, factory.floodRate, factory.floodBurst)
-        self._lastHeard = factory.clock.seconds()
+        self.lastHeard = factory.clock.seconds()
         service = factory.service
         try:
             if not getattr(self.transport, "admitted", False):  # counted once (IRC over WebSocket)

@@ -1,26 +1,38 @@
-# -*- test-case-name: tests.unit.talk.test_talk_paced,tests.unit.web.test_web_paced -*-
+# -*- test-case-name: tests.unit.lines.test_roomhold,tests.unit.talk.test_talk_paced -*-
 """
-First the past: a person entering a busy room is sent its history, paced
-as their client reads, while the room goes on talking.  Its live messages
-wait here until that history is sent, then follow it in order, so nothing
-said after the entry shows above the history (web page and talk mode).
+First the answer, then the past: a person entering a busy room is answered
+once the service has stored the entry (and the other cluster nodes know
+it), then sent its history, paced as their client reads, while the room
+goes on talking.  Its live messages wait here until that answer and that
+history are written, then follow them in order, so nothing said after the
+entry shows above them (web page, talk mode, IRC; TCHAT, which replays no
+history, until its C{OKAY!}).  Bounded: L{HOLD} seconds, L{MAX_HELD} items.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.names import key
 
+if TYPE_CHECKING:
+    from chatd.lines.outbox import Outbox
+
 #: Seconds a room's live messages wait at most for the history replayed
 #: on entering it (one that fails to come, or comes late in a cluster).
 HOLD = 3.0
 
+#: Live items a room holds at most: past that, what was held follows at
+#: once, and so does what comes next.
+MAX_HELD = 500
+
 Held = TypeVar("Held")
+T = TypeVar("T")
 
 
 def replayOffered(service: IChatService, participant: IParticipant) -> bool:
@@ -57,13 +69,41 @@ class RoomHold(Generic[Held]):
     def keep(self, roomKey: str, item: Held) -> bool:
         """
         Keep C{item}, live output of the room whose key is C{roomKey}, if
-        that room is held; whether it was kept.
+        that room is held (and holds fewer than L{MAX_HELD}); whether it
+        was kept.
         """
         held = self._rooms.get(roomKey)
         if held is None:
             return False
+        if len(held) >= MAX_HELD:
+            self.release(roomKey)
+            return False
         held.append(item)
         return True
+
+    def keepInOrder(self, roomKey: str, item: Held, outbox: Outbox | None) -> bool:
+        """
+        L{keep} for output outside the room's fan-out (a member entering or
+        leaving, an echo): the room messages this connection is owed this
+        turn go first, as L{chatd.lines.outbox.Outbox.write} sends them.
+        """
+        if roomKey in self._rooms and outbox is not None and outbox.scheduler.fanout.pending:
+            outbox.scheduler.fanout.catchUp(outbox)
+        return self.keep(roomKey, item)
+
+    def untilAnswered(self, room: str, answer: Deferred[T]) -> Deferred[T]:
+        """
+        Hold C{room}'s live output until C{answer}, the answer to entering
+        it, has come and been written: on the turn after it comes, as a
+        command's answer is written by the callbacks added after this one.
+        """
+        self.hold(room)
+
+        def answered(result: T) -> T:
+            self._clock.callLater(0, self.release, room)
+            return result
+
+        return answer.addBoth(answered)
 
     def release(self, room: str) -> None:
         """

@@ -1,14 +1,16 @@
-# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_typeahead -*-  # noqa: E501
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_typeahead,tests.unit.talk.test_talk_passwordretry -*-  # noqa: E501
 """
 A talk newcomer's way in: the nickname prompt, the password prompt of a
-registered name (typed unechoed), the time given to pick a name, and the
-welcome that lands them in their rooms.  The connection
+registered name (typed unechoed, and asked again after a wrong one, so a
+password retyped is never a nickname), the time given to pick a name, and
+the welcome that lands them in their rooms.  The connection
 (L{chatd.talk.protocol.TalkProtocol}) hands it the lines typed until the
 service gave a name; what follows is the commands' (L{chatd.talk.commands}).
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import maybeDeferred
@@ -24,6 +26,9 @@ from chatd.talk.rooms import land
 if TYPE_CHECKING:
     from chatd.talk.protocol import TalkProtocol
 
+#: Passwords a registered nickname is asked before the nickname prompt comes back.
+PASSWORD_TRIES = 3
+
 
 class TalkLogin:
     """
@@ -31,11 +36,13 @@ class TalkLogin:
 
     @ivar passwordFor: the registered nickname whose password is asked, or
         C{None} when no password prompt waits.
+    @ivar wrongPasswords: the wrong passwords typed for C{passwordFor} so far.
     @ivar welcomeNotice: the service's login notice, not shown twice (the
         welcome says which rooms better).
     """
 
     passwordFor: str | None = None
+    wrongPasswords = 0
     welcomeNotice: str | None = None
     _timer: IDelayedCall | None = None
 
@@ -79,19 +86,30 @@ class TalkLogin:
     async def passwordTyped(self, typed: str) -> None:
         """
         The line typed at the password prompt: log in with it, or go back to
-        the nickname prompt on an empty line.
+        the nickname prompt on an empty line.  Echo stays off while the
+        password is checked (what is typed meanwhile, a password typed again
+        often, does not show), and after a wrong one, which asks again: only
+        a login, or the nickname prompt, turns it back on.
         """
         nick, self.passwordFor = self.passwordFor, None
         assert nick is not None
-        telnet = self.connection.telnet
-        hidden = telnet.inputHidden()
-        telnet.showInput()
-        if hidden:
+        if self.connection.telnet.inputHidden():
             self.connection.send(b"\r\n")  # the client echoed nothing, not even Enter
         if not typed.strip():
-            self.connection.send(NICK_PROMPT.encode())
+            self.askNickAgain(b"")
             return
         await self._logIn(nick, typed.strip())
+
+    def passwordPrompt(self) -> bytes:
+        """
+        The password prompt that waits: the first one, or the one asking
+        again after a wrong password.
+        """
+        if not self.wrongPasswords:
+            return PASSWORD_PROMPT.encode()
+        return (
+            f"Password for {self.passwordFor} (or just Enter to pick another nickname): ".encode()
+        )
 
     async def _logIn(self, nick: str, password: str | None) -> None:
         """
@@ -102,20 +120,23 @@ class TalkLogin:
         service = connection.factory.service
         try:
             await maybeDeferred(service.login, connection, nick, password)
-        except errors.BadPassword:
+        except errors.BadPassword as refused:
             if password is None:
                 self.passwordFor = normalize(nick)
+                self.wrongPasswords = 0
                 connection.send(serverLine(f"{self.passwordFor} is a registered nickname."))
                 connection.telnet.hideInput()  # IAC WILL ECHO: the client stops echoing
-                connection.send(PASSWORD_PROMPT.encode())
+                connection.send(self.passwordPrompt())
             else:
-                self.askNickAgain(serverLine("Sorry, wrong password."))
+                self._wrongPassword(nick, refused.wait)
             return
         except ChatError as error:
             self.askNickAgain(serverLine(f"Sorry, {error.text}."))
             return
         self.stop()
-        connection.send(serverLine(f"Welcome, {connection.nick}!"))
+        unseen = b"" if password is None else self._dropped(None)
+        connection.telnet.showInput()
+        connection.send(serverLine(f"Welcome, {connection.nick}!") + unseen)
         already = service.roomsOf(connection)
         if already:
             # The service says the same in a notice; land says it better.
@@ -123,21 +144,71 @@ class TalkLogin:
         await land(connection, connection.factory.defaultRoom, already)
         connection.send(helpText())
 
+    def _wrongPassword(self, nick: str, wait: float) -> None:
+        """
+        A wrong password for C{nick}: its prompt again, echo still off (a
+        password retyped after a typo is a password, never a nickname), up
+        to L{PASSWORD_TRIES} tries; then the nickname prompt.  The password
+        gate's back-off, if any, is said.
+        """
+        self.wrongPasswords += 1
+        left = PASSWORD_TRIES - self.wrongPasswords
+        seconds = math.ceil(wait)
+        backoff = (
+            serverLine(
+                "Too many wrong passwords lately: the next one is checked in"
+                f" {seconds} second{'s' if seconds != 1 else ''}."
+            )
+            if seconds > 0
+            else b""
+        )
+        if left <= 0:
+            self.askNickAgain(
+                serverLine(
+                    f"Sorry, wrong password ({PASSWORD_TRIES} tries). What you type shows"
+                    " again: it is a nickname now, not a password."
+                )
+                + backoff
+            )
+            return
+        self.passwordFor = nick
+        refusal = serverLine(
+            f"Sorry, wrong password: try again ({left} {'tries' if left != 1 else 'try'} left)."
+        )
+        self.connection.send(
+            refusal + self._dropped("the password") + backoff + self.passwordPrompt()
+        )
+
     def askNickAgain(self, refusal: bytes) -> None:
         """
         After C{refusal} of a nickname (or of its password), the nickname
-        prompt again.  What was typed while the name was checked is dropped,
-        and the person told: typed for a prompt that never came (a password,
-        often), it is never taken as the next nickname.
+        prompt again, with echo on.  What was typed while the name was
+        checked is dropped, and the person told: typed for a prompt that
+        never came (a password, often), it is never taken as the next
+        nickname.
+        """
+        self.passwordFor = None
+        self.wrongPasswords = 0
+        self.connection.telnet.showInput()
+        self.connection.send(refusal + self._dropped("a nickname") + NICK_PROMPT.encode())
+
+    def _dropped(self, taken: str | None) -> bytes:
+        """
+        Drop what was typed ahead of the prompt that comes next (C{taken}:
+        only what is typed at it is taken as that), or, C{None}, typed
+        unseen while a right password was checked: what to tell the person.
         """
         dropped = self.connection.discardTypedAhead()
-        if dropped:
-            what = (
-                "1 line you typed ahead was"
-                if dropped == 1
-                else f"{dropped} lines you typed ahead were"
+        if not dropped:
+            return b""
+        what = (
+            "1 line you typed ahead was"
+            if dropped == 1
+            else f"{dropped} lines you typed ahead were"
+        )
+        if taken is None:
+            return serverLine(
+                f"{what} ignored, not said: typed while your password was checked,"
+                " it did not show, and might be a password."
             )
-            refusal += serverLine(
-                f"{what} ignored: only what you type at this prompt is taken as a nickname."
-            )
-        self.connection.send(refusal + NICK_PROMPT.encode())
+        return serverLine(f"{what} ignored: only what you type at this prompt is taken as {taken}.")

@@ -40,7 +40,6 @@ from chatd.talk.format import (
     AGAIN_PROMPT,
     GREETING,
     NICK_PROMPT,
-    PASSWORD_PROMPT,
     connectionRefusal,
     encodeLiveRoomMessage,
     encodeMembership,
@@ -141,7 +140,7 @@ class TalkProtocol(TelnetLiveness):
         The prompt a refused line was typed at: its answer is still awaited.
         """
         if self.signIn.passwordFor is not None:
-            return PASSWORD_PROMPT.encode()
+            return self.signIn.passwordPrompt()
         if self.nick is None:
             return NICK_PROMPT.encode()
         if self.registering is not None:

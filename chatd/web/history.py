@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.core.chathistory import BEFORE, LATEST, HistoryQuery, Selector, historyLimit
+from chatd.core.chathistory import AFTER, BEFORE, LATEST, HistoryQuery, Selector, historyLimit
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.limits import MAX_HISTORY
@@ -37,12 +37,22 @@ def _target(request: dict[str, Any]) -> tuple[str, str]:
     return field, value
 
 
+def _point(request: dict[str, Any], field: str) -> str | None:
+    """The request's C{before} or C{after}: a message id, if given."""
+    msgid = request.get(field)
+    if msgid is not None and (not isinstance(msgid, str) or not msgid):
+        raise InvalidArgument(f"'{field}' must be a message id (a string)")
+    return msgid
+
+
 def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     """
     Stored messages of a C{room} the user is in, or of its private
     conversation C{with} someone, oldest first; with C{before} (a message
     id), those before that message (the core's history window, as IRC's
-    C{CHATHISTORY BEFORE}), for a page that scrolls back.  At most C{limit}
+    C{CHATHISTORY BEFORE}), for a page that scrolls back; with C{after},
+    those after it, oldest first (C{later}: more follow them), for a page
+    that catches up after a reconnect.  At most C{limit}
     messages, by default as many as entering a room replays
     (L{historyLimit}); one more is read, to tell whether the conversation
     holds any before them (C{earlier}), as the replay's end does.  Where
@@ -56,9 +66,9 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
         not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= MAX_HISTORY
     ):
         raise InvalidArgument(f"'limit' must be a whole number from 1 to {MAX_HISTORY}")
-    before = request.get("before")
-    if before is not None and (not isinstance(before, str) or not before):
-        raise InvalidArgument("'before' must be a message id (a string)")
+    before, after = _point(request, "before"), _point(request, "after")
+    if before is not None and after is not None:
+        raise InvalidArgument("'before' and 'after' do not go together")
     if isRoom:
         web.service.members(web, target)  # only members may read it
     count = historyLimit(web.service.historyCount, limit)
@@ -72,20 +82,23 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
     kept: type[RoomMessage] | type[PrivateMessage] = RoomMessage if isRoom else PrivateMessage
 
     def stored(events: list[RoomMessage | PrivateMessage]) -> wire.Paged:
-        earlier = len(events) == asked
-        found = [e for e in events[-count:] if isinstance(e, kept)]  # oldest first
+        more = len(events) == asked  # earlier, or (after) later
+        found = [e for e in (events[:count] if after else events[-count:]) if isinstance(e, kept)]
         pages = ([wire.historyEntry(e) for e in page] for page in pagesFor(web.outbox, found))
-        fields = {field: target, "stored": True, "earlier": earlier}
+        fields = {field: target, "stored": True, "earlier": bool(after) or more}
+        if after is not None:
+            fields["later"] = more
         return wire.Paged(fields, "messages", pages)
 
     def refused(failure: Failure) -> Reply:
         failure.trap(NotPermitted)
         return notKept
 
-    if before is None and isRoom:
+    if before is None and after is None and isRoom:
         return maybeDeferred(latest, web, target, asked).addCallbacks(stored, refused)
-    selector = None if before is None else Selector(msgid=before)
-    query = HistoryQuery(LATEST if before is None else BEFORE, selector, asked)
+    point = before or after
+    kind = BEFORE if before else AFTER if after else LATEST
+    query = HistoryQuery(kind, None if point is None else Selector(msgid=point), asked)
     return maybeDeferred(web.service.historyWindow, web, target, isRoom, query).addCallbacks(
         stored, refused
     )

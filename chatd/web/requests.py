@@ -27,7 +27,7 @@ from chatd.core.search import search as searchHistory
 from chatd.core.status import awayOf
 from chatd.core.text import plain
 from chatd.lines.paced import pagesFor
-from chatd.web import history, ignores, readmarks, replay, wire
+from chatd.web import history, ignores, readmarks, replay, resend, wire
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -207,15 +207,21 @@ def register(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 def say(web: WebParticipant, request: dict[str, Any]) -> Any:
     room, lines = _text(request, "room"), wire.splitText(_text(request, "text"))
-    return maybeDeferred(web.service.say, web, room, lines).addCallback(
-        lambda sent: _sent(web, {"room": room}, lines, sent)
+    cid = resend.clientId(request)
+    again = resend.repeated(web, cid)
+    return maybeDeferred(web.service.say, web, room, lines, cid=cid).addCallback(
+        lambda sent: _sent(web, {"room": room, **again}, lines, sent)
     )
 
 
 def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
     to, lines = _text(request, "to"), wire.splitText(_text(request, "text"))
-    return maybeDeferred(web.service.tell, web, to, lines).addCallback(
-        lambda sent: _sent(web, {"to": _recipient(to, sent), **_away(web, to, sent)}, lines, sent)
+    cid = resend.clientId(request)
+    again = resend.repeated(web, cid)
+    return maybeDeferred(web.service.tell, web, to, lines, cid=cid).addCallback(
+        lambda sent: _sent(
+            web, {"to": _recipient(to, sent), **_away(web, to, sent), **again}, lines, sent
+        )
     )
 
 
@@ -370,6 +376,7 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "search": search,
     "say": say,
     "tell": tell,
+    "sent": resend.sent,
     "kick": kick,
     "redact": redact,
     "topic": topic,

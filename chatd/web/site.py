@@ -47,6 +47,7 @@ _STATIC = {
         f"{name}.js".encode("ascii"): (f"{name}.js", "text/javascript; charset=utf-8")
         for name in (
             "alerts",
+            "catchup",
             "compose",
             "convos",
             "keys",

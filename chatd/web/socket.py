@@ -96,6 +96,7 @@ class WebParticipant:
         "_closeReason",
         "_ended",
         "_awaitingPong",
+        "lastHeard",
         "replay",
         "_holding",
         "__weakref__",
@@ -115,6 +116,7 @@ class WebParticipant:
         self._closeReason = ""
         self._ended = False
         self._awaitingPong = False
+        self.lastHeard = factory.clock.seconds()  # the last frame read (chatd.core.activity)
         # What the page has of each room's past (chatd.web.replay), once named.
         self.replay: ReplayMarks | None = None
         # Rooms being entered: their live frames, held for the replay (holdRoom).
@@ -358,6 +360,7 @@ class WebParticipant:
                 pass
 
     def _messageComplete(self) -> None:
+        self.lastHeard = self.factory.clock.seconds()
         if self.guard is not None:
             self.guard.messageComplete()
 

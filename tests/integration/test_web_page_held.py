@@ -15,35 +15,16 @@ from tests.support.daemon import Daemon
 
 pytest.importorskip("selenium")
 
-from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import logsIn, pageURL, startChat  # noqa: E402
+from tests.support.browser import TchatClient, missingBrowser  # noqa: E402
+from tests.support.pagehelpers import logsIn, startChat  # noqa: E402
+from tests.support.pagesockets import (  # noqa: E402
+    KEEP_SOCKETS,
+    SILENCE,
+    SILENCEABLE_SOCKETS,
+    scriptedPage,
+)
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
-
-#: Keeps the page's WebSockets in C{window.sockets}, from the page's start,
-#: and counts the C{login} requests it sends in C{window.logins}.
-KEEP_SOCKETS = """
-window.sockets = []; window.logins = 0;
-const Original = window.WebSocket;
-window.WebSocket = class extends Original {
-  constructor(...args) { super(...args); window.sockets.push(this); }
-  send(data) {
-    if (JSON.parse(data).type === "login") window.logins += 1;
-    return super.send(data);
-  }
-};
-"""
-
-
-def scriptedPage(daemon: Daemon, script: str) -> Browser:
-    """
-    A browser on C{daemon}'s page that runs C{script} before the page's
-    own (to watch or silence its WebSockets).
-    """
-    page = Browser(pageURL(daemon))
-    page.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": script})
-    page.driver.refresh()
-    return page
 
 
 @pytest.fixture(scope="module")
@@ -117,25 +98,6 @@ def test_renamed_account_logs_in_again(daemon: Daemon) -> None:
         assert "22" not in page.find("#errors").text
     finally:
         page.quit()
-
-
-#: Makes the page's sockets in C{window.deaf} hear nothing, and those in
-#: C{window.mute} send nothing: both, a connection that died without a word
-#: (the Wi-Fi gone); deaf only, one whose answers are lost while what it
-#: sends still goes (the server does what it is asked).
-SILENCEABLE_SOCKETS = """
-window.deaf = new Set(); window.mute = new Set();
-const Hearing = window.WebSocket;
-window.WebSocket = class extends Hearing {
-  addEventListener(kind, listener, ...rest) {
-    const heard = (event) => { if (!window.deaf.has(this)) listener(event); };
-    return super.addEventListener(kind, kind === "message" ? heard : listener, ...rest);
-  }
-  send(data) { if (!window.mute.has(this)) return super.send(data); }
-};
-"""
-#: Silences the page's last socket: C{arguments[0]} is C{"deaf"} or C{"mute"}.
-SILENCE = "window[arguments[0]].add(window.sockets.at(-1))"
 
 
 def test_silent_connection_given_up(daemon: Daemon) -> None:

@@ -11,7 +11,8 @@ import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
 import { loadSettings, wireSettings, alwaysOnElsewhere } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
-import { unsure, sentAfterAll, notSentAfterAll } from "./unsure.js";
+import { unsure, checkUnsure, cidFor, newCid, putBackWith } from "./unsure.js";
+import { catchUp } from "./catchup.js";
 import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
 import { closeTopic, wireTopic } from "./topic.js";
 import {
@@ -26,7 +27,6 @@ const events = {
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
   replayed(m) {  // the end of a room's replay: older messages to offer, or none
     const convo = state.convos.get("#" + m.room.toLowerCase());
-    if (convo) notSentAfterAll(convo);
     if (convo && !convo.lastId) convo.lastId = "-";  // it had none: all it says is news
     if (!convo || m.earlier) return;
     convo.olderDone = true;
@@ -92,7 +92,9 @@ const events = {
   redacted(m) { redacted(m); },
   bye(m) {  // shown until the next login (a kick's stays: no automatic one follows)
     state.bye = showError("Disconnected by the server: " + m.text, true);
-    if ([24, 26, 27].includes(m.code)) {  // banned, kicked or killed: the person decides to come back
+    // Banned, kicked, killed or signed out by a newer connection: the person decides to come back
+    // (two pages of an account at its limit would otherwise sign each other out in turn).
+    if ([24, 26, 27, 40].includes(m.code)) {
       state.reconnect = false;
       state.wanted = null;
     }
@@ -111,7 +113,6 @@ function refreshStatus(convo) {
 
 // A message for CONVO: on the page, and its unread count in the sidebar and title.
 function received(convo, m, mine) {
-  if (mine && m.history) sentAfterAll(convo, m);
   if (addMessage(convo, m, mine) && convo.unread) renderConvos();
   if (convo.key === state.current) readNow(convo);
 }
@@ -246,6 +247,8 @@ function login(nick, password, again) {
     refreshRooms();
     loadMarkers(renderConvos);
     loadSettings();
+    catchUp();  // private messages written to a dead connection
+    checkUnsure();  // messages whose answer the connection lost
     // The service may have put us back in our rooms (stored accounts);
     // re-enter the others this page was in before a reconnect.  The page
     // keeps the lines it has: of the history a server replays, only what
@@ -407,16 +410,17 @@ function forget(convo) {
 
 // Send TEXT to CONVO (ACTION: as /me; TYPED in the box); a private
 // conversation whose person was renamed follows them (the server remembers
-// renames: whowas), and goes under their name as the reply spells it.  The
+// renames: whowas), and goes under their name as the reply spells it.  CID:
+// the message's own id (unsure.js), the same if it is sent again.  The
 // promise gives the conversation the message is in.
-function say(convo, text, action = false, retried = false, typed = "") {
+function say(convo, text, action = false, retried = false, typed = "", cid = newCid()) {
   if (convo.kind === "room" && !convo.joined) {
     return Promise.reject({ text: "You are not in #" + convo.name + ": join it to talk there." });
   }
   const body = action ? "\x01ACTION " + text + "\x01" : text;
   const sent = convo.kind === "room"
-    ? request("say", { room: convo.name, text: body })
-    : request("tell", { to: convo.name, text: body });
+    ? request("say", { room: convo.name, text: body, cid })
+    : request("tell", { to: convo.name, text: body, cid });
   return sent.then((reply) => {
     if (convo.kind === "private") convo = refile(convo, reply.to);
     addMessage(convo, reply, true);
@@ -427,12 +431,12 @@ function say(convo, text, action = false, retried = false, typed = "") {
     }
     return convo;
   }, (error) => {
-    if (error.unsure) unsure(convo, text, action, typed);
+    if (error.unsure) unsure(convo, text, action, typed, cid);
     if (error.code !== 21 || convo.kind !== "private" || retried) throw error;
     return request("whowas", { nick: convo.name }).then((past) => {
       if (!past.renamedTo) throw error;
       const target = followRename(convo.name, past.renamedTo);
-      return say(target, text, action, true, typed);
+      return say(target, text, action, true, typed, cid);
     }, () => { throw error; });
   });
 }
@@ -654,11 +658,16 @@ $("send-form").addEventListener("submit", (event) => {
   const convo = currentConvo();
   if (!convo) return showError("Pick a room or a person first.");
   const line = sending(convo, text);  // out of the box: typing on is safe, a second Enter sends nothing
-  say(convo, text.startsWith("//") ? text.slice(1) : text, false, false, text).then(
-    () => line.remove(),
+  const cid = cidFor(convo, text);  // the message put back, sent again: its own id, said once
+  say(convo, text.startsWith("//") ? text.slice(1) : text, false, false, text, cid).then(
+    (filed) => {
+      line.remove();
+      if (filed.resend && filed.resend.cid === cid) filed.resend = null;
+    },
     (error) => {
       line.remove();
       putBack(convo, text);
+      putBackWith(convo, text, cid);
       if (!error.unsure) complain(error);  // unsure: the log says what became of it
     });
 });

@@ -47,6 +47,7 @@ function placeLine(convo, millis) {
 // CONVO is shown with the window focused: it is read up to its newest message.
 export function readNow(convo) {
   if (!convo || !state.marksKept || document.hidden || !document.hasFocus()) return;
+  if (convo.catchingUp) return;  // what it missed is not shown yet (catchup.js)
   if (!convo.lastMillis || convo.lastMillis <= (convo.sentRead || 0)) return;
   convo.sentRead = convo.lastMillis;
   clearTimeout(convo.readTimer);

@@ -21,6 +21,7 @@ export const state = {
   limits: { maxMessageBytes: 16384 },  // replaced by the server's hello
   readMarks: new Map(),    // key -> where the account stopped reading (ms), from the server
   marksKept: false,        // whether the server keeps this account's read markers (reads.js)
+  unsure: [],              // messages whose answer the connection lost (unsure.js)
 };
 
 export function el(tag, className, text) {

@@ -93,26 +93,41 @@ class SeveralConnectionsTests(PersistenceTestCase):
     def test_limit(self) -> None:
         """
         Past C{--max-connections-per-account} connections, a login with the
-        right password is refused with L{errors.NickTaken} (TCHAT 23) that
-        names the limit, and one with a wrong password with
-        L{errors.BadPassword} (22), as ever; at 1 a second connection is
-        refused, as before several were allowed.
+        right password takes the place of the connection heard from least
+        recently (the first signed in, when none says when): it is told why
+        (L{errors.Displaced}, TCHAT 40, naming the limit) and the person
+        goes on with the others, its rooms told nothing.  A wrong password
+        is L{errors.BadPassword} (22) as ever and ends nobody; at 1 a new
+        connection replaces every other.
         """
         self.service.people.maxConnections = 2
         third = RecordingParticipant()
         self.service.connect(third)
-        refused = self.failureResultOf(
-            settled(self.service.login(third, "alice", "sesame")), errors.NickTaken
-        )
-        self.assertIn("signed in from 2 connections, the most it may have", refused.value.text)
         wrong = settled(self.service.login(third, "alice", "wrong"))
         self.failureResultOf(wrong, errors.BadPassword)
-        self.service.disconnect(self.laptop)
-        self.service.people.maxConnections = 1
-        self.failureResultOf(
-            settled(self.service.login(third, "alice", "sesame")), errors.NickTaken
+        self.assertIsNone(self.phone.disconnectedWith)
+        self.assertEqual(
+            self.successResultOf(settled(self.service.login(third, "alice", "sesame"))), "alice"
         )
-        self.assertIsNone(third.nick)
+        displaced = self.phone.disconnectedWith
+        assert displaced is not None
+        self.assertEqual(displaced.code, 40)
+        self.assertEqual(
+            displaced.text,
+            "signed out: a newer connection of your account took its place (at most 2 at once)",
+        )
+        self.assertEqual(list(connectionsOf(self.service.find("alice"))), [self.laptop, third])
+        self.assertIsNone(self.laptop.disconnectedWith)
+        self.assertEqual([e for e in self.bob.events if isinstance(e, Membership)], [])
+        self.service.people.maxConnections = 1
+        fourth = RecordingParticipant()
+        self.service.connect(fourth)
+        self.assertEqual(
+            self.successResultOf(settled(self.service.login(fourth, "alice", "sesame"))), "alice"
+        )
+        self.assertIsNotNone(self.laptop.disconnectedWith)
+        self.assertIsNotNone(third.disconnectedWith)
+        self.assertEqual(list(connectionsOf(self.service.find("alice"))), [fourth])
 
     def test_roomMessageEchoed(self) -> None:
         """

@@ -629,3 +629,29 @@ class OutageTests(PersistenceTestCase):
         self.assertEqual(
             self.successResultOf(settled(self.service.login(user, "alice", "sesame"))), "alice"
         )
+
+    def test_enterDuringOutage(self) -> None:
+        """
+        An account's entry the store cannot record is refused with 03 and
+        undone, as 03 says (nothing changed): the account is not in the
+        room, and a member who saw it enter sees it leave.
+        """
+        self.service = self.makeService()
+        self.registered("alice", "sesame")
+        self.registered("bob", "secret")  # so that the room bob makes is kept
+        alice, bob = RecordingParticipant("10.0.0.1"), RecordingParticipant("10.0.0.2")
+        for user, nick, password in ((alice, "alice", "sesame"), (bob, "bob", "secret")):
+            self.service.connect(user)
+            self.successResultOf(settled(self.service.login(user, nick, password)))
+        self.successResultOf(settled(self.service.createRoom(bob, "den")))
+        self.successResultOf(settled(self.service.enter(bob, "den")))
+        bob.events.clear()
+        self.outage.down = {"setMembership"}
+        self.refused(self.service.enter(alice, "den"), errors.StoreUnavailable)
+        self.assertNotIn("den", [room.name for room in self.service.roomsJoined(alice)])
+        self.assertEqual(self.service.members(bob, "den"), ["bob"])
+        seen = [(e.nick, e.joined) for e in bob.events if isinstance(e, Membership)]
+        self.assertEqual(seen, [("alice", True), ("alice", False)])
+        self.outage.down = set()
+        self.successResultOf(settled(self.service.enter(alice, "den")))
+        self.assertEqual(self.service.members(bob, "den"), ["bob", "alice"])

@@ -282,5 +282,5 @@ class ExceptionListTests(ModesTestCase):
             ["346", "347"],
         )
         tokens = isupportTokens(self.factory)
-        for token in ("CHANMODES=beI,k,l,imnst", "EXCEPTS=e", "INVEX=I", "MAXLIST=beI:50"):
+        for token in ("CHANMODES=beI,k,l,imnst", "EXCEPTS=e", "INVEX=I", "MAXLIST=b:50,e:50,I:50"):
             self.assertIn(token, tokens)

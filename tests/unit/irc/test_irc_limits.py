@@ -1,7 +1,8 @@
 """
 Tests for the 512-byte limit on what an IRC client says: a C{PRIVMSG} or
-C{NOTICE} that would be relayed as a line longer than 512 bytes is refused
-with C{417 ERR_INPUTTOOLONG}; text from other protocols is split instead.
+C{NOTICE} that would be relayed as a line longer than 512 bytes is cut to
+fit, for everyone, as Solanum and InspIRCd relay it; text from other
+protocols is split instead.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from twisted.internet.testing import StringTransport
 
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
-from chatd.irc.message import MAX_LINE, relayFits, textBudget
+from chatd.irc.message import MAX_LINE, fittedToRelay, textBudget
 from chatd.testing import RecordingParticipant
 from tests.support.irchelpers import IRCTestCase
 
@@ -33,39 +34,42 @@ def overhead(prefix: str, command: str, target: str) -> int:
     return len(f":{prefix} {command} {target} :\r\n".encode())
 
 
-class RelayFitsTests(IRCTestCase):
+class FittedToRelayTests(IRCTestCase):
     """
-    L{relayFits} and L{textBudget} agree with the line the relay sends.
+    L{fittedToRelay} and L{textBudget} agree with the line the relay sends.
     """
 
     def test_boundary(self) -> None:
         """
-        Text that makes the relayed line exactly 512 bytes fits; one byte
-        more does not, whether that byte is ASCII or ends a character.
+        Text that makes the relayed line exactly 512 bytes is kept; one byte
+        more is cut off, and a character whose last bytes fall past the
+        limit is left out whole.
         """
         prefix, target = f"alice!al@{self.guestHost}", "#lobby"
         budget = MAX_LINE - overhead(prefix, "PRIVMSG", target)
         self.assertEqual(textBudget("PRIVMSG", prefix, target), budget)
-        self.assertTrue(relayFits("PRIVMSG", prefix, target, "a" * budget))
-        self.assertFalse(relayFits("PRIVMSG", prefix, target, "a" * (budget + 1)))
-        self.assertTrue(relayFits("PRIVMSG", prefix, target, "a" * (budget - 4) + EMOJI))
+        fit = "a" * budget
+        self.assertEqual(fittedToRelay("PRIVMSG", prefix, target, fit), fit)
+        self.assertEqual(fittedToRelay("PRIVMSG", prefix, target, fit + "a"), fit)
+        atEdge = "a" * (budget - 4) + EMOJI
+        self.assertEqual(fittedToRelay("PRIVMSG", prefix, target, atEdge), atEdge)
         for missing in (1, 2, 3):  # the emoji's last bytes fall past the limit
-            text = "a" * (budget - 4 + missing) + EMOJI
-            self.assertFalse(relayFits("PRIVMSG", prefix, target, text), missing)
+            start = "a" * (budget - 4 + missing)
+            self.assertEqual(fittedToRelay("PRIVMSG", prefix, target, start + EMOJI), start)
 
     def test_notice(self) -> None:
         """
-        C{NOTICE} is one byte longer than C{PRIVMSG}, so its budget is one
-        byte smaller.
+        C{NOTICE} is one byte shorter than C{PRIVMSG}, so its budget is one
+        byte larger.
         """
         prefix, target = f"bob!bob@{self.guestHost}", "carol"
         budget = MAX_LINE - overhead(prefix, "NOTICE", target)
         self.assertEqual(textBudget("NOTICE", prefix, target), budget)
-        self.assertTrue(relayFits("NOTICE", prefix, target, "n" * budget))
-        self.assertFalse(relayFits("NOTICE", prefix, target, "n" * (budget + 1)))
+        fit = "n" * budget
+        self.assertEqual(fittedToRelay("NOTICE", prefix, target, fit + "n"), fit)
 
 
-class RefusalTests(IRCTestCase):
+class CutTests(IRCTestCase):
     """
     What the sender and the would-be recipients see at and around the limit.
     """
@@ -101,16 +105,25 @@ class RefusalTests(IRCTestCase):
         """
         return self.send(self.alice, transport or self.ta, line)
 
-    def assertRefused(self, replies: str) -> None:
+    def assertCut(self, replies: str, text: str, target: str = "#lobby") -> None:
         """
-        C{alice} was told 417 (and shown no echo); nobody got anything.
+        C{alice} sees her message as the others got it, C{text} (the
+        echo), and so does C{bob}, in one line of at most 512 bytes; TCHAT's
+        C{tom} reads the same text in C{#lobby}; nobody was told 417.
         """
-        [reply] = self.messages(replies)
-        self.assertEqual(
-            (reply.command, reply.params), ("417", ["alice", "Input line was too long"])
-        )
-        self.assertEqual(self.read(self.tb), "")
-        self.assertEqual(self.tchat.events, [])
+        [echo] = self.messages(replies)
+        self.assertEqual(echo.params, [target, text])
+        raw = self.read(self.tb)
+        self.assertEqual(raw.count("\r\n"), 1, raw)
+        self.assertLessEqual(len(untagged(raw.encode())), MAX_LINE)
+        [relayed] = self.messages(raw)
+        self.assertEqual(relayed.params, [target, text])
+        if target != "#lobby":
+            return
+        [event] = self.tchat.events
+        assert isinstance(event, RoomMessage)
+        self.assertEqual(event.lines, (text,))
+        self.tchat.events.clear()
 
     def test_channelAtLimit(self) -> None:
         """
@@ -129,13 +142,14 @@ class RefusalTests(IRCTestCase):
 
     def test_channelOverLimit(self) -> None:
         """
-        One byte more, in the middle of a character or not, is refused with
-        417 and relayed to nobody.
+        One byte more is cut off, for everyone, in one line; a character
+        whose last bytes fall past the limit is left out whole.
         """
-        self.assertRefused(self.say("PRIVMSG #lobby :" + "a" * (self.budget() + 1)))
+        fit = "a" * self.budget()
+        self.assertCut(self.say("PRIVMSG #lobby :" + fit + "a"), fit)
         for missing in (1, 2, 3):
-            text = "a" * (self.budget() - 4 + missing) + EMOJI
-            self.assertRefused(self.say("PRIVMSG #lobby :" + text))
+            start = "a" * (self.budget() - 4 + missing)
+            self.assertCut(self.say("PRIVMSG #lobby :" + start + EMOJI), start)
 
     def test_legacyEncoding(self) -> None:
         """
@@ -151,7 +165,7 @@ class RefusalTests(IRCTestCase):
         self.read(self.tb)
         self.tchat.events.clear()
         self.alice.dataReceived(b"PRIVMSG #lobby :" + b"\xe9" * (half + 1) + b"\r\n")
-        self.assertRefused(self.read(self.ta).split("\r\n", 1)[1])
+        self.assertCut(self.read(self.ta).split("\r\n", 1)[1], "é" * half)
 
     def test_brokenUTF8(self) -> None:
         """
@@ -191,12 +205,12 @@ class RefusalTests(IRCTestCase):
         self.assertEqual(echo.params, ["#lobby", word])
         self.tchat.events.clear()
         self.assertEqual(self.messages(self.read(self.tb))[0].params, ["#lobby", word])
-        self.assertRefused(self.say("PRIVMSG #lobby " + word + "w"))
+        self.assertCut(self.say("PRIVMSG #lobby " + word + "w"), word)
 
     def test_tagsDoNotCount(self) -> None:
         """
         Client tags ride outside the 512 bytes: a message at the limit with
-        a long tag is relayed intact, tags and all.
+        a long tag is relayed intact, tags and all; one byte more is cut.
         """
         text = "t" * self.budget()
         tag = "x" * 1000
@@ -205,7 +219,7 @@ class RefusalTests(IRCTestCase):
         self.assertEqual(relayed.params, ["#lobby", text])
         self.assertEqual(relayed.tags["+draft/reply"], tag)
         self.tchat.events.clear()
-        self.assertRefused(self.say(f"@+draft/reply={tag} PRIVMSG #lobby :{text}t"))
+        self.assertCut(self.say(f"@+draft/reply={tag} PRIVMSG #lobby :{text}t"), text)
 
     def test_channelNameAsRelayed(self) -> None:
         """
@@ -222,7 +236,7 @@ class RefusalTests(IRCTestCase):
         self.say(f"PRIVMSG {typed} :{text}")
         [relayed] = self.messages(self.read(self.tb))
         self.assertEqual(relayed.params, ["#café", text])
-        self.assertRefused(self.say(f"PRIVMSG {typed} :{text}c"))
+        self.assertCut(self.say(f"PRIVMSG {typed} :{text}c"), text, "#café")
 
     def test_private(self) -> None:
         """
@@ -243,37 +257,41 @@ class RefusalTests(IRCTestCase):
         assert isinstance(event, PrivateMessage)
         self.assertEqual((event.recipient, event.lines), (name, (text,)))
         zoe.events.clear()
-        [reply] = self.messages(self.say(f"PRIVMSG {typed} :{text}p"))
-        self.assertEqual(reply.command, "417")
-        self.assertEqual(zoe.events, [])
+        [echo] = self.messages(self.say(f"PRIVMSG {typed} :{text}p"))
+        self.assertEqual(echo.params, [name, text])
+        [event] = zoe.events
+        assert isinstance(event, PrivateMessage)
+        self.assertEqual(event.lines, (text,))
 
     def test_notice(self) -> None:
         """
-        An overlong NOTICE is refused the same way (417 answers the line's
-        length, like any overlong line), though NOTICE gets no other errors.
+        An overlong NOTICE is cut the same way.
         """
         text = "n" * self.budget("NOTICE")
         [echo] = self.messages(self.say("NOTICE #lobby :" + text))
         self.assertEqual((echo.command, echo.params), ("NOTICE", ["#lobby", text]))
         self.read(self.tb)
         self.tchat.events.clear()
-        self.assertRefused(self.say("NOTICE #lobby :" + text + "n"))
+        [echo] = self.messages(self.say("NOTICE #lobby :" + text + "n"))
+        self.assertEqual((echo.command, echo.params), ("NOTICE", ["#lobby", text]))
+        [relayed] = self.messages(self.read(self.tb))
+        self.assertEqual(relayed.params, ["#lobby", text])
 
     def test_severalTargets(self) -> None:
         """
-        With several targets, each is checked against its own relayed line:
-        the longer target is refused, the shorter one served.
+        With several targets, each is cut to its own relayed line: the
+        shorter target gets all of it, the longer one a byte less.
         """
         carol, tc = self.connect("carol")
         text = "s" * self.budget(target="carol")
         replies = self.messages(self.say(f"PRIVMSG carol,#lobby :{text}"))
-        self.assertEqual([m.command for m in replies], ["PRIVMSG", "417"])
+        self.assertEqual([m.command for m in replies], ["PRIVMSG", "PRIVMSG"])
         self.assertEqual(self.messages(self.read(tc))[0].params, ["carol", text])
-        self.assertEqual(self.read(self.tb), "")
+        self.assertEqual(self.messages(self.read(self.tb))[0].params, ["#lobby", text[:-1]])
 
     def test_otherProtocolsStillSplit(self) -> None:
         """
-        Text from another protocol is not refused: it reaches IRC split into
+        Text from another protocol is not cut: it reaches IRC split into
         lines of at most 512 bytes, no character cut.
         """
         text = "é" * 200 + EMOJI * 60
@@ -283,6 +301,25 @@ class RefusalTests(IRCTestCase):
         self.assertGreater(len(lines), 1)
         self.assertTrue(all(len(untagged(line)) + 2 <= MAX_LINE for line in lines))
         self.assertEqual("".join(m.params[1] for m in self.messages(raw.decode())), text)
+
+    def test_longActionSplitAsActions(self) -> None:
+        """
+        An action from another protocol too long for one IRC line reaches
+        a client without C{draft/multiline} as several actions, each
+        wrapped whole, none as text with a stray C{\\x01}; their words join
+        back to the action's.
+        """
+        words = "dances " * 150
+        self.service.say(self.tchat, "lobby", ("\x01ACTION " + words + "\x01",))
+        raw = self.read(self.tb).encode()
+        lines = raw.split(b"\r\n")[:-1]
+        self.assertGreater(len(lines), 1)
+        self.assertTrue(all(len(untagged(line)) + 2 <= MAX_LINE for line in lines))
+        texts = [m.params[1] for m in self.messages(raw.decode())]
+        for text in texts:
+            self.assertTrue(text.startswith("\x01ACTION ") and text.endswith("\x01"), text)
+            self.assertEqual(text.count("\x01"), 2, text)
+        self.assertEqual("".join(text[8:-1] for text in texts), words)
 
 
 class ShortTextTests(IRCTestCase):

@@ -97,7 +97,8 @@ class RenamedAccountTests(IRCStoreTestCase):
         """
         A login with the password of an account signed in here under
         another nickname joins that person (its nickname, rooms and limit
-        of connections), instead of making a second person of the account.
+        of connections, past which the connection heard from least recently
+        makes room), instead of making a second person of the account.
         """
         emma, te = self.signedIn()
         self.send(emma, te, "NICK emx", "JOIN #den")
@@ -111,11 +112,15 @@ class RenamedAccountTests(IRCStoreTestCase):
         person = self.service.find("emx")
         self.assertEqual(len(connectionsOf(person)), 2)
         self.assertIn("den", self.service.roomsOf(second))
+        self.clock.advance(1)
+        self.send(emma, te, "PING x")  # heard from: the TCHAT connection is the staler
         third, tt = connect(tchat, self.clock)
         third.dataReceived(b"clt: LOGIN emma passphrase\r\n")
         self.clock.advance(0)
-        self.assertIn(b"srv: ERROR 23", output(tt, self.clock))  # the account's limit
+        self.assertIn(b"srv: OKAY!", output(tt, self.clock))  # the account's limit: makes room
+        self.assertEqual(output(ts, self.clock), b"srv: ERROR 40\n")
         self.assertIsNone(self.service.find("emma"))
+        self.assertEqual(connectionsOf(self.service.find("emx")), [emma, third])
 
     def test_registerWhenSignedInWithPass(self) -> None:
         """

@@ -1,6 +1,7 @@
 """
-Talk mode's operators by account: rights given to a registered account
-hold under any nickname it takes with C{/name}.
+Talk mode's operators by account: rights the console's C{op} gave a
+registered account hold under any nickname it takes with C{/name}; those
+of a configured operator name (C{--operators}) only under that name.
 """
 
 from __future__ import annotations
@@ -11,16 +12,33 @@ from tests.support.talkstorecase import TalkStoreTestCase
 class OperatorByAccountTests(TalkStoreTestCase):
     def test_killUnderAnotherName(self) -> None:
         """
-        An operator account renamed with C{/name} may still C{/kill}: the
-        victim is disconnected, not the operator refused.
+        An account the console made an operator, renamed with C{/name}, may
+        still C{/kill}: the victim is disconnected, not the operator refused.
+        """
+        self.registered("warden", "wardenpass")
+        self.assertTrue(self.service.moderation.op("warden", "root"))
+        victim, tv = self.talk("victimy")
+        warden, tw = self.talk("warden", "wardenpass")
+        self.type(warden, tw, "/name teacher")
+        shown = self.type(warden, tw, "/kill victimy test")
+        self.assertNotIn(b"only operators", shown)
+        self.assertTrue(tv.disconnecting)
+
+    def test_configuredNameNeedsItsName(self) -> None:
+        """
+        A configured operator name (C{moder}, C{--operators}) renamed with
+        C{/name} may not C{/kill}, so that nobody is kicked by a name
+        that is no operator's; back under its own name, it may again.
         """
         self.registered("moder", "moderpass")
-        self.service.moderation.op("moder", "root")
         victim, tv = self.talk("victimy")
         moder, tm = self.talk("moder", "moderpass")
-        self.type(moder, tm, "/name teacher")
+        self.type(moder, tm, "/name tutor")
         shown = self.type(moder, tm, "/kill victimy test")
-        self.assertNotIn(b"only operators", shown)
+        self.assertIn(b"only operators", shown)
+        self.assertFalse(tv.disconnecting)
+        self.type(moder, tm, "/name moder")
+        self.assertNotIn(b"only operators", self.type(moder, tm, "/kill victimy test"))
         self.assertTrue(tv.disconnecting)
 
     def test_killNobody(self) -> None:

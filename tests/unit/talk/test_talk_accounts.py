@@ -34,6 +34,10 @@ DO_ECHO = telnet.IAC + telnet.DO + telnet.ECHO
 DONT_ECHO = telnet.IAC + telnet.DONT + telnet.ECHO
 ASKED = b"*** alice is a registered nickname.\r\n" + WILL_ECHO + PASSWORD_PROMPT.encode()
 
+#: A wrong password, the first, and the prompt that asks again.
+WRONG = b"*** Sorry, wrong password: try again (2 tries left).\r\n"
+AGAIN_ALICE = b"Password for alice (or just Enter to pick another nickname): "
+
 #: The note that one line typed ahead of a refusal was dropped.
 IGNORED_ONE = (
     b"*** 1 line you typed ahead was ignored: only what you type at this prompt is taken"
@@ -157,8 +161,8 @@ class LoginTests(TalkAccountTestCase):
         """
         A registered name gets a password prompt preceded by C{IAC WILL
         ECHO} (the client stops echoing); the client's C{DO ECHO} is not
-        answered, the password line is answered with C{IAC WONT ECHO} and a
-        line end (the client echoed none), the client's C{DONT ECHO} is not
+        answered, the password line is answered with a line end (the client
+        echoed none) and, once checked, C{IAC WONT ECHO}; the client's C{DONT ECHO} is not
         answered, and the user is in their rooms from last time.
         """
         self.registered("alice", "sesame")
@@ -166,7 +170,7 @@ class LoginTests(TalkAccountTestCase):
         self.assertEqual(self.send(proto, t, "alice"), ASKED)
         self.assertEqual(self.raw(proto, t, DO_ECHO), b"")
         seen = self.raw(proto, t, b"sesame\r\n")
-        self.assertTrue(seen.startswith(WONT_ECHO + b"\r\n*** Welcome, alice!\r\n"), seen)
+        self.assertTrue(seen.startswith(b"\r\n" + WONT_ECHO + b"*** Welcome, alice!\r\n"), seen)
         self.assertNotIn(b"sesame", seen)
         self.assertEqual(self.raw(proto, t, DONT_ECHO), b"")
         self.assertEqual(proto.nick, "alice")
@@ -189,19 +193,18 @@ class LoginTests(TalkAccountTestCase):
 
     def test_wrongPassword(self) -> None:
         """
-        A wrong password is "wrong password", echo comes back on and the
-        nickname prompt is shown again; the name stays free.
+        A wrong password is "wrong password" and the password is asked
+        again, echo still off; the name stays free.  Just Enter there turns
+        echo back on and shows the nickname prompt.
         """
         self.registered("alice", "sesame")
         proto, t = self.connect()
         self.send(proto, t, "alice")
         self.raw(proto, t, DO_ECHO)
-        self.assertEqual(
-            self.send(proto, t, "guess"),
-            WONT_ECHO + b"\r\n*** Sorry, wrong password.\r\n" + PROMPT,
-        )
+        self.assertEqual(self.send(proto, t, "guess"), b"\r\n" + WRONG + AGAIN_ALICE)
         self.assertIsNone(proto.nick)
         self.assertIsNone(self.service.find("alice"))
+        self.assertEqual(self.send(proto, t, ""), b"\r\n" + WONT_ECHO + PROMPT)
         self.raw(proto, t, DONT_ECHO)
         self.assertEqual(self.send(proto, t, "bob"), b"*** Welcome, bob!\r\n" + LANDED)
 
@@ -213,7 +216,7 @@ class LoginTests(TalkAccountTestCase):
         proto, t = self.connect()
         self.send(proto, t, "alice")
         self.raw(proto, t, DO_ECHO)
-        self.assertEqual(self.send(proto, t, ""), WONT_ECHO + b"\r\n" + PROMPT)
+        self.assertEqual(self.send(proto, t, ""), b"\r\n" + WONT_ECHO + PROMPT)
         self.assertIsNone(proto.nick)
 
     def test_refusedLineAtPasswordPrompt(self) -> None:
@@ -255,25 +258,33 @@ class LoginTests(TalkAccountTestCase):
     def test_backoffRespected(self) -> None:
         """
         After three wrong passwords the next one is answered only when the
-        back-off has passed; what is typed meanwhile waits its turn, and
-        is dropped when the answer is no: it is not taken as a nickname.
+        back-off has passed, which the refusal says; what is typed
+        meanwhile waits its turn, and is dropped when the answer is no: it
+        is not taken as the next password, nor as a nickname.
         """
         self.registered("alice", "sesame")
         proto, t = self.connect()
-        for _ in range(3):
-            self.assertEqual(self.send(proto, t, "alice"), ASKED)
-            wrong = self.raw(proto, t, DO_ECHO + b"guess\r\n" + DONT_ECHO)
-            self.assertTrue(wrong.endswith(b"wrong password.\r\n" + PROMPT), wrong)
         self.assertEqual(self.send(proto, t, "alice"), ASKED)
-        self.assertEqual(self.raw(proto, t, DO_ECHO + b"guess\r\nbob\r\n"), WONT_ECHO + b"\r\n")
+        self.raw(proto, t, DO_ECHO)
+        self.send(proto, t, "guess")
+        self.send(proto, t, "guess")
+        last = self.send(proto, t, "guess")
+        self.assertTrue(last.endswith(b"checked in 1 second.\r\n" + PROMPT), last)
+        self.raw(proto, t, DONT_ECHO)
+        self.assertEqual(self.send(proto, t, "alice"), ASKED)
+        self.assertEqual(self.raw(proto, t, DO_ECHO + b"guess\r\nbob\r\n"), b"\r\n")
         self.clock.advance(0.5)
         self.assertEqual(output(t, self.clock), b"")
         self.clock.advance(0.5)
         self.assertEqual(
             output(t, self.clock),
-            b"*** Sorry, wrong password.\r\n" + IGNORED_ONE + PROMPT,
+            WRONG
+            + IGNORED_ONE.replace(b"as a nickname", b"as the password")
+            + b"*** Too many wrong passwords lately: the next one is checked in 2 seconds.\r\n"
+            + AGAIN_ALICE,
         )
         self.assertIsNone(proto.nick)
+        self.send(proto, t, "")
         self.assertIn(b"*** Welcome, bob!", self.send(proto, t, "bob"))
 
     def test_passwordNeverLogged(self) -> None:
@@ -317,7 +328,8 @@ class LoginTests(TalkAccountTestCase):
         self.registered("alice", "sesame")
         proto, t = self.connect()
         self.send(proto, t, "alice")
-        self.assertEqual(self.send(proto, t, "guess"), b"*** Sorry, wrong password.\r\n" + PROMPT)
+        self.assertEqual(self.send(proto, t, "guess"), WRONG + AGAIN_ALICE)
+        self.assertEqual(self.send(proto, t, ""), PROMPT)
         self.assertEqual(
             self.send(proto, t, "alice"),
             b"*** alice is a registered nickname.\r\n" + PASSWORD_PROMPT.encode(),
@@ -333,7 +345,8 @@ class LoginTests(TalkAccountTestCase):
         proto, t = self.connect()
         self.send(proto, t, "alice")
         self.assertEqual(self.raw(proto, t, DONT_ECHO), b"")
-        self.send(proto, t, "guess")
+        self.assertEqual(self.send(proto, t, "guess"), WRONG + AGAIN_ALICE)
+        self.assertEqual(self.send(proto, t, ""), PROMPT)
         self.assertEqual(
             self.send(proto, t, "alice"),
             b"*** alice is a registered nickname.\r\n" + PASSWORD_PROMPT.encode(),

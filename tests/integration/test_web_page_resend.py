@@ -1,0 +1,138 @@
+"""
+A message sent into a dead connection, in a real browser against the real
+daemon: the page sends each message with its own id (C{cid}), so one that
+reaches the server late from the old connection, after the page sent it
+again, is said once; and private messages written to a connection that was
+already dead are shown after the reconnect (history C{after} the last one
+the page showed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.daemon import Daemon
+
+pytest.importorskip("selenium")
+
+from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
+from tests.support.pagehelpers import register, startChat, tchat  # noqa: E402
+from tests.support.pagesockets import (  # noqa: E402
+    HOLD,
+    HOLDABLE_SOCKETS,
+    KEEP_SOCKETS,
+    RELEASE,
+    SILENCE,
+    SILENCEABLE_SOCKETS,
+    scriptedPage,
+)
+
+pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
+
+SCRIPTS = KEEP_SOCKETS + SILENCEABLE_SOCKETS + HOLDABLE_SOCKETS
+NOT_THROUGH = "Your message did not get through: it is still in the box, send it again."
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    daemon = startChat(tmp_path_factory.mktemp("resend"))
+    yield daemon
+    daemon.stop()
+    assert "Traceback" not in daemon.logText()
+
+
+def signedIn(daemon: Daemon, nick: str) -> Browser:
+    """A page signed in to the account C{nick} (password C{nick}-pw), in #Blabla."""
+    register(daemon, nick, f"{nick}-pw")
+    page = scriptedPage(daemon, SCRIPTS)
+    page.login(nick, f"{nick}-pw")
+    page.say("/join Blabla")
+    page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+    return page
+
+
+def release(page: Browser, nick: str) -> dict[str, Any]:
+    """The page's held message, sent late by another connection; its reply."""
+    page.driver.execute_script(RELEASE, nick, f"{nick}-pw")
+    replies: list[dict[str, Any]] = page.wait(
+        lambda: page.driver.execute_script("return window.released.length && window.released")
+    )
+    return replies[0]
+
+
+@pytest.mark.parametrize("oldFirst", [False, True])
+def test_late_message_said_once(daemon: Daemon, oldFirst: bool) -> None:
+    """
+    The page's message is held in a tunnel; the page gives the connection
+    up, comes back, is told the message did not get through, and it is
+    sent again.  The old connection's copy reaches the server after the
+    resend (or after the check, before the resend): the room gets it once,
+    the late copy answered as a repeat of the same message.
+    """
+    nick = "tunnel" + ("old" if oldFirst else "new")
+    page = signedIn(daemon, nick)
+    witness = TchatClient(daemon.ports["TchatFactory"])
+    try:
+        witness.send("LOGIN w" + nick, "ENTER Blabla")
+        page.waitForLine("", f"w{nick} joined")
+        page.driver.execute_script(HOLD)
+        page.driver.execute_script(SILENCE, "deaf")
+        page.shown("#text").send_keys("through the tunnel")
+        page.click("#send")
+        page.driver.execute_script("window.sockets.at(-1).close()")
+        page.waitForLine("", NOT_THROUGH)
+        assert page.find("#text").get_attribute("value") == "through the tunnel"
+        late = None
+        if oldFirst:
+            late = release(page, nick)
+            assert "repeat" not in late
+            witness.expect(f"srv: SPEAK {nick} Blabla")
+        page.click("#send")  # sent again: the same cid
+        page.wait(lambda: page.find("#text").get_attribute("value") == "")
+        if not oldFirst:
+            assert witness.expect(f"srv: SPEAK {nick} Blabla")[1:] == ["through the tunnel"]
+            late = release(page, nick)
+        assert late is not None
+        assert late["type"] == "say" and late.get("repeat") is (None if oldFirst else True)
+        page.say("after it")
+        assert witness.expect(f"srv: SPEAK {nick} Blabla")[1:] == ["after it"]
+        page.waitForLine(nick, "after it")
+        assert page.lines().count((nick, "through the tunnel")) == 1
+    finally:
+        witness.close()
+        page.quit()
+
+
+def test_private_messages_caught_up(daemon: Daemon) -> None:
+    """
+    While the page's connection is dead (the server not knowing yet), bob
+    writes to it privately: back, the page shows every one of those
+    messages in the conversation with bob, once, counted unread.
+    """
+    page = signedIn(daemon, "erin")
+    bob = tchat(daemon, "bobby")
+    try:
+        badge = "#convos li:has(button[data-key='@bobby']) .unread"
+        bob.send("MSGPV erin", "before", ".")
+        page.wait(lambda: page.findAll(badge) and page.find(badge).text == "1")
+        page.driver.execute_script(SILENCE, "deaf")
+        lost = [f"lost {n}" for n in range(10)]
+        for text in lost:
+            bob.send("MSGPV erin", text, ".")
+            bob.expect("srv: OKAY!")
+        page.driver.execute_script("window.sockets.at(-1).close()")
+        page.waitForLine("", "you are in #Blabla")
+        # Unread: none was marked read (the server counts all bob wrote).
+        page.wait(lambda: page.findAll(badge) and page.find(badge).text == "11")
+        page.open("@bobby")
+        for text in lost:
+            page.waitForLine("bobby", text)
+        assert [line for line in page.lines() if line[0] == "bobby"] == [
+            ("bobby", text) for text in ["before", *lost]
+        ]
+    finally:
+        bob.close()
+        page.quit()
