@@ -33,6 +33,8 @@ CLOAK_PREFIX, CLOAK_SUFFIX = "guest-", ".chatd"
 CLOAK_DIGITS = 8
 #: The IPv6 prefix length whose addresses share a cloak.
 IPV6_PREFIX = 64
+#: How many addresses' cloaks are kept made (then all are made again).
+MAX_KEPT_CLOAKS = 10_000
 
 
 def cloakedPart(address: str) -> str:
@@ -62,14 +64,32 @@ class Hosts:
 
     def __init__(self, accounts: ProvenAccounts, secret: bytes | None = None) -> None:
         self.accounts = accounts
+        #: The cloaks made so far, by address: a host is asked for each line
+        #: relayed, and an HMAC costs more than a lookup.
+        self._cloaks: dict[str, str] = {}
         self.secret = secrets.token_bytes(32) if secret is None else secret
+
+    @property
+    def secret(self) -> bytes:
+        return self._secret
+
+    @secret.setter
+    def secret(self, secret: bytes) -> None:
+        self._secret = secret
+        self._cloaks.clear()
 
     def cloak(self, address: str) -> str:
         """
         The guest host of C{address}: C{guest-3f9a2c1d.chatd}.
         """
-        digest = hmac.new(self.secret, cloakedPart(address).encode("utf-8"), sha256)
-        return f"{CLOAK_PREFIX}{digest.hexdigest()[:CLOAK_DIGITS]}{CLOAK_SUFFIX}"
+        cloak = self._cloaks.get(address)
+        if cloak is None:
+            if len(self._cloaks) >= MAX_KEPT_CLOAKS:
+                self._cloaks.clear()
+            digest = hmac.new(self._secret, cloakedPart(address).encode("utf-8"), sha256)
+            cloak = f"{CLOAK_PREFIX}{digest.hexdigest()[:CLOAK_DIGITS]}{CLOAK_SUFFIX}"
+            self._cloaks[address] = cloak
+        return cloak
 
     def of(self, participant: IParticipant) -> str:
         """
