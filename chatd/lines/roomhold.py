@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.names import key
@@ -50,12 +50,13 @@ class RoomHold(Generic[Held]):
     their history is sent; C{write} sends one held item.
     """
 
-    __slots__ = ("_clock", "_write", "_rooms")
+    __slots__ = ("_clock", "_write", "_rooms", "_limits")
 
     def __init__(self, clock: IReactorTime, write: Callable[[Held], None]) -> None:
         self._clock = clock
         self._write = write
         self._rooms: dict[str, list[Held]] = {}
+        self._limits: dict[str, IDelayedCall] = {}
 
     def hold(self, room: str) -> None:
         """
@@ -64,7 +65,7 @@ class RoomHold(Generic[Held]):
         """
         if key(room) not in self._rooms:
             self._rooms[key(room)] = []
-            self._clock.callLater(HOLD, self.release, room)
+            self._limits[key(room)] = self._clock.callLater(HOLD, self.release, room)
 
     def keep(self, roomKey: str, item: Held) -> bool:
         """
@@ -109,5 +110,8 @@ class RoomHold(Generic[Held]):
         """
         C{room}'s history is sent (or never came): what was held follows.
         """
+        limit = self._limits.pop(key(room), None)
+        if limit is not None and limit.active():
+            limit.cancel()  # (the closed connection is not kept for it)
         for item in self._rooms.pop(key(room), ()):
             self._write(item)

@@ -50,3 +50,14 @@ class RoomHoldTests(SynchronousTestCase):
         self.clock.advance(0)
         self.assertEqual(self.written, [1])
         self.assertEqual(self.successResultOf(answer), "Club")
+
+    def test_releasedEarly(self) -> None:
+        """
+        A hold released before its time limit leaves no timer behind to
+        keep the connection alive for it.
+        """
+        self.hold.hold("club")
+        self.hold.keep("club", 1)
+        self.hold.release("Club")
+        self.assertEqual(self.written, [1])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
