@@ -44,6 +44,15 @@ class _TooLong:
         self.start = line[:REFUSED_START]
 
 
+def _cost(line: bytes | _TooLong) -> int:
+    """
+    What a line waiting to be handled counts against the flood limit: its
+    bytes and its line end, so that empty lines (a flood of bare C{\\n})
+    count too; a refused one, the start it keeps.
+    """
+    return 1 + (len(line.start) if isinstance(line, _TooLong) else len(line))
+
+
 class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
     """
     Base class for chatd's line protocols.
@@ -228,9 +237,10 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
                 pending.append(_TooLong(line))  # refused in turn, so replies stay in order
             else:
                 pending.append(line)
-                self._backlog += len(line)
+            self._backlog += _cost(pending[-1])
         if len(tail) - tail.endswith(b"\r") > limit:  # too long whatever comes next
             pending.append(_TooLong(tail))
+            self._backlog += _cost(pending[-1])
             self._discarding = True
         else:
             self._partial = tail
@@ -296,10 +306,10 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
                     return
                 line = pending.popleft()
                 handled = True
+                self._backlog -= _cost(line)
                 if isinstance(line, _TooLong):
                     self.lineRefused(InvalidArgument("line too long"), line.start)
                     continue
-                self._backlog -= len(line)
                 self._handleLine(line)
         finally:
             self._draining = False

@@ -253,6 +253,28 @@ class FloodTests(LineLayerTestCase):
         self.clock.advance(60)
         self.assertEqual(factory.handled, ["line 00", "line 01"])
 
+    def test_emptyLinesCount(self) -> None:
+        """
+        Empty lines count against C{floodBacklog} too (each its line end):
+        a flood of bare newlines, which holds a queue entry per line, is cut
+        off as any other flood, not queued without end.
+        """
+        proto, transport, factory = self.open(floodBurst=2, floodRate=1.0, floodBacklog=100)
+        proto.dataReceived(b"\n" * 1000)
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(proto.closeReason, "flooding")
+
+    def test_tooLongLinesCount(self) -> None:
+        """
+        So do lines refused for their length, each by the start it keeps.
+        """
+        proto, transport, factory = self.open(
+            floodBurst=1, floodRate=1.0, floodBacklog=2000, maxLineLength=10
+        )
+        proto.dataReceived(b"x" * 20 + b"\n" + (b"y" * 11 + b"\n") * 500)
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(proto.closeReason, "flooding")
+
     def test_backlogUnderLimitKept(self) -> None:
         """
         Held-back input under C{floodBacklog} bytes is kept, not cut off.
