@@ -3,7 +3,8 @@
 The columns a terminal shows of some text, not its characters, for the
 admin console's tables and talk mode's echo of what is typed: a room or
 nickname in East Asian wide characters (C{日本語}) takes two columns a
-character, a combining accent none, and an emoji sequence (a family
+character, a combining accent none, a Hangul syllable typed as jamo
+(C{ᄒ}, C{ᅡ}, C{ᆫ}) two as its precomposed form C{한}, and an emoji sequence (a family
 joined by zero-width joiners, a thumb with a skin tone) two, drawn as one
 emoji as current terminals draw it; so padding by C{len} would push the
 rest of its row out of line, and rubbing out by C{len} would leave half
@@ -28,6 +29,8 @@ def width(text: str) -> int:
         joined = char == "\u200d"
         if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
             continue
+        if 0x1160 <= ord(char) <= 0x11FF or 0xD7B0 <= ord(char) <= 0xD7FF:
+            continue  # a Hangul vowel or final jamo: drawn in its syllable's two columns
         columns += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
     return columns
 

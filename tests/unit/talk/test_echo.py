@@ -40,7 +40,8 @@ class ServerEchoTests(SynchronousTestCase):
         """
         A backspace erases one grapheme cluster, rubbing out the columns it
         takes: a family emoji joined by zero-width joiners, or a thumb with
-        a skin tone, is one emoji of two columns; a flag two.
+        a skin tone, is one emoji of two columns; a flag two; a Hangul
+        syllable typed as jamo two, as its precomposed form.
         """
         family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
         for text, columns in [
@@ -48,6 +49,7 @@ class ServerEchoTests(SynchronousTestCase):
             ("\U0001f44d\U0001f3fd", 2),
             ("\U0001f1eb\U0001f1f7", 2),
             ("e\u0301", 1),
+            ("\u1112\u1161\u11ab", 2),
         ]:
             self.assertEqual(width(text), columns, ascii(text))
             self.assertEqual(self.echo.feed(("X" + text).encode()), ("X" + text).encode())
