@@ -45,10 +45,14 @@ class Renames:
             checkRename(service, participant, old, nick)
         if service.persistence is not None and service.provenAccount(participant) != key(nick):
             service.persistence.checkRename(old, nick)  # a registered name needs its password
-        checkNewName(nick, service.accountName(participant), service.serverName)
+        account = service.accountName(participant)
+        checkNewName(nick, account, service.serverName)
         person = service.people.personOf(participant)
         if not service.isOperator(participant):
-            service.allowances.checkRename(person)
+            # Back to its account's own name is never refused (rights tied
+            # to that name come back with it), though it counts.
+            if key(nick) != key(account or ""):
+                service.allowances.checkRename(person)
             service.allowances.renames.take(person)
         if service.observer is None or key(nick) == key(old):
             return renamedHere(service, old, self.applyRename(participant, old, nick))

@@ -6,6 +6,7 @@ of a configured operator name (C{--operators}) only under that name.
 
 from __future__ import annotations
 
+from chatd.core.limits import RENAMES_BURST
 from tests.support.talkstorecase import TalkStoreTestCase
 
 
@@ -40,6 +41,21 @@ class OperatorByAccountTests(TalkStoreTestCase):
         self.type(moder, tm, "/name moder")
         self.assertNotIn(b"only operators", self.type(moder, tm, "/kill victimy test"))
         self.assertTrue(tv.disconnecting)
+
+    def test_backToItsNameNeverTooFast(self) -> None:
+        """
+        Renamed away from its configured operator name (so counted as anyone
+        is), an account that spent its renames may still take its own name
+        back at once, and its rights with it.
+        """
+        self.registered("moder", "moderpass")
+        moder, tm = self.talk("moder", "moderpass")
+        for n in range(RENAMES_BURST + 1):
+            self.type(moder, tm, f"/name m{n}")
+        self.assertIn(b"too fast", self.type(moder, tm, "/name late"))
+        self.type(moder, tm, "/name moder")
+        self.assertEqual(moder.nick, "moder")
+        self.assertTrue(self.service.isOperator(moder))
 
     def test_killNobody(self) -> None:
         """
