@@ -40,7 +40,7 @@ from chatd.logs import LogRoot
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage import openStore
-from chatd.storage.cloakkey import cloakSecret
+from chatd.storage.cloakkey import CloakSecret
 from chatd.storage.datalock import DataDirectoryLock, checkUnlocked
 from chatd.storage.journal import JOURNAL, Journal
 from chatd.storage.opening import (
@@ -184,10 +184,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         autojoin=options["autojoin"],
     )
     chat.setServiceParent(top)
-    try:  # guests' cloaks: the same for an address after a restart
-        chat.people.hosts.secret = cloakSecret(Path(options["data-dir"]))
-    except (OSError, ValueError) as error:
-        raise SystemExit(f"chatd: {error}") from error
+    # Guests' cloaks: the same for an address after a restart.
+    CloakSecret(Path(options["data-dir"]), chat.people.hosts).setServiceParent(top)
     chat.serverName = options["irc-server-name"]
     chat.people.maxConnections = options["max-connections-per-account"]
     chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]

@@ -18,6 +18,10 @@ import os
 import secrets
 from pathlib import Path
 
+from twisted.application.service import Service
+
+from chatd.core.hosts import Hosts
+
 #: The secret's name in the data directory.
 CLOAK_KEY = "cloak.key"
 #: The secret's length, in bytes.
@@ -53,3 +57,23 @@ def cloakSecret(dataDir: Path) -> bytes:
     if len(secret) < KEY_BYTES // 2:
         raise ValueError(f"{path} holds no cloak secret: move it away to make a new one")
     return secret
+
+
+class CloakSecret(Service):
+    """
+    Gives C{hosts} the cloak secret of C{dataDir} when the daemon starts,
+    after the data directory's lock: after twistd forked and became the
+    daemon's user, so the file is made as that user and nothing is written
+    in the data directory before.
+    """
+
+    def __init__(self, dataDir: Path, hosts: Hosts) -> None:
+        self.dataDir = dataDir
+        self.hosts = hosts
+
+    def startService(self) -> None:
+        super().startService()
+        try:
+            self.hosts.secret = cloakSecret(self.dataDir)
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"chatd: {error}") from error

@@ -138,7 +138,7 @@ def test_backupWhileWritingThenRestore(tmp_path: Path) -> None:
         assert backedUp.returncode == 0, backedUp
         waiting = len(list((backupDir / "journal").glob("*.jsonl")))  # what was not yet written
         assert backedUp.stdout.startswith(
-            f"backed up {5 + waiting} files of {dataDir} to {backupDir}"
+            f"backed up {6 + waiting} files of {dataDir} to {backupDir}"  # cloak.key among them
         )
 
         refused = chatdAdmin("restore", "--force", str(backupDir), str(dataDir))
@@ -216,7 +216,7 @@ def test_backupWithPostgres(tmp_path: Path, postgresServer: str) -> None:
         " stop it first\n"
     )
     assert backedUp.stdout.splitlines() == [
-        f"backed up 3 files of {dataDir} to {backupDir}",
+        f"backed up 4 files of {dataDir} to {backupDir}",  # cloak.key among them
         "note: no chatd.sqlite3 there; a chat database given by --db is backed up on its own:"
         " with pg_dump on PostgreSQL, with 'python -m chatd.storage.tools backup FILE DEST'"
         " for an SQLite file",

@@ -46,14 +46,18 @@ class CloakSecretTests(SynchronousTestCase):
     def test_daemonKeepsCloaksOverARestart(self) -> None:
         """
         The daemon makes its guests' cloaks with its data directory's
-        secret: the same address has the same cloak after a restart.
+        secret: the same address has the same cloak after a restart.  The
+        secret is read (or made) when the daemon starts, as its own user,
+        not when twistd builds it (as root, with C{--uid}).
         """
         dataDir = self.mktemp()
 
         def cloakOnce() -> str:
             options = Options()
             options.parseOptions(["--data-dir", dataDir])
+            made = Path(dataDir, CLOAK_KEY).exists()
             top: Any = makeService(options, MemoryReactorClock())
+            self.assertEqual(Path(dataDir, CLOAK_KEY).exists(), made)
             top.startService()
             try:
                 return str(chatOf(top).people.hosts.cloak("192.0.2.1"))
