@@ -6,31 +6,14 @@ password, HISTO, ERROR 22 and 37), in memory against a service with a store.
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred
-from twisted.internet.testing import StringTransport
 
 from chatd.core.limits import HISTORY_COUNT
-from chatd.tchat import TchatFactory, TchatProtocol
+from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
-from tests.support.persistencecase import PersistenceTestCase
+from tests.support.tchatstorecase import TchatStoreTestCase
 
 
-class TchatAccountTests(PersistenceTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
-
-    def connectAs(self, nick: str, password: str = "") -> tuple[TchatProtocol, StringTransport]:
-        proto, transport = connect(self.factory, self.clock)
-        assert isinstance(proto, TchatProtocol)
-        self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\n")
-        self.loginReply = self.send(proto, transport, f"clt: LOGIN {nick} {password}".rstrip())
-        self.assertTrue(self.loginReply.startswith(b"srv: OKAY!\n"), self.loginReply)
-        return proto, transport
-
-    def send(self, proto: TchatProtocol, transport: StringTransport, *lines: str) -> bytes:
-        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
-        return output(transport, self.clock)
-
+class TchatAccountTests(TchatStoreTestCase):
     def test_registerAndLogin(self) -> None:
         """
         REGIS registers the logged-in nickname (a password of 4 characters

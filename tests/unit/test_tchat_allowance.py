@@ -6,33 +6,17 @@ clock has moved; an account's connections share one allowance.
 
 from __future__ import annotations
 
-from twisted.internet.testing import StringTransport
-
 from chatd.core.limits import MOVE_EVERY, MOVES_BURST
-from chatd.tchat import TchatFactory, TchatProtocol
-from tests.support.helpers import connect, output
-from tests.support.persistencecase import PersistenceTestCase
+from tests.support.helpers import output
+from tests.support.tchatstorecase import TchatStoreTestCase
 
 
-class TchatMoveAllowanceTests(PersistenceTestCase):
+class TchatMoveAllowanceTests(TchatStoreTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.registered("alice", "sesame")
-        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
         self.bob, self.tb = self.connectAs("bob")
         self.send(self.bob, self.tb, "clt: CREAT den", "clt: ENTER den")
-
-    def connectAs(self, nick: str, password: str = "") -> tuple[TchatProtocol, StringTransport]:
-        proto, transport = connect(self.factory, self.clock)
-        assert isinstance(proto, TchatProtocol)
-        output(transport, self.clock)
-        reply = self.send(proto, transport, f"clt: LOGIN {nick} {password}".rstrip())
-        self.assertTrue(reply.startswith(b"srv: OKAY!\n"), reply)
-        return proto, transport
-
-    def send(self, proto: TchatProtocol, transport: StringTransport, *lines: str) -> bytes:
-        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
-        return output(transport, self.clock)
 
     def test_burstThenTooFast(self) -> None:
         """

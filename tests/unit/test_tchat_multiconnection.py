@@ -6,31 +6,14 @@ other as the documented events about oneself (docs/PROTOCOL.md).
 
 from __future__ import annotations
 
-from twisted.internet.testing import StringTransport
-
-from chatd.tchat import TchatFactory, TchatProtocol
-from tests.support.helpers import connect, output
-from tests.support.persistencecase import PersistenceTestCase
+from tests.support.tchatstorecase import TchatStoreTestCase
 
 
-class TchatSeveralConnectionsTests(PersistenceTestCase):
+class TchatSeveralConnectionsTests(TchatStoreTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.clock.advance(0)
         self.registered("alice", "sesame")
-        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
-
-    def connectAs(self, nick: str, password: str = "") -> tuple[TchatProtocol, StringTransport]:
-        proto, transport = connect(self.factory, self.clock)
-        assert isinstance(proto, TchatProtocol)
-        output(transport, self.clock)
-        reply = self.send(proto, transport, f"clt: LOGIN {nick} {password}".rstrip())
-        self.assertTrue(reply.startswith(b"srv: OKAY!\n"), reply)
-        return proto, transport
-
-    def send(self, proto: TchatProtocol, transport: StringTransport, *lines: str) -> bytes:
-        proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))
-        return output(transport, self.clock)
 
     def test_eventsAboutOneself(self) -> None:
         """
