@@ -49,7 +49,6 @@ export function deleteControl(convo, line, m, mine) {
     }
     clearTimeout(armed);
     armed = null;
-    if (document.activeElement === button) line.focus();  // a disabled button loses it to the page
     button.disabled = true;
     const fields = convo.kind === "room" ? { room: convo.name } : { with: convo.name };
     fields.msgid = m.msgid;
