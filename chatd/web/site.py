@@ -58,6 +58,7 @@ _STATIC = {
             "redact",
             "search",
             "settings",
+            "speak",
             "state",
             "topic",
             "unsure",

@@ -174,7 +174,8 @@ def test_links_and_focus_order(daemon: Daemon) -> None:
     """
     A link opens in a new tab without a referrer; a very long one wraps
     (nothing scrolls sideways).  Tab goes through the sidebar, the
-    conversation's header, its messages and the message box, in that order.
+    conversation's header, its messages (one stop: a link in them is reached
+    from its line with the arrow keys) and the message box, in that order.
     """
     irc = IrcClient(daemon.ports["IRCFactory"], "linker")
     page = Browser(pageURL(daemon), width=900)
@@ -220,7 +221,10 @@ def test_links_and_focus_order(daemon: Daemon) -> None:
         assert "sidebar:#tabs" in visited and "sidebar:new-room" in visited
         assert "sidebar:linker" in visited  # the members
         assert "header:edit-topic" in visited and "header:leave" in visited
-        assert f"log:{long}" in visited  # the link, after the messages' region
+        assert "log:log" in visited and f"log:{long}" not in visited  # the log: one stop
+        script(page, "document.getElementById('log').focus()")
+        ActionChains(page.driver).send_keys(Keys.ARROW_UP, Keys.ARROW_RIGHT).perform()
+        assert script(page, "return document.activeElement.href") == long
     finally:
         page.quit()
         irc.close()

@@ -42,7 +42,7 @@ def test_deleteButton(tmp_path: Path) -> None:
         assert bob.findAll("#log li.msg button.delete") == []
         button = alice.find("#log li.msg.mine button.delete")
         label = button.get_attribute("aria-label") or ""
-        assert label.startswith("Delete the message from alice at "), label
+        assert label.startswith("Delete alice's message 'oops, wrong room' at "), label
         button.send_keys(Keys.ENTER)  # asks once more
         alice.wait(lambda: "everyone" in alice.find("#log li.mine button.delete").text)
         assert ("alice", "oops, wrong room") in alice.lines()

@@ -140,7 +140,7 @@ class Browser:
         # One script, not a round trip per line (a grouped message hides
         # its sender's name: each line carries it in data-from).
         lines: list[list[str]] = self.driver.execute_script(
-            "return [...document.querySelectorAll('#log li:not(.new-marker)')].map("
+            "return [...document.querySelectorAll('#log li:not(.new-marker):not(.day)')].map("
             "(li) => [li.dataset.from || '', li.querySelector('.text').innerText])"
         )
         return [(sender, text) for sender, text in lines]

@@ -13,6 +13,7 @@ import { loadSettings, wireSettings, alwaysOnElsewhere } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
 import { unsure, checkUnsure, cidFor, newCid, putBackWith } from "./unsure.js";
 import { catchUp } from "./catchup.js";
+import { speak } from "./speak.js";
 import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
 import { closeTopic, wireTopic } from "./topic.js";
 import {
@@ -53,7 +54,7 @@ const events = {
       const own = state.convos.get("#" + m.room.toLowerCase());
       if (!own || !own.joined) return;
       if (m.kind !== "kick") return forget(own);  // left from elsewhere
-      return notIn(own, "you were kicked from #" + own.name + " by " + m.by + why, m.time);
+      return notIn(own, "you were kicked from #" + own.name + " by " + m.by + why, m.time, true);
     }
     const convo = roomConvo(m.room);
     convo.members = convo.members.filter((n) => n !== m.nick);
@@ -81,7 +82,7 @@ const events = {
     if (m.alwaysOn !== undefined) alwaysOnElsewhere(m.alwaysOn);
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
     if (!convo) return showNotice(m.text);
-    addEvent(convo, "notice", m.text, m.time);
+    addEvent(convo, "notice", m.text, m.time, "polite");
     if (m.modes && /[ov]/.test(m.modes)) refreshStatus(convo);
     if (m.topic !== undefined) {
       convo.topic = m.topic;
@@ -119,7 +120,7 @@ function received(convo, m, mine) {
 
 function showNotice(text) {
   const convo = currentConvo();
-  if (convo) addEvent(convo, "notice", text);
+  if (convo) addEvent(convo, "notice", text, undefined, "polite");
   else showError(text);
 }
 
@@ -206,7 +207,10 @@ function setMe(nick) {
     for (const convo of state.convos.values()) {
       if (convo.kind === "room" && convo.operator) continue;
       for (const button of convo.log.querySelectorAll("li.msg button.delete")) {
-        if (button.closest("li.msg").dataset.from !== nick) button.remove();
+        if (button.closest("li.msg").dataset.from !== nick) {
+          button.closest("li.msg").removeAttribute("aria-keyshortcuts");
+          button.remove();
+        }
       }
     }
   }
@@ -377,17 +381,35 @@ function leave(convo, reason = "") {
 }
 
 // We are no longer in CONVO's room, though we did not leave it (kicked
-// out; not let back in after a reconnect): the page keeps its lines, says
-// why (NOTE), and shows the room as one we are not in.
-function notIn(convo, note, time) {
+// out, URGENT; not let back in after a reconnect): the page keeps its lines,
+// says why (NOTE), and shows the room as one we are not in.  The message box
+// closes: the focus goes to the Join button that opens it again.
+function notIn(convo, note, time, urgent = false) {
   convo.joined = false;
   convo.members = [];
   convo.operator = false;
   convo.unread = 0;
-  addEvent(convo, "event", note, time);
-  if (convo.key !== state.current) showError(note.charAt(0).toUpperCase() + note.slice(1) + ".");
+  const shown = convo.key === state.current;
+  addEvent(convo, "event", note, time, shown ? (urgent ? "urgent" : "polite") : "");
+  if (!shown) showError(note.charAt(0).toUpperCase() + note.slice(1) + ".");
+  const typing = document.activeElement === $("text");
   renderAll();
   refreshRooms();
+  if (shown && (typing || focusLost())) $("rejoin").focus();
+}
+
+// Whether the focus is nowhere a keyboard user can be (the page itself: what
+// had it was hidden, disabled or removed).
+function focusLost() {
+  const at = document.activeElement;
+  return !at || at === document.body || at.disabled || !at.isConnected || at.closest("[hidden]") !== null;
+}
+
+// The focus, if lost, goes to the first of the CANDIDATES (elements) shown.
+function rescueFocus(...candidates) {
+  if (!focusLost()) return;
+  const target = candidates.find((node) => node && !node.disabled && node.getClientRects().length);
+  if (target) target.focus();
 }
 
 // Whether the page shows us in ROOM.
@@ -399,13 +421,16 @@ function inRoom(room) {
 // We are no longer in CONVO's room: it goes from the page.
 function forget(convo) {
   state.convos.delete(convo.key);
-  if (state.current === convo.key) {
+  const shown = state.current === convo.key;
+  if (shown) {
     state.current = null;
     $("log").replaceChildren();
     dropDraft();
   }
   renderAll();
   refreshRooms();
+  // Left with the Leave button (now hidden): the room list, where the next room is.
+  if (shown) rescueFocus($("rooms").querySelector("button"), $("new-room"), $("text"));
 }
 
 // Send TEXT to CONVO (ACTION: as /me; TYPED in the box); a private
@@ -425,9 +450,9 @@ function say(convo, text, action = false, retried = false, typed = "", cid = new
     if (convo.kind === "private") convo = refile(convo, reply.to);
     addMessage(convo, reply, true);
     if (reply.waiting) {
-      addEvent(convo, "event", convo.name + " is not connected: they will get it when they log in", reply.time);
+      addEvent(convo, "event", convo.name + " is not connected: they will get it when they log in", reply.time, "polite");
     } else if (reply.away) {  // connected, but marked away
-      addEvent(convo, "event", convo.name + " is away: " + reply.away, reply.time);
+      addEvent(convo, "event", convo.name + " is away: " + reply.away, reply.time, "polite");
     }
     return convo;
   }, (error) => {
@@ -454,6 +479,7 @@ function loadOlder() {
   const convo = currentConvo();
   if (!convo || !convo.joined || convo.olderDone || convo.loading) return;
   convo.loading = true;
+  const asked = document.activeElement === $("older");  // with the button: what it did is said
   const first = convo.log.querySelector("li.msg[data-msgid]");
   const fields = { [convo.kind === "room" ? "room" : "with"]: convo.name };
   if (first) fields.before = first.dataset.msgid;
@@ -462,6 +488,12 @@ function loadOlder() {
     const added = prependOlder(convo, reply.messages);
     if (!reply.stored || !reply.earlier || added === 0) convo.olderDone = true;
     renderHeader();
+    if (!asked || currentConvo() !== convo) return;
+    if (added) speak(added + (added === 1 ? " earlier message" : " earlier messages") + ".");
+    if (convo.olderDone) {  // the button is gone: the focus goes to the log
+      speak(convo.kind === "room" ? "Start of the room." : "Start of the conversation.");
+      $("log").focus();
+    }
   }, () => { convo.loading = false; convo.olderDone = true; renderHeader(); });
 }
 
@@ -482,7 +514,14 @@ const HELP = [
   "/unignore name \u2014 stop ignoring name",
   "/quit or /logout \u2014 sign out",
   "//text \u2014 a message that starts with /",
-  "Enter sends, Shift+Enter starts a new line, Tab completes a name.",
+  "Keys:",
+  "Enter sends, Shift+Enter starts a new line.",
+  "Tab completes a name (again: the next one; once all are offered, Tab moves on).",
+  "Alt+1 \u2026 Alt+9 \u2014 the first nine conversations of the sidebar",
+  "Ctrl+K (\u2318K) \u2014 go to a room or person by name; Escape closes it",
+  "In the messages (one Tab stop): Up and Down arrows, Home and End move between lines,"
+    + " Right and Left to a line's links and Delete button; Delete deletes the message focused (press again to confirm); Escape goes back to the message box",
+  "Escape closes the topic editor and, on a phone, the \u2630 menu",
 ].join("\n");
 
 function command(text) {
@@ -493,8 +532,18 @@ function command(text) {
     case "msg": {
       const space = arg.indexOf(" ");
       if (space < 0) return showError("Usage: /msg nick message");
-      const target = privateConvo(bare(arg.slice(0, space), "@"));
-      say(target, arg.slice(space + 1)).then((filed) => show(filed.key), complain);
+      const who = bare(arg.slice(0, space), "@");
+      const fresh = !state.convos.has("@" + who.toLowerCase());
+      const target = privateConvo(who);
+      say(target, arg.slice(space + 1)).then((filed) => show(filed.key), (error) => {
+        complain(error);
+        if (fresh && !target.log.childElementCount && state.current !== target.key) {
+          state.convos.delete(target.key);  // nobody by that name: no conversation with them
+          renderConvos();
+        }
+        if (convo) putBack(convo, text);  // refused: the message goes back in the box
+        else if (!$("text").value) $("text").value = text;
+      });
       return;
     }
     case "me": {  // an action is one line: the lines after it go as a message after it

@@ -2,7 +2,7 @@
 // (a private draft never follows you into a room), and a message being sent
 // leaves the box at once, shown in the log as being sent: what is typed
 // meanwhile stays, and a second Enter has nothing to send again.
-import { $, state, el, clock, isolated } from "./state.js";
+import { $, state, el, timeOf, isolated } from "./state.js";
 
 // What CONVO's box holds: the box itself when CONVO is shown, else its kept draft.
 function draftOf(convo) {
@@ -34,7 +34,7 @@ export function sending(convo, typed) {
   $("text").value = "";
   const line = el("li", "pending");
   line.setAttribute("aria-busy", "true");
-  line.appendChild(el("time", "when", clock()));
+  line.appendChild(timeOf());
   line.appendChild(isolated(el("span", "from", state.nick || "")));
   const text = isolated(el("span", "text", typed));
   text.appendChild(el("span", "state", " (sending\u2026)"));

@@ -54,17 +54,42 @@ export function renderHeader() {
     "You are not in this room: Join to talk here", "Join to talk here"] : HINTS);
 }
 
+// The unread count after BUTTON (of CONVO), seen; heard in the button's name.
 function unreadBadge(item, convo) {
   if (convo && convo.unread) {
     const badge = el("span", "unread", String(convo.unread));
-    badge.setAttribute("aria-label", convo.unread + " unread");
+    badge.setAttribute("aria-hidden", "true");  // the button's name says it
     item.appendChild(badge);
   }
+}
+
+// BUTTON (of conversation KEY) as screen readers hear it: NAME, its unread
+// count, how many people (PEOPLE, for a room), and whether it is shown.
+function describe(button, key, name, unread, people) {
+  const parts = [name];
+  if (unread) parts.push(unread + " unread");
+  if (people !== undefined) parts.push(people + (people === 1 ? " person" : " people"));
+  button.setAttribute("aria-label", parts.join(", "));
+  if (key === state.current) button.setAttribute("aria-current", "page");
+}
+
+// LIST is drawn again: a button of it that had the focus (known by its
+// data-key or data-nick) has it again once redrawn, not lost to the page.
+function focusedIn(list) {
+  const at = document.activeElement;
+  if (!at || !list.contains(at)) return null;
+  return () => {
+    const again = [...list.querySelectorAll("button")].find((button) =>
+      (at.dataset.key && button.dataset.key === at.dataset.key) || (at.dataset.nick && button.dataset.nick === at.dataset.nick));
+    const first = list.querySelector("button");
+    if (again || first) (again || first).focus();
+  };
 }
 
 // Private conversations (rooms are in the room list, once).
 export function renderConvos() {
   const list = $("convos");
+  const refocus = focusedIn(list);
   list.replaceChildren();
   for (const convo of state.convos.values()) {
     if (convo.kind === "room") continue;
@@ -73,17 +98,20 @@ export function renderConvos() {
     button.type = "button";
     button.dataset.key = convo.key;
     button.addEventListener("click", () => actions.show(convo.key));
+    describe(button, convo.key, "@" + convo.name, convo.unread);
     item.appendChild(button);
     unreadBadge(item, convo);
     list.appendChild(item);
   }
   $("convos-title").hidden = !list.childNodes.length;
+  if (refocus) refocus();
   renderRooms();
 }
 
 export function renderMembers() {
   const convo = currentConvo();
   const list = $("members");
+  const refocus = focusedIn(list);
   list.replaceChildren();
   const room = convo && convo.kind === "room" && convo.joined;
   $("members-title").hidden = !room;
@@ -99,11 +127,13 @@ export function renderMembers() {
     item.appendChild(button);
     list.appendChild(item);
   }
+  if (refocus) refocus();
 }
 
 // Every room once: the server's list, and the rooms this page is in.
 export function renderRooms() {
   const list = $("rooms");
+  const refocus = focusedIn(list);
   list.replaceChildren();
   const rooms = new Map(state.rooms.map((r) => [r.name.toLowerCase(), r]));
   for (const convo of state.convos.values()) {
@@ -121,12 +151,15 @@ export function renderRooms() {
     button.dataset.key = key;
     button.title = joined ? "Show #" + room.name : "Join #" + room.name;
     button.addEventListener("click", () => (joined ? actions.show(key) : actions.join(room.name)));
+    describe(button, key, "#" + room.name, joined ? convo.unread : 0, room.members);
     item.appendChild(button);
     unreadBadge(item, joined ? convo : null);
     const count = el("span", "count", String(room.members));
     count.title = room.members + " people";
+    count.setAttribute("aria-hidden", "true");  // the button's name says it
     item.appendChild(count);
     list.appendChild(item);
   }
+  if (refocus) refocus();
 }
 

@@ -1,6 +1,8 @@
 // chatd web client: the keyboard: nickname completion with Tab in the
 // message box, Alt+1..9 for the sidebar's conversations, Ctrl+K to jump
-// to a conversation by name.
+// to a conversation by name, and the log as one Tab stop whose lines the
+// arrow keys walk (Delete deletes the message focused, Escape goes back to
+// the message box; Right and Left reach a line's links and Delete button).
 import { $, state, currentConvo } from "./state.js";
 
 let cycle = null;   // {start, stem, matches, index} while Tab is pressed again
@@ -12,7 +14,11 @@ function complete(box) {
   if (!convo) return false;
   const caret = box.selectionStart;
   if (cycle && cycle.end === caret && box.value.slice(cycle.start, caret) === cycle.shown) {
-    cycle.index = (cycle.index + 1) % cycle.matches.length;
+    if (cycle.index + 1 >= cycle.matches.length) {  // every name offered: Tab moves on
+      cycle = null;
+      return false;
+    }
+    cycle.index += 1;
   } else {
     const start = box.value.slice(0, caret).search(/[^\s]*$/);
     const stem = box.value.slice(start, caret);
@@ -37,7 +43,41 @@ export function ordered() {
     .map((button) => button.dataset.key);
 }
 
+// The log's lines a reader walks: messages, events and notices.
+const LINES = "li.msg, li.event, li.notice";
+
+function walkLog(event) {
+  const all = [...$("log").querySelectorAll(LINES)];
+  const at = event.target.closest(LINES);
+  let index = at ? all.indexOf(at) : -1;
+  if (event.altKey || event.ctrlKey || event.metaKey || !all.length) return;
+  if (event.key === "Delete" || event.key === "Escape") {
+    const button = at && at.querySelector("button.delete:not(:disabled)");
+    if (event.key === "Escape") $("text").focus();
+    else if (button) button.click();
+    else return;
+    event.preventDefault();
+    return;
+  }
+  if ((event.key === "ArrowRight" || event.key === "ArrowLeft") && at) {  // its links and Delete button
+    const inside = [at, ...at.querySelectorAll("a, button:not(:disabled)")];
+    const next = inside.indexOf(event.target) + (event.key === "ArrowRight" ? 1 : -1);
+    if (next < 0 || next >= inside.length) return;
+    event.preventDefault();
+    inside[next].focus();
+    return;
+  }
+  if (event.key === "ArrowUp") index = index < 0 ? all.length - 1 : Math.max(0, index - 1);
+  else if (event.key === "ArrowDown") index = index < 0 ? all.length - 1 : Math.min(all.length - 1, index + 1);
+  else if (event.key === "Home") index = 0;
+  else if (event.key === "End") index = all.length - 1;
+  else return;
+  event.preventDefault();
+  all[index].focus();
+}
+
 export function wireKeys(show) {
+  $("log").addEventListener("keydown", walkLog);
   $("text").addEventListener("keydown", (event) => {
     if (event.key !== "Tab" || event.shiftKey || event.altKey || event.ctrlKey) {
       if (event.key !== "Tab") cycle = null;

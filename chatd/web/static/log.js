@@ -3,7 +3,8 @@
 // calls), a "new messages" line marks where the reader stopped, and each
 // message is kept once (known by its sender, text and time), so the history
 // a server replays after a reconnect adds only what the page did not have.
-import { $, state, el, clock, isolated, unforced } from "./state.js";
+import { $, state, el, timeOf, dayOf, dayName, isolated, unforced } from "./state.js";
+import { speak, speakMessage } from "./speak.js";
 import { mentions, notify, updateTitle } from "./alerts.js";
 import { unreadByMarker, unreadAfterMarker } from "./reads.js";
 import { deleteControl } from "./redact.js";
@@ -87,13 +88,6 @@ export function scrollDown() {
   shown.scrollTop = shown.scrollHeight;
 }
 
-// Screen readers hear the shown conversation's new lines.
-function announce(text) {
-  const region = $("announce");
-  region.appendChild(el("p", "", text));
-  while (region.childNodes.length > 3) region.removeChild(region.firstChild);
-}
-
 // When M was said, in milliseconds (an older server sends whole seconds only).
 export function millisOf(m) { return m.millis ?? (m.time || 0) * 1000; }
 
@@ -103,10 +97,13 @@ function messageLine(m, mine) {
   line.dataset.from = m.from;
   line.dataset.time = String(m.time || 0);
   line.dataset.millis = String(millisOf(m));
-  line.appendChild(el("time", "when", clock(m.time)));
+  line.dataset.day = dayOf(m.time);
+  line.tabIndex = -1;  // reached with the arrow keys from the log (keys.js), not with Tab
+  line.appendChild(timeOf(m.time));
   if (!m.action) line.appendChild(isolated(el("span", "from", m.from)));
   const text = isolated(el("span", "text"));
   text.appendChild(withLinks(m.text));
+  for (const link of text.querySelectorAll("a")) link.tabIndex = -1;  // reached from its line (keys.js)
   line.appendChild(text);
   return line;
 }
@@ -141,7 +138,10 @@ export function addMessage(convo, m, mine) {
   const line = messageLine(m, mine);
   deleteControl(convo, line, m, mine);
   const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);
-  if (mention) line.classList.add("mention");
+  if (mention) {
+    line.classList.add("mention");
+    line.appendChild(el("span", "visually-hidden", " (mentions you)"));  // not by colour alone
+  }
   const seen = viewing(convo);
   // Replayed history is news only to a page that names what it has (after a
   // reconnect: what it missed); it is never notified.
@@ -167,25 +167,62 @@ export function addMessage(convo, m, mine) {
   }
   if (mention && !m.history) notify(m.from + " in #" + convo.name, m.text, seen);
   else if (!mine && convo.kind === "private" && !m.history) notify(m.from + " (private)", m.text, seen);
-  if (convo.key === state.current && !m.history) announce((m.action ? "" : m.from + ": ") + m.text);
+  if (!mine && !m.history) heard(convo, m, mention);
   return line;
 }
 
-// Add an event (someone joined, a notice...) to CONVO.
-export function addEvent(convo, kind, text, time) {
+// What screen readers hear of message M of CONVO (from someone else, live):
+// in the conversation shown, the message; elsewhere, a private message or a
+// mention (said whole, once: a message is added once).
+function heard(convo, m, mention) {
+  const said = m.action ? m.text : m.from + ": " + m.text;
+  const where = convo.kind === "room" ? "#" + convo.name : "@" + convo.name;
+  if (convo.key === state.current) speakMessage(where, said, mention || convo.kind === "private");
+  else if (convo.kind === "private") speakMessage(where, "private message from " + m.from + ": " + m.text, true);
+  else if (mention) speakMessage(where, m.from + " mentioned you in #" + convo.name + ": " + m.text, true);
+}
+
+// Add an event (someone joined, a notice...) to CONVO; SAY: also tell screen
+// readers ("polite", or "urgent": at once), when CONVO is shown or URGENT.
+export function addEvent(convo, kind, text, time, say = "") {
   const line = el("li", kind);
-  line.appendChild(el("time", "when", clock(time)));
+  line.dataset.day = dayOf(time);
+  line.tabIndex = -1;  // reached with the arrow keys (keys.js)
+  line.appendChild(timeOf(time));
   const body = el("span", "text");
   body.appendChild(withLinks(text));
+  for (const link of body.querySelectorAll("a")) link.tabIndex = -1;  // reached from its line (keys.js)
   line.appendChild(body);
   append(convo, line);
+  if (say === "urgent" || (say && convo.key === state.current)) speak(text, say === "urgent");
   return line;
+}
+
+// The last line of the nodes before NODE (none: the end of LOG) with a day.
+function datedBefore(log, node) {
+  let at = node ? node.previousElementSibling : log.lastElementChild;
+  while (at && !at.dataset.day) at = at.previousElementSibling;
+  return at;
+}
+
+// A date separator before LINE (in LOG) when its day is not the day of the
+// line before it (none: when it is not today).
+function separate(log, line) {
+  const day = line.dataset.day;
+  if (!day) return;
+  const before = datedBefore(log, line);
+  if (before ? before.dataset.day === day : day === dayOf()) return;
+  const separator = el("li", "day", dayName(day));
+  separator.setAttribute("role", "separator");
+  separator.setAttribute("aria-label", dayName(day));
+  line.before(separator);
 }
 
 function append(convo, line) {
   const shown = convo.key === state.current;
   const follow = shown && atBottom();
   convo.log.appendChild(line);
+  separate(convo.log, line);
   if (follow || (shown && line.classList.contains("mine"))) scrollDown();
 }
 
@@ -209,7 +246,9 @@ export function prependOlder(convo, messages) {
     deleteControl(convo, line, m, m.from === state.nick);
     lines.push(line);
   }
+  for (const separator of convo.log.querySelectorAll("li.day")) separator.remove();
   convo.log.prepend(...lines);
+  for (const line of convo.log.querySelectorAll("li[data-day]")) separate(convo.log, line);  // placed again
   for (const line of lines) regroup(line);
   regroup(first);
   if (convo.key === state.current) shown.scrollTop += shown.scrollHeight - before;

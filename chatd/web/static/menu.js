@@ -1,7 +1,7 @@
 // chatd web client: the phone's menu (☰), the sidebar shown over the
 // conversation on a narrow screen.  Its button says when something is
 // unread elsewhere (a badge, and its name for screen readers); the menu
-// closes on Escape or on a tap outside it.
+// closes on Escape, on a tap outside it, or when the focus leaves it.
 import { $, el } from "./state.js";
 
 const LABEL = "Rooms and people";
@@ -43,6 +43,11 @@ export function wireMenu() {
     if (event.key !== "Escape" || !isOpen()) return;
     closeMenu();
     $("menu").focus();
+  });
+  // The focus gone elsewhere (Tab past the menu's last control): the menu
+  // closes, so nothing focused is hidden behind it.
+  document.addEventListener("focusin", (event) => {
+    if (isOpen() && !$("sidebar").contains(event.target) && event.target !== $("menu")) closeMenu();
   });
   // The path as it was when tapped: a sidebar button may re-render its list.
   document.addEventListener("click", (event) => {

@@ -4,6 +4,7 @@
 // ("Delete for everyone?") before it sends.  A deleted message stays as a
 // line saying "message deleted" on every open page.
 import { state, el, clock, complain } from "./state.js";
+import { speak } from "./speak.js";
 import { request } from "./net.js";
 
 const CONFIRM_MS = 5000;
@@ -14,18 +15,31 @@ function deletable(convo, m, mine) {
   return mine || (convo.kind === "room" && Boolean(convo.operator));
 }
 
-// Give LINE (message M of CONVO; MINE: the user's own) its Delete button.
+// Which message LINE (M) is, for its Delete button's name: "bob's message
+// 'hello there' at 12:09" (a long text cut short).
+function described(line, m) {
+  const text = line.querySelector(".text").textContent.replace(/\s+/g, " ").trim();
+  const cut = text.length > 40 ? text.slice(0, 40) + "\u2026" : text;
+  return m.from + "'s message '" + cut + "' at " + clock(m.time);
+}
+
+// Give LINE (message M of CONVO; MINE: the user's own) its Delete button:
+// out of the Tab order (the log is one stop; Delete on a message presses it, keys.js).
 export function deleteControl(convo, line, m, mine) {
   if (!deletable(convo, m, mine) || line.querySelector("button.delete")) return;
   const button = el("button", "delete", "Delete");
   button.type = "button";
-  const label = "Delete the message from " + m.from + " at " + clock(m.time);
+  button.tabIndex = -1;
+  const which = described(line, m);
+  const label = "Delete " + which;
   button.setAttribute("aria-label", label);
+  line.setAttribute("aria-keyshortcuts", "Delete");
   let armed = null;
   button.addEventListener("click", () => {
     if (!armed) {
       button.textContent = "Delete for everyone?";
       button.setAttribute("aria-label", "Confirm: " + label + " for everyone");
+      if (line.contains(document.activeElement)) speak("Press Delete again to delete " + which + " for everyone.");
       armed = setTimeout(() => {
         armed = null;
         button.textContent = "Delete";
@@ -80,6 +94,12 @@ function markDeleted(convo, m) {
     const who = m.by === m.from ? "" : " by " + m.by;
     text.textContent = "message deleted" + who + (m.reason ? " (" + m.reason + ")" : "");
     const button = line.querySelector("button.delete");
+    const focused = button && button === document.activeElement;
     if (button) button.remove();
+    line.removeAttribute("aria-keyshortcuts");
+    if (focused || document.activeElement === line) {
+      line.focus();  // the focus stays on the line, not lost to the page
+      speak("Message deleted.");
+    }
   }
 }

@@ -1,6 +1,8 @@
 // chatd web client: the page's shared state and small DOM helpers.
 // Everything people type is put on the page with textContent, never as HTML.
 
+import { speak, speakConnection } from "./speak.js";
+
 export const $ = (id) => document.getElementById(id);
 
 export const state = {
@@ -55,6 +57,37 @@ export function clock(seconds) {
   return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
+// A <time> for SECONDS (none: now): the clock shown, the date and time in
+// full as its title and machine-readable in datetime.
+export function timeOf(seconds) {
+  const d = seconds ? new Date(seconds * 1000) : new Date();
+  const node = el("time", "when", clock(seconds));
+  node.dateTime = d.toISOString();
+  node.title = d.toLocaleString([], { dateStyle: "full", timeStyle: "short" });
+  return node;
+}
+
+// The day of SECONDS (none: today), as "2026-11-30" in local time.
+export function dayOf(seconds) {
+  const d = seconds ? new Date(seconds * 1000) : new Date();
+  return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+}
+
+// How a date separator names DAY (dayOf): Today, Yesterday, "Monday 30 November"
+// (with the year when it is not this one).
+export function dayName(day) {
+  const [year, month, date] = day.split("-").map(Number);
+  const when = new Date(year, month - 1, date);
+  const today = new Date();
+  const midnight = new Date(today.getFullYear(), today.getMonth(), today.getDate());
+  const days = Math.round((midnight - when) / 86400000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  const options = { weekday: "long", day: "numeric", month: "long" };
+  if (year !== today.getFullYear()) options.year = "numeric";
+  return when.toLocaleDateString([], options);
+}
+
 // An error for a few seconds; a STICKY one (why the server ended the
 // session) stays until the next login, which clears them all.
 export function showError(text, sticky = false) {
@@ -65,6 +98,7 @@ export function showError(text, sticky = false) {
   if (shown) return shown;
   const item = el("div", "error", text);
   box.appendChild(item);
+  speak(text, true);  // the new error alone: the box is not a live region
   while (box.childNodes.length > 3) box.removeChild(box.firstChild);
   if (!sticky) setTimeout(() => item.remove(), 8000);
   return item;
@@ -81,6 +115,7 @@ export function complain(error) {
 export function setStatus(text, ok) {
   $("status").textContent = text;
   $("status").className = ok ? "ok" : "bad";
+  speakConnection(ok, text);  // said when it changes, not at every attempt
 }
 
 export function currentConvo() {

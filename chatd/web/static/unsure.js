@@ -41,7 +41,7 @@ function shown(text, action) {
 export function unsure(convo, text, action, typed, cid) {
   state.unsure.push({ convo, text, action, typed, cid });
   addEvent(convo, "event", "The connection dropped before the server answered: once back, the"
-    + " page checks whether your message got through.");
+    + " page checks whether your message got through.", undefined, "polite");
 }
 
 // Logged in again: for each message whose answer was lost, the server says
@@ -53,7 +53,8 @@ export function checkUnsure() {
   for (const item of waiting) {
     request("sent", { cid: item.cid }).then((reply) => {
       if (reply.said) return gotThrough(item, reply);
-      addEvent(item.convo, "event", "Your message did not get through: it is still in the box, send it again.");
+      addEvent(item.convo, "event", "Your message did not get through: it is still in the box, send it again.",
+        undefined, "polite");
     }, () => state.unsure.push(item));  // lost again: asked after the next login
   }
 }
@@ -64,5 +65,5 @@ function gotThrough({ convo, text, action, typed }, reply) {
   addMessage(convo, m, true);
   withdraw(convo, typed);
   if (convo.resend && convo.resend.typed === typed) convo.resend = null;
-  addEvent(convo, "event", "Your message got through before the connection dropped.");
+  addEvent(convo, "event", "Your message got through before the connection dropped.", undefined, "polite");
 }
