@@ -289,6 +289,7 @@ class TchatProtocol(TchatLiveness):
     #: None: a SPEAK line cannot say it is history, so a client written from
     #: the protocol would take a replay for live messages.  HISTO asks.
     historyOnEnter = 0
+    fetchesMissed = False
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
         """

@@ -45,6 +45,7 @@ class RecordingParticipant:
 
     #: Offered as much history as the service gives on entering a room.
     historyOnEnter = MAX_HISTORY
+    fetchesMissed = False
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
         for event in events:

@@ -87,6 +87,7 @@ class RemoteParticipant:
 
     #: Another node's user is offered history by its own node.
     historyOnEnter = 0
+    fetchesMissed = False
 
     #: CTCP goes to the user's node, which gives it to their connections
     #: that take it, or answers for them (L{chatd.core.ctcp}).

@@ -38,6 +38,7 @@ class Absent:
     """
 
     historyOnEnter = 0
+    fetchesMissed = False
     awayMessage = AWAY_TEXT
 
     def __init__(

@@ -48,6 +48,13 @@ class IParticipant(Interface):
         " Each protocol decides, since only some can tell history from live."
     )
 
+    fetchesMissed = Attribute(
+        "Whether this participant asks for the private messages it may have"
+        " missed itself (the web page's catch-up, IRC's draft/chathistory), a"
+        " L{bool}: a new connection of a person is then not handed what its"
+        " other connections may have swallowed (L{chatd.core.unheard})."
+    )
+
     def roomMessage(event: RoomMessage) -> None:
         """
         Someone else spoke in a room this participant is in.

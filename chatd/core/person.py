@@ -120,6 +120,11 @@ class Person(Gathering):
         return name
 
     @property
+    def fetchesMissed(self) -> bool:
+        fetches: bool = self.connections[0].fetchesMissed
+        return fetches
+
+    @property
     def historyOnEnter(self) -> int:
         count: int = self.connections[0].historyOnEnter
         return count

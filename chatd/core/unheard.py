@@ -14,7 +14,9 @@ history (L{chatd.core.chathistory}: who may read what).  They are handed
 over as the private messages that waited while away are
 (L{chatd.core.inbox.Inbox.handOver}), which every front-end shows with
 the time they were sent.  Another connection heard from a moment ago
-leaves next to nothing to give.
+leaves next to nothing to give.  A connection that asks for what it
+missed itself (C{fetchesMissed}: the web page, IRC with
+C{draft/chathistory}) is given nothing: it would show them twice.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ async def welcomeBack(
     """
     if rooms:
         await welcomeJoined(service, participant, rooms, cut)
-    if span is not None and service.isLoggedIn(participant):
+    if span is not None and service.isLoggedIn(participant) and not participant.fetchesMissed:
         await giveUnheard(service, participant, span)
 
 

@@ -99,6 +99,11 @@ class IRCProtocol(IRCConnection):
             deliver()
 
     @property
+    def fetchesMissed(self) -> bool:
+        """A client with C{draft/chathistory} asks for what it missed."""
+        return "draft/chathistory" in self.caps.enabled
+
+    @property
     def historyOnEnter(self) -> int:
         """
         A client with C{draft/chathistory} fetches its own; one with

@@ -242,6 +242,7 @@ class TalkProtocol(TelnetLiveness):
 
     #: Offered as much history as the service gives on entering a room.
     historyOnEnter = MAX_HISTORY
+    fetchesMissed = False
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
         pieces = historyPieces(room, events, self.factory.clock.seconds(), self.pages)

@@ -219,8 +219,9 @@ class WebParticipant:
 
     # IParticipant
 
-    #: Offered as much history as the service gives on entering a room.
-    historyOnEnter = MAX_HISTORY
+    #: Offered as much history as the service gives on entering a room; the
+    #: page catches up its private conversations itself (after a msgid).
+    historyOnEnter, fetchesMissed = MAX_HISTORY, True
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
         """

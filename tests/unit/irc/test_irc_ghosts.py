@@ -155,6 +155,26 @@ class IRCGhostTests(IRCStoreTestCase):
             [params[1] for _, params in self.privmsgs(self.send(ghost, tg))], ["meanwhile", "live"]
         )
 
+    def test_noneForAClientThatAsksItself(self) -> None:
+        """
+        A new connection that asks for what it missed itself (IRC's
+        C{draft/chathistory}, as the web page's catch-up does) is handed
+        none of them: it would show them twice.
+        """
+        bob, tb, _ = self.signIn("bob", "")
+        ghost, tg, _ = self.signIn("carol", "password")
+        self.clock.advance(30)
+        self.send(bob, tb, "PRIVMSG carol :are you there?")
+        self.clock.advance(30)
+        new, tn = self.client()
+        new.dataReceived(
+            b"CAP REQ :draft/chathistory batch server-time\r\n"
+            b"PASS password\r\nNICK carol\r\nUSER u 0 * :U\r\nCAP END\r\n"
+        )
+        self.assertIs(self.service.find("carol"), self.service.people.personOf(new))
+        self.clock.advance(1)
+        self.assertEqual(self.privmsgs(self.send(new, tn)), [])
+
     def test_liveDeviceLeavesNothingToReplay(self) -> None:
         """
         A new connection of a person whose other connection was heard from
