@@ -186,6 +186,30 @@ def test_held_message_survives_reload(daemon: Daemon) -> None:
         page.quit()
 
 
+def test_signing_out_forgets_held_message(daemon: Daemon) -> None:
+    """
+    Signed out while a message is held in a tunnel, then reloaded: the
+    next login in the tab (maybe someone else's) is not offered it.
+    """
+    nick = "leaver"
+    page = signedIn(daemon, nick)
+    try:
+        page.driver.execute_script(HOLD)
+        typeAndSend(page, "not for the next one")
+        page.wait(lambda: page.driver.execute_script("return window.held.length") == 1)
+        page.say("/quit")
+        page.wait(lambda: page.find("#login-view").get_attribute("hidden") is None)
+        page.driver.refresh()
+        page.login(nick, f"{nick}-pw")
+        page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+        page.say("after it")  # answered after any question the login asked
+        page.waitForLine(nick, "after it")
+        assert NOT_THROUGH not in [text for _, text in page.lines()]
+        assert page.find("#text").get_attribute("value") == ""
+    finally:
+        page.quit()
+
+
 def test_private_messages_caught_up(daemon: Daemon) -> None:
     """
     While the page's connection is dead (the server not knowing yet), bob

@@ -11,7 +11,7 @@ import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
 import { loadSettings, wireSettings, alwaysOnElsewhere } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
-import { unsure, checkUnsure, cidFor, newCid, putBackWith, outbound, answered } from "./unsure.js";
+import { unsure, checkUnsure, cidFor, newCid, putBackWith, outbound, answered, forgetUnsure } from "./unsure.js";
 import { catchUp } from "./catchup.js";
 import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
 import { closeTopic, wireTopic } from "./topic.js";
@@ -634,10 +634,11 @@ function backToLogin() {
 }
 
 // Sign out: the session's connection closes and the page forgets the login
-// it kept for reconnecting (the password too); a new connection waits for
-// the next login.
+// it kept for reconnecting (the password too) and the messages it was unsure
+// of; a new connection waits for the next login.
 function signOut() {
   state.wanted = null;
+  forgetUnsure();
   $("password").value = "";
   const ended = state.ws;
   if (ended) ended.close();

@@ -48,6 +48,14 @@ export function outbound(convo, text, action, typed, cid, part = null) {
   keep();
 }
 
+// Signed out: what this tab kept is forgotten (the next login may be someone else's).
+export function forgetUnsure() {
+  outward.clear();
+  asking.clear();
+  state.unsure = [];
+  keep();
+}
+
 // The message with CID was answered (said or refused): no longer kept.
 export function answered(cid) {
   if (outward.delete(cid)) keep();
