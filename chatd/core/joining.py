@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_multiconnection,tests.unit.core.test_unheard,tests.unit.irc.test_irc_ghosts -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_multiconnection,tests.unit.core.test_unheard,tests.unit.irc.test_irc_ghosts,tests.unit.web.test_web_ghosts -*-  # noqa: E501
 """
 Signing in as a person signed in already: a connection that proves the
 password of an account signed in here joins its person

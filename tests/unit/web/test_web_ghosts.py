@@ -1,7 +1,9 @@
 """
 The web page's connections at their account's limit: when each was last
 heard from is every frame it sent, and the one heard from least recently
-makes room for a new login with the password, told why (L{chatd.core.joining}).
+makes room for a new login with the password, told why (L{chatd.core.joining}),
+unless that login resumes a session (the page's own login again); and what
+a login reply says of the account signed in to.
 """
 
 from __future__ import annotations
