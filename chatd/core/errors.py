@@ -216,6 +216,25 @@ class Displaced(ChatError):
     code, reason = 40, "signed out: a newer connection of your account took its place"
 
 
+class AccountFull(ChatError):
+    """
+    A login that resumes a session found its account at its limit of
+    connections (L{chatd.core.joining}): it takes no other's place.  Code
+    23, as a name still held: a connection of its own that is gone may
+    still count, until the server notices.
+    """
+
+    code, reason = 23, "your account is signed in from as many connections as it may have"
+
+    @classmethod
+    def atMost(cls, most: int) -> AccountFull:
+        return cls(
+            f"your account is signed in from as many connections as it may have (at most"
+            f" {most} at once), and coming back by itself takes none's place: log in again"
+            " to take the place of the one heard from least recently"
+        )
+
+
 class InboxFull(ChatError):
     code, reason = 28, "their inbox is full: it takes more once they log in and read it"
 

@@ -93,13 +93,22 @@ class IChatService(IRoomOperations, IStoredChat):
         """
 
     def login(
-        participant: IParticipant, nick: str, password: Secret | None = None
+        participant: IParticipant,
+        nick: str,
+        password: Secret | None = None,
+        preferred: str | None = None,
+        resume: bool = False,
     ) -> MaybeDeferred[str]:
         """
         Give C{participant} the nickname C{nick}; returns the name as stored.
+        A login to an account may name the nickname it C{preferred}
+        instead, taken if it may be; one that C{resume}s a session (the
+        client's own login again after its connection dropped) takes no
+        other connection's place at the account's limit.
 
         @raise InvalidNick: the name is not 1 to 16 letters, digits, _ or -.
         @raise NickTaken: someone connected already uses it, in any case.
+        @raise AccountFull: a login that resumes found its account at its limit.
         """
 
     def rename(participant: IParticipant, nick: str) -> MaybeDeferred[str]:

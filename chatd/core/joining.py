@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_multiconnection,tests.unit.core.test_unheard,tests.unit.irc.test_irc_ghosts -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_multiconnection,tests.unit.core.test_unheard,tests.unit.irc.test_irc_ghosts,tests.unit.web.test_web_ghosts -*-  # noqa: E501
 """
 Signing in as a person signed in already: a connection that proves the
 password of an account signed in here joins its person
@@ -12,7 +12,11 @@ it sent, L{chatd.core.activity.Activity.lastHeard}), which is told why
 (L{errors.Displaced}) and closed: a connection whose network went away
 without a word (a phone in a tunnel) stays open here until its ping
 timeout, and would otherwise keep its owner out meanwhile.  A login with
-no password (a guest) never displaces anyone.
+no password (a guest) never displaces anyone, nor does a login that
+resumes a session (a client logging in again by itself after its
+connection dropped): at the limit it is refused (L{errors.AccountFull}),
+so that two devices of an account never sign each other out in turn; a
+login the person asked for takes the place.
 
 A new connection of a person also gets the private messages the person
 received since the other connections were last heard from
@@ -45,6 +49,8 @@ class Joining:
 
     service: ChatService
     log = Logger()
+    #: The logins under way that resume a session (L{chatd.core.login.Logins}).
+    resuming: set[IParticipant]
 
     def isAccount(self, nick: str) -> bool:
         persistence = self.service.persistence
@@ -114,6 +120,9 @@ class Joining:
         nobody else is told.  At the account's limit, the connection heard
         from least recently ends (L{makeRoom}).  It is then told its rooms
         and given what the others may have missed (L{welcomeBack}).
+
+        @raise AccountFull: at the limit, for a login that resumes a
+            session: it takes no other connection's place.
         """
         service = self.service
         people = service.people
@@ -121,6 +130,8 @@ class Joining:
             raise errors.NotLoggedIn("the connection closed during login")
         others = [each for each in person.connections if not isinstance(each, Absent)]
         displaced = people.makingRoom(person)  # at the limit, the least recently heard
+        if displaced and participant in self.resuming:
+            raise errors.AccountFull.atMost(people.maxConnections)
         since = unheardSince(service, others)  # the displaced one's included
         people.join(participant, person)
         people.activity.signedOn(participant, service.clock.seconds())

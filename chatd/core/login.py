@@ -49,6 +49,8 @@ class Logins(Renames, Joining):
         self.service = service
         #: The logins waiting (for the sanctions, the store or a claim).
         self._underWay: dict[IParticipant, Deferred[str]] = {}
+        #: The logins under way that resume a session (L{Joining.joinPerson}).
+        self.resuming: set[IParticipant] = set()
 
     def login(
         self,
@@ -56,6 +58,7 @@ class Logins(Renames, Joining):
         nick: str,
         password: Secret | None = None,
         preferred: str | None = None,
+        resume: bool = False,
     ) -> MaybeDeferred[str]:
         """
         What can be refused at once is raised; with nothing to wait for (no
@@ -64,7 +67,9 @@ class Logins(Renames, Joining):
         registered name needs its password (L{errors.BadPassword}
         otherwise), and the user is put back in their rooms and given the
         private messages that waited for them.  A login to an account may
-        name the nickname it C{preferred} (L{takePreferred}).
+        name the nickname it C{preferred} (L{takePreferred}).  A login that
+        C{resume}s a session (a client's own login again after a lost
+        connection) never takes another connection's place (L{joinPerson}).
 
         @raise AlreadyLoggedIn: logged in, or a login is under way.
         """
@@ -79,7 +84,7 @@ class Logins(Renames, Joining):
             if persistence is None and self.service.observer is None:
                 checkNewName(nick, None, self.service.serverName)
                 return self.admit(participant, nick)
-        story = self.story(participant, nick, password, loading, preferred, settling)
+        story = self.story(participant, nick, password, loading, preferred, settling, resume)
         d = Deferred.fromCoroutine(story)
         if not d.called:
             self._underWay[participant] = d
@@ -99,6 +104,7 @@ class Logins(Renames, Joining):
         loading: Deferred[None] | None,
         preferred: str | None = None,
         settling: Deferred[None] | None = None,
+        resume: bool = False,
     ) -> str:
         """
         A login that waits: for the sanctions (just started), for the
@@ -109,9 +115,12 @@ class Logins(Renames, Joining):
         password is proven; the wait stops with the login.
         """
         waits = [] if settling is None else [settling]
+        if resume:
+            self.resuming.add(participant)
         try:
             return await self.steps(participant, nick, password, loading, preferred, waits)
         finally:
+            self.resuming.discard(participant)
             for wait in waits:
                 if not wait.called:
                     wait.cancel()

@@ -144,9 +144,14 @@ class ChatService(RoomFacade, Service):
             self.stats.disconnected(participant.protocolName, reason)
 
     def login(
-        self, participant: IParticipant, nick: str, password: Secret | None = None
+        self,
+        participant: IParticipant,
+        nick: str,
+        password: Secret | None = None,
+        preferred: str | None = None,
+        resume: bool = False,
     ) -> MaybeDeferred[str]:
-        return self.logins.login(participant, nick, password)
+        return self.logins.login(participant, nick, password, preferred, resume)
 
     def rename(self, participant: IParticipant, nick: str) -> MaybeDeferred[str]:
         return self.logins.rename(participant, nick)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_search -*-
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_search,tests.unit.web.test_web_ghosts -*-  # noqa: E501
 """
 What each WebSocket request does: one function per request C{type}, in
 L{HANDLERS}, translating a JSON object into a service call and its result
@@ -54,13 +54,20 @@ def ping(web: WebParticipant, request: dict[str, Any]) -> Reply:
 
 
 def login(web: WebParticipant, request: dict[str, Any]) -> Any:
-    nick = _text(request, "nick")
-    password = request.get("password")
+    """
+    An account's login (C{password}) may C{prefer} a nickname (to take
+    back); C{resume}: the page's own login again, taking no one's place.
+    """
+    nick, password = _text(request, "nick"), request.get("password")
     if password is not None and not isinstance(password, str):
         raise InvalidArgument("'password' must be a string")
     replay.noteLogin(web, request)
-    return maybeDeferred(web.service.login, web, nick, password).addCallback(
-        lambda stored: {"nick": stored, **_roomsIn(web)}
+    more: dict[str, Any] = {"resume": True} if request.get("resume") is True else {}
+    if "prefer" in request:
+        more["preferred"] = _text(request, "prefer")
+    signing = maybeDeferred(web.service.login, web, nick, password, **more)
+    return signing.addCallback(
+        lambda stored: {"nick": stored, "account": web.service.accountName(web), **_roomsIn(web)}
     )
 
 

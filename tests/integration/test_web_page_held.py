@@ -15,10 +15,12 @@ from tests.support.daemon import Daemon
 
 pytest.importorskip("selenium")
 
-from tests.support.browser import TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import logsIn, startChat  # noqa: E402
+from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
+from tests.support.pagehelpers import logsIn, register, startChat  # noqa: E402
 from tests.support.pagesockets import (  # noqa: E402
+    ELSEWHERE,
     KEEP_SOCKETS,
+    MINE,
     SILENCE,
     SILENCEABLE_SOCKETS,
     scriptedPage,
@@ -93,9 +95,90 @@ def test_renamed_account_logs_in_again(daemon: Daemon) -> None:
         page.driver.execute_script("window.sockets.at(-1).close()")
         page.wait(lambda: page.driver.execute_script("return window.logins") >= 2, timeout=20)
         page.wait(lambda: page.find("#status").text == "connected", timeout=20)
-        page.wait(lambda: page.find("#me").text == "as erin")  # the account, logged in again
+        # The account, logged in again, takes back the nickname it went by.
+        page.wait(lambda: page.find("#me").text == "as erin_lunch")
         assert page.find("#login-view").get_attribute("hidden") is not None
         assert "22" not in page.find("#errors").text
+    finally:
+        page.quit()
+
+
+def test_account_renamed_elsewhere_logs_in_again(daemon: Daemon) -> None:
+    """
+    The page signs in to an account whose person goes by another nickname
+    (taken on another connection): after a network blink it logs in again
+    as the account (the login reply's C{account}), not as that nickname
+    (error 22), and is back under the nickname.
+    """
+    register(daemon, "dave", "dave-pw")
+    page = scriptedPage(daemon, KEEP_SOCKETS)
+    try:
+        page.wait(lambda: page.find("#status").text == "connected")
+        page.driver.execute_script(MINE)
+        page.driver.execute_script(ELSEWHERE, "dave", "dave-pw", "dv5")
+        page.wait(lambda: page.driver.execute_script("return window.elsewhere") == 1)
+        page.find("#nick").send_keys("dave")
+        page.find("#password").send_keys("dave-pw")
+        page.find("#login").click()
+        page.wait(lambda: page.find("#me").text == "as dv5")
+        logins = page.driver.execute_script("return window.logins")
+        page.driver.execute_script("window.mine.close()")
+        page.wait(lambda: page.driver.execute_script("return window.logins") > logins, timeout=20)
+        page.wait(lambda: page.find("#status").text == "connected", timeout=20)
+        page.wait(lambda: page.find("#me").text == "as dv5")
+        assert page.find("#login-view").get_attribute("hidden") is not None
+        assert "22" not in page.find("#errors").text
+    finally:
+        page.quit()
+
+
+def signedInAtLimit(daemon: Daemon, nick: str) -> Browser:
+    """
+    A page signed in to the account C{nick}, then signed out (C{bye} 40)
+    by the fifth of five other connections of the account (the limit).
+    """
+    register(daemon, nick, f"{nick}-pw")
+    page = scriptedPage(daemon, KEEP_SOCKETS + SILENCEABLE_SOCKETS)
+    page.login(nick, f"{nick}-pw")
+    page.driver.execute_script(MINE)
+    for _ in range(4):
+        page.driver.execute_script(ELSEWHERE, nick, f"{nick}-pw", "")
+    page.wait(lambda: page.driver.execute_script("return window.elsewhere") == 4)
+    return page
+
+
+def test_signed_out_by_newer_connection(daemon: Daemon) -> None:
+    """
+    Signed out by a newer connection of its account (C{bye} 40): the page
+    shows the login form, and its header no longer names it.
+    """
+    page = signedInAtLimit(daemon, "frank")
+    try:
+        page.driver.execute_script(ELSEWHERE, "frank", "frank-pw", "")
+        page.wait(lambda: page.find("#login-view").get_attribute("hidden") is None)
+        assert "newer connection" in page.find("#errors").text
+        assert page.find("#me").text == ""
+    finally:
+        page.quit()
+
+
+def test_resumed_login_takes_no_place(daemon: Daemon) -> None:
+    """
+    A page signed out by a newer connection that never heard its C{bye}
+    (its link was dead) logs in again by itself: at the account's limit it
+    is refused and keeps trying, and no other connection of the account is
+    signed out (devices never evict each other in turn).
+    """
+    page = signedInAtLimit(daemon, "grace")
+    try:
+        page.driver.execute_script("window.deaf.add(window.mine)")
+        logins = page.driver.execute_script("return window.logins")
+        page.driver.execute_script(ELSEWHERE, "grace", "grace-pw", "")
+        page.wait(lambda: page.driver.execute_script("return window.elsewhere") == 5)
+        page.wait(lambda: page.driver.execute_script("return window.logins") > logins + 1)
+        page.wait(lambda: "still in use" in page.find("#status").text, timeout=20)
+        assert page.driver.execute_script("return window.byes") == []
+        assert page.find("#login-view").get_attribute("hidden") is not None
     finally:
         page.quit()
 

@@ -106,6 +106,110 @@ def test_late_message_said_once(daemon: Daemon, oldFirst: bool) -> None:
         page.quit()
 
 
+def typeAndSend(page: Browser, typed: str) -> None:
+    """C{typed} (maybe of several lines) in the box, sent."""
+    page.driver.execute_script("document.getElementById('text').value = arguments[0]", typed)
+    page.click("#send")
+
+
+def test_late_action_said_once(daemon: Daemon) -> None:
+    """
+    A C{/me} with a line after it, held in a tunnel: it shows as being
+    sent; back, the page says it did not get through and puts it back in
+    the box as typed; sent again, and the old connection's copy reaching
+    the server late, the room gets the action and the line once each.
+    """
+    nick = "actor"
+    page = signedIn(daemon, nick)
+    witness = TchatClient(daemon.ports["TchatFactory"])
+    typed = "/me jumps\ntwice"
+    try:
+        witness.send("LOGIN w" + nick, "ENTER Blabla")
+        page.waitForLine("", f"w{nick} joined")
+        page.driver.execute_script(HOLD)
+        page.driver.execute_script(SILENCE, "deaf")
+        typeAndSend(page, typed)
+        page.wait(lambda: page.findAll("#log li.pending"))
+        assert page.find("#text").get_attribute("value") == ""
+        page.driver.execute_script("window.sockets.at(-1).close()")
+        page.waitForLine("", NOT_THROUGH)
+        assert page.find("#text").get_attribute("value") == typed
+        page.click("#send")  # sent again: the same cids
+        page.wait(lambda: page.find("#text").get_attribute("value") == "")
+        assert "jumps" in witness.expect(f"srv: SPEAK {nick} Blabla")[1]
+        assert witness.expect(f"srv: SPEAK {nick} Blabla")[1:] == ["twice"]
+        late = release(page, nick)
+        assert late["type"] == "say" and late.get("repeat") is True
+        page.say("after it")
+        assert witness.expect(f"srv: SPEAK {nick} Blabla")[1:] == ["after it"]
+        page.waitForLine(nick, "after it")
+        assert page.lines().count((nick, "* actor jumps")) == 1
+        assert page.lines().count((nick, "twice")) == 1
+    finally:
+        witness.close()
+        page.quit()
+
+
+def test_held_message_survives_reload(daemon: Daemon) -> None:
+    """
+    The page is reloaded while its message is held in a tunnel: logged
+    in again, it offers the message back in the box (it did not get
+    through), sent again with the same cid: the old connection's copy,
+    reaching the server late, is not said twice.
+    """
+    nick = "reloader"
+    page = signedIn(daemon, nick)
+    witness = TchatClient(daemon.ports["TchatFactory"])
+    try:
+        witness.send("LOGIN w" + nick, "ENTER Blabla")
+        page.waitForLine("", f"w{nick} joined")
+        page.driver.execute_script(HOLD)
+        typeAndSend(page, "kept over a reload")
+        page.wait(lambda: page.driver.execute_script("return window.held.length") == 1)
+        held = page.driver.execute_script("return window.held")
+        page.driver.refresh()
+        page.login(nick, f"{nick}-pw")
+        page.waitForLine("", NOT_THROUGH)
+        page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+        assert page.find("#text").get_attribute("value") == "kept over a reload"
+        page.click("#send")
+        page.wait(lambda: page.find("#text").get_attribute("value") == "")
+        assert witness.expect(f"srv: SPEAK {nick} Blabla")[1:] == ["kept over a reload"]
+        page.driver.execute_script("window.held = arguments[0]", held)
+        late = release(page, nick)
+        assert late["type"] == "say" and late.get("repeat") is True
+        page.say("after it")
+        assert witness.expect(f"srv: SPEAK {nick} Blabla")[1:] == ["after it"]
+        assert page.lines().count((nick, "kept over a reload")) == 1
+    finally:
+        witness.close()
+        page.quit()
+
+
+def test_signing_out_forgets_held_message(daemon: Daemon) -> None:
+    """
+    Signed out while a message is held in a tunnel, then reloaded: the
+    next login in the tab (maybe someone else's) is not offered it.
+    """
+    nick = "leaver"
+    page = signedIn(daemon, nick)
+    try:
+        page.driver.execute_script(HOLD)
+        typeAndSend(page, "not for the next one")
+        page.wait(lambda: page.driver.execute_script("return window.held.length") == 1)
+        page.say("/quit")
+        page.wait(lambda: page.find("#login-view").get_attribute("hidden") is None)
+        page.driver.refresh()
+        page.login(nick, f"{nick}-pw")
+        page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+        page.say("after it")  # answered after any question the login asked
+        page.waitForLine(nick, "after it")
+        assert NOT_THROUGH not in [text for _, text in page.lines()]
+        assert page.find("#text").get_attribute("value") == ""
+    finally:
+        page.quit()
+
+
 def test_private_messages_caught_up(daemon: Daemon) -> None:
     """
     While the page's connection is dead (the server not knowing yet), bob

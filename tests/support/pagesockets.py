@@ -91,3 +91,25 @@ late.addEventListener("message", (event) => {
 const login = { type: "login", id: "login", nick, password };
 late.addEventListener("open", () => late.send(JSON.stringify(login)));
 """
+
+#: Signs in another connection of the account C{arguments[0]} (password
+#: C{arguments[1]}), which then takes the nickname C{arguments[2]} if one is
+#: given: a device of the account elsewhere.  C{window.elsewhere} counts
+#: those signed in (and renamed), C{window.byes} the C{bye} frames they got.
+ELSEWHERE = """
+const [nick, password, rename] = arguments;
+window.elsewhere = window.elsewhere || 0; window.byes = window.byes || [];
+const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+const other = new WebSocket(scheme + "//" + location.host + "/ws");
+other.addEventListener("message", (event) => {
+  const frame = JSON.parse(event.data);
+  if (frame.type === "bye") window.byes.push(frame);
+  else if (frame.id === "login" && rename) {
+    other.send(JSON.stringify({ type: "nick", id: "nick", nick: rename }));
+  } else if (frame.id === "login" || frame.id === "nick") window.elsewhere += 1;
+});
+const login = { type: "login", id: "login", nick, password };
+other.addEventListener("open", () => other.send(JSON.stringify(login)));
+"""
+#: Keeps the page's own socket (the last one) as C{window.mine}, before others open.
+MINE = "window.mine = window.sockets.at(-1)"

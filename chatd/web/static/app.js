@@ -11,7 +11,7 @@ import { loadMarkers, markedElsewhere, readNow } from "./reads.js";
 import { wireSearch } from "./search.js";
 import { loadSettings, wireSettings, alwaysOnElsewhere } from "./settings.js";
 import { controlsForOperator, redacted } from "./redact.js";
-import { unsure, checkUnsure, cidFor, newCid, putBackWith } from "./unsure.js";
+import { unsure, checkUnsure, cidFor, newCid, putBackWith, outbound, answered, forgetUnsure } from "./unsure.js";
 import { catchUp } from "./catchup.js";
 import { speak } from "./speak.js";
 import { switchDraft, dropDraft, sending, putBack } from "./compose.js";
@@ -216,8 +216,10 @@ function setMe(nick) {
   }
   state.nick = nick;
   // A reconnect logs in as who we are now; with a password, as the account
-  // (its name, not the nickname taken since: the password is the account's).
+  // (its name, not the nickname taken since: the password is the account's),
+  // preferring the nickname it goes by.
   if (state.wanted && nick && !state.wanted.password) state.wanted.nick = nick;
+  else if (state.wanted && nick) state.wanted.prefer = nick;
   $("me").textContent = nick ? "as " + nick : "";
 }
 
@@ -231,9 +233,14 @@ function lastIds() {
   return after;
 }
 
-function login(nick, password, again) {
+// Log in as NICK (with an account's PASSWORD); AGAIN: by itself, after the
+// connection dropped (resume: it takes no other connection's place), as the
+// nickname it went by if it may (PREFER).
+function login(nick, password, again, prefer) {
   const fields = { nick };
   if (password) fields.password = password;
+  if (again) fields.resume = true;
+  if (password && prefer && prefer !== nick) fields.prefer = prefer;
   const after = lastIds();
   if (Object.keys(after).length) fields.after = after;
   for (const convo of state.convos.values()) convo.replayIsNews = Boolean(after[convo.name]);
@@ -243,7 +250,7 @@ function login(nick, password, again) {
     if (!again) clearErrors();  // a new login: what went wrong before is over
     dropBye();  // back in: the server's goodbye is over
     setStatus("connected", true);
-    state.wanted = { nick: reply.nick, password };
+    state.wanted = { nick: (password && reply.account) || reply.nick, password };
     setMe(reply.nick);
     $("login-view").hidden = true;
     $("chat-view").hidden = false;
@@ -300,7 +307,7 @@ function dropBye() {
 // and tries again, the login form hidden.
 const RETRY_MS = 5000;
 const HOLD_GIVE_UP_MS = 90000;
-const WAITING = { 3: "the service is unavailable", 23: "the nickname is still in use" };
+const WAITING = { 3: "the service is unavailable", 23: "the nickname or the account is still in use" };
 
 function tryAgainLater(error) {
   if (!WAITING[error.code]) return false;
@@ -313,7 +320,8 @@ function tryAgainLater(error) {
   setStatus("connected \u2014 " + WAITING[error.code] + ", trying again\u2026", false);
   const socket = state.ws;
   setTimeout(() => {
-    if (state.ws === socket && state.wanted && !state.nick) login(state.wanted.nick, state.wanted.password, true);
+    const wanted = state.wanted;
+    if (state.ws === socket && wanted && !state.nick) login(wanted.nick, wanted.password, true, wanted.prefer);
   }, RETRY_MS);
   return true;
 }
@@ -436,17 +444,20 @@ function forget(convo) {
 // Send TEXT to CONVO (ACTION: as /me; TYPED in the box); a private
 // conversation whose person was renamed follows them (the server remembers
 // renames: whowas), and goes under their name as the reply spells it.  CID:
-// the message's own id (unsure.js), the same if it is sent again.  The
-// promise gives the conversation the message is in.
-function say(convo, text, action = false, retried = false, typed = "", cid = newCid()) {
+// the message's own id (unsure.js), the same if it is sent again; PART: for
+// one of the messages of what was typed (unsure.js outbound).  The promise
+// gives the conversation the message is in.
+function say(convo, text, action = false, retried = false, typed = "", cid = newCid(), part = null) {
   if (convo.kind === "room" && !convo.joined) {
     return Promise.reject({ text: "You are not in #" + convo.name + ": join it to talk there." });
   }
   const body = action ? "\x01ACTION " + text + "\x01" : text;
+  outbound(convo, text, action, typed, cid, part);
   const sent = convo.kind === "room"
     ? request("say", { room: convo.name, text: body, cid })
     : request("tell", { to: convo.name, text: body, cid });
   return sent.then((reply) => {
+    answered(cid);
     if (convo.kind === "private") convo = refile(convo, reply.to);
     addMessage(convo, reply, true);
     if (reply.waiting) {
@@ -456,14 +467,37 @@ function say(convo, text, action = false, retried = false, typed = "", cid = new
     }
     return convo;
   }, (error) => {
-    if (error.unsure) unsure(convo, text, action, typed, cid);
+    if (error.unsure) unsure(convo, text, action, typed, cid, part);
+    else answered(cid);
     if (error.code !== 21 || convo.kind !== "private" || retried) throw error;
     return request("whowas", { nick: convo.name }).then((past) => {
       if (!past.renamedTo) throw error;
       const target = followRename(convo.name, past.renamedTo);
-      return say(target, text, action, true, typed, cid);
+      return say(target, text, action, true, typed, cid, part);
     }, () => { throw error; });
   });
+}
+
+// A /me: an action is one line, the lines after it go as a message after it.
+const ACTION = /^\/me( |$)/i;
+
+// The messages of TYPED, a /me: [{text, action}], or null if it has no action.
+function actionParts(typed) {
+  const [first, ...more] = typed.slice(3).trim().split("\n");
+  if (!first.trim()) return null;
+  const rest = more.join("\n");
+  return rest.trim() ? [{ text: first.trim(), action: true }, { text: rest, action: false }]
+    : [{ text: first.trim(), action: true }];
+}
+
+// Send PARTS (the messages of TYPED, sent with CID) to CONVO, one after the
+// other: a second goes with a cid of its own, the same on every resend
+// (said once, as the first).  The promise gives the conversation.
+function sayAll(convo, parts, typed, cid) {
+  const [first, second] = parts;
+  if (!second) return say(convo, first.text, first.action, false, typed, cid);
+  return say(convo, first.text, first.action, false, typed, cid, { of: cid, last: false }).then(
+    (filed) => say(filed, second.text, second.action, false, typed, cid + "-2", { of: cid, last: true }));
 }
 
 // A name as the page shows it (#room, @person) or bare: the service's name.
@@ -546,14 +580,6 @@ function command(text) {
       });
       return;
     }
-    case "me": {  // an action is one line: the lines after it go as a message after it
-      if (!convo) return showError("Pick a room or a person first.");
-      const [first, ...more] = arg.split("\n");
-      if (!first.trim()) return showError("Usage: /me does something");
-      const acted = say(convo, first.trim(), true);
-      const rest = more.join("\n");
-      return (rest.trim() ? acted.then((filed) => say(filed, rest)) : acted).catch(complain);
-    }
     case "topic":
       if (!convo || convo.kind !== "room") return showError("Pick a room first.");
       return request("topic", { room: convo.name, topic: arg }).catch(complain);
@@ -627,7 +653,10 @@ function create(name) {
 // ---- wiring ----------------------------------------------------------------
 
 const handlers = {
-  opened() { if (state.wanted) login(state.wanted.nick, state.wanted.password, !state.wanted.typed); },
+  opened() {
+    const wanted = state.wanted;
+    if (wanted) login(wanted.nick, wanted.password, !wanted.typed, wanted.prefer);
+  },
   event(message) {
     const handler = events[message.type];
     if (handler) handler(message);
@@ -642,6 +671,7 @@ const handlers = {
 // The session is over for good (signed out, kicked, banned): the login
 // form, and nothing of the conversations left on the page.
 function backToLogin() {
+  setMe(null);  // the header no longer names us
   state.convos.clear();
   state.current = null;
   state.rooms = [];
@@ -653,10 +683,11 @@ function backToLogin() {
 }
 
 // Sign out: the session's connection closes and the page forgets the login
-// it kept for reconnecting (the password too); a new connection waits for
-// the next login.
+// it kept for reconnecting (the password too) and the messages it was unsure
+// of; a new connection waits for the next login.
 function signOut() {
   state.wanted = null;
+  forgetUnsure();
   $("password").value = "";
   const ended = state.ws;
   if (ended) ended.close();
@@ -699,16 +730,19 @@ $("send-form").addEventListener("submit", (event) => {
   const box = $("text");
   const text = box.value;
   if (!text.trim()) return;
-  if (text.startsWith("/") && !text.startsWith("//")) {
+  const acting = ACTION.test(text);
+  if (text.startsWith("/") && !text.startsWith("//") && !acting) {
     box.value = "";
     command(text.trim());
     return;
   }
   const convo = currentConvo();
   if (!convo) return showError("Pick a room or a person first.");
+  const parts = acting ? actionParts(text) : [{ text: text.startsWith("//") ? text.slice(1) : text, action: false }];
+  if (!parts) return showError("Usage: /me does something");
   const line = sending(convo, text);  // out of the box: typing on is safe, a second Enter sends nothing
   const cid = cidFor(convo, text);  // the message put back, sent again: its own id, said once
-  say(convo, text.startsWith("//") ? text.slice(1) : text, false, false, text, cid).then(
+  sayAll(convo, parts, text, cid).then(
     (filed) => {
       line.remove();
       if (filed.resend && filed.resend.cid === cid) filed.resend = null;

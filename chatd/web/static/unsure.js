@@ -4,11 +4,62 @@
 // page sends carries its own random id (cid), the same when it is sent
 // again: the server says a message with a cid once, and answers a repeat
 // as the first (docs/WEB.md, "say").  Back, the page asks the server by
-// cid what became of the message (the "sent" request).
+// cid what became of the message (the "sent" request).  What is sent and
+// not answered yet is kept in the tab (sessionStorage) with its cid: after a
+// reload the page asks about it too, and offers it back with the same cid.
 import { state } from "./state.js";
 import { request } from "./net.js";
 import { addEvent, addMessage } from "./log.js";
-import { withdraw } from "./compose.js";
+import { putBack, withdraw } from "./compose.js";
+import { privateConvo, renderConvos, roomConvo } from "./convos.js";
+
+const KEPT = "chatd.unsure";
+// Sent, its answer not in yet: cid -> {convo, text, action, typed, cid, part}.
+const outward = new Map();
+// Asked about (sent): the answer not in yet.
+const asking = new Set();
+
+// The messages sent and not answered, and those whose answer was lost, in
+// the tab's storage: a reload (which loses the answers) finds them there.
+function keep() {
+  const items = [...outward.values(), ...asking, ...state.unsure].map(({ convo, where, ...item }) => (
+    { ...item, where: convo ? { kind: convo.kind, name: convo.name } : where }));
+  try {
+    sessionStorage.setItem(KEPT, JSON.stringify(items));
+  } catch (e) { /* no storage: a reload forgets them */ }
+}
+
+// What a reload left: each unsure, its conversation found once logged in.
+function kept() {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEPT) || "[]").map((item) => ({ ...item, convo: null, restored: true }));
+  } catch (e) {
+    return [];
+  }
+}
+state.unsure = kept();
+
+// TEXT (as /me if ACTION; TYPED in the box) goes to CONVO with CID: kept
+// until answered.  PART, for one of the messages of what was typed (a /me
+// and its lines after it): {of: the cid TYPED goes with, last: whether it
+// is the last message}.
+export function outbound(convo, text, action, typed, cid, part = null) {
+  outward.set(cid, { convo, text, action, typed, cid, part });
+  keep();
+}
+
+// Signed out: what this tab kept is forgotten (the next login may be someone else's).
+export function forgetUnsure() {
+  outward.clear();
+  asking.clear();
+  state.unsure = [];
+  keep();
+}
+
+// The message with CID was answered (said or refused): no longer kept.
+export function answered(cid) {
+  if (outward.delete(cid)) keep();
+}
 
 // A new message id: 16 random bytes, as base64url (22 characters).
 export function newCid() {
@@ -36,33 +87,69 @@ function shown(text, action) {
   return action ? "* " + state.nick + " " + lines : lines;
 }
 
-// TEXT (as /me if ACTION; TYPED in the box) was sent to CONVO with CID and
-// the connection dropped before its answer: the page asks once back.
-export function unsure(convo, text, action, typed, cid) {
-  state.unsure.push({ convo, text, action, typed, cid });
+// TEXT (as /me if ACTION; TYPED in the box; PART as for outbound) was sent
+// to CONVO with CID and the connection dropped before its answer: the page
+// asks once back.
+export function unsure(convo, text, action, typed, cid, part = null) {
+  outward.delete(cid);
+  state.unsure.push({ convo, text, action, typed, cid, part });
+  keep();
   addEvent(convo, "event", "The connection dropped before the server answered: once back, the"
     + " page checks whether your message got through.", undefined, "polite");
 }
 
 // Logged in again: for each message whose answer was lost, the server says
 // whether it was said (it shows once, and leaves the box) or not (it stays
-// in the box, and goes with its cid when sent again).
+// in the box, and goes with its cid when sent again).  One a reload left
+// goes back in its conversation's box.
 export function checkUnsure() {
   const waiting = state.unsure;
   state.unsure = [];
+  let found = false;  // a conversation a reload left
   for (const item of waiting) {
+    const { kind, name } = item.where || {};
+    if (!item.convo && !name) continue;
+    if (!item.convo) {
+      item.convo = kind === "room" ? roomConvo(name) : privateConvo(name);
+      found = true;
+    }
+    asking.add(item);
     request("sent", { cid: item.cid }).then((reply) => {
+      asking.delete(item);
+      keep();
       if (reply.said) return gotThrough(item, reply);
-      addEvent(item.convo, "event", "Your message did not get through: it is still in the box, send it again.",
-        undefined, "polite");
-    }, () => state.unsure.push(item));  // lost again: asked after the next login
+      offerBack(item);
+      addEvent(item.convo, "event", item.typed
+        ? "Your message did not get through: it is still in the box, send it again."
+        : "Your message did not get through: send it again.", undefined, "polite");
+    }, () => {  // lost again: asked after the next login
+      asking.delete(item);
+      state.unsure.push(item);
+      keep();
+    });
   }
+  if (found) renderConvos();
 }
 
-function gotThrough({ convo, text, action, typed }, reply) {
+// ITEM, unsure since a reload, was not said (or only its first part): back
+// in its conversation's box as typed, with its cid.
+function offerBack({ convo, typed, cid, part, restored }) {
+  if (!restored) return;  // in the box since its answer was lost
+  putBack(convo, typed);
+  putBackWith(convo, typed, part ? part.of : cid);
+}
+
+function gotThrough(item, reply) {
+  const { convo, text, action, typed, part } = item;
   const m = { from: state.nick, text: shown(text, action), time: reply.time, millis: reply.millis, msgid: reply.msgid };
   if (action) m.action = true;
   addMessage(convo, m, true);
+  if (part && !part.last) {  // what followed it was not sent: all stays in the box, said once
+    offerBack(item);
+    addEvent(convo, "event", "The first line of your message got through before the connection"
+      + " dropped, the rest did not: it is still in the box, send it again.", undefined, "polite");
+    return;
+  }
   withdraw(convo, typed);
   if (convo.resend && convo.resend.typed === typed) convo.resend = null;
   addEvent(convo, "event", "Your message got through before the connection dropped.", undefined, "polite");

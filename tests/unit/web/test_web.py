@@ -43,7 +43,14 @@ class ProtocolTests(WebTestCase):
         reply = self.request(client, type="login", nick="Zoë")
         self.assertEqual(
             reply,
-            {"type": "login", "id": reply["id"], "nick": "Zoë", "rooms": [], "operatorIn": []},
+            {
+                "type": "login",
+                "id": reply["id"],
+                "nick": "Zoë",
+                "account": None,
+                "rooms": [],
+                "operatorIn": [],
+            },
         )
         self.assertEqual([user.nick for user in self.service.users()], ["Zoë"])
 

@@ -32,12 +32,14 @@ class OrderingService(ChatService):
         self.counts: list[int | None] = []
         self.registered: list[tuple[str | None, str]] = []
 
-    def login(self, participant: IParticipant, nick: str, password: Secret | None = None) -> Any:
+    def login(
+        self, participant: IParticipant, nick: str, password: Secret | None = None, *more: Any
+    ) -> Any:
         check: Deferred[None] = Deferred()
         self.checks.append(check)
         self.passwords.append(password)
         return check.addCallback(
-            lambda ignored: super(OrderingService, self).login(participant, nick, password)
+            lambda ignored: super(OrderingService, self).login(participant, nick, password, *more)
         )
 
     def history(  # type: ignore[override]
