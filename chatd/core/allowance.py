@@ -4,15 +4,18 @@ How often one person may change name, and enter and leave rooms: each is
 told to others (a rename to every room the person shares, an entry or exit
 to the room), so a loop of them would fill everyone's screens at the pace a
 front-end lets lines in.  One token bucket per person (L{RENAMES_BURST} then
-one per L{RENAME_EVERY} seconds; L{MOVES_BURST} entries and exits then one
-per L{MOVE_EVERY} seconds), on the service's clock, asked by the service for
+one per L{RENAME_EVERY} seconds; L{MOVES_BURST} exits then one per
+L{MOVE_EVERY} seconds), on the service's clock, asked by the service for
 every front-end: a person's connections share it, and a guest keeps it
 across renames.  Chatd operators are not counted, nor the daemon's own
 doings (autojoin, always-on stand-ins, approvals, another node's replicas),
 which never pass here.
 
 An exit is counted but never refused: anyone may always leave a room; the
-entries after it wait the longer.
+entries after it wait the longer.  An entry is not counted: a client may
+enter as many rooms as it likes at once (an autojoin list of 40 channels),
+and entering a room one is in already shows nobody anything; only leaving
+and entering again can loop.
 """
 
 from __future__ import annotations

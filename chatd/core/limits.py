@@ -63,8 +63,8 @@ PAGE_BYTES = 64 * 1024
 #: Nickname changes one person may make at once, then one per this many
 #: seconds (L{chatd.core.allowance}): a few in a row, as IRC servers allow.
 RENAMES_BURST, RENAME_EVERY = 5, 30.0
-#: Room entries and exits one person may make at once (a client joining its
-#: rooms on connecting), then one per this many seconds.
+#: Room exits one person may make at once, then one per this many seconds;
+#: past them, entries wait too (a join/part loop).  Entries are not counted.
 MOVES_BURST, MOVE_EVERY = 20, 5.0
 
 #: Connections one registered account may be signed in from at once, by

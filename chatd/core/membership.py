@@ -181,8 +181,7 @@ class Membership:
         if self.service.persistence is not None:
             self.service.persistence.checkApproval(participant, nick, target)
         if not self.service.isOperator(participant):  # (L{chatd.core.allowance})
-            self.service.allowances.checkEntry(self.personOf(participant))
-            self.service.allowances.moves.take(self.personOf(participant))
+            self.service.allowances.checkEntry(self.personOf(participant))  # not counted
         self.join(participant, nick, target, when=when)
         target.useInvitation(nick)
         persistence = self.service.persistence

@@ -20,12 +20,12 @@ class TchatMoveAllowanceTests(TchatStoreTestCase):
 
     def test_burstThenTooFast(self) -> None:
         """
-        C{MOVES_BURST} entries and exits pass; the next C{ENTER} is
-        C{ERROR 29} and the room hears nothing; C{LEAVE} is never refused;
-        an entry passes again after C{MOVE_EVERY} seconds.
+        C{MOVES_BURST} exits (and the entries between them) pass; the next
+        C{ENTER} is C{ERROR 29} and the room hears nothing; C{LEAVE} is
+        never refused; an entry passes again after C{MOVE_EVERY} seconds.
         """
         carol, tc = self.connectAs("carol")
-        for _ in range(MOVES_BURST // 2):
+        for _ in range(MOVES_BURST):
             self.assertEqual(
                 self.send(carol, tc, "clt: ENTER den", "clt: LEAVE den"), b"srv: OKAY!\n" * 2
             )
@@ -44,7 +44,7 @@ class TchatMoveAllowanceTests(TchatStoreTestCase):
         """
         one, t1 = self.connectAs("alice", "sesame")
         two, t2 = self.connectAs("alice", "sesame")
-        for _ in range(MOVES_BURST // 2):
+        for _ in range(MOVES_BURST):
             self.send(one, t1, "clt: ENTER den", "clt: LEAVE den")
         output(t2, self.clock)
         self.assertEqual(self.send(two, t2, "clt: ENTER den"), b"srv: ERROR 29\n")

@@ -53,14 +53,14 @@ class RenameAllowanceTests(IRCTestCase):
 class MoveAllowanceTests(IRCTestCase):
     def test_burstThenTooFast(self) -> None:
         """
-        C{JOIN} and C{PART} take from one allowance: once spent, C{JOIN} is
-        C{263} and nobody sees an entry; C{PART} still leaves; a C{JOIN}
-        passes again after C{MOVE_EVERY} seconds.
+        C{PART}s take from the allowance: once spent, C{JOIN} is C{263} and
+        nobody sees an entry; C{PART} still leaves; a C{JOIN} passes again
+        after C{MOVE_EVERY} seconds.
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
         self.send(bob, tb, "JOIN #lobby")
-        for _ in range(MOVES_BURST // 2):
+        for _ in range(MOVES_BURST):
             self.send(alice, ta, "JOIN #lobby", "PART #lobby")
         self.read(tb)
         refused = self.messages(self.send(alice, ta, "JOIN #lobby"))
@@ -73,6 +73,19 @@ class MoveAllowanceTests(IRCTestCase):
         self.assertIn(" JOIN #lobby", self.read(tb))
         self.assertIn(" PART #lobby", self.send(alice, ta, "PART #lobby"))  # never refused
         self.assertIn(" PART #lobby", self.read(tb))
+
+    def test_autojoinListOfAnyLength(self) -> None:
+        """
+        Entries are not counted: a client joining more channels at once
+        than the allowance holds (an autojoin list) enters every one.
+        """
+        for n in range(MOVES_BURST * 2):  # rooms that exist (creating them has its own limits)
+            self.service.registry.ensure(f"c{n}")
+        alice, ta = self.connect("alice")
+        channels = ",".join(f"#c{n}" for n in range(MOVES_BURST * 2))
+        joined = self.messages(self.send(alice, ta, "JOIN " + channels))
+        self.assertEqual(len([m for m in joined if m.command == "JOIN"]), MOVES_BURST * 2)
+        self.assertNotIn("263", [m.command for m in joined])
 
     def test_operatorExempt(self) -> None:
         """

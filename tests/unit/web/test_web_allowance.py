@@ -29,11 +29,11 @@ class WebAllowanceTests(WebTestCase):
 
     def test_entries(self) -> None:
         """
-        Once C{MOVES_BURST} entries and exits are spent, C{join} is an
-        C{error} frame with code 29.
+        Once C{MOVES_BURST} exits are spent, C{join} is an C{error} frame
+        with code 29.
         """
         bob = self.web.connect("bob")
-        for _ in range(MOVES_BURST // 2):
+        for _ in range(MOVES_BURST):
             self.request(bob, type="join", room="lobby")
             self.request(bob, type="leave", room="lobby")
         refused = self.request(bob, type="join", room="lobby")
