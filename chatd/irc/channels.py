@@ -236,10 +236,12 @@ def partOne(irc: IRCSession, channel: str, reason: str = "") -> Deferred[Any]:
 # NAMES / LIST / TOPIC
 
 
-def sendNames(irc: IRCSession, channel: str, room: str) -> None:
+def sendNames(irc: IRCSession, channel: str, room: str, end: str | None = None) -> None:
     """
     C{353 RPL_NAMREPLY} lines for C{room} (operators marked C{@},
-    voiced members C{+}), then C{366 RPL_ENDOFNAMES}.
+    voiced members C{+}), then C{366 RPL_ENDOFNAMES} naming C{end} (by
+    default C{channel}; C{""}: none, a C{NAMES} of several channels ends
+    once).
     """
     try:
         members = irc.service.memberStatuses(irc.participant, room)
@@ -255,20 +257,29 @@ def sendNames(irc: IRCSession, channel: str, room: str) -> None:
     symbol = "@" if "s" in irc.service.roomModes(room) else "="  # secret
     for group in groups(irc, N.RPL_NAMREPLY, symbol, channel, items=names):
         irc.numeric(N.RPL_NAMREPLY, symbol, channel, " ".join(group))
-    irc.numeric(N.RPL_ENDOFNAMES, channel, "End of /NAMES list.")
+    if end != "":
+        irc.numeric(N.RPL_ENDOFNAMES, end or channel, "End of /NAMES list.")
 
 
 def onNames(irc: IRCSession, message: Message) -> None:
+    """
+    C{NAMES #a,#b}: the C{353} lines of each channel found, then one
+    C{366} naming what was asked (Modern IRC's form for several channels;
+    one channel's C{366} names the channel as the room is called).
+    """
     if not message.params:
         irc.numeric(N.RPL_ENDOFNAMES, "*", "End of /NAMES list.")
         return
-    for channel in message.params[0].split(","):
+    asked = message.params[0].split(",")
+    for channel in asked:
         room = roomName(channel)
         found = findRoom(irc, room) if room is not None else None
-        if found is None:
+        if found is not None:
+            sendNames(irc, channelName(found[0]), found[0], end=None if len(asked) == 1 else "")
+        elif len(asked) == 1:
             irc.numeric(N.RPL_ENDOFNAMES, channel, "End of /NAMES list.")
-        else:
-            sendNames(irc, channelName(found[0]), found[0])
+    if len(asked) > 1:
+        irc.numeric(N.RPL_ENDOFNAMES, message.params[0], "End of /NAMES list.")
 
 
 def onList(irc: IRCSession, message: Message) -> None:

@@ -39,9 +39,11 @@ class AdvertisedTests(IRCTestCase):
         lists = self.messages(self.send(proto, t, "MODE #one b", "MODE #one e"))
         self.assertEqual([m.command for m in lists].count("367"), 50)
         self.assertEqual([m.command for m in lists].count("348"), 50)
-        names = self.messages(self.send(proto, t, "NAMES #one,#two"))
-        ends = [m.params[1] for m in names if m.command == "366"]
-        self.assertEqual(ends, ["#one", "#two"])
+        names = self.messages(self.send(proto, t, "NAMES #one,#two,#none"))
+        self.assertEqual(
+            [(m.command, m.params[-2]) for m in names],
+            [("353", "#one"), ("353", "#two"), ("366", "#one,#two,#none")],
+        )
 
     def test_capNotifyListed(self) -> None:
         """
