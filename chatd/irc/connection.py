@@ -85,7 +85,6 @@ class IRCConnection(ChatLineReceiver):
         "_closing",
         "labelled",
         "delivering",
-        "answering",
         "multiline",
         "_afterCR",
         "_notUTF8",
@@ -111,8 +110,6 @@ class IRCConnection(ChatLineReceiver):
     #: The output of a labelled command being run (L{chatd.irc.labels}).
     labelled: list[bytes] | None
     delivering: int
-    #: Its own message to itself is being delivered (L{chatd.irc.privmsg}).
-    answering: bool
     #: The C{draft/multiline} batch the client has open (L{chatd.irc.multiline}).
     multiline: OpenBatch | None
     #: The encoders for this client's capabilities (L{capabilitiesChanged}).
@@ -135,7 +132,6 @@ class IRCConnection(ChatLineReceiver):
         self._closing = False
         self.labelled = None
         self.delivering = 0
-        self.answering = False
         self.multiline = None
         self._afterCR = False
         self._notUTF8: str | None = None

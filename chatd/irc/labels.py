@@ -41,13 +41,10 @@ class Labelled(Protocol):
         C{None} when none is.
     @ivar delivering: how many service deliveries are under way (their
         output is not the command's).
-    @ivar answering: the service is delivering the connection's own
-        message to itself, which is the command's answer (its echo).
     """
 
     labelled: list[bytes] | None
     delivering: int
-    answering: bool
     outbox: Outbox | None
 
     @property
@@ -147,13 +144,12 @@ def inBatch(lines: list[bytes], reference: str) -> bytes:
 def delivered(method: F) -> F:
     """
     Mark a service callback: what it sends is never a labelled reply,
-    unless its event answers this connection's request (or is its message
-    to itself, L{Labelled.answering}).
+    unless its event answers this connection's request.
     """
 
     @wraps(method)
     def deliver(self: Any, *args: Any) -> Any:
-        if self.labelled is None or self.answering or (args and answers(args[0], self)):
+        if self.labelled is None or (args and answers(args[0], self)):
             return method(self, *args)
         self.delivering += 1
         try:

@@ -15,7 +15,6 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 
-from chatd.core.delivery import connectionsOf
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
 from chatd.core.names import key, normalize
@@ -158,34 +157,26 @@ def sendOne(
     if checkLength:
         lines = fitted(irc, command, shownNick, lines)
     away = awayOf(recipient)
-    toSelf = irc.participant in connectionsOf(recipient)
 
     def sent(event: object) -> None:
         if away and not quiet:
             irc.numeric(N.RPL_AWAY, target, away)
         elif isinstance(event, Kept) and not quiet:  # waits for their next login
             irc.numeric(N.RPL_AWAY, target, event.reason)
-        if not toSelf:  # to yourself: this connection is delivered it (once)
-            echo(irc, command, recipient.nick if recipient else target, lines, event)
+        echo(irc, command, recipient.nick if recipient else target, lines, event)
 
-    # To yourself with echo-message: the copy this connection is delivered
-    # is its echo, labelled as the command's answer, and no other follows.
-    irc.answering = toSelf and "echo-message" in irc.caps
-    try:
-        return irc.call(
-            service.tell,
-            irc.participant,
-            target,
-            lines,
-            command == "NOTICE",
-            tags,
-            subject=target,
-            errors={20: N.ERR_NOSUCHNICK},  # as IRC servers answer a target no nick can be
-            quiet=quiet,
-            onSuccess=sent,
-        )
-    finally:
-        irc.answering = False
+    return irc.call(
+        service.tell,
+        irc.participant,
+        target,
+        lines,
+        command == "NOTICE",
+        tags,
+        subject=target,
+        errors={20: N.ERR_NOSUCHNICK},  # as IRC servers answer a target no nick can be
+        quiet=quiet,
+        onSuccess=sent,
+    )
 
 
 def fitted(irc: IRCSession, command: str, target: str, lines: tuple[str, ...]) -> tuple[str, ...]:
@@ -202,9 +193,7 @@ def echo(irc: IRCSession, command: str, target: str, lines: tuple[str, ...], eve
     """
     With C{echo-message}, show the client its own message as the others
     see it: the service's event (same C{msgid}), also for a message kept
-    for an offline user.  A message to yourself is not echoed again: this
-    connection is delivered it as its recipient, and shows it once (as
-    InspIRCd does), as the labelled answer if the command has a label.
+    for an offline user.
     """
     if "echo-message" not in irc.caps:
         return

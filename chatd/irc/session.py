@@ -75,7 +75,6 @@ class IRCSession(Protocol):
     #: The live messages of the channels being joined, until the C{JOIN}'s
     #: answer (and the history offered with it) is written.
     held: RoomHold[bytes]
-    answering: bool
     #: The connection's output (for replies in pieces, L{chatd.lines.paced}).
     outbox: Outbox | None
 
