@@ -105,13 +105,17 @@ class Hosts:
             return ACCOUNT_PREFIX + account
         return self.cloak(participant.address)
 
-    def masksOf(self, participant: IParticipant) -> tuple[str, str]:
+    def masksOf(self, participant: IParticipant) -> tuple[str, ...]:
         """
-        The two C{nick!user@host} forms C{participant} is matched as
-        (L{chatd.core.masks.matches}): with its host, and with its address.
-        The user part is its C{ident} when its protocol has one (IRC's
-        C{USER}), otherwise its nickname.
+        The C{nick!user@host} forms C{participant} is matched as
+        (L{chatd.core.masks.matches}): with its host, with its address's
+        cloak when its host is another (signed in to an account: a ban on
+        the cloak a guest had still holds once it registers or signs in),
+        and with its address.  The user part is its C{ident} when its
+        protocol has one (IRC's C{USER}), otherwise its nickname.
         """
         nick = participant.nick or "*"
         user = getattr(participant, "ident", None) or nick
-        return f"{nick}!{user}@{self.of(participant)}", f"{nick}!{user}@{participant.address}"
+        host, cloak = self.of(participant), self.cloak(participant.address)
+        hosts = (host, participant.address) if host == cloak else (host, cloak, participant.address)
+        return tuple(f"{nick}!{user}@{each}" for each in hosts)

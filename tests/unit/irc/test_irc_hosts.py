@@ -176,6 +176,23 @@ class AccountHostTests(IRCStoreTestCase):
         entered = self.service.enter(guest, "club")
         self.assertEqual(self.successResultOf(maybeDeferred(lambda: entered)), "club")
 
+    def test_cloakBanHoldsOnceSignedIn(self) -> None:
+        """
+        A ban on a guest's cloak still holds once that guest signs in to an
+        account (its host is then C{user/<account>}): the cloak of its
+        address is one of the forms it is matched as.  Someone signed in
+        from another address is not held.
+        """
+        op, to = connect(self.factory, self.clock, "203.0.113.9")
+        assert isinstance(op, IRCProtocol)
+        self.send(op, to, "NICK op", "USER op 0 * :Op", "JOIN #club")
+        cloak = self.service.people.hosts.cloak("192.0.2.66")
+        self.send(op, to, f"MODE #club +b *!*@{cloak}")
+        evader, te = self.signedIn("192.0.2.66", "alice")
+        self.assertIn("474", self.codes(self.send(evader, te, "JOIN #club")))
+        elsewhere, tl = self.signedIn("198.51.100.7", "alice2")
+        self.assertNotIn("474", self.codes(self.send(elsewhere, tl, "JOIN #club")))
+
     def test_whowasKeepsTheHost(self) -> None:
         """
         C{WHOWAS} and the C{QUIT} line show the host alice had when she left.
