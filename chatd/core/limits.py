@@ -72,7 +72,7 @@ MOVES_BURST, MOVE_EVERY = 20, 5.0
 #: thousand lines of each of its rooms as it connects), then this many a
 #: second (L{chatd.core.allowance.HistoryAllowance}).  A request that would
 #: wait longer than C{HISTORY_PATIENCE} seconds for it is refused instead.
-HISTORY_BURST, HISTORY_RATE = 8 * 1024 * 1024, 512 * 1024
+HISTORY_BURST, HISTORY_RATE = 4 * 1024 * 1024, 256 * 1024
 HISTORY_PATIENCE = 10.0
 
 #: Connections one registered account may be signed in from at once, by
