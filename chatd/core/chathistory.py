@@ -6,7 +6,9 @@ in (IRC's C{CHATHISTORY}, usable by any front-end).
 
 Every request takes from its person's allowance of history, as much as its
 answer holds (L{chatd.core.allowance.HistoryAllowance}): one past it waits,
-or is refused.  The rule of who may read what is here, once: a room's history is for its
+or is refused.
+
+The rule of who may read what is here, once: a room's history is for its
 members; private conversations are kept for registered names only (an
 unregistered nickname is anyone's once its user leaves, so its past is
 nobody's to read); a connection signed in to an account under another
