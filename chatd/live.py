@@ -51,6 +51,7 @@ INBOX = ("max-inbox", "max-inbox-per-sender", "max-output")
 IRC_SETTINGS = ("irc-password", "max-output", "irc-flood-burst", "irc-flood-rate", "motd")
 #: The web front-end's limits, read as a connection or a request starts.
 WEB_LIMITS = (
+    "max-line-length",
     "flood-rate",
     "flood-burst",
     "max-output",
@@ -213,6 +214,7 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
             child.allowed = OriginCheck(child.wrapped, options["web-origins"]).allowed
     factory.rate = options["flood-rate"]
     factory.burst = options["flood-burst"]
+    factory.lineBytes = options["max-line-length"]
     factory.maxMessageBytes = requestBytes(options["max-body-bytes"], options["max-body-lines"])
     web.maxPendingInput = pendingInput(factory.maxMessageBytes)
 

@@ -279,6 +279,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             headerTimeout=options["http-header-timeout"] or None,
             rate=options["flood-rate"],
             burst=options["flood-burst"],
+            lineBytes=options["max-line-length"],
             metrics=options["web-metrics"],
             irc=irc,  # IRC over WebSocket on /socket, the same IRC front-end
             trustedProxies=options["web-trusted-proxies"],

@@ -27,7 +27,7 @@ from zope.interface import implementer
 from chatd.admin.commands import AdminConsole
 from chatd.admin.credentials import AddressedCredentials
 from chatd.admin.shell import ConsoleShell
-from chatd.talk.telnet import LenientTelnet
+from chatd.talk.lenient import LenientTelnet
 
 #: Failed logins one telnet connection may make before it is closed.
 MAX_ATTEMPTS = 3

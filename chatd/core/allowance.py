@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.test_tchat_allowance,tests.unit.irc.test_irc_allowance -*-
+# -*- test-case-name: tests.unit.test_tchat_allowance,tests.unit.irc.test_irc_allowance,tests.unit.core.test_history_allowance -*-  # noqa: E501
 """
 How often one person may change name, and enter and leave rooms: each is
 told to others (a rename to every room the person shares, an entry or exit
@@ -16,17 +16,34 @@ entries after it wait the longer.  An entry is not counted: a client may
 enter as many rooms as it likes at once (an autojoin list of 40 channels),
 and entering a room one is in already shows nobody anything; only leaving
 and entering again can loop.
+
+History requests cost what their answers hold (L{HistoryAllowance}): every
+front-end's, asked by L{chatd.core.chathistory}; found and sent a page at a
+time, a few large answers a second kept the reactor busy for everyone.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import deferLater
 
 from chatd.core import errors
-from chatd.core.limits import MOVE_EVERY, MOVES_BURST, RENAME_EVERY, RENAMES_BURST
+from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.limits import (
+    HISTORY_BURST,
+    HISTORY_PATIENCE,
+    HISTORY_RATE,
+    MOVE_EVERY,
+    MOVES_BURST,
+    RENAME_EVERY,
+    RENAMES_BURST,
+)
+from chatd.core.pacing import wireSize
 from chatd.core.participant import IParticipant
 from chatd.lines.throttle import TokenBucket
 
@@ -62,6 +79,55 @@ class Allowance:
         self._bucket(person).take()
 
 
+class HistoryAllowance:
+    """
+    The history each person may be sent, in bytes on the wire: C{burst} at
+    once, then C{rate} a second.  An answer is counted once found (its size
+    is not known before), so one may leave the person owing; their next
+    request waits until the debt is paid, or is refused if that would take
+    more than C{patience} seconds.
+    """
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        burst: float = HISTORY_BURST,
+        rate: float = HISTORY_RATE,
+        patience: float = HISTORY_PATIENCE,
+    ) -> None:
+        self.clock = clock
+        self.burst = burst
+        self.rate = rate
+        self.patience = patience
+        self._buckets: WeakKeyDictionary[IParticipant, TokenBucket] = WeakKeyDictionary()
+
+    def _bucket(self, person: IParticipant) -> TokenBucket:
+        bucket = self._buckets.get(person)
+        if bucket is None:
+            bucket = self._buckets[person] = TokenBucket(self.clock, self.rate, self.burst)
+        return bucket
+
+    def turn(self, person: IParticipant) -> Deferred[None] | None:
+        """
+        When C{person}'s request may be answered: now (C{None}), or when the
+        L{Deferred} fires.
+
+        @raise errors.TooFast: not within C{patience} seconds.
+        """
+        wait = max(0.0, -self._bucket(person).available() / self.rate)  # the debt paid
+        if wait > self.patience:
+            raise errors.TooFast(f"you ask for history too fast: try again in {math.ceil(wait)}s")
+        return deferLater(self.clock, wait) if wait else None
+
+    def charge(
+        self, person: IParticipant, messages: Iterable[RoomMessage | PrivateMessage]
+    ) -> None:
+        """
+        Count the C{messages} C{person} is sent, in bytes (L{wireSize}).
+        """
+        self._bucket(person).charge(sum(map(wireSize, messages)))
+
+
 class Allowances:
     """
     The renames and the room entries and exits of every person, for
@@ -71,6 +137,7 @@ class Allowances:
     def __init__(self, clock: IReactorTime) -> None:
         self.renames = Allowance(clock, RENAMES_BURST, RENAME_EVERY)
         self.moves = Allowance(clock, MOVES_BURST, MOVE_EVERY)
+        self.history = HistoryAllowance(clock)
 
     def checkRename(self, person: IParticipant) -> None:
         """

@@ -4,6 +4,10 @@ History windows: a conversation's messages before, after, around or
 between a message or a moment, and the conversations a user has history
 in (IRC's C{CHATHISTORY}, usable by any front-end).
 
+Every request takes from its person's allowance of history, as much as its
+answer holds (L{chatd.core.allowance.HistoryAllowance}): one past it waits,
+or is refused.
+
 The rule of who may read what is here, once: a room's history is for its
 members; private conversations are kept for registered names only (an
 unregistered nickname is anyone's once its user leaves, so its past is
@@ -146,11 +150,28 @@ class ChatHistory:
         target = self.service.memberRoom(participant, room)
         if not 0 < count <= MAX_HISTORY:
             raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
-        return Deferred.fromCoroutine(self._latest(target.name, count))
+        person, turn = self._turn(participant)
+        return Deferred.fromCoroutine(self._latest(person, turn, target.name, count))
 
-    async def _latest(self, room: str, count: int) -> list[RoomMessage]:
+    def _turn(self, participant: IParticipant) -> tuple[IParticipant, Deferred[None] | None]:
+        """
+        Whose allowance of history a request of C{participant}'s takes, and
+        when it may be answered (L{HistoryAllowance.turn}).
+
+        @raise TooFast: not soon.
+        """
+        person = self.service.people.personOf(participant)
+        return person, self.service.allowances.history.turn(person)
+
+    async def _latest(
+        self, person: IParticipant, turn: Deferred[None] | None, room: str, count: int
+    ) -> list[RoomMessage]:
+        if turn is not None:
+            await turn
         await othersWritten(self.service)
-        return self.service.registry.ownPast(await self.store.history(room, count))
+        found = self.service.registry.ownPast(await self.store.history(room, count))
+        self.service.allowances.history.charge(person, found)
+        return found
 
     def window(
         self, participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
@@ -171,15 +192,26 @@ class ChatHistory:
             raise errors.InvalidArgument(f"{query.kind} needs a message or a time")
         if query.kind == BETWEEN and query.second is None:
             raise errors.InvalidArgument("BETWEEN needs two messages or times")
-        return Deferred.fromCoroutine(self._window(conversation, query))
+        person, turn = self._turn(participant)
+        return Deferred.fromCoroutine(self._window(person, turn, conversation, query))
 
     async def _bound(self, conversation: Conversation, selector: Selector) -> Bound | None:
         if selector.msgid is not None:
             return await self.store.locate(conversation, selector.msgid)
         return Bound(selector.millis or 0)
 
-    async def _window(self, conversation: Conversation, query: HistoryQuery) -> Messages:
-        return self.service.registry.ownPast(await self._windowOf(conversation, query))
+    async def _window(
+        self,
+        person: IParticipant,
+        turn: Deferred[None] | None,
+        conversation: Conversation,
+        query: HistoryQuery,
+    ) -> Messages:
+        if turn is not None:
+            await turn
+        found = self.service.registry.ownPast(await self._windowOf(conversation, query))
+        self.service.allowances.history.charge(person, found)
+        return found
 
     async def _windowOf(self, conversation: Conversation, query: HistoryQuery) -> Messages:
         await othersWritten(self.service)

@@ -66,6 +66,14 @@ RENAMES_BURST, RENAME_EVERY = 5, 30.0
 #: Room exits one person may make at once, then one per this many seconds;
 #: past them, entries wait too (a join/part loop).  Entries are not counted.
 MOVES_BURST, MOVE_EVERY = 20, 5.0
+#: The history one person may be sent in answer to requests (TCHAT C{HISTO},
+#: IRC C{CHATHISTORY}, the web page's and talk's), in bytes on the wire
+#: (L{chatd.core.pacing.wireSize}): this many at once (a client asking a
+#: thousand lines of each of its rooms as it connects), then this many a
+#: second (L{chatd.core.allowance.HistoryAllowance}).  A request that would
+#: wait longer than C{HISTORY_PATIENCE} seconds for it is refused instead.
+HISTORY_BURST, HISTORY_RATE = 4 * 1024 * 1024, 256 * 1024
+HISTORY_PATIENCE = 10.0
 
 #: Connections one registered account may be signed in from at once, by
 #: default (C{--max-connections-per-account}; 1: one, as for guests).

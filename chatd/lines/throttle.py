@@ -5,13 +5,28 @@ control (TCHAT, talk, IRC), the WebSocket request limit and the admission
 policy's new connections per address.
 
 One class, so that "C{burst} at once, then C{rate} a second" means the same
-thing everywhere.  It reads the reactor's clock (a L{task.Clock} in tests)
-and refills lazily, when asked: it holds no timer of its own.
+thing everywhere; and one rule of what text costs (L{textTokens}), so that
+the same message costs the same on every front-end.  It reads the
+reactor's clock (a L{task.Clock} in tests) and refills lazily, when asked:
+it holds no timer of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from twisted.internet.interfaces import IReactorTime
+
+
+def textTokens(lines: Iterable[str], lineBytes: int) -> int:
+    """
+    The tokens text costs under a flood limit: one per line, as a line
+    protocol (TCHAT, talk) reads it, where a line holds at most C{lineBytes}
+    bytes of UTF-8 (C{--max-line-length}); so a longer line, which another
+    front-end may send whole, counts as the lines it would take there.  At
+    least one.
+    """
+    return max(1, sum(max(1, -(-len(line.encode("utf-8")) // lineBytes)) for line in lines))
 
 
 class TokenBucket:
@@ -65,6 +80,14 @@ class TokenBucket:
             return False
         self._tokens -= tokens
         return True
+
+    def charge(self, tokens: float) -> None:
+        """
+        Spend C{tokens} whatever the bucket holds, for what is counted only
+        once it is done (the bytes of an answer): the bucket may be left
+        owing, and L{wait} counts the debt.
+        """
+        self._tokens = self.available() - tokens
 
     def full(self) -> bool:
         """

@@ -282,11 +282,15 @@ AGAIN_PROMPT = "The same password again: "
 
 
 #: Friendlier words for the refusals the line layer reports.
+#: Why a connection is cut whose bytes never end a line (L{chatd.talk.protocol}).
+ENDLESS_LINE = "flooding: a line without end"
+
 _INPUT_REFUSALS = {
     "invalid UTF-8": (
         "Your line was not valid UTF-8 and was ignored; please set your terminal to UTF-8."
     ),
     "flooding: too many lines too fast": "You are sending too fast: disconnecting.",
+    ENDLESS_LINE: "You sent a line far too long, without end: disconnecting.",
 }
 
 

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.core.ctcp import hasText
-from chatd.core.errors import ChatError
+from chatd.core.errors import ChatError, InvalidArgument
 from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
@@ -38,6 +38,7 @@ from chatd.talk import reading
 from chatd.talk.commands import COMMANDS, newPassword
 from chatd.talk.format import (
     AGAIN_PROMPT,
+    ENDLESS_LINE,
     GREETING,
     NICK_PROMPT,
     connectionRefusal,
@@ -81,6 +82,9 @@ class TalkProtocol(TelnetLiveness):
     registering: list[str] | None = None
     signIn: TalkLogin
     _prompt = b""  # the prompt that waits, unanswered, on the terminal's last line
+    # Bytes read since a read that ended a line, and whether this read did.
+    _unended = 0
+    _ended = False
 
     @property
     def participant(self) -> IParticipant:
@@ -109,9 +113,23 @@ class TalkProtocol(TelnetLiveness):
 
     def dataReceived(self, data: bytes) -> None:
         self.heard()  # telnet answers count, though they carry no line
+        if self._closeCall is not None:
+            return  # closing: nothing more is read (L{closeWith})
+        self._unended += len(data)
+        self._ended = False
         self.telnet.dataReceived(data)
+        if self._ended:
+            self._unended = 0
+        elif self._unended > self.factory.floodBacklog + self.factory.maxLineLength:
+            # Bytes without a line end, past what the line layer may hold
+            # back: a line that never ends, or telnet commands that carry
+            # none.  The telnet parser is bounded by this, not the line layer.
+            self.floodRefused(InvalidArgument(ENDLESS_LINE))
+            self.closeWith("flooding")
 
     def _lineData(self, data: bytes) -> None:
+        if b"\n" in data:
+            self._ended = True
         ChatLineReceiver.dataReceived(self, data)
 
     def connectionLost(self, reason: Failure | None = None) -> None:

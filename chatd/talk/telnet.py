@@ -51,29 +51,7 @@ from twisted.python.failure import Failure
 
 from chatd.core.graphemes import lastCluster
 from chatd.talk.echo import ServerEcho
-
-# Every byte Telnet.dataReceived accepts after IAC; anything else makes it
-# raise ValueError("Stumped"), which must not end a chat session.
-_COMMAND_BYTES = frozenset(
-    [
-        telnet.IAC,
-        telnet.SB,
-        telnet.EOR,
-        telnet.NOP,
-        telnet.DM,
-        telnet.BRK,
-        telnet.IP,
-        telnet.AO,
-        telnet.AYT,
-        telnet.EC,
-        telnet.EL,
-        telnet.GA,
-        telnet.WILL,
-        telnet.WONT,
-        telnet.DO,
-        telnet.DONT,
-    ]
-)
+from chatd.talk.lenient import LenientTelnet
 
 #: The TIMING-MARK option (RFC 860): C{IAC DO TIMING-MARK} asks a telnet
 #: client to answer C{WILL} or C{WONT} once it has handled everything before;
@@ -95,62 +73,6 @@ ACCEPTED_LOCAL = frozenset([telnet.SGA])
 #: for backspace and ^U, so one line editor handles both.
 ERASE_CHARACTER = b"\x08"
 ERASE_LINE = b"\x15"
-
-
-class LenientTelnet(telnet.Telnet):
-    """
-    L{twisted.conch.telnet.Telnet} that drops an C{IAC} followed by a byte
-    that is not a telnet command, where the base class raises
-    C{ValueError("Stumped")} (a traceback, and the connection lost): remote
-    input must never do that.  Talk mode and the admin console use it.
-    """
-
-    # We asked to turn an option off (WONT, DONT) and the client answers DO
-    # (WILL) instead of agreeing: RFC 1143 calls that an error and settles
-    # on "off", as if it agreed; the base class asserts it cannot happen.
-    doMap = {**telnet.Telnet.doMap, ("yes", True): telnet.Telnet.dont_yes_true}
-    willMap = {**telnet.Telnet.willMap, ("yes", True): telnet.Telnet.wont_yes_true}
-
-    #: The last read ended in a CR, already delivered as a line end: an LF
-    #: or NUL starting the next read is the rest of that line end.
-    _afterCR = False
-
-    def dataReceived(self, data: bytes) -> None:
-        """
-        Parse C{data}, dropping any C{IAC} followed by a byte that is not a
-        telnet command instead of failing the way the base class does.
-
-        A CR that ends C{data} ends its line at once (delivered as C{CR NUL}
-        is, a C{\\r}): the base class would hold it until the next byte
-        came, to see whether LF or NUL follows, and a client that sends a
-        bare CR for Enter (character mode, PuTTY, Windows telnet) would see
-        nothing happen until it sent another key.  An LF or NUL that starts
-        the next read belongs to that line end and is dropped.
-        """
-        if self._afterCR and data:
-            self._afterCR = False
-            if data[:1] in (b"\n", b"\0"):
-                data = data[1:]
-        self._parse(data)
-        if self.state == "newline":
-            self.state = "data"
-            self._afterCR = True
-            self.applicationDataReceived(b"\r")
-
-    def _parse(self, data: bytes) -> None:
-        start = 0
-        end = len(data)
-        while start < end:
-            if self.state == "escaped" and data[start : start + 1] not in _COMMAND_BYTES:
-                # A stray IAC (some clients send raw 0xFF): drop it and the
-                # byte after it, and carry on with plain data.
-                self.state = "data"
-                start += 1
-                continue
-            iac = data.find(telnet.IAC, start)
-            stop = end if iac == -1 else iac + 1
-            super().dataReceived(data[start:stop])
-            start = stop
 
 
 class TelnetFilter(LenientTelnet):

@@ -52,6 +52,9 @@ class WebFactory:
         C{burst} (C{None}: no limit); beyond that requests are refused with
         an error, and a
         client that keeps going (C{floodLimit} refusals in a row) is closed.
+    @ivar lineBytes: the bytes of one TCHAT or talk line (C{--max-line-length}):
+        a message line longer costs a token more per so many bytes
+        (L{chatd.web.flood.cost}).
     @ivar pingInterval: seconds between WebSocket pings; a client that has
         not answered one by the next is closed.
     @ivar turns: the daemon's L{TurnBudget}, shared with the line
@@ -69,6 +72,7 @@ class WebFactory:
         floodLimit: int = 20,
         pingInterval: float = 30.0,
         turns: TurnBudget | None = None,
+        lineBytes: int = 4096,
     ) -> None:
         self.service = service
         self.clock = clock
@@ -80,6 +84,7 @@ class WebFactory:
         self.burst = burst
         self.floodLimit = floodLimit
         self.pingInterval = pingInterval
+        self.lineBytes = lineBytes
         self.turns = turns
         self.idleTimers = IdleTimers(clock)
         # Counts the frames each flush sends (Outbox.tally): one for all the

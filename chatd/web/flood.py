@@ -4,8 +4,10 @@ How fast one WebSocket client may send.  Requests and pings alike take from
 one token bucket (C{--flood-rate}, C{--flood-burst}): each ping costs a pong,
 so unbounded pings were a flood nothing counted (its bytes were finally
 taken for one message too large).  A request sending text to others costs
-one token per line of it (L{cost}), as each line of a TCHAT or IRC message
-does on those front-ends: a 100-line C{say} is 100 lines for everyone.  A
+what the same text costs on TCHAT (L{cost}, L{textTokens}): a token per
+line, and one more per C{--max-line-length} bytes of a line longer than a
+TCHAT line may be, so a 100-line C{say} is 100 lines and one line of 16,384
+letters is the 4 or more lines it would take there.  A
 client refused more than C{floodLimit} times in a row is flooding, and is
 closed as such.  The rule is the same on the page's C{/ws} and on IRC's
 C{/socket} (whose lines the IRC front-end's own flood limit paces): L{admit}.
@@ -17,7 +19,7 @@ from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatd.lines.throttle import TokenBucket
+from chatd.lines.throttle import TokenBucket, textTokens
 from chatd.web.wire import splitText
 
 #: What a refused request or ping is told, and a flooding client at last.
@@ -27,16 +29,18 @@ SLOW_DOWN, FLOODING = "too many messages, slow down", "flooding: disconnected"
 TEXT_REQUESTS = frozenset({"say", "tell"})
 
 
-def cost(request: object, maxLines: int) -> int:
+def cost(request: object, maxLines: int, lineBytes: int) -> int:
     """
-    The tokens a parsed C{request} takes: one per line of the text it
-    sends (as its handler splits it), at least one, and at most a message's
-    C{maxLines} (C{--max-body-lines}: a longer one is refused unsent).
+    The tokens a parsed C{request} takes: what the text it sends (as its
+    handler splits it) costs on TCHAT (L{textTokens}, lines of at most
+    C{lineBytes} bytes), at least one; C{maxLines} for one of more lines
+    than a message may have (C{--max-body-lines}: it is refused unsent).
     """
     if isinstance(request, dict) and request.get("type") in TEXT_REQUESTS:
         text = request.get("text")
         if isinstance(text, str):
-            return max(1, min(len(splitText(text)), maxLines))
+            lines = splitText(text)
+            return maxLines if len(lines) > maxLines else textTokens(lines, lineBytes)
     return 1
 
 

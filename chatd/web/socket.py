@@ -154,8 +154,9 @@ class WebParticipant:
         if len(message) * 4 > limit and len(message.encode("utf-8")) > limit:  # bytes, not letters
             self._send(self._tooLarge())
             return
-        request = parse(message)  # a line of text sent costs a token (chatd.web.flood)
-        if not admit(self._pace, self, message, cost(request, self.service.messages.body.maxLines)):
+        request = parse(message)  # text sent costs what it would on TCHAT (chatd.web.flood)
+        tokens = cost(request, self.service.messages.body.maxLines, self.factory.lineBytes)
+        if not admit(self._pace, self, message, tokens):
             return
         pending = dispatch(self, request)
         if pending is not None:

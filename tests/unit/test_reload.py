@@ -290,17 +290,35 @@ class ReloadLogRoomsWebTests(ReloadCase):
         self.assertEqual(levelOf(options, LogLevel.debug), PredicateResult.maybe)
         self.assertIn("reload failed", self.logged())
 
+    def test_webLineLengthAtStart(self) -> None:
+        """
+        The web front-end counts a long line's cost by C{--max-line-length}
+        as given at start, as the line front-ends read lines.
+        """
+        options = Options()
+        options.parseOptions(
+            ["--data-dir", str(self.dir / "other"), "--max-line-length", "1024", *LISTENERS]
+        )
+        reactor = MemoryReactorClock()
+        top = makeService(options, reactor)
+        top.startService()
+        self.addCleanup(top.stopService)
+        [web] = [f for _, f, _, _ in reactor.tcpServers if isinstance(f, GuardedSite)]
+        self.assertEqual(web.site.resource.getStaticEntity(b"ws").wrapped.factory.lineBytes, 1024)
+
     def test_webLimits(self) -> None:
         """
-        A reload gives the web front-end the new request rate, unread-output
-        bound, header deadline, origins and trusted proxies; what connects
-        next reads them.
+        A reload gives the web front-end the new request rate, line length
+        (what a long line costs), unread-output bound, header deadline,
+        origins and trusted proxies; what connects next reads them.
         """
         self.top.startService()
         self.addCleanup(self.top.stopService)
         web = self.factory(GuardedSite)
+        self.assertEqual(web.site.resource.getStaticEntity(b"ws").wrapped.factory.lineBytes, 4096)
         self.config.write_text(
             "flood-rate = 2.5\nflood-burst = 7\nmax-output = 5000\nhttp-header-timeout = 0\n"
+            "max-line-length = 2048\n"
             'web-origins = ["https://Chat.example.org/"]\n'
             'web-trusted-proxies = ["127.0.0.1", "10.0.0.0/8"]\n'
         )
@@ -308,6 +326,7 @@ class ReloadLogRoomsWebTests(ReloadCase):
         check = web.site.resource.getStaticEntity(b"ws")
         self.assertEqual(check.allowed, frozenset({"https://chat.example.org"}))
         self.assertEqual((check.wrapped.factory.rate, check.wrapped.factory.burst), (2.5, 7))
+        self.assertEqual(check.wrapped.factory.lineBytes, 2048)  # what a long line costs
         self.assertEqual(web.maxPendingOutput, 5000)
         self.assertIsNone(web.site.headerTimeout)
         self.assertIsNone(web.site.buildProtocol(None).headerTimeout)

@@ -1,23 +1,31 @@
 """
 TCHAT's C{ENTER} and C{LEAVE} under a person's allowance
 (L{chatd.core.allowance}): a burst, then C{ERROR 29} for an entry until the
-clock has moved; an account's connections share one allowance.
+clock has moved; an account's connections share one allowance.  And
+C{HISTO} under the allowance of history.
 """
 
 from __future__ import annotations
 
+from chatd.core.allowance import HistoryAllowance
 from chatd.core.limits import MOVE_EVERY, MOVES_BURST
 from tests.support.helpers import output
 from tests.support.tchatstorecase import TchatStoreTestCase
 
 
-class TchatMoveAllowanceTests(TchatStoreTestCase):
+class TchatCase(TchatStoreTestCase):
+    """
+    bob, in the room C{den} he made, and the registered account alice.
+    """
+
     def setUp(self) -> None:
         super().setUp()
         self.registered("alice", "sesame")
         self.bob, self.tb = self.connectAs("bob")
         self.send(self.bob, self.tb, "clt: CREAT den", "clt: ENTER den")
 
+
+class TchatMoveAllowanceTests(TchatCase):
     def test_burstThenTooFast(self) -> None:
         """
         C{MOVES_BURST} exits (and the entries between them) pass; the next
@@ -59,3 +67,28 @@ class TchatMoveAllowanceTests(TchatStoreTestCase):
             self.assertEqual(
                 self.send(carol, tc, "clt: ENTER den", "clt: LEAVE den"), b"srv: OKAY!\n" * 2
             )
+
+
+class TchatHistoryAllowanceTests(TchatCase):
+    """
+    C{HISTO} under its person's allowance of history
+    (L{chatd.core.allowance.HistoryAllowance}).
+    """
+
+    def test_histoWaitsThenRefused(self) -> None:
+        """
+        A C{HISTO} past the allowance waits for it, the commands after it
+        behind it; one that would wait too long is C{ERROR 29}.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=1000, rate=1000, patience=2
+        )
+        self.send(self.bob, self.tb, "clt: SPEAK den", "clt: " + "x" * 3872, "clt: .")
+        self.assertIn(b"srv: OKAY!\n", self.send(self.bob, self.tb, "clt: HISTO den 5"))
+        self.assertEqual(self.send(self.bob, self.tb, "clt: HISTO den 5"), b"srv: ERROR 29\n")
+        self.clock.advance(1)
+        self.assertEqual(self.send(self.bob, self.tb, "clt: HISTO den 5", "clt: LSMEM den"), b"")
+        self.clock.advance(2)
+        answer = output(self.tb, self.clock)
+        self.assertTrue(answer.startswith(b"srv: SPEAK bob den "), answer)
+        self.assertTrue(answer.endswith(b"srv: OKAY!\nsrv: LSMEM den 1\nsrv: bob\nsrv: OKAY!\n"))

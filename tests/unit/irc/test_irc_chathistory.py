@@ -6,6 +6,7 @@ time and id, and the FAIL replies for what cannot be answered.
 
 from __future__ import annotations
 
+from chatd.core.allowance import HistoryAllowance
 from chatd.irc.message import parse
 from chatd.irc.servertime import serverTimeMillis
 from chatd.lines.roomhold import HOLD
@@ -353,3 +354,34 @@ class ChatHistoryWindowTests(IRCStoreTestCase):
         self.assertEqual([m.params[1] for m in replies[1:-1]], ["#Blabla"])
         [refusal] = self.send(self.proto, self.t, "CHATHISTORY LATEST bob * 10")
         self.assertEqual(refusal.params[:4], ["CHATHISTORY", "INVALID_TARGET", "LATEST", "bob"])
+
+
+class ChatHistoryAllowanceTests(IRCStoreTestCase):
+    def test_pastTheAllowance(self) -> None:
+        """
+        A CHATHISTORY request past its person's allowance of history
+        (L{chatd.core.allowance.HistoryAllowance}) waits for it, later
+        lines behind it; one that would wait too long is C{FAIL CHATHISTORY
+        TEMPORARILY_UNAVAILABLE}, saying when to try again.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=1000, rate=1000, patience=2
+        )
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        self.service.say(bob, "Blabla", ("x" * 3872,))  # 4000 bytes on the wire
+        self.clock.advance(0)
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
+        answered = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 5")
+        self.assertEqual(set(self.codes(answered)), {"PRIVMSG"})  # a long line, in pieces
+        [refused] = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 5")
+        self.assertEqual(refused.command, "FAIL")
+        self.assertEqual(refused.params[:3], ["CHATHISTORY", "TEMPORARILY_UNAVAILABLE", "LATEST"])
+        self.assertEqual(refused.params[-1], "you ask for history too fast: try again in 3s")
+        self.clock.advance(1)
+        self.assertEqual(self.send(proto, t, "CHATHISTORY LATEST #Blabla * 5", "PING :x"), [])
+        self.clock.advance(1.9)
+        self.assertEqual(self.send(proto, t), [])
+        self.clock.advance(0.1)
+        self.assertEqual(self.codes(self.send(proto, t)), [*self.codes(answered), "PONG"])

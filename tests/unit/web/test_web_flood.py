@@ -176,6 +176,37 @@ class LineCostTests(RoomCase):
         self.assertEqual(self.say("hi")["text"], SLOW_DOWN)
         self.assertEqual(len(self.heard()), 100)
 
+    def test_longLinesCostTheirBytes(self) -> None:
+        """
+        A line longer than a TCHAT line may be (C{--max-line-length}, 4096
+        bytes) costs what it would take there: a token per 4096 bytes of
+        UTF-8, begun, so one line of 16,384 letters is 4 tokens (and 12 in
+        Chinese, 3 bytes each), and 25 of them spend the burst of 100.
+        """
+        letters = "a" * 16_384
+        for _ in range(25):
+            self.assertEqual(self.say(letters)["type"], "say")
+        self.assertEqual(self.say("hi")["text"], SLOW_DOWN)
+        self.reactor.advance(11.9 / 20)
+        self.assertEqual(self.say("\u4e2d" * 16_384)["text"], SLOW_DOWN)
+        self.reactor.advance(0.1 / 20)
+        self.assertEqual(self.say("\u4e2d" * 16_384)["type"], "say")
+        self.assertEqual(self.say("hi")["text"], SLOW_DOWN)
+
+    def test_linesUpToTheLimitCostOne(self) -> None:
+        """
+        A line of exactly 4096 bytes costs one token, as on TCHAT; one byte
+        more, two: a message of one of each costs 3.
+        """
+        both = "a" * 4096 + "\n" + "b" * 4097
+        for _ in range(33):
+            self.assertEqual(self.say(both)["type"], "say")
+        self.assertEqual(self.say(both)["text"], SLOW_DOWN)
+        self.reactor.advance(1.9 / 20)
+        self.assertEqual(self.say(both)["text"], SLOW_DOWN)
+        self.reactor.advance(0.1 / 20)
+        self.assertEqual(self.say(both)["type"], "say")
+
 
 class OverTheBurstTests(RoomCase):
     burst = 10
