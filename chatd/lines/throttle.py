@@ -26,7 +26,8 @@ def textTokens(lines: Iterable[str], lineBytes: int) -> int:
     front-end may send whole, counts as the lines it would take there.  At
     least one.
     """
-    return max(1, sum(max(1, -(-len(line.encode("utf-8")) // lineBytes)) for line in lines))
+    sizes = (len(line.encode("utf-8", "surrogatepass")) for line in lines)  # (JSON: lone ones)
+    return max(1, sum(max(1, -(-size // lineBytes)) for size in sizes))
 
 
 class TokenBucket:

@@ -220,8 +220,7 @@ class WebParticipant:
 
     # IParticipant
 
-    #: Offered as much history as the service gives on entering a room; the
-    #: page catches up its private conversations itself (after a msgid).
+    #: All the history the service gives on entering; the page fetches what it missed.
     historyOnEnter, fetchesMissed = MAX_HISTORY, True
 
     def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
