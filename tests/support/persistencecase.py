@@ -78,6 +78,22 @@ class PersistenceTestCase(SynchronousTestCase):
     def refused(self, d: Any, error: type[Exception]) -> None:
         self.failureResultOf(maybeDeferred(lambda: d), error)
 
+    def delayMemberships(self) -> list[Deferred[None]]:
+        """
+        From now on the store records a room entry only when the test
+        fires its L{Deferred}, in the returned list (a slow database).
+        """
+        pending: list[Deferred[None]] = []
+        real = self.store.setMembership
+
+        def later(*args: Any) -> Deferred[None]:
+            d: Deferred[None] = Deferred()
+            pending.append(d)
+            return d.addCallback(lambda _: real(*args))
+
+        self.store.setMembership = later  # type: ignore[method-assign,assignment]
+        return pending
+
     def registered(self, nick: str, password: str) -> None:
         user = self.login(nick)
         self.successResultOf(self.service.register(user, password))

@@ -5,9 +5,6 @@ what the group says meanwhile follows the C{OKAY!}.
 
 from __future__ import annotations
 
-from typing import Any
-
-from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
 
 from chatd.tchat import TchatFactory, TchatProtocol
@@ -24,15 +21,7 @@ class EnterOrderTests(PersistenceTestCase):
         self.successResultOf(persistence.configureRoom("club", None, None, None, None))
         self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
         self.bob, self.bobT = self.connectAs(b"clt: LOGIN bob\r\nclt: ENTER club\r\n")
-        self.pending: list[Deferred[None]] = []
-        real = self.store.setMembership
-
-        def later(*args: Any) -> Deferred[None]:
-            d: Deferred[None] = Deferred()
-            self.pending.append(d)
-            return d.addCallback(lambda _: real(*args))
-
-        self.store.setMembership = later  # type: ignore[method-assign,assignment]
+        self.pending = self.delayMemberships()
 
     def connectAs(self, lines: bytes) -> tuple[TchatProtocol, StringTransport]:
         proto, transport = connect(self.factory, self.clock)

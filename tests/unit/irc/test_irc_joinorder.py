@@ -6,10 +6,6 @@ offered with them (L{chatd.irc.joinhistory}).
 
 from __future__ import annotations
 
-from typing import Any
-
-from twisted.internet.defer import Deferred
-
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
@@ -24,15 +20,7 @@ class JoinOrderTests(IRCStoreTestCase):
         self.bob, self.bobT = self.client()
         self.send(self.bob, self.bobT, "NICK bob", "USER u 0 * :U", "JOIN #club")
         self.send(self.bob, self.bobT, "PRIVMSG #club :old line")
-        self.pending: list[Deferred[None]] = []
-        real = self.store.setMembership
-
-        def later(*args: Any) -> Deferred[None]:
-            d: Deferred[None] = Deferred()
-            self.pending.append(d)
-            return d.addCallback(lambda _: real(*args))
-
-        self.store.setMembership = later  # type: ignore[method-assign,assignment]
+        self.pending = self.delayMemberships()
 
     def joinGreeted(self, caps: str, join: str) -> list[Message]:
         """
