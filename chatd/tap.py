@@ -40,7 +40,7 @@ from chatd.logs import LogRoot
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage import openStore
-from chatd.storage.cloakkey import CloakSecret
+from chatd.storage.cloakkey import CLOAK_KEY, CloakSecret
 from chatd.storage.datalock import DataDirectoryLock, checkUnlocked
 from chatd.storage.journal import JOURNAL, Journal
 from chatd.storage.opening import (
@@ -309,6 +309,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             gate=gate,
             pace=pace,
             changes=changes,
+            cloakFile=Path(options["data-dir"]) / CLOAK_KEY,
         )
         node.bridge.onModeration(consoles.peerModeration)
         node.setServiceParent(top)

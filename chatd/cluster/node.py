@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from pathlib import Path
 from typing import Any
 
 from twisted.application.service import MultiService
@@ -21,6 +22,7 @@ from twisted.logger import Logger
 from chatd.cluster.address import parseAddress
 from chatd.cluster.bridge import Bridge
 from chatd.cluster.bus import Bus
+from chatd.cluster.cloaks import SharedCloak
 from chatd.cluster.farewell import Farewell
 from chatd.cluster.guards import Guards
 from chatd.cluster.presence import CLAIM_TIMEOUT, Presence
@@ -62,6 +64,7 @@ class ClusterNode(MultiService):
         gate: PasswordGate | None = None,
         pace: RegistrationPace | None = None,
         changes: PasswordChangePace | None = None,
+        cloakFile: Path | None = None,
     ) -> None:
         """
         @param streamLength: entries each node's inbox stream keeps
@@ -70,6 +73,8 @@ class ClusterNode(MultiService):
         @param gate: the node's password gate, C{pace} its limit on new
             accounts and C{changes} on changes of password: each counts the
             other nodes' too.
+        @param cloakFile: this node's C{cloak.key}, where the cluster's
+            cloak secret is written if it differs (L{SharedCloak}).
         """
         super().__init__()
         address = parseAddress(url)
@@ -86,6 +91,8 @@ class ClusterNode(MultiService):
             maxDelay=ttl / 2,
             streamLength=streamLength,
         )
+        # One cloak secret for every node, agreed before the link is up.
+        self.link.handshake = SharedCloak(service.people.hosts, cloakFile).agree
         self.bus = Bus(self.nodeId, inbox, self.link.publish, reactor)
         self.presence = Presence(
             self.link.execute,

@@ -86,6 +86,8 @@ class RedisLink(MultiService):
     @ivar up: whether both connections are ready (the reader's position known).
     @ivar lastId: the id of the last stream entry read (C{None} before the
         first connection), where reading resumes after a reconnection.
+    @ivar handshake: run with each new command connection's C{execute}
+        before the link is up (L{chatd.cluster.cloaks}); its failure drops it.
     """
 
     log = Logger()
@@ -117,6 +119,7 @@ class RedisLink(MultiService):
         self._downListeners: list[Callable[[], None]] = []
         self._preparations = Preparations(self.clock)
         self._stopping = False
+        self.handshake: Callable[[Callable[..., Deferred[Any]]], Deferred[Any]] = succeed
         backoff = backoffPolicy(initialDelay=0.1, maxDelay=maxDelay, factor=2.0)
 
         def policy(attempt: int) -> float:
@@ -180,7 +183,7 @@ class RedisLink(MultiService):
             self._checkUp()
 
         d = whenReady(proto.unwrapped()).addCallback(lambda _: proto.execute_command("PING"))
-        d.addCallback(ready)
+        d.addCallback(lambda _: self.handshake(proto.execute_command)).addCallback(ready)
         return self._preparations.track(proto.unwrapped(), d.addErrback(self._unprepared, proto))
 
     def _prepareReader(self, proto: Any) -> Deferred[None]:

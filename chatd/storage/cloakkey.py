@@ -42,21 +42,40 @@ def cloakSecret(dataDir: Path) -> bytes:
     except FileNotFoundError:
         dataDir.mkdir(mode=0o700, parents=True, exist_ok=True)
         secret = secrets.token_bytes(KEY_BYTES)
-        temporary = path.with_name(CLOAK_KEY + ".new")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(secret.hex() + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
+        writeCloakSecret(path, secret)
         return secret
-    try:
-        secret = bytes.fromhex(text)
-    except ValueError:
-        secret = b""
-    if len(secret) < KEY_BYTES // 2:
+    found = parseCloakSecret(text)
+    if found is None:
         raise ValueError(f"{path} holds no cloak secret: move it away to make a new one")
-    return secret
+    return found
+
+
+def parseCloakSecret(text: str) -> bytes | None:
+    """
+    The secret C{text} spells in hexadecimal digits, or C{None} if it
+    spells none (not hexadecimal digits, too short).
+    """
+    try:
+        secret = bytes.fromhex(text.strip())
+    except ValueError:
+        return None
+    return secret if len(secret) >= KEY_BYTES // 2 else None
+
+
+def writeCloakSecret(path: Path, secret: bytes) -> None:
+    """
+    Put C{secret} in the file C{path} (mode 0600) in place of what it held:
+    written whole beside it first, so that a crash leaves the old one or
+    the new one, never half of one.
+    """
+    temporary = path.with_name(path.name + ".new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # (a leftover from a crash may have had another mode)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secret.hex() + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
 
 
 class CloakSecret(Service):

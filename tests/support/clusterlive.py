@@ -31,8 +31,8 @@ from tests.support.redis_server import RedisServer
 from tests.support.sentinels import Sentinels
 
 CONSOLE_PASSWORD = "console-secret"
-#: The cloak secret every node is given, as the operators of a cluster copy
-#: one (docs/CLUSTER.md), and the host it gives a guest of 127.0.0.1.
+#: The cloak secret every node is given (unless the test gives it another),
+#: and the host it gives a guest of 127.0.0.1.
 CLOAK_SECRET = bytes(range(32))
 GUEST_HOST = Hosts(ProvenAccounts(), CLOAK_SECRET).cloak("127.0.0.1")
 DEADLINE = 15.0
@@ -103,7 +103,12 @@ def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
     started: list[Daemon] = []
 
     def start(
-        name: str, talk: bool = False, console: bool = False, irc: bool = False, *extra: str
+        name: str,
+        talk: bool = False,
+        console: bool = False,
+        irc: bool = False,
+        *extra: str,
+        cloak: bytes = CLOAK_SECRET,
     ) -> Daemon:
         workdir = tmp_path / name
         workdir.mkdir()
@@ -112,7 +117,7 @@ def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
         factories += ["IRCFactory"] * irc
         dataDir = workdir / "chatd-data"
         dataDir.mkdir(mode=0o700)
-        (dataDir / CLOAK_KEY).write_text(CLOAK_SECRET.hex() + "\n")
+        (dataDir / CLOAK_KEY).write_text(cloak.hex() + "\n")
         (dataDir / CLOAK_KEY).chmod(0o600)
         if console:
             setPassword(dataDir / "admin-passwords", "root", CONSOLE_PASSWORD)

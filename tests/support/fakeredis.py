@@ -8,7 +8,7 @@ C{XREVRANGE}; expiry is kept for plain keys only.  C{subscribers} stand
 for the nodes' readers: each new entry is handed to every one of them, with its stream,
 on the next reactor turn, as a blocked C{XREAD} would be.
 
-The Lua scripts of L{chatd.cluster.presence} are recognised by identity
+The Lua scripts of L{chatd.cluster.presence} and L{chatd.cluster.cloaks} are recognised by identity
 and run in Python; the integration tests run the real scripts on a real Redis.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
-from chatd.cluster import presence, redis
+from chatd.cluster import cloaks, presence, redis
 from chatd.cluster.address import RedisUnavailable
 
 
@@ -233,6 +233,9 @@ class FakeRedis:
             alive = [node for node in members if self._get(str(argv[0]) + node) is not None]
             self.cmd_SREM(keys[0], *(set(members) - set(alive)))
             return alive
+        if script == cloaks.AGREE:
+            self.cmd_SET(keys[0], argv[0], "NX")
+            return self._get(keys[0])
         if script == presence.RELEASE:
             if self._get(keys[0]) == argv[0]:
                 del self.data[keys[0]]

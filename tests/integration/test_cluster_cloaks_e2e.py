@@ -1,0 +1,75 @@
+"""
+One cloak secret across real cluster nodes: two C{twistd -n chatd --cluster}
+processes, started with different C{cloak.key} files, on one real
+C{redis-server}, driven over IRC.  A guest of 127.0.0.1 has the same host on
+both, and a ban on that host set through node A holds it on node B.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest_twisted
+
+from chatd.core.hosts import Hosts
+from chatd.core.signedin import ProvenAccounts
+from chatd.storage.cloakkey import CLOAK_KEY, cloakSecret
+from tests.support.clusterlive import (
+    CLOAK_SECRET,
+    GUEST_HOST,
+    ircUser,
+    nodes,
+    waitForLine,
+    waitForLog,
+)
+from tests.support.daemon import Daemon
+from tests.support.lineclient import LineClient
+from tests.support.redis_server import redisServer
+
+__all__ = ["nodes", "redisServer"]
+
+#: Node B's own secret, before it joins the cluster.
+OTHER_SECRET = bytes(range(100, 132))
+
+
+async def ownHost(client: LineClient, nick: str) -> str:
+    """
+    The host C{WHOIS} gives C{nick} for itself.
+    """
+    client.send(f"WHOIS {nick}")
+    line = await waitForLine(client, lambda line: f" 311 {nick} {nick} " in line)
+    return line.split()[5]
+
+
+@pytest_twisted.ensureDeferred
+async def test_oneHostAndBanOnEveryNode(nodes: Callable[..., Daemon], tmp_path: Path) -> None:
+    """
+    Node A joins first with its secret; node B, with another, takes A's and
+    writes it to its C{cloak.key}, saying so.  ann (a guest, node A) and
+    ivy (a guest, node B), both of 127.0.0.1, have the host of A's secret;
+    ann founds #den and bans C{ivy!*@<that host>}: ivy cannot join it on B.
+    """
+    assert Hosts(ProvenAccounts(), OTHER_SECRET).cloak("127.0.0.1") != GUEST_HOST
+    a = nodes("a", irc=True)
+    await waitForLog(a, "connected to Redis")
+    b = nodes("b", False, False, True, cloak=OTHER_SECRET)
+    await waitForLog(b, "connected to Redis")
+    assert f"written to chatd-data/{CLOAK_KEY}" in b.logText(), b.logText()
+    assert cloakSecret(tmp_path / "b" / "chatd-data") == CLOAK_SECRET
+    ann = await ircUser(a, "ann")
+    ivy = await ircUser(b, "ivy")
+    try:
+        assert await ownHost(ann, "ann") == GUEST_HOST
+        assert await ownHost(ivy, "ivy") == GUEST_HOST
+        ann.send("JOIN #den")
+        await waitForLine(ann, lambda line: " 366 ann #den " in line)
+        ann.send(f"MODE #den +b ivy!*@{GUEST_HOST}")
+        await waitForLine(ann, lambda line: f"MODE #den +b ivy!*@{GUEST_HOST}" in line)
+        ivy.send("JOIN #den")
+        refused = await waitForLine(ivy, lambda line: " 474 " in line or " JOIN " in line)
+        assert " 474 ivy #den " in refused, refused
+    finally:
+        for client in (ann, ivy):
+            client.send("QUIT :bye")
+            await client.closed
