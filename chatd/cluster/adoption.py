@@ -34,8 +34,8 @@ from chatd.core import errors
 from chatd.core.ctcp import hasText
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
-from chatd.core.messages import storePrivate
 from chatd.core.service import ChatService
+from chatd.core.storing import storePrivate
 
 #: Seconds of a peer's messages kept, counted back from its latest (its
 #: own clock): it writes every C{--flush-interval}, a fraction of that.

@@ -30,6 +30,26 @@ class Administrator(str):
     __slots__ = ()
 
 
+class Sender(str):
+    """
+    The name of a stored message's sender (read back from a store), with
+    the C{user@host} its lines showed when it said it
+    (L{chatd.core.hosts.Hosts.userhostOf}): front-ends that show who said
+    something as a mask (IRC's prefix) show that one, the same as live,
+    whoever holds the name now.
+
+    @ivar userhost: C{user@host}, or C{""} when the store does not know it
+        (a message stored before it kept them).
+    """
+
+    userhost: str
+
+    def __new__(cls, name: str, userhost: str = "") -> Sender:
+        sender = super().__new__(cls, name)
+        sender.userhost = userhost
+        return sender
+
+
 def shownBy(by: str) -> str:
     """
     Who did something, as a sentence names them: an administrator as such.

@@ -13,6 +13,8 @@ one address (a school's NAT) share a cloak, and so do guests of one IPv6
 C{/64}, which one household or machine usually has whole.  The real
 address stays where operators see it (IRC's C{WHOIS} for chatd operators,
 the console's C{whois}); a mask may still name it (C{*!*@192.0.2.*}).
+A message is stored with its sender's C{user@host} (L{Hosts.userhostOf}),
+so that history shows it from the mask its live lines had.
 """
 
 from __future__ import annotations
@@ -105,6 +107,21 @@ class Hosts:
             return ACCOUNT_PREFIX + account
         return self.cloak(participant.address)
 
+    def userOf(self, participant: IParticipant) -> str:
+        """
+        The user part of C{participant}'s C{nick!user@host}: its C{ident}
+        when its protocol has one (IRC's C{USER}), otherwise its nickname.
+        """
+        return getattr(participant, "ident", None) or participant.nick or "*"
+
+    def userhostOf(self, participant: IParticipant) -> str:
+        """
+        C{participant}'s C{user@host}, as its lines show it now: what a
+        store keeps with each message it says, so that history shows the
+        mask its live lines had (L{chatd.core.events.Sender}).
+        """
+        return f"{self.userOf(participant)}@{self.of(participant)}"
+
     def masksOf(self, participant: IParticipant) -> tuple[str, ...]:
         """
         The C{nick!user@host} forms C{participant} is matched as
@@ -112,10 +129,10 @@ class Hosts:
         cloak when its host is another (signed in to an account: a ban on
         the cloak a guest had still holds once it registers or signs in),
         and with its address.  The user part is its C{ident} when its
-        protocol has one (IRC's C{USER}), otherwise its nickname.
+        protocol has one (L{userOf}).
         """
         nick = participant.nick or "*"
-        user = getattr(participant, "ident", None) or nick
+        user = self.userOf(participant)
         host, cloak = self.of(participant), self.cloak(participant.address)
         hosts = (host, participant.address) if host == cloak else (host, cloak, participant.address)
         return tuple(f"{nick}!{user}@{each}" for each in hosts)

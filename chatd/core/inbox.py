@@ -148,6 +148,7 @@ class Inbox:
         senderRegistered: bool = False,
         notice: bool = False,
         stored: bool = False,
+        userhost: str = "",
     ) -> Deferred[None]:
         """
         Store a private message (with its C{msgid}) for C{recipient},
@@ -175,6 +176,7 @@ class Inbox:
                 millis=millis,
                 accounts=(senderRegistered, True),
                 notice=notice,
+                userhost=userhost,
             )
             if msgid and self.shared():
                 # The sender's node may have stored it as sent first (a

@@ -42,6 +42,7 @@ from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 from chatd.core.signedin import keptAs
 from chatd.core.speaking import BodyRule, checkSpeaker, speakingRoom
+from chatd.core.storing import storePrivate, storeRoomMessage
 from chatd.core.text import checkText, spacedLines
 
 if TYPE_CHECKING:
@@ -96,6 +97,10 @@ class Messages:
     def now(self) -> int:
         return int(self.clock.seconds())
 
+    def userhostOf(self, participant: IParticipant) -> str:
+        """The C{user@host} the lines of C{participant}'s person show (kept with them)."""
+        return self.people.hosts.userhostOf(self.people.personOf(participant))
+
     def nowMillis(self) -> int:
         """A message's moment, its own (L{Moments}): a marker at it covers no later one."""
         return self._moments.next()
@@ -133,16 +138,7 @@ class Messages:
             target.name, nick, lines, millis // 1000, notice, tags, self.ids.next(), millis
         )
         if self._spoke(participant, event) and self.persistence is not None:
-            self.persistence.store.addMessage(
-                target.name,
-                nick,
-                None,
-                lines,
-                event.when,
-                msgid=event.msgid,
-                millis=millis,
-                notice=notice,
-            )
+            storeRoomMessage(self.persistence, event, self.userhostOf(participant))
         target.broadcast(event, participant)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
         return event
@@ -242,7 +238,7 @@ class Messages:
             # In the accounts' history, whatever nicknames they go by now.
             sentAs = self.people.accounts.name(participant) or event.sender
             storedAs = self.people.accounts.name(recipient) or event.recipient
-            storePrivate(self.persistence, event, sentAs, storedAs)
+            storePrivate(self.persistence, event, sentAs, storedAs, self.userhostOf(participant))
         own = self.people.personOf(participant)
         if own is not recipient:  # the sender's other connections see it as their own
             deliver([own], "privateMessage", event, participant)
@@ -269,6 +265,7 @@ class Messages:
         if persistence is None or not persistence.isRegisteredNow(event.recipient):
             return None
         sentAs = keptAs(self.people, event.sender)  # in its account's history
+        sender = self.people.find(event.sender)
         return persistence.inbox.keep(
             sentAs,
             normalize(event.recipient),
@@ -279,6 +276,7 @@ class Messages:
             persistence.isRegisteredNow(sentAs),
             event.notice,
             stored,
+            "" if sender is None else self.userhostOf(sender),
         )
 
     def _keepUnlessIgnored(
@@ -376,24 +374,3 @@ class Messages:
         """
         for reader in self.people.wallopsReaders():
             reader.notice(event)
-
-
-def storePrivate(
-    persistence: Persistence, event: PrivateMessage, sentAs: str, storedAs: str
-) -> None:
-    """
-    Store C{event} as said by C{sentAs} to C{storedAs} (the names of their
-    accounts, if they are signed in to one), in both their histories.
-    """
-    registered = persistence.isRegisteredNow
-    persistence.store.addMessage(
-        None,
-        sentAs,
-        storedAs,
-        event.lines,
-        event.when,
-        msgid=event.msgid,
-        millis=event.millis,
-        accounts=(registered(sentAs), registered(storedAs)),
-        notice=event.notice,
-    )

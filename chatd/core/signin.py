@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_sasl,tests.unit.core.test_multiconnection -*-
+# -*- test-case-name: tests.unit.irc.test_irc_sasl,tests.unit.core.test_multiconnection,tests.unit.irc.test_irc_nickserv -*-  # noqa: E501
 """
 Signing in to an account from a connection that is logged in already (IRC
 SASL after registration, or a second time): the core's rule, which the
@@ -25,7 +25,8 @@ logged-in connection, as IRCv3 SASL 3.2 reauthentication allows, is:
     two people), whichever proof came first (C{PASS}, SASL, NickServ, a
     registration); an account signed in elsewhere (L{errors.NickTaken}: a
     new connection that logs in with it joins that person, and its limit
-    of connections, instead); another account from a connection that
+    of connections, instead, and so does NickServ's C{IDENTIFY},
+    L{signInJoining}); another account from a connection that
     shares its person with others (L{errors.InvalidArgument}: a person's
     connections are one account); and, once the password is proven, an
     account (or a nickname, or an address) the console banned or kicked,
@@ -50,6 +51,7 @@ from chatd.core.delivery import connectionsOf
 from chatd.core.events import Notice
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
+from chatd.core.person import Person
 
 if TYPE_CHECKING:
     from chatd.core.entryreplay import Cut
@@ -114,6 +116,63 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)
     service.people.accounts.prove(participant, proven)
     return proven
+
+
+async def signInJoining(
+    chat: object, participant: IParticipant, account: str, secret: Secret
+) -> str:
+    """
+    L{signInAgain}, but as a login for a connection that signs in only once
+    connected (NickServ's C{IDENTIFY}: irssi's, HexChat's, WeeChat's
+    scripts'): proving the password of an account signed in here (another
+    device), a connection signed in to none and alone in its person joins
+    that person, as a login with that password does (L{Joining.joinPerson}:
+    its nickname and rooms, its limit of connections).  Its own name and
+    rooms go first, as if it had disconnected (its rooms' members see it
+    quit); nobody is told of the join.  Any other case is L{signInAgain}'s,
+    and a refusal is the one it or a login gives (the password, the gate,
+    the console's sanctions, an account on another node of a cluster).
+    """
+    service = cast("ChatService", chat)
+    service.requireLogin(participant)
+    account = normalize(account)
+    if not isValidName(account) or _joinable(service, participant, account) is None:
+        return await signInAgain(chat, participant, account, secret)
+    refuseAnother(service, participant, account)
+    persistence = service.persistence
+    assert persistence is not None
+    proven, _ = await persistence.verifyLogin(participant, account, secret)
+    if proven is not None:  # its ignore list, before anyone can reach it
+        await service.ignores.atLogin(proven)
+    if proven is None or not service.isLoggedIn(participant):
+        raise errors.BadPassword()
+    service.logins.checkSanctions(participant, proven)  # a login's refusal, told the owner
+    person = _joinable(service, participant, proven)
+    if person is None:  # gone meanwhile: signed in under its own nickname, as it may be
+        refuseAnother(service, participant, proven)
+        service.people.accounts.prove(participant, proven)
+        return proven
+    service.registry.creatorGone(participant)
+    service.logins.logout(participant, "signed in to an account")
+    service.people.accounts.prove(participant, proven)
+    service.logins.joinPerson(participant, person)
+    return proven
+
+
+def _joinable(service: ChatService, participant: IParticipant, account: str) -> Person | None:
+    """
+    The person signed in here to C{account} that C{participant} would join
+    by proving its password (L{signInJoining}): none for a connection
+    signed in to an account already or sharing its person with others.
+    """
+    people = service.people
+    own = people.personOf(participant)
+    if service.accountName(participant) is not None or len(connectionsOf(own)) > 1:
+        return None
+    holder = service.find(account) or people.signedInTo(key(account))
+    if not isinstance(holder, Person) or holder is own:
+        return None
+    return holder if service.logins.mayJoin(holder, account) else None
 
 
 def refuseAnother(service: ChatService, participant: IParticipant, account: str) -> None:

@@ -61,12 +61,11 @@ CONCAT = "draft/multiline-concat"
 def storedHostmask(nick: str) -> str:
     """
     The prefix of a stored message of C{nick} (history, a private message
-    that waited): C{nick!nick@chatd}, whether C{nick} is here now or not.
-    The store keeps who said it, not from which connection, so a message
-    has one prefix at every reading, and never the mask of whoever holds
-    the name now.
+    that waited): its live lines' mask, with the C{user@host} the store kept
+    (L{chatd.core.events.Sender}), else C{nick!nick@chatd} (none kept), one
+    prefix at every reading, never that of whoever holds the name now.
     """
-    return f"{nick}!{nick}@chatd"
+    return f"{nick}!{getattr(nick, 'userhost', '') or nick + '@chatd'}"
 
 
 def newBatchId() -> str:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.events import PrivateMessage, RoomMessage, Sender
 from chatd.core.names import key
 
 #: The columns a window reads, in L{rowToEvent}'s order.
-WINDOW_COLUMNS = "room, sender, recipient, body, sent, msgid, sent_ms, notice"
+WINDOW_COLUMNS = "room, sender, recipient, body, sent, msgid, sent_ms, notice, sender_userhost"
 
 
 @dataclass(frozen=True)
@@ -166,12 +166,14 @@ def rowToEvent(
     msgid: str | None,
     millis: int | None,
     notice: int = 0,
+    userhost: str | None = None,
 ) -> RoomMessage | PrivateMessage:
     """
     A stored row (L{WINDOW_COLUMNS}) as the event it was, a notice if it
-    was one.
+    was one, from its L{Sender} (with the C{user@host} it showed).
     """
     lines, when, ms, shown = tuple(body.split("\n")), int(sent), millis or 0, msgid or ""
+    sender = Sender(sender, userhost or "")
     if room is not None:
         return RoomMessage(room, sender, lines, when, bool(notice), msgid=shown, millis=ms)
     return PrivateMessage(

@@ -164,12 +164,16 @@ class IChatStore(Interface):
         millis: int = 0,
         accounts: tuple[bool, bool] = (False, False),
         notice: bool = False,
+        userhost: str = "",
     ) -> None:
         """
         Queue a message for writing, with C{msgid}, the id its recipients
         saw live (history gives it back; C{""}: none), and C{millis}, its time
         in milliseconds (C{0}: C{when}'s second); C{notice}: it was an IRC
-        C{NOTICE}, and history gives it back as one.  C{accounts} says whether
+        C{NOTICE}, and history gives it back as one; C{userhost}: the
+        C{user@host} its sender's lines showed (L{chatd.core.hosts.Hosts.
+        userhostOf}; C{""}: not known), which history gives back as its
+        sender, a L{chatd.core.events.Sender}.  C{accounts} says whether
         the sender and the recipient of a private message are registered:
         it is in the private history of those who are (L{window}).  It gets
         its id, which orders it among all messages, from the database when

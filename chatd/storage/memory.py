@@ -16,7 +16,7 @@ from twisted.internet.task import Clock
 from zope.interface import implementer
 
 from chatd.core import errors
-from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.events import PrivateMessage, RoomMessage, Sender
 from chatd.core.names import key
 from chatd.core.searchform import folded
 from chatd.storage.accountremoval import MemoryAccountRemoval
@@ -165,6 +165,7 @@ class MemoryChatStore(
         millis: int = 0,
         accounts: tuple[bool, bool] = (False, False),
         notice: bool = False,
+        userhost: str = "",
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
@@ -174,6 +175,7 @@ class MemoryChatStore(
         if msgid:
             self._msgids[msgid] = id
         event: RoomMessage | PrivateMessage
+        sender = Sender(sender, userhost)  # as the SQL store reads it back
         if room is not None:
             event = RoomMessage(room, sender, lines, when, notice, msgid=msgid, millis=millis)
             target = room

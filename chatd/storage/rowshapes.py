@@ -31,6 +31,7 @@ MessageRow = tuple[
     str | None,
     str | None,
     int,
+    str | None,
 ]
 
 #: Where a row being written has its body's search form
@@ -42,9 +43,9 @@ SEARCH_TEXT = MESSAGE_COLUMNS - 1
 #: The columns of a queued row (L{MessageRow}: its ticket, then the columns
 #: after the id) that are often NULL, by group of columns NULL together: a
 #: room message has no recipient and a private one no room; a message may
-#: have no msgid, and its sender or recipient no account; an ASCII body
-#: without formatting codes has no search form.
-NULLABLE = ((1, 2), (4, 5), (9,), (12,), (13,), (SEARCH_TEXT,))
+#: have no msgid, its sender or recipient no account, and its sender no
+#: C{user@host}; an ASCII body without formatting codes has no search form.
+NULLABLE = ((1, 2), (4, 5), (9,), (12,), (13,), (15,), (SEARCH_TEXT,))
 
 
 def shapeOf(row: MessageRow) -> tuple[bool, ...]:
@@ -62,6 +63,7 @@ def shapeOf(row: MessageRow) -> tuple[bool, ...]:
         row[9] is None,
         row[12] is None,
         row[13] is None,
+        row[15] is None,
         body.isascii() and (body.isprintable() or not ownForm(body)),
     )
 
@@ -129,15 +131,28 @@ _KEPT_TYPES = (
     _TEXT + _NULL,  # sender account
     _TEXT + _NULL,  # recipient account
     _INT,  # notice
+    _TEXT + _NULL,  # sender's user@host
 )
+#: The columns of a kept row, and of one a chatd that kept no C{user@host}
+#: wrote (read back after an upgrade: its sender's is not known).
+KEPT_COLUMNS = len(_KEPT_TYPES)
+OLDER_KEPT_COLUMNS = KEPT_COLUMNS - 1
+
+
+def currentRow(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """
+    C{row}, a kept row (L{isKeptRow}), with every column of this chatd's:
+    one an older chatd wrote gets no C{user@host}.
+    """
+    return row if len(row) == KEPT_COLUMNS else (*row, None)
 
 
 def isKeptRow(row: tuple[Any, ...]) -> bool:
     """
-    Whether C{row}, read back from a file, is one the writer kept: each
-    column of its type (an edited file must not put a text where history
-    reads a number).
+    Whether C{row}, read back from a file, is one the writer kept (this
+    chatd, or one before it kept C{user@host}s): each column of its type
+    (an edited file must not put a text where history reads a number).
     """
-    return len(row) == len(_KEPT_TYPES) and all(
-        type(value) in allowed for value, allowed in zip(row, _KEPT_TYPES, strict=True)
+    return len(row) in (KEPT_COLUMNS, OLDER_KEPT_COLUMNS) and all(
+        type(value) in allowed for value, allowed in zip(row, _KEPT_TYPES, strict=False)
     )

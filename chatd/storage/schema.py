@@ -266,6 +266,13 @@ MIGRATIONS: list[list[Statement]] = [
     # search form of each message stored with IRC formatting codes made
     # again without them, ASCII ones included (chatd.storage.search.visibleSearchText).
     [visibleSearchText],
+    # 25: the user@host each message's sender showed when it said it
+    # (chatd.core.hosts: user/<account>, or a guest's cloak, never an
+    # address), so that IRC history shows the mask its live lines had.
+    # Messages stored before have none (IRC shows nick!nick@chatd).
+    [
+        "ALTER TABLE messages ADD COLUMN sender_userhost TEXT",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
@@ -296,7 +303,7 @@ MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7426738)"
 INSERT_MESSAGES = (
     "INSERT INTO messages (id, room_key, room, sender, recipient_key, recipient, body, sent,"
     " pending, msgid, sent_ms, sender_key, sender_account, recipient_account, notice,"
-    " search_text) VALUES "
+    " sender_userhost, search_text) VALUES "
 )
 MESSAGE_COLUMNS = INSERT_MESSAGES.count(",") + 1
 

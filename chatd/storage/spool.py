@@ -15,8 +15,10 @@ from typing import Any
 
 #: The file, in the data directory.
 UNWRITTEN = "unwritten-messages.json"
-#: The columns of a kept message (a message row's, but its id).
-COLUMNS = 14
+#: The columns of a kept message (a message row's, but its id), and those an
+#: older chatd kept (without the sender's C{user@host}).
+COLUMNS = 15
+OLDER_COLUMNS = COLUMNS - 1
 
 
 class Spool:
@@ -43,14 +45,14 @@ class Spool:
             rows = json.loads(text)
             if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
                 raise ValueError("no list of messages")
-            if any(len(row) != COLUMNS for row in rows):
+            if any(len(row) not in (COLUMNS, OLDER_COLUMNS) for row in rows):
                 raise ValueError(f"a message is not {COLUMNS} columns")
         except ValueError as error:
             raise ValueError(
                 f"{self.path} is damaged ({error}): move it away to start without the"
                 f" messages it keeps"
             ) from error
-        return [tuple(row) for row in rows]
+        return [tuple(row) if len(row) == COLUMNS else (*row, None) for row in rows]
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         """

@@ -215,11 +215,12 @@ class SQLChatStore(
         millis: int = 0,
         accounts: tuple[bool, bool] = (False, False),
         notice: bool = False,
+        userhost: str = "",
     ) -> None:
         if self._closed or not self._loaded:
             raise errors.InternalError("the message store is not open")
         self.writer.add(
-            room, sender, recipient, lines, when, pending, msgid, millis, accounts, notice
+            room, sender, recipient, lines, when, pending, msgid, millis, accounts, notice, userhost
         )
 
     def mark(self) -> Deferred[int]:

@@ -45,7 +45,8 @@ TABLES = [
     (
         "messages",
         "id, room_key, room, sender, recipient_key, recipient, body, sent, pending, msgid,"
-        " sent_ms, sender_key, sender_account, recipient_account, notice, search_text",
+        " sent_ms, sender_key, sender_account, recipient_account, notice, sender_userhost,"
+        " search_text",
     ),
     ("read_markers", "nick_key, room, target_key, target, millis"),
     ("ignores", "nick_key, mask_key, mask"),

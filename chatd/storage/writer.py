@@ -23,7 +23,14 @@ from chatd.storage.database import Cursor, Database
 from chatd.storage.health import isRefusal, oneLine
 from chatd.storage.historymarks import HistoryMarks
 from chatd.storage.journal import Journal, storedMsgids
-from chatd.storage.rowshapes import KEPT_MSGID, MessageRow, Shape, shapeOf, withSearchText
+from chatd.storage.rowshapes import (
+    KEPT_MSGID,
+    MessageRow,
+    Shape,
+    currentRow,
+    shapeOf,
+    withSearchText,
+)
 from chatd.storage.schema import (
     INSERT_MESSAGES,
     RESERVE_IDS,
@@ -102,6 +109,7 @@ class MessageWriter:
         millis: int = 0,
         accounts: tuple[bool, bool] = (False, False),
         notice: bool = False,
+        userhost: str = "",
     ) -> None:
         """
         Queue one message (see L{chatd.storage.interfaces.IChatStore.addMessage}).
@@ -123,6 +131,7 @@ class MessageWriter:
                 key(sender) if accounts[0] else None,
                 None if recipient is None or not accounts[1] else key(recipient),
                 int(notice),
+                userhost or None,
             )
         )
 
@@ -196,7 +205,7 @@ class MessageWriter:
         stored = await self.database.run(storedMsgids, self.database.sql, msgids)
         missing = [row for row in rows if row[KEPT_MSGID] is None or row[KEPT_MSGID] not in stored]
         for row in missing:
-            self._queue((self._queued + 1, *row))
+            self._queue((self._queued + 1, *currentRow(row)))
         self._journal.forgetLeftovers()
         self.log.warn(
             "{count} messages acknowledged before the last run ended unexpectedly were not"

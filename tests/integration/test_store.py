@@ -270,6 +270,27 @@ async def test_notices(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_senderMasks(store: Any) -> None:
+    """
+    The C{user@host} a message's sender showed comes back with its name (a
+    L{chatd.core.events.Sender}), in a room's history, a history window
+    and the messages waiting for their recipient; a message stored without
+    one has none.
+    """
+    store.addMessage("Blabla", "alice", None, ("hi",), 1, msgid="u1", userhost="al@user/alice")
+    store.addMessage("Blabla", "bob", None, ("yo",), 2, msgid="u2")
+    store.addMessage(None, "carol", "bob", ("psst",), 3, pending=True, userhost="c@guest-1.chatd")
+    history = await store.history("Blabla", 10)
+    assert [(m.sender, m.sender.userhost) for m in history] == [
+        ("alice", "al@user/alice"),
+        ("bob", ""),
+    ]
+    window = await store.window(Conversation.ofRoom("Blabla"), limit=10)
+    assert [m.sender.userhost for m in window] == ["al@user/alice", ""]
+    assert [m.sender.userhost for _, m in await store.undelivered("bob")] == ["c@guest-1.chatd"]
+
+
+@pytest_twisted.ensureDeferred
 async def test_undelivered(store: Any) -> None:
     """
     Only pending private messages wait for their recipient, in order, until

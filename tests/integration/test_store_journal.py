@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import pytest_twisted
 
@@ -76,6 +77,31 @@ async def test_crashLosesNoAcknowledgedMessage(backend: Backend, tmp_path: Path)
     finally:
         await stop(second)
     assert list((data / "journal").iterdir()) == []  # a clean stop: all written
+
+
+@pytest_twisted.ensureDeferred
+async def test_olderJournal(backend: Backend, tmp_path: Path) -> None:
+    """
+    A journal an older chatd left (its rows without the sender's
+    C{user@host}) is written at the next start, each message with none.
+    """
+    if not backend.durable:
+        pytest.skip(f"{backend.name} in memory forgets everything by design")
+    data = tmp_path / "data"
+    first = opened(backend, data)
+    await first.load()
+    first.addMessage("Blabla", "alice", None, ("hi",), 10, msgid="id0", userhost="a@user/alice")
+    crash(first)
+    for path in (data / "journal").iterdir():
+        rows = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        path.write_bytes(b"".join(orjson.dumps(row[:-1]) + b"\n" for row in rows))
+    second = opened(backend, data)
+    try:
+        await second.load()
+        history = await second.history("Blabla", 100)
+        assert [(m.lines, m.sender, m.sender.userhost) for m in history] == [(("hi",), "alice", "")]
+    finally:
+        await stop(second)
 
 
 @pytest_twisted.ensureDeferred

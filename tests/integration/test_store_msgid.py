@@ -125,6 +125,7 @@ def _setBack(execute: Any, paramstyle: str) -> None:
     # Migrations after this one, if any, run again at the next start:
     # undo them here too.
     execute(f"UPDATE schema_version SET version = {MIGRATIONS.index([uniqueMsgids])}")
+    execute("ALTER TABLE messages DROP COLUMN sender_userhost")  # (added by 25)
     mark = "?" if paramstyle == "qmark" else "%s"
     for id, msgid, body in OLD_ROWS:
         execute(

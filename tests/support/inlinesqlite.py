@@ -24,8 +24,8 @@ class InlinePool:
     once and commits, or rolls back when it raises.
     """
 
-    def __init__(self) -> None:
-        self.connection = sqlite3.connect(":memory:")
+    def __init__(self, path: str = ":memory:") -> None:
+        self.connection = sqlite3.connect(path)
         self.connection.execute("PRAGMA foreign_keys = ON")
 
     def runInteraction(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
@@ -44,12 +44,13 @@ class InlinePool:
         self.connection.close()
 
 
-def inlineSQLiteStore(clock: Clock) -> SQLChatStore:
+def inlineSQLiteStore(clock: Clock, path: str = ":memory:") -> SQLChatStore:
     """
-    A started and loaded SQL store on an L{InlinePool}, its writer timed
-    by C{clock}.
+    A started and loaded SQL store on an L{InlinePool} of the database
+    C{path} (a file: another store opens it again, as a restart does), its
+    writer timed by C{clock}.
     """
-    store = SQLChatStore(InlinePool(), clock, "qmark")  # type: ignore[arg-type]
+    store = SQLChatStore(InlinePool(path), clock, "qmark")  # type: ignore[arg-type]
     store.startService()
     loaded = store.load()
     failures: list[Any] = []

@@ -37,15 +37,14 @@ class ChatHistoryTests(IRCStoreTestCase):
         self.assertEqual(end.params, ["-" + batch])
         self.assertEqual([m.params[1] for m in (first, second)], ["two", "three"])
         self.assertEqual(first.tags, {"batch": batch, "time": "2023-11-14T22:13:30.000Z"})
-        self.assertEqual(first.prefix, "bob!bob@chatd")
+        self.assertEqual(first.prefix, f"bob!bob@{self.service.hostOf(bob)}")  # as live
 
     def test_storedMask(self) -> None:
         """
         A stored message comes back from history (C{CHATHISTORY}, the
         replay on C{JOIN}) and from the inbox (a private message that
-        waited) as from C{nick!nick@chatd}, whether its sender is here or
-        gone: one prefix at every reading, where the live line had the
-        sender's C{nick!user@host}.
+        waited) from the C{nick!user@host} its live line had, whether its
+        sender is here or gone: one prefix at every reading.
         """
         self.registered("bob", "bobpass")
         bob, tb = self.client()
@@ -61,18 +60,18 @@ class ChatHistoryTests(IRCStoreTestCase):
             replies = self.send(watch, tw, "CHATHISTORY LATEST #Blabla * 10")
             return [m.prefix for m in replies if m.command == "PRIVMSG"]
 
-        self.assertEqual(prefixes(), ["bob!bob@chatd"])
+        self.assertEqual(prefixes(), [live.prefix])
         alice, ta = self.client()
         told = self.send(alice, ta, "PASS sesame", "NICK alice", "USER a 0 * :A")
-        self.assertEqual([m.prefix for m in told if m.command == "PRIVMSG"], ["bob!bob@chatd"])
+        self.assertEqual([m.prefix for m in told if m.command == "PRIVMSG"], [live.prefix])
         bob.connectionLost(Exception("gone"))  # type: ignore[arg-type]
         self.clock.advance(5)
-        self.assertEqual(prefixes(), ["bob!bob@chatd"])
+        self.assertEqual(prefixes(), [live.prefix])
         joiner, tj = self.client()
         caps = "CAP REQ :batch server-time"
         self.send(joiner, tj, caps, "NICK joiner", "USER j 0 * :J", "CAP END")
         replayed = self.send(joiner, tj, "JOIN #Blabla")
-        self.assertEqual([m.prefix for m in replayed if m.command == "PRIVMSG"], ["bob!bob@chatd"])
+        self.assertEqual([m.prefix for m in replayed if m.command == "PRIVMSG"], [live.prefix])
 
     def test_noticeStaysNotice(self) -> None:
         """

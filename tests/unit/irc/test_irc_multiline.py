@@ -615,7 +615,8 @@ class HistoryTests(IRCStoreTestCase):
         start = history[1]
         inner = start.params[0][1:]
         self.assertEqual(start.params[1:], ["draft/multiline", "#Blabla"])
-        self.assertEqual((start.tags["batch"], start.prefix), (outer, "bob!bob@chatd"))
+        bobHost = self.service.people.hosts.cloak("10.0.0.1")  # as bob's live lines showed
+        self.assertEqual((start.tags["batch"], start.prefix), (outer, f"bob!bob@{bobHost}"))
         self.assertIn("time", start.tags)
         self.assertIn("msgid", start.tags)
         self.assertEqual([m.tags for m in history[2:4]], [{"batch": inner}] * 2)

@@ -11,6 +11,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs, formatEvent
 
+from chatd.core.delivery import connectionsOf
 from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
@@ -115,15 +116,50 @@ class IdentifyTests(NickServTestCase):
 
     def test_signedInElsewhere(self) -> None:
         """
-        An account signed in from another connection is refused, with the
-        core's reason: a new connection that logs in with it joins it.
+        C{IDENTIFY} for an account signed in from another connection (a
+        second device) joins that person, as a login with its password
+        does: the connection leaves its own channel (whose members see it
+        quit) and is shown taking the person's nickname and joining its
+        channels; the person's other connection is told nothing.
         """
-        self.connected("alice", "", "PASS sesame")
+        alice, ta = self.connected("alice", "", "PASS sesame")
+        self.send(alice, ta, "JOIN #Blabla")
         proto, t = self.connected("guest")
+        watch, tw = self.connected("watch")
+        self.send(proto, t, "JOIN #Lounge")
+        self.send(watch, tw, "JOIN #Lounge")
+        self.send(proto, t)
         replies = self.send(proto, t, "PRIVMSG NickServ :IDENTIFY alice sesame")
-        self.assertEqual(self.codes(replies), ["NOTICE"])
-        self.assertIn("alice is signed in elsewhere", self.notices(replies)[0])
-        self.assertIsNone(self.accountIn(proto, t, "guest"))
+        guest = f"guest!guest@{self.guestHost}"
+        self.assertEqual(
+            [(m.command, m.prefix, m.params[0]) for m in replies[:2]],
+            [("PART", guest, "#Lounge"), ("NICK", guest, "alice")],
+        )
+        self.assertEqual(self.codes(replies)[2:4], ["900", "NOTICE"])
+        self.assertEqual(replies[2].params[1:3], ["alice!alice@user/alice", "alice"])
+        self.assertEqual(self.notices(replies), ["You are now logged in as alice."])
+        joins = [m.params[0] for m in replies if m.command == "JOIN"]
+        self.assertEqual(sorted(joins), ["#Blabla", "#Général"])
+        self.assertEqual((proto.nick, self.accountIn(proto, t, "alice")), ("alice", "alice"))
+        self.assertIs(self.service.find("alice"), self.service.people.personOf(proto))
+        self.assertIsNone(self.service.find("guest"))
+        self.assertEqual([(m.command, m.prefix) for m in self.send(watch, tw)], [("QUIT", guest)])
+        self.assertEqual(self.send(alice, ta), [])
+
+    def test_signedInElsewhereAtTheLimit(self) -> None:
+        """
+        At the account's limit of connections, C{IDENTIFY} takes the place
+        of the one heard from least recently, as a login with the password
+        does: that one is told why and closed.
+        """
+        self.service.people.maxConnections = 1
+        alice, ta = self.connected("alice", "", "PASS sesame")
+        proto, t = self.connected("guest")
+        self.send(proto, t, "PRIVMSG NickServ :IDENTIFY alice sesame")
+        self.assertEqual(proto.nick, "alice")
+        self.assertEqual(connectionsOf(self.service.people.personOf(proto)), [proto])
+        closing = [m for m in self.send(alice, ta) if m.command == "ERROR"]
+        self.assertIn("a newer connection of your account took its place", closing[0].params[0])
 
     def test_wrongPasswordAtTheLimitTellsNothing(self) -> None:
         """

@@ -14,7 +14,7 @@ from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.storage.journal import Journal
-from chatd.storage.rowshapes import isKeptRow
+from chatd.storage.rowshapes import currentRow, isKeptRow
 
 COLUMNS = 3
 
@@ -189,8 +189,21 @@ class JournalTests(SynchronousTestCase):
         types (an edited file: a text where history reads a number) is
         skipped like a damaged one.
         """
-        kept = ("lobby", "Lobby", "zoë", None, None, "hi", 7, 0, "m1", 7000, "zoe", None, None, 0)
+        older = ("lobby", "Lobby", "zoë", None, None, "hi", 7, 0, "m1", 7000, "zoe", None, None, 0)
+        kept = (*older, "zoe@guest-3f9a2c1d.chatd")
         self.assertTrue(isKeptRow(kept))
-        for bad in (kept[:6] + ("7",) + kept[7:], kept[:2] + (None,) + kept[3:], kept[:-1]):
+        bads = (kept[:6] + ("7",) + kept[7:], kept[:2] + (None,) + kept[3:], kept[:-2], kept + (0,))
+        for bad in bads:
             self.assertFalse(isKeptRow(bad))
         self.assertFalse(isKeptRow(kept[:13] + (True,)))
+        self.assertFalse(isKeptRow(kept[:14] + (7,)))
+
+    def test_olderRows(self) -> None:
+        """
+        A row a chatd that kept no senders' C{user@host} wrote (a column
+        fewer) is one of the writer's, read back with none.
+        """
+        older = ("lobby", "Lobby", "zoë", None, None, "hi", 7, 0, "m1", 7000, "zoe", None, None, 0)
+        self.assertTrue(isKeptRow(older))
+        self.assertEqual(currentRow(older), (*older, None))
+        self.assertEqual(currentRow((*older, "z@h")), (*older, "z@h"))

@@ -90,6 +90,7 @@ class ShapeTests(SynchronousTestCase):
             "a",
             "b",
             0,
+            "alice@user/alice",
         )
         self.assertEqual(len(full), MESSAGE_COLUMNS - 1)
         self.assertEqual(SEARCH_TEXT, MESSAGE_COLUMNS - 1)
@@ -106,7 +107,7 @@ class ShapeTests(SynchronousTestCase):
         """
         A row whose body is not ASCII is written with its search form.
         """
-        row = cast(MessageRow, (1, None, None, "a", "b", "B", "\u0130stanbul", 1, 0) + (None,) * 6)
+        row = cast(MessageRow, (1, None, None, "a", "b", "B", "\u0130stanbul", 1, 0) + (None,) * 7)
         self.assertEqual(withSearchText(row), (*row, "istanbul"))
 
     def test_formattingCodes(self) -> None:
@@ -114,7 +115,7 @@ class ShapeTests(SynchronousTestCase):
         An ASCII body with IRC formatting codes has a search form, without
         them; one without codes has none.
         """
-        row = cast(MessageRow, (1, None, None, "a", "b", "B", "\x0304Red\x03!", 1, 0) + (None,) * 6)
+        row = cast(MessageRow, (1, None, None, "a", "b", "B", "\x0304Red\x03!", 1, 0) + (None,) * 7)
         self.assertFalse(shapeOf(row)[-1])
         self.assertEqual(withSearchText(row), (*row, "red!"))
         plainRow: MessageRow = (*row[:6], "\x01ACTION waves\x01", *row[7:])

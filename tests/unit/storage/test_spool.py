@@ -28,6 +28,7 @@ class SpoolTests(SynchronousTestCase):
         self.assertEqual(self.spool.read(), [])
         rows = [
             ("lobby", "Lobby", "zoë", None, None, "héllo\n✓", 7, 0, "m1", 7000, "z", None, None, 0)
+            + ("zoë@guest-3f9a2c1d.chatd",)
         ]
         self.spool.write(rows)
         self.assertEqual(self.spool.read(), rows)
@@ -42,9 +43,17 @@ class SpoolTests(SynchronousTestCase):
         made, for its owner only.
         """
         spool = Spool(self.dir / "chatd-data" / "unwritten.json")
-        spool.write([("x",) * 14])
-        self.assertEqual(spool.read(), [("x",) * 14])
+        spool.write([("x",) * 15])
+        self.assertEqual(spool.read(), [("x",) * 15])
         self.assertEqual(spool.path.parent.stat().st_mode & 0o777, 0o700)
+
+    def test_older(self) -> None:
+        """
+        What a chatd that kept no senders' C{user@host} wrote (one column
+        fewer) is read back with none.
+        """
+        self.spool.write([("x",) * 14])
+        self.assertEqual(self.spool.read(), [("x",) * 14 + (None,)])
 
     def test_damaged(self) -> None:
         """
