@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from chatd.core import errors
 from chatd.core.accounts import PasswordRules
+from chatd.core.allowance import keep
 from chatd.core.events import (
     KICK,
     Administrator,
@@ -160,7 +161,7 @@ def historyPieces(
     each, encoded as they are due (L{chatd.lines.paced}).  Both entering a
     room and C{/history} show history so.
     """
-    shown = [event for event in events if event.lines]  # IRC's TAGMSG: nothing
+    shown = keep(events, [event for event in events if event.lines])  # IRC's TAGMSG: nothing
     if not shown:
         return
     many = "message" if len(shown) == 1 else f"{len(shown)} messages"
