@@ -41,6 +41,7 @@ from chatd.core.events import (
 from chatd.core.names import key
 from chatd.core.search import Found
 from chatd.core.text import actionOf, bytesInCharacters, plain, plainLine
+from chatd.lines.overlong import ENDLESS_LINE
 
 NOTICE = "*** "
 
@@ -283,8 +284,6 @@ AGAIN_PROMPT = "The same password again: "
 
 
 #: Friendlier words for the refusals the line layer reports.
-#: Why a connection is cut whose bytes never end a line (L{chatd.talk.protocol}).
-ENDLESS_LINE = "flooding: a line without end"
 
 _INPUT_REFUSALS = {
     "invalid UTF-8": (

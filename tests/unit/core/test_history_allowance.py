@@ -99,15 +99,14 @@ class HistoryAllowanceTests(PersistenceTestCase):
         found meanwhile after the first.
         """
         first = self.successResultOf(self.service.history(self.alice, "Général", 8))
-        self.assertIsInstance(first, Answer)
-        assert first.release is not None
+        assert isinstance(first, Answer) and first.release is not None
         self.assertIsNone(first.release.due(0))
         self.assertIsNone(first.release.due(8 * SIZE))
         second = self.successResultOf(self.service.history(self.alice, "Général", 8))
-        assert second.release is not None
+        assert isinstance(second, Answer) and second.release is not None
         self.assertIsNone(second.release.due(2 * SIZE))  # the 2 the allowance still held
         due = second.release.due(5 * SIZE)
-        self.assertIsNotNone(due)
+        assert due is not None
         self.clock.advance(2.9)
         self.assertNoResult(due)
         self.clock.advance(0.1)
