@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.lines.test_lineproto,tests.unit.lines.test_turnbudget -*-
+# -*- test-case-name: tests.unit.lines.test_lineproto,tests.unit.lines.test_turnbudget,tests.unit.test_overlong_frontends -*-  # noqa: E501
 """
 What chatd's line protocols share: framing, decoding, limits and liveness.
 

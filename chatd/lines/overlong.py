@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.lines.test_overlong -*-
+# -*- test-case-name: tests.unit.lines.test_lineproto,tests.unit.test_overlong_frontends -*-
 """
 Lines over the length limit (C{--max-line-length}), for
 L{chatd.lines.lineproto.ChatLineReceiver}: each is refused in its turn,

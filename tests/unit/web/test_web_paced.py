@@ -75,6 +75,28 @@ class PacedWebHistoryTests(StoredWebTestCase):
         texts = [m["text"][:4] for f in replies for m in f["messages"]]
         self.assertEqual(texts, [f"{i:04}" for i in range(80)])
 
+    def test_catchUpAtTheAllowancePace(self) -> None:
+        """
+        A page that comes back after more messages than the replay holds
+        is sent what it missed, read as history (L{chatd.web.replay}), at
+        its allowance's pace too: all of it, in order, but not at once.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.reactor, burst=16384, rate=16384, patience=60
+        )
+        count = self.service.historyCount + 64
+        for i in range(count + 1):  # 1000 bytes each on the wire: pages of 16
+            text = (f"{i:04}" + "x" * 868,)
+            self.store.addMessage("lobby", "owner", None, text, 1000 + i, msgid=f"m{i}")
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby", after="m0")
+        shown = [f["text"][:4] for f in self.frames(bob) if f["type"] == "message"]
+        self.assertLess(len(shown), count // 2)
+        for _ in range(count * 1000 // 16384 + 1):
+            self.reactor.advance(1)
+            shown += [f["text"][:4] for f in self.frames(bob) if f["type"] == "message"]
+        self.assertEqual(shown, [f"{i:04}" for i in range(1, count + 1)])
+
     def test_joinReplay(self) -> None:
         """
         Joining a room whose last 20 messages are 8 KiB each replays them
