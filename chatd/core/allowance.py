@@ -19,13 +19,19 @@ and entering again can loop.
 
 History requests cost what their answers hold (L{HistoryAllowance}): every
 front-end's, asked by L{chatd.core.chathistory}; found and sent a page at a
-time, a few large answers a second kept the reactor busy for everyone.
+time, a few large answers a second kept the reactor busy for everyone.  An
+answer is counted once found, and its pages go out at the allowance's pace
+(L{Release}, L{chatd.lines.paced}): what the allowance held at once, then
+C{rate} bytes a second, so one request of many megabytes is no spike
+either.  Operators are not counted there either: moderating, they read
+history as much as they need.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 from twisted.internet.defer import Deferred
@@ -46,6 +52,8 @@ from chatd.core.limits import (
 from chatd.core.pacing import wireSize
 from chatd.core.participant import IParticipant
 from chatd.lines.throttle import TokenBucket
+
+T = TypeVar("T")
 
 
 class Allowance:
@@ -121,11 +129,64 @@ class HistoryAllowance:
 
     def charge(
         self, person: IParticipant, messages: Iterable[RoomMessage | PrivateMessage]
-    ) -> None:
+    ) -> Release:
         """
         Count the C{messages} C{person} is sent, in bytes (L{wireSize}).
+
+        @return: when each part of them is due (L{Release}).
         """
-        self._bucket(person).charge(sum(map(wireSize, messages)))
+        bucket = self._bucket(person)
+        ahead = bucket.available()
+        bucket.charge(sum(map(wireSize, messages)))
+        return Release(self.clock, ahead, self.rate)
+
+
+class Release:
+    """
+    When the parts of one answer are due: C{ahead} bytes at once (what the
+    allowance held when it was counted; less than 0 if its person still
+    owed), then C{rate} bytes a second; so the answers of one person go out
+    one after the other, in the order they were found.  A part goes once
+    what comes before it is covered: the first at once, however large,
+    unless its person owes.
+    """
+
+    __slots__ = ("clock", "start", "ahead", "rate")
+
+    def __init__(self, clock: IReactorTime, ahead: float, rate: float) -> None:
+        self.clock = clock
+        self.start = clock.seconds()
+        self.ahead = ahead
+        self.rate = rate
+
+    def due(self, sent: int) -> Deferred[None] | None:
+        """
+        When the part of the answer that starts C{sent} bytes (L{wireSize})
+        into it may go: now (C{None}), or when the L{Deferred} fires.
+        """
+        wait = self.start + max(0.0, sent - self.ahead) / self.rate - self.clock.seconds()
+        return deferLater(self.clock, wait) if wait > 0 else None
+
+
+class Answer(list[T]):
+    """
+    The messages that answer a history request, oldest first, and when
+    they are due (C{release}; C{None}: at once, not counted).  A front-end
+    that sends only some of them keeps the pace with L{keep}.
+    """
+
+    release: Release | None = None
+
+
+def keep(answer: list[T], items: list[T]) -> list[T]:
+    """
+    C{items}, some of C{answer}'s, due as C{answer} is if it is an L{Answer}.
+    """
+    if not isinstance(answer, Answer) or answer.release is None:
+        return items
+    kept = Answer(items)
+    kept.release = answer.release
+    return kept
 
 
 class Allowances:

@@ -6,7 +6,8 @@ in (IRC's C{CHATHISTORY}, usable by any front-end).
 
 Every request takes from its person's allowance of history, as much as its
 answer holds (L{chatd.core.allowance.HistoryAllowance}): one past it waits,
-or is refused.
+or is refused, and a large answer goes out at the allowance's pace (an
+L{Answer}'s C{release}).  A chatd operator's are not counted.
 
 The rule of who may read what is here, once: a room's history is for its
 members; private conversations are kept for registered names only (an
@@ -18,11 +19,12 @@ nickname reads the account's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from twisted.internet.defer import Deferred
 
 from chatd.core import errors
+from chatd.core.allowance import Answer
 from chatd.core.calls import maybeCall
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
@@ -39,6 +41,7 @@ LATEST, BEFORE, AFTER, AROUND, BETWEEN = "LATEST", "BEFORE", "AFTER", "AROUND", 
 KINDS = (LATEST, BEFORE, AFTER, AROUND, BETWEEN)
 
 Messages = list[RoomMessage | PrivateMessage]
+Said = TypeVar("Said", RoomMessage, RoomMessage | PrivateMessage)
 
 
 @dataclass(frozen=True)
@@ -153,25 +156,37 @@ class ChatHistory:
         person, turn = self._turn(participant)
         return Deferred.fromCoroutine(self._latest(person, turn, target.name, count))
 
-    def _turn(self, participant: IParticipant) -> tuple[IParticipant, Deferred[None] | None]:
+    def _turn(self, participant: IParticipant) -> tuple[IParticipant | None, Deferred[None] | None]:
         """
-        Whose allowance of history a request of C{participant}'s takes, and
-        when it may be answered (L{HistoryAllowance.turn}).
+        Whose allowance of history a request of C{participant}'s takes
+        (C{None}: a chatd operator's, not counted), and when it may be
+        answered (L{HistoryAllowance.turn}).
 
         @raise TooFast: not soon.
         """
+        if self.service.isOperator(participant):
+            return None, None
         person = self.service.people.personOf(participant)
         return person, self.service.allowances.history.turn(person)
 
+    def _answer(self, person: IParticipant | None, found: list[Said]) -> Answer[Said]:
+        """
+        C{found} as the answer to C{person}'s request, counted (if
+        C{person}) and due at the pace of its allowance.
+        """
+        answer = Answer(found)
+        if person is not None:
+            answer.release = self.service.allowances.history.charge(person, found)
+        return answer
+
     async def _latest(
-        self, person: IParticipant, turn: Deferred[None] | None, room: str, count: int
+        self, person: IParticipant | None, turn: Deferred[None] | None, room: str, count: int
     ) -> list[RoomMessage]:
         if turn is not None:
             await turn
         await othersWritten(self.service)
         found = self.service.registry.ownPast(await self.store.history(room, count))
-        self.service.allowances.history.charge(person, found)
-        return found
+        return self._answer(person, found)
 
     def window(
         self, participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
@@ -202,7 +217,7 @@ class ChatHistory:
 
     async def _window(
         self,
-        person: IParticipant,
+        person: IParticipant | None,
         turn: Deferred[None] | None,
         conversation: Conversation,
         query: HistoryQuery,
@@ -210,8 +225,7 @@ class ChatHistory:
         if turn is not None:
             await turn
         found = self.service.registry.ownPast(await self._windowOf(conversation, query))
-        self.service.allowances.history.charge(person, found)
-        return found
+        return self._answer(person, found)
 
     async def _windowOf(self, conversation: Conversation, query: HistoryQuery) -> Messages:
         await othersWritten(self.service)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from twisted.internet.defer import Deferred
 
+from chatd.core.allowance import Answer
 from chatd.core.chathistory import othersWritten
 from chatd.core.events import Notice, RoomMessage
 from chatd.core.msgids import msgidOrigin
@@ -41,10 +42,11 @@ if TYPE_CHECKING:
 SLACK = 200
 
 
-class Replay(list[RoomMessage]):
+class Replay(Answer[RoomMessage]):
     """
     The history replayed on entering a room, oldest first, and whether the
-    room holds older messages (C{earlier}), which a front-end may offer.
+    room holds older messages (C{earlier}), which a front-end may offer; at
+    once, unless it holds the answer to a request (a page's catch-up).
     """
 
     earlier = False

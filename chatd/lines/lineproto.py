@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.lines.test_lineproto,tests.unit.lines.test_turnbudget -*-
+# -*- test-case-name: tests.unit.lines.test_lineproto,tests.unit.lines.test_turnbudget,tests.unit.test_overlong_frontends -*-  # noqa: E501
 """
 What chatd's line protocols share: framing, decoding, limits and liveness.
 
@@ -29,28 +29,9 @@ from chatd.lines.factory import ChatFactory
 from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
+from chatd.lines.overlong import ENDLESS_LINE, TooLong, cost, overlongAllowance
 from chatd.lines.throttle import TokenBucket
 from chatd.lines.turnbudget import LIGHT
-
-
-class _TooLong:
-    """
-    A line over the length limit, refused in its turn: only its start is kept.
-    """
-
-    __slots__ = ("start",)
-
-    def __init__(self, line: bytes) -> None:
-        self.start = line[:REFUSED_START]
-
-
-def _cost(line: bytes | _TooLong) -> int:
-    """
-    What a line waiting to be handled counts against the flood limit: its
-    bytes and its line end, so that empty lines (a flood of bare C{\\n})
-    count too; a refused one, the start it keeps.
-    """
-    return 1 + (len(line.start) if isinstance(line, _TooLong) else len(line))
 
 
 class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
@@ -81,7 +62,8 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self.outbox: Outbox | None = None
         self._partial = b""
         # Lines read, not yet handled; dropped once drained (an empty deque: ~600 B).
-        self._pending: deque[bytes | _TooLong] | None = None
+        self._pending: deque[bytes | TooLong] | None = None
+        self._overlong: TokenBucket | None = None  # (chatd.lines.overlong), once needed
         self._discarding = self._blocked = self._draining = False
         # Waiting for a later turn (the budget was spent); not reading, if far behind.
         self._yielded = self._readPaused = False
@@ -221,7 +203,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self.heard()
         if self._discarding:
             end = data.find(b"\n")
-            if end < 0:
+            if self._endless(len(data) if end < 0 else end) or end < 0:
                 return
             data, self._discarding = data[end + 1 :], False
         if self._partial:
@@ -232,18 +214,23 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         pending = self._pending
         if pending is None:
             pending = self._pending = deque()
+        overlong = 0
         for line in lines:
             if len(line) - line.endswith(b"\r") > limit:  # a "\r" ending it is its line end
-                pending.append(_TooLong(line))  # refused in turn, so replies stay in order
+                pending.append(TooLong(line))  # refused in turn, so replies stay in order
+                overlong += len(line)
             else:
                 pending.append(line)
-            self._backlog += _cost(pending[-1])
+            self._backlog += cost(pending[-1])
         if len(tail) - tail.endswith(b"\r") > limit:  # too long whatever comes next
-            pending.append(_TooLong(tail))
-            self._backlog += _cost(pending[-1])
+            pending.append(TooLong(tail))
+            self._backlog += cost(pending[-1])
             self._discarding = True
+            overlong += len(tail)
         else:
             self._partial = tail
+        if overlong and self._endless(overlong):
+            return
         self._drain()
         # What waits for a later turn far behind: the rest waits in the kernel.
         waiting = self._yielded and self._backlog > factory.floodBacklog // 4
@@ -255,6 +242,18 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
             self._backlog = 0
             self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
+
+    def _endless(self, size: int) -> bool:
+        """Count C{size} bytes of over-long lines; whether that cut the connection."""
+        if (bucket := self._overlong) is None:
+            bucket = self._overlong = overlongAllowance(self.factory)
+        bucket.charge(size)
+        if bucket.available() >= 0:
+            return False
+        self.discardTypedAhead()
+        self.floodRefused(InvalidArgument(ENDLESS_LINE))
+        self.closeWith("flooding")
+        return True
 
     def discardTypedAhead(self) -> int:
         """
@@ -306,8 +305,8 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
                     return
                 line = pending.popleft()
                 handled = True
-                self._backlog -= _cost(line)
-                if isinstance(line, _TooLong):
+                self._backlog -= cost(line)
+                if isinstance(line, TooLong):
                     self.lineRefused(InvalidArgument("line too long"), line.start)
                     continue
                 self._handleLine(line)

@@ -252,6 +252,24 @@ class Outbox:
             return succeed(True)
         return reply.whenTaken()
 
+    def makingPiece(self, due: Deferred[None] | None) -> None:
+        """
+        The piece of the reply under way being made may be handed only
+        once C{due} fires (C{None}: at once).
+        """
+        if self._reply is not None:
+            self._reply.due = due
+
+    def pieceDue(self) -> Deferred[None] | None:
+        """
+        What the piece just made waits for (L{makingPiece}), if anything.
+        """
+        reply = self._reply
+        if reply is None:
+            return None
+        due, reply.due = reply.due, None
+        return due
+
     def endReply(self) -> None:
         """
         The reply under way is over (complete or given up): what waited

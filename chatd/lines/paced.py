@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.lines.test_paced -*-
+# -*- test-case-name: tests.unit.lines.test_paced,tests.unit.test_tchat_allowance,tests.unit.web.test_web_paced -*-  # noqa: E501
 """
 Replies sent in pieces, at the pace the reader reads.
 
@@ -14,6 +14,12 @@ messages, notices, another command's answer, another reply) waits behind it
 and follows its last piece, in order.  What waits counts towards the
 limit, so a reader who does not read is still cut off there: the reply
 waits for them, the rest piles up.
+
+The answer to a history request (L{chatd.core.allowance.Answer}) also goes
+no faster than its person's allowance of history: L{pagesFor} makes each
+page wait until the allowance covers it, so one request of many megabytes
+takes the reactor a page at a time, a little each second, rather than all
+at once.  What else the connection is sent waits behind it meanwhile.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from twisted.internet.defer import Deferred
 
+from chatd.core.allowance import Answer, Release
 from chatd.core.pacing import pageBytes, pages, wireSize
 
 if TYPE_CHECKING:
@@ -38,13 +45,15 @@ class Reply:
     (C{waiters}), and the replies waiting for their turn (C{queued}).
     """
 
-    __slots__ = ("chunks", "size", "waiters", "queued")
+    __slots__ = ("chunks", "size", "waiters", "queued", "due")
 
     def __init__(self) -> None:
         self.chunks: list[bytes] = []
         self.size = 0
         self.waiters: list[Deferred[bool]] = []
         self.queued: list[Deferred[bool]] = []
+        # When the piece being made may be handed (None: as soon as the transport takes it).
+        self.due: Deferred[None] | None = None
 
     def add(self, data: bytes) -> None:
         self.chunks.append(data)
@@ -101,6 +110,8 @@ async def sendPaced(outbox: Outbox | None, pieces: Iterable[bytes]) -> bool:
             piece = next(following, None)
             if piece is None:
                 return True
+            if (due := outbox.pieceDue()) is not None:
+                await due  # (a history answer's page, at its allowance's pace)
             outbox.replyPiece(piece)
         return False
     finally:
@@ -122,7 +133,24 @@ def pagesFor(
     """
     C{items} (stored messages, or what C{measure} sizes as one) in the
     pages L{sendPaced} sends to C{outbox}'s connection, sized by its limit
-    (L{chatd.core.pacing.pageBytes}).
+    (L{chatd.core.pacing.pageBytes}); those of an L{Answer}, each when its
+    allowance covers it.
     """
     limit = 1 << 20 if outbox is None else outbox.limit
-    return pages(items, pageBytes(limit), measure)
+    found = pages(items, pageBytes(limit), measure)
+    release = items.release if isinstance(items, Answer) else None
+    if release is None or outbox is None:
+        return found
+    return _released(outbox, found, release)
+
+
+def _released(outbox: Outbox, found: Iterator[list[T]], release: Release) -> Iterator[list[T]]:
+    """
+    The pages C{found}, each made to wait (L{Outbox.pieceDue}) until
+    C{release} says it is due.
+    """
+    sent = 0
+    for page in found:
+        outbox.makingPiece(release.due(sent))
+        sent += sum(map(wireSize, page))  # type: ignore[arg-type]
+        yield page

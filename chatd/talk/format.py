@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from chatd.core import errors
 from chatd.core.accounts import PasswordRules
+from chatd.core.allowance import keep
 from chatd.core.events import (
     KICK,
     Administrator,
@@ -40,6 +41,7 @@ from chatd.core.events import (
 from chatd.core.names import key
 from chatd.core.search import Found
 from chatd.core.text import actionOf, bytesInCharacters, plain, plainLine
+from chatd.lines.overlong import ENDLESS_LINE
 
 NOTICE = "*** "
 
@@ -160,7 +162,7 @@ def historyPieces(
     each, encoded as they are due (L{chatd.lines.paced}).  Both entering a
     room and C{/history} show history so.
     """
-    shown = [event for event in events if event.lines]  # IRC's TAGMSG: nothing
+    shown = keep(events, [event for event in events if event.lines])  # IRC's TAGMSG: nothing
     if not shown:
         return
     many = "message" if len(shown) == 1 else f"{len(shown)} messages"
@@ -282,8 +284,6 @@ AGAIN_PROMPT = "The same password again: "
 
 
 #: Friendlier words for the refusals the line layer reports.
-#: Why a connection is cut whose bytes never end a line (L{chatd.talk.protocol}).
-ENDLESS_LINE = "flooding: a line without end"
 
 _INPUT_REFUSALS = {
     "invalid UTF-8": (

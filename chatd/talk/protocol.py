@@ -32,13 +32,13 @@ from chatd.core.names import key
 from chatd.core.speaking import heardReason
 from chatd.lines.factory import ChatFactory
 from chatd.lines.lineproto import ChatLineReceiver
+from chatd.lines.overlong import ENDLESS_LINE
 from chatd.lines.paced import paced, pagesFor
 from chatd.lines.roomhold import RoomHold
 from chatd.talk import reading
 from chatd.talk.commands import COMMANDS, newPassword
 from chatd.talk.format import (
     AGAIN_PROMPT,
-    ENDLESS_LINE,
     GREETING,
     NICK_PROMPT,
     connectionRefusal,
@@ -122,8 +122,9 @@ class TalkProtocol(TelnetLiveness):
             self._unended = 0
         elif self._unended > self.factory.floodBacklog + self.factory.maxLineLength:
             # Bytes without a line end, past what the line layer may hold
-            # back: a line that never ends, or telnet commands that carry
-            # none.  The telnet parser is bounded by this, not the line layer.
+            # back: telnet commands that carry none (a line that never ends
+            # is cut by the line layer, chatd.lines.overlong).  The telnet
+            # parser is bounded by this.
             self.floodRefused(InvalidArgument(ENDLESS_LINE))
             self.closeWith("flooding")
 

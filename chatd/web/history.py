@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 from twisted.python.failure import Failure
 
+from chatd.core.allowance import keep
 from chatd.core.chathistory import AFTER, BEFORE, LATEST, HistoryQuery, Selector, historyLimit
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
@@ -83,7 +84,8 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
 
     def stored(events: list[RoomMessage | PrivateMessage]) -> wire.Paged:
         more = len(events) == asked  # earlier, or (after) later
-        found = [e for e in (events[:count] if after else events[-count:]) if isinstance(e, kept)]
+        window = events[:count] if after else events[-count:]
+        found = keep(events, [e for e in window if isinstance(e, kept)])
         pages = ([wire.historyEntry(e) for e in page] for page in pagesFor(web.outbox, found))
         fields = {field: target, "stored": True, "earlier": bool(after) or more}
         if after is not None:

@@ -15,6 +15,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.core.allowance import Answer
 from chatd.core.chathistory import AFTER, HistoryQuery, Selector
 from chatd.core.entryreplay import Replay
 from chatd.core.errors import ChatError, InvalidArgument
@@ -99,7 +100,9 @@ class ReplayMarks:
                 if isinstance(each, RoomMessage):
                     found.append(each)
             # From the start, the room holds nothing older than what it sends.
-            return _replay([*found, *events], earlier=msgid != FROM_THE_START)
+            replay = _replay([*found, *events], earlier=msgid != FROM_THE_START)
+            replay.release = said.release if isinstance(said, Answer) else None  # (its pace)
+            return replay
 
         def unread(failure: Failure) -> list[RoomMessage]:
             if not failure.check(ChatError):

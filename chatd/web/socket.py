@@ -25,13 +25,10 @@ from twisted.python.failure import Failure
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
+from chatd.core.allowance import keep
 from chatd.core.ctcp import hasText
 from chatd.core.entryreplay import Replay
-from chatd.core.errors import (
-    ChatError,
-    InvalidArgument,
-    ServerFull,
-)
+from chatd.core.errors import ChatError, InvalidArgument, ServerFull
 from chatd.core.events import (
     Membership,
     Notice,
@@ -232,7 +229,7 @@ class WebParticipant:
 
         def send(events: list[RoomMessage]) -> Deferred[bool]:
             earlier = isinstance(events, Replay) and events.earlier  # of what is sent
-            pages = pagesFor(self.outbox, [event for event in events if event.lines])
+            pages = pagesFor(self.outbox, keep(events, [event for event in events if event.lines]))
             return paced(
                 self.outbox if self._open else None, wire.encodeReplay(pages, room, earlier)
             )

@@ -7,6 +7,8 @@ C{HISTO} under the allowance of history.
 
 from __future__ import annotations
 
+import re
+
 from chatd.core.allowance import HistoryAllowance
 from chatd.core.limits import MOVE_EVERY, MOVES_BURST
 from tests.support.helpers import output
@@ -92,3 +94,42 @@ class TchatHistoryAllowanceTests(TchatCase):
         answer = output(self.tb, self.clock)
         self.assertTrue(answer.startswith(b"srv: SPEAK bob den "), answer)
         self.assertTrue(answer.endswith(b"srv: OKAY!\nsrv: LSMEM den 1\nsrv: bob\nsrv: OKAY!\n"))
+
+    def test_largeAnswerPaced(self) -> None:
+        """
+        A C{HISTO} answer larger than the allowance holds arrives in full,
+        in order, but at the allowance's pace: what it held at once, then a
+        page as each page's worth is refilled; C{OKAY!} after the last.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=4000, rate=4000, patience=60
+        )
+        self.factory.maxOutput = 16000  # pages of 4000 bytes: 4 messages of 1000
+        carol, tc = self.connectAs("carol")
+        self.send(carol, tc, "clt: ENTER den")
+        for n in range(20):
+            self.send(self.bob, self.tb, "clt: SPEAK den", f"clt: {n:03}" + "x" * 869, "clt: .")
+        output(tc, self.clock)
+        answer = self.send(carol, tc, "clt: HISTO den 20")
+        self.assertEqual(answer.count(b"srv: SPEAK "), 8)  # the 4000 held, and the page after
+        for seconds, total in [(0.9, 8), (0.1, 12), (1, 16), (1, 20)]:
+            self.clock.advance(seconds)
+            answer += output(tc, self.clock)
+            self.assertEqual(answer.count(b"srv: SPEAK "), total)
+            self.assertEqual(answer.endswith(b"srv: OKAY!\n"), total == 20)
+        self.assertEqual(re.findall(rb"srv: (\d+)x", answer), [b"%03d" % n for n in range(20)])
+
+    def test_operatorNotCounted(self) -> None:
+        """
+        A chatd operator's history is not counted (moderating, they read
+        what they need): large answers, one after the other, all at once.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=1000, rate=1000, patience=2
+        )
+        self.service.grantOperator(self.bob)
+        self.send(self.bob, self.tb, "clt: SPEAK den", "clt: " + "x" * 3872, "clt: .")
+        for _ in range(3):
+            answer = self.send(self.bob, self.tb, "clt: HISTO den 5")
+            self.assertTrue(answer.startswith(b"srv: SPEAK bob den "), answer)
+            self.assertTrue(answer.endswith(b"srv: OKAY!\n"), answer)

@@ -7,7 +7,7 @@ waits, or is refused; on a L{Clock}.
 from __future__ import annotations
 
 from chatd.core import errors
-from chatd.core.allowance import HistoryAllowance
+from chatd.core.allowance import Answer, HistoryAllowance
 from chatd.core.chathistory import LATEST, HistoryQuery
 from chatd.core.pacing import LINE_OVERHEAD
 from chatd.testing import settled
@@ -91,3 +91,34 @@ class HistoryAllowanceTests(PersistenceTestCase):
         self.successResultOf(settled(self.service.enter(bob, "Général")))
         self.clock.advance(0)
         self.assertEqual(len(self.successResultOf(self.service.history(bob, "Général", 8))), 8)
+
+    def test_answerDueAtThePace(self) -> None:
+        """
+        An answer says when its parts are due (L{Answer.release}): what the
+        allowance held at once, the rest as it refills; a second answer
+        found meanwhile after the first.
+        """
+        first = self.successResultOf(self.service.history(self.alice, "Général", 8))
+        assert isinstance(first, Answer) and first.release is not None
+        self.assertIsNone(first.release.due(0))
+        self.assertIsNone(first.release.due(8 * SIZE))
+        second = self.successResultOf(self.service.history(self.alice, "Général", 8))
+        assert isinstance(second, Answer) and second.release is not None
+        self.assertIsNone(second.release.due(2 * SIZE))  # the 2 the allowance still held
+        due = second.release.due(5 * SIZE)
+        assert due is not None
+        self.clock.advance(2.9)
+        self.assertNoResult(due)
+        self.clock.advance(0.1)
+        self.successResultOf(due)
+
+    def test_operatorNotCounted(self) -> None:
+        """
+        A chatd operator's requests are not counted: never refused, nor
+        made to wait, their answers due at once.
+        """
+        self.service.grantOperator(self.alice)
+        for _ in range(5):
+            answer = self.successResultOf(self.service.history(self.alice, "Général", 8))
+            self.assertEqual(len(answer), 8)
+            self.assertIsNone(getattr(answer, "release", None))

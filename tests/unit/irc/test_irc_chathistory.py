@@ -384,3 +384,50 @@ class ChatHistoryAllowanceTests(IRCStoreTestCase):
         self.assertEqual(self.send(proto, t), [])
         self.clock.advance(0.1)
         self.assertEqual(self.codes(self.send(proto, t)), [*self.codes(answered), "PONG"])
+
+    def test_largeAnswerPaced(self) -> None:
+        """
+        A C{CHATHISTORY} answer larger than the allowance holds arrives in
+        full, in order, in its batch, but at the allowance's pace: what it
+        held at once, then a page as each page's worth is refilled.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=4000, rate=4000, patience=60
+        )
+        self.factory.maxOutput = 16000  # pages of 4000 bytes: 4 messages of 1000
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        for n in range(20):  # two lines each (two PRIVMSG), 1000 bytes in all
+            self.service.say(bob, "Blabla", (f"{n:03}" + "x" * 369, "y" * 372))
+        self.clock.advance(0)
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ batch", "NICK carol", "USER c 0 * :C", "CAP END")
+        self.send(proto, t, "JOIN #Blabla")
+        answer = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 20")
+        self.assertEqual(self.codes(answer), ["BATCH", *["PRIVMSG"] * 16])
+        for seconds, total in [(0.9, 8), (0.1, 12), (1, 16), (1, 20)]:
+            self.clock.advance(seconds)
+            answer += self.send(proto, t)
+            self.assertEqual(self.codes(answer).count("PRIVMSG"), 2 * total)
+            self.assertEqual(answer[-1].command == "BATCH", total == 20)
+        said = [m.params[-1][:3] for m in answer if m.params[-1][:1].isdigit()]
+        self.assertEqual(said, [f"{n:03}" for n in range(20)])
+
+    def test_operatorNotCounted(self) -> None:
+        """
+        A chatd operator's C{CHATHISTORY} is not counted: moderating, they
+        read what they need, and are never refused.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=1000, rate=1000, patience=2
+        )
+        bob = self.login("bob")
+        self.service.enter(bob, "Blabla")
+        self.service.say(bob, "Blabla", ("x" * 3872,))
+        self.clock.advance(0)
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
+        self.service.grantOperator(proto.participant)
+        for _ in range(3):
+            answered = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 5")
+            self.assertEqual(set(self.codes(answered)), {"PRIVMSG"})

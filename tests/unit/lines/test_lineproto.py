@@ -286,6 +286,57 @@ class FloodTests(LineLayerTestCase):
         self.assertEqual(len(factory.handled), 10)
 
 
+class OverlongTests(LineLayerTestCase):
+    """
+    The bytes of over-long lines a connection may send
+    (L{chatd.lines.overlong}): C{floodBacklog} and a line at once, then a
+    line's worth a second.
+    """
+
+    def test_endlessLineCut(self) -> None:
+        """
+        A line without end is dropped as it comes, until it passes the
+        allowance: then the connection is told why and cut, once, however
+        much more it sends.
+        """
+        proto, transport, factory = self.open(maxLineLength=10, floodBacklog=100)
+        proto.dataReceived(b"x" * 60)
+        proto.dataReceived(b"x" * 50)
+        self.assertEqual(self.read(transport), [b"refused line too long"])
+        self.assertFalse(transport.disconnecting)
+        proto.dataReceived(b"x")
+        self.assertEqual(self.read(transport), [b"refused flooding: a line without end"])
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(proto.closeReason, "flooding")
+        proto.dataReceived(b"x" * 1000 + b"\nlate\n" + b"y" * 1000)
+        self.assertEqual(self.read(transport), [])
+        self.assertEqual(factory.handled, [])
+
+    def test_overlongLinesInARowCut(self) -> None:
+        """
+        Over-long lines that end count as well, the lines between them
+        (an empty line, a command) or not.
+        """
+        proto, transport, factory = self.open(maxLineLength=10, floodBacklog=100)
+        proto.dataReceived(b"y" * 50 + b"\nok\n\n" + b"y" * 50 + b"\n")
+        self.assertFalse(transport.disconnecting)
+        proto.dataReceived(b"ok\n" + b"y" * 11 + b"\n")
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(self.read(transport)[-1], b"refused flooding: a line without end")
+
+    def test_nowAndThenKept(self) -> None:
+        """
+        An over-long line now and then is only refused: the allowance
+        refills, a line's worth a second.
+        """
+        proto, transport, factory = self.open(maxLineLength=10, floodBacklog=100)
+        for _ in range(100):
+            proto.dataReceived(b"y" * 50 + b"\n")
+            self.clock.advance(5)
+        self.assertFalse(transport.disconnecting)
+        self.assertEqual(self.read(transport), [b"refused line too long"] * 100)
+
+
 class LivenessTests(LineLayerTestCase):
     def test_probeThenClose(self) -> None:
         """

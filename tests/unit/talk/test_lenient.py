@@ -134,6 +134,7 @@ class EndlessLineTests(TalkTestCase):
         proto.dataReceived(b"x" * 500 + b"\r\n")
         self.assertIn(b"too long and was ignored", self.read(t))
         self.assertFalse(t.disconnecting)
+        self.clock.advance(5)  # its 500 bytes refilled, a line (100) a second: chatd.lines.overlong
         for _ in range(11):  # the flood backlog and a line: still read
             proto.dataReceived(b"y" * 100)
         self.assertIn(b"too long and was ignored", self.read(t))

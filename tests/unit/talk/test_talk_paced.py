@@ -12,6 +12,7 @@ from typing import Any
 from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred
 
+from chatd.core.allowance import HistoryAllowance
 from chatd.lines.roomhold import HOLD
 from chatd.talk.protocol import TalkFactory, TalkProtocol
 from tests.support.helpers import SlowTransport, output, readAll
@@ -108,6 +109,27 @@ class PacedTalkHistoryTests(TalkStoreTestCase):
         self.assertIn(b'Search for "needle": 20 messages, newest first:', got)
         shown = self.numbers(got.decode(errors="replace"))
         self.assertEqual(shown, [f"{i:04}" for i in reversed(range(20))])
+
+    def test_historyAtTheAllowancePace(self) -> None:
+        """
+        C{/history} larger than its person's allowance of history holds
+        shows it all, in order, at the allowance's pace: what it held at
+        once, then a page (16 messages here) as each page's worth is
+        refilled; C{*** End of history.} after the last.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=16384, rate=16384, patience=60
+        )
+        self.fill(80, 872)  # 1000 bytes each on the wire: pages of 16 (MAX_OUTPUT // 4)
+        newbie, t = self.talk("newbie")
+        shown = self.type(newbie, t, "/history 80").decode()
+        self.assertEqual(len(self.numbers(shown)), 32)
+        for seconds, total in [(0.9, 32), (0.1, 48), (1, 64), (1, 80)]:
+            self.clock.advance(seconds)
+            shown += output(t, self.clock).decode()
+            self.assertEqual(len(self.numbers(shown)), total)
+            self.assertEqual("End of history." in shown, total == 80)
+        self.assertEqual(self.numbers(shown), [f"{i:04}" for i in range(80)])
 
     def slowHistory(self) -> list[tuple[Deferred[Any], tuple[Any, ...]]]:
         """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatd.core.allowance import HistoryAllowance
 from tests.support.webclient import JSONClient, StoredWebTestCase
 
 MAX_OUTPUT = 64 * 1024
@@ -49,6 +50,52 @@ class PacedWebHistoryTests(StoredWebTestCase):
         )
         texts = [m["text"][:4] for f in replies for m in f["messages"]]
         self.assertEqual(texts, [f"{i:04}" for i in range(100)])
+
+    def test_historyAtTheAllowancePace(self) -> None:
+        """
+        C{history} larger than its person's allowance of history holds
+        comes in full, in order, at the allowance's pace: a frame of a page
+        (16 messages here) as the allowance covers what follows it.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.reactor, burst=16384, rate=16384, patience=60
+        )
+        alice = self.web.connect("alice")
+        self.request(alice, type="join", room="lobby")
+        self.frames(alice)
+        self.fill(80, 872)  # 1000 bytes each on the wire: pages of 16 (MAX_OUTPUT // 4)
+        requestId = alice.send(type="history", room="lobby", limit=80)
+        replies = [f for f in self.frames(alice) if f.get("id") == requestId]
+        self.assertEqual(len(replies), 1)
+        for seconds, count in [(0.9, 1), (0.1, 2), (1, 3), (1, 5)]:
+            self.reactor.advance(seconds)
+            replies += [f for f in self.frames(alice) if f.get("id") == requestId]
+            self.assertEqual(len(replies), count)
+        self.assertEqual([f.get("more") for f in replies], [True] * 4 + [None])
+        texts = [m["text"][:4] for f in replies for m in f["messages"]]
+        self.assertEqual(texts, [f"{i:04}" for i in range(80)])
+
+    def test_catchUpAtTheAllowancePace(self) -> None:
+        """
+        A page that comes back after more messages than the replay holds
+        is sent what it missed, read as history (L{chatd.web.replay}), at
+        its allowance's pace too: all of it, in order, but not at once.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.reactor, burst=16384, rate=16384, patience=60
+        )
+        count = self.service.historyCount + 64
+        for i in range(count + 1):  # 1000 bytes each on the wire: pages of 16
+            text = (f"{i:04}" + "x" * 868,)
+            self.store.addMessage("lobby", "owner", None, text, 1000 + i, msgid=f"m{i}")
+        bob = self.web.connect("bob")
+        self.request(bob, type="join", room="lobby", after="m0")
+        shown = [f["text"][:4] for f in self.frames(bob) if f["type"] == "message"]
+        self.assertLess(len(shown), count // 2)
+        for _ in range(count * 1000 // 16384 + 1):
+            self.reactor.advance(1)
+            shown += [f["text"][:4] for f in self.frames(bob) if f["type"] == "message"]
+        self.assertEqual(shown, [f"{i:04}" for i in range(1, count + 1)])
 
     def test_joinReplay(self) -> None:
         """
