@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
 """
 The bridge between one node's L{ChatService} and the cluster bus.
 
@@ -204,12 +204,18 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         return self.storeBarrier.everyoneHeard()
 
     def flushStore(self) -> Deferred[None]:
-        """Another node asks: write what this node's store still queues."""
+        """
+        Another node asks: write what this node's store still queues (with
+        the private messages kept a moment ago), and the marks of the kept
+        messages handed over a moment ago (one who just signed in there
+        may have signed out here a moment ago).
+        """
         persistence = self.service.persistence
         if persistence is None:
             return succeed(None)
-        store = persistence.store  # (with the private messages kept a moment ago)
-        return persistence.inbox.whenKept().addCallback(lambda _: store.flush())
+        store, inbox = persistence.store, persistence.inbox
+        written = inbox.whenKept().addCallback(lambda _: store.flush())
+        return written.addBoth(lambda result: inbox.whenMarked().addCallback(lambda _: result))
 
     def entered(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):

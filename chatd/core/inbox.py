@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_inbox,tests.unit.cluster.test_cluster_receipts -*-
+# -*- test-case-name: tests.unit.core.test_inbox,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
 """
 Private messages kept for registered users who are away: how many may wait,
 and how they are handed over at the next login.
@@ -111,6 +111,7 @@ class Inbox:
         self._delivering: dict[str, Deferred[None]] = {}
         self._handed: dict[str, None] = {}
         self._keeping: set[Deferred[None]] = set()  # kept, and not yet queued for the store
+        self._marking: set[Deferred[None]] = set()  # handed over, and not yet marked delivered
 
     @property
     def maxWaiting(self) -> int | None:
@@ -201,6 +202,17 @@ class Inbox:
         keeping = [whenFired(each) for each in self._keeping]
         return DeferredList(keeping).addCallback(lambda _: None)
 
+    def whenMarked(self) -> Deferred[None]:
+        """
+        Fires once every page handed over so far is marked delivered in the
+        store (or its mark failed): another node of a cluster that asks
+        this one to write what it holds, because someone just signed in
+        there, reads what waits for them only then, so a page their last
+        connection here took is not handed to them again.
+        """
+        marking = [whenFired(each) for each in self._marking]
+        return DeferredList(marking).addCallback(lambda _: None)
+
     async def _admit(self, recipient: str, sender: str) -> None:
         """
         Count one more message from C{sender} for C{recipient}, or refuse
@@ -288,6 +300,16 @@ class Inbox:
             if not await participant.whenDrained():
                 return
 
+    def _mark(self, ids: list[int]) -> Deferred[None]:
+        """
+        Mark the messages C{ids}, handed over, delivered (L{whenMarked}
+        waits for it).
+        """
+        marking = self.store.markDelivered(ids)
+        self._marking.add(marking)
+        whenFired(marking).addCallback(lambda _: self._marking.discard(marking))
+        return marking
+
     def _delivered(self, ignored: None, nickKey: str, d: Deferred[None]) -> None:
         if self._delivering.get(nickKey) is d:
             del self._delivering[nickKey]
@@ -314,7 +336,7 @@ class Inbox:
                     return  # closed: what it did not take waits for next time
                 ids = [id for id, _ in page]
                 self._forget(nick)  # a sender now waits for the count to be read again
-                await self.store.markDelivered(ids)
+                await self._mark(ids)
                 self._forget(nick)  # and a count read meanwhile is not kept
             if complete:
                 return

@@ -3,8 +3,9 @@ Tests for logins of registered accounts in a cluster sharing one store
 (L{chatd.core.persistence}'s welcome, L{chatd.core.login}'s refusals): a
 private message kept on another node for someone who was, at that moment,
 logging in here reaches them with the welcome, not at their next login;
-an account signed in on another node is "in use" only while that node can
-be heard.
+what they took on another node a moment before, not yet marked delivered
+there, is not handed to them again; an account signed in on another node
+is "in use" only while that node can be heard.
 """
 
 from __future__ import annotations
@@ -41,6 +42,26 @@ class SlowCountStore(QueuedStore):
         )
 
 
+class HeldMarkStore(SlowCountStore):
+    """
+    A L{SlowCountStore} whose marks of delivered messages, once
+    C{holding}, wait in C{held} until the test lets them through (a busy
+    database).
+    """
+
+    def __init__(self, shared: MemoryChatStore, clock: Clock) -> None:
+        super().__init__(shared, clock)
+        self.holding = False
+        self.held: list[Deferred[None]] = []
+
+    def markDelivered(self, ids: list[int]) -> Deferred[None]:
+        if not self.holding:
+            return self.shared.markDelivered(ids)
+        held: Deferred[None] = Deferred()
+        self.held.append(held)
+        return held.addCallback(lambda _: self.shared.markDelivered(ids))
+
+
 class LoginWhileToldTests(SynchronousTestCase):
     """
     Nodes C{a} and C{b} sharing one store, each writing what it keeps in
@@ -54,7 +75,7 @@ class LoginWhileToldTests(SynchronousTestCase):
         self.shared = MemoryChatStore()
         self.shared.startService()
         self.a, self.b = accountNodes(
-            self, self.redis, lambda: SlowCountStore(self.shared, self.clock)
+            self, self.redis, lambda: HeldMarkStore(self.shared, self.clock)
         )
         self.settle()
         bob = self.b.user("bob")
@@ -89,6 +110,40 @@ class LoginWhileToldTests(SynchronousTestCase):
         self.assertIsInstance(self.successResultOf(told), Kept)  # acknowledged, kept
         received = [e.lines for e in bob.events if isinstance(e, PrivateMessage)]
         self.assertEqual(received, [("are you there?",)])
+        self.assertEqual(self.successResultOf(self.shared.undelivered("bob", 10)), [])
+
+    def test_signedOutWhileMarkingNotHandedAgain(self) -> None:
+        """
+        bob takes what waited for him on b, signs out before b has marked it
+        delivered (its store is slow) and in on a: a's welcome waits for b
+        to have marked it (the round in which each node writes what it
+        holds) and hands him none of it again.
+        """
+        for text in ("one", "two"):
+            told = settled(self.a.service.tell(self.alice, "bob", (text,)))
+            self.clock.advance(1)
+            self.settle()
+            self.assertIsInstance(self.successResultOf(told), Kept)
+        assert self.b.service.persistence is not None
+        store = self.b.service.persistence.store
+        assert isinstance(store, HeldMarkStore)
+        store.holding = True
+        bob = RecordingParticipant()
+        self.b.service.connect(bob)
+        self.successResultOf(self.b.outcome(self.b.service.login, bob, "bob", "secret1"))
+        self.settle()
+        received = [e.lines for e in bob.events if isinstance(e, PrivateMessage)]
+        self.assertEqual(received, [("one",), ("two",)])
+        self.assertEqual(len(store.held), 1)  # handed over, its mark under way
+        self.b.service.disconnect(bob)
+        self.settle()
+        again = RecordingParticipant()
+        self.a.service.connect(again)
+        self.successResultOf(self.a.outcome(self.a.service.login, again, "bob", "secret1"))
+        self.settle()
+        store.held[0].callback(None)
+        self.settle()
+        self.assertEqual([e for e in again.events if isinstance(e, PrivateMessage)], [])
         self.assertEqual(self.successResultOf(self.shared.undelivered("bob", 10)), [])
 
     def test_signedInElsewhereWhileRedisIsAway(self) -> None:
