@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_text,tests.unit.test_text_protocols,tests.unit.test_ctcp_frontends -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_text,tests.unit.test_text_protocols,tests.unit.test_ctcp_frontends,tests.unit.test_bidi_frontends -*-  # noqa: E501
 """
 What text chatd accepts from people, and what each kind of client is shown.
 
@@ -21,6 +21,7 @@ Two rules, each with one home here:
    cluster node) is covered too: L{plain} for terminals and browsers (TCHAT,
    talk, web: no control character but TAB, IRC formatting removed) and
    L{ircText} for IRC (formatting kept, nothing that ends or corrupts a line).
+   Both close the bidi controls a text leaves open (L{chatd.core.bidi}).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from chatd.core.bidi import closedBidi
 from chatd.core.errors import InvalidArgument
 from chatd.core.graphemes import clusterCut
 
@@ -252,11 +254,11 @@ def plain(text: str) -> str:
     (and U+2028, U+2029) dropped, so nobody can move a terminal's cursor,
     ring its bell, end a line early or forge a line; the characters that
     separate lines or pages become spaces, so the words they separated
-    stay apart.
+    stay apart; bidi controls left open are closed (L{chatd.core.bidi.closedBidi}).
     """
     if _UNPRINTABLE.search(text) is None:
-        return text
-    return _UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(LINE_SEPARATORS)))
+        return closedBidi(text)
+    return closedBidi(_UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(LINE_SEPARATORS))))
 
 
 def ircText(text: str) -> str:
@@ -267,14 +269,15 @@ def ircText(text: str) -> str:
     corrupt the line, become spaces, and so do the other line and page
     separators (L{LINE_SEPARATORS}), on which Python's C{str.splitlines}
     (and many a bot) cuts a line; the other characters L{checkText} refuses
-    are dropped; IRC's formatting codes, CTCP's \\x01 and TAB stay.
+    are dropped; IRC's formatting codes, CTCP's \\x01 and TAB stay; bidi
+    controls left open are closed (L{chatd.core.bidi.closedBidi}), as in a terminal.
     """
     if not _ANY_SEPARATOR.isdisjoint(text):
         text = text.translate(LINE_SEPARATORS)
     if _IRC_UNSAFE.search(text) is None:
-        return text
+        return closedBidi(text)
     text = text.replace("\r", " ").replace("\n", " ").replace("\0", " ")
-    return _IRC_UNSAFE.sub("", text)
+    return closedBidi(_IRC_UNSAFE.sub("", text))
 
 
 def textLines(text: str) -> list[str]:
