@@ -27,6 +27,7 @@ Two rules, each with one home here:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from chatd.core.bidi import closedBidi
@@ -157,11 +158,21 @@ def shortened(text: str) -> str:
 #: space and joiners, word joiner, BOM, bidi marks and controls, soft
 #: hyphen, variation selectors, Hangul fillers, tags...: DerivedCoreProperties'
 #: Default_Ignorable_Code_Point), which a client draws as nothing.
-_INVISIBLE = re.compile(
-    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+_INVISIBLE_CHARACTERS = (
+    "\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]*"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARACTERS}]*")
+
+#: The widest run of what shows nothing a terminal is shown (L{narrowBlanks}):
+#: a TAB's.
+MAX_BLANK_COLUMNS = 8
+
+#: A run of what shows nothing (and the braille blank U+2800, a character
+#: drawn as nothing) that may be wider than L{MAX_BLANK_COLUMNS}: five
+#: characters, of two columns at most each.
+_BLANK_RUN = re.compile(f"[{_INVISIBLE_CHARACTERS}\u2800]{{5,}}")
 
 
 def isBlank(text: str) -> bool:
@@ -172,6 +183,38 @@ def isBlank(text: str) -> bool:
     spaces is, not delivered as an invisible message.
     """
     return _INVISIBLE.fullmatch(text) is not None
+
+
+def narrowBlanks(text: str, most: int = MAX_BLANK_COLUMNS) -> str:
+    """
+    C{text} (L{plain} text, TABs expanded) with each run of what shows
+    nothing wider than C{most} columns (spaces, wide spaces, zero-width
+    characters...) shown as C{most} spaces, its bidi controls kept: so a
+    line padded to a terminal's width cannot make its continuation start
+    at the first column, reading as a line of its own (C{[lobby] <bob> ...}
+    after C{[lobby] <alice> hi}).
+    """
+    if _BLANK_RUN.search(text) is None:
+        return text
+
+    def narrowed(run: re.Match[str]) -> str:
+        blanks = run.group()
+        if sum(_blankColumns(char) for char in blanks) <= most:
+            return blanks
+        return " " * most + "".join(char for char in blanks if "\u202a" <= char <= "\u2069")
+
+    return _BLANK_RUN.sub(narrowed, text)
+
+
+def _blankColumns(char: str) -> int:
+    """
+    The columns a terminal gives C{char}, a character that shows nothing:
+    two for a wide one (the ideographic space, the Hangul filler), none for
+    a format character (a zero-width space, a bidi control).
+    """
+    if unicodedata.category(char) in ("Cf", "Mn"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 #: The Unicode line and paragraph separators, as spaces.
