@@ -7,6 +7,7 @@ everyone else.
 
 from __future__ import annotations
 
+from chatd.core.events import RoomMessage
 from chatd.core.text import narrowBlanks
 from chatd.testing import RecordingParticipant
 from tests.support.protocolcases import TalkTestCase
@@ -32,7 +33,9 @@ class PaddingTests(TalkTestCase):
         self.read(tc)
         self.send(alice, ta, "hi" + " " * 60 + FORGED)
         self.assertEqual(self.read(tc), f"[lobby] <alice> hi{' ' * 8}{FORGED}\r\n".encode())
-        self.assertEqual(dave.events[-1].lines, ("hi" + " " * 60 + FORGED,))
+        said = dave.events[-1]
+        assert isinstance(said, RoomMessage)
+        self.assertEqual(said.lines, ("hi" + " " * 60 + FORGED,))
 
     def test_invisiblePadding(self) -> None:
         """
