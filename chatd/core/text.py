@@ -107,19 +107,19 @@ def checkText(text: str, what: str = "message") -> str:
 #: Longest topic, reason for leaving or removing someone, or away text, in
 #: bytes of UTF-8: what IRC advertises as C{TOPICLEN}, C{KICKLEN} and
 #: C{AWAYLEN}, which count bytes, so that the IRC line carrying one holds
-#: it whole in any script (380 ASCII characters, 126 of Chinese, 95
-#: emoji).  The longest such line, a C{KICK} with names as long as ASCII
-#: names go (16, 16 and 49 characters) from a guest (a 20-character cloak,
-#: L{chatd.core.hosts}), takes 132 of IRC's 512 bytes besides its reason;
-#: from an account of 16 characters (host C{user/} and the name), 133: one
-#: byte too many for a reason of 380 ASCII characters.
-MAX_TEXT_BYTES = 380
+#: it whole in any script (379 ASCII characters, 126 of Chinese, 94
+#: emoji).  The longest such line is a C{KICK} with names as long as ASCII
+#: names go, from someone signed in to an account of 16 characters:
+#: C{:<nick 16>!<ident 16>@user/<account 16> KICK #<room 49> <nick 16>
+#: :<reason>} and its CR LF take 133 of IRC's 512 bytes besides the reason
+#: (a guest's 20-character cloak, L{chatd.core.hosts}, one less).
+MAX_TEXT_BYTES = 379
 
 
 def bytesInCharacters(limit: int) -> str:
     """
     A limit of C{limit} bytes of UTF-8 as a person counts it, for every
-    refusal that states one: C{380 bytes of UTF-8 (380 ASCII characters,
+    refusal that states one: C{379 bytes of UTF-8 (379 ASCII characters,
     126 Chinese or Japanese ones)}, three bytes each (most emoji take four).
     """
     return (
