@@ -188,7 +188,8 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
     The web front-end's limits, through the site's public parts: the
     WebSocket's request rate (the factory behind C{/ws}), the output a
     client may leave unread, the request headers' deadline, the origins
-    allowed (at every WebSocket endpoint's origin check) and the trusted
+    allowed (at every WebSocket endpoint's origin check, and as the hosts
+    a request on a loopback address may name) and the trusted
     proxies, each read when a connection or a request starts; and the
     largest request, room for a message at the body limits, for open
     connections too.
@@ -197,6 +198,7 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
     from chatd.web.factory import WebFactory, requestBytes
     from chatd.web.forwarded import TrustedProxies
     from chatd.web.frames import PacedWebSocketResource
+    from chatd.web.hosts import HostRule
     from chatd.web.site import OriginCheck, pendingInput
 
     web.maxPendingOutput = options["max-output"]
@@ -209,6 +211,7 @@ def configureWeb(web: GuardedSite, options: Options) -> None:
         raise TypeError("not a site chatd.web.site.makeSite made")
     site.headerTimeout = options["http-header-timeout"] or None
     site.trustedProxies = TrustedProxies(options["web-trusted-proxies"])
+    site.hosts = HostRule(options["web-origins"])
     for child in site.resource.children.values():  # every WebSocket endpoint
         if isinstance(child, OriginCheck):
             child.allowed = OriginCheck(child.wrapped, options["web-origins"]).allowed

@@ -277,8 +277,8 @@ class Options(LoggingOptions):
             "web-origins",
             None,
             [],
-            "Origins whose pages may open the WebSockets (/ws, /socket), comma-separated, e.g."
-            " https://chat.example.org ('*': any; default: the page's own host only).",
+            "Origins whose pages may open the WebSockets (/ws, /socket), e.g. https://chat.example.org"
+            " ('*': any; default: same origin); a loopback listener serves their hosts, localhost.",
             nameList,
         ],
         [

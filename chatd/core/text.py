@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_text,tests.unit.test_text_protocols,tests.unit.test_ctcp_frontends -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_text,tests.unit.test_text_protocols,tests.unit.test_ctcp_frontends,tests.unit.test_bidi_frontends -*-  # noqa: E501
 """
 What text chatd accepts from people, and what each kind of client is shown.
 
@@ -21,13 +21,16 @@ Two rules, each with one home here:
    cluster node) is covered too: L{plain} for terminals and browsers (TCHAT,
    talk, web: no control character but TAB, IRC formatting removed) and
    L{ircText} for IRC (formatting kept, nothing that ends or corrupts a line).
+   Both close the bidi controls a text leaves open (L{chatd.core.bidi}).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
+from chatd.core.bidi import closedBidi
 from chatd.core.errors import InvalidArgument
 from chatd.core.graphemes import clusterCut
 
@@ -104,19 +107,19 @@ def checkText(text: str, what: str = "message") -> str:
 #: Longest topic, reason for leaving or removing someone, or away text, in
 #: bytes of UTF-8: what IRC advertises as C{TOPICLEN}, C{KICKLEN} and
 #: C{AWAYLEN}, which count bytes, so that the IRC line carrying one holds
-#: it whole in any script (380 ASCII characters, 126 of Chinese, 95
-#: emoji).  The longest such line, a C{KICK} with names as long as ASCII
-#: names go (16, 16 and 49 characters) from a guest (a 20-character cloak,
-#: L{chatd.core.hosts}), takes 132 of IRC's 512 bytes besides its reason;
-#: from an account of 16 characters (host C{user/} and the name), 133: one
-#: byte too many for a reason of 380 ASCII characters.
-MAX_TEXT_BYTES = 380
+#: it whole in any script (379 ASCII characters, 126 of Chinese, 94
+#: emoji).  The longest such line is a C{KICK} with names as long as ASCII
+#: names go, from someone signed in to an account of 16 characters:
+#: C{:<nick 16>!<ident 16>@user/<account 16> KICK #<room 49> <nick 16>
+#: :<reason>} and its CR LF take 133 of IRC's 512 bytes besides the reason
+#: (a guest's 20-character cloak, L{chatd.core.hosts}, one less).
+MAX_TEXT_BYTES = 379
 
 
 def bytesInCharacters(limit: int) -> str:
     """
     A limit of C{limit} bytes of UTF-8 as a person counts it, for every
-    refusal that states one: C{380 bytes of UTF-8 (380 ASCII characters,
+    refusal that states one: C{379 bytes of UTF-8 (379 ASCII characters,
     126 Chinese or Japanese ones)}, three bytes each (most emoji take four).
     """
     return (
@@ -155,11 +158,21 @@ def shortened(text: str) -> str:
 #: space and joiners, word joiner, BOM, bidi marks and controls, soft
 #: hyphen, variation selectors, Hangul fillers, tags...: DerivedCoreProperties'
 #: Default_Ignorable_Code_Point), which a client draws as nothing.
-_INVISIBLE = re.compile(
-    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+_INVISIBLE_CHARACTERS = (
+    "\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]*"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARACTERS}]*")
+
+#: The widest run of what shows nothing a terminal is shown (L{narrowBlanks}):
+#: a TAB's.
+MAX_BLANK_COLUMNS = 8
+
+#: A run of what shows nothing (and the braille blank U+2800, a character
+#: drawn as nothing) that may be wider than L{MAX_BLANK_COLUMNS}: five
+#: characters, of two columns at most each.
+_BLANK_RUN = re.compile(f"[{_INVISIBLE_CHARACTERS}\u2800]{{5,}}")
 
 
 def isBlank(text: str) -> bool:
@@ -170,6 +183,38 @@ def isBlank(text: str) -> bool:
     spaces is, not delivered as an invisible message.
     """
     return _INVISIBLE.fullmatch(text) is not None
+
+
+def narrowBlanks(text: str, most: int = MAX_BLANK_COLUMNS) -> str:
+    """
+    C{text} (L{plain} text, TABs expanded) with each run of what shows
+    nothing wider than C{most} columns (spaces, wide spaces, zero-width
+    characters...) shown as C{most} spaces, its bidi controls kept: so a
+    line padded to a terminal's width cannot make its continuation start
+    at the first column, reading as a line of its own (C{[lobby] <bob> ...}
+    after C{[lobby] <alice> hi}).
+    """
+    if _BLANK_RUN.search(text) is None:
+        return text
+
+    def narrowed(run: re.Match[str]) -> str:
+        blanks = run.group()
+        if sum(_blankColumns(char) for char in blanks) <= most:
+            return blanks
+        return " " * most + "".join(char for char in blanks if "\u202a" <= char <= "\u2069")
+
+    return _BLANK_RUN.sub(narrowed, text)
+
+
+def _blankColumns(char: str) -> int:
+    """
+    The columns a terminal gives C{char}, a character that shows nothing:
+    two for a wide one (the ideographic space, the Hangul filler), none for
+    a format character (a zero-width space, a bidi control).
+    """
+    if unicodedata.category(char) in ("Cf", "Mn"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 #: The Unicode line and paragraph separators, as spaces.
@@ -252,11 +297,11 @@ def plain(text: str) -> str:
     (and U+2028, U+2029) dropped, so nobody can move a terminal's cursor,
     ring its bell, end a line early or forge a line; the characters that
     separate lines or pages become spaces, so the words they separated
-    stay apart.
+    stay apart; bidi controls left open are closed (L{chatd.core.bidi.closedBidi}).
     """
     if _UNPRINTABLE.search(text) is None:
-        return text
-    return _UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(LINE_SEPARATORS)))
+        return closedBidi(text)
+    return closedBidi(_UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(LINE_SEPARATORS))))
 
 
 def ircText(text: str) -> str:
@@ -267,14 +312,15 @@ def ircText(text: str) -> str:
     corrupt the line, become spaces, and so do the other line and page
     separators (L{LINE_SEPARATORS}), on which Python's C{str.splitlines}
     (and many a bot) cuts a line; the other characters L{checkText} refuses
-    are dropped; IRC's formatting codes, CTCP's \\x01 and TAB stay.
+    are dropped; IRC's formatting codes, CTCP's \\x01 and TAB stay; bidi
+    controls left open are closed (L{chatd.core.bidi.closedBidi}), as in a terminal.
     """
     if not _ANY_SEPARATOR.isdisjoint(text):
         text = text.translate(LINE_SEPARATORS)
     if _IRC_UNSAFE.search(text) is None:
-        return text
+        return closedBidi(text)
     text = text.replace("\r", " ").replace("\n", " ").replace("\0", " ")
-    return _IRC_UNSAFE.sub("", text)
+    return closedBidi(_IRC_UNSAFE.sub("", text))
 
 
 def textLines(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from chatd.core.bidi import bidiRoom, withoutOpenBidi
 from chatd.core.graphemes import clusterCut
 from chatd.core.text import LINE_SEPARATORS, ircText
 
@@ -209,7 +210,9 @@ def formatLine(
     it holds (an away message, a real name, a topic, a reason), it cannot
     end the line early nor hold what a reader takes for a line end
     (U+2028, NEL...), and the spaces these become stay in the trailing
-    parameter.
+    parameter; a bidi control one leaves open is closed (L{ircText}), or,
+    on a line cut short, left out, so that nothing turns what a terminal
+    shows after the line around.
     """
     parts: list[str] = []
     if prefix:
@@ -221,7 +224,10 @@ def formatLine(
         if trailing or not last or " " in last or last.startswith(":"):
             last = ":" + last
         parts.append(last)
-    body = truncateUTF8(" ".join(parts), MAX_LINE - 2)
+    whole = " ".join(parts)
+    body = truncateUTF8(whole, MAX_LINE - 2)
+    if len(body) < len(whole):  # what the cut left open of a passage (its PDF or PDI cut)
+        body = withoutOpenBidi(body)
     return "@" + ircText(formatTags(tags)) + " " + body if tags else body
 
 
@@ -246,6 +252,7 @@ def splitUTF8(text: str, limit: int) -> list[str]:
     """
     if limit < 4:
         raise ValueError("limit must leave room for one character")
+    limit -= bidiRoom(text, min(limit // 2, limit - 4))  # room for what L{ircText} closes
     # Text from other protocols may hold lone surrogates (JSON allows them):
     # they cannot be sent as UTF-8 and become "?".
     data = text.encode("utf-8", "replace")

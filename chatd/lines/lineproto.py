@@ -255,17 +255,17 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self.closeWith("flooding")
         return True
 
-    def discardTypedAhead(self) -> int:
+    def discardTypedAhead(self, rest: bool = True) -> int:
         """
         Drop what was read and not handled yet: the lines waiting and the
-        line being typed (its rest too, when it comes).  How many lines.
+        line being typed (its C{rest} too, when it comes).  How many lines.
         """
         dropped = len(self._pending) if self._pending else 0
         if self._pending:
             self._pending.clear()  # in place: a drain under way stops
         self._backlog = 0
         if self._partial:
-            self._partial, self._discarding = b"", True
+            self._partial, self._discarding = b"", rest
             dropped += 1
         return dropped
 

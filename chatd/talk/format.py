@@ -40,7 +40,7 @@ from chatd.core.events import (
 )
 from chatd.core.names import key
 from chatd.core.search import Found
-from chatd.core.text import actionOf, bytesInCharacters, plain, plainLine
+from chatd.core.text import actionOf, bytesInCharacters, narrowBlanks, plain, plainLine
 from chatd.lines.overlong import ENDLESS_LINE
 
 NOTICE = "*** "
@@ -71,12 +71,14 @@ def said(sender: str, texts: tuple[str, ...]) -> list[str]:
     message that is an action (L{actionOf}: the message's own flag, never
     a guess from its text) C{* nick does something}.  TABs are expanded
     to the next multiple of 8 columns counted from the start of the text,
-    so that text lines up the same whatever mark and name come before it.
+    so that text lines up the same whatever mark and name come before it;
+    a run of blanks wider than 8 columns shows as 8 spaces (L{narrowBlanks}),
+    so no line is padded to wrap into what reads as another person's.
     """
     words = actionOf(texts)
     if words is not None:
-        return [f"* {sender} {plain(words)}".expandtabs(8)]
-    return [f"<{sender}> {plainLine(sender, line).expandtabs(8)}" for line in texts]
+        return [narrowBlanks(f"* {sender} {plain(words)}".expandtabs(8))]
+    return [f"<{sender}> {narrowBlanks(plainLine(sender, line).expandtabs(8))}" for line in texts]
 
 
 def headed(head: str, sender: str, texts: tuple[str, ...]) -> bytes:

@@ -63,8 +63,25 @@ class TalkLogin:
     def _timedOut(self) -> None:
         # Someone who never picks a name must not hold a --max-clients slot.
         self._timer = None
+        if self.passwordFor is not None:
+            self.connection.send(b"\r\n" + serverLine("No password given in time: goodbye."))
+            self.connection.closeWith("no password given")
+            return
         self.connection.send(b"\r\n" + serverLine("No nickname chosen in time: goodbye."))
         self.connection.closeWith("no nickname chosen")
+
+    def interrupted(self) -> bool:
+        """
+        ^C typed (telnet's C{IAC IP}, or the byte 0x03 in character mode):
+        at the password prompt, cancel it, what was typed of the password
+        forgotten, and go back to the nickname prompt.  Anywhere else it is
+        not taken (C{False}).
+        """
+        if self.passwordFor is None:
+            return False
+        self.connection.discardTypedAhead(rest=False)
+        self.askNickAgain(serverLine(f"Cancelled: no password for {self.passwordFor}."))
+        return True
 
     async def nickTyped(self, text: str) -> None:
         """

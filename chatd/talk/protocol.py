@@ -102,6 +102,7 @@ class TalkProtocol(TelnetLiveness):
             self.transport,  # type: ignore[arg-type]
         )
         self.telnet.probeAnswered = self.probeAnswered
+        self.telnet.interrupted = self.signIn.interrupted
         self.telnet.echo = self._echo
         super().connectionMade()
         if self._admitted:

@@ -35,6 +35,12 @@ line mode, the default, the client echoes and nothing is echoed.  Both use
 the RFC 1143 state machine of the base class, so a client that never
 answers (C{nc}) or refuses changes nothing.
 
+^C (C{IAC IP}, or the byte 0x03 a character-mode client sends) is offered
+to L{TelnetFilter.interrupted} (the password prompt takes it, to cancel),
+after the rest of the read, so that the C{DO TIMING-MARK} a client sends
+with C{IP} is answered first: until then the client discards what it
+receives.  Not taken, the byte is data as before.
+
 It is a filter object rather than a L{twisted.conch.telnet.TelnetTransport}
 around the protocol so that the protocol keeps the real transport: the outbox
 registers itself as a producer on it and the flood limit pauses its reads,
@@ -73,6 +79,9 @@ ACCEPTED_LOCAL = frozenset([telnet.SGA])
 #: for backspace and ^U, so one line editor handles both.
 ERASE_CHARACTER = b"\x08"
 ERASE_LINE = b"\x15"
+#: What a character-mode client sends for ^C; in line mode it sends telnet's
+#: C{IAC IP} ("interrupt process").
+INTERRUPT = b"\x03"
 
 
 class TelnetFilter(LenientTelnet):
@@ -106,6 +115,11 @@ class TelnetFilter(LenientTelnet):
         self.echo = reply
         self.answersProbes = False
         self.probeAnswered: Callable[[], None] = lambda: None
+        #: Called on ^C (L{INTERRUPT} or C{IAC IP}): whether it was taken
+        #: (the line typed so far is then forgotten); a ^C not taken is
+        #: data, as any control character typed.
+        self.interrupted: Callable[[], bool] = lambda: False
+        self._interruptAfterRead = False
 
     # Options
 
@@ -267,8 +281,25 @@ class TelnetFilter(LenientTelnet):
         self.reply(data)
 
     def applicationDataReceived(self, data: bytes) -> None:
+        while INTERRUPT in data:
+            before, _, data = data.partition(INTERRUPT)
+            self._received(before)
+            if self._interrupt():
+                continue
+            self._received(INTERRUPT)
+        self._received(data)
+
+    def _interrupt(self) -> bool:
+        taken = self.interrupted()
+        if taken:
+            self._serverEcho.reset()
+        return taken
+
+    def _received(self, data: bytes) -> None:
         # Telnet already turned CR LF into LF and CR NUL into CR; a line
         # ends at either, and a bare CR (non-conforming clients) as well.
+        if not data:
+            return
         if self.echoing():
             shown = self._serverEcho.feed(data)
             if shown:
@@ -282,6 +313,16 @@ class TelnetFilter(LenientTelnet):
             self.applicationDataReceived(ERASE_LINE)
         elif command == telnet.AYT:
             self.reply(b"\r\n[chatd: yes, still here]\r\n")
+        elif command == telnet.IP:
+            # Taken once the read is parsed: the client's IAC DO TIMING-MARK
+            # after it is answered first, or it would discard what is said.
+            self._interruptAfterRead = True
+
+    def dataReceived(self, data: bytes) -> None:
+        super().dataReceived(data)
+        if self._interruptAfterRead:
+            self._interruptAfterRead = False
+            self._interrupt()
 
 
 def editLine(text: str) -> str:

@@ -29,10 +29,12 @@ from twisted.internet.interfaces import IDelayedCall
 from twisted.internet.protocol import connectionDone
 from twisted.python.failure import Failure
 from twisted.web.http import HTTPChannel
-from twisted.web.server import Site
+from twisted.web.resource import IResource
+from twisted.web.server import Request, Site
 
 from chatd.alpn import HTTP_1_1
 from chatd.core.errors import ChatError, ServerFull, TooManyConnections
+from chatd.web.hosts import HostRefused, HostRule
 
 #: Seconds for a request's headers to arrive (C{--http-header-timeout}).
 HEADER_TIMEOUT = 10.0
@@ -184,6 +186,20 @@ class ChatSite(Site):
         #: The HTTP proxies whose C{X-Forwarded-For} names the client
         #: (L{chatd.web.forwarded.TrustedProxies}; C{None}: none).
         self.trustedProxies: Any = None
+        #: The hosts a request on a loopback address may name
+        #: (L{chatd.web.hosts.HostRule}: the loopback ones by default).
+        self.hosts = HostRule()
+
+    def getResourceFor(self, request: Request) -> IResource:
+        """
+        The resource for C{request}; L{HostRefused} for one on a loopback
+        address that names a host L{hosts} refuses (DNS rebinding), page,
+        WebSockets and all.
+        """
+        if not self.hosts.allows(request):
+            return HostRefused()
+        resource: IResource = super().getResourceFor(request)
+        return resource
 
     def protocol(self) -> ChatChannel:  # type: ignore[override]
         channel = ChatChannel()

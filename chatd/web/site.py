@@ -26,6 +26,7 @@ from chatd.web.forwarded import ForwardedRequest, TrustedProxies, admitClient
 from chatd.web.frames import PacedWebSocketResource
 from chatd.web.guard import GuardedSite
 from chatd.web.handshake import handshakeProblem
+from chatd.web.hosts import HostRule
 from chatd.web.ircsocket import PATH as IRC_PATH
 from chatd.web.ircsocket import IRCWebSocketResource
 from chatd.web.metrics import HealthResource, MetricsResource
@@ -201,7 +202,8 @@ def makeSite(
     """
     The web front-end as a protocol factory for C{strports.service}.
 
-    @param origins: see L{OriginCheck}.
+    @param origins: see L{OriginCheck}; their hosts are also those a
+        request on a loopback address may name (L{HostRule}).
     @param maxMessageBytes: largest WebSocket request (by default, room for
         a message at the service's body limits,
         L{chatd.web.factory.requestBytes}); a message still incomplete after
@@ -235,6 +237,7 @@ def makeSite(
         root, requestFactory=ForwardedRequest, reactor=clock, headerTimeout=headerTimeout
     )
     site.trustedProxies = TrustedProxies(trustedProxies)
+    site.hosts = HostRule(origins)
     site.displayTracebacks = False
     return GuardedSite(
         site,

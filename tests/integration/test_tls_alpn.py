@@ -66,7 +66,7 @@ def test_webOverALPN(daemon: Daemon) -> None:
     for protocols, chosen in ((["h2", "http/1.1"], "http/1.1"), (["h2"], None)):
         with connect(port, protocols) as sock:
             assert sock.selected_alpn_protocol() == chosen
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             answer = received(sock, b'"status": "ok"')
         assert answer.startswith(b"HTTP/1.1 200 ")
         assert b'"status": "ok"' in answer
@@ -95,7 +95,7 @@ def test_opensslClient(daemon: Daemon) -> None:
     port = daemon.ports["GuardedSite"]
     result = subprocess.run(
         [openssl, "s_client", "-ign_eof", "-alpn", "http/1.1", "-connect", f"127.0.0.1:{port}"],
-        input="GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        input="GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         capture_output=True,
         text=True,
         timeout=30,

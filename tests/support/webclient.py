@@ -11,6 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.interfaces import IAddress
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.test.iosim import ConnectionCompleter, IOPump
@@ -141,15 +142,21 @@ class WebHarness:
             if not moved:
                 return
 
-    def rawRequest(self, request: bytes) -> tuple[bytes, StringTransport, GuardProtocol]:
+    def rawRequest(
+        self, request: bytes, local: IAddress | None = None
+    ) -> tuple[bytes, StringTransport, GuardProtocol]:
         """
-        Feed raw bytes to a fresh server connection; return what it wrote.
+        Feed raw bytes to a fresh server connection (on the server's address
+        C{local}; by default, StringTransport's public 10.0.0.1); return what
+        it wrote.
         """
         from twisted.internet.address import IPv4Address
 
         protocol = self.site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
         assert isinstance(protocol, GuardProtocol)
-        transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 5555))
+        transport = StringTransport(
+            hostAddress=local, peerAddress=IPv4Address("TCP", "127.0.0.1", 5555)
+        )
         protocol.makeConnection(transport)
         protocol.dataReceived(request)
         self.reactor.advance(0)  # the end of the turn: the outbox is flushed

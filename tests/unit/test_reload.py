@@ -310,7 +310,8 @@ class ReloadLogRoomsWebTests(ReloadCase):
         """
         A reload gives the web front-end the new request rate, line length
         (what a long line costs), unread-output bound, header deadline,
-        origins and trusted proxies; what connects next reads them.
+        origins (and so the hosts a loopback listener answers) and trusted
+        proxies; what connects next reads them.
         """
         self.top.startService()
         self.addCleanup(self.top.stopService)
@@ -331,6 +332,7 @@ class ReloadLogRoomsWebTests(ReloadCase):
         self.assertIsNone(web.site.headerTimeout)
         self.assertIsNone(web.site.buildProtocol(None).headerTimeout)
         self.assertEqual(web.site.trustedProxies.networks, parseNetworks("127.0.0.1,10.0.0.0/8"))
+        self.assertEqual(web.site.hosts.names, {"chat.example.org"})  # a loopback listener's
 
     def test_webBodyLimits(self) -> None:
         """

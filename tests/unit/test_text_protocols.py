@@ -471,7 +471,7 @@ class ClusterTests(FrontEndTestCase):
 
 class RedactReasonTests(StoredWebTestCase):
     """
-    A deletion's reason is as long as a kick's (380 bytes of UTF-8), the
+    A deletion's reason is as long as a kick's (379 bytes of UTF-8), the
     rule that lets IRC show it whole.
     """
 
@@ -479,7 +479,7 @@ class RedactReasonTests(StoredWebTestCase):
 
     def test_webToIRC(self) -> None:
         """
-        A web C{redact} with a reason over 380 bytes (300 Chinese
+        A web C{redact} with a reason over 379 bytes (300 Chinese
         characters) is refused with code 10, saying the limit; one of 126
         reaches an IRC client with C{draft/message-redaction} whole, in a
         line within 512 bytes.
@@ -497,7 +497,7 @@ class RedactReasonTests(StoredWebTestCase):
         for reason in ["\u7406" * 300, "\u7406" * 127]:
             refused = self.request(alice, type="redact", room="lobby", msgid=msgid, reason=reason)
             self.assertEqual((refused["type"], refused["code"]), ("error", 10))
-            self.assertIn("at most 380 bytes of UTF-8", refused["text"])
+            self.assertIn("at most 379 bytes of UTF-8", refused["text"])
         self.assertEqual(output(t, self.reactor), b"")
         reply = self.request(alice, type="redact", room="lobby", msgid=msgid, reason="\u7406" * 126)
         self.assertEqual(reply["reason"], "\u7406" * 126)

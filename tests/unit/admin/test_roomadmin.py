@@ -79,9 +79,9 @@ class RoomCommandTests(SynchronousTestCase):
         self.assertEqual(self.moderation.audit[-1].what, "topic Blabla Welcome to Blabla")
         self.assertEqual(self.run_("topic nowhere hi"), "refused: no such room")
         self.assertEqual(
-            self.run_("topic blabla " + "x" * 381),
-            "refused: a topic is at most 380 bytes of UTF-8"
-            " (380 ASCII characters, 126 Chinese or Japanese ones)",
+            self.run_("topic blabla " + "x" * 380),
+            "refused: a topic is at most 379 bytes of UTF-8"
+            " (379 ASCII characters, 126 Chinese or Japanese ones)",
         )
 
     def test_channelNames(self) -> None:

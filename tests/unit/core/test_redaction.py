@@ -244,13 +244,13 @@ class RoomRedactionTests(PersistenceTestCase):
 
     def test_reason(self) -> None:
         """
-        The reason follows the text rule and is at most 380 bytes of UTF-8,
+        The reason follows the text rule and is at most 379 bytes of UTF-8,
         as a kick's.
         """
         msgid = self.said.msgid
         self.assertRaises(InvalidText, self.redact, self.alice, "Blabla", True, msgid, "a\nb")
         self.assertRaises(
-            errors.InvalidArgument, self.redact, self.alice, "Blabla", True, msgid, "x" * 381
+            errors.InvalidArgument, self.redact, self.alice, "Blabla", True, msgid, "x" * 380
         )
         self.assertIsNotNone(self.stored(msgid))
 

@@ -218,7 +218,7 @@ class EphemeralTests(PersistenceTestCase):
         self.service.disconnect(alice, "bye")
         self.assertIn("Jeux", self.names())
         self.assertRaises(
-            errors.InvalidArgument, self.service.configureRoom, "Jeux", topic="x" * 381
+            errors.InvalidArgument, self.service.configureRoom, "Jeux", topic="x" * 380
         )
 
     def test_remoteEphemeral(self) -> None:

@@ -635,20 +635,20 @@ class ModerationTests(ChannelTestCase):
 
     def test_longPartReason(self) -> None:
         """
-        A PART reason over 380 bytes (C{KICKLEN}) is cut to 380, as IRC
+        A PART reason over 379 bytes (C{KICKLEN}) is cut to 379, as IRC
         servers do, as TOPIC and KICK are: the user leaves, and the others
-        read the first 380 bytes, whole characters.
+        read the first 379 bytes, whole characters.
         """
         alice, ta = self.joined("alice")
         bob, tb = self.joined("bob")
         self.read(ta)
-        replies = self.messages(self.send(bob, tb, "PART #lobby :" + "p" * 381))
+        replies = self.messages(self.send(bob, tb, "PART #lobby :" + "p" * 380))
         self.assertEqual(
-            [(m.command, m.params) for m in replies], [("PART", ["#lobby", "p" * 380])]
+            [(m.command, m.params) for m in replies], [("PART", ["#lobby", "p" * 379])]
         )
         self.assertEqual(
             [(m.command, m.params) for m in self.messages(self.read(ta))],
-            [("PART", ["#lobby", "p" * 380])],
+            [("PART", ["#lobby", "p" * 379])],
         )
         self.assertEqual(self.service.members(alice, "lobby"), ["alice"])
         self.send(bob, tb, "JOIN #lobby")

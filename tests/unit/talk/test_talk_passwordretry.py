@@ -282,14 +282,15 @@ class LeavingThePromptTests(PasswordPromptCase):
     def test_timedOut(self) -> None:
         """
         The prompt asking again, left unanswered until the login timeout,
-        closes the connection; the half-typed password goes nowhere.
+        closes the connection saying so; the half-typed password goes
+        nowhere.
         """
         proto, t = self.terminal()
         self.type(proto, t, b"bob\r\n" + DO_ECHO)
         self.assertEqual(self.type(proto, t, b"bobpass2\r\n"), b"\r\n" + wrong(2) + AGAIN)
         self.assertEqual(self.type(proto, t, b"bobpa"), b"")
         self.clock.advance(300)
-        self.assertIn(b"No nickname chosen in time: goodbye.", output(t, self.clock))
+        self.assertIn(b"No password given in time: goodbye.", output(t, self.clock))
         self.assertTrue(t.disconnecting)
         self.type(proto, t, b"ss1\r\n")
         self.assertIsNone(proto.nick)
@@ -311,17 +312,52 @@ class LeavingThePromptTests(PasswordPromptCase):
 
     def test_interrupt(self) -> None:
         """
-        ^C at the prompt (telnet's C{IAC IP}, or the raw key in character
-        mode) leaves the prompt where it is, echo off: the line is still
-        the password, never a nickname.
+        ^C at the prompt (telnet's C{IAC IP} with its C{DO TIMING-MARK})
+        cancels it: after the timing mark's answer, which ends the client's
+        discarding, the nickname prompt, echo on; nothing typed at the
+        password prompt goes anywhere.
         """
         proto, t = self.terminal()
         self.type(proto, t, b"bob\r\n" + DO_ECHO + b"bobpass2\r\n")
-        self.assertEqual(self.type(proto, t, telnet.IAC + telnet.IP), b"")
-        self.assertEqual(self.type(proto, t, b"bobpass3\x03\r\n"), b"\r\n" + wrong(1) + AGAIN)
-        self.assertTrue(proto.telnet.inputHidden())
+        reply = self.type(proto, t, telnet.IAC + telnet.IP + telnet.IAC + telnet.DO + b"\x06")
+        self.assertEqual(
+            reply,
+            telnet.IAC
+            + telnet.WONT
+            + b"\x06"
+            + WONT_ECHO
+            + b"\r\n*** Cancelled: no password for bob.\r\n"
+            + PROMPT,
+        )
+        self.assertEqual(self.type(proto, t, DONT_ECHO), b"")
+        self.assertFalse(proto.telnet.inputHidden())
+        self.assertIn(b"*** bob is a registered nickname.", self.type(proto, t, b"bob\r\n"))
         self.assertIn(b"*** Welcome, bob!", self.type(proto, t, b"bobpass1\r\n"))
-        self.assertNowhere("bobpass1", "bobpass2", "bobpass3")
+        self.assertNowhere("bobpass1", "bobpass2")
+
+    def test_interruptKey(self) -> None:
+        """
+        The ^C key in character mode (the byte 0x03) cancels the prompt
+        too: the password typed before it is forgotten, not the start of
+        the next line, and what comes after it is the next nickname.
+        """
+        proto, t = self.terminal(CHARACTER_MODE)
+        self.keys(proto, t, b"bob\r")
+        shown = self.keys(proto, t, b"bobpa\x03")
+        self.assertIn(b"*** Cancelled: no password for bob.\r\n", shown)
+        self.assertTrue(shown.endswith(PROMPT), shown)
+        self.assertFalse(proto.telnet.inputHidden())
+        self.assertIn(b"*** Welcome, carol!", self.keys(proto, t, b"carol\r"))
+        self.assertNowhere("bobpa", "bobpacarol")
+
+    def test_interruptElsewhere(self) -> None:
+        """
+        ^C anywhere but at the password prompt is not taken: at the
+        nickname prompt the key is a control character as before.
+        """
+        proto, t = self.terminal()
+        self.assertEqual(self.type(proto, t, telnet.IAC + telnet.IP), b"")
+        self.assertIn(b"*** Sorry, a nickname is", self.type(proto, t, b"al\x03\r\n"))
 
     def test_refusedOtherwise(self) -> None:
         """
