@@ -3,6 +3,7 @@
 import { $, state, showError, complain, currentConvo } from "./state.js";
 import { request } from "./net.js";
 import { putBack } from "./compose.js";
+import { cidFor, putBackWith, identity, nowKnownAs } from "./unsure.js";
 import { privateConvo, renderConvos } from "./convos.js";
 import { show, showNotice } from "./view.js";
 import { join, create, leave, entered, inRoom } from "./rooms.js";
@@ -37,28 +38,45 @@ const HELP = [
   "Escape closes the topic editor and, on a phone, the \u2630 menu",
 ].join("\n");
 
+// /msg: BODY (after the name in ARG) goes to that person.  Sent with its own
+// id (unsure.js), as from their conversation's box: one whose answer the
+// connection lost goes into that box, shown, with its id (sent again, it is
+// said once), and the page asks once back whether it got through.  Refused,
+// TEXT (the whole command) goes back in the box of CONVO (the one shown).
+function msg(convo, text, arg) {
+  const space = arg.indexOf(" ");
+  if (space < 0) return showError("Usage: /msg nick message");
+  const who = bare(arg.slice(0, space), "@");
+  const body = arg.slice(space + 1);
+  const fresh = !state.convos.has("@" + who.toLowerCase());
+  const target = privateConvo(who);
+  const cid = cidFor(target, body);
+  say(target, body, false, false, body, cid).then((filed) => {
+    if (filed.resend && filed.resend.cid === cid) filed.resend = null;
+    show(filed.key);
+  }, (error) => {
+    if (error.unsure) {
+      putBack(target, body);
+      putBackWith(target, body, cid);
+      show(target.key);
+      return;
+    }
+    complain(error);
+    if (fresh && !target.log.childElementCount && state.current !== target.key) {
+      state.convos.delete(target.key);  // nobody by that name: no conversation with them
+      renderConvos();
+    }
+    if (convo) putBack(convo, text);  // refused: the message goes back in the box
+    else if (!$("text").value) $("text").value = text;
+  });
+}
+
 export function command(text) {
   const [verb, ...rest] = text.slice(1).split(" ");
   const arg = rest.join(" ").trim();
   const convo = currentConvo();
   switch (verb.toLowerCase()) {
-    case "msg": {
-      const space = arg.indexOf(" ");
-      if (space < 0) return showError("Usage: /msg nick message");
-      const who = bare(arg.slice(0, space), "@");
-      const fresh = !state.convos.has("@" + who.toLowerCase());
-      const target = privateConvo(who);
-      say(target, arg.slice(space + 1)).then((filed) => show(filed.key), (error) => {
-        complain(error);
-        if (fresh && !target.log.childElementCount && state.current !== target.key) {
-          state.convos.delete(target.key);  // nobody by that name: no conversation with them
-          renderConvos();
-        }
-        if (convo) putBack(convo, text);  // refused: the message goes back in the box
-        else if (!$("text").value) $("text").value = text;
-      });
-      return;
-    }
+    case "msg": return msg(convo, text, arg);
     case "topic":
       if (!convo || convo.kind !== "room") return showError("Pick a room first.");
       return request("topic", { room: convo.name, topic: arg }).catch(complain);
@@ -84,6 +102,7 @@ export function command(text) {
     case "register":
       return request("register", { password: arg }).then((r) => {
         if (state.wanted) state.wanted.password = arg;
+        nowKnownAs(identity(r.account, r.nick));  // what is kept unsure is the account's now
         showNotice(r.created ? "The nickname " + r.account + " is now registered."
           : "Password changed for " + r.account + ".");
         for (const room of r.rooms.filter((name) => !inRoom(name))) {  // the automatic rooms

@@ -1,7 +1,9 @@
 // chatd web client: who the page is signed in as.  The nickname shown in the
 // header and kept for logging in again after a reconnect; a new one (a
-// rename) takes away the delete buttons of what was said under the old.
+// rename) takes away the delete buttons of what was said under the old, and
+// a guest's messages kept unsure (unsure.js) follow them to the new one.
 import { $, state } from "./state.js";
+import { identity, nowKnownAs } from "./unsure.js";
 
 export function setMe(nick) {
   if (state.nick && nick && state.nick.toLowerCase() !== nick.toLowerCase()) {
@@ -16,6 +18,7 @@ export function setMe(nick) {
         }
       }
     }
+    if (state.wanted && !state.wanted.password) nowKnownAs(identity(null, nick));
   }
   state.nick = nick;
   // A reconnect logs in as who we are now; with a password, as the account

@@ -7,7 +7,7 @@ import { askPermission } from "./alerts.js";
 import { loadMarkers } from "./reads.js";
 import { loadSettings } from "./settings.js";
 import { controlsForOperator } from "./redact.js";
-import { checkUnsure, forgetUnsure } from "./unsure.js";
+import { checkUnsure, forgetUnsure, identity, keptFor } from "./unsure.js";
 import { catchUp } from "./catchup.js";
 import { dropDraft } from "./compose.js";
 import { roomConvo, renderHeader, renderConvos } from "./convos.js";
@@ -44,6 +44,7 @@ export function login(nick, password, again, prefer) {
     dropBye();  // back in: the server's goodbye is over
     setStatus("connected", true);
     state.wanted = { nick: (password && reply.account) || reply.nick, password };
+    keptFor(identity(reply.account, reply.nick));  // another's unsure messages are forgotten
     setMe(reply.nick);
     $("login-view").hidden = true;
     $("chat-view").hidden = false;
