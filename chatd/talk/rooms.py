@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_multiconnection -*-  # noqa: E501
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_multiconnection,tests.unit.talk.test_talk_joinorder -*-  # noqa: E501
 """
 A talk session's current room: where plain lines go, and entering rooms.
 
@@ -73,18 +73,18 @@ def roomArgument(name: str) -> str:
 async def enter(session: TalkSession, room: str, roomKey: str | None = None) -> None:
     """
     Enter C{room} (with C{roomKey} if it has a key), creating it if it
-    does not exist, and talk there.  Its live lines wait for its history
-    (L{chatd.lines.roomhold}), unless no history comes: not entered, or
+    does not exist, and talk there.  Its live lines wait for the answer
+    and its history (L{chatd.lines.roomhold}); for the answer only when no
+    history comes: none replayed (C{--history-count 0}), not entered, or
     in it already.
     """
-    held = replayOffered(session.factory.service, session.participant)
-    if held:
-        session.held.hold(room)
+    replayed = replayOffered(session.factory.service, session.participant)
+    session.held.hold(room)
     entered = False
     try:
         entered = await _enter(session, room, roomKey)
     finally:
-        if held and not entered:
+        if not (replayed and entered):
             session.held.release(room)
 
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web_msgid -*-
+# -*- test-case-name: tests.unit.web.test_web_msgid,tests.unit.web.test_web_joinorder -*-
 """
 What a page already has of a room's past: a page that comes back (a
 reconnect) names the last message it shows of each room (C{after} in
@@ -9,7 +9,8 @@ newer, and nothing is shown or counted unread twice.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
@@ -22,8 +23,11 @@ from chatd.core.errors import ChatError, InvalidArgument
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
+from chatd.lines.roomhold import replayOffered
 
 log = Logger()
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -134,6 +138,25 @@ def noteJoin(web: WebParticipant, room: str, request: dict[str, Any]) -> None:
         web.replay = web.replay or ReplayMarks()
     if web.replay is not None:
         web.replay.expect(room, after)
+
+
+def entering(web: WebParticipant, room: str, enter: Callable[[], Deferred[T]]) -> Deferred[T]:
+    """
+    The page enters C{room} (C{enter}, its answer): what is said there
+    meanwhile follows that answer, and the history replayed on entering
+    (L{WebParticipant.roomHistory} sends what was held); only the answer
+    when no history comes (none replayed, C{--history-count 0}, or the
+    entry refused), on the turn after it, once it is written.
+    """
+    web.holdRoom(room, always=True)
+    replayed = replayOffered(web.service, web)
+
+    def answered(result: T | Failure) -> T | Failure:
+        if not replayed or isinstance(result, Failure):
+            web.factory.clock.callLater(0, web.releaseRoom, room)
+        return result
+
+    return enter().addBoth(answered)
 
 
 def noteLogin(web: WebParticipant, request: dict[str, Any]) -> None:

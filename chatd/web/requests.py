@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import maybeDeferred
-from twisted.python.failure import Failure
 
 from chatd.core.alwayson import alwaysOnOf
 from chatd.core.errors import InvalidArgument, NotPermitted
@@ -119,14 +118,8 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
         raise InvalidArgument("'key' must be a string")
     room = _text(request, "room")
     replay.noteJoin(web, room, request)
-    web.holdRoom(room)  # its live messages follow its history
-
-    def refused(failure: Failure) -> Failure:
-        web.releaseRoom(room)
-        return failure
-
-    d = maybeCall(web.service.enter, web, room, roomKey)
-    return d.addCallbacks(entered, refused)
+    answer = replay.entering(web, room, lambda: maybeCall(web.service.enter, web, room, roomKey))
+    return answer.addCallback(entered)
 
 
 def leave(web: WebParticipant, request: dict[str, Any]) -> Any:

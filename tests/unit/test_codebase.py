@@ -1,6 +1,7 @@
 """
 The shape rules of docs/dev/DESIGN.md, checked on chatd's source text (with
-L{ast}; nothing of chatd is imported): no module over 400 lines, nobody
+L{ast}; nothing of chatd is imported): no module (nor script of the web
+page) over 400 lines, nobody
 reaching into another object's C{_private} names but where a decision
 record (docs/dev/decisions/) says why, no import cycle among chatd's
 modules, and a domain (chatd/core/) that imports nothing of chatd but
@@ -217,6 +218,20 @@ class ShapeTests(SynchronousTestCase):
             lines = len(path.read_text(encoding="utf-8").splitlines())
             if lines > MAX_LINES:
                 tooLong[name] = lines
+        self.assertEqual(tooLong, {})
+
+    def test_pageScriptSize(self) -> None:
+        """
+        No script of the web page (chatd/web/static/*.js) is over
+        L{MAX_LINES} lines either.
+        """
+        scripts = sorted((PACKAGE / "web" / "static").glob("*.js"))
+        self.assertIn("app.js", [path.name for path in scripts])
+        tooLong = {}
+        for path in scripts:
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > MAX_LINES:
+                tooLong[path.name] = lines
         self.assertEqual(tooLong, {})
 
     def test_noPrivateAccess(self) -> None:

@@ -7,6 +7,9 @@
 // cid what became of the message (the "sent" request).  What is sent and
 // not answered yet is kept in the tab (sessionStorage) with its cid: after a
 // reload the page asks about it too, and offers it back with the same cid.
+// What is kept is the signed-in person's (their account, or a guest's
+// nickname, as the server keeps cids): a login as someone else in the tab
+// forgets it, and so does signing out.
 import { state } from "./state.js";
 import { request } from "./net.js";
 import { addEvent, addMessage } from "./log.js";
@@ -14,7 +17,9 @@ import { putBack, withdraw } from "./compose.js";
 import { privateConvo, renderConvos, roomConvo } from "./convos.js";
 
 const KEPT = "chatd.unsure";
-// Sent, its answer not in yet: cid -> {convo, text, action, typed, cid, part}.
+// Whose messages are kept (identity): the person signed in, or last signed in.
+let owner = null;
+// Sent, its answer not in yet: cid -> {convo, text, action, typed, cid, part, who}.
 const outward = new Map();
 // Asked about (sent): the answer not in yet.
 const asking = new Set();
@@ -29,10 +34,12 @@ function keep() {
   } catch (e) { /* no storage: a reload forgets them */ }
 }
 
-// What a reload left: each unsure, its conversation found once logged in.
+// What a reload left: each unsure, its conversation found once logged in
+// (as the person it is kept for: see keptFor).
 function kept() {
   try {
-    return JSON.parse(sessionStorage.getItem(KEPT) || "[]").map((item) => ({ ...item, convo: null, restored: true }));
+    const items = JSON.parse(sessionStorage.getItem(KEPT) || "[]").filter((item) => item.who);
+    return items.map((item) => ({ ...item, convo: null, restored: true }));
   } catch (e) {
     return [];
   }
@@ -44,12 +51,41 @@ state.unsure = kept();
 // and its lines after it): {of: the cid TYPED goes with, last: whether it
 // is the last message}.
 export function outbound(convo, text, action, typed, cid, part = null) {
-  outward.set(cid, { convo, text, action, typed, cid, part });
+  outward.set(cid, { convo, text, action, typed, cid, part, who: owner });
+  keep();
+}
+
+// Who a login (or a new name) makes the page: the ACCOUNT signed in to, or a
+// guest's NICK, as the server tells whose a cid is.
+export function identity(account, nick) {
+  return account ? "account:" + account.toLowerCase() : "guest:" + nick.toLowerCase();
+}
+
+// Logged in as WHO (identity): what the tab kept for anyone else (the person
+// signed in before a reload, or before the login form came back) is
+// forgotten, never asked about nor offered to WHO.
+export function keptFor(who) {
+  owner = who;
+  const someoneElses = (item) => item.who !== who;
+  for (const [cid, item] of outward) if (someoneElses(item)) outward.delete(cid);
+  for (const item of asking) if (someoneElses(item)) asking.delete(item);
+  state.unsure = state.unsure.filter((item) => !someoneElses(item));
+  keep();
+}
+
+// The person signed in is now WHO (a guest renamed, or registered): what is
+// kept for them goes with them.
+export function nowKnownAs(who) {
+  for (const item of [...outward.values(), ...asking, ...state.unsure]) {
+    if (item.who === owner) item.who = who;
+  }
+  owner = who;
   keep();
 }
 
 // Signed out: what this tab kept is forgotten (the next login may be someone else's).
 export function forgetUnsure() {
+  owner = null;
   outward.clear();
   asking.clear();
   state.unsure = [];
@@ -91,8 +127,9 @@ function shown(text, action) {
 // to CONVO with CID and the connection dropped before its answer: the page
 // asks once back.
 export function unsure(convo, text, action, typed, cid, part = null) {
+  const who = outward.has(cid) ? outward.get(cid).who : owner;
   outward.delete(cid);
-  state.unsure.push({ convo, text, action, typed, cid, part });
+  state.unsure.push({ convo, text, action, typed, cid, part, who });
   keep();
   addEvent(convo, "event", "The connection dropped before the server answered: once back, the"
     + " page checks whether your message got through.", undefined, "polite");

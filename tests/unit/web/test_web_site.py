@@ -96,8 +96,27 @@ class PageTests(SiteTestCase):
         page = static.joinpath("index.html").read_text("utf-8")
         self.assertEqual(re.findall(r"<script(?![^>]*\bsrc=)", page), [])
         self.assertEqual(re.findall(r"\s(on\w+|style)=", page), [])
-        script = static.joinpath("app.js").read_text("utf-8")
-        self.assertEqual(re.findall(r"innerHTML|outerHTML|insertAdjacentHTML|eval\(", script), [])
+        scripts = [entry for entry in static.iterdir() if entry.name.endswith(".js")]
+        self.assertIn("app.js", [entry.name for entry in scripts])
+        for entry in scripts:
+            script = entry.read_text("utf-8")
+            found = re.findall(r"innerHTML|outerHTML|insertAdjacentHTML|eval\(", script)
+            self.assertEqual(found, [], entry.name)
+
+    def test_everyScriptServed(self) -> None:
+        """
+        Every script of the page's package directory is served, with its
+        type: a module the page imports is never a 404.
+        """
+        static = files("chatd.web").joinpath("static")
+        names = sorted(entry.name for entry in static.iterdir() if entry.name.endswith(".js"))
+        self.assertIn("view.js", names)
+        for name in names:
+            response, _, _ = self.web.rawRequest(get(b"/" + name.encode("ascii")))
+            status, headers, body = split(response)
+            self.assertEqual(status, b"HTTP/1.1 200 OK", name)
+            self.assertTrue(headers[b"content-type"].startswith(b"text/javascript"))
+            self.assertEqual(body, static.joinpath(name).read_bytes())
 
 
 class OriginTests(SiteTestCase):

@@ -1,0 +1,123 @@
+// chatd web client: the rooms the page is in.  Entering one (joined,
+// created, or put back by the server after a login), leaving it, being put
+// out of it, and the room list's member counts.
+import { $, state, showError, complain } from "./state.js";
+import { request } from "./net.js";
+import { addEvent } from "./log.js";
+import { dropDraft } from "./compose.js";
+import { controlsForOperator } from "./redact.js";
+import { roomConvo, renderHeader, renderConvos, renderMembers, renderRooms } from "./convos.js";
+import { show, renderAll, focusLost, rescueFocus } from "./view.js";
+
+export function refreshRooms() {
+  if (!state.nick) return;
+  request("rooms", {}).then((reply) => {
+    state.rooms = reply.rooms;
+    renderRooms();
+  }, complain);
+}
+
+// Enter room NAME (with KEY, for a room that has one); PREFIX + its name
+// is logged; FOCUS shows it.  AFTER: the last message the page has of it
+// (the server then replays only newer ones).
+export function join(name, prefix = "you joined #", focus = true, key = undefined, after = null) {
+  const fields = key ? { room: name, key } : { room: name };
+  if (after) fields.after = after;
+  const known = state.convos.get("#" + name.toLowerCase());
+  if (known) known.replayIsNews = Boolean(after);
+  request("join", fields).then(
+    (reply) => {
+      roomConvo(reply.room).operator = Boolean(reply.operator);
+      entered(reply.room, prefix + reply.room, focus, reply);
+      controlsForOperator(roomConvo(reply.room));
+    }, (error) => {
+      // The server's word is the truth: in the room already (35), or not
+      // in a room the page thought it was in (rejoining after a restart,
+      // the room is gone or closed to us now).
+      const convo = state.convos.get("#" + name.toLowerCase());
+      if (error.code === 35) return entered(convo ? convo.name : name, "you are in #" + name, focus);
+      complain(error);
+      if (convo && convo.joined) notIn(convo, "you are not in #" + convo.name + " any more (" + error.text + ")");
+    });
+}
+
+// We are in ROOM (just joined, or put back by the server): show it and
+// its members.  A server that stores messages replays the room's last
+// ones by itself, as ordinary message events with their original time.
+export function entered(room, note, focus, listing) {
+  const convo = roomConvo(room);
+  convo.joined = true;
+  convo.name = room;
+  addEvent(convo, "event", note);
+  if (focus || state.current === null) show(convo.key);
+  renderConvos();
+  refreshRooms();
+  const listed = listing ? Promise.resolve(listing) : request("members", { room }).then(
+    (reply) => request("topic", { room }).then((t) => ({ ...reply, topic: t.topic })));
+  listed.then((reply) => {
+    convo.members = reply.members;
+    convo.status = reply.status || {};
+    if (reply.topic !== undefined) convo.topic = reply.topic;
+    renderMembers();
+    renderHeader();
+  }, complain);
+}
+
+export function leave(convo, reason = "") {
+  request("leave", { room: convo.name, reason }).then(() => forget(convo), complain);
+}
+
+// We are no longer in CONVO's room, though we did not leave it (kicked
+// out, URGENT; not let back in after a reconnect): the page keeps its lines,
+// says why (NOTE), and shows the room as one we are not in.  The message box
+// closes: the focus goes to the Join button that opens it again.
+export function notIn(convo, note, time, urgent = false) {
+  convo.joined = false;
+  convo.members = [];
+  convo.operator = false;
+  convo.unread = 0;
+  const shown = convo.key === state.current;
+  addEvent(convo, "event", note, time, shown ? (urgent ? "urgent" : "polite") : "");
+  if (!shown) showError(note.charAt(0).toUpperCase() + note.slice(1) + ".");
+  const typing = document.activeElement === $("text");
+  renderAll();
+  refreshRooms();
+  if (shown && (typing || focusLost())) $("rejoin").focus();
+}
+
+// Whether the page shows us in ROOM.
+export function inRoom(room) {
+  const convo = state.convos.get("#" + room.toLowerCase());
+  return Boolean(convo && convo.joined);
+}
+
+// We are no longer in CONVO's room: it goes from the page.
+export function forget(convo) {
+  state.convos.delete(convo.key);
+  const shown = state.current === convo.key;
+  if (shown) {
+    state.current = null;
+    $("log").replaceChildren();
+    dropDraft();
+  }
+  renderAll();
+  refreshRooms();
+  // Left with the Leave button (now hidden): the room list, where the next room is.
+  if (shown) rescueFocus($("rooms").querySelector("button"), $("new-room"), $("text"));
+}
+
+// Create room NAME and go in (if it exists already, just go in); the
+// promise says whether it did.
+export function create(name) {
+  return request("create", { room: name }).then((reply) => {
+    join(reply.room);
+    return true;
+  }, (error) => {
+    if (error.code !== 33) {
+      complain(error);
+      return false;
+    }
+    join(name);
+    return true;
+  });
+}
