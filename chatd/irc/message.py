@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from chatd.core.graphemes import clusterCut
-from chatd.core.text import LINE_SEPARATORS, ircText
+from chatd.core.text import LINE_SEPARATORS, ircSafe, ircText
 
 #: The RFC 1459 limit on a line, CR LF included, tags excluded.
 MAX_LINE = 512
@@ -189,6 +189,10 @@ def tooLong(text: str, singleByte: bool = False) -> bool:
     return len(message.encode("utf-8", "replace")) > MAX_LINE - 2
 
 
+def _asItIs(text: str) -> str:
+    return text
+
+
 def formatLine(
     command: str,
     *params: str,
@@ -211,12 +215,15 @@ def formatLine(
     (U+2028, NEL...), and the spaces these become stay in the trailing
     parameter.
     """
+    clean = ircText
+    if ircSafe("".join(params) + (prefix or "")):
+        clean = _asItIs  # the common case: one search for the line, not one per parameter
     parts: list[str] = []
     if prefix:
-        parts.append(":" + ircText(prefix))
+        parts.append(":" + clean(prefix))
     parts.append(command)
     if params:
-        *middle, last = (ircText(param) for param in params)
+        *middle, last = (clean(param) for param in params)
         parts.extend(middle)
         if trailing or not last or " " in last or last.startswith(":"):
             last = ":" + last
@@ -285,6 +292,10 @@ def fittedToRelay(command: str, prefix: str, target: str, text: str) -> str:
     text, and with C{echo-message} so does its sender.
     """
     data = text.encode("utf-8", "replace")
+    # The line's other parts never take more bytes than 4 a character: most
+    # text fits without formatting the line to measure it.
+    if len(data) + 4 * (len(prefix) + len(command) + len(target)) + 5 <= MAX_LINE - 2:
+        return text
     budget = textBudget(command, prefix, target)
     if len(data) <= budget:
         return text
