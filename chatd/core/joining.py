@@ -49,8 +49,6 @@ class Joining:
 
     service: ChatService
     log = Logger()
-    #: The logins under way that resume a session (L{chatd.core.login.Logins}).
-    resuming: set[IParticipant]
 
     def isAccount(self, nick: str) -> bool:
         persistence = self.service.persistence
@@ -113,7 +111,7 @@ class Joining:
             return None
         return holder if self.mayJoin(holder, nick) else None
 
-    def joinPerson(self, participant: IParticipant, person: Person) -> str:
+    def joinPerson(self, participant: IParticipant, person: Person, resume: bool = False) -> str:
         """
         C{participant}, which proved the account's password, signs in as
         C{person} too: its nickname, rooms and presence are the person's;
@@ -121,8 +119,10 @@ class Joining:
         from least recently ends (L{makeRoom}).  It is then told its rooms
         and given what the others may have missed (L{welcomeBack}).
 
+        @param resume: the login resumes a session (the web page's
+            C{resume}): at the limit it takes no other connection's place.
         @raise AccountFull: at the limit, for a login that resumes a
-            session: it takes no other connection's place.
+            session.
         """
         service = self.service
         people = service.people
@@ -130,7 +130,7 @@ class Joining:
             raise errors.NotLoggedIn("the connection closed during login")
         others = [each for each in person.connections if not isinstance(each, Absent)]
         displaced = people.makingRoom(person)  # at the limit, the least recently heard
-        if displaced and participant in self.resuming:
+        if displaced and resume:
             raise errors.AccountFull.atMost(people.maxConnections)
         since = unheardSince(service, others)  # the displaced one's included
         people.join(participant, person)

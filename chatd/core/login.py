@@ -49,8 +49,6 @@ class Logins(Renames, Joining):
         self.service = service
         #: The logins waiting (for the sanctions, the store or a claim).
         self._underWay: dict[IParticipant, Deferred[str]] = {}
-        #: The logins under way that resume a session (L{Joining.joinPerson}).
-        self.resuming: set[IParticipant] = set()
 
     def login(
         self,
@@ -115,12 +113,9 @@ class Logins(Renames, Joining):
         password is proven; the wait stops with the login.
         """
         waits = [] if settling is None else [settling]
-        if resume:
-            self.resuming.add(participant)
         try:
-            return await self.steps(participant, nick, password, loading, preferred, waits)
+            return await self.steps(participant, nick, password, loading, preferred, waits, resume)
         finally:
-            self.resuming.discard(participant)
             for wait in waits:
                 if not wait.called:
                     wait.cancel()
@@ -134,10 +129,11 @@ class Logins(Renames, Joining):
         loading: Deferred[None] | None,
         preferred: str | None,
         waits: list[Deferred[None]],
+        resume: bool = False,
     ) -> str:
         """
         The L{story}'s steps; C{waits} holds the wait for the account's
-        holder, if any.
+        holder, if any; C{resume}: see L{Joining.joinPerson}.
         """
         service = self.service
         settling = waits[0] if waits else None
@@ -169,16 +165,15 @@ class Logins(Renames, Joining):
                     self.checkName(nick, passwordFollows=True)  # it is gone, or refused as ever
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
-                    return self.joinPerson(participant, person)
+                    return self.joinPerson(participant, person, resume)
                 holder = service.find(nick)
                 if service.observer is not None and holder is not None:
                     await maybeCall(service.observer.takeOver, holder)  # absent elsewhere
         if service.observer is not None:
-            nick = await claimed(
-                service.observer, participant, nick, lambda: self.admitChecked(participant, nick)
-            )
+            admitted = lambda: self.admitChecked(participant, nick, resume)  # noqa: E731
+            nick = await claimed(service.observer, participant, nick, admitted)
         else:
-            nick = self.admitChecked(participant, nick)
+            nick = self.admitChecked(participant, nick, resume)
         if persistence is not None:  # it waits for the cluster after the rooms' entries
             shown = await takePreferred(service, participant, nick, preferred)
             await persistence.loginRooms(participant, nick, rooms)
@@ -232,10 +227,11 @@ class Logins(Renames, Joining):
                     return settling
         raise refusal
 
-    def admitChecked(self, participant: IParticipant, nick: str) -> str:
+    def admitChecked(self, participant: IParticipant, nick: str, resume: bool = False) -> str:
         """
         L{admit}, after a wait during which the connection may have closed
-        or someone else taken the name.
+        or someone else taken the name (or L{Joining.joinPerson}, with
+        C{resume}, when the account signed in here meanwhile).
         """
         if not self.service.people.isConnected(participant) or self.service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
@@ -245,7 +241,7 @@ class Logins(Renames, Joining):
             person = self.joinable(participant, nick)  # signed in meanwhile from elsewhere
             if person is None:
                 raise self.taken(holder, nick)
-            return self.joinPerson(participant, person)
+            return self.joinPerson(participant, person, resume)
         checkNewName(nick, self.service.accountName(participant), self.service.serverName)
         return self.admit(participant, nick)
 

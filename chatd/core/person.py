@@ -37,6 +37,10 @@ class Person(Gathering):
     # One per signed-in person: slots, not a dict (weakly referenced, as participants are).
     __slots__ = ("connections", "_keptIdent", "_realName", "__weakref__")
 
+    #: A person here has no host told by another node (L{chatd.core.hosts}):
+    #: said here, so asking it never goes through L{__getattr__}.
+    shownHost: str | None = None
+
     def __init__(self, connection: IParticipant) -> None:
         self.connections = [connection]
         #: The user name of the connection that made the person, once it closed.

@@ -304,6 +304,23 @@ def plain(text: str) -> str:
     return closedBidi(_UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(LINE_SEPARATORS))))
 
 
+#: Any character L{ircText} changes: the unsafe ones and the separators.
+_IRC_CHANGED = re.compile(
+    _REFUSED.pattern[:-1]
+    + "".join(sorted(each for each in _ANY_SEPARATOR if not _REFUSED.match(each)))
+    + "]"
+)
+
+
+def ircSafe(text: str) -> bool:
+    """
+    Whether L{ircText} leaves C{text} as it is: one search, so an encoder
+    can check a whole line's parameters at once and clean them one by one
+    only when one needs it.
+    """
+    return _IRC_CHANGED.search(text) is None
+
+
 def ircText(text: str) -> str:
     """
     C{text} as an IRC line may carry it, the one rule the IRC encoder

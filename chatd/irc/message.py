@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from chatd.core.bidi import bidiRoom, withoutOpenBidi
 from chatd.core.graphemes import clusterCut
-from chatd.core.text import LINE_SEPARATORS, ircText
+from chatd.core.text import LINE_SEPARATORS, ircSafe, ircText
 
 #: The RFC 1459 limit on a line, CR LF included, tags excluded.
 MAX_LINE = 512
@@ -190,6 +190,10 @@ def tooLong(text: str, singleByte: bool = False) -> bool:
     return len(message.encode("utf-8", "replace")) > MAX_LINE - 2
 
 
+def _asItIs(text: str) -> str:
+    return text
+
+
 def formatLine(
     command: str,
     *params: str,
@@ -214,12 +218,15 @@ def formatLine(
     on a line cut short, left out, so that nothing turns what a terminal
     shows after the line around.
     """
+    clean = ircText
+    if ircSafe("".join(params) + (prefix or "")):
+        clean = _asItIs  # the common case: one search for the line, not one per parameter
     parts: list[str] = []
     if prefix:
-        parts.append(":" + ircText(prefix))
+        parts.append(":" + clean(prefix))
     parts.append(command)
     if params:
-        *middle, last = (ircText(param) for param in params)
+        *middle, last = (clean(param) for param in params)
         parts.extend(middle)
         if trailing or not last or " " in last or last.startswith(":"):
             last = ":" + last
@@ -292,6 +299,10 @@ def fittedToRelay(command: str, prefix: str, target: str, text: str) -> str:
     text, and with C{echo-message} so does its sender.
     """
     data = text.encode("utf-8", "replace")
+    # The line's other parts never take more bytes than 4 a character: most
+    # text fits without formatting the line to measure it.
+    if len(data) + 4 * (len(prefix) + len(command) + len(target)) + 5 <= MAX_LINE - 2:
+        return text
     budget = textBudget(command, prefix, target)
     if len(data) <= budget:
         return text

@@ -191,10 +191,10 @@ class IRCProtocol(IRCConnection):
             self._tooEarly(lambda: self.roomMessagesOwed(batch.roomKey, owed))
             return
         self._lastQuit = None
-        data = batch.owed(self, start, self.wire.roomEncoder)
-        if data and self.held.keep(batch.roomKey, data):
+        data, roomKey = batch.owed(self, start, self.wire.roomEncoder), batch.roomKey
+        if data and self.held.keep(roomKey, data):
             return  # said in a channel being joined (joinhistory)
-        if batch.roomKey not in self.shownRooms:
+        if roomKey not in self.shownRooms:
             syncChannels(self)
         outbox = self.outbox
         if outbox is not None and data:

@@ -23,6 +23,7 @@ from chatd.core.text import (
     checkCtcp,
     checkLines,
     checkText,
+    ircSafe,
     ircText,
     isBlank,
     plain,
@@ -132,6 +133,15 @@ class OutputTests(SynchronousTestCase):
         shown.encode("utf-8")
         if refusedCharacter(text) is None:
             self.assertEqual(shown, text)
+
+    def test_ircSafe(self) -> None:
+        """
+        L{ircSafe} says exactly whether L{ircText} leaves a text as it is,
+        for every code point.
+        """
+        for point in [*range(0x10000), 0x1F600, 0xE0041, 0x10FFFF]:
+            text = "a" + chr(point)
+            self.assertEqual(ircSafe(text), ircText(text) == text, hex(point))
 
     def test_plainFormatting(self) -> None:
         """

@@ -7,6 +7,8 @@ protocols is split instead.
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from twisted.internet.testing import StringTransport
 
 from chatd.core import errors
@@ -14,6 +16,9 @@ from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.irc.message import MAX_LINE, fittedToRelay, textBudget
 from chatd.testing import RecordingParticipant
 from tests.support.irchelpers import IRCTestCase
+
+#: What names may hold here: no spaces, controls, separators or surrogates.
+NAME_CHARACTERS = st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"))
 
 #: Four bytes of UTF-8, to put a multi-byte character at the edge.
 EMOJI = "😀"
@@ -56,6 +61,35 @@ class FittedToRelayTests(IRCTestCase):
         for missing in (1, 2, 3):  # the emoji's last bytes fall past the limit
             start = "a" * (budget - 4 + missing)
             self.assertEqual(fittedToRelay("PRIVMSG", prefix, target, start + EMOJI), start)
+
+    def test_wideNames(self) -> None:
+        """
+        Names of characters of several bytes take their bytes, not their
+        characters, from the text's room: the text that fills the line is
+        kept whole and one byte more is cut.
+        """
+        prefix, target = "élodie!élodie@user/élodie", "#café☕"
+        budget = MAX_LINE - overhead(prefix, "PRIVMSG", target)
+        fit = "a" * budget
+        self.assertEqual(fittedToRelay("PRIVMSG", prefix, target, fit), fit)
+        self.assertEqual(fittedToRelay("PRIVMSG", prefix, target, fit + "a"), fit)
+
+    @given(
+        st.text(NAME_CHARACTERS, min_size=1, max_size=40),
+        st.text(NAME_CHARACTERS, min_size=1, max_size=30),
+        st.text(max_size=520),
+    )
+    def test_alwaysFits(self, prefix: str, target: str, text: str) -> None:
+        """
+        Whatever the names and the text, the relayed line fits in 512 bytes
+        and the text is cut only when it would not.
+        """
+        room = MAX_LINE - overhead(prefix, "PRIVMSG", target)
+        fitted = fittedToRelay("PRIVMSG", prefix, target, text)
+        data = text.encode("utf-8", "replace")
+        self.assertLessEqual(len(fitted.encode("utf-8", "replace")), max(room, 0))
+        if len(data) <= room:
+            self.assertEqual(fitted, text)
 
     def test_notice(self) -> None:
         """

@@ -114,6 +114,18 @@ class FormatTests(SynchronousTestCase):
         self.assertEqual(formatLine("X", ":smile"), "X ::smile")
         self.assertEqual(formatLine("X", tags={"a": "b c", "d": ""}), r"@a=b\sc;d X")
 
+    def test_everyPartCleaned(self) -> None:
+        """
+        A line end or separator in any part of a line, the prefix too,
+        becomes a space, and a refused control goes: nothing can end the
+        line early.
+        """
+        self.assertEqual(
+            formatLine("PRIVMSG", "#a", "hi", prefix="x\ny!u@h"), ":x y!u@h PRIVMSG #a hi"
+        )
+        self.assertEqual(formatLine("AWAY", "out\u2028now", prefix="srv"), ":srv AWAY :out now")
+        self.assertEqual(formatLine("X", "a\x07b", "c\rd"), "X ab :c d")
+
     def test_truncated(self) -> None:
         """
         A line over 512 bytes (tags aside) is cut, never inside a character,
