@@ -14,7 +14,9 @@ import re
 #: The bidi controls that open a passage of another direction
 #: (embeddings LRE, RLE and overrides LRO, RLO; isolates LRI, RLI, FSI),
 #: and those that close one (PDF, PDI).
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: Those controls, as the ranges of a character class.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _PDF, _PDI = "\u202c", "\u2069"
 _ISOLATES = frozenset("\u2066\u2067\u2068")
 _OPENERS = re.compile("[\u202a\u202b\u202d\u202e\u2066-\u2068]")

@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from chatd.core.bidi import closedBidi
+from chatd.core.bidi import BIDI_CONTROLS, closedBidi
 from chatd.core.errors import InvalidArgument
 from chatd.core.graphemes import clusterCut
 
@@ -304,19 +304,22 @@ def plain(text: str) -> str:
     return closedBidi(_UNPRINTABLE.sub("", _FORMATTING.sub("", text.translate(LINE_SEPARATORS))))
 
 
-#: Any character L{ircText} changes: the unsafe ones and the separators.
+#: Any character L{ircText} may change: the unsafe ones, the separators,
+#: the bidi controls.
 _IRC_CHANGED = re.compile(
     _REFUSED.pattern[:-1]
     + "".join(sorted(each for each in _ANY_SEPARATOR if not _REFUSED.match(each)))
+    + BIDI_CONTROLS  # one may leave a passage open: L{closedBidi} decides
     + "]"
 )
 
 
 def ircSafe(text: str) -> bool:
     """
-    Whether L{ircText} leaves C{text} as it is: one search, so an encoder
-    can check a whole line's parameters at once and clean them one by one
-    only when one needs it.
+    Whether L{ircText} surely leaves C{text} as it is: one search, so an
+    encoder can check a whole line's parameters at once and clean them one
+    by one only when one may need it (any bidi control does: whether it
+    leaves a passage open is each parameter's own question).
     """
     return _IRC_CHANGED.search(text) is None
 
