@@ -25,8 +25,9 @@ logged-in connection, as IRCv3 SASL 3.2 reauthentication allows, is:
     two people), whichever proof came first (C{PASS}, SASL, NickServ, a
     registration); an account signed in elsewhere (L{errors.NickTaken}: a
     new connection that logs in with it joins that person, and its limit
-    of connections, instead, and so does NickServ's C{IDENTIFY},
-    L{signInJoining}); another account from a connection that
+    of connections, instead, and so does a signed-in connection through
+    L{signInJoining}, IRC's SASL and NickServ's C{IDENTIFY}); another
+    account from a connection that
     shares its person with others (L{errors.InvalidArgument}: a person's
     connections are one account); and, once the password is proven, an
     account (or a nickname, or an address) the console banned or kicked,
@@ -123,10 +124,11 @@ async def signInJoining(
 ) -> str:
     """
     L{signInAgain}, but as a login for a connection that signs in only once
-    connected (NickServ's C{IDENTIFY}: irssi's, HexChat's, WeeChat's
-    scripts'): proving the password of an account signed in here (another
-    device), a connection signed in to none and alone in its person joins
-    that person, as a login with that password does (L{Joining.joinPerson}:
+    connected (IRC's SASL after registration, NickServ's C{IDENTIFY}:
+    irssi's, HexChat's, WeeChat's scripts'): proving the password of an
+    account signed in here (another device), a connection signed in to
+    none and alone in its person joins that person, as a login with that
+    password does (L{Joining.joinPerson}:
     its nickname and rooms, its limit of connections).  Its own name and
     rooms go first, as if it had disconnected (its rooms' members see it
     quit); nobody is told of the join.  Any other case is L{signInAgain}'s,

@@ -1,8 +1,11 @@
-# -*- test-case-name: tests.unit.irc.test_irc_register -*-
+# -*- test-case-name: tests.unit.irc.test_irc_register,tests.unit.irc.test_irc_sasl,tests.unit.irc.test_irc_nickserv -*-  # noqa: E501
 """
 C{REGISTER} (IRCv3 C{draft/account-registration}): a connected IRC client
 registers its nickname as an account, through the service's registration,
-the one every protocol uses (TCHAT C{REGIS}, talk C{/register}).
+the one every protocol uses (TCHAT C{REGIS}, talk C{/register}).  And what
+a client sees when it is logged in to an account (L{loggedIn}), or signs in
+to one once connected (L{signInJoined}: SASL after registration, NickServ's
+C{IDENTIFY}).
 
 chatd's accounts are nicknames: the account is the current nickname
 (C{ACCOUNT_NAME_MUST_BE_NICK} otherwise), no e-mail is asked for, and
@@ -13,17 +16,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
 from chatd.core import errors, status
+from chatd.core.accounts import Secret
 from chatd.core.errors import ChatError
 from chatd.core.names import key
+from chatd.core.signin import signInJoining
 from chatd.core.status import ACCOUNT
 from chatd.irc import notify
 from chatd.irc import numerics as N
+from chatd.irc.channels import timeTags, unshow
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
+from chatd.irc.wire import channelName
 
 #: The capability; its value lists none of the spec's options.
 CAPABILITY = "draft/account-registration"
@@ -50,6 +57,40 @@ def loggedIn(irc: IRCSession, account: str, announced: bool = False) -> None:
         notify.changed(irc, ACCOUNT, account)
     else:  # SASL before registration: nobody here to tell, but other nodes keep it
         status.changed(irc.service, irc.participant, ACCOUNT)
+
+
+def signInJoined(irc: IRCSession, account: str, secret: Secret) -> Deferred[tuple[str, bool]]:
+    """
+    Sign the connected C{irc} in to C{account} with C{secret}, the core's
+    way (L{signInJoining}); fires with the account's name as registered,
+    and whether the connection joined the account's person signed in here
+    (it is then shown that: L{joinedPerson}).
+    """
+    before, nick = irc.hostmask(), irc.nick
+
+    def signedIn(name: str) -> tuple[str, bool]:
+        joined = irc.nick != nick  # the person's nickname: nobody else was told
+        if joined:
+            joinedPerson(irc, before)
+        return name, joined
+
+    signingIn = signInJoining(irc.service, irc.participant, account, secret)
+    return Deferred.fromCoroutine(signingIn).addCallback(signedIn)
+
+
+def joinedPerson(irc: IRCSession, before: str) -> None:
+    """
+    C{irc}, which had the mask C{before}, joined its account's person: it
+    is shown leaving the channels it had (C{PART}, from that mask) and
+    taking the person's nickname (C{NICK}); the person's channels follow
+    with the service's notice of them (L{chatd.irc.channels.syncChannels}).
+    """
+    tags = timeTags(irc)
+    current = {key(room) for room in irc.service.roomsOf(irc.participant)}
+    for roomKey in [each for each in irc.shownRooms if each not in current]:
+        room = unshow(irc, roomKey) or roomKey
+        irc.sendMessage("PART", channelName(room), prefix=before, tags=tags)
+    irc.sendMessage("NICK", irc.me(), prefix=before, tags=tags, trailing=True)
 
 
 def onRegister(irc: IRCSession, message: Message) -> Any:

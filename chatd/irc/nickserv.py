@@ -7,8 +7,8 @@ WeeChat scripts), on a services pseudo-server of its own
 
 NickServ is a front-end's way of asking, not a user: it has no state, and
 only translates.  C{IDENTIFY} is the core's sign-in from a logged-in
-connection as a login (L{signInJoining}: the rule SASL after registration
-follows, with its password gate, but an account signed in here already is
+connection as a login (L{chatd.core.signin.signInJoining}, as SASL after
+registration: its password gate, and an account signed in here already is
 joined, as a login with its password joins it), C{REGISTER} the service's
 registration (as IRC C{REGISTER} and TCHAT C{REGIS}); the name is the
 core's to reserve (L{chatd.core.names.RESERVED_NAMES}).  Otherwise, as
@@ -32,15 +32,13 @@ from twisted.python.failure import Failure
 from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.names import key
-from chatd.core.signin import signInJoining
 from chatd.irc import numerics as N
-from chatd.irc.accounts import loggedIn
-from chatd.irc.channels import timeTags, unshow
+from chatd.irc.accounts import loggedIn, signInJoined
+from chatd.irc.channels import timeTags
 from chatd.irc.identity import accountOf
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 from chatd.irc.whox import RPL_WHOSPCRPL, pick
-from chatd.irc.wire import channelName
 
 #: Its nickname, which is also its user name.
 NICK = "NickServ"
@@ -136,9 +134,9 @@ def identify(irc: IRCSession, args: list[str]) -> Any:
     """
     C{IDENTIFY [account] <password>}: sign the connection in to the
     account (its nickname's without one), the core's way
-    (L{signInJoining}): signed in here already, it joins that person, whose
+    (L{signInJoined}): signed in here already, it joins that person, whose
     nickname it is shown taking (C{NICK}) and whose channels it is shown
-    in (a notice from the service lists them, L{welcomeJoined}).
+    in (a notice from the service lists them).
     """
     if not 1 <= len(args) <= 2:
         tell(irc, "Syntax: IDENTIFY [account] <password>")
@@ -146,15 +144,9 @@ def identify(irc: IRCSession, args: list[str]) -> Any:
     account, password = (irc.me(), args[0]) if len(args) == 1 else (args[0], args[1])
     if not mayLogIn(irc):
         return None
-    before, nick = irc.hostmask(), irc.nick
-    signingIn = Deferred.fromCoroutine(
-        signInJoining(irc.service, irc.participant, account, password)
-    )
 
-    def identified(name: str) -> None:
-        joined = irc.nick != nick  # the person's nickname: nobody else was told
-        if joined:
-            joinedPerson(irc, before)
+    def identified(result: tuple[str, bool]) -> None:
+        name, joined = result
         loggedIn(irc, name, announced=joined)
         tell(irc, f"You are now logged in as {name}.")
 
@@ -165,22 +157,7 @@ def identify(irc: IRCSession, args: list[str]) -> Any:
         else:
             tell(irc, f"You cannot sign in to {account}: {errorText(failure)}.")
 
-    return signingIn.addCallbacks(identified, refused)
-
-
-def joinedPerson(irc: IRCSession, before: str) -> None:
-    """
-    C{irc}, which had the mask C{before}, joined its account's person: it
-    is shown leaving the channels it had (C{PART}, from that mask) and
-    taking the person's nickname (C{NICK}); the person's channels follow
-    with the service's notice of them (L{chatd.irc.channels.syncChannels}).
-    """
-    tags = timeTags(irc)
-    current = {key(room) for room in irc.service.roomsOf(irc.participant)}
-    for roomKey in [each for each in irc.shownRooms if each not in current]:
-        room = unshow(irc, roomKey) or roomKey
-        irc.sendMessage("PART", channelName(room), prefix=before, tags=tags)
-    irc.sendMessage("NICK", irc.me(), prefix=before, tags=tags, trailing=True)
+    return signInJoined(irc, account, password).addCallbacks(identified, refused)
 
 
 def register(irc: IRCSession, args: list[str]) -> Any:

@@ -3,7 +3,8 @@
 SASL (IRCv3 C{sasl} 3.1 and 3.2): C{AUTHENTICATE} with C{PLAIN} or
 C{SCRAM-SHA-256}, before registration (a login) or after it, and again
 (signing in to an account, L{chatd.core.signin}: the core decides, this
-module only translates).
+module only translates).  After registration it is NickServ's C{IDENTIFY}
+(L{signInJoined}): an account signed in here already is joined.
 
 Payloads arrive base64-encoded in chunks of L{SASL_CHUNK} characters; a
 SCRAM exchange is two round trips, and its success waits for the client's
@@ -24,9 +25,9 @@ from chatd.core.errors import AlreadyLoggedIn, ChatError
 from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
-from chatd.core.signin import logInAs, scramVerifier, signInAgain
+from chatd.core.signin import logInAs, scramVerifier
 from chatd.irc import numerics as N
-from chatd.irc.accounts import loggedIn
+from chatd.irc.accounts import loggedIn, signInJoined
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
 
@@ -44,13 +45,15 @@ MECHANISMS = ("PLAIN", SCRAM)
 class SaslState:
     """
     One exchange under way: its mechanism, the SCRAM side if it is SCRAM,
-    and, once proven, the account waiting for the client's last C{+}.
+    and, once proven, the account waiting for the client's last C{+} (and
+    whether the connection joined its person, L{signInJoined}).
     """
 
     mechanism: str
     scram: ScramExchange | None = None
     waiting: bool = False
     proven: str | None = None
+    joined: bool = False
 
 
 def onAuthenticate(irc: IRCSession, message: Message) -> Any:
@@ -69,7 +72,9 @@ def onAuthenticate(irc: IRCSession, message: Message) -> Any:
         return fail(irc, "one step at a time")
     if state.proven is not None:  # the "+" after SCRAM's final message
         irc.sasl = None
-        return succeeded(irc, state.proven) if arg == "+" else fail(irc, "expected +")
+        if arg != "+":
+            return fail(irc, "expected +")
+        return succeeded(irc, (state.proven, state.joined))
     if arg != "+":
         irc.saslBuffer = (irc.saslBuffer or "") + arg
     if len(arg) > SASL_CHUNK or len(irc.saslBuffer or "") > SASL_MAX:
@@ -128,7 +133,7 @@ def plain(irc: IRCSession, text: str) -> Any:
         return fail(irc, "malformed PLAIN response")
     irc.sasl = None
     return signIn(irc, normalize(fields[1]), fields[2]).addCallbacks(
-        lambda account: succeeded(irc, account), lambda failure: refused(irc, failure)
+        lambda result: succeeded(irc, result), lambda failure: refused(irc, failure)
     )
 
 
@@ -147,39 +152,43 @@ def scramStep(irc: IRCSession, state: SaslState, scram: ScramExchange, text: str
     except ScramError as e:
         return fail(irc, str(e))
 
-    def proven(account: str) -> None:
-        state.waiting, state.proven = False, account
+    def proven(result: tuple[str, bool]) -> None:
+        state.waiting, (state.proven, state.joined) = False, result
         send(irc, serverFinal)
 
     d = signIn(irc, proof.account, proof)
     return d.addCallbacks(proven, lambda failure: refused(irc, failure))
 
 
-def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[str]:
+def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[tuple[str, bool]]:
     """
     Log in as C{account} (before registration), or sign in to it from the
-    logged-in connection (L{signInAgain}); fires with the account's name as
-    it was registered, whatever spelling was typed.
+    logged-in connection as NickServ's C{IDENTIFY} does (L{signInJoined});
+    fires with the account's name as it was registered, whatever spelling
+    was typed, and whether the connection joined the account's person.
     """
     if irc.nick is not None:
-        return Deferred.fromCoroutine(signInAgain(irc.service, irc.participant, account, secret))
+        return signInJoined(irc, account, secret)
 
-    async def login() -> str:  # under the nickname asked for, if it may have it
+    async def login() -> tuple[str, bool]:  # under the nickname asked for, if it may have it
         answer = logInAs(irc.service, irc.participant, account, secret, irc.pendingNick)
         nick = await answer if isinstance(answer, Deferred) else answer
-        return irc.service.accountName(irc.participant) or nick  # as registered
+        return irc.service.accountName(irc.participant) or nick, False  # as registered
 
     return Deferred.fromCoroutine(login())
 
 
-def succeeded(irc: IRCSession, account: str) -> None:
+def succeeded(irc: IRCSession, result: tuple[str, bool]) -> None:
     """
-    C{900} and C{903}.  After registration the connection keeps its
-    nickname (L{chatd.core.signin}); those sharing a channel with it, and
-    its watchers, hear of the account.
+    C{900} and C{903} for the account in C{result}.  After registration
+    the connection keeps its nickname (L{chatd.core.signin}), and those
+    sharing a channel with it, and its watchers, hear of the account;
+    unless it joined the account's person (the second item), whose name it
+    was shown taking and whose channels follow, as after C{IDENTIFY}.
     """
     irc.sasl = None
-    loggedIn(irc, account)
+    account, joined = result
+    loggedIn(irc, account, announced=joined)
     irc.numeric(N.RPL_SASLSUCCESS, "SASL authentication successful")
 
 

@@ -306,7 +306,10 @@ class IChatStore(Interface):
 
     def markDelivered(ids: list[int]) -> Deferred[None]:
         """
-        The private messages with these ids no longer wait for delivery.
+        The private messages with these ids no longer wait for delivery:
+        all of them at once (one transaction; an SQL store runs one
+        statement for a page of the inbox), or, if it fails, none, so what
+        was handed over is handed again rather than lost.
         """
 
     def keepWaiting(msgid: str) -> Deferred[bool]:

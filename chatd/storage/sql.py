@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.integration.test_store -*-
+# -*- test-case-name: tests.integration.test_store,tests.integration.test_inbox_store -*-
 """
 L{SQLChatStore}: L{IChatStore} on any DB-API driver through L{twisted.enterprise.adbapi}, so every
 query runs in the pool's threads and the reactor only sees L{Deferred}s.  L{chatd.storage.sqlite}
@@ -48,6 +48,10 @@ NO_LIMIT = 2**62
 KEEP_WAITING = (
     "UPDATE messages SET pending = 1 WHERE msgid = ? AND room_key IS NULL AND pending = 0"
 )
+#: Messages marked delivered by one statement at most: a page of the inbox
+#: (L{chatd.core.inbox.FETCH}) is one statement, within every database's
+#: limit of parameters (SQLite's lowest: 999).
+MARK_AT_ONCE = 500
 
 
 @implementer(IChatStore)
@@ -367,9 +371,10 @@ class SQLChatStore(
 
     def markDelivered(self, ids: list[int]) -> Deferred[None]:
         def run(txn: Cursor) -> None:
-            txn.executemany(
-                self.database.sql("UPDATE messages SET pending = 0 WHERE id = ?"),
-                [(i,) for i in ids],
-            )
+            for start in range(0, len(ids), MARK_AT_ONCE):
+                some = ids[start : start + MARK_AT_ONCE]
+                marks = ", ".join("?" for _ in some)
+                update = f"UPDATE messages SET pending = 0 WHERE id IN ({marks})"
+                txn.execute(self.database.sql(update), tuple(some))
 
         return self.database.run(run)

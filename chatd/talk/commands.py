@@ -18,7 +18,6 @@ from functools import partial
 
 from twisted.internet.defer import maybeDeferred
 
-from chatd.core.errors import ChatError
 from chatd.core.inbox import Kept
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
@@ -29,11 +28,9 @@ from chatd.lines.paced import paced, pagesFor
 from chatd.talk import reading
 from chatd.talk.alwayson import alwaysonCommand
 from chatd.talk.format import (
-    AGAIN_PROMPT,
     NOTICE,
     historyPieces,
     lines,
-    newPasswordPrompt,
     searchPieces,
     serverLine,
 )
@@ -46,10 +43,11 @@ from chatd.talk.moderation import (
     kickCommand,
     killCommand,
 )
+from chatd.talk.registration import registerCommand
 from chatd.talk.rooms import currentRoom, enter, roomArgument, say, shownNick, topicCommand
 from chatd.talk.session import TalkSession, UsageError
 
-__all__ = ["COMMANDS", "CommandTable", "TalkCommand", "UsageError", "helpText", "newPassword"]
+__all__ = ["COMMANDS", "CommandTable", "TalkCommand", "UsageError", "helpText"]
 
 #: What a command does with the session and the rest of its line.
 Handler = Callable[[TalkSession, str], Awaitable[None] | None]
@@ -249,54 +247,6 @@ async def nameCommand(session: TalkSession, rest: str) -> None:
         return
     # The service tells everyone, us included (see TalkProtocol.renamed).
     await maybeDeferred(session.factory.service.rename, session.participant, nick)
-
-
-async def registerCommand(session: TalkSession, rest: str) -> None:
-    if not rest:
-        # Asked for without echo, twice, so it never shows on the screen.
-        session.registering = []
-        session.telnet.hideInput()
-        session.send(newPasswordPrompt(session.factory.service.passwordRules).encode())
-        return
-    await _register(session, rest)
-
-
-async def newPassword(session: TalkSession, typed: str) -> None:
-    """
-    A line typed at C{/register}'s password prompts: the password, then
-    the same again; an empty line gives up.
-    """
-    entered, typed = session.registering or [], typed.strip()
-    if session.telnet.inputHidden():
-        session.send(b"\r\n")  # the client echoed nothing, not even Enter
-    if typed and not entered:
-        session.registering = [typed]
-        session.send(AGAIN_PROMPT.encode())
-        return
-    session.registering = None
-    session.telnet.showInput()
-    if not typed:
-        session.send(serverLine("Registration cancelled."))
-    elif typed != entered[0]:
-        session.send(serverLine("The two passwords differ; nothing was changed."))
-    else:
-        try:
-            await _register(session, typed)
-        except UsageError as error:
-            session.send(serverLine(error.text))
-        except ChatError as error:
-            session.send(serverLine(f"Sorry, {error.text}."))
-
-
-async def _register(session: TalkSession, password: str) -> None:
-    done = await maybeDeferred(session.factory.service.register, session.participant, password)
-    name = done.account
-    if done.created:
-        session.send(
-            serverLine(f"{name} is now registered: logging in as {name} needs this password.")
-        )
-    else:
-        session.send(serverLine(f"Password changed for {name}."))
 
 
 async def historyCommand(session: TalkSession, rest: str) -> None:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_typeahead,tests.unit.talk.test_talk_passwordretry -*-  # noqa: E501
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_typeahead,tests.unit.talk.test_talk_passwordretry,tests.unit.talk.test_talk_joinorder -*-  # noqa: E501
 """
 A talk newcomer's way in: the nickname prompt, the password prompt of a
 registered name (typed unechoed, and asked again after a wrong one, so a
@@ -19,6 +19,7 @@ from twisted.internet.interfaces import IDelayedCall
 from chatd.core import errors
 from chatd.core.errors import ChatError
 from chatd.core.names import normalize
+from chatd.lines.roomhold import replayOffered
 from chatd.talk.commands import COMMANDS, helpText
 from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT, serverLine
 from chatd.talk.rooms import land
@@ -132,6 +133,22 @@ class TalkLogin:
         """
         Ask the service for C{nick}; a registered one first needs its
         password (the service answers L{errors.BadPassword} without one).
+        What is said in the rooms the login puts the user in follows the
+        welcome and its rooms (L{chatd.lines.roomhold.RoomHold.holdAll}),
+        and their history, if any.
+        """
+        held = self.connection.held
+        replayed = replayOffered(self.connection.factory.service, self.connection)
+        held.holdAll()
+        answered = False
+        try:
+            answered = await self._answer(nick, password)
+        finally:
+            held.releaseAll(replayed and answered)
+
+    async def _answer(self, nick: str, password: str | None) -> bool:
+        """
+        L{_logIn}'s answer: whether the user is logged in and welcomed.
         """
         connection = self.connection
         service = connection.factory.service
@@ -146,10 +163,10 @@ class TalkLogin:
                 connection.send(self.passwordPrompt())
             else:
                 self._wrongPassword(nick, refused.wait)
-            return
+            return False
         except ChatError as error:
             self.askNickAgain(serverLine(f"Sorry, {error.text}."))
-            return
+            return False
         self.stop()
         unseen = b"" if password is None else self._dropped(None)
         connection.telnet.showInput()
@@ -160,6 +177,7 @@ class TalkLogin:
             self.welcomeNotice = "you are in " + ", ".join(already)
         await land(connection, connection.factory.defaultRoom, already)
         connection.send(helpText())
+        return True
 
     def _wrongPassword(self, nick: str, wait: float) -> None:
         """

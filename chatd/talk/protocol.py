@@ -36,7 +36,7 @@ from chatd.lines.overlong import ENDLESS_LINE
 from chatd.lines.paced import paced, pagesFor
 from chatd.lines.roomhold import RoomHold
 from chatd.talk import reading
-from chatd.talk.commands import COMMANDS, newPassword
+from chatd.talk.commands import COMMANDS
 from chatd.talk.format import (
     AGAIN_PROMPT,
     GREETING,
@@ -58,6 +58,7 @@ from chatd.talk.format import (
 )
 from chatd.talk.liveness import TelnetLiveness
 from chatd.talk.login import TalkLogin
+from chatd.talk.registration import newPassword
 from chatd.talk.rooms import leftRoom, say
 from chatd.talk.session import UsageError
 from chatd.talk.telnet import TelnetFilter, editLine

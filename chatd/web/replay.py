@@ -159,6 +159,16 @@ def entering(web: WebParticipant, room: str, enter: Callable[[], Deferred[T]]) -
     return enter().addBoth(answered)
 
 
+def answering(web: WebParticipant, answer: Callable[[], Deferred[T]]) -> Deferred[T]:
+    """
+    The page logs in or registers (C{answer}, the service's): the rooms
+    that puts it in, which the answer names, hold what is said there until
+    it is written (L{chatd.lines.roomhold.RoomHold.untilAnsweredAll}), and
+    the history replayed on entering them, if any, as for a C{join}.
+    """
+    return web.held.untilAnsweredAll(answer, replayOffered(web.service, web))
+
+
 def noteLogin(web: WebParticipant, request: dict[str, Any]) -> None:
     """
     A C{login} request's C{after} (optional): an object of room names to

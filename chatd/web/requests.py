@@ -64,7 +64,9 @@ def login(web: WebParticipant, request: dict[str, Any]) -> Any:
     more: dict[str, Any] = {"resume": True} if request.get("resume") is True else {}
     if "prefer" in request:
         more["preferred"] = _text(request, "prefer")
-    signing = maybeDeferred(web.service.login, web, nick, password, **more)
+    signing = replay.answering(
+        web, lambda: maybeDeferred(web.service.login, web, nick, password, **more)
+    )
     return signing.addCallback(
         lambda stored: {"nick": stored, "account": web.service.accountName(web), **_roomsIn(web)}
     )
@@ -195,7 +197,8 @@ def register(web: WebParticipant, request: dict[str, Any]) -> Any:
     register = getattr(web.service, "register", None)
     if register is None:
         raise NotPermitted("this server keeps no accounts")
-    return maybeDeferred(register, web, password).addCallback(
+    registering = replay.answering(web, lambda: maybeDeferred(register, web, password))
+    return registering.addCallback(
         lambda done: {
             "nick": web.nick,
             "account": done.account,

@@ -95,7 +95,7 @@ class WebParticipant:
         "_awaitingPong",
         "lastHeard",
         "replay",
-        "_holding",
+        "held",
         "__weakref__",
     )
 
@@ -117,7 +117,7 @@ class WebParticipant:
         # What the page has of each room's past (chatd.web.replay), once named.
         self.replay: ReplayMarks | None = None
         # Rooms being entered: their live frames, held for the replay (holdRoom).
-        self._holding: RoomHold[tuple[bytes, int]] | None = None
+        self.held: RoomHold[tuple[bytes, int]] = RoomHold(factory.clock, self._sendHeld)
 
     # WebSocketProtocol
 
@@ -242,15 +242,13 @@ class WebParticipant:
         the past, WEB.md, L{chatd.lines.roomhold}), or C{always} (the answer).
         """
         if always or replayOffered(self.service, self):
-            self._holding = self._holding or RoomHold(self.factory.clock, self._sendHeld)
-            self._holding.hold(room)
+            self.held.hold(room)
 
     def releaseRoom(self, room: str) -> None:
         """
         Send what L{holdRoom} kept of C{room}, in order.
         """
-        if self._holding is not None:
-            self._holding.release(room)
+        self.held.release(room)
 
     def _sendHeld(self, held: tuple[bytes, int]) -> None:
         outbox, (data, frames) = self.outbox, held
@@ -267,7 +265,7 @@ class WebParticipant:
         """
         outbox = self.outbox
         if outbox is not None and self._open and (data := event.wire(shownRoomMessage)):
-            if self._holding is not None and self._holding.keep(event.roomKey, (data, 1)):
+            if self.held.keep(event.roomKey, (data, 1)):
                 return
             outbox.write(data)  # counted as sent when flushed (Outbox.tally)
 
@@ -284,9 +282,7 @@ class WebParticipant:
         outbox = self.outbox
         if outbox is not None and self._open:
             data, frames = batch.shown(self, start, shownRoomMessage)
-            if not frames or (
-                self._holding is not None and self._holding.keep(batch.roomKey, (data, frames))
-            ):
+            if not frames or self.held.keep(batch.roomKey, (data, frames)):
                 return
             outbox.queue(data)
             if outbox.tally is not None and frames > 1:

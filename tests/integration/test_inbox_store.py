@@ -1,15 +1,18 @@
 """
 The store's side of waiting private messages (L{IChatStore.undelivered} in
-pages, L{IChatStore.waitingCount}, L{IChatStore.waitingFrom}), on every store: memory, SQLite and
-PostgreSQL (the fixtures of L{tests.support.storefixtures}).
+pages, L{IChatStore.waitingCount}, L{IChatStore.waitingFrom}, L{IChatStore.markDelivered}), on
+every store: memory, SQLite and PostgreSQL (the fixtures of L{tests.support.storefixtures}).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import pytest_twisted
 
+from chatd.core.inbox import FETCH
+from chatd.storage.sql import MARK_AT_ONCE, SQLChatStore
 from tests.support.pgserver import postgresServer
 from tests.support.storefixtures import backend, store
 
@@ -93,3 +96,70 @@ async def test_keepWaiting(store: Any) -> None:
     assert [(m.lines, m.msgid) for _, m in waiting] == [(("as sent",), "pm1")]
     await store.markDelivered([id for id, _ in waiting])
     assert await store.undelivered("bob") == []
+
+
+class CountingCursor:
+    """
+    A cursor that notes each statement it runs (one per row of an
+    C{executemany}), and otherwise is the cursor it wraps.
+    """
+
+    def __init__(self, cursor: Any, statements: list[str]) -> None:
+        self.cursor, self.statements = cursor, statements
+
+    def execute(self, query: str, args: Any = ()) -> Any:
+        self.statements.append(query)
+        return self.cursor.execute(query, args)
+
+    def executemany(self, query: str, rows: Any) -> Any:
+        rows = list(rows)
+        self.statements.extend(query for _ in rows)
+        return self.cursor.executemany(query, rows)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cursor, name)
+
+
+@pytest_twisted.ensureDeferred
+async def test_markDeliveredAll(store: Any) -> None:
+    """
+    C{markDelivered} marks every message it is given, more than one
+    statement takes too (L{MARK_AT_ONCE}), an id given twice or none
+    included, and no other.
+    """
+    count = 2 * MARK_AT_ONCE + 100
+    for i in range(count):
+        store.addMessage(None, "carol", "bob", (f"m{i}",), i + 1, pending=True)
+    ids = [i for i, _ in await store.undelivered("bob")]
+    assert len(ids) == count
+    await store.markDelivered([])
+    await store.markDelivered([*ids[: count - 3], ids[0]])
+    waiting = await store.undelivered("bob")
+    assert [m.lines for _, m in waiting] == [(f"m{i}",) for i in range(count - 3, count)]
+    assert await store.waitingCount("bob") == 3
+
+
+@pytest_twisted.ensureDeferred
+async def test_markDeliveredOneStatementPerPage(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """
+    A page of the inbox handed over (L{FETCH} messages) is marked
+    delivered with one statement, not one per message.
+    """
+    if not isinstance(store, SQLChatStore):
+        pytest.skip("the memory store runs no statements")
+    for i in range(FETCH):
+        store.addMessage(None, "carol", "bob", (f"m{i}",), i + 1, pending=True)
+    ids = [i for i, _ in await store.undelivered("bob", FETCH)]
+    statements: list[str] = []
+    run = store.database.run
+
+    def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return run(lambda txn, *more: fn(CountingCursor(txn, statements), *more), *args, **kwargs)
+
+    monkeypatch.setattr(store.database, "run", counted)
+    await store.markDelivered(ids)
+    monkeypatch.undo()
+    assert len(statements) == 1, statements
+    assert await store.waitingCount("bob") == 0

@@ -264,16 +264,52 @@ class AfterRegistrationTests(SaslTestCase):
 
     def test_signedInElsewhere(self) -> None:
         """
-        An account signed in from another connection is refused (904): a
-        new connection that logs in with it joins it instead.
+        An account signed in from another connection (a second device) is
+        joined, as with NickServ's C{IDENTIFY} (L{chatd.core.signin}): the
+        connection is shown leaving its channel and taking the person's
+        nickname, then C{900}, C{903} and the person's channels; its
+        channel's members see it quit, and the person's other connection is
+        told nothing.
         """
         self.registerClient("alice", "PASS sesame")  # PASS after NICK: not this one
         other, to = self.client()
-        self.send(other, to, "PASS sesame", "NICK alice", "USER a 0 * :A")
-        proto, t = self.registerClient("guest")
+        self.send(other, to, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #Blabla")
+        proto, t = self.registerClient("guest", "JOIN #Lounge")
+        watch, tw = self.registerClient("watch", "JOIN #Lounge")
+        self.send(proto, t)
         replies = self.plainLogin(proto, t, "alice", "sesame")
-        self.assertEqual(self.codes(replies), ["904"])
-        self.assertIn("signed in elsewhere", replies[0].params[-1])
+        guest = f"guest!guest@{self.guestHost}"
+        self.assertEqual(
+            [(m.command, m.prefix, m.params[0]) for m in replies[:2]],
+            [("PART", guest, "#Lounge"), ("NICK", guest, "alice")],
+        )
+        self.assertEqual(self.codes(replies)[2:4], ["900", "903"])
+        self.assertEqual(replies[2].params[1:3], ["alice!a@user/alice", "alice"])
+        joins = [m.params[0] for m in replies if m.command == "JOIN"]
+        self.assertEqual(sorted(joins), ["#Blabla", "#Général"])
+        self.assertEqual(proto.nick, "alice")
+        self.assertIs(self.service.find("alice"), self.service.people.personOf(proto))
+        self.assertIsNone(self.service.find("guest"))
+        self.assertEqual([(m.command, m.prefix) for m in self.send(watch, tw)], [("QUIT", guest)])
+        self.assertEqual(self.send(other, to), [])
+
+    def test_signedInElsewhereScram(self) -> None:
+        """
+        SCRAM joins the account's person too: once the proof is checked,
+        the connection is shown taking its nickname, the server's final
+        message and the person's channels; C{900} and C{903} follow the
+        client's C{AUTHENTICATE +}, without an C{account-notify} to those
+        who knew the person's account already.
+        """
+        other, to = self.client()
+        self.send(other, to, "CAP REQ account-notify", "PASS sesame", "NICK alice")
+        self.send(other, to, "USER a 0 * :A", "CAP END", "JOIN #Blabla")
+        proto, t = self.registerClient("guest")
+        _, answer = self.scram(proto, t, ScramClient("alice", "sesame"))
+        self.assertEqual(self.codes(answer)[:2], ["NICK", "AUTHENTICATE"])
+        self.assertIn("#Blabla", [m.params[0] for m in answer if m.command == "JOIN"])
+        self.assertEqual(self.codes(self.send(proto, t, "AUTHENTICATE +")), ["900", "903"])
+        self.assertEqual(self.send(other, to), [])
 
     def test_sharedConnection(self) -> None:
         """

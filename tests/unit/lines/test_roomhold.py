@@ -61,3 +61,55 @@ class RoomHoldTests(SynchronousTestCase):
         self.hold.release("Club")
         self.assertEqual(self.written, [1])
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_untilAnsweredAll(self) -> None:
+        """
+        While a login is answered, every room's output is held (the rooms
+        it puts the connection in), and follows the answer on the turn
+        after it; nothing is held after that.
+        """
+        answer: Deferred[str] = Deferred()
+        self.assertIs(self.hold.untilAnsweredAll(lambda: answer, False), answer)
+        self.assertTrue(self.hold.keep("club", 1))
+        self.assertTrue(self.hold.keep("den", 2))
+        answer.callback("alice")
+        self.assertEqual(self.written, [])
+        self.clock.advance(0)
+        self.assertEqual(sorted(self.written), [1, 2])
+        self.assertFalse(self.hold.keep("club", 3))
+        self.assertFalse(self.hold.keep("nook", 4))
+
+    def test_untilAnsweredAllReplayed(self) -> None:
+        """
+        When history is replayed for the rooms a login puts the connection
+        in, each room's output waits for its replay (L{RoomHold.release}),
+        also once the answer is written; a room whose replay came during
+        the login (one held for it already, too) is not held again.
+        """
+        answer: Deferred[str] = Deferred()
+        self.hold.hold("nook")  # (a page's room named in its login's marks)
+        self.hold.untilAnsweredAll(lambda: answer, True)
+        self.hold.release("nook")
+        self.assertFalse(self.hold.keep("nook", 0))
+        self.assertTrue(self.hold.keep("club", 1))
+        self.assertTrue(self.hold.keep("den", 2))
+        self.hold.release("den")
+        self.assertEqual(self.written, [2])
+        self.assertFalse(self.hold.keep("den", 3))  # (sent at once)
+        answer.callback("alice")
+        self.clock.advance(0)
+        self.assertEqual(self.written, [2])
+        self.hold.release("club")
+        self.assertEqual(self.written, [2, 1])
+
+    def test_untilAnsweredAllRefused(self) -> None:
+        """
+        A refused login releases what it held, replayed or not.
+        """
+        answer: Deferred[str] = Deferred()
+        failed = self.hold.untilAnsweredAll(lambda: answer, True)
+        self.hold.keep("club", 1)
+        answer.errback(ValueError("no"))
+        self.failureResultOf(failed, ValueError)
+        self.clock.advance(0)
+        self.assertEqual(self.written, [1])

@@ -63,3 +63,96 @@ class JoinOrderTests(StoredWebTestCase):
         self.web.flush()
         texts = [f.get("text") for f in self.alice.take() if f["type"] == "message"]
         self.assertEqual(texts, ["still here"])
+
+
+class LoginOrderTests(StoredWebTestCase):
+    """
+    The rooms a login or a registration puts a page in (the C{--autojoin}
+    ones here, those flagged autojoin for a new account) are named by its
+    answer: what is said there meanwhile follows that answer, also on a
+    server that replays no history on entering (C{--history-count 0}).
+    """
+
+    autojoin = ("lobby",)
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.service.historyCount = 0
+        self.bob = self.web.connect("bob")
+        self.web.flush()
+        self.bob.take()
+
+    def slowLoginRooms(self) -> Deferred[None]:
+        """
+        A login's answer waits, after its rooms are entered, for the
+        returned L{Deferred} (as a cluster's for every node to hear).
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        real, waiting = persistence.loginRooms, Deferred[None]()
+
+        async def later(*args: Any) -> str:
+            nick = await real(*args)
+            await waiting
+            return nick
+
+        self.patch(persistence, "loginRooms", later)
+        return waiting
+
+    def shown(self, client: Any) -> list[tuple[str, Any]]:
+        self.reactor.advance(0)
+        self.web.flush()
+        return [
+            (f["type"], f.get("id"))
+            for f in client.take()
+            if f["type"] in ("login", "register", "message")
+        ]
+
+    def test_loginAnswerFirst(self) -> None:
+        """
+        bob speaks in C{lobby} after alice's login put her there, before
+        it is answered: she reads the login's reply first, then his line.
+        """
+        waiting = self.slowLoginRooms()
+        alice = self.web.connect()
+        self.web.flush()
+        alice.take()
+        login = alice.send(type="login", nick="alice", password="sesame")
+        self.web.flush()
+        bob = self.service.find("bob")
+        assert bob is not None
+        self.assertIn("alice", self.service.members(bob, "lobby"))  # the answer still to come
+        self.request(self.bob, type="say", room="lobby", text="welcome")
+        self.web.flush()
+        waiting.callback(None)
+        self.assertEqual(self.shown(alice), [("login", login), ("message", None)])
+
+    def test_registrationAnswerFirst(self) -> None:
+        """
+        A new account is put in the rooms flagged autojoin before its
+        registration is answered (its entries stored): what bob says there
+        meanwhile follows the reply.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        self.successResultOf(persistence.configureRoom("club", None, None, None, True))
+        self.request(self.bob, type="join", room="club")
+        carol = self.web.connect("carol")
+        self.web.flush()
+        carol.take()
+        pending: list[Deferred[None]] = []
+        real = self.store.setMembership
+
+        def later(*args: Any) -> Deferred[None]:
+            d: Deferred[None] = Deferred()
+            pending.append(d)
+            return d.addCallback(lambda _: real(*args))
+
+        self.patch(self.store, "setMembership", later)
+        registering = carol.send(type="register", password="opensesame")
+        self.web.flush()
+        self.request(self.bob, type="say", room="club", text="welcome")
+        self.web.flush()
+        while pending:
+            pending.pop(0).callback(None)
+        self.assertEqual(self.shown(carol), [("register", registering), ("message", None)])
