@@ -190,10 +190,6 @@ def tooLong(text: str, singleByte: bool = False) -> bool:
     return len(message.encode("utf-8", "replace")) > MAX_LINE - 2
 
 
-def _asItIs(text: str) -> str:
-    return text
-
-
 def formatLine(
     command: str,
     *params: str,
@@ -218,24 +214,26 @@ def formatLine(
     on a line cut short, left out, so that nothing turns what a terminal
     shows after the line around.
     """
-    clean = ircText
-    if ircSafe("".join(params) + (prefix or "")):
-        clean = _asItIs  # the common case: one search for the line, not one per parameter
-    parts: list[str] = []
-    if prefix:
-        parts.append(":" + clean(prefix))
-    parts.append(command)
+    if not ircSafe("".join(params) + (prefix or "")):  # one search for the common case
+        params = tuple(ircText(param) for param in params)
+        prefix = prefix and ircText(prefix)
+    parts: list[str] = [":" + prefix, command] if prefix else [command]
     if params:
-        *middle, last = (clean(param) for param in params)
+        *middle, last = params
         parts.extend(middle)
         if trailing or not last or " " in last or last.startswith(":"):
             last = ":" + last
         parts.append(last)
     whole = " ".join(parts)
-    body = truncateUTF8(whole, MAX_LINE - 2)
-    if len(body) < len(whole):  # what the cut left open of a passage (its PDF or PDI cut)
-        body = withoutOpenBidi(body)
-    return "@" + ircText(formatTags(tags)) + " " + body if tags else body
+    if not (whole.isascii() and len(whole) <= MAX_LINE - 2):
+        body = truncateUTF8(whole, MAX_LINE - 2)
+        if len(body) < len(whole):  # what the cut left open of a passage (its PDF or PDI cut)
+            body = withoutOpenBidi(body)
+        whole = body
+    if not tags:
+        return whole
+    tagText = formatTags(tags)
+    return "@" + (tagText if ircSafe(tagText) else ircText(tagText)) + " " + whole
 
 
 def truncateUTF8(text: str, limit: int) -> str:

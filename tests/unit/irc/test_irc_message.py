@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
-from chatd.core.text import refusedCharacter
+from chatd.core.text import LINE_SEPARATORS, refusedCharacter
 from chatd.irc.caps import SUPPORTED, Capabilities
 from chatd.irc.message import (
     MAX_LINE,
@@ -84,14 +84,16 @@ class ParseTests(SynchronousTestCase):
 
     @given(
         st.text(
-            alphabet=st.characters(codec="utf-8").filter(lambda c: refusedCharacter(c) is None),
+            alphabet=st.characters(codec="utf-8").filter(
+                lambda c: refusedCharacter(c) is None and ord(c) not in LINE_SEPARATORS
+            ),
             max_size=200,
         )
     )
     def test_roundTrip(self, text: str) -> None:
         """
         Any text the service accepts, sent as a trailing parameter, parses
-        back unchanged.
+        back unchanged (but the line separators, which IRC shows as spaces).
         """
         line = formatLine("PRIVMSG", "#lobby", text, prefix="a!b@c", tags={"time": "t;x y"})
         message = parse(line)
@@ -125,6 +127,14 @@ class FormatTests(SynchronousTestCase):
         )
         self.assertEqual(formatLine("AWAY", "out\u2028now", prefix="srv"), ":srv AWAY :out now")
         self.assertEqual(formatLine("X", "a\x07b", "c\rd"), "X ab :c d")
+
+    def test_truncatedAscii(self) -> None:
+        """
+        An ASCII line over 512 bytes (tags aside) is cut to 510 too.
+        """
+        line = formatLine("432", "me", "n" * 600, "Erroneous nickname", prefix="srv")
+        self.assertEqual(len(line.encode()), 510)
+        self.assertEqual(parse(line).params[:1], ["me"])
 
     def test_truncated(self) -> None:
         """
