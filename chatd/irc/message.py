@@ -278,6 +278,9 @@ def textBudget(command: str, prefix: str, *targets: str) -> int:
     How many bytes of text fit in C{:prefix COMMAND target :text\\r\\n}
     within L{MAX_LINE} (tags do not count against it).
     """
+    head = (":" + prefix + " " if prefix else "") + " ".join((command, *targets)) + " :"
+    if ircSafe(head):  # the common case: measured as it is, without making the line
+        return MAX_LINE - 2 - len(head.encode("utf-8"))
     line = formatLine(command, *targets, "x", prefix=prefix, trailing=True)
     overhead = len(line.encode("utf-8")) - 1
     return MAX_LINE - 2 - overhead

@@ -13,7 +13,7 @@ from twisted.internet.testing import StringTransport
 
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
-from chatd.irc.message import MAX_LINE, fittedToRelay, textBudget
+from chatd.irc.message import MAX_LINE, fittedToRelay, formatLine, textBudget
 from chatd.testing import RecordingParticipant
 from tests.support.irchelpers import IRCTestCase
 
@@ -90,6 +90,18 @@ class FittedToRelayTests(IRCTestCase):
         self.assertLessEqual(len(fitted.encode("utf-8", "replace")), max(room, 0))
         if len(data) <= room:
             self.assertEqual(fitted, text)
+
+    @given(
+        st.text(NAME_CHARACTERS, max_size=40),
+        st.lists(st.text(NAME_CHARACTERS, min_size=1, max_size=30), max_size=3),
+    )
+    def test_budgetOfAnyLine(self, prefix: str, targets: list[str]) -> None:
+        """
+        L{textBudget} is what a line made by the encoder leaves for the
+        text, whatever the prefix (none too) and the targets.
+        """
+        line = formatLine("PRIVMSG", *targets, "x", prefix=prefix, trailing=True)
+        self.assertEqual(textBudget("PRIVMSG", prefix, *targets), MAX_LINE - len(line.encode()) - 1)
 
     def test_notice(self) -> None:
         """

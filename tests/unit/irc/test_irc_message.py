@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
+from chatd.core.bidi import closedBidi
 from chatd.core.text import LINE_SEPARATORS, refusedCharacter
 from chatd.irc.caps import SUPPORTED, Capabilities
 from chatd.irc.message import (
@@ -93,11 +94,12 @@ class ParseTests(SynchronousTestCase):
     def test_roundTrip(self, text: str) -> None:
         """
         Any text the service accepts, sent as a trailing parameter, parses
-        back unchanged (but the line separators, which IRC shows as spaces).
+        back unchanged (but the line separators, which IRC shows as spaces),
+        with any bidi passage it leaves open closed.
         """
         line = formatLine("PRIVMSG", "#lobby", text, prefix="a!b@c", tags={"time": "t;x y"})
         message = parse(line)
-        self.assertEqual(message.params, ["#lobby", text])
+        self.assertEqual(message.params, ["#lobby", closedBidi(text)])
         self.assertEqual(message.tags, {"time": "t;x y"})
 
 
