@@ -17,6 +17,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from scripts.bench.__main__ import parse
 from scripts.bench.harness import PHASES
+from scripts.bench.instructions import workload
 from scripts.bench.layouts import ROOM, deal, fanouts, perNode, roomName, spread
 from scripts.bench.pacing import Pace
 from scripts.bench.report import percentiles, reportClusterRounds, reportPerNode, reportServers
@@ -269,3 +270,12 @@ class PerNodeTests(SynchronousTestCase):
         self.assertEqual(
             lines, ["2 nodes, per node-CPU s vs 1 node: median 0.800 of 3 rounds (0.727 to 1.000)"]
         )
+
+
+class InstructionsTests(SynchronousTestCase):
+    def test_workloadDelivers(self) -> None:
+        """
+        The traffic C{scripts.bench.instructions} counts reaches every other
+        member of the room.
+        """
+        self.assertEqual(workload(members=5, senders=2, messages=3, rounds=1), 4)
