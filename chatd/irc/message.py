@@ -68,6 +68,11 @@ def unescapeTagValue(value: str) -> str:
     return "".join(out)
 
 
+#: A tag value L{escapeTagValue} leaves as it is: no control, space, C{;},
+#: backslash or line separator.
+_TAG_AS_IS = re.compile("[^\x00-\x20;\\\\\x85\u2028\u2029]*")
+
+
 def escapeTagValue(value: str) -> str:
     """
     Escape a tag value so it survives in a tag section; a control
@@ -76,6 +81,8 @@ def escapeTagValue(value: str) -> str:
     separator (U+2028...) is an escaped space, as in every parameter
     (L{ircText}).
     """
+    if _TAG_AS_IS.fullmatch(value):  # the common case (a time, an id, an account)
+        return value
     value = value.translate(LINE_SEPARATORS)
     return "".join(_TAG_ESCAPE.get(ch, ch) for ch in value if ch >= " " or ch in "\r\n")
 

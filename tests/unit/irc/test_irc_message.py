@@ -83,6 +83,23 @@ class ParseTests(SynchronousTestCase):
         self.assertEqual(unescapeTagValue("end\\"), "end")
         self.assertEqual(parseTags("a=1;a=2;;b"), {"a": "2", "b": ""})
 
+    def test_tagEveryCharacter(self) -> None:
+        """
+        Every character in a tag value comes back from its escape, but a
+        line separator (an escaped space) and a control no escape carries
+        (dropped); none leaves a space, C{;}, CR, LF or NUL in the section.
+        """
+        for point in [*range(0xD800), *range(0xE000, 0x10000), 0x1F600]:
+            char = chr(point)
+            escaped = escapeTagValue("a" + char + "b")
+            self.assertFalse(set(escaped) & set(" ;\r\n\0"), hex(point))
+            expected = char
+            if char < " " and char not in "\r\n":
+                expected = ""
+            if point in LINE_SEPARATORS:
+                expected = " "
+            self.assertEqual(unescapeTagValue(escaped), "a" + expected + "b", hex(point))
+
     @given(
         st.text(
             alphabet=st.characters(codec="utf-8").filter(
