@@ -78,15 +78,17 @@ def workload(members: int, senders: int, messages: int, rounds: int) -> int:
     return sum(b" PRIVMSG #lobby :" in transport.value() for _, transport in clients)
 
 
-def instructions(checkout: Path, args: argparse.Namespace, rounds: int) -> int:
+def instructions(
+    checkout: Path, args: argparse.Namespace, rounds: int, measured: bool = True
+) -> int:
     """
     The instructions a child process runs for C{rounds} rounds with the
-    chatd of C{checkout}.
+    chatd of C{checkout} (not C{measured}: run as it is, to compile its
+    modules, which would otherwise count in the first measure; C{0}).
     """
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     command = [
-        "valgrind",
-        "--tool=callgrind",
-        "--callgrind-out-file=/dev/null",
+        *(valgrind if measured else ()),
         sys.executable,
         str(Path(__file__).resolve()),
         "--child",
@@ -94,10 +96,13 @@ def instructions(checkout: Path, args: argparse.Namespace, rounds: int) -> int:
         *("--members", str(args.members), "--senders", str(args.senders)),
         *("--messages", str(args.messages)),
     ]
+    # The same hash seed for every run: sets and dictionaries laid out alike.
+    environment = {"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"}
     done = subprocess.run(
-        command, cwd=checkout, env={"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        command, cwd=checkout, env=environment, capture_output=True, text=True, check=True
+    )
+    if not measured:
+        return 0
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
         raise SystemExit(f"no instruction count from valgrind:\n{done.stderr[-2000:]}")
@@ -108,6 +113,7 @@ def perDelivery(checkout: Path, args: argparse.Namespace) -> float:
     """
     Instructions per delivery with C{checkout}'s chatd (start-up taken out).
     """
+    instructions(checkout, args, 0, measured=False)
     setUp = instructions(checkout, args, 0)
     loaded = instructions(checkout, args, args.rounds)
     deliveries: int = args.rounds * args.messages * args.senders * args.members
