@@ -130,8 +130,7 @@ def speakingRoom(room: Room, people: People, participant: IParticipant, nick: st
     """
     if key(nick) not in room.members and "n" in room.modes:
         raise errors.NotMember()
-    voiced = room.hasVoice(nick) or people.isOperator(participant)
-    if "m" in room.modes and not voiced:
+    if "m" in room.modes and not (room.hasVoice(nick) or people.isOperator(participant)):
         raise errors.Moderated()
     if room.bans.entries and quietedByBan(
         room, people, participant, people.isOperator(participant)
