@@ -26,7 +26,7 @@ from chatd.core.absent import isAbsent
 from chatd.core.clientids import ClientIds
 from chatd.core.ctcp import answerLater, ctcpOf, hasText
 from chatd.core.delivery import deliver
-from chatd.core.events import Notice, PrivateMessage, RoomMessage, Wallops
+from chatd.core.events import Notice, PrivateMessage, RoomMessage, Sender, Wallops
 from chatd.core.hooks import IRelay
 from chatd.core.ignores import Ignores
 from chatd.core.inbox import Kept
@@ -134,11 +134,12 @@ class Messages:
         if self.relay is not None:
             self.relay.checkRoom(target.name, target.members.values())
         millis = self.nowMillis()
+        sender = Sender(nick, self.userhostOf(participant))  # its mask, worked out once
         event = RoomMessage(
-            target.name, nick, lines, millis // 1000, notice, tags, self.ids.next(), millis
+            target.name, sender, lines, millis // 1000, notice, tags, self.ids.next(), millis
         )
         if self._spoke(participant, event) and self.persistence is not None:
-            storeRoomMessage(self.persistence, event, self.userhostOf(participant))
+            storeRoomMessage(self.persistence, event, sender.userhost)
         target.broadcast(event, participant)
         self.stats.messageIn(participant.protocolName, "room", len(target.members) - 1)
         return event

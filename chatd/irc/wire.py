@@ -26,6 +26,7 @@ from chatd.core.events import (
     Rename,
     RoomChange,
     RoomMessage,
+    Sender,
 )
 from chatd.core.interfaces import IChatService
 from chatd.core.names import CHANNEL_PREFIX
@@ -239,6 +240,8 @@ class WireFormat:
         """
         if isinstance(nick, Administrator):  # the console: never a user's prefix
             return self.servicesName
+        if current is None and isinstance(nick, Sender) and nick.userhost:
+            return f"{nick}!{nick.userhost}"  # the mask the service gave its message
         person = self.service.find(current or nick)
         if person is None:  # gone or renamed just now (a message relayed after its sender's NICK)
             past = self._justNow(nick)
