@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_receipts -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
 """
 No private message lost with its recipient's node.
 
@@ -11,6 +11,11 @@ keeps each until then.  When a node is declared dead or says goodbye, what
 it never said it handled is handled here instead: kept for the recipient's
 next login when the name is registered (with a shared database, where they
 will log in next), else the sender is told it was not delivered.
+
+A node that is still running but gave up on a gap in this node's
+envelopes (they were not resent in time) names the numbers it never got
+(C{missed}, L{chatd.cluster.receiving}): the private messages among them
+are sent again, late, or their senders told they were not delivered.
 
 A message the dead node handled in the moment before it died, whose
 C{told} never left, is kept a second time: at least once, never silently
@@ -40,6 +45,10 @@ LIMIT = 10_000
 NOT_DELIVERED = (
     "{to}'s server went away before your private message{what} reached them: not delivered"
 )
+UNSENT = (
+    "your private message{what} to {to} was lost between servers and could not be"
+    " sent again: not delivered"
+)
 LEFT = "{to} left before your private message{what} reached them: not delivered"
 
 
@@ -67,8 +76,10 @@ class Receipts:
         self.bus = bus
         self.service = service
         self.limit = limit
-        self._waiting: dict[str, dict[str, PrivateMessage]] = {}
+        #: Per node, each waiting message by id, with the number of its envelope.
+        self._waiting: dict[str, dict[str, tuple[int, PrivateMessage]]] = {}
         bus.on("told", self._told)
+        bus.on("missed", self._missed)
 
     def send(self, node: str, event: PrivateMessage) -> Deferred[None]:
         """
@@ -80,7 +91,7 @@ class Receipts:
         if not event.lines or not event.msgid:
             return sending
         waiting = self._waiting.setdefault(node, {})
-        waiting[event.msgid] = event
+        waiting[event.msgid] = (self.bus.numbered(node), event)
         if len(waiting) > self.limit:
             del waiting[next(iter(waiting))]
 
@@ -105,13 +116,32 @@ class Receipts:
         The message C{msgid} sent to C{node} that it has not said it
         handled, taken out of the waiting ones (C{None}: none).
         """
-        return self._waiting.get(node, {}).pop(msgid, None)
+        waiting = self._waiting.get(node, {}).pop(msgid, None)
+        return None if waiting is None else waiting[1]
+
+    def _missed(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        C{node} gave up on the envelopes numbered above C{f} up to C{t},
+        which it never got and this node did not resend in time: the
+        private messages among them are sent again (late, but delivered),
+        or their senders told they were not delivered.
+        """
+        waiting = self._waiting.get(node, {})
+        for msgid, (seq, event) in list(waiting.items()):
+            if fields["f"] < seq <= fields["t"]:
+                del waiting[msgid]
+                self.send(node, event).addErrback(self._notSent, event)
+
+    def _notSent(self, _: Failure, event: PrivateMessage) -> None:
+        sender = self.service.find(event.sender)
+        if sender is not None:
+            self.service.notify(sender, UNSENT.format(to=event.recipient, what=which(event)))
 
     def lost(self, node: str) -> None:
         """
         C{node} is gone: handle here what it never said it handled.
         """
-        for event in self._waiting.pop(node, {}).values():
+        for _, event in self._waiting.pop(node, {}).values():
             self._handle(event)
 
     def _handle(self, event: PrivateMessage) -> None:
