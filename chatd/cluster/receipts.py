@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import tellFields
+from chatd.core.errors import ChatError
 from chatd.core.events import PrivateMessage
 from chatd.core.service import ChatService
 from chatd.core.text import plain
@@ -44,6 +45,12 @@ LIMIT = 10_000
 #: or that reached nobody there (C{bounce}).
 NOT_DELIVERED = (
     "{to}'s server went away before your private message{what} reached them: not delivered"
+)
+#: What a sender is told of such a message that could not be kept for its
+#: registered recipient (C{why}: the reason, such as a full inbox).
+NOT_KEPT = (
+    "{to}'s server went away before your private message{what} reached them, and it"
+    " could not be kept for them ({why}): not delivered"
 )
 UNSENT = (
     "your private message{what} to {to} was lost between servers and could not be"
@@ -133,9 +140,7 @@ class Receipts:
                 self.send(node, event).addErrback(self._notSent, event)
 
     def _notSent(self, _: Failure, event: PrivateMessage) -> None:
-        sender = self.service.find(event.sender)
-        if sender is not None:
-            self.service.notify(sender, UNSENT.format(to=event.recipient, what=which(event)))
+        self._tell(event, UNSENT.format(to=event.recipient, what=which(event)))
 
     def lost(self, node: str) -> None:
         """
@@ -147,9 +152,27 @@ class Receipts:
     def _handle(self, event: PrivateMessage) -> None:
         kept = self.service.messages.keepForLater(event, stored=True)  # stored as sent here
         if kept is not None:
-            why = "keeping a private message for {nick}"
-            kept.addErrback(lambda f: self.log.failure(why, f, nick=event.recipient))
+            kept.addErrback(self._notKept, event)
             return
-        sender = self.service.find(event.sender)
-        if sender is not None:
-            self.service.notify(sender, NOT_DELIVERED.format(to=event.recipient, what=which(event)))
+        self._tell(event, NOT_DELIVERED.format(to=event.recipient, what=which(event)))
+
+    def _notKept(self, failure: Failure, event: PrivateMessage) -> None:
+        """
+        C{event} could not be kept for its recipient (their inbox is full,
+        or the store failed): its sender is told it was not delivered, and
+        the copy stored as sent, which would look delivered, is deleted.
+        """
+        if isinstance(failure.value, ChatError):  # a refusal (InboxFull) or an outage: no bug
+            why = failure.value.text
+        else:
+            self.log.failure("keeping a private message for {nick}", failure, nick=event.recipient)
+            why = "it could not be stored"
+        self._tell(event, NOT_KEPT.format(to=event.recipient, what=which(event), why=why))
+        if event.msgid and (persistence := self.service.persistence) is not None:
+            deleting = persistence.store.deleteMessage(event.msgid)
+            why = "deleting the private message {msgid} that was not kept"
+            deleting.addErrback(lambda f: self.log.failure(why, f, msgid=event.msgid))
+
+    def _tell(self, event: PrivateMessage, text: str) -> None:
+        if (sender := self.service.find(event.sender)) is not None:
+            self.service.notify(sender, text)
