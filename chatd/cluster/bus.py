@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_runs -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_runs,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
 """
 The event bus between chatd nodes: compact JSON envelopes in Redis
 streams, one inbox stream per node.
@@ -20,8 +20,9 @@ one seen from that node is a duplicate and dropped, and a jump means
 envelopes were lost (Redis forgot unread entries, a reader fell behind its
 inbox's length, or a full queue dropped some).  The receiver then holds
 what follows and asks the sender to resend the missing ones, which it
-keeps (L{chatd.cluster.replay}); only if it cannot is the gap reported, so
-the node can ask for a fresh state.
+keeps (L{chatd.cluster.replay}); only if it cannot, or not in time, is the
+gap reported, so the node can ask for a fresh state
+(L{chatd.cluster.receiving}).
 
 Envelopes published in one reactor turn go to Redis together, in one
 command (L{BATCH_LIMIT} at most), after the turn, as one stream entry per
@@ -51,11 +52,9 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.cluster.envelopes import Entry, dumps, kindJSON, pack, unpack
+from chatd.cluster.envelopes import Entry, dumps, kindJSON, pack
+from chatd.cluster.receiving import Handler, Receiving
 from chatd.cluster.replay import Holds, SentLog
-
-#: A handler gets the sending node's id and the envelope's fields.
-Handler = Callable[[str, dict[str, Any]], None]
 
 #: Envelopes a node keeps while Redis is away (about 200 bytes each; an
 #: event for every peer counts once per peer).
@@ -72,14 +71,16 @@ RUN_LIMIT = 32
 Publish = Callable[[list[tuple[str, str]]], Deferred[Any]]
 
 
-class Bus:
+class Bus(Receiving):
     """
     Publishes this node's events and dispatches other nodes' events.
 
     C{onPeer(node)} is called for a node's first envelope (or its first
     after L{forget}), C{onHeard(node)} for the first it accepts in each
     stream entry (an entry is one node's turn), C{onGap(node)} when
-    envelopes from C{node} went missing and it could not resend them.
+    envelopes from C{node} went missing and it could not resend them in
+    time; C{node} is then sent a C{missed} envelope with the numbers given
+    up (above C{f}, up to C{t}), for what must not be lost with them.
 
     @ivar handlers: kind -> handler.
     @ivar lastSeq: per other node, the last sequence number accepted.
@@ -133,7 +134,7 @@ class Bus:
         self._flushing = False  # a flush is scheduled
         self._holds = Holds(clock, self._giveUp)
         nothing: Handler = lambda node, fields: None  # noqa: E731
-        self.handlers.update(resume=self._resume, noreplay=nothing, void=nothing)
+        self.handlers.update(resume=self._resume, noreplay=nothing, void=nothing, missed=nothing)
 
     def on(self, kind: str, handler: Handler) -> None:
         """
@@ -222,6 +223,10 @@ class Bus:
         self._send(entry)
         # If refused, its sender is told so: a resend must not deliver it after all.
         return ack.addErrback(self.sent.voided, node, self._seqTo[node], self._head)
+
+    def numbered(self, node: str) -> int:
+        """The number of the last envelope numbered for C{node}."""
+        return self._seqTo.get(node, 0)
 
     def hasRoom(self) -> bool:
         """
@@ -322,78 +327,3 @@ class Bus:
         for kind, text in missing:  # with their own numbers: duplicates are dropped
             self._order += 1
             self._enqueue((self._order, node, kind, text))
-
-    def received(self, channel: str, message: str) -> None:
-        """
-        One stream entry from Redis: each of its envelopes checked, ordered
-        and dispatched, in order.  A malformed envelope is logged and
-        skipped, and a handler's failure logged: neither costs the entry's
-        other envelopes.
-        """
-        self._heardInEntry = None
-        for index, envelope in enumerate(unpack(message)):
-            try:
-                node, seq, kind = envelope.pop("n"), envelope.pop("q"), envelope.pop("k")
-                if not isinstance(node, str) or not isinstance(seq, int):
-                    raise ValueError("bad node or sequence")
-            except (ValueError, KeyError, TypeError, AttributeError):
-                # Not "message": a legacy log observer replaces that key with ().
-                line = message.split("\n")[index]
-                self.log.warn("ignoring a malformed bus message: {text!r}", text=line[:200])
-                continue
-            self._accept(node, seq, kind, envelope)
-
-    def _accept(self, node: str, seq: int, kind: str, envelope: dict[str, Any]) -> None:
-        """
-        Dispatch one envelope, unless it is this node's own or a duplicate;
-        one past a gap is held until the sender fills the gap or cannot.
-        """
-        if node == self.nodeId:
-            return
-        last = self.lastSeq.get(node)
-        if last is not None and seq != last + 1:
-            if seq > last:
-                self._hold(node, seq, kind, envelope, last)
-            return
-        self.lastSeq[node] = seq
-        if node != self._heardInEntry:  # an entry holds one node's turn: once is enough
-            self._heardInEntry = node
-            self.onHeard(node)
-        if last is None:
-            self.onPeer(node)
-        handler = self.handlers.get(kind)
-        if handler is None:
-            self.log.warn("ignoring an unknown {kind} event from {node}", kind=kind, node=node)
-        else:
-            try:
-                handler(node, envelope)
-            except Exception:
-                self.log.failure("handling a {kind} event from {node} failed", kind=kind, node=node)
-        if self._holds.held:  # a gap was just filled?
-            for held in self._holds.takeRun(node, seq):
-                self._accept(node, *held)
-
-    def _hold(self, node: str, seq: int, kind: str, envelope: dict[str, Any], last: int) -> None:
-        if self._holds.hold(node, seq, kind, envelope):
-            self.publishTo(node, "resume", f=last)
-        if kind == "noreplay" or self._holds.full(node):
-            self._giveUp(node)
-
-    def _giveUp(self, node: str) -> None:
-        """
-        C{node} cannot fill its gap (or did not in time): the gap is
-        reported, and what was held dispatched after it.
-        """
-        held = self._holds.release(node)
-        last = self.lastSeq.get(node)
-        if not held or last is None:
-            return
-        self.log.warn(
-            "missed {count} events from node {node}; resynchronising",
-            count=held[0][0] - last - 1,
-            node=node,
-        )
-        self.onGap(node)
-        self.lastSeq[node] = held[0][0] - 1
-        for envelope in held:
-            self._accept(node, *envelope)

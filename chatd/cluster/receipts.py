@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_receipts -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
 """
 No private message lost with its recipient's node.
 
@@ -11,6 +11,11 @@ keeps each until then.  When a node is declared dead or says goodbye, what
 it never said it handled is handled here instead: kept for the recipient's
 next login when the name is registered (with a shared database, where they
 will log in next), else the sender is told it was not delivered.
+
+A node that is still running but gave up on a gap in this node's
+envelopes (they were not resent in time) names the numbers it never got
+(C{missed}, L{chatd.cluster.receiving}): the private messages among them
+are sent again, late, or their senders told they were not delivered.
 
 A message the dead node handled in the moment before it died, whose
 C{told} never left, is kept a second time: at least once, never silently
@@ -29,6 +34,7 @@ from twisted.python.failure import Failure
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import tellFields
+from chatd.core.errors import ChatError
 from chatd.core.events import PrivateMessage
 from chatd.core.service import ChatService
 from chatd.core.text import plain
@@ -39,6 +45,16 @@ LIMIT = 10_000
 #: or that reached nobody there (C{bounce}).
 NOT_DELIVERED = (
     "{to}'s server went away before your private message{what} reached them: not delivered"
+)
+#: What a sender is told of such a message that could not be kept for its
+#: registered recipient (C{why}: the reason, such as a full inbox).
+NOT_KEPT = (
+    "{to}'s server went away before your private message{what} reached them, and it"
+    " could not be kept for them ({why}): not delivered"
+)
+UNSENT = (
+    "your private message{what} to {to} was lost between servers and could not be"
+    " sent again: not delivered"
 )
 LEFT = "{to} left before your private message{what} reached them: not delivered"
 
@@ -67,8 +83,10 @@ class Receipts:
         self.bus = bus
         self.service = service
         self.limit = limit
-        self._waiting: dict[str, dict[str, PrivateMessage]] = {}
+        #: Per node, each waiting message by id, with the number of its envelope.
+        self._waiting: dict[str, dict[str, tuple[int, PrivateMessage]]] = {}
         bus.on("told", self._told)
+        bus.on("missed", self._missed)
 
     def send(self, node: str, event: PrivateMessage) -> Deferred[None]:
         """
@@ -80,7 +98,7 @@ class Receipts:
         if not event.lines or not event.msgid:
             return sending
         waiting = self._waiting.setdefault(node, {})
-        waiting[event.msgid] = event
+        waiting[event.msgid] = (self.bus.numbered(node), event)
         if len(waiting) > self.limit:
             del waiting[next(iter(waiting))]
 
@@ -105,21 +123,56 @@ class Receipts:
         The message C{msgid} sent to C{node} that it has not said it
         handled, taken out of the waiting ones (C{None}: none).
         """
-        return self._waiting.get(node, {}).pop(msgid, None)
+        waiting = self._waiting.get(node, {}).pop(msgid, None)
+        return None if waiting is None else waiting[1]
+
+    def _missed(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        C{node} gave up on the envelopes numbered above C{f} up to C{t},
+        which it never got and this node did not resend in time: the
+        private messages among them are sent again (late, but delivered),
+        or their senders told they were not delivered.
+        """
+        waiting = self._waiting.get(node, {})
+        for msgid, (seq, event) in list(waiting.items()):
+            if fields["f"] < seq <= fields["t"]:
+                del waiting[msgid]
+                self.send(node, event).addErrback(self._notSent, event)
+
+    def _notSent(self, _: Failure, event: PrivateMessage) -> None:
+        self._tell(event, UNSENT.format(to=event.recipient, what=which(event)))
 
     def lost(self, node: str) -> None:
         """
         C{node} is gone: handle here what it never said it handled.
         """
-        for event in self._waiting.pop(node, {}).values():
+        for _, event in self._waiting.pop(node, {}).values():
             self._handle(event)
 
     def _handle(self, event: PrivateMessage) -> None:
         kept = self.service.messages.keepForLater(event, stored=True)  # stored as sent here
         if kept is not None:
-            why = "keeping a private message for {nick}"
-            kept.addErrback(lambda f: self.log.failure(why, f, nick=event.recipient))
+            kept.addErrback(self._notKept, event)
             return
-        sender = self.service.find(event.sender)
-        if sender is not None:
-            self.service.notify(sender, NOT_DELIVERED.format(to=event.recipient, what=which(event)))
+        self._tell(event, NOT_DELIVERED.format(to=event.recipient, what=which(event)))
+
+    def _notKept(self, failure: Failure, event: PrivateMessage) -> None:
+        """
+        C{event} could not be kept for its recipient (their inbox is full,
+        or the store failed): its sender is told it was not delivered, and
+        the copy stored as sent, which would look delivered, is deleted.
+        """
+        if isinstance(failure.value, ChatError):  # a refusal (InboxFull) or an outage: no bug
+            why = failure.value.text
+        else:
+            self.log.failure("keeping a private message for {nick}", failure, nick=event.recipient)
+            why = "it could not be stored"
+        self._tell(event, NOT_KEPT.format(to=event.recipient, what=which(event), why=why))
+        if event.msgid and (persistence := self.service.persistence) is not None:
+            deleting = persistence.store.deleteMessage(event.msgid)
+            why = "deleting the private message {msgid} that was not kept"
+            deleting.addErrback(lambda f: self.log.failure(why, f, msgid=event.msgid))
+
+    def _tell(self, event: PrivateMessage, text: str) -> None:
+        if (sender := self.service.find(event.sender)) is not None:
+            self.service.notify(sender, text)

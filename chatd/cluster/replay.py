@@ -11,8 +11,12 @@ in a node's numbers holds what came after it (L{Holds}) and asks that node
 to resume from the last one it has.  The sender appends the missing
 envelopes again, with their own numbers, and the receiver dispatches them
 and then what it held, in order: nothing lost, nothing told out of order.
-Only when the sender no longer has them, or does not answer within
-L{HOLD_TIMEOUT}, does the receiver take what it held with the gap and fall
+A request to resume is answered even when it comes past the sender's own
+gap from the asker (L{chatd.cluster.receiving}), so two nodes with a gap
+each fill both.  Only when the sender no longer has them, or does not
+answer within L{HOLD_TIMEOUT}, does the receiver take what it held with
+the gap, name the numbers it gave up to the sender (whose node sends the
+private messages among them again, L{chatd.cluster.receipts}) and fall
 back to a whole state.
 """
 

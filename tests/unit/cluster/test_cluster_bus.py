@@ -224,6 +224,40 @@ class BusTests(SynchronousTestCase):
         self.turn()
         self.assertEqual(self.redis.published, first[2:])
 
+    def test_resumePastGapAnsweredAtOnce(self) -> None:
+        """
+        A request to resend that comes past a gap of this node's own is
+        answered at once, not held behind the gap (the two nodes would
+        each wait for the other): its number is held in its place, and
+        nothing is given up once the gap is filled.
+        """
+        for i in range(3):
+            self.bus.publish("say", i=i)
+        self.turn()
+        first = list(self.redis.published)
+        self.redis.published.clear()
+        self.bus.received("c", encode("b", 1, "say", {"i": 1}))
+        self.bus.received("c", encode("b", 3, "resume", {"f": 1}))
+        self.turn()
+        asked = ("chatd:0:inbox:b", encode("a", 4, "resume", {"f": 1}))
+        self.assertEqual(self.redis.published, [*first[1:], asked])
+        self.bus.received("c", encode("b", 2, "say", {"i": 2}))
+        self.bus.received("c", encode("b", 4, "say", {"i": 4}))
+        self.clock.advance(HOLD_TIMEOUT)
+        self.assertEqual(([f["i"] for _, f in self.got], self.gaps), ([1, 2, 4], []))
+
+    def test_gapGivenUpNamed(self) -> None:
+        """
+        A gap given up is named to its sender, by the numbers it never got
+        (above C{f}, up to C{t}): what in it must not be lost, the sender
+        sees to.
+        """
+        self.bus.received("c", encode("b", 1, "say", {"i": 1}))
+        self.bus.received("c", encode("b", 4, "say", {"i": 4}))
+        self.clock.advance(HOLD_TIMEOUT)
+        missed = ("chatd:0:inbox:b", encode("a", 2, "missed", {"f": 1, "t": 3}))
+        self.assertEqual(self.redis.published[-1], missed)
+
     def test_resumeBeyondWhatIsKept(self) -> None:
         """
         A node that no longer keeps every envelope asked for answers

@@ -163,6 +163,93 @@ class RestartTests(TwoNodes):
         self.assertEqual(said(bob, "lobby")[-1], ("alice", "after"))
         self.assertEqual(self.flushLoggedErrors(), [])
 
+    def test_gapsBothWaysFilled(self) -> None:
+        """
+        When Redis forgot entries both nodes had not read, each node's
+        request to resend waits behind no gap: both gaps are filled, every
+        acknowledged private message arrives, both ways, and no gap is
+        given up.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.a.alive = self.b.alive = False  # neither reads its inbox before the restart
+        told = [
+            settled(self.a.service.tell(alice, "bob", ("to bob",))),
+            settled(self.b.service.tell(bob, "alice", ("to alice",))),
+        ]
+        self.a.service.say(alice, "lobby", ("from a",))
+        self.b.service.say(bob, "lobby", ("from b",))
+        self.settle()
+        for each in told:
+            self.assertIsInstance(self.successResultOf(each), PrivateMessage)
+        self.a.alive = self.b.alive = True
+        self.restart()
+        for _ in range(5):
+            self.clock.advance(1)
+            self.settle()
+        self.assertEqual(privates(bob), [("alice", "to bob")])
+        self.assertEqual(privates(alice), [("bob", "to alice")])
+        self.assertEqual(said(bob, "lobby"), [("alice", "from a")])
+        self.assertEqual(said(alice, "lobby"), [("bob", "from b")])
+        self.assertNotIn("state", self.redis.kinds())
+        self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_gapGivenUpPrivateMessageSentAgain(self) -> None:
+        """
+        A gap its receiver gave up on (its sender, stalled, answered the
+        request to resend too late) costs no acknowledged private message:
+        the receiver names the numbers it gave up, and the sender's node
+        sends the private messages among them again; they arrive once.
+        """
+        alice = self.a.user("alice", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.settle()
+        self.b.alive = False  # node b does not read its inbox before the restart
+        told = settled(self.a.service.tell(alice, "bob", ("still there?",)))
+        self.settle()
+        self.assertIsInstance(self.successResultOf(told), PrivateMessage)
+        self.b.alive = True
+        self.a.hold()  # node a stalls: b's request to resend waits
+        self.restart()
+        for _ in range(4):
+            self.clock.advance(1)
+            self.settle()
+        self.assertEqual(privates(bob), [])  # b gave its gap up
+        self.assertIn("missed", self.redis.kinds())
+        self.a.release()
+        for _ in range(2):
+            self.clock.advance(1)
+            self.settle()
+        self.assertEqual(privates(bob), [("alice", "still there?")])
+        self.assertEqual([e for e in alice.events if isinstance(e, Notice)], [])
+        self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_gapGivenUpSenderToldIfNotSentAgain(self) -> None:
+        """
+        A private message in a gap given up that cannot be sent again
+        (Redis went away once more) is told to its sender as not delivered.
+        """
+        alice = self.a.user("alice", "lobby")
+        self.b.user("bob", "lobby")
+        self.settle()
+        self.b.alive = False
+        told = settled(self.a.service.tell(alice, "bob", ("still there?",)))
+        self.settle()
+        self.assertIsInstance(self.successResultOf(told), PrivateMessage)
+        self.b.alive = True
+        self.a.hold()
+        self.restart()
+        for _ in range(4):
+            self.clock.advance(1)
+            self.settle()
+        self.down()
+        self.a.release()
+        self.settle()
+        [notice] = [e.text for e in alice.events if isinstance(e, Notice)]
+        self.assertIn("still there?", notice)
+        self.assertTrue(notice.endswith(": not delivered"), notice)
+
     def test_nothingLostNothingResent(self) -> None:
         """
         After a restart that lost nothing unread, the nodes only ask each

@@ -127,6 +127,29 @@ class ReceiptsTests(SynchronousTestCase):
         what = ' ("never read", sent at 22:13:20 UTC)'  # which message it was
         self.assertEqual(notice, NOT_DELIVERED.format(to="gus", what=what))
 
+    def test_inboxFullSenderTold(self) -> None:
+        """
+        A message node b never read that cannot be kept for bob (his inbox
+        holds as many from alice as it may) is told to alice as not
+        delivered, with the reason, and logged as no error; it is not left
+        in the store as a delivered message.
+        """
+        persistence = self.a.service.persistence
+        assert persistence is not None
+        persistence.inbox.maxPerSender = 1
+        self.b.hold()
+        self.tell("bob", "kept")
+        self.tell("bob", "refused")
+        self.bDies()
+        [notice] = [e.text for e in self.alice.events if isinstance(e, Notice)]
+        self.assertIn('"refused"', notice)
+        self.assertIn("you have 1 messages waiting for bob already", notice)
+        self.assertTrue(notice.endswith(": not delivered"), notice)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        self.assertEqual(self.stillWaiting("bob"), [("kept",)])
+        found = self.successResultOf(persistence.store.search("bob", [], ["refused"], 10))
+        self.assertEqual(found, [])
+
     def test_handledNotTracked(self) -> None:
         """
         Once node b said it handled each message, its death leaves nothing
