@@ -53,6 +53,7 @@ _STATIC = {
             "compose",
             "convos",
             "events",
+            "goto",
             "keys",
             "log",
             "me",

@@ -79,13 +79,24 @@ export function askPermission() {
   }
 }
 
+// The notifications shown, until closed: the person signed in gone, they go.
+const shown = new Set();
+
 // A notification for a mention or a private message, unless it is seen.
 export function notify(title, body, seen) {
   const api = window.Notification;
   if (seen || !api || api.permission !== "granted") return;
   try {
-    new api(title, { body, tag: "chatd-" + title });
+    const note = new api(title, { body, tag: "chatd-" + title });
+    shown.add(note);
+    note.addEventListener("close", () => shown.delete(note));
   } catch (e) { /* e.g. a phone browser that only notifies from a service worker */ }
+}
+
+// The person signed in is gone: their notifications are closed.
+export function closeNotifications() {
+  for (const note of shown) note.close();
+  shown.clear();
 }
 
 // The tab's title: the number of unread messages, then the page's name;

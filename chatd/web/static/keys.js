@@ -1,9 +1,11 @@
 // chatd web client: the keyboard: nickname completion with Tab in the
-// message box, Alt+1..9 for the sidebar's conversations, Ctrl+K to jump
-// to a conversation by name, and the log as one Tab stop whose lines the
-// arrow keys walk (Delete deletes the message focused, Escape goes back to
-// the message box; Right and Left reach a line's links and Delete button).
+// message box, Alt+1..9 for the sidebar's conversations, Ctrl+K to go to
+// a room or person by name (goto.js), and the log as one Tab stop whose
+// lines the arrow keys walk (Delete deletes the message focused, Escape goes
+// back to the message box; Right and Left reach a line's links and Delete
+// button).
 import { $, state, currentConvo } from "./state.js";
+import { ordered, openGoto, wireGoto } from "./goto.js";
 
 let cycle = null;   // {start, stem, matches, index} while Tab is pressed again
 
@@ -35,12 +37,6 @@ function complete(box) {
   cycle.end = cycle.start + shown.length;
   box.setSelectionRange(cycle.end, cycle.end);
   return true;
-}
-
-// The sidebar's conversations, in the order shown: joined rooms, then people.
-export function ordered() {
-  return [...document.querySelectorAll("#sidebar button[data-key].joined, #convos button[data-key]")]
-    .map((button) => button.dataset.key);
 }
 
 // The log's lines a reader walks: messages, events and notices.
@@ -95,24 +91,8 @@ export function wireKeys(show) {
       }
     } else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
       event.preventDefault();
-      const form = $("switch-form");
-      form.hidden = false;
-      $("switch").value = "";
-      $("switch").focus();
+      openGoto();
     }
   });
-  $("switch").addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      $("switch-form").hidden = true;
-      $("text").focus();
-    }
-  });
-  $("switch-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const wanted = $("switch").value.trim().toLowerCase().replace(/^[#@]/, "");
-    const key = ordered().find((k) => k.slice(1).startsWith(wanted));
-    $("switch-form").hidden = true;
-    if (key) show(key);
-    else $("text").focus();
-  });
+  wireGoto();
 }

@@ -102,5 +102,13 @@ export function loadMarkers(render) {
   }, (error) => { if (error.code === 12) state.marksKept = false; });
 }
 
+// The person signed in is gone: their markers too, and nothing they read
+// is sent as read for the next one.
+export function forgetMarks() {
+  for (const convo of state.convos.values()) clearTimeout(convo.readTimer);
+  state.readMarks.clear();
+  state.marksKept = false;
+}
+
 // Another connection of the account read on (a "markread" frame).
 export function markedElsewhere(m, render) { apply(m, render); }

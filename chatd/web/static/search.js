@@ -43,7 +43,9 @@ function show(text, results) {
   $("search-clear").hidden = false;
 }
 
-function clear() {
+// The search box, its results and what it said, emptied (also when the
+// person signed in is gone: the next one sees nothing of it).
+export function clearSearch() {
   $("search").value = "";
   $("search-results").replaceChildren();
   $("search-status").hidden = true;
@@ -57,5 +59,5 @@ export function wireSearch() {
     if (!text || !state.nick) return;
     request("search", { text }).then((reply) => show(text, reply.results), complain);
   });
-  $("search-clear").addEventListener("click", clear);
+  $("search-clear").addEventListener("click", clearSearch);
 }

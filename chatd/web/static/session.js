@@ -3,11 +3,16 @@
 // connection's opening and closing mean for it, and signing out.
 import { $, state, clearErrors, complain, setStatus } from "./state.js";
 import { connect, request } from "./net.js";
-import { askPermission } from "./alerts.js";
-import { loadMarkers } from "./reads.js";
-import { loadSettings } from "./settings.js";
+import { askPermission, closeNotifications } from "./alerts.js";
+import { forgetMarks, loadMarkers } from "./reads.js";
+import { forgetSettings, loadSettings } from "./settings.js";
 import { controlsForOperator } from "./redact.js";
-import { checkUnsure, forgetUnsure, identity, keptFor } from "./unsure.js";
+import { checkUnsure, forgetUnsure, identity, keptFor, keptForWhom } from "./unsure.js";
+import { clearSearch } from "./search.js";
+import { dropTopic } from "./topic.js";
+import { closeGoto } from "./goto.js";
+import { closeMenu } from "./menu.js";
+import { hush } from "./speak.js";
 import { catchUp } from "./catchup.js";
 import { dropDraft } from "./compose.js";
 import { roomConvo, renderHeader, renderConvos } from "./convos.js";
@@ -44,7 +49,11 @@ export function login(nick, password, again, prefer) {
     dropBye();  // back in: the server's goodbye is over
     setStatus("connected", true);
     state.wanted = { nick: (password && reply.account) || reply.nick, password };
-    keptFor(identity(reply.account, reply.nick));  // another's unsure messages are forgotten
+    const who = identity(reply.account, reply.nick);
+    // Someone else than the page last signed in (it kept their conversations
+    // for them, its own login again refused): nothing of theirs stays.
+    if (keptForWhom() && keptForWhom() !== who) forgetPerson();
+    keptFor(who);  // another's unsure messages are forgotten
     setMe(reply.nick);
     $("login-view").hidden = true;
     $("chat-view").hidden = false;
@@ -140,27 +149,47 @@ export const handlers = {
   },
 };
 
-// The session is over for good (signed out, kicked, banned): the login
-// form, and nothing of the conversations left on the page.
-function backToLogin() {
+// Nothing of the person signed in stays on the page (a shared computer's
+// next person sees none of it): their conversations, drafts, search, read
+// markers, settings, what waits to be said and their notifications.
+function forgetPerson() {
   setMe(null);  // the header no longer names us
+  forgetMarks();
   state.convos.clear();
   state.current = null;
   state.rooms = [];
   $("log").replaceChildren();
   dropDraft();
+  dropTopic();
+  closeGoto();
+  clearSearch();
+  forgetSettings();
+  $("new-room").value = "";
+  hush();
+  closeNotifications();
+  closeMenu();
   renderAll();
+}
+
+// The session is over for good (signed out, kicked, banned): the login
+// form, and nothing of the person left on the page.
+function backToLogin() {
+  forgetPerson();
   $("login-view").hidden = false;
   $("chat-view").hidden = true;
 }
 
 // Sign out: the session's connection closes and the page forgets the login
-// it kept for reconnecting (the password too) and the messages it was unsure
-// of; a new connection waits for the next login.
+// it kept for reconnecting (the nickname and password typed too), the
+// messages it was unsure of and what was said; a new connection waits for
+// the next login, the form empty.
 export function signOut() {
   state.wanted = null;
   forgetUnsure();
+  $("nick").value = "";
   $("password").value = "";
+  clearErrors();
+  hush(true);
   const ended = state.ws;
   if (ended) ended.close();
   setMe(null);

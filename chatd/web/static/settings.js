@@ -11,6 +11,12 @@ export function loadSettings() {
   }, () => { $("settings").hidden = true; });
 }
 
+// The person signed in is gone: so is their account's box.
+export function forgetSettings() {
+  $("always-on").checked = false;
+  $("settings").hidden = true;
+}
+
 // The box changes the setting; the server's answer is what it shows.
 export function wireSettings() {
   const box = $("always-on");

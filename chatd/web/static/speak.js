@@ -48,6 +48,18 @@ function flush() {
   for (const text of said) speak(text);
 }
 
+// The person signed in is gone: nothing of theirs waits to be said, nor
+// stays in the polite region (EVERYTHING: in the assertive one either).
+export function hush(everything = false) {
+  queue.length = 0;
+  clearTimeout(timer);
+  timer = null;
+  for (const id of everything ? ["announce", "alert"] : ["announce"]) {
+    const place = region(id);
+    if (place) place.replaceChildren();
+  }
+}
+
 // The connection's state (OK: up), said when it changes, as TEXT (the
 // header's status): not at every attempt to reconnect, nor as the page opens.
 let connected = null;

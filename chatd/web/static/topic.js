@@ -12,6 +12,12 @@ export function closeTopic() {
   $("text").focus();
 }
 
+// The person signed in is gone: the editor closes, empty.
+export function dropTopic() {
+  $("topic-form").hidden = true;
+  $("topic-input").value = "";
+}
+
 function openTopic() {
   const convo = currentConvo();
   if (!convo || convo.kind !== "room" || !convo.joined) return;

@@ -73,6 +73,11 @@ export function keptFor(who) {
   keep();
 }
 
+// Who the page is, or was last, signed in as (identity); null after a sign-out.
+export function keptForWhom() {
+  return owner;
+}
+
 // The person signed in is now WHO (a guest renamed, or registered): what is
 // kept for them goes with them.
 export function nowKnownAs(who) {
