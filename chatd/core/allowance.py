@@ -24,14 +24,18 @@ answer is counted once found, and its pages go out at the allowance's pace
 (L{Release}, L{chatd.lines.paced}): what the allowance held at once, then
 C{rate} bytes a second, so one request of many megabytes is no spike
 either.  Operators are not counted there either: moderating, they read
-history as much as they need.
+history as much as they need.  A person signed in to an account is counted
+as the account, whatever its connections, one after another too; a guest
+as its address (L{chatd.core.admission.Admission.group}: an IPv6 C{/64}
+as one), which all guests of that address share, so that reconnecting
+under another name brings no new allowance (L{whoseHistory}).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 from weakref import WeakKeyDictionary
 
 from twisted.internet.defer import Deferred
@@ -54,6 +58,30 @@ from chatd.core.participant import IParticipant
 from chatd.lines.throttle import TokenBucket
 
 T = TypeVar("T")
+
+#: Whose allowance of history a request takes (L{whoseHistory}): an
+#: account's or an address group's, by a (kind, name) key, or one person's.
+Whose: TypeAlias = "tuple[str, str] | IParticipant"
+#: How many accounts' and addresses' allowances are kept before those full
+#: again (as good as new) are forgotten.
+KEPT_ALLOWANCES = 1024
+
+
+def whoseHistory(person: IParticipant, account: str | None, group: str) -> Whose:
+    """
+    Whose allowance of history C{person}'s requests take: its account's
+    (C{account}, the account's key), from every connection and device,
+    one after another too; a guest's address's (C{group}, its address
+    group, L{chatd.core.admission.Admission.group}), shared by every guest
+    of that address, one that reconnects under another name included; or,
+    for a guest of a C{--limit-exempt} network or of no IP address
+    (C{group} empty), its own, for as long as it is connected.
+    """
+    if account is not None:
+        return ("account", account)
+    if group:
+        return ("address", group)
+    return person
 
 
 class Allowance:
@@ -89,11 +117,12 @@ class Allowance:
 
 class HistoryAllowance:
     """
-    The history each person may be sent, in bytes on the wire: C{burst} at
-    once, then C{rate} a second.  An answer is counted once found (its size
-    is not known before), so one may leave the person owing; their next
-    request waits until the debt is paid, or is refused if that would take
-    more than C{patience} seconds.
+    The history each account, each guests' address and each exempt guest
+    may be sent (L{whoseHistory}), in bytes on the wire: C{burst} at once,
+    then C{rate} a second.  An answer is counted once found (its size is
+    not known before), so one may leave its allowance owing; the next
+    request taking it waits until the debt is paid, or is refused if that
+    would take more than C{patience} seconds.
     """
 
     def __init__(
@@ -108,34 +137,45 @@ class HistoryAllowance:
         self.rate = rate
         self.patience = patience
         self._buckets: WeakKeyDictionary[IParticipant, TokenBucket] = WeakKeyDictionary()
+        #: Accounts' and addresses' allowances, which outlive connections.
+        self._kept: dict[tuple[str, str], TokenBucket] = {}
+        self._sweepAt = KEPT_ALLOWANCES
 
-    def _bucket(self, person: IParticipant) -> TokenBucket:
-        bucket = self._buckets.get(person)
+    def _bucket(self, whose: Whose) -> TokenBucket:
+        if not isinstance(whose, tuple):
+            bucket = self._buckets.get(whose)
+            if bucket is None:
+                bucket = self._buckets[whose] = TokenBucket(self.clock, self.rate, self.burst)
+            return bucket
+        bucket = self._kept.get(whose)
         if bucket is None:
-            bucket = self._buckets[person] = TokenBucket(self.clock, self.rate, self.burst)
+            if len(self._kept) >= self._sweepAt:
+                for full in [key for key, kept in self._kept.items() if kept.full()]:
+                    del self._kept[full]
+                self._sweepAt = max(KEPT_ALLOWANCES, 2 * len(self._kept))
+            bucket = self._kept[whose] = TokenBucket(self.clock, self.rate, self.burst)
         return bucket
 
-    def turn(self, person: IParticipant) -> Deferred[None] | None:
+    def turn(self, whose: Whose) -> Deferred[None] | None:
         """
-        When C{person}'s request may be answered: now (C{None}), or when the
-        L{Deferred} fires.
+        When a request taking C{whose} allowance (L{whoseHistory}) may be
+        answered: now (C{None}), or when the L{Deferred} fires.
 
         @raise errors.TooFast: not within C{patience} seconds.
         """
-        wait = max(0.0, -self._bucket(person).available() / self.rate)  # the debt paid
+        wait = max(0.0, -self._bucket(whose).available() / self.rate)  # the debt paid
         if wait > self.patience:
             raise errors.TooFast(f"you ask for history too fast: try again in {math.ceil(wait)}s")
         return deferLater(self.clock, wait) if wait else None
 
-    def charge(
-        self, person: IParticipant, messages: Iterable[RoomMessage | PrivateMessage]
-    ) -> Release:
+    def charge(self, whose: Whose, messages: Iterable[RoomMessage | PrivateMessage]) -> Release:
         """
-        Count the C{messages} C{person} is sent, in bytes (L{wireSize}).
+        Count the C{messages} sent in answer to a request taking C{whose}
+        allowance, in bytes (L{wireSize}).
 
         @return: when each part of them is due (L{Release}).
         """
-        bucket = self._bucket(person)
+        bucket = self._bucket(whose)
         ahead = bucket.available()
         bucket.charge(sum(map(wireSize, messages)))
         return Release(self.clock, ahead, self.rate)

@@ -4,7 +4,8 @@ History windows: a conversation's messages before, after, around or
 between a message or a moment, and the conversations a user has history
 in (IRC's C{CHATHISTORY}, usable by any front-end).
 
-Every request takes from its person's allowance of history, as much as its
+Every request takes from its person's allowance of history (its
+account's, or its address's for a guest: L{whoseHistory}), as much as its
 answer holds (L{chatd.core.allowance.HistoryAllowance}): one past it waits,
 or is refused, and a large answer goes out at the allowance's pace (an
 L{Answer}'s C{release}).  A chatd operator's are not counted.
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 from twisted.internet.defer import Deferred
 
 from chatd.core import errors
-from chatd.core.allowance import Answer
+from chatd.core.allowance import Answer, Whose, whoseHistory
 from chatd.core.calls import maybeCall
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
@@ -153,40 +154,42 @@ class ChatHistory:
         target = self.service.memberRoom(participant, room)
         if not 0 < count <= MAX_HISTORY:
             raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
-        person, turn = self._turn(participant)
-        return Deferred.fromCoroutine(self._latest(person, turn, target.name, count))
+        whose, turn = self._turn(participant)
+        return Deferred.fromCoroutine(self._latest(whose, turn, target.name, count))
 
-    def _turn(self, participant: IParticipant) -> tuple[IParticipant | None, Deferred[None] | None]:
+    def _turn(self, participant: IParticipant) -> tuple[Whose | None, Deferred[None] | None]:
         """
         Whose allowance of history a request of C{participant}'s takes
-        (C{None}: a chatd operator's, not counted), and when it may be
-        answered (L{HistoryAllowance.turn}).
+        (L{whoseHistory}; C{None}: a chatd operator's, not counted), and
+        when it may be answered (L{HistoryAllowance.turn}).
 
         @raise TooFast: not soon.
         """
         if self.service.isOperator(participant):
             return None, None
         person = self.service.people.personOf(participant)
-        return person, self.service.allowances.history.turn(person)
+        account = self.service.people.accounts.key(person)
+        whose = whoseHistory(person, account, self.service.admission.group(person.address))
+        return whose, self.service.allowances.history.turn(whose)
 
-    def _answer(self, person: IParticipant | None, found: list[Said]) -> Answer[Said]:
+    def _answer(self, whose: Whose | None, found: list[Said]) -> Answer[Said]:
         """
-        C{found} as the answer to C{person}'s request, counted (if
-        C{person}) and due at the pace of its allowance.
+        C{found} as the answer to a request taking C{whose} allowance,
+        counted (unless C{None}) and due at the pace of that allowance.
         """
         answer = Answer(found)
-        if person is not None:
-            answer.release = self.service.allowances.history.charge(person, found)
+        if whose is not None:
+            answer.release = self.service.allowances.history.charge(whose, found)
         return answer
 
     async def _latest(
-        self, person: IParticipant | None, turn: Deferred[None] | None, room: str, count: int
+        self, whose: Whose | None, turn: Deferred[None] | None, room: str, count: int
     ) -> list[RoomMessage]:
         if turn is not None:
             await turn
         await othersWritten(self.service)
         found = self.service.registry.ownPast(await self.store.history(room, count))
-        return self._answer(person, found)
+        return self._answer(whose, found)
 
     def window(
         self, participant: IParticipant, target: str, isRoom: bool, query: HistoryQuery
@@ -207,8 +210,8 @@ class ChatHistory:
             raise errors.InvalidArgument(f"{query.kind} needs a message or a time")
         if query.kind == BETWEEN and query.second is None:
             raise errors.InvalidArgument("BETWEEN needs two messages or times")
-        person, turn = self._turn(participant)
-        return Deferred.fromCoroutine(self._window(person, turn, conversation, query))
+        whose, turn = self._turn(participant)
+        return Deferred.fromCoroutine(self._window(whose, turn, conversation, query))
 
     async def _bound(self, conversation: Conversation, selector: Selector) -> Bound | None:
         if selector.msgid is not None:
@@ -217,7 +220,7 @@ class ChatHistory:
 
     async def _window(
         self,
-        person: IParticipant | None,
+        whose: Whose | None,
         turn: Deferred[None] | None,
         conversation: Conversation,
         query: HistoryQuery,
@@ -225,7 +228,7 @@ class ChatHistory:
         if turn is not None:
             await turn
         found = self.service.registry.ownPast(await self._windowOf(conversation, query))
-        return self._answer(person, found)
+        return self._answer(whose, found)
 
     async def _windowOf(self, conversation: Conversation, query: HistoryQuery) -> Messages:
         await othersWritten(self.service)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_hosts,tests.unit.core.test_masks -*-
+# -*- test-case-name: tests.unit.irc.test_irc_hosts,tests.unit.core.test_masks,tests.unit.irc.test_irc_historyhosts -*-  # noqa: E501
 """
 Each person's host: the C{host} of the C{nick!user@host} every front-end
 shows (IRC's prefixes, C{WHO}, C{WHOIS}) and every mask matches (room bans
@@ -14,7 +14,8 @@ C{/64}, which one household or machine usually has whole.  The real
 address stays where operators see it (IRC's C{WHOIS} for chatd operators,
 the console's C{whois}); a mask may still name it (C{*!*@192.0.2.*}).
 A message is stored with its sender's C{user@host} (L{Hosts.userhostOf}),
-so that history shows it from the mask its live lines had.
+so that history shows it from the mask its live lines had, and the
+account it was said from (L{accountNamed}: IRC's C{account} tag).
 """
 
 from __future__ import annotations
@@ -37,6 +38,18 @@ CLOAK_DIGITS = 8
 IPV6_PREFIX = 64
 #: How many addresses' cloaks are kept made (then all are made again).
 MAX_KEPT_CLOAKS = 10_000
+
+
+def accountNamed(userhost: str) -> str | None:
+    """
+    The account a C{user@host} (or a host) names: its host's
+    C{user/<account>}; C{None} for a guest's cloak, or none given.  What
+    a stored message's sender was signed in to (L{Hosts.userhostOf}).
+    """
+    host = userhost.rpartition("@")[2]
+    if not host.startswith(ACCOUNT_PREFIX):
+        return None
+    return host[len(ACCOUNT_PREFIX) :] or None
 
 
 def cloakedPart(address: str) -> str:

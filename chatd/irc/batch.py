@@ -25,7 +25,8 @@ __all__ = ["historyLines", "newBatchId", "sendHistory"]
 def historyLines(irc: IRCSession, event: RoomMessage | PrivateMessage, batch: str | None) -> bytes:
     """
     C{event} as the PRIVMSG or NOTICE it was, with the tags this client
-    negotiated: C{batch}, C{time} (the original one) and C{msgid}; a
+    negotiated: C{batch}, C{time} (the original one), C{msgid} and
+    C{account} (the one its sender's stored mask names); a
     message of several lines as a C{draft/multiline} batch inside the
     history batch for a client with that capability.
     """
@@ -42,6 +43,7 @@ def historyLines(irc: IRCSession, event: RoomMessage | PrivateMessage, batch: st
         target = event.recipient
     command = "NOTICE" if event.notice else "PRIVMSG"
     prefix = storedHostmask(event.sender)
+    tags = irc.wire.withAccount(tags, event.sender) or {}
     return irc.wire.textLines(command, prefix, target, event.lines, tags or None)
 
 

@@ -33,9 +33,10 @@ from chatd.irc.identity import sendOwnJoin
 from chatd.irc.joinhistory import awaitHistory, holdLive, releaseLive
 from chatd.irc.listreply import groups
 from chatd.irc.message import Message
+from chatd.irc.prefixes import statusPrefix
 from chatd.irc.servertime import serverTime
 from chatd.irc.session import IRCSession
-from chatd.irc.wire import channelName, statusPrefix
+from chatd.irc.wire import channelName
 
 #: Who set the topic, and when.
 RPL_TOPICWHOTIME = "333"

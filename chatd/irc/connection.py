@@ -34,8 +34,9 @@ from chatd.irc.message import (
     tooLong,
 )
 from chatd.irc.multiline import OpenBatch, ownsLabel
+from chatd.irc.prefixes import statusPrefix
 from chatd.irc.sasl import SaslState
-from chatd.irc.wire import WireFormat, statusPrefix
+from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.roomhold import RoomHold
 

@@ -28,6 +28,7 @@ from chatd.core.events import (
     RoomMessage,
     Sender,
 )
+from chatd.core.hosts import accountNamed
 from chatd.core.interfaces import IChatService
 from chatd.core.names import CHANNEL_PREFIX
 from chatd.core.text import actionLine, actionOf, ircText
@@ -161,18 +162,6 @@ def multilineLines(
     return b"".join(line.encode("utf-8") + b"\r\n" for line in out)
 
 
-#: The NAMES/WHO/WHOIS prefix for each status letter (ISUPPORT PREFIX).
-STATUS_PREFIX = {"o": "@", "v": "+"}
-
-
-def statusPrefix(status: str, multi: bool) -> str:
-    """
-    The prefix of a member with C{status} letters: the highest (C{@}, C{+}),
-    or all of them for a client with the C{multi-prefix} capability.
-    """
-    return "".join(STATUS_PREFIX[letter] for letter in (status if multi else status[:1]))
-
-
 class WireFormat:
     """
     Encoders from service events to IRC bytes, with or without
@@ -266,19 +255,23 @@ class WireFormat:
 
     def _tags(self, when: float, nick: str | None = None) -> dict[str, str] | None:
         tags = {"time": serverTime(when)} if self.tagged else None
-        return self._withAccount(tags, nick)
+        return self.withAccount(tags, nick)
 
-    def _withAccount(self, tags: dict[str, str] | None, nick: str | None) -> dict[str, str] | None:
+    def withAccount(self, tags: dict[str, str] | None, nick: str | None) -> dict[str, str] | None:
         """
         C{tags}, with the C{account} tag of C{nick} (who did it) for an
-        C{account-tag} client when they are logged in to an account.
+        C{account-tag} client when they are logged in to an account: for a
+        message's sender (live or stored), the account its mask names.
         """
         if not self.accountTag or nick is None or isinstance(nick, Administrator):
             return tags
-        person = self.service.find(nick)
-        if person is None and (past := self._justNow(nick)) is not None and past.renamedTo:
-            person = self.service.find(past.renamedTo)  # said just before a rename
-        account = accountOf(self.service, person)
+        if isinstance(nick, Sender):  # (a message stored before masks were kept: none)
+            account = accountNamed(nick.userhost)
+        else:
+            person = self.service.find(nick)
+            if person is None and (past := self._justNow(nick)) is not None and past.renamedTo:
+                person = self.service.find(past.renamedTo)  # said just before a rename
+            account = accountOf(self.service, person)
         if account is None:
             return tags
         return {**(tags or {}), "account": account}
@@ -289,7 +282,7 @@ class WireFormat:
         C{message-tags}, also the sender's client-only tags and C{msgid}.
         """
         tags = {"time": serverTimeMillis(event.millis)} if self.tagged else None
-        tags = self._withAccount(tags, event.sender)
+        tags = self.withAccount(tags, event.sender)
         if not self.messageTags:
             return tags
         tags = dict(tags or {})

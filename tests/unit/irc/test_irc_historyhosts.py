@@ -3,7 +3,8 @@ A stored message read back over IRC (C{CHATHISTORY}, the history played
 on C{JOIN}, a private message that waited) comes from the mask its live
 line had, C{nick!ident@host} (L{chatd.core.hosts}): C{user/<account>}
 for a person signed in to an account, the cloak for a guest, kept by the
-store with the message (L{chatd.core.storing}), after a restart too.
+store with the message (L{chatd.core.storing}), after a restart too; and
+with the C{account} tag that mask names.
 """
 
 from __future__ import annotations
@@ -150,3 +151,107 @@ class HistoryHostTests(IRCStoreTestCase):
         connection.execute("UPDATE messages SET sender_userhost = NULL")
         connection.commit()
         self.assertEqual(self.history(), (["alice!alice@chatd"], ["alice!alice@chatd"]))
+
+
+#: What a client that sees every tag asks for.
+TAGGED = "CAP REQ :batch server-time message-tags account-tag draft/chathistory"
+
+
+def privmsgAccounts(replies: list[Message]) -> list[tuple[str | None, str | None]]:
+    """Each C{PRIVMSG}'s C{msgid} and C{account} tags."""
+    return [(m.tags.get("msgid"), m.tags.get("account")) for m in replies if m.command == "PRIVMSG"]
+
+
+class HistoryAccountTagTests(IRCStoreTestCase):
+    """
+    The C{account} tag (IRCv3 C{account-tag}) of a stored message read
+    back is the one its live line had: the account its sender's stored
+    mask names (L{chatd.core.hosts.accountNamed}), none for a guest.
+    """
+
+    def said(self, nick: str, password: str | None) -> list[tuple[str | None, str | None]]:
+        """
+        C{nick} (signed in with C{password}, or a guest) says C{hello} in
+        C{#Blabla}, then leaves: the C{msgid} and C{account} a member saw
+        it with live.
+        """
+        watch, tw = self.client()
+        self.send(watch, tw, TAGGED, "NICK watch", "USER w 0 * :W", "CAP END", "JOIN #Blabla")
+        speaker, ts = self.client()
+        login = [f"PASS {password}"] if password is not None else []
+        self.send(speaker, ts, *login, f"NICK {nick}", "USER s 0 * :S", "JOIN #Blabla")
+        self.send(speaker, ts, "PRIVMSG #Blabla :hello")
+        live = privmsgAccounts(self.send(watch, tw))
+        speaker.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        self.clock.advance(1)
+        return live
+
+    def history(self) -> tuple[list[tuple[str | None, str | None]], ...]:
+        """
+        The C{msgid} and C{account} of the C{#Blabla} messages a new client
+        is shown: by C{CHATHISTORY}, and as it joins (without chathistory).
+        """
+        reader, tr = self.client()
+        self.send(reader, tr, TAGGED, "NICK reader", "USER r 0 * :R", "CAP END", "JOIN #Blabla")
+        asked = privmsgAccounts(self.send(reader, tr, "CHATHISTORY LATEST #Blabla * 10"))
+        joiner, tj = self.client()
+        caps = "CAP REQ :batch server-time message-tags account-tag"
+        self.send(joiner, tj, caps, "NICK joiner", "USER j 0 * :J")
+        joined = privmsgAccounts(self.send(joiner, tj, "CAP END", "JOIN #Blabla"))
+        return asked, joined
+
+    def test_account(self) -> None:
+        """
+        A message of a person signed in to an account comes back, by
+        C{CHATHISTORY} and on joining, with the C{account} tag and C{msgid}
+        it had live, after its sender left.
+        """
+        [live] = self.said("alice", "sesame")
+        self.assertEqual(live[1], "alice")
+        self.assertIsNotNone(live[0])
+        self.assertEqual(self.history(), ([live], [live]))
+
+    def test_guest(self) -> None:
+        """
+        A guest's message has no C{account} tag, live or read back, even
+        once its name belongs to someone signed in to an account.
+        """
+        [live] = self.said("bob", None)
+        self.assertIsNone(live[1])
+        self.registered("bob", "bobpass")
+        bob, tb = self.client()
+        self.send(bob, tb, "PASS bobpass", "NICK bob", "USER b 0 * :B", "JOIN #Blabla")
+        self.assertEqual(self.history(), ([live], [live]))
+
+    def test_privateHistory(self) -> None:
+        """
+        A private conversation's C{CHATHISTORY} gives its messages the
+        C{account} tag they had live.
+        """
+        self.registered("bob", "bobpass")
+        bob, tb = self.client()
+        self.send(bob, tb, "PASS bobpass", "NICK bob", "USER bobby 0 * :B")
+        alice, ta = self.client()
+        self.send(alice, ta, TAGGED, "PASS sesame", "NICK alice", "USER a 0 * :A", "CAP END")
+        self.send(bob, tb, "PRIVMSG alice :hi there")
+        [live] = privmsgAccounts(self.send(alice, ta))
+        self.assertEqual(live[1], "bob")
+        bob.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        self.clock.advance(1)
+        asked = privmsgAccounts(self.send(alice, ta, "CHATHISTORY LATEST bob * 10"))
+        self.assertEqual(asked, [live])
+
+    def test_keptPrivateMessage(self) -> None:
+        """
+        A private message kept for an account while it was away is handed
+        over with its sender's C{account} tag, its sender gone meanwhile.
+        """
+        self.registered("bob", "bobpass")
+        bob, tb = self.client()
+        self.send(bob, tb, "PASS bobpass", "NICK bob", "USER bobby 0 * :B")
+        self.send(bob, tb, "PRIVMSG alice :while you were out")
+        bob.connectionLost(Exception("gone"))  # type: ignore[arg-type]
+        self.clock.advance(1)
+        alice, ta = self.client()
+        told = self.send(alice, ta, TAGGED, "PASS sesame", "NICK alice", "USER a 0 * :A", "CAP END")
+        self.assertEqual([account for _, account in privmsgAccounts(told)], ["bob"])
