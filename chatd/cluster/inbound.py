@@ -22,7 +22,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
 from chatd.cluster.moderation import Lifts
 from chatd.cluster.notices import lostContact, saidLate
-from chatd.cluster.receipts import LEFT, Receipts, which
+from chatd.cluster.receipts import LEFT, UNKEPT, Receipts, which
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
@@ -262,7 +262,8 @@ class Inbound:
             shown = fields["to"] if recipient is None or recipient.nick is None else recipient.nick
             event = tellEvent(fields, shown)
             self.adoption.told(node, event, self._proxy(node, fields["u"]), recipient)
-            if not self.replica.tellRemote(event):
+            refused = lambda error: self.bus.publishTo(node, "bounce", r=str(error), **bounce)  # noqa: E731
+            if not self.replica.tellRemote(event, refused):
                 self.bus.publishTo(node, "bounce", **bounce)
         finally:  # delivered, kept or bounced: the sender's node may forget it
             self.receipts.handled(node, fields)
@@ -275,7 +276,9 @@ class Inbound:
         sender = self.service.find(fields["u"])
         if sender is not None and not isinstance(sender, RemoteParticipant):
             event = self.receipts.waiting(node, fields.get("id", ""))  # (its told comes next)
-            self.service.notify(sender, LEFT.format(to=fields["to"], what=which(event)))
+            template = UNKEPT if fields.get("r") else LEFT
+            text = template.format(to=fields["to"], what=which(event), why=fields.get("r"))
+            self.service.notify(sender, text)
 
     def remote_notice(self, node: str, fields: dict[str, Any]) -> None:
         event = Notice(fields["t"], fields["w"])

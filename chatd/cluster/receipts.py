@@ -57,6 +57,11 @@ UNSENT = (
     " sent again: not delivered"
 )
 LEFT = "{to} left before your private message{what} reached them: not delivered"
+#: ... and it could not be kept for them (C{why}) either.
+UNKEPT = (
+    "{to} left before your private message{what} reached them, and it could not be kept"
+    " for them ({why}): not delivered"
+)
 
 
 def which(event: PrivateMessage | None) -> str:

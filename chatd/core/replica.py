@@ -8,11 +8,12 @@ all happened here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.core import errors, roomcopy, roomremoval, status, statusmsg
@@ -94,7 +95,9 @@ class Replica:
         self.service.membership.join(participant, nick, target, remote=True, when=when)
         target.useInvitation(nick)  # used up, as by enter()
 
-    def tellRemote(self, event: PrivateMessage) -> bool:
+    def tellRemote(
+        self, event: PrivateMessage, refused: Callable[[errors.ChatError], None] | None = None
+    ) -> bool:
         """
         Hand a private message another process's user sent (checked and
         stored there, and acknowledged once it was on its way) to its
@@ -103,7 +106,8 @@ class Replica:
         the name is registered, as if it had been sent here; otherwise it
         reaches nobody: false.  CTCP machinery is never kept, and is
         answered here for a recipient without IRC client
-        (L{chatd.core.ctcp}).
+        (L{chatd.core.ctcp}).  One that cannot be kept after all (a full
+        inbox) is C{refused}, with why, so that its sender is told.
         """
         recipient = self.service.find(event.recipient)
         sender = self.service.find(event.sender)
@@ -123,8 +127,13 @@ class Replica:
         kept = self.service.messages.keepForLater(event)
         if kept is None:
             return False
-        why = "keeping a private message for {nick}"
-        kept.addErrback(lambda f: self.log.failure(why, f, nick=event.recipient))
+
+        def unkept(failure: Failure) -> None:
+            if refused is not None and isinstance(failure.value, errors.ChatError):
+                return refused(failure.value)
+            self.log.failure("keeping a private message for {nick}", failure, nick=event.recipient)
+
+        kept.addErrback(unkept)
         return True
 
     def deliverWaiting(self) -> Deferred[None] | None:

@@ -8,7 +8,7 @@ in L{chatd.core.hooks}.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
@@ -153,11 +153,14 @@ class IReplica(Interface):
         Put a participant served by another node in C{room} (at C{when}, if told).
         """
 
-    def tellRemote(event: PrivateMessage) -> bool:
+    def tellRemote(
+        event: PrivateMessage, refused: Callable[[ChatError], None] | None = None
+    ) -> bool:
         """
         A private message checked and stored where it was sent: to its
-        recipient here, or kept for a registered one who left meanwhile;
-        false if it reached nobody.
+        recipient here, or kept for a registered one who left meanwhile
+        (C{refused} with why, if it cannot be kept after all); false if it
+        reached nobody.
         """
 
     def deliverWaiting() -> Deferred[None] | None:

@@ -150,6 +150,28 @@ class ReceiptsTests(SynchronousTestCase):
         found = self.successResultOf(persistence.store.search("bob", [], ["refused"], 10))
         self.assertEqual(found, [])
 
+    def test_leftAndInboxFullSenderTold(self) -> None:
+        """
+        bob leaves node b just before alice's messages reach it: b keeps
+        what it may for him, and alice is told of one it could not keep
+        (his inbox holds as many from her as it may), with the reason.
+        """
+        persistence = self.b.service.persistence
+        assert persistence is not None
+        persistence.inbox.maxPerSender = 1
+        self.b.hold()
+        self.tell("bob", "kept")
+        self.tell("bob", "refused")
+        self.b.service.disconnect(self.bob, "gone")
+        self.b.release()
+        self.settle()
+        [notice] = [e.text for e in self.alice.events if isinstance(e, Notice)]
+        self.assertTrue(notice.startswith("bob left before your private message"), notice)
+        self.assertIn("you have 1 messages waiting for bob already", notice)
+        self.assertTrue(notice.endswith(": not delivered"), notice)
+        self.assertEqual(self.flushLoggedErrors(), [])
+        self.assertEqual(self.stillWaiting("bob"), [("kept",)])
+
     def test_handledNotTracked(self) -> None:
         """
         Once node b said it handled each message, its death leaves nothing
