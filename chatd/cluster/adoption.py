@@ -35,7 +35,7 @@ from chatd.core.ctcp import hasText
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.service import ChatService
-from chatd.core.storing import storePrivate
+from chatd.core.storing import storePrivate, storeRoomMessage
 
 #: Seconds of a peer's messages kept, counted back from its latest (its
 #: own clock): it writes every C{--flush-interval}, a fraction of that.
@@ -222,16 +222,7 @@ class Adoption:
         )
         for each in missing:
             if isinstance(each, RoomMessage):
-                store.addMessage(
-                    each.room,
-                    each.sender,
-                    None,
-                    each.lines,
-                    each.when,
-                    msgid=each.msgid,
-                    millis=each.millis,
-                    notice=each.notice,
-                )
+                storeRoomMessage(persistence, each)
             else:
                 storePrivate(persistence, *each)
         await store.flush()
