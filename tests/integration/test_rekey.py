@@ -29,7 +29,7 @@ from chatd.storage.sqlite import sqliteStore
 from chatd.storage.tools import copyReport, copyToPostgres
 from chatd.testing import RecordingParticipant
 from tests.support.pgserver import createDatabase, postgresServer
-from tests.support.storefixtures import madeAndStopped, stop, unfoldSearch
+from tests.support.storefixtures import madeAndStopped, setBack, stop, unfoldSearch
 
 __all__ = ["postgresServer"]
 
@@ -190,7 +190,7 @@ def _beforeRekeyAll(execute: Any) -> None:
     younger look-alike sent).
     """
     version = next(i for i, statements in enumerate(MIGRATIONS) if rekeyAll in statements)
-    execute(f"UPDATE schema_version SET version = {version}")
+    setBack(execute, version)
     for created, (nick, oldKey) in enumerate(OLD_KEYS.items()):
         execute(
             "INSERT INTO accounts (nick_key, nick, hash, created) VALUES"
@@ -322,7 +322,7 @@ def _beforeMarksKept(execute: Any) -> None:
     back to 19: accounts C{ゲン} and C{Йосип}, a room C{かがく} (whose key
     was C{かかく}'s) with C{ゲン} in it and a message.
     """
-    execute("UPDATE schema_version SET version = 19")
+    setBack(execute, 19)
     for created, nick in enumerate((GEN, JOSIP)):
         execute(
             "INSERT INTO accounts (nick_key, nick, hash, created) VALUES"
@@ -404,7 +404,7 @@ def _beforeSplit(execute: Any) -> None:
     C{ケン}'s answer while called C{ゲン}; waiting messages for the guests
     C{キン} and C{ギン}; alice's read marker of her talk with C{ゲン}.
     """
-    execute("UPDATE schema_version SET version = 19")
+    setBack(execute, 19)
     for created, nick in enumerate((KEN, IRA, IOSIP, "alice", "bob")):
         execute(
             "INSERT INTO accounts (nick_key, nick, hash, created) VALUES"

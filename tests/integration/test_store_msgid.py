@@ -20,7 +20,7 @@ from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sqlite import sqliteStore
 from chatd.storage.uniquemsgid import uniqueMsgids
 from tests.support.pgserver import createDatabase, postgresServer
-from tests.support.storefixtures import backend, madeAndStopped, stop, store
+from tests.support.storefixtures import backend, madeAndStopped, setBack, stop, store
 
 __all__ = ["backend", "postgresServer", "store"]
 
@@ -122,10 +122,8 @@ def _setBack(execute: Any, paramstyle: str) -> None:
     """
     execute("DROP INDEX messages_msgid")
     execute("CREATE INDEX messages_msgid ON messages (msgid)")
-    # Migrations after this one, if any, run again at the next start:
-    # undo them here too.
-    execute(f"UPDATE schema_version SET version = {MIGRATIONS.index([uniqueMsgids])}")
-    execute("ALTER TABLE messages DROP COLUMN sender_userhost")  # (added by 25)
+    # Migrations after this one run again at the next start: undone too.
+    setBack(execute, MIGRATIONS.index([uniqueMsgids]))
     mark = "?" if paramstyle == "qmark" else "%s"
     for id, msgid, body in OLD_ROWS:
         execute(

@@ -21,7 +21,7 @@ from chatd.storage import openStore
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import createDatabase, postgresServer
-from tests.support.storefixtures import backend, madeAndStopped, stop, store, unfoldSearch
+from tests.support.storefixtures import backend, madeAndStopped, setBack, stop, store, unfoldSearch
 
 __all__ = ["backend", "postgresServer", "store"]
 
@@ -158,7 +158,7 @@ def _olderMessages(execute: Callable[..., Any], paramstyle: str) -> None:
     version did, C{TOKYO}, C{NFD_CAFE} and C{ISTANBUL} in Blabla.
     """
     unfoldSearch(execute, paramstyle)
-    execute("UPDATE schema_version SET version = 20")
+    setBack(execute, 20)
     mark = "?" if paramstyle == "qmark" else "%s"
     for second, text in enumerate((TOKYO, NFD_CAFE, ISTANBUL), 1):
         execute(
@@ -225,7 +225,7 @@ def _olderCodes(execute: Callable[..., Any], paramstyle: str) -> None:
     in Blabla as that version did: no search form for an ASCII body, the
     codes in the others'.
     """
-    execute("UPDATE schema_version SET version = 23")
+    setBack(execute, 23)
     mark = "?" if paramstyle == "qmark" else "%s"
     for second, text in enumerate(CODED, 1):
         execute(

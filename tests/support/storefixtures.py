@@ -16,6 +16,7 @@ from twisted.internet.defer import Deferred
 
 from chatd.storage import openStore
 from chatd.storage.memory import MemoryChatStore
+from chatd.storage.schema import MIGRATIONS
 from chatd.storage.search import LIGHTER_SQLITE_INDEX, POSTGRES_INDEX, SQLITE_INDEX
 from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import createDatabase
@@ -102,3 +103,27 @@ def unfoldSearch(execute: Callable[[str], Any], paramstyle: str) -> None:
         )
     for statement in statements:
         execute(statement)
+
+
+#: Columns added by later migrations, which a database of today's schema set
+#: back before them must lose, or their migration fails adding them again:
+#: (the migration's index in L{MIGRATIONS}, table, column).
+ADDED_COLUMNS = (
+    (
+        next(i for i, m in enumerate(MIGRATIONS) if "sender_userhost" in " ".join(map(str, m))),
+        "messages",
+        "sender_userhost",
+    ),
+)
+
+
+def setBack(execute: Callable[[str], Any], version: int) -> None:
+    """
+    Set a database of today's schema back to C{version} with C{execute}:
+    its C{schema_version}, and without the columns later migrations add
+    (L{ADDED_COLUMNS}), so that migrating it again runs them as they ran.
+    """
+    for migration, table, column in ADDED_COLUMNS:
+        if version <= migration:
+            execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    execute(f"UPDATE schema_version SET version = {version}")
