@@ -148,7 +148,7 @@ async def test_markDeliveredOneStatementPerPage(
     delivered with one statement, not one per message.
     """
     if not isinstance(store, SQLChatStore):
-        pytest.skip("the memory store runs no statements")
+        pytest.skip("the memory store runs no statements, by design")
     for i in range(FETCH):
         store.addMessage(None, "carol", "bob", (f"m{i}",), i + 1, pending=True)
     ids = [i for i, _ in await store.undelivered("bob", FETCH)]
