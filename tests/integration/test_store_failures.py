@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_twisted
@@ -611,6 +612,16 @@ async def test_postgresOutage(tmp_path: Path, ownPostgres: PostgresServer) -> No
     assert ": OperationalError: " in first, first  # the driver's error, not only "unavailable"
 
 
+def _schemaVersion(connection: Any) -> int | None:
+    """
+    The schema version of the database C{connection} is to, if it has one yet.
+    """
+    if connection.execute("SELECT to_regclass('schema_version')").fetchone() == (None,):
+        return None
+    row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
+    return None if row is None else row[0]
+
+
 @pytest_twisted.ensureDeferred
 async def test_postgresDownAtStart(tmp_path: Path, ownPostgres: PostgresServer) -> None:
     """
@@ -621,7 +632,13 @@ async def test_postgresDownAtStart(tmp_path: Path, ownPostgres: PostgresServer) 
     import psycopg
 
     url = createDatabase(ownPostgres.url)
-    startDaemon(tmp_path, "--db", url).stop()  # creates the schema
+    first = startDaemon(tmp_path, "--db", url)  # creates the schema, once its store has started
+    deadline = time.monotonic() + 30
+    with psycopg.connect(url, autocommit=True) as connection:
+        while _schemaVersion(connection) != len(MIGRATIONS):
+            assert time.monotonic() < deadline, "the daemon made no schema"
+            await deferLater(reactor, 0.1, lambda: None)
+    first.stop()
     with psycopg.connect(url) as connection:
         connection.execute(
             "INSERT INTO sanctions (kind, target, name, reason, by_admin, at, until)"
