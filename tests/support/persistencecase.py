@@ -6,6 +6,7 @@ inline, and L{OutageStore} fails on demand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -83,16 +84,7 @@ class PersistenceTestCase(SynchronousTestCase):
         From now on the store records a room entry only when the test
         fires its L{Deferred}, in the returned list (a slow database).
         """
-        pending: list[Deferred[None]] = []
-        real = self.store.setMembership
-
-        def later(*args: Any) -> Deferred[None]:
-            d: Deferred[None] = Deferred()
-            pending.append(d)
-            return d.addCallback(lambda _: real(*args))
-
-        self.store.setMembership = later  # type: ignore[method-assign,assignment]
-        return pending
+        return delayedMemberships(self.store, self.patch)
 
     def registered(self, nick: str, password: str) -> None:
         user = self.login(nick)
@@ -140,3 +132,23 @@ class OutageStore(MemoryChatStore):
 
     def setMembership(self, *args: Any) -> Deferred[None]:
         return self._unless("setMembership", lambda: super(OutageStore, self).setMembership(*args))
+
+
+def delayedMemberships(
+    store: Any, patch: Callable[[Any, str, Any], object]
+) -> list[Deferred[None]]:
+    """
+    Make C{store} record a room entry only when the test fires its
+    L{Deferred}, in the returned list (a slow database), through C{patch}
+    (a test case's, which puts the real method back after the test).
+    """
+    pending: list[Deferred[None]] = []
+    real = store.setMembership
+
+    def later(*args: Any) -> Deferred[None]:
+        d: Deferred[None] = Deferred()
+        pending.append(d)
+        return d.addCallback(lambda _: real(*args))
+
+    patch(store, "setMembership", later)
+    return pending

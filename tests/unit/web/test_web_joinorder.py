@@ -10,6 +10,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 
+from tests.support.persistencecase import delayedMemberships
 from tests.support.webclient import StoredWebTestCase
 
 
@@ -140,15 +141,7 @@ class LoginOrderTests(StoredWebTestCase):
         carol = self.web.connect("carol")
         self.web.flush()
         carol.take()
-        pending: list[Deferred[None]] = []
-        real = self.store.setMembership
-
-        def later(*args: Any) -> Deferred[None]:
-            d: Deferred[None] = Deferred()
-            pending.append(d)
-            return d.addCallback(lambda _: real(*args))
-
-        self.patch(self.store, "setMembership", later)
+        pending = delayedMemberships(self.store, self.patch)
         registering = carol.send(type="register", password="opensesame")
         self.web.flush()
         self.request(self.bob, type="say", room="club", text="welcome")
