@@ -29,7 +29,8 @@ from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.cluster.presence import RELEASE, Presence
+from chatd.cluster.presence import Presence
+from chatd.cluster.presencescripts import RELEASE
 from chatd.core import errors
 from chatd.core.ctcp import hasText
 from chatd.core.events import PrivateMessage, RoomMessage

@@ -77,10 +77,10 @@ class Farewell:
         else:
             self.log.failure("writing the store before stopping", failure)
 
-    def leave(self, localNicks: list[str]) -> Deferred[None]:
+    def leave(self) -> Deferred[None]:
         """
         Stop beating; send what waits for Redis (waiting for it, a bounded
-        time), then the goodbye, and give back the claims of C{localNicks}:
+        time), then the goodbye, and give back this node's claims:
         every other node sees this one's users leave at once, after all
         they said.  Fires once done (or given up).
         """
@@ -90,7 +90,7 @@ class Farewell:
         written.addTimeout(self.grace, self.clock)
         written.addErrback(self._notWritten)
         if not self.queued:
-            return written.addCallback(lambda _: self._goodbye(localNicks))
+            return written.addCallback(lambda _: self._goodbye())
         self.log.info(
             "stopping: {count} events wait for Redis; waiting for it {grace:g} s at most",
             count=self.queued,
@@ -100,16 +100,15 @@ class Farewell:
         back.addTimeout(self.grace, self.clock)
         back.addErrback(lambda _: None)  # not back in time: reported below
         back.addCallback(lambda _: written)
-        return back.addCallback(lambda _: self._goodbye(localNicks))
+        return back.addCallback(lambda _: self._goodbye())
 
-    def _goodbye(self, localNicks: list[str]) -> Deferred[None]:
+    def _goodbye(self) -> Deferred[None]:
         """
         Give the claims back, say goodbye (after the queue, in order), and
         leave the registry; with a queue, check once Redis answered the
         last command (commands are answered in order) what was not sent.
         """
-        for nick in localNicks:
-            self.presence.release(nick)
+        self.presence.giveBack()  # (its users now, and the claims on their way)
         self.bus.publish("state", users=[], rooms=[], r="their server shut down", bye=1)
         self.bus.flush()  # before the link closes, not after this turn
         node = self.presence.nodeId

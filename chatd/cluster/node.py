@@ -159,7 +159,7 @@ class ClusterNode(MultiService):
         grace = self.service.goodbye.grace
         written = self.bridge.flushStore
         farewell = Farewell(self.bus, self.presence, self.link, self.clock, grace, written)
-        left = farewell.leave(self.bridge.localNicks())
+        left = farewell.leave()
 
         def stop(_: object) -> Deferred[None]:
             stopped: Deferred[None] = MultiService.stopService(self)

@@ -19,6 +19,7 @@ key at once) is not mistaken for every other node dying.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -29,43 +30,9 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
+from chatd.cluster.presencescripts import DISCOVER, HEARTBEAT, RELEASE
 from chatd.core.errors import ChatError, GroupExists, NickTaken
 from chatd.core.names import key
-
-#: Renew this node's key, its place in the registry of nodes, its inbox's
-#: expiry and its users' claims; return the 1-based indexes of the claims
-#: another node holds now.
-HEARTBEAT = """
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[3], ARGV[3])
-local lost = {}
-for i = 4, #KEYS do
-  local holder = redis.call('GET', KEYS[i])
-  if holder == ARGV[1] then
-    redis.call('PEXPIRE', KEYS[i], ARGV[2])
-  elseif not holder then
-    redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
-  else
-    table.insert(lost, i - 3)
-  end
-end
-return lost
-"""
-
-#: The nodes of the registry (KEYS[1]) whose key (ARGV[1] .. id) exists;
-#: the others are taken out of it (a node put back at its next beat).
-DISCOVER = """
-local alive = {}
-for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. node) == 1 then
-    table.insert(alive, node)
-  else
-    redis.call('SREM', KEYS[1], node)
-  end
-end
-return alive
-"""
 
 #: Claims one heartbeat script renews at most.
 CLAIMS_PER_SCRIPT = 1000
@@ -75,14 +42,6 @@ CLAIMS_PER_SCRIPT = 1000
 #: cut off from Redis for less finds what was sent to it meanwhile (as far
 #: as the inbox's length allows); one gone for longer is forgotten.
 KEEP = 3600.0
-
-#: Delete a claim only if this node still holds it.
-RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
 
 #: Seconds a room's creation claim lasts at most: it is given up once
 #: every node heard of the room (a round, L{chatd.cluster.barrier.WAIT} at
@@ -150,6 +109,10 @@ class Presence:
         self._upSince: float | None = None
         self._loop = LoopingCall(self.beat)
         self._loop.clock = clock
+        # Claims sent to Redis and not answered yet, by key; once leaving,
+        # none more is sent.
+        self._claiming: Counter[str] = Counter()
+        self._leaving = False
 
     def nodeKey(self, node: str) -> str:
         return f"{self.namespace}:node:{node}"
@@ -265,8 +228,15 @@ class Presence:
 
         def send(_: object) -> Deferred[Any]:
             nonlocal sent
+            if self._leaving:
+                raise RedisUnavailable("this node is stopping")
             sent = True
-            return self.execute("SET", name, self.nodeId, "NX", "PX", ttlMs)
+            self._claiming[name] += 1
+            return self.execute("SET", name, self.nodeId, "NX", "PX", ttlMs).addBoth(answered)
+
+        def answered(result: object) -> object:
+            self._claiming -= Counter({name: 1})
+            return result
 
         def claimed(reply: object) -> None:
             if reply != "OK":
@@ -279,6 +249,18 @@ class Presence:
 
         d = self.ready().addCallback(send).addCallback(claimed)
         return d.addTimeout(self.claimTimeout, self.clock, onTimeoutCancel=timedOut)
+
+    def giveBack(self) -> None:
+        """
+        This node is leaving: give back its users' claims and those still
+        awaiting Redis's answer (Redis grants each before this release: one
+        link, in order), and ask for none more, so that no claim of a
+        stopped node keeps a name from the others until it expires.
+        """
+        self._leaving = True
+        names = {self.nickKey(nick) for nick in self.localNicks()} | set(self._claiming)
+        for name in sorted(names):
+            self._release(name, "leaving node's")
 
     def _release(self, name: str, what: str) -> None:
         d = self.execute("EVAL", RELEASE, 1, name, self.nodeId)

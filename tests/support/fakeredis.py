@@ -8,8 +8,9 @@ C{XREVRANGE}; expiry is kept for plain keys only.  C{subscribers} stand
 for the nodes' readers: each new entry is handed to every one of them, with its stream,
 on the next reactor turn, as a blocked C{XREAD} would be.
 
-The Lua scripts of L{chatd.cluster.presence} and L{chatd.cluster.cloaks} are recognised by identity
-and run in Python; the integration tests run the real scripts on a real Redis.
+The Lua scripts of L{chatd.cluster.presencescripts} and
+L{chatd.cluster.cloaks} are recognised by identity and run in Python; the
+integration tests run the real scripts on a real Redis.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
-from chatd.cluster import cloaks, presence, redis
+from chatd.cluster import cloaks, presencescripts, redis
 from chatd.cluster.address import RedisUnavailable
 
 
@@ -212,7 +213,7 @@ class FakeRedis:
 
     def cmd_EVAL(self, script: str, count: int, *rest: Any) -> Any:
         keys, argv = [str(k) for k in rest[:count]], list(rest[count:])
-        if script == presence.HEARTBEAT:
+        if script == presencescripts.HEARTBEAT:
             node, ttl = argv[0], int(argv[1])
             self._set(keys[0], node, ttl)
             self.cmd_SADD(keys[1], node)
@@ -228,7 +229,7 @@ class FakeRedis:
             for stream, message in zip(keys, argv[1:], strict=True):
                 self.cmd_XADD(stream, "MAXLEN", "~", argv[0], "*", "m", message)
             return len(keys)
-        if script == presence.DISCOVER:
+        if script == presencescripts.DISCOVER:
             members = sorted(self.sets.get(keys[0], set()))
             alive = [node for node in members if self._get(str(argv[0]) + node) is not None]
             self.cmd_SREM(keys[0], *(set(members) - set(alive)))
@@ -236,7 +237,7 @@ class FakeRedis:
         if script == cloaks.AGREE:
             self.cmd_SET(keys[0], argv[0], "NX")
             return self._get(keys[0])
-        if script == presence.RELEASE:
+        if script == presencescripts.RELEASE:
             if self._get(keys[0]) == argv[0]:
                 del self.data[keys[0]]
                 return 1

@@ -73,7 +73,7 @@ class FarewellTests(TwoNodes):
         self.b.hold()  # a stopping node reads nothing more (ClusterNode._received)
         done = (lambda: written) if written is not None else (lambda: succeed(None))
         farewell = Farewell(self.b.bus, self.b.presence, self.link, self.clock, 10.0, done)
-        return farewell.leave(self.b.bridge.localNicks())
+        return farewell.leave()
 
     def test_queueSentWhenRedisIsBack(self) -> None:
         """
@@ -110,6 +110,29 @@ class FarewellTests(TwoNodes):
         self.settle()
         self.successResultOf(stopped)
         self.assertIsNone(self.a.service.find("bob"))
+
+    def test_claimsGivenBackAtGoodbye(self) -> None:
+        """
+        The goodbye gives back the claims of the node's users and a claim
+        Redis granted whose answer was still on its way (an always-on
+        account being put back as the node stops): node a may take the
+        name at once, not only once the claim expires.
+        """
+        self.link.back()
+        self.a.bridge.linkUp()
+        self.settle()
+        self.redis.holding = True
+        claiming = self.b.presence.claim("owl")
+        written: Deferred[None] = Deferred()
+        stopped = self.stopB(written)
+        written.callback(None)
+        self.redis.holding = False
+        self.redis.answerHeld()
+        self.successResultOf(claiming)
+        self.settle()
+        self.successResultOf(stopped)
+        for nick in ("owl", "bob"):
+            self.successResultOf(self.a.presence.claim(nick))
 
     def test_notBackInTime(self) -> None:
         """

@@ -57,6 +57,27 @@ class PresenceTests(SynchronousTestCase):
         self.a.release("alice")
         self.successResultOf(self.b.claim("alice"))
 
+    def test_leavingGivesBackClaimsOnTheirWay(self) -> None:
+        """
+        A node that leaves gives back its users' claims and a claim Redis
+        granted but had not answered yet (the node's user was not admitted:
+        nobody would have released it), and asks for none more: the name
+        is free for another node at once, not after the claim's lifetime.
+        """
+        self.nicks["a"] = ["alice"]
+        self.successResultOf(self.a.claim("alice"))
+        self.redis.holding = True
+        claiming = self.a.claim("owl")  # (granted, the answer on its way)
+        self.a.giveBack()
+        self.redis.holding = False
+        self.redis.answerHeld()
+        self.successResultOf(claiming)
+        self.successResultOf(self.b.claim("owl"))
+        self.successResultOf(self.b.claim("alice"))
+        sent = len(self.redis.commands)
+        self.failureResultOf(self.a.claim("bob"), RedisUnavailable)
+        self.assertEqual(len(self.redis.commands), sent)
+
     def test_claimExpiresWithoutHeartbeat(self) -> None:
         """
         A claim nobody renews expires after the TTL; a beating node keeps

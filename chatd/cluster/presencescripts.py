@@ -1,0 +1,48 @@
+# -*- test-case-name: tests.unit.cluster.test_cluster_presence -*-
+"""
+The Lua scripts a node's presence runs in Redis: each is one atomic step,
+so two nodes never interleave inside a heartbeat, a discovery or a release.
+"""
+
+#: Renew this node's key, its place in the registry of nodes, its inbox's
+#: expiry and its users' claims; return the 1-based indexes of the claims
+#: another node holds now.
+HEARTBEAT = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+local lost = {}
+for i = 4, #KEYS do
+  local holder = redis.call('GET', KEYS[i])
+  if holder == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[i], ARGV[2])
+  elseif not holder then
+    redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
+  else
+    table.insert(lost, i - 3)
+  end
+end
+return lost
+"""
+
+#: The nodes of the registry (KEYS[1]) whose key (ARGV[1] .. id) exists;
+#: the others are taken out of it (a node put back at its next beat).
+DISCOVER = """
+local alive = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. node) == 1 then
+    table.insert(alive, node)
+  else
+    redis.call('SREM', KEYS[1], node)
+  end
+end
+return alive
+"""
+
+#: Delete a claim only if this node still holds it.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
