@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.storage.test_cloakkey -*-
+# -*- test-case-name: tests.unit.storage.test_cloakkey,tests.unit.storage.test_storedcloak -*-
 """
 The cloak secret: the key guests' cloaks are made with
 (L{chatd.core.hosts}), kept in the data directory as C{cloak.key} so that

@@ -1,6 +1,7 @@
 """
 Tests for L{chatd.cluster.cloaks}: the nodes of a cluster agree, through
-Redis, on one cloak secret, so a guest's host is the same on every node.
+Redis, on one cloak secret, so a guest's host is the same on every node;
+the secret of a shared database wins over Redis's.
 """
 
 from __future__ import annotations
