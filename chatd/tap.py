@@ -6,6 +6,7 @@ which twistd finds here as C{chatd.tap.Options}) build.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,19 @@ def databaseFiles(options: Options) -> list[Path]:
     return files
 
 
+def storedCloak(options: Options) -> Callable[[bytes], bytes] | None:
+    """
+    What gives the cloak secret the PostgreSQL database of C{--db} holds
+    (L{chatd.storage.storedcloak}), or C{None}: SQLite keeps C{cloak.key}.
+    """
+    dsn = options["db"] or ""
+    if not dsn.startswith(("postgresql:", "postgres:")):
+        return None
+    from chatd.storage.storedcloak import postgresSecret
+
+    return lambda offered: postgresSecret(dsn, offered)
+
+
 def makeService(options: Options, reactor: Any = None) -> IService:
     """
     Build the daemon: the chat service and one listener per front-end.
@@ -184,8 +198,10 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         autojoin=options["autojoin"],
     )
     chat.setServiceParent(top)
-    # Guests' cloaks: the same for an address after a restart.
-    CloakSecret(Path(options["data-dir"]), chat.people.hosts).setServiceParent(top)
+    # Guests' cloaks: the same for an address after a restart, and on every
+    # node of a cluster sharing a PostgreSQL database (the secret's home).
+    cloak = CloakSecret(Path(options["data-dir"]), chat.people.hosts, storedCloak(options))
+    cloak.setServiceParent(top)
     chat.serverName = options["irc-server-name"]
     chat.people.maxConnections = options["max-connections-per-account"]
     chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
@@ -310,6 +326,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             pace=pace,
             changes=changes,
             cloakFile=Path(options["data-dir"]) / CLOAK_KEY,
+            cloakFromDatabase=lambda: cloak.fromDatabase,
         )
         node.bridge.onModeration(consoles.peerModeration)
         node.setServiceParent(top)

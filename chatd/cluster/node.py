@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,7 @@ class ClusterNode(MultiService):
         pace: RegistrationPace | None = None,
         changes: PasswordChangePace | None = None,
         cloakFile: Path | None = None,
+        cloakFromDatabase: Callable[[], bool] = lambda: False,
     ) -> None:
         """
         @param streamLength: entries each node's inbox stream keeps
@@ -75,6 +77,8 @@ class ClusterNode(MultiService):
             other nodes' too.
         @param cloakFile: this node's C{cloak.key}, where the cluster's
             cloak secret is written if it differs (L{SharedCloak}).
+        @param cloakFromDatabase: whether this node's cloak secret is the
+            shared database's, which Redis is then made to hold.
         """
         super().__init__()
         address = parseAddress(url)
@@ -92,7 +96,8 @@ class ClusterNode(MultiService):
             streamLength=streamLength,
         )
         # One cloak secret for every node, agreed before the link is up.
-        self.link.handshake = SharedCloak(service.people.hosts, cloakFile).agree
+        self.cloak = SharedCloak(service.people.hosts, cloakFile, fromDatabase=cloakFromDatabase)
+        self.link.handshake = self.cloak.agree
         self.bus = Bus(self.nodeId, inbox, self.link.publish, reactor)
         self.presence = Presence(
             self.link.execute,

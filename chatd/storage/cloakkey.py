@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.storage.test_cloakkey -*-
+# -*- test-case-name: tests.unit.storage.test_cloakkey,tests.unit.storage.test_storedcloak -*-
 """
 The cloak secret: the key guests' cloaks are made with
 (L{chatd.core.hosts}), kept in the data directory as C{cloak.key} so that
@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from twisted.application.service import Service
+from twisted.logger import Logger
 
 from chatd.core.hosts import Hosts
 
@@ -26,6 +28,13 @@ from chatd.core.hosts import Hosts
 CLOAK_KEY = "cloak.key"
 #: The secret's length, in bytes.
 KEY_BYTES = 32
+
+
+class NoStoredSecret(Exception):
+    """
+    The database holds no cloak secret (its row is something else), or it
+    could not be asked; the text says which (L{chatd.storage.storedcloak}).
+    """
 
 
 def cloakSecret(dataDir: Path) -> bytes:
@@ -84,15 +93,65 @@ class CloakSecret(Service):
     after the data directory's lock: after twistd forked and became the
     daemon's user, so the file is made as that user and nothing is written
     in the data directory before.
+
+    @ivar stored: what offers the file's secret to the database the nodes
+        of a cluster share and returns the one it holds
+        (L{chatd.storage.storedcloak.postgresSecret}), or C{None} (SQLite:
+        the file alone).  It runs before the reactor, so before anyone is
+        served; the file is made to hold what it returns.
+    @ivar fromDatabase: whether the secret in use is the database's (the
+        cluster then makes Redis hold it, L{chatd.cluster.cloaks}).
     """
 
-    def __init__(self, dataDir: Path, hosts: Hosts) -> None:
+    log = Logger()
+
+    def __init__(
+        self, dataDir: Path, hosts: Hosts, stored: Callable[[bytes], bytes] | None = None
+    ) -> None:
         self.dataDir = dataDir
         self.hosts = hosts
+        self.stored = stored
+        self.fromDatabase = False
 
     def startService(self) -> None:
         super().startService()
         try:
-            self.hosts.secret = cloakSecret(self.dataDir)
+            secret = cloakSecret(self.dataDir)
         except (OSError, ValueError) as error:
             raise SystemExit(f"chatd: {error}") from error
+        if self.stored is not None:
+            secret = self._fromDatabase(secret)
+        self.hosts.secret = secret
+
+    def _fromDatabase(self, own: bytes) -> bytes:
+        assert self.stored is not None
+        path = self.dataDir / CLOAK_KEY
+        try:
+            stored = self.stored(own)
+        except NoStoredSecret as error:
+            self.log.error(
+                "{error}: this node uses the cloak secret of {path} (and the cluster's, "
+                "through Redis) until it starts again",
+                error=str(error),
+                path=str(path),
+            )
+            return own
+        self.fromDatabase = True
+        if stored == own:
+            return stored
+        try:
+            writeCloakSecret(path, stored)
+        except OSError as error:
+            self.log.error(
+                "this node's cloak secret differed from the database's: now the database's, "
+                "but {path} could not be replaced ({error}); it still holds the old one",
+                path=str(path),
+                error=str(error),
+            )
+            return stored
+        self.log.warn(
+            "this node's cloak secret differed from the database's: now the database's, "
+            "written to {path}",
+            path=str(path),
+        )
+        return stored

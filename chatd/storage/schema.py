@@ -48,6 +48,10 @@ Statement = str | dict[str, str | None] | Callable[[Any, str], None]
 
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 
+#: Small settings the nodes sharing a database share, by name
+#: (L{chatd.storage.storedcloak}: the cloak secret).
+SETTINGS_TABLE = "CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
 #: Starts PostgreSQL's message ids after those in the table (after copying
 #: messages in with their ids, too).
 RESTART_IDS = (
@@ -273,6 +277,10 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE messages ADD COLUMN sender_userhost TEXT",
     ],
+    # 26: small settings the nodes sharing a database share (the cloak
+    # secret, chatd.storage.storedcloak), if a node's start did not make
+    # the table already.
+    [SETTINGS_TABLE],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -2,7 +2,9 @@
 One cloak secret across real cluster nodes: two C{twistd -n chatd --cluster}
 processes, started with different C{cloak.key} files, on one real
 C{redis-server}, driven over IRC.  A guest of 127.0.0.1 has the same host on
-both, and a ban on that host set through node A holds it on node B.
+both, and a ban on that host set through node A holds it on node B.  Nodes
+sharing a real PostgreSQL keep the secret there: a Redis emptied while they
+were down, and a new node started first, change no host.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest_twisted
+from twisted.internet.threads import deferToThread
 
 from chatd.core.hosts import Hosts
 from chatd.core.signedin import ProvenAccounts
@@ -23,11 +26,12 @@ from tests.support.clusterlive import (
     waitForLine,
     waitForLog,
 )
-from tests.support.daemon import Daemon
+from tests.support.daemon import Daemon, startDaemon
 from tests.support.lineclient import LineClient
-from tests.support.redis_server import redisServer
+from tests.support.pgserver import createDatabase, postgresServer
+from tests.support.redis_server import RedisServer, redisServer
 
-__all__ = ["nodes", "redisServer"]
+__all__ = ["nodes", "postgresServer", "redisServer"]
 
 #: Node B's own secret, before it joins the cluster.
 OTHER_SECRET = bytes(range(100, 132))
@@ -73,3 +77,58 @@ async def test_oneHostAndBanOnEveryNode(nodes: Callable[..., Daemon], tmp_path: 
         for client in (ann, ivy):
             client.send("QUIT :bye")
             await client.closed
+
+
+def databaseNode(workdir: Path, db: str, redis: RedisServer) -> Daemon:
+    """
+    A node with a fresh data directory (its own new cloak secret) in
+    C{workdir}, on the PostgreSQL database C{db} and C{redis}, with IRC.
+    """
+    workdir.mkdir()
+    return startDaemon(
+        workdir,
+        "--admin", "off",
+        "--port", "tcp:0:interface=127.0.0.1",
+        "--talk", "",
+        "--web", "none",
+        "--db", db,
+        "--cluster", redis.url,
+        "--irc", "tcp:0:interface=127.0.0.1",
+        factories=("TchatFactory", "IRCFactory"),
+    )  # fmt: skip
+
+
+@pytest_twisted.ensureDeferred
+async def test_databaseKeepsTheSecret(
+    redisServer: RedisServer, postgresServer: str, tmp_path: Path
+) -> None:
+    """
+    Node a starts on a PostgreSQL database, and a guest of 127.0.0.1 has a
+    host there.  Node a stops, Redis is emptied (C{FLUSHALL}), and node b,
+    with a fresh data directory (another secret), starts first: it takes
+    the database's secret, and the guest's host on b is the one it had on a.
+    """
+    db = createDatabase(postgresServer)
+    a = databaseNode(tmp_path / "a", db, redisServer)
+    try:
+        await waitForLog(a, "connected to Redis")
+        ann = await ircUser(a, "ann")
+        before = await ownHost(ann, "ann")
+        ann.send("QUIT :bye")
+        await ann.closed
+    finally:
+        await deferToThread(a.stop)
+    assert "Traceback" not in a.logText(), a.logText()
+    redisServer.flushAll()
+    b = databaseNode(tmp_path / "b", db, redisServer)
+    try:
+        await waitForLog(b, "connected to Redis")
+        ivy = await ircUser(b, "ivy")
+        assert await ownHost(ivy, "ivy") == before
+        assert f"written to chatd-data/{CLOAK_KEY}" in b.logText(), b.logText()
+        ivy.send("QUIT :bye")
+        await ivy.closed
+    finally:
+        await deferToThread(b.stop)
+    assert "Traceback" not in b.logText(), b.logText()
+    assert cloakSecret(tmp_path / "b" / "chatd-data") == cloakSecret(tmp_path / "a" / "chatd-data")

@@ -237,6 +237,10 @@ class FakeRedis:
         if script == cloaks.AGREE:
             self.cmd_SET(keys[0], argv[0], "NX")
             return self._get(keys[0])
+        if script == cloaks.INSIST:
+            before = self._get(keys[0])
+            self.cmd_SET(keys[0], argv[0])
+            return before
         if script == presencescripts.RELEASE:
             if self._get(keys[0]) == argv[0]:
                 del self.data[keys[0]]

@@ -76,6 +76,14 @@ class RedisServer:
                 reply += chunk
         return reply.count(b"id=") - 1
 
+    def flushAll(self) -> None:
+        """
+        Empty every database of the running server (C{FLUSHALL}).
+        """
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5.0) as conn:
+            conn.sendall(b"FLUSHALL\r\n")
+            assert conn.recv(16).startswith(b"+OK")
+
     def start(self, timeout: float = 10.0) -> None:
         assert REDIS_SERVER is not None, "redis-server is not installed"
         log = (self.workdir / "redis.log").open("ab")

@@ -1,15 +1,19 @@
 """
 Tests for L{chatd.cluster.cloaks}: the nodes of a cluster agree, through
-Redis, on one cloak secret, so a guest's host is the same on every node.
+Redis, on one cloak secret, so a guest's host is the same on every node;
+the secret of a shared database wins over Redis's.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import txredisapi
-from twisted.internet.defer import fail
+from twisted.internet.defer import Deferred, fail, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock
 from twisted.logger import capturedLogs, formatEvent
@@ -21,11 +25,23 @@ from chatd.cluster.node import ClusterNode
 from chatd.core.hosts import Hosts
 from chatd.core.service import ChatService
 from chatd.core.signedin import ProvenAccounts
-from chatd.storage.cloakkey import cloakSecret, writeCloakSecret
+from chatd.storage.cloakkey import CloakSecret, cloakSecret, writeCloakSecret
+from chatd.storage.storedcloak import agreeStoredSecret
 from tests.support.fakeredis import FakeRedis
+
+
+def inline(f: Callable[..., Any], *args: Any) -> Deferred[Any]:
+    """
+    Run what the code would run in a thread at once (trial's synchronous
+    tests run no reactor).
+    """
+    return maybeDeferred(f, *args)
+
 
 #: Two nodes' secrets, as each made its own at its first start.
 FIRST, SECOND = bytes(range(32)), bytes(range(32, 64))
+#: A third, for a Redis that changes its mind.
+THIRD = bytes(range(64, 96))
 
 
 class SharedCloakTests(SynchronousTestCase):
@@ -42,7 +58,7 @@ class SharedCloakTests(SynchronousTestCase):
         path = dataDir / "cloak.key"
         writeCloakSecret(path, secret)
         hosts = Hosts(ProvenAccounts(), secret)
-        return hosts, SharedCloak(hosts, path), path
+        return hosts, SharedCloak(hosts, path, runInThread=inline), path
 
     def test_twoNodesAgree(self) -> None:
         """
@@ -122,9 +138,78 @@ class SharedCloakTests(SynchronousTestCase):
         hosts = Hosts(ProvenAccounts(), SECOND)
         path = Path(self.mktemp()) / "missing" / "cloak.key"
         with capturedLogs() as events:
-            self.successResultOf(SharedCloak(hosts, path).agree(self.redis.execute))
+            agreed = SharedCloak(hosts, path, runInThread=inline).agree(self.redis.execute)
+            self.successResultOf(agreed)
         self.assertEqual(hosts.secret, FIRST)
         self.assertIn(str(path), formatEvent(list(events)[0]))
+
+    def test_fileWrittenInAThread(self) -> None:
+        """
+        The cluster's secret is in use as soon as Redis gives it; the file
+        is written in a thread (it syncs the disk), and the agreement (so
+        the link) waits for that write.  Writes go one at a time.
+        """
+        self.redis.data[CLOAK_KEY] = (FIRST.hex(), None)
+        hosts, _, path = self.node(SECOND)
+        writes: list[tuple[Callable[..., Any], tuple[Any, ...], Deferred[Any]]] = []
+
+        def thread(f: Callable[..., Any], *args: Any) -> Deferred[Any]:
+            d: Deferred[Any] = Deferred()
+            writes.append((f, args, d))
+            return d
+
+        agree = SharedCloak(hosts, path, runInThread=thread)
+        with capturedLogs() as events:
+            first = agree.agree(self.redis.execute)
+            self.assertEqual(hosts.secret, FIRST)
+            self.assertNoResult(first)
+            self.assertEqual(cloakSecret(path.parent), SECOND)
+            self.redis.data[CLOAK_KEY] = (THIRD.hex(), None)
+            second = agree.agree(self.redis.execute)
+            self.assertEqual(hosts.secret, THIRD)
+            self.assertEqual(len(writes), 1)  # the second waits for the first
+            f, args, d = writes[0]
+            d.callback(f(*args))
+            self.successResultOf(first)
+            self.assertEqual(cloakSecret(path.parent), FIRST)
+            self.assertEqual(len(writes), 2)
+            f, args, d = writes[1]
+            d.callback(f(*args))
+            self.successResultOf(second)
+        self.assertEqual(cloakSecret(path.parent), THIRD)
+        self.assertEqual(len([e for e in events if str(path) in formatEvent(e)]), 2)
+
+    def test_databaseWins(self) -> None:
+        """
+        A node whose secret is the shared database's makes Redis hold it,
+        whatever Redis held, keeps its own, and warns, naming the key but
+        neither secret; an empty Redis, or one holding the same, is set
+        quietly.
+        """
+        self.redis.data[CLOAK_KEY] = (SECOND.hex(), None)
+        dataDir = Path(self.mktemp())
+        dataDir.mkdir()
+        writeCloakSecret(dataDir / "cloak.key", FIRST)
+        hosts = Hosts(ProvenAccounts(), FIRST)
+        agree = SharedCloak(
+            hosts, dataDir / "cloak.key", fromDatabase=lambda: True, runInThread=inline
+        )
+        with capturedLogs() as events:
+            self.successResultOf(agree.agree(self.redis.execute))
+        self.assertEqual(hosts.secret, FIRST)
+        self.assertEqual(self.redis.cmd_GET(CLOAK_KEY), FIRST.hex())
+        self.assertEqual(cloakSecret(dataDir), FIRST)
+        [message] = [formatEvent(event) for event in events]
+        self.assertIn(CLOAK_KEY, message)
+        self.assertIn("database", message)
+        self.assertNotIn(FIRST.hex(), message)
+        self.assertNotIn(SECOND.hex(), message)
+        with capturedLogs() as quiet:
+            self.successResultOf(agree.agree(self.redis.execute))
+            self.redis.data.clear()
+            self.successResultOf(agree.agree(self.redis.execute))
+        self.assertEqual(list(quiet), [])
+        self.assertEqual(self.redis.cmd_GET(CLOAK_KEY), FIRST.hex())
 
 
 class NodeTests(SynchronousTestCase):
@@ -145,7 +230,47 @@ class NodeTests(SynchronousTestCase):
             service, "redis://127.0.0.1:6379/0", MemoryReactorClock(), nodeId="n1",
             cloakFile=dataDir / "cloak.key",
         )  # fmt: skip
+        node.cloak.runInThread = inline
         with capturedLogs():
             self.successResultOf(node.link.handshake(redis.execute))
         self.assertEqual(service.people.hosts.secret, FIRST)
         self.assertEqual(cloakSecret(dataDir), FIRST)
+
+
+class DatabaseHomeTests(SynchronousTestCase):
+    def test_emptiedRedisNewNodeFirst(self) -> None:
+        """
+        Nodes sharing a database: node a starts, and a guest has a host.
+        Every node stops, Redis is emptied, and node b, with a fresh data
+        directory, starts first: it takes the database's secret before it
+        serves anyone, gives it to Redis, and the guest's host on b is the
+        one it had on a.
+        """
+        database = sqlite3.connect(":memory:")
+
+        def stored(offered: bytes) -> bytes:
+            with database:
+                return agreeStoredSecret(database.cursor(), "qmark", offered)
+
+        redis = FakeRedis(Clock())
+
+        def start(name: str) -> Hosts:
+            dataDir = Path(self.mktemp())
+            service = ChatService(MemoryReactorClock())
+            cloak = CloakSecret(dataDir, service.people.hosts, stored)
+            cloak.startService()
+            node = ClusterNode(
+                service, "redis://127.0.0.1:6379/0", MemoryReactorClock(), nodeId=name,
+                cloakFile=dataDir / "cloak.key", cloakFromDatabase=lambda: cloak.fromDatabase,
+            )  # fmt: skip
+            node.cloak.runInThread = inline
+            self.successResultOf(node.link.handshake(redis.execute))
+            return service.people.hosts
+
+        with capturedLogs():
+            a = start("a")
+            before = a.cloak("192.0.2.7")
+            redis.data.clear()
+            b = start("b")
+        self.assertEqual(b.cloak("192.0.2.7"), before)
+        self.assertEqual(redis.cmd_GET(CLOAK_KEY), a.secret.hex())
