@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_inbox,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_inbox,tests.unit.test_inbox_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
 """
 Private messages kept for registered users who are away: how many may wait,
 and how they are handed over at the next login.
