@@ -117,6 +117,7 @@ class MarkOutageTests(PersistenceTestCase):
         bob, tb = self.tchat("bob")
         self.assertEqual(self.received(tb), ["m0", "m1"])
         self.wait(20)
+        self.assertGreater(self.outage.calls.count("markDelivered"), 1)  # tried again
         bob.connectionLost(Failure(ConnectionError("gone")))
         self.assertEqual(self.tell("later"), b"srv: OKAY!\n")  # not held for the retry
         tries = self.outage.calls.count("markDelivered")
