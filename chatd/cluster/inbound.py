@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
 """
 Other nodes' events, applied to this node's service.
 
@@ -271,8 +271,11 @@ class Inbound:
     def remote_bounce(self, node: str, fields: dict[str, Any]) -> None:
         """
         A private message a local user sent reached nobody on its
-        recipient's node: the sender is told, by a server notice.
+        recipient's node: the sender is told, by a server notice.  One that
+        could not be kept for them (C{r}: why) is deleted as sent.
         """
+        if fields.get("r"):
+            self.receipts.unsent.forget(fields.get("id", ""))
         sender = self.service.find(fields["u"])
         if sender is not None and not isinstance(sender, RemoteParticipant):
             event = self.receipts.waiting(node, fields.get("id", ""))  # (its told comes next)

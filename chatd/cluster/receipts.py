@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
 """
 No private message lost with its recipient's node.
 
@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import tellFields
+from chatd.cluster.unsent import Unsent
 from chatd.core.errors import ChatError
 from chatd.core.events import PrivateMessage
 from chatd.core.service import ChatService
@@ -88,6 +89,8 @@ class Receipts:
         self.bus = bus
         self.service = service
         self.limit = limit
+        #: The copies stored as sent of messages not delivered, deleted.
+        self.unsent = Unsent(service)
         #: Per node, each waiting message by id, with the number of its envelope.
         self._waiting: dict[str, dict[str, tuple[int, PrivateMessage]]] = {}
         bus.on("told", self._told)
@@ -165,7 +168,8 @@ class Receipts:
         """
         C{event} could not be kept for its recipient (their inbox is full,
         or the store failed): its sender is told it was not delivered, and
-        the copy stored as sent, which would look delivered, is deleted.
+        the copy stored as sent, which would look delivered, is deleted
+        (once the store is back, if it is away: L{Unsent}).
         """
         if isinstance(failure.value, ChatError):  # a refusal (InboxFull) or an outage: no bug
             why = failure.value.text
@@ -173,10 +177,7 @@ class Receipts:
             self.log.failure("keeping a private message for {nick}", failure, nick=event.recipient)
             why = "it could not be stored"
         self._tell(event, NOT_KEPT.format(to=event.recipient, what=which(event), why=why))
-        if event.msgid and (persistence := self.service.persistence) is not None:
-            deleting = persistence.store.deleteMessage(event.msgid)
-            why = "deleting the private message {msgid} that was not kept"
-            deleting.addErrback(lambda f: self.log.failure(why, f, msgid=event.msgid))
+        self.unsent.forget(event.msgid)
 
     def _tell(self, event: PrivateMessage, text: str) -> None:
         if (sender := self.service.find(event.sender)) is not None:

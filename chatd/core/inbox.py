@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_inbox,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_inbox,tests.unit.test_inbox_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
 """
 Private messages kept for registered users who are away: how many may wait,
 and how they are handed over at the next login.
@@ -10,7 +10,10 @@ message lost.  L{Inbox.deliver} sends it in pages of at most C{pageBytes},
 the next page only once the connection has taken the previous one
 (L{chatd.core.interfaces.IParticipant.whenDrained}), and marks each page
 delivered only then; what a closed connection did not take waits for the
-next login.  L{Inbox.keep} refuses a message (L{errors.InboxFull}) once
+next login.  A page whose mark fails (the store away) is marked again,
+and the rest read and handed over, once the store is back, while the
+connection stays (L{chatd.core.storeretry}); none is handed twice to one
+connection.  L{Inbox.keep} refuses a message (L{errors.InboxFull}) once
 C{maxWaiting} wait for that recipient, so a flooder cannot fill the disk,
 or once C{maxPerSender} from the same sender wait for them, so one sender
 (a guest too) cannot fill their inbox and shut everyone else out.  Both
@@ -20,9 +23,10 @@ counts are read from the store (L{chatd.core.waitcounts}).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import cast
+from typing import TypeVar, cast
 
 from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -35,12 +39,14 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_SHARE, MAX_WAITING, PAGE_BYTES
 from chatd.core.names import key
 from chatd.core.pacing import LINE_OVERHEAD, pages, wireSize
+from chatd.core.storeretry import Retries
 from chatd.core.waitcounts import WaitCounts
 from chatd.storage.interfaces import IChatStore
 
 __all__ = ["FETCH", "LINE_OVERHEAD", "Inbox", "Kept", "wireSize"]
 
 log = Logger()
+_T = TypeVar("_T")
 
 #: Waiting messages read from the store at once (each read is a query).
 FETCH = 50
@@ -81,17 +87,21 @@ class Inbox:
         service's C{find}.
     @ivar shared: whether other processes add messages to the store too
         (then counts are read from the store for each message, not kept).
+    @ivar retries: the reads and marks of deliveries waiting for the store
+        to come back, on the service's clock.
     """
 
     def __init__(
         self,
         store: IChatStore,
         find: Callable[[str], IParticipant | None],
-        shared: Callable[[], bool] = lambda: False,
+        shared: Callable[[], bool],
+        clock: IReactorTime,
     ) -> None:
         self.store = store
         self.find = find
         self.shared = shared
+        self.retries = Retries(clock)
         self.pageBytes = PAGE_BYTES
         # Waiting counts by recipient, and by recipient and sender.
         self._totals: WaitCounts[str] = WaitCounts(
@@ -205,12 +215,14 @@ class Inbox:
     def whenMarked(self) -> Deferred[None]:
         """
         Fires once every page handed over so far is marked delivered in the
-        store (or its mark failed): another node of a cluster that asks
-        this one to write what it holds, because someone just signed in
-        there, reads what waits for them only then, so a page their last
-        connection here took is not handed to them again.
+        store (or its mark failed, and its connection closed meanwhile):
+        another node of a cluster that asks this one to write what it
+        holds, because someone just signed in there, reads what waits for
+        them only then, so a page their last connection here took is not
+        handed to them again.
         """
         marking = [whenFired(each) for each in self._marking]
+        self.retries.wake()  # a mark waiting for the store ends if its connection closed
         return DeferredList(marking).addCallback(lambda _: None)
 
     async def _admit(self, recipient: str, sender: str) -> None:
@@ -221,6 +233,7 @@ class Inbox:
         is counted once it is marked delivered.
         """
         after = self._delivering.get(key(recipient))
+        self.retries.wake(key(recipient))  # away: their delivery waits for the store no more
         epoch = self._shares.epoch
         await self._shares.take((recipient, sender), after)
         try:
@@ -276,6 +289,7 @@ class Inbox:
         """
         nickKey = key(nick)
         previous = self._delivering.get(nickKey)
+        self.retries.wake(nickKey)  # a previous connection's, waiting for the store, ends
         d = Deferred.fromCoroutine(self._deliver(participant, nick, previous))
         self._delivering[nickKey] = d
         settled = whenFired(d)
@@ -300,12 +314,22 @@ class Inbox:
             if not await participant.whenDrained():
                 return
 
-    def _mark(self, ids: list[int]) -> Deferred[None]:
+    def _stored(
+        self, step: Callable[[], Deferred[_T]], participant: IParticipant, nick: str
+    ) -> Deferred[_T]:
         """
-        Mark the messages C{ids}, handed over, delivered (L{whenMarked}
-        waits for it).
+        C{step()}, run again while the store is away and C{participant} is
+        still connected as C{nick}.
         """
-        marking = self.store.markDelivered(ids)
+        present = lambda: participant in connectionsOf(self.find(nick))  # noqa: E731
+        return Deferred.fromCoroutine(self.retries.until(step, present, key(nick)))
+
+    def _mark(self, ids: list[int], participant: IParticipant, nick: str) -> Deferred[None]:
+        """
+        Mark the messages C{ids}, handed over to C{participant}, delivered;
+        again while the store is away and they stay (L{whenMarked} waits).
+        """
+        marking = self._stored(lambda: self.store.markDelivered(ids), participant, nick)
         self._marking.add(marking)
         whenFired(marking).addCallback(lambda _: self._marking.discard(marking))
         return marking
@@ -320,8 +344,11 @@ class Inbox:
         if previous is not None:
             await whenFired(previous)
         while True:
-            # A page handed out is marked delivered before the next is read.
-            fetched = await self.store.undelivered(nick, FETCH)
+            # A page handed out is marked delivered before the next is read:
+            # none is handed twice to one connection.
+            fetched = await self._stored(
+                lambda: self.store.undelivered(nick, FETCH), participant, nick
+            )
             complete = len(fetched) < FETCH
             for page in pages(fetched, self.pageBytes, _size):
                 if participant not in connectionsOf(self.find(nick)):
@@ -336,7 +363,7 @@ class Inbox:
                     return  # closed: what it did not take waits for next time
                 ids = [id for id, _ in page]
                 self._forget(nick)  # a sender now waits for the count to be read again
-                await self._mark(ids)
+                await self._mark(ids, participant, nick)
                 self._forget(nick)  # and a count read meanwhile is not kept
             if complete:
                 return

@@ -82,7 +82,7 @@ class Persistence:
         self.onChange: Callable[[str, dict[str, Any]], None] | None = None
         self.isLocal: Callable[[IParticipant], bool] = lambda participant: True
         self.sharedStore = False
-        self.inbox = Inbox(store, service.find, lambda: self.sharedStore)
+        self.inbox = Inbox(store, service.find, lambda: self.sharedStore, service.clock)
         self.approvals = Approvals(self)
         self.chathistory = ChatHistory(service, store)
         self.readMarkers = ReadMarkers(service, store)

@@ -95,12 +95,14 @@ class PersistenceTestCase(SynchronousTestCase):
 class OutageStore(MemoryChatStore):
     """
     A L{MemoryChatStore} whose database is unavailable for the methods
-    named in C{down}.
+    named in C{down}; it counts its marks and deletions in C{calls}.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.down: set[str] = set()
+        #: The names of the calls counted (a mark, a deletion), in order.
+        self.calls: list[str] = []
 
     def _unless(self, name: str, call: Any) -> Deferred[Any]:
         if name in self.down:
@@ -132,6 +134,30 @@ class OutageStore(MemoryChatStore):
 
     def setMembership(self, *args: Any) -> Deferred[None]:
         return self._unless("setMembership", lambda: super(OutageStore, self).setMembership(*args))
+
+    def undelivered(self, nick: str, limit: int | None = None) -> Deferred[Any]:
+        return self._unless(
+            "undelivered", lambda: super(OutageStore, self).undelivered(nick, limit)
+        )
+
+    def markDelivered(self, ids: list[int]) -> Deferred[None]:
+        self.calls.append("markDelivered")
+        return self._unless("markDelivered", lambda: super(OutageStore, self).markDelivered(ids))
+
+    def waitingCount(self, nick: str) -> Deferred[int]:
+        return self._unless("waitingCount", lambda: super(OutageStore, self).waitingCount(nick))
+
+    def waitingFrom(self, nick: str, sender: str) -> Deferred[int]:
+        return self._unless(
+            "waitingFrom", lambda: super(OutageStore, self).waitingFrom(nick, sender)
+        )
+
+    def keepWaiting(self, msgid: str) -> Deferred[bool]:
+        return self._unless("keepWaiting", lambda: super(OutageStore, self).keepWaiting(msgid))
+
+    def deleteMessage(self, msgid: str) -> Deferred[bool]:
+        self.calls.append("deleteMessage")
+        return self._unless("deleteMessage", lambda: super(OutageStore, self).deleteMessage(msgid))
 
 
 def delayedMemberships(

@@ -10,10 +10,11 @@ is "in use" only while that node can be heard.
 
 from __future__ import annotations
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.task import Clock, deferLater
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.errors import StoreUnavailable
 from chatd.core.events import PrivateMessage
 from chatd.core.inbox import Kept
 from chatd.irc.factory import IRCFactory
@@ -46,15 +47,20 @@ class HeldMarkStore(SlowCountStore):
     """
     A L{SlowCountStore} whose marks of delivered messages, once
     C{holding}, wait in C{held} until the test lets them through (a busy
-    database).
+    database), and fail while C{away} (the database restarting), counted in
+    C{failed}.
     """
 
     def __init__(self, shared: MemoryChatStore, clock: Clock) -> None:
         super().__init__(shared, clock)
-        self.holding = False
+        self.holding = self.away = False
         self.held: list[Deferred[None]] = []
+        self.failed = 0
 
     def markDelivered(self, ids: list[int]) -> Deferred[None]:
+        if self.away:
+            self.failed += 1
+            return fail(StoreUnavailable())
         if not self.holding:
             return self.shared.markDelivered(ids)
         held: Deferred[None] = Deferred()
@@ -145,6 +151,46 @@ class LoginWhileToldTests(SynchronousTestCase):
         self.settle()
         self.assertEqual([e for e in again.events if isinstance(e, PrivateMessage)], [])
         self.assertEqual(self.successResultOf(self.shared.undelivered("bob", 10)), [])
+
+    def test_signedOutWhileMarkFailsHandedAgainAtOnce(self) -> None:
+        """
+        bob takes what waited for him on b while the database is away (b's
+        mark fails, and is tried again), then signs out and in on a: b's
+        tries end at once, so a hands him, without waiting, what was never
+        marked (again: at least once), and marks it.
+        """
+        for text in ("one", "two"):
+            told = settled(self.a.service.tell(self.alice, "bob", (text,)))
+            self.clock.advance(1)
+            self.settle()
+            self.assertIsInstance(self.successResultOf(told), Kept)
+        assert self.b.service.persistence is not None
+        store = self.b.service.persistence.store
+        assert isinstance(store, HeldMarkStore)
+        store.away = True
+        bob = RecordingParticipant()
+        self.b.service.connect(bob)
+        self.successResultOf(self.b.outcome(self.b.service.login, bob, "bob", "secret1"))
+        for _ in range(30):
+            self.clock.advance(1)
+            self.settle()
+        self.assertEqual(
+            [e.lines for e in bob.events if isinstance(e, PrivateMessage)][-1:], [("two",)]
+        )
+        self.b.service.disconnect(bob)
+        self.settle()
+        tries = store.failed
+        self.assertGreater(tries, 1)  # tried again while bob stayed
+        again = RecordingParticipant()
+        self.a.service.connect(again)
+        self.successResultOf(self.a.outcome(self.a.service.login, again, "bob", "secret1"))
+        self.settle()
+        received = [e.lines for e in again.events if isinstance(e, PrivateMessage)]
+        self.assertEqual(received, [("one",), ("two",)])
+        self.assertEqual(self.successResultOf(self.shared.undelivered("bob", 10)), [])
+        for _ in range(120):
+            self.clock.advance(1)
+        self.assertEqual(store.failed, tries)  # b tried no more
 
     def test_signedInElsewhereWhileRedisIsAway(self) -> None:
         """
