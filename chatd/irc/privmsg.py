@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_refusals -*-
 """
 Messages: C{PRIVMSG}, C{NOTICE} and C{TAGMSG} to channels and nicknames,
 and their echo to the sender (C{echo-message}).
@@ -6,6 +6,8 @@ and their echo to the sender (C{echo-message}).
 A message to C{#name} is said in the service's room C{name}; one to a
 nickname is told to that person, whatever protocol they use; one to
 NickServ is a command to it (L{chatd.irc.nickserv}), and goes nowhere else.
+A message refused is answered by a numeric naming its target first
+(L{chatd.irc.refusals}), which clients show where the message was typed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, maybeDeferred
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
@@ -24,6 +26,7 @@ from chatd.irc import nickserv
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, roomName, timeTags
 from chatd.irc.message import Message, fittedToRelay
+from chatd.irc.refusals import messageRefused
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
 
@@ -135,23 +138,9 @@ def sendOne(
         if checkLength:
             lines = fitted(irc, command, status + channelName(shown), lines)
         say = partial(sayToOperators, service) if status else service.say
-        call = irc.call(
-            say,
-            irc.participant,
-            room,
-            lines,
-            command == "NOTICE",
-            tags,
-            subject=target,
-            errors={
-                34: N.ERR_CANNOTSENDTOCHAN,
-                12: N.ERR_CANNOTSENDTOCHAN,
-                39: N.ERR_CANNOTSENDTOCHAN,
-            },
-            quiet=quiet,
-            onSuccess=lambda event: echo(irc, command, target, lines, event),
-        )
-        return call
+        said = maybeDeferred(say, irc.participant, room, lines, command == "NOTICE", tags)
+        said.addCallback(lambda event: echo(irc, command, target, lines, event))
+        return said.addErrback(messageRefused, irc, target, lines, quiet)
     recipient = service.find(target)
     shownNick = recipient.nick if recipient else normalize(target)
     if checkLength:
@@ -165,18 +154,9 @@ def sendOne(
             irc.numeric(N.RPL_AWAY, target, event.reason)
         echo(irc, command, recipient.nick if recipient else target, lines, event)
 
-    return irc.call(
-        service.tell,
-        irc.participant,
-        target,
-        lines,
-        command == "NOTICE",
-        tags,
-        subject=target,
-        errors={20: N.ERR_NOSUCHNICK},  # as IRC servers answer a target no nick can be
-        quiet=quiet,
-        onSuccess=sent,
-    )
+    told = maybeDeferred(service.tell, irc.participant, target, lines, command == "NOTICE", tags)
+    told.addCallback(sent)
+    return told.addErrback(messageRefused, irc, target, lines, quiet)
 
 
 def fitted(irc: IRCSession, command: str, target: str, lines: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,7 +1,10 @@
 # -*- test-case-name: tests.unit.irc.test_irc_inbox,tests.unit.irc.test_irc_chathistory -*-
 """
 When something happened, as IRC shows it: the IRCv3 C{server-time} tag,
-or, for a client without it, a stamp in a waiting message's text.
+and a stamp in the text of a message that waited: always for a client
+without the tag, and for one with it when the message waited longer than
+L{STAMPED_AFTER}, since irssi, which asks for C{server-time}, shows the
+moment a line arrived unless its user sets C{show_server_time}.
 """
 
 from __future__ import annotations
@@ -10,6 +13,10 @@ import time
 
 from chatd.core.events import PrivateMessage
 from chatd.core.text import action, actionLine
+
+#: A message that waited longer than this many seconds says when it was
+#: sent in its text, C{server-time} or not.
+STAMPED_AFTER = 300
 
 
 def serverTime(when: float) -> str:
@@ -28,6 +35,17 @@ def serverTimeMillis(millis: int) -> str:
     """
     whole, rest = divmod(millis, 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{rest:03d}Z"
+
+
+def stamped(event: PrivateMessage, tagged: bool, now: float) -> bool:
+    """
+    Whether C{event}, a private message that waited for its recipient,
+    says when it was sent in its text (L{sentEarlier}): for a client
+    without C{server-time} (not C{tagged}), always; for one with it, once
+    it waited longer than L{STAMPED_AFTER}, as a client may show the
+    moment it arrived rather than its C{time} tag.
+    """
+    return not tagged or now - event.when > STAMPED_AFTER
 
 
 def sentEarlier(event: PrivateMessage) -> tuple[str, ...]:

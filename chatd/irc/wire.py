@@ -35,7 +35,7 @@ from chatd.core.text import actionLine, actionOf, ircText
 from chatd.core.whowas import PastUser
 from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.message import formatLine, splitUTF8, textBudget
-from chatd.irc.servertime import sentEarlier, serverTime, serverTimeMillis
+from chatd.irc.servertime import sentEarlier, serverTime, serverTimeMillis, stamped
 
 #: C{text} without what would end or corrupt an IRC line or read as a line
 #: end (CR, LF, NUL, U+2028 and the other separators become spaces, other
@@ -313,8 +313,8 @@ class WireFormat:
     def privateMessage(self, event: PrivateMessage) -> bytes:
         """
         C{event} to its recipient; one that waited for them says when it
-        was sent, in its C{time} tag or, without C{server-time}, in its
-        text (L{sentEarlier}).
+        was sent, in its C{time} tag and, without C{server-time} or after
+        a long wait, in its text (L{stamped}).
         """
         return self.privateMessageTo(event, event.recipient)
 
@@ -323,7 +323,7 @@ class WireFormat:
         C{event}, shown as sent to C{target}: the name its recipient goes
         by now, when it was told under another (SASL's, before the welcome).
         """
-        if event.waited and not self.tagged:
+        if event.waited and stamped(event, self.tagged, self.service.now()):
             return self._message(event, target, sentEarlier(event))
         return self._message(event, target)
 

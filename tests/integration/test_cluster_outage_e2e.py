@@ -3,7 +3,7 @@ A Redis outage under two real nodes (C{twistd chatd --cluster}) and a real
 C{redis-server}, stopped for 5 s and for 30 s mid-conversation, with TCHAT
 and IRC users on both nodes: every message a sender was told was sent
 arrives, and a private message that could not be sent is refused (TCHAT
-C{ERROR 03}, IRC C{263}), never dropped in silence.
+C{ERROR 03}, IRC C{404} naming the recipient), never dropped in silence.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ async def test_noAcknowledgedMessageLost(
     TCHAT and IRC, are acknowledged, wait on their node and reach the other
     node's TCHAT and IRC users, in order, once Redis is back; private
     messages to the other node are refused meanwhile (TCHAT C{ERROR 03},
-    IRC C{263}) and go through afterwards.
+    IRC C{404} naming the recipient) and go through afterwards.
     """
     a = nodes("a", False, False, True, *QUIET)
     b = nodes("b", False, False, True, *QUIET)
@@ -116,7 +116,7 @@ async def test_noAcknowledgedMessageLost(
     alice.send("clt: MSGPV bob", "clt: psst", "clt: .")
     assert await reply(alice) == "srv: ERROR 03"
     dan.send("PRIVMSG erin :psst")
-    await waitForLine(dan, lambda line: " 263 dan erin " in line)
+    await waitForLine(dan, lambda line: ' 404 dan erin :"psst" not delivered: ' in line)
     await sleep(max(0.0, downFor - (time.monotonic() - stopped)))
 
     redisServer.start()

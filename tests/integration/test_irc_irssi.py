@@ -273,3 +273,48 @@ async def test_irssiRegisteredNickname(tmp_path: Path) -> None:
         if owner is not None:
             await owner.close()
         daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_irssiRefusalInQuery(tmp_path: Path) -> None:
+    """
+    A private message the server refuses (here formatting codes alone,
+    which show nothing) is answered with C{404} naming the recipient, which
+    irssi shows in the query window it was typed in, where it showed the
+    message as sent: not in the status window (as it would a C{461},
+    C{263} or C{FAIL}).
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--irc",
+        "tcp:0:interface=127.0.0.1",
+        factories=("TchatFactory", "IRCFactory"),
+    )
+    irssi: Irssi | None = None
+    carol: LineClient | None = None
+    try:
+        carol = await connectLines(reactor, daemon.ports["TchatFactory"])
+        assert await carol.line() == "srv: TCHAT 1"
+        carol.send("clt: LOGIN carol")
+        await expect(carol, "srv: OKAY!")
+
+        irssi = Irssi(tmp_path, daemon.ports["IRCFactory"])
+        await irssi.waitFor("Welcome to the chatd IRC network")
+        irssi.type("/query carol")
+        irssi.type("hello carol")
+        await expect(carol, "srv: MSGPV irssiuser ")
+        irssi.tmux("send-keys", "-t", "chatd", "C-b", "C-b", "Enter")  # bold on, bold off
+        await irssi.waitFor("carol Message not delivered: empty message")
+        irssi.type("/quit")
+    except BaseException:
+        if irssi is not None:
+            print("irssi's screen:\n" + irssi.screen())
+        raise
+    finally:
+        if irssi is not None:
+            irssi.close()
+        if carol is not None:
+            await carol.close()
+        daemon.stop()

@@ -202,3 +202,46 @@ async def test_weechat(tmp_path: Path) -> None:
         if bob is not None:
             await bob.close()
         daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_weechatRefusalInChannel(tmp_path: Path) -> None:
+    """
+    A message the server refuses (here for a control character) is
+    answered with C{404} naming the channel, which WeeChat shows in the
+    channel's buffer, where it showed the message as sent (it does not ask
+    for C{echo-message}): not in the server's buffer, where it would show a
+    C{FAIL} or a C{263}.  (WeeChat 4.1 and later show a C{404} naming a
+    nickname in that query's buffer the same way; the 3.8 of Debian 12, in
+    the server's buffer, naming the nickname.)
+    """
+    daemon = startDaemon(
+        tmp_path,
+        "--port",
+        "tcp:0:interface=127.0.0.1",
+        "--irc",
+        "tcp:0:interface=127.0.0.1",
+        "--rooms",
+        "lobby",
+        factories=("TchatFactory", "IRCFactory"),
+    )
+    tchat = daemon.ports["TchatFactory"]
+    weechat: WeeChat | None = None
+    try:
+        owner = await tchatUser(tchat, "wee", "clt: LOGIN wee", "clt: REGIS sesame-wee")
+        await owner.close()
+        weechat = WeeChat(tmp_path, daemon.ports["IRCFactory"], "wee", "sesame-wee")
+        await weechat.waitForText("irc.chatd.#lobby", "Channel #lobby: 1 nick")
+        await weechat.command("irc.chatd.#lobby", "ring \x07 ring")
+        await weechat.waitForText(
+            "irc.chatd.#lobby", '#lobby: "ring  ring" not delivered: the message holds U+0007'
+        )
+    except BaseException:
+        if weechat is not None:
+            for buffer in ("irc.server.chatd", "irc.chatd.#lobby"):
+                print(f"WeeChat's {buffer}:", *weechat.log(buffer), sep="\n  ")
+        raise
+    finally:
+        if weechat is not None:
+            weechat.close()
+        daemon.stop()

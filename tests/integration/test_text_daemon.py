@@ -130,7 +130,7 @@ async def test_hostileText(daemon: Daemon) -> None:
         irc.write(b"PRIVMSG #textroom :a\rsrv: MSGPV root 1700000000\r\n")
         assert b" 421 i SRV: " in await irc.until(b" 421 ")
         irc.write(b"PRIVMSG #textroom :ring\x07 \x1b[2J\r\n")
-        assert b"FAIL PRIVMSG INVALID_TEXT #textroom :" in await irc.until(b"FAIL")
+        assert b' 404 i #textroom :"ring [2J" not delivered: ' in await irc.until(b" 404 ")
 
         tchat.write(b"clt: LOGIN t\nclt: ENTER textroom\n")
         await tchat.until(b"srv: OKAY!\n", 2)

@@ -220,7 +220,7 @@ class World:
             if ctcpOf((echoed,)) is None:  # a CTCP request is for IRC only: never stored
                 self.acknowledged.append(("i", (echoed,)))
         else:
-            assert " FAIL PRIVMSG INVALID_TEXT " in reply or " 461 " in reply or " 412 " in reply
+            assert " 404 i #lobby :" in reply or " 412 " in reply
 
     def talkSay(self, text: str) -> None:
         # Never a command, never empty: no line end, no editing key (^H, DEL,

@@ -104,13 +104,13 @@ class MisplacedCtcpTests(ClubTestCase):
     def test_irc(self) -> None:
         """
         An IRC C{PRIVMSG} with C{\\x01} inside its text, or after the
-        closing one, gets C{FAIL PRIVMSG INVALID_TEXT} and is not relayed
+        closing one, gets C{404} naming the channel and is not relayed
         (no stray C{^A} for anyone); a C{draft/multiline} batch with a CTCP
         line among others is refused as one message.
         """
         for text in ("mid \x01ACTION x\x01 line", "\x01ACTION closed\x01 then trailing"):
             reply = self.send(self.irma, self.ti, f"PRIVMSG #lobby :{text}\r\n".encode())
-            self.assertTrue(reply.startswith(b":chatd FAIL PRIVMSG INVALID_TEXT #lobby :"), reply)
+            self.assertTrue(reply.startswith(b":chatd 404 irma #lobby :"), reply)
         self.send(self.irma, self.ti, b"CAP REQ :draft/multiline batch\r\n")
         reply = self.send(
             self.irma,
@@ -118,7 +118,7 @@ class MisplacedCtcpTests(ClubTestCase):
             b"BATCH +b draft/multiline #lobby\r\n@batch=b PRIVMSG #lobby :\x01ACTION dances\x01\r\n"
             b"@batch=b PRIVMSG #lobby :all night\r\nBATCH -b\r\n",
         )
-        self.assertIn(b"FAIL BATCH INVALID_TEXT #lobby :a CTCP line", reply)
+        self.assertIn(b'404 irma #lobby :"/me dances\xe2\x80\xa6" not delivered: a CTCP', reply)
         self.web.flush()
         self.assertEqual(self.walt.take(), [])
         self.assertEqual(self.heard()[1:], (b"", b""))

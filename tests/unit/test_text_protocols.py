@@ -141,7 +141,7 @@ class TchatTests(FrontEndTestCase):
 class IRCTests(FrontEndTestCase):
     def test_refused(self) -> None:
         """
-        A PRIVMSG with BEL or ESC gets C{FAIL PRIVMSG INVALID_TEXT}, a
+        A PRIVMSG with BEL or ESC gets C{404} naming the channel, a
         NOTICE nothing (IRC never answers one); neither is relayed nor
         stored.
         """
@@ -149,8 +149,8 @@ class IRCTests(FrontEndTestCase):
         reply = self.send(alice, t, b"PRIVMSG #lobby :ring\x07 \x1b[2J\r\n")
         self.assertEqual(
             reply,
-            b":chatd FAIL PRIVMSG INVALID_TEXT #lobby :the message holds U+0007 (a control"
-            b" character), which chatd does not accept\r\n",
+            b':chatd 404 alice #lobby :"ring [2J" not delivered: the message holds U+0007 (a'
+            b" control character), which chatd does not accept\r\n",
         )
         self.assertEqual(self.send(alice, t, b"NOTICE #lobby :ring\x07\r\n"), b"")
         self.assertEqual(self.heardNow(), b"")
@@ -233,7 +233,7 @@ class IRCTests(FrontEndTestCase):
         self.send(alice, t, b"PRIVMSG #lobby :\x93quoted\x94\r\n")
         self.assertEqual(self.stored(), [("alice", ("\u201cquoted\u201d",))])
         reply = self.send(alice, t, b"PRIVMSG #lobby :odd\x81\r\n")
-        self.assertIn(b"FAIL PRIVMSG INVALID_TEXT #lobby :the message holds U+0081", reply)
+        self.assertIn(b'404 alice #lobby :"odd" not delivered: the message holds U+0081', reply)
 
 
 class TalkTests(FrontEndTestCase):
@@ -401,12 +401,12 @@ class InvisibleTests(FrontEndTestCase):
 
     def test_irc(self) -> None:
         """
-        A PRIVMSG of invisible characters gets the C{461} a PRIVMSG of
+        A PRIVMSG of invisible characters gets the C{404} a PRIVMSG of
         spaces gets.
         """
         alice, t = self.ircUser("alice")
         spaces = self.send(alice, t, b"PRIVMSG #lobby :   \r\n")
-        self.assertIn(b" 461 alice ", spaces)
+        self.assertIn(b" 404 alice #lobby :Message not delivered: empty message", spaces)
         for body in INVISIBLE:
             reply = self.send(alice, t, f"PRIVMSG #lobby :{body}\r\n".encode())
             self.assertEqual(reply, spaces, ascii(body))

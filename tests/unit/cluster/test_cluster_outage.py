@@ -353,7 +353,8 @@ class FrontEndTests(TwoNodes):
     def test_irc(self) -> None:
         """
         Over IRC, a C{PRIVMSG} to a user on another node while Redis is down
-        is answered with C{263} (try again), as for a store outage.
+        is answered with C{404} naming the recipient and the message (try
+        again), as for a store outage.
         """
         self.b.user("bob")
         self.settle()
@@ -366,7 +367,11 @@ class FrontEndTests(TwoNodes):
         proto.dataReceived(b"PRIVMSG bob :hi\r\n")
         self.settle()
         lines = output(transport, self.clock).decode().split("\r\n")
-        self.assertTrue([line for line in lines if " 263 alice bob :" in line], lines)
+        self.assertIn(
+            ':chatd 404 alice bob :"hi" not delivered: the other servers are briefly unreachable,'
+            " try again in a moment",
+            lines,
+        )
         proto.connectionLost(None)
 
 

@@ -10,6 +10,7 @@ from twisted.internet.testing import StringTransport
 
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
+from chatd.irc.servertime import STAMPED_AFTER
 from tests.support.ircstorecase import IRCStoreTestCase
 
 #: The test clock's moment (1,700,000,000) as a waited message shows it.
@@ -91,16 +92,23 @@ class KeptTests(IRCStoreTestCase):
 
     def test_waitedWithServerTime(self) -> None:
         """
-        A client with C{server-time} is given them as they were sent, with
-        their original C{time}: its own display shows when.
+        A client with C{server-time} is given them with their original
+        C{time} and, once they waited longer than 5 minutes, the moment in
+        their text too: irssi asks for C{server-time} yet shows the moment
+        a line arrived unless its user sets C{show_server_time}.
         """
         bob, tb = self.guest("bob")
         self.send(bob, tb, "PRIVMSG alice :are you there?")
-        self.clock.advance(3600)
+        self.clock.advance(200)
+        self.send(bob, tb, "PRIVMSG alice :still there?")
+        self.clock.advance(STAMPED_AFTER - 200 + 1)  # the first waited 5 min 1 s, the second less
         got = [m for m in self.alice(caps="server-time") if m.command == "PRIVMSG"]
         self.assertEqual(
             [(m.tags.get("time"), m.params) for m in got],
-            [("2023-11-14T22:13:20.000Z", ["alice", "are you there?"])],
+            [
+                ("2023-11-14T22:13:20.000Z", ["alice", f"{SENT} are you there?"]),
+                ("2023-11-14T22:16:40.000Z", ["alice", "still there?"]),
+            ],
         )
 
     def test_liveUnmarked(self) -> None:

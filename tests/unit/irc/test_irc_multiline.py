@@ -400,7 +400,8 @@ class RefusalTests(MultilineTestCase):
     def test_allBlank(self) -> None:
         """
         A message of blank lines only is the service's to refuse, as it
-        refuses a lone blank C{PRIVMSG} (C{461 #lobby :empty message}), or one
+        refuses a lone blank C{PRIVMSG} (C{404 #lobby :Message not delivered:
+        empty message}), or one
         of formatting codes alone;
         blank lines among others are kept (L{InboundTests.test_oneServiceCall}).
         """
@@ -409,7 +410,8 @@ class RefusalTests(MultilineTestCase):
         batch = self.messages(self.send(alice, ta, *self.batch("PRIVMSG ", "PRIVMSG ")))
         lone = self.messages(self.send(alice, ta, "PRIVMSG #lobby : "))
         self.assertEqual(
-            [(m.command, m.params[1:]) for m in batch], [("461", ["#lobby", "empty message"])]
+            [(m.command, m.params[1:]) for m in batch],
+            [("404", ["#lobby", "Message not delivered: empty message"])],
         )
         self.assertEqual(batch, lone)
         formatting = self.messages(self.send(alice, ta, "PRIVMSG #lobby :\x02\x02"))
