@@ -154,7 +154,7 @@ class Logins(Renames, Joining):
         rooms: list[str] = []
         if persistence is not None:
             # The password first: the name is claimed only once it is earned.
-            proven, rooms = await persistence.verifyLogin(participant, nick, password)
+            proven, rooms = await persistence.login.verifyLogin(participant, nick, password)
             if proven is not None:  # its ignore list, before anyone can reach it
                 await service.ignores.atLogin(proven)
             self.checkSanctions(participant, nick)  # one may have come during the check
@@ -176,7 +176,7 @@ class Logins(Renames, Joining):
             nick = self.admitChecked(participant, nick, resume)
         if persistence is not None:  # it waits for the cluster after the rooms' entries
             shown = await takePreferred(service, participant, nick, preferred)
-            await persistence.loginRooms(participant, nick, rooms)
+            await persistence.login.loginRooms(participant, nick, rooms)
             return shown
         elif service.observer is not None:
             await maybeCall(service.observer.everyoneHeard)
@@ -275,7 +275,7 @@ class Logins(Renames, Joining):
         service = self.service
         self._underWay.pop(participant, None)
         if service.persistence is not None:
-            service.persistence.forgetLogin(participant)
+            service.persistence.login.forgetLogin(participant)
         if service.people.part(participant):
             if service.logConnections:
                 self.log.info(

@@ -14,26 +14,26 @@ first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core import autojoin, errors, roomremoval, status
 from chatd.core.accountrooms import AccountRooms
-from chatd.core.accounts import Accounts, Registered, Secret, registering
+from chatd.core.accounts import Accounts, Registered, registering
 from chatd.core.alwayson import AlwaysOn
 from chatd.core.approvals import Approvals
-from chatd.core.calls import maybeCall
-from chatd.core.chathistory import ChatHistory, othersWritten
+from chatd.core.chathistory import ChatHistory
 from chatd.core.entryreplay import Cut, EntryReplays
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key, normalize
 from chatd.core.readmarkers import ReadMarkers
+from chatd.core.storedlogin import StoredLogin
 from chatd.core.writes import PendingWrites
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
@@ -63,6 +63,7 @@ class Persistence:
     @ivar inbox: the private messages waiting for registered users (L{Inbox}).
     @ivar alwaysOn: the accounts that stay present (L{AlwaysOn}).
     @ivar replays: the history offered on entering a room (L{EntryReplays}).
+    @ivar login: a login's steps that need the store (L{StoredLogin}).
     """
 
     log = Logger()
@@ -75,7 +76,6 @@ class Persistence:
         service.stats.storeHealth, service.stats.storeCheck = store.health, store.check
         store.observeWrites(service.stats.storeWrite)
         self.registered: set[str] = set()
-        self._checks: dict[IParticipant, Deferred[None]] = {}
         self._ready = False
         self._loadFailure: Failure | None = None
         self._waiters: list[Deferred[None]] = []
@@ -89,6 +89,7 @@ class Persistence:
         self.alwaysOn = AlwaysOn(service, self)
         self.replays = EntryReplays(self)
         self.accountRooms = AccountRooms(self)
+        self.login = StoredLogin(self)
         self.writes = PendingWrites("chat store write failed")  # an administrator's, awaited
 
     def share(
@@ -194,7 +195,7 @@ class Persistence:
         if not failure.check(errors.StoreUnavailable):  # the store logs outages itself
             self.log.failure("{what} failed", failure, what=what)
 
-    def _later(self, fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+    def later(self, fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
         """
         Run C{fn(*args)} on the next reactor turn, after the current reply.
         """
@@ -206,94 +207,6 @@ class Persistence:
         return key(normalize(nick)) in self.registered
 
     # Accounts
-
-    def forgetLogin(self, participant: IParticipant) -> None:
-        """
-        C{participant} disconnected: its password check is withdrawn if it
-        still waits; a guest's approvals end.
-        """
-        check = self._checks.pop(participant, None)
-        if check is not None:
-            check.cancel()
-        self.approvals.guestLeft(participant)
-
-    async def verifyLogin(
-        self, participant: IParticipant, nick: str, password: Secret | None
-    ) -> tuple[str | None, list[str]]:
-        """
-        A login's password step (L{chatd.core.login}), before the name is
-        claimed: a registered name needs its password, checked through the
-        accounts' gate, so an attempt holds nothing while it waits or is
-        checked and a guess never keeps the owner out.  Gives the account
-        proven, named as it was registered (C{Regt0} for C{REGT0}), or
-        C{None}, and its stored rooms (none if not registered).
-
-        @raise BadPassword: the password is missing or wrong.
-        @raise NotLoggedIn: the connection closed during the check.
-        """
-        nickKey = key(nick)
-        proven = False
-        try:
-            await self.whenReady()
-            if nickKey not in self.registered and password is None and self.sharedStore:
-                if await self.store.accountHash(nick) is not None:
-                    self.registered.add(nickKey)  # registered on another node
-            proven = nickKey in self.registered or password is not None
-            if proven:
-                if password is None:
-                    raise errors.BadPassword()
-                check = Deferred.fromCoroutine(
-                    self.accounts.authenticate(nick, password, participant.address)
-                )
-                self._checks[participant] = check
-                try:
-                    await check
-                finally:
-                    self._checks.pop(participant, None)
-            # Read before admitting: if the database fails now, the login
-            # fails as a whole ("try again later"), not half done.
-            stored = await self.store.memberships(nick) if nickKey in self.registered else []
-            account = (await self.store.accountName(nick) or nick) if proven else None
-        except CancelledError:
-            raise errors.NotLoggedIn("the connection closed during login") from None
-        return account, stored
-
-    async def loginRooms(self, participant: IParticipant, nick: str, stored: list[str]) -> str:
-        """
-        Put a user who just logged in as C{nick} in their rooms (C{stored}: a
-        registered user's from last time; then the C{--autojoin} ones) under
-        the nickname it has now, then welcome them on the next turn.
-        """
-        service, nickKey, refused, shown = self.service, key(nick), list[str](), participant.nick
-        self.alwaysOn.signedIn(nick)
-        rooms = autojoin.loginRooms(service, shown, [*stored, *self.accountRooms.guestRooms(nick)])
-        cut = self.replays.cut(participant, rooms)  # as they are entered: history offered then
-        entered = autojoin.joinRooms(service, participant, shown, rooms, refused)
-        if service.observer is not None:  # the welcome follows the reply, which waits for it
-            await maybeCall(service.observer.everyoneHeard)
-        if entered or nickKey in self.registered:
-            self._later(self._welcome, participant, nick, entered, cut, refused)
-        elif cut is not None:
-            cut.close()
-        return nick
-
-    async def _welcome(
-        self,
-        participant: IParticipant,
-        nick: str,
-        entered: list[str],
-        cut: Cut | None,
-        refused: Sequence[str] = (),
-    ) -> None:
-        """
-        Tell a user who just logged in which rooms they are in (and are not
-        back in), replay their history, deliver the private messages that waited.
-        """
-        await self.replays.putIn(participant, entered, cut, refused=refused)
-        if key(nick) not in self.registered:
-            return  # only registered names receive messages while away
-        await othersWritten(self.service)  # kept on another node before it heard the login
-        await self.inbox.deliver(participant, nick)
 
     def register(self, participant: IParticipant, password: str) -> Deferred[Registered]:
         nick = self.service.requireLogin(participant)
@@ -318,7 +231,7 @@ class Persistence:
         for room in dict.fromkeys([*flagged, *self.service.roomsJoined(participant)]):
             await self.accountRooms.record(nick, room)
         if entered:
-            self._later(self.replays.putIn, participant, entered, cut)
+            self.later(self.replays.putIn, participant, entered, cut)
         elif cut is not None:
             cut.close()
         return done
@@ -375,7 +288,7 @@ class Persistence:
                 cut.close()
             raise
         if cut is not None:
-            self._later(self.replays.putIn, participant, [room.name], cut, False)
+            self.later(self.replays.putIn, participant, [room.name], cut, False)
         return room.name
 
     def left(self, participant: IParticipant, room: Room) -> Deferred[str]:

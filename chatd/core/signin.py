@@ -107,7 +107,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
             raise errors.InvalidArgument(
                 f"{nick} is signed in from other connections too, which share its account"
             )
-    proven, _ = await persistence.verifyLogin(participant, account, secret)
+    proven, _ = await persistence.login.verifyLogin(participant, account, secret)
     if proven is not None:  # its ignore list, before anyone can reach it
         await service.ignores.atLogin(proven)
     if proven is None or not service.isLoggedIn(participant):
@@ -143,7 +143,7 @@ async def signInJoining(
     refuseAnother(service, participant, account)
     persistence = service.persistence
     assert persistence is not None
-    proven, _ = await persistence.verifyLogin(participant, account, secret)
+    proven, _ = await persistence.login.verifyLogin(participant, account, secret)
     if proven is not None:  # its ignore list, before anyone can reach it
         await service.ignores.atLogin(proven)
     if proven is None or not service.isLoggedIn(participant):

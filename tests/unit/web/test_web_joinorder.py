@@ -90,14 +90,14 @@ class LoginOrderTests(StoredWebTestCase):
         """
         persistence = self.service.persistence
         assert persistence is not None
-        real, waiting = persistence.loginRooms, Deferred[None]()
+        real, waiting = persistence.login.loginRooms, Deferred[None]()
 
         async def later(*args: Any) -> str:
             nick = await real(*args)
             await waiting
             return nick
 
-        self.patch(persistence, "loginRooms", later)
+        self.patch(persistence.login, "loginRooms", later)
         return waiting
 
     def shown(self, client: Any) -> list[tuple[str, Any]]:
