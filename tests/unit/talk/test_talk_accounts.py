@@ -475,6 +475,20 @@ class CommandTests(TalkAccountTestCase):
         self.send(bob, self.transports[bob], "again")
         self.assertEqual(output(self.ta, self.clock), b"[lobby] <bob> again\r\n")
 
+    def registerHidden(self, *answers: str) -> bytes:
+        """
+        alice's client agrees to the echo back on (C{DONT ECHO}), she types
+        C{/register}, her client agrees to the echo off (C{DO ECHO}), and
+        she answers C{answers} at the prompts: what she is shown after the
+        last.
+        """
+        self.raw(self.alice, self.ta, DONT_ECHO)
+        self.send(self.alice, self.ta, "/register")
+        self.raw(self.alice, self.ta, DO_ECHO)
+        for answer in answers:
+            shown = self.send(self.alice, self.ta, answer)
+        return shown
+
     def test_registerHidden(self) -> None:
         """
         C{/register} alone asks for the password twice with echo off, so
@@ -490,34 +504,13 @@ class CommandTests(TalkAccountTestCase):
             self.send(self.alice, self.ta, "sesame"),
             b"\r\n" + WONT_ECHO + b"*** The two passwords differ; nothing was changed.\r\n",
         )
-        self.raw(self.alice, self.ta, DONT_ECHO)
-        self.send(self.alice, self.ta, "/register")
-        self.raw(self.alice, self.ta, DO_ECHO)
         self.assertEqual(
-            self.send(self.alice, self.ta, ""),
-            b"\r\n" + WONT_ECHO + b"*** Registration cancelled.\r\n",
+            self.registerHidden(""), b"\r\n" + WONT_ECHO + b"*** Registration cancelled.\r\n"
         )
-        self.raw(self.alice, self.ta, DONT_ECHO)
-        self.send(self.alice, self.ta, "/register")
-        self.raw(self.alice, self.ta, DO_ECHO)
-        self.send(self.alice, self.ta, "open sesame")
-        self.assertEqual(
-            self.send(self.alice, self.ta, "open sesame"),
-            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n",
-        )
-        self.raw(self.alice, self.ta, DONT_ECHO)
-        self.send(self.alice, self.ta, "/register")
-        self.raw(self.alice, self.ta, DO_ECHO)
-        self.send(self.alice, self.ta, "abc")
-        self.assertEqual(
-            self.send(self.alice, self.ta, "abc"),
-            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n",
-        )
-        self.raw(self.alice, self.ta, DONT_ECHO)
-        self.send(self.alice, self.ta, "/register")
-        self.raw(self.alice, self.ta, DO_ECHO)
-        self.send(self.alice, self.ta, "sesame")
-        seen = self.send(self.alice, self.ta, "sesame")
+        refusal = b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n"
+        for refused in ("open sesame", "abc"):
+            self.assertEqual(self.registerHidden(refused, refused), b"\r\n" + WONT_ECHO + refusal)
+        seen = self.registerHidden("sesame", "sesame")
         self.assertTrue(
             seen.endswith(
                 b"*** alice is now registered: logging in as alice needs this password.\r\n"
