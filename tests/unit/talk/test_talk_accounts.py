@@ -319,6 +319,22 @@ class LoginTests(TalkAccountTestCase):
         for secret in ("sesame", "s3cret"):
             self.assertNotIn(secret, logged)
 
+    def retryWithEchoShown(self, proto: TalkProtocol, t: StringTransport) -> None:
+        """
+        alice, asked her password by a client that does not hide what is
+        typed, types a wrong one (no line end or C{WONT ECHO} before the
+        answer), then Enter, which goes back to the nickname prompt; her
+        name again is asked her password with no second offer to hide it,
+        and the right one logs in.
+        """
+        self.assertEqual(self.send(proto, t, "guess"), WRONG + AGAIN_ALICE)
+        self.assertEqual(self.send(proto, t, ""), PROMPT)
+        self.assertEqual(
+            self.send(proto, t, "alice"),
+            b"*** alice is a registered nickname.\r\n" + PASSWORD_PROMPT.encode(),
+        )
+        self.assertTrue(self.send(proto, t, "sesame").startswith(b"*** Welcome, alice!\r\n"))
+
     def test_clientWithoutNegotiation(self) -> None:
         """
         A client that never answers the echo offer (C{nc}) still logs in;
@@ -328,13 +344,7 @@ class LoginTests(TalkAccountTestCase):
         self.registered("alice", "sesame")
         proto, t = self.connect()
         self.send(proto, t, "alice")
-        self.assertEqual(self.send(proto, t, "guess"), WRONG + AGAIN_ALICE)
-        self.assertEqual(self.send(proto, t, ""), PROMPT)
-        self.assertEqual(
-            self.send(proto, t, "alice"),
-            b"*** alice is a registered nickname.\r\n" + PASSWORD_PROMPT.encode(),
-        )
-        self.assertTrue(self.send(proto, t, "sesame").startswith(b"*** Welcome, alice!\r\n"))
+        self.retryWithEchoShown(proto, t)
 
     def test_clientRefusesEcho(self) -> None:
         """
@@ -345,13 +355,7 @@ class LoginTests(TalkAccountTestCase):
         proto, t = self.connect()
         self.send(proto, t, "alice")
         self.assertEqual(self.raw(proto, t, DONT_ECHO), b"")
-        self.assertEqual(self.send(proto, t, "guess"), WRONG + AGAIN_ALICE)
-        self.assertEqual(self.send(proto, t, ""), PROMPT)
-        self.assertEqual(
-            self.send(proto, t, "alice"),
-            b"*** alice is a registered nickname.\r\n" + PASSWORD_PROMPT.encode(),
-        )
-        self.assertTrue(self.send(proto, t, "sesame").startswith(b"*** Welcome, alice!\r\n"))
+        self.retryWithEchoShown(proto, t)
 
     def test_offlinePrivateMessage(self) -> None:
         """
