@@ -16,7 +16,7 @@ import pytest
 import pytest_twisted
 from twisted.internet import reactor
 
-from tests.support.daemon import Daemon, startDaemon
+from tests.support.daemon import Daemon, loopbackDaemon, startDaemon
 from tests.support.e2eclients import untilCommand
 from tests.support.lineclient import connectLines
 from tests.support.teardown import Teardown
@@ -26,21 +26,6 @@ pytestmark = pytest.mark.skipif(
     shutil.which("irssi") is None or shutil.which("tmux") is None,
     reason="needs the irssi and tmux programs (apt-get install irssi tmux)",
 )
-
-
-def ircDaemon(tmp_path: Path, *extra: str) -> Daemon:
-    """
-    A daemon with TCHAT and IRC listeners on free loopback ports.
-    """
-    return startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--irc",
-        "tcp:0:interface=127.0.0.1",
-        *extra,
-        factories=("TchatFactory", "IRCFactory"),
-    )
 
 
 def connectIrssi(tmp_path: Path, daemon: Daemon) -> Terminal:
@@ -57,7 +42,7 @@ async def test_irssi(tmp_path: Path) -> None:
     the other's nickname and text intact; irssi's /nick and /part reach the
     TCHAT user.
     """
-    daemon = ircDaemon(tmp_path, "--rooms", "lobby", "--autojoin", "Général")
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby", "--autojoin", "Général")
     async with Teardown(daemon) as ending:
         # LOGIN may be followed by a NOTICE of the rooms joined.
         carol = ending.keep(
@@ -101,7 +86,7 @@ async def test_irssiHistoryNotReplayedAsNew(tmp_path: Path) -> None:
     irssi negotiated batch and server-time), and not again when it
     reconnects and rejoins.
     """
-    daemon = ircDaemon(tmp_path, "--rooms", "lobby")
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
     async with Teardown(daemon) as ending:
         carol = ending.keep(
             await tchatUser(daemon.ports["TchatFactory"], "LOGIN carol", "ENTER lobby")
@@ -186,7 +171,7 @@ async def test_irssiRefusalInQuery(tmp_path: Path) -> None:
     message as sent: not in the status window (as it would a C{461},
     C{263} or C{FAIL}).
     """
-    daemon = ircDaemon(tmp_path)
+    daemon = loopbackDaemon(tmp_path)
     async with Teardown(daemon) as ending:
         carol = ending.keep(await tchatUser(daemon.ports["TchatFactory"], "LOGIN carol"))
 

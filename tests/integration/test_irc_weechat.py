@@ -26,7 +26,7 @@ import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from tests.support.daemon import Daemon, startDaemon
+from tests.support.daemon import Daemon, loopbackDaemon
 from tests.support.teardown import Teardown
 from tests.support.terminal import expect, tchatUser
 
@@ -132,22 +132,6 @@ class WeeChat:
         self.output.close()
 
 
-def weechatDaemon(tmp_path: Path) -> Daemon:
-    """
-    A daemon with TCHAT and IRC listeners and the room C{lobby}.
-    """
-    return startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--irc",
-        "tcp:0:interface=127.0.0.1",
-        "--rooms",
-        "lobby",
-        factories=("TchatFactory", "IRCFactory"),
-    )
-
-
 async def registerWee(daemon: Daemon) -> None:
     """
     Register the account C{wee} (password C{sesame-wee}) over TCHAT.
@@ -165,7 +149,7 @@ async def test_weechat(tmp_path: Path) -> None:
     tone), an action is an action on both sides, and C{/quit} makes bob see
     wee leave at once.
     """
-    daemon = weechatDaemon(tmp_path)
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
     async with Teardown(daemon) as ending:
         await registerWee(daemon)
         bob = ending.keep(await tchatUser(daemon.ports["TchatFactory"], "LOGIN bob", "ENTER lobby"))
@@ -215,7 +199,7 @@ async def test_weechatRefusalInChannel(tmp_path: Path) -> None:
     nickname in that query's buffer the same way; the 3.8 of Debian 12, in
     the server's buffer, naming the nickname.)
     """
-    daemon = weechatDaemon(tmp_path)
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
     async with Teardown(daemon) as ending:
         await registerWee(daemon)
         weechat = ending.keep(WeeChat(tmp_path, daemon.ports["IRCFactory"], "wee", "sesame-wee"))

@@ -25,7 +25,7 @@ from chatd.core.service import ChatService
 from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
-from tests.support.daemon import Daemon, startDaemon
+from tests.support.daemon import loopbackDaemon
 from tests.support.e2eclients import talkLogin
 from tests.support.lineclient import TIMEOUT, LineClient, connectLines
 from tests.support.teardown import Teardown
@@ -167,21 +167,6 @@ async def test_telnetNegotiationOverSocket(ports: tuple[int, int, ChatService]) 
 TELNET, TMUX = shutil.which("telnet"), shutil.which("tmux")
 
 
-def talkDaemon(tmp_path: Path, *extra: str) -> Daemon:
-    """
-    A daemon with TCHAT and talk listeners on free loopback ports.
-    """
-    return startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--talk",
-        "tcp:0:interface=127.0.0.1",
-        *extra,
-        factories=("TchatFactory", "TalkFactory"),
-    )
-
-
 def telnet(tmp_path: Path, port: int) -> Terminal:
     """
     The real telnet on the loopback C{port}, in an 80x24 terminal.
@@ -225,7 +210,7 @@ async def test_realTelnet(tmp_path: Path) -> None:
     connection closed.
     """
     assert TELNET is not None
-    daemon = talkDaemon(tmp_path)
+    daemon = loopbackDaemon(tmp_path)
     async with Teardown(daemon) as ending:
         bob = ending.keep(await bobInLobby(daemon.ports["TchatFactory"]))
 
@@ -274,7 +259,7 @@ async def test_realTelnetPassword(tmp_path: Path) -> None:
     client echoes what is typed again afterwards.
     """
     assert TELNET is not None
-    daemon = talkDaemon(tmp_path)
+    daemon = loopbackDaemon(tmp_path)
     async with Teardown(daemon) as ending:
         carol = await connectLines(reactor, daemon.ports["TchatFactory"])
         assert await carol.line() == "srv: TCHAT 1"
@@ -345,7 +330,7 @@ async def test_realTelnetAnswersProbes(tmp_path: Path) -> None:
     open: a half-open connection) the session is closed and the name freed.
     """
     assert TELNET is not None
-    daemon = talkDaemon(tmp_path, "--talk-alive-after", "1")
+    daemon = loopbackDaemon(tmp_path, "--talk-alive-after", "1")
     relay = portforward.ProxyFactory("127.0.0.1", daemon.ports["TalkFactory"])
     relay.protocol = FreezableProxy
     FreezableProxy.frozen = False

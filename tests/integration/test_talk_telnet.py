@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest_twisted
 
-from tests.support.daemon import Daemon, startDaemon
+from tests.support.daemon import Daemon, loopbackDaemon
 from tests.support.teardown import Teardown
 from tests.support.terminal import Terminal, expect, expectIn, ircClient, tchatUser
 
@@ -55,14 +55,7 @@ async def test_telnetUTF8(tmp_path: Path) -> None:
     C{* alice ...}; an IRC action shows in telnet as C{[lobby] * dave ...};
     C{/quit} ends the session at once.
     """
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--rooms",
-        "lobby",
-        factories=("TchatFactory", "IRCFactory", "TalkFactory"),
-    )
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
     async with Teardown(daemon) as ending:
         carol = ending.keep(
             await tchatUser(daemon.ports["TchatFactory"], "LOGIN carol", "ENTER lobby")
@@ -106,14 +99,7 @@ async def test_telnetPasteAndCharacterMode(tmp_path: Path) -> None:
     edited (no C{^M} or C{^?}), the edited line reaches TCHAT, and
     C{/quit} acts at once, without another key.
     """
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--rooms",
-        "lobby",
-        factories=("TchatFactory", "TalkFactory"),
-    )
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
     async with Teardown(daemon) as ending:
         carol = ending.keep(
             await tchatUser(daemon.ports["TchatFactory"], "LOGIN carol", "ENTER lobby")
