@@ -45,6 +45,7 @@ CHAT_SETTINGS = (
     "password-min-length",
     "registrations-per-hour",
     "password-changes-per-hour",
+    "guests",
 )
 #: What the waiting private messages' limits and page size come from.
 INBOX = ("max-inbox", "max-inbox-per-sender", "max-output")
@@ -105,9 +106,10 @@ def configureAdmission(admission: Admission, options: Options) -> None:
 def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> None:
     """
     The service's options a reload applies: operators, room size, history
-    replayed, rooms users may create, the shortest new password, how many
-    accounts an address may register, how often a password may change, the
-    most lines and characters of a message, and the connection limits.
+    replayed, rooms users may create, whether guests log in, the shortest
+    new password, how many accounts an address may register, how often a
+    password may change, the most lines and characters of a message, and
+    the connection limits.
     """
 
     def configure(options: Options) -> None:
@@ -117,6 +119,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.roomLimits.maxRooms = options["max-rooms"]
         chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
         chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
+        chat.logins.guests = options["guests"] == "on"
         if chat.persistence is not None:
             chat.persistence.accounts.rules = passwordRules(options)
             if chat.persistence.accounts.pace is not None:
