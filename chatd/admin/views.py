@@ -48,8 +48,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kick": ("kick <username> <timeout> <reason>", "disconnect and refuse for 30, 10m, 2h, 1d"),
     "unkick": ("unkick <username>", "let a kicked user back in now"),
     "ban ip": (
-        "ban ip <ip|network/bits> [timeout] <reason>",
-        "refuse connections from an address, for good or for 2h, 1d...",
+        "ban ip [--force] <ip|network/bits> [timeout] <reason>",
+        "refuse connections from an address, for good or for 2h, 1d..."
+        " (--force: a network broader than /8 or /32, yours, or loopback)",
     ),
     "ban": ("ban <username> <reason>", "disconnect and refuse until unbanned"),
     "unban ip": ("unban ip <ip|network/bits>", "lift an address ban"),
@@ -122,6 +123,8 @@ class ConsoleViews:
         self.moderation = service.moderation
         self.who = who
         self.shown = shownBy(Administrator(who))
+        #: The administrator's client address, once their terminal is known.
+        self.address: str | None = None
 
     # Argument helpers
 

@@ -360,8 +360,8 @@ class CommandTests(ConsoleTestCase):
         """
         ip = self.login("ip")
         self.assertEqual(
-            "usage: ban ip <ip|network/bits> [timeout] <reason> ('spamming' is not an address or"
-            " network; for the user named ip, write @ip)",
+            "usage: ban ip [--force] <ip|network/bits> [timeout] <reason> ('spamming' is not an"
+            " address or network; for the user named ip, write @ip)",
             self.run_("ban ip spamming a lot"),
         )
         self.assertIsNone(ip.disconnectedWith)
