@@ -321,6 +321,10 @@ class ConsoleViews:
         for name, whose in ((nick, ""), (account, f" (the account {account})")):
             if name is not None:
                 lines += self._rightsAndSanctions(name, whose)
+        asker = key(sanctionedName(self.service, nick))  # a request is the account's
+        waiting = [room for room, who, _ in self.service.waitingRequests() if key(who) == asker]
+        if waiting:
+            lines.append(f"waits to enter: {', '.join(waiting)} (accept pending)")
         session = None if target is None else describeSessionOperator(self.service, target)
         if session is not None:
             lines.append(session)

@@ -94,6 +94,21 @@ class ApprovalConsoleTests(SynchronousTestCase):
             "pupil2 waits to enter: Informatique, Marketing", self.run_("pending rooms pupil2")
         )
 
+    def test_whoisShowsRequests(self) -> None:
+        """
+        C{whois} of someone waiting to enter approval rooms names them.
+        """
+        pupil = self.login("pupil1")
+        self.assertNotIn(
+            "waits to enter", self.successResultOf(self.console.execute("whois pupil1"))
+        )
+        self.ask(pupil, "Informatique")
+        self.ask(pupil, "Marketing")
+        self.assertIn(
+            "waits to enter: Informatique, Marketing (accept pending)",
+            self.run_("whois PUPIL1").splitlines(),
+        )
+
     def test_roomsCountsWaiting(self) -> None:
         """
         C{rooms} shows how many requests wait for each approval room (and
